@@ -1,0 +1,65 @@
+//! Errors of the format layer. Each names the file, field, weight or shard
+//! involved and what was expected, so a user can act on it.
+
+use thiserror::Error;
+
+/// Result alias for this crate.
+pub type Result<T, E = FormatError> = std::result::Result<T, E>;
+
+/// Something in a model.json or weight bytes is not what the format allows.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// The bytes are not valid JSON (or not UTF-8).
+    #[error("{source_name}: invalid JSON at line {line}, column {column}: {message}")]
+    InvalidJson {
+        source_name: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// A field has the wrong type or value. `field` is a JSON path such as
+    /// `weightsManifest[0].weights[3].shape`.
+    #[error("{source_name}: field `{field}`: {message}")]
+    Field {
+        source_name: String,
+        field: String,
+        message: String,
+    },
+    /// A shard (or the whole weight stream) does not hold the number of bytes
+    /// the manifest says it must.
+    #[error("weight shard {shard}: expected {expected} bytes from the manifest, got {actual}{}", looks_like.map(|l| format!(" (the bytes look like {l}: the server probably returned an error page instead of weights)")).unwrap_or_default())]
+    ShardLength {
+        shard: String,
+        expected: u64,
+        actual: u64,
+        /// `Some("HTML")` or `Some("JSON")` when the bytes look like text.
+        looks_like: Option<&'static str>,
+    },
+    /// A weight cannot be decoded or encoded.
+    #[error("weight `{weight}`: {message}")]
+    Weight { weight: String, message: String },
+}
+
+impl FormatError {
+    /// Shorthand for [`FormatError::Field`].
+    pub fn field(
+        source_name: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        FormatError::Field {
+            source_name: source_name.into(),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for [`FormatError::Weight`].
+    pub fn weight(weight: impl Into<String>, message: impl Into<String>) -> Self {
+        FormatError::Weight {
+            weight: weight.into(),
+            message: message.into(),
+        }
+    }
+}

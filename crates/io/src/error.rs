@@ -1,0 +1,59 @@
+//! I/O errors: each says which URL, file or shard, and why.
+
+use thiserror::Error;
+
+/// Result alias for this crate.
+pub type Result<T, E = IoError> = std::result::Result<T, E>;
+
+/// Why a load, save, list, copy, move or remove failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum IoError {
+    /// The model.json or weights are malformed.
+    #[error(transparent)]
+    Format(#[from] tfjs_format::FormatError),
+    /// A filesystem or network operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// No store is registered for this URL's scheme (TensorFlow.js's texts,
+    /// plus the schemes this build supports).
+    #[error("{message}")]
+    NoHandler { message: String },
+    /// There is no model at this URL.
+    #[error("{message}")]
+    NotFound { url: String, message: String },
+    /// The scheme cannot do this (e.g. listing over http).
+    #[error("{url}: {operation} is not supported by the {scheme}:// store")]
+    Unsupported {
+        url: String,
+        scheme: String,
+        operation: &'static str,
+    },
+    /// The request was refused (invalid URL, unsafe path, same source and
+    /// destination, quota exceeded, …); the message says why.
+    #[error("{message}")]
+    Invalid { message: String },
+    /// Any other failure, with context.
+    #[error("{message}")]
+    Other { message: String },
+}
+
+impl IoError {
+    /// Wrap a `std::io::Error` with the path it concerns.
+    pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
+        IoError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+    /// An [`IoError::Invalid`].
+    pub fn invalid(message: impl Into<String>) -> Self {
+        IoError::Invalid {
+            message: message.into(),
+        }
+    }
+}

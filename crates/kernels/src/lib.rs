@@ -1,0 +1,1 @@
+//! Fast f32 kernels (NHWC). TODO(kernels helper).

@@ -1,0 +1,264 @@
+//! Activation functions, with every spelling TensorFlow.js and Keras write.
+
+use crate::{LayersError, Result};
+
+/// An activation, applied in place.
+///
+/// ```
+/// use tfjs_layers::activations::Activation;
+/// let a = Activation::parse("relu6").unwrap();
+/// let mut x = [-1.0, 3.0, 9.0];
+/// a.apply(&mut x, 3);
+/// assert_eq!(x, [0.0, 3.0, 6.0]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    Linear,
+    Relu,
+    Relu6,
+    Elu,
+    Selu,
+    Sigmoid,
+    HardSigmoid,
+    Tanh,
+    Softplus,
+    Softsign,
+    /// Over the last axis.
+    Softmax,
+    /// Over the last axis.
+    LogSoftmax,
+    Swish,
+    Mish,
+    /// Exact erf gelu (TensorFlow.js `gelu`).
+    Gelu,
+    /// tanh approximation (`gelu_new`).
+    GeluNew,
+    Exponential,
+    HardSilu,
+}
+
+impl Activation {
+    /// Parse a TensorFlow.js or Keras activation name (snake or camel case).
+    pub fn parse(name: &str) -> Result<Activation> {
+        let key: String = name
+            .chars()
+            .filter(|c| *c != '_')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        Ok(match key.as_str() {
+            "linear" | "" => Activation::Linear,
+            "relu" => Activation::Relu,
+            "relu6" => Activation::Relu6,
+            "elu" => Activation::Elu,
+            "selu" => Activation::Selu,
+            "sigmoid" => Activation::Sigmoid,
+            "hardsigmoid" => Activation::HardSigmoid,
+            "tanh" => Activation::Tanh,
+            "softplus" => Activation::Softplus,
+            "softsign" => Activation::Softsign,
+            "softmax" => Activation::Softmax,
+            "logsoftmax" => Activation::LogSoftmax,
+            "swish" | "silu" => Activation::Swish,
+            "mish" => Activation::Mish,
+            "gelu" => Activation::Gelu,
+            "gelunew" => Activation::GeluNew,
+            "exponential" => Activation::Exponential,
+            "hardsilu" | "hardswish" => Activation::HardSilu,
+            _ => {
+                return Err(LayersError::Topology {
+                    message: format!("Unknown activation: {name}"),
+                })
+            }
+        })
+    }
+
+    /// The snake_case name TensorFlow.js writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Linear => "linear",
+            Activation::Relu => "relu",
+            Activation::Relu6 => "relu6",
+            Activation::Elu => "elu",
+            Activation::Selu => "selu",
+            Activation::Sigmoid => "sigmoid",
+            Activation::HardSigmoid => "hard_sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Softplus => "softplus",
+            Activation::Softsign => "softsign",
+            Activation::Softmax => "softmax",
+            Activation::LogSoftmax => "log_softmax",
+            Activation::Swish => "swish",
+            Activation::Mish => "mish",
+            Activation::Gelu => "gelu",
+            Activation::GeluNew => "gelu_new",
+            Activation::Exponential => "exponential",
+            Activation::HardSilu => "hard_silu",
+        }
+    }
+
+    /// Apply in place; `last_dim` is the size of the last axis (for softmax).
+    pub fn apply(self, x: &mut [f32], last_dim: usize) {
+        match self {
+            Activation::Linear => {}
+            Activation::Softmax => {
+                for row in x.chunks_mut(last_dim.max(1)) {
+                    softmax_row(row)
+                }
+            }
+            Activation::LogSoftmax => {
+                for row in x.chunks_mut(last_dim.max(1)) {
+                    let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+                    let sum: f32 = row.iter().map(|v| (v - max).exp()).sum();
+                    let lse = max + sum.ln();
+                    row.iter_mut().for_each(|v| *v -= lse);
+                }
+            }
+            _ => {
+                for v in x.iter_mut() {
+                    *v = self.scalar(*v);
+                }
+            }
+        }
+    }
+
+    /// The elementwise function (not for softmax/log_softmax).
+    #[inline]
+    pub fn scalar(self, x: f32) -> f32 {
+        match self {
+            Activation::Linear | Activation::Softmax | Activation::LogSoftmax => x,
+            Activation::Relu => x.max(0.0),
+            Activation::Relu6 => x.clamp(0.0, 6.0),
+            Activation::Elu => {
+                if x > 0.0 {
+                    x
+                } else {
+                    x.exp_m1()
+                }
+            }
+            Activation::Selu => {
+                const ALPHA: f32 = 1.673_263_2;
+                const SCALE: f32 = 1.050_701;
+                if x > 0.0 {
+                    SCALE * x
+                } else {
+                    SCALE * ALPHA * x.exp_m1()
+                }
+            }
+            Activation::Sigmoid => sigmoid(x),
+            Activation::HardSigmoid => (0.2 * x + 0.5).clamp(0.0, 1.0),
+            Activation::Tanh => x.tanh(),
+            Activation::Softplus => softplus(x),
+            Activation::Softsign => x / (1.0 + x.abs()),
+            Activation::Swish => x * sigmoid(x),
+            Activation::Mish => x * softplus(x).tanh(),
+            Activation::Gelu => 0.5 * x * (1.0 + erf(x / std::f32::consts::SQRT_2)),
+            Activation::GeluNew => {
+                let c = (2.0 / std::f32::consts::PI).sqrt();
+                0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
+            }
+            Activation::Exponential => x.exp(),
+            Activation::HardSilu => x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
+        }
+    }
+}
+
+/// Numerically stable softmax of one row, in place.
+pub fn softmax_row(row: &mut [f32]) {
+    let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in row.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    row.iter_mut().for_each(|v| *v /= sum);
+}
+
+/// Logistic sigmoid.
+#[inline]
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+#[inline]
+fn softplus(x: f32) -> f32 {
+    // log(1 + e^x) without overflow.
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+/// erf with ~1e-7 accuracy (Abramowitz–Stegun 7.1.26 is too coarse for
+/// gelu parity, so use the f64 series/continued-fraction via libm-like code).
+fn erf(x: f32) -> f32 {
+    erf_f64(x as f64) as f32
+}
+
+fn erf_f64(x: f64) -> f64 {
+    // W. J. Cody's rational approximations are overkill; a high-order
+    // Taylor series for |x| < 3 and the asymptotic complement beyond is exact
+    // to f32 precision.
+    let ax = x.abs();
+    let r = if ax < 3.0 {
+        let mut sum = ax;
+        let mut term = ax;
+        let x2 = ax * ax;
+        let mut n = 0.0;
+        loop {
+            n += 1.0;
+            term *= -x2 / n;
+            let add = term / (2.0 * n + 1.0);
+            sum += add;
+            if add.abs() < 1e-17 * sum.abs() {
+                break;
+            }
+        }
+        sum * 2.0 / std::f64::consts::PI.sqrt()
+    } else {
+        // erfc continued fraction (Lentz), good for ax >= 3.
+        let mut f = ax;
+        for k in (1..60).rev() {
+            f = ax + (k as f64 / 2.0) / f;
+        }
+        1.0 - (-ax * ax).exp() / (std::f64::consts::PI.sqrt() * f)
+    };
+    if x < 0.0 {
+        -r
+    } else {
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erf_matches_known_values() {
+        for (x, e) in [
+            (0.5, 0.520_499_877_813_046_5),
+            (1.0, 0.842_700_792_949_714_9),
+            (2.5, 0.999_593_047_982_555),
+            (3.5, 0.999_999_256_901_627_7),
+        ] {
+            assert!(
+                (erf_f64(x) - e).abs() < 1e-12,
+                "erf({x}) = {} want {e}",
+                erf_f64(x)
+            );
+            assert!((erf_f64(-x) + e).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn parse_accepts_both_spellings() {
+        assert_eq!(Activation::parse("gelu_new").unwrap(), Activation::GeluNew);
+        assert_eq!(Activation::parse("geluNew").unwrap(), Activation::GeluNew);
+        assert_eq!(
+            Activation::parse("hardSigmoid").unwrap(),
+            Activation::HardSigmoid
+        );
+        assert!(Activation::parse("nope").is_err());
+    }
+}

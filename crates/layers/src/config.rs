@@ -1,0 +1,187 @@
+//! Typed access to a layer's Keras config, with errors naming the layer and field.
+//!
+//! Accepts the spellings TensorFlow.js, Keras 2 and Keras 3 write: ints or
+//! lists for tuple fields, `DTypePolicy` objects for `dtype`, floats such as
+//! `6.0` for integral fields.
+
+use crate::{LayersError, Result};
+use serde_json::{Map, Value};
+
+/// A layer config with its layer name, for error messages.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigReader<'a> {
+    pub layer: &'a str,
+    pub map: &'a Map<String, Value>,
+}
+
+impl<'a> ConfigReader<'a> {
+    /// Wrap `map`, the config of layer `layer`.
+    pub fn new(layer: &'a str, map: &'a Map<String, Value>) -> Self {
+        ConfigReader { layer, map }
+    }
+
+    /// The raw value (absent and `null` are both `None`).
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// An error about `key` of this layer.
+    pub fn err(&self, key: &str, message: impl std::fmt::Display) -> LayersError {
+        LayersError::config(self.layer, format!("config field `{key}`: {message}"))
+    }
+
+    /// A required field that must be present.
+    pub fn required(&self, key: &str) -> Result<&'a Value> {
+        self.get(key).ok_or_else(|| self.err(key, "is required"))
+    }
+
+    pub fn f64_or(&self, key: &str, default: f64) -> Result<f64> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_f64()
+                .ok_or_else(|| self.err(key, format!("expected a number, got {v}"))),
+        }
+    }
+
+    pub fn f64_opt(&self, key: &str) -> Result<Option<f64>> {
+        self.get(key)
+            .map(|v| {
+                v.as_f64()
+                    .ok_or_else(|| self.err(key, format!("expected a number, got {v}")))
+            })
+            .transpose()
+    }
+
+    pub fn usize_req(&self, key: &str) -> Result<usize> {
+        to_usize(self.required(key)?)
+            .ok_or_else(|| self.err(key, "expected a non-negative integer"))
+    }
+
+    pub fn usize_or(&self, key: &str, default: usize) -> Result<usize> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => to_usize(v)
+                .ok_or_else(|| self.err(key, format!("expected a non-negative integer, got {v}"))),
+        }
+    }
+
+    pub fn i64_or(&self, key: &str, default: i64) -> Result<i64> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => {
+                to_i64(v).ok_or_else(|| self.err(key, format!("expected an integer, got {v}")))
+            }
+        }
+    }
+
+    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| self.err(key, format!("expected true or false, got {v}"))),
+        }
+    }
+
+    pub fn str_or(&self, key: &str, default: &'a str) -> Result<&'a str> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_str()
+                .ok_or_else(|| self.err(key, format!("expected a string, got {v}"))),
+        }
+    }
+
+    /// An int or a list of `n` ints (`kernel_size: 3` → `[3, 3]`).
+    pub fn tuple_or(&self, key: &str, n: usize, default: usize) -> Result<Vec<usize>> {
+        match self.get(key) {
+            None => Ok(vec![default; n]),
+            Some(v) => self.tuple_value(key, v, n),
+        }
+    }
+
+    /// Like [`ConfigReader::tuple_or`] but required.
+    pub fn tuple_req(&self, key: &str, n: usize) -> Result<Vec<usize>> {
+        let v = self.required(key)?;
+        self.tuple_value(key, v, n)
+    }
+
+    fn tuple_value(&self, key: &str, v: &Value, n: usize) -> Result<Vec<usize>> {
+        if let Some(x) = to_usize(v) {
+            return Ok(vec![x; n]);
+        }
+        let arr = v.as_array().ok_or_else(|| {
+            self.err(
+                key,
+                format!("expected an int or a list of {n} ints, got {v}"),
+            )
+        })?;
+        let out: Option<Vec<usize>> = arr.iter().map(to_usize).collect();
+        match out {
+            Some(out) if out.len() == n => Ok(out),
+            Some(out) if out.len() == 1 => Ok(vec![out[0]; n]),
+            _ => Err(self.err(
+                key,
+                format!("expected an int or a list of {n} non-negative ints, got {v}"),
+            )),
+        }
+    }
+
+    /// A shape list with `null` dims (`batch_input_shape`, `batch_shape`, `target_shape`).
+    pub fn shape_opt(&self, key: &str) -> Result<Option<Vec<Option<usize>>>> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let arr = v
+            .as_array()
+            .ok_or_else(|| self.err(key, format!("expected a list, got {v}")))?;
+        arr.iter()
+            .map(|d| {
+                if d.is_null() {
+                    Ok(None)
+                } else {
+                    to_usize(d).map(Some).ok_or_else(|| {
+                        self.err(
+                            key,
+                            format!("dimension {d} is not a non-negative integer or null"),
+                        )
+                    })
+                }
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
+    /// The dtype name, from a string or a Keras 3 `DTypePolicy` object.
+    pub fn dtype(&self) -> Option<&'a str> {
+        match self.get("dtype")? {
+            Value::String(s) => Some(s),
+            Value::Object(o) => o
+                .get("config")
+                .and_then(|c| c.get("name"))
+                .and_then(Value::as_str),
+            _ => None,
+        }
+    }
+
+    /// The layer's `name`, else the given default.
+    pub fn name(&self) -> &'a str {
+        self.map
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(self.layer)
+    }
+}
+
+fn to_usize(v: &Value) -> Option<usize> {
+    to_i64(v).and_then(|x| usize::try_from(x).ok())
+}
+
+fn to_i64(v: &Value) -> Option<i64> {
+    if let Some(x) = v.as_i64() {
+        return Some(x);
+    }
+    let f = v.as_f64()?;
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+}

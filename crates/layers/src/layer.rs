@@ -1,0 +1,73 @@
+//! The [`Layer`] trait: a struct with its weights and a `call`.
+
+use crate::{Result, Tensor};
+use serde_json::{Map, Value};
+
+/// A symbolic shape: `None` is an unknown dimension (batch, usually).
+pub type Shape = Vec<Option<usize>>;
+
+/// One weight of a layer, in the layer's `weights` order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerWeight {
+    /// Name relative to the layer, as TensorFlow.js writes it after
+    /// `<layer name>/`: `kernel`, `bias`, `forward_lstm/kernel`, …
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub trainable: bool,
+}
+
+/// A layer at inference time.
+///
+/// A layer knows its config (to save it back), its weights (to load/save
+/// them by name), how its output shape follows from its input shapes, and how
+/// to compute outputs (and masks) from inputs. Layers with several inputs
+/// (merge layers) receive them all in `inputs`.
+pub trait Layer: Send + Sync + std::fmt::Debug {
+    /// Keras class name, e.g. `"Dense"`.
+    fn class_name(&self) -> &str;
+
+    /// The layer's unique name in its model.
+    fn name(&self) -> &str;
+
+    /// The config written back on save (snake_case keys, TensorFlow.js's
+    /// field order and defaults for layers TensorFlow.js knows).
+    fn config(&self) -> Map<String, Value>;
+
+    /// Weight descriptions in TensorFlow.js's `layer.weights` order.
+    fn weights(&self) -> Vec<LayerWeight> {
+        Vec::new()
+    }
+
+    /// Current weight values, same order as [`Layer::weights`].
+    fn weight_values(&self) -> Vec<&Tensor> {
+        Vec::new()
+    }
+
+    /// Replace the weight at `index` of [`Layer::weights`]; the shape was
+    /// checked by the caller.
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        let _ = value;
+        Err(crate::LayersError::config(
+            self.name(),
+            format!("layer has no weight #{index}"),
+        ))
+    }
+
+    /// Output shapes for the given input shapes (one per output tensor).
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>>;
+
+    /// Compute outputs. `masks` has one entry per input (`None` = no mask);
+    /// masks are f32 tensors of 0/1 with shape `[batch, time]`.
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>>;
+
+    /// Output masks (Keras `compute_mask`). The default drops masks, as a
+    /// Keras layer that does not support masking does.
+    fn compute_mask(
+        &self,
+        inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        let _ = masks;
+        Ok(vec![None; inputs.len().max(1)])
+    }
+}
