@@ -1,0 +1,603 @@
+//! Keras attention layers (TensorFlow.js 4.22 registers none of them; they
+//! appear in Keras-converted models): `MultiHeadAttention`, `Attention`
+//! (dot-product, Luong) and `AdditiveAttention` (Bahdanau), at inference.
+//!
+//! Inputs are `[query, value]` or `[query, value, key]` (key defaults to
+//! value). Masks on the query / value / key inputs are combined as Keras
+//! does; masked scores get `-1e9` before the softmax. Call-time arguments
+//! (`attention_mask`, `use_causal_mask`, `return_attention_scores`) are not
+//! part of a saved topology and are not supported. Configs are written back
+//! as read (Keras key order).
+
+use super::recurrent::{alloc_zeros, first_shape, input_err, put_weight, Base};
+use crate::activations::softmax_row;
+use crate::config::ConfigReader;
+use crate::{Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor};
+use serde_json::{Map, Value};
+use tfjs_kernels::matmul;
+
+/// Register `MultiHeadAttention`, `Attention` and `AdditiveAttention`.
+pub fn register(registry: &mut LayerRegistry) {
+    registry.register("MultiHeadAttention", |c, _| {
+        Ok(Box::new(MultiHeadAttention::from_config(c)?) as Box<dyn Layer>)
+    });
+    registry.register("Attention", |c, _| {
+        Ok(Box::new(DenseAttention::from_config(false, c)?) as Box<dyn Layer>)
+    });
+    registry.register("AdditiveAttention", |c, _| {
+        Ok(Box::new(DenseAttention::from_config(true, c)?) as Box<dyn Layer>)
+    });
+}
+
+const MASK_NEG: f32 = 1.0e9;
+
+/// The config as read, with name/trainable refreshed.
+fn echo_config(base: &Base, raw: &Map<String, Value>) -> Map<String, Value> {
+    let mut m = raw.clone();
+    m.insert("name".into(), Value::String(base.name.clone()));
+    m.insert("trainable".into(), Value::Bool(base.trainable));
+    m
+}
+
+/// Flatten `[b, ..., d]` into `(b, seq, d)`.
+fn seq3(layer: &str, what: &str, t: &Tensor) -> Result<(usize, usize, usize)> {
+    let s = t.shape();
+    if s.len() < 3 {
+        return Err(input_err(
+            layer,
+            format!("{what} must have shape [batch, ..., features] (rank >= 3), got {s:?}"),
+        ));
+    }
+    Ok((s[0], s[1..s.len() - 1].iter().product(), s[s.len() - 1]))
+}
+
+/// Flattened 0/1 mask `[b, seq]` of input `i`, if any.
+fn flat_mask(
+    layer: &str,
+    masks: &[Option<Tensor>],
+    i: usize,
+    b: usize,
+    seq: usize,
+) -> Result<Option<Vec<f32>>> {
+    match masks.get(i).and_then(Option::as_ref) {
+        None => Ok(None),
+        Some(m) => {
+            if m.len() != b * seq {
+                return Err(input_err(
+                    layer,
+                    format!(
+                        "mask of input {i} has shape {:?}, expected {b}×{seq} values",
+                        m.shape()
+                    ),
+                ));
+            }
+            Ok(Some(m.to_f32().into_owned()))
+        }
+    }
+}
+
+/// Combined value/key padding mask per (b, j).
+fn kv_mask(
+    layer: &str,
+    masks: &[Option<Tensor>],
+    b: usize,
+    tv: usize,
+    has_key: bool,
+) -> Result<Option<Vec<f32>>> {
+    let v = flat_mask(layer, masks, 1, b, tv)?;
+    let k = if has_key {
+        flat_mask(layer, masks, 2, b, tv)?
+    } else {
+        None
+    };
+    Ok(match (v, k) {
+        (Some(v), Some(k)) => Some(v.iter().zip(&k).map(|(a, b)| a * b).collect()),
+        (v, k) => v.or(k),
+    })
+}
+
+/// Keras `MultiHeadAttention`: `query`, `key`, `value` and
+/// `attention_output` EinsumDense projections with kernels `[d, heads,
+/// key_dim]` (`[d, heads, value_dim]` for value) and `[heads, value_dim,
+/// out]`, scaled dot-product attention over all axes between batch and
+/// features (the default `attention_axes`).
+#[derive(Debug)]
+pub struct MultiHeadAttention {
+    base: Base,
+    raw: Map<String, Value>,
+    heads: usize,
+    key_dim: usize,
+    value_dim: usize,
+    use_bias: bool,
+    output_dim: Option<usize>,
+    /// query, key, value, output dims once built.
+    dims: Option<(usize, usize, usize, usize)>,
+    w: Vec<Tensor>,
+}
+
+impl MultiHeadAttention {
+    /// Build from a Keras config.
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<MultiHeadAttention> {
+        let base = Base::read(c)?;
+        let heads = c.usize_req("num_heads")?;
+        let key_dim = c.usize_req("key_dim")?;
+        let value_dim = match c.get("value_dim") {
+            None => key_dim,
+            Some(_) => c.usize_req("value_dim")?,
+        };
+        if heads == 0 || key_dim == 0 || value_dim == 0 {
+            return Err(c.err(
+                "num_heads",
+                "num_heads, key_dim and value_dim must be positive",
+            ));
+        }
+        let output_dim = match c.get("output_shape") {
+            None => None,
+            Some(Value::Array(a)) if a.len() == 1 => Some(c.tuple_req("output_shape", 1)?[0]),
+            Some(v) if v.is_number() => Some(c.usize_req("output_shape")?),
+            Some(v) => {
+                return Err(c.err(
+                    "output_shape",
+                    format!("only an integer output_shape is supported, got {v}"),
+                ))
+            }
+        };
+        if let Some(Value::Array(axes)) = c.get("attention_axes") {
+            // Accept only the default: every axis between batch and features.
+            let rank = c.shape_opt("query_shape")?.map(|s| s.len()).unwrap_or(3);
+            let want: Vec<i64> = (1..rank as i64 - 1).collect();
+            let got: Vec<i64> = axes
+                .iter()
+                .map(|a| a.as_i64().unwrap_or(-99))
+                .map(|a| if a < 0 { a + rank as i64 } else { a })
+                .collect();
+            if got != want {
+                return Err(c.err(
+                    "attention_axes",
+                    format!("only the default attention axes {want:?} are supported, got {axes:?}"),
+                ));
+            }
+        }
+        let mut layer = MultiHeadAttention {
+            base,
+            raw: c.map.clone(),
+            heads,
+            key_dim,
+            value_dim,
+            use_bias: c.bool_or("use_bias", true)?,
+            output_dim,
+            dims: None,
+            w: Vec::new(),
+        };
+        let last = |k: &str| -> Result<Option<usize>> {
+            Ok(c.shape_opt(k)?.and_then(|s| s.last().copied().flatten()))
+        };
+        if let (Some(q), Some(v)) = (last("query_shape")?, last("value_shape")?) {
+            let k = last("key_shape")?.unwrap_or(v);
+            layer.allocate(q, k, v)?;
+        }
+        Ok(layer)
+    }
+
+    fn shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let (q, k, v, o) = self.dims.unwrap_or((0, 0, 0, 0));
+        let (h, kd, vd) = (self.heads, self.key_dim, self.value_dim);
+        let mut s = Vec::new();
+        for (name, d, e) in [("query", q, kd), ("key", k, kd), ("value", v, vd)] {
+            s.push((format!("{name}/kernel"), vec![d, h, e]));
+            if self.use_bias {
+                s.push((format!("{name}/bias"), vec![h, e]));
+            }
+        }
+        s.push(("attention_output/kernel".into(), vec![h, vd, o]));
+        if self.use_bias {
+            s.push(("attention_output/bias".into(), vec![o]));
+        }
+        s
+    }
+
+    fn allocate(&mut self, q: usize, k: usize, v: usize) -> Result<()> {
+        let o = self.output_dim.unwrap_or(q);
+        if self.dims == Some((q, k, v, o)) {
+            return Ok(());
+        }
+        self.dims = Some((q, k, v, o));
+        self.w = self
+            .shapes()
+            .into_iter()
+            .map(|(_, s)| alloc_zeros(&self.base.name, s))
+            .collect::<Result<_>>()?;
+        Ok(())
+    }
+
+    /// Project `x` `[n, d]` with kernel index `ki` (bias at `ki + 1` when
+    /// `use_bias`) to `[n, cols]`.
+    fn project(&self, x: &[f32], n: usize, d: usize, ki: usize, cols: usize) -> Vec<f32> {
+        let mut out = vec![0f32; n * cols];
+        matmul(
+            x,
+            self.w[ki].as_f32().unwrap_or(&[]),
+            n,
+            d,
+            cols,
+            &mut out,
+            false,
+        );
+        if self.use_bias {
+            tfjs_kernels::add_bias(&mut out, self.w[ki + 1].as_f32().unwrap_or(&[]));
+        }
+        out
+    }
+}
+
+impl Layer for MultiHeadAttention {
+    fn class_name(&self) -> &str {
+        "MultiHeadAttention"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        echo_config(&self.base, &self.raw)
+    }
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let feat = |i: usize| -> Result<usize> {
+            input_shapes
+                .get(i)
+                .and_then(|s| s.last().copied().flatten())
+                .ok_or_else(|| {
+                    input_err(
+                        &self.base.name,
+                        format!("input {i} needs a known feature dimension"),
+                    )
+                })
+        };
+        let q = feat(0)?;
+        let v = feat(1)?;
+        let k = if input_shapes.len() > 2 { feat(2)? } else { v };
+        self.allocate(q, k, v)
+    }
+    fn weights(&self) -> Vec<LayerWeight> {
+        self.shapes()
+            .into_iter()
+            .map(|(name, shape)| LayerWeight {
+                name,
+                shape,
+                trainable: self.base.trainable,
+            })
+            .collect()
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.w.iter().collect()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        let names = self.shapes();
+        let name = self.base.name.clone();
+        match (self.w.get_mut(index), names.get(index)) {
+            (Some(slot), Some((wname, _))) => put_weight(&name, wname, slot, value),
+            _ => Err(LayersError::config(
+                name,
+                format!("layer has no weight #{index} (is it built?)"),
+            )),
+        }
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let q = first_shape(&self.base.name, inputs)?;
+        let mut o = q.clone();
+        if let Some(last) = o.last_mut() {
+            *last = self.output_dim.map(Some).unwrap_or(*last);
+        }
+        Ok(vec![o])
+    }
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let name = &self.base.name;
+        if inputs.len() < 2 || inputs.len() > 3 {
+            return Err(input_err(
+                name,
+                format!(
+                    "expects inputs [query, value] or [query, value, key], got {}",
+                    inputs.len()
+                ),
+            ));
+        }
+        let Some((dq, dk, dv, dout)) = self.dims else {
+            return Err(input_err(name, "layer is not built"));
+        };
+        let (b, tq, fq) = seq3(name, "query", &inputs[0])?;
+        let (bv, tv, fv) = seq3(name, "value", &inputs[1])?;
+        let key = inputs.get(2).unwrap_or(&inputs[1]);
+        let (bk, tk, fk) = seq3(name, "key", key)?;
+        if (fq, fk, fv) != (dq, dk, dv) || bv != b || bk != b || tk != tv {
+            return Err(input_err(
+                name,
+                format!(
+                    "inputs {:?}, {:?}, {:?} do not match the weights (query {dq}, key {dk}, value {dv} features)",
+                    inputs[0].shape(),
+                    inputs[1].shape(),
+                    key.shape()
+                ),
+            ));
+        }
+        let (h, kd, vd) = (self.heads, self.key_dim, self.value_dim);
+        let step = if self.use_bias { 2 } else { 1 };
+        let mut qp = self.project(&inputs[0].to_f32(), b * tq, dq, 0, h * kd);
+        let kp = self.project(&key.to_f32(), b * tv, dk, step, h * kd);
+        let vp = self.project(&inputs[1].to_f32(), b * tv, dv, 2 * step, h * vd);
+        let scale = 1.0 / (kd as f32).sqrt();
+        qp.iter_mut().for_each(|x| *x *= scale);
+        let qmask = flat_mask(name, masks, 0, b, tq)?;
+        let vmask = kv_mask(name, masks, b, tv, inputs.len() > 2)?;
+        // Attention per (batch, head).
+        let mut ctx = vec![0f32; b * tq * h * vd];
+        let mut scores = vec![0f32; tv];
+        for bi in 0..b {
+            for hi in 0..h {
+                for i in 0..tq {
+                    let qv = &qp[((bi * tq + i) * h + hi) * kd..][..kd];
+                    for (j, s) in scores.iter_mut().enumerate() {
+                        let kv = &kp[((bi * tv + j) * h + hi) * kd..][..kd];
+                        let mut dot: f32 = qv.iter().zip(kv).map(|(a, b)| a * b).sum();
+                        let m = qmask.as_ref().map_or(1.0, |m| m[bi * tq + i])
+                            * vmask.as_ref().map_or(1.0, |m| m[bi * tv + j]);
+                        dot += (1.0 - m) * -MASK_NEG;
+                        *s = dot;
+                    }
+                    softmax_row(&mut scores);
+                    let out = &mut ctx[((bi * tq + i) * h + hi) * vd..][..vd];
+                    for (j, &p) in scores.iter().enumerate() {
+                        let vv = &vp[((bi * tv + j) * h + hi) * vd..][..vd];
+                        for (o, x) in out.iter_mut().zip(vv) {
+                            *o += p * x;
+                        }
+                    }
+                }
+            }
+        }
+        let out = self.project(&ctx, b * tq, h * vd, 3 * step, dout);
+        let mut shape = inputs[0].shape().to_vec();
+        if let Some(l) = shape.last_mut() {
+            *l = dout;
+        }
+        Ok(vec![Tensor::from_f32(shape, out)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![masks.first().cloned().flatten()])
+    }
+}
+
+/// Keras `Attention` (dot-product; `score_mode` `dot` or `concat`,
+/// `use_scale`) and `AdditiveAttention` (`use_scale`): inputs
+/// `[query [b, Tq, d], value [b, Tv, d], key?]`, output `[b, Tq, d]`.
+/// Masked values get `-1e9` scores; masked query rows are zeroed.
+#[derive(Debug)]
+pub struct DenseAttention {
+    additive: bool,
+    base: Base,
+    raw: Map<String, Value>,
+    use_scale: bool,
+    concat: bool,
+    dim: Option<usize>,
+    /// `scale` (if `use_scale`), then `concat_score_weight` (if concat).
+    w: Vec<Tensor>,
+}
+
+impl DenseAttention {
+    fn from_config(additive: bool, c: &ConfigReader<'_>) -> Result<DenseAttention> {
+        let concat = if additive {
+            false
+        } else {
+            match c.str_or("score_mode", "dot")? {
+                "dot" => false,
+                "concat" => true,
+                other => {
+                    return Err(c.err(
+                        "score_mode",
+                        format!("expected dot or concat, got \"{other}\""),
+                    ))
+                }
+            }
+        };
+        if c.bool_or("causal", false)? {
+            return Err(c.err("causal", "causal attention is not supported"));
+        }
+        let mut layer = DenseAttention {
+            additive,
+            base: Base::read(c)?,
+            raw: c.map.clone(),
+            use_scale: c.bool_or("use_scale", additive)?,
+            concat,
+            dim: None,
+            w: Vec::new(),
+        };
+        if !additive {
+            layer.allocate(0)?;
+        }
+        Ok(layer)
+    }
+
+    fn shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let mut s = Vec::new();
+        if self.use_scale {
+            let shape = if self.additive {
+                vec![self.dim.unwrap_or(0)]
+            } else {
+                vec![]
+            };
+            s.push(("scale".to_string(), shape));
+        }
+        if self.concat {
+            s.push(("concat_score_weight".to_string(), vec![]));
+        }
+        s
+    }
+
+    fn allocate(&mut self, dim: usize) -> Result<()> {
+        self.dim = Some(dim);
+        self.w = self
+            .shapes()
+            .into_iter()
+            .map(|(_, s)| {
+                let mut t = alloc_zeros(&self.base.name, s)?;
+                // Keras initializes `scale` / `concat_score_weight` to ones.
+                t.as_f32_mut().into_iter().flatten().for_each(|x| *x = 1.0);
+                Ok(t)
+            })
+            .collect::<Result<_>>()?;
+        Ok(())
+    }
+}
+
+impl Layer for DenseAttention {
+    fn class_name(&self) -> &str {
+        if self.additive {
+            "AdditiveAttention"
+        } else {
+            "Attention"
+        }
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        echo_config(&self.base, &self.raw)
+    }
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        if self.additive {
+            let d = input_shapes
+                .get(1)
+                .or(input_shapes.first())
+                .and_then(|s| s.last().copied().flatten())
+                .ok_or_else(|| input_err(&self.base.name, "the feature dimension must be known"))?;
+            if self.dim != Some(d) {
+                self.allocate(d)?;
+            }
+        }
+        Ok(())
+    }
+    fn weights(&self) -> Vec<LayerWeight> {
+        self.shapes()
+            .into_iter()
+            .map(|(name, shape)| LayerWeight {
+                name,
+                shape,
+                trainable: self.base.trainable,
+            })
+            .collect()
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.w.iter().collect()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        let names = self.shapes();
+        let name = self.base.name.clone();
+        match (self.w.get_mut(index), names.get(index)) {
+            (Some(slot), Some((wname, _))) => put_weight(&name, wname, slot, value),
+            _ => Err(LayersError::config(
+                name,
+                format!("layer has no weight #{index}"),
+            )),
+        }
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let q = first_shape(&self.base.name, inputs)?;
+        let v = inputs.get(1).unwrap_or(q);
+        let mut o = q.clone();
+        if let (Some(l), Some(vl)) = (o.last_mut(), v.last()) {
+            *l = *vl;
+        }
+        Ok(vec![o])
+    }
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let name = &self.base.name;
+        if inputs.len() < 2 || inputs.len() > 3 {
+            return Err(input_err(
+                name,
+                format!(
+                    "expects inputs [query, value] or [query, value, key], got {}",
+                    inputs.len()
+                ),
+            ));
+        }
+        let (b, tq, d) = seq3(name, "query", &inputs[0])?;
+        let (bv, tv, dv) = seq3(name, "value", &inputs[1])?;
+        let key = inputs.get(2).unwrap_or(&inputs[1]);
+        let (bk, tk, dk) = seq3(name, "key", key)?;
+        if bv != b || bk != b || tk != tv || dk != d || (self.additive && self.dim != Some(d)) {
+            return Err(input_err(
+                name,
+                format!(
+                    "incompatible inputs {:?}, {:?}, {:?}",
+                    inputs[0].shape(),
+                    inputs[1].shape(),
+                    key.shape()
+                ),
+            ));
+        }
+        let (q, k, v) = (inputs[0].to_f32(), key.to_f32(), inputs[1].to_f32());
+        let wi = |i: usize| self.w[i].as_f32().unwrap_or(&[]);
+        let scale_vec: Option<&[f32]> = self.use_scale.then(|| wi(0));
+        let concat_w = if self.concat {
+            wi(usize::from(self.use_scale))[0]
+        } else {
+            1.0
+        };
+        let qmask = flat_mask(name, masks, 0, b, tq)?;
+        let vmask = kv_mask(name, masks, b, tv, inputs.len() > 2)?;
+        let mut out = vec![0f32; b * tq * dv];
+        let mut scores = vec![0f32; tv];
+        for bi in 0..b {
+            for i in 0..tq {
+                let qv = &q[(bi * tq + i) * d..][..d];
+                for (j, s) in scores.iter_mut().enumerate() {
+                    let kv = &k[(bi * tv + j) * d..][..d];
+                    let mut sc = if self.additive {
+                        qv.iter()
+                            .zip(kv)
+                            .enumerate()
+                            .map(|(e, (a, b))| scale_vec.map_or(1.0, |s| s[e]) * (a + b).tanh())
+                            .sum()
+                    } else if self.concat {
+                        let sv = scale_vec.map_or(1.0, |s| s[0]);
+                        concat_w
+                            * qv.iter()
+                                .zip(kv)
+                                .map(|(a, b)| (sv * (a + b)).tanh())
+                                .sum::<f32>()
+                    } else {
+                        let dot: f32 = qv.iter().zip(kv).map(|(a, b)| a * b).sum();
+                        dot * scale_vec.map_or(1.0, |s| s[0])
+                    };
+                    if let Some(m) = &vmask {
+                        sc -= MASK_NEG * (1.0 - m[bi * tv + j]);
+                    }
+                    *s = sc;
+                }
+                softmax_row(&mut scores);
+                let qm = qmask.as_ref().map_or(1.0, |m| m[bi * tq + i]);
+                let o = &mut out[(bi * tq + i) * dv..][..dv];
+                for (j, &p) in scores.iter().enumerate() {
+                    let vv = &v[(bi * tv + j) * dv..][..dv];
+                    for (x, y) in o.iter_mut().zip(vv) {
+                        *x += p * y * qm;
+                    }
+                }
+            }
+        }
+        let mut shape = inputs[0].shape().to_vec();
+        if let Some(l) = shape.last_mut() {
+            *l = dv;
+        }
+        Ok(vec![Tensor::from_f32(shape, out)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![masks.first().cloned().flatten()])
+    }
+}

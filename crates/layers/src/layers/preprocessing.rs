@@ -1,0 +1,633 @@
+//! Image and categorical preprocessing layers, at inference:
+//! `Rescaling`, `Resizing`, `CenterCrop`, `CategoryEncoding`, and the random
+//! augmentation layers (identity at inference).
+//!
+//! Where TensorFlow.js 4.22 computes something other than Keras we follow
+//! Keras, whose semantics the saved models were trained with:
+//! * `Resizing` and `CenterCrop`'s up-size path use TensorFlow's
+//!   `tf.image.resize` (half-pixel centers); TensorFlow.js's
+//!   `resizeBilinear` uses corner-aligned sampling without half-pixel
+//!   centers and so shifts the image by half a pixel.
+//! * `CenterCrop` crops exactly `(in - out) / 2` pixels from the top/left;
+//!   TensorFlow.js uses `cropAndResize` with nearest sampling and turns a
+//!   width offset of 0 into 1, which is not a crop. When the input is smaller
+//!   than the target, Keras' `smart_resize` (crop to the aspect ratio, then
+//!   bilinear resize) is used.
+//! * `RandomWidth` (registered by TensorFlow.js, which resizes randomly even
+//!   at inference, making predictions non-deterministic) and Keras'
+//!   `RandomHeight`, `RandomFlip`, `RandomRotation`, `RandomZoom`,
+//!   `RandomTranslation`, `RandomContrast`, `RandomBrightness` are the
+//!   identity at inference, as in Keras.
+
+use super::recurrent::{first_input, first_shape, input_err, num, Base};
+use crate::config::ConfigReader;
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor, TensorData};
+use serde_json::{Map, Value};
+
+/// Register the preprocessing classes.
+pub fn register(registry: &mut LayerRegistry) {
+    registry.register("Rescaling", |c, _| {
+        Ok(Box::new(Rescaling::from_config(c)?) as Box<dyn Layer>)
+    });
+    registry.register("Resizing", |c, _| {
+        Ok(Box::new(Resizing::from_config(c)?) as Box<dyn Layer>)
+    });
+    registry.register("CenterCrop", |c, _| {
+        Ok(Box::new(CenterCrop::from_config(c)?) as Box<dyn Layer>)
+    });
+    registry.register("CategoryEncoding", |c, _| {
+        Ok(Box::new(CategoryEncoding::from_config(c)?) as Box<dyn Layer>)
+    });
+    for class in [
+        "RandomWidth",
+        "RandomHeight",
+        "RandomFlip",
+        "RandomRotation",
+        "RandomZoom",
+        "RandomTranslation",
+        "RandomContrast",
+        "RandomBrightness",
+    ] {
+        registry.register(class, move |c, _| {
+            Ok(Box::new(RandomIdentity::from_config(class, c)?) as Box<dyn Layer>)
+        });
+    }
+}
+
+fn image_dims(layer: &str, shape: &[usize]) -> Result<(usize, usize, usize, usize)> {
+    match shape {
+        [h, w, c] => Ok((1, *h, *w, *c)),
+        [b, h, w, c] => Ok((*b, *h, *w, *c)),
+        _ => Err(input_err(
+            layer,
+            format!("expects an image [batch, height, width, channels] or [height, width, channels], got {shape:?}"),
+        )),
+    }
+}
+
+fn with_hw(shape: &[usize], h: usize, w: usize) -> Vec<usize> {
+    let mut s = shape.to_vec();
+    let n = s.len();
+    s[n - 3] = h;
+    s[n - 2] = w;
+    s
+}
+
+/// Resize `[b, h, w, c]` to `[b, oh, ow, c]` as `tf.image.resize` does
+/// (half-pixel centers, no antialiasing).
+fn resize(
+    x: &[f32],
+    (b, h, w, c): (usize, usize, usize, usize),
+    (oh, ow): (usize, usize),
+    nearest: bool,
+) -> Vec<f32> {
+    let mut out = vec![0f32; b * oh * ow * c];
+    let sy = h as f32 / oh as f32;
+    let sx = w as f32 / ow as f32;
+    let coord = |o: usize, scale: f32, n: usize| -> (usize, usize, f32) {
+        if nearest {
+            let i = (((o as f32 + 0.5) * scale).floor() as usize).min(n - 1);
+            (i, i, 0.0)
+        } else {
+            let f = (o as f32 + 0.5) * scale - 0.5;
+            let lo_f = f.floor();
+            let lo = lo_f.max(0.0) as usize;
+            let hi = (f.ceil().max(0.0) as usize).min(n - 1);
+            (lo.min(n - 1), hi, f - lo_f)
+        }
+    };
+    for bi in 0..b {
+        let img = &x[bi * h * w * c..][..h * w * c];
+        for oy in 0..oh {
+            let (y0, y1, fy) = coord(oy, sy, h);
+            for ox in 0..ow {
+                let (x0, x1, fx) = coord(ox, sx, w);
+                let o = &mut out[((bi * oh + oy) * ow + ox) * c..][..c];
+                for ch in 0..c {
+                    let p = |y: usize, xx: usize| img[(y * w + xx) * c + ch];
+                    let top = p(y0, x0) + (p(y0, x1) - p(y0, x0)) * fx;
+                    let bot = p(y1, x0) + (p(y1, x1) - p(y1, x0)) * fx;
+                    o[ch] = top + (bot - top) * fy;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Crop `[b, h, w, c]` to the window at `(top, left)` of size `ch × cw`.
+fn crop(
+    x: &[f32],
+    (b, h, w, c): (usize, usize, usize, usize),
+    (top, left, chh, cww): (usize, usize, usize, usize),
+) -> Vec<f32> {
+    let mut out = Vec::with_capacity(b * chh * cww * c);
+    for bi in 0..b {
+        for y in top..top + chh {
+            let row = ((bi * h + y) * w + left) * c;
+            out.extend_from_slice(&x[row..row + cww * c]);
+        }
+    }
+    out
+}
+
+/// Keras `smart_resize`'s crop window: the largest centred window with the
+/// target aspect ratio.
+fn aspect_window(h: usize, w: usize, th: usize, tw: usize) -> (usize, usize, usize, usize) {
+    let ch = ((w as f64 * th as f64 / tw as f64) as usize).min(h).max(1);
+    let cw = ((h as f64 * tw as f64 / th as f64) as usize).min(w).max(1);
+    ((h - ch) / 2, (w - cw) / 2, ch, cw)
+}
+
+/// `Rescaling(scale, offset)`: `x * scale + offset` (float32 output).
+/// `scale`/`offset` may also be lists, broadcast along the last axis.
+#[derive(Debug)]
+pub struct Rescaling {
+    base: Base,
+    scale: Vec<f32>,
+    offset: Vec<f32>,
+    scale_json: Value,
+    offset_json: Value,
+}
+
+fn number_or_list(c: &ConfigReader<'_>, key: &str, default: f64) -> Result<(Vec<f32>, Value)> {
+    match c.get(key) {
+        None => Ok((vec![default as f32], num(default))),
+        Some(Value::Array(a)) => {
+            let v: Option<Vec<f32>> = a.iter().map(|x| x.as_f64().map(|f| f as f32)).collect();
+            let v = v.ok_or_else(|| c.err(key, "expected a number or a list of numbers"))?;
+            if v.is_empty() {
+                return Err(c.err(key, "empty list"));
+            }
+            Ok((
+                v,
+                Value::Array(a.iter().map(|x| num(x.as_f64().unwrap_or(0.0))).collect()),
+            ))
+        }
+        Some(v) => {
+            let f = v
+                .as_f64()
+                .ok_or_else(|| c.err(key, format!("expected a number, got {v}")))?;
+            Ok((vec![f as f32], num(f)))
+        }
+    }
+}
+
+impl Rescaling {
+    /// Build from a config (`scale` required, `offset` default 0).
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<Rescaling> {
+        c.required("scale")?;
+        let (scale, scale_json) = number_or_list(c, "scale", 1.0)?;
+        let (offset, offset_json) = number_or_list(c, "offset", 0.0)?;
+        Ok(Rescaling {
+            base: Base::read(c)?,
+            scale,
+            offset,
+            scale_json,
+            offset_json,
+        })
+    }
+}
+
+impl Layer for Rescaling {
+    fn class_name(&self) -> &str {
+        "Rescaling"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("scale".into(), self.scale_json.clone());
+        m.insert("offset".into(), self.offset_json.clone());
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![first_shape(&self.base.name, inputs)?.clone()])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = first_input(&self.base.name, inputs)?;
+        let last = x.shape().last().copied().unwrap_or(1);
+        for (what, v) in [("scale", &self.scale), ("offset", &self.offset)] {
+            if v.len() != 1 && v.len() != last {
+                return Err(input_err(
+                    &self.base.name,
+                    format!("{what} has {} values but the last axis has {last}", v.len()),
+                ));
+            }
+        }
+        let data = x.to_f32();
+        let out: Vec<f32> = data
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let k = if last == 0 { 0 } else { i % last };
+                let s = self.scale[if self.scale.len() == 1 { 0 } else { k }];
+                let o = self.offset[if self.offset.len() == 1 { 0 } else { k }];
+                v * s + o
+            })
+            .collect();
+        Ok(vec![Tensor::from_f32(x.shape().to_vec(), out)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![masks.first().cloned().flatten()])
+    }
+}
+
+fn hw_config(c: &ConfigReader<'_>) -> Result<(usize, usize)> {
+    let h = c.usize_req("height")?;
+    let w = c.usize_req("width")?;
+    if h == 0 || w == 0 || h > 1 << 16 || w > 1 << 16 {
+        return Err(c.err("height", "height and width must be between 1 and 65536"));
+    }
+    Ok((h, w))
+}
+
+fn image_out_shape(layer: &str, s: &Shape, h: usize, w: usize) -> Result<Shape> {
+    if s.len() != 3 && s.len() != 4 {
+        return Err(input_err(
+            layer,
+            format!("expects an image [batch, height, width, channels], got {s:?}"),
+        ));
+    }
+    let mut o = s.clone();
+    let n = o.len();
+    o[n - 3] = Some(h);
+    o[n - 2] = Some(w);
+    Ok(o)
+}
+
+/// `Resizing(height, width, interpolation, crop_to_aspect_ratio)`:
+/// channels-last images to `height × width` (`bilinear` or `nearest`).
+#[derive(Debug)]
+pub struct Resizing {
+    base: Base,
+    height: usize,
+    width: usize,
+    nearest: bool,
+    crop_to_aspect_ratio: bool,
+}
+
+impl Resizing {
+    /// Build from a config.
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<Resizing> {
+        let (height, width) = hw_config(c)?;
+        let nearest = match c.str_or("interpolation", "bilinear")? {
+            "bilinear" => false,
+            "nearest" => true,
+            other => {
+                return Err(c.err(
+                    "interpolation",
+                    format!("expected bilinear or nearest, got \"{other}\""),
+                ))
+            }
+        };
+        Ok(Resizing {
+            base: Base::read(c)?,
+            height,
+            width,
+            nearest,
+            crop_to_aspect_ratio: c.bool_or("crop_to_aspect_ratio", false)?,
+        })
+    }
+}
+
+impl Layer for Resizing {
+    fn class_name(&self) -> &str {
+        "Resizing"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("height".into(), Value::from(self.height as u64));
+        m.insert("width".into(), Value::from(self.width as u64));
+        m.insert(
+            "interpolation".into(),
+            Value::String(if self.nearest { "nearest" } else { "bilinear" }.into()),
+        );
+        m.insert(
+            "crop_to_aspect_ratio".into(),
+            Value::Bool(self.crop_to_aspect_ratio),
+        );
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let s = first_shape(&self.base.name, inputs)?;
+        Ok(vec![image_out_shape(
+            &self.base.name,
+            s,
+            self.height,
+            self.width,
+        )?])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = first_input(&self.base.name, inputs)?;
+        let dims = image_dims(&self.base.name, x.shape())?;
+        let (b, h, w, c) = dims;
+        let data = x.to_f32();
+        if h == 0 || w == 0 {
+            return Err(input_err(&self.base.name, "cannot resize an empty image"));
+        }
+        let out = if self.crop_to_aspect_ratio {
+            let win = aspect_window(h, w, self.height, self.width);
+            let cropped = crop(&data, dims, win);
+            resize(
+                &cropped,
+                (b, win.2, win.3, c),
+                (self.height, self.width),
+                self.nearest,
+            )
+        } else {
+            resize(&data, dims, (self.height, self.width), self.nearest)
+        };
+        Ok(vec![Tensor::from_f32(
+            with_hw(x.shape(), self.height, self.width),
+            out,
+        )?])
+    }
+}
+
+/// `CenterCrop(height, width)`: the central `height × width` window of
+/// channels-last images (resized as Keras does when the image is smaller).
+#[derive(Debug)]
+pub struct CenterCrop {
+    base: Base,
+    height: usize,
+    width: usize,
+}
+
+impl CenterCrop {
+    /// Build from a config.
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<CenterCrop> {
+        let (height, width) = hw_config(c)?;
+        Ok(CenterCrop {
+            base: Base::read(c)?,
+            height,
+            width,
+        })
+    }
+}
+
+impl Layer for CenterCrop {
+    fn class_name(&self) -> &str {
+        "CenterCrop"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("height".into(), Value::from(self.height as u64));
+        m.insert("width".into(), Value::from(self.width as u64));
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let s = first_shape(&self.base.name, inputs)?;
+        Ok(vec![image_out_shape(
+            &self.base.name,
+            s,
+            self.height,
+            self.width,
+        )?])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = first_input(&self.base.name, inputs)?;
+        let dims = image_dims(&self.base.name, x.shape())?;
+        let (b, h, w, c) = dims;
+        if h == 0 || w == 0 {
+            return Err(input_err(&self.base.name, "cannot crop an empty image"));
+        }
+        let data = x.to_f32();
+        let (th, tw) = (self.height, self.width);
+        let out = if h >= th && w >= tw {
+            crop(&data, dims, ((h - th) / 2, (w - tw) / 2, th, tw))
+        } else {
+            let win = aspect_window(h, w, th, tw);
+            let cropped = crop(&data, dims, win);
+            resize(&cropped, (b, win.2, win.3, c), (th, tw), false)
+        };
+        let shape = with_hw(x.shape(), th, tw);
+        let t = match x.data() {
+            TensorData::I32(_) => Tensor::from_i32(shape, out.iter().map(|v| *v as i32).collect())?,
+            TensorData::F32(_) => Tensor::from_f32(shape, out)?,
+        };
+        Ok(vec![t])
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EncodeMode {
+    OneHot,
+    MultiHot,
+    Count,
+}
+
+/// `CategoryEncoding(num_tokens, output_mode)`: integer ids in
+/// `[0, num_tokens)` to `one_hot`, `multi_hot` (default) or `count` vectors.
+/// Inputs of rank 1 or 2; ids out of range are an error.
+#[derive(Debug)]
+pub struct CategoryEncoding {
+    base: Base,
+    num_tokens: usize,
+    mode: EncodeMode,
+}
+
+impl CategoryEncoding {
+    /// Build from a config.
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<CategoryEncoding> {
+        let num_tokens = c.usize_req("num_tokens")?;
+        if num_tokens == 0 || num_tokens > 1 << 24 {
+            return Err(c.err("num_tokens", "must be between 1 and 16777216"));
+        }
+        let mode = match c.str_or("output_mode", "multi_hot")? {
+            "one_hot" | "oneHot" => EncodeMode::OneHot,
+            "multi_hot" | "multiHot" => EncodeMode::MultiHot,
+            "count" => EncodeMode::Count,
+            other => {
+                return Err(c.err(
+                    "output_mode",
+                    format!("expected one_hot, multi_hot or count, got \"{other}\""),
+                ))
+            }
+        };
+        Ok(CategoryEncoding {
+            base: Base::read(c)?,
+            num_tokens,
+            mode,
+        })
+    }
+}
+
+impl Layer for CategoryEncoding {
+    fn class_name(&self) -> &str {
+        "CategoryEncoding"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("num_tokens".into(), Value::from(self.num_tokens as u64));
+        m.insert(
+            "output_mode".into(),
+            Value::String(
+                match self.mode {
+                    EncodeMode::OneHot => "one_hot",
+                    EncodeMode::MultiHot => "multi_hot",
+                    EncodeMode::Count => "count",
+                }
+                .into(),
+            ),
+        );
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let s = first_shape(&self.base.name, inputs)?;
+        let n = Some(self.num_tokens);
+        Ok(vec![match (s.len(), self.mode) {
+            (1, _) => vec![s[0], n],
+            (2, EncodeMode::OneHot) if s[1] != Some(1) => vec![s[0], s[1], n],
+            (2, _) => vec![s[0], n],
+            _ => {
+                return Err(input_err(
+                    &self.base.name,
+                    format!("CategoryEncoding supports inputs of rank 1 or 2, got {s:?}"),
+                ))
+            }
+        }])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let name = &self.base.name;
+        let x = first_input(name, inputs)?;
+        let (b, per) = match x.shape() {
+            [b] => (*b, 1),
+            [b, n] => (*b, *n),
+            s => {
+                return Err(input_err(
+                    name,
+                    format!("CategoryEncoding supports inputs of rank 1 or 2, got {s:?}"),
+                ))
+            }
+        };
+        let nt = self.num_tokens;
+        let ids: Vec<i64> = match x.data() {
+            TensorData::I32(v) => v.iter().map(|&i| i as i64).collect(),
+            TensorData::F32(v) => v
+                .iter()
+                .map(|&f| if f.is_finite() { f as i64 } else { -1 })
+                .collect(),
+        };
+        if let Some((pos, id)) = ids
+            .iter()
+            .enumerate()
+            .find(|(_, &id)| id < 0 || id >= nt as i64)
+        {
+            return Err(input_err(
+                name,
+                format!(
+                    "input value {id} at flat position {pos} is out of range: values must be \
+                     in [0, {nt}) (num_tokens)"
+                ),
+            ));
+        }
+        let one_hot_seq = self.mode == EncodeMode::OneHot && x.rank() == 2 && per != 1;
+        let (shape, mut out) = if one_hot_seq {
+            (vec![b, per, nt], vec![0f32; b * per * nt])
+        } else {
+            (vec![b, nt], vec![0f32; b * nt])
+        };
+        for (i, &id) in ids.iter().enumerate() {
+            let id = id as usize;
+            if one_hot_seq {
+                out[i * nt + id] = 1.0;
+            } else {
+                let row = &mut out[(i / per) * nt..][..nt];
+                match self.mode {
+                    EncodeMode::Count => row[id] += 1.0,
+                    _ => row[id] = 1.0,
+                }
+            }
+        }
+        Ok(vec![Tensor::from_f32(shape, out)?])
+    }
+}
+
+/// A random augmentation layer: the identity at inference. Its config is
+/// written back as read (TensorFlow.js's order for `RandomWidth`).
+#[derive(Debug)]
+pub struct RandomIdentity {
+    class: &'static str,
+    base: Base,
+    config: Map<String, Value>,
+}
+
+impl RandomIdentity {
+    fn from_config(class: &'static str, c: &ConfigReader<'_>) -> Result<RandomIdentity> {
+        let base = Base::read(c)?;
+        let mut m = Map::new();
+        if class == "RandomWidth" {
+            let factor = c.required("factor")?.clone();
+            let interp = c.str_or("interpolation", "bilinear")?;
+            if interp != "bilinear" && interp != "nearest" {
+                return Err(c.err(
+                    "interpolation",
+                    format!("Invalid interpolation parameter: {interp} is not implemented"),
+                ));
+            }
+            m.insert("factor".into(), factor);
+            m.insert("interpolation".into(), Value::String(interp.into()));
+            m.insert("seed".into(), c.get("seed").cloned().unwrap_or(Value::Null));
+        } else {
+            for (k, v) in c.map {
+                if !matches!(
+                    k.as_str(),
+                    "name" | "trainable" | "batch_input_shape" | "dtype" | "input_shape"
+                ) {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Ok(RandomIdentity {
+            class,
+            base,
+            config: m,
+        })
+    }
+}
+
+impl Layer for RandomIdentity {
+    fn class_name(&self) -> &str {
+        self.class
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = self.config.clone();
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![first_shape(&self.base.name, inputs)?.clone()])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        Ok(vec![first_input(&self.base.name, inputs)?.clone()])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![masks.first().cloned().flatten()])
+    }
+}

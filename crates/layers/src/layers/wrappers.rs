@@ -1,0 +1,487 @@
+//! Wrappers: `TimeDistributed` (any layer, applied to every timestep) and
+//! `Bidirectional` (an RNN run forwards and backwards, outputs merged).
+
+use super::recurrent::{first_input, first_shape, input_err, Base};
+use crate::config::ConfigReader;
+use crate::{BuildContext, Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor};
+use serde_json::{json, Map, Value};
+
+/// Register `TimeDistributed` and `Bidirectional`.
+pub fn register(registry: &mut LayerRegistry) {
+    registry.register("TimeDistributed", |c, ctx| {
+        Ok(Box::new(TimeDistributed::from_config(c, ctx)?) as Box<dyn Layer>)
+    });
+    registry.register("Bidirectional", |c, ctx| {
+        Ok(Box::new(Bidirectional::from_config(c, ctx)?) as Box<dyn Layer>)
+    });
+}
+
+fn nested_parts<'a>(c: &ConfigReader<'a>) -> Result<(&'a str, &'a Map<String, Value>)> {
+    let layer = c.required("layer")?;
+    let obj = layer
+        .as_object()
+        .ok_or_else(|| c.err("layer", "expected {class_name, config}"))?;
+    let class = obj
+        .get("class_name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| c.err("layer", "no string class_name"))?;
+    let cfg = obj
+        .get("config")
+        .and_then(Value::as_object)
+        .ok_or_else(|| c.err("layer", "no config object"))?;
+    Ok((class, cfg))
+}
+
+/// `TimeDistributed(layer)`: input `[batch, time, ...]`; the inner layer sees
+/// `[batch * time, ...]`. Its weights keep their own names under the
+/// wrapper (`td/kernel`). The input mask passes through.
+#[derive(Debug)]
+pub struct TimeDistributed {
+    base: Base,
+    inner: Box<dyn Layer>,
+}
+
+impl TimeDistributed {
+    /// Build from a config whose `layer` is a nested `{class_name, config}`.
+    pub fn from_config(c: &ConfigReader<'_>, ctx: &BuildContext<'_>) -> Result<TimeDistributed> {
+        let base = Base::read(c)?;
+        let inner = ctx.build_nested(c.required("layer")?, c.layer)?;
+        Ok(TimeDistributed { base, inner })
+    }
+
+    fn inner_shape(&self, s: &Shape) -> Result<Shape> {
+        if s.len() < 3 {
+            return Err(input_err(
+                &self.base.name,
+                format!("TimeDistributed expects input [batch, time, ...] (rank >= 3), got {s:?}"),
+            ));
+        }
+        let mut inner = vec![None];
+        inner.extend_from_slice(&s[2..]);
+        Ok(inner)
+    }
+}
+
+impl Layer for TimeDistributed {
+    fn class_name(&self) -> &str {
+        "TimeDistributed"
+    }
+
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert(
+            "layer".into(),
+            json!({"class_name": self.inner.class_name(), "config": self.inner.config()}),
+        );
+        self.base.write(&mut m);
+        m
+    }
+
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let s = first_shape(&self.base.name, input_shapes)?;
+        let inner = self.inner_shape(s)?;
+        self.inner.build(&[inner])
+    }
+
+    fn weights(&self) -> Vec<LayerWeight> {
+        let mut w = self.inner.weights();
+        if !self.base.trainable {
+            w.iter_mut().for_each(|w| w.trainable = false);
+        }
+        w
+    }
+
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.inner.weight_values()
+    }
+
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        self.inner.set_weight(index, value)
+    }
+
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let s = first_shape(&self.base.name, inputs)?;
+        let inner = self.inner.output_shapes(&[self.inner_shape(s)?])?;
+        Ok(inner
+            .into_iter()
+            .map(|o| {
+                let mut out = vec![s[0], s[1]];
+                out.extend_from_slice(o.get(1..).unwrap_or(&[]));
+                out
+            })
+            .collect())
+    }
+
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = first_input(&self.base.name, inputs)?;
+        let shape = x.shape();
+        if shape.len() < 3 {
+            return Err(input_err(
+                &self.base.name,
+                format!("TimeDistributed expects input [batch, time, ...], got {shape:?}"),
+            ));
+        }
+        let (b, t) = (shape[0], shape[1]);
+        let mut inner_shape = vec![b * t];
+        inner_shape.extend_from_slice(&shape[2..]);
+        let xs = x.clone().reshape(inner_shape)?;
+        let outs = self.inner.call(&[xs], &[None])?;
+        outs.into_iter()
+            .map(|o| {
+                let os = o.shape();
+                if os.first() != Some(&(b * t)) {
+                    return Err(input_err(
+                        &self.base.name,
+                        format!(
+                            "inner layer returned shape {os:?}, expected a leading {}",
+                            b * t
+                        ),
+                    ));
+                }
+                let mut s = vec![b, t];
+                s.extend_from_slice(&os[1..]);
+                o.reshape(s)
+            })
+            .collect()
+    }
+
+    fn compute_mask(
+        &self,
+        inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        let _ = inputs;
+        Ok(vec![masks.first().cloned().flatten()])
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Merge {
+    Concat,
+    Sum,
+    Mul,
+    Ave,
+    /// `merge_mode: null`: two outputs.
+    None,
+}
+
+/// `Bidirectional(rnn)`: runs a `forward_<inner>` copy of the RNN on the
+/// sequence and a `backward_<inner>` copy (with `go_backwards` flipped) on
+/// the reversed sequence, re-reverses the backward sequence output and
+/// merges (`concat` (default), `sum`, `mul`, `ave`, or `null` for two
+/// outputs). With `return_state`, the forward then backward states follow.
+/// As in Keras, masked timesteps of sequence outputs are zeros.
+#[derive(Debug)]
+pub struct Bidirectional {
+    base: Base,
+    merge: Merge,
+    inner_class: String,
+    inner_name: String,
+    forward: Box<dyn Layer>,
+    backward: Box<dyn Layer>,
+    return_sequences: bool,
+    return_state: bool,
+}
+
+impl Bidirectional {
+    /// Build from a config whose `layer` is a nested RNN `{class_name, config}`.
+    pub fn from_config(c: &ConfigReader<'_>, ctx: &BuildContext<'_>) -> Result<Bidirectional> {
+        let base = Base::read(c)?;
+        let merge = match c.get("merge_mode") {
+            None => {
+                if c.map.contains_key("merge_mode") {
+                    Merge::None
+                } else {
+                    Merge::Concat
+                }
+            }
+            Some(Value::String(s)) => match s.as_str() {
+                "concat" => Merge::Concat,
+                "sum" => Merge::Sum,
+                "mul" => Merge::Mul,
+                "ave" => Merge::Ave,
+                other => {
+                    return Err(c.err(
+                        "merge_mode",
+                        format!("expected concat, sum, mul, ave or null, got \"{other}\""),
+                    ))
+                }
+            },
+            Some(v) => return Err(c.err("merge_mode", format!("expected a string, got {v}"))),
+        };
+        if c.get("num_constants").is_some() {
+            return Err(c.err("num_constants", "is not supported by Bidirectional"));
+        }
+        let (class, cfg) = nested_parts(c)?;
+        let inner_name = cfg
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(class)
+            .to_string();
+        let rc = ConfigReader::new(&inner_name, cfg);
+        let return_sequences = rc.bool_or("return_sequences", false)?;
+        let return_state = rc.bool_or("return_state", false)?;
+        let go_backwards = rc.bool_or("go_backwards", false)?;
+        let make = |prefix: &str, backwards: bool| -> Result<Box<dyn Layer>> {
+            let mut cfg = cfg.clone();
+            cfg.insert(
+                "name".into(),
+                Value::String(format!("{prefix}{inner_name}")),
+            );
+            cfg.insert("go_backwards".into(), Value::Bool(backwards));
+            // Keras forces zero outputs at masked steps for sequence outputs.
+            cfg.insert("zero_output_for_mask".into(), Value::Bool(return_sequences));
+            ctx.build_nested(&json!({"class_name": class, "config": cfg}), c.layer)
+        };
+        let forward = make("forward_", go_backwards)?;
+        let backward = make("backward_", !go_backwards)?;
+        Ok(Bidirectional {
+            base,
+            merge,
+            inner_class: class.to_string(),
+            inner_name,
+            forward,
+            backward,
+            return_sequences,
+            return_state,
+        })
+    }
+
+    fn merge_values(&self, f: &[f32], b: &[f32], out: &mut [f32]) {
+        for ((o, x), y) in out.iter_mut().zip(f).zip(b) {
+            *o = match self.merge {
+                Merge::Sum => x + y,
+                Merge::Mul => x * y,
+                Merge::Ave => (x + y) * 0.5,
+                Merge::Concat | Merge::None => unreachable!("handled by the caller"),
+            };
+        }
+    }
+}
+
+/// Reverse `t` along axis 1.
+fn reverse_time(t: &Tensor) -> Result<Tensor> {
+    let s = t.shape().to_vec();
+    if s.len() < 2 {
+        return Ok(t.clone());
+    }
+    let (b, n) = (s[0], s[1]);
+    let per: usize = s[2..].iter().product();
+    let src = t.to_f32();
+    let mut out = vec![0f32; src.len()];
+    for bi in 0..b {
+        for ti in 0..n {
+            let from = (bi * n + ti) * per;
+            let to = (bi * n + (n - 1 - ti)) * per;
+            out[to..to + per].copy_from_slice(&src[from..from + per]);
+        }
+    }
+    Tensor::from_f32(s, out)
+}
+
+impl Layer for Bidirectional {
+    fn class_name(&self) -> &str {
+        "Bidirectional"
+    }
+
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert(
+            "merge_mode".into(),
+            match self.merge {
+                Merge::Concat => "concat".into(),
+                Merge::Sum => "sum".into(),
+                Merge::Mul => "mul".into(),
+                Merge::Ave => "ave".into(),
+                Merge::None => Value::Null,
+            },
+        );
+        let mut inner = self.forward.config();
+        inner.insert("name".into(), Value::String(self.inner_name.clone()));
+        m.insert(
+            "layer".into(),
+            json!({"class_name": self.inner_class, "config": inner}),
+        );
+        self.base.write(&mut m);
+        m
+    }
+
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let x = first_shape(&self.base.name, input_shapes)?.clone();
+        self.forward.build(std::slice::from_ref(&x))?;
+        self.backward.build(&[x])
+    }
+
+    fn weights(&self) -> Vec<LayerWeight> {
+        let pre = |prefix: &str, l: &dyn Layer| -> Vec<LayerWeight> {
+            l.weights()
+                .into_iter()
+                .map(|mut w| {
+                    w.name = format!("{prefix}{}/{}", self.inner_name, w.name);
+                    w.trainable &= self.base.trainable;
+                    w
+                })
+                .collect()
+        };
+        let mut w = pre("forward_", self.forward.as_ref());
+        w.extend(pre("backward_", self.backward.as_ref()));
+        w
+    }
+
+    fn weight_values(&self) -> Vec<&Tensor> {
+        let mut v = self.forward.weight_values();
+        v.extend(self.backward.weight_values());
+        v
+    }
+
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        let nf = self.forward.weights().len();
+        if index < nf {
+            self.forward.set_weight(index, value)
+        } else {
+            self.backward.set_weight(index - nf, value)
+        }
+    }
+
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let x = first_shape(&self.base.name, inputs)?;
+        let f = self.forward.output_shapes(std::slice::from_ref(x))?;
+        let Some(y) = f.first() else {
+            return Err(LayersError::config(
+                &self.base.name,
+                "the wrapped layer has no outputs",
+            ));
+        };
+        let mut out = match self.merge {
+            Merge::Concat => {
+                let mut y = y.clone();
+                if let Some(last) = y.last_mut() {
+                    *last = last.map(|d| d * 2);
+                }
+                vec![y]
+            }
+            Merge::None => vec![y.clone(), y.clone()],
+            _ => vec![y.clone()],
+        };
+        if self.return_state {
+            out.extend(f[1..].iter().cloned());
+            out.extend(f[1..].iter().cloned());
+        }
+        Ok(out)
+    }
+
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let name = &self.base.name;
+        let x = first_input(name, inputs)?;
+        let mask = masks.first().cloned().flatten();
+        let (fwd_in, bwd_in): (Vec<Tensor>, Vec<Tensor>) = if inputs.len() > 1 {
+            let states = &inputs[1..];
+            if !states.len().is_multiple_of(2) {
+                return Err(input_err(
+                    name,
+                    format!(
+                        "got {} initial state tensors; Bidirectional needs as many for the \
+                         backward layer as for the forward layer",
+                        states.len()
+                    ),
+                ));
+            }
+            let half = states.len() / 2;
+            let mut f = vec![x.clone()];
+            f.extend_from_slice(&states[..half]);
+            let mut b = vec![x.clone()];
+            b.extend_from_slice(&states[half..]);
+            (f, b)
+        } else {
+            (vec![x.clone()], vec![x.clone()])
+        };
+        let mut f_masks = vec![mask.clone()];
+        f_masks.resize(fwd_in.len(), None);
+        let mut b_masks = vec![mask];
+        b_masks.resize(bwd_in.len(), None);
+        let mut yf = self.forward.call(&fwd_in, &f_masks)?;
+        let mut yb = self.backward.call(&bwd_in, &b_masks)?;
+        if yf.is_empty() || yb.is_empty() {
+            return Err(input_err(name, "the wrapped layer returned no outputs"));
+        }
+        let states_f = yf.split_off(1);
+        let states_b = yb.split_off(1);
+        let of = yf.pop().expect("checked non-empty");
+        let mut ob = yb.pop().expect("checked non-empty");
+        if self.return_sequences {
+            ob = reverse_time(&ob)?;
+        }
+        if of.shape() != ob.shape() {
+            return Err(input_err(
+                name,
+                format!(
+                    "forward output {:?} and backward output {:?} differ",
+                    of.shape(),
+                    ob.shape()
+                ),
+            ));
+        }
+        let mut out = match self.merge {
+            Merge::None => vec![of, ob],
+            Merge::Concat => {
+                let s = of.shape().to_vec();
+                let last = *s.last().unwrap_or(&1);
+                let (a, b) = (of.to_f32(), ob.to_f32());
+                let mut v = Vec::with_capacity(a.len() * 2);
+                for (ra, rb) in a.chunks(last.max(1)).zip(b.chunks(last.max(1))) {
+                    v.extend_from_slice(ra);
+                    v.extend_from_slice(rb);
+                }
+                let mut s2 = s.clone();
+                if let Some(l) = s2.last_mut() {
+                    *l *= 2;
+                }
+                vec![Tensor::from_f32(s2, v)?]
+            }
+            _ => {
+                let (a, b) = (of.to_f32(), ob.to_f32());
+                let mut v = vec![0f32; a.len()];
+                self.merge_values(&a, &b, &mut v);
+                vec![Tensor::from_f32(of.shape().to_vec(), v)?]
+            }
+        };
+        if self.return_state {
+            out.extend(states_f);
+            out.extend(states_b);
+        }
+        Ok(out)
+    }
+
+    fn compute_mask(
+        &self,
+        inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        let m = if self.return_sequences {
+            masks.first().cloned().flatten()
+        } else {
+            None
+        };
+        let mut out = vec![m.clone()];
+        if self.merge == Merge::None {
+            out.push(m);
+        }
+        if self.return_state {
+            let first = inputs.get(..1).unwrap_or(&[]);
+            let fwd = self
+                .forward
+                .compute_mask(first, masks.get(..1).unwrap_or(&[]))?;
+            let states = fwd.len().saturating_sub(1);
+            out.extend(std::iter::repeat_n(None, 2 * states));
+        }
+        Ok(out)
+    }
+}
