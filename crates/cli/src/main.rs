@@ -1,1 +1,120 @@
-fn main() {}
+//! `tfjs`: inspect, verify, convert and serve TensorFlow.js layers models.
+//!
+//! Every subcommand lives in `src/cmd/<name>.rs` and adds one variant to
+//! [`Command`] plus one arm in [`run`]. Errors print as `error: …` and exit
+//! with status 2; status 1 is reserved for checks that ran and found
+//! problems (`verify`).
+
+mod cmd;
+mod router;
+mod util;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+const LONG_ABOUT: &str = "\
+Inspect, verify and convert TensorFlow.js layers models (model.json + weight
+shards) wherever they are stored.
+
+Models are named by URL. `file://` (a model directory or its model.json) and
+`memory://` are built in; other schemes appear in the list printed by an
+unknown-scheme error. A plain path without `://` means a local file path.
+
+Examples:
+  tfjs info ./my-model                       # what is in it
+  tfjs --json info file:///models/m/model.json
+  tfjs verify ./my-model                     # exit 1 and list every problem
+  tfjs convert ./my-model ./my-model-u8 --quantize uint8
+  tfjs convert ./keras-model ./sharded --shard-size 4194304
+
+Exit status: 0 success, 1 a check found problems, 2 error.";
+
+/// The `tfjs` command line.
+#[derive(Debug, Parser)]
+#[command(name = "tfjs", version, about = "Inspect, verify and convert TensorFlow.js layers models", long_about = LONG_ABOUT)]
+pub struct Cli {
+    /// Print machine-readable JSON on stdout instead of text (commands whose
+    /// output is data).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Profile directory of localstorage:// and indexeddb:// (default:
+    /// $TFJS_HOME, else $XDG_DATA_HOME/tfjs-rs, else ~/.local/share/tfjs-rs).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub profile: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Info(cmd::info::Args),
+    Verify(cmd::verify::Args),
+    Convert(cmd::convert::Args),
+    Serve(cmd::serve::Args),
+    #[command(hide = true)]
+    BenchIo(cmd::bench_io::Args),
+    Predict(cmd::predict::Args),
+    Bench(cmd::bench::Args),
+    Ls(cmd::ls::Args),
+    Cp(cmd::cp::Args),
+    Mv(cmd::mv::Args),
+    Rm(cmd::rm::Args),
+    Demo(cmd::demo::Args),
+    ExportLocalstorage(cmd::localstorage::ExportArgs),
+    ImportLocalstorage(cmd::localstorage::ImportArgs),
+}
+
+/// What every subcommand gets.
+pub struct Ctx {
+    /// `--json` was given.
+    pub json: bool,
+    /// Every scheme this build supports.
+    pub router: tfjs_io::Router,
+}
+
+async fn run(command: Command, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Info(a) => cmd::info::run(a, ctx).await,
+        Command::Verify(a) => cmd::verify::run(a, ctx).await,
+        Command::Convert(a) => cmd::convert::run(a, ctx).await,
+        Command::Serve(a) => cmd::serve::run(a, ctx).await,
+        Command::BenchIo(a) => cmd::bench_io::run(a, ctx).await,
+        Command::Predict(a) => cmd::predict::run(a, ctx).await,
+        Command::Bench(a) => cmd::bench::run(a, ctx).await,
+        Command::Ls(a) => cmd::ls::run(a, ctx).await,
+        Command::Cp(a) => cmd::cp::run(a, ctx).await,
+        Command::Mv(a) => cmd::mv::run(a, ctx).await,
+        Command::Rm(a) => cmd::rm::run(a, ctx).await,
+        Command::Demo(a) => cmd::demo::run(a, ctx).await,
+        Command::ExportLocalstorage(a) => cmd::localstorage::export(a, ctx).await,
+        Command::ImportLocalstorage(a) => cmd::localstorage::import(a, ctx).await,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(dir) = &cli.profile {
+        // Single-threaded here (before the runtime starts): the profile
+        // stores read TFJS_HOME when first used.
+        std::env::set_var("TFJS_HOME", dir);
+    }
+    let ctx = Ctx {
+        json: cli.json,
+        router: router::build_router(),
+    };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(run(cli.command, &ctx)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -57,9 +57,11 @@ impl std::str::FromStr for DType {
             "bool" => DType::Bool,
             "string" => DType::String,
             "complex64" => DType::Complex64,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown dtype {other:?}: expected one of float32, int32, bool, string, complex64"
-            )),
+            ))
+            }
         })
     }
 }

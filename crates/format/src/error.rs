@@ -36,6 +36,22 @@ pub enum FormatError {
         /// `Some("HTML")` or `Some("JSON")` when the bytes look like text.
         looks_like: Option<&'static str>,
     },
+    /// The weight stream as a whole does not hold the number of bytes its
+    /// weight specs need (too short, or bytes left over).
+    #[error(
+        "weight data: the weight specs need {expected} bytes but the data holds {actual}{detail}"
+    )]
+    WeightDataLength {
+        expected: u64,
+        actual: u64,
+        /// Extra context, starting with a separator (e.g. `"; weight `x` …"`), or empty.
+        detail: String,
+    },
+    /// The number of shard buffers differs from the manifest group's `paths`.
+    #[error(
+        "weights manifest group lists {expected} shard path(s) but {actual} shard(s) were given"
+    )]
+    ShardCount { expected: usize, actual: usize },
     /// A weight cannot be decoded or encoded.
     #[error("weight `{weight}`: {message}")]
     Weight { weight: String, message: String },

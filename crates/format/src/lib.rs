@@ -25,6 +25,7 @@ pub use error::{FormatError, Result};
 pub use info::{ModelArtifactsInfo, SaveResult};
 pub use json::JsonStyle;
 pub use manifest::{
-    Quantization, QuantizationDType, WeightSpec, WeightsManifest, WeightsManifestGroup,
+    weight_specs_from_value, weight_specs_to_value, Quantization, QuantizationDType, WeightSpec,
+    WeightsManifest, WeightsManifestGroup,
 };
 pub use model_json::ModelJson;

@@ -125,3 +125,496 @@ impl Quantization {
         self.scale.as_ref().and_then(Number::as_f64).unwrap_or(0.0)
     }
 }
+
+// ---------------------------------------------------------------------------
+// JSON conversion
+// ---------------------------------------------------------------------------
+
+/// Describe a JSON value's type for error messages.
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Build an object in `known` key order from `fields` (`None` = absent),
+/// then the remaining `extra` keys. A known key that is absent from `fields`
+/// but present in `extra` (how a `null` for a typed field is kept) is
+/// written at its known position.
+pub(crate) fn ordered_object(
+    known: &[(&str, Option<Value>)],
+    extra: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in known {
+        match v {
+            Some(v) => {
+                out.insert((*k).to_string(), v.clone());
+            }
+            None => {
+                if let Some(v) = extra.get(*k) {
+                    out.insert((*k).to_string(), v.clone());
+                }
+            }
+        }
+    }
+    for (k, v) in extra {
+        if !known.iter().any(|(kk, _)| kk == k) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+impl Quantization {
+    /// The JSON object, key order `dtype, min, scale, original_dtype` (as the
+    /// Python converter writes it), then unknown keys.
+    pub fn to_value(&self) -> Value {
+        Value::Object(ordered_object(
+            &[
+                ("dtype", Some(Value::String(self.dtype.as_str().into()))),
+                ("min", self.min.clone().map(Value::Number)),
+                ("scale", self.scale.clone().map(Value::Number)),
+                (
+                    "original_dtype",
+                    self.original_dtype.clone().map(Value::String),
+                ),
+            ],
+            &self.extra,
+        ))
+    }
+
+    /// Parse a `quantization` object; `path` is its JSON path for errors.
+    /// `null` for `min`/`scale` is accepted (TensorFlow.js coerces it to 0)
+    /// and kept in `extra` so it is written back.
+    pub fn from_value(v: &Value, source: &str, path: &str) -> crate::Result<Quantization> {
+        let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
+        let Value::Object(map) = v else {
+            return Err(err(
+                path.to_string(),
+                format!(
+                    "expected an object {{\"dtype\", \"min\", \"scale\"}}, got {}",
+                    json_type(v)
+                ),
+            ));
+        };
+        let mut q = Quantization {
+            dtype: QuantizationDType::Uint8,
+            min: None,
+            scale: None,
+            original_dtype: None,
+            extra: Map::new(),
+        };
+        let mut have_dtype = false;
+        for (k, val) in map {
+            let fpath = format!("{path}.{k}");
+            match (k.as_str(), val) {
+                ("dtype", Value::String(s)) => {
+                    q.dtype = s.parse().map_err(|_| {
+                        err(
+                            fpath.clone(),
+                            format!(
+                                "unknown quantization dtype {s:?}. Supported quantization dtypes are: 'uint8', 'uint16', and 'float16'"
+                            ),
+                        )
+                    })?;
+                    have_dtype = true;
+                }
+                ("min", Value::Number(n)) => q.min = Some(n.clone()),
+                ("scale", Value::Number(n)) => q.scale = Some(n.clone()),
+                ("min" | "scale" | "original_dtype", Value::Null) => {
+                    q.extra.insert(k.clone(), Value::Null);
+                }
+                ("original_dtype", Value::String(s)) => q.original_dtype = Some(s.clone()),
+                ("dtype", other) => {
+                    return Err(err(
+                        fpath,
+                        format!(
+                            "expected a string (\"uint8\", \"uint16\" or \"float16\"), got {}",
+                            json_type(other)
+                        ),
+                    ))
+                }
+                ("min" | "scale", other) => {
+                    return Err(err(
+                        fpath,
+                        format!("expected a number, got {}", json_type(other)),
+                    ))
+                }
+                ("original_dtype", other) => {
+                    return Err(err(
+                        fpath,
+                        format!("expected a string, got {}", json_type(other)),
+                    ))
+                }
+                _ => {
+                    q.extra.insert(k.clone(), val.clone());
+                }
+            }
+        }
+        if !have_dtype {
+            return Err(err(
+                format!("{path}.dtype"),
+                "missing: a quantization object needs \"dtype\" (\"uint8\", \"uint16\" or \"float16\")"
+                    .into(),
+            ));
+        }
+        Ok(q)
+    }
+
+    /// True when the `min` key is present (possibly `null`).
+    pub fn has_min(&self) -> bool {
+        self.min.is_some() || self.extra.contains_key("min")
+    }
+
+    /// True when the `scale` key is present (possibly `null`).
+    pub fn has_scale(&self) -> bool {
+        self.scale.is_some() || self.extra.contains_key("scale")
+    }
+}
+
+impl WeightSpec {
+    /// The JSON object in TensorFlow.js key order `name, shape, dtype,
+    /// group, quantization`, then unknown keys.
+    pub fn to_value(&self) -> Value {
+        Value::Object(ordered_object(
+            &[
+                ("name", Some(Value::String(self.name.clone()))),
+                (
+                    "shape",
+                    Some(Value::Array(
+                        self.shape.iter().map(|&d| Value::from(d as u64)).collect(),
+                    )),
+                ),
+                ("dtype", Some(Value::String(self.dtype.as_str().into()))),
+                ("group", self.group.clone().map(Value::String)),
+                (
+                    "quantization",
+                    self.quantization.as_ref().map(Quantization::to_value),
+                ),
+            ],
+            &self.extra,
+        ))
+    }
+
+    /// Parse one manifest entry; `path` (e.g. `weightsManifest[0].weights[2]`)
+    /// prefixes the field names in errors. Checks that the shape's element
+    /// count times the stored element size fits in `u64` and `usize`.
+    pub fn from_value(v: &Value, source: &str, path: &str) -> crate::Result<WeightSpec> {
+        let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
+        let Value::Object(map) = v else {
+            return Err(err(
+                path.to_string(),
+                format!(
+                    "expected a weight entry object {{\"name\", \"shape\", \"dtype\"}}, got {}",
+                    json_type(v)
+                ),
+            ));
+        };
+        let mut name = None;
+        let mut shape = None;
+        let mut dtype = None;
+        let mut group = None;
+        let mut quantization = None;
+        let mut extra = Map::new();
+        for (k, val) in map {
+            let fpath = format!("{path}.{k}");
+            match k.as_str() {
+                "name" => match val {
+                    Value::String(s) => name = Some(s.clone()),
+                    other => {
+                        return Err(err(
+                            fpath,
+                            format!("expected a string, got {}", json_type(other)),
+                        ))
+                    }
+                },
+                "shape" => shape = Some(parse_shape(val, source, &fpath)?),
+                "dtype" => match val {
+                    Value::String(s) => {
+                        dtype = Some(s.parse::<DType>().map_err(|m| err(fpath.clone(), m))?)
+                    }
+                    other => {
+                        return Err(err(
+                            fpath,
+                            format!("expected a string, got {}", json_type(other)),
+                        ))
+                    }
+                },
+                "group" => match val {
+                    Value::String(s) => group = Some(s.clone()),
+                    Value::Null => {
+                        extra.insert(k.clone(), Value::Null);
+                    }
+                    other => {
+                        return Err(err(
+                            fpath,
+                            format!("expected a string, got {}", json_type(other)),
+                        ))
+                    }
+                },
+                "quantization" => {
+                    quantization = Some(Quantization::from_value(val, source, &fpath)?)
+                }
+                _ => {
+                    extra.insert(k.clone(), val.clone());
+                }
+            }
+        }
+        let missing = |f: &str, what: &str| err(format!("{path}.{f}"), format!("missing: {what}"));
+        let spec = WeightSpec {
+            name: name.ok_or_else(|| missing("name", "every weight entry needs a \"name\" string"))?,
+            shape: shape.ok_or_else(|| {
+                missing("shape", "every weight entry needs a \"shape\" array ([] for a scalar)")
+            })?,
+            dtype: dtype.ok_or_else(|| {
+                missing(
+                    "dtype",
+                    "every weight entry needs a \"dtype\" (float32, int32, bool, string or complex64)",
+                )
+            })?,
+            group,
+            quantization,
+            extra,
+        };
+        // Overflow check: elements × stored element size.
+        let elem = match &spec.quantization {
+            Some(q) => q.dtype.byte_size(),
+            None => spec.dtype.byte_size().unwrap_or(4),
+        } as u64;
+        let n = spec
+            .shape
+            .iter()
+            .try_fold(1u64, |a, &d| a.checked_mul(d as u64));
+        match n.and_then(|n| n.checked_mul(elem)) {
+            Some(bytes) if usize::try_from(bytes).is_ok() => {}
+            _ => {
+                return Err(err(
+                    format!("{path}.shape"),
+                    format!(
+                        "shape {:?} of weight {:?} is too large: its byte size ({} bytes per element) overflows",
+                        spec.shape, spec.name, elem
+                    ),
+                ))
+            }
+        }
+        Ok(spec)
+    }
+}
+
+fn parse_shape(v: &Value, source: &str, path: &str) -> crate::Result<Vec<usize>> {
+    let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
+    let Value::Array(items) = v else {
+        return Err(err(
+            path.to_string(),
+            format!(
+                "expected an array of non-negative integers, got {}",
+                json_type(v)
+            ),
+        ));
+    };
+    let mut shape = Vec::with_capacity(items.len().min(64));
+    for (i, d) in items.iter().enumerate() {
+        let dpath = format!("{path}[{i}]");
+        let Value::Number(n) = d else {
+            return Err(err(
+                dpath,
+                format!(
+                    "expected a non-negative integer dimension, got {}",
+                    json_type(d)
+                ),
+            ));
+        };
+        let dim = if let Some(u) = n.as_u64() {
+            Some(u)
+        } else {
+            // Accept integral floats such as `3.0`; reject the rest.
+            n.as_f64()
+                .filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f <= 9007199254740992.0)
+                .map(|f| f as u64)
+        };
+        match dim.map(usize::try_from) {
+            Some(Ok(d)) => shape.push(d),
+            Some(Err(_)) => {
+                return Err(err(
+                    dpath,
+                    format!("dimension {} is too large for this platform", n.as_str()),
+                ))
+            }
+            None => {
+                return Err(err(
+                    dpath,
+                    format!("dimension {} is not a non-negative integer", n.as_str()),
+                ))
+            }
+        }
+    }
+    Ok(shape)
+}
+
+impl WeightsManifestGroup {
+    /// The JSON object `{"paths", "weights"}` then unknown keys.
+    pub fn to_value(&self) -> Value {
+        Value::Object(ordered_object(
+            &[
+                (
+                    "paths",
+                    Some(Value::Array(
+                        self.paths.iter().cloned().map(Value::String).collect(),
+                    )),
+                ),
+                ("weights", Some(weight_specs_to_value(&self.weights))),
+            ],
+            &self.extra,
+        ))
+    }
+
+    /// Parse one group; `path` is e.g. `weightsManifest[0]`.
+    pub fn from_value(v: &Value, source: &str, path: &str) -> crate::Result<WeightsManifestGroup> {
+        let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
+        let Value::Object(map) = v else {
+            return Err(err(
+                path.to_string(),
+                format!(
+                    "expected a manifest group object {{\"paths\", \"weights\"}}, got {}",
+                    json_type(v)
+                ),
+            ));
+        };
+        let mut paths = None;
+        let mut weights = None;
+        let mut extra = Map::new();
+        for (k, val) in map {
+            let fpath = format!("{path}.{k}");
+            match k.as_str() {
+                "paths" => {
+                    let Value::Array(items) = val else {
+                        return Err(err(
+                            fpath,
+                            format!("expected an array of strings, got {}", json_type(val)),
+                        ));
+                    };
+                    let mut p = Vec::with_capacity(items.len());
+                    for (i, item) in items.iter().enumerate() {
+                        match item {
+                            Value::String(s) => p.push(s.clone()),
+                            other => {
+                                return Err(err(
+                                    format!("{fpath}[{i}]"),
+                                    format!(
+                                        "expected a string (a shard file path), got {}",
+                                        json_type(other)
+                                    ),
+                                ))
+                            }
+                        }
+                    }
+                    paths = Some(p);
+                }
+                "weights" => {
+                    weights = Some(parse_specs(val, source, &fpath)?);
+                }
+                _ => {
+                    extra.insert(k.clone(), val.clone());
+                }
+            }
+        }
+        Ok(WeightsManifestGroup {
+            paths: paths.ok_or_else(|| {
+                err(
+                    format!("{path}.paths"),
+                    "missing: a manifest group needs a \"paths\" array of shard files".into(),
+                )
+            })?,
+            weights: weights.ok_or_else(|| {
+                err(
+                    format!("{path}.weights"),
+                    "missing: a manifest group needs a \"weights\" array".into(),
+                )
+            })?,
+            extra,
+        })
+    }
+
+    /// Total stored byte length of this group's weights, or `None` when it
+    /// holds `string` weights (variable length). Errors on overflow.
+    pub fn stored_byte_len(&self) -> crate::Result<Option<u64>> {
+        let mut total = 0u64;
+        for w in &self.weights {
+            match crate::codec::stored_byte_len(w)? {
+                Some(n) => {
+                    total = total.checked_add(n).ok_or_else(|| {
+                        crate::FormatError::weight(&w.name, "total weight byte size overflows u64")
+                    })?
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(total))
+    }
+}
+
+fn parse_specs(v: &Value, source: &str, path: &str) -> crate::Result<Vec<WeightSpec>> {
+    let Value::Array(items) = v else {
+        return Err(crate::FormatError::field(
+            source,
+            path,
+            format!("expected an array of weight entries, got {}", json_type(v)),
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WeightSpec::from_value(w, source, &format!("{path}[{i}]")))
+        .collect()
+}
+
+/// `weightSpecs` as JSON (what TensorFlow.js stores under localStorage's
+/// `weight_specs` key and counts for `weightSpecsBytes`).
+///
+/// ```
+/// use tfjs_format::{manifest::weight_specs_to_value, DType, JsonStyle, WeightSpec};
+/// let v = weight_specs_to_value(&[WeightSpec::new("d/kernel", vec![3, 2], DType::Float32)]);
+/// assert_eq!(JsonStyle::Browser.to_string(&v), r#"[{"name":"d/kernel","shape":[3,2],"dtype":"float32"}]"#);
+/// ```
+pub fn weight_specs_to_value(specs: &[WeightSpec]) -> Value {
+    Value::Array(specs.iter().map(WeightSpec::to_value).collect())
+}
+
+/// Parse a JSON array of weight entries; `source` names the origin in errors
+/// (field paths are `[i].shape`, …).
+pub fn weight_specs_from_value(v: &Value, source: &str) -> crate::Result<Vec<WeightSpec>> {
+    parse_specs(v, source, "")
+}
+
+/// `weightsManifest` as JSON.
+pub fn manifest_to_value(manifest: &[WeightsManifestGroup]) -> Value {
+    Value::Array(
+        manifest
+            .iter()
+            .map(WeightsManifestGroup::to_value)
+            .collect(),
+    )
+}
+
+/// Parse a `weightsManifest` array; field paths start with `path`
+/// (normally `"weightsManifest"`).
+pub fn manifest_from_value(v: &Value, source: &str, path: &str) -> crate::Result<WeightsManifest> {
+    let Value::Array(items) = v else {
+        return Err(crate::FormatError::field(
+            source,
+            path,
+            format!("expected an array of manifest groups, got {}", json_type(v)),
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, g)| WeightsManifestGroup::from_value(g, source, &format!("{path}[{i}]")))
+        .collect()
+}

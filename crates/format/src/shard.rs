@@ -1,7 +1,10 @@
-//! Sharding: the converter's `group1-shardNofM.bin` names and splitting a weight stream.
+//! Sharding: the converter's `group1-shardNofM.bin` names and splitting a
+//! weight stream; checking fetched shards against a manifest group.
 
-use crate::WeightData;
+use crate::codec::stored_byte_len;
+use crate::{FormatError, Result, WeightData, WeightSpec, WeightsManifest, WeightsManifestGroup};
 use bytes::Bytes;
+use serde_json::Map;
 
 /// The converter's default shard size, 4 MiB.
 pub const DEFAULT_SHARD_SIZE: usize = 4 * 1024 * 1024;
@@ -13,8 +16,316 @@ pub fn shard_names(group: usize, count: usize) -> Vec<String> {
         .collect()
 }
 
+/// Number of shards the converter writes for `total` bytes:
+/// `ceil(total / shard_size)` (0 for an empty group). A `shard_size` of 0
+/// means "no limit" (one shard).
+pub fn shard_count(total: usize, shard_size: usize) -> usize {
+    if total == 0 {
+        0
+    } else if shard_size == 0 {
+        1
+    } else {
+        total.div_ceil(shard_size)
+    }
+}
+
 /// Split the stream into shards of at most `shard_size` bytes (at least one
-/// shard, possibly empty), without copying where the input allows.
+/// shard, possibly empty), without copying where the input allows: a shard
+/// lying inside one input buffer is a `Bytes::slice` of it. A `shard_size`
+/// of 0 means "no limit".
+///
+/// ```
+/// use tfjs_format::{shard::split, WeightData};
+/// let parts = split(&WeightData::from_vec((0..10).collect()), 4);
+/// assert_eq!(parts.iter().map(|b| b.len()).collect::<Vec<_>>(), [4, 4, 2]);
+/// ```
 pub fn split(data: &WeightData, shard_size: usize) -> Vec<Bytes> {
-    todo!("format helper: {} {shard_size}", data.len())
+    let total = data.len();
+    let size = if shard_size == 0 {
+        total.max(1)
+    } else {
+        shard_size
+    };
+    if total == 0 {
+        return vec![Bytes::new()];
+    }
+    let mut out = Vec::with_capacity(total.div_ceil(size));
+    let mut offset = 0;
+    while offset < total {
+        let len = size.min(total - offset);
+        // `slice` is in range by construction; fall back to empty defensively.
+        out.push(data.slice(offset, len).unwrap_or_default());
+        offset += len;
+    }
+    out
+}
+
+/// The converter's layout for one group: the shard bytes (as [`split`], but
+/// no shard at all for an empty stream, as the converter writes none) and
+/// the manifest `[{"paths": ["group1-shard1ofN.bin", …], "weights": …}]`.
+///
+/// ```
+/// use tfjs_format::{shard::converter_layout, DType, WeightData, WeightSpec};
+/// let specs = vec![WeightSpec::new("w", vec![3], DType::Float32)];
+/// let (shards, manifest) = converter_layout(specs, &WeightData::from_vec(vec![0; 12]), 8);
+/// assert_eq!(shards.len(), 2);
+/// assert_eq!(manifest[0].paths, ["group1-shard1of2.bin", "group1-shard2of2.bin"]);
+/// ```
+pub fn converter_layout(
+    weights: Vec<WeightSpec>,
+    data: &WeightData,
+    shard_size: usize,
+) -> (Vec<Bytes>, WeightsManifest) {
+    let shards = if data.is_empty() {
+        Vec::new()
+    } else {
+        split(data, shard_size)
+    };
+    let manifest = converter_manifest(weights, data.len(), shard_size);
+    (shards, manifest)
+}
+
+/// The converter-style manifest (one group, `group1-shardNofM.bin` paths)
+/// for `total_bytes` of weight data cut into `shard_size` shards.
+pub fn converter_manifest(
+    weights: Vec<WeightSpec>,
+    total_bytes: usize,
+    shard_size: usize,
+) -> WeightsManifest {
+    vec![WeightsManifestGroup {
+        paths: shard_names(1, shard_count(total_bytes, shard_size)),
+        weights,
+        extra: Map::new(),
+    }]
+}
+
+/// `Some("HTML")` when `bytes` (after leading whitespace) start with `<`
+/// (`<!DOCTYPE`, `<html`, …), `Some("JSON")` when they start with `{`,
+/// else `None`. Used to explain a wrong-sized shard: servers often answer a
+/// missing file with an error page.
+///
+/// ```
+/// use tfjs_format::shard::sniff_text;
+/// assert_eq!(sniff_text(b"  <!DOCTYPE html><html>"), Some("HTML"));
+/// assert_eq!(sniff_text(b"{\"error\":\"not found\"}"), Some("JSON"));
+/// assert_eq!(sniff_text(&[0, 0, 128, 63]), None);
+/// ```
+pub fn sniff_text(bytes: &[u8]) -> Option<&'static str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
+    match first {
+        b'<' => Some("HTML"),
+        b'{' => Some("JSON"),
+        _ => None,
+    }
+}
+
+/// Check fetched shards against their manifest group (see
+/// [`check_shard_lengths`]), sniffing the bytes of a wrong-sized shard to
+/// say whether it looks like an HTML/JSON error page. String weights are
+/// walked through the actual bytes, so the check is exact for them too.
+pub fn check_shards<B: AsRef<[u8]>>(group: &WeightsManifestGroup, shards: &[B]) -> Result<()> {
+    let lengths: Vec<u64> = shards.iter().map(|s| s.as_ref().len() as u64).collect();
+    let expected = match group.stored_byte_len()? {
+        Some(n) => n,
+        None => {
+            if shards.len() != group.paths.len() {
+                return Err(FormatError::ShardCount {
+                    expected: group.paths.len(),
+                    actual: shards.len(),
+                });
+            }
+            let data = WeightData {
+                buffers: shards
+                    .iter()
+                    .map(|s| Bytes::copy_from_slice(s.as_ref()))
+                    .collect(),
+            };
+            match crate::codec::weight_layout(&group.weights, &data) {
+                Ok(_) => return Ok(()),
+                Err(_) => string_group_len(&group.weights, &data),
+            }
+        }
+    };
+    check_against(group, &lengths, expected, |i| {
+        sniff_text(shards[i].as_ref())
+    })
+}
+
+/// The length a group with string weights needs, walking as far as the data
+/// allows (fixed-size weights counted exactly, unreadable strings as 4 bytes
+/// per element).
+fn string_group_len(weights: &[WeightSpec], data: &WeightData) -> u64 {
+    let total = data.len() as u64;
+    let mut offset = 0u64;
+    for w in weights {
+        match stored_byte_len(w) {
+            Ok(Some(n)) => offset = offset.saturating_add(n),
+            Ok(None) => {
+                let n = w
+                    .shape
+                    .iter()
+                    .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+                    .unwrap_or(u64::MAX);
+                for _ in 0..n {
+                    let mut p = [0u8; 4];
+                    if offset.saturating_add(4) > total || !data.read_at(offset as usize, &mut p) {
+                        offset = offset.saturating_add(4);
+                        continue;
+                    }
+                    offset = offset.saturating_add(4 + u32::from_le_bytes(p) as u64);
+                }
+            }
+            Err(_) => return u64::MAX,
+        }
+    }
+    offset
+}
+
+/// Check the byte lengths of a group's fetched shards (`lengths[i]` for
+/// `group.paths[i]`): their sum must equal the group's stored weight bytes.
+///
+/// On a mismatch the error ([`FormatError::ShardLength`]) names the shard
+/// that is most likely wrong: the converter fills every shard but the last
+/// to the same size, so the first non-last shard whose length differs from
+/// the common size, else the last shard (for a one-shard group the numbers
+/// are exact). Groups with `string` weights can only be checked for a lower
+/// bound here; use [`check_shards`] when the bytes are at hand.
+///
+/// ```
+/// use tfjs_format::{shard::check_shard_lengths, DType, WeightSpec, WeightsManifestGroup};
+/// let group = WeightsManifestGroup {
+///     paths: vec!["weights.bin".into()],
+///     weights: vec![WeightSpec::new("w", vec![4], DType::Float32)],
+///     extra: Default::default(),
+/// };
+/// assert!(check_shard_lengths(&group, &[16]).is_ok());
+/// let e = check_shard_lengths(&group, &[10]).unwrap_err().to_string();
+/// assert!(e.contains("weights.bin") && e.contains("expected 16") && e.contains("got 10"), "{e}");
+/// ```
+pub fn check_shard_lengths(group: &WeightsManifestGroup, lengths: &[u64]) -> Result<()> {
+    match group.stored_byte_len()? {
+        Some(expected) => check_against(group, lengths, expected, |_| None),
+        None => {
+            // Lower bound: fixed weights plus 4 bytes per string element.
+            let min: u64 = group
+                .weights
+                .iter()
+                .map(|w| match stored_byte_len(w) {
+                    Ok(Some(n)) => n,
+                    _ => w
+                        .num_elements()
+                        .map_or(u64::MAX, |n| (n as u64).saturating_mul(4)),
+                })
+                .fold(0u64, u64::saturating_add);
+            if lengths.len() != group.paths.len() {
+                return Err(FormatError::ShardCount {
+                    expected: group.paths.len(),
+                    actual: lengths.len(),
+                });
+            }
+            let sum = lengths.iter().fold(0u64, |a, &b| a.saturating_add(b));
+            if sum < min {
+                return check_against(group, lengths, min, |_| None);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_against(
+    group: &WeightsManifestGroup,
+    lengths: &[u64],
+    expected_total: u64,
+    sniff: impl Fn(usize) -> Option<&'static str>,
+) -> Result<()> {
+    if lengths.len() != group.paths.len() {
+        return Err(FormatError::ShardCount {
+            expected: group.paths.len(),
+            actual: lengths.len(),
+        });
+    }
+    let sum = lengths.iter().fold(0u64, |a, &b| a.saturating_add(b));
+    if sum == expected_total {
+        return Ok(());
+    }
+    let n = lengths.len();
+    let name = |i: usize| group.paths[i].clone();
+    if n == 0 {
+        return Err(FormatError::ShardLength {
+            shard: "(no shards listed in the manifest group)".into(),
+            expected: expected_total,
+            actual: 0,
+            looks_like: None,
+        });
+    }
+    if n == 1 {
+        return Err(FormatError::ShardLength {
+            shard: name(0),
+            expected: expected_total,
+            actual: lengths[0],
+            looks_like: sniff(0),
+        });
+    }
+    // Infer the common shard size S: a length shared by non-last shards that
+    // is consistent with the total, i.e. (n-1)·S < total ≤ n·S.
+    let consistent = |s: u64| {
+        s > 0
+            && s.checked_mul(n as u64 - 1)
+                .is_some_and(|a| a < expected_total)
+            && s.checked_mul(n as u64).is_some_and(|a| a >= expected_total)
+    };
+    let mut candidates: Vec<(u64, usize)> = Vec::new();
+    for &l in &lengths[..n - 1] {
+        match candidates.iter_mut().find(|(s, _)| *s == l) {
+            Some(c) => c.1 += 1,
+            None => candidates.push((l, 1)),
+        }
+    }
+    let size = candidates
+        .iter()
+        .filter(|(s, _)| consistent(*s))
+        .max_by_key(|(_, c)| *c)
+        .map(|(s, _)| *s);
+    // A shard that looks like a text error page is the prime suspect.
+    if let Some(i) = (0..n).find(|&i| sniff(i).is_some()) {
+        let expected = match size {
+            Some(s) if i < n - 1 => s,
+            Some(s) => expected_total - s * (n as u64 - 1),
+            None => expected_total.saturating_sub(sum - lengths[i]),
+        };
+        if expected != lengths[i] {
+            return Err(FormatError::ShardLength {
+                shard: name(i),
+                expected,
+                actual: lengths[i],
+                looks_like: sniff(i),
+            });
+        }
+    }
+    if let Some(s) = size {
+        if let Some(i) = (0..n - 1).find(|&i| lengths[i] != s) {
+            return Err(FormatError::ShardLength {
+                shard: name(i),
+                expected: s,
+                actual: lengths[i],
+                looks_like: sniff(i),
+            });
+        }
+        return Err(FormatError::ShardLength {
+            shard: name(n - 1),
+            expected: expected_total - s * (n as u64 - 1),
+            actual: lengths[n - 1],
+            looks_like: sniff(n - 1),
+        });
+    }
+    // No consistent common size: blame the last shard with what it would
+    // need given the others.
+    let others = sum - lengths[n - 1];
+    Err(FormatError::ShardLength {
+        shard: name(n - 1),
+        expected: expected_total.saturating_sub(others),
+        actual: lengths[n - 1],
+        looks_like: sniff(n - 1),
+    })
 }

@@ -1,1 +1,932 @@
-//! TODO(io helper)
+//! `file://PATH`: models in a directory, with tfjs-node semantics.
+//!
+//! * **Save** to a directory writes `model.json` (tfjs-node's byte layout,
+//!   [`JsonStyle::Node`], manifest path `weights.bin`) and `weights.bin`.
+//!   A path ending in `.json` that is not a directory names the model JSON
+//!   file itself (weights go beside it). [`FileStoreOptions::sharded`]
+//!   writes the Python converter's layout instead (`group1-shardNofM.bin`,
+//!   [`JsonStyle::Converter`]).
+//! * **Load** accepts the directory (TF.js only accepts the `model.json`
+//!   path), the `model.json` path, or any `*.json` model file (e.g. a
+//!   browser download `my-model.json`). Weight paths are resolved relative
+//!   to the JSON file; any number of groups and shards. Shards of 64 KiB or
+//!   more are memory-mapped, so loading copies no weight bytes.
+//! * Manifest paths are untrusted: absolute paths, `..` segments, URL
+//!   schemes, backslashes and empty paths are refused with an error naming
+//!   the path. Each group's shard lengths are checked against the manifest
+//!   before anything is decoded, and a shard that holds an HTML or JSON body
+//!   is called out as such.
+//!
+//! # Atomic saves
+//!
+//! `model.json` is the commit point, and it is only ever replaced by
+//! `rename`, so every reader sees either the old model or the new one, never
+//! a new `model.json` with old weights (or the reverse):
+//!
+//! 1. each weight file `N` is written (and fsynced) under a unique hidden
+//!    name `.tfjs-<id>-N` that nothing references yet;
+//! 2. a `model.json` that references those unique names is written to a
+//!    temporary file, fsynced, and renamed over `model.json`
+//!    (**commit**: the new model is complete and live; the old weight files
+//!    are no longer referenced);
+//! 3. each unique file is hard-linked (copied where links are impossible)
+//!    to its canonical name `N` via a temporary name and `rename`;
+//! 4. a `model.json` with the canonical names (`weights.bin`) replaces the
+//!    first one, again by `rename`;
+//! 5. the unique names and the weight files that only the *previous*
+//!    `model.json` referenced are removed.
+//!
+//! A crash before step 2 leaves the previous model untouched (plus hidden
+//! `.tfjs-*` leftovers, removed by a later save once they are an hour old);
+//! a crash after it leaves the new model, complete. Files in the directory
+//! that no `model.json` references are never touched. Because files are
+//! replaced, never rewritten in place, memory maps of a loaded model stay
+//! valid while the same directory is saved again.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
+//! use tfjs_io::{file::FileStore, ModelStore, ModelUrl};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let artifacts = ModelArtifacts {
+//!     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+//!     weight_specs: vec![WeightSpec::new("d/bias", vec![2], DType::Float32)],
+//!     weight_data: WeightData::from_vec(vec![0; 8]),
+//!     format: Some("layers-model".into()),
+//!     ..Default::default()
+//! };
+//! let url = ModelUrl::parse(&format!("file://{}", dir.path().display())).unwrap();
+//! FileStore::new().save(&url, &artifacts).await.unwrap();
+//! assert!(dir.path().join("weights.bin").exists());
+//! let back = FileStore::new().load(&url).await.unwrap();
+//! assert_eq!(back.weight_data.contiguous(), artifacts.weight_data.contiguous());
+//! # });
+//! ```
+
+use crate::store::ModelStore;
+use crate::{IoError, ModelUrl, Result};
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::io::{ErrorKind, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+use tfjs_format::{
+    shard, DType, FormatError, JsonStyle, ModelArtifacts, ModelArtifactsInfo, ModelJson,
+    QuantizationDType, SaveResult, WeightData, WeightSpec, WeightsManifestGroup,
+};
+
+/// Shards smaller than this are read into memory instead of mapped.
+const MMAP_THRESHOLD: u64 = 64 * 1024;
+/// Leftovers of crashed saves older than this are removed by the next save.
+const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
+const TEMP_PREFIX: &str = ".tfjs-";
+
+/// How a save lays out the weight bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightsLayout {
+    /// One `weights.bin` (tfjs-node `file://`), whatever the source's shards.
+    Single,
+    /// The converter's `group1-shardNofM.bin` files of at most `shard_size`
+    /// bytes each (all exactly `shard_size` except the last).
+    Sharded {
+        /// Maximum bytes per shard file (> 0).
+        shard_size: usize,
+    },
+}
+
+/// Where a simulated crash happens during a save (tests of atomicity).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailPoint {
+    /// Weight files written under unique names, `model.json` not yet replaced.
+    BeforeCommit,
+    /// `model.json` replaced, canonical weight names not yet linked.
+    AfterCommit,
+    /// Canonical weight names linked, `model.json` not yet rewritten.
+    AfterLink,
+}
+
+/// Options of a [`FileStore`].
+#[derive(Debug, Clone)]
+pub struct FileStoreOptions {
+    /// Weight file layout on save.
+    pub layout: WeightsLayout,
+    /// Byte layout of the written model.json.
+    pub style: JsonStyle,
+    /// fsync files and directories (default true; turn off only for
+    /// throwaway data).
+    pub sync: bool,
+    #[doc(hidden)]
+    pub fail_point: Option<FailPoint>,
+}
+
+impl Default for FileStoreOptions {
+    fn default() -> Self {
+        FileStoreOptions {
+            layout: WeightsLayout::Single,
+            style: JsonStyle::Node,
+            sync: true,
+            fail_point: None,
+        }
+    }
+}
+
+impl FileStoreOptions {
+    /// The converter's layout: `group1-shardNofM.bin` shards of at most
+    /// `shard_size` bytes and a converter-style model.json.
+    pub fn sharded(shard_size: usize) -> Self {
+        FileStoreOptions {
+            layout: WeightsLayout::Sharded { shard_size },
+            style: JsonStyle::Converter,
+            ..Default::default()
+        }
+    }
+}
+
+/// The `file` scheme store.
+#[derive(Debug, Clone, Default)]
+pub struct FileStore {
+    options: FileStoreOptions,
+}
+
+impl FileStore {
+    /// tfjs-node behaviour: `model.json` + `weights.bin`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store with explicit options.
+    pub fn with_options(options: FileStoreOptions) -> Self {
+        FileStore { options }
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &FileStoreOptions {
+        &self.options
+    }
+}
+
+/// The local path of a `file://` URL (`file:///tmp/m` → `/tmp/m`,
+/// `file://./out` → `./out`).
+pub fn url_to_path(url: &ModelUrl) -> Result<PathBuf> {
+    if url.path.is_empty() {
+        return Err(IoError::invalid(format!(
+            "{url}: a file:// URL needs a path, e.g. file://./my-model or file:///models/my-model"
+        )));
+    }
+    Ok(PathBuf::from(&url.path))
+}
+
+#[async_trait]
+impl ModelStore for FileStore {
+    fn scheme(&self) -> &str {
+        "file"
+    }
+
+    async fn load(&self, url: &ModelUrl) -> Result<ModelArtifacts> {
+        let path = url_to_path(url)?;
+        blocking(move || load_path(&path)).await
+    }
+
+    async fn save(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
+        let path = url_to_path(url)?;
+        let artifacts = artifacts.clone();
+        let options = self.options.clone();
+        blocking(move || save_path(&path, &artifacts, &options)).await
+    }
+
+    /// The model at the prefix itself (a model directory or JSON file) and
+    /// every directory below it (up to 8 levels, not following symlinks,
+    /// skipping hidden entries) that holds a `model.json`. Entries whose
+    /// model.json cannot be parsed are skipped with a warning.
+    async fn list(&self, prefix: &ModelUrl) -> Result<Vec<(String, ModelArtifactsInfo)>> {
+        let path = url_to_path(prefix)?;
+        let base = prefix.path.clone();
+        blocking(move || list_path(&path, &base)).await
+    }
+
+    /// Delete model.json (first) and the weight files it references; the
+    /// directory too when nothing else is left in it.
+    async fn remove(&self, url: &ModelUrl) -> Result<ModelArtifactsInfo> {
+        let path = url_to_path(url)?;
+        blocking(move || remove_path(&path)).await
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| IoError::Other {
+            message: format!("file:// worker task failed: {e}"),
+        })?
+}
+
+fn show(p: &Path) -> String {
+    p.display().to_string()
+}
+
+// ---------------------------------------------------------------- loading
+
+/// The model JSON file for `path`: `path` itself when it is a file,
+/// `path/model.json` when it is a directory.
+pub fn locate_model_json(path: &Path) -> Result<PathBuf> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(IoError::NotFound {
+                url: format!("file://{}", show(path)),
+                message: format!("Path {} does not exist: loading failed", show(path)),
+            })
+        }
+        Err(e) => return Err(IoError::io(show(path), e)),
+    };
+    if !meta.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    let json = path.join("model.json");
+    if json.is_file() {
+        return Ok(json);
+    }
+    Err(IoError::NotFound {
+        url: format!("file://{}", show(path)),
+        message: format!(
+            "{} is a directory without a model.json: loading failed (pass the model JSON file's path if it has another name)",
+            show(path)
+        ),
+    })
+}
+
+/// Read and parse a model JSON file (errors name the file and field).
+pub fn read_model_json(json_path: &Path) -> Result<ModelJson> {
+    let bytes = fs::read(json_path).map_err(|e| IoError::io(show(json_path), e))?;
+    Ok(ModelJson::parse(&bytes, &show(json_path))?)
+}
+
+/// Check that a manifest path is a plain relative path that stays inside
+/// the model's directory. `what` names it in the error (e.g.
+/// `weightsManifest[0].paths[1] of /m/model.json`).
+///
+/// ```
+/// use tfjs_io::file::check_manifest_path;
+/// assert!(check_manifest_path("group1-shard1of2.bin", "p").is_ok());
+/// assert!(check_manifest_path("./model.weights.bin", "p").is_ok());
+/// let e = check_manifest_path("../secret", "p").unwrap_err().to_string();
+/// assert!(e.contains("'..'"), "{e}");
+/// ```
+pub fn check_manifest_path(p: &str, what: &str) -> Result<()> {
+    let why = if p.is_empty() {
+        Some("it is empty")
+    } else if p.contains('\0') {
+        Some("it contains a NUL character")
+    } else if p.contains("://") || has_scheme(p) {
+        Some("it has a URL scheme; weights must be files beside the model JSON")
+    } else if p.contains('\\') {
+        Some("it contains a backslash; use '/' as the separator")
+    } else if p.starts_with('/') || is_drive_path(p) {
+        Some("it is absolute; paths must be relative to the model JSON's directory")
+    } else if p.split('/').any(|seg| seg == "..") {
+        Some("it has a '..' segment; paths must stay inside the model JSON's directory")
+    } else if p.split('/').all(|seg| seg.is_empty() || seg == ".") {
+        Some("it names a directory, not a file")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(IoError::invalid(format!(
+            "unsafe weight path {p:?} ({what}): {why}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn has_scheme(p: &str) -> bool {
+    // `data:...`, `http:x` (RFC 3986 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":")
+    match p.split_once(':') {
+        Some((s, _)) => {
+            s.len() > 1
+                && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+fn is_drive_path(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
+}
+
+/// Map one weight file: files of 64 KiB or more are memory-mapped
+/// (zero-copy), smaller ones read. `Weight file P does not exist: loading
+/// failed` when absent (TensorFlow.js's text).
+pub fn read_shard(path: &Path) -> Result<Bytes> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(IoError::NotFound {
+                url: format!("file://{}", show(path)),
+                message: format!("Weight file {} does not exist: loading failed", show(path)),
+            })
+        }
+        Err(e) => return Err(IoError::io(show(path), e)),
+    };
+    let meta = file.metadata().map_err(|e| IoError::io(show(path), e))?;
+    if !meta.is_file() {
+        return Err(IoError::invalid(format!(
+            "Weight file {} is not a regular file: loading failed",
+            show(path)
+        )));
+    }
+    let len = meta.len();
+    if len < MMAP_THRESHOLD {
+        let mut buf = Vec::with_capacity(len as usize);
+        file.read_to_end(&mut buf)
+            .map_err(|e| IoError::io(show(path), e))?;
+        return Ok(Bytes::from(buf));
+    }
+    // SAFETY: the map is read-only. Mutating a mapped file from elsewhere
+    // would change the bytes under us; this crate never rewrites weight
+    // files in place (saves write new files and rename them), so only an
+    // outside writer truncating the file in place can do that.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| IoError::io(show(path), e))?;
+    Ok(Bytes::from_owner(map))
+}
+
+/// Does `bytes` look like a text body (an HTML error page or a JSON
+/// document) rather than binary weights? Returns `"HTML"` or `"JSON"`.
+///
+/// ```
+/// use tfjs_io::file::sniff_text;
+/// assert_eq!(sniff_text(b"<!DOCTYPE html><html>404</html>"), Some("HTML"));
+/// assert_eq!(sniff_text(b"  {\"error\": \"not found\"}"), Some("JSON"));
+/// assert_eq!(sniff_text(&[0, 0, 128, 63]), None);
+/// ```
+pub fn sniff_text(bytes: &[u8]) -> Option<&'static str> {
+    let mut b = bytes;
+    if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        b = &b[3..];
+    }
+    let start = b.iter().position(|c| !c.is_ascii_whitespace())?;
+    let head = &b[start..b.len().min(start + 256)];
+    let printable = head
+        .iter()
+        .all(|&c| c >= 0x20 || c == b'\n' || c == b'\r' || c == b'\t');
+    if !printable {
+        return None;
+    }
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    if lower.starts_with(b"<!doctype")
+        || lower.starts_with(b"<html")
+        || lower.starts_with(b"<?xml")
+        || lower.starts_with(b"<head")
+        || lower.starts_with(b"<body")
+        || lower.starts_with(b"<!--")
+        || lower.starts_with(b"<h1")
+        || lower.starts_with(b"<title")
+    {
+        return Some("HTML");
+    }
+    if (head[0] == b'{' || head[0] == b'[') && std::str::from_utf8(head).is_ok() {
+        return Some("JSON");
+    }
+    None
+}
+
+/// The expected length of each shard of a group, given its total: one
+/// shard holds everything; several follow the converter's rule (all but
+/// the last have the same size, taken as the most common size among them).
+pub fn expected_shard_lengths(actual: &[u64], total: u64) -> Vec<u64> {
+    match actual.len() {
+        0 => vec![],
+        1 => vec![total],
+        n => {
+            let head = &actual[..n - 1];
+            let mut best = (0usize, 0u64);
+            for &s in head {
+                let count = head.iter().filter(|&&x| x == s).count();
+                if count > best.0 || (count == best.0 && s > best.1) {
+                    best = (count, s);
+                }
+            }
+            let s = best.1;
+            let mut v = vec![s; n - 1];
+            v.push(total.saturating_sub(s.saturating_mul(n as u64 - 1)));
+            v
+        }
+    }
+}
+
+/// Check one group's shard buffers against the bytes its weights need.
+/// `shards` are `(display name, bytes)`.
+pub fn check_group_lengths(shards: &[(String, Bytes)], needed: u64) -> Result<()> {
+    let lens: Vec<u64> = shards.iter().map(|(_, b)| b.len() as u64).collect();
+    let total: u64 = lens.iter().sum();
+    if total == needed {
+        return Ok(());
+    }
+    if shards.is_empty() {
+        return Err(IoError::invalid(format!(
+            "the group lists no weight files, but its weights need {needed} bytes"
+        )));
+    }
+    let expected = expected_shard_lengths(&lens, needed);
+    let sniffed: Vec<Option<&'static str>> = shards.iter().map(|(_, b)| sniff_text(b)).collect();
+    let i = sniffed
+        .iter()
+        .position(Option::is_some)
+        .or_else(|| (0..shards.len()).find(|&i| lens[i] != expected[i]))
+        .unwrap_or(shards.len() - 1);
+    let shard = if shards.len() == 1 {
+        shards[i].0.clone()
+    } else {
+        format!(
+            "{} (shard {} of {}; together the group's shards must hold {needed} bytes, they hold {total})",
+            shards[i].0,
+            i + 1,
+            shards.len()
+        )
+    };
+    Err(FormatError::ShardLength {
+        shard,
+        expected: expected[i],
+        actual: lens[i],
+        looks_like: sniffed[i],
+    }
+    .into())
+}
+
+/// Load the model at `path` (a model directory or its JSON file).
+pub fn load_path(path: &Path) -> Result<ModelArtifacts> {
+    let json_path = locate_model_json(path)?;
+    let model_json = read_model_json(&json_path)?;
+    let base = json_path.parent().unwrap_or(Path::new("."));
+    let json_name = show(&json_path);
+    let mut buffers = Vec::new();
+    if let Some(manifest) = &model_json.weights_manifest {
+        check_duplicate_names(manifest, &json_name)?;
+        for (gi, group) in manifest.iter().enumerate() {
+            for (wi, w) in group.weights.iter().enumerate() {
+                check_quantization(w, &json_name, gi, wi)?;
+            }
+            let mut shards = Vec::with_capacity(group.paths.len());
+            for (pi, p) in group.paths.iter().enumerate() {
+                check_manifest_path(
+                    p,
+                    &format!("weightsManifest[{gi}].paths[{pi}] of {json_name}"),
+                )?;
+                let full = base.join(p);
+                shards.push((show(&full), read_shard(&full)?));
+            }
+            if let Some(needed) = group.stored_byte_len()? {
+                check_group_lengths(&shards, needed).map_err(|e| match e {
+                    IoError::Invalid { message } => {
+                        IoError::invalid(format!("weightsManifest[{gi}] of {json_name}: {message}"))
+                    }
+                    other => other,
+                })?;
+            }
+            buffers.extend(shards.into_iter().map(|(_, b)| b));
+        }
+    }
+    Ok(model_json.into_artifacts(WeightData { buffers }))
+}
+
+/// The quantization checks TensorFlow.js makes while decoding, made before
+/// any byte is read (their byte sizes decide the expected shard lengths).
+fn check_quantization(w: &WeightSpec, json_name: &str, gi: usize, wi: usize) -> Result<()> {
+    let Some(q) = &w.quantization else {
+        return Ok(());
+    };
+    let field = format!("weightsManifest[{gi}].weights[{wi}].quantization");
+    let msg = match q.dtype {
+        QuantizationDType::Uint8 | QuantizationDType::Uint16 if q.min.is_none() || q.scale.is_none() => {
+            format!(
+                "Weight {} with quantization {} doesn't have corresponding metadata min and scale.",
+                w.name,
+                q.dtype.as_str()
+            )
+        }
+        QuantizationDType::Uint8 | QuantizationDType::Uint16
+            if !matches!(w.dtype, DType::Float32 | DType::Int32) =>
+        {
+            format!("Unsupported dtype in weight '{}': {}", w.name, w.dtype)
+        }
+        QuantizationDType::Float16 if w.dtype != DType::Float32 => format!(
+            "Weight {} is quantized with float16 which only supports weights of type float32 not {}.",
+            w.name, w.dtype
+        ),
+        _ => return Ok(()),
+    };
+    Err(FormatError::field(json_name, field, msg).into())
+}
+
+fn check_duplicate_names(manifest: &[WeightsManifestGroup], json_name: &str) -> Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for (gi, g) in manifest.iter().enumerate() {
+        for (wi, w) in g.weights.iter().enumerate() {
+            if let Some((g0, w0)) = seen.insert(w.name.as_str(), (gi, wi)) {
+                return Err(FormatError::field(
+                    json_name,
+                    format!("weightsManifest[{gi}].weights[{wi}].name"),
+                    format!(
+                        "duplicate weight name {:?} (also at weightsManifest[{g0}].weights[{w0}]); TensorFlow.js would silently keep only the last one",
+                        w.name
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+// ----------------------------------------------------------------- saving
+
+fn unique_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{:x}{:x}{:x}",
+        std::process::id(),
+        nanos & 0xffff_ffff_ffff,
+        n
+    )
+}
+
+fn sync_dir(dir: &Path, sync: bool) {
+    if sync {
+        // Not every platform can fsync a directory; the data files are
+        // synced either way.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+}
+
+fn write_file(path: &Path, parts: &[Bytes], sync: bool) -> Result<()> {
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| IoError::io(show(path), e))?;
+    for p in parts {
+        f.write_all(p).map_err(|e| IoError::io(show(path), e))?;
+    }
+    if sync {
+        f.sync_all().map_err(|e| IoError::io(show(path), e))?;
+    }
+    Ok(())
+}
+
+fn rename(from: &Path, to: &Path) -> Result<()> {
+    fs::rename(from, to).map_err(|e| IoError::Io {
+        path: show(to),
+        source: std::io::Error::new(e.kind(), format!("renaming {} to it: {e}", show(from))),
+    })
+}
+
+/// Split a save target into (directory, model JSON file name).
+fn save_target(path: &Path) -> (PathBuf, String) {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json && !path.is_dir() {
+        if let Some(name) = path.file_name() {
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            return (dir, name.to_string_lossy().into_owned());
+        }
+    }
+    (path.to_path_buf(), "model.json".to_string())
+}
+
+/// The weight paths a model JSON file references (read leniently: only
+/// safe paths; nothing when the file is absent or unreadable).
+fn referenced_paths(json_path: &Path) -> Vec<String> {
+    let Ok(bytes) = fs::read(json_path) else {
+        return vec![];
+    };
+    let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    if let Some(groups) = v.get("weightsManifest").and_then(Value::as_array) {
+        for g in groups {
+            if let Some(paths) = g.get("paths").and_then(Value::as_array) {
+                for p in paths.iter().filter_map(Value::as_str) {
+                    if check_manifest_path(p, "").is_ok() {
+                        out.push(p.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn normalize(p: &str) -> String {
+    p.split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if !name.to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > STALE_TEMP_AGE);
+        if old {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+fn check_artifacts_for_save(artifacts: &ModelArtifacts) -> Result<()> {
+    let group = WeightsManifestGroup {
+        paths: vec![],
+        weights: artifacts.weight_specs.clone(),
+        extra: Default::default(),
+    };
+    if let Some(needed) = group.stored_byte_len()? {
+        let have = artifacts.weight_data.len() as u64;
+        if needed != have {
+            return Err(FormatError::WeightDataLength {
+                expected: needed,
+                actual: have,
+                detail:
+                    "; refusing to save a model whose weight bytes do not match its weight specs"
+                        .into(),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn fail(point: FailPoint, options: &FileStoreOptions) -> Result<()> {
+    if options.fail_point == Some(point) {
+        return Err(IoError::Other {
+            message: format!("simulated crash at {point:?}"),
+        });
+    }
+    Ok(())
+}
+
+/// Save `artifacts` at `path` (a directory, or a `*.json` file path)
+/// atomically; see the module documentation for the steps.
+pub fn save_path(
+    path: &Path,
+    artifacts: &ModelArtifacts,
+    options: &FileStoreOptions,
+) -> Result<SaveResult> {
+    check_artifacts_for_save(artifacts)?;
+    let (dir, json_name) = save_target(path);
+    match fs::metadata(&dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(IoError::invalid(format!(
+                "Path {} exists as a file. The path must be nonexistent or point to a directory.",
+                show(&dir)
+            )))
+        }
+        Ok(_) => {}
+        Err(_) => fs::create_dir_all(&dir).map_err(|e| IoError::io(show(&dir), e))?,
+    }
+    let json_path = dir.join(&json_name);
+    remove_stale_temps(&dir);
+    let old_refs = referenced_paths(&json_path);
+    let id = unique_id();
+    let tmp = |name: &str| format!("{TEMP_PREFIX}{id}-{name}");
+
+    // The weight files: canonical name → bytes.
+    let files: Vec<(String, Vec<Bytes>)> = match options.layout {
+        WeightsLayout::Single => vec![(
+            "weights.bin".to_string(),
+            artifacts.weight_data.buffers.clone(),
+        )],
+        WeightsLayout::Sharded { shard_size } => {
+            if shard_size == 0 {
+                return Err(IoError::invalid(
+                    "shard size must be a positive number of bytes",
+                ));
+            }
+            if artifacts.weight_data.is_empty() {
+                vec![]
+            } else {
+                let parts = shard::split(&artifacts.weight_data, shard_size);
+                shard::shard_names(1, parts.len())
+                    .into_iter()
+                    .zip(parts)
+                    .map(|(n, b)| (n, vec![b]))
+                    .collect()
+            }
+        }
+    };
+    let manifest_for = |names: Vec<String>| {
+        vec![WeightsManifestGroup {
+            paths: names,
+            weights: artifacts.weight_specs.clone(),
+            extra: Default::default(),
+        }]
+    };
+    let write_json = |names: Vec<String>, suffix: &str| -> Result<()> {
+        let bytes =
+            ModelJson::from_artifacts(artifacts, manifest_for(names)).to_bytes(options.style);
+        let t = dir.join(tmp(&format!("{json_name}.{suffix}")));
+        write_file(&t, &[Bytes::from(bytes)], options.sync)?;
+        rename(&t, &json_path)?;
+        sync_dir(&dir, options.sync);
+        Ok(())
+    };
+
+    // 1. weights under unique names.
+    let mut written = Vec::new();
+    let cleanup = |written: &[PathBuf]| {
+        for p in written {
+            let _ = fs::remove_file(p);
+        }
+    };
+    for (name, parts) in &files {
+        let p = dir.join(tmp(name));
+        if let Err(e) = write_file(&p, parts, options.sync) {
+            written.push(p);
+            cleanup(&written);
+            return Err(e);
+        }
+        written.push(p);
+    }
+    fail(FailPoint::BeforeCommit, options)?;
+    // 2. commit: model.json → unique names.
+    if let Err(e) = write_json(files.iter().map(|(n, _)| tmp(n)).collect(), "tmp1") {
+        cleanup(&written);
+        return Err(e);
+    }
+    fail(FailPoint::AfterCommit, options)?;
+
+    // 3-4. canonical names, then model.json → canonical names. A failure
+    // here leaves the new model live under its unique names: reported in
+    // `errors`, not as a failed save.
+    let mut errors = Vec::new();
+    let canonical = (|| -> Result<()> {
+        for (name, _) in &files {
+            let unique = dir.join(tmp(name));
+            let link = dir.join(tmp(&format!("{name}.link")));
+            if fs::hard_link(&unique, &link).is_err() {
+                fs::copy(&unique, &link).map_err(|e| IoError::io(show(&link), e))?;
+                if options.sync {
+                    File::open(&link)
+                        .and_then(|f| f.sync_all())
+                        .map_err(|e| IoError::io(show(&link), e))?;
+                }
+            }
+            if let Err(e) = rename(&link, &dir.join(name)) {
+                let _ = fs::remove_file(&link);
+                return Err(e);
+            }
+        }
+        sync_dir(&dir, options.sync);
+        fail(FailPoint::AfterLink, options)?;
+        write_json(files.iter().map(|(n, _)| n.clone()).collect(), "tmp2")
+    })();
+    match canonical {
+        Ok(()) => {
+            cleanup(&written);
+            // 5. weight files only the previous model.json referenced.
+            let new: BTreeSet<String> = files.iter().map(|(n, _)| normalize(n)).collect();
+            for p in old_refs {
+                let n = normalize(&p);
+                if !new.contains(&n) && n != normalize(&json_name) {
+                    let _ = fs::remove_file(dir.join(&n));
+                }
+            }
+        }
+        Err(e) if options.fail_point.is_some() => return Err(e),
+        Err(e) => errors.push(format!(
+            "the model was saved, but its weight files keep temporary names: {e}"
+        )),
+    }
+    Ok(SaveResult {
+        model_artifacts_info: ModelArtifactsInfo::for_artifacts(artifacts),
+        errors,
+    })
+}
+
+// ------------------------------------------------------ listing, removing
+
+fn iso_time(t: SystemTime) -> String {
+    let dt = time::OffsetDateTime::from(t);
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    dt.format(&fmt).unwrap_or_default()
+}
+
+/// [`ModelArtifactsInfo`] of the model whose JSON file is `json_path`,
+/// without reading the weights: `weightDataBytes` is the sum of the
+/// referenced files' sizes, `dateSaved` the JSON file's modification time.
+pub fn info_for_json(json_path: &Path) -> Result<ModelArtifactsInfo> {
+    let mj = read_model_json(json_path)?;
+    let base = json_path.parent().unwrap_or(Path::new("."));
+    let mut bytes = 0u64;
+    if let Some(m) = &mj.weights_manifest {
+        for g in m {
+            for p in &g.paths {
+                if check_manifest_path(p, "").is_ok() {
+                    bytes += fs::metadata(base.join(p)).map(|m| m.len()).unwrap_or(0);
+                }
+            }
+        }
+    }
+    let modified = fs::metadata(json_path)
+        .and_then(|m| m.modified())
+        .map_err(|e| IoError::io(show(json_path), e))?;
+    let mut info = ModelArtifactsInfo::for_artifacts(&mj.into_artifacts(WeightData::default()));
+    info.weight_data_bytes = bytes;
+    info.date_saved = iso_time(modified);
+    Ok(info)
+}
+
+fn list_path(path: &Path, base: &str) -> Result<Vec<(String, ModelArtifactsInfo)>> {
+    let meta = fs::metadata(path).map_err(|e| IoError::io(show(path), e))?;
+    let mut out = Vec::new();
+    if !meta.is_dir() {
+        out.push((format!("file://{base}"), info_for_json(path)?));
+        return Ok(out);
+    }
+    fn walk(
+        dir: &Path,
+        url: &str,
+        depth: usize,
+        out: &mut Vec<(String, ModelArtifactsInfo)>,
+    ) -> Result<()> {
+        let json = dir.join("model.json");
+        if json.is_file() {
+            match info_for_json(&json) {
+                Ok(info) => out.push((format!("file://{url}"), info)),
+                Err(e) => tracing::warn!("skipping {}: {e}", show(&json)),
+            }
+        }
+        if depth == 0 {
+            return Ok(());
+        }
+        let mut entries: Vec<_> = fs::read_dir(dir)
+            .map_err(|e| IoError::io(show(dir), e))?
+            .flatten()
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            if is_dir {
+                let sep = if url.ends_with('/') { "" } else { "/" };
+                walk(&e.path(), &format!("{url}{sep}{name}"), depth - 1, out)?;
+            }
+        }
+        Ok(())
+    }
+    walk(path, base, 8, &mut out)?;
+    Ok(out)
+}
+
+fn remove_path(path: &Path) -> Result<ModelArtifactsInfo> {
+    let json_path = locate_model_json(path)?;
+    let info = info_for_json(&json_path)?;
+    let refs = referenced_paths(&json_path);
+    let base = json_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    fs::remove_file(&json_path).map_err(|e| IoError::io(show(&json_path), e))?;
+    for p in refs {
+        let _ = fs::remove_file(base.join(p));
+    }
+    if path.is_dir() {
+        // Only succeeds when the directory is now empty.
+        let _ = fs::remove_dir(path);
+    }
+    Ok(info)
+}

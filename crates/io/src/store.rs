@@ -23,7 +23,8 @@ pub struct ModelUrl {
 
 impl ModelUrl {
     /// Split `url` at the first `://`. A URL without a scheme is an error
-    /// with TensorFlow.js's wording (see the router for the full message).
+    /// (the [`Router`](crate::Router) reports it with TensorFlow.js's full
+    /// wording and the supported schemes).
     pub fn parse(url: &str) -> Result<ModelUrl> {
         match url.split_once("://") {
             Some((scheme, path)) if !scheme.is_empty() => Ok(ModelUrl {
@@ -31,7 +32,7 @@ impl ModelUrl {
                 path: path.to_string(),
             }),
             _ => Err(IoError::invalid(format!(
-                "The url string provided does not contain a scheme. Supported schemes are: {url}"
+                "The url string provided does not contain a scheme: '{url}' (expected SCHEME://PATH, e.g. file://./my-model)"
             ))),
         }
     }

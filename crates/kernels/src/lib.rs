@@ -1,1 +1,79 @@
-//! Fast f32 kernels (NHWC). TODO(kernels helper).
+//! Fast f32 kernels for the layers engine, in TensorFlow.js / Keras layouts.
+//!
+//! Everything here works on plain row-major `f32` slices; tensors are
+//! **channels-last** (`NHWC`, `NDHWC`, `NWC`) and kernels are stored exactly as
+//! TensorFlow.js and Keras store their weights:
+//!
+//! | op | input | kernel | output |
+//! |----|-------|--------|--------|
+//! | [`matmul`] / [`dense`] | `[m, k]` | `[k, n]` (Dense `kernel`) | `[m, n]` |
+//! | [`conv2d`] | `[N, H, W, Cin]` | `[kh, kw, Cin, Cout]` (HWIO) | `[N, OH, OW, Cout]` |
+//! | Conv1D via [`conv2d`] + [`Conv2dParams::conv1d`] | `[N, W, Cin]` | `[k, Cin, Cout]` | `[N, OW, Cout]` |
+//! | [`conv3d`] | `[N, D, H, W, Cin]` | `[kd, kh, kw, Cin, Cout]` (DHWIO) | `[N, OD, OH, OW, Cout]` |
+//! | [`depthwise_conv2d`] | `[N, H, W, C]` | `[kh, kw, C, mult]` | `[N, OH, OW, C*mult]` |
+//! | [`conv2d_transpose`] | `[N, H, W, Cin]` | `[kh, kw, Cout, Cin]` (Keras) | `[N, OH, OW, Cout]` |
+//! | [`max_pool2d`] / [`avg_pool2d`] (and 1-D/3-D) | `[N, H, W, C]` | – | `[N, OH, OW, C]` |
+//!
+//! A SeparableConv2D is a [`depthwise_conv2d`] (no bias) followed by a 1×1
+//! [`conv2d`] (with the bias); a 1×1 stride-1 unpadded convolution is
+//! dispatched to a single matrix multiplication.
+//!
+//! Large problems run on rayon's global thread pool; small ones stay on the
+//! calling thread so they do not pay for the fork/join. Matrix products go
+//! through the [`gemm`] crate (which picks AVX2/FMA/AVX-512 at run time);
+//! depthwise convolution, pooling and the elementwise kernels are written as
+//! channel-contiguous loops compiled twice, once with AVX2+FMA enabled (chosen
+//! at run time when the CPU supports it) and once for the baseline target.
+//!
+//! Shapes are described by parameter structs ([`Conv2dParams`],
+//! [`Conv3dParams`], [`Pool2dParams`], [`Pool3dParams`]) whose constructors
+//! apply TensorFlow's `"valid"` / `"same"` (and Keras `"causal"`) padding rules
+//! and reject impossible geometry with a [`KernelError`]. The kernel functions
+//! themselves check slice lengths against those parameters and **panic** on a
+//! mismatch: that is a programming error in the caller, never a property of
+//! untrusted input (callers validate tensor shapes first).
+//!
+//! ```
+//! use tfjs_kernels::{conv2d, Conv2dParams, Padding};
+//! // 1 image 4×4×1, a 3×3 kernel of ones, "same" padding: box sums.
+//! let p = Conv2dParams::new(1, [4, 4], 1, 1, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap();
+//! let input = vec![1.0f32; 16];
+//! let kernel = vec![1.0f32; 9];
+//! let mut out = vec![0.0f32; p.output_len()];
+//! conv2d(&input, &kernel, None, &p, &mut out);
+//! assert_eq!(out[0], 4.0); // corner: 2×2 window inside the image
+//! assert_eq!(out[5], 9.0); // interior
+//! ```
+
+mod conv;
+mod depthwise;
+mod geom;
+mod matmul;
+mod pool;
+mod recurrent;
+mod simd;
+mod smallk;
+
+pub use conv::{conv2d, conv2d_transpose, conv3d, Conv2dParams, Conv3dParams};
+pub use depthwise::depthwise_conv2d;
+pub use geom::{conv_output_size, deconv_output_size, Padding};
+pub use matmul::{add_bias, dense, matmul, matmul_bt};
+pub use pool::{
+    avg_pool2d, avg_pool3d, global_avg_pool, global_max_pool, max_pool2d, max_pool3d, Pool2dParams,
+    Pool3dParams,
+};
+pub use recurrent::{gru_step, lstm_step, simple_rnn_step, to_time_major, GruResetMode};
+
+/// Invalid kernel geometry (zero stride, window larger than the padded input, ...).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KernelError {
+    /// The parameters describe no valid computation; the message says which one and why.
+    #[error("invalid kernel parameters: {0}")]
+    InvalidParams(String),
+}
+
+/// Result alias for this crate.
+pub type Result<T> = std::result::Result<T, KernelError>;
+
+/// Below this many multiply-adds a kernel runs on the calling thread.
+pub const PARALLEL_THRESHOLD_FLOPS: usize = 1 << 18;

@@ -33,6 +33,19 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
     /// field order and defaults for layers TensorFlow.js knows).
     fn config(&self) -> Map<String, Value>;
 
+    /// Create the weights for these input shapes (TensorFlow.js `build`).
+    ///
+    /// The engine calls this once, before [`Layer::weights`], with the
+    /// shapes of the first call's inputs (batch dim `None`). Layers whose
+    /// weight shapes depend on the input (Dense's kernel `[in, units]`)
+    /// allocate them here (zeros are fine: the engine then loads the saved
+    /// values or fills them from the layer's `*_initializer` config keys,
+    /// see [`crate::initializers`]). The default does nothing.
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let _ = input_shapes;
+        Ok(())
+    }
+
     /// Weight descriptions in TensorFlow.js's `layer.weights` order.
     fn weights(&self) -> Vec<LayerWeight> {
         Vec::new()

@@ -3,7 +3,32 @@
 
 use crate::LayerRegistry;
 
+pub mod advanced_activations;
+pub mod attention;
+pub mod conv;
+pub mod core;
+pub mod embedding;
+pub mod merge;
+pub mod noise;
+pub mod normalization;
+pub mod pooling;
+pub mod preprocessing;
+pub mod recurrent;
+pub mod wrappers;
+
 /// Add every built-in class to `registry`.
 pub fn register_builtins(registry: &mut LayerRegistry) {
-    let _ = registry;
+    let _ = &registry;
+    core::register(registry);
+    conv::register(registry);
+    pooling::register(registry);
+    normalization::register(registry);
+    merge::register(registry);
+    advanced_activations::register(registry);
+    noise::register(registry);
+    embedding::register(registry);
+    recurrent::register(registry);
+    wrappers::register(registry);
+    attention::register(registry);
+    preprocessing::register(registry);
 }

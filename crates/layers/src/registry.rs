@@ -94,6 +94,44 @@ impl LayerRegistry {
         self.ctors.keys().map(String::as_str).collect()
     }
 
+    /// Create a layer from a JSON config (for building models in code);
+    /// a missing `name` gets TensorFlow.js's default (`dense_Dense1`).
+    ///
+    /// ```
+    /// let r = tfjs_layers::LayerRegistry::with_builtins();
+    /// let d = r.create("Dense", serde_json::json!({"units": 3})).unwrap();
+    /// assert!(d.name().starts_with("dense_Dense"));
+    /// ```
+    pub fn create(&self, class_name: &str, config: Value) -> Result<Box<dyn Layer>> {
+        let mut map = match config {
+            Value::Object(m) => m,
+            Value::Null => serde_json::Map::new(),
+            other => {
+                return Err(LayersError::config(
+                    class_name,
+                    format!("config must be a JSON object, got {other}"),
+                ))
+            }
+        };
+        if !map.contains_key("name") {
+            map.insert(
+                "name".into(),
+                Value::String(crate::builder::default_layer_name(class_name)),
+            );
+        }
+        let map = crate::topology::normalize_config(&map);
+        let name = map
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(class_name)
+            .to_string();
+        self.build(
+            class_name,
+            &ConfigReader::new(&name, &map),
+            &BuildContext { registry: self },
+        )
+    }
+
     /// Build a layer of `class_name` from `config`.
     pub fn build(
         &self,

@@ -1,0 +1,198 @@
+//! `tfjs convert SRC DST`: re-encode (quantize) and re-shard a model.
+
+use crate::util;
+use crate::Ctx;
+use anyhow::{bail, Context};
+use bytes::Bytes;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use tfjs_format::codec::{self, TensorValues};
+use tfjs_format::{quantize, DType, JsonStyle, ModelArtifacts, QuantizationDType, WeightData};
+use tfjs_io::file::{FileStore, FileStoreOptions};
+use tfjs_io::ModelStore;
+
+const LONG: &str = "\
+Load a model from SRC and save it to DST, optionally quantizing its float32
+weights and choosing how the weights are split into files. Any scheme works
+on either side (file://, memory://, …); plain paths are local directories.
+
+Without --shard-size a file:// destination gets tfjs-node's layout
+(model.json + one weights.bin). With --shard-size it gets the Python
+converter's layout: group1-shard1ofN.bin … of at most BYTES bytes each and a
+converter-style model.json (what `tensorflowjs_converter
+--weight_shard_size_bytes BYTES` writes).
+
+--quantize stores every float32 weight as uint8 or uint16 (affine, per
+tensor, as the converter's --quantize_uint8/--quantize_uint16) or float16;
+TensorFlow.js dequantizes on load. Already-quantized weights are dequantized
+and quantized again. Other dtypes are kept as they are.
+
+Saves are atomic: an interrupted convert leaves any model already at DST
+intact.
+
+Examples:
+  tfjs convert ./my-model ./my-model-u8 --quantize uint8
+  tfjs convert ./my-model ./sharded --shard-size 4194304
+  tfjs convert ./keras-converted ./node-layout
+  tfjs convert file:///models/a memory://a";
+
+/// Arguments of `tfjs convert`.
+#[derive(Debug, clap::Args)]
+#[command(about = "Re-encode (quantize) and re-shard a model into another location", long_about = LONG)]
+pub struct Args {
+    /// Source model: a URL or a local path.
+    pub src: String,
+    /// Destination: a URL or a local directory.
+    pub dst: String,
+    /// Store float32 weights quantized: uint8, uint16 or float16.
+    #[arg(long, value_parser = parse_quant)]
+    pub quantize: Option<QuantizationDType>,
+    /// Write converter-style shards of at most BYTES bytes (file:// only).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shard_size: Option<u64>,
+    /// model.json byte layout for file:// destinations: node (tfjs-node),
+    /// browser (downloads/HTTP) or converter (Python). Default: converter
+    /// with --shard-size, node otherwise.
+    #[arg(long, value_parser = parse_style)]
+    pub style: Option<JsonStyle>,
+}
+
+fn parse_quant(s: &str) -> Result<QuantizationDType, String> {
+    s.parse()
+}
+
+fn parse_style(s: &str) -> Result<JsonStyle, String> {
+    match s {
+        "node" => Ok(JsonStyle::Node),
+        "browser" => Ok(JsonStyle::Browser),
+        "converter" => Ok(JsonStyle::Converter),
+        other => Err(format!(
+            "unknown style {other:?}: expected node, browser or converter"
+        )),
+    }
+}
+
+fn progress(total: u64) -> ProgressBar {
+    if total < 16 * 1024 * 1024 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(total);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+    {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb
+}
+
+/// Quantize every float32 weight of `artifacts` to `q`; returns the number
+/// of weights quantized.
+pub fn quantize_artifacts(
+    artifacts: &mut ModelArtifacts,
+    q: QuantizationDType,
+    pb: &ProgressBar,
+) -> anyhow::Result<usize> {
+    let extents = util::weight_extents(&artifacts.weight_specs, &artifacts.weight_data)?;
+    let mut out: Vec<Bytes> = Vec::with_capacity(extents.len());
+    let mut count = 0;
+    pb.set_message("quantizing");
+    for (spec, &(off, len)) in artifacts.weight_specs.iter_mut().zip(&extents) {
+        let bytes = artifacts
+            .weight_data
+            .slice(off, len)
+            .with_context(|| format!("weight `{}` is out of range", spec.name))?;
+        if spec.dtype == DType::Float32 {
+            let decoded = codec::decode_weights(
+                std::slice::from_ref(spec),
+                &WeightData {
+                    buffers: vec![bytes],
+                },
+            )?;
+            let Some(TensorValues::Float32(values)) = decoded.into_iter().next().map(|d| d.values)
+            else {
+                bail!("weight `{}` did not decode to float32 values", spec.name);
+            };
+            let (stored, quantization) = quantize::quantize(&values, q);
+            spec.quantization = Some(quantization);
+            out.push(Bytes::from(stored));
+            count += 1;
+        } else {
+            out.push(bytes);
+        }
+        pb.inc(len as u64);
+    }
+    artifacts.weight_data = WeightData { buffers: out };
+    Ok(count)
+}
+
+/// Run `tfjs convert`.
+pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let src = util::to_url(&args.src);
+    let dst = util::to_url(&args.dst);
+    let dst_path = util::file_path(&dst);
+    if dst_path.is_none() && (args.shard_size.is_some() || args.style.is_some()) {
+        bail!("--shard-size and --style only apply to file:// destinations, not {dst}");
+    }
+    let mut artifacts = util::load(ctx, &src).await?;
+    let pb = progress(artifacts.weight_data.len() as u64);
+    let quantized = match args.quantize {
+        Some(q) => quantize_artifacts(&mut artifacts, q, &pb)?,
+        None => 0,
+    };
+    pb.set_message("saving");
+    let result = match dst_path {
+        Some(_) => {
+            let mut options = match args.shard_size {
+                Some(s) => FileStoreOptions::sharded(
+                    usize::try_from(s).context("--shard-size is too large for this machine")?,
+                ),
+                None => FileStoreOptions::default(),
+            };
+            if let Some(style) = args.style {
+                options.style = style;
+            }
+            let url = tfjs_io::ModelUrl::parse(&dst)?;
+            FileStore::with_options(options)
+                .save(&url, &artifacts)
+                .await
+        }
+        None => ctx.router.save(&dst, &artifacts).await,
+    }
+    .with_context(|| format!("cannot save {dst}"))?;
+    pb.finish_and_clear();
+    let shards = match (args.shard_size, dst_path.is_some()) {
+        (Some(s), _) => (artifacts.weight_data.len() as u64).div_ceil(s),
+        (None, true) => 1,
+        (None, false) => artifacts.weight_data.buffers.len() as u64,
+    };
+    if ctx.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "src": src, "dst": dst,
+                "weights": artifacts.weight_specs.len(),
+                "weightBytes": artifacts.weight_data.len(),
+                "quantized": quantized,
+                "quantization": args.quantize.map(|q| q.as_str()),
+                "shards": shards,
+                "warnings": result.errors,
+            }))?
+        );
+    } else {
+        for e in &result.errors {
+            eprintln!("warning: {e}");
+        }
+        let q = match args.quantize {
+            Some(q) => format!(", {quantized} weights quantized to {}", q.as_str()),
+            None => String::new(),
+        };
+        println!(
+            "converted {src} -> {dst}: {} weights, {} bytes in {shards} file(s){q}",
+            artifacts.weight_specs.len(),
+            util::thousands(artifacts.weight_data.len() as u64)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

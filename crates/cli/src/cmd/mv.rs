@@ -1,0 +1,44 @@
+//! `tfjs mv SRC DST`: move a model without ever losing it (`tf.io.moveModel`, fixed).
+
+use crate::util::to_url;
+use crate::Ctx;
+use serde_json::json;
+use std::process::ExitCode;
+use tfjs_io::management::move_model;
+
+const LONG: &str = "\
+Move a model from SRC to DST, across any two schemes. Unlike TensorFlow.js
+(which deletes the source first), the model is saved at DST, loaded back and
+checked (weight bytes and SHA-256, weight specs, topology, metadata) before
+SRC is removed; any failure leaves SRC as it was. Plain paths mean file://.
+
+Examples:
+  tfjs mv indexeddb://old localstorage://new
+  tfjs mv localstorage://my-model ./exported";
+
+/// Arguments of `tfjs mv`.
+#[derive(Debug, clap::Args)]
+#[command(about = "Move a model (saved, verified, then the source removed)", long_about = LONG)]
+pub struct Args {
+    /// Source model URL (or local path).
+    pub src: String,
+    /// Destination URL (or local path).
+    pub dst: String,
+}
+
+/// Run `tfjs mv`.
+pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let (src, dst) = (to_url(&a.src), to_url(&a.dst));
+    let info = move_model(&ctx.router, &src, &dst).await?;
+    if ctx.json {
+        let out =
+            json!({"src": src, "dst": dst, "modelArtifactsInfo": super::ls::info_json(&info)});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "moved {src} -> {dst} ({} weight bytes, verified)",
+            info.weight_data_bytes
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

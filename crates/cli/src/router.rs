@@ -1,0 +1,19 @@
+//! The router of the `tfjs` binary: every scheme this build supports.
+
+use std::sync::Arc;
+use tfjs_io::{file::FileStore, memory::MemoryStore, Router};
+
+/// A router with every store of this build registered. Each storage crate
+/// adds one `register` line here.
+pub fn build_router() -> Router {
+    let mut router = Router::new();
+    router.register(Arc::new(FileStore::new()));
+    router.register(MemoryStore::global());
+    if let Err(e) = tfjs_http::register(&mut router) {
+        eprintln!("warning: http(s):// is unavailable: {e}");
+    }
+    if let Err(e) = tfjs_store::register_default(&mut router) {
+        eprintln!("warning: localstorage://, indexeddb:// and downloads:// are unavailable: {e}");
+    }
+    router
+}

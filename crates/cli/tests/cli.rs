@@ -1,0 +1,384 @@
+//! The `tfjs` binary on every fixture.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+fn tfjs(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tfjs"))
+        .args(args)
+        .output()
+        .expect("run tfjs")
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = tfjs(args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "tfjs {args:?}\nstdout: {}\nstderr: {}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    text(&o.stdout)
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut a = vec!["--json"];
+    a.extend_from_slice(args);
+    serde_json::from_str(&ok(&a)).unwrap()
+}
+
+fn all_fixtures() -> Vec<PathBuf> {
+    let mut v = vec![];
+    for set in ["tfjs", "keras"] {
+        for e in std::fs::read_dir(fixtures().join(set)).unwrap() {
+            let p = e.unwrap().path();
+            if p.join("model.json").is_file() {
+                v.push(p);
+            }
+        }
+    }
+    v.sort();
+    assert!(v.len() >= 19);
+    v
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn info_matches_the_tfjs_fixture_index() {
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join("tfjs/index.json")).unwrap())
+            .unwrap();
+    for f in index["fixtures"].as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        let info = json(&["info", s(&fixtures().join("tfjs").join(name))]);
+        assert_eq!(info["modelClass"], f["className"], "{name}");
+        assert_eq!(info["weightCount"], f["weights"], "{name}");
+        assert_eq!(info["weightBytes"], f["weightBytes"], "{name}");
+        let mut ours: Vec<String> = info["layersByClass"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        ours.push(info["modelClass"].as_str().unwrap().to_string());
+        ours.sort();
+        ours.dedup();
+        let mut theirs: Vec<String> = f["layerClasses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        theirs.sort();
+        theirs.dedup();
+        assert_eq!(ours, theirs, "{name}: layer classes");
+        assert_eq!(info["shards"][0]["path"], "weights.bin", "{name}");
+        assert_eq!(info["shards"][0]["bytes"], f["weightBytes"], "{name}");
+        assert_eq!(info["format"], "layers-model");
+        assert_eq!(info["generatedBy"], "TensorFlow.js tfjs-layers v4.22.0");
+    }
+    // Optimizer weights are counted apart; metadata is shown.
+    let trained = json(&["info", s(&fixtures().join("tfjs/trained"))]);
+    assert!(trained["optimizerParameters"].as_u64().unwrap() > 0);
+    assert_eq!(
+        trained["trainingConfig"]["optimizer_config"]["class_name"],
+        "Adam"
+    );
+    let meta = json(&["info", s(&fixtures().join("tfjs/metadata"))]);
+    let on_disk: Value = serde_json::from_slice(
+        &std::fs::read(fixtures().join("tfjs/metadata/model.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["userDefinedMetadata"], on_disk["userDefinedMetadata"]);
+}
+
+#[test]
+fn info_on_keras_fixtures_counts_parameters() {
+    // Parameter counts from the keras fixtures' README.
+    for (name, params) in [
+        ("mobilenet_v2", 538_308),
+        ("mobilenet_v1", 475_544),
+        ("mobilenet_v1_sharded", 475_544),
+    ] {
+        let info = json(&["info", s(&fixtures().join("keras").join(name))]);
+        assert_eq!(info["parameters"], params, "{name}");
+        assert_eq!(info["modelClass"], "Functional", "{name}");
+        assert_eq!(info["convertedBy"], "TensorFlow.js Converter v4.22.0");
+    }
+    let sharded = json(&["info", s(&fixtures().join("keras/mobilenet_v1_sharded"))]);
+    let shards = sharded["shards"].as_array().unwrap();
+    assert_eq!(shards.len(), 20);
+    assert_eq!(shards[0]["path"], "group1-shard1of20.bin");
+    assert_eq!(shards[0]["bytes"], 100_000);
+    let q = json(&["info", s(&fixtures().join("keras/mobilenet_v2_uint8"))]);
+    let n = q["weightCount"].clone();
+    assert_eq!(q["quantization"]["uint8"]["weights"], n);
+    let f16 = json(&["info", s(&fixtures().join("keras/mobilenet_v2_float16"))]);
+    assert_eq!(
+        f16["quantization"]["float16"]["storedBytes"]
+            .as_u64()
+            .unwrap()
+            * 2,
+        f16["quantization"]["float16"]["dequantizedBytes"]
+            .as_u64()
+            .unwrap()
+    );
+    // Text output names the parts.
+    let t = ok(&["info", s(&fixtures().join("keras/text_rnn"))]);
+    for needle in [
+        "class:          Sequential",
+        "Bidirectional",
+        "LSTM",
+        "GRU",
+        "quantization:   none",
+        "group1-shard1of1.bin",
+    ] {
+        assert!(t.contains(needle), "{needle:?} not in\n{t}");
+    }
+}
+
+#[test]
+fn verify_accepts_every_fixture() {
+    for dir in all_fixtures() {
+        let out = ok(&["verify", s(&dir)]);
+        assert!(out.starts_with("OK file://"), "{}: {out}", dir.display());
+        assert_eq!(out.lines().count(), 1);
+    }
+}
+
+#[test]
+fn verify_lists_every_problem_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixtures().join("tfjs/cnn");
+    let mut v: Value =
+        serde_json::from_slice(&std::fs::read(src.join("model.json")).unwrap()).unwrap();
+    v["weightsManifest"][0]["weights"][0]["dtype"] = "float64".into();
+    v["weightsManifest"][0]["weights"][1]["quantization"] = serde_json::json!({"dtype": "int4"});
+    v["weightsManifest"][0]["weights"][2]["name"] = "not_a_layer/gamma".into();
+    v["weightsManifest"][0]["paths"] = serde_json::json!(["weights.bin", "gone.bin"]);
+    std::fs::write(
+        dir.path().join("model.json"),
+        serde_json::to_vec(&v).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("weights.bin"),
+        b"<html><body>502 Bad Gateway</body></html>",
+    )
+    .unwrap();
+    let o = tfjs(&["verify", s(dir.path())]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    for needle in [
+        "weights[0].dtype: Unsupported dtype \"float64\"",
+        "weights[1].quantization.dtype: unknown quantization dtype \"int4\"",
+        "weight \"not_a_layer/gamma\": the topology has no layer \"not_a_layer\"",
+        "gone.bin does not exist: loading failed",
+        "weights.bin: the file looks like HTML, not binary weights",
+    ] {
+        assert!(out.contains(needle), "{needle:?} not in\n{out}");
+    }
+    assert_eq!(out.lines().count(), 5, "{out}");
+    assert!(text(&o.stderr).contains("5 problem(s) found"));
+    let j = tfjs(&["--json", "verify", s(dir.path())]);
+    assert_eq!(j.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["problems"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn convert_reshards_mobilenet_v1_exactly_like_the_converter() {
+    let out = tempfile::tempdir().unwrap();
+    let dst = out.path().join("m");
+    ok(&[
+        "convert",
+        s(&fixtures().join("keras/mobilenet_v1")),
+        s(&dst),
+        "--shard-size",
+        "100000",
+    ]);
+    let expected = fixtures().join("keras/mobilenet_v1_sharded");
+    let mut names: Vec<String> = std::fs::read_dir(&dst)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 21);
+    for n in &names {
+        assert!(
+            std::fs::read(dst.join(n)).unwrap() == std::fs::read(expected.join(n)).unwrap(),
+            "{n} differs from the fixture"
+        );
+    }
+}
+
+#[test]
+fn convert_every_fixture_to_uint8_then_info_shows_it() {
+    for dir in all_fixtures() {
+        let out = tempfile::tempdir().unwrap();
+        let dst = out.path().join("q");
+        ok(&["convert", s(&dir), s(&dst), "--quantize", "uint8"]);
+        let before = json(&["info", s(&dir)]);
+        let after = json(&["info", s(&dst)]);
+        let floats = before["bytesByDtype"]["float32"]["weights"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(
+            after["quantization"]["uint8"]["weights"].as_u64().unwrap(),
+            floats,
+            "{}",
+            dir.display()
+        );
+        assert_eq!(after["parameters"], before["parameters"]);
+        assert_eq!(after["weightCount"], before["weightCount"]);
+        ok(&["verify", s(&dst)]);
+        // Plain conversion keeps the weight bytes.
+        let plain = out.path().join("p");
+        ok(&["convert", s(&dir), s(&plain)]);
+        let p = json(&["info", s(&plain)]);
+        assert_eq!(p["weightBytes"], before["weightBytes"]);
+        assert_eq!(p["shards"].as_array().unwrap().len(), 1);
+        assert_eq!(p["shards"][0]["path"], "weights.bin");
+    }
+}
+
+#[test]
+fn convert_uint8_matches_the_converters_quantized_fixture() {
+    let out = tempfile::tempdir().unwrap();
+    let dst = out.path().join("q");
+    ok(&[
+        "convert",
+        s(&fixtures().join("keras/mobilenet_v2")),
+        s(&dst),
+        "--quantize",
+        "uint8",
+        "--shard-size",
+        "4194304",
+    ]);
+    let expected = fixtures().join("keras/mobilenet_v2_uint8");
+    for f in ["model.json", "group1-shard1of1.bin"] {
+        assert!(
+            std::fs::read(dst.join(f)).unwrap() == std::fs::read(expected.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    let dst16 = out.path().join("h");
+    ok(&[
+        "convert",
+        s(&fixtures().join("keras/mobilenet_v2")),
+        s(&dst16),
+        "--quantize",
+        "float16",
+        "--shard-size",
+        "4194304",
+    ]);
+    let expected = fixtures().join("keras/mobilenet_v2_float16");
+    for f in ["model.json", "group1-shard1of1.bin"] {
+        assert!(
+            std::fs::read(dst16.join(f)).unwrap() == std::fs::read(expected.join(f)).unwrap(),
+            "float16 {f} differs"
+        );
+    }
+}
+
+#[test]
+fn errors_exit_2_with_a_clear_message() {
+    let o = tfjs(&["info", "/definitely/not/here"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr).trim_end(),
+        "error: cannot load file:///definitely/not/here: Path /definitely/not/here does not exist: loading failed"
+    );
+    let o = tfjs(&["info", "foo://bar"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(e.starts_with("error: cannot load foo://bar: Cannot find any load handlers for URL 'foo://bar'. Supported schemes are: "), "{e}");
+    assert!(e.contains("file://") && e.contains("memory://"), "{e}");
+    let o = tfjs(&[
+        "convert",
+        s(&fixtures().join("tfjs/mlp")),
+        "/tmp/x",
+        "--quantize",
+        "int4",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("unknown quantization dtype \"int4\""),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = tfjs(&[
+        "convert",
+        s(&fixtures().join("tfjs/mlp")),
+        "memory://m",
+        "--shard-size",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--shard-size and --style only apply to file:// destinations"));
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let top = ok(&["--help"]);
+    for needle in ["info", "verify", "convert", "Examples:", "Exit status"] {
+        assert!(top.contains(needle), "{needle:?} not in\n{top}");
+    }
+    assert!(!top.contains("bench-io"), "bench-io is hidden");
+    for cmd in ["info", "verify", "convert"] {
+        let h = ok(&[cmd, "--help"]);
+        assert!(
+            h.contains("Examples:") && h.contains(&format!("tfjs {cmd}")),
+            "{cmd}: {h}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn killing_a_convert_never_leaves_a_mixed_model() {
+    // Overwrite a model directory with a different model again and again,
+    // killing the writer at varying moments: the directory always holds
+    // one of the two models, complete.
+    let out = tempfile::tempdir().unwrap();
+    let dst = out.path().join("m");
+    let a = fixtures().join("keras/mobilenet_v1");
+    let b = fixtures().join("keras/mobilenet_v2");
+    ok(&["convert", s(&a), s(&dst)]);
+    let bytes_a = json(&["info", s(&a)])["weightBytes"].clone();
+    let bytes_b = json(&["info", s(&b)])["weightBytes"].clone();
+    for i in 0..12u64 {
+        let src = if i % 2 == 0 { &b } else { &a };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tfjs"))
+            .args(["convert", s(src), s(&dst)])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(3 * i));
+        let _ = child.kill();
+        let _ = child.wait();
+        let o = tfjs(&["verify", s(&dst)]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "after kill {i}: {}",
+            text(&o.stdout)
+        );
+        let now = json(&["info", s(&dst)])["weightBytes"].clone();
+        assert!(now == bytes_a || now == bytes_b, "after kill {i}: {now}");
+    }
+}

@@ -1,0 +1,163 @@
+//! REQUIRED: every model.json the fixtures hold parses and is written back
+//! byte for byte in its writer's style; `JsonStyle::detect` names that style.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use tfjs_format::{JsonStyle, ModelJson};
+
+fn roundtrip(bytes: &[u8], name: &str, style: JsonStyle) {
+    assert_eq!(JsonStyle::detect(bytes), style, "detect({name})");
+    let m = ModelJson::parse(bytes, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let out = m.to_bytes(style);
+    if out != bytes {
+        let i = out
+            .iter()
+            .zip(bytes)
+            .position(|(a, b)| a != b)
+            .unwrap_or(out.len().min(bytes.len()));
+        let lo = i.saturating_sub(80);
+        panic!(
+            "{name}: {style:?} output differs at byte {i} (lengths {} vs {}):\n ours: {}\n orig: {}",
+            out.len(),
+            bytes.len(),
+            String::from_utf8_lossy(&out[lo..(i + 80).min(out.len())]),
+            String::from_utf8_lossy(&bytes[lo..(i + 80).min(bytes.len())]),
+        );
+    }
+    // The parsed manifest must also be the same JSON as a generic parse gives.
+    let generic: Value = serde_json::from_slice(bytes).unwrap();
+    assert_eq!(
+        m.weights_manifest.is_some(),
+        generic.get("weightsManifest").is_some_and(|v| !v.is_null()),
+        "{name}"
+    );
+}
+
+/// The model.json part of a multipart body described by a `headers.json`.
+fn tfjs_http_model_json(dir: &std::path::Path) -> Vec<u8> {
+    let headers: Value = serde_json::from_slice(&read(&dir.join("headers.json"))).unwrap();
+    let body = read(&dir.join(headers["bodyFile"].as_str().unwrap()));
+    let part = headers["multipart"]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "model.json")
+        .expect("model.json part");
+    let off = part["offset"].as_u64().unwrap() as usize;
+    let len = part["length"].as_u64().unwrap() as usize;
+    body[off..off + len].to_vec()
+}
+
+#[test]
+fn tfjs_node_model_json_roundtrip() {
+    let dirs = subdirs(&fixtures().join("tfjs"));
+    assert!(dirs.len() >= 10, "expected the 10 tfjs fixtures");
+    for d in dirs {
+        let p = d.join("model.json");
+        roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Node);
+    }
+}
+
+#[test]
+fn tfjs_downloads_roundtrip() {
+    let mut n = 0;
+    for d in subdirs(&fixtures().join("tfjs")) {
+        let dl = d.join("downloads");
+        if dl.is_dir() {
+            for p in files(&dl, ".json") {
+                roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Browser);
+                n += 1;
+            }
+        }
+    }
+    assert_eq!(n, 3, "mlp, trained, metadata");
+}
+
+#[test]
+fn tfjs_http_capture_roundtrip() {
+    let mut n = 0;
+    for d in subdirs(&fixtures().join("tfjs")) {
+        let h = d.join("http");
+        if h.is_dir() {
+            let bytes = tfjs_http_model_json(&h);
+            roundtrip(&bytes, &h.display().to_string(), JsonStyle::Browser);
+            let m = ModelJson::parse(&bytes, "x").unwrap();
+            assert_eq!(
+                m.weights_manifest.unwrap()[0].paths,
+                ["./model.weights.bin"]
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn keras_converter_roundtrip() {
+    let dirs = subdirs(&fixtures().join("keras"));
+    assert!(dirs.len() >= 9);
+    for d in dirs {
+        let p = d.join("model.json");
+        roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Converter);
+    }
+}
+
+#[test]
+fn browser_downloads_and_http_roundtrip() {
+    for p in files(&fixtures().join("browser/downloads"), ".json") {
+        if p.file_name().unwrap() == "downloads.json" {
+            continue; // capture metadata, not a model.json
+        }
+        roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Browser);
+    }
+    let p = fixtures().join("browser/http-save-request/part-0-model.json");
+    roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Browser);
+}
+
+#[test]
+fn captures_roundtrip() {
+    let mut n = 0;
+    for d in subdirs(&reference().join("tfjs-captures/fixtures")) {
+        let p = d.join("model.json");
+        if p.exists() {
+            roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Browser);
+            n += 1;
+        }
+    }
+    assert_eq!(n, 5);
+}
+
+#[test]
+fn node_to_browser_matches_downloads() {
+    // The same model saved by two writers: re-writing the Node file in
+    // Browser style with the downloads path gives the downloads bytes.
+    for name in ["mlp", "trained", "metadata"] {
+        let d = fixtures().join("tfjs").join(name);
+        let mut m = ModelJson::parse(&read(&d.join("model.json")), "model.json").unwrap();
+        m.weights_manifest.as_mut().unwrap()[0].paths = vec![format!("./{name}.weights.bin")];
+        let want = read(&d.join("downloads").join(format!("{name}.json")));
+        assert_eq!(
+            String::from_utf8(m.to_bytes(JsonStyle::Browser)).unwrap(),
+            String::from_utf8(want).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn artifacts_roundtrip_through_model_json() {
+    // from_artifacts(into_artifacts(x)) writes the same bytes.
+    let d = fixtures().join("tfjs/trained");
+    let bytes = read(&d.join("downloads/trained.json"));
+    let m = ModelJson::parse(&bytes, "trained.json").unwrap();
+    let manifest = m.weights_manifest.clone().unwrap();
+    let a = m.into_artifacts(tfjs_format::WeightData::from_vec(read(
+        &d.join("weights.bin"),
+    )));
+    assert!(a.training_config.is_some());
+    assert_eq!(a.converted_by, Some(Value::Null));
+    assert_eq!(a.weight_specs.len(), manifest[0].weights.len());
+    let back = ModelJson::from_artifacts(&a, manifest);
+    assert_eq!(back.to_bytes(JsonStyle::Browser), bytes);
+}

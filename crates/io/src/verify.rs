@@ -1,0 +1,733 @@
+//! Model checks that report *every* problem, not just the first one
+//! (`tfjs verify`), and a topology walker shared with `tfjs info`.
+//!
+//! [`verify_file`] reads a model directory or JSON file leniently: the
+//! weights manifest is walked as plain JSON so that a bad dtype in one entry
+//! does not hide a missing shard in another. [`verify_artifacts`] checks
+//! artifacts loaded from any store.
+//!
+//! ```
+//! use tfjs_io::verify::verify_file;
+//! let dir = tempfile::tempdir().unwrap();
+//! std::fs::write(dir.path().join("model.json"), br#"{"modelTopology": {"class_name": "Sequential",
+//!   "config": {"layers": [{"class_name": "Dense", "config": {"name": "d"}}]}},
+//!   "weightsManifest": [{"paths": ["w.bin"], "weights": [
+//!     {"name": "d/kernel", "shape": [2], "dtype": "float64"},
+//!     {"name": "e/bias", "shape": [1], "dtype": "float32"}]}]}"#).unwrap();
+//! let report = verify_file(dir.path());
+//! let text: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+//! assert_eq!(report.problems.len(), 3, "{text:#?}"); // bad dtype, unknown layer `e`, missing w.bin
+//! ```
+
+use crate::file::{
+    check_group_lengths, check_manifest_path, locate_model_json, read_shard, sniff_text,
+};
+use crate::IoError;
+use bytes::Bytes;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::path::Path;
+use tfjs_format::{codec, FormatError, ModelArtifacts, ModelJson, WeightSpec};
+
+/// One problem: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// File and JSON path, shard file, or weight.
+    pub location: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// The result of a verification.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Every problem found, in file order.
+    pub problems: Vec<Problem>,
+    /// Manifest weight entries seen.
+    pub weights: usize,
+    /// Shard files referenced.
+    pub shards: usize,
+    /// Weight bytes found on disk (or in the artifacts).
+    pub bytes: u64,
+    /// Layers found in the topology (all nesting levels).
+    pub layers: usize,
+}
+
+impl Report {
+    /// True when nothing is wrong.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    fn push(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            location: location.into(),
+            message: message.into(),
+        });
+    }
+}
+
+// --------------------------------------------------------------- topology
+
+/// One layer found while walking a topology.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// `config.name` (or the layer's `name`).
+    pub name: Option<String>,
+    /// `class_name`.
+    pub class_name: String,
+    /// 0 for the model's own layers, 1 inside a nested model, …
+    pub depth: usize,
+}
+
+/// What a topology holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Topology {
+    /// `Sequential`, `Model` or `Functional` (the root `class_name`).
+    pub model_class: Option<String>,
+    /// The model's name, when given.
+    pub model_name: Option<String>,
+    /// `keras_version`.
+    pub keras_version: Option<String>,
+    /// `backend`.
+    pub backend: Option<String>,
+    /// Every layer, pre-order, nested models and wrapped layers included
+    /// (the nested model or wrapper itself, then its layers one level
+    /// deeper).
+    pub layers: Vec<LayerInfo>,
+    /// Keras 3 `.keras` weight-path names of the top-level layers
+    /// (`conv2d`, `conv2d_1`, `batch_normalization`, …).
+    pub keras3_paths: BTreeSet<String>,
+}
+
+/// Keras's `to_snake_case` (`BatchNormalization` → `batch_normalization`,
+/// `ReLU` → `re_lu`, `Conv2D` → `conv2d`).
+pub fn snake_case(name: &str) -> String {
+    // re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    let c: Vec<char> = name.chars().collect();
+    let mut s1 = String::new();
+    let mut i = 0;
+    while i < c.len() {
+        if i > 0
+            && c[i].is_ascii_uppercase()
+            && i + 1 < c.len()
+            && c[i + 1].is_ascii_lowercase()
+            && !s1.is_empty()
+        {
+            s1.push('_');
+            s1.push(c[i]);
+            i += 1;
+            while i < c.len() && c[i].is_ascii_lowercase() {
+                s1.push(c[i]);
+                i += 1;
+            }
+            continue;
+        }
+        s1.push(c[i]);
+        i += 1;
+    }
+    // re.sub("([a-z])([A-Z])", r"\1_\2", s1).lower()
+    let c: Vec<char> = s1.chars().collect();
+    let mut out = String::new();
+    for (i, &ch) in c.iter().enumerate() {
+        if i > 0 && ch.is_ascii_uppercase() && c[i - 1].is_ascii_lowercase() {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
+}
+
+fn is_model_class(c: &str) -> bool {
+    matches!(c, "Sequential" | "Model" | "Functional")
+}
+
+/// Walk a `modelTopology` (TF.js form, or the converter's Keras 2/3
+/// `{"model_config": …}` wrapper), nested models included.
+pub fn walk_topology(topology: &Value) -> Topology {
+    let mut t = Topology {
+        keras_version: topology
+            .get("keras_version")
+            .and_then(Value::as_str)
+            .map(String::from),
+        backend: topology
+            .get("backend")
+            .and_then(Value::as_str)
+            .map(String::from),
+        ..Default::default()
+    };
+    let model = topology.get("model_config").unwrap_or(topology);
+    t.model_class = model
+        .get("class_name")
+        .and_then(Value::as_str)
+        .map(String::from);
+    t.model_name = model
+        .get("config")
+        .and_then(|c| c.get("name"))
+        .and_then(Value::as_str)
+        .map(String::from);
+    walk_layers(model, 0, &mut t.layers, 0);
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for l in t.layers.iter().filter(|l| l.depth == 0) {
+        let base = snake_case(&l.class_name);
+        let n = counts.entry(base.clone()).or_default();
+        t.keras3_paths.insert(if *n == 0 {
+            base.clone()
+        } else {
+            format!("{base}_{n}")
+        });
+        *n += 1;
+    }
+    t
+}
+
+fn model_layers(model: &Value) -> Option<&Vec<Value>> {
+    let config = model.get("config")?;
+    config
+        .as_array()
+        .or_else(|| config.get("layers").and_then(Value::as_array))
+}
+
+fn walk_layers(model: &Value, depth: usize, out: &mut Vec<LayerInfo>, guard: usize) {
+    if guard > 64 {
+        return; // absurd nesting: stop rather than overflow the stack
+    }
+    let Some(layers) = model_layers(model) else {
+        return;
+    };
+    for layer in layers {
+        let class_name = layer
+            .get("class_name")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let name = layer
+            .get("config")
+            .and_then(|c| c.get("name"))
+            .or_else(|| layer.get("name"))
+            .and_then(Value::as_str)
+            .map(String::from);
+        let nested = is_model_class(&class_name) || model_layers(layer).is_some();
+        out.push(LayerInfo {
+            name,
+            class_name,
+            depth,
+        });
+        if nested {
+            walk_layers(layer, depth + 1, out, guard + 1);
+        }
+        // Wrappers (Bidirectional, TimeDistributed) hold their layer in
+        // `config.layer`.
+        if let Some(inner) = layer.get("config").and_then(|c| c.get("layer")) {
+            if inner.get("class_name").is_some() {
+                walk_layers(
+                    &serde_json::json!({"config": {"layers": [inner]}}),
+                    depth + 1,
+                    out,
+                    guard + 1,
+                );
+            }
+        }
+    }
+}
+
+/// Manifest weight names whose layer the topology does not mention.
+/// `dense_1/kernel` needs a layer `dense_1` (at any depth);
+/// Keras 3 `layers/conv2d_1/vars/0` needs a top-level layer whose class and
+/// position give `conv2d_1`. Optimizer weights (`group: "optimizer"`) are
+/// skipped.
+pub fn unknown_layer_weights<'a>(
+    topology: &Topology,
+    specs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Vec<(String, String)> {
+    let names: BTreeSet<&str> = topology
+        .layers
+        .iter()
+        .filter_map(|l| l.name.as_deref())
+        .collect();
+    let mut out = vec![];
+    for (weight, group) in specs {
+        if group == Some("optimizer") {
+            continue;
+        }
+        let mut segs = weight.split('/');
+        let first = segs.next().unwrap_or("");
+        if first == "layers" && !names.contains("layers") {
+            let second = segs.next().unwrap_or("");
+            if !topology.keras3_paths.contains(second) {
+                out.push((weight.to_string(), format!("layers/{second}")));
+            }
+        } else if !names.contains(first) {
+            out.push((weight.to_string(), first.to_string()));
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------ file checks
+
+const DTYPES: &[&str] = &["float32", "int32", "bool", "string", "complex64"];
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Check one manifest entry leniently; returns its stored byte length when
+/// it is well-formed and fixed-size.
+fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>> {
+    let Some(obj) = w.as_object() else {
+        report.push(
+            loc,
+            format!("expected a weight entry object, got {}", type_name(w)),
+        );
+        return None;
+    };
+    let mut ok = true;
+    let mut elements: Option<u64> = Some(1);
+    match obj.get("shape") {
+        Some(Value::Array(dims)) => {
+            for (k, d) in dims.iter().enumerate() {
+                match d.as_u64() {
+                    Some(n) => elements = elements.and_then(|e| e.checked_mul(n)),
+                    None => {
+                        ok = false;
+                        report.push(
+                            format!("{loc}.shape[{k}]"),
+                            format!("expected a non-negative integer dimension, got {d}"),
+                        );
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            ok = false;
+            report.push(
+                format!("{loc}.shape"),
+                format!("expected an array of dimensions, got {}", type_name(other)),
+            );
+        }
+        None => {
+            ok = false;
+            report.push(format!("{loc}.shape"), "missing");
+        }
+    }
+    let dtype = match obj.get("dtype") {
+        Some(Value::String(s)) if DTYPES.contains(&s.as_str()) => Some(s.as_str()),
+        Some(Value::String(s)) => {
+            report.push(
+                format!("{loc}.dtype"),
+                format!(
+                    "Unsupported dtype {s:?}: expected one of {}",
+                    DTYPES.join(", ")
+                ),
+            );
+            None
+        }
+        Some(other) => {
+            report.push(
+                format!("{loc}.dtype"),
+                format!("expected a dtype string, got {}", type_name(other)),
+            );
+            None
+        }
+        None => {
+            report.push(format!("{loc}.dtype"), "missing");
+            None
+        }
+    };
+    ok &= dtype.is_some();
+    let mut elem_size: Option<u64> = dtype.and_then(|d| match d {
+        "float32" | "int32" => Some(4),
+        "bool" => Some(1),
+        "complex64" => Some(8),
+        _ => None,
+    });
+    match obj.get("quantization") {
+        None => {}
+        Some(Value::Object(q)) => {
+            let qd = q.get("dtype").and_then(Value::as_str);
+            match qd {
+                Some("uint8") | Some("uint16") => {
+                    if !(q.get("min").is_some_and(Value::is_number)
+                        && q.get("scale").is_some_and(Value::is_number))
+                    {
+                        ok = false;
+                        report.push(
+                            format!("{loc}.quantization"),
+                            format!(
+                                "quantization {} needs numeric min and scale",
+                                qd.unwrap_or("")
+                            ),
+                        );
+                    }
+                    if dtype.is_some_and(|d| d != "float32" && d != "int32") {
+                        ok = false;
+                        report.push(
+                            format!("{loc}.quantization"),
+                            format!(
+                                "{} quantization only applies to float32 or int32 weights, not {}",
+                                qd.unwrap_or(""),
+                                dtype.unwrap_or("")
+                            ),
+                        );
+                    }
+                    elem_size = Some(if qd == Some("uint8") { 1 } else { 2 });
+                }
+                Some("float16") => {
+                    if dtype.is_some_and(|d| d != "float32") {
+                        ok = false;
+                        report.push(
+                            format!("{loc}.quantization"),
+                            format!(
+                                "float16 quantization only supports float32 weights, not {}",
+                                dtype.unwrap_or("")
+                            ),
+                        );
+                    }
+                    elem_size = Some(2);
+                }
+                Some(other) => {
+                    ok = false;
+                    report.push(
+                        format!("{loc}.quantization.dtype"),
+                        format!("unknown quantization dtype {other:?}: supported are 'uint8', 'uint16' and 'float16'"),
+                    );
+                }
+                None => {
+                    ok = false;
+                    report.push(
+                        format!("{loc}.quantization.dtype"),
+                        "missing or not a string",
+                    );
+                }
+            }
+        }
+        Some(other) => {
+            ok = false;
+            report.push(
+                format!("{loc}.quantization"),
+                format!("expected an object, got {}", type_name(other)),
+            );
+        }
+    }
+    if let Some(g) = obj.get("group") {
+        if !g.is_string() {
+            report.push(
+                format!("{loc}.group"),
+                format!("expected a string, got {}", type_name(g)),
+            );
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if dtype == Some("string") && obj.get("quantization").is_none() {
+        return Some(None);
+    }
+    match elements.and_then(|e| e.checked_mul(elem_size?)) {
+        Some(n) => Some(Some(n)),
+        None => {
+            report.push(
+                format!("{loc}.shape"),
+                "the shape's byte size overflows 64 bits",
+            );
+            None
+        }
+    }
+}
+
+/// Verify the model at `path` (directory or JSON file): reports every
+/// problem it can find; never fails.
+pub fn verify_file(path: &Path) -> Report {
+    let mut report = Report::default();
+    let json_path = match locate_model_json(path) {
+        Ok(p) => p,
+        Err(e) => {
+            report.push(path.display().to_string(), e.to_string());
+            return report;
+        }
+    };
+    let jn = json_path.display().to_string();
+    let bytes = match std::fs::read(&json_path) {
+        Ok(b) => b,
+        Err(e) => {
+            report.push(&jn, e.to_string());
+            return report;
+        }
+    };
+    if bytes.is_empty() {
+        report.push(&jn, "the file is empty; expected a model JSON object");
+        return report;
+    }
+    let root: Value = match tfjs_format::json::parse_value(&bytes, &jn) {
+        Ok(v) => v,
+        Err(e) => {
+            report.problems.push(Problem {
+                location: jn.clone(),
+                message: e
+                    .to_string()
+                    .trim_start_matches(&format!("{jn}: "))
+                    .to_string(),
+            });
+            return report;
+        }
+    };
+    let Some(obj) = root.as_object() else {
+        report.push(
+            &jn,
+            format!("expected a JSON object, got {}", type_name(&root)),
+        );
+        return report;
+    };
+    let before = report.problems.len();
+    let base = json_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut specs_seen: Vec<(String, Option<String>)> = vec![];
+    let mut names: HashMap<String, String> = HashMap::new();
+    match obj.get("weightsManifest") {
+        None => report.push(&jn, "weightsManifest is missing"),
+        Some(Value::Array(groups)) => {
+            for (gi, g) in groups.iter().enumerate() {
+                let gloc = format!("{jn}: weightsManifest[{gi}]");
+                let Some(gobj) = g.as_object() else {
+                    report.push(
+                        &gloc,
+                        format!("expected a group object, got {}", type_name(g)),
+                    );
+                    continue;
+                };
+                let mut needed: Option<u64> = Some(0);
+                match gobj.get("weights") {
+                    Some(Value::Array(ws)) => {
+                        for (wi, w) in ws.iter().enumerate() {
+                            report.weights += 1;
+                            let loc = format!("{gloc}.weights[{wi}]");
+                            let field = format!("weightsManifest[{gi}].weights[{wi}]");
+                            match w.get("name") {
+                                Some(Value::String(n)) => {
+                                    if let Some(first) = names.insert(n.clone(), field.clone()) {
+                                        report.push(
+                                            format!("{loc}.name"),
+                                            format!(
+                                                "duplicate weight name {n:?} (first at {first})"
+                                            ),
+                                        );
+                                    }
+                                    specs_seen.push((
+                                        n.clone(),
+                                        w.get("group").and_then(Value::as_str).map(String::from),
+                                    ));
+                                }
+                                Some(other) => report.push(
+                                    format!("{loc}.name"),
+                                    format!("expected a string, got {}", type_name(other)),
+                                ),
+                                None => report.push(format!("{loc}.name"), "missing"),
+                            }
+                            match check_entry(w, &loc, &mut report) {
+                                Some(Some(n)) => needed = needed.and_then(|t| t.checked_add(n)),
+                                _ => needed = None,
+                            }
+                        }
+                    }
+                    Some(other) => {
+                        needed = None;
+                        report.push(
+                            format!("{gloc}.weights"),
+                            format!("expected an array, got {}", type_name(other)),
+                        );
+                    }
+                    None => {
+                        needed = None;
+                        report.push(format!("{gloc}.weights"), "missing");
+                    }
+                }
+                match gobj.get("paths") {
+                    Some(Value::Array(ps)) => {
+                        let mut shards: Vec<(String, Bytes)> = vec![];
+                        let mut all = true;
+                        for (pi, p) in ps.iter().enumerate() {
+                            let ploc = format!("{gloc}.paths[{pi}]");
+                            let Some(p) = p.as_str() else {
+                                all = false;
+                                report.push(
+                                    &ploc,
+                                    format!("expected a string, got {}", type_name(p)),
+                                );
+                                continue;
+                            };
+                            report.shards += 1;
+                            if let Err(e) = check_manifest_path(
+                                p,
+                                &format!("weightsManifest[{gi}].paths[{pi}]"),
+                            ) {
+                                all = false;
+                                report.push(&ploc, e.to_string());
+                                continue;
+                            }
+                            let full = base.join(p);
+                            match read_shard(&full) {
+                                Ok(b) => {
+                                    report.bytes += b.len() as u64;
+                                    shards.push((full.display().to_string(), b));
+                                }
+                                Err(e) => {
+                                    all = false;
+                                    report.push(&ploc, e.to_string());
+                                }
+                            }
+                        }
+                        if all {
+                            if let Some(needed) = needed {
+                                if let Err(e) = check_group_lengths(&shards, needed) {
+                                    report.push(&gloc, e.to_string());
+                                }
+                            }
+                        } else {
+                            for (name, b) in &shards {
+                                if let Some(kind) = sniff_text(b) {
+                                    report.push(
+                                        name,
+                                        format!("the file looks like {kind}, not binary weights"),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    Some(other) => report.push(
+                        format!("{gloc}.paths"),
+                        format!("expected an array, got {}", type_name(other)),
+                    ),
+                    None => report.push(format!("{gloc}.paths"), "missing"),
+                }
+            }
+        }
+        Some(other) => report.push(
+            format!("{jn}: weightsManifest"),
+            format!("expected an array of groups, got {}", type_name(other)),
+        ),
+    }
+    match obj.get("modelTopology") {
+        None | Some(Value::Null) => report.push(
+            &jn,
+            "modelTopology is missing: a layers model cannot be built without it",
+        ),
+        Some(t @ Value::Object(_)) => {
+            let topo = walk_topology(t);
+            report.layers = topo.layers.len();
+            if topo.layers.is_empty() {
+                report.push(
+                    format!("{jn}: modelTopology"),
+                    "no layers found (expected config.layers or model_config.config.layers)",
+                );
+            } else {
+                for (w, layer) in unknown_layer_weights(
+                    &topo,
+                    specs_seen.iter().map(|(n, g)| (n.as_str(), g.as_deref())),
+                ) {
+                    report.push(
+                        format!("{jn}: weight {w:?}"),
+                        format!("the topology has no layer {layer:?} for this manifest entry"),
+                    );
+                }
+            }
+        }
+        Some(other) => report.push(
+            format!("{jn}: modelTopology"),
+            format!("expected an object, got {}", type_name(other)),
+        ),
+    }
+    // Anything the lenient walk does not cover (wrong types of other
+    // fields): the strict parser's first complaint.
+    let manifest_problems = report.problems.len() > before;
+    if let Err(e) = ModelJson::from_value(root.clone(), &jn) {
+        let dup = matches!(&e, FormatError::Field { field, .. } if field.starts_with("weightsManifest") || field.starts_with("modelTopology"))
+            && manifest_problems;
+        if !dup {
+            report.push(
+                &jn,
+                e.to_string()
+                    .trim_start_matches(&format!("{jn}: "))
+                    .to_string(),
+            );
+        }
+    }
+    if report.ok() {
+        match crate::file::load_path(&json_path) {
+            Ok(a) => {
+                if let Err(e) = codec::decode_weights(&a.weight_specs, &a.weight_data) {
+                    report.push(&jn, e.to_string());
+                }
+            }
+            Err(e) => report.push(&jn, e.to_string()),
+        }
+    }
+    report
+}
+
+/// Verify artifacts loaded from any store: duplicate names, weights whose
+/// layer the topology lacks, byte counts, and a full decode.
+pub fn verify_artifacts(artifacts: &ModelArtifacts, source: &str) -> Report {
+    let mut report = Report {
+        weights: artifacts.weight_specs.len(),
+        shards: artifacts.weight_data.buffers.len(),
+        bytes: artifacts.weight_data.len() as u64,
+        ..Default::default()
+    };
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, w) in artifacts.weight_specs.iter().enumerate() {
+        if let Some(first) = seen.insert(&w.name, i) {
+            report.push(
+                format!("{source}: weightSpecs[{i}]"),
+                format!(
+                    "duplicate weight name {:?} (first at weightSpecs[{first}])",
+                    w.name
+                ),
+            );
+        }
+    }
+    match &artifacts.model_topology {
+        Some(t) => {
+            let topo = walk_topology(t);
+            report.layers = topo.layers.len();
+            for (w, layer) in unknown_layer_weights(
+                &topo,
+                artifacts
+                    .weight_specs
+                    .iter()
+                    .map(|s: &WeightSpec| (s.name.as_str(), s.group.as_deref())),
+            ) {
+                report.push(
+                    format!("{source}: weight {w:?}"),
+                    format!("the topology has no layer {layer:?} for this manifest entry"),
+                );
+            }
+        }
+        None => report.push(source, "modelTopology is missing"),
+    }
+    if let Err(e) = codec::decode_weights(&artifacts.weight_specs, &artifacts.weight_data) {
+        report.push(source, e.to_string());
+    }
+    report
+}
+
+/// An [`IoError`] as one verification problem.
+pub fn problem_from_error(location: &str, e: &IoError) -> Problem {
+    Problem {
+        location: location.to_string(),
+        message: e.to_string(),
+    }
+}

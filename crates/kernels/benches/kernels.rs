@@ -1,0 +1,294 @@
+//! Kernel throughput on MobileNet-like shapes. Throughput is reported in
+//! elements/s where one element is one floating-point operation, so
+//! criterion's `Gelem/s` reads as GFLOP/s (2 per multiply-add; pooling counts
+//! one op per window cell read).
+//!
+//! `cargo bench -p tfjs-kernels` (filter e.g. `-- depthwise`).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+use std::time::Duration;
+use tfjs_kernels::*;
+
+fn data(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0)
+        .collect()
+}
+
+fn conv_case(c: &mut Criterion, group: &str, name: &str, p: Conv2dParams) {
+    let x = data(p.input_len());
+    let w = data(p.kernel_len());
+    let b = data(p.out_c);
+    let mut out = vec![0.0; p.output_len()];
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Elements(p.flops() as u64));
+    g.bench_function(BenchmarkId::from_parameter(name), |bch| {
+        bch.iter(|| conv2d(black_box(&x), &w, Some(&b), &p, &mut out))
+    });
+    g.finish();
+}
+
+fn dw_case(c: &mut Criterion, name: &str, p: Conv2dParams) {
+    let x = data(p.input_len());
+    let w = data(p.k_h * p.k_w * p.out_c);
+    let b = data(p.out_c);
+    let mut out = vec![0.0; p.output_len()];
+    let mut g = c.benchmark_group("depthwise");
+    g.throughput(Throughput::Elements(
+        (2 * p.output_len() * p.k_h * p.k_w) as u64,
+    ));
+    g.bench_function(BenchmarkId::from_parameter(name), |bch| {
+        bch.iter(|| depthwise_conv2d(black_box(&x), &w, Some(&b), &p, &mut out))
+    });
+    g.finish();
+}
+
+fn same(batch: usize, hw: usize, cin: usize, cout: usize, k: usize, s: usize) -> Conv2dParams {
+    Conv2dParams::new(
+        batch,
+        [hw, hw],
+        cin,
+        cout,
+        [k, k],
+        [s, s],
+        [1, 1],
+        Padding::Same,
+    )
+    .unwrap()
+}
+
+fn bench_conv(c: &mut Criterion) {
+    conv_case(c, "conv3x3", "96x96x3->16 s2 b1", same(1, 96, 3, 16, 3, 2));
+    conv_case(
+        c,
+        "conv3x3",
+        "224x224x3->32 s2 b1",
+        same(1, 224, 3, 32, 3, 2),
+    );
+    conv_case(
+        c,
+        "conv3x3",
+        "224x224x3->32 s2 b32",
+        same(32, 224, 3, 32, 3, 2),
+    );
+    conv_case(
+        c,
+        "conv3x3",
+        "56x56x64->64 s1 b1",
+        same(1, 56, 64, 64, 3, 1),
+    );
+    conv_case(
+        c,
+        "conv3x3",
+        "14x14x256->256 s1 b1",
+        same(1, 14, 256, 256, 3, 1),
+    );
+    conv_case(
+        c,
+        "conv1x1",
+        "112x112x32->64 b1",
+        same(1, 112, 32, 64, 1, 1),
+    );
+    conv_case(
+        c,
+        "conv1x1",
+        "56x56x128->128 b1",
+        same(1, 56, 128, 128, 1, 1),
+    );
+    conv_case(
+        c,
+        "conv1x1",
+        "28x28x256->256 b1",
+        same(1, 28, 256, 256, 1, 1),
+    );
+    conv_case(
+        c,
+        "conv1x1",
+        "14x14x512->512 b1",
+        same(1, 14, 512, 512, 1, 1),
+    );
+    conv_case(
+        c,
+        "conv1x1",
+        "7x7x1024->1024 b1",
+        same(1, 7, 1024, 1024, 1, 1),
+    );
+    conv_case(c, "conv1x1", "56x56x24->144 b1", same(1, 56, 24, 144, 1, 1));
+    conv_case(
+        c,
+        "conv1x1",
+        "56x56x128->128 b32",
+        same(32, 56, 128, 128, 1, 1),
+    );
+    conv_case(
+        c,
+        "conv1x1",
+        "7x7x1024->1024 b32",
+        same(32, 7, 1024, 1024, 1, 1),
+    );
+}
+
+fn bench_depthwise(c: &mut Criterion) {
+    dw_case(c, "48x48x96 s1 b1", same(1, 48, 96, 96, 3, 1));
+    dw_case(c, "112x112x32 s1 b1", same(1, 112, 32, 32, 3, 1));
+    dw_case(c, "112x112x64 s2 b1", same(1, 112, 64, 64, 3, 2));
+    dw_case(c, "56x56x128 s1 b1", same(1, 56, 128, 128, 3, 1));
+    dw_case(c, "56x56x144 s1 b1", same(1, 56, 144, 144, 3, 1));
+    dw_case(c, "14x14x512 s1 b1", same(1, 14, 512, 512, 3, 1));
+    dw_case(c, "7x7x1024 s1 b1", same(1, 7, 1024, 1024, 3, 1));
+    dw_case(c, "56x56x128 s1 b32", same(32, 56, 128, 128, 3, 1));
+}
+
+fn bench_pool_misc(c: &mut Criterion) {
+    let p = Pool2dParams::new(1, [112, 112], 64, [3, 3], [2, 2], Padding::Same).unwrap();
+    let x = data(p.input_len());
+    let mut out = vec![0.0; p.output_len()];
+    let mut g = c.benchmark_group("pool");
+    g.throughput(Throughput::Elements((p.output_len() * 9) as u64));
+    g.bench_function("max 3x3 s2 112x112x64", |b| {
+        b.iter(|| max_pool2d(black_box(&x), &p, &mut out))
+    });
+    g.bench_function("avg 3x3 s2 112x112x64", |b| {
+        b.iter(|| avg_pool2d(black_box(&x), &p, &mut out))
+    });
+    let x = data(32 * 49 * 1024);
+    let mut out = vec![0.0; 32 * 1024];
+    g.throughput(Throughput::Elements(x.len() as u64));
+    g.bench_function("global avg 7x7x1024 b32", |b| {
+        b.iter(|| global_avg_pool(black_box(&x), 32, 49, 1024, &mut out))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("matmul");
+    for &(m, k, n) in &[
+        (1usize, 1024usize, 1000usize),
+        (32, 1024, 1000),
+        (512, 512, 512),
+        (1024, 1024, 1024),
+    ] {
+        let a = data(m * k);
+        let b = data(k * n);
+        let mut out = vec![0.0; m * n];
+        g.throughput(Throughput::Elements((2 * m * k * n) as u64));
+        g.bench_function(format!("{m}x{k}x{n}"), |bch| {
+            bch.iter(|| matmul(black_box(&a), &b, m, k, n, &mut out, false))
+        });
+    }
+    g.finish();
+
+    // LSTM: batch 32, 50 steps, 128 features, 256 units.
+    let (batch, time, feat, u) = (32usize, 50usize, 128usize, 256usize);
+    let x = data(batch * time * feat);
+    let w = data(feat * 4 * u);
+    let rk: Vec<f32> = data(u * 4 * u).iter().map(|v| v * 0.05).collect();
+    let bias = data(4 * u);
+    let mut g = c.benchmark_group("lstm");
+    g.throughput(Throughput::Elements(
+        (2 * batch * time * 4 * u * (feat + u)) as u64,
+    ));
+    let sigmoid = |s: &mut [f32]| s.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()));
+    let tanh = |s: &mut [f32]| s.iter_mut().for_each(|v| *v = v.tanh());
+    g.bench_function("b32 t50 128->256", |bch| {
+        bch.iter(|| {
+            let mut xt = vec![0.0; x.len()];
+            to_time_major(&x, batch, time, feat, &mut xt);
+            let mut xp = vec![0.0; time * batch * 4 * u];
+            dense(&xt, &w, Some(&bias), time * batch, feat, 4 * u, &mut xp);
+            let (mut h, mut cst, mut s) = (vec![0.0; batch * u], vec![0.0; batch * u], Vec::new());
+            for t in 0..time {
+                let step = &xp[t * batch * 4 * u..(t + 1) * batch * 4 * u];
+                lstm_step(
+                    step, &rk, &mut h, &mut cst, batch, u, &tanh, &sigmoid, &mut s,
+                );
+            }
+            black_box(h)
+        })
+    });
+    g.finish();
+}
+
+/// Every convolution of MobileNet v1 (1.0, 224): the kernels' share of one inference.
+fn mobilenet_v1_layers(batch: usize) -> Vec<(bool, Conv2dParams)> {
+    let mut v = vec![(false, same(batch, 224, 3, 32, 3, 2))];
+    let blocks = [
+        (32, 64, 1),
+        (64, 128, 2),
+        (128, 128, 1),
+        (128, 256, 2),
+        (256, 256, 1),
+        (256, 512, 2),
+        (512, 512, 1),
+        (512, 512, 1),
+        (512, 512, 1),
+        (512, 512, 1),
+        (512, 512, 1),
+        (512, 1024, 2),
+        (1024, 1024, 1),
+    ];
+    let mut hw = 112;
+    for (cin, cout, s) in blocks {
+        let dw = same(batch, hw, cin, cin, 3, s);
+        hw = dw.out_h;
+        v.push((true, dw));
+        v.push((false, same(batch, hw, cin, cout, 1, 1)));
+    }
+    v
+}
+
+fn bench_mobilenet(c: &mut Criterion) {
+    let mut g = c.benchmark_group("mobilenet_v1_convs");
+    for batch in [1usize, 32] {
+        let layers = mobilenet_v1_layers(batch);
+        let bufs: Vec<_> = layers
+            .iter()
+            .map(|(dw, p)| {
+                let klen = if *dw {
+                    p.k_h * p.k_w * p.out_c
+                } else {
+                    p.kernel_len()
+                };
+                (
+                    data(p.input_len()),
+                    data(klen),
+                    data(p.out_c),
+                    vec![0.0f32; p.output_len()],
+                )
+            })
+            .collect();
+        let flops: f64 = layers
+            .iter()
+            .map(|(dw, p)| {
+                if *dw {
+                    (2 * p.output_len() * 9) as f64
+                } else {
+                    p.flops()
+                }
+            })
+            .sum();
+        g.throughput(Throughput::Elements(flops as u64));
+        let mut bufs = bufs;
+        g.bench_function(format!("b{batch}"), |bch| {
+            bch.iter(|| {
+                for ((dw, p), (x, w, b, out)) in layers.iter().zip(bufs.iter_mut()) {
+                    if *dw {
+                        depthwise_conv2d(x, w, Some(b), p, out);
+                    } else {
+                        conv2d(x, w, Some(b), p, out);
+                    }
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = bench_conv, bench_depthwise, bench_pool_misc, bench_mobilenet
+}
+criterion_main!(benches);

@@ -1,0 +1,723 @@
+//! Convolutions: im2col + gemm (2-D, 1-D, 3-D) and transposed 2-D convolution.
+
+use crate::geom::{conv_output_size, deconv_output_size, Geom, Padding};
+use crate::matmul::{fill_rows, gemm_raw};
+
+use crate::{KernelError, Result};
+use rayon::prelude::*;
+
+/// Floats in one im2col tile (256 KiB): small enough to stay in L2 next to the packed kernel.
+const TILE_FLOATS: usize = 64 * 1024;
+/// Fewest output pixels per parallel tile, so each tile amortizes packing the kernel.
+const MIN_PAR_ROWS: usize = 64;
+
+/// Geometry of a 2-D convolution over NHWC input (also used for Conv1D with
+/// `in_h = k_h = out_h = 1`, and, with the meaning documented on
+/// [`conv2d_transpose`], for transposed convolutions).
+///
+/// The fields are public so any explicit geometry can be described; the
+/// constructors apply TensorFlow's padding rules. Window taps that fall
+/// outside the input read as zero, so every combination of fields is memory safe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conv2dParams {
+    /// Images in the batch.
+    pub batch: usize,
+    /// Input height.
+    pub in_h: usize,
+    /// Input width.
+    pub in_w: usize,
+    /// Input channels.
+    pub in_c: usize,
+    /// Output channels (filters).
+    pub out_c: usize,
+    /// Kernel height.
+    pub k_h: usize,
+    /// Kernel width.
+    pub k_w: usize,
+    /// Vertical stride (≥ 1).
+    pub stride_h: usize,
+    /// Horizontal stride (≥ 1).
+    pub stride_w: usize,
+    /// Vertical dilation (≥ 1).
+    pub dil_h: usize,
+    /// Horizontal dilation (≥ 1).
+    pub dil_w: usize,
+    /// Zero rows added above the input.
+    pub pad_top: usize,
+    /// Zero columns added left of the input.
+    pub pad_left: usize,
+    /// Output height.
+    pub out_h: usize,
+    /// Output width.
+    pub out_w: usize,
+}
+
+impl Conv2dParams {
+    /// A convolution with TensorFlow/Keras `padding` semantics.
+    ///
+    /// Arguments are `[height, width]` pairs. Errors on zero sizes, strides or
+    /// dilations, on `Causal` padding (1-D only: use [`Conv2dParams::conv1d`]),
+    /// and when a `Valid` window does not fit.
+    ///
+    /// ```
+    /// use tfjs_kernels::{Conv2dParams, Padding};
+    /// let p = Conv2dParams::new(1, [224, 224], 3, 32, [3, 3], [2, 2], [1, 1], Padding::Same).unwrap();
+    /// assert_eq!((p.out_h, p.out_w, p.pad_top, p.pad_left), (112, 112, 0, 0));
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        batch: usize,
+        in_hw: [usize; 2],
+        in_c: usize,
+        out_c: usize,
+        kernel_hw: [usize; 2],
+        strides: [usize; 2],
+        dilations: [usize; 2],
+        padding: Padding,
+    ) -> Result<Self> {
+        if padding == Padding::Causal {
+            return Err(KernelError::InvalidParams(
+                "\"causal\" padding is only defined for 1-D convolutions".into(),
+            ));
+        }
+        let (out_h, pad_top) =
+            conv_output_size(in_hw[0], kernel_hw[0], strides[0], dilations[0], padding)?;
+        let (out_w, pad_left) =
+            conv_output_size(in_hw[1], kernel_hw[1], strides[1], dilations[1], padding)?;
+        let p = Conv2dParams {
+            batch,
+            in_h: in_hw[0],
+            in_w: in_hw[1],
+            in_c,
+            out_c,
+            k_h: kernel_hw[0],
+            k_w: kernel_hw[1],
+            stride_h: strides[0],
+            stride_w: strides[1],
+            dil_h: dilations[0],
+            dil_w: dilations[1],
+            pad_top,
+            pad_left,
+            out_h,
+            out_w,
+        };
+        p.check_sizes()?;
+        Ok(p)
+    }
+
+    /// A Conv1D over `[batch, len, in_c]` with kernel `[k, in_c, out_c]`
+    /// (which is the HWIO layout with height 1): the result is a 2-D geometry
+    /// with `in_h = k_h = out_h = 1` to pass to [`conv2d`]; output is
+    /// `[batch, out_w, out_c]`. Supports `Causal` padding.
+    ///
+    /// ```
+    /// use tfjs_kernels::{conv2d, Conv2dParams, Padding};
+    /// let p = Conv2dParams::conv1d(1, 4, 1, 1, 2, 1, 1, Padding::Causal).unwrap();
+    /// let mut out = vec![0.0; p.output_len()];
+    /// conv2d(&[1.0, 2.0, 3.0, 4.0], &[10.0, 1.0], None, &p, &mut out);
+    /// assert_eq!(out, [1.0, 12.0, 23.0, 34.0]);
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn conv1d(
+        batch: usize,
+        len: usize,
+        in_c: usize,
+        out_c: usize,
+        kernel: usize,
+        stride: usize,
+        dilation: usize,
+        padding: Padding,
+    ) -> Result<Self> {
+        let (out_w, pad_left) = conv_output_size(len, kernel, stride, dilation, padding)?;
+        let p = Conv2dParams {
+            batch,
+            in_h: 1,
+            in_w: len,
+            in_c,
+            out_c,
+            k_h: 1,
+            k_w: kernel,
+            stride_h: 1,
+            stride_w: stride,
+            dil_h: 1,
+            dil_w: dilation,
+            pad_top: 0,
+            pad_left,
+            out_h: 1,
+            out_w,
+        };
+        p.check_sizes()?;
+        Ok(p)
+    }
+
+    /// Geometry of a Keras / TensorFlow.js `Conv2DTranspose` whose *input* is
+    /// `[batch, in_h, in_w, in_c]`: the output size follows `deconvLength`
+    /// (`"same"`: `in*stride`; `"valid"`: `in*stride + max(k_eff - stride, 0)`)
+    /// and `pad_top`/`pad_left` are those of the forward convolution. Pass the
+    /// result to [`conv2d_transpose`].
+    ///
+    /// ```
+    /// use tfjs_kernels::{Conv2dParams, Padding};
+    /// let p = Conv2dParams::transpose(1, [7, 7], 8, 4, [3, 3], [2, 2], [1, 1], Padding::Same).unwrap();
+    /// assert_eq!((p.out_h, p.out_w), (14, 14));
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn transpose(
+        batch: usize,
+        in_hw: [usize; 2],
+        in_c: usize,
+        out_c: usize,
+        kernel_hw: [usize; 2],
+        strides: [usize; 2],
+        dilations: [usize; 2],
+        padding: Padding,
+    ) -> Result<Self> {
+        let (out_h, pad_top) =
+            deconv_output_size(in_hw[0], kernel_hw[0], strides[0], dilations[0], padding)?;
+        let (out_w, pad_left) =
+            deconv_output_size(in_hw[1], kernel_hw[1], strides[1], dilations[1], padding)?;
+        let p = Conv2dParams {
+            batch,
+            in_h: in_hw[0],
+            in_w: in_hw[1],
+            in_c,
+            out_c,
+            k_h: kernel_hw[0],
+            k_w: kernel_hw[1],
+            stride_h: strides[0],
+            stride_w: strides[1],
+            dil_h: dilations[0],
+            dil_w: dilations[1],
+            pad_top,
+            pad_left,
+            out_h,
+            out_w,
+        };
+        p.check_sizes()?;
+        Ok(p)
+    }
+
+    fn check_sizes(&self) -> Result<()> {
+        let g = self.geom();
+        checked_len(&[g.batch, g.in_pixels(), g.in_c])?;
+        checked_len(&[g.batch, g.out_pixels(), g.out_c])?;
+        checked_len(&[g.taps(), g.in_c, g.out_c])?;
+        Ok(())
+    }
+
+    pub(crate) fn geom(&self) -> Geom {
+        Geom {
+            batch: self.batch,
+            in_sp: [1, self.in_h, self.in_w],
+            in_c: self.in_c,
+            out_c: self.out_c,
+            k: [1, self.k_h, self.k_w],
+            stride: [1, self.stride_h, self.stride_w],
+            dil: [1, self.dil_h, self.dil_w],
+            pad: [0, self.pad_top, self.pad_left],
+            out_sp: [1, self.out_h, self.out_w],
+        }
+    }
+
+    /// `batch * in_h * in_w * in_c`.
+    pub fn input_len(&self) -> usize {
+        self.batch * self.in_h * self.in_w * self.in_c
+    }
+    /// `batch * out_h * out_w * out_c`.
+    pub fn output_len(&self) -> usize {
+        self.batch * self.out_h * self.out_w * self.out_c
+    }
+    /// `k_h * k_w * in_c * out_c`.
+    pub fn kernel_len(&self) -> usize {
+        self.k_h * self.k_w * self.in_c * self.out_c
+    }
+    /// Floating-point operations (2 per multiply-add) of [`conv2d`] with this geometry.
+    pub fn flops(&self) -> f64 {
+        2.0 * (self.batch * self.out_h * self.out_w) as f64
+            * (self.k_h * self.k_w * self.in_c) as f64
+            * self.out_c as f64
+    }
+}
+
+/// Geometry of a 3-D convolution over NDHWC input with a DHWIO kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct Conv3dParams {
+    pub batch: usize,
+    pub in_d: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub in_c: usize,
+    pub out_c: usize,
+    pub k_d: usize,
+    pub k_h: usize,
+    pub k_w: usize,
+    pub stride_d: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub dil_d: usize,
+    pub dil_h: usize,
+    pub dil_w: usize,
+    pub pad_front: usize,
+    pub pad_top: usize,
+    pub pad_left: usize,
+    pub out_d: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl Conv3dParams {
+    /// A 3-D convolution with TensorFlow/Keras `padding` semantics; arguments
+    /// are `[depth, height, width]` triples.
+    ///
+    /// ```
+    /// use tfjs_kernels::{Conv3dParams, Padding};
+    /// let p = Conv3dParams::new(2, [4, 8, 8], 3, 5, [3, 3, 3], [1, 2, 2], [1, 1, 1], Padding::Valid).unwrap();
+    /// assert_eq!((p.out_d, p.out_h, p.out_w), (2, 3, 3));
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        batch: usize,
+        in_dhw: [usize; 3],
+        in_c: usize,
+        out_c: usize,
+        kernel_dhw: [usize; 3],
+        strides: [usize; 3],
+        dilations: [usize; 3],
+        padding: Padding,
+    ) -> Result<Self> {
+        if padding == Padding::Causal {
+            return Err(KernelError::InvalidParams(
+                "\"causal\" padding is only defined for 1-D convolutions".into(),
+            ));
+        }
+        let mut o = [(0, 0); 3];
+        for d in 0..3 {
+            o[d] = conv_output_size(in_dhw[d], kernel_dhw[d], strides[d], dilations[d], padding)?;
+        }
+        let p = Conv3dParams {
+            batch,
+            in_d: in_dhw[0],
+            in_h: in_dhw[1],
+            in_w: in_dhw[2],
+            in_c,
+            out_c,
+            k_d: kernel_dhw[0],
+            k_h: kernel_dhw[1],
+            k_w: kernel_dhw[2],
+            stride_d: strides[0],
+            stride_h: strides[1],
+            stride_w: strides[2],
+            dil_d: dilations[0],
+            dil_h: dilations[1],
+            dil_w: dilations[2],
+            pad_front: o[0].1,
+            pad_top: o[1].1,
+            pad_left: o[2].1,
+            out_d: o[0].0,
+            out_h: o[1].0,
+            out_w: o[2].0,
+        };
+        let g = p.geom();
+        checked_len(&[g.batch, g.in_pixels(), g.in_c])?;
+        checked_len(&[g.batch, g.out_pixels(), g.out_c])?;
+        checked_len(&[g.taps(), g.in_c, g.out_c])?;
+        Ok(p)
+    }
+
+    pub(crate) fn geom(&self) -> Geom {
+        Geom {
+            batch: self.batch,
+            in_sp: [self.in_d, self.in_h, self.in_w],
+            in_c: self.in_c,
+            out_c: self.out_c,
+            k: [self.k_d, self.k_h, self.k_w],
+            stride: [self.stride_d, self.stride_h, self.stride_w],
+            dil: [self.dil_d, self.dil_h, self.dil_w],
+            pad: [self.pad_front, self.pad_top, self.pad_left],
+            out_sp: [self.out_d, self.out_h, self.out_w],
+        }
+    }
+    /// `batch * in_d * in_h * in_w * in_c`.
+    pub fn input_len(&self) -> usize {
+        self.geom().input_len()
+    }
+    /// `batch * out_d * out_h * out_w * out_c`.
+    pub fn output_len(&self) -> usize {
+        self.geom().output_len()
+    }
+    /// `k_d * k_h * k_w * in_c * out_c`.
+    pub fn kernel_len(&self) -> usize {
+        self.k_d * self.k_h * self.k_w * self.in_c * self.out_c
+    }
+}
+
+fn checked_len(dims: &[usize]) -> Result<usize> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize / 4)
+        .ok_or_else(|| {
+            KernelError::InvalidParams(format!("tensor of dimensions {dims:?} is too large"))
+        })
+}
+
+fn check_lens(name: &str, g: &Geom, input: usize, kernel: usize, bias: Option<usize>, out: usize) {
+    g.assert_sane(name);
+    assert!(
+        input == g.input_len(),
+        "{name}: input has {input} values, expected {}",
+        g.input_len()
+    );
+    let want_k = g.taps() * g.in_c * g.out_c;
+    assert!(
+        kernel == want_k,
+        "{name}: kernel has {kernel} values, expected {want_k}"
+    );
+    if let Some(b) = bias {
+        assert!(
+            b == g.out_c,
+            "{name}: bias has {b} values, expected {}",
+            g.out_c
+        );
+    }
+    assert!(
+        out == g.output_len(),
+        "{name}: output has {out} values, expected {}",
+        g.output_len()
+    );
+}
+
+/// 2-D convolution (also Conv1D, see [`Conv2dParams::conv1d`]):
+/// `out[n,oh,ow,oc] = bias[oc] + Σ input[n, oh*s_h - pad_top + kh*d_h, ow*s_w - pad_left + kw*d_w, ic] · kernel[kh,kw,ic,oc]`.
+///
+/// `input` is NHWC, `kernel` HWIO (`[k_h, k_w, in_c, out_c]`, the Keras /
+/// TensorFlow.js `Conv2D` kernel), `bias` has `out_c` values, `out` is NHWC
+/// and is overwritten. A 1×1 stride-1 unpadded convolution is one matrix
+/// product; anything else is im2col over tiles of output pixels (bounded
+/// memory) followed by a matrix product per tile, tiles spread over rayon.
+///
+/// # Panics
+/// If a slice length does not match `p`, or a stride/dilation is zero.
+pub fn conv2d(
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    p: &Conv2dParams,
+    out: &mut [f32],
+) {
+    let g = p.geom();
+    check_lens(
+        "conv2d",
+        &g,
+        input.len(),
+        kernel.len(),
+        bias.map(|b| b.len()),
+        out.len(),
+    );
+    conv_geom(input, kernel, bias, &g, out);
+}
+
+/// 3-D convolution: NDHWC input, DHWIO kernel (`[k_d, k_h, k_w, in_c, out_c]`),
+/// NDHWC output (overwritten). Same algorithm as [`conv2d`].
+///
+/// # Panics
+/// If a slice length does not match `p`, or a stride/dilation is zero.
+///
+/// ```
+/// use tfjs_kernels::{conv3d, Conv3dParams, Padding};
+/// let p = Conv3dParams::new(1, [2, 2, 2], 1, 1, [2, 2, 2], [1, 1, 1], [1, 1, 1], Padding::Valid).unwrap();
+/// let mut out = [0.0];
+/// conv3d(&[1.0; 8], &[0.5; 8], Some(&[1.0]), &p, &mut out);
+/// assert_eq!(out, [5.0]);
+/// ```
+pub fn conv3d(
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    p: &Conv3dParams,
+    out: &mut [f32],
+) {
+    let g = p.geom();
+    check_lens(
+        "conv3d",
+        &g,
+        input.len(),
+        kernel.len(),
+        bias.map(|b| b.len()),
+        out.len(),
+    );
+    conv_geom(input, kernel, bias, &g, out);
+}
+
+fn conv_geom(input: &[f32], kernel: &[f32], bias: Option<&[f32]>, g: &Geom, out: &mut [f32]) {
+    let oc = g.out_c;
+    let kk = g.taps() * g.in_c;
+    let pixels = g.batch * g.out_pixels();
+    if out.is_empty() {
+        return;
+    }
+    let accumulate = bias.is_some();
+    if accumulate {
+        fill_rows(out, bias, oc);
+    }
+    let flops = pixels.saturating_mul(kk).saturating_mul(oc);
+    let threads = rayon::current_num_threads();
+    let big = threads > 1 && flops >= crate::PARALLEL_THRESHOLD_FLOPS;
+
+    let pointwise =
+        g.k == [1, 1, 1] && g.stride == [1, 1, 1] && g.pad == [0, 0, 0] && g.in_sp == g.out_sp;
+    if pointwise {
+        // SAFETY: input is [pixels × in_c], kernel [in_c × oc], out [pixels × oc] (checked by callers).
+        unsafe {
+            gemm_raw(
+                pixels,
+                g.in_c,
+                oc,
+                input.as_ptr(),
+                g.in_c,
+                kernel.as_ptr(),
+                oc,
+                1,
+                out.as_mut_ptr(),
+                oc,
+                accumulate,
+                big,
+            )
+        };
+        return;
+    }
+
+    if crate::smallk::eligible(g) {
+        let row_len = g.out_sp[2] * oc;
+        let rows = g.batch * g.out_sp[0] * g.out_sp[1];
+        if big && rows > 1 {
+            let per_task = rows.div_ceil(threads * 8).max(1);
+            out.par_chunks_mut(per_task * row_len)
+                .enumerate()
+                .for_each(|(i, chunk)| {
+                    crate::smallk::direct_rows(input, kernel, g, i * per_task, chunk, accumulate)
+                });
+        } else {
+            crate::smallk::direct_rows(input, kernel, g, 0, out, accumulate);
+        }
+        return;
+    }
+
+    let tile_target = (TILE_FLOATS / kk.max(1)).clamp(16, 4096).min(pixels);
+    let run_tile = |buf: &mut Vec<f32>, p0: usize, chunk: &mut [f32], par_gemm: bool| {
+        let rows = chunk.len() / oc;
+        buf.resize(rows * kk, 0.0);
+        im2col(input, g, p0, rows, buf);
+        // SAFETY: buf is [rows × kk], kernel [kk × oc], chunk [rows × oc].
+        unsafe {
+            gemm_raw(
+                rows,
+                kk,
+                oc,
+                buf.as_ptr(),
+                kk,
+                kernel.as_ptr(),
+                oc,
+                1,
+                chunk.as_mut_ptr(),
+                oc,
+                accumulate,
+                par_gemm,
+            )
+        };
+    };
+
+    if big && pixels >= threads * MIN_PAR_ROWS * 2 {
+        let tile = tile_target
+            .min(pixels.div_ceil(threads * 4))
+            .max(MIN_PAR_ROWS);
+        out.par_chunks_mut(tile * oc)
+            .enumerate()
+            .for_each_init(Vec::new, |buf, (i, chunk)| {
+                run_tile(buf, i * tile, chunk, false)
+            });
+    } else {
+        let mut buf = Vec::new();
+        for (i, chunk) in out.chunks_mut(tile_target * oc).enumerate() {
+            run_tile(&mut buf, i * tile_target, chunk, big);
+        }
+    }
+}
+
+/// Gather the receptive fields of output pixels `p0..p0+rows` (flat over
+/// batch and output space) into `buf` (`rows × taps*in_c`), zeros for padding.
+fn im2col(input: &[f32], g: &Geom, p0: usize, rows: usize, buf: &mut [f32]) {
+    let c = g.in_c;
+    let [_, in_h, in_w] = g.in_sp;
+    let [od_n, oh_n, ow_n] = g.out_sp;
+    let [k_d, k_h, k_w] = g.k;
+    let kk = k_d * k_h * k_w * c;
+    let row_w = k_w * c;
+    for r in 0..rows {
+        let p = p0 + r;
+        let ow = p % ow_n;
+        let t = p / ow_n;
+        let oh = t % oh_n;
+        let t = t / oh_n;
+        let od = t % od_n;
+        let n = t / od_n;
+        let dst = &mut buf[r * kk..(r + 1) * kk];
+        let dr = g.taps_in(0, od);
+        let hr = g.taps_in(1, oh);
+        let wr = g.taps_in(2, ow);
+        let full_w = wr.start == 0 && wr.end == k_w && g.dil[2] == 1;
+        let iw0 = g.start(2, ow);
+        for kd in 0..k_d {
+            let dst_d = &mut dst[kd * k_h * row_w..(kd + 1) * k_h * row_w];
+            if !dr.contains(&kd) {
+                dst_d.fill(0.0);
+                continue;
+            }
+            let id = (g.start(0, od) + (kd * g.dil[0]) as isize) as usize;
+            for kh in 0..k_h {
+                let drow = &mut dst_d[kh * row_w..(kh + 1) * row_w];
+                if !hr.contains(&kh) {
+                    drow.fill(0.0);
+                    continue;
+                }
+                let ih = (g.start(1, oh) + (kh * g.dil[1]) as isize) as usize;
+                let base = ((n * g.in_sp[0] + id) * in_h + ih) * in_w;
+                if full_w {
+                    let s = (base + iw0 as usize) * c;
+                    drow.copy_from_slice(&input[s..s + row_w]);
+                } else {
+                    for kw in 0..k_w {
+                        let d = &mut drow[kw * c..(kw + 1) * c];
+                        if wr.contains(&kw) {
+                            let iw = (iw0 + (kw * g.dil[2]) as isize) as usize;
+                            let s = (base + iw) * c;
+                            d.copy_from_slice(&input[s..s + c]);
+                        } else {
+                            d.fill(0.0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Transposed 2-D convolution (Keras / TensorFlow.js `Conv2DTranspose`, the
+/// gradient of [`conv2d`] with respect to its input).
+///
+/// With `p` from [`Conv2dParams::transpose`] (`in_*` = this op's input,
+/// `out_*` = its output, `pad_*` = the forward convolution's padding):
+/// every input pixel `(ih, iw)` adds `input[n,ih,iw,:] · kernel[kh,kw,:,:]ᵀ`
+/// to output pixel `(ih*s_h - pad_top + kh*d_h, iw*s_w - pad_left + kw*d_w)`
+/// when that lies inside the output. `kernel` is `[k_h, k_w, out_c, in_c]`
+/// exactly as Keras stores it; `bias` has `out_c` values; `out` is overwritten.
+///
+/// # Panics
+/// If a slice length does not match `p`, or a stride/dilation is zero.
+///
+/// ```
+/// use tfjs_kernels::{conv2d_transpose, Conv2dParams, Padding};
+/// let p = Conv2dParams::transpose(1, [1, 2], 1, 1, [2, 2], [2, 2], [1, 1], Padding::Valid).unwrap();
+/// let mut out = vec![0.0; p.output_len()]; // 2×4
+/// conv2d_transpose(&[1.0, 2.0], &[1.0, 2.0, 3.0, 4.0], None, &p, &mut out);
+/// assert_eq!(out, [1.0, 2.0, 2.0, 4.0, 3.0, 4.0, 6.0, 8.0]);
+/// ```
+pub fn conv2d_transpose(
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    p: &Conv2dParams,
+    out: &mut [f32],
+) {
+    let g = p.geom();
+    check_lens(
+        "conv2d_transpose",
+        &g,
+        input.len(),
+        kernel.len(),
+        bias.map(|b| b.len()),
+        out.len(),
+    );
+    if out.is_empty() {
+        return;
+    }
+    fill_rows(out, bias, p.out_c);
+    let img_in = p.in_h * p.in_w * p.in_c;
+    let img_out = p.out_h * p.out_w * p.out_c;
+    if img_in == 0 {
+        return;
+    }
+    let cols_w = p.k_h * p.k_w * p.out_c;
+    let flops = p.batch * p.in_h * p.in_w * p.in_c * cols_w;
+    let threads = rayon::current_num_threads();
+    let big = threads > 1 && flops >= crate::PARALLEL_THRESHOLD_FLOPS;
+    let rows_per_tile = (TILE_FLOATS / (p.in_w * cols_w).max(1)).clamp(1, p.in_h);
+    let image = |x: &[f32], o: &mut [f32], buf: &mut Vec<f32>, par_gemm: bool| {
+        let mut ih0 = 0;
+        while ih0 < p.in_h {
+            let rows = rows_per_tile.min(p.in_h - ih0);
+            let pix = rows * p.in_w;
+            buf.resize(pix * cols_w, 0.0);
+            // SAFETY: x rows are [pix × in_c]; kernel is [cols_w × in_c] read transposed; buf [pix × cols_w].
+            unsafe {
+                gemm_raw(
+                    pix,
+                    p.in_c,
+                    cols_w,
+                    x[ih0 * p.in_w * p.in_c..].as_ptr(),
+                    p.in_c,
+                    kernel.as_ptr(),
+                    1,
+                    p.in_c,
+                    buf.as_mut_ptr(),
+                    cols_w,
+                    false,
+                    par_gemm,
+                )
+            };
+            col2im(buf, &g, ih0, rows, o);
+            ih0 += rows;
+        }
+    };
+    if big && p.batch >= threads {
+        input
+            .par_chunks(img_in)
+            .zip(out.par_chunks_mut(img_out))
+            .for_each_init(Vec::new, |buf, (x, o)| image(x, o, buf, false));
+    } else {
+        let mut buf = Vec::new();
+        for (x, o) in input.chunks(img_in).zip(out.chunks_mut(img_out)) {
+            image(x, o, &mut buf, big);
+        }
+    }
+}
+
+/// Scatter-add the columns of input rows `ih0..ih0+rows` of one image into its output.
+fn col2im(cols: &[f32], g: &Geom, ih0: usize, rows: usize, out: &mut [f32]) {
+    let oc = g.out_c;
+    let [_, k_h, k_w] = g.k;
+    let [_, out_h, out_w] = g.out_sp;
+    let in_w = g.in_sp[2];
+    let cols_w = k_h * k_w * oc;
+    for r in 0..rows {
+        let ih = ih0 + r;
+        let sh = (ih * g.stride[1]) as isize - g.pad[1] as isize;
+        let hr = crate::geom::valid_taps(sh, g.dil[1], k_h, out_h);
+        for iw in 0..in_w {
+            let sw = (iw * g.stride[2]) as isize - g.pad[2] as isize;
+            let wr = crate::geom::valid_taps(sw, g.dil[2], k_w, out_w);
+            let src = &cols[(r * in_w + iw) * cols_w..(r * in_w + iw + 1) * cols_w];
+            for kh in hr.clone() {
+                let oh = (sh + (kh * g.dil[1]) as isize) as usize;
+                for kw in wr.clone() {
+                    let ow = (sw + (kw * g.dil[2]) as isize) as usize;
+                    let o = &mut out[(oh * out_w + ow) * oc..(oh * out_w + ow + 1) * oc];
+                    let s = &src[(kh * k_w + kw) * oc..(kh * k_w + kw + 1) * oc];
+                    for (a, b) in o.iter_mut().zip(s) {
+                        *a += *b;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! Depthwise 2-D convolution, vectorized over channels.
+
+use crate::conv::Conv2dParams;
+use crate::geom::Geom;
+use crate::simd::{dispatch, madd};
+use rayon::prelude::*;
+
+/// Depthwise 2-D convolution (Keras / TensorFlow.js `DepthwiseConv2D`, and the
+/// first half of `SeparableConv2D`):
+/// `out[n,oh,ow,c*mult+m] = bias[c*mult+m] + Σ_{kh,kw} input[n,ih,iw,c] · kernel[kh,kw,c,m]`.
+///
+/// `p.in_c` is the input channel count and `p.out_c = in_c * depth_multiplier`
+/// (build `p` with [`Conv2dParams::new`] passing `in_c * mult` as `out_c`);
+/// `kernel` is `[k_h, k_w, in_c, mult]` as Keras stores `depthwise_kernel`,
+/// `bias` has `out_c` values, `out` (NHWC) is overwritten. Output rows are
+/// spread over rayon; each row is computed in channel blocks held in vector
+/// registers across all window taps.
+///
+/// # Panics
+/// If `p.out_c` is not a multiple of `p.in_c`, a slice length does not match
+/// `p`, or a stride/dilation is zero.
+///
+/// ```
+/// use tfjs_kernels::{depthwise_conv2d, Conv2dParams, Padding};
+/// // 2 channels, multiplier 1, 1×2 window.
+/// let p = Conv2dParams::new(1, [1, 2], 2, 2, [1, 2], [1, 1], [1, 1], Padding::Valid).unwrap();
+/// let input = [1.0, 10.0, 2.0, 20.0];
+/// let kernel = [1.0, 1.0, 3.0, -1.0]; // [kw=0: c0,c1] [kw=1: c0,c1]
+/// let mut out = [0.0; 2];
+/// depthwise_conv2d(&input, &kernel, None, &p, &mut out);
+/// assert_eq!(out, [7.0, -10.0]);
+/// ```
+pub fn depthwise_conv2d(
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    p: &Conv2dParams,
+    out: &mut [f32],
+) {
+    let g = p.geom();
+    g.assert_sane("depthwise_conv2d");
+    assert!(
+        p.in_c > 0 && p.out_c % p.in_c == 0 || p.in_c == 0 && p.out_c == 0,
+        "depthwise_conv2d: out_c {} is not a multiple of in_c {}",
+        p.out_c,
+        p.in_c
+    );
+    assert!(
+        input.len() == p.input_len(),
+        "depthwise_conv2d: input has {} values, expected {}",
+        input.len(),
+        p.input_len()
+    );
+    let want_k = p.k_h * p.k_w * p.out_c;
+    assert!(
+        kernel.len() == want_k,
+        "depthwise_conv2d: kernel has {} values, expected {want_k}",
+        kernel.len()
+    );
+    if let Some(b) = bias {
+        assert!(
+            b.len() == p.out_c,
+            "depthwise_conv2d: bias has {} values, expected {}",
+            b.len(),
+            p.out_c
+        );
+    }
+    assert!(
+        out.len() == p.output_len(),
+        "depthwise_conv2d: output has {} values, expected {}",
+        out.len(),
+        p.output_len()
+    );
+    if out.is_empty() {
+        return;
+    }
+    let mult = p.out_c / p.in_c;
+    // With a multiplier, replicate each input channel `mult` times so that
+    // output channel j reads expanded input channel j: then it is mult = 1.
+    let expanded;
+    let x: &[f32] = if mult == 1 {
+        input
+    } else {
+        expanded = input
+            .iter()
+            .flat_map(|&v| std::iter::repeat_n(v, mult))
+            .collect::<Vec<f32>>();
+        &expanded
+    };
+    let g = Geom { in_c: p.out_c, ..g };
+    let row_len = p.out_w * p.out_c;
+    let rows = p.batch * p.out_h;
+    let flops = p.output_len() * p.k_h * p.k_w;
+    let threads = rayon::current_num_threads();
+    if threads > 1 && flops >= crate::PARALLEL_THRESHOLD_FLOPS && rows > 1 {
+        // A few rows per task: enough tasks to balance, few enough to keep overhead low.
+        let per_task = rows.div_ceil(threads * 8).max(1);
+        out.par_chunks_mut(per_task * row_len)
+            .enumerate()
+            .for_each(|(i, chunk)| dw_rows(x, kernel, bias, &g, i * per_task, chunk));
+    } else {
+        dw_rows(x, kernel, bias, &g, 0, out);
+    }
+}
+
+/// Above this many channels the interior sweep goes pixel by pixel.
+const SPAN_MAX_CHANNELS: usize = 256;
+
+dispatch!(fn dw_rows(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Geom, row0: usize, out: &mut [f32]) => dw_rows_impl);
+
+/// Compute output rows `row0..` (flat over batch × out_h) into `out`.
+///
+/// Interior pixels of rows whose vertical window is entirely inside the input
+/// take a 3×3 / 5×5 fast path that keeps an 8-channel block of weights in
+/// registers and sweeps along the row; border pixels, other kernel sizes and
+/// channel tails use the per-pixel tap-list path.
+#[inline(always)]
+fn dw_rows_impl<const FMA: bool>(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    g: &Geom,
+    row0: usize,
+    out: &mut [f32],
+) {
+    let c = g.in_c;
+    let [_, in_h, in_w] = g.in_sp;
+    let [_, out_h, out_w] = g.out_sp;
+    let [_, k_h, k_w] = g.k;
+    let zeros;
+    let init: &[f32] = match bias {
+        Some(b) => b,
+        None => {
+            zeros = vec![0.0f32; c];
+            &zeros
+        }
+    };
+    // Interior columns: every horizontal tap inside the input.
+    let (sw, dw) = (g.stride[2], g.dil[2]);
+    let ow_lo = g.pad[2].div_ceil(sw).min(out_w);
+    let reach = (k_w - 1) * dw;
+    let ow_hi = if in_w + g.pad[2] > reach {
+        ((in_w + g.pad[2] - reach - 1) / sw + 1).min(out_w)
+    } else {
+        0
+    }
+    .max(ow_lo);
+    let fast_k = (k_h == 3 && k_w == 3) || (k_h == 5 && k_w == 5);
+    let c8 = c - c % 8;
+    let mut taps: Vec<(usize, usize)> = Vec::with_capacity(g.taps());
+    for (r, orow) in out.chunks_exact_mut(out_w * c).enumerate() {
+        let row = row0 + r;
+        let n = row / out_h;
+        let oh = row % out_h;
+        let img = &x[n * in_h * in_w * c..(n + 1) * in_h * in_w * c];
+        let hr = g.taps_in(1, oh);
+        let ih0 = g.start(1, oh);
+        let fast = fast_k && hr == (0..k_h) && ow_hi > ow_lo && c8 > 0;
+        if fast {
+            let ih = |kh: usize| (ih0 + (kh * g.dil[1]) as isize) as usize;
+            let iw_start = g.start(2, ow_lo) as usize;
+            let count = ow_hi - ow_lo;
+            // Bounds for the unchecked reads below.
+            assert!(ih(k_h - 1) < in_h);
+            assert!(iw_start + (count - 1) * sw + reach < in_w);
+            assert!(w.len() >= k_h * k_w * c && init.len() >= c && orow.len() >= ow_hi * c);
+            // SAFETY (both branches): every row ih(kh) < in_h, every column read is
+            // iw_start + j*sw + kw*dw < in_w (asserted), channels stay below c;
+            // weight/bias/output indices are within the asserted lengths.
+            if c <= SPAN_MAX_CHANNELS {
+                // Channel block outer, pixels inner: the block's weights stay in registers.
+                for cb in (0..c8).step_by(8) {
+                    unsafe {
+                        let base = img.as_ptr().add(cb);
+                        let o = orow.as_mut_ptr().add(ow_lo * c + cb);
+                        let (wp, bp) = (w.as_ptr().add(cb), init.as_ptr().add(cb));
+                        if k_h == 3 {
+                            let rows = [0, 1, 2].map(|kh| base.add(ih(kh) * in_w * c));
+                            dw_span::<FMA, 3, 3>(rows, wp, bp, c, sw, dw, iw_start, count, o);
+                        } else {
+                            let rows = [0, 1, 2, 3, 4].map(|kh| base.add(ih(kh) * in_w * c));
+                            dw_span::<FMA, 5, 5>(rows, wp, bp, c, sw, dw, iw_start, count, o);
+                        }
+                    }
+                }
+            } else {
+                // Many channels: pixel outer, channel blocks inner (a long pixel
+                // stride would make the pixel sweep alias in L1).
+                unsafe {
+                    let base = img.as_ptr();
+                    for j in 0..count {
+                        let o = orow.as_mut_ptr().add((ow_lo + j) * c);
+                        let xo = (iw_start + j * sw) * c;
+                        if k_h == 3 {
+                            let rows = [0, 1, 2].map(|kh| base.add(ih(kh) * in_w * c + xo));
+                            dw_pixel::<FMA, 3, 3>(rows, w.as_ptr(), init.as_ptr(), c8, c, dw, o);
+                        } else {
+                            let rows = [0, 1, 2, 3, 4].map(|kh| base.add(ih(kh) * in_w * c + xo));
+                            dw_pixel::<FMA, 5, 5>(rows, w.as_ptr(), init.as_ptr(), c8, c, dw, o);
+                        }
+                    }
+                }
+            }
+        }
+        for ow in 0..out_w {
+            let interior = fast && (ow_lo..ow_hi).contains(&ow);
+            let c_from = if interior { c8 } else { 0 };
+            if c_from == c {
+                continue;
+            }
+            let wr = g.taps_in(2, ow);
+            let iw0 = g.start(2, ow);
+            taps.clear();
+            for kh in hr.clone() {
+                let ih = (ih0 + (kh * g.dil[1]) as isize) as usize;
+                for kw in wr.clone() {
+                    let iw = (iw0 + (kw * g.dil[2]) as isize) as usize;
+                    taps.push(((ih * in_w + iw) * c, (kh * k_w + kw) * c));
+                }
+            }
+            let o = &mut orow[ow * c..(ow + 1) * c];
+            let mut cb = c_from;
+            while cb + 32 <= c {
+                dw_block::<FMA, 32>(img, w, &taps, cb, init, o);
+                cb += 32;
+            }
+            while cb + 8 <= c {
+                dw_block::<FMA, 8>(img, w, &taps, cb, init, o);
+                cb += 8;
+            }
+            while cb < c {
+                dw_block::<FMA, 1>(img, w, &taps, cb, init, o);
+                cb += 1;
+            }
+        }
+    }
+}
+
+/// One 8-channel block along `count` consecutive interior output pixels.
+///
+/// # Safety
+/// `rows[kh]` points at channel `cb` of input column 0 of the `kh`-th window
+/// row; all columns `iw_start + j*sw + kw*dw` (`j < count`, `kw < KW`) exist;
+/// `w`/`bias` point at channel `cb` of the kernel (tap stride `c`) and bias;
+/// `out` points at channel `cb` of the first output pixel (pixel stride `c`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
+    rows: [*const f32; KH],
+    w: *const f32,
+    bias: *const f32,
+    c: usize,
+    sw: usize,
+    dw: usize,
+    iw_start: usize,
+    count: usize,
+    out: *mut f32,
+) {
+    const B: usize = 8;
+    let mut wv = [[[0.0f32; B]; KW]; KH];
+    for (kh, wrow) in wv.iter_mut().enumerate() {
+        for (kw, v) in wrow.iter_mut().enumerate() {
+            *v = *(w.add((kh * KW + kw) * c) as *const [f32; B]);
+        }
+    }
+    let b = *(bias as *const [f32; B]);
+    for j in 0..count {
+        let xo = (iw_start + j * sw) * c;
+        let mut acc = b;
+        for kh in 0..KH {
+            let r = rows[kh].add(xo);
+            for kw in 0..KW {
+                let xv = *(r.add(kw * dw * c) as *const [f32; B]);
+                for i in 0..B {
+                    acc[i] = madd::<FMA>(xv[i], wv[kh][kw][i], acc[i]);
+                }
+            }
+        }
+        *(out.add(j * c) as *mut [f32; B]) = acc;
+    }
+}
+
+/// Channels `0..c8` (a multiple of 8) of one interior output pixel.
+///
+/// # Safety
+/// `rows[kh]` points at channel 0 of the window's first column in window row
+/// `kh`; columns `kw*dw` further exist; `w`, `bias` and `out` hold `c8` channels
+/// (kernel tap stride `c`).
+#[inline(always)]
+unsafe fn dw_pixel<const FMA: bool, const KH: usize, const KW: usize>(
+    rows: [*const f32; KH],
+    w: *const f32,
+    bias: *const f32,
+    c8: usize,
+    c: usize,
+    dw: usize,
+    out: *mut f32,
+) {
+    const B: usize = 8;
+    let mut cb = 0;
+    while cb + 4 * B <= c8 {
+        let mut acc = *(bias.add(cb) as *const [f32; 4 * B]);
+        for kh in 0..KH {
+            for kw in 0..KW {
+                let xv = *(rows[kh].add(kw * dw * c + cb) as *const [f32; 4 * B]);
+                let wv = *(w.add((kh * KW + kw) * c + cb) as *const [f32; 4 * B]);
+                for i in 0..4 * B {
+                    acc[i] = madd::<FMA>(xv[i], wv[i], acc[i]);
+                }
+            }
+        }
+        *(out.add(cb) as *mut [f32; 4 * B]) = acc;
+        cb += 4 * B;
+    }
+    for cb in (cb..c8).step_by(B) {
+        let mut acc = *(bias.add(cb) as *const [f32; B]);
+        for kh in 0..KH {
+            for kw in 0..KW {
+                let xv = *(rows[kh].add(kw * dw * c + cb) as *const [f32; B]);
+                let wv = *(w.add((kh * KW + kw) * c + cb) as *const [f32; B]);
+                for i in 0..B {
+                    acc[i] = madd::<FMA>(xv[i], wv[i], acc[i]);
+                }
+            }
+        }
+        *(out.add(cb) as *mut [f32; B]) = acc;
+    }
+}
+
+#[inline(always)]
+fn dw_block<const FMA: bool, const B: usize>(
+    img: &[f32],
+    w: &[f32],
+    taps: &[(usize, usize)],
+    cb: usize,
+    init: &[f32],
+    o: &mut [f32],
+) {
+    let mut acc: [f32; B] = init[cb..cb + B].try_into().unwrap();
+    for &(xo, wo) in taps {
+        let xv: &[f32; B] = img[xo + cb..xo + cb + B].try_into().unwrap();
+        let wv: &[f32; B] = w[wo + cb..wo + cb + B].try_into().unwrap();
+        for i in 0..B {
+            acc[i] = madd::<FMA>(xv[i], wv[i], acc[i]);
+        }
+    }
+    o[cb..cb + B].copy_from_slice(&acc);
+}

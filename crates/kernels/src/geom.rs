@@ -1,0 +1,252 @@
+//! Padding rules and the shared 3-D window geometry.
+
+use crate::{KernelError, Result};
+use std::ops::Range;
+
+/// How a convolution or pooling window is padded, as TensorFlow / Keras spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Padding {
+    /// No padding; windows must fit inside the input.
+    Valid,
+    /// TensorFlow `"same"`: `out = ceil(in / stride)`; the total padding
+    /// `max((out-1)*stride + (k-1)*dil + 1 - in, 0)` is split with the smaller
+    /// half (`total / 2`) before and the rest after.
+    Same,
+    /// Keras `"causal"` (Conv1D only): `(k-1)*dil` zeros before, none after,
+    /// `out = ceil(in / stride)`.
+    Causal,
+}
+
+impl Padding {
+    /// Parse `"valid"`, `"same"` or `"causal"` (any ASCII case).
+    ///
+    /// ```
+    /// use tfjs_kernels::Padding;
+    /// assert_eq!(Padding::parse("SAME").unwrap(), Padding::Same);
+    /// assert!(Padding::parse("full").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<Padding> {
+        match s.to_ascii_lowercase().as_str() {
+            "valid" => Ok(Padding::Valid),
+            "same" => Ok(Padding::Same),
+            "causal" => Ok(Padding::Causal),
+            other => Err(KernelError::InvalidParams(format!(
+                "padding must be \"valid\", \"same\" or \"causal\", got {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Output length and padding-before of one spatial dimension of a convolution
+/// or pooling window, following TensorFlow's rules.
+///
+/// Returns `(out, pad_before)`. Errors on a zero size/stride/dilation, on
+/// arithmetic overflow, and (for `Valid`) when the dilated window is longer
+/// than the input.
+///
+/// ```
+/// use tfjs_kernels::{conv_output_size, Padding};
+/// assert_eq!(conv_output_size(224, 3, 2, 1, Padding::Same).unwrap(), (112, 0));
+/// assert_eq!(conv_output_size(225, 3, 2, 1, Padding::Same).unwrap(), (113, 1));
+/// assert_eq!(conv_output_size(7, 3, 1, 2, Padding::Valid).unwrap(), (3, 0));
+/// assert_eq!(conv_output_size(5, 3, 1, 1, Padding::Causal).unwrap(), (5, 2));
+/// ```
+pub fn conv_output_size(
+    input: usize,
+    kernel: usize,
+    stride: usize,
+    dilation: usize,
+    padding: Padding,
+) -> Result<(usize, usize)> {
+    if input == 0 || kernel == 0 || stride == 0 || dilation == 0 {
+        return Err(KernelError::InvalidParams(format!(
+            "input size {input}, kernel size {kernel}, stride {stride} and dilation {dilation} must all be at least 1"
+        )));
+    }
+    let eff = (kernel - 1)
+        .checked_mul(dilation)
+        .and_then(|v| v.checked_add(1))
+        .ok_or_else(|| KernelError::InvalidParams("dilated kernel size overflows".into()))?;
+    match padding {
+        Padding::Valid => {
+            if eff > input {
+                return Err(KernelError::InvalidParams(format!(
+                    "with \"valid\" padding the (dilated) window {eff} is larger than the input size {input}"
+                )));
+            }
+            Ok(((input - eff) / stride + 1, 0))
+        }
+        Padding::Same => {
+            let out = input.div_ceil(stride);
+            let need = (out - 1)
+                .checked_mul(stride)
+                .and_then(|v| v.checked_add(eff))
+                .ok_or_else(|| KernelError::InvalidParams("padded size overflows".into()))?;
+            let total = need.saturating_sub(input);
+            Ok((out, total / 2))
+        }
+        Padding::Causal => Ok((input.div_ceil(stride), eff - 1)),
+    }
+}
+
+/// Output length and padding-before of one spatial dimension of a transposed
+/// convolution (Keras / TensorFlow.js `deconvLength`): `"valid"` gives
+/// `in*stride + max(k_eff - stride, 0)`, `"same"` gives `in*stride`, where
+/// `k_eff = (k-1)*dil + 1`.
+///
+/// The returned padding is the one of the forward convolution whose gradient
+/// this is (TensorFlow's `conv2DBackpropInput`).
+///
+/// ```
+/// use tfjs_kernels::{deconv_output_size, Padding};
+/// assert_eq!(deconv_output_size(4, 3, 2, 1, Padding::Same).unwrap(), (8, 0));
+/// assert_eq!(deconv_output_size(4, 3, 2, 1, Padding::Valid).unwrap(), (9, 0));
+/// assert_eq!(deconv_output_size(4, 3, 1, 1, Padding::Same).unwrap(), (4, 1));
+/// ```
+pub fn deconv_output_size(
+    input: usize,
+    kernel: usize,
+    stride: usize,
+    dilation: usize,
+    padding: Padding,
+) -> Result<(usize, usize)> {
+    if input == 0 || kernel == 0 || stride == 0 || dilation == 0 {
+        return Err(KernelError::InvalidParams(format!(
+            "input size {input}, kernel size {kernel}, stride {stride} and dilation {dilation} must all be at least 1"
+        )));
+    }
+    let overflow = || KernelError::InvalidParams("transposed convolution size overflows".into());
+    let eff = (kernel - 1)
+        .checked_mul(dilation)
+        .and_then(|v| v.checked_add(1))
+        .ok_or_else(overflow)?;
+    let base = input.checked_mul(stride).ok_or_else(overflow)?;
+    match padding {
+        Padding::Valid => Ok((
+            base.checked_add(eff.saturating_sub(stride))
+                .ok_or_else(overflow)?,
+            0,
+        )),
+        Padding::Same => {
+            // The forward "same" convolution of an `out`-long input.
+            let (_, pad) = conv_output_size(base, kernel, stride, dilation, Padding::Same)?;
+            Ok((base, pad))
+        }
+        Padding::Causal => Err(KernelError::InvalidParams(
+            "\"causal\" padding is not defined for transposed convolutions".into(),
+        )),
+    }
+}
+
+/// Window geometry over three spatial dimensions (2-D ops use depth 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Geom {
+    pub batch: usize,
+    pub in_sp: [usize; 3],
+    pub in_c: usize,
+    pub out_c: usize,
+    pub k: [usize; 3],
+    pub stride: [usize; 3],
+    pub dil: [usize; 3],
+    pub pad: [usize; 3],
+    pub out_sp: [usize; 3],
+}
+
+impl Geom {
+    pub fn in_pixels(&self) -> usize {
+        self.in_sp.iter().product()
+    }
+    pub fn out_pixels(&self) -> usize {
+        self.out_sp.iter().product()
+    }
+    pub fn taps(&self) -> usize {
+        self.k.iter().product()
+    }
+    pub fn input_len(&self) -> usize {
+        self.batch * self.in_pixels() * self.in_c
+    }
+    pub fn output_len(&self) -> usize {
+        self.batch * self.out_pixels() * self.out_c
+    }
+    pub fn assert_sane(&self, what: &str) {
+        assert!(
+            self.stride.iter().chain(self.dil.iter()).all(|&v| v >= 1),
+            "{what}: strides and dilations must be at least 1, got {self:?}"
+        );
+    }
+    /// First input coordinate of the window of output coordinate `o` in dim `d`.
+    #[inline(always)]
+    pub fn start(&self, d: usize, o: usize) -> isize {
+        (o * self.stride[d]) as isize - self.pad[d] as isize
+    }
+    /// Taps of dim `d` whose input coordinate lies inside the input for output coordinate `o`.
+    #[inline(always)]
+    pub fn taps_in(&self, d: usize, o: usize) -> Range<usize> {
+        valid_taps(self.start(d, o), self.dil[d], self.k[d], self.in_sp[d])
+    }
+}
+
+/// Taps `t` in `0..k` with `0 <= start + t*dil < len`.
+#[inline(always)]
+pub(crate) fn valid_taps(start: isize, dil: usize, k: usize, len: usize) -> Range<usize> {
+    let dil_i = dil as isize;
+    let lo = if start >= 0 {
+        0
+    } else {
+        ((-start + dil_i - 1) / dil_i) as usize
+    };
+    let hi = if start >= len as isize {
+        0
+    } else {
+        k.min(((len as isize - 1 - start) / dil_i) as usize + 1)
+    };
+    lo.min(hi)..hi
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_taps_matches_brute_force() {
+        for start in -7isize..9 {
+            for dil in 1..4 {
+                for k in 1..5 {
+                    for len in 1..6 {
+                        let want: Vec<usize> = (0..k)
+                            .filter(|&t| {
+                                let i = start + (t * dil) as isize;
+                                i >= 0 && i < len as isize
+                            })
+                            .collect();
+                        let got: Vec<usize> = valid_taps(start, dil, k, len).collect();
+                        assert_eq!(got, want, "start {start} dil {dil} k {k} len {len}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_padding_follows_tensorflow() {
+        // TF: out = ceil(in/stride), pad_total = max((out-1)*s + k - in, 0), top = total/2.
+        assert_eq!(
+            conv_output_size(224, 3, 2, 1, Padding::Same).unwrap(),
+            (112, 0)
+        );
+        assert_eq!(
+            conv_output_size(112, 3, 1, 1, Padding::Same).unwrap(),
+            (112, 1)
+        );
+        assert_eq!(
+            conv_output_size(10, 4, 1, 1, Padding::Same).unwrap(),
+            (10, 1)
+        );
+        assert_eq!(
+            conv_output_size(10, 3, 1, 2, Padding::Same).unwrap(),
+            (10, 2)
+        );
+        assert!(conv_output_size(2, 3, 1, 1, Padding::Valid).is_err());
+        assert!(conv_output_size(2, 3, 0, 1, Padding::Valid).is_err());
+    }
+}

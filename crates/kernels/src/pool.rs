@@ -1,0 +1,466 @@
+//! Max / average pooling (1-D, 2-D, 3-D) and global pooling, vectorized over channels.
+
+use crate::geom::{conv_output_size, Geom, Padding};
+use crate::simd::dispatch;
+use crate::{KernelError, Result};
+use rayon::prelude::*;
+
+/// Geometry of a 2-D pooling window over NHWC input (1-D pooling: height 1,
+/// see [`Pool2dParams::pool1d`]). Window cells outside the input are skipped:
+/// they never win a max and are not counted by an average (TensorFlow's
+/// `"same"` semantics). A window with no cell inside the input yields 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct Pool2dParams {
+    pub batch: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub channels: usize,
+    pub k_h: usize,
+    pub k_w: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub pad_top: usize,
+    pub pad_left: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl Pool2dParams {
+    /// A pooling window with TensorFlow/Keras padding semantics (`[h, w]` pairs).
+    ///
+    /// ```
+    /// use tfjs_kernels::{Padding, Pool2dParams};
+    /// let p = Pool2dParams::new(1, [5, 5], 8, [2, 2], [2, 2], Padding::Same).unwrap();
+    /// assert_eq!((p.out_h, p.out_w), (3, 3));
+    /// ```
+    pub fn new(
+        batch: usize,
+        in_hw: [usize; 2],
+        channels: usize,
+        pool: [usize; 2],
+        strides: [usize; 2],
+        padding: Padding,
+    ) -> Result<Self> {
+        if padding == Padding::Causal {
+            return Err(KernelError::InvalidParams(
+                "pooling padding must be \"valid\" or \"same\"".into(),
+            ));
+        }
+        let (out_h, pad_top) = conv_output_size(in_hw[0], pool[0], strides[0], 1, padding)?;
+        let (out_w, pad_left) = conv_output_size(in_hw[1], pool[1], strides[1], 1, padding)?;
+        Ok(Pool2dParams {
+            batch,
+            in_h: in_hw[0],
+            in_w: in_hw[1],
+            channels,
+            k_h: pool[0],
+            k_w: pool[1],
+            stride_h: strides[0],
+            stride_w: strides[1],
+            pad_top,
+            pad_left,
+            out_h,
+            out_w,
+        })
+    }
+
+    /// 1-D pooling over `[batch, len, channels]` (output `[batch, out_w, channels]`).
+    pub fn pool1d(
+        batch: usize,
+        len: usize,
+        channels: usize,
+        pool: usize,
+        stride: usize,
+        padding: Padding,
+    ) -> Result<Self> {
+        Self::new(batch, [1, len], channels, [1, pool], [1, stride], padding)
+    }
+
+    pub(crate) fn geom(&self) -> Geom {
+        Geom {
+            batch: self.batch,
+            in_sp: [1, self.in_h, self.in_w],
+            in_c: self.channels,
+            out_c: self.channels,
+            k: [1, self.k_h, self.k_w],
+            stride: [1, self.stride_h, self.stride_w],
+            dil: [1, 1, 1],
+            pad: [0, self.pad_top, self.pad_left],
+            out_sp: [1, self.out_h, self.out_w],
+        }
+    }
+    /// `batch * in_h * in_w * channels`.
+    pub fn input_len(&self) -> usize {
+        self.geom().input_len()
+    }
+    /// `batch * out_h * out_w * channels`.
+    pub fn output_len(&self) -> usize {
+        self.geom().output_len()
+    }
+}
+
+/// Geometry of a 3-D pooling window over NDHWC input; see [`Pool2dParams`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct Pool3dParams {
+    pub batch: usize,
+    pub in_d: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub channels: usize,
+    pub k_d: usize,
+    pub k_h: usize,
+    pub k_w: usize,
+    pub stride_d: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub pad_front: usize,
+    pub pad_top: usize,
+    pub pad_left: usize,
+    pub out_d: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl Pool3dParams {
+    /// A pooling window with TensorFlow/Keras padding semantics (`[d, h, w]` triples).
+    pub fn new(
+        batch: usize,
+        in_dhw: [usize; 3],
+        channels: usize,
+        pool: [usize; 3],
+        strides: [usize; 3],
+        padding: Padding,
+    ) -> Result<Self> {
+        if padding == Padding::Causal {
+            return Err(KernelError::InvalidParams(
+                "pooling padding must be \"valid\" or \"same\"".into(),
+            ));
+        }
+        let mut o = [(0, 0); 3];
+        for d in 0..3 {
+            o[d] = conv_output_size(in_dhw[d], pool[d], strides[d], 1, padding)?;
+        }
+        Ok(Pool3dParams {
+            batch,
+            in_d: in_dhw[0],
+            in_h: in_dhw[1],
+            in_w: in_dhw[2],
+            channels,
+            k_d: pool[0],
+            k_h: pool[1],
+            k_w: pool[2],
+            stride_d: strides[0],
+            stride_h: strides[1],
+            stride_w: strides[2],
+            pad_front: o[0].1,
+            pad_top: o[1].1,
+            pad_left: o[2].1,
+            out_d: o[0].0,
+            out_h: o[1].0,
+            out_w: o[2].0,
+        })
+    }
+
+    pub(crate) fn geom(&self) -> Geom {
+        Geom {
+            batch: self.batch,
+            in_sp: [self.in_d, self.in_h, self.in_w],
+            in_c: self.channels,
+            out_c: self.channels,
+            k: [self.k_d, self.k_h, self.k_w],
+            stride: [self.stride_d, self.stride_h, self.stride_w],
+            dil: [1, 1, 1],
+            pad: [self.pad_front, self.pad_top, self.pad_left],
+            out_sp: [self.out_d, self.out_h, self.out_w],
+        }
+    }
+    /// `batch * in_d * in_h * in_w * channels`.
+    pub fn input_len(&self) -> usize {
+        self.geom().input_len()
+    }
+    /// `batch * out_d * out_h * out_w * channels`.
+    pub fn output_len(&self) -> usize {
+        self.geom().output_len()
+    }
+}
+
+/// 2-D (and 1-D) max pooling, NHWC in and out (`out` is overwritten).
+///
+/// # Panics
+/// If a slice length does not match `p` or a stride is zero.
+///
+/// ```
+/// use tfjs_kernels::{max_pool2d, Padding, Pool2dParams};
+/// let p = Pool2dParams::new(1, [2, 2], 1, [2, 2], [2, 2], Padding::Valid).unwrap();
+/// let mut out = [0.0];
+/// max_pool2d(&[1.0, 4.0, -2.0, 3.0], &p, &mut out);
+/// assert_eq!(out, [4.0]);
+/// ```
+pub fn max_pool2d(input: &[f32], p: &Pool2dParams, out: &mut [f32]) {
+    pool_geom("max_pool2d", input, &p.geom(), true, out)
+}
+
+/// 2-D (and 1-D) average pooling, NHWC in and out; padded cells are not counted.
+///
+/// # Panics
+/// If a slice length does not match `p` or a stride is zero.
+///
+/// ```
+/// use tfjs_kernels::{avg_pool2d, Padding, Pool2dParams};
+/// // 3 wide, window 2 stride 2 "same": the last window holds one real cell.
+/// let p = Pool2dParams::pool1d(1, 3, 1, 2, 2, Padding::Same).unwrap();
+/// let mut out = [0.0; 2];
+/// avg_pool2d(&[1.0, 3.0, 5.0], &p, &mut out);
+/// assert_eq!(out, [2.0, 5.0]);
+/// ```
+pub fn avg_pool2d(input: &[f32], p: &Pool2dParams, out: &mut [f32]) {
+    pool_geom("avg_pool2d", input, &p.geom(), false, out)
+}
+
+/// 3-D max pooling, NDHWC in and out.
+///
+/// # Panics
+/// If a slice length does not match `p` or a stride is zero.
+pub fn max_pool3d(input: &[f32], p: &Pool3dParams, out: &mut [f32]) {
+    pool_geom("max_pool3d", input, &p.geom(), true, out)
+}
+
+/// 3-D average pooling, NDHWC in and out; padded cells are not counted.
+///
+/// # Panics
+/// If a slice length does not match `p` or a stride is zero.
+pub fn avg_pool3d(input: &[f32], p: &Pool3dParams, out: &mut [f32]) {
+    pool_geom("avg_pool3d", input, &p.geom(), false, out)
+}
+
+fn pool_geom(name: &str, input: &[f32], g: &Geom, is_max: bool, out: &mut [f32]) {
+    g.assert_sane(name);
+    assert!(
+        input.len() == g.input_len(),
+        "{name}: input has {} values, expected {}",
+        input.len(),
+        g.input_len()
+    );
+    assert!(
+        out.len() == g.output_len(),
+        "{name}: output has {} values, expected {}",
+        out.len(),
+        g.output_len()
+    );
+    if out.is_empty() {
+        return;
+    }
+    let row_len = g.out_sp[2] * g.in_c;
+    let rows = g.batch * g.out_sp[0] * g.out_sp[1];
+    let work = out.len() * g.taps();
+    let threads = rayon::current_num_threads();
+    if threads > 1 && work >= crate::PARALLEL_THRESHOLD_FLOPS && rows > 1 {
+        let per_task = rows.div_ceil(threads * 8).max(1);
+        out.par_chunks_mut(per_task * row_len)
+            .enumerate()
+            .for_each(|(i, chunk)| pool_rows(input, g, is_max, i * per_task, chunk));
+    } else {
+        pool_rows(input, g, is_max, 0, out);
+    }
+}
+
+dispatch!(fn pool_rows(x: &[f32], g: &Geom, is_max: bool, row0: usize, out: &mut [f32]) => pool_rows_impl);
+
+#[inline(always)]
+fn pool_rows_impl<const FMA: bool>(
+    x: &[f32],
+    g: &Geom,
+    is_max: bool,
+    row0: usize,
+    out: &mut [f32],
+) {
+    let c = g.in_c;
+    let [in_d, in_h, in_w] = g.in_sp;
+    let [out_d, out_h, out_w] = g.out_sp;
+    let mut taps: Vec<usize> = Vec::with_capacity(g.taps());
+    for (r, orow) in out.chunks_exact_mut(out_w * c).enumerate() {
+        let row = row0 + r;
+        let oh = row % out_h;
+        let od = (row / out_h) % out_d;
+        let n = row / (out_h * out_d);
+        let img = &x[n * in_d * in_h * in_w * c..(n + 1) * in_d * in_h * in_w * c];
+        for ow in 0..out_w {
+            taps.clear();
+            for kd in g.taps_in(0, od) {
+                let id = (g.start(0, od) + kd as isize) as usize;
+                for kh in g.taps_in(1, oh) {
+                    let ih = (g.start(1, oh) + kh as isize) as usize;
+                    for kw in g.taps_in(2, ow) {
+                        let iw = (g.start(2, ow) + kw as isize) as usize;
+                        taps.push(((id * in_h + ih) * in_w + iw) * c);
+                    }
+                }
+            }
+            let o = &mut orow[ow * c..(ow + 1) * c];
+            if taps.is_empty() {
+                o.fill(0.0);
+                continue;
+            }
+            let mut cb = 0;
+            while cb + 32 <= c {
+                pool_block::<32>(img, &taps, cb, is_max, o);
+                cb += 32;
+            }
+            while cb + 8 <= c {
+                pool_block::<8>(img, &taps, cb, is_max, o);
+                cb += 8;
+            }
+            while cb < c {
+                pool_block::<1>(img, &taps, cb, is_max, o);
+                cb += 1;
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn pool_block<const B: usize>(img: &[f32], taps: &[usize], cb: usize, is_max: bool, o: &mut [f32]) {
+    let first: &[f32; B] = img[taps[0] + cb..taps[0] + cb + B].try_into().unwrap();
+    let mut acc = *first;
+    if is_max {
+        for &xo in &taps[1..] {
+            let xv: &[f32; B] = img[xo + cb..xo + cb + B].try_into().unwrap();
+            for i in 0..B {
+                // NaN propagates like TensorFlow's max.
+                acc[i] = if xv[i] > acc[i] || xv[i].is_nan() {
+                    xv[i]
+                } else {
+                    acc[i]
+                };
+            }
+        }
+    } else {
+        for &xo in &taps[1..] {
+            let xv: &[f32; B] = img[xo + cb..xo + cb + B].try_into().unwrap();
+            for i in 0..B {
+                acc[i] += xv[i];
+            }
+        }
+        let count = taps.len() as f32;
+        for a in acc.iter_mut() {
+            *a /= count;
+        }
+    }
+    o[cb..cb + B].copy_from_slice(&acc);
+}
+
+fn check_global(
+    name: &str,
+    input: &[f32],
+    batch: usize,
+    spatial: usize,
+    channels: usize,
+    out: &[f32],
+) {
+    assert!(
+        input.len() == batch * spatial * channels,
+        "{name}: input has {} values, expected {batch}×{spatial}×{channels}",
+        input.len()
+    );
+    assert!(
+        out.len() == batch * channels,
+        "{name}: output has {} values, expected {batch}×{channels}",
+        out.len()
+    );
+}
+
+/// Global average pooling: `input` is `[batch, spatial, channels]` where
+/// `spatial` is the product of all spatial dimensions (works for 1-D, 2-D and
+/// 3-D channels-last tensors); `out` is `[batch, channels]`. An empty spatial
+/// extent gives NaN (0/0), like TensorFlow's mean.
+///
+/// # Panics
+/// If a slice length does not match.
+///
+/// ```
+/// use tfjs_kernels::global_avg_pool;
+/// let mut out = [0.0; 2];
+/// global_avg_pool(&[1.0, 10.0, 3.0, 30.0], 1, 2, 2, &mut out);
+/// assert_eq!(out, [2.0, 20.0]);
+/// ```
+pub fn global_avg_pool(
+    input: &[f32],
+    batch: usize,
+    spatial: usize,
+    channels: usize,
+    out: &mut [f32],
+) {
+    check_global("global_avg_pool", input, batch, spatial, channels, out);
+    if channels == 0 {
+        return;
+    }
+    global_rows(input, spatial, channels, false, out);
+}
+
+/// Global max pooling over `[batch, spatial, channels]` into `[batch, channels]`;
+/// an empty spatial extent gives `-inf`.
+///
+/// # Panics
+/// If a slice length does not match.
+///
+/// ```
+/// use tfjs_kernels::global_max_pool;
+/// let mut out = [0.0; 2];
+/// global_max_pool(&[1.0, 10.0, 3.0, -30.0], 1, 2, 2, &mut out);
+/// assert_eq!(out, [3.0, 10.0]);
+/// ```
+pub fn global_max_pool(
+    input: &[f32],
+    batch: usize,
+    spatial: usize,
+    channels: usize,
+    out: &mut [f32],
+) {
+    check_global("global_max_pool", input, batch, spatial, channels, out);
+    if channels == 0 {
+        return;
+    }
+    global_rows(input, spatial, channels, true, out);
+}
+
+fn global_rows(input: &[f32], spatial: usize, channels: usize, is_max: bool, out: &mut [f32]) {
+    let img = spatial * channels;
+    let threads = rayon::current_num_threads();
+    if threads > 1 && input.len() >= crate::PARALLEL_THRESHOLD_FLOPS && out.len() > channels {
+        out.par_chunks_mut(channels)
+            .enumerate()
+            .for_each(|(n, o)| global_one(&input[n * img..(n + 1) * img], is_max, o));
+    } else {
+        for (n, o) in out.chunks_mut(channels).enumerate() {
+            global_one(&input[n * img..(n + 1) * img], is_max, o);
+        }
+    }
+}
+
+dispatch!(fn global_one(x: &[f32], is_max: bool, out: &mut [f32]) => global_one_impl);
+
+#[inline(always)]
+fn global_one_impl<const FMA: bool>(x: &[f32], is_max: bool, out: &mut [f32]) {
+    let c = out.len();
+    if is_max {
+        out.fill(f32::NEG_INFINITY);
+        for row in x.chunks_exact(c) {
+            for (o, &v) in out.iter_mut().zip(row) {
+                *o = if v > *o || v.is_nan() { v } else { *o };
+            }
+        }
+    } else {
+        out.fill(0.0);
+        for row in x.chunks_exact(c) {
+            for (o, &v) in out.iter_mut().zip(row) {
+                *o += v;
+            }
+        }
+        let n = (x.len() / c) as f32;
+        for o in out.iter_mut() {
+            *o /= n;
+        }
+    }
+}

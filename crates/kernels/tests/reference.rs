@@ -1,0 +1,662 @@
+//! Every kernel against a naive reference written straight from its definition.
+
+use proptest::prelude::*;
+use tfjs_kernels::*;
+
+/// Deterministic pseudo-random values in [-1, 1).
+fn rand_vec(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407)
+        | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// max |a-b| ≤ 1e-4 · max(1, max |want|).
+fn assert_close(got: &[f32], want: &[f32], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    let scale = want.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-4 * scale,
+            "{what}: element {i}: got {g}, want {w} (scale {scale})"
+        );
+    }
+}
+
+fn naive_matmul(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let mut s = 0.0f64;
+            for p in 0..k {
+                s += a[i * k + p] as f64 * b[p * n + j] as f64;
+            }
+            out[i * n + j] = s as f32;
+        }
+    }
+    out
+}
+
+/// Naive NDHWC / DHWIO convolution from explicit geometry.
+#[allow(clippy::too_many_arguments)]
+fn naive_conv3d(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv3dParams) -> Vec<f32> {
+    let mut out = vec![0.0f32; p.output_len()];
+    let ins = [p.in_d, p.in_h, p.in_w];
+    for n in 0..p.batch {
+        for od in 0..p.out_d {
+            for oh in 0..p.out_h {
+                for ow in 0..p.out_w {
+                    for oc in 0..p.out_c {
+                        let mut s = bias.map_or(0.0, |b| b[oc] as f64);
+                        for kd in 0..p.k_d {
+                            for kh in 0..p.k_h {
+                                for kw in 0..p.k_w {
+                                    let id = (od * p.stride_d + kd * p.dil_d) as isize
+                                        - p.pad_front as isize;
+                                    let ih = (oh * p.stride_h + kh * p.dil_h) as isize
+                                        - p.pad_top as isize;
+                                    let iw = (ow * p.stride_w + kw * p.dil_w) as isize
+                                        - p.pad_left as isize;
+                                    if id < 0 || ih < 0 || iw < 0 {
+                                        continue;
+                                    }
+                                    let (id, ih, iw) = (id as usize, ih as usize, iw as usize);
+                                    if id >= ins[0] || ih >= ins[1] || iw >= ins[2] {
+                                        continue;
+                                    }
+                                    for ic in 0..p.in_c {
+                                        let xi = (((n * p.in_d + id) * p.in_h + ih) * p.in_w + iw)
+                                            * p.in_c
+                                            + ic;
+                                        let wi = (((kd * p.k_h + kh) * p.k_w + kw) * p.in_c + ic)
+                                            * p.out_c
+                                            + oc;
+                                        s += x[xi] as f64 * w[wi] as f64;
+                                    }
+                                }
+                            }
+                        }
+                        out[(((n * p.out_d + od) * p.out_h + oh) * p.out_w + ow) * p.out_c + oc] =
+                            s as f32;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn as3d(p: &Conv2dParams) -> Conv3dParams {
+    Conv3dParams {
+        batch: p.batch,
+        in_d: 1,
+        in_h: p.in_h,
+        in_w: p.in_w,
+        in_c: p.in_c,
+        out_c: p.out_c,
+        k_d: 1,
+        k_h: p.k_h,
+        k_w: p.k_w,
+        stride_d: 1,
+        stride_h: p.stride_h,
+        stride_w: p.stride_w,
+        dil_d: 1,
+        dil_h: p.dil_h,
+        dil_w: p.dil_w,
+        pad_front: 0,
+        pad_top: p.pad_top,
+        pad_left: p.pad_left,
+        out_d: 1,
+        out_h: p.out_h,
+        out_w: p.out_w,
+    }
+}
+
+fn naive_depthwise(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
+    let mult = p.out_c / p.in_c;
+    let mut out = vec![0.0f32; p.output_len()];
+    for n in 0..p.batch {
+        for oh in 0..p.out_h {
+            for ow in 0..p.out_w {
+                for c in 0..p.in_c {
+                    for m in 0..mult {
+                        let oc = c * mult + m;
+                        let mut s = bias.map_or(0.0, |b| b[oc] as f64);
+                        for kh in 0..p.k_h {
+                            for kw in 0..p.k_w {
+                                let ih =
+                                    (oh * p.stride_h + kh * p.dil_h) as isize - p.pad_top as isize;
+                                let iw =
+                                    (ow * p.stride_w + kw * p.dil_w) as isize - p.pad_left as isize;
+                                if ih < 0
+                                    || iw < 0
+                                    || ih as usize >= p.in_h
+                                    || iw as usize >= p.in_w
+                                {
+                                    continue;
+                                }
+                                let xi = ((n * p.in_h + ih as usize) * p.in_w + iw as usize)
+                                    * p.in_c
+                                    + c;
+                                let wi = ((kh * p.k_w + kw) * p.in_c + c) * mult + m;
+                                s += x[xi] as f64 * w[wi] as f64;
+                            }
+                        }
+                        out[((n * p.out_h + oh) * p.out_w + ow) * p.out_c + oc] = s as f32;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn naive_pool3d(x: &[f32], p: &Pool3dParams, is_max: bool) -> Vec<f32> {
+    let mut out = vec![0.0f32; p.output_len()];
+    for n in 0..p.batch {
+        for od in 0..p.out_d {
+            for oh in 0..p.out_h {
+                for ow in 0..p.out_w {
+                    for c in 0..p.channels {
+                        let mut vals = Vec::new();
+                        for kd in 0..p.k_d {
+                            for kh in 0..p.k_h {
+                                for kw in 0..p.k_w {
+                                    let id = (od * p.stride_d + kd) as isize - p.pad_front as isize;
+                                    let ih = (oh * p.stride_h + kh) as isize - p.pad_top as isize;
+                                    let iw = (ow * p.stride_w + kw) as isize - p.pad_left as isize;
+                                    if id < 0 || ih < 0 || iw < 0 {
+                                        continue;
+                                    }
+                                    let (id, ih, iw) = (id as usize, ih as usize, iw as usize);
+                                    if id >= p.in_d || ih >= p.in_h || iw >= p.in_w {
+                                        continue;
+                                    }
+                                    vals.push(
+                                        x[(((n * p.in_d + id) * p.in_h + ih) * p.in_w + iw)
+                                            * p.channels
+                                            + c],
+                                    );
+                                }
+                            }
+                        }
+                        let v = if vals.is_empty() {
+                            0.0
+                        } else if is_max {
+                            vals.iter().cloned().fold(f32::NEG_INFINITY, f32::max)
+                        } else {
+                            vals.iter().map(|&v| v as f64).sum::<f64>() as f32 / vals.len() as f32
+                        };
+                        out[(((n * p.out_d + od) * p.out_h + oh) * p.out_w + ow) * p.channels
+                            + c] = v;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn pool2_as3(p: &Pool2dParams) -> Pool3dParams {
+    Pool3dParams {
+        batch: p.batch,
+        in_d: 1,
+        in_h: p.in_h,
+        in_w: p.in_w,
+        channels: p.channels,
+        k_d: 1,
+        k_h: p.k_h,
+        k_w: p.k_w,
+        stride_d: 1,
+        stride_h: p.stride_h,
+        stride_w: p.stride_w,
+        pad_front: 0,
+        pad_top: p.pad_top,
+        pad_left: p.pad_left,
+        out_d: 1,
+        out_h: p.out_h,
+        out_w: p.out_w,
+    }
+}
+
+fn padding() -> impl Strategy<Value = Padding> {
+    prop_oneof![Just(Padding::Valid), Just(Padding::Same)]
+}
+
+fn cfg() -> ProptestConfig {
+    ProptestConfig {
+        cases: 40,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(cfg())]
+
+    #[test]
+    fn matmul_matches_naive(m in 1usize..40, k in 0usize..40, n in 1usize..40, acc: bool, seed: u64) {
+        let a = rand_vec(m * k, seed);
+        let b = rand_vec(k * n, seed + 1);
+        let init = rand_vec(m * n, seed + 2);
+        let mut want = naive_matmul(&a, &b, m, k, n);
+        if acc {
+            for (w, i) in want.iter_mut().zip(&init) { *w += i; }
+        }
+        let mut out = init.clone();
+        matmul(&a, &b, m, k, n, &mut out, acc);
+        assert_close(&out, &want, "matmul");
+
+        // b transposed.
+        let mut bt = vec![0.0; k * n];
+        for p in 0..k { for j in 0..n { bt[j * k + p] = b[p * n + j]; } }
+        let mut out = init.clone();
+        matmul_bt(&a, &bt, m, k, n, &mut out, acc);
+        assert_close(&out, &want, "matmul_bt");
+    }
+
+    #[test]
+    fn dense_matches_naive(m in 1usize..20, k in 1usize..30, n in 1usize..30, seed: u64) {
+        let x = rand_vec(m * k, seed);
+        let w = rand_vec(k * n, seed + 1);
+        let b = rand_vec(n, seed + 2);
+        let mut want = naive_matmul(&x, &w, m, k, n);
+        for row in want.chunks_mut(n) { for (v, bb) in row.iter_mut().zip(&b) { *v += bb; } }
+        let mut out = vec![f32::NAN; m * n];
+        dense(&x, &w, Some(&b), m, k, n, &mut out);
+        assert_close(&out, &want, "dense");
+    }
+
+    #[test]
+    fn conv2d_matches_naive(
+        batch in 1usize..3, in_h in 1usize..10, in_w in 1usize..10, in_c in 1usize..12, out_c in 1usize..40,
+        k_h in 1usize..5, k_w in 1usize..5, s_h in 1usize..3, s_w in 1usize..3, d_h in 1usize..3, d_w in 1usize..3,
+        pad in padding(), use_bias: bool, seed: u64,
+    ) {
+        let Ok(p) = Conv2dParams::new(batch, [in_h, in_w], in_c, out_c, [k_h, k_w], [s_h, s_w], [d_h, d_w], pad) else {
+            return Ok(());
+        };
+        let x = rand_vec(p.input_len(), seed);
+        let w = rand_vec(p.kernel_len(), seed + 1);
+        let b = rand_vec(out_c, seed + 2);
+        let bias = use_bias.then_some(&b[..]);
+        let want = naive_conv3d(&x, &w, bias, &as3d(&p));
+        let mut out = vec![f32::NAN; p.output_len()];
+        conv2d(&x, &w, bias, &p, &mut out);
+        assert_close(&out, &want, &format!("conv2d {p:?}"));
+    }
+
+    #[test]
+    fn conv1d_matches_naive(
+        batch in 1usize..3, len in 1usize..20, in_c in 1usize..5, out_c in 1usize..5,
+        k in 1usize..5, s in 1usize..3, d in 1usize..3,
+        pad in prop_oneof![Just(Padding::Valid), Just(Padding::Same), Just(Padding::Causal)], seed: u64,
+    ) {
+        let Ok(p) = Conv2dParams::conv1d(batch, len, in_c, out_c, k, s, d, pad) else { return Ok(()); };
+        if pad == Padding::Causal {
+            prop_assert_eq!(p.pad_left, (k - 1) * d);
+            prop_assert_eq!(p.out_w, len.div_ceil(s));
+        }
+        let x = rand_vec(p.input_len(), seed);
+        let w = rand_vec(p.kernel_len(), seed + 1);
+        let want = naive_conv3d(&x, &w, None, &as3d(&p));
+        let mut out = vec![f32::NAN; p.output_len()];
+        conv2d(&x, &w, None, &p, &mut out);
+        assert_close(&out, &want, &format!("conv1d {p:?}"));
+    }
+
+    #[test]
+    fn conv3d_matches_naive(
+        batch in 1usize..3, in_d in 1usize..5, in_h in 1usize..6, in_w in 1usize..6, in_c in 1usize..4, out_c in 1usize..4,
+        k in (1usize..3, 1usize..4, 1usize..4), s in (1usize..3, 1usize..3, 1usize..3), dil in 1usize..3,
+        pad in padding(), seed: u64,
+    ) {
+        let Ok(p) = Conv3dParams::new(batch, [in_d, in_h, in_w], in_c, out_c, [k.0, k.1, k.2], [s.0, s.1, s.2], [1, dil, 1], pad) else {
+            return Ok(());
+        };
+        let x = rand_vec(p.input_len(), seed);
+        let w = rand_vec(p.kernel_len(), seed + 1);
+        let b = rand_vec(out_c, seed + 2);
+        let want = naive_conv3d(&x, &w, Some(&b), &p);
+        let mut out = vec![f32::NAN; p.output_len()];
+        conv3d(&x, &w, Some(&b), &p, &mut out);
+        assert_close(&out, &want, &format!("conv3d {p:?}"));
+    }
+
+    #[test]
+    fn depthwise_matches_naive(
+        batch in 1usize..3, in_h in 1usize..12, in_w in 1usize..12, in_c in 1usize..45, mult in 1usize..3,
+        k_h in prop_oneof![1usize..4, Just(3), Just(5)], k_w in prop_oneof![1usize..4, Just(3), Just(5)], s in 1usize..3, dil in 1usize..3,
+        pad in padding(), use_bias: bool, seed: u64,
+    ) {
+        let Ok(p) = Conv2dParams::new(batch, [in_h, in_w], in_c, in_c * mult, [k_h, k_w], [s, s], [dil, dil], pad) else {
+            return Ok(());
+        };
+        let x = rand_vec(p.input_len(), seed);
+        let w = rand_vec(k_h * k_w * in_c * mult, seed + 1);
+        let b = rand_vec(in_c * mult, seed + 2);
+        let bias = use_bias.then_some(&b[..]);
+        let want = naive_depthwise(&x, &w, bias, &p);
+        let mut out = vec![f32::NAN; p.output_len()];
+        depthwise_conv2d(&x, &w, bias, &p, &mut out);
+        assert_close(&out, &want, &format!("depthwise {p:?}"));
+    }
+
+    /// conv2d_transpose is the adjoint of conv2d: <conv2d(x), y> = <x, conv2d_transpose(y)>,
+    /// where the forward convolution maps the transposed op's output shape to its input shape.
+    #[test]
+    fn conv2d_transpose_is_adjoint_of_conv2d(
+        batch in 1usize..3, in_h in 1usize..6, in_w in 1usize..6, in_c in 1usize..5, out_c in 1usize..5,
+        k_h in 1usize..4, k_w in 1usize..4, s_h in 1usize..4, s_w in 1usize..3, pad in padding(), seed: u64,
+    ) {
+        let t = Conv2dParams::transpose(batch, [in_h, in_w], in_c, out_c, [k_h, k_w], [s_h, s_w], [1, 1], pad).unwrap();
+        // Forward conv from the transposed op's output back to its input.
+        let f = Conv2dParams::new(batch, [t.out_h, t.out_w], out_c, in_c, [k_h, k_w], [s_h, s_w], [1, 1], pad).unwrap();
+        prop_assert_eq!((f.out_h, f.out_w, f.pad_top, f.pad_left), (in_h, in_w, t.pad_top, t.pad_left));
+        // Keras stores the transposed kernel as [kh, kw, out_c, in_c]: exactly the forward HWIO kernel
+        // with forward in = out_c, forward out = in_c.
+        let w = rand_vec(t.kernel_len(), seed);
+        let y = rand_vec(t.input_len(), seed + 1);
+        let xf = rand_vec(f.input_len(), seed + 2);
+        let mut ty = vec![f32::NAN; t.output_len()];
+        conv2d_transpose(&y, &w, None, &t, &mut ty);
+        let fx = naive_conv3d(&xf, &w, None, &as3d(&f));
+        let lhs: f64 = fx.iter().zip(&y).map(|(a, b)| *a as f64 * *b as f64).sum();
+        let rhs: f64 = xf.iter().zip(&ty).map(|(a, b)| *a as f64 * *b as f64).sum();
+        let scale = fx.iter().map(|v| v.abs() as f64).sum::<f64>().max(1.0);
+        prop_assert!((lhs - rhs).abs() <= 1e-4 * scale, "adjoint mismatch {lhs} vs {rhs}");
+
+        // With a bias every output pixel gains it.
+        let b = rand_vec(out_c, seed + 3);
+        let mut tyb = vec![f32::NAN; t.output_len()];
+        conv2d_transpose(&y, &w, Some(&b), &t, &mut tyb);
+        let want: Vec<f32> = ty.iter().enumerate().map(|(i, v)| v + b[i % out_c]).collect();
+        assert_close(&tyb, &want, "conv2d_transpose bias");
+    }
+
+    #[test]
+    fn pool2d_matches_naive(
+        batch in 1usize..3, in_h in 1usize..9, in_w in 1usize..9, c in 1usize..42,
+        k_h in 1usize..4, k_w in 1usize..4, s_h in 1usize..4, s_w in 1usize..4, pad in padding(), seed: u64,
+    ) {
+        let Ok(p) = Pool2dParams::new(batch, [in_h, in_w], c, [k_h, k_w], [s_h, s_w], pad) else { return Ok(()); };
+        let x = rand_vec(p.input_len(), seed);
+        let mut out = vec![f32::NAN; p.output_len()];
+        max_pool2d(&x, &p, &mut out);
+        assert_close(&out, &naive_pool3d(&x, &pool2_as3(&p), true), "max_pool2d");
+        avg_pool2d(&x, &p, &mut out);
+        assert_close(&out, &naive_pool3d(&x, &pool2_as3(&p), false), "avg_pool2d");
+    }
+
+    #[test]
+    fn pool3d_matches_naive(
+        batch in 1usize..3, ins in (1usize..5, 1usize..5, 1usize..5), c in 1usize..10,
+        k in (1usize..3, 1usize..3, 1usize..3), s in (1usize..3, 1usize..3, 1usize..3), pad in padding(), seed: u64,
+    ) {
+        let Ok(p) = Pool3dParams::new(batch, [ins.0, ins.1, ins.2], c, [k.0, k.1, k.2], [s.0, s.1, s.2], pad) else {
+            return Ok(());
+        };
+        let x = rand_vec(p.input_len(), seed);
+        let mut out = vec![f32::NAN; p.output_len()];
+        max_pool3d(&x, &p, &mut out);
+        assert_close(&out, &naive_pool3d(&x, &p, true), "max_pool3d");
+        avg_pool3d(&x, &p, &mut out);
+        assert_close(&out, &naive_pool3d(&x, &p, false), "avg_pool3d");
+    }
+
+    #[test]
+    fn global_pools_match_naive(batch in 1usize..4, spatial in 1usize..30, c in 1usize..40, seed: u64) {
+        let x = rand_vec(batch * spatial * c, seed);
+        let mut want_avg = vec![0.0f32; batch * c];
+        let mut want_max = vec![f32::NEG_INFINITY; batch * c];
+        for n in 0..batch {
+            for s in 0..spatial {
+                for ch in 0..c {
+                    let v = x[(n * spatial + s) * c + ch];
+                    want_avg[n * c + ch] += v / spatial as f32;
+                    want_max[n * c + ch] = want_max[n * c + ch].max(v);
+                }
+            }
+        }
+        let mut out = vec![f32::NAN; batch * c];
+        global_avg_pool(&x, batch, spatial, c, &mut out);
+        assert_close(&out, &want_avg, "global_avg_pool");
+        global_max_pool(&x, batch, spatial, c, &mut out);
+        assert_close(&out, &want_max, "global_max_pool");
+    }
+}
+
+fn sigmoid(s: &mut [f32]) {
+    for v in s {
+        *v = 1.0 / (1.0 + (-*v).exp());
+    }
+}
+fn tanh(s: &mut [f32]) {
+    for v in s {
+        *v = v.tanh();
+    }
+}
+fn sig1(v: f32) -> f32 {
+    1.0 / (1.0 + (-v).exp())
+}
+
+proptest! {
+    #![proptest_config(cfg())]
+
+    #[test]
+    fn lstm_step_matches_formula(batch in 1usize..4, units in 1usize..9, seed: u64) {
+        let u = units;
+        let xp = rand_vec(batch * 4 * u, seed);
+        let rk = rand_vec(u * 4 * u, seed + 1);
+        let h0 = rand_vec(batch * u, seed + 2);
+        let c0 = rand_vec(batch * u, seed + 3);
+        let z = {
+            let mut z = naive_matmul(&h0, &rk, batch, u, 4 * u);
+            for (a, b) in z.iter_mut().zip(&xp) { *a += b; }
+            z
+        };
+        let mut want_h = vec![0.0; batch * u];
+        let mut want_c = vec![0.0; batch * u];
+        for b in 0..batch {
+            for j in 0..u {
+                let g = |k: usize| z[b * 4 * u + k * u + j];
+                let (i, f, cc, o) = (sig1(g(0)), sig1(g(1)), g(2).tanh(), sig1(g(3)));
+                let c = f * c0[b * u + j] + i * cc;
+                want_c[b * u + j] = c;
+                want_h[b * u + j] = o * c.tanh();
+            }
+        }
+        let (mut h, mut c, mut s) = (h0.clone(), c0.clone(), Vec::new());
+        lstm_step(&xp, &rk, &mut h, &mut c, batch, u, &tanh, &sigmoid, &mut s);
+        assert_close(&c, &want_c, "lstm c");
+        assert_close(&h, &want_h, "lstm h");
+    }
+
+    #[test]
+    fn gru_step_matches_formula(batch in 1usize..4, units in 1usize..9, after: bool, seed: u64) {
+        let u = units;
+        let xp = rand_vec(batch * 3 * u, seed);
+        let rk = rand_vec(u * 3 * u, seed + 1);
+        let rb = rand_vec(3 * u, seed + 2);
+        let h0 = rand_vec(batch * u, seed + 3);
+        let hu = naive_matmul(&h0, &rk, batch, u, 3 * u);
+        let mut want = vec![0.0; batch * u];
+        for b in 0..batch {
+            // (r*h)·U_h for reset-before.
+            let mut rh = vec![0.0f32; u];
+            let rbias = |k: usize| if after { rb[k] } else { 0.0 };
+            for j in 0..u {
+                let r = sig1(xp[b * 3 * u + u + j] + hu[b * 3 * u + u + j] + rbias(u + j));
+                rh[j] = r * h0[b * u + j];
+            }
+            for j in 0..u {
+                let z = sig1(xp[b * 3 * u + j] + hu[b * 3 * u + j] + rbias(j));
+                let r = sig1(xp[b * 3 * u + u + j] + hu[b * 3 * u + u + j] + rbias(u + j));
+                let hh = if after {
+                    (xp[b * 3 * u + 2 * u + j] + r * (hu[b * 3 * u + 2 * u + j] + rb[2 * u + j])).tanh()
+                } else {
+                    let mut s = 0.0f32;
+                    for p in 0..u { s += rh[p] * rk[p * 3 * u + 2 * u + j]; }
+                    (xp[b * 3 * u + 2 * u + j] + s).tanh()
+                };
+                want[b * u + j] = z * h0[b * u + j] + (1.0 - z) * hh;
+            }
+        }
+        let mut h = h0.clone();
+        let mut s = Vec::new();
+        let mode = if after { GruResetMode::After } else { GruResetMode::Before };
+        gru_step(&xp, &rk, after.then_some(&rb[..]), &mut h, batch, u, mode, &tanh, &sigmoid, &mut s);
+        assert_close(&h, &want, "gru h");
+    }
+
+    #[test]
+    fn simple_rnn_step_matches_formula(batch in 1usize..4, units in 1usize..9, seed: u64) {
+        let u = units;
+        let xp = rand_vec(batch * u, seed);
+        let rk = rand_vec(u * u, seed + 1);
+        let h0 = rand_vec(batch * u, seed + 2);
+        let mut want = naive_matmul(&h0, &rk, batch, u, u);
+        for (w, x) in want.iter_mut().zip(&xp) { *w = (*w + x).tanh(); }
+        let mut h = h0.clone();
+        simple_rnn_step(&xp, &rk, &mut h, batch, u, &tanh, &mut Vec::new());
+        assert_close(&h, &want, "simple rnn h");
+    }
+}
+
+/// Shapes big enough to take the parallel / tiled paths (few cases: debug builds are slow).
+#[test]
+fn large_shapes_take_parallel_paths_and_agree() {
+    let cases = [
+        // MobileNet-like first layer, 1×1 pointwise, stride-2 3×3 with odd size, 1×1 stride 2.
+        Conv2dParams::new(2, [33, 31], 3, 16, [3, 3], [2, 2], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [20, 20], 40, 48, [1, 1], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(3, [17, 17], 24, 20, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [15, 15], 32, 24, [1, 1], [2, 2], [1, 1], Padding::Valid).unwrap(),
+    ];
+    for (i, p) in cases.iter().enumerate() {
+        let x = rand_vec(p.input_len(), i as u64);
+        let w = rand_vec(p.kernel_len(), 100 + i as u64);
+        let b = rand_vec(p.out_c, 200 + i as u64);
+        let mut out = vec![f32::NAN; p.output_len()];
+        conv2d(&x, &w, Some(&b), p, &mut out);
+        assert_close(
+            &out,
+            &naive_conv3d(&x, &w, Some(&b), &as3d(p)),
+            &format!("conv2d {p:?}"),
+        );
+    }
+    // Depthwise: the register-sweep path (≤ 256 channels), the per-pixel path
+    // (more channels, with an 8-channel tail), 5×5, stride 2 and a multiplier.
+    for (i, p) in [
+        Conv2dParams::new(2, [24, 24], 64, 64, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [9, 8], 270, 270, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [11, 12], 24, 24, [5, 5], [2, 2], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [13, 13], 300, 300, [5, 5], [2, 1], [1, 2], Padding::Same).unwrap(),
+        Conv2dParams::new(2, [10, 10], 16, 32, [3, 3], [2, 2], [1, 1], Padding::Valid).unwrap(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let x = rand_vec(p.input_len(), 7 + i as u64);
+        let w = rand_vec(p.k_h * p.k_w * p.out_c, 8 + i as u64);
+        let b = rand_vec(p.out_c, 9 + i as u64);
+        let mut out = vec![f32::NAN; p.output_len()];
+        depthwise_conv2d(&x, &w, Some(&b), p, &mut out);
+        assert_close(
+            &out,
+            &naive_depthwise(&x, &w, Some(&b), p),
+            &format!("depthwise {p:?}"),
+        );
+    }
+
+    let t = Conv2dParams::transpose(2, [12, 12], 24, 16, [3, 3], [2, 2], [1, 1], Padding::Same)
+        .unwrap();
+    let f = Conv2dParams::new(
+        2,
+        [t.out_h, t.out_w],
+        16,
+        24,
+        [3, 3],
+        [2, 2],
+        [1, 1],
+        Padding::Same,
+    )
+    .unwrap();
+    let w = rand_vec(t.kernel_len(), 9);
+    let y = rand_vec(t.input_len(), 10);
+    let xf = rand_vec(f.input_len(), 11);
+    let mut ty = vec![f32::NAN; t.output_len()];
+    conv2d_transpose(&y, &w, None, &t, &mut ty);
+    let fx = naive_conv3d(&xf, &w, None, &as3d(&f));
+    let lhs: f64 = fx.iter().zip(&y).map(|(a, b)| *a as f64 * *b as f64).sum();
+    let rhs: f64 = xf.iter().zip(&ty).map(|(a, b)| *a as f64 * *b as f64).sum();
+    assert!(
+        (lhs - rhs).abs() <= 1e-3 * lhs.abs().max(1.0),
+        "{lhs} vs {rhs}"
+    );
+
+    let pp = Pool2dParams::new(2, [30, 30], 40, [3, 3], [2, 2], Padding::Same).unwrap();
+    let x = rand_vec(pp.input_len(), 12);
+    let mut out = vec![f32::NAN; pp.output_len()];
+    avg_pool2d(&x, &pp, &mut out);
+    assert_close(
+        &out,
+        &naive_pool3d(&x, &pool2_as3(&pp), false),
+        "avg_pool large",
+    );
+
+    let (m, k, n) = (70, 90, 80);
+    let a = rand_vec(m * k, 13);
+    let b = rand_vec(k * n, 14);
+    let mut out = vec![f32::NAN; m * n];
+    matmul(&a, &b, m, k, n, &mut out, false);
+    assert_close(&out, &naive_matmul(&a, &b, m, k, n), "matmul large");
+}
+
+#[test]
+fn max_pool_propagates_nan_and_ignores_padding() {
+    // -5 everywhere: "same" padding must not inject a 0.
+    let p = Pool2dParams::new(1, [3, 3], 1, [2, 2], [1, 1], Padding::Same).unwrap();
+    let mut x = vec![-5.0f32; 9];
+    let mut out = vec![0.0; 9];
+    max_pool2d(&x, &p, &mut out);
+    assert!(out.iter().all(|&v| v == -5.0), "{out:?}");
+    // "same" with k=2, s=1 on 3 pads only after: window (oh, ow) covers rows oh..=oh+1, cols ow..=ow+1.
+    assert_eq!((p.pad_top, p.pad_left), (0, 0));
+    x[4] = f32::NAN; // (1, 1)
+    max_pool2d(&x, &p, &mut out);
+    for (i, v) in out.iter().enumerate() {
+        let hit = matches!(i, 0 | 1 | 3 | 4);
+        assert_eq!(v.is_nan(), hit, "index {i}: {out:?}");
+    }
+}
+
+#[test]
+fn invalid_geometry_is_an_error() {
+    assert!(Conv2dParams::new(1, [2, 2], 1, 1, [3, 3], [1, 1], [1, 1], Padding::Valid).is_err());
+    assert!(Conv2dParams::new(1, [4, 4], 1, 1, [3, 3], [0, 1], [1, 1], Padding::Same).is_err());
+    assert!(Conv2dParams::new(1, [4, 4], 1, 1, [3, 3], [1, 1], [1, 1], Padding::Causal).is_err());
+    assert!(Conv2dParams::new(
+        usize::MAX / 2,
+        [4, 4],
+        8,
+        1,
+        [3, 3],
+        [1, 1],
+        [1, 1],
+        Padding::Same
+    )
+    .is_err());
+    assert!(Pool2dParams::new(1, [4, 4], 1, [5, 5], [1, 1], Padding::Valid).is_err());
+    assert!(
+        Conv2dParams::transpose(1, [4, 4], 1, 1, [3, 3], [1, 1], [1, 1], Padding::Causal).is_err()
+    );
+    assert!(Padding::parse("full").is_err());
+}

@@ -1,0 +1,633 @@
+//! Merge layers: `Add`, `Subtract`, `Multiply`, `Average`, `Maximum`,
+//! `Minimum` (Keras broadcasting: lower-rank inputs get size-1 axes inserted
+//! after the batch axis), `Concatenate` and `Dot`, with Keras mask merging.
+
+use super::core::{
+    boxed_layer, make_tensor, norm_axis, register_simple, shape_str, transpose, Base,
+};
+use crate::config::ConfigReader;
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Add,
+    Subtract,
+    Multiply,
+    Average,
+    Maximum,
+    Minimum,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Add => "Add",
+            Op::Subtract => "Subtract",
+            Op::Multiply => "Multiply",
+            Op::Average => "Average",
+            Op::Maximum => "Maximum",
+            Op::Minimum => "Minimum",
+        }
+    }
+    #[inline]
+    fn apply(self, a: f32, b: f32) -> f32 {
+        match self {
+            Op::Add | Op::Average => a + b,
+            Op::Subtract => a - b,
+            Op::Multiply => a * b,
+            Op::Maximum => a.max(b),
+            Op::Minimum => a.min(b),
+        }
+    }
+}
+
+fn check_count(base: &Base, n: usize, op: Op) -> Result<()> {
+    if op == Op::Subtract && n != 2 {
+        return Err(base.err(format!(
+            "a Subtract layer expects exactly 2 inputs, got {n}"
+        )));
+    }
+    if n < 1 || (n < 2 && op != Op::Subtract) {
+        return Err(base.err(format!(
+            "a merge layer should be called on a list of at least 2 inputs, got {n}"
+        )));
+    }
+    Ok(())
+}
+
+/// Keras mask merging for elementwise merges: AND of the given masks.
+fn and_masks(base: &Base, masks: &[Option<Tensor>]) -> Result<Option<Tensor>> {
+    let given: Vec<&Tensor> = masks.iter().flatten().collect();
+    let Some(first) = given.first() else {
+        return Ok(None);
+    };
+    let mut out = first.to_f32().into_owned();
+    for m in &given[1..] {
+        if m.shape() != first.shape() {
+            return Err(base.err(format!(
+                "cannot merge masks of shapes {:?} and {:?}",
+                first.shape(),
+                m.shape()
+            )));
+        }
+        for (o, v) in out.iter_mut().zip(m.to_f32().iter()) {
+            *o = if *o != 0.0 && *v != 0.0 { 1.0 } else { 0.0 };
+        }
+    }
+    Ok(Some(make_tensor(base, first.shape().to_vec(), out)?))
+}
+
+/// Broadcast the non-batch dims of `shapes` (right-aligned, as Keras'
+/// expand-at-axis-1 does).
+fn broadcast_dims(base: &Base, shapes: &[Vec<Option<usize>>]) -> Result<Shape> {
+    let rank = shapes.iter().map(Vec::len).max().unwrap_or(0);
+    if shapes.iter().any(|s| s.is_empty()) {
+        return Err(base.err("merge inputs must have a batch axis"));
+    }
+    let mut out: Shape = vec![Some(1); rank];
+    // batch
+    let mut batch: Option<usize> = None;
+    let mut batch_unknown = false;
+    for s in shapes {
+        match s[0] {
+            None => batch_unknown = true,
+            Some(b) => match batch {
+                None => batch = Some(b),
+                Some(x) if x == b => {}
+                Some(1) => batch = Some(b),
+                Some(_) if b == 1 => {}
+                Some(x) => {
+                    return Err(
+                        base.err(format!("inputs have incompatible batch sizes {x} and {b}"))
+                    )
+                }
+            },
+        }
+    }
+    out[0] = if batch_unknown && batch.is_none_or(|b| b == 1) {
+        None
+    } else {
+        batch
+    };
+    for s in shapes {
+        let off = rank - s.len();
+        for (i, d) in s.iter().enumerate().skip(1) {
+            let o = &mut out[off + i];
+            *o = match (*o, *d) {
+                (None, _) | (_, None) => None,
+                (Some(1), Some(x)) => Some(x),
+                (Some(x), Some(1)) => Some(x),
+                (Some(x), Some(y)) if x == y => Some(x),
+                (Some(x), Some(y)) => {
+                    return Err(base.err(format!(
+                        "operands could not be broadcast together with shapes {} (dimension {x} vs {y})",
+                        shapes.iter().map(shape_str).collect::<Vec<_>>().join(" ")
+                    )))
+                }
+            };
+        }
+    }
+    Ok(out)
+}
+
+/// Strides of `shape` aligned to `out_rank` (insert 1s after batch), with 0
+/// on broadcast axes.
+fn aligned_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let rank = out.len();
+    let off = rank - shape.len();
+    let mut full = vec![1usize; rank];
+    full[0] = shape[0];
+    full[off + 1..].copy_from_slice(&shape[1..]);
+    let mut strides = vec![0usize; rank];
+    let mut acc = 1;
+    for i in (0..rank).rev() {
+        strides[i] = if full[i] == 1 && out[i] != 1 { 0 } else { acc };
+        acc *= full[i];
+    }
+    strides
+}
+
+/// `out (op)= x` with broadcasting of `x` to `out_shape`.
+fn accumulate(op: Op, out: &mut [f32], out_shape: &[usize], x: &[f32], x_shape: &[usize]) {
+    if x_shape == out_shape {
+        for (o, v) in out.iter_mut().zip(x) {
+            *o = op.apply(*o, *v);
+        }
+        return;
+    }
+    let strides = aligned_strides(x_shape, out_shape);
+    let rank = out_shape.len();
+    let inner = out_shape[rank - 1];
+    let istride = strides[rank - 1];
+    let mut idx = vec![0usize; rank - 1];
+    for row in out.chunks_mut(inner.max(1)) {
+        let base: usize = idx.iter().zip(&strides).map(|(i, s)| i * s).sum();
+        for (j, o) in row.iter_mut().enumerate() {
+            *o = op.apply(*o, x[base + j * istride]);
+        }
+        for d in (0..rank - 1).rev() {
+            idx[d] += 1;
+            if idx[d] < out_shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// `Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`.
+#[derive(Debug, Clone)]
+pub struct Merge {
+    base: Base,
+    op: Op,
+}
+
+impl Merge {
+    fn from_config(cfg: &ConfigReader<'_>, op: Op) -> Result<Self> {
+        Ok(Merge {
+            base: Base::parse(cfg)?,
+            op,
+        })
+    }
+}
+
+impl Layer for Merge {
+    fn class_name(&self) -> &str {
+        self.op.name()
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        check_count(&self.base, inputs.len(), self.op)?;
+        Ok(vec![broadcast_dims(&self.base, inputs)?])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        check_count(&self.base, inputs.len(), self.op)?;
+        let shapes: Vec<Shape> = inputs
+            .iter()
+            .map(|t| t.shape().iter().map(|&d| Some(d)).collect())
+            .collect();
+        let out_shape: Vec<usize> = broadcast_dims(&self.base, &shapes)?
+            .into_iter()
+            .map(|d| d.unwrap_or(1))
+            .collect();
+        let n: usize = out_shape.iter().product();
+        let first = &inputs[0];
+        let mut out = if first.shape() == out_shape.as_slice() {
+            first.to_f32().into_owned()
+        } else {
+            let mut o = vec![0.0f32; n];
+            accumulate(Op::Add, &mut o, &out_shape, &first.to_f32(), first.shape());
+            o
+        };
+        for x in &inputs[1..] {
+            accumulate(self.op, &mut out, &out_shape, &x.to_f32(), x.shape());
+        }
+        if self.op == Op::Average {
+            let k = 1.0 / inputs.len() as f32;
+            out.iter_mut().for_each(|v| *v *= k);
+        }
+        Ok(vec![make_tensor(&self.base, out_shape, out)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![and_masks(&self.base, masks)?])
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Concatenate
+// ---------------------------------------------------------------------------
+
+/// `Concatenate` along `axis`.
+#[derive(Debug, Clone)]
+pub struct Concatenate {
+    base: Base,
+    axis: i64,
+}
+
+impl Concatenate {
+    fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
+        Ok(Concatenate {
+            base: Base::parse(cfg)?,
+            axis: cfg.i64_or("axis", -1)?,
+        })
+    }
+    fn check(&self, shapes: &[Shape]) -> Result<usize> {
+        if shapes.len() < 2 {
+            return Err(self.base.err(format!(
+                "a Concatenate layer should be called on a list of at least 2 inputs, got {}",
+                shapes.len()
+            )));
+        }
+        let rank = shapes[0].len();
+        if shapes.iter().any(|s| s.len() != rank) {
+            return Err(self.base.err(format!(
+                "inputs must have the same rank, got shapes {}",
+                shapes.iter().map(shape_str).collect::<Vec<_>>().join(" ")
+            )));
+        }
+        let a = norm_axis(&self.base, self.axis, rank)?;
+        for s in &shapes[1..] {
+            for d in 0..rank {
+                if d != a {
+                    if let (Some(x), Some(y)) = (shapes[0][d], s[d]) {
+                        if x != y {
+                            return Err(self.base.err(format!(
+                                "a Concatenate layer requires inputs with matching shapes except for the concat axis; got shapes {}",
+                                shapes.iter().map(shape_str).collect::<Vec<_>>().join(" ")
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(a)
+    }
+}
+
+impl Layer for Concatenate {
+    fn class_name(&self) -> &str {
+        "Concatenate"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("axis".into(), json!(self.axis));
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let a = self.check(inputs)?;
+        let mut out = inputs[0].clone();
+        for (d, o) in out.iter_mut().enumerate() {
+            if d == a {
+                *o = inputs
+                    .iter()
+                    .try_fold(0usize, |acc, s| s[d].map(|x| acc + x));
+            } else {
+                *o = inputs.iter().find_map(|s| s[d]);
+            }
+        }
+        Ok(vec![out])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let shapes: Vec<Shape> = inputs
+            .iter()
+            .map(|t| t.shape().iter().map(|&d| Some(d)).collect())
+            .collect();
+        let a = self.check(&shapes)?;
+        let outer: usize = inputs[0].shape()[..a].iter().product();
+        let chunks: Vec<usize> = inputs
+            .iter()
+            .map(|t| t.shape()[a..].iter().product())
+            .collect();
+        let total: usize = chunks.iter().sum();
+        let datas: Vec<_> = inputs.iter().map(|t| t.to_f32()).collect();
+        let mut out = Vec::with_capacity(outer * total);
+        for o in 0..outer {
+            for (d, &c) in datas.iter().zip(&chunks) {
+                out.extend_from_slice(&d[o * c..(o + 1) * c]);
+            }
+        }
+        let mut shape = inputs[0].shape().to_vec();
+        shape[a] = inputs.iter().map(|t| t.shape()[a]).sum();
+        Ok(vec![make_tensor(&self.base, shape, out)?])
+    }
+    fn compute_mask(
+        &self,
+        inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        if masks.iter().all(Option::is_none) || inputs.is_empty() {
+            return Ok(vec![None]);
+        }
+        let rank = inputs[0].rank();
+        let a = norm_axis(&self.base, self.axis, rank)?;
+        // Masks are [batch, time]; a missing one is all ones.
+        let mask_shape = |i: usize| -> Vec<usize> {
+            masks
+                .iter()
+                .flatten()
+                .next()
+                .map(|m| {
+                    let mut s = m.shape().to_vec();
+                    if a < s.len() && a >= 1 {
+                        s[a] = inputs[i].shape()[a];
+                    }
+                    s
+                })
+                .unwrap_or_default()
+        };
+        let filled: Vec<Tensor> = masks
+            .iter()
+            .enumerate()
+            .map(|(i, m)| match m {
+                Some(m) => m.clone(),
+                None => {
+                    let s = mask_shape(i);
+                    let n = s.iter().product();
+                    Tensor::from_f32(s, vec![1.0; n]).expect("length matches")
+                }
+            })
+            .collect();
+        let mrank = filled[0].rank();
+        if a < mrank && mrank < rank {
+            // Concatenating along a masked (time) axis: concatenate the masks.
+            let outer: usize = filled[0].shape()[..a].iter().product();
+            let mut out = Vec::new();
+            for o in 0..outer {
+                for m in &filled {
+                    let c: usize = m.shape()[a..].iter().product();
+                    out.extend_from_slice(&m.to_f32()[o * c..(o + 1) * c]);
+                }
+            }
+            let mut s = filled[0].shape().to_vec();
+            s[a] = filled.iter().map(|m| m.shape()[a]).sum();
+            return Ok(vec![Some(make_tensor(&self.base, s, out)?)]);
+        }
+        let opts: Vec<Option<Tensor>> = filled.into_iter().map(Some).collect();
+        Ok(vec![and_masks(&self.base, &opts)?])
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Dot
+// ---------------------------------------------------------------------------
+
+/// `Dot`: batched dot product over one axis of each input.
+#[derive(Debug, Clone)]
+pub struct Dot {
+    base: Base,
+    axes: (i64, i64),
+    axes_raw: Value,
+    normalize: bool,
+}
+
+impl Dot {
+    fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
+        let raw = cfg.required("axes")?.clone();
+        let as_i = |v: &Value| {
+            v.as_i64()
+                .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        };
+        let axes = if let Some(a) = as_i(&raw) {
+            (a, a)
+        } else {
+            match raw.as_array().map(Vec::as_slice) {
+                Some([a, b]) => match (as_i(a), as_i(b)) {
+                    (Some(a), Some(b)) => (a, b),
+                    _ => {
+                        return Err(cfg.err(
+                            "axes",
+                            format!("expected an int or a pair of ints, got {raw}"),
+                        ))
+                    }
+                },
+                _ => {
+                    return Err(cfg.err(
+                        "axes",
+                        format!("expected an int or a pair of ints, got {raw}"),
+                    ))
+                }
+            }
+        };
+        Ok(Dot {
+            base: Base::parse(cfg)?,
+            axes,
+            axes_raw: raw,
+            normalize: cfg.bool_or("normalize", false)?,
+        })
+    }
+
+    fn resolve(&self, r1: usize, r2: usize) -> Result<(usize, usize)> {
+        let a = norm_axis(&self.base, self.axes.0, r1)?;
+        let b = norm_axis(&self.base, self.axes.1, r2)?;
+        if a == 0 || b == 0 {
+            return Err(self
+                .base
+                .err("cannot take a dot product over the batch axis"));
+        }
+        Ok((a, b))
+    }
+}
+
+fn l2_normalize(data: &mut [f32], shape: &[usize], axis: usize) {
+    let inner: usize = shape[axis + 1..].iter().product();
+    let n = shape[axis];
+    let outer: usize = shape[..axis].iter().product();
+    for o in 0..outer {
+        for i in 0..inner {
+            let base = o * n * inner + i;
+            let ss: f32 = (0..n).map(|k| data[base + k * inner].powi(2)).sum();
+            let inv = 1.0 / ss.max(1e-12).sqrt();
+            for k in 0..n {
+                data[base + k * inner] *= inv;
+            }
+        }
+    }
+}
+
+impl Layer for Dot {
+    fn class_name(&self) -> &str {
+        "Dot"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("axes".into(), self.axes_raw.clone());
+        m.insert("normalize".into(), json!(self.normalize));
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let [x, y] = inputs else {
+            return Err(self.base.err(format!(
+                "a Dot layer expects exactly 2 inputs, got {}",
+                inputs.len()
+            )));
+        };
+        let (a, b) = self.resolve(x.len(), y.len())?;
+        if let (Some(p), Some(q)) = (x[a], y[b]) {
+            if p != q {
+                return Err(self.base.err(format!(
+                    "dimension incompatibility: {p} (axis {a} of {}) != {q} (axis {b} of {})",
+                    shape_str(x),
+                    shape_str(y)
+                )));
+            }
+        }
+        let mut out = vec![x[0].or(y[0])];
+        out.extend(
+            x.iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(i, _)| *i != a)
+                .map(|(_, d)| *d),
+        );
+        out.extend(
+            y.iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(i, _)| *i != b)
+                .map(|(_, d)| *d),
+        );
+        if out.len() == 1 {
+            out.push(Some(1));
+        }
+        Ok(vec![out])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let [x, y] = inputs else {
+            return Err(self.base.err(format!(
+                "a Dot layer expects exactly 2 inputs, got {}",
+                inputs.len()
+            )));
+        };
+        let (a, b) = self.resolve(x.rank(), y.rank())?;
+        let (xs, ys) = (x.shape(), y.shape());
+        if xs[a] != ys[b] || xs[0] != ys[0] {
+            return Err(self.base.err(format!(
+                "cannot take the dot product of shapes {xs:?} (axis {a}) and {ys:?} (axis {b})"
+            )));
+        }
+        let mut xd = x.to_f32().into_owned();
+        let mut yd = y.to_f32().into_owned();
+        if self.normalize {
+            l2_normalize(&mut xd, xs, a);
+            l2_normalize(&mut yd, ys, b);
+        }
+        // x → [B, Mx, K], y → [B, K, My].
+        let px: Vec<usize> = (0..xs.len()).filter(|&i| i != a).chain([a]).collect();
+        let py: Vec<usize> = [0, b]
+            .into_iter()
+            .chain((1..ys.len()).filter(|&i| i != b))
+            .collect();
+        let xt = transpose(&xd, xs, &px);
+        let yt = transpose(&yd, ys, &py);
+        let batch = xs[0];
+        let k = xs[a];
+        let mx: usize = xs
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(i, _)| *i != a)
+            .map(|(_, d)| d)
+            .product();
+        let my: usize = ys
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(i, _)| *i != b)
+            .map(|(_, d)| d)
+            .product();
+        let mut out = vec![0.0f32; batch * mx * my];
+        for bi in 0..batch {
+            let o = &mut out[bi * mx * my..(bi + 1) * mx * my];
+            if mx * my > 0 {
+                tfjs_kernels::matmul(
+                    &xt[bi * mx * k..(bi + 1) * mx * k],
+                    &yt[bi * k * my..(bi + 1) * k * my],
+                    mx,
+                    k,
+                    my,
+                    o,
+                    false,
+                );
+            }
+        }
+        let mut shape = vec![batch];
+        shape.extend(
+            xs.iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(i, _)| *i != a)
+                .map(|(_, d)| *d),
+        );
+        shape.extend(
+            ys.iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(i, _)| *i != b)
+                .map(|(_, d)| *d),
+        );
+        if shape.len() == 1 {
+            shape.push(1);
+        }
+        Ok(vec![make_tensor(&self.base, shape, out)?])
+    }
+}
+
+/// Register the merge classes.
+pub fn register(registry: &mut LayerRegistry) {
+    for op in [
+        Op::Add,
+        Op::Subtract,
+        Op::Multiply,
+        Op::Average,
+        Op::Maximum,
+        Op::Minimum,
+    ] {
+        register_simple(registry, &[op.name()], move |c| {
+            boxed_layer(Merge::from_config(c, op))
+        });
+    }
+    register_simple(registry, &["Concatenate"], |c| {
+        boxed_layer(Concatenate::from_config(c))
+    });
+    register_simple(registry, &["Dot"], |c| boxed_layer(Dot::from_config(c)));
+}

@@ -1,0 +1,833 @@
+//! Normalization layers: `BatchNormalization` (moving statistics, i.e.
+//! inference mode), `LayerNormalization`, Keras' `GroupNormalization` and
+//! `UnitNormalization`.
+
+use super::core::{
+    axis_list, boxed_layer, make_tensor, norm_axis, num, one_input, one_shape, ones_init,
+    pass_mask, register_simple, require_built, shape_str, transpose, zeros_init, Base, Extras,
+    Params,
+};
+use crate::config::ConfigReader;
+use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+
+/// The `axis` value as written (an int or a list), numbers re-spelled.
+fn axis_value(cfg: &ConfigReader<'_>, default: i64) -> Value {
+    match cfg.get("axis") {
+        None => json!(default),
+        Some(Value::Array(a)) => Value::Array(
+            a.iter()
+                .map(|v| v.as_f64().map(num).unwrap_or_else(|| v.clone()))
+                .collect(),
+        ),
+        Some(v) => v.as_f64().map(num).unwrap_or_else(|| v.clone()),
+    }
+}
+
+/// Normalize and sort a list of axes against `rank`, rejecting duplicates.
+fn norm_axes(base: &Base, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
+    let mut out: Vec<usize> = axes
+        .iter()
+        .map(|&a| norm_axis(base, a, rank))
+        .collect::<Result<_>>()?;
+    out.sort_unstable();
+    out.dedup();
+    if out.len() != axes.len() {
+        return Err(base.err(format!("duplicate axes in {axes:?}")));
+    }
+    if out.contains(&0) {
+        return Err(base.err("cannot normalize over the batch axis 0"));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// BatchNormalization
+// ---------------------------------------------------------------------------
+
+/// `BatchNormalization` at inference:
+/// `(x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta`.
+#[derive(Debug, Clone)]
+pub struct BatchNormalization {
+    base: Base,
+    axes: Vec<i64>,
+    axis_raw: Value,
+    momentum: Value,
+    epsilon: f64,
+    epsilon_raw: Value,
+    center: bool,
+    scale: bool,
+    extras: Extras,
+    params: Params,
+    /// Normalized axes of the build shape, and its rank.
+    built_axes: Vec<usize>,
+    built_rank: usize,
+}
+
+impl BatchNormalization {
+    fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
+        let epsilon = cfg.f64_or("epsilon", 0.001)?;
+        if epsilon.is_nan() || epsilon < 0.0 {
+            return Err(cfg.err("epsilon", "must be a non-negative number"));
+        }
+        let momentum = cfg.f64_or("momentum", 0.99)?;
+        let mut extras = Extras::default();
+        extras.init(cfg, "beta_initializer", zeros_init);
+        extras.init(cfg, "gamma_initializer", ones_init);
+        extras.init(cfg, "moving_mean_initializer", zeros_init);
+        extras.init(cfg, "moving_variance_initializer", ones_init);
+        extras.reg(cfg, "beta_regularizer");
+        extras.reg(cfg, "gamma_regularizer");
+        extras.cons(cfg, "beta_constraint");
+        extras.cons(cfg, "gamma_constraint");
+        let axes = axis_list(cfg, "axis", -1)?;
+        if axes.is_empty() {
+            return Err(cfg.err("axis", "must name at least one axis"));
+        }
+        let mut bn = BatchNormalization {
+            base: Base::parse(cfg)?,
+            axes,
+            axis_raw: axis_value(cfg, -1),
+            momentum: num(momentum),
+            epsilon,
+            epsilon_raw: num(epsilon),
+            center: cfg.bool_or("center", true)?,
+            scale: cfg.bool_or("scale", true)?,
+            extras,
+            params: Params::default(),
+            built_axes: Vec::new(),
+            built_rank: 0,
+        };
+        if let Some(s) = bn.base.batch_input_shape.clone() {
+            if bn.build(&[s]).is_err() {
+                bn.params.clear();
+            }
+        }
+        Ok(bn)
+    }
+
+    /// (scale, shift) per parameter element.
+    fn folded(&self) -> (Vec<f32>, Vec<f32>) {
+        let mut i = 0;
+        let gamma = if self.scale {
+            i += 1;
+            Some(self.params.get(i - 1))
+        } else {
+            None
+        };
+        let beta = if self.center {
+            i += 1;
+            Some(self.params.get(i - 1))
+        } else {
+            None
+        };
+        let mean = self.params.get(i);
+        let var = self.params.get(i + 1);
+        let eps = self.epsilon as f32;
+        let n = mean.len();
+        let mut scale = vec![0.0f32; n];
+        let mut shift = vec![0.0f32; n];
+        for c in 0..n {
+            let inv = 1.0 / (var[c] + eps).sqrt();
+            let s = inv * gamma.map_or(1.0, |g| g[c]);
+            scale[c] = s;
+            shift[c] = beta.map_or(0.0, |b| b[c]) - mean[c] * s;
+        }
+        (scale, shift)
+    }
+}
+
+impl Layer for BatchNormalization {
+    fn class_name(&self) -> &str {
+        "BatchNormalization"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("axis".into(), self.axis_raw.clone());
+        m.insert("momentum".into(), self.momentum.clone());
+        m.insert("epsilon".into(), self.epsilon_raw.clone());
+        m.insert("center".into(), json!(self.center));
+        m.insert("scale".into(), json!(self.scale));
+        for k in [
+            "beta_initializer",
+            "gamma_initializer",
+            "moving_mean_initializer",
+            "moving_variance_initializer",
+            "beta_regularizer",
+            "gamma_regularizer",
+            "beta_constraint",
+            "gamma_constraint",
+        ] {
+            self.extras.put(&mut m, k);
+        }
+        self.base.write(&mut m);
+        m
+    }
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let s = one_shape(&self.base, input_shapes)?;
+        let axes = norm_axes(&self.base, &self.axes, s.len())?;
+        let mut dims = Vec::new();
+        for &a in &axes {
+            dims.push(s[a].ok_or_else(|| {
+                self.base.err(format!(
+                    "axis {a} of input shape {} must be known to build the layer",
+                    shape_str(s)
+                ))
+            })?);
+        }
+        // Keras 2: a single axis gives [C]; several give a full-rank shape
+        // with 1 on the other axes.
+        let pshape = if axes.len() == 1 {
+            dims.clone()
+        } else {
+            (0..s.len())
+                .map(|i| axes.iter().position(|&a| a == i).map_or(1, |j| dims[j]))
+                .collect()
+        };
+        self.params.clear();
+        if self.scale {
+            self.params.add("gamma", pshape.clone(), true, 1.0);
+        }
+        if self.center {
+            self.params.add("beta", pshape.clone(), true, 0.0);
+        }
+        self.params.add("moving_mean", pshape.clone(), false, 0.0);
+        self.params.add("moving_variance", pshape, false, 1.0);
+        self.built_axes = axes;
+        self.built_rank = s.len();
+        Ok(())
+    }
+    fn weights(&self) -> Vec<LayerWeight> {
+        self.params.weights(self.base.trainable)
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.params.values()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        self.params.set(&self.base.name, index, value)
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![one_shape(&self.base, inputs)?.clone()])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = one_input(&self.base, inputs)?;
+        require_built(&self.base, &self.params)?;
+        if x.rank() != self.built_rank {
+            return Err(self.base.err(format!(
+                "expects a rank-{} input, got shape {:?}",
+                self.built_rank,
+                x.shape()
+            )));
+        }
+        let axes = &self.built_axes;
+        let (scale, shift) = self.folded();
+        let shape = x.shape();
+        let mut data = x.to_f32().into_owned();
+        if axes.len() == 1 {
+            let a = axes[0];
+            let c = shape[a];
+            if c != scale.len() {
+                return Err(self.base.err(format!(
+                    "expects {} features on axis {a}, got input shape {shape:?}",
+                    scale.len()
+                )));
+            }
+            let inner: usize = shape[a + 1..].iter().product();
+            if inner == 1 {
+                let f = |row: &mut [f32]| {
+                    for ((v, s), t) in row.iter_mut().zip(&scale).zip(&shift) {
+                        *v = *v * s + t;
+                    }
+                };
+                if data.len() >= 1 << 16 {
+                    data.par_chunks_mut(c.max(1)).for_each(f);
+                } else {
+                    data.chunks_mut(c.max(1)).for_each(f);
+                }
+            } else {
+                for (i, block) in data.chunks_mut(inner.max(1)).enumerate() {
+                    let ch = i % c;
+                    let (s, t) = (scale[ch], shift[ch]);
+                    block.iter_mut().for_each(|v| *v = *v * s + t);
+                }
+            }
+        } else {
+            // Full-rank parameter shape with 1 outside `axes`.
+            let rank = shape.len();
+            let mut pstrides = vec![0usize; rank];
+            let mut acc = 1;
+            for i in (0..rank).rev() {
+                if axes.contains(&i) {
+                    pstrides[i] = acc;
+                    acc *= shape[i];
+                }
+            }
+            if acc != scale.len() {
+                return Err(self.base.err(format!(
+                    "input shape {shape:?} does not match the layer's {} parameters",
+                    scale.len()
+                )));
+            }
+            let mut idx = vec![0usize; rank];
+            for v in data.iter_mut() {
+                let p: usize = idx.iter().zip(&pstrides).map(|(i, s)| i * s).sum();
+                *v = *v * scale[p] + shift[p];
+                for d in (0..rank).rev() {
+                    idx[d] += 1;
+                    if idx[d] < shape[d] {
+                        break;
+                    }
+                    idx[d] = 0;
+                }
+            }
+        }
+        Ok(vec![make_tensor(&self.base, shape.to_vec(), data)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(pass_mask(masks))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// LayerNormalization / UnitNormalization (row-wise over trailing axes)
+// ---------------------------------------------------------------------------
+
+/// Move `axes` (sorted) to the end: (permutation, inverse permutation),
+/// or `None` when they already are the trailing axes.
+fn trailing_perm(axes: &[usize], rank: usize) -> Option<(Vec<usize>, Vec<usize>)> {
+    if axes
+        .iter()
+        .enumerate()
+        .all(|(i, &a)| a == rank - axes.len() + i)
+    {
+        return None;
+    }
+    let mut perm: Vec<usize> = (0..rank).filter(|i| !axes.contains(i)).collect();
+    perm.extend(axes);
+    let mut inv = vec![0; rank];
+    for (i, &p) in perm.iter().enumerate() {
+        inv[p] = i;
+    }
+    Some((perm, inv))
+}
+
+/// Run `f` on every row of `row` elements after moving `axes` last.
+fn rowwise<F: Fn(&mut [f32]) + Sync + Send>(x: &Tensor, axes: &[usize], f: F) -> Vec<f32> {
+    let shape = x.shape();
+    let rank = shape.len();
+    let row: usize = axes.iter().map(|&a| shape[a]).product();
+    let perm = trailing_perm(axes, rank);
+    let mut data = match &perm {
+        None => x.to_f32().into_owned(),
+        Some((p, _)) => transpose(&x.to_f32(), shape, p),
+    };
+    if row > 0 {
+        if data.len() >= 1 << 15 {
+            data.par_chunks_mut(row).for_each(&f);
+        } else {
+            data.chunks_mut(row).for_each(&f);
+        }
+    }
+    match perm {
+        None => data,
+        Some((p, inv)) => {
+            let tshape: Vec<usize> = p.iter().map(|&i| shape[i]).collect();
+            transpose(&data, &tshape, &inv)
+        }
+    }
+}
+
+/// `LayerNormalization`.
+#[derive(Debug, Clone)]
+pub struct LayerNormalization {
+    base: Base,
+    axes: Vec<i64>,
+    axis_raw: Value,
+    epsilon: f64,
+    epsilon_raw: Value,
+    center: bool,
+    scale: bool,
+    /// Keras 3 `rms_scaling` (written only when true).
+    rms_scaling: bool,
+    extras: Extras,
+    params: Params,
+    built_axes: Vec<usize>,
+}
+
+impl LayerNormalization {
+    fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
+        let epsilon = cfg.f64_or("epsilon", 0.001)?;
+        if epsilon.is_nan() || epsilon < 0.0 {
+            return Err(cfg.err("epsilon", "must be a non-negative number"));
+        }
+        let mut extras = Extras::default();
+        extras.init(cfg, "beta_initializer", zeros_init);
+        extras.init(cfg, "gamma_initializer", ones_init);
+        extras.reg(cfg, "beta_regularizer");
+        extras.reg(cfg, "gamma_regularizer");
+        extras.cons(cfg, "beta_constraint");
+        extras.cons(cfg, "gamma_constraint");
+        let axes = axis_list(cfg, "axis", -1)?;
+        if axes.is_empty() {
+            return Err(cfg.err("axis", "must name at least one axis"));
+        }
+        let mut l = LayerNormalization {
+            base: Base::parse(cfg)?,
+            axes,
+            axis_raw: axis_value(cfg, -1),
+            epsilon,
+            epsilon_raw: num(epsilon),
+            center: cfg.bool_or("center", true)?,
+            scale: cfg.bool_or("scale", true)?,
+            rms_scaling: cfg.bool_or("rms_scaling", false)?,
+            extras,
+            params: Params::default(),
+            built_axes: Vec::new(),
+        };
+        if let Some(s) = l.base.batch_input_shape.clone() {
+            if l.build(&[s]).is_err() {
+                l.params.clear();
+            }
+        }
+        Ok(l)
+    }
+}
+
+impl Layer for LayerNormalization {
+    fn class_name(&self) -> &str {
+        "LayerNormalization"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("axis".into(), self.axis_raw.clone());
+        m.insert("epsilon".into(), self.epsilon_raw.clone());
+        m.insert("center".into(), json!(self.center));
+        m.insert("scale".into(), json!(self.scale));
+        for k in [
+            "beta_initializer",
+            "gamma_initializer",
+            "beta_regularizer",
+            "gamma_regularizer",
+        ] {
+            self.extras.put(&mut m, k);
+        }
+        self.base.write(&mut m);
+        if self.rms_scaling {
+            m.insert("rms_scaling".into(), json!(true));
+        }
+        m
+    }
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let s = one_shape(&self.base, input_shapes)?;
+        let axes = norm_axes(&self.base, &self.axes, s.len())?;
+        // TF.js/Keras parameter shape: the input dims at `axis`, in the given order.
+        let mut pshape = Vec::new();
+        for &a in &self.axes {
+            let a = norm_axis(&self.base, a, s.len())?;
+            pshape.push(s[a].ok_or_else(|| {
+                self.base.err(format!(
+                    "axis {a} of input shape {} must be known to build the layer",
+                    shape_str(s)
+                ))
+            })?);
+        }
+        self.params.clear();
+        if self.scale {
+            self.params.add("gamma", pshape.clone(), true, 1.0);
+        }
+        if self.center {
+            self.params.add("beta", pshape, true, 0.0);
+        }
+        self.built_axes = axes;
+        Ok(())
+    }
+    fn weights(&self) -> Vec<LayerWeight> {
+        self.params.weights(self.base.trainable)
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.params.values()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        self.params.set(&self.base.name, index, value)
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![one_shape(&self.base, inputs)?.clone()])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = one_input(&self.base, inputs)?;
+        let axes = if self.built_axes.is_empty() {
+            norm_axes(&self.base, &self.axes, x.rank())?
+        } else {
+            self.built_axes.clone()
+        };
+        if axes.iter().any(|&a| a >= x.rank()) {
+            return Err(self.base.err(format!(
+                "axes {axes:?} out of range for input shape {:?}",
+                x.shape()
+            )));
+        }
+        let row: usize = axes.iter().map(|&a| x.shape()[a]).product();
+        let gamma = self.scale.then(|| self.params.get(0));
+        let beta = self
+            .center
+            .then(|| self.params.get(usize::from(self.scale)));
+        // Parameters are stored in `axis` order; bring them to sorted-axis order.
+        let reorder = |p: &[f32]| -> Vec<f32> {
+            let order: Vec<usize> = {
+                let mut idx: Vec<usize> = (0..self.axes.len()).collect();
+                let norm: Vec<usize> = self
+                    .axes
+                    .iter()
+                    .map(|&a| {
+                        if a < 0 {
+                            (a + x.rank() as i64) as usize
+                        } else {
+                            a as usize
+                        }
+                    })
+                    .collect();
+                idx.sort_by_key(|&i| norm[i]);
+                idx
+            };
+            let pshape: Vec<usize> = self
+                .axes
+                .iter()
+                .map(|&a| {
+                    x.shape()[if a < 0 {
+                        (a + x.rank() as i64) as usize
+                    } else {
+                        a as usize
+                    }]
+                })
+                .collect();
+            transpose(p, &pshape, &order)
+        };
+        let gamma = gamma.map(reorder);
+        let beta = beta.map(reorder);
+        for p in [&gamma, &beta].into_iter().flatten() {
+            if p.len() != row {
+                return Err(self.base.err(format!(
+                    "expects {} values over axes {:?}, got input shape {:?}",
+                    p.len(),
+                    self.axes,
+                    x.shape()
+                )));
+            }
+        }
+        let eps = self.epsilon as f32;
+        let rms = self.rms_scaling;
+        let out = rowwise(x, &axes, |r: &mut [f32]| {
+            let n = r.len() as f32;
+            let mean = if rms { 0.0 } else { r.iter().sum::<f32>() / n };
+            let var = r.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+            let inv = 1.0 / (var + eps).sqrt();
+            for (i, v) in r.iter_mut().enumerate() {
+                let mut y = (*v - mean) * inv;
+                if let Some(g) = &gamma {
+                    y *= g[i];
+                }
+                if let Some(b) = &beta {
+                    y += b[i];
+                }
+                *v = y;
+            }
+        });
+        Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(pass_mask(masks))
+    }
+}
+
+/// Keras `UnitNormalization`: `x / sqrt(max(sum(x²), 1e-12))` over `axis`.
+#[derive(Debug, Clone)]
+pub struct UnitNormalization {
+    base: Base,
+    axes: Vec<i64>,
+    axis_raw: Value,
+}
+
+impl UnitNormalization {
+    fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
+        let axes = axis_list(cfg, "axis", -1)?;
+        if axes.is_empty() {
+            return Err(cfg.err("axis", "must name at least one axis"));
+        }
+        Ok(UnitNormalization {
+            base: Base::parse(cfg)?,
+            axes,
+            axis_raw: axis_value(cfg, -1),
+        })
+    }
+}
+
+impl Layer for UnitNormalization {
+    fn class_name(&self) -> &str {
+        "UnitNormalization"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("axis".into(), self.axis_raw.clone());
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![one_shape(&self.base, inputs)?.clone()])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = one_input(&self.base, inputs)?;
+        let axes = norm_axes(&self.base, &self.axes, x.rank())?;
+        let out = rowwise(x, &axes, |r: &mut [f32]| {
+            let ss: f32 = r.iter().map(|v| v * v).sum();
+            let inv = 1.0 / ss.max(1e-12).sqrt();
+            r.iter_mut().for_each(|v| *v *= inv);
+        });
+        Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(pass_mask(masks))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// GroupNormalization
+// ---------------------------------------------------------------------------
+
+/// Keras `GroupNormalization`: statistics per (sample, channel group).
+#[derive(Debug, Clone)]
+pub struct GroupNormalization {
+    base: Base,
+    groups: usize,
+    axis: i64,
+    epsilon: f64,
+    center: bool,
+    scale: bool,
+    extras: Extras,
+    params: Params,
+}
+
+impl GroupNormalization {
+    fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
+        let groups = cfg.usize_or("groups", 32)?;
+        if groups == 0 {
+            return Err(cfg.err("groups", "must be at least 1"));
+        }
+        let axis = cfg.i64_or("axis", -1)?;
+        let epsilon = cfg.f64_or("epsilon", 0.001)?;
+        let mut extras = Extras::default();
+        extras.init(cfg, "beta_initializer", zeros_init);
+        extras.init(cfg, "gamma_initializer", ones_init);
+        extras.reg(cfg, "beta_regularizer");
+        extras.reg(cfg, "gamma_regularizer");
+        extras.cons(cfg, "beta_constraint");
+        extras.cons(cfg, "gamma_constraint");
+        Ok(GroupNormalization {
+            base: Base::parse(cfg)?,
+            groups,
+            axis,
+            epsilon,
+            center: cfg.bool_or("center", true)?,
+            scale: cfg.bool_or("scale", true)?,
+            extras,
+            params: Params::default(),
+        })
+    }
+}
+
+impl Layer for GroupNormalization {
+    fn class_name(&self) -> &str {
+        "GroupNormalization"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("groups".into(), json!(self.groups));
+        m.insert("axis".into(), json!(self.axis));
+        m.insert("epsilon".into(), num(self.epsilon));
+        m.insert("center".into(), json!(self.center));
+        m.insert("scale".into(), json!(self.scale));
+        for k in [
+            "beta_initializer",
+            "gamma_initializer",
+            "beta_regularizer",
+            "gamma_regularizer",
+            "beta_constraint",
+            "gamma_constraint",
+        ] {
+            self.extras.put(&mut m, k);
+        }
+        self.base.write(&mut m);
+        m
+    }
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let s = one_shape(&self.base, input_shapes)?;
+        let a = norm_axis(&self.base, self.axis, s.len())?;
+        let c = s[a].ok_or_else(|| {
+            self.base.err(format!(
+                "axis {a} of input shape {} must be known to build the layer",
+                shape_str(s)
+            ))
+        })?;
+        if c % self.groups != 0 {
+            return Err(self.base.err(format!(
+                "number of groups ({}) must divide the number of channels ({c})",
+                self.groups
+            )));
+        }
+        self.params.clear();
+        if self.scale {
+            self.params.add("gamma", vec![c], true, 1.0);
+        }
+        if self.center {
+            self.params.add("beta", vec![c], true, 0.0);
+        }
+        Ok(())
+    }
+    fn weights(&self) -> Vec<LayerWeight> {
+        self.params.weights(self.base.trainable)
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.params.values()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        self.params.set(&self.base.name, index, value)
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![one_shape(&self.base, inputs)?.clone()])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = one_input(&self.base, inputs)?;
+        if x.rank() < 2 {
+            return Err(self.base.err("expects an input of rank >= 2"));
+        }
+        let a = norm_axis(&self.base, self.axis, x.rank())?;
+        let rank = x.rank();
+        // Channels last.
+        let perm: Vec<usize> = (0..rank).filter(|&i| i != a).chain([a]).collect();
+        let moved = a != rank - 1;
+        let data = if moved {
+            transpose(&x.to_f32(), x.shape(), &perm)
+        } else {
+            x.to_f32().into_owned()
+        };
+        let c = x.shape()[a];
+        let g = self.groups;
+        if c % g != 0 {
+            return Err(self
+                .base
+                .err(format!("groups ({g}) must divide the channels ({c})")));
+        }
+        let cg = c / g;
+        let b = x.shape()[0];
+        let spatial = data.len().checked_div(b * c).unwrap_or(0);
+        let gamma = self.scale.then(|| self.params.get(0));
+        let beta = self
+            .center
+            .then(|| self.params.get(usize::from(self.scale)));
+        if gamma.is_some_and(|p| p.len() != c) || beta.is_some_and(|p| p.len() != c) {
+            return Err(self
+                .base
+                .err(format!("expects {c} channels to match its weights")));
+        }
+        let mut out = data;
+        let eps = self.epsilon as f32;
+        for bi in 0..b {
+            let sample = &mut out[bi * spatial * c..(bi + 1) * spatial * c];
+            for gi in 0..g {
+                let n = (spatial * cg) as f32;
+                let mut sum = 0.0f32;
+                for p in 0..spatial {
+                    sum += sample[p * c + gi * cg..p * c + (gi + 1) * cg]
+                        .iter()
+                        .sum::<f32>();
+                }
+                let mean = sum / n;
+                let mut var = 0.0f32;
+                for p in 0..spatial {
+                    var += sample[p * c + gi * cg..p * c + (gi + 1) * cg]
+                        .iter()
+                        .map(|v| (v - mean) * (v - mean))
+                        .sum::<f32>();
+                }
+                let inv = 1.0 / (var / n + eps).sqrt();
+                for p in 0..spatial {
+                    for ci in gi * cg..(gi + 1) * cg {
+                        let v = &mut sample[p * c + ci];
+                        let mut y = (*v - mean) * inv;
+                        if let Some(gm) = gamma {
+                            y *= gm[ci];
+                        }
+                        if let Some(bt) = beta {
+                            y += bt[ci];
+                        }
+                        *v = y;
+                    }
+                }
+            }
+        }
+        let out = if moved {
+            let tshape: Vec<usize> = perm.iter().map(|&i| x.shape()[i]).collect();
+            let mut inv = vec![0; rank];
+            for (i, &p) in perm.iter().enumerate() {
+                inv[p] = i;
+            }
+            transpose(&out, &tshape, &inv)
+        } else {
+            out
+        };
+        Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(pass_mask(masks))
+    }
+}
+
+/// Register the normalization classes.
+pub fn register(registry: &mut LayerRegistry) {
+    register_simple(
+        registry,
+        &[
+            "BatchNormalization",
+            "BatchNormalizationV1",
+            "BatchNormalizationV2",
+        ],
+        |c| boxed_layer(BatchNormalization::from_config(c)),
+    );
+    register_simple(registry, &["LayerNormalization"], |c| {
+        boxed_layer(LayerNormalization::from_config(c))
+    });
+    register_simple(registry, &["UnitNormalization"], |c| {
+        boxed_layer(UnitNormalization::from_config(c))
+    });
+    register_simple(registry, &["GroupNormalization"], |c| {
+        boxed_layer(GroupNormalization::from_config(c))
+    });
+}

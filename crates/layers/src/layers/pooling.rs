@@ -1,0 +1,356 @@
+//! Pooling layers: `MaxPooling1D/2D/3D`, `AveragePooling1D/2D/3D` (TF
+//! `"same"`/`"valid"` semantics; padded cells are not averaged) and the
+//! global poolings (`keepdims` honoured; `GlobalAveragePooling1D` honours a
+//! time mask as Keras does).
+
+use super::conv::{
+    conv_dim, from_channels_last, padding_field, padding_name, shape_cl, shape_from_cl,
+    to_channels_last,
+};
+use super::core::{
+    boxed_layer, channels_first, check_rank, data_format_value, ints, make_tensor, one_input,
+    one_shape, register_simple, Base,
+};
+use crate::config::ConfigReader;
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
+use serde_json::{json, Map, Value};
+use tfjs_kernels::{Padding, Pool2dParams, Pool3dParams};
+
+/// `MaxPooling1D/2D/3D` and `AveragePooling1D/2D/3D`.
+#[derive(Debug, Clone)]
+pub struct Pooling {
+    base: Base,
+    is_max: bool,
+    pool_size: Vec<usize>,
+    strides: Vec<usize>,
+    padding: Padding,
+    cf: bool,
+}
+
+impl Pooling {
+    fn from_config(cfg: &ConfigReader<'_>, is_max: bool, n: usize) -> Result<Self> {
+        let pool_size = cfg.tuple_or("pool_size", n, 2)?;
+        let strides = match cfg.get("strides") {
+            None => pool_size.clone(),
+            Some(_) => cfg.tuple_req("strides", n)?,
+        };
+        if pool_size.contains(&0) {
+            return Err(cfg.err("pool_size", "values must be at least 1"));
+        }
+        if strides.contains(&0) {
+            return Err(cfg.err("strides", "values must be at least 1"));
+        }
+        let padding = padding_field(cfg)?;
+        if padding == Padding::Causal {
+            return Err(cfg.err("padding", "pooling padding must be \"valid\" or \"same\""));
+        }
+        Ok(Pooling {
+            base: Base::parse(cfg)?,
+            is_max,
+            pool_size,
+            strides,
+            padding,
+            cf: channels_first(cfg)?,
+        })
+    }
+    fn rank(&self) -> usize {
+        self.pool_size.len()
+    }
+}
+
+impl Layer for Pooling {
+    fn class_name(&self) -> &str {
+        match (self.is_max, self.rank()) {
+            (true, 1) => "MaxPooling1D",
+            (true, 2) => "MaxPooling2D",
+            (true, _) => "MaxPooling3D",
+            (false, 1) => "AveragePooling1D",
+            (false, 2) => "AveragePooling2D",
+            (false, _) => "AveragePooling3D",
+        }
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("pool_size".into(), ints(&self.pool_size));
+        m.insert("padding".into(), json!(padding_name(self.padding)));
+        m.insert("strides".into(), ints(&self.strides));
+        if self.rank() > 1 {
+            m.insert("data_format".into(), data_format_value(self.cf));
+        }
+        self.base.write(&mut m);
+        if self.rank() == 1 && self.cf {
+            // Keras field TF.js does not write.
+            m.insert("data_format".into(), data_format_value(true));
+        }
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let n = self.rank();
+        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
+        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
+        let mut out = s.clone();
+        for d in 0..n {
+            out[d + 1] = match s[d + 1] {
+                Some(l) => Some(
+                    conv_dim(
+                        &self.base,
+                        l,
+                        self.pool_size[d],
+                        self.strides[d],
+                        1,
+                        self.padding,
+                    )?
+                    .0,
+                ),
+                None => None,
+            };
+        }
+        Ok(vec![shape_from_cl(out, self.cf)])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let n = self.rank();
+        let x = one_input(&self.base, inputs)?;
+        check_rank(&self.base, x.rank(), n + 2, "batch, spatial dims, channels")?;
+        let xl = to_channels_last(x, self.cf);
+        let b = xl.shape[0];
+        let c = xl.shape[n + 1];
+        let sp = &xl.shape[1..=n];
+        let geo: Vec<(usize, usize)> = (0..n)
+            .map(|d| {
+                conv_dim(
+                    &self.base,
+                    sp[d],
+                    self.pool_size[d],
+                    self.strides[d],
+                    1,
+                    self.padding,
+                )
+            })
+            .collect::<Result<_>>()?;
+        let out_px: usize = geo.iter().map(|g| g.0).product();
+        let mut out = vec![0.0f32; b * out_px * c];
+        if n <= 2 {
+            let (in_h, k_h, s_h, out_h, pad_top) = if n == 2 {
+                (
+                    sp[0],
+                    self.pool_size[0],
+                    self.strides[0],
+                    geo[0].0,
+                    geo[0].1,
+                )
+            } else {
+                (1, 1, 1, 1, 0)
+            };
+            let l = n - 1;
+            let p = Pool2dParams {
+                batch: b,
+                in_h,
+                in_w: sp[l],
+                channels: c,
+                k_h,
+                k_w: self.pool_size[l],
+                stride_h: s_h,
+                stride_w: self.strides[l],
+                pad_top,
+                pad_left: geo[l].1,
+                out_h,
+                out_w: geo[l].0,
+            };
+            if self.is_max {
+                tfjs_kernels::max_pool2d(&xl.data, &p, &mut out);
+            } else {
+                tfjs_kernels::avg_pool2d(&xl.data, &p, &mut out);
+            }
+        } else {
+            let p = Pool3dParams {
+                batch: b,
+                in_d: sp[0],
+                in_h: sp[1],
+                in_w: sp[2],
+                channels: c,
+                k_d: self.pool_size[0],
+                k_h: self.pool_size[1],
+                k_w: self.pool_size[2],
+                stride_d: self.strides[0],
+                stride_h: self.strides[1],
+                stride_w: self.strides[2],
+                pad_front: geo[0].1,
+                pad_top: geo[1].1,
+                pad_left: geo[2].1,
+                out_d: geo[0].0,
+                out_h: geo[1].0,
+                out_w: geo[2].0,
+            };
+            if self.is_max {
+                tfjs_kernels::max_pool3d(&xl.data, &p, &mut out);
+            } else {
+                tfjs_kernels::avg_pool3d(&xl.data, &p, &mut out);
+            }
+        }
+        let mut shape = vec![b];
+        shape.extend(geo.iter().map(|g| g.0));
+        shape.push(c);
+        Ok(vec![from_channels_last(&self.base, shape, out, self.cf)?])
+    }
+}
+
+/// `GlobalMaxPooling1D/2D/3D` and `GlobalAveragePooling1D/2D/3D`.
+#[derive(Debug, Clone)]
+pub struct GlobalPooling {
+    base: Base,
+    is_max: bool,
+    rank: usize,
+    cf: bool,
+    keepdims: bool,
+}
+
+impl GlobalPooling {
+    fn from_config(cfg: &ConfigReader<'_>, is_max: bool, rank: usize) -> Result<Self> {
+        Ok(GlobalPooling {
+            base: Base::parse(cfg)?,
+            is_max,
+            rank,
+            cf: channels_first(cfg)?,
+            keepdims: cfg.bool_or("keepdims", false)?,
+        })
+    }
+}
+
+impl Layer for GlobalPooling {
+    fn class_name(&self) -> &str {
+        match (self.is_max, self.rank) {
+            (true, 1) => "GlobalMaxPooling1D",
+            (true, 2) => "GlobalMaxPooling2D",
+            (true, _) => "GlobalMaxPooling3D",
+            (false, 1) => "GlobalAveragePooling1D",
+            (false, 2) => "GlobalAveragePooling2D",
+            (false, _) => "GlobalAveragePooling3D",
+        }
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        if self.rank > 1 {
+            m.insert("data_format".into(), data_format_value(self.cf));
+        }
+        self.base.write(&mut m);
+        // Keras fields TF.js does not write (it would ignore them).
+        if self.rank == 1 && self.cf {
+            m.insert("data_format".into(), data_format_value(true));
+        }
+        if self.keepdims {
+            m.insert("keepdims".into(), json!(true));
+        }
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let n = self.rank;
+        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
+        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
+        if self.keepdims {
+            let mut out = s.clone();
+            for d in out.iter_mut().take(n + 1).skip(1) {
+                *d = Some(1);
+            }
+            Ok(vec![shape_from_cl(out, self.cf)])
+        } else {
+            Ok(vec![vec![s[0], s[n + 1]]])
+        }
+    }
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let n = self.rank;
+        let x = one_input(&self.base, inputs)?;
+        check_rank(&self.base, x.rank(), n + 2, "batch, spatial dims, channels")?;
+        let xl = to_channels_last(x, self.cf);
+        let b = xl.shape[0];
+        let c = xl.shape[n + 1];
+        let spatial: usize = xl.shape[1..=n].iter().product();
+        let mut out = vec![0.0f32; b * c];
+        let mask = masks.first().and_then(Option::as_ref);
+        match mask {
+            // Keras: masked mean over the time steps of GlobalAveragePooling1D.
+            Some(mask) if !self.is_max && n == 1 => {
+                let md = mask.to_f32();
+                if md.len() != b * spatial {
+                    return Err(self.base.err(format!(
+                        "mask of shape {:?} does not match input of shape {:?}",
+                        mask.shape(),
+                        x.shape()
+                    )));
+                }
+                for bi in 0..b {
+                    let o = &mut out[bi * c..(bi + 1) * c];
+                    let mut total = 0.0f32;
+                    for t in 0..spatial {
+                        let w = md[bi * spatial + t];
+                        if w != 0.0 {
+                            total += w;
+                            let row = &xl.data[(bi * spatial + t) * c..(bi * spatial + t + 1) * c];
+                            for (ov, v) in o.iter_mut().zip(row) {
+                                *ov += v * w;
+                            }
+                        }
+                    }
+                    o.iter_mut().for_each(|v| *v /= total);
+                }
+            }
+            _ => {
+                if self.is_max {
+                    tfjs_kernels::global_max_pool(&xl.data, b, spatial, c, &mut out);
+                } else {
+                    tfjs_kernels::global_avg_pool(&xl.data, b, spatial, c, &mut out);
+                }
+            }
+        }
+        let shape = if self.keepdims {
+            let mut s = vec![b];
+            s.extend(std::iter::repeat_n(1, n));
+            s.push(c);
+            if self.cf {
+                let mut cfs = vec![b, c];
+                cfs.extend(std::iter::repeat_n(1, n));
+                cfs
+            } else {
+                s
+            }
+        } else {
+            vec![b, c]
+        };
+        // keepdims with channels_first: [b, c, 1...] has the same row-major
+        // order as [b, c], so no transpose is needed.
+        make_tensor(&self.base, shape, out).map(|t| vec![t])
+    }
+}
+
+/// Register the pooling classes.
+pub fn register(registry: &mut LayerRegistry) {
+    for (names, is_max, n) in [
+        (&["MaxPooling1D", "MaxPool1D"][..], true, 1),
+        (&["MaxPooling2D", "MaxPool2D"][..], true, 2),
+        (&["MaxPooling3D", "MaxPool3D"][..], true, 3),
+        (&["AveragePooling1D", "AvgPool1D"][..], false, 1),
+        (&["AveragePooling2D", "AvgPool2D"][..], false, 2),
+        (&["AveragePooling3D", "AvgPool3D"][..], false, 3),
+    ] {
+        register_simple(registry, names, move |c| {
+            boxed_layer(Pooling::from_config(c, is_max, n))
+        });
+    }
+    for (names, is_max, n) in [
+        (&["GlobalMaxPooling1D", "GlobalMaxPool1D"][..], true, 1),
+        (&["GlobalMaxPooling2D", "GlobalMaxPool2D"][..], true, 2),
+        (&["GlobalMaxPooling3D", "GlobalMaxPool3D"][..], true, 3),
+        (&["GlobalAveragePooling1D", "GlobalAvgPool1D"][..], false, 1),
+        (&["GlobalAveragePooling2D", "GlobalAvgPool2D"][..], false, 2),
+        (&["GlobalAveragePooling3D", "GlobalAvgPool3D"][..], false, 3),
+    ] {
+        register_simple(registry, names, move |c| {
+            boxed_layer(GlobalPooling::from_config(c, is_max, n))
+        });
+    }
+}

@@ -1,0 +1,721 @@
+//! The model graph: layers, their calls (nodes), shape inference and predict.
+//!
+//! A [`Model`] is built from a [`ModelSpec`](crate::topology::ModelSpec)
+//! (any topology dialect, normalized) or with the [`builder`](crate::builder).
+//! Execution runs the nodes needed for the outputs in topological order and
+//! drops every intermediate tensor after its last use.
+
+use crate::config::ConfigReader;
+use crate::topology::{self, LayerKind, ModelSpec, TensorRef};
+use crate::{BuildContext, Layer, LayerRegistry, LayersError, Result, Shape, Tensor, TensorData};
+use serde_json::{Map, Value};
+use std::collections::{BTreeSet, HashMap};
+use tfjs_format::codec::DecodedWeight;
+
+/// An input layer of a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputLayer {
+    pub name: String,
+    /// Shape with batch first; `None` = any size.
+    pub batch_shape: Shape,
+    /// `"float32"` or `"int32"`.
+    pub dtype: String,
+    pub sparse: bool,
+}
+
+/// One entry of `model.layers`.
+#[derive(Debug)]
+pub enum ModelLayer {
+    Input(InputLayer),
+    Layer(Box<dyn Layer>),
+    /// A Sequential/Model used as a layer.
+    Model(Box<Model>),
+}
+
+impl ModelLayer {
+    /// The layer name.
+    pub fn name(&self) -> &str {
+        match self {
+            ModelLayer::Input(i) => &i.name,
+            ModelLayer::Layer(l) => l.name(),
+            ModelLayer::Model(m) => &m.name,
+        }
+    }
+    /// The Keras class name.
+    pub fn class_name(&self) -> &str {
+        match self {
+            ModelLayer::Input(_) => "InputLayer",
+            ModelLayer::Layer(l) => l.class_name(),
+            ModelLayer::Model(m) => &m.class_name,
+        }
+    }
+}
+
+/// One call of a layer inside the model.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub inputs: Vec<usize>,
+    /// Per-input kwargs as written in the file (written back on save).
+    pub kwargs: Vec<Value>,
+    pub outputs: Vec<usize>,
+}
+
+/// Where a tensor comes from.
+#[derive(Debug, Clone)]
+pub(crate) struct TensorInfo {
+    pub layer: usize,
+    pub call: usize,
+    pub index: usize,
+    pub shape: Shape,
+}
+
+/// What a loaded model carries besides layers and weights, written back on save.
+#[derive(Debug, Clone, Default)]
+pub struct ModelExtras {
+    /// Artifacts-level `trainingConfig`, verbatim.
+    pub training_config: Option<Value>,
+    /// Optimizer weights (`group: "optimizer"`), in file order.
+    pub optimizer_weights: Vec<DecodedWeight>,
+    /// `userDefinedMetadata`, verbatim.
+    pub user_defined_metadata: Option<Value>,
+}
+
+/// A layers model: `tf.Sequential` / `tf.LayersModel`.
+#[derive(Debug)]
+pub struct Model {
+    pub(crate) name: String,
+    pub(crate) class_name: String,
+    pub(crate) trainable: bool,
+    /// Sequential whose input layer is implicit (not serialized).
+    pub(crate) auto_input: bool,
+    pub(crate) layers: Vec<ModelLayer>,
+    /// Per layer: its calls in this model.
+    pub(crate) calls: Vec<Vec<Call>>,
+    pub(crate) tensors: Vec<TensorInfo>,
+    /// `(layer, call)` in execution order (input layers excluded).
+    pub(crate) exec: Vec<(usize, usize)>,
+    /// Model inputs: layer index of each input layer.
+    pub(crate) input_layers: Vec<usize>,
+    pub(crate) inputs: Vec<usize>,
+    pub(crate) outputs: Vec<usize>,
+    /// Per tensor: the exec position of its last use (`usize::MAX` = keep).
+    pub(crate) last_use: Vec<usize>,
+    pub extras: ModelExtras,
+}
+
+fn topo_err(message: impl Into<String>) -> LayersError {
+    LayersError::Topology {
+        message: message.into(),
+    }
+}
+
+fn shape_str(s: &[Option<usize>]) -> String {
+    let parts: Vec<String> = s
+        .iter()
+        .map(|d| d.map(|x| x.to_string()).unwrap_or_else(|| "null".into()))
+        .collect();
+    format!("[{}]", parts.join(","))
+}
+
+/// Wrap an error from a layer so that it names the layer.
+pub(crate) fn in_layer(layer: &str, e: LayersError) -> LayersError {
+    match e {
+        e @ LayersError::Config { .. } => e,
+        other => LayersError::config(layer, other.to_string()),
+    }
+}
+
+/// Every class name in `spec` (recursively, wrapped layers included) that
+/// `registry` does not know, with the layer using it.
+pub fn unknown_classes(spec: &ModelSpec, registry: &LayerRegistry) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    collect_unknown(spec, registry, &mut out);
+    out
+}
+
+fn collect_unknown(spec: &ModelSpec, registry: &LayerRegistry, out: &mut Vec<(String, String)>) {
+    for l in &spec.layers {
+        match &l.kind {
+            LayerKind::Input(_) => {}
+            LayerKind::Nested(m) => collect_unknown(m, registry, out),
+            LayerKind::Leaf => {
+                if !registry.contains(&l.class_name) {
+                    out.push((l.class_name.clone(), l.name.clone()));
+                } else {
+                    collect_wrapped(&l.config, &l.name, registry, out);
+                }
+            }
+        }
+    }
+}
+
+fn collect_wrapped(
+    config: &Map<String, Value>,
+    owner: &str,
+    registry: &LayerRegistry,
+    out: &mut Vec<(String, String)>,
+) {
+    for key in ["layer", "cell", "cells", "backward_layer"] {
+        let Some(v) = config.get(key) else { continue };
+        let items: Vec<&Value> = match v {
+            Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        for item in items {
+            if let Some(cls) = item.get("class_name").and_then(Value::as_str) {
+                let cls = topology::canonical_class(cls);
+                if !registry.contains(cls) && !topology::is_model_class(cls) {
+                    out.push((cls.to_string(), owner.to_string()));
+                } else if let Some(Value::Object(c)) = item.get("config") {
+                    collect_wrapped(c, owner, registry, out);
+                }
+            }
+        }
+    }
+}
+
+/// The one error for every unknown class.
+pub(crate) fn unknown_error(unknown: &[(String, String)]) -> LayersError {
+    let mut by_class: Vec<(String, Vec<String>)> = Vec::new();
+    for (c, l) in unknown {
+        match by_class.iter_mut().find(|(x, _)| x == c) {
+            Some((_, ls)) => ls.push(l.clone()),
+            None => by_class.push((c.clone(), vec![l.clone()])),
+        }
+    }
+    let list: Vec<String> = by_class
+        .iter()
+        .map(|(c, ls)| {
+            let ls: Vec<String> = ls.iter().map(|l| format!("`{l}`")).collect();
+            format!("{c} (layer {})", ls.join(", "))
+        })
+        .collect();
+    topo_err(format!(
+        "Unknown layer class{}: {}. This may be due to one of the following reasons:\n1. The layer is defined in Python, in which case it needs to be ported to Rust.\n2. The custom layer is defined in Rust, but is not registered with LayerRegistry::register.",
+        if by_class.len() > 1 { "es" } else { "" },
+        list.join(", ")
+    ))
+}
+
+impl Model {
+    /// Build a model from a parsed topology. Weights are allocated by the
+    /// layers' `build` but not initialized (see [`Model::initialize_weights`]).
+    pub fn from_spec(spec: &ModelSpec, registry: &LayerRegistry) -> Result<Model> {
+        let unknown = unknown_classes(spec, registry);
+        if !unknown.is_empty() {
+            return Err(unknown_error(&unknown));
+        }
+        Self::build_spec(spec, registry)
+    }
+
+    fn build_spec(spec: &ModelSpec, registry: &LayerRegistry) -> Result<Model> {
+        let ctx = BuildContext { registry };
+        let mut layers = Vec::with_capacity(spec.layers.len());
+        for l in &spec.layers {
+            layers.push(match &l.kind {
+                LayerKind::Input(i) => ModelLayer::Input(InputLayer {
+                    name: l.name.clone(),
+                    batch_shape: i.batch_shape.clone(),
+                    dtype: i.dtype.clone(),
+                    sparse: i.sparse,
+                }),
+                LayerKind::Nested(m) => {
+                    let mut inner = Self::build_spec(m, registry)?;
+                    inner.name = l.name.clone();
+                    ModelLayer::Model(Box::new(inner))
+                }
+                LayerKind::Leaf => {
+                    let layer = registry
+                        .build(&l.class_name, &ConfigReader::new(&l.name, &l.config), &ctx)
+                        .map_err(|e| in_layer(&l.name, e))?;
+                    ModelLayer::Layer(layer)
+                }
+            });
+        }
+        let inbound: Vec<Vec<Vec<TensorRef>>> = spec
+            .layers
+            .iter()
+            .map(|l| {
+                if matches!(l.kind, LayerKind::Input(_)) {
+                    vec![Vec::new()]
+                } else {
+                    l.inbound.clone()
+                }
+            })
+            .collect();
+        let mut m = Model::assemble(
+            spec.name.clone(),
+            spec.class_name.clone(),
+            layers,
+            inbound,
+            &spec.inputs,
+            &spec.outputs,
+        )?;
+        m.trainable = spec.trainable;
+        m.auto_input = spec.auto_input;
+        Ok(m)
+    }
+
+    /// Wire `layers` with their inbound calls (refs as written in files),
+    /// infer shapes (building every layer on its first call), and plan execution.
+    pub(crate) fn assemble(
+        name: String,
+        class_name: String,
+        mut layers: Vec<ModelLayer>,
+        inbound: Vec<Vec<Vec<TensorRef>>>,
+        input_refs: &[TensorRef],
+        output_refs: &[TensorRef],
+    ) -> Result<Model> {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (i, l) in layers.iter().enumerate() {
+            if index.insert(l.name().to_string(), i).is_some() {
+                let names: Vec<String> = layers.iter().map(|l| format!("{:?}", l.name())).collect();
+                let n = layers.iter().filter(|x| x.name() == l.name()).count();
+                return Err(topo_err(format!(
+                    "The name \"{}\" is used {n} times in the model. All layer names should be unique. Layer names: [{}]",
+                    l.name(),
+                    names.join(",")
+                )));
+            }
+        }
+        // Node base: nested models count from 1 unless a reference says 0.
+        let mut node_base = vec![0usize; layers.len()];
+        for (i, l) in layers.iter().enumerate() {
+            if matches!(l, ModelLayer::Model(_)) {
+                let any_zero = inbound
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .chain(output_refs.iter())
+                    .any(|r| r.layer == l.name() && r.node == 0);
+                node_base[i] = usize::from(!any_zero);
+            }
+        }
+        // Flat node ids.
+        let mut node_ids: Vec<(usize, usize)> = Vec::new();
+        let mut first_node = vec![0usize; layers.len()];
+        for (l, calls) in inbound.iter().enumerate() {
+            first_node[l] = node_ids.len();
+            for c in 0..calls.len() {
+                node_ids.push((l, c));
+            }
+        }
+        let resolve = |r: &TensorRef, user: &str| -> Result<(usize, usize)> {
+            let &l = index.get(&r.layer).ok_or_else(|| {
+                topo_err(format!(
+                    "layer `{user}` takes input from layer `{}`, which is not in model `{name}`",
+                    r.layer
+                ))
+            })?;
+            let ncalls = inbound[l].len();
+            let call = r.node.checked_sub(node_base[l]).filter(|c| *c < ncalls);
+            let call = call.ok_or_else(|| {
+                topo_err(format!(
+                    "layer `{user}` takes input from node {} of layer `{}`, which has {} node(s) in model `{name}`",
+                    r.node, r.layer, ncalls
+                ))
+            })?;
+            Ok((l, call))
+        };
+        // Dependencies.
+        let n = node_ids.len();
+        let mut deps: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (id, &(l, c)) in node_ids.iter().enumerate() {
+            for r in &inbound[l][c] {
+                let (pl, pc) = resolve(r, layers[l].name())?;
+                deps[id].push(first_node[pl] + pc);
+            }
+        }
+        // Kahn's algorithm, smallest id first (file order).
+        let mut indeg: Vec<usize> = deps.iter().map(|d| d.len()).collect();
+        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (id, d) in deps.iter().enumerate() {
+            for &p in d {
+                users[p].push(id);
+            }
+        }
+        let mut ready: BTreeSet<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(id) = ready.pop_first() {
+            order.push(id);
+            for &u in &users[id] {
+                indeg[u] -= 1;
+                if indeg[u] == 0 {
+                    ready.insert(u);
+                }
+            }
+        }
+        if order.len() < n {
+            let mut names: Vec<&str> = Vec::new();
+            for (id, &(l, _)) in node_ids.iter().enumerate() {
+                if indeg[id] > 0 && !names.contains(&layers[l].name()) {
+                    names.push(layers[l].name());
+                }
+            }
+            return Err(topo_err(format!(
+                "model `{name}` has a cycle: layer{} {} depend on each other (directly or through their inputs)",
+                if names.len() > 1 { "s" } else { "" },
+                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        // Shape inference in topological order; builds each layer on its first call.
+        let mut calls: Vec<Vec<Option<Call>>> =
+            inbound.iter().map(|c| vec![None; c.len()]).collect();
+        let mut tensors: Vec<TensorInfo> = Vec::new();
+        let mut built = vec![false; layers.len()];
+        for &id in &order {
+            let (l, c) = node_ids[id];
+            let mut ins = Vec::new();
+            let mut kwargs = Vec::new();
+            for r in &inbound[l][c] {
+                let (pl, pc) = resolve(r, layers[l].name())?;
+                let pcall = calls[pl][pc].as_ref().expect("topological order");
+                let &t = pcall.outputs.get(r.tensor).ok_or_else(|| {
+                    topo_err(format!(
+                        "layer `{}` takes output {} of layer `{}`, which has {} output(s)",
+                        layers[l].name(),
+                        r.tensor,
+                        r.layer,
+                        pcall.outputs.len()
+                    ))
+                })?;
+                ins.push(t);
+                kwargs.push(r.kwargs.clone());
+            }
+            let in_shapes: Vec<Shape> = ins.iter().map(|&t| tensors[t].shape.clone()).collect();
+            let lname = layers[l].name().to_string();
+            let out_shapes = match &mut layers[l] {
+                ModelLayer::Input(i) => vec![i.batch_shape.clone()],
+                ModelLayer::Layer(layer) => {
+                    if !built[l] {
+                        layer.build(&in_shapes).map_err(|e| in_layer(&lname, e))?;
+                        built[l] = true;
+                    }
+                    layer
+                        .output_shapes(&in_shapes)
+                        .map_err(|e| in_layer(&lname, e))?
+                }
+                ModelLayer::Model(m) => {
+                    if in_shapes.len() != m.inputs.len() {
+                        return Err(topo_err(format!(
+                            "nested model `{lname}` expects {} input(s), called with {}",
+                            m.inputs.len(),
+                            in_shapes.len()
+                        )));
+                    }
+                    m.outputs
+                        .iter()
+                        .map(|&t| m.tensors[t].shape.clone())
+                        .collect()
+                }
+            };
+            let mut outs = Vec::with_capacity(out_shapes.len());
+            for (k, s) in out_shapes.into_iter().enumerate() {
+                outs.push(tensors.len());
+                tensors.push(TensorInfo {
+                    layer: l,
+                    call: c,
+                    index: k,
+                    shape: s,
+                });
+            }
+            calls[l][c] = Some(Call {
+                inputs: ins,
+                kwargs,
+                outputs: outs,
+            });
+        }
+        let calls: Vec<Vec<Call>> = calls
+            .into_iter()
+            .map(|v| {
+                v.into_iter()
+                    .map(|c| c.expect("all nodes placed"))
+                    .collect()
+            })
+            .collect();
+        let tensor_of = |r: &TensorRef, what: &str| -> Result<usize> {
+            let (l, c) = resolve(r, what)?;
+            calls[l][c].outputs.get(r.tensor).copied().ok_or_else(|| {
+                topo_err(format!(
+                    "{what} refers to output {} of layer `{}`, which has {} output(s)",
+                    r.tensor,
+                    r.layer,
+                    calls[l][c].outputs.len()
+                ))
+            })
+        };
+        let mut input_layers = Vec::new();
+        let mut inputs = Vec::new();
+        for r in input_refs {
+            let t = tensor_of(r, &format!("model `{name}` input_layers"))?;
+            let l = tensors[t].layer;
+            if !matches!(layers[l], ModelLayer::Input(_)) {
+                return Err(topo_err(format!(
+                    "model `{name}`: input `{}` is not an InputLayer",
+                    r.layer
+                )));
+            }
+            input_layers.push(l);
+            inputs.push(t);
+        }
+        let mut outputs = Vec::new();
+        for r in output_refs {
+            outputs.push(tensor_of(r, &format!("model `{name}` output_layers"))?);
+        }
+        if outputs.is_empty() {
+            return Err(topo_err(format!("model `{name}` has no outputs")));
+        }
+        // Execution plan: nodes needed for the outputs, in topological order.
+        let mut needed = vec![false; n];
+        let mut stack: Vec<usize> = outputs
+            .iter()
+            .map(|&t| first_node[tensors[t].layer] + tensors[t].call)
+            .collect();
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut needed[id], true) {
+                continue;
+            }
+            stack.extend(deps[id].iter().copied());
+        }
+        let mut exec = Vec::new();
+        for &id in &order {
+            if !needed[id] {
+                continue;
+            }
+            let (l, c) = node_ids[id];
+            if matches!(layers[l], ModelLayer::Input(_)) {
+                if !input_layers.contains(&l) {
+                    return Err(topo_err(format!(
+                        "Graph disconnected: cannot obtain value for input layer `{}` of model `{name}`: it is not one of the model inputs ({})",
+                        layers[l].name(),
+                        input_layers.iter().map(|&i| format!("`{}`", layers[i].name())).collect::<Vec<_>>().join(", ")
+                    )));
+                }
+                continue;
+            }
+            exec.push((l, c));
+        }
+        let mut last_use = vec![0usize; tensors.len()];
+        for (pos, &(l, c)) in exec.iter().enumerate() {
+            for &t in &calls[l][c].inputs {
+                last_use[t] = pos;
+            }
+        }
+        for &t in &outputs {
+            last_use[t] = usize::MAX;
+        }
+        Ok(Model {
+            name,
+            class_name,
+            trainable: true,
+            auto_input: false,
+            layers,
+            calls,
+            tensors,
+            exec,
+            input_layers,
+            inputs,
+            outputs,
+            last_use,
+            extras: ModelExtras::default(),
+        })
+    }
+
+    /// The model name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `Sequential`, `Model` or `Functional`.
+    pub fn class_name(&self) -> &str {
+        &self.class_name
+    }
+
+    /// `model.layers` (input layers included, as in Keras functional models).
+    pub fn layers(&self) -> &[ModelLayer] {
+        &self.layers
+    }
+
+    /// A layer by name (this model only, not nested ones).
+    pub fn layer(&self, name: &str) -> Option<&ModelLayer> {
+        self.layers.iter().find(|l| l.name() == name)
+    }
+
+    /// The input layers, in model input order.
+    pub fn inputs(&self) -> Vec<&InputLayer> {
+        self.input_layers
+            .iter()
+            .filter_map(|&l| match &self.layers[l] {
+                ModelLayer::Input(i) => Some(i),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Input names, in order.
+    pub fn input_names(&self) -> Vec<&str> {
+        self.inputs().into_iter().map(|i| i.name.as_str()).collect()
+    }
+
+    /// Output names (the producing layers' names), in order.
+    pub fn output_names(&self) -> Vec<&str> {
+        self.outputs
+            .iter()
+            .map(|&t| self.layers[self.tensors[t].layer].name())
+            .collect()
+    }
+
+    /// Symbolic output shapes.
+    pub fn output_shapes(&self) -> Vec<Shape> {
+        self.outputs
+            .iter()
+            .map(|&t| self.tensors[t].shape.clone())
+            .collect()
+    }
+
+    /// Run the model on `inputs` (one per model input, in
+    /// [`Model::input_names`] order); returns one tensor per output.
+    ///
+    /// float32 inputs accept int32 tensors (converted); int32 inputs accept
+    /// f32 tensors holding integers. Any batch size works.
+    pub fn predict(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
+        let ins = self.inputs();
+        if inputs.len() != ins.len() {
+            let want: Vec<String> = ins
+                .iter()
+                .map(|i| format!("`{}` {} {}", i.name, shape_str(&i.batch_shape), i.dtype))
+                .collect();
+            return Err(LayersError::Input {
+                message: format!(
+                    "model `{}` expects {} input(s) ({}), got {}",
+                    self.name,
+                    ins.len(),
+                    want.join(", "),
+                    inputs.len()
+                ),
+            });
+        }
+        let mut converted = Vec::with_capacity(inputs.len());
+        for (spec, t) in ins.iter().zip(inputs) {
+            converted.push(check_input(spec, t)?);
+        }
+        let masks = vec![None; converted.len()];
+        Ok(self.run(converted, masks)?.0)
+    }
+
+    /// Run with input masks; returns outputs and output masks.
+    pub(crate) fn run(
+        &self,
+        inputs: Vec<Tensor>,
+        masks: Vec<Option<Tensor>>,
+    ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
+        let mut slots: Vec<Option<Tensor>> = vec![None; self.tensors.len()];
+        let mut mask_slots: Vec<Option<Tensor>> = vec![None; self.tensors.len()];
+        for ((&t, x), m) in self.inputs.iter().zip(inputs).zip(masks) {
+            slots[t] = Some(x);
+            mask_slots[t] = m;
+        }
+        for (pos, &(l, c)) in self.exec.iter().enumerate() {
+            let call = &self.calls[l][c];
+            let mut xs = Vec::with_capacity(call.inputs.len());
+            let mut ms = Vec::with_capacity(call.inputs.len());
+            for (k, &t) in call.inputs.iter().enumerate() {
+                let last = self.last_use[t] == pos && !call.inputs[k + 1..].contains(&t);
+                let missing = || topo_err(format!("internal: tensor {t} not computed"));
+                if last {
+                    xs.push(slots[t].take().ok_or_else(missing)?);
+                    ms.push(mask_slots[t].take());
+                } else {
+                    xs.push(slots[t].clone().ok_or_else(missing)?);
+                    ms.push(mask_slots[t].clone());
+                }
+            }
+            let lname = self.layers[l].name();
+            let (ys, ym) = match &self.layers[l] {
+                ModelLayer::Input(_) => unreachable!("inputs are not executed"),
+                ModelLayer::Layer(layer) => {
+                    let ys = layer.call(&xs, &ms).map_err(|e| in_layer(lname, e))?;
+                    let ym = layer
+                        .compute_mask(&xs, &ms)
+                        .map_err(|e| in_layer(lname, e))?;
+                    (ys, ym)
+                }
+                ModelLayer::Model(m) => m.run(xs, ms).map_err(|e| in_layer(lname, e))?,
+            };
+            if ys.len() != call.outputs.len() {
+                return Err(LayersError::config(
+                    lname,
+                    format!(
+                        "call returned {} tensor(s), its output_shapes promised {}",
+                        ys.len(),
+                        call.outputs.len()
+                    ),
+                ));
+            }
+            let mut ym = ym.into_iter();
+            for (&t, y) in call.outputs.iter().zip(ys) {
+                slots[t] = Some(y);
+                mask_slots[t] = ym.next().flatten();
+            }
+        }
+        let mut outs = Vec::with_capacity(self.outputs.len());
+        let mut out_masks = Vec::with_capacity(self.outputs.len());
+        for (k, &t) in self.outputs.iter().enumerate() {
+            let again = self.outputs[k + 1..].contains(&t);
+            let missing = || topo_err(format!("internal: output tensor {t} not computed"));
+            if again {
+                outs.push(slots[t].clone().ok_or_else(missing)?);
+                out_masks.push(mask_slots[t].clone());
+            } else {
+                outs.push(slots[t].take().ok_or_else(missing)?);
+                out_masks.push(mask_slots[t].take());
+            }
+        }
+        Ok((outs, out_masks))
+    }
+}
+
+/// Validate one predict input against its input layer; convert dtypes.
+fn check_input(spec: &InputLayer, t: &Tensor) -> Result<Tensor> {
+    let err = |m: String| LayersError::Input {
+        message: format!("input `{}`: {m}", spec.name),
+    };
+    if t.rank() != spec.batch_shape.len() {
+        return Err(err(format!(
+            "expected rank {} (shape {}), got shape {:?}",
+            spec.batch_shape.len(),
+            shape_str(&spec.batch_shape),
+            t.shape()
+        )));
+    }
+    for (axis, (want, &got)) in spec.batch_shape.iter().zip(t.shape()).enumerate() {
+        if let Some(w) = want {
+            if *w != got {
+                return Err(err(format!(
+                    "expected shape {}, got {:?} (dimension {axis} is {got}, expected {w})",
+                    shape_str(&spec.batch_shape),
+                    t.shape()
+                )));
+            }
+        }
+    }
+    match (spec.dtype.as_str(), t.data()) {
+        ("int32", TensorData::F32(v)) => {
+            if let Some((i, x)) = v
+                .iter()
+                .enumerate()
+                .find(|(_, x)| x.fract() != 0.0 || x.abs() > 2147483647.0)
+            {
+                return Err(err(format!(
+                    "expected int32 values, got float32 value {x} at flat index {i} that is not an integer"
+                )));
+            }
+            Tensor::from_i32(t.shape().to_vec(), v.iter().map(|&x| x as i32).collect())
+        }
+        ("int32", TensorData::I32(_)) => Ok(t.clone()),
+        (_, TensorData::I32(v)) => {
+            Tensor::from_f32(t.shape().to_vec(), v.iter().map(|&x| x as f32).collect())
+        }
+        (_, TensorData::F32(_)) => Ok(t.clone()),
+    }
+}

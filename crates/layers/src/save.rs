@@ -1,0 +1,253 @@
+//! Saving: [`Model`] → TensorFlow.js-4.22-loadable topology + weights.
+//!
+//! Whatever dialect a model was loaded from (Keras 2, Keras 3, TF.js), the
+//! topology written is the TensorFlow.js / Keras 2 form: `batch_input_shape`,
+//! list-style `inbound_nodes` (nested-model node indices from 1), string
+//! dtypes, no `module`/`registered_name`/`build_config`, and weights named
+//! `<layer>/<weight>` in trainable-then-non-trainable order (digest 6.6, 6.7).
+//!
+//! Keras semantics TensorFlow.js lacks but can express are rewritten: a
+//! global pooling layer with `keepdims: true` (ignored by TF.js) is written
+//! as the pooling layer followed by a `Reshape` named `<name>_keepdims`.
+
+use crate::model::{InputLayer, Model, ModelLayer};
+use crate::topology::normalize_config;
+use crate::{LayersError, Result, TensorData};
+use serde_json::{json, Map, Value};
+use tfjs_format::codec::{encode_weights, DecodedWeight, TensorValues};
+use tfjs_format::{ModelArtifacts, SaveResult, WeightData};
+use tfjs_io::Router;
+
+/// `keras_version` written by TensorFlow.js 4.22.
+pub const KERAS_VERSION: &str = "tfjs-layers 4.22.0";
+/// `backend` written by TensorFlow.js (snake-cased `TensorFlow.js`).
+pub const BACKEND: &str = "tensor_flow.js";
+/// `generatedBy` written by TensorFlow.js 4.22.
+pub const GENERATED_BY: &str = "TensorFlow.js tfjs-layers v4.22.0";
+
+fn shape_value(s: &[Option<usize>]) -> Value {
+    Value::Array(
+        s.iter()
+            .map(|d| d.map(Value::from).unwrap_or(Value::Null))
+            .collect(),
+    )
+}
+
+fn input_config(i: &InputLayer) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("batch_input_shape".into(), shape_value(&i.batch_shape));
+    m.insert("dtype".into(), Value::String(i.dtype.clone()));
+    m.insert("sparse".into(), Value::Bool(i.sparse));
+    m.insert("name".into(), Value::String(i.name.clone()));
+    m
+}
+
+impl Model {
+    /// The `modelTopology` TensorFlow.js writes for this model.
+    pub fn topology(&self) -> Value {
+        json!({
+            "class_name": self.class_name,
+            "config": self.model_config(),
+            "keras_version": KERAS_VERSION,
+            "backend": BACKEND,
+        })
+    }
+
+    /// The node index written for call `call` of layer `l` (nested models count from 1).
+    fn written_node(&self, l: usize, call: usize) -> usize {
+        match self.layers[l] {
+            ModelLayer::Model(_) => call + 1,
+            _ => call,
+        }
+    }
+
+    /// A global pooling layer with Keras `keepdims: true`, which TensorFlow.js
+    /// ignores: saved as the pooling layer plus a `Reshape` named
+    /// `<name>_keepdims` restoring the kept dims. Returns that target shape.
+    fn keepdims_reshape(&self, l: usize) -> Option<Vec<usize>> {
+        let ModelLayer::Layer(layer) = &self.layers[l] else {
+            return None;
+        };
+        if !layer.class_name().starts_with("Global") {
+            return None;
+        }
+        if layer.config().get("keepdims").and_then(Value::as_bool) != Some(true) {
+            return None;
+        }
+        let call = self.calls[l].first()?;
+        let shape = &self.tensors[*call.outputs.first()?].shape;
+        shape[1..].iter().copied().collect()
+    }
+
+    /// The name other layers use to refer to layer `l`'s outputs.
+    fn ref_name(&self, l: usize) -> String {
+        let name = self.layers[l].name();
+        if self.keepdims_reshape(l).is_some() {
+            format!("{name}_keepdims")
+        } else {
+            name.to_string()
+        }
+    }
+
+    fn reshape_entry(&self, l: usize, target: &[usize]) -> (String, Value) {
+        let name = format!("{}_keepdims", self.layers[l].name());
+        let config = json!({"target_shape": target, "name": name, "trainable": true});
+        (name, config)
+    }
+
+    fn layer_config(&self, l: usize) -> Value {
+        match &self.layers[l] {
+            ModelLayer::Input(i) => Value::Object(input_config(i)),
+            ModelLayer::Model(m) => m.model_config(),
+            ModelLayer::Layer(layer) => {
+                let mut c = normalize_config(&layer.config());
+                if self.keepdims_reshape(l).is_some() {
+                    c.shift_remove("keepdims");
+                }
+                if !c.contains_key("name") {
+                    c.insert("name".into(), Value::String(layer.name().to_string()));
+                }
+                Value::Object(c)
+            }
+        }
+    }
+
+    /// The model's `config` (Sequential: `{name, layers}`; functional:
+    /// `{name, layers, input_layers, output_layers}`).
+    pub fn model_config(&self) -> Value {
+        if self.class_name == "Sequential" {
+            let mut layers = Vec::new();
+            let mut first = true;
+            for (l, layer) in self.layers.iter().enumerate() {
+                if let ModelLayer::Input(i) = layer {
+                    if self.auto_input {
+                        continue;
+                    }
+                    layers.push(json!({"class_name": "InputLayer", "config": input_config(i)}));
+                    first = false;
+                    continue;
+                }
+                let mut config = self.layer_config(l);
+                if first && self.auto_input {
+                    if let (Value::Object(c), Some(ModelLayer::Input(i))) = (
+                        &mut config,
+                        self.input_layers.first().map(|&x| &self.layers[x]),
+                    ) {
+                        if !matches!(layer, ModelLayer::Model(_)) {
+                            c.insert("batch_input_shape".into(), shape_value(&i.batch_shape));
+                            c.insert("dtype".into(), Value::String(i.dtype.clone()));
+                        }
+                    }
+                }
+                first = false;
+                layers.push(json!({"class_name": layer.class_name(), "config": config}));
+                if let Some(target) = self.keepdims_reshape(l) {
+                    let (_, config) = self.reshape_entry(l, &target);
+                    layers.push(json!({"class_name": "Reshape", "config": config}));
+                }
+            }
+            return json!({"name": self.name, "layers": layers});
+        }
+        let mut layers = Vec::new();
+        for (l, layer) in self.layers.iter().enumerate() {
+            let mut nodes = Vec::new();
+            if !matches!(layer, ModelLayer::Input(_)) {
+                for call in &self.calls[l] {
+                    let refs: Vec<Value> = call
+                        .inputs
+                        .iter()
+                        .zip(&call.kwargs)
+                        .map(|(&t, kw)| {
+                            let info = &self.tensors[t];
+                            let kw = if kw.is_object() {
+                                kw.clone()
+                            } else {
+                                json!({})
+                            };
+                            json!([
+                                self.ref_name(info.layer),
+                                self.written_node(info.layer, info.call),
+                                info.index,
+                                kw
+                            ])
+                        })
+                        .collect();
+                    nodes.push(Value::Array(refs));
+                }
+            }
+            layers.push(json!({
+                "name": layer.name(),
+                "class_name": layer.class_name(),
+                "config": self.layer_config(l),
+                "inbound_nodes": nodes,
+            }));
+            if let Some(target) = self.keepdims_reshape(l) {
+                let (name, config) = self.reshape_entry(l, &target);
+                let nodes: Vec<Value> = (0..self.calls[l].len())
+                    .map(|c| json!([[layer.name(), c, 0, {}]]))
+                    .collect();
+                layers.push(json!({"name": name, "class_name": "Reshape", "config": config, "inbound_nodes": nodes}));
+            }
+        }
+        let triple = |t: usize| {
+            let info = &self.tensors[t];
+            json!([
+                self.ref_name(info.layer),
+                self.written_node(info.layer, info.call),
+                info.index
+            ])
+        };
+        let inputs: Vec<Value> = self.inputs.iter().map(|&t| triple(t)).collect();
+        let outputs: Vec<Value> = self.outputs.iter().map(|&t| triple(t)).collect();
+        json!({"name": self.name, "layers": layers, "input_layers": inputs, "output_layers": outputs})
+    }
+
+    /// Everything `model.save()` hands to a storage handler.
+    pub fn to_artifacts(&self) -> Result<ModelArtifacts> {
+        let mut decoded = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (slot, t) in self.named_weights() {
+            if !seen.insert(slot.name.clone()) {
+                return Err(LayersError::Weights {
+                    message: format!(
+                        "model `{}`: two weights are named `{}`; TensorFlow.js could not load them back",
+                        self.name, slot.name
+                    ),
+                });
+            }
+            let values = match t.data() {
+                TensorData::F32(v) => TensorValues::Float32(v.clone()),
+                TensorData::I32(v) => TensorValues::Int32(v.clone()),
+            };
+            decoded.push(DecodedWeight {
+                name: slot.name,
+                shape: t.shape().to_vec(),
+                values,
+                group: None,
+            });
+        }
+        decoded.extend(self.extras.optimizer_weights.iter().cloned());
+        let (mut specs, bytes) = encode_weights(&decoded)?;
+        for (spec, w) in specs.iter_mut().zip(&decoded) {
+            spec.group = w.group.clone();
+        }
+        Ok(ModelArtifacts {
+            model_topology: Some(self.topology()),
+            weight_specs: specs,
+            weight_data: WeightData::from_vec(bytes),
+            format: Some("layers-model".into()),
+            generated_by: Some(GENERATED_BY.into()),
+            converted_by: Some(Value::Null),
+            training_config: self.extras.training_config.clone(),
+            user_defined_metadata: self.extras.user_defined_metadata.clone(),
+            ..Default::default()
+        })
+    }
+
+    /// Save to `url` through `router` (`file://`, `memory://`, …).
+    pub async fn save(&self, router: &Router, url: &str) -> Result<SaveResult> {
+        let artifacts = self.to_artifacts()?;
+        let (store, parsed) = router.resolve(url)?;
+        Ok(store.save(&parsed, &artifacts).await?)
+    }
+}

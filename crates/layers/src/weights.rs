@@ -1,0 +1,456 @@
+//! Weight enumeration, name matching (TensorFlow.js `Container.loadWeights`
+//! rules plus Keras 3 paths) and initialization.
+//!
+//! Matching, for each provided weight in file order (digest 6.8.1):
+//! 1. exact `originalName` (`<layer>/<weight>`), or in *index mode* (the first
+//!    provided name ends in an integer segment) `<layer>/<index>`;
+//! 2. the same name with its second-to-last segment dropped
+//!    (`lstm/lstm_cell/kernel` → `lstm/kernel`, `d1/vars/0` → `d1/0`);
+//! 3. Keras 3 `.keras` paths `layers/<class_snake>[_<n>]/vars/<i>` (the fix
+//!    for TensorFlow.js's dead `parseWeights` code): the n-th layer of that
+//!    class in the model, weight `i`;
+//! 4. Keras 3 renames: `<layer>/kernel` → `<layer>/depthwise_kernel`
+//!    (Keras 3 `DepthwiseConv2D`).
+//!
+//! Every missing, extra, mis-shaped or mis-typed weight is listed in one error.
+
+use crate::initializers::{self, Initializer, Rng};
+use crate::model::{Model, ModelLayer};
+use crate::topology::to_snake_case;
+use crate::{Layer, LayersError, Result, Tensor, TensorData};
+use serde_json::Value;
+use std::collections::HashMap;
+use tfjs_format::codec::{DecodedWeight, TensorValues};
+
+/// One weight variable of a model (nested models flattened).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightSlot {
+    /// Layer indices from the outer model through nested models.
+    pub path: Vec<usize>,
+    /// Index in the layer's [`Layer::weights`].
+    pub index: usize,
+    /// `originalName`: `<layer name>/<weight name>`.
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub trainable: bool,
+    /// Keras 3 saving path of the layer (`layers/conv2d_1`).
+    pub keras3_path: String,
+    /// How many weights the layer has.
+    pub layer_weight_count: usize,
+}
+
+impl Model {
+    /// Every weight in `model.layers` order (each layer's weights in order).
+    pub fn weight_slots(&self) -> Vec<WeightSlot> {
+        let mut out = Vec::new();
+        self.collect_slots(&mut Vec::new(), "", true, &mut out);
+        out
+    }
+
+    /// Weights in TensorFlow.js's save order: trainable then non-trainable (digest 6.7).
+    pub fn weight_slots_save_order(&self) -> Vec<WeightSlot> {
+        let all = self.weight_slots();
+        let (mut t, n): (Vec<_>, Vec<_>) = all.into_iter().partition(|w| w.trainable);
+        t.extend(n);
+        t
+    }
+
+    fn collect_slots(
+        &self,
+        path: &mut Vec<usize>,
+        k3_prefix: &str,
+        trainable: bool,
+        out: &mut Vec<WeightSlot>,
+    ) {
+        let trainable = trainable && self.trainable;
+        let mut class_count: HashMap<String, usize> = HashMap::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            let snake = to_snake_case(match l {
+                ModelLayer::Model(m) if m.class_name == "Model" => "Functional",
+                other => other.class_name(),
+            });
+            let n = class_count.entry(snake.clone()).or_insert(0);
+            let k3 = if *n == 0 {
+                format!("{k3_prefix}layers/{snake}")
+            } else {
+                format!("{k3_prefix}layers/{snake}_{n}")
+            };
+            *n += 1;
+            path.push(i);
+            match l {
+                ModelLayer::Input(_) => {}
+                ModelLayer::Model(m) => m.collect_slots(path, &format!("{k3}/"), trainable, out),
+                ModelLayer::Layer(layer) => {
+                    let lt = trainable
+                        && layer
+                            .config()
+                            .get("trainable")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(true);
+                    let ws = layer.weights();
+                    let count = ws.len();
+                    for (wi, w) in ws.into_iter().enumerate() {
+                        out.push(WeightSlot {
+                            path: path.clone(),
+                            index: wi,
+                            name: format!("{}/{}", layer.name(), w.name),
+                            shape: w.shape,
+                            trainable: lt && w.trainable,
+                            keras3_path: k3.clone(),
+                            layer_weight_count: count,
+                        });
+                    }
+                }
+            }
+            path.pop();
+        }
+    }
+
+    /// The leaf layer at `path`.
+    pub(crate) fn layer_at(&self, path: &[usize]) -> Option<&dyn Layer> {
+        let (&first, rest) = path.split_first()?;
+        match self.layers.get(first)? {
+            ModelLayer::Layer(l) if rest.is_empty() => Some(l.as_ref()),
+            ModelLayer::Model(m) => m.layer_at(rest),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn layer_at_mut(&mut self, path: &[usize]) -> Option<&mut Box<dyn Layer>> {
+        let (&first, rest) = path.split_first()?;
+        match self.layers.get_mut(first)? {
+            ModelLayer::Layer(l) if rest.is_empty() => Some(l),
+            ModelLayer::Model(m) => m.layer_at_mut(rest),
+            _ => None,
+        }
+    }
+
+    /// The current value of the weight named `name` (`dense/kernel`).
+    pub fn weight(&self, name: &str) -> Option<&Tensor> {
+        let slot = self.weight_slots().into_iter().find(|w| w.name == name)?;
+        let layer = self.layer_at(&slot.path)?;
+        layer.weight_values().get(slot.index).copied()
+    }
+
+    /// Every weight value, in save order (trainable first), with its name.
+    pub fn named_weights(&self) -> Vec<(WeightSlot, Tensor)> {
+        let mut out = Vec::new();
+        for slot in self.weight_slots_save_order() {
+            let v = self
+                .layer_at(&slot.path)
+                .and_then(|l| l.weight_values().get(slot.index).map(|t| (*t).clone()))
+                .unwrap_or_else(|| Tensor::zeros(slot.shape.clone()));
+            out.push((slot, v));
+        }
+        out
+    }
+
+    fn set_slot(&mut self, slot: &WeightSlot, value: Tensor) -> Result<()> {
+        let layer = self
+            .layer_at_mut(&slot.path)
+            .ok_or_else(|| LayersError::Weights {
+                message: format!("internal: no layer for weight {}", slot.name),
+            })?;
+        let lname = layer.name().to_string();
+        layer
+            .set_weight(slot.index, value)
+            .map_err(|e| crate::model::in_layer(&lname, e))
+    }
+
+    /// Fill every weight from its layer's initializer config
+    /// (`kernel_initializer`, …), seeding unseeded initializers from `seed`.
+    pub fn initialize_weights(&mut self, seed: u64) -> Result<()> {
+        let mut rng = Rng::new(seed);
+        for slot in self.weight_slots() {
+            let layer = self
+                .layer_at(&slot.path)
+                .ok_or_else(|| LayersError::Weights {
+                    message: format!("internal: no layer for weight {}", slot.name),
+                })?;
+            let config = layer.config();
+            let wname = slot.name.rsplit('/').next().unwrap_or(&slot.name);
+            let init = match config.get(&initializers::config_key_for_weight(wname)) {
+                Some(v) if !v.is_null() => Initializer::parse(v, layer.name())?,
+                _ => initializers::default_for_weight(wname),
+            };
+            let values = init.generate(&slot.shape, &mut rng);
+            let dtype_int = matches!(
+                layer.weight_values().get(slot.index).map(|t| t.data()),
+                Some(TensorData::I32(_))
+            );
+            let t = if dtype_int {
+                Tensor::from_i32(
+                    slot.shape.clone(),
+                    values.iter().map(|&x| x as i32).collect(),
+                )?
+            } else {
+                Tensor::from_f32(slot.shape.clone(), values)?
+            };
+            self.set_slot(&slot, t)?;
+        }
+        Ok(())
+    }
+
+    /// Assign decoded model weights by name (optimizer weights must be
+    /// filtered out by the caller). `strict`: every provided weight must
+    /// have a target and every target a value; otherwise unmatched names are
+    /// skipped and untouched variables keep their values, with a warning.
+    /// Shape and dtype mismatches are errors in both modes.
+    pub fn load_weights(&mut self, weights: &[DecodedWeight], strict: bool) -> Result<()> {
+        let slots = self.weight_slots();
+        let index_mode = weights
+            .first()
+            .map(|w| {
+                w.name
+                    .rsplit('/')
+                    .next()
+                    .map(|s| s.starts_with(|c: char| c.is_ascii_digit()))
+                    .unwrap_or(false)
+            })
+            .unwrap_or(false);
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        let mut by_k3: HashMap<String, usize> = HashMap::new();
+        for (i, s) in slots.iter().enumerate() {
+            let key = if index_mode {
+                let dir = s.name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                format!("{dir}/{}", s.index)
+            } else {
+                s.name.clone()
+            };
+            if by_key.insert(key.clone(), i).is_some() {
+                return Err(LayersError::Weights {
+                    message: format!("Duplicate weight name: {key}"),
+                });
+            }
+            let mut local = s.index;
+            let half = s.layer_weight_count / 2;
+            let sub = if s.name.contains("/backward_") && local >= half {
+                local -= half;
+                "backward_layer/"
+            } else if s.name.contains("/forward_") {
+                "forward_layer/"
+            } else {
+                ""
+            };
+            by_k3.insert(format!("{}/{sub}{local}", s.keras3_path), i);
+        }
+        let mut assigned: Vec<Option<usize>> = vec![None; slots.len()];
+        let mut extra = Vec::new();
+        let mut bad = Vec::new();
+        let mut plan: Vec<(usize, usize)> = Vec::new();
+        for (wi, w) in weights.iter().enumerate() {
+            let target = by_key
+                .get(&w.name)
+                .or_else(|| drop_second_to_last(&w.name).and_then(|n| by_key.get(&n)))
+                .or_else(|| keras3_key(&w.name).and_then(|k| by_k3.get(&k)))
+                .or_else(|| keras3_alias(&w.name).and_then(|n| by_key.get(&n)))
+                .copied();
+            let Some(t) = target else {
+                extra.push(w.name.clone());
+                continue;
+            };
+            if let Some(prev) = assigned[t] {
+                extra.push(format!(
+                    "{} (its target `{}` was already set from `{}`)",
+                    w.name, slots[t].name, weights[prev].name
+                ));
+                continue;
+            }
+            assigned[t] = Some(wi);
+            if w.shape != slots[t].shape {
+                bad.push(format!(
+                    "{} → {}: Shape mismatch: {:?} vs. {:?}",
+                    w.name, slots[t].name, slots[t].shape, w.shape
+                ));
+                continue;
+            }
+            plan.push((wi, t));
+        }
+        let missing: Vec<&str> = slots
+            .iter()
+            .zip(&assigned)
+            .filter(|(_, a)| a.is_none())
+            .map(|(s, _)| s.name.as_str())
+            .collect();
+        // Convert values (dtype checks) before touching the model.
+        let mut values = Vec::with_capacity(plan.len());
+        for &(wi, t) in &plan {
+            let w = &weights[wi];
+            let current_int = self
+                .layer_at(&slots[t].path)
+                .and_then(|l| {
+                    l.weight_values()
+                        .get(slots[t].index)
+                        .map(|v| matches!(v.data(), TensorData::I32(_)))
+                })
+                .unwrap_or(false);
+            let tensor = match (&w.values, current_int) {
+                (TensorValues::Float32(v), false) => Tensor::from_f32(w.shape.clone(), v.clone()),
+                (TensorValues::Int32(v), true) => Tensor::from_i32(w.shape.clone(), v.clone()),
+                (vals, cur) => {
+                    bad.push(format!(
+                        "{}: dtype of the new value ({}) and previous value ({}) must match",
+                        w.name,
+                        values_dtype(vals),
+                        if cur { "int32" } else { "float32" }
+                    ));
+                    continue;
+                }
+            };
+            values.push((t, tensor?));
+        }
+        let strict_problems = strict && (!extra.is_empty() || !missing.is_empty());
+        if strict_problems || !bad.is_empty() {
+            let mut parts = Vec::new();
+            if strict && !missing.is_empty() {
+                parts.push(format!(
+                    "{} of {} weights are not set: {}",
+                    missing.len(),
+                    slots.len(),
+                    missing.join(",")
+                ));
+            }
+            if strict && !extra.is_empty() {
+                parts.push(format!(
+                    "Provided weight data has no target variable: {}",
+                    extra.join(", ")
+                ));
+            }
+            if !bad.is_empty() {
+                parts.push(format!(
+                    "{} weight(s) do not fit their variable: {}",
+                    bad.len(),
+                    bad.join("; ")
+                ));
+            }
+            return Err(LayersError::Weights {
+                message: format!("model `{}`: {}", self.name, parts.join("\n")),
+            });
+        }
+        if !extra.is_empty() {
+            tracing::warn!(model = %self.name, "ignoring weights with no target variable: {}", extra.join(", "));
+        }
+        if !missing.is_empty() {
+            tracing::warn!(model = %self.name, "{} of {} weights were not in the file and keep their initial values: {}", missing.len(), slots.len(), missing.join(","));
+        }
+        for (t, tensor) in values {
+            self.set_slot(&slots[t], tensor)?;
+        }
+        Ok(())
+    }
+}
+
+fn values_dtype(v: &TensorValues) -> &'static str {
+    match v {
+        TensorValues::Float32(_) => "float32",
+        TensorValues::Int32(_) => "int32",
+        TensorValues::Bool(_) => "bool",
+        TensorValues::String(_) => "string",
+        TensorValues::Complex64(_) => "complex64",
+    }
+}
+
+/// `a/b/c` → `a/c` (TensorFlow.js's cell-name fallback).
+fn drop_second_to_last(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split('/').collect();
+    if parts.len() < 3 {
+        // `d1/vars/0`-style names need 3 segments; `a/b` has nothing to drop.
+        return None;
+    }
+    let mut p = parts.clone();
+    p.remove(parts.len() - 2);
+    Some(p.join("/"))
+}
+
+/// Keras 3 renamed some weights: `DepthwiseConv2D`'s `depthwise_kernel`
+/// is saved as `kernel` (`dw/kernel` → `dw/depthwise_kernel`).
+fn keras3_alias(name: &str) -> Option<String> {
+    let (dir, last) = name.rsplit_once('/')?;
+    match last {
+        "kernel" => Some(format!("{dir}/depthwise_kernel")),
+        _ => None,
+    }
+}
+
+/// `layers/conv2d_1/vars/1` → `layers/conv2d_1/1`;
+/// `layers/bidirectional/forward_layer/cell/vars/0` → `layers/bidirectional/forward_layer/0`.
+fn keras3_key(name: &str) -> Option<String> {
+    let name = name
+        .strip_prefix("_layer_checkpoint_dependencies/")
+        .unwrap_or(name);
+    if !name.starts_with("layers/") {
+        return None;
+    }
+    let (head, idx) = name.rsplit_once("/vars/")?;
+    idx.parse::<usize>().ok()?;
+    // The layer path is `layers/<x>(/layers/<y>)*`; what follows is a sub-object.
+    let segs: Vec<&str> = head.split('/').collect();
+    let mut path = Vec::new();
+    let mut i = 0;
+    while i + 1 < segs.len() && segs[i] == "layers" {
+        path.push(segs[i]);
+        path.push(segs[i + 1]);
+        i += 2;
+    }
+    let rest = &segs[i..];
+    let sub = if rest.contains(&"backward_layer") {
+        "backward_layer/"
+    } else if rest.contains(&"forward_layer") {
+        "forward_layer/"
+    } else {
+        ""
+    };
+    Some(format!("{}/{sub}{idx}", path.join("/")))
+}
+
+/// Turn decoded weights into model weights and optimizer weights.
+pub fn split_optimizer_weights(
+    weights: Vec<DecodedWeight>,
+) -> (Vec<DecodedWeight>, Vec<DecodedWeight>) {
+    weights
+        .into_iter()
+        .partition(|w| w.group.as_deref() != Some("optimizer"))
+}
+
+/// A decoded weight as a tensor (float32/int32 only).
+pub fn decoded_to_tensor(w: &DecodedWeight) -> Result<Tensor> {
+    match &w.values {
+        TensorValues::Float32(v) => Tensor::from_f32(w.shape.clone(), v.clone()),
+        TensorValues::Int32(v) => Tensor::from_i32(w.shape.clone(), v.clone()),
+        other => Err(LayersError::Weights {
+            message: format!(
+                "weight `{}` has dtype {}, which a layer weight cannot hold",
+                w.name,
+                values_dtype(other)
+            ),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fallback_names() {
+        assert_eq!(
+            drop_second_to_last("lstm/lstm_cell/kernel").as_deref(),
+            Some("lstm/kernel")
+        );
+        assert_eq!(drop_second_to_last("d1/vars/0").as_deref(), Some("d1/0"));
+        assert_eq!(drop_second_to_last("d/kernel"), None);
+        assert_eq!(
+            keras3_key("layers/conv2d_1/vars/1").as_deref(),
+            Some("layers/conv2d_1/1")
+        );
+        assert_eq!(
+            keras3_key("layers/functional/layers/dense/vars/0").as_deref(),
+            Some("layers/functional/layers/dense/0")
+        );
+        assert_eq!(
+            keras3_key("layers/bidirectional/backward_layer/cell/vars/2").as_deref(),
+            Some("layers/bidirectional/backward_layer/2")
+        );
+        assert_eq!(keras3_key("dense/kernel"), None);
+    }
+}

@@ -1,0 +1,238 @@
+//! `downloads://PREFIX`: what TensorFlow.js's `browserDownloads` makes a
+//! browser download, written into the profile's downloads directory.
+//!
+//! Two files: `PREFIX.json` — the browser's model.json
+//! ([`JsonStyle::Browser`]: compact, key order `modelTopology, format,
+//! generatedBy, convertedBy, weightsManifest, …`, manifest path
+//! `./PREFIX.weights.bin`) — and `PREFIX.weights.bin`, all weight bytes
+//! joined. The bytes are identical to the browser's downloads. An empty prefix
+//! means `model` (`model.json`, `model.weights.bin`), as in TensorFlow.js.
+//!
+//! Unlike a browser (which may rename a download to `PREFIX (1).json`), an
+//! existing pair is replaced. Both files are first written completely to
+//! temporary files in the same directory and flushed to disk, then renamed
+//! into place (weights first, so a `PREFIX.json` never names weights that are
+//! not there yet).
+//!
+//! TensorFlow.js cannot load from `downloads://`; here
+//! [`ModelStore::load`] reads the pair back (each manifest path is reduced to
+//! its file name, as `tf.io.browserFiles` does), so `tfjs cp downloads://x
+//! file://dir` works. The same pair also loads through `file://DIR/PREFIX.json`.
+
+use crate::meta;
+use crate::profile::Profile;
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::Map;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tfjs_format::{
+    JsonStyle, ModelArtifacts, ModelJson, SaveResult, WeightData, WeightsManifestGroup,
+};
+use tfjs_io::{IoError, ModelStore, ModelUrl, Result};
+
+/// The scheme, without `://`.
+pub const SCHEME: &str = "downloads";
+
+/// The file-name prefix for `downloads://PREFIX` (`model` when empty), or an
+/// error if it is not a plain file name.
+pub fn prefix_of(url_path: &str) -> Result<&str> {
+    let prefix = if url_path.is_empty() {
+        "model"
+    } else {
+        url_path
+    };
+    if prefix.contains(['/', '\\', '\0']) || prefix == "." || prefix == ".." {
+        return Err(IoError::invalid(format!(
+            "downloads://{url_path}: the prefix must be a plain file name (no `/`, `\\`, or `..`); \
+             it names PREFIX.json and PREFIX.weights.bin in the downloads directory"
+        )));
+    }
+    Ok(prefix)
+}
+
+/// The model.json bytes and weight file name TensorFlow.js downloads for
+/// `artifacts` saved as `downloads://PREFIX`.
+///
+/// ```
+/// use tfjs_format::ModelArtifacts;
+/// let a = ModelArtifacts {
+///     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+///     format: Some("layers-model".into()),
+///     ..Default::default()
+/// };
+/// let (json, weights_name) = tfjs_store::downloads::model_json_bytes(&a, "m");
+/// assert_eq!(weights_name, "m.weights.bin");
+/// assert_eq!(
+///     String::from_utf8(json).unwrap(),
+///     r#"{"modelTopology":{"class_name":"Sequential"},"format":"layers-model","weightsManifest":[{"paths":["./m.weights.bin"],"weights":[]}]}"#
+/// );
+/// ```
+pub fn model_json_bytes(artifacts: &ModelArtifacts, prefix: &str) -> (Vec<u8>, String) {
+    let weights_name = format!("{prefix}.weights.bin");
+    let manifest = vec![WeightsManifestGroup {
+        paths: vec![format!("./{weights_name}")],
+        weights: artifacts.weight_specs.clone(),
+        extra: Map::new(),
+    }];
+    let json = ModelJson::from_artifacts(artifacts, manifest).to_bytes(JsonStyle::Browser);
+    (json, weights_name)
+}
+
+/// The `downloads://` store: writes into [`Profile::downloads_dir`].
+#[derive(Debug, Clone)]
+pub struct DownloadsStore {
+    dir: PathBuf,
+}
+
+fn io_err(path: &Path, what: &str, e: std::io::Error) -> IoError {
+    IoError::io(format!("{what} {}", path.display()), e)
+}
+
+/// Write `parts` to a temporary file in `dir`, flushed to disk.
+fn write_temp(dir: &Path, parts: &[&[u8]]) -> Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tfjs-download-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| io_err(dir, "cannot create a temporary file in", e))?;
+    for p in parts {
+        tmp.write_all(p)
+            .map_err(|e| io_err(tmp.path(), "cannot write", e))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| io_err(tmp.path(), "cannot flush", e))?;
+    Ok(tmp)
+}
+
+impl DownloadsStore {
+    /// A store writing into `profile`'s downloads directory.
+    pub fn new(profile: &Profile) -> Self {
+        DownloadsStore {
+            dir: profile.downloads_dir().to_path_buf(),
+        }
+    }
+
+    /// A store writing into `dir`.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
+        DownloadsStore { dir: dir.into() }
+    }
+
+    /// The directory files go to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The `(json, weights)` file paths of `downloads://PREFIX`.
+    pub fn files_for(&self, url_path: &str) -> Result<(PathBuf, PathBuf)> {
+        let prefix = prefix_of(url_path)?;
+        Ok((
+            self.dir.join(format!("{prefix}.json")),
+            self.dir.join(format!("{prefix}.weights.bin")),
+        ))
+    }
+
+    /// Save (blocking).
+    pub fn save_sync(&self, url_path: &str, artifacts: &ModelArtifacts) -> Result<SaveResult> {
+        let prefix = prefix_of(url_path)?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| io_err(&self.dir, "cannot create downloads directory", e))?;
+        let (json, weights_name) = model_json_bytes(artifacts, prefix);
+        let json_path = self.dir.join(format!("{prefix}.json"));
+        let weights_path = self.dir.join(&weights_name);
+        let parts: Vec<&[u8]> = artifacts
+            .weight_data
+            .buffers
+            .iter()
+            .map(|b| &b[..])
+            .collect();
+        let weights_tmp = write_temp(&self.dir, &parts)?;
+        let json_tmp = write_temp(&self.dir, &[&json])?;
+        weights_tmp
+            .persist(&weights_path)
+            .map_err(|e| io_err(&weights_path, "cannot write", e.error))?;
+        json_tmp
+            .persist(&json_path)
+            .map_err(|e| io_err(&json_path, "cannot write", e.error))?;
+        if let Ok(d) = std::fs::File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        Ok(SaveResult {
+            model_artifacts_info: meta::serialize(artifacts).info,
+            errors: Vec::new(),
+        })
+    }
+
+    /// Load `PREFIX.json` and its weight files back (blocking).
+    pub fn load_sync(&self, url_path: &str) -> Result<ModelArtifacts> {
+        let (json_path, _) = self.files_for(url_path)?;
+        let bytes = std::fs::read(&json_path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                IoError::NotFound {
+                    url: format!("{SCHEME}://{url_path}"),
+                    message: format!(
+                        "downloads://{url_path}: {} does not exist",
+                        json_path.display()
+                    ),
+                }
+            } else {
+                io_err(&json_path, "cannot read", e)
+            }
+        })?;
+        let model_json = ModelJson::parse(&bytes, &json_path.display().to_string())?;
+        let mut buffers = Vec::new();
+        if let Some(manifest) = &model_json.weights_manifest {
+            for group in manifest {
+                for p in &group.paths {
+                    let trimmed = p.trim().trim_end_matches('/');
+                    let base = trimmed.rsplit('/').next().unwrap_or(trimmed);
+                    if base.is_empty() || base == "." || base == ".." || base.contains('\\') {
+                        return Err(IoError::invalid(format!(
+                            "{}: weight path {p:?} has no usable file name",
+                            json_path.display()
+                        )));
+                    }
+                    let file = self.dir.join(base);
+                    let data = std::fs::read(&file).map_err(|e| {
+                        io_err(
+                            &file,
+                            &format!("weight file {p:?} of {SCHEME}://{url_path}:"),
+                            e,
+                        )
+                    })?;
+                    buffers.push(Bytes::from(data));
+                }
+            }
+        }
+        Ok(model_json.into_artifacts(WeightData { buffers }))
+    }
+}
+
+#[async_trait]
+impl ModelStore for DownloadsStore {
+    fn scheme(&self) -> &str {
+        SCHEME
+    }
+
+    async fn load(&self, url: &ModelUrl) -> Result<ModelArtifacts> {
+        let me = self.clone();
+        let path = url.path.clone();
+        tokio::task::spawn_blocking(move || me.load_sync(&path))
+            .await
+            .map_err(|e| IoError::Other {
+                message: format!("downloads load task failed: {e}"),
+            })?
+    }
+
+    async fn save(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
+        let me = self.clone();
+        let path = url.path.clone();
+        let artifacts = artifacts.clone();
+        tokio::task::spawn_blocking(move || me.save_sync(&path, &artifacts))
+            .await
+            .map_err(|e| IoError::Other {
+                message: format!("downloads save task failed: {e}"),
+            })?
+    }
+}

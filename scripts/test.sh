@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Run every check CI runs. Works on a fresh Debian machine as root with a
+# Rust toolchain (installs it with rustup when `cargo` is missing).
+#
+# Sections are independent; append new ones (npm, Chromium, moto, …) at the
+# end, each starting with `section "name"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n==> %s\n' "$*"; }
+
+# ---------------------------------------------------------------- toolchain
+section "toolchain"
+if ! command -v cargo >/dev/null 2>&1; then
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then
+        export PATH="$HOME/.cargo/bin:$PATH"
+    else
+        if ! command -v curl >/dev/null 2>&1; then
+            apt-get update -qq && apt-get install -y -qq curl ca-certificates build-essential
+        fi
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt,clippy
+        export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+fi
+cargo --version
+if [ ! -d ../shared/fixtures ]; then
+    echo "warning: ../shared/fixtures is missing; fixture tests will fail" >&2
+fi
+
+# -------------------------------------------------------------------- rust
+section "cargo fmt --check"
+cargo fmt --all -- --check
+
+section "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+section "cargo test"
+cargo test --workspace
+
+# --------------------------------------------------------- more sections go
+# below (keep each self-contained).
+
+# ------------------------------------ TF.js end-to-end (layers engine owner)
+# Every fixture after our load -> save round trip, plus Rust-built models,
+# must load in real TensorFlow.js 4.22 (pure JS cpu backend) and reproduce
+# the reference outputs.
+section "tfjs-node e2e: models saved by tfjs-layers load in TensorFlow.js 4.22"
+if ! command -v node >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+E2E_OUT="$(mktemp -d)"
+cargo run -q -p tfjs-layers --example e2e_export -- "$E2E_OUT/models"
+(
+    cd e2e/tfjs-node
+    npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+    node check_roundtrip.mjs "$E2E_OUT/models"
+)
+rm -rf "$E2E_OUT"
+# ------------------------------------------------ end TF.js end-to-end
+
+# ------------------------- HTTP end-to-end (http handler / tfjs serve owner)
+# Real TensorFlow.js 4.22.0 in Node and in Debian's headless Chromium
+# (playwright-core, no browser download) saves to `tfjs serve`, loads back,
+# and exchanges models with our Rust http(s):// handler. Installs chromium
+# and the npm packages (e2e/http/package.json) when missing. Screenshots go
+# to target/e2e-artifacts/.
+section "http e2e: TensorFlow.js (Node + Chromium) against tfjs serve"
+e2e/http/run.sh
+# ------------------------------------------------- end HTTP end-to-end
+
+section "done"
+echo "all checks passed"
