@@ -14,6 +14,7 @@ if [ -z "${TFJS_BIN:-}" ]; then
   if [ "$PROFILE" = release ]; then (cd "$ROOT" && cargo build -q --release -p tfjs-cli); else (cd "$ROOT" && cargo build -q -p tfjs-cli); fi
   export TFJS_BIN="$ROOT/target/$PROFILE/tfjs"
 fi
+export TFJS_BIN="$(realpath "$TFJS_BIN")"
 cd "$ROOT/e2e/http"
 if [ ! -d node_modules/@tensorflow/tfjs ]; then npm ci --no-audit --no-fund; fi
 echo "tfjs serve: $TFJS_BIN ($PROFILE); cores: $(nproc)"

@@ -34,6 +34,28 @@ cargo fmt --all -- --check
 section "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# ------------------------------------------- S3 API on loopback (cloud owner)
+# The s3:// tests talk to moto in server mode on 127.0.0.1; it is stopped
+# when this script exits.
+section "moto (S3 API on loopback)"
+if ! command -v moto_server >/dev/null 2>&1; then
+    if ! command -v pip3 >/dev/null 2>&1 && ! python3 -m pip --version >/dev/null 2>&1; then
+        apt-get update -qq && apt-get install -y -qq python3-pip
+    fi
+    python3 -m pip install -q 'moto[server]' || python3 -m pip install -q --break-system-packages 'moto[server]'
+    hash -r
+fi
+MOTO_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 &
+MOTO_PID=$!
+trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$MOTO_PORT") 2>/dev/null && break
+    sleep 0.1
+done
+export TFJS_S3_TEST_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+echo "moto_server on $TFJS_S3_TEST_ENDPOINT"
+
 section "cargo test"
 cargo test --workspace
 

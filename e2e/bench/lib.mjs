@@ -10,10 +10,14 @@ import { join } from 'node:path';
  * by its weightsManifest (in manifest order) and hands TF.js the concatenated
  * weight data, exactly what the browser http handler produces after fetching.
  */
-export function fileHandler(dir) {
+export function fileHandler(dir, { patchKeepdims = false, onPatch = () => {} } = {}) {
   return {
     async load() {
       const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      if (patchKeepdims) {
+        const n = patchGlobalPoolingKeepdims(json.modelTopology);
+        if (n) onPatch(n);
+      }
       const weightSpecs = [];
       const buffers = [];
       for (const group of json.weightsManifest || []) {
@@ -34,6 +38,75 @@ export function fileHandler(dir) {
       };
     },
   };
+}
+
+/**
+ * TF.js 4.22 ignores Keras' `GlobalAveragePooling2D(keepdims=True)` (format
+ * digest section 6.4), so Keras MobileNet (v1) cannot be loaded by TF.js as
+ * converted: the 1x1 Conv2D after the pooling gets a rank-2 input. To time
+ * TF.js on the same computation, insert `Reshape([1, 1, -1])` after every
+ * global pooling layer with keepdims=true of a functional model and rewire
+ * its consumers; the weights are unchanged and the result is identical
+ * (verified against io.json before any timing). Returns how many layers were
+ * patched. Only used for the TF.js side of the benchmark.
+ */
+export function patchGlobalPoolingKeepdims(topology) {
+  const cfg = topology && (topology.model_config || topology);
+  if (!cfg || cfg.class_name === 'Sequential' || !cfg.config || !Array.isArray(cfg.config.layers)) return 0;
+  const layers = cfg.config.layers;
+  const renames = new Map();
+  const out = [];
+  for (const l of layers) {
+    out.push(l);
+    if (/^Global(Average|Max)Pooling[123]D$/.test(l.class_name) && l.config && l.config.keepdims === true) {
+      const rank = Number(l.class_name.slice(-2, -1));
+      const name = `${l.config.name}__keepdims`;
+      renames.set(l.config.name, name);
+      // TF.js Reshape cannot infer a -1 while the batch dim is unknown, so the
+      // channel count is found by walking back to the layer that sets it.
+      const channels = channelsOf(layers, l);
+      out.push({
+        class_name: 'Reshape',
+        config: { name, trainable: true, dtype: 'float32', target_shape: [...Array(rank).fill(1), channels] },
+        name,
+        inbound_nodes: [[[l.config.name, 0, 0, {}]]],
+      });
+    }
+  }
+  if (!renames.size) return 0;
+  const added = new Set(renames.values());
+  const rewire = (ref) => (Array.isArray(ref) && renames.has(ref[0]) ? [renames.get(ref[0]), ...ref.slice(1)] : ref);
+  for (const l of out) {
+    if (added.has(l.config.name) || !Array.isArray(l.inbound_nodes)) continue;
+    l.inbound_nodes = l.inbound_nodes.map((node) => (Array.isArray(node) ? node.map(rewire) : node));
+  }
+  cfg.config.output_layers = (cfg.config.output_layers || []).map(rewire);
+  cfg.config.layers = out;
+  return renames.size;
+}
+
+// Channel count of the (single) input of `layer`: walks back through layers
+// that keep the channel count until one that sets it (filters/units, or
+// depthwise filters x depth_multiplier).
+function channelsOf(layers, layer) {
+  const byName = new Map(layers.map((l) => [l.config.name, l]));
+  const keep = /^(BatchNormalization|ReLU|LeakyReLU|PReLU|ELU|Softmax|Activation|Dropout|SpatialDropout[123]D|GaussianNoise|GaussianDropout|ZeroPadding[123]D|Cropping[123]D|UpSampling[123]D|(Max|Average)Pooling[123]D|Add|Multiply|Average|Maximum|Minimum|Subtract)$/;
+  let l = layer;
+  for (let steps = 0; steps < layers.length; steps++) {
+    const src = l.inbound_nodes && l.inbound_nodes[0] && l.inbound_nodes[0][0];
+    const prev = src && byName.get(src[0]);
+    if (!prev) break;
+    const c = prev.config;
+    if (prev.class_name === 'DepthwiseConv2D') {
+      const inner = channelsOf(layers, prev);
+      return inner * (c.depth_multiplier || 1);
+    }
+    if (Number.isInteger(c.filters)) return c.filters;
+    if (Number.isInteger(c.units)) return c.units;
+    if (!keep.test(prev.class_name)) break;
+    l = prev;
+  }
+  throw new Error(`cannot work out the channel count feeding ${layer.config.name} (keepdims patch for TF.js)`);
 }
 
 /**

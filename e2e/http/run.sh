@@ -18,6 +18,7 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends chromium
 fi
 
+if [ -n "${TFJS_BIN:-}" ]; then export TFJS_BIN="$(realpath "$TFJS_BIN")"; fi
 cd "$HERE"
 if [ ! -d node_modules/@tensorflow/tfjs ] || [ ! -d node_modules/playwright-core ]; then
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

@@ -15,5 +15,12 @@ pub fn build_router() -> Router {
     if let Err(e) = tfjs_store::register_default(&mut router) {
         eprintln!("warning: localstorage://, indexeddb:// and downloads:// are unavailable: {e}");
     }
+    for scheme in ["s3", "gs", "az"] {
+        // Clients are built lazily per bucket, so this cannot fail on a
+        // machine without cloud credentials.
+        if let Ok(store) = tfjs_cloud::CloudStore::new(scheme) {
+            router.register(Arc::new(store));
+        }
+    }
     router
 }

@@ -16,7 +16,7 @@
 //!    deleted. A reader that fetched the old model.json just before may then
 //!    miss a shard; loads retry once from a fresh model.json in that case.
 //!
-//! [`CloudStore::save_new`] writes model.json with `PutMode::Create`
+//! [`ModelStore::save_new`] writes model.json with `PutMode::Create`
 //! (`If-None-Match: *`), so two writers racing for one URL cannot both win:
 //! the server uses it to claim version numbers on a shared bucket.
 //!
@@ -127,12 +127,6 @@ impl CloudStore {
     pub fn with_progress(mut self, progress: Progress) -> Self {
         self.progress = Some(progress);
         self
-    }
-
-    /// Save only if no model exists at `url` yet (`If-None-Match: *` on
-    /// model.json). Returns [`IoError::Invalid`] naming the URL if one does.
-    pub async fn save_new(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
-        self.save_with_mode(url, artifacts, PutMode::Create).await
     }
 
     fn client(&self, bucket: &str) -> Result<Arc<dyn ObjectStore>> {
@@ -443,6 +437,11 @@ impl ModelStore for CloudStore {
     async fn save(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
         self.save_with_mode(url, artifacts, PutMode::Overwrite)
             .await
+    }
+
+    /// `If-None-Match: *` on model.json: of two racing writers exactly one wins.
+    async fn save_new(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
+        self.save_with_mode(url, artifacts, PutMode::Create).await
     }
 
     async fn list(&self, prefix: &ModelUrl) -> Result<Vec<(String, ModelArtifactsInfo)>> {

@@ -618,3 +618,20 @@ pub fn manifest_from_value(v: &Value, source: &str, path: &str) -> crate::Result
         .map(|(i, g)| WeightsManifestGroup::from_value(g, source, &format!("{path}[{i}]")))
         .collect()
 }
+
+/// A one-group, one-file manifest as TensorFlow.js's own writers make it:
+/// `[{"paths": [path], "weights": weights}]` (path `./model.weights.bin`
+/// for browser downloads/HTTP, `weights.bin` for tfjs-node `file://`).
+///
+/// ```
+/// use tfjs_format::manifest::single_file_manifest;
+/// let m = single_file_manifest("weights.bin", vec![]);
+/// assert_eq!(m[0].paths, ["weights.bin"]);
+/// ```
+pub fn single_file_manifest(path: impl Into<String>, weights: Vec<WeightSpec>) -> WeightsManifest {
+    vec![WeightsManifestGroup {
+        paths: vec![path.into()],
+        weights,
+        extra: Map::new(),
+    }]
+}

@@ -286,3 +286,29 @@ fn match_class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fnmatch;
+
+    #[test]
+    fn fnmatch_matches_python_fnmatchcase() {
+        // (pattern, name, python3 fnmatch.fnmatchcase(name, pattern))
+        let cases = [
+            ("conv*/kernel", "conv1/kernel", true),
+            ("conv?/bias", "conv12/bias", false),
+            ("dense_[0-9]/*", "dense_3/kernel", true),
+            ("dense_[!0-9]/*", "dense_3/kernel", false),
+            ("dense_[!0-9]/*", "dense_x/kernel", true),
+            ("a[b", "a[b", true),
+            ("*", "", true),
+            ("*/bias", "x/y/bias", true),
+            ("[]]x", "]x", true),
+            ("a*b*c", "aXbYbZc", true),
+            ("*kernel", "bias", false),
+        ];
+        for (p, n, want) in cases {
+            assert_eq!(fnmatch(p, n), want, "{p:?} {n:?}");
+        }
+    }
+}

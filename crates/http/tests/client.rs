@@ -66,7 +66,7 @@ async fn file(
         )
             .into_response();
     }
-    match std::fs::read(fixtures().join("tfjs").join(&rest)) {
+    match std::fs::read(fixtures().join("tfjs").join(rest)) {
         Ok(b) => b.into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }

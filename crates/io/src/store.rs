@@ -59,6 +59,15 @@ pub trait ModelStore: Send + Sync + std::fmt::Debug {
     /// already there intact.
     async fn save(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult>;
 
+    /// Save only if no model exists at `url` yet, atomically with respect to
+    /// other writers (create-if-absent). Used to claim version numbers when
+    /// several processes share one store. Fails with [`IoError::Invalid`]
+    /// ("already exists") when a model is there.
+    async fn save_new(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
+        let _ = artifacts;
+        Err(unsupported(url, "create-if-absent saving"))
+    }
+
     /// Every model under `prefix` (a URL of this scheme), as full URLs with their info.
     async fn list(&self, prefix: &ModelUrl) -> Result<Vec<(String, ModelArtifactsInfo)>> {
         Err(unsupported(prefix, "listing"))

@@ -1,7 +1,9 @@
 //! Convolutions: im2col + gemm (2-D, 1-D, 3-D) and transposed 2-D convolution.
 
-use crate::geom::{conv_output_size, deconv_output_size, Geom, Padding};
+use crate::geom::{conv_output_size, deconv_output_size, prod, Geom, Padding};
 use crate::matmul::{fill_rows, gemm_raw};
+use crate::FusedActivation;
+use crate::FusedActivation as Activation;
 
 use crate::{KernelError, Result};
 use rayon::prelude::*;
@@ -221,15 +223,15 @@ impl Conv2dParams {
 
     /// `batch * in_h * in_w * in_c`.
     pub fn input_len(&self) -> usize {
-        self.batch * self.in_h * self.in_w * self.in_c
+        self.geom().input_len()
     }
     /// `batch * out_h * out_w * out_c`.
     pub fn output_len(&self) -> usize {
-        self.batch * self.out_h * self.out_w * self.out_c
+        self.geom().output_len()
     }
     /// `k_h * k_w * in_c * out_c`.
     pub fn kernel_len(&self) -> usize {
-        self.k_h * self.k_w * self.in_c * self.out_c
+        prod(&[self.k_h, self.k_w, self.in_c, self.out_c])
     }
     /// Floating-point operations (2 per multiply-add) of [`conv2d`] with this geometry.
     pub fn flops(&self) -> f64 {
@@ -348,7 +350,7 @@ impl Conv3dParams {
     }
     /// `k_d * k_h * k_w * in_c * out_c`.
     pub fn kernel_len(&self) -> usize {
-        self.k_d * self.k_h * self.k_w * self.in_c * self.out_c
+        prod(&[self.k_d, self.k_h, self.k_w, self.in_c, self.out_c])
     }
 }
 
@@ -368,7 +370,7 @@ fn check_lens(name: &str, g: &Geom, input: usize, kernel: usize, bias: Option<us
         "{name}: input has {input} values, expected {}",
         g.input_len()
     );
-    let want_k = g.taps() * g.in_c * g.out_c;
+    let want_k = prod(&[g.taps(), g.in_c, g.out_c]);
     assert!(
         kernel == want_k,
         "{name}: kernel has {kernel} values, expected {want_k}"
@@ -405,6 +407,30 @@ pub fn conv2d(
     p: &Conv2dParams,
     out: &mut [f32],
 ) {
+    conv2d_fused(input, kernel, bias, FusedActivation::Linear, p, out)
+}
+
+/// [`conv2d`] followed by `act`, applied to each output tile while it is in
+/// cache (saves a pass over the output for ReLU / ReLU6 networks).
+///
+/// # Panics
+/// As [`conv2d`].
+///
+/// ```
+/// use tfjs_kernels::{conv2d_fused, Conv2dParams, FusedActivation, Padding};
+/// let p = Conv2dParams::new(1, [1, 2], 1, 1, [1, 1], [1, 1], [1, 1], Padding::Valid).unwrap();
+/// let mut out = [0.0; 2];
+/// conv2d_fused(&[-1.0, 4.0], &[2.0], None, FusedActivation::Relu6, &p, &mut out);
+/// assert_eq!(out, [0.0, 6.0]);
+/// ```
+pub fn conv2d_fused(
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    act: FusedActivation,
+    p: &Conv2dParams,
+    out: &mut [f32],
+) {
     let g = p.geom();
     check_lens(
         "conv2d",
@@ -414,7 +440,7 @@ pub fn conv2d(
         bias.map(|b| b.len()),
         out.len(),
     );
-    conv_geom(input, kernel, bias, &g, out);
+    conv_geom(input, kernel, bias, &g, act, out);
 }
 
 /// 3-D convolution: NDHWC input, DHWIO kernel (`[k_d, k_h, k_w, in_c, out_c]`),
@@ -446,10 +472,17 @@ pub fn conv3d(
         bias.map(|b| b.len()),
         out.len(),
     );
-    conv_geom(input, kernel, bias, &g, out);
+    conv_geom(input, kernel, bias, &g, FusedActivation::Linear, out);
 }
 
-fn conv_geom(input: &[f32], kernel: &[f32], bias: Option<&[f32]>, g: &Geom, out: &mut [f32]) {
+pub(crate) fn conv_geom(
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    g: &Geom,
+    act: Activation,
+    out: &mut [f32],
+) {
     let oc = g.out_c;
     let kk = g.taps() * g.in_c;
     let pixels = g.batch * g.out_pixels();
@@ -457,64 +490,49 @@ fn conv_geom(input: &[f32], kernel: &[f32], bias: Option<&[f32]>, g: &Geom, out:
         return;
     }
     let accumulate = bias.is_some();
-    if accumulate {
-        fill_rows(out, bias, oc);
-    }
     let flops = pixels.saturating_mul(kk).saturating_mul(oc);
     let threads = rayon::current_num_threads();
     let big = threads > 1 && flops >= crate::PARALLEL_THRESHOLD_FLOPS;
 
-    let pointwise =
-        g.k == [1, 1, 1] && g.stride == [1, 1, 1] && g.pad == [0, 0, 0] && g.in_sp == g.out_sp;
-    if pointwise {
-        // SAFETY: input is [pixels × in_c], kernel [in_c × oc], out [pixels × oc] (checked by callers).
-        unsafe {
-            gemm_raw(
-                pixels,
-                g.in_c,
-                oc,
-                input.as_ptr(),
-                g.in_c,
-                kernel.as_ptr(),
-                oc,
-                1,
-                out.as_mut_ptr(),
-                oc,
-                accumulate,
-                big,
-            )
-        };
-        return;
-    }
-
     if crate::smallk::eligible(g) {
         let row_len = g.out_sp[2] * oc;
         let rows = g.batch * g.out_sp[0] * g.out_sp[1];
+        let run = |row0: usize, chunk: &mut [f32]| {
+            fill_rows(chunk, bias, oc);
+            crate::smallk::direct_rows(input, kernel, g, row0, chunk, accumulate);
+            act.apply(chunk);
+        };
         if big && rows > 1 {
             let per_task = rows.div_ceil(threads * 8).max(1);
             out.par_chunks_mut(per_task * row_len)
                 .enumerate()
-                .for_each(|(i, chunk)| {
-                    crate::smallk::direct_rows(input, kernel, g, i * per_task, chunk, accumulate)
-                });
+                .for_each(|(i, chunk)| run(i * per_task, chunk));
         } else {
-            crate::smallk::direct_rows(input, kernel, g, 0, out, accumulate);
+            run(0, out);
         }
         return;
     }
 
-    let tile_target = (TILE_FLOATS / kk.max(1)).clamp(16, 4096).min(pixels);
+    let pointwise =
+        g.k == [1, 1, 1] && g.stride == [1, 1, 1] && g.pad == [0, 0, 0] && g.in_sp == g.out_sp;
+    // One tile: bias, product, activation, all while the tile is in cache.
     let run_tile = |buf: &mut Vec<f32>, p0: usize, chunk: &mut [f32], par_gemm: bool| {
         let rows = chunk.len() / oc;
-        buf.resize(rows * kk, 0.0);
-        im2col(input, g, p0, rows, buf);
-        // SAFETY: buf is [rows × kk], kernel [kk × oc], chunk [rows × oc].
+        fill_rows(chunk, bias, oc);
+        let a = if pointwise {
+            &input[p0 * kk..(p0 + rows) * kk]
+        } else {
+            buf.resize(rows * kk, 0.0);
+            im2col(input, g, p0, rows, buf);
+            &buf[..]
+        };
+        // SAFETY: a is [rows × kk], kernel [kk × oc], chunk [rows × oc].
         unsafe {
             gemm_raw(
                 rows,
                 kk,
                 oc,
-                buf.as_ptr(),
+                a.as_ptr(),
                 kk,
                 kernel.as_ptr(),
                 oc,
@@ -525,8 +543,12 @@ fn conv_geom(input: &[f32], kernel: &[f32], bias: Option<&[f32]>, g: &Geom, out:
                 par_gemm,
             )
         };
+        act.apply(chunk);
     };
 
+    let tile_target = (TILE_FLOATS / kk.max(1))
+        .clamp(MIN_PAR_ROWS, 4096)
+        .min(pixels);
     if big && pixels >= threads * MIN_PAR_ROWS * 2 {
         let tile = tile_target
             .min(pixels.div_ceil(threads * 4))
@@ -536,6 +558,9 @@ fn conv_geom(input: &[f32], kernel: &[f32], bias: Option<&[f32]>, g: &Geom, out:
             .for_each_init(Vec::new, |buf, (i, chunk)| {
                 run_tile(buf, i * tile, chunk, false)
             });
+    } else if pointwise {
+        // Few rows: one product, split across threads by gemm itself.
+        run_tile(&mut Vec::new(), 0, out, big);
     } else {
         let mut buf = Vec::new();
         for (i, chunk) in out.chunks_mut(tile_target * oc).enumerate() {

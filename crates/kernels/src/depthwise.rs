@@ -3,6 +3,7 @@
 use crate::conv::Conv2dParams;
 use crate::geom::Geom;
 use crate::simd::{dispatch, madd};
+use crate::FusedActivation;
 use rayon::prelude::*;
 
 /// Depthwise 2-D convolution (Keras / TensorFlow.js `DepthwiseConv2D`, and the
@@ -37,6 +38,23 @@ pub fn depthwise_conv2d(
     p: &Conv2dParams,
     out: &mut [f32],
 ) {
+    depthwise_conv2d_fused(input, kernel, bias, FusedActivation::Linear, p, out)
+}
+
+/// [`depthwise_conv2d`] followed by `act`, applied row by row while the
+/// output is in cache.
+///
+/// # Panics
+/// As [`depthwise_conv2d`].
+#[allow(clippy::manual_is_multiple_of)] // `is_multiple_of` needs Rust 1.87; MSRV is 1.85
+pub fn depthwise_conv2d_fused(
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    act: FusedActivation,
+    p: &Conv2dParams,
+    out: &mut [f32],
+) {
     let g = p.geom();
     g.assert_sane("depthwise_conv2d");
     assert!(
@@ -51,7 +69,7 @@ pub fn depthwise_conv2d(
         input.len(),
         p.input_len()
     );
-    let want_k = p.k_h * p.k_w * p.out_c;
+    let want_k = crate::geom::prod(&[p.k_h, p.k_w, p.out_c]);
     assert!(
         kernel.len() == want_k,
         "depthwise_conv2d: kernel has {} values, expected {want_k}",
@@ -97,9 +115,13 @@ pub fn depthwise_conv2d(
         let per_task = rows.div_ceil(threads * 8).max(1);
         out.par_chunks_mut(per_task * row_len)
             .enumerate()
-            .for_each(|(i, chunk)| dw_rows(x, kernel, bias, &g, i * per_task, chunk));
+            .for_each(|(i, chunk)| {
+                dw_rows(x, kernel, bias, &g, i * per_task, chunk);
+                act.apply(chunk);
+            });
     } else {
         dw_rows(x, kernel, bias, &g, 0, out);
+        act.apply(out);
     }
 }
 
@@ -244,7 +266,7 @@ fn dw_rows_impl<const FMA: bool>(
 /// `w`/`bias` point at channel `cb` of the kernel (tap stride `c`) and bias;
 /// `out` points at channel `cb` of the first output pixel (pixel stride `c`).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
     rows: [*const f32; KH],
     w: *const f32,
@@ -287,6 +309,7 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
 /// `kh`; columns `kw*dw` further exist; `w`, `bias` and `out` hold `c8` channels
 /// (kernel tap stride `c`).
 #[inline(always)]
+#[allow(clippy::needless_range_loop)]
 unsafe fn dw_pixel<const FMA: bool, const KH: usize, const KW: usize>(
     rows: [*const f32; KH],
     w: *const f32,

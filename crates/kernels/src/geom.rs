@@ -154,19 +154,19 @@ pub(crate) struct Geom {
 
 impl Geom {
     pub fn in_pixels(&self) -> usize {
-        self.in_sp.iter().product()
+        prod(&self.in_sp)
     }
     pub fn out_pixels(&self) -> usize {
-        self.out_sp.iter().product()
+        prod(&self.out_sp)
     }
     pub fn taps(&self) -> usize {
-        self.k.iter().product()
+        prod(&self.k)
     }
     pub fn input_len(&self) -> usize {
-        self.batch * self.in_pixels() * self.in_c
+        prod(&[self.batch, self.in_pixels(), self.in_c])
     }
     pub fn output_len(&self) -> usize {
-        self.batch * self.out_pixels() * self.out_c
+        prod(&[self.batch, self.out_pixels(), self.out_c])
     }
     pub fn assert_sane(&self, what: &str) {
         assert!(
@@ -184,6 +184,14 @@ impl Geom {
     pub fn taps_in(&self, d: usize, o: usize) -> Range<usize> {
         valid_taps(self.start(d, o), self.dil[d], self.k[d], self.in_sp[d])
     }
+}
+
+/// Product of sizes; panics on overflow (parameter structs built by hand
+/// with absurd sizes; the constructors reject those with an error).
+pub(crate) fn prod(dims: &[usize]) -> usize {
+    dims.iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .unwrap_or_else(|| panic!("tensor size overflows: {dims:?}"))
 }
 
 /// Taps `t` in `0..k` with `0 <= start + t*dil < len`.

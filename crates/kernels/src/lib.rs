@@ -45,6 +45,7 @@
 //! assert_eq!(out[5], 9.0); // interior
 //! ```
 
+mod act;
 mod conv;
 mod depthwise;
 mod geom;
@@ -54,8 +55,9 @@ mod recurrent;
 mod simd;
 mod smallk;
 
-pub use conv::{conv2d, conv2d_transpose, conv3d, Conv2dParams, Conv3dParams};
-pub use depthwise::depthwise_conv2d;
+pub use act::FusedActivation;
+pub use conv::{conv2d, conv2d_fused, conv2d_transpose, conv3d, Conv2dParams, Conv3dParams};
+pub use depthwise::{depthwise_conv2d, depthwise_conv2d_fused};
 pub use geom::{conv_output_size, deconv_output_size, Padding};
 pub use matmul::{add_bias, dense, matmul, matmul_bt};
 pub use pool::{

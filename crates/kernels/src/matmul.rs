@@ -100,9 +100,9 @@ pub fn matmul(
     out: &mut [f32],
     accumulate: bool,
 ) {
-    check("matmul", "a", a.len(), m * k);
-    check("matmul", "b", b.len(), k * n);
-    check("matmul", "out", out.len(), m * n);
+    check("matmul", "a", a.len(), crate::geom::prod(&[m, k]));
+    check("matmul", "b", b.len(), crate::geom::prod(&[k, n]));
+    check("matmul", "out", out.len(), crate::geom::prod(&[m, n]));
     // SAFETY: lengths checked above; `out` is a unique borrow.
     unsafe {
         gemm_raw(
@@ -145,9 +145,9 @@ pub fn matmul_bt(
     out: &mut [f32],
     accumulate: bool,
 ) {
-    check("matmul_bt", "a", a.len(), m * k);
-    check("matmul_bt", "bt", bt.len(), n * k);
-    check("matmul_bt", "out", out.len(), m * n);
+    check("matmul_bt", "a", a.len(), crate::geom::prod(&[m, k]));
+    check("matmul_bt", "bt", bt.len(), crate::geom::prod(&[n, k]));
+    check("matmul_bt", "out", out.len(), crate::geom::prod(&[m, n]));
     // SAFETY: lengths checked above; `out` is a unique borrow.
     unsafe {
         gemm_raw(
@@ -193,6 +193,7 @@ pub(crate) fn fill_rows(out: &mut [f32], bias: Option<&[f32]>, n: usize) {
 /// add_bias(&mut x, &[10.0, 20.0]);
 /// assert_eq!(x, [11.0, 22.0, 13.0, 24.0]);
 /// ```
+#[allow(clippy::manual_is_multiple_of)] // `is_multiple_of` needs Rust 1.87; MSRV is 1.85
 pub fn add_bias(out: &mut [f32], bias: &[f32]) {
     if bias.is_empty() {
         assert!(out.is_empty(), "add_bias: empty bias for non-empty output");
@@ -237,7 +238,7 @@ pub fn dense(
     n: usize,
     out: &mut [f32],
 ) {
-    check("dense", "out", out.len(), m * n);
+    check("dense", "out", out.len(), crate::geom::prod(&[m, n]));
     if let Some(b) = bias {
         check("dense", "bias", b.len(), n);
         fill_rows(out, Some(b), n);

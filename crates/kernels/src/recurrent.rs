@@ -77,8 +77,18 @@ pub fn simple_rnn_step(
     act: &dyn Fn(&mut [f32]),
     scratch: &mut Vec<f32>,
 ) {
-    check("simple_rnn_step", "xp", xp.len(), batch * units);
-    check("simple_rnn_step", "h", h.len(), batch * units);
+    check(
+        "simple_rnn_step",
+        "xp",
+        xp.len(),
+        crate::geom::prod(&[batch, units]),
+    );
+    check(
+        "simple_rnn_step",
+        "h",
+        h.len(),
+        crate::geom::prod(&[batch, units]),
+    );
     scratch.clear();
     scratch.extend_from_slice(xp);
     matmul(h, recurrent_kernel, batch, units, units, scratch, true);
@@ -123,15 +133,20 @@ pub fn lstm_step(
     scratch: &mut Vec<f32>,
 ) {
     let u = units;
-    check("lstm_step", "xp", xp.len(), batch * 4 * u);
+    check(
+        "lstm_step",
+        "xp",
+        xp.len(),
+        crate::geom::prod(&[batch, 4, u]),
+    );
     check(
         "lstm_step",
         "recurrent_kernel",
         recurrent_kernel.len(),
-        u * 4 * u,
+        crate::geom::prod(&[u, 4, u]),
     );
-    check("lstm_step", "h", h.len(), batch * u);
-    check("lstm_step", "c", c.len(), batch * u);
+    check("lstm_step", "h", h.len(), crate::geom::prod(&[batch, u]));
+    check("lstm_step", "c", c.len(), crate::geom::prod(&[batch, u]));
     if u == 0 {
         return;
     }
@@ -209,20 +224,30 @@ pub fn gru_step(
     scratch: &mut Vec<f32>,
 ) {
     let u = units;
-    check("gru_step", "xp", xp.len(), batch * 3 * u);
+    check(
+        "gru_step",
+        "xp",
+        xp.len(),
+        crate::geom::prod(&[batch, 3, u]),
+    );
     check(
         "gru_step",
         "recurrent_kernel",
         recurrent_kernel.len(),
-        u * 3 * u,
+        crate::geom::prod(&[u, 3, u]),
     );
-    check("gru_step", "h", h.len(), batch * u);
+    check("gru_step", "h", h.len(), crate::geom::prod(&[batch, u]));
     if let Some(b) = recurrent_bias {
         assert!(
             mode == GruResetMode::After,
             "gru_step: a recurrent bias is only used with GruResetMode::After"
         );
-        check("gru_step", "recurrent_bias", b.len(), 3 * u);
+        check(
+            "gru_step",
+            "recurrent_bias",
+            b.len(),
+            crate::geom::prod(&[3, u]),
+        );
     }
     if u == 0 {
         return;

@@ -293,6 +293,36 @@ proptest! {
         assert_close(&out, &want, &format!("conv2d {p:?}"));
     }
 
+    /// The fused epilogue equals the activation applied afterwards, on every conv path
+    /// (direct small-patch, 1×1 product, im2col) and for depthwise.
+    #[test]
+    fn fused_activation_matches_separate_pass(
+        batch in 1usize..3, hw in 1usize..9, in_c in prop_oneof![1usize..4, 20usize..30], out_c in 1usize..20,
+        k in prop_oneof![Just(1usize), Just(3)], s in 1usize..3, relu6: bool, seed: u64,
+    ) {
+        let act = if relu6 { FusedActivation::Relu6 } else { FusedActivation::Relu };
+        let p = Conv2dParams::new(batch, [hw, hw], in_c, out_c, [k, k], [s, s], [1, 1], Padding::Same).unwrap();
+        // Scale up so Relu6 clips.
+        let x: Vec<f32> = rand_vec(p.input_len(), seed).iter().map(|v| v * 4.0).collect();
+        let w = rand_vec(p.kernel_len(), seed + 1);
+        let b = rand_vec(out_c, seed + 2);
+        let mut want = vec![f32::NAN; p.output_len()];
+        conv2d(&x, &w, Some(&b), &p, &mut want);
+        act.apply(&mut want);
+        let mut got = vec![f32::NAN; p.output_len()];
+        conv2d_fused(&x, &w, Some(&b), act, &p, &mut got);
+        prop_assert_eq!(&got, &want);
+
+        let d = Conv2dParams::new(batch, [hw, hw], in_c, in_c, [k, k], [s, s], [1, 1], Padding::Same).unwrap();
+        let wd = rand_vec(k * k * in_c, seed + 3);
+        let mut want = vec![f32::NAN; d.output_len()];
+        depthwise_conv2d(&x, &wd, None, &d, &mut want);
+        act.apply(&mut want);
+        let mut got = vec![f32::NAN; d.output_len()];
+        depthwise_conv2d_fused(&x, &wd, None, act, &d, &mut got);
+        prop_assert_eq!(&got, &want);
+    }
+
     #[test]
     fn conv1d_matches_naive(
         batch in 1usize..3, len in 1usize..20, in_c in 1usize..5, out_c in 1usize..5,

@@ -491,7 +491,9 @@ fn custom_registered_class_loads_predicts_saves_and_reloads() {
     let m = Model::from_artifacts(&a, &opts).unwrap();
     let x = Tensor::from_f32(vec![1, 3], vec![1.0, 1.0, 2.0]).unwrap();
     assert_eq!(
-        m.predict(&[x.clone()]).unwrap()[0].as_f32().unwrap(),
+        m.predict(std::slice::from_ref(&x)).unwrap()[0]
+            .as_f32()
+            .unwrap(),
         &[1.0, 2.0, 6.0]
     );
     let saved = m.to_artifacts().unwrap();
@@ -597,7 +599,7 @@ fn builder_sequential_and_functional() {
         "{names:?}"
     );
     let x = Tensor::from_f32(vec![5, 4], (0..20).map(|i| i as f32 / 10.0).collect()).unwrap();
-    let y = m.predict(&[x.clone()]).unwrap();
+    let y = m.predict(std::slice::from_ref(&x)).unwrap();
     assert_eq!(y[0].shape(), &[5, 2]);
     for row in y[0].as_f32().unwrap().chunks(2) {
         assert!((row[0] + row[1] - 1.0).abs() < 1e-5);
@@ -634,9 +636,9 @@ fn builder_sequential_and_functional() {
         .unwrap();
     let bias = fm.weight("shared/bias").unwrap().as_f32().unwrap().to_vec();
     // shared(x) + shared(x) = 2 * shared(x); shared(0) = bias.
-    for i in 0..3 {
-        let s = single[0].as_f32().unwrap()[i] - bias[i];
-        assert!((y[0].as_f32().unwrap()[i] - 2.0 * s).abs() < 1e-5);
+    let (yv, sv) = (y[0].as_f32().unwrap(), single[0].as_f32().unwrap());
+    for ((yy, ss), b) in yv.iter().zip(sv).zip(&bias) {
+        assert!((yy - 2.0 * (ss - b)).abs() < 1e-5);
     }
     let t = fm.topology();
     assert_eq!(t["class_name"], "Model");

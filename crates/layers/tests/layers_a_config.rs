@@ -152,7 +152,7 @@ fn keras_configs_are_written_in_tfjs_form() {
         .unwrap();
     let c = layer.config();
     assert_eq!(
-        c.keys().last().map(String::as_str),
+        c.keys().next_back().map(String::as_str),
         Some("depth_multiplier")
     );
     assert_eq!(c["depth_multiplier"], 2);

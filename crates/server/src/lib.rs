@@ -97,10 +97,13 @@ impl Default for ServerConfig {
 /// Why the server cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// Writes on a non-loopback address without a token.
     #[error("refusing to accept uploads on the non-loopback address {0} without a token: set --token / TFJS_TOKEN, use --read-only, or listen on 127.0.0.1")]
     NeedToken(SocketAddr),
+    /// The store could not be read.
     #[error(transparent)]
     Io(#[from] tfjs_io::IoError),
+    /// Listening or serving failed.
     #[error("{0}")]
     Net(#[from] std::io::Error),
 }
@@ -108,23 +111,29 @@ pub enum ServerError {
 /// A JSON error answer: `{"error": "...", "status": N}`.
 #[derive(Debug)]
 pub struct ApiError {
+    /// The HTTP status answered.
     pub status: StatusCode,
+    /// What was wrong, for the `error` field.
     pub message: String,
 }
 
 impl ApiError {
+    /// An error with any status.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             message: message.into(),
         }
     }
+    /// 400.
     pub fn bad_request(m: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, m)
     }
+    /// 413.
     pub fn too_large(m: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, m)
     }
+    /// 404.
     pub fn not_found(m: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, m)
     }

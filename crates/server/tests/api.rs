@@ -59,6 +59,16 @@ fn multipart(parts: &[(&str, &str, &str, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// (what, name, token, content-type + body, expected status, text in the error)
+type Case<'a> = (
+    &'a str,
+    String,
+    Option<&'a str>,
+    (String, Vec<u8>),
+    StatusCode,
+    &'a str,
+);
+
 struct TestServer {
     base: String,
     store: Arc<MemoryStore>,
@@ -393,14 +403,7 @@ async fn writes_need_the_token_and_bad_uploads_leave_the_store_untouched() {
     let trained_w = read("tfjs/trained/weights.bin");
 
     // (what, name, token, content-type + body, expected status, text in the error)
-    let mut cases: Vec<(
-        &str,
-        String,
-        Option<&str>,
-        (String, Vec<u8>),
-        StatusCode,
-        &str,
-    )> = vec![
+    let mut cases: Vec<Case> = vec![
         (
             "no token",
             "keep".into(),

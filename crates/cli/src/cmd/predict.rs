@@ -50,9 +50,7 @@ fn read_inputs(files: &[String], model: &Model) -> anyhow::Result<(Vec<Tensor>, 
         let bytes =
             std::fs::read(&files[0]).with_context(|| format!("cannot read {}", files[0]))?;
         let io = IoJson::parse(&bytes, &files[0])?;
-        let t = io
-            .inputs_for(&names)
-            .with_context(|| format!("{}", files[0]))?;
+        let t = io.inputs_for(&names).with_context(|| files[0].clone())?;
         return Ok((t, Some(io)));
     }
     if files.len() != names.len() {

@@ -1,0 +1,40 @@
+//! Activations that kernels can apply to their output while it is still in cache.
+
+/// An activation fused into a kernel's epilogue (applied per output tile right
+/// after bias and product). Other activations are applied by the caller.
+///
+/// ```
+/// use tfjs_kernels::FusedActivation;
+/// let mut x = [-1.0, 3.0, 9.0];
+/// FusedActivation::Relu6.apply(&mut x);
+/// assert_eq!(x, [0.0, 3.0, 6.0]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum FusedActivation {
+    /// Identity.
+    #[default]
+    Linear,
+    /// `max(x, 0)`.
+    Relu,
+    /// `min(max(x, 0), 6)`.
+    Relu6,
+}
+
+impl FusedActivation {
+    /// Apply in place. NaN stays NaN (like TensorFlow.js `relu`/`relu6`).
+    pub fn apply(self, x: &mut [f32]) {
+        match self {
+            FusedActivation::Linear => {}
+            FusedActivation::Relu => {
+                for v in x {
+                    *v = if *v < 0.0 { 0.0 } else { *v };
+                }
+            }
+            FusedActivation::Relu6 => {
+                for v in x {
+                    *v = v.clamp(0.0, 6.0);
+                }
+            }
+        }
+    }
+}

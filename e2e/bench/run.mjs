@@ -1,0 +1,188 @@
+// Speed comparison driver: for each (model, batch) runs, one after the other,
+// `tfjs bench` (ours, release build), TensorFlow.js 4.22 in Node on the wasm
+// backend and on the pure-JS cpu backend (each in its own process), after
+// checking that both sides reproduce the model's io.json. Prints a table with
+// the ratios and writes the raw numbers as JSON.
+//
+// Usage: node run.mjs --tfjs PATH/TO/tfjs --heavy DIR [--fixtures DIR]
+//                     [--out FILE] [--runs N] [--warmup N] [--only SUBSTR]
+//                     [--no-ours] [--no-cpu]
+// --no-ours measures only the TF.js side (for developing before the engine's
+// `tfjs bench` works). Exit status: 0 ok, 1 a check or a run failed.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+
+// TensorFlow 2.21 (Python, Keras) reference latencies stated in the issue
+// ("Layers engine", speed section) for mobilenet_v2; hardware not given.
+const TF_PYTHON_REFERENCE_MS = { 'mobilenet_v2@1': 4, 'mobilenet_v2@32': 55 };
+const TARGET_PREDICT = 3; // ours must be >= 3x faster than tfjs-wasm
+const TARGET_LOAD = 5; // and load >= 5x faster
+
+function parseArgs(argv) {
+  const a = {
+    tfjs: join(repo, 'target/release/tfjs'),
+    fixtures: resolve(repo, '../shared/fixtures'),
+    heavy: join(repo, 'target/bench/heavy'),
+    out: join(repo, 'target/bench/results.json'),
+    runs: 20,
+    warmup: 3,
+    only: null,
+    ours: true,
+    cpu: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = argv[i + 1];
+    if (k === '--tfjs') { a.tfjs = resolve(v); i++; }
+    else if (k === '--fixtures') { a.fixtures = resolve(v); i++; }
+    else if (k === '--heavy') { a.heavy = resolve(v); i++; }
+    else if (k === '--out') { a.out = resolve(v); i++; }
+    else if (k === '--runs') { a.runs = Math.max(20, Number(v)); i++; }
+    else if (k === '--warmup') { a.warmup = Number(v); i++; }
+    else if (k === '--only') { a.only = v; i++; }
+    else if (k === '--no-ours') a.ours = false;
+    else if (k === '--no-cpu') a.cpu = false;
+    else { console.error(`run.mjs: unknown argument ${k}`); process.exit(2); }
+  }
+  return a;
+}
+
+const args = parseArgs(process.argv.slice(2));
+
+const configs = [
+  { model: 'mobilenet_v2', dir: join(args.fixtures, 'keras/mobilenet_v2'), batch: 1 },
+  { model: 'mobilenet_v2', dir: join(args.fixtures, 'keras/mobilenet_v2'), batch: 32 },
+  { model: 'mobilenet_v1', dir: join(args.fixtures, 'keras/mobilenet_v1'), batch: 1 },
+  { model: 'mobilenet_v1', dir: join(args.fixtures, 'keras/mobilenet_v1'), batch: 32 },
+  { model: 'heavy', dir: args.heavy, batch: 32 },
+].filter((c) => !args.only || `${c.model}@${c.batch}`.includes(args.only));
+
+for (const c of configs) {
+  if (!existsSync(join(c.dir, 'model.json'))) {
+    console.error(`run.mjs: ${c.dir}/model.json is missing${c.model === 'heavy' ? ' (generate it: node gen_heavy_model.mjs DIR)' : ''}`);
+    process.exit(2);
+  }
+}
+if (args.ours && !existsSync(args.tfjs)) {
+  console.error(`run.mjs: ${args.tfjs} is missing (cargo build --release -p tfjs-cli)`);
+  process.exit(2);
+}
+
+function runJson(cmd, argv, what) {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`${what}: ${r.error.message}`);
+  if (r.status !== 0) {
+    throw new Error(`${what} exited with ${r.status}:\n${(r.stderr || '').trim()}\n${(r.stdout || '').trim()}`.trim());
+  }
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) throw new Error(`${what} printed no JSON:\n${r.stdout}\n${r.stderr}`);
+  return JSON.parse(line);
+}
+
+// Our side must reproduce io.json before it is timed (once per model).
+const oursChecked = new Map();
+function checkOurs(c) {
+  if (oursChecked.has(c.dir)) return oursChecked.get(c.dir);
+  const io = join(c.dir, 'io.json');
+  const r = spawnSync(args.tfjs, ['predict', c.dir, '--inputs', io, '--check'], { encoding: 'utf8' });
+  const ok = r.status === 0;
+  const res = { ok, detail: ok ? null : `${(r.stdout || '').trim()}\n${(r.stderr || '').trim()}`.trim() };
+  oursChecked.set(c.dir, res);
+  return res;
+}
+
+const results = [];
+let failed = false;
+for (const c of configs) {
+  const row = { model: c.model, dir: c.dir, batch: c.batch, ours: null, wasm: null, cpu: null, errors: [] };
+  process.stderr.write(`${c.model} batch ${c.batch}:`);
+  if (args.ours) {
+    const chk = checkOurs(c);
+    if (!chk.ok) {
+      row.errors.push(`ours: tfjs predict --check failed: ${chk.detail}`);
+    } else {
+      try {
+        process.stderr.write(' ours');
+        row.ours = runJson(args.tfjs, ['bench', c.dir, '--batch', String(c.batch), '--runs', String(args.runs), '--warmup', String(args.warmup), '--json'], 'tfjs bench');
+      } catch (e) { row.errors.push(`ours: ${e.message}`); }
+    }
+  }
+  for (const backend of args.cpu ? ['wasm', 'cpu'] : ['wasm']) {
+    try {
+      process.stderr.write(` tfjs-${backend}`);
+      row[backend] = runJson(process.execPath, [join(here, 'tfjs_bench.mjs'), '--backend', backend, '--model', c.dir, '--batch', String(c.batch), '--runs', String(args.runs), '--warmup', String(args.warmup)], `tfjs_bench ${backend}`);
+    } catch (e) { row.errors.push(`tfjs-${backend}: ${e.message}`); }
+  }
+  process.stderr.write('\n');
+  for (const e of row.errors) console.error(`  ERROR ${e}`);
+  if (row.errors.length) failed = true;
+  const ratio = (a, b) => (a && b ? a / b : null);
+  const om = row.ours && row.ours.predict_ms.median;
+  const ol = row.ours && row.ours.load_ms;
+  row.ratios = {
+    predict_wasm_over_ours: ratio(row.wasm && row.wasm.predict_ms.median, om),
+    predict_cpu_over_ours: ratio(row.cpu && row.cpu.predict_ms.median, om),
+    load_wasm_over_ours: ratio(row.wasm && row.wasm.load_ms, ol),
+    load_cpu_over_ours: ratio(row.cpu && row.cpu.load_ms, ol),
+  };
+  const ref = TF_PYTHON_REFERENCE_MS[`${c.model}@${c.batch}`];
+  if (ref) row.tf_python_2_21_reference_ms = ref;
+  results.push(row);
+}
+
+// ------------------------------------------------------------------ table
+const f = (x, d = 1) => (x == null ? '-' : x.toFixed(d));
+const fx = (x) => (x == null ? '-' : `${x.toFixed(2)}x`);
+const header = ['model', 'batch', 'ours ms', 'wasm ms', 'cpu ms', 'wasm/ours', 'cpu/ours', 'load ours', 'load wasm', 'load cpu', 'load wasm/ours', 'load cpu/ours', 'TF py 2.21'];
+const rows = results.map((r) => [
+  r.model, String(r.batch),
+  f(r.ours && r.ours.predict_ms.median, 2), f(r.wasm && r.wasm.predict_ms.median, 2), f(r.cpu && r.cpu.predict_ms.median, 1),
+  fx(r.ratios.predict_wasm_over_ours), fx(r.ratios.predict_cpu_over_ours),
+  f(r.ours && r.ours.load_ms, 1), f(r.wasm && r.wasm.load_ms, 1), f(r.cpu && r.cpu.load_ms, 1),
+  fx(r.ratios.load_wasm_over_ours), fx(r.ratios.load_cpu_over_ours),
+  r.tf_python_2_21_reference_ms ? `~${r.tf_python_2_21_reference_ms}` : '-',
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (cells) => `| ${cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+const table = [line(header), `|${widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+
+const wasmInfo = (results.find((r) => r.wasm) || {}).wasm;
+const env = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  cpu_model: (cpus()[0] || {}).model,
+  tfjs: wasmInfo ? wasmInfo.tfjs : null,
+  wasm_backend: wasmInfo ? wasmInfo.wasm : null,
+  runs: args.runs,
+  warmup: args.warmup,
+};
+
+console.log('\nPredict: median ms over the timed runs (min/max in the JSON). Load: ms from reading');
+console.log('model.json + shards to a model ready to predict, one cold process each.');
+console.log(`Machine: ${env.cpus} CPU(s), ${env.cpu_model}; Node ${env.node}; TF.js wasm: ${env.wasm_backend ? `${env.wasm_backend.binary}, ${env.wasm_backend.threads_count} thread(s)` : '-'}\n`);
+console.log(table);
+console.log('\nTF py 2.21: TensorFlow 2.21 Python reference latency quoted in the issue (other hardware; not measured here).');
+
+const misses = [];
+for (const r of results) {
+  const p = r.ratios.predict_wasm_over_ours;
+  const l = r.ratios.load_wasm_over_ours;
+  if (p != null && p < TARGET_PREDICT) misses.push(`${r.model}@${r.batch}: predict ${p.toFixed(2)}x vs tfjs-wasm (target >= ${TARGET_PREDICT}x)`);
+  if (l != null && l < TARGET_LOAD) misses.push(`${r.model}@${r.batch}: load ${l.toFixed(2)}x vs tfjs-wasm (target >= ${TARGET_LOAD}x)`);
+}
+if (args.ours) {
+  console.log(misses.length ? `\nTargets missed:\n  ${misses.join('\n  ')}` : '\nAll targets met (>= 3x predict, >= 5x load vs tfjs-wasm).');
+}
+
+mkdirSync(dirname(args.out), { recursive: true });
+writeFileSync(args.out, JSON.stringify({ env, targets: { predict_vs_wasm: TARGET_PREDICT, load_vs_wasm: TARGET_LOAD }, tf_python_2_21_reference_ms: TF_PYTHON_REFERENCE_MS, results, targets_missed: misses }, null, 2));
+console.log(`\nwrote ${args.out}`);
+process.exit(failed ? 1 : 0);
