@@ -368,7 +368,7 @@ fn killing_a_convert_never_leaves_a_mixed_model() {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(3 * i));
+        std::thread::sleep(std::time::Duration::from_millis(10 * i));
         let _ = child.kill();
         let _ = child.wait();
         let o = tfjs(&["verify", s(&dst)]);

@@ -590,11 +590,9 @@ pub fn verify_file(path: &Path) -> Report {
                                 }
                             }
                         }
-                        if all {
-                            if let Some(needed) = needed {
-                                if let Err(e) = check_group_lengths(&shards, needed) {
-                                    report.push(&gloc, e.to_string());
-                                }
+                        if let (true, Some(needed)) = (all, needed) {
+                            if let Err(e) = check_group_lengths(&shards, needed) {
+                                report.push(&gloc, e.to_string());
                             }
                         } else {
                             for (name, b) in &shards {

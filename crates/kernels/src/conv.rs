@@ -243,28 +243,48 @@ impl Conv2dParams {
 
 /// Geometry of a 3-D convolution over NDHWC input with a DHWIO kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub struct Conv3dParams {
+    /// Batch size.
     pub batch: usize,
+    /// Input depth.
     pub in_d: usize,
+    /// Input height.
     pub in_h: usize,
+    /// Input width.
     pub in_w: usize,
+    /// Input channels.
     pub in_c: usize,
+    /// Output channels (filters).
     pub out_c: usize,
+    /// Window depth.
     pub k_d: usize,
+    /// Window height.
     pub k_h: usize,
+    /// Window width.
     pub k_w: usize,
+    /// Depth stride (≥ 1).
     pub stride_d: usize,
+    /// Vertical stride (≥ 1).
     pub stride_h: usize,
+    /// Horizontal stride (≥ 1).
     pub stride_w: usize,
+    /// Depth dilation (≥ 1).
     pub dil_d: usize,
+    /// Vertical dilation (≥ 1).
     pub dil_h: usize,
+    /// Horizontal dilation (≥ 1).
     pub dil_w: usize,
+    /// Zero planes added before the input (depth).
     pub pad_front: usize,
+    /// Zero rows added above the input.
     pub pad_top: usize,
+    /// Zero columns added left of the input.
     pub pad_left: usize,
+    /// Output depth.
     pub out_d: usize,
+    /// Output height.
     pub out_h: usize,
+    /// Output width.
     pub out_w: usize,
 }
 

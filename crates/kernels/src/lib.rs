@@ -25,6 +25,22 @@
 //! channel-contiguous loops compiled twice, once with AVX2+FMA enabled (chosen
 //! at run time when the CPU supports it) and once for the baseline target.
 //!
+//! ## Getting the most out of it (for layer implementations)
+//!
+//! * Pass `bias` to the kernel instead of adding it afterwards, and use
+//!   [`conv2d_fused`] / [`depthwise_conv2d_fused`] for ReLU / ReLU6 so the
+//!   output is touched once while it is in cache.
+//! * Inference-time BatchNormalization directly after a convolution can be
+//!   folded into it once at load time: `scale = gamma / sqrt(var + eps)`,
+//!   `kernel[.., oc] *= scale[oc]`, `bias[oc] = (bias[oc] - mean[oc]) * scale[oc] + beta[oc]`
+//!   (for a depthwise kernel `[kh, kw, c, mult]`, output channel `c*mult+m`).
+//! * Recurrent layers: project all timesteps with one [`dense`] call, then
+//!   run [`lstm_step`] / [`gru_step`] / [`simple_rnn_step`] per timestep
+//!   (see the `recurrent` functions' docs for the loop).
+//! * Kernels never allocate more than a bounded scratch tile per thread,
+//!   except [`depthwise_conv2d`] with a depth multiplier > 1, which expands
+//!   the input once (`input.len() * multiplier` values).
+//!
 //! Shapes are described by parameter structs ([`Conv2dParams`],
 //! [`Conv3dParams`], [`Pool2dParams`], [`Pool3dParams`]) whose constructors
 //! apply TensorFlow's `"valid"` / `"same"` (and Keras `"causal"`) padding rules
@@ -44,6 +60,8 @@
 //! assert_eq!(out[0], 4.0); // corner: 2×2 window inside the image
 //! assert_eq!(out[5], 9.0); // interior
 //! ```
+
+#![warn(missing_docs)]
 
 mod act;
 mod conv;

@@ -10,19 +10,30 @@ use rayon::prelude::*;
 /// they never win a max and are not counted by an average (TensorFlow's
 /// `"same"` semantics). A window with no cell inside the input yields 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub struct Pool2dParams {
+    /// Batch size.
     pub batch: usize,
+    /// Input height.
     pub in_h: usize,
+    /// Input width.
     pub in_w: usize,
+    /// Channels (unchanged by pooling).
     pub channels: usize,
+    /// Window height.
     pub k_h: usize,
+    /// Window width.
     pub k_w: usize,
+    /// Vertical stride (≥ 1).
     pub stride_h: usize,
+    /// Horizontal stride (≥ 1).
     pub stride_w: usize,
+    /// Zero rows added above the input.
     pub pad_top: usize,
+    /// Zero columns added left of the input.
     pub pad_left: usize,
+    /// Output height.
     pub out_h: usize,
+    /// Output width.
     pub out_w: usize,
 }
 
@@ -102,24 +113,40 @@ impl Pool2dParams {
 
 /// Geometry of a 3-D pooling window over NDHWC input; see [`Pool2dParams`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub struct Pool3dParams {
+    /// Batch size.
     pub batch: usize,
+    /// Input depth.
     pub in_d: usize,
+    /// Input height.
     pub in_h: usize,
+    /// Input width.
     pub in_w: usize,
+    /// Channels (unchanged by pooling).
     pub channels: usize,
+    /// Window depth.
     pub k_d: usize,
+    /// Window height.
     pub k_h: usize,
+    /// Window width.
     pub k_w: usize,
+    /// Depth stride (≥ 1).
     pub stride_d: usize,
+    /// Vertical stride (≥ 1).
     pub stride_h: usize,
+    /// Horizontal stride (≥ 1).
     pub stride_w: usize,
+    /// Zero planes added before the input (depth).
     pub pad_front: usize,
+    /// Zero rows added above the input.
     pub pad_top: usize,
+    /// Zero columns added left of the input.
     pub pad_left: usize,
+    /// Output depth.
     pub out_d: usize,
+    /// Output height.
     pub out_h: usize,
+    /// Output width.
     pub out_w: usize,
 }
 

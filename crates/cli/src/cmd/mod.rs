@@ -3,13 +3,13 @@
 pub mod bench;
 pub mod bench_io;
 pub mod convert;
-pub mod info;
-pub mod predict;
-pub mod verify;
-pub mod serve;
 pub mod cp;
 pub mod demo;
+pub mod info;
 pub mod localstorage;
 pub mod ls;
 pub mod mv;
+pub mod predict;
 pub mod rm;
+pub mod serve;
+pub mod verify;

@@ -19,8 +19,10 @@ Weights are served as content-addressed, immutable blobs (/blobs/sha256-….bin,
 ETag, Range, `Cache-Control: immutable`); model.json is revalidated (ETag).
 
 Versions are stored as ordinary models at <STORE>/NAME/vN in any store URL
-this build can save to, list and remove (default: a file:// directory under
-the data dir, $XDG_DATA_HOME/tfjs/serve or ~/.local/share/tfjs/serve).
+this build can save to, list and remove. Default: `indexeddb://tfjs-serve`
+in the embedded (SQLite, transactional) profile store ($TFJS_HOME, else
+~/.local/share/tfjs-rs); without it, a file:// directory under the data dir
+($XDG_DATA_HOME/tfjs/serve or ~/.local/share/tfjs/serve).
 
 Writes (POST/PUT/DELETE) need `Authorization: Bearer TOKEN` when --token or
 TFJS_TOKEN is set; listening on a non-loopback address needs a token (or
@@ -90,6 +92,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if args.log_json {
         builder.json().try_init()
@@ -104,6 +107,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("cannot create the store directory {path}: {e}"))?;
             format!("file://{}", std::fs::canonicalize(path)?.display())
         }
+        None if ctx.router.store("indexeddb").is_some() => "indexeddb://tfjs-serve".to_string(),
         None => {
             let dir = default_store_dir();
             std::fs::create_dir_all(&dir).map_err(|e| {

@@ -2,7 +2,7 @@
 //! `threshold`), `LeakyReLU`, `PReLU`, `ELU`, `ThresholdedReLU`, `Softmax`.
 
 use super::core::{
-    boxed_layer, constraint, initializer, make_tensor, map_inplace, norm_axis, num, one_input,
+    boxed_layer, constraint, initializer, make_tensor, map_new, norm_axis, num, one_input,
     one_shape, pass_mask, register_simple, require_built, shape_str, zeros_init, Base, Params,
 };
 use crate::config::ConfigReader;
@@ -107,9 +107,14 @@ impl Layer for ElementwiseActivation {
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
-        let mut data = x.to_f32().into_owned();
-        match self.kind {
-            Kind::Relu(max, slope, threshold) => map_inplace(&mut data, move |v| {
+        let xd = x.to_f32();
+        let data = match self.kind {
+            Kind::Relu(max, slope, threshold) if slope == 0.0 && threshold == 0.0 => match max {
+                Some(m) => map_new(&xd, move |v| v.clamp(0.0, m)),
+                None => map_new(&xd, |v| v.max(0.0)),
+            },
+            Kind::Relu(max, slope, threshold) => map_new(&xd, move |v| {
+                // Keras: x >= max → max; threshold <= x < max → x; else slope·(x − threshold).
                 let y = if v >= threshold {
                     v
                 } else {
@@ -117,21 +122,13 @@ impl Layer for ElementwiseActivation {
                 };
                 match max {
                     Some(m) if y > m => m,
-                    _ => {
-                        if slope == 0.0 && v < threshold {
-                            0.0
-                        } else {
-                            y
-                        }
-                    }
+                    _ => y,
                 }
             }),
-            Kind::Leaky(a) => map_inplace(&mut data, move |v| if v < 0.0 { a * v } else { v }),
-            Kind::Elu(a) => {
-                map_inplace(&mut data, move |v| if v > 0.0 { v } else { a * v.exp_m1() })
-            }
-            Kind::Thresholded(t) => map_inplace(&mut data, move |v| if v > t { v } else { 0.0 }),
-        }
+            Kind::Leaky(a) => map_new(&xd, move |v| if v < 0.0 { a * v } else { v }),
+            Kind::Elu(a) => map_new(&xd, move |v| if v > 0.0 { v } else { a * v.exp_m1() }),
+            Kind::Thresholded(t) => map_new(&xd, move |v| if v > t { v } else { 0.0 }),
+        };
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), data)?])
     }
     fn compute_mask(

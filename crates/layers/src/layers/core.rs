@@ -343,6 +343,32 @@ pub(crate) fn map_inplace<F: Fn(f32) -> f32 + Sync + Send>(x: &mut [f32], f: F) 
     }
 }
 
+/// `f` of every element into a new vector, in parallel for large slices
+/// (one pass: no copy-then-modify).
+pub(crate) fn map_new<F: Fn(f32) -> f32 + Sync + Send>(x: &[f32], f: F) -> Vec<f32> {
+    if x.len() >= 1 << 16 {
+        let mut out = Vec::with_capacity(x.len());
+        x.par_iter().map(|&v| f(v)).collect_into_vec(&mut out);
+        out
+    } else {
+        x.iter().map(|&v| f(v)).collect()
+    }
+}
+
+/// `f(a, b)` of two equally long slices into a new vector.
+pub(crate) fn zip_new<F: Fn(f32, f32) -> f32 + Sync + Send>(a: &[f32], b: &[f32], f: F) -> Vec<f32> {
+    if a.len() >= 1 << 16 {
+        let mut out = Vec::with_capacity(a.len());
+        a.par_iter()
+            .zip(b.par_iter())
+            .map(|(&x, &y)| f(x, y))
+            .collect_into_vec(&mut out);
+        out
+    } else {
+        a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+    }
+}
+
 /// Apply an activation in place (parallel for large slices).
 pub(crate) fn apply_activation(act: Activation, x: &mut [f32], last_dim: usize) {
     match act {

@@ -3,7 +3,7 @@
 //! after the batch axis), `Concatenate` and `Dot`, with Keras mask merging.
 
 use super::core::{
-    boxed_layer, make_tensor, norm_axis, register_simple, shape_str, transpose, Base,
+    boxed_layer, make_tensor, norm_axis, register_simple, shape_str, transpose, zip_new, Base,
 };
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
@@ -220,14 +220,21 @@ impl Layer for Merge {
             .collect();
         let n: usize = out_shape.iter().product();
         let first = &inputs[0];
-        let mut out = if first.shape() == out_shape.as_slice() {
+        let same = inputs.iter().all(|t| t.shape() == out_shape.as_slice());
+        let op = self.op;
+        let mut rest = &inputs[1..];
+        let mut out = if same && inputs.len() >= 2 {
+            // One fused pass over the first two inputs (the common case).
+            rest = &inputs[2..];
+            zip_new(&first.to_f32(), &inputs[1].to_f32(), move |a, b| op.apply(a, b))
+        } else if first.shape() == out_shape.as_slice() {
             first.to_f32().into_owned()
         } else {
             let mut o = vec![0.0f32; n];
             accumulate(Op::Add, &mut o, &out_shape, &first.to_f32(), first.shape());
             o
         };
-        for x in &inputs[1..] {
+        for x in rest {
             accumulate(self.op, &mut out, &out_shape, &x.to_f32(), x.shape());
         }
         if self.op == Op::Average {

@@ -226,6 +226,26 @@ impl Layer for BatchNormalization {
         let axes = &self.built_axes;
         let (scale, shift) = self.folded();
         let shape = x.shape();
+        if axes.len() == 1 && shape[axes[0]] == scale.len() && axes[0] + 1 == shape.len() {
+            // Channels last: one fused pass from input to output.
+            let c = scale.len().max(1);
+            let xd = x.to_f32();
+            let mut out = vec![0.0f32; xd.len()];
+            let blk = c * (4096 / c).max(1);
+            let f = |(o, i): (&mut [f32], &[f32])| {
+                for (orow, irow) in o.chunks_mut(c).zip(i.chunks(c)) {
+                    for (((ov, iv), s), t) in orow.iter_mut().zip(irow).zip(&scale).zip(&shift) {
+                        *ov = iv * s + t;
+                    }
+                }
+            };
+            if xd.len() >= 1 << 16 {
+                out.par_chunks_mut(blk).zip(xd.par_chunks(blk)).for_each(f);
+            } else {
+                out.chunks_mut(blk).zip(xd.chunks(blk)).for_each(f);
+            }
+            return Ok(vec![make_tensor(&self.base, shape.to_vec(), out)?]);
+        }
         let mut data = x.to_f32().into_owned();
         if axes.len() == 1 {
             let a = axes[0];
