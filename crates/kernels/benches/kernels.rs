@@ -158,6 +158,21 @@ fn bench_pool_misc(c: &mut Criterion) {
     g.bench_function("global avg 7x7x1024 b32", |b| {
         b.iter(|| global_avg_pool(black_box(&x), 32, 49, 1024, &mut out))
     });
+    let x = data(1 << 16);
+    let mut y = x.clone();
+    g.throughput(Throughput::Elements(x.len() as u64));
+    g.bench_function("sigmoid 64k", |b| {
+        b.iter(|| {
+            y.copy_from_slice(&x);
+            sigmoid_inplace(black_box(&mut y))
+        })
+    });
+    g.bench_function("tanh 64k", |b| {
+        b.iter(|| {
+            y.copy_from_slice(&x);
+            tanh_inplace(black_box(&mut y))
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("matmul");
@@ -187,8 +202,8 @@ fn bench_pool_misc(c: &mut Criterion) {
     g.throughput(Throughput::Elements(
         (2 * batch * time * 4 * u * (feat + u)) as u64,
     ));
-    let sigmoid = |s: &mut [f32]| s.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()));
-    let tanh = |s: &mut [f32]| s.iter_mut().for_each(|v| *v = v.tanh());
+    let sigmoid = |s: &mut [f32]| sigmoid_inplace(s);
+    let tanh = |s: &mut [f32]| tanh_inplace(s);
     g.bench_function("b32 t50 128->256", |bch| {
         bch.iter(|| {
             let mut xt = vec![0.0; x.len()];

@@ -690,3 +690,44 @@ fn invalid_geometry_is_an_error() {
     );
     assert!(Padding::parse("full").is_err());
 }
+
+#[test]
+fn vector_math_matches_f64() {
+    let mut xs: Vec<f32> = (-2000..=2000).map(|i| i as f32 * 0.01).collect();
+    xs.extend([
+        1e-8, -1e-8, 1e-30, 0.0, -0.0, 0.6249, 0.6251, -0.625, 30.0, -30.0, 87.5, -86.9, 100.0,
+        -100.0,
+    ]);
+    xs.extend(rand_vec(1000, 99).iter().map(|v| v * 50.0));
+    let check = |name: &str, f: fn(&mut [f32]), exact: fn(f64) -> f64| {
+        let mut y = xs.clone();
+        f(&mut y);
+        for (x, got) in xs.iter().zip(&y) {
+            let want = exact(*x as f64);
+            let err = (*got as f64 - want).abs();
+            assert!(
+                err <= 2e-7 * want.abs() + 1e-37,
+                "{name}({x}) = {got}, want {want} (rel err {})",
+                err / want.abs()
+            );
+        }
+        let mut special = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+        f(&mut special);
+        assert!(special[0].is_nan(), "{name}(NaN)");
+        (special[1], special[2])
+    };
+    let (pi, ni) = check("sigmoid", sigmoid_inplace, |x| 1.0 / (1.0 + (-x).exp()));
+    assert_eq!((pi, ni < 1e-37), (1.0, true));
+    let (pi, ni) = check("tanh", tanh_inplace, f64::tanh);
+    assert_eq!((pi, ni), (1.0, -1.0));
+    let xs_exp: Vec<f32> = xs.iter().cloned().filter(|x| x.abs() <= 87.0).collect();
+    let mut y = xs_exp.clone();
+    exp_inplace(&mut y);
+    for (x, got) in xs_exp.iter().zip(&y) {
+        let want = (*x as f64).exp();
+        assert!(
+            (*got as f64 - want).abs() <= 2e-7 * want,
+            "exp({x}) = {got}, want {want}"
+        );
+    }
+}

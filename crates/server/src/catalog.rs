@@ -7,16 +7,24 @@
 //! offset, length)`) and the catalog are rebuilt in memory at startup by
 //! listing the root and hashing each version's weights, and kept up to date
 //! by uploads and deletes. Versions are immutable once written.
+//!
+//! Several servers may share one store (e.g. `s3://bucket/models`): each
+//! keeps its own catalog and [`Backend::refresh`] brings it up to date with
+//! what the others wrote or deleted. A refresh lists the store and loads only
+//! versions it has not seen (or whose listing changed, i.e. a number that was
+//! deleted and re-used); known versions are never re-read or re-hashed.
 
 use bytes::Bytes;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use futures::StreamExt;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tfjs_format::{
     JsonStyle, ModelArtifacts, ModelArtifactsInfo, ModelJson, WeightData, WeightsManifestGroup,
 };
 use tfjs_io::{IoError, ModelStore, ModelUrl};
+use tokio::sync::RwLock;
 
 /// Weight bytes are served in shards of at most this many bytes (the
 /// converter's default shard size), each a content-addressed blob.
@@ -65,16 +73,79 @@ pub struct BlobLoc {
     pub len: u64,
 }
 
+/// What a store listing says about one version: enough to tell whether the
+/// version behind a number is still the one that was loaded (a number freed
+/// by a delete can be claimed again by a different upload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub date_saved: String,
+    pub weight_data_bytes: u64,
+    pub model_topology_bytes: Option<u64>,
+    pub weight_specs_bytes: Option<u64>,
+}
+
+impl Stamp {
+    /// The stamp of a listed version.
+    pub fn of(info: &ModelArtifactsInfo) -> Stamp {
+        Stamp {
+            date_saved: info.date_saved.clone(),
+            weight_data_bytes: info.weight_data_bytes,
+            model_topology_bytes: info.model_topology_bytes,
+            weight_specs_bytes: info.weight_specs_bytes,
+        }
+    }
+
+    /// Same sizes as `info` (dates differ between what a save reports and
+    /// what a listing reports for the same object).
+    fn same_sizes(&self, info: &ModelArtifactsInfo) -> bool {
+        self.weight_data_bytes == info.weight_data_bytes
+            && self.model_topology_bytes == info.model_topology_bytes
+            && self.weight_specs_bytes == info.weight_specs_bytes
+    }
+}
+
 /// Models and versions, plus the blob index.
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub models: BTreeMap<String, BTreeMap<u32, Arc<Version>>>,
     pub blobs: HashMap<String, Vec<BlobLoc>>,
+    /// Listing stamp of each version loaded by a refresh (absent for versions
+    /// this server uploaded itself until a refresh confirms them).
+    pub stamps: HashMap<(String, u32), Stamp>,
+    /// Listed versions that could not be loaded, with their stamp (not
+    /// retried until their listing changes).
+    pub broken: HashMap<(String, u32), Stamp>,
+    /// Bumped by every local change ([`Catalog::insert_local`], [`Catalog::remove_local`]).
+    pub generation: u64,
+    /// The generation of the last local change of each model name.
+    pub touched: HashMap<String, u64>,
 }
 
 impl Catalog {
-    /// Add a version (and its blobs).
+    /// Record a change made by this server to `name` (uploads, deletes), so
+    /// that a refresh whose listing started earlier leaves that name alone.
+    pub fn touch(&mut self, name: &str) {
+        self.generation += 1;
+        self.touched.insert(name.to_string(), self.generation);
+    }
+
+    /// Add a version this server just stored.
+    pub fn insert_local(&mut self, name: &str, v: Arc<Version>) {
+        self.stamps.remove(&(name.to_string(), v.number));
+        self.insert(name, v);
+        self.touch(name);
+    }
+
+    /// Remove a version this server just deleted.
+    pub fn remove_local(&mut self, name: &str, number: u32) -> Option<Arc<Version>> {
+        self.stamps.remove(&(name.to_string(), number));
+        self.touch(name);
+        self.remove(name, number)
+    }
+
+    /// Add a version (and its blobs), replacing one with the same number.
     pub fn insert(&mut self, name: &str, v: Arc<Version>) {
+        self.remove(name, v.number);
         for s in &v.shards {
             self.blobs
                 .entry(s.sha256.clone())
@@ -232,6 +303,19 @@ pub fn make_version(number: u32, artifacts: &ModelArtifacts, info: ModelArtifact
     }
 }
 
+/// [`make_version`] on the blocking pool (hashing large weights takes a while).
+pub async fn make_version_blocking(
+    number: u32,
+    artifacts: ModelArtifacts,
+    info: ModelArtifactsInfo,
+) -> Result<Version, IoError> {
+    tokio::task::spawn_blocking(move || make_version(number, &artifacts, info))
+        .await
+        .map_err(|e| IoError::Other {
+            message: format!("hashing the weights of version v{number}: {e}"),
+        })
+}
+
 /// Info as JSON, with TensorFlow.js's key names.
 pub fn info_json(info: &ModelArtifactsInfo) -> Value {
     json!({
@@ -241,6 +325,17 @@ pub fn info_json(info: &ModelArtifactsInfo) -> Value {
         "weightSpecsBytes": info.weight_specs_bytes,
         "weightDataBytes": info.weight_data_bytes,
     })
+}
+
+/// What one [`Backend::refresh`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RefreshReport {
+    /// Versions the store listed.
+    pub listed: usize,
+    /// Versions loaded (new, or re-created under a re-used number).
+    pub loaded: usize,
+    /// Versions dropped because the store no longer has them.
+    pub removed: usize,
 }
 
 /// The backing store plus a small cache of loaded versions' weights.
@@ -290,46 +385,178 @@ impl Backend {
         (crate::valid_name(name).is_ok() && n > 0).then(|| (name.to_string(), n))
     }
 
-    /// Rebuild the catalog from the store.
-    pub async fn scan(&self) -> Result<Catalog, IoError> {
-        let mut cat = Catalog::default();
-        let root = ModelUrl::parse(&format!("{}/", self.root))?;
-        let listed = match self.store.list(&root).await {
+    /// Every `NAME/vN` version under `prefix` (a URL below the root), or
+    /// `None` when the store cannot list.
+    async fn list_under(
+        &self,
+        prefix: &str,
+    ) -> Result<Option<Vec<(String, u32, ModelArtifactsInfo)>>, IoError> {
+        let listed = match self.store.list(&ModelUrl::parse(prefix)?).await {
             Ok(l) => l,
-            Err(IoError::Unsupported { .. }) => {
-                tracing::warn!(root = %self.root, "the store cannot list models; starting with an empty catalog");
-                return Ok(cat);
-            }
-            Err(IoError::NotFound { .. }) => return Ok(cat),
+            Err(IoError::Unsupported { .. }) => return Ok(None),
+            Err(IoError::NotFound { .. }) => Vec::new(),
             Err(e) => return Err(e),
         };
+        let mut out = Vec::new();
         for (url, info) in listed {
-            let Some((name, n)) = self.parse_listed(&url) else {
-                tracing::debug!(%url, "ignoring a model that is not NAME/vN");
-                continue;
-            };
-            let artifacts = match self.store.load(&self.url(&name, n)?).await {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::error!(%url, error = %e, "cannot load a stored version; skipping it");
-                    continue;
-                }
-            };
-            let v = make_version(n, &artifacts, info);
-            self.cache_put(&name, n, artifacts.weight_data);
-            cat.insert(&name, Arc::new(v));
+            match self.parse_listed(&url) {
+                Some((name, n)) => out.push((name, n, info)),
+                None => tracing::debug!(%url, "ignoring a model that is not NAME/vN"),
+            }
         }
-        Ok(cat)
+        Ok(Some(out))
     }
 
-    /// Weight bytes of a version (cached).
-    pub async fn weights(&self, name: &str, version: u32) -> Result<WeightData, IoError> {
-        if let Some(w) = self.cache_get(name, version) {
-            return Ok(w);
+    /// The version numbers of `name` the store holds now (empty when the
+    /// store cannot list, or on a listing error, which is logged).
+    pub async fn stored_versions(&self, name: &str) -> Vec<u32> {
+        match self.list_under(&format!("{}/{name}/", self.root)).await {
+            Ok(Some(l)) => l
+                .into_iter()
+                .filter(|(n, _, _)| n == name)
+                .map(|(_, v, _)| v)
+                .collect(),
+            Ok(None) => Vec::new(),
+            Err(e) => {
+                tracing::warn!(model = %name, error = %e, "cannot list the stored versions");
+                Vec::new()
+            }
         }
-        let a = self.store.load(&self.url(name, version)?).await?;
-        self.cache_put(name, version, a.weight_data.clone());
-        Ok(a.weight_data)
+    }
+
+    /// Rebuild the catalog from the store.
+    pub async fn scan(&self) -> Result<Catalog, IoError> {
+        let cat = RwLock::new(Catalog::default());
+        if self.refresh(&cat).await?.is_none() {
+            tracing::warn!(root = %self.root, "the store cannot list models; starting with an empty catalog");
+        }
+        Ok(cat.into_inner())
+    }
+
+    /// Bring `catalog` up to date with the store: load versions it lacks (or
+    /// whose listing changed), drop versions the store no longer has. Known
+    /// versions are not re-read. Names changed locally while the listing ran
+    /// are left for the next refresh. `None` when the store cannot list.
+    pub async fn refresh(
+        &self,
+        catalog: &RwLock<Catalog>,
+    ) -> Result<Option<RefreshReport>, IoError> {
+        let gen0 = catalog.read().await.generation;
+        let Some(listed) = self.list_under(&format!("{}/", self.root)).await? else {
+            return Ok(None);
+        };
+        let mut report = RefreshReport {
+            listed: listed.len(),
+            ..Default::default()
+        };
+        let mut to_load = Vec::new();
+        let mut adopt = Vec::new();
+        {
+            let cat = catalog.read().await;
+            for (name, n, info) in &listed {
+                let key = (name.clone(), *n);
+                let stamp = Stamp::of(info);
+                if cat.broken.get(&key) == Some(&stamp) {
+                    continue;
+                }
+                match (cat.version(name, *n), cat.stamps.get(&key)) {
+                    (Some(_), Some(s)) if *s == stamp => {}
+                    (Some(v), None) if stamp.same_sizes(&v.info) => adopt.push((key, stamp)),
+                    _ => to_load.push((name.clone(), *n, info.clone())),
+                }
+            }
+        }
+        let loaded: Vec<_> = futures::stream::iter(to_load.into_iter().map(|(name, n, info)| async move {
+            let r = match self.url(&name, n) {
+                Ok(u) => match self.store.load(&u).await {
+                    Ok(a) => {
+                        let data = a.weight_data.clone();
+                        make_version_blocking(n, a, info.clone()).await.map(|v| (v, data))
+                    }
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            (name, n, info, r)
+        }))
+        .buffer_unordered(4)
+        .collect()
+        .await;
+
+        let listed_keys: HashSet<(String, u32)> =
+            listed.iter().map(|(name, n, _)| (name.clone(), *n)).collect();
+        let mut cat = catalog.write().await;
+        let changed_locally =
+            |cat: &Catalog, name: &str| cat.touched.get(name).is_some_and(|g| *g > gen0);
+        for (key, stamp) in adopt {
+            if !changed_locally(&cat, &key.0) {
+                cat.stamps.insert(key, stamp);
+            }
+        }
+        for (name, n, info, r) in loaded {
+            if changed_locally(&cat, &name) {
+                continue;
+            }
+            let key = (name.clone(), n);
+            let stamp = Stamp::of(&info);
+            match r {
+                Ok((v, data)) => {
+                    self.cache_drop(&name, n);
+                    self.cache_put(&name, n, data);
+                    cat.insert(&name, Arc::new(v));
+                    cat.stamps.insert(key.clone(), stamp);
+                    cat.broken.remove(&key);
+                    report.loaded += 1;
+                }
+                Err(IoError::NotFound { .. }) => {
+                    // Deleted between listing and loading.
+                }
+                Err(e) => {
+                    tracing::error!(model = %name, version = n, error = %e, "cannot load a stored version; skipping it until it changes");
+                    cat.broken.insert(key, stamp);
+                }
+            }
+        }
+        let gone: Vec<(String, u32)> = cat
+            .models
+            .iter()
+            .flat_map(|(name, vs)| vs.keys().map(move |n| (name.clone(), *n)))
+            .filter(|k| !listed_keys.contains(k))
+            .collect();
+        for (name, n) in gone {
+            if changed_locally(&cat, &name) {
+                continue;
+            }
+            cat.remove(&name, n);
+            cat.stamps.remove(&(name.clone(), n));
+            self.cache_drop(&name, n);
+            report.removed += 1;
+        }
+        cat.broken.retain(|k, _| listed_keys.contains(k));
+        Ok(Some(report))
+    }
+
+    /// Weight bytes of version `v` of `name`: from the cache, else read from
+    /// the store and checked against `v`'s shard hashes. `Ok(None)` when the
+    /// store now holds different bytes under that number (another server
+    /// deleted the version and re-used its number): the catalog is stale.
+    pub async fn weights(&self, name: &str, v: &Version) -> Result<Option<WeightData>, IoError> {
+        if let Some(w) = self.cache_get(name, v.number) {
+            return Ok(Some(w));
+        }
+        let a = self.store.load(&self.url(name, v.number)?).await?;
+        let data = a.weight_data.clone();
+        let shards = tokio::task::spawn_blocking(move || shard_and_hash(&data))
+            .await
+            .map_err(|e| IoError::Other {
+                message: format!("hashing the weights of {name} v{}: {e}", v.number),
+            })?;
+        if shards != v.shards {
+            tracing::warn!(model = %name, version = v.number, "the stored weights differ from the catalog's; it is stale");
+            return Ok(None);
+        }
+        self.cache_put(name, v.number, a.weight_data.clone());
+        Ok(Some(a.weight_data))
     }
 
     fn cache_get(&self, name: &str, version: u32) -> Option<WeightData> {

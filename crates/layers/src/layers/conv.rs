@@ -763,9 +763,6 @@ pub struct DepthwiseSeparable {
     use_bias: bool,
     extras: Extras,
     params: Params,
-    /// Keras 3 names a depthwise convolution's kernel `kernel` (TF.js and
-    /// Keras 2: `depthwise_kernel`); set when the config is Keras 3's.
-    keras3_kernel_name: bool,
 }
 
 impl DepthwiseSeparable {
@@ -826,13 +823,7 @@ impl DepthwiseSeparable {
         extras.reg(cfg, "bias_regularizer");
         extras.reg(cfg, "activity_regularizer");
         extras.cons(cfg, "bias_constraint");
-        // Keras 3 configs start with `name` (TF.js writes it late) and,
-        // unlike Keras 2, carry no `groups`.
-        let keras3_kernel_name = !separable
-            && cfg.map.keys().next().map(String::as_str) == Some("name")
-            && !cfg.map.contains_key("groups");
         let mut l = DepthwiseSeparable {
-            keras3_kernel_name,
             base: Base::parse(cfg)?,
             kind,
             filters,
@@ -943,12 +934,9 @@ impl Layer for DepthwiseSeparable {
         let mut dk = self.kernel_size.clone();
         dk.extend([c, self.depth_multiplier]);
         self.params.clear();
-        let kname = if self.keras3_kernel_name {
-            "kernel"
-        } else {
-            "depthwise_kernel"
-        };
-        self.params.add(kname, dk, true, 0.0);
+        // Always TF.js's name: Keras 3 files call it `kernel`, which the
+        // weight matcher maps to `depthwise_kernel` on load (weights.rs).
+        self.params.add("depthwise_kernel", dk, true, 0.0);
         if let Some(f) = self.filters {
             let mut pk = vec![1; n];
             pk.extend([c * self.depth_multiplier, f]);

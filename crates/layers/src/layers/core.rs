@@ -3,7 +3,7 @@
 //! `Masking` and Keras' `Identity`.
 //!
 //! This module also holds the helpers the other layer families of this crate
-//! share: the base config keys ([`Base`]), weight storage ([`Params`]),
+//! share: the base config keys (`Base`), weight storage (`Params`),
 //! TensorFlow.js-style initializer/regularizer/constraint spelling, and small
 //! tensor utilities (transpose, axis normalization, matmul).
 
@@ -127,6 +127,7 @@ impl Params {
             })
             .collect()
     }
+    /// Values, same order as the descriptions.
     pub fn values(&self) -> Vec<&Tensor> {
         self.values.iter().collect()
     }
@@ -333,16 +334,6 @@ pub(crate) fn matmul(
     out
 }
 
-/// Apply `f` to every element, in parallel for large slices.
-pub(crate) fn map_inplace<F: Fn(f32) -> f32 + Sync + Send>(x: &mut [f32], f: F) {
-    if x.len() >= 1 << 16 {
-        x.par_chunks_mut(1 << 14)
-            .for_each(|c| c.iter_mut().for_each(|v| *v = f(*v)));
-    } else {
-        x.iter_mut().for_each(|v| *v = f(*v));
-    }
-}
-
 /// `f` of every element into a new vector, in parallel for large slices
 /// (one pass: no copy-then-modify).
 pub(crate) fn map_new<F: Fn(f32) -> f32 + Sync + Send>(x: &[f32], f: F) -> Vec<f32> {
@@ -356,7 +347,11 @@ pub(crate) fn map_new<F: Fn(f32) -> f32 + Sync + Send>(x: &[f32], f: F) -> Vec<f
 }
 
 /// `f(a, b)` of two equally long slices into a new vector.
-pub(crate) fn zip_new<F: Fn(f32, f32) -> f32 + Sync + Send>(a: &[f32], b: &[f32], f: F) -> Vec<f32> {
+pub(crate) fn zip_new<F: Fn(f32, f32) -> f32 + Sync + Send>(
+    a: &[f32],
+    b: &[f32],
+    f: F,
+) -> Vec<f32> {
     if a.len() >= 1 << 16 {
         let mut out = Vec::with_capacity(a.len());
         a.par_iter()
@@ -587,12 +582,15 @@ fn strip_keras_keys(o: &Map<String, Value>) -> Value {
 pub(crate) struct Extras(pub Map<String, Value>);
 
 impl Extras {
+    /// Record an initializer field (TF.js spelling).
     pub fn init(&mut self, cfg: &ConfigReader<'_>, key: &str, default: fn() -> Value) {
         self.0.insert(key.into(), initializer(cfg, key, default));
     }
+    /// Record a regularizer field (TF.js spelling).
     pub fn reg(&mut self, cfg: &ConfigReader<'_>, key: &str) {
         self.0.insert(key.into(), regularizer(cfg, key));
     }
+    /// Record a constraint field.
     pub fn cons(&mut self, cfg: &ConfigReader<'_>, key: &str) {
         self.0.insert(key.into(), constraint(cfg, key));
     }
@@ -634,6 +632,7 @@ pub struct InputLayer {
 }
 
 impl InputLayer {
+    /// Build from a Keras / TF.js config (errors name the layer and field).
     pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let base = Base::parse(cfg)?;
         let batch_input_shape = base.batch_input_shape.clone().ok_or_else(|| {
@@ -713,6 +712,7 @@ pub struct Dense {
 }
 
 impl Dense {
+    /// Build from a Keras / TF.js config (errors name the layer and field).
     pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let mut base = Base::parse(cfg)?;
         if base.batch_input_shape.is_none() && cfg.get("input_dim").is_some() {
@@ -855,6 +855,7 @@ pub struct ActivationLayer {
 }
 
 impl ActivationLayer {
+    /// Build from a Keras / TF.js config (errors name the layer and field).
     pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         cfg.required("activation")?;
         Ok(ActivationLayer {
@@ -1025,6 +1026,7 @@ pub struct Flatten {
 }
 
 impl Flatten {
+    /// Build from a Keras / TF.js config (errors name the layer and field).
     pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let data_format = match cfg.get("data_format") {
             Some(_) => Some(channels_first(cfg)?),
@@ -1090,6 +1092,7 @@ pub struct Reshape {
 }
 
 impl Reshape {
+    /// Build from a Keras / TF.js config (errors name the layer and field).
     pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let raw = cfg.required("target_shape")?.clone();
         let arr = raw
@@ -1201,6 +1204,7 @@ pub struct Permute {
 }
 
 impl Permute {
+    /// Build from a Keras / TF.js config (errors name the layer and field).
     pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let v = cfg.required("dims")?;
         let arr = v
@@ -1277,6 +1281,7 @@ pub struct RepeatVector {
 }
 
 impl RepeatVector {
+    /// Build from a Keras / TF.js config (errors name the layer and field).
     pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         Ok(RepeatVector {
             base: Base::parse(cfg)?,
@@ -1333,6 +1338,7 @@ pub struct Masking {
 }
 
 impl Masking {
+    /// Build from a Keras / TF.js config (errors name the layer and field).
     pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let mask_value = cfg.f64_or("mask_value", 0.0)?;
         Ok(Masking {

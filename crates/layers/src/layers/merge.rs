@@ -226,7 +226,9 @@ impl Layer for Merge {
         let mut out = if same && inputs.len() >= 2 {
             // One fused pass over the first two inputs (the common case).
             rest = &inputs[2..];
-            zip_new(&first.to_f32(), &inputs[1].to_f32(), move |a, b| op.apply(a, b))
+            zip_new(&first.to_f32(), &inputs[1].to_f32(), move |a, b| {
+                op.apply(a, b)
+            })
         } else if first.shape() == out_shape.as_slice() {
             first.to_f32().into_owned()
         } else {
