@@ -6,9 +6,16 @@
 //
 // Usage: node run.mjs --tfjs PATH/TO/tfjs --heavy DIR [--fixtures DIR]
 //                     [--out FILE] [--runs N] [--warmup N] [--only SUBSTR]
-//                     [--no-ours] [--no-cpu]
+//                     [--repeat N] [--no-ours] [--no-cpu]
 // --no-ours measures only the TF.js side (for developing before the engine's
 // `tfjs bench` works). Exit status: 0 ok, 1 a check or a run failed.
+//
+// Noise: ours and tfjs-wasm are each measured in --repeat (default 3) fresh
+// processes, interleaved (ours, wasm, ours, wasm, ...) so background load hits
+// both alike; a row reports the median of the per-process medians and of the
+// load times, and the min over all runs. The slow pure-JS cpu backend runs
+// once. Ratios are given on medians and on mins (the min is the least
+// disturbed by other work on a shared machine).
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -34,6 +41,7 @@ function parseArgs(argv) {
     runs: 20,
     warmup: 3,
     only: null,
+    repeat: 3,
     ours: true,
     cpu: true,
   };
@@ -47,6 +55,7 @@ function parseArgs(argv) {
     else if (k === '--runs') { a.runs = Math.max(20, Number(v)); i++; }
     else if (k === '--warmup') { a.warmup = Number(v); i++; }
     else if (k === '--only') { a.only = v; i++; }
+    else if (k === '--repeat') { a.repeat = Math.max(1, Number(v)); i++; }
     else if (k === '--no-ours') a.ours = false;
     else if (k === '--no-cpu') a.cpu = false;
     else { console.error(`run.mjs: unknown argument ${k}`); process.exit(2); }
@@ -98,28 +107,51 @@ function checkOurs(c) {
   return res;
 }
 
+// Combine the JSON of several processes of one side.
+function combine(samples) {
+  if (!samples.length) return null;
+  const med = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
+  return {
+    ...samples[0],
+    load_ms: med(samples.map((x) => x.load_ms)),
+    predict_ms: {
+      median: med(samples.map((x) => x.predict_ms.median)),
+      min: Math.min(...samples.map((x) => x.predict_ms.min)),
+      max: Math.max(...samples.map((x) => x.predict_ms.max)),
+    },
+    processes: samples.length,
+    samples: samples.map((x) => ({ load_ms: x.load_ms, predict_ms: x.predict_ms })),
+  };
+}
+
 const results = [];
 let failed = false;
 for (const c of configs) {
   const row = { model: c.model, dir: c.dir, batch: c.batch, ours: null, wasm: null, cpu: null, errors: [] };
   process.stderr.write(`${c.model} batch ${c.batch}:`);
-  if (args.ours) {
+  const oursOk = args.ours && (() => {
     const chk = checkOurs(c);
-    if (!chk.ok) {
-      row.errors.push(`ours: tfjs predict --check failed: ${chk.detail}`);
-    } else {
-      try {
-        process.stderr.write(' ours');
-        row.ours = runJson(args.tfjs, ['bench', c.dir, '--batch', String(c.batch), '--runs', String(args.runs), '--warmup', String(args.warmup), '--json'], 'tfjs bench');
-      } catch (e) { row.errors.push(`ours: ${e.message}`); }
-    }
-  }
-  for (const backend of args.cpu ? ['wasm', 'cpu'] : ['wasm']) {
+    if (!chk.ok) row.errors.push(`ours: tfjs predict --check failed: ${chk.detail}`);
+    return chk.ok;
+  })();
+  const runOurs = () => runJson(args.tfjs, ['bench', c.dir, '--batch', String(c.batch), '--runs', String(args.runs), '--warmup', String(args.warmup), '--json'], 'tfjs bench');
+  const runNode = (backend) => runJson(process.execPath, [join(here, 'tfjs_bench.mjs'), '--backend', backend, '--model', c.dir, '--batch', String(c.batch), '--runs', String(args.runs), '--warmup', String(args.warmup)], `tfjs_bench ${backend}`);
+  const samples = { ours: [], wasm: [], cpu: [] };
+  const attempt = (side, fn) => {
+    if (row.errors.some((e) => e.startsWith(`${side}:`))) return;
     try {
-      process.stderr.write(` tfjs-${backend}`);
-      row[backend] = runJson(process.execPath, [join(here, 'tfjs_bench.mjs'), '--backend', backend, '--model', c.dir, '--batch', String(c.batch), '--runs', String(args.runs), '--warmup', String(args.warmup)], `tfjs_bench ${backend}`);
-    } catch (e) { row.errors.push(`tfjs-${backend}: ${e.message}`); }
+      process.stderr.write(` ${side}`);
+      samples[side].push(fn());
+    } catch (e) { row.errors.push(`${side}: ${e.message}`); }
+  };
+  for (let r = 0; r < args.repeat; r++) {
+    if (oursOk) attempt('ours', runOurs);
+    attempt('wasm', () => runNode('wasm'));
   }
+  if (args.cpu) attempt('cpu', () => runNode('cpu'));
+  row.ours = combine(samples.ours);
+  row.wasm = combine(samples.wasm);
+  row.cpu = combine(samples.cpu);
   process.stderr.write('\n');
   for (const e of row.errors) console.error(`  ERROR ${e}`);
   if (row.errors.length) failed = true;
@@ -131,6 +163,7 @@ for (const c of configs) {
     predict_cpu_over_ours: ratio(row.cpu && row.cpu.predict_ms.median, om),
     load_wasm_over_ours: ratio(row.wasm && row.wasm.load_ms, ol),
     load_cpu_over_ours: ratio(row.cpu && row.cpu.load_ms, ol),
+    predict_min_wasm_over_ours: ratio(row.wasm && row.wasm.predict_ms.min, row.ours && row.ours.predict_ms.min),
   };
   const ref = TF_PYTHON_REFERENCE_MS[`${c.model}@${c.batch}`];
   if (ref) row.tf_python_2_21_reference_ms = ref;
@@ -140,11 +173,11 @@ for (const c of configs) {
 // ------------------------------------------------------------------ table
 const f = (x, d = 1) => (x == null ? '-' : x.toFixed(d));
 const fx = (x) => (x == null ? '-' : `${x.toFixed(2)}x`);
-const header = ['model', 'batch', 'ours ms', 'wasm ms', 'cpu ms', 'wasm/ours', 'cpu/ours', 'load ours', 'load wasm', 'load cpu', 'load wasm/ours', 'load cpu/ours', 'TF py 2.21'];
+const header = ['model', 'batch', 'ours ms', 'wasm ms', 'cpu ms', 'wasm/ours', 'cpu/ours', 'min wasm/ours', 'load ours', 'load wasm', 'load cpu', 'load wasm/ours', 'load cpu/ours', 'TF py 2.21'];
 const rows = results.map((r) => [
   r.model, String(r.batch),
   f(r.ours && r.ours.predict_ms.median, 2), f(r.wasm && r.wasm.predict_ms.median, 2), f(r.cpu && r.cpu.predict_ms.median, 1),
-  fx(r.ratios.predict_wasm_over_ours), fx(r.ratios.predict_cpu_over_ours),
+  fx(r.ratios.predict_wasm_over_ours), fx(r.ratios.predict_cpu_over_ours), fx(r.ratios.predict_min_wasm_over_ours),
   f(r.ours && r.ours.load_ms, 1), f(r.wasm && r.wasm.load_ms, 1), f(r.cpu && r.cpu.load_ms, 1),
   fx(r.ratios.load_wasm_over_ours), fx(r.ratios.load_cpu_over_ours),
   r.tf_python_2_21_reference_ms ? `~${r.tf_python_2_21_reference_ms}` : '-',
@@ -165,8 +198,9 @@ const env = {
   warmup: args.warmup,
 };
 
-console.log('\nPredict: median ms over the timed runs (min/max in the JSON). Load: ms from reading');
-console.log('model.json + shards to a model ready to predict, one cold process each.');
+console.log(`\nPredict: median ms of ${args.runs} timed runs after ${args.warmup} warm-up (ours and wasm: median over ${args.repeat} processes;`);
+console.log('"min wasm/ours" compares the fastest runs). Load: ms from reading model.json + shards to a model');
+console.log('ready to predict, in a fresh process (median over the processes).');
 console.log(`Machine: ${env.cpus} CPU(s), ${env.cpu_model}; Node ${env.node}; TF.js wasm: ${env.wasm_backend ? `${env.wasm_backend.binary}, ${env.wasm_backend.threads_count} thread(s)` : '-'}\n`);
 console.log(table);
 console.log('\nTF py 2.21: TensorFlow 2.21 Python reference latency quoted in the issue (other hardware; not measured here).');

@@ -158,6 +158,9 @@ fn bench_pool_misc(c: &mut Criterion) {
     g.bench_function("global avg 7x7x1024 b32", |b| {
         b.iter(|| global_avg_pool(black_box(&x), 32, 49, 1024, &mut out))
     });
+    g.finish();
+
+    let mut g = c.benchmark_group("math");
     let x = data(1 << 16);
     let mut y = x.clone();
     g.throughput(Throughput::Elements(x.len() as u64));

@@ -80,8 +80,8 @@ pub struct BlobLoc {
 pub struct Stamp {
     pub date_saved: String,
     pub weight_data_bytes: u64,
-    pub model_topology_bytes: Option<u64>,
-    pub weight_specs_bytes: Option<u64>,
+    pub model_topology_bytes: u64,
+    pub weight_specs_bytes: u64,
 }
 
 impl Stamp {

@@ -139,10 +139,9 @@ pub(crate) async fn detail(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     check_name(&name)?;
-    let cat = st.catalog.read().await;
-    let vs = cat
-        .models
-        .get(&name)
+    let vs = st
+        .lookup(|c| c.models.get(&name).cloned())
+        .await
         .ok_or_else(|| ApiError::not_found(format!("there is no model named {name:?}")))?;
     let n = esc(&name);
     let mut b = format!(

@@ -19,6 +19,15 @@
 //! requests time out. Versions are stored through any [`ModelStore`] as
 //! ordinary models at `<root>/NAME/vN` (see [`catalog`]).
 //!
+//! Several servers can share one store (`s3://bucket/models`): uploads claim
+//! version numbers with create-if-absent saves ([`ModelStore::save_new`]),
+//! retrying with the next number when another server got there first, so
+//! two uploads never overwrite each other; each server refreshes its catalog
+//! every [`ServerConfig::refresh_interval`] and re-scans (coalesced and
+//! rate-limited) when asked for a model, version or blob it does not know.
+//! Stores without create-if-absent (file://, indexeddb://) are for one
+//! server process; within it, writes to one name are serialized.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
@@ -33,6 +42,7 @@
 pub mod catalog;
 mod conn;
 mod html;
+mod sync;
 pub mod upload;
 
 use axum::body::Body;
@@ -42,15 +52,17 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
-use catalog::{info_json, make_version, Backend, Catalog, Version};
+use catalog::{info_json, make_version_blocking, Backend, Catalog, RefreshReport, Version};
 pub use conn::{IdleTimeoutListener, RemoteAddr};
 use serde_json::json;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tfjs_format::ModelArtifactsInfo;
-use tfjs_io::ModelStore;
-use tokio::sync::{Mutex, RwLock};
+use tfjs_io::{IoError, ModelStore};
+use tokio::sync::RwLock;
+use tokio::time::Instant;
 pub use upload::{valid_name, UploadLimits};
 
 /// Server settings.
@@ -76,6 +88,14 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// Weight bytes kept in memory for serving blobs.
     pub cache_bytes: u64,
+    /// How often the catalog is refreshed from the store, so that versions
+    /// other servers upload or delete show up (`Duration::ZERO`: never; a
+    /// request for something unknown still triggers a re-scan).
+    pub refresh_interval: Duration,
+    /// Least time between the end of one store scan and a scan triggered
+    /// by a request for an unknown model, version or blob (such requests wait
+    /// for it). Bounds the store traffic a flood of 404s can cause.
+    pub rescan_min_interval: Duration,
 }
 
 impl Default for ServerConfig {
@@ -90,6 +110,8 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(300),
             idle_timeout: Duration::from_secs(30),
             cache_bytes: 1 << 30,
+            refresh_interval: Duration::from_secs(5),
+            rescan_min_interval: Duration::from_secs(1),
         }
     }
 }
@@ -170,8 +192,38 @@ struct AppState {
     config: ServerConfig,
     backend: Backend,
     catalog: RwLock<Catalog>,
-    /// Serializes writes (version numbering, store writes, catalog updates).
-    write_lock: Mutex<()>,
+    /// Re-scans and per-name write locks.
+    sync: sync::Freshness,
+    /// False once the store answered `save_new` with Unsupported.
+    create_if_absent: AtomicBool,
+}
+
+impl AppState {
+    /// Look something up in the catalog; on a miss, wait for a (coalesced)
+    /// re-scan of the store and look again.
+    async fn lookup<T>(&self, f: impl Fn(&Catalog) -> Option<T>) -> Option<T> {
+        let requested = Instant::now();
+        if let Some(x) = f(&*self.catalog.read().await) {
+            return Some(x);
+        }
+        self.sync
+            .after_miss(&self.backend, &self.catalog, requested)
+            .await;
+        f(&*self.catalog.read().await)
+    }
+}
+
+/// Most version numbers one upload tries before giving up.
+pub const MAX_CLAIM_ATTEMPTS: usize = 16;
+
+/// A periodic catalog refresh running in the background; stops when dropped.
+#[derive(Debug)]
+pub struct RefreshTask(tokio::task::JoinHandle<()>);
+
+impl Drop for RefreshTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A configured server over a store.
@@ -197,21 +249,60 @@ impl Server {
         root: &str,
     ) -> Result<Server, ServerError> {
         let backend = Backend::new(store, root, config.cache_bytes);
-        let catalog = backend.scan().await?;
-        tracing::info!(
-            root = %backend.root,
-            models = catalog.models.len(),
-            versions = catalog.models.values().map(|v| v.len()).sum::<usize>(),
-            "store opened"
-        );
+        let state = AppState {
+            sync: sync::Freshness::new(config.rescan_min_interval),
+            config,
+            backend,
+            catalog: RwLock::new(Catalog::default()),
+            create_if_absent: AtomicBool::new(true),
+        };
+        if state
+            .sync
+            .refresh_now(&state.backend, &state.catalog)
+            .await?
+            .is_none()
+        {
+            tracing::warn!(root = %state.backend.root, "the store cannot list models; starting with an empty catalog");
+        }
+        {
+            let catalog = state.catalog.read().await;
+            tracing::info!(
+                root = %state.backend.root,
+                models = catalog.models.len(),
+                versions = catalog.models.values().map(|v| v.len()).sum::<usize>(),
+                "store opened"
+            );
+        }
         Ok(Server {
-            state: Arc::new(AppState {
-                config,
-                backend,
-                catalog: RwLock::new(catalog),
-                write_lock: Mutex::new(()),
-            }),
+            state: Arc::new(state),
         })
+    }
+
+    /// Re-read the store's listing now: load versions written by other
+    /// servers, drop those deleted there. Versions already known are not
+    /// re-read. `None` when the store cannot list.
+    pub async fn refresh(&self) -> Result<Option<RefreshReport>, ServerError> {
+        let st = &self.state;
+        Ok(st.sync.refresh_now(&st.backend, &st.catalog).await?)
+    }
+
+    /// Start refreshing the catalog every [`ServerConfig::refresh_interval`]
+    /// (`None` when that is zero). [`Server::serve`] does this itself; call
+    /// it when serving [`Server::router`] some other way.
+    pub fn start_refresh(&self) -> Option<RefreshTask> {
+        let every = self.state.config.refresh_interval;
+        if every.is_zero() {
+            return None;
+        }
+        let st = self.state.clone();
+        Some(RefreshTask(tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let _ = st.sync.refresh_now(&st.backend, &st.catalog).await;
+            }
+        })))
     }
 
     /// The axum router (all routes and middleware).
@@ -277,6 +368,7 @@ impl Server {
         self.check_addr(addr)?;
         let listener = IdleTimeoutListener::new(listener, self.state.config.idle_timeout);
         tracing::info!(%addr, "listening");
+        let _refresh = self.start_refresh();
         let app = self.router();
         axum::serve(
             listener,
@@ -470,7 +562,7 @@ async fn log_requests(
     req: Request,
     next: Next,
 ) -> Response {
-    let start = Instant::now();
+    let start = std::time::Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let r = next.run(req).await;
@@ -543,13 +635,14 @@ async fn upload(
     let (json_bytes, weights) = upload::read_parts(mp, &limits).await?;
     let artifacts = upload::validate(&json_bytes, weights, &limits)?;
 
-    let _w = st.write_lock.lock().await;
-    let number = st.catalog.read().await.next_version(&name);
-    let url = st.backend.url(&name, number)?;
-    let saved = st.backend.store.save(&url, &artifacts).await?;
-    let info: ModelArtifactsInfo = saved.model_artifacts_info;
-    let version = Arc::new(make_version(number, &artifacts, info.clone()));
-    st.catalog.write().await.insert(&name, version);
+    let lock = st.sync.name_lock(&name);
+    let _w = lock.lock().await;
+    let (number, info) = claim_version(&st, &name, &artifacts).await?;
+    let version = make_version_blocking(number, artifacts, info.clone()).await?;
+    st.catalog
+        .write()
+        .await
+        .insert_local(&name, Arc::new(version));
     tracing::info!(model = %name, version = number, weight_bytes = info.weight_data_bytes, "stored new version");
     let mut body = info_json(&info);
     let model_url = format!("/models/{name}/v{number}/model.json");
@@ -559,6 +652,64 @@ async fn upload(
     let mut r = (StatusCode::CREATED, axum::Json(body)).into_response();
     r.headers_mut().insert(header::LOCATION, hv(&model_url));
     Ok(r)
+}
+
+fn already_exists(e: &IoError) -> bool {
+    matches!(e, IoError::Invalid { message } if message.contains("already exists"))
+}
+
+/// Store `artifacts` as a new version of `name` and return its number.
+/// The caller holds `name`'s lock, so this server's own uploads never race.
+///
+/// Stores with create-if-absent saves (object stores) may be shared by
+/// several servers: the next number is claimed with `save_new`; when another
+/// server already holds it, the store's listing of `name` tells which
+/// numbers are taken and the next free one is tried, up to
+/// [`MAX_CLAIM_ATTEMPTS`] times. Other stores are single-process: the number
+/// is the next after both the catalog's and the store's newest.
+async fn claim_version(
+    st: &AppState,
+    name: &str,
+    artifacts: &tfjs_format::ModelArtifacts,
+) -> Result<(u32, ModelArtifactsInfo), ApiError> {
+    let mut number = st.catalog.read().await.next_version(name);
+    for _ in 0..MAX_CLAIM_ATTEMPTS {
+        let url = st.backend.url(name, number)?;
+        if !st.create_if_absent.load(Ordering::Relaxed) {
+            break;
+        }
+        match st.backend.store.save_new(&url, artifacts).await {
+            Ok(saved) => return Ok((number, saved.model_artifacts_info)),
+            Err(IoError::Unsupported { .. }) => {
+                tracing::info!(root = %st.backend.root, "the store cannot save create-if-absent: one server process per store");
+                st.create_if_absent.store(false, Ordering::Relaxed);
+                break;
+            }
+            Err(e) if already_exists(&e) => {
+                let newest = st.backend.stored_versions(name).await.into_iter().max();
+                let next = newest.unwrap_or(0).max(number).saturating_add(1);
+                tracing::info!(model = %name, taken = number, next, "version number taken by another writer; trying the next");
+                number = next;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if st.create_if_absent.load(Ordering::Relaxed) {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "could not claim a version number for {name:?} after {MAX_CLAIM_ATTEMPTS} attempts: other servers keep taking them; try again"
+            ),
+        ));
+    }
+    // Single-process store: skip numbers written behind the catalog's back
+    // (e.g. `tfjs cp` into the store) rather than overwrite them.
+    if let Some(newest) = st.backend.stored_versions(name).await.into_iter().max() {
+        number = number.max(newest.saturating_add(1));
+    }
+    let url = st.backend.url(name, number)?;
+    let saved = st.backend.store.save(&url, artifacts).await?;
+    Ok((number, saved.model_artifacts_info))
 }
 
 fn version_json_value(name: &str, v: &Version) -> serde_json::Value {
@@ -607,12 +758,11 @@ async fn model_summary(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     check_name(&name)?;
-    let cat = st.catalog.read().await;
-    let vs = cat
-        .models
-        .get(&name)
+    let vs = st
+        .lookup(|c| c.models.get(&name).cloned())
+        .await
         .ok_or_else(|| ApiError::not_found(format!("there is no model named {name:?}")))?;
-    Ok(axum::Json(model_json_value(&name, vs)).into_response())
+    Ok(axum::Json(model_json_value(&name, &vs)).into_response())
 }
 
 async fn version_summary(
@@ -622,10 +772,8 @@ async fn version_summary(
     check_name(&name)?;
     let n = parse_version(&version)?;
     let v = st
-        .catalog
-        .read()
+        .lookup(|c| c.version(&name, n))
         .await
-        .version(&name, n)
         .ok_or_else(|| ApiError::not_found(format!("model {name:?} has no version v{n}")))?;
     Ok(axum::Json(version_json_value(&name, &v)).into_response())
 }
@@ -668,10 +816,8 @@ async fn latest_json(
 ) -> Result<Response, ApiError> {
     check_name(&name)?;
     let v = st
-        .catalog
-        .read()
+        .lookup(|c| c.latest(&name))
         .await
-        .latest(&name)
         .ok_or_else(|| ApiError::not_found(format!("there is no model named {name:?}")))?;
     Ok(serve_json(&headers, v.latest_json.clone()))
 }
@@ -684,10 +830,8 @@ async fn version_json(
     check_name(&name)?;
     let n = parse_version(&version)?;
     let v = st
-        .catalog
-        .read()
+        .lookup(|c| c.version(&name, n))
         .await
-        .version(&name, n)
         .ok_or_else(|| ApiError::not_found(format!("model {name:?} has no version v{n}")))?;
     Ok(serve_json(&headers, v.versioned_json.clone()))
 }
@@ -737,17 +881,18 @@ async fn blob(
         .filter(|h| h.len() == 64 && h.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
         .ok_or_else(|| ApiError::not_found("blob names look like sha256-<64 hex digits>.bin"))?;
     let etag = format!("\"sha256-{hexid}\"");
-    let locs = st
-        .catalog
-        .read()
-        .await
-        .blobs
-        .get(hexid)
-        .cloned()
-        .unwrap_or_default();
-    let loc = locs
-        .first()
-        .ok_or_else(|| ApiError::not_found(format!("no blob sha256-{hexid}")))?;
+    // Every (location, version) holding the blob.
+    let find = |c: &Catalog| -> Option<Vec<(catalog::BlobLoc, Arc<Version>)>> {
+        let found: Vec<_> = c
+            .blobs
+            .get(hexid)?
+            .iter()
+            .filter_map(|l| c.version(&l.model, l.version).map(|v| (l.clone(), v)))
+            .collect();
+        (!found.is_empty()).then_some(found)
+    };
+    let missing = || ApiError::not_found(format!("no blob sha256-{hexid}"));
+    let mut candidates = st.lookup(find).await.ok_or_else(missing)?;
     let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
     if if_none_match(&headers, &etag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
@@ -755,18 +900,42 @@ async fn blob(
         r.headers_mut().insert(header::CACHE_CONTROL, immutable);
         return Ok(r);
     }
-    let data = st.backend.weights(&loc.model, loc.version).await?;
-    let bytes = data
-        .slice(loc.offset as usize, loc.len as usize)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!(
-                    "stored weights of {} v{} are shorter than the catalog says",
-                    loc.model, loc.version
-                ),
-            )
-        })?;
+    let mut rescanned = false;
+    let bytes = loop {
+        let mut found = None;
+        for (loc, v) in &candidates {
+            match st.backend.weights(&loc.model, v).await {
+                Ok(Some(data)) => {
+                    found = Some(data.slice(loc.offset as usize, loc.len as usize).ok_or_else(
+                        || {
+                            ApiError::new(
+                                StatusCode::INTERNAL_SERVER_ERROR,
+                                format!(
+                                    "stored weights of {} v{} are shorter than the catalog says",
+                                    loc.model, loc.version
+                                ),
+                            )
+                        },
+                    )?);
+                    break;
+                }
+                // Deleted or replaced by another server: the catalog is stale.
+                Ok(None) | Err(IoError::NotFound { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let Some(b) = found {
+            break b;
+        }
+        if rescanned {
+            return Err(missing());
+        }
+        rescanned = true;
+        st.sync
+            .after_miss(&st.backend, &st.catalog, Instant::now())
+            .await;
+        candidates = find(&*st.catalog.read().await).ok_or_else(missing)?;
+    };
     let len = bytes.len() as u64;
     let (status, body, range) = match parse_range(&headers, len) {
         Ok(None) => (StatusCode::OK, bytes, None),
@@ -802,6 +971,9 @@ async fn blob(
     Ok(r)
 }
 
+/// Remove versions of `name` from the store and the catalog. Versions
+/// another server already removed are dropped from the catalog and left out
+/// of the answer. The caller holds `name`'s lock.
 async fn remove_versions(
     st: &AppState,
     name: &str,
@@ -810,10 +982,15 @@ async fn remove_versions(
     let mut out = Vec::new();
     for n in numbers {
         let url = st.backend.url(name, n)?;
-        st.backend.store.remove(&url).await?;
-        if let Some(v) = st.catalog.write().await.remove(name, n) {
-            st.backend.cache_drop(name, n);
-            let mut j = info_json(&v.info);
+        let removed = match st.backend.store.remove(&url).await {
+            Ok(info) => Some(info),
+            Err(IoError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        st.catalog.write().await.remove_local(name, n);
+        st.backend.cache_drop(name, n);
+        if let Some(info) = removed {
+            let mut j = info_json(&info);
             j["version"] = json!(n);
             out.push(j);
         }
@@ -826,16 +1003,27 @@ async fn delete_model(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     check_name(&name)?;
-    let _w = st.write_lock.lock().await;
-    let numbers: Vec<u32> = st
+    let lock = st.sync.name_lock(&name);
+    let _w = lock.lock().await;
+    // What this server knows plus what the store holds now (versions other
+    // servers uploaded since the last refresh are deleted too).
+    let mut numbers: Vec<u32> = st
         .catalog
         .read()
         .await
         .models
         .get(&name)
         .map(|vs| vs.keys().copied().collect())
-        .ok_or_else(|| ApiError::not_found(format!("there is no model named {name:?}")))?;
+        .unwrap_or_default();
+    numbers.extend(st.backend.stored_versions(&name).await);
+    numbers.sort_unstable();
+    numbers.dedup();
     let removed = remove_versions(&st, &name, numbers).await?;
+    if removed.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "there is no model named {name:?}"
+        )));
+    }
     tracing::info!(model = %name, versions = removed.len(), "deleted model");
     Ok(axum::Json(json!({"name": name, "deleted": removed})).into_response())
 }
@@ -846,13 +1034,20 @@ async fn delete_version(
 ) -> Result<Response, ApiError> {
     check_name(&name)?;
     let n = parse_version(&version)?;
-    let _w = st.write_lock.lock().await;
-    if st.catalog.read().await.version(&name, n).is_none() {
+    let lock = st.sync.name_lock(&name);
+    let _w = lock.lock().await;
+    let known = st.catalog.read().await.version(&name, n).is_some();
+    if !known && !st.backend.stored_versions(&name).await.contains(&n) {
         return Err(ApiError::not_found(format!(
             "model {name:?} has no version v{n}"
         )));
     }
     let removed = remove_versions(&st, &name, vec![n]).await?;
+    if removed.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "model {name:?} has no version v{n}"
+        )));
+    }
     tracing::info!(model = %name, version = n, "deleted version");
     Ok(axum::Json(json!({"name": name, "deleted": removed})).into_response())
 }
