@@ -13,25 +13,31 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 const LONG_ABOUT: &str = "\
-Inspect, verify and convert TensorFlow.js layers models (model.json + weight
-shards) wherever they are stored.
+Load, run, inspect, convert, store and serve TensorFlow.js layers models
+(model.json + weight shards) wherever they are stored.
 
-Models are named by URL. `file://` (a model directory or its model.json) and
-`memory://` are built in; other schemes appear in the list printed by an
-unknown-scheme error. A plain path without `://` means a local file path.
+Models are named by URL: file:// (a model directory, its model.json, or a
+downloaded PREFIX.json), memory://, localstorage:// and indexeddb:// (the
+embedded profile store), downloads://, http(s)://, s3://, gs:// and az://.
+A plain path without `://` means a local file path.
 
 Examples:
   tfjs info ./my-model                       # what is in it
-  tfjs --json info file:///models/m/model.json
   tfjs verify ./my-model                     # exit 1 and list every problem
   tfjs convert ./my-model ./my-model-u8 --quantize uint8
-  tfjs convert ./keras-model ./sharded --shard-size 4194304
+  tfjs predict ./my-model --inputs io.json --check
+  tfjs bench ./my-model --batch 32
+  tfjs cp ./my-model localstorage://my-model-1
+  tfjs ls
+  tfjs mv localstorage://my-model-1 s3://bucket/models/my-model-1
+  tfjs serve                                 # model store on http://127.0.0.1:8080
+  tfjs demo                                  # the walk-through
 
 Exit status: 0 success, 1 a check found problems, 2 error.";
 
 /// The `tfjs` command line.
 #[derive(Debug, Parser)]
-#[command(name = "tfjs", version, about = "Inspect, verify and convert TensorFlow.js layers models", long_about = LONG_ABOUT)]
+#[command(name = "tfjs", version, about = "Load, run, convert, store and serve TensorFlow.js layers models", long_about = LONG_ABOUT)]
 pub struct Cli {
     /// Print machine-readable JSON on stdout instead of text (commands whose
     /// output is data).

@@ -6,7 +6,10 @@ use crate::{DType, FormatError, QuantizationDType, Result, WeightData, WeightSpe
 /// Decoded values of one weight.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TensorValues {
+    /// `float32` values (also the result of dequantizing a quantized weight
+    /// whose original dtype is float32).
     Float32(Vec<f32>),
+    /// `int32` values.
     Int32(Vec<i32>),
     /// One byte per element, kept verbatim (TensorFlow.js does not normalize).
     Bool(Vec<u8>),
@@ -43,8 +46,11 @@ impl TensorValues {
 /// A decoded weight.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedWeight {
+    /// The manifest `name`, e.g. `dense_Dense1/kernel`.
     pub name: String,
+    /// Dimensions; `[]` for a scalar.
     pub shape: Vec<usize>,
+    /// The decoded (dequantized) values, row-major.
     pub values: TensorValues,
     /// `"optimizer"` for optimizer weights.
     pub group: Option<String>,
@@ -97,6 +103,19 @@ pub fn stored_byte_len(spec: &WeightSpec) -> Result<Option<u64>> {
 /// weights are walked length prefix by length prefix, each bounded by the
 /// bytes that remain. Allocates nothing sized by the specs' shapes beyond
 /// one `(u64, u64)` per spec.
+///
+/// ```
+/// use tfjs_format::codec::weight_layout;
+/// use tfjs_format::{DType, WeightData, WeightSpec};
+/// let specs = [
+///     WeightSpec::new("k", vec![2, 2], DType::Float32),
+///     WeightSpec::new("b", vec![2], DType::Int32),
+/// ];
+/// let layout = weight_layout(&specs, &WeightData::from_vec(vec![0; 24])).unwrap();
+/// assert_eq!(layout, vec![(0, 16), (16, 8)]);
+/// // One byte short: an error naming what was expected.
+/// assert!(weight_layout(&specs, &WeightData::from_vec(vec![0; 23])).is_err());
+/// ```
 pub fn weight_layout(specs: &[WeightSpec], data: &WeightData) -> Result<Vec<(u64, u64)>> {
     let total = data.len() as u64;
     // Fast check first: fixed-size weights plus 4 bytes per string element.
@@ -226,6 +245,12 @@ pub fn decode_weights(specs: &[WeightSpec], data: &WeightData) -> Result<Vec<Dec
 }
 
 /// JavaScript `Math.round`: nearest integer, ties toward +∞.
+///
+/// ```
+/// use tfjs_format::codec::js_round;
+/// assert_eq!(js_round(2.5), 3.0);
+/// assert_eq!(js_round(-2.5), -2.0); // Rust's f64::round gives -3
+/// ```
 pub fn js_round(x: f64) -> f64 {
     let f = x.floor();
     if x - f >= 0.5 {
@@ -235,7 +260,15 @@ pub fn js_round(x: f64) -> f64 {
     }
 }
 
-/// ECMAScript `ToInt32` (what storing into an `Int32Array` does).
+/// ECMAScript `ToInt32` (what storing into an `Int32Array` does): truncate,
+/// wrap modulo 2³², and map NaN/±∞ to 0.
+///
+/// ```
+/// use tfjs_format::codec::js_to_int32;
+/// assert_eq!(js_to_int32(-1.7), -1);
+/// assert_eq!(js_to_int32(4294967297.0), 1);
+/// assert_eq!(js_to_int32(f64::NAN), 0);
+/// ```
 pub fn js_to_int32(x: f64) -> i32 {
     if !x.is_finite() {
         return 0;
@@ -259,7 +292,18 @@ fn f32s(bytes: &[u8]) -> Vec<f32> {
 }
 
 /// Decode one weight from exactly its stored bytes (`bytes.len()` must be
-/// what [`weight_layout`] gives for it).
+/// what [`weight_layout`] gives for it). Quantized weights are dequantized
+/// as TensorFlow.js does. Errors name the weight and say what was expected.
+///
+/// ```
+/// use tfjs_format::codec::{decode_weight, TensorValues};
+/// use tfjs_format::{DType, WeightSpec};
+/// let spec = WeightSpec::new("s", vec![2], DType::String);
+/// let bytes = [1, 0, 0, 0, b'a', 2, 0, 0, 0, b'b', b'c'];
+/// let v = decode_weight(&spec, &bytes).unwrap();
+/// assert_eq!(v, TensorValues::String(vec![b"a".to_vec(), b"bc".to_vec()]));
+/// assert!(decode_weight(&spec, &bytes[..6]).is_err());
+/// ```
 pub fn decode_weight(spec: &WeightSpec, bytes: &[u8]) -> Result<TensorValues> {
     let name = &spec.name;
     let n = num_elements_u64(spec)?;
@@ -374,7 +418,16 @@ pub fn decode_weight(spec: &WeightSpec, bytes: &[u8]) -> Result<TensorValues> {
     }
 }
 
-/// The stored bytes of `values` (no quantization), appended to `out`.
+/// The stored bytes of `values` (no quantization), appended to `out`:
+/// little-endian numbers, one byte per bool, length-prefixed strings.
+/// `name` is used in errors (a string element longer than `u32::MAX`).
+///
+/// ```
+/// use tfjs_format::codec::{encode_values_into, TensorValues};
+/// let mut out = Vec::new();
+/// encode_values_into("w", &TensorValues::Float32(vec![1.0]), &mut out).unwrap();
+/// assert_eq!(out, 1.0f32.to_le_bytes());
+/// ```
 pub fn encode_values_into(name: &str, values: &TensorValues, out: &mut Vec<u8>) -> Result<()> {
     match values {
         TensorValues::Float32(v) | TensorValues::Complex64(v) => {

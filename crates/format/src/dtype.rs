@@ -12,10 +12,16 @@ use std::fmt;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {
+    /// `"float32"`: 4 bytes per element, little-endian IEEE 754.
     Float32,
+    /// `"int32"`: 4 bytes per element, little-endian two's complement.
     Int32,
+    /// `"bool"`: 1 byte per element.
     Bool,
+    /// `"string"`: each element is a 4-byte little-endian length followed by
+    /// that many raw bytes (TensorFlow.js's encoding).
     String,
+    /// `"complex64"`: 8 bytes per element (real, imaginary float32 pair).
     Complex64,
 }
 

@@ -13,25 +13,35 @@ pub enum FormatError {
     /// The bytes are not valid JSON (or not UTF-8).
     #[error("{source_name}: invalid JSON at line {line}, column {column}: {message}")]
     InvalidJson {
+        /// The file or URL the JSON came from (e.g. `model.json`).
         source_name: String,
+        /// 1-based line of the error, as `serde_json` reports it.
         line: usize,
+        /// 1-based column of the error, as `serde_json` reports it.
         column: usize,
+        /// The parser's description of the problem.
         message: String,
     },
     /// A field has the wrong type or value. `field` is a JSON path such as
     /// `weightsManifest[0].weights[3].shape`.
     #[error("{source_name}: field `{field}`: {message}")]
     Field {
+        /// The file or URL the field was read from.
         source_name: String,
+        /// JSON path of the offending field.
         field: String,
+        /// What was found and what was expected.
         message: String,
     },
     /// A shard (or the whole weight stream) does not hold the number of bytes
     /// the manifest says it must.
     #[error("weight shard {shard}: expected {expected} bytes from the manifest, got {actual}{}", looks_like.map(|l| format!(" (the bytes look like {l}: the server probably returned an error page instead of weights)")).unwrap_or_default())]
     ShardLength {
+        /// The shard's path or URL (or a description of the stream).
         shard: String,
+        /// Bytes the manifest requires.
         expected: u64,
+        /// Bytes actually present.
         actual: u64,
         /// `Some("HTML")` or `Some("JSON")` when the bytes look like text.
         looks_like: Option<&'static str>,
@@ -42,7 +52,9 @@ pub enum FormatError {
         "weight data: the weight specs need {expected} bytes but the data holds {actual}{detail}"
     )]
     WeightDataLength {
+        /// Bytes the weight specs require.
         expected: u64,
+        /// Bytes the weight data holds.
         actual: u64,
         /// Extra context, starting with a separator (e.g. `"; weight `x` …"`), or empty.
         detail: String,
@@ -51,10 +63,20 @@ pub enum FormatError {
     #[error(
         "weights manifest group lists {expected} shard path(s) but {actual} shard(s) were given"
     )]
-    ShardCount { expected: usize, actual: usize },
+    ShardCount {
+        /// Number of entries in the group's `paths`.
+        expected: usize,
+        /// Number of shard buffers supplied.
+        actual: usize,
+    },
     /// A weight cannot be decoded or encoded.
     #[error("weight `{weight}`: {message}")]
-    Weight { weight: String, message: String },
+    Weight {
+        /// The weight's manifest `name`.
+        weight: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl FormatError {

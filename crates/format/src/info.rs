@@ -162,6 +162,7 @@ impl ModelArtifactsInfo {
 /// What a save returns (TensorFlow.js `SaveResult`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaveResult {
+    /// Byte counts and date of the saved model.
     pub model_artifacts_info: ModelArtifactsInfo,
     /// Non-fatal problems reported by the handler.
     pub errors: Vec<String>,

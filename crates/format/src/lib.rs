@@ -7,6 +7,29 @@
 //! ([`quantize`]), sharding ([`shard`]) and [`ModelArtifactsInfo`].
 //!
 //! Storage handlers live in `tfjs-io`; the layers engine in `tfjs-layers`.
+//!
+//! ```
+//! use tfjs_format::codec::{decode_weights, TensorValues};
+//! use tfjs_format::{JsonStyle, ModelJson, WeightData};
+//!
+//! // A model.json as tfjs-node writes it, and its weights.bin (two float32s).
+//! let text = br#"{"modelTopology":{"class_name":"Sequential"},"weightsManifest":[{"paths":["weights.bin"],"weights":[{"name":"w","shape":[2],"dtype":"float32"}]}],"format":"layers-model","generatedBy":"TensorFlow.js tfjs-layers v4.22.0","convertedBy":null}"#;
+//! let mut bin = Vec::new();
+//! for x in [1.5f32, -2.0] {
+//!     bin.extend_from_slice(&x.to_le_bytes());
+//! }
+//!
+//! let model_json = ModelJson::parse(text, "model.json")?;
+//! let artifacts = model_json.clone().into_artifacts(WeightData::from_vec(bin));
+//! let weights = decode_weights(&artifacts.weight_specs, &artifacts.weight_data)?;
+//! assert_eq!(weights[0].values, TensorValues::Float32(vec![1.5, -2.0]));
+//!
+//! // Written back byte for byte in the same style.
+//! assert_eq!(model_json.to_bytes(JsonStyle::Node), text.to_vec());
+//! # Ok::<(), tfjs_format::FormatError>(())
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod artifacts;
 pub mod codec;

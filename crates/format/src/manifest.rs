@@ -12,6 +12,7 @@ pub type WeightsManifest = Vec<WeightsManifestGroup>;
 pub struct WeightsManifestGroup {
     /// Shard paths relative to model.json, as written (`./model.weights.bin`, `group1-shard1of2.bin`).
     pub paths: Vec<String>,
+    /// The group's weight entries, in byte order.
     pub weights: Vec<WeightSpec>,
     /// Unknown keys, kept and written back.
     pub extra: Map<String, Value>,
@@ -64,8 +65,11 @@ impl WeightSpec {
 /// The stored dtype of a quantized weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuantizationDType {
+    /// `"uint8"`: affine quantization, `value = min + scale * q`, 1 byte each.
     Uint8,
+    /// `"uint16"`: affine quantization, `value = min + scale * q`, 2 bytes each.
     Uint16,
+    /// `"float16"`: IEEE 754 half precision, 2 bytes each (no `min`/`scale`).
     Float16,
 }
 
@@ -107,9 +111,14 @@ impl std::str::FromStr for QuantizationDType {
 /// survives a round trip byte for byte.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quantization {
+    /// How each element is stored.
     pub dtype: QuantizationDType,
+    /// Offset of affine (uint8/uint16) quantization; absent for float16.
     pub min: Option<Number>,
+    /// Step of affine (uint8/uint16) quantization; absent for float16.
     pub scale: Option<Number>,
+    /// The dtype before quantization as written by the converter (e.g.
+    /// `"float32"`), kept verbatim when present.
     pub original_dtype: Option<String>,
     /// Unknown keys, kept and written back.
     pub extra: Map<String, Value>,

@@ -13,16 +13,25 @@ use std::borrow::Cow;
 /// round-trip byte for byte.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelJson {
+    /// `modelTopology`: the Keras-style topology JSON.
     pub model_topology: Option<Value>,
+    /// `weightsManifest`: shard paths and weight entries.
     pub weights_manifest: Option<WeightsManifest>,
+    /// `format`, `"layers-model"` for layers models.
     pub format: Option<String>,
+    /// `generatedBy`, e.g. `"TensorFlow.js tfjs-layers v4.22.0"`.
     pub generated_by: Option<String>,
     /// See [`ModelArtifacts::converted_by`].
     pub converted_by: Option<Value>,
+    /// `trainingConfig`, kept verbatim.
     pub training_config: Option<Value>,
+    /// `signature`, kept verbatim.
     pub signature: Option<Value>,
+    /// `userDefinedMetadata`, kept verbatim.
     pub user_defined_metadata: Option<Value>,
+    /// `modelInitializer`, kept verbatim.
     pub model_initializer: Option<Value>,
+    /// `initializerSignature`, kept verbatim.
     pub initializer_signature: Option<Value>,
     /// Unknown top-level keys, kept and written back (after the known ones).
     pub extra: Map<String, Value>,

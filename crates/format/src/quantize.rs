@@ -66,7 +66,18 @@ pub fn quantize(values: &[f32], dtype: QuantizationDType) -> (Vec<u8>, Quantizat
 }
 
 /// The affine quantization of `values`: quantized integers, `min`, `scale`
-/// (float64, as the manifest records them).
+/// (float64, as the manifest records them). Mirrors the converter's
+/// `quantize_weights` (when the range spans 0 it is nudged so that 0 is
+/// exactly representable).
+///
+/// ```
+/// use tfjs_format::quantize::{affine, dequantize_affine};
+/// use tfjs_format::QuantizationDType;
+/// let (qs, min, scale) = affine(&[0.0, 1.0], QuantizationDType::Uint8);
+/// assert_eq!(qs, vec![0, 255]);
+/// let back = dequantize_affine(&qs, min, scale);
+/// assert!((back[1] - 1.0).abs() < 1e-6);
+/// ```
 pub fn affine(values: &[f32], dtype: QuantizationDType) -> (Vec<u16>, f64, f64) {
     let quant_max: f64 = match dtype {
         QuantizationDType::Uint16 => 65535.0,

@@ -10,6 +10,13 @@ use serde_json::Map;
 pub const DEFAULT_SHARD_SIZE: usize = 4 * 1024 * 1024;
 
 /// `groupG-shardNofM.bin` names for `count` shards of group `group` (1-based).
+///
+/// ```
+/// assert_eq!(
+///     tfjs_format::shard::shard_names(1, 2),
+///     ["group1-shard1of2.bin", "group1-shard2of2.bin"]
+/// );
+/// ```
 pub fn shard_names(group: usize, count: usize) -> Vec<String> {
     (1..=count)
         .map(|n| format!("group{group}-shard{n}of{count}.bin"))
@@ -19,6 +26,12 @@ pub fn shard_names(group: usize, count: usize) -> Vec<String> {
 /// Number of shards the converter writes for `total` bytes:
 /// `ceil(total / shard_size)` (0 for an empty group). A `shard_size` of 0
 /// means "no limit" (one shard).
+///
+/// ```
+/// use tfjs_format::shard::{shard_count, DEFAULT_SHARD_SIZE};
+/// assert_eq!(shard_count(DEFAULT_SHARD_SIZE + 1, DEFAULT_SHARD_SIZE), 2);
+/// assert_eq!(shard_count(0, DEFAULT_SHARD_SIZE), 0);
+/// ```
 pub fn shard_count(total: usize, shard_size: usize) -> usize {
     if total == 0 {
         0
@@ -124,6 +137,19 @@ pub fn sniff_text(bytes: &[u8]) -> Option<&'static str> {
 /// [`check_shard_lengths`]), sniffing the bytes of a wrong-sized shard to
 /// say whether it looks like an HTML/JSON error page. String weights are
 /// walked through the actual bytes, so the check is exact for them too.
+///
+/// ```
+/// use tfjs_format::shard::check_shards;
+/// use tfjs_format::{DType, WeightSpec, WeightsManifestGroup};
+/// let group = WeightsManifestGroup {
+///     paths: vec!["weights.bin".into()],
+///     weights: vec![WeightSpec::new("w", vec![2], DType::Float32)],
+///     ..Default::default()
+/// };
+/// assert!(check_shards(&group, &[vec![0u8; 8]]).is_ok());
+/// let e = check_shards(&group, &[b"<!DOCTYPE html><html>".to_vec()]).unwrap_err();
+/// assert!(e.to_string().contains("HTML"), "{e}");
+/// ```
 pub fn check_shards<B: AsRef<[u8]>>(group: &WeightsManifestGroup, shards: &[B]) -> Result<()> {
     let lengths: Vec<u64> = shards.iter().map(|s| s.as_ref().len() as u64).collect();
     let expected = match group.stored_byte_len()? {

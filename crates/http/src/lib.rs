@@ -28,6 +28,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use futures::{StreamExt, TryStreamExt};
@@ -87,7 +89,9 @@ impl Progress {
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 = no retry).
     pub max_retries: u32,
+    /// Delay before the first retry (default 200 ms).
     pub base_delay: Duration,
+    /// Upper bound on any one delay (default 5 s).
     pub max_delay: Duration,
 }
 
@@ -122,6 +126,7 @@ pub struct HttpOptions {
     pub weight_url_converter: Option<WeightUrlConverter>,
     /// Shards fetched at the same time (at least 1).
     pub concurrency: usize,
+    /// Retries of transient failures.
     pub retry: RetryPolicy,
     /// Byte-level load progress.
     pub progress: Option<ProgressFn>,
@@ -190,6 +195,13 @@ impl HttpOptions {
     }
 
     /// Add `Authorization: Bearer <token>`.
+    ///
+    /// ```
+    /// let opts = tfjs_http::HttpOptions::default().bearer("s3cret").unwrap();
+    /// assert_eq!(opts.headers["authorization"], "Bearer s3cret");
+    /// // Header names and values are checked, never a panic.
+    /// assert!(tfjs_http::HttpOptions::default().header("bad name", "x").is_err());
+    /// ```
     pub fn bearer(self, token: &str) -> Result<Self> {
         self.header("authorization", &format!("Bearer {token}"))
     }
@@ -250,6 +262,13 @@ pub fn weight_urls<S: AsRef<str>>(
 }
 
 /// What text-looking bytes look like (`"HTML"`/`"JSON"`), for error messages.
+///
+/// ```
+/// use tfjs_http::looks_like_text;
+/// assert_eq!(looks_like_text(b"<!DOCTYPE html><html>"), Some("HTML"));
+/// assert_eq!(looks_like_text(br#"{"error": "not found"}"#), Some("JSON"));
+/// assert_eq!(looks_like_text(&[0, 0, 128, 63]), None);
+/// ```
 pub fn looks_like_text(bytes: &[u8]) -> Option<&'static str> {
     let start = bytes
         .iter()
@@ -290,6 +309,12 @@ pub fn register(router: &mut Router) -> Result<()> {
 }
 
 /// Register `http` and `https` handlers sharing `options` and one connection pool.
+///
+/// ```
+/// let mut router = tfjs_io::Router::new();
+/// tfjs_http::register_with(&mut router, tfjs_http::HttpOptions::default()).unwrap();
+/// assert_eq!(router.schemes(), ["http", "https"]);
+/// ```
 pub fn register_with(router: &mut Router, options: HttpOptions) -> Result<()> {
     let http = HttpStore::new("http", options)?;
     let https = http.with_scheme("https");
@@ -704,6 +729,17 @@ impl HttpStore {
 /// The `model.json` part of a save: TensorFlow.js `getModelJSONForModelArtifacts`
 /// with one group `{paths: ["./model.weights.bin"], weights: weightSpecs}`,
 /// written in [`JsonStyle::Browser`].
+///
+/// ```
+/// use tfjs_format::{DType, ModelArtifacts, WeightSpec};
+/// let a = ModelArtifacts {
+///     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+///     weight_specs: vec![WeightSpec::new("w", vec![1], DType::Float32)],
+///     ..Default::default()
+/// };
+/// let body = String::from_utf8(tfjs_http::save_body(&a)).unwrap();
+/// assert!(body.contains(r#""paths":["./model.weights.bin"]"#), "{body}");
+/// ```
 pub fn save_body(artifacts: &ModelArtifacts) -> Vec<u8> {
     let manifest = vec![WeightsManifestGroup {
         paths: vec![SAVE_WEIGHTS_PATH.to_string()],

@@ -15,31 +15,50 @@ pub enum IoError {
     /// A filesystem or network operation failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file, directory or URL concerned.
         path: String,
+        /// The underlying error.
         #[source]
         source: std::io::Error,
     },
     /// No store is registered for this URL's scheme (TensorFlow.js's texts,
     /// plus the schemes this build supports).
     #[error("{message}")]
-    NoHandler { message: String },
+    NoHandler {
+        /// The full explanation.
+        message: String,
+    },
     /// There is no model at this URL.
     #[error("{message}")]
-    NotFound { url: String, message: String },
+    NotFound {
+        /// The model URL that was looked up.
+        url: String,
+        /// The full explanation.
+        message: String,
+    },
     /// The scheme cannot do this (e.g. listing over http).
     #[error("{url}: {operation} is not supported by the {scheme}:// store")]
     Unsupported {
+        /// The URL of the request.
         url: String,
+        /// The URL's scheme, without `://`.
         scheme: String,
+        /// The refused operation, e.g. `"list"`.
         operation: &'static str,
     },
     /// The request was refused (invalid URL, unsafe path, same source and
     /// destination, quota exceeded, …); the message says why.
     #[error("{message}")]
-    Invalid { message: String },
+    Invalid {
+        /// The full explanation.
+        message: String,
+    },
     /// Any other failure, with context.
     #[error("{message}")]
-    Other { message: String },
+    Other {
+        /// The full explanation, with context.
+        message: String,
+    },
 }
 
 impl IoError {

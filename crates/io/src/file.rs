@@ -461,7 +461,26 @@ pub fn check_group_lengths(shards: &[(String, Bytes)], needed: u64) -> Result<()
     .into())
 }
 
-/// Load the model at `path` (a model directory or its JSON file).
+/// Load the model at `path` (a model directory or its JSON file), the
+/// blocking core of [`FileStore`]'s load. Errors name the file or shard and
+/// what was expected (missing file, bad JSON field, wrong shard length).
+///
+/// ```
+/// use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
+/// use tfjs_io::file::{load_path, save_path, FileStoreOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// let model = ModelArtifacts {
+///     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+///     weight_specs: vec![WeightSpec::new("w", vec![3], DType::Float32)],
+///     weight_data: WeightData::from_vec(vec![0; 12]),
+///     ..Default::default()
+/// };
+/// save_path(dir.path(), &model, &FileStoreOptions::sharded(8)).unwrap();
+/// assert!(dir.path().join("group1-shard2of2.bin").exists());
+/// let back = load_path(&dir.path().join("model.json")).unwrap();
+/// assert_eq!(back.weight_data.len(), 12);
+/// assert!(load_path(&dir.path().join("nope")).is_err());
+/// ```
 pub fn load_path(path: &Path) -> Result<ModelArtifacts> {
     let json_path = locate_model_json(path)?;
     let model_json = read_model_json(&json_path)?;
@@ -698,7 +717,9 @@ fn fail(point: FailPoint, options: &FileStoreOptions) -> Result<()> {
 }
 
 /// Save `artifacts` at `path` (a directory, or a `*.json` file path)
-/// atomically; see the module documentation for the steps.
+/// atomically; see the module documentation for the steps and
+/// [`load_path`] for an example. Errors name the path (e.g. it exists as a
+/// file).
 pub fn save_path(
     path: &Path,
     artifacts: &ModelArtifacts,

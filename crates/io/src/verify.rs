@@ -678,6 +678,18 @@ pub fn verify_file(path: &Path) -> Report {
 
 /// Verify artifacts loaded from any store: duplicate names, weights whose
 /// layer the topology lacks, byte counts, and a full decode.
+///
+/// ```
+/// use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
+/// use tfjs_io::verify::verify_artifacts;
+/// let model = ModelArtifacts {
+///     weight_specs: vec![WeightSpec::new("w", vec![2], DType::Float32)],
+///     weight_data: WeightData::from_vec(vec![0; 7]), // one byte short
+///     ..Default::default()
+/// };
+/// let report = verify_artifacts(&model, "memory://m");
+/// assert!(!report.ok());
+/// ```
 pub fn verify_artifacts(artifacts: &ModelArtifacts, source: &str) -> Report {
     let mut report = Report {
         weights: artifacts.weight_specs.len(),

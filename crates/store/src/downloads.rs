@@ -80,6 +80,22 @@ pub fn model_json_bytes(artifacts: &ModelArtifacts, prefix: &str) -> (Vec<u8>, S
 }
 
 /// The `downloads://` store: writes into [`Profile::downloads_dir`].
+///
+/// ```
+/// use tfjs_format::{ModelArtifacts, WeightData};
+/// use tfjs_store::downloads::DownloadsStore;
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = DownloadsStore::in_dir(dir.path());
+/// let model = ModelArtifacts {
+///     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+///     weight_data: WeightData::from_vec(vec![1, 2]),
+///     ..Default::default()
+/// };
+/// store.save_sync("my-model", &model).unwrap();
+/// let (json, weights) = store.files_for("my-model").unwrap();
+/// assert!(json.ends_with("my-model.json") && json.exists());
+/// assert_eq!(std::fs::read(weights).unwrap(), [1, 2]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct DownloadsStore {
     dir: PathBuf,

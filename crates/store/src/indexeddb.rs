@@ -120,6 +120,24 @@ fn artifacts_from_record(path: &str, text: &str, data: WeightData) -> Result<Mod
 }
 
 /// The `indexeddb://` store of a [`Profile`].
+///
+/// ```
+/// use tfjs_format::{ModelArtifacts, WeightData};
+/// use tfjs_store::{indexeddb::IndexedDbStore, ProfileOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// let profile = ProfileOptions::new().profile_dir(dir.path()).open().unwrap();
+/// let store = IndexedDbStore::new(profile);
+/// let model = ModelArtifacts {
+///     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+///     weight_data: WeightData::from_vec(vec![7; 4]),
+///     ..Default::default()
+/// };
+/// store.save_sync("my-model", &model).unwrap();
+/// assert_eq!(store.list_sync("").unwrap()[0].0, "my-model");
+/// assert_eq!(&*store.load_sync("my-model").unwrap().weight_data.contiguous(), &[7; 4]);
+/// assert_eq!(store.remove_sync("my-model").unwrap().weight_data_bytes, 4);
+/// assert!(store.load_sync("my-model").is_err());
+/// ```
 #[derive(Debug, Clone)]
 pub struct IndexedDbStore {
     profile: Profile,

@@ -48,6 +48,8 @@
 //! # });
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod downloads;
 pub mod indexeddb;
 pub mod localstorage;

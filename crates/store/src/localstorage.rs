@@ -79,6 +79,11 @@ pub fn keys_for(path: &str) -> [String; 5] {
 }
 
 /// UTF-16 code units of `s` (what browsers count against the quota).
+///
+/// ```
+/// assert_eq!(tfjs_store::localstorage::utf16_len("abc"), 3);
+/// assert_eq!(tfjs_store::localstorage::utf16_len("é😀"), 3);
+/// ```
 pub fn utf16_len(s: &str) -> u64 {
     if s.is_ascii() {
         s.len() as u64
@@ -187,6 +192,24 @@ fn assemble(
 }
 
 /// The `localstorage://` store of a [`Profile`].
+///
+/// ```
+/// use tfjs_format::{ModelArtifacts, WeightData};
+/// use tfjs_store::{localstorage::LocalStorageStore, ProfileOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// let profile = ProfileOptions::new().profile_dir(dir.path()).open().unwrap();
+/// let store = LocalStorageStore::new(profile);
+/// let model = ModelArtifacts {
+///     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+///     weight_data: WeightData::from_vec(vec![0; 3]),
+///     ..Default::default()
+/// };
+/// store.save_sync("m", &model).unwrap();
+/// // The same keys TensorFlow.js writes; weights are base64.
+/// let data = store.get_item("tensorflowjs_models/m/weight_data").unwrap();
+/// assert_eq!(data.as_deref(), Some("AAAA"));
+/// assert!(store.used_units().unwrap() > 0);
+/// ```
 #[derive(Debug, Clone)]
 pub struct LocalStorageStore {
     profile: Profile,

@@ -181,6 +181,18 @@ pub fn default_downloads_dir() -> Result<PathBuf> {
 }
 
 /// An open profile. Cheap to clone (shared connection).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let profile = tfjs_store::ProfileOptions::new()
+///     .profile_dir(dir.path())
+///     .downloads_dir(dir.path().join("dl"))
+///     .open()
+///     .unwrap();
+/// assert_eq!(profile.dir(), dir.path());
+/// assert!(profile.database_path().ends_with("tfjs.sqlite3"));
+/// assert_eq!(profile.local_storage_quota(), 5_242_880);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Profile {
     inner: Arc<Inner>,
