@@ -1,0 +1,32 @@
+//! The engine fuses Conv2D/DepthwiseConv2D + BatchNormalization + ReLU for
+//! inference. The fused plan is built from the weights at first predict and
+//! must be rebuilt when weights change afterwards.
+
+mod common;
+
+use tfjs_layers::Tensor;
+
+fn input_for(model: &tfjs_layers::model::Model) -> Tensor {
+    let spec = &model.inputs()[0];
+    let mut shape: Vec<usize> = spec.batch_shape.iter().map(|d| d.unwrap_or(2)).collect();
+    shape[0] = 2;
+    let n: usize = shape.iter().product();
+    let data = (0..n).map(|i| ((i * 37 % 101) as f32) / 50.0 - 1.0).collect();
+    Tensor::from_f32(shape, data).unwrap()
+}
+
+#[test]
+fn new_weights_after_predict_are_used() {
+    let dir = common::fixtures_root().join("keras/mobilenet_v2");
+    let mut used = common::load_fixture(&dir).unwrap();
+    let x = input_for(&used);
+    let before = used.predict(std::slice::from_ref(&x)).unwrap();
+    used.initialize_weights(7).unwrap();
+    let after = used.predict(std::slice::from_ref(&x)).unwrap();
+
+    let mut fresh = common::load_fixture(&dir).unwrap();
+    fresh.initialize_weights(7).unwrap();
+    let want = fresh.predict(std::slice::from_ref(&x)).unwrap();
+    assert_eq!(after, want, "stale fused weights after initialize_weights");
+    assert_ne!(before, after, "re-initialized weights must change the output");
+}
