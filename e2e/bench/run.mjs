@@ -204,6 +204,13 @@ console.log('ready to predict, in a fresh process (median over the processes).')
 console.log(`Machine: ${env.cpus} CPU(s), ${env.cpu_model}; Node ${env.node}; TF.js wasm: ${env.wasm_backend ? `${env.wasm_backend.binary}, ${env.wasm_backend.threads_count} thread(s)` : '-'}\n`);
 console.log(table);
 console.log('\nTF py 2.21: TensorFlow 2.21 Python reference latency quoted in the issue (other hardware; not measured here).');
+for (const r of results) {
+  if (r.tf_python_2_21_reference_ms && r.ours) {
+    const o = r.ours.predict_ms.median;
+    const ref = r.tf_python_2_21_reference_ms;
+    console.log(`  ${r.model} batch ${r.batch}: ours ${o.toFixed(2)} ms vs TF 2.21 Python ~${ref} ms -> ${o <= ref ? `${(ref / o).toFixed(2)}x faster` : `${(o / ref).toFixed(2)}x slower`}`);
+  }
+}
 
 const misses = [];
 for (const r of results) {

@@ -631,25 +631,11 @@ fn check_group_len(shards: &[(String, Bytes)], expected: u64) -> Result<()> {
         shard: name,
         expected,
         actual,
-        looks_like: sniff(&bytes),
+        looks_like: tfjs_format::shard::sniff_text(&bytes),
     }
     .into())
 }
 
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    let t = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map(|i| &bytes[i..])
-        .unwrap_or(&[]);
-    if t.starts_with(b"<") {
-        Some("HTML")
-    } else if t.starts_with(b"{") || t.starts_with(b"[") {
-        Some("JSON")
-    } else {
-        None
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -124,13 +124,24 @@ pub fn converter_manifest(
 /// assert_eq!(sniff_text(&[0, 0, 128, 63]), None);
 /// ```
 pub fn sniff_text(bytes: &[u8]) -> Option<&'static str> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
-    match first {
-        b'<' => Some("HTML"),
-        b'{' => Some("JSON"),
-        _ => None,
+    // Binary weights can start with any byte ('<' is just a float's low
+    // mantissa byte), so only a printable head with a recognisable HTML
+    // start tag or a well-formed JSON opening counts as text.
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = b.iter().position(|c| !c.is_ascii_whitespace())?;
+    let head = &b[start..b.len().min(start + 256)];
+    if !head.iter().all(|&c| c >= 0x20 || matches!(c, b'\n' | b'\r' | b'\t')) {
+        return None;
     }
+    let lower = head.to_ascii_lowercase();
+    const HTML: [&[u8]; 8] = [b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<!--", b"<h1", b"<title"];
+    if HTML.iter().any(|tag| lower.starts_with(tag)) {
+        return Some("HTML");
+    }
+    if matches!(head[0], b'{' | b'[') && std::str::from_utf8(head).is_ok() {
+        return Some("JSON");
+    }
+    None
 }
 
 /// Check fetched shards against their manifest group (see

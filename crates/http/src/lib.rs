@@ -270,28 +270,7 @@ pub fn weight_urls<S: AsRef<str>>(
 /// assert_eq!(looks_like_text(&[0, 0, 128, 63]), None);
 /// ```
 pub fn looks_like_text(bytes: &[u8]) -> Option<&'static str> {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map(|i| &bytes[i..])?;
-    let lower: Vec<u8> = start
-        .iter()
-        .take(15)
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
-    if lower.starts_with(b"<!doctype")
-        || lower.starts_with(b"<html")
-        || lower.starts_with(b"<head")
-        || lower.starts_with(b"<body")
-        || lower.starts_with(b"<?xml")
-        || lower.starts_with(b"<h1")
-    {
-        return Some("HTML");
-    }
-    if start.starts_with(b"{\"") || start.starts_with(b"{ \"") || start.starts_with(b"[{") {
-        return Some("JSON");
-    }
-    None
+    tfjs_format::shard::sniff_text(bytes)
 }
 
 /// The `http` or `https` handler. Cheap to clone (shares the connection pool).

@@ -358,45 +358,9 @@ pub fn read_shard(path: &Path) -> Result<Bytes> {
     Ok(Bytes::from_owner(map))
 }
 
-/// Does `bytes` look like a text body (an HTML error page or a JSON
-/// document) rather than binary weights? Returns `"HTML"` or `"JSON"`.
-///
-/// ```
-/// use tfjs_io::file::sniff_text;
-/// assert_eq!(sniff_text(b"<!DOCTYPE html><html>404</html>"), Some("HTML"));
-/// assert_eq!(sniff_text(b"  {\"error\": \"not found\"}"), Some("JSON"));
-/// assert_eq!(sniff_text(&[0, 0, 128, 63]), None);
-/// ```
-pub fn sniff_text(bytes: &[u8]) -> Option<&'static str> {
-    let mut b = bytes;
-    if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        b = &b[3..];
-    }
-    let start = b.iter().position(|c| !c.is_ascii_whitespace())?;
-    let head = &b[start..b.len().min(start + 256)];
-    let printable = head
-        .iter()
-        .all(|&c| c >= 0x20 || c == b'\n' || c == b'\r' || c == b'\t');
-    if !printable {
-        return None;
-    }
-    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
-    if lower.starts_with(b"<!doctype")
-        || lower.starts_with(b"<html")
-        || lower.starts_with(b"<?xml")
-        || lower.starts_with(b"<head")
-        || lower.starts_with(b"<body")
-        || lower.starts_with(b"<!--")
-        || lower.starts_with(b"<h1")
-        || lower.starts_with(b"<title")
-    {
-        return Some("HTML");
-    }
-    if (head[0] == b'{' || head[0] == b'[') && std::str::from_utf8(head).is_ok() {
-        return Some("JSON");
-    }
-    None
-}
+/// Does `bytes` look like an HTML error page or a JSON document rather than
+/// binary weights? (Re-exported from `tfjs_format::shard`.)
+pub use tfjs_format::shard::sniff_text;
 
 /// The expected length of each shard of a group, given its total: one
 /// shard holds everything; several follow the converter's rule (all but

@@ -117,6 +117,7 @@ impl Model {
     }
 
     pub(crate) fn layer_at_mut(&mut self, path: &[usize]) -> Option<&mut Box<dyn Layer>> {
+        self.invalidate_plan();
         let (&first, rest) = path.split_first()?;
         match self.layers.get_mut(first)? {
             ModelLayer::Layer(l) if rest.is_empty() => Some(l),

@@ -11,7 +11,9 @@ fn input_for(model: &tfjs_layers::model::Model) -> Tensor {
     let mut shape: Vec<usize> = spec.batch_shape.iter().map(|d| d.unwrap_or(2)).collect();
     shape[0] = 2;
     let n: usize = shape.iter().product();
-    let data = (0..n).map(|i| ((i * 37 % 101) as f32) / 50.0 - 1.0).collect();
+    let data = (0..n)
+        .map(|i| ((i * 37 % 101) as f32) / 50.0 - 1.0)
+        .collect();
     Tensor::from_f32(shape, data).unwrap()
 }
 
@@ -28,5 +30,8 @@ fn new_weights_after_predict_are_used() {
     fresh.initialize_weights(7).unwrap();
     let want = fresh.predict(std::slice::from_ref(&x)).unwrap();
     assert_eq!(after, want, "stale fused weights after initialize_weights");
-    assert_ne!(before, after, "re-initialized weights must change the output");
+    assert_ne!(
+        before, after,
+        "re-initialized weights must change the output"
+    );
 }

@@ -129,9 +129,29 @@ impl Catalog {
         self.touched.insert(name.to_string(), self.generation);
     }
 
-    /// Add a version this server just stored.
-    pub fn insert_local(&mut self, name: &str, v: Arc<Version>) {
-        self.stamps.remove(&(name.to_string(), v.number));
+    /// Mark a version whose stored bytes no longer match the catalog, so the
+    /// next refresh reloads it whatever its listing says (listing dates have
+    /// whole-second resolution on S3: a number deleted and claimed again
+    /// within the same second lists the same way).
+    pub fn mark_stale(&mut self, name: &str, number: u32) {
+        if self.version(name, number).is_some() {
+            let stale = Stamp {
+                date_saved: String::new(),
+                weight_data_bytes: u64::MAX,
+                model_topology_bytes: u64::MAX,
+                weight_specs_bytes: u64::MAX,
+            };
+            self.stamps.insert((name.to_string(), number), stale);
+        }
+    }
+
+    /// Add a version this server just stored, with its listing stamp if known.
+    pub fn insert_local(&mut self, name: &str, v: Arc<Version>, stamp: Option<Stamp>) {
+        let key = (name.to_string(), v.number);
+        match stamp {
+            Some(s) => self.stamps.insert(key, s),
+            None => self.stamps.remove(&key),
+        };
         self.insert(name, v);
         self.touch(name);
     }
@@ -422,6 +442,20 @@ impl Backend {
                 Vec::new()
             }
         }
+    }
+
+    /// The listing stamp of one stored version (`None` if the store cannot
+    /// list it). Taken right after an upload, so that a later refresh knows
+    /// the version is the one this server wrote.
+    pub async fn stamp_of(&self, name: &str, number: u32) -> Option<Stamp> {
+        let listed = self
+            .list_under(&format!("{}/{name}/v{number}/", self.root))
+            .await
+            .ok()??;
+        listed
+            .into_iter()
+            .find(|(n, v, _)| n == name && *v == number)
+            .map(|(_, _, info)| Stamp::of(&info))
     }
 
     /// Rebuild the catalog from the store.

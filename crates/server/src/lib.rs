@@ -639,10 +639,11 @@ async fn upload(
     let _w = lock.lock().await;
     let (number, info) = claim_version(&st, &name, &artifacts).await?;
     let version = make_version_blocking(number, artifacts, info.clone()).await?;
+    let stamp = st.backend.stamp_of(&name, number).await;
     st.catalog
         .write()
         .await
-        .insert_local(&name, Arc::new(version));
+        .insert_local(&name, Arc::new(version), stamp);
     tracing::info!(model = %name, version = number, weight_bytes = info.weight_data_bytes, "stored new version");
     let mut body = info_json(&info);
     let model_url = format!("/models/{name}/v{number}/model.json");
@@ -919,8 +920,13 @@ async fn blob(
                     )?);
                     break;
                 }
-                // Deleted or replaced by another server: the catalog is stale.
-                Ok(None) | Err(IoError::NotFound { .. }) => continue,
+                // Replaced by another server: the catalog is stale.
+                Ok(None) => {
+                    st.catalog.write().await.mark_stale(&loc.model, loc.version);
+                    continue;
+                }
+                // Deleted by another server.
+                Err(IoError::NotFound { .. }) => continue,
                 Err(e) => return Err(e.into()),
             }
         }

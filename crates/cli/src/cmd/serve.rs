@@ -31,9 +31,16 @@ from --cors-origin origins. One log line per request on stderr.
 
 The first line on stdout is `listening on http://ADDR` (useful with port 0).
 
+Several servers may share one s3://, gs:// or az:// store (behind a load
+balancer): uploads claim version numbers with create-if-absent writes, and
+each server refreshes its catalog every --refresh-secs (and at once when asked
+for a model, version or blob it does not know yet). file:// and indexeddb://
+stores are for one server process.
+
 Examples:
   tfjs serve
   tfjs serve --addr 127.0.0.1:0 --store file:///srv/models
+  TFJS_TOKEN=secret tfjs serve --addr 0.0.0.0:8080 --store s3://my-bucket/models
   TFJS_TOKEN=secret tfjs serve --addr 0.0.0.0:8080 --cors-origin https://app.example";
 
 /// Arguments of `tfjs serve`.
@@ -72,6 +79,11 @@ pub struct Args {
     /// Weight bytes kept in memory for serving blobs.
     #[arg(long, default_value_t = 1 << 30)]
     pub cache_bytes: u64,
+    /// Re-read the store's listing every this many seconds, so versions
+    /// other servers on the same store upload or delete show up (0: only
+    /// when a request asks for something unknown).
+    #[arg(long, default_value_t = 5)]
+    pub refresh_secs: u64,
     /// Log as JSON lines instead of text.
     #[arg(long)]
     pub log_json: bool,
@@ -130,6 +142,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
         cache_bytes: args.cache_bytes,
+        refresh_interval: Duration::from_secs(args.refresh_secs),
         ..Default::default()
     };
     let server = Server::open(config, store, &store_url).await?;
