@@ -130,11 +130,23 @@ pub fn sniff_text(bytes: &[u8]) -> Option<&'static str> {
     let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let start = b.iter().position(|c| !c.is_ascii_whitespace())?;
     let head = &b[start..b.len().min(start + 256)];
-    if !head.iter().all(|&c| c >= 0x20 || matches!(c, b'\n' | b'\r' | b'\t')) {
+    if !head
+        .iter()
+        .all(|&c| c >= 0x20 || matches!(c, b'\n' | b'\r' | b'\t'))
+    {
         return None;
     }
     let lower = head.to_ascii_lowercase();
-    const HTML: [&[u8]; 8] = [b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<!--", b"<h1", b"<title"];
+    const HTML: [&[u8]; 8] = [
+        b"<!doctype",
+        b"<html",
+        b"<?xml",
+        b"<head",
+        b"<body",
+        b"<!--",
+        b"<h1",
+        b"<title",
+    ];
     if HTML.iter().any(|tag| lower.starts_with(tag)) {
         return Some("HTML");
     }
