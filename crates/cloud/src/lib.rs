@@ -636,7 +636,6 @@ fn check_group_len(shards: &[(String, Bytes)], expected: u64) -> Result<()> {
     .into())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

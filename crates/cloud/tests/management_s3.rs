@@ -27,6 +27,8 @@ extern "C" fn kill_moto() {
     }
 }
 
+// The child is stopped by `kill_moto` at exit, not waited for.
+#[allow(clippy::zombie_processes)]
 fn moto_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| {
@@ -106,7 +108,11 @@ fn fixture_dirs() -> Vec<PathBuf> {
         }
     }
     out.sort();
-    assert!(out.len() >= 15, "expected the shared fixtures, found {}", out.len());
+    assert!(
+        out.len() >= 15,
+        "expected the shared fixtures, found {}",
+        out.len()
+    );
     out
 }
 
@@ -121,8 +127,16 @@ fn assert_same_model(a: &ModelArtifacts, b: &ModelArtifacts, what: &str) {
         t.as_ref()
             .map(|v| tfjs_format::JsonStyle::Browser.to_string(v))
     };
-    assert_eq!(js(&a.model_topology), js(&b.model_topology), "{what}: topology");
-    assert_eq!(a.weight_specs.len(), b.weight_specs.len(), "{what}: weight count");
+    assert_eq!(
+        js(&a.model_topology),
+        js(&b.model_topology),
+        "{what}: topology"
+    );
+    assert_eq!(
+        a.weight_specs.len(),
+        b.weight_specs.len(),
+        "{what}: weight count"
+    );
     for (x, y) in a.weight_specs.iter().zip(&b.weight_specs) {
         assert_eq!(
             (&x.name, &x.shape, x.dtype, &x.group),
@@ -131,9 +145,14 @@ fn assert_same_model(a: &ModelArtifacts, b: &ModelArtifacts, what: &str) {
         );
         // Numbers by value: `6.2e-05` and `0.000062` are one number.
         let q = |s: &tfjs_format::WeightSpec| {
-            s.quantization
-                .as_ref()
-                .map(|q| (q.dtype, q.min_f64(), q.scale_f64(), q.original_dtype.clone()))
+            s.quantization.as_ref().map(|q| {
+                (
+                    q.dtype,
+                    q.min_f64(),
+                    q.scale_f64(),
+                    q.original_dtype.clone(),
+                )
+            })
         };
         assert_eq!(q(x), q(y), "{what}: quantization of {}", x.name);
     }
@@ -142,7 +161,11 @@ fn assert_same_model(a: &ModelArtifacts, b: &ModelArtifacts, what: &str) {
         b.weight_data.contiguous(),
         "{what}: weight bytes"
     );
-    assert_eq!(js(&a.training_config), js(&b.training_config), "{what}: trainingConfig");
+    assert_eq!(
+        js(&a.training_config),
+        js(&b.training_config),
+        "{what}: trainingConfig"
+    );
     assert_eq!(
         js(&a.user_defined_metadata),
         js(&b.user_defined_metadata),
@@ -168,7 +191,11 @@ async fn every_fixture_copies_file_to_s3_and_back() {
             .await
             .unwrap_or_else(|e| panic!("{name}: file -> s3: {e}"));
         assert_eq!(info.weight_data_bytes, original.weight_data.len() as u64);
-        assert_same_model(&original, &router.load(&s3).await.unwrap(), &format!("{name} on s3"));
+        assert_same_model(
+            &original,
+            &router.load(&s3).await.unwrap(),
+            &format!("{name} on s3"),
+        );
 
         let back = tmp.path().join(&name);
         management::copy_model(&router, &s3, &file_url(&back))
@@ -180,7 +207,10 @@ async fn every_fixture_copies_file_to_s3_and_back() {
             &format!("{name} back on file"),
         );
         // Copies never touch their source.
-        assert!(router.load(&s3).await.is_ok(), "{name}: s3 copy still there");
+        assert!(
+            router.load(&s3).await.is_ok(),
+            "{name}: s3 copy still there"
+        );
     }
     let listed = management::list_models(&router, Some("s3://mgmt-copy/copies"))
         .await
@@ -205,7 +235,10 @@ async fn moves_between_file_and_s3_remove_the_source_only_after_the_copy_is_veri
         !tmp.path().join("a/model.json").exists(),
         "the file source is removed after a verified move"
     );
-    assert!(matches!(router.load(&a).await, Err(IoError::NotFound { .. })));
+    assert!(matches!(
+        router.load(&a).await,
+        Err(IoError::NotFound { .. })
+    ));
     assert_same_model(&original, &router.load(s3).await.unwrap(), "moved to s3");
 
     // s3 -> file
@@ -215,11 +248,17 @@ async fn moves_between_file_and_s3_remove_the_source_only_after_the_copy_is_veri
         Err(IoError::NotFound { .. }) => {}
         other => panic!("the s3 source should be gone, got {other:?}"),
     }
-    assert!(management::list_models(&router, Some("s3://mgmt-move/models"))
-        .await
-        .unwrap()
-        .is_empty());
-    assert_same_model(&original, &router.load(&b).await.unwrap(), "moved back to file");
+    assert!(
+        management::list_models(&router, Some("s3://mgmt-move/models"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_same_model(
+        &original,
+        &router.load(&b).await.unwrap(),
+        "moved back to file",
+    );
 
     // A move whose save fails (no such bucket) leaves the source whole.
     let err = management::move_model(&router, &b, "s3://no-such-bucket-tfjs/m")
@@ -227,7 +266,11 @@ async fn moves_between_file_and_s3_remove_the_source_only_after_the_copy_is_veri
         .unwrap_err()
         .to_string();
     assert!(err.contains("is unchanged"), "{err}");
-    assert_same_model(&original, &router.load(&b).await.unwrap(), "after a failed move");
+    assert_same_model(
+        &original,
+        &router.load(&b).await.unwrap(),
+        "after a failed move",
+    );
 }
 
 /// s3:// whose loads hand back one flipped weight byte: what a corrupting
@@ -280,7 +323,11 @@ async fn a_move_to_s3_whose_copy_reads_back_different_keeps_the_source() {
         "{err}"
     );
     assert!(tmp.path().join("m/model.json").exists());
-    assert_same_model(&before, &router.load(&src).await.unwrap(), "source after a refused move");
+    assert_same_model(
+        &before,
+        &router.load(&src).await.unwrap(),
+        "source after a refused move",
+    );
     // What S3 holds is the true copy; only the read-back was corrupted.
     let stored = s3
         .load(&ModelUrl::parse("s3://mgmt-verify/m").unwrap())

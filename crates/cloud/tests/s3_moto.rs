@@ -32,6 +32,8 @@ extern "C" fn kill_moto() {
     }
 }
 
+// The child is stopped by `kill_moto` at exit, not waited for.
+#[allow(clippy::zombie_processes)]
 fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {

@@ -15,9 +15,9 @@
 //! deleted and re-used); known versions are never re-read or re-hashed.
 
 use bytes::Bytes;
+use futures::StreamExt;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tfjs_format::{
@@ -415,6 +415,9 @@ impl Backend {
             Ok(l) => l,
             Err(IoError::Unsupported { .. }) => return Ok(None),
             Err(IoError::NotFound { .. }) => Vec::new(),
+            Err(IoError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                Vec::new()
+            }
             Err(e) => return Err(e),
         };
         let mut out = Vec::new();
@@ -500,25 +503,30 @@ impl Backend {
                 }
             }
         }
-        let loaded: Vec<_> = futures::stream::iter(to_load.into_iter().map(|(name, n, info)| async move {
-            let r = match self.url(&name, n) {
-                Ok(u) => match self.store.load(&u).await {
-                    Ok(a) => {
-                        let data = a.weight_data.clone();
-                        make_version_blocking(n, a, info.clone()).await.map(|v| (v, data))
-                    }
+        let loaded: Vec<_> =
+            futures::stream::iter(to_load.into_iter().map(|(name, n, info)| async move {
+                let r = match self.url(&name, n) {
+                    Ok(u) => match self.store.load(&u).await {
+                        Ok(a) => {
+                            let data = a.weight_data.clone();
+                            make_version_blocking(n, a, info.clone())
+                                .await
+                                .map(|v| (v, data))
+                        }
+                        Err(e) => Err(e),
+                    },
                     Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            };
-            (name, n, info, r)
-        }))
-        .buffer_unordered(4)
-        .collect()
-        .await;
+                };
+                (name, n, info, r)
+            }))
+            .buffer_unordered(4)
+            .collect()
+            .await;
 
-        let listed_keys: HashSet<(String, u32)> =
-            listed.iter().map(|(name, n, _)| (name.clone(), *n)).collect();
+        let listed_keys: HashSet<(String, u32)> = listed
+            .iter()
+            .map(|(name, n, _)| (name.clone(), *n))
+            .collect();
         let mut cat = catalog.write().await;
         let changed_locally =
             |cat: &Catalog, name: &str| cat.touched.get(name).is_some_and(|g| *g > gen0);

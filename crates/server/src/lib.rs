@@ -907,17 +907,18 @@ async fn blob(
         for (loc, v) in &candidates {
             match st.backend.weights(&loc.model, v).await {
                 Ok(Some(data)) => {
-                    found = Some(data.slice(loc.offset as usize, loc.len as usize).ok_or_else(
-                        || {
-                            ApiError::new(
-                                StatusCode::INTERNAL_SERVER_ERROR,
-                                format!(
+                    found = Some(
+                        data.slice(loc.offset as usize, loc.len as usize)
+                            .ok_or_else(|| {
+                                ApiError::new(
+                                    StatusCode::INTERNAL_SERVER_ERROR,
+                                    format!(
                                     "stored weights of {} v{} are shorter than the catalog says",
                                     loc.model, loc.version
                                 ),
-                            )
-                        },
-                    )?);
+                                )
+                            })?,
+                    );
                     break;
                 }
                 // Replaced by another server: the catalog is stale.

@@ -63,7 +63,9 @@ impl Freshness {
                 "catalog refreshed"
             ),
             Ok(Some(_)) => {}
-            Err(e) => tracing::warn!(root = %backend.root, error = %e, "refreshing the catalog failed"),
+            Err(e) => {
+                tracing::warn!(root = %backend.root, error = %e, "refreshing the catalog failed")
+            }
         }
         r
     }

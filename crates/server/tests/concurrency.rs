@@ -48,7 +48,10 @@ fn capture(model: &str) -> (String, Vec<u8>, String) {
     )
 }
 
-async fn serve(store: Arc<dyn ModelStore>, root: &str) -> (String, tokio::sync::oneshot::Sender<()>) {
+async fn serve(
+    store: Arc<dyn ModelStore>,
+    root: &str,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let config = ServerConfig {
         refresh_interval: Duration::ZERO,
         ..Default::default()
@@ -171,4 +174,90 @@ async fn a_version_written_behind_the_servers_back_is_not_overwritten() {
     // v1 is found by the re-scan a miss triggers.
     let w = served_weights(&base, "/models/m/v1/model.json").await;
     assert_eq!(w, original.weight_data.contiguous().to_vec());
+}
+
+/// A memory store that counts full-root listings (catalog scans).
+#[derive(Debug)]
+struct CountingStore {
+    inner: MemoryStore,
+    scans: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl ModelStore for CountingStore {
+    fn scheme(&self) -> &str {
+        "memory"
+    }
+    async fn load(&self, url: &ModelUrl) -> tfjs_io::Result<tfjs_format::ModelArtifacts> {
+        self.inner.load(url).await
+    }
+    async fn save(
+        &self,
+        url: &ModelUrl,
+        a: &tfjs_format::ModelArtifacts,
+    ) -> tfjs_io::Result<tfjs_format::SaveResult> {
+        self.inner.save(url, a).await
+    }
+    async fn list(
+        &self,
+        prefix: &ModelUrl,
+    ) -> tfjs_io::Result<Vec<(String, tfjs_format::ModelArtifactsInfo)>> {
+        if prefix.path == "count/" {
+            self.scans.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.inner.list(prefix).await
+    }
+    async fn remove(&self, url: &ModelUrl) -> tfjs_io::Result<tfjs_format::ModelArtifactsInfo> {
+        self.inner.remove(url).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_misses_shares_one_scan_and_each_later_miss_gets_a_fresh_one() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let store = Arc::new(CountingStore {
+        inner: MemoryStore::new(),
+        scans: Default::default(),
+    });
+    let (base, _stop) = serve(store.clone(), "memory://count").await;
+    assert_eq!(store.scans.load(SeqCst), 1, "the startup scan");
+
+    // 30 requests for unknown models at once.
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (client, url) = (client.clone(), format!("{base}/models/nope{i}/model.json"));
+        tasks.push(tokio::spawn(async move {
+            client.get(url).send().await.unwrap().status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::NOT_FOUND);
+    }
+    let after_burst = store.scans.load(SeqCst);
+    assert!(
+        (2..=3).contains(&after_burst),
+        "30 concurrent misses made {} scans",
+        after_burst - 1
+    );
+
+    // A model written behind the server's back after the burst is found by
+    // the next miss (which waits for a scan that started after it).
+    let fixture = FileStore::new()
+        .load(
+            &ModelUrl::parse(&format!("file://{}", fixtures().join("tfjs/mlp").display())).unwrap(),
+        )
+        .await
+        .unwrap();
+    store
+        .inner
+        .save(
+            &ModelUrl::parse("memory://count/late/v1").unwrap(),
+            &fixture,
+        )
+        .await
+        .unwrap();
+    let w = served_weights(&base, "/models/late/model.json").await;
+    assert_eq!(w, fixture.weight_data.contiguous().to_vec());
+    assert_eq!(store.scans.load(SeqCst), after_burst + 1);
 }

@@ -33,6 +33,8 @@ extern "C" fn kill_moto() {
     }
 }
 
+// The child is stopped by `kill_moto` at exit, not waited for.
+#[allow(clippy::zombie_processes)]
 fn moto_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| {
@@ -325,7 +327,10 @@ async fn an_upload_to_one_server_is_served_identically_by_the_other() {
     assert_eq!(status, StatusCode::CREATED, "{info}");
     assert_eq!(info["version"], 2);
     let report = b.server.refresh().await.unwrap().unwrap();
-    assert_eq!(report.loaded, 1, "only the new version is loaded: {report:?}");
+    assert_eq!(
+        report.loaded, 1,
+        "only the new version is loaded: {report:?}"
+    );
     assert_eq!(report.listed, 3);
     let (json_a, _, _) = fetch_model(&a.base, "/models/m/model.json").await;
     let (json_b, parsed, weights_b) = fetch_model(&b.base, "/models/m/model.json").await;
@@ -386,7 +391,8 @@ async fn concurrent_uploads_to_one_name_on_two_servers_make_whole_distinct_versi
     for (v, model) in &claimed {
         let want = by_model[model];
         for base in [&a.base, &b.base] {
-            let (_, parsed, weights) = fetch_model(base, &format!("/models/race/v{v}/model.json")).await;
+            let (_, parsed, weights) =
+                fetch_model(base, &format!("/models/race/v{v}/model.json")).await;
             assert_eq!(
                 hex(&Sha256::digest(&weights)),
                 want.weights_sha256,
@@ -493,7 +499,11 @@ async fn deletes_on_one_server_disappear_from_the_other_and_reused_numbers_reloa
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "A deletes what only C and the store know");
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "A deletes what only C and the store know"
+    );
     let (status, info) = post(&a.base, "reuse", &retrained).await;
     assert_eq!(status, StatusCode::CREATED, "{info}");
     assert_eq!(info["version"], 1, "the freed number is claimed again");
