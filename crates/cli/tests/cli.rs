@@ -382,3 +382,72 @@ fn killing_a_convert_never_leaves_a_mixed_model() {
         assert!(now == bytes_a || now == bytes_b, "after kill {i}: {now}");
     }
 }
+
+#[test]
+fn convert_rebuilds_keras3_models_into_tfjs_form_by_default() {
+    let out = tempfile::tempdir().unwrap();
+    for fixture in ["keras3_cnn_keras", "keras3_cnn_h5"] {
+        let src = fixtures().join("keras").join(fixture);
+        let dst = out.path().join(fixture);
+        let o = tfjs(&["convert", src.to_str().unwrap(), dst.to_str().unwrap()]);
+        assert!(o.status.success(), "{fixture}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("rebuilt through the layers engine (a Keras 3 topology)"));
+        let model: Value =
+            serde_json::from_slice(&std::fs::read(dst.join("model.json")).unwrap()).unwrap();
+        assert_eq!(
+            model["modelTopology"]["keras_version"], "tfjs-layers 4.22.0",
+            "{fixture}"
+        );
+        assert_eq!(
+            model["modelTopology"]["backend"], "tensor_flow.js",
+            "{fixture}"
+        );
+        let names: Vec<&str> = model["weightsManifest"][0]["weights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.contains(&"dw_conv/depthwise_kernel"),
+            "{fixture}: {names:?}"
+        );
+        assert!(
+            names.iter().all(|n| !n.contains("/vars/")),
+            "{fixture}: {names:?}"
+        );
+        // Still the same model: it reproduces Keras's outputs.
+        let io = src.join("io.json");
+        ok(&[
+            "predict",
+            dst.to_str().unwrap(),
+            "--inputs",
+            io.to_str().unwrap(),
+            "--check",
+        ]);
+    }
+    // --no-rebuild keeps the Keras 3 artifacts as they are.
+    let src = fixtures().join("keras/keras3_cnn_keras");
+    let dst = out.path().join("plain");
+    ok(&[
+        "convert",
+        src.to_str().unwrap(),
+        dst.to_str().unwrap(),
+        "--no-rebuild",
+    ]);
+    let model: Value =
+        serde_json::from_slice(&std::fs::read(dst.join("model.json")).unwrap()).unwrap();
+    assert_eq!(model["modelTopology"]["keras_version"], "3.15.1");
+    // A TensorFlow.js-saved model is not rebuilt unless asked.
+    let mlp = fixtures().join("tfjs/mlp");
+    let o = tfjs(&[
+        "convert",
+        mlp.to_str().unwrap(),
+        out.path().join("mlp").to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.success() && !text(&o.stderr).contains("rebuilt"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -29,6 +29,16 @@ tensor, as the converter's --quantize_uint8/--quantize_uint16) or float16;
 TensorFlow.js dequantizes on load. Already-quantized weights are dequantized
 and quantized again. Other dtypes are kept as they are.
 
+--rebuild loads the model into the layers engine and saves it from there, as
+TensorFlow.js's `model.save()` would: a TensorFlow.js-style topology and
+weight names. That is what makes Keras 3 conversions (which TensorFlow.js
+4.22 cannot load: `batch_shape`, dict `inbound_nodes`, `layers/<name>/vars/<i>`
+weight names) loadable by TensorFlow.js; it is the default for those, and
+--no-rebuild turns it off. Use --rebuild for Keras 2 models with
+`keepdims: true` global pooling (TensorFlow.js ignores keepdims).
+A rebuilt model's weights are float32 (quantized sources are dequantized)
+unless --quantize is given.
+
 Saves are atomic: an interrupted convert leaves any model already at DST
 intact.
 
@@ -36,6 +46,7 @@ Examples:
   tfjs convert ./my-model ./my-model-u8 --quantize uint8
   tfjs convert ./my-model ./sharded --shard-size 4194304
   tfjs convert ./keras-converted ./node-layout
+  tfjs convert ./keras3-model ./for-tfjs          # rebuilt: loads in TensorFlow.js
   tfjs convert file:///models/a memory://a";
 
 /// Arguments of `tfjs convert`.
@@ -57,6 +68,37 @@ pub struct Args {
     /// with --shard-size, node otherwise.
     #[arg(long, value_parser = parse_style)]
     pub style: Option<JsonStyle>,
+    /// Load into the layers engine and save from there (TensorFlow.js-style
+    /// topology); default when the source needs a topology rewrite.
+    #[arg(long, conflicts_with = "no_rebuild")]
+    pub rebuild: bool,
+    /// Never rebuild: convert at the artifact level only.
+    #[arg(long)]
+    pub no_rebuild: bool,
+}
+
+/// Why `artifacts` cannot be loaded by TensorFlow.js 4.22 as they are, if
+/// the engine can rewrite them: a Keras 3 topology or weight names. (Keras
+/// `keepdims` pooling also needs a rewrite, but converter output with it is
+/// otherwise exactly what the converter writes, so that stays opt-in.)
+pub fn rebuild_reason(artifacts: &ModelArtifacts) -> Option<&'static str> {
+    let topology = artifacts.model_topology.as_ref()?;
+    let keras3 = topology
+        .get("keras_version")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|v| v.split('.').next().and_then(|m| m.parse::<u32>().ok()) >= Some(3));
+    let keras3_names = artifacts
+        .weight_specs
+        .iter()
+        .any(|w| w.name.starts_with("layers/") && w.name.contains("/vars/"));
+    (keras3 || keras3_names).then_some("a Keras 3 topology")
+}
+
+/// Load `artifacts` into the engine and save them as `model.save()` would.
+pub fn rebuild(artifacts: &ModelArtifacts) -> anyhow::Result<ModelArtifacts> {
+    let model = tfjs_layers::Model::from_artifacts(artifacts, &tfjs_layers::LoadOptions::default())
+        .context("cannot load the model into the layers engine to rebuild it")?;
+    Ok(model.to_artifacts()?)
 }
 
 fn parse_quant(s: &str) -> Result<QuantizationDType, String> {
@@ -136,6 +178,17 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         bail!("--shard-size and --style only apply to file:// destinations, not {dst}");
     }
     let mut artifacts = util::load(ctx, &src).await?;
+    let reason = match (args.rebuild, args.no_rebuild) {
+        (true, _) => Some("--rebuild"),
+        (false, true) => None,
+        (false, false) => rebuild_reason(&artifacts),
+    };
+    if let Some(reason) = reason {
+        artifacts = rebuild(&artifacts)?;
+        if !ctx.json {
+            eprintln!("rebuilt through the layers engine ({reason}) so TensorFlow.js can load it");
+        }
+    }
     let pb = progress(artifacts.weight_data.len() as u64);
     let quantized = match args.quantize {
         Some(q) => quantize_artifacts(&mut artifacts, q, &pb)?,
@@ -175,6 +228,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 "weights": artifacts.weight_specs.len(),
                 "weightBytes": artifacts.weight_data.len(),
                 "quantized": quantized,
+                "rebuilt": reason.is_some(),
                 "quantization": args.quantize.map(|q| q.as_str()),
                 "shards": shards,
                 "warnings": result.errors,
