@@ -649,3 +649,43 @@ fn builder_sequential_and_functional() {
     );
     assert_eq!(fm.to_artifacts().unwrap().weight_specs.len(), 2);
 }
+
+/// Every class TensorFlow.js 4.22 registers, plus the Keras-only classes
+/// converted models use, has a built-in implementation.
+#[test]
+fn every_tfjs_class_and_the_keras_extras_are_registered() {
+    let path =
+        common::fixtures_root().join("../reference/tfjs-captures/layer_getconfig_catalog.json");
+    let catalog: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let registry = tfjs_layers::LayerRegistry::with_builtins();
+    let tfjs: Vec<&String> = catalog.as_object().unwrap().keys().collect();
+    assert_eq!(
+        tfjs.len(),
+        66,
+        "the catalog lists TensorFlow.js 4.22's 66 classes"
+    );
+    let keras_extras = [
+        "Subtract",
+        "Conv1DTranspose",
+        "Cropping1D",
+        "UpSampling1D",
+        "ZeroPadding1D",
+        "GroupNormalization",
+        "UnitNormalization",
+        "Identity",
+        "MultiHeadAttention",
+        "SeparableConv2D",
+        "GRU",
+    ];
+    let missing: Vec<&str> = tfjs
+        .iter()
+        .map(|s| s.as_str())
+        .chain(keras_extras)
+        .filter(|c| !registry.contains(c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "classes without an implementation: {missing:?}"
+    );
+}
