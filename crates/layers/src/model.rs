@@ -685,6 +685,7 @@ impl Model {
         let (ys, ym) = match &self.layers[l] {
             ModelLayer::Input(_) => unreachable!("inputs are not executed"),
             ModelLayer::Layer(layer) => {
+                check_output_size(layer.as_ref(), &xs).map_err(|e| in_layer(lname, e))?;
                 let ys = layer.call(&xs, &ms).map_err(|e| in_layer(lname, e))?;
                 let ym = layer
                     .compute_mask(&xs, &ms)
@@ -710,6 +711,38 @@ impl Model {
         }
         Ok(())
     }
+}
+
+/// Most elements one layer output may have (2^31 f32 values, 8 GiB).
+pub const MAX_OUTPUT_ELEMENTS: usize = 1 << 31;
+
+/// Refuse to run a layer whose output, as its config and the actual inputs
+/// imply, would be absurdly large: sizes come from untrusted configs
+/// (`RepeatVector.n`, padding, upsampling factors) and must not size an
+/// allocation before they are checked.
+fn check_output_size(layer: &dyn Layer, xs: &[Tensor]) -> Result<()> {
+    let shapes: Vec<Shape> = xs
+        .iter()
+        .map(|x| x.shape().iter().map(|&d| Some(d)).collect())
+        .collect();
+    // Layers that cannot infer from concrete shapes fail in `call` with
+    // their own, clearer error.
+    let Ok(outs) = layer.output_shapes(&shapes) else {
+        return Ok(());
+    };
+    for out in outs {
+        let n = out
+            .iter()
+            .try_fold(1usize, |a, d| a.checked_mul(d.unwrap_or(1)));
+        if n.is_none_or(|n| n > MAX_OUTPUT_ELEMENTS) {
+            return Err(LayersError::Input {
+                message: format!(
+                    "the output would have shape {out:?}, over {MAX_OUTPUT_ELEMENTS} elements: refusing to allocate it (is the config corrupt?)"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Validate one predict input against its input layer; convert dtypes.

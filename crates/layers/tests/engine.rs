@@ -689,3 +689,30 @@ fn every_tfjs_class_and_the_keras_extras_are_registered() {
         "classes without an implementation: {missing:?}"
     );
 }
+
+/// Sizes in configs are untrusted: neither a weight nor a layer output is
+/// allocated from an absurd number; both are errors naming the layer.
+#[test]
+fn absurd_config_sizes_are_errors_not_allocations() {
+    let huge_dense = json!({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "Dense", "config": {"name": "d", "units": 1_000_000_000_000u64, "batch_input_shape": [null, 1_000_000]}}
+    ]}});
+    let err = Model::from_topology(&huge_dense, &LayerRegistry::with_builtins(), 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("layer `d`") && err.contains("weight `kernel`") && err.contains("too large"),
+        "{err}"
+    );
+
+    let huge_repeat = json!({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "RepeatVector", "config": {"name": "r", "n": 100_000_000_000u64, "batch_input_shape": [null, 8]}}
+    ]}});
+    let model = Model::from_topology(&huge_repeat, &LayerRegistry::with_builtins(), 1).unwrap();
+    let x = Tensor::from_f32(vec![2, 8], vec![0.5; 16]).unwrap();
+    let err = model.predict(&[x]).unwrap_err().to_string();
+    assert!(
+        err.contains("layer `r`") && err.contains("refusing to allocate"),
+        "{err}"
+    );
+}

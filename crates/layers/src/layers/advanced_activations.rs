@@ -236,7 +236,7 @@ impl Layer for PRelu {
             }
         }
         self.params.clear();
-        self.params.add("alpha", shape, true, 0.0);
+        self.params.add("alpha", shape, true, 0.0)?;
         Ok(())
     }
     fn weights(&self) -> Vec<LayerWeight> {

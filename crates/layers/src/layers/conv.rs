@@ -609,9 +609,9 @@ impl Layer for Conv {
             kshape.extend([c / self.groups, self.filters]);
         }
         self.params.clear();
-        self.params.add("kernel", kshape, true, 0.0);
+        self.params.add("kernel", kshape, true, 0.0)?;
         if self.use_bias {
-            self.params.add("bias", vec![self.filters], true, 0.0);
+            self.params.add("bias", vec![self.filters], true, 0.0)?;
         }
         Ok(())
     }
@@ -936,15 +936,15 @@ impl Layer for DepthwiseSeparable {
         self.params.clear();
         // Always TF.js's name: Keras 3 files call it `kernel`, which the
         // weight matcher maps to `depthwise_kernel` on load (weights.rs).
-        self.params.add("depthwise_kernel", dk, true, 0.0);
+        self.params.add("depthwise_kernel", dk, true, 0.0)?;
         if let Some(f) = self.filters {
             let mut pk = vec![1; n];
             pk.extend([c * self.depth_multiplier, f]);
-            self.params.add("pointwise_kernel", pk, true, 0.0);
+            self.params.add("pointwise_kernel", pk, true, 0.0)?;
         }
         if self.use_bias {
             self.params
-                .add("bias", vec![self.out_channels(c)], true, 0.0);
+                .add("bias", vec![self.out_channels(c)], true, 0.0)?;
         }
         Ok(())
     }

@@ -98,15 +98,29 @@ pub(crate) struct Params {
 
 impl Params {
     /// Add a weight filled with `fill`.
-    pub fn add(&mut self, name: &str, shape: Vec<usize>, trainable: bool, fill: f32) {
-        let n = shape.iter().product();
+    ///
+    /// Shapes come from untrusted configs: sizes over
+    /// `MAX_WEIGHT_ELEMENTS` are refused before anything is allocated.
+    pub fn add(&mut self, name: &str, shape: Vec<usize>, trainable: bool, fill: f32) -> Result<()> {
+        use crate::layers::recurrent::MAX_WEIGHT_ELEMENTS;
+        let n = shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .filter(|&n| n <= MAX_WEIGHT_ELEMENTS)
+            .ok_or_else(|| crate::LayersError::Weights {
+                // The engine prefixes the layer name (model::in_layer).
+                message: format!(
+                    "weight `{name}` of shape {shape:?} is too large (over {MAX_WEIGHT_ELEMENTS} elements): the config is corrupt"
+                ),
+            })?;
         self.values
-            .push(Tensor::from_f32(shape.clone(), vec![fill; n]).expect("length matches shape"));
+            .push(Tensor::from_f32(shape.clone(), vec![fill; n])?);
         self.specs.push(LayerWeight {
             name: name.to_string(),
             shape,
             trainable,
         });
+        Ok(())
     }
     /// Has `build` created the weights?
     pub fn is_built(&self) -> bool {
@@ -790,9 +804,9 @@ impl Layer for Dense {
         let input_dim = known_dim(&self.base, s, s.len() - 1, "last")?;
         self.params.clear();
         self.params
-            .add("kernel", vec![input_dim, self.units], true, 0.0);
+            .add("kernel", vec![input_dim, self.units], true, 0.0)?;
         if self.use_bias {
-            self.params.add("bias", vec![self.units], true, 0.0);
+            self.params.add("bias", vec![self.units], true, 0.0)?;
         }
         Ok(())
     }

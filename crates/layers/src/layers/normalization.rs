@@ -190,13 +190,13 @@ impl Layer for BatchNormalization {
         };
         self.params.clear();
         if self.scale {
-            self.params.add("gamma", pshape.clone(), true, 1.0);
+            self.params.add("gamma", pshape.clone(), true, 1.0)?;
         }
         if self.center {
-            self.params.add("beta", pshape.clone(), true, 0.0);
+            self.params.add("beta", pshape.clone(), true, 0.0)?;
         }
-        self.params.add("moving_mean", pshape.clone(), false, 0.0);
-        self.params.add("moving_variance", pshape, false, 1.0);
+        self.params.add("moving_mean", pshape.clone(), false, 0.0)?;
+        self.params.add("moving_variance", pshape, false, 1.0)?;
         self.built_axes = axes;
         self.built_rank = s.len();
         Ok(())
@@ -464,10 +464,10 @@ impl Layer for LayerNormalization {
         }
         self.params.clear();
         if self.scale {
-            self.params.add("gamma", pshape.clone(), true, 1.0);
+            self.params.add("gamma", pshape.clone(), true, 1.0)?;
         }
         if self.center {
-            self.params.add("beta", pshape, true, 0.0);
+            self.params.add("beta", pshape, true, 0.0)?;
         }
         self.built_axes = axes;
         Ok(())
@@ -720,10 +720,10 @@ impl Layer for GroupNormalization {
         }
         self.params.clear();
         if self.scale {
-            self.params.add("gamma", vec![c], true, 1.0);
+            self.params.add("gamma", vec![c], true, 1.0)?;
         }
         if self.center {
-            self.params.add("beta", vec![c], true, 0.0);
+            self.params.add("beta", vec![c], true, 0.0)?;
         }
         Ok(())
     }
