@@ -230,18 +230,146 @@ fn min_needed_all(specs: &[WeightSpec]) -> u64 {
 pub fn decode_weights(specs: &[WeightSpec], data: &WeightData) -> Result<Vec<DecodedWeight>> {
     let layout = weight_layout(specs, data)?;
     let mut out = Vec::with_capacity(specs.len());
+    // Layout offsets only grow, so one forward cursor over the buffers finds
+    // every weight's pieces without rescanning from the first buffer.
+    let mut cursor = Pieces::new(data);
+    let mut pieces: Vec<&[u8]> = Vec::new();
     for (spec, &(offset, len)) in specs.iter().zip(&layout) {
-        let bytes = data.slice(offset as usize, len as usize).ok_or_else(|| {
-            FormatError::weight(&spec.name, "weight bytes out of range of the weight data")
-        })?;
+        if !cursor.collect(offset as usize, len as usize, &mut pieces) {
+            return Err(FormatError::weight(
+                &spec.name,
+                "weight bytes out of range of the weight data",
+            ));
+        }
+        let values = match pieces.as_slice() {
+            // Inside one buffer (the usual case): decode straight from it.
+            [] => decode_weight(spec, &[])?,
+            [one] => decode_weight(spec, one)?,
+            // Straddles shards: plain numbers are copied piece by piece into
+            // the result; only quantized/string weights are joined first.
+            many => match decode_pieces(spec, many)? {
+                Some(v) => v,
+                None => decode_weight(spec, &many.concat())?,
+            },
+        };
         out.push(DecodedWeight {
             name: spec.name.clone(),
             shape: spec.shape.clone(),
-            values: decode_weight(spec, &bytes)?,
+            values,
             group: spec.group.clone(),
         });
     }
     Ok(out)
+}
+
+/// A forward-only cursor over a [`WeightData`]'s buffers.
+struct Pieces<'a> {
+    buffers: &'a [bytes::Bytes],
+    /// Index of the buffer holding `base`, and that buffer's stream offset.
+    index: usize,
+    base: usize,
+}
+
+impl<'a> Pieces<'a> {
+    fn new(data: &'a WeightData) -> Self {
+        Pieces {
+            buffers: &data.buffers,
+            index: 0,
+            base: 0,
+        }
+    }
+
+    /// The slices covering `offset..offset + len` (in order) into `out`;
+    /// false if the range runs past the end. `offset` must not be below the
+    /// previous call's `offset`.
+    fn collect(&mut self, offset: usize, len: usize, out: &mut Vec<&'a [u8]>) -> bool {
+        out.clear();
+        if offset < self.base {
+            return false;
+        }
+        // Skip buffers that end at or before `offset`.
+        while let Some(b) = self.buffers.get(self.index) {
+            if offset < self.base + b.len() {
+                break;
+            }
+            self.base += b.len();
+            self.index += 1;
+        }
+        if len == 0 {
+            // In range when `offset` is inside a buffer or at the very end.
+            return self.index < self.buffers.len() || offset == self.base;
+        }
+        let mut start = offset - self.base;
+        let mut remaining = len;
+        for b in &self.buffers[self.index..] {
+            let take = (b.len() - start).min(remaining);
+            out.push(&b[start..start + take]);
+            remaining -= take;
+            start = 0;
+            if remaining == 0 {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Decode an unquantized fixed-size weight whose bytes are split over
+/// several slices, without joining them first. `None` for quantized and
+/// string weights (the caller joins the bytes and uses [`decode_weight`]).
+fn decode_pieces(spec: &WeightSpec, pieces: &[&[u8]]) -> Result<Option<TensorValues>> {
+    if spec.quantization.is_some() {
+        return Ok(None);
+    }
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    if let Some(expected) = stored_byte_len(spec)? {
+        if expected != total as u64 {
+            return Err(FormatError::weight(
+                &spec.name,
+                format!(
+                    "expected {expected} bytes for shape {:?}, got {total}",
+                    spec.shape
+                ),
+            ));
+        }
+    }
+    Ok(match spec.dtype {
+        DType::Float32 => Some(TensorValues::Float32(le_words(pieces, f32::from_le_bytes))),
+        DType::Complex64 => Some(TensorValues::Complex64(le_words(
+            pieces,
+            f32::from_le_bytes,
+        ))),
+        DType::Int32 => Some(TensorValues::Int32(le_words(pieces, i32::from_le_bytes))),
+        DType::Bool => Some(TensorValues::Bool(pieces.concat())),
+        DType::String => None,
+    })
+}
+
+/// 4-byte little-endian numbers from the concatenation of `pieces` (whose
+/// total length is a multiple of 4). On little-endian targets this is one
+/// `memcpy` per piece into the result; no per-element work.
+fn le_words<T: bytemuck::Pod>(pieces: &[&[u8]], from_le: fn([u8; 4]) -> T) -> Vec<T> {
+    debug_assert_eq!(std::mem::size_of::<T>(), 4);
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    let n = total / 4;
+    let mut out: Vec<T> = vec![T::zeroed(); n];
+    {
+        let dst: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
+        let mut at = 0;
+        for p in pieces {
+            let take = p.len().min(dst.len() - at);
+            dst[at..at + take].copy_from_slice(&p[..take]);
+            at += take;
+        }
+    }
+    if cfg!(target_endian = "big") {
+        for x in &mut out {
+            *x = from_le(bytemuck::cast(*x));
+        }
+    } else {
+        let _ = from_le;
+    }
+    out
 }
 
 /// JavaScript `Math.round`: nearest integer, ties toward +∞.
@@ -285,10 +413,7 @@ fn u16s(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
 }
 
 fn f32s(bytes: &[u8]) -> Vec<f32> {
-    bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
+    le_words(&[bytes], f32::from_le_bytes)
 }
 
 /// Decode one weight from exactly its stored bytes (`bytes.len()` must be
@@ -372,12 +497,7 @@ pub fn decode_weight(spec: &WeightSpec, bytes: &[u8]) -> Result<TensorValues> {
         Ok(match spec.dtype {
             DType::Float32 => TensorValues::Float32(f32s(bytes)),
             DType::Complex64 => TensorValues::Complex64(f32s(bytes)),
-            DType::Int32 => TensorValues::Int32(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-            ),
+            DType::Int32 => TensorValues::Int32(le_words(&[bytes], i32::from_le_bytes)),
             DType::Bool => TensorValues::Bool(bytes.to_vec()),
             DType::String => {
                 let mut out = Vec::with_capacity((n as usize).min(bytes.len() / 4));

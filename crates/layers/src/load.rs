@@ -80,7 +80,7 @@ impl Model {
             if !options.strict {
                 model.initialize_weights(options.seed)?;
             }
-            model.load_weights(&model_weights, options.strict)?;
+            model.load_weights_owned(model_weights, options.strict)?;
             model.extras.optimizer_weights = optimizer;
         }
         model.extras.training_config = artifacts.training_config.clone();

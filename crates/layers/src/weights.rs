@@ -81,14 +81,17 @@ impl Model {
                 ModelLayer::Input(_) => {}
                 ModelLayer::Model(m) => m.collect_slots(path, &format!("{k3}/"), trainable, out),
                 ModelLayer::Layer(layer) => {
-                    let lt = trainable
+                    let ws = layer.weights();
+                    let count = ws.len();
+                    // `config()` builds the whole config map: only weighted
+                    // layers need their `trainable` flag.
+                    let lt = count > 0
+                        && trainable
                         && layer
                             .config()
                             .get("trainable")
                             .and_then(Value::as_bool)
                             .unwrap_or(true);
-                    let ws = layer.weights();
-                    let count = ws.len();
                     for (wi, w) in ws.into_iter().enumerate() {
                         out.push(WeightSlot {
                             path: path.clone(),
@@ -198,6 +201,16 @@ impl Model {
     /// skipped and untouched variables keep their values, with a warning.
     /// Shape and dtype mismatches are errors in both modes.
     pub fn load_weights(&mut self, weights: &[DecodedWeight], strict: bool) -> Result<()> {
+        self.load_weights_owned(weights.to_vec(), strict)
+    }
+
+    /// [`Model::load_weights`] taking the decoded weights by value: their
+    /// values move into the layers instead of being copied.
+    pub fn load_weights_owned(
+        &mut self,
+        mut weights: Vec<DecodedWeight>,
+        strict: bool,
+    ) -> Result<()> {
         let slots = self.weight_slots();
         let index_mode = weights
             .first()
@@ -276,7 +289,7 @@ impl Model {
         // Convert values (dtype checks) before touching the model.
         let mut values = Vec::with_capacity(plan.len());
         for &(wi, t) in &plan {
-            let w = &weights[wi];
+            let w = &mut weights[wi];
             let current_int = self
                 .layer_at(&slots[t].path)
                 .and_then(|l| {
@@ -285,9 +298,13 @@ impl Model {
                         .map(|v| matches!(v.data(), TensorData::I32(_)))
                 })
                 .unwrap_or(false);
-            let tensor = match (&w.values, current_int) {
-                (TensorValues::Float32(v), false) => Tensor::from_f32(w.shape.clone(), v.clone()),
-                (TensorValues::Int32(v), true) => Tensor::from_i32(w.shape.clone(), v.clone()),
+            let tensor = match (&mut w.values, current_int) {
+                (TensorValues::Float32(v), false) => {
+                    Tensor::from_f32(w.shape.clone(), std::mem::take(v))
+                }
+                (TensorValues::Int32(v), true) => {
+                    Tensor::from_i32(w.shape.clone(), std::mem::take(v))
+                }
                 (vals, cur) => {
                     bad.push(format!(
                         "{}: dtype of the new value ({}) and previous value ({}) must match",
