@@ -285,10 +285,15 @@ impl Graph {
 
 /// `tf.sequential()`.
 ///
-/// ```no_run
-/// # fn dense() -> Box<dyn tfjs_layers::Layer> { unimplemented!() }
+/// ```
+/// use serde_json::json;
 /// use tfjs_layers::builder::Sequential;
-/// let model = Sequential::new().input_shape(&[8]).add(dense()).build(42).unwrap();
+/// use tfjs_layers::{LayerRegistry, Tensor};
+/// let registry = LayerRegistry::with_builtins();
+/// let dense = registry.create("Dense", json!({"units": 2, "activation": "softmax"})).unwrap();
+/// let model = Sequential::new().input_shape(&[8]).add(dense).build(42).unwrap();
+/// let y = model.predict(&[Tensor::from_f32(vec![1, 8], vec![0.5; 8]).unwrap()]).unwrap();
+/// assert_eq!(y[0].shape(), &[1, 2]);
 /// ```
 #[derive(Debug, Default)]
 pub struct Sequential {
