@@ -11,6 +11,19 @@ mod util;
 
 use clap::{Parser, Subcommand};
 
+/// With THP set to `always` (common on Linux), the allocator's large
+/// regions are backed by 2 MiB pages that the kernel must zero on first
+/// touch: up to 40% of a cold model load in profiles. 4 KiB pages are
+/// zeroed only where used. Best effort: the call fails harmlessly elsewhere.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integer arguments and only
+    // changes this process's memory policy.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 // Loading a model builds many small JSON values and layer structs; glibc's
 // malloc was the largest single cost of `Model::from_artifacts` in profiles.
 #[global_allocator]
@@ -104,6 +117,7 @@ async fn run(command: Command, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    disable_transparent_huge_pages();
     let cli = Cli::parse();
     if let Some(dir) = &cli.profile {
         // Single-threaded here (before the runtime starts): the profile
