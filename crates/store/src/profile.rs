@@ -264,9 +264,22 @@ impl Profile {
             .map_err(|e| sql_err(db_path, "cannot set busy timeout", e))?;
         // WAL: readers never block the writer and vice versa; FULL sync so a
         // committed save survives a power cut.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| sql_err(db_path, "cannot enable WAL", e))?;
+        // Switching a new database to WAL needs an exclusive lock, and SQLite
+        // does not always call the busy handler for it: when several
+        // processes open a fresh profile at once, retry within the timeout.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
+                Ok(mode) => break mode,
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::DatabaseBusy
+                        && started.elapsed() < self.inner.busy_timeout =>
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(sql_err(db_path, "cannot enable WAL", e)),
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(db = %db_path.display(), mode, "SQLite refused WAL mode");
         }
