@@ -8,87 +8,21 @@
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use tfjs_cloud::CloudStore;
 use tfjs_format::{DType, ModelArtifacts, ModelJson, WeightData, WeightSpec};
 use tfjs_io::{IoError, ModelStore, ModelUrl};
 
-struct Moto {
-    endpoint: String,
-}
-
-static MOTO_PID: OnceLock<u32> = OnceLock::new();
-
-extern "C" {
-    fn atexit(cb: extern "C" fn()) -> i32;
-}
-
-/// Statics are never dropped, so stop our moto when the test binary exits.
-extern "C" fn kill_moto() {
-    if let Some(pid) = MOTO_PID.get() {
-        let _ = Command::new("kill").arg(pid.to_string()).status();
-    }
-}
-
-// The child is stopped by `kill_moto` at exit, not waited for.
-#[allow(clippy::zombie_processes)]
-fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        if let Ok(endpoint) = std::env::var("TFJS_S3_TEST_ENDPOINT") {
-            return Moto { endpoint };
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child: Child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start moto_server ({e}): install it with `pip install 'moto[server]'` or set TFJS_S3_TEST_ENDPOINT")
-            });
-        let _ = MOTO_PID.set(child.id());
-        // SAFETY: registering a plain extern "C" fn with no captured state.
-        unsafe {
-            atexit(kill_moto);
-        }
-        for _ in 0..400 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Moto { endpoint: format!("http://127.0.0.1:{port}") }
-    })
-}
+#[path = "support/moto.rs"]
+mod moto;
 
 /// A store talking to moto, with a fresh bucket.
 async fn store_with_bucket(bucket: &str) -> CloudStore {
-    let endpoint = &moto().endpoint;
-    reqwest::Client::new()
-        .put(format!("{endpoint}/{bucket}"))
-        .send()
-        .await
-        .expect("create bucket")
-        .error_for_status()
-        .expect("create bucket status");
+    moto::create_bucket(bucket).await;
     CloudStore::new("s3")
         .unwrap()
-        .with_client(bucket, Arc::new(s3_client(bucket)))
-}
-
-fn s3_client(bucket: &str) -> object_store::aws::AmazonS3 {
-    object_store::aws::AmazonS3Builder::new()
-        .with_bucket_name(bucket)
-        .with_endpoint(&moto().endpoint)
-        .with_allow_http(true)
-        .with_region("us-east-1")
-        .with_access_key_id("test")
-        .with_secret_access_key("test")
-        .build()
-        .unwrap()
+        .with_client(bucket, Arc::new(moto::client(bucket)))
 }
 
 fn fixtures() -> PathBuf {
@@ -376,7 +310,7 @@ async fn corrupt_objects_get_clear_errors() {
     // Replace the shard with an HTML error page, as a misconfigured proxy would.
     let json = store.load(&u).await.unwrap();
     assert_eq!(json.weight_specs, model.weight_specs);
-    let endpoint = &moto().endpoint;
+    let endpoint = moto::endpoint();
     let listing = reqwest::get(format!("{endpoint}/corrupt?list-type=2"))
         .await
         .unwrap()
@@ -390,7 +324,7 @@ async fn corrupt_objects_get_clear_errors() {
         .find(|k| k.ends_with(".bin"))
         .unwrap_or_else(|| panic!("no shard in the listing: {listing}"));
     use object_store::ObjectStore;
-    s3_client("corrupt")
+    moto::client("corrupt")
         .put(
             &object_store::path::Path::from(shard.as_str()),
             Bytes::from_static(b"<!DOCTYPE html><html>Not Found</html>").into(),

@@ -13,83 +13,21 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tfjs_cloud::CloudStore;
 use tfjs_server::{Server, ServerConfig};
 
-// ------------------------------------------------------------------ moto
-
-static MOTO_PID: OnceLock<u32> = OnceLock::new();
-
-extern "C" {
-    fn atexit(cb: extern "C" fn()) -> i32;
-}
-
-extern "C" fn kill_moto() {
-    if let Some(pid) = MOTO_PID.get() {
-        let _ = Command::new("kill").arg(pid.to_string()).status();
-    }
-}
-
-// The child is stopped by `kill_moto` at exit, not waited for.
-#[allow(clippy::zombie_processes)]
-fn moto_endpoint() -> &'static str {
-    static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(|| {
-        if let Ok(e) = std::env::var("TFJS_S3_TEST_ENDPOINT") {
-            return e;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start moto_server ({e}): install it with `pip install 'moto[server]'` or set TFJS_S3_TEST_ENDPOINT")
-            });
-        let _ = MOTO_PID.set(child.id());
-        // SAFETY: registering a plain extern "C" fn with no captured state.
-        unsafe {
-            atexit(kill_moto);
-        }
-        for _ in 0..400 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        format!("http://127.0.0.1:{port}")
-    })
-}
+#[path = "../../cloud/tests/support/moto.rs"]
+mod moto;
 
 async fn create_bucket(bucket: &str) {
-    reqwest::Client::new()
-        .put(format!("{}/{bucket}", moto_endpoint()))
-        .send()
-        .await
-        .expect("create bucket")
-        .error_for_status()
-        .expect("create bucket status");
+    moto::create_bucket(bucket).await
 }
 
 /// A separate S3 client per server, as separate processes would have.
 fn s3_store(bucket: &str) -> Arc<CloudStore> {
-    let client = object_store::aws::AmazonS3Builder::new()
-        .with_bucket_name(bucket)
-        .with_endpoint(moto_endpoint())
-        .with_allow_http(true)
-        .with_region("us-east-1")
-        .with_access_key_id("test")
-        .with_secret_access_key("test")
-        .build()
-        .unwrap();
+    let client = moto::client(bucket);
     Arc::new(
         CloudStore::new("s3")
             .unwrap()
