@@ -54,6 +54,9 @@ pub struct Conv2dParams {
     pub out_w: usize,
 }
 
+/// `(input, kernel, stride, dilation, padding) -> (output size, leading pad)`.
+type OutputSizeFn = fn(usize, usize, usize, usize, Padding) -> Result<(usize, usize)>;
+
 impl Conv2dParams {
     /// A convolution with TensorFlow/Keras `padding` semantics.
     ///
@@ -82,10 +85,30 @@ impl Conv2dParams {
                 "\"causal\" padding is only defined for 1-D convolutions".into(),
             ));
         }
-        let (out_h, pad_top) =
-            conv_output_size(in_hw[0], kernel_hw[0], strides[0], dilations[0], padding)?;
-        let (out_w, pad_left) =
-            conv_output_size(in_hw[1], kernel_hw[1], strides[1], dilations[1], padding)?;
+        Self::with_geometry(
+            batch,
+            in_hw,
+            in_c,
+            out_c,
+            [kernel_hw, strides, dilations],
+            padding,
+            conv_output_size,
+        )
+    }
+
+    /// Shared by [`Conv2dParams::new`] and [`Conv2dParams::transpose`]:
+    /// `size` gives (output size, leading pad) per spatial dim.
+    fn with_geometry(
+        batch: usize,
+        in_hw: [usize; 2],
+        in_c: usize,
+        out_c: usize,
+        [kernel_hw, strides, dilations]: [[usize; 2]; 3],
+        padding: Padding,
+        size: OutputSizeFn,
+    ) -> Result<Self> {
+        let (out_h, pad_top) = size(in_hw[0], kernel_hw[0], strides[0], dilations[0], padding)?;
+        let (out_w, pad_left) = size(in_hw[1], kernel_hw[1], strides[1], dilations[1], padding)?;
         let p = Conv2dParams {
             batch,
             in_h: in_hw[0],
@@ -174,29 +197,15 @@ impl Conv2dParams {
         dilations: [usize; 2],
         padding: Padding,
     ) -> Result<Self> {
-        let (out_h, pad_top) =
-            deconv_output_size(in_hw[0], kernel_hw[0], strides[0], dilations[0], padding)?;
-        let (out_w, pad_left) =
-            deconv_output_size(in_hw[1], kernel_hw[1], strides[1], dilations[1], padding)?;
-        let p = Conv2dParams {
+        Self::with_geometry(
             batch,
-            in_h: in_hw[0],
-            in_w: in_hw[1],
+            in_hw,
             in_c,
             out_c,
-            k_h: kernel_hw[0],
-            k_w: kernel_hw[1],
-            stride_h: strides[0],
-            stride_w: strides[1],
-            dil_h: dilations[0],
-            dil_w: dilations[1],
-            pad_top,
-            pad_left,
-            out_h,
-            out_w,
-        };
-        p.check_sizes()?;
-        Ok(p)
+            [kernel_hw, strides, dilations],
+            padding,
+            deconv_output_size,
+        )
     }
 
     fn check_sizes(&self) -> Result<()> {

@@ -389,29 +389,7 @@ impl Conv {
         let (k, s, d) = (&self.kernel_size, &self.strides, &self.dilation);
         match sp.len() {
             1 | 2 => {
-                let (in_h, k_h, s_h, d_h, out_h, pad_top) = if sp.len() == 2 {
-                    (sp[0], k[0], s[0], d[0], geo[0].0, geo[0].1)
-                } else {
-                    (1, 1, 1, 1, 1, 0)
-                };
-                let l = sp.len() - 1;
-                let p = Conv2dParams {
-                    batch: b,
-                    in_h,
-                    in_w: sp[l],
-                    in_c: c,
-                    out_c: f,
-                    k_h,
-                    k_w: k[l],
-                    stride_h: s_h,
-                    stride_w: s[l],
-                    dil_h: d_h,
-                    dil_w: d[l],
-                    pad_top,
-                    pad_left: geo[l].1,
-                    out_h,
-                    out_w: geo[l].0,
-                };
+                let p = conv2d_params(b, sp, c, f, [k, s, d], geo);
                 tfjs_kernels::conv2d(x, kernel, bias, &p, out);
             }
             3 => {
@@ -461,29 +439,7 @@ impl Conv {
         let mut out = vec![0.0f32; b * out_px * f];
         let (k, s, d) = (&self.kernel_size, &self.strides, &self.dilation);
         if sp.len() <= 2 {
-            let (in_h, k_h, s_h, d_h, out_h, pad_top) = if sp.len() == 2 {
-                (sp[0], k[0], s[0], d[0], geo[0].0, geo[0].1)
-            } else {
-                (1, 1, 1, 1, 1, 0)
-            };
-            let l = sp.len() - 1;
-            let p = Conv2dParams {
-                batch: b,
-                in_h,
-                in_w: sp[l],
-                in_c: c,
-                out_c: f,
-                k_h,
-                k_w: k[l],
-                stride_h: s_h,
-                stride_w: s[l],
-                dil_h: d_h,
-                dil_w: d[l],
-                pad_top,
-                pad_left: geo[l].1,
-                out_h,
-                out_w: geo[l].0,
-            };
+            let p = conv2d_params(b, sp, c, f, [k, s, d], geo);
             tfjs_kernels::conv2d_transpose(x, kernel, bias, &p, &mut out);
             return out;
         }
@@ -1508,5 +1464,41 @@ pub fn register(registry: &mut LayerRegistry) {
         register_simple(registry, &[name], move |c| {
             boxed_layer(UpSampling::from_config(c, n))
         });
+    }
+}
+
+/// Kernel parameters for a 1-D (as height 1) or 2-D convolution, from the
+/// spatial input dims `sp`, `[kernel_size, strides, dilation]` and the
+/// per-dim `(output size, leading pad)` geometry.
+fn conv2d_params(
+    batch: usize,
+    sp: &[usize],
+    in_c: usize,
+    out_c: usize,
+    [k, s, d]: [&[usize]; 3],
+    geo: &[(usize, usize)],
+) -> Conv2dParams {
+    let (in_h, k_h, stride_h, dil_h, out_h, pad_top) = if sp.len() == 2 {
+        (sp[0], k[0], s[0], d[0], geo[0].0, geo[0].1)
+    } else {
+        (1, 1, 1, 1, 1, 0)
+    };
+    let l = sp.len() - 1;
+    Conv2dParams {
+        batch,
+        in_h,
+        in_w: sp[l],
+        in_c,
+        out_c,
+        k_h,
+        k_w: k[l],
+        stride_h,
+        stride_w: s[l],
+        dil_h,
+        dil_w: d[l],
+        pad_top,
+        pad_left: geo[l].1,
+        out_h,
+        out_w: geo[l].0,
     }
 }
