@@ -4,40 +4,19 @@
 // token are exercised exactly as a real web app would.
 'use strict';
 const fs = require('fs');
-const http = require('http');
 const path = require('path');
 const { chromium } = require('playwright-core');
-const { startServer, cli, tmpdir, assert, ARTIFACTS } = require('./lib');
+const { startServer, startStatic, cli, tmpdir, assert, ARTIFACTS } = require('./lib');
 
 const TOKEN = 'e2e-browser-token-' + process.pid;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TFJS = require.resolve('@tensorflow/tfjs/dist/tf.min.js');
 
 const PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>tfjs e2e</title>
 <script src="/tf.min.js"></script></head><body><p id="ready">ready</p></body></html>`;
 
-function startStatic() {
-  const server = http.createServer((req, res) => {
-    if (req.url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(PAGE);
-    } else if (req.url === '/favicon.ico') {
-      res.writeHead(204);
-      res.end();
-    } else if (req.url === '/tf.min.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      fs.createReadStream(TFJS).pipe(res);
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const staticServer = await startStatic();
+  const staticServer = await startStatic(PAGE);
   const origin = `http://127.0.0.1:${staticServer.address().port}`;
   const server = await startServer(['--token', TOKEN, '--cors-origin', origin]);
   const base = server.base;

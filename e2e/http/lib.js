@@ -55,6 +55,29 @@ function cli(args, env = {}) {
   }
 }
 
+/** A static server on a free 127.0.0.1 port (a web app's own origin): `page` at `/`,
+ *  TensorFlow.js's tf.min.js at `/tf.min.js`. Resolves the http.Server. */
+function startStatic(page) {
+  const http = require('http');
+  const tfjs = require.resolve('@tensorflow/tfjs/dist/tf.min.js');
+  const server = http.createServer((req, res) => {
+    if (req.url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(page);
+    } else if (req.url === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+    } else if (req.url === '/tf.min.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      fs.createReadStream(tfjs).pipe(res);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
 function assert(cond, msg) {
   if (!cond) throw new Error('assertion failed: ' + msg);
 }
@@ -75,4 +98,4 @@ function concatBuffers(weightData) {
   return out;
 }
 
-module.exports = { ROOT, TFJS_BIN, ARTIFACTS, tmpdir, startServer, cli, assert, assertArraysEqual, concatBuffers };
+module.exports = { ROOT, TFJS_BIN, ARTIFACTS, tmpdir, startServer, startStatic, cli, assert, assertArraysEqual, concatBuffers };

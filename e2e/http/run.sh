@@ -31,3 +31,4 @@ fi
 
 node node.test.js
 node browser.test.js
+node cors.test.js

@@ -55,6 +55,8 @@ pub struct Version {
     pub format: Option<String>,
     pub generated_by: Option<String>,
     pub weight_count: usize,
+    /// Inputs and outputs (empty when the topology does not say).
+    pub io: crate::topology::ModelIo,
 }
 
 impl Version {
@@ -309,6 +311,20 @@ pub fn layer_summary(topology: Option<&Value>) -> Vec<(String, String)> {
 
 /// Build the catalog entry of a stored version.
 pub fn make_version(number: u32, artifacts: &ModelArtifacts, info: ModelArtifactsInfo) -> Version {
+    let io = crate::topology::inspect(artifacts).unwrap_or_else(|e| {
+        tracing::debug!(version = number, error = %e, "cannot tell the inputs and outputs");
+        Default::default()
+    });
+    make_version_with(number, artifacts, info, io)
+}
+
+/// [`make_version`] with the inputs and outputs already known.
+pub fn make_version_with(
+    number: u32,
+    artifacts: &ModelArtifacts,
+    info: ModelArtifactsInfo,
+    io: crate::topology::ModelIo,
+) -> Version {
     let shards = shard_and_hash(&artifacts.weight_data);
     Version {
         number,
@@ -318,6 +334,7 @@ pub fn make_version(number: u32, artifacts: &ModelArtifacts, info: ModelArtifact
         format: artifacts.format.clone(),
         generated_by: artifacts.generated_by.clone(),
         weight_count: artifacts.weight_specs.len(),
+        io,
         info,
         shards,
     }

@@ -1,8 +1,10 @@
 //! Parsing and validating what TensorFlow.js's `model.save('http://…')` POSTs.
 
-use crate::ApiError;
-use axum::extract::Multipart;
+use crate::errors::ApiError;
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Request};
 use bytes::{Bytes, BytesMut};
+use std::sync::{Arc, Mutex};
 use tfjs_format::codec::{decode_weights, stored_byte_len};
 use tfjs_format::{ModelArtifacts, ModelJson, WeightData};
 
@@ -15,6 +17,157 @@ pub struct UploadLimits {
     pub max_model_json: u64,
     /// Most weight entries in the manifest.
     pub max_weights: usize,
+}
+
+/// Longest header block of one form part (and longest preamble before the
+/// first part). TensorFlow.js sends about 150 bytes; the multipart parser
+/// would otherwise buffer (and re-scan) a header of any length.
+pub const MAX_PART_HEADER_BYTES: usize = 16 * 1024;
+
+/// Watches a multipart body stream go by and stops it when a part's header
+/// block (from its boundary to the blank line) or the preamble is longer
+/// than [`MAX_PART_HEADER_BYTES`]. Part data is not limited here.
+#[derive(Debug)]
+pub struct PartHeaderGuard {
+    /// `\r\n--BOUNDARY`.
+    delimiter: Vec<u8>,
+    in_headers: bool,
+    /// Bytes seen in the current preamble or header block.
+    run: usize,
+    /// The last bytes seen (shorter than what is searched for), so that a
+    /// delimiter split across chunks is found.
+    tail: Vec<u8>,
+}
+
+const CRLF_CRLF: &[u8] = b"\r\n\r\n";
+
+/// Where `needle` ends in `tail ++ chunk`, as an offset into `chunk`.
+/// `tail` is shorter than `needle` and holds no match itself.
+fn find_end(tail: &[u8], chunk: &[u8], needle: &[u8]) -> Option<usize> {
+    if !tail.is_empty() {
+        let mut w = tail.to_vec();
+        w.extend_from_slice(&chunk[..chunk.len().min(needle.len() - 1)]);
+        if let Some(p) = memchr::memmem::find(&w, needle) {
+            return Some(p + needle.len() - tail.len());
+        }
+    }
+    memchr::memmem::find(chunk, needle).map(|p| p + needle.len())
+}
+
+impl PartHeaderGuard {
+    /// A guard for a body whose parts are separated by `boundary`.
+    pub fn new(boundary: &str) -> Self {
+        PartHeaderGuard {
+            delimiter: [b"\r\n--", boundary.as_bytes()].concat(),
+            in_headers: false,
+            run: 0,
+            // The first delimiter may open the body without a line break.
+            tail: b"\r\n".to_vec(),
+        }
+    }
+
+    /// Look at the next chunk; `Err` once a header block is too long.
+    pub fn feed(&mut self, mut chunk: &[u8]) -> Result<(), String> {
+        while !chunk.is_empty() {
+            let needle: &[u8] = if self.in_headers {
+                CRLF_CRLF
+            } else {
+                &self.delimiter
+            };
+            let counted = self.in_headers || self.run != usize::MAX;
+            match find_end(&self.tail, chunk, needle) {
+                Some(end) => {
+                    if counted {
+                        self.run = self.run.saturating_add(end);
+                        self.check()?;
+                    }
+                    // After a delimiter come the part's headers; after the
+                    // headers, its data (never counted: usize::MAX).
+                    self.in_headers = !self.in_headers;
+                    self.run = if self.in_headers { 0 } else { usize::MAX };
+                    self.tail.clear();
+                    chunk = &chunk[end..];
+                }
+                None => {
+                    if counted {
+                        self.run = self.run.saturating_add(chunk.len());
+                        self.check()?;
+                    }
+                    let keep = needle.len() - 1;
+                    self.tail.extend_from_slice(chunk);
+                    let cut = self.tail.len().saturating_sub(keep);
+                    self.tail.drain(..cut);
+                    chunk = &[];
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.run > MAX_PART_HEADER_BYTES {
+            let what = if self.in_headers {
+                "a form part's header block"
+            } else {
+                "the text before the first form part"
+            };
+            return Err(format!(
+                "{what} is longer than {MAX_PART_HEADER_BYTES} bytes (TensorFlow.js sends a few hundred)"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The boundary parameter of a `multipart/form-data` content type.
+fn boundary_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_string())
+            .filter(|b| !b.is_empty())
+    })
+}
+
+/// The request's body as a [`Multipart`] whose part headers are capped
+/// ([`PartHeaderGuard`]). When the cap stops the stream, the reason is left
+/// in the returned slot (the parser only reports "stream failed").
+pub async fn capped_multipart(
+    req: Request,
+) -> Result<(Multipart, Arc<Mutex<Option<String>>>), ApiError> {
+    let refused: Arc<Mutex<Option<String>>> = Arc::default();
+    let (parts, body) = req.into_parts();
+    let boundary = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(boundary_of);
+    let body = match boundary {
+        Some(b) => {
+            let mut guard = PartHeaderGuard::new(&b);
+            let slot = refused.clone();
+            let stream = futures::StreamExt::map(body.into_data_stream(), move |chunk| {
+                let chunk = chunk?;
+                if let Err(why) = guard.feed(&chunk) {
+                    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(why.clone());
+                    return Err(axum::Error::new(why));
+                }
+                Ok(chunk)
+            });
+            Body::from_stream(stream)
+        }
+        None => body,
+    };
+    let mp = Multipart::from_request(Request::from_parts(parts, body), &())
+        .await
+        .map_err(|e| {
+            ApiError::bad_request(format!(
+                "expected a multipart/form-data body as sent by TensorFlow.js model.save('http://…'): {}",
+                e.body_text()
+            ))
+        })?;
+    Ok((mp, refused))
 }
 
 /// Read the multipart body: exactly one `model.json` part and at most one
@@ -200,6 +353,55 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn feed_in(guard: &mut PartHeaderGuard, body: &[u8], step: usize) -> Result<(), String> {
+        body.chunks(step).try_for_each(|c| guard.feed(c))
+    }
+
+    #[test]
+    fn part_headers_are_capped_wherever_chunks_split() {
+        let part = |header_pad: usize, data: &[u8]| {
+            let mut p = format!(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"model.json\"\r\nX-Pad: {}\r\n\r\n",
+                "a".repeat(header_pad)
+            )
+            .into_bytes();
+            p.extend_from_slice(data);
+            p.extend_from_slice(b"\r\n");
+            p
+        };
+        // Data far larger than the cap (with header-like bytes in it) passes.
+        let data = [b"\r\n\r\n".repeat(10_000), vec![7u8; 100_000]].concat();
+        let ok = [
+            part(10, &data),
+            part(MAX_PART_HEADER_BYTES - 200, b"x"),
+            b"--XyZ--\r\n".to_vec(),
+        ]
+        .concat();
+        for step in [1, 3, 7, 64, 4096, ok.len()] {
+            assert_eq!(
+                feed_in(&mut PartHeaderGuard::new("XyZ"), &ok, step),
+                Ok(()),
+                "step {step}"
+            );
+        }
+        let bad = [part(10, b"x"), part(MAX_PART_HEADER_BYTES, b"x")].concat();
+        for step in [1, 5, 4096, bad.len()] {
+            let err = feed_in(&mut PartHeaderGuard::new("XyZ"), &bad, step).unwrap_err();
+            assert!(err.contains("header block"), "{err}");
+        }
+        // A header that never ends is stopped once past the cap.
+        let endless = [b"--XyZ\r\nX: ".to_vec(), vec![b'a'; 1 << 20]].concat();
+        assert!(feed_in(&mut PartHeaderGuard::new("XyZ"), &endless, 8192).is_err());
+        let preamble = vec![b'p'; MAX_PART_HEADER_BYTES + 1];
+        let err = feed_in(&mut PartHeaderGuard::new("XyZ"), &preamble, 100).unwrap_err();
+        assert!(err.contains("before the first form part"), "{err}");
+        assert_eq!(
+            boundary_of("multipart/form-data; boundary=\"a b\""),
+            Some("a b".into())
+        );
+        assert_eq!(boundary_of("multipart/form-data"), None);
+    }
 
     #[test]
     fn names_are_validated() {

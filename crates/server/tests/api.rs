@@ -4,152 +4,14 @@
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tfjs_io::memory::MemoryStore;
 use tfjs_io::{ModelStore, ModelUrl};
 use tfjs_server::{Server, ServerConfig};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
-
-fn read(p: impl AsRef<Path>) -> Vec<u8> {
-    let p = fixtures().join(p);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// A captured TensorFlow.js save request: (content-type, body).
-fn node_capture(model: &str) -> (String, Vec<u8>) {
-    let h: Value =
-        serde_json::from_slice(&read(format!("tfjs/{model}/http/headers.json"))).unwrap();
-    let ct = h["headers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|kv| kv[0] == "content-type")
-        .unwrap()[1]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (ct, read(format!("tfjs/{model}/http/request.bin")))
-}
-
-fn browser_capture() -> (String, Vec<u8>) {
-    let r: Value = serde_json::from_slice(&read("browser/http-save-request/request.json")).unwrap();
-    let raw = r["rawHeaders"].as_array().unwrap();
-    let i = raw.iter().position(|h| h == "Content-Type").unwrap();
-    (
-        raw[i + 1].as_str().unwrap().to_string(),
-        read("browser/http-save-request/body.bin"),
-    )
-}
-
-/// Build a multipart body by hand (so tests can send what no client library would).
-fn multipart(parts: &[(&str, &str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "----testboundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (name, filename, ct, data) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {ct}\r\n\r\n").as_bytes());
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-/// (what, name, token, content-type + body, expected status, text in the error)
-type Case<'a> = (
-    &'a str,
-    String,
-    Option<&'a str>,
-    (String, Vec<u8>),
-    StatusCode,
-    &'a str,
-);
-
-struct TestServer {
-    base: String,
-    store: Arc<MemoryStore>,
-    client: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn start(config: ServerConfig) -> TestServer {
-    let store = Arc::new(MemoryStore::new());
-    start_on(config, store).await
-}
-
-async fn start_on(config: ServerConfig, store: Arc<MemoryStore>) -> TestServer {
-    let server = Server::open(config, store.clone(), "memory://srv")
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve_with_shutdown(listener, async {
-        let _ = rx.await;
-    }));
-    TestServer {
-        base,
-        store,
-        client: reqwest::Client::new(),
-        _stop: tx,
-    }
-}
-
-impl TestServer {
-    async fn post(
-        &self,
-        name: &str,
-        ct: &str,
-        body: Vec<u8>,
-        token: Option<&str>,
-    ) -> (StatusCode, Value) {
-        let mut req = self
-            .client
-            .post(format!("{}/models/{name}", self.base))
-            .header("content-type", ct)
-            .body(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        let v = r.json::<Value>().await.unwrap_or(Value::Null);
-        (status, v)
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn listing(&self) -> Value {
-        let mut v: Value = self.get("/models").await.json().await.unwrap();
-        // dateSaved etc. are stable between calls; the whole listing is compared.
-        v.as_object_mut().unwrap();
-        v
-    }
-
-    /// Everything the store holds, for "store unchanged" checks.
-    async fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
-        let mut out = Vec::new();
-        for name in self.store.names() {
-            let a = self.store.get(&name).unwrap();
-            out.push((name, a.weight_data.contiguous().into_owned()));
-        }
-        out
-    }
-}
-
-fn http_client() -> tfjs_http::HttpStore {
-    tfjs_http::HttpStore::new("http", tfjs_http::HttpOptions::default()).unwrap()
-}
+mod support;
+use support::*;
 
 #[tokio::test]
 async fn node_captured_uploads_are_stored_and_served_back_identically() {
@@ -775,6 +637,8 @@ async fn cors_allows_any_origin_to_read_and_only_listed_origins_to_write() {
         r.headers()["access-control-allow-origin"],
         "http://app.example"
     );
+    // With origins configured, other origins may not read: the refusal is
+    // readable by the page (its own origin echoed) and names the flag.
     let r = s2
         .client
         .get(format!("{}/models", s2.base))
@@ -782,7 +646,20 @@ async fn cors_allows_any_origin_to_read_and_only_listed_origins_to_write() {
         .send()
         .await
         .unwrap();
-    assert!(r.headers().get("access-control-allow-origin").is_none());
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "http://other.example"
+    );
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("--cors-origin http://other.example"),
+        "{v}"
+    );
+    assert!(v.get("models").is_none());
 }
 
 #[tokio::test]
@@ -898,7 +775,7 @@ async fn stalled_connections_are_closed() {
     .await;
     let addr = s.base.trim_start_matches("http://").to_string();
     let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    c.write_all(b"POST /models/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n")
+    c.write_all(b"POST /models/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n")
         .await
         .unwrap();
     let mut buf = Vec::new();
@@ -935,7 +812,7 @@ async fn dot_dot_names_over_the_wire_are_refused() {
         for method in ["POST", "GET", "DELETE"] {
             let status = raw_status(
                 &s.base,
-                &format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
+                &format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
             )
             .await;
             assert!(

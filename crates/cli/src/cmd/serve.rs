@@ -26,8 +26,23 @@ in the embedded (SQLite, transactional) profile store ($TFJS_HOME, else
 
 Writes (POST/PUT/DELETE) need `Authorization: Bearer TOKEN` when --token or
 TFJS_TOKEN is set; listening on a non-loopback address needs a token (or
---read-only). GETs are open to any origin (CORS); cross-origin writes only
-from --cors-origin origins. One log line per request on stderr.
+--read-only). Without a token the server answers only requests addressed to
+localhost or a loopback IP (Host header; DNS-rebinding protection); name
+others with --allowed-host. GETs are open to any origin (CORS) unless
+--cors-origin is given; cross-origin writes only from --cors-origin origins.
+Refusals are JSON the requesting page can read; each refused origin or host
+is logged once as a WARN naming the flag that allows it. One log line per
+request on stderr.
+
+A web app on its own origin (e.g. a dev server on http://localhost:3000):
+  tfjs serve --cors-origin http://localhost:3000
+  // in the app:
+  await model.save('http://127.0.0.1:8080/models/my-model');
+With a token, send it from the app:
+  TFJS_TOKEN=secret tfjs serve --cors-origin http://localhost:3000
+  await model.save(tf.io.http('http://127.0.0.1:8080/models/my-model',
+      {requestInit: {headers: {Authorization: 'Bearer secret'}}}));
+See crates/server/API.md for every route, status code and header.
 
 The first line on stdout is `listening on http://ADDR` (useful with port 0).
 
@@ -64,6 +79,11 @@ pub struct Args {
     /// (repeatable; `*` for any).
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// A host name (or NAME:PORT) a server without a token answers besides
+    /// localhost and loopback addresses (repeatable; `*` for any, which
+    /// gives up the DNS-rebinding protection).
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
     /// Largest upload (bytes).
     #[arg(long, default_value_t = 512 << 20)]
     pub max_upload_bytes: u64,
@@ -119,7 +139,9 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("cannot create the store directory {path}: {e}"))?;
             format!("file://{}", std::fs::canonicalize(path)?.display())
         }
-        None if ctx.router.store("indexeddb").is_some() => "indexeddb://tfjs-serve".to_string(),
+        None if ctx.router.store("indexeddb").is_some() => {
+            tfjs_server::DEFAULT_STORE_URL.to_string()
+        }
         None => {
             let dir = default_store_dir();
             std::fs::create_dir_all(&dir).map_err(|e| {
@@ -137,6 +159,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         token: args.token.filter(|t| !t.is_empty()),
         read_only: args.read_only,
         cors_origins: args.cors_origins,
+        allowed_hosts: args.allowed_hosts,
         max_upload_bytes: args.max_upload_bytes,
         max_model_json_bytes: args.max_model_json_bytes,
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),

@@ -5,9 +5,11 @@
 //! with the token typed into the page (kept in `sessionStorage`).
 
 use crate::catalog::Version;
-use crate::{check_name, ApiError, AppState};
+use crate::errors::ApiError;
+use crate::routes::check_name;
+use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use std::fmt::Write;
 use std::sync::Arc;
@@ -100,18 +102,83 @@ fn page(title: &str, body: &str) -> Response {
     r
 }
 
-pub(crate) async fn index(State(st): State<Arc<AppState>>) -> Response {
+/// `http://HOST` as the client reached this server (the host check has
+/// vetted `Host` on servers without a token; it is escaped anyway).
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+/// `[null,28,28,1]`-style shapes (`?` when unknown).
+fn shape_text(shape: &Option<Vec<Option<u64>>>) -> String {
+    match shape {
+        None => "?".into(),
+        Some(dims) => format!(
+            "[{}]",
+            dims.iter()
+                .map(|d| d.map_or("null".to_string(), |x| x.to_string()))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+fn io_table(v: &Version) -> String {
+    if v.io.inputs.is_empty() && v.io.outputs.is_empty() {
+        return String::new();
+    }
+    let mut b = String::from(
+        "<table class=\"io\"><thead><tr><th></th><th>Name</th><th>Shape</th><th>dtype</th></tr></thead><tbody>",
+    );
+    for (kind, list) in [("input", &v.io.inputs), ("output", &v.io.outputs)] {
+        for t in list {
+            let _ = write!(
+                b,
+                "<tr class=\"{kind}\"><td>{kind}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                esc(&t.name),
+                esc(&shape_text(&t.shape)),
+                esc(t.dtype.as_deref().unwrap_or("?")),
+            );
+        }
+    }
+    b.push_str("</tbody></table>");
+    b
+}
+
+/// `name [null,8] float32` for each input or output, comma-separated.
+fn io_summary(list: &[crate::topology::TensorInfo]) -> String {
+    if list.is_empty() {
+        return "—".into();
+    }
+    list.iter()
+        .map(|t| {
+            format!(
+                "{} {} {}",
+                t.name,
+                shape_text(&t.shape),
+                t.dtype.as_deref().unwrap_or("?")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) async fn index(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let base = esc(&base_url(&headers));
     let cat = st.catalog.read().await;
     let mut b = String::new();
     let _ = write!(
         b,
-        "<h1>Models</h1><p>Save from TensorFlow.js with <code>model.save('http://HOST/models/NAME')</code>; \
-load with <code>tf.loadLayersModel('http://HOST/models/NAME/model.json')</code>.</p>"
+        "<h1>Models</h1><p>Save from TensorFlow.js with <code>model.save('{base}/models/NAME')</code>; \
+load with <code>tf.loadLayersModel('{base}/models/NAME/model.json')</code>.</p>"
     );
     if cat.models.is_empty() {
         b.push_str("<p id=\"empty\">No models yet.</p>");
     } else {
-        b.push_str("<table id=\"models\"><thead><tr><th>Name</th><th>Versions</th><th>Latest</th><th>Weights</th><th>Layers</th><th>Saved</th><th></th></tr></thead><tbody>");
+        b.push_str("<table id=\"models\"><thead><tr><th>Name</th><th>Versions</th><th>Latest</th><th>Inputs</th><th>Outputs</th><th>Weights</th><th>Layers</th><th>Saved</th><th></th></tr></thead><tbody>");
         for (name, vs) in &cat.models {
             let Some(latest) = vs.values().next_back() else {
                 continue;
@@ -119,10 +186,12 @@ load with <code>tf.loadLayersModel('http://HOST/models/NAME/model.json')</code>.
             let n = esc(name);
             let _ = write!(
                 b,
-                "<tr data-model=\"{n}\"><td><a href=\"/view/{n}\">{n}</a></td><td>{}</td><td>v{}</td><td>{}</td><td>{} ({})</td><td>{}</td>\
+                "<tr data-model=\"{n}\"><td><a href=\"/view/{n}\">{n}</a></td><td>{}</td><td>v{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td>{}</td>\
 <td><button class=\"delete\" data-url=\"/models/{n}\" data-what=\"model {n} (all versions)\">Delete</button></td></tr>",
                 vs.len(),
                 latest.number,
+                esc(&io_summary(&latest.io.inputs)),
+                esc(&io_summary(&latest.io.outputs)),
                 human(latest.weight_bytes()),
                 latest.layers.len(),
                 esc(&layer_counts(latest)),
@@ -137,6 +206,7 @@ load with <code>tf.loadLayersModel('http://HOST/models/NAME/model.json')</code>.
 pub(crate) async fn detail(
     State(st): State<Arc<AppState>>,
     Path(name): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     check_name(&name)?;
     let vs = st
@@ -144,8 +214,19 @@ pub(crate) async fn detail(
         .await
         .ok_or_else(|| ApiError::not_found(format!("there is no model named {name:?}")))?;
     let n = esc(&name);
+    let base = esc(&base_url(&headers));
+    let load = if vs
+        .values()
+        .next_back()
+        .is_some_and(|v| v.format.as_deref() == Some("graph-model"))
+    {
+        "tf.loadGraphModel"
+    } else {
+        "tf.loadLayersModel"
+    };
     let mut b = format!(
-        "<h1>{n}</h1><p>Latest: <a href=\"/models/{n}/model.json\"><code>/models/{n}/model.json</code></a></p>"
+        "<h1>{n}</h1><p>Latest: <a href=\"/models/{n}/model.json\"><code>/models/{n}/model.json</code></a></p>\
+<p>Load with <code>{load}('{base}/models/{n}/model.json')</code>; save a new version with <code>model.save('{base}/models/{n}')</code>.</p>"
     );
     for v in vs.values().rev() {
         let _ = write!(
@@ -153,7 +234,7 @@ pub(crate) async fn detail(
             "<section class=\"version\" data-version=\"{num}\"><h2>v{num}</h2><p><a href=\"/models/{n}/v{num}/model.json\"><code>/models/{n}/v{num}/model.json</code></a> \
 <button class=\"delete\" data-url=\"/models/{n}/v{num}\" data-what=\"{n} v{num}\">Delete v{num}</button></p>\
 <dl><dt>Saved</dt><dd>{}</dd><dt>Format</dt><dd>{}</dd><dt>Generated by</dt><dd>{}</dd>\
-<dt>Weights</dt><dd>{} tensors, {} in {} blob(s)</dd><dt>Topology</dt><dd>{}</dd></dl>\
+<dt>Weights</dt><dd>{} tensors, {} in {} blob(s)</dd><dt>Topology</dt><dd>{}</dd></dl>{}\
 <table><thead><tr><th>#</th><th>Layer</th><th>Class</th></tr></thead><tbody>",
             esc(&v.info.date_saved),
             esc(v.format.as_deref().unwrap_or("—")),
@@ -162,6 +243,7 @@ pub(crate) async fn detail(
             human(v.weight_bytes()),
             v.shards.len(),
             human(v.info.model_topology_bytes),
+            io_table(v),
             num = v.number,
         );
         for (i, (class, lname)) in v.layers.iter().enumerate() {
