@@ -16,6 +16,30 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>app</title>
 <script src="/tf.min.js"></script></head><body><p>app</p></body></html>`;
 
+/** Runs in the page: try to save a small model to `base`, three ways. */
+async function trySaves({ base }) {
+  const tf = window.tf;
+  await tf.setBackend('cpu');
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ units: 2, inputShape: [3], name: 'd' }));
+  const out = {};
+  try { await model.save(base + '/models/app-model'); out.save = 'saved'; } catch (e) { out.save = String(e); }
+  try {
+    await model.save(tf.io.http(base + '/models/app-model',
+      { requestInit: { headers: { Authorization: 'Bearer not-needed' } } }));
+    out.saveWithHeader = 'saved';
+  } catch (e) { out.saveWithHeader = String(e); }
+  // What the page can read of the refusal.
+  const form = new FormData();
+  form.append('model.json', new Blob(['{}'], { type: 'application/json' }), 'model.json');
+  try {
+    const r = await fetch(base + '/models/app-model', { method: 'POST', body: form });
+    out.fetchStatus = r.status;
+    out.fetchBody = await r.json();
+  } catch (e) { out.fetchError = String(e); }
+  return out;
+}
+
 async function main() {
   const staticServer = await startStatic(PAGE);
   const origin = `http://127.0.0.1:${staticServer.address().port}`;

@@ -219,6 +219,9 @@ impl Server {
         if !addr.ip().is_loopback() && c.token.is_none() && !c.read_only {
             return Err(ServerError::NeedToken(addr));
         }
+        if !addr.ip().is_loopback() && c.token.is_none() && c.allowed_hosts.is_empty() {
+            tracing::warn!(%addr, "without a token this server answers only requests addressed to localhost or a loopback IP (DNS-rebinding protection): name the host clients use with --allowed-host");
+        }
         Ok(())
     }
 
