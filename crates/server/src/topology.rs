@@ -34,6 +34,23 @@ pub struct ModelIo {
     pub outputs: Vec<TensorInfo>,
 }
 
+/// Most layers (nested models included) an uploaded topology may have.
+/// Building allocates each layer's weights (lazily zeroed, up to 2^30
+/// elements each in tfjs-layers), so the layer count bounds what one
+/// upload's check can reserve; real models have a few thousand at most.
+pub const MAX_LAYERS: usize = 10_000;
+
+fn count_layers(spec: &tfjs_layers::topology::ModelSpec) -> usize {
+    use tfjs_layers::topology::LayerKind;
+    spec.layers
+        .iter()
+        .map(|l| match &l.kind {
+            LayerKind::Nested(m) => 1 + count_layers(m),
+            _ => 1,
+        })
+        .sum()
+}
+
 fn is_graph_model(a: &ModelArtifacts) -> bool {
     a.format.as_deref() == Some("graph-model")
         || a.model_topology
@@ -51,6 +68,12 @@ pub fn inspect(a: &ModelArtifacts) -> Result<ModelIo, String> {
         return Ok(ModelIo::default());
     };
     let spec = parse_topology(topology).map_err(|e| e.to_string())?;
+    let layers = count_layers(&spec);
+    if layers > MAX_LAYERS {
+        return Err(format!(
+            "the topology has {layers} layers (nested models included), more than the limit of {MAX_LAYERS}"
+        ));
+    }
     let registry = LayerRegistry::with_builtins();
     let shape = |s: &[Option<usize>]| Some(s.iter().map(|d| d.map(|x| x as u64)).collect());
     match Model::from_spec(&spec, &registry) {

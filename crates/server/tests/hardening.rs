@@ -290,6 +290,22 @@ async fn topologies_that_cannot_be_built_are_refused_naming_layer_and_field() {
         }
         assert!(s.store.names().is_empty(), "{what}: stored");
     }
+    // Too many layers to build: refused before anything is allocated.
+    let many = broken(&mlp, &|m| {
+        let layer = m["modelTopology"]["config"]["layers"][2].clone();
+        let layers = m["modelTopology"]["config"]["layers"]
+            .as_array_mut()
+            .unwrap();
+        for i in 0..tfjs_server::topology::MAX_LAYERS {
+            let mut l = layer.clone();
+            l["config"]["name"] = json!(format!("extra_{i}"));
+            layers.push(l);
+        }
+    });
+    let (ct, body) = upload_body(&many, &w);
+    let (status, v) = s.post("bad", &ct, body, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("layers"), "{v}");
     // A custom layer class (registered in the app that saved it) is kept.
     let custom = broken(&mlp, &|m| {
         m["modelTopology"]["config"]["layers"][1]["class_name"] = json!("MyCustomDense")
