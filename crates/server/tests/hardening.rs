@@ -518,3 +518,44 @@ async fn the_answer_matches_what_the_store_committed() {
         .unwrap();
     assert_eq!(listed["latest"], 1);
 }
+
+#[tokio::test]
+async fn a_slow_drip_upload_times_out_while_reading_and_stores_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start(ServerConfig {
+        request_timeout: Duration::from_millis(600),
+        idle_timeout: Duration::from_secs(10),
+        ..Default::default()
+    })
+    .await;
+    let (ct, body) = node_capture("mlp");
+    let mut c = tokio::net::TcpStream::connect(s.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /models/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    c.write_all(head.as_bytes()).await.unwrap();
+    // Bytes keep moving (the idle timeout never fires), too slowly to finish.
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    for b in body.chunks(16) {
+        if c.write_all(b).await.is_err() {
+            break;
+        }
+        let mut buf = [0u8; 4096];
+        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(100), c.read(&mut buf)).await
+        {
+            answer.extend_from_slice(&buf[..n]);
+            if n == 0 || !answer.is_empty() {
+                break;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("nothing was stored"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(s.store.names().is_empty());
+}
