@@ -152,6 +152,79 @@ def vgg_style(K, v):
     return K.Model(inp, out, name="vgg16_style")
 
 
+def _conv_bn(K, x, filters, kh, kw, strides=1, padding="same", name=None):
+    """InceptionV3's conv2d_bn: Conv2D (no bias) + BatchNormalization(scale=False) + ReLU."""
+    L = K.layers
+    x = L.Conv2D(filters, (kh, kw), strides=strides, padding=padding, use_bias=False,
+                 name=name + "_conv")(x)
+    x = L.BatchNormalization(axis=3, scale=False, name=name + "_bn")(x)
+    return L.Activation("relu", name=name)(x)
+
+
+def inception_style(K, v):
+    """InceptionV3's module kinds (mixed0-style 1x1/5x5/3x3dbl/pool branches, a
+    grid reduction, mixed4-style factorized 1x7/7x1 convs) at small width;
+    keras.applications.InceptionV3 itself has no width parameter (21.8 M params)."""
+    L = K.layers
+    x = inp = L.Input((35, 35, 3), name="input_1")
+    x = _conv_bn(K, x, 8, 3, 3, strides=2, padding="valid", name="stem1")
+    x = _conv_bn(K, x, 8, 3, 3, padding="valid", name="stem2")
+    b1 = _conv_bn(K, x, 8, 1, 1, name="mixed0_b1x1")
+    b5 = _conv_bn(K, _conv_bn(K, x, 6, 1, 1, name="mixed0_b5x5_1"), 8, 5, 5, name="mixed0_b5x5_2")
+    b3 = _conv_bn(K, x, 8, 1, 1, name="mixed0_b3dbl_1")
+    b3 = _conv_bn(K, _conv_bn(K, b3, 12, 3, 3, name="mixed0_b3dbl_2"), 12, 3, 3,
+                  name="mixed0_b3dbl_3")
+    bp = L.AveragePooling2D((3, 3), strides=(1, 1), padding="same", name="mixed0_pool")(x)
+    bp = _conv_bn(K, bp, 4, 1, 1, name="mixed0_bpool")
+    x = L.Concatenate(axis=3, name="mixed0")([b1, b5, b3, bp])
+    r3 = _conv_bn(K, x, 16, 3, 3, strides=2, padding="valid", name="mixed3_b3x3")
+    rp = L.MaxPooling2D((3, 3), strides=(2, 2), name="mixed3_pool")(x)
+    x = L.Concatenate(axis=3, name="mixed3")([r3, rp])
+    f1 = _conv_bn(K, x, 8, 1, 1, name="mixed4_b1x1")
+    f7 = _conv_bn(K, x, 6, 1, 1, name="mixed4_b7x7_1")
+    f7 = _conv_bn(K, f7, 6, 1, 7, name="mixed4_b7x7_2")
+    f7 = _conv_bn(K, f7, 8, 7, 1, name="mixed4_b7x7_3")
+    x = L.Concatenate(axis=3, name="mixed4")([f1, f7])
+    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    out = L.Dense(3, activation="softmax", name="predictions")(x)
+    return K.Model(inp, out, name="inception_v3_style")
+
+
+def xception_style(K, v):
+    """Xception's entry/middle flow blocks (SeparableConv2D + BatchNormalization,
+    strided 1x1 conv shortcut, MaxPooling2D, residual Add) at small width;
+    keras.applications.Xception itself has no width parameter (20.8 M params)."""
+    L = K.layers
+    x = inp = L.Input((32, 32, 3), name="input_1")
+    x = L.Conv2D(8, 3, strides=2, use_bias=False, name="block1_conv1")(x)
+    x = L.BatchNormalization(name="block1_conv1_bn")(x)
+    x = L.Activation("relu", name="block1_conv1_act")(x)
+    for b, f in ((2, 16), (3, 24)):
+        res = L.Conv2D(f, 1, strides=2, padding="same", use_bias=False, name="conv2d_b%d" % b)(x)
+        res = L.BatchNormalization(name="batch_normalization_b%d" % b)(res)
+        if b > 2:
+            x = L.Activation("relu", name="block%d_sepconv1_act" % b)(x)
+        x = L.SeparableConv2D(f, 3, padding="same", use_bias=False,
+                              name="block%d_sepconv1" % b)(x)
+        x = L.BatchNormalization(name="block%d_sepconv1_bn" % b)(x)
+        x = L.Activation("relu", name="block%d_sepconv2_act" % b)(x)
+        x = L.SeparableConv2D(f, 3, padding="same", use_bias=False,
+                              name="block%d_sepconv2" % b)(x)
+        x = L.BatchNormalization(name="block%d_sepconv2_bn" % b)(x)
+        x = L.MaxPooling2D(3, strides=2, padding="same", name="block%d_pool" % b)(x)
+        x = L.Add(name="add_b%d" % b)([x, res])
+    res = x
+    for i in range(1, 4):
+        x = L.Activation("relu", name="block5_sepconv%d_act" % i)(x)
+        x = L.SeparableConv2D(24, 3, padding="same", use_bias=False,
+                              name="block5_sepconv%d" % i)(x)
+        x = L.BatchNormalization(name="block5_sepconv%d_bn" % i)(x)
+    x = L.Add(name="add_b5")([x, res])
+    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    out = L.Dense(3, activation="softmax", name="predictions")(x)
+    return K.Model(inp, out, name="xception_style")
+
+
 def _spec(name, group, build, desc, sources=ALL3, seed=None, **kw):
     d = {"name": name, "group": group, "build": build, "description": desc,
          "sources": sources, "seed": seed if seed is not None else 1000 + len(MODELS)}
@@ -615,6 +688,17 @@ add("prep_string_lookup", "prep", prep_string_lookup,
     "CategoryEncoding(count); io.json inputs have dtype \"string\"",
     head="probs", inputs=_string_inputs)
 
+
+# Added after the first batch: appended so the seeds above (by position) stay.
+add("inception_v3_style", "apps", inception_style,
+    "InceptionV3 module kinds at small width: conv2d_bn (Conv2D no bias + BN scale=False + "
+    "relu), mixed0 branches with AveragePooling2D(3, strides 1, same), grid reduction, "
+    "factorized 1x7/7x1 convs, Concatenate; 35x35 (InceptionV3 itself: 21.8M params, no width "
+    "knob)", sources=["keras2", "keras3-h5"], head="predictions")
+add("xception_style", "apps", xception_style,
+    "Xception entry/middle-flow blocks at small width: SeparableConv2D + BN, strided 1x1 conv "
+    "shortcut, MaxPooling2D(3, 2, same), residual Add; 32x32 (Xception itself: 20.8M params)",
+    sources=["keras2", "keras3-keras"], head="predictions")
 
 # Source files not committed (fixtures/corpus/keras-src has a 15 MB budget; HDF5
 # adds ~1 KB per weight, so the BatchNormalization-heavy applications' sources
