@@ -243,8 +243,6 @@ def generate(fixture, spec, source, out_root, src_root, index):
     ys = model.predict(as_feed(xs), batch_size=2, verbose=0)
     if not isinstance(ys, (list, tuple)):
         ys = [ys]
-    if isinstance(ys, dict):
-        ys = list(ys.values())
     ys = [np.asarray(y) for y in ys]
     eager = model(as_feed(xs), training=False)
     eager = eager if isinstance(eager, (list, tuple)) else [eager]

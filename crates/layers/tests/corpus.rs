@@ -140,3 +140,48 @@ fn keras_corpus_matches_keras_or_fails_as_expected() {
         problems.join("\n")
     );
 }
+
+/// index.json describes exactly the models on disk, and every graph model's
+/// io.json (TensorFlow's outputs, read by the graph executor's tests) parses.
+#[test]
+fn corpus_index_lists_every_model() {
+    let corpus = corpus_root().join("..");
+    let path = corpus.join("index.json");
+    let index: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for kind in ["keras", "graph"] {
+        let listed = index[kind]
+            .as_object()
+            .unwrap_or_else(|| panic!("{}: `{kind}` must be an object", path.display()));
+        let on_disk: Vec<String> = corpus_dirs(&corpus.join(kind))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let listed_names: Vec<String> = listed.keys().cloned().collect();
+        let mut sorted = listed_names.clone();
+        sorted.sort();
+        assert_eq!(
+            sorted, on_disk,
+            "index.json `{kind}` vs {kind}/ directories"
+        );
+        for (name, entry) in listed {
+            for key in ["source", "converter_command", "size_bytes", "tolerance"] {
+                assert!(
+                    !entry[key].is_null(),
+                    "index.json {kind}/{name} has no `{key}`"
+                );
+            }
+        }
+    }
+    let graphs = corpus_dirs(&corpus.join("graph"));
+    assert!(graphs.len() >= 5, "expected the 5 graph models");
+    for (name, dir) in graphs {
+        let io = read_io(&dir).unwrap_or_else(|e| panic!("graph/{name}: {e}"));
+        assert!(
+            !io.inputs.is_empty() && !io.outputs.is_empty(),
+            "graph/{name}: io.json without inputs or outputs"
+        );
+    }
+}
