@@ -1,0 +1,187 @@
+//! The Keras corpus (`fixtures/corpus/keras`, made by
+//! `tools/corpus/gen_keras.py` with Keras and the official converter): every
+//! model either reproduces Keras's outputs in its io.json within tolerance,
+//! or is listed in `fixtures/corpus/keras/EXPECTED_FAILURES` and fails to
+//! load (or to run) with an error naming the class or function the engine
+//! lacks. A listed model that starts passing fails the test too, so the list
+//! only shrinks as the engine grows.
+
+mod common;
+
+use common::{check_model, load_fixture};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tfjs_layers::io_json::IoJson;
+
+fn corpus_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/corpus/keras")
+}
+
+/// One `EXPECTED_FAILURES` line: `<fixture> | <needle> | <reason>`; the
+/// error must contain `needle` (the unsupported class or function).
+struct Expected {
+    needle: String,
+    reason: String,
+}
+
+fn expected_failures(root: &Path) -> BTreeMap<String, Expected> {
+    let path = root.join("EXPECTED_FAILURES");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parts: Vec<&str> = line.splitn(3, '|').map(str::trim).collect();
+        let [name, needle, reason] = parts[..] else {
+            panic!(
+                "{}:{}: expected `<fixture> | <needle> | <reason>`",
+                path.display(),
+                n + 1
+            );
+        };
+        assert!(
+            !name.is_empty() && !needle.is_empty() && !reason.is_empty(),
+            "{}:{}: empty fixture, needle or reason",
+            path.display(),
+            n + 1
+        );
+        let prev = out.insert(
+            name.to_string(),
+            Expected {
+                needle: needle.to_string(),
+                reason: reason.to_string(),
+            },
+        );
+        assert!(prev.is_none(), "{}: `{name}` listed twice", path.display());
+    }
+    out
+}
+
+fn corpus_dirs(root: &Path) -> Vec<(String, PathBuf)> {
+    let mut dirs: Vec<(String, PathBuf)> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("model.json").is_file())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), p))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn read_io(dir: &Path) -> Result<IoJson, String> {
+    let p = dir.join("io.json");
+    let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    IoJson::parse(&bytes, &p.display().to_string()).map_err(|e| e.to_string())
+}
+
+/// Load and run one fixture: `Ok(max abs error)` or the first error.
+fn run(dir: &Path) -> Result<f64, String> {
+    let model = load_fixture(dir)?;
+    let io = read_io(dir)?;
+    check_model(&model, &io)
+}
+
+#[test]
+fn keras_corpus_matches_keras_or_fails_as_expected() {
+    let root = corpus_root();
+    let expected = expected_failures(&root);
+    let dirs = corpus_dirs(&root);
+    for name in expected.keys() {
+        assert!(
+            dirs.iter().any(|(n, _)| n == name),
+            "EXPECTED_FAILURES lists `{name}`, which is not a corpus model"
+        );
+    }
+    let mut problems = Vec::new();
+    let (mut passed, mut failed_as_expected) = (Vec::new(), Vec::new());
+    for (name, dir) in &dirs {
+        let result = run(dir);
+        match (expected.get(name), result) {
+            (None, Ok(err)) => passed.push(format!("{name} (max abs error {err:.2e})")),
+            (None, Err(e)) => problems.push(format!("{name}: {e}")),
+            (Some(x), Ok(_)) => problems.push(format!(
+                "{name} now reproduces Keras: remove it from EXPECTED_FAILURES ({})",
+                x.reason
+            )),
+            (Some(x), Err(e)) if e.contains(&x.needle) => {
+                failed_as_expected.push(format!("{name}: {}", x.needle))
+            }
+            (Some(x), Err(e)) => problems.push(format!(
+                "{name}: expected an error naming `{}` ({}), got: {e}",
+                x.needle, x.reason
+            )),
+        }
+    }
+    eprintln!("{} corpus models reproduce Keras:", passed.len());
+    for p in &passed {
+        eprintln!("  {p}");
+    }
+    eprintln!(
+        "{} fail as listed in EXPECTED_FAILURES:",
+        failed_as_expected.len()
+    );
+    for p in &failed_as_expected {
+        eprintln!("  {p}");
+    }
+    assert!(
+        dirs.len() >= 30,
+        "expected at least 30 corpus models in {}, found {}",
+        root.display(),
+        dirs.len()
+    );
+    assert!(
+        problems.is_empty(),
+        "{} of {} corpus models are wrong:\n{}",
+        problems.len(),
+        dirs.len(),
+        problems.join("\n")
+    );
+}
+
+/// index.json describes exactly the models on disk, and every graph model's
+/// io.json (TensorFlow's outputs, read by the graph executor's tests) parses.
+#[test]
+fn corpus_index_lists_every_model() {
+    let corpus = corpus_root().join("..");
+    let path = corpus.join("index.json");
+    let index: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for kind in ["keras", "graph"] {
+        let listed = index[kind]
+            .as_object()
+            .unwrap_or_else(|| panic!("{}: `{kind}` must be an object", path.display()));
+        let on_disk: Vec<String> = corpus_dirs(&corpus.join(kind))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let listed_names: Vec<String> = listed.keys().cloned().collect();
+        let mut sorted = listed_names.clone();
+        sorted.sort();
+        assert_eq!(
+            sorted, on_disk,
+            "index.json `{kind}` vs {kind}/ directories"
+        );
+        for (name, entry) in listed {
+            for key in ["source", "converter_command", "size_bytes", "tolerance"] {
+                assert!(
+                    !entry[key].is_null(),
+                    "index.json {kind}/{name} has no `{key}`"
+                );
+            }
+        }
+    }
+    let graphs = corpus_dirs(&corpus.join("graph"));
+    assert!(graphs.len() >= 5, "expected the 5 graph models");
+    for (name, dir) in graphs {
+        let io = read_io(&dir).unwrap_or_else(|e| panic!("graph/{name}: {e}"));
+        assert!(
+            !io.inputs.is_empty() && !io.outputs.is_empty(),
+            "graph/{name}: io.json without inputs or outputs"
+        );
+    }
+}
