@@ -159,11 +159,15 @@ fn main() -> ExitCode {
             // Usage errors too are JSON on stdout under --json.
             if e.use_stderr() && std::env::args_os().any(|a| a == "--json") {
                 let message = e.to_string();
+                // "error: …\n  <URL>\n\nUsage: …": the part before the usage.
                 let first = message
-                    .lines()
+                    .split("\n\n")
                     .next()
                     .unwrap_or("")
-                    .trim_start_matches("error: ");
+                    .trim_start_matches("error: ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 println!(
                     "{}",
                     serde_json::json!({"error": first, "usage": message, "exitCode": 2})

@@ -226,7 +226,17 @@ fn tfjs_dtype(dt: &str) -> String {
 /// else read from the topology alone.
 pub fn of_artifacts(artifacts: &tfjs_format::ModelArtifacts) -> Option<Signature> {
     if artifacts.format.as_deref() == Some("graph-model") {
-        return artifacts.signature.as_ref().map(Signature::of_graph);
+        // The converter writes `signature` at the top level; some
+        // publishers keep it under `userDefinedMetadata`.
+        let udm_signature = artifacts
+            .user_defined_metadata
+            .as_ref()
+            .and_then(|m| m.get("signature"));
+        return artifacts
+            .signature
+            .as_ref()
+            .or(udm_signature)
+            .map(Signature::of_graph);
     }
     let topology = artifacts.model_topology.as_ref().filter(|t| !t.is_null())?;
     let registry = LayerRegistry::with_builtins();

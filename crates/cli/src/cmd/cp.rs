@@ -45,7 +45,9 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!(
-            "copied {src} -> {dst}{} ({} weight bytes, saved {})",
+            "copied {} -> {}{} ({} weight bytes, saved {})",
+            crate::util::printable(&src),
+            crate::util::printable(&dst),
             if replaced {
                 " (replaced the model there)"
             } else {

@@ -259,14 +259,13 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         for t in &top {
             println!("{}", util::printable(t["image"].as_str().unwrap_or("")));
             for c in t["classes"].as_array().into_iter().flatten() {
-                let label = c["label"]
-                    .as_str()
-                    .map(|l| util::printable(l).into_owned())
-                    .unwrap_or_else(|| format!("class {}", c["index"]));
+                let label = match c["label"].as_str() {
+                    Some(l) => format!("{} ({})", util::printable(l), c["index"]),
+                    None => format!("class {}", c["index"]),
+                };
                 println!(
-                    "  {:>8.5}  {label} ({})",
-                    c["score"].as_f64().unwrap_or(f64::NAN),
-                    c["index"]
+                    "  {:>8.5}  {label}",
+                    c["score"].as_f64().unwrap_or(f64::NAN)
                 );
             }
         }
