@@ -44,6 +44,7 @@ Examples:
   tfjs verify ./my-model                     # exit 1 and list every problem
   tfjs convert ./my-model ./my-model-u8 --quantize uint8
   tfjs predict ./my-model --inputs io.json --check
+  tfjs predict ./my-model --image cat.jpg --preprocess mobilenet --top-k 5
   tfjs bench ./my-model --batch 32
   tfjs cp ./my-model localstorage://my-model-1
   tfjs ls

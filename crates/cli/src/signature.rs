@@ -35,6 +35,10 @@ pub struct Signature {
     /// Rescaling / Normalization / Resizing / CenterCrop layers fed directly
     /// by a model input, in order.
     pub preprocessing: Vec<Preprocessing>,
+    /// For `keras.applications` models recognised by their model name: the
+    /// `preprocess_input` mode they were trained with, as a `--preprocess`
+    /// value (`mobilenet`, `caffe`, `torch`), with the reason.
+    pub suggested_preprocess: Option<(&'static str, String)>,
 }
 
 /// `[null,224,224,3]`: free dims as `null`, like Keras' and TF.js' summaries.
@@ -85,6 +89,7 @@ impl Signature {
             inputs,
             outputs,
             preprocessing: topology.map(preprocessing_layers).unwrap_or_default(),
+            suggested_preprocess: keras_application_preprocess(model.name()),
         }
     }
 
@@ -145,6 +150,10 @@ impl Signature {
             inputs,
             outputs,
             preprocessing: preprocessing_layers(topology),
+            suggested_preprocess: model
+                .pointer("/config/name")
+                .and_then(Value::as_str)
+                .and_then(keras_application_preprocess),
         }
     }
 
@@ -182,6 +191,7 @@ impl Signature {
             inputs: side("inputs"),
             outputs: side("outputs"),
             preprocessing: Vec::new(),
+            suggested_preprocess: None,
         }
     }
 
@@ -193,6 +203,9 @@ impl Signature {
             "preprocessing": self.preprocessing.iter().map(|p| json!({
                 "layer": p.layer, "className": p.class_name, "computes": p.computes,
             })).collect::<Vec<_>>(),
+            "suggestedPreprocess": self.suggested_preprocess.as_ref().map(|(mode, why)| json!({
+                "mode": mode, "reason": why,
+            })),
         })
     }
 
@@ -205,6 +218,53 @@ impl Signature {
             list.join(", ")
         )
     }
+}
+
+/// The `preprocess_input` mode of a `keras.applications` model, from the
+/// model name Keras gives it (`mobilenetv2_1.00_224`, `vgg16`, …). Models
+/// whose preprocessing is built in (EfficientNet, ConvNeXt, MobileNetV3,
+/// RegNet) are not listed: their Rescaling/Normalization layers show up in
+/// `preprocessing` instead.
+pub fn keras_application_preprocess(model_name: &str) -> Option<(&'static str, String)> {
+    let n = model_name.to_ascii_lowercase();
+    // (name prefix, application, mode as --preprocess, Keras mode)
+    const APPS: [(&str, &str, &str, &str); 11] = [
+        ("mobilenetv2_", "MobileNetV2", "mobilenet", "tf"),
+        ("mobilenet_", "MobileNet", "mobilenet", "tf"),
+        (
+            "inception_resnet_v2",
+            "InceptionResNetV2",
+            "mobilenet",
+            "tf",
+        ),
+        ("inception_v3", "InceptionV3", "mobilenet", "tf"),
+        ("xception", "Xception", "mobilenet", "tf"),
+        ("nasnet", "NASNet", "mobilenet", "tf"),
+        ("resnet50v2", "ResNet50V2", "mobilenet", "tf"),
+        ("resnet101v2", "ResNet101V2", "mobilenet", "tf"),
+        ("resnet152v2", "ResNet152V2", "mobilenet", "tf"),
+        ("vgg1", "VGG16/VGG19", "caffe", "caffe"),
+        ("densenet", "DenseNet", "torch", "torch"),
+    ];
+    // `mobilenet_1.00_224`: a prefix ending in `_` must be followed by the
+    // width multiplier, so `mobilenet_block` is not taken for Keras'.
+    let matches = |p: &str| {
+        n.strip_prefix(p)
+            .is_some_and(|rest| !p.ends_with('_') || rest.starts_with(|c: char| c.is_ascii_digit()))
+    };
+    if let Some((_, app, mode, keras_mode)) = APPS.iter().find(|(p, ..)| matches(p)) {
+        return Some((
+            mode,
+            format!("the model name `{model_name}` is Keras' {app}, whose preprocess_input uses mode \"{keras_mode}\""),
+        ));
+    }
+    if ["resnet50", "resnet101", "resnet152"].contains(&n.as_str()) {
+        return Some((
+            "caffe",
+            format!("the model name `{model_name}` is Keras' ResNet, whose preprocess_input uses mode \"caffe\""),
+        ));
+    }
+    None
 }
 
 /// TensorFlow.js's dtype for a TensorFlow `DT_*` name (its
@@ -403,5 +463,42 @@ fn collect_history(v: &Value, out: &mut Vec<String>) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keras_application_names_map_to_their_preprocess_input_mode() {
+        let mode = |n: &str| keras_application_preprocess(n).map(|(m, _)| m);
+        assert_eq!(mode("mobilenet_1.00_224"), Some("mobilenet"));
+        assert_eq!(mode("mobilenetv2_0.35_96"), Some("mobilenet"));
+        assert_eq!(mode("mobilenet_block"), None);
+        assert_eq!(mode("vgg16"), Some("caffe"));
+        assert_eq!(mode("resnet50"), Some("caffe"));
+        assert_eq!(mode("resnet50v2"), Some("mobilenet"));
+        assert_eq!(mode("densenet121"), Some("torch"));
+        assert_eq!(mode("efficientnetb0"), None);
+        assert_eq!(mode("my_model"), None);
+    }
+
+    #[test]
+    fn preprocessing_chain_stops_at_the_first_other_layer() {
+        let topology = json!({"class_name": "Sequential", "config": {"name": "s", "layers": [
+            {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [null, 4, 4, 3]}},
+            {"class_name": "Resizing", "config": {"name": "r", "height": 2, "width": 2}},
+            {"class_name": "RandomFlip", "config": {"name": "f"}},
+            {"class_name": "Rescaling", "config": {"name": "sc", "scale": 0.5, "offset": -1}},
+            {"class_name": "Dense", "config": {"name": "d", "units": 1}},
+            {"class_name": "Rescaling", "config": {"name": "late", "scale": 2}}
+        ]}});
+        let p = preprocessing_layers(&topology);
+        let names: Vec<&str> = p.iter().map(|x| x.layer.as_str()).collect();
+        assert_eq!(names, ["r", "sc"]);
+        assert_eq!(p[1].computes, "x * 0.5 + -1");
+        let sig = Signature::of_topology(&topology);
+        assert_eq!(sig.inputs[0].shape, vec![None, Some(4), Some(4), Some(3)]);
     }
 }

@@ -111,6 +111,20 @@ fn info_json_shows_the_signature_of_every_fixture() {
         }
         // No fixture starts with a Rescaling/Normalization layer.
         assert_eq!(info["preprocessing"], json!([]), "{name}");
+        // The Keras MobileNets (model names `mobilenet_1.00_…`,
+        // `mobilenetv2_…`) take -1..1 inputs (their io.json is on that grid).
+        let suggested = &info["suggestedPreprocess"]["mode"];
+        if name.contains("keras/mobilenet") {
+            assert_eq!(suggested, "mobilenet", "{name}");
+            let lo = io_in[0]["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap());
+            assert!(lo.clone().all(|x| (-1.0..=1.0).contains(&x)), "{name}");
+        } else {
+            assert!(suggested.is_null(), "{name}: {suggested}");
+        }
 
         let txt = ok(tfjs(&["info", s(&dir)]));
         assert!(txt.contains("inputs:"), "{txt}");
@@ -207,7 +221,8 @@ fn predict_refuses_bad_inputs_naming_the_field_and_the_signature() {
     let mlp = fixtures().join("tfjs/mlp");
     let io = read_json(&mlp.join("io.json"));
     let expects = "the model expects 1 input(s): `dense_1_input` [null,8] float32";
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Change, &str)> = vec![
         (
             "unknown name",
             Box::new(|v| v["inputs"][0]["name"] = json!("nope")),

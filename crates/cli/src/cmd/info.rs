@@ -191,6 +191,13 @@ fn signature_text(v: &Value) -> String {
         }
         _ => o += "preprocessing:  none in the model (apply what it was trained with)\n",
     }
+    if let Some(sp) = v.get("suggestedPreprocess").filter(|x| !x.is_null()) {
+        o += &format!(
+            "  probably:     --preprocess {} ({})\n",
+            sp["mode"].as_str().unwrap_or("?"),
+            util::printable(sp["reason"].as_str().unwrap_or(""))
+        );
+    }
     o
 }
 

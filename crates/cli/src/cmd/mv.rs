@@ -34,7 +34,8 @@ pub struct Args {
 /// Run `tfjs mv`.
 pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let (src, dst) = (to_url(&a.src), to_url(&a.dst));
-    let replaced = crate::util::check_destination(ctx, &dst, a.force).await?;
+    // SRC == DST is refused by the library with TensorFlow.js's message.
+    let replaced = src != dst && crate::util::check_destination(ctx, &dst, a.force).await?;
     let info = crate::util::with_progress(
         format!("moving {src} -> {dst}"),
         move_model(&ctx.router, &src, &dst),
