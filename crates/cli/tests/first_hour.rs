@@ -651,3 +651,61 @@ fn readme_supported_layers_section_matches_the_registry() {
         "{classes:?}"
     );
 }
+
+/// A float32 C-order .npy file.
+fn npy_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let shape_txt = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_txt}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for x in data {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn predict_checks_npy_inputs_against_the_signature() {
+    let mlp = fixtures().join("tfjs/mlp");
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good.npy");
+    std::fs::write(&good, npy_f32(&[2, 8], &[0.25; 16])).unwrap();
+    let out: Value = serde_json::from_str(&ok(tfjs(&[
+        "--json",
+        "predict",
+        s(&mlp),
+        "--inputs",
+        s(&good),
+    ])))
+    .unwrap();
+    assert_eq!(out["outputs"][0]["shape"], json!([2, 4]));
+
+    let bad = tmp.path().join("bad.npy");
+    std::fs::write(&bad, npy_f32(&[2, 5], &[0.25; 10])).unwrap();
+    let o = tfjs(&["predict", s(&mlp), "--inputs", s(&bad)]);
+    assert_eq!(code(&o), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("bad.npy: [2, 5] does not fit input `dense_1_input` of shape [null,8]"),
+        "{err}"
+    );
+    assert!(err.contains("the model expects 1 input(s)"), "{err}");
+
+    let o = tfjs(&["predict", s(&mlp), "--inputs", s(&good), s(&good)]);
+    assert_eq!(code(&o), Some(2));
+    assert!(
+        text(&o.stderr).contains("2 .npy file(s) given; the model expects 1 input(s)"),
+        "{}",
+        text(&o.stderr)
+    );
+}
