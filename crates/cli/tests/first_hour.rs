@@ -709,3 +709,28 @@ fn predict_checks_npy_inputs_against_the_signature() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = fixtures().join("keras/mobilenet_v2");
+    // On a pseudo-terminal (util-linux `script`, in Debian's essential
+    // bsdutils): a spinner naming the work.
+    let cmd = format!(
+        "{} --profile {} cp {} indexeddb://tty",
+        env!("CARGO_BIN_EXE_tfjs"),
+        tmp.path().display(),
+        model.display()
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("run script(1)");
+    let tty = text(&o.stdout);
+    assert!(tty.contains("copying file://"), "{tty:?}");
+    assert!(tty.contains("copied file://"), "{tty:?}");
+    // Piped: no spinner, stderr stays clean.
+    let o = tfjs_in(Some(tmp.path()), &["cp", s(&model), "indexeddb://pipe"]);
+    assert!(text(&o.stderr).is_empty(), "{}", text(&o.stderr));
+    assert!(!text(&o.stdout).contains("copying"), "{}", text(&o.stdout));
+}
