@@ -566,6 +566,13 @@ fn ls_hides_the_serve_store_and_escapes_control_characters() {
         "raw control chars: {out:?}"
     );
     assert!(out.contains("evil\\u{1b}]0;pwned\\u{7}\\u{1b}[2J"), "{out}");
+    let evil = "localstorage://evil\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    let removed = ok(run(&["rm", evil]));
+    assert!(
+        !removed.contains('\u{1b}'),
+        "raw control chars: {removed:?}"
+    );
+    assert!(removed.contains("evil\\u{1b}]0;pwned"), "{removed}");
     let all = ok(run(&["ls", "--all"]));
     assert!(all.contains("indexeddb://tfjs-serve/m/v1"), "{all}");
     let j: Value = serde_json::from_str(&ok(run(&["--json", "ls"]))).unwrap();
