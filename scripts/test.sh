@@ -82,7 +82,8 @@ fi
 MOTO_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 &
 MOTO_PID=$!
-trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+SP_PID=""
+trap 'kill $MOTO_PID $SP_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$MOTO_PORT") 2>/dev/null && break
     sleep 0.1
@@ -103,6 +104,36 @@ cargo run -q -p tfjs-layers --example load_predict -- ../shared/fixtures/tfjs/fu
 cargo run -q -p tfjs-layers --example build_save -- "$EXAMPLE_OUT/my-model"
 cargo run -q -p tfjs-cli --example store_router -- ../shared/fixtures/tfjs/mlp
 rm -rf "$EXAMPLE_OUT"
+
+section "example: serve_predict answers a request"
+cargo build -q -p tfjs-cli --example serve_predict
+SP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"${CARGO_TARGET_DIR:-target}/debug/examples/serve_predict" ../shared/fixtures/tfjs/mlp "127.0.0.1:$SP_PORT" &
+SP_PID=$!
+python3 - "$SP_PORT" <<'PY'
+import json, sys, time, urllib.error, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/predict"
+def post(inputs):
+    req = urllib.request.Request(url, json.dumps({"inputs": inputs}).encode(), {"content-type": "application/json"})
+    return json.load(urllib.request.urlopen(req, timeout=10))
+for _ in range(200):
+    try:
+        out = post([{"shape": [1, 8], "data": [0.1] * 8}])
+        break
+    except urllib.error.URLError:
+        time.sleep(0.1)
+else:
+    sys.exit("serve_predict did not answer")
+assert out["outputs"][0]["shape"] == [1, 4], out
+try:
+    post([{"shape": [1, 7], "data": [0.1] * 7}])
+    sys.exit("a wrong shape was accepted")
+except urllib.error.HTTPError as e:
+    err = json.load(e)["error"]
+    assert e.code == 400 and "the model expects 1 input(s)" in err, err
+print("serve_predict: ok", out["outputs"][0]["data"])
+PY
+kill "$SP_PID"
 
 # --------------------------------------------------------- more sections go
 # below (keep each self-contained).
