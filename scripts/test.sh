@@ -7,7 +7,41 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-section() { printf '\n==> %s\n' "$*"; }
+# Each section prints its name; the next one (and the end) prints how long
+# the previous one took, so slow sections are visible in CI logs.
+TOTAL_START=$SECONDS
+SECTION_NAME=""
+SECTION_START=$SECONDS
+section() {
+    if [ -n "$SECTION_NAME" ]; then
+        printf '<== %s: %ds\n' "$SECTION_NAME" "$((SECONDS - SECTION_START))"
+    fi
+    SECTION_NAME="$*"
+    SECTION_START=$SECONDS
+    printf '\n==> %s\n' "$*"
+}
+
+# Node.js >= 20 first on PATH: Debian 12's nodejs is 18, which the pinned
+# playwright-core (e2e/http) refuses. Then Node 20 comes from the npm
+# registry's `node` package (which fetches the matching node-linux-* build)
+# into target/node20, installed once and reused.
+ensure_node20() {
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+    fi
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    if [ "$major" -lt 20 ]; then
+        local prefix="$PWD/target/node20"
+        if [ ! -x "$prefix/node_modules/.bin/node" ]; then
+            echo "node $(node --version) is too old; installing node@20 from the npm registry into $prefix"
+            npm install --no-audit --no-fund --prefix "$prefix" node@20
+        fi
+        export PATH="$prefix/node_modules/.bin:$PATH"
+        hash -r
+    fi
+    echo "node $(node --version), npm $(npm --version)"
+}
 
 # ---------------------------------------------------------------- toolchain
 section "toolchain"
@@ -48,7 +82,8 @@ fi
 MOTO_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 &
 MOTO_PID=$!
-trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+SP_PID=""
+trap 'kill $MOTO_PID $SP_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$MOTO_PORT") 2>/dev/null && break
     sleep 0.1
@@ -59,6 +94,47 @@ echo "moto_server on $TFJS_S3_TEST_ENDPOINT"
 section "cargo test"
 cargo test --workspace
 
+# ------------------------------------------ examples and README (cli owner)
+# Every example builds (cargo test built them above); these run on real
+# fixtures, so the README's commands work as written.
+section "examples: load_predict, build_save, store_router"
+EXAMPLE_OUT="$(mktemp -d)"
+cargo run -q -p tfjs-layers --example load_predict -- ../shared/fixtures/keras/mobilenet_v2
+cargo run -q -p tfjs-layers --example load_predict -- ../shared/fixtures/tfjs/functional_multi_io
+cargo run -q -p tfjs-layers --example build_save -- "$EXAMPLE_OUT/my-model"
+cargo run -q -p tfjs-cli --example store_router -- ../shared/fixtures/tfjs/mlp
+rm -rf "$EXAMPLE_OUT"
+
+section "example: serve_predict answers a request"
+cargo build -q -p tfjs-cli --example serve_predict
+SP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"${CARGO_TARGET_DIR:-target}/debug/examples/serve_predict" ../shared/fixtures/tfjs/mlp "127.0.0.1:$SP_PORT" &
+SP_PID=$!
+python3 - "$SP_PORT" <<'PY'
+import json, sys, time, urllib.error, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/predict"
+def post(inputs):
+    req = urllib.request.Request(url, json.dumps({"inputs": inputs}).encode(), {"content-type": "application/json"})
+    return json.load(urllib.request.urlopen(req, timeout=10))
+for _ in range(200):
+    try:
+        out = post([{"shape": [1, 8], "data": [0.1] * 8}])
+        break
+    except urllib.error.URLError:
+        time.sleep(0.1)
+else:
+    sys.exit("serve_predict did not answer")
+assert out["outputs"][0]["shape"] == [1, 4], out
+try:
+    post([{"shape": [1, 7], "data": [0.1] * 7}])
+    sys.exit("a wrong shape was accepted")
+except urllib.error.HTTPError as e:
+    err = json.load(e)["error"]
+    assert e.code == 400 and "the model expects 1 input(s)" in err, err
+print("serve_predict: ok", out["outputs"][0]["data"])
+PY
+kill "$SP_PID"
+
 # --------------------------------------------------------- more sections go
 # below (keep each self-contained).
 
@@ -67,9 +143,7 @@ cargo test --workspace
 # must load in real TensorFlow.js 4.22 (pure JS cpu backend) and reproduce
 # the reference outputs.
 section "tfjs-node e2e: models saved by tfjs-layers load in TensorFlow.js 4.22"
-if ! command -v node >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq nodejs npm
-fi
+ensure_node20
 E2E_OUT="$(mktemp -d)"
 cargo run -q -p tfjs-layers --example e2e_export -- "$E2E_OUT/models"
 (
@@ -91,4 +165,4 @@ e2e/http/run.sh
 # ------------------------------------------------- end HTTP end-to-end
 
 section "done"
-echo "all checks passed"
+echo "all checks passed in $((SECONDS - TOTAL_START))s"

@@ -44,14 +44,17 @@ Examples:
   tfjs verify ./my-model                     # exit 1 and list every problem
   tfjs convert ./my-model ./my-model-u8 --quantize uint8
   tfjs predict ./my-model --inputs io.json --check
+  tfjs predict ./my-model --image cat.jpg --preprocess mobilenet --top-k 5
   tfjs bench ./my-model --batch 32
   tfjs cp ./my-model localstorage://my-model-1
   tfjs ls
   tfjs mv localstorage://my-model-1 s3://bucket/models/my-model-1
   tfjs serve                                 # model store on http://127.0.0.1:8080
   tfjs demo                                  # the walk-through
+  tfjs completions bash > ~/.local/share/bash-completion/completions/tfjs
 
-Exit status: 0 success, 1 a check found problems, 2 error.";
+Exit status: 0 success, 1 a check found problems, 2 error. With --json,
+errors are printed on stdout as {\"error\": \"…\"} (and on stderr as text).";
 
 /// The `tfjs` command line.
 #[derive(Debug, Parser)]
@@ -87,6 +90,8 @@ pub enum Command {
     Demo(cmd::demo::Args),
     ExportLocalstorage(cmd::localstorage::ExportArgs),
     ImportLocalstorage(cmd::localstorage::ImportArgs),
+    Layers(cmd::layers::Args),
+    Completions(cmd::completions::Args),
 }
 
 /// What every subcommand gets.
@@ -113,32 +118,90 @@ async fn run(command: Command, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => cmd::demo::run(a, ctx).await,
         Command::ExportLocalstorage(a) => cmd::localstorage::export(a, ctx).await,
         Command::ImportLocalstorage(a) => cmd::localstorage::import(a, ctx).await,
+        Command::Layers(a) => cmd::layers::run(a, ctx),
+        Command::Completions(a) => cmd::completions::run(a),
+    }
+}
+
+/// Rust ignores SIGPIPE, so printing to a closed pipe (`tfjs info --json m |
+/// head -c1`) fails and `println!` panics. Restore the default (end quietly,
+/// like any Unix filter) for every command but `serve`, whose sockets must
+/// survive clients that hang up. Sockets use MSG_NOSIGNAL either way.
+fn restore_default_sigpipe(command: &Command) {
+    #[cfg(unix)]
+    if !matches!(command, Command::Serve(_)) {
+        // SAFETY: resetting a signal disposition to its default is
+        // async-signal-safe and done before any other thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+}
+
+/// An error as `tfjs` reports it: text on stderr and, with `--json`, a JSON
+/// object on stdout so scripts reading stdout always get JSON.
+fn report_error(e: &anyhow::Error, json: bool) {
+    let message = format!("{e:#}");
+    eprintln!("error: {message}");
+    if json {
+        let causes: Vec<String> = e.chain().map(ToString::to_string).collect();
+        println!(
+            "{}",
+            serde_json::json!({"error": message, "causes": causes, "exitCode": 2})
+        );
     }
 }
 
 fn main() -> ExitCode {
     disable_transparent_huge_pages();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Usage errors too are JSON on stdout under --json.
+            if e.use_stderr() && std::env::args_os().any(|a| a == "--json") {
+                let message = e.to_string();
+                // "error: …\n  <URL>\n\nUsage: …": the part before the usage.
+                let first = message
+                    .split("\n\n")
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                println!(
+                    "{}",
+                    serde_json::json!({"error": first, "usage": message, "exitCode": 2})
+                );
+            }
+            e.exit()
+        }
+    };
+    restore_default_sigpipe(&cli.command);
     if let Some(dir) = &cli.profile {
         // Single-threaded here (before the runtime starts): the profile
         // stores read TFJS_HOME when first used.
         std::env::set_var("TFJS_HOME", dir);
     }
+    let json = cli.json;
     let ctx = Ctx {
-        json: cli.json,
+        json,
         router: router::build_router(),
     };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            report_error(
+                &anyhow::anyhow!("cannot start the async runtime: {e}"),
+                json,
+            );
             return ExitCode::from(2);
         }
     };
     match rt.block_on(run(cli.command, &ctx)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            report_error(&e, json);
             ExitCode::from(2)
         }
     }

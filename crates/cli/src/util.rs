@@ -21,10 +21,24 @@ pub fn file_path(url: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// Load the model at `url` through the router.
+/// Run `work` with a spinner on stderr showing `message` and the elapsed
+/// time, when stderr is a terminal (indicatif draws nothing otherwise), so
+/// long downloads, copies and conversions visibly make progress.
+pub async fn with_progress<T>(message: String, work: impl std::future::Future<Output = T>) -> T {
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.set_message(printable(&message).into_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = work.await;
+    bar.finish_and_clear();
+    out
+}
+
+/// Load the model at `url` through the router (with a spinner on a TTY).
 pub async fn load(ctx: &crate::Ctx, url: &str) -> anyhow::Result<ModelArtifacts> {
-    ctx.router
-        .load(url)
+    with_progress(format!("loading {url}"), ctx.router.load(url))
         .await
         .with_context(|| format!("cannot load {url}"))
 }
@@ -105,4 +119,51 @@ pub fn thousands(n: u64) -> String {
         rest = &rest[3..];
     }
     out
+}
+
+/// Does `url` already hold a model? `file://`: a model JSON is there;
+/// listable schemes: the listing has it; `http(s)://` saves never replace
+/// (the server decides), so no. Belongs in `tfjs_io::management` as an
+/// `exists` next to `list_models`.
+pub async fn holds_model(ctx: &crate::Ctx, url: &str) -> bool {
+    if let Some(path) = file_path(url) {
+        return path.exists() && tfjs_io::file::locate_model_json(&path).is_ok();
+    }
+    if url.starts_with("http://") || url.starts_with("https://") {
+        return false;
+    }
+    let want = url.trim_end_matches('/');
+    match tfjs_io::management::list_models(&ctx.router, Some(url)).await {
+        Ok(models) => models.iter().any(|(u, _)| u.trim_end_matches('/') == want),
+        Err(_) => ctx.router.load(url).await.is_ok(),
+    }
+}
+
+/// Refuse to replace a model at `dst` unless `force`; returns whether one
+/// is being replaced.
+pub async fn check_destination(ctx: &crate::Ctx, dst: &str, force: bool) -> anyhow::Result<bool> {
+    let exists = holds_model(ctx, dst).await;
+    if exists && !force {
+        bail!("{dst} already holds a model; pass --force to replace it");
+    }
+    Ok(exists)
+}
+
+/// `s` safe to print on a terminal: control characters (ESC, CR, newline,
+/// …, and the C1 range) become `\u{1b}`-style escapes, so names read from
+/// models and stores cannot move the cursor, retitle the window or forge
+/// output lines.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }

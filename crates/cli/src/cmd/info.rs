@@ -11,7 +11,9 @@ use tfjs_io::verify::walk_topology;
 const LONG: &str = "\
 Show what a model holds: format and producer, model class, layers by class
 (nested models and the Keras `model_config` wrapper included), parameter
-count, weight bytes by dtype, quantization, weight files with their sizes,
+count, inputs and outputs (name, shape with null for any size, dtype),
+preprocessing layers at the start of the model (Rescaling, Normalization,
+Resizing, CenterCrop: what to feed it), weight bytes by dtype, quantization, weight files with their sizes,
 training config and user metadata.
 
 Examples:
@@ -60,6 +62,10 @@ pub fn summarize(
     } else {
         out.insert("modelClass".into(), Value::Null);
         out.insert("layerCount".into(), json!(0));
+    }
+    let sig = tfjs_cli::signature::of_artifacts(artifacts).unwrap_or_default();
+    if let Value::Object(fields) = sig.to_json() {
+        out.extend(fields);
     }
     let mut params = 0u64;
     let mut opt_params = 0u64;
@@ -142,9 +148,62 @@ pub fn summarize(
     Ok(Value::Object(out))
 }
 
+/// The inputs, outputs and preprocessing lines of the text summary.
+fn signature_text(v: &Value) -> String {
+    let mut o = String::new();
+    for (key, title) in [("inputs", "inputs:"), ("outputs", "outputs:")] {
+        let list = v
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if list.is_empty() {
+            o += &format!("{title:<16}unknown\n");
+        } else {
+            o += &format!("{title}\n");
+        }
+        for t in &list {
+            let shape = match t["shape"].as_array() {
+                Some(d) if !d.is_empty() => {
+                    let dims: Vec<String> = d.iter().map(Value::to_string).collect();
+                    format!("[{}]", dims.join(", "))
+                }
+                _ => "(shape unknown)".into(),
+            };
+            o += &format!(
+                "  {:<28} {shape} {}\n",
+                util::printable(t["name"].as_str().unwrap_or("?")),
+                util::printable(t["dtype"].as_str().unwrap_or("?"))
+            );
+        }
+    }
+    match v.get("preprocessing").and_then(Value::as_array) {
+        Some(p) if !p.is_empty() => {
+            o += "preprocessing:  done by the model's first layers (feed raw values):\n";
+            for l in p {
+                o += &format!(
+                    "  {:<28} {}: {}\n",
+                    util::printable(l["layer"].as_str().unwrap_or("?")),
+                    l["className"].as_str().unwrap_or("?"),
+                    util::printable(l["computes"].as_str().unwrap_or("?"))
+                );
+            }
+        }
+        _ => o += "preprocessing:  none in the model (apply what it was trained with)\n",
+    }
+    if let Some(sp) = v.get("suggestedPreprocess").filter(|x| !x.is_null()) {
+        o += &format!(
+            "  probably:     --preprocess {} ({})\n",
+            sp["mode"].as_str().unwrap_or("?"),
+            util::printable(sp["reason"].as_str().unwrap_or(""))
+        );
+    }
+    o
+}
+
 fn text(v: &Value) -> String {
     let s = |k: &str| match v.get(k) {
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => util::printable(s).into_owned(),
         Some(Value::Null) | None => "-".into(),
         Some(other) => other.to_string(),
     };
@@ -156,10 +215,10 @@ fn text(v: &Value) -> String {
     o += &format!("convertedBy:    {}\n", s("convertedBy"));
     let mut class = s("modelClass");
     if let Some(Value::String(name)) = v.get("modelName") {
-        class += &format!(" \"{name}\"");
+        class += &format!(" \"{}\"", util::printable(name));
     }
     if let Some(Value::String(k)) = v.get("kerasVersion") {
-        class += &format!(" (keras {k})");
+        class += &format!(" (keras {})", util::printable(k));
     }
     o += &format!("class:          {class}\n");
     o += &format!(
@@ -169,9 +228,10 @@ fn text(v: &Value) -> String {
     );
     if let Some(Value::Object(m)) = v.get("layersByClass") {
         for (k, c) in m {
-            o += &format!("  {k:<28} {c}\n");
+            o += &format!("  {:<28} {c}\n", util::printable(k));
         }
     }
+    o += &signature_text(v);
     o += &format!("parameters:     {}", thousands(n("parameters")));
     if n("optimizerParameters") > 0 {
         o += &format!(" (+ {} optimizer)", thousands(n("optimizerParameters")));
@@ -210,7 +270,7 @@ fn text(v: &Value) -> String {
         for e in sh {
             o += &format!(
                 "  {:<28} {} bytes\n",
-                e["path"].as_str().unwrap_or("?"),
+                util::printable(e["path"].as_str().unwrap_or("?")),
                 thousands(e["bytes"].as_u64().unwrap_or(0))
             );
         }
@@ -226,7 +286,10 @@ fn text(v: &Value) -> String {
                 .get("loss")
                 .map(|l| l.to_string())
                 .unwrap_or_else(|| "?".into());
-            o += &format!("trainingConfig: optimizer {opt}, loss {loss}\n");
+            o += &format!(
+                "trainingConfig: optimizer {}, loss {loss}\n",
+                util::printable(opt)
+            );
         }
     }
     match v.get("userDefinedMetadata") {

@@ -88,7 +88,7 @@ pub async fn import(a: ImportArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&urls)?);
     } else {
         for p in paths {
-            println!("imported localstorage://{p}");
+            println!("imported localstorage://{}", crate::util::printable(&p));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -20,7 +20,15 @@ Examples:
   tfjs ls indexeddb://
   tfjs ls localstorage://nested/
   tfjs ls file://./models
-  tfjs --json ls | jq 'keys'";
+  tfjs --json ls | jq 'keys'
+
+The versions `tfjs serve` keeps in its default store (indexeddb://tfjs-serve/…)
+are hidden from the default listing; --all shows them (so does
+`tfjs ls indexeddb://tfjs-serve/`). Control characters in model paths are
+printed escaped (\\u{1b}), never raw.";
+
+/// Where `tfjs serve` keeps versions by default (`cmd/serve.rs`).
+pub const SERVE_STORE_PREFIX: &str = "indexeddb://tfjs-serve/";
 
 /// Arguments of `tfjs ls`.
 #[derive(Debug, clap::Args)]
@@ -29,6 +37,9 @@ pub struct Args {
     /// A scheme (`localstorage`, `indexeddb://`) or URL prefix; default:
     /// localstorage:// and indexeddb://.
     pub url: Option<String>,
+    /// Also list the models of `tfjs serve`'s internal store.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// `ModelArtifactsInfo` as TensorFlow.js's JSON (`dateSaved` an ISO string).
@@ -49,8 +60,8 @@ pub fn table(models: &[(String, ModelArtifactsInfo)]) -> String {
         .iter()
         .map(|(url, i)| {
             [
-                url.clone(),
-                i.date_saved.clone(),
+                crate::util::printable(url).into_owned(),
+                crate::util::printable(&i.date_saved).into_owned(),
                 i.model_topology_bytes.to_string(),
                 i.weight_specs_bytes.to_string(),
                 i.weight_data_bytes.to_string(),
@@ -87,7 +98,12 @@ pub fn table(models: &[(String, ModelArtifactsInfo)]) -> String {
 
 /// Run `tfjs ls`.
 pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let models = list_models(&ctx.router, a.url.as_deref()).await?;
+    let mut models = list_models(&ctx.router, a.url.as_deref()).await?;
+    let before = models.len();
+    if a.url.is_none() && !a.all {
+        models.retain(|(u, _)| !u.starts_with(SERVE_STORE_PREFIX));
+    }
+    let hidden = before - models.len();
     if ctx.json {
         let map: Map<String, Value> = models
             .iter()
@@ -98,6 +114,11 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         println!("no models");
     } else {
         print!("{}", table(&models));
+    }
+    if hidden > 0 && !ctx.json {
+        eprintln!(
+            "({hidden} version(s) of the `tfjs serve` store {SERVE_STORE_PREFIX} not shown; --all shows them)"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,10 +2,12 @@
 
 pub mod bench;
 pub mod bench_io;
+pub mod completions;
 pub mod convert;
 pub mod cp;
 pub mod demo;
 pub mod info;
+pub mod layers;
 pub mod localstorage;
 pub mod ls;
 pub mod mv;

@@ -1,18 +1,37 @@
-//! `tfjs predict URL --inputs FILE [--output FILE] [--check]`: run a model.
+//! `tfjs predict URL --inputs FILE [--output FILE] [--check]` or
+//! `tfjs predict URL --image FILE… [--top-k N]`: run a model.
 
 use crate::util;
 use crate::Ctx;
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use tfjs_cli::image_input::{self, Preprocess};
+use tfjs_cli::inputs_check::{check_io_json, check_tensors};
+use tfjs_cli::signature::Signature;
 use tfjs_layers::io_json::{compare, read_npy, IoJson, IoTensor};
 use tfjs_layers::{LoadOptions, Model, Tensor};
 
 const LONG: &str = "\
 Run a layers model on inputs from an io.json file (the fixtures' format:
 named inputs, flat row-major data) or .npy files (one per model input, in
-input order; float32/int32/float64/int64, C order).
+input order; float32/int32/float64/int64, C order), or on images.
+
+Inputs are checked against the model's signature first (`tfjs info` shows
+it): a wrong input name, a missing or extra input, a dtype other than
+float32/int32, a null or non-number value, a fraction in an int32 input or a
+shape that does not fit gets an error naming the field and listing what the
+model expects.
+
+--image decodes PNG, JPEG or WebP files (repeat for a batch), resizes each to
+the model's input size (bilinear with half-pixel centers, as Keras'
+tf.image.resize; --resize WxH when the model's size is free or to override)
+and applies --preprocess, one of Keras' imagenet_utils.preprocess_input
+modes: none (0..255), scale01 (x/255), mobilenet (Keras \"tf\": x/127.5-1),
+caffe (RGB->BGR minus the ImageNet means), torch (x/255, then per-channel
+mean/std). The best --top-k classes of each image are printed, named by
+--labels (one name per line, a JSON list, or imagenet_class_index.json).
 
 --check compares the outputs with the file's `outputs` (or
 `outputs_dequantized` with `tolerance_dequantized` when present) using
@@ -22,17 +41,33 @@ the worst elements when any is out of tolerance.
 Examples:
   tfjs predict ./my-model --inputs io.json --check
   tfjs predict ./my-model --inputs x.npy --output out.json
-  tfjs --json predict ./my-model --inputs io.json";
+  tfjs --json predict ./my-model --inputs io.json
+  tfjs predict ./mobilenet --image cat.jpg --preprocess mobilenet --labels labels.txt";
 
 /// Arguments of `tfjs predict`.
 #[derive(Debug, clap::Args)]
-#[command(about = "Run a model on io.json / .npy inputs; --check compares with reference outputs", long_about = LONG)]
+#[command(about = "Run a model on io.json / .npy inputs or images; --check compares with reference outputs", long_about = LONG)]
 pub struct Args {
     /// The model: a URL (file://, memory://, …) or a local path.
     pub url: String,
     /// io.json with `inputs`, or .npy file(s) (repeat for several inputs).
-    #[arg(long = "inputs", required = true, num_args = 1..)]
+    #[arg(long = "inputs", num_args = 1.., required_unless_present = "image", conflicts_with = "image")]
     pub inputs: Vec<String>,
+    /// An image file (PNG, JPEG, WebP) as input; repeat for a batch.
+    #[arg(long = "image", value_name = "FILE")]
+    pub image: Vec<PathBuf>,
+    /// Resize images to WIDTHxHEIGHT instead of the model's input size.
+    #[arg(long, value_name = "WxH", requires = "image")]
+    pub resize: Option<String>,
+    /// How image pixels (0..255) are normalized (Keras preprocess_input modes).
+    #[arg(long, value_enum, default_value = "none", requires = "image")]
+    pub preprocess: Preprocess,
+    /// How many classes to print per image.
+    #[arg(long, default_value_t = 5)]
+    pub top_k: usize,
+    /// Class names: one per line, a JSON list, or imagenet_class_index.json.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
     /// Write the outputs as io.json-style JSON to this file.
     #[arg(long)]
     pub output: Option<String>,
@@ -44,29 +79,74 @@ pub struct Args {
     pub non_strict: bool,
 }
 
-fn read_inputs(files: &[String], model: &Model) -> anyhow::Result<(Vec<Tensor>, Option<IoJson>)> {
+fn read_inputs(
+    files: &[String],
+    model: &Model,
+    sig: &Signature,
+) -> anyhow::Result<(Vec<Tensor>, Option<IoJson>)> {
     let names = model.input_names();
     if files.len() == 1 && !files[0].ends_with(".npy") {
         let bytes =
             std::fs::read(&files[0]).with_context(|| format!("cannot read {}", files[0]))?;
+        let doc: Value = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{}: invalid JSON", files[0]))?;
+        check_io_json(&doc, sig, &files[0])?;
         let io = IoJson::parse(&bytes, &files[0])?;
         let t = io.inputs_for(&names).with_context(|| files[0].clone())?;
         return Ok((t, Some(io)));
     }
     if files.len() != names.len() {
-        bail!(
-            "the model has {} input(s) ({}), got {} .npy file(s)",
-            names.len(),
-            names.join(", "),
-            files.len()
-        );
+        bail!("{} .npy file(s) given; {}", files.len(), sig.expects());
     }
     let mut out = Vec::new();
     for f in files {
         let bytes = std::fs::read(f).with_context(|| format!("cannot read {f}"))?;
         out.push(read_npy(&bytes, f)?);
     }
+    check_tensors(&out, sig, files)?;
     Ok((out, None))
+}
+
+/// The model's one image input: `(height, width, channels, dtype)`.
+fn image_input_size(
+    sig: &Signature,
+    resize: Option<&str>,
+) -> anyhow::Result<(usize, usize, usize, String)> {
+    let [input] = sig.inputs.as_slice() else {
+        bail!(
+            "--image needs a model with one image input; {}",
+            sig.expects()
+        );
+    };
+    let [_, h, w, c] = input.shape.as_slice() else {
+        bail!(
+            "--image needs an input of shape [batch, height, width, channels]; {}",
+            sig.expects()
+        );
+    };
+    let channels = c.unwrap_or(3);
+    let (height, width) = match resize {
+        Some(r) => {
+            let (w, h) = image_input::parse_size(r)?;
+            (h, w)
+        }
+        None => match (h, w) {
+            (Some(h), Some(w)) => (*h, *w),
+            _ => bail!(
+                "the model's input `{}` takes any image size; give one with --resize WxH",
+                input.name
+            ),
+        },
+    };
+    Ok((height, width, channels, input.dtype.clone()))
+}
+
+/// One image's best classes as JSON.
+fn top_classes(scores: &[f32], k: usize, labels: Option<&[String]>) -> Vec<Value> {
+    image_input::top_k(scores, k)
+        .into_iter()
+        .map(|(i, p)| json!({"index": i, "label": labels.and_then(|l| l.get(i)), "score": p}))
+        .collect()
 }
 
 /// Run `tfjs predict`.
@@ -79,8 +159,17 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     };
     let model = Model::from_artifacts(&artifacts, &opts)
         .with_context(|| format!("cannot build the model at {url}"))?;
-    let (inputs, io) = read_inputs(&a.inputs, &model)?;
-    let outputs = model.predict(&inputs)?;
+    let sig = Signature::of_model(&model, artifacts.model_topology.as_ref());
+    let (inputs, io) = if a.image.is_empty() {
+        read_inputs(&a.inputs, &model, &sig)?
+    } else {
+        let (h, w, c, dtype) = image_input_size(&sig, a.resize.as_deref())?;
+        let batch = image_input::image_batch(&a.image, h, w, c, a.preprocess, &dtype)?;
+        (vec![batch], None)
+    };
+    let outputs = model
+        .predict(&inputs)
+        .with_context(|| format!("predict failed; {}", sig.expects()))?;
     let names = model.output_names();
     let out_tensors: Vec<IoTensor> = names
         .iter()
@@ -140,12 +229,46 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    let mut top = Vec::new();
+    if !a.image.is_empty() {
+        let labels = a
+            .labels
+            .as_deref()
+            .map(image_input::read_labels)
+            .transpose()?;
+        let first = &outputs[0];
+        let scores = first.to_f32();
+        let per_image = scores.len() / a.image.len().max(1);
+        for (path, row) in a.image.iter().zip(scores.chunks(per_image.max(1))) {
+            top.push(json!({
+                "image": path.display().to_string(),
+                "classes": top_classes(row, a.top_k, labels.as_deref()),
+            }));
+        }
+    }
     if ctx.json {
         let mut d = doc;
         if a.check {
             d["check"] = check_json;
         }
+        if !top.is_empty() {
+            d["topK"] = Value::Array(top);
+        }
         println!("{d}");
+    } else if !top.is_empty() {
+        for t in &top {
+            println!("{}", util::printable(t["image"].as_str().unwrap_or("")));
+            for c in t["classes"].as_array().into_iter().flatten() {
+                let label = match c["label"].as_str() {
+                    Some(l) => format!("{} ({})", util::printable(l), c["index"]),
+                    None => format!("class {}", c["index"]),
+                };
+                println!(
+                    "  {:>8.5}  {label}",
+                    c["score"].as_f64().unwrap_or(f64::NAN)
+                );
+            }
+        }
     } else if a.output.is_none() || !a.check {
         for t in &out_tensors {
             let head: Vec<String> = t.data.iter().take(8).map(|x| format!("{x:.6}")).collect();

@@ -33,8 +33,10 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         );
     } else {
         println!(
-            "removed {url} (saved {}, {} weight bytes)",
-            info.date_saved, info.weight_data_bytes
+            "removed {} (saved {}, {} weight bytes)",
+            crate::util::printable(&url),
+            info.date_saved,
+            info.weight_data_bytes
         );
     }
     Ok(ExitCode::SUCCESS)

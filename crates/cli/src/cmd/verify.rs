@@ -2,16 +2,29 @@
 
 use crate::util;
 use crate::Ctx;
-use serde_json::json;
+use anyhow::bail;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
-use tfjs_io::verify::{verify_artifacts, verify_file, Report};
+use tfjs_format::ModelArtifacts;
+use tfjs_io::verify::{verify_artifacts, verify_file, Problem};
+use tfjs_layers::{LayerRegistry, LoadOptions, Model};
 
 const LONG: &str = "\
 Check a model and report EVERY problem found, not just the first: missing
 weight files, shards whose length differs from what the manifest needs, HTML
 or JSON bodies where weights should be, unknown dtypes or quantization,
 unsafe weight paths, duplicate weight names, manifest entries whose layer the
-topology does not have, and weights that do not decode.
+topology does not have, and weights that do not decode. Then the model is
+built with the layers engine exactly as `predict` builds it, and whatever
+the engine refuses is reported too: every unknown layer class (all of them,
+with the layers using them), bad layer configs, and weights that do not match
+the layers' shapes.
+
+Graph models (`format: \"graph-model\"`, from tensorflowjs_converter's
+SavedModel / TF Hub path) are recognised: their files and weights are
+checked and their ops summarised, but this build's engine runs layers
+models only, so `predict` cannot run them.
 
 For file:// models the files are checked one by one; for other schemes the
 model is loaded through its store and the loaded artifacts are checked.
@@ -32,16 +45,117 @@ pub struct Args {
     pub url: String,
 }
 
+/// Op counts of a graph model's `modelTopology` (`node` and the functions
+/// of its `library`), by op name.
+pub fn graph_ops(topology: &Value) -> BTreeMap<String, u64> {
+    let mut ops = BTreeMap::new();
+    let mut count = |nodes: Option<&Value>| {
+        for n in nodes.and_then(Value::as_array).into_iter().flatten() {
+            if let Some(op) = n.get("op").and_then(Value::as_str) {
+                *ops.entry(op.to_string()).or_default() += 1;
+            }
+        }
+    };
+    count(topology.get("node"));
+    for f in topology
+        .pointer("/library/function")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        count(f.get("nodeDef"));
+    }
+    ops
+}
+
+fn problem(location: &str, message: impl std::fmt::Display) -> Problem {
+    Problem {
+        location: location.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// What the layers engine refuses in a model, as problems: the topology
+/// alone first (so unknown classes are reported even when the weights are
+/// broken), then the whole model with its weights as `predict` builds it.
+pub fn engine_problems(artifacts: &ModelArtifacts, files_ok: bool) -> Vec<Problem> {
+    let Some(topology) = artifacts.model_topology.as_ref().filter(|t| !t.is_null()) else {
+        return vec![problem(
+            "modelTopology",
+            "missing: a weights-only file cannot be run (predict needs the topology)",
+        )];
+    };
+    let registry = LayerRegistry::with_builtins();
+    let built = tfjs_layers::topology::parse_topology(topology)
+        .and_then(|spec| Model::from_spec(&spec, &registry));
+    if let Err(e) = built {
+        return vec![problem("modelTopology (layers engine)", e)];
+    }
+    if !files_ok {
+        return Vec::new();
+    }
+    match Model::from_artifacts(artifacts, &LoadOptions::default()) {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![problem("weights (layers engine)", e)],
+    }
+}
+
 /// Run `tfjs verify`.
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let url = util::to_url(&args.url);
-    let report: Report = match util::file_path(&url) {
-        Some(path) => tokio::task::spawn_blocking(move || verify_file(&path)).await?,
+    let (mut report, artifacts) = match util::file_path(&url) {
+        Some(path) => {
+            if !path.exists() {
+                bail!("{}: no such file or directory", path.display());
+            }
+            let p = path.clone();
+            let report = tokio::task::spawn_blocking(move || verify_file(&p)).await?;
+            // Load only what the file checks passed; the topology alone
+            // still gets the engine's check below.
+            let artifacts = match ctx.router.load(&url).await {
+                Ok(a) => Some(a),
+                Err(_) => tfjs_io::file::locate_model_json(&path)
+                    .and_then(|j| tfjs_io::file::read_model_json(&j))
+                    .ok()
+                    .map(|mj| ModelArtifacts {
+                        model_topology: mj.model_topology,
+                        format: mj.format,
+                        ..Default::default()
+                    }),
+            };
+            (report, artifacts)
+        }
         None => {
             let artifacts = util::load(ctx, &url).await?;
-            verify_artifacts(&artifacts, &url)
+            (verify_artifacts(&artifacts, &url), Some(artifacts))
         }
     };
+    let is_graph = artifacts
+        .as_ref()
+        .and_then(|a| a.format.as_deref())
+        .is_some_and(|f| f == "graph-model");
+    let mut graph = Value::Null;
+    if is_graph {
+        // tfjs_io::verify reads every topology as a layers model; a graph
+        // model's `node` list is not a missing `layers` list. (To move into
+        // tfjs_io::verify once it knows graph models.)
+        report.problems.retain(|p| {
+            !(p.location.ends_with("modelTopology") && p.message.starts_with("no layers found"))
+        });
+    }
+    if let Some(a) = &artifacts {
+        if is_graph {
+            let ops = a.model_topology.as_ref().map(graph_ops).unwrap_or_default();
+            graph = json!({
+                "ops": ops,
+                "nodes": ops.values().sum::<u64>(),
+                "supported": "files and weights are checked; running graph models (predict, bench) is not supported by this build: its engine runs layers models only",
+            });
+        } else {
+            let files_ok = report.ok();
+            report.problems.extend(engine_problems(a, files_ok));
+        }
+    }
     if ctx.json {
         let problems: Vec<_> = report
             .problems
@@ -53,21 +167,41 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&json!({
                 "url": url,
                 "ok": report.ok(),
+                "format": if is_graph { "graph-model" } else { "layers-model" },
                 "weights": report.weights,
                 "shards": report.shards,
                 "bytes": report.bytes,
                 "layers": report.layers,
+                "graph": graph,
                 "problems": problems,
             }))?
         );
     } else if report.ok() {
-        println!(
-            "OK {url}: {} weights in {} shard(s), {} bytes, {} layers",
-            report.weights,
-            report.shards,
-            util::thousands(report.bytes),
-            report.layers
-        );
+        if is_graph {
+            let ops: Vec<String> = graph["ops"]
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect())
+                .unwrap_or_default();
+            println!(
+                "OK {url}: graph model, {} weights in {} shard(s), {} bytes, {} nodes",
+                report.weights,
+                report.shards,
+                util::thousands(report.bytes),
+                graph["nodes"]
+            );
+            println!("  ops: {}", ops.join(", "));
+            println!(
+                "  note: this build runs layers models only; `predict` and `bench` cannot run graph models"
+            );
+        } else {
+            println!(
+                "OK {url}: {} weights in {} shard(s), {} bytes, {} layers; the layers engine builds it",
+                report.weights,
+                report.shards,
+                util::thousands(report.bytes),
+                report.layers
+            );
+        }
     } else {
         for p in &report.problems {
             println!("{p}");
