@@ -1,10 +1,7 @@
 //! Advanced activation layers: `ReLU` (with Keras `negative_slope` and
 //! `threshold`), `LeakyReLU`, `PReLU`, `ELU`, `ThresholdedReLU`, `Softmax`.
 
-use super::core::{
-    boxed_layer, constraint, initializer, make_tensor, map_new, norm_axis, num, one_input,
-    one_shape, pass_mask, register_simple, require_built, shape_str, zeros_init, Base, Params,
-};
+use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
@@ -176,7 +173,7 @@ impl PRelu {
         let mut p = PRelu {
             base: Base::parse(cfg)?,
             alpha_initializer: initializer(cfg, "alpha_initializer", zeros_init),
-            alpha_regularizer: super::core::regularizer(cfg, "alpha_regularizer"),
+            alpha_regularizer: regularizer(cfg, "alpha_regularizer"),
             alpha_constraint: constraint(cfg, "alpha_constraint"),
             shared_axes,
             params: Params::default(),

@@ -2,9 +2,7 @@
 //! `Minimum` (Keras broadcasting: lower-rank inputs get size-1 axes inserted
 //! after the batch axis), `Concatenate` and `Dot`, with Keras mask merging.
 
-use super::core::{
-    boxed_layer, make_tensor, norm_axis, register_simple, shape_str, transpose, zip_new, Base,
-};
+use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};

@@ -2,11 +2,7 @@
 //! inference mode), `LayerNormalization`, Keras' `GroupNormalization` and
 //! `UnitNormalization`.
 
-use super::core::{
-    axis_list, boxed_layer, make_tensor, norm_axis, num, one_input, one_shape, ones_init,
-    pass_mask, register_simple, require_built, shape_str, transpose, zeros_init, Base, Extras,
-    Params,
-};
+use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
 use rayon::prelude::*;
