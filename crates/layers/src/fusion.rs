@@ -3,9 +3,19 @@
 //! chains as one fused kernel call. The layers themselves (configs and
 //! weights, which are what gets saved) are untouched.
 
+//!
+//! Chains are found on typed layers (downcast through [`Layer::as_any`]):
+//! a new or renamed layer class cannot silently drop out through a config
+//! spelling.
+
+use crate::activations::Activation;
+use crate::layers::advanced_activations::ElementwiseActivation;
+use crate::layers::conv::Conv;
+use crate::layers::core::ActivationLayer;
+use crate::layers::depthwise::DepthwiseSeparable;
+use crate::layers::normalization::BatchNormalization;
 use crate::model::{Model, ModelLayer};
 use crate::{Layer, Tensor, TensorData};
-use serde_json::{Map, Value};
 use tfjs_kernels::{Conv2dParams, FusedActivation, Padding};
 
 /// What to do at one exec position.
@@ -42,100 +52,39 @@ pub(crate) struct FusedConv {
     output: usize,
 }
 
-fn str_of<'a>(cfg: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    cfg.get(key).and_then(Value::as_str)
-}
-
-fn pair(cfg: &Map<String, Value>, key: &str, default: usize) -> Option<[usize; 2]> {
-    match cfg.get(key) {
-        None | Some(Value::Null) => Some([default; 2]),
-        Some(Value::Number(n)) => {
-            let v = n.as_u64()? as usize;
-            Some([v, v])
-        }
-        Some(Value::Array(a)) if a.len() == 2 => {
-            Some([a[0].as_u64()? as usize, a[1].as_u64()? as usize])
-        }
-        _ => None,
-    }
-}
-
-fn num(cfg: &Map<String, Value>, key: &str) -> Option<f64> {
-    cfg.get(key).and_then(Value::as_f64)
-}
-
-/// An activation name that a kernel can fuse.
-fn act_by_name(name: &str) -> Option<FusedActivation> {
-    match name {
-        "linear" => Some(FusedActivation::Linear),
-        "relu" => Some(FusedActivation::Relu),
-        "relu6" => Some(FusedActivation::Relu6),
+/// The fused form of an activation, when a kernel can fuse it.
+fn fusable(act: Activation) -> Option<FusedActivation> {
+    match act {
+        Activation::Linear => Some(FusedActivation::Linear),
+        Activation::Relu => Some(FusedActivation::Relu),
+        Activation::Relu6 => Some(FusedActivation::Relu6),
         _ => None,
     }
 }
 
 /// The fused activation an activation layer computes, if any.
 fn activation_layer(layer: &dyn Layer) -> Option<FusedActivation> {
-    let cfg = layer.config();
-    match layer.class_name() {
-        "Activation" => act_by_name(str_of(&cfg, "activation")?),
-        "ReLU" => {
-            let zero = |k: &str| match cfg.get(k) {
-                None | Some(Value::Null) => true,
-                Some(v) => v.as_f64() == Some(0.0),
-            };
-            if !zero("negative_slope") || !zero("threshold") {
-                return None;
-            }
-            match cfg.get("max_value") {
-                None | Some(Value::Null) => Some(FusedActivation::Relu),
-                Some(v) if v.as_f64() == Some(6.0) => Some(FusedActivation::Relu6),
-                _ => None,
-            }
-        }
-        _ => None,
+    let any = layer.as_any()?;
+    if let Some(a) = any.downcast_ref::<ActivationLayer>() {
+        return fusable(a.activation());
     }
-}
-
-fn weight<'a>(layer: &'a dyn Layer, name: &str) -> Option<&'a [f32]> {
-    let idx = layer.weights().iter().position(|w| w.name == name)?;
-    layer.weight_values().get(idx)?.as_f32()
-}
-
-/// Per-channel `(scale, shift)` of a channels-last BatchNormalization,
-/// computed exactly as the layer does.
-fn batch_norm(layer: &dyn Layer, channels: usize) -> Option<(Vec<f32>, Vec<f32>)> {
-    if layer.class_name() != "BatchNormalization" {
-        return None;
-    }
-    let cfg = layer.config();
-    let axis_ok = |v: &Value| matches!(v.as_i64(), Some(-1) | Some(3));
-    match cfg.get("axis")? {
-        Value::Array(a) if a.len() == 1 && axis_ok(&a[0]) => {}
-        v if axis_ok(v) => {}
-        _ => return None,
-    }
-    let eps = num(&cfg, "epsilon")? as f32;
-    let mean = weight(layer, "moving_mean")?;
-    let var = weight(layer, "moving_variance")?;
-    let gamma = weight(layer, "gamma");
-    let beta = weight(layer, "beta");
-    if mean.len() != channels
-        || var.len() != channels
-        || gamma.is_some_and(|g| g.len() != channels)
-        || beta.is_some_and(|b| b.len() != channels)
+    match any
+        .downcast_ref::<ElementwiseActivation>()?
+        .plain_relu_max()?
     {
-        return None;
+        None => Some(FusedActivation::Relu),
+        Some(6.0) => Some(FusedActivation::Relu6),
+        Some(_) => None,
     }
-    let mut scale = vec![0.0f32; channels];
-    let mut shift = vec![0.0f32; channels];
-    for c in 0..channels {
-        let inv = 1.0 / (var[c] + eps).sqrt();
-        let s = inv * gamma.map_or(1.0, |g| g[c]);
-        scale[c] = s;
-        shift[c] = beta.map_or(0.0, |b| b[c]) - mean[c] * s;
-    }
-    Some((scale, shift))
+}
+
+/// Per-channel `(scale, shift)` of a channels-last BatchNormalization over
+/// `channels` channels, computed exactly as the layer does.
+fn batch_norm(layer: &dyn Layer, channels: usize) -> Option<(Vec<f32>, Vec<f32>)> {
+    layer
+        .as_any()?
+        .downcast_ref::<BatchNormalization>()?
+        .channel_affine(channels)
 }
 
 impl Plan {
@@ -216,64 +165,48 @@ impl Plan {
 
 impl FusedConv {
     fn from_layer(layer: &dyn Layer, input: usize, output: usize) -> Option<FusedConv> {
-        let depthwise = match layer.class_name() {
-            "Conv2D" => false,
-            "DepthwiseConv2D" => true,
-            _ => return None,
+        let any = layer.as_any()?;
+        let spec = match any.downcast_ref::<Conv>() {
+            Some(c) => c.fusion_spec()?,
+            None => any.downcast_ref::<DepthwiseSeparable>()?.fusion_spec()?,
         };
-        let cfg = layer.config();
-        if str_of(&cfg, "data_format").unwrap_or("channels_last") != "channels_last" {
-            return None;
-        }
-        if !depthwise
-            && !matches!(cfg.get("groups"), None | Some(Value::Null))
-            && cfg.get("groups").and_then(Value::as_u64) != Some(1)
-        {
-            return None;
-        }
-        let act = act_by_name(str_of(&cfg, "activation").unwrap_or("linear"))?;
-        let padding = match str_of(&cfg, "padding").unwrap_or("valid") {
-            "same" => Padding::Same,
-            "valid" => Padding::Valid,
-            _ => return None,
+        let act = fusable(spec.activation)?;
+        let padding = match spec.padding {
+            Padding::Same | Padding::Valid => spec.padding,
+            Padding::Causal => return None,
         };
-        let kernel_hw = pair(&cfg, "kernel_size", 1)?;
-        let strides = pair(&cfg, "strides", 1)?;
-        let dilations = pair(&cfg, "dilation_rate", 1)?;
+        let pair = |v: &[usize]| -> Option<[usize; 2]> { Some([*v.first()?, *v.get(1)?]) };
+        let kernel_hw = pair(spec.kernel_size)?;
+        let strides = pair(spec.strides)?;
+        let dilations = pair(spec.dilation)?;
         if strides != [1, 1] && dilations != [1, 1] {
             return None;
         }
-        let kname = if depthwise {
-            "depthwise_kernel"
-        } else {
-            "kernel"
-        };
-        let kidx = layer.weights().iter().position(|w| w.name == kname)?;
-        let kshape = layer.weights()[kidx].shape.clone();
-        let kernel = layer.weight_values().get(kidx)?.as_f32()?.to_vec();
+        let kshape = &spec.kernel_shape;
         if kshape.len() != 4 || kshape[0] != kernel_hw[0] || kshape[1] != kernel_hw[1] {
             return None;
         }
         let in_c = kshape[2];
-        let out_c = if depthwise {
+        let out_c = if spec.depthwise {
             kshape[2] * kshape[3]
         } else {
             kshape[3]
         };
-        let bias = weight(layer, "bias").map(<[f32]>::to_vec);
-        if bias.as_ref().is_some_and(|b| b.len() != out_c) || kernel.len() % out_c.max(1) != 0 {
+        let bias = spec.bias.map(<[f32]>::to_vec);
+        if bias.as_ref().is_some_and(|b| b.len() != out_c) || spec.kernel.len() % out_c.max(1) != 0
+        {
             return None;
         }
         Some(FusedConv {
             chain: Vec::new(),
-            depthwise,
+            depthwise: spec.depthwise,
             kernel_hw,
             strides,
             dilations,
             padding,
             in_c,
             out_c,
-            kernel,
+            kernel: spec.kernel.to_vec(),
             bias,
             act,
             input,
@@ -342,5 +275,49 @@ impl FusedConv {
         slots[self.output] = Some(y);
         mask_slots[self.output] = None;
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Plan, Step};
+    use crate::{LayerRegistry, Model};
+    use serde_json::json;
+
+    fn chains(layers: serde_json::Value) -> Vec<usize> {
+        let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+        let model = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap();
+        Plan::build(&model)
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Fused(f) => Some(f.chain.len()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The typed layers are found: Conv2D + BatchNormalization + ReLU(6)
+    /// and DepthwiseConv2D + BatchNormalization + Activation("relu") fuse
+    /// into one step each; a leaky ReLU or a channels-first conv does not.
+    #[test]
+    fn conv_batchnorm_relu_chains_fuse() {
+        let conv = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 4,
+            "kernel_size": 3, "padding": "same", "batch_input_shape": [null, 6, 6, 2]}});
+        let bn = |n: &str| json!({"class_name": "BatchNormalization", "config": {"name": n}});
+        let relu6 = json!({"class_name": "ReLU", "config": {"name": "r", "max_value": 6}});
+        let dw =
+            json!({"class_name": "DepthwiseConv2D", "config": {"name": "d", "kernel_size": 3}});
+        let act =
+            json!({"class_name": "Activation", "config": {"name": "a", "activation": "relu"}});
+        assert_eq!(
+            chains(json!([conv, bn("b1"), relu6, dw, bn("b2"), act])),
+            vec![3, 3]
+        );
+        let leaky = json!({"class_name": "ReLU", "config": {"name": "r", "negative_slope": 0.1}});
+        assert_eq!(chains(json!([conv, bn("b1"), leaky])), vec![2]);
+        let cf = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 4,
+            "kernel_size": 3, "data_format": "channels_first", "batch_input_shape": [null, 2, 6, 6]}});
+        assert_eq!(chains(json!([cf])), Vec::<usize>::new());
     }
 }

@@ -194,8 +194,11 @@ pub(crate) fn unknown_error(unknown: &[(String, String)]) -> LayersError {
     let list: Vec<String> = by_class
         .iter()
         .map(|(c, ls)| {
-            let ls: Vec<String> = ls.iter().map(|l| format!("`{l}`")).collect();
-            format!("{c} (layer {})", ls.join(", "))
+            let ls: Vec<String> = ls
+                .iter()
+                .map(|l| format!("`{}`", crate::error::printable(l)))
+                .collect();
+            format!("{} (layer {})", crate::error::printable(c), ls.join(", "))
         })
         .collect();
     topo_err(format!(
@@ -277,11 +280,14 @@ impl Model {
         let mut index: HashMap<String, usize> = HashMap::new();
         for (i, l) in layers.iter().enumerate() {
             if index.insert(l.name().to_string(), i).is_some() {
-                let names: Vec<String> = layers.iter().map(|l| format!("{:?}", l.name())).collect();
+                let names: Vec<String> = layers
+                    .iter()
+                    .map(|l| format!("\"{}\"", crate::error::printable(l.name())))
+                    .collect();
                 let n = layers.iter().filter(|x| x.name() == l.name()).count();
                 return Err(topo_err(format!(
                     "The name \"{}\" is used {n} times in the model. All layer names should be unique. Layer names: [{}]",
-                    l.name(),
+                    crate::error::printable(l.name()),
                     names.join(",")
                 )));
             }

@@ -81,7 +81,21 @@ impl ElementwiseActivation {
     }
 }
 
+impl ElementwiseActivation {
+    /// `Some(max_value)` when this is a plain `ReLU` (no negative slope, no
+    /// threshold), which the conv fusion can apply.
+    pub(crate) fn plain_relu_max(&self) -> Option<Option<f32>> {
+        match self.kind {
+            Kind::Relu(max, slope, threshold) if slope == 0.0 && threshold == 0.0 => Some(max),
+            _ => None,
+        }
+    }
+}
+
 impl Layer for ElementwiseActivation {
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
     fn class_name(&self) -> &str {
         match self.kind {
             Kind::Relu(..) => "ReLU",

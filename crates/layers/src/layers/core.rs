@@ -230,8 +230,18 @@ impl ActivationLayer {
     }
 }
 
+impl ActivationLayer {
+    /// The activation applied.
+    pub(crate) fn activation(&self) -> Activation {
+        self.cfg.activation
+    }
+}
+
 impl Layer for ActivationLayer {
     layer_common!("Activation");
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
     }

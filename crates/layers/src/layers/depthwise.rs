@@ -176,7 +176,37 @@ impl DepthwiseSeparable {
     }
 }
 
+impl DepthwiseSeparable {
+    /// What the conv + BatchNormalization + ReLU fusion needs, for a
+    /// channels-last, built `DepthwiseConv2D`.
+    pub(crate) fn fusion_spec(&self) -> Option<FusableConv<'_>> {
+        if self.kind != DwKind::Depthwise2D || self.cf {
+            return None;
+        }
+        let weights = self.params.weights(true);
+        let kernel = weights.first()?;
+        Some(FusableConv {
+            depthwise: true,
+            kernel_size: &self.kernel_size,
+            strides: &self.strides,
+            dilation: &self.dilation,
+            padding: self.padding,
+            activation: self.activation,
+            kernel_shape: kernel.shape.clone(),
+            kernel: self.params.values().first()?.as_f32()?,
+            bias: if self.use_bias {
+                self.params.values().get(1)?.as_f32()
+            } else {
+                None
+            },
+        })
+    }
+}
+
 impl Layer for DepthwiseSeparable {
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
     fn class_name(&self) -> &str {
         match self.kind {
             DwKind::Depthwise2D => "DepthwiseConv2D",

@@ -38,23 +38,75 @@ fn norm_axes(base: &Base, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
     Ok(out)
 }
 
+/// `axis`: an int or a list of ints (possibly negative), written back in
+/// the form it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Axes {
+    pub list: Vec<i64>,
+    is_list: bool,
+}
+
+impl Axes {
+    /// A single axis, written as an int.
+    pub fn one(axis: i64) -> Axes {
+        Axes {
+            list: vec![axis],
+            is_list: false,
+        }
+    }
+}
+
+impl KerasValue for Axes {
+    fn parse(cx: &Cx<'_>, key: &str, v: &Value) -> Result<Self> {
+        match v {
+            Value::Array(a) => Ok(Axes {
+                list: a
+                    .iter()
+                    .map(|x| i64::parse(cx, key, x))
+                    .collect::<Result<_>>()?,
+                is_list: true,
+            }),
+            v => Ok(Axes::one(i64::parse(cx, key, v)?)),
+        }
+    }
+    fn to_value(&self) -> Option<Value> {
+        Some(if self.is_list {
+            Value::Array(self.list.iter().map(|&a| json!(a)).collect())
+        } else {
+            json!(self.list[0])
+        })
+    }
+}
+
 // ---------------------------------------------------------------------------
 // BatchNormalization
 // ---------------------------------------------------------------------------
+
+keras_config! {
+    /// `BatchNormalization`'s config, in TensorFlow.js's key order.
+    pub(crate) struct BatchNormalizationConfig |cx| {
+        axis: Axes = Axes::one(-1),
+        momentum: f64 = 0.99,
+        epsilon: f64 = 0.001,
+        center: bool = true,
+        scale: bool = true,
+        beta_initializer: Init = Init::zeros(),
+        gamma_initializer: Init = Init::ones(),
+        moving_mean_initializer: Init = Init::zeros(),
+        moving_variance_initializer: Init = Init::ones(),
+        beta_regularizer: Reg,
+        gamma_regularizer: Reg,
+        beta_constraint: Cons,
+        gamma_constraint: Cons,
+    }
+}
 
 /// `BatchNormalization` at inference:
 /// `(x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta`.
 #[derive(Debug, Clone)]
 pub struct BatchNormalization {
     base: Base,
-    axes: Vec<i64>,
-    axis_raw: Value,
-    momentum: Value,
-    epsilon: f64,
-    epsilon_raw: Value,
-    center: bool,
-    scale: bool,
-    extras: Extras,
+    cfg: BatchNormalizationConfig,
     params: Params,
     /// Normalized axes of the build shape, and its rank.
     built_axes: Vec<usize>,
@@ -63,34 +115,16 @@ pub struct BatchNormalization {
 
 impl BatchNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let epsilon = cfg.f64_or("epsilon", 0.001)?;
-        if epsilon.is_nan() || epsilon < 0.0 {
+        let c = BatchNormalizationConfig::read(&Cx::new(cfg))?;
+        if c.epsilon.is_nan() || c.epsilon < 0.0 {
             return Err(cfg.err("epsilon", "must be a non-negative number"));
         }
-        let momentum = cfg.f64_or("momentum", 0.99)?;
-        let mut extras = Extras::default();
-        extras.init(cfg, "beta_initializer", zeros_init);
-        extras.init(cfg, "gamma_initializer", ones_init);
-        extras.init(cfg, "moving_mean_initializer", zeros_init);
-        extras.init(cfg, "moving_variance_initializer", ones_init);
-        extras.reg(cfg, "beta_regularizer");
-        extras.reg(cfg, "gamma_regularizer");
-        extras.cons(cfg, "beta_constraint");
-        extras.cons(cfg, "gamma_constraint");
-        let axes = axis_list(cfg, "axis", -1)?;
-        if axes.is_empty() {
+        if c.axis.list.is_empty() {
             return Err(cfg.err("axis", "must name at least one axis"));
         }
         let mut bn = BatchNormalization {
             base: Base::parse(cfg)?,
-            axes,
-            axis_raw: axis_value(cfg, -1),
-            momentum: num(momentum),
-            epsilon,
-            epsilon_raw: num(epsilon),
-            center: cfg.bool_or("center", true)?,
-            scale: cfg.bool_or("scale", true)?,
-            extras,
+            cfg: c,
             params: Params::default(),
             built_axes: Vec::new(),
             built_rank: 0,
@@ -106,13 +140,13 @@ impl BatchNormalization {
     /// (scale, shift) per parameter element.
     fn folded(&self) -> (Vec<f32>, Vec<f32>) {
         let mut i = 0;
-        let gamma = if self.scale {
+        let gamma = if self.cfg.scale {
             i += 1;
             Some(self.params.get(i - 1))
         } else {
             None
         };
-        let beta = if self.center {
+        let beta = if self.cfg.center {
             i += 1;
             Some(self.params.get(i - 1))
         } else {
@@ -120,7 +154,7 @@ impl BatchNormalization {
         };
         let mean = self.params.get(i);
         let var = self.params.get(i + 1);
-        let eps = self.epsilon as f32;
+        let eps = self.cfg.epsilon as f32;
         let n = mean.len();
         let mut scale = vec![0.0f32; n];
         let mut shift = vec![0.0f32; n];
@@ -134,38 +168,27 @@ impl BatchNormalization {
     }
 }
 
-impl Layer for BatchNormalization {
-    fn class_name(&self) -> &str {
-        "BatchNormalization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("axis".into(), self.axis_raw.clone());
-        m.insert("momentum".into(), self.momentum.clone());
-        m.insert("epsilon".into(), self.epsilon_raw.clone());
-        m.insert("center".into(), json!(self.center));
-        m.insert("scale".into(), json!(self.scale));
-        for k in [
-            "beta_initializer",
-            "gamma_initializer",
-            "moving_mean_initializer",
-            "moving_variance_initializer",
-            "beta_regularizer",
-            "gamma_regularizer",
-            "beta_constraint",
-            "gamma_constraint",
-        ] {
-            self.extras.put(&mut m, k);
+impl BatchNormalization {
+    /// Per-channel `(scale, shift)` when this layer normalizes the last
+    /// axis of a rank-4 input with `channels` channels (what a preceding
+    /// channels-last convolution can absorb), computed exactly as `call`.
+    pub(crate) fn channel_affine(&self, channels: usize) -> Option<(Vec<f32>, Vec<f32>)> {
+        if self.built_rank != 4 || self.built_axes != [3] || !self.params.is_built() {
+            return None;
         }
-        self.base.write(&mut m);
-        m
+        let (scale, shift) = self.folded();
+        (scale.len() == channels).then_some((scale, shift))
     }
+}
+
+impl Layer for BatchNormalization {
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+    layer_common!("BatchNormalization", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
-        let axes = norm_axes(&self.base, &self.axes, s.len())?;
+        let axes = norm_axes(&self.base, &self.cfg.axis.list, s.len())?;
         let mut dims = Vec::new();
         for &a in &axes {
             dims.push(s[a].ok_or_else(|| {
@@ -185,10 +208,10 @@ impl Layer for BatchNormalization {
                 .collect()
         };
         self.params.clear();
-        if self.scale {
+        if self.cfg.scale {
             self.params.add("gamma", pshape.clone(), true, 1.0)?;
         }
-        if self.center {
+        if self.cfg.center {
             self.params.add("beta", pshape.clone(), true, 0.0)?;
         }
         self.params.add("moving_mean", pshape.clone(), false, 0.0)?;
@@ -196,15 +219,6 @@ impl Layer for BatchNormalization {
         self.built_axes = axes;
         self.built_rank = s.len();
         Ok(())
-    }
-    fn weights(&self) -> Vec<LayerWeight> {
-        self.params.weights(self.base.trainable)
-    }
-    fn weight_values(&self) -> Vec<&Tensor> {
-        self.params.values()
-    }
-    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        self.params.set(&self.base.name, index, value)
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])

@@ -429,6 +429,10 @@ impl Init {
     pub fn zeros() -> Init {
         Init(super::zeros_init())
     }
+    /// Ones.
+    pub fn ones() -> Init {
+        Init(super::ones_init())
+    }
 }
 
 impl KerasValue for Init {

@@ -197,3 +197,20 @@ pub(crate) fn clip_window(
     let k2 = (k - (pad - pad2)).min(input + pad2);
     (k2.max(1), pad2)
 }
+
+/// A built 2-D convolution (or depthwise convolution) as the engine's
+/// conv + BatchNormalization + ReLU fusion sees it: geometry, activation
+/// and current weights (`kernel` `[kh, kw, in, out]`, or `[kh, kw, in,
+/// multiplier]` when depthwise).
+#[derive(Debug)]
+pub(crate) struct FusableConv<'a> {
+    pub depthwise: bool,
+    pub kernel_size: &'a [usize],
+    pub strides: &'a [usize],
+    pub dilation: &'a [usize],
+    pub padding: Padding,
+    pub activation: crate::activations::Activation,
+    pub kernel_shape: Vec<usize>,
+    pub kernel: &'a [f32],
+    pub bias: Option<&'a [f32]>,
+}

@@ -5,7 +5,9 @@ use crate::activations::Activation;
 use crate::config::ConfigReader;
 use crate::{LayerWeight, LayersError, Result, Tensor};
 use serde_json::{json, Map, Value};
-use tfjs_kernels::{add_bias, matmul};
+use tfjs_kernels::{
+    add_bias, gru_step, lstm_step, matmul, simple_rnn_step, to_time_major, GruResetMode,
+};
 
 // ---------------------------------------------------------------------------
 // Cells
@@ -279,18 +281,10 @@ impl Cell {
         }
         let rk = f32_of(&self.recurrent_kernel);
         let rec_bias = (self.reset_after && self.use_bias).then(|| &bias[gu..2 * gu]);
-        // GRU (reset_after=false) multiplies (r*h) by the h-block of the
-        // recurrent kernel: split it off once.
-        let (rk_zr, rk_h): (Vec<f32>, Vec<f32>) = if self.kind == Kind::Gru && !self.reset_after {
-            let mut zr = Vec::with_capacity(u * 2 * u);
-            let mut h = Vec::with_capacity(u * u);
-            for row in rk.chunks_exact(gu) {
-                zr.extend_from_slice(&row[..2 * u]);
-                h.extend_from_slice(&row[2 * u..]);
-            }
-            (zr, h)
+        let gru_mode = if self.reset_after {
+            GruResetMode::After
         } else {
-            (Vec::new(), Vec::new())
+            GruResetMode::Before
         };
         let n_states = self.state_sizes().len();
         let mut states = match init {
@@ -298,86 +292,51 @@ impl Cell {
             None => vec![vec![0f32; b * u]; n_states],
         };
         check_states(layer, &states, n_states, b * u)?;
+        // The kernels' step functions take one timestep's projection
+        // `[b, gates * units]`: reorder to time-major once.
+        let mut xp_tm = vec![0f32; b * t * gu];
+        to_time_major(&xp, b, t, gu, &mut xp_tm);
+        let (act, ract) = (self.activation, self.recurrent_activation);
+        let act_fn = |s: &mut [f32]| act.apply(s, u);
+        let ract_fn = |s: &mut [f32]| ract.apply(s, u);
+        let mut scratch = Vec::new();
         let mut seq = vec![0f32; b * t * u];
-        let mut rp = vec![0f32; b * gu];
         let mut new_h = vec![0f32; b * u];
         let mut new_c = vec![0f32; if self.kind == Kind::Lstm { b * u } else { 0 }];
-        let mut zbuf = vec![0f32; if self.kind == Kind::Gru { b * u } else { 0 }];
-        let mut rh_in = zbuf.clone();
-        let mut rh = zbuf.clone();
-        let (act, ract) = (self.activation, self.recurrent_activation);
         for step in 0..t {
             let ti = if backwards { t - 1 - step } else { step };
-            let h = &states[0];
+            let xpt = &xp_tm[ti * b * gu..][..b * gu];
+            new_h.copy_from_slice(&states[0]);
             match self.kind {
                 Kind::Simple => {
-                    matmul(h, rk, b, u, u, &mut rp, false);
-                    for bi in 0..b {
-                        let xr = &xp[(bi * t + ti) * gu..][..gu];
-                        let rr = &rp[bi * u..][..u];
-                        for j in 0..u {
-                            new_h[bi * u + j] = act.scalar(xr[j] + rr[j]);
-                        }
-                    }
+                    simple_rnn_step(xpt, rk, &mut new_h, b, u, &act_fn, &mut scratch);
                 }
                 Kind::Lstm => {
-                    matmul(h, rk, b, u, gu, &mut rp, false);
-                    let c = &states[1];
-                    for bi in 0..b {
-                        let xr = &xp[(bi * t + ti) * gu..][..gu];
-                        let rr = &rp[bi * gu..][..gu];
-                        for j in 0..u {
-                            let i = ract.scalar(xr[j] + rr[j]);
-                            let f = ract.scalar(xr[u + j] + rr[u + j]);
-                            let g = act.scalar(xr[2 * u + j] + rr[2 * u + j]);
-                            let o = ract.scalar(xr[3 * u + j] + rr[3 * u + j]);
-                            let cn = f * c[bi * u + j] + i * g;
-                            new_c[bi * u + j] = cn;
-                            new_h[bi * u + j] = o * act.scalar(cn);
-                        }
-                    }
+                    new_c.copy_from_slice(&states[1]);
+                    lstm_step(
+                        xpt,
+                        rk,
+                        &mut new_h,
+                        &mut new_c,
+                        b,
+                        u,
+                        &act_fn,
+                        &ract_fn,
+                        &mut scratch,
+                    );
                 }
-                Kind::Gru if self.reset_after => {
-                    matmul(h, rk, b, u, gu, &mut rp, false);
-                    if let Some(rb) = rec_bias {
-                        add_bias(&mut rp, rb);
-                    }
-                    for bi in 0..b {
-                        let xr = &xp[(bi * t + ti) * gu..][..gu];
-                        let rr = &rp[bi * gu..][..gu];
-                        for j in 0..u {
-                            let z = ract.scalar(xr[j] + rr[j]);
-                            let r = ract.scalar(xr[u + j] + rr[u + j]);
-                            let hh = act.scalar(xr[2 * u + j] + r * rr[2 * u + j]);
-                            let hp = h[bi * u + j];
-                            new_h[bi * u + j] = z * hp + (1.0 - z) * hh;
-                        }
-                    }
-                }
-                Kind::Gru => {
-                    let rp2 = &mut rp[..b * 2 * u];
-                    matmul(h, &rk_zr, b, u, 2 * u, rp2, false);
-                    for bi in 0..b {
-                        let xr = &xp[(bi * t + ti) * gu..][..gu];
-                        let rr = &rp2[bi * 2 * u..][..2 * u];
-                        for j in 0..u {
-                            let z = ract.scalar(xr[j] + rr[j]);
-                            let r = ract.scalar(xr[u + j] + rr[u + j]);
-                            zbuf[bi * u + j] = z;
-                            rh_in[bi * u + j] = r * h[bi * u + j];
-                        }
-                    }
-                    matmul(&rh_in, &rk_h, b, u, u, &mut rh, false);
-                    for bi in 0..b {
-                        let xr = &xp[(bi * t + ti) * gu..][..gu];
-                        for j in 0..u {
-                            let k = bi * u + j;
-                            let hh = act.scalar(xr[2 * u + j] + rh[k]);
-                            let z = zbuf[k];
-                            new_h[k] = z * h[k] + (1.0 - z) * hh;
-                        }
-                    }
-                }
+                Kind::Gru => gru_step(
+                    xpt,
+                    rk,
+                    rec_bias,
+                    &mut new_h,
+                    b,
+                    u,
+                    gru_mode,
+                    &act_fn,
+                    &ract_fn,
+                    &mut scratch,
+                ),
             }
             for bi in 0..b {
                 let keep = mask.is_none_or(|m| m[bi * t + ti] != 0.0);

@@ -9,8 +9,9 @@
 //!   input bias, row 1 the recurrent bias, which is applied inside the reset
 //!   gate). TensorFlow.js itself rejects the latter; we run it as Keras does.
 //! * The input projection of all timesteps is one matrix product
-//!   ([`tfjs_kernels::matmul`]); each step then does one recurrent product and
-//!   an elementwise gate loop.
+//!   ([`tfjs_kernels::matmul`]); each step is then one call of the kernels'
+//!   step function ([`tfjs_kernels::simple_rnn_step`], [`tfjs_kernels::lstm_step`],
+//!   [`tfjs_kernels::gru_step`]): the engine owns only sequencing and masks.
 //! * Masks (`[batch, time]`, 0/1) follow Keras: at a masked step the states
 //!   keep their previous values and the output repeats the previous output
 //!   (zeros with Keras' `zero_output_for_mask`, which `Bidirectional` forces
