@@ -358,23 +358,16 @@ impl Conv {
         if self.kind != ConvKind::Conv2D || self.cf || self.groups != 1 {
             return None;
         }
-        let weights = self.params.weights(true);
-        let kernel = weights.first()?;
-        Some(FusableConv {
-            depthwise: false,
-            kernel_size: &self.kernel_size,
-            strides: &self.strides,
-            dilation: &self.dilation,
-            padding: self.padding,
-            activation: self.activation,
-            kernel_shape: kernel.shape.clone(),
-            kernel: self.params.values().first()?.as_f32()?,
-            bias: if self.use_bias {
-                self.params.values().get(1)?.as_f32()
-            } else {
-                None
-            },
-        })
+        FusableConv::new(
+            false,
+            &self.kernel_size,
+            &self.strides,
+            &self.dilation,
+            self.padding,
+            self.activation,
+            &self.params,
+            self.use_bias,
+        )
     }
 }
 

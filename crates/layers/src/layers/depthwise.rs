@@ -183,23 +183,16 @@ impl DepthwiseSeparable {
         if self.kind != DwKind::Depthwise2D || self.cf {
             return None;
         }
-        let weights = self.params.weights(true);
-        let kernel = weights.first()?;
-        Some(FusableConv {
-            depthwise: true,
-            kernel_size: &self.kernel_size,
-            strides: &self.strides,
-            dilation: &self.dilation,
-            padding: self.padding,
-            activation: self.activation,
-            kernel_shape: kernel.shape.clone(),
-            kernel: self.params.values().first()?.as_f32()?,
-            bias: if self.use_bias {
-                self.params.values().get(1)?.as_f32()
-            } else {
-                None
-            },
-        })
+        FusableConv::new(
+            true,
+            &self.kernel_size,
+            &self.strides,
+            &self.dilation,
+            self.padding,
+            self.activation,
+            &self.params,
+            self.use_bias,
+        )
     }
 }
 

@@ -214,3 +214,37 @@ pub(crate) struct FusableConv<'a> {
     pub kernel: &'a [f32],
     pub bias: Option<&'a [f32]>,
 }
+
+impl<'a> FusableConv<'a> {
+    /// The spec of a built convolution whose weights are `params`
+    /// (`kernel` first, then `bias` when `use_bias`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        depthwise: bool,
+        kernel_size: &'a [usize],
+        strides: &'a [usize],
+        dilation: &'a [usize],
+        padding: Padding,
+        activation: crate::activations::Activation,
+        params: &'a super::Params,
+        use_bias: bool,
+    ) -> Option<Self> {
+        let kernel_shape = params.weights(true).first()?.shape.clone();
+        let values: Vec<&'a crate::Tensor> = params.values();
+        Some(FusableConv {
+            depthwise,
+            kernel_size,
+            strides,
+            dilation,
+            padding,
+            activation,
+            kernel_shape,
+            kernel: values.first().copied()?.as_f32()?,
+            bias: if use_bias {
+                values.get(1).copied()?.as_f32()
+            } else {
+                None
+            },
+        })
+    }
+}
