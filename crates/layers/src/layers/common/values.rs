@@ -263,24 +263,6 @@ impl Extras {
     }
 }
 
-/// An int or list of ints (possibly negative), e.g. `axis`.
-pub(crate) fn axis_list(cfg: &ConfigReader<'_>, key: &str, default: i64) -> Result<Vec<i64>> {
-    let to_i = |v: &Value| -> Option<i64> {
-        v.as_i64()
-            .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-    };
-    match cfg.get(key) {
-        None => Ok(vec![default]),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|v| to_i(v).ok_or_else(|| cfg.err(key, format!("expected integers, got {v}"))))
-            .collect(),
-        Some(v) => to_i(v)
-            .map(|x| vec![x])
-            .ok_or_else(|| cfg.err(key, format!("expected an integer or a list, got {v}"))),
-    }
-}
-
 /// A nested Keras object without Keras' `module` / `registered_name` keys
 /// (TensorFlow.js neither reads nor writes them); `null` when absent.
 pub(crate) fn passthrough(c: &ConfigReader<'_>, key: &str) -> Value {
