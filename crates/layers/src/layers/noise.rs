@@ -48,11 +48,6 @@ keras_config! {
     }
 }
 
-keras_config! {
-    /// Keras' `Identity` (no fields of its own).
-    pub(crate) struct NoFields |cx| {}
-}
-
 /// A layer that is the identity at inference, with config `C`.
 #[derive(Debug, Clone)]
 pub(crate) struct PassThrough<C> {

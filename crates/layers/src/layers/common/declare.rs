@@ -475,3 +475,49 @@ impl KerasValue for Cons {
         Some(Cons(Value::Null))
     }
 }
+
+/// `axis`: an int or a list of ints (possibly negative), written back in
+/// the form it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Axes {
+    pub list: Vec<i64>,
+    is_list: bool,
+}
+
+impl Axes {
+    /// A single axis, written as an int.
+    pub fn one(axis: i64) -> Axes {
+        Axes {
+            list: vec![axis],
+            is_list: false,
+        }
+    }
+}
+
+impl KerasValue for Axes {
+    fn parse(cx: &Cx<'_>, key: &str, v: &Value) -> Result<Self> {
+        match v {
+            Value::Array(a) => Ok(Axes {
+                list: a
+                    .iter()
+                    .map(|x| i64::parse(cx, key, x))
+                    .collect::<Result<_>>()?,
+                is_list: true,
+            }),
+            v => Ok(Axes::one(i64::parse(cx, key, v)?)),
+        }
+    }
+    fn to_value(&self) -> Option<Value> {
+        Some(if self.is_list {
+            Value::Array(self.list.iter().map(|&a| json!(a)).collect())
+        } else {
+            json!(self.list[0])
+        })
+    }
+}
+
+keras_config! {
+    /// The config of a layer with no fields of its own (Keras' `Identity`,
+    /// the merge layers).
+    pub(crate) struct NoFields |cx| {}
+}
