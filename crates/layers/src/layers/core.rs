@@ -213,21 +213,9 @@ keras_config! {
     }
 }
 
-/// `Activation`: apply a named activation.
-#[derive(Debug, Clone)]
-pub struct ActivationLayer {
-    base: Base,
-    cfg: ActivationConfig,
-}
-
-impl ActivationLayer {
-    /// Build from a Keras / TF.js config (errors name the layer and field).
-    pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        Ok(ActivationLayer {
-            base: Base::parse(cfg)?,
-            cfg: ActivationConfig::read(&Cx::new(cfg))?,
-        })
-    }
+declared_layer! {
+    /// `Activation`: apply a named activation.
+    pub struct ActivationLayer(ActivationConfig);
 }
 
 impl ActivationLayer {
@@ -272,21 +260,9 @@ keras_config! {
     }
 }
 
-/// `Flatten`: `[batch, ...] → [batch, prod(...)]`.
-#[derive(Debug, Clone)]
-pub struct Flatten {
-    base: Base,
-    cfg: FlattenConfig,
-}
-
-impl Flatten {
-    /// Build from a Keras / TF.js config (errors name the layer and field).
-    pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        Ok(Flatten {
-            cfg: FlattenConfig::read(&Cx::new(cfg))?,
-            base: Base::parse(cfg)?,
-        })
-    }
+declared_layer! {
+    /// `Flatten`: `[batch, ...] → [batch, prod(...)]`.
+    pub struct Flatten(FlattenConfig);
 }
 
 impl Layer for Flatten {
@@ -363,22 +339,12 @@ keras_config! {
     }
 }
 
-/// `Reshape`: reshape the non-batch dims to `target_shape` (one `-1` allowed).
-#[derive(Debug, Clone)]
-pub struct Reshape {
-    base: Base,
-    cfg: ReshapeConfig,
+declared_layer! {
+    /// `Reshape`: reshape the non-batch dims to `target_shape` (one `-1` allowed).
+    pub struct Reshape(ReshapeConfig);
 }
 
 impl Reshape {
-    /// Build from a Keras / TF.js config (errors name the layer and field).
-    pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        Ok(Reshape {
-            cfg: ReshapeConfig::read(&Cx::new(cfg))?,
-            base: Base::parse(cfg)?,
-        })
-    }
-
     fn resolve(&self, total: usize) -> Result<Vec<usize>> {
         let target = &self.cfg.target_shape.0;
         let known: usize = target.iter().flatten().product();
@@ -468,21 +434,12 @@ keras_config! {
     }
 }
 
-/// `Permute`: permute the non-batch dims (`dims` are 1-based).
-#[derive(Debug, Clone)]
-pub struct Permute {
-    base: Base,
-    cfg: PermuteConfig,
+declared_layer! {
+    /// `Permute`: permute the non-batch dims (`dims` are 1-based).
+    pub struct Permute(PermuteConfig);
 }
 
 impl Permute {
-    /// Build from a Keras / TF.js config (errors name the layer and field).
-    pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        Ok(Permute {
-            cfg: PermuteConfig::read(&Cx::new(cfg))?,
-            base: Base::parse(cfg)?,
-        })
-    }
     fn perm(&self) -> Vec<usize> {
         let mut p = vec![0];
         p.extend(self.cfg.dims.0.iter().copied());
@@ -525,21 +482,9 @@ keras_config! {
     }
 }
 
-/// `RepeatVector`: `[batch, f] → [batch, n, f]`.
-#[derive(Debug, Clone)]
-pub struct RepeatVector {
-    base: Base,
-    cfg: RepeatVectorConfig,
-}
-
-impl RepeatVector {
-    /// Build from a Keras / TF.js config (errors name the layer and field).
-    pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        Ok(RepeatVector {
-            cfg: RepeatVectorConfig::read(&Cx::new(cfg))?,
-            base: Base::parse(cfg)?,
-        })
-    }
+declared_layer! {
+    /// `RepeatVector`: `[batch, f] → [batch, n, f]`.
+    pub struct RepeatVector(RepeatVectorConfig);
 }
 
 impl Layer for RepeatVector {
@@ -576,23 +521,13 @@ keras_config! {
     }
 }
 
-/// `Masking`: time steps whose features all equal `mask_value` are masked
-/// (and zeroed).
-#[derive(Debug, Clone)]
-pub struct Masking {
-    base: Base,
-    cfg: MaskingConfig,
+declared_layer! {
+    /// `Masking`: time steps whose features all equal `mask_value` are masked
+    /// (and zeroed).
+    pub struct Masking(MaskingConfig);
 }
 
 impl Masking {
-    /// Build from a Keras / TF.js config (errors name the layer and field).
-    pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        Ok(Masking {
-            cfg: MaskingConfig::read(&Cx::new(cfg))?,
-            base: Base::parse(cfg)?,
-        })
-    }
-
     /// `[batch, time]` (for rank ≥ 3 inputs, all leading dims but the last)
     /// 0/1 flags: 1 where any feature differs from `mask_value`.
     fn flags(&self, x: &Tensor) -> Result<(Vec<usize>, Vec<f32>)> {

@@ -174,6 +174,30 @@ macro_rules! layer_common {
 }
 pub(crate) use layer_common;
 
+/// A layer that is its [`Base`](super::Base) and a declared config `cfg`
+/// (no weights): the struct and its `from_config`.
+macro_rules! declared_layer {
+    ($(#[$meta:meta])* pub struct $name:ident($cfg:ty);) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            base: $crate::layers::common::Base,
+            cfg: $cfg,
+        }
+
+        impl $name {
+            /// Build from a Keras / TF.js config (errors name the layer and field).
+            pub fn from_config(cfg: &$crate::config::ConfigReader<'_>) -> $crate::Result<Self> {
+                Ok($name {
+                    cfg: <$cfg>::read(&$crate::layers::common::Cx::new(cfg))?,
+                    base: $crate::layers::common::Base::parse(cfg)?,
+                })
+            }
+        }
+    };
+}
+pub(crate) use declared_layer;
+
 fn expected(cx: &Cx<'_>, key: &str, what: &str, v: &Value) -> crate::LayersError {
     cx.cfg.err(key, format!("expected {what}, got {v}"))
 }
