@@ -1,5 +1,6 @@
 //! Errors of the layers engine; each names the layer, weight or input concerned.
 
+use std::borrow::Cow;
 use thiserror::Error;
 
 /// Result alias for this crate.
@@ -11,10 +12,11 @@ pub type Result<T, E = LayersError> = std::result::Result<T, E>;
 pub enum LayersError {
     #[error(transparent)]
     Format(#[from] tfjs_format::FormatError),
+    #[cfg(feature = "io")]
     #[error(transparent)]
     Io(#[from] tfjs_io::IoError),
     /// A layer config is invalid (`layer` is the layer name, or class name).
-    #[error("layer `{layer}`: {message}")]
+    #[error("layer `{}`: {message}", printable(layer))]
     Config { layer: String, message: String },
     /// The topology itself is invalid (unknown classes, cycles, missing layers).
     #[error("{message}")]
@@ -35,4 +37,27 @@ impl LayersError {
             message: message.into(),
         }
     }
+}
+
+/// A name (layer, weight, input) from an untrusted file as error messages
+/// print it: control characters escaped once (`\n`, `\u{1b}`), everything
+/// else as written. Every message naming something from a file uses this.
+///
+/// ```
+/// assert_eq!(tfjs_layers::error::printable("a\nb\u{1b}"), "a\\nb\\u{1b}");
+/// assert_eq!(tfjs_layers::error::printable("dense_1"), "dense_1");
+/// ```
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }

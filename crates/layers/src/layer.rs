@@ -73,6 +73,13 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
     /// masks are f32 tensors of 0/1 with shape `[batch, time]`.
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>>;
 
+    /// The layer as [`std::any::Any`], for engine code that specializes on
+    /// built-in layer types (the conv + BatchNormalization + ReLU fusion
+    /// downcasts to them); `None` (the default) opts out.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// Output masks (Keras `compute_mask`). The default drops masks, as a
     /// Keras layer that does not support masking does.
     fn compute_mask(

@@ -5,8 +5,10 @@ use crate::LayerRegistry;
 
 pub mod advanced_activations;
 pub mod attention;
+pub(crate) mod common;
 pub mod conv;
 pub mod core;
+pub mod depthwise;
 pub mod embedding;
 pub mod merge;
 pub mod noise;
@@ -14,6 +16,7 @@ pub mod normalization;
 pub mod pooling;
 pub mod preprocessing;
 pub mod recurrent;
+pub mod spatial_shape;
 pub mod wrappers;
 
 /// Add every built-in class to `registry`.
@@ -21,6 +24,8 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     let _ = &registry;
     core::register(registry);
     conv::register(registry);
+    depthwise::register(registry);
+    spatial_shape::register(registry);
     pooling::register(registry);
     normalization::register(registry);
     merge::register(registry);

@@ -11,7 +11,9 @@ pub mod activations;
 pub mod builder;
 pub mod config;
 pub mod error;
+mod fusion;
 pub mod initializers;
+#[cfg(feature = "io-json")]
 pub mod io_json;
 pub mod layer;
 pub mod layers;
@@ -21,6 +23,7 @@ pub mod registry;
 pub mod save;
 pub mod tensor;
 pub mod topology;
+pub mod validate;
 pub mod weights;
 
 pub use error::{LayersError, Result};
@@ -29,3 +32,4 @@ pub use load::LoadOptions;
 pub use model::{InputLayer, Model, ModelLayer};
 pub use registry::{BuildContext, LayerRegistry};
 pub use tensor::{Tensor, TensorData};
+pub use validate::{validate, Problem, ProblemKind};

@@ -7,7 +7,6 @@ use crate::weights::split_optimizer_weights;
 use crate::{LayerRegistry, LayersError, Result};
 use serde_json::Value;
 use tfjs_format::ModelArtifacts;
-use tfjs_io::Router;
 
 /// How to load a model.
 #[derive(Debug, Clone)]
@@ -69,27 +68,40 @@ impl Model {
                 message: "LayersModel artifacts contains weight data, but not weight specs. Therefore loading of weights cannot proceed.".into(),
             });
         }
-        if artifacts.weight_specs.is_empty() {
-            model.initialize_weights(options.seed)?;
+        // No weightsManifest (or an empty one) is "no weights": strict
+        // loading then refuses a model that has weights, listing every one
+        // (running on random initial values would be silently wrong);
+        // non-strict loading initializes them and warns.
+        let decoded = if artifacts.weight_specs.is_empty() {
+            Vec::new()
         } else {
-            let decoded = tfjs_format::codec::decode_weights(
-                &artifacts.weight_specs,
-                &artifacts.weight_data,
-            )?;
-            let (model_weights, optimizer) = split_optimizer_weights(decoded);
-            if !options.strict {
-                model.initialize_weights(options.seed)?;
-            }
-            model.load_weights_owned(model_weights, options.strict)?;
-            model.extras.optimizer_weights = optimizer;
+            tfjs_format::codec::decode_weights(&artifacts.weight_specs, &artifacts.weight_data)?
+        };
+        let (model_weights, optimizer) = split_optimizer_weights(decoded);
+        if !options.strict {
+            model.initialize_weights(options.seed)?;
         }
+        model
+            .load_weights_owned(model_weights, options.strict)
+            .map_err(|e| match e {
+                LayersError::Weights { message } if artifacts.weight_specs.is_empty() => {
+                    LayersError::Weights {
+                        message: format!(
+                            "the artifacts have no weights (weightsManifest is absent or empty); load non-strictly to run on initial values. {message}"
+                        ),
+                    }
+                }
+                other => other,
+            })?;
+        model.extras.optimizer_weights = optimizer;
         model.extras.training_config = artifacts.training_config.clone();
         model.extras.user_defined_metadata = artifacts.user_defined_metadata.clone();
         Ok(model)
     }
 
     /// Load the model at `url` (any scheme `router` serves).
-    pub async fn load(router: &Router, url: &str, options: &LoadOptions) -> Result<Model> {
+    #[cfg(feature = "io")]
+    pub async fn load(router: &tfjs_io::Router, url: &str, options: &LoadOptions) -> Result<Model> {
         let (store, parsed) = router.resolve(url)?;
         let artifacts = store.load(&parsed).await?;
         Model::from_artifacts(&artifacts, options).map_err(|e| match e {

@@ -6,6 +6,7 @@
 //! drops every intermediate tensor after its last use.
 
 use crate::config::ConfigReader;
+use crate::fusion;
 use crate::topology::{self, LayerKind, ModelSpec, TensorRef};
 use crate::{BuildContext, Layer, LayerRegistry, LayersError, Result, Shape, Tensor, TensorData};
 use serde_json::{Map, Value};
@@ -105,6 +106,9 @@ pub struct Model {
     /// the first run from the current weights; reset whenever a layer is
     /// borrowed mutably (see [`Model::invalidate_plan`]).
     pub(crate) plan: std::sync::OnceLock<fusion::Plan>,
+    /// Most bytes of tensors alive at once in one predict (see
+    /// [`Model::set_memory_limit`]); `None` = [`max_live_bytes`].
+    pub(crate) memory_limit: Option<u64>,
 }
 
 fn topo_err(message: impl Into<String>) -> LayersError {
@@ -190,8 +194,11 @@ pub(crate) fn unknown_error(unknown: &[(String, String)]) -> LayersError {
     let list: Vec<String> = by_class
         .iter()
         .map(|(c, ls)| {
-            let ls: Vec<String> = ls.iter().map(|l| format!("`{l}`")).collect();
-            format!("{c} (layer {})", ls.join(", "))
+            let ls: Vec<String> = ls
+                .iter()
+                .map(|l| format!("`{}`", crate::error::printable(l)))
+                .collect();
+            format!("{} (layer {})", crate::error::printable(c), ls.join(", "))
         })
         .collect();
     topo_err(format!(
@@ -273,11 +280,14 @@ impl Model {
         let mut index: HashMap<String, usize> = HashMap::new();
         for (i, l) in layers.iter().enumerate() {
             if index.insert(l.name().to_string(), i).is_some() {
-                let names: Vec<String> = layers.iter().map(|l| format!("{:?}", l.name())).collect();
+                let names: Vec<String> = layers
+                    .iter()
+                    .map(|l| format!("\"{}\"", crate::error::printable(l.name())))
+                    .collect();
                 let n = layers.iter().filter(|x| x.name() == l.name()).count();
                 return Err(topo_err(format!(
                     "The name \"{}\" is used {n} times in the model. All layer names should be unique. Layer names: [{}]",
-                    l.name(),
+                    crate::error::printable(l.name()),
                     names.join(",")
                 )));
             }
@@ -523,6 +533,7 @@ impl Model {
             last_use,
             extras: ModelExtras::default(),
             plan: std::sync::OnceLock::new(),
+            memory_limit: None,
         })
     }
 
@@ -654,6 +665,14 @@ impl Model {
 }
 
 impl Model {
+    /// Cap the bytes of tensors alive at once during one predict (layer
+    /// outputs not yet consumed plus the one being computed); a layer whose
+    /// output would cross it fails with an error naming it. `None` (the
+    /// default) is [`max_live_bytes`]: what the host has available.
+    pub fn set_memory_limit(&mut self, bytes: Option<u64>) {
+        self.memory_limit = bytes;
+    }
+
     /// Forget the inference plan (weights or layers may change).
     pub(crate) fn invalidate_plan(&mut self) {
         self.plan = std::sync::OnceLock::new();
@@ -685,7 +704,10 @@ impl Model {
         let (ys, ym) = match &self.layers[l] {
             ModelLayer::Input(_) => unreachable!("inputs are not executed"),
             ModelLayer::Layer(layer) => {
-                check_output_size(layer.as_ref(), &xs).map_err(|e| in_layer(lname, e))?;
+                let live = live_bytes(slots) + xs.iter().map(|t| t.len() as u64 * 4).sum::<u64>();
+                let limit = self.memory_limit.unwrap_or_else(max_live_bytes);
+                check_output_size(layer.as_ref(), &xs, live, limit)
+                    .map_err(|e| in_layer(lname, e))?;
                 let ys = layer.call(&xs, &ms).map_err(|e| in_layer(lname, e))?;
                 let ym = layer
                     .compute_mask(&xs, &ms)
@@ -716,20 +738,42 @@ impl Model {
 /// Most elements one layer output may have (2^31 f32 values, 8 GiB).
 pub const MAX_OUTPUT_ELEMENTS: usize = 1 << 31;
 
-/// Refuse to run a layer whose output, as its config and the actual inputs
-/// imply, would be absurdly large: sizes come from untrusted configs
-/// (`RepeatVector.n`, padding, upsampling factors) and must not size an
-/// allocation before they are checked.
-fn check_output_size(layer: &dyn Layer, xs: &[Tensor]) -> Result<()> {
+/// Most bytes the tensors alive at once during one predict may take
+/// (layer outputs not yet consumed plus the one being computed): the
+/// memory this host has available when the process first predicts (Linux
+/// `MemAvailable`), else 8 GiB. Sizes come from untrusted configs
+/// (`RepeatVector.n`, padding, upsampling factors): a corrupt one must be
+/// refused with an error naming the layer, not abort the process.
+pub fn max_live_bytes() -> u64 {
+    static LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| available_memory().unwrap_or(8 << 30))
+}
+
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// Bytes of the tensors currently held in `slots`.
+fn live_bytes(slots: &[Option<Tensor>]) -> u64 {
+    slots.iter().flatten().map(|t| t.len() as u64 * 4).sum()
+}
+
+/// Refuse to run a layer whose outputs, as its config and the actual
+/// inputs imply, would not fit: over [`MAX_OUTPUT_ELEMENTS`] per tensor,
+/// or over what is left of [`max_live_bytes`] after `live` bytes.
+fn check_output_size(layer: &dyn Layer, xs: &[Tensor], live: u64, limit: u64) -> Result<()> {
     let shapes: Vec<Shape> = xs
         .iter()
         .map(|x| x.shape().iter().map(|&d| Some(d)).collect())
         .collect();
-    // Layers that cannot infer from concrete shapes fail in `call` with
-    // their own, clearer error.
-    let Ok(outs) = layer.output_shapes(&shapes) else {
-        return Ok(());
-    };
+    // A layer whose output size cannot be computed from concrete shapes
+    // (an overflowing padding, say) is refused here, naming it, before it
+    // allocates anything.
+    let outs = layer.output_shapes(&shapes)?;
+    let mut total: u64 = 0;
     for out in outs {
         let n = out
             .iter()
@@ -737,7 +781,20 @@ fn check_output_size(layer: &dyn Layer, xs: &[Tensor]) -> Result<()> {
         if n.is_none_or(|n| n > MAX_OUTPUT_ELEMENTS) {
             return Err(LayersError::Input {
                 message: format!(
-                    "the output would have shape {out:?}, over {MAX_OUTPUT_ELEMENTS} elements: refusing to allocate it (is the config corrupt?)"
+                    "the output would have shape {}, over {MAX_OUTPUT_ELEMENTS} elements: refusing to allocate it (is the config corrupt?)",
+                    shape_str(&out)
+                ),
+            });
+        }
+        total = total.saturating_add(n.unwrap_or(0) as u64 * 4);
+        if live.saturating_add(total) > limit {
+            return Err(LayersError::Input {
+                message: format!(
+                    "the output would have shape {} ({:.1} GiB) while {:.1} GiB are in use, over the {:.1} GiB one predict may use: refusing to allocate it (is the config corrupt?)",
+                    shape_str(&out),
+                    total as f64 / (1u64 << 30) as f64,
+                    live as f64 / (1u64 << 30) as f64,
+                    limit as f64 / (1u64 << 30) as f64,
                 ),
             });
         }
@@ -787,362 +844,5 @@ fn check_input(spec: &InputLayer, t: &Tensor) -> Result<Tensor> {
             Tensor::from_f32(t.shape().to_vec(), v.iter().map(|&x| x as f32).collect())
         }
         (_, TensorData::F32(_)) => Ok(t.clone()),
-    }
-}
-
-/// Inference-time fusion: an execution plan over the model's nodes that
-/// runs `Conv2D`/`DepthwiseConv2D` (+ `BatchNormalization`) (+ ReLU/ReLU6)
-/// chains as one fused kernel call. The layers themselves (configs and
-/// weights, which are what gets saved) are untouched.
-pub(crate) mod fusion {
-    use super::{Model, ModelLayer};
-    use crate::{Layer, Tensor, TensorData};
-    use serde_json::{Map, Value};
-    use tfjs_kernels::{Conv2dParams, FusedActivation, Padding};
-
-    /// What to do at one exec position.
-    #[derive(Debug)]
-    pub(crate) enum Step {
-        Run,
-        /// Computed by an earlier fused step.
-        Skip,
-        Fused(Box<FusedConv>),
-    }
-
-    /// The plan: one step per exec position.
-    #[derive(Debug, Default)]
-    pub(crate) struct Plan {
-        steps: Vec<Step>,
-    }
-
-    /// A convolution with folded BatchNormalization and fused activation.
-    #[derive(Debug)]
-    pub(crate) struct FusedConv {
-        /// Exec positions covered (conv first).
-        pub chain: Vec<usize>,
-        depthwise: bool,
-        kernel_hw: [usize; 2],
-        strides: [usize; 2],
-        dilations: [usize; 2],
-        padding: Padding,
-        in_c: usize,
-        out_c: usize,
-        kernel: Vec<f32>,
-        bias: Option<Vec<f32>>,
-        act: FusedActivation,
-        input: usize,
-        output: usize,
-    }
-
-    fn str_of<'a>(cfg: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-        cfg.get(key).and_then(Value::as_str)
-    }
-
-    fn pair(cfg: &Map<String, Value>, key: &str, default: usize) -> Option<[usize; 2]> {
-        match cfg.get(key) {
-            None | Some(Value::Null) => Some([default; 2]),
-            Some(Value::Number(n)) => {
-                let v = n.as_u64()? as usize;
-                Some([v, v])
-            }
-            Some(Value::Array(a)) if a.len() == 2 => {
-                Some([a[0].as_u64()? as usize, a[1].as_u64()? as usize])
-            }
-            _ => None,
-        }
-    }
-
-    fn num(cfg: &Map<String, Value>, key: &str) -> Option<f64> {
-        cfg.get(key).and_then(Value::as_f64)
-    }
-
-    /// An activation name that a kernel can fuse.
-    fn act_by_name(name: &str) -> Option<FusedActivation> {
-        match name {
-            "linear" => Some(FusedActivation::Linear),
-            "relu" => Some(FusedActivation::Relu),
-            "relu6" => Some(FusedActivation::Relu6),
-            _ => None,
-        }
-    }
-
-    /// The fused activation an activation layer computes, if any.
-    fn activation_layer(layer: &dyn Layer) -> Option<FusedActivation> {
-        let cfg = layer.config();
-        match layer.class_name() {
-            "Activation" => act_by_name(str_of(&cfg, "activation")?),
-            "ReLU" => {
-                let zero = |k: &str| match cfg.get(k) {
-                    None | Some(Value::Null) => true,
-                    Some(v) => v.as_f64() == Some(0.0),
-                };
-                if !zero("negative_slope") || !zero("threshold") {
-                    return None;
-                }
-                match cfg.get("max_value") {
-                    None | Some(Value::Null) => Some(FusedActivation::Relu),
-                    Some(v) if v.as_f64() == Some(6.0) => Some(FusedActivation::Relu6),
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    }
-
-    fn weight<'a>(layer: &'a dyn Layer, name: &str) -> Option<&'a [f32]> {
-        let idx = layer.weights().iter().position(|w| w.name == name)?;
-        layer.weight_values().get(idx)?.as_f32()
-    }
-
-    /// Per-channel `(scale, shift)` of a channels-last BatchNormalization,
-    /// computed exactly as the layer does.
-    fn batch_norm(layer: &dyn Layer, channels: usize) -> Option<(Vec<f32>, Vec<f32>)> {
-        if layer.class_name() != "BatchNormalization" {
-            return None;
-        }
-        let cfg = layer.config();
-        let axis_ok = |v: &Value| matches!(v.as_i64(), Some(-1) | Some(3));
-        match cfg.get("axis")? {
-            Value::Array(a) if a.len() == 1 && axis_ok(&a[0]) => {}
-            v if axis_ok(v) => {}
-            _ => return None,
-        }
-        let eps = num(&cfg, "epsilon")? as f32;
-        let mean = weight(layer, "moving_mean")?;
-        let var = weight(layer, "moving_variance")?;
-        let gamma = weight(layer, "gamma");
-        let beta = weight(layer, "beta");
-        if mean.len() != channels
-            || var.len() != channels
-            || gamma.is_some_and(|g| g.len() != channels)
-            || beta.is_some_and(|b| b.len() != channels)
-        {
-            return None;
-        }
-        let mut scale = vec![0.0f32; channels];
-        let mut shift = vec![0.0f32; channels];
-        for c in 0..channels {
-            let inv = 1.0 / (var[c] + eps).sqrt();
-            let s = inv * gamma.map_or(1.0, |g| g[c]);
-            scale[c] = s;
-            shift[c] = beta.map_or(0.0, |b| b[c]) - mean[c] * s;
-        }
-        Some((scale, shift))
-    }
-
-    impl Plan {
-        /// The step at exec position `pos`.
-        pub(crate) fn step(&self, pos: usize) -> &Step {
-            self.steps.get(pos).unwrap_or(&Step::Run)
-        }
-
-        /// Find fusable chains in `model`.
-        pub(crate) fn build(model: &Model) -> Plan {
-            let n = model.exec.len();
-            let mut uses = vec![0usize; model.tensors.len()];
-            let mut consumer = vec![usize::MAX; model.tensors.len()];
-            for (pos, &(l, c)) in model.exec.iter().enumerate() {
-                for &t in &model.calls[l][c].inputs {
-                    uses[t] += 1;
-                    consumer[t] = pos;
-                }
-            }
-            for &t in &model.outputs {
-                uses[t] += 1;
-            }
-            // The single-input, single-output leaf layer at `pos`.
-            let simple = |pos: usize| -> Option<(&dyn Layer, usize, usize)> {
-                let (l, c) = model.exec[pos];
-                let call = &model.calls[l][c];
-                match &model.layers[l] {
-                    ModelLayer::Layer(layer)
-                        if call.inputs.len() == 1 && call.outputs.len() == 1 =>
-                    {
-                        Some((layer.as_ref(), call.inputs[0], call.outputs[0]))
-                    }
-                    _ => None,
-                }
-            };
-            // The only consumer of tensor `t`, when `t` has exactly one use.
-            let next = |t: usize| (uses[t] == 1 && consumer[t] != usize::MAX).then(|| consumer[t]);
-            let mut steps: Vec<Step> = (0..n).map(|_| Step::Run).collect();
-            for pos in 0..n {
-                if !matches!(steps[pos], Step::Run) {
-                    continue;
-                }
-                let Some((layer, input, out)) = simple(pos) else {
-                    continue;
-                };
-                let Some(mut f) = FusedConv::from_layer(layer, input, out) else {
-                    continue;
-                };
-                f.chain.push(pos);
-                if f.act == FusedActivation::Linear {
-                    // + BatchNormalization
-                    if let Some(p) = next(f.output) {
-                        if let Some((bn, _, bn_out)) = simple(p) {
-                            if let Some((scale, shift)) = batch_norm(bn, f.out_c) {
-                                f.fold(&scale, &shift);
-                                f.output = bn_out;
-                                f.chain.push(p);
-                            }
-                        }
-                    }
-                    // + ReLU / ReLU6
-                    if let Some(p) = next(f.output) {
-                        if let Some((a, _, a_out)) = simple(p) {
-                            if let Some(act) = activation_layer(a) {
-                                f.act = act;
-                                f.output = a_out;
-                                f.chain.push(p);
-                            }
-                        }
-                    }
-                }
-                for &p in &f.chain[1..] {
-                    steps[p] = Step::Skip;
-                }
-                steps[pos] = Step::Fused(Box::new(f));
-            }
-            Plan { steps }
-        }
-    }
-
-    impl FusedConv {
-        fn from_layer(layer: &dyn Layer, input: usize, output: usize) -> Option<FusedConv> {
-            let depthwise = match layer.class_name() {
-                "Conv2D" => false,
-                "DepthwiseConv2D" => true,
-                _ => return None,
-            };
-            let cfg = layer.config();
-            if str_of(&cfg, "data_format").unwrap_or("channels_last") != "channels_last" {
-                return None;
-            }
-            if !depthwise
-                && !matches!(cfg.get("groups"), None | Some(Value::Null))
-                && cfg.get("groups").and_then(Value::as_u64) != Some(1)
-            {
-                return None;
-            }
-            let act = act_by_name(str_of(&cfg, "activation").unwrap_or("linear"))?;
-            let padding = match str_of(&cfg, "padding").unwrap_or("valid") {
-                "same" => Padding::Same,
-                "valid" => Padding::Valid,
-                _ => return None,
-            };
-            let kernel_hw = pair(&cfg, "kernel_size", 1)?;
-            let strides = pair(&cfg, "strides", 1)?;
-            let dilations = pair(&cfg, "dilation_rate", 1)?;
-            if strides != [1, 1] && dilations != [1, 1] {
-                return None;
-            }
-            let kname = if depthwise {
-                "depthwise_kernel"
-            } else {
-                "kernel"
-            };
-            let kidx = layer.weights().iter().position(|w| w.name == kname)?;
-            let kshape = layer.weights()[kidx].shape.clone();
-            let kernel = layer.weight_values().get(kidx)?.as_f32()?.to_vec();
-            if kshape.len() != 4 || kshape[0] != kernel_hw[0] || kshape[1] != kernel_hw[1] {
-                return None;
-            }
-            let in_c = kshape[2];
-            let out_c = if depthwise {
-                kshape[2] * kshape[3]
-            } else {
-                kshape[3]
-            };
-            let bias = weight(layer, "bias").map(<[f32]>::to_vec);
-            if bias.as_ref().is_some_and(|b| b.len() != out_c) || kernel.len() % out_c.max(1) != 0 {
-                return None;
-            }
-            Some(FusedConv {
-                chain: Vec::new(),
-                depthwise,
-                kernel_hw,
-                strides,
-                dilations,
-                padding,
-                in_c,
-                out_c,
-                kernel,
-                bias,
-                act,
-                input,
-                output,
-            })
-        }
-
-        /// Fold `y * scale + shift` (per output channel) into kernel and bias.
-        fn fold(&mut self, scale: &[f32], shift: &[f32]) {
-            for row in self.kernel.chunks_mut(self.out_c) {
-                for (k, s) in row.iter_mut().zip(scale) {
-                    *k *= s;
-                }
-            }
-            let bias = self.bias.get_or_insert_with(|| vec![0.0; self.out_c]);
-            for ((b, s), t) in bias.iter_mut().zip(scale).zip(shift) {
-                *b = *b * s + t;
-            }
-        }
-
-        /// Run the chain at exec position `pos`. Returns false (touching
-        /// nothing) when the input is not what the fused kernel expects.
-        pub(crate) fn run(
-            &self,
-            model: &Model,
-            pos: usize,
-            slots: &mut [Option<Tensor>],
-            mask_slots: &mut [Option<Tensor>],
-        ) -> bool {
-            let Some(x) = slots[self.input].as_ref() else {
-                return false;
-            };
-            let (TensorData::F32(xd), [b, h, w, c]) = (x.data(), x.shape()) else {
-                return false;
-            };
-            if *c != self.in_c {
-                return false;
-            }
-            let Ok(p) = Conv2dParams::new(
-                *b,
-                [*h, *w],
-                self.in_c,
-                self.out_c,
-                self.kernel_hw,
-                self.strides,
-                self.dilations,
-                self.padding,
-            ) else {
-                return false;
-            };
-            let mut out = vec![0.0f32; p.output_len()];
-            let bias = self.bias.as_deref();
-            if self.depthwise {
-                tfjs_kernels::depthwise_conv2d_fused(
-                    xd,
-                    &self.kernel,
-                    bias,
-                    self.act,
-                    &p,
-                    &mut out,
-                );
-            } else {
-                tfjs_kernels::conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out);
-            }
-            let shape = vec![*b, p.out_h, p.out_w, self.out_c];
-            let Ok(y) = Tensor::from_f32(shape, out) else {
-                return false;
-            };
-            if model.last_use[self.input] == pos {
-                slots[self.input] = None;
-                mask_slots[self.input] = None;
-            }
-            slots[self.output] = Some(y);
-            mask_slots[self.output] = None;
-            true
-        }
     }
 }

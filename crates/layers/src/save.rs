@@ -15,8 +15,7 @@ use crate::topology::normalize_config;
 use crate::{LayersError, Result, TensorData};
 use serde_json::{json, Map, Value};
 use tfjs_format::codec::{encode_weights, DecodedWeight, TensorValues};
-use tfjs_format::{ModelArtifacts, SaveResult, WeightData};
-use tfjs_io::Router;
+use tfjs_format::{ModelArtifacts, WeightData};
 
 /// `keras_version` written by TensorFlow.js 4.22.
 pub const KERAS_VERSION: &str = "tfjs-layers 4.22.0";
@@ -245,7 +244,12 @@ impl Model {
     }
 
     /// Save to `url` through `router` (`file://`, `memory://`, …).
-    pub async fn save(&self, router: &Router, url: &str) -> Result<SaveResult> {
+    #[cfg(feature = "io")]
+    pub async fn save(
+        &self,
+        router: &tfjs_io::Router,
+        url: &str,
+    ) -> Result<tfjs_format::SaveResult> {
         let artifacts = self.to_artifacts()?;
         let (store, parsed) = router.resolve(url)?;
         Ok(store.save(&parsed, &artifacts).await?)

@@ -620,9 +620,13 @@ fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec
         *seen.entry(s.name.as_str()).or_default() += 1;
     }
     if let Some((dup, n)) = seen.iter().find(|(_, n)| **n > 1) {
-        let names: Vec<String> = specs.iter().map(|s| format!("{:?}", s.name)).collect();
+        let names: Vec<String> = specs
+            .iter()
+            .map(|s| format!("\"{}\"", crate::error::printable(&s.name)))
+            .collect();
         return Err(topo_err(format!(
-            "{path}: The name \"{dup}\" is used {n} times in the model. All layer names should be unique. Layer names: [{}]",
+            "{path}: The name \"{}\" is used {n} times in the model. All layer names should be unique. Layer names: [{}]",
+            crate::error::printable(dup),
             names.join(",")
         )));
     }

@@ -1,21 +1,48 @@
 //! Advanced activation layers: `ReLU` (with Keras `negative_slope` and
 //! `threshold`), `LeakyReLU`, `PReLU`, `ELU`, `ThresholdedReLU`, `Softmax`.
 
-use super::core::{
-    boxed_layer, constraint, initializer, make_tensor, map_new, norm_axis, num, one_input,
-    one_shape, pass_mask, register_simple, require_built, shape_str, zeros_init, Base, Params,
-};
+use super::common::*;
 use crate::config::ConfigReader;
-use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+keras_config! {
+    /// `ReLU`'s TensorFlow.js config (Keras' `negative_slope` and
+    /// `threshold` are written after the base keys, when they matter).
+    pub(crate) struct ReluConfig |cx| {
+        max_value: Option<f64>,
+    }
+}
+
+keras_config! {
+    /// `LeakyReLU`: Keras 3 writes `negative_slope`, TF.js only knows
+    /// `alpha` (and silently uses 0.3 for Keras 3 files: we do not).
+    pub(crate) struct LeakyReluConfig |cx| {
+        alpha: f64 = cx.cfg.f64_or("negative_slope", 0.3)?,
+    }
+}
+
+keras_config! {
+    /// `ELU`.
+    pub(crate) struct EluConfig |cx| {
+        alpha: f64 = 1.0,
+    }
+}
+
+keras_config! {
+    /// `ThresholdedReLU`.
+    pub(crate) struct ThresholdedReluConfig |cx| {
+        theta: f64 = 1.0,
+    }
+}
+
+#[derive(Debug, Clone)]
 enum Kind {
-    /// `max_value` (None = unbounded), `negative_slope`, `threshold`.
-    Relu(Option<f32>, f32, f32),
-    Leaky(f32),
-    Elu(f32),
-    Thresholded(f32),
+    /// Keras' `negative_slope` and `threshold` besides TF.js's config.
+    Relu(ReluConfig, f32, f32),
+    Leaky(LeakyReluConfig),
+    Elu(EluConfig),
+    Thresholded(ThresholdedReluConfig),
 }
 
 /// `ReLU`, `LeakyReLU`, `ELU`, `ThresholdedReLU`: parameter-free elementwise
@@ -24,67 +51,49 @@ enum Kind {
 pub struct ElementwiseActivation {
     base: Base,
     kind: Kind,
-    /// Class-specific config fields, in TF.js order.
-    fields: Map<String, Value>,
-    /// Keras-only fields written after the base keys.
-    extra: Map<String, Value>,
 }
 
 impl ElementwiseActivation {
     fn from_config(cfg: &ConfigReader<'_>, class: &str) -> Result<Self> {
-        let base = Base::parse(cfg)?;
-        let mut fields = Map::new();
-        let mut extra = Map::new();
+        let cx = Cx::new(cfg);
         let kind = match class {
             "ReLU" => {
-                let max_value = cfg.f64_opt("max_value")?;
-                if max_value.is_some_and(|m| m < 0.0) {
+                let c = ReluConfig::read(&cx)?;
+                if c.max_value.is_some_and(|m| m < 0.0) {
                     return Err(cfg.err("max_value", "must be non-negative"));
                 }
-                let slope = cfg.f64_or("negative_slope", 0.0)?;
-                let threshold = cfg.f64_or("threshold", 0.0)?;
-                fields.insert("max_value".into(), max_value.map_or(Value::Null, num));
-                // TF.js ignores these Keras fields; write them when they
-                // matter so the file keeps its meaning.
-                if slope != 0.0 {
-                    extra.insert("negative_slope".into(), num(slope));
-                }
-                if threshold != 0.0 {
-                    extra.insert("threshold".into(), num(threshold));
-                }
-                Kind::Relu(max_value.map(|m| m as f32), slope as f32, threshold as f32)
+                let slope = cfg.f64_or("negative_slope", 0.0)? as f32;
+                let threshold = cfg.f64_or("threshold", 0.0)? as f32;
+                Kind::Relu(c, slope, threshold)
             }
-            "LeakyReLU" => {
-                // Keras 3 writes `negative_slope`; TF.js only knows `alpha`
-                // (and silently uses 0.3 for Keras 3 files: we do not).
-                let alpha = match cfg.f64_opt("alpha")? {
-                    Some(a) => a,
-                    None => cfg.f64_or("negative_slope", 0.3)?,
-                };
-                fields.insert("alpha".into(), num(alpha));
-                Kind::Leaky(alpha as f32)
-            }
-            "ELU" => {
-                let alpha = cfg.f64_or("alpha", 1.0)?;
-                fields.insert("alpha".into(), num(alpha));
-                Kind::Elu(alpha as f32)
-            }
-            _ => {
-                let theta = cfg.f64_or("theta", 1.0)?;
-                fields.insert("theta".into(), num(theta));
-                Kind::Thresholded(theta as f32)
-            }
+            "LeakyReLU" => Kind::Leaky(LeakyReluConfig::read(&cx)?),
+            "ELU" => Kind::Elu(EluConfig::read(&cx)?),
+            _ => Kind::Thresholded(ThresholdedReluConfig::read(&cx)?),
         };
         Ok(ElementwiseActivation {
-            base,
+            base: Base::parse(cfg)?,
             kind,
-            fields,
-            extra,
         })
     }
 }
 
+impl ElementwiseActivation {
+    /// `Some(max_value)` when this is a plain `ReLU` (no negative slope, no
+    /// threshold), which the conv fusion can apply.
+    pub(crate) fn plain_relu_max(&self) -> Option<Option<f32>> {
+        match self.kind {
+            Kind::Relu(ref c, slope, threshold) if slope == 0.0 && threshold == 0.0 => {
+                Some(c.max_value.map(|m| m as f32))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Layer for ElementwiseActivation {
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
     fn class_name(&self) -> &str {
         match self.kind {
             Kind::Relu(..) => "ReLU",
@@ -97,9 +106,24 @@ impl Layer for ElementwiseActivation {
         &self.base.name
     }
     fn config(&self) -> Map<String, Value> {
-        let mut m = self.fields.clone();
+        let mut m = Map::new();
+        match &self.kind {
+            Kind::Relu(c, ..) => c.write(&mut m),
+            Kind::Leaky(c) => c.write(&mut m),
+            Kind::Elu(c) => c.write(&mut m),
+            Kind::Thresholded(c) => c.write(&mut m),
+        }
         self.base.write(&mut m);
-        m.extend(self.extra.clone());
+        // TF.js ignores these Keras fields; write them when they matter so
+        // the file keeps its meaning.
+        if let Kind::Relu(_, slope, threshold) = self.kind {
+            if slope != 0.0 {
+                m.insert("negative_slope".into(), num(slope as f64));
+            }
+            if threshold != 0.0 {
+                m.insert("threshold".into(), num(threshold as f64));
+            }
+        }
         m
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
@@ -109,25 +133,39 @@ impl Layer for ElementwiseActivation {
         let x = one_input(&self.base, inputs)?;
         let xd = x.to_f32();
         let data = match self.kind {
-            Kind::Relu(max, slope, threshold) if slope == 0.0 && threshold == 0.0 => match max {
-                Some(m) => map_new(&xd, move |v| v.clamp(0.0, m)),
-                None => map_new(&xd, |v| v.max(0.0)),
-            },
-            Kind::Relu(max, slope, threshold) => map_new(&xd, move |v| {
-                // Keras: x >= max → max; threshold <= x < max → x; else slope·(x − threshold).
-                let y = if v >= threshold {
-                    v
-                } else {
-                    slope * (v - threshold)
-                };
-                match max {
-                    Some(m) if y > m => m,
-                    _ => y,
+            Kind::Relu(ref c, slope, threshold) if slope == 0.0 && threshold == 0.0 => {
+                match c.max_value.map(|m| m as f32) {
+                    Some(m) => map_new(&xd, move |v| v.clamp(0.0, m)),
+                    None => map_new(&xd, |v| v.max(0.0)),
                 }
-            }),
-            Kind::Leaky(a) => map_new(&xd, move |v| if v < 0.0 { a * v } else { v }),
-            Kind::Elu(a) => map_new(&xd, move |v| if v > 0.0 { v } else { a * v.exp_m1() }),
-            Kind::Thresholded(t) => map_new(&xd, move |v| if v > t { v } else { 0.0 }),
+            }
+            Kind::Relu(ref c, slope, threshold) => {
+                let max = c.max_value.map(|m| m as f32);
+                map_new(&xd, move |v| {
+                    // Keras: x >= max → max; threshold <= x < max → x; else slope·(x − threshold).
+                    let y = if v >= threshold {
+                        v
+                    } else {
+                        slope * (v - threshold)
+                    };
+                    match max {
+                        Some(m) if y > m => m,
+                        _ => y,
+                    }
+                })
+            }
+            Kind::Leaky(ref c) => {
+                let a = c.alpha as f32;
+                map_new(&xd, move |v| if v < 0.0 { a * v } else { v })
+            }
+            Kind::Elu(ref c) => {
+                let a = c.alpha as f32;
+                map_new(&xd, move |v| if v > 0.0 { v } else { a * v.exp_m1() })
+            }
+            Kind::Thresholded(ref c) => {
+                let t = c.theta as f32;
+                map_new(&xd, move |v| if v > t { v } else { 0.0 })
+            }
         };
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), data)?])
     }
@@ -140,45 +178,54 @@ impl Layer for ElementwiseActivation {
     }
 }
 
+/// PReLU's `shared_axes`: 1-based axes sharing one alpha (an int or a
+/// list), written as a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SharedAxes(Vec<usize>);
+
+impl KerasValue for SharedAxes {
+    fn parse(cx: &Cx<'_>, key: &str, v: &Value) -> Result<Self> {
+        let list: Vec<&Value> = match v {
+            Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        list.iter()
+            .map(|d| d.as_u64().filter(|&d| d >= 1).map(|d| d as usize))
+            .collect::<Option<Vec<_>>>()
+            .map(SharedAxes)
+            .ok_or_else(|| {
+                cx.cfg
+                    .err(key, format!("expected positive axis numbers, got {v}"))
+            })
+    }
+    fn to_value(&self) -> Option<Value> {
+        Some(json!(self.0))
+    }
+}
+
+keras_config! {
+    /// `PReLU`'s config.
+    pub(crate) struct PReluConfig |cx| {
+        alpha_initializer: Init = Init::zeros(),
+        alpha_regularizer: Reg,
+        alpha_constraint: Cons,
+        shared_axes: Option<SharedAxes>,
+    }
+}
+
 /// `PReLU`: `x` if `x > 0` else `alpha · x`, with a learned `alpha`.
 #[derive(Debug, Clone)]
 pub struct PRelu {
     base: Base,
-    alpha_initializer: Value,
-    alpha_regularizer: Value,
-    alpha_constraint: Value,
-    /// 1-based axes sharing one alpha.
-    shared_axes: Option<Vec<usize>>,
+    cfg: PReluConfig,
     params: Params,
 }
 
 impl PRelu {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let shared_axes = match cfg.get("shared_axes") {
-            None => None,
-            Some(v) => {
-                let list: Vec<Value> = match v {
-                    Value::Array(a) => a.clone(),
-                    other => vec![other.clone()],
-                };
-                let axes: Option<Vec<usize>> = list
-                    .iter()
-                    .map(|d| d.as_u64().filter(|&d| d >= 1).map(|d| d as usize))
-                    .collect();
-                Some(axes.ok_or_else(|| {
-                    cfg.err(
-                        "shared_axes",
-                        format!("expected positive axis numbers, got {v}"),
-                    )
-                })?)
-            }
-        };
         let mut p = PRelu {
+            cfg: PReluConfig::read(&Cx::new(cfg))?,
             base: Base::parse(cfg)?,
-            alpha_initializer: initializer(cfg, "alpha_initializer", zeros_init),
-            alpha_regularizer: super::core::regularizer(cfg, "alpha_regularizer"),
-            alpha_constraint: constraint(cfg, "alpha_constraint"),
-            shared_axes,
             params: Params::default(),
         };
         if let Some(s) = p.base.batch_input_shape.clone() {
@@ -191,24 +238,7 @@ impl PRelu {
 }
 
 impl Layer for PRelu {
-    fn class_name(&self) -> &str {
-        "PReLU"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("alpha_initializer".into(), self.alpha_initializer.clone());
-        m.insert("alpha_regularizer".into(), self.alpha_regularizer.clone());
-        m.insert("alpha_constraint".into(), self.alpha_constraint.clone());
-        m.insert(
-            "shared_axes".into(),
-            self.shared_axes.as_ref().map_or(Value::Null, |a| json!(a)),
-        );
-        self.base.write(&mut m);
-        m
-    }
+    layer_common!("PReLU", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
         if s.len() < 2 {
@@ -216,7 +246,13 @@ impl Layer for PRelu {
         }
         let mut shape = Vec::with_capacity(s.len() - 1);
         for (i, d) in s.iter().enumerate().skip(1) {
-            if self.shared_axes.as_ref().is_some_and(|a| a.contains(&i)) {
+            if self
+                .cfg
+                .shared_axes
+                .as_ref()
+                .map(|a| &a.0)
+                .is_some_and(|a| a.contains(&i))
+            {
                 shape.push(1);
             } else {
                 shape.push(d.ok_or_else(|| {
@@ -227,7 +263,7 @@ impl Layer for PRelu {
                 })?);
             }
         }
-        if let Some(a) = &self.shared_axes {
+        if let Some(SharedAxes(a)) = &self.cfg.shared_axes {
             if let Some(bad) = a.iter().find(|&&x| x >= s.len()) {
                 return Err(self.base.err(format!(
                     "shared axis {bad} is out of range for input shape {}",
@@ -238,15 +274,6 @@ impl Layer for PRelu {
         self.params.clear();
         self.params.add("alpha", shape, true, 0.0)?;
         Ok(())
-    }
-    fn weights(&self) -> Vec<LayerWeight> {
-        self.params.weights(self.base.trainable)
-    }
-    fn weight_values(&self) -> Vec<&Tensor> {
-        self.params.values()
-    }
-    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        self.params.set(&self.base.name, index, value)
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
@@ -311,54 +338,37 @@ impl Layer for PRelu {
     }
 }
 
+keras_config! {
+    /// `Softmax`'s config (TF.js default axis `1`, Keras default `-1`).
+    pub(crate) struct SoftmaxConfig |cx| {
+        axis: Axes = Axes::one(1),
+    }
+}
+
 /// `Softmax` over `axis` (TF.js default `1`, Keras default `-1`).
 #[derive(Debug, Clone)]
 pub struct SoftmaxLayer {
     base: Base,
+    cfg: SoftmaxConfig,
     axis: i64,
-    axis_raw: Value,
 }
 
 impl SoftmaxLayer {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let (axis, raw) = match cfg.get("axis") {
-            None => (1, json!(1)),
-            Some(Value::Array(a)) if a.len() == 1 => {
-                let x = a[0]
-                    .as_f64()
-                    .filter(|f| f.fract() == 0.0)
-                    .ok_or_else(|| cfg.err("axis", "expected an integer"))?;
-                (x as i64, Value::Array(vec![num(x)]))
-            }
-            Some(v) => {
-                let x = v
-                    .as_f64()
-                    .filter(|f| f.fract() == 0.0)
-                    .ok_or_else(|| cfg.err("axis", format!("expected an integer, got {v}")))?;
-                (x as i64, num(x))
-            }
+        let c = SoftmaxConfig::read(&Cx::new(cfg))?;
+        let [axis] = c.axis.list[..] else {
+            return Err(cfg.err("axis", "expected one axis"));
         };
         Ok(SoftmaxLayer {
             base: Base::parse(cfg)?,
+            cfg: c,
             axis,
-            axis_raw: raw,
         })
     }
 }
 
 impl Layer for SoftmaxLayer {
-    fn class_name(&self) -> &str {
-        "Softmax"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("axis".into(), self.axis_raw.clone());
-        self.base.write(&mut m);
-        m
-    }
+    layer_common!("Softmax");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
         norm_axis(&self.base, self.axis, s.len())?;

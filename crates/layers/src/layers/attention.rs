@@ -9,7 +9,7 @@
 //! part of a saved topology and are not supported. Configs are written back
 //! as read (Keras key order).
 
-use super::recurrent::{alloc_zeros, first_shape, input_err, put_weight, Base};
+use super::common::*;
 use crate::activations::softmax_row;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor};
@@ -118,7 +118,7 @@ pub struct MultiHeadAttention {
 impl MultiHeadAttention {
     /// Build from a Keras config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<MultiHeadAttention> {
-        let base = Base::read(c)?;
+        let base = Base::parse(c)?;
         let heads = c.usize_req("num_heads")?;
         let key_dim = c.usize_req("key_dim")?;
         let value_dim = match c.get("value_dim") {
@@ -406,7 +406,7 @@ impl DenseAttention {
         }
         let mut layer = DenseAttention {
             additive,
-            base: Base::read(c)?,
+            base: Base::parse(c)?,
             raw: c.map.clone(),
             use_scale: c.bool_or("use_scale", additive)?,
             concat,

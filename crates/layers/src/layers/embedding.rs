@@ -1,6 +1,6 @@
 //! `Embedding`: integer ids → rows of the `embeddings` matrix.
 
-use super::recurrent::{alloc_zeros, initializer, input_err, passthrough, put_weight, Base};
+use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor, TensorData};
 use serde_json::{json, Map, Value};
@@ -47,7 +47,7 @@ pub struct Embedding {
 impl Embedding {
     /// Build from a Keras / TensorFlow.js config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<Embedding> {
-        let mut base = Base::read(c)?;
+        let mut base = Base::parse(c)?;
         if c.dtype().is_none() {
             // TensorFlow.js derives an Embedding's batch_input_shape from
             // input_length without a dtype; reloading such a file in
@@ -67,12 +67,10 @@ impl Embedding {
             ("output_dim".to_string(), Value::from(output_dim as u64)),
             (
                 "embeddings_initializer".to_string(),
-                initializer(
-                    c,
-                    "embeddings_initializer",
+                initializer(c, "embeddings_initializer", || {
                     json!({"class_name": "RandomUniform",
-                           "config": {"minval": -0.05, "maxval": 0.05, "seed": null}}),
-                ),
+                           "config": {"minval": -0.05, "maxval": 0.05, "seed": null}})
+                }),
             ),
             (
                 "embeddings_regularizer".to_string(),
@@ -124,7 +122,7 @@ impl Layer for Embedding {
         }
         self.base.write_name(&mut m);
         if self.base.batch_input_shape.is_some() {
-            self.base.write_shape(&mut m);
+            self.base.write_input_shape(&mut m);
         } else {
             m.insert(
                 "batch_input_shape".into(),

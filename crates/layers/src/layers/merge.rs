@@ -2,12 +2,9 @@
 //! `Minimum` (Keras broadcasting: lower-rank inputs get size-1 axes inserted
 //! after the batch axis), `Concatenate` and `Dot`, with Keras mask merging.
 
-use super::core::{
-    boxed_layer, make_tensor, norm_axis, register_simple, shape_str, transpose, zip_new, Base,
-};
+use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
-use serde_json::{json, Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -180,6 +177,7 @@ fn accumulate(op: Op, out: &mut [f32], out_shape: &[usize], x: &[f32], x_shape: 
 #[derive(Debug, Clone)]
 pub struct Merge {
     base: Base,
+    cfg: NoFields,
     op: Op,
 }
 
@@ -187,6 +185,7 @@ impl Merge {
     fn from_config(cfg: &ConfigReader<'_>, op: Op) -> Result<Self> {
         Ok(Merge {
             base: Base::parse(cfg)?,
+            cfg: NoFields::read(&Cx::new(cfg))?,
             op,
         })
     }
@@ -196,14 +195,7 @@ impl Layer for Merge {
     fn class_name(&self) -> &str {
         self.op.name()
     }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        self.base.write(&mut m);
-        m
-    }
+    layer_common!(_);
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         check_count(&self.base, inputs.len(), self.op)?;
         Ok(vec![broadcast_dims(&self.base, inputs)?])
@@ -258,18 +250,25 @@ impl Layer for Merge {
 // Concatenate
 // ---------------------------------------------------------------------------
 
+keras_config! {
+    /// `Concatenate`'s config.
+    pub(crate) struct ConcatenateConfig |cx| {
+        axis: i64 = -1,
+    }
+}
+
 /// `Concatenate` along `axis`.
 #[derive(Debug, Clone)]
 pub struct Concatenate {
     base: Base,
-    axis: i64,
+    cfg: ConcatenateConfig,
 }
 
 impl Concatenate {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         Ok(Concatenate {
             base: Base::parse(cfg)?,
-            axis: cfg.i64_or("axis", -1)?,
+            cfg: ConcatenateConfig::read(&Cx::new(cfg))?,
         })
     }
     fn check(&self, shapes: &[Shape]) -> Result<usize> {
@@ -286,7 +285,7 @@ impl Concatenate {
                 shapes.iter().map(shape_str).collect::<Vec<_>>().join(" ")
             )));
         }
-        let a = norm_axis(&self.base, self.axis, rank)?;
+        let a = norm_axis(&self.base, self.cfg.axis, rank)?;
         for s in &shapes[1..] {
             for d in 0..rank {
                 if d != a {
@@ -306,18 +305,7 @@ impl Concatenate {
 }
 
 impl Layer for Concatenate {
-    fn class_name(&self) -> &str {
-        "Concatenate"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("axis".into(), json!(self.axis));
-        self.base.write(&mut m);
-        m
-    }
+    layer_common!("Concatenate");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let a = self.check(inputs)?;
         let mut out = inputs[0].clone();
@@ -364,7 +352,7 @@ impl Layer for Concatenate {
             return Ok(vec![None]);
         }
         let rank = inputs[0].rank();
-        let a = norm_axis(&self.base, self.axis, rank)?;
+        let a = norm_axis(&self.base, self.cfg.axis, rank)?;
         // Masks are [batch, time]; a missing one is all ones.
         let mask_shape = |i: usize| -> Vec<usize> {
             masks
@@ -416,48 +404,42 @@ impl Layer for Concatenate {
 // Dot
 // ---------------------------------------------------------------------------
 
+keras_config! {
+    /// `Dot`'s config: `axes` is an int or a pair of ints.
+    pub(crate) struct DotConfig |cx| {
+        axes: Axes,
+        normalize: bool = false,
+    }
+}
+
 /// `Dot`: batched dot product over one axis of each input.
 #[derive(Debug, Clone)]
 pub struct Dot {
     base: Base,
+    cfg: DotConfig,
     axes: (i64, i64),
-    axes_raw: Value,
-    normalize: bool,
 }
 
 impl Dot {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let raw = cfg.required("axes")?.clone();
-        let as_i = |v: &Value| {
-            v.as_i64()
-                .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-        };
-        let axes = if let Some(a) = as_i(&raw) {
-            (a, a)
-        } else {
-            match raw.as_array().map(Vec::as_slice) {
-                Some([a, b]) => match (as_i(a), as_i(b)) {
-                    (Some(a), Some(b)) => (a, b),
-                    _ => {
-                        return Err(cfg.err(
-                            "axes",
-                            format!("expected an int or a pair of ints, got {raw}"),
-                        ))
-                    }
-                },
-                _ => {
-                    return Err(cfg.err(
-                        "axes",
-                        format!("expected an int or a pair of ints, got {raw}"),
-                    ))
-                }
+        let c = DotConfig::read(&Cx::new(cfg))?;
+        let axes = match c.axes.list[..] {
+            [a] => (a, a),
+            [a, b] => (a, b),
+            _ => {
+                return Err(cfg.err(
+                    "axes",
+                    format!(
+                        "expected an int or a pair of ints, got {}",
+                        c.axes.to_value().unwrap_or_default()
+                    ),
+                ))
             }
         };
         Ok(Dot {
             base: Base::parse(cfg)?,
+            cfg: c,
             axes,
-            axes_raw: raw,
-            normalize: cfg.bool_or("normalize", false)?,
         })
     }
 
@@ -490,19 +472,7 @@ fn l2_normalize(data: &mut [f32], shape: &[usize], axis: usize) {
 }
 
 impl Layer for Dot {
-    fn class_name(&self) -> &str {
-        "Dot"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("axes".into(), self.axes_raw.clone());
-        m.insert("normalize".into(), json!(self.normalize));
-        self.base.write(&mut m);
-        m
-    }
+    layer_common!("Dot");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let [x, y] = inputs else {
             return Err(self.base.err(format!(
@@ -556,7 +526,7 @@ impl Layer for Dot {
         }
         let mut xd = x.to_f32().into_owned();
         let mut yd = y.to_f32().into_owned();
-        if self.normalize {
+        if self.cfg.normalize {
             l2_normalize(&mut xd, xs, a);
             l2_normalize(&mut yd, ys, b);
         }

@@ -1,20 +1,107 @@
-//! Noise layers: `GaussianNoise`, `GaussianDropout`, `AlphaDropout`. All are
-//! the identity at inference (they only act while training), so they share
-//! core's pass-through layer; their configs keep TF.js's keys (`stddev` or
-//! `rate`).
+//! Layers that are the identity at inference (they only act while
+//! training): `Dropout`, `SpatialDropout1D/2D/3D`, `GaussianNoise`,
+//! `GaussianDropout`, `AlphaDropout`, `ActivityRegularization` and Keras'
+//! `Identity`. Each class declares only its config; one [`PassThrough`]
+//! runs them all.
 
-use super::core::{boxed_layer, register_simple, PassKind, PassThrough};
-use crate::LayerRegistry;
+use super::common::*;
+use crate::config::ConfigReader;
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 
-/// Register the noise classes.
-pub fn register(registry: &mut LayerRegistry) {
-    for (name, kind) in [
-        ("GaussianNoise", PassKind::GaussianNoise),
-        ("GaussianDropout", PassKind::GaussianDropout),
-        ("AlphaDropout", PassKind::AlphaDropout),
-    ] {
-        register_simple(registry, &[name], move |c| {
-            boxed_layer(PassThrough::from_config(c, kind))
-        });
+keras_config! {
+    /// `Dropout` and `SpatialDropout1D`.
+    pub(crate) struct DropoutConfig |cx| {
+        rate: Rate,
+        noise_shape: Raw,
+        seed: Raw,
     }
+}
+
+keras_config! {
+    /// `SpatialDropout2D` / `SpatialDropout3D`.
+    pub(crate) struct SpatialDropoutConfig |cx| {
+        rate: Rate,
+        data_format: DataFormat = DataFormat::ChannelsLast,
+        seed: Raw,
+    }
+}
+
+keras_config! {
+    /// `GaussianDropout` / `AlphaDropout`.
+    pub(crate) struct RateConfig |cx| {
+        rate: Rate,
+    }
+}
+
+keras_config! {
+    /// `GaussianNoise`.
+    pub(crate) struct GaussianNoiseConfig |cx| {
+        stddev: f64,
+    }
+}
+
+keras_config! {
+    /// `ActivityRegularization`.
+    pub(crate) struct ActivityRegularizationConfig |cx| {
+        l1: f64 = 0.0,
+        l2: f64 = 0.0,
+    }
+}
+
+/// A layer that is the identity at inference, with config `C`.
+#[derive(Debug, Clone)]
+pub(crate) struct PassThrough<C> {
+    class: &'static str,
+    base: Base,
+    cfg: C,
+}
+
+impl<C: ConfigFields> PassThrough<C> {
+    fn from_config(class: &'static str, cfg: &ConfigReader<'_>) -> Result<Self> {
+        Ok(PassThrough {
+            class,
+            base: Base::parse(cfg)?,
+            cfg: C::read(&Cx::new(cfg))?,
+        })
+    }
+}
+
+impl<C: ConfigFields> Layer for PassThrough<C> {
+    fn class_name(&self) -> &str {
+        self.class
+    }
+    layer_common!(_);
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![one_shape(&self.base, inputs)?.clone()])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        Ok(vec![one_input(&self.base, inputs)?.clone()])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(pass_mask(masks))
+    }
+}
+
+/// Register `class` as a [`PassThrough`] with config `C`.
+fn reg<C: ConfigFields + 'static>(registry: &mut LayerRegistry, class: &'static str) {
+    register_simple(registry, &[class], move |c| {
+        boxed_layer(PassThrough::<C>::from_config(class, c))
+    });
+}
+
+/// Register the identity-at-inference classes.
+pub fn register(registry: &mut LayerRegistry) {
+    reg::<DropoutConfig>(registry, "Dropout");
+    reg::<DropoutConfig>(registry, "SpatialDropout1D");
+    reg::<SpatialDropoutConfig>(registry, "SpatialDropout2D");
+    reg::<SpatialDropoutConfig>(registry, "SpatialDropout3D");
+    reg::<RateConfig>(registry, "GaussianDropout");
+    reg::<RateConfig>(registry, "AlphaDropout");
+    reg::<GaussianNoiseConfig>(registry, "GaussianNoise");
+    reg::<ActivityRegularizationConfig>(registry, "ActivityRegularization");
+    reg::<NoFields>(registry, "Identity");
 }

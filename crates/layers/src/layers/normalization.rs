@@ -2,28 +2,11 @@
 //! inference mode), `LayerNormalization`, Keras' `GroupNormalization` and
 //! `UnitNormalization`.
 
-use super::core::{
-    axis_list, boxed_layer, make_tensor, norm_axis, num, one_input, one_shape, ones_init,
-    pass_mask, register_simple, require_built, shape_str, transpose, zeros_init, Base, Extras,
-    Params,
-};
+use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
-
-/// The `axis` value as written (an int or a list), numbers re-spelled.
-fn axis_value(cfg: &ConfigReader<'_>, default: i64) -> Value {
-    match cfg.get("axis") {
-        None => json!(default),
-        Some(Value::Array(a)) => Value::Array(
-            a.iter()
-                .map(|v| v.as_f64().map(num).unwrap_or_else(|| v.clone()))
-                .collect(),
-        ),
-        Some(v) => v.as_f64().map(num).unwrap_or_else(|| v.clone()),
-    }
-}
 
 /// Normalize and sort a list of axes against `rank`, rejecting duplicates.
 fn norm_axes(base: &Base, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
@@ -46,19 +29,31 @@ fn norm_axes(base: &Base, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
 // BatchNormalization
 // ---------------------------------------------------------------------------
 
+keras_config! {
+    /// `BatchNormalization`'s config, in TensorFlow.js's key order.
+    pub(crate) struct BatchNormalizationConfig |cx| {
+        axis: Axes = Axes::one(-1),
+        momentum: f64 = 0.99,
+        epsilon: f64 = 0.001,
+        center: bool = true,
+        scale: bool = true,
+        beta_initializer: Init = Init::zeros(),
+        gamma_initializer: Init = Init::ones(),
+        moving_mean_initializer: Init = Init::zeros(),
+        moving_variance_initializer: Init = Init::ones(),
+        beta_regularizer: Reg,
+        gamma_regularizer: Reg,
+        beta_constraint: Cons,
+        gamma_constraint: Cons,
+    }
+}
+
 /// `BatchNormalization` at inference:
 /// `(x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta`.
 #[derive(Debug, Clone)]
 pub struct BatchNormalization {
     base: Base,
-    axes: Vec<i64>,
-    axis_raw: Value,
-    momentum: Value,
-    epsilon: f64,
-    epsilon_raw: Value,
-    center: bool,
-    scale: bool,
-    extras: Extras,
+    cfg: BatchNormalizationConfig,
     params: Params,
     /// Normalized axes of the build shape, and its rank.
     built_axes: Vec<usize>,
@@ -67,34 +62,16 @@ pub struct BatchNormalization {
 
 impl BatchNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let epsilon = cfg.f64_or("epsilon", 0.001)?;
-        if epsilon.is_nan() || epsilon < 0.0 {
+        let c = BatchNormalizationConfig::read(&Cx::new(cfg))?;
+        if c.epsilon.is_nan() || c.epsilon < 0.0 {
             return Err(cfg.err("epsilon", "must be a non-negative number"));
         }
-        let momentum = cfg.f64_or("momentum", 0.99)?;
-        let mut extras = Extras::default();
-        extras.init(cfg, "beta_initializer", zeros_init);
-        extras.init(cfg, "gamma_initializer", ones_init);
-        extras.init(cfg, "moving_mean_initializer", zeros_init);
-        extras.init(cfg, "moving_variance_initializer", ones_init);
-        extras.reg(cfg, "beta_regularizer");
-        extras.reg(cfg, "gamma_regularizer");
-        extras.cons(cfg, "beta_constraint");
-        extras.cons(cfg, "gamma_constraint");
-        let axes = axis_list(cfg, "axis", -1)?;
-        if axes.is_empty() {
+        if c.axis.list.is_empty() {
             return Err(cfg.err("axis", "must name at least one axis"));
         }
         let mut bn = BatchNormalization {
             base: Base::parse(cfg)?,
-            axes,
-            axis_raw: axis_value(cfg, -1),
-            momentum: num(momentum),
-            epsilon,
-            epsilon_raw: num(epsilon),
-            center: cfg.bool_or("center", true)?,
-            scale: cfg.bool_or("scale", true)?,
-            extras,
+            cfg: c,
             params: Params::default(),
             built_axes: Vec::new(),
             built_rank: 0,
@@ -110,13 +87,13 @@ impl BatchNormalization {
     /// (scale, shift) per parameter element.
     fn folded(&self) -> (Vec<f32>, Vec<f32>) {
         let mut i = 0;
-        let gamma = if self.scale {
+        let gamma = if self.cfg.scale {
             i += 1;
             Some(self.params.get(i - 1))
         } else {
             None
         };
-        let beta = if self.center {
+        let beta = if self.cfg.center {
             i += 1;
             Some(self.params.get(i - 1))
         } else {
@@ -124,7 +101,7 @@ impl BatchNormalization {
         };
         let mean = self.params.get(i);
         let var = self.params.get(i + 1);
-        let eps = self.epsilon as f32;
+        let eps = self.cfg.epsilon as f32;
         let n = mean.len();
         let mut scale = vec![0.0f32; n];
         let mut shift = vec![0.0f32; n];
@@ -138,38 +115,27 @@ impl BatchNormalization {
     }
 }
 
-impl Layer for BatchNormalization {
-    fn class_name(&self) -> &str {
-        "BatchNormalization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("axis".into(), self.axis_raw.clone());
-        m.insert("momentum".into(), self.momentum.clone());
-        m.insert("epsilon".into(), self.epsilon_raw.clone());
-        m.insert("center".into(), json!(self.center));
-        m.insert("scale".into(), json!(self.scale));
-        for k in [
-            "beta_initializer",
-            "gamma_initializer",
-            "moving_mean_initializer",
-            "moving_variance_initializer",
-            "beta_regularizer",
-            "gamma_regularizer",
-            "beta_constraint",
-            "gamma_constraint",
-        ] {
-            self.extras.put(&mut m, k);
+impl BatchNormalization {
+    /// Per-channel `(scale, shift)` when this layer normalizes the last
+    /// axis of a rank-4 input with `channels` channels (what a preceding
+    /// channels-last convolution can absorb), computed exactly as `call`.
+    pub(crate) fn channel_affine(&self, channels: usize) -> Option<(Vec<f32>, Vec<f32>)> {
+        if self.built_rank != 4 || self.built_axes != [3] || !self.params.is_built() {
+            return None;
         }
-        self.base.write(&mut m);
-        m
+        let (scale, shift) = self.folded();
+        (scale.len() == channels).then_some((scale, shift))
     }
+}
+
+impl Layer for BatchNormalization {
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+    layer_common!("BatchNormalization", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
-        let axes = norm_axes(&self.base, &self.axes, s.len())?;
+        let axes = norm_axes(&self.base, &self.cfg.axis.list, s.len())?;
         let mut dims = Vec::new();
         for &a in &axes {
             dims.push(s[a].ok_or_else(|| {
@@ -189,10 +155,10 @@ impl Layer for BatchNormalization {
                 .collect()
         };
         self.params.clear();
-        if self.scale {
+        if self.cfg.scale {
             self.params.add("gamma", pshape.clone(), true, 1.0)?;
         }
-        if self.center {
+        if self.cfg.center {
             self.params.add("beta", pshape.clone(), true, 0.0)?;
         }
         self.params.add("moving_mean", pshape.clone(), false, 0.0)?;
@@ -200,15 +166,6 @@ impl Layer for BatchNormalization {
         self.built_axes = axes;
         self.built_rank = s.len();
         Ok(())
-    }
-    fn weights(&self) -> Vec<LayerWeight> {
-        self.params.weights(self.base.trainable)
-    }
-    fn weight_values(&self) -> Vec<&Tensor> {
-        self.params.values()
-    }
-    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        self.params.set(&self.base.name, index, value)
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
@@ -365,50 +322,45 @@ fn rowwise<F: Fn(&mut [f32]) + Sync + Send>(x: &Tensor, axes: &[usize], f: F) ->
     }
 }
 
+keras_config! {
+    /// `LayerNormalization`'s config, in TensorFlow.js's key order (TF.js
+    /// writes no constraints for it).
+    pub(crate) struct LayerNormalizationConfig |cx| {
+        axis: Axes = Axes::one(-1),
+        epsilon: f64 = 0.001,
+        center: bool = true,
+        scale: bool = true,
+        beta_initializer: Init = Init::zeros(),
+        gamma_initializer: Init = Init::ones(),
+        beta_regularizer: Reg,
+        gamma_regularizer: Reg,
+    }
+}
+
 /// `LayerNormalization`.
 #[derive(Debug, Clone)]
 pub struct LayerNormalization {
     base: Base,
-    axes: Vec<i64>,
-    axis_raw: Value,
-    epsilon: f64,
-    epsilon_raw: Value,
-    center: bool,
-    scale: bool,
-    /// Keras 3 `rms_scaling` (written only when true).
+    cfg: LayerNormalizationConfig,
+    /// Keras 3 `rms_scaling` (written after the base keys, when set).
     rms_scaling: bool,
-    extras: Extras,
     params: Params,
     built_axes: Vec<usize>,
 }
 
 impl LayerNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let epsilon = cfg.f64_or("epsilon", 0.001)?;
-        if epsilon.is_nan() || epsilon < 0.0 {
+        let c = LayerNormalizationConfig::read(&Cx::new(cfg))?;
+        if c.epsilon.is_nan() || c.epsilon < 0.0 {
             return Err(cfg.err("epsilon", "must be a non-negative number"));
         }
-        let mut extras = Extras::default();
-        extras.init(cfg, "beta_initializer", zeros_init);
-        extras.init(cfg, "gamma_initializer", ones_init);
-        extras.reg(cfg, "beta_regularizer");
-        extras.reg(cfg, "gamma_regularizer");
-        extras.cons(cfg, "beta_constraint");
-        extras.cons(cfg, "gamma_constraint");
-        let axes = axis_list(cfg, "axis", -1)?;
-        if axes.is_empty() {
+        if c.axis.list.is_empty() {
             return Err(cfg.err("axis", "must name at least one axis"));
         }
         let mut l = LayerNormalization {
             base: Base::parse(cfg)?,
-            axes,
-            axis_raw: axis_value(cfg, -1),
-            epsilon,
-            epsilon_raw: num(epsilon),
-            center: cfg.bool_or("center", true)?,
-            scale: cfg.bool_or("scale", true)?,
+            cfg: c,
             rms_scaling: cfg.bool_or("rms_scaling", false)?,
-            extras,
             params: Params::default(),
             built_axes: Vec::new(),
         };
@@ -430,18 +382,7 @@ impl Layer for LayerNormalization {
     }
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
-        m.insert("axis".into(), self.axis_raw.clone());
-        m.insert("epsilon".into(), self.epsilon_raw.clone());
-        m.insert("center".into(), json!(self.center));
-        m.insert("scale".into(), json!(self.scale));
-        for k in [
-            "beta_initializer",
-            "gamma_initializer",
-            "beta_regularizer",
-            "gamma_regularizer",
-        ] {
-            self.extras.put(&mut m, k);
-        }
+        self.cfg.write(&mut m);
         self.base.write(&mut m);
         if self.rms_scaling {
             m.insert("rms_scaling".into(), json!(true));
@@ -450,10 +391,10 @@ impl Layer for LayerNormalization {
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
-        let axes = norm_axes(&self.base, &self.axes, s.len())?;
+        let axes = norm_axes(&self.base, &self.cfg.axis.list, s.len())?;
         // TF.js/Keras parameter shape: the input dims at `axis`, in the given order.
         let mut pshape = Vec::new();
-        for &a in &self.axes {
+        for &a in &self.cfg.axis.list {
             let a = norm_axis(&self.base, a, s.len())?;
             pshape.push(s[a].ok_or_else(|| {
                 self.base.err(format!(
@@ -463,10 +404,10 @@ impl Layer for LayerNormalization {
             })?);
         }
         self.params.clear();
-        if self.scale {
+        if self.cfg.scale {
             self.params.add("gamma", pshape.clone(), true, 1.0)?;
         }
-        if self.center {
+        if self.cfg.center {
             self.params.add("beta", pshape, true, 0.0)?;
         }
         self.built_axes = axes;
@@ -487,7 +428,7 @@ impl Layer for LayerNormalization {
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let axes = if self.built_axes.is_empty() {
-            norm_axes(&self.base, &self.axes, x.rank())?
+            norm_axes(&self.base, &self.cfg.axis.list, x.rank())?
         } else {
             self.built_axes.clone()
         };
@@ -498,16 +439,19 @@ impl Layer for LayerNormalization {
             )));
         }
         let row: usize = axes.iter().map(|&a| x.shape()[a]).product();
-        let gamma = self.scale.then(|| self.params.get(0));
+        let gamma = self.cfg.scale.then(|| self.params.get(0));
         let beta = self
+            .cfg
             .center
-            .then(|| self.params.get(usize::from(self.scale)));
+            .then(|| self.params.get(usize::from(self.cfg.scale)));
         // Parameters are stored in `axis` order; bring them to sorted-axis order.
         let reorder = |p: &[f32]| -> Vec<f32> {
             let order: Vec<usize> = {
-                let mut idx: Vec<usize> = (0..self.axes.len()).collect();
+                let mut idx: Vec<usize> = (0..self.cfg.axis.list.len()).collect();
                 let norm: Vec<usize> = self
-                    .axes
+                    .cfg
+                    .axis
+                    .list
                     .iter()
                     .map(|&a| {
                         if a < 0 {
@@ -521,7 +465,9 @@ impl Layer for LayerNormalization {
                 idx
             };
             let pshape: Vec<usize> = self
-                .axes
+                .cfg
+                .axis
+                .list
                 .iter()
                 .map(|&a| {
                     x.shape()[if a < 0 {
@@ -540,12 +486,12 @@ impl Layer for LayerNormalization {
                 return Err(self.base.err(format!(
                     "expects {} values over axes {:?}, got input shape {:?}",
                     p.len(),
-                    self.axes,
+                    self.cfg.axis.list,
                     x.shape()
                 )));
             }
         }
-        let eps = self.epsilon as f32;
+        let eps = self.cfg.epsilon as f32;
         let rms = self.rms_scaling;
         let out = rowwise(x, &axes, |r: &mut [f32]| {
             let n = r.len() as f32;
@@ -574,47 +520,41 @@ impl Layer for LayerNormalization {
     }
 }
 
+keras_config! {
+    /// `UnitNormalization`'s config.
+    pub(crate) struct UnitNormalizationConfig |cx| {
+        axis: Axes = Axes::one(-1),
+    }
+}
+
 /// Keras `UnitNormalization`: `x / sqrt(max(sum(x²), 1e-12))` over `axis`.
 #[derive(Debug, Clone)]
 pub struct UnitNormalization {
     base: Base,
-    axes: Vec<i64>,
-    axis_raw: Value,
+    cfg: UnitNormalizationConfig,
 }
 
 impl UnitNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let axes = axis_list(cfg, "axis", -1)?;
-        if axes.is_empty() {
+        let c = UnitNormalizationConfig::read(&Cx::new(cfg))?;
+        if c.axis.list.is_empty() {
             return Err(cfg.err("axis", "must name at least one axis"));
         }
         Ok(UnitNormalization {
             base: Base::parse(cfg)?,
-            axes,
-            axis_raw: axis_value(cfg, -1),
+            cfg: c,
         })
     }
 }
 
 impl Layer for UnitNormalization {
-    fn class_name(&self) -> &str {
-        "UnitNormalization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("axis".into(), self.axis_raw.clone());
-        self.base.write(&mut m);
-        m
-    }
+    layer_common!("UnitNormalization");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
-        let axes = norm_axes(&self.base, &self.axes, x.rank())?;
+        let axes = norm_axes(&self.base, &self.cfg.axis.list, x.rank())?;
         let out = rowwise(x, &axes, |r: &mut [f32]| {
             let ss: f32 = r.iter().map(|v| v * v).sum();
             let inv = 1.0 / ss.max(1e-12).sqrt();
@@ -635,106 +575,66 @@ impl Layer for UnitNormalization {
 // GroupNormalization
 // ---------------------------------------------------------------------------
 
+keras_config! {
+    /// Keras `GroupNormalization`'s config.
+    pub(crate) struct GroupNormalizationConfig |cx| {
+        groups: Positive = Positive(32),
+        axis: i64 = -1,
+        epsilon: f64 = 0.001,
+        center: bool = true,
+        scale: bool = true,
+        beta_initializer: Init = Init::zeros(),
+        gamma_initializer: Init = Init::ones(),
+        beta_regularizer: Reg,
+        gamma_regularizer: Reg,
+        beta_constraint: Cons,
+        gamma_constraint: Cons,
+    }
+}
+
 /// Keras `GroupNormalization`: statistics per (sample, channel group).
 #[derive(Debug, Clone)]
 pub struct GroupNormalization {
     base: Base,
-    groups: usize,
-    axis: i64,
-    epsilon: f64,
-    center: bool,
-    scale: bool,
-    extras: Extras,
+    cfg: GroupNormalizationConfig,
     params: Params,
 }
 
 impl GroupNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let groups = cfg.usize_or("groups", 32)?;
-        if groups == 0 {
-            return Err(cfg.err("groups", "must be at least 1"));
-        }
-        let axis = cfg.i64_or("axis", -1)?;
-        let epsilon = cfg.f64_or("epsilon", 0.001)?;
-        let mut extras = Extras::default();
-        extras.init(cfg, "beta_initializer", zeros_init);
-        extras.init(cfg, "gamma_initializer", ones_init);
-        extras.reg(cfg, "beta_regularizer");
-        extras.reg(cfg, "gamma_regularizer");
-        extras.cons(cfg, "beta_constraint");
-        extras.cons(cfg, "gamma_constraint");
         Ok(GroupNormalization {
+            cfg: GroupNormalizationConfig::read(&Cx::new(cfg))?,
             base: Base::parse(cfg)?,
-            groups,
-            axis,
-            epsilon,
-            center: cfg.bool_or("center", true)?,
-            scale: cfg.bool_or("scale", true)?,
-            extras,
             params: Params::default(),
         })
     }
 }
 
 impl Layer for GroupNormalization {
-    fn class_name(&self) -> &str {
-        "GroupNormalization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("groups".into(), json!(self.groups));
-        m.insert("axis".into(), json!(self.axis));
-        m.insert("epsilon".into(), num(self.epsilon));
-        m.insert("center".into(), json!(self.center));
-        m.insert("scale".into(), json!(self.scale));
-        for k in [
-            "beta_initializer",
-            "gamma_initializer",
-            "beta_regularizer",
-            "gamma_regularizer",
-            "beta_constraint",
-            "gamma_constraint",
-        ] {
-            self.extras.put(&mut m, k);
-        }
-        self.base.write(&mut m);
-        m
-    }
+    layer_common!("GroupNormalization", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
-        let a = norm_axis(&self.base, self.axis, s.len())?;
+        let a = norm_axis(&self.base, self.cfg.axis, s.len())?;
         let c = s[a].ok_or_else(|| {
             self.base.err(format!(
                 "axis {a} of input shape {} must be known to build the layer",
                 shape_str(s)
             ))
         })?;
-        if c % self.groups != 0 {
+        if c % self.cfg.groups.0 != 0 {
             return Err(self.base.err(format!(
                 "number of groups ({}) must divide the number of channels ({c})",
-                self.groups
+                self.cfg.groups.0
             )));
         }
         self.params.clear();
-        if self.scale {
+        if self.cfg.scale {
             self.params.add("gamma", vec![c], true, 1.0)?;
         }
-        if self.center {
+        if self.cfg.center {
             self.params.add("beta", vec![c], true, 0.0)?;
         }
         Ok(())
-    }
-    fn weights(&self) -> Vec<LayerWeight> {
-        self.params.weights(self.base.trainable)
-    }
-    fn weight_values(&self) -> Vec<&Tensor> {
-        self.params.values()
-    }
-    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        self.params.set(&self.base.name, index, value)
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
@@ -744,7 +644,7 @@ impl Layer for GroupNormalization {
         if x.rank() < 2 {
             return Err(self.base.err("expects an input of rank >= 2"));
         }
-        let a = norm_axis(&self.base, self.axis, x.rank())?;
+        let a = norm_axis(&self.base, self.cfg.axis, x.rank())?;
         let rank = x.rank();
         // Channels last.
         let perm: Vec<usize> = (0..rank).filter(|&i| i != a).chain([a]).collect();
@@ -755,7 +655,7 @@ impl Layer for GroupNormalization {
             x.to_f32().into_owned()
         };
         let c = x.shape()[a];
-        let g = self.groups;
+        let g = self.cfg.groups.0;
         if c % g != 0 {
             return Err(self
                 .base
@@ -764,17 +664,18 @@ impl Layer for GroupNormalization {
         let cg = c / g;
         let b = x.shape()[0];
         let spatial = data.len().checked_div(b * c).unwrap_or(0);
-        let gamma = self.scale.then(|| self.params.get(0));
+        let gamma = self.cfg.scale.then(|| self.params.get(0));
         let beta = self
+            .cfg
             .center
-            .then(|| self.params.get(usize::from(self.scale)));
+            .then(|| self.params.get(usize::from(self.cfg.scale)));
         if gamma.is_some_and(|p| p.len() != c) || beta.is_some_and(|p| p.len() != c) {
             return Err(self
                 .base
                 .err(format!("expects {c} channels to match its weights")));
         }
         let mut out = data;
-        let eps = self.epsilon as f32;
+        let eps = self.cfg.epsilon as f32;
         for bi in 0..b {
             let sample = &mut out[bi * spatial * c..(bi + 1) * spatial * c];
             for gi in 0..g {

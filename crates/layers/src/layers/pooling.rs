@@ -3,23 +3,28 @@
 //! global poolings (`keepdims` honoured; `GlobalAveragePooling1D` honours a
 //! time mask as Keras does).
 
-use super::conv::{
-    conv_dim, from_channels_last, padding_field, padding_name, shape_cl, shape_from_cl,
-    to_channels_last,
-};
-use super::core::{
-    boxed_layer, channels_first, check_rank, data_format_value, ints, make_tensor, one_input,
-    one_shape, register_simple, Base,
-};
+use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
 use tfjs_kernels::{Padding, Pool2dParams, Pool3dParams};
 
+keras_config! {
+    /// The config of `MaxPooling*` / `AveragePooling*`, in TF.js's key order
+    /// (`data_format` is written by the layer: TF.js omits it in 1-D).
+    pub(crate) struct PoolingConfig |cx| {
+        pool_size: Ints = Ints::fill(cx, 2),
+        padding: Padding = Padding::Valid,
+        /// Absent → `pool_size` (filled in by [`Pooling::from_config`]).
+        strides: Option<Ints>,
+    }
+}
+
 /// `MaxPooling1D/2D/3D` and `AveragePooling1D/2D/3D`.
 #[derive(Debug, Clone)]
 pub struct Pooling {
     base: Base,
+    cfg: PoolingConfig,
     is_max: bool,
     pool_size: Vec<usize>,
     strides: Vec<usize>,
@@ -29,28 +34,29 @@ pub struct Pooling {
 
 impl Pooling {
     fn from_config(cfg: &ConfigReader<'_>, is_max: bool, n: usize) -> Result<Self> {
-        let pool_size = cfg.tuple_or("pool_size", n, 2)?;
-        let strides = match cfg.get("strides") {
-            None => pool_size.clone(),
-            Some(_) => cfg.tuple_req("strides", n)?,
-        };
-        if pool_size.contains(&0) {
+        let mut pc = PoolingConfig::read(&Cx::spatial(cfg, n))?;
+        let strides = pc
+            .strides
+            .get_or_insert_with(|| pc.pool_size.clone())
+            .0
+            .clone();
+        if pc.pool_size.contains(&0) {
             return Err(cfg.err("pool_size", "values must be at least 1"));
         }
         if strides.contains(&0) {
             return Err(cfg.err("strides", "values must be at least 1"));
         }
-        let padding = padding_field(cfg)?;
-        if padding == Padding::Causal {
+        if pc.padding == Padding::Causal {
             return Err(cfg.err("padding", "pooling padding must be \"valid\" or \"same\""));
         }
         Ok(Pooling {
             base: Base::parse(cfg)?,
             is_max,
-            pool_size,
+            pool_size: pc.pool_size.0.clone(),
             strides,
-            padding,
+            padding: pc.padding,
             cf: channels_first(cfg)?,
+            cfg: pc,
         })
     }
     fn rank(&self) -> usize {
@@ -74,9 +80,7 @@ impl Layer for Pooling {
     }
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
-        m.insert("pool_size".into(), ints(&self.pool_size));
-        m.insert("padding".into(), json!(padding_name(self.padding)));
-        m.insert("strides".into(), ints(&self.strides));
+        self.cfg.write(&mut m);
         if self.rank() > 1 {
             m.insert("data_format".into(), data_format_value(self.cf));
         }
@@ -130,17 +134,20 @@ impl Layer for Pooling {
                 )
             })
             .collect::<Result<_>>()?;
+        // Windows far larger than the input ("same" padding and a huge
+        // pool_size) cover the same cells as a window clipped to the input:
+        // run that one (the kernel allocates per window tap).
+        let (k, geo): (Vec<usize>, Vec<(usize, usize)>) = (0..n)
+            .map(|d| {
+                let (k, pad) = clip_window(self.pool_size[d], sp[d], geo[d], self.strides[d]);
+                (k, (geo[d].0, pad))
+            })
+            .unzip();
         let out_px: usize = geo.iter().map(|g| g.0).product();
         let mut out = vec![0.0f32; b * out_px * c];
         if n <= 2 {
             let (in_h, k_h, s_h, out_h, pad_top) = if n == 2 {
-                (
-                    sp[0],
-                    self.pool_size[0],
-                    self.strides[0],
-                    geo[0].0,
-                    geo[0].1,
-                )
+                (sp[0], k[0], self.strides[0], geo[0].0, geo[0].1)
             } else {
                 (1, 1, 1, 1, 0)
             };
@@ -151,7 +158,7 @@ impl Layer for Pooling {
                 in_w: sp[l],
                 channels: c,
                 k_h,
-                k_w: self.pool_size[l],
+                k_w: k[l],
                 stride_h: s_h,
                 stride_w: self.strides[l],
                 pad_top,
@@ -171,9 +178,9 @@ impl Layer for Pooling {
                 in_h: sp[1],
                 in_w: sp[2],
                 channels: c,
-                k_d: self.pool_size[0],
-                k_h: self.pool_size[1],
-                k_w: self.pool_size[2],
+                k_d: k[0],
+                k_h: k[1],
+                k_w: k[2],
                 stride_d: self.strides[0],
                 stride_h: self.strides[1],
                 stride_w: self.strides[2],

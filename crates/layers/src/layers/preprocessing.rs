@@ -19,7 +19,7 @@
 //!   `RandomTranslation`, `RandomContrast`, `RandomBrightness` are the
 //!   identity at inference, as in Keras.
 
-use super::recurrent::{first_input, first_shape, input_err, num, Base};
+use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor, TensorData};
 use serde_json::{Map, Value};
@@ -180,7 +180,7 @@ impl Rescaling {
         let (scale, scale_json) = number_or_list(c, "scale", 1.0)?;
         let (offset, offset_json) = number_or_list(c, "offset", 0.0)?;
         Ok(Rescaling {
-            base: Base::read(c)?,
+            base: Base::parse(c)?,
             scale,
             offset,
             scale_json,
@@ -288,7 +288,7 @@ impl Resizing {
             }
         };
         Ok(Resizing {
-            base: Base::read(c)?,
+            base: Base::parse(c)?,
             height,
             width,
             nearest,
@@ -369,7 +369,7 @@ impl CenterCrop {
     pub fn from_config(c: &ConfigReader<'_>) -> Result<CenterCrop> {
         let (height, width) = hw_config(c)?;
         Ok(CenterCrop {
-            base: Base::read(c)?,
+            base: Base::parse(c)?,
             height,
             width,
         })
@@ -460,7 +460,7 @@ impl CategoryEncoding {
             }
         };
         Ok(CategoryEncoding {
-            base: Base::read(c)?,
+            base: Base::parse(c)?,
             num_tokens,
             mode,
         })
@@ -573,7 +573,7 @@ pub struct RandomIdentity {
 
 impl RandomIdentity {
     fn from_config(class: &'static str, c: &ConfigReader<'_>) -> Result<RandomIdentity> {
-        let base = Base::read(c)?;
+        let base = Base::parse(c)?;
         let mut m = Map::new();
         if class == "RandomWidth" {
             let factor = c.required("factor")?.clone();

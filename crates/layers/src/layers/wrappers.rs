@@ -1,7 +1,7 @@
 //! Wrappers: `TimeDistributed` (any layer, applied to every timestep) and
 //! `Bidirectional` (an RNN run forwards and backwards, outputs merged).
 
-use super::recurrent::{first_input, first_shape, input_err, Base};
+use super::common::*;
 use crate::config::ConfigReader;
 use crate::{BuildContext, Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
@@ -44,7 +44,7 @@ pub struct TimeDistributed {
 impl TimeDistributed {
     /// Build from a config whose `layer` is a nested `{class_name, config}`.
     pub fn from_config(c: &ConfigReader<'_>, ctx: &BuildContext<'_>) -> Result<TimeDistributed> {
-        let base = Base::read(c)?;
+        let base = Base::parse(c)?;
         let inner = ctx.build_nested(c.required("layer")?, c.layer)?;
         Ok(TimeDistributed { base, inner })
     }
@@ -190,7 +190,7 @@ pub struct Bidirectional {
 impl Bidirectional {
     /// Build from a config whose `layer` is a nested RNN `{class_name, config}`.
     pub fn from_config(c: &ConfigReader<'_>, ctx: &BuildContext<'_>) -> Result<Bidirectional> {
-        let base = Base::read(c)?;
+        let base = Base::parse(c)?;
         let merge = match c.get("merge_mode") {
             None => {
                 if c.map.contains_key("merge_mode") {

@@ -1,0 +1,323 @@
+//! Inference-time fusion: an execution plan over the model's nodes that
+//! runs `Conv2D`/`DepthwiseConv2D` (+ `BatchNormalization`) (+ ReLU/ReLU6)
+//! chains as one fused kernel call. The layers themselves (configs and
+//! weights, which are what gets saved) are untouched.
+
+//!
+//! Chains are found on typed layers (downcast through [`Layer::as_any`]):
+//! a new or renamed layer class cannot silently drop out through a config
+//! spelling.
+
+use crate::activations::Activation;
+use crate::layers::advanced_activations::ElementwiseActivation;
+use crate::layers::conv::Conv;
+use crate::layers::core::ActivationLayer;
+use crate::layers::depthwise::DepthwiseSeparable;
+use crate::layers::normalization::BatchNormalization;
+use crate::model::{Model, ModelLayer};
+use crate::{Layer, Tensor, TensorData};
+use tfjs_kernels::{Conv2dParams, FusedActivation, Padding};
+
+/// What to do at one exec position.
+#[derive(Debug)]
+pub(crate) enum Step {
+    Run,
+    /// Computed by an earlier fused step.
+    Skip,
+    Fused(Box<FusedConv>),
+}
+
+/// The plan: one step per exec position.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    steps: Vec<Step>,
+}
+
+/// A convolution with folded BatchNormalization and fused activation.
+#[derive(Debug)]
+pub(crate) struct FusedConv {
+    /// Exec positions covered (conv first).
+    pub chain: Vec<usize>,
+    depthwise: bool,
+    kernel_hw: [usize; 2],
+    strides: [usize; 2],
+    dilations: [usize; 2],
+    padding: Padding,
+    in_c: usize,
+    out_c: usize,
+    kernel: Vec<f32>,
+    bias: Option<Vec<f32>>,
+    act: FusedActivation,
+    input: usize,
+    output: usize,
+}
+
+/// The fused form of an activation, when a kernel can fuse it.
+fn fusable(act: Activation) -> Option<FusedActivation> {
+    match act {
+        Activation::Linear => Some(FusedActivation::Linear),
+        Activation::Relu => Some(FusedActivation::Relu),
+        Activation::Relu6 => Some(FusedActivation::Relu6),
+        _ => None,
+    }
+}
+
+/// The fused activation an activation layer computes, if any.
+fn activation_layer(layer: &dyn Layer) -> Option<FusedActivation> {
+    let any = layer.as_any()?;
+    if let Some(a) = any.downcast_ref::<ActivationLayer>() {
+        return fusable(a.activation());
+    }
+    match any
+        .downcast_ref::<ElementwiseActivation>()?
+        .plain_relu_max()?
+    {
+        None => Some(FusedActivation::Relu),
+        Some(6.0) => Some(FusedActivation::Relu6),
+        Some(_) => None,
+    }
+}
+
+/// Per-channel `(scale, shift)` of a channels-last BatchNormalization over
+/// `channels` channels, computed exactly as the layer does.
+fn batch_norm(layer: &dyn Layer, channels: usize) -> Option<(Vec<f32>, Vec<f32>)> {
+    layer
+        .as_any()?
+        .downcast_ref::<BatchNormalization>()?
+        .channel_affine(channels)
+}
+
+impl Plan {
+    /// The step at exec position `pos`.
+    pub(crate) fn step(&self, pos: usize) -> &Step {
+        self.steps.get(pos).unwrap_or(&Step::Run)
+    }
+
+    /// Find fusable chains in `model`.
+    pub(crate) fn build(model: &Model) -> Plan {
+        let n = model.exec.len();
+        let mut uses = vec![0usize; model.tensors.len()];
+        let mut consumer = vec![usize::MAX; model.tensors.len()];
+        for (pos, &(l, c)) in model.exec.iter().enumerate() {
+            for &t in &model.calls[l][c].inputs {
+                uses[t] += 1;
+                consumer[t] = pos;
+            }
+        }
+        for &t in &model.outputs {
+            uses[t] += 1;
+        }
+        // The single-input, single-output leaf layer at `pos`.
+        let simple = |pos: usize| -> Option<(&dyn Layer, usize, usize)> {
+            let (l, c) = model.exec[pos];
+            let call = &model.calls[l][c];
+            match &model.layers[l] {
+                ModelLayer::Layer(layer) if call.inputs.len() == 1 && call.outputs.len() == 1 => {
+                    Some((layer.as_ref(), call.inputs[0], call.outputs[0]))
+                }
+                _ => None,
+            }
+        };
+        // The only consumer of tensor `t`, when `t` has exactly one use.
+        let next = |t: usize| (uses[t] == 1 && consumer[t] != usize::MAX).then(|| consumer[t]);
+        let mut steps: Vec<Step> = (0..n).map(|_| Step::Run).collect();
+        for pos in 0..n {
+            if !matches!(steps[pos], Step::Run) {
+                continue;
+            }
+            let Some((layer, input, out)) = simple(pos) else {
+                continue;
+            };
+            let Some(mut f) = FusedConv::from_layer(layer, input, out) else {
+                continue;
+            };
+            f.chain.push(pos);
+            if f.act == FusedActivation::Linear {
+                // + BatchNormalization
+                if let Some(p) = next(f.output) {
+                    if let Some((bn, _, bn_out)) = simple(p) {
+                        if let Some((scale, shift)) = batch_norm(bn, f.out_c) {
+                            f.fold(&scale, &shift);
+                            f.output = bn_out;
+                            f.chain.push(p);
+                        }
+                    }
+                }
+                // + ReLU / ReLU6
+                if let Some(p) = next(f.output) {
+                    if let Some((a, _, a_out)) = simple(p) {
+                        if let Some(act) = activation_layer(a) {
+                            f.act = act;
+                            f.output = a_out;
+                            f.chain.push(p);
+                        }
+                    }
+                }
+            }
+            for &p in &f.chain[1..] {
+                steps[p] = Step::Skip;
+            }
+            steps[pos] = Step::Fused(Box::new(f));
+        }
+        Plan { steps }
+    }
+}
+
+impl FusedConv {
+    fn from_layer(layer: &dyn Layer, input: usize, output: usize) -> Option<FusedConv> {
+        let any = layer.as_any()?;
+        let spec = match any.downcast_ref::<Conv>() {
+            Some(c) => c.fusion_spec()?,
+            None => any.downcast_ref::<DepthwiseSeparable>()?.fusion_spec()?,
+        };
+        let act = fusable(spec.activation)?;
+        let padding = match spec.padding {
+            Padding::Same | Padding::Valid => spec.padding,
+            Padding::Causal => return None,
+        };
+        let pair = |v: &[usize]| -> Option<[usize; 2]> { Some([*v.first()?, *v.get(1)?]) };
+        let kernel_hw = pair(spec.kernel_size)?;
+        let strides = pair(spec.strides)?;
+        let dilations = pair(spec.dilation)?;
+        if strides != [1, 1] && dilations != [1, 1] {
+            return None;
+        }
+        let kshape = &spec.kernel_shape;
+        if kshape.len() != 4 || kshape[0] != kernel_hw[0] || kshape[1] != kernel_hw[1] {
+            return None;
+        }
+        let in_c = kshape[2];
+        let out_c = if spec.depthwise {
+            kshape[2] * kshape[3]
+        } else {
+            kshape[3]
+        };
+        let bias = spec.bias.map(<[f32]>::to_vec);
+        if bias.as_ref().is_some_and(|b| b.len() != out_c) || spec.kernel.len() % out_c.max(1) != 0
+        {
+            return None;
+        }
+        Some(FusedConv {
+            chain: Vec::new(),
+            depthwise: spec.depthwise,
+            kernel_hw,
+            strides,
+            dilations,
+            padding,
+            in_c,
+            out_c,
+            kernel: spec.kernel.to_vec(),
+            bias,
+            act,
+            input,
+            output,
+        })
+    }
+
+    /// Fold `y * scale + shift` (per output channel) into kernel and bias.
+    fn fold(&mut self, scale: &[f32], shift: &[f32]) {
+        for row in self.kernel.chunks_mut(self.out_c) {
+            for (k, s) in row.iter_mut().zip(scale) {
+                *k *= s;
+            }
+        }
+        let bias = self.bias.get_or_insert_with(|| vec![0.0; self.out_c]);
+        for ((b, s), t) in bias.iter_mut().zip(scale).zip(shift) {
+            *b = *b * s + t;
+        }
+    }
+
+    /// Run the chain at exec position `pos`. Returns false (touching
+    /// nothing) when the input is not what the fused kernel expects.
+    pub(crate) fn run(
+        &self,
+        model: &Model,
+        pos: usize,
+        slots: &mut [Option<Tensor>],
+        mask_slots: &mut [Option<Tensor>],
+    ) -> bool {
+        let Some(x) = slots[self.input].as_ref() else {
+            return false;
+        };
+        let (TensorData::F32(xd), [b, h, w, c]) = (x.data(), x.shape()) else {
+            return false;
+        };
+        if *c != self.in_c {
+            return false;
+        }
+        let Ok(p) = Conv2dParams::new(
+            *b,
+            [*h, *w],
+            self.in_c,
+            self.out_c,
+            self.kernel_hw,
+            self.strides,
+            self.dilations,
+            self.padding,
+        ) else {
+            return false;
+        };
+        let mut out = vec![0.0f32; p.output_len()];
+        let bias = self.bias.as_deref();
+        if self.depthwise {
+            tfjs_kernels::depthwise_conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out);
+        } else {
+            tfjs_kernels::conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out);
+        }
+        let shape = vec![*b, p.out_h, p.out_w, self.out_c];
+        let Ok(y) = Tensor::from_f32(shape, out) else {
+            return false;
+        };
+        if model.last_use[self.input] == pos {
+            slots[self.input] = None;
+            mask_slots[self.input] = None;
+        }
+        slots[self.output] = Some(y);
+        mask_slots[self.output] = None;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Plan, Step};
+    use crate::{LayerRegistry, Model};
+    use serde_json::json;
+
+    fn chains(layers: serde_json::Value) -> Vec<usize> {
+        let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+        let model = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap();
+        Plan::build(&model)
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Fused(f) => Some(f.chain.len()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The typed layers are found: Conv2D + BatchNormalization + ReLU(6)
+    /// and DepthwiseConv2D + BatchNormalization + Activation("relu") fuse
+    /// into one step each; a leaky ReLU or a channels-first conv does not.
+    #[test]
+    fn conv_batchnorm_relu_chains_fuse() {
+        let conv = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 4,
+            "kernel_size": 3, "padding": "same", "batch_input_shape": [null, 6, 6, 2]}});
+        let bn = |n: &str| json!({"class_name": "BatchNormalization", "config": {"name": n}});
+        let relu6 = json!({"class_name": "ReLU", "config": {"name": "r", "max_value": 6}});
+        let dw =
+            json!({"class_name": "DepthwiseConv2D", "config": {"name": "d", "kernel_size": 3}});
+        let act =
+            json!({"class_name": "Activation", "config": {"name": "a", "activation": "relu"}});
+        assert_eq!(
+            chains(json!([conv, bn("b1"), relu6, dw, bn("b2"), act])),
+            vec![3, 3]
+        );
+        let leaky = json!({"class_name": "ReLU", "config": {"name": "r", "negative_slope": 0.1}});
+        assert_eq!(chains(json!([conv, bn("b1"), leaky])), vec![2]);
+        let cf = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 4,
+            "kernel_size": 3, "data_format": "channels_first", "batch_input_shape": [null, 2, 6, 6]}});
+        assert_eq!(chains(json!([cf])), Vec::<usize>::new());
+    }
+}

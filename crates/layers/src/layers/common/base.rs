@@ -1,0 +1,330 @@
+//! What every layer has: its base config keys ([`Base`]), its weights
+//! ([`Params`], or one tensor per weight with [`put_weight`]), and the
+//! checks of its inputs, each error naming the layer.
+
+use crate::config::ConfigReader;
+use crate::{LayerWeight, LayersError, Result, Shape, Tensor, TensorData};
+use serde_json::{json, Map, Value};
+
+/// The base keys every layer config carries (`name`, `trainable`, and the
+/// input-shape keys of a model's first layer).
+#[derive(Debug, Clone)]
+pub(crate) struct Base {
+    pub name: String,
+    pub trainable: bool,
+    /// `batch_input_shape` (or Keras 3 `batch_shape`, or TF.js
+    /// `input_shape` + `batch_size`), when the layer was given one.
+    pub batch_input_shape: Option<Shape>,
+    pub dtype: Option<String>,
+}
+
+impl Base {
+    /// Read the base keys of `cfg`.
+    pub fn parse(cfg: &ConfigReader<'_>) -> Result<Base> {
+        let mut batch_input_shape = cfg.shape_opt("batch_input_shape")?;
+        if batch_input_shape.is_none() {
+            batch_input_shape = cfg.shape_opt("batch_shape")?;
+        }
+        if batch_input_shape.is_none() {
+            if let Some(s) = cfg.shape_opt("input_shape")? {
+                let batch = match cfg.get("batch_size") {
+                    Some(_) => Some(cfg.usize_req("batch_size")?),
+                    None => None,
+                };
+                let mut full = vec![batch];
+                full.extend(s);
+                batch_input_shape = Some(full);
+            }
+        }
+        // TF.js writes `dtype` with an input shape (float32 unless given);
+        // a layer may clear it (see Embedding).
+        let dtype = cfg
+            .dtype()
+            .map(str::to_string)
+            .or_else(|| batch_input_shape.as_ref().map(|_| "float32".to_string()));
+        Ok(Base {
+            name: cfg.name().to_string(),
+            trainable: cfg.bool_or("trainable", true)?,
+            batch_input_shape,
+            dtype,
+        })
+    }
+
+    /// Write `name`, `trainable` and (when set) `batch_input_shape`, `dtype`.
+    pub fn write(&self, m: &mut Map<String, Value>) {
+        self.write_name(m);
+        self.write_input_shape(m);
+    }
+
+    /// Write `name`, `trainable`.
+    pub fn write_name(&self, m: &mut Map<String, Value>) {
+        m.insert("name".into(), json!(self.name));
+        m.insert("trainable".into(), json!(self.trainable));
+    }
+
+    /// Write `batch_input_shape` and (when set) `dtype` when the layer has
+    /// an input shape.
+    pub fn write_input_shape(&self, m: &mut Map<String, Value>) {
+        if let Some(s) = &self.batch_input_shape {
+            m.insert("batch_input_shape".into(), shape_value(s));
+            if let Some(d) = &self.dtype {
+                m.insert("dtype".into(), json!(d));
+            }
+        }
+    }
+
+    /// An error about this layer.
+    pub fn err(&self, message: impl Into<String>) -> LayersError {
+        LayersError::config(&self.name, message)
+    }
+}
+
+/// A symbolic shape as JSON (`null` for unknown dims).
+pub(crate) fn shape_value(s: &Shape) -> Value {
+    Value::Array(
+        s.iter()
+            .map(|d| d.map_or(Value::Null, |d| json!(d)))
+            .collect(),
+    )
+}
+
+/// A layer's weights: descriptions plus values, in TF.js order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Params {
+    specs: Vec<LayerWeight>,
+    values: Vec<Tensor>,
+}
+
+impl Params {
+    /// Add a weight filled with `fill`.
+    ///
+    /// Shapes come from untrusted configs: sizes over
+    /// `MAX_WEIGHT_ELEMENTS` are refused before anything is allocated.
+    pub fn add(&mut self, name: &str, shape: Vec<usize>, trainable: bool, fill: f32) -> Result<()> {
+        let n = shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .filter(|&n| n <= MAX_WEIGHT_ELEMENTS)
+            .ok_or_else(|| crate::LayersError::Weights {
+                // The engine prefixes the layer name (model::in_layer).
+                message: format!(
+                    "weight `{name}` of shape {shape:?} is too large (over {MAX_WEIGHT_ELEMENTS} elements): the config is corrupt"
+                ),
+            })?;
+        self.values
+            .push(Tensor::from_f32(shape.clone(), vec![fill; n])?);
+        self.specs.push(LayerWeight {
+            name: name.to_string(),
+            shape,
+            trainable,
+        });
+        Ok(())
+    }
+    /// Has `build` created the weights?
+    pub fn is_built(&self) -> bool {
+        !self.specs.is_empty()
+    }
+    /// Forget all weights (before a rebuild).
+    pub fn clear(&mut self) {
+        self.specs.clear();
+        self.values.clear();
+    }
+    /// Descriptions; a frozen layer's weights are all non-trainable.
+    pub fn weights(&self, layer_trainable: bool) -> Vec<LayerWeight> {
+        self.specs
+            .iter()
+            .map(|w| LayerWeight {
+                trainable: w.trainable && layer_trainable,
+                ..w.clone()
+            })
+            .collect()
+    }
+    /// Values, same order as the descriptions.
+    pub fn values(&self) -> Vec<&Tensor> {
+        self.values.iter().collect()
+    }
+    /// Replace weight `index`, checking its shape.
+    pub fn set(&mut self, layer: &str, index: usize, value: Tensor) -> Result<()> {
+        let spec = self.specs.get(index).ok_or_else(|| {
+            LayersError::config(
+                layer,
+                format!(
+                    "layer has no weight #{index} (it has {} weights; was it built?)",
+                    self.specs.len()
+                ),
+            )
+        })?;
+        if value.shape() != spec.shape.as_slice() {
+            return Err(LayersError::config(
+                layer,
+                format!(
+                    "weight `{}` must have shape {:?}, got {:?}",
+                    spec.name,
+                    spec.shape,
+                    value.shape()
+                ),
+            ));
+        }
+        let value = match value.data() {
+            TensorData::F32(_) => value,
+            TensorData::I32(_) => {
+                let data = value.to_f32().into_owned();
+                Tensor::from_f32(value.shape().to_vec(), data)?
+            }
+        };
+        self.values[index] = value;
+        Ok(())
+    }
+    /// The f32 values of weight `index` (the layer must be built).
+    pub fn get(&self, index: usize) -> &[f32] {
+        self.values[index].as_f32().unwrap_or(&[])
+    }
+}
+
+/// Error unless `params` are built.
+pub(crate) fn require_built(base: &Base, params: &Params) -> Result<()> {
+    if params.is_built() {
+        Ok(())
+    } else {
+        Err(base.err("layer was called before it was built (no weights)"))
+    }
+}
+
+/// The fully-defined feature dimension at `axis` of a build shape.
+pub(crate) fn known_dim(base: &Base, shape: &Shape, axis: usize, what: &str) -> Result<usize> {
+    shape.get(axis).copied().flatten().ok_or_else(|| {
+        base.err(format!(
+            "the {what} dimension of the input (axis {axis} of {}) must be known to build the layer",
+            shape_str(shape)
+        ))
+    })
+}
+
+/// `[null, 3]` style text for a symbolic shape.
+pub(crate) fn shape_str(s: &Shape) -> String {
+    let parts: Vec<String> = s
+        .iter()
+        .map(|d| d.map_or("null".to_string(), |d| d.to_string()))
+        .collect();
+    format!("[{}]", parts.join(","))
+}
+
+/// The one input shape of a single-input layer.
+pub(crate) fn one_shape<'a>(base: &Base, shapes: &'a [Shape]) -> Result<&'a Shape> {
+    match shapes {
+        [s] => Ok(s),
+        _ => Err(base.err(format!("expects exactly 1 input, got {}", shapes.len()))),
+    }
+}
+
+/// The one input of a single-input layer.
+pub(crate) fn one_input<'a>(base: &Base, inputs: &'a [Tensor]) -> Result<&'a Tensor> {
+    match inputs {
+        [t] => Ok(t),
+        _ => Err(base.err(format!("expects exactly 1 input, got {}", inputs.len()))),
+    }
+}
+
+/// Error unless `rank(shape) == want`.
+pub(crate) fn check_rank(base: &Base, got: usize, want: usize, what: &str) -> Result<()> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(base.err(format!(
+            "expects a rank-{want} input ({what}), got rank {got}"
+        )))
+    }
+}
+
+/// A result tensor (the length is computed by the caller, so a mismatch is
+/// reported against the layer).
+pub(crate) fn make_tensor(base: &Base, shape: Vec<usize>, data: Vec<f32>) -> Result<Tensor> {
+    Tensor::from_f32(shape, data).map_err(|e| base.err(format!("internal shape error: {e}")))
+}
+
+/// An input error naming the layer.
+pub(crate) fn input_err(layer: &str, message: impl std::fmt::Display) -> LayersError {
+    LayersError::Input {
+        message: format!("layer `{layer}`: {message}"),
+    }
+}
+
+/// The f32 values of a tensor (i32 converted).
+pub(crate) fn f32s(t: &Tensor) -> std::borrow::Cow<'_, [f32]> {
+    t.to_f32()
+}
+
+/// Check that `masks[i]`, if present, is `[batch, time]`; return its data.
+pub(crate) fn seq_mask<'a>(
+    layer: &str,
+    masks: &'a [Option<Tensor>],
+    i: usize,
+    batch: usize,
+    time: usize,
+) -> Result<Option<std::borrow::Cow<'a, [f32]>>> {
+    match masks.get(i).and_then(Option::as_ref) {
+        None => Ok(None),
+        Some(m) => {
+            if m.shape() != [batch, time] {
+                return Err(input_err(
+                    layer,
+                    format!("mask has shape {:?}, expected [{batch}, {time}]", m.shape()),
+                ));
+            }
+            Ok(Some(m.to_f32()))
+        }
+    }
+}
+
+/// The shape of the first input, or an error.
+pub(crate) fn first_shape<'a>(layer: &str, inputs: &'a [Shape]) -> Result<&'a Shape> {
+    inputs
+        .first()
+        .ok_or_else(|| input_err(layer, "expected at least one input"))
+}
+
+/// The first input tensor, or an error.
+pub(crate) fn first_input<'a>(layer: &str, inputs: &'a [Tensor]) -> Result<&'a Tensor> {
+    inputs
+        .first()
+        .ok_or_else(|| input_err(layer, "expected at least one input"))
+}
+
+/// Replace `slot` by `value` after checking its shape against `want`.
+pub(crate) fn put_weight(layer: &str, wname: &str, slot: &mut Tensor, value: Tensor) -> Result<()> {
+    if value.shape() != slot.shape() {
+        return Err(LayersError::Weights {
+            message: format!(
+                "layer `{layer}`: weight `{wname}` has shape {:?}, expected {:?}",
+                value.shape(),
+                slot.shape()
+            ),
+        });
+    }
+    let (shape, data) = value.into_parts();
+    let data = match data {
+        crate::TensorData::F32(v) => v,
+        crate::TensorData::I32(v) => v.into_iter().map(|x| x as f32).collect(),
+    };
+    *slot = Tensor::from_f32(shape, data)?;
+    Ok(())
+}
+
+/// Most elements a weight allocated from config numbers may have (2^30,
+/// 4 GiB of f32): larger sizes are certainly corrupt configs.
+pub(crate) const MAX_WEIGHT_ELEMENTS: usize = 1 << 30;
+
+/// A zero tensor of `shape`, refusing absurd sizes from untrusted configs.
+pub(crate) fn alloc_zeros(layer: &str, shape: Vec<usize>) -> Result<Tensor> {
+    let n = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&n| n <= MAX_WEIGHT_ELEMENTS);
+    if n.is_none() {
+        return Err(LayersError::config(
+            layer,
+            format!("weight shape {shape:?} is too large (over {MAX_WEIGHT_ELEMENTS} elements)"),
+        ));
+    }
+    Ok(Tensor::zeros(shape))
+}

@@ -1,0 +1,44 @@
+//! The toolkit every layer family is written with: one [`Base`] (name,
+//! trainable, input shape), one weight store ([`Params`]), one module of
+//! Keras config values ([`values`]: numbers, initializers, regularizers,
+//! constraints, activations, data formats), the spatial spec shared by
+//! convolutions, poolings and ConvLSTM2D ([`spatial`]), tensor utilities
+//! ([`tensor_ops`]), and the declarative config mechanism
+//! ([`declare`]).
+//!
+//! Family modules import what they need from here; they never import each
+//! other.
+
+pub(crate) mod base;
+pub(crate) mod declare;
+pub(crate) mod spatial;
+pub(crate) mod tensor_ops;
+pub(crate) mod values;
+
+pub(crate) use base::*;
+pub(crate) use declare::*;
+pub(crate) use spatial::*;
+pub(crate) use tensor_ops::*;
+pub(crate) use values::*;
+
+use crate::config::ConfigReader;
+use crate::registry::BuildContext;
+use crate::{Layer, LayerRegistry, Result};
+
+/// Box a freshly built layer.
+pub(crate) fn boxed_layer<L: Layer + 'static>(l: Result<L>) -> Result<Box<dyn Layer>> {
+    l.map(|l| Box::new(l) as Box<dyn Layer>)
+}
+
+/// Register `names` with a constructor that ignores the build context.
+pub(crate) fn register_simple<F>(r: &mut LayerRegistry, names: &[&str], f: F)
+where
+    F: Fn(&ConfigReader<'_>) -> Result<Box<dyn Layer>> + Send + Sync + Clone + 'static,
+{
+    for n in names {
+        let f = f.clone();
+        r.register(n, move |cfg: &ConfigReader<'_>, _ctx: &BuildContext<'_>| {
+            f(cfg)
+        });
+    }
+}

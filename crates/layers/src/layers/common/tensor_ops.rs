@@ -1,0 +1,158 @@
+//! Small tensor utilities shared by the layer families: axis
+//! normalization, transposes, matmul, element-wise maps, activations.
+
+use super::Base;
+use crate::activations::Activation;
+use crate::{Result, Shape, Tensor, TensorData};
+use rayon::prelude::*;
+
+/// Normalize a possibly negative axis against `rank`.
+pub(crate) fn norm_axis(base: &Base, axis: i64, rank: usize) -> Result<usize> {
+    let r = rank as i64;
+    let a = if axis < 0 { axis + r } else { axis };
+    if a < 0 || a >= r {
+        Err(base.err(format!(
+            "axis {axis} is out of range for a rank-{rank} input"
+        )))
+    } else {
+        Ok(a as usize)
+    }
+}
+
+/// Row-major transpose: `out.shape[i] = shape[perm[i]]`.
+pub(crate) fn transpose<T: Copy + Send + Sync>(
+    data: &[T],
+    shape: &[usize],
+    perm: &[usize],
+) -> Vec<T> {
+    let rank = shape.len();
+    if perm.iter().enumerate().all(|(i, &p)| i == p) || data.is_empty() {
+        return data.to_vec();
+    }
+    let mut in_strides = vec![1usize; rank];
+    for i in (0..rank.saturating_sub(1)).rev() {
+        in_strides[i] = in_strides[i + 1] * shape[i + 1];
+    }
+    let out_shape: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+    let strides: Vec<usize> = perm.iter().map(|&p| in_strides[p]).collect();
+    let inner = *out_shape.last().unwrap_or(&1);
+    let inner_stride = *strides.last().unwrap_or(&1);
+    let mut out = Vec::with_capacity(data.len());
+    let mut idx = vec![0usize; rank.saturating_sub(1)];
+    let outer: usize = out_shape[..rank - 1].iter().product();
+    for _ in 0..outer {
+        let mut base = 0;
+        for (i, &x) in idx.iter().enumerate() {
+            base += x * strides[i];
+        }
+        for j in 0..inner {
+            out.push(data[base + j * inner_stride]);
+        }
+        for d in (0..idx.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < out_shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    out
+}
+
+/// Transpose a tensor of either dtype.
+pub(crate) fn transpose_tensor(t: &Tensor, perm: &[usize]) -> Tensor {
+    let shape: Vec<usize> = perm.iter().map(|&p| t.shape()[p]).collect();
+    let data = match t.data() {
+        TensorData::F32(v) => TensorData::F32(transpose(v, t.shape(), perm)),
+        TensorData::I32(v) => TensorData::I32(transpose(v, t.shape(), perm)),
+    };
+    match data {
+        TensorData::F32(v) => Tensor::from_f32(shape, v),
+        TensorData::I32(v) => Tensor::from_i32(shape, v),
+    }
+    .expect("transpose keeps the element count")
+}
+
+/// Permutation moving axis 1 (channels-first) to the end.
+pub(crate) fn perm_to_channels_last(rank: usize) -> Vec<usize> {
+    let mut p = vec![0];
+    p.extend(2..rank);
+    p.push(1);
+    p
+}
+
+/// Permutation moving the last axis to position 1.
+pub(crate) fn perm_to_channels_first(rank: usize) -> Vec<usize> {
+    let mut p = vec![0, rank - 1];
+    p.extend(1..rank - 1);
+    p
+}
+
+/// Apply a permutation to a symbolic shape.
+pub(crate) fn permute_shape(s: &Shape, perm: &[usize]) -> Shape {
+    perm.iter().map(|&p| s[p]).collect()
+}
+
+/// `out[m, n] = a[m, k] · b[k, n]` (+ `bias[n]`), row-major.
+pub(crate) fn matmul(
+    a: &[f32],
+    b: &[f32],
+    bias: Option<&[f32]>,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> Vec<f32> {
+    let mut out = vec![0.0f32; m * n];
+    if m == 0 || n == 0 {
+        return out;
+    }
+    tfjs_kernels::dense(a, b, bias, m, k, n, &mut out);
+    out
+}
+
+/// `f` of every element into a new vector, in parallel for large slices
+/// (one pass: no copy-then-modify).
+pub(crate) fn map_new<F: Fn(f32) -> f32 + Sync + Send>(x: &[f32], f: F) -> Vec<f32> {
+    if x.len() >= 1 << 16 {
+        let mut out = Vec::with_capacity(x.len());
+        x.par_iter().map(|&v| f(v)).collect_into_vec(&mut out);
+        out
+    } else {
+        x.iter().map(|&v| f(v)).collect()
+    }
+}
+
+/// `f(a, b)` of two equally long slices into a new vector.
+pub(crate) fn zip_new<F: Fn(f32, f32) -> f32 + Sync + Send>(
+    a: &[f32],
+    b: &[f32],
+    f: F,
+) -> Vec<f32> {
+    if a.len() >= 1 << 16 {
+        let mut out = Vec::with_capacity(a.len());
+        a.par_iter()
+            .zip(b.par_iter())
+            .map(|(&x, &y)| f(x, y))
+            .collect_into_vec(&mut out);
+        out
+    } else {
+        a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+    }
+}
+
+/// Apply an activation in place (parallel for large slices).
+pub(crate) fn apply_activation(act: Activation, x: &mut [f32], last_dim: usize) {
+    match act {
+        Activation::Linear => {}
+        Activation::Softmax | Activation::LogSoftmax => act.apply(x, last_dim),
+        _ if x.len() >= 1 << 16 => x
+            .par_chunks_mut(1 << 14)
+            .for_each(|c| act.apply(c, last_dim)),
+        _ => act.apply(x, last_dim),
+    }
+}
+
+/// Keras masks pass through unchanged (layers with `supports_masking`).
+pub(crate) fn pass_mask(masks: &[Option<Tensor>]) -> Vec<Option<Tensor>> {
+    vec![masks.first().cloned().flatten()]
+}

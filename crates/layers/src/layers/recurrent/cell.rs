@@ -1,0 +1,361 @@
+//! SimpleRNN / LSTM / GRU cells: config, weights, and the time loop.
+
+use super::*;
+use crate::activations::Activation;
+use crate::config::ConfigReader;
+use crate::{LayerWeight, LayersError, Result, Tensor};
+use serde_json::{json, Map, Value};
+use tfjs_kernels::{
+    add_bias, gru_step, lstm_step, matmul, simple_rnn_step, to_time_major, GruResetMode,
+};
+
+// ---------------------------------------------------------------------------
+// Cells
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Simple,
+    Lstm,
+    Gru,
+}
+
+/// A SimpleRNN / LSTM / GRU cell with its weights.
+#[derive(Debug, Clone)]
+pub(super) struct Cell {
+    pub(super) class: &'static str,
+    pub(super) base: Base,
+    pub(super) kind: Kind,
+    pub(super) units: usize,
+    pub(super) activation: Activation,
+    pub(super) recurrent_activation: Activation,
+    pub(super) use_bias: bool,
+    pub(super) reset_after: bool,
+    /// Config fields after the base fields, in TensorFlow.js's order.
+    pub(super) fields: Vec<(String, Value)>,
+    pub(super) input_dim: Option<usize>,
+    pub(super) kernel: Tensor,
+    pub(super) recurrent_kernel: Tensor,
+    pub(super) bias: Tensor,
+}
+
+pub(super) fn cell_kind(class: &str) -> Option<(Kind, &'static str)> {
+    Some(match class {
+        "SimpleRNN" | "SimpleRNNCell" => (Kind::Simple, "SimpleRNNCell"),
+        "LSTM" | "LSTMCell" => (Kind::Lstm, "LSTMCell"),
+        "GRU" | "GRUCell" => (Kind::Gru, "GRUCell"),
+        _ => return None,
+    })
+}
+
+impl Cell {
+    pub(super) fn from_config(class: &str, c: &ConfigReader<'_>) -> Result<Cell> {
+        let (kind, cell_class) = cell_kind(class)
+            .ok_or_else(|| LayersError::config(c.layer, format!("`{class}` is not a cell")))?;
+        let base = Base::parse(c)?;
+        let units = c.usize_req("units")?;
+        if units == 0 {
+            return Err(c.err("units", "must be positive"));
+        }
+        let act = activation_or(c, "activation", crate::activations::Activation::Tanh)?;
+        let ract = activation_or(
+            c,
+            "recurrent_activation",
+            crate::activations::Activation::HardSigmoid,
+        )?;
+        let use_bias = c.bool_or("use_bias", true)?;
+        let reset_after = kind == Kind::Gru && c.bool_or("reset_after", false)?;
+        let mut f: Vec<(String, Value)> = Vec::new();
+        let mut push = |k: &str, v: Value| f.push((k.to_string(), v));
+        push("units", Value::from(units as u64));
+        push("activation", Value::String(act.name().into()));
+        if kind != Kind::Simple {
+            push("recurrent_activation", Value::String(ract.name().into()));
+        }
+        push("use_bias", Value::Bool(use_bias));
+        push(
+            "kernel_initializer",
+            initializer(c, "kernel_initializer", glorot_normal_default),
+        );
+        push(
+            "recurrent_initializer",
+            initializer(
+                c,
+                "recurrent_initializer",
+                || json!({"class_name": "Orthogonal", "config": {"gain": 1, "seed": null}}),
+            ),
+        );
+        push(
+            "bias_initializer",
+            initializer(c, "bias_initializer", zeros_init),
+        );
+        if kind == Kind::Lstm {
+            push("unit_forget_bias", passthrough(c, "unit_forget_bias"));
+        }
+        for k in [
+            "kernel_regularizer",
+            "recurrent_regularizer",
+            "bias_regularizer",
+            "activity_regularizer",
+            "kernel_constraint",
+            "recurrent_constraint",
+            "bias_constraint",
+        ] {
+            push(k, passthrough(c, k));
+        }
+        push("dropout", num(c.f64_or("dropout", 0.0)?));
+        push(
+            "recurrent_dropout",
+            num(c.f64_or("recurrent_dropout", 0.0)?),
+        );
+        if kind != Kind::Simple {
+            push("implementation", passthrough(c, "implementation"));
+        }
+        if kind == Kind::Gru {
+            push("reset_after", Value::Bool(reset_after));
+        }
+        let input_dim = base
+            .batch_input_shape
+            .as_ref()
+            .and_then(|s| s.last().copied().flatten());
+        let mut cell = Cell {
+            class: cell_class,
+            base,
+            kind,
+            units,
+            activation: act,
+            recurrent_activation: ract,
+            use_bias,
+            reset_after,
+            fields: f,
+            input_dim: None,
+            kernel: Tensor::zeros(vec![0]),
+            recurrent_kernel: Tensor::zeros(vec![0]),
+            bias: Tensor::zeros(vec![0]),
+        };
+        cell.allocate(input_dim.unwrap_or(0))?;
+        cell.input_dim = input_dim;
+        Ok(cell)
+    }
+
+    pub(super) fn gates(&self) -> usize {
+        match self.kind {
+            Kind::Simple => 1,
+            Kind::Lstm => 4,
+            Kind::Gru => 3,
+        }
+    }
+
+    pub(super) fn bias_shape(&self) -> Vec<usize> {
+        let gu = self.gates() * self.units;
+        if self.reset_after {
+            vec![2, gu]
+        } else {
+            vec![gu]
+        }
+    }
+
+    pub(super) fn allocate(&mut self, input_dim: usize) -> Result<()> {
+        let gu = self
+            .gates()
+            .checked_mul(self.units)
+            .ok_or_else(|| LayersError::config(&self.base.name, "units is too large"))?;
+        let name = &self.base.name;
+        self.kernel = alloc_zeros(name, vec![input_dim, gu])?;
+        self.recurrent_kernel = alloc_zeros(name, vec![self.units, gu])?;
+        self.bias = if self.use_bias {
+            alloc_zeros(name, self.bias_shape())?
+        } else {
+            Tensor::zeros(vec![0])
+        };
+        self.input_dim = Some(input_dim);
+        Ok(())
+    }
+
+    pub(super) fn build(&mut self, input_dim: usize) -> Result<()> {
+        if self.input_dim != Some(input_dim) {
+            self.allocate(input_dim)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn state_sizes(&self) -> Vec<usize> {
+        match self.kind {
+            Kind::Lstm => vec![self.units, self.units],
+            _ => vec![self.units],
+        }
+    }
+
+    pub(super) fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        self.base.write(&mut m);
+        for (k, v) in &self.fields {
+            m.insert(k.clone(), v.clone());
+        }
+        m
+    }
+
+    pub(super) fn weights(&self, prefix: &str, trainable: bool) -> Vec<LayerWeight> {
+        let mut w = vec![
+            LayerWeight {
+                name: format!("{prefix}kernel"),
+                shape: self.kernel.shape().to_vec(),
+                trainable,
+            },
+            LayerWeight {
+                name: format!("{prefix}recurrent_kernel"),
+                shape: self.recurrent_kernel.shape().to_vec(),
+                trainable,
+            },
+        ];
+        if self.use_bias {
+            w.push(LayerWeight {
+                name: format!("{prefix}bias"),
+                shape: self.bias.shape().to_vec(),
+                trainable,
+            });
+        }
+        w
+    }
+
+    pub(super) fn weight_values(&self) -> Vec<&Tensor> {
+        let mut v = vec![&self.kernel, &self.recurrent_kernel];
+        if self.use_bias {
+            v.push(&self.bias);
+        }
+        v
+    }
+
+    pub(super) fn num_weights(&self) -> usize {
+        2 + usize::from(self.use_bias)
+    }
+
+    pub(super) fn set_weight(&mut self, layer: &str, index: usize, value: Tensor) -> Result<()> {
+        match index {
+            0 => {
+                // The kernel fixes the input size if the layer was not built.
+                if self.input_dim.is_none() || self.input_dim == Some(0) {
+                    if let [d, _] = value.shape() {
+                        self.allocate(*d)?;
+                    }
+                }
+                put_weight(layer, "kernel", &mut self.kernel, value)
+            }
+            1 => put_weight(layer, "recurrent_kernel", &mut self.recurrent_kernel, value),
+            2 if self.use_bias => put_weight(layer, "bias", &mut self.bias, value),
+            _ => Err(LayersError::config(
+                layer,
+                format!("layer has no weight #{index}"),
+            )),
+        }
+    }
+
+    /// Run the cell over a `[b, t, d]` sequence. Returns the per-step outputs
+    /// `[b, t, units]` in processing order and the final states.
+    pub(super) fn run(
+        &self,
+        layer: &str,
+        x: &[f32],
+        (b, t, d): (usize, usize, usize),
+        mask: Option<&[f32]>,
+        backwards: bool,
+        init: Option<Vec<Vec<f32>>>,
+    ) -> Result<(Vec<f32>, Vec<Vec<f32>>)> {
+        let u = self.units;
+        let gu = self.gates() * u;
+        if self.input_dim != Some(d) || self.kernel.shape() != [d, gu] {
+            return Err(input_err(
+                layer,
+                format!(
+                    "input has {d} features per timestep but the kernel is {:?}",
+                    self.kernel.shape()
+                ),
+            ));
+        }
+        debug_assert_eq!(x.len(), b * t * d);
+        let mut xp = vec![0f32; b * t * gu];
+        matmul(x, f32_of(&self.kernel), b * t, d, gu, &mut xp, false);
+        let bias = f32_of(&self.bias);
+        if self.use_bias {
+            add_bias(&mut xp, &bias[..gu]);
+        }
+        let rk = f32_of(&self.recurrent_kernel);
+        let rec_bias = (self.reset_after && self.use_bias).then(|| &bias[gu..2 * gu]);
+        let gru_mode = if self.reset_after {
+            GruResetMode::After
+        } else {
+            GruResetMode::Before
+        };
+        let n_states = self.state_sizes().len();
+        let mut states = match init {
+            Some(s) => s,
+            None => vec![vec![0f32; b * u]; n_states],
+        };
+        check_states(layer, &states, n_states, b * u)?;
+        // The kernels' step functions take one timestep's projection
+        // `[b, gates * units]`: reorder to time-major once.
+        let mut xp_tm = vec![0f32; b * t * gu];
+        to_time_major(&xp, b, t, gu, &mut xp_tm);
+        let (act, ract) = (self.activation, self.recurrent_activation);
+        let act_fn = |s: &mut [f32]| act.apply(s, u);
+        let ract_fn = |s: &mut [f32]| ract.apply(s, u);
+        let mut scratch = Vec::new();
+        let mut seq = vec![0f32; b * t * u];
+        let mut new_h = vec![0f32; b * u];
+        let mut new_c = vec![0f32; if self.kind == Kind::Lstm { b * u } else { 0 }];
+        for step in 0..t {
+            let ti = if backwards { t - 1 - step } else { step };
+            let xpt = &xp_tm[ti * b * gu..][..b * gu];
+            new_h.copy_from_slice(&states[0]);
+            match self.kind {
+                Kind::Simple => {
+                    simple_rnn_step(xpt, rk, &mut new_h, b, u, &act_fn, &mut scratch);
+                }
+                Kind::Lstm => {
+                    new_c.copy_from_slice(&states[1]);
+                    lstm_step(
+                        xpt,
+                        rk,
+                        &mut new_h,
+                        &mut new_c,
+                        b,
+                        u,
+                        &act_fn,
+                        &ract_fn,
+                        &mut scratch,
+                    );
+                }
+                Kind::Gru => gru_step(
+                    xpt,
+                    rk,
+                    rec_bias,
+                    &mut new_h,
+                    b,
+                    u,
+                    gru_mode,
+                    &act_fn,
+                    &ract_fn,
+                    &mut scratch,
+                ),
+            }
+            for bi in 0..b {
+                let keep = mask.is_none_or(|m| m[bi * t + ti] != 0.0);
+                let r = bi * u..(bi + 1) * u;
+                if keep {
+                    states[0][r.clone()].copy_from_slice(&new_h[r.clone()]);
+                    if self.kind == Kind::Lstm {
+                        states[1][r.clone()].copy_from_slice(&new_c[r.clone()]);
+                    }
+                }
+                seq[(bi * t + step) * u..][..u].copy_from_slice(&states[0][r]);
+            }
+        }
+        Ok((seq, states))
+    }
+}
+
+/// Per-step outputs, final states and output rows × cols of a ConvLSTM2D run.
+pub(super) type ConvRun = (Vec<f32>, Vec<Vec<f32>>, (usize, usize));
+
+/// Per-step outputs, final states and per-step output shape of a stack run.
+pub(super) type StackRun = (Vec<f32>, Vec<Vec<f32>>, Vec<usize>);

@@ -1,0 +1,352 @@
+//! The ConvLSTM2D cell: LSTM gates computed by 2-D convolutions.
+
+use super::*;
+use crate::activations::Activation;
+use crate::config::ConfigReader;
+use crate::{LayerWeight, LayersError, Result, Tensor};
+use serde_json::{json, Map, Value};
+use tfjs_kernels::{conv2d, Conv2dParams, Padding};
+
+// ---------------------------------------------------------------------------
+// ConvLSTM2D cell
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub(super) struct ConvCell {
+    pub(super) base: Base,
+    pub(super) filters: usize,
+    pub(super) kernel_size: [usize; 2],
+    pub(super) strides: [usize; 2],
+    pub(super) dilation: [usize; 2],
+    pub(super) padding: Padding,
+    pub(super) channels_first: bool,
+    pub(super) activation: Activation,
+    pub(super) recurrent_activation: Activation,
+    pub(super) use_bias: bool,
+    pub(super) fields: Vec<(String, Value)>,
+    pub(super) in_channels: Option<usize>,
+    pub(super) kernel: Tensor,
+    pub(super) recurrent_kernel: Tensor,
+    pub(super) bias: Tensor,
+}
+
+impl ConvCell {
+    pub(super) fn from_config(c: &ConfigReader<'_>) -> Result<ConvCell> {
+        let base = Base::parse(c)?;
+        let filters = c.usize_req("filters")?;
+        if filters == 0 {
+            return Err(c.err("filters", "must be positive"));
+        }
+        let ks = c.tuple_req("kernel_size", 2)?;
+        let st = c.tuple_or("strides", 2, 1)?;
+        let dl = c.tuple_or("dilation_rate", 2, 1)?;
+        if ks.contains(&0) || st.contains(&0) || dl.contains(&0) {
+            return Err(c.err(
+                "kernel_size",
+                "kernel_size, strides and dilation_rate must be positive",
+            ));
+        }
+        let padding_s = c.str_or("padding", "valid")?;
+        let padding = match padding_s {
+            "valid" => Padding::Valid,
+            "same" => Padding::Same,
+            other => {
+                return Err(c.err(
+                    "padding",
+                    format!("expected \"valid\" or \"same\", got \"{other}\""),
+                ))
+            }
+        };
+        let data_format = c.str_or("data_format", "channels_last")?;
+        let channels_first = match data_format {
+            "channels_last" => false,
+            "channels_first" => true,
+            other => {
+                return Err(c.err(
+                    "data_format",
+                    format!("expected channels_last or channels_first, got \"{other}\""),
+                ))
+            }
+        };
+        let act = activation_or(c, "activation", crate::activations::Activation::Tanh)?;
+        let ract = activation_or(
+            c,
+            "recurrent_activation",
+            crate::activations::Activation::HardSigmoid,
+        )?;
+        let use_bias = c.bool_or("use_bias", true)?;
+        let mut f: Vec<(String, Value)> = Vec::new();
+        let mut push = |k: &str, v: Value| f.push((k.to_string(), v));
+        push("activation", Value::String(act.name().into()));
+        push("recurrent_activation", Value::String(ract.name().into()));
+        push("use_bias", Value::Bool(use_bias));
+        push(
+            "kernel_initializer",
+            initializer(c, "kernel_initializer", glorot_normal_default),
+        );
+        push(
+            "recurrent_initializer",
+            initializer(
+                c,
+                "recurrent_initializer",
+                || json!({"class_name": "Orthogonal", "config": {"gain": 1, "seed": null}}),
+            ),
+        );
+        push(
+            "bias_initializer",
+            initializer(c, "bias_initializer", zeros_init),
+        );
+        push("unit_forget_bias", passthrough(c, "unit_forget_bias"));
+        for k in [
+            "kernel_regularizer",
+            "recurrent_regularizer",
+            "bias_regularizer",
+            "activity_regularizer",
+            "kernel_constraint",
+            "recurrent_constraint",
+            "bias_constraint",
+        ] {
+            push(k, passthrough(c, k));
+        }
+        push("dropout", num(c.f64_or("dropout", 0.0)?));
+        push(
+            "recurrent_dropout",
+            num(c.f64_or("recurrent_dropout", 0.0)?),
+        );
+        push("implementation", passthrough(c, "implementation"));
+        push("filters", Value::from(filters as u64));
+        push("kernel_size", json!(ks));
+        push("padding", Value::String(padding_s.into()));
+        push("data_format", Value::String(data_format.into()));
+        push("dilation_rate", json!(dl));
+        push("strides", json!(st));
+        let in_ch = base.batch_input_shape.as_ref().and_then(|s| {
+            if channels_first {
+                s.get(s.len().wrapping_sub(3)).copied().flatten()
+            } else {
+                s.last().copied().flatten()
+            }
+        });
+        let mut cell = ConvCell {
+            base,
+            filters,
+            kernel_size: [ks[0], ks[1]],
+            strides: [st[0], st[1]],
+            dilation: [dl[0], dl[1]],
+            padding,
+            channels_first,
+            activation: act,
+            recurrent_activation: ract,
+            use_bias,
+            fields: f,
+            in_channels: None,
+            kernel: Tensor::zeros(vec![0]),
+            recurrent_kernel: Tensor::zeros(vec![0]),
+            bias: Tensor::zeros(vec![0]),
+        };
+        cell.allocate(in_ch.unwrap_or(0))?;
+        cell.in_channels = in_ch;
+        Ok(cell)
+    }
+
+    pub(super) fn allocate(&mut self, cin: usize) -> Result<()> {
+        let [kh, kw] = self.kernel_size;
+        let name = &self.base.name;
+        let f4 = self
+            .filters
+            .checked_mul(4)
+            .ok_or_else(|| LayersError::config(name, "filters is too large"))?;
+        self.kernel = alloc_zeros(name, vec![kh, kw, cin, f4])?;
+        self.recurrent_kernel = alloc_zeros(name, vec![kh, kw, self.filters, f4])?;
+        self.bias = if self.use_bias {
+            alloc_zeros(name, vec![f4])?
+        } else {
+            Tensor::zeros(vec![0])
+        };
+        self.in_channels = Some(cin);
+        Ok(())
+    }
+
+    pub(super) fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        self.base.write(&mut m);
+        for (k, v) in &self.fields {
+            m.insert(k.clone(), v.clone());
+        }
+        m
+    }
+
+    pub(super) fn weights(&self, trainable: bool) -> Vec<LayerWeight> {
+        let mut w = vec![
+            LayerWeight {
+                name: "kernel".into(),
+                shape: self.kernel.shape().to_vec(),
+                trainable,
+            },
+            LayerWeight {
+                name: "recurrent_kernel".into(),
+                shape: self.recurrent_kernel.shape().to_vec(),
+                trainable,
+            },
+        ];
+        if self.use_bias {
+            w.push(LayerWeight {
+                name: "bias".into(),
+                shape: self.bias.shape().to_vec(),
+                trainable,
+            });
+        }
+        w
+    }
+
+    pub(super) fn weight_values(&self) -> Vec<&Tensor> {
+        let mut v = vec![&self.kernel, &self.recurrent_kernel];
+        if self.use_bias {
+            v.push(&self.bias);
+        }
+        v
+    }
+
+    pub(super) fn set_weight(&mut self, layer: &str, index: usize, value: Tensor) -> Result<()> {
+        match index {
+            0 => {
+                if self.in_channels.is_none() || self.in_channels == Some(0) {
+                    if let [_, _, cin, _] = value.shape() {
+                        self.allocate(*cin)?;
+                    }
+                }
+                put_weight(layer, "kernel", &mut self.kernel, value)
+            }
+            1 => put_weight(layer, "recurrent_kernel", &mut self.recurrent_kernel, value),
+            2 if self.use_bias => put_weight(layer, "bias", &mut self.bias, value),
+            _ => Err(LayersError::config(
+                layer,
+                format!("layer has no weight #{index}"),
+            )),
+        }
+    }
+
+    /// Output spatial size for an `h × w` input.
+    pub(super) fn out_hw(&self, layer: &str, h: usize, w: usize) -> Result<(usize, usize)> {
+        let oh = tfjs_kernels::conv_output_size(
+            h,
+            self.kernel_size[0],
+            self.strides[0],
+            self.dilation[0],
+            self.padding,
+        )
+        .map_err(|e| input_err(layer, e))?
+        .0;
+        let ow = tfjs_kernels::conv_output_size(
+            w,
+            self.kernel_size[1],
+            self.strides[1],
+            self.dilation[1],
+            self.padding,
+        )
+        .map_err(|e| input_err(layer, e))?
+        .0;
+        Ok((oh, ow))
+    }
+
+    /// Run over `[b, t, h, w, c]` (channels-last). Returns the per-step
+    /// outputs `[b, t, oh, ow, f]` and the final states `[h, c]`.
+    pub(super) fn run(
+        &self,
+        layer: &str,
+        x: &[f32],
+        (b, t, h, w, cin): (usize, usize, usize, usize, usize),
+        mask: Option<&[f32]>,
+        backwards: bool,
+        init: Option<Vec<Vec<f32>>>,
+    ) -> Result<ConvRun> {
+        if self.in_channels != Some(cin) {
+            return Err(input_err(
+                layer,
+                format!(
+                    "input has {cin} channels but the kernel is {:?}",
+                    self.kernel.shape()
+                ),
+            ));
+        }
+        let f = self.filters;
+        let f4 = 4 * f;
+        let (oh, ow) = self.out_hw(layer, h, w)?;
+        let px = oh * ow;
+        let kerr = |e: tfjs_kernels::KernelError| input_err(layer, e);
+        let pin = Conv2dParams::new(
+            b * t,
+            [h, w],
+            cin,
+            f4,
+            self.kernel_size,
+            self.strides,
+            self.dilation,
+            self.padding,
+        )
+        .map_err(kerr)?;
+        let mut xp = vec![0f32; b * t * px * f4];
+        let bias = self.use_bias.then(|| f32_of(&self.bias));
+        conv2d(x, f32_of(&self.kernel), bias, &pin, &mut xp);
+        let prec = Conv2dParams::new(
+            b,
+            [oh, ow],
+            f,
+            f4,
+            self.kernel_size,
+            [1, 1],
+            [1, 1],
+            Padding::Same,
+        )
+        .map_err(kerr)?;
+        let n = b * px * f;
+        let mut states = match init {
+            Some(s) => s,
+            None => vec![vec![0f32; n]; 2],
+        };
+        check_states(layer, &states, 2, n)?;
+        let mut seq = vec![0f32; b * t * px * f];
+        let mut rp = vec![0f32; b * px * f4];
+        let mut new_h = vec![0f32; n];
+        let mut new_c = vec![0f32; n];
+        let (act, ract) = (self.activation, self.recurrent_activation);
+        for step in 0..t {
+            let ti = if backwards { t - 1 - step } else { step };
+            conv2d(
+                &states[0],
+                f32_of(&self.recurrent_kernel),
+                None,
+                &prec,
+                &mut rp,
+            );
+            let c = &states[1];
+            for bi in 0..b {
+                for p in 0..px {
+                    let xr = &xp[((bi * t + ti) * px + p) * f4..][..f4];
+                    let rr = &rp[(bi * px + p) * f4..][..f4];
+                    let o0 = (bi * px + p) * f;
+                    for j in 0..f {
+                        let i = ract.scalar(xr[j] + rr[j]);
+                        let fg = ract.scalar(xr[f + j] + rr[f + j]);
+                        let g = act.scalar(xr[2 * f + j] + rr[2 * f + j]);
+                        let o = ract.scalar(xr[3 * f + j] + rr[3 * f + j]);
+                        let cn = fg * c[o0 + j] + i * g;
+                        new_c[o0 + j] = cn;
+                        new_h[o0 + j] = o * act.scalar(cn);
+                    }
+                }
+            }
+            let per = px * f;
+            for bi in 0..b {
+                let keep = mask.is_none_or(|m| m[bi * t + ti] != 0.0);
+                let r = bi * per..(bi + 1) * per;
+                if keep {
+                    states[0][r.clone()].copy_from_slice(&new_h[r.clone()]);
+                    states[1][r.clone()].copy_from_slice(&new_c[r.clone()]);
+                }
+                seq[(bi * t + step) * per..][..per].copy_from_slice(&states[0][r]);
+            }
+        }
+        Ok((seq, states, (oh, ow)))
+    }
+}

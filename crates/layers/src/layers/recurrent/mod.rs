@@ -1,0 +1,92 @@
+//! Recurrent layers: `SimpleRNN`, `LSTM`, `GRU`, their cells
+//! (`SimpleRNNCell`, `LSTMCell`, `GRUCell`), the generic `RNN`,
+//! `StackedRNNCells`, `ConvLSTM2D` and `ConvLSTM2DCell`, at inference
+//! semantics.
+//!
+//! * Gate blocks in the kernels: LSTM `i, f, c, o`; GRU `z, r, h`.
+//! * GRU supports both `reset_after: false` (TensorFlow.js, bias `[3u]`) and
+//!   `reset_after: true` (the Keras 2 default, bias `[2, 3u]`: row 0 is the
+//!   input bias, row 1 the recurrent bias, which is applied inside the reset
+//!   gate). TensorFlow.js itself rejects the latter; we run it as Keras does.
+//! * The input projection of all timesteps is one matrix product
+//!   ([`tfjs_kernels::matmul`]); each step is then one call of the kernels'
+//!   step function ([`tfjs_kernels::simple_rnn_step`], [`tfjs_kernels::lstm_step`],
+//!   [`tfjs_kernels::gru_step`]): the engine owns only sequencing and masks.
+//! * Masks (`[batch, time]`, 0/1) follow Keras: at a masked step the states
+//!   keep their previous values and the output repeats the previous output
+//!   (zeros with Keras' `zero_output_for_mask`, which `Bidirectional` forces
+//!   for sequence outputs).
+//! * `go_backwards` processes the sequence in reverse; with
+//!   `return_sequences` the outputs stay in processing order (as Keras).
+//! * `dropout`, `recurrent_dropout`, `unroll` and `stateful` are accepted and
+//!   written back but have no effect at inference (states always start at
+//!   zero unless initial states are passed as extra inputs).
+//! * A stack of cells returns its states in TensorFlow.js's order: the last
+//!   cell's states first (`[h2, c2, h1, c1]`).
+
+use super::common::*;
+mod cell;
+mod conv_cell;
+mod layer;
+mod stack;
+
+use crate::{Layer, LayerRegistry, Result, Tensor};
+use cell::*;
+use conv_cell::*;
+pub use layer::{CellLayer, Rnn};
+use stack::*;
+
+/// Register the recurrent classes.
+pub fn register(registry: &mut LayerRegistry) {
+    for class in ["SimpleRNN", "LSTM", "GRU"] {
+        registry.register(class, move |c, _| {
+            Ok(Box::new(Rnn::from_builtin(class, c)?) as Box<dyn Layer>)
+        });
+    }
+    registry.register("ConvLSTM2D", |c, _| {
+        Ok(Box::new(Rnn::from_builtin("ConvLSTM2D", c)?) as Box<dyn Layer>)
+    });
+    registry.register("RNN", |c, ctx| {
+        Ok(Box::new(Rnn::from_generic(c, ctx)?) as Box<dyn Layer>)
+    });
+    for class in [
+        "SimpleRNNCell",
+        "LSTMCell",
+        "GRUCell",
+        "ConvLSTM2DCell",
+        "StackedRNNCells",
+    ] {
+        registry.register(class, move |c, _| {
+            let stack = parse_cell_object(class, c)?;
+            Ok(Box::new(CellLayer { stack }) as Box<dyn Layer>)
+        });
+    }
+}
+
+pub(super) fn f32_of(t: &Tensor) -> &[f32] {
+    // Weights are always stored as f32 (see `put_weight`).
+    t.as_f32().unwrap_or(&[])
+}
+
+pub(super) fn check_states(layer: &str, states: &[Vec<f32>], n: usize, len: usize) -> Result<()> {
+    if states.len() != n || states.iter().any(|s| s.len() != len) {
+        return Err(input_err(
+            layer,
+            format!(
+                "expected {n} initial state tensors of {len} values each, got sizes {:?}",
+                states.iter().map(Vec::len).collect::<Vec<_>>()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn seq_dims(layer: &str, shape: &[usize]) -> Result<(usize, usize, usize)> {
+    match shape {
+        [b, t, d] => Ok((*b, *t, *d)),
+        _ => Err(input_err(
+            layer,
+            format!("expects 3-D input [batch, time, features], got {shape:?}"),
+        )),
+    }
+}

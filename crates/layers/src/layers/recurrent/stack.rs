@@ -1,0 +1,359 @@
+//! Cell stacks: one cell, `StackedRNNCells`, or a ConvLSTM2D cell, parsed
+//! from nested cell configs.
+
+use super::*;
+use crate::config::ConfigReader;
+use crate::{LayerWeight, LayersError, Result, Shape, Tensor};
+use serde_json::{json, Map, Value};
+
+// ---------------------------------------------------------------------------
+// Cell stacks
+// ---------------------------------------------------------------------------
+
+/// What an RNN layer iterates: one cell, a stack, or a ConvLSTM2D cell.
+#[derive(Debug, Clone)]
+pub(super) enum Stack {
+    Single(Cell),
+    Stacked { base: Base, cells: Vec<Cell> },
+    Conv(ConvCell),
+}
+
+/// Parse a nested `{class_name, config}` cell object (or list of them).
+pub(super) fn parse_cell_value(v: &Value, parent: &str) -> Result<Stack> {
+    if let Value::Array(items) = v {
+        let cells = items
+            .iter()
+            .map(|it| match parse_cell_value(it, parent)? {
+                Stack::Single(c) => Ok(c),
+                _ => Err(LayersError::config(
+                    parent,
+                    "a list of cells may only hold SimpleRNNCell, LSTMCell or GRUCell",
+                )),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if cells.is_empty() {
+            return Err(LayersError::config(parent, "the list of cells is empty"));
+        }
+        let empty = Map::new();
+        return Ok(Stack::Stacked {
+            base: Base::parse(&ConfigReader::new(parent, &empty))?.renamed("stacked_rnn_cells"),
+            cells,
+        });
+    }
+    let obj = v.as_object().ok_or_else(|| {
+        LayersError::config(parent, "config field `cell`: expected {class_name, config}")
+    })?;
+    let class = obj
+        .get("class_name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| LayersError::config(parent, "config field `cell`: no class_name"))?;
+    let empty = Map::new();
+    let cfg = obj
+        .get("config")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let name = cfg.get("name").and_then(Value::as_str).unwrap_or(class);
+    parse_cell_object(class, &ConfigReader::new(name, cfg))
+}
+
+pub(super) fn parse_cell_object(class: &str, c: &ConfigReader<'_>) -> Result<Stack> {
+    match class {
+        "SimpleRNNCell" | "LSTMCell" | "GRUCell" => Ok(Stack::Single(Cell::from_config(class, c)?)),
+        "ConvLSTM2DCell" => Ok(Stack::Conv(ConvCell::from_config(c)?)),
+        "StackedRNNCells" => {
+            let base = Base::parse(c)?;
+            let cells = c.required("cells")?;
+            match parse_cell_value(cells, c.layer)? {
+                Stack::Stacked { cells, .. } => Ok(Stack::Stacked { base, cells }),
+                Stack::Single(cell) => Ok(Stack::Stacked {
+                    base,
+                    cells: vec![cell],
+                }),
+                Stack::Conv(_) => Err(c.err("cells", "expected a list of cells")),
+            }
+        }
+        other => Err(LayersError::config(
+            c.layer,
+            format!(
+                "RNN cell class `{other}` is not supported (expected SimpleRNNCell, LSTMCell, \
+                 GRUCell, ConvLSTM2DCell or StackedRNNCells)"
+            ),
+        )),
+    }
+}
+
+impl Base {
+    pub(super) fn renamed(mut self, name: &str) -> Base {
+        self.name = name.to_string();
+        self
+    }
+}
+
+impl Stack {
+    pub(super) fn class_name(&self) -> &'static str {
+        match self {
+            Stack::Single(c) => c.class,
+            Stack::Stacked { .. } => "StackedRNNCells",
+            Stack::Conv(_) => "ConvLSTM2DCell",
+        }
+    }
+
+    pub(super) fn base(&self) -> &Base {
+        match self {
+            Stack::Single(c) => &c.base,
+            Stack::Stacked { base, .. } => base,
+            Stack::Conv(c) => &c.base,
+        }
+    }
+
+    pub(super) fn config(&self) -> Map<String, Value> {
+        match self {
+            Stack::Single(c) => c.config(),
+            Stack::Conv(c) => c.config(),
+            Stack::Stacked { base, cells } => {
+                let mut m = Map::new();
+                base.write(&mut m);
+                m.insert(
+                    "cells".into(),
+                    Value::Array(
+                        cells
+                            .iter()
+                            .map(|c| json!({"class_name": c.class, "config": c.config()}))
+                            .collect(),
+                    ),
+                );
+                m
+            }
+        }
+    }
+
+    /// Output features (units / filters).
+    pub(super) fn units(&self) -> usize {
+        match self {
+            Stack::Single(c) => c.units,
+            Stack::Stacked { cells, .. } => cells.last().map_or(0, |c| c.units),
+            Stack::Conv(c) => c.filters,
+        }
+    }
+
+    /// State sizes in the order states are returned (stacks: last cell first).
+    pub(super) fn state_sizes(&self) -> Vec<usize> {
+        match self {
+            Stack::Single(c) => c.state_sizes(),
+            Stack::Stacked { cells, .. } => {
+                cells.iter().rev().flat_map(|c| c.state_sizes()).collect()
+            }
+            Stack::Conv(c) => vec![c.filters, c.filters],
+        }
+    }
+
+    pub(super) fn build(&mut self, feature_dim: usize) -> Result<()> {
+        match self {
+            Stack::Single(c) => c.build(feature_dim),
+            Stack::Stacked { cells, .. } => {
+                let mut d = feature_dim;
+                for c in cells {
+                    c.build(d)?;
+                    d = c.units;
+                }
+                Ok(())
+            }
+            Stack::Conv(c) => {
+                if c.in_channels != Some(feature_dim) {
+                    c.allocate(feature_dim)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn weights(&self, trainable: bool) -> Vec<LayerWeight> {
+        match self {
+            Stack::Single(c) => c.weights("", trainable),
+            Stack::Stacked { cells, .. } => cells
+                .iter()
+                .enumerate()
+                .flat_map(|(i, c)| c.weights(&format!("RNNCell_{i}/"), trainable))
+                .collect(),
+            Stack::Conv(c) => c.weights(trainable),
+        }
+    }
+
+    pub(super) fn weight_values(&self) -> Vec<&Tensor> {
+        match self {
+            Stack::Single(c) => c.weight_values(),
+            Stack::Stacked { cells, .. } => cells.iter().flat_map(|c| c.weight_values()).collect(),
+            Stack::Conv(c) => c.weight_values(),
+        }
+    }
+
+    pub(super) fn set_weight(&mut self, layer: &str, index: usize, value: Tensor) -> Result<()> {
+        match self {
+            Stack::Single(c) => c.set_weight(layer, index, value),
+            Stack::Conv(c) => c.set_weight(layer, index, value),
+            Stack::Stacked { cells, .. } => {
+                let mut i = index;
+                for c in cells.iter_mut() {
+                    if i < c.num_weights() {
+                        return c.set_weight(layer, i, value);
+                    }
+                    i -= c.num_weights();
+                }
+                Err(LayersError::config(
+                    layer,
+                    format!("layer has no weight #{index}"),
+                ))
+            }
+        }
+    }
+
+    /// Feature shape of the per-step output for a per-step input shape
+    /// (without batch and time).
+    pub(super) fn step_output_shape(
+        &self,
+        layer: &str,
+        step_in: &[Option<usize>],
+    ) -> Result<Shape> {
+        match self {
+            Stack::Conv(c) => {
+                if step_in.len() != 3 {
+                    return Err(input_err(
+                        layer,
+                        format!(
+                            "ConvLSTM2D expects 5-D input [batch, time, rows, cols, channels], \
+                             got a per-step shape {step_in:?}"
+                        ),
+                    ));
+                }
+                let (hi, wi) = if c.channels_first { (1, 2) } else { (0, 1) };
+                let oh = step_in[hi]
+                    .map(|h| {
+                        tfjs_kernels::conv_output_size(
+                            h,
+                            c.kernel_size[0],
+                            c.strides[0],
+                            c.dilation[0],
+                            c.padding,
+                        )
+                        .map(|x| x.0)
+                    })
+                    .transpose()
+                    .map_err(|e| input_err(layer, e))?;
+                let ow = step_in[wi]
+                    .map(|w| {
+                        tfjs_kernels::conv_output_size(
+                            w,
+                            c.kernel_size[1],
+                            c.strides[1],
+                            c.dilation[1],
+                            c.padding,
+                        )
+                        .map(|x| x.0)
+                    })
+                    .transpose()
+                    .map_err(|e| input_err(layer, e))?;
+                Ok(if c.channels_first {
+                    vec![Some(c.filters), oh, ow]
+                } else {
+                    vec![oh, ow, Some(c.filters)]
+                })
+            }
+            _ => {
+                if step_in.len() != 1 {
+                    return Err(input_err(
+                        layer,
+                        format!(
+                            "expects 3-D input [batch, time, features], got a per-step shape \
+                             {step_in:?}"
+                        ),
+                    ));
+                }
+                Ok(vec![Some(self.units())])
+            }
+        }
+    }
+
+    /// Run over the whole sequence. `x` is `[b, t, ...step]`. Returns the
+    /// per-step outputs (`[b, t, ...out]`, processing order), the final
+    /// states (return order) and the per-step output shape.
+    pub(super) fn run(
+        &self,
+        layer: &str,
+        x: &Tensor,
+        mask: Option<&[f32]>,
+        backwards: bool,
+        init: Option<Vec<Vec<f32>>>,
+    ) -> Result<StackRun> {
+        let shape = x.shape();
+        let data = f32s(x);
+        match self {
+            Stack::Conv(c) => {
+                if shape.len() != 5 {
+                    return Err(input_err(
+                        layer,
+                        format!(
+                            "expects 5-D input [batch, time, rows, cols, channels], got {shape:?}"
+                        ),
+                    ));
+                }
+                if c.channels_first {
+                    return Err(input_err(
+                        layer,
+                        "data_format channels_first is not supported at inference; \
+                         use channels_last",
+                    ));
+                }
+                let (b, t, h, w, ch) = (shape[0], shape[1], shape[2], shape[3], shape[4]);
+                let (seq, states, (oh, ow)) =
+                    c.run(layer, &data, (b, t, h, w, ch), mask, backwards, init)?;
+                Ok((seq, states, vec![oh, ow, c.filters]))
+            }
+            Stack::Single(c) => {
+                let (b, t, d) = seq_dims(layer, shape)?;
+                let (seq, states) = c.run(layer, &data, (b, t, d), mask, backwards, init)?;
+                Ok((seq, states, vec![c.units]))
+            }
+            Stack::Stacked { cells, .. } => {
+                let (b, t, d) = seq_dims(layer, shape)?;
+                // Initial states come last-cell-first; split them per cell.
+                let mut inits: Vec<Option<Vec<Vec<f32>>>> = vec![None; cells.len()];
+                if let Some(mut all) = init {
+                    for (i, c) in cells.iter().enumerate().rev() {
+                        let n = c.state_sizes().len();
+                        let rest = all.split_off(n.min(all.len()));
+                        inits[i] = Some(std::mem::replace(&mut all, rest));
+                    }
+                }
+                let mut cur: Vec<f32> = data.into_owned();
+                let mut dim = d;
+                let mut all_states: Vec<Vec<Vec<f32>>> = Vec::new();
+                let mut m_owned: Option<Vec<f32>> = mask.map(<[f32]>::to_vec);
+                for (i, c) in cells.iter().enumerate() {
+                    // Later cells see the sequence in processing order already.
+                    let back = backwards && i == 0;
+                    let (seq, st) = c.run(
+                        layer,
+                        &cur,
+                        (b, t, dim),
+                        m_owned.as_deref(),
+                        back,
+                        inits[i].take(),
+                    )?;
+                    if back {
+                        // Outputs are in processing order: reverse the mask to match.
+                        if let Some(m) = m_owned.as_mut() {
+                            for row in m.chunks_exact_mut(t) {
+                                row.reverse();
+                            }
+                        }
+                    }
+                    cur = seq;
+                    dim = c.units;
+                    all_states.push(st);
+                }
+                let states = all_states.into_iter().rev().flatten().collect();
+                Ok((cur, states, vec![dim]))
+            }
+        }
+    }
+}

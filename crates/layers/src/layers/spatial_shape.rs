@@ -1,0 +1,442 @@
+//! Spatial shape layers: `Cropping1D/2D/3D`, `ZeroPadding1D/2D/3D` and
+//! `UpSampling1D/2D/3D` (nearest; 2-D also bilinear).
+
+use super::common::*;
+use crate::config::ConfigReader;
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
+use serde_json::{json, Map, Value};
+
+// ---------------------------------------------------------------------------
+// Cropping / ZeroPadding
+// ---------------------------------------------------------------------------
+
+/// Copy a channels-last region: `out[b, o..., :] = x[b, o + shift..., :]`
+/// when in range, else 0.
+fn shift_copy(
+    x: &[f32],
+    b: usize,
+    in_sp: &[usize],
+    c: usize,
+    out_sp: &[usize],
+    shift: &[isize],
+) -> Vec<f32> {
+    let n = in_sp.len();
+    let in_px: usize = in_sp.iter().product();
+    let out_px: usize = out_sp.iter().product();
+    let mut out = vec![0.0f32; b * out_px * c];
+    if c == 0 {
+        return out;
+    }
+    let mut idx = vec![0usize; n];
+    for op in 0..out_px {
+        // in-range check and input pixel index
+        let mut ip = 0usize;
+        let mut ok = true;
+        for d in 0..n {
+            let i = idx[d] as isize + shift[d];
+            if i < 0 || i as usize >= in_sp[d] {
+                ok = false;
+                break;
+            }
+            ip = ip * in_sp[d] + i as usize;
+        }
+        if ok {
+            for bi in 0..b {
+                let src = &x[(bi * in_px + ip) * c..(bi * in_px + ip + 1) * c];
+                out[(bi * out_px + op) * c..(bi * out_px + op + 1) * c].copy_from_slice(src);
+            }
+        }
+        for d in (0..n).rev() {
+            idx[d] += 1;
+            if idx[d] < out_sp[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    out
+}
+
+/// Parse `cropping` / `padding` of an n-D layer into (before, after) pairs:
+/// an int, `n` ints (symmetric per dim), or `n` pairs. For 1-D a pair is
+/// `[before, after]`.
+fn pairs_field(
+    cfg: &ConfigReader<'_>,
+    key: &str,
+    n: usize,
+    default: usize,
+) -> Result<Vec<(usize, usize)>> {
+    let to_u = |v: &Value| -> Option<usize> {
+        v.as_u64().map(|x| x as usize).or_else(|| {
+            v.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as usize)
+        })
+    };
+    let bad = |v: &Value| {
+        cfg.err(
+            key,
+            format!("expected an int, a list of {n} ints or a list of {n} [before, after] pairs, got {v}"),
+        )
+    };
+    let Some(v) = cfg.get(key) else {
+        return Ok(vec![(default, default); n]);
+    };
+    if let Some(x) = to_u(v) {
+        return Ok(vec![(x, x); n]);
+    }
+    let arr = v.as_array().ok_or_else(|| bad(v))?;
+    if n == 1 {
+        return match arr.as_slice() {
+            [a] => to_u(a).map(|a| vec![(a, a)]).ok_or_else(|| bad(v)),
+            [a, b] => match (to_u(a), to_u(b)) {
+                (Some(a), Some(b)) => Ok(vec![(a, b)]),
+                _ => Err(bad(v)),
+            },
+            _ => Err(bad(v)),
+        };
+    }
+    if arr.len() != n {
+        return Err(bad(v));
+    }
+    arr.iter()
+        .map(|e| {
+            if let Some(x) = to_u(e) {
+                return Ok((x, x));
+            }
+            match e.as_array().map(Vec::as_slice) {
+                Some([a, b]) => match (to_u(a), to_u(b)) {
+                    (Some(a), Some(b)) => Ok((a, b)),
+                    _ => Err(bad(v)),
+                },
+                _ => Err(bad(v)),
+            }
+        })
+        .collect()
+}
+
+fn pairs_value(p: &[(usize, usize)]) -> Value {
+    if p.len() == 1 {
+        return json!([p[0].0, p[0].1]);
+    }
+    Value::Array(p.iter().map(|&(a, b)| json!([a, b])).collect())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PadKind {
+    Crop,
+    Pad,
+}
+
+/// `Cropping1D/2D/3D` and `ZeroPadding1D/2D/3D`.
+#[derive(Debug, Clone)]
+pub struct CropPad {
+    base: Base,
+    kind: PadKind,
+    pairs: Vec<(usize, usize)>,
+    cf: bool,
+}
+
+impl CropPad {
+    fn from_config(cfg: &ConfigReader<'_>, kind: PadKind, n: usize) -> Result<Self> {
+        let key = match kind {
+            PadKind::Crop => "cropping",
+            PadKind::Pad => "padding",
+        };
+        let default = match kind {
+            PadKind::Crop => 0,
+            PadKind::Pad => 1,
+        };
+        Ok(CropPad {
+            base: Base::parse(cfg)?,
+            kind,
+            pairs: pairs_field(cfg, key, n, default)?,
+            cf: if n == 1 { false } else { channels_first(cfg)? },
+        })
+    }
+
+    fn out_len(&self, d: usize, len: usize) -> Result<usize> {
+        let (a, b) = self.pairs[d];
+        match self.kind {
+            PadKind::Pad => len
+                .checked_add(a)
+                .and_then(|x| x.checked_add(b))
+                .filter(|&x| x <= MAX_WEIGHT_ELEMENTS)
+                .ok_or_else(|| {
+                    self.base.err(format!(
+                        "config field `padding`: ({a}, {b}) around an input dimension of {len} is too large"
+                    ))
+                }),
+            PadKind::Crop => a.checked_add(b).and_then(|ab| len.checked_sub(ab)).ok_or_else(|| {
+                self.base.err(format!(
+                    "cropping ({a}, {b}) is larger than the input dimension {len}"
+                ))
+            }),
+        }
+    }
+}
+
+impl Layer for CropPad {
+    fn class_name(&self) -> &str {
+        match (self.kind, self.pairs.len()) {
+            (PadKind::Crop, 1) => "Cropping1D",
+            (PadKind::Crop, 2) => "Cropping2D",
+            (PadKind::Crop, _) => "Cropping3D",
+            (PadKind::Pad, 1) => "ZeroPadding1D",
+            (PadKind::Pad, 2) => "ZeroPadding2D",
+            (PadKind::Pad, _) => "ZeroPadding3D",
+        }
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        let key = match self.kind {
+            PadKind::Crop => "cropping",
+            PadKind::Pad => "padding",
+        };
+        m.insert(key.into(), pairs_value(&self.pairs));
+        if self.pairs.len() > 1 {
+            m.insert("data_format".into(), data_format_value(self.cf));
+        }
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let n = self.pairs.len();
+        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
+        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
+        let mut out = s.clone();
+        for d in 0..n {
+            out[d + 1] = match s[d + 1] {
+                Some(len) => Some(self.out_len(d, len)?),
+                None => None,
+            };
+        }
+        Ok(vec![shape_from_cl(out, self.cf)])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let n = self.pairs.len();
+        let x = one_input(&self.base, inputs)?;
+        check_rank(&self.base, x.rank(), n + 2, "batch, spatial dims, channels")?;
+        let xl = to_channels_last(x, self.cf);
+        let sp = &xl.shape[1..=n];
+        let out_sp: Vec<usize> = (0..n)
+            .map(|d| self.out_len(d, sp[d]))
+            .collect::<Result<_>>()?;
+        let shift: Vec<isize> = self
+            .pairs
+            .iter()
+            .map(|&(a, _)| match self.kind {
+                PadKind::Crop => a as isize,
+                PadKind::Pad => -(a as isize),
+            })
+            .collect();
+        let c = xl.shape[n + 1];
+        let out = shift_copy(&xl.data, xl.shape[0], sp, c, &out_sp, &shift);
+        let mut shape = vec![xl.shape[0]];
+        shape.extend(&out_sp);
+        shape.push(c);
+        Ok(vec![from_channels_last(&self.base, shape, out, self.cf)?])
+    }
+}
+
+// ---------------------------------------------------------------------------
+// UpSampling
+// ---------------------------------------------------------------------------
+
+/// `UpSampling1D/2D/3D` (nearest; 2-D also bilinear).
+#[derive(Debug, Clone)]
+pub struct UpSampling {
+    base: Base,
+    size: Vec<usize>,
+    cf: bool,
+    bilinear: bool,
+}
+
+impl UpSampling {
+    fn from_config(cfg: &ConfigReader<'_>, n: usize) -> Result<Self> {
+        let size = cfg.tuple_or("size", n, 2)?;
+        if size.contains(&0) {
+            return Err(cfg.err("size", "values must be at least 1"));
+        }
+        let bilinear = match cfg.str_or("interpolation", "nearest")? {
+            "nearest" => false,
+            "bilinear" if n == 2 => true,
+            other => {
+                return Err(cfg.err(
+                    "interpolation",
+                    format!("expected \"nearest\" or \"bilinear\", got {other:?}"),
+                ))
+            }
+        };
+        Ok(UpSampling {
+            base: Base::parse(cfg)?,
+            size,
+            cf: if n == 1 { false } else { channels_first(cfg)? },
+            bilinear,
+        })
+    }
+}
+
+impl Layer for UpSampling {
+    fn class_name(&self) -> &str {
+        match self.size.len() {
+            1 => "UpSampling1D",
+            2 => "UpSampling2D",
+            _ => "UpSampling3D",
+        }
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        match self.size.len() {
+            1 => {
+                m.insert("size".into(), json!(self.size[0]));
+            }
+            2 => {
+                m.insert("size".into(), ints(&self.size));
+                m.insert("data_format".into(), data_format_value(self.cf));
+                m.insert(
+                    "interpolation".into(),
+                    json!(if self.bilinear { "bilinear" } else { "nearest" }),
+                );
+            }
+            _ => {
+                m.insert("size".into(), ints(&self.size));
+                m.insert("data_format".into(), data_format_value(self.cf));
+            }
+        }
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let n = self.size.len();
+        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
+        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
+        let mut out = s.clone();
+        for d in 0..n {
+            out[d + 1] = match s[d + 1] {
+                Some(l) => Some(
+                    l.checked_mul(self.size[d])
+                        .filter(|&x| x <= MAX_WEIGHT_ELEMENTS)
+                        .ok_or_else(|| {
+                            self.base.err(format!(
+                                "config field `size`: {} times an input dimension of {l} is too large",
+                                self.size[d]
+                            ))
+                        })?,
+                ),
+                None => None,
+            };
+        }
+        Ok(vec![shape_from_cl(out, self.cf)])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let n = self.size.len();
+        let x = one_input(&self.base, inputs)?;
+        check_rank(&self.base, x.rank(), n + 2, "batch, spatial dims, channels")?;
+        let xl = to_channels_last(x, self.cf);
+        let b = xl.shape[0];
+        let sp = &xl.shape[1..=n];
+        let c = xl.shape[n + 1];
+        let out_sp: Vec<usize> = sp.iter().zip(&self.size).map(|(l, s)| l * s).collect();
+        let out = if self.bilinear {
+            resize_bilinear(&xl.data, b, sp[0], sp[1], c, out_sp[0], out_sp[1])
+        } else {
+            let in_px: usize = sp.iter().product();
+            let out_px: usize = out_sp.iter().product();
+            let mut out = vec![0.0f32; b * out_px * c];
+            let mut idx = vec![0usize; n];
+            for op in 0..out_px {
+                let mut ip = 0;
+                for d in 0..n {
+                    ip = ip * sp[d] + idx[d] / self.size[d];
+                }
+                for bi in 0..b {
+                    out[(bi * out_px + op) * c..(bi * out_px + op + 1) * c].copy_from_slice(
+                        &xl.data[(bi * in_px + ip) * c..(bi * in_px + ip + 1) * c],
+                    );
+                }
+                for d in (0..n).rev() {
+                    idx[d] += 1;
+                    if idx[d] < out_sp[d] {
+                        break;
+                    }
+                    idx[d] = 0;
+                }
+            }
+            out
+        };
+        let mut shape = vec![b];
+        shape.extend(&out_sp);
+        shape.push(c);
+        Ok(vec![from_channels_last(&self.base, shape, out, self.cf)?])
+    }
+}
+
+/// TF.js `resizeBilinear` with `alignCorners = false`,
+/// `halfPixelCenters = false` (what TF.js's UpSampling2D calls).
+fn resize_bilinear(
+    x: &[f32],
+    b: usize,
+    h: usize,
+    w: usize,
+    c: usize,
+    oh: usize,
+    ow: usize,
+) -> Vec<f32> {
+    let mut out = vec![0.0f32; b * oh * ow * c];
+    let sy = h as f32 / oh as f32;
+    let sx = w as f32 / ow as f32;
+    for bi in 0..b {
+        for y in 0..oh {
+            let fy = y as f32 * sy;
+            let y0 = (fy.floor() as usize).min(h - 1);
+            let y1 = (y0 + 1).min(h - 1);
+            let dy = fy - y0 as f32;
+            for xo in 0..ow {
+                let fx = xo as f32 * sx;
+                let x0 = (fx.floor() as usize).min(w - 1);
+                let x1 = (x0 + 1).min(w - 1);
+                let dx = fx - x0 as f32;
+                let at = |yy: usize, xx: usize, ch: usize| x[((bi * h + yy) * w + xx) * c + ch];
+                let o = &mut out[((bi * oh + y) * ow + xo) * c..((bi * oh + y) * ow + xo + 1) * c];
+                for (ch, ov) in o.iter_mut().enumerate() {
+                    let top = at(y0, x0, ch) + (at(y0, x1, ch) - at(y0, x0, ch)) * dx;
+                    let bot = at(y1, x0, ch) + (at(y1, x1, ch) - at(y1, x0, ch)) * dx;
+                    *ov = top + (bot - top) * dy;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Register the cropping, zero-padding and upsampling classes.
+pub fn register(registry: &mut LayerRegistry) {
+    for (name, kind, n) in [
+        ("Cropping1D", PadKind::Crop, 1),
+        ("Cropping2D", PadKind::Crop, 2),
+        ("Cropping3D", PadKind::Crop, 3),
+        ("ZeroPadding1D", PadKind::Pad, 1),
+        ("ZeroPadding2D", PadKind::Pad, 2),
+        ("ZeroPadding3D", PadKind::Pad, 3),
+    ] {
+        register_simple(registry, &[name], move |c| {
+            boxed_layer(CropPad::from_config(c, kind, n))
+        });
+    }
+    for (name, n) in [
+        ("UpSampling1D", 1),
+        ("UpSampling2D", 2),
+        ("UpSampling3D", 3),
+    ] {
+        register_simple(registry, &[name], move |c| {
+            boxed_layer(UpSampling::from_config(c, n))
+        });
+    }
+}

@@ -1,0 +1,280 @@
+//! Hostile inputs (issue 15): sizes from configs never abort the process,
+//! weight-less artifacts do not silently run on random weights, duplicate
+//! and control-character names are reported as such, and
+//! `tfjs_layers::validate` lists every problem loading would refuse.
+
+use serde_json::{json, Value};
+use tfjs_format::codec::{encode_weights, DecodedWeight, TensorValues};
+use tfjs_format::{ModelArtifacts, WeightData};
+use tfjs_layers::{LayerRegistry, LayersError, LoadOptions, Model, ProblemKind, Tensor};
+
+fn seq(layers: Vec<Value>) -> Value {
+    json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}})
+}
+
+fn layer(class: &str, config: Value) -> Value {
+    json!({"class_name": class, "config": config})
+}
+
+fn model(topology: &Value) -> Model {
+    Model::from_topology(topology, &LayerRegistry::with_builtins(), 3).unwrap()
+}
+
+fn ramp(shape: Vec<usize>) -> Tensor {
+    let n: usize = shape.iter().product();
+    let data = (0..n).map(|i| ((i * 37) % 101) as f32 - 50.0).collect();
+    Tensor::from_f32(shape, data).unwrap()
+}
+
+/// A "same" pooling with a window far larger than the input pools the
+/// whole input: it must equal the global pooling, not abort on a window-
+/// sized allocation.
+#[test]
+fn huge_same_pool_windows_pool_the_whole_input() {
+    let x = ramp(vec![2, 5, 7, 3]);
+    for (class, global, pool) in [
+        (
+            "MaxPooling2D",
+            "GlobalMaxPooling2D",
+            json!([1_000_000_000u64, 1_000_000_000u64]),
+        ),
+        (
+            "AveragePooling2D",
+            "GlobalAveragePooling2D",
+            json!([1_000_000_000u64, 1_000_000_000u64]),
+        ),
+    ] {
+        let m = model(&seq(vec![layer(
+            class,
+            json!({"name": "p", "pool_size": pool, "padding": "same", "batch_input_shape": [null, 5, 7, 3]}),
+        )]));
+        let got = m.predict(std::slice::from_ref(&x)).unwrap().remove(0);
+        assert_eq!(got.shape(), [2, 1, 1, 3], "{class}");
+        let g = model(&seq(vec![layer(
+            global,
+            json!({"name": "g", "batch_input_shape": [null, 5, 7, 3]}),
+        )]));
+        let want = g.predict(std::slice::from_ref(&x)).unwrap().remove(0);
+        let (got, want) = (got.to_f32(), want.to_f32());
+        for (a, b) in got.iter().zip(want.iter()) {
+            assert!((a - b).abs() < 1e-4, "{class}: {got:?} vs {want:?}");
+        }
+    }
+    // 1-D, with a stride smaller than the window: every window is clipped.
+    let x1 = ramp(vec![1, 6, 2]);
+    let m = model(&seq(vec![layer(
+        "MaxPooling1D",
+        json!({"name": "p", "pool_size": 4_000_000_000u64, "strides": 2, "padding": "same", "batch_input_shape": [null, 6, 2]}),
+    )]));
+    let got = m.predict(std::slice::from_ref(&x1)).unwrap().remove(0);
+    assert_eq!(got.shape(), [1, 3, 2]);
+    let d = x1.to_f32();
+    let max_c = |c: usize| (0..6).map(|t| d[t * 2 + c]).fold(f32::MIN, f32::max);
+    for o in 0..3 {
+        assert_eq!(got.to_f32()[o * 2], max_c(0));
+        assert_eq!(got.to_f32()[o * 2 + 1], max_c(1));
+    }
+}
+
+/// Clipping a window only drops taps that fall outside the input: a
+/// moderately oversized "same" window gives the values of the plain
+/// computation (checked against a hand computation).
+#[test]
+fn oversized_same_window_matches_hand_computation() {
+    // 1 x 5 x 1, window 8, stride 1, "same": pad_total = 7, pad_before = 3;
+    // output o covers input [o - 3, o + 5) ∩ [0, 5).
+    let x = Tensor::from_f32(vec![1, 5, 1], vec![3.0, -1.0, 7.0, 2.0, 5.0]).unwrap();
+    let m = model(&seq(vec![layer(
+        "AveragePooling1D",
+        json!({"name": "p", "pool_size": 8, "strides": 1, "padding": "same", "batch_input_shape": [null, 5, 1]}),
+    )]));
+    let got = m.predict(&[x]).unwrap().remove(0);
+    let v = [3.0f32, -1.0, 7.0, 2.0, 5.0];
+    let want: Vec<f32> = (0..5i32)
+        .map(|o| {
+            let lo = (o - 3).max(0) as usize;
+            let hi = ((o + 5) as usize).min(5);
+            v[lo..hi].iter().sum::<f32>() / (hi - lo) as f32
+        })
+        .collect();
+    assert_eq!(got.to_f32().as_ref(), want.as_slice());
+}
+
+#[test]
+fn huge_repeat_vector_is_refused_naming_the_layer() {
+    let topo = seq(vec![layer(
+        "RepeatVector",
+        json!({"name": "rep", "n": 40_000_000, "batch_input_shape": [null, 48]}),
+    )]);
+    let mut m = model(&topo);
+    // 40e6 * 48 floats = 7.7 GB: over a 1 GiB budget.
+    m.set_memory_limit(Some(1 << 30));
+    let e = m.predict(&[ramp(vec![1, 48])]).unwrap_err().to_string();
+    assert!(e.contains("`rep`") && e.contains("40000000"), "{e}");
+    // Over the per-tensor element cap whatever the host has.
+    let topo = seq(vec![layer(
+        "RepeatVector",
+        json!({"name": "rep2", "n": 1u64 << 40, "batch_input_shape": [null, 4]}),
+    )]);
+    let e = model(&topo)
+        .predict(&[ramp(vec![1, 4])])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`rep2`"), "{e}");
+}
+
+#[test]
+fn huge_zero_padding_is_blamed_on_the_padding_layer() {
+    let topo = seq(vec![
+        layer(
+            "ZeroPadding2D",
+            json!({"name": "zp", "padding": [[1, 1], [1, u64::MAX / 2]], "batch_input_shape": [null, 3, 3, 1]}),
+        ),
+        layer("Flatten", json!({"name": "next"})),
+    ]);
+    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
+        .and_then(|m| m.predict(&[ramp(vec![1, 3, 3, 1])]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`zp`") && e.contains("padding"), "{e}");
+    assert!(!e.contains("`next`"), "{e}");
+}
+
+fn dense_topology() -> Value {
+    seq(vec![
+        layer(
+            "Dense",
+            json!({"name": "d1", "units": 2, "batch_input_shape": [null, 3]}),
+        ),
+        layer("Dense", json!({"name": "d2", "units": 1})),
+    ])
+}
+
+#[test]
+fn weightless_artifacts_fail_listing_every_weight_unless_non_strict() {
+    let a = ModelArtifacts {
+        model_topology: Some(dense_topology()),
+        format: Some("layers-model".into()),
+        ..Default::default()
+    };
+    let e = Model::from_artifacts(&a, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    for w in ["d1/kernel", "d1/bias", "d2/kernel", "d2/bias"] {
+        assert!(e.contains(w), "{w} not in {e}");
+    }
+    assert!(e.contains("weightsManifest"), "{e}");
+    let lenient = LoadOptions {
+        strict: false,
+        ..Default::default()
+    };
+    let m = Model::from_artifacts(&a, &lenient).unwrap();
+    assert_eq!(m.predict(&[ramp(vec![1, 3])]).unwrap()[0].shape(), [1, 1]);
+}
+
+#[test]
+fn duplicate_names_are_reported_as_duplicates() {
+    let topo = seq(vec![
+        layer(
+            "Dense",
+            json!({"name": "dense_2", "units": 2, "batch_input_shape": [null, 3]}),
+        ),
+        layer("Dense", json!({"name": "dense_2", "units": 1})),
+    ]);
+    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("\"dense_2\" is used 2 times"), "{e}");
+}
+
+#[test]
+fn control_characters_in_names_are_escaped_once() {
+    let topo = seq(vec![layer(
+        "Dense",
+        json!({"name": "evil\u{1b}[31m\nname", "units": 0, "batch_input_shape": [null, 3]}),
+    )]);
+    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains('\u{1b}') && !e.contains('\n'), "{e:?}");
+    assert!(e.contains("evil\\u{1b}[31m\\nname"), "{e}");
+}
+
+#[test]
+fn validate_lists_every_problem_at_once() {
+    let topo = seq(vec![
+        layer(
+            "Dense",
+            json!({"name": "a", "units": 0, "batch_input_shape": [null, 3]}),
+        ),
+        layer(
+            "Conv2D",
+            json!({"name": "b", "filters": 2, "kernel_size": 3, "strides": 0}),
+        ),
+        layer("NoSuchLayer", json!({"name": "c"})),
+        layer("AlsoUnknown", json!({"name": "d"})),
+    ]);
+    let a = ModelArtifacts {
+        model_topology: Some(topo),
+        ..Default::default()
+    };
+    let problems = tfjs_layers::validate(&a);
+    let kinds: Vec<ProblemKind> = problems.iter().map(|p| p.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ProblemKind::UnknownClass,
+            ProblemKind::UnknownClass,
+            ProblemKind::Config,
+            ProblemKind::Config
+        ],
+        "{problems:#?}"
+    );
+    assert_eq!(problems[2].layer.as_deref(), Some("a"));
+    assert_eq!(problems[3].layer.as_deref(), Some("b"));
+    assert!(problems[3].message.contains("strides"), "{}", problems[3]);
+
+    // A valid topology with a mis-shaped and a missing weight: the one
+    // weights problem lists both.
+    let w = |name: &str, shape: Vec<usize>| DecodedWeight {
+        name: name.into(),
+        values: TensorValues::Float32(vec![0.0; shape.iter().product()]),
+        shape,
+        group: None,
+    };
+    let (specs, bytes) = encode_weights(&[
+        w("d1/kernel", vec![3, 2]),
+        w("d1/bias", vec![5]),
+        w("d2/kernel", vec![2, 1]),
+    ])
+    .unwrap();
+    let a = ModelArtifacts {
+        model_topology: Some(dense_topology()),
+        weight_specs: specs,
+        weight_data: WeightData::from_vec(bytes),
+        ..Default::default()
+    };
+    let problems = tfjs_layers::validate(&a);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].kind, ProblemKind::Weights);
+    assert!(
+        problems[0].message.contains("d1/bias") && problems[0].message.contains("d2/bias"),
+        "{}",
+        problems[0]
+    );
+    // And a loadable model has no problems.
+    let (specs, bytes) = encode_weights(&[
+        w("d1/kernel", vec![3, 2]),
+        w("d1/bias", vec![2]),
+        w("d2/kernel", vec![2, 1]),
+        w("d2/bias", vec![1]),
+    ])
+    .unwrap();
+    let ok = ModelArtifacts {
+        weight_specs: specs,
+        weight_data: WeightData::from_vec(bytes),
+        ..a
+    };
+    assert!(tfjs_layers::validate(&ok).is_empty());
+    let _ = LayersError::config("x", "y");
+}
