@@ -534,3 +534,40 @@ pub fn import_weights_h5(bytes: &[u8], topology: &Value) -> Result<Imported> {
         notes,
     })
 }
+
+/// Keep only a `.keras` model's own weights (`layers/…`, and the model's
+/// top-level `vars/…`), dropping optimizer and metric state, which the
+/// converter writes as if they were weights and TensorFlow.js cannot place.
+pub fn keep_layer_weights(imported: &mut Imported) {
+    let a = &mut imported.artifacts;
+    let keep: Vec<bool> = a
+        .weight_specs
+        .iter()
+        .map(|w| w.name.starts_with("layers/") || w.name.starts_with("vars/"))
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return;
+    }
+    let data = a.weight_data.contiguous().into_owned();
+    let mut offset = 0;
+    let mut kept_data = Vec::new();
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for (spec, k) in a.weight_specs.drain(..).zip(keep) {
+        let len = spec.num_elements().unwrap_or(0) * spec.dtype.byte_size().unwrap_or(0);
+        if k {
+            kept_data.extend_from_slice(&data[offset..offset + len]);
+            kept.push(spec);
+        } else {
+            dropped.push(spec.name);
+        }
+        offset += len;
+    }
+    imported.notes.push(format!(
+        "{} optimizer/metric variable(s) left out (not model weights): {}",
+        dropped.len(),
+        dropped.join(", ")
+    ));
+    a.weight_specs = kept;
+    a.weight_data = WeightData::from_vec(kept_data);
+}

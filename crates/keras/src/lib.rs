@@ -13,8 +13,10 @@
 //! Everything read is untrusted: the HDF5 reader ([`h5::read`]) and the zip
 //! reader ([`zip`]) check every declared size against the file before use.
 
+pub mod export;
 pub mod h5;
 pub mod import;
+pub mod safetensors;
 
 pub mod tensor;
 pub mod zip;
@@ -50,3 +52,64 @@ pub type Result<T> = std::result::Result<T, KerasError>;
 
 /// `convertedBy` of the official converter this crate reproduces.
 pub const CONVERTED_BY: &str = "TensorFlow.js Converter v4.22.0";
+
+/// A Keras-side file kind, by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `.h5` / `.hdf5`: a Keras HDF5 model or weights file.
+    H5,
+    /// `.keras`: a Keras 3 zip archive.
+    Keras,
+    /// `.safetensors`.
+    Safetensors,
+}
+
+/// The kind of `path` by its extension (case-insensitive), if a Keras file.
+///
+/// ```
+/// use tfjs_keras::{kind_of, FileKind};
+/// assert_eq!(kind_of("m/model.H5"), Some(FileKind::H5));
+/// assert_eq!(kind_of("model.keras"), Some(FileKind::Keras));
+/// assert_eq!(kind_of("w.safetensors"), Some(FileKind::Safetensors));
+/// assert_eq!(kind_of("model.json"), None);
+/// ```
+pub fn kind_of(path: &str) -> Option<FileKind> {
+    let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+    match ext.as_str() {
+        "h5" | "hdf5" => Some(FileKind::H5),
+        "keras" => Some(FileKind::Keras),
+        "safetensors" => Some(FileKind::Safetensors),
+        _ => None,
+    }
+}
+
+/// Import the Keras file `bytes` of `kind`.
+///
+/// - `.h5`: a full model file as the converter converts it; with `topology`
+///   (a model.json, Keras 3 config.json or bare topology), a weights-only file.
+/// - `.keras`: with `like_converter`, exactly the converter's artifacts
+///   (optimizer and metric variables included, as it does); otherwise only
+///   the model's own `layers/…` weights, ready for the engine's rebuild.
+/// - `.safetensors`: weights plus the topology stored in its metadata, or
+///   `topology`.
+pub fn import_file(
+    kind: FileKind,
+    bytes: &[u8],
+    topology: Option<&serde_json::Value>,
+    like_converter: bool,
+) -> Result<Imported> {
+    match kind {
+        FileKind::H5 => match topology {
+            Some(t) => import_weights_h5(bytes, t),
+            None => import_h5(bytes),
+        },
+        FileKind::Keras => {
+            let mut imported = import_keras(bytes)?;
+            if !like_converter {
+                import::keep_layer_weights(&mut imported);
+            }
+            Ok(imported)
+        }
+        FileKind::Safetensors => safetensors::import(bytes, topology),
+    }
+}

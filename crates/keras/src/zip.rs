@@ -293,7 +293,7 @@ pub fn write_stored(entries: &[(&str, &[u8])]) -> Vec<u8> {
             let mut h = Vec::new();
             h.extend_from_slice(&sig.to_le_bytes());
             if central {
-                h.extend_from_slice(&20u16.to_le_bytes()); // made by
+                h.extend_from_slice(&0x031Eu16.to_le_bytes()); // made by: unix, 3.0
             }
             h.extend_from_slice(&20u16.to_le_bytes()); // needed
             h.extend_from_slice(&0u16.to_le_bytes()); // flags
@@ -306,7 +306,7 @@ pub fn write_stored(entries: &[(&str, &[u8])]) -> Vec<u8> {
             h.extend_from_slice(&(name.len() as u16).to_le_bytes());
             h.extend_from_slice(&0u16.to_le_bytes()); // extra
             if central {
-                h.extend_from_slice(&[0; 8]); // comment, disk, internal attrs
+                h.extend_from_slice(&[0; 6]); // comment length, disk, internal attrs
                 h.extend_from_slice(&(0o100_644u32 << 16).to_le_bytes());
                 h.extend_from_slice(&offset.to_le_bytes());
             }

@@ -1,6 +1,7 @@
 //! HDF5: a bounded read-only reader and a minimal writer, both pure Rust.
 
 pub mod read;
+pub mod write;
 
 pub use read::{AttrValue, DatasetInfo, Datatype, H5Error, H5File, Node};
 
