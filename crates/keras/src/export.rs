@@ -273,6 +273,17 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     let weights = write(&root);
     let metadata =
         json!({"keras_version": KERAS3_VERSION, "date_saved": "1980-01-01@00:00:00"}).to_string();
+    // Keras 3 locates the model class by module; layers inside keep the
+    // Keras 2 form, which its functional deserializer still reads.
+    let mut mc = mc;
+    let module = match mc.get("class_name").and_then(Value::as_str) {
+        Some("Sequential") => "keras.src.models.sequential",
+        _ => "keras.src.models.functional",
+    };
+    if let Value::Object(m) = &mut mc {
+        m.insert("module".into(), module.into());
+        m.insert("registered_name".into(), Value::Null);
+    }
     let config = mc.to_string();
     Ok(crate::zip::write_stored(&[
         ("metadata.json", metadata.as_bytes()),

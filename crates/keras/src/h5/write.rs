@@ -199,7 +199,8 @@ impl Writer {
         self.out.extend_from_slice(b"HEAP\0\0\0\0");
         self.out
             .extend_from_slice(&(names.len() as u64).to_le_bytes());
-        self.out.extend_from_slice(&UNDEF.to_le_bytes());
+        // No free block: libhdf5 spells that 1 (H5HL_FREE_NULL), not UNDEF.
+        self.out.extend_from_slice(&1u64.to_le_bytes());
         self.out.extend_from_slice(&heap_data.to_le_bytes());
         // Symbol node (sized for 2K entries).
         let snod = self.here();
