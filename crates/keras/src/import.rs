@@ -217,6 +217,18 @@ fn validate(model_weights: &Node, model_config: &Value) -> Vec<String> {
     problems
 }
 
+/// One error listing every problem [`validate`] found.
+fn mismatch(problems: Vec<String>) -> Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(KerasError::msg(format!(
+        "the HDF5 weights do not match the topology ({} problems):\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    )))
+}
+
 fn collect_datasets(node: &Node, prefix: &str, out: &mut Vec<String>) {
     if let Some(children) = node.children() {
         for (k, c) in children {
@@ -272,13 +284,7 @@ pub fn import_h5(bytes: &[u8]) -> Result<Imported> {
         return Err(KerasError::msg("no `model_weights` group in the HDF5 file"));
     };
     let problems = validate(model_weights, &topology["model_config"]);
-    if !problems.is_empty() {
-        return Err(KerasError::msg(format!(
-            "the HDF5 weights do not match the topology ({} problems):\n  {}",
-            problems.len(),
-            problems.join("\n  ")
-        )));
-    }
+    mismatch(problems)?;
     let mut weights = Vec::new();
     let mut notes = Vec::new();
     for (name, layer) in model_weights.children().into_iter().flatten() {
@@ -504,13 +510,7 @@ pub fn import_weights_h5(bytes: &[u8], topology: &Value) -> Result<Imported> {
     let weights = if let Some(layer_names) = split_attr_strings(&file.root, "layer_names") {
         if let Some(mc) = topology.get("model_config") {
             let problems = validate(&file.root, mc);
-            if !problems.is_empty() {
-                return Err(KerasError::msg(format!(
-                    "the HDF5 weights do not match the topology ({} problems):\n  {}",
-                    problems.len(),
-                    problems.join("\n  ")
-                )));
-            }
+            mismatch(problems)?;
         }
         let mut out = Vec::new();
         for name in layer_names {

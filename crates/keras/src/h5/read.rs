@@ -535,31 +535,9 @@ impl<'a> H5File<'a> {
                 }
                 0x02 => {
                     is_group = true;
-                    let mut c = Cursor::new(m.body, "link info message");
-                    c.skip(1)?;
-                    let flags = c.u8()?;
-                    if flags & 1 != 0 {
-                        c.skip(8)?;
-                    }
-                    if c.uint(self.offset_size)? != UNDEFINED {
-                        return err(format!(
-                            "{path}: dense link storage (fractal heap) is not supported"
-                        ));
-                    }
+                    self.refuse_dense(m.body, 8, "link", path)?;
                 }
-                0x15 => {
-                    let mut c = Cursor::new(m.body, "attribute info message");
-                    c.skip(1)?;
-                    let flags = c.u8()?;
-                    if flags & 1 != 0 {
-                        c.skip(2)?;
-                    }
-                    if c.uint(self.offset_size)? != UNDEFINED {
-                        return err(format!(
-                            "{path}: dense attribute storage (fractal heap) is not supported"
-                        ));
-                    }
-                }
+                0x15 => self.refuse_dense(m.body, 2, "attribute", path)?,
                 0x06 => {
                     is_group = true;
                     if let Some(link) = self.link(m.body, path)? {
@@ -598,6 +576,23 @@ impl<'a> H5File<'a> {
         }
         stack.pop();
         Ok(Node::Group { attrs, children })
+    }
+
+    /// Link info (0x02) and attribute info (0x15) messages: refuse dense
+    /// storage (a fractal heap), which Keras files never use. `optional` is
+    /// the size of the field present when flag bit 0 is set.
+    fn refuse_dense(&self, body: &[u8], optional: usize, what: &str, path: &str) -> Result<()> {
+        let mut c = Cursor::new(body, "link/attribute info message");
+        c.skip(1)?;
+        if c.u8()? & 1 != 0 {
+            c.skip(optional)?;
+        }
+        if c.uint(self.offset_size)? != UNDEFINED {
+            return err(format!(
+                "{path}: dense {what} storage (fractal heap) is not supported"
+            ));
+        }
+        Ok(())
     }
 
     fn link(&self, body: &[u8], path: &str) -> Result<Option<(String, u64)>> {
