@@ -39,6 +39,14 @@ weight names) loadable by TensorFlow.js; it is the default for those, and
 A rebuilt model's weights are float32 (quantized sources are dequantized)
 unless --quantize is given.
 
+Keras files (tfjs-keras, no Python): SRC model.h5 converts exactly as
+`tensorflowjs_converter --input_format keras` does (byte-identical output,
+4 MiB shards by default); SRC model.keras is rebuilt so TensorFlow.js loads
+it, or, with --like-converter, written as `--input_format keras_keras`
+writes it. Weights-only .h5 / .safetensors take --topology. DST ending in
+.h5, .keras or .safetensors writes a tf_keras HDF5 model, a Keras 3 archive
+or safetensors weights (with the topology in its metadata).
+
 Saves are atomic: an interrupted convert leaves any model already at DST
 intact.
 
@@ -47,7 +55,10 @@ Examples:
   tfjs convert ./my-model ./sharded --shard-size 4194304
   tfjs convert ./keras-converted ./node-layout
   tfjs convert ./keras3-model ./for-tfjs          # rebuilt: loads in TensorFlow.js
-  tfjs convert file:///models/a memory://a";
+  tfjs convert file:///models/a memory://a
+  tfjs convert model.h5 ./for-tfjs --quantize uint8   # = tensorflowjs_converter
+  tfjs convert model.keras ./for-tfjs
+  tfjs convert ./my-model model.keras                 # back to Keras 3";
 
 /// Arguments of `tfjs convert`.
 #[derive(Debug, clap::Args)]
@@ -243,8 +254,14 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         Some((kind, a)) => (Some(kind), a),
         None => (None, util::load(ctx, &src).await?),
     };
-    let keras_dst =
-        util::file_path(&dst).is_some_and(|p| tfjs_keras::kind_of(&p.to_string_lossy()).is_some());
+    // .h5 / .keras destinations need the engine's Keras-2-form topology;
+    // .safetensors keeps the weights as they are.
+    let keras_dst = util::file_path(&dst).is_some_and(|p| {
+        matches!(
+            tfjs_keras::kind_of(&p.to_string_lossy()),
+            Some(tfjs_keras::FileKind::H5 | tfjs_keras::FileKind::Keras)
+        )
+    });
     // A Keras .h5 converts exactly as the converter does (no rewrite); a
     // .keras is rebuilt so TensorFlow.js loads it, unless --like-converter.
     // Keras-side destinations need the engine's TensorFlow.js-style topology.
@@ -261,7 +278,12 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if let Some(reason) = reason {
         artifacts = rebuild(&artifacts)?;
         if !ctx.json {
-            eprintln!("rebuilt through the layers engine ({reason}) so TensorFlow.js can load it");
+            let purpose = if keras_dst {
+                "in the Keras-2 form Keras reads"
+            } else {
+                "so TensorFlow.js can load it"
+            };
+            eprintln!("rebuilt through the layers engine ({reason}) {purpose}");
         }
     }
     if save_keras_destination(&artifacts, &dst)? {
