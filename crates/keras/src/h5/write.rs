@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 const UNDEF: u64 = u64::MAX;
 /// B-tree internal node K (libhdf5's default).
 const INTERNAL_K: usize = 16;
+/// Group leaf node K (libhdf5's default is 4): symbol nodes hold 2K entries.
+const LEAF_K: usize = 8;
 
 /// Element type of a written dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +78,7 @@ struct Writer {
     out: Vec<u8>,
     heap_addr: u64,
     heap_index: BTreeMap<String, u32>,
-    leaf_k: usize,
+    internal_k: usize,
 }
 
 fn pad8(v: &mut Vec<u8>) {
@@ -117,12 +119,16 @@ pub fn write(root: &WriteGroup) -> Vec<u8> {
     collect_strings(root, &mut strings);
     strings.sort();
     strings.dedup();
-    let leaf_k = max_children(root).div_ceil(2).max(4);
+    // One B-tree node per group must hold every symbol node of the largest group.
+    let internal_k = max_children(root)
+        .div_ceil(2 * LEAF_K)
+        .div_ceil(2)
+        .max(INTERNAL_K);
     let mut w = Writer {
         out: vec![0u8; 96],
         heap_addr: 96,
         heap_index: BTreeMap::new(),
-        leaf_k,
+        internal_k,
     };
     // The global heap collection with every string.
     let mut heap = Vec::new();
@@ -152,8 +158,8 @@ pub fn write(root: &WriteGroup) -> Vec<u8> {
     let mut sb = Vec::new();
     sb.extend_from_slice(b"\x89HDF\r\n\x1a\n");
     sb.extend_from_slice(&[0, 0, 0, 0, 0, 8, 8, 0]);
-    sb.extend_from_slice(&(leaf_k as u16).to_le_bytes());
-    sb.extend_from_slice(&(INTERNAL_K as u16).to_le_bytes());
+    sb.extend_from_slice(&(LEAF_K as u16).to_le_bytes());
+    sb.extend_from_slice(&(internal_k as u16).to_le_bytes());
     sb.extend_from_slice(&0u32.to_le_bytes());
     for a in [0, UNDEF, eof, UNDEF] {
         sb.extend_from_slice(&a.to_le_bytes());
@@ -202,34 +208,37 @@ impl Writer {
         // No free block: libhdf5 spells that 1 (H5HL_FREE_NULL), not UNDEF.
         self.out.extend_from_slice(&1u64.to_le_bytes());
         self.out.extend_from_slice(&heap_data.to_le_bytes());
-        // Symbol node (sized for 2K entries).
-        let snod = self.here();
-        self.out.extend_from_slice(b"SNOD\x01\0");
-        self.out
-            .extend_from_slice(&(entries.len() as u16).to_le_bytes());
-        for ((_, addr), off) in entries.iter().zip(&offsets) {
-            self.out.extend_from_slice(&off.to_le_bytes());
-            self.out.extend_from_slice(&addr.to_le_bytes());
-            self.out.extend_from_slice(&[0; 24]);
+        // Symbol nodes of up to 2*LEAF_K entries each, all children of one
+        // level-0 B-tree node (sized for 2*internal_k children).
+        let mut snods = Vec::new();
+        for (chunk, offs) in entries.chunks(2 * LEAF_K).zip(offsets.chunks(2 * LEAF_K)) {
+            snods.push((self.here(), offs[offs.len() - 1]));
+            self.out.extend_from_slice(b"SNOD\x01\0");
+            self.out
+                .extend_from_slice(&(chunk.len() as u16).to_le_bytes());
+            for ((_, addr), off) in chunk.iter().zip(offs) {
+                self.out.extend_from_slice(&off.to_le_bytes());
+                self.out.extend_from_slice(&addr.to_le_bytes());
+                self.out.extend_from_slice(&[0; 24]);
+            }
+            self.out
+                .resize(self.out.len() + (2 * LEAF_K - chunk.len()) * 40, 0);
         }
-        let unused = 2 * self.leaf_k - entries.len();
-        self.out.resize(self.out.len() + unused * 40, 0);
-        // B-tree node (sized for 2K children).
         let btree = self.here();
         self.out.extend_from_slice(b"TREE\0\0");
-        let used = u16::from(!entries.is_empty());
-        self.out.extend_from_slice(&used.to_le_bytes());
+        self.out
+            .extend_from_slice(&(snods.len() as u16).to_le_bytes());
         self.out.extend_from_slice(&UNDEF.to_le_bytes());
         self.out.extend_from_slice(&UNDEF.to_le_bytes());
         let start = self.out.len();
+        // key 0 is "" (heap offset 0); key i+1 is the last name of node i.
         self.out.extend_from_slice(&0u64.to_le_bytes());
-        if used == 1 {
-            self.out.extend_from_slice(&snod.to_le_bytes());
-            self.out
-                .extend_from_slice(&offsets.last().copied().unwrap_or(0).to_le_bytes());
+        for (addr, last) in &snods {
+            self.out.extend_from_slice(&addr.to_le_bytes());
+            self.out.extend_from_slice(&last.to_le_bytes());
         }
-        self.out
-            .resize(start + (2 * INTERNAL_K + 1) * 8 + 2 * INTERNAL_K * 8, 0);
+        let k = self.internal_k;
+        self.out.resize(start + (2 * k + 1) * 8 + 2 * k * 8, 0);
         let mut messages = Vec::new();
         let mut body = btree.to_le_bytes().to_vec();
         body.extend_from_slice(&lheap.to_le_bytes());
