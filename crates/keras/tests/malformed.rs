@@ -648,3 +648,31 @@ fn keras_archive_contents_problems() {
     ]);
     expect(zip_err(&z), "model.weights.h5: HDF5: not an HDF5 file");
 }
+
+#[test]
+fn the_writer_handles_groups_wider_than_one_b_tree_node() {
+    // 1000 children: 63 symbol nodes under one B-tree node with a raised K.
+    let mut root = WriteGroup::default();
+    let g = root.group_mut("wide").unwrap();
+    for i in 0..1000 {
+        g.children.insert(
+            format!("w{i:04}"),
+            WriteNode::Dataset {
+                dtype: WriteType::I32,
+                shape: vec![1],
+                data: (i as i32).to_le_bytes().to_vec(),
+            },
+        );
+    }
+    let bytes = write(&root);
+    let f = H5File::parse(&bytes).unwrap();
+    let wide = f.root.get("wide").unwrap().children().unwrap();
+    assert_eq!(wide.len(), 1000);
+    for (i, (name, node)) in wide.iter().enumerate() {
+        assert_eq!(name, &format!("w{i:04}"));
+        let tfjs_keras::h5::Node::Dataset(d) = node else {
+            panic!("{name}")
+        };
+        assert_eq!(f.read(d, name).unwrap(), (i as i32).to_le_bytes());
+    }
+}
