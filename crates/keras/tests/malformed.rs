@@ -654,13 +654,13 @@ fn the_writer_handles_groups_wider_than_one_b_tree_node() {
     // 1000 children: 63 symbol nodes under one B-tree node with a raised K.
     let mut root = WriteGroup::default();
     let g = root.group_mut("wide").unwrap();
-    for i in 0..1000 {
+    for i in 0..1000i32 {
         g.children.insert(
             format!("w{i:04}"),
             WriteNode::Dataset {
                 dtype: WriteType::I32,
                 shape: vec![1],
-                data: (i as i32).to_le_bytes().to_vec(),
+                data: i.to_le_bytes().to_vec(),
             },
         );
     }
