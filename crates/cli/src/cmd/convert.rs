@@ -39,6 +39,14 @@ weight names) loadable by TensorFlow.js; it is the default for those, and
 A rebuilt model's weights are float32 (quantized sources are dequantized)
 unless --quantize is given.
 
+Keras files (tfjs-keras, no Python): SRC model.h5 converts exactly as
+`tensorflowjs_converter --input_format keras` does (byte-identical output,
+4 MiB shards by default); SRC model.keras is rebuilt so TensorFlow.js loads
+it, or, with --like-converter, written as `--input_format keras_keras`
+writes it. Weights-only .h5 / .safetensors take --topology. DST ending in
+.h5, .keras or .safetensors writes a tf_keras HDF5 model, a Keras 3 archive
+or safetensors weights (with the topology in its metadata).
+
 Saves are atomic: an interrupted convert leaves any model already at DST
 intact.
 
@@ -47,7 +55,10 @@ Examples:
   tfjs convert ./my-model ./sharded --shard-size 4194304
   tfjs convert ./keras-converted ./node-layout
   tfjs convert ./keras3-model ./for-tfjs          # rebuilt: loads in TensorFlow.js
-  tfjs convert file:///models/a memory://a";
+  tfjs convert file:///models/a memory://a
+  tfjs convert model.h5 ./for-tfjs --quantize uint8   # = tensorflowjs_converter
+  tfjs convert model.keras ./for-tfjs
+  tfjs convert ./my-model model.keras                 # back to Keras 3";
 
 /// Arguments of `tfjs convert`.
 #[derive(Debug, clap::Args)]
@@ -75,6 +86,68 @@ pub struct Args {
     /// Never rebuild: convert at the artifact level only.
     #[arg(long)]
     pub no_rebuild: bool,
+    /// For a `.keras` SRC: write exactly what `tensorflowjs_converter
+    /// --input_format keras_keras --output_format tfjs_layers_model` writes
+    /// (Keras 3 topology and `layers/…/vars/i` names) instead of a
+    /// TensorFlow.js-loadable rebuild.
+    #[arg(long)]
+    pub like_converter: bool,
+    /// Topology for a weights-only SRC (`model.weights.h5`, a tf_keras
+    /// weights `.h5`, a `.safetensors` without one): a model.json or a
+    /// Keras 3 config.json.
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<std::path::PathBuf>,
+}
+
+/// A Keras-side SRC (`.h5`, `.keras`, `.safetensors`): imported by
+/// `tfjs-keras`, with its notes printed. `None` for any other SRC.
+fn load_keras_source(
+    args: &Args,
+    src: &str,
+    ctx: &Ctx,
+) -> anyhow::Result<Option<(tfjs_keras::FileKind, ModelArtifacts)>> {
+    let Some(path) = util::file_path(src) else {
+        return Ok(None);
+    };
+    let Some(kind) = tfjs_keras::kind_of(&path.to_string_lossy()).filter(|_| path.is_file()) else {
+        return Ok(None);
+    };
+    let topology = match &args.topology {
+        Some(t) => Some(
+            serde_json::from_slice::<serde_json::Value>(
+                &std::fs::read(t).with_context(|| format!("cannot read {}", t.display()))?,
+            )
+            .with_context(|| format!("{} is not JSON", t.display()))?,
+        ),
+        None => None,
+    };
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let imported = tfjs_keras::import_file(kind, &bytes, topology.as_ref(), args.like_converter)
+        .with_context(|| format!("cannot import {}", path.display()))?;
+    if !ctx.json {
+        for n in &imported.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    Ok(Some((kind, imported.artifacts)))
+}
+
+/// Write `artifacts` to a Keras-side DST file (`.keras`, `.h5`,
+/// `.safetensors`); false when DST is not one.
+fn save_keras_destination(artifacts: &ModelArtifacts, dst: &str) -> anyhow::Result<bool> {
+    let Some(path) = util::file_path(dst) else {
+        return Ok(false);
+    };
+    let Some(kind) = tfjs_keras::kind_of(&path.to_string_lossy()) else {
+        return Ok(false);
+    };
+    let bytes = match kind {
+        tfjs_keras::FileKind::Safetensors => tfjs_keras::safetensors::export(artifacts)?,
+        tfjs_keras::FileKind::Keras => tfjs_keras::export::to_keras(artifacts)?,
+        tfjs_keras::FileKind::H5 => tfjs_keras::export::to_h5(artifacts)?,
+    };
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(true)
 }
 
 /// Why `artifacts` cannot be loaded by TensorFlow.js 4.22 as they are, if
@@ -177,18 +250,53 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if dst_path.is_none() && (args.shard_size.is_some() || args.style.is_some()) {
         bail!("--shard-size and --style only apply to file:// destinations, not {dst}");
     }
-    let mut artifacts = util::load(ctx, &src).await?;
-    let reason = match (args.rebuild, args.no_rebuild) {
+    let (keras_kind, mut artifacts) = match load_keras_source(&args, &src, ctx)? {
+        Some((kind, a)) => (Some(kind), a),
+        None => (None, util::load(ctx, &src).await?),
+    };
+    // .h5 / .keras destinations need the engine's Keras-2-form topology;
+    // .safetensors keeps the weights as they are.
+    let keras_dst = util::file_path(&dst).is_some_and(|p| {
+        matches!(
+            tfjs_keras::kind_of(&p.to_string_lossy()),
+            Some(tfjs_keras::FileKind::H5 | tfjs_keras::FileKind::Keras)
+        )
+    });
+    // A Keras .h5 converts exactly as the converter does (no rewrite); a
+    // .keras is rebuilt so TensorFlow.js loads it, unless --like-converter.
+    // Keras-side destinations need the engine's TensorFlow.js-style topology.
+    let reason = match (args.rebuild, args.no_rebuild || args.like_converter) {
         (true, _) => Some("--rebuild"),
+        _ if keras_dst && args.topology.is_none() => Some("a Keras destination"),
         (false, true) => None,
-        (false, false) => rebuild_reason(&artifacts),
+        (false, false) => match keras_kind {
+            Some(tfjs_keras::FileKind::H5) => None,
+            Some(tfjs_keras::FileKind::Keras) => Some("a Keras 3 .keras file"),
+            _ => rebuild_reason(&artifacts),
+        },
     };
     if let Some(reason) = reason {
         artifacts = rebuild(&artifacts)?;
         if !ctx.json {
-            eprintln!("rebuilt through the layers engine ({reason}) so TensorFlow.js can load it");
+            let purpose = if keras_dst {
+                "in the Keras-2 form Keras reads"
+            } else {
+                "so TensorFlow.js can load it"
+            };
+            eprintln!("rebuilt through the layers engine ({reason}) {purpose}");
         }
     }
+    if save_keras_destination(&artifacts, &dst)? {
+        println!(
+            "converted {src} -> {dst}: {} weights",
+            artifacts.weight_specs.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Keras sources get the converter's layout (4 MiB shards) by default.
+    let shard_size = args
+        .shard_size
+        .or((keras_kind.is_some() && dst_path.is_some()).then_some(4 * 1024 * 1024));
     let pb = progress(artifacts.weight_data.len() as u64);
     let quantized = match args.quantize {
         Some(q) => quantize_artifacts(&mut artifacts, q, &pb)?,
@@ -197,7 +305,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     pb.set_message("saving");
     let result = match dst_path {
         Some(_) => {
-            let mut options = match args.shard_size {
+            let mut options = match shard_size {
                 Some(s) => FileStoreOptions::sharded(
                     usize::try_from(s).context("--shard-size is too large for this machine")?,
                 ),
@@ -215,7 +323,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     }
     .with_context(|| format!("cannot save {dst}"))?;
     pb.finish_and_clear();
-    let shards = match (args.shard_size, dst_path.is_some()) {
+    let shards = match (shard_size, dst_path.is_some()) {
         (Some(s), _) => (artifacts.weight_data.len() as u64).div_ceil(s),
         (None, true) => 1,
         (None, false) => artifacts.weight_data.buffers.len() as u64,

@@ -1,0 +1,103 @@
+//! Export (.h5 / .keras) and safetensors round trips through this crate's
+//! own readers. Real Keras loading the exports is checked by
+//! scripts/check_export.py (see the README).
+
+use std::path::Path;
+use tfjs_format::ModelArtifacts;
+use tfjs_io::file::load_path;
+use tfjs_keras::{import_h5, import_keras, safetensors};
+
+const FIXTURES: &str = "../../../shared/fixtures/keras";
+
+fn rebuilt(model: &str) -> ModelArtifacts {
+    let a = load_path(&Path::new(FIXTURES).join(model)).unwrap();
+    tfjs_layers::Model::from_artifacts(&a, &tfjs_layers::LoadOptions::default())
+        .unwrap()
+        .to_artifacts()
+        .unwrap()
+}
+
+#[test]
+fn safetensors_round_trip_keeps_names_order_dtypes_and_topology() {
+    for model in ["mobilenet_v2", "text_rnn", "mobilenet_v2_uint8"] {
+        let a = load_path(&Path::new(FIXTURES).join(model)).unwrap();
+        let bytes = safetensors::export(&a).unwrap();
+        let back = safetensors::import(&bytes, None).unwrap();
+        assert!(back.notes.is_empty(), "{:?}", back.notes);
+        let b = back.artifacts;
+        assert_eq!(b.model_topology, a.model_topology, "{model}");
+        let names = |x: &ModelArtifacts| {
+            x.weight_specs
+                .iter()
+                .map(|w| (w.name.clone(), w.shape.clone(), w.dtype))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&b), names(&a), "{model}");
+        let decode = |x: &ModelArtifacts| {
+            tfjs_format::codec::decode_weights(&x.weight_specs, &x.weight_data).unwrap()
+        };
+        let (da, db) = (decode(&a), decode(&b));
+        for (x, y) in da.iter().zip(&db) {
+            assert_eq!(x.values, y.values, "{model}: {}", x.name);
+        }
+    }
+}
+
+#[test]
+fn safetensors_without_topology_needs_one() {
+    let a = load_path(&Path::new(FIXTURES).join("text_rnn")).unwrap();
+    let mut bare = a.clone();
+    bare.model_topology = None;
+    let bytes = safetensors::export(&bare).unwrap();
+    let err = safetensors::import(&bytes, None).unwrap_err().to_string();
+    assert!(err.contains("--topology"), "{err}");
+    let t = a.model_topology.clone().unwrap();
+    let back = safetensors::import(&bytes, Some(&t)).unwrap();
+    assert_eq!(back.artifacts.model_topology, a.model_topology);
+    assert!(safetensors::import(b"garbage", None)
+        .unwrap_err()
+        .to_string()
+        .contains("not a valid safetensors"));
+}
+
+#[test]
+fn h5_export_reads_back_with_the_same_weights() {
+    for model in ["mobilenet_v2", "text_rnn_masked"] {
+        let a = rebuilt(model);
+        let h5 = tfjs_keras::export::to_h5(&a).unwrap();
+        let back = import_h5(&h5).unwrap().artifacts;
+        let topo = back.model_topology.unwrap();
+        assert_eq!(topo["keras_version"], "2.21.0");
+        assert_eq!(
+            topo["model_config"]["config"],
+            a.model_topology.as_ref().unwrap()["config"]
+        );
+        // Same bytes per weight name (the order is the HDF5 group order).
+        let mut want: Vec<_> = a.weight_specs.iter().map(|w| w.name.clone()).collect();
+        let mut got: Vec<_> = back.weight_specs.iter().map(|w| w.name.clone()).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{model}");
+        assert_eq!(back.weight_data.len(), a.weight_data.len());
+    }
+}
+
+#[test]
+fn keras_export_reads_back_with_keras3_paths() {
+    let a = rebuilt("keras3_cnn_keras");
+    let k = tfjs_keras::export::to_keras(&a).unwrap();
+    let back = import_keras(&k).unwrap().artifacts;
+    let names: Vec<&str> = back.weight_specs.iter().map(|w| w.name.as_str()).collect();
+    // The same paths Keras 3 itself wrote for this model (the fixture).
+    let fixture = load_path(&Path::new(FIXTURES).join("keras3_cnn_keras")).unwrap();
+    let want: Vec<&str> = fixture
+        .weight_specs
+        .iter()
+        .map(|w| w.name.as_str())
+        .collect();
+    assert_eq!(names, want);
+    assert_eq!(
+        &*back.weight_data.contiguous(),
+        &*fixture.weight_data.contiguous()
+    );
+}
