@@ -28,7 +28,7 @@ use crate::codec::weight_layout;
 use crate::shard::text_body;
 use crate::weight_path::WeightPath;
 use crate::{DType, FormatError, ModelArtifacts, QuantizationDType, Result, WeightSpec};
-use crate::{WeightsManifestGroup, WeightData};
+use crate::{WeightData, WeightsManifestGroup};
 
 /// The first problem [`manifest_problems`] finds, if any.
 pub fn check_manifest(manifest: &[WeightsManifestGroup], source: &str) -> Result<()> {
@@ -76,7 +76,10 @@ fn path_location(gi: usize, pi: usize, source: &str) -> String {
 }
 
 /// Every group's paths, checked: `paths[g][i]` for `manifest[g].paths[i]`.
-pub fn weight_paths(manifest: &[WeightsManifestGroup], source: &str) -> Result<Vec<Vec<WeightPath>>> {
+pub fn weight_paths(
+    manifest: &[WeightsManifestGroup],
+    source: &str,
+) -> Result<Vec<Vec<WeightPath>>> {
     manifest
         .iter()
         .enumerate()
@@ -116,7 +119,10 @@ pub fn check_quantization(w: &WeightSpec, source: &str, field: &str) -> Result<(
     let err = |sub: &str, msg: String| {
         FormatError::field(source, format!("{field}.quantization{sub}"), msg)
     };
-    let affine = matches!(q.dtype, QuantizationDType::Uint8 | QuantizationDType::Uint16);
+    let affine = matches!(
+        q.dtype,
+        QuantizationDType::Uint8 | QuantizationDType::Uint16
+    );
     if affine && (q.min.is_none() || q.scale.is_none()) {
         return Err(err(
             "",
@@ -155,7 +161,11 @@ pub fn check_quantization(w: &WeightSpec, source: &str, field: &str) -> Result<(
     }
     if affine {
         let (min, scale) = (q.min_f64(), q.scale_f64());
-        let q_max = if q.dtype == QuantizationDType::Uint8 { 255.0 } else { 65535.0 };
+        let q_max = if q.dtype == QuantizationDType::Uint8 {
+            255.0
+        } else {
+            65535.0
+        };
         if scale < 0.0 {
             return Err(err(
                 ".scale",
@@ -163,10 +173,7 @@ pub fn check_quantization(w: &WeightSpec, source: &str, field: &str) -> Result<(
             ));
         }
         if !(min as f32).is_finite() {
-            return Err(err(
-                ".min",
-                format!("min {min} is not a finite float32"),
-            ));
+            return Err(err(".min", format!("min {min} is not a finite float32")));
         }
         let top = min + scale * q_max;
         if !(top as f32).is_finite() {

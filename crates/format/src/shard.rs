@@ -204,7 +204,10 @@ pub fn check_shards_at<B: AsRef<[u8]>>(
 ) -> Result<()> {
     let n = shards.len();
     check_group(group, shards, &|i, (needed, total)| {
-        let name = names.get(i).cloned().unwrap_or_else(|| group.paths[i].clone());
+        let name = names
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| group.paths[i].clone());
         if n == 1 {
             name
         } else {

@@ -32,17 +32,29 @@ fn hostile_quantization_metadata_names_the_field() {
 
     let mut neg = w.clone();
     neg.quantization.as_mut().unwrap().scale = serde_json::Number::from_f64(-q.scale_f64());
-    let e = check_quantization(&neg, "model.json", field).unwrap_err().to_string();
-    assert!(e.contains("weights[0].quantization.scale") && e.contains("negative scale"), "{e}");
+    let e = check_quantization(&neg, "model.json", field)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("weights[0].quantization.scale") && e.contains("negative scale"),
+        "{e}"
+    );
 
     let mut huge = w.clone();
     huge.quantization.as_mut().unwrap().scale = serde_json::Number::from_f64(1e37);
-    let e = check_quantization(&huge, "model.json", field).unwrap_err().to_string();
-    assert!(e.contains("weights[0].quantization.scale") && e.contains("overflow float32"), "{e}");
+    let e = check_quantization(&huge, "model.json", field)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("weights[0].quantization.scale") && e.contains("overflow float32"),
+        "{e}"
+    );
 
     let mut liar = w.clone();
     liar.dtype = tfjs_format::DType::Int32;
-    let e = check_quantization(&liar, "model.json", field).unwrap_err().to_string();
+    let e = check_quantization(&liar, "model.json", field)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("weights[0].quantization.original_dtype") && e.contains("\"float32\""),
         "{e}"
@@ -55,12 +67,18 @@ fn hostile_quantization_metadata_names_the_field() {
     let _ = liar;
     let problems = manifest_problems(&manifest, "model.json");
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(matches!(&problems[0], FormatError::Field { field, .. } if field.ends_with("weights[0].quantization.scale")));
+    assert!(
+        matches!(&problems[0], FormatError::Field { field, .. } if field.ends_with("weights[0].quantization.scale"))
+    );
 }
 
 #[test]
 fn weight_paths_follow_one_policy() {
-    for ok in ["weights.bin", "./model.weights.bin", "a/group1-shard1of2.bin"] {
+    for ok in [
+        "weights.bin",
+        "./model.weights.bin",
+        "a/group1-shard1of2.bin",
+    ] {
         WeightPath::parse(ok, "p").unwrap();
     }
     // The union of what file:// and the object stores refused before.
@@ -109,7 +127,10 @@ fn text_of_exactly_the_right_length_is_refused() {
     json.resize(len - 2, b'x');
     json.extend_from_slice(b"\"}");
     let e = check_shards(group, &[&json]).unwrap_err();
-    assert!(e.to_string().contains("JSON text, not binary weights"), "{e}");
+    assert!(
+        e.to_string().contains("JSON text, not binary weights"),
+        "{e}"
+    );
 
     // Real weights whose first bytes happen to be '<' or '{' stay weights.
     let mut lookalike = real.clone();
@@ -118,7 +139,11 @@ fn text_of_exactly_the_right_length_is_refused() {
     lookalike[0] = b'{';
     check_shards(group, &[&lookalike]).unwrap();
     // Every fixture shard of every model is binary.
-    for model in ["keras/mobilenet_v1_sharded", "keras/mobilenet_v2_uint8", "tfjs/cnn"] {
+    for model in [
+        "keras/mobilenet_v1_sharded",
+        "keras/mobilenet_v2_uint8",
+        "tfjs/cnn",
+    ] {
         let (mj, data) = load_converter_model(&fixtures().join(model));
         for b in &data.buffers {
             assert_eq!(text_body(b), None, "{model}");
@@ -142,12 +167,7 @@ fn requantizing_an_already_quantized_weight() {
     let dequantized = decode_weights(&artifacts.weight_specs, &artifacts.weight_data).unwrap();
     let halves = decode_weights(&f16.weight_specs, &f16.weight_data).unwrap();
     for (a, b) in dequantized.iter().zip(&halves) {
-        assert_eq!(
-            b.values.dtype(),
-            tfjs_format::DType::Float32,
-            "{}",
-            a.name
-        );
+        assert_eq!(b.values.dtype(), tfjs_format::DType::Float32, "{}", a.name);
         let (TensorValues::Float32(x), TensorValues::Float32(y)) = (&a.values, &b.values) else {
             panic!("{}", a.name)
         };
@@ -155,11 +175,24 @@ fn requantizing_an_already_quantized_weight() {
             assert_eq!(half::f16::from_f32(*p).to_f32(), *q, "{}", a.name);
         }
         assert_eq!(
-            f16.weight_specs.iter().find(|s| s.name == a.name).unwrap().quantization.as_ref().unwrap().dtype,
+            f16.weight_specs
+                .iter()
+                .find(|s| s.name == a.name)
+                .unwrap()
+                .quantization
+                .as_ref()
+                .unwrap()
+                .dtype,
             QuantizationDType::Float16
         );
     }
     let plain = requantize_artifacts(&artifacts, None).unwrap();
     assert!(plain.weight_specs.iter().all(|s| s.quantization.is_none()));
-    assert_eq!(plain.weight_data.len(), 4 * dequantized.iter().map(|w| w.values.num_elements()).sum::<usize>());
+    assert_eq!(
+        plain.weight_data.len(),
+        4 * dequantized
+            .iter()
+            .map(|w| w.values.num_elements())
+            .sum::<usize>()
+    );
 }

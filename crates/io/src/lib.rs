@@ -43,6 +43,7 @@
 
 #![warn(missing_docs)]
 
+pub mod conformance;
 pub mod error;
 pub mod file;
 pub mod management;

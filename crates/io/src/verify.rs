@@ -19,15 +19,17 @@
 //! assert_eq!(report.problems.len(), 3, "{text:#?}"); // bad dtype, unknown layer `e`, missing w.bin
 //! ```
 
-use crate::file::{
-    check_group_lengths, check_manifest_path, locate_model_json, read_shard, sniff_text,
-};
+use crate::file::{locate_model_json, read_shard, sniff_text};
 use crate::IoError;
 use bytes::Bytes;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
+use tfjs_format::checkpoint::check_quantization;
+use tfjs_format::shard::check_shards_at;
+use tfjs_format::weight_path::WeightPath;
+use tfjs_format::WeightsManifestGroup;
 use tfjs_format::{codec, FormatError, ModelArtifacts, ModelJson, WeightSpec};
 
 /// One problem: where, and what is wrong.
@@ -537,9 +539,21 @@ pub fn verify_file(path: &Path) -> Report {
                                 ),
                                 None => report.push(format!("{loc}.name"), "missing"),
                             }
-                            match check_entry(w, &loc, &mut report) {
+                            let entry = check_entry(w, &loc, &mut report);
+                            match entry {
                                 Some(Some(n)) => needed = needed.and_then(|t| t.checked_add(n)),
                                 _ => needed = None,
+                            }
+                            // The load checkpoint's quantization checks, on
+                            // entries well-formed enough to parse.
+                            if entry.is_some() {
+                                if let Ok(spec) = WeightSpec::from_value(w, &jn, &field) {
+                                    if let Err(FormatError::Field { field, message, .. }) =
+                                        check_quantization(&spec, &jn, &field)
+                                    {
+                                        report.push(format!("{jn}: {field}"), message);
+                                    }
+                                }
                             }
                         }
                     }
@@ -570,15 +584,18 @@ pub fn verify_file(path: &Path) -> Report {
                                 continue;
                             };
                             report.shards += 1;
-                            if let Err(e) = check_manifest_path(
+                            let p = match WeightPath::parse(
                                 p,
                                 &format!("weightsManifest[{gi}].paths[{pi}]"),
                             ) {
-                                all = false;
-                                report.push(&ploc, e.to_string());
-                                continue;
-                            }
-                            let full = base.join(p);
+                                Ok(p) => p,
+                                Err(e) => {
+                                    all = false;
+                                    report.push(&ploc, e.to_string());
+                                    continue;
+                                }
+                            };
+                            let full = base.join(p.as_str());
                             match read_shard(&full) {
                                 Ok(b) => {
                                     report.bytes += b.len() as u64;
@@ -590,8 +607,11 @@ pub fn verify_file(path: &Path) -> Report {
                                 }
                             }
                         }
-                        if let (true, Some(needed)) = (all, needed) {
-                            if let Err(e) = check_group_lengths(&shards, needed) {
+                        let group = WeightsManifestGroup::from_value(g, &jn, &gloc).ok();
+                        if let (true, Some(_), Some(group)) = (all, needed, group) {
+                            let (names, bytes): (Vec<String>, Vec<Bytes>) =
+                                shards.into_iter().unzip();
+                            if let Err(e) = check_shards_at(&group, &bytes, &names) {
                                 report.push(&gloc, e.to_string());
                             }
                         } else {
