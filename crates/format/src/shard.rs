@@ -291,6 +291,8 @@ pub fn text_body(bytes: &[u8]) -> Option<&'static str> {
         return None;
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // The cheap look at the head first: binary weights stop here.
+    let kind = sniff_text(body)?;
     let text = std::str::from_utf8(body).ok()?;
     if text
         .chars()
@@ -298,7 +300,7 @@ pub fn text_body(bytes: &[u8]) -> Option<&'static str> {
     {
         return None;
     }
-    match sniff_text(body)? {
+    match kind {
         "JSON" => serde_json::from_str::<serde_json::Value>(text)
             .ok()
             .map(|_| "JSON"),

@@ -65,6 +65,7 @@
 //! # });
 //! ```
 
+use crate::atomic::{self, rename};
 use crate::store::ModelStore;
 use crate::{IoError, ModelUrl, Result};
 use async_trait::async_trait;
@@ -72,7 +73,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -505,34 +506,12 @@ fn process_is_gone(pid: u32) -> bool {
 
 fn sync_dir(dir: &Path, sync: bool) {
     if sync {
-        // Not every platform can fsync a directory; the data files are
-        // synced either way.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
+        atomic::sync_dir(dir);
     }
 }
 
 fn write_file(path: &Path, parts: &[Bytes], sync: bool) -> Result<()> {
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| IoError::io(show(path), e))?;
-    for p in parts {
-        f.write_all(p).map_err(|e| IoError::io(show(path), e))?;
-    }
-    if sync {
-        f.sync_all().map_err(|e| IoError::io(show(path), e))?;
-    }
-    Ok(())
-}
-
-fn rename(from: &Path, to: &Path) -> Result<()> {
-    fs::rename(from, to).map_err(|e| IoError::Io {
-        path: show(to),
-        source: std::io::Error::new(e.kind(), format!("renaming {} to it: {e}", show(from))),
-    })
+    atomic::write_new(path, parts, sync)
 }
 
 /// Split a save target into (directory, model JSON file name).

@@ -656,7 +656,7 @@ async fn upload(
 }
 
 fn already_exists(e: &IoError) -> bool {
-    matches!(e, IoError::Invalid { message } if message.contains("already exists"))
+    matches!(e, IoError::AlreadyExists { .. })
 }
 
 /// Store `artifacts` as a new version of `name` and return its number.
