@@ -42,6 +42,7 @@ pub mod manifest;
 pub mod model_json;
 pub mod quantize;
 pub mod shard;
+pub mod topology;
 pub mod weight_path;
 
 pub use artifacts::{ModelArtifacts, WeightData};
