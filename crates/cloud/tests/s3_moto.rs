@@ -344,3 +344,28 @@ async fn corrupt_objects_get_clear_errors() {
         .to_string();
     assert!(err.contains("s3://corrupt/missing"), "{err}");
 }
+
+/// The store contract (`tfjs_io::conformance`), on moto.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_conforms() {
+    use tfjs_io::conformance::{self, Supports};
+    let store = store_with_bucket("conform").await;
+    let supports = Supports {
+        list: Some("s3://conform"),
+        ..Supports::ALL
+    };
+    conformance::run(&store, "s3://conform/m", supports).await;
+    let write = |bytes: Vec<u8>| {
+        Box::pin(async move {
+            use object_store::ObjectStore;
+            moto::client("conform")
+                .put(
+                    &object_store::path::Path::from("paths/model.json"),
+                    Bytes::from(bytes).into(),
+                )
+                .await
+                .unwrap();
+        }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+    };
+    conformance::refuses_unsafe_paths(&store, "s3://conform/paths", &write).await;
+}

@@ -46,6 +46,15 @@ pub enum FormatError {
         /// `Some("HTML")` or `Some("JSON")` when the bytes look like text.
         looks_like: Option<&'static str>,
     },
+    /// A shard of the right length holds a text document (an HTML page or
+    /// a JSON document) instead of binary weights.
+    #[error("weight shard {shard}: the bytes are {looks_like} text, not binary weights (the server or file probably holds an error page or a JSON document of exactly the expected size)")]
+    TextInsteadOfWeights {
+        /// The shard's path or URL.
+        shard: String,
+        /// `"HTML"` or `"JSON"`.
+        looks_like: &'static str,
+    },
     /// The weight stream as a whole does not hold the number of bytes its
     /// weight specs need (too short, or bytes left over).
     #[error(
@@ -68,6 +77,17 @@ pub enum FormatError {
         expected: usize,
         /// Number of shard buffers supplied.
         actual: usize,
+    },
+    /// A manifest weight path is not a plain relative path below the model
+    /// (see [`WeightPath`](crate::weight_path::WeightPath)).
+    #[error("unsafe weight path {path:?}{}: {reason}", if location.is_empty() { String::new() } else { format!(" ({location})") })]
+    UnsafePath {
+        /// The path as written in the manifest.
+        path: String,
+        /// Where it was found, e.g. `weightsManifest[0].paths[1] of model.json`.
+        location: String,
+        /// Why it is refused.
+        reason: &'static str,
     },
     /// A weight cannot be decoded or encoded.
     #[error("weight `{weight}`: {message}")]

@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod artifacts;
+pub mod checkpoint;
 pub mod codec;
 pub mod dtype;
 pub mod error;
@@ -41,6 +42,8 @@ pub mod manifest;
 pub mod model_json;
 pub mod quantize;
 pub mod shard;
+pub mod topology;
+pub mod weight_path;
 
 pub use artifacts::{ModelArtifacts, WeightData};
 pub use dtype::DType;

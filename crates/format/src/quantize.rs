@@ -135,12 +135,22 @@ pub fn dequantize_affine(qs: &[u16], min: f64, scale: f64) -> Vec<f32> {
         .collect()
 }
 
-/// Re-encode whole artifacts (what `tfjs convert --quantize` does): every
-/// float32 weight for which `choose` returns `Some(dtype)` is stored
-/// quantized to that dtype, every other float32 weight is stored as plain
-/// float32 (dequantized if it was quantized). Weights of other dtypes are
-/// passed through unchanged (the converter quantizes only float32).
-/// A weight already quantized to the requested dtype keeps its bytes.
+/// Re-encode whole artifacts: the one quantization path (`tfjs convert
+/// --quantize` calls it). Every float32 weight for which `choose` returns
+/// `Some(dtype)` is stored quantized to that dtype, every other float32
+/// weight is stored as plain float32 (dequantized if it was quantized).
+/// Weights of other dtypes are passed through unchanged (the converter
+/// quantizes only float32).
+///
+/// Re-quantizing an already-quantized weight, deliberately:
+/// * to the dtype it already has: its bytes and metadata are kept as they
+///   are. Quantizing its dequantized values again is not a no-op (the
+///   affine range is nudged and rounded a second time, so values drift by
+///   up to a step per pass); keeping it makes the operation idempotent and
+///   lossless.
+/// * to another dtype: it is dequantized as TensorFlow.js would
+///   (`min + scale * q`), and those values are quantized; the loss of the
+///   first quantization stays.
 ///
 /// Everything but `weight_specs` / `weight_data` is copied. The result's
 /// weight data is one buffer.

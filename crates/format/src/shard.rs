@@ -160,6 +160,9 @@ pub fn sniff_text(bytes: &[u8]) -> Option<&'static str> {
 /// [`check_shard_lengths`]), sniffing the bytes of a wrong-sized shard to
 /// say whether it looks like an HTML/JSON error page. String weights are
 /// walked through the actual bytes, so the check is exact for them too.
+/// Errors name the shard by its manifest path; [`check_shards_at`] names
+/// it by where it was read from. This is the one shard check every store
+/// makes before decoding.
 ///
 /// ```
 /// use tfjs_format::shard::check_shards;
@@ -174,16 +177,66 @@ pub fn sniff_text(bytes: &[u8]) -> Option<&'static str> {
 /// assert!(e.to_string().contains("HTML"), "{e}");
 /// ```
 pub fn check_shards<B: AsRef<[u8]>>(group: &WeightsManifestGroup, shards: &[B]) -> Result<()> {
+    check_group(group, shards, &|i, _| group.paths[i].clone())
+}
+
+/// [`check_shards`] naming each shard by `names[i]` (its file path or URL);
+/// when the group has several shards the name says which one and what the
+/// group as a whole holds.
+///
+/// ```
+/// use tfjs_format::shard::check_shards_at;
+/// use tfjs_format::{DType, WeightSpec, WeightsManifestGroup};
+/// let group = WeightsManifestGroup {
+///     paths: vec!["a.bin".into(), "b.bin".into()],
+///     weights: vec![WeightSpec::new("w", vec![4], DType::Float32)],
+///     ..Default::default()
+/// };
+/// let names = ["/m/a.bin".to_string(), "/m/b.bin".to_string()];
+/// let e = check_shards_at(&group, &[vec![0u8; 8], vec![0u8; 7]], &names).unwrap_err();
+/// assert_eq!(e.to_string(), "weight shard /m/b.bin (shard 2 of 2; together the group's shards \
+///     must hold 16 bytes, they hold 15): expected 8 bytes from the manifest, got 7");
+/// ```
+pub fn check_shards_at<B: AsRef<[u8]>>(
+    group: &WeightsManifestGroup,
+    shards: &[B],
+    names: &[String],
+) -> Result<()> {
+    let n = shards.len();
+    check_group(group, shards, &|i, (needed, total)| {
+        let name = names
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| group.paths[i].clone());
+        if n == 1 {
+            name
+        } else {
+            format!(
+                "{name} (shard {} of {n}; together the group's shards must hold {needed} bytes, they hold {total})",
+                i + 1
+            )
+        }
+    })
+}
+
+/// `name(i, (bytes the group needs, bytes its shards hold))`.
+type ShardName<'a> = dyn Fn(usize, (u64, u64)) -> String + 'a;
+
+fn check_group<B: AsRef<[u8]>>(
+    group: &WeightsManifestGroup,
+    shards: &[B],
+    name: &ShardName<'_>,
+) -> Result<()> {
+    if shards.len() != group.paths.len() {
+        return Err(FormatError::ShardCount {
+            expected: group.paths.len(),
+            actual: shards.len(),
+        });
+    }
     let lengths: Vec<u64> = shards.iter().map(|s| s.as_ref().len() as u64).collect();
     let expected = match group.stored_byte_len()? {
         Some(n) => n,
         None => {
-            if shards.len() != group.paths.len() {
-                return Err(FormatError::ShardCount {
-                    expected: group.paths.len(),
-                    actual: shards.len(),
-                });
-            }
             let data = WeightData {
                 buffers: shards
                     .iter()
@@ -191,14 +244,68 @@ pub fn check_shards<B: AsRef<[u8]>>(group: &WeightsManifestGroup, shards: &[B]) 
                     .collect(),
             };
             match crate::codec::weight_layout(&group.weights, &data) {
-                Ok(_) => return Ok(()),
+                Ok(_) => lengths.iter().sum(),
                 Err(_) => string_group_len(&group.weights, &data),
             }
         }
     };
-    check_against(group, &lengths, expected, |i| {
+    check_against(group, &lengths, expected, name, |i| {
         sniff_text(shards[i].as_ref())
-    })
+    })?;
+    // The lengths are right; a body of exactly the right length can still
+    // be a text page (a server's error page padded, or a JSON document).
+    for (i, shard) in shards.iter().enumerate() {
+        if let Some(kind) = text_body(shard.as_ref()) {
+            let total = lengths.iter().sum();
+            return Err(FormatError::TextInsteadOfWeights {
+                shard: name(i, (expected, total)),
+                looks_like: kind,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `Some("HTML")` / `Some("JSON")` when *all* of `bytes` is text that is an
+/// HTML page (a recognised start tag) or a complete JSON document: then it
+/// cannot be weights, whatever its length. Real weights are never all
+/// printable: float32 values that happen to start with `<` or `{` are
+/// followed by bytes outside the printable range (exponent bytes of small
+/// values, zero bytes of integers and string length prefixes), and for a
+/// quantized or float tensor to spell a whole HTML page or parse as JSON is
+/// practically impossible. Shards under 8 bytes are never called text (a
+/// lone float32 or four uint8 values could spell `[12]`), and a shard that
+/// only *starts* like a page is not either: such a head is legitimate float
+/// data, so it is no error (the length check above already catches the
+/// usual short error page).
+///
+/// ```
+/// use tfjs_format::shard::text_body;
+/// assert_eq!(text_body(b"<!DOCTYPE html><html></html>"), Some("HTML"));
+/// assert_eq!(text_body(br#"{"error": "not found"}"#), Some("JSON"));
+/// assert_eq!(text_body(b"{\x01\x02\x03\x04\x05\x06\x07"), None); // binary after a brace
+/// assert_eq!(text_body(&1.5f32.to_le_bytes()), None);
+/// ```
+pub fn text_body(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.len() < 8 {
+        return None;
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // The cheap look at the head first: binary weights stop here.
+    let kind = sniff_text(body)?;
+    let text = std::str::from_utf8(body).ok()?;
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return None;
+    }
+    match kind {
+        "JSON" => serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .map(|_| "JSON"),
+        kind => Some(kind),
+    }
 }
 
 /// The length a group with string weights needs, walking as far as the data
@@ -254,7 +361,7 @@ fn string_group_len(weights: &[WeightSpec], data: &WeightData) -> u64 {
 /// ```
 pub fn check_shard_lengths(group: &WeightsManifestGroup, lengths: &[u64]) -> Result<()> {
     match group.stored_byte_len()? {
-        Some(expected) => check_against(group, lengths, expected, |_| None),
+        Some(expected) => check_against(group, lengths, expected, &bare(group), |_| None),
         None => {
             // Lower bound: fixed weights plus 4 bytes per string element.
             let min: u64 = group
@@ -275,17 +382,22 @@ pub fn check_shard_lengths(group: &WeightsManifestGroup, lengths: &[u64]) -> Res
             }
             let sum = lengths.iter().fold(0u64, |a, &b| a.saturating_add(b));
             if sum < min {
-                return check_against(group, lengths, min, |_| None);
+                return check_against(group, lengths, min, &bare(group), |_| None);
             }
             Ok(())
         }
     }
 }
 
+fn bare(group: &WeightsManifestGroup) -> impl Fn(usize, (u64, u64)) -> String + '_ {
+    |i, _| group.paths[i].clone()
+}
+
 fn check_against(
     group: &WeightsManifestGroup,
     lengths: &[u64],
     expected_total: u64,
+    shard_name: &ShardName<'_>,
     sniff: impl Fn(usize) -> Option<&'static str>,
 ) -> Result<()> {
     if lengths.len() != group.paths.len() {
@@ -299,7 +411,7 @@ fn check_against(
         return Ok(());
     }
     let n = lengths.len();
-    let name = |i: usize| group.paths[i].clone();
+    let name = |i: usize| shard_name(i, (expected_total, sum));
     if n == 0 {
         return Err(FormatError::ShardLength {
             shard: "(no shards listed in the manifest group)".into(),

@@ -377,3 +377,57 @@ fn head_body(part: &[u8]) -> (String, &[u8]) {
     let body = &part[i + 4..part.len() - 2]; // drop the trailing \r\n
     (head, body)
 }
+
+/// A server that sends a byte every 50 ms never trips the per-read timeout;
+/// the total deadline ends the load with an error naming it (issue 15.11).
+#[tokio::test]
+async fn a_trickling_server_hits_the_total_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut req = [0u8; 1024];
+                let _ = sock.read(&mut req).await;
+                let _ = sock
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                    .await;
+                for _ in 0..100_000 {
+                    if sock.write_all(b" ").await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            });
+        }
+    });
+    let options = HttpOptions {
+        total_timeout: std::time::Duration::from_millis(800),
+        retry: fast_retries(),
+        ..HttpOptions::default()
+    };
+    let store = HttpStore::new("http", options).unwrap();
+    let url = ModelUrl::parse(&format!("http://{addr}/slow/model.json")).unwrap();
+    let start = std::time::Instant::now();
+    let err = store.load(&url).await.unwrap_err().to_string();
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert!(err.contains("total deadline of 0.8 s"), "{err}");
+}
+
+/// A model URL without `/model.json` gets a hint (issue 12).
+#[tokio::test]
+async fn a_missing_model_json_suffix_gets_a_hint() {
+    let (base, _) = start().await;
+    let store = HttpStore::new("http", HttpOptions::default()).unwrap();
+    let err = store
+        .load_url(&format!("{base}/m/mlp"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("failed with status code 404")
+            && err.contains(&format!("e.g. {base}/m/mlp/model.json")),
+        "{err}"
+    );
+}

@@ -36,6 +36,35 @@ pub enum IoError {
         /// The full explanation.
         message: String,
     },
+    /// A create-only save ([`ModelStore::save_new`](crate::ModelStore::save_new))
+    /// found a model already stored at this URL; nothing was written.
+    #[error("{message}")]
+    AlreadyExists {
+        /// The model URL.
+        url: String,
+        /// The full explanation.
+        message: String,
+    },
+    /// A weight shard the model's manifest names is missing (the model is
+    /// there, its weights are not: a broken model, or a concurrent save
+    /// replaced it while it was being read).
+    #[error("{message}")]
+    ShardNotFound {
+        /// The shard's path or URL.
+        shard: String,
+        /// The full explanation.
+        message: String,
+    },
+    /// A compare-and-delete found the model changed since it was read
+    /// ([`ModelStore::remove_if_unchanged`](crate::ModelStore::remove_if_unchanged));
+    /// nothing was removed.
+    #[error("{message}")]
+    Changed {
+        /// The model URL.
+        url: String,
+        /// The full explanation.
+        message: String,
+    },
     /// The scheme cannot do this (e.g. listing over http).
     #[error("{url}: {operation} is not supported by the {scheme}:// store")]
     Unsupported {
@@ -67,6 +96,24 @@ impl IoError {
         IoError::Io {
             path: path.into(),
             source,
+        }
+    }
+    /// An [`IoError::AlreadyExists`] for `url`.
+    pub fn already_exists(url: impl Into<String>) -> Self {
+        let url = url.into();
+        IoError::AlreadyExists {
+            message: format!("{url}: a model already exists at this URL"),
+            url,
+        }
+    }
+    /// An [`IoError::Changed`] for `url`.
+    pub fn changed(url: impl Into<String>, what: &str) -> Self {
+        let url = url.into();
+        IoError::Changed {
+            message: format!(
+                "{url}: the model changed since it was read ({what}); it was not removed"
+            ),
+            url,
         }
     }
     /// An [`IoError::Invalid`].

@@ -37,7 +37,8 @@
 //!    `model.json` referenced are removed.
 //!
 //! A crash before step 2 leaves the previous model untouched (plus hidden
-//! `.tfjs-*` leftovers, removed by a later save once they are an hour old);
+//! `.tfjs-p<pid>.*` leftovers, removed by the next save in that directory
+//! once their writer process is gone, or once they are an hour old);
 //! a crash after it leaves the new model, complete. Files in the directory
 //! that no `model.json` references are never touched. Because files are
 //! replaced, never rewritten in place, memory maps of a loaded model stay
@@ -64,6 +65,7 @@
 //! # });
 //! ```
 
+use crate::atomic::{self, rename};
 use crate::store::ModelStore;
 use crate::{IoError, ModelUrl, Result};
 use async_trait::async_trait;
@@ -71,13 +73,15 @@ use bytes::Bytes;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
+use tfjs_format::checkpoint::{self, check_artifacts_for_save};
+use tfjs_format::weight_path::WeightPath;
 use tfjs_format::{
-    shard, DType, FormatError, JsonStyle, ModelArtifacts, ModelArtifactsInfo, ModelJson,
-    QuantizationDType, SaveResult, WeightData, WeightSpec, WeightsManifestGroup,
+    shard, JsonStyle, ModelArtifacts, ModelArtifactsInfo, ModelJson, SaveResult, WeightData,
+    WeightsManifestGroup,
 };
 
 /// Shards smaller than this are read into memory instead of mapped.
@@ -121,6 +125,10 @@ pub struct FileStoreOptions {
     /// fsync files and directories (default true; turn off only for
     /// throwaway data).
     pub sync: bool,
+    /// Follow weight-file links that resolve outside the model's directory
+    /// on load (default false: such a link is refused, so a model cannot
+    /// make `load`/`convert`/`cp` read and copy files from elsewhere).
+    pub allow_external_links: bool,
     #[doc(hidden)]
     pub fail_point: Option<FailPoint>,
 }
@@ -131,6 +139,7 @@ impl Default for FileStoreOptions {
             layout: WeightsLayout::Single,
             style: JsonStyle::Node,
             sync: true,
+            allow_external_links: false,
             fail_point: None,
         }
     }
@@ -190,14 +199,31 @@ impl ModelStore for FileStore {
 
     async fn load(&self, url: &ModelUrl) -> Result<ModelArtifacts> {
         let path = url_to_path(url)?;
-        blocking(move || load_path(&path)).await
+        let external = self.options.allow_external_links;
+        blocking(move || load_path_with(&path, external)).await
     }
 
     async fn save(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
         let path = url_to_path(url)?;
         let artifacts = artifacts.clone();
         let options = self.options.clone();
-        blocking(move || save_path(&path, &artifacts, &options)).await
+        blocking(move || save_path_mode(&path, &artifacts, &options, SaveMode::Overwrite)).await
+    }
+
+    /// The commit links the new model.json into place (`link` fails when
+    /// the name exists), so of two racing create-only saves exactly one wins.
+    async fn save_new(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
+        let path = url_to_path(url)?;
+        let artifacts = artifacts.clone();
+        let options = self.options.clone();
+        let url = url.to_string();
+        blocking(move || {
+            save_path_mode(&path, &artifacts, &options, SaveMode::CreateOnly).map_err(|e| match e {
+                IoError::AlreadyExists { .. } => IoError::already_exists(url),
+                other => other,
+            })
+        })
+        .await
     }
 
     /// The model at the prefix itself (a model directory or JSON file) and
@@ -215,6 +241,22 @@ impl ModelStore for FileStore {
     async fn remove(&self, url: &ModelUrl) -> Result<ModelArtifactsInfo> {
         let path = url_to_path(url)?;
         blocking(move || remove_path(&path)).await
+    }
+
+    /// model.json is first renamed away (so no later save can be caught by
+    /// the delete), then compared with `expected`; a differing model is
+    /// linked back into place (unless a newer model.json appeared there
+    /// meanwhile) and nothing is removed.
+    async fn remove_if_unchanged(
+        &self,
+        url: &ModelUrl,
+        expected: &ModelArtifacts,
+    ) -> Result<ModelArtifactsInfo> {
+        let path = url_to_path(url)?;
+        let expected = expected.clone();
+        let options = self.options.clone();
+        let url = url.to_string();
+        blocking(move || remove_path_if(&path, &expected, &options, &url)).await
     }
 }
 
@@ -249,7 +291,8 @@ pub fn locate_model_json(path: &Path) -> Result<PathBuf> {
         return Ok(path.to_path_buf());
     }
     let json = path.join("model.json");
-    if json.is_file() {
+    if json.exists() {
+        // Not necessarily a regular file: `read_model_json` says what it is.
         return Ok(json);
     }
     Err(IoError::NotFound {
@@ -261,81 +304,67 @@ pub fn locate_model_json(path: &Path) -> Result<PathBuf> {
     })
 }
 
-/// Read and parse a model JSON file (errors name the file and field).
+/// The most bytes a model JSON file may hold (the server's upload cap):
+/// a topology plus manifest is a few MiB at most, and a link to
+/// `/dev/zero` or a huge file must not be read whole.
+pub const MAX_MODEL_JSON_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Read and parse a model JSON file (errors name the file and field). The
+/// file must be a regular file (not a FIFO, device or directory) of at
+/// most [`MAX_MODEL_JSON_BYTES`].
 pub fn read_model_json(json_path: &Path) -> Result<ModelJson> {
-    let bytes = fs::read(json_path).map_err(|e| IoError::io(show(json_path), e))?;
+    let len = regular_file_len(json_path, "Model JSON file")?;
+    if len > MAX_MODEL_JSON_BYTES {
+        return Err(IoError::invalid(format!(
+            "Model JSON file {} is {len} bytes; a model.json may hold at most {MAX_MODEL_JSON_BYTES} bytes (the weights belong in weight files)",
+            show(json_path)
+        )));
+    }
+    let mut bytes = Vec::new();
+    File::open(json_path)
+        .and_then(|f| f.take(MAX_MODEL_JSON_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| IoError::io(show(json_path), e))?;
     Ok(ModelJson::parse(&bytes, &show(json_path))?)
 }
 
-/// Check that a manifest path is a plain relative path that stays inside
-/// the model's directory. `what` names it in the error (e.g.
-/// `weightsManifest[0].paths[1] of /m/model.json`).
-///
-/// ```
-/// use tfjs_io::file::check_manifest_path;
-/// assert!(check_manifest_path("group1-shard1of2.bin", "p").is_ok());
-/// assert!(check_manifest_path("./model.weights.bin", "p").is_ok());
-/// let e = check_manifest_path("../secret", "p").unwrap_err().to_string();
-/// assert!(e.contains("'..'"), "{e}");
-/// ```
-pub fn check_manifest_path(p: &str, what: &str) -> Result<()> {
-    let why = if p.is_empty() {
-        Some("it is empty")
-    } else if p.contains('\0') {
-        Some("it contains a NUL character")
-    } else if p.contains("://") || has_scheme(p) {
-        Some("it has a URL scheme; weights must be files beside the model JSON")
-    } else if p.contains('\\') {
-        Some("it contains a backslash; use '/' as the separator")
-    } else if p.starts_with('/') || is_drive_path(p) {
-        Some("it is absolute; paths must be relative to the model JSON's directory")
-    } else if p.split('/').any(|seg| seg == "..") {
-        Some("it has a '..' segment; paths must stay inside the model JSON's directory")
-    } else if p.split('/').all(|seg| seg.is_empty() || seg == ".") {
-        Some("it names a directory, not a file")
-    } else {
-        None
-    };
-    match why {
-        Some(why) => Err(IoError::invalid(format!(
-            "unsafe weight path {p:?} ({what}): {why}"
-        ))),
-        None => Ok(()),
-    }
-}
-
-fn has_scheme(p: &str) -> bool {
-    // `data:...`, `http:x` (RFC 3986 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":")
-    match p.split_once(':') {
-        Some((s, _)) => {
-            s.len() > 1
-                && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+/// The length of `path` after checking, *before* opening it, that it is a
+/// regular file: opening a FIFO blocks until a writer appears, and a device
+/// has no end. `what` names it in errors (TensorFlow.js's `Weight file P
+/// does not exist: loading failed` when absent).
+fn regular_file_len(path: &Path, what: &str) -> Result<u64> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let message = format!("{what} {} does not exist: loading failed", show(path));
+            return Err(match what {
+                "Weight file" => IoError::ShardNotFound {
+                    shard: show(path),
+                    message,
+                },
+                _ => IoError::NotFound {
+                    url: format!("file://{}", show(path)),
+                    message,
+                },
+            });
         }
-        None => false,
+        Err(e) => return Err(IoError::io(show(path), e)),
+    };
+    if !meta.is_file() {
+        return Err(IoError::invalid(format!(
+            "{what} {} is not a regular file (a directory, FIFO, socket or device): loading failed",
+            show(path)
+        )));
     }
-}
-
-fn is_drive_path(p: &str) -> bool {
-    let b = p.as_bytes();
-    b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
+    Ok(meta.len())
 }
 
 /// Map one weight file: files of 64 KiB or more are memory-mapped
 /// (zero-copy), smaller ones read. `Weight file P does not exist: loading
-/// failed` when absent (TensorFlow.js's text).
+/// failed` when absent (TensorFlow.js's text); non-regular files (FIFOs,
+/// devices) are refused without being opened.
 pub fn read_shard(path: &Path) -> Result<Bytes> {
-    let mut file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            return Err(IoError::NotFound {
-                url: format!("file://{}", show(path)),
-                message: format!("Weight file {} does not exist: loading failed", show(path)),
-            })
-        }
-        Err(e) => return Err(IoError::io(show(path), e)),
-    };
+    regular_file_len(path, "Weight file")?;
+    let mut file = File::open(path).map_err(|e| IoError::io(show(path), e))?;
     let meta = file.metadata().map_err(|e| IoError::io(show(path), e))?;
     if !meta.is_file() {
         return Err(IoError::invalid(format!(
@@ -362,72 +391,26 @@ pub fn read_shard(path: &Path) -> Result<Bytes> {
 /// binary weights? (Re-exported from `tfjs_format::shard`.)
 pub use tfjs_format::shard::sniff_text;
 
-/// The expected length of each shard of a group, given its total: one
-/// shard holds everything; several follow the converter's rule (all but
-/// the last have the same size, taken as the most common size among them).
-pub fn expected_shard_lengths(actual: &[u64], total: u64) -> Vec<u64> {
-    match actual.len() {
-        0 => vec![],
-        1 => vec![total],
-        n => {
-            let head = &actual[..n - 1];
-            let mut best = (0usize, 0u64);
-            for &s in head {
-                let count = head.iter().filter(|&&x| x == s).count();
-                if count > best.0 || (count == best.0 && s > best.1) {
-                    best = (count, s);
-                }
-            }
-            let s = best.1;
-            let mut v = vec![s; n - 1];
-            v.push(total.saturating_sub(s.saturating_mul(n as u64 - 1)));
-            v
-        }
+/// Refuse a weight file that is a link (or lies below a linked directory)
+/// resolving outside the model's directory `root` (canonical).
+fn check_inside(full: &Path, root: &Path) -> Result<()> {
+    match fs::canonicalize(full) {
+        Ok(real) if !real.starts_with(root) => Err(IoError::invalid(format!(
+            "Weight file {} resolves to {}, outside the model's directory {}: refusing to read it (links out of the model directory are only followed with FileStoreOptions::allow_external_links)",
+            show(full),
+            show(&real),
+            show(root)
+        ))),
+        // Absent files are reported by `read_shard`.
+        _ => Ok(()),
     }
-}
-
-/// Check one group's shard buffers against the bytes its weights need.
-/// `shards` are `(display name, bytes)`.
-pub fn check_group_lengths(shards: &[(String, Bytes)], needed: u64) -> Result<()> {
-    let lens: Vec<u64> = shards.iter().map(|(_, b)| b.len() as u64).collect();
-    let total: u64 = lens.iter().sum();
-    if total == needed {
-        return Ok(());
-    }
-    if shards.is_empty() {
-        return Err(IoError::invalid(format!(
-            "the group lists no weight files, but its weights need {needed} bytes"
-        )));
-    }
-    let expected = expected_shard_lengths(&lens, needed);
-    let sniffed: Vec<Option<&'static str>> = shards.iter().map(|(_, b)| sniff_text(b)).collect();
-    let i = sniffed
-        .iter()
-        .position(Option::is_some)
-        .or_else(|| (0..shards.len()).find(|&i| lens[i] != expected[i]))
-        .unwrap_or(shards.len() - 1);
-    let shard = if shards.len() == 1 {
-        shards[i].0.clone()
-    } else {
-        format!(
-            "{} (shard {} of {}; together the group's shards must hold {needed} bytes, they hold {total})",
-            shards[i].0,
-            i + 1,
-            shards.len()
-        )
-    };
-    Err(FormatError::ShardLength {
-        shard,
-        expected: expected[i],
-        actual: lens[i],
-        looks_like: sniffed[i],
-    }
-    .into())
 }
 
 /// Load the model at `path` (a model directory or its JSON file), the
 /// blocking core of [`FileStore`]'s load. Errors name the file or shard and
 /// what was expected (missing file, bad JSON field, wrong shard length).
+/// Weight files that are links out of the model's directory are refused
+/// (see [`load_path_with`]).
 ///
 /// ```
 /// use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
@@ -446,87 +429,47 @@ pub fn check_group_lengths(shards: &[(String, Bytes)], needed: u64) -> Result<()
 /// assert!(load_path(&dir.path().join("nope")).is_err());
 /// ```
 pub fn load_path(path: &Path) -> Result<ModelArtifacts> {
+    load_path_with(path, false)
+}
+
+/// [`load_path`], following weight-file links that leave the model's
+/// directory when `allow_external_links` is true.
+pub fn load_path_with(path: &Path, allow_external_links: bool) -> Result<ModelArtifacts> {
     let json_path = locate_model_json(path)?;
     let model_json = read_model_json(&json_path)?;
     let base = json_path.parent().unwrap_or(Path::new("."));
     let json_name = show(&json_path);
     let mut buffers = Vec::new();
     if let Some(manifest) = &model_json.weights_manifest {
-        check_duplicate_names(manifest, &json_name)?;
-        for (gi, group) in manifest.iter().enumerate() {
-            for (wi, w) in group.weights.iter().enumerate() {
-                check_quantization(w, &json_name, gi, wi)?;
+        checkpoint::check_manifest(manifest, &json_name)?;
+        let paths = checkpoint::weight_paths(manifest, &json_name)?;
+        let root = match allow_external_links {
+            true => None,
+            false => Some(fs::canonicalize(base).map_err(|e| IoError::io(show(base), e))?),
+        };
+        for (gi, (group, paths)) in manifest.iter().zip(paths).enumerate() {
+            if paths.is_empty() {
+                if let Some(needed @ 1..) = group.stored_byte_len()? {
+                    return Err(IoError::invalid(format!(
+                        "weightsManifest[{gi}] of {json_name}: the group lists no weight files, but its weights need {needed} bytes"
+                    )));
+                }
             }
-            let mut shards = Vec::with_capacity(group.paths.len());
-            for (pi, p) in group.paths.iter().enumerate() {
-                check_manifest_path(
-                    p,
-                    &format!("weightsManifest[{gi}].paths[{pi}] of {json_name}"),
-                )?;
-                let full = base.join(p);
-                shards.push((show(&full), read_shard(&full)?));
+            let mut names = Vec::with_capacity(paths.len());
+            let mut shards = Vec::with_capacity(paths.len());
+            for p in &paths {
+                let full = base.join(p.as_str());
+                if let Some(root) = &root {
+                    check_inside(&full, root)?;
+                }
+                shards.push(read_shard(&full)?);
+                names.push(show(&full));
             }
-            if let Some(needed) = group.stored_byte_len()? {
-                check_group_lengths(&shards, needed).map_err(|e| match e {
-                    IoError::Invalid { message } => {
-                        IoError::invalid(format!("weightsManifest[{gi}] of {json_name}: {message}"))
-                    }
-                    other => other,
-                })?;
-            }
-            buffers.extend(shards.into_iter().map(|(_, b)| b));
+            shard::check_shards_at(group, &shards, &names)?;
+            buffers.extend(shards);
         }
     }
     Ok(model_json.into_artifacts(WeightData { buffers }))
-}
-
-/// The quantization checks TensorFlow.js makes while decoding, made before
-/// any byte is read (their byte sizes decide the expected shard lengths).
-fn check_quantization(w: &WeightSpec, json_name: &str, gi: usize, wi: usize) -> Result<()> {
-    let Some(q) = &w.quantization else {
-        return Ok(());
-    };
-    let field = format!("weightsManifest[{gi}].weights[{wi}].quantization");
-    let msg = match q.dtype {
-        QuantizationDType::Uint8 | QuantizationDType::Uint16 if q.min.is_none() || q.scale.is_none() => {
-            format!(
-                "Weight {} with quantization {} doesn't have corresponding metadata min and scale.",
-                w.name,
-                q.dtype.as_str()
-            )
-        }
-        QuantizationDType::Uint8 | QuantizationDType::Uint16
-            if !matches!(w.dtype, DType::Float32 | DType::Int32) =>
-        {
-            format!("Unsupported dtype in weight '{}': {}", w.name, w.dtype)
-        }
-        QuantizationDType::Float16 if w.dtype != DType::Float32 => format!(
-            "Weight {} is quantized with float16 which only supports weights of type float32 not {}.",
-            w.name, w.dtype
-        ),
-        _ => return Ok(()),
-    };
-    Err(FormatError::field(json_name, field, msg).into())
-}
-
-fn check_duplicate_names(manifest: &[WeightsManifestGroup], json_name: &str) -> Result<()> {
-    let mut seen = std::collections::HashMap::new();
-    for (gi, g) in manifest.iter().enumerate() {
-        for (wi, w) in g.weights.iter().enumerate() {
-            if let Some((g0, w0)) = seen.insert(w.name.as_str(), (gi, wi)) {
-                return Err(FormatError::field(
-                    json_name,
-                    format!("weightsManifest[{gi}].weights[{wi}].name"),
-                    format!(
-                        "duplicate weight name {:?} (also at weightsManifest[{g0}].weights[{w0}]); TensorFlow.js would silently keep only the last one",
-                        w.name
-                    ),
-                )
-                .into());
-            }
-        }
-    }
-    Ok(())
 }
 
 // ----------------------------------------------------------------- saving
@@ -538,44 +481,37 @@ fn unique_id() -> String {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    // `p<pid>.`: lets a later save tell a dead writer's leftovers.
     format!(
-        "{:x}{:x}{:x}",
+        "p{:x}.{:x}{:x}",
         std::process::id(),
         nanos & 0xffff_ffff_ffff,
         n
     )
 }
 
+/// The writer pid in a temporary name `.tfjs-p<pid hex>.<…>`, if any.
+fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(TEMP_PREFIX)?.strip_prefix('p')?;
+    u32::from_str_radix(rest.split_once('.')?.0, 16).ok()
+}
+
+/// Whether process `pid` is certainly gone (Linux `/proc`; elsewhere
+/// nothing is certain and only the age rule applies).
+fn process_is_gone(pid: u32) -> bool {
+    pid != std::process::id()
+        && Path::new("/proc/self").exists()
+        && !Path::new("/proc").join(pid.to_string()).exists()
+}
+
 fn sync_dir(dir: &Path, sync: bool) {
     if sync {
-        // Not every platform can fsync a directory; the data files are
-        // synced either way.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
+        atomic::sync_dir(dir);
     }
 }
 
 fn write_file(path: &Path, parts: &[Bytes], sync: bool) -> Result<()> {
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| IoError::io(show(path), e))?;
-    for p in parts {
-        f.write_all(p).map_err(|e| IoError::io(show(path), e))?;
-    }
-    if sync {
-        f.sync_all().map_err(|e| IoError::io(show(path), e))?;
-    }
-    Ok(())
-}
-
-fn rename(from: &Path, to: &Path) -> Result<()> {
-    fs::rename(from, to).map_err(|e| IoError::Io {
-        path: show(to),
-        source: std::io::Error::new(e.kind(), format!("renaming {} to it: {e}", show(from))),
-    })
+    atomic::write_new(path, parts, sync)
 }
 
 /// Split a save target into (directory, model JSON file name).
@@ -609,8 +545,8 @@ fn referenced_paths(json_path: &Path) -> Vec<String> {
         for g in groups {
             if let Some(paths) = g.get("paths").and_then(Value::as_array) {
                 for p in paths.iter().filter_map(Value::as_str) {
-                    if check_manifest_path(p, "").is_ok() {
-                        out.push(p.to_string());
+                    if let Ok(p) = WeightPath::parse(p, "") {
+                        out.push(p.as_str().to_string());
                     }
                 }
             }
@@ -633,42 +569,23 @@ fn remove_stale_temps(dir: &Path) {
     let now = SystemTime::now();
     for e in entries.flatten() {
         let name = e.file_name();
-        if !name.to_string_lossy().starts_with(TEMP_PREFIX) {
+        let name = name.to_string_lossy();
+        if !name.starts_with(TEMP_PREFIX) {
             continue;
         }
-        let old = e
-            .metadata()
-            .ok()
-            .filter(|m| m.is_file())
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| now.duration_since(t).ok())
-            .is_some_and(|age| age > STALE_TEMP_AGE);
+        // A save killed mid-way: its writer is gone, nothing will finish it.
+        let orphan = temp_owner(&name).is_some_and(process_is_gone);
+        let old = orphan
+            || e.metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age > STALE_TEMP_AGE);
         if old {
             let _ = fs::remove_file(e.path());
         }
     }
-}
-
-fn check_artifacts_for_save(artifacts: &ModelArtifacts) -> Result<()> {
-    let group = WeightsManifestGroup {
-        paths: vec![],
-        weights: artifacts.weight_specs.clone(),
-        extra: Default::default(),
-    };
-    if let Some(needed) = group.stored_byte_len()? {
-        let have = artifacts.weight_data.len() as u64;
-        if needed != have {
-            return Err(FormatError::WeightDataLength {
-                expected: needed,
-                actual: have,
-                detail:
-                    "; refusing to save a model whose weight bytes do not match its weight specs"
-                        .into(),
-            }
-            .into());
-        }
-    }
-    Ok(())
 }
 
 fn fail(point: FailPoint, options: &FileStoreOptions) -> Result<()> {
@@ -689,6 +606,25 @@ pub fn save_path(
     artifacts: &ModelArtifacts,
     options: &FileStoreOptions,
 ) -> Result<SaveResult> {
+    save_path_mode(path, artifacts, options, SaveMode::Overwrite)
+}
+
+/// Whether a save may replace a model already at the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveMode {
+    /// Replace it (atomically).
+    Overwrite,
+    /// Fail with [`IoError::AlreadyExists`] when a model JSON file is there.
+    CreateOnly,
+}
+
+/// [`save_path`] with a [`SaveMode`].
+pub fn save_path_mode(
+    path: &Path,
+    artifacts: &ModelArtifacts,
+    options: &FileStoreOptions,
+    mode: SaveMode,
+) -> Result<SaveResult> {
     check_artifacts_for_save(artifacts)?;
     let (dir, json_name) = save_target(path);
     match fs::metadata(&dir) {
@@ -702,6 +638,13 @@ pub fn save_path(
         Err(_) => fs::create_dir_all(&dir).map_err(|e| IoError::io(show(&dir), e))?,
     }
     let json_path = dir.join(&json_name);
+    let create_only = mode == SaveMode::CreateOnly;
+    if create_only && fs::symlink_metadata(&json_path).is_ok() {
+        return Err(IoError::already_exists(format!(
+            "file://{}",
+            show(&json_path)
+        )));
+    }
     remove_stale_temps(&dir);
     let old_refs = referenced_paths(&json_path);
     let id = unique_id();
@@ -738,12 +681,27 @@ pub fn save_path(
             extra: Default::default(),
         }]
     };
-    let write_json = |names: Vec<String>, suffix: &str| -> Result<()> {
+    let write_json = |names: Vec<String>, suffix: &str, link: bool| -> Result<()> {
         let bytes =
             ModelJson::from_artifacts(artifacts, manifest_for(names)).to_bytes(options.style);
         let t = dir.join(tmp(&format!("{json_name}.{suffix}")));
         write_file(&t, &[Bytes::from(bytes)], options.sync)?;
-        rename(&t, &json_path)?;
+        if link {
+            // Create-only commit: `link` never replaces an existing name.
+            let linked = fs::hard_link(&t, &json_path);
+            let _ = fs::remove_file(&t);
+            match linked {
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    return Err(IoError::already_exists(format!(
+                        "file://{}",
+                        show(&json_path)
+                    )))
+                }
+                other => other.map_err(|e| IoError::io(show(&json_path), e))?,
+            }
+        } else {
+            rename(&t, &json_path)?;
+        }
         sync_dir(&dir, options.sync);
         Ok(())
     };
@@ -766,7 +724,11 @@ pub fn save_path(
     }
     fail(FailPoint::BeforeCommit, options)?;
     // 2. commit: model.json → unique names.
-    if let Err(e) = write_json(files.iter().map(|(n, _)| tmp(n)).collect(), "tmp1") {
+    if let Err(e) = write_json(
+        files.iter().map(|(n, _)| tmp(n)).collect(),
+        "tmp1",
+        create_only,
+    ) {
         cleanup(&written);
         return Err(e);
     }
@@ -795,7 +757,11 @@ pub fn save_path(
         }
         sync_dir(&dir, options.sync);
         fail(FailPoint::AfterLink, options)?;
-        write_json(files.iter().map(|(n, _)| n.clone()).collect(), "tmp2")
+        write_json(
+            files.iter().map(|(n, _)| n.clone()).collect(),
+            "tmp2",
+            false,
+        )
     })();
     match canonical {
         Ok(()) => {
@@ -822,96 +788,6 @@ pub fn save_path(
 
 // ------------------------------------------------------ listing, removing
 
-fn iso_time(t: SystemTime) -> String {
-    let dt = time::OffsetDateTime::from(t);
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    dt.format(&fmt).unwrap_or_default()
-}
-
-/// [`ModelArtifactsInfo`] of the model whose JSON file is `json_path`,
-/// without reading the weights: `weightDataBytes` is the sum of the
-/// referenced files' sizes, `dateSaved` the JSON file's modification time.
-pub fn info_for_json(json_path: &Path) -> Result<ModelArtifactsInfo> {
-    let mj = read_model_json(json_path)?;
-    let base = json_path.parent().unwrap_or(Path::new("."));
-    let mut bytes = 0u64;
-    if let Some(m) = &mj.weights_manifest {
-        for g in m {
-            for p in &g.paths {
-                if check_manifest_path(p, "").is_ok() {
-                    bytes += fs::metadata(base.join(p)).map(|m| m.len()).unwrap_or(0);
-                }
-            }
-        }
-    }
-    let modified = fs::metadata(json_path)
-        .and_then(|m| m.modified())
-        .map_err(|e| IoError::io(show(json_path), e))?;
-    let mut info = ModelArtifactsInfo::for_artifacts(&mj.into_artifacts(WeightData::default()));
-    info.weight_data_bytes = bytes;
-    info.date_saved = iso_time(modified);
-    Ok(info)
-}
-
-fn list_path(path: &Path, base: &str) -> Result<Vec<(String, ModelArtifactsInfo)>> {
-    let meta = fs::metadata(path).map_err(|e| IoError::io(show(path), e))?;
-    let mut out = Vec::new();
-    if !meta.is_dir() {
-        out.push((format!("file://{base}"), info_for_json(path)?));
-        return Ok(out);
-    }
-    fn walk(
-        dir: &Path,
-        url: &str,
-        depth: usize,
-        out: &mut Vec<(String, ModelArtifactsInfo)>,
-    ) -> Result<()> {
-        let json = dir.join("model.json");
-        if json.is_file() {
-            match info_for_json(&json) {
-                Ok(info) => out.push((format!("file://{url}"), info)),
-                Err(e) => tracing::warn!("skipping {}: {e}", show(&json)),
-            }
-        }
-        if depth == 0 {
-            return Ok(());
-        }
-        let mut entries: Vec<_> = fs::read_dir(dir)
-            .map_err(|e| IoError::io(show(dir), e))?
-            .flatten()
-            .collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            if is_dir {
-                let sep = if url.ends_with('/') { "" } else { "/" };
-                walk(&e.path(), &format!("{url}{sep}{name}"), depth - 1, out)?;
-            }
-        }
-        Ok(())
-    }
-    walk(path, base, 8, &mut out)?;
-    Ok(out)
-}
-
-fn remove_path(path: &Path) -> Result<ModelArtifactsInfo> {
-    let json_path = locate_model_json(path)?;
-    let info = info_for_json(&json_path)?;
-    let refs = referenced_paths(&json_path);
-    let base = json_path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    fs::remove_file(&json_path).map_err(|e| IoError::io(show(&json_path), e))?;
-    for p in refs {
-        let _ = fs::remove_file(base.join(p));
-    }
-    if path.is_dir() {
-        // Only succeeds when the directory is now empty.
-        let _ = fs::remove_dir(path);
-    }
-    Ok(info)
-}
+mod manage;
+pub use manage::info_for_json;
+use manage::{list_path, remove_path, remove_path_if};

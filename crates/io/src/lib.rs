@@ -43,6 +43,8 @@
 
 #![warn(missing_docs)]
 
+pub mod atomic;
+pub mod conformance;
 pub mod error;
 pub mod file;
 pub mod management;

@@ -14,7 +14,10 @@
 //! 3. loads the destination back and checks it against what was loaded —
 //!    weight byte count and SHA-256, weight specs, topology and metadata
 //!    (numbers compared by value, so `1.0` and `1` are equal),
-//! 4. and only then removes the source.
+//! 4. and only then removes the source, and only if it is still what was
+//!    copied ([`ModelStore::remove_if_unchanged`]: compare-and-delete under
+//!    the store's lock or transaction), so a `cp` into the source racing
+//!    the move is never deleted.
 //!
 //! Any failure before step 4 leaves the source untouched and says so. Within
 //! one medium this needs room for two copies for a moment (TensorFlow.js
@@ -31,13 +34,14 @@
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! use std::sync::Arc;
-//! use tfjs_format::{ModelArtifacts, WeightData};
+//! use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
 //! use tfjs_io::{management, memory::MemoryStore, Router};
 //!
 //! let mut router = Router::new();
 //! router.register(Arc::new(MemoryStore::new()));
 //! let model = ModelArtifacts {
 //!     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+//!     weight_specs: vec![WeightSpec::new("d/bias", vec![1], DType::Float32)],
 //!     weight_data: WeightData::from_vec(vec![1, 2, 3, 4]),
 //!     ..Default::default()
 //! };
@@ -268,12 +272,20 @@ pub async fn move_model(router: &Router, src: &str, dst: &str) -> Result<ModelAr
         });
     }
     e.src_store
-        .remove(&e.src)
+        .remove_if_unchanged(&e.src, &artifacts)
         .await
-        .map_err(|err| IoError::Other {
-            message: format!(
-                "copied {src} to {dst} (verified), but could not remove the source: {err}"
-            ),
+        .map_err(|err| match err {
+            IoError::Changed { url, message } => IoError::Changed {
+                url,
+                message: format!(
+                    "copied {src} to {dst} (verified), but {src} changed since it was copied, so it was kept: {message}"
+                ),
+            },
+            err => IoError::Other {
+                message: format!(
+                    "copied {src} to {dst} (verified), but could not remove the source: {err}"
+                ),
+            },
         })?;
     Ok(saved.model_artifacts_info)
 }

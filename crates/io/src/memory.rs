@@ -22,11 +22,13 @@
 //! # });
 //! ```
 
+use crate::management::verify_same;
 use crate::store::ModelStore;
 use crate::{IoError, ModelUrl, Result};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use tfjs_format::checkpoint::check_artifacts_for_save;
 use tfjs_format::{ModelArtifacts, ModelArtifactsInfo, SaveResult};
 
 /// An in-process model store for the `memory` scheme.
@@ -105,7 +107,23 @@ impl ModelStore for MemoryStore {
 
     async fn save(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
         let name = check_name(url)?;
+        check_artifacts_for_save(artifacts)?;
         let info = self.insert(name, artifacts.clone());
+        Ok(SaveResult {
+            model_artifacts_info: info,
+            errors: Vec::new(),
+        })
+    }
+
+    async fn save_new(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
+        let name = check_name(url)?;
+        check_artifacts_for_save(artifacts)?;
+        let info = ModelArtifactsInfo::for_artifacts(artifacts);
+        let mut models = self.lock();
+        if models.contains_key(name) {
+            return Err(IoError::already_exists(url.to_string()));
+        }
+        models.insert(name.to_string(), (artifacts.clone(), info.clone()));
         Ok(SaveResult {
             model_artifacts_info: info,
             errors: Vec::new(),
@@ -129,5 +147,19 @@ impl ModelStore for MemoryStore {
             .remove(name)
             .map(|(_, info)| info)
             .ok_or_else(|| not_found(url))
+    }
+
+    /// Compared and removed under the store's lock.
+    async fn remove_if_unchanged(
+        &self,
+        url: &ModelUrl,
+        expected: &ModelArtifacts,
+    ) -> Result<ModelArtifactsInfo> {
+        let name = check_name(url)?;
+        let mut models = self.lock();
+        let (current, _) = models.get(name).ok_or_else(|| not_found(url))?;
+        verify_same(expected, current).map_err(|diff| IoError::changed(url.to_string(), &diff))?;
+        let (_, info) = models.remove(name).ok_or_else(|| not_found(url))?;
+        Ok(info)
     }
 }

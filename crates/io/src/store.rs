@@ -61,8 +61,8 @@ pub trait ModelStore: Send + Sync + std::fmt::Debug {
 
     /// Save only if no model exists at `url` yet, atomically with respect to
     /// other writers (create-if-absent). Used to claim version numbers when
-    /// several processes share one store. Fails with [`IoError::Invalid`]
-    /// ("already exists") when a model is there.
+    /// several processes share one store. Fails with
+    /// [`IoError::AlreadyExists`] when a model is there, leaving it intact.
     async fn save_new(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
         let _ = artifacts;
         Err(unsupported(url, "create-if-absent saving"))
@@ -76,6 +76,25 @@ pub trait ModelStore: Send + Sync + std::fmt::Debug {
     /// Delete the model at `url`, returning its info.
     async fn remove(&self, url: &ModelUrl) -> Result<ModelArtifactsInfo> {
         Err(unsupported(url, "removing"))
+    }
+
+    /// Compare-and-delete: remove the model at `url` only if it is still
+    /// `expected` (what a move copied: weight bytes, specs, topology and
+    /// metadata, compared as [`verify_same`](crate::management::verify_same)
+    /// does), else fail with [`IoError::Changed`] and remove nothing.
+    ///
+    /// The default loads, compares and removes, with a window between the
+    /// compare and the delete; stores override it to compare and delete
+    /// under their own lock or transaction.
+    async fn remove_if_unchanged(
+        &self,
+        url: &ModelUrl,
+        expected: &ModelArtifacts,
+    ) -> Result<ModelArtifactsInfo> {
+        let current = self.load(url).await?;
+        crate::management::verify_same(expected, &current)
+            .map_err(|diff| IoError::changed(url.to_string(), &diff))?;
+        self.remove(url).await
     }
 }
 

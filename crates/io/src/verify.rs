@@ -19,15 +19,17 @@
 //! assert_eq!(report.problems.len(), 3, "{text:#?}"); // bad dtype, unknown layer `e`, missing w.bin
 //! ```
 
-use crate::file::{
-    check_group_lengths, check_manifest_path, locate_model_json, read_shard, sniff_text,
-};
+use crate::file::{locate_model_json, read_shard, sniff_text};
 use crate::IoError;
 use bytes::Bytes;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use tfjs_format::checkpoint::check_quantization;
+use tfjs_format::shard::check_shards_at;
+use tfjs_format::weight_path::WeightPath;
+use tfjs_format::WeightsManifestGroup;
 use tfjs_format::{codec, FormatError, ModelArtifacts, ModelJson, WeightSpec};
 
 /// One problem: where, and what is wrong.
@@ -76,200 +78,11 @@ impl Report {
 
 // --------------------------------------------------------------- topology
 
-/// One layer found while walking a topology.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerInfo {
-    /// `config.name` (or the layer's `name`).
-    pub name: Option<String>,
-    /// `class_name`.
-    pub class_name: String,
-    /// 0 for the model's own layers, 1 inside a nested model, …
-    pub depth: usize,
-}
-
-/// What a topology holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Topology {
-    /// `Sequential`, `Model` or `Functional` (the root `class_name`).
-    pub model_class: Option<String>,
-    /// The model's name, when given.
-    pub model_name: Option<String>,
-    /// `keras_version`.
-    pub keras_version: Option<String>,
-    /// `backend`.
-    pub backend: Option<String>,
-    /// Every layer, pre-order, nested models and wrapped layers included
-    /// (the nested model or wrapper itself, then its layers one level
-    /// deeper).
-    pub layers: Vec<LayerInfo>,
-    /// Keras 3 `.keras` weight-path names of the top-level layers
-    /// (`conv2d`, `conv2d_1`, `batch_normalization`, …).
-    pub keras3_paths: BTreeSet<String>,
-}
-
-/// Keras's `to_snake_case` (`BatchNormalization` → `batch_normalization`,
-/// `ReLU` → `re_lu`, `Conv2D` → `conv2d`).
-pub fn snake_case(name: &str) -> String {
-    // re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    let c: Vec<char> = name.chars().collect();
-    let mut s1 = String::new();
-    let mut i = 0;
-    while i < c.len() {
-        if i > 0
-            && c[i].is_ascii_uppercase()
-            && i + 1 < c.len()
-            && c[i + 1].is_ascii_lowercase()
-            && !s1.is_empty()
-        {
-            s1.push('_');
-            s1.push(c[i]);
-            i += 1;
-            while i < c.len() && c[i].is_ascii_lowercase() {
-                s1.push(c[i]);
-                i += 1;
-            }
-            continue;
-        }
-        s1.push(c[i]);
-        i += 1;
-    }
-    // re.sub("([a-z])([A-Z])", r"\1_\2", s1).lower()
-    let c: Vec<char> = s1.chars().collect();
-    let mut out = String::new();
-    for (i, &ch) in c.iter().enumerate() {
-        if i > 0 && ch.is_ascii_uppercase() && c[i - 1].is_ascii_lowercase() {
-            out.push('_');
-        }
-        out.push(ch.to_ascii_lowercase());
-    }
-    out
-}
-
-fn is_model_class(c: &str) -> bool {
-    matches!(c, "Sequential" | "Model" | "Functional")
-}
-
-/// Walk a `modelTopology` (TF.js form, or the converter's Keras 2/3
-/// `{"model_config": …}` wrapper), nested models included.
-pub fn walk_topology(topology: &Value) -> Topology {
-    let mut t = Topology {
-        keras_version: topology
-            .get("keras_version")
-            .and_then(Value::as_str)
-            .map(String::from),
-        backend: topology
-            .get("backend")
-            .and_then(Value::as_str)
-            .map(String::from),
-        ..Default::default()
-    };
-    let model = topology.get("model_config").unwrap_or(topology);
-    t.model_class = model
-        .get("class_name")
-        .and_then(Value::as_str)
-        .map(String::from);
-    t.model_name = model
-        .get("config")
-        .and_then(|c| c.get("name"))
-        .and_then(Value::as_str)
-        .map(String::from);
-    walk_layers(model, 0, &mut t.layers, 0);
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for l in t.layers.iter().filter(|l| l.depth == 0) {
-        let base = snake_case(&l.class_name);
-        let n = counts.entry(base.clone()).or_default();
-        t.keras3_paths.insert(if *n == 0 {
-            base.clone()
-        } else {
-            format!("{base}_{n}")
-        });
-        *n += 1;
-    }
-    t
-}
-
-fn model_layers(model: &Value) -> Option<&Vec<Value>> {
-    let config = model.get("config")?;
-    config
-        .as_array()
-        .or_else(|| config.get("layers").and_then(Value::as_array))
-}
-
-fn walk_layers(model: &Value, depth: usize, out: &mut Vec<LayerInfo>, guard: usize) {
-    if guard > 64 {
-        return; // absurd nesting: stop rather than overflow the stack
-    }
-    let Some(layers) = model_layers(model) else {
-        return;
-    };
-    for layer in layers {
-        let class_name = layer
-            .get("class_name")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string();
-        let name = layer
-            .get("config")
-            .and_then(|c| c.get("name"))
-            .or_else(|| layer.get("name"))
-            .and_then(Value::as_str)
-            .map(String::from);
-        let nested = is_model_class(&class_name) || model_layers(layer).is_some();
-        out.push(LayerInfo {
-            name,
-            class_name,
-            depth,
-        });
-        if nested {
-            walk_layers(layer, depth + 1, out, guard + 1);
-        }
-        // Wrappers (Bidirectional, TimeDistributed) hold their layer in
-        // `config.layer`.
-        if let Some(inner) = layer.get("config").and_then(|c| c.get("layer")) {
-            if inner.get("class_name").is_some() {
-                walk_layers(
-                    &serde_json::json!({"config": {"layers": [inner]}}),
-                    depth + 1,
-                    out,
-                    guard + 1,
-                );
-            }
-        }
-    }
-}
-
-/// Manifest weight names whose layer the topology does not mention.
-/// `dense_1/kernel` needs a layer `dense_1` (at any depth);
-/// Keras 3 `layers/conv2d_1/vars/0` needs a top-level layer whose class and
-/// position give `conv2d_1`. Optimizer weights (`group: "optimizer"`) are
-/// skipped.
-pub fn unknown_layer_weights<'a>(
-    topology: &Topology,
-    specs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
-) -> Vec<(String, String)> {
-    let names: BTreeSet<&str> = topology
-        .layers
-        .iter()
-        .filter_map(|l| l.name.as_deref())
-        .collect();
-    let mut out = vec![];
-    for (weight, group) in specs {
-        if group == Some("optimizer") {
-            continue;
-        }
-        let mut segs = weight.split('/');
-        let first = segs.next().unwrap_or("");
-        if first == "layers" && !names.contains("layers") {
-            let second = segs.next().unwrap_or("");
-            if !topology.keras3_paths.contains(second) {
-                out.push((weight.to_string(), format!("layers/{second}")));
-            }
-        } else if !names.contains(first) {
-            out.push((weight.to_string(), first.to_string()));
-        }
-    }
-    out
-}
+/// The topology walker lives in `tfjs_format::topology`; re-exported here
+/// for existing callers.
+pub use tfjs_format::topology::{
+    snake_case, unknown_layer_weights, walk_topology, LayerInfo, Topology,
+};
 
 // ------------------------------------------------------------ file checks
 
@@ -537,9 +350,21 @@ pub fn verify_file(path: &Path) -> Report {
                                 ),
                                 None => report.push(format!("{loc}.name"), "missing"),
                             }
-                            match check_entry(w, &loc, &mut report) {
+                            let entry = check_entry(w, &loc, &mut report);
+                            match entry {
                                 Some(Some(n)) => needed = needed.and_then(|t| t.checked_add(n)),
                                 _ => needed = None,
+                            }
+                            // The load checkpoint's quantization checks, on
+                            // entries well-formed enough to parse.
+                            if entry.is_some() {
+                                if let Ok(spec) = WeightSpec::from_value(w, &jn, &field) {
+                                    if let Err(FormatError::Field { field, message, .. }) =
+                                        check_quantization(&spec, &jn, &field)
+                                    {
+                                        report.push(format!("{jn}: {field}"), message);
+                                    }
+                                }
                             }
                         }
                     }
@@ -570,15 +395,18 @@ pub fn verify_file(path: &Path) -> Report {
                                 continue;
                             };
                             report.shards += 1;
-                            if let Err(e) = check_manifest_path(
+                            let p = match WeightPath::parse(
                                 p,
                                 &format!("weightsManifest[{gi}].paths[{pi}]"),
                             ) {
-                                all = false;
-                                report.push(&ploc, e.to_string());
-                                continue;
-                            }
-                            let full = base.join(p);
+                                Ok(p) => p,
+                                Err(e) => {
+                                    all = false;
+                                    report.push(&ploc, e.to_string());
+                                    continue;
+                                }
+                            };
+                            let full = base.join(p.as_str());
                             match read_shard(&full) {
                                 Ok(b) => {
                                     report.bytes += b.len() as u64;
@@ -590,8 +418,11 @@ pub fn verify_file(path: &Path) -> Report {
                                 }
                             }
                         }
-                        if let (true, Some(needed)) = (all, needed) {
-                            if let Err(e) = check_group_lengths(&shards, needed) {
+                        let group = WeightsManifestGroup::from_value(g, &jn, &gloc).ok();
+                        if let (true, Some(_), Some(group)) = (all, needed, group) {
+                            let (names, bytes): (Vec<String>, Vec<Bytes>) =
+                                shards.into_iter().unzip();
+                            if let Err(e) = check_shards_at(&group, &bytes, &names) {
                                 report.push(&gloc, e.to_string());
                             }
                         } else {

@@ -22,13 +22,15 @@
 use crate::meta;
 use crate::profile::Profile;
 use async_trait::async_trait;
-use bytes::Bytes;
 use serde_json::Map;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+use tfjs_format::checkpoint::{self, check_artifacts_for_save};
+use tfjs_format::shard::check_shards_at;
 use tfjs_format::{
     JsonStyle, ModelArtifacts, ModelJson, SaveResult, WeightData, WeightsManifestGroup,
 };
+use tfjs_io::atomic;
+use tfjs_io::file::{read_model_json, read_shard};
 use tfjs_io::{IoError, ModelStore, ModelUrl, Result};
 
 /// The scheme, without `://`.
@@ -82,12 +84,13 @@ pub fn model_json_bytes(artifacts: &ModelArtifacts, prefix: &str) -> (Vec<u8>, S
 /// The `downloads://` store: writes into [`Profile::downloads_dir`].
 ///
 /// ```
-/// use tfjs_format::{ModelArtifacts, WeightData};
+/// use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
 /// use tfjs_store::downloads::DownloadsStore;
 /// let dir = tempfile::tempdir().unwrap();
 /// let store = DownloadsStore::in_dir(dir.path());
 /// let model = ModelArtifacts {
 ///     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+///     weight_specs: vec![WeightSpec::new("mask", vec![2], DType::Bool)],
 ///     weight_data: WeightData::from_vec(vec![1, 2]),
 ///     ..Default::default()
 /// };
@@ -105,21 +108,11 @@ fn io_err(path: &Path, what: &str, e: std::io::Error) -> IoError {
     IoError::io(format!("{what} {}", path.display()), e)
 }
 
-/// Write `parts` to a temporary file in `dir`, flushed to disk.
-fn write_temp(dir: &Path, parts: &[&[u8]]) -> Result<tempfile::NamedTempFile> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tfjs-download-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| io_err(dir, "cannot create a temporary file in", e))?;
-    for p in parts {
-        tmp.write_all(p)
-            .map_err(|e| io_err(tmp.path(), "cannot write", e))?;
-    }
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| io_err(tmp.path(), "cannot flush", e))?;
-    Ok(tmp)
+/// A hidden temporary name for `name`, unique to this writer.
+fn temp_name(name: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!(".tfjs-download-{}-{n}-{name}.tmp", std::process::id())
 }
 
 impl DownloadsStore {
@@ -152,28 +145,20 @@ impl DownloadsStore {
     /// Save (blocking).
     pub fn save_sync(&self, url_path: &str, artifacts: &ModelArtifacts) -> Result<SaveResult> {
         let prefix = prefix_of(url_path)?;
+        check_artifacts_for_save(artifacts)?;
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| io_err(&self.dir, "cannot create downloads directory", e))?;
         let (json, weights_name) = model_json_bytes(artifacts, prefix);
         let json_path = self.dir.join(format!("{prefix}.json"));
         let weights_path = self.dir.join(&weights_name);
-        let parts: Vec<&[u8]> = artifacts
-            .weight_data
-            .buffers
-            .iter()
-            .map(|b| &b[..])
-            .collect();
-        let weights_tmp = write_temp(&self.dir, &parts)?;
-        let json_tmp = write_temp(&self.dir, &[&json])?;
-        weights_tmp
-            .persist(&weights_path)
-            .map_err(|e| io_err(&weights_path, "cannot write", e.error))?;
-        json_tmp
-            .persist(&json_path)
-            .map_err(|e| io_err(&json_path, "cannot write", e.error))?;
-        if let Ok(d) = std::fs::File::open(&self.dir) {
-            let _ = d.sync_all();
-        }
+        // Weights first, then the JSON that points at them, each replaced
+        // atomically.
+        atomic::replace(
+            &weights_path,
+            &temp_name(&weights_name),
+            &artifacts.weight_data.buffers,
+        )?;
+        atomic::replace(&json_path, &temp_name(&format!("{prefix}.json")), &[&json])?;
         Ok(SaveResult {
             model_artifacts_info: meta::serialize(artifacts).info,
             errors: Vec::new(),
@@ -183,42 +168,38 @@ impl DownloadsStore {
     /// Load `PREFIX.json` and its weight files back (blocking).
     pub fn load_sync(&self, url_path: &str) -> Result<ModelArtifacts> {
         let (json_path, _) = self.files_for(url_path)?;
-        let bytes = std::fs::read(&json_path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                IoError::NotFound {
-                    url: format!("{SCHEME}://{url_path}"),
-                    message: format!(
-                        "downloads://{url_path}: {} does not exist",
-                        json_path.display()
-                    ),
-                }
-            } else {
-                io_err(&json_path, "cannot read", e)
-            }
-        })?;
-        let model_json = ModelJson::parse(&bytes, &json_path.display().to_string())?;
+        if !json_path.exists() {
+            return Err(IoError::NotFound {
+                url: format!("{SCHEME}://{url_path}"),
+                message: format!(
+                    "downloads://{url_path}: {} does not exist",
+                    json_path.display()
+                ),
+            });
+        }
+        let model_json = read_model_json(&json_path)?;
+        let source = json_path.display().to_string();
         let mut buffers = Vec::new();
         if let Some(manifest) = &model_json.weights_manifest {
-            for group in manifest {
-                for p in &group.paths {
-                    let trimmed = p.trim().trim_end_matches('/');
-                    let base = trimmed.rsplit('/').next().unwrap_or(trimmed);
-                    if base.is_empty() || base == "." || base == ".." || base.contains('\\') {
-                        return Err(IoError::invalid(format!(
-                            "{}: weight path {p:?} has no usable file name",
-                            json_path.display()
-                        )));
-                    }
-                    let file = self.dir.join(base);
-                    let data = std::fs::read(&file).map_err(|e| {
-                        io_err(
-                            &file,
-                            &format!("weight file {p:?} of {SCHEME}://{url_path}:"),
-                            e,
-                        )
-                    })?;
-                    buffers.push(Bytes::from(data));
-                }
+            checkpoint::check_manifest(manifest, &source)?;
+            let paths = checkpoint::weight_paths(manifest, &source)?;
+            for (group, paths) in manifest.iter().zip(paths) {
+                // As a browser's file picker: each weight file by its base
+                // name, beside the JSON file.
+                let files: Vec<PathBuf> = paths
+                    .iter()
+                    .map(|p| {
+                        self.dir
+                            .join(p.as_str().rsplit('/').next().unwrap_or(p.as_str()))
+                    })
+                    .collect();
+                let shards = files
+                    .iter()
+                    .map(|f| read_shard(f))
+                    .collect::<Result<Vec<_>>>()?;
+                let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+                check_shards_at(group, &shards, &names)?;
+                buffers.extend(shards);
             }
         }
         Ok(model_json.into_artifacts(WeightData { buffers }))

@@ -19,16 +19,17 @@
 //! hundreds of MB costs one copy in memory, not several. SQLite limits one
 //! BLOB to [`MAX_WEIGHT_BYTES`]; bigger models are refused with a clear error.
 
+use crate::adaptor::{check_unchanged, info_or_recomputed, profile_model_store, ProfileModels};
 use crate::meta::{self, info_from_json, info_to_json};
 use crate::profile::Profile;
-use async_trait::async_trait;
 use bytes::Bytes;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde_json::{Map, Value};
 use std::io::{Read, Write};
+use tfjs_format::checkpoint::{check_artifacts_for_save, check_weight_data};
 use tfjs_format::manifest::weight_specs_to_value;
 use tfjs_format::{JsonStyle, ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightData};
-use tfjs_io::{IoError, ModelStore, ModelUrl, Result};
+use tfjs_io::{IoError, Result};
 
 /// The scheme, without `://`.
 pub const SCHEME: &str = "indexeddb";
@@ -115,6 +116,11 @@ fn artifacts_from_record(path: &str, text: &str, data: WeightData) -> Result<Mod
         m.remove(k);
     }
     a.extra = m;
+    check_weight_data(
+        &a.weight_specs,
+        &data,
+        &format!("{SCHEME}://{path} (models_store.weight_data)"),
+    )?;
     a.weight_data = data;
     Ok(a)
 }
@@ -122,13 +128,14 @@ fn artifacts_from_record(path: &str, text: &str, data: WeightData) -> Result<Mod
 /// The `indexeddb://` store of a [`Profile`].
 ///
 /// ```
-/// use tfjs_format::{ModelArtifacts, WeightData};
+/// use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
 /// use tfjs_store::{indexeddb::IndexedDbStore, ProfileOptions};
 /// let dir = tempfile::tempdir().unwrap();
 /// let profile = ProfileOptions::new().profile_dir(dir.path()).open().unwrap();
 /// let store = IndexedDbStore::new(profile);
 /// let model = ModelArtifacts {
 ///     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+///     weight_specs: vec![WeightSpec::new("w", vec![4], DType::Bool)],
 ///     weight_data: WeightData::from_vec(vec![7; 4]),
 ///     ..Default::default()
 /// };
@@ -156,10 +163,18 @@ impl IndexedDbStore {
 
     /// Save model `path` (blocking): both records in one transaction.
     pub fn save_sync(&self, path: &str, artifacts: &ModelArtifacts) -> Result<SaveResult> {
+        self.save_model(path, artifacts, false)
+    }
+
+    fn save_inner(
+        &self,
+        path: &str,
+        artifacts: &ModelArtifacts,
+        create_only: bool,
+    ) -> Result<SaveResult> {
         if path.is_empty() {
             return Err(empty_path_error());
         }
-        let ser = meta::serialize(artifacts);
         let len = artifacts.weight_data.len() as u64;
         if len > MAX_WEIGHT_BYTES {
             return Err(IoError::invalid(format!(
@@ -167,6 +182,8 @@ impl IndexedDbStore {
                  database may hold at most {MAX_WEIGHT_BYTES} bytes (use file:// for bigger models)"
             )));
         }
+        check_artifacts_for_save(artifacts)?;
+        let ser = meta::serialize(artifacts);
         let record = JsonStyle::Browser.to_string(&Value::Object(artifacts_record(artifacts)));
         let info_json = info_to_json(&ser.info);
         let fail = |what: &str, e: rusqlite::Error| IoError::Other {
@@ -179,6 +196,9 @@ impl IndexedDbStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| fail("cannot start transaction", e))?;
+        if create_only && exists(&tx, path).map_err(|e| fail("cannot read model_info_store", e))? {
+            return Err(IoError::already_exists(format!("{SCHEME}://{path}")));
+        }
         tx.execute(
             "INSERT OR REPLACE INTO model_info_store (model_path, model_artifacts_info) \
              VALUES (?1, ?2)",
@@ -223,6 +243,14 @@ impl IndexedDbStore {
         let tx = conn
             .transaction()
             .map_err(|e| self.profile.sql_err("cannot start read transaction", e))?;
+        let model = self.read_model(&tx, path)?;
+        tx.commit()
+            .map_err(|e| self.profile.sql_err("cannot finish read transaction", e))?;
+        model.ok_or_else(|| not_found(path))
+    }
+
+    /// Model `path` as stored, read inside `tx`.
+    fn read_model(&self, tx: &rusqlite::Transaction, path: &str) -> Result<Option<ModelArtifacts>> {
         let row: Option<(i64, String, i64)> = tx
             .query_row(
                 "SELECT rowid, model_artifacts, length(weight_data) FROM models_store \
@@ -233,7 +261,7 @@ impl IndexedDbStore {
             .optional()
             .map_err(|e| self.profile.sql_err("cannot read models_store", e))?;
         let Some((rowid, record, len)) = row else {
-            return Err(not_found(path));
+            return Ok(None);
         };
         let len = usize::try_from(len).map_err(|_| {
             IoError::invalid(format!("{SCHEME}://{path}: corrupt weight length {len}"))
@@ -253,9 +281,6 @@ impl IndexedDbStore {
                 message: format!("{SCHEME}://{path}: cannot read weight bytes: {e}"),
             })?;
         }
-        tx.commit()
-            .map_err(|e| self.profile.sql_err("cannot finish read transaction", e))?;
-        drop(conn);
         artifacts_from_record(
             path,
             &record,
@@ -263,6 +288,7 @@ impl IndexedDbStore {
                 buffers: vec![Bytes::from(buf)],
             },
         )
+        .map(Some)
     }
 
     /// Every model whose path starts with `prefix` (all when empty), as
@@ -282,20 +308,85 @@ impl IndexedDbStore {
             rows.collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(|e| self.profile.sql_err("cannot list model_info_store", e))?
         };
-        rows.into_iter()
+        // One corrupt row must not hide every other model: skip it, as the
+        // file:// store skips an unreadable model.json.
+        Ok(rows
+            .into_iter()
             .filter(|(p, _)| p.starts_with(prefix))
-            .map(|(p, text)| {
-                let info = info_from_json(
-                    &text,
-                    &format!("{SCHEME}://{p} (model_info_store.model_artifacts_info)"),
-                )?;
-                Ok((p, info))
+            .filter_map(|(p, text)| {
+                let source = format!("{SCHEME}://{p} (model_info_store.model_artifacts_info)");
+                match info_from_json(&text, &source) {
+                    Ok(info) => Some((p, info)),
+                    Err(e) => {
+                        tracing::warn!("skipping {SCHEME}://{p}: {e}");
+                        None
+                    }
+                }
             })
-            .collect()
+            .collect())
     }
 
-    /// Delete both records of model `path` in one transaction; returns its info.
+    /// Delete both records of model `path` in one transaction; returns its
+    /// info. A corrupt info record does not stop the removal.
     pub fn remove_sync(&self, path: &str) -> Result<ModelArtifactsInfo> {
+        self.remove_model(path, None)
+    }
+
+    /// The raw `models_store` record of `path`: `(model_artifacts JSON,
+    /// weight byte count, model_artifacts_info JSON)`.
+    pub fn raw_record(&self, path: &str) -> Result<Option<(String, u64, String)>> {
+        let conn = self.profile.conn()?;
+        conn.query_row(
+            "SELECT model_artifacts, length(weight_data), model_artifacts_info FROM models_store \
+             WHERE model_path = ?1",
+            [path],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| self.profile.sql_err("cannot read models_store", e))
+    }
+}
+
+/// Whether model `path` has an info record.
+fn exists(tx: &rusqlite::Transaction, path: &str) -> rusqlite::Result<bool> {
+    tx.query_row(
+        "SELECT 1 FROM model_info_store WHERE model_path = ?1",
+        [path],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|r| r.is_some())
+}
+
+impl ProfileModels for IndexedDbStore {
+    const SCHEME: &'static str = SCHEME;
+
+    fn profile_ref(&self) -> &Profile {
+        &self.profile
+    }
+
+    fn load_model(&self, path: &str) -> Result<ModelArtifacts> {
+        self.load_sync(path)
+    }
+
+    fn save_model(
+        &self,
+        path: &str,
+        artifacts: &ModelArtifacts,
+        create_only: bool,
+    ) -> Result<SaveResult> {
+        self.save_inner(path, artifacts, create_only)
+    }
+
+    fn list_models(&self, prefix: &str) -> Result<Vec<(String, ModelArtifactsInfo)>> {
+        self.list_sync(prefix)
+    }
+
+    fn remove_model(
+        &self,
+        path: &str,
+        expected: Option<&ModelArtifacts>,
+    ) -> Result<ModelArtifactsInfo> {
         if path.is_empty() {
             return Err(empty_path_error());
         }
@@ -314,10 +405,17 @@ impl IndexedDbStore {
         let Some(text) = text else {
             return Err(not_found(path));
         };
-        let info = info_from_json(
-            &text,
-            &format!("{SCHEME}://{path} (model_info_store.model_artifacts_info)"),
-        )?;
+        let url = format!("{SCHEME}://{path}");
+        let current = || self.read_model(&tx, path)?.ok_or_else(|| not_found(path));
+        check_unchanged(expected, current, url.clone())?;
+        let info = info_or_recomputed(
+            info_from_json(
+                &text,
+                &format!("{url} (model_info_store.model_artifacts_info)"),
+            ),
+            current,
+            &url,
+        );
         tx.execute("DELETE FROM model_info_store WHERE model_path = ?1", [path])
             .map_err(|e| {
                 self.profile
@@ -329,59 +427,6 @@ impl IndexedDbStore {
             .map_err(|e| self.profile.sql_err("cannot commit removal", e))?;
         Ok(info)
     }
-
-    /// The raw `models_store` record of `path`: `(model_artifacts JSON,
-    /// weight byte count, model_artifacts_info JSON)`.
-    pub fn raw_record(&self, path: &str) -> Result<Option<(String, u64, String)>> {
-        let conn = self.profile.conn()?;
-        conn.query_row(
-            "SELECT model_artifacts, length(weight_data), model_artifacts_info FROM models_store \
-             WHERE model_path = ?1",
-            [path],
-            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)),
-        )
-        .optional()
-        .map_err(|e| self.profile.sql_err("cannot read models_store", e))
-    }
 }
 
-#[async_trait]
-impl ModelStore for IndexedDbStore {
-    fn scheme(&self) -> &str {
-        SCHEME
-    }
-
-    async fn load(&self, url: &ModelUrl) -> Result<ModelArtifacts> {
-        let me = self.clone();
-        let path = url.path.clone();
-        self.profile.blocking(move |_| me.load_sync(&path)).await
-    }
-
-    async fn save(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
-        let me = self.clone();
-        let path = url.path.clone();
-        let artifacts = artifacts.clone();
-        self.profile
-            .blocking(move |_| me.save_sync(&path, &artifacts))
-            .await
-    }
-
-    async fn list(&self, prefix: &ModelUrl) -> Result<Vec<(String, ModelArtifactsInfo)>> {
-        let me = self.clone();
-        let prefix = prefix.path.clone();
-        let list = self
-            .profile
-            .blocking(move |_| me.list_sync(&prefix))
-            .await?;
-        Ok(list
-            .into_iter()
-            .map(|(p, i)| (format!("{SCHEME}://{p}"), i))
-            .collect())
-    }
-
-    async fn remove(&self, url: &ModelUrl) -> Result<ModelArtifactsInfo> {
-        let me = self.clone();
-        let path = url.path.clone();
-        self.profile.blocking(move |_| me.remove_sync(&path)).await
-    }
-}
+profile_model_store!(IndexedDbStore);

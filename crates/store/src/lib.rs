@@ -24,7 +24,7 @@
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! use tfjs_io::Router;
-//! use tfjs_format::{ModelArtifacts, WeightData};
+//! use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let profile = tfjs_store::ProfileOptions::new()
@@ -37,6 +37,7 @@
 //!
 //! let model = ModelArtifacts {
 //!     model_topology: Some(serde_json::json!({"class_name": "Sequential", "config": {}})),
+//!     weight_specs: vec![WeightSpec::new("d/bias", vec![2], DType::Float32)],
 //!     weight_data: WeightData::from_vec(vec![0; 8]),
 //!     ..Default::default()
 //! };
@@ -50,6 +51,7 @@
 
 #![warn(missing_docs)]
 
+mod adaptor;
 pub mod downloads;
 pub mod indexeddb;
 pub mod localstorage;

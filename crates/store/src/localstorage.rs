@@ -34,9 +34,9 @@
 //! checks each `setItem` separately; the two agree except when replacing a
 //! model at the same path with one of nearly the same size).
 
+use crate::adaptor::{check_unchanged, info_or_recomputed, profile_model_store, ProfileModels};
 use crate::meta::{self, apply_metadata, info_from_json, info_to_json, specs_from_json};
 use crate::profile::Profile;
-use async_trait::async_trait;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
@@ -44,8 +44,9 @@ use bytes::Bytes;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use tfjs_format::checkpoint::{check_artifacts_for_save, check_weight_data};
 use tfjs_format::{ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightData};
-use tfjs_io::{IoError, ModelStore, ModelUrl, Result};
+use tfjs_io::{IoError, Result};
 
 /// The scheme, without `://`.
 pub const SCHEME: &str = "localstorage";
@@ -99,6 +100,24 @@ pub fn quota_error_text(path: &str, info: &ModelArtifactsInfo) -> String {
          possible cause of this failure: modelTopologyBytes={}, weightSpecsBytes={}, \
          weightDataBytes={}.",
         info.model_topology_bytes, info.weight_specs_bytes, info.weight_data_bytes
+    )
+}
+
+/// [`quota_error_text`] plus what the save needed: the model's size and
+/// the quota, in UTF-16 code units of keys plus values (what the quota
+/// counts; base64 makes the weights 4/3 as large).
+pub fn quota_exceeded_text(
+    path: &str,
+    info: &ModelArtifactsInfo,
+    model_units: u64,
+    after: u64,
+    quota: u64,
+) -> String {
+    format!(
+        "{} The model takes {model_units} UTF-16 code units in local storage (keys plus \
+         values; weights base64-encoded); with it the store would hold {after} units, over \
+         its quota of {quota} units.",
+        quota_error_text(path, info)
     )
 }
 
@@ -188,19 +207,29 @@ fn assemble(
     artifacts.weight_data = WeightData {
         buffers: vec![Bytes::from(bytes)],
     };
+    check_weight_data(&artifacts.weight_specs, &artifacts.weight_data, &src(DATA))?;
     Ok((artifacts, info))
+}
+
+/// The model of `values` without its stored info (for a corrupt `info`).
+fn assemble_model(path: &str, values: &[Option<String>; 5]) -> Result<ModelArtifacts> {
+    let mut values = values.clone();
+    let info = ModelArtifactsInfo::for_artifacts_at(&ModelArtifacts::default(), String::new());
+    values[INFO] = Some(info_to_json(&info));
+    assemble(path, &values).map(|(a, _)| a)
 }
 
 /// The `localstorage://` store of a [`Profile`].
 ///
 /// ```
-/// use tfjs_format::{ModelArtifacts, WeightData};
+/// use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
 /// use tfjs_store::{localstorage::LocalStorageStore, ProfileOptions};
 /// let dir = tempfile::tempdir().unwrap();
 /// let profile = ProfileOptions::new().profile_dir(dir.path()).open().unwrap();
 /// let store = LocalStorageStore::new(profile);
 /// let model = ModelArtifacts {
 ///     model_topology: Some(serde_json::json!({"class_name": "Sequential"})),
+///     weight_specs: vec![WeightSpec::new("mask", vec![3], DType::Bool)],
 ///     weight_data: WeightData::from_vec(vec![0; 3]),
 ///     ..Default::default()
 /// };
@@ -298,38 +327,7 @@ impl LocalStorageStore {
 
     /// Save model `path` (blocking): all five keys in one transaction, or nothing.
     pub fn save_sync(&self, path: &str, artifacts: &ModelArtifacts) -> Result<SaveResult> {
-        if path.is_empty() {
-            return Err(empty_path_error());
-        }
-        let ser = meta::serialize(artifacts);
-        let Some(topology) = ser.topology else {
-            // TensorFlow.js would store the string "undefined", which it then cannot load.
-            return Err(IoError::invalid(format!(
-                "{SCHEME}://{path}: cannot save a model without a topology to local storage \
-                 (TensorFlow.js could not load it back)"
-            )));
-        };
-        let values = [
-            info_to_json(&ser.info),
-            topology,
-            ser.specs,
-            encode_weight_data(&artifacts.weight_data),
-            ser.metadata,
-        ];
-        let items: Vec<(String, String)> = keys_for(path).into_iter().zip(values).collect();
-        self.write_items(&items, &[path.to_string()], |_| {
-            quota_error_text(path, &ser.info)
-        })
-        .map_err(|e| match e {
-            e @ IoError::Invalid { .. } => e,
-            other => IoError::Other {
-                message: format!("Failed to save model '{path}' to local storage: {other}"),
-            },
-        })?;
-        Ok(SaveResult {
-            model_artifacts_info: ser.info,
-            errors: Vec::new(),
-        })
+        self.save_model(path, artifacts, false)
     }
 
     /// Replace every key of the models in `paths` with `items`, in one
@@ -338,7 +336,8 @@ impl LocalStorageStore {
         &self,
         items: &[(String, String)],
         paths: &[String],
-        quota_message: impl FnOnce(u64) -> String,
+        create_only: bool,
+        quota_message: impl FnOnce(u64, u64, u64) -> String,
     ) -> Result<()> {
         let quota = self.profile.local_storage_quota();
         let new_units: u64 = items.iter().map(|(k, v)| utf16_len(k) + utf16_len(v)).sum();
@@ -354,6 +353,21 @@ impl LocalStorageStore {
             )
             .map_err(|e| self.profile.sql_err("cannot read quota usage", e))?;
         let mut replaced: u64 = 0;
+        if create_only {
+            for p in paths {
+                let exists: Option<i64> = tx
+                    .query_row(
+                        "SELECT 1 FROM local_storage WHERE key = ?1",
+                        [&keys_for(p)[INFO]],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(|e| self.profile.sql_err("cannot read local storage", e))?;
+                if exists.is_some() {
+                    return Err(IoError::already_exists(format!("{SCHEME}://{p}")));
+                }
+            }
+        }
         {
             let mut sel = tx
                 .prepare_cached("SELECT units FROM local_storage WHERE key = ?1")
@@ -378,7 +392,7 @@ impl LocalStorageStore {
                 "local storage quota exceeded; nothing written"
             );
             // Dropping `tx` rolls back; nothing was written anyway.
-            return Err(IoError::invalid(quota_message(after)));
+            return Err(IoError::invalid(quota_message(new_units, after, quota)));
         }
         {
             let mut del = tx
@@ -439,47 +453,19 @@ impl LocalStorageStore {
             if !path.starts_with(prefix) || path.is_empty() {
                 continue;
             }
-            let info = info_from_json(&value, &format!("{SCHEME}://{path} (key `{key}`)"))?;
-            out.push((path.to_string(), info));
+            // One corrupt value must not hide every other model: skip it,
+            // as the file:// store skips an unreadable model.json.
+            match info_from_json(&value, &format!("{SCHEME}://{path} (key `{key}`)")) {
+                Ok(info) => out.push((path.to_string(), info)),
+                Err(e) => tracing::warn!("skipping {SCHEME}://{path}: {e}"),
+            }
         }
         Ok(out)
     }
 
     /// Delete model `path` in one transaction and return its info.
     pub fn remove_sync(&self, path: &str) -> Result<ModelArtifactsInfo> {
-        if path.is_empty() {
-            return Err(empty_path_error());
-        }
-        let keys = keys_for(path);
-        let mut conn = self.profile.conn()?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.profile.sql_err("cannot start write transaction", e))?;
-        let info_text: Option<String> = tx
-            .query_row(
-                "SELECT value FROM local_storage WHERE key = ?1",
-                [&keys[INFO]],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.profile.sql_err("cannot read local storage", e))?;
-        let Some(info_text) = info_text else {
-            return Err(IoError::NotFound {
-                url: format!("{SCHEME}://{path}"),
-                message: format!("Cannot find model at path '{path}'"),
-            });
-        };
-        let info = info_from_json(
-            &info_text,
-            &format!("{SCHEME}://{path} (key `{}`)", keys[INFO]),
-        )?;
-        for k in &keys {
-            tx.execute("DELETE FROM local_storage WHERE key = ?1", [k])
-                .map_err(|e| self.profile.sql_err("cannot delete key", e))?;
-        }
-        tx.commit()
-            .map_err(|e| self.profile.sql_err("cannot commit removal", e))?;
-        Ok(info)
+        self.remove_model(path, None)
     }
 
     /// The stored key–value pairs of model `path` in TensorFlow.js's write
@@ -565,7 +551,7 @@ impl LocalStorageStore {
             infos.push((path.clone(), info));
         }
         let paths: Vec<String> = models.keys().cloned().collect();
-        self.write_items(items, &paths, |_| {
+        self.write_items(items, &paths, false, |_, _, _| {
             infos
                 .iter()
                 .map(|(p, i)| quota_error_text(p, i))
@@ -600,43 +586,116 @@ impl LocalStorageStore {
     }
 }
 
-#[async_trait]
-impl ModelStore for LocalStorageStore {
-    fn scheme(&self) -> &str {
-        SCHEME
+impl ProfileModels for LocalStorageStore {
+    const SCHEME: &'static str = SCHEME;
+
+    fn profile_ref(&self) -> &Profile {
+        &self.profile
     }
 
-    async fn load(&self, url: &ModelUrl) -> Result<ModelArtifacts> {
-        let me = self.clone();
-        let path = url.path.clone();
-        self.profile.blocking(move |_| me.load_sync(&path)).await
+    fn load_model(&self, path: &str) -> Result<ModelArtifacts> {
+        self.load_sync(path)
     }
 
-    async fn save(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
-        let me = self.clone();
-        let path = url.path.clone();
-        let artifacts = artifacts.clone();
-        self.profile
-            .blocking(move |_| me.save_sync(&path, &artifacts))
-            .await
+    fn save_model(
+        &self,
+        path: &str,
+        artifacts: &ModelArtifacts,
+        create_only: bool,
+    ) -> Result<SaveResult> {
+        if path.is_empty() {
+            return Err(empty_path_error());
+        }
+        check_artifacts_for_save(artifacts)?;
+        let ser = meta::serialize(artifacts);
+        let Some(topology) = ser.topology else {
+            // TensorFlow.js would store the string "undefined", which it then cannot load.
+            return Err(IoError::invalid(format!(
+                "{SCHEME}://{path}: cannot save a model without a topology to local storage \
+                 (TensorFlow.js could not load it back)"
+            )));
+        };
+        let values = [
+            info_to_json(&ser.info),
+            topology,
+            ser.specs,
+            encode_weight_data(&artifacts.weight_data),
+            ser.metadata,
+        ];
+        let items: Vec<(String, String)> = keys_for(path).into_iter().zip(values).collect();
+        self.write_items(
+            &items,
+            &[path.to_string()],
+            create_only,
+            |units, after, quota| quota_exceeded_text(path, &ser.info, units, after, quota),
+        )
+        .map_err(|e| match e {
+            e @ (IoError::Invalid { .. } | IoError::AlreadyExists { .. }) => e,
+            other => IoError::Other {
+                message: format!("Failed to save model '{path}' to local storage: {other}"),
+            },
+        })?;
+        Ok(SaveResult {
+            model_artifacts_info: ser.info,
+            errors: Vec::new(),
+        })
     }
 
-    async fn list(&self, prefix: &ModelUrl) -> Result<Vec<(String, ModelArtifactsInfo)>> {
-        let me = self.clone();
-        let prefix = prefix.path.clone();
-        let list = self
-            .profile
-            .blocking(move |_| me.list_sync(&prefix))
-            .await?;
-        Ok(list
-            .into_iter()
-            .map(|(p, i)| (format!("{SCHEME}://{p}"), i))
-            .collect())
+    fn list_models(&self, prefix: &str) -> Result<Vec<(String, ModelArtifactsInfo)>> {
+        self.list_sync(prefix)
     }
 
-    async fn remove(&self, url: &ModelUrl) -> Result<ModelArtifactsInfo> {
-        let me = self.clone();
-        let path = url.path.clone();
-        self.profile.blocking(move |_| me.remove_sync(&path)).await
+    /// Deletes by key even when the stored `info` is corrupt.
+    fn remove_model(
+        &self,
+        path: &str,
+        expected: Option<&ModelArtifacts>,
+    ) -> Result<ModelArtifactsInfo> {
+        if path.is_empty() {
+            return Err(empty_path_error());
+        }
+        let keys = keys_for(path);
+        let mut conn = self.profile.conn()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.profile.sql_err("cannot start write transaction", e))?;
+        let mut values: [Option<String>; 5] = Default::default();
+        {
+            let mut stmt = tx
+                .prepare_cached("SELECT value FROM local_storage WHERE key = ?1")
+                .map_err(|e| self.profile.sql_err("cannot read local storage", e))?;
+            for (slot, key) in values.iter_mut().zip(&keys) {
+                *slot = stmt
+                    .query_row([key], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| self.profile.sql_err("cannot read local storage", e))?;
+            }
+        }
+        let Some(info_text) = &values[INFO] else {
+            return Err(IoError::NotFound {
+                url: format!("{SCHEME}://{path}"),
+                message: format!("Cannot find model at path '{path}'"),
+            });
+        };
+        let url = format!("{SCHEME}://{path}");
+        check_unchanged(
+            expected,
+            || assemble(path, &values).map(|(a, _)| a),
+            url.clone(),
+        )?;
+        let info = info_or_recomputed(
+            info_from_json(info_text, &format!("{url} (key `{}`)", keys[INFO])),
+            || assemble_model(path, &values),
+            &url,
+        );
+        for k in &keys {
+            tx.execute("DELETE FROM local_storage WHERE key = ?1", [k])
+                .map_err(|e| self.profile.sql_err("cannot delete key", e))?;
+        }
+        tx.commit()
+            .map_err(|e| self.profile.sql_err("cannot commit removal", e))?;
+        Ok(info)
     }
 }
+
+profile_model_store!(LocalStorageStore);

@@ -107,25 +107,7 @@ pub(crate) fn apply_metadata(
 
 /// `JSON.stringify(modelArtifactsInfo)` with `dateSaved` as an ISO string.
 pub(crate) fn info_to_json(info: &ModelArtifactsInfo) -> String {
-    let mut m = Map::new();
-    m.insert("dateSaved".into(), Value::String(info.date_saved.clone()));
-    m.insert(
-        "modelTopologyType".into(),
-        Value::String(info.model_topology_type.clone()),
-    );
-    m.insert(
-        "modelTopologyBytes".into(),
-        Value::from(info.model_topology_bytes),
-    );
-    m.insert(
-        "weightSpecsBytes".into(),
-        Value::from(info.weight_specs_bytes),
-    );
-    m.insert(
-        "weightDataBytes".into(),
-        Value::from(info.weight_data_bytes),
-    );
-    JsonStyle::Browser.to_string(&Value::Object(m))
+    JsonStyle::Browser.to_string(&info.to_json_value())
 }
 
 /// Parse JSON text stored in the profile; `source` names the model and key.

@@ -3,13 +3,12 @@
 use crate::util;
 use crate::Ctx;
 use anyhow::{bail, Context};
-use bytes::Bytes;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use tfjs_format::codec::{self, TensorValues};
-use tfjs_format::{quantize, DType, JsonStyle, ModelArtifacts, QuantizationDType, WeightData};
+use tfjs_format::codec;
+use tfjs_format::{quantize, JsonStyle, ModelArtifacts, QuantizationDType};
 use tfjs_io::file::{FileStore, FileStoreOptions};
 use tfjs_io::ModelStore;
 
@@ -26,8 +25,10 @@ converter-style model.json (what `tensorflowjs_converter
 
 --quantize stores every float32 weight as uint8 or uint16 (affine, per
 tensor, as the converter's --quantize_uint8/--quantize_uint16) or float16;
-TensorFlow.js dequantizes on load. Already-quantized weights are dequantized
-and quantized again. Other dtypes are kept as they are.
+TensorFlow.js dequantizes on load. A weight already quantized to the
+requested dtype keeps its bytes (quantizing it again would only add
+rounding); one quantized to another dtype is dequantized and quantized
+again. Other dtypes are kept as they are.
 
 --rebuild loads the model into the layers engine and saves it from there, as
 TensorFlow.js's `model.save()` would: a TensorFlow.js-style topology and
@@ -202,44 +203,25 @@ fn progress(total: u64) -> ProgressBar {
     pb
 }
 
-/// Quantize every float32 weight of `artifacts` to `q`; returns the number
-/// of weights quantized.
+/// Quantize every float32 weight of `artifacts` to `q` through the one
+/// library path ([`quantize::requantize_artifacts_with`], whose docs say
+/// what re-quantizing an already-quantized weight means); returns the
+/// number of weights stored quantized to `q`.
 pub fn quantize_artifacts(
     artifacts: &mut ModelArtifacts,
     q: QuantizationDType,
     pb: &ProgressBar,
 ) -> anyhow::Result<usize> {
-    let extents = util::weight_extents(&artifacts.weight_specs, &artifacts.weight_data)?;
-    let mut out: Vec<Bytes> = Vec::with_capacity(extents.len());
-    let mut count = 0;
     pb.set_message("quantizing");
-    for (spec, &(off, len)) in artifacts.weight_specs.iter_mut().zip(&extents) {
-        let bytes = artifacts
-            .weight_data
-            .slice(off, len)
-            .with_context(|| format!("weight `{}` is out of range", spec.name))?;
-        if spec.dtype == DType::Float32 {
-            let decoded = codec::decode_weights(
-                std::slice::from_ref(spec),
-                &WeightData {
-                    buffers: vec![bytes],
-                },
-            )?;
-            let Some(TensorValues::Float32(values)) = decoded.into_iter().next().map(|d| d.values)
-            else {
-                bail!("weight `{}` did not decode to float32 values", spec.name);
-            };
-            let (stored, quantization) = quantize::quantize(&values, q);
-            spec.quantization = Some(quantization);
-            out.push(Bytes::from(stored));
-            count += 1;
-        } else {
-            out.push(bytes);
-        }
-        pb.inc(len as u64);
-    }
-    artifacts.weight_data = WeightData { buffers: out };
-    Ok(count)
+    *artifacts = quantize::requantize_artifacts_with(artifacts, |spec| {
+        pb.inc(codec::stored_byte_len(spec).ok().flatten().unwrap_or(0));
+        Some(q)
+    })?;
+    Ok(artifacts
+        .weight_specs
+        .iter()
+        .filter(|s| s.quantization.as_ref().is_some_and(|x| x.dtype == q))
+        .count())
 }
 
 /// Run `tfjs convert`.

@@ -118,7 +118,7 @@ pub(crate) async fn upload(
 }
 
 fn already_exists(e: &IoError) -> bool {
-    matches!(e, IoError::Invalid { message } if message.contains("already exists"))
+    matches!(e, IoError::AlreadyExists { .. })
 }
 
 /// Store `artifacts` as a new version of `name` and return its number.

@@ -1,0 +1,204 @@
+//! The one topology walker: what layers a `modelTopology` holds (TF.js
+//! form or the converter's Keras 2/3 `{"model_config": …}` wrapper,
+//! nested models and wrapped layers included), Keras 3 weight-path names,
+//! and which manifest weights name no layer. Used by `tfjs verify` and
+//! `tfjs info`; `tfjs-layers` (`layers/src/topology.rs`) and the server
+//! (`server/src/catalog.rs`) walk topologies too and should switch to it.
+
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
+/// One layer found while walking a topology.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// `config.name` (or the layer's `name`).
+    pub name: Option<String>,
+    /// `class_name`.
+    pub class_name: String,
+    /// 0 for the model's own layers, 1 inside a nested model, …
+    pub depth: usize,
+}
+
+/// What a topology holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Topology {
+    /// `Sequential`, `Model` or `Functional` (the root `class_name`).
+    pub model_class: Option<String>,
+    /// The model's name, when given.
+    pub model_name: Option<String>,
+    /// `keras_version`.
+    pub keras_version: Option<String>,
+    /// `backend`.
+    pub backend: Option<String>,
+    /// Every layer, pre-order, nested models and wrapped layers included
+    /// (the nested model or wrapper itself, then its layers one level
+    /// deeper).
+    pub layers: Vec<LayerInfo>,
+    /// Keras 3 `.keras` weight-path names of the top-level layers
+    /// (`conv2d`, `conv2d_1`, `batch_normalization`, …).
+    pub keras3_paths: BTreeSet<String>,
+}
+
+/// Keras's `to_snake_case` (`BatchNormalization` → `batch_normalization`,
+/// `ReLU` → `re_lu`, `Conv2D` → `conv2d`).
+pub fn snake_case(name: &str) -> String {
+    // re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    let c: Vec<char> = name.chars().collect();
+    let mut s1 = String::new();
+    let mut i = 0;
+    while i < c.len() {
+        if i > 0
+            && c[i].is_ascii_uppercase()
+            && i + 1 < c.len()
+            && c[i + 1].is_ascii_lowercase()
+            && !s1.is_empty()
+        {
+            s1.push('_');
+            s1.push(c[i]);
+            i += 1;
+            while i < c.len() && c[i].is_ascii_lowercase() {
+                s1.push(c[i]);
+                i += 1;
+            }
+            continue;
+        }
+        s1.push(c[i]);
+        i += 1;
+    }
+    // re.sub("([a-z])([A-Z])", r"\1_\2", s1).lower()
+    let c: Vec<char> = s1.chars().collect();
+    let mut out = String::new();
+    for (i, &ch) in c.iter().enumerate() {
+        if i > 0 && ch.is_ascii_uppercase() && c[i - 1].is_ascii_lowercase() {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
+}
+
+fn is_model_class(c: &str) -> bool {
+    matches!(c, "Sequential" | "Model" | "Functional")
+}
+
+/// Walk a `modelTopology` (TF.js form, or the converter's Keras 2/3
+/// `{"model_config": …}` wrapper), nested models included.
+pub fn walk_topology(topology: &Value) -> Topology {
+    let mut t = Topology {
+        keras_version: topology
+            .get("keras_version")
+            .and_then(Value::as_str)
+            .map(String::from),
+        backend: topology
+            .get("backend")
+            .and_then(Value::as_str)
+            .map(String::from),
+        ..Default::default()
+    };
+    let model = topology.get("model_config").unwrap_or(topology);
+    t.model_class = model
+        .get("class_name")
+        .and_then(Value::as_str)
+        .map(String::from);
+    t.model_name = model
+        .get("config")
+        .and_then(|c| c.get("name"))
+        .and_then(Value::as_str)
+        .map(String::from);
+    walk_layers(model, 0, &mut t.layers, 0);
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for l in t.layers.iter().filter(|l| l.depth == 0) {
+        let base = snake_case(&l.class_name);
+        let n = counts.entry(base.clone()).or_default();
+        t.keras3_paths.insert(if *n == 0 {
+            base.clone()
+        } else {
+            format!("{base}_{n}")
+        });
+        *n += 1;
+    }
+    t
+}
+
+fn model_layers(model: &Value) -> Option<&Vec<Value>> {
+    let config = model.get("config")?;
+    config
+        .as_array()
+        .or_else(|| config.get("layers").and_then(Value::as_array))
+}
+
+fn walk_layers(model: &Value, depth: usize, out: &mut Vec<LayerInfo>, guard: usize) {
+    if guard > 64 {
+        return; // absurd nesting: stop rather than overflow the stack
+    }
+    let Some(layers) = model_layers(model) else {
+        return;
+    };
+    for layer in layers {
+        let class_name = layer
+            .get("class_name")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let name = layer
+            .get("config")
+            .and_then(|c| c.get("name"))
+            .or_else(|| layer.get("name"))
+            .and_then(Value::as_str)
+            .map(String::from);
+        let nested = is_model_class(&class_name) || model_layers(layer).is_some();
+        out.push(LayerInfo {
+            name,
+            class_name,
+            depth,
+        });
+        if nested {
+            walk_layers(layer, depth + 1, out, guard + 1);
+        }
+        // Wrappers (Bidirectional, TimeDistributed) hold their layer in
+        // `config.layer`.
+        if let Some(inner) = layer.get("config").and_then(|c| c.get("layer")) {
+            if inner.get("class_name").is_some() {
+                walk_layers(
+                    &serde_json::json!({"config": {"layers": [inner]}}),
+                    depth + 1,
+                    out,
+                    guard + 1,
+                );
+            }
+        }
+    }
+}
+
+/// Manifest weight names whose layer the topology does not mention.
+/// `dense_1/kernel` needs a layer `dense_1` (at any depth);
+/// Keras 3 `layers/conv2d_1/vars/0` needs a top-level layer whose class and
+/// position give `conv2d_1`. Optimizer weights (`group: "optimizer"`) are
+/// skipped.
+pub fn unknown_layer_weights<'a>(
+    topology: &Topology,
+    specs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Vec<(String, String)> {
+    let names: BTreeSet<&str> = topology
+        .layers
+        .iter()
+        .filter_map(|l| l.name.as_deref())
+        .collect();
+    let mut out = vec![];
+    for (weight, group) in specs {
+        if group == Some("optimizer") {
+            continue;
+        }
+        let mut segs = weight.split('/');
+        let first = segs.next().unwrap_or("");
+        if first == "layers" && !names.contains("layers") {
+            let second = segs.next().unwrap_or("");
+            if !topology.keras3_paths.contains(second) {
+                out.push((weight.to_string(), format!("layers/{second}")));
+            }
+        } else if !names.contains(first) {
+            out.push((weight.to_string(), first.to_string()));
+        }
+    }
+    out
+}
