@@ -1,0 +1,573 @@
+//! [`GraphModel`]: a loaded graph with its constants, ready to `execute`.
+
+use crate::graph::{parse_input_ref, parse_shape, Edge, Graph};
+use crate::ops::{self, control::EXECUTOR_OPS, Ctx, OpFn, Value};
+use crate::tensor::{DType, Data, Tensor};
+use crate::{GraphError, Result};
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use tfjs_format::codec::{decode_weights, TensorValues};
+use tfjs_format::ModelArtifacts;
+use tfjs_io::Router;
+
+/// A model input or output as TF.js reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorInfo {
+    /// The name `execute` accepts: the signature key, else the node name.
+    pub name: String,
+    /// The graph tensor (`node:index`).
+    pub tensor: String,
+    /// Dimensions (`-1` unknown), `None` when unknown.
+    pub shape: Option<Vec<i64>>,
+    /// `float32`, `int32`, `bool`, or the TF type name when TF.js has none.
+    pub dtype: String,
+}
+
+/// Ops that must never be folded at load time even with constant inputs.
+const NO_FOLD: &[&str] = &[
+    "NonMaxSuppressionV2",
+    "NonMaxSuppressionV3",
+    "NonMaxSuppressionV4",
+    "NonMaxSuppressionV5",
+    "Where",
+];
+
+/// Largest tensor (elements) that constant folding may create; larger
+/// results are computed at run time instead of being kept in memory.
+const FOLD_MAX_ELEMENTS: usize = 1 << 22;
+
+/// A TensorFlow.js graph model (`tf.loadGraphModel`).
+#[derive(Debug)]
+pub struct GraphModel {
+    graph: Graph,
+    /// Per node: its outputs when known at load (weights, inline values,
+    /// folded constant subgraphs).
+    consts: Vec<Option<Vec<Value>>>,
+    ops: Vec<OpFn>,
+    inputs: Vec<TensorInfo>,
+    outputs: Vec<TensorInfo>,
+    has_control_flow: bool,
+}
+
+/// TF `DT_*` name → TF.js dtype name (the TF name when TF.js has none).
+pub fn tfjs_dtype_name(tf: &str) -> String {
+    DType::from_tf(tf)
+        .map(|d| d.as_str().to_string())
+        .unwrap_or_else(|| tf.to_string())
+}
+
+fn sig_infos(sig: Option<&Json>, key: &str) -> Option<Vec<TensorInfo>> {
+    let m = sig?.get(key)?.as_object()?;
+    Some(
+        m.iter()
+            .map(|(k, v)| TensorInfo {
+                name: k.clone(),
+                tensor: v
+                    .get("name")
+                    .and_then(Json::as_str)
+                    .unwrap_or(k)
+                    .to_string(),
+                shape: v.get("tensorShape").and_then(parse_shape),
+                dtype: tfjs_dtype_name(v.get("dtype").and_then(Json::as_str).unwrap_or("DT_FLOAT")),
+            })
+            .collect(),
+    )
+}
+
+/// The inputs and outputs TF.js reports: the signature's when it has them,
+/// else the Placeholder nodes and the graph's sinks (nodes nothing consumes,
+/// other than Const/Placeholder/NoOp).
+pub fn io_infos(graph: &Graph, sig: Option<&Json>) -> (Vec<TensorInfo>, Vec<TensorInfo>) {
+    let inputs = sig_infos(sig, "inputs").unwrap_or_else(|| {
+        graph
+            .nodes
+            .iter()
+            .filter(|n| n.op == "Placeholder")
+            .map(|n| TensorInfo {
+                name: n.name.clone(),
+                tensor: format!("{}:0", n.name),
+                shape: n.attr_shape("shape"),
+                dtype: tfjs_dtype_name(n.attr_type("dtype").unwrap_or("DT_FLOAT")),
+            })
+            .collect()
+    });
+    let outputs = sig_infos(sig, "outputs").unwrap_or_else(|| {
+        let mut has_child = vec![false; graph.nodes.len()];
+        for n in &graph.nodes {
+            for e in &n.inputs {
+                has_child[e.node] = true;
+            }
+            for &c in &n.control {
+                has_child[c] = true;
+            }
+        }
+        graph
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| {
+                !has_child[*i] && !matches!(n.op.as_str(), "NoOp" | "Const" | "Placeholder")
+            })
+            .map(|(_, n)| TensorInfo {
+                name: format!("{}:0", n.name),
+                tensor: format!("{}:0", n.name),
+                shape: None,
+                dtype: tfjs_dtype_name(n.attr_type("T").unwrap_or("DT_FLOAT")),
+            })
+            .collect()
+    });
+    (inputs, outputs)
+}
+
+/// Every unsupported op with the nodes that use it, `None` when all are known.
+pub fn unsupported_ops<'a>(
+    nodes: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeMap<String, Vec<String>> {
+    let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, op) in nodes {
+        if ops::lookup(op).is_none() {
+            missing
+                .entry(op.to_string())
+                .or_default()
+                .push(name.to_string());
+        }
+    }
+    missing
+}
+
+/// Decoded weights as tensors, by manifest name.
+pub fn weight_tensors(artifacts: &ModelArtifacts) -> Result<HashMap<String, Tensor>> {
+    if artifacts.weight_specs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let decoded = decode_weights(&artifacts.weight_specs, &artifacts.weight_data)?;
+    decoded
+        .into_iter()
+        .map(|w| {
+            let data = match w.values {
+                TensorValues::Float32(v) => Data::F32(v),
+                TensorValues::Int32(v) => Data::I32(v),
+                TensorValues::Bool(v) => Data::Bool(v.into_iter().map(|b| b != 0).collect()),
+                other => {
+                    return Err(GraphError::Model(format!(
+                        "weight `{}` has dtype {}, which graph execution does not support",
+                        w.name,
+                        other.dtype().as_str()
+                    )))
+                }
+            };
+            let t = Tensor::new(w.shape, data)
+                .map_err(|e| GraphError::Model(format!("weight `{}`: {e}", w.name)))?;
+            Ok((w.name, t))
+        })
+        .collect()
+}
+
+impl GraphModel {
+    /// Load the model at `url` through `router` (any scheme it serves).
+    pub async fn load(router: &Router, url: &str) -> Result<GraphModel> {
+        let artifacts = router.load(url).await?;
+        GraphModel::from_artifacts(&artifacts).map_err(|e| match e {
+            GraphError::Model(m) => GraphError::Model(format!("{url}: {m}")),
+            GraphError::Unsupported(m) => GraphError::Unsupported(format!("{url}: {m}")),
+            other => other,
+        })
+    }
+
+    /// Build from loaded artifacts. Fails, listing every problem of a kind at
+    /// once, on unsupported ops (with their node names), dangling inputs and
+    /// Const nodes without a value.
+    pub fn from_artifacts(artifacts: &ModelArtifacts) -> Result<GraphModel> {
+        let topology = artifacts
+            .model_topology
+            .as_ref()
+            .filter(|t| !t.is_null())
+            .ok_or_else(|| GraphError::Model("the model artifacts have no modelTopology".into()))?;
+        let graph = Graph::parse(topology)?;
+        let missing = unsupported_ops(graph.nodes.iter().map(|n| (n.name.as_str(), n.op.as_str())));
+        if !missing.is_empty() {
+            let list: Vec<String> = missing
+                .iter()
+                .map(|(op, nodes)| format!("{op} (nodes: {})", nodes.join(", ")))
+                .collect();
+            return Err(GraphError::Unsupported(list.join("; ")));
+        }
+        let mut weights = weight_tensors(artifacts)?;
+        let mut consts: Vec<Option<Vec<Value>>> = vec![None; graph.nodes.len()];
+        let mut no_value = Vec::new();
+        for (i, n) in graph.nodes.iter().enumerate() {
+            if n.op != "Const" {
+                continue;
+            }
+            let t = match weights.remove(&n.name) {
+                Some(t) => t,
+                None => match n.attr_tensor("value") {
+                    Some(t) => t?,
+                    None => {
+                        no_value.push(n.name.clone());
+                        continue;
+                    }
+                },
+            };
+            consts[i] = Some(vec![Value::t(t)]);
+        }
+        if !no_value.is_empty() {
+            return Err(GraphError::Model(format!(
+                "Const node(s) with neither a weight nor an inline value: {}",
+                no_value.join(", ")
+            )));
+        }
+        let ops: Vec<OpFn> = graph
+            .nodes
+            .iter()
+            .map(|n| ops::lookup(&n.op).expect("checked above"))
+            .collect();
+        let has_control_flow = graph.nodes.iter().any(|n| {
+            EXECUTOR_OPS.contains(&n.op.as_str()) && n.op != "Const" && n.op != "Placeholder"
+        });
+        let (inputs, outputs) = io_infos(&graph, artifacts.signature.as_ref());
+        let mut model = GraphModel {
+            graph,
+            consts,
+            ops,
+            inputs,
+            outputs,
+            has_control_flow,
+        };
+        model.fold_constants();
+        Ok(model)
+    }
+
+    /// Evaluate, once, every node whose inputs are all constant (shape
+    /// arithmetic, weight transposes, …), so `execute` only runs what
+    /// depends on the inputs.
+    fn fold_constants(&mut self) {
+        for i in self.topo_order_all() {
+            let n = &self.graph.nodes[i];
+            if self.consts[i].is_some()
+                || n.inputs.is_empty()
+                || !n.control.is_empty()
+                || EXECUTOR_OPS.contains(&n.op.as_str())
+                || NO_FOLD.contains(&n.op.as_str())
+                || n.op.starts_with("TensorList")
+            {
+                continue;
+            }
+            let inputs: Option<Vec<Value>> = n
+                .inputs
+                .iter()
+                .map(|e| {
+                    self.consts[e.node]
+                        .as_ref()
+                        .and_then(|v| v.get(e.output).cloned())
+                })
+                .collect();
+            let Some(inputs) = inputs else { continue };
+            if let Ok(out) = (self.ops[i])(&Ctx {
+                node: n,
+                inputs: &inputs,
+            }) {
+                let small = out.iter().all(|v| match v {
+                    Value::Tensor(t) => t.len() <= FOLD_MAX_ELEMENTS,
+                    Value::List(_) => false,
+                });
+                if small {
+                    self.consts[i] = Some(out);
+                }
+            }
+        }
+    }
+
+    /// Nodes in an order where producers come first.
+    fn topo_order_all(&self) -> Vec<usize> {
+        let n = self.graph.nodes.len();
+        let mut indeg = vec![0usize; n];
+        let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, node) in self.graph.nodes.iter().enumerate() {
+            for p in node
+                .inputs
+                .iter()
+                .map(|e| e.node)
+                .chain(node.control.iter().copied())
+            {
+                indeg[i] += 1;
+                consumers[p].push(i);
+            }
+        }
+        let mut stack: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(i) = stack.pop() {
+            order.push(i);
+            for &c in &consumers[i] {
+                indeg[c] -= 1;
+                if indeg[c] == 0 {
+                    stack.push(c);
+                }
+            }
+        }
+        // With loops, nodes on a cycle never reach in-degree 0: only what is
+        // reachable without passing through a cycle is folded.
+        order
+    }
+
+    /// The model's inputs (signature inputs, else the Placeholder nodes).
+    pub fn inputs(&self) -> &[TensorInfo] {
+        &self.inputs
+    }
+
+    /// The model's outputs (signature outputs, else the graph's sinks).
+    pub fn outputs(&self) -> &[TensorInfo] {
+        &self.outputs
+    }
+
+    /// The parsed graph.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// Does the graph contain TF1 control flow (Switch/Merge/loops)?
+    pub fn has_control_flow(&self) -> bool {
+        self.has_control_flow
+    }
+
+    /// Resolve a name as TF.js `execute` does: a signature key (inputs or
+    /// outputs), else `node:index` or `node`.
+    pub fn resolve(&self, name: &str) -> Result<Edge> {
+        let tensor = self
+            .inputs
+            .iter()
+            .chain(&self.outputs)
+            .find(|i| i.name == name)
+            .map(|i| i.tensor.as_str())
+            .unwrap_or(name);
+        let (node, output, _) = parse_input_ref(tensor);
+        let idx = self
+            .graph
+            .by_name
+            .get(node)
+            .or_else(|| self.graph.by_name.get(tensor))
+            .ok_or_else(|| {
+                GraphError::Input(format!(
+                    "`{name}` names no signature key or node of the graph"
+                ))
+            })?;
+        Ok(Edge { node: *idx, output })
+    }
+
+    /// Run the graph: `feeds` by input name, returning `outputs` (default:
+    /// [`GraphModel::outputs`]) in order, like TF.js `model.execute` /
+    /// `executeAsync`.
+    pub fn execute(&self, feeds: &[(&str, Tensor)], outputs: &[&str]) -> Result<Vec<Tensor>> {
+        let out_names: Vec<&str> = if outputs.is_empty() {
+            self.outputs.iter().map(|o| o.name.as_str()).collect()
+        } else {
+            outputs.to_vec()
+        };
+        let out_edges = out_names
+            .iter()
+            .map(|n| self.resolve(n))
+            .collect::<Result<Vec<Edge>>>()?;
+        let mut fed: HashMap<usize, Vec<Value>> = HashMap::new();
+        for (name, t) in feeds {
+            let e = self.resolve(name)?;
+            let node = &self.graph.nodes[e.node];
+            if node.op == "Placeholder" {
+                if let Some(dtype) = node.attr_type("dtype").and_then(DType::from_tf) {
+                    if dtype != t.dtype() {
+                        // TF.js casts on feed only for int types; we accept and cast.
+                        fed.entry(e.node).or_default();
+                        let v = fed.get_mut(&e.node).expect("inserted");
+                        v.push(Value::t(t.clone().cast(dtype)));
+                        continue;
+                    }
+                }
+                check_feed_shape(name, node.attr_shape("shape").as_deref(), t.shape())?;
+            }
+            let v = fed.entry(e.node).or_default();
+            if v.len() <= e.output {
+                v.resize(e.output + 1, Value::t(Tensor::scalar_f32(0.0)));
+            }
+            v[e.output] = Value::t(t.clone());
+        }
+        let values = if self.has_control_flow {
+            crate::exec::run_dynamic(self, &fed, &out_edges)?
+        } else {
+            self.run_static(&fed, &out_edges)?
+        };
+        out_edges
+            .iter()
+            .zip(values)
+            .zip(&out_names)
+            .map(|((_, v), name)| match v {
+                Value::Tensor(t) => Ok(Arc::try_unwrap(t).unwrap_or_else(|a| (*a).clone())),
+                Value::List(_) => Err(GraphError::Input(format!(
+                    "output `{name}` is a tensor list, not a tensor"
+                ))),
+            })
+            .collect()
+    }
+
+    pub(crate) fn node_value(&self, i: usize) -> Option<&Vec<Value>> {
+        self.consts[i].as_ref()
+    }
+
+    pub(crate) fn op(&self, i: usize) -> OpFn {
+        self.ops[i]
+    }
+
+    /// The nodes needed for `outputs`, producers first (stopping at fed and
+    /// constant nodes).
+    fn plan(&self, fed: &HashMap<usize, Vec<Value>>, outputs: &[Edge]) -> Result<Vec<usize>> {
+        let n = self.graph.nodes.len();
+        // 0 = unvisited, 1 = on the stack, 2 = done
+        let mut state = vec![0u8; n];
+        let mut order = Vec::new();
+        for e in outputs {
+            if state[e.node] != 0 {
+                continue;
+            }
+            let mut stack: Vec<(usize, usize)> = vec![(e.node, 0)];
+            state[e.node] = 1;
+            while let Some(&mut (i, ref mut k)) = stack.last_mut() {
+                let node = &self.graph.nodes[i];
+                let leaf = fed.contains_key(&i) || self.consts[i].is_some();
+                let deps: Vec<usize> = if leaf {
+                    vec![]
+                } else {
+                    node.inputs
+                        .iter()
+                        .map(|e| e.node)
+                        .chain(node.control.iter().copied())
+                        .collect()
+                };
+                if *k < deps.len() {
+                    let d = deps[*k];
+                    *k += 1;
+                    match state[d] {
+                        0 => {
+                            state[d] = 1;
+                            stack.push((d, 0));
+                        }
+                        1 => {
+                            return Err(GraphError::Model(format!(
+                                "the graph has a cycle through node `{}` outside a loop",
+                                self.graph.nodes[d].name
+                            )))
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state[i] = 2;
+                    order.push(i);
+                    stack.pop();
+                }
+            }
+        }
+        Ok(order)
+    }
+
+    fn run_static(&self, fed: &HashMap<usize, Vec<Value>>, outputs: &[Edge]) -> Result<Vec<Value>> {
+        let order = self.plan(fed, outputs)?;
+        let n = self.graph.nodes.len();
+        // Remaining consumers of each node's outputs, to free memory early.
+        let mut uses = vec![0usize; n];
+        let mut in_plan = vec![false; n];
+        for &i in &order {
+            in_plan[i] = true;
+        }
+        for &i in &order {
+            if fed.contains_key(&i) || self.consts[i].is_some() {
+                continue;
+            }
+            for e in &self.graph.nodes[i].inputs {
+                uses[e.node] += 1;
+            }
+        }
+        for e in outputs {
+            uses[e.node] += 1;
+        }
+        let mut values: Vec<Option<Vec<Value>>> = vec![None; n];
+        for &i in &order {
+            let node = &self.graph.nodes[i];
+            if let Some(v) = fed.get(&i) {
+                values[i] = Some(v.clone());
+                continue;
+            }
+            if let Some(v) = &self.consts[i] {
+                values[i] = Some(v.clone());
+                continue;
+            }
+            if node.op == "Placeholder" {
+                return Err(GraphError::Input(format!(
+                    "input `{}` was not given (the model needs it for the requested outputs)",
+                    node.name
+                )));
+            }
+            let inputs = node
+                .inputs
+                .iter()
+                .map(|e| {
+                    let v = values[e.node].as_ref().ok_or_else(|| GraphError::Op {
+                        node: node.name.clone(),
+                        op: node.op.clone(),
+                        message: format!("input `{}` has no value", self.graph.nodes[e.node].name),
+                    })?;
+                    v.get(e.output).cloned().ok_or_else(|| GraphError::Op {
+                        node: node.name.clone(),
+                        op: node.op.clone(),
+                        message: format!(
+                            "input `{}:{}` does not exist ({} has {} output(s))",
+                            self.graph.nodes[e.node].name,
+                            e.output,
+                            self.graph.nodes[e.node].op,
+                            v.len()
+                        ),
+                    })
+                })
+                .collect::<Result<Vec<Value>>>()?;
+            let out = (self.ops[i])(&Ctx {
+                node,
+                inputs: &inputs,
+            })?;
+            drop(inputs);
+            for e in &node.inputs {
+                uses[e.node] -= 1;
+                if uses[e.node] == 0 {
+                    values[e.node] = None;
+                }
+            }
+            values[i] = Some(out);
+        }
+        outputs
+            .iter()
+            .map(|e| {
+                values[e.node]
+                    .as_ref()
+                    .and_then(|v| v.get(e.output).cloned())
+                    .ok_or_else(|| {
+                        GraphError::Input(format!(
+                            "node `{}` has no output {}",
+                            self.graph.nodes[e.node].name, e.output
+                        ))
+                    })
+            })
+            .collect()
+    }
+}
+
+fn check_feed_shape(name: &str, want: Option<&[i64]>, got: &[usize]) -> Result<()> {
+    let Some(want) = want else { return Ok(()) };
+    let ok = want.len() == got.len()
+        && want
+            .iter()
+            .zip(got)
+            .all(|(&w, &g)| w < 0 || w as usize == g);
+    if ok {
+        Ok(())
+    } else {
+        Err(GraphError::Input(format!(
+            "input `{name}`: shape {got:?} does not match the placeholder's {want:?}"
+        )))
+    }
+}

@@ -1,0 +1,243 @@
+//! Graph plumbing and control flow: `Placeholder`/`Const` (fed and folded by
+//! the executor), the TF1 loop primitives (Enter, Exit, Merge, Switch,
+//! NextIteration, LoopCond: run by the executor's frame machinery) and the
+//! `TensorList*` value ops.
+
+use super::{one, Ctx, OpFn, TensorList, Value};
+use crate::tensor::{DType, Tensor};
+use crate::Result;
+use std::sync::Arc;
+
+/// Ops the executor itself implements (their entries here only answer
+/// "supported" and explain themselves when misused).
+pub const EXECUTOR_OPS: &[&str] = &[
+    "Placeholder",
+    "Const",
+    "Enter",
+    "RefEnter",
+    "Exit",
+    "RefExit",
+    "Merge",
+    "RefMerge",
+    "Switch",
+    "RefSwitch",
+    "NextIteration",
+    "RefNextIteration",
+    "LoopCond",
+];
+
+/// Ops of this family.
+pub const OPS: &[(&str, OpFn)] = &[
+    ("Placeholder", executor_only),
+    ("Const", executor_only),
+    ("Enter", executor_only),
+    ("RefEnter", executor_only),
+    ("Exit", executor_only),
+    ("RefExit", executor_only),
+    ("Merge", executor_only),
+    ("RefMerge", executor_only),
+    ("Switch", executor_only),
+    ("RefSwitch", executor_only),
+    ("NextIteration", executor_only),
+    ("RefNextIteration", executor_only),
+    ("LoopCond", executor_only),
+    ("TensorListReserve", list_reserve),
+    ("EmptyTensorList", list_reserve),
+    ("TensorListFromTensor", list_from_tensor),
+    ("TensorListGetItem", list_get_item),
+    ("TensorListSetItem", list_set_item),
+    ("TensorListStack", list_stack),
+    ("TensorListLength", list_length),
+    ("TensorListPushBack", list_push_back),
+    ("TensorListElementShape", list_element_shape),
+];
+
+fn executor_only(c: &Ctx) -> Result<Vec<Value>> {
+    Err(c.err("this op is run by the graph executor, not called directly"))
+}
+
+fn element_shape(c: &Ctx, i: usize) -> Result<Option<Vec<i64>>> {
+    let t = c.t(i)?;
+    // A scalar -1 means "unknown rank".
+    if t.rank() == 0 {
+        return Ok(None);
+    }
+    Ok(Some(c.ints(i)?))
+}
+
+fn element_dtype(c: &Ctx) -> DType {
+    c.attr_dtype("element_dtype").unwrap_or(DType::F32)
+}
+
+fn list_reserve(c: &Ctx) -> Result<Vec<Value>> {
+    let shape = element_shape(c, 0)?;
+    let n = if c.n() > 1 { c.int(1)? } else { 0 };
+    if !(0..=1 << 24).contains(&n) {
+        return Err(c.err(format!("num_elements {n} is out of range")));
+    }
+    Ok(vec![Value::List(Arc::new(TensorList {
+        items: vec![None; n as usize],
+        element_shape: shape,
+        dtype: element_dtype(c),
+    }))])
+}
+
+fn list_from_tensor(c: &Ctx) -> Result<Vec<Value>> {
+    let t = c.t(0)?;
+    if t.rank() == 0 {
+        return Err(c.err("the tensor must have rank >= 1"));
+    }
+    let n = t.shape()[0];
+    let sub: Vec<usize> = t.shape()[1..].to_vec();
+    let size: usize = sub.iter().product();
+    let items = (0..n)
+        .map(|i| {
+            let idx: Vec<usize> = (i * size..(i + 1) * size).collect();
+            Ok(Some(Arc::new(Tensor::new(
+                sub.clone(),
+                t.data().take(&idx),
+            )?)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(vec![Value::List(Arc::new(TensorList {
+        items,
+        element_shape: Some(sub.iter().map(|&d| d as i64).collect()),
+        dtype: t.dtype(),
+    }))])
+}
+
+fn index(c: &Ctx, list: &TensorList, i: usize) -> Result<usize> {
+    let k = c.int(i)?;
+    if k < 0 || k as usize >= list.items.len() {
+        return Err(c.err(format!(
+            "index {k} is out of range for a list of {}",
+            list.items.len()
+        )));
+    }
+    Ok(k as usize)
+}
+
+/// Zeros of the list's element shape, for reads of unset slots.
+fn zeros(c: &Ctx, list: &TensorList, fallback: Option<&[i64]>) -> Result<Tensor> {
+    let dims = list
+        .element_shape
+        .as_deref()
+        .filter(|s| s.iter().all(|&d| d >= 0))
+        .or(fallback.filter(|s| s.iter().all(|&d| d >= 0)))
+        .ok_or_else(|| c.err("reading an unset list item whose shape is unknown"))?;
+    let shape = super::transformation::dims_to_shape(c, dims)?;
+    Ok(Tensor::f32(shape.clone(), vec![0.0; shape.iter().product()])?.cast(list.dtype))
+}
+
+fn list_get_item(c: &Ctx) -> Result<Vec<Value>> {
+    let l = c.list(0)?;
+    let i = index(c, l, 1)?;
+    match &l.items[i] {
+        Some(t) => Ok(vec![Value::Tensor(t.clone())]),
+        None => one(zeros(c, l, element_shape(c, 2).ok().flatten().as_deref())?),
+    }
+}
+
+fn list_set_item(c: &Ctx) -> Result<Vec<Value>> {
+    let l = c.list(0)?;
+    let i = index(c, l, 1)?;
+    let mut nl = (**l).clone();
+    nl.items[i] = Some(c.arc(2)?);
+    Ok(vec![Value::List(Arc::new(nl))])
+}
+
+fn list_push_back(c: &Ctx) -> Result<Vec<Value>> {
+    let l = c.list(0)?;
+    let mut nl = (**l).clone();
+    nl.items.push(Some(c.arc(1)?));
+    Ok(vec![Value::List(Arc::new(nl))])
+}
+
+fn list_length(c: &Ctx) -> Result<Vec<Value>> {
+    one(Tensor::scalar_i32(c.list(0)?.items.len() as i32))
+}
+
+fn list_element_shape(c: &Ctx) -> Result<Vec<Value>> {
+    let l = c.list(0)?;
+    one(match &l.element_shape {
+        Some(s) => Tensor::vec_i32(s.iter().map(|&d| d as i32).collect()),
+        None => Tensor::scalar_i32(-1),
+    })
+}
+
+fn list_stack(c: &Ctx) -> Result<Vec<Value>> {
+    let l = c.list(0)?;
+    let fallback = element_shape(c, 1).ok().flatten();
+    let items = l
+        .items
+        .iter()
+        .map(|t| match t {
+            Some(t) => Ok((**t).clone()),
+            None => zeros(c, l, fallback.as_deref()),
+        })
+        .collect::<Result<Vec<Tensor>>>()?;
+    if items.is_empty() {
+        let dims = l.element_shape.clone().or(fallback).unwrap_or_default();
+        let mut shape = vec![0usize];
+        shape.extend(dims.iter().map(|&d| d.max(0) as usize));
+        return one(Tensor::f32(shape, vec![])?.cast(l.dtype));
+    }
+    let first = items[0].shape().to_vec();
+    if items.iter().any(|t| t.shape() != first.as_slice()) {
+        return Err(c.err("list items have different shapes and cannot be stacked"));
+    }
+    let datas: Vec<&crate::tensor::Data> = items.iter().map(|t| t.data()).collect();
+    let mut shape = vec![items.len()];
+    shape.extend(&first);
+    one(Tensor::new(
+        shape,
+        crate::tensor::Data::concat(&datas, l.dtype),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::run;
+    use crate::ops::{lookup, Ctx, Value};
+    use crate::tensor::Tensor;
+
+    #[test]
+    fn tensor_list_round_trip() {
+        let attr = r#"{"element_dtype": {"type": "DT_INT32"}}"#;
+        let l = run(
+            "TensorListReserve",
+            &[Tensor::vec_i32(vec![2]), Tensor::scalar_i32(2)],
+            attr,
+        );
+        let node = crate::graph::Node {
+            name: "set".into(),
+            op: "TensorListSetItem".into(),
+            inputs: vec![],
+            control: vec![],
+            attr: serde_json::from_str(attr).unwrap(),
+        };
+        let inputs = vec![
+            l[0].clone(),
+            Value::t(Tensor::scalar_i32(1)),
+            Value::t(Tensor::vec_i32(vec![7, 8])),
+        ];
+        let set = lookup("TensorListSetItem").unwrap()(&Ctx {
+            node: &node,
+            inputs: &inputs,
+        })
+        .unwrap();
+        let stack_in = vec![set[0].clone(), Value::t(Tensor::vec_i32(vec![2]))];
+        let st = lookup("TensorListStack").unwrap()(&Ctx {
+            node: &node,
+            inputs: &stack_in,
+        })
+        .unwrap();
+        match &st[0] {
+            Value::Tensor(t) => {
+                assert_eq!(t.shape(), &[2, 2]);
+                assert_eq!(t.to_i32(), vec![0, 0, 7, 8]);
+            }
+            _ => panic!(),
+        }
+    }
+}
