@@ -184,8 +184,10 @@ impl GraphModel {
             .as_ref()
             .filter(|t| !t.is_null())
             .ok_or_else(|| GraphError::Model("the model artifacts have no modelTopology".into()))?;
-        let graph = Graph::parse(topology)?;
-        let missing = unsupported_ops(graph.nodes.iter().map(|n| (n.name.as_str(), n.op.as_str())));
+        // Unsupported ops first, from the raw node list, so that one error
+        // names them all even when the graph has other problems.
+        let (raw, _) = crate::graph::parse_raw(topology)?;
+        let missing = unsupported_ops(raw.iter().map(|n| (n.name.as_str(), n.op.as_str())));
         if !missing.is_empty() {
             let list: Vec<String> = missing
                 .iter()
@@ -193,6 +195,8 @@ impl GraphModel {
                 .collect();
             return Err(GraphError::Unsupported(list.join("; ")));
         }
+        drop(raw);
+        let graph = Graph::parse(topology)?;
         let mut weights = weight_tensors(artifacts)?;
         let mut consts: Vec<Option<Vec<Value>>> = vec![None; graph.nodes.len()];
         let mut no_value = Vec::new();
