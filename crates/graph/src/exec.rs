@@ -14,7 +14,7 @@
 
 use crate::graph::Edge;
 use crate::model::GraphModel;
-use crate::ops::{Ctx, Value};
+use crate::ops::Value;
 use crate::tensor::Tensor;
 use crate::{GraphError, Result};
 use std::collections::HashMap;
@@ -22,6 +22,9 @@ use std::collections::HashMap;
 /// Upper bound on node executions per `execute`, so a graph whose loop
 /// never ends fails instead of hanging.
 const MAX_STEPS: usize = 50_000_000;
+
+/// Upper bound on iterations of one functional `While` loop.
+pub const MAX_LOOP_ITERATIONS: usize = 10_000_000;
 
 #[derive(Clone)]
 enum Slot {
@@ -262,10 +265,7 @@ impl Run<'_> {
                 )))
             }
             _ => {
-                let out = (model.op(i))(&Ctx {
-                    node,
-                    inputs: &inputs,
-                })?;
+                let out = model.call(i, &inputs)?;
                 self.deliver(i, ctx, Slot::Live(out.into_iter().map(Some).collect()));
             }
         }
@@ -435,5 +435,65 @@ mod tests {
         };
         assert_eq!(run(true), vec![6]);
         assert_eq!(run(false), vec![4]);
+    }
+
+    fn func(
+        name: &str,
+        args: &[&str],
+        outs: &[(&str, &str)],
+        nodes: serde_json::Value,
+    ) -> serde_json::Value {
+        json!({
+            "signature": {
+                "name": name,
+                "inputArg": args.iter().map(|a| json!({"name": a, "type": "DT_INT32"})).collect::<Vec<_>>(),
+                "outputArg": outs.iter().map(|(o, _)| json!({"name": o, "type": "DT_INT32"})).collect::<Vec<_>>(),
+            },
+            "nodeDef": nodes,
+            "ret": outs.iter().map(|(o, r)| (o.to_string(), json!(r))).collect::<serde_json::Map<_, _>>(),
+        })
+    }
+
+    /// TF2 functional control flow: `StatelessIf` picks a library function,
+    /// `StatelessWhile` loops cond/body functions (node inputs in the
+    /// FunctionDef `node:out_arg:index` form).
+    #[test]
+    fn tf2_if_and_while_call_library_functions() {
+        let fn_ref = |n: &str| json!({"func": {"name": n}});
+        let library = json!({"function": [
+            func("then_fn", &["x"], &[("y", "mul:z:0")], json!([i32c("two", 2), {"name": "mul", "op": "Mul", "input": ["x", "two:output:0"]}])),
+            func("else_fn", &["x"], &[("y", "sub:z:0")], json!([i32c("one", 1), {"name": "sub", "op": "Sub", "input": ["x", "one:output:0"]}])),
+            func("cond_fn", &["i", "acc"], &[("c", "less:z:0")], json!([i32c("five", 5), {"name": "less", "op": "Less", "input": ["i", "five:output:0"]}])),
+            func("body_fn", &["i", "acc"], &[("i2", "inc:z:0"), ("acc2", "dbl:z:0")], json!([
+                i32c("one", 1), i32c("two", 2),
+                {"name": "inc", "op": "AddV2", "input": ["i", "one:output:0"]},
+                {"name": "dbl", "op": "Mul", "input": ["acc", "two:output:0"]}
+            ])),
+        ]});
+        let artifacts = ModelArtifacts {
+            model_topology: Some(json!({
+                "node": [
+                    {"name": "p", "op": "Placeholder", "attr": {"dtype": {"type": "DT_BOOL"}}},
+                    {"name": "x", "op": "Placeholder", "attr": {"dtype": {"type": "DT_INT32"}}},
+                    {"name": "if", "op": "StatelessIf", "input": ["p", "x"], "attr": {"then_branch": fn_ref("then_fn"), "else_branch": fn_ref("else_fn")}},
+                    i32c("zero", 0),
+                    {"name": "loop", "op": "StatelessWhile", "input": ["zero", "x"], "attr": {"cond": fn_ref("cond_fn"), "body": fn_ref("body_fn")}}
+                ],
+                "library": library
+            })),
+            ..Default::default()
+        };
+        let m = GraphModel::from_artifacts(&artifacts).unwrap();
+        let p = |b: bool| Tensor::bool(vec![], vec![b]).unwrap();
+        let run = |b: bool, out: &str| {
+            m.execute(&[("p", p(b)), ("x", Tensor::scalar_i32(3))], &[out])
+                .unwrap()[0]
+                .to_i32()
+        };
+        assert_eq!(run(true, "if"), vec![6]);
+        assert_eq!(run(false, "if"), vec![2]);
+        // 5 iterations: acc = 3 * 2^5
+        assert_eq!(run(true, "loop:1"), vec![96]);
+        assert_eq!(run(true, "loop:0"), vec![5]);
     }
 }

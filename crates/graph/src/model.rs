@@ -6,7 +6,7 @@ use crate::tensor::{DType, Data, Tensor};
 use crate::{GraphError, Result};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 use tfjs_format::codec::{decode_weights, TensorValues};
 use tfjs_format::ModelArtifacts;
 use tfjs_io::Router;
@@ -48,6 +48,88 @@ pub struct GraphModel {
     inputs: Vec<TensorInfo>,
     outputs: Vec<TensorInfo>,
     has_control_flow: bool,
+    /// `library.function[]` bodies (TF2 `If`/`While`), shared with the
+    /// bodies themselves (weakly, so nested calls resolve without a cycle).
+    library: Weak<OnceLock<Library>>,
+    /// Keeps the library alive (top-level models only).
+    library_owner: Option<Arc<OnceLock<Library>>>,
+}
+
+/// Compiled library functions by name.
+type Library = HashMap<String, FunctionBody>;
+
+/// A compiled `library.function[]` entry.
+#[derive(Debug)]
+struct FunctionBody {
+    model: GraphModel,
+    /// Input argument names, in order (fed as Placeholders of those names).
+    args: Vec<String>,
+    /// The tensors returned, in output-argument order.
+    rets: Vec<String>,
+}
+
+/// Turn a FunctionDef into a GraphDef: one Placeholder per input argument,
+/// node inputs `node:out_arg:idx` rewritten to `node:idx` (as TF.js does).
+fn function_graph(f: &Json) -> Result<(String, Json, Vec<String>, Vec<String>)> {
+    let name = f
+        .pointer("/signature/name")
+        .and_then(Json::as_str)
+        .ok_or_else(|| GraphError::Model("a library function has no signature.name".into()))?
+        .to_string();
+    let arg_names = |key: &str| -> Vec<String> {
+        f.pointer(&format!("/signature/{key}"))
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.get("name").and_then(Json::as_str))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let args = arg_names("inputArg");
+    let outs = arg_names("outputArg");
+    let fix = |s: &str| -> String {
+        let parts: Vec<&str> = s.split(':').collect();
+        match parts.as_slice() {
+            [n, _, i] => format!("{n}:{i}"),
+            [n, _] if !n.starts_with('^') && parts[1].parse::<usize>().is_err() => n.to_string(),
+            _ => s.to_string(),
+        }
+    };
+    let mut nodes: Vec<Json> = args
+        .iter()
+        .map(|a| serde_json::json!({"name": a, "op": "Placeholder"}))
+        .collect();
+    for n in f
+        .get("nodeDef")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let mut n = n.clone();
+        if let Some(inputs) = n.get_mut("input").and_then(Json::as_array_mut) {
+            for i in inputs.iter_mut() {
+                if let Some(s) = i.as_str() {
+                    *i = Json::String(fix(s));
+                }
+            }
+        }
+        nodes.push(n);
+    }
+    let rets = outs
+        .iter()
+        .map(|o| {
+            f.get("ret")
+                .and_then(|r| r.get(o))
+                .and_then(Json::as_str)
+                .map(fix)
+                .ok_or_else(|| {
+                    GraphError::Model(format!("function `{name}`: no ret for output `{o}`"))
+                })
+        })
+        .collect::<Result<Vec<String>>>()?;
+    Ok((name, serde_json::json!({ "node": nodes }), args, rets))
 }
 
 /// TF `DT_*` name → TF.js dtype name (the TF name when TF.js has none).
@@ -228,9 +310,14 @@ impl GraphModel {
             .map(|n| ops::lookup(&n.op).expect("checked above"))
             .collect();
         let has_control_flow = graph.nodes.iter().any(|n| {
-            EXECUTOR_OPS.contains(&n.op.as_str()) && n.op != "Const" && n.op != "Placeholder"
+            EXECUTOR_OPS.contains(&n.op.as_str())
+                && !matches!(
+                    n.op.as_str(),
+                    "Const" | "Placeholder" | "If" | "StatelessIf" | "While" | "StatelessWhile"
+                )
         });
         let (inputs, outputs) = io_infos(&graph, artifacts.signature.as_ref());
+        let owner = Arc::new(OnceLock::new());
         let mut model = GraphModel {
             graph,
             consts,
@@ -238,9 +325,115 @@ impl GraphModel {
             inputs,
             outputs,
             has_control_flow,
+            library: Arc::downgrade(&owner),
+            library_owner: None,
         };
         model.fold_constants();
+        let mut lib = Library::new();
+        for f in topology
+            .pointer("/library/function")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (name, body, args, rets) = function_graph(f)?;
+            let sub = ModelArtifacts {
+                model_topology: Some(body),
+                ..Default::default()
+            };
+            let mut fm = GraphModel::from_artifacts(&sub)
+                .map_err(|e| GraphError::Model(format!("library function `{name}`: {e}")))?;
+            fm.library = Arc::downgrade(&owner);
+            lib.insert(
+                name,
+                FunctionBody {
+                    model: fm,
+                    args,
+                    rets,
+                },
+            );
+        }
+        let _ = owner.set(lib);
+        model.library_owner = Some(owner);
         Ok(model)
+    }
+
+    /// Run node `i`: functional control flow (`If`, `While`) here, every
+    /// other op through the registry.
+    pub(crate) fn call(&self, i: usize, inputs: &[Value]) -> Result<Vec<Value>> {
+        let node = &self.graph.nodes[i];
+        let ctx = Ctx { node, inputs };
+        match node.op.as_str() {
+            "If" | "StatelessIf" => {
+                let cond = ctx.t(0)?.data().to_bool();
+                let branch = if cond.first().copied().unwrap_or(false) {
+                    "then_branch"
+                } else {
+                    "else_branch"
+                };
+                self.run_function(&ctx, branch, &inputs[1..])
+            }
+            "While" | "StatelessWhile" => {
+                let mut vars = inputs.to_vec();
+                for _ in 0..crate::exec::MAX_LOOP_ITERATIONS {
+                    let c = self.run_function(&ctx, "cond", &vars)?;
+                    let go = match c.first() {
+                        Some(Value::Tensor(t)) => {
+                            t.data().to_bool().first().copied().unwrap_or(false)
+                        }
+                        _ => return Err(ctx.err("the loop condition did not return a tensor")),
+                    };
+                    if !go {
+                        return Ok(vars);
+                    }
+                    vars = self.run_function(&ctx, "body", &vars)?;
+                }
+                Err(ctx.err("the loop did not end within the iteration limit"))
+            }
+            _ => (self.ops[i])(&ctx),
+        }
+    }
+
+    /// Call the library function named by attribute `key` on `args`.
+    fn run_function(&self, ctx: &Ctx, key: &str, args: &[Value]) -> Result<Vec<Value>> {
+        let name = ctx
+            .node
+            .attr
+            .get(key)
+            .and_then(|v| v.pointer("/func/name"))
+            .and_then(Json::as_str)
+            .ok_or_else(|| ctx.err(format!("missing function attribute `{key}`")))?;
+        let lib = self
+            .library
+            .upgrade()
+            .ok_or_else(|| ctx.err("the function library is gone"))?;
+        let body = lib
+            .get()
+            .and_then(|l| l.get(name))
+            .ok_or_else(|| ctx.err(format!("no library function `{name}`")))?;
+        if args.len() != body.args.len() {
+            return Err(ctx.err(format!(
+                "function `{name}` takes {} argument(s), got {}",
+                body.args.len(),
+                args.len()
+            )));
+        }
+        let m = &body.model;
+        let mut fed: HashMap<usize, Vec<Value>> = HashMap::new();
+        for (a, v) in body.args.iter().zip(args) {
+            fed.insert(m.resolve(a)?.node, vec![v.clone()]);
+        }
+        let outs = body
+            .rets
+            .iter()
+            .map(|r| m.resolve(r))
+            .collect::<Result<Vec<Edge>>>()?;
+        if m.has_control_flow {
+            crate::exec::run_dynamic(m, &fed, &outs)
+        } else {
+            m.run_static(&fed, &outs)
+        }
+        .map_err(|e| ctx.err(format!("in function `{name}`: {e}")))
     }
 
     /// Evaluate, once, every node whose inputs are all constant (shape
@@ -416,10 +609,6 @@ impl GraphModel {
         self.consts[i].as_ref()
     }
 
-    pub(crate) fn op(&self, i: usize) -> OpFn {
-        self.ops[i]
-    }
-
     /// The nodes needed for `outputs`, producers first (stopping at fed and
     /// constant nodes).
     fn plan(&self, fed: &HashMap<usize, Vec<Value>>, outputs: &[Edge]) -> Result<Vec<usize>> {
@@ -530,10 +719,7 @@ impl GraphModel {
                     })
                 })
                 .collect::<Result<Vec<Value>>>()?;
-            let out = (self.ops[i])(&Ctx {
-                node,
-                inputs: &inputs,
-            })?;
+            let out = self.call(i, &inputs)?;
             drop(inputs);
             for e in &node.inputs {
                 uses[e.node] -= 1;

@@ -24,6 +24,10 @@ pub const EXECUTOR_OPS: &[&str] = &[
     "NextIteration",
     "RefNextIteration",
     "LoopCond",
+    "If",
+    "StatelessIf",
+    "While",
+    "StatelessWhile",
 ];
 
 /// Ops of this family.
@@ -41,6 +45,10 @@ pub const OPS: &[(&str, OpFn)] = &[
     ("NextIteration", executor_only),
     ("RefNextIteration", executor_only),
     ("LoopCond", executor_only),
+    ("If", executor_only),
+    ("StatelessIf", executor_only),
+    ("While", executor_only),
+    ("StatelessWhile", executor_only),
     ("TensorListReserve", list_reserve),
     ("EmptyTensorList", list_reserve),
     ("TensorListFromTensor", list_from_tensor),
