@@ -19,7 +19,85 @@ pub const OPS: &[(&str, OpFn)] = &[
     ("Any", |c| reduce(c, Kind::Any)),
     ("ArgMax", |c| arg(c, true)),
     ("ArgMin", |c| arg(c, false)),
+    ("Cumsum", |c| cumulative(c, false)),
+    ("Cumprod", |c| cumulative(c, true)),
 ];
+
+/// Running sum/product along an axis (`exclusive` shifts by one,
+/// `reverse` runs from the end), accumulated in the input's dtype.
+fn cumulative(c: &Ctx, product: bool) -> Result<Vec<Value>> {
+    let t = c.t(0)?;
+    let axis = c.axis(c.int(1)?, t.rank())?;
+    let exclusive = c.attr_b("exclusive", false);
+    let reverse = c.attr_b("reverse", false);
+    let n = t.shape()[axis];
+    let inner: usize = t.shape()[axis + 1..].iter().product();
+    let outer: usize = t.shape()[..axis].iter().product();
+    #[allow(clippy::too_many_arguments)] // the geometry, the flags and the fold
+    fn run<T: Copy>(
+        v: &[T],
+        outer: usize,
+        n: usize,
+        inner: usize,
+        rev: bool,
+        excl: bool,
+        init: T,
+        f: impl Fn(T, T) -> T,
+    ) -> Vec<T> {
+        let mut out = vec![init; v.len()];
+        for o in 0..outer {
+            for i in 0..inner {
+                let mut acc = init;
+                for k in 0..n {
+                    let k = if rev { n - 1 - k } else { k };
+                    let at = (o * n + k) * inner + i;
+                    if excl {
+                        out[at] = acc;
+                        acc = f(acc, v[at]);
+                    } else {
+                        acc = f(acc, v[at]);
+                        out[at] = acc;
+                    }
+                }
+            }
+        }
+        out
+    }
+    let data = match t.data() {
+        Data::F32(v) => Data::F32(if product {
+            run(v, outer, n, inner, reverse, exclusive, 1.0, |a, b| a * b)
+        } else {
+            run(v, outer, n, inner, reverse, exclusive, 0.0, |a, b| a + b)
+        }),
+        d => {
+            let v = d.to_i32();
+            Data::I32(if product {
+                run(
+                    &v,
+                    outer,
+                    n,
+                    inner,
+                    reverse,
+                    exclusive,
+                    1,
+                    i32::wrapping_mul,
+                )
+            } else {
+                run(
+                    &v,
+                    outer,
+                    n,
+                    inner,
+                    reverse,
+                    exclusive,
+                    0,
+                    i32::wrapping_add,
+                )
+            })
+        }
+    };
+    one(Tensor::new(t.shape().to_vec(), data)?)
+}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -210,6 +288,20 @@ mod tests {
         assert_eq!(
             run1("ArgMin", &[t.clone(), Tensor::scalar_i32(1)], "{}").to_i32(),
             vec![0, 1]
+        );
+        let cs = Tensor::f32(vec![2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+        assert_eq!(
+            run1("Cumsum", &[cs.clone(), Tensor::scalar_i32(0)], "{}").to_f32(),
+            vec![1.0, 2.0, 4.0, 6.0]
+        );
+        let ex = r#"{"exclusive": {"b": true}, "reverse": {"b": true}}"#;
+        assert_eq!(
+            run1("Cumsum", &[cs.clone(), Tensor::scalar_i32(1)], ex).to_f32(),
+            vec![2.0, 0.0, 4.0, 0.0]
+        );
+        assert_eq!(
+            run1("Cumprod", &[cs, Tensor::scalar_i32(1)], "{}").to_f32(),
+            vec![1.0, 2.0, 3.0, 12.0]
         );
         let i = Tensor::i32(vec![3], vec![1, 2, 3]).unwrap();
         assert_eq!(run1("Sum", &[i, ax(vec![0])], "{}").to_i32(), vec![6]);

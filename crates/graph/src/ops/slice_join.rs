@@ -22,7 +22,73 @@ pub const OPS: &[(&str, OpFn)] = &[
     ("Tile", tile),
     ("ReverseV2", reverse),
     ("OneHot", one_hot),
+    ("ScatterNd", scatter_nd),
 ];
+
+/// Zeros of `shape` with `updates` added at `indices` (duplicates add up).
+fn scatter_nd(c: &Ctx) -> Result<Vec<Value>> {
+    let ind = c.t(0)?;
+    let upd = c.t(1)?;
+    let shape = super::transformation::dims_to_shape(c, &c.ints(2)?)?;
+    let k = *ind
+        .shape()
+        .last()
+        .ok_or_else(|| c.err("indices must have rank >= 1"))?;
+    if k > shape.len() {
+        return Err(c.err(format!(
+            "index depth {k} exceeds the output rank {}",
+            shape.len()
+        )));
+    }
+    let inner: usize = shape[k..].iter().product();
+    let rows: usize = ind.shape()[..ind.rank() - 1].iter().product();
+    if upd.len() != rows * inner {
+        return Err(c.err(format!(
+            "updates {:?} do not match {rows} index rows of {inner} values",
+            upd.shape()
+        )));
+    }
+    let st = strides(&shape);
+    let iv = ind.to_i32();
+    let n: usize = shape.iter().product();
+    let mut bases = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let mut base = 0usize;
+        for j in 0..k {
+            let i = iv[r * k + j];
+            if i < 0 || i as usize >= shape[j] {
+                return Err(c.err(format!(
+                    "index {i} is out of bounds for dimension {j} of size {}",
+                    shape[j]
+                )));
+            }
+            base += i as usize * st[j];
+        }
+        bases.push(base);
+    }
+    let data = match upd.data() {
+        Data::F32(u) => {
+            let mut v = vec![0.0f32; n];
+            for (r, &b) in bases.iter().enumerate() {
+                for i in 0..inner {
+                    v[b + i] += u[r * inner + i];
+                }
+            }
+            Data::F32(v)
+        }
+        d => {
+            let u = d.to_i32();
+            let mut v = vec![0i32; n];
+            for (r, &b) in bases.iter().enumerate() {
+                for i in 0..inner {
+                    v[b + i] = v[b + i].wrapping_add(u[r * inner + i]);
+                }
+            }
+            Data::I32(v)
+        }
+    };
+    one(Tensor::new(shape, data)?)
+}
 
 /// Concatenate along `axis` (tensors already checked to agree elsewhere).
 pub fn concat_tensors(c: &Ctx, ts: &[&Tensor], axis: i64) -> Result<Tensor> {
@@ -687,6 +753,16 @@ mod tests {
             "{}",
         );
         assert_eq!(sl.to_i32(), vec![4, 7]);
+        let sc = run1(
+            "ScatterNd",
+            &[
+                Tensor::i32(vec![2, 1], vec![2, 0]).unwrap(),
+                Tensor::f32(vec![2], vec![5.0, 7.0]).unwrap(),
+                Tensor::vec_i32(vec![4]),
+            ],
+            "{}",
+        );
+        assert_eq!(sc.to_f32(), vec![7.0, 0.0, 5.0, 0.0]);
         let r = run1(
             "ReverseV2",
             &[iota(vec![2, 2]), Tensor::vec_i32(vec![1])],

@@ -32,6 +32,8 @@ pub const OPS: &[(&str, OpFn)] = &[
     ("ZerosLike", |c| like(c, 0.0)),
     ("OnesLike", |c| like(c, 1.0)),
     ("Range", range),
+    ("LinSpace", lin_space),
+    ("BroadcastArgs", broadcast_args),
     ("DepthToSpace", depth_to_space),
     ("SpaceToDepth", space_to_depth),
 ];
@@ -397,6 +399,34 @@ fn range(c: &Ctx) -> Result<Vec<Value>> {
     }
 }
 
+fn lin_space(c: &Ctx) -> Result<Vec<Value>> {
+    let start = c.t(0)?.to_f32().first().copied().unwrap_or(0.0);
+    let stop = c.t(1)?.to_f32().first().copied().unwrap_or(0.0);
+    let num = c.int(2)?;
+    if !(1..=MAX_ELEMENTS as i64).contains(&num) {
+        return Err(c.err(format!("num {num} must be positive")));
+    }
+    let n = num as usize;
+    let step = if n > 1 {
+        (stop - start) / (n - 1) as f32
+    } else {
+        0.0
+    };
+    let mut v: Vec<f32> = (0..n).map(|i| start + i as f32 * step).collect();
+    if n > 1 {
+        v[n - 1] = stop;
+    }
+    one(Tensor::f32(vec![n], v)?)
+}
+
+fn broadcast_args(c: &Ctx) -> Result<Vec<Value>> {
+    let a = dims_to_shape(c, &c.ints(0)?)?;
+    let b = dims_to_shape(c, &c.ints(1)?)?;
+    let s = broadcast_shape(&a, &b)
+        .ok_or_else(|| c.err(format!("shapes {a:?} and {b:?} do not broadcast")))?;
+    one(Tensor::vec_i32(s.iter().map(|&d| d as i32).collect()))
+}
+
 fn block_size(c: &Ctx, t: &Tensor) -> Result<usize> {
     let b = c.attr_i("block_size", 0);
     if b < 1 || t.rank() != 4 {
@@ -508,6 +538,22 @@ mod tests {
             "{}",
         );
         assert_eq!(r.to_i32(), vec![1, 4, 7]);
+        let l = run1(
+            "LinSpace",
+            &[
+                Tensor::scalar_f32(0.0),
+                Tensor::scalar_f32(1.0),
+                Tensor::scalar_i32(5),
+            ],
+            "{}",
+        );
+        assert_eq!(l.to_f32(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+        let ba = run1(
+            "BroadcastArgs",
+            &[Tensor::vec_i32(vec![2, 1]), Tensor::vec_i32(vec![3])],
+            "{}",
+        );
+        assert_eq!(ba.to_i32(), vec![2, 3]);
         let b = run1(
             "BroadcastTo",
             &[
