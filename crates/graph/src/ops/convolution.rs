@@ -18,7 +18,108 @@ pub const OPS: &[(&str, OpFn)] = &[
     ("Conv2DBackpropInput", conv2d_backprop_input),
     ("MaxPool", |c| pool(c, true)),
     ("AvgPool", |c| pool(c, false)),
+    ("Conv3D", conv3d),
+    ("MaxPool3D", |c| pool3d(c, true)),
+    ("AvgPool3D", |c| pool3d(c, false)),
 ];
+
+/// `[d, h, w]` from a 5-entry NDHWC list attribute (default 1s).
+fn dhw(c: &Ctx, key: &str) -> Result<[usize; 3]> {
+    let v = c.node.attr_list_i(key).unwrap_or_default();
+    match v.as_slice() {
+        [] => Ok([1, 1, 1]),
+        [_, d, h, w, _] if *d > 0 && *h > 0 && *w > 0 => {
+            Ok([*d as usize, *h as usize, *w as usize])
+        }
+        _ => Err(c.err(format!(
+            "attribute `{key}` must be 5 positive values, got {v:?}"
+        ))),
+    }
+}
+
+/// Float32 NDHWC input `i` with its five dimensions.
+fn ndhwc<'a>(c: &'a Ctx<'a>, i: usize) -> Result<(std::borrow::Cow<'a, [f32]>, [usize; 5])> {
+    let t = c.t(i)?;
+    if t.rank() != 5 {
+        return Err(c.err(format!(
+            "input {i} must be rank 5 (NDHWC), got shape {:?}",
+            t.shape()
+        )));
+    }
+    let s = [
+        t.shape()[0],
+        t.shape()[1],
+        t.shape()[2],
+        t.shape()[3],
+        t.shape()[4],
+    ];
+    let v = match t.as_f32() {
+        Some(v) => std::borrow::Cow::Borrowed(v),
+        None => std::borrow::Cow::Owned(t.to_f32()),
+    };
+    Ok((v, s))
+}
+
+fn std_padding(c: &Ctx) -> Result<Padding> {
+    match padding(c)? {
+        Pad::Std(p) => Ok(p),
+        Pad::Explicit(_) => Err(c.err("EXPLICIT padding is not supported here")),
+    }
+}
+
+fn conv3d(c: &Ctx) -> Result<Vec<Value>> {
+    if c.node.attr_s("data_format").is_some_and(|f| f != "NDHWC") {
+        return Err(c.err("only data_format NDHWC is supported"));
+    }
+    let (x, xs) = ndhwc(c, 0)?;
+    let (w, ws) = ndhwc(c, 1)?;
+    if ws[3] != xs[4] {
+        return Err(c.err(format!(
+            "filter {ws:?} expects {} input channels, the input has {}",
+            ws[3], xs[4]
+        )));
+    }
+    let p = tfjs_kernels::Conv3dParams::new(
+        xs[0],
+        [xs[1], xs[2], xs[3]],
+        xs[4],
+        ws[4],
+        [ws[0], ws[1], ws[2]],
+        dhw(c, "strides")?,
+        dhw(c, "dilations")?,
+        std_padding(c)?,
+    )
+    .map_err(|e| c.err(e.to_string()))?;
+    let mut out = vec![0.0f32; p.output_len()];
+    tfjs_kernels::conv3d(&x, &w, None, &p, &mut out);
+    one(Tensor::f32(
+        vec![xs[0], p.out_d, p.out_h, p.out_w, ws[4]],
+        out,
+    )?)
+}
+
+fn pool3d(c: &Ctx, max: bool) -> Result<Vec<Value>> {
+    let (x, xs) = ndhwc(c, 0)?;
+    let p = tfjs_kernels::Pool3dParams::new(
+        xs[0],
+        [xs[1], xs[2], xs[3]],
+        xs[4],
+        dhw(c, "ksize")?,
+        dhw(c, "strides")?,
+        std_padding(c)?,
+    )
+    .map_err(|e| c.err(e.to_string()))?;
+    let mut out = vec![0.0f32; p.output_len()];
+    if max {
+        tfjs_kernels::max_pool3d(&x, &p, &mut out);
+    } else {
+        tfjs_kernels::avg_pool3d(&x, &p, &mut out);
+    }
+    one(Tensor::f32(
+        vec![xs[0], p.out_d, p.out_h, p.out_w, xs[4]],
+        out,
+    )?)
+}
 
 /// Float32 NHWC input `i` with its four dimensions.
 pub fn nhwc<'a>(c: &'a Ctx<'a>, i: usize) -> Result<(std::borrow::Cow<'a, [f32]>, [usize; 4])> {
@@ -420,5 +521,19 @@ mod tests {
             vec![5.0]
         );
         assert_eq!(run1("AvgPool", &[x], k).to_f32(), vec![3.25]);
+        // 3-D: a 2x1x1 window over depth 2
+        let x3 = Tensor::f32(vec![1, 2, 1, 1, 1], vec![2.0, 6.0]).unwrap();
+        let k3 = r#"{"padding": {"s": "VkFMSUQ="}, "strides": {"list": {"i": ["1", "1", "1", "1", "1"]}}, "ksize": {"list": {"i": ["1", "2", "1", "1", "1"]}}}"#;
+        assert_eq!(
+            run1("MaxPool3D", std::slice::from_ref(&x3), k3).to_f32(),
+            vec![6.0]
+        );
+        assert_eq!(
+            run1("AvgPool3D", std::slice::from_ref(&x3), k3).to_f32(),
+            vec![4.0]
+        );
+        let w3 = Tensor::f32(vec![2, 1, 1, 1, 1], vec![1.0, -1.0]).unwrap();
+        let c3 = r#"{"padding": {"s": "VkFMSUQ="}, "strides": {"list": {"i": ["1", "1", "1", "1", "1"]}}}"#;
+        assert_eq!(run1("Conv3D", &[x3, w3], c3).to_f32(), vec![-4.0]);
     }
 }

@@ -11,7 +11,32 @@ pub const OPS: &[(&str, OpFn)] = &[
     ("FusedBatchNorm", batch_norm),
     ("FusedBatchNormV2", batch_norm),
     ("FusedBatchNormV3", batch_norm),
+    ("LRN", lrn),
 ];
+
+/// Local response normalization across channels (TF.js cpu `LRN`):
+/// `x / (bias + alpha * Σ x²)^beta` over `[d - r, d + r]`.
+fn lrn(c: &Ctx) -> Result<Vec<Value>> {
+    let t = c.t(0)?;
+    let ch = *t.shape().last().ok_or_else(|| c.err("needs rank >= 1"))?;
+    let r = c.attr_i("depth_radius", 5).max(0) as usize;
+    let bias = c.attr_f("bias", 1.0) as f64;
+    let alpha = c.attr_f("alpha", 1.0) as f64;
+    let beta = c.attr_f("beta", 0.5) as f64;
+    let x = t.to_f32();
+    let mut out = vec![0.0f32; x.len()];
+    if ch > 0 {
+        for (row, o) in x.chunks(ch).zip(out.chunks_mut(ch)) {
+            for d in 0..ch {
+                let lo = d.saturating_sub(r);
+                let hi = (d + r).min(ch - 1);
+                let sum: f64 = row[lo..=hi].iter().map(|&v| (v as f64) * (v as f64)).sum();
+                o[d] = (row[d] as f64 * (bias + alpha * sum).powf(-beta)) as f32;
+            }
+        }
+    }
+    one(Tensor::f32(t.shape().to_vec(), out)?)
+}
 
 /// Over the last axis, step by step as TF.js's cpu `softmax` does
 /// (`exp(x - max) / sum`, each step rounded to float32).
@@ -111,5 +136,11 @@ mod tests {
             r#"{"epsilon": {"f": 0}}"#,
         );
         assert_eq!(y.to_f32(), vec![3.0, 5.0]);
+        let l = run1(
+            "LRN",
+            &[Tensor::f32(vec![1, 2], vec![1.0, 2.0]).unwrap()],
+            r#"{"depth_radius": {"i": "1"}, "bias": {"f": 1}, "alpha": {"f": 1}, "beta": {"f": 1}}"#,
+        );
+        assert_eq!(l.to_f32(), vec![1.0 / 6.0, 2.0 / 6.0]);
     }
 }
