@@ -496,4 +496,40 @@ mod tests {
         assert_eq!(run(true, "loop:1"), vec![96]);
         assert_eq!(run(true, "loop:0"), vec![5]);
     }
+
+    /// A TF1 loop filling a `TensorArrayV3` (`for i in 0..3: ta[i] = 10 i`),
+    /// the handle entered as a loop constant, writes ordered by `flow`.
+    #[test]
+    fn tf1_loop_writes_a_tensor_array() {
+        let frame = json!({"s": "d2hpbGU="});
+        let m = model(json!([
+            i32c("three", 3),
+            i32c("zero", 0),
+            i32c("one", 1),
+            i32c("ten", 10),
+            {"name": "idx", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_INT32", "tensorShape": {"dim": [{"size": "3"}]}, "intVal": [0, 1, 2]}}}},
+            {"name": "ta", "op": "TensorArrayV3", "input": ["three"], "attr": {"dtype": {"type": "DT_INT32"}}},
+            {"name": "enter_h", "op": "Enter", "input": ["ta"], "attr": {"frame_name": frame, "is_constant": {"b": true}}},
+            {"name": "enter_i", "op": "Enter", "input": ["zero"], "attr": {"frame_name": frame}},
+            {"name": "enter_f", "op": "Enter", "input": ["ta:1"], "attr": {"frame_name": frame}},
+            {"name": "merge_i", "op": "Merge", "input": ["enter_i", "next_i"]},
+            {"name": "merge_f", "op": "Merge", "input": ["enter_f", "next_f"]},
+            {"name": "less", "op": "Less", "input": ["merge_i", "three"]},
+            {"name": "cond", "op": "LoopCond", "input": ["less"]},
+            {"name": "sw_i", "op": "Switch", "input": ["merge_i", "cond"]},
+            {"name": "sw_f", "op": "Switch", "input": ["merge_f", "cond"]},
+            {"name": "val", "op": "Mul", "input": ["sw_i:1", "ten"]},
+            {"name": "write", "op": "TensorArrayWriteV3", "input": ["enter_h", "sw_i:1", "val", "sw_f:1"]},
+            {"name": "inc", "op": "AddV2", "input": ["sw_i:1", "one"]},
+            {"name": "next_i", "op": "NextIteration", "input": ["inc"]},
+            {"name": "next_f", "op": "NextIteration", "input": ["write"]},
+            {"name": "exit_f", "op": "Exit", "input": ["sw_f"]},
+            {"name": "gather", "op": "TensorArrayGatherV3", "input": ["ta", "idx", "exit_f"]},
+            {"name": "size", "op": "TensorArraySizeV3", "input": ["ta", "exit_f"]}
+        ]));
+        let out = m.execute(&[], &["gather", "size"]).unwrap();
+        assert_eq!(out[0].shape(), &[3]);
+        assert_eq!(out[0].to_i32(), vec![0, 10, 20]);
+        assert_eq!(out[1].to_i32(), vec![3]);
+    }
 }

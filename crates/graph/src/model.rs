@@ -448,6 +448,7 @@ impl GraphModel {
                 || EXECUTOR_OPS.contains(&n.op.as_str())
                 || NO_FOLD.contains(&n.op.as_str())
                 || n.op.starts_with("TensorList")
+                || n.op.starts_with("TensorArray")
             {
                 continue;
             }
@@ -467,7 +468,7 @@ impl GraphModel {
             }) {
                 let small = out.iter().all(|v| match v {
                     Value::Tensor(t) => t.len() <= FOLD_MAX_ELEMENTS,
-                    Value::List(_) => false,
+                    Value::List(_) | Value::Array(_) => false,
                 });
                 if small {
                     self.consts[i] = Some(out);
@@ -598,7 +599,7 @@ impl GraphModel {
             .zip(&out_names)
             .map(|((_, v), name)| match v {
                 Value::Tensor(t) => Ok(Arc::try_unwrap(t).unwrap_or_else(|a| (*a).clone())),
-                Value::List(_) => Err(GraphError::Input(format!(
+                Value::List(_) | Value::Array(_) => Err(GraphError::Input(format!(
                     "output `{name}` is a tensor list, not a tensor"
                 ))),
             })

@@ -58,7 +58,128 @@ pub const OPS: &[(&str, OpFn)] = &[
     ("TensorListLength", list_length),
     ("TensorListPushBack", list_push_back),
     ("TensorListElementShape", list_element_shape),
+    ("TensorArrayV3", array_new),
+    ("TensorArrayWriteV3", array_write),
+    ("TensorArrayReadV3", array_read),
+    ("TensorArrayGatherV3", array_gather),
+    ("TensorArrayScatterV3", array_scatter),
+    ("TensorArraySizeV3", array_size),
+    ("TensorArrayCloseV3", |_| Ok(vec![])),
 ];
+
+/// The flow scalar TensorArray ops pass along to order their effects.
+fn flow() -> Value {
+    Value::t(Tensor::scalar_f32(0.0))
+}
+
+fn lock<'a>(
+    c: &Ctx,
+    a: &'a std::sync::Mutex<TensorList>,
+) -> Result<std::sync::MutexGuard<'a, TensorList>> {
+    a.lock()
+        .map_err(|_| c.err("the TensorArray is poisoned by an earlier failure"))
+}
+
+fn array_new(c: &Ctx) -> Result<Vec<Value>> {
+    let n = c.int(0)?;
+    if !(0..=1 << 24).contains(&n) {
+        return Err(c.err(format!("size {n} is out of range")));
+    }
+    let list = TensorList {
+        items: vec![None; n as usize],
+        element_shape: c.node.attr_shape("element_shape").filter(|s| !s.is_empty()),
+        dtype: c.attr_dtype("dtype").unwrap_or(DType::F32),
+    };
+    Ok(vec![
+        Value::Array(Arc::new(std::sync::Mutex::new(list))),
+        flow(),
+    ])
+}
+
+/// Set item `k` (growing the array when it is dynamically sized).
+fn put(c: &Ctx, l: &mut TensorList, k: i64, t: Arc<Tensor>) -> Result<()> {
+    let grow = c.attr_b("dynamic_size", false) || l.items.is_empty();
+    if k < 0 || (k as usize >= l.items.len() && !grow) || k >= 1 << 24 {
+        return Err(c.err(format!(
+            "index {k} is out of range for a TensorArray of {}",
+            l.items.len()
+        )));
+    }
+    let k = k as usize;
+    if k >= l.items.len() {
+        l.items.resize(k + 1, None);
+    }
+    l.items[k] = Some(t);
+    Ok(())
+}
+
+fn array_write(c: &Ctx) -> Result<Vec<Value>> {
+    let a = c.array(0)?;
+    let k = c.int(1)?;
+    let v = c.arc(2)?;
+    put(c, &mut *lock(c, a)?, k, v)?;
+    Ok(vec![flow()])
+}
+
+fn get(c: &Ctx, l: &TensorList, k: i64) -> Result<Tensor> {
+    match usize::try_from(k).ok().and_then(|k| l.items.get(k)) {
+        Some(Some(t)) => Ok((**t).clone()),
+        Some(None) => zeros(c, l, None),
+        None => Err(c.err(format!(
+            "index {k} is out of range for a TensorArray of {}",
+            l.items.len()
+        ))),
+    }
+}
+
+fn array_read(c: &Ctx) -> Result<Vec<Value>> {
+    let l = lock(c, c.array(0)?)?;
+    one(get(c, &l, c.int(1)?)?)
+}
+
+fn array_gather(c: &Ctx) -> Result<Vec<Value>> {
+    let l = lock(c, c.array(0)?)?;
+    let items = c
+        .ints(1)?
+        .iter()
+        .map(|&k| get(c, &l, k))
+        .collect::<Result<Vec<Tensor>>>()?;
+    stack(
+        c,
+        items,
+        l.dtype,
+        l.element_shape.clone().unwrap_or_default(),
+    )
+}
+
+fn array_scatter(c: &Ctx) -> Result<Vec<Value>> {
+    let idx = c.ints(1)?;
+    let t = c.t(2)?;
+    if t.rank() == 0 || t.shape()[0] != idx.len() {
+        return Err(c.err(format!(
+            "value {:?} must have {} rows",
+            t.shape(),
+            idx.len()
+        )));
+    }
+    let sub = t.shape()[1..].to_vec();
+    let size: usize = sub.iter().product();
+    let mut l = lock(c, c.array(0)?)?;
+    for (r, &k) in idx.iter().enumerate() {
+        let rows: Vec<usize> = (r * size..(r + 1) * size).collect();
+        put(
+            c,
+            &mut l,
+            k,
+            Arc::new(Tensor::new(sub.clone(), t.data().take(&rows))?),
+        )?;
+    }
+    Ok(vec![flow()])
+}
+
+fn array_size(c: &Ctx) -> Result<Vec<Value>> {
+    one(Tensor::scalar_i32(lock(c, c.array(0)?)?.items.len() as i32))
+}
 
 fn executor_only(c: &Ctx) -> Result<Vec<Value>> {
     Err(c.err("this op is run by the graph executor, not called directly"))
@@ -184,11 +305,16 @@ fn list_stack(c: &Ctx) -> Result<Vec<Value>> {
             None => zeros(c, l, fallback.as_deref()),
         })
         .collect::<Result<Vec<Tensor>>>()?;
+    let dims = l.element_shape.clone().or(fallback).unwrap_or_default();
+    stack(c, items, l.dtype, dims)
+}
+
+/// Stack equally shaped items along a new first axis (`dims` shapes an empty result).
+fn stack(c: &Ctx, items: Vec<Tensor>, dtype: DType, dims: Vec<i64>) -> Result<Vec<Value>> {
     if items.is_empty() {
-        let dims = l.element_shape.clone().or(fallback).unwrap_or_default();
         let mut shape = vec![0usize];
         shape.extend(dims.iter().map(|&d| d.max(0) as usize));
-        return one(Tensor::f32(shape, vec![])?.cast(l.dtype));
+        return one(Tensor::f32(shape, vec![])?.cast(dtype));
     }
     let first = items[0].shape().to_vec();
     if items.iter().any(|t| t.shape() != first.as_slice()) {
@@ -199,7 +325,7 @@ fn list_stack(c: &Ctx) -> Result<Vec<Value>> {
     shape.extend(&first);
     one(Tensor::new(
         shape,
-        crate::tensor::Data::concat(&datas, l.dtype),
+        crate::tensor::Data::concat(&datas, dtype),
     )?)
 }
 

@@ -31,12 +31,26 @@ pub struct TensorList {
 }
 
 /// What flows along an edge.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Value {
     /// A tensor.
     Tensor(Arc<Tensor>),
     /// A tensor list.
     List(Arc<TensorList>),
+    /// A TF1 `TensorArrayV3` handle: shared, mutable storage whose writes
+    /// are ordered by the graph's `flow` tensors.
+    Array(Arc<std::sync::Mutex<TensorList>>),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Tensor(a), Value::Tensor(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 impl Value {
@@ -89,7 +103,7 @@ impl Ctx<'_> {
     pub fn t(&self, i: usize) -> Result<&Tensor> {
         match self.inputs.get(i) {
             Some(Value::Tensor(t)) => Ok(t),
-            Some(Value::List(_)) => {
+            Some(Value::List(_) | Value::Array(_)) => {
                 Err(self.err(format!("input {i} is a tensor list, expected a tensor")))
             }
             None => Err(self.err(format!(
@@ -113,6 +127,14 @@ impl Ctx<'_> {
         match self.inputs.get(i) {
             Some(Value::List(l)) => Ok(l),
             _ => Err(self.err(format!("input {i} is not a tensor list"))),
+        }
+    }
+
+    /// TensorArray handle input `i`.
+    pub fn array(&self, i: usize) -> Result<&Arc<std::sync::Mutex<TensorList>>> {
+        match self.inputs.get(i) {
+            Some(Value::Array(a)) => Ok(a),
+            _ => Err(self.err(format!("input {i} is not a TensorArray handle"))),
         }
     }
 
