@@ -132,6 +132,34 @@ pub fn parse_raw(topology: &Value) -> Result<(Vec<RawNode>, Vec<String>)> {
     Ok((out, functions))
 }
 
+/// `(node name, op)` of every `library.function[].nodeDef`, the name
+/// prefixed with its function (`function/node`).
+pub fn function_nodes(topology: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in topology
+        .pointer("/library/function")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let fname = f
+            .pointer("/signature/name")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        for n in f
+            .get("nodeDef")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = n.get("name").and_then(Value::as_str).unwrap_or("?");
+            let op = n.get("op").and_then(Value::as_str).unwrap_or("");
+            out.push((format!("{fname}/{name}"), op.to_string()));
+        }
+    }
+    out
+}
+
 /// Inputs that name no node: (node, input as written).
 pub fn dangling_inputs(raw: &[RawNode]) -> Vec<(String, String)> {
     let names: std::collections::HashSet<&str> = raw.iter().map(|n| n.name.as_str()).collect();

@@ -269,7 +269,12 @@ impl GraphModel {
         // Unsupported ops first, from the raw node list, so that one error
         // names them all even when the graph has other problems.
         let (raw, _) = crate::graph::parse_raw(topology)?;
-        let missing = unsupported_ops(raw.iter().map(|n| (n.name.as_str(), n.op.as_str())));
+        let fn_nodes = crate::graph::function_nodes(topology);
+        let missing = unsupported_ops(
+            raw.iter()
+                .map(|n| (n.name.as_str(), n.op.as_str()))
+                .chain(fn_nodes.iter().map(|(n, o)| (n.as_str(), o.as_str()))),
+        );
         if !missing.is_empty() {
             let list: Vec<String> = missing
                 .iter()

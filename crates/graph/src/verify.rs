@@ -89,8 +89,13 @@ pub fn verify(artifacts: &ModelArtifacts) -> Result<Vec<GraphProblem>> {
         .filter(|t| !t.is_null())
         .ok_or_else(|| GraphError::Model("the model artifacts have no modelTopology".into()))?;
     let (raw, _) = parse_raw(topology)?;
+    let fn_nodes = crate::graph::function_nodes(topology);
     let mut problems = Vec::new();
-    for (op, nodes) in unsupported_ops(raw.iter().map(|n| (n.name.as_str(), n.op.as_str()))) {
+    for (op, nodes) in unsupported_ops(
+        raw.iter()
+            .map(|n| (n.name.as_str(), n.op.as_str()))
+            .chain(fn_nodes.iter().map(|(n, o)| (n.as_str(), o.as_str()))),
+    ) {
         problems.push(GraphProblem::UnsupportedOp { op, nodes });
     }
     for (node, input) in dangling_inputs(&raw) {

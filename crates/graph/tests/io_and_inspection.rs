@@ -142,6 +142,12 @@ fn verify_is_clean_on_real_models_and_lists_every_problem() {
     nodes.push(serde_json::json!({"name": "a", "op": "Identity", "input": ["b"]}));
     nodes.push(serde_json::json!({"name": "b", "op": "Identity", "input": ["a"]}));
     nodes.push(serde_json::json!({"name": "lonely", "op": "Const"}));
+    // An unsupported op inside a library function body.
+    topo["library"] = serde_json::json!({"function": [{
+        "signature": {"name": "body_fn", "inputArg": [{"name": "x"}], "outputArg": [{"name": "y"}]},
+        "nodeDef": [{"name": "weird", "op": "WeirdOp", "input": ["x"]}],
+        "ret": {"y": "weird:y:0"}
+    }]});
     // A weight with no Const node.
     let mut extra = a.weight_specs[0].clone();
     extra.name = "orphan".into();
@@ -166,4 +172,9 @@ fn verify_is_clean_on_real_models_and_lists_every_problem() {
     let err = GraphModel::from_artifacts(&a).unwrap_err().to_string();
     assert!(err.contains("FancyOp (nodes: fancy1, fancy2)"), "{err}");
     assert!(err.contains("OtherOp (nodes: other)"), "{err}");
+    assert!(err.contains("WeirdOp (nodes: body_fn/weird)"), "{err}");
+    assert!(problems.contains(&GraphProblem::UnsupportedOp {
+        op: "WeirdOp".into(),
+        nodes: vec!["body_fn/weird".into()]
+    }));
 }
