@@ -623,6 +623,9 @@ fn one_hot(c: &Ctx) -> Result<Vec<Value>> {
         return Err(c.err("only axis -1 is supported"));
     }
     let iv = ind.to_i32();
+    if iv.len().checked_mul(depth).is_none_or(|n| n > MAX_ELEMENTS) {
+        return Err(c.err("the one-hot result is too large"));
+    }
     let mut v = vec![off; iv.len() * depth];
     for (r, &i) in iv.iter().enumerate() {
         if i >= 0 && (i as usize) < depth {
@@ -763,6 +766,18 @@ mod tests {
             "{}",
         );
         assert_eq!(sc.to_f32(), vec![7.0, 0.0, 5.0, 0.0]);
+        // rank-0 operands get an error naming the node, not a panic
+        assert!(crate::ops::testing::try_run("Unpack", &[Tensor::scalar_i32(1)], "{}").is_err());
+        assert!(crate::ops::testing::try_run(
+            "ConcatV2",
+            &[
+                Tensor::scalar_i32(1),
+                Tensor::scalar_i32(2),
+                Tensor::scalar_i32(0)
+            ],
+            "{}"
+        )
+        .is_err());
         let r = run1(
             "ReverseV2",
             &[iota(vec![2, 2]), Tensor::vec_i32(vec![1])],
