@@ -178,3 +178,35 @@ fn verify_is_clean_on_real_models_and_lists_every_problem() {
         nodes: vec!["body_fn/weird".into()]
     }));
 }
+
+#[tokio::test]
+async fn load_by_url_default_outputs_and_input_errors() {
+    let dir = real("emotion");
+    let m = GraphModel::load(&router(), &format!("file://{}", dir.display()))
+        .await
+        .unwrap();
+    // No signature: the Placeholder is the input, the sink the output.
+    assert_eq!(m.inputs()[0].name, "input_1");
+    assert_eq!(m.inputs()[0].shape, Some(vec![-1, 64, 64, 1]));
+    let outs: Vec<&str> = m.outputs().iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(outs, ["Identity:0"]);
+    let io = tfjs_layers::io_json::IoJson::parse(
+        &std::fs::read(dir.join("io.json")).unwrap(),
+        "io.json",
+    )
+    .unwrap();
+    let x = tfjs_graph::Tensor::from_layers(&io.inputs[0].to_tensor().unwrap());
+    let y = m.execute(&[("input_1", x.clone())], &[]).unwrap();
+    let expected: Vec<f32> = io.outputs[0].data.iter().map(|&v| v as f32).collect();
+    for (a, e) in y[0].to_f32().iter().zip(&expected) {
+        assert!((a - e).abs() <= 1e-4 + 1e-3 * e.abs(), "{a} vs {e}");
+    }
+    // Wrong shape, missing input and unknown names are errors naming them.
+    let bad = tfjs_graph::Tensor::f32(vec![1, 8, 8, 1], vec![0.0; 64]).unwrap();
+    let e = m.execute(&[("input_1", bad)], &[]).unwrap_err().to_string();
+    assert!(e.contains("input_1") && e.contains("[1, 8, 8, 1]"), "{e}");
+    let e = m.execute(&[], &[]).unwrap_err().to_string();
+    assert!(e.contains("input_1") && e.contains("not given"), "{e}");
+    let e = m.execute(&[("nope", x)], &[]).unwrap_err().to_string();
+    assert!(e.contains("nope"), "{e}");
+}
