@@ -36,7 +36,10 @@ pub struct Args {
     pub warmup: usize,
 }
 
-fn synthetic_inputs(model: &Model, batch: usize) -> anyhow::Result<Vec<Tensor>> {
+/// One input to synthesize: name, dimensions (`None` unknown), dtype.
+type InputSpec = (String, Vec<Option<usize>>, String);
+
+fn synthetic_inputs(specs: &[InputSpec], batch: usize) -> anyhow::Result<Vec<Tensor>> {
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {
         state ^= state << 13;
@@ -44,12 +47,10 @@ fn synthetic_inputs(model: &Model, batch: usize) -> anyhow::Result<Vec<Tensor>> 
         state ^= state << 17;
         state
     };
-    model
-        .inputs()
+    specs
         .iter()
-        .map(|i| {
-            let shape: Vec<usize> = i
-                .batch_shape
+        .map(|(name, dims, dtype)| {
+            let shape: Vec<usize> = dims
                 .iter()
                 .enumerate()
                 .map(|(k, d)| if k == 0 { batch } else { d.unwrap_or(16) })
@@ -59,12 +60,9 @@ fn synthetic_inputs(model: &Model, batch: usize) -> anyhow::Result<Vec<Tensor>> 
                 .try_fold(1usize, |a, &d| a.checked_mul(d))
                 .filter(|&n| n <= 1 << 28)
                 .with_context(|| {
-                    format!(
-                        "input `{}` of shape {shape:?} is too large to synthesize",
-                        i.name
-                    )
+                    format!("input `{name}` of shape {shape:?} is too large to synthesize")
                 })?;
-            Ok(if i.dtype == "int32" {
+            Ok(if dtype == "int32" {
                 Tensor::from_i32(shape, (0..n).map(|_| (next() % 2) as i32).collect())?
             } else {
                 Tensor::from_f32(
@@ -78,24 +76,90 @@ fn synthetic_inputs(model: &Model, batch: usize) -> anyhow::Result<Vec<Tensor>> 
         .collect()
 }
 
+/// A loaded model that can run on its synthetic inputs, and its load time
+/// in ms since `t0` (fetch + decode + build, not input synthesis).
+type Runner = (Box<dyn Fn() -> anyhow::Result<()>>, f64);
+
+/// Graph models (`format: "graph-model"`) run `execute` with the default
+/// outputs; unknown dimensions other than the batch use 16.
+fn graph_runner(
+    artifacts: &tfjs_format::ModelArtifacts,
+    url: &str,
+    batch: usize,
+    t0: Instant,
+) -> anyhow::Result<Runner> {
+    let model = tfjs_graph::GraphModel::from_artifacts(artifacts)
+        .with_context(|| format!("cannot build the graph model at {url}"))?;
+    let load_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let specs: Vec<InputSpec> = model
+        .inputs()
+        .iter()
+        .map(|i| {
+            let dims = i
+                .shape
+                .clone()
+                .unwrap_or_default()
+                .iter()
+                .map(|&d| usize::try_from(d).ok())
+                .collect();
+            (i.name.clone(), dims, i.dtype.clone())
+        })
+        .collect();
+    let feeds: Vec<(String, tfjs_graph::Tensor)> = specs
+        .iter()
+        .zip(synthetic_inputs(&specs, batch)?)
+        .map(|(s, t)| (s.0.clone(), tfjs_graph::Tensor::from_layers(&t)))
+        .collect();
+    let run = move || {
+        let f: Vec<(&str, tfjs_graph::Tensor)> =
+            feeds.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+        std::hint::black_box(model.execute(&f, &[])?);
+        Ok(())
+    };
+    Ok((Box::new(run), load_ms))
+}
+
+fn layers_runner(
+    artifacts: &tfjs_format::ModelArtifacts,
+    url: &str,
+    batch: usize,
+    t0: Instant,
+) -> anyhow::Result<Runner> {
+    let model = Model::from_artifacts(artifacts, &LoadOptions::default())
+        .with_context(|| format!("cannot build the model at {url}"))?;
+    let load_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let specs: Vec<InputSpec> = model
+        .inputs()
+        .iter()
+        .map(|i| (i.name.clone(), i.batch_shape.clone(), i.dtype.clone()))
+        .collect();
+    let inputs = synthetic_inputs(&specs, batch)?;
+    let run = move || {
+        std::hint::black_box(model.predict(std::hint::black_box(&inputs))?);
+        Ok(())
+    };
+    Ok((Box::new(run), load_ms))
+}
+
 /// Run `tfjs bench`.
 pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let url = util::to_url(&a.url);
     let batch = a.batch.max(1);
     let t0 = Instant::now();
     let artifacts = util::load(ctx, &url).await?;
-    let model = Model::from_artifacts(&artifacts, &LoadOptions::default())
-        .with_context(|| format!("cannot build the model at {url}"))?;
-    let load_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let inputs = synthetic_inputs(&model, batch)?;
+    let (run_once, load_ms) = if tfjs_graph::is_graph_model(&artifacts) {
+        graph_runner(&artifacts, &url, batch, t0)?
+    } else {
+        layers_runner(&artifacts, &url, batch, t0)?
+    };
     for _ in 0..a.warmup {
-        model.predict(&inputs)?;
+        run_once()?;
     }
     let runs = a.runs.max(20);
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let t = Instant::now();
-        std::hint::black_box(model.predict(std::hint::black_box(&inputs))?);
+        run_once()?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
     times.sort_by(f64::total_cmp);

@@ -79,6 +79,84 @@ pub struct Args {
     pub non_strict: bool,
 }
 
+/// A graph model (`format: "graph-model"`): io.json inputs are fed by their
+/// names (signature keys or node names, as TF.js `execute` takes them; by
+/// position when a name is unknown), .npy files by input position. With
+/// reference outputs in the io.json, exactly those outputs are computed.
+fn run_graph(
+    files: &[String],
+    url: &str,
+    artifacts: &tfjs_format::ModelArtifacts,
+) -> anyhow::Result<(Vec<String>, Vec<Tensor>, Option<IoJson>)> {
+    let model = tfjs_graph::GraphModel::from_artifacts(artifacts)
+        .with_context(|| format!("cannot build the graph model at {url}"))?;
+    let model_inputs: Vec<&str> = model.inputs().iter().map(|i| i.name.as_str()).collect();
+    let (named, io): (Vec<(String, Tensor)>, Option<IoJson>) =
+        if files.len() == 1 && !files[0].ends_with(".npy") {
+            let bytes =
+                std::fs::read(&files[0]).with_context(|| format!("cannot read {}", files[0]))?;
+            let io = IoJson::parse(&bytes, &files[0])?;
+            let by_name = io.inputs.iter().all(|t| model.resolve(&t.name).is_ok());
+            if !by_name && io.inputs.len() != model_inputs.len() {
+                bail!(
+                "{}: the model has inputs {model_inputs:?}, the file's input names do not match",
+                files[0]
+            );
+            }
+            let feeds = io
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(k, t)| {
+                    let name = if by_name {
+                        t.name.clone()
+                    } else {
+                        model_inputs[k].to_string()
+                    };
+                    Ok((name, t.to_tensor()?))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            (feeds, Some(io))
+        } else {
+            if files.len() != model_inputs.len() {
+                bail!(
+                    "the model has {} input(s) ({}), got {} .npy file(s)",
+                    model_inputs.len(),
+                    model_inputs.join(", "),
+                    files.len()
+                );
+            }
+            let feeds = files
+                .iter()
+                .zip(&model_inputs)
+                .map(|(f, n)| {
+                    let bytes = std::fs::read(f).with_context(|| format!("cannot read {f}"))?;
+                    Ok((n.to_string(), read_npy(&bytes, f)?))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            (feeds, None)
+        };
+    let wanted: Vec<String> = match &io {
+        Some(io) if !io.reference().0.is_empty() => {
+            io.reference().0.iter().map(|t| t.name.clone()).collect()
+        }
+        _ => model.outputs().iter().map(|o| o.name.clone()).collect(),
+    };
+    let feeds: Vec<(&str, tfjs_graph::Tensor)> = named
+        .iter()
+        .map(|(n, t)| (n.as_str(), tfjs_graph::Tensor::from_layers(t)))
+        .collect();
+    let wanted_refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let outputs = model
+        .execute(&feeds, &wanted_refs)
+        .with_context(|| format!("cannot run the graph model at {url}"))?;
+    Ok((
+        wanted,
+        outputs.iter().map(tfjs_graph::Tensor::to_layers).collect(),
+        io,
+    ))
+}
+
 fn read_inputs(
     files: &[String],
     model: &Model,
@@ -153,24 +231,32 @@ fn top_classes(scores: &[f32], k: usize, labels: Option<&[String]>) -> Vec<Value
 pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let url = util::to_url(&a.url);
     let artifacts = util::load(ctx, &url).await?;
-    let opts = LoadOptions {
-        strict: !a.non_strict,
-        ..Default::default()
-    };
-    let model = Model::from_artifacts(&artifacts, &opts)
-        .with_context(|| format!("cannot build the model at {url}"))?;
-    let sig = Signature::of_model(&model, artifacts.model_topology.as_ref());
-    let (inputs, io) = if a.image.is_empty() {
-        read_inputs(&a.inputs, &model, &sig)?
+    let (names, outputs, io) = if tfjs_graph::is_graph_model(&artifacts) {
+        if !a.image.is_empty() {
+            bail!("--image is for layers models; give a graph model its inputs as io.json or .npy files");
+        }
+        run_graph(&a.inputs, &url, &artifacts)?
     } else {
-        let (h, w, c, dtype) = image_input_size(&sig, a.resize.as_deref())?;
-        let batch = image_input::image_batch(&a.image, h, w, c, a.preprocess, &dtype)?;
-        (vec![batch], None)
+        let opts = LoadOptions {
+            strict: !a.non_strict,
+            ..Default::default()
+        };
+        let model = Model::from_artifacts(&artifacts, &opts)
+            .with_context(|| format!("cannot build the model at {url}"))?;
+        let sig = Signature::of_model(&model, artifacts.model_topology.as_ref());
+        let (inputs, io) = if a.image.is_empty() {
+            read_inputs(&a.inputs, &model, &sig)?
+        } else {
+            let (h, w, c, dtype) = image_input_size(&sig, a.resize.as_deref())?;
+            let batch = image_input::image_batch(&a.image, h, w, c, a.preprocess, &dtype)?;
+            (vec![batch], None)
+        };
+        let outputs = model
+            .predict(&inputs)
+            .with_context(|| format!("predict failed; {}", sig.expects()))?;
+        let names: Vec<String> = model.output_names().iter().map(|n| n.to_string()).collect();
+        (names, outputs, io)
     };
-    let outputs = model
-        .predict(&inputs)
-        .with_context(|| format!("predict failed; {}", sig.expects()))?;
-    let names = model.output_names();
     let out_tensors: Vec<IoTensor> = names
         .iter()
         .zip(&outputs)

@@ -1,0 +1,87 @@
+//! `tfjs predict` / `tfjs bench` on graph models (`format: "graph-model"`)
+//! from the shared real fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn real(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/real")
+        .join(name)
+}
+
+fn tfjs(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tfjs"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn predict_check_on_graph_models_with_signature_keys_and_control_flow() {
+    // emotion: no signature; facemesh: outputs named by signature key;
+    // handtrack: control flow + NonMaxSuppressionV5, int32 input.
+    for name in ["emotion", "facemesh", "handtrack"] {
+        let dir = real(name);
+        let io = dir.join("io.json");
+        let out = tfjs(&[
+            "--json",
+            "predict",
+            dir.to_str().unwrap(),
+            "--inputs",
+            io.to_str().unwrap(),
+            "--check",
+        ]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["check"]["passed"], true, "{name}: {v}");
+    }
+}
+
+#[test]
+fn predict_check_fails_on_a_perturbed_graph_reference() {
+    let dir = real("emotion");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("io.json")).unwrap()).unwrap();
+    let x = v["outputs"][0]["data"][3].as_f64().unwrap();
+    v["outputs"][0]["data"][3] = serde_json::json!(x + 0.25);
+    let bad = tmp.path().join("io.json");
+    std::fs::write(&bad, v.to_string()).unwrap();
+    let out = tfjs(&[
+        "predict",
+        dir.to_str().unwrap(),
+        "--inputs",
+        bad.to_str().unwrap(),
+        "--check",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Identity:0[3]"), "{err}");
+}
+
+#[test]
+fn bench_runs_a_graph_model() {
+    let dir = real("facemesh-detection-short");
+    let out = tfjs(&[
+        "--json",
+        "bench",
+        dir.to_str().unwrap(),
+        "--runs",
+        "20",
+        "--warmup",
+        "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["load_ms"].as_f64().unwrap() > 0.0);
+    assert!(v["predict_ms"]["median"].as_f64().unwrap() > 0.0);
+}
