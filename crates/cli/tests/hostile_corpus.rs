@@ -61,7 +61,7 @@ enum Entry {
 struct Run {
     /// Arguments; `{m}` is the model directory, `{d}` the case directory.
     args: Vec<String>,
-    statuses: &'static [i32],
+    statuses: Vec<i32>,
     /// Substrings stdout + stderr must contain; `a|b` accepts either.
     culprits: Vec<String>,
 }
@@ -105,7 +105,7 @@ impl Case {
     fn run(mut self, args: &[&str], statuses: &'static [i32], culprits: &[&str]) -> Case {
         self.runs.push(Run {
             args: args.iter().map(|s| s.to_string()).collect(),
-            statuses,
+            statuses: statuses.to_vec(),
             culprits: culprits.iter().map(|s| s.to_string()).collect(),
         });
         self
@@ -532,7 +532,8 @@ fn the_corpus_has_at_least_150_cases() {
         + size_cases().len()
         + graph_cases().len()
         + io_json_cases().len()
-        + npy_cases().len();
+        + npy_cases().len()
+        + file_cases().len();
     assert!(n >= 150, "only {n} cases");
     eprintln!("{n} hostile cases");
 }
@@ -2271,4 +2272,70 @@ fn npy_cases() -> Vec<Case> {
 #[test]
 fn npy_family() {
     run_family(npy_cases());
+}
+
+// ------------------------------------------------- hand-written (hostile/)
+
+fn files_under(root: &Path, dir: &Path, out: &mut Vec<(String, Entry)>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(root, &p, out);
+        } else {
+            let rel = p.strip_prefix(root).unwrap().to_str().unwrap().to_string();
+            out.push((rel, Entry::Bytes(std::fs::read(&p).unwrap())));
+        }
+    }
+}
+
+/// Every `hostile/<case>/` directory with a `case.json` (see hostile/README.md).
+fn file_cases() -> Vec<Case> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("case.json").is_file())
+        .collect();
+    dirs.sort();
+    dirs.iter()
+        .map(|dir| {
+            let spec: Value =
+                serde_json::from_slice(&std::fs::read(dir.join("case.json")).unwrap()).unwrap();
+            let mut entries = vec![];
+            files_under(dir, dir, &mut entries);
+            entries.retain(|(p, _)| p != "case.json");
+            let strings = |v: &Value| -> Vec<String> {
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect()
+            };
+            let runs = spec["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| Run {
+                    args: strings(&r["args"]),
+                    statuses: r["statuses"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|s| s.as_i64().unwrap() as i32)
+                        .collect(),
+                    culprits: strings(&r["culprits"]),
+                })
+                .collect();
+            Case {
+                name: format!("hostile/{}", dir.file_name().unwrap().to_str().unwrap()),
+                entries,
+                runs,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn hand_written_family() {
+    run_family(file_cases());
 }
