@@ -10,7 +10,9 @@
 # campaign uses 10000000 with SECONDS=1800: whichever comes first);
 # FUZZ_JOBS is the build parallelism (default 1).
 # Crash inputs land in fuzz/artifacts/<target>/; reproduce one with
-# `cargo +nightly fuzz run <target> fuzz/artifacts/<target>/<file>`.
+# `cargo +nightly fuzz run <target> fuzz/artifacts/<target>/<file>`, and
+# once fixed keep it in fuzz/regressions/<target>/: those inputs run before
+# each target is fuzzed and must not crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -144,18 +146,20 @@ else
 fi
 
 # ------------------------------------------------------------------ build
-# Cargo features a target needs (see fuzz/Cargo.toml), as words for cargo.
-features() {
-    case "$1" in
-        upload | weight_urls) echo "--features net" ;;
-        *) echo "" ;;
+# `upload` and `weight_urls` need the `net` feature (reqwest/axum, see
+# fuzz/Cargo.toml). When either runs, every target is built with it: one
+# feature set means the dependencies are compiled once.
+FEATURES=""
+for t in "${TARGETS[@]}"; do
+    case "$t" in
+        upload | weight_urls) FEATURES="--features net" ;;
     esac
-}
+done
 
 # One target at a time (`cargo fuzz build` takes at most one); the shared
 # dependencies are built once.
 for t in "${TARGETS[@]}"; do
-    (cd fuzz && cargo +nightly fuzz build --release $(features "$t") "$t")
+    (cd fuzz && cargo +nightly fuzz build --release $FEATURES "$t")
 done
 
 # -------------------------------------------------------------------- run
@@ -168,9 +172,23 @@ for t in "${TARGETS[@]}"; do
     if [ -n "${FUZZ_MAX_RUNS:-}" ]; then
         extra+=("-runs=$FUZZ_MAX_RUNS")
     fi
+    # Every crash found so far stays a regression input: run them first.
+    if compgen -G "fuzz/regressions/$t/*" >/dev/null; then
+        echo "--- $t: regression inputs"
+        set +e
+        (cd fuzz && cargo +nightly fuzz run --release $FEATURES "$t" "regressions/$t" -- \
+            -runs=0 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048) >"$log.regressions" 2>&1
+        rc=$?
+        set -e
+        if [ "$rc" -ne 0 ]; then
+            failed+=("$t")
+            summary+=("$t: a regression input crashes (exit $rc, log $log.regressions)")
+            grep -E 'panicked|ERROR: libFuzzer|ERROR: AddressSanitizer|Running: ' "$log.regressions" | head -6 || true
+        fi
+    fi
     echo "--- $t: ${SECONDS_EACH}s"
     set +e
-    (cd fuzz && cargo +nightly fuzz run --release $(features "$t") "$t" "corpus/$t" "seeds/$t" -- \
+    (cd fuzz && cargo +nightly fuzz run --release $FEATURES "$t" "corpus/$t" "seeds/$t" -- \
         -max_total_time="$SECONDS_EACH" -dict=dict/model_json.dict \
         -max_len=65536 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -print_final_stats=1 "${extra[@]}") >"$log" 2>&1
