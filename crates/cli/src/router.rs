@@ -9,7 +9,11 @@ pub fn build_router() -> Router {
     let mut router = Router::new();
     router.register(Arc::new(FileStore::new()));
     router.register(MemoryStore::global());
-    if let Err(e) = tfjs_http::register(&mut router) {
+    let http = tfjs_http::HttpOptions::from_env().map(|mut options| {
+        options.progress = Some(Arc::new(crate::util::report_download));
+        options
+    });
+    if let Err(e) = http.and_then(|options| tfjs_http::register_with(&mut router, options)) {
         eprintln!("warning: http(s):// is unavailable: {e}");
     }
     if let Err(e) = tfjs_store::register_default(&mut router) {

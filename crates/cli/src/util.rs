@@ -21,19 +21,61 @@ pub fn file_path(url: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// The bar [`with_progress`] shows, so that a loader reporting bytes
+/// ([`report_download`]) turns the spinner into a byte count.
+static CURRENT_BAR: std::sync::Mutex<Option<(indicatif::ProgressBar, String)>> =
+    std::sync::Mutex::new(None);
+
 /// Run `work` with a spinner on stderr showing `message` and the elapsed
 /// time, when stderr is a terminal (indicatif draws nothing otherwise), so
-/// long downloads, copies and conversions visibly make progress.
+/// long downloads, copies and conversions visibly make progress. While an
+/// `http(s)://` load reports its bytes, the spinner becomes a byte bar.
 pub async fn with_progress<T>(message: String, work: impl std::future::Future<Output = T>) -> T {
     let bar = indicatif::ProgressBar::new_spinner();
     if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
         bar.set_style(style);
     }
-    bar.set_message(printable(&message).into_owned());
+    let message = printable(&message).into_owned();
+    bar.set_message(message.clone());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    if let Ok(mut current) = CURRENT_BAR.lock() {
+        *current = Some((bar.clone(), message));
+    }
     let out = work.await;
+    if let Ok(mut current) = CURRENT_BAR.lock() {
+        *current = None;
+    }
     bar.finish_and_clear();
     out
+}
+
+/// The `http(s)://` loader's progress callback: bytes of weights received
+/// against the manifest's total (shards when the total is unknown), drawn on
+/// the bar of the running [`with_progress`], if any.
+pub fn report_download(p: tfjs_http::Progress) {
+    let Ok(current) = CURRENT_BAR.lock() else {
+        return;
+    };
+    let Some((bar, message)) = current.as_ref() else {
+        return;
+    };
+    match p.total_bytes {
+        Some(total) if total > 0 => {
+            if bar.length() != Some(total) {
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ({eta})",
+                ) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                bar.set_length(total);
+            }
+            bar.set_position(p.loaded_bytes.min(total));
+        }
+        _ => bar.set_message(format!(
+            "{message}: {}/{} shards",
+            p.completed_shards, p.total_shards
+        )),
+    }
 }
 
 /// Load the model at `url` through the router (with a spinner on a TTY).
