@@ -313,18 +313,34 @@ pub const MAX_MODEL_JSON_BYTES: u64 = 32 * 1024 * 1024;
 /// file must be a regular file (not a FIFO, device or directory) of at
 /// most [`MAX_MODEL_JSON_BYTES`].
 pub fn read_model_json(json_path: &Path) -> Result<ModelJson> {
-    let len = regular_file_len(json_path, "Model JSON file")?;
-    if len > MAX_MODEL_JSON_BYTES {
-        return Err(IoError::invalid(format!(
-            "Model JSON file {} is {len} bytes; a model.json may hold at most {MAX_MODEL_JSON_BYTES} bytes (the weights belong in weight files)",
-            show(json_path)
-        )));
+    let bytes = read_regular_file(json_path, "Model JSON file", MAX_MODEL_JSON_BYTES)?;
+    Ok(ModelJson::parse(&bytes, &show(json_path))?)
+}
+
+/// Read a local file that must be a regular file (checked before it is
+/// opened: a FIFO would block, a device never ends) of at most `max` bytes
+/// (checked before and while reading, so a file growing meanwhile is cut).
+/// `what` names the file in errors ("Model JSON file", "Inputs file").
+/// Every local file a command reads whole goes through here.
+pub fn read_regular_file(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
+    let len = regular_file_len(path, what)?;
+    let too_big = |len: u64| {
+        IoError::invalid(format!(
+            "{what} {} is {len} bytes; at most {max} bytes are read",
+            show(path)
+        ))
+    };
+    if len > max {
+        return Err(too_big(len));
     }
     let mut bytes = Vec::new();
-    File::open(json_path)
-        .and_then(|f| f.take(MAX_MODEL_JSON_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| IoError::io(show(json_path), e))?;
-    Ok(ModelJson::parse(&bytes, &show(json_path))?)
+    File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .map_err(|e| IoError::io(show(path), e))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// The length of `path` after checking, *before* opening it, that it is a
@@ -534,7 +550,7 @@ fn save_target(path: &Path) -> (PathBuf, String) {
 /// The weight paths a model JSON file references (read leniently: only
 /// safe paths; nothing when the file is absent or unreadable).
 fn referenced_paths(json_path: &Path) -> Vec<String> {
-    let Ok(bytes) = fs::read(json_path) else {
+    let Ok(bytes) = read_regular_file(json_path, "Model JSON file", MAX_MODEL_JSON_BYTES) else {
         return vec![];
     };
     let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
@@ -562,15 +578,45 @@ fn normalize(p: &str) -> String {
         .join("/")
 }
 
+/// Every weight path (normalized) that a model JSON file in `dir`
+/// references. A save killed between its commit and its renames leaves a
+/// live `model.json` pointing at `.tfjs-…` names: those are the model now,
+/// not leftovers.
+fn live_references(dir: &Path) -> BTreeSet<String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return BTreeSet::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with(TEMP_PREFIX)
+                && Path::new(&*name)
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+        })
+        .flat_map(|e| referenced_paths(&e.path()))
+        .map(|p| normalize(&p))
+        .collect()
+}
+
 fn remove_stale_temps(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     let now = SystemTime::now();
+    let mut live = None;
     for e in entries.flatten() {
         let name = e.file_name();
         let name = name.to_string_lossy();
         if !name.starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        if live
+            .get_or_insert_with(|| live_references(dir))
+            .contains(&*name)
+        {
             continue;
         }
         // A save killed mid-way: its writer is gone, nothing will finish it.

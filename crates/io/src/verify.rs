@@ -275,7 +275,11 @@ pub fn verify_file(path: &Path) -> Report {
         }
     };
     let jn = json_path.display().to_string();
-    let bytes = match std::fs::read(&json_path) {
+    let bytes = match crate::file::read_regular_file(
+        &json_path,
+        "Model JSON file",
+        crate::file::MAX_MODEL_JSON_BYTES,
+    ) {
         Ok(b) => b,
         Err(e) => {
             report.push(&jn, e.to_string());

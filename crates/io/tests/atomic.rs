@@ -204,3 +204,53 @@ fn a_truncated_middle_shard_is_named() {
         )
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_dead_writers_committed_model_is_not_swept_as_a_leftover() {
+    // A writer killed after its commit leaves model.json pointing at its
+    // `.tfjs-p<pid>.…` names. The next save's cleanup of dead writers'
+    // leftovers must keep them: if that save is killed before its own
+    // commit, they are still the live model.
+    let old = load(&fixtures().join("tfjs/mlp"));
+    let new = load(&fixtures().join("tfjs/cnn"));
+    let dir = tempfile::tempdir().unwrap();
+    let crash = |point| FileStoreOptions {
+        fail_point: Some(point),
+        ..Default::default()
+    };
+    save_path(dir.path(), &old, &crash(FailPoint::AfterCommit)).unwrap_err();
+    // Pretend that writer was another process, now gone: respell its
+    // temporary names with a pid no process has.
+    let own = format!(".tfjs-p{:x}.", std::process::id());
+    let dead = ".tfjs-pfffffffe.";
+    let json_path = dir.path().join("model.json");
+    let json = std::fs::read_to_string(&json_path).unwrap();
+    assert!(json.contains(&own), "{json}");
+    std::fs::write(&json_path, json.replace(&own, dead)).unwrap();
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.starts_with(&own) {
+            std::fs::rename(
+                dir.path().join(&name),
+                dir.path().join(name.replace(&own, dead)),
+            )
+            .unwrap();
+        }
+    }
+    assert!(same(&load(dir.path()), &old));
+    save_path(dir.path(), &new, &crash(FailPoint::BeforeCommit)).unwrap_err();
+    assert!(
+        same(&load(dir.path()), &old),
+        "the live model lost its weights"
+    );
+    // A complete save then takes over and removes the old unique names.
+    save_path(dir.path(), &new, &FileStoreOptions::default()).unwrap();
+    assert!(same(&load(dir.path()), &new));
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(dead))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
