@@ -117,6 +117,12 @@ pub fn check_quantization(w: &WeightSpec, source: &str, field: &str) -> Result<(
         return Ok(());
     };
     let err = |sub: &str, msg: String| {
+        // The JSON path says where; the weight's name says which weight.
+        let msg = if msg.contains(&w.name) {
+            msg
+        } else {
+            format!("weight `{}`: {msg}", w.name)
+        };
         FormatError::field(source, format!("{field}.quantization{sub}"), msg)
     };
     let affine = matches!(
@@ -255,4 +261,66 @@ pub fn check_weight_data(specs: &[WeightSpec], data: &WeightData, source: &str) 
         }
     }
     Ok(())
+}
+
+/// What a quantized weight decodes to that loads but cannot be what its
+/// author meant: a uint8/uint16 `scale` of 0 (every element decodes to
+/// `min`; the converter writes `scale` 1 for a constant tensor) and
+/// float16 values that decode to infinities or NaN (a float32 over 65504
+/// quantized to float16). TensorFlow.js loads both silently; `verify`
+/// reports them and `predict` warns. One message per weight, naming it.
+///
+/// ```
+/// use tfjs_format::checkpoint::dequantization_warnings;
+/// use tfjs_format::codec::decode_weights;
+/// use tfjs_format::{DType, Quantization, QuantizationDType, WeightData, WeightSpec};
+/// let mut w = WeightSpec::new("d/kernel", vec![2], DType::Float32);
+/// w.quantization = Some(Quantization {
+///     dtype: QuantizationDType::Float16,
+///     min: None,
+///     scale: None,
+///     original_dtype: None,
+///     extra: Default::default(),
+/// });
+/// let data = WeightData::from_vec([0x00u8, 0x7c, 0x00, 0x3c].to_vec()); // inf, 1.0
+/// let decoded = decode_weights(std::slice::from_ref(&w), &data).unwrap();
+/// let warnings = dequantization_warnings(&[w], &decoded);
+/// assert_eq!(warnings, ["weight `d/kernel`: 1 of 2 float16 value(s) decode to infinity or NaN"]);
+/// ```
+pub fn dequantization_warnings(
+    specs: &[WeightSpec],
+    decoded: &[crate::codec::DecodedWeight],
+) -> Vec<String> {
+    let mut out = vec![];
+    for (spec, w) in specs.iter().zip(decoded) {
+        let Some(q) = &spec.quantization else {
+            continue;
+        };
+        let n = spec.shape.iter().product::<usize>();
+        match q.dtype {
+            QuantizationDType::Uint8 | QuantizationDType::Uint16
+                if q.scale_f64() == 0.0 && n > 1 =>
+            {
+                out.push(format!(
+                    "weight `{}`: quantization scale is 0, so all {n} values decode to min {}",
+                    spec.name,
+                    q.min_f64()
+                ));
+            }
+            QuantizationDType::Float16 => {
+                if let crate::codec::TensorValues::Float32(v) = &w.values {
+                    let bad = v.iter().filter(|x| !x.is_finite()).count();
+                    if bad > 0 {
+                        out.push(format!(
+                            "weight `{}`: {bad} of {} float16 value(s) decode to infinity or NaN",
+                            spec.name,
+                            v.len()
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }

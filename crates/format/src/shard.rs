@@ -234,6 +234,10 @@ fn check_group<B: AsRef<[u8]>>(
         });
     }
     let lengths: Vec<u64> = shards.iter().map(|s| s.as_ref().len() as u64).collect();
+    // Groups with string weights: their size is known only by walking the
+    // length prefixes; when the walk fails, what failed (the weight and
+    // element) is said along with the shard.
+    let mut walk_failure = None;
     let expected = match group.stored_byte_len()? {
         Some(n) => n,
         None => {
@@ -245,10 +249,18 @@ fn check_group<B: AsRef<[u8]>>(
             };
             match crate::codec::weight_layout(&group.weights, &data) {
                 Ok(_) => lengths.iter().sum(),
-                Err(_) => string_group_len(&group.weights, &data),
+                Err(e) => {
+                    walk_failure = Some(e.to_string());
+                    string_group_len(&group.weights, &data)
+                }
             }
         }
     };
+    let with_walk = |i: usize, totals: (u64, u64)| match &walk_failure {
+        Some(why) => format!("{} ({why})", name(i, totals)),
+        None => name(i, totals),
+    };
+    let name: &ShardName<'_> = &with_walk;
     check_against(group, &lengths, expected, name, |i| {
         sniff_text(shards[i].as_ref())
     })?;

@@ -143,9 +143,22 @@ fn string_weights_checked_through_their_bytes() {
     };
     let data = read(&dir.join("data.bin"));
     check_shards(&group, &[&data[..]]).unwrap();
+    // One byte short: the shard is named, with the bytes it must hold.
     let e = check_shards(&group, &[&data[..data.len() - 1]]).unwrap_err();
     assert!(
         matches!(&e, FormatError::ShardLength { expected, actual, .. } if *expected == data.len() as u64 && *actual == data.len() as u64 - 1),
+        "{e}"
+    );
+    // A truncated download that is an error page is still called one.
+    let e = check_shards(&group, &[b"<!DOCTYPE html><html>".as_slice()]).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            FormatError::ShardLength {
+                looks_like: Some("HTML"),
+                ..
+            }
+        ),
         "{e}"
     );
 }

@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use tfjs_format::checkpoint::check_quantization;
+use tfjs_format::checkpoint::dequantization_warnings;
 use tfjs_format::shard::check_shards_at;
 use tfjs_format::weight_path::WeightPath;
 use tfjs_format::WeightsManifestGroup;
@@ -500,11 +501,14 @@ pub fn verify_file(path: &Path) -> Report {
     }
     if report.ok() {
         match crate::file::load_path(&json_path) {
-            Ok(a) => {
-                if let Err(e) = codec::decode_weights(&a.weight_specs, &a.weight_data) {
-                    report.push(&jn, e.to_string());
+            Ok(a) => match codec::decode_weights(&a.weight_specs, &a.weight_data) {
+                Ok(decoded) => {
+                    for w in dequantization_warnings(&a.weight_specs, &decoded) {
+                        report.push(&jn, w);
+                    }
                 }
-            }
+                Err(e) => report.push(&jn, e.to_string()),
+            },
             Err(e) => report.push(&jn, e.to_string()),
         }
     }
@@ -563,8 +567,13 @@ pub fn verify_artifacts(artifacts: &ModelArtifacts, source: &str) -> Report {
         }
         None => report.push(source, "modelTopology is missing"),
     }
-    if let Err(e) = codec::decode_weights(&artifacts.weight_specs, &artifacts.weight_data) {
-        report.push(source, e.to_string());
+    match codec::decode_weights(&artifacts.weight_specs, &artifacts.weight_data) {
+        Ok(decoded) => {
+            for w in dequantization_warnings(&artifacts.weight_specs, &decoded) {
+                report.push(source, w);
+            }
+        }
+        Err(e) => report.push(source, e.to_string()),
     }
     report
 }

@@ -189,9 +189,12 @@ impl Graph {
                         .map_err(|e| crate::model::in_layer(&name, e))?;
                     self.built[l] = true;
                 }
-                layer
+                let shapes = layer
                     .output_shapes(&in_shapes)
-                    .map_err(|e| crate::model::in_layer(&name, e))?
+                    .map_err(|e| crate::model::in_layer(&name, e))?;
+                crate::model::check_sample_size(&shapes)
+                    .map_err(|e| crate::model::in_layer(&name, e))?;
+                shapes
             }
             ModelLayer::Model(m) => {
                 if m.inputs.len() != inputs.len() {

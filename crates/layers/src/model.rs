@@ -405,9 +405,11 @@ impl Model {
                         layer.build(&in_shapes).map_err(|e| in_layer(&lname, e))?;
                         built[l] = true;
                     }
-                    layer
+                    let shapes = layer
                         .output_shapes(&in_shapes)
-                        .map_err(|e| in_layer(&lname, e))?
+                        .map_err(|e| in_layer(&lname, e))?;
+                    check_sample_size(&shapes).map_err(|e| in_layer(&lname, e))?;
+                    shapes
                 }
                 ModelLayer::Model(m) => {
                     if in_shapes.len() != m.inputs.len() {
@@ -465,8 +467,9 @@ impl Model {
             let l = tensors[t].layer;
             if !matches!(layers[l], ModelLayer::Input(_)) {
                 return Err(topo_err(format!(
-                    "model `{name}`: input `{}` is not an InputLayer",
-                    r.layer
+                    "model `{name}`: input_layers names `{}`, a {} layer; model inputs must be InputLayers",
+                    r.layer,
+                    layers[l].class_name()
                 )));
             }
             input_layers.push(l);
@@ -753,7 +756,75 @@ fn available_memory() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
+    let host = kib.checked_mul(1024)?;
+    // A container's memory limit or a ulimit on address space is the
+    // real bound: past it an allocation aborts the process.
+    Some(
+        host.min(cgroup_room().unwrap_or(u64::MAX))
+            .min(address_space_room().unwrap_or(u64::MAX)),
+    )
+}
+
+/// cgroup v2 `memory.max - memory.current` of this process's cgroup.
+fn cgroup_room() -> Option<u64> {
+    let cg = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let path = cg.lines().find_map(|l| l.strip_prefix("0::"))?;
+    let dir = std::path::Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/'));
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
+    let max: u64 = read("memory.max")?.trim().parse().ok()?;
+    let current: u64 = read("memory.current")?.trim().parse().ok()?;
+    Some(max.saturating_sub(current))
+}
+
+/// `RLIMIT_AS` (from `/proc/self/limits`) minus the address space in use.
+fn address_space_room() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max address space"))?;
+    let limit: u64 = line
+        .trim_start_matches("Max address space")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let vm_kib: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmSize:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(limit.saturating_sub(vm_kib.saturating_mul(1024)))
+}
+
+/// The most elements one sample of one layer output may hold (known
+/// dimensions after the batch; 1 GiB of float32). Output sizes come from
+/// untrusted configs (`RepeatVector.n`, padding, upsampling factors, pool
+/// and reshape targets): a model whose layer would make more than this
+/// from a single sample is refused when it is built, naming the layer,
+/// so `verify` reports it and `predict` never starts allocating it.
+pub const MAX_SAMPLE_ELEMENTS: usize = 1 << 28;
+
+/// Refuse output shapes over [`MAX_SAMPLE_ELEMENTS`] per sample.
+pub(crate) fn check_sample_size(shapes: &[Shape]) -> Result<()> {
+    for shape in shapes {
+        let n = shape
+            .iter()
+            .skip(1)
+            .try_fold(1usize, |a, d| a.checked_mul(d.unwrap_or(1)));
+        if n.is_none_or(|n| n > MAX_SAMPLE_ELEMENTS) {
+            return Err(LayersError::Input {
+                message: format!(
+                    "its output shape {} holds {} elements per sample, over the {MAX_SAMPLE_ELEMENTS} (1 GiB of float32) a layer may produce: the config is corrupt",
+                    shape_str(shape),
+                    n.map_or("more than 2^64".to_string(), |n| n.to_string())
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Bytes of the tensors currently held in `slots`.

@@ -705,11 +705,25 @@ fn absurd_config_sizes_are_errors_not_allocations() {
         "{err}"
     );
 
+    // Known at build time: refused when the model is built.
     let huge_repeat = json!({"class_name": "Sequential", "config": {"name": "s", "layers": [
         {"class_name": "RepeatVector", "config": {"name": "r", "n": 100_000_000_000u64, "batch_input_shape": [null, 8]}}
     ]}});
-    let model = Model::from_topology(&huge_repeat, &LayerRegistry::with_builtins(), 1).unwrap();
-    let x = Tensor::from_f32(vec![2, 8], vec![0.5; 16]).unwrap();
+    let err = Model::from_topology(&huge_repeat, &LayerRegistry::with_builtins(), 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("layer `r`")
+            && err.contains("per sample")
+            && err.contains("[null,100000000000,8]"),
+        "{err}"
+    );
+    // Known only from the input: refused before the output is allocated.
+    let free_features = json!({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "RepeatVector", "config": {"name": "r", "n": 100_000_000u64, "batch_input_shape": [null, null]}}
+    ]}});
+    let model = Model::from_topology(&free_features, &LayerRegistry::with_builtins(), 1).unwrap();
+    let x = Tensor::from_f32(vec![2, 100], vec![0.5; 200]).unwrap();
     let err = model.predict(&[x]).unwrap_err().to_string();
     assert!(
         err.contains("layer `r`") && err.contains("refusing to allocate"),

@@ -102,25 +102,27 @@ fn oversized_same_window_matches_hand_computation() {
 
 #[test]
 fn huge_repeat_vector_is_refused_naming_the_layer() {
+    // Features known only from the input: 40e6 * 48 floats = 7.7 GB, over
+    // a 1 GiB budget, refused before allocating.
     let topo = seq(vec![layer(
         "RepeatVector",
-        json!({"name": "rep", "n": 40_000_000, "batch_input_shape": [null, 48]}),
+        json!({"name": "rep", "n": 40_000_000, "batch_input_shape": [null, null]}),
     )]);
     let mut m = model(&topo);
-    // 40e6 * 48 floats = 7.7 GB: over a 1 GiB budget.
     m.set_memory_limit(Some(1 << 30));
     let e = m.predict(&[ramp(vec![1, 48])]).unwrap_err().to_string();
     assert!(e.contains("`rep`") && e.contains("40000000"), "{e}");
-    // Over the per-tensor element cap whatever the host has.
-    let topo = seq(vec![layer(
-        "RepeatVector",
-        json!({"name": "rep2", "n": 1u64 << 40, "batch_input_shape": [null, 4]}),
-    )]);
-    let e = model(&topo)
-        .predict(&[ramp(vec![1, 4])])
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("`rep2`"), "{e}");
+    // Known from the config: refused when the model is built.
+    for (n, features) in [(40_000_000u64, 48), (1u64 << 40, 4)] {
+        let topo = seq(vec![layer(
+            "RepeatVector",
+            json!({"name": "rep2", "n": n, "batch_input_shape": [null, features]}),
+        )]);
+        let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 3)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`rep2`") && e.contains(&n.to_string()), "{e}");
+    }
 }
 
 #[test]

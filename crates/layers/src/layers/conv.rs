@@ -164,30 +164,44 @@ impl Conv {
 
     /// (out, pad_before) per spatial dim.
     fn geometry(&self, sp: &[usize]) -> Result<Vec<(usize, usize)>> {
-        (0..sp.len())
-            .map(|i| {
-                if self.kind.transposed() {
-                    deconv_dim(
-                        &self.base,
-                        sp[i],
-                        self.kernel_size[i],
-                        self.strides[i],
-                        self.dilation[i],
-                        self.padding,
-                        self.output_padding.as_ref().map(|o| o[i]),
-                    )
-                } else {
-                    conv_dim(
-                        &self.base,
-                        sp[i],
-                        self.kernel_size[i],
-                        self.strides[i],
-                        self.dilation[i],
-                        self.padding,
-                    )
-                }
-            })
+        sp.iter()
+            .enumerate()
+            .map(|(i, &len)| self.dim(i, len))
             .collect()
+    }
+
+    /// (out, pad_before) of spatial dim `i` of length `input`.
+    fn dim(&self, i: usize, input: usize) -> Result<(usize, usize)> {
+        // Name the fields when the dilated window cannot fit the input.
+        let (k, d) = (self.kernel_size[i], self.dilation[i]);
+        let valid = !self.kind.transposed() && self.padding == Padding::Valid;
+        match (k - 1).checked_mul(d).and_then(|v| v.checked_add(1)) {
+            None => {
+                return Err(self.base.err(format!(
+                    "kernel_size {k} with dilation_rate {d}: the dilated window overflows"
+                )))
+            }
+            Some(e) if valid && e > input => {
+                return Err(self.base.err(format!(
+                    "kernel_size {k} with dilation_rate {d} spans {e} input positions, more than the {input} of spatial dimension {} (padding \"valid\")",
+                    i + 1
+                )))
+            }
+            _ => {}
+        }
+        if self.kind.transposed() {
+            deconv_dim(
+                &self.base,
+                input,
+                k,
+                self.strides[i],
+                d,
+                self.padding,
+                self.output_padding.as_ref().map(|o| o[i]),
+            )
+        } else {
+            conv_dim(&self.base, input, k, self.strides[i], d, self.padding)
+        }
     }
 
     /// Forward (non-transposed) convolution of channels-last `x`.
@@ -448,6 +462,17 @@ impl Layer for Conv {
             }
             kshape.extend([c / self.groups, self.filters]);
         }
+        // Name the fields that make a corrupt kernel too large.
+        if kshape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .is_none_or(|n| n > MAX_WEIGHT_ELEMENTS)
+        {
+            return Err(self.base.err(format!(
+                "kernel_size {:?} with {c} input channels and filters {} needs a kernel of shape {kshape:?}, over {MAX_WEIGHT_ELEMENTS} elements: the config is corrupt",
+                self.kernel_size, self.filters
+            )));
+        }
         self.params.clear();
         self.params.add("kernel", kshape, true, 0.0)?;
         if self.use_bias {
@@ -472,28 +497,7 @@ impl Layer for Conv {
         for i in 0..n {
             out.push(match s[i + 1] {
                 None => None,
-                Some(len) => Some(if self.kind.transposed() {
-                    deconv_dim(
-                        &self.base,
-                        len,
-                        self.kernel_size[i],
-                        self.strides[i],
-                        self.dilation[i],
-                        self.padding,
-                        self.output_padding.as_ref().map(|o| o[i]),
-                    )?
-                    .0
-                } else {
-                    conv_dim(
-                        &self.base,
-                        len,
-                        self.kernel_size[i],
-                        self.strides[i],
-                        self.dilation[i],
-                        self.padding,
-                    )?
-                    .0
-                }),
+                Some(len) => Some(self.dim(i, len)?.0),
             });
         }
         out.push(Some(self.filters));
