@@ -9,6 +9,9 @@ use anyhow::{anyhow, bail, Context};
 use std::path::Path;
 use tfjs_layers::Tensor;
 
+/// The most bytes an image file may hold (a 16k×16k PNG is far less).
+pub const MAX_IMAGE_FILE_BYTES: u64 = 1 << 30;
+
 /// How pixel values (0..255, RGB) become model inputs; Keras'
 /// `keras.applications.imagenet_utils.preprocess_input` modes, exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,7 +62,8 @@ pub fn decode(bytes: &[u8], channels: usize, source: &str) -> anyhow::Result<Pix
 
 /// Decode an image file (see [`decode`]).
 pub fn read(path: &Path, channels: usize) -> anyhow::Result<Pixels> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = tfjs_io::file::read_regular_file(path, "image file", MAX_IMAGE_FILE_BYTES)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     decode(&bytes, channels, &path.display().to_string())
 }
 

@@ -142,7 +142,7 @@ fn restore_default_sigpipe(command: &Command) {
 /// object on stdout so scripts reading stdout always get JSON.
 fn report_error(e: &anyhow::Error, json: bool) {
     let message = format!("{e:#}");
-    eprintln!("error: {message}");
+    eprintln!("error: {}", util::printable_lines(&message));
     if json {
         let causes: Vec<String> = e.chain().map(ToString::to_string).collect();
         println!(

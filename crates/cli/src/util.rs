@@ -78,6 +78,18 @@ pub fn report_download(p: tfjs_http::Progress) {
     }
 }
 
+/// Read a local file given on the command line (inputs, images, Keras
+/// files): a regular file only (a FIFO would block forever) of at most
+/// `max` bytes, errors naming it.
+pub fn read_local(path: impl AsRef<std::path::Path>, max: u64) -> anyhow::Result<Vec<u8>> {
+    let path = path.as_ref();
+    tfjs_io::file::read_regular_file(path, "file", max)
+        .with_context(|| format!("cannot read {}", printable(&path.display().to_string())))
+}
+
+/// The most bytes `--inputs` (io.json, .npy) and `--image` files may hold.
+pub const MAX_INPUT_FILE_BYTES: u64 = 2 << 30;
+
 /// Load the model at `url` through the router (with a spinner on a TTY).
 pub async fn load(ctx: &crate::Ctx, url: &str) -> anyhow::Result<ModelArtifacts> {
     with_progress(format!("loading {url}"), ctx.router.load(url))
@@ -191,21 +203,15 @@ pub async fn check_destination(ctx: &crate::Ctx, dst: &str, force: bool) -> anyh
     Ok(exists)
 }
 
-/// `s` safe to print on a terminal: control characters (ESC, CR, newline,
-/// …, and the C1 range) become `\u{1b}`-style escapes, so names read from
-/// models and stores cannot move the cursor, retitle the window or forge
-/// output lines.
+/// A name or message from an untrusted file as `tfjs` prints it: control
+/// characters escaped once ([`tfjs_layers::error::printable`]).
 pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if c.is_control() {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    tfjs_layers::error::printable(s)
+}
+
+/// A multi-line message (an error chain, a list of problems) for the
+/// terminal: each line through [`printable`], the line breaks kept, so a
+/// name holding `\u{1b}[31m` cannot drive the terminal.
+pub fn printable_lines(s: &str) -> String {
+    s.split('\n').map(printable).collect::<Vec<_>>().join("\n")
 }

@@ -115,14 +115,15 @@ fn load_keras_source(
     };
     let topology = match &args.topology {
         Some(t) => Some(
-            serde_json::from_slice::<serde_json::Value>(
-                &std::fs::read(t).with_context(|| format!("cannot read {}", t.display()))?,
-            )
+            serde_json::from_slice::<serde_json::Value>(&util::read_local(
+                t,
+                tfjs_io::file::MAX_MODEL_JSON_BYTES,
+            )?)
             .with_context(|| format!("{} is not JSON", t.display()))?,
         ),
         None => None,
     };
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = util::read_local(&path, u64::MAX)?;
     let imported = tfjs_keras::import_file(kind, &bytes, topology.as_ref(), args.like_converter)
         .with_context(|| format!("cannot import {}", path.display()))?;
     if !ctx.json {

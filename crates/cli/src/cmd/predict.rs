@@ -93,8 +93,7 @@ fn run_graph(
     let model_inputs: Vec<&str> = model.inputs().iter().map(|i| i.name.as_str()).collect();
     let (named, io): (Vec<(String, Tensor)>, Option<IoJson>) =
         if files.len() == 1 && !files[0].ends_with(".npy") {
-            let bytes =
-                std::fs::read(&files[0]).with_context(|| format!("cannot read {}", files[0]))?;
+            let bytes = util::read_local(&files[0], util::MAX_INPUT_FILE_BYTES)?;
             let io = IoJson::parse(&bytes, &files[0])?;
             let by_name = io.inputs.iter().all(|t| model.resolve(&t.name).is_ok());
             if !by_name && io.inputs.len() != model_inputs.len() {
@@ -130,7 +129,7 @@ fn run_graph(
                 .iter()
                 .zip(&model_inputs)
                 .map(|(f, n)| {
-                    let bytes = std::fs::read(f).with_context(|| format!("cannot read {f}"))?;
+                    let bytes = util::read_local(f, util::MAX_INPUT_FILE_BYTES)?;
                     Ok((n.to_string(), read_npy(&bytes, f)?))
                 })
                 .collect::<anyhow::Result<_>>()?;
@@ -164,8 +163,7 @@ fn read_inputs(
 ) -> anyhow::Result<(Vec<Tensor>, Option<IoJson>)> {
     let names = model.input_names();
     if files.len() == 1 && !files[0].ends_with(".npy") {
-        let bytes =
-            std::fs::read(&files[0]).with_context(|| format!("cannot read {}", files[0]))?;
+        let bytes = util::read_local(&files[0], util::MAX_INPUT_FILE_BYTES)?;
         let doc: Value = serde_json::from_slice(&bytes)
             .with_context(|| format!("{}: invalid JSON", files[0]))?;
         check_io_json(&doc, sig, &files[0])?;
@@ -178,7 +176,7 @@ fn read_inputs(
     }
     let mut out = Vec::new();
     for f in files {
-        let bytes = std::fs::read(f).with_context(|| format!("cannot read {f}"))?;
+        let bytes = util::read_local(f, util::MAX_INPUT_FILE_BYTES)?;
         out.push(read_npy(&bytes, f)?);
     }
     check_tensors(&out, sig, files)?;
@@ -227,10 +225,29 @@ fn top_classes(scores: &[f32], k: usize, labels: Option<&[String]>) -> Vec<Value
         .collect()
 }
 
+/// Warn (stderr) about quantized weights that load but decode to values
+/// their author cannot have meant; `tfjs verify` reports the same.
+fn warn_on_dequantization(artifacts: &tfjs_format::ModelArtifacts) {
+    if artifacts
+        .weight_specs
+        .iter()
+        .all(|w| w.quantization.is_none())
+    {
+        return;
+    }
+    let specs = &artifacts.weight_specs;
+    if let Ok(decoded) = tfjs_format::codec::decode_weights(specs, &artifacts.weight_data) {
+        for w in tfjs_format::checkpoint::dequantization_warnings(specs, &decoded) {
+            eprintln!("warning: {}", util::printable(&w));
+        }
+    }
+}
+
 /// Run `tfjs predict`.
 pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let url = util::to_url(&a.url);
     let artifacts = util::load(ctx, &url).await?;
+    warn_on_dequantization(&artifacts);
     let (names, outputs, io) = if tfjs_graph::is_graph_model(&artifacts) {
         if !a.image.is_empty() {
             bail!("--image is for layers models; give a graph model its inputs as io.json or .npy files");

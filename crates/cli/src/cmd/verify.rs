@@ -204,7 +204,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         }
     } else {
         for p in &report.problems {
-            println!("{p}");
+            println!("{}", util::printable_lines(&p.to_string()));
         }
         eprintln!("{} problem(s) found in {url}", report.problems.len());
     }
