@@ -8,7 +8,9 @@
 #
 # Env: FUZZ_MAX_RUNS caps executions per target (`-runs`; the longer
 # campaign uses 10000000 with SECONDS=1800: whichever comes first);
-# FUZZ_JOBS is the build parallelism (default 1).
+# FUZZ_JOBS is the build parallelism (default 1); FUZZ_SANITIZER=none builds
+# without AddressSanitizer (CI: a build about twice as fast; the Rust code is
+# memory-safe, and panics, aborts, timeouts and the memory limit still fail).
 # Crash inputs land in fuzz/artifacts/<target>/; reproduce one with
 # `cargo +nightly fuzz run <target> fuzz/artifacts/<target>/<file>`, and
 # once fixed keep it in fuzz/regressions/<target>/: those inputs run before
@@ -18,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_EACH="${1:-30}"
 shift || true
-ALL_TARGETS=(model_json weights model_predict io_json npy upload weight_urls)
+ALL_TARGETS=(model_json weights model_predict io_json npy upload weight_urls keras_h5 keras_zip graph_model)
 if [ "$#" -gt 0 ]; then
     TARGETS=("$@")
 else
@@ -100,10 +102,13 @@ for mj in sorted(fixtures.rglob("*.json")):
             s = framed(json.dumps(manifest).encode(), shards)
             if s:
                 put("weights", s)
-        if "model_predict" in targets:
+        is_graph = doc.get("format") == "graph-model" or isinstance(
+            (doc.get("modelTopology") or {}).get("node") if isinstance(doc.get("modelTopology"), dict) else None, list)
+        target = "graph_model" if is_graph else "model_predict"
+        if target in targets:
             s = framed(raw, shards)
             if s:
-                put("model_predict", s)
+                put(target, s)
     elif "inputs" in doc and "io_json" in targets:
         put("io_json", raw)
 
@@ -129,6 +134,16 @@ if "upload" in targets:
             b = flat.split("boundary=", 1)[1].split('"', 1)[0]
             put("upload", b.encode() + b"\r\n" + body.read_bytes())
 
+# Keras files: the fixtures' sources, the corpus's and the reader's own test
+# files (all under 64 KiB are seeds).
+for root in (fixtures / "keras-src", pathlib.Path("fixtures/corpus/keras-src"),
+             pathlib.Path("crates/keras/tests/data")):
+    for f in sorted(root.rglob("*")) if root.is_dir() else []:
+        name = f.name.lower()
+        kind = "keras_h5" if name.endswith(".h5") else "keras_zip" if name.endswith(".keras") else None
+        if kind in targets and f.stat().st_size <= MAX:
+            put(kind, f.read_bytes())
+
 for npy in sorted(fixtures.rglob("*.npy")):
     if "npy" in targets and npy.stat().st_size <= MAX:
         put("npy", npy.read_bytes())
@@ -150,6 +165,10 @@ fi
 # fuzz/Cargo.toml). When either runs, every target is built with it: one
 # feature set means the dependencies are compiled once.
 FEATURES=""
+SANITIZER=()
+if [ -n "${FUZZ_SANITIZER:-}" ]; then
+    SANITIZER=(--sanitizer "$FUZZ_SANITIZER")
+fi
 for t in "${TARGETS[@]}"; do
     case "$t" in
         upload | weight_urls) FEATURES="--features net" ;;
@@ -159,7 +178,7 @@ done
 # One target at a time (`cargo fuzz build` takes at most one); the shared
 # dependencies are built once.
 for t in "${TARGETS[@]}"; do
-    (cd fuzz && cargo +nightly fuzz build --release $FEATURES "$t")
+    (cd fuzz && cargo +nightly fuzz build --release "${SANITIZER[@]}" $FEATURES "$t")
 done
 
 # -------------------------------------------------------------------- run
@@ -176,7 +195,7 @@ for t in "${TARGETS[@]}"; do
     if compgen -G "fuzz/regressions/$t/*" >/dev/null; then
         echo "--- $t: regression inputs"
         set +e
-        (cd fuzz && cargo +nightly fuzz run --release $FEATURES "$t" "regressions/$t" -- \
+        (cd fuzz && cargo +nightly fuzz run --release "${SANITIZER[@]}" $FEATURES "$t" "regressions/$t" -- \
             -runs=0 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048) >"$log.regressions" 2>&1
         rc=$?
         set -e
@@ -188,7 +207,7 @@ for t in "${TARGETS[@]}"; do
     fi
     echo "--- $t: ${SECONDS_EACH}s"
     set +e
-    (cd fuzz && cargo +nightly fuzz run --release $FEATURES "$t" "corpus/$t" "seeds/$t" -- \
+    (cd fuzz && cargo +nightly fuzz run --release "${SANITIZER[@]}" $FEATURES "$t" "corpus/$t" "seeds/$t" -- \
         -max_total_time="$SECONDS_EACH" -dict=dict/model_json.dict \
         -max_len=65536 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -print_final_stats=1 "${extra[@]}") >"$log" 2>&1
