@@ -85,3 +85,50 @@ fn bench_runs_a_graph_model() {
     assert!(v["load_ms"].as_f64().unwrap() > 0.0);
     assert!(v["predict_ms"]["median"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn verify_lists_every_graph_problem_at_once() {
+    // emotion with two ops renamed to ones no engine has and one input
+    // pointing at a node that does not exist: all three are reported.
+    let src = real("emotion");
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    let path = dir.path().join("model.json");
+    let mut mj: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let nodes = mj["modelTopology"]["node"].as_array_mut().unwrap();
+    let computing: Vec<usize> = (0..nodes.len())
+        .filter(|&i| !matches!(nodes[i]["op"].as_str(), Some("Const" | "Placeholder")))
+        .collect();
+    nodes[computing[0]]["op"] = "FancyOpA".into();
+    nodes[computing[1]]["op"] = "FancyOpB".into();
+    let last = *computing.last().unwrap();
+    nodes[last]["input"][0] = "no_such_node".into();
+    std::fs::write(&path, serde_json::to_vec(&mj).unwrap()).unwrap();
+
+    let out = tfjs(&["--json", "verify", dir.path().to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = v["problems"].to_string();
+    for needle in ["FancyOpA", "FancyOpB", "no_such_node"] {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
+    // The untouched model is sound, with its op histogram.
+    let out = tfjs(&["--json", "verify", src.to_str().unwrap()]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["format"], "graph-model");
+    assert!(
+        v["graph"]["ops"]["Conv2D"].as_u64().unwrap_or(0)
+            + v["graph"]["ops"]["_FusedConv2D"].as_u64().unwrap_or(0)
+            > 0,
+        "{v}"
+    );
+}

@@ -43,7 +43,15 @@ pub fn summarize(
         "convertedBy".into(),
         artifacts.converted_by.clone().unwrap_or(Value::Null),
     );
-    if let Some(t) = &artifacts.model_topology {
+    if tfjs_graph::is_graph_model(artifacts) {
+        // A GraphDef: nodes and ops, not layers.
+        out.insert("modelClass".into(), Value::Null);
+        out.insert("layerCount".into(), json!(0));
+        let graph = tfjs_graph::summary(artifacts)
+            .map(|g| g.to_json())
+            .unwrap_or_else(|e| json!({"error": e.to_string()}));
+        out.insert("graph".into(), graph);
+    } else if let Some(t) = &artifacts.model_topology {
         let topo = walk_topology(t);
         let mut by_class: BTreeMap<&str, u64> = BTreeMap::new();
         for l in &topo.layers {
@@ -201,6 +209,50 @@ fn signature_text(v: &Value) -> String {
     o
 }
 
+/// The graph part of `info`'s text: nodes, op histogram, control flow.
+fn graph_text(g: &Value) -> String {
+    let mut o = String::new();
+    if let Some(e) = g.get("error").and_then(Value::as_str) {
+        return format!("graph:          cannot be read: {}\n", util::printable(e));
+    }
+    let nodes = g.get("nodes").and_then(Value::as_u64).unwrap_or(0);
+    let functions = g
+        .get("functions")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    o += &format!("nodes:          {nodes} (+ {functions} function(s) in the library)\n");
+    if let Some(Value::Object(ops)) = g.get("ops") {
+        let mut by_count: Vec<(&String, u64)> = ops
+            .iter()
+            .map(|(k, c)| (k, c.as_u64().unwrap_or(0)))
+            .collect();
+        by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        o += &format!("ops:            {} distinct\n", by_count.len());
+        for (k, c) in by_count {
+            o += &format!("  {:<28} {c}\n", util::printable(k));
+        }
+    }
+    let control: Vec<String> = g
+        .get("controlFlow")
+        .and_then(Value::as_array)
+        .map(|v| {
+            v.iter()
+                .filter_map(Value::as_str)
+                .map(|s| util::printable(s).into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    o += &format!(
+        "control flow:   {}\n",
+        if control.is_empty() {
+            "none (runs with execute)".to_string()
+        } else {
+            format!("{} (TF.js needs executeAsync)", control.join(", "))
+        }
+    );
+    o
+}
+
 fn text(v: &Value) -> String {
     let s = |k: &str| match v.get(k) {
         Some(Value::String(s)) => util::printable(s).into_owned(),
@@ -220,12 +272,16 @@ fn text(v: &Value) -> String {
     if let Some(Value::String(k)) = v.get("kerasVersion") {
         class += &format!(" (keras {})", util::printable(k));
     }
-    o += &format!("class:          {class}\n");
-    o += &format!(
-        "layers:         {} ({} top-level)\n",
-        n("layerCount"),
-        n("topLevelLayerCount")
-    );
+    if let Some(g) = v.get("graph").filter(|g| g.is_object()) {
+        o += &graph_text(g);
+    } else {
+        o += &format!("class:          {class}\n");
+        o += &format!(
+            "layers:         {} ({} top-level)\n",
+            n("layerCount"),
+            n("topLevelLayerCount")
+        );
+    }
     if let Some(Value::Object(m)) = v.get("layersByClass") {
         for (k, c) in m {
             o += &format!("  {:<28} {c}\n", util::printable(k));

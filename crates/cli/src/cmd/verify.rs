@@ -4,7 +4,6 @@ use crate::util;
 use crate::Ctx;
 use anyhow::bail;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use tfjs_format::ModelArtifacts;
 use tfjs_io::verify::{verify_artifacts, verify_file, Problem};
@@ -22,9 +21,11 @@ with the layers using them), bad layer configs, and weights that do not match
 the layers' shapes.
 
 Graph models (`format: \"graph-model\"`, from tensorflowjs_converter's
-SavedModel / TF Hub path) are recognised: their files and weights are
-checked and their ops summarised, but this build's engine runs layers
-models only, so `predict` cannot run them.
+SavedModel / TF Hub path) get the same file and weight checks, then the
+graph's: every op the graph engine does not support (all of them, with
+their nodes), inputs that name no node, duplicate node names, cycles
+outside loops, weights no Const node uses and Const nodes without a value;
+then the graph engine loads it exactly as `predict` does.
 
 For file:// models the files are checked one by one; for other schemes the
 model is loaded through its store and the loaded artifacts are checked.
@@ -43,29 +44,6 @@ Examples:
 pub struct Args {
     /// The model: a URL (file://, memory://, …) or a local path.
     pub url: String,
-}
-
-/// Op counts of a graph model's `modelTopology` (`node` and the functions
-/// of its `library`), by op name.
-pub fn graph_ops(topology: &Value) -> BTreeMap<String, u64> {
-    let mut ops = BTreeMap::new();
-    let mut count = |nodes: Option<&Value>| {
-        for n in nodes.and_then(Value::as_array).into_iter().flatten() {
-            if let Some(op) = n.get("op").and_then(Value::as_str) {
-                *ops.entry(op.to_string()).or_default() += 1;
-            }
-        }
-    };
-    count(topology.get("node"));
-    for f in topology
-        .pointer("/library/function")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        count(f.get("nodeDef"));
-    }
-    ops
 }
 
 fn problem(location: &str, message: impl std::fmt::Display) -> Problem {
@@ -98,6 +76,24 @@ pub fn engine_problems(artifacts: &ModelArtifacts, files_ok: bool) -> Vec<Proble
         Ok(_) => Vec::new(),
         Err(e) => vec![problem("weights (layers engine)", e)],
     }
+}
+
+/// What the graph engine refuses in a graph model, as problems: the
+/// structural checks of `tfjs_graph::verify` (every unsupported op at once,
+/// dangling inputs, cycles, unused weights), then, when those and the
+/// files are sound, a load exactly as `predict` loads it.
+pub fn graph_problems(artifacts: &ModelArtifacts, files_ok: bool) -> Vec<Problem> {
+    let location = "modelTopology (graph engine)";
+    let mut out: Vec<Problem> = match tfjs_graph::verify(artifacts) {
+        Ok(problems) => problems.iter().map(|p| problem(location, p)).collect(),
+        Err(e) => vec![problem(location, e)],
+    };
+    if out.is_empty() && files_ok {
+        if let Err(e) = tfjs_graph::GraphModel::from_artifacts(artifacts) {
+            out.push(problem("graph engine", e));
+        }
+    }
+    out
 }
 
 /// Run `tfjs verify`.
@@ -145,12 +141,11 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     }
     if let Some(a) = &artifacts {
         if is_graph {
-            let ops = a.model_topology.as_ref().map(graph_ops).unwrap_or_default();
-            graph = json!({
-                "ops": ops,
-                "nodes": ops.values().sum::<u64>(),
-                "supported": "files and weights are checked; running graph models (predict, bench) is not supported by this build: its engine runs layers models only",
-            });
+            let files_ok = report.ok();
+            report.problems.extend(graph_problems(a, files_ok));
+            graph = tfjs_graph::summary(a)
+                .map(|s| s.to_json())
+                .unwrap_or(Value::Null);
         } else {
             let files_ok = report.ok();
             report.problems.extend(engine_problems(a, files_ok));
@@ -182,8 +177,12 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 .as_object()
                 .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect())
                 .unwrap_or_default();
+            let control: Vec<&str> = graph["controlFlow"]
+                .as_array()
+                .map(|v| v.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             println!(
-                "OK {url}: graph model, {} weights in {} shard(s), {} bytes, {} nodes",
+                "OK {url}: graph model, {} weights in {} shard(s), {} bytes, {} nodes; the graph engine loads it",
                 report.weights,
                 report.shards,
                 util::thousands(report.bytes),
@@ -191,7 +190,12 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             );
             println!("  ops: {}", ops.join(", "));
             println!(
-                "  note: this build runs layers models only; `predict` and `bench` cannot run graph models"
+                "  control flow and async ops: {}",
+                if control.is_empty() {
+                    "none".to_string()
+                } else {
+                    control.join(", ")
+                }
             );
         } else {
             println!(
