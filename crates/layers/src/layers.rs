@@ -4,6 +4,7 @@
 use crate::LayerRegistry;
 
 pub mod advanced_activations;
+pub mod applications;
 pub mod attention;
 pub(crate) mod common;
 pub mod conv;
@@ -13,6 +14,7 @@ pub mod embedding;
 pub mod merge;
 pub mod noise;
 pub mod normalization;
+pub mod normalization_prep;
 pub mod pooling;
 pub mod preprocessing;
 pub mod recurrent;
@@ -35,5 +37,7 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     recurrent::register(registry);
     wrappers::register(registry);
     attention::register(registry);
+    applications::register(registry);
+    normalization_prep::register(registry);
     preprocessing::register(registry);
 }

@@ -252,15 +252,31 @@ impl Model {
         let mut extra = Vec::new();
         let mut bad = Vec::new();
         let mut plan: Vec<(usize, usize)> = Vec::new();
+        let mut bare: Vec<usize> = Vec::new();
         for (wi, w) in weights.iter().enumerate() {
             let target = by_key
                 .get(&w.name)
                 .or_else(|| drop_second_to_last(&w.name).and_then(|n| by_key.get(&n)))
                 .or_else(|| keras3_key(&w.name).and_then(|k| by_k3.get(&k)))
                 .or_else(|| keras3_alias(&w.name).and_then(|n| by_key.get(&n)))
+                // Keras 3's legacy HDF5 writer prefixes the weights of a
+                // nested Sequential's layers with the Sequential's name.
+                .or_else(|| {
+                    w.name
+                        .split_once('/')
+                        .and_then(|(_, rest)| by_key.get(rest))
+                })
                 .copied();
             let Some(t) = target else {
-                extra.push(w.name.clone());
+                let unnamed = w
+                    .name
+                    .rsplit_once('/')
+                    .is_some_and(|(_, leaf)| strip_uniquifier(leaf) == "variable");
+                if w.name.contains('/') && !unnamed {
+                    extra.push(w.name.clone());
+                } else {
+                    bare.push(wi);
+                }
                 continue;
             };
             if let Some(prev) = assigned[t] {
@@ -279,6 +295,29 @@ impl Model {
                 continue;
             }
             plan.push((wi, t));
+        }
+        // Bare variable names (`mean`, `variance`, `count`, `mean_1`): tf_keras
+        // creates some layers' variables (adapted preprocessing state)
+        // outside the layer's name scope, and the converter writes them as
+        // such. Each goes, in manifest (= layer) order, to the first unset
+        // weight with that leaf name and shape. Keras 3's legacy HDF5 writer
+        // names a variable created without a name `<layer>/variable`: it
+        // goes to that layer's first unset weight of its shape.
+        for wi in bare {
+            let w = &weights[wi];
+            let fits = |t: usize| match w.name.rsplit_once('/') {
+                None => slots[t].name.rsplit('/').next() == Some(strip_uniquifier(&w.name)),
+                Some((dir, _)) => slots[t].name.rsplit_once('/').map(|(d, _)| d) == Some(dir),
+            };
+            let t = (0..slots.len())
+                .find(|&t| assigned[t].is_none() && slots[t].shape == w.shape && fits(t));
+            match t {
+                Some(t) => {
+                    assigned[t] = Some(wi);
+                    plan.push((wi, t));
+                }
+                None => extra.push(w.name.clone()),
+            }
         }
         let missing: Vec<&str> = slots
             .iter()
@@ -442,6 +481,18 @@ pub fn decoded_to_tensor(w: &DecodedWeight) -> Result<Tensor> {
                 values_dtype(other)
             ),
         }),
+    }
+}
+
+/// `mean_1` → `mean`: the suffix Python adds to make a variable name unique.
+fn strip_uniquifier(name: &str) -> &str {
+    match name.rsplit_once('_') {
+        Some((stem, n))
+            if !stem.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            stem
+        }
+        _ => name,
     }
 }
 

@@ -120,6 +120,17 @@ impl Params {
         });
         Ok(())
     }
+    /// Add an int32 scalar weight (a counter such as `Normalization`'s
+    /// `count`), zero.
+    pub fn add_int_scalar(&mut self, name: &str, trainable: bool) -> Result<()> {
+        self.values.push(Tensor::from_i32(vec![], vec![0])?);
+        self.specs.push(LayerWeight {
+            name: name.to_string(),
+            shape: vec![],
+            trainable,
+        });
+        Ok(())
+    }
     /// Has `build` created the weights?
     pub fn is_built(&self) -> bool {
         !self.specs.is_empty()
@@ -165,8 +176,10 @@ impl Params {
                 ),
             ));
         }
+        let int_slot = matches!(self.values[index].data(), TensorData::I32(_));
         let value = match value.data() {
             TensorData::F32(_) => value,
+            TensorData::I32(_) if int_slot => value,
             TensorData::I32(_) => {
                 let data = value.to_f32().into_owned();
                 Tensor::from_f32(value.shape().to_vec(), data)?

@@ -1,0 +1,246 @@
+//! Keras's preprocessing `Normalization` layer at inference:
+//! `(x - mean) / max(sqrt(variance), epsilon)`, or with `invert: true`
+//! `mean + x * max(sqrt(variance), epsilon)` (Keras 2 and 3 alike,
+//! `epsilon` = `backend.epsilon()` = 1e-7).
+//!
+//! `mean` and `variance` are either adapted weights (`<layer>/mean`,
+//! `<layer>/variance`, `<layer>/count`; Keras 3 `vars/0..2`) of the shape of
+//! the kept `axis` dimensions, or constants given in the config (a number
+//! or a list, broadcast to that shape, and then no weights). TensorFlow.js
+//! 4.22 has no such layer; the EfficientNet family and models with
+//! built-in feature scaling use it.
+
+use super::common::*;
+use crate::config::ConfigReader;
+use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
+use serde_json::{Map, Value};
+
+/// Keras `backend.epsilon()`.
+const EPSILON: f32 = 1e-7;
+
+/// Register `Normalization`.
+pub fn register(registry: &mut LayerRegistry) {
+    registry.register("Normalization", |c, _| {
+        Ok(Box::new(Normalization::from_config(c)?) as Box<dyn Layer>)
+    });
+}
+
+/// `Normalization(axis, mean, variance, invert)`.
+#[derive(Debug)]
+pub struct Normalization {
+    base: Base,
+    /// The kept axes as written (`[-1]`, `[3]`, or `None` for a scalar
+    /// mean/variance).
+    axis: Vec<i64>,
+    axis_json: Value,
+    invert: bool,
+    /// Constant mean/variance from the config (then there are no weights).
+    given: Option<(Vec<f32>, Vec<f32>)>,
+    mean_json: Value,
+    variance_json: Value,
+    /// Kept axes resolved against the input rank, ascending.
+    keep: Vec<usize>,
+    /// The mean/variance shape: the input's kept dimensions.
+    stat_shape: Vec<usize>,
+    params: Params,
+}
+
+fn numbers(c: &ConfigReader<'_>, key: &str) -> Result<Option<Vec<f32>>> {
+    match c.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_f64().map(|f| f as f32))
+            .collect::<Option<Vec<f32>>>()
+            .map(Some)
+            .ok_or_else(|| c.err(key, "expected a number or a list of numbers")),
+        Some(v) => v.as_f64().map(|f| Some(vec![f as f32])).ok_or_else(|| {
+            c.err(
+                key,
+                format!("expected a number or a list of numbers, got {v}"),
+            )
+        }),
+    }
+}
+
+impl Normalization {
+    /// Build from a config.
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<Normalization> {
+        let axis_json = c.get("axis").cloned().unwrap_or(Value::from(vec![-1]));
+        let axis: Vec<i64> = match &axis_json {
+            Value::Null => vec![],
+            Value::Number(n) => vec![n
+                .as_i64()
+                .ok_or_else(|| c.err("axis", "expected an integer"))?],
+            Value::Array(a) => a
+                .iter()
+                .map(Value::as_i64)
+                .collect::<Option<Vec<i64>>>()
+                .ok_or_else(|| c.err("axis", "expected a list of integers"))?,
+            other => {
+                return Err(c.err(
+                    "axis",
+                    format!("expected an integer, a list or null, got {other}"),
+                ))
+            }
+        };
+        let mean = numbers(c, "mean")?;
+        let variance = numbers(c, "variance")?;
+        let given = match (mean, variance) {
+            (Some(m), Some(v)) => Some((m, v)),
+            (None, None) => None,
+            _ => {
+                return Err(c.err(
+                    "mean",
+                    "mean and variance must be given together (or both left to adapt)",
+                ))
+            }
+        };
+        Ok(Normalization {
+            base: Base::parse(c)?,
+            axis,
+            axis_json,
+            invert: c.bool_or("invert", false)?,
+            given,
+            mean_json: c.get("mean").cloned().unwrap_or(Value::Null),
+            variance_json: c.get("variance").cloned().unwrap_or(Value::Null),
+            keep: vec![],
+            stat_shape: vec![],
+            params: Params::default(),
+        })
+    }
+
+    /// Mean and variance broadcast over the stat shape.
+    fn stats(&self) -> Result<(Vec<f32>, Vec<f32>)> {
+        let n: usize = self.stat_shape.iter().product();
+        let (mean, var) = match &self.given {
+            Some((m, v)) => (m.clone(), v.clone()),
+            None => {
+                require_built(&self.base, &self.params)?;
+                (self.params.get(0).to_vec(), self.params.get(1).to_vec())
+            }
+        };
+        let fit = |v: Vec<f32>, what: &str| -> Result<Vec<f32>> {
+            match v.len() {
+                1 => Ok(vec![v[0]; n]),
+                l if l == n => Ok(v),
+                l => Err(self.base.err(format!(
+                    "{what} has {l} values; the kept axes {:?} of the input have shape {:?}",
+                    self.axis, self.stat_shape
+                ))),
+            }
+        };
+        Ok((fit(mean, "mean")?, fit(var, "variance")?))
+    }
+}
+
+impl Layer for Normalization {
+    fn class_name(&self) -> &str {
+        "Normalization"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        self.base.write(&mut m);
+        m.insert("axis".into(), self.axis_json.clone());
+        m.insert("invert".into(), Value::Bool(self.invert));
+        m.insert("mean".into(), self.mean_json.clone());
+        m.insert("variance".into(), self.variance_json.clone());
+        m
+    }
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let s = one_shape(&self.base, input_shapes)?;
+        let rank = s.len() as i64;
+        let mut keep = Vec::with_capacity(self.axis.len());
+        for &a in &self.axis {
+            let r = if a < 0 { a + rank } else { a };
+            if r <= 0 || r >= rank {
+                return Err(self.base.err(format!(
+                    "axis {a} is not a non-batch axis of the input {}",
+                    shape_str(s)
+                )));
+            }
+            keep.push(r as usize);
+        }
+        keep.sort_unstable();
+        keep.dedup();
+        let stat_shape = keep
+            .iter()
+            .map(|&a| known_dim(&self.base, s, a, "a normalized axis"))
+            .collect::<Result<Vec<usize>>>()?;
+        self.keep = keep;
+        self.stat_shape = stat_shape.clone();
+        self.params.clear();
+        if self.given.is_none() {
+            self.params.add("mean", stat_shape.clone(), false, 0.0)?;
+            self.params.add("variance", stat_shape, false, 1.0)?;
+            self.params.add_int_scalar("count", false)?;
+        }
+        Ok(())
+    }
+    fn weights(&self) -> Vec<LayerWeight> {
+        self.params.weights(self.base.trainable)
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.params.values()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        self.params.set(&self.base.name, index, value)
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![one_shape(&self.base, inputs)?.clone()])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = one_input(&self.base, inputs)?;
+        let shape = x.shape().to_vec();
+        for (&a, &d) in self.keep.iter().zip(&self.stat_shape) {
+            if shape.get(a) != Some(&d) {
+                return Err(input_err(
+                    &self.base.name,
+                    format!("axis {a} of the input {shape:?} must be {d}, as the layer was built"),
+                ));
+            }
+        }
+        let (mean, var) = self.stats()?;
+        let scale: Vec<f32> = var.iter().map(|v| v.sqrt().max(EPSILON)).collect();
+        // Element i's stat index: its coordinates on the kept axes.
+        let mut x_strides = vec![1usize; shape.len()];
+        for a in (0..shape.len().saturating_sub(1)).rev() {
+            x_strides[a] = x_strides[a + 1] * shape[a + 1];
+        }
+        let mut s_strides = vec![1usize; self.keep.len()];
+        for j in (0..self.keep.len().saturating_sub(1)).rev() {
+            s_strides[j] = s_strides[j + 1] * self.stat_shape[j + 1];
+        }
+        let stat_index = |i: usize| -> usize {
+            self.keep
+                .iter()
+                .zip(&s_strides)
+                .map(|(&a, &st)| (i / x_strides[a]) % shape[a] * st)
+                .sum()
+        };
+        let data = f32s(x);
+        let out: Vec<f32> = data
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let k = stat_index(i);
+                if self.invert {
+                    mean[k] + v * scale[k]
+                } else {
+                    (v - mean[k]) / scale[k]
+                }
+            })
+            .collect();
+        Ok(vec![make_tensor(&self.base, shape, out)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![masks.first().cloned().flatten()])
+    }
+}
