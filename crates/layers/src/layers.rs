@@ -19,6 +19,7 @@ pub mod pooling;
 pub mod preprocessing;
 pub mod recurrent;
 pub mod spatial_shape;
+pub mod tf_ops;
 pub mod wrappers;
 
 /// Add every built-in class to `registry`.
@@ -38,6 +39,7 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     wrappers::register(registry);
     attention::register(registry);
     applications::register(registry);
+    tf_ops::register(registry);
     normalization_prep::register(registry);
     preprocessing::register(registry);
 }

@@ -220,7 +220,10 @@ impl Model {
     }
 
     fn build_spec(spec: &ModelSpec, registry: &LayerRegistry) -> Result<Model> {
-        let ctx = BuildContext { registry };
+        let ctx = BuildContext {
+            registry,
+            call_kwargs: None,
+        };
         let mut layers = Vec::with_capacity(spec.layers.len());
         for l in &spec.layers {
             layers.push(match &l.kind {
@@ -236,6 +239,10 @@ impl Model {
                     ModelLayer::Model(Box::new(inner))
                 }
                 LayerKind::Leaf => {
+                    let ctx = BuildContext {
+                        call_kwargs: l.inbound.first().and_then(|n| n.first()).map(|r| &r.kwargs),
+                        ..ctx
+                    };
                     let layer = registry
                         .build(&l.class_name, &ConfigReader::new(&l.name, &l.config), &ctx)
                         .map_err(|e| in_layer(&l.name, e))?;

@@ -15,9 +15,22 @@ pub type LayerCtor =
 /// through the registry.
 pub struct BuildContext<'a> {
     pub registry: &'a LayerRegistry,
+    /// The kwargs of the layer's first call as the file records them
+    /// (`inbound_nodes[0][0][3]`): Keras 2's `TFOpLambda` keeps the
+    /// arguments of its `tf.*` function there (`{"y": 3.0}`).
+    pub call_kwargs: Option<&'a Value>,
 }
 
-impl BuildContext<'_> {
+impl<'a> BuildContext<'a> {
+    /// A context for building layers from `registry` outside a model call
+    /// (no call kwargs).
+    pub fn new(registry: &'a LayerRegistry) -> Self {
+        BuildContext {
+            registry,
+            call_kwargs: None,
+        }
+    }
+
     /// Build a nested `{"class_name": …, "config": …}` object (a wrapped
     /// layer or an RNN cell).
     pub fn build_nested(&self, value: &Value, parent: &str) -> Result<Box<dyn Layer>> {
@@ -39,8 +52,12 @@ impl BuildContext<'_> {
             .and_then(Value::as_object)
             .unwrap_or(&empty);
         let name = config.get("name").and_then(Value::as_str).unwrap_or(class);
+        let inner = BuildContext {
+            registry: self.registry,
+            call_kwargs: None,
+        };
         self.registry
-            .build(class, &ConfigReader::new(name, config), self)
+            .build(class, &ConfigReader::new(name, config), &inner)
     }
 }
 
@@ -128,7 +145,10 @@ impl LayerRegistry {
         self.build(
             class_name,
             &ConfigReader::new(&name, &map),
-            &BuildContext { registry: self },
+            &BuildContext {
+                registry: self,
+                call_kwargs: None,
+            },
         )
     }
 

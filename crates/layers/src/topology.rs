@@ -610,7 +610,11 @@ fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec
                 ))
             })?;
             for (n, node) in arr.iter().enumerate() {
-                spec.inbound.push(parse_node(node, &spec.name, n)?);
+                let mut refs = parse_node(node, &spec.name, n)?;
+                if crate::layers::tf_ops::takes_tensor_kwargs(&spec.class_name) {
+                    append_kwarg_tensors(&mut refs);
+                }
+                spec.inbound.push(refs);
             }
         }
         specs.push(spec);
@@ -697,6 +701,37 @@ fn parse_triple(v: &Value, what: &str) -> Result<TensorRef> {
 fn parse_node(node: &Value, layer: &str, index: usize) -> Result<Vec<TensorRef>> {
     let what = format!("layer `{layer}`: inbound_nodes[{index}]");
     match node {
+        // Keras 2's `TFOpLambda` / `SlicingOpLambda` write a call with one
+        // tensor argument flat: `["x", 0, 0, {"y": 3.0}]`.
+        // A constant first argument (`1.0 / x`) is written in its place:
+        // `["_CONSTANT_VALUE", -1, 1.0, {"y": ["x", 0, 0]}]`; the call's
+        // tensors are then all in the kwargs, and the constant travels to
+        // the layer in the kwargs as `_CONSTANT_VALUE`.
+        Value::Array(refs) if refs.first().and_then(Value::as_str) == Some("_CONSTANT_VALUE") => {
+            let mut kwargs = match refs.get(3) {
+                Some(Value::Object(kw)) => kw.clone(),
+                _ => Map::new(),
+            };
+            let constant = refs.get(2).cloned().unwrap_or(Value::Null);
+            let tensors: Vec<TensorRef> = kwargs.values().filter_map(kwarg_tensor).collect();
+            kwargs.insert("_CONSTANT_VALUE".into(), constant);
+            let mut tensors = tensors.into_iter();
+            let mut first = tensors.next().ok_or_else(|| {
+                topo_err(format!(
+                    "{what}: a call with a constant first argument and no tensor argument: {}",
+                    short(node)
+                ))
+            })?;
+            // The first tensor carries the call's kwargs (the layer reads
+            // them there); the kwargs' tensors are then wired by
+            // `append_kwarg_tensors` (this first one is one of them).
+            first.kwargs = Value::Object(kwargs);
+            let _ = tensors;
+            Ok(vec![first])
+        }
+        Value::Array(refs) if refs.first().is_some_and(Value::is_string) => {
+            Ok(vec![parse_triple(node, &what)?])
+        }
         Value::Array(refs) => refs
             .iter()
             .enumerate()
@@ -727,6 +762,35 @@ fn parse_node(node: &Value, layer: &str, index: usize) -> Result<Vec<TensorRef>>
             short(other)
         ))),
     }
+}
+
+/// Tensors passed to a `tf.*` function as keyword arguments (Keras 2
+/// writes them as `[layer, node, tensor]` in the kwargs: `{"y": ["d", 0,
+/// 0]}`) become extra inputs of the call, after the positional ones, in
+/// the kwargs' key order; the layer reads them back in the same order.
+fn append_kwarg_tensors(refs: &mut Vec<TensorRef>) {
+    let mut extra = Vec::new();
+    for r in refs.iter() {
+        if let Value::Object(kw) = &r.kwargs {
+            for v in kw.values() {
+                if let Some(t) = kwarg_tensor(v) {
+                    extra.push(t);
+                }
+            }
+        }
+    }
+    refs.extend(extra);
+}
+
+/// `["layer", node, tensor]` in a kwargs value: a tensor reference.
+pub(crate) fn kwarg_tensor(v: &Value) -> Option<TensorRef> {
+    let a = v.as_array().filter(|a| a.len() == 3)?;
+    Some(TensorRef {
+        layer: a[0].as_str()?.to_string(),
+        node: as_index(&a[1])?,
+        tensor: as_index(&a[2])?,
+        kwargs: Value::Object(Map::new()),
+    })
 }
 
 fn collect_keras_tensors(v: &Value, out: &mut Vec<TensorRef>, what: &str) -> Result<()> {

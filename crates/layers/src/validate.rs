@@ -121,8 +121,11 @@ fn collect_config_problems(
     skip: &[String],
     out: &mut Vec<Problem>,
 ) {
-    let ctx = BuildContext { registry };
     for l in &spec.layers {
+        let ctx = BuildContext {
+            registry,
+            call_kwargs: l.inbound.first().and_then(|n| n.first()).map(|r| &r.kwargs),
+        };
         match &l.kind {
             LayerKind::Input(_) => {}
             LayerKind::Nested(m) => collect_config_problems(m, registry, skip, out),

@@ -65,9 +65,7 @@ fn config_round_trips_the_tfjs_catalog() {
     let bytes = std::fs::read(&path).unwrap();
     let catalog = tfjs_format::json::parse_value(&bytes, "catalog").unwrap();
     let registry = LayerRegistry::with_builtins();
-    let ctx = BuildContext {
-        registry: &registry,
-    };
+    let ctx = BuildContext::new(&registry);
     for class in MINE {
         let entry = &catalog[*class];
         assert_eq!(entry["className"], *class, "catalog has {class}");
@@ -89,9 +87,7 @@ fn keras_configs_are_written_in_tfjs_form() {
     // Keras 2 spellings: float max_value, GlorotUniform initializer objects,
     // list axis, module/registered_name keys, int kernel_size.
     let registry = LayerRegistry::with_builtins();
-    let ctx = BuildContext {
-        registry: &registry,
-    };
+    let ctx = BuildContext::new(&registry);
     let cfg = serde_json::json!({
         "name": "conv", "trainable": true, "dtype": "float32", "filters": 2,
         "kernel_size": 3, "strides": [1, 1], "padding": "same", "data_format": "channels_last",

@@ -18,7 +18,7 @@ fn layer(class: &str, cfg: Value) -> Box<dyn Layer> {
     reg.build(
         class,
         &ConfigReader::new(&name, &m),
-        &BuildContext { registry: &reg },
+        &BuildContext::new(&reg),
     )
     .unwrap_or_else(|e| panic!("{class}: {e}"))
 }
@@ -602,7 +602,7 @@ fn errors_name_the_layer() {
         .build(
             "Conv2D",
             &ConfigReader::new("bad_conv", bad.as_object().unwrap()),
-            &BuildContext { registry: &reg },
+            &BuildContext::new(&reg),
         )
         .unwrap_err()
         .to_string();

@@ -13,7 +13,7 @@ fn build(class: &str, cfg: Value) -> Box<dyn Layer> {
 
 fn try_build(class: &str, cfg: Value) -> tfjs_layers::Result<Box<dyn Layer>> {
     let reg = LayerRegistry::with_builtins();
-    let ctx = BuildContext { registry: &reg };
+    let ctx = BuildContext::new(&reg);
     let map = cfg.as_object().unwrap().clone();
     let name = map
         .get("name")

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 /// use tfjs_layers::{Layer, LayerRegistry, Tensor};
 /// let reg = LayerRegistry::with_builtins();
 /// let cfg = serde_json::json!({"name": "rnn", "units": 1, "activation": "linear"});
-/// let ctx = tfjs_layers::BuildContext { registry: &reg };
+/// let ctx = tfjs_layers::BuildContext::new(&reg);
 /// let mut layer = reg
 ///     .build("SimpleRNN", &tfjs_layers::config::ConfigReader::new("rnn", cfg.as_object().unwrap()), &ctx)
 ///     .unwrap();

@@ -1,0 +1,438 @@
+//! Keras 2's `TFOpLambda` (and `SlicingOpLambda`): a `tf.*` function
+//! applied to Keras tensors in a functional model (`x + 3.0`,
+//! `tf.nn.relu6(x)`, `tf.math.multiply(x, y)`), saved with the function's
+//! name in `config.function` and its arguments in the call's kwargs
+//! (`["x", 0, 0, {"y": 3.0}]`; a tensor argument is `["layer", 0, 0]`,
+//! wired by the topology parser as an extra input after the positional
+//! ones). TensorFlow.js 4.22 cannot load these layers.
+//!
+//! One table, [`lookup`], maps each supported function to its math;
+//! adding a function is one entry. Elementwise functions with numpy
+//! broadcasting are supported here; an unknown function is refused when
+//! the model is built, naming the layer and the function.
+
+use super::common::*;
+use crate::activations::{sigmoid, Activation};
+use crate::config::ConfigReader;
+use crate::registry::BuildContext;
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
+use serde_json::{Map, Value};
+
+/// Classes whose kwargs may hold tensors (wired as extra inputs).
+pub fn takes_tensor_kwargs(class_name: &str) -> bool {
+    matches!(class_name, "TFOpLambda" | "SlicingOpLambda")
+}
+
+/// Register `TFOpLambda` and `SlicingOpLambda`.
+pub fn register(registry: &mut LayerRegistry) {
+    for class in ["TFOpLambda", "SlicingOpLambda"] {
+        registry.register(class, move |c, ctx| {
+            Ok(Box::new(TfOpLambda::from_config(class, c, ctx)?) as Box<dyn Layer>)
+        });
+    }
+}
+
+/// What a supported function computes.
+#[derive(Debug, Clone, Copy)]
+enum Func {
+    Unary(fn(f32) -> f32),
+    /// An elementwise activation (gelu, exact or tanh-approximated).
+    Act(Activation),
+    /// An activation over the last axis (softmax).
+    Rowwise(Activation),
+    Binary(fn(f32, f32) -> f32),
+    /// `tf.nn.leaky_relu(x, alpha)`.
+    LeakyRelu(f32),
+    /// `tf.clip_by_value(x, min, max)`.
+    Clip(f32, f32),
+}
+
+/// The function table: `config.function` → math.
+fn lookup(name: &str) -> Option<Func> {
+    use Func::*;
+    Some(match name {
+        "__operators__.add" | "math.add" | "add" => Binary(|a, b| a + b),
+        "math.subtract" | "subtract" | "__operators__.sub" => Binary(|a, b| a - b),
+        "math.multiply" | "multiply" | "__operators__.mul" => Binary(|a, b| a * b),
+        "math.truediv" | "math.divide" | "truediv" | "__operators__.truediv" => {
+            Binary(|a, b| a / b)
+        }
+        "math.maximum" | "maximum" => Binary(f32::max),
+        "math.minimum" | "minimum" => Binary(f32::min),
+        "math.pow" | "pow" | "__operators__.pow" => Binary(f32::powf),
+        "math.squared_difference" => Binary(|a, b| (a - b) * (a - b)),
+        "math.abs" | "abs" => Unary(f32::abs),
+        "math.negative" | "negative" | "__operators__.neg" => Unary(|x| -x),
+        "math.exp" | "exp" => Unary(f32::exp),
+        "math.log" | "log" => Unary(f32::ln),
+        "math.log1p" => Unary(f32::ln_1p),
+        "math.sqrt" | "sqrt" => Unary(f32::sqrt),
+        "math.rsqrt" => Unary(|x| 1.0 / x.sqrt()),
+        "math.square" | "square" => Unary(|x| x * x),
+        "math.reciprocal" => Unary(|x| 1.0 / x),
+        "math.sigmoid" | "nn.sigmoid" | "sigmoid" => Unary(sigmoid),
+        "math.tanh" | "nn.tanh" | "tanh" => Unary(f32::tanh),
+        "math.softplus" | "nn.softplus" => Unary(|x| Activation::Softplus.scalar(x)),
+        "math.softsign" | "nn.softsign" => Unary(|x| Activation::Softsign.scalar(x)),
+        "nn.relu" | "math.relu" => Unary(|x| x.max(0.0)),
+        "nn.relu6" => Unary(|x| x.clamp(0.0, 6.0)),
+        "nn.silu" | "nn.swish" | "math.silu" => Unary(|x| x * sigmoid(x)),
+        "nn.elu" => Unary(|x| Activation::Elu.scalar(x)),
+        "nn.selu" => Unary(|x| Activation::Selu.scalar(x)),
+        "math.floor" | "floor" => Unary(f32::floor),
+        "math.ceil" => Unary(f32::ceil),
+        "math.round" => Unary(f32::round_ties_even),
+        "math.sin" => Unary(f32::sin),
+        "math.cos" => Unary(f32::cos),
+        "nn.softmax" | "math.softmax" => Rowwise(Activation::Softmax),
+        "nn.log_softmax" | "math.log_softmax" => Rowwise(Activation::LogSoftmax),
+        "identity" => Unary(|x| x),
+        // Resolved with their arguments in `from_config`.
+        "nn.gelu" => Act(Activation::Gelu),
+        "nn.leaky_relu" => LeakyRelu(0.2),
+        "clip_by_value" => Clip(f32::NEG_INFINITY, f32::INFINITY),
+        _ => return None,
+    })
+}
+
+/// The kwargs a function reads (everything else, `name` included, is
+/// ignored as TensorFlow does at inference).
+#[derive(Debug, Clone, PartialEq)]
+enum Arg {
+    Scalar(f32),
+    /// The `k`-th tensor kwarg (extra input `positional + k`).
+    Tensor(usize),
+}
+
+/// `TFOpLambda`: one `tf.*` function.
+#[derive(Debug)]
+pub struct TfOpLambda {
+    class: &'static str,
+    base: Base,
+    function: String,
+    func: Func,
+    /// The second operand of a binary function (`y`).
+    y: Option<Arg>,
+    /// Number of tensor kwargs (extra inputs at the end).
+    tensor_kwargs: usize,
+    /// A constant first argument (`1.0 / y`); the first input is then
+    /// only the call's anchor and is not read.
+    x_const: Option<f32>,
+}
+
+fn number(v: &Value) -> Option<f32> {
+    v.as_f64().map(|f| f as f32)
+}
+
+impl TfOpLambda {
+    fn from_config(
+        class: &'static str,
+        c: &ConfigReader<'_>,
+        ctx: &BuildContext<'_>,
+    ) -> Result<Self> {
+        let function = c
+            .get("function")
+            .and_then(Value::as_str)
+            .ok_or_else(|| c.err("function", "expected the tf.* function's name (a string)"))?
+            .to_string();
+        let mut func = lookup(&function).ok_or_else(|| {
+            c.err(
+                "function",
+                format!(
+                    "tf.{function} is not supported yet (supported: elementwise math, tf.nn activations, softmax)"
+                ),
+            )
+        })?;
+        let empty = Map::new();
+        let kwargs = ctx.call_kwargs.and_then(Value::as_object).unwrap_or(&empty);
+        let mut tensor_kwargs = 0;
+        let mut y = None;
+        for (k, v) in kwargs {
+            let is_tensor = crate::topology::kwarg_tensor(v).is_some();
+            if k == "y" {
+                y = Some(if is_tensor {
+                    Arg::Tensor(tensor_kwargs)
+                } else {
+                    Arg::Scalar(number(v).ok_or_else(|| {
+                        c.err(
+                            "function",
+                            format!(
+                                "tf.{function}: argument y must be a number or a tensor, got {v}"
+                            ),
+                        )
+                    })?)
+                });
+            }
+            if is_tensor {
+                tensor_kwargs += 1;
+            }
+        }
+        let arg = |k: &str, default: f32| -> Result<f32> {
+            match kwargs.get(k) {
+                None | Some(Value::Null) => Ok(default),
+                Some(v) => number(v).ok_or_else(|| {
+                    c.err(
+                        "function",
+                        format!("tf.{function}: argument {k} must be a number, got {v}"),
+                    )
+                }),
+            }
+        };
+        // Functions whose math depends on their scalar arguments.
+        match function.as_str() {
+            "nn.gelu" if kwargs.get("approximate").and_then(Value::as_bool) == Some(true) => {
+                func = Func::Act(Activation::GeluNew)
+            }
+            "nn.leaky_relu" => func = Func::LeakyRelu(arg("alpha", 0.2)?),
+            "clip_by_value" => {
+                func = Func::Clip(
+                    arg("clip_value_min", f32::NEG_INFINITY)?,
+                    arg("clip_value_max", f32::INFINITY)?,
+                )
+            }
+            _ => {}
+        }
+        let x_const = match kwargs.get("_CONSTANT_VALUE") {
+            None => None,
+            Some(v) => Some(number(v).ok_or_else(|| {
+                c.err(
+                    "function",
+                    format!("tf.{function}: constant argument {v} is not a number"),
+                )
+            })?),
+        };
+        if x_const.is_some() && !matches!(y, Some(Arg::Tensor(_))) {
+            return Err(c.err(
+                "function",
+                format!("tf.{function}: a constant first argument needs a tensor `y`"),
+            ));
+        }
+        if matches!(func, Func::Binary(_)) && y.is_none() {
+            return Err(c.err(
+                "function",
+                format!("tf.{function} needs a second operand `y` in the call's kwargs"),
+            ));
+        }
+        Ok(TfOpLambda {
+            class,
+            base: Base::parse(c)?,
+            function,
+            func,
+            y,
+            tensor_kwargs,
+            x_const,
+        })
+    }
+}
+
+/// Numpy broadcasting of two concrete shapes.
+fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    (0..n)
+        .map(|i| {
+            let da = if i + a.len() >= n {
+                a[i + a.len() - n]
+            } else {
+                1
+            };
+            let db = if i + b.len() >= n {
+                b[i + b.len() - n]
+            } else {
+                1
+            };
+            match (da, db) {
+                (x, y) if x == y => Some(x),
+                (1, y) => Some(y),
+                (x, 1) => Some(x),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Broadcasting of symbolic shapes (`None` unknown).
+fn broadcast_symbolic(a: &Shape, b: &Shape) -> Option<Shape> {
+    let n = a.len().max(b.len());
+    (0..n)
+        .map(|i| {
+            let da = if i + a.len() >= n {
+                a[i + a.len() - n]
+            } else {
+                Some(1)
+            };
+            let db = if i + b.len() >= n {
+                b[i + b.len() - n]
+            } else {
+                Some(1)
+            };
+            match (da, db) {
+                (Some(1), d) | (d, Some(1)) => Some(d),
+                (Some(x), Some(y)) if x == y => Some(Some(x)),
+                (Some(_), Some(_)) => None,
+                (None, d) | (d, None) => Some(d.or(None)),
+            }
+        })
+        .collect()
+}
+
+/// Element `i` of `out_shape`'s row-major order read from a tensor of
+/// `shape` broadcast to it.
+fn broadcast_index(i: usize, out_shape: &[usize], shape: &[usize]) -> usize {
+    let offset = out_shape.len() - shape.len();
+    let mut rem = i;
+    let mut idx = 0;
+    let mut stride = 1;
+    for d in (0..out_shape.len()).rev() {
+        let coord = rem % out_shape[d];
+        rem /= out_shape[d];
+        if d >= offset {
+            let sd = shape[d - offset];
+            if sd != 1 {
+                idx += coord * stride;
+            }
+            stride *= sd;
+        }
+    }
+    idx
+}
+
+impl Layer for TfOpLambda {
+    fn class_name(&self) -> &str {
+        self.class
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        self.base.write(&mut m);
+        m.insert("function".into(), Value::String(self.function.clone()));
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let x = inputs.first().ok_or_else(|| {
+            self.base
+                .err(format!("tf.{} needs a tensor argument", self.function))
+        })?;
+        let out = match (&self.func, &self.y) {
+            (Func::Binary(_), Some(Arg::Tensor(k))) if self.x_const.is_some() => inputs
+                .get(inputs.len() - self.tensor_kwargs + k)
+                .ok_or_else(|| self.base.err("the tensor argument y is missing"))?
+                .clone(),
+            (Func::Binary(_), Some(Arg::Tensor(k))) => {
+                let y = inputs
+                    .get(inputs.len() - self.tensor_kwargs + k)
+                    .ok_or_else(|| self.base.err("the tensor argument y is missing"))?;
+                broadcast_symbolic(x, y).ok_or_else(|| {
+                    self.base.err(format!(
+                        "tf.{}: shapes {} and {} do not broadcast",
+                        self.function,
+                        shape_str(x),
+                        shape_str(y)
+                    ))
+                })?
+            }
+            _ => x.clone(),
+        };
+        Ok(vec![out])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = inputs.first().ok_or_else(|| {
+            input_err(
+                &self.base.name,
+                format!("tf.{} needs a tensor argument", self.function),
+            )
+        })?;
+        let xs = f32s(x);
+        let shape = x.shape().to_vec();
+        match (&self.func, &self.y) {
+            (Func::Unary(f), _) => {
+                let out = xs.iter().map(|&v| f(v)).collect();
+                Ok(vec![make_tensor(&self.base, shape, out)?])
+            }
+            (Func::Act(a), _) => {
+                let out = xs.iter().map(|&v| a.scalar(v)).collect();
+                Ok(vec![make_tensor(&self.base, shape, out)?])
+            }
+            (Func::LeakyRelu(alpha), _) => {
+                let out = xs
+                    .iter()
+                    .map(|&v| if v >= 0.0 { v } else { alpha * v })
+                    .collect();
+                Ok(vec![make_tensor(&self.base, shape, out)?])
+            }
+            (Func::Clip(lo, hi), _) => {
+                let out = xs.iter().map(|v| v.max(*lo).min(*hi)).collect();
+                Ok(vec![make_tensor(&self.base, shape, out)?])
+            }
+            (Func::Rowwise(a), _) => {
+                let mut out = xs.into_owned();
+                a.apply(&mut out, shape.last().copied().unwrap_or(1));
+                Ok(vec![make_tensor(&self.base, shape, out)?])
+            }
+            (Func::Binary(f), Some(Arg::Scalar(s))) => {
+                let out = xs.iter().map(|&v| f(v, *s)).collect();
+                Ok(vec![make_tensor(&self.base, shape, out)?])
+            }
+            (Func::Binary(f), Some(Arg::Tensor(k))) if self.x_const.is_some() => {
+                let c = self.x_const.unwrap_or(0.0);
+                let y = inputs
+                    .get(inputs.len() - self.tensor_kwargs + k)
+                    .ok_or_else(|| {
+                        input_err(&self.base.name, "the tensor argument y is missing")
+                    })?;
+                let out = f32s(y).iter().map(|&b| f(c, b)).collect();
+                Ok(vec![make_tensor(&self.base, y.shape().to_vec(), out)?])
+            }
+            (Func::Binary(f), Some(Arg::Tensor(k))) => {
+                let y = inputs
+                    .get(inputs.len() - self.tensor_kwargs + k)
+                    .ok_or_else(|| {
+                        input_err(&self.base.name, "the tensor argument y is missing")
+                    })?;
+                let ys = f32s(y);
+                let out_shape = broadcast(&shape, y.shape()).ok_or_else(|| {
+                    input_err(
+                        &self.base.name,
+                        format!(
+                            "tf.{}: shapes {:?} and {:?} do not broadcast",
+                            self.function,
+                            shape,
+                            y.shape()
+                        ),
+                    )
+                })?;
+                let n: usize = out_shape.iter().product();
+                let out = if out_shape == shape && y.shape() == shape.as_slice() {
+                    xs.iter().zip(ys.iter()).map(|(&a, &b)| f(a, b)).collect()
+                } else {
+                    (0..n)
+                        .map(|i| {
+                            f(
+                                xs[broadcast_index(i, &out_shape, &shape)],
+                                ys[broadcast_index(i, &out_shape, y.shape())],
+                            )
+                        })
+                        .collect()
+                };
+                Ok(vec![make_tensor(&self.base, out_shape, out)?])
+            }
+            (Func::Binary(_), None) => Err(input_err(&self.base.name, "missing operand y")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_follows_numpy() {
+        assert_eq!(broadcast(&[2, 3], &[3]), Some(vec![2, 3]));
+        assert_eq!(broadcast(&[2, 1, 4], &[3, 1]), Some(vec![2, 3, 4]));
+        assert_eq!(broadcast(&[2, 3], &[2]), None);
+        // [2,3] + [3]: element (1, 2) reads y[2].
+        assert_eq!(broadcast_index(5, &[2, 3], &[3]), 2);
+        assert_eq!(broadcast_index(5, &[2, 3], &[2, 1]), 1);
+    }
+}
