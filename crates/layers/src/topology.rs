@@ -610,8 +610,9 @@ fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec
                 ))
             })?;
             for (n, node) in arr.iter().enumerate() {
-                let mut refs = parse_node(node, &spec.name, n)?;
-                if crate::layers::tf_ops::takes_tensor_kwargs(&spec.class_name) {
+                let tensor_kwargs = crate::layers::tf_ops::takes_tensor_kwargs(&spec.class_name);
+                let mut refs = parse_node(node, &spec.name, n, tensor_kwargs)?;
+                if tensor_kwargs && !is_keras3_node(node) {
                     append_kwarg_tensors(&mut refs);
                 }
                 spec.inbound.push(refs);
@@ -698,7 +699,35 @@ fn parse_triple(v: &Value, what: &str) -> Result<TensorRef> {
 }
 
 /// One element of `inbound_nodes`: list form or Keras 3 dict form.
-fn parse_node(node: &Value, layer: &str, index: usize) -> Result<Vec<TensorRef>> {
+fn is_keras3_node(node: &Value) -> bool {
+    matches!(node, Value::Object(o) if o.contains_key("args") || o.contains_key("kwargs"))
+}
+
+/// Keras 3 call kwargs in Keras 2's spelling: a `__keras_tensor__` becomes
+/// `[layer, node, tensor]`; `mask` (Keras's own masks) is dropped.
+fn keras3_kwargs(kw: &Map<String, Value>) -> Map<String, Value> {
+    kw.iter()
+        .filter(|(k, _)| k.as_str() != "mask")
+        .map(|(k, v)| {
+            let hist = v
+                .get("config")
+                .and_then(|c| c.get("keras_history"))
+                .filter(|_| {
+                    v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__")
+                });
+            (k.clone(), hist.cloned().unwrap_or_else(|| v.clone()))
+        })
+        .collect()
+}
+
+/// `keep_kwargs`: the layer reads its call kwargs (Keras 3's are then
+/// kept, in Keras 2's spelling, on the first inbound tensor).
+fn parse_node(
+    node: &Value,
+    layer: &str,
+    index: usize,
+    keep_kwargs: bool,
+) -> Result<Vec<TensorRef>> {
     let what = format!("layer `{layer}`: inbound_nodes[{index}]");
     match node {
         // Keras 2's `TFOpLambda` / `SlicingOpLambda` write a call with one
@@ -754,6 +783,11 @@ fn parse_node(node: &Value, layer: &str, index: usize) -> Result<Vec<TensorRef>>
                     "{what}: Keras 3 node has no __keras_tensor__ argument: {}",
                     short(node)
                 )));
+            }
+            if keep_kwargs {
+                if let Some(Value::Object(kw)) = o.get("kwargs") {
+                    out[0].kwargs = Value::Object(keras3_kwargs(kw));
+                }
             }
             Ok(out)
         }

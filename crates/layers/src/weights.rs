@@ -247,6 +247,10 @@ impl Model {
                 ""
             };
             by_k3.insert(format!("{}/{sub}{local}", s.keras3_path), i);
+            // `<layer>/key/kernel` ↔ Keras 3 `layers/<x>/key_dense/vars/0`.
+            if let Some(dense) = einsum_sublayer_key(&s.name) {
+                by_k3.insert(format!("{}/{dense}", s.keras3_path), i);
+            }
         }
         let mut assigned: Vec<Option<usize>> = vec![None; slots.len()];
         let mut extra = Vec::new();
@@ -451,11 +455,19 @@ fn keras3_key(name: &str) -> Option<String> {
     }
     let rest = &segs[i..];
     let sub = if rest.contains(&"backward_layer") {
-        "backward_layer/"
+        "backward_layer/".to_string()
     } else if rest.contains(&"forward_layer") {
-        "forward_layer/"
+        "forward_layer/".to_string()
+    } else if let [dense] = rest {
+        // MultiHeadAttention's EinsumDense sub-layers (`key_dense`): the
+        // variable index counts within the sub-layer.
+        if dense.ends_with("_dense") {
+            format!("{dense}/")
+        } else {
+            String::new()
+        }
     } else {
-        ""
+        String::new()
     };
     Some(format!("{}/{sub}{idx}", path.join("/")))
 }
@@ -482,6 +494,27 @@ pub fn decoded_to_tensor(w: &DecodedWeight) -> Result<Tensor> {
             ),
         }),
     }
+}
+
+/// MultiHeadAttention's weight `…/key/kernel` as its Keras 3 sub-layer
+/// variable: `key_dense/0` (`bias` is 1; `attention_output` is saved as
+/// `output_dense`).
+fn einsum_sublayer_key(slot_name: &str) -> Option<String> {
+    let mut parts = slot_name.rsplitn(3, '/');
+    let var = parts.next()?;
+    let sub = parts.next()?;
+    parts.next()?;
+    let dense = match sub {
+        "query" | "key" | "value" => format!("{sub}_dense"),
+        "attention_output" => "output_dense".to_string(),
+        _ => return None,
+    };
+    let idx = match var {
+        "kernel" => 0,
+        "bias" => 1,
+        _ => return None,
+    };
+    Some(format!("{dense}/{idx}"))
 }
 
 /// `mean_1` → `mean`: the suffix Python adds to make a variable name unique.

@@ -18,8 +18,11 @@ use tfjs_kernels::matmul;
 
 /// Register `MultiHeadAttention`, `Attention` and `AdditiveAttention`.
 pub fn register(registry: &mut LayerRegistry) {
-    registry.register("MultiHeadAttention", |c, _| {
-        Ok(Box::new(MultiHeadAttention::from_config(c)?) as Box<dyn Layer>)
+    registry.register("MultiHeadAttention", |c, ctx| {
+        Ok(
+            Box::new(MultiHeadAttention::from_config(c)?.with_call_kwargs(ctx.call_kwargs)?)
+                as Box<dyn Layer>,
+        )
     });
     registry.register("Attention", |c, _| {
         Ok(Box::new(DenseAttention::from_config(false, c)?) as Box<dyn Layer>)
@@ -113,9 +116,72 @@ pub struct MultiHeadAttention {
     /// query, key, value, output dims once built.
     dims: Option<(usize, usize, usize, usize)>,
     w: Vec<Tensor>,
+    /// Names of the call's tensor keyword arguments (`value`, `key`,
+    /// `attention_mask`), in the order they follow the positional inputs.
+    tensor_kwargs: Vec<String>,
+    /// `use_causal_mask=True` in the call.
+    causal: bool,
+}
+
+/// Where each argument of a `MultiHeadAttention` call is among its inputs.
+struct CallSlots {
+    query: usize,
+    value: usize,
+    key: Option<usize>,
+    attention_mask: Option<usize>,
 }
 
 impl MultiHeadAttention {
+    /// Read the call's keyword arguments (Keras writes `value`, `key`,
+    /// `attention_mask` and `use_causal_mask` there; their tensors are
+    /// wired as inputs after the positional ones, in the same order).
+    fn with_call_kwargs(mut self, kwargs: Option<&Value>) -> Result<Self> {
+        let Some(Value::Object(kw)) = kwargs else {
+            return Ok(self);
+        };
+        for (k, v) in kw {
+            if k == "mask" {
+                continue;
+            }
+            if crate::topology::kwarg_tensor(v).is_some() {
+                if !matches!(k.as_str(), "value" | "key" | "attention_mask") {
+                    return Err(self.base.err(format!(
+                        "call argument `{k}` is a tensor; MultiHeadAttention takes value, key and attention_mask"
+                    )));
+                }
+                self.tensor_kwargs.push(k.clone());
+            }
+        }
+        self.causal = kw.get("use_causal_mask").and_then(Value::as_bool) == Some(true);
+        Ok(self)
+    }
+
+    /// Positional `[query, value, key]` first, then the tensor kwargs.
+    fn slots(&self, n: usize) -> Result<CallSlots> {
+        let positional = n.checked_sub(self.tensor_kwargs.len()).filter(|&p| p >= 1);
+        let Some(positional) = positional else {
+            return Err(input_err(
+                &self.base.name,
+                format!("expects a query and a value, got {n} input(s)"),
+            ));
+        };
+        let kw = |name: &str| {
+            self.tensor_kwargs
+                .iter()
+                .position(|k| k == name)
+                .map(|i| positional + i)
+        };
+        let value = if positional > 1 { Some(1) } else { kw("value") };
+        let value =
+            value.ok_or_else(|| input_err(&self.base.name, "the call has no `value` tensor"))?;
+        Ok(CallSlots {
+            query: 0,
+            value,
+            key: if positional > 2 { Some(2) } else { kw("key") },
+            attention_mask: kw("attention_mask"),
+        })
+    }
+
     /// Build from a Keras config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<MultiHeadAttention> {
         let base = Base::parse(c)?;
@@ -168,6 +234,8 @@ impl MultiHeadAttention {
             output_dim,
             dims: None,
             w: Vec::new(),
+            tensor_kwargs: Vec::new(),
+            causal: false,
         };
         let last = |k: &str| -> Result<Option<usize>> {
             Ok(c.shape_opt(k)?.and_then(|s| s.last().copied().flatten()))
@@ -241,20 +309,24 @@ impl Layer for MultiHeadAttention {
         echo_config(&self.base, &self.raw)
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
-        let feat = |i: usize| -> Result<usize> {
+        let slots = self.slots(input_shapes.len())?;
+        let feat = |i: usize, what: &str| -> Result<usize> {
             input_shapes
                 .get(i)
                 .and_then(|s| s.last().copied().flatten())
                 .ok_or_else(|| {
                     input_err(
                         &self.base.name,
-                        format!("input {i} needs a known feature dimension"),
+                        format!("the {what} (input {i}) needs a known feature dimension"),
                     )
                 })
         };
-        let q = feat(0)?;
-        let v = feat(1)?;
-        let k = if input_shapes.len() > 2 { feat(2)? } else { v };
+        let q = feat(slots.query, "query")?;
+        let v = feat(slots.value, "value")?;
+        let k = match slots.key {
+            Some(i) => feat(i, "key")?,
+            None => v,
+        };
         self.allocate(q, k, v)
     }
     fn weights(&self) -> Vec<LayerWeight> {
@@ -291,15 +363,18 @@ impl Layer for MultiHeadAttention {
     }
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let name = &self.base.name;
-        if inputs.len() < 2 || inputs.len() > 3 {
-            return Err(input_err(
-                name,
-                format!(
-                    "expects inputs [query, value] or [query, value, key], got {}",
-                    inputs.len()
-                ),
-            ));
-        }
+        let slots = self.slots(inputs.len())?;
+        let attention_mask = slots.attention_mask.map(|i| &inputs[i]);
+        // Inputs and their Keras masks in [query, value, key] order.
+        let mut order = vec![slots.query, slots.value];
+        order.extend(slots.key);
+        let masks: Vec<Option<Tensor>> = order
+            .iter()
+            .map(|&i| masks.get(i).cloned().flatten())
+            .collect();
+        let inputs: Vec<Tensor> = order.iter().map(|&i| inputs[i].clone()).collect();
+        let inputs = inputs.as_slice();
+        let masks = masks.as_slice();
         let Some((dq, dk, dv, dout)) = self.dims else {
             return Err(input_err(name, "layer is not built"));
         };
@@ -327,6 +402,21 @@ impl Layer for MultiHeadAttention {
         qp.iter_mut().for_each(|x| *x *= scale);
         let qmask = flat_mask(name, masks, 0, b, tq)?;
         let vmask = kv_mask(name, masks, b, tv, inputs.len() > 2)?;
+        // `attention_mask` [b, tq, tv] (or [b, 1, tv]), 0/1 or booleans.
+        let amask = match attention_mask {
+            None => None,
+            Some(m) if m.len() == b * tq * tv => Some((m.to_f32().into_owned(), tq)),
+            Some(m) if m.len() == b * tv => Some((m.to_f32().into_owned(), 1)),
+            Some(m) => {
+                return Err(input_err(
+                    name,
+                    format!(
+                        "attention_mask has shape {:?}; expected [{b}, {tq}, {tv}]",
+                        m.shape()
+                    ),
+                ))
+            }
+        };
         // Attention per (batch, head).
         let mut ctx = vec![0f32; b * tq * h * vd];
         let mut scores = vec![0f32; tv];
@@ -337,8 +427,19 @@ impl Layer for MultiHeadAttention {
                     for (j, s) in scores.iter_mut().enumerate() {
                         let kv = &kp[((bi * tv + j) * h + hi) * kd..][..kd];
                         let mut dot: f32 = qv.iter().zip(kv).map(|(a, b)| a * b).sum();
-                        let m = qmask.as_ref().map_or(1.0, |m| m[bi * tq + i])
+                        let mut m = qmask.as_ref().map_or(1.0, |m| m[bi * tq + i])
                             * vmask.as_ref().map_or(1.0, |m| m[bi * tv + j]);
+                        if let Some((am, rows)) = &amask {
+                            let r = if *rows == 1 { 0 } else { i };
+                            m *= if am[(bi * rows + r) * tv + j] != 0.0 {
+                                1.0
+                            } else {
+                                0.0
+                            };
+                        }
+                        if self.causal && j > i {
+                            m = 0.0;
+                        }
                         dot += (1.0 - m) * -MASK_NEG;
                         *s = dot;
                     }

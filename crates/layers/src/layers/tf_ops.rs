@@ -18,9 +18,14 @@ use crate::registry::BuildContext;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{Map, Value};
 
-/// Classes whose kwargs may hold tensors (wired as extra inputs).
+/// Classes whose Keras 2 call kwargs may hold tensors (wired as extra
+/// inputs): the `tf.*` functions and `MultiHeadAttention` (`value=`,
+/// `key=`, `attention_mask=`).
 pub fn takes_tensor_kwargs(class_name: &str) -> bool {
-    matches!(class_name, "TFOpLambda" | "SlicingOpLambda")
+    matches!(
+        class_name,
+        "TFOpLambda" | "SlicingOpLambda" | "MultiHeadAttention"
+    )
 }
 
 /// Register `TFOpLambda` and `SlicingOpLambda`.
