@@ -11,6 +11,7 @@ pub mod conv;
 pub mod core;
 pub mod depthwise;
 pub mod embedding;
+pub mod keras3_ops;
 pub mod merge;
 pub mod noise;
 pub mod normalization;
@@ -39,6 +40,7 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     wrappers::register(registry);
     attention::register(registry);
     applications::register(registry);
+    keras3_ops::register(registry);
     tf_ops::register(registry);
     normalization_prep::register(registry);
     preprocessing::register(registry);

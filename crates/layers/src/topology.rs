@@ -601,6 +601,13 @@ fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec
         let lpath = format!("{path}: model `{name}` layers[{i}]");
         let mut spec = parse_layer_entry(entry, &lpath, &mut auto_name)?;
         let nodes = entry.get("inbound_nodes").filter(|v| !v.is_null());
+        if is_keras3_operation(entry) {
+            // `keras.ops` calls on symbolic tensors (`x + 3.0`,
+            // `ops.not_equal(x, 0)`) are saved as nodes whose config has no
+            // `trainable`/`dtype`; "Add" is then `ops.add`, not the merge
+            // layer. They are built from `ops.<class>`.
+            spec.class_name = format!("{KERAS3_OPERATION_PREFIX}{}", spec.class_name);
+        }
         if let Some(nodes) = nodes {
             let arr = nodes.as_array().ok_or_else(|| {
                 topo_err(format!(
@@ -610,7 +617,8 @@ fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec
                 ))
             })?;
             for (n, node) in arr.iter().enumerate() {
-                let tensor_kwargs = crate::layers::tf_ops::takes_tensor_kwargs(&spec.class_name);
+                let tensor_kwargs = crate::layers::tf_ops::takes_tensor_kwargs(&spec.class_name)
+                    || spec.class_name.starts_with(KERAS3_OPERATION_PREFIX);
                 let mut refs = parse_node(node, &spec.name, n, tensor_kwargs)?;
                 if tensor_kwargs && !is_keras3_node(node) {
                     append_kwarg_tensors(&mut refs);
@@ -699,6 +707,21 @@ fn parse_triple(v: &Value, what: &str) -> Result<TensorRef> {
 }
 
 /// One element of `inbound_nodes`: list form or Keras 3 dict form.
+/// The class-name prefix of Keras 3 operation nodes (`ops.NotEqual`).
+pub const KERAS3_OPERATION_PREFIX: &str = "ops.";
+
+/// A Keras 3 operation node: dict-form inbound nodes and a config without
+/// the `trainable` and `dtype` every layer has.
+fn is_keras3_operation(entry: &Value) -> bool {
+    let config = entry.get("config").and_then(Value::as_object);
+    let keras3_nodes = entry
+        .get("inbound_nodes")
+        .and_then(Value::as_array)
+        .and_then(|n| n.first())
+        .is_some_and(is_keras3_node);
+    keras3_nodes && config.is_some_and(|c| !c.contains_key("trainable") && !c.contains_key("dtype"))
+}
+
 fn is_keras3_node(node: &Value) -> bool {
     matches!(node, Value::Object(o) if o.contains_key("args") || o.contains_key("kwargs"))
 }
@@ -785,9 +808,26 @@ fn parse_node(
                 )));
             }
             if keep_kwargs {
-                if let Some(Value::Object(kw)) = o.get("kwargs") {
-                    out[0].kwargs = Value::Object(keras3_kwargs(kw));
+                let mut kwargs = match o.get("kwargs") {
+                    Some(Value::Object(kw)) => keras3_kwargs(kw),
+                    _ => Map::new(),
+                };
+                // Positional arguments too (an operation's scalars: the
+                // `3.0` of `x + 3.0`), tensors as `[layer, node, tensor]`.
+                if let Some(Value::Array(args)) = o.get("args") {
+                    let spelled = keras3_kwargs(
+                        &args
+                            .iter()
+                            .enumerate()
+                            .map(|(i, a)| (i.to_string(), a.clone()))
+                            .collect(),
+                    );
+                    kwargs.insert(
+                        "_args".into(),
+                        Value::Array(spelled.into_values().collect()),
+                    );
                 }
+                out[0].kwargs = Value::Object(kwargs);
             }
             Ok(out)
         }

@@ -231,7 +231,7 @@ impl TfOpLambda {
 }
 
 /// Numpy broadcasting of two concrete shapes.
-fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+pub(crate) fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let n = a.len().max(b.len());
     (0..n)
         .map(|i| {
@@ -256,7 +256,7 @@ fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 }
 
 /// Broadcasting of symbolic shapes (`None` unknown).
-fn broadcast_symbolic(a: &Shape, b: &Shape) -> Option<Shape> {
+pub(crate) fn broadcast_symbolic(a: &Shape, b: &Shape) -> Option<Shape> {
     let n = a.len().max(b.len());
     (0..n)
         .map(|i| {
@@ -282,7 +282,7 @@ fn broadcast_symbolic(a: &Shape, b: &Shape) -> Option<Shape> {
 
 /// Element `i` of `out_shape`'s row-major order read from a tensor of
 /// `shape` broadcast to it.
-fn broadcast_index(i: usize, out_shape: &[usize], shape: &[usize]) -> usize {
+pub(crate) fn broadcast_index(i: usize, out_shape: &[usize], shape: &[usize]) -> usize {
     let offset = out_shape.len() - shape.len();
     let mut rem = i;
     let mut idx = 0;

@@ -1,0 +1,501 @@
+//! Keras 3 operation nodes: `keras.ops` functions called on symbolic
+//! tensors in a functional model (`x + 3.0`, `ops.relu(x)`,
+//! `ops.not_equal(tokens, 0)` for masks, `ops.mean(x, axis=1)`), saved as
+//! nodes named by the operation's class (`Add`, `Relu`, `NotEqual`, `Mean`)
+//! with a config holding only the operation's own arguments. The topology
+//! parser builds them as `ops.<class>` (so `Add` here is `ops.add`, not
+//! the merge layer) and hands the call's arguments over in
+//! `BuildContext::call_kwargs` (`_args`: positional arguments, a tensor
+//! as `[layer, node, tensor]`, which are the layer's inputs in order).
+//!
+//! Booleans are float32 0/1, as the engine's tensors are float32.
+//! One table per kind (elementwise binary, unary, reductions); an
+//! operation not listed is refused when the model is built.
+
+use super::common::*;
+use super::tf_ops::{broadcast, broadcast_index, broadcast_symbolic};
+use crate::activations::{sigmoid, Activation};
+use crate::config::ConfigReader;
+use crate::registry::BuildContext;
+use crate::topology::KERAS3_OPERATION_PREFIX;
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
+use serde_json::{Map, Value};
+
+fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
+    Some(match op {
+        "Add" => |a, b| a + b,
+        "Subtract" => |a, b| a - b,
+        "Multiply" => |a, b| a * b,
+        "TrueDivide" | "Divide" => |a, b| a / b,
+        "Maximum" => f32::max,
+        "Minimum" => f32::min,
+        "Power" => f32::powf,
+        "NotEqual" => |a, b| if a != b { 1.0 } else { 0.0 },
+        "Equal" => |a, b| if a == b { 1.0 } else { 0.0 },
+        "Greater" => |a, b| if a > b { 1.0 } else { 0.0 },
+        "GreaterEqual" => |a, b| if a >= b { 1.0 } else { 0.0 },
+        "Less" => |a, b| if a < b { 1.0 } else { 0.0 },
+        "LessEqual" => |a, b| if a <= b { 1.0 } else { 0.0 },
+        "LogicalOr" => |a, b| if a != 0.0 || b != 0.0 { 1.0 } else { 0.0 },
+        "LogicalAnd" => |a, b| if a != 0.0 && b != 0.0 { 1.0 } else { 0.0 },
+        _ => return None,
+    })
+}
+
+fn unary(op: &str) -> Option<fn(f32) -> f32> {
+    Some(match op {
+        "Relu" => |x| x.max(0.0),
+        "Relu6" => |x| x.clamp(0.0, 6.0),
+        "Sigmoid" => sigmoid,
+        "Tanh" => f32::tanh,
+        "Exp" => f32::exp,
+        "Log" => f32::ln,
+        "Log1p" => f32::ln_1p,
+        "Abs" | "Absolute" => f32::abs,
+        "Negative" => |x| -x,
+        "Sqrt" => f32::sqrt,
+        "Rsqrt" => |x| 1.0 / x.sqrt(),
+        "Square" => |x| x * x,
+        "Silu" | "Swish" => |x| x * sigmoid(x),
+        "Softplus" => |x| Activation::Softplus.scalar(x),
+        "Elu" => |x| Activation::Elu.scalar(x),
+        "Selu" => |x| Activation::Selu.scalar(x),
+        "HardSigmoid" => |x| (x / 6.0 + 0.5).clamp(0.0, 1.0),
+        "HardSilu" | "HardSwish" => |x| Activation::HardSilu.scalar(x),
+        "LogicalNot" => |x| if x == 0.0 { 1.0 } else { 0.0 },
+        "Floor" => f32::floor,
+        "Ceil" => f32::ceil,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reduce {
+    Mean,
+    Max,
+    Min,
+    Sum,
+    Any,
+    All,
+}
+
+fn reduction(op: &str) -> Option<Reduce> {
+    Some(match op {
+        "Mean" => Reduce::Mean,
+        "Max" => Reduce::Max,
+        "Min" => Reduce::Min,
+        "Sum" => Reduce::Sum,
+        "Any" => Reduce::Any,
+        "All" => Reduce::All,
+        _ => return None,
+    })
+}
+
+/// Every supported operation class.
+const OPERATIONS: &[&str] = &[
+    "Add",
+    "Subtract",
+    "Multiply",
+    "TrueDivide",
+    "Divide",
+    "Maximum",
+    "Minimum",
+    "Power",
+    "NotEqual",
+    "Equal",
+    "Greater",
+    "GreaterEqual",
+    "Less",
+    "LessEqual",
+    "LogicalOr",
+    "LogicalAnd",
+    "Relu",
+    "Relu6",
+    "Sigmoid",
+    "Tanh",
+    "Exp",
+    "Log",
+    "Log1p",
+    "Abs",
+    "Absolute",
+    "Negative",
+    "Sqrt",
+    "Rsqrt",
+    "Square",
+    "Silu",
+    "Swish",
+    "Softplus",
+    "Elu",
+    "Selu",
+    "HardSigmoid",
+    "HardSilu",
+    "HardSwish",
+    "LogicalNot",
+    "Floor",
+    "Ceil",
+    "Gelu",
+    "Softmax",
+    "Mean",
+    "Max",
+    "Min",
+    "Sum",
+    "Any",
+    "All",
+    "Transpose",
+];
+
+/// Register `ops.<class>` for every supported operation.
+pub fn register(registry: &mut LayerRegistry) {
+    for &op in OPERATIONS {
+        registry.register(&format!("{KERAS3_OPERATION_PREFIX}{op}"), move |c, ctx| {
+            Ok(Box::new(Operation::from_config(op, c, ctx)?) as Box<dyn Layer>)
+        });
+    }
+}
+
+/// One argument of the call.
+#[derive(Debug, Clone, Copy)]
+enum Operand {
+    /// The `k`-th input.
+    Input(usize),
+    Scalar(f32),
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Binary(fn(f32, f32) -> f32, Operand, Operand),
+    Unary(fn(f32) -> f32),
+    Act(Activation),
+    Softmax {
+        axis: i64,
+    },
+    Reduce {
+        how: Reduce,
+        axes: Option<Vec<i64>>,
+        keepdims: bool,
+    },
+    Transpose(Option<Vec<usize>>),
+}
+
+/// A Keras 3 operation node.
+#[derive(Debug)]
+pub struct Operation {
+    op: &'static str,
+    base_name: String,
+    config: Map<String, Value>,
+    kind: Kind,
+}
+
+fn axes_of(v: Option<&Value>) -> Option<Option<Vec<i64>>> {
+    match v {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(Value::as_i64)
+            .collect::<Option<Vec<i64>>>()
+            .map(Some),
+        Some(v) => v.as_i64().map(|a| Some(vec![a])),
+    }
+}
+
+impl Operation {
+    fn from_config(op: &'static str, c: &ConfigReader<'_>, ctx: &BuildContext<'_>) -> Result<Self> {
+        let name = c.name().to_string();
+        let empty = Vec::new();
+        let args = ctx
+            .call_kwargs
+            .and_then(|k| k.get("_args"))
+            .and_then(Value::as_array)
+            .unwrap_or(&empty);
+        // Tensors are the inputs in argument order; numbers are scalars.
+        let mut next = 0;
+        let mut operands = Vec::new();
+        for a in args {
+            if crate::topology::kwarg_tensor(a).is_some() {
+                operands.push(Operand::Input(next));
+                next += 1;
+            } else if let Some(f) = a.as_f64() {
+                operands.push(Operand::Scalar(f as f32));
+            } else if let Some(b) = a.as_bool() {
+                operands.push(Operand::Scalar(if b { 1.0 } else { 0.0 }));
+            }
+        }
+        let bad = |msg: String| c.err("args", format!("operation {op}: {msg}"));
+        let kind = if let Some(f) = binary(op) {
+            match operands.as_slice() {
+                [a, b] => Kind::Binary(f, *a, *b),
+                [] => Kind::Binary(f, Operand::Input(0), Operand::Input(1)),
+                other => return Err(bad(format!("expected two operands, got {}", other.len()))),
+            }
+        } else if let Some(f) = unary(op) {
+            Kind::Unary(f)
+        } else if op == "Gelu" {
+            let approx = c.bool_or("approximate", true)?;
+            Kind::Act(if approx {
+                Activation::GeluNew
+            } else {
+                Activation::Gelu
+            })
+        } else if op == "Softmax" {
+            Kind::Softmax {
+                axis: c.i64_or("axis", -1)?,
+            }
+        } else if let Some(how) = reduction(op) {
+            let axes = axes_of(c.get("axis"))
+                .ok_or_else(|| c.err("axis", "expected an integer, a list of integers or null"))?;
+            Kind::Reduce {
+                how,
+                axes,
+                keepdims: c.bool_or("keepdims", false)?,
+            }
+        } else if op == "Transpose" {
+            let axes = match c.get("axes") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(
+                    v.as_array()
+                        .and_then(|a| {
+                            a.iter()
+                                .map(|x| x.as_u64().map(|u| u as usize))
+                                .collect::<Option<Vec<usize>>>()
+                        })
+                        .ok_or_else(|| c.err("axes", "expected a list of axes"))?,
+                ),
+            };
+            Kind::Transpose(axes)
+        } else {
+            return Err(bad("not supported".into()));
+        };
+        Ok(Operation {
+            op,
+            base_name: name,
+            config: c.map.clone(),
+            kind,
+        })
+    }
+
+    fn err(&self, msg: impl std::fmt::Display) -> crate::LayersError {
+        input_err(&self.base_name, format!("operation {}: {msg}", self.op))
+    }
+}
+
+/// Axes (possibly negative) resolved against `rank`, sorted, unique.
+fn resolve_axes(axes: &Option<Vec<i64>>, rank: usize) -> Option<Vec<usize>> {
+    let mut out: Vec<usize> = match axes {
+        None => (0..rank).collect(),
+        Some(a) => a
+            .iter()
+            .map(|&x| {
+                let r = if x < 0 { x + rank as i64 } else { x };
+                (0..rank as i64).contains(&r).then_some(r as usize)
+            })
+            .collect::<Option<Vec<usize>>>()?,
+    };
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
+impl Layer for Operation {
+    fn class_name(&self) -> &str {
+        self.op
+    }
+    fn name(&self) -> &str {
+        &self.base_name
+    }
+    fn config(&self) -> Map<String, Value> {
+        self.config.clone()
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let input = |k: usize| {
+            inputs
+                .get(k)
+                .ok_or_else(|| self.err(format!("needs input {k}, has {}", inputs.len())))
+        };
+        let out = match &self.kind {
+            Kind::Binary(_, a, b) => match (a, b) {
+                (Operand::Input(i), Operand::Input(j)) => {
+                    broadcast_symbolic(input(*i)?, input(*j)?)
+                        .ok_or_else(|| self.err("operand shapes do not broadcast"))?
+                }
+                (Operand::Input(i), _) | (_, Operand::Input(i)) => input(*i)?.clone(),
+                _ => return Err(self.err("has no tensor operand")),
+            },
+            Kind::Unary(_) | Kind::Act(_) | Kind::Softmax { .. } => input(0)?.clone(),
+            Kind::Reduce { axes, keepdims, .. } => {
+                let s = input(0)?;
+                let ax = resolve_axes(axes, s.len())
+                    .ok_or_else(|| self.err(format!("axis out of range for {}", shape_str(s))))?;
+                s.iter()
+                    .enumerate()
+                    .filter_map(|(i, d)| match (ax.contains(&i), keepdims) {
+                        (true, true) => Some(Some(1)),
+                        (true, false) => None,
+                        (false, _) => Some(*d),
+                    })
+                    .collect()
+            }
+            Kind::Transpose(perm) => {
+                let s = input(0)?;
+                let perm: Vec<usize> = perm.clone().unwrap_or_else(|| (0..s.len()).rev().collect());
+                if perm.len() != s.len() || perm.iter().any(|&p| p >= s.len()) {
+                    return Err(self.err(format!("axes {perm:?} do not fit {}", shape_str(s))));
+                }
+                perm.iter().map(|&p| s[p]).collect()
+            }
+        };
+        Ok(vec![out])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let input = |k: usize| {
+            inputs
+                .get(k)
+                .ok_or_else(|| self.err(format!("needs input {k}, has {}", inputs.len())))
+        };
+        let tensor =
+            |shape: Vec<usize>, data: Vec<f32>| -> Result<Tensor> { Tensor::from_f32(shape, data) };
+        match &self.kind {
+            Kind::Binary(f, a, b) => {
+                let (sa, va) = match a {
+                    Operand::Input(i) => {
+                        (input(*i)?.shape().to_vec(), f32s(input(*i)?).into_owned())
+                    }
+                    Operand::Scalar(s) => (vec![], vec![*s]),
+                };
+                let (sb, vb) = match b {
+                    Operand::Input(i) => {
+                        (input(*i)?.shape().to_vec(), f32s(input(*i)?).into_owned())
+                    }
+                    Operand::Scalar(s) => (vec![], vec![*s]),
+                };
+                let out_shape = broadcast(&sa, &sb).ok_or_else(|| {
+                    self.err(format!("shapes {sa:?} and {sb:?} do not broadcast"))
+                })?;
+                let n: usize = out_shape.iter().product();
+                let out = (0..n)
+                    .map(|i| {
+                        f(
+                            va[broadcast_index(i, &out_shape, &sa)],
+                            vb[broadcast_index(i, &out_shape, &sb)],
+                        )
+                    })
+                    .collect();
+                Ok(vec![tensor(out_shape, out)?])
+            }
+            Kind::Unary(f) => {
+                let x = input(0)?;
+                Ok(vec![tensor(
+                    x.shape().to_vec(),
+                    f32s(x).iter().map(|&v| f(v)).collect(),
+                )?])
+            }
+            Kind::Act(a) => {
+                let x = input(0)?;
+                Ok(vec![tensor(
+                    x.shape().to_vec(),
+                    f32s(x).iter().map(|&v| a.scalar(v)).collect(),
+                )?])
+            }
+            Kind::Softmax { axis } => {
+                let x = input(0)?;
+                if *axis != -1 && *axis != x.rank() as i64 - 1 {
+                    return Err(
+                        self.err("softmax over an axis other than the last is not supported")
+                    );
+                }
+                let mut out = f32s(x).into_owned();
+                Activation::Softmax.apply(&mut out, x.shape().last().copied().unwrap_or(1));
+                Ok(vec![tensor(x.shape().to_vec(), out)?])
+            }
+            Kind::Reduce {
+                how,
+                axes,
+                keepdims,
+            } => {
+                let x = input(0)?;
+                let s = x.shape();
+                let ax = resolve_axes(axes, s.len())
+                    .ok_or_else(|| self.err(format!("axis out of range for {s:?}")))?;
+                let kept: Vec<usize> = (0..s.len()).filter(|i| !ax.contains(i)).collect();
+                let out_n: usize = kept.iter().map(|&i| s[i]).product();
+                let count: usize = ax.iter().map(|&i| s[i]).product();
+                let init = match how {
+                    Reduce::Max => f32::NEG_INFINITY,
+                    Reduce::Min => f32::INFINITY,
+                    Reduce::All => 1.0,
+                    _ => 0.0,
+                };
+                let mut acc = vec![init; out_n];
+                let xs = f32s(x);
+                let mut strides = vec![1usize; s.len()];
+                for d in (0..s.len().saturating_sub(1)).rev() {
+                    strides[d] = strides[d + 1] * s[d + 1];
+                }
+                for (i, &v) in xs.iter().enumerate() {
+                    let mut o = 0;
+                    for &d in &kept {
+                        o = o * s[d] + (i / strides[d]) % s[d];
+                    }
+                    let a = &mut acc[o];
+                    *a = match how {
+                        Reduce::Mean | Reduce::Sum => *a + v,
+                        Reduce::Max => a.max(v),
+                        Reduce::Min => a.min(v),
+                        Reduce::Any => {
+                            if *a != 0.0 || v != 0.0 {
+                                1.0
+                            } else {
+                                0.0
+                            }
+                        }
+                        Reduce::All => {
+                            if *a != 0.0 && v != 0.0 {
+                                1.0
+                            } else {
+                                0.0
+                            }
+                        }
+                    };
+                }
+                if *how == Reduce::Mean {
+                    acc.iter_mut().for_each(|a| *a /= count.max(1) as f32);
+                }
+                let shape: Vec<usize> = (0..s.len())
+                    .filter_map(|i| match (ax.contains(&i), keepdims) {
+                        (true, true) => Some(1),
+                        (true, false) => None,
+                        (false, _) => Some(s[i]),
+                    })
+                    .collect();
+                Ok(vec![tensor(shape, acc)?])
+            }
+            Kind::Transpose(perm) => {
+                let x = input(0)?;
+                let s = x.shape();
+                let perm: Vec<usize> = perm.clone().unwrap_or_else(|| (0..s.len()).rev().collect());
+                if perm.len() != s.len() || perm.iter().any(|&p| p >= s.len()) {
+                    return Err(self.err(format!("axes {perm:?} do not fit {s:?}")));
+                }
+                let out_shape: Vec<usize> = perm.iter().map(|&p| s[p]).collect();
+                let mut strides = vec![1usize; s.len()];
+                for d in (0..s.len().saturating_sub(1)).rev() {
+                    strides[d] = strides[d + 1] * s[d + 1];
+                }
+                let xs = f32s(x);
+                let n: usize = out_shape.iter().product();
+                let out = (0..n)
+                    .map(|i| {
+                        let mut rem = i;
+                        let mut src = 0;
+                        for d in (0..out_shape.len()).rev() {
+                            let c = rem % out_shape[d];
+                            rem /= out_shape[d];
+                            src += c * strides[perm[d]];
+                        }
+                        xs[src]
+                    })
+                    .collect();
+                Ok(vec![tensor(out_shape, out)?])
+            }
+        }
+    }
+}
