@@ -27,12 +27,27 @@ pub struct Args {
 }
 
 /// The README section between `<!-- layers:start -->` and
-/// `<!-- layers:end -->`: every class, in backticks, wrapped at 80 columns.
+/// `<!-- layers:end -->`: every class, in backticks, wrapped at 80 columns,
+/// then the Keras 3 operation nodes (registered as `ops.<class>`).
 pub fn markdown(classes: &[&str]) -> String {
+    let prefix = tfjs_layers::topology::KERAS3_OPERATION_PREFIX;
+    let (ops, layers): (Vec<&str>, Vec<&str>) = classes.iter().partition(|c| c.starts_with(prefix));
+    let ops: Vec<&str> = ops.iter().map(|c| &c[prefix.len()..]).collect();
     let mut out = format!(
         "{} layer classes (`tfjs layers` prints this list; models with any other class are refused):\n\n",
-        classes.len()
+        layers.len()
     );
+    out.push_str(&wrapped(&layers));
+    out.push_str(&format!(
+        "\n{} Keras 3 operation nodes (`keras.ops` called on symbolic tensors):\n\n",
+        ops.len()
+    ));
+    out.push_str(&wrapped(&ops));
+    out
+}
+
+fn wrapped(classes: &[&str]) -> String {
+    let mut out = String::new();
     let mut line = String::new();
     for (i, c) in classes.iter().enumerate() {
         let item = format!("`{c}`{}", if i + 1 < classes.len() { "," } else { "." });
