@@ -12,6 +12,7 @@ pub mod core;
 pub mod depthwise;
 pub mod embedding;
 pub mod keras3_ops;
+pub mod lookup;
 pub mod merge;
 pub mod noise;
 pub mod normalization;
@@ -41,6 +42,7 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     attention::register(registry);
     applications::register(registry);
     keras3_ops::register(registry);
+    lookup::register(registry);
     tf_ops::register(registry);
     normalization_prep::register(registry);
     preprocessing::register(registry);
