@@ -270,6 +270,7 @@ impl Model {
                         .split_once('/')
                         .and_then(|(_, rest)| by_key.get(rest))
                 })
+                .or_else(|| keras3_h5_bidirectional(&w.name).and_then(|n| by_key.get(&n)))
                 .copied();
             let Some(t) = target else {
                 let unnamed = w
@@ -515,6 +516,25 @@ fn einsum_sublayer_key(slot_name: &str) -> Option<String> {
         _ => return None,
     };
     Some(format!("{dense}/{idx}"))
+}
+
+/// Keras 3's legacy HDF5 names for `Bidirectional`'s wrapped RNNs:
+/// `bigru/backward_gru/gru_cell/kernel` (the wrapped layers are named
+/// `forward_gru` / `backward_gru`, their weights live in the cell) →
+/// TensorFlow.js's `bigru/backward_forward_gru/kernel` (both directions
+/// are named after the forward layer).
+fn keras3_h5_bidirectional(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split('/').collect();
+    let [layer, inner, cell, var] = parts.as_slice() else {
+        return None;
+    };
+    if !cell.ends_with("_cell") {
+        return None;
+    }
+    let (direction, rest) = ["forward_", "backward_"]
+        .into_iter()
+        .find_map(|d| inner.strip_prefix(d).map(|r| (d, r)))?;
+    Some(format!("{layer}/{direction}forward_{rest}/{var}"))
 }
 
 /// `mean_1` → `mean`: the suffix Python adds to make a variable name unique.
