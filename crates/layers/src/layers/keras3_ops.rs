@@ -20,6 +20,7 @@ use crate::registry::BuildContext;
 use crate::topology::KERAS3_OPERATION_PREFIX;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
     Some(match op {
@@ -142,6 +143,11 @@ const OPERATIONS: &[&str] = &[
     "Any",
     "All",
     "Transpose",
+    "Reshape",
+    "Concatenate",
+    "Matmul",
+    "GetItem",
+    "Einsum",
 ];
 
 /// Register `ops.<class>` for every supported operation.
@@ -175,6 +181,94 @@ enum Kind {
         keepdims: bool,
     },
     Transpose(Option<Vec<usize>>),
+    /// The whole new shape, batch included; one `-1`.
+    Reshape(Vec<i64>),
+    Concatenate(i64),
+    Matmul,
+    GetItem(Vec<Index>),
+    Einsum(Einsum),
+}
+
+/// One entry of a `GetItem` key.
+#[derive(Debug, Clone, Copy)]
+enum Index {
+    /// `start:stop:step` (Python semantics, negatives from the end).
+    Slice(Option<i64>, Option<i64>, Option<i64>),
+    /// An integer: picks one position and drops the axis.
+    At(i64),
+}
+
+/// A parsed `ij,jk->ik` (no ellipsis).
+#[derive(Debug, Clone)]
+struct Einsum {
+    inputs: Vec<Vec<char>>,
+    output: Vec<char>,
+}
+
+fn parse_einsum(eq: &str) -> Option<Einsum> {
+    let (lhs, rhs) = eq
+        .replace(' ', "")
+        .split_once("->")
+        .map(|(a, b)| (a.to_string(), b.to_string()))?;
+    let inputs: Vec<Vec<char>> = lhs.split(',').map(|t| t.chars().collect()).collect();
+    let output: Vec<char> = rhs.chars().collect();
+    let ok = |c: &char| c.is_ascii_alphabetic();
+    (inputs.iter().flatten().all(ok) && output.iter().all(ok) && !inputs.is_empty())
+        .then_some(Einsum { inputs, output })
+}
+
+fn parse_key(v: &Value) -> Option<Vec<Index>> {
+    let one = |v: &Value| -> Option<Index> {
+        if let Some(i) = v.as_i64() {
+            return Some(Index::At(i));
+        }
+        let c = v
+            .get("config")
+            .filter(|_| v.get("class_name").and_then(Value::as_str) == Some("__slice__"))?;
+        let f = |k: &str| c.get(k).and_then(Value::as_i64);
+        Some(Index::Slice(f("start"), f("stop"), f("step")))
+    };
+    match v {
+        Value::Array(a) => a.iter().map(one).collect(),
+        other => Some(vec![one(other)?]),
+    }
+}
+
+/// `(start, len, step)` of a Python slice over `n` positions.
+fn slice_range(
+    n: usize,
+    start: Option<i64>,
+    stop: Option<i64>,
+    step: Option<i64>,
+) -> Option<(i64, usize, i64)> {
+    let n = n as i64;
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return None;
+    }
+    let clamp = |v: i64, lo: i64, hi: i64| v.max(lo).min(hi);
+    let norm = |v: i64| if v < 0 { v + n } else { v };
+    let (start, stop) = if step > 0 {
+        (
+            clamp(start.map_or(0, norm), 0, n),
+            clamp(stop.map_or(n, norm), 0, n),
+        )
+    } else {
+        (
+            clamp(start.map_or(n - 1, norm), -1, n - 1),
+            clamp(
+                stop.map_or(-1, |v| if v < 0 { v + n } else { v }),
+                -1,
+                n - 1,
+            ),
+        )
+    };
+    let len = if step > 0 {
+        ((stop - start).max(0) + step - 1) / step
+    } else {
+        ((start - stop).max(0) + (-step) - 1) / (-step)
+    };
+    Some((start, len as usize, step))
 }
 
 /// A Keras 3 operation node.
@@ -262,6 +356,37 @@ impl Operation {
                 ),
             };
             Kind::Transpose(axes)
+        } else if op == "Reshape" {
+            let v = c.get("newshape").or_else(|| c.get("new_shape"));
+            let shape = v
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>())
+                .ok_or_else(|| c.err("newshape", "expected a list of integers"))?;
+            if shape.iter().filter(|&&d| d == -1).count() > 1 || shape.iter().any(|&d| d < -1) {
+                return Err(c.err(
+                    "newshape",
+                    format!("{shape:?}: at most one -1 and no other negative size"),
+                ));
+            }
+            Kind::Reshape(shape)
+        } else if op == "Concatenate" {
+            Kind::Concatenate(c.i64_or("axis", 0)?)
+        } else if op == "Matmul" {
+            Kind::Matmul
+        } else if op == "GetItem" {
+            let key = args
+                .get(1)
+                .and_then(parse_key)
+                .ok_or_else(|| bad("expected a key of integers and slices".into()))?;
+            Kind::GetItem(key)
+        } else if op == "Einsum" {
+            let eq = c.str_or("subscripts", "")?;
+            Kind::Einsum(parse_einsum(eq).ok_or_else(|| {
+                c.err(
+                    "subscripts",
+                    format!("{eq:?} is not a supported equation (letters, no ellipsis)"),
+                )
+            })?)
         } else {
             return Err(bad("not supported".into()));
         };
@@ -341,6 +466,102 @@ impl Layer for Operation {
                     return Err(self.err(format!("axes {perm:?} do not fit {}", shape_str(s))));
                 }
                 perm.iter().map(|&p| s[p]).collect()
+            }
+            Kind::Reshape(shape) => {
+                let s = input(0)?;
+                let known: Option<usize> = s
+                    .iter()
+                    .try_fold(1usize, |a, d| d.and_then(|d| a.checked_mul(d)));
+                let rest: usize = shape
+                    .iter()
+                    .filter(|&&d| d >= 0)
+                    .map(|&d| d as usize)
+                    .product();
+                shape
+                    .iter()
+                    .map(|&d| {
+                        if d >= 0 {
+                            Some(d as usize)
+                        } else {
+                            known.and_then(|k| (rest > 0).then(|| k / rest))
+                        }
+                    })
+                    .collect()
+            }
+            Kind::Concatenate(axis) => {
+                let first = input(0)?;
+                let rank = first.len() as i64;
+                let a = if *axis < 0 { axis + rank } else { *axis };
+                if !(0..rank).contains(&a) {
+                    return Err(
+                        self.err(format!("axis {axis} out of range for {}", shape_str(first)))
+                    );
+                }
+                let a = a as usize;
+                let mut out = first.clone();
+                out[a] = inputs.iter().try_fold(0usize, |acc, s| {
+                    s.get(a).copied().flatten().map(|d| acc + d)
+                });
+                out
+            }
+            Kind::Matmul => {
+                let (a, b) = (input(0)?, input(1)?);
+                if a.len() < 2 || b.len() < 2 {
+                    return Err(self.err("matmul of tensors of rank < 2 is not supported"));
+                }
+                let mut out = a[..a.len() - 1].to_vec();
+                out.push(b[b.len() - 1]);
+                out
+            }
+            Kind::GetItem(key) => {
+                let s = input(0)?;
+                if key.len() > s.len() {
+                    return Err(self.err(format!(
+                        "key of {} entries for {}",
+                        key.len(),
+                        shape_str(s)
+                    )));
+                }
+                let mut out = Vec::new();
+                for (i, d) in s.iter().enumerate() {
+                    match key.get(i) {
+                        None => out.push(*d),
+                        Some(Index::At(_)) => {}
+                        Some(Index::Slice(a, b, st)) => out.push(match d {
+                            Some(n) => Some(
+                                slice_range(*n, *a, *b, *st)
+                                    .ok_or_else(|| self.err("slice step 0"))?
+                                    .1,
+                            ),
+                            None if a.is_none() && b.is_none() && st.unwrap_or(1) == 1 => None,
+                            None => None,
+                        }),
+                    }
+                }
+                out
+            }
+            Kind::Einsum(e) => {
+                let mut dims: HashMap<char, Option<usize>> = HashMap::new();
+                for (k, labels) in e.inputs.iter().enumerate() {
+                    let s = input(k)?;
+                    if s.len() != labels.len() {
+                        return Err(self.err(format!(
+                            "operand {k} has rank {}, the equation says {}",
+                            s.len(),
+                            labels.len()
+                        )));
+                    }
+                    for (l, d) in labels.iter().zip(s) {
+                        let entry = dims.entry(*l).or_insert(*d);
+                        if entry.is_none() {
+                            *entry = *d;
+                        }
+                    }
+                }
+                e.output
+                    .iter()
+                    .map(|l| dims.get(l).copied().flatten())
+                    .collect()
             }
         };
         Ok(vec![out])
@@ -495,6 +716,221 @@ impl Layer for Operation {
                     })
                     .collect();
                 Ok(vec![tensor(out_shape, out)?])
+            }
+            Kind::Reshape(shape) => {
+                let x = input(0)?;
+                let total = x.len();
+                let rest: usize = shape
+                    .iter()
+                    .filter(|&&d| d >= 0)
+                    .map(|&d| d as usize)
+                    .product();
+                let out_shape: Vec<usize> = shape
+                    .iter()
+                    .map(|&d| {
+                        if d >= 0 {
+                            d as usize
+                        } else {
+                            total / rest.max(1)
+                        }
+                    })
+                    .collect();
+                if out_shape.iter().product::<usize>() != total {
+                    return Err(self.err(format!("cannot reshape {:?} to {shape:?}", x.shape())));
+                }
+                Ok(vec![tensor(out_shape, f32s(x).into_owned())?])
+            }
+            Kind::Concatenate(axis) => {
+                let first = input(0)?.shape().to_vec();
+                let rank = first.len() as i64;
+                let a = if *axis < 0 { axis + rank } else { *axis };
+                if !(0..rank).contains(&a) {
+                    return Err(self.err(format!("axis {axis} out of range for {first:?}")));
+                }
+                let a = a as usize;
+                let outer: usize = first[..a].iter().product();
+                let mut out_shape = first.clone();
+                out_shape[a] = 0;
+                for x in inputs {
+                    let s = x.shape();
+                    if s.len() != first.len()
+                        || s[..a] != first[..a]
+                        || s[a + 1..] != first[a + 1..]
+                    {
+                        return Err(self.err(format!(
+                            "cannot concatenate {first:?} and {s:?} on axis {a}"
+                        )));
+                    }
+                    out_shape[a] += s[a];
+                }
+                let parts: Vec<std::borrow::Cow<'_, [f32]>> = inputs.iter().map(f32s).collect();
+                let mut out = Vec::with_capacity(out_shape.iter().product());
+                for o in 0..outer {
+                    for (x, p) in inputs.iter().zip(&parts) {
+                        let chunk: usize = x.shape()[a..].iter().product();
+                        out.extend_from_slice(&p[o * chunk..(o + 1) * chunk]);
+                    }
+                }
+                Ok(vec![tensor(out_shape, out)?])
+            }
+            Kind::Matmul => {
+                let (a, b) = (input(0)?, input(1)?);
+                let (sa, sb) = (a.shape(), b.shape());
+                if sa.len() < 2
+                    || sb.len() < 2
+                    || sa[..sa.len() - 2] != sb[..sb.len() - 2]
+                    || sa[sa.len() - 1] != sb[sb.len() - 2]
+                {
+                    return Err(self.err(format!("cannot multiply {sa:?} by {sb:?}")));
+                }
+                let (m, k, n) = (sa[sa.len() - 2], sa[sa.len() - 1], sb[sb.len() - 1]);
+                let batch: usize = sa[..sa.len() - 2].iter().product();
+                let (va, vb) = (f32s(a), f32s(b));
+                let mut out = vec![0f32; batch * m * n];
+                for bi in 0..batch {
+                    tfjs_kernels::matmul(
+                        &va[bi * m * k..][..m * k],
+                        &vb[bi * k * n..][..k * n],
+                        m,
+                        k,
+                        n,
+                        &mut out[bi * m * n..][..m * n],
+                        false,
+                    );
+                }
+                let mut shape = sa[..sa.len() - 1].to_vec();
+                shape.push(n);
+                Ok(vec![tensor(shape, out)?])
+            }
+            Kind::GetItem(key) => {
+                let x = input(0)?;
+                let s = x.shape();
+                if key.len() > s.len() {
+                    return Err(self.err(format!("key of {} entries for {s:?}", key.len())));
+                }
+                // Per axis: (first position, count, step), and whether it stays.
+                let mut ranges = Vec::with_capacity(s.len());
+                for (i, &n) in s.iter().enumerate() {
+                    ranges.push(match key.get(i) {
+                        None => (0i64, n, 1i64, true),
+                        Some(Index::At(p)) => {
+                            let p = if *p < 0 { p + n as i64 } else { *p };
+                            if !(0..n as i64).contains(&p) {
+                                return Err(self
+                                    .err(format!("index {p} out of range for axis {i} of {s:?}")));
+                            }
+                            (p, 1, 1, false)
+                        }
+                        Some(Index::Slice(a, b, st)) => {
+                            let (start, len, step) = slice_range(n, *a, *b, *st)
+                                .ok_or_else(|| self.err("slice step 0"))?;
+                            (start, len, step, true)
+                        }
+                    });
+                }
+                let mut strides = vec![1usize; s.len()];
+                for d in (0..s.len().saturating_sub(1)).rev() {
+                    strides[d] = strides[d + 1] * s[d + 1];
+                }
+                let counts: Vec<usize> = ranges.iter().map(|r| r.1).collect();
+                let n: usize = counts.iter().product();
+                let xs = f32s(x);
+                let out = (0..n)
+                    .map(|i| {
+                        let mut rem = i;
+                        let mut src = 0i64;
+                        for d in (0..s.len()).rev() {
+                            let c = (rem % counts[d]) as i64;
+                            rem /= counts[d];
+                            let (start, _, step, _) = ranges[d];
+                            src += (start + c * step) * strides[d] as i64;
+                        }
+                        xs[src as usize]
+                    })
+                    .collect();
+                let shape: Vec<usize> = ranges.iter().filter(|r| r.3).map(|r| r.1).collect();
+                Ok(vec![tensor(shape, out)?])
+            }
+            Kind::Einsum(e) => {
+                let mut dims: HashMap<char, usize> = HashMap::new();
+                for (k, labels) in e.inputs.iter().enumerate() {
+                    let s = input(k)?.shape();
+                    if s.len() != labels.len() {
+                        return Err(self.err(format!(
+                            "operand {k} has shape {s:?}, the equation rank {}",
+                            labels.len()
+                        )));
+                    }
+                    for (l, &d) in labels.iter().zip(s) {
+                        if *dims.entry(*l).or_insert(d) != d {
+                            return Err(
+                                self.err(format!("label {l} has sizes {} and {d}", dims[l]))
+                            );
+                        }
+                    }
+                }
+                // Every label: output ones first, then the summed ones.
+                let mut labels: Vec<char> = e.output.clone();
+                for l in e.inputs.iter().flatten() {
+                    if !labels.contains(l) {
+                        labels.push(*l);
+                    }
+                }
+                let sizes: Vec<usize> = labels
+                    .iter()
+                    .map(|l| {
+                        dims.get(l)
+                            .copied()
+                            .ok_or_else(|| self.err(format!("output label {l} is in no operand")))
+                    })
+                    .collect::<Result<_>>()?;
+                let out_n: usize = sizes[..e.output.len()].iter().product();
+                let sum_n: usize = sizes[e.output.len()..].iter().product();
+                if out_n.saturating_mul(sum_n) > 1 << 31 {
+                    return Err(self.err("the equation is too large to evaluate"));
+                }
+                let operands: Vec<(std::borrow::Cow<'_, [f32]>, Vec<usize>)> = e
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, ls)| {
+                        let s = inputs[k].shape();
+                        let mut strides = vec![0usize; labels.len()];
+                        let mut st = 1;
+                        for (d, l) in ls.iter().enumerate().rev() {
+                            let pos = labels.iter().position(|x| x == l).unwrap_or(0);
+                            strides[pos] += st;
+                            st *= s[d];
+                        }
+                        (f32s(&inputs[k]), strides)
+                    })
+                    .collect();
+                let mut coord = vec![0usize; labels.len()];
+                let mut out = vec![0f32; out_n];
+                for (o, slot) in out.iter_mut().enumerate() {
+                    let mut rem = o;
+                    for d in (0..e.output.len()).rev() {
+                        coord[d] = rem % sizes[d];
+                        rem /= sizes[d];
+                    }
+                    let mut acc = 0f32;
+                    for j in 0..sum_n {
+                        let mut rem = j;
+                        for d in (e.output.len()..labels.len()).rev() {
+                            coord[d] = rem % sizes[d];
+                            rem /= sizes[d];
+                        }
+                        let mut p = 1f32;
+                        for (v, strides) in &operands {
+                            let idx: usize = coord.iter().zip(strides).map(|(c, s)| c * s).sum();
+                            p *= v[idx];
+                        }
+                        acc += p;
+                    }
+                    *slot = acc;
+                }
+                let shape = sizes[..e.output.len()].to_vec();
+                Ok(vec![tensor(shape, out)?])
             }
         }
     }
