@@ -149,6 +149,11 @@ fn collect_unknown(spec: &ModelSpec, registry: &LayerRegistry, out: &mut Vec<(St
             LayerKind::Leaf => {
                 if !registry.contains(&l.class_name) {
                     out.push((l.class_name.clone(), l.name.clone()));
+                } else if let Some(f) =
+                    crate::layers::tf_ops::unsupported_function(&l.class_name, &l.config)
+                {
+                    // Listed with the unknown classes, all at once.
+                    out.push((format!("{} tf.{f}", l.class_name), l.name.clone()));
                 } else {
                     collect_wrapped(&l.config, &l.name, registry, out);
                 }

@@ -280,3 +280,54 @@ fn validate_lists_every_problem_at_once() {
     assert!(tfjs_layers::validate(&ok).is_empty());
     let _ = LayersError::config("x", "y");
 }
+
+/// Every `tf.*` function the engine lacks is named at once, with its layer,
+/// like unknown classes.
+#[test]
+fn unsupported_tf_functions_are_listed_all_at_once() {
+    let op = |name: &str, function: &str, input: &str| {
+        json!({"class_name": "TFOpLambda", "name": name,
+               "config": {"name": name, "trainable": true, "dtype": "float32", "function": function},
+               "inbound_nodes": [[input, 0, 0, {"name": null}]]})
+    };
+    let topo = json!({"class_name": "Functional", "config": {"name": "f", "layers": [
+        {"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+         "config": {"batch_input_shape": [null, 4, 4, 3], "dtype": "float32", "name": "x"}},
+        op("tf.nn.max_pool2d", "nn.max_pool2d", "x"),
+        op("tf.nn.relu6", "nn.relu6", "tf.nn.max_pool2d"),
+        op("tf.image.resize", "image.resize", "tf.nn.relu6"),
+    ], "input_layers": [["x", 0, 0]], "output_layers": [["tf.image.resize", 0, 0]]}});
+    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("TFOpLambda tf.nn.max_pool2d (layer `tf.nn.max_pool2d`)")
+            && e.contains("TFOpLambda tf.image.resize (layer `tf.image.resize`)")
+            && !e.contains("relu6"),
+        "{e}"
+    );
+}
+
+/// `x + 3.0` and `tf.nn.relu6` as Keras 2 writes them (flat inbound node,
+/// the scalar in the kwargs) compute MobileNetV3's hard-swish pieces.
+#[test]
+fn tf_op_lambda_arithmetic_with_scalars_and_tensors() {
+    let topo = json!({"class_name": "Functional", "config": {"name": "f", "layers": [
+        {"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+         "config": {"batch_input_shape": [null, 3], "dtype": "float32", "name": "x"}},
+        {"class_name": "TFOpLambda", "name": "tf.__operators__.add",
+         "config": {"name": "tf.__operators__.add", "trainable": true, "dtype": "float32", "function": "__operators__.add"},
+         "inbound_nodes": [["x", 0, 0, {"y": 3.0, "name": null}]]},
+        {"class_name": "TFOpLambda", "name": "tf.nn.relu6",
+         "config": {"name": "tf.nn.relu6", "trainable": true, "dtype": "float32", "function": "nn.relu6"},
+         "inbound_nodes": [["tf.__operators__.add", 0, 0, {}]]},
+        {"class_name": "TFOpLambda", "name": "tf.math.multiply",
+         "config": {"name": "tf.math.multiply", "trainable": true, "dtype": "float32", "function": "math.multiply"},
+         "inbound_nodes": [["x", 0, 0, {"y": ["tf.nn.relu6", 0, 0], "name": null}]]},
+    ], "input_layers": [["x", 0, 0]], "output_layers": [["tf.math.multiply", 0, 0]]}});
+    let m = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap();
+    let x = Tensor::from_f32(vec![1, 3], vec![-4.0, 1.0, 5.0]).unwrap();
+    let y = m.predict(&[x]).unwrap();
+    // x * relu6(x + 3): -4*0, 1*4, 5*6.
+    assert_eq!(y[0].to_f32().as_ref(), &[0.0, 4.0, 30.0]);
+}

@@ -28,6 +28,16 @@ pub fn takes_tensor_kwargs(class_name: &str) -> bool {
     )
 }
 
+/// The `tf.*` function of a `TFOpLambda` / `SlicingOpLambda` config when
+/// this engine does not implement it (`None` for other classes).
+pub fn unsupported_function(class_name: &str, config: &Map<String, Value>) -> Option<String> {
+    if !matches!(class_name, "TFOpLambda" | "SlicingOpLambda") {
+        return None;
+    }
+    let f = config.get("function").and_then(Value::as_str)?;
+    lookup(f).is_none().then(|| f.to_string())
+}
+
 /// Register `TFOpLambda` and `SlicingOpLambda`.
 pub fn register(registry: &mut LayerRegistry) {
     for class in ["TFOpLambda", "SlicingOpLambda"] {
