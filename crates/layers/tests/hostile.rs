@@ -293,16 +293,16 @@ fn unsupported_tf_functions_are_listed_all_at_once() {
     let topo = json!({"class_name": "Functional", "config": {"name": "f", "layers": [
         {"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
          "config": {"batch_input_shape": [null, 4, 4, 3], "dtype": "float32", "name": "x"}},
-        op("tf.nn.max_pool2d", "nn.max_pool2d", "x"),
-        op("tf.nn.relu6", "nn.relu6", "tf.nn.max_pool2d"),
-        op("tf.image.resize", "image.resize", "tf.nn.relu6"),
-    ], "input_layers": [["x", 0, 0]], "output_layers": [["tf.image.resize", 0, 0]]}});
+        op("tf.reshape", "reshape", "x"),
+        op("tf.nn.relu6", "nn.relu6", "tf.reshape"),
+        op("tf.compat.v1.squeeze", "compat.v1.squeeze", "tf.nn.relu6"),
+    ], "input_layers": [["x", 0, 0]], "output_layers": [["tf.compat.v1.squeeze", 0, 0]]}});
     let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1)
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("TFOpLambda tf.nn.max_pool2d (layer `tf.nn.max_pool2d`)")
-            && e.contains("TFOpLambda tf.image.resize (layer `tf.image.resize`)")
+        e.contains("TFOpLambda tf.reshape (layer `tf.reshape`)")
+            && e.contains("TFOpLambda tf.compat.v1.squeeze (layer `tf.compat.v1.squeeze`)")
             && !e.contains("relu6"),
         "{e}"
     );

@@ -75,7 +75,7 @@ fn with_hw(shape: &[usize], h: usize, w: usize) -> Vec<usize> {
 
 /// Resize `[b, h, w, c]` to `[b, oh, ow, c]` as `tf.image.resize` does
 /// (half-pixel centers, no antialiasing).
-fn resize(
+pub(crate) fn resize(
     x: &[f32],
     (b, h, w, c): (usize, usize, usize, usize),
     (oh, ow): (usize, usize),

@@ -12,6 +12,7 @@
 //! the model is built, naming the layer and the function.
 
 use super::common::*;
+use super::keras3_ops::{concat, concat_shape, reduce, reduce_shape, Reduce};
 use crate::activations::{sigmoid, Activation};
 use crate::config::ConfigReader;
 use crate::registry::BuildContext;
@@ -60,6 +61,18 @@ enum Func {
     LeakyRelu(f32),
     /// `tf.clip_by_value(x, min, max)`.
     Clip(f32, f32),
+    /// `tf.math.reduce_*` (axis, keepdims).
+    Reduce(Reduce),
+    /// `tf.math.l2_normalize` (axis, epsilon).
+    L2Normalize,
+    /// `tf.concat` (axis).
+    Concat,
+    /// `tf.nn.max_pool2d` / `avg_pool2d` (NHWC; ksize, strides, padding).
+    Pool {
+        max: bool,
+    },
+    /// `tf.image.resize` (size, method bilinear or nearest).
+    Resize,
 }
 
 /// The function table: `config.function` → math.
@@ -102,6 +115,19 @@ fn lookup(name: &str) -> Option<Func> {
         "nn.softmax" | "math.softmax" => Rowwise(Activation::Softmax),
         "nn.log_softmax" | "math.log_softmax" => Rowwise(Activation::LogSoftmax),
         "identity" => Unary(|x| x),
+        "math.reduce_mean" | "reduce_mean" => Reduce(super::keras3_ops::Reduce::Mean),
+        "math.reduce_sum" | "reduce_sum" => Reduce(super::keras3_ops::Reduce::Sum),
+        "math.reduce_max" | "reduce_max" => Reduce(super::keras3_ops::Reduce::Max),
+        "math.reduce_min" | "reduce_min" => Reduce(super::keras3_ops::Reduce::Min),
+        "math.reduce_std" => Reduce(super::keras3_ops::Reduce::Std),
+        "math.reduce_variance" => Reduce(super::keras3_ops::Reduce::Variance),
+        "math.reduce_any" | "reduce_any" => Reduce(super::keras3_ops::Reduce::Any),
+        "math.reduce_all" | "reduce_all" => Reduce(super::keras3_ops::Reduce::All),
+        "math.l2_normalize" | "nn.l2_normalize" | "linalg.l2_normalize" => L2Normalize,
+        "concat" => Concat,
+        "nn.max_pool2d" | "nn.max_pool" => Pool { max: true },
+        "nn.avg_pool2d" | "nn.avg_pool" => Pool { max: false },
+        "image.resize" => Resize,
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
         "nn.leaky_relu" => LeakyRelu(0.2),
@@ -133,6 +159,41 @@ pub struct TfOpLambda {
     /// A constant first argument (`1.0 / y`); the first input is then
     /// only the call's anchor and is not read.
     x_const: Option<f32>,
+    /// The structured functions' arguments, as read from the kwargs.
+    args: StructuredArgs,
+}
+
+/// Arguments of the reduction, concat, pooling and resize functions.
+#[derive(Debug, Clone, Default)]
+struct StructuredArgs {
+    axes: Option<Vec<i64>>,
+    keepdims: bool,
+    epsilon: f32,
+    /// Pooling window and strides `[h, w]`, and `"SAME"` padding.
+    ksize: [usize; 2],
+    strides: [usize; 2],
+    same: bool,
+    /// Resize target `[h, w]` and nearest-neighbour sampling.
+    size: [usize; 2],
+    nearest: bool,
+}
+
+/// An int or a list of 1, 2 or 4 ints (`[1, h, w, 1]`) as `[h, w]`.
+fn hw(v: Option<&Value>) -> Option<[usize; 2]> {
+    let ints: Vec<usize> = match v? {
+        Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_u64().map(|u| u as usize))
+            .collect::<Option<_>>()?,
+        x => vec![x.as_u64()? as usize],
+    };
+    let out = match ints.as_slice() {
+        [k] => [*k, *k],
+        [h, w] => [*h, *w],
+        [1, h, w, 1] => [*h, *w],
+        _ => return None,
+    };
+    out.iter().all(|&d| d >= 1).then_some(out)
 }
 
 fn number(v: &Value) -> Option<f32> {
@@ -207,6 +268,81 @@ impl TfOpLambda {
             }
             _ => {}
         }
+        let mut sargs = StructuredArgs {
+            epsilon: 1e-12,
+            ..Default::default()
+        };
+        let fail = |k: &str, what: &str| {
+            c.err(
+                "function",
+                format!(
+                    "tf.{function}: argument {k}: expected {what}, got {}",
+                    kwargs.get(k).unwrap_or(&Value::Null)
+                ),
+            )
+        };
+        match func {
+            Func::Reduce(_) | Func::L2Normalize | Func::Concat => {
+                sargs.axes = match kwargs.get("axis") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Array(a)) => Some(
+                        a.iter()
+                            .map(Value::as_i64)
+                            .collect::<Option<Vec<i64>>>()
+                            .ok_or_else(|| fail("axis", "an integer or a list of integers"))?,
+                    ),
+                    Some(v) => Some(vec![v
+                        .as_i64()
+                        .ok_or_else(|| fail("axis", "an integer"))?]),
+                };
+                sargs.keepdims = kwargs
+                    .get("keepdims")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                sargs.epsilon = arg("epsilon", 1e-12)?;
+                if matches!(func, Func::Concat) && sargs.axes.as_ref().is_none_or(|a| a.len() != 1)
+                {
+                    return Err(fail("axis", "one integer"));
+                }
+            }
+            Func::Pool { .. } => {
+                sargs.ksize = hw(kwargs.get("ksize"))
+                    .ok_or_else(|| fail("ksize", "an int or [h, w] / [1, h, w, 1]"))?;
+                sargs.strides = hw(kwargs.get("strides"))
+                    .ok_or_else(|| fail("strides", "an int or [h, w] / [1, h, w, 1]"))?;
+                sargs.same = match kwargs.get("padding").and_then(Value::as_str) {
+                    Some("SAME") => true,
+                    Some("VALID") => false,
+                    _ => return Err(fail("padding", "\"VALID\" or \"SAME\"")),
+                };
+                if kwargs
+                    .get("data_format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| f != "NHWC")
+                {
+                    return Err(fail("data_format", "\"NHWC\""));
+                }
+            }
+            Func::Resize => {
+                sargs.size =
+                    hw(kwargs.get("size")).ok_or_else(|| fail("size", "[height, width]"))?;
+                sargs.nearest = match kwargs
+                    .get("method")
+                    .and_then(Value::as_str)
+                    .unwrap_or("bilinear")
+                {
+                    "bilinear" => false,
+                    "nearest" => true,
+                    _ => return Err(fail("method", "\"bilinear\" or \"nearest\"")),
+                };
+                if kwargs.get("antialias").and_then(Value::as_bool) == Some(true)
+                    || kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true)
+                {
+                    return Err(fail("antialias", "false (and preserve_aspect_ratio false)"));
+                }
+            }
+            _ => {}
+        }
         let x_const = match kwargs.get("_CONSTANT_VALUE") {
             None => None,
             Some(v) => Some(number(v).ok_or_else(|| {
@@ -236,7 +372,22 @@ impl TfOpLambda {
             y,
             tensor_kwargs,
             x_const,
+            args: sargs,
         })
+    }
+}
+
+impl TfOpLambda {
+    /// Output size of pooled spatial dim `i` of length `n`.
+    fn pool_dim(&self, n: usize, i: usize) -> Result<usize> {
+        let padding = if self.args.same {
+            tfjs_kernels::Padding::Same
+        } else {
+            tfjs_kernels::Padding::Valid
+        };
+        tfjs_kernels::conv_output_size(n, self.args.ksize[i], self.args.strides[i], 1, padding)
+            .map(|(o, _)| o)
+            .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)))
     }
 }
 
@@ -347,6 +498,28 @@ impl Layer for TfOpLambda {
                     ))
                 })?
             }
+            (Func::Reduce(_), _) => reduce_shape(x, &self.args.axes, self.args.keepdims)
+                .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)))?,
+            (Func::Concat, _) => {
+                let axis = self.args.axes.as_ref().map_or(0, |a| a[0]);
+                concat_shape(&inputs[..inputs.len() - self.tensor_kwargs], axis)
+                    .map_err(|e| self.base.err(format!("tf.concat: {e}")))?
+            }
+            (Func::Pool { .. }, _) => {
+                check_rank(&self.base, x.len(), 4, "[batch, height, width, channels]")?;
+                let mut o = x.clone();
+                for i in 0..2 {
+                    o[i + 1] = match x[i + 1] {
+                        None => None,
+                        Some(n) => Some(self.pool_dim(n, i)?),
+                    };
+                }
+                o
+            }
+            (Func::Resize, _) => {
+                check_rank(&self.base, x.len(), 4, "[batch, height, width, channels]")?;
+                vec![x[0], Some(self.args.size[0]), Some(self.args.size[1]), x[3]]
+            }
             _ => x.clone(),
         };
         Ok(vec![out])
@@ -384,6 +557,89 @@ impl Layer for TfOpLambda {
                 let mut out = xs.into_owned();
                 a.apply(&mut out, shape.last().copied().unwrap_or(1));
                 Ok(vec![make_tensor(&self.base, shape, out)?])
+            }
+            (Func::Reduce(how), _) => {
+                Ok(vec![reduce(x, *how, &self.args.axes, self.args.keepdims)
+                    .map_err(|e| {
+                    input_err(&self.base.name, format!("tf.{}: {e}", self.function))
+                })?])
+            }
+            (Func::L2Normalize, _) => {
+                let sq = Tensor::from_f32(shape.clone(), xs.iter().map(|v| v * v).collect())?;
+                let sum = reduce(&sq, Reduce::Sum, &self.args.axes, true).map_err(|e| {
+                    input_err(&self.base.name, format!("tf.{}: {e}", self.function))
+                })?;
+                let (ss, sum_shape) = (f32s(&sum), sum.shape().to_vec());
+                let eps = self.args.epsilon;
+                let out = xs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v / ss[broadcast_index(i, &shape, &sum_shape)].max(eps).sqrt())
+                    .collect();
+                Ok(vec![make_tensor(&self.base, shape, out)?])
+            }
+            (Func::Concat, _) => {
+                let axis = self.args.axes.as_ref().map_or(0, |a| a[0]);
+                Ok(vec![concat(
+                    &inputs[..inputs.len() - self.tensor_kwargs],
+                    axis,
+                )
+                .map_err(|e| {
+                    input_err(&self.base.name, format!("tf.concat: {e}"))
+                })?])
+            }
+            (Func::Pool { max }, _) => {
+                check_rank(
+                    &self.base,
+                    shape.len(),
+                    4,
+                    "[batch, height, width, channels]",
+                )?;
+                let padding = if self.args.same {
+                    tfjs_kernels::Padding::Same
+                } else {
+                    tfjs_kernels::Padding::Valid
+                };
+                let p = tfjs_kernels::Pool2dParams::new(
+                    shape[0],
+                    [shape[1], shape[2]],
+                    shape[3],
+                    self.args.ksize,
+                    self.args.strides,
+                    padding,
+                )
+                .map_err(|e| input_err(&self.base.name, format!("tf.{}: {e}", self.function)))?;
+                let mut out = vec![0f32; p.batch * p.out_h * p.out_w * p.channels];
+                if *max {
+                    tfjs_kernels::max_pool2d(&xs, &p, &mut out);
+                } else {
+                    tfjs_kernels::avg_pool2d(&xs, &p, &mut out);
+                }
+                Ok(vec![make_tensor(
+                    &self.base,
+                    vec![p.batch, p.out_h, p.out_w, p.channels],
+                    out,
+                )?])
+            }
+            (Func::Resize, _) => {
+                check_rank(
+                    &self.base,
+                    shape.len(),
+                    4,
+                    "[batch, height, width, channels]",
+                )?;
+                let [oh, ow] = self.args.size;
+                let out = super::preprocessing::resize(
+                    &xs,
+                    (shape[0], shape[1], shape[2], shape[3]),
+                    (oh, ow),
+                    self.args.nearest,
+                );
+                Ok(vec![make_tensor(
+                    &self.base,
+                    vec![shape[0], oh, ow, shape[3]],
+                    out,
+                )?])
             }
             (Func::Binary(f), Some(Arg::Scalar(s))) => {
                 let out = xs.iter().map(|&v| f(v, *s)).collect();
