@@ -344,6 +344,33 @@ def tfop_shapes(K, v):
     return K.Model(x, [probs, gram], name="tfop_shapes")
 
 
+def tfop_shapes_loadable(K, v):
+    """tfop_shapes without tf.einsum, whose operands Keras 2 does not save
+    (its node is `["_CONSTANT_VALUE", -1, "bij,bkj->bik", {}]`)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 8), name="seq")
+    r = tf.reshape(x, (-1, 48))
+    t = tf.transpose(x, perm=[0, 2, 1])
+    c = tf.concat([x, x * 0.5], axis=-1)
+    s = tf.stack([x, -x], axis=1)
+    p1, p2 = tf.split(x, 2, axis=-1)
+    sl = x[:, 1:, ::2]
+    last = x[:, -1, :]
+    red = (tf.reduce_mean(x, axis=1) + tf.reduce_max(x, axis=1)
+           - tf.reduce_sum(x, axis=1) * 0.1 + tf.reduce_min(x, axis=1))
+    mm = tf.matmul(x, t)
+    sq = tf.squeeze(tf.expand_dims(last, axis=1), axis=1)
+    tiled = tf.tile(p1, [1, 1, 2])
+    pad = tf.pad(p2, [[0, 0], [1, 0], [0, 2]])
+    feats = tf.concat([
+        r, L.Flatten()(t), L.Flatten()(c), L.Flatten()(s), L.Flatten()(sl), red, sq,
+        L.Flatten()(tiled), L.Flatten()(pad)], axis=-1)
+    probs = L.Dense(3, activation="softmax", name="probs")(feats)
+    gram = mm * 0.5
+    return K.Model(x, [probs, gram], name="tfop_shapes_loadable")
+
+
 def tfop_cnn(K, v):
     import tensorflow as tf
     L = K.layers
@@ -390,6 +417,10 @@ add("tfop_arith", "tfops", tfop_arith,
 add("tfop_shapes", "tfops", tfop_shapes,
     "tf.reshape/transpose/concat/stack/split/squeeze/expand_dims/tile/pad, slicing "
     "x[:, 1:, ::2] and x[:, -1, :], reductions, tf.matmul, tf.einsum; two outputs",
+    sources=K2_ONLY, head="probs")
+add("tfop_shapes_loadable", "tfops", tfop_shapes_loadable,
+    "tfop_shapes without tf.einsum (Keras 2 does not save its operands): reshape/transpose/"
+    "concat/stack/split/squeeze/expand_dims/tile/pad, slicing, reductions, tf.matmul",
     sources=K2_ONLY, head="probs")
 add("tfop_cnn", "tfops", tfop_cnn,
     "CNN with tf.nn.relu6/max_pool2d/avg_pool2d/swish, tf.image.resize, reduce_mean/"

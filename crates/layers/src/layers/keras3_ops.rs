@@ -170,14 +170,14 @@ pub fn register(registry: &mut LayerRegistry) {
 
 /// One argument of the call.
 #[derive(Debug, Clone, Copy)]
-enum Operand {
+pub(crate) enum Operand {
     /// The `k`-th input.
     Input(usize),
     Scalar(f32),
 }
 
 #[derive(Debug, Clone)]
-enum Kind {
+pub(crate) enum Kind {
     Binary(fn(f32, f32) -> f32, Operand, Operand),
     Unary(fn(f32) -> f32),
     Act(Activation),
@@ -200,7 +200,7 @@ enum Kind {
 
 /// One entry of a `GetItem` key.
 #[derive(Debug, Clone, Copy)]
-enum Index {
+pub(crate) enum Index {
     /// `start:stop:step` (Python semantics, negatives from the end).
     Slice(Option<i64>, Option<i64>, Option<i64>),
     /// An integer: picks one position and drops the axis.
@@ -209,7 +209,7 @@ enum Index {
 
 /// A parsed `ij,jk->ik` (no ellipsis).
 #[derive(Debug, Clone)]
-struct Einsum {
+pub(crate) struct Einsum {
     inputs: Vec<Vec<char>>,
     output: Vec<char>,
 }
@@ -226,14 +226,24 @@ fn parse_einsum(eq: &str) -> Option<Einsum> {
         .then_some(Einsum { inputs, output })
 }
 
-fn parse_key(v: &Value) -> Option<Vec<Index>> {
+pub(crate) fn parse_key(v: &Value) -> Option<Vec<Index>> {
     let one = |v: &Value| -> Option<Index> {
         if let Some(i) = v.as_i64() {
             return Some(Index::At(i));
         }
-        let c = v
-            .get("config")
-            .filter(|_| v.get("class_name").and_then(Value::as_str) == Some("__slice__"))?;
+        // Keras 3: {"class_name": "__slice__", "config": {…}}; Keras 2's
+        // SlicingOpLambda: {"start": …, "stop": …, "step": …}.
+        let c = match v.get("class_name").and_then(Value::as_str) {
+            Some("__slice__") => v.get("config")?,
+            Some(_) => return None,
+            None if v.get("start").is_some()
+                || v.get("stop").is_some()
+                || v.get("step").is_some() =>
+            {
+                v
+            }
+            None => return None,
+        };
         let f = |k: &str| c.get(k).and_then(Value::as_i64);
         Some(Index::Slice(f("start"), f("stop"), f("step")))
     };
@@ -302,6 +312,17 @@ fn axes_of(v: Option<&Value>) -> Option<Option<Vec<i64>>> {
 }
 
 impl Operation {
+    /// An operation outside a Keras 3 node (a Keras 2 `TFOpLambda`
+    /// function with the same math): `op` names it in errors.
+    pub(crate) fn with_kind(op: &'static str, name: &str, kind: Kind) -> Operation {
+        Operation {
+            op,
+            base_name: name.to_string(),
+            config: Map::new(),
+            kind,
+        }
+    }
+
     fn from_config(op: &'static str, c: &ConfigReader<'_>, ctx: &BuildContext<'_>) -> Result<Self> {
         let name = c.name().to_string();
         let empty = Vec::new();

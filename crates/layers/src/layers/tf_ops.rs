@@ -73,6 +73,22 @@ enum Func {
     },
     /// `tf.image.resize` (size, method bilinear or nearest).
     Resize,
+    /// Functions with a Keras 3 operation's math (reshape, transpose,
+    /// matmul, slicing): built into `inner`.
+    Op,
+    /// `tf.expand_dims`, `tf.squeeze`, `tf.stack`, `tf.tile`, `tf.pad`,
+    /// `tf.split`.
+    Shape(ShapeFn),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ShapeFn {
+    ExpandDims,
+    Squeeze,
+    Stack,
+    Tile,
+    Pad,
+    Split,
 }
 
 /// The function table: `config.function` → math.
@@ -128,6 +144,15 @@ fn lookup(name: &str) -> Option<Func> {
         "nn.max_pool2d" | "nn.max_pool" => Pool { max: true },
         "nn.avg_pool2d" | "nn.avg_pool" => Pool { max: false },
         "image.resize" => Resize,
+        "reshape" | "compat.v1.reshape" => Op,
+        "transpose" | "compat.v1.transpose" | "linalg.matmul" | "matmul" => Op,
+        "__operators__.getitem" => Op,
+        "expand_dims" | "compat.v1.expand_dims" => Shape(ShapeFn::ExpandDims),
+        "squeeze" | "compat.v1.squeeze" => Shape(ShapeFn::Squeeze),
+        "stack" => Shape(ShapeFn::Stack),
+        "tile" => Shape(ShapeFn::Tile),
+        "pad" | "compat.v1.pad" => Shape(ShapeFn::Pad),
+        "split" => Shape(ShapeFn::Split),
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
         "nn.leaky_relu" => LeakyRelu(0.2),
@@ -161,6 +186,8 @@ pub struct TfOpLambda {
     x_const: Option<f32>,
     /// The structured functions' arguments, as read from the kwargs.
     args: StructuredArgs,
+    /// `Func::Op`: the Keras 3 operation computing it.
+    inner: Option<super::keras3_ops::Operation>,
 }
 
 /// Arguments of the reduction, concat, pooling and resize functions.
@@ -176,6 +203,11 @@ struct StructuredArgs {
     /// Resize target `[h, w]` and nearest-neighbour sampling.
     size: [usize; 2],
     nearest: bool,
+    /// `tf.tile` multiples / `tf.split` sizes (or one count).
+    ints: Vec<i64>,
+    /// `tf.pad` paddings `[before, after]` per axis and its value.
+    paddings: Vec<[usize; 2]>,
+    pad_value: f32,
 }
 
 /// An int or a list of 1, 2 or 4 ints (`[1, h, w, 1]`) as `[h, w]`.
@@ -215,7 +247,7 @@ impl TfOpLambda {
             c.err(
                 "function",
                 format!(
-                    "tf.{function} is not supported yet (supported: elementwise math, tf.nn activations, softmax)"
+                    "tf.{function} is not supported yet (see the function table in crates/layers/src/layers/tf_ops.rs)"
                 ),
             )
         })?;
@@ -341,8 +373,128 @@ impl TfOpLambda {
                     return Err(fail("antialias", "false (and preserve_aspect_ratio false)"));
                 }
             }
+            Func::Shape(f) => {
+                let ints = |k: &str| -> Option<Vec<i64>> {
+                    match kwargs.get(k)? {
+                        Value::Array(a) => a.iter().map(Value::as_i64).collect(),
+                        v => v.as_i64().map(|i| vec![i]),
+                    }
+                };
+                match f {
+                    ShapeFn::ExpandDims | ShapeFn::Stack => {
+                        sargs.axes = Some(
+                            ints("axis")
+                                .filter(|a| a.len() == 1)
+                                .ok_or_else(|| fail("axis", "one integer"))?,
+                        );
+                    }
+                    ShapeFn::Squeeze => sargs.axes = ints("axis"),
+                    ShapeFn::Tile => {
+                        sargs.ints = ints("multiples")
+                            .filter(|m| m.iter().all(|&x| (1..=1 << 20).contains(&x)))
+                            .ok_or_else(|| fail("multiples", "a list of positive integers"))?;
+                    }
+                    ShapeFn::Split => {
+                        sargs.ints = ints("num_or_size_splits")
+                            .filter(|m| !m.is_empty() && m.iter().all(|&x| x >= 0))
+                            .ok_or_else(|| {
+                                fail("num_or_size_splits", "a count or a list of sizes")
+                            })?;
+                        sargs.axes = Some(vec![kwargs
+                            .get("axis")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)]);
+                    }
+                    ShapeFn::Pad => {
+                        if kwargs
+                            .get("mode")
+                            .and_then(Value::as_str)
+                            .is_some_and(|m| !m.eq_ignore_ascii_case("constant"))
+                        {
+                            return Err(fail("mode", "\"CONSTANT\""));
+                        }
+                        sargs.paddings = kwargs
+                            .get("paddings")
+                            .and_then(Value::as_array)
+                            .and_then(|rows| {
+                                rows.iter()
+                                    .map(|r| {
+                                        let r = r.as_array()?;
+                                        let (a, b) = (r.first()?.as_u64()?, r.get(1)?.as_u64()?);
+                                        (r.len() == 2 && a <= 1 << 20 && b <= 1 << 20)
+                                            .then_some([a as usize, b as usize])
+                                    })
+                                    .collect::<Option<Vec<_>>>()
+                            })
+                            .ok_or_else(|| fail("paddings", "[[before, after], …] per axis"))?;
+                        sargs.pad_value = arg("constant_values", 0.0)?;
+                    }
+                }
+            }
             _ => {}
         }
+        let inner = match (&func, function.as_str()) {
+            (Func::Op, "reshape" | "compat.v1.reshape") => {
+                let shape = match kwargs.get("shape") {
+                    Some(Value::Array(a)) => {
+                        a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>()
+                    }
+                    _ => None,
+                }
+                .filter(|s| {
+                    s.iter().filter(|&&d| d == -1).count() <= 1 && s.iter().all(|&d| d >= -1)
+                })
+                .ok_or_else(|| fail("shape", "a list of sizes with at most one -1"))?;
+                Some(super::keras3_ops::Kind::Reshape(shape))
+            }
+            (Func::Op, "transpose" | "compat.v1.transpose") => {
+                let perm = match kwargs.get("perm").or_else(|| kwargs.get("a")) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Array(a)) => Some(
+                        a.iter()
+                            .map(|x| x.as_u64().map(|u| u as usize))
+                            .collect::<Option<Vec<usize>>>()
+                            .ok_or_else(|| fail("perm", "a list of axes"))?,
+                    ),
+                    Some(_) => return Err(fail("perm", "a list of axes")),
+                };
+                if kwargs.get("conjugate").and_then(Value::as_bool) == Some(true) {
+                    return Err(fail("conjugate", "false"));
+                }
+                Some(super::keras3_ops::Kind::Transpose(perm))
+            }
+            (Func::Op, "linalg.matmul" | "matmul") => {
+                let flag = |k: &str| kwargs.get(k).and_then(Value::as_bool) == Some(true);
+                if flag("transpose_a")
+                    || flag("transpose_b")
+                    || flag("adjoint_a")
+                    || flag("adjoint_b")
+                {
+                    return Err(fail("transpose_a", "no transposition flags"));
+                }
+                if kwargs
+                    .get("b")
+                    .is_none_or(|b| crate::topology::kwarg_tensor(b).is_none())
+                {
+                    return Err(fail("b", "a tensor"));
+                }
+                Some(super::keras3_ops::Kind::Matmul)
+            }
+            (Func::Op, _) => {
+                let key = kwargs
+                    .get("slice_spec")
+                    .and_then(super::keras3_ops::parse_key)
+                    .ok_or_else(|| {
+                        fail(
+                            "slice_spec",
+                            "integers and slices (no tf.newaxis or Ellipsis)",
+                        )
+                    })?;
+                Some(super::keras3_ops::Kind::GetItem(key))
+            }
+            _ => None,
+        }
+        .map(|k| super::keras3_ops::Operation::with_kind("tf function", c.name(), k));
         let x_const = match kwargs.get("_CONSTANT_VALUE") {
             None => None,
             Some(v) => Some(number(v).ok_or_else(|| {
@@ -373,11 +525,245 @@ impl TfOpLambda {
             tensor_kwargs,
             x_const,
             args: sargs,
+            inner,
         })
     }
 }
 
+/// `axis` (negative from the end) of a rank-`rank` tensor; `extra` 1 for
+/// an axis that may be one past the end (expand_dims, stack).
+fn axis_of(axis: i64, rank: usize, extra: usize) -> std::result::Result<usize, String> {
+    let n = (rank + extra) as i64;
+    let a = if axis < 0 { axis + n } else { axis };
+    (0..n)
+        .contains(&a)
+        .then_some(a as usize)
+        .ok_or_else(|| format!("axis {axis} is out of range for rank {rank}"))
+}
+
+/// `tf.split` sizes along a dimension of `n`.
+fn split_sizes(ints: &[i64], n: Option<usize>) -> std::result::Result<Vec<Option<usize>>, String> {
+    if let [k] = ints {
+        let k = *k as usize;
+        if k == 0 {
+            return Err("num_or_size_splits 0".into());
+        }
+        return match n {
+            Some(n) if n % k != 0 => Err(format!("{n} does not split into {k} equal parts")),
+            n => Ok(vec![n.map(|n| n / k); k]),
+        };
+    }
+    Ok(ints.iter().map(|&d| Some(d as usize)).collect())
+}
+
 impl TfOpLambda {
+    fn shape_fn_shapes(
+        &self,
+        f: ShapeFn,
+        inputs: &[Shape],
+    ) -> std::result::Result<Vec<Shape>, String> {
+        let x = inputs.first().ok_or("no tensor argument")?;
+        let a = &self.args;
+        Ok(match f {
+            ShapeFn::ExpandDims => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 1)?;
+                let mut o = x.clone();
+                o.insert(i, Some(1));
+                vec![o]
+            }
+            ShapeFn::Squeeze => {
+                let drop = self.squeezed(x.len(), |i| x[i])?;
+                vec![x
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !drop.contains(i))
+                    .map(|(_, d)| *d)
+                    .collect()]
+            }
+            ShapeFn::Stack => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 1)?;
+                let mut o = x.clone();
+                o.insert(i, Some(inputs.len()));
+                vec![o]
+            }
+            ShapeFn::Tile => {
+                if a.ints.len() != x.len() {
+                    return Err(format!("multiples {:?} for rank {}", a.ints, x.len()));
+                }
+                vec![x
+                    .iter()
+                    .zip(&a.ints)
+                    .map(|(d, &m)| d.map(|d| d * m as usize))
+                    .collect()]
+            }
+            ShapeFn::Pad => {
+                if a.paddings.len() != x.len() {
+                    return Err(format!(
+                        "{} paddings for rank {}",
+                        a.paddings.len(),
+                        x.len()
+                    ));
+                }
+                vec![x
+                    .iter()
+                    .zip(&a.paddings)
+                    .map(|(d, p)| d.map(|d| d + p[0] + p[1]))
+                    .collect()]
+            }
+            ShapeFn::Split => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
+                split_sizes(&a.ints, x[i])?
+                    .into_iter()
+                    .map(|d| {
+                        let mut o = x.clone();
+                        o[i] = d;
+                        o
+                    })
+                    .collect()
+            }
+        })
+    }
+
+    /// The axes `tf.squeeze` removes (`dim(i)` gives each size).
+    fn squeezed(
+        &self,
+        rank: usize,
+        dim: impl Fn(usize) -> Option<usize>,
+    ) -> std::result::Result<Vec<usize>, String> {
+        match &self.args.axes {
+            None => Ok((0..rank).filter(|&i| dim(i) == Some(1)).collect()),
+            Some(ax) => ax
+                .iter()
+                .map(|&a| {
+                    let i = axis_of(a, rank, 0)?;
+                    match dim(i) {
+                        Some(1) | None => Ok(i),
+                        Some(d) => Err(format!("cannot squeeze axis {a} of size {d}")),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn shape_fn(&self, f: ShapeFn, inputs: &[Tensor]) -> std::result::Result<Vec<Tensor>, String> {
+        let x = inputs.first().ok_or("no tensor argument")?;
+        let s = x.shape().to_vec();
+        let a = &self.args;
+        let err = |e: crate::LayersError| e.to_string();
+        let strides = |s: &[usize]| {
+            let mut st = vec![1usize; s.len()];
+            for d in (0..s.len().saturating_sub(1)).rev() {
+                st[d] = st[d + 1] * s[d + 1];
+            }
+            st
+        };
+        Ok(match f {
+            ShapeFn::ExpandDims | ShapeFn::Squeeze => {
+                let sym: Shape = s.iter().map(|&d| Some(d)).collect();
+                let o: Vec<usize> = self.shape_fn_shapes(f, &[sym])?[0]
+                    .iter()
+                    .map(|d| d.unwrap_or(1))
+                    .collect();
+                vec![Tensor::from_f32(o, f32s(x).into_owned()).map_err(err)?]
+            }
+            ShapeFn::Stack => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 1)?;
+                let expanded = inputs
+                    .iter()
+                    .map(|t| {
+                        let mut o = t.shape().to_vec();
+                        o.insert(i, 1);
+                        Tensor::from_f32(o, f32s(t).into_owned())
+                    })
+                    .collect::<Result<Vec<Tensor>>>()
+                    .map_err(err)?;
+                vec![concat(&expanded, i as i64)?]
+            }
+            ShapeFn::Tile => {
+                if a.ints.len() != s.len() {
+                    return Err(format!("multiples {:?} for {s:?}", a.ints));
+                }
+                let o: Vec<usize> = s
+                    .iter()
+                    .zip(&a.ints)
+                    .map(|(d, &m)| d * m as usize)
+                    .collect();
+                let (st, xs) = (strides(&s), f32s(x));
+                let n: usize = o.iter().product();
+                let out = (0..n)
+                    .map(|k| {
+                        let (mut rem, mut src) = (k, 0);
+                        for d in (0..o.len()).rev() {
+                            let c = rem % o[d];
+                            rem /= o[d];
+                            src += (c % s[d]) * st[d];
+                        }
+                        xs[src]
+                    })
+                    .collect();
+                vec![Tensor::from_f32(o, out).map_err(err)?]
+            }
+            ShapeFn::Pad => {
+                if a.paddings.len() != s.len() {
+                    return Err(format!("{} paddings for {s:?}", a.paddings.len()));
+                }
+                let o: Vec<usize> = s
+                    .iter()
+                    .zip(&a.paddings)
+                    .map(|(d, p)| d + p[0] + p[1])
+                    .collect();
+                let (st, xs) = (strides(&s), f32s(x));
+                let n: usize = o.iter().product();
+                let out = (0..n)
+                    .map(|k| {
+                        let (mut rem, mut src, mut inside) = (k, 0, true);
+                        for d in (0..o.len()).rev() {
+                            let c = rem % o[d];
+                            rem /= o[d];
+                            match c.checked_sub(a.paddings[d][0]).filter(|&c| c < s[d]) {
+                                Some(c) => src += c * st[d],
+                                None => inside = false,
+                            }
+                        }
+                        if inside {
+                            xs[src]
+                        } else {
+                            a.pad_value
+                        }
+                    })
+                    .collect();
+                vec![Tensor::from_f32(o, out).map_err(err)?]
+            }
+            ShapeFn::Split => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
+                let sizes: Vec<usize> = split_sizes(&a.ints, Some(s[i]))?
+                    .into_iter()
+                    .map(|d| d.unwrap_or(0))
+                    .collect();
+                if sizes.iter().sum::<usize>() != s[i] {
+                    return Err(format!("sizes {sizes:?} do not add up to {}", s[i]));
+                }
+                let outer: usize = s[..i].iter().product();
+                let inner: usize = s[i + 1..].iter().product();
+                let xs = f32s(x);
+                let mut start = 0;
+                let mut outs = Vec::with_capacity(sizes.len());
+                for &len in &sizes {
+                    let mut out = Vec::with_capacity(outer * len * inner);
+                    for o in 0..outer {
+                        let base = (o * s[i] + start) * inner;
+                        out.extend_from_slice(&xs[base..base + len * inner]);
+                    }
+                    let mut shape = s.clone();
+                    shape[i] = len;
+                    outs.push(Tensor::from_f32(shape, out).map_err(err)?);
+                    start += len;
+                }
+                outs
+            }
+        })
+    }
+
     /// Output size of pooled spatial dim `i` of length `n`.
     fn pool_dim(&self, n: usize, i: usize) -> Result<usize> {
         let padding = if self.args.same {
@@ -480,6 +866,15 @@ impl Layer for TfOpLambda {
             self.base
                 .err(format!("tf.{} needs a tensor argument", self.function))
         })?;
+        if let Some(op) = &self.inner {
+            return op.output_shapes(inputs);
+        }
+        if let Func::Shape(f) = self.func {
+            let positional = &inputs[..inputs.len() - self.tensor_kwargs];
+            return self
+                .shape_fn_shapes(f, positional)
+                .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)));
+        }
         let out = match (&self.func, &self.y) {
             (Func::Binary(_), Some(Arg::Tensor(k))) if self.x_const.is_some() => inputs
                 .get(inputs.len() - self.tensor_kwargs + k)
@@ -533,7 +928,19 @@ impl Layer for TfOpLambda {
         })?;
         let xs = f32s(x);
         let shape = x.shape().to_vec();
+        if let Some(op) = &self.inner {
+            return op.call(inputs, _masks);
+        }
+        if let Func::Shape(f) = self.func {
+            let positional = &inputs[..inputs.len() - self.tensor_kwargs];
+            return self
+                .shape_fn(f, positional)
+                .map_err(|e| input_err(&self.base.name, format!("tf.{}: {e}", self.function)));
+        }
         match (&self.func, &self.y) {
+            (Func::Op, _) | (Func::Shape(_), _) => {
+                Err(input_err(&self.base.name, "internal: not built"))
+            }
             (Func::Unary(f), _) => {
                 let out = xs.iter().map(|&v| f(v)).collect();
                 Ok(vec![make_tensor(&self.base, shape, out)?])
