@@ -12,8 +12,8 @@
 
 use super::common::*;
 use crate::config::ConfigReader;
-use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
-use serde_json::{Map, Value};
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
+use serde_json::Value;
 
 /// Keras `backend.epsilon()`.
 const EPSILON: f32 = 1e-7;
@@ -25,19 +25,27 @@ pub fn register(registry: &mut LayerRegistry) {
     });
 }
 
+keras_config! {
+    /// `Normalization`'s config, as Keras writes it (`axis` an int, a
+    /// list or null; `mean`/`variance` null once adapted).
+    pub(crate) struct NormalizationConfig |cx| {
+        axis: Raw,
+        invert: bool = false,
+        mean: Raw,
+        variance: Raw,
+    }
+}
+
 /// `Normalization(axis, mean, variance, invert)`.
 #[derive(Debug)]
 pub struct Normalization {
     base: Base,
-    /// The kept axes as written (`[-1]`, `[3]`, or `None` for a scalar
+    cfg: NormalizationConfig,
+    /// The kept axes as written (`[-1]`, `[3]`; empty for a scalar
     /// mean/variance).
     axis: Vec<i64>,
-    axis_json: Value,
-    invert: bool,
     /// Constant mean/variance from the config (then there are no weights).
     given: Option<(Vec<f32>, Vec<f32>)>,
-    mean_json: Value,
-    variance_json: Value,
     /// Kept axes resolved against the input rank, ascending.
     keep: Vec<usize>,
     /// The mean/variance shape: the input's kept dimensions.
@@ -66,8 +74,10 @@ fn numbers(c: &ConfigReader<'_>, key: &str) -> Result<Option<Vec<f32>>> {
 impl Normalization {
     /// Build from a config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<Normalization> {
-        let axis_json = c.get("axis").cloned().unwrap_or(Value::from(vec![-1]));
-        let axis: Vec<i64> = match &axis_json {
+        let cfg = NormalizationConfig::read(&Cx::new(c))?;
+        let axis: Vec<i64> = match &cfg.axis.0 {
+            // Absent: Keras's default axis -1.
+            Value::Null if c.get("axis").is_none() => vec![-1],
             Value::Null => vec![],
             Value::Number(n) => vec![n
                 .as_i64()
@@ -84,9 +94,7 @@ impl Normalization {
                 ))
             }
         };
-        let mean = numbers(c, "mean")?;
-        let variance = numbers(c, "variance")?;
-        let given = match (mean, variance) {
+        let given = match (numbers(c, "mean")?, numbers(c, "variance")?) {
             (Some(m), Some(v)) => Some((m, v)),
             (None, None) => None,
             _ => {
@@ -98,12 +106,9 @@ impl Normalization {
         };
         Ok(Normalization {
             base: Base::parse(c)?,
+            cfg,
             axis,
-            axis_json,
-            invert: c.bool_or("invert", false)?,
             given,
-            mean_json: c.get("mean").cloned().unwrap_or(Value::Null),
-            variance_json: c.get("variance").cloned().unwrap_or(Value::Null),
             keep: vec![],
             stat_shape: vec![],
             params: Params::default(),
@@ -135,21 +140,7 @@ impl Normalization {
 }
 
 impl Layer for Normalization {
-    fn class_name(&self) -> &str {
-        "Normalization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        self.base.write(&mut m);
-        m.insert("axis".into(), self.axis_json.clone());
-        m.insert("invert".into(), Value::Bool(self.invert));
-        m.insert("mean".into(), self.mean_json.clone());
-        m.insert("variance".into(), self.variance_json.clone());
-        m
-    }
+    layer_common!("Normalization", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
         let rank = s.len() as i64;
@@ -179,15 +170,6 @@ impl Layer for Normalization {
             self.params.add_int_scalar("count", false)?;
         }
         Ok(())
-    }
-    fn weights(&self) -> Vec<LayerWeight> {
-        self.params.weights(self.base.trainable)
-    }
-    fn weight_values(&self) -> Vec<&Tensor> {
-        self.params.values()
-    }
-    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        self.params.set(&self.base.name, index, value)
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
@@ -227,7 +209,7 @@ impl Layer for Normalization {
             .enumerate()
             .map(|(i, &v)| {
                 let k = stat_index(i);
-                if self.invert {
+                if self.cfg.invert {
                     mean[k] + v * scale[k]
                 } else {
                     (v - mean[k]) / scale[k]
