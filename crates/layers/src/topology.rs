@@ -853,6 +853,21 @@ fn append_kwarg_tensors(refs: &mut Vec<TensorRef>) {
             }
         }
     }
+    // A model re-saved by this engine already lists them after the
+    // positional tensors (with the kwargs on the first): keep that.
+    let same = |a: &TensorRef, b: &TensorRef| {
+        (a.layer.as_str(), a.node, a.tensor) == (b.layer.as_str(), b.node, b.tensor)
+    };
+    let n = extra.len();
+    if n > 0
+        && refs.len() > n
+        && refs[refs.len() - n..]
+            .iter()
+            .zip(&extra)
+            .all(|(a, b)| same(a, b))
+    {
+        return;
+    }
     refs.extend(extra);
 }
 

@@ -78,10 +78,19 @@ fn read_io(dir: &Path) -> Result<IoJson, String> {
 }
 
 /// Load and run one fixture: `Ok(max abs error)` or the first error.
+/// A model that reproduces Keras must do so again after a re-save through
+/// the engine (`Model::to_artifacts`, what `tfjs convert` writes for Keras 3
+/// models) and a reload.
 fn run(dir: &Path) -> Result<f64, String> {
     let model = load_fixture(dir)?;
     let io = read_io(dir)?;
-    check_model(&model, &io)
+    let err = check_model(&model, &io)?;
+    let resaved = model.to_artifacts().map_err(|e| format!("re-save: {e}"))?;
+    let reloaded =
+        tfjs_layers::Model::from_artifacts(&resaved, &tfjs_layers::LoadOptions::default())
+            .map_err(|e| format!("reload after re-save: {e}"))?;
+    check_model(&reloaded, &io).map_err(|e| format!("after re-save: {e}"))?;
+    Ok(err)
 }
 
 #[test]

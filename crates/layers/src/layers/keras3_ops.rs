@@ -294,6 +294,9 @@ fn slice_range(
 #[derive(Debug)]
 pub struct Operation {
     op: &'static str,
+    /// `ops.<op>`: the class it is saved under, so a re-saved model (TF.js
+    /// layout) loads back as an operation, not as a same-named layer.
+    class: String,
     base_name: String,
     config: Map<String, Value>,
     kind: Kind,
@@ -317,6 +320,7 @@ impl Operation {
     pub(crate) fn with_kind(op: &'static str, name: &str, kind: Kind) -> Operation {
         Operation {
             op,
+            class: op.to_string(),
             base_name: name.to_string(),
             config: Map::new(),
             kind,
@@ -422,6 +426,7 @@ impl Operation {
         };
         Ok(Operation {
             op,
+            class: format!("{KERAS3_OPERATION_PREFIX}{op}"),
             base_name: name,
             config: c.map.clone(),
             kind,
@@ -452,7 +457,7 @@ fn resolve_axes(axes: &Option<Vec<i64>>, rank: usize) -> Option<Vec<usize>> {
 
 impl Layer for Operation {
     fn class_name(&self) -> &str {
-        self.op
+        &self.class
     }
     fn name(&self) -> &str {
         &self.base_name
