@@ -1,4 +1,6 @@
-//! Keras's `IntegerLookup` at inference: integer tokens → vocabulary
+//! Keras's `IntegerLookup` and `Discretization` at inference.
+//!
+//! `IntegerLookup`: integer tokens → vocabulary
 //! indices (or back, with `invert`), with the vocabulary given in the
 //! config as Keras writes it once adapted or set. Index layout as Keras's
 //! `IndexLookup`: the mask token (if any) at 0, then `num_oov_indices`
@@ -18,6 +20,9 @@ use std::collections::HashMap;
 pub fn register(registry: &mut LayerRegistry) {
     registry.register("IntegerLookup", |c, _| {
         Ok(Box::new(IntegerLookup::from_config(c)?) as Box<dyn Layer>)
+    });
+    registry.register("Discretization", |c, _| {
+        Ok(Box::new(Discretization::from_config(c)?) as Box<dyn Layer>)
     });
 }
 
@@ -72,18 +77,7 @@ impl IntegerLookup {
             ),
         };
         let num_oov = c.usize_or("num_oov_indices", 1)?;
-        let mode = match c.str_or("output_mode", "int")? {
-            "int" => Mode::Int,
-            "one_hot" => Mode::OneHot,
-            "multi_hot" => Mode::MultiHot,
-            "count" => Mode::Count,
-            other => {
-                return Err(c.err(
-                    "output_mode",
-                    format!("\"{other}\" is not supported (int, one_hot, multi_hot, count are)"),
-                ))
-            }
-        };
+        let mode = output_mode(c)?;
         let invert = c.bool_or("invert", false)?;
         if invert && mode != Mode::Int {
             return Err(c.err("output_mode", "invert needs output_mode \"int\""));
@@ -161,18 +155,7 @@ impl Layer for IntegerLookup {
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?.clone();
-        Ok(vec![match self.mode {
-            Mode::Int => s,
-            Mode::MultiHot | Mode::Count => vec![s[0], Some(self.size())],
-            Mode::OneHot => {
-                let mut o = s;
-                if o.last() == Some(&Some(1)) {
-                    o.pop();
-                }
-                o.push(Some(self.size()));
-                o
-            }
-        }])
+        Ok(vec![encoded_shape(self.mode, s, self.size())])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
@@ -190,38 +173,157 @@ impl Layer for IntegerLookup {
             .iter()
             .map(|&t| self.lookup(t))
             .collect::<Result<Vec<i64>>>()?;
-        let n = self.size();
-        match self.mode {
-            Mode::Int => Ok(vec![Tensor::from_i32(
-                shape,
-                ids.iter().map(|&i| i as i32).collect(),
-            )?]),
-            Mode::OneHot => {
-                let mut out = vec![0f32; ids.len() * n];
-                for (k, &i) in ids.iter().enumerate() {
-                    out[k * n + i as usize] = 1.0;
-                }
-                let mut o = shape;
-                if o.last() == Some(&1) {
-                    o.pop();
-                }
-                o.push(n);
-                Ok(vec![make_tensor(&self.base, o, out)?])
+        Ok(vec![encode(
+            &self.base,
+            self.mode,
+            &ids,
+            shape,
+            self.size(),
+        )?])
+    }
+}
+
+/// Indices `ids` (of an input of `shape`) in `mode` over `n` indices:
+/// int32 indices, or float32 one-hot / multi-hot / count encodings.
+fn encode(base: &Base, mode: Mode, ids: &[i64], shape: Vec<usize>, n: usize) -> Result<Tensor> {
+    if let Some(&bad) = ids
+        .iter()
+        .find(|&&i| i < 0 || i as usize >= n.max(1) && mode != Mode::Int)
+    {
+        return Err(input_err(
+            &base.name,
+            format!("index {bad} is outside 0..{n}"),
+        ));
+    }
+    match mode {
+        Mode::Int => Tensor::from_i32(shape, ids.iter().map(|&i| i as i32).collect()),
+        Mode::OneHot => {
+            let mut out = vec![0f32; ids.len() * n];
+            for (k, &i) in ids.iter().enumerate() {
+                out[k * n + i as usize] = 1.0;
             }
-            Mode::MultiHot | Mode::Count => {
-                let b = shape.first().copied().unwrap_or(1);
-                let per = ids.len() / b.max(1);
-                let mut out = vec![0f32; b * n];
-                for (k, &i) in ids.iter().enumerate() {
-                    let slot = &mut out[(k / per.max(1)) * n + i as usize];
-                    *slot = if self.mode == Mode::Count {
-                        *slot + 1.0
-                    } else {
-                        1.0
-                    };
-                }
-                Ok(vec![make_tensor(&self.base, vec![b, n], out)?])
+            let mut o = shape;
+            if o.last() == Some(&1) {
+                o.pop();
             }
+            o.push(n);
+            make_tensor(base, o, out)
         }
+        Mode::MultiHot | Mode::Count => {
+            let b = shape.first().copied().unwrap_or(1);
+            let per = ids.len() / b.max(1);
+            let mut out = vec![0f32; b * n];
+            for (k, &i) in ids.iter().enumerate() {
+                let slot = &mut out[(k / per.max(1)) * n + i as usize];
+                *slot = if mode == Mode::Count {
+                    *slot + 1.0
+                } else {
+                    1.0
+                };
+            }
+            make_tensor(base, vec![b, n], out)
+        }
+    }
+}
+
+/// The output shape of [`encode`] for an input of symbolic `s`.
+fn encoded_shape(mode: Mode, s: Shape, n: usize) -> Shape {
+    match mode {
+        Mode::Int => s,
+        Mode::MultiHot | Mode::Count => vec![s[0], Some(n)],
+        Mode::OneHot => {
+            let mut o = s;
+            if o.last() == Some(&Some(1)) {
+                o.pop();
+            }
+            o.push(Some(n));
+            o
+        }
+    }
+}
+
+fn output_mode(c: &ConfigReader<'_>) -> Result<Mode> {
+    Ok(match c.str_or("output_mode", "int")? {
+        "int" => Mode::Int,
+        "one_hot" => Mode::OneHot,
+        "multi_hot" => Mode::MultiHot,
+        "count" => Mode::Count,
+        other => {
+            return Err(c.err(
+                "output_mode",
+                format!("\"{other}\" is not supported (int, one_hot, multi_hot, count are)"),
+            ))
+        }
+    })
+}
+
+/// Keras's `Discretization`: the bucket of each value among sorted
+/// `bin_boundaries` (`tf.raw_ops.Bucketize` / `ops.digitize`: a value equal
+/// to a boundary goes to the bucket above it), as int32 indices or encoded.
+#[derive(Debug)]
+pub struct Discretization {
+    base: Base,
+    raw: Map<String, Value>,
+    boundaries: Vec<f64>,
+    mode: Mode,
+}
+
+impl Discretization {
+    /// Build from a config; `bin_boundaries` must be in it (adapted or given).
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<Discretization> {
+        let boundaries: Vec<f64> = match c.get("bin_boundaries") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(Value::as_f64)
+                .collect::<Option<Vec<f64>>>()
+                .ok_or_else(|| c.err("bin_boundaries", "expected a list of numbers"))?,
+            _ => {
+                return Err(c.err(
+                    "bin_boundaries",
+                    "missing: the layer was not adapted (or its boundaries were not saved in the config)",
+                ))
+            }
+        };
+        if boundaries.iter().any(|b| b.is_nan()) || boundaries.windows(2).any(|w| w[0] > w[1]) {
+            return Err(c.err("bin_boundaries", "must be sorted"));
+        }
+        Ok(Discretization {
+            base: Base::parse(c)?,
+            raw: c.map.clone(),
+            boundaries,
+            mode: output_mode(c)?,
+        })
+    }
+}
+
+impl Layer for Discretization {
+    fn class_name(&self) -> &str {
+        "Discretization"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = self.raw.clone();
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let s = one_shape(&self.base, inputs)?.clone();
+        Ok(vec![encoded_shape(self.mode, s, self.boundaries.len() + 1)])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = one_input(&self.base, inputs)?;
+        let ids: Vec<i64> = f32s(x)
+            .iter()
+            .map(|&v| self.boundaries.partition_point(|&b| b <= v as f64) as i64)
+            .collect();
+        Ok(vec![encode(
+            &self.base,
+            self.mode,
+            &ids,
+            x.shape().to_vec(),
+            self.boundaries.len() + 1,
+        )?])
     }
 }
