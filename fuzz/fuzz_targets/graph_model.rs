@@ -8,19 +8,14 @@
 use libfuzzer_sys::fuzz_target;
 
 mod framed;
-use tfjs_format::{ModelJson, WeightData};
 use tfjs_graph::{Data, GraphModel, Tensor};
 
 const MAX_INPUT_ELEMENTS: usize = 4096;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((json, bin)) = framed::split(data) else {
+    let Some(artifacts) = framed::artifacts(data) else {
         return;
     };
-    let Ok(mj) = ModelJson::parse(json, "model.json") else {
-        return;
-    };
-    let artifacts = mj.into_artifacts(WeightData::from_vec(bin.to_vec()));
     if !tfjs_graph::is_graph_model(&artifacts) {
         return;
     }
@@ -32,11 +27,14 @@ fuzz_target!(|data: &[u8]| {
     let mut feeds = vec![];
     for input in model.inputs() {
         let shape: Vec<usize> = match &input.shape {
-            Some(dims) => dims.iter().map(|&d| usize::try_from(d).unwrap_or(1)).collect(),
+            Some(dims) => dims
+                .iter()
+                .map(|&d| usize::try_from(d).unwrap_or(1))
+                .collect(),
             None => vec![1],
         };
-        let Some(count) = tfjs_graph::tensor::num_elements(&shape)
-            .filter(|&c| c <= MAX_INPUT_ELEMENTS)
+        let Some(count) =
+            tfjs_graph::tensor::num_elements(&shape).filter(|&c| c <= MAX_INPUT_ELEMENTS)
         else {
             return;
         };

@@ -9,19 +9,14 @@
 use libfuzzer_sys::fuzz_target;
 
 mod framed;
-use tfjs_format::{ModelJson, WeightData};
 use tfjs_layers::{LoadOptions, Model, Tensor};
 
 const MAX_INPUT_ELEMENTS: usize = 4096;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((json, bin)) = framed::split(data) else {
+    let Some(artifacts) = framed::artifacts(data) else {
         return;
     };
-    let Ok(mj) = ModelJson::parse(json, "model.json") else {
-        return;
-    };
-    let artifacts = mj.into_artifacts(WeightData::from_vec(bin.to_vec()));
     for strict in [true, false] {
         let opts = LoadOptions {
             strict,

@@ -318,7 +318,9 @@ def tfop_arith(K, v):
     return K.Model(x, out, name="tfop_arith")
 
 
-def tfop_shapes(K, v):
+def _tfop_shapes(K, name, einsum):
+    """tf.* shape functions on Keras tensors; `einsum` adds tf.einsum, which
+    Keras 2 saves without its operands (that model cannot be reloaded)."""
     import tensorflow as tf
     L = K.layers
     x = L.Input((6, 8), name="seq")
@@ -332,7 +334,7 @@ def tfop_shapes(K, v):
     red = (tf.reduce_mean(x, axis=1) + tf.reduce_max(x, axis=1)
            - tf.reduce_sum(x, axis=1) * 0.1 + tf.reduce_min(x, axis=1))
     mm = tf.matmul(x, t)
-    ein = tf.einsum("bij,bkj->bik", x, x)
+    ein = tf.einsum("bij,bkj->bik", x, x) if einsum else None
     sq = tf.squeeze(tf.expand_dims(last, axis=1), axis=1)
     tiled = tf.tile(p1, [1, 1, 2])
     pad = tf.pad(p2, [[0, 0], [1, 0], [0, 2]])
@@ -340,35 +342,16 @@ def tfop_shapes(K, v):
         r, L.Flatten()(t), L.Flatten()(c), L.Flatten()(s), L.Flatten()(sl), red, sq,
         L.Flatten()(tiled), L.Flatten()(pad)], axis=-1)
     probs = L.Dense(3, activation="softmax", name="probs")(feats)
-    gram = mm * 0.5 + ein * 0.25
-    return K.Model(x, [probs, gram], name="tfop_shapes")
+    gram = mm * 0.5 + ein * 0.25 if einsum else mm * 0.5
+    return K.Model(x, [probs, gram], name=name)
+
+
+def tfop_shapes(K, v):
+    return _tfop_shapes(K, "tfop_shapes", einsum=True)
 
 
 def tfop_shapes_loadable(K, v):
-    """tfop_shapes without tf.einsum, whose operands Keras 2 does not save
-    (its node is `["_CONSTANT_VALUE", -1, "bij,bkj->bik", {}]`)."""
-    import tensorflow as tf
-    L = K.layers
-    x = L.Input((6, 8), name="seq")
-    r = tf.reshape(x, (-1, 48))
-    t = tf.transpose(x, perm=[0, 2, 1])
-    c = tf.concat([x, x * 0.5], axis=-1)
-    s = tf.stack([x, -x], axis=1)
-    p1, p2 = tf.split(x, 2, axis=-1)
-    sl = x[:, 1:, ::2]
-    last = x[:, -1, :]
-    red = (tf.reduce_mean(x, axis=1) + tf.reduce_max(x, axis=1)
-           - tf.reduce_sum(x, axis=1) * 0.1 + tf.reduce_min(x, axis=1))
-    mm = tf.matmul(x, t)
-    sq = tf.squeeze(tf.expand_dims(last, axis=1), axis=1)
-    tiled = tf.tile(p1, [1, 1, 2])
-    pad = tf.pad(p2, [[0, 0], [1, 0], [0, 2]])
-    feats = tf.concat([
-        r, L.Flatten()(t), L.Flatten()(c), L.Flatten()(s), L.Flatten()(sl), red, sq,
-        L.Flatten()(tiled), L.Flatten()(pad)], axis=-1)
-    probs = L.Dense(3, activation="softmax", name="probs")(feats)
-    gram = mm * 0.5
-    return K.Model(x, [probs, gram], name="tfop_shapes_loadable")
+    return _tfop_shapes(K, "tfop_shapes_loadable", einsum=False)
 
 
 def tfop_cnn(K, v):

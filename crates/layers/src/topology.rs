@@ -617,7 +617,7 @@ fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec
                 ))
             })?;
             for (n, node) in arr.iter().enumerate() {
-                let tensor_kwargs = crate::layers::tf_ops::takes_tensor_kwargs(&spec.class_name)
+                let tensor_kwargs = takes_tensor_kwargs(&spec.class_name)
                     || spec.class_name.starts_with(KERAS3_OPERATION_PREFIX);
                 let mut refs = parse_node(node, &spec.name, n, tensor_kwargs)?;
                 if tensor_kwargs && !is_keras3_node(node) {
@@ -707,6 +707,16 @@ fn parse_triple(v: &Value, what: &str) -> Result<TensorRef> {
 }
 
 /// One element of `inbound_nodes`: list form or Keras 3 dict form.
+/// Classes whose Keras 2 call kwargs may hold tensors (wired as extra
+/// inputs): the `tf.*` functions and `MultiHeadAttention` (`value=`,
+/// `key=`, `attention_mask=`).
+fn takes_tensor_kwargs(class_name: &str) -> bool {
+    matches!(
+        class_name,
+        "TFOpLambda" | "SlicingOpLambda" | "MultiHeadAttention"
+    )
+}
+
 /// The class-name prefix of Keras 3 operation nodes (`ops.NotEqual`).
 pub const KERAS3_OPERATION_PREFIX: &str = "ops.";
 

@@ -16,7 +16,26 @@ use crate::{Layer, LayerRegistry, Result, Shape, Tensor, TensorData};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// Register `IntegerLookup`.
+/// `class_name`, `name` and `config` of a lookup layer: the config as
+/// read (vocabulary, boundaries and modes are Keras's, TF.js has no such
+/// layers), with the base keys refreshed.
+macro_rules! lookup_common {
+    ($class:literal) => {
+        fn class_name(&self) -> &str {
+            $class
+        }
+        fn name(&self) -> &str {
+            &self.base.name
+        }
+        fn config(&self) -> Map<String, Value> {
+            let mut m = self.raw.clone();
+            self.base.write(&mut m);
+            m
+        }
+    };
+}
+
+/// Register `IntegerLookup` and `Discretization`.
 pub fn register(registry: &mut LayerRegistry) {
     registry.register("IntegerLookup", |c, _| {
         Ok(Box::new(IntegerLookup::from_config(c)?) as Box<dyn Layer>)
@@ -142,17 +161,7 @@ impl IntegerLookup {
 }
 
 impl Layer for IntegerLookup {
-    fn class_name(&self) -> &str {
-        "IntegerLookup"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = self.raw.clone();
-        self.base.write(&mut m);
-        m
-    }
+    lookup_common!("IntegerLookup");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?.clone();
         Ok(vec![encoded_shape(self.mode, s, self.size())])
@@ -297,17 +306,7 @@ impl Discretization {
 }
 
 impl Layer for Discretization {
-    fn class_name(&self) -> &str {
-        "Discretization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = self.raw.clone();
-        self.base.write(&mut m);
-        m
-    }
+    lookup_common!("Discretization");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?.clone();
         Ok(vec![encoded_shape(self.mode, s, self.boundaries.len() + 1)])

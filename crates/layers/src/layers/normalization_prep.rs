@@ -223,6 +223,6 @@ impl Layer for Normalization {
         _inputs: &[Tensor],
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![masks.first().cloned().flatten()])
+        Ok(pass_mask(masks))
     }
 }

@@ -19,16 +19,6 @@ use crate::registry::BuildContext;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{Map, Value};
 
-/// Classes whose Keras 2 call kwargs may hold tensors (wired as extra
-/// inputs): the `tf.*` functions and `MultiHeadAttention` (`value=`,
-/// `key=`, `attention_mask=`).
-pub fn takes_tensor_kwargs(class_name: &str) -> bool {
-    matches!(
-        class_name,
-        "TFOpLambda" | "SlicingOpLambda" | "MultiHeadAttention"
-    )
-}
-
 /// The `tf.*` function of a `TFOpLambda` / `SlicingOpLambda` config when
 /// this engine does not implement it (`None` for other classes).
 pub fn unsupported_function(class_name: &str, config: &Map<String, Value>) -> Option<String> {
@@ -779,26 +769,9 @@ impl TfOpLambda {
 
 /// Numpy broadcasting of two concrete shapes.
 pub(crate) fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
-    let n = a.len().max(b.len());
-    (0..n)
-        .map(|i| {
-            let da = if i + a.len() >= n {
-                a[i + a.len() - n]
-            } else {
-                1
-            };
-            let db = if i + b.len() >= n {
-                b[i + b.len() - n]
-            } else {
-                1
-            };
-            match (da, db) {
-                (x, y) if x == y => Some(x),
-                (1, y) => Some(y),
-                (x, 1) => Some(x),
-                _ => None,
-            }
-        })
+    let known = |s: &[usize]| s.iter().map(|&d| Some(d)).collect::<Shape>();
+    broadcast_symbolic(&known(a), &known(b))?
+        .into_iter()
         .collect()
 }
 
