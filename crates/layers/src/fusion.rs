@@ -1,6 +1,7 @@
 //! Inference-time fusion: an execution plan over the model's nodes that
-//! runs `Conv2D`/`DepthwiseConv2D` (+ `BatchNormalization`) (+ ReLU/ReLU6)
-//! chains as one fused kernel call. The layers themselves (configs and
+//! runs (`ZeroPadding2D` +) `Conv2D`/`DepthwiseConv2D` (+ `BatchNormalization`)
+//! (+ ReLU/ReLU6) chains as one fused kernel call (the padding becomes the
+//! convolution's own zero border, so the padded copy is never made). The layers themselves (configs and
 //! weights, which are what gets saved) are untouched.
 
 //!
@@ -14,6 +15,7 @@ use crate::layers::conv::Conv;
 use crate::layers::core::ActivationLayer;
 use crate::layers::depthwise::DepthwiseSeparable;
 use crate::layers::normalization::BatchNormalization;
+use crate::layers::spatial_shape::CropPad;
 use crate::model::{Model, ModelLayer};
 use crate::{Layer, Tensor, TensorData};
 use tfjs_kernels::{Conv2dParams, FusedActivation, Padding};
@@ -40,6 +42,8 @@ pub(crate) struct FusedConv {
     pub chain: Vec<usize>,
     depthwise: bool,
     kernel_hw: [usize; 2],
+    /// `[(top, bottom), (left, right)]` of a fused `ZeroPadding2D` before the convolution.
+    pre_pad: [(usize, usize); 2],
     strides: [usize; 2],
     dilations: [usize; 2],
     padding: Padding,
@@ -76,6 +80,11 @@ fn activation_layer(layer: &dyn Layer) -> Option<FusedActivation> {
         Some(6.0) => Some(FusedActivation::Relu6),
         Some(_) => None,
     }
+}
+
+/// The `[(top, bottom), (left, right)]` of a channels-last `ZeroPadding2D`.
+fn zero_padding(layer: &dyn Layer) -> Option<[(usize, usize); 2]> {
+    layer.as_any()?.downcast_ref::<CropPad>()?.zero_padding_2d()
 }
 
 /// Per-channel `(scale, shift)` of a channels-last BatchNormalization over
@@ -128,10 +137,23 @@ impl Plan {
             let Some((layer, input, out)) = simple(pos) else {
                 continue;
             };
-            let Some(mut f) = FusedConv::from_layer(layer, input, out) else {
+            let fused = match zero_padding(layer) {
+                // ZeroPadding2D whose only consumer is a convolution.
+                Some(pad) => next(out).and_then(|q| {
+                    let (conv, _, conv_out) = simple(q)?;
+                    let mut f = FusedConv::from_layer(conv, input, conv_out)?;
+                    f.pre_pad = pad;
+                    f.chain.extend([pos, q]);
+                    Some(f)
+                }),
+                None => FusedConv::from_layer(layer, input, out).map(|mut f| {
+                    f.chain.push(pos);
+                    f
+                }),
+            };
+            let Some(mut f) = fused else {
                 continue;
             };
-            f.chain.push(pos);
             if f.act == FusedActivation::Linear {
                 // + BatchNormalization
                 if let Some(p) = next(f.output) {
@@ -201,6 +223,7 @@ impl FusedConv {
             chain: Vec::new(),
             depthwise: spec.depthwise,
             kernel_hw,
+            pre_pad: [(0, 0); 2],
             strides,
             dilations,
             padding,
@@ -235,6 +258,7 @@ impl FusedConv {
         pos: usize,
         slots: &mut [Option<Tensor>],
         mask_slots: &mut [Option<Tensor>],
+        pool: &mut BufferPool,
     ) -> bool {
         let Some(x) = slots[self.input].as_ref() else {
             return false;
@@ -245,9 +269,10 @@ impl FusedConv {
         if *c != self.in_c {
             return false;
         }
-        let Ok(p) = Conv2dParams::new(
+        let [(top, bottom), (left, right)] = self.pre_pad;
+        let Ok(mut p) = Conv2dParams::new(
             *b,
-            [*h, *w],
+            [*h + top + bottom, *w + left + right],
             self.in_c,
             self.out_c,
             self.kernel_hw,
@@ -257,7 +282,12 @@ impl FusedConv {
         ) else {
             return false;
         };
-        let mut out = vec![0.0f32; p.output_len()];
+        // The geometry of the padded input, reading the padding as zeros
+        // outside the real one.
+        (p.in_h, p.in_w) = (*h, *w);
+        p.pad_top += top;
+        p.pad_left += left;
+        let mut out = pool.take(p.output_len());
         let bias = self.bias.as_deref();
         if self.depthwise {
             tfjs_kernels::depthwise_conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out);
@@ -269,12 +299,58 @@ impl FusedConv {
             return false;
         };
         if model.last_use[self.input] == pos {
-            slots[self.input] = None;
+            if let Some(x) = slots[self.input].take() {
+                pool.give(x);
+            }
             mask_slots[self.input] = None;
         }
         slots[self.output] = Some(y);
         mask_slots[self.output] = None;
         true
+    }
+}
+
+/// Freed f32 buffers, reused as the outputs of fused steps so that a
+/// predict does not allocate (and zero) a fresh buffer per convolution.
+/// The kernels overwrite every output value, so a reused buffer's old
+/// contents never show.
+#[derive(Debug, Default)]
+pub(crate) struct BufferPool {
+    free: Vec<Vec<f32>>,
+}
+
+impl BufferPool {
+    /// Buffers kept at most: a chain needs about two (input and output).
+    const KEEP: usize = 4;
+
+    /// A buffer of `len` values (contents unspecified).
+    fn take(&mut self, len: usize) -> Vec<f32> {
+        // The smallest buffer that is long enough, else the longest one
+        // (extended: only the extension is zeroed).
+        let fit = (0..self.free.len())
+            .filter(|&i| self.free[i].len() >= len)
+            .min_by_key(|&i| self.free[i].len())
+            .or_else(|| (0..self.free.len()).max_by_key(|&i| self.free[i].len()));
+        let mut v = match fit {
+            Some(i) => self.free.swap_remove(i),
+            None => Vec::new(),
+        };
+        v.truncate(len);
+        v.resize(len, 0.0);
+        v
+    }
+
+    /// Keep `t`'s buffer for reuse.
+    pub(crate) fn give(&mut self, t: Tensor) {
+        if let (_, TensorData::F32(v)) = t.into_parts() {
+            if self.free.len() < Self::KEEP {
+                self.free.push(v);
+            } else if let Some(small) = self.free.iter_mut().min_by_key(|b| b.len()) {
+                if small.len() < v.len() {
+                    *small = v;
+                }
+            }
+        }
     }
 }
 
@@ -319,5 +395,47 @@ mod tests {
         let cf = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 4,
             "kernel_size": 3, "data_format": "channels_first", "batch_input_shape": [null, 2, 6, 6]}});
         assert_eq!(chains(json!([cf])), Vec::<usize>::new());
+    }
+
+    /// ZeroPadding2D before a convolution becomes the convolution's own
+    /// zero border: the fused model computes what the layers compute one by
+    /// one, for asymmetric paddings, strides, `valid` and `same`.
+    #[test]
+    fn zero_padding_folds_into_the_next_convolution() {
+        let pad = |n: &str, p: serde_json::Value| json!({"class_name": "ZeroPadding2D", "config": {"name": n, "padding": p}});
+        let layers = json!([
+            {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [null, 9, 7, 3]}},
+            pad("p1", json!([[0, 1], [0, 1]])),
+            {"class_name": "DepthwiseConv2D", "config": {"name": "d", "kernel_size": 3,
+                "strides": 2, "padding": "valid", "depth_multiplier": 2}},
+            {"class_name": "BatchNormalization", "config": {"name": "b"}},
+            {"class_name": "ReLU", "config": {"name": "r", "max_value": 6}},
+            pad("p2", json!([[1, 2], [2, 0]])),
+            {"class_name": "Conv2D", "config": {"name": "c", "filters": 5, "kernel_size": 3,
+                "padding": "same", "strides": 2}},
+            pad("p3", json!([[2, 1], [0, 3]])),
+            {"class_name": "Conv2D", "config": {"name": "c2", "filters": 4, "kernel_size": [2, 3],
+                "padding": "valid"}}
+        ]);
+        assert_eq!(chains(layers.clone()), vec![4, 2, 2]);
+        let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+        let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 3).unwrap();
+        let (fused, unfused) = (build(), build());
+        unfused.plan.set(Plan::default()).unwrap();
+        let x: Vec<f32> = (0..2 * 9 * 7 * 3)
+            .map(|i| ((i * 29 % 53) as f32) / 26.0 - 1.0)
+            .collect();
+        let x = crate::Tensor::from_f32(vec![2, 9, 7, 3], x).unwrap();
+        let want = unfused.predict(std::slice::from_ref(&x)).unwrap();
+        let got = fused.predict(std::slice::from_ref(&x)).unwrap();
+        assert_eq!(got[0].shape(), want[0].shape());
+        let (g, w) = (got[0].to_f32(), want[0].to_f32());
+        assert!(w.iter().any(|&v| v != 0.0));
+        for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                "value {i}: fused {a}, layers {b}"
+            );
+        }
     }
 }

@@ -647,16 +647,17 @@ impl Model {
             mask_slots[t] = m;
         }
         let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
+        let mut pool = fusion::BufferPool::default();
         for pos in 0..self.exec.len() {
             match plan.step(pos) {
-                fusion::Step::Run => self.run_node(pos, &mut slots, &mut mask_slots)?,
+                fusion::Step::Run => self.run_node(pos, &mut slots, &mut mask_slots, &mut pool)?,
                 fusion::Step::Skip => {}
                 fusion::Step::Fused(f) => {
-                    if !f.run(self, pos, &mut slots, &mut mask_slots) {
+                    if !f.run(self, pos, &mut slots, &mut mask_slots, &mut pool) {
                         // Unexpected input: run the layers one by one (their
                         // own checks report the problem).
                         for &p in &f.chain {
-                            self.run_node(p, &mut slots, &mut mask_slots)?;
+                            self.run_node(p, &mut slots, &mut mask_slots, &mut pool)?;
                         }
                     }
                 }
@@ -699,6 +700,7 @@ impl Model {
         pos: usize,
         slots: &mut [Option<Tensor>],
         mask_slots: &mut [Option<Tensor>],
+        pool: &mut fusion::BufferPool,
     ) -> Result<()> {
         let (l, c) = self.exec[pos];
         let call = &self.calls[l][c];
@@ -727,6 +729,8 @@ impl Model {
                 let ym = layer
                     .compute_mask(&xs, &ms)
                     .map_err(|e| in_layer(lname, e))?;
+                // The inputs are this node's own (taken or copied).
+                xs.into_iter().for_each(|x| pool.give(x));
                 (ys, ym)
             }
             ModelLayer::Model(m) => m.run(xs, ms).map_err(|e| in_layer(lname, e))?,

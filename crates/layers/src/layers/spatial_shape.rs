@@ -155,6 +155,15 @@ impl CropPad {
         })
     }
 
+    /// `[(top, bottom), (left, right)]` of a channels-last `ZeroPadding2D`,
+    /// which a following convolution can apply itself (inference fusion).
+    pub(crate) fn zero_padding_2d(&self) -> Option<[(usize, usize); 2]> {
+        match (self.kind, self.pairs.as_slice(), self.cf) {
+            (PadKind::Pad, &[h, w], false) => Some([h, w]),
+            _ => None,
+        }
+    }
+
     fn out_len(&self, d: usize, len: usize) -> Result<usize> {
         let (a, b) = self.pairs[d];
         match self.kind {
@@ -177,6 +186,9 @@ impl CropPad {
 }
 
 impl Layer for CropPad {
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
     fn class_name(&self) -> &str {
         match (self.kind, self.pairs.len()) {
             (PadKind::Crop, 1) => "Cropping1D",
