@@ -2,6 +2,7 @@
 
 use crate::geom::{conv_output_size, deconv_output_size, prod, Geom, Padding};
 use crate::matmul::{fill_rows, gemm_raw};
+use crate::packed::{gemm_lhs, gemm_packed, Lhs, PackedMatrix};
 use crate::FusedActivation;
 use crate::FusedActivation as Activation;
 
@@ -460,16 +461,14 @@ pub fn conv2d_fused(
     p: &Conv2dParams,
     out: &mut [f32],
 ) {
-    let g = p.geom();
-    check_lens(
-        "conv2d",
-        &g,
-        input.len(),
+    let k = prod(&[p.k_h, p.k_w, p.in_c]);
+    assert!(
+        Some(kernel.len()) == k.checked_mul(p.out_c),
+        "conv2d: kernel has {} values, expected {k} x {}",
         kernel.len(),
-        bias.map(|b| b.len()),
-        out.len(),
+        p.out_c
     );
-    conv_geom(input, kernel, bias, &g, act, out);
+    conv2d_packed(input, &PackedMatrix::new(kernel, k, p.out_c, bias), act, p, out);
 }
 
 /// 3-D convolution: NDHWC input, DHWIO kernel (`[k_d, k_h, k_w, in_c, out_c]`),
@@ -512,89 +511,206 @@ pub(crate) fn conv_geom(
     act: Activation,
     out: &mut [f32],
 ) {
+    if out.is_empty() {
+        return;
+    }
+    let packed = PackedMatrix::new(kernel, g.taps() * g.in_c, g.out_c, bias);
+    conv_packed_geom(input, &packed, g, act, out);
+}
+
+/// [`conv2d_fused`] with the kernel (`[k_h·k_w·in_c × out_c]`, the HWIO
+/// kernel as a matrix) and bias packed once by [`PackedMatrix::new`], for
+/// callers that run the same convolution many times.
+///
+/// # Panics
+/// If a slice length or the packed matrix's size does not match `p`.
+pub fn conv2d_packed(
+    input: &[f32],
+    kernel: &PackedMatrix,
+    act: FusedActivation,
+    p: &Conv2dParams,
+    out: &mut [f32],
+) {
+    let g = p.geom();
+    check_lens(
+        "conv2d",
+        &g,
+        input.len(),
+        kernel.k() * kernel.n(),
+        None,
+        out.len(),
+    );
+    assert!(
+        kernel.n() == g.out_c,
+        "conv2d: packed kernel has {} outputs, expected {}",
+        kernel.n(),
+        g.out_c
+    );
+    conv_packed_geom(input, kernel, &g, act, out);
+}
+
+/// A 1×1 stride-1 convolution multiplies the input in place, in tiles of
+/// output pixels. Anything else goes output row by output row: the pixels
+/// whose window lies inside the input read it straight from the input (one
+/// left-operand segment per kernel row), and only the border pixels are
+/// gathered (im2col) into a small buffer. Tiles or rows are spread over rayon.
+fn conv_packed_geom(
+    input: &[f32],
+    packed: &PackedMatrix,
+    g: &Geom,
+    act: Activation,
+    out: &mut [f32],
+) {
     let oc = g.out_c;
     let kk = g.taps() * g.in_c;
     let pixels = g.batch * g.out_pixels();
     if out.is_empty() {
         return;
     }
-    let accumulate = bias.is_some();
     let flops = pixels.saturating_mul(kk).saturating_mul(oc);
     let threads = rayon::current_num_threads();
-    let big = threads > 1 && flops >= crate::PARALLEL_THRESHOLD_FLOPS;
-
-    if crate::smallk::eligible(g) {
-        let row_len = g.out_sp[2] * oc;
-        let rows = g.batch * g.out_sp[0] * g.out_sp[1];
-        let run = |row0: usize, chunk: &mut [f32]| {
-            fill_rows(chunk, bias, oc);
-            crate::smallk::direct_rows(input, kernel, g, row0, chunk, accumulate);
-            act.apply(chunk);
-        };
-        if big && rows > 1 {
-            let per_task = rows.div_ceil(threads * 8).max(1);
-            out.par_chunks_mut(per_task * row_len)
-                .enumerate()
-                .for_each(|(i, chunk)| run(i * per_task, chunk));
+    let parallel = threads > 1 && flops >= crate::PARALLEL_THRESHOLD_FLOPS;
+    let pointwise =
+        g.k == [1, 1, 1] && g.stride == [1, 1, 1] && g.pad == [0, 0, 0] && g.in_sp == g.out_sp;
+    if pointwise {
+        let tile = (TILE_FLOATS / kk.max(1))
+            .clamp(MIN_PAR_ROWS, 4096)
+            .min(pixels);
+        let tile = if parallel {
+            tile.min(pixels.div_ceil(threads * 4)).max(MIN_PAR_ROWS)
         } else {
-            run(0, out);
+            tile
+        };
+        let run = |(i, chunk): (usize, &mut [f32])| {
+            let rows = chunk.len() / oc;
+            let p0 = i * tile;
+            gemm_packed(
+                &input[p0 * kk..(p0 + rows) * kk],
+                kk,
+                rows,
+                packed,
+                act,
+                chunk,
+            );
+        };
+        if parallel && pixels >= 2 * MIN_PAR_ROWS {
+            out.par_chunks_mut(tile * oc).enumerate().for_each(run);
+        } else {
+            out.chunks_mut(tile * oc).enumerate().for_each(run);
         }
         return;
     }
-
-    let pointwise =
-        g.k == [1, 1, 1] && g.stride == [1, 1, 1] && g.pad == [0, 0, 0] && g.in_sp == g.out_sp;
-    // One tile: bias, product, activation, all while the tile is in cache.
-    let run_tile = |buf: &mut Vec<f32>, p0: usize, chunk: &mut [f32], par_gemm: bool| {
-        let rows = chunk.len() / oc;
-        fill_rows(chunk, bias, oc);
-        let a = if pointwise {
-            &input[p0 * kk..(p0 + rows) * kk]
-        } else {
-            buf.resize(rows * kk, 0.0);
-            im2col(input, g, p0, rows, buf);
-            &buf[..]
-        };
-        // SAFETY: a is [rows × kk], kernel [kk × oc], chunk [rows × oc].
-        unsafe {
-            gemm_raw(
-                rows,
-                kk,
-                oc,
-                a.as_ptr(),
-                kk,
-                kernel.as_ptr(),
-                oc,
-                1,
-                chunk.as_mut_ptr(),
-                oc,
-                accumulate,
-                par_gemm,
-            )
-        };
-        act.apply(chunk);
-    };
-
-    let tile_target = (TILE_FLOATS / kk.max(1))
-        .clamp(MIN_PAR_ROWS, 4096)
-        .min(pixels);
-    if big && pixels >= threads * MIN_PAR_ROWS * 2 {
-        let tile = tile_target
-            .min(pixels.div_ceil(threads * 4))
-            .max(MIN_PAR_ROWS);
-        out.par_chunks_mut(tile * oc)
+    let row_len = g.out_sp[2] * oc;
+    let rows = g.batch * g.out_sp[0] * g.out_sp[1];
+    if parallel && rows > 1 {
+        let per_task = rows.div_ceil(threads * 4).max(1);
+        out.par_chunks_mut(per_task * row_len)
             .enumerate()
-            .for_each_init(Vec::new, |buf, (i, chunk)| {
-                run_tile(buf, i * tile, chunk, false)
+            .for_each_init(RowScratch::default, |scratch, (i, chunk)| {
+                for (r, orow) in chunk.chunks_exact_mut(row_len).enumerate() {
+                    conv_row(input, packed, g, act, i * per_task + r, orow, scratch);
+                }
             });
-    } else if pointwise {
-        // Few rows: one product, split across threads by gemm itself.
-        run_tile(&mut Vec::new(), 0, out, big);
     } else {
-        let mut buf = Vec::new();
-        for (i, chunk) in out.chunks_mut(tile_target * oc).enumerate() {
-            run_tile(&mut buf, i * tile_target, chunk, big);
+        let mut scratch = RowScratch::default();
+        for (r, orow) in out.chunks_exact_mut(row_len).enumerate() {
+            conv_row(input, packed, g, act, r, orow, &mut scratch);
         }
+    }
+}
+
+/// Per-thread buffers of [`conv_row`].
+#[derive(Default)]
+struct RowScratch {
+    im2col: Vec<f32>,
+    bases: Vec<*const f32>,
+}
+
+/// Output row `row` (flat over batch × out_d × out_h) of a convolution.
+fn conv_row(
+    input: &[f32],
+    packed: &PackedMatrix,
+    g: &Geom,
+    act: Activation,
+    row: usize,
+    orow: &mut [f32],
+    scratch: &mut RowScratch,
+) {
+    let (c, oc) = (g.in_c, g.out_c);
+    let kk = g.taps() * c;
+    let [in_d, in_h, in_w] = g.in_sp;
+    let [out_d, out_h, out_w] = g.out_sp;
+    let [k_d, k_h, k_w] = g.k;
+    let oh = row % out_h;
+    let od = (row / out_h) % out_d;
+    let n = row / (out_h * out_d);
+    let inside = g.taps_in(0, od) == (0..k_d) && g.taps_in(1, oh) == (0..k_h);
+    let cols = if inside { g.interior(2) } else { 0..0 };
+    // Border pixels: gathered.
+    let mut gathered = |from: usize, to: usize, orow: &mut [f32]| {
+        if from < to {
+            let buf = &mut scratch.im2col;
+            buf.resize((to - from) * kk, 0.0);
+            im2col(input, g, row * out_w + from, to - from, buf);
+            gemm_packed(
+                buf,
+                kk,
+                to - from,
+                packed,
+                act,
+                &mut orow[from * oc..to * oc],
+            );
+        }
+    };
+    gathered(0, cols.start, orow);
+    gathered(cols.end, out_w, orow);
+    if cols.is_empty() {
+        return;
+    }
+    // Interior pixels: read in place, one segment per (kd, kh) run of
+    // k_w * c contiguous values (per tap when the width is dilated).
+    let iw0 = g.start(2, cols.start) as usize;
+    let (seg_len, per_row) = if g.dil[2] == 1 {
+        (k_w * c, 1)
+    } else {
+        (c, k_w)
+    };
+    let bases = &mut scratch.bases;
+    bases.clear();
+    for kd in 0..k_d {
+        let id = (g.start(0, od) + (kd * g.dil[0]) as isize) as usize;
+        for kh in 0..k_h {
+            let ih = (g.start(1, oh) + (kh * g.dil[1]) as isize) as usize;
+            for kw in 0..per_row {
+                let iw = iw0 + kw * g.dil[2];
+                let at = (((n * in_d + id) * in_h + ih) * in_w + iw) * c;
+                bases.push(input[at..].as_ptr());
+            }
+        }
+    }
+    let count = cols.len();
+    let row_stride = g.stride[2] * c;
+    // Bounds of the unchecked reads: the last pixel's last value of every segment.
+    let last = (count - 1) * row_stride + seg_len;
+    let end = input.as_ptr_range().end;
+    assert!(bases
+        .iter()
+        .all(|&b| (end as usize - b as usize) / 4 >= last));
+    let lhs = Lhs {
+        bases,
+        seg_len,
+        row_stride,
+    };
+    // SAFETY: every segment's reads end inside `input` (asserted); the
+    // segments cover k_d·k_h·k_w·c = packed.k() values per pixel.
+    unsafe {
+        gemm_lhs(
+            &lhs,
+            count,
+            packed,
+            act,
+            &mut orow[cols.start * oc..cols.end * oc],
+        );
     }
 }
 
@@ -638,14 +754,14 @@ fn im2col(input: &[f32], g: &Geom, p0: usize, rows: usize, buf: &mut [f32]) {
                 let base = ((n * g.in_sp[0] + id) * in_h + ih) * in_w;
                 if full_w {
                     let s = (base + iw0 as usize) * c;
-                    drow.copy_from_slice(&input[s..s + row_w]);
+                    copy_run(drow, &input[s..s + row_w]);
                 } else {
                     for kw in 0..k_w {
                         let d = &mut drow[kw * c..(kw + 1) * c];
                         if wr.contains(&kw) {
                             let iw = (iw0 + (kw * g.dil[2]) as isize) as usize;
                             let s = (base + iw) * c;
-                            d.copy_from_slice(&input[s..s + c]);
+                            copy_run(d, &input[s..s + c]);
                         } else {
                             d.fill(0.0);
                         }
@@ -653,6 +769,26 @@ fn im2col(input: &[f32], g: &Geom, p0: usize, rows: usize, buf: &mut [f32]) {
                 }
             }
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for the short runs of im2col (a 3×3 window
+/// over 3 channels copies 9 values per row): fixed-size chunks compile to
+/// register moves, where a `memcpy` call per run would cost more than the copy.
+#[inline(always)]
+fn copy_run(dst: &mut [f32], src: &[f32]) {
+    if dst.len() > 64 {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let mut d = dst.chunks_exact_mut(8);
+    let mut s = src.chunks_exact(8);
+    for (d, s) in (&mut d).zip(&mut s) {
+        let v: [f32; 8] = s.try_into().expect("chunks of 8");
+        d.copy_from_slice(&v);
+    }
+    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *d = *s;
     }
 }
 

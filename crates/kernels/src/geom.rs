@@ -179,6 +179,18 @@ impl Geom {
     pub fn start(&self, d: usize, o: usize) -> isize {
         (o * self.stride[d]) as isize - self.pad[d] as isize
     }
+    /// Output coordinates of dim `d` whose whole window lies inside the input.
+    pub fn interior(&self, d: usize) -> Range<usize> {
+        let (s, out) = (self.stride[d], self.out_sp[d]);
+        let lo = self.pad[d].div_ceil(s).min(out);
+        let reach = (self.k[d] - 1) * self.dil[d];
+        let hi = if self.in_sp[d] + self.pad[d] > reach {
+            ((self.in_sp[d] + self.pad[d] - reach - 1) / s + 1).min(out)
+        } else {
+            0
+        };
+        lo..hi.max(lo)
+    }
     /// Taps of dim `d` whose input coordinate lies inside the input for output coordinate `o`.
     #[inline(always)]
     pub fn taps_in(&self, d: usize, o: usize) -> Range<usize> {

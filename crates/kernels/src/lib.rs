@@ -71,17 +71,20 @@ pub mod image;
 mod math;
 mod matmul;
 pub mod nms;
+mod packed;
 mod pool;
 mod recurrent;
 mod simd;
-mod smallk;
 
 pub use act::FusedActivation;
-pub use conv::{conv2d, conv2d_fused, conv2d_transpose, conv3d, Conv2dParams, Conv3dParams};
+pub use conv::{
+    conv2d, conv2d_fused, conv2d_packed, conv2d_transpose, conv3d, Conv2dParams, Conv3dParams,
+};
 pub use depthwise::{depthwise_conv2d, depthwise_conv2d_fused};
 pub use geom::{conv_output_size, deconv_output_size, Padding};
 pub use math::{exp_inplace, sigmoid_inplace, tanh_inplace};
 pub use matmul::{add_bias, dense, matmul, matmul_bt};
+pub use packed::{gemm_packed, PackedMatrix, PANEL};
 pub use pool::{
     avg_pool2d, avg_pool3d, global_avg_pool, global_max_pool, max_pool2d, max_pool3d, Pool2dParams,
     Pool3dParams,

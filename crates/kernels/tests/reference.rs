@@ -293,8 +293,37 @@ proptest! {
         assert_close(&out, &want, &format!("conv2d {p:?}"));
     }
 
+    /// A pre-packed kernel with an explicit (asymmetric) zero border, as the
+    /// engine runs a ZeroPadding2D fused into the next convolution: wide
+    /// rows take every register block of the in-place (interior) path, and
+    /// narrow ones the gathered (border) path.
+    #[test]
+    fn conv2d_packed_with_explicit_padding_matches_naive(
+        batch in 1usize..3, in_h in 1usize..7, in_w in 1usize..40, in_c in 1usize..7, out_c in 1usize..40,
+        k_h in 1usize..4, k_w in 1usize..4, s_h in 1usize..3, s_w in 1usize..3, d_w in 1usize..3,
+        pads in [0usize..3, 0usize..3, 0usize..3, 0usize..3], relu6: bool, use_bias: bool, seed: u64,
+    ) {
+        let [top, bottom, left, right] = pads;
+        let Ok(mut p) = Conv2dParams::new(batch, [in_h + top + bottom, in_w + left + right], in_c, out_c,
+            [k_h, k_w], [s_h, s_w], [1, d_w], Padding::Valid) else {
+            return Ok(());
+        };
+        (p.in_h, p.in_w, p.pad_top, p.pad_left) = (in_h, in_w, top, left);
+        let x = rand_vec(p.input_len(), seed);
+        let w = rand_vec(p.kernel_len(), seed + 1);
+        let b = rand_vec(out_c, seed + 2);
+        let bias = use_bias.then_some(&b[..]);
+        let act = if relu6 { FusedActivation::Relu6 } else { FusedActivation::Linear };
+        let mut want = naive_conv3d(&x, &w, bias, &as3d(&p));
+        act.apply(&mut want);
+        let packed = PackedMatrix::new(&w, k_h * k_w * in_c, out_c, bias);
+        let mut out = vec![f32::NAN; p.output_len()];
+        conv2d_packed(&x, &packed, act, &p, &mut out);
+        assert_close(&out, &want, &format!("conv2d_packed {p:?}"));
+    }
+
     /// The fused epilogue equals the activation applied afterwards, on every conv path
-    /// (direct small-patch, 1×1 product, im2col) and for depthwise.
+    /// (1×1 product, in-place rows, gathered border pixels) and for depthwise.
     #[test]
     fn fused_activation_matches_separate_pass(
         batch in 1usize..3, hw in 1usize..9, in_c in prop_oneof![1usize..4, 20usize..30], out_c in 1usize..20,

@@ -18,7 +18,7 @@ use crate::layers::normalization::BatchNormalization;
 use crate::layers::spatial_shape::CropPad;
 use crate::model::{Model, ModelLayer};
 use crate::{Layer, Tensor, TensorData};
-use tfjs_kernels::{Conv2dParams, FusedActivation, Padding};
+use tfjs_kernels::{Conv2dParams, FusedActivation, PackedMatrix, Padding};
 
 /// What to do at one exec position.
 #[derive(Debug)]
@@ -49,8 +49,11 @@ pub(crate) struct FusedConv {
     padding: Padding,
     in_c: usize,
     out_c: usize,
+    /// Folded kernel and bias; for a (non-depthwise) convolution they are
+    /// moved into `packed` once the chain is complete.
     kernel: Vec<f32>,
     bias: Option<Vec<f32>>,
+    packed: Option<PackedMatrix>,
     act: FusedActivation,
     input: usize,
     output: usize,
@@ -176,6 +179,7 @@ impl Plan {
                     }
                 }
             }
+            f.pack();
             for &p in &f.chain[1..] {
                 steps[p] = Step::Skip;
             }
@@ -231,10 +235,22 @@ impl FusedConv {
             out_c,
             kernel: spec.kernel.to_vec(),
             bias,
+            packed: None,
             act,
             input,
             output,
         })
+    }
+
+    /// Pack a convolution's folded weights for the kernels' matrix product
+    /// (once per plan, not per predict).
+    fn pack(&mut self) {
+        if !self.depthwise {
+            let k = self.kernel.len() / self.out_c.max(1);
+            let kernel = std::mem::take(&mut self.kernel);
+            let bias = self.bias.take();
+            self.packed = Some(PackedMatrix::new(&kernel, k, self.out_c, bias.as_deref()));
+        }
     }
 
     /// Fold `y * scale + shift` (per output channel) into kernel and bias.
@@ -288,11 +304,15 @@ impl FusedConv {
         p.pad_top += top;
         p.pad_left += left;
         let mut out = pool.take(p.output_len());
-        let bias = self.bias.as_deref();
-        if self.depthwise {
-            tfjs_kernels::depthwise_conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out);
-        } else {
-            tfjs_kernels::conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out);
+        match &self.packed {
+            Some(packed) if packed.k() == p.k_h * p.k_w * p.in_c => {
+                tfjs_kernels::conv2d_packed(xd, packed, self.act, &p, &mut out)
+            }
+            Some(_) => return false,
+            None => {
+                let bias = self.bias.as_deref();
+                tfjs_kernels::depthwise_conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out)
+            }
         }
         let shape = vec![*b, p.out_h, p.out_w, self.out_c];
         let Ok(y) = Tensor::from_f32(shape, out) else {

@@ -634,11 +634,64 @@ impl Model {
         Ok(self.run(converted, masks)?.0)
     }
 
+    /// [`Model::predict`], timing each step of the execution plan: one
+    /// entry per step that ran, in order, naming its layers (a fused chain
+    /// such as `conv1+conv1_bn+conv1_relu` is one step).
+    pub fn profile(&self, inputs: &[Tensor]) -> Result<Vec<StepTime>> {
+        let ins = self.inputs();
+        if inputs.len() != ins.len() {
+            // predict's error names what the model expects.
+            return self.predict(inputs).map(|_| Vec::new());
+        }
+        let mut converted = Vec::with_capacity(inputs.len());
+        for (spec, t) in ins.iter().zip(inputs) {
+            converted.push(check_input(spec, t)?);
+        }
+        let masks = vec![None; converted.len()];
+        let mut times = Vec::new();
+        self.run_timed(converted, masks, Some(&mut times))?;
+        let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
+        Ok(times
+            .into_iter()
+            .map(|(pos, elapsed)| {
+                let chain = match plan.step(pos) {
+                    fusion::Step::Fused(f) => f.chain.clone(),
+                    _ => vec![pos],
+                };
+                let name = |p: usize| self.layers[self.exec[p].0].name().to_string();
+                let class = |p: usize| match &self.layers[self.exec[p].0] {
+                    ModelLayer::Layer(l) => l.class_name().to_string(),
+                    ModelLayer::Model(_) => "Model".to_string(),
+                    ModelLayer::Input(_) => "InputLayer".to_string(),
+                };
+                StepTime {
+                    layers: chain.iter().map(|&p| name(p)).collect::<Vec<_>>().join("+"),
+                    classes: chain
+                        .iter()
+                        .map(|&p| class(p))
+                        .collect::<Vec<_>>()
+                        .join("+"),
+                    elapsed,
+                }
+            })
+            .collect())
+    }
+
     /// Run with input masks; returns outputs and output masks.
     pub(crate) fn run(
         &self,
         inputs: Vec<Tensor>,
         masks: Vec<Option<Tensor>>,
+    ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
+        self.run_timed(inputs, masks, None)
+    }
+
+    /// [`Model::run`], recording `(exec position, time)` per step when asked.
+    fn run_timed(
+        &self,
+        inputs: Vec<Tensor>,
+        masks: Vec<Option<Tensor>>,
+        mut times: Option<&mut Vec<(usize, std::time::Duration)>>,
     ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
         let mut slots: Vec<Option<Tensor>> = vec![None; self.tensors.len()];
         let mut mask_slots: Vec<Option<Tensor>> = vec![None; self.tensors.len()];
@@ -649,9 +702,10 @@ impl Model {
         let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
         let mut pool = fusion::BufferPool::default();
         for pos in 0..self.exec.len() {
+            let started = times.is_some().then(std::time::Instant::now);
             match plan.step(pos) {
                 fusion::Step::Run => self.run_node(pos, &mut slots, &mut mask_slots, &mut pool)?,
-                fusion::Step::Skip => {}
+                fusion::Step::Skip => continue,
                 fusion::Step::Fused(f) => {
                     if !f.run(self, pos, &mut slots, &mut mask_slots, &mut pool) {
                         // Unexpected input: run the layers one by one (their
@@ -661,6 +715,9 @@ impl Model {
                         }
                     }
                 }
+            }
+            if let (Some(times), Some(t0)) = (times.as_deref_mut(), started) {
+                times.push((pos, t0.elapsed()));
             }
         }
         let mut outs = Vec::with_capacity(self.outputs.len());
@@ -752,6 +809,17 @@ impl Model {
         }
         Ok(())
     }
+}
+
+/// One step of [`Model::profile`].
+#[derive(Debug, Clone)]
+pub struct StepTime {
+    /// The layer names the step ran, `+`-joined (a fused chain is one step).
+    pub layers: String,
+    /// Their classes, `+`-joined.
+    pub classes: String,
+    /// Wall time of the step.
+    pub elapsed: std::time::Duration,
 }
 
 /// Most elements one layer output may have (2^31 f32 values, 8 GiB).

@@ -6,6 +6,7 @@ use anyhow::Context;
 use serde_json::json;
 use std::process::ExitCode;
 use std::time::Instant;
+use tfjs_layers::model::StepTime;
 use tfjs_layers::{LoadOptions, Model, Tensor};
 
 const LONG: &str = "\
@@ -34,6 +35,11 @@ pub struct Args {
     /// Untimed warm-up runs.
     #[arg(long, default_value_t = 3)]
     pub warmup: usize,
+    /// Also time each step of a layers model's execution plan (a fused
+    /// Conv+BN+ReLU chain is one step) over the timed runs and print the
+    /// slowest steps with their share of the total.
+    #[arg(long)]
+    pub layers: bool,
 }
 
 /// One input to synthesize: name, dimensions (`None` unknown), dtype.
@@ -77,8 +83,13 @@ fn synthetic_inputs(specs: &[InputSpec], batch: usize) -> anyhow::Result<Vec<Ten
 }
 
 /// A loaded model that can run on its synthetic inputs, and its load time
-/// in ms since `t0` (fetch + decode + build, not input synthesis).
-type Runner = (Box<dyn Fn() -> anyhow::Result<()>>, f64);
+/// in ms since `t0` (fetch + decode + build, not input synthesis), and for
+/// layers models a per-step profile of one predict.
+type Runner = (
+    Box<dyn Fn() -> anyhow::Result<()>>,
+    f64,
+    Option<Box<dyn Fn() -> anyhow::Result<Vec<StepTime>>>>,
+);
 
 /// Graph models (`format: "graph-model"`) run `execute` with the default
 /// outputs; unknown dimensions other than the batch use 16.
@@ -116,7 +127,7 @@ fn graph_runner(
         std::hint::black_box(model.execute(&f, &[])?);
         Ok(())
     };
-    Ok((Box::new(run), load_ms))
+    Ok((Box::new(run), load_ms, None))
 }
 
 fn layers_runner(
@@ -134,11 +145,15 @@ fn layers_runner(
         .map(|i| (i.name.clone(), i.batch_shape.clone(), i.dtype.clone()))
         .collect();
     let inputs = synthetic_inputs(&specs, batch)?;
+    let model = std::rc::Rc::new(model);
+    let inputs = std::rc::Rc::new(inputs);
+    let (m, x) = (model.clone(), inputs.clone());
     let run = move || {
-        std::hint::black_box(model.predict(std::hint::black_box(&inputs))?);
+        std::hint::black_box(m.predict(std::hint::black_box(&x))?);
         Ok(())
     };
-    Ok((Box::new(run), load_ms))
+    let profile = move || Ok(model.profile(&inputs)?);
+    Ok((Box::new(run), load_ms, Some(Box::new(profile))))
 }
 
 /// Run `tfjs bench`.
@@ -147,11 +162,14 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let batch = a.batch.max(1);
     let t0 = Instant::now();
     let artifacts = util::load(ctx, &url).await?;
-    let (run_once, load_ms) = if tfjs_graph::is_graph_model(&artifacts) {
+    let (run_once, load_ms, profile) = if tfjs_graph::is_graph_model(&artifacts) {
         graph_runner(&artifacts, &url, batch, t0)?
     } else {
         layers_runner(&artifacts, &url, batch, t0)?
     };
+    if a.layers && profile.is_none() {
+        anyhow::bail!("--layers: per-step times are for layers models; {url} is a graph model");
+    }
     for _ in 0..a.warmup {
         run_once()?;
     }
@@ -169,15 +187,72 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         (times[runs / 2 - 1] + times[runs / 2]) / 2.0
     };
     let (min, max) = (times[0], times[runs - 1]);
+    let steps = match (&profile, a.layers) {
+        (Some(profile), true) => step_profile(profile, runs)?,
+        _ => Vec::new(),
+    };
     if ctx.json {
         println!(
             "{}",
-            json!({"load_ms": load_ms, "predict_ms": {"median": median, "min": min, "max": max}, "batch": batch, "runs": runs})
+            json!({"load_ms": load_ms, "predict_ms": {"median": median, "min": min, "max": max}, "batch": batch, "runs": runs,
+                   "steps": steps.iter().map(|s| json!({"layers": s.layers, "classes": s.classes, "ms": s.ms, "share": s.share})).collect::<Vec<_>>()})
         );
     } else {
         println!("model   {url}");
         println!("load    {load_ms:.2} ms");
         println!("predict {median:.3} ms median, {min:.3} min, {max:.3} max ({runs} runs, batch {batch})");
+        if !steps.is_empty() {
+            let mut slowest: Vec<&ProfiledStep> = steps.iter().collect();
+            slowest.sort_by(|a, b| b.ms.total_cmp(&a.ms));
+            println!(
+                "slowest steps (mean over {runs} runs; {} steps in all):",
+                steps.len()
+            );
+            for s in slowest.iter().take(20) {
+                println!(
+                    "  {:>8.3} ms {:>5.1}%  {}  ({})",
+                    s.ms,
+                    s.share * 100.0,
+                    s.layers,
+                    s.classes
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One plan step's mean time over the profiled runs and its share of their total.
+struct ProfiledStep {
+    layers: String,
+    classes: String,
+    ms: f64,
+    share: f64,
+}
+
+/// Profile `runs` predicts and average each step.
+fn step_profile(
+    profile: &dyn Fn() -> anyhow::Result<Vec<StepTime>>,
+    runs: usize,
+) -> anyhow::Result<Vec<ProfiledStep>> {
+    let mut steps: Vec<ProfiledStep> = Vec::new();
+    for _ in 0..runs {
+        for (i, t) in profile()?.into_iter().enumerate() {
+            let ms = t.elapsed.as_secs_f64() * 1e3 / runs as f64;
+            match steps.get_mut(i) {
+                Some(s) => s.ms += ms,
+                None => steps.push(ProfiledStep {
+                    layers: t.layers,
+                    classes: t.classes,
+                    ms,
+                    share: 0.0,
+                }),
+            }
+        }
+    }
+    let total: f64 = steps.iter().map(|s| s.ms).sum();
+    for s in &mut steps {
+        s.share = if total > 0.0 { s.ms / total } else { 0.0 };
+    }
+    Ok(steps)
 }

@@ -1,0 +1,469 @@
+//! Matrix products against a weight matrix packed once: the
+//! `[pixels × K] · [K × N]` of every convolution (im2col rows, or the input
+//! itself for a 1×1 convolution) and of `Dense`.
+//!
+//! The weights are stored in [`PANEL`]-column panels (`[panel][k][16]`, the
+//! last one zero-padded) with the bias beside them, so a product streams the
+//! left matrix straight from memory, never packs it, and never re-packs the
+//! weights per call or per tile. The microkernels keep an `MR × 32` (AVX-512)
+//! or `6 × 16` (AVX2) block of the output in registers across the whole `K`
+//! loop and apply bias and ReLU/ReLU6 before the one store.
+
+use crate::FusedActivation;
+
+/// Columns per packed panel (one AVX-512 register of f32).
+pub const PANEL: usize = 16;
+
+/// A `K × N` row-major weight matrix (and optional bias) packed for
+/// [`gemm_packed`].
+///
+/// ```
+/// use tfjs_kernels::{gemm_packed, FusedActivation, PackedMatrix};
+/// let w = PackedMatrix::new(&[1.0, 2.0, 3.0, 4.0], 2, 2, Some(&[0.5, -20.0]));
+/// let mut out = [0.0; 2];
+/// gemm_packed(&[1.0, 1.0], 2, 1, &w, FusedActivation::Relu, &mut out);
+/// assert_eq!(out, [4.5, 0.0]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackedMatrix {
+    k: usize,
+    n: usize,
+    /// `[panels][k][PANEL]`.
+    panels: Vec<f32>,
+    /// `panels * PANEL` values: the bias, zero-padded.
+    bias: Vec<f32>,
+}
+
+impl PackedMatrix {
+    /// Pack `b` (`k × n`, row-major) and `bias` (`n` values).
+    ///
+    /// # Panics
+    /// If `b.len() != k * n` or the bias does not have `n` values.
+    pub fn new(b: &[f32], k: usize, n: usize, bias: Option<&[f32]>) -> PackedMatrix {
+        assert!(
+            Some(b.len()) == k.checked_mul(n),
+            "PackedMatrix: matrix has {} values, expected {k} x {n}",
+            b.len()
+        );
+        let np = n.div_ceil(PANEL);
+        let mut panels = vec![0.0f32; np * k * PANEL];
+        if k > 0 {
+            for (p, panel) in panels.chunks_exact_mut(k * PANEL).enumerate() {
+                let c0 = p * PANEL;
+                let w = PANEL.min(n - c0);
+                for (row, dst) in panel.chunks_exact_mut(PANEL).enumerate() {
+                    dst[..w].copy_from_slice(&b[row * n + c0..row * n + c0 + w]);
+                }
+            }
+        }
+        let mut padded = vec![0.0f32; np * PANEL];
+        if let Some(bias) = bias {
+            assert!(
+                bias.len() == n,
+                "PackedMatrix: bias has {} values, expected {n}",
+                bias.len()
+            );
+            padded[..n].copy_from_slice(bias);
+        }
+        PackedMatrix {
+            k,
+            n,
+            panels,
+            bias: padded,
+        }
+    }
+
+    /// Rows of the packed matrix (the products' inner dimension).
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Columns (outputs per row).
+    pub fn n(&self) -> usize {
+        self.n
+    }
+}
+
+/// `out[m × n] = act(a · B + bias)` for `a` of `m` rows of `B.k()` values
+/// with row stride `lda`, and `out` of `m` rows of `B.n()` values (dense).
+/// Runs on the calling thread: callers split rows across threads.
+///
+/// # Panics
+/// If `lda < B.k()`, `a` is shorter than `(m - 1) * lda + k`, or `out` does
+/// not have `m * n` values.
+pub fn gemm_packed(
+    a: &[f32],
+    lda: usize,
+    m: usize,
+    b: &PackedMatrix,
+    act: FusedActivation,
+    out: &mut [f32],
+) {
+    let (k, n) = (b.k, b.n);
+    assert!(lda >= k, "gemm_packed: row stride {lda} < k {k}");
+    assert!(
+        out.len() == m * n,
+        "gemm_packed: output has {} values, expected {m} x {n}",
+        out.len()
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(
+        a.len() >= (m - 1) * lda + k,
+        "gemm_packed: left matrix has {} values, expected {m} rows of stride {lda}",
+        a.len()
+    );
+    let base = [a.as_ptr()];
+    let lhs = Lhs {
+        bases: &base,
+        seg_len: k,
+        row_stride: lda,
+    };
+    // SAFETY: row i reads a[i*lda .. i*lda + k], inside `a` (asserted).
+    unsafe { gemm_lhs(&lhs, m, b, act, out) }
+}
+
+/// The left operand of a product: row `i`, column `s * seg_len + j` is
+/// `*bases[s].add(i * row_stride + j)`. A dense matrix is one segment; a
+/// run of output pixels of a convolution is one segment per kernel row,
+/// read straight from the input (no im2col copy).
+pub(crate) struct Lhs<'a> {
+    pub bases: &'a [*const f32],
+    pub seg_len: usize,
+    pub row_stride: usize,
+}
+
+/// `out[m × n] = act(lhs · B + bias)`.
+///
+/// # Safety
+/// `lhs.bases.len() * lhs.seg_len == b.k()`, and for every segment `s`,
+/// row `i < m` and `j < seg_len`, `bases[s].add(i * row_stride + j)` is a
+/// readable f32; `out` has `m * b.n()` values.
+pub(crate) unsafe fn gemm_lhs(
+    lhs: &Lhs<'_>,
+    m: usize,
+    b: &PackedMatrix,
+    act: FusedActivation,
+    out: &mut [f32],
+) {
+    debug_assert!(lhs.bases.len() * lhs.seg_len == b.k && out.len() == m * b.n);
+    if m == 0 || b.n == 0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if x86::has_avx512() {
+            return x86::gemm_avx512(lhs, m, b, act, out);
+        }
+        if crate::simd::has_avx2_fma() {
+            return x86::gemm_avx2(lhs, m, b, act, out);
+        }
+    }
+    gemm_portable(lhs, m, b, act, out)
+}
+
+/// The same product in plain Rust (other CPUs, and the reference the
+/// vector kernels are tested against).
+///
+/// # Safety
+/// As [`gemm_lhs`].
+unsafe fn gemm_portable(
+    lhs: &Lhs<'_>,
+    m: usize,
+    b: &PackedMatrix,
+    act: FusedActivation,
+    out: &mut [f32],
+) {
+    let (k, n) = (b.k, b.n);
+    for (i, row) in out.chunks_exact_mut(n).enumerate().take(m) {
+        for (p, chunk) in row.chunks_mut(PANEL).enumerate() {
+            let mut acc = [0.0f32; PANEL];
+            acc.copy_from_slice(&b.bias[p * PANEL..(p + 1) * PANEL]);
+            let panel = &b.panels[p * k * PANEL..(p + 1) * k * PANEL];
+            let mut w = panel.chunks_exact(PANEL);
+            for &base in lhs.bases {
+                let ar = base.add(i * lhs.row_stride);
+                for j in 0..lhs.seg_len {
+                    let x = *ar.add(j);
+                    let wv = w.next().expect("k weights rows per panel");
+                    for (s, wv) in acc.iter_mut().zip(wv) {
+                        *s = x.mul_add(*wv, *s);
+                    }
+                }
+            }
+            chunk.copy_from_slice(&acc[..chunk.len()]);
+        }
+        act.apply(row);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{Lhs, PackedMatrix, PANEL};
+    use crate::FusedActivation;
+    use std::arch::x86_64::*;
+
+    pub(super) fn has_avx512() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+
+    /// Cover rows `0..m` with blocks of `$mr`, then 8, 4, 2, 1 rows, calling
+    /// `$f::<rows, $np>(first_row, args…)` for each.
+    macro_rules! row_blocks {
+        ($mr:expr, $m:expr, $f:ident :: <$np:literal>, $($arg:expr),*) => {{
+            let mut i = 0;
+            while i < $m {
+                let left = $m - i;
+                let rows = if left >= $mr { $mr } else if left >= 8 { 8 } else if left >= 4 { 4 } else if left >= 2 { 2 } else { 1 };
+                match rows {
+                    r if r == $mr => $f::<$mr, $np>(i, $($arg),*),
+                    8 => $f::<8, $np>(i, $($arg),*),
+                    4 => $f::<4, $np>(i, $($arg),*),
+                    2 => $f::<2, $np>(i, $($arg),*),
+                    _ => $f::<1, $np>(i, $($arg),*),
+                }
+                i += rows;
+            }
+        }};
+    }
+
+    /// Per panel pair (then a last single panel), every row block.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn gemm_avx512(
+        lhs: &Lhs<'_>,
+        m: usize,
+        b: &PackedMatrix,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
+        let np = b.n.div_ceil(PANEL);
+        let mut p = 0;
+        while p < np {
+            if np - p >= 2 {
+                row_blocks!(12, m, block512::<2>, lhs, b, p, act, out);
+                p += 2;
+            } else {
+                row_blocks!(12, m, block512::<1>, lhs, b, p, act, out);
+                p += 1;
+            }
+        }
+    }
+
+    /// Rows `i0..i0+MR` × panels `p0..p0+NP`, kept in registers over all of `k`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn block512<const MR: usize, const NP: usize>(
+        i0: usize,
+        lhs: &Lhs<'_>,
+        b: &PackedMatrix,
+        p0: usize,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
+        let (k, n) = (b.k, b.n);
+        let w = b.panels.as_ptr().add(p0 * k * PANEL);
+        let mut acc = [[_mm512_setzero_ps(); NP]; MR];
+        for j in 0..NP {
+            let bias = _mm512_loadu_ps(b.bias.as_ptr().add((p0 + j) * PANEL));
+            for row in acc.iter_mut() {
+                row[j] = bias;
+            }
+        }
+        let rs = lhs.row_stride;
+        for (s, &base) in lhs.bases.iter().enumerate() {
+            let ap = base.add(i0 * rs);
+            let ws = w.add(s * lhs.seg_len * PANEL);
+            for q in 0..lhs.seg_len {
+                let mut wv = [_mm512_setzero_ps(); NP];
+                for (j, v) in wv.iter_mut().enumerate() {
+                    *v = _mm512_loadu_ps(ws.add((j * k + q) * PANEL));
+                }
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let x = _mm512_set1_ps(*ap.add(r * rs + q));
+                    for j in 0..NP {
+                        row[j] = _mm512_fmadd_ps(x, wv[j], row[j]);
+                    }
+                }
+            }
+        }
+        let zero = _mm512_setzero_ps();
+        let six = _mm512_set1_ps(6.0);
+        for (r, row) in acc.iter().enumerate() {
+            let o = out.as_mut_ptr().add((i0 + r) * n);
+            for (j, &v) in row.iter().enumerate() {
+                // max(0, x) / min(6, ·) return the second operand for NaN,
+                // so NaN stays NaN as in `FusedActivation::apply`.
+                let v = match act {
+                    FusedActivation::Linear => v,
+                    FusedActivation::Relu => _mm512_max_ps(zero, v),
+                    FusedActivation::Relu6 => _mm512_min_ps(six, _mm512_max_ps(zero, v)),
+                };
+                let c0 = (p0 + j) * PANEL;
+                let valid = PANEL.min(n - c0);
+                let mask: __mmask16 = if valid == PANEL {
+                    0xffff
+                } else {
+                    (1u16 << valid) - 1
+                };
+                _mm512_mask_storeu_ps(o.add(c0), mask, v);
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn gemm_avx2(
+        lhs: &Lhs<'_>,
+        m: usize,
+        b: &PackedMatrix,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
+        let np = b.n.div_ceil(PANEL);
+        for p in 0..np {
+            row_blocks!(6, m, block256::<1>, lhs, b, p, act, out);
+        }
+    }
+
+    /// Rows `i0..i0+MR` × panel `p0` as two 8-lane halves (`NP` is 1).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block256<const MR: usize, const NP: usize>(
+        i0: usize,
+        lhs: &Lhs<'_>,
+        b: &PackedMatrix,
+        p0: usize,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
+        let (k, n) = (b.k, b.n);
+        let w = b.panels.as_ptr().add(p0 * k * PANEL);
+        let bias = b.bias.as_ptr().add(p0 * PANEL);
+        let mut acc = [[_mm256_loadu_ps(bias), _mm256_loadu_ps(bias.add(8))]; MR];
+        let rs = lhs.row_stride;
+        for (s, &base) in lhs.bases.iter().enumerate() {
+            let ap = base.add(i0 * rs);
+            let ws = w.add(s * lhs.seg_len * PANEL);
+            for q in 0..lhs.seg_len {
+                let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
+                let w1 = _mm256_loadu_ps(ws.add(q * PANEL + 8));
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let x = _mm256_set1_ps(*ap.add(r * rs + q));
+                    row[0] = _mm256_fmadd_ps(x, w0, row[0]);
+                    row[1] = _mm256_fmadd_ps(x, w1, row[1]);
+                }
+            }
+        }
+        let c0 = p0 * PANEL;
+        let valid = PANEL.min(n - c0);
+        for (r, row) in acc.iter().enumerate() {
+            let mut tile = [0.0f32; PANEL];
+            _mm256_storeu_ps(tile.as_mut_ptr(), row[0]);
+            _mm256_storeu_ps(tile.as_mut_ptr().add(8), row[1]);
+            act.apply(&mut tile[..valid]);
+            let o = (i0 + r) * n + c0;
+            out[o..o + valid].copy_from_slice(&tile[..valid]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(
+        a: &[f32],
+        lda: usize,
+        m: usize,
+        b: &[f32],
+        k: usize,
+        n: usize,
+        bias: Option<&[f32]>,
+    ) -> Vec<f32> {
+        let mut out = vec![0.0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let mut s = bias.map_or(0.0, |b| b[j]) as f64;
+                for p in 0..k {
+                    s += a[i * lda + p] as f64 * b[p * n + j] as f64;
+                }
+                out[i * n + j] = s as f32;
+            }
+        }
+        out
+    }
+
+    fn values(len: usize, seed: usize) -> Vec<f32> {
+        (0..len)
+            .map(|i| (((i * 7919 + seed * 104729) % 2003) as f32) / 1001.0 - 1.0)
+            .collect()
+    }
+
+    /// Every row-block and panel tail: sizes around the register blocks
+    /// (12/8/4/2/1 rows, 16/32 columns), strides wider than `k`, with and
+    /// without bias, each fused activation, against a float64 reference.
+    #[test]
+    fn matches_the_naive_product_for_every_shape_class() {
+        for &(m, k, n, extra) in &[
+            (1, 1, 1, 0),
+            (13, 27, 8, 0),
+            (12, 3, 16, 5),
+            (31, 17, 33, 0),
+            (7, 64, 1000, 3),
+            (25, 9, 47, 0),
+            (2, 300, 31, 1),
+        ] {
+            let lda = k + extra;
+            let a = values((m - 1) * lda + k, m + n);
+            let b = values(k * n, k);
+            let bias = values(n, 3);
+            for with_bias in [false, true] {
+                let bias = with_bias.then_some(&bias[..]);
+                let packed = PackedMatrix::new(&b, k, n, bias);
+                let want = naive(&a, lda, m, &b, k, n, bias);
+                for act in [
+                    FusedActivation::Linear,
+                    FusedActivation::Relu,
+                    FusedActivation::Relu6,
+                ] {
+                    let mut want = want.clone();
+                    act.apply(&mut want);
+                    let mut got = vec![f32::NAN; m * n];
+                    gemm_packed(&a, lda, m, &packed, act, &mut got);
+                    let mut portable = vec![f32::NAN; m * n];
+                    let base = [a.as_ptr()];
+                    let lhs = Lhs {
+                        bases: &base,
+                        seg_len: k,
+                        row_stride: lda,
+                    };
+                    // SAFETY: rows of stride lda, k values each, inside `a`.
+                    unsafe { gemm_portable(&lhs, m, &packed, act, &mut portable) };
+                    for (i, ((g, p), w)) in got.iter().zip(&portable).zip(&want).enumerate() {
+                        let tol = 1e-5 * (k as f32).sqrt() * (1.0 + w.abs());
+                        assert!(
+                            (g - w).abs() <= tol,
+                            "{m}x{k}x{n} {act:?} bias={with_bias} [{i}]: {g} vs {w}"
+                        );
+                        assert!(
+                            (p - w).abs() <= tol,
+                            "portable {m}x{k}x{n} [{i}]: {p} vs {w}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// NaN inputs stay NaN through ReLU/ReLU6, as in `FusedActivation::apply`.
+    #[test]
+    fn nan_survives_the_fused_activation() {
+        let packed = PackedMatrix::new(&[1.0; 3], 1, 3, None);
+        for act in [FusedActivation::Relu, FusedActivation::Relu6] {
+            let mut out = [0.0; 6];
+            gemm_packed(&[f32::NAN, -1.0], 1, 2, &packed, act, &mut out);
+            assert!(out[..3].iter().all(|v| v.is_nan()), "{act:?}: {out:?}");
+            assert_eq!(out[3..], [0.0; 3]);
+        }
+    }
+}
