@@ -468,7 +468,13 @@ pub fn conv2d_fused(
         kernel.len(),
         p.out_c
     );
-    conv2d_packed(input, &PackedMatrix::new(kernel, k, p.out_c, bias), act, p, out);
+    conv2d_packed(
+        input,
+        &PackedMatrix::new(kernel, k, p.out_c, bias),
+        act,
+        p,
+        out,
+    );
 }
 
 /// 3-D convolution: NDHWC input, DHWIO kernel (`[k_d, k_h, k_w, in_c, out_c]`),

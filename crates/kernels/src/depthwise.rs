@@ -46,7 +46,6 @@ pub fn depthwise_conv2d(
 ///
 /// # Panics
 /// As [`depthwise_conv2d`].
-#[allow(clippy::manual_is_multiple_of)] // `is_multiple_of` needs Rust 1.87; MSRV is 1.85
 pub fn depthwise_conv2d_fused(
     input: &[f32],
     kernel: &[f32],
@@ -58,7 +57,7 @@ pub fn depthwise_conv2d_fused(
     let g = p.geom();
     g.assert_sane("depthwise_conv2d");
     assert!(
-        p.in_c > 0 && p.out_c % p.in_c == 0 || p.in_c == 0 && p.out_c == 0,
+        p.in_c > 0 && p.out_c.is_multiple_of(p.in_c) || p.in_c == 0 && p.out_c == 0,
         "depthwise_conv2d: out_c {} is not a multiple of in_c {}",
         p.out_c,
         p.in_c

@@ -193,14 +193,13 @@ pub(crate) fn fill_rows(out: &mut [f32], bias: Option<&[f32]>, n: usize) {
 /// add_bias(&mut x, &[10.0, 20.0]);
 /// assert_eq!(x, [11.0, 22.0, 13.0, 24.0]);
 /// ```
-#[allow(clippy::manual_is_multiple_of)] // `is_multiple_of` needs Rust 1.87; MSRV is 1.85
 pub fn add_bias(out: &mut [f32], bias: &[f32]) {
     if bias.is_empty() {
         assert!(out.is_empty(), "add_bias: empty bias for non-empty output");
         return;
     }
     assert!(
-        out.len() % bias.len() == 0,
+        out.len().is_multiple_of(bias.len()),
         "add_bias: output length {} is not a multiple of the bias length {}",
         out.len(),
         bias.len()
