@@ -331,45 +331,56 @@ impl FusedConv {
 }
 
 /// Freed f32 buffers, reused as the outputs of fused steps so that a
-/// predict does not allocate (and zero) a fresh buffer per convolution.
-/// The kernels overwrite every output value, so a reused buffer's old
-/// contents never show.
+/// predict does not allocate (and zero) a fresh buffer per convolution; the
+/// model keeps the pool between predicts, so after the first one of a
+/// given input shape the convolutions allocate nothing. The kernels
+/// overwrite every output value, so a reused buffer's old contents never show.
 #[derive(Debug, Default)]
 pub(crate) struct BufferPool {
     free: Vec<Vec<f32>>,
 }
 
 impl BufferPool {
-    /// Buffers kept at most: a chain needs about two (input and output).
-    const KEEP: usize = 4;
+    /// Buffers kept at most: a chain needs two (input and output), a
+    /// residual block a few more.
+    const KEEP: usize = 8;
+    /// Bytes kept at most between predicts.
+    const KEEP_BYTES: usize = 512 << 20;
 
     /// A buffer of `len` values (contents unspecified).
     fn take(&mut self, len: usize) -> Vec<f32> {
-        // The smallest buffer that is long enough, else the longest one
-        // (extended: only the extension is zeroed).
+        // The smallest buffer that is long enough; else a new one (growing
+        // a short one would copy its stale contents first).
         let fit = (0..self.free.len())
             .filter(|&i| self.free[i].len() >= len)
-            .min_by_key(|&i| self.free[i].len())
-            .or_else(|| (0..self.free.len()).max_by_key(|&i| self.free[i].len()));
-        let mut v = match fit {
-            Some(i) => self.free.swap_remove(i),
-            None => Vec::new(),
-        };
-        v.truncate(len);
-        v.resize(len, 0.0);
-        v
+            .min_by_key(|&i| self.free[i].len());
+        match fit {
+            Some(i) => {
+                let mut v = self.free.swap_remove(i);
+                v.truncate(len);
+                v
+            }
+            None => vec![0.0; len],
+        }
     }
 
-    /// Keep `t`'s buffer for reuse.
+    /// Keep `t`'s buffer for reuse (replacing the shortest one when full).
     pub(crate) fn give(&mut self, t: Tensor) {
-        if let (_, TensorData::F32(v)) = t.into_parts() {
-            if self.free.len() < Self::KEEP {
-                self.free.push(v);
-            } else if let Some(small) = self.free.iter_mut().min_by_key(|b| b.len()) {
-                if small.len() < v.len() {
-                    *small = v;
+        let (_, TensorData::F32(v)) = t.into_parts() else {
+            return;
+        };
+        if self.free.len() == Self::KEEP {
+            let shortest = (0..self.free.len()).min_by_key(|&i| self.free[i].len());
+            match shortest {
+                Some(i) if self.free[i].len() < v.len() => {
+                    self.free.swap_remove(i);
                 }
+                _ => return,
             }
+        }
+        let kept: usize = self.free.iter().map(|b| b.len() * 4).sum();
+        if kept + v.len() * 4 <= Self::KEEP_BYTES {
+            self.free.push(v);
         }
     }
 }

@@ -106,6 +106,8 @@ pub struct Model {
     /// the first run from the current weights; reset whenever a layer is
     /// borrowed mutably (see [`Model::invalidate_plan`]).
     pub(crate) plan: std::sync::OnceLock<fusion::Plan>,
+    /// Intermediate buffers kept between predicts (see [`fusion::BufferPool`]).
+    pub(crate) buffers: std::sync::Mutex<fusion::BufferPool>,
     /// Most bytes of tensors alive at once in one predict (see
     /// [`Model::set_memory_limit`]); `None` = [`max_live_bytes`].
     pub(crate) memory_limit: Option<u64>,
@@ -548,6 +550,7 @@ impl Model {
             last_use,
             extras: ModelExtras::default(),
             plan: std::sync::OnceLock::new(),
+            buffers: Default::default(),
             memory_limit: None,
         })
     }
@@ -631,7 +634,11 @@ impl Model {
             converted.push(check_input(spec, t)?);
         }
         let masks = vec![None; converted.len()];
-        Ok(self.run(converted, masks)?.0)
+        // The whole predict runs on a rayon worker: each kernel's parallel
+        // split then forks from inside the pool (work stealing, spinning
+        // latches) instead of parking the calling thread on a condition
+        // variable per layer.
+        Ok(in_pool(|| self.run(converted, masks))?.0)
     }
 
     /// [`Model::predict`], timing each step of the execution plan: one
@@ -649,7 +656,7 @@ impl Model {
         }
         let masks = vec![None; converted.len()];
         let mut times = Vec::new();
-        self.run_timed(converted, masks, Some(&mut times))?;
+        in_pool(|| self.run_timed(converted, masks, Some(&mut times)))?;
         let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
         Ok(times
             .into_iter()
@@ -700,7 +707,8 @@ impl Model {
             mask_slots[t] = m;
         }
         let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
-        let mut pool = fusion::BufferPool::default();
+        // A concurrent predict finds the pool empty and allocates its own.
+        let mut pool = std::mem::take(&mut *self.buffers.lock().unwrap_or_else(|e| e.into_inner()));
         for pos in 0..self.exec.len() {
             let started = times.is_some().then(std::time::Instant::now);
             match plan.step(pos) {
@@ -720,6 +728,7 @@ impl Model {
                 times.push((pos, t0.elapsed()));
             }
         }
+        *self.buffers.lock().unwrap_or_else(|e| e.into_inner()) = pool;
         let mut outs = Vec::with_capacity(self.outputs.len());
         let mut out_masks = Vec::with_capacity(self.outputs.len());
         for (k, &t) in self.outputs.iter().enumerate() {
@@ -809,6 +818,16 @@ impl Model {
         }
         Ok(())
     }
+}
+
+/// Run `f` on a thread of rayon's global pool (inline when already on one).
+fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if rayon::current_thread_index().is_some() || rayon::current_num_threads() == 1 {
+        return f();
+    }
+    let mut result = None;
+    rayon::scope(|_| result = Some(f()));
+    result.expect("the scope ran its body")
 }
 
 /// One step of [`Model::profile`].
