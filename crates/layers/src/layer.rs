@@ -80,6 +80,14 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// Whether every sample's outputs depend on that sample's inputs alone
+    /// (nothing is computed across the batch axis), so the engine may run a
+    /// large batch as slices in parallel. `false`, the default, is always
+    /// correct; layers that are known to be per-sample say so.
+    fn per_sample(&self) -> bool {
+        false
+    }
+
     /// Output masks (Keras `compute_mask`). The default drops masks, as a
     /// Keras layer that does not support masking does.
     fn compute_mask(

@@ -106,8 +106,11 @@ pub struct Model {
     /// the first run from the current weights; reset whenever a layer is
     /// borrowed mutably (see [`Model::invalidate_plan`]).
     pub(crate) plan: std::sync::OnceLock<fusion::Plan>,
-    /// Intermediate buffers kept between predicts (see [`fusion::BufferPool`]).
-    pub(crate) buffers: std::sync::Mutex<fusion::BufferPool>,
+    /// Intermediate buffers kept between predicts (see
+    /// [`fusion::BufferPool`]), one pool per concurrent run.
+    pub(crate) buffers: std::sync::Mutex<Vec<fusion::BufferPool>>,
+    /// Whether every layer is per-sample ([`Layer::per_sample`]), computed once.
+    per_sample: std::sync::OnceLock<bool>,
     /// Most bytes of tensors alive at once in one predict (see
     /// [`Model::set_memory_limit`]); `None` = [`max_live_bytes`].
     pub(crate) memory_limit: Option<u64>,
@@ -551,6 +554,7 @@ impl Model {
             extras: ModelExtras::default(),
             plan: std::sync::OnceLock::new(),
             buffers: Default::default(),
+            per_sample: Default::default(),
             memory_limit: None,
         })
     }
@@ -638,7 +642,62 @@ impl Model {
         // split then forks from inside the pool (work stealing, spinning
         // latches) instead of parking the calling thread on a condition
         // variable per layer.
-        Ok(in_pool(|| self.run(converted, masks))?.0)
+        Ok(in_pool(|| self.run_batch(converted, masks))?.0)
+    }
+
+    /// Whether every layer (and nested model) is per-sample.
+    fn is_per_sample(&self) -> bool {
+        *self.per_sample.get_or_init(|| {
+            self.layers.iter().all(|l| match l {
+                ModelLayer::Input(_) => true,
+                ModelLayer::Layer(layer) => layer.per_sample(),
+                ModelLayer::Model(m) => m.is_per_sample(),
+            })
+        })
+    }
+
+    /// [`Model::run`], as parallel batch slices when the model is
+    /// per-sample and the batch is large: each thread then takes its
+    /// samples through the whole network with activations that stay in its
+    /// cache, and no layer waits for the others. Every sample is computed
+    /// exactly as in one run, so the numbers do not change.
+    fn run_batch(
+        &self,
+        inputs: Vec<Tensor>,
+        masks: Vec<Option<Tensor>>,
+    ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
+        let threads = rayon::current_num_threads();
+        let batch = inputs.first().and_then(|t| t.shape().first().copied());
+        let splittable = |b: usize| {
+            threads > 1
+                && b >= 2 * threads
+                && inputs.iter().all(|t| t.shape().first() == Some(&b))
+                && masks.iter().all(Option::is_none)
+                && self.is_per_sample()
+        };
+        let Some(batch) = batch.filter(|&b| splittable(b)) else {
+            return self.run(inputs, masks);
+        };
+        let bounds: Vec<(usize, usize)> = (0..threads)
+            .map(|i| (batch * i / threads, batch * (i + 1) / threads))
+            .collect();
+        let slices: Vec<Vec<Tensor>> = bounds
+            .iter()
+            .map(|&(a, b)| inputs.iter().map(|t| batch_slice(t, a, b)).collect())
+            .collect::<Result<_>>()?;
+        use rayon::prelude::*;
+        let parts: Vec<Vec<Tensor>> = slices
+            .into_par_iter()
+            .map(|x| {
+                let n = x.len();
+                self.run(x, vec![None; n]).map(|(ys, _)| ys)
+            })
+            .collect::<Result<_>>()?;
+        let outputs = (0..self.outputs.len())
+            .map(|k| concat_batch(parts.iter().map(|p| &p[k])))
+            .collect::<Result<Vec<_>>>()?;
+        let n = outputs.len();
+        Ok((outputs, vec![None; n]))
     }
 
     /// [`Model::predict`], timing each step of the execution plan: one
@@ -707,8 +766,14 @@ impl Model {
             mask_slots[t] = m;
         }
         let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
-        // A concurrent predict finds the pool empty and allocates its own.
-        let mut pool = std::mem::take(&mut *self.buffers.lock().unwrap_or_else(|e| e.into_inner()));
+        // Concurrent runs (batch slices, or callers sharing the model) each
+        // take a pool of their own.
+        let mut pool = self
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default();
         for pos in 0..self.exec.len() {
             let started = times.is_some().then(std::time::Instant::now);
             match plan.step(pos) {
@@ -728,7 +793,10 @@ impl Model {
                 times.push((pos, t0.elapsed()));
             }
         }
-        *self.buffers.lock().unwrap_or_else(|e| e.into_inner()) = pool;
+        self.buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(pool);
         let mut outs = Vec::with_capacity(self.outputs.len());
         let mut out_masks = Vec::with_capacity(self.outputs.len());
         for (k, &t) in self.outputs.iter().enumerate() {
@@ -817,6 +885,49 @@ impl Model {
             mask_slots[t] = ym.next().flatten();
         }
         Ok(())
+    }
+}
+
+/// Samples `a..b` of `t` (its first axis).
+fn batch_slice(t: &Tensor, a: usize, b: usize) -> Result<Tensor> {
+    let per: usize = t.shape()[1..].iter().product();
+    let mut shape = t.shape().to_vec();
+    shape[0] = b - a;
+    match t.data() {
+        TensorData::F32(v) => Tensor::from_f32(shape, v[a * per..b * per].to_vec()),
+        TensorData::I32(v) => Tensor::from_i32(shape, v[a * per..b * per].to_vec()),
+    }
+}
+
+/// The tensors joined along their first axis (same dtype and sample shape).
+fn concat_batch<'a>(parts: impl Iterator<Item = &'a Tensor> + Clone) -> Result<Tensor> {
+    let first = parts
+        .clone()
+        .next()
+        .ok_or_else(|| topo_err("internal: no batch slices"))?;
+    let mut shape = first.shape().to_vec();
+    shape[0] = parts.clone().map(|t| t.shape()[0]).sum();
+    match first.data() {
+        TensorData::F32(_) => {
+            let mut data = Vec::new();
+            for t in parts {
+                data.extend_from_slice(
+                    t.as_f32()
+                        .ok_or_else(|| topo_err("internal: mixed slice dtypes"))?,
+                );
+            }
+            Tensor::from_f32(shape, data)
+        }
+        TensorData::I32(_) => {
+            let mut data = Vec::new();
+            for t in parts {
+                match t.data() {
+                    TensorData::I32(v) => data.extend_from_slice(v),
+                    TensorData::F32(_) => return Err(topo_err("internal: mixed slice dtypes")),
+                }
+            }
+            Tensor::from_i32(shape, data)
+        }
     }
 }
 
@@ -1018,5 +1129,31 @@ fn check_input(spec: &InputLayer, t: &Tensor) -> Result<Tensor> {
             Tensor::from_f32(t.shape().to_vec(), v.iter().map(|&x| x as f32).collect())
         }
         (_, TensorData::F32(_)) => Ok(t.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Model;
+    use crate::LayerRegistry;
+    use serde_json::json;
+
+    /// Batch slicing is only for models whose every layer says it is
+    /// per-sample; a layer that does not say so (the default) keeps the
+    /// batch whole.
+    #[test]
+    fn only_models_of_per_sample_layers_are_sliced() {
+        let model = |layers: serde_json::Value| {
+            let topo =
+                json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+            Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap()
+        };
+        let dense = json!({"class_name": "Dense", "config": {"name": "d", "units": 3,
+            "batch_input_shape": [null, 4]}});
+        let ln = json!({"class_name": "LayerNormalization", "config": {"name": "n"}});
+        let reshape =
+            json!({"class_name": "Reshape", "config": {"name": "r", "target_shape": [3, 1]}});
+        assert!(model(json!([dense, reshape])).is_per_sample());
+        assert!(!model(json!([dense, ln])).is_per_sample());
     }
 }

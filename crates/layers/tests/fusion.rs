@@ -35,3 +35,42 @@ fn new_weights_after_predict_are_used() {
         "re-initialized weights must change the output"
     );
 }
+
+/// A large batch of a per-sample model runs as parallel slices (when the
+/// pool has threads): every sample comes out as it does alone.
+#[test]
+fn a_sliced_batch_equals_each_sample_alone() {
+    for name in ["keras/mobilenet_v2", "keras/mobilenet_v1"] {
+        let model = common::load_fixture(&common::fixtures_root().join(name)).unwrap();
+        let spec = &model.inputs()[0];
+        let per: usize = spec.batch_shape[1..].iter().map(|d| d.unwrap()).product();
+        let batch = 7;
+        let data: Vec<f32> = (0..batch * per)
+            .map(|i| ((i * 37 % 101) as f32) / 50.0 - 1.0)
+            .collect();
+        let mut shape: Vec<usize> = spec
+            .batch_shape
+            .iter()
+            .map(|d| d.unwrap_or(batch))
+            .collect();
+        shape[0] = batch;
+        let all = model
+            .predict(&[Tensor::from_f32(shape.clone(), data.clone()).unwrap()])
+            .unwrap();
+        let out = all[0].to_f32();
+        let n = out.len() / batch;
+        for s in 0..batch {
+            shape[0] = 1;
+            let one =
+                Tensor::from_f32(shape.clone(), data[s * per..(s + 1) * per].to_vec()).unwrap();
+            let alone = model.predict(&[one]).unwrap();
+            let alone = alone[0].to_f32();
+            for (j, (a, b)) in out[s * n..(s + 1) * n].iter().zip(alone.iter()).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-5,
+                    "{name} sample {s} value {j}: batch {a}, alone {b}"
+                );
+            }
+        }
+    }
+}

@@ -91,6 +91,9 @@ impl ElementwiseActivation {
 }
 
 impl Layer for ElementwiseActivation {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
@@ -238,6 +241,9 @@ impl PRelu {
 }
 
 impl Layer for PRelu {
+    fn per_sample(&self) -> bool {
+        true
+    }
     layer_common!("PReLU", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;

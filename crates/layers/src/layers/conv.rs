@@ -386,6 +386,9 @@ impl Conv {
 }
 
 impl Layer for Conv {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }

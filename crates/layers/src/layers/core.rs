@@ -148,6 +148,9 @@ impl Dense {
 }
 
 impl Layer for Dense {
+    fn per_sample(&self) -> bool {
+        true
+    }
     layer_common!("Dense", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
@@ -226,6 +229,9 @@ impl ActivationLayer {
 }
 
 impl Layer for ActivationLayer {
+    fn per_sample(&self) -> bool {
+        true
+    }
     layer_common!("Activation");
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
@@ -266,6 +272,9 @@ declared_layer! {
 }
 
 impl Layer for Flatten {
+    fn per_sample(&self) -> bool {
+        true
+    }
     layer_common!("Flatten");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
@@ -364,6 +373,9 @@ impl Reshape {
 }
 
 impl Layer for Reshape {
+    fn per_sample(&self) -> bool {
+        true
+    }
     layer_common!("Reshape");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
@@ -448,6 +460,9 @@ impl Permute {
 }
 
 impl Layer for Permute {
+    fn per_sample(&self) -> bool {
+        true
+    }
     layer_common!("Permute");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
@@ -488,6 +503,9 @@ declared_layer! {
 }
 
 impl Layer for RepeatVector {
+    fn per_sample(&self) -> bool {
+        true
+    }
     layer_common!("RepeatVector");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;

@@ -197,6 +197,9 @@ impl DepthwiseSeparable {
 }
 
 impl Layer for DepthwiseSeparable {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }

@@ -192,6 +192,9 @@ impl Merge {
 }
 
 impl Layer for Merge {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &str {
         self.op.name()
     }
@@ -305,6 +308,10 @@ impl Concatenate {
 }
 
 impl Layer for Concatenate {
+    fn per_sample(&self) -> bool {
+        // -1 or a positive axis never joins along the batch axis.
+        self.cfg.axis > 0 || self.cfg.axis == -1
+    }
     layer_common!("Concatenate");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let a = self.check(inputs)?;

@@ -67,6 +67,9 @@ impl<C: ConfigFields> PassThrough<C> {
 }
 
 impl<C: ConfigFields> Layer for PassThrough<C> {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &str {
         self.class
     }

@@ -129,6 +129,9 @@ impl BatchNormalization {
 }
 
 impl Layer for BatchNormalization {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }

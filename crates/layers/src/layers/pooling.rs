@@ -65,6 +65,9 @@ impl Pooling {
 }
 
 impl Layer for Pooling {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &str {
         match (self.is_max, self.rank()) {
             (true, 1) => "MaxPooling1D",
@@ -227,6 +230,9 @@ impl GlobalPooling {
 }
 
 impl Layer for GlobalPooling {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &str {
         match (self.is_max, self.rank) {
             (true, 1) => "GlobalMaxPooling1D",

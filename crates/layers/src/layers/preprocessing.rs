@@ -190,6 +190,9 @@ impl Rescaling {
 }
 
 impl Layer for Rescaling {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &str {
         "Rescaling"
     }

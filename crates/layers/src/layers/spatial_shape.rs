@@ -186,6 +186,9 @@ impl CropPad {
 }
 
 impl Layer for CropPad {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
@@ -293,6 +296,9 @@ impl UpSampling {
 }
 
 impl Layer for UpSampling {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &str {
         match self.size.len() {
             1 => "UpSampling1D",
