@@ -635,7 +635,7 @@ impl Model {
         }
         let mut converted = Vec::with_capacity(inputs.len());
         for (spec, t) in ins.iter().zip(inputs) {
-            converted.push(check_input(spec, t)?);
+            converted.push(checked_input(spec, t)?);
         }
         let masks = vec![None; converted.len()];
         // The whole predict runs on a rayon worker: each kernel's parallel
@@ -643,6 +643,20 @@ impl Model {
         // latches) instead of parking the calling thread on a condition
         // variable per layer.
         Ok(in_pool(|| self.run_batch(converted, masks))?.0)
+    }
+
+    /// Bytes of the largest layer output per sample, when every output's
+    /// sample shape is known.
+    fn largest_sample_bytes(&self) -> Option<usize> {
+        self.tensors
+            .iter()
+            .map(|t| {
+                t.shape
+                    .get(1..)?
+                    .iter()
+                    .try_fold(4usize, |acc, d| acc.checked_mul((*d)?))
+            })
+            .try_fold(0usize, |m, b| Some(m.max(b?)))
     }
 
     /// Whether every layer (and nested model) is per-sample.
@@ -663,7 +677,7 @@ impl Model {
     /// exactly as in one run, so the numbers do not change.
     fn run_batch(
         &self,
-        inputs: Vec<Tensor>,
+        inputs: Vec<std::borrow::Cow<'_, Tensor>>,
         masks: Vec<Option<Tensor>>,
     ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
         let threads = rayon::current_num_threads();
@@ -676,10 +690,22 @@ impl Model {
                 && self.is_per_sample()
         };
         let Some(batch) = batch.filter(|&b| splittable(b)) else {
-            return self.run(inputs, masks);
+            let owned = inputs
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect();
+            return self.run(owned, masks);
         };
-        let bounds: Vec<(usize, usize)> = (0..threads)
-            .map(|i| (batch * i / threads, batch * (i + 1) / threads))
+        // Slices small enough that a slice's largest activation stays in a
+        // core's L2 (measured on MobileNet v1/v2 at batch 32: slices of ~4
+        // samples beat one slice per thread by ~1.5x), at least one per thread.
+        let per_slice = match self.largest_sample_bytes() {
+            Some(bytes) => (SLICE_BYTES / bytes.max(1)).clamp(1, batch.div_ceil(threads)),
+            None => batch.div_ceil(threads),
+        };
+        let parts = batch.div_ceil(per_slice).max(threads).min(batch);
+        let bounds: Vec<(usize, usize)> = (0..parts)
+            .map(|i| (batch * i / parts, batch * (i + 1) / parts))
             .collect();
         let slices: Vec<Vec<Tensor>> = bounds
             .iter()
@@ -888,6 +914,9 @@ impl Model {
     }
 }
 
+/// Target bytes of a batch slice's largest activation (about a core's L2).
+const SLICE_BYTES: usize = 2 << 20;
+
 /// Samples `a..b` of `t` (its first axis).
 fn batch_slice(t: &Tensor, a: usize, b: usize) -> Result<Tensor> {
     let per: usize = t.shape()[1..].iter().product();
@@ -1089,6 +1118,12 @@ fn check_output_size(layer: &dyn Layer, xs: &[Tensor], live: u64, limit: u64) ->
 
 /// Validate one predict input against its input layer; convert dtypes.
 fn check_input(spec: &InputLayer, t: &Tensor) -> Result<Tensor> {
+    Ok(checked_input(spec, t)?.into_owned())
+}
+
+/// [`check_input`] without copying an input that needs no conversion.
+fn checked_input<'t>(spec: &InputLayer, t: &'t Tensor) -> Result<std::borrow::Cow<'t, Tensor>> {
+    use std::borrow::Cow;
     let err = |m: String| LayersError::Input {
         message: format!("input `{}`: {m}", spec.name),
     };
@@ -1123,12 +1158,13 @@ fn check_input(spec: &InputLayer, t: &Tensor) -> Result<Tensor> {
                 )));
             }
             Tensor::from_i32(t.shape().to_vec(), v.iter().map(|&x| x as i32).collect())
+                .map(Cow::Owned)
         }
-        ("int32", TensorData::I32(_)) => Ok(t.clone()),
-        (_, TensorData::I32(v)) => {
+        (_, TensorData::I32(v)) if spec.dtype != "int32" => {
             Tensor::from_f32(t.shape().to_vec(), v.iter().map(|&x| x as f32).collect())
+                .map(Cow::Owned)
         }
-        (_, TensorData::F32(_)) => Ok(t.clone()),
+        _ => Ok(Cow::Borrowed(t)),
     }
 }
 
