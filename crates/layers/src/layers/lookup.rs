@@ -1,4 +1,4 @@
-//! Keras's `IntegerLookup` and `Discretization` at inference.
+//! Keras's `IntegerLookup`, `Discretization` and `Hashing` at inference.
 //!
 //! `IntegerLookup`: integer tokens → vocabulary
 //! indices (or back, with `invert`), with the vocabulary given in the
@@ -35,8 +35,11 @@ macro_rules! lookup_common {
     };
 }
 
-/// Register `IntegerLookup` and `Discretization`.
+/// Register `IntegerLookup`, `Discretization` and `Hashing`.
 pub fn register(registry: &mut LayerRegistry) {
+    registry.register("Hashing", |c, _| {
+        Ok(Box::new(Hashing::from_config(c)?) as Box<dyn Layer>)
+    });
     registry.register("IntegerLookup", |c, _| {
         Ok(Box::new(IntegerLookup::from_config(c)?) as Box<dyn Layer>)
     });
@@ -324,5 +327,180 @@ impl Layer for Discretization {
             x.shape().to_vec(),
             self.boundaries.len() + 1,
         )?])
+    }
+}
+
+/// Keras's `Hashing` on integer (or float, truncated) inputs: each value's
+/// decimal string hashed with FarmHash `Fingerprint64`, modulo `num_bins`
+/// (`tf.strings.to_hash_bucket_fast(tf.as_string(x))`, as Keras computes
+/// it); with `mask_value`, that value goes to bin 0 and the others to
+/// `1 + hash mod (num_bins - 1)`. A `salt` (keyed SipHash) is not supported.
+#[derive(Debug)]
+pub struct Hashing {
+    base: Base,
+    raw: Map<String, Value>,
+    num_bins: u64,
+    mask_value: Option<i64>,
+    mode: Mode,
+}
+
+impl Hashing {
+    /// Build from a config.
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<Hashing> {
+        let num_bins = c.usize_or("num_bins", 0)?;
+        if num_bins == 0 || num_bins > i32::MAX as usize {
+            return Err(c.err(
+                "num_bins",
+                format!("expected 1..=2^31-1 bins, got {num_bins}"),
+            ));
+        }
+        if !matches!(c.get("salt"), None | Some(Value::Null)) {
+            return Err(c.err(
+                "salt",
+                "a salted Hashing (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is",
+            ));
+        }
+        let mask_value = match c.get("mask_value") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_i64().ok_or_else(|| {
+                c.err(
+                    "mask_value",
+                    "expected an integer or null (string inputs are not supported)",
+                )
+            })?),
+        };
+        Ok(Hashing {
+            base: Base::parse(c)?,
+            raw: c.map.clone(),
+            num_bins: num_bins as u64,
+            mask_value,
+            mode: output_mode(c)?,
+        })
+    }
+
+    fn bin(&self, v: i64) -> i64 {
+        let masked = self.mask_value.is_some() && self.num_bins > 1;
+        if masked && Some(v) == self.mask_value {
+            return 0;
+        }
+        let bins = self.num_bins - u64::from(masked);
+        let h = fingerprint64(v.to_string().as_bytes()) % bins;
+        (h + u64::from(masked)) as i64
+    }
+}
+
+impl Layer for Hashing {
+    lookup_common!("Hashing");
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let s = one_shape(&self.base, inputs)?.clone();
+        Ok(vec![encoded_shape(self.mode, s, self.num_bins as usize)])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = one_input(&self.base, inputs)?;
+        // Keras casts float inputs to int64 (truncating) before hashing.
+        let ids: Vec<i64> = match x.data() {
+            TensorData::I32(v) => v.iter().map(|&t| self.bin(i64::from(t))).collect(),
+            TensorData::F32(v) => v.iter().map(|&t| self.bin(t as i64)).collect(),
+        };
+        Ok(vec![encode(
+            &self.base,
+            self.mode,
+            &ids,
+            x.shape().to_vec(),
+            self.num_bins as usize,
+        )?])
+    }
+}
+
+/// FarmHash `Fingerprint64` (`farmhashna::Hash64`, TensorFlow's
+/// `Fingerprint64`) of strings up to 32 bytes, which covers every decimal
+/// int64. Longer input hashes its first 32 bytes and is never produced here.
+fn fingerprint64(s: &[u8]) -> u64 {
+    const K0: u64 = 0xc3a5_c85c_97cb_3127;
+    const K1: u64 = 0xb492_b66f_be98_f273;
+    const K2: u64 = 0x9ae1_6a3b_2f90_404f;
+    let fetch64 = |i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    let fetch32 =
+        |i: usize| u64::from(u32::from_le_bytes(s[i..i + 4].try_into().expect("4 bytes")));
+    let shift_mix = |v: u64| v ^ (v >> 47);
+    let hash_len16 = |u: u64, v: u64, mul: u64| {
+        let mut a = (u ^ v).wrapping_mul(mul);
+        a ^= a >> 47;
+        let mut b = (v ^ a).wrapping_mul(mul);
+        b ^= b >> 47;
+        b.wrapping_mul(mul)
+    };
+    let len = s.len().min(32);
+    let s = &s[..len];
+    let mul = K2.wrapping_add(len as u64 * 2);
+    match len {
+        0 => K2,
+        1..=3 => {
+            let (a, b, c) = (
+                u32::from(s[0]),
+                u32::from(s[len >> 1]),
+                u32::from(s[len - 1]),
+            );
+            let y = a.wrapping_add(b << 8);
+            let z = (len as u32).wrapping_add(c << 2);
+            shift_mix(u64::from(y).wrapping_mul(K2) ^ u64::from(z).wrapping_mul(K0))
+                .wrapping_mul(K2)
+        }
+        4..=7 => hash_len16(
+            (len as u64).wrapping_add(fetch32(0) << 3),
+            fetch32(len - 4),
+            mul,
+        ),
+        8..=16 => {
+            let a = fetch64(0).wrapping_add(K2);
+            let b = fetch64(len - 8);
+            let c = b.rotate_right(37).wrapping_mul(mul).wrapping_add(a);
+            let d = a.rotate_right(25).wrapping_add(b).wrapping_mul(mul);
+            hash_len16(c, d, mul)
+        }
+        _ => {
+            let a = fetch64(0).wrapping_mul(K1);
+            let b = fetch64(8);
+            let c = fetch64(len - 8).wrapping_mul(mul);
+            let d = fetch64(len - 16).wrapping_mul(K2);
+            hash_len16(
+                a.wrapping_add(b)
+                    .rotate_right(43)
+                    .wrapping_add(c.rotate_right(30))
+                    .wrapping_add(d),
+                a.wrapping_add(b.wrapping_add(K2).rotate_right(18))
+                    .wrapping_add(c),
+                mul,
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fingerprint64;
+
+    /// `tf.strings.to_hash_bucket_fast(s, 2**63 - 1)` in TensorFlow 2.21
+    /// (Fingerprint64 mod 2^63-1), for every length class up to 32 bytes.
+    #[test]
+    fn fingerprint64_matches_tensorflow() {
+        let tf: &[(&str, u64)] = &[
+            ("", 1936946117179621456),
+            ("a", 3694432073954588132),
+            ("ab", 3066228220894225695),
+            ("abc", 2640714258260161385),
+            ("abcd", 1897425971756105985),
+            ("hello", 3786372426573024489),
+            ("12345678", 3430003927990384362),
+            ("123456789", 7102376421209267306),
+            ("-1234567890123", 3933474414036675210),
+            ("1234567890123456", 8015733323785012261),
+            ("12345678901234567", 323895964247077303),
+            ("-9223372036854775808", 1493431938208774112),
+            ("abcdefghijklmnopqrstuvwxyz012345", 934449955909727258),
+        ];
+        for &(s, want) in tf {
+            assert_eq!(fingerprint64(s.as_bytes()) % (u64::MAX >> 1), want, "{s:?}");
+        }
     }
 }

@@ -140,6 +140,11 @@ impl Normalization {
 }
 
 impl Layer for Normalization {
+    fn per_sample(&self) -> bool {
+        // Fixed statistics per feature; only statistics along the batch
+        // axis itself would tie a sample to its position.
+        !self.axis.contains(&0)
+    }
     layer_common!("Normalization", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;

@@ -822,6 +822,15 @@ pub(crate) fn broadcast_index(i: usize, out_shape: &[usize], shape: &[usize]) ->
 }
 
 impl Layer for TfOpLambda {
+    fn per_sample(&self) -> bool {
+        // Elementwise functions (with scalar or same-batch tensor operands)
+        // never read across the batch; reductions, reshapes and the other
+        // structured functions may, so they keep the batch whole.
+        matches!(
+            self.func,
+            Func::Unary(_) | Func::Act(_) | Func::Binary(_) | Func::LeakyRelu(_) | Func::Clip(..)
+        )
+    }
     fn class_name(&self) -> &str {
         self.class
     }
