@@ -275,6 +275,7 @@ impl FusedConv {
         slots: &mut [Option<Tensor>],
         mask_slots: &mut [Option<Tensor>],
         pool: &mut BufferPool,
+        live: &mut u64,
     ) -> bool {
         let Some(x) = slots[self.input].as_ref() else {
             return false;
@@ -320,10 +321,12 @@ impl FusedConv {
         };
         if model.last_use[self.input] == pos {
             if let Some(x) = slots[self.input].take() {
+                *live = live.saturating_sub(x.len() as u64 * 4);
                 pool.give(x);
             }
             mask_slots[self.input] = None;
         }
+        *live += y.len() as u64 * 4;
         slots[self.output] = Some(y);
         mask_slots[self.output] = None;
         true

@@ -787,7 +787,11 @@ impl Model {
     ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
         let mut slots: Vec<Option<Tensor>> = vec![None; self.tensors.len()];
         let mut mask_slots: Vec<Option<Tensor>> = vec![None; self.tensors.len()];
+        // Bytes held in `slots`, kept up to date by every step (the memory
+        // check needs it per layer; summing the slots each time is quadratic).
+        let mut live: u64 = 0;
         for ((&t, x), m) in self.inputs.iter().zip(inputs).zip(masks) {
+            live += x.len() as u64 * 4;
             slots[t] = Some(x);
             mask_slots[t] = m;
         }
@@ -803,14 +807,16 @@ impl Model {
         for pos in 0..self.exec.len() {
             let started = times.is_some().then(std::time::Instant::now);
             match plan.step(pos) {
-                fusion::Step::Run => self.run_node(pos, &mut slots, &mut mask_slots, &mut pool)?,
+                fusion::Step::Run => {
+                    self.run_node(pos, &mut slots, &mut mask_slots, &mut pool, &mut live)?
+                }
                 fusion::Step::Skip => continue,
                 fusion::Step::Fused(f) => {
-                    if !f.run(self, pos, &mut slots, &mut mask_slots, &mut pool) {
+                    if !f.run(self, pos, &mut slots, &mut mask_slots, &mut pool, &mut live) {
                         // Unexpected input: run the layers one by one (their
                         // own checks report the problem).
                         for &p in &f.chain {
-                            self.run_node(p, &mut slots, &mut mask_slots, &mut pool)?;
+                            self.run_node(p, &mut slots, &mut mask_slots, &mut pool, &mut live)?;
                         }
                     }
                 }
@@ -861,6 +867,7 @@ impl Model {
         slots: &mut [Option<Tensor>],
         mask_slots: &mut [Option<Tensor>],
         pool: &mut fusion::BufferPool,
+        live: &mut u64,
     ) -> Result<()> {
         let (l, c) = self.exec[pos];
         let call = &self.calls[l][c];
@@ -870,7 +877,9 @@ impl Model {
             let last = self.last_use[t] == pos && !call.inputs[k + 1..].contains(&t);
             let missing = || topo_err(format!("internal: tensor {t} not computed"));
             if last {
-                xs.push(slots[t].take().ok_or_else(missing)?);
+                let x = slots[t].take().ok_or_else(missing)?;
+                *live = live.saturating_sub(x.len() as u64 * 4);
+                xs.push(x);
                 ms.push(mask_slots[t].take());
             } else {
                 xs.push(slots[t].clone().ok_or_else(missing)?);
@@ -881,7 +890,7 @@ impl Model {
         let (ys, ym) = match &self.layers[l] {
             ModelLayer::Input(_) => unreachable!("inputs are not executed"),
             ModelLayer::Layer(layer) => {
-                let live = live_bytes(slots) + xs.iter().map(|t| t.len() as u64 * 4).sum::<u64>();
+                let live = *live + xs.iter().map(|t| t.len() as u64 * 4).sum::<u64>();
                 let limit = self.memory_limit.unwrap_or_else(max_live_bytes);
                 check_output_size(layer.as_ref(), &xs, live, limit)
                     .map_err(|e| in_layer(lname, e))?;
@@ -907,6 +916,7 @@ impl Model {
         }
         let mut ym = ym.into_iter();
         for (&t, y) in call.outputs.iter().zip(ys) {
+            *live += y.len() as u64 * 4;
             slots[t] = Some(y);
             mask_slots[t] = ym.next().flatten();
         }
@@ -1071,9 +1081,6 @@ pub(crate) fn check_sample_size(shapes: &[Shape]) -> Result<()> {
 }
 
 /// Bytes of the tensors currently held in `slots`.
-fn live_bytes(slots: &[Option<Tensor>]) -> u64 {
-    slots.iter().flatten().map(|t| t.len() as u64 * 4).sum()
-}
 
 /// Refuse to run a layer whose outputs, as its config and the actual
 /// inputs imply, would not fit: over [`MAX_OUTPUT_ELEMENTS`] per tensor,

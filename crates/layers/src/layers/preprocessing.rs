@@ -221,16 +221,24 @@ impl Layer for Rescaling {
             }
         }
         let data = x.to_f32();
-        let out: Vec<f32> = data
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let k = if last == 0 { 0 } else { i % last };
-                let s = self.scale[if self.scale.len() == 1 { 0 } else { k }];
-                let o = self.offset[if self.offset.len() == 1 { 0 } else { k }];
-                v * s + o
-            })
-            .collect();
+        let mut out: Vec<f32> = Vec::with_capacity(data.len());
+        // Per-channel values repeat along the last axis; scalars broadcast.
+        let per = |v: &[f32]| -> Vec<f32> {
+            if v.len() == 1 {
+                vec![v[0]; last.max(1)]
+            } else {
+                v.to_vec()
+            }
+        };
+        let (scale, offset) = (per(&self.scale), per(&self.offset));
+        for row in data.chunks(last.max(1)) {
+            out.extend(
+                row.iter()
+                    .zip(&scale)
+                    .zip(&offset)
+                    .map(|((v, s), o)| v * s + o),
+            );
+        }
         Ok(vec![Tensor::from_f32(x.shape().to_vec(), out)?])
     }
     fn compute_mask(

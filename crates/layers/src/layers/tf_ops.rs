@@ -46,7 +46,7 @@ enum Func {
     Act(Activation),
     /// An activation over the last axis (softmax).
     Rowwise(Activation),
-    Binary(fn(f32, f32) -> f32),
+    Binary(BinOp),
     /// `tf.nn.leaky_relu(x, alpha)`.
     LeakyRelu(f32),
     /// `tf.clip_by_value(x, min, max)`.
@@ -81,20 +81,82 @@ enum ShapeFn {
     Split,
 }
 
+/// An elementwise binary function. The loops are written once per
+/// function ([`BinOp::zip`]) so each one inlines and vectorizes; a function
+/// pointer per element would cost more than the arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+    Pow,
+    SquaredDifference,
+}
+
+/// The second operand of [`BinOp::zip`].
+enum Operand<'a> {
+    /// `f(x, s)` for every `x`.
+    Scalar(f32),
+    /// `f(c, y)` for every `y` (a constant first argument).
+    ScalarFirst(f32),
+    /// `f(x[i], y[i])`.
+    Same(&'a [f32]),
+}
+
+impl BinOp {
+    #[inline(always)]
+    fn apply(self, a: f32, b: f32) -> f32 {
+        match self {
+            BinOp::Add => a + b,
+            BinOp::Sub => a - b,
+            BinOp::Mul => a * b,
+            BinOp::Div => a / b,
+            BinOp::Max => a.max(b),
+            BinOp::Min => a.min(b),
+            BinOp::Pow => a.powf(b),
+            BinOp::SquaredDifference => (a - b) * (a - b),
+        }
+    }
+
+    /// `xs` (or `ys`, for [`Operand::ScalarFirst`]) combined elementwise.
+    fn zip(self, xs: &[f32], y: Operand<'_>) -> Vec<f32> {
+        #[inline(always)]
+        fn run(op: BinOp, xs: &[f32], y: &Operand<'_>) -> Vec<f32> {
+            match *y {
+                Operand::Scalar(s) => xs.iter().map(|&a| op.apply(a, s)).collect(),
+                Operand::ScalarFirst(c) => xs.iter().map(|&b| op.apply(c, b)).collect(),
+                Operand::Same(ys) => xs.iter().zip(ys).map(|(&a, &b)| op.apply(a, b)).collect(),
+            }
+        }
+        // One monomorphic loop per function.
+        match self {
+            BinOp::Add => run(BinOp::Add, xs, &y),
+            BinOp::Sub => run(BinOp::Sub, xs, &y),
+            BinOp::Mul => run(BinOp::Mul, xs, &y),
+            BinOp::Div => run(BinOp::Div, xs, &y),
+            BinOp::Max => run(BinOp::Max, xs, &y),
+            BinOp::Min => run(BinOp::Min, xs, &y),
+            BinOp::Pow => run(BinOp::Pow, xs, &y),
+            BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, &y),
+        }
+    }
+}
+
 /// The function table: `config.function` → math.
 fn lookup(name: &str) -> Option<Func> {
     use Func::*;
     Some(match name {
-        "__operators__.add" | "math.add" | "add" => Binary(|a, b| a + b),
-        "math.subtract" | "subtract" | "__operators__.sub" => Binary(|a, b| a - b),
-        "math.multiply" | "multiply" | "__operators__.mul" => Binary(|a, b| a * b),
-        "math.truediv" | "math.divide" | "truediv" | "__operators__.truediv" => {
-            Binary(|a, b| a / b)
-        }
-        "math.maximum" | "maximum" => Binary(f32::max),
-        "math.minimum" | "minimum" => Binary(f32::min),
-        "math.pow" | "pow" | "__operators__.pow" => Binary(f32::powf),
-        "math.squared_difference" => Binary(|a, b| (a - b) * (a - b)),
+        "__operators__.add" | "math.add" | "add" => Binary(BinOp::Add),
+        "math.subtract" | "subtract" | "__operators__.sub" => Binary(BinOp::Sub),
+        "math.multiply" | "multiply" | "__operators__.mul" => Binary(BinOp::Mul),
+        "math.truediv" | "math.divide" | "truediv" | "__operators__.truediv" => Binary(BinOp::Div),
+        "math.maximum" | "maximum" => Binary(BinOp::Max),
+        "math.minimum" | "minimum" => Binary(BinOp::Min),
+        "math.pow" | "pow" | "__operators__.pow" => Binary(BinOp::Pow),
+        "math.squared_difference" => Binary(BinOp::SquaredDifference),
         "math.abs" | "abs" => Unary(f32::abs),
         "math.negative" | "negative" | "__operators__.neg" => Unary(|x| -x),
         "math.exp" | "exp" => Unary(f32::exp),
@@ -1031,7 +1093,7 @@ impl Layer for TfOpLambda {
                 )?])
             }
             (Func::Binary(f), Some(Arg::Scalar(s))) => {
-                let out = xs.iter().map(|&v| f(v, *s)).collect();
+                let out = f.zip(&xs, Operand::Scalar(*s));
                 Ok(vec![make_tensor(&self.base, shape, out)?])
             }
             (Func::Binary(f), Some(Arg::Tensor(k))) if self.x_const.is_some() => {
@@ -1041,7 +1103,7 @@ impl Layer for TfOpLambda {
                     .ok_or_else(|| {
                         input_err(&self.base.name, "the tensor argument y is missing")
                     })?;
-                let out = f32s(y).iter().map(|&b| f(c, b)).collect();
+                let out = f.zip(&f32s(y), Operand::ScalarFirst(c));
                 Ok(vec![make_tensor(&self.base, y.shape().to_vec(), out)?])
             }
             (Func::Binary(f), Some(Arg::Tensor(k))) => {
@@ -1064,11 +1126,11 @@ impl Layer for TfOpLambda {
                 })?;
                 let n: usize = out_shape.iter().product();
                 let out = if out_shape == shape && y.shape() == shape.as_slice() {
-                    xs.iter().zip(ys.iter()).map(|(&a, &b)| f(a, b)).collect()
+                    f.zip(&xs, Operand::Same(&ys))
                 } else {
                     (0..n)
                         .map(|i| {
-                            f(
+                            f.apply(
                                 xs[broadcast_index(i, &out_shape, &shape)],
                                 ys[broadcast_index(i, &out_shape, y.shape())],
                             )
