@@ -1080,8 +1080,6 @@ pub(crate) fn check_sample_size(shapes: &[Shape]) -> Result<()> {
     Ok(())
 }
 
-/// Bytes of the tensors currently held in `slots`.
-
 /// Refuse to run a layer whose outputs, as its config and the actual
 /// inputs imply, would not fit: over [`MAX_OUTPUT_ELEMENTS`] per tensor,
 /// or over what is left of [`max_live_bytes`] after `live` bytes.
