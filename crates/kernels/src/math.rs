@@ -59,6 +59,7 @@ fn tanh1(x: f32) -> f32 {
 dispatch!(fn exp_d(x: &mut [f32]) => exp_impl);
 dispatch!(fn sigmoid_d(x: &mut [f32]) => sigmoid_impl);
 dispatch!(fn tanh_d(x: &mut [f32]) => tanh_impl);
+dispatch!(fn silu_d(x: &mut [f32]) => silu_impl);
 
 #[inline(always)]
 fn exp_impl<const FMA: bool>(x: &mut [f32]) {
@@ -70,6 +71,12 @@ fn exp_impl<const FMA: bool>(x: &mut [f32]) {
 fn sigmoid_impl<const FMA: bool>(x: &mut [f32]) {
     for v in x {
         *v = 1.0 / (1.0 + exp1(-*v));
+    }
+}
+#[inline(always)]
+fn silu_impl<const FMA: bool>(x: &mut [f32]) {
+    for v in x {
+        *v = *v / (1.0 + exp1(-*v));
     }
 }
 #[inline(always)]
@@ -99,6 +106,17 @@ pub fn exp_inplace(x: &mut [f32]) {
 /// ```
 pub fn sigmoid_inplace(x: &mut [f32]) {
     sigmoid_d(x)
+}
+
+/// `x = x * sigmoid(x)` elementwise (Keras `swish` / `silu`).
+///
+/// ```
+/// let mut x = [0.0f32, 30.0];
+/// tfjs_kernels::silu_inplace(&mut x);
+/// assert_eq!(x, [0.0, 30.0]);
+/// ```
+pub fn silu_inplace(x: &mut [f32]) {
+    silu_d(x)
 }
 
 /// `x = tanh(x)` elementwise.

@@ -747,6 +747,17 @@ fn vector_math_matches_f64() {
     };
     let (pi, ni) = check("sigmoid", sigmoid_inplace, |x| 1.0 / (1.0 + (-x).exp()));
     assert_eq!((pi, ni < 1e-37), (1.0, true));
+    // silu(x) = x * sigmoid(x): sigmoid's error plus one rounding.
+    let mut y = xs.clone();
+    silu_inplace(&mut y);
+    for (x, got) in xs.iter().zip(&y) {
+        let want = *x as f64 / (1.0 + (-*x as f64).exp());
+        let err = (*got as f64 - want).abs();
+        assert!(
+            err <= 3e-7 * want.abs() + 1e-35,
+            "silu({x}) = {got}, want {want}"
+        );
+    }
     let (pi, ni) = check("tanh", tanh_inplace, f64::tanh);
     assert_eq!((pi, ni), (1.0, -1.0));
     let xs_exp: Vec<f32> = xs.iter().cloned().filter(|x| x.abs() <= 87.0).collect();

@@ -113,6 +113,10 @@ impl Activation {
                     row.iter_mut().for_each(|v| *v -= lse);
                 }
             }
+            // The transcendental ones through the kernels' vectorized loops.
+            Activation::Sigmoid => tfjs_kernels::sigmoid_inplace(x),
+            Activation::Tanh => tfjs_kernels::tanh_inplace(x),
+            Activation::Swish => tfjs_kernels::silu_inplace(x),
             _ => {
                 for v in x.iter_mut() {
                     *v = self.scalar(*v);
