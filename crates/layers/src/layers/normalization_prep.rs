@@ -209,6 +209,34 @@ impl Layer for Normalization {
                 .sum()
         };
         let data = f32s(x);
+        let norm = |v: f32, m: f32, s: f32| {
+            if self.cfg.invert {
+                m + v * s
+            } else {
+                (v - m) / s
+            }
+        };
+        // Statistics over the last axis only (Keras's default) or scalar
+        // ones repeat row by row: no index arithmetic per element.
+        let last = shape.len().saturating_sub(1);
+        let row = match self.keep.as_slice() {
+            [] if mean.len() == 1 => Some(1),
+            [a] if *a == last && mean.len() == shape[last] => Some(shape[last]),
+            _ => None,
+        };
+        if let Some(row) = row.filter(|&r| r > 0) {
+            let mut out = Vec::with_capacity(data.len());
+            for chunk in data.chunks(row) {
+                out.extend(
+                    chunk
+                        .iter()
+                        .zip(mean.iter().cycle())
+                        .zip(scale.iter().cycle())
+                        .map(|((&v, &m), &s)| norm(v, m, s)),
+                );
+            }
+            return Ok(vec![make_tensor(&self.base, shape, out)?]);
+        }
         let out: Vec<f32> = data
             .iter()
             .enumerate()
