@@ -103,4 +103,4 @@ pub enum KernelError {
 pub type Result<T> = std::result::Result<T, KernelError>;
 
 /// Below this many multiply-adds a kernel runs on the calling thread.
-pub const PARALLEL_THRESHOLD_FLOPS: usize = 1 << 18;
+pub const PARALLEL_THRESHOLD_FLOPS: usize = 1 << 22;

@@ -638,11 +638,7 @@ impl Model {
             converted.push(checked_input(spec, t)?);
         }
         let masks = vec![None; converted.len()];
-        // The whole predict runs on a rayon worker: each kernel's parallel
-        // split then forks from inside the pool (work stealing, spinning
-        // latches) instead of parking the calling thread on a condition
-        // variable per layer.
-        Ok(in_pool(|| self.run_batch(converted, masks))?.0)
+        Ok(self.run_batch(converted, masks)?.0)
     }
 
     /// Bytes of the largest layer output per sample, when every output's
@@ -712,13 +708,19 @@ impl Model {
             .map(|&(a, b)| inputs.iter().map(|t| batch_slice(t, a, b)).collect())
             .collect::<Result<_>>()?;
         use rayon::prelude::*;
-        let parts: Vec<Vec<Tensor>> = slices
-            .into_par_iter()
-            .map(|x| {
-                let n = x.len();
-                self.run(x, vec![None; n]).map(|(ys, _)| ys)
-            })
-            .collect::<Result<_>>()?;
+        // On a rayon worker, so that the slices and each kernel's own
+        // parallel split fork inside the pool (work stealing, spinning
+        // latches). A small batch stays on the calling thread: handing a
+        // whole predict to the pool costs more than it saves there.
+        let parts: Vec<Vec<Tensor>> = in_pool(|| {
+            slices
+                .into_par_iter()
+                .map(|x| {
+                    let n = x.len();
+                    self.run(x, vec![None; n]).map(|(ys, _)| ys)
+                })
+                .collect::<Result<_>>()
+        })?;
         let outputs = (0..self.outputs.len())
             .map(|k| concat_batch(parts.iter().map(|p| &p[k])))
             .collect::<Result<Vec<_>>>()?;
