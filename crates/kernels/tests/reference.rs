@@ -592,14 +592,19 @@ proptest! {
 /// Shapes big enough to take the parallel / tiled paths (few cases: debug builds are slow).
 #[test]
 fn large_shapes_take_parallel_paths_and_agree() {
+    // Every case is above PARALLEL_THRESHOLD_FLOPS multiply-adds.
     let cases = [
         // MobileNet-like first layer, 1×1 pointwise, stride-2 3×3 with odd size, 1×1 stride 2.
-        Conv2dParams::new(2, [33, 31], 3, 16, [3, 3], [2, 2], [1, 1], Padding::Same).unwrap(),
-        Conv2dParams::new(1, [20, 20], 40, 48, [1, 1], [1, 1], [1, 1], Padding::Same).unwrap(),
-        Conv2dParams::new(3, [17, 17], 24, 20, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
-        Conv2dParams::new(1, [15, 15], 32, 24, [1, 1], [2, 2], [1, 1], Padding::Valid).unwrap(),
+        Conv2dParams::new(5, [97, 95], 3, 16, [3, 3], [2, 2], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [60, 60], 40, 48, [1, 1], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(3, [33, 33], 24, 20, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(2, [61, 61], 32, 96, [1, 1], [2, 2], [1, 1], Padding::Valid).unwrap(),
     ];
     for (i, p) in cases.iter().enumerate() {
+        assert!(
+            p.output_len() * p.k_h * p.k_w * p.in_c >= PARALLEL_THRESHOLD_FLOPS,
+            "{p:?}"
+        );
         let x = rand_vec(p.input_len(), i as u64);
         let w = rand_vec(p.kernel_len(), 100 + i as u64);
         let b = rand_vec(p.out_c, 200 + i as u64);
@@ -614,15 +619,29 @@ fn large_shapes_take_parallel_paths_and_agree() {
     // Depthwise: the register-sweep path (≤ 256 channels), the per-pixel path
     // (more channels, with an 8-channel tail), 5×5, stride 2 and a multiplier.
     for (i, p) in [
-        Conv2dParams::new(2, [24, 24], 64, 64, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
-        Conv2dParams::new(1, [9, 8], 270, 270, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
-        Conv2dParams::new(1, [11, 12], 24, 24, [5, 5], [2, 2], [1, 1], Padding::Same).unwrap(),
-        Conv2dParams::new(1, [13, 13], 300, 300, [5, 5], [2, 1], [1, 2], Padding::Same).unwrap(),
-        Conv2dParams::new(2, [10, 10], 16, 32, [3, 3], [2, 2], [1, 1], Padding::Valid).unwrap(),
+        Conv2dParams::new(4, [48, 48], 64, 64, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [45, 40], 270, 270, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(16, [43, 44], 24, 24, [5, 5], [2, 2], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(8, [13, 13], 300, 300, [5, 5], [2, 1], [1, 2], Padding::Same).unwrap(),
+        Conv2dParams::new(
+            160,
+            [22, 22],
+            16,
+            32,
+            [3, 3],
+            [2, 2],
+            [1, 1],
+            Padding::Valid,
+        )
+        .unwrap(),
     ]
     .iter()
     .enumerate()
     {
+        assert!(
+            p.output_len() * p.k_h * p.k_w >= PARALLEL_THRESHOLD_FLOPS,
+            "{p:?}"
+        );
         let x = rand_vec(p.input_len(), 7 + i as u64);
         let w = rand_vec(p.k_h * p.k_w * p.out_c, 8 + i as u64);
         let b = rand_vec(p.out_c, 9 + i as u64);
