@@ -606,6 +606,13 @@ fn conv_packed_geom(
         }
         return;
     }
+    // With a zero border copied around the input every window lies inside
+    // it, and every output pixel is read in place (no per-pixel gather).
+    let padded = zero_padded(input, g);
+    let (input, g) = match &padded {
+        Some((buf, padded_geom)) => (&buf[..], padded_geom),
+        None => (input, g),
+    };
     let row_len = g.out_sp[2] * oc;
     let rows = g.batch * g.out_sp[0] * g.out_sp[1];
     if parallel && rows > 1 {
@@ -623,6 +630,48 @@ fn conv_packed_geom(
             conv_row(input, packed, g, act, r, orow, &mut scratch);
         }
     }
+}
+
+/// `input` inside a zero border just wide enough for every window of `g`,
+/// and the geometry over it (no padding); `None` when no window leaves the
+/// input, or when the border would be larger than the input itself (an
+/// explicit geometry with an absurd padding keeps the gathering path).
+fn zero_padded(input: &[f32], g: &Geom) -> Option<(Vec<f32>, Geom)> {
+    let mut border = [(0usize, 0usize); 3];
+    for (d, b) in border.iter_mut().enumerate() {
+        let reach = (g.out_sp[d] - 1) * g.stride[d] + (g.k[d] - 1) * g.dil[d] + 1;
+        *b = (g.pad[d], reach.saturating_sub(g.pad[d] + g.in_sp[d]));
+    }
+    if border.iter().all(|&(a, b)| a == 0 && b == 0) {
+        return None;
+    }
+    let sp: [usize; 3] = std::array::from_fn(|d| g.in_sp[d] + border[d].0 + border[d].1);
+    let len = [g.batch, sp[0], sp[1], sp[2], g.in_c]
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))?;
+    if len > 2 * input.len() + (1 << 16) {
+        return None;
+    }
+    let mut buf = vec![0.0f32; len];
+    let [in_d, in_h, in_w] = g.in_sp;
+    let run = in_w * g.in_c;
+    for n in 0..g.batch {
+        for id in 0..in_d {
+            for ih in 0..in_h {
+                let src = ((n * in_d + id) * in_h + ih) * run;
+                let dst = (((n * sp[0] + id + border[0].0) * sp[1] + ih + border[1].0) * sp[2]
+                    + border[2].0)
+                    * g.in_c;
+                buf[dst..dst + run].copy_from_slice(&input[src..src + run]);
+            }
+        }
+    }
+    let geom = Geom {
+        in_sp: sp,
+        pad: [0; 3],
+        ..*g
+    };
+    Some((buf, geom))
 }
 
 /// Per-thread buffers of [`conv_row`].
