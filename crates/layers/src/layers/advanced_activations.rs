@@ -374,6 +374,10 @@ impl SoftmaxLayer {
 }
 
 impl Layer for SoftmaxLayer {
+    fn per_sample(&self) -> bool {
+        // -1 or a positive axis never normalizes across the batch axis.
+        self.axis > 0 || self.axis == -1
+    }
     layer_common!("Softmax");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;

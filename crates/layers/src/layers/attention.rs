@@ -299,6 +299,9 @@ impl MultiHeadAttention {
 }
 
 impl Layer for MultiHeadAttention {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &str {
         "MultiHeadAttention"
     }

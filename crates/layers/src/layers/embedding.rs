@@ -107,6 +107,9 @@ impl Embedding {
 }
 
 impl Layer for Embedding {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &str {
         "Embedding"
     }

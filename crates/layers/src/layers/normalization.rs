@@ -377,6 +377,9 @@ impl LayerNormalization {
 }
 
 impl Layer for LayerNormalization {
+    fn per_sample(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &str {
         "LayerNormalization"
     }
