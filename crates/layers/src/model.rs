@@ -1192,11 +1192,12 @@ mod tests {
             Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap()
         };
         let dense = json!({"class_name": "Dense", "config": {"name": "d", "units": 3,
-            "batch_input_shape": [null, 4]}});
-        let ln = json!({"class_name": "LayerNormalization", "config": {"name": "n"}});
+            "batch_input_shape": [null, 5, 4]}});
         let reshape =
-            json!({"class_name": "Reshape", "config": {"name": "r", "target_shape": [3, 1]}});
+            json!({"class_name": "Reshape", "config": {"name": "r", "target_shape": [15, 1]}});
+        // A (possibly stateful) recurrent layer does not say it is per-sample.
+        let lstm = json!({"class_name": "LSTM", "config": {"name": "l", "units": 2}});
         assert!(model(json!([dense, reshape])).is_per_sample());
-        assert!(!model(json!([dense, ln])).is_per_sample());
+        assert!(!model(json!([dense, lstm])).is_per_sample());
     }
 }
