@@ -178,13 +178,14 @@ if [ ! -x "$KENV/bin/python" ]; then
     "$KENV/bin/pip" install -q --no-deps -r ../shared/tools/keras-env/requirements.lock.txt
 fi
 cargo build -q -p tfjs-cli
+TFJS_DEBUG_BIN="${CARGO_TARGET_DIR:-target}/debug/tfjs"
 KOUT=$(mktemp -d)
 for m in mobilenet_v2 mobilenet_v1 text_rnn text_rnn_masked keras3_cnn_keras; do
-    target/debug/tfjs convert "../shared/fixtures/keras/$m" "$KOUT/$m.h5" >/dev/null
+    "$TFJS_DEBUG_BIN" convert "../shared/fixtures/keras/$m" "$KOUT/$m.h5" >/dev/null
     files="$KOUT/$m.h5"
     case $m in
         text_rnn*) ;; # .keras export of Bidirectional/LSTM configs: not yet loadable by Keras 3
-        *) target/debug/tfjs convert "../shared/fixtures/keras/$m" "$KOUT/$m.keras" >/dev/null
+        *) "$TFJS_DEBUG_BIN" convert "../shared/fixtures/keras/$m" "$KOUT/$m.keras" >/dev/null
            files="$files $KOUT/$m.keras" ;;
     esac
     # shellcheck disable=SC2086

@@ -761,6 +761,38 @@ async fn the_web_page_lists_models_with_a_strict_csp() {
     let html = r.text().await.unwrap();
     assert!(html.contains("/models/mlp/v1/model.json"));
     assert!(html.contains("dense_out"), "layer names are listed");
+    // Each input and output as the JSON API gives it (free dims `null`),
+    // and snippets with the address the client used, not a placeholder.
+    let summary: Value = s.get("/models/mlp").await.json().await.unwrap();
+    let v1 = &summary["versions"][0];
+    for (kind, list) in [("input", &v1["inputs"]), ("output", &v1["outputs"])] {
+        let list = list.as_array().unwrap();
+        assert!(!list.is_empty(), "{kind}s listed: {summary}");
+        for t in list {
+            let dims: Vec<String> = t["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().map_or("null".into(), |n| n.to_string()))
+                .collect();
+            let row = format!(
+                "<tr class=\"{kind}\"><td>{kind}</td><td>{}</td><td><code>[{}]</code></td><td>{}</td></tr>",
+                t["name"].as_str().unwrap(),
+                dims.join(","),
+                t["dtype"].as_str().unwrap()
+            );
+            assert!(html.contains(&row), "{row} in {html}");
+        }
+    }
+    assert!(v1["inputs"][0]["shape"][0].is_null(), "batch dim is free");
+    assert!(
+        html.contains(&format!(
+            "tf.loadLayersModel('{}/models/mlp/model.json')",
+            s.base
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("HOST"), "{html}");
     assert_eq!(s.get("/view/nope").await.status(), StatusCode::NOT_FOUND);
     assert_eq!(s.get("/assets/app.js").await.status(), StatusCode::OK);
 }

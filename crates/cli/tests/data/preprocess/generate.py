@@ -1,4 +1,4 @@
-"""Reference numbers for tfjs-cli's image preprocessing (tests/image_predict.rs).
+"""Reference numbers for tfjs-cli's image preprocessing (tests/image_preprocess.rs).
 
 Writes, next to this script:
   test.png       a 20x15 RGB image (deterministic pattern, written with zlib)
