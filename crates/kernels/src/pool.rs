@@ -307,15 +307,37 @@ fn pool_rows_impl<const FMA: bool>(
     let [in_d, in_h, in_w] = g.in_sp;
     let [out_d, out_h, out_w] = g.out_sp;
     let mut taps: Vec<usize> = Vec::with_capacity(g.taps());
+    // A window inside the input reads the same offsets from its corner:
+    // computed once, not per pixel (pooling has no dilation).
+    let [k_d, k_h, k_w] = g.k;
+    let corner_offsets: Vec<usize> = (0..k_d)
+        .flat_map(|kd| (0..k_h).flat_map(move |kh| (0..k_w).map(move |kw| (kd, kh, kw))))
+        .map(|(kd, kh, kw)| ((kd * in_h + kh) * in_w + kw) * c)
+        .collect();
+    let inside_cols = if g.dil == [1, 1, 1] {
+        g.interior(2)
+    } else {
+        0..0
+    };
     for (r, orow) in out.chunks_exact_mut(out_w * c).enumerate() {
         let row = row0 + r;
         let oh = row % out_h;
         let od = (row / out_h) % out_d;
         let n = row / (out_h * out_d);
         let img = &x[n * in_d * in_h * in_w * c..(n + 1) * in_d * in_h * in_w * c];
+        let inside_row = g.taps_in(0, od) == (0..k_d) && g.taps_in(1, oh) == (0..k_h);
         for ow in 0..out_w {
             taps.clear();
-            for kd in g.taps_in(0, od) {
+            if inside_row && inside_cols.contains(&ow) {
+                let (id, ih, iw) = (g.start(0, od), g.start(1, oh), g.start(2, ow));
+                let corner = ((id as usize * in_h + ih as usize) * in_w + iw as usize) * c;
+                taps.extend(corner_offsets.iter().map(|o| corner + o));
+            }
+            for kd in if taps.is_empty() {
+                g.taps_in(0, od)
+            } else {
+                0..0
+            } {
                 let id = (g.start(0, od) + kd as isize) as usize;
                 for kh in g.taps_in(1, oh) {
                     let ih = (g.start(1, oh) + kh as isize) as usize;
