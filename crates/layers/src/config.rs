@@ -66,6 +66,26 @@ impl<'a> ConfigReader<'a> {
         }
     }
 
+    /// `key` read item by item with `item` when it is a JSON list (`what`
+    /// names the items in the error); `None` when it is absent or not a
+    /// list, for the caller to accept or refuse.
+    pub fn list_of<T>(
+        &self,
+        key: &str,
+        item: fn(&Value) -> Option<T>,
+        what: &str,
+    ) -> Result<Option<Vec<T>>> {
+        match self.get(key) {
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(item)
+                .collect::<Option<Vec<T>>>()
+                .map(Some)
+                .ok_or_else(|| self.err(key, format!("expected a list of {what}"))),
+            _ => Ok(None),
+        }
+    }
+
     pub fn i64_or(&self, key: &str, default: i64) -> Result<i64> {
         match self.get(key) {
             None => Ok(default),

@@ -72,13 +72,10 @@ pub struct IntegerLookup {
 impl IntegerLookup {
     /// Build from a config; the vocabulary must be in it.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<IntegerLookup> {
-        let vocabulary: Vec<i64> = match c.get("vocabulary") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(Value::as_i64)
-                .collect::<Option<Vec<i64>>>()
-                .ok_or_else(|| c.err("vocabulary", "expected a list of integers"))?,
-            Some(Value::String(path)) => {
+        let listed = c.list_of("vocabulary", Value::as_i64, "integers")?;
+        let vocabulary: Vec<i64> = match (listed, c.get("vocabulary")) {
+            (Some(v), _) => v,
+            (None, Some(Value::String(path))) => {
                 return Err(c.err(
                     "vocabulary",
                     format!("a vocabulary file ({path:?}) cannot be read; the vocabulary must be in the config"),
@@ -283,13 +280,9 @@ pub struct Discretization {
 impl Discretization {
     /// Build from a config; `bin_boundaries` must be in it (adapted or given).
     pub fn from_config(c: &ConfigReader<'_>) -> Result<Discretization> {
-        let boundaries: Vec<f64> = match c.get("bin_boundaries") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(Value::as_f64)
-                .collect::<Option<Vec<f64>>>()
-                .ok_or_else(|| c.err("bin_boundaries", "expected a list of numbers"))?,
-            _ => {
+        let boundaries: Vec<f64> = match c.list_of("bin_boundaries", Value::as_f64, "numbers")? {
+            Some(b) => b,
+            None => {
                 return Err(c.err(
                     "bin_boundaries",
                     "missing: the layer was not adapted (or its boundaries were not saved in the config)",

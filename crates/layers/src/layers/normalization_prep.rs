@@ -82,11 +82,9 @@ impl Normalization {
             Value::Number(n) => vec![n
                 .as_i64()
                 .ok_or_else(|| c.err("axis", "expected an integer"))?],
-            Value::Array(a) => a
-                .iter()
-                .map(Value::as_i64)
-                .collect::<Option<Vec<i64>>>()
-                .ok_or_else(|| c.err("axis", "expected a list of integers"))?,
+            Value::Array(_) => c
+                .list_of("axis", Value::as_i64, "integers")?
+                .unwrap_or_default(),
             other => {
                 return Err(c.err(
                     "axis",
