@@ -730,7 +730,9 @@ impl Model {
 
     /// [`Model::predict`], timing each step of the execution plan: one
     /// entry per step that ran, in order, naming its layers (a fused chain
-    /// such as `conv1+conv1_bn+conv1_relu` is one step).
+    /// such as `conv1+conv1_bn+conv1_relu` is one step). The batch runs
+    /// whole on the calling thread (never as parallel slices), so each
+    /// step's time is its own.
     pub fn profile(&self, inputs: &[Tensor]) -> Result<Vec<StepTime>> {
         let ins = self.inputs();
         if inputs.len() != ins.len() {
@@ -743,7 +745,7 @@ impl Model {
         }
         let masks = vec![None; converted.len()];
         let mut times = Vec::new();
-        in_pool(|| self.run_timed(converted, masks, Some(&mut times)))?;
+        self.run_timed(converted, masks, Some(&mut times))?;
         let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
         Ok(times
             .into_iter()
