@@ -35,9 +35,19 @@ export function fileHandler(dir, { patchKeepdims = false, onPatch = () => {} } =
         convertedBy: json.convertedBy,
         trainingConfig: json.trainingConfig,
         userDefinedMetadata: json.userDefinedMetadata,
+        // Graph models (tf.loadGraphModel) also read these.
+        signature: json.signature,
+        modelInitializer: json.modelInitializer,
+        initializerSignature: json.initializerSignature,
       };
     },
   };
+}
+
+/** Whether DIR/model.json is a graph model (`format: "graph-model"` or a GraphDef topology). */
+export function isGraphModel(dir) {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  return json.format === 'graph-model' || Array.isArray(json.modelTopology && json.modelTopology.node);
 }
 
 /**

@@ -6,7 +6,12 @@
 //
 // Usage: node run.mjs --tfjs PATH/TO/tfjs --heavy DIR [--fixtures DIR]
 //                     [--out FILE] [--runs N] [--warmup N] [--only SUBSTR]
-//                     [--repeat N] [--no-ours] [--no-cpu]
+//                     [--repeat N] [--no-ours] [--no-cpu] [--set all|keras|real]
+// Models: the Keras MobileNets at batch 1 and 32, the heavy model at batch
+// 32, and every model of ../shared/fixtures/real (published TF.js models,
+// mostly graph models) at batch 1; a graph model is timed on its io.json's
+// inputs on both sides (`tfjs bench --inputs`), since a detector's work
+// depends on what it detects.
 // --no-ours measures only the TF.js side (for developing before the engine's
 // `tfjs bench` works). Exit status: 0 ok, 1 a check or a run failed.
 //
@@ -18,7 +23,7 @@
 // disturbed by other work on a shared machine).
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +49,7 @@ function parseArgs(argv) {
     repeat: 3,
     ours: true,
     cpu: true,
+    set: 'all',
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -58,6 +64,7 @@ function parseArgs(argv) {
     else if (k === '--repeat') { a.repeat = Math.max(1, Number(v)); i++; }
     else if (k === '--no-ours') a.ours = false;
     else if (k === '--no-cpu') a.cpu = false;
+    else if (k === '--set' && ['all', 'keras', 'real'].includes(v)) { a.set = v; i++; }
     else { console.error(`run.mjs: unknown argument ${k}`); process.exit(2); }
   }
   return a;
@@ -65,13 +72,26 @@ function parseArgs(argv) {
 
 const args = parseArgs(process.argv.slice(2));
 
+// ../shared/fixtures/real at batch 1; graph models on their io.json inputs.
+function realFixtures() {
+  const index = join(args.fixtures, 'real/index.json');
+  if (args.set === 'keras' || !existsSync(index)) return [];
+  return JSON.parse(readFileSync(index, 'utf8')).fixtures.map((f) => ({
+    model: f.name,
+    dir: join(args.fixtures, 'real', f.name),
+    batch: 1,
+    real: true,
+    ioInputs: f.format === 'graph-model',
+  }));
+}
+
 const configs = [
   { model: 'mobilenet_v2', dir: join(args.fixtures, 'keras/mobilenet_v2'), batch: 1 },
   { model: 'mobilenet_v2', dir: join(args.fixtures, 'keras/mobilenet_v2'), batch: 32 },
   { model: 'mobilenet_v1', dir: join(args.fixtures, 'keras/mobilenet_v1'), batch: 1 },
   { model: 'mobilenet_v1', dir: join(args.fixtures, 'keras/mobilenet_v1'), batch: 32 },
   { model: 'heavy', dir: args.heavy, batch: 32 },
-].filter((c) => !args.only || `${c.model}@${c.batch}`.includes(args.only));
+].filter(() => args.set !== 'real').concat(realFixtures()).filter((c) => !args.only || `${c.model}@${c.batch}`.includes(args.only));
 
 for (const c of configs) {
   if (!existsSync(join(c.dir, 'model.json'))) {
@@ -127,14 +147,15 @@ function combine(samples) {
 const results = [];
 let failed = false;
 for (const c of configs) {
-  const row = { model: c.model, dir: c.dir, batch: c.batch, ours: null, wasm: null, cpu: null, errors: [] };
+  const row = { model: c.model, dir: c.dir, batch: c.batch, real: !!c.real, ours: null, wasm: null, cpu: null, errors: [] };
   process.stderr.write(`${c.model} batch ${c.batch}:`);
   const oursOk = args.ours && (() => {
     const chk = checkOurs(c);
     if (!chk.ok) row.errors.push(`ours: tfjs predict --check failed: ${chk.detail}`);
     return chk.ok;
   })();
-  const runOurs = () => runJson(args.tfjs, ['bench', c.dir, '--batch', String(c.batch), '--runs', String(args.runs), '--warmup', String(args.warmup), '--json'], 'tfjs bench');
+  const feed = c.ioInputs ? ['--inputs', join(c.dir, 'io.json')] : ['--batch', String(c.batch)];
+  const runOurs = () => runJson(args.tfjs, ['bench', c.dir, ...feed, '--runs', String(args.runs), '--warmup', String(args.warmup), '--json'], 'tfjs bench');
   const runNode = (backend) => runJson(process.execPath, [join(here, 'tfjs_bench.mjs'), '--backend', backend, '--model', c.dir, '--batch', String(c.batch), '--runs', String(args.runs), '--warmup', String(args.warmup)], `tfjs_bench ${backend}`);
   const samples = { ours: [], wasm: [], cpu: [] };
   const attempt = (side, fn) => {
@@ -217,7 +238,9 @@ for (const r of results) {
   const p = r.ratios.predict_wasm_over_ours;
   const l = r.ratios.load_wasm_over_ours;
   if (p != null && p < TARGET_PREDICT) misses.push(`${r.model}@${r.batch}: predict ${p.toFixed(2)}x vs tfjs-wasm (target >= ${TARGET_PREDICT}x)`);
-  if (l != null && l < TARGET_LOAD) misses.push(`${r.model}@${r.batch}: load ${l.toFixed(2)}x vs tfjs-wasm (target >= ${TARGET_LOAD}x)`);
+  // The load target is the layers engine's (issue 3); the real fixtures' row
+  // (issue 11) has the predict target only.
+  if (l != null && l < TARGET_LOAD && !r.real) misses.push(`${r.model}@${r.batch}: load ${l.toFixed(2)}x vs tfjs-wasm (target >= ${TARGET_LOAD}x)`);
 }
 if (args.ours) {
   console.log(misses.length ? `\nTargets missed:\n  ${misses.join('\n  ')}` : '\nAll targets met (>= 3x predict, >= 5x load vs tfjs-wasm).');

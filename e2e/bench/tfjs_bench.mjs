@@ -1,5 +1,9 @@
 // One TensorFlow.js 4.22 measurement in this Node process: load a layers
-// model from disk, check it against DIR/io.json, then time predict.
+// model from disk, check it against DIR/io.json, then time predict. A graph
+// model (format "graph-model") is loaded with tf.loadGraphModel and timed on
+// io.json's own inputs (batch as there; a detector's time depends on what it
+// detects, and `tfjs bench --inputs` uses the same ones), running `execute`,
+// or `executeAsync` when the graph has dynamic ops (control flow, NMS).
 //
 // Usage: node tfjs_bench.mjs --backend wasm|cpu --model DIR [--batch N]
 //                            [--runs N] [--warmup N]
@@ -21,7 +25,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { fileHandler, readIoJson, compareOutputs, seededUniform, median } from './lib.mjs';
+import { fileHandler, isGraphModel, readIoJson, compareOutputs, seededUniform, median } from './lib.mjs';
 
 function parseArgs(argv) {
   const a = { backend: 'wasm', model: null, batch: 1, runs: 20, warmup: 3 };
@@ -88,6 +92,10 @@ if (tf.getBackend() !== args.backend) {
 }
 
 const dir = resolve(args.model);
+if (isGraphModel(dir)) {
+  await benchGraph(dir);
+  process.exit(0);
+}
 const t0 = performance.now();
 let model;
 let patched = 0;
@@ -167,3 +175,88 @@ console.log(JSON.stringify({
   tfjs_keepdims_patch: patched,
   leaked_tensors: tf.memory().numTensors - inputs.length - model.weights.length,
 }));
+
+// A graph model: load, check against io.json (wasm: within the cpu-vs-wasm
+// difference io.json records, see ../shared/fixtures/real/README.md), then
+// time execute/executeAsync on io.json's inputs.
+async function benchGraph(dir) {
+  const io = readIoJson(dir);
+  if (!io) {
+    console.error(`tfjs_bench: ${dir}: a graph model is timed on its io.json inputs, and there is no io.json`);
+    process.exit(2);
+  }
+  const t0 = performance.now();
+  let model;
+  try {
+    model = await tf.loadGraphModel(fileHandler(dir));
+  } catch (e) {
+    console.error(`tfjs_bench: tf.loadGraphModel(${dir}) failed: ${e.message}`);
+    process.exit(1);
+  }
+  const loadMs = performance.now() - t0;
+  const feed = {};
+  for (const t of io.inputs) feed[t.name] = tf.tensor(t.data, t.shape, t.dtype === 'int32' ? 'int32' : 'float32');
+  const names = io.outputs.map((o) => o.name);
+  let useAsync = false;
+  const run = async () => {
+    let ys;
+    if (!useAsync) {
+      try {
+        ys = model.execute(feed, names);
+      } catch (e) {
+        if (!/executeAsync/.test(String(e.message))) throw e;
+        useAsync = true;
+      }
+    }
+    if (useAsync) ys = await model.executeAsync(feed, names);
+    return Array.isArray(ys) ? ys : [ys];
+  };
+  const ys = await run();
+  const got = [];
+  for (const y of ys) got.push({ shape: y.shape, data: await y.data() });
+  tf.dispose(ys);
+  const tol = { ...(io.tolerance || { atol: 1e-4, rtol: 1e-3 }) };
+  let widened = false;
+  const wasmAtol = io.crossBackend && io.crossBackend.wasmNeededAtol;
+  if (args.backend === 'wasm' && wasmAtol > tol.atol) {
+    tol.atol = wasmAtol;
+    widened = true;
+  }
+  const cmp = compareOutputs(got, io.outputs, tol);
+  if (!cmp.ok) {
+    console.error(`tfjs_bench: ${dir} on ${args.backend} does not reproduce io.json: ${cmp.bad} element(s) out of tolerance, first ${cmp.worst}`);
+    process.exit(1);
+  }
+  const once = async () => {
+    const out = await run();
+    for (const y of out) await y.data();
+    tf.dispose(out);
+  };
+  for (let i = 0; i < args.warmup; i++) await once();
+  const times = [];
+  for (let i = 0; i < args.runs; i++) {
+    const t = performance.now();
+    await once();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  console.log = log;
+  console.warn = warn;
+  console.log(JSON.stringify({
+    backend: args.backend,
+    wasm: wasmInfo,
+    tfjs: tf.version.tfjs,
+    model: dir,
+    format: 'graph-model',
+    execution: useAsync ? 'executeAsync' : 'execute',
+    batch: io.inputs[0] ? io.inputs[0].shape[0] : null,
+    inputs: 'io.json',
+    runs: args.runs,
+    warmup: args.warmup,
+    backend_init_ms: backendInitMs,
+    load_ms: loadMs,
+    predict_ms: { median: median(times), min: times[0], max: times[times.length - 1] },
+    check: { max_abs: cmp.maxAbs, atol: tol.atol, rtol: tol.rtol, atol_widened_to_recorded_wasm_difference: widened },
+    tfjs_keepdims_patch: 0,
+  }));
+}

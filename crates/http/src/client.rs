@@ -198,15 +198,7 @@ impl HttpStore {
                 "Request to {url} failed with status code {}. Please verify this URL points to the model JSON of the model to load.",
                 status.as_u16()
             );
-            let (prefix, _) = parse_url(url);
-            let file = url.strip_prefix(prefix.as_str()).unwrap_or(url);
-            let file = file.split('?').next().unwrap_or(file);
-            if !file.ends_with(".json") {
-                message.push_str(&format!(
-                    " (The URL does not name a JSON file: a model is loaded from its model.json, e.g. {}/model.json.)",
-                    url.split('?').next().unwrap_or(url).trim_end_matches('/')
-                ));
-            }
+            message.push_str(&model_json_hint(url));
             return Err(if status == StatusCode::NOT_FOUND {
                 IoError::NotFound {
                     url: url.to_string(),
@@ -227,7 +219,8 @@ impl HttpStore {
         })?;
         if model_json.model_topology.is_none() && model_json.weights_manifest.is_none() {
             return Err(IoError::invalid(format!(
-                "The JSON from HTTP path {url} contains neither model topology or manifest for weights."
+                "The JSON from HTTP path {url} contains neither model topology or manifest for weights.{}",
+                model_json_hint(url)
             )));
         }
         let groups = model_json.weights_manifest.clone().unwrap_or_default();
@@ -469,4 +462,20 @@ fn describe(e: &reqwest::Error) -> String {
         src = inner.source();
     }
     s
+}
+
+/// When `url` does not name a JSON file, a hint that models load from their
+/// model.json (`tfjs serve` answers `/models/NAME` with the model's info,
+/// not its model.json); else nothing.
+fn model_json_hint(url: &str) -> String {
+    let (prefix, _) = parse_url(url);
+    let file = url.strip_prefix(prefix.as_str()).unwrap_or(url);
+    let file = file.split('?').next().unwrap_or(file);
+    if file.ends_with(".json") {
+        return String::new();
+    }
+    format!(
+        " (The URL does not name a JSON file: a model is loaded from its model.json, e.g. {}/model.json.)",
+        url.split('?').next().unwrap_or(url).trim_end_matches('/')
+    )
 }

@@ -1,22 +1,28 @@
 //! `tfjs bench URL [--batch N] [--runs N]`: load time and predict latency.
 
+use crate::cmd::predict;
 use crate::util;
 use crate::Ctx;
 use anyhow::Context;
 use serde_json::json;
 use std::process::ExitCode;
 use std::time::Instant;
+use tfjs_cli::signature::Signature;
 use tfjs_layers::model::StepTime;
 use tfjs_layers::{LoadOptions, Model, Tensor};
 
 const LONG: &str = "\
 Measure how long a model takes to load (fetch + decode + build) and to
-predict on a batch of synthetic inputs (seeded; int32 inputs get small ids).
-After warm-up runs, predict is timed --runs times (at least 20) and the
-median, min and max are reported. Unknown non-batch dimensions use 16.
+predict on a batch of synthetic inputs (seeded; int32 inputs get small ids;
+unknown non-batch dimensions use 16), or on the inputs of an io.json or .npy
+files with --inputs (as `tfjs predict` reads them; the batch is theirs):
+a detector's time depends on what it detects, so compare runtimes on the
+same inputs. After warm-up runs, predict is timed --runs times (at least
+20) and the median, min and max are reported.
 
 Examples:
   tfjs bench ./my-model --batch 8
+  tfjs bench ./detector --inputs io.json
   tfjs --json bench ./my-model
   # {\"load_ms\":…,\"predict_ms\":{\"median\":…,\"min\":…,\"max\":…},\"batch\":8}";
 
@@ -40,6 +46,10 @@ pub struct Args {
     /// slowest steps with their share of the total.
     #[arg(long)]
     pub layers: bool,
+    /// Time predict on these inputs (io.json, or .npy files in input order)
+    /// instead of synthetic ones; --batch is then ignored.
+    #[arg(long = "inputs", num_args = 1.., conflicts_with = "batch")]
+    pub inputs: Vec<String>,
 }
 
 /// One input to synthesize: name, dimensions (`None` unknown), dtype.
@@ -97,11 +107,20 @@ fn graph_runner(
     artifacts: &tfjs_format::ModelArtifacts,
     url: &str,
     batch: usize,
+    files: &[String],
     t0: Instant,
 ) -> anyhow::Result<Runner> {
     let model = tfjs_graph::GraphModel::from_artifacts(artifacts)
         .with_context(|| format!("cannot build the graph model at {url}"))?;
     let load_ms = t0.elapsed().as_secs_f64() * 1e3;
+    if !files.is_empty() {
+        let (named, _) = predict::graph_feeds(files, &model)?;
+        let feeds: Vec<(String, tfjs_graph::Tensor)> = named
+            .iter()
+            .map(|(n, t)| (n.clone(), tfjs_graph::Tensor::from_layers(t)))
+            .collect();
+        return Ok((graph_run(model, feeds), load_ms, None));
+    }
     let specs: Vec<InputSpec> = model
         .inputs()
         .iter()
@@ -121,30 +140,43 @@ fn graph_runner(
         .zip(synthetic_inputs(&specs, batch)?)
         .map(|(s, t)| (s.0.clone(), tfjs_graph::Tensor::from_layers(&t)))
         .collect();
-    let run = move || {
+    Ok((graph_run(model, feeds), load_ms, None))
+}
+
+/// `execute` with the default outputs on fixed feeds.
+fn graph_run(
+    model: tfjs_graph::GraphModel,
+    feeds: Vec<(String, tfjs_graph::Tensor)>,
+) -> Box<dyn Fn() -> anyhow::Result<()>> {
+    Box::new(move || {
         let f: Vec<(&str, tfjs_graph::Tensor)> =
             feeds.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
         std::hint::black_box(model.execute(&f, &[])?);
         Ok(())
-    };
-    Ok((Box::new(run), load_ms, None))
+    })
 }
 
 fn layers_runner(
     artifacts: &tfjs_format::ModelArtifacts,
     url: &str,
     batch: usize,
+    files: &[String],
     t0: Instant,
 ) -> anyhow::Result<Runner> {
     let model = Model::from_artifacts(artifacts, &LoadOptions::default())
         .with_context(|| format!("cannot build the model at {url}"))?;
     let load_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let specs: Vec<InputSpec> = model
-        .inputs()
-        .iter()
-        .map(|i| (i.name.clone(), i.batch_shape.clone(), i.dtype.clone()))
-        .collect();
-    let inputs = synthetic_inputs(&specs, batch)?;
+    let inputs = if files.is_empty() {
+        let specs: Vec<InputSpec> = model
+            .inputs()
+            .iter()
+            .map(|i| (i.name.clone(), i.batch_shape.clone(), i.dtype.clone()))
+            .collect();
+        synthetic_inputs(&specs, batch)?
+    } else {
+        let sig = Signature::of_model(&model, artifacts.model_topology.as_ref());
+        predict::read_inputs(files, &model, &sig)?.0
+    };
     let model = std::rc::Rc::new(model);
     let inputs = std::rc::Rc::new(inputs);
     let (m, x) = (model.clone(), inputs.clone());
@@ -163,9 +195,9 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
     let artifacts = util::load(ctx, &url).await?;
     let (run_once, load_ms, profile) = if tfjs_graph::is_graph_model(&artifacts) {
-        graph_runner(&artifacts, &url, batch, t0)?
+        graph_runner(&artifacts, &url, batch, &a.inputs, t0)?
     } else {
-        layers_runner(&artifacts, &url, batch, t0)?
+        layers_runner(&artifacts, &url, batch, &a.inputs, t0)?
     };
     if a.layers && profile.is_none() {
         anyhow::bail!("--layers: per-step times are for layers models; {url} is a graph model");
@@ -194,13 +226,18 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if ctx.json {
         println!(
             "{}",
-            json!({"load_ms": load_ms, "predict_ms": {"median": median, "min": min, "max": max}, "batch": batch, "runs": runs,
+            json!({"load_ms": load_ms, "predict_ms": {"median": median, "min": min, "max": max}, "batch": if a.inputs.is_empty() { json!(batch) } else { json!(null) }, "inputs": a.inputs, "runs": runs,
                    "steps": steps.iter().map(|s| json!({"layers": s.layers, "classes": s.classes, "ms": s.ms, "share": s.share})).collect::<Vec<_>>()})
         );
     } else {
         println!("model   {url}");
         println!("load    {load_ms:.2} ms");
-        println!("predict {median:.3} ms median, {min:.3} min, {max:.3} max ({runs} runs, batch {batch})");
+        let fed = if a.inputs.is_empty() {
+            format!("batch {batch}")
+        } else {
+            format!("inputs {}", a.inputs.join(" "))
+        };
+        println!("predict {median:.3} ms median, {min:.3} min, {max:.3} max ({runs} runs, {fed})");
         if !steps.is_empty() {
             let mut slowest: Vec<&ProfiledStep> = steps.iter().collect();
             slowest.sort_by(|a, b| b.ms.total_cmp(&a.ms));

@@ -79,10 +79,62 @@ pub struct Args {
     pub non_strict: bool,
 }
 
-/// A graph model (`format: "graph-model"`): io.json inputs are fed by their
-/// names (signature keys or node names, as TF.js `execute` takes them; by
-/// position when a name is unknown), .npy files by input position. With
-/// reference outputs in the io.json, exactly those outputs are computed.
+/// Named feeds for a graph model from an io.json (by the inputs' names:
+/// signature keys or node names, as TF.js `execute` takes them; by position
+/// when a name is unknown) or from .npy files (by input position), and the
+/// io.json itself when one was given.
+pub(crate) fn graph_feeds(
+    files: &[String],
+    model: &tfjs_graph::GraphModel,
+) -> anyhow::Result<(Vec<(String, Tensor)>, Option<IoJson>)> {
+    let model_inputs: Vec<&str> = model.inputs().iter().map(|i| i.name.as_str()).collect();
+    if files.len() == 1 && !files[0].ends_with(".npy") {
+        let bytes = util::read_local(&files[0], util::MAX_INPUT_FILE_BYTES)?;
+        let io = IoJson::parse(&bytes, &files[0])?;
+        let by_name = io.inputs.iter().all(|t| model.resolve(&t.name).is_ok());
+        if !by_name && io.inputs.len() != model_inputs.len() {
+            bail!(
+                "{}: the model has inputs {model_inputs:?}, the file's input names do not match",
+                files[0]
+            );
+        }
+        let feeds = io
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(k, t)| {
+                let name = if by_name {
+                    t.name.clone()
+                } else {
+                    model_inputs[k].to_string()
+                };
+                Ok((name, t.to_tensor()?))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        return Ok((feeds, Some(io)));
+    }
+    if files.len() != model_inputs.len() {
+        bail!(
+            "the model has {} input(s) ({}), got {} .npy file(s)",
+            model_inputs.len(),
+            model_inputs.join(", "),
+            files.len()
+        );
+    }
+    let feeds = files
+        .iter()
+        .zip(&model_inputs)
+        .map(|(f, n)| {
+            let bytes = util::read_local(f, util::MAX_INPUT_FILE_BYTES)?;
+            Ok((n.to_string(), read_npy(&bytes, f)?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok((feeds, None))
+}
+
+/// A graph model (`format: "graph-model"`), fed as [`graph_feeds`] reads the
+/// inputs. With reference outputs in the io.json, exactly those outputs are
+/// computed.
 fn run_graph(
     files: &[String],
     url: &str,
@@ -90,51 +142,7 @@ fn run_graph(
 ) -> anyhow::Result<(Vec<String>, Vec<Tensor>, Option<IoJson>)> {
     let model = tfjs_graph::GraphModel::from_artifacts(artifacts)
         .with_context(|| format!("cannot build the graph model at {url}"))?;
-    let model_inputs: Vec<&str> = model.inputs().iter().map(|i| i.name.as_str()).collect();
-    let (named, io): (Vec<(String, Tensor)>, Option<IoJson>) =
-        if files.len() == 1 && !files[0].ends_with(".npy") {
-            let bytes = util::read_local(&files[0], util::MAX_INPUT_FILE_BYTES)?;
-            let io = IoJson::parse(&bytes, &files[0])?;
-            let by_name = io.inputs.iter().all(|t| model.resolve(&t.name).is_ok());
-            if !by_name && io.inputs.len() != model_inputs.len() {
-                bail!(
-                "{}: the model has inputs {model_inputs:?}, the file's input names do not match",
-                files[0]
-            );
-            }
-            let feeds = io
-                .inputs
-                .iter()
-                .enumerate()
-                .map(|(k, t)| {
-                    let name = if by_name {
-                        t.name.clone()
-                    } else {
-                        model_inputs[k].to_string()
-                    };
-                    Ok((name, t.to_tensor()?))
-                })
-                .collect::<anyhow::Result<_>>()?;
-            (feeds, Some(io))
-        } else {
-            if files.len() != model_inputs.len() {
-                bail!(
-                    "the model has {} input(s) ({}), got {} .npy file(s)",
-                    model_inputs.len(),
-                    model_inputs.join(", "),
-                    files.len()
-                );
-            }
-            let feeds = files
-                .iter()
-                .zip(&model_inputs)
-                .map(|(f, n)| {
-                    let bytes = util::read_local(f, util::MAX_INPUT_FILE_BYTES)?;
-                    Ok((n.to_string(), read_npy(&bytes, f)?))
-                })
-                .collect::<anyhow::Result<_>>()?;
-            (feeds, None)
-        };
+    let (named, io) = graph_feeds(files, &model)?;
     let wanted: Vec<String> = match &io {
         Some(io) if !io.reference().0.is_empty() => {
             io.reference().0.iter().map(|t| t.name.clone()).collect()
@@ -156,7 +164,9 @@ fn run_graph(
     ))
 }
 
-fn read_inputs(
+/// A layers model's inputs from an io.json or .npy files, checked against
+/// its signature first.
+pub(crate) fn read_inputs(
     files: &[String],
     model: &Model,
     sig: &Signature,

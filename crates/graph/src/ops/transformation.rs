@@ -292,25 +292,70 @@ fn pad(c: &Ctx) -> Result<Vec<Value>> {
         .try_fold(1usize, |a, (&d, &(x, y))| a.checked_mul(d + x + y))
         .filter(|&n| n <= MAX_ELEMENTS)
         .ok_or_else(|| c.err("padded shape is too large"))?;
-    let shape = t.shape().to_vec();
-    let (out, idx) = pad_index(&shape, &pads, |d, i| {
-        (i >= 0 && (i as usize) < shape[d]).then_some(i as usize)
-    });
     let value = if c.n() > 2 {
         c.t(2)?.to_f32().first().copied().unwrap_or(0.0)
     } else {
         0.0
     };
-    let data = match t.data() {
-        Data::F32(v) => Data::F32(idx.iter().map(|i| i.map_or(value, |i| v[i])).collect()),
-        Data::I32(v) => Data::I32(
-            idx.iter()
-                .map(|i| i.map_or(value as i32, |i| v[i]))
-                .collect(),
-        ),
-        Data::Bool(v) => Data::Bool(idx.iter().map(|i| i.is_some_and(|i| v[i])).collect()),
+    let shape = t.shape();
+    let (out, data) = match t.data() {
+        Data::F32(v) => {
+            let (out, d) = pad_constant(v, shape, &pads, value);
+            (out, Data::F32(d))
+        }
+        Data::I32(v) => {
+            let (out, d) = pad_constant(v, shape, &pads, value as i32);
+            (out, Data::I32(d))
+        }
+        Data::Bool(v) => {
+            let (out, d) = pad_constant(v, shape, &pads, false);
+            (out, Data::Bool(d))
+        }
     };
     one(Tensor::new(out, data)?)
+}
+
+/// Constant padding: the output is filled with `fill`, then each innermost
+/// row of the input is copied to its place in one slice copy (the padded
+/// shapes are checked against the element cap by the caller).
+fn pad_constant<T: Copy>(
+    v: &[T],
+    shape: &[usize],
+    pads: &[(usize, usize)],
+    fill: T,
+) -> (Vec<usize>, Vec<T>) {
+    let out: Vec<usize> = shape
+        .iter()
+        .zip(pads)
+        .map(|(&d, &(a, b))| d + a + b)
+        .collect();
+    let Some((&inner, outer)) = shape.split_last() else {
+        return (out, v.to_vec());
+    };
+    let mut data = vec![fill; out.iter().product()];
+    if v.is_empty() {
+        return (out, data);
+    }
+    let out_str = strides(&out);
+    let mut counter = vec![0usize; outer.len()];
+    for row in v.chunks_exact(inner) {
+        let off = pads[outer.len()].0
+            + counter
+                .iter()
+                .zip(pads)
+                .zip(&out_str)
+                .map(|((&i, &(before, _)), &s)| (i + before) * s)
+                .sum::<usize>();
+        data[off..off + inner].copy_from_slice(row);
+        for d in (0..outer.len()).rev() {
+            counter[d] += 1;
+            if counter[d] < outer[d] {
+                break;
+            }
+            counter[d] = 0;
+        }
+    }
+    (out, data)
 }
 
 fn mirror_pad(c: &Ctx) -> Result<Vec<Value>> {
@@ -475,6 +520,35 @@ fn space_to_depth(c: &Ctx) -> Result<Vec<Value>> {
 mod tests {
     use crate::ops::testing::{run1, try_run};
     use crate::tensor::Tensor;
+
+    /// The row-copy constant pad equals the element-by-element definition
+    /// (every output element is the input element its index minus the
+    /// leading pad points at, or the fill) over ranks 0..=4, empty dims and
+    /// pads on every side.
+    #[test]
+    fn constant_pad_rows_match_the_elementwise_definition() {
+        let mut seed = 0x9e37_79b9u32;
+        let mut next = |m: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as usize % m
+        };
+        for _ in 0..300 {
+            let rank = next(5);
+            let shape: Vec<usize> = (0..rank).map(|_| next(4)).collect();
+            let pads: Vec<(usize, usize)> = (0..rank).map(|_| (next(3), next(3))).collect();
+            let n: usize = shape.iter().product();
+            let v: Vec<i32> = (1..=n as i32).collect();
+            let (out, got) = super::pad_constant(&v, &shape, &pads, -7);
+            let (out2, idx) = super::pad_index(&shape, &pads, |d, i| {
+                (i >= 0 && (i as usize) < shape[d]).then_some(i as usize)
+            });
+            assert_eq!(out, out2);
+            let want: Vec<i32> = idx.iter().map(|i| i.map_or(-7, |i| v[i])).collect();
+            assert_eq!(got, want, "shape {shape:?} pads {pads:?}");
+        }
+    }
 
     #[test]
     fn shape_ops() {
