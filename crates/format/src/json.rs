@@ -242,7 +242,16 @@ impl JsonStyle {
                         out.push_str(text);
                     }
                 } else {
-                    out.push_str(&py_float(text.parse::<f64>().unwrap_or(f64::NAN)));
+                    let x = text.parse::<f64>().unwrap_or(f64::NAN);
+                    if x.is_finite() {
+                        out.push_str(&py_float(x));
+                    } else {
+                        // A literal past f64's range (`1e999`): Python would
+                        // write `Infinity`, which no JSON reader (TF.js's
+                        // included) accepts; the literal itself stays valid
+                        // JSON and reads back as the same value everywhere.
+                        out.push_str(text);
+                    }
                 }
             }
         }

@@ -77,6 +77,28 @@ fn cross_style_number_respelling() {
     );
 }
 
+/// A number literal past f64's range (found by the `model_json` fuzz target):
+/// JS reads it as Infinity and `JSON.stringify` writes null; Python would
+/// write `Infinity`, which nothing can read back, so the converter style
+/// keeps the literal. Every style's output parses again to itself.
+#[test]
+fn number_literals_past_f64_range_stay_valid_json() {
+    let v = parse_value(br#"{"kernel_size": [3, 31e999], "x": -2E400, "y": 1.5}"#, "m.json").unwrap();
+    assert_eq!(
+        JsonStyle::Browser.to_string(&v),
+        r#"{"kernel_size":[3,null],"x":null,"y":1.5}"#
+    );
+    assert_eq!(
+        JsonStyle::Converter.to_string(&v),
+        r#"{"kernel_size": [3, 31e+999], "x": -2e+400, "y": 1.5}"#
+    );
+    for style in [JsonStyle::Node, JsonStyle::Browser, JsonStyle::Converter] {
+        let out = style.to_string(&v);
+        let again = parse_value(out.as_bytes(), "again.json").unwrap();
+        assert_eq!(style.to_string(&again), out, "{style:?}");
+    }
+}
+
 #[test]
 fn python_nonfinite_tokens_get_a_clear_error() {
     let e = parse_value(br#"{"format": "layers-model", "x": NaN}"#, "m.json").unwrap_err();
