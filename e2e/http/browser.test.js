@@ -74,6 +74,46 @@ async function main() {
     assert(info && typeof info === 'object', 'tfjs info');
     console.log('ok - tfjs info reads the browser-saved model over HTTP');
 
+    // A graph model (a published one from ../shared/fixtures/real) copied to the server by the
+    // CLI: Chromium's TF.js loads it over HTTP, runs it, keeps it in its own IndexedDB and
+    // uploads it back; the server hands out exactly the weights it was given.
+    const realDir = path.resolve(__dirname, '../../../shared/fixtures/real/emotion');
+    const io = JSON.parse(fs.readFileSync(path.join(realDir, 'io.json'), 'utf8'));
+    cli(['cp', realDir, base + '/models/graph-emotion'], { TFJS_HTTP_AUTHORIZATION: 'Bearer ' + TOKEN });
+    const graph = await page.evaluate(async ({ base, token, io }) => {
+      const tf = window.tf;
+      const run = async (m) => {
+        const feed = {};
+        for (const t of io.inputs) feed[t.name] = tf.tensor(t.data, t.shape, t.dtype);
+        const ys = m.execute(feed, io.outputs.map((o) => o.name));
+        return Promise.all((Array.isArray(ys) ? ys : [ys]).map(async (y) => Array.from(await y.data())));
+      };
+      const fromServer = await tf.loadGraphModel(base + '/models/graph-emotion/model.json');
+      const out = await run(fromServer);
+      await fromServer.save('indexeddb://graph-emotion');
+      const fromIdb = await tf.loadGraphModel('indexeddb://graph-emotion');
+      const outIdb = await run(fromIdb);
+      const requestInit = { headers: { Authorization: 'Bearer ' + token } };
+      const saved = await fromIdb.save(tf.io.http(base + '/models/graph-emotion-idb', { requestInit }));
+      return { out, outIdb, status: saved.responses[0].status };
+    }, { base, token: TOKEN, io });
+    const tol = io.tolerance;
+    io.outputs.forEach((o, k) => o.data.forEach((want, i) => {
+      for (const got of [graph.out[k][i], graph.outIdb[k][i]]) {
+        assert(Math.abs(got - want) <= tol.atol + tol.rtol * Math.abs(want), `graph model output ${o.name}[${i}]: ${got} vs ${want}`);
+      }
+    }));
+    assert(graph.status === 201, 'graph model upload from IndexedDB: ' + graph.status);
+    const orig = fs.readFileSync(path.join(realDir, 'emotion.bin'));
+    for (const name of ['graph-emotion', 'graph-emotion-idb']) {
+      const dir = path.join(tmpdir('tfjs-e2e-graph-'), name);
+      cli(['cp', `${base}/models/${name}/model.json`, 'file://' + dir]);
+      assert(fs.readFileSync(path.join(dir, 'weights.bin')).equals(orig), `${name}: weight bytes differ from the published shard`);
+    }
+    const listed = (await (await fetch(base + '/models')).json()).models.find((m) => m.name === 'graph-emotion');
+    assert(listed && /graph/.test(JSON.stringify(listed)), 'the server lists graph-emotion as a graph model: ' + JSON.stringify(listed));
+    console.log('ok - Chromium loads a graph model from the server, runs it as io.json says, keeps it in IndexedDB and uploads it back byte for byte');
+
     // The web page lists it, with no JS errors.
     const ui = await context.newPage();
     ui.on('pageerror', (e) => errors.push('pageerror (/): ' + e.message));

@@ -120,6 +120,17 @@ async function checkOutputs(model, graph, io, what) {
   return maxAbs;
 }
 
+/**
+ * Let the event loop run timers and socket events. TF.js's cpu kernels run synchronously,
+ * and a chain of awaits on resolved promises never yields to I/O, so without this a keep-alive
+ * connection that `tfjs serve` closed after its 30 s idle timeout during a long model run is
+ * only noticed after the next request was written to it (EPIPE / "other side closed"). A
+ * browser or any event-driven client notices the close in time; so does this after a tick.
+ */
+function settle() {
+  return new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 /** Create an S3 bucket on an S3 API that needs no signature (moto). */
 async function createBucket(endpoint, bucket) {
   const r = await fetch(`${endpoint}/${bucket}`, { method: 'PUT' });
@@ -184,6 +195,7 @@ async function main() {
         for (let i = chain.indexOf(idb) + 1; i < chain.length; i++) cli(['cp', from(chain[i - 1]), chain[i]], env);
         cli(['cp', from(chain[chain.length - 2]), `downloads://${name}`], env);
         assertSameArtifacts(readArtifacts(path.join(out, name)), original, `${name}: file:// copy at the end of ${chain.join(' -> ')}`);
+        await settle();
         assertSameArtifacts(await tf.io.http(`${http}/model.json`).load(), original, `${name}: the server's copy`);
         // downloads:// writes what TF.js's browser download does: NAME.json + NAME.weights.bin.
         const dl = JSON.parse(fs.readFileSync(path.join(downloads, `${name}.json`), 'utf8'));
@@ -196,6 +208,7 @@ async function main() {
 
         // 2. TF.js loads the copies and reproduces io.json.
         step = 'TF.js loading and running the copies';
+        await settle();
         const fromServer = await load(`${http}/model.json`, graph);
         const d1 = await checkOutputs(fromServer, graph, io, `${name}: TF.js on the server's copy`);
         const fromFile = await load(fileHandler(path.join(out, name)), graph);
@@ -206,6 +219,7 @@ async function main() {
         step = 'TF.js saving to the server';
         let sent = null;
         await fromServer.save({ save: async (a) => { sent = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; } });
+        await settle();
         const saved = await fromServer.save(`${server.base}/models/js-${name}`);
         assert(saved.responses[0].ok, `${name}: TF.js's save answered ${saved.responses[0].status}`);
         step = "copying TF.js's save out of the server";

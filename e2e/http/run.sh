@@ -43,4 +43,5 @@ fi
 
 node node.test.js
 node browser.test.js
+node graph.test.js
 node cors.test.js
