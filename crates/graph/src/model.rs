@@ -45,6 +45,8 @@ pub struct GraphModel {
     /// folded constant subgraphs).
     consts: Vec<Option<Vec<Value>>>,
     ops: Vec<OpFn>,
+    /// Per node: what its op keeps between executions.
+    caches: Vec<crate::ops::NodeCache>,
     inputs: Vec<TensorInfo>,
     outputs: Vec<TensorInfo>,
     has_control_flow: bool,
@@ -323,10 +325,12 @@ impl GraphModel {
         });
         let (inputs, outputs) = io_infos(&graph, artifacts.signature.as_ref());
         let owner = Arc::new(OnceLock::new());
+        let caches = graph.nodes.iter().map(|_| Default::default()).collect();
         let mut model = GraphModel {
             graph,
             consts,
             ops,
+            caches,
             inputs,
             outputs,
             has_control_flow,
@@ -367,7 +371,11 @@ impl GraphModel {
     /// other op through the registry.
     pub(crate) fn call(&self, i: usize, inputs: &[Value]) -> Result<Vec<Value>> {
         let node = &self.graph.nodes[i];
-        let ctx = Ctx { node, inputs };
+        let ctx = Ctx {
+            node,
+            inputs,
+            cache: self.caches.get(i),
+        };
         match node.op.as_str() {
             "If" | "StatelessIf" => {
                 let cond = ctx.t(0)?.data().to_bool();
@@ -470,6 +478,7 @@ impl GraphModel {
             if let Ok(out) = (self.ops[i])(&Ctx {
                 node: n,
                 inputs: &inputs,
+                cache: None,
             }) {
                 let small = out.iter().all(|v| match v {
                     Value::Tensor(t) => t.len() <= FOLD_MAX_ELEMENTS,

@@ -358,12 +358,14 @@ mod tests {
         let set = lookup("TensorListSetItem").unwrap()(&Ctx {
             node: &node,
             inputs: &inputs,
+            cache: None,
         })
         .unwrap();
         let stack_in = vec![set[0].clone(), Value::t(Tensor::vec_i32(vec![2]))];
         let st = lookup("TensorListStack").unwrap()(&Ctx {
             node: &node,
             inputs: &stack_in,
+            cache: None,
         })
         .unwrap();
         match &st[0] {

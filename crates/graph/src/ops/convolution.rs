@@ -6,7 +6,27 @@ use super::basic_math::apply_activation;
 use super::{one, Ctx, OpFn, Value};
 use crate::tensor::Tensor;
 use crate::Result;
-use tfjs_kernels::{conv_output_size, Conv2dParams, FusedActivation, Padding, Pool2dParams};
+use std::sync::Arc;
+use tfjs_kernels::{
+    conv_output_size, Conv2dParams, FusedActivation, PackedMatrix, Padding, Pool2dParams,
+};
+
+/// A convolution filter (and bias) packed for the kernels, with the
+/// tensors it was packed from (kept alive so that pointer equality means
+/// "the same tensor").
+struct PackedFilter {
+    filter: Arc<Tensor>,
+    bias: Option<Arc<Tensor>>,
+    packed: PackedMatrix,
+}
+
+/// Input `i` as the shared tensor it is (`None` for lists or absent inputs).
+fn tensor_arc<'a>(c: &Ctx<'a>, i: usize) -> Option<&'a Arc<Tensor>> {
+    match c.inputs.get(i) {
+        Some(Value::Tensor(t)) => Some(t),
+        _ => None,
+    }
+}
 
 /// Ops of this family.
 pub const OPS: &[(&str, OpFn)] = &[
@@ -346,7 +366,38 @@ fn conv(c: &Ctx, depthwise: bool, is_fused: bool) -> Result<Vec<Value>> {
     if depthwise {
         tfjs_kernels::depthwise_conv2d_fused(&x, &w, bias.as_deref(), kernel_act, &p, &mut out);
     } else {
-        tfjs_kernels::conv2d_fused(&x, &w, bias.as_deref(), kernel_act, &p, &mut out);
+        let pack = || {
+            let k = ws[0] * ws[1] * ws[2];
+            PackedMatrix::new(&w, k, out_c, bias.as_deref())
+        };
+        match (c.cache, tensor_arc(c, 1)) {
+            // The filter (and bias) are the same tensors as last run, weights
+            // in practice: pack them once, as the layers engine does at load.
+            (Some(cache), Some(filter)) => {
+                let bias_arc = if f.bias.is_some() {
+                    tensor_arc(c, 2)
+                } else {
+                    None
+                };
+                let packed = cache.get_or(
+                    |e: &PackedFilter| {
+                        Arc::ptr_eq(&e.filter, filter)
+                            && match (&e.bias, bias_arc) {
+                                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                                (None, None) => true,
+                                _ => false,
+                            }
+                    },
+                    || PackedFilter {
+                        filter: filter.clone(),
+                        bias: bias_arc.cloned(),
+                        packed: pack(),
+                    },
+                );
+                tfjs_kernels::conv2d_packed(&x, &packed.packed, kernel_act, &p, &mut out);
+            }
+            _ => tfjs_kernels::conv2d_packed(&x, &pack(), kernel_act, &p, &mut out),
+        }
     }
     let t = Tensor::f32(vec![p.batch, p.out_h, p.out_w, out_c], out)?;
     if kernel_act != FusedActivation::Linear || f.activation.is_empty() {
@@ -452,6 +503,70 @@ fn pool(c: &Ctx, max: bool) -> Result<Vec<Value>> {
 mod tests {
     use crate::ops::testing::run1;
     use crate::tensor::Tensor;
+
+    /// A node's packed filter is reused while its filter and bias inputs are
+    /// the same tensors, and re-packed when either changes: every run equals
+    /// the same convolution computed without a cache.
+    #[test]
+    fn packed_filters_are_cached_per_node_and_follow_their_tensors() {
+        use crate::graph::Node;
+        use crate::ops::{Ctx, NodeCache, Value};
+        let node = Node {
+            name: "conv".into(),
+            op: "_FusedConv2D".into(),
+            inputs: vec![],
+            control: vec![],
+            attr: serde_json::from_str(&attrs(
+                SAME,
+                r#", "fused_ops": {"list": {"s": ["Qmlhc0FkZA=="]}}, "num_args": {"i": "1"}"#,
+            ))
+            .unwrap(),
+        };
+        let x = Value::t(
+            Tensor::f32(vec![1, 3, 3, 2], (0..18).map(|v| v as f32 * 0.1).collect()).unwrap(),
+        );
+        let filter = |k: f32| {
+            Value::t(
+                Tensor::f32(
+                    vec![2, 2, 2, 3],
+                    (0..24).map(|v| (v as f32 - k) * 0.05).collect(),
+                )
+                .unwrap(),
+            )
+        };
+        let bias = |b: f32| Value::t(Tensor::f32(vec![3], vec![b, -b, 0.5]).unwrap());
+        let run = |inputs: &[Value], cache: Option<&NodeCache>| {
+            let out = super::conv(
+                &Ctx {
+                    node: &node,
+                    inputs,
+                    cache,
+                },
+                false,
+                true,
+            )
+            .unwrap();
+            match &out[0] {
+                Value::Tensor(t) => t.to_f32(),
+                _ => unreachable!(),
+            }
+        };
+        let cache = NodeCache::default();
+        let (f1, f2, b1, b2) = (filter(3.0), filter(11.0), bias(1.0), bias(-2.0));
+        for inputs in [
+            [x.clone(), f1.clone(), b1.clone()],
+            [x.clone(), f1.clone(), b1.clone()],
+            [x.clone(), f2.clone(), b1.clone()],
+            [x.clone(), f2.clone(), b2.clone()],
+            [x.clone(), f1.clone(), b2.clone()],
+        ] {
+            assert_eq!(run(&inputs, Some(&cache)), run(&inputs, None));
+        }
+        assert_ne!(
+            run(&[x.clone(), f1, b1.clone()], Some(&cache)),
+            run(&[x, f2, b1], Some(&cache))
+        );
+    }
 
     const SAME: &str = "U0FNRQ=="; // "SAME"
     const VALID: &str = "VkFMSUQ="; // "VALID"

@@ -66,6 +66,42 @@ pub struct Ctx<'a> {
     pub node: &'a Node,
     /// Input values, in the node's input order.
     pub inputs: &'a [Value],
+    /// State the op keeps for this node between executions (`None` where
+    /// the node runs once: constant folding, tests).
+    pub cache: Option<&'a NodeCache>,
+}
+
+/// Per-node state kept by a [`GraphModel`](crate::GraphModel) between
+/// executions: what an op derives from its constant inputs (a convolution's
+/// packed filter) is computed on the first run, not on every run.
+#[derive(Default)]
+pub struct NodeCache(std::sync::Mutex<Option<Arc<dyn std::any::Any + Send + Sync>>>);
+
+impl std::fmt::Debug for NodeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NodeCache")
+    }
+}
+
+impl NodeCache {
+    /// The cached `T` when `still_valid` accepts it (the inputs it was
+    /// derived from are the same), else `make()`'s result, kept for the
+    /// next run.
+    pub fn get_or<T: std::any::Any + Send + Sync>(
+        &self,
+        still_valid: impl Fn(&T) -> bool,
+        make: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = slot.as_ref().and_then(|v| v.clone().downcast::<T>().ok()) {
+            if still_valid(&v) {
+                return v;
+            }
+        }
+        let v = Arc::new(make());
+        *slot = Some(v.clone());
+        v
+    }
 }
 
 /// An op implementation.
@@ -384,6 +420,7 @@ pub mod testing {
         f(&Ctx {
             node: &node,
             inputs: &values,
+            cache: None,
         })
     }
 
