@@ -141,21 +141,10 @@ const inputs = model.inputs.map((inp, k) => {
 });
 const feed = inputs.length === 1 ? inputs[0] : inputs;
 
-async function once() {
-  let ys = model.predict(feed);
-  if (!Array.isArray(ys)) ys = [ys];
-  for (const y of ys) await y.data();
-  tf.dispose(ys);
-}
-
-for (let i = 0; i < args.warmup; i++) await once();
-const times = [];
-for (let i = 0; i < args.runs; i++) {
-  const t = performance.now();
-  await once();
-  times.push(performance.now() - t);
-}
-times.sort((a, b) => a - b);
+const times = await timeRuns(async () => {
+  const ys = model.predict(feed);
+  return Array.isArray(ys) ? ys : [ys];
+});
 
 console.log = log;
 console.warn = warn;
@@ -227,19 +216,7 @@ async function benchGraph(dir) {
     console.error(`tfjs_bench: ${dir} on ${args.backend} does not reproduce io.json: ${cmp.bad} element(s) out of tolerance, first ${cmp.worst}`);
     process.exit(1);
   }
-  const once = async () => {
-    const out = await run();
-    for (const y of out) await y.data();
-    tf.dispose(out);
-  };
-  for (let i = 0; i < args.warmup; i++) await once();
-  const times = [];
-  for (let i = 0; i < args.runs; i++) {
-    const t = performance.now();
-    await once();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
+  const times = await timeRuns(run);
   console.log = log;
   console.warn = warn;
   console.log(JSON.stringify({
@@ -259,4 +236,23 @@ async function benchGraph(dir) {
     check: { max_abs: cmp.maxAbs, atol: tol.atol, rtol: tol.rtol, atol_widened_to_recorded_wasm_difference: widened },
     tfjs_keepdims_patch: 0,
   }));
+}
+
+// --warmup untimed runs, then --runs timed ones of `run` (which returns the
+// output tensors; each is read back, so the work has completed, and freed).
+// Returns the times in ms, sorted.
+async function timeRuns(run) {
+  const once = async () => {
+    const out = await run();
+    for (const y of out) await y.data();
+    tf.dispose(out);
+  };
+  for (let i = 0; i < args.warmup; i++) await once();
+  const times = [];
+  for (let i = 0; i < args.runs; i++) {
+    const t = performance.now();
+    await once();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b);
 }
