@@ -146,24 +146,13 @@ const times = await timeRuns(async () => {
   return Array.isArray(ys) ? ys : [ys];
 });
 
-console.log = log;
-console.warn = warn;
-console.log(JSON.stringify({
-  backend: args.backend,
-  wasm: wasmInfo,
-  tfjs: tf.version.tfjs,
-  model: dir,
+report(dir, loadMs, times, {
   batch: args.batch,
-  runs: args.runs,
-  warmup: args.warmup,
-  backend_init_ms: backendInitMs,
-  load_ms: loadMs,
-  predict_ms: { median: median(times), min: times[0], max: times[times.length - 1] },
   check,
   // Layers given a Reshape after keepdims pooling (see lib.mjs), 0 if none.
   tfjs_keepdims_patch: patched,
   leaked_tensors: tf.memory().numTensors - inputs.length - model.weights.length,
-}));
+});
 
 // A graph model: load, check against io.json (wasm: within the cpu-vs-wasm
 // difference io.json records, see ../shared/fixtures/real/README.md), then
@@ -217,25 +206,14 @@ async function benchGraph(dir) {
     process.exit(1);
   }
   const times = await timeRuns(run);
-  console.log = log;
-  console.warn = warn;
-  console.log(JSON.stringify({
-    backend: args.backend,
-    wasm: wasmInfo,
-    tfjs: tf.version.tfjs,
-    model: dir,
+  report(dir, loadMs, times, {
     format: 'graph-model',
     execution: useAsync ? 'executeAsync' : 'execute',
     batch: io.inputs[0] ? io.inputs[0].shape[0] : null,
     inputs: 'io.json',
-    runs: args.runs,
-    warmup: args.warmup,
-    backend_init_ms: backendInitMs,
-    load_ms: loadMs,
-    predict_ms: { median: median(times), min: times[0], max: times[times.length - 1] },
     check: { max_abs: cmp.maxAbs, atol: tol.atol, rtol: tol.rtol, atol_widened_to_recorded_wasm_difference: widened },
     tfjs_keepdims_patch: 0,
-  }));
+  });
 }
 
 // --warmup untimed runs, then --runs timed ones of `run` (which returns the
@@ -255,4 +233,22 @@ async function timeRuns(run) {
     times.push(performance.now() - t);
   }
   return times.sort((a, b) => a - b);
+}
+
+// Print the one JSON result line (the console was silenced for TF.js's notes).
+function report(dir, loadMs, times, fields) {
+  console.log = log;
+  console.warn = warn;
+  console.log(JSON.stringify({
+    backend: args.backend,
+    wasm: wasmInfo,
+    tfjs: tf.version.tfjs,
+    model: dir,
+    runs: args.runs,
+    warmup: args.warmup,
+    backend_init_ms: backendInitMs,
+    load_ms: loadMs,
+    predict_ms: { median: median(times), min: times[0], max: times[times.length - 1] },
+    ...fields,
+  }));
 }
