@@ -555,6 +555,52 @@ pub fn conv2d_packed(
     conv_packed_geom(input, kernel, &g, act, out);
 }
 
+/// A dense layer with its kernel (`[k × n]`) and bias packed once by
+/// [`PackedMatrix::new`]: `out[m × n] = act(x · kernel + bias)` for `x` of
+/// `m` rows of `k` values. It is the 1×1 convolution's path (tiles of rows,
+/// spread over rayon when large), with no per-call packing.
+///
+/// # Panics
+/// If `x` does not have `m · k` values or `out` `m · n`.
+///
+/// ```
+/// use tfjs_kernels::{dense_packed, FusedActivation, PackedMatrix};
+/// let w = PackedMatrix::new(&[1.0, 2.0, 3.0, 4.0], 2, 2, Some(&[0.5, -0.5]));
+/// let mut out = [0.0; 2];
+/// dense_packed(&[1.0, 2.0], 1, &w, FusedActivation::Linear, &mut out);
+/// assert_eq!(out, [7.5, 9.5]);
+/// ```
+pub fn dense_packed(
+    x: &[f32],
+    m: usize,
+    kernel: &PackedMatrix,
+    act: FusedActivation,
+    out: &mut [f32],
+) {
+    let (k, n) = (kernel.k(), kernel.n());
+    assert!(
+        Some(x.len()) == m.checked_mul(k) && Some(out.len()) == m.checked_mul(n),
+        "dense_packed: {} inputs and {} outputs for {m} rows of {k} -> {n}",
+        x.len(),
+        out.len()
+    );
+    if out.is_empty() {
+        return;
+    }
+    let g = Geom {
+        batch: 1,
+        in_sp: [1, 1, m],
+        in_c: k,
+        out_c: n,
+        k: [1, 1, 1],
+        stride: [1, 1, 1],
+        dil: [1, 1, 1],
+        pad: [0, 0, 0],
+        out_sp: [1, 1, m],
+    };
+    conv_packed_geom(x, kernel, &g, act, out);
+}
+
 /// A 1×1 stride-1 convolution multiplies the input in place, in tiles of
 /// output pixels. Anything else goes output row by output row: the pixels
 /// whose window lies inside the input read it straight from the input (one

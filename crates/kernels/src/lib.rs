@@ -78,7 +78,8 @@ mod simd;
 
 pub use act::FusedActivation;
 pub use conv::{
-    conv2d, conv2d_fused, conv2d_packed, conv2d_transpose, conv3d, Conv2dParams, Conv3dParams,
+    conv2d, conv2d_fused, conv2d_packed, conv2d_transpose, conv3d, dense_packed, Conv2dParams,
+    Conv3dParams,
 };
 pub use depthwise::{depthwise_conv2d, depthwise_conv2d_fused};
 pub use geom::{conv_output_size, deconv_output_size, Padding};

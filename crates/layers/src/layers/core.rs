@@ -189,8 +189,12 @@ impl Layer for Dense {
         let units = self.units();
         let m = x.len() / k.max(1);
         let data = x.to_f32();
-        let bias = self.cfg.use_bias.then(|| self.params.get(1));
-        let mut out = matmul(&data, self.params.get(0), bias, m, k, units);
+        // The kernel and bias are packed once (kept until the weights change).
+        let kernel = self
+            .params
+            .packed(0, self.cfg.use_bias.then_some(1), k, units);
+        let mut out = vec![0.0f32; m * units];
+        tfjs_kernels::dense_packed(&data, m, kernel, tfjs_kernels::FusedActivation::Linear, &mut out);
         apply_activation(self.cfg.activation, &mut out, units);
         let mut shape = x.shape().to_vec();
         *shape.last_mut().expect("rank >= 1") = units;

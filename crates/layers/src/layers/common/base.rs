@@ -93,6 +93,33 @@ pub(crate) fn shape_value(s: &Shape) -> Value {
 pub(crate) struct Params {
     specs: Vec<LayerWeight>,
     values: Vec<Tensor>,
+    /// Matrices packed for the kernels from the values, built on first use
+    /// and dropped whenever a value changes.
+    packed: PackedCache,
+}
+
+/// Per weight: that weight as a packed matrix (see [`Params::packed`]).
+/// A clone starts with empty slots (packed again from the cloned values on use).
+#[derive(Default)]
+struct PackedCache(Vec<std::sync::OnceLock<tfjs_kernels::PackedMatrix>>);
+
+impl PackedCache {
+    /// An empty slot per weight.
+    fn sized(n: usize) -> Self {
+        PackedCache((0..n).map(|_| std::sync::OnceLock::new()).collect())
+    }
+}
+
+impl Clone for PackedCache {
+    fn clone(&self) -> Self {
+        PackedCache::sized(self.0.len())
+    }
+}
+
+impl std::fmt::Debug for PackedCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PackedCache")
+    }
 }
 
 impl Params {
@@ -113,6 +140,7 @@ impl Params {
             })?;
         self.values
             .push(Tensor::from_f32(shape.clone(), vec![fill; n])?);
+        self.packed = PackedCache::sized(self.values.len());
         self.specs.push(LayerWeight {
             name: name.to_string(),
             shape,
@@ -124,6 +152,7 @@ impl Params {
     /// `count`), zero.
     pub fn add_int_scalar(&mut self, name: &str, trainable: bool) -> Result<()> {
         self.values.push(Tensor::from_i32(vec![], vec![0])?);
+        self.packed = PackedCache::sized(self.values.len());
         self.specs.push(LayerWeight {
             name: name.to_string(),
             shape: vec![],
@@ -139,6 +168,7 @@ impl Params {
     pub fn clear(&mut self) {
         self.specs.clear();
         self.values.clear();
+        self.packed = PackedCache::sized(self.values.len());
     }
     /// Descriptions; a frozen layer's weights are all non-trainable.
     pub fn weights(&self, layer_trainable: bool) -> Vec<LayerWeight> {
@@ -186,11 +216,28 @@ impl Params {
             }
         };
         self.values[index] = value;
+        self.packed = PackedCache::sized(self.values.len());
         Ok(())
     }
     /// The f32 values of weight `index` (the layer must be built).
     pub fn get(&self, index: usize) -> &[f32] {
         self.values[index].as_f32().unwrap_or(&[])
+    }
+    /// Weight `index` as a `[k × n]` matrix packed for
+    /// [`tfjs_kernels::dense_packed`], with weight `bias` (`n` values) folded
+    /// in; packed on first use and kept until a weight changes. A layer asks
+    /// for a given `index` always with the same `bias`.
+    pub fn packed(
+        &self,
+        index: usize,
+        bias: Option<usize>,
+        k: usize,
+        n: usize,
+    ) -> &tfjs_kernels::PackedMatrix {
+        // Sized with the values by every method that changes them.
+        self.packed.0[index].get_or_init(|| {
+            tfjs_kernels::PackedMatrix::new(self.get(index), k, n, bias.map(|b| self.get(b)))
+        })
     }
 }
 

@@ -93,23 +93,6 @@ pub(crate) fn permute_shape(s: &Shape, perm: &[usize]) -> Shape {
     perm.iter().map(|&p| s[p]).collect()
 }
 
-/// `out[m, n] = a[m, k] · b[k, n]` (+ `bias[n]`), row-major.
-pub(crate) fn matmul(
-    a: &[f32],
-    b: &[f32],
-    bias: Option<&[f32]>,
-    m: usize,
-    k: usize,
-    n: usize,
-) -> Vec<f32> {
-    let mut out = vec![0.0f32; m * n];
-    if m == 0 || n == 0 {
-        return out;
-    }
-    tfjs_kernels::dense(a, b, bias, m, k, n, &mut out);
-    out
-}
-
 /// `f` of every element into a new vector, in parallel for large slices
 /// (one pass: no copy-then-modify).
 pub(crate) fn map_new<F: Fn(f32) -> f32 + Sync + Send>(x: &[f32], f: F) -> Vec<f32> {
