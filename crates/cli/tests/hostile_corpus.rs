@@ -130,6 +130,10 @@ impl Case {
     fn convert(self, statuses: &'static [i32], culprits: &[&str]) -> Case {
         self.run(&["convert", "{m}", "{d}/out"], statuses, culprits)
     }
+
+    fn cp(self, statuses: &'static [i32], culprits: &[&str]) -> Case {
+        self.run(&["cp", "{m}", "{d}/copy"], statuses, culprits)
+    }
 }
 
 // ---------------------------------------------------------------- running
@@ -746,14 +750,34 @@ fn manifest_cases() -> Vec<Case> {
             m["weightsManifest"] = json!([])
         })
         .verify(FOUND, &["d1/kernel"])
-        .predict(ERROR, &["d1/kernel", "d2/bias"]),
+        .predict(ERROR, &["d1/kernel", "d2/bias"])
+        // Asked for explicitly, a non-strict load runs on the initial
+        // weights, and says so naming every weight it did not set.
+        .run(
+            &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
+            OK,
+            &[
+                "warning: model `hostile`: non-strict load",
+                "d1/kernel",
+                "d2/bias",
+            ],
+        ),
     );
     v.push(
         mlp_case("manifest: weightsManifest absent", |m| {
             m.as_object_mut().unwrap().shift_remove("weightsManifest");
         })
         .verify(FOUND, &["weightsManifest"])
-        .predict(ERROR, &["d1/kernel", "d2/bias"]),
+        .predict(ERROR, &["d1/kernel", "d2/bias"])
+        .run(
+            &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
+            OK,
+            &[
+                "warning: model `hostile`: non-strict load",
+                "d1/kernel",
+                "d2/bias",
+            ],
+        ),
     );
     v.push(
         mlp_case("manifest: one group with no weights", |m| {
@@ -1242,7 +1266,8 @@ fn shard_cases() -> Vec<Case> {
         string_model(past_end, "shard: string length past the end")
             .verify(FOUND, &["d2/vocab"])
             .predict(ERROR, &["d2/vocab"])
-            .convert(ERROR, &["d2/vocab"]),
+            .convert(ERROR, &["d2/vocab"])
+            .cp(ERROR, &["d2/vocab"]),
     );
     let mut huge_len = u32::MAX.to_le_bytes().to_vec();
     huge_len.extend_from_slice(&[0; 8]);
@@ -1250,7 +1275,8 @@ fn shard_cases() -> Vec<Case> {
         string_model(huge_len, "shard: string length u32::MAX")
             .verify(FOUND, &["d2/vocab"])
             .predict(ERROR, &["d2/vocab"])
-            .convert(ERROR, &["d2/vocab"]),
+            .convert(ERROR, &["d2/vocab"])
+            .cp(ERROR, &["d2/vocab"]),
     );
     v.push(
         string_model(vec![3, 0], "shard: string length prefix cut short")
@@ -1351,9 +1377,37 @@ fn file_system_cases() -> Vec<Case> {
             .entries_without("model/weights.bin")
             .bytes("secret.bin", full.clone())
             .entry("model/weights.bin", Entry::Symlink("secret.bin".into()))
-            .verify(FOUND, &["weights.bin"])
-            .predict(ERROR, &["weights.bin"])
-            .convert(ERROR, &["weights.bin"]),
+            .verify(FOUND, &["weights.bin", "--allow-external-links"])
+            .predict(ERROR, &["weights.bin", "--allow-external-links"])
+            .convert(ERROR, &["weights.bin"])
+            .cp(ERROR, &["weights.bin"]),
+    );
+    // The operator's flag lets such a link be followed.
+    v.push(
+        mlp_case(
+            "fs: a symlink outside the folder with --allow-external-links",
+            |_| {},
+        )
+        .entries_without("model/weights.bin")
+        .bytes("secret.bin", full.clone())
+        .entry("model/weights.bin", Entry::Symlink("secret.bin".into()))
+        .run(&["--allow-external-links", "verify", "{m}"], OK, &["OK"])
+        .run(
+            &[
+                "predict",
+                "{m}",
+                "--inputs",
+                "{d}/io.json",
+                "--allow-external-links",
+            ],
+            OK,
+            &["d2"],
+        )
+        .run(
+            &["--allow-external-links", "cp", "{m}", "{d}/copy"],
+            OK,
+            &["copied"],
+        ),
     );
     v.push(
         mlp_case("fs: weights.bin is a dangling symlink", |_| {})

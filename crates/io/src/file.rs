@@ -412,7 +412,7 @@ pub use tfjs_format::shard::sniff_text;
 fn check_inside(full: &Path, root: &Path) -> Result<()> {
     match fs::canonicalize(full) {
         Ok(real) if !real.starts_with(root) => Err(IoError::invalid(format!(
-            "Weight file {} resolves to {}, outside the model's directory {}: refusing to read it (links out of the model directory are only followed with FileStoreOptions::allow_external_links)",
+            "Weight file {} resolves to {}, outside the model's directory {}: refusing to read it (links out of the model directory are only followed with `tfjs --allow-external-links` / FileStoreOptions::allow_external_links)",
             show(full),
             show(&real),
             show(root)
