@@ -3,7 +3,7 @@
 //! non-strict load left at their initial values, HTTP retries). Without a
 //! subscriber those lines would go nowhere: every command but `serve`
 //! (which has its own log output) prints them on stderr as
-//! `warning: …`, control characters escaped. `TFJS_LOG` sets the filter
+//! `warning: …`, control characters escaped, each distinct line once. `TFJS_LOG` sets the filter
 //! (default `warn`).
 
 use crate::util;
@@ -13,8 +13,12 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-/// `warning: message field=value …` on one line.
-struct Plain;
+/// `warning: message field=value …` on one line, each distinct line once
+/// (`verify` checks the shards, then loads them: one warning, not two).
+#[derive(Default)]
+struct Plain {
+    shown: std::sync::Mutex<std::collections::HashSet<String>>,
+}
 
 impl<S, N> FormatEvent<S, N> for Plain
 where
@@ -35,7 +39,15 @@ where
             Level::WARN => "warning",
             _ => "note",
         };
-        writeln!(writer, "{tag}: {}", util::printable_lines(&text))
+        let line = format!("{tag}: {}", util::printable_lines(&text));
+        let first = self
+            .shown
+            .lock()
+            .map_or(true, |mut shown| shown.insert(line.clone()));
+        if first {
+            writeln!(writer, "{line}")?;
+        }
+        Ok(())
     }
 }
 
@@ -46,6 +58,6 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .event_format(Plain)
+        .event_format(Plain::default())
         .try_init();
 }

@@ -1211,6 +1211,23 @@ fn shard_cases() -> Vec<Case> {
             .predict(ERROR, &["weights.bin", "JSON"])
             .convert(ERROR, &["weights.bin"]),
     );
+    // Plain text of exactly the right length: the bytes are valid floats,
+    // so it loads, but with a warning naming the shard and why.
+    let text: Vec<u8> = b"404 Not Found: the requested URL was not found on this server.\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(n)
+        .collect();
+    v.push(
+        mlp_case("shard: plain-text body of exactly the right length", |_| {})
+            .bytes("model/weights.bin", text)
+            .verify(FOUND, &["weights.bin", "printable text", "404 Not Found"])
+            .predict(
+                OK,
+                &["warning: weight shard", "weights.bin", "printable text"],
+            ),
+    );
     v.push(
         mlp_case("shard: HTML body shorter than needed", |_| {})
             .bytes("model/weights.bin", html_of_len(60))

@@ -28,7 +28,7 @@ use std::fmt;
 use std::path::Path;
 use tfjs_format::checkpoint::check_quantization;
 use tfjs_format::checkpoint::dequantization_warnings;
-use tfjs_format::shard::check_shards_at;
+use tfjs_format::shard::{check_shards_at, text_shard_warnings};
 use tfjs_format::weight_path::WeightPath;
 use tfjs_format::WeightsManifestGroup;
 use tfjs_format::{codec, FormatError, ModelArtifacts, ModelJson, WeightSpec};
@@ -437,6 +437,13 @@ pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
                                 shards.into_iter().unzip();
                             if let Err(e) = check_shards_at(&group, &bytes, &names) {
                                 report.push(&gloc, e.to_string());
+                            } else {
+                                // Text of exactly the right length: it
+                                // loads (with a warning); verify says so.
+                                let name = |i: usize| names[i].clone();
+                                for w in text_shard_warnings(&group, &bytes, &name) {
+                                    report.push(&gloc, w);
+                                }
                             }
                         } else {
                             for (name, b) in &shards {

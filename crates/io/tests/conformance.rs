@@ -249,7 +249,11 @@ fn a_move_keeps_a_source_replaced_after_the_copy() {
         }));
         rt().block_on(store.save(&src_url, &old)).unwrap();
         let e = rt()
-            .block_on(tfjs_io::management::move_model(&router, src, "racing://dst"))
+            .block_on(tfjs_io::management::move_model(
+                &router,
+                src,
+                "racing://dst",
+            ))
             .unwrap_err();
         assert!(matches!(e, IoError::Changed { .. }), "{src}: {e:?}");
         assert!(e.to_string().contains("changed since it was copied"), "{e}");
