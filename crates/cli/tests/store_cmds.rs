@@ -193,13 +193,18 @@ fn ls_cp_mv_rm_and_their_errors() {
 
 /// A raw HTTP/1.1 request to `addr`; returns (status, body).
 fn http(addr: &str, method: &str, path: &str) -> (u16, String) {
+    http_for(addr, addr, method, path)
+}
+
+/// [`http`] with the `Host` header `host` (what a DNS-rebound page sends).
+fn http_for(addr: &str, host: &str, method: &str, path: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
     )
     .unwrap();
     let mut buf = String::new();
@@ -284,7 +289,17 @@ fn a_corrupt_info_row_is_skipped_with_a_warning_and_removed_by_key() {
             .strip_prefix("listening on http://")
             .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
             .to_string();
+        let port = addr.rsplit(':').next().unwrap();
+        // A page on evil.example rebound to 127.0.0.1 (issue 15.3): this
+        // tokenless server answers only loopback names.
+        let rebound = http_for(
+            &addr,
+            &format!("evil.example:{port}"),
+            "DELETE",
+            "/models/m",
+        );
         [
+            rebound,
             http(&addr, "GET", "/models"),
             http(&addr, "DELETE", "/models/bad/v1"),
             http(&addr, "DELETE", "/models/bad/v1"),
@@ -292,7 +307,9 @@ fn a_corrupt_info_row_is_skipped_with_a_warning_and_removed_by_key() {
     })();
     let _ = server.kill();
     let _ = server.wait();
-    let [(s1, listed), (s2, deleted), (s3, again)] = answers;
+    let [(s0, refused), (s1, listed), (s2, deleted), (s3, again)] = answers;
+    assert_eq!(s0, 403, "{refused}");
+    assert!(refused.contains("--allowed-host evil.example"), "{refused}");
     assert_eq!(s1, 200, "{listed}");
     assert!(listed.contains("\"name\":\"m\""), "{listed}");
     assert_eq!(s2, 200, "DELETE of the corrupt version: {deleted}");

@@ -95,16 +95,33 @@ async fn a_tokenless_server_refuses_dns_rebound_hosts() {
     let loopback = format!("localhost:{}", port(&s));
     let (status, _, v) = post_with(&s, "m", &[("host", loopback)]).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
-    for method in [reqwest::Method::DELETE, reqwest::Method::GET] {
-        let r = s
-            .client
-            .request(method.clone(), format!("{}/models/m", s.base))
-            .header("host", evil.clone())
-            .header("origin", format!("http://{evil}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{method}");
+    // Every request, whatever its method and path (the page, a preflight,
+    // an unknown path), and with or without an Origin.
+    for (method, path) in [
+        (reqwest::Method::DELETE, "/models/m"),
+        (reqwest::Method::DELETE, "/models/m/v1"),
+        (reqwest::Method::GET, "/models/m"),
+        (reqwest::Method::GET, "/models"),
+        (reqwest::Method::GET, "/"),
+        (reqwest::Method::GET, "/no/such/endpoint"),
+        (reqwest::Method::OPTIONS, "/models/m"),
+        (reqwest::Method::PUT, "/models/m"),
+    ] {
+        for with_origin in [true, false] {
+            let mut req = s
+                .client
+                .request(method.clone(), format!("{}{path}", s.base))
+                .header("host", evil.clone());
+            if with_origin {
+                req = req.header("origin", format!("http://{evil}"));
+            }
+            let r = req.send().await.unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::FORBIDDEN,
+                "{method} {path} (origin: {with_origin})"
+            );
+        }
     }
     assert_eq!(s.store.names(), vec!["srv/m/v1"]);
 
