@@ -1871,6 +1871,51 @@ fn size_cases() -> Vec<Case> {
             .verify(FOUND, &["weights.bin"])
             .predict(ERROR, &["weights.bin|d2"]),
     );
+    // Under the element cap but over what the host (here: the corpus's
+    // address-space limit) can serve: refused naming the layer and weight,
+    // not an abort (issue 15.1), in verify and in predict, strict or not.
+    let mut wide = Mlp::new();
+    wide.layers[1]["config"]["units"] = json!(250_000_000u64);
+    v.push(
+        Case::new("size: Dense kernel of 3 GB")
+            .model(&wide.json(), floats(MLP_FLOATS))
+            .io(&mlp_io())
+            .verify(FOUND, &["d2", "kernel"])
+            .predict(ERROR, &["d2", "kernel"])
+            .run(
+                &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
+                ERROR,
+                &["d2", "kernel"],
+            ),
+    );
+    // Sixty Dense branches, each kernel just under the size checked on its
+    // own: 3.7 GB together.
+    let mut layers = vec![input_layer("x", json!([null, 4]))];
+    let mut outs = vec![];
+    for i in 0..60 {
+        let name = format!("wide{i}");
+        layers.push(fn_layer(
+            "Dense",
+            &name,
+            json!({"units": 3_900_000, "use_bias": false}),
+            &["x"],
+        ));
+        outs.push(json!([name, 0, 0]));
+    }
+    v.push(
+        Case::new("size: sixty 62 MB Dense kernels")
+            .model(
+                &model_json(functional(layers, json!([["x", 0, 0]]), json!(outs)), vec![]),
+                vec![],
+            )
+            .bytes(
+                "io.json",
+                json!({"inputs": [{"name": "x", "shape": [1, 4], "dtype": "float32", "data": [1, 2, 3, 4]}]})
+                    .to_string(),
+            )
+            .verify(FOUND, &["kernel"])
+            .predict(ERROR, &["kernel"]),
+    );
     // Embedding input_dim huge.
     v.push(
         weightless(
