@@ -1011,7 +1011,9 @@ pub fn max_live_bytes() -> u64 {
 
 /// What this process can still allocate now (host `MemAvailable`, the
 /// cgroup's room, `RLIMIT_AS` room), read afresh; `None` where unknown.
-pub(crate) fn allocatable_bytes() -> Option<u64> {
+/// For checks of sizes that come from untrusted data, before a large
+/// allocation that would otherwise abort the process.
+pub fn allocatable_bytes() -> Option<u64> {
     available_memory()
 }
 
