@@ -267,46 +267,53 @@ fn a_corrupt_info_row_is_skipped_with_a_warning_and_removed_by_key() {
     }
 
     // The server starts, lists the good version and deletes the bad one by key.
-    let mut server = Command::new(env!("CARGO_BIN_EXE_tfjs"))
-        .arg("--profile")
-        .arg(env.profile())
-        .args(["serve", "--addr", "127.0.0.1:0", "--refresh-secs", "0"])
-        .env_remove("TFJS_HOME")
-        .env_remove("TFJS_TOKEN")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    /// Kills the server however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_tfjs"))
+            .arg("--profile")
+            .arg(env.profile())
+            .args(["serve", "--addr", "127.0.0.1:0", "--refresh-secs", "0"])
+            .env_remove("TFJS_HOME")
+            .env_remove("TFJS_TOKEN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
     std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut std::io::BufReader::new(server.0.stdout.take().unwrap()),
         &mut line,
     )
     .unwrap();
-    let answers = (|| {
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
-            .to_string();
-        let port = addr.rsplit(':').next().unwrap();
-        // A page on evil.example rebound to 127.0.0.1 (issue 15.3): this
-        // tokenless server answers only loopback names.
-        let rebound = http_for(
-            &addr,
-            &format!("evil.example:{port}"),
-            "DELETE",
-            "/models/m",
-        );
-        [
-            rebound,
-            http(&addr, "GET", "/models"),
-            http(&addr, "DELETE", "/models/bad/v1"),
-            http(&addr, "DELETE", "/models/bad/v1"),
-        ]
-    })();
-    let _ = server.kill();
-    let _ = server.wait();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
+        .to_string();
+    let port = addr.rsplit(':').next().unwrap();
+    // A page on evil.example rebound to 127.0.0.1 (issue 15.3): this
+    // tokenless server answers only loopback names.
+    let rebound = http_for(
+        &addr,
+        &format!("evil.example:{port}"),
+        "DELETE",
+        "/models/m",
+    );
+    let answers = [
+        rebound,
+        http(&addr, "GET", "/models"),
+        http(&addr, "DELETE", "/models/bad/v1"),
+        http(&addr, "DELETE", "/models/bad/v1"),
+    ];
+    drop(server);
     let [(s0, refused), (s1, listed), (s2, deleted), (s3, again)] = answers;
     assert_eq!(s0, 403, "{refused}");
     assert!(refused.contains("--allowed-host evil.example"), "{refused}");
