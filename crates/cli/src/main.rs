@@ -8,6 +8,7 @@
 mod cmd;
 mod router;
 mod util;
+mod warnings;
 
 use clap::{Parser, Subcommand};
 
@@ -68,6 +69,11 @@ pub struct Cli {
     /// $TFJS_HOME, else $XDG_DATA_HOME/tfjs-rs, else ~/.local/share/tfjs-rs).
     #[arg(long, global = true, value_name = "DIR")]
     pub profile: Option<std::path::PathBuf>,
+    /// Follow weight files (file://) that are links pointing outside the
+    /// model's directory. Refused by default, so that a model cannot make
+    /// `predict`, `convert` or `cp` read and copy files from elsewhere.
+    #[arg(long, global = true)]
+    pub allow_external_links: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -100,6 +106,9 @@ pub struct Ctx {
     pub json: bool,
     /// Every scheme this build supports.
     pub router: tfjs_io::Router,
+    /// `--allow-external-links` was given (the router's file:// store
+    /// follows such links too).
+    pub allow_external_links: bool,
 }
 
 async fn run(command: Command, ctx: &Ctx) -> anyhow::Result<ExitCode> {
@@ -129,7 +138,9 @@ async fn run(command: Command, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 /// survive clients that hang up. Sockets use MSG_NOSIGNAL either way.
 fn restore_default_sigpipe(command: &Command) {
     #[cfg(unix)]
-    if !matches!(command, Command::Serve(_)) {
+    // `demo` handles a closed stdout itself, so that its temporary profile
+    // is removed before it exits.
+    if !matches!(command, Command::Serve(_) | Command::Demo(_)) {
         // SAFETY: resetting a signal disposition to its default is
         // async-signal-safe and done before any other thread starts.
         unsafe {
@@ -178,6 +189,10 @@ fn main() -> ExitCode {
         }
     };
     restore_default_sigpipe(&cli.command);
+    if !matches!(cli.command, Command::Serve(_)) {
+        // `serve` installs its own log output.
+        warnings::init();
+    }
     if let Some(dir) = &cli.profile {
         // Single-threaded here (before the runtime starts): the profile
         // stores read TFJS_HOME when first used.
@@ -186,7 +201,8 @@ fn main() -> ExitCode {
     let json = cli.json;
     let ctx = Ctx {
         json,
-        router: router::build_router(),
+        router: router::build_router(cli.allow_external_links),
+        allow_external_links: cli.allow_external_links,
     };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

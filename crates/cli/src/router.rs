@@ -1,13 +1,19 @@
 //! The router of the `tfjs` binary: every scheme this build supports.
 
 use std::sync::Arc;
-use tfjs_io::{file::FileStore, memory::MemoryStore, Router};
+use tfjs_io::file::{FileStore, FileStoreOptions};
+use tfjs_io::{memory::MemoryStore, Router};
 
 /// A router with every store of this build registered. Each storage crate
-/// adds one `register` line here.
-pub fn build_router() -> Router {
+/// adds one `register` line here. `allow_external_links`: the file:// store
+/// follows weight-file links that leave the model's directory
+/// (`--allow-external-links`).
+pub fn build_router(allow_external_links: bool) -> Router {
     let mut router = Router::new();
-    router.register(Arc::new(FileStore::new()));
+    router.register(Arc::new(FileStore::with_options(FileStoreOptions {
+        allow_external_links,
+        ..Default::default()
+    })));
     router.register(MemoryStore::global());
     let http = tfjs_http::HttpOptions::from_env().map(|mut options| {
         options.progress = Some(Arc::new(crate::util::report_download));

@@ -585,15 +585,21 @@ fn a_closed_stdout_ends_quietly() {
     let tmp = tempfile::tempdir().unwrap();
     let profile = tmp.path();
     ok(tfjs_in(Some(profile), &["cp", s(&mlp), "localstorage://m"]));
+    // `demo` works in a temporary profile under $TMPDIR: it must be gone
+    // after a closed stdout too.
+    let tmpdir = tempfile::tempdir().unwrap();
     for args in [
         vec!["--json", "info", s(&mlp)],
         vec!["info", s(&mlp)],
         vec!["export-localstorage", "localstorage://m"],
         vec!["layers"],
+        vec!["demo"],
+        vec!["--json", "demo"],
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tfjs"))
             .arg("--profile")
             .arg(profile)
+            .env("TMPDIR", tmpdir.path())
             .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -614,6 +620,11 @@ fn a_closed_stdout_ends_quietly() {
                 o.status
             );
         }
+        let left: Vec<_> = std::fs::read_dir(tmpdir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "{args:?} left {left:?} in $TMPDIR");
     }
 }
 

@@ -130,6 +130,10 @@ impl Case {
     fn convert(self, statuses: &'static [i32], culprits: &[&str]) -> Case {
         self.run(&["convert", "{m}", "{d}/out"], statuses, culprits)
     }
+
+    fn cp(self, statuses: &'static [i32], culprits: &[&str]) -> Case {
+        self.run(&["cp", "{m}", "{d}/copy"], statuses, culprits)
+    }
 }
 
 // ---------------------------------------------------------------- running
@@ -531,6 +535,7 @@ fn the_corpus_has_at_least_150_cases() {
         + topology_cases().len()
         + size_cases().len()
         + graph_cases().len()
+        + graph_model_cases().len()
         + io_json_cases().len()
         + npy_cases().len()
         + file_cases().len();
@@ -746,14 +751,34 @@ fn manifest_cases() -> Vec<Case> {
             m["weightsManifest"] = json!([])
         })
         .verify(FOUND, &["d1/kernel"])
-        .predict(ERROR, &["d1/kernel", "d2/bias"]),
+        .predict(ERROR, &["d1/kernel", "d2/bias"])
+        // Asked for explicitly, a non-strict load runs on the initial
+        // weights, and says so naming every weight it did not set.
+        .run(
+            &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
+            OK,
+            &[
+                "warning: model `hostile`: non-strict load",
+                "d1/kernel",
+                "d2/bias",
+            ],
+        ),
     );
     v.push(
         mlp_case("manifest: weightsManifest absent", |m| {
             m.as_object_mut().unwrap().shift_remove("weightsManifest");
         })
         .verify(FOUND, &["weightsManifest"])
-        .predict(ERROR, &["d1/kernel", "d2/bias"]),
+        .predict(ERROR, &["d1/kernel", "d2/bias"])
+        .run(
+            &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
+            OK,
+            &[
+                "warning: model `hostile`: non-strict load",
+                "d1/kernel",
+                "d2/bias",
+            ],
+        ),
     );
     v.push(
         mlp_case("manifest: one group with no weights", |m| {
@@ -1187,6 +1212,23 @@ fn shard_cases() -> Vec<Case> {
             .predict(ERROR, &["weights.bin", "JSON"])
             .convert(ERROR, &["weights.bin"]),
     );
+    // Plain text of exactly the right length: the bytes are valid floats,
+    // so it loads, but with a warning naming the shard and why.
+    let text: Vec<u8> = b"404 Not Found: the requested URL was not found on this server.\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(n)
+        .collect();
+    v.push(
+        mlp_case("shard: plain-text body of exactly the right length", |_| {})
+            .bytes("model/weights.bin", text)
+            .verify(FOUND, &["weights.bin", "printable text", "404 Not Found"])
+            .predict(
+                OK,
+                &["warning: weight shard", "weights.bin", "printable text"],
+            ),
+    );
     v.push(
         mlp_case("shard: HTML body shorter than needed", |_| {})
             .bytes("model/weights.bin", html_of_len(60))
@@ -1242,7 +1284,8 @@ fn shard_cases() -> Vec<Case> {
         string_model(past_end, "shard: string length past the end")
             .verify(FOUND, &["d2/vocab"])
             .predict(ERROR, &["d2/vocab"])
-            .convert(ERROR, &["d2/vocab"]),
+            .convert(ERROR, &["d2/vocab"])
+            .cp(ERROR, &["d2/vocab"]),
     );
     let mut huge_len = u32::MAX.to_le_bytes().to_vec();
     huge_len.extend_from_slice(&[0; 8]);
@@ -1250,7 +1293,8 @@ fn shard_cases() -> Vec<Case> {
         string_model(huge_len, "shard: string length u32::MAX")
             .verify(FOUND, &["d2/vocab"])
             .predict(ERROR, &["d2/vocab"])
-            .convert(ERROR, &["d2/vocab"]),
+            .convert(ERROR, &["d2/vocab"])
+            .cp(ERROR, &["d2/vocab"]),
     );
     v.push(
         string_model(vec![3, 0], "shard: string length prefix cut short")
@@ -1351,9 +1395,37 @@ fn file_system_cases() -> Vec<Case> {
             .entries_without("model/weights.bin")
             .bytes("secret.bin", full.clone())
             .entry("model/weights.bin", Entry::Symlink("secret.bin".into()))
-            .verify(FOUND, &["weights.bin"])
-            .predict(ERROR, &["weights.bin"])
-            .convert(ERROR, &["weights.bin"]),
+            .verify(FOUND, &["weights.bin", "--allow-external-links"])
+            .predict(ERROR, &["weights.bin", "--allow-external-links"])
+            .convert(ERROR, &["weights.bin"])
+            .cp(ERROR, &["weights.bin"]),
+    );
+    // The operator's flag lets such a link be followed.
+    v.push(
+        mlp_case(
+            "fs: a symlink outside the folder with --allow-external-links",
+            |_| {},
+        )
+        .entries_without("model/weights.bin")
+        .bytes("secret.bin", full.clone())
+        .entry("model/weights.bin", Entry::Symlink("secret.bin".into()))
+        .run(&["--allow-external-links", "verify", "{m}"], OK, &["OK"])
+        .run(
+            &[
+                "predict",
+                "{m}",
+                "--inputs",
+                "{d}/io.json",
+                "--allow-external-links",
+            ],
+            OK,
+            &["d2"],
+        )
+        .run(
+            &["--allow-external-links", "cp", "{m}", "{d}/copy"],
+            OK,
+            &["copied"],
+        ),
     );
     v.push(
         mlp_case("fs: weights.bin is a dangling symlink", |_| {})
@@ -1800,6 +1872,51 @@ fn size_cases() -> Vec<Case> {
             .verify(FOUND, &["weights.bin"])
             .predict(ERROR, &["weights.bin|d2"]),
     );
+    // Under the element cap but over what the host (here: the corpus's
+    // address-space limit) can serve: refused naming the layer and weight,
+    // not an abort (issue 15.1), in verify and in predict, strict or not.
+    let mut wide = Mlp::new();
+    wide.layers[1]["config"]["units"] = json!(250_000_000u64);
+    v.push(
+        Case::new("size: Dense kernel of 3 GB")
+            .model(&wide.json(), floats(MLP_FLOATS))
+            .io(&mlp_io())
+            .verify(FOUND, &["d2", "kernel"])
+            .predict(ERROR, &["d2", "kernel"])
+            .run(
+                &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
+                ERROR,
+                &["d2", "kernel"],
+            ),
+    );
+    // Sixty Dense branches, each kernel just under the size checked on its
+    // own: 3.7 GB together.
+    let mut layers = vec![input_layer("x", json!([null, 4]))];
+    let mut outs = vec![];
+    for i in 0..60 {
+        let name = format!("wide{i}");
+        layers.push(fn_layer(
+            "Dense",
+            &name,
+            json!({"units": 3_900_000, "use_bias": false}),
+            &["x"],
+        ));
+        outs.push(json!([name, 0, 0]));
+    }
+    v.push(
+        Case::new("size: sixty 62 MB Dense kernels")
+            .model(
+                &model_json(functional(layers, json!([["x", 0, 0]]), json!(outs)), vec![]),
+                vec![],
+            )
+            .bytes(
+                "io.json",
+                json!({"inputs": [{"name": "x", "shape": [1, 4], "dtype": "float32", "data": [1, 2, 3, 4]}]})
+                    .to_string(),
+            )
+            .verify(FOUND, &["kernel"])
+            .predict(ERROR, &["kernel"]),
+    );
     // Embedding input_dim huge.
     v.push(
         weightless(
@@ -2168,6 +2285,163 @@ fn io_json_cases() -> Vec<Case> {
 #[test]
 fn io_json_family() {
     run_family(io_json_cases());
+}
+
+// ------------------------------------------------------------ graph models
+
+/// A constant of a graph model: (node name, values, shape, int32?).
+type GraphConst<'a> = (&'a str, Vec<f64>, Vec<usize>, bool);
+
+/// A graph model (`format: "graph-model"`): Placeholder `x` of `x_shape`
+/// (float32, all ones in io.json), the constants (values in `w.bin`) and
+/// one node `out` running `op` on `inputs` (default: `x` then the
+/// constants in order).
+fn graph_model_case(
+    name: &str,
+    op: &str,
+    x_shape: &[usize],
+    consts: &[GraphConst<'_>],
+    inputs: Option<&[&str]>,
+) -> Case {
+    let dims = |shape: &[usize]| -> Value {
+        Value::Array(
+            shape
+                .iter()
+                .map(|d| json!({"size": d.to_string()}))
+                .collect(),
+        )
+    };
+    let mut nodes = vec![json!({"name": "x", "op": "Placeholder", "attr": {
+        "dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": dims(x_shape)}}}})];
+    let (mut weights, mut blob) = (vec![], vec![]);
+    for (cn, vals, shape, int) in consts {
+        let dt = if *int { "DT_INT32" } else { "DT_FLOAT" };
+        nodes.push(
+            json!({"name": cn, "op": "Const", "attr": {"dtype": {"type": dt},
+            "value": {"tensor": {"dtype": dt, "tensorShape": {"dim": dims(shape)}}}}}),
+        );
+        weights.push(spec(cn, shape, if *int { "int32" } else { "float32" }));
+        for v in vals {
+            if *int {
+                blob.extend((*v as i32).to_le_bytes());
+            } else {
+                blob.extend((*v as f32).to_le_bytes());
+            }
+        }
+    }
+    let inputs: Vec<&str> = match inputs {
+        Some(i) => i.to_vec(),
+        None => std::iter::once("x")
+            .chain(consts.iter().map(|c| c.0))
+            .collect(),
+    };
+    nodes.push(
+        json!({"name": "out", "op": op, "input": inputs, "attr": {"T": {"type": "DT_FLOAT"}}}),
+    );
+    let mj = json!({
+        "format": "graph-model",
+        "generatedBy": "2.x",
+        "convertedBy": "TensorFlow.js Converter v4.22.0",
+        "modelTopology": {"node": nodes, "library": {}, "versions": {"producer": 1}},
+        "weightsManifest": [{"paths": ["w.bin"], "weights": weights}]
+    });
+    let n: usize = x_shape.iter().product();
+    Case::new(name)
+        .bytes("model/model.json", mj.to_string())
+        .bytes("model/w.bin", blob)
+        .bytes(
+            "io.json",
+            json!({"inputs": [{"name": "x", "shape": x_shape, "dtype": "float32", "data": vec![1.0; n]}]})
+                .to_string(),
+        )
+}
+
+/// Issue 15.1 for graph models: ops whose output size comes from a tensor
+/// in the file (under the 2^30-element cap, over what the host can serve)
+/// are refused naming the node and op, never an abort.
+fn graph_model_cases() -> Vec<Case> {
+    let int = |name: &'static str, vals: &[f64], shape: &[usize]| -> GraphConst<'static> {
+        (name, vals.to_vec(), shape.to_vec(), true)
+    };
+    let float =
+        |name: &'static str, v: f64| -> GraphConst<'static> { (name, vec![v], vec![], false) };
+    let big = 30000.0;
+    let mut v = vec![graph_model_case(
+        "graph model: control BroadcastTo [2, 3]",
+        "BroadcastTo",
+        &[1],
+        &[int("s", &[2.0, 3.0], &[2])],
+        None,
+    )
+    .verify(OK, &[])
+    .predict(OK, &["out"])];
+    for (what, op, x, consts, inputs) in [
+        (
+            "BroadcastTo [30000, 30000]",
+            "BroadcastTo",
+            vec![1],
+            vec![int("s", &[big, big], &[2])],
+            None,
+        ),
+        (
+            "Tile multiples 9e8",
+            "Tile",
+            vec![4],
+            vec![int("m", &[9e8], &[1])],
+            None,
+        ),
+        (
+            "Pad by 30000 on each axis",
+            "Pad",
+            vec![2, 2],
+            vec![int("p", &[0.0, big, 0.0, big], &[2, 2])],
+            None,
+        ),
+        (
+            "OneHot depth 9e8",
+            "OneHot",
+            vec![1],
+            vec![
+                int("ix", &[1.0], &[1]),
+                int("depth", &[9e8], &[]),
+                float("on", 1.0),
+                float("off", 0.0),
+            ],
+            Some(&["ix", "depth", "on", "off"][..]),
+        ),
+        (
+            "Range of 9e8 values",
+            "Range",
+            vec![1],
+            vec![float("s", 0.0), float("l", 9e8), float("d", 1.0)],
+            Some(&["s", "l", "d"][..]),
+        ),
+        (
+            "ResizeBilinear to 30000 x 30000",
+            "ResizeBilinear",
+            vec![1, 2, 2, 1],
+            vec![int("size", &[big, big], &[2])],
+            None,
+        ),
+        (
+            "ResizeNearestNeighbor of 64 channels to 16000 x 16000",
+            "ResizeNearestNeighbor",
+            vec![1, 2, 2, 64],
+            vec![int("size", &[16000.0, 16000.0], &[2])],
+            None,
+        ),
+    ] {
+        v.push(
+            graph_model_case(&format!("graph model: {what}"), op, &x, &consts, inputs)
+                .predict(ERROR, &["`out`", op]),
+        );
+    }
+    v
+}
+
+#[test]
+fn graph_model_family() {
+    run_family(graph_model_cases());
 }
 
 // --------------------------------------------------------------------- npy

@@ -190,3 +190,157 @@ fn ls_cp_mv_rm_and_their_errors() {
     let listed: Value = serde_json::from_str(&env.ok(&["--json", "ls"])).unwrap();
     assert_eq!(listed.as_object().unwrap().len(), 2);
 }
+
+/// A raw HTTP/1.1 request to `addr`; returns (status, body).
+fn http(addr: &str, method: &str, path: &str) -> (u16, String) {
+    http_for(addr, addr, method, path)
+}
+
+/// [`http`] with the `Host` header `host` (what a DNS-rebound page sends).
+fn http_for(addr: &str, host: &str, method: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).unwrap();
+    let status = buf.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = buf
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+/// Issue 15.10: one corrupt `model_info_store` row or localStorage `info`
+/// value used to make `ls` fail for every model, `rm` of that model fail and
+/// `serve` refuse to start. Now: skipped with a warning naming it, removed
+/// by key, and the server starts and deletes it by key.
+#[test]
+fn a_corrupt_info_row_is_skipped_with_a_warning_and_removed_by_key() {
+    let env = Env::new();
+    let mlp = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/tfjs/mlp");
+    let mlp = mlp.to_str().unwrap();
+    for url in [
+        "indexeddb://good",
+        "indexeddb://bad",
+        "localstorage://lbad",
+        "indexeddb://tfjs-serve/m/v1",
+        "indexeddb://tfjs-serve/bad/v1",
+    ] {
+        env.ok(&["cp", mlp, url]);
+    }
+    let db = rusqlite::Connection::open(env.profile().join("tfjs.sqlite3")).unwrap();
+    db.execute_batch(
+        "UPDATE model_info_store SET model_artifacts_info = 'not json' \
+           WHERE model_path IN ('bad', 'tfjs-serve/bad/v1');
+         UPDATE local_storage SET value = '{\"dateSaved\": 7' \
+           WHERE key = 'tensorflowjs_models/lbad/info';",
+    )
+    .unwrap();
+    drop(db);
+
+    let o = env.tfjs(&["ls", "--all"]);
+    assert!(o.status.success(), "{o:?}");
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(out.contains("indexeddb://good"), "{out}");
+    assert!(out.contains("indexeddb://tfjs-serve/m/v1"), "{out}");
+    for skipped in [
+        "indexeddb://bad",
+        "localstorage://lbad",
+        "indexeddb://tfjs-serve/bad/v1",
+    ] {
+        assert!(!out.contains(&format!("{skipped} ")), "{out}");
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("warning: skipping") && l.contains(skipped)),
+            "no warning names {skipped}: {err}"
+        );
+    }
+
+    // The server starts, lists the good version and deletes the bad one by key.
+    /// Kills the server however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_tfjs"))
+            .arg("--profile")
+            .arg(env.profile())
+            .args(["serve", "--addr", "127.0.0.1:0", "--refresh-secs", "0"])
+            .env_remove("TFJS_HOME")
+            .env_remove("TFJS_TOKEN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.0.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
+        .to_string();
+    let port = addr.rsplit(':').next().unwrap();
+    // A page on evil.example rebound to 127.0.0.1 (issue 15.3): this
+    // tokenless server answers only loopback names.
+    let rebound = http_for(
+        &addr,
+        &format!("evil.example:{port}"),
+        "DELETE",
+        "/models/m",
+    );
+    let answers = [
+        rebound,
+        http(&addr, "GET", "/models"),
+        http(&addr, "DELETE", "/models/bad/v1"),
+        http(&addr, "DELETE", "/models/bad/v1"),
+    ];
+    drop(server);
+    let [(s0, refused), (s1, listed), (s2, deleted), (s3, again)] = answers;
+    assert_eq!(s0, 403, "{refused}");
+    assert!(refused.contains("--allowed-host evil.example"), "{refused}");
+    assert_eq!(s1, 200, "{listed}");
+    assert!(listed.contains("\"name\":\"m\""), "{listed}");
+    assert_eq!(s2, 200, "DELETE of the corrupt version: {deleted}");
+    assert_eq!(s3, 404, "{again}");
+
+    // rm removes the other two by key.
+    for url in ["indexeddb://bad", "localstorage://lbad"] {
+        let o = env.tfjs(&["rm", url]);
+        assert!(o.status.success(), "rm {url}: {o:?}");
+    }
+    let o = env.tfjs(&["ls", "--all"]);
+    assert!(o.status.success(), "{o:?}");
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let db = rusqlite::Connection::open(env.profile().join("tfjs.sqlite3")).unwrap();
+    let left: Vec<String> = db
+        .prepare("SELECT model_path FROM model_info_store ORDER BY model_path")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(left, ["good", "tfjs-serve/m/v1"]);
+}

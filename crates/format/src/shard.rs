@@ -266,16 +266,93 @@ fn check_group<B: AsRef<[u8]>>(
     })?;
     // The lengths are right; a body of exactly the right length can still
     // be a text page (a server's error page padded, or a JSON document).
+    let total = lengths.iter().sum();
     for (i, shard) in shards.iter().enumerate() {
         if let Some(kind) = text_body(shard.as_ref()) {
-            let total = lengths.iter().sum();
             return Err(FormatError::TextInsteadOfWeights {
                 shard: name(i, (expected, total)),
                 looks_like: kind,
             });
         }
     }
+    // Other all-text bodies (`404 Not Found`, a proxy's message) decode as
+    // numbers too: said, not refused, since such bytes are valid floats.
+    for w in text_shard_warnings(group, shards, &|i| name(i, (expected, total))) {
+        tracing::warn!("{w}");
+    }
     Ok(())
+}
+
+/// Shards shorter than this are never called text (a few float32 values
+/// can spell a word).
+const MIN_TEXT_SHARD: usize = 16;
+
+/// Whether every byte of `bytes` (at least [`MIN_TEXT_SHARD`] of them) is
+/// printable ASCII or a line break / tab: a text body (an error page, a
+/// proxy's message) where binary weights should be. Real weights are
+/// practically never like this: float32 values of ordinary magnitude and
+/// integer weights hold bytes outside that range, uint8/uint16 quantized
+/// tensors hold their minimum as 0, and string weights' length prefixes
+/// hold zero bytes.
+///
+/// ```
+/// use tfjs_format::shard::is_printable_text;
+/// assert!(is_printable_text(b"404 Not Found: nothing here\n"));
+/// assert!(!is_printable_text(&[0x3f; 8])); // too short to tell
+/// let floats: Vec<u8> = [0.25f32, -1.5, 3.0, 0.1].iter().flat_map(|f| f.to_le_bytes()).collect();
+/// assert!(!is_printable_text(&floats));
+/// ```
+pub fn is_printable_text(bytes: &[u8]) -> bool {
+    bytes.len() >= MIN_TEXT_SHARD
+        && bytes
+            .iter()
+            .all(|&c| (0x20..0x7f).contains(&c) || matches!(c, b'\n' | b'\r' | b'\t'))
+}
+
+/// One message per shard of `group` that is printable text all through
+/// ([`is_printable_text`]) but no HTML page or JSON document (those are
+/// refused by [`check_shards`]): it loads, as the bytes are valid numbers,
+/// but is most likely an error body served in place of the weights. Each
+/// message names the shard (`name(i)`), quotes its start and says why it
+/// is only a warning. Stores log these on load; `verify` reports them.
+pub fn text_shard_warnings<B: AsRef<[u8]>>(
+    group: &WeightsManifestGroup,
+    shards: &[B],
+    name: &dyn Fn(usize) -> String,
+) -> Vec<String> {
+    let dtypes: Vec<String> = {
+        let mut d: Vec<String> = group
+            .weights
+            .iter()
+            .map(|w| match &w.quantization {
+                Some(q) => format!("{:?}-quantized", q.dtype).to_lowercase(),
+                None => w.dtype.to_string(),
+            })
+            .collect();
+        d.sort();
+        d.dedup();
+        d
+    };
+    shards
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| is_printable_text(s.as_ref()))
+        .map(|(i, s)| {
+            let s = s.as_ref();
+            let head: String = String::from_utf8_lossy(&s[..s.len().min(48)])
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            format!(
+                "weight shard {}: all {} bytes are printable text (\"{}{}\"), like an error page served in place of the weights; they are loaded anyway because such bytes are also valid {} values, but check that this file really holds the weights",
+                name(i),
+                s.len(),
+                head,
+                if s.len() > 48 { "…" } else { "" },
+                dtypes.join("/")
+            )
+        })
+        .collect()
 }
 
 /// `Some("HTML")` / `Some("JSON")` when *all* of `bytes` is text that is an

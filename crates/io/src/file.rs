@@ -412,7 +412,7 @@ pub use tfjs_format::shard::sniff_text;
 fn check_inside(full: &Path, root: &Path) -> Result<()> {
     match fs::canonicalize(full) {
         Ok(real) if !real.starts_with(root) => Err(IoError::invalid(format!(
-            "Weight file {} resolves to {}, outside the model's directory {}: refusing to read it (links out of the model directory are only followed with FileStoreOptions::allow_external_links)",
+            "Weight file {} resolves to {}, outside the model's directory {}: refusing to read it (links out of the model directory are only followed with `tfjs --allow-external-links` / FileStoreOptions::allow_external_links)",
             show(full),
             show(&real),
             show(root)
@@ -601,9 +601,21 @@ fn live_references(dir: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-fn remove_stale_temps(dir: &Path) {
+/// Remove the leftovers of saves killed mid-way in the model directory
+/// `dir`: `.tfjs-*` temporary files that no model JSON file there
+/// references, whose writer process is gone (Linux) or that are over an
+/// hour old. A live writer's files and a model committed under temporary
+/// names (a save killed after its commit) are kept. Returns how many files
+/// were removed. Every save runs this in its directory first; a server can
+/// run it on its store at startup.
+pub fn sweep_stale_temps(dir: &Path) -> usize {
+    remove_stale_temps(dir)
+}
+
+fn remove_stale_temps(dir: &Path) -> usize {
+    let mut removed = 0;
     let Ok(entries) = fs::read_dir(dir) else {
-        return;
+        return removed;
     };
     let now = SystemTime::now();
     let mut live = None;
@@ -628,10 +640,11 @@ fn remove_stale_temps(dir: &Path) {
                 .and_then(|m| m.modified().ok())
                 .and_then(|t| now.duration_since(t).ok())
                 .is_some_and(|age| age > STALE_TEMP_AGE);
-        if old {
-            let _ = fs::remove_file(e.path());
+        if old && fs::remove_file(e.path()).is_ok() {
+            removed += 1;
         }
     }
+    removed
 }
 
 fn fail(point: FailPoint, options: &FileStoreOptions) -> Result<()> {

@@ -28,7 +28,7 @@ use std::fmt;
 use std::path::Path;
 use tfjs_format::checkpoint::check_quantization;
 use tfjs_format::checkpoint::dequantization_warnings;
-use tfjs_format::shard::check_shards_at;
+use tfjs_format::shard::{check_shards_at, text_shard_warnings};
 use tfjs_format::weight_path::WeightPath;
 use tfjs_format::WeightsManifestGroup;
 use tfjs_format::{codec, FormatError, ModelArtifacts, ModelJson, WeightSpec};
@@ -265,8 +265,16 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
 }
 
 /// Verify the model at `path` (directory or JSON file): reports every
-/// problem it can find; never fails.
+/// problem it can find; never fails. Weight files that are links out of the
+/// model's directory are reported, as loading refuses them.
 pub fn verify_file(path: &Path) -> Report {
+    verify_file_with(path, false)
+}
+
+/// [`verify_file`], following weight-file links that leave the model's
+/// directory when `allow_external_links` is true (as
+/// [`load_path_with`](crate::file::load_path_with) does).
+pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
     let mut report = Report::default();
     let json_path = match locate_model_json(path) {
         Ok(p) => p,
@@ -429,6 +437,13 @@ pub fn verify_file(path: &Path) -> Report {
                                 shards.into_iter().unzip();
                             if let Err(e) = check_shards_at(&group, &bytes, &names) {
                                 report.push(&gloc, e.to_string());
+                            } else {
+                                // Text of exactly the right length: it
+                                // loads (with a warning); verify says so.
+                                let name = |i: usize| names[i].clone();
+                                for w in text_shard_warnings(&group, &bytes, &name) {
+                                    report.push(&gloc, w);
+                                }
                             }
                         } else {
                             for (name, b) in &shards {
@@ -500,7 +515,7 @@ pub fn verify_file(path: &Path) -> Report {
         }
     }
     if report.ok() {
-        match crate::file::load_path(&json_path) {
+        match crate::file::load_path_with(&json_path, allow_external_links) {
             Ok(a) => match codec::decode_weights(&a.weight_specs, &a.weight_data) {
                 Ok(decoded) => {
                     for w in dequantization_warnings(&a.weight_specs, &decoded) {

@@ -194,3 +194,74 @@ fn string_lengths_past_the_end_fail_at_load() {
         "{e}"
     );
 }
+
+/// A destination whose save lets a racing `cp` replace the move's source
+/// right after the copy was made (issue 15.9: `cp` into the source path
+/// racing `mv` from it lost the newly copied model).
+#[derive(Debug)]
+struct RacingDestination {
+    inner: MemoryStore,
+    source: std::sync::Arc<dyn ModelStore>,
+    source_url: tfjs_io::ModelUrl,
+    newer: tfjs_io::ModelArtifacts,
+}
+
+#[async_trait::async_trait]
+impl ModelStore for RacingDestination {
+    fn scheme(&self) -> &str {
+        "racing"
+    }
+    async fn load(&self, url: &tfjs_io::ModelUrl) -> tfjs_io::Result<tfjs_io::ModelArtifacts> {
+        self.inner.load(url).await
+    }
+    async fn save(
+        &self,
+        url: &tfjs_io::ModelUrl,
+        a: &tfjs_io::ModelArtifacts,
+    ) -> tfjs_io::Result<tfjs_format::SaveResult> {
+        let r = self.inner.save(url, a).await?;
+        self.source.save(&self.source_url, &self.newer).await?;
+        Ok(r)
+    }
+}
+
+/// `mv` deletes its source only if it is still what was copied, for the
+/// memory and file stores (the embedded and cloud stores run the same
+/// check through the conformance suite's `remove_if_unchanged`).
+#[test]
+fn a_move_keeps_a_source_replaced_after_the_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let file_src = format!("file://{}/src", dir.path().display());
+    let sources: [(std::sync::Arc<dyn ModelStore>, &str); 2] = [
+        (std::sync::Arc::new(MemoryStore::new()), "memory://src"),
+        (std::sync::Arc::new(FileStore::new()), &file_src),
+    ];
+    for (store, src) in sources {
+        let (old, newer) = (conformance::sample_model(1), conformance::sample_model(2));
+        let src_url = tfjs_io::ModelUrl::parse(src).unwrap();
+        let mut router = tfjs_io::Router::new();
+        router.register(store.clone());
+        router.register(std::sync::Arc::new(RacingDestination {
+            inner: MemoryStore::new(),
+            source: store.clone(),
+            source_url: src_url.clone(),
+            newer: newer.clone(),
+        }));
+        rt().block_on(store.save(&src_url, &old)).unwrap();
+        let e = rt()
+            .block_on(tfjs_io::management::move_model(
+                &router,
+                src,
+                "racing://dst",
+            ))
+            .unwrap_err();
+        assert!(matches!(e, IoError::Changed { .. }), "{src}: {e:?}");
+        assert!(e.to_string().contains("changed since it was copied"), "{e}");
+        let kept = rt().block_on(store.load(&src_url)).unwrap();
+        assert_eq!(
+            kept.weight_data.contiguous(),
+            newer.weight_data.contiguous(),
+            "{src}: the model copied into the source during the move was lost"
+        );
+    }
+}

@@ -1009,6 +1009,14 @@ pub fn max_live_bytes() -> u64 {
     *LIMIT.get_or_init(|| available_memory().unwrap_or(8 << 30))
 }
 
+/// What this process can still allocate now (host `MemAvailable`, the
+/// cgroup's room, `RLIMIT_AS` room), read afresh; `None` where unknown.
+/// For checks of sizes that come from untrusted data, before a large
+/// allocation that would otherwise abort the process.
+pub fn allocatable_bytes() -> Option<u64> {
+    available_memory()
+}
+
 fn available_memory() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;

@@ -390,10 +390,14 @@ impl Model {
             });
         }
         if !extra.is_empty() {
-            tracing::warn!(model = %self.name, "ignoring weights with no target variable: {}", extra.join(", "));
+            tracing::warn!(
+                "model `{}`: non-strict load: ignoring weights with no target variable: {}",
+                self.name,
+                extra.join(", ")
+            );
         }
         if !missing.is_empty() {
-            tracing::warn!(model = %self.name, "{} of {} weights were not in the file and keep their initial values: {}", missing.len(), slots.len(), missing.join(","));
+            tracing::warn!("model `{}`: non-strict load: {} of {} weights were not in the file and keep their random initial values: {}", self.name, missing.len(), slots.len(), missing.join(","));
         }
         for (t, tensor) in values {
             self.set_slot(&slots[t], tensor)?;

@@ -3,15 +3,14 @@
 //! A `file://` store writes a version's files under temporary names and
 //! renames them into place (see `tfjs_io::file`); a server killed mid-save
 //! leaves those temporary files behind, in a `NAME/vN` directory that may
-//! hold no model.json (so no listing ever shows it). `file://` stores are
-//! for one server process, so at startup nothing is mid-save there and every
-//! temporary file under `<root>/NAME/vN/` is a leftover.
+//! hold no model.json (so no listing ever shows it). At startup every
+//! `<root>/NAME/vN/` gets `tfjs_io::file::sweep_stale_temps`: temporary
+//! files whose writer process is gone (or that are over an hour old) are
+//! removed, unless a model.json there names them (a save killed after its
+//! commit: they are that version's weights). Another process saving into
+//! the store at that moment keeps its files.
 
 use std::path::Path;
-
-/// The prefix `tfjs_io::file` gives the temporary files of a save (checked
-/// by `tests/upload_safety.rs`, which crashes a real save).
-const FILE_STORE_TEMP_PREFIX: &str = ".tfjs-";
 
 /// What [`sweep_file_root`] removed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -44,23 +43,7 @@ pub fn sweep_file_root(root: &Path) -> Swept {
                 continue;
             }
             let dir = version.path();
-            let Ok(files) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for f in files.flatten() {
-                let temp = f
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with(FILE_STORE_TEMP_PREFIX);
-                if temp && f.file_type().is_ok_and(|t| t.is_file()) {
-                    match std::fs::remove_file(f.path()) {
-                        Ok(()) => swept.files += 1,
-                        Err(e) => {
-                            tracing::warn!(path = %f.path().display(), error = %e, "cannot remove a leftover temporary file")
-                        }
-                    }
-                }
-            }
+            swept.files += tfjs_io::file::sweep_stale_temps(&dir);
             // Only succeeds when empty: a version whose save never got far.
             if std::fs::remove_dir(&dir).is_ok() {
                 swept.dirs += 1;

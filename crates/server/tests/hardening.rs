@@ -95,16 +95,33 @@ async fn a_tokenless_server_refuses_dns_rebound_hosts() {
     let loopback = format!("localhost:{}", port(&s));
     let (status, _, v) = post_with(&s, "m", &[("host", loopback)]).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
-    for method in [reqwest::Method::DELETE, reqwest::Method::GET] {
-        let r = s
-            .client
-            .request(method.clone(), format!("{}/models/m", s.base))
-            .header("host", evil.clone())
-            .header("origin", format!("http://{evil}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{method}");
+    // Every request, whatever its method and path (the page, a preflight,
+    // an unknown path), and with or without an Origin.
+    for (method, path) in [
+        (reqwest::Method::DELETE, "/models/m"),
+        (reqwest::Method::DELETE, "/models/m/v1"),
+        (reqwest::Method::GET, "/models/m"),
+        (reqwest::Method::GET, "/models"),
+        (reqwest::Method::GET, "/"),
+        (reqwest::Method::GET, "/no/such/endpoint"),
+        (reqwest::Method::OPTIONS, "/models/m"),
+        (reqwest::Method::PUT, "/models/m"),
+    ] {
+        for with_origin in [true, false] {
+            let mut req = s
+                .client
+                .request(method.clone(), format!("{}{path}", s.base))
+                .header("host", evil.clone());
+            if with_origin {
+                req = req.header("origin", format!("http://{evil}"));
+            }
+            let r = req.send().await.unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::FORBIDDEN,
+                "{method} {path} (origin: {with_origin})"
+            );
+        }
     }
     assert_eq!(s.store.names(), vec!["srv/m/v1"]);
 
@@ -403,40 +420,81 @@ async fn versions_list_their_inputs_and_outputs() {
     assert!(!index.contains("HOST"), "{index}");
 }
 
+/// Respell the temporary names `.tfjs-p<this pid>.…` under `dir` (and in
+/// its model.json) with a pid no process has: what a save by a server that
+/// was killed leaves behind.
+fn as_if_written_by_a_dead_process(dir: &std::path::Path) {
+    let own = format!(".tfjs-p{:x}.", std::process::id());
+    let dead = ".tfjs-pfffffffe.";
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.starts_with(&own) {
+            std::fs::rename(dir.join(&name), dir.join(name.replace(&own, dead))).unwrap();
+        }
+    }
+    let json = dir.join("model.json");
+    if let Ok(text) = std::fs::read_to_string(&json) {
+        std::fs::write(&json, text.replace(&own, dead)).unwrap();
+    }
+}
+
+fn mlp_artifacts() -> ModelArtifacts {
+    let (json, w) = fixture_model("tfjs/mlp", "weights.bin");
+    tfjs_format::ModelJson::parse(&serde_json::to_vec(&json).unwrap(), "model.json")
+        .unwrap()
+        .into_artifacts(tfjs_format::WeightData::from_vec(w))
+}
+
 #[tokio::test]
 async fn leftovers_of_a_killed_save_are_swept_at_startup() {
     use tfjs_io::file::{FailPoint, FileStore, FileStoreOptions};
     let dir = tempfile::tempdir().unwrap();
     let root = format!("file://{}", dir.path().display());
     let (ct, body) = node_capture("mlp");
-    let artifacts = {
-        // Store one good version through a server, then crash a save of v2.
-        let s = Server::open(ServerConfig::default(), Arc::new(FileStore::new()), &root)
-            .await
-            .unwrap();
-        drop(s);
-        let crashing = FileStore::with_options(FileStoreOptions {
-            fail_point: Some(FailPoint::BeforeCommit),
+    let crashing = |point| {
+        FileStore::with_options(FileStoreOptions {
+            fail_point: Some(point),
             ..Default::default()
-        });
-        let (json, w) = fixture_model("tfjs/mlp", "weights.bin");
-        let a = tfjs_format::ModelJson::parse(&serde_json::to_vec(&json).unwrap(), "model.json")
-            .unwrap()
-            .into_artifacts(tfjs_format::WeightData::from_vec(w));
-        let url = ModelUrl::parse(&format!("{root}/m/v2")).unwrap();
-        assert!(crashing.save(&url, &a).await.is_err());
-        a
+        })
     };
-    let v2 = dir.path().join("m/v2");
-    let temps = || std::fs::read_dir(&v2).map_or(0, |d| d.count());
-    assert!(temps() > 0, "the crashed save left temporary files");
-    FileStore::new()
-        .save(
-            &ModelUrl::parse(&format!("{root}/m/v1")).unwrap(),
-            &artifacts,
-        )
+    let artifacts = mlp_artifacts();
+    // Store one good version through a server, then crash a save of v2
+    // before its commit: only temporary files.
+    let s = Server::open(ServerConfig::default(), Arc::new(FileStore::new()), &root)
         .await
         .unwrap();
+    drop(s);
+    let url = |v: &str| ModelUrl::parse(&format!("{root}/m/{v}")).unwrap();
+    assert!(crashing(FailPoint::BeforeCommit)
+        .save(&url("v2"), &artifacts)
+        .await
+        .is_err());
+    let v2 = dir.path().join("m/v2");
+    as_if_written_by_a_dead_process(&v2);
+    let temps = || std::fs::read_dir(&v2).map_or(0, |d| d.count());
+    assert!(temps() > 0, "the crashed save left temporary files");
+    FileStore::new().save(&url("v1"), &artifacts).await.unwrap();
+    // A save killed after its commit: model.json names the temporary
+    // files, which are that version's weights now, not leftovers.
+    assert!(crashing(FailPoint::AfterCommit)
+        .save(&url("v3"), &artifacts)
+        .await
+        .is_err());
+    let v3 = dir.path().join("m/v3");
+    as_if_written_by_a_dead_process(&v3);
+    assert!(
+        FileStore::new().load(&url("v3")).await.is_ok(),
+        "v3 is committed"
+    );
+    // A save in progress in another, live process (this one): its
+    // temporary files are not leftovers either.
+    assert!(crashing(FailPoint::BeforeCommit)
+        .save(&url("v4"), &artifacts)
+        .await
+        .is_err());
+    let v4 = dir.path().join("m/v4");
+    let live_temps = std::fs::read_dir(&v4).unwrap().count();
+    assert!(live_temps > 0);
 
     let server = Server::open(ServerConfig::default(), Arc::new(FileStore::new()), &root)
         .await
@@ -444,11 +502,22 @@ async fn leftovers_of_a_killed_save_are_swept_at_startup() {
     assert_eq!(temps(), 0, "leftovers removed");
     assert!(!v2.exists(), "the empty version directory is gone");
     assert!(dir.path().join("m/v1/model.json").exists(), "v1 untouched");
-    // The next upload is v2, whole.
+    let v3_back = FileStore::new().load(&url("v3")).await;
+    assert!(
+        v3_back.is_ok_and(|a| a.weight_data.contiguous() == artifacts.weight_data.contiguous()),
+        "the committed v3 lost its weights to the sweep"
+    );
+    assert_eq!(
+        std::fs::read_dir(&v4).unwrap().count(),
+        live_temps,
+        "a live writer's temporary files were swept"
+    );
+    std::fs::remove_dir_all(&v4).unwrap();
+    // The next upload is v4, whole.
     let base = serve_in_background(server).await;
     let (status, v) = post_to(&base, "m", &ct, body).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
-    assert_eq!(v["version"], 2);
+    assert_eq!(v["version"], 4);
 }
 
 /// A memory store whose saves take `delay` and report `warnings`.

@@ -131,7 +131,27 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if let Some(dir) = temp {
         let _ = std::fs::remove_dir_all(dir);
     }
-    result
+    match result {
+        // `tfjs demo | head -c1`: the reader is gone; end quietly (SIGPIPE
+        // is ignored for demo so that the temporary profile is removed).
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(ExitCode::SUCCESS)
+        }
+        other => other,
+    }
+}
+
+/// Write `text` to stdout; a closed stdout is an `io::Error` (BrokenPipe)
+/// instead of `println!`'s panic.
+fn out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
 }
 
 async fn demo(
@@ -150,16 +170,17 @@ async fn demo(
         file_url.clone(),
     ];
     let mut report = json!({"saved": {}, "loaded": {}});
-    let say = |s: String| {
+    let say = |s: String| -> anyhow::Result<()> {
         if !json_out {
-            println!("{s}");
+            out(&format!("{s}\n"))?;
         }
+        Ok(())
     };
     say(format!(
         "built Sequential 'my_model' in Rust: {} weights, {} weight bytes",
         artifacts.weight_specs.len(),
         artifacts.weight_data.len()
-    ));
+    ))?;
     for url in &urls {
         let r = router
             .save(url, &artifacts)
@@ -170,14 +191,12 @@ async fn demo(
         say(format!(
             "saved {url}: modelTopologyBytes={}, weightSpecsBytes={}, weightDataBytes={}, dateSaved={}",
             i.model_topology_bytes, i.weight_specs_bytes, i.weight_data_bytes, i.date_saved
-        ));
+        ))?;
     }
     let mut listed = list_models(router, None).await?;
     listed.extend(list_models(router, Some(&format!("file://{}", files_dir.display()))).await?);
     if !json_out {
-        println!();
-        print!("{}", super::ls::table(&listed));
-        println!();
+        out(&format!("\n{}\n", super::ls::table(&listed)))?;
     }
     report["listed"] = Value::Array(listed.iter().map(|(u, _)| json!(u)).collect());
     let mut all_agree = true;
@@ -196,7 +215,7 @@ async fn demo(
             "loaded {url}: prediction {:?} {}",
             p,
             if same { "(identical)" } else { "(DIFFERENT)" }
-        ));
+        ))?;
     }
     let max_diff = expected
         .iter()
@@ -207,9 +226,9 @@ async fn demo(
     report["maxDiffFromTfjs"] = json!(max_diff);
     say(format!(
         "TensorFlow.js 4.22 (Chromium) predicted {TFJS_PREDICTION:?}; largest difference {max_diff:e}"
-    ));
+    ))?;
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     }
     if !all_agree {
         bail!("a reloaded copy predicts differently from the original");
@@ -217,6 +236,6 @@ async fn demo(
     if max_diff > 1e-6 {
         bail!("the predictions differ from TensorFlow.js's by {max_diff:e}");
     }
-    say("all copies agree".to_string());
+    say("all copies agree".to_string())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@ use anyhow::bail;
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use tfjs_format::ModelArtifacts;
-use tfjs_io::verify::{verify_artifacts, verify_file, Problem};
+use tfjs_io::verify::{verify_artifacts, verify_file_with, Problem};
 use tfjs_layers::{LayerRegistry, LoadOptions, Model};
 
 const LONG: &str = "\
@@ -105,7 +105,9 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 bail!("{}: no such file or directory", path.display());
             }
             let p = path.clone();
-            let report = tokio::task::spawn_blocking(move || verify_file(&p)).await?;
+            let external = ctx.allow_external_links;
+            let report =
+                tokio::task::spawn_blocking(move || verify_file_with(&p, external)).await?;
             // Load only what the file checks passed; the topology alone
             // still gets the engine's check below.
             let artifacts = match ctx.router.load(&url).await {

@@ -20,7 +20,9 @@ fn size2(c: &Ctx, i: usize) -> Result<[usize; 2]> {
         [h, w] if *h > 0 && *w > 0 && h.saturating_mul(*w) <= 1 << 28 => {
             Ok([*h as usize, *w as usize])
         }
-        _ => Err(c.err(format!("size must be two positive integers, got {s:?}"))),
+        _ => Err(c.err(format!(
+            "size must be two positive integers with a product of at most 2^28, got {s:?}"
+        ))),
     }
 }
 
@@ -35,6 +37,15 @@ fn resize(c: &Ctx, nearest: bool) -> Result<Vec<Value>> {
     };
     if shape.height == 0 || shape.width == 0 {
         return Err(c.err("cannot resize an empty image"));
+    }
+    let out_len = [s[0], h, w, s[3]]
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d));
+    if !out_len.is_some_and(super::transformation::fits) {
+        return Err(c.err(format!(
+            "the resized image [{}, {h}, {w}, {}] is too large to allocate",
+            s[0], s[3]
+        )));
     }
     let align = c.attr_b("align_corners", false);
     let half = c.attr_b("half_pixel_centers", false);

@@ -1,7 +1,7 @@
 //! Slicing and joining: ConcatV2, Pack/Unpack, Split/SplitV, Slice,
 //! StridedSlice (every mask), GatherV2, GatherNd, Tile, ReverseV2, OneHot.
 
-use super::transformation::MAX_ELEMENTS;
+use super::transformation::{fits, MAX_ELEMENTS};
 use super::{one, Ctx, OpFn, Value};
 use crate::tensor::{strides, Data, Tensor};
 use crate::Result;
@@ -546,15 +546,15 @@ fn tile(c: &Ctx) -> Result<Vec<Value>> {
             t.rank()
         )));
     }
-    let out: Vec<usize> = t
+    let out: Option<Vec<usize>> = t
         .shape()
         .iter()
         .zip(&reps)
-        .map(|(&d, &r)| d * r as usize)
+        .map(|(&d, &r)| d.checked_mul(usize::try_from(r).ok()?))
         .collect();
-    if crate::tensor::num_elements(&out).is_none_or(|n| n > MAX_ELEMENTS) {
-        return Err(c.err("tiled shape is too large"));
-    }
+    let Some(out) = out.filter(|o| crate::tensor::num_elements(o).is_some_and(fits)) else {
+        return Err(c.err(format!("multiples {reps:?} make the tiled shape too large")));
+    };
     let n: usize = out.iter().product();
     let si = strides(t.shape());
     let r = out.len();
@@ -623,7 +623,7 @@ fn one_hot(c: &Ctx) -> Result<Vec<Value>> {
         return Err(c.err("only axis -1 is supported"));
     }
     let iv = ind.to_i32();
-    if iv.len().checked_mul(depth).is_none_or(|n| n > MAX_ELEMENTS) {
+    if iv.len().checked_mul(depth).is_none_or(|n| !fits(n)) {
         return Err(c.err("the one-hot result is too large"));
     }
     let mut v = vec![off; iv.len() * depth];

@@ -54,6 +54,26 @@ fn identity_n(c: &Ctx) -> Result<Vec<Value>> {
 /// sized by untrusted shape tensors).
 pub const MAX_ELEMENTS: usize = 1 << 30;
 
+/// Sizes of at least this many elements are also checked against the
+/// memory this process can still allocate.
+const LARGE_ELEMENTS: usize = 1 << 24;
+
+/// Whether an op may create a tensor of `n` elements (4 bytes each at
+/// most for the dtypes ops create): at most [`MAX_ELEMENTS`], and a large
+/// one only when the host (its cgroup, `RLIMIT_AS`) can still serve it
+/// with room to spare. Past that the allocation would abort the process.
+pub fn fits(n: usize) -> bool {
+    if n > MAX_ELEMENTS {
+        return false;
+    }
+    if n < LARGE_ELEMENTS {
+        return true;
+    }
+    let bytes = (n as u64).saturating_mul(4);
+    tfjs_layers::model::allocatable_bytes()
+        .is_none_or(|room| bytes.saturating_add(128 << 20) <= room)
+}
+
 /// Dimensions from an int tensor, `-1` resolved against `total` elements.
 pub fn resolve_shape(c: &Ctx, dims: &[i64], total: usize) -> Result<Vec<usize>> {
     let mut unknown = None;
@@ -221,7 +241,7 @@ pub fn dims_to_shape(c: &Ctx, dims: &[i64]) -> Result<Vec<usize>> {
         .map(|&d| usize::try_from(d).map_err(|_| c.err(format!("negative dimension in {dims:?}"))))
         .collect::<Result<_>>()?;
     match num_elements(&s) {
-        Some(n) if n <= MAX_ELEMENTS => Ok(s),
+        Some(n) if fits(n) => Ok(s),
         _ => Err(c.err(format!("shape {dims:?} is too large"))),
     }
 }
@@ -289,8 +309,10 @@ fn pad(c: &Ctx) -> Result<Vec<Value>> {
     t.shape()
         .iter()
         .zip(&pads)
-        .try_fold(1usize, |a, (&d, &(x, y))| a.checked_mul(d + x + y))
-        .filter(|&n| n <= MAX_ELEMENTS)
+        .try_fold(1usize, |a, (&d, &(x, y))| {
+            a.checked_mul(d.checked_add(x)?.checked_add(y)?)
+        })
+        .filter(|&n| fits(n))
         .ok_or_else(|| c.err("padded shape is too large"))?;
     let value = if c.n() > 2 {
         c.t(2)?.to_f32().first().copied().unwrap_or(0.0)
@@ -427,7 +449,7 @@ fn range(c: &Ctx) -> Result<Vec<Value>> {
         return Err(c.err("delta must not be 0"));
     }
     let n = ((limit - start) / delta).ceil().max(0.0);
-    if n > MAX_ELEMENTS as f64 {
+    if n > MAX_ELEMENTS as f64 || !fits(n as usize) {
         return Err(c.err("range is too long"));
     }
     let n = n as usize;
@@ -448,8 +470,10 @@ fn lin_space(c: &Ctx) -> Result<Vec<Value>> {
     let start = c.t(0)?.to_f32().first().copied().unwrap_or(0.0);
     let stop = c.t(1)?.to_f32().first().copied().unwrap_or(0.0);
     let num = c.int(2)?;
-    if !(1..=MAX_ELEMENTS as i64).contains(&num) {
-        return Err(c.err(format!("num {num} must be positive")));
+    if !(1..=MAX_ELEMENTS as i64).contains(&num) || !fits(num as usize) {
+        return Err(c.err(format!(
+            "num {num} must be positive and small enough to allocate"
+        )));
     }
     let n = num as usize;
     let step = if n > 1 {

@@ -75,12 +75,10 @@ pub(crate) async fn delete_version(
     let n = parse_version(&version)?;
     let lock = st.sync.name_lock(&name);
     let _w = lock.lock().await;
-    let known = st.catalog.read().await.version(&name, n).is_some();
-    if !known && !st.backend.stored_versions(&name).await.contains(&n) {
-        return Err(ApiError::not_found(format!(
-            "model {name:?} has no version v{n}"
-        )));
-    }
+    // Removed by key, whether or not the catalog or the store's listing
+    // knows it: a version whose stored info is unreadable is skipped by
+    // listings (with a warning) and must still be deletable (issue 15.10).
+    // A version that is not there is NotFound: 404 below.
     let removed = remove_versions(&st, &name, vec![n]).await?;
     if removed.is_empty() {
         return Err(ApiError::not_found(format!(

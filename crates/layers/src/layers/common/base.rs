@@ -5,6 +5,7 @@
 use crate::config::ConfigReader;
 use crate::{LayerWeight, LayersError, Result, Shape, Tensor, TensorData};
 use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The base keys every layer config carries (`name`, `trainable`, and the
 /// input-shape keys of a model's first layer).
@@ -122,6 +123,13 @@ impl std::fmt::Debug for PackedCache {
     }
 }
 
+/// Weights at least this large are checked against the memory left
+/// before they are allocated.
+const LARGE_WEIGHT_BYTES: u64 = 64 << 20;
+
+/// Bytes of weights allocated (process-wide) since the last check.
+static UNCHECKED_BYTES: AtomicU64 = AtomicU64::new(0);
+
 impl Params {
     /// Add a weight filled with `fill`.
     ///
@@ -138,6 +146,31 @@ impl Params {
                     "weight `{name}` of shape {shape:?} is too large (over {MAX_WEIGHT_ELEMENTS} elements): the config is corrupt"
                 ),
             })?;
+        // Under the element cap a corrupt config can still ask for more
+        // than this host (or its cgroup / address-space limit) can serve,
+        // and a failed allocation aborts the process: large weights are
+        // checked against what is left first (small ones are not, to keep
+        // loading fast).
+        let bytes = (n as u64).saturating_mul(4);
+        // Many weights just under the threshold add up: check whenever
+        // that much has been allocated unchecked since the last check.
+        let unchecked = UNCHECKED_BYTES.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if bytes >= LARGE_WEIGHT_BYTES || unchecked >= LARGE_WEIGHT_BYTES {
+            UNCHECKED_BYTES.store(0, Ordering::Relaxed);
+            if let Some(room) = crate::model::allocatable_bytes() {
+                // Headroom for the weights allocated unchecked until the
+                // next check, and the allocator's own rounding.
+                if bytes.saturating_add(2 * LARGE_WEIGHT_BYTES) > room {
+                    return Err(crate::LayersError::Weights {
+                        message: format!(
+                            "weight `{name}` of shape {shape:?} needs {:.2} GiB, more than the {:.2} GiB this process can still allocate: refusing to allocate it (is the config corrupt?)",
+                            bytes as f64 / (1u64 << 30) as f64,
+                            room as f64 / (1u64 << 30) as f64
+                        ),
+                    });
+                }
+            }
+        }
         self.values
             .push(Tensor::from_f32(shape.clone(), vec![fill; n])?);
         self.packed = PackedCache::sized(self.values.len());
