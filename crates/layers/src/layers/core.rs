@@ -194,7 +194,13 @@ impl Layer for Dense {
             .params
             .packed(0, self.cfg.use_bias.then_some(1), k, units);
         let mut out = vec![0.0f32; m * units];
-        tfjs_kernels::dense_packed(&data, m, kernel, tfjs_kernels::FusedActivation::Linear, &mut out);
+        tfjs_kernels::dense_packed(
+            &data,
+            m,
+            kernel,
+            tfjs_kernels::FusedActivation::Linear,
+            &mut out,
+        );
         apply_activation(self.cfg.activation, &mut out, units);
         let mut shape = x.shape().to_vec();
         *shape.last_mut().expect("rank >= 1") = units;

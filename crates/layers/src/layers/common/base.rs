@@ -421,3 +421,48 @@ pub(crate) fn alloc_zeros(layer: &str, shape: Vec<usize>) -> Result<Tensor> {
     }
     Ok(Tensor::zeros(shape))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Params;
+    use crate::Tensor;
+    use tfjs_kernels::{dense_packed, FusedActivation};
+
+    fn dense(p: &Params, x: &[f32]) -> Vec<f32> {
+        let mut out = vec![0.0; 2];
+        dense_packed(
+            x,
+            1,
+            p.packed(0, Some(1), 2, 2),
+            FusedActivation::Linear,
+            &mut out,
+        );
+        out
+    }
+
+    /// The packed kernel follows the weights: setting either the kernel or
+    /// the bias drops it, and a clone packs its own from its own values.
+    #[test]
+    fn packed_matrices_follow_weight_changes() {
+        let mut p = Params::default();
+        p.add("kernel", vec![2, 2], true, 1.0).unwrap();
+        p.add("bias", vec![2], true, 0.0).unwrap();
+        assert_eq!(dense(&p, &[1.0, 2.0]), [3.0, 3.0]);
+        p.set(
+            "d",
+            0,
+            Tensor::from_f32(vec![2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(dense(&p, &[1.0, 2.0]), [7.0, 10.0]);
+        let before = p.clone();
+        p.set("d", 1, Tensor::from_f32(vec![2], vec![0.5, -0.5]).unwrap())
+            .unwrap();
+        assert_eq!(dense(&p, &[1.0, 2.0]), [7.5, 9.5]);
+        assert_eq!(dense(&before, &[1.0, 2.0]), [7.0, 10.0]);
+        p.clear();
+        p.add("kernel", vec![2, 2], true, 2.0).unwrap();
+        p.add("bias", vec![2], true, 1.0).unwrap();
+        assert_eq!(dense(&p, &[1.0, 1.0]), [5.0, 5.0]);
+    }
+}
