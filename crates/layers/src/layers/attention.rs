@@ -14,7 +14,6 @@ use crate::activations::softmax_row;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor};
 use serde_json::{Map, Value};
-use tfjs_kernels::matmul;
 
 /// Register `MultiHeadAttention`, `Attention` and `AdditiveAttention`.
 pub fn register(registry: &mut LayerRegistry) {
@@ -116,6 +115,9 @@ pub struct MultiHeadAttention {
     /// query, key, value, output dims once built.
     dims: Option<(usize, usize, usize, usize)>,
     w: Vec<Tensor>,
+    /// The projection kernels (with their biases) packed for the kernels,
+    /// replaced whenever a weight changes.
+    packed: PackedCache,
     /// Names of the call's tensor keyword arguments (`value`, `key`,
     /// `attention_mask`), in the order they follow the positional inputs.
     tensor_kwargs: Vec<String>,
@@ -234,6 +236,7 @@ impl MultiHeadAttention {
             output_dim,
             dims: None,
             w: Vec::new(),
+            packed: PackedCache::default(),
             tensor_kwargs: Vec::new(),
             causal: false,
         };
@@ -275,25 +278,30 @@ impl MultiHeadAttention {
             .into_iter()
             .map(|(_, s)| alloc_zeros(&self.base.name, s))
             .collect::<Result<_>>()?;
+        self.packed = PackedCache::sized(self.w.len());
         Ok(())
     }
 
     /// Project `x` `[n, d]` with kernel index `ki` (bias at `ki + 1` when
-    /// `use_bias`) to `[n, cols]`.
+    /// `use_bias`) to `[n, cols]`; the kernel and bias are packed once.
     fn project(&self, x: &[f32], n: usize, d: usize, ki: usize, cols: usize) -> Vec<f32> {
         let mut out = vec![0f32; n * cols];
-        matmul(
+        let f32_of = |i: usize| self.w[i].as_f32().unwrap_or(&[]);
+        let kernel = self.packed.get_or_pack(ki, || {
+            tfjs_kernels::PackedMatrix::new(
+                f32_of(ki),
+                d,
+                cols,
+                self.use_bias.then(|| f32_of(ki + 1)),
+            )
+        });
+        tfjs_kernels::dense_packed(
             x,
-            self.w[ki].as_f32().unwrap_or(&[]),
             n,
-            d,
-            cols,
+            kernel,
+            tfjs_kernels::FusedActivation::Linear,
             &mut out,
-            false,
         );
-        if self.use_bias {
-            tfjs_kernels::add_bias(&mut out, self.w[ki + 1].as_f32().unwrap_or(&[]));
-        }
         out
     }
 }
@@ -348,6 +356,7 @@ impl Layer for MultiHeadAttention {
     fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
         let names = self.shapes();
         let name = self.base.name.clone();
+        self.packed = PackedCache::sized(self.w.len());
         match (self.w.get_mut(index), names.get(index)) {
             (Some(slot), Some((wname, _))) => put_weight(&name, wname, slot, value),
             _ => Err(LayersError::config(

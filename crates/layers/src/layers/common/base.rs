@@ -99,15 +99,27 @@ pub(crate) struct Params {
     packed: PackedCache,
 }
 
-/// Per weight: that weight as a packed matrix (see [`Params::packed`]).
-/// A clone starts with empty slots (packed again from the cloned values on use).
+/// Per weight: that weight as a packed matrix (see [`Params::packed`]);
+/// the owner replaces the cache whenever a weight changes. A clone starts
+/// with empty slots (packed again from the cloned values on use).
 #[derive(Default)]
-struct PackedCache(Vec<std::sync::OnceLock<tfjs_kernels::PackedMatrix>>);
+pub(crate) struct PackedCache(Vec<std::sync::OnceLock<tfjs_kernels::PackedMatrix>>);
 
 impl PackedCache {
     /// An empty slot per weight.
-    fn sized(n: usize) -> Self {
+    pub fn sized(n: usize) -> Self {
         PackedCache((0..n).map(|_| std::sync::OnceLock::new()).collect())
+    }
+    /// Weight `index` packed, by `pack` on first use.
+    ///
+    /// # Panics
+    /// If the cache was not sized for `index`.
+    pub fn get_or_pack(
+        &self,
+        index: usize,
+        pack: impl FnOnce() -> tfjs_kernels::PackedMatrix,
+    ) -> &tfjs_kernels::PackedMatrix {
+        self.0[index].get_or_init(pack)
     }
 }
 
@@ -268,7 +280,7 @@ impl Params {
         n: usize,
     ) -> &tfjs_kernels::PackedMatrix {
         // Sized with the values by every method that changes them.
-        self.packed.0[index].get_or_init(|| {
+        self.packed.get_or_pack(index, || {
             tfjs_kernels::PackedMatrix::new(self.get(index), k, n, bias.map(|b| self.get(b)))
         })
     }
