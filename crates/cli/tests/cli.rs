@@ -226,6 +226,48 @@ fn convert_reshards_mobilenet_v1_exactly_like_the_converter() {
     }
 }
 
+/// Every file in `dir`, sorted by name.
+fn dir_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn convert_reads_keras_h5_files_through_the_binary_like_the_converter() {
+    // The command-line path (reading the whole .h5 from disk, uncapped) on
+    // top of the library's byte-for-byte tests in crates/keras.
+    let out = tempfile::tempdir().unwrap();
+    for (src, fixture, flags) in [
+        ("text_rnn", "text_rnn", &[][..]),
+        (
+            "mobilenet_v1",
+            "mobilenet_v1_sharded",
+            &["--shard-size", "100000"][..],
+        ),
+    ] {
+        let dst = out.path().join(fixture);
+        let h5 = fixtures().join("keras-src").join(src).join("model.h5");
+        let mut args = vec!["convert", s(&h5), s(&dst)];
+        args.extend_from_slice(flags);
+        ok(&args);
+        let expected = fixtures().join("keras").join(fixture);
+        let names = dir_files(&dst);
+        let mut want = dir_files(&expected);
+        want.retain(|n| n != "io.json");
+        assert_eq!(names, want, "{fixture}");
+        for n in &names {
+            assert!(
+                std::fs::read(dst.join(n)).unwrap() == std::fs::read(expected.join(n)).unwrap(),
+                "{fixture}: {n} differs from the converter's"
+            );
+        }
+    }
+}
+
 #[test]
 fn convert_every_fixture_to_uint8_then_info_shows_it() {
     for dir in all_fixtures() {

@@ -335,7 +335,7 @@ pub fn read_regular_file(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
     }
     let mut bytes = Vec::new();
     File::open(path)
-        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes))
         .map_err(|e| IoError::io(show(path), e))?;
     if bytes.len() as u64 > max {
         return Err(too_big(bytes.len() as u64));
