@@ -180,16 +180,18 @@ fi
 cargo build -q -p tfjs-cli
 TFJS_DEBUG_BIN="${CARGO_TARGET_DIR:-target}/debug/tfjs"
 KOUT=$(mktemp -d)
-for m in mobilenet_v2 mobilenet_v1 text_rnn text_rnn_masked keras3_cnn_keras; do
-    "$TFJS_DEBUG_BIN" convert "../shared/fixtures/keras/$m" "$KOUT/$m.h5" >/dev/null
-    files="$KOUT/$m.h5"
-    case $m in
-        text_rnn*) ;; # .keras export of Bidirectional/LSTM configs: not yet loadable by Keras 3
-        *) "$TFJS_DEBUG_BIN" convert "../shared/fixtures/keras/$m" "$KOUT/$m.keras" >/dev/null
-           files="$files $KOUT/$m.keras" ;;
-    esac
-    # shellcheck disable=SC2086
-    "$KENV/bin/python" crates/keras/scripts/check_export.py "../shared/fixtures/keras/$m/io.json" $files
+# MODEL_DIR[:SOURCE]: io.json in MODEL_DIR, converted from SOURCE (default the
+# TF.js model in MODEL_DIR). The recurrent ones cover LSTM/GRU/SimpleRNN,
+# Bidirectional, TimeDistributed, generic RNN cells and masking.
+for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
+    fixtures/corpus/keras/{time_distributed,birnn_masked,masking_rnn} \
+    crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
+    dir=${spec%%:*}
+    src=${spec#*:}
+    m=$(basename "$dir")
+    "$TFJS_DEBUG_BIN" convert "$src" "$KOUT/$m.h5" >/dev/null
+    "$TFJS_DEBUG_BIN" convert "$src" "$KOUT/$m.keras" >/dev/null
+    "$KENV/bin/python" crates/keras/scripts/check_export.py "$dir/io.json" "$KOUT/$m.h5" "$KOUT/$m.keras"
 done
 rm -rf "$KOUT"
 

@@ -101,3 +101,43 @@ fn keras_export_reads_back_with_keras3_paths() {
         &*fixture.weight_data.contiguous()
     );
 }
+
+#[test]
+fn keras_export_of_recurrent_wrappers_uses_keras3_paths() {
+    // Keras 3 wrote these .keras files itself; the converter named each
+    // weight by its path in model.weights.h5 (`layers/bidirectional/
+    // forward_layer/cell/vars/0`, `layers/time_distributed/layer/vars/0`).
+    let corpus = Path::new("../../fixtures/corpus/keras");
+    for model in ["keras3zip_birnn_masked", "keras3zip_time_distributed"] {
+        let fixture = load_path(&corpus.join(model)).unwrap();
+        let a = tfjs_layers::Model::from_artifacts(&fixture, &Default::default())
+            .unwrap()
+            .to_artifacts()
+            .unwrap();
+        let k = tfjs_keras::export::to_keras(&a).unwrap();
+        let by_name = |x: &ModelArtifacts| {
+            let mut v: Vec<(String, Vec<u8>)> =
+                tfjs_format::codec::decode_weights(&x.weight_specs, &x.weight_data)
+                    .unwrap()
+                    .into_iter()
+                    .map(|w| (w.name, format!("{:?} {:?}", w.shape, w.values).into_bytes()))
+                    .collect();
+            v.sort();
+            v
+        };
+        let back = import_keras(&k).unwrap().artifacts;
+        let (got, want) = (by_name(&back), by_name(&fixture));
+        let names = |v: &[(String, Vec<u8>)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&got), names(&want), "{model}");
+        assert!(got == want, "{model}: same paths, other values");
+        // Nested layers carry the module Keras 3 deserializes them by.
+        let zip = tfjs_keras::zip::ZipArchive::parse(&k).unwrap();
+        let config: serde_json::Value =
+            serde_json::from_slice(&zip.read("config.json").unwrap().unwrap()).unwrap();
+        for l in config["config"]["layers"].as_array().unwrap() {
+            if let Some(inner) = l["config"].get("layer") {
+                assert_eq!(inner["module"], "keras.layers", "{model}: {l}");
+            }
+        }
+    }
+}
