@@ -237,20 +237,42 @@ fn dir_files(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn convert_reads_keras_h5_files_through_the_binary_like_the_converter() {
-    // The command-line path (reading the whole .h5 from disk, uncapped) on
-    // top of the library's byte-for-byte tests in crates/keras.
+fn convert_reads_keras_files_through_the_binary_like_the_converter() {
+    // The command-line path (reading the whole file from disk, uncapped;
+    // --quantize through the CLI's own quantization; the save) on top of
+    // the library's byte-for-byte tests in crates/keras.
     let out = tempfile::tempdir().unwrap();
+    // Every keras-src -> keras pair, with the converter flags each was made
+    // with (../shared/fixtures/keras-src/README.md).
     for (src, fixture, flags) in [
-        ("text_rnn", "text_rnn", &[][..]),
+        ("mobilenet_v2/model.h5", "mobilenet_v2", &[][..]),
         (
-            "mobilenet_v1",
+            "mobilenet_v2/model.h5",
+            "mobilenet_v2_uint8",
+            &["--quantize", "uint8"][..],
+        ),
+        (
+            "mobilenet_v2/model.h5",
+            "mobilenet_v2_float16",
+            &["--quantize", "float16"][..],
+        ),
+        ("mobilenet_v1/model.h5", "mobilenet_v1", &[][..]),
+        (
+            "mobilenet_v1/model.h5",
             "mobilenet_v1_sharded",
             &["--shard-size", "100000"][..],
         ),
+        ("text_rnn/model.h5", "text_rnn", &[][..]),
+        ("text_rnn_masked/model.h5", "text_rnn_masked", &[][..]),
+        ("keras3_cnn_h5/model.h5", "keras3_cnn_h5", &[][..]),
+        (
+            "keras3_cnn_h5/model.keras",
+            "keras3_cnn_keras",
+            &["--like-converter"][..],
+        ),
     ] {
         let dst = out.path().join(fixture);
-        let h5 = fixtures().join("keras-src").join(src).join("model.h5");
+        let h5 = fixtures().join("keras-src").join(src);
         let mut args = vec!["convert", s(&h5), s(&dst)];
         args.extend_from_slice(flags);
         ok(&args);
