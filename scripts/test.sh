@@ -146,6 +146,19 @@ section "tfjs-node e2e: models saved by tfjs-layers load in TensorFlow.js 4.22"
 ensure_node20
 E2E_OUT="$(mktemp -d)"
 cargo run -q -p tfjs-layers --example e2e_export -- "$E2E_OUT/models"
+# Keras 3 .keras files imported by `tfjs convert model.keras OUT/` (the zip
+# reader, then the rebuild into TF.js form) load in TF.js and predict like
+# Keras: SRC:IO_JSON, the corpus ones whose classes TF.js 4.22 has.
+cargo build -q -p tfjs-cli
+for spec in ../shared/fixtures/keras-src/keras3_cnn_h5/model.keras:../shared/fixtures/keras/keras3_cnn_keras/io.json \
+    fixtures/corpus/keras-src/keras3zip_{mobilenet_v2,time_distributed,vgg_style,xception_style}/model.keras; do
+    src=${spec%%:*}
+    io=${spec#*:}
+    [ "$io" = "$spec" ] && io="fixtures/corpus/keras/$(basename "$(dirname "$src")")/io.json"
+    dst="$E2E_OUT/models/keras_import__$(basename "$(dirname "$src")")"
+    "${CARGO_TARGET_DIR:-target}/debug/tfjs" convert "$src" "$dst" >/dev/null
+    printf '{"io": "%s"}' "$(realpath "$io")" > "$dst/reference.json"
+done
 (
     cd e2e/tfjs-node
     npm ci --no-audit --no-fund || npm install --no-audit --no-fund

@@ -448,6 +448,38 @@ fn killing_a_convert_never_leaves_a_mixed_model() {
 }
 
 #[test]
+fn convert_imports_keras_zips_into_tfjs_form_that_predicts_like_keras() {
+    // `tfjs convert model.keras OUT/`: the zip reader, then the rebuild
+    // (TF.js 4.22 loading these is checked by scripts/test.sh's e2e).
+    let out = tempfile::tempdir().unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/corpus");
+    let mut cases = vec![(
+        fixtures().join("keras-src/keras3_cnn_h5/model.keras"),
+        fixtures().join("keras/keras3_cnn_keras/io.json"),
+    )];
+    for m in ["keras3zip_time_distributed", "keras3zip_vgg_style"] {
+        cases.push((
+            corpus.join("keras-src").join(m).join("model.keras"),
+            corpus.join("keras").join(m).join("io.json"),
+        ));
+    }
+    for (i, (src, io)) in cases.iter().enumerate() {
+        let dst = out.path().join(i.to_string());
+        let o = tfjs(&["convert", s(src), s(&dst)]);
+        assert!(o.status.success(), "{}: {}", src.display(), text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("rebuilt through the layers engine (a Keras 3 .keras file)"),
+            "{}",
+            text(&o.stderr)
+        );
+        let model: Value =
+            serde_json::from_slice(&std::fs::read(dst.join("model.json")).unwrap()).unwrap();
+        assert_eq!(model["modelTopology"]["backend"], "tensor_flow.js");
+        ok(&["predict", s(&dst), "--inputs", s(io), "--check"]);
+    }
+}
+
+#[test]
 fn convert_rebuilds_keras3_models_into_tfjs_form_by_default() {
     let out = tempfile::tempdir().unwrap();
     for fixture in ["keras3_cnn_keras", "keras3_cnn_h5"] {
