@@ -340,7 +340,11 @@ pub fn read_regular_file(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
     if len > max {
         return Err(too_big(len));
     }
+    // Sized from the length just checked (one extra byte to see growth):
+    // no reallocation and copy per doubling on the way. Best effort: a
+    // size the allocator refuses (a sparse file) grows as it is read.
     let mut bytes = Vec::new();
+    let _ = bytes.try_reserve_exact(usize::try_from(len).map_or(0, |n| n.saturating_add(1)));
     File::open(path)
         .and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes))
         .map_err(|e| IoError::io(show(path), e))?;
