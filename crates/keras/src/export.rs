@@ -29,9 +29,11 @@ struct Layer {
     weights: Vec<(String, WriteType, Vec<u64>, Vec<u8>)>,
 }
 
-/// `{class_name, config}` of the topology and its layers (name, class,
-/// config), in order.
-fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<(String, String, Value)>)> {
+/// A layer of the topology: name, class, config.
+type LayerEntry = (String, String, Value);
+
+/// `{class_name, config}` of the topology and its layers, in order.
+fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
     let t = a
         .model_topology
         .as_ref()
@@ -102,7 +104,7 @@ fn rnn_without_cell_keys(layer: &mut Value) {
 }
 
 /// The weights grouped by layer (longest layer-name prefix), in layer order.
-fn layers(a: &ModelArtifacts, names: &[(String, String, Value)]) -> Result<Vec<Layer>> {
+fn layers(a: &ModelArtifacts, names: &[LayerEntry]) -> Result<Vec<Layer>> {
     let decoded = decode_weights(&a.weight_specs, &a.weight_data)
         .map_err(|e| KerasError::msg(format!("cannot decode the weights: {e}")))?;
     let mut out: Vec<Layer> = names
