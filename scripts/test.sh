@@ -197,7 +197,7 @@ KOUT=$(mktemp -d)
 # TF.js model in MODEL_DIR). The recurrent ones cover LSTM/GRU/SimpleRNN,
 # Bidirectional, TimeDistributed, generic RNN cells and masking.
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
-    fixtures/corpus/keras/{time_distributed,birnn_masked,masking_rnn} \
+    fixtures/corpus/keras/{time_distributed,birnn_masked,masking_rnn,densenet121,efficientnet_b0,inception_v3_style} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     dir=${spec%%:*}
     src=${spec#*:}

@@ -363,6 +363,77 @@ fn keras3_nested_modules(config: &mut Value) {
     }
 }
 
+/// Keras 3 refuses layer names containing `/` (tf_keras applications
+/// name layers `conv1/conv`); they become `conv1_conv` (made unique with
+/// `_1`, `_2`… if taken) in the layers, their configs, the inbound nodes
+/// and the model's inputs and outputs. Weight paths in model.weights.h5 do
+/// not depend on names.
+fn keras3_layer_names(mc: &mut Value) {
+    let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
+        return;
+    };
+    let name_of = |l: &Value| {
+        l.get("name")
+            .or_else(|| l.pointer("/config/name"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let mut taken: std::collections::BTreeSet<String> = layers.iter().filter_map(name_of).collect();
+    let mut renamed = std::collections::BTreeMap::<String, String>::new();
+    for l in layers.iter() {
+        let Some(old) = name_of(l).filter(|n| n.contains('/')) else {
+            continue;
+        };
+        let base = old.replace('/', "_");
+        let mut new = base.clone();
+        let mut k = 1;
+        while taken.contains(&new) {
+            new = format!("{base}_{k}");
+            k += 1;
+        }
+        taken.insert(new.clone());
+        renamed.insert(old, new);
+    }
+    if renamed.is_empty() {
+        return;
+    }
+    // `[name, node_index, tensor_index, …]` references, at any depth.
+    fn rename_refs(v: &mut Value, renamed: &std::collections::BTreeMap<String, String>) {
+        if let Value::Array(items) = v {
+            if let Some(new) = items
+                .first()
+                .and_then(Value::as_str)
+                .and_then(|n| renamed.get(n))
+            {
+                if items.get(1).is_some_and(Value::is_number) {
+                    items[0] = Value::String(new.clone());
+                    return;
+                }
+            }
+            items.iter_mut().for_each(|x| rename_refs(x, renamed));
+        }
+    }
+    for l in layers.iter_mut() {
+        if let Some(new) = name_of(l).and_then(|n| renamed.get(&n)) {
+            let new = Value::String(new.clone());
+            if let Some(n) = l.get_mut("name") {
+                *n = new.clone();
+            }
+            if let Some(n) = l.pointer_mut("/config/name") {
+                *n = new;
+            }
+        }
+        if let Some(nodes) = l.get_mut("inbound_nodes") {
+            rename_refs(nodes, &renamed);
+        }
+    }
+    for key in ["input_layers", "output_layers"] {
+        if let Some(v) = mc.pointer_mut(&format!("/config/{key}")) {
+            rename_refs(v, &renamed);
+        }
+    }
+}
+
 /// A Keras 3 `.keras` archive (`keras.saving.load_model` reads it).
 pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     let (mc, names) = model_config(a)?;
@@ -404,6 +475,7 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     // Keras 2 form, which its functional deserializer still reads, except
     // the layers nested in them.
     let mut mc = mc;
+    keras3_layer_names(&mut mc);
     if let Some(Value::Array(ls)) = mc.pointer_mut("/config/layers") {
         for l in ls {
             if let Some(c) = l.get_mut("config") {

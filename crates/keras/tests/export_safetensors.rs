@@ -141,3 +141,38 @@ fn keras_export_of_recurrent_wrappers_uses_keras3_paths() {
         }
     }
 }
+
+#[test]
+fn keras_export_renames_layers_with_slashes_consistently() {
+    // tf_keras's DenseNet names layers `conv1/conv`; Keras 3 refuses `/`.
+    let fixture = load_path(Path::new("../../fixtures/corpus/keras/densenet121")).unwrap();
+    let a = tfjs_layers::Model::from_artifacts(&fixture, &Default::default())
+        .unwrap()
+        .to_artifacts()
+        .unwrap();
+    let k = tfjs_keras::export::to_keras(&a).unwrap();
+    let zip = tfjs_keras::zip::ZipArchive::parse(&k).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_slice(&zip.read("config.json").unwrap().unwrap()).unwrap();
+    let layers = config["config"]["layers"].as_array().unwrap();
+    let names: std::collections::BTreeSet<&str> =
+        layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), layers.len(), "names stay unique");
+    assert!(names.contains("conv1_conv"), "{names:?}");
+    for l in layers {
+        let name = l["name"].as_str().unwrap();
+        assert!(!name.contains('/'), "{name}");
+        assert_eq!(l["config"]["name"], l["name"]);
+        for node in l["inbound_nodes"].as_array().unwrap() {
+            for inbound in node.as_array().unwrap() {
+                let from = inbound[0].as_str().unwrap();
+                assert!(names.contains(from), "{name} <- {from}");
+            }
+        }
+    }
+    for key in ["input_layers", "output_layers"] {
+        for r in config["config"][key].as_array().unwrap() {
+            assert!(names.contains(r[0].as_str().unwrap()), "{key}: {r}");
+        }
+    }
+}
