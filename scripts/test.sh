@@ -146,6 +146,19 @@ section "tfjs-node e2e: models saved by tfjs-layers load in TensorFlow.js 4.22"
 ensure_node20
 E2E_OUT="$(mktemp -d)"
 cargo run -q -p tfjs-layers --example e2e_export -- "$E2E_OUT/models"
+# Keras 3 .keras files imported by `tfjs convert model.keras OUT/` (the zip
+# reader, then the rebuild into TF.js form) load in TF.js and predict like
+# Keras: SRC:IO_JSON, the corpus ones whose classes TF.js 4.22 has.
+cargo build -q -p tfjs-cli
+for spec in ../shared/fixtures/keras-src/keras3_cnn_h5/model.keras:../shared/fixtures/keras/keras3_cnn_keras/io.json \
+    fixtures/corpus/keras-src/keras3zip_{mobilenet_v2,time_distributed,vgg_style,xception_style}/model.keras; do
+    src=${spec%%:*}
+    io=${spec#*:}
+    [ "$io" = "$spec" ] && io="fixtures/corpus/keras/$(basename "$(dirname "$src")")/io.json"
+    dst="$E2E_OUT/models/keras_import__$(basename "$(dirname "$src")")"
+    "${CARGO_TARGET_DIR:-target}/debug/tfjs" convert "$src" "$dst" >/dev/null
+    printf '{"io": "%s"}' "$(realpath "$io")" > "$dst/reference.json"
+done
 (
     cd e2e/tfjs-node
     npm ci --no-audit --no-fund || npm install --no-audit --no-fund
@@ -180,16 +193,18 @@ fi
 cargo build -q -p tfjs-cli
 TFJS_DEBUG_BIN="${CARGO_TARGET_DIR:-target}/debug/tfjs"
 KOUT=$(mktemp -d)
-for m in mobilenet_v2 mobilenet_v1 text_rnn text_rnn_masked keras3_cnn_keras; do
-    "$TFJS_DEBUG_BIN" convert "../shared/fixtures/keras/$m" "$KOUT/$m.h5" >/dev/null
-    files="$KOUT/$m.h5"
-    case $m in
-        text_rnn*) ;; # .keras export of Bidirectional/LSTM configs: not yet loadable by Keras 3
-        *) "$TFJS_DEBUG_BIN" convert "../shared/fixtures/keras/$m" "$KOUT/$m.keras" >/dev/null
-           files="$files $KOUT/$m.keras" ;;
-    esac
-    # shellcheck disable=SC2086
-    "$KENV/bin/python" crates/keras/scripts/check_export.py "../shared/fixtures/keras/$m/io.json" $files
+# MODEL_DIR[:SOURCE]: io.json in MODEL_DIR, converted from SOURCE (default the
+# TF.js model in MODEL_DIR). The recurrent ones cover LSTM/GRU/SimpleRNN,
+# Bidirectional, TimeDistributed, generic RNN cells and masking.
+for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
+    fixtures/corpus/keras/{time_distributed,birnn_masked,masking_rnn,densenet121,efficientnet_b0,inception_v3_style} \
+    crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
+    dir=${spec%%:*}
+    src=${spec#*:}
+    m=$(basename "$dir")
+    "$TFJS_DEBUG_BIN" convert "$src" "$KOUT/$m.h5" >/dev/null
+    "$TFJS_DEBUG_BIN" convert "$src" "$KOUT/$m.keras" >/dev/null
+    "$KENV/bin/python" crates/keras/scripts/check_export.py "$dir/io.json" "$KOUT/$m.h5" "$KOUT/$m.keras"
 done
 rm -rf "$KOUT"
 

@@ -204,7 +204,16 @@ fn main() -> ExitCode {
         router: router::build_router(cli.allow_external_links),
         allow_external_links: cli.allow_external_links,
     };
-    let rt = match tokio::runtime::Runtime::new() {
+    // `convert` is one load and one save: a runtime on this thread (no
+    // worker threads to start and hand work to) ends sooner on a busy
+    // machine; every other command keeps the multi-threaded one.
+    let rt = match &cli.command {
+        Command::Convert(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Runtime::new(),
+    };
+    let rt = match rt {
         Ok(rt) => rt,
         Err(e) => {
             report_error(

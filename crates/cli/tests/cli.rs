@@ -226,6 +226,70 @@ fn convert_reshards_mobilenet_v1_exactly_like_the_converter() {
     }
 }
 
+/// Every file in `dir`, sorted by name.
+fn dir_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn convert_reads_keras_files_through_the_binary_like_the_converter() {
+    // The command-line path (reading the whole file from disk, uncapped;
+    // --quantize through the CLI's own quantization; the save) on top of
+    // the library's byte-for-byte tests in crates/keras.
+    let out = tempfile::tempdir().unwrap();
+    // Every keras-src -> keras pair, with the converter flags each was made
+    // with (../shared/fixtures/keras-src/README.md).
+    for (src, fixture, flags) in [
+        ("mobilenet_v2/model.h5", "mobilenet_v2", &[][..]),
+        (
+            "mobilenet_v2/model.h5",
+            "mobilenet_v2_uint8",
+            &["--quantize", "uint8"][..],
+        ),
+        (
+            "mobilenet_v2/model.h5",
+            "mobilenet_v2_float16",
+            &["--quantize", "float16"][..],
+        ),
+        ("mobilenet_v1/model.h5", "mobilenet_v1", &[][..]),
+        (
+            "mobilenet_v1/model.h5",
+            "mobilenet_v1_sharded",
+            &["--shard-size", "100000"][..],
+        ),
+        ("text_rnn/model.h5", "text_rnn", &[][..]),
+        ("text_rnn_masked/model.h5", "text_rnn_masked", &[][..]),
+        ("keras3_cnn_h5/model.h5", "keras3_cnn_h5", &[][..]),
+        (
+            "keras3_cnn_h5/model.keras",
+            "keras3_cnn_keras",
+            &["--like-converter"][..],
+        ),
+    ] {
+        let dst = out.path().join(fixture);
+        let h5 = fixtures().join("keras-src").join(src);
+        let mut args = vec!["convert", s(&h5), s(&dst)];
+        args.extend_from_slice(flags);
+        ok(&args);
+        let expected = fixtures().join("keras").join(fixture);
+        let names = dir_files(&dst);
+        let mut want = dir_files(&expected);
+        want.retain(|n| n != "io.json");
+        assert_eq!(names, want, "{fixture}");
+        for n in &names {
+            assert!(
+                std::fs::read(dst.join(n)).unwrap() == std::fs::read(expected.join(n)).unwrap(),
+                "{fixture}: {n} differs from the converter's"
+            );
+        }
+    }
+}
+
 #[test]
 fn convert_every_fixture_to_uint8_then_info_shows_it() {
     for dir in all_fixtures() {
@@ -380,6 +444,38 @@ fn killing_a_convert_never_leaves_a_mixed_model() {
         );
         let now = json(&["info", s(&dst)])["weightBytes"].clone();
         assert!(now == bytes_a || now == bytes_b, "after kill {i}: {now}");
+    }
+}
+
+#[test]
+fn convert_imports_keras_zips_into_tfjs_form_that_predicts_like_keras() {
+    // `tfjs convert model.keras OUT/`: the zip reader, then the rebuild
+    // (TF.js 4.22 loading these is checked by scripts/test.sh's e2e).
+    let out = tempfile::tempdir().unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/corpus");
+    let mut cases = vec![(
+        fixtures().join("keras-src/keras3_cnn_h5/model.keras"),
+        fixtures().join("keras/keras3_cnn_keras/io.json"),
+    )];
+    for m in ["keras3zip_time_distributed", "keras3zip_vgg_style"] {
+        cases.push((
+            corpus.join("keras-src").join(m).join("model.keras"),
+            corpus.join("keras").join(m).join("io.json"),
+        ));
+    }
+    for (i, (src, io)) in cases.iter().enumerate() {
+        let dst = out.path().join(i.to_string());
+        let o = tfjs(&["convert", s(src), s(&dst)]);
+        assert!(o.status.success(), "{}: {}", src.display(), text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("rebuilt through the layers engine (a Keras 3 .keras file)"),
+            "{}",
+            text(&o.stderr)
+        );
+        let model: Value =
+            serde_json::from_slice(&std::fs::read(dst.join("model.json")).unwrap()).unwrap();
+        assert_eq!(model["modelTopology"]["backend"], "tensor_flow.js");
+        ok(&["predict", s(&dst), "--inputs", s(io), "--check"]);
     }
 }
 

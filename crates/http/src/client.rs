@@ -31,19 +31,28 @@ impl HttpStore {
                 "the HTTP handler serves http and https, not {scheme:?}"
             )));
         }
-        let client = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .read_timeout(options.read_timeout)
-            .user_agent(concat!("tfjs-rs/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| IoError::Other {
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
         Ok(HttpStore {
             scheme: scheme.to_string(),
-            client,
+            client: Arc::new(std::sync::OnceLock::new()),
             options: Arc::new(options),
         })
+    }
+
+    /// The shared client, built on first use.
+    pub(crate) fn client(&self) -> Result<&reqwest::Client> {
+        self.client
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .connect_timeout(self.options.connect_timeout)
+                    .read_timeout(self.options.read_timeout)
+                    .user_agent(concat!("tfjs-rs/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| format!("cannot build the HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(|message| IoError::Other {
+                message: message.clone(),
+            })
     }
 
     /// The same handler (same pool and options) for another scheme.
@@ -131,8 +140,11 @@ impl HttpStore {
         limit: u64,
         counter: Option<&(dyn Fn(i64) + Sync)>,
     ) -> Attempt<(StatusCode, Bytes)> {
-        let resp = match self
-            .client
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return Attempt::Fail(e),
+        };
+        let resp = match client
             .get(url)
             .headers(self.options.headers.clone())
             .send()
@@ -358,6 +370,7 @@ impl HttpStore {
     pub async fn save_url(&self, url: &str, artifacts: &ModelArtifacts) -> Result<SaveResult> {
         let body = save_body(artifacts);
         let weights_len = artifacts.weight_data.len() as u64;
+        let client = self.client()?;
         let mut attempt = 0u32;
         loop {
             let form = reqwest::multipart::Form::new()
@@ -385,8 +398,7 @@ impl HttpStore {
                     .mime_str("application/octet-stream")
                     .expect("static mime"),
                 );
-            let result = self
-                .client
+            let result = client
                 .request(self.options.save_method.clone(), url)
                 .headers(self.options.headers.clone())
                 .multipart(form)

@@ -64,7 +64,10 @@ pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 #[derive(Debug, Clone)]
 pub struct HttpStore {
     pub(crate) scheme: String,
-    pub(crate) client: reqwest::Client,
+    /// Built on first use: building it loads the TLS root certificates
+    /// (hundreds of files), which commands that never fetch should not pay
+    /// for at start-up. Shared by clones (one connection pool).
+    pub(crate) client: Arc<std::sync::OnceLock<std::result::Result<reqwest::Client, String>>>,
     pub(crate) options: Arc<HttpOptions>,
 }
 

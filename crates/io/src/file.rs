@@ -36,6 +36,13 @@
 //! 5. the unique names and the weight files that only the *previous*
 //!    `model.json` referenced are removed.
 //!
+//! A save into a directory that the save itself creates has no previous
+//! model to keep readable: its weight files are written under their names,
+//! `model.json` under a temporary one, all fsynced at once (in parallel, so
+//! a journaling file system commits them together), then `model.json` is
+//! renamed into place and the directory fsynced: two rounds of fsync instead
+//! of six. A crash before that rename leaves no `model.json`, hence no model.
+//!
 //! A crash before step 2 leaves the previous model untouched (plus hidden
 //! `.tfjs-p<pid>.*` leftovers, removed by the next save in that directory
 //! once their writer process is gone, or once they are an hour old);
@@ -333,9 +340,13 @@ pub fn read_regular_file(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
     if len > max {
         return Err(too_big(len));
     }
+    // Sized from the length just checked (one extra byte to see growth):
+    // no reallocation and copy per doubling on the way. Best effort: a
+    // size the allocator refuses (a sparse file) grows as it is read.
     let mut bytes = Vec::new();
+    let _ = bytes.try_reserve_exact(usize::try_from(len).map_or(0, |n| n.saturating_add(1)));
     File::open(path)
-        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes))
         .map_err(|e| IoError::io(show(path), e))?;
     if bytes.len() as u64 > max {
         return Err(too_big(bytes.len() as u64));
@@ -656,6 +667,144 @@ fn fail(point: FailPoint, options: &FileStoreOptions) -> Result<()> {
     Ok(())
 }
 
+/// The weight files of a save: canonical name → bytes.
+fn weight_files(
+    artifacts: &ModelArtifacts,
+    options: &FileStoreOptions,
+) -> Result<Vec<(String, Vec<Bytes>)>> {
+    Ok(match options.layout {
+        WeightsLayout::Single => vec![(
+            "weights.bin".to_string(),
+            artifacts.weight_data.buffers.clone(),
+        )],
+        WeightsLayout::Sharded { shard_size } => {
+            if shard_size == 0 {
+                return Err(IoError::invalid(
+                    "shard size must be a positive number of bytes",
+                ));
+            }
+            if artifacts.weight_data.is_empty() {
+                vec![]
+            } else {
+                let parts = shard::split(&artifacts.weight_data, shard_size);
+                shard::shard_names(1, parts.len())
+                    .into_iter()
+                    .zip(parts)
+                    .map(|(n, b)| (n, vec![b]))
+                    .collect()
+            }
+        }
+    })
+}
+
+/// The model JSON bytes of a save whose weight files are `names`.
+fn model_json_bytes(artifacts: &ModelArtifacts, names: Vec<String>, style: JsonStyle) -> Vec<u8> {
+    let manifest = vec![WeightsManifestGroup {
+        paths: names,
+        weights: artifacts.weight_specs.clone(),
+        extra: Default::default(),
+    }];
+    ModelJson::from_artifacts(artifacts, manifest).to_bytes(style)
+}
+
+/// A save into a directory this save has just created: no previous model
+/// to keep readable, so no unique names and no second model.json. The
+/// weight files are created under their names, the model JSON under a
+/// temporary name; all of them (and the directory) are fsynced at once,
+/// in parallel, so the file system commits them together; then the model
+/// JSON is renamed into place (the commit) and the directory fsynced. A
+/// crash before the commit leaves no model JSON, hence no model. On an
+/// error before the commit (another writer got there first, a full disk)
+/// the files this call created are removed, checked by inode so that a
+/// concurrent writer's files are left alone.
+fn save_fresh(
+    dir: &Path,
+    json_name: &str,
+    artifacts: &ModelArtifacts,
+    options: &FileStoreOptions,
+) -> Result<SaveResult> {
+    let files = weight_files(artifacts, options)?;
+    let json_path = dir.join(json_name);
+    let tmp = dir.join(format!("{TEMP_PREFIX}{}-{json_name}", unique_id()));
+    let names = files.iter().map(|(n, _)| n.clone()).collect();
+    let json = Bytes::from(model_json_bytes(artifacts, names, options.style));
+    let mut written: Vec<(PathBuf, Option<FileId>)> = Vec::new();
+    let create = |written: &mut Vec<_>, p: PathBuf, parts: &[Bytes]| -> Result<()> {
+        write_file(&p, parts, false)?;
+        let id = file_id(&p);
+        written.push((p, id));
+        Ok(())
+    };
+    let result = (|| -> Result<()> {
+        for (name, parts) in &files {
+            create(&mut written, dir.join(name), parts)?;
+        }
+        create(&mut written, tmp.clone(), std::slice::from_ref(&json))?;
+        if options.sync {
+            let paths: Vec<PathBuf> = written.iter().map(|(p, _)| p.clone()).collect();
+            sync_all_at_once(&paths, dir)?;
+        }
+        rename(&tmp, &json_path)
+    })();
+    if let Err(e) = result {
+        for (p, id) in &written {
+            if id.is_some() && file_id(p) == *id {
+                let _ = fs::remove_file(p);
+            }
+        }
+        return Err(e);
+    }
+    sync_dir(dir, options.sync);
+    Ok(SaveResult {
+        model_artifacts_info: ModelArtifactsInfo::for_artifacts(artifacts),
+        errors: vec![],
+    })
+}
+
+/// Device and inode of a file (`None` where unknown).
+type FileId = (u64, u64);
+
+#[cfg(unix)]
+fn file_id(p: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    fs::symlink_metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &Path) -> Option<FileId> {
+    None
+}
+
+/// fsync `files` and `dir` concurrently (one thread each, at most 16 at a
+/// time): journaling file systems then commit them in one go instead of
+/// one journal commit per file.
+fn sync_all_at_once(files: &[PathBuf], dir: &Path) -> Result<()> {
+    let mut targets: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    targets.push(dir);
+    for batch in targets.chunks(16) {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|p| {
+                    scope.spawn(move || {
+                        File::open(p)
+                            .and_then(|f| f.sync_all())
+                            .map_err(|e| IoError::io(show(p), e))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(IoError::invalid("fsync thread panicked")))
+                })
+                .collect::<Result<Vec<()>>>()
+        })?;
+    }
+    Ok(())
+}
+
 /// Save `artifacts` at `path` (a directory, or a `*.json` file path)
 /// atomically; see the module documentation for the steps and
 /// [`load_path`] for an example. Errors name the path (e.g. it exists as a
@@ -694,7 +843,26 @@ pub fn save_path_mode(
             )))
         }
         Ok(_) => {}
-        Err(_) => fs::create_dir_all(&dir).map_err(|e| IoError::io(show(&dir), e))?,
+        Err(_) => {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent).map_err(|e| IoError::io(show(parent), e))?;
+            }
+            // Created by this call (not by a concurrent writer): nothing in
+            // it to preserve, see `save_fresh`.
+            match fs::create_dir(&dir) {
+                Ok(()) if options.fail_point.is_none() && mode == SaveMode::Overwrite => {
+                    // Any failure before its commit leaves nothing behind;
+                    // the full protocol below then runs (and reports a
+                    // lasting error itself).
+                    if let Ok(r) = save_fresh(&dir, &json_name, artifacts, options) {
+                        return Ok(r);
+                    }
+                }
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => {}
+                Err(e) => return Err(IoError::io(show(&dir), e)),
+            }
+        }
     }
     let json_path = dir.join(&json_name);
     let create_only = mode == SaveMode::CreateOnly;
@@ -709,40 +877,9 @@ pub fn save_path_mode(
     let id = unique_id();
     let tmp = |name: &str| format!("{TEMP_PREFIX}{id}-{name}");
 
-    // The weight files: canonical name → bytes.
-    let files: Vec<(String, Vec<Bytes>)> = match options.layout {
-        WeightsLayout::Single => vec![(
-            "weights.bin".to_string(),
-            artifacts.weight_data.buffers.clone(),
-        )],
-        WeightsLayout::Sharded { shard_size } => {
-            if shard_size == 0 {
-                return Err(IoError::invalid(
-                    "shard size must be a positive number of bytes",
-                ));
-            }
-            if artifacts.weight_data.is_empty() {
-                vec![]
-            } else {
-                let parts = shard::split(&artifacts.weight_data, shard_size);
-                shard::shard_names(1, parts.len())
-                    .into_iter()
-                    .zip(parts)
-                    .map(|(n, b)| (n, vec![b]))
-                    .collect()
-            }
-        }
-    };
-    let manifest_for = |names: Vec<String>| {
-        vec![WeightsManifestGroup {
-            paths: names,
-            weights: artifacts.weight_specs.clone(),
-            extra: Default::default(),
-        }]
-    };
+    let files = weight_files(artifacts, options)?;
     let write_json = |names: Vec<String>, suffix: &str, link: bool| -> Result<()> {
-        let bytes =
-            ModelJson::from_artifacts(artifacts, manifest_for(names)).to_bytes(options.style);
+        let bytes = model_json_bytes(artifacts, names, options.style);
         let t = dir.join(tmp(&format!("{json_name}.{suffix}")));
         write_file(&t, &[Bytes::from(bytes)], options.sync)?;
         if link {

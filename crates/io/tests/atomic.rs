@@ -254,3 +254,36 @@ fn a_dead_writers_committed_model_is_not_swept_as_a_leftover() {
         .collect();
     assert!(names.is_empty(), "{names:?}");
 }
+
+#[test]
+fn a_save_into_a_new_directory_leaves_only_the_model() {
+    // The new-directory path (no previous model to keep readable) writes
+    // canonical names directly: no temporaries left, same model as the
+    // full protocol writes into an existing directory.
+    let model = load(&fixtures().join("tfjs/cnn"));
+    let root = tempfile::tempdir().unwrap();
+    for options in [FileStoreOptions::default(), FileStoreOptions::sharded(1000)] {
+        let fresh = root.path().join(format!("new/{:?}", options.layout));
+        save_path(&fresh, &model, &options).unwrap();
+        let existing = tempfile::tempdir().unwrap();
+        save_path(existing.path(), &model, &options).unwrap();
+        let all = |d: &std::path::Path| {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(all(&fresh), visible_files(existing.path()));
+        assert!(all(&fresh).len() > 1);
+        for name in all(&fresh) {
+            assert!(
+                std::fs::read(fresh.join(&name)).unwrap()
+                    == std::fs::read(existing.path().join(&name)).unwrap(),
+                "{name}"
+            );
+        }
+        assert!(same(&load(&fresh), &model));
+    }
+}

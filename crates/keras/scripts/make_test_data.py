@@ -126,6 +126,34 @@ def keras2_models():
     convert(path("k2_nested.h5"), path("k2_nested"))
 
 
+def keras2_rnn_wrappers():
+    """Recurrent layers the export has to re-nest for Keras (generic RNN
+    with a cell, TimeDistributed, Bidirectional of an RNN), with Keras's
+    own outputs in the fixtures' io.json layout: check_export.py input."""
+    import tf_keras as k2
+    k2.utils.set_random_seed(3)
+    L = k2.layers
+    inp = k2.Input((5, 4), name="seq")
+    x = L.RNN(L.SimpleRNNCell(3, use_bias=False), return_sequences=True, name="rnn_simple")(inp)
+    x = L.TimeDistributed(L.Dense(3), name="td_dense")(x)
+    x = L.Bidirectional(L.RNN(L.LSTMCell(2), return_sequences=True), name="bi_rnn")(x)
+    x = L.Bidirectional(L.GRU(2, return_sequences=True), merge_mode="ave", name="bi_gru")(x)
+    x = L.TimeDistributed(L.Dense(2), name="td_dense_2")(x)
+    out = L.RNN(L.GRUCell(2, reset_after=False), name="rnn_gru")(x)
+    m = k2.Model(inp, out, name="rnn_wrappers")
+    d = path("k2_rnn_wrappers")
+    os.makedirs(d, exist_ok=True)
+    m.save(os.path.join(d, "model.h5"))
+    xs = (np.round(np.random.default_rng(0).uniform(-1, 1, (2, 5, 4)) * 16) / 16).astype("float32")
+    y = m.predict(xs, batch_size=2, verbose=0)
+    io = {"inputs": [{"name": "seq", "shape": list(xs.shape), "dtype": "float32",
+                      "data": xs.ravel().tolist()}],
+          "outputs": [{"name": "rnn_gru", "shape": list(y.shape), "dtype": "float32",
+                       "data": y.ravel().tolist()}],
+          "tolerance": {"atol": 1e-4, "rtol": 1e-3}}
+    json.dump(io, open(os.path.join(d, "io.json"), "w"))
+
+
 def keras3_models():
     import keras
     keras.utils.set_random_seed(5)
@@ -161,9 +189,10 @@ def keras3_models():
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    h5_variants()
-    keras2_models()
-    keras3_models()
+    # Optional arguments: only these steps (e.g. keras2_rnn_wrappers).
+    for step in sys.argv[1:] or ["h5_variants", "keras2_models", "keras2_rnn_wrappers",
+                                 "keras3_models"]:
+        globals()[step]()
     # The converter extracts .keras archives next to them; tidy up.
     for n in ("config.json", "metadata.json", "model.weights.h5"):
         if os.path.exists(path(n)):

@@ -25,18 +25,25 @@ const NAMES_PER_ATTR: usize = 2000;
 struct Layer {
     name: String,
     class: String,
+    config: Value,
     weights: Vec<(String, WriteType, Vec<u64>, Vec<u8>)>,
 }
 
-/// `{class_name, config}` of the topology and its layers (name, class), in order.
-fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<(String, String)>)> {
+/// A layer of the topology: name, class, config.
+type LayerEntry = (String, String, Value);
+
+/// `{class_name, config}` of the topology and its layers, in order.
+fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
     let t = a
         .model_topology
         .as_ref()
         .ok_or_else(|| KerasError::msg("the model has no topology"))?;
     let mc = t.get("model_config").unwrap_or(t);
     let class = mc.get("class_name").cloned().unwrap_or(Value::Null);
-    let config = mc.get("config").cloned().unwrap_or(Value::Null);
+    let mut config = mc.get("config").cloned().unwrap_or(Value::Null);
+    if let Some(Value::Array(ls)) = config.get_mut("layers") {
+        ls.iter_mut().for_each(rnn_without_cell_keys);
+    }
     let layers = config
         .get("layers")
         .and_then(Value::as_array)
@@ -54,21 +61,58 @@ fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<(String, String)>)> {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
-            (name, class)
+            let config = l.get("config").cloned().unwrap_or(Value::Null);
+            (name, class, config)
         })
         .collect();
     Ok((json!({"class_name": class, "config": config}), layers))
 }
 
+/// TensorFlow.js's `RNN.getConfig()` spreads the cell's config into the
+/// layer's (`{...cellConfig, ...baseConfig, cell}`); Keras's `RNN` takes
+/// only `cell` and its own keys (`units` is "not understood"). Drops the
+/// cell's keys from every `RNN` layer, nested ones included.
+fn rnn_without_cell_keys(layer: &mut Value) {
+    let Some(Value::Object(config)) = layer.get_mut("config") else {
+        return;
+    };
+    for key in ["layer", "backward_layer", "cell"] {
+        if let Some(inner) = config.get_mut(key) {
+            rnn_without_cell_keys(inner);
+        }
+    }
+    if let Some(Value::Array(cells)) = config.get_mut("cells") {
+        cells.iter_mut().for_each(rnn_without_cell_keys);
+    }
+    if layer.get("class_name").and_then(Value::as_str) != Some("RNN") {
+        return;
+    }
+    let Some(Value::Object(config)) = layer.get_mut("config") else {
+        return;
+    };
+    let cell_keys: Vec<String> = match config.get("cell").and_then(|c| c.get("config")) {
+        Some(Value::Object(c)) => c
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "name" | "trainable" | "dtype"))
+            .cloned()
+            .collect(),
+        _ => return,
+    };
+    for k in cell_keys {
+        config.remove(&k);
+    }
+}
+
 /// The weights grouped by layer (longest layer-name prefix), in layer order.
-fn layers(a: &ModelArtifacts, names: &[(String, String)]) -> Result<Vec<Layer>> {
+fn layers(a: &ModelArtifacts, names: &[LayerEntry]) -> Result<Vec<Layer>> {
     let decoded = decode_weights(&a.weight_specs, &a.weight_data)
         .map_err(|e| KerasError::msg(format!("cannot decode the weights: {e}")))?;
     let mut out: Vec<Layer> = names
         .iter()
-        .map(|(n, c)| Layer {
+        .map(|(n, c, config)| Layer {
             name: n.clone(),
             class: c.clone(),
+            config: config.clone(),
             weights: Vec::new(),
         })
         .collect();
@@ -219,20 +263,174 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
-/// Where Keras 3 keeps a layer's variables inside model.weights.h5, for
-/// the `i`-th of `n` weights of a layer of `class` saved under `base`.
-fn keras3_var_path(base: &str, class: &str, i: usize, n: usize) -> String {
+/// Where Keras 3 keeps the variables of a layer of `class` (with
+/// `config`) saved under `base`, in the layer's weight order; `n` is the
+/// layer's number of weights. Recurrent layers keep theirs in `cell`,
+/// `StackedRNNCells` in `cells/<cell_class>[_n]`, wrappers in `layer`
+/// (`TimeDistributed`) or `forward_layer` / `backward_layer`.
+fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<String> {
+    let inner = |key: &str| {
+        let l = config.get(key).filter(|l| l.is_object());
+        let class = l
+            .and_then(|l| l.get("class_name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        (
+            class.to_string(),
+            l.and_then(|l| l.get("config"))
+                .cloned()
+                .unwrap_or(Value::Null),
+        )
+    };
     match class {
-        "LSTM" | "GRU" | "SimpleRNN" => format!("{base}/cell/vars/{i}"),
-        "Bidirectional" => {
-            let half = n / 2;
-            if i < half {
-                format!("{base}/forward_layer/cell/vars/{i}")
+        "LSTM" | "GRU" | "SimpleRNN" => (0..n).map(|i| format!("{base}/cell/vars/{i}")).collect(),
+        "RNN" => {
+            let (c, cc) = inner("cell");
+            keras3_var_paths(&format!("{base}/cell"), &c, &cc, n)
+        }
+        "StackedRNNCells" => {
+            let cells = config.get("cells").and_then(Value::as_array);
+            let mut used = std::collections::BTreeMap::<String, usize>::new();
+            let mut out = Vec::new();
+            for cell in cells.into_iter().flatten() {
+                let c = cell.get("class_name").and_then(Value::as_str).unwrap_or("");
+                let cc = cell.get("config").cloned().unwrap_or(Value::Null);
+                let snake = snake_case(c);
+                let k = used.entry(snake.clone()).or_insert(0);
+                let name = if *k == 0 {
+                    snake.clone()
+                } else {
+                    format!("{snake}_{k}")
+                };
+                *k += 1;
+                let bias = cc.get("use_bias").and_then(Value::as_bool).unwrap_or(true);
+                let m = 2 + usize::from(bias);
+                out.extend(keras3_var_paths(&format!("{base}/cells/{name}"), c, &cc, m));
+            }
+            // A cell this mapping does not know keeps the flat layout.
+            if out.len() == n {
+                out
             } else {
-                format!("{base}/backward_layer/cell/vars/{}", i - half)
+                (0..n).map(|i| format!("{base}/vars/{i}")).collect()
             }
         }
-        _ => format!("{base}/vars/{i}"),
+        "Bidirectional" => {
+            let half = n / 2;
+            let (fc, fcc) = inner("layer");
+            let (bc, bcc) = match inner("backward_layer") {
+                (c, _) if c.is_empty() => (fc.clone(), fcc.clone()),
+                b => b,
+            };
+            let mut out = keras3_var_paths(&format!("{base}/forward_layer"), &fc, &fcc, half);
+            out.extend(keras3_var_paths(
+                &format!("{base}/backward_layer"),
+                &bc,
+                &bcc,
+                n - half,
+            ));
+            out
+        }
+        "TimeDistributed" => {
+            let (c, cc) = inner("layer");
+            keras3_var_paths(&format!("{base}/layer"), &c, &cc, n)
+        }
+        _ => (0..n).map(|i| format!("{base}/vars/{i}")).collect(),
+    }
+}
+
+/// Keras 3 deserializes the layers nested in a layer's config (wrappers'
+/// `layer` / `backward_layer`, recurrent layers' `cell` / `cells`) by
+/// module only; the top-level layers may keep the Keras 2 form.
+fn keras3_nested_modules(config: &mut Value) {
+    let Value::Object(m) = config else { return };
+    for key in ["layer", "backward_layer", "cell", "cells"] {
+        let items: Vec<&mut Value> = match m.get_mut(key) {
+            Some(Value::Array(a)) => a.iter_mut().collect(),
+            Some(v @ Value::Object(_)) => vec![v],
+            _ => continue,
+        };
+        for item in items {
+            if let Value::Object(o) = item {
+                if o.contains_key("class_name") {
+                    o.entry("module").or_insert_with(|| "keras.layers".into());
+                    o.entry("registered_name").or_insert(Value::Null);
+                }
+                if let Some(c) = o.get_mut("config") {
+                    keras3_nested_modules(c);
+                }
+            }
+        }
+    }
+}
+
+/// Keras 3 refuses layer names containing `/` (tf_keras applications
+/// name layers `conv1/conv`); they become `conv1_conv` (made unique with
+/// `_1`, `_2`… if taken) in the layers, their configs, the inbound nodes
+/// and the model's inputs and outputs. Weight paths in model.weights.h5 do
+/// not depend on names.
+fn keras3_layer_names(mc: &mut Value) {
+    let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
+        return;
+    };
+    let name_of = |l: &Value| {
+        l.get("name")
+            .or_else(|| l.pointer("/config/name"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let mut taken: std::collections::BTreeSet<String> = layers.iter().filter_map(name_of).collect();
+    let mut renamed = std::collections::BTreeMap::<String, String>::new();
+    for l in layers.iter() {
+        let Some(old) = name_of(l).filter(|n| n.contains('/')) else {
+            continue;
+        };
+        let base = old.replace('/', "_");
+        let mut new = base.clone();
+        let mut k = 1;
+        while taken.contains(&new) {
+            new = format!("{base}_{k}");
+            k += 1;
+        }
+        taken.insert(new.clone());
+        renamed.insert(old, new);
+    }
+    if renamed.is_empty() {
+        return;
+    }
+    // `[name, node_index, tensor_index, …]` references, at any depth.
+    fn rename_refs(v: &mut Value, renamed: &std::collections::BTreeMap<String, String>) {
+        if let Value::Array(items) = v {
+            if let Some(new) = items
+                .first()
+                .and_then(Value::as_str)
+                .and_then(|n| renamed.get(n))
+            {
+                if items.get(1).is_some_and(Value::is_number) {
+                    items[0] = Value::String(new.clone());
+                    return;
+                }
+            }
+            items.iter_mut().for_each(|x| rename_refs(x, renamed));
+        }
+    }
+    for l in layers.iter_mut() {
+        if let Some(new) = name_of(l).and_then(|n| renamed.get(&n)) {
+            let new = Value::String(new.clone());
+            if let Some(n) = l.get_mut("name") {
+                *n = new.clone();
+            }
+            if let Some(n) = l.pointer_mut("/config/name") {
+                *n = new;
+            }
+        }
+        if let Some(nodes) = l.get_mut("inbound_nodes") {
+            rename_refs(nodes, &renamed);
+        }
+    }
+    for key in ["input_layers", "output_layers"] {
+        if let Some(v) = mc.pointer_mut(&format!("/config/{key}")) {
+            rename_refs(v, &renamed);
+        }
     }
 }
 
@@ -256,8 +454,8 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
             .expect("fresh group");
         vars.attrs
             .push(("name".into(), WriteAttr::Str(l.name.clone())));
-        for (i, (_, t, shape, data)) in l.weights.iter().enumerate() {
-            let path = keras3_var_path(&base, &l.class, i, l.weights.len());
+        let paths = keras3_var_paths(&base, &l.class, &l.config, l.weights.len());
+        for ((_, t, shape, data), path) in l.weights.iter().zip(paths) {
             let (dir, leaf) = path.rsplit_once('/').expect("has a slash");
             root.group_mut(dir).expect("groups only").children.insert(
                 leaf.to_string(),
@@ -274,8 +472,17 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     let metadata =
         json!({"keras_version": KERAS3_VERSION, "date_saved": "1980-01-01@00:00:00"}).to_string();
     // Keras 3 locates the model class by module; layers inside keep the
-    // Keras 2 form, which its functional deserializer still reads.
+    // Keras 2 form, which its functional deserializer still reads, except
+    // the layers nested in them.
     let mut mc = mc;
+    keras3_layer_names(&mut mc);
+    if let Some(Value::Array(ls)) = mc.pointer_mut("/config/layers") {
+        for l in ls {
+            if let Some(c) = l.get_mut("config") {
+                keras3_nested_modules(c);
+            }
+        }
+    }
     let module = match mc.get("class_name").and_then(Value::as_str) {
         Some("Sequential") => "keras.src.models.sequential",
         _ => "keras.src.models.functional",

@@ -67,7 +67,7 @@ fn root_str<'a>(root: &'a Node, name: &str) -> Option<&'a str> {
     root.attrs().get(name).and_then(|v| v.as_str())
 }
 
-fn artifacts(topology: Value, weights: Vec<Weight>) -> ModelArtifacts {
+fn artifacts(topology: Value, weights: Vec<Weight<'_>>) -> ModelArtifacts {
     let generated_by = topology
         .get("keras_version")
         .and_then(Value::as_str)
@@ -98,11 +98,11 @@ fn normalize_weight_name(name: &str) -> &str {
 
 /// `_convert_h5_group`: a group with `weight_names` is a layer (its listed
 /// datasets, in that order); any other group is searched recursively.
-fn convert_h5_group(
-    file: &H5File,
+fn convert_h5_group<'a>(
+    file: &H5File<'a>,
     group: &Node,
     path: &str,
-    out: &mut Vec<Weight>,
+    out: &mut Vec<Weight<'a>>,
     notes: &mut Vec<String>,
 ) -> Result<()> {
     if let Some(names) = split_attr_strings(group, "weight_names") {
@@ -335,7 +335,7 @@ pub fn import_h5(bytes: &[u8]) -> Result<Imported> {
     })
 }
 
-fn check_unique(weights: &[Weight]) -> Result<()> {
+fn check_unique(weights: &[Weight<'_>]) -> Result<()> {
     let mut seen = BTreeSet::new();
     for w in weights {
         if !seen.insert(w.name.as_str()) {
@@ -351,7 +351,7 @@ fn check_unique(weights: &[Weight]) -> Result<()> {
 /// Keras 3 weights (`model.weights.h5`, possibly several shard files): every
 /// dataset named by its path, in the converter's order (groups by name,
 /// recursively).
-fn v3_weights(files: &[H5File], notes: &mut Vec<String>) -> Result<Vec<Weight>> {
+fn v3_weights<'a>(files: &[H5File<'a>], notes: &mut Vec<String>) -> Result<Vec<Weight<'a>>> {
     let mut by_path: BTreeMap<Vec<String>, (usize, &DatasetInfo)> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
         let mut found = Vec::new();

@@ -3,11 +3,13 @@
 
 use crate::h5::{DatasetInfo, Datatype, H5File};
 use crate::{KerasError, Result};
+use std::borrow::Cow;
 use tfjs_format::{DType, WeightSpec};
 
-/// One weight, decoded to a dtype TensorFlow.js stores.
+/// One weight, decoded to a dtype TensorFlow.js stores; `data` borrows
+/// the file's bytes where they need no conversion.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Weight {
+pub struct Weight<'a> {
     /// Manifest name.
     pub name: String,
     /// Dimensions.
@@ -15,10 +17,10 @@ pub struct Weight {
     /// TensorFlow.js dtype of `data`.
     pub dtype: DType,
     /// Little-endian element bytes.
-    pub data: Vec<u8>,
+    pub data: Cow<'a, [u8]>,
 }
 
-impl Weight {
+impl Weight<'_> {
     /// The manifest entry.
     pub fn spec(&self) -> WeightSpec {
         WeightSpec::new(self.name.clone(), self.shape.clone(), self.dtype)
@@ -30,14 +32,14 @@ impl Weight {
 /// bfloat16 (Keras 3 marks it with `dtype="bfloat16"`), other integer widths
 /// and bool-like enums are converted too, each with a line in `notes`
 /// (the converter refuses those).
-pub fn read_weight(
-    file: &H5File,
+pub fn read_weight<'a>(
+    file: &H5File<'a>,
     d: &DatasetInfo,
     path: &str,
     name: &str,
     notes: &mut Vec<String>,
-) -> Result<Weight> {
-    let raw = file.read(d, path)?;
+) -> Result<Weight<'a>> {
+    let raw = file.read_cow(d, path)?;
     let shape = d
         .shape
         .iter()
@@ -57,7 +59,7 @@ pub fn read_weight(
                 let v = f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16);
                 out.extend_from_slice(&v.to_le_bytes());
             }
-            (DType::Float32, out)
+            (DType::Float32, Cow::Owned(out))
         }
         (Datatype::Float { size, big_endian }, _) => {
             let raw = le(raw, *size, *big_endian);
@@ -65,22 +67,26 @@ pub fn read_weight(
                 4 => (DType::Float32, raw),
                 2 => (
                     DType::Float32,
-                    raw.chunks_exact(2)
-                        .flat_map(|b| {
-                            half::f16::from_le_bytes([b[0], b[1]])
-                                .to_f32()
-                                .to_le_bytes()
-                        })
-                        .collect(),
+                    Cow::Owned(
+                        raw.chunks_exact(2)
+                            .flat_map(|b| {
+                                half::f16::from_le_bytes([b[0], b[1]])
+                                    .to_f32()
+                                    .to_le_bytes()
+                            })
+                            .collect(),
+                    ),
                 ),
                 _ => (
                     DType::Float32,
-                    raw.chunks_exact(8)
-                        .flat_map(|b| {
-                            (f64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as f32)
-                                .to_le_bytes()
-                        })
-                        .collect(),
+                    Cow::Owned(
+                        raw.chunks_exact(8)
+                            .flat_map(|b| {
+                                (f64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as f32)
+                                    .to_le_bytes()
+                            })
+                            .collect(),
+                    ),
                 ),
             }
         }
@@ -118,7 +124,7 @@ pub fn read_weight(
                     })?;
                     out.extend_from_slice(&y.to_le_bytes());
                 }
-                (DType::Int32, out)
+                (DType::Int32, Cow::Owned(out))
             }
         }
         (Datatype::Enum { size: 1 }, _) => (DType::Bool, raw),
@@ -136,9 +142,9 @@ pub fn read_weight(
     })
 }
 
-fn le(mut raw: Vec<u8>, size: usize, big_endian: bool) -> Vec<u8> {
+fn le(mut raw: Cow<'_, [u8]>, size: usize, big_endian: bool) -> Cow<'_, [u8]> {
     if big_endian && size > 1 {
-        for e in raw.chunks_exact_mut(size) {
+        for e in raw.to_mut().chunks_exact_mut(size) {
             e.reverse();
         }
     }

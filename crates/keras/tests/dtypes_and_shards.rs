@@ -90,8 +90,8 @@ fn h5_dtypes_convert_like_the_converter_or_with_a_note() {
     assert!(notes.is_empty(), "{notes:?}");
     assert_eq!(read("f64", &mut notes).data, f32w.data);
     assert_eq!(
-        read("big_endian", &mut notes).data,
-        f32w.data[7 * 3 * 4..2 * 7 * 3 * 4]
+        &*read("big_endian", &mut notes).data,
+        &f32w.data[7 * 3 * 4..2 * 7 * 3 * 4]
     );
     let i64w = read("i64", &mut notes);
     let ints: Vec<i32> = i64w

@@ -101,3 +101,78 @@ fn keras_export_reads_back_with_keras3_paths() {
         &*fixture.weight_data.contiguous()
     );
 }
+
+#[test]
+fn keras_export_of_recurrent_wrappers_uses_keras3_paths() {
+    // Keras 3 wrote these .keras files itself; the converter named each
+    // weight by its path in model.weights.h5 (`layers/bidirectional/
+    // forward_layer/cell/vars/0`, `layers/time_distributed/layer/vars/0`).
+    let corpus = Path::new("../../fixtures/corpus/keras");
+    for model in ["keras3zip_birnn_masked", "keras3zip_time_distributed"] {
+        let fixture = load_path(&corpus.join(model)).unwrap();
+        let a = tfjs_layers::Model::from_artifacts(&fixture, &Default::default())
+            .unwrap()
+            .to_artifacts()
+            .unwrap();
+        let k = tfjs_keras::export::to_keras(&a).unwrap();
+        let by_name = |x: &ModelArtifacts| {
+            let mut v: Vec<(String, Vec<u8>)> =
+                tfjs_format::codec::decode_weights(&x.weight_specs, &x.weight_data)
+                    .unwrap()
+                    .into_iter()
+                    .map(|w| (w.name, format!("{:?} {:?}", w.shape, w.values).into_bytes()))
+                    .collect();
+            v.sort();
+            v
+        };
+        let back = import_keras(&k).unwrap().artifacts;
+        let (got, want) = (by_name(&back), by_name(&fixture));
+        let names = |v: &[(String, Vec<u8>)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&got), names(&want), "{model}");
+        assert!(got == want, "{model}: same paths, other values");
+        // Nested layers carry the module Keras 3 deserializes them by.
+        let zip = tfjs_keras::zip::ZipArchive::parse(&k).unwrap();
+        let config: serde_json::Value =
+            serde_json::from_slice(&zip.read("config.json").unwrap().unwrap()).unwrap();
+        for l in config["config"]["layers"].as_array().unwrap() {
+            if let Some(inner) = l["config"].get("layer") {
+                assert_eq!(inner["module"], "keras.layers", "{model}: {l}");
+            }
+        }
+    }
+}
+
+#[test]
+fn keras_export_renames_layers_with_slashes_consistently() {
+    // tf_keras's DenseNet names layers `conv1/conv`; Keras 3 refuses `/`.
+    let fixture = load_path(Path::new("../../fixtures/corpus/keras/densenet121")).unwrap();
+    let a = tfjs_layers::Model::from_artifacts(&fixture, &Default::default())
+        .unwrap()
+        .to_artifacts()
+        .unwrap();
+    let k = tfjs_keras::export::to_keras(&a).unwrap();
+    let zip = tfjs_keras::zip::ZipArchive::parse(&k).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_slice(&zip.read("config.json").unwrap().unwrap()).unwrap();
+    let layers = config["config"]["layers"].as_array().unwrap();
+    let names: std::collections::BTreeSet<&str> =
+        layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), layers.len(), "names stay unique");
+    assert!(names.contains("conv1_conv"), "{names:?}");
+    for l in layers {
+        let name = l["name"].as_str().unwrap();
+        assert!(!name.contains('/'), "{name}");
+        assert_eq!(l["config"]["name"], l["name"]);
+        for node in l["inbound_nodes"].as_array().unwrap() {
+            for inbound in node.as_array().unwrap() {
+                let from = inbound[0].as_str().unwrap();
+                assert!(names.contains(from), "{name} <- {from}");
+            }
+        }
+    }
+    for key in ["input_layers", "output_layers"] {
+        for r in config["config"][key].as_array().unwrap() {
+            assert!(names.contains(r[0].as_str().unwrap()), "{key}: {r}");
+        }
+    }
+}

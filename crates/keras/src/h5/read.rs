@@ -15,6 +15,7 @@
 //! (dense link/attribute storage in fractal heaps, external files, other
 //! filters) are refused with an error naming them.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 /// An HDF5 reading error: what was wrong, and where (object path).
@@ -965,13 +966,19 @@ impl<'a> H5File<'a> {
     /// the file; see [`Datatype`]). Sizes are checked against the file before
     /// anything is allocated.
     pub fn read(&self, d: &DatasetInfo, path: &str) -> Result<Vec<u8>> {
+        self.read_cow(d, path).map(Cow::into_owned)
+    }
+
+    /// [`H5File::read`] without a copy where the elements lie in the file
+    /// as they are (contiguous storage).
+    pub fn read_cow(&self, d: &DatasetInfo, path: &str) -> Result<Cow<'a, [u8]>> {
         let count = element_count(&d.shape, path)?;
         let elem = d.dtype.stored_size(self.offset_size) as u64;
         let total = count
             .checked_mul(elem)
             .ok_or_else(|| H5Error(format!("{path}: dataset size overflows")))?;
         if total == 0 {
-            return Ok(Vec::new());
+            return Ok(Cow::Borrowed(&[]));
         }
         match &d.layout {
             Layout::Compact(bytes) => {
@@ -981,7 +988,7 @@ impl<'a> H5File<'a> {
                         bytes.len()
                     ));
                 }
-                Ok(bytes.clone())
+                Ok(Cow::Owned(bytes.clone()))
             }
             Layout::Contiguous { address, size } => {
                 if *address == UNDEFINED {
@@ -991,14 +998,14 @@ impl<'a> H5File<'a> {
                             "{path}: unwritten dataset declares {total} bytes, more than the file"
                         ));
                     }
-                    return Ok(vec![0; total as usize]);
+                    return Ok(Cow::Owned(vec![0; total as usize]));
                 }
                 if *size < total {
                     return err(format!(
                         "{path}: contiguous storage of {size} bytes is smaller than the {total} bytes its shape needs"
                     ));
                 }
-                Ok(self.bytes(*address, total, path)?.to_vec())
+                Ok(Cow::Borrowed(self.bytes(*address, total, path)?))
             }
             Layout::Chunked { btree, chunk } => {
                 self.check_chunked_size(total, path)?;
@@ -1006,7 +1013,7 @@ impl<'a> H5File<'a> {
                 if *btree != UNDEFINED {
                     self.read_chunks(*btree, chunk, d, elem, &mut out, path)?;
                 }
-                Ok(out)
+                Ok(Cow::Owned(out))
             }
             Layout::SingleChunk {
                 address,
@@ -1020,7 +1027,7 @@ impl<'a> H5File<'a> {
                 let raw = self.bytes(*address, stored, path)?;
                 let offsets = vec![0u64; chunk.len()];
                 self.place_chunk(raw, *filter_mask, &offsets, chunk, d, elem, &mut out, path)?;
-                Ok(out)
+                Ok(Cow::Owned(out))
             }
         }
     }
