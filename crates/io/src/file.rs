@@ -42,6 +42,8 @@
 //! a journaling file system commits them together), then `model.json` is
 //! renamed into place and the directory fsynced: two rounds of fsync instead
 //! of six. A crash before that rename leaves no `model.json`, hence no model.
+//! The rename is a hard link that never replaces a `model.json` a concurrent
+//! save committed first; this save then falls back to the full protocol.
 //!
 //! A crash before step 2 leaves the previous model untouched (plus hidden
 //! `.tfjs-p<pid>.*` leftovers, removed by the next save in that directory
@@ -744,7 +746,14 @@ fn save_fresh(
             let paths: Vec<PathBuf> = written.iter().map(|(p, _)| p.clone()).collect();
             sync_all_at_once(&paths, dir)?;
         }
-        rename(&tmp, &json_path)
+        // The commit never replaces a model.json: a concurrent save that
+        // found the directory already there (and runs the full protocol)
+        // may have committed and renamed its weights over ours meanwhile;
+        // then this save fails here and falls back to the full protocol
+        // (`link` is the no-replace rename).
+        let linked = fs::hard_link(&tmp, &json_path).map_err(|e| IoError::io(show(&json_path), e));
+        let _ = fs::remove_file(&tmp);
+        linked
     })();
     if let Err(e) = result {
         for (p, id) in &written {
@@ -987,3 +996,53 @@ pub fn save_path_mode(
 mod manage;
 pub use manage::info_for_json;
 use manage::{list_path, remove_path, remove_path_if};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfjs_format::{DType, WeightSpec};
+
+    /// A concurrent save committed a model.json while a save into the
+    /// directory it created was writing: the fresh save refuses to replace
+    /// it and removes only what it wrote itself (its weights, its temporary
+    /// model.json), so the other save's model stays whole.
+    #[test]
+    fn a_fresh_save_never_replaces_a_model_json_committed_meanwhile() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("m");
+        fs::create_dir(&dir).unwrap();
+        let theirs = br#"{"modelTopology":{},"weightsManifest":[]}"#;
+        fs::write(dir.join("model.json"), theirs).unwrap();
+        let artifacts = ModelArtifacts {
+            model_topology: Some(serde_json::json!({"class_name": "Sequential", "config": {}})),
+            weight_specs: vec![WeightSpec::new("dense/bias", vec![2], DType::Float32)],
+            weight_data: WeightData::from_vec(vec![7; 8]),
+            format: Some("layers-model".into()),
+            ..Default::default()
+        };
+        let err = save_fresh(&dir, "model.json", &artifacts, &FileStoreOptions::default());
+        assert!(
+            err.is_err(),
+            "the fresh save replaced a committed model.json"
+        );
+        assert_eq!(fs::read(dir.join("model.json")).unwrap(), theirs);
+        let mut left: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["model.json"]);
+        // Into an empty directory it commits.
+        let fresh = tmp.path().join("n");
+        fs::create_dir(&fresh).unwrap();
+        save_fresh(
+            &fresh,
+            "model.json",
+            &artifacts,
+            &FileStoreOptions::default(),
+        )
+        .unwrap();
+        let back = load_path(&fresh.join("model.json"));
+        assert!(back.is_ok(), "{back:?}");
+    }
+}
