@@ -730,3 +730,48 @@ fn absurd_config_sizes_are_errors_not_allocations() {
         "{err}"
     );
 }
+
+/// Layers that keep their weights packed for the kernels (Dense,
+/// MultiHeadAttention) follow new weights: a model that predicted, then got
+/// every weight halved, predicts what a model loaded with the halved weights
+/// predicts (the corpus transformer has both layer kinds).
+#[test]
+fn packed_weights_follow_reloaded_weights() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/corpus/keras/transformer_encoder");
+    let artifacts = tfjs_io::file::load_path(&dir.join("model.json")).unwrap();
+    let io = tfjs_layers::io_json::IoJson::parse(
+        &std::fs::read(dir.join("io.json")).unwrap(),
+        "io.json",
+    )
+    .unwrap();
+    let mut model = Model::from_artifacts(&artifacts, &LoadOptions::default()).unwrap();
+    let inputs = io.inputs_for(&model.input_names()).unwrap();
+    let before = model.predict(&inputs).unwrap();
+    let halved: Vec<DecodedWeight> =
+        tfjs_format::codec::decode_weights(&artifacts.weight_specs, &artifacts.weight_data)
+            .unwrap()
+            .into_iter()
+            .map(|mut w| {
+                if let TensorValues::Float32(v) = &mut w.values {
+                    v.iter_mut().for_each(|x| *x *= 0.5);
+                }
+                w
+            })
+            .collect();
+    model.load_weights(&halved, true).unwrap();
+    let after = model.predict(&inputs).unwrap();
+    let (specs, data) = encode_weights(&halved).unwrap();
+    let fresh = Model::from_artifacts(
+        &ModelArtifacts {
+            weight_specs: specs,
+            weight_data: WeightData::from_vec(data),
+            ..artifacts.clone()
+        },
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let want = fresh.predict(&inputs).unwrap();
+    assert_eq!(after[0].to_f32(), want[0].to_f32());
+    assert_ne!(before[0].to_f32(), after[0].to_f32());
+}
