@@ -20,6 +20,7 @@
 //! TF.js layer) fails the whole rewrite with one error listing every such
 //! layer and why.
 
+pub mod normalization;
 pub mod regularizers;
 
 use crate::model::{Model, ModelLayer};
@@ -343,7 +344,7 @@ impl Walk<'_> {
                 .filter(|w| w.name.starts_with(&prefix))
                 .collect(),
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 0] = [];
+        let rules: [fn(&Site<'_>) -> Outcome; 1] = [normalization::rule];
         let mut outcome = Outcome::Skip;
         for rule in rules {
             outcome = rule(&site);
