@@ -22,6 +22,7 @@
 
 pub mod normalization;
 pub mod regularizers;
+pub mod tf_op_lambda;
 
 use crate::model::{Model, ModelLayer};
 use crate::{LayersError, Result, Shape};
@@ -344,7 +345,7 @@ impl Walk<'_> {
                 .filter(|w| w.name.starts_with(&prefix))
                 .collect(),
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 1] = [normalization::rule];
+        let rules: [fn(&Site<'_>) -> Outcome; 2] = [normalization::rule, tf_op_lambda::rule];
         let mut outcome = Outcome::Skip;
         for rule in rules {
             outcome = rule(&site);
