@@ -83,7 +83,11 @@ fn cross_style_number_respelling() {
 /// keeps the literal. Every style's output parses again to itself.
 #[test]
 fn number_literals_past_f64_range_stay_valid_json() {
-    let v = parse_value(br#"{"kernel_size": [3, 31e999], "x": -2E400, "y": 1.5}"#, "m.json").unwrap();
+    let v = parse_value(
+        br#"{"kernel_size": [3, 31e999], "x": -2E400, "y": 1.5}"#,
+        "m.json",
+    )
+    .unwrap();
     assert_eq!(
         JsonStyle::Browser.to_string(&v),
         r#"{"kernel_size":[3,null],"x":null,"y":1.5}"#

@@ -12,9 +12,10 @@
 //! | `concat(axis)` | `Concatenate(axis)` |
 //! | `reshape([-1, …])`, `expand_dims`, `squeeze` | `Reshape` |
 //! | `transpose(perm)` with `perm[0] == 0` | `Permute` |
+//! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling |
 //!
 //! Everything else (`abs`, `exp`, `x / y`, `c / x`, reductions, slicing,
-//! …) has no exact TF.js layer and is refused, naming the function.
+//! other reductions, …) has no exact TF.js layer and is refused, naming the function.
 
 use super::{entry, Outcome, Site};
 use serde_json::{json, Map, Value};
@@ -59,6 +60,154 @@ fn int(v: Option<&Value>) -> Option<i64> {
     v?.as_i64()
 }
 
+/// An operand of a binary function.
+pub(super) enum Operand {
+    /// A tensor, as an inbound-node entry `[layer, node, index, {}]`.
+    Tensor(Value),
+    Scalar(f64),
+    /// A constant TF.js layers cannot take (a list, a string).
+    Other,
+}
+
+impl Operand {
+    pub(super) fn of(v: &Value) -> Operand {
+        if let Some(c) = scalar(v) {
+            Operand::Scalar(c)
+        } else if let Some(r) = tensor_ref(v) {
+            Operand::Tensor(r)
+        } else {
+            Operand::Other
+        }
+    }
+}
+
+/// `a op b` for `op` in add, sub, mul, div, max, min, as TF.js layers,
+/// the last one named `name`.
+pub(super) fn binary(name: &str, op: &str, a: Operand, b: Operand) -> Result<Vec<Value>, String> {
+    let rescaling = |x: Value, scale: f64, offset: f64| {
+        Ok(vec![entry(
+            name,
+            "Rescaling",
+            json!({"scale": scale, "offset": offset}),
+            vec![json!([x])],
+        )])
+    };
+    let relu = |x: Value| {
+        Ok(vec![entry(
+            name,
+            "ReLU",
+            json!({"max_value": null, "negative_slope": 0.0, "threshold": 0.0}),
+            vec![json!([x])],
+        )])
+    };
+    match (a, b) {
+        (Operand::Tensor(x), Operand::Scalar(c)) => match op {
+            "add" => rescaling(x, 1.0, c),
+            "mul" => rescaling(x, c, 0.0),
+            "sub" => rescaling(x, 1.0, -c),
+            "div" if c != 0.0 => rescaling(x, 1.0 / c, 0.0),
+            "max" if c == 0.0 => relu(x),
+            _ => Err(format!(
+                "{op} with the constant {c} has no exact TF.js layer"
+            )),
+        },
+        (Operand::Scalar(c), Operand::Tensor(x)) => match op {
+            "add" => rescaling(x, 1.0, c),
+            "mul" => rescaling(x, c, 0.0),
+            "sub" => rescaling(x, -1.0, c),
+            "max" if c == 0.0 => relu(x),
+            "div" => Err("a constant divided by a tensor has no TF.js layer".into()),
+            _ => Err(format!(
+                "{op} with the constant {c} has no exact TF.js layer"
+            )),
+        },
+        (Operand::Tensor(x), Operand::Tensor(y)) => {
+            let merge = |class: &str| Ok(vec![entry(name, class, json!({}), vec![json!([x, y])])]);
+            match op {
+                "add" => merge("Add"),
+                "mul" => merge("Multiply"),
+                "max" => merge("Maximum"),
+                "min" => merge("Minimum"),
+                "sub" => {
+                    let neg = format!("{name}_negated");
+                    Ok(vec![
+                        entry(
+                            &neg,
+                            "Rescaling",
+                            json!({"scale": -1.0, "offset": 0.0}),
+                            vec![json!([y])],
+                        ),
+                        entry(name, "Add", json!({}), vec![json!([x, [neg, 0, 0, {}]])]),
+                    ])
+                }
+                _ => Err("dividing by a tensor has no TF.js layer".into()),
+            }
+        }
+        _ => Err("a non-scalar constant operand has no TF.js layer".into()),
+    }
+}
+
+/// A one-input function (canonical name: `relu`, `relu6`, `sigmoid`,
+/// `tanh`, `softplus`, `softsign`, `elu`, `selu`, `silu`, `gelu`,
+/// `identity`, `negative`, `leaky_relu` (`param` alpha), `softmax`
+/// (`param` axis)) as one TF.js layer named `name`; `None` if unknown.
+pub(super) fn unary(name: &str, x: Value, f: &str, param: Option<f64>) -> Option<Value> {
+    let (class, config) = match f {
+        "negative" => ("Rescaling", json!({"scale": -1.0, "offset": 0.0})),
+        "relu" => (
+            "ReLU",
+            json!({"max_value": null, "negative_slope": 0.0, "threshold": 0.0}),
+        ),
+        "relu6" => (
+            "ReLU",
+            json!({"max_value": 6.0, "negative_slope": 0.0, "threshold": 0.0}),
+        ),
+        "sigmoid" | "tanh" | "softplus" | "softsign" | "elu" | "selu" | "gelu" => {
+            ("Activation", json!({"activation": f}))
+        }
+        "silu" => ("Activation", json!({"activation": "swish"})),
+        "identity" => ("Activation", json!({"activation": "linear"})),
+        "leaky_relu" => ("LeakyReLU", json!({"alpha": param.unwrap_or(0.2)})),
+        "softmax" => ("Softmax", json!({"axis": param.unwrap_or(-1.0) as i64})),
+        _ => return None,
+    };
+    Some(entry(name, class, config, vec![json!([x])]))
+}
+
+/// A reduction (`mean`/`max`) over `axes` of an input of `rank`, without
+/// kept dims, as global pooling: axis 1 of rank 3, axes 1-2 of rank 4.
+pub(super) fn reduce(
+    name: &str,
+    x: Value,
+    max: bool,
+    axes: &[i64],
+    rank: usize,
+) -> Result<Vec<Value>, String> {
+    let mut axes: Vec<i64> = axes
+        .iter()
+        .map(|&a| if a < 0 { a + rank as i64 } else { a })
+        .collect();
+    axes.sort_unstable();
+    let class = match (rank, axes.as_slice(), max) {
+        (3, [1], false) => "GlobalAveragePooling1D",
+        (3, [1], true) => "GlobalMaxPooling1D",
+        (4, [1, 2], false) => "GlobalAveragePooling2D",
+        (4, [1, 2], true) => "GlobalMaxPooling2D",
+        _ => {
+            return Err(format!(
+                "a reduction over axes {axes:?} of a rank-{rank} input has no TF.js layer \
+                 (global pooling reduces axis 1 of rank 3 or axes 1-2 of rank 4)"
+            ))
+        }
+    };
+    Ok(vec![entry(
+        name,
+        class,
+        json!({"data_format": "channels_last"}),
+        vec![json!([x])],
+    )])
+}
+
 fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
     let nodes = site
         .inbound_nodes
@@ -76,9 +225,6 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
     let kwargs = first.get(3).and_then(Value::as_object).unwrap_or(&empty);
     let name = site.name;
     let one = |class: &str, config: Value| Ok(vec![entry(name, class, config, vec![json!([x])])]);
-    let rescaling =
-        |scale: f64, offset: f64| one("Rescaling", json!({"scale": scale, "offset": offset}));
-    let activation = |a: &str| one("Activation", json!({"activation": a}));
     let relu = |max: Option<f64>| {
         one(
             "ReLU",
@@ -95,15 +241,7 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
             .map(|d| d.ok_or_else(|| "its output shape is not fully known".to_string()))
             .collect()
     };
-    // `c op x`: Keras writes the constant as `_CONSTANT_VALUE` and the
-    // tensor as `y` (our saved form keeps the tensor first).
-    let reversed = kwargs.get("_CONSTANT_VALUE");
-    let y = if reversed.is_some() {
-        reversed
-    } else {
-        kwargs.get("y")
-    };
-    let binary = match function {
+    let binary_op = match function {
         "__operators__.add" | "math.add" | "add" => Some("add"),
         "math.subtract" | "subtract" | "__operators__.sub" => Some("sub"),
         "math.multiply" | "multiply" | "__operators__.mul" => Some("mul"),
@@ -112,53 +250,61 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
         "math.minimum" | "minimum" => Some("min"),
         _ => None,
     };
-    if let Some(op) = binary {
-        let y = y.ok_or("the second operand is missing")?;
-        if let Some(c) = scalar(y) {
-            return match (op, reversed.is_some()) {
-                ("add", _) => rescaling(1.0, c),
-                ("mul", _) => rescaling(c, 0.0),
-                ("sub", false) => rescaling(1.0, -c),
-                ("sub", true) => rescaling(-1.0, c),
-                ("div", false) if c != 0.0 => rescaling(1.0 / c, 0.0),
-                ("max", _) if c == 0.0 => relu(None),
-                ("div", true) => Err("a constant divided by a tensor has no TF.js layer".into()),
-                _ => Err(format!(
-                    "{op} with the constant {c} has no exact TF.js layer"
-                )),
-            };
-        }
-        if reversed.is_some() {
-            return Err("a non-scalar constant operand has no TF.js layer".into());
-        }
-        let Some(yref) = tensor_ref(y) else {
-            return Err("a non-scalar constant operand has no TF.js layer".into());
+    if let Some(op) = binary_op {
+        // `c op x`: Keras writes the constant as `_CONSTANT_VALUE` and the
+        // tensor as `y`; our saved form keeps the tensor first. A tensor
+        // `y` is also the call's second input (with the node index as
+        // saved, which a nested model's output shifts).
+        let tensor_y = || match refs.get(1).and_then(tensor_ref) {
+            Some(r) => Operand::Tensor(r),
+            None => kwargs.get("y").map_or(Operand::Other, Operand::of),
         };
-        let merge = |class: &str| Ok(vec![entry(name, class, json!({}), vec![json!([x, yref])])]);
-        return match op {
-            "add" => merge("Add"),
-            "mul" => merge("Multiply"),
-            "max" => merge("Maximum"),
-            "min" => merge("Minimum"),
-            "sub" => {
-                let neg = format!("{name}_negated");
-                Ok(vec![
-                    entry(
-                        &neg,
-                        "Rescaling",
-                        json!({"scale": -1.0, "offset": 0.0}),
-                        vec![json!([yref])],
-                    ),
-                    entry(name, "Add", json!({}), vec![json!([x, [neg, 0, 0, {}]])]),
-                ])
+        return match kwargs.get("_CONSTANT_VALUE") {
+            Some(c) => binary(name, op, Operand::of(c), Operand::Tensor(x.clone())),
+            None => {
+                let y = kwargs.get("y").ok_or("the second operand is missing")?;
+                let y = match Operand::of(y) {
+                    Operand::Tensor(_) => tensor_y(),
+                    other => other,
+                };
+                binary(name, op, Operand::Tensor(x.clone()), y)
             }
-            _ => Err("dividing by a tensor has no TF.js layer".into()),
         };
     }
+    let canonical = match function {
+        "math.negative" | "negative" | "__operators__.neg" => Some("negative"),
+        "nn.relu" | "math.relu" => Some("relu"),
+        "nn.relu6" => Some("relu6"),
+        "math.sigmoid" | "nn.sigmoid" | "sigmoid" => Some("sigmoid"),
+        "math.tanh" | "nn.tanh" | "tanh" => Some("tanh"),
+        "math.softplus" | "nn.softplus" => Some("softplus"),
+        "math.softsign" | "nn.softsign" => Some("softsign"),
+        "nn.elu" => Some("elu"),
+        "nn.selu" => Some("selu"),
+        "nn.silu" | "nn.swish" | "math.silu" => Some("silu"),
+        "identity" => Some("identity"),
+        "nn.gelu" if kwargs.get("approximate").and_then(Value::as_bool) == Some(true) => {
+            return Err("the tanh-approximated gelu has no TF.js activation".into())
+        }
+        "nn.gelu" => Some("gelu"),
+        "nn.leaky_relu" => Some("leaky_relu"),
+        "nn.softmax" | "math.softmax" => Some("softmax"),
+        _ => None,
+    };
+    if let Some(f) = canonical {
+        let param = match f {
+            "leaky_relu" => kwargs.get("alpha").and_then(scalar),
+            "softmax" => match kwargs.get("axis") {
+                None | Some(Value::Null) => None,
+                v => Some(int(v).ok_or("softmax over several axes has no TF.js layer")? as f64),
+            },
+            _ => None,
+        };
+        return unary(name, x.clone(), f, param)
+            .map(|l| vec![l])
+            .ok_or_else(|| format!("internal: no rewrite for {f}"));
+    }
     match function {
-        "math.negative" | "negative" | "__operators__.neg" => rescaling(-1.0, 0.0),
-        "nn.relu" | "math.relu" => relu(None),
-        "nn.relu6" => relu(Some(6.0)),
         "clip_by_value" => {
             let lo = kwargs.get("clip_value_min").and_then(scalar);
             let hi = kwargs.get("clip_value_max").and_then(scalar);
@@ -167,31 +313,22 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
                 _ => Err("only clip_by_value(x, 0, max) has an exact TF.js layer (ReLU)".into()),
             }
         }
-        "math.sigmoid" | "nn.sigmoid" | "sigmoid" => activation("sigmoid"),
-        "math.tanh" | "nn.tanh" | "tanh" => activation("tanh"),
-        "math.softplus" | "nn.softplus" => activation("softplus"),
-        "math.softsign" | "nn.softsign" => activation("softsign"),
-        "nn.elu" => activation("elu"),
-        "nn.selu" => activation("selu"),
-        "nn.silu" | "nn.swish" | "math.silu" => activation("swish"),
-        "nn.gelu" => {
-            if kwargs.get("approximate").and_then(Value::as_bool) == Some(true) {
-                Err("the tanh-approximated gelu has no TF.js activation".into())
-            } else {
-                activation("gelu")
+        "math.reduce_mean" | "reduce_mean" | "math.reduce_max" | "reduce_max" => {
+            if kwargs.get("keepdims").and_then(Value::as_bool) == Some(true) {
+                return Err("a reduction with keepdims: true has no single TF.js layer".into());
             }
-        }
-        "identity" => activation("linear"),
-        "nn.leaky_relu" => {
-            let alpha = kwargs.get("alpha").and_then(scalar).unwrap_or(0.2);
-            one("LeakyReLU", json!({"alpha": alpha}))
-        }
-        "nn.softmax" | "math.softmax" => {
-            let axis = match kwargs.get("axis") {
-                None | Some(Value::Null) => -1,
-                v => int(v).ok_or("softmax over several axes has no TF.js layer")?,
-            };
-            one("Softmax", json!({"axis": axis}))
+            let axes: Vec<i64> = match kwargs.get("axis") {
+                Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
+                Some(v) => v.as_i64().map(|a| vec![a]),
+                None => None,
+            }
+            .ok_or("a reduction over all axes has no TF.js layer")?;
+            let rank = site
+                .shapes
+                .and_then(|s| s.inputs.first())
+                .map(Vec::len)
+                .ok_or("its input shape is unknown")?;
+            reduce(name, x.clone(), function.ends_with("max"), &axes, rank)
         }
         "concat" => {
             let axis = int(kwargs.get("axis")).ok_or("concat needs an integer axis")?;
@@ -218,10 +355,8 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
                 (Some(-1), Some(t)) if !t.contains(&-1) => {
                     one("Reshape", json!({"target_shape": t}))
                 }
-                _ => {
-                    // Fall back on the shape the engine computed.
-                    one("Reshape", json!({"target_shape": out_shape()?}))
-                }
+                // Fall back on the shape the engine computed.
+                _ => one("Reshape", json!({"target_shape": out_shape()?})),
             }
         }
         "expand_dims" | "squeeze" | "compat.v1.squeeze" => {
@@ -233,15 +368,25 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
                 .and_then(Value::as_array)
                 .and_then(|p| p.iter().map(Value::as_i64).collect())
                 .ok_or("transpose needs a constant perm")?;
-            if perm.first() != Some(&0) {
-                return Err("a transpose that moves the batch axis has no TF.js layer".into());
-            }
-            one("Permute", json!({"dims": perm[1..].to_vec()}))
+            permute(name, x.clone(), &perm)
         }
         other => Err(format!(
             "TensorFlow.js 4.22 has no layer computing tf.{other} exactly"
         )),
     }
+}
+
+/// A transpose keeping the batch axis first, as `Permute`.
+pub(super) fn permute(name: &str, x: Value, perm: &[i64]) -> Result<Vec<Value>, String> {
+    if perm.first() != Some(&0) {
+        return Err("a transpose that moves the batch axis has no TF.js layer".into());
+    }
+    Ok(vec![entry(
+        name,
+        "Permute",
+        json!({"dims": perm[1..].to_vec()}),
+        vec![json!([x])],
+    )])
 }
 
 #[cfg(test)]
@@ -361,9 +506,25 @@ mod tests {
             op("r", "reshape", json!([["t", 0, 0, {"shape": [-1, 12]}]])),
             op("e", "expand_dims", json!([["r", 0, 0, {"axis": 1}]])),
             op("s", "compat.v1.squeeze", json!([["e", 0, 0, {"axis": 1}]])),
+            op("r3", "reshape", json!([["s", 0, 0, {"shape": [-1, 6, 2]}]])),
+            op(
+                "mean",
+                "math.reduce_mean",
+                json!([["r3", 0, 0, {"axis": 1}]]),
+            ),
+            op(
+                "max",
+                "math.reduce_max",
+                json!([["r3", 0, 0, {"axis": -2}]]),
+            ),
+            op(
+                "cat",
+                "concat",
+                json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
+            ),
         ];
         let model = functional(&[4, 3], layers, 7);
-        assert_same(&model, &input(&[2, 4, 3]), 0.0);
+        assert_same(&model, &input(&[2, 4, 3]), 1e-6);
     }
 
     #[test]
@@ -375,7 +536,7 @@ mod tests {
                 "math.truediv",
                 json!([["a", 0, 0, {"y": ["x", 0, 0]}], ["x", 0, 0, {}]]),
             ),
-            op("m", "math.reduce_mean", json!([["q", 0, 0, {"axis": 1}]])),
+            op("m", "math.reduce_std", json!([["q", 0, 0, {"axis": 1}]])),
         ];
         let model = functional(&[4], layers, 7);
         let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
@@ -389,7 +550,7 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.contains("`m` (TFOpLambda): tf.math.reduce_mean"),
+            err.contains("`m` (TFOpLambda): tf.math.reduce_std"),
             "{err}"
         );
     }
