@@ -13,13 +13,17 @@
 //!   statistics and `epsilon: 0` (`invert: true` as its `gamma`/`beta`).
 //! - [`tf_op_lambda`]: `TFOpLambda` arithmetic and activations →
 //!   `Rescaling`, `Add`, `Multiply`, `Maximum`, `Minimum`, `Activation`,
-//!   `ReLU`, `LeakyReLU`, `Softmax`, `Concatenate`, `Reshape`, `Permute`.
+//!   `ReLU`, `LeakyReLU`, `Softmax`, `Concatenate`, `Reshape`, `Permute`,
+//!   global pooling.
+//! - [`keras3_ops`]: Keras 3 operation layers (`ops.Add`, `ops.Relu`, …),
+//!   the same way.
 //!
 //! A layer no rule can express exactly (GRU with `reset_after: true`,
 //! `Lambda`, a class TF.js lacks with no rule, a `tf.*` function with no
 //! TF.js layer) fails the whole rewrite with one error listing every such
 //! layer and why.
 
+pub mod keras3_ops;
 pub mod normalization;
 pub mod regularizers;
 pub mod tf_op_lambda;
@@ -345,7 +349,8 @@ impl Walk<'_> {
                 .filter(|w| w.name.starts_with(&prefix))
                 .collect(),
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 2] = [normalization::rule, tf_op_lambda::rule];
+        let rules: [fn(&Site<'_>) -> Outcome; 3] =
+            [normalization::rule, tf_op_lambda::rule, keras3_ops::rule];
         let mut outcome = Outcome::Skip;
         for rule in rules {
             outcome = rule(&site);

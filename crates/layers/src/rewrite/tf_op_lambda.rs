@@ -61,6 +61,7 @@ fn int(v: Option<&Value>) -> Option<i64> {
 }
 
 /// An operand of a binary function.
+#[derive(Clone)]
 pub(super) enum Operand {
     /// A tensor, as an inbound-node entry `[layer, node, index, {}]`.
     Tensor(Value),
