@@ -17,13 +17,21 @@
 //!   global pooling.
 //! - [`keras3_ops`]: Keras 3 operation layers (`ops.Add`, `ops.Relu`, …),
 //!   the same way.
+//! - [`inference_identity`]: random augmentation layers (the identity at
+//!   inference) → `Activation("linear")`.
+//! - [`layer_scale`]: ConvNeXt's `LayerScale` → `BatchNormalization`.
+//! - [`grouped_conv`]: `Conv1D`/`Conv2D` with `groups > 1` → `groups: 1`
+//!   with a block-diagonal kernel.
 //!
 //! A layer no rule can express exactly (GRU with `reset_after: true`,
 //! `Lambda`, a class TF.js lacks with no rule, a `tf.*` function with no
 //! TF.js layer) fails the whole rewrite with one error listing every such
 //! layer and why.
 
+pub mod grouped_conv;
+pub mod inference_identity;
 pub mod keras3_ops;
+pub mod layer_scale;
 pub mod normalization;
 pub mod regularizers;
 pub mod tf_op_lambda;
@@ -349,8 +357,14 @@ impl Walk<'_> {
                 .filter(|w| w.name.starts_with(&prefix))
                 .collect(),
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 3] =
-            [normalization::rule, tf_op_lambda::rule, keras3_ops::rule];
+        let rules: [fn(&Site<'_>) -> Outcome; 6] = [
+            normalization::rule,
+            tf_op_lambda::rule,
+            keras3_ops::rule,
+            inference_identity::rule,
+            layer_scale::rule,
+            grouped_conv::rule,
+        ];
         let mut outcome = Outcome::Skip;
         for rule in rules {
             outcome = rule(&site);
