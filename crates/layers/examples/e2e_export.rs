@@ -10,6 +10,14 @@
 //! (written through `Model::save("file://…")`) and `reference.json`
 //! `{"io": "<io.json path>"}` pointing at the reference inputs/outputs
 //! (for builder models, an `io.json` with our own outputs is written there).
+//!
+//! The repository's Keras corpus (`fixtures/corpus/keras/`, less the models
+//! the engine does not reproduce, listed in its `EXPECTED_FAILURES`) is
+//! exported as `tfjs convert --rebuild` writes it: loaded, rewritten into
+//! layers TensorFlow.js 4.22 has ([`tfjs_layers::rewrite`]) and saved as
+//! `corpus__<name>/`. A model listed in `fixtures/corpus/keras/
+//! REBUILD_UNREWRITABLE` must instead fail the rewrite with an error
+//! containing every needle on its line; any other outcome fails the export.
 
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -35,6 +43,101 @@ async fn save(router: &Router, model: &Model, dir: &Path) -> Result<(), String> 
 fn write_reference(dir: &Path, io: &Path) -> Result<(), String> {
     let body = json!({"io": io.canonicalize().map_err(|e| e.to_string())?}).to_string();
     std::fs::write(dir.join("reference.json"), body).map_err(|e| e.to_string())
+}
+
+fn corpus_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/corpus/keras")
+}
+
+/// `<fixture> | <a> | <b> …` lines of a corpus list (`#` comments).
+fn corpus_list(file: &str) -> Vec<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(corpus_root().join(file)).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.split('|').map(|p| p.trim().to_string());
+            let name = parts.next().unwrap_or_default();
+            (name, parts.filter(|p| !p.is_empty()).collect())
+        })
+        .collect()
+}
+
+/// Export the `--rebuild` output of every corpus model the engine
+/// reproduces; check the refusals of the unrewritable ones.
+async fn rebuilt_corpus(router: &Router, out: &Path, failures: &mut Vec<String>) {
+    let engine_fails: Vec<String> = corpus_list("EXPECTED_FAILURES")
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let unrewritable = corpus_list("REBUILD_UNREWRITABLE");
+    let mut dirs: Vec<PathBuf> = match std::fs::read_dir(corpus_root()) {
+        Ok(r) => r
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("model.json").is_file() && p.join("io.json").is_file())
+            .collect(),
+        Err(e) => {
+            failures.push(format!("corpus: {e}"));
+            return;
+        }
+    };
+    dirs.sort();
+    let (mut exported, mut refused) = (0, 0);
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        if engine_fails.contains(&name) {
+            continue;
+        }
+        let id = format!("corpus__{name}");
+        let expected = unrewritable
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v);
+        let rewritten = tfjs_io::file::load_path(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|a| {
+                Model::from_artifacts(&a, &LoadOptions::default()).map_err(|e| e.to_string())
+            })
+            .and_then(|m| tfjs_layers::rewrite::rewrite_for_tfjs(&m).map_err(|e| e.to_string()));
+        match (rewritten, expected) {
+            (Ok(r), None) => {
+                let target = out.join(&id);
+                let url = format!("file://{}", target.display());
+                let saved = match router.resolve(&url) {
+                    Ok((store, parsed)) => store
+                        .save(&parsed, &r.artifacts)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("save {url}: {e}")),
+                    Err(e) => Err(format!("save {url}: {e}")),
+                };
+                match saved.and_then(|()| write_reference(&target, &dir.join("io.json"))) {
+                    Ok(()) => {
+                        exported += 1;
+                        println!(
+                            "exported {id} (rebuilt: {} layers rewritten)",
+                            r.notes.len()
+                        );
+                    }
+                    Err(e) => failures.push(format!("{id}: {e}")),
+                }
+            }
+            (Ok(_), Some(_)) => failures.push(format!(
+                "{id}: listed in REBUILD_UNREWRITABLE but the rewrite succeeded; remove its line"
+            )),
+            (Err(e), Some(needles)) => {
+                let missing: Vec<&String> = needles.iter().filter(|n| !e.contains(*n)).collect();
+                if missing.is_empty() {
+                    refused += 1;
+                    println!("refused {id} as expected");
+                } else {
+                    failures.push(format!("{id}: the error lacks {missing:?}: {e}"));
+                }
+            }
+            (Err(e), None) => failures.push(format!("{id}: --rebuild failed: {e}")),
+        }
+    }
+    println!("corpus: {exported} models rebuilt for TensorFlow.js, {refused} refused as listed");
 }
 
 fn seeded(shape: Vec<usize>, seed: u32) -> Tensor {
@@ -132,6 +235,7 @@ async fn main() {
             }
         }
     }
+    rebuilt_corpus(&router, &out, &mut failures).await;
     match builder_models() {
         Ok(models) => {
             for (id, model, inputs) in models {
