@@ -22,12 +22,15 @@
 //! - [`layer_scale`]: ConvNeXt's `LayerScale` → `BatchNormalization`.
 //! - [`grouped_conv`]: `Conv1D`/`Conv2D` with `groups > 1` → `groups: 1`
 //!   with a block-diagonal kernel.
+//! - [`activations`]: `hard_silu` (layer or `activation` field) →
+//!   `Rescaling` / `ReLU(6)` / `Multiply`.
 //!
 //! A layer no rule can express exactly (GRU with `reset_after: true`,
 //! `Lambda`, a class TF.js lacks with no rule, a `tf.*` function with no
 //! TF.js layer) fails the whole rewrite with one error listing every such
 //! layer and why.
 
+pub mod activations;
 pub mod grouped_conv;
 pub mod inference_identity;
 pub mod keras3_ops;
@@ -357,13 +360,14 @@ impl Walk<'_> {
                 .filter(|w| w.name.starts_with(&prefix))
                 .collect(),
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 6] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 7] = [
             normalization::rule,
             tf_op_lambda::rule,
             keras3_ops::rule,
             inference_identity::rule,
             layer_scale::rule,
             grouped_conv::rule,
+            activations::rule,
         ];
         let mut outcome = Outcome::Skip;
         for rule in rules {
