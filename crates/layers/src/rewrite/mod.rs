@@ -24,6 +24,8 @@
 //!   with a block-diagonal kernel.
 //! - [`activations`]: `hard_silu` (layer or `activation` field) →
 //!   `Rescaling` / `ReLU(6)` / `Multiply`.
+//! - [`multi_head_attention`]: unmasked `MultiHeadAttention` → per-head
+//!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //!
 //! A layer no rule can express exactly (GRU with `reset_after: true`,
 //! `Lambda`, a class TF.js lacks with no rule, a `tf.*` function with no
@@ -35,6 +37,7 @@ pub mod grouped_conv;
 pub mod inference_identity;
 pub mod keras3_ops;
 pub mod layer_scale;
+pub mod multi_head_attention;
 pub mod normalization;
 pub mod regularizers;
 pub mod tf_op_lambda;
@@ -164,6 +167,9 @@ pub struct Site<'a> {
     pub shapes: Option<&'a LayerShapes>,
     /// The layer's saved weights (`<name>/…`).
     pub weights: Vec<&'a DecodedWeight>,
+    /// Whether the model has layers making Keras masks (`Embedding` with
+    /// `mask_zero`, `Masking`), which mask-consuming layers apply.
+    pub masks_possible: bool,
 }
 
 impl Site<'_> {
@@ -237,6 +243,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
 
 struct Walk<'a> {
     shapes: HashMap<String, LayerShapes>,
+    masks_possible: bool,
     weights: Vec<DecodedWeight>,
     cannot: Vec<String>,
     notes: Vec<String>,
@@ -359,8 +366,9 @@ impl Walk<'_> {
                 .iter()
                 .filter(|w| w.name.starts_with(&prefix))
                 .collect(),
+            masks_possible: self.masks_possible,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 7] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 8] = [
             normalization::rule,
             tf_op_lambda::rule,
             keras3_ops::rule,
@@ -368,6 +376,7 @@ impl Walk<'_> {
             layer_scale::rule,
             grouped_conv::rule,
             activations::rule,
+            multi_head_attention::rule,
         ];
         let mut outcome = Outcome::Skip;
         for rule in rules {
@@ -485,8 +494,10 @@ pub fn rewrite_artifacts(
     } else {
         decode_weights(&artifacts.weight_specs, &artifacts.weight_data)?
     };
+    let masks_possible = makes_masks(&topology);
     let mut walk = Walk {
         shapes,
+        masks_possible,
         weights,
         cannot: Vec::new(),
         notes: Vec::new(),
@@ -520,6 +531,24 @@ pub fn rewrite_artifacts(
         },
         notes: walk.notes,
     })
+}
+
+/// Whether a topology has a layer that makes Keras masks.
+fn makes_masks(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => {
+            let class = m.get("class_name").and_then(Value::as_str);
+            let cfg = m.get("config");
+            let mask_zero = cfg
+                .and_then(|c| c.get("mask_zero"))
+                .and_then(Value::as_bool)
+                == Some(true);
+            (class == Some("Masking") || (class == Some("Embedding") && mask_zero))
+                || m.values().any(makes_masks)
+        }
+        Value::Array(a) => a.iter().any(makes_masks),
+        _ => false,
+    }
 }
 
 /// Every class name in a topology (layers, nested configs such as
@@ -655,6 +684,7 @@ mod tests {
     fn a_lambda_layer_is_refused_by_name() {
         let mut walk = Walk {
             shapes: HashMap::new(),
+            masks_possible: false,
             weights: Vec::new(),
             cannot: Vec::new(),
             notes: Vec::new(),
