@@ -24,6 +24,9 @@
 //!   with a block-diagonal kernel.
 //! - [`activations`]: `hard_silu` (layer or `activation` field) →
 //!   `Rescaling` / `ReLU(6)` / `Multiply`.
+//! - [`image_resize`]: `Resizing` and `CenterCrop` (TF.js has them but
+//!   computes other numbers) → `Cropping2D` and per-axis
+//!   `Permute` + `Dense` interpolation.
 //! - [`multi_head_attention`]: unmasked `MultiHeadAttention` → per-head
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //!
@@ -34,6 +37,7 @@
 
 pub mod activations;
 pub mod grouped_conv;
+pub mod image_resize;
 pub mod inference_identity;
 pub mod keras3_ops;
 pub mod layer_scale;
@@ -368,7 +372,7 @@ impl Walk<'_> {
                 .collect(),
             masks_possible: self.masks_possible,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 8] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 9] = [
             normalization::rule,
             tf_op_lambda::rule,
             keras3_ops::rule,
@@ -377,6 +381,7 @@ impl Walk<'_> {
             grouped_conv::rule,
             activations::rule,
             multi_head_attention::rule,
+            image_resize::rule,
         ];
         let mut outcome = Outcome::Skip;
         for rule in rules {
