@@ -27,6 +27,8 @@
 //! - [`image_resize`]: `Resizing` and `CenterCrop` (TF.js has them but
 //!   computes other numbers) → `Cropping2D` and per-axis
 //!   `Permute` + `Dense` interpolation.
+//! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D` → their 2-D
+//!   counterparts between `Reshape`s.
 //! - [`multi_head_attention`]: unmasked `MultiHeadAttention` → per-head
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //!
@@ -36,6 +38,7 @@
 //! layer and why.
 
 pub mod activations;
+pub mod conv1d_as_2d;
 pub mod grouped_conv;
 pub mod image_resize;
 pub mod inference_identity;
@@ -372,7 +375,7 @@ impl Walk<'_> {
                 .collect(),
             masks_possible: self.masks_possible,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 9] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 10] = [
             normalization::rule,
             tf_op_lambda::rule,
             keras3_ops::rule,
@@ -382,6 +385,7 @@ impl Walk<'_> {
             activations::rule,
             multi_head_attention::rule,
             image_resize::rule,
+            conv1d_as_2d::rule,
         ];
         let mut outcome = Outcome::Skip;
         for rule in rules {
@@ -664,8 +668,8 @@ mod tests {
         );
         let up = entry(
             "up",
-            "UpSampling1D",
-            json!({"size": 2}),
+            "ZeroPadding1D",
+            json!({"padding": 1}),
             vec![json!([["tf.math.abs", 0, 0, {}]])],
         );
         let model = functional(&[4, 2], vec![gru, abs, up], 1);
@@ -680,7 +684,7 @@ mod tests {
         );
         assert!(err.contains("`tf.math.abs` (TFOpLambda)"), "{err}");
         assert!(
-            err.contains("`up` (UpSampling1D): TensorFlow.js 4.22 has no"),
+            err.contains("`up` (ZeroPadding1D): TensorFlow.js 4.22 has no"),
             "{err}"
         );
     }
