@@ -40,14 +40,19 @@ weight names) loadable by TensorFlow.js; it is the default for those, and
 
 A rebuild for TensorFlow.js also rewrites layers TensorFlow.js 4.22 lacks
 into exact equivalents built from layers it has: Normalization →
-BatchNormalization with fixed statistics; TFOpLambda arithmetic and
-activations (x + 3, x * y, x - y, tf.nn.relu6, tf.nn.silu, tf.concat,
-tf.reshape, …) → Rescaling / Add / Multiply / Maximum / Minimum / ReLU /
-Activation / Softmax / Concatenate / Reshape / Permute; Keras regularizer
+BatchNormalization with fixed statistics; TFOpLambda and Keras 3 ops
+arithmetic and activations (x + 3, x * y, x - y, tf.nn.relu6, tf.nn.silu,
+tf.concat, tf.reshape, …) → Rescaling / Add / Multiply / Maximum /
+Minimum / ReLU / Activation / Softmax / Concatenate / Reshape / Permute;
+unmasked MultiHeadAttention → Dense / Dot / Softmax per head; Resizing and
+CenterCrop → Cropping2D and Dense interpolation (TF.js's own compute other
+numbers); SeparableConv1D, UpSampling1D, causal Conv1D, grouped Conv2D,
+LayerScale, hard_silu, random augmentation layers; Keras regularizer
 names (L1, L2) → L1L2. With --rebuild, a layer without an exact rewrite
-(GRU with reset_after: true, Lambda, MultiHeadAttention, tf.math.abs, …)
-is an error that lists every such layer and why; the implicit rebuild of a
-Keras 3 source then saves the model unrewritten and warns.
+(GRU with reset_after: true, masked attention, lookup layers,
+tf.math.abs, …) is an error that lists every such layer and why; the
+implicit rebuild of a Keras 3 source then saves the model unrewritten and
+warns.
 A rebuilt model's weights are float32 (quantized sources are dequantized)
 unless --quantize is given.
 
