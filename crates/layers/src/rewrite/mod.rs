@@ -336,6 +336,22 @@ impl Walk<'_> {
                 None => new.push(layer),
             }
         }
+        // A layer a rewrite added must not take an existing layer's name.
+        let mut seen = std::collections::HashSet::new();
+        for l in &new {
+            let name = l
+                .get("name")
+                .or_else(|| l.get("config").and_then(|c| c.get("name")))
+                .and_then(Value::as_str);
+            if let Some(name) = name {
+                if !seen.insert(name.to_string()) {
+                    self.cannot.push(format!(
+                        "`{}`: a layer of the rewrite takes this name, which the model already uses",
+                        crate::error::printable(name)
+                    ));
+                }
+            }
+        }
         if let Some(layers) = config.get_mut("layers").and_then(Value::as_array_mut) {
             *layers = new;
         }
@@ -685,6 +701,30 @@ mod tests {
         assert!(err.contains("`tf.math.abs` (TFOpLambda)"), "{err}");
         assert!(
             err.contains("`up` (ZeroPadding1D): TensorFlow.js 4.22 has no"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_rewrite_never_reuses_a_layer_name() {
+        let layers = vec![
+            entry(
+                "d_negated",
+                "Dense",
+                json!({"units": 2}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "d",
+                "TFOpLambda",
+                json!({"function": "math.subtract"}),
+                vec![json!([["x", 0, 0, {"y": ["d_negated", 0, 0]}], ["d_negated", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional(&[2], layers, 1);
+        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
+        assert!(
+            err.contains("`d_negated`: a layer of the rewrite takes this name"),
             "{err}"
         );
     }
