@@ -535,3 +535,38 @@ fn convert_rebuild_lists_every_unrewritable_layer_in_one_error() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn convert_rebuild_names_lambda_layers_and_unknown_tf_functions_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let model = serde_json::json!({
+        "format": "layers-model",
+        "modelTopology": {"class_name": "Functional", "config": {
+            "name": "m",
+            "layers": [
+                {"name": "x", "class_name": "InputLayer", "inbound_nodes": [],
+                 "config": {"batch_input_shape": [null, 3], "dtype": "float32", "name": "x"}},
+                {"name": "tf.math.bessel_i0", "class_name": "TFOpLambda",
+                 "config": {"name": "tf.math.bessel_i0", "function": "math.bessel_i0"},
+                 "inbound_nodes": [[["x", 0, 0, {}]]]},
+                {"name": "my_lambda", "class_name": "Lambda",
+                 "config": {"name": "my_lambda", "function": ["4wEAAAAA", null, null],
+                            "function_type": "lambda"},
+                 "inbound_nodes": [[["tf.math.bessel_i0", 0, 0, {}]]]}
+            ],
+            "input_layers": [["x", 0, 0]],
+            "output_layers": [["my_lambda", 0, 0]]
+        }},
+        "weightsManifest": []
+    });
+    std::fs::write(src.join("model.json"), model.to_string()).unwrap();
+    let dst = dir.path().join("dst");
+    let o = tfjs(&["convert", s(&src), s(&dst), "--rebuild"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("tf.math.bessel_i0"), "{err}");
+    assert!(err.contains("Lambda") && err.contains("my_lambda"), "{err}");
+    assert!(!dst.exists());
+}
