@@ -161,9 +161,20 @@ fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
             )])
         }
         "Mean" | "Max" => {
-            if c.get("keepdims").and_then(Value::as_bool) == Some(true) {
-                return Err("a reduction with keepdims: true has no single TF.js layer".into());
-            }
+            let keep = if c.get("keepdims").and_then(Value::as_bool) == Some(true) {
+                let s = site
+                    .shapes
+                    .and_then(|s| s.outputs.first())
+                    .ok_or("its output shape is unknown")?;
+                Some(
+                    s.iter()
+                        .skip(1)
+                        .map(|d| d.ok_or("its output shape is not fully known"))
+                        .collect::<Result<Vec<usize>, _>>()?,
+                )
+            } else {
+                None
+            };
             if op == "Max" && !c.get("initial").is_none_or(Value::is_null) {
                 return Err("a max with an initial value has no TF.js layer".into());
             }
@@ -178,7 +189,7 @@ fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
                 .and_then(|s| s.inputs.first())
                 .map(Vec::len)
                 .ok_or("its input shape is unknown")?;
-            reduce(name, x()?, op == "Max", &axes, rank)
+            reduce(name, x()?, op == "Max", &axes, rank, keep)
         }
         other => Err(format!(
             "TensorFlow.js 4.22 has no layer computing keras.ops.{} exactly",

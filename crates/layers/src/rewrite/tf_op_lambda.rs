@@ -12,7 +12,9 @@
 //! | `concat(axis)` | `Concatenate(axis)` |
 //! | `reshape([-1, …])`, `expand_dims`, `squeeze` | `Reshape` |
 //! | `transpose(perm)` with `perm[0] == 0` | `Permute` |
-//! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling |
+//! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling (+ `Reshape` for `keepdims`) |
+//! | `square` | `Multiply([x, x])` |
+//! | `nn.max_pool2d`, `nn.avg_pool2d` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
 //!
 //! Everything else (`abs`, `exp`, `x / y`, `c / x`, reductions, slicing,
 //! other reductions, …) has no exact TF.js layer and is refused, naming the function.
@@ -177,12 +179,16 @@ pub(super) fn unary(name: &str, x: Value, f: &str, param: Option<f64>) -> Option
 
 /// A reduction (`mean`/`max`) over `axes` of an input of `rank`, without
 /// kept dims, as global pooling: axis 1 of rank 3, axes 1-2 of rank 4.
+///
+/// With `keep` (the output shape without the batch axis, for
+/// `keepdims: true`), the pooling is followed by a `Reshape` to it.
 pub(super) fn reduce(
     name: &str,
     x: Value,
     max: bool,
     axes: &[i64],
     rank: usize,
+    keep: Option<Vec<usize>>,
 ) -> Result<Vec<Value>, String> {
     let mut axes: Vec<i64> = axes
         .iter()
@@ -201,12 +207,29 @@ pub(super) fn reduce(
             ))
         }
     };
-    Ok(vec![entry(
-        name,
-        class,
-        json!({"data_format": "channels_last"}),
-        vec![json!([x])],
-    )])
+    let Some(target) = keep else {
+        return Ok(vec![entry(
+            name,
+            class,
+            json!({"data_format": "channels_last"}),
+            vec![json!([x])],
+        )]);
+    };
+    let pool = format!("{name}_pool");
+    Ok(vec![
+        entry(
+            &pool,
+            class,
+            json!({"data_format": "channels_last"}),
+            vec![json!([x])],
+        ),
+        entry(
+            name,
+            "Reshape",
+            json!({"target_shape": target}),
+            vec![json!([[pool, 0, 0, {}]])],
+        ),
+    ])
 }
 
 fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
@@ -315,9 +338,11 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
             }
         }
         "math.reduce_mean" | "reduce_mean" | "math.reduce_max" | "reduce_max" => {
-            if kwargs.get("keepdims").and_then(Value::as_bool) == Some(true) {
-                return Err("a reduction with keepdims: true has no single TF.js layer".into());
-            }
+            let keep = if kwargs.get("keepdims").and_then(Value::as_bool) == Some(true) {
+                Some(out_shape()?)
+            } else {
+                None
+            };
             let axes: Vec<i64> = match kwargs.get("axis") {
                 Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
                 Some(v) => v.as_i64().map(|a| vec![a]),
@@ -329,7 +354,59 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
                 .and_then(|s| s.inputs.first())
                 .map(Vec::len)
                 .ok_or("its input shape is unknown")?;
-            reduce(name, x.clone(), function.ends_with("max"), &axes, rank)
+            reduce(
+                name,
+                x.clone(),
+                function.ends_with("max"),
+                &axes,
+                rank,
+                keep,
+            )
+        }
+        "math.square" | "square" => Ok(vec![entry(
+            name,
+            "Multiply",
+            json!({}),
+            vec![json!([x, x])],
+        )]),
+        "nn.max_pool2d" | "nn.max_pool" | "nn.avg_pool2d" | "nn.avg_pool" => {
+            // ksize / strides: an int, [h, w] or NHWC [1, h, w, 1].
+            let hw = |key: &str| -> Result<[i64; 2], String> {
+                let v = kwargs.get(key).ok_or(format!("{key} is missing"))?;
+                let ints: Vec<i64> = match v {
+                    Value::Array(a) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
+                    v => v.as_i64().map(|i| vec![i]),
+                }
+                .ok_or(format!("{key} is not constant integers"))?;
+                match ints.as_slice() {
+                    [k] => Ok([*k, *k]),
+                    [h, w] => Ok([*h, *w]),
+                    [1, h, w, 1] => Ok([*h, *w]),
+                    _ => Err(format!("{key} {ints:?} is not a 2-D window")),
+                }
+            };
+            if kwargs
+                .get("data_format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f != "NHWC")
+            {
+                return Err("only NHWC pooling is rewritten".into());
+            }
+            let padding = match kwargs.get("padding").and_then(Value::as_str) {
+                Some("VALID") | Some("valid") => "valid",
+                Some("SAME") | Some("same") => "same",
+                other => return Err(format!("padding {other:?} is not VALID or SAME")),
+            };
+            let class = if function.starts_with("nn.max") {
+                "MaxPooling2D"
+            } else {
+                "AveragePooling2D"
+            };
+            one(
+                class,
+                json!({"pool_size": hw("ksize")?, "strides": hw("strides")?,
+                       "padding": padding, "data_format": "channels_last"}),
+            )
         }
         "concat" => {
             let axis = int(kwargs.get("axis")).ok_or("concat needs an integer axis")?;
@@ -523,9 +600,45 @@ mod tests {
                 "concat",
                 json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
             ),
+            op("sq", "math.square", json!([["cat", 0, 0, {}]])),
         ];
         let model = functional(&[4, 3], layers, 7);
         assert_same(&model, &input(&[2, 4, 3]), 1e-6);
+    }
+
+    #[test]
+    fn tf_op_lambda_pooling_becomes_pooling_layers() {
+        let layers = vec![
+            op(
+                "mp",
+                "nn.max_pool2d",
+                json!([["x", 0, 0, {"ksize": 2, "strides": 2, "padding": "VALID"}]]),
+            ),
+            op(
+                "ap",
+                "nn.avg_pool2d",
+                json!([["mp", 0, 0, {"ksize": [1, 3, 3, 1], "strides": [1, 1], "padding": "SAME"}]]),
+            ),
+            op(
+                "se",
+                "math.reduce_mean",
+                json!([["ap", 0, 0, {"axis": [1, 2], "keepdims": true}]]),
+            ),
+            op(
+                "scaled",
+                "math.multiply",
+                json!([["ap", 0, 0, {"y": ["se", 0, 0]}], ["se", 0, 0, {}]]),
+            ),
+        ];
+        let model = functional(&[6, 6, 2], layers, 7);
+        let out = assert_same(&model, &input(&[2, 6, 6, 2]), 1e-6);
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("se (TFOpLambda) -> GlobalAveragePooling2D + Reshape")),
+            "{:?}",
+            out.notes
+        );
     }
 
     #[test]
