@@ -140,6 +140,317 @@ async fn rebuilt_corpus(router: &Router, out: &Path, failures: &mut Vec<String>)
     println!("corpus: {exported} models rebuilt for TensorFlow.js, {refused} refused as listed");
 }
 
+/// A functional topology with one float32 input `x` of `shape` (no batch)
+/// and the last layer as output.
+fn probe_topology(shape: &[usize], layers: Vec<serde_json::Value>) -> serde_json::Value {
+    let mut batch = vec![serde_json::Value::Null];
+    batch.extend(shape.iter().map(|&d| json!(d)));
+    let last = layers.last().map(|l| l["name"].clone()).unwrap_or_default();
+    let mut all = vec![
+        json!({"name": "x", "class_name": "InputLayer", "inbound_nodes": [],
+        "config": {"batch_input_shape": batch, "dtype": "float32", "name": "x"}}),
+    ];
+    all.extend(layers);
+    json!({"class_name": "Functional", "config": {"name": "probe", "layers": all,
+        "input_layers": [["x", 0, 0]], "output_layers": [[last, 0, 0]]}})
+}
+
+fn probe(
+    name: &str,
+    class: &str,
+    config: serde_json::Value,
+    node: serde_json::Value,
+) -> serde_json::Value {
+    let mut config = config;
+    config["name"] = json!(name);
+    json!({"name": name, "class_name": class, "config": config, "inbound_nodes": [node]})
+}
+
+/// Models exercising the rewrite rules the corpus does not reach (every
+/// `TFOpLambda` / Keras 3 op the rules map), with random weights: exported
+/// rewritten, with the engine's outputs on the original as the reference.
+fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
+    let tf = |name: &str, f: &str, node: serde_json::Value| {
+        probe(name, "TFOpLambda", json!({"function": f}), node)
+    };
+    let ops = |name: &str, class: &str, config: serde_json::Value, node: serde_json::Value| {
+        probe(name, &format!("ops.{class}"), config, node)
+    };
+    let arith = vec![
+        probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),
+        tf("add", "__operators__.add", json!([["d", 0, 0, {"y": 3.0}]])),
+        tf("relu6", "nn.relu6", json!([["add", 0, 0, {}]])),
+        tf(
+            "mul",
+            "math.multiply",
+            json!([["relu6", 0, 0, {"y": 0.16666666666666666}]]),
+        ),
+        tf(
+            "hs",
+            "math.multiply",
+            json!([["d", 0, 0, {"y": ["mul", 0, 0]}]]),
+        ),
+        tf("sub", "math.subtract", json!([["hs", 0, 0, {"y": 0.5}]])),
+        tf(
+            "rsub",
+            "math.subtract",
+            json!([["sub", 0, 0, {"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}]]),
+        ),
+        tf("div", "math.truediv", json!([["rsub", 0, 0, {"y": 4.0}]])),
+        tf(
+            "diff",
+            "math.subtract",
+            json!([["div", 0, 0, {"y": ["d", 0, 0]}]]),
+        ),
+        tf("neg", "math.negative", json!([["diff", 0, 0, {}]])),
+        tf(
+            "mx",
+            "math.maximum",
+            json!([["neg", 0, 0, {"y": ["d", 0, 0]}]]),
+        ),
+        tf(
+            "mn",
+            "math.minimum",
+            json!([["mx", 0, 0, {"y": ["div", 0, 0]}]]),
+        ),
+        tf("relu", "math.maximum", json!([["mn", 0, 0, {"y": 0.0}]])),
+        tf(
+            "sum",
+            "__operators__.add",
+            json!([["relu", 0, 0, {"y": ["neg", 0, 0]}]]),
+        ),
+        tf("sig", "math.sigmoid", json!([["sum", 0, 0, {}]])),
+        tf("tanh", "math.tanh", json!([["sig", 0, 0, {}]])),
+        tf("silu", "nn.silu", json!([["sum", 0, 0, {}]])),
+        tf("gelu", "nn.gelu", json!([["silu", 0, 0, {}]])),
+        tf("elu", "nn.elu", json!([["gelu", 0, 0, {}]])),
+        tf("selu", "nn.selu", json!([["elu", 0, 0, {}]])),
+        tf("sp", "math.softplus", json!([["selu", 0, 0, {}]])),
+        tf("ss", "nn.softsign", json!([["sp", 0, 0, {}]])),
+        tf(
+            "lrelu",
+            "nn.leaky_relu",
+            json!([["sum", 0, 0, {"alpha": 0.1}]]),
+        ),
+        tf(
+            "clip",
+            "clip_by_value",
+            json!([["lrelu", 0, 0, {"clip_value_min": 0.0, "clip_value_max": 1.5}]]),
+        ),
+        tf("sq", "math.square", json!([["clip", 0, 0, {}]])),
+        tf(
+            "cat",
+            "concat",
+            json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["sq", 0, 0, {"axis": -1}]]),
+        ),
+        tf("sm", "nn.softmax", json!([["cat", 0, 0, {}]])),
+    ];
+    let shapes = vec![
+        tf(
+            "t",
+            "compat.v1.transpose",
+            json!([["x", 0, 0, {"perm": [0, 2, 1]}]]),
+        ),
+        tf("r", "reshape", json!([["t", 0, 0, {"shape": [-1, 12]}]])),
+        tf("e", "expand_dims", json!([["r", 0, 0, {"axis": 1}]])),
+        tf("s", "compat.v1.squeeze", json!([["e", 0, 0, {"axis": 1}]])),
+        tf("r3", "reshape", json!([["s", 0, 0, {"shape": [-1, 6, 2]}]])),
+        tf(
+            "mean",
+            "math.reduce_mean",
+            json!([["r3", 0, 0, {"axis": 1}]]),
+        ),
+        tf(
+            "max",
+            "math.reduce_max",
+            json!([["r3", 0, 0, {"axis": -2}]]),
+        ),
+        tf(
+            "cat",
+            "concat",
+            json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
+        ),
+    ];
+    let pooling = vec![
+        tf(
+            "mp",
+            "nn.max_pool2d",
+            json!([["x", 0, 0, {"ksize": 2, "strides": 1, "padding": "SAME"}]]),
+        ),
+        tf(
+            "ap",
+            "nn.avg_pool2d",
+            json!([["mp", 0, 0, {"ksize": [1, 3, 3, 1], "strides": [1, 2, 2, 1], "padding": "SAME"}]]),
+        ),
+        tf(
+            "se",
+            "math.reduce_mean",
+            json!([["ap", 0, 0, {"axis": [1, 2], "keepdims": true}]]),
+        ),
+        tf(
+            "scaled",
+            "math.multiply",
+            json!([["ap", 0, 0, {"y": ["se", 0, 0]}]]),
+        ),
+    ];
+    let keras3 = vec![
+        probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),
+        ops(
+            "add",
+            "Add",
+            json!({}),
+            json!([["d", 0, 0, {"_args": [["d", 0, 0], 3]}]]),
+        ),
+        ops(
+            "r6",
+            "Relu6",
+            json!({}),
+            json!([["add", 0, 0, {"_args": [["add", 0, 0]]}]]),
+        ),
+        ops(
+            "mul",
+            "Multiply",
+            json!({}),
+            json!([["r6", 0, 0, {"_args": [["r6", 0, 0], 0.16666666666666666]}]]),
+        ),
+        ops(
+            "hs",
+            "Multiply",
+            json!({}),
+            json!([["d", 0, 0, {"_args": [["d", 0, 0], ["mul", 0, 0]]}], ["mul", 0, 0, {}]]),
+        ),
+        ops(
+            "sub",
+            "Subtract",
+            json!({}),
+            json!([["hs", 0, 0, {"_args": [["hs", 0, 0], ["d", 0, 0]]}], ["d", 0, 0, {}]]),
+        ),
+        ops(
+            "rsub",
+            "Subtract",
+            json!({}),
+            json!([["sub", 0, 0, {"_args": [1.5, ["sub", 0, 0]]}]]),
+        ),
+        ops(
+            "div",
+            "TrueDivide",
+            json!({}),
+            json!([["rsub", 0, 0, {"_args": [["rsub", 0, 0], 3]}]]),
+        ),
+        ops(
+            "silu",
+            "Silu",
+            json!({}),
+            json!([["div", 0, 0, {"_args": [["div", 0, 0]]}]]),
+        ),
+        ops(
+            "r",
+            "Reshape",
+            json!({"newshape": [-1, 3, 2]}),
+            json!([["silu", 0, 0, {"_args": [["silu", 0, 0]]}]]),
+        ),
+        ops(
+            "t",
+            "Transpose",
+            json!({"axes": [0, 2, 1]}),
+            json!([["r", 0, 0, {"_args": [["r", 0, 0]]}]]),
+        ),
+        ops(
+            "mean",
+            "Mean",
+            json!({"axis": 1, "keepdims": false}),
+            json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
+        ),
+        ops(
+            "max",
+            "Max",
+            json!({"axis": -2, "keepdims": false}),
+            json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
+        ),
+        ops(
+            "cat",
+            "Concatenate",
+            json!({"axis": -1}),
+            json!([["mean", 0, 0, {"_args": [[["mean", 0, 0], ["max", 0, 0]]]}], ["max", 0, 0, {}]]),
+        ),
+        ops(
+            "sm",
+            "Softmax",
+            json!({"axis": -1}),
+            json!([["cat", 0, 0, {"_args": [["cat", 0, 0]]}]]),
+        ),
+    ];
+    vec![
+        (
+            "rewrite__tfop_arith".into(),
+            probe_topology(&[5], arith),
+            vec![3, 5],
+        ),
+        (
+            "rewrite__tfop_shapes".into(),
+            probe_topology(&[4, 3], shapes),
+            vec![2, 4, 3],
+        ),
+        (
+            "rewrite__tfop_pooling".into(),
+            probe_topology(&[6, 6, 2], pooling),
+            vec![2, 6, 6, 2],
+        ),
+        (
+            "rewrite__keras3_ops".into(),
+            probe_topology(&[5], keras3),
+            vec![3, 5],
+        ),
+    ]
+}
+
+/// Export the rewrite probes: reference outputs from the engine on the
+/// original model, the model itself rewritten for TensorFlow.js.
+async fn export_probes(router: &Router, out: &Path, failures: &mut Vec<String>) {
+    let registry = LayerRegistry::with_builtins();
+    for (seed, (id, topology, shape)) in rewrite_probes().into_iter().enumerate() {
+        let target = out.join(&id);
+        let result = async {
+            let model = Model::from_topology(&topology, &registry, seed as u64 + 1)
+                .map_err(|e| e.to_string())?;
+            let x = seeded(shape, seed as u32 + 7);
+            let outputs = model
+                .predict(std::slice::from_ref(&x))
+                .map_err(|e| e.to_string())?;
+            let rewritten =
+                tfjs_layers::rewrite::rewrite_for_tfjs(&model).map_err(|e| e.to_string())?;
+            let url = format!("file://{}", target.display());
+            let (store, parsed) = router.resolve(&url).map_err(|e| e.to_string())?;
+            store
+                .save(&parsed, &rewritten.artifacts)
+                .await
+                .map_err(|e| format!("save {url}: {e}"))?;
+            let io = IoJson {
+                inputs: vec![IoTensor::from_tensor("x", &x)],
+                outputs: model
+                    .output_names()
+                    .iter()
+                    .zip(&outputs)
+                    .map(|(n, t)| IoTensor::from_tensor(n, t))
+                    .collect(),
+                tolerance: Tolerance {
+                    atol: 1e-5,
+                    rtol: 1e-4,
+                },
+                ..Default::default()
+            };
+            let io_path = target.join("io.json");
+            std::fs::write(&io_path, io.to_value().to_string()).map_err(|e| e.to_string())?;
+            write_reference(&target, &io_path)
+        }
+        .await;
+        match result {
+            Ok(()) => println!("exported {id}"),
+            Err(e) => failures.push(format!("{id}: {e}")),
+        }
+    }
+}
+
 fn seeded(shape: Vec<usize>, seed: u32) -> Tensor {
     let n: usize = shape.iter().product();
     let data = (0..n)
@@ -236,6 +547,7 @@ async fn main() {
         }
     }
     rebuilt_corpus(&router, &out, &mut failures).await;
+    export_probes(&router, &out, &mut failures).await;
     match builder_models() {
         Ok(models) => {
             for (id, model, inputs) in models {
