@@ -292,6 +292,16 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
             "math.multiply",
             json!([["ap", 0, 0, {"y": ["se", 0, 0]}]]),
         ),
+        tf(
+            "up",
+            "image.resize",
+            json!([["scaled", 0, 0, {"size": [5, 4], "method": "bilinear"}]]),
+        ),
+        tf(
+            "down",
+            "image.resize",
+            json!([["up", 0, 0, {"size": [2, 3], "method": "nearest"}]]),
+        ),
     ];
     let keras3 = vec![
         probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),

@@ -105,6 +105,21 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             nodes.len()
         ));
     };
+    let (layers, weights) = chain(name, node, (h, w), (th, tw), nearest, window);
+    Ok(Outcome::Replace { layers, weights })
+}
+
+/// The layers (the last named `name`, the first fed by `node`) and
+/// weights cropping `window` (top, left, height, width) out of an `h × w`
+/// image, if any, then resizing it to `th × tw` as `tf.image.resize` does.
+pub(super) fn chain(
+    name: &str,
+    node: &Value,
+    (h, w): (usize, usize),
+    (th, tw): (usize, usize),
+    nearest: bool,
+    window: Option<(usize, usize, usize, usize)>,
+) -> (Vec<Value>, Vec<DecodedWeight>) {
     let mut steps: Vec<(String, &str, Value)> = Vec::new();
     let mut weights: Vec<DecodedWeight> = Vec::new();
     let (mut ih, mut iw) = (h, w);
@@ -173,7 +188,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         layers.push(entry(&lname, class, config, vec![input]));
         input = json!([[lname, 0, 0, {}]]);
     }
-    Ok(Outcome::Replace { layers, weights })
+    (layers, weights)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 //! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling (+ `Reshape` for `keepdims`) |
 //! | `square` | `Multiply([x, x])` |
 //! | `nn.max_pool2d`, `nn.avg_pool2d` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
+//! | `image.resize` (bilinear, nearest) | the `Resizing` rewrite ([`super::image_resize`]) |
 //!
 //! Everything else (`abs`, `exp`, `x / y`, `c / x`, reductions, slicing,
 //! other reductions, …) has no exact TF.js layer and is refused, naming the function.
@@ -32,6 +33,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         .get("function")
         .and_then(Value::as_str)
         .unwrap_or("?");
+    if function == "image.resize" {
+        return match image_resize(site) {
+            Ok(o) => o,
+            Err(why) => Outcome::Cannot(format!("tf.{function}: {why}")),
+        };
+    }
     match rewrite(site, function) {
         Ok(layers) => Outcome::Replace {
             layers,
@@ -39,6 +46,58 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         },
         Err(why) => Outcome::Cannot(format!("tf.{function}: {why}")),
     }
+}
+
+/// `tf.image.resize(x, size, method)` (bilinear or nearest, no aspect
+/// preservation or antialiasing) as the `Resizing` rewrite's layers.
+fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
+    let nodes = site.inbound_nodes.ok_or("outside a functional model")?;
+    let [node] = nodes else {
+        return Err(format!(
+            "the layer is called {} times; a rewrite handles one call",
+            nodes.len()
+        ));
+    };
+    let first = node
+        .as_array()
+        .and_then(|r| r.first())
+        .ok_or("malformed inbound node")?;
+    let x = tensor_ref(first).ok_or("malformed inbound node")?;
+    let empty = Map::new();
+    let kwargs = first.get(3).and_then(Value::as_object).unwrap_or(&empty);
+    for flag in ["preserve_aspect_ratio", "antialias"] {
+        if kwargs.get(flag).and_then(Value::as_bool) == Some(true) {
+            return Err(format!("{flag}: true is not rewritten"));
+        }
+    }
+    let nearest = match kwargs.get("method").and_then(Value::as_str) {
+        None | Some("bilinear") => false,
+        Some("nearest") => true,
+        Some(other) => return Err(format!("method {other:?} has no exact rewrite")),
+    };
+    let size: Vec<usize> = kwargs
+        .get("size")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().map(|v| v.as_u64().map(|u| u as usize)).collect())
+        .ok_or("size is not a constant [height, width]")?;
+    let [th, tw] = size[..] else {
+        return Err("size is not [height, width]".into());
+    };
+    let shape = site
+        .shapes
+        .and_then(|s| s.inputs.first())
+        .ok_or("its input shape is unknown")?;
+    let [_, Some(h), Some(w), Some(_)] = shape.as_slice() else {
+        return Err(format!(
+            "only rank-4 NHWC inputs of known height and width are rewritten, got {shape:?}"
+        ));
+    };
+    if *h == 0 || *w == 0 || th == 0 || tw == 0 {
+        return Err("an empty image or size".into());
+    }
+    let (layers, weights) =
+        super::image_resize::chain(site.name, &json!([x]), (*h, *w), (th, tw), nearest, None);
+    Ok(Outcome::Replace { layers, weights })
 }
 
 /// A tensor reference `[layer, node, index]` as an inbound-node entry.
@@ -607,7 +666,7 @@ mod tests {
     }
 
     #[test]
-    fn tf_op_lambda_pooling_becomes_pooling_layers() {
+    fn tf_op_lambda_pooling_and_resize_become_tfjs_layers() {
         let layers = vec![
             op(
                 "mp",
@@ -628,6 +687,16 @@ mod tests {
                 "scaled",
                 "math.multiply",
                 json!([["ap", 0, 0, {"y": ["se", 0, 0]}], ["se", 0, 0, {}]]),
+            ),
+            op(
+                "up",
+                "image.resize",
+                json!([["scaled", 0, 0, {"size": [5, 4], "method": "bilinear"}]]),
+            ),
+            op(
+                "down",
+                "image.resize",
+                json!([["up", 0, 0, {"size": [2, 3], "method": "nearest"}]]),
             ),
         ];
         let model = functional(&[6, 6, 2], layers, 7);
