@@ -411,6 +411,20 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
             probe_topology(&[5], keras3),
             vec![3, 5],
         ),
+        (
+            "rewrite__sequential_preprocessing".into(),
+            json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
+                {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,
+                 "batch_input_shape": [null, 6, 4, 2], "dtype": "float32"}},
+                {"class_name": "RandomFlip", "config": {"name": "flip", "mode": "horizontal"}},
+                {"class_name": "CenterCrop", "config": {"name": "crop", "height": 3, "width": 3}},
+                {"class_name": "Conv2D", "config": {"name": "conv", "filters": 3,
+                 "kernel_size": 1, "groups": 1, "activation": "hard_silu"}},
+                {"class_name": "Normalization", "config": {"name": "norm", "axis": -1,
+                 "mean": [0.5, 1.0, -1.0], "variance": [2.0, 0.5, 1.0], "invert": true}}
+            ]}}),
+            vec![2, 6, 4, 2],
+        ),
     ]
 }
 

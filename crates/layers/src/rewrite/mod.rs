@@ -520,17 +520,40 @@ pub fn rewrite_artifacts(
         decode_weights(&artifacts.weight_specs, &artifacts.weight_data)?
     };
     let masks_possible = makes_masks(&topology);
-    let mut walk = Walk {
-        shapes,
-        masks_possible,
-        weights,
-        cannot: Vec::new(),
-        notes: Vec::new(),
-        _p: std::marker::PhantomData,
+    let run = |topology: &mut Value| {
+        let mut walk = Walk {
+            shapes: shapes.clone(),
+            masks_possible,
+            weights: weights.clone(),
+            cannot: Vec::new(),
+            notes: Vec::new(),
+            _p: std::marker::PhantomData,
+        };
+        let sequential = topology.get("class_name").and_then(Value::as_str) == Some("Sequential");
+        if let Some(config) = topology.get_mut("config") {
+            walk.model_config(config, sequential);
+        }
+        walk
     };
-    let sequential = topology.get("class_name").and_then(Value::as_str) == Some("Sequential");
-    if let Some(config) = topology.get_mut("config") {
-        walk.model_config(config, sequential);
+    let mut walk = run(&mut topology);
+    // A Sequential model whose rewrite needs several layers in a row (or
+    // a layer's input shape) is rewritten as the equivalent functional one.
+    if !walk.cannot.is_empty() {
+        if let Some(mut functional) = artifacts
+            .model_topology
+            .as_ref()
+            .and_then(sequential_as_functional)
+        {
+            let retry = run(&mut functional);
+            if retry.cannot.len() < walk.cannot.len() || retry.cannot.is_empty() {
+                walk = retry;
+                topology = functional;
+                walk.notes.insert(
+                    0,
+                    "the Sequential model is written as the equivalent functional model".into(),
+                );
+            }
+        }
     }
     if !walk.cannot.is_empty() {
         return Err(LayersError::Topology {
@@ -556,6 +579,70 @@ pub fn rewrite_artifacts(
         },
         notes: walk.notes,
     })
+}
+
+/// A top-level `Sequential` topology as the equivalent `Functional` one
+/// (an `InputLayer`, then each layer fed by the previous one); `None` for
+/// other topologies or a Sequential model without a known input.
+fn sequential_as_functional(topology: &Value) -> Option<Value> {
+    if topology.get("class_name").and_then(Value::as_str) != Some("Sequential") {
+        return None;
+    }
+    let config = topology.get("config")?;
+    let layers = config.get("layers")?.as_array()?;
+    let model_name = config
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("sequential");
+    let mut out = Vec::new();
+    let mut rest = layers.iter();
+    let first = layers.first()?;
+    let first_cfg = first.get("config")?.as_object()?;
+    let input_name = if first.get("class_name").and_then(Value::as_str) == Some("InputLayer") {
+        rest.next();
+        let name = first_cfg.get("name")?.as_str()?.to_string();
+        out.push(json!({"name": name, "class_name": "InputLayer",
+                        "config": first_cfg, "inbound_nodes": []}));
+        name
+    } else {
+        let shape = first_cfg.get("batch_input_shape")?;
+        let name = format!(
+            "{}_input",
+            first_cfg
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or(model_name)
+        );
+        let dtype = first_cfg.get("dtype").cloned().unwrap_or(json!("float32"));
+        out.push(
+            json!({"name": name, "class_name": "InputLayer", "inbound_nodes": [],
+            "config": {"batch_input_shape": shape, "dtype": dtype, "sparse": false, "name": name}}),
+        );
+        name
+    };
+    let mut prev = (input_name.clone(), 0);
+    for l in rest {
+        let class = l.get("class_name")?.as_str()?;
+        let mut cfg = l.get("config")?.as_object()?.clone();
+        if out.len() == 1 {
+            cfg.shift_remove("batch_input_shape");
+        }
+        let name = cfg.get("name")?.as_str()?.to_string();
+        // A nested model's calls count from 1.
+        let node = if matches!(class, "Sequential" | "Functional" | "Model") {
+            1
+        } else {
+            0
+        };
+        out.push(json!({"name": name, "class_name": class, "config": cfg,
+                        "inbound_nodes": [[[prev.0, prev.1, 0, {}]]]}));
+        prev = (name, node);
+    }
+    let mut t = topology.clone();
+    t["class_name"] = json!("Functional");
+    t["config"] = json!({"name": model_name, "layers": out,
+        "input_layers": [[input_name, 0, 0]], "output_layers": [[prev.0, prev.1, 0]]});
+    Some(t)
 }
 
 /// Whether a topology has a layer that makes Keras masks.
@@ -726,6 +813,28 @@ mod tests {
         assert!(
             err.contains("`d_negated`: a layer of the rewrite takes this name"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_sequential_model_needing_several_layers_becomes_functional() {
+        let topology = json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
+            {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,
+             "batch_input_shape": [null, 6, 4, 2], "dtype": "float32"}},
+            {"class_name": "Conv2D", "config": {"name": "conv", "filters": 3, "kernel_size": 1,
+             "activation": "hard_silu"}},
+            {"class_name": "Normalization", "config": {"name": "norm", "axis": -1,
+             "mean": [0.5, 1.0, -1.0], "variance": [2.0, 0.5, 1.0]}}
+        ]}});
+        let model =
+            Model::from_topology(&topology, &crate::LayerRegistry::with_builtins(), 4).unwrap();
+        let out = assert_same(&model, &input(&[2, 6, 4, 2]), 1e-5);
+        let t = out.artifacts.model_topology.as_ref().unwrap();
+        assert_eq!(t["class_name"], "Functional");
+        assert!(
+            out.notes[0].contains("equivalent functional model"),
+            "{:?}",
+            out.notes
         );
     }
 
