@@ -547,3 +547,116 @@ fn convert_rebuilds_keras3_models_into_tfjs_form_by_default() {
         text(&o.stderr)
     );
 }
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/corpus/keras")
+        .join(name)
+}
+
+#[test]
+fn convert_rebuild_rewrites_keras_only_layers_into_tfjs_ones() {
+    let out = tempfile::tempdir().unwrap();
+    // TFOpLambda (MobileNetV3's hard-swish), Normalization + invert,
+    // MultiHeadAttention: rewritten, and the result still reproduces Keras.
+    for fixture in [
+        "mobilenet_v3_small",
+        "prep_normalization",
+        "cross_attention",
+    ] {
+        let src = corpus(fixture);
+        let dst = out.path().join(fixture);
+        let o = tfjs(&["convert", s(&src), s(&dst), "--rebuild"]);
+        assert!(o.status.success(), "{fixture}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("rewritten for TensorFlow.js 4.22:"),
+            "{fixture}: {}",
+            text(&o.stderr)
+        );
+        let model = std::fs::read_to_string(dst.join("model.json")).unwrap();
+        for class in [
+            "\"TFOpLambda\"",
+            "\"Normalization\"",
+            "\"MultiHeadAttention\"",
+        ] {
+            assert!(!model.contains(class), "{fixture}: {class} left");
+        }
+        let io = src.join("io.json");
+        ok(&["predict", s(&dst), "--inputs", s(&io), "--check"]);
+    }
+}
+
+#[test]
+fn convert_rebuild_lists_every_unrewritable_layer_in_one_error() {
+    let out = tempfile::tempdir().unwrap();
+    let dst = out.path().join("x");
+    let o = tfjs(&["convert", s(&corpus("birnn_masked")), s(&dst), "--rebuild"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("`bigru` (Bidirectional): wraps a GRU with reset_after: true"),
+        "{err}"
+    );
+    assert!(!dst.exists());
+    let o = tfjs(&["convert", s(&corpus("tfop_cnn")), s(&dst), "--rebuild"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("2 layers without an exact equivalent"),
+        "{err}"
+    );
+    for layer in ["tf.math.reduce_std", "tf.math.l2_normalize"] {
+        assert!(
+            err.contains(&format!("`{layer}` (TFOpLambda)")),
+            "{layer}: {err}"
+        );
+    }
+    // Without --rebuild, the implicit rebuild of a Keras 3 source warns
+    // and saves the model unrewritten.
+    let o = tfjs(&[
+        "convert",
+        s(&corpus("keras3h5_transformer_causal")),
+        s(&dst),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("warning: saved without rewriting"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn convert_rebuild_names_lambda_layers_and_unknown_tf_functions_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let model = serde_json::json!({
+        "format": "layers-model",
+        "modelTopology": {"class_name": "Functional", "config": {
+            "name": "m",
+            "layers": [
+                {"name": "x", "class_name": "InputLayer", "inbound_nodes": [],
+                 "config": {"batch_input_shape": [null, 3], "dtype": "float32", "name": "x"}},
+                {"name": "tf.math.bessel_i0", "class_name": "TFOpLambda",
+                 "config": {"name": "tf.math.bessel_i0", "function": "math.bessel_i0"},
+                 "inbound_nodes": [[["x", 0, 0, {}]]]},
+                {"name": "my_lambda", "class_name": "Lambda",
+                 "config": {"name": "my_lambda", "function": ["4wEAAAAA", null, null],
+                            "function_type": "lambda"},
+                 "inbound_nodes": [[["tf.math.bessel_i0", 0, 0, {}]]]}
+            ],
+            "input_layers": [["x", 0, 0]],
+            "output_layers": [["my_lambda", 0, 0]]
+        }},
+        "weightsManifest": []
+    });
+    std::fs::write(src.join("model.json"), model.to_string()).unwrap();
+    let dst = dir.path().join("dst");
+    let o = tfjs(&["convert", s(&src), s(&dst), "--rebuild"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("tf.math.bessel_i0"), "{err}");
+    assert!(err.contains("Lambda") && err.contains("my_lambda"), "{err}");
+    assert!(!dst.exists());
+}

@@ -10,6 +10,14 @@
 //! (written through `Model::save("file://…")`) and `reference.json`
 //! `{"io": "<io.json path>"}` pointing at the reference inputs/outputs
 //! (for builder models, an `io.json` with our own outputs is written there).
+//!
+//! The repository's Keras corpus (`fixtures/corpus/keras/`, less the models
+//! the engine does not reproduce, listed in its `EXPECTED_FAILURES`) is
+//! exported as `tfjs convert --rebuild` writes it: loaded, rewritten into
+//! layers TensorFlow.js 4.22 has ([`tfjs_layers::rewrite`]) and saved as
+//! `corpus__<name>/`. A model listed in `fixtures/corpus/keras/
+//! REBUILD_UNREWRITABLE` must instead fail the rewrite with an error
+//! containing every needle on its line; any other outcome fails the export.
 
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -35,6 +43,436 @@ async fn save(router: &Router, model: &Model, dir: &Path) -> Result<(), String> 
 fn write_reference(dir: &Path, io: &Path) -> Result<(), String> {
     let body = json!({"io": io.canonicalize().map_err(|e| e.to_string())?}).to_string();
     std::fs::write(dir.join("reference.json"), body).map_err(|e| e.to_string())
+}
+
+fn corpus_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/corpus/keras")
+}
+
+/// `<fixture> | <a> | <b> …` lines of a corpus list (`#` comments).
+fn corpus_list(file: &str) -> Vec<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(corpus_root().join(file)).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.split('|').map(|p| p.trim().to_string());
+            let name = parts.next().unwrap_or_default();
+            (name, parts.filter(|p| !p.is_empty()).collect())
+        })
+        .collect()
+}
+
+/// Export the `--rebuild` output of every corpus model the engine
+/// reproduces; check the refusals of the unrewritable ones.
+async fn rebuilt_corpus(router: &Router, out: &Path, failures: &mut Vec<String>) {
+    let engine_fails: Vec<String> = corpus_list("EXPECTED_FAILURES")
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let unrewritable = corpus_list("REBUILD_UNREWRITABLE");
+    let mut dirs: Vec<PathBuf> = match std::fs::read_dir(corpus_root()) {
+        Ok(r) => r
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("model.json").is_file() && p.join("io.json").is_file())
+            .collect(),
+        Err(e) => {
+            failures.push(format!("corpus: {e}"));
+            return;
+        }
+    };
+    dirs.sort();
+    let (mut exported, mut refused) = (0, 0);
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        if engine_fails.contains(&name) {
+            continue;
+        }
+        let id = format!("corpus__{name}");
+        let expected = unrewritable
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v);
+        let rewritten = tfjs_io::file::load_path(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|a| {
+                Model::from_artifacts(&a, &LoadOptions::default()).map_err(|e| e.to_string())
+            })
+            .and_then(|m| tfjs_layers::rewrite::rewrite_for_tfjs(&m).map_err(|e| e.to_string()));
+        match (rewritten, expected) {
+            (Ok(r), None) => {
+                let target = out.join(&id);
+                let url = format!("file://{}", target.display());
+                let saved = match router.resolve(&url) {
+                    Ok((store, parsed)) => store
+                        .save(&parsed, &r.artifacts)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("save {url}: {e}")),
+                    Err(e) => Err(format!("save {url}: {e}")),
+                };
+                match saved.and_then(|()| write_reference(&target, &dir.join("io.json"))) {
+                    Ok(()) => {
+                        exported += 1;
+                        println!(
+                            "exported {id} (rebuilt: {} layers rewritten)",
+                            r.notes.len()
+                        );
+                    }
+                    Err(e) => failures.push(format!("{id}: {e}")),
+                }
+            }
+            (Ok(_), Some(_)) => failures.push(format!(
+                "{id}: listed in REBUILD_UNREWRITABLE but the rewrite succeeded; remove its line"
+            )),
+            (Err(e), Some(needles)) => {
+                let missing: Vec<&String> = needles.iter().filter(|n| !e.contains(*n)).collect();
+                if missing.is_empty() {
+                    refused += 1;
+                    println!("refused {id} as expected");
+                } else {
+                    failures.push(format!("{id}: the error lacks {missing:?}: {e}"));
+                }
+            }
+            (Err(e), None) => failures.push(format!("{id}: --rebuild failed: {e}")),
+        }
+    }
+    println!("corpus: {exported} models rebuilt for TensorFlow.js, {refused} refused as listed");
+}
+
+/// A functional topology with one float32 input `x` of `shape` (no batch)
+/// and the last layer as output.
+fn probe_topology(shape: &[usize], layers: Vec<serde_json::Value>) -> serde_json::Value {
+    let mut batch = vec![serde_json::Value::Null];
+    batch.extend(shape.iter().map(|&d| json!(d)));
+    let last = layers.last().map(|l| l["name"].clone()).unwrap_or_default();
+    let mut all = vec![
+        json!({"name": "x", "class_name": "InputLayer", "inbound_nodes": [],
+        "config": {"batch_input_shape": batch, "dtype": "float32", "name": "x"}}),
+    ];
+    all.extend(layers);
+    json!({"class_name": "Functional", "config": {"name": "probe", "layers": all,
+        "input_layers": [["x", 0, 0]], "output_layers": [[last, 0, 0]]}})
+}
+
+fn probe(
+    name: &str,
+    class: &str,
+    config: serde_json::Value,
+    node: serde_json::Value,
+) -> serde_json::Value {
+    let mut config = config;
+    config["name"] = json!(name);
+    json!({"name": name, "class_name": class, "config": config, "inbound_nodes": [node]})
+}
+
+/// Models exercising the rewrite rules the corpus does not reach (every
+/// `TFOpLambda` / Keras 3 op the rules map), with random weights: exported
+/// rewritten, with the engine's outputs on the original as the reference.
+fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
+    let tf = |name: &str, f: &str, node: serde_json::Value| {
+        probe(name, "TFOpLambda", json!({"function": f}), node)
+    };
+    let ops = |name: &str, class: &str, config: serde_json::Value, node: serde_json::Value| {
+        probe(name, &format!("ops.{class}"), config, node)
+    };
+    let arith = vec![
+        probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),
+        tf("add", "__operators__.add", json!([["d", 0, 0, {"y": 3.0}]])),
+        tf("relu6", "nn.relu6", json!([["add", 0, 0, {}]])),
+        tf(
+            "mul",
+            "math.multiply",
+            json!([["relu6", 0, 0, {"y": 0.16666666666666666}]]),
+        ),
+        tf(
+            "hs",
+            "math.multiply",
+            json!([["d", 0, 0, {"y": ["mul", 0, 0]}]]),
+        ),
+        tf("sub", "math.subtract", json!([["hs", 0, 0, {"y": 0.5}]])),
+        tf(
+            "rsub",
+            "math.subtract",
+            json!([["sub", 0, 0, {"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}]]),
+        ),
+        tf("div", "math.truediv", json!([["rsub", 0, 0, {"y": 4.0}]])),
+        tf(
+            "diff",
+            "math.subtract",
+            json!([["div", 0, 0, {"y": ["d", 0, 0]}]]),
+        ),
+        tf("neg", "math.negative", json!([["diff", 0, 0, {}]])),
+        tf(
+            "mx",
+            "math.maximum",
+            json!([["neg", 0, 0, {"y": ["d", 0, 0]}]]),
+        ),
+        tf(
+            "mn",
+            "math.minimum",
+            json!([["mx", 0, 0, {"y": ["div", 0, 0]}]]),
+        ),
+        tf("relu", "math.maximum", json!([["mn", 0, 0, {"y": 0.0}]])),
+        tf(
+            "sum",
+            "__operators__.add",
+            json!([["relu", 0, 0, {"y": ["neg", 0, 0]}]]),
+        ),
+        tf("sig", "math.sigmoid", json!([["sum", 0, 0, {}]])),
+        tf("tanh", "math.tanh", json!([["sig", 0, 0, {}]])),
+        tf("silu", "nn.silu", json!([["sum", 0, 0, {}]])),
+        tf("gelu", "nn.gelu", json!([["silu", 0, 0, {}]])),
+        tf("elu", "nn.elu", json!([["gelu", 0, 0, {}]])),
+        tf("selu", "nn.selu", json!([["elu", 0, 0, {}]])),
+        tf("sp", "math.softplus", json!([["selu", 0, 0, {}]])),
+        tf("ss", "nn.softsign", json!([["sp", 0, 0, {}]])),
+        tf(
+            "lrelu",
+            "nn.leaky_relu",
+            json!([["sum", 0, 0, {"alpha": 0.1}]]),
+        ),
+        tf(
+            "clip",
+            "clip_by_value",
+            json!([["lrelu", 0, 0, {"clip_value_min": 0.0, "clip_value_max": 1.5}]]),
+        ),
+        tf("sq", "math.square", json!([["clip", 0, 0, {}]])),
+        tf(
+            "cat",
+            "concat",
+            json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["sq", 0, 0, {"axis": -1}]]),
+        ),
+        tf("sm", "nn.softmax", json!([["cat", 0, 0, {}]])),
+    ];
+    let shapes = vec![
+        tf(
+            "t",
+            "compat.v1.transpose",
+            json!([["x", 0, 0, {"perm": [0, 2, 1]}]]),
+        ),
+        tf("r", "reshape", json!([["t", 0, 0, {"shape": [-1, 12]}]])),
+        tf("e", "expand_dims", json!([["r", 0, 0, {"axis": 1}]])),
+        tf("s", "compat.v1.squeeze", json!([["e", 0, 0, {"axis": 1}]])),
+        tf("r3", "reshape", json!([["s", 0, 0, {"shape": [-1, 6, 2]}]])),
+        tf(
+            "mean",
+            "math.reduce_mean",
+            json!([["r3", 0, 0, {"axis": 1}]]),
+        ),
+        tf(
+            "max",
+            "math.reduce_max",
+            json!([["r3", 0, 0, {"axis": -2}]]),
+        ),
+        tf(
+            "cat",
+            "concat",
+            json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
+        ),
+    ];
+    let pooling = vec![
+        tf(
+            "mp",
+            "nn.max_pool2d",
+            json!([["x", 0, 0, {"ksize": 2, "strides": 1, "padding": "SAME"}]]),
+        ),
+        tf(
+            "ap",
+            "nn.avg_pool2d",
+            json!([["mp", 0, 0, {"ksize": [1, 3, 3, 1], "strides": [1, 2, 2, 1], "padding": "SAME"}]]),
+        ),
+        tf(
+            "se",
+            "math.reduce_mean",
+            json!([["ap", 0, 0, {"axis": [1, 2], "keepdims": true}]]),
+        ),
+        tf(
+            "scaled",
+            "math.multiply",
+            json!([["ap", 0, 0, {"y": ["se", 0, 0]}]]),
+        ),
+        tf(
+            "up",
+            "image.resize",
+            json!([["scaled", 0, 0, {"size": [5, 4], "method": "bilinear"}]]),
+        ),
+        tf(
+            "down",
+            "image.resize",
+            json!([["up", 0, 0, {"size": [2, 3], "method": "nearest"}]]),
+        ),
+    ];
+    let keras3 = vec![
+        probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),
+        ops(
+            "add",
+            "Add",
+            json!({}),
+            json!([["d", 0, 0, {"_args": [["d", 0, 0], 3]}]]),
+        ),
+        ops(
+            "r6",
+            "Relu6",
+            json!({}),
+            json!([["add", 0, 0, {"_args": [["add", 0, 0]]}]]),
+        ),
+        ops(
+            "mul",
+            "Multiply",
+            json!({}),
+            json!([["r6", 0, 0, {"_args": [["r6", 0, 0], 0.16666666666666666]}]]),
+        ),
+        ops(
+            "hs",
+            "Multiply",
+            json!({}),
+            json!([["d", 0, 0, {"_args": [["d", 0, 0], ["mul", 0, 0]]}], ["mul", 0, 0, {}]]),
+        ),
+        ops(
+            "sub",
+            "Subtract",
+            json!({}),
+            json!([["hs", 0, 0, {"_args": [["hs", 0, 0], ["d", 0, 0]]}], ["d", 0, 0, {}]]),
+        ),
+        ops(
+            "rsub",
+            "Subtract",
+            json!({}),
+            json!([["sub", 0, 0, {"_args": [1.5, ["sub", 0, 0]]}]]),
+        ),
+        ops(
+            "div",
+            "TrueDivide",
+            json!({}),
+            json!([["rsub", 0, 0, {"_args": [["rsub", 0, 0], 3]}]]),
+        ),
+        ops(
+            "silu",
+            "Silu",
+            json!({}),
+            json!([["div", 0, 0, {"_args": [["div", 0, 0]]}]]),
+        ),
+        ops(
+            "r",
+            "Reshape",
+            json!({"newshape": [-1, 3, 2]}),
+            json!([["silu", 0, 0, {"_args": [["silu", 0, 0]]}]]),
+        ),
+        ops(
+            "t",
+            "Transpose",
+            json!({"axes": [0, 2, 1]}),
+            json!([["r", 0, 0, {"_args": [["r", 0, 0]]}]]),
+        ),
+        ops(
+            "mean",
+            "Mean",
+            json!({"axis": 1, "keepdims": false}),
+            json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
+        ),
+        ops(
+            "max",
+            "Max",
+            json!({"axis": -2, "keepdims": false}),
+            json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
+        ),
+        ops(
+            "cat",
+            "Concatenate",
+            json!({"axis": -1}),
+            json!([["mean", 0, 0, {"_args": [[["mean", 0, 0], ["max", 0, 0]]]}], ["max", 0, 0, {}]]),
+        ),
+        ops(
+            "sm",
+            "Softmax",
+            json!({"axis": -1}),
+            json!([["cat", 0, 0, {"_args": [["cat", 0, 0]]}]]),
+        ),
+    ];
+    vec![
+        (
+            "rewrite__tfop_arith".into(),
+            probe_topology(&[5], arith),
+            vec![3, 5],
+        ),
+        (
+            "rewrite__tfop_shapes".into(),
+            probe_topology(&[4, 3], shapes),
+            vec![2, 4, 3],
+        ),
+        (
+            "rewrite__tfop_pooling".into(),
+            probe_topology(&[6, 6, 2], pooling),
+            vec![2, 6, 6, 2],
+        ),
+        (
+            "rewrite__keras3_ops".into(),
+            probe_topology(&[5], keras3),
+            vec![3, 5],
+        ),
+        (
+            "rewrite__sequential_preprocessing".into(),
+            json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
+                {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,
+                 "batch_input_shape": [null, 6, 4, 2], "dtype": "float32"}},
+                {"class_name": "RandomFlip", "config": {"name": "flip", "mode": "horizontal"}},
+                {"class_name": "CenterCrop", "config": {"name": "crop", "height": 3, "width": 3}},
+                {"class_name": "Conv2D", "config": {"name": "conv", "filters": 3,
+                 "kernel_size": 1, "groups": 1, "activation": "hard_silu"}},
+                {"class_name": "Normalization", "config": {"name": "norm", "axis": -1,
+                 "mean": [0.5, 1.0, -1.0], "variance": [2.0, 0.5, 1.0], "invert": true}}
+            ]}}),
+            vec![2, 6, 4, 2],
+        ),
+    ]
+}
+
+/// Export the rewrite probes: reference outputs from the engine on the
+/// original model, the model itself rewritten for TensorFlow.js.
+async fn export_probes(router: &Router, out: &Path, failures: &mut Vec<String>) {
+    let registry = LayerRegistry::with_builtins();
+    for (seed, (id, topology, shape)) in rewrite_probes().into_iter().enumerate() {
+        let target = out.join(&id);
+        let result = async {
+            let model = Model::from_topology(&topology, &registry, seed as u64 + 1)
+                .map_err(|e| e.to_string())?;
+            let x = seeded(shape, seed as u32 + 7);
+            let outputs = model
+                .predict(std::slice::from_ref(&x))
+                .map_err(|e| e.to_string())?;
+            let rewritten =
+                tfjs_layers::rewrite::rewrite_for_tfjs(&model).map_err(|e| e.to_string())?;
+            let url = format!("file://{}", target.display());
+            let (store, parsed) = router.resolve(&url).map_err(|e| e.to_string())?;
+            store
+                .save(&parsed, &rewritten.artifacts)
+                .await
+                .map_err(|e| format!("save {url}: {e}"))?;
+            let io = IoJson {
+                inputs: vec![IoTensor::from_tensor("x", &x)],
+                outputs: model
+                    .output_names()
+                    .iter()
+                    .zip(&outputs)
+                    .map(|(n, t)| IoTensor::from_tensor(n, t))
+                    .collect(),
+                tolerance: Tolerance {
+                    atol: 1e-5,
+                    rtol: 1e-4,
+                },
+                ..Default::default()
+            };
+            let io_path = target.join("io.json");
+            std::fs::write(&io_path, io.to_value().to_string()).map_err(|e| e.to_string())?;
+            write_reference(&target, &io_path)
+        }
+        .await;
+        match result {
+            Ok(()) => println!("exported {id}"),
+            Err(e) => failures.push(format!("{id}: {e}")),
+        }
+    }
 }
 
 fn seeded(shape: Vec<usize>, seed: u32) -> Tensor {
@@ -132,6 +570,8 @@ async fn main() {
             }
         }
     }
+    rebuilt_corpus(&router, &out, &mut failures).await;
+    export_probes(&router, &out, &mut failures).await;
     match builder_models() {
         Ok(models) => {
             for (id, model, inputs) in models {

@@ -20,6 +20,7 @@ pub mod layers;
 pub mod load;
 pub mod model;
 pub mod registry;
+pub mod rewrite;
 pub mod save;
 pub mod tensor;
 pub mod topology;

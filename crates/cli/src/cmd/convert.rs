@@ -37,6 +37,22 @@ weight names. That is what makes Keras 3 conversions (which TensorFlow.js
 weight names) loadable by TensorFlow.js; it is the default for those, and
 --no-rebuild turns it off. Use --rebuild for Keras 2 models with
 `keepdims: true` global pooling (TensorFlow.js ignores keepdims).
+
+A rebuild for TensorFlow.js also rewrites layers TensorFlow.js 4.22 lacks
+into exact equivalents built from layers it has: Normalization →
+BatchNormalization with fixed statistics; TFOpLambda and Keras 3 ops
+arithmetic and activations (x + 3, x * y, x - y, tf.nn.relu6, tf.nn.silu,
+tf.concat, tf.reshape, …) → Rescaling / Add / Multiply / Maximum /
+Minimum / ReLU / Activation / Softmax / Concatenate / Reshape / Permute;
+unmasked MultiHeadAttention → Dense / Dot / Softmax per head; Resizing and
+CenterCrop → Cropping2D and Dense interpolation (TF.js's own compute other
+numbers); SeparableConv1D, UpSampling1D, causal Conv1D, grouped Conv2D,
+LayerScale, hard_silu, random augmentation layers; Keras regularizer
+names (L1, L2) → L1L2. With --rebuild, a layer without an exact rewrite
+(GRU with reset_after: true, masked attention, lookup layers,
+tf.math.abs, …) is an error that lists every such layer and why; the
+implicit rebuild of a Keras 3 source then saves the model unrewritten and
+warns.
 A rebuilt model's weights are float32 (quantized sources are dequantized)
 unless --quantize is given.
 
@@ -171,9 +187,44 @@ pub fn rebuild_reason(artifacts: &ModelArtifacts) -> Option<&'static str> {
 
 /// Load `artifacts` into the engine and save them as `model.save()` would.
 pub fn rebuild(artifacts: &ModelArtifacts) -> anyhow::Result<ModelArtifacts> {
-    let model = tfjs_layers::Model::from_artifacts(artifacts, &tfjs_layers::LoadOptions::default())
-        .context("cannot load the model into the layers engine to rebuild it")?;
-    Ok(model.to_artifacts()?)
+    Ok(load_for_rebuild(artifacts)?.to_artifacts()?)
+}
+
+fn load_for_rebuild(artifacts: &ModelArtifacts) -> anyhow::Result<tfjs_layers::Model> {
+    tfjs_layers::Model::from_artifacts(artifacts, &tfjs_layers::LoadOptions::default())
+        .context("cannot load the model into the layers engine to rebuild it")
+}
+
+/// How a rebuild for TensorFlow.js treats layers TF.js 4.22 lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rewrite {
+    /// Rewrite them ([`tfjs_layers::rewrite`]); fail, listing every layer
+    /// without an exact rewrite, when some cannot be (`--rebuild`).
+    Required,
+    /// Rewrite them when every one can be; otherwise save the plain rebuild
+    /// and warn (the implicit rebuild of Keras 3 sources).
+    IfPossible,
+}
+
+/// [`rebuild`], then every layer TensorFlow.js 4.22 lacks rewritten into
+/// layers it has. Returns the artifacts and a line per rewritten layer (or
+/// the warning of an [`Rewrite::IfPossible`] rebuild that kept them).
+pub fn rebuild_for_tfjs(
+    artifacts: &ModelArtifacts,
+    mode: Rewrite,
+) -> anyhow::Result<(ModelArtifacts, Vec<String>)> {
+    let model = load_for_rebuild(artifacts)?;
+    match tfjs_layers::rewrite::rewrite_for_tfjs(&model) {
+        Ok(r) => Ok((r.artifacts, r.notes)),
+        Err(e) if mode == Rewrite::IfPossible => Ok((
+            model.to_artifacts()?,
+            vec![format!(
+                "warning: saved without rewriting, so TensorFlow.js 4.22 will not load it ({e}); \
+                 --rebuild makes this an error"
+            )],
+        )),
+        Err(e) => Err(anyhow::Error::new(e).context("--rebuild")),
+    }
 }
 
 fn parse_quant(s: &str) -> Result<QuantizationDType, String> {
@@ -259,7 +310,19 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         },
     };
     if let Some(reason) = reason {
-        artifacts = rebuild(&artifacts)?;
+        let notes = if keras_dst {
+            artifacts = rebuild(&artifacts)?;
+            Vec::new()
+        } else {
+            let mode = if args.rebuild {
+                Rewrite::Required
+            } else {
+                Rewrite::IfPossible
+            };
+            let (a, notes) = rebuild_for_tfjs(&artifacts, mode)?;
+            artifacts = a;
+            notes
+        };
         if !ctx.json {
             let purpose = if keras_dst {
                 "in the Keras-2 form Keras reads"
@@ -267,6 +330,13 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 "so TensorFlow.js can load it"
             };
             eprintln!("rebuilt through the layers engine ({reason}) {purpose}");
+            for note in &notes {
+                if note.starts_with("warning:") {
+                    eprintln!("{note}");
+                } else {
+                    eprintln!("  rewritten for TensorFlow.js 4.22: {note}");
+                }
+            }
         }
     }
     if save_keras_destination(&artifacts, &dst)? {

@@ -79,6 +79,9 @@ pub struct Args {
     pub non_strict: bool,
 }
 
+/// Named input tensors and the io.json they came from, if any.
+pub(crate) type GraphFeeds = (Vec<(String, Tensor)>, Option<IoJson>);
+
 /// Named feeds for a graph model from an io.json (by the inputs' names:
 /// signature keys or node names, as TF.js `execute` takes them; by position
 /// when a name is unknown) or from .npy files (by input position), and the
@@ -86,7 +89,7 @@ pub struct Args {
 pub(crate) fn graph_feeds(
     files: &[String],
     model: &tfjs_graph::GraphModel,
-) -> anyhow::Result<(Vec<(String, Tensor)>, Option<IoJson>)> {
+) -> anyhow::Result<GraphFeeds> {
     let model_inputs: Vec<&str> = model.inputs().iter().map(|i| i.name.as_str()).collect();
     if files.len() == 1 && !files[0].ends_with(".npy") {
         let bytes = util::read_local(&files[0], util::MAX_INPUT_FILE_BYTES)?;

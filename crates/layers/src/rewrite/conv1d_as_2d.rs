@@ -1,0 +1,236 @@
+//! 1-D layers TensorFlow.js 4.22 lacks, as their 2-D counterparts on a
+//! `[steps, 1, channels]` view (`Reshape` in and out):
+//!
+//! - `UpSampling1D(size)` → `UpSampling2D(size=[size, 1])` (row repeats);
+//! - `SeparableConv1D` → `SeparableConv2D` with `[k, 1]` kernels (the same
+//!   weights, reshaped), strides and dilation `[s, 1]`;
+//! - `Conv1D` with `padding: "causal"` (TF.js 4.22: "not implemented
+//!   yet") → `ZeroPadding2D` of `dilation * (kernel - 1)` leading steps and
+//!   a `valid` `Conv2D` with a `[k, 1]` kernel.
+
+use super::{entry, f32_weight, Outcome, Site};
+use serde_json::{json, Value};
+use tfjs_format::codec::TensorValues;
+
+/// The rule: applies to `UpSampling1D`, `SeparableConv1D` and causal
+/// `Conv1D`.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    let causal = site.class_name == "Conv1D"
+        && site.config.get("padding").and_then(Value::as_str) == Some("causal");
+    if !matches!(site.class_name, "UpSampling1D" | "SeparableConv1D") && !causal {
+        return Outcome::Skip;
+    }
+    match rewrite(site) {
+        Ok(o) => o,
+        Err(why) => Outcome::Cannot(why),
+    }
+}
+
+fn one_int(v: Option<&Value>, default: i64) -> Option<i64> {
+    match v {
+        None | Some(Value::Null) => Some(default),
+        Some(Value::Array(a)) if a.len() == 1 => a[0].as_i64(),
+        Some(v) => v.as_i64(),
+    }
+}
+
+fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
+    let shape = site
+        .shapes
+        .and_then(|s| s.inputs.first())
+        .ok_or("its input shape is unknown")?;
+    let [_, _, Some(channels)] = shape.as_slice() else {
+        return Err(format!(
+            "expected a [batch, steps, channels] input, got {shape:?}"
+        ));
+    };
+    let channels = *channels;
+    let nodes = site
+        .inbound_nodes
+        .ok_or("its rewrite needs several layers")?;
+    let [node] = nodes else {
+        return Err(format!(
+            "the layer is called {} times; a rewrite handles one call",
+            nodes.len()
+        ));
+    };
+    let name = site.name;
+    let c = site.config;
+    let view = format!("{name}_as_2d");
+    let inner = format!("{name}_2d");
+    let mut weights = Vec::new();
+    let mut pad = None;
+    let (class, config, out_channels) = if site.class_name == "Conv1D" {
+        let k = one_int(c.get("kernel_size"), 1).ok_or("kernel_size is not an integer")?;
+        let s = one_int(c.get("strides"), 1).ok_or("strides is not an integer")?;
+        let d = one_int(c.get("dilation_rate"), 1).ok_or("dilation_rate is not an integer")?;
+        let filters = c
+            .get("filters")
+            .and_then(Value::as_u64)
+            .ok_or("no filters")? as usize;
+        let use_bias = c.get("use_bias").and_then(Value::as_bool).unwrap_or(true);
+        if c.get("groups").and_then(Value::as_u64).unwrap_or(1) != 1 {
+            return Err("a grouped causal convolution is not rewritten".into());
+        }
+        pad = Some(d * (k - 1));
+        for short in ["kernel", "bias"] {
+            let Some(w) = site.weight(short) else {
+                if short == "bias" && !use_bias {
+                    continue;
+                }
+                return Err(format!("its weight {short} is missing"));
+            };
+            let TensorValues::Float32(v) = &w.values else {
+                return Err(format!("its weight {short} is not float32"));
+            };
+            let mut shape = w.shape.clone();
+            if short == "kernel" {
+                shape.insert(1, 1);
+            }
+            weights.push(f32_weight(format!("{inner}/{short}"), shape, v.clone()));
+        }
+        let config = json!({
+            "filters": filters, "kernel_size": [k, 1], "strides": [s, 1],
+            "padding": "valid", "data_format": "channels_last", "dilation_rate": [d, 1],
+            "use_bias": use_bias,
+            "activation": c.get("activation").cloned().unwrap_or(json!("linear")),
+            "kernel_initializer": {"class_name": "Zeros", "config": {}},
+            "bias_initializer": {"class_name": "Zeros", "config": {}},
+            "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+            "kernel_constraint": null, "bias_constraint": null,
+            "trainable": c.get("trainable").cloned().unwrap_or(json!(true)),
+        });
+        ("Conv2D", config, filters)
+    } else if site.class_name == "UpSampling1D" {
+        let size = one_int(c.get("size"), 2).ok_or("size is not an integer")?;
+        (
+            "UpSampling2D",
+            json!({"size": [size, 1], "data_format": "channels_last", "interpolation": "nearest"}),
+            channels,
+        )
+    } else {
+        if c.get("data_format").and_then(Value::as_str) == Some("channels_first") {
+            return Err("channels_first is not rewritten".into());
+        }
+        let padding = c.get("padding").and_then(Value::as_str).unwrap_or("valid");
+        if !matches!(padding, "valid" | "same") {
+            return Err(format!("padding {padding:?} has no 2-D equivalent"));
+        }
+        let k = one_int(c.get("kernel_size"), 1).ok_or("kernel_size is not an integer")?;
+        let s = one_int(c.get("strides"), 1).ok_or("strides is not an integer")?;
+        let d = one_int(c.get("dilation_rate"), 1).ok_or("dilation_rate is not an integer")?;
+        let filters = c
+            .get("filters")
+            .and_then(Value::as_u64)
+            .ok_or("no filters")? as usize;
+        let m = one_int(c.get("depth_multiplier"), 1).ok_or("depth_multiplier")?;
+        let use_bias = c.get("use_bias").and_then(Value::as_bool).unwrap_or(true);
+        let mut config = json!({
+            "filters": filters, "kernel_size": [k, 1], "strides": [s, 1],
+            "padding": padding, "data_format": "channels_last", "dilation_rate": [d, 1],
+            "depth_multiplier": m, "use_bias": use_bias,
+            "activation": c.get("activation").cloned().unwrap_or(json!("linear")),
+            "depthwise_initializer": {"class_name": "Zeros", "config": {}},
+            "pointwise_initializer": {"class_name": "Zeros", "config": {}},
+            "bias_initializer": {"class_name": "Zeros", "config": {}},
+            "depthwise_regularizer": null, "pointwise_regularizer": null,
+            "bias_regularizer": null, "activity_regularizer": null,
+            "depthwise_constraint": null, "pointwise_constraint": null, "bias_constraint": null,
+        });
+        if let Some(obj) = config.as_object_mut() {
+            obj.insert(
+                "trainable".into(),
+                c.get("trainable").cloned().unwrap_or(json!(true)),
+            );
+        }
+        for (short, to2d) in [
+            ("depthwise_kernel", true),
+            ("pointwise_kernel", true),
+            ("bias", false),
+        ] {
+            let Some(w) = site.weight(short) else {
+                if short == "bias" && !use_bias {
+                    continue;
+                }
+                return Err(format!("its weight {short} is missing"));
+            };
+            let TensorValues::Float32(v) = &w.values else {
+                return Err(format!("its weight {short} is not float32"));
+            };
+            let mut shape = w.shape.clone();
+            if to2d {
+                // [k, in, out] -> [k, 1, in, out]
+                shape.insert(1, 1);
+            }
+            weights.push(f32_weight(format!("{inner}/{short}"), shape, v.clone()));
+        }
+        ("SeparableConv2D", config, filters)
+    };
+    let mut layers = vec![entry(
+        &view,
+        "Reshape",
+        json!({"target_shape": [-1, 1, channels]}),
+        vec![node.clone()],
+    )];
+    let mut into_inner = view.clone();
+    if let Some(p) = pad {
+        let padded = format!("{name}_causal_pad");
+        layers.push(entry(
+            &padded,
+            "ZeroPadding2D",
+            json!({"padding": [[p, 0], [0, 0]], "data_format": "channels_last"}),
+            vec![json!([[view, 0, 0, {}]])],
+        ));
+        into_inner = padded;
+    }
+    layers.extend([
+        entry(&inner, class, config, vec![json!([[into_inner, 0, 0, {}]])]),
+        entry(
+            name,
+            "Reshape",
+            json!({"target_shape": [-1, out_channels]}),
+            vec![json!([[inner, 0, 0, {}]])],
+        ),
+    ]);
+    Ok(Outcome::Replace { layers, weights })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::entry;
+    use super::super::test_util::*;
+    use serde_json::json;
+
+    #[test]
+    fn one_d_layers_become_two_d_ones_on_a_reshaped_view() {
+        let layers = vec![
+            entry(
+                "sep",
+                "SeparableConv1D",
+                json!({"filters": 5, "kernel_size": 3, "padding": "same", "depth_multiplier": 2, "activation": "relu"}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "up",
+                "UpSampling1D",
+                json!({"size": 3}),
+                vec![json!([["sep", 0, 0, {}]])],
+            ),
+            entry(
+                "sep2",
+                "SeparableConv1D",
+                json!({"filters": 2, "kernel_size": [2], "strides": [2], "use_bias": false}),
+                vec![json!([["up", 0, 0, {}]])],
+            ),
+            entry(
+                "causal",
+                "Conv1D",
+                json!({"filters": 3, "kernel_size": 3, "padding": "causal", "dilation_rate": 2}),
+                vec![json!([["sep2", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional(&[6, 4], layers, 21);
+        let out = assert_same(&model, &input(&[2, 6, 4]), 1e-5);
+        assert_eq!(out.notes.len(), 4, "{:?}", out.notes);
+    }
+}

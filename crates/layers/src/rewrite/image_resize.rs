@@ -1,0 +1,244 @@
+//! `Resizing` and `CenterCrop`, which TensorFlow.js 4.22 has but computes
+//! differently from Keras (corner-aligned `resizeBilinear`; `cropAndResize`
+//! that is not a crop), → layers that compute Keras's numbers:
+//!
+//! - a crop (`CenterCrop` of a larger image, `crop_to_aspect_ratio`'s
+//!   window) → `Cropping2D`;
+//! - a resize (`tf.image.resize`, half-pixel centers, bilinear or nearest)
+//!   is separable: along each spatial axis it is a fixed linear map, so →
+//!   `Permute` + `Dense` (no bias; kernel = the interpolation weights) per
+//!   axis + `Permute` back.
+//!
+//! `CenterCrop` of a smaller image (Keras's `smart_resize`) is a crop of
+//! the aspect window then a resize, the same way.
+
+use super::{entry, f32_weight, Outcome, Site};
+use serde_json::{json, Value};
+use tfjs_format::codec::DecodedWeight;
+
+/// The rule: applies to `Resizing` and `CenterCrop`.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    if !matches!(site.class_name, "Resizing" | "CenterCrop") {
+        return Outcome::Skip;
+    }
+    match rewrite(site) {
+        Ok(o) => o,
+        Err(why) => Outcome::Cannot(why),
+    }
+}
+
+/// Keras `smart_resize`'s crop window (as the engine computes it).
+fn aspect_window(h: usize, w: usize, th: usize, tw: usize) -> (usize, usize, usize, usize) {
+    let ch = ((w as f64 * th as f64 / tw as f64) as usize).min(h).max(1);
+    let cw = ((h as f64 * tw as f64 / th as f64) as usize).min(w).max(1);
+    ((h - ch) / 2, (w - cw) / 2, ch, cw)
+}
+
+/// The `[n, out]` kernel of a 1-D `tf.image.resize` from `n` to `out`
+/// samples (half-pixel centers).
+fn interpolation(n: usize, out: usize, nearest: bool) -> Vec<f32> {
+    let scale = n as f32 / out as f32;
+    let mut k = vec![0f32; n * out];
+    for o in 0..out {
+        if nearest {
+            let i = (((o as f32 + 0.5) * scale).floor() as usize).min(n - 1);
+            k[i * out + o] = 1.0;
+        } else {
+            let f = (o as f32 + 0.5) * scale - 0.5;
+            let lo_f = f.floor();
+            let lo = (lo_f.max(0.0) as usize).min(n - 1);
+            let hi = (f.ceil().max(0.0) as usize).min(n - 1);
+            let frac = f - lo_f;
+            k[lo * out + o] += 1.0 - frac;
+            k[hi * out + o] += frac;
+        }
+    }
+    k
+}
+
+fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
+    let shape = site
+        .shapes
+        .and_then(|s| s.inputs.first())
+        .ok_or("its input shape is unknown")?;
+    let [_, Some(h), Some(w), Some(_c)] = shape.as_slice() else {
+        return Err(format!(
+            "only rank-4 channels-last inputs with known height and width are rewritten, got {shape:?}"
+        ));
+    };
+    let (h, w) = (*h, *w);
+    let c = site.config;
+    let (th, tw) = (
+        c.get("height").and_then(Value::as_u64).ok_or("no height")? as usize,
+        c.get("width").and_then(Value::as_u64).ok_or("no width")? as usize,
+    );
+    if th == 0 || tw == 0 || h == 0 || w == 0 {
+        return Err("an empty image or target".into());
+    }
+    if c.get("data_format").and_then(Value::as_str) == Some("channels_first") {
+        return Err("channels_first images are not rewritten".into());
+    }
+    let nearest = match c.get("interpolation").and_then(Value::as_str) {
+        None | Some("bilinear") => false,
+        Some("nearest") => true,
+        Some(other) => return Err(format!("{other} interpolation has no exact rewrite")),
+    };
+    // The crop window, then the resize from it.
+    let window = if site.class_name == "CenterCrop" {
+        if h >= th && w >= tw {
+            Some(((h - th) / 2, (w - tw) / 2, th, tw))
+        } else {
+            Some(aspect_window(h, w, th, tw))
+        }
+    } else if c.get("crop_to_aspect_ratio").and_then(Value::as_bool) == Some(true) {
+        Some(aspect_window(h, w, th, tw))
+    } else {
+        None
+    };
+    let name = site.name;
+    let nodes = site
+        .inbound_nodes
+        .ok_or("its rewrite needs several layers")?;
+    let [node] = nodes else {
+        return Err(format!(
+            "the layer is called {} times; a rewrite handles one call",
+            nodes.len()
+        ));
+    };
+    let (layers, weights) = chain(name, node, (h, w), (th, tw), nearest, window);
+    Ok(Outcome::Replace { layers, weights })
+}
+
+/// The layers (the last named `name`, the first fed by `node`) and
+/// weights cropping `window` (top, left, height, width) out of an `h × w`
+/// image, if any, then resizing it to `th × tw` as `tf.image.resize` does.
+pub(super) fn chain(
+    name: &str,
+    node: &Value,
+    (h, w): (usize, usize),
+    (th, tw): (usize, usize),
+    nearest: bool,
+    window: Option<(usize, usize, usize, usize)>,
+) -> (Vec<Value>, Vec<DecodedWeight>) {
+    let mut steps: Vec<(String, &str, Value)> = Vec::new();
+    let mut weights: Vec<DecodedWeight> = Vec::new();
+    let (mut ih, mut iw) = (h, w);
+    if let Some((top, left, ch, cw)) = window {
+        if (ch, cw) != (h, w) {
+            steps.push((
+                format!("{name}_crop"),
+                "Cropping2D",
+                json!({"cropping": [[top, h - top - ch], [left, w - left - cw]],
+                       "data_format": "channels_last"}),
+            ));
+        }
+        (ih, iw) = (ch, cw);
+    }
+    if (ih, iw) != (th, tw) {
+        let dense = |units: usize| {
+            json!({"units": units, "activation": "linear", "use_bias": false,
+                   "kernel_initializer": {"class_name": "Zeros", "config": {}},
+                   "bias_initializer": {"class_name": "Zeros", "config": {}},
+                   "kernel_regularizer": null, "bias_regularizer": null,
+                   "activity_regularizer": null, "kernel_constraint": null,
+                   "bias_constraint": null})
+        };
+        // [h, w, c] -> [h, c, w] -> resize w -> [w', c, h] -> resize h -> [h', w', c]
+        steps.push((
+            format!("{name}_w_last"),
+            "Permute",
+            json!({"dims": [1, 3, 2]}),
+        ));
+        steps.push((format!("{name}_resize_w"), "Dense", dense(tw)));
+        weights.push(f32_weight(
+            format!("{name}_resize_w/kernel"),
+            vec![iw, tw],
+            interpolation(iw, tw, nearest),
+        ));
+        steps.push((
+            format!("{name}_h_last"),
+            "Permute",
+            json!({"dims": [3, 2, 1]}),
+        ));
+        steps.push((format!("{name}_resize_h"), "Dense", dense(th)));
+        weights.push(f32_weight(
+            format!("{name}_resize_h/kernel"),
+            vec![ih, th],
+            interpolation(ih, th, nearest),
+        ));
+        steps.push((
+            format!("{name}_back"),
+            "Permute",
+            json!({"dims": [3, 1, 2]}),
+        ));
+    }
+    if steps.is_empty() {
+        steps.push((
+            name.to_string(),
+            "Activation",
+            json!({"activation": "linear"}),
+        ));
+    }
+    if let Some(last) = steps.last_mut() {
+        last.0 = name.to_string();
+    }
+    let mut layers = Vec::new();
+    let mut input = node.clone();
+    for (lname, class, config) in steps {
+        layers.push(entry(&lname, class, config, vec![input]));
+        input = json!([[lname, 0, 0, {}]]);
+    }
+    (layers, weights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::entry;
+    use super::super::test_util::*;
+    use serde_json::json;
+
+    #[test]
+    fn resizing_and_center_crop_compute_kerass_numbers() {
+        let layers = vec![
+            entry(
+                "down",
+                "Resizing",
+                json!({"height": 5, "width": 3, "interpolation": "bilinear"}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "up",
+                "Resizing",
+                json!({"height": 9, "width": 7, "interpolation": "nearest"}),
+                vec![json!([["down", 0, 0, {}]])],
+            ),
+            entry(
+                "crop",
+                "CenterCrop",
+                json!({"height": 6, "width": 6}),
+                vec![json!([["up", 0, 0, {}]])],
+            ),
+            entry(
+                "aspect",
+                "Resizing",
+                json!({"height": 4, "width": 2, "crop_to_aspect_ratio": true}),
+                vec![json!([["crop", 0, 0, {}]])],
+            ),
+            entry(
+                "grow",
+                "CenterCrop",
+                json!({"height": 5, "width": 3}),
+                vec![json!([["aspect", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional(&[8, 6, 2], layers, 3);
+        let out = assert_same(&model, &input(&[2, 8, 6, 2]), 1e-5);
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.starts_with("crop (CenterCrop) -> Cropping2D")),
+            "{:?}",
+            out.notes
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! Keras's random augmentation layers (`RandomFlip`, `RandomRotation`,
+//! `RandomZoom`, `RandomTranslation`, `RandomContrast`, `RandomBrightness`,
+//! `RandomHeight`, `RandomWidth`) are the identity at inference →
+//! `Activation("linear")`. (TF.js 4.22 has `RandomWidth`, but resizes even
+//! at inference, so it is rewritten too.)
+
+use super::{entry, Outcome, Site};
+use serde_json::{json, Value};
+
+/// The classes this rule replaces.
+const CLASSES: &[&str] = &[
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomFlip",
+    "RandomHeight",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomWidth",
+    "RandomZoom",
+];
+
+/// The rule.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    if !CLASSES.contains(&site.class_name) {
+        return Outcome::Skip;
+    }
+    let nodes = site
+        .inbound_nodes
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    Outcome::Replace {
+        layers: vec![entry(
+            site.name,
+            "Activation",
+            json!({"activation": "linear"}),
+            nodes,
+        )],
+        weights: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::entry;
+    use super::super::test_util::*;
+    use serde_json::json;
+
+    #[test]
+    fn random_augmentation_layers_become_identity_activations() {
+        let layers = vec![
+            entry(
+                "flip",
+                "RandomFlip",
+                json!({"mode": "horizontal", "seed": 1}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "rot",
+                "RandomRotation",
+                json!({"factor": 0.2}),
+                vec![json!([["flip", 0, 0, {}]])],
+            ),
+            entry(
+                "contrast",
+                "RandomContrast",
+                json!({"factor": 0.3}),
+                vec![json!([["rot", 0, 0, {}]])],
+            ),
+            entry(
+                "d",
+                "Dense",
+                json!({"units": 2}),
+                vec![json!([["contrast", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional(&[4, 4, 3], layers, 2);
+        let out = assert_same(&model, &input(&[2, 4, 4, 3]), 0.0);
+        assert_eq!(out.notes.len(), 3, "{:?}", out.notes);
+    }
+}

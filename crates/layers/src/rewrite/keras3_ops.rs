@@ -1,0 +1,347 @@
+//! Keras 3 operation layers (`ops.Add`, `ops.Relu`, … — `keras.ops.*`
+//! called on symbolic tensors) → TF.js layers, with the math of the
+//! `TFOpLambda` rule ([`super::tf_op_lambda`]): scalar affine ops as
+//! `Rescaling`, tensor-tensor ops as merge layers, activations as
+//! `Activation`/`ReLU`/`Softmax`, `Reshape`, `Transpose` (as `Permute`),
+//! `Concatenate`, `Mean`/`Max` as global pooling. Other operations are
+//! refused, naming the operation.
+
+use super::tf_op_lambda::{binary, permute, reduce, unary, Operand};
+use super::{entry, Outcome, Site};
+use serde_json::{json, Value};
+
+/// The rule: applies to `ops.*` layers.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    let Some(op) = site.class_name.strip_prefix("ops.") else {
+        return Outcome::Skip;
+    };
+    match rewrite(site, op) {
+        Ok(layers) => Outcome::Replace {
+            layers,
+            weights: Vec::new(),
+        },
+        Err(why) => Outcome::Cannot(format!("keras.ops {op}: {why}")),
+    }
+}
+
+fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
+    let nodes = site
+        .inbound_nodes
+        .ok_or("an operation layer outside a functional model")?;
+    let [node] = nodes else {
+        return Err(format!(
+            "the layer is called {} times; a rewrite handles one call",
+            nodes.len()
+        ));
+    };
+    let refs = node.as_array().ok_or("malformed inbound node")?;
+    let first = refs.first().ok_or("the call has no inputs")?;
+    let args = first
+        .get(3)
+        .and_then(|k| k.get("_args"))
+        .and_then(Value::as_array)
+        .ok_or("the call's arguments are not recorded")?;
+    // Tensor arguments in order are the call's saved inputs (node indices
+    // as saved); constants stay constants.
+    let mut inputs = refs.iter().map(|r| {
+        r.as_array()
+            .filter(|a| a.len() >= 3)
+            .map(|a| json!([a[0], a[1], a[2], {}]))
+    });
+    let operands: Vec<Operand> = args
+        .iter()
+        .map(|v| match Operand::of(v) {
+            Operand::Tensor(_) => inputs
+                .next()
+                .flatten()
+                .map_or(Operand::Other, Operand::Tensor),
+            other => other,
+        })
+        .collect();
+    let name = site.name;
+    let c = site.config;
+    let x = || -> Result<Value, String> {
+        match operands.first() {
+            Some(Operand::Tensor(t)) => Ok(t.clone()),
+            _ => Err("its first argument is not a tensor".into()),
+        }
+    };
+    let binary_op = match op {
+        "Add" => Some("add"),
+        "Subtract" => Some("sub"),
+        "Multiply" => Some("mul"),
+        "TrueDivide" | "Divide" => Some("div"),
+        "Maximum" => Some("max"),
+        "Minimum" => Some("min"),
+        _ => None,
+    };
+    if let Some(bop) = binary_op {
+        let [a, b] = operands.as_slice() else {
+            return Err(format!("expected 2 arguments, got {}", args.len()));
+        };
+        return binary(name, bop, a.clone(), b.clone());
+    }
+    let canonical = match op {
+        "Negative" => Some("negative"),
+        "Relu" => Some("relu"),
+        "Relu6" => Some("relu6"),
+        "Sigmoid" => Some("sigmoid"),
+        "Tanh" => Some("tanh"),
+        "Softplus" => Some("softplus"),
+        "Softsign" => Some("softsign"),
+        "Elu" if c.get("alpha").and_then(Value::as_f64).unwrap_or(1.0) == 1.0 => Some("elu"),
+        "Selu" => Some("selu"),
+        "Silu" | "Swish" => Some("silu"),
+        "Gelu" if c.get("approximate").and_then(Value::as_bool) == Some(false) => Some("gelu"),
+        "LeakyRelu" => Some("leaky_relu"),
+        "Softmax" => Some("softmax"),
+        _ => None,
+    };
+    if let Some(f) = canonical {
+        let param = match f {
+            "leaky_relu" => c.get("negative_slope").and_then(Value::as_f64),
+            "softmax" => match c.get("axis") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(
+                    v.as_i64()
+                        .ok_or("softmax over several axes has no TF.js layer")?
+                        as f64,
+                ),
+            },
+            _ => None,
+        };
+        return unary(name, x()?, f, param)
+            .map(|l| vec![l])
+            .ok_or_else(|| format!("internal: no rewrite for {f}"));
+    }
+    match op {
+        "Reshape" => {
+            let shape: Option<Vec<i64>> = c
+                .get("newshape")
+                .or_else(|| c.get("new_shape"))
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().map(Value::as_i64).collect());
+            match shape.as_deref() {
+                Some([-1, rest @ ..]) if !rest.contains(&-1) => Ok(vec![entry(
+                    name,
+                    "Reshape",
+                    json!({"target_shape": rest}),
+                    vec![json!([x()?])],
+                )]),
+                _ => Err("only a reshape to [-1, fixed dims…] has a TF.js layer".into()),
+            }
+        }
+        "Transpose" => {
+            let perm: Vec<i64> = c
+                .get("axes")
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().map(Value::as_i64).collect())
+                .ok_or("a transpose without explicit axes has no TF.js layer")?;
+            permute(name, x()?, &perm)
+        }
+        "Concatenate" => {
+            let axis = c.get("axis").and_then(Value::as_i64).unwrap_or(0);
+            if axis == 0 {
+                return Err("concatenating along the batch axis has no TF.js layer".into());
+            }
+            let all: Vec<Value> = refs
+                .iter()
+                .map(|r| {
+                    r.as_array()
+                        .filter(|a| a.len() >= 3)
+                        .map(|a| json!([a[0], a[1], a[2], {}]))
+                })
+                .collect::<Option<_>>()
+                .ok_or("malformed inbound node")?;
+            Ok(vec![entry(
+                name,
+                "Concatenate",
+                json!({"axis": axis}),
+                vec![Value::Array(all)],
+            )])
+        }
+        "Mean" | "Max" => {
+            let keep = if c.get("keepdims").and_then(Value::as_bool) == Some(true) {
+                let s = site
+                    .shapes
+                    .and_then(|s| s.outputs.first())
+                    .ok_or("its output shape is unknown")?;
+                Some(
+                    s.iter()
+                        .skip(1)
+                        .map(|d| d.ok_or("its output shape is not fully known"))
+                        .collect::<Result<Vec<usize>, _>>()?,
+                )
+            } else {
+                None
+            };
+            if op == "Max" && !c.get("initial").is_none_or(Value::is_null) {
+                return Err("a max with an initial value has no TF.js layer".into());
+            }
+            let axes: Vec<i64> = match c.get("axis") {
+                Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
+                Some(v) => v.as_i64().map(|a| vec![a]),
+                None => None,
+            }
+            .ok_or("a reduction over all axes has no TF.js layer")?;
+            let rank = site
+                .shapes
+                .and_then(|s| s.inputs.first())
+                .map(Vec::len)
+                .ok_or("its input shape is unknown")?;
+            reduce(name, x()?, op == "Max", &axes, rank, keep)
+        }
+        other => Err(format!(
+            "TensorFlow.js 4.22 has no layer computing keras.ops.{} exactly",
+            other.to_lowercase()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use super::super::{entry, rewrite_for_tfjs};
+    use serde_json::{json, Value};
+
+    fn op(name: &str, class: &str, config: Value, node: Value) -> Value {
+        entry(name, &format!("ops.{class}"), config, vec![node])
+    }
+
+    #[test]
+    fn keras3_operation_layers_become_tfjs_layers() {
+        let layers = vec![
+            entry(
+                "d",
+                "Dense",
+                json!({"units": 6}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            op(
+                "add",
+                "Add",
+                json!({}),
+                json!([["d", 0, 0, {"_args": [["d", 0, 0], 3]}]]),
+            ),
+            op(
+                "r6",
+                "Relu6",
+                json!({}),
+                json!([["add", 0, 0, {"_args": [["add", 0, 0]]}]]),
+            ),
+            op(
+                "mul",
+                "Multiply",
+                json!({}),
+                json!([["r6", 0, 0, {"_args": [["r6", 0, 0], 0.16666666666666666]}]]),
+            ),
+            op(
+                "hs",
+                "Multiply",
+                json!({}),
+                json!([["d", 0, 0, {"_args": [["d", 0, 0], ["mul", 0, 0]]}], ["mul", 0, 0, {}]]),
+            ),
+            op(
+                "sub",
+                "Subtract",
+                json!({}),
+                json!([["hs", 0, 0, {"_args": [["hs", 0, 0], ["d", 0, 0]]}], ["d", 0, 0, {}]]),
+            ),
+            op(
+                "rsub",
+                "Subtract",
+                json!({}),
+                json!([["sub", 0, 0, {"_args": [1.5, ["sub", 0, 0]]}]]),
+            ),
+            op(
+                "div",
+                "TrueDivide",
+                json!({}),
+                json!([["rsub", 0, 0, {"_args": [["rsub", 0, 0], 3]}]]),
+            ),
+            op(
+                "sig",
+                "Sigmoid",
+                json!({}),
+                json!([["div", 0, 0, {"_args": [["div", 0, 0]]}]]),
+            ),
+            op(
+                "silu",
+                "Silu",
+                json!({}),
+                json!([["sig", 0, 0, {"_args": [["sig", 0, 0]]}]]),
+            ),
+            op(
+                "mx",
+                "Maximum",
+                json!({}),
+                json!([["silu", 0, 0, {"_args": [["silu", 0, 0], ["d", 0, 0]]}], ["d", 0, 0, {}]]),
+            ),
+            op(
+                "r",
+                "Reshape",
+                json!({"newshape": [-1, 3, 2]}),
+                json!([["mx", 0, 0, {"_args": [["mx", 0, 0]]}]]),
+            ),
+            op(
+                "t",
+                "Transpose",
+                json!({"axes": [0, 2, 1]}),
+                json!([["r", 0, 0, {"_args": [["r", 0, 0]]}]]),
+            ),
+            op(
+                "mean",
+                "Mean",
+                json!({"axis": 1, "keepdims": false}),
+                json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
+            ),
+            op(
+                "max",
+                "Max",
+                json!({"axis": -2, "keepdims": false, "initial": null}),
+                json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
+            ),
+            op(
+                "cat",
+                "Concatenate",
+                json!({"axis": -1}),
+                json!([["mean", 0, 0, {"_args": [[["mean", 0, 0], ["max", 0, 0]]]}], ["max", 0, 0, {}]]),
+            ),
+            op(
+                "sm",
+                "Softmax",
+                json!({"axis": -1}),
+                json!([["cat", 0, 0, {"_args": [["cat", 0, 0]]}]]),
+            ),
+        ];
+        let model = functional(&[5], layers, 9);
+        let out = assert_same(&model, &input(&[3, 5]), 1e-6);
+        assert!(out
+            .notes
+            .iter()
+            .any(|n| n.contains("t (ops.Transpose) -> Permute")));
+    }
+
+    #[test]
+    fn keras3_operations_without_a_tfjs_layer_are_refused() {
+        let layers = vec![
+            op(
+                "ne",
+                "NotEqual",
+                json!({}),
+                json!([["x", 0, 0, {"_args": [["x", 0, 0], 0]}]]),
+            ),
+            op(
+                "e",
+                "Exp",
+                json!({}),
+                json!([["ne", 0, 0, {"_args": [["ne", 0, 0]]}]]),
+            ),
+        ];
+        let model = functional(&[4], layers, 9);
+        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
+        assert!(err.contains("2 layers"), "{err}");
+        assert!(err.contains("`ne` (ops.NotEqual): keras.ops NotEqual: TensorFlow.js 4.22 has no layer computing keras.ops.notequal"), "{err}");
+        assert!(err.contains("`e` (ops.Exp)"), "{err}");
+    }
+}

@@ -1,0 +1,861 @@
+//! Rewriting a model into layers TensorFlow.js 4.22 has (`tfjs convert
+//! --rebuild`).
+//!
+//! [`rewrite_for_tfjs`] saves a [`Model`] as [`Model::to_artifacts`] does
+//! and then walks the saved topology (nested models included), replacing
+//! every layer TensorFlow.js 4.22 cannot load with layers it can that
+//! compute the same numbers. One file per rule:
+//!
+//! - [`regularizers`]: Keras's `L1`, `L2`, `L1L2` (and `l1`/`l2`/`l1_l2`
+//!   strings) → TensorFlow.js's `L1L2`; regularizers TF.js lacks are
+//!   dropped (they play no part in prediction).
+//! - [`normalization`]: `Normalization` → `BatchNormalization` with fixed
+//!   statistics and `epsilon: 0` (`invert: true` as its `gamma`/`beta`).
+//! - [`tf_op_lambda`]: `TFOpLambda` arithmetic and activations →
+//!   `Rescaling`, `Add`, `Multiply`, `Maximum`, `Minimum`, `Activation`,
+//!   `ReLU`, `LeakyReLU`, `Softmax`, `Concatenate`, `Reshape`, `Permute`,
+//!   global pooling.
+//! - [`keras3_ops`]: Keras 3 operation layers (`ops.Add`, `ops.Relu`, …),
+//!   the same way.
+//! - [`inference_identity`]: random augmentation layers (the identity at
+//!   inference) → `Activation("linear")`.
+//! - [`layer_scale`]: ConvNeXt's `LayerScale` → `BatchNormalization`.
+//! - [`grouped_conv`]: `Conv1D`/`Conv2D` with `groups > 1` → `groups: 1`
+//!   with a block-diagonal kernel.
+//! - [`activations`]: `hard_silu` (layer or `activation` field) →
+//!   `Rescaling` / `ReLU(6)` / `Multiply`.
+//! - [`image_resize`]: `Resizing` and `CenterCrop` (TF.js has them but
+//!   computes other numbers) → `Cropping2D` and per-axis
+//!   `Permute` + `Dense` interpolation.
+//! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D` → their 2-D
+//!   counterparts between `Reshape`s.
+//! - [`multi_head_attention`]: unmasked `MultiHeadAttention` → per-head
+//!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
+//!
+//! A layer no rule can express exactly (GRU with `reset_after: true`,
+//! `Lambda`, a class TF.js lacks with no rule, a `tf.*` function with no
+//! TF.js layer) fails the whole rewrite with one error listing every such
+//! layer and why.
+
+pub mod activations;
+pub mod conv1d_as_2d;
+pub mod grouped_conv;
+pub mod image_resize;
+pub mod inference_identity;
+pub mod keras3_ops;
+pub mod layer_scale;
+pub mod multi_head_attention;
+pub mod normalization;
+pub mod regularizers;
+pub mod tf_op_lambda;
+
+use crate::model::{Model, ModelLayer};
+use crate::{LayersError, Result, Shape};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use tfjs_format::codec::{decode_weights, encode_weights, DecodedWeight};
+use tfjs_format::{ModelArtifacts, WeightData};
+
+/// Every class (layers, initializers, regularizers, constraints) in
+/// TensorFlow.js 4.22's serialization map, as
+/// `tf.serialization.SerializationMap.getMap().classNameMap` lists it.
+pub const TFJS_CLASSES: &[&str] = &[
+    "Activation",
+    "Add",
+    "AlphaDropout",
+    "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "BatchNormalization",
+    "Bidirectional",
+    "CategoryEncoding",
+    "CenterCrop",
+    "Concatenate",
+    "Constant",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
+    "ConvLSTM2D",
+    "ConvLSTM2DCell",
+    "Cropping2D",
+    "Dense",
+    "DepthwiseConv2D",
+    "Dot",
+    "Dropout",
+    "ELU",
+    "Embedding",
+    "Flatten",
+    "Functional",
+    "GRU",
+    "GRUCell",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
+    "Identity",
+    "InputLayer",
+    "L1L2",
+    "LSTM",
+    "LSTMCell",
+    "LayerNormalization",
+    "LeCunNormal",
+    "LeCunUniform",
+    "LeakyReLU",
+    "Masking",
+    "MaxNorm",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "Maximum",
+    "MinMaxNorm",
+    "Minimum",
+    "Model",
+    "Multiply",
+    "NonNeg",
+    "Ones",
+    "Orthogonal",
+    "PReLU",
+    "Permute",
+    "RNN",
+    "RandomNormal",
+    "RandomUniform",
+    "RandomWidth",
+    "ReLU",
+    "RepeatVector",
+    "Rescaling",
+    "Reshape",
+    "Resizing",
+    "SeparableConv2D",
+    "Sequential",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "Softmax",
+    "SpatialDropout1D",
+    "StackedRNNCells",
+    "ThresholdedReLU",
+    "TimeDistributed",
+    "TruncatedNormal",
+    "UnitNorm",
+    "UpSampling2D",
+    "VarianceScaling",
+    "ZeroPadding2D",
+    "Zeros",
+];
+
+/// Whether TensorFlow.js 4.22 knows `class_name`.
+pub fn tfjs_knows(class_name: &str) -> bool {
+    TFJS_CLASSES.binary_search(&class_name).is_ok()
+}
+
+/// The first call's input and output shapes of a layer.
+#[derive(Debug, Clone, Default)]
+pub struct LayerShapes {
+    pub inputs: Vec<Shape>,
+    pub outputs: Vec<Shape>,
+}
+
+/// One layer of the saved topology, as a rule sees it.
+pub struct Site<'a> {
+    pub name: &'a str,
+    pub class_name: &'a str,
+    pub config: &'a Map<String, Value>,
+    /// The functional `inbound_nodes` (`None` inside a Sequential model).
+    pub inbound_nodes: Option<&'a [Value]>,
+    /// Shapes of the layer's first call, when the engine knows them.
+    pub shapes: Option<&'a LayerShapes>,
+    /// The layer's saved weights (`<name>/…`).
+    pub weights: Vec<&'a DecodedWeight>,
+    /// Whether the model has layers making Keras masks (`Embedding` with
+    /// `mask_zero`, `Masking`), which mask-consuming layers apply.
+    pub masks_possible: bool,
+}
+
+impl Site<'_> {
+    /// The layer's weight `<name>/<short>`.
+    pub fn weight(&self, short: &str) -> Option<&DecodedWeight> {
+        let full = format!("{}/{short}", self.name);
+        self.weights.iter().copied().find(|w| w.name == full)
+    }
+}
+
+/// What a rule makes of a layer.
+pub enum Outcome {
+    /// Not this rule's business.
+    Skip,
+    /// Replace the layer with these functional-form entries (`name`,
+    /// `class_name`, `config`, `inbound_nodes`); the last one keeps the
+    /// original name, so later layers still find its output. The layer's
+    /// weights are replaced by `weights`.
+    Replace {
+        layers: Vec<Value>,
+        weights: Vec<DecodedWeight>,
+    },
+    /// No exact rewrite exists: why.
+    Cannot(String),
+}
+
+/// A functional-form layer entry with `name`/`trainable` in its config.
+pub fn entry(name: &str, class_name: &str, config: Value, inbound_nodes: Vec<Value>) -> Value {
+    let mut config = match config {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    config.insert("name".into(), Value::String(name.into()));
+    config.entry("trainable").or_insert(Value::Bool(true));
+    json!({"name": name, "class_name": class_name, "config": config, "inbound_nodes": inbound_nodes})
+}
+
+/// A float32 weight.
+pub fn f32_weight(name: String, shape: Vec<usize>, values: Vec<f32>) -> DecodedWeight {
+    DecodedWeight {
+        name,
+        shape,
+        values: tfjs_format::codec::TensorValues::Float32(values),
+        group: None,
+    }
+}
+
+/// The layers of a rewritten model and what happened to them.
+#[derive(Debug)]
+pub struct Rewritten {
+    pub artifacts: ModelArtifacts,
+    /// One line per rewritten layer: `name (Class) -> …`.
+    pub notes: Vec<String>,
+}
+
+fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
+    for (l, layer) in model.layers.iter().enumerate() {
+        if let Some(call) = model.calls.get(l).and_then(|c| c.first()) {
+            let shape = |t: &usize| model.tensors[*t].shape.clone();
+            out.entry(layer.name().to_string())
+                .or_insert_with(|| LayerShapes {
+                    inputs: call.inputs.iter().map(shape).collect(),
+                    outputs: call.outputs.iter().map(shape).collect(),
+                });
+        }
+        if let ModelLayer::Model(m) = layer {
+            collect_shapes(m, out);
+        }
+    }
+}
+
+struct Walk<'a> {
+    shapes: HashMap<String, LayerShapes>,
+    masks_possible: bool,
+    weights: Vec<DecodedWeight>,
+    cannot: Vec<String>,
+    notes: Vec<String>,
+    _p: std::marker::PhantomData<&'a ()>,
+}
+
+/// Why a layer with a TF.js-known class still cannot be loaded there, if
+/// it cannot (GRU `reset_after: true`, also inside wrappers).
+fn known_class_problem(class_name: &str, config: &Map<String, Value>) -> Option<String> {
+    if matches!(class_name, "GRU" | "GRUCell")
+        && config.get("reset_after").and_then(Value::as_bool) == Some(true)
+    {
+        return Some(
+            "GRU with reset_after: true (TensorFlow.js 4.22's GRUCell does not support it, and \
+             its separate recurrent bias has no exact equivalent there)"
+                .into(),
+        );
+    }
+    for key in ["layer", "cell", "backward_layer", "forward_layer"] {
+        if let Some(inner) = config.get(key) {
+            let cls = inner
+                .get("class_name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if let Some(cfg) = inner.get("config").and_then(Value::as_object) {
+                if let Some(why) = known_class_problem(cls, cfg) {
+                    return Some(format!("wraps a {why}"));
+                }
+                if !cls.is_empty() && !tfjs_knows(cls) {
+                    return Some(format!(
+                        "wraps a {cls} layer, which TensorFlow.js 4.22 does not have"
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(Value::Array(cells)) = config.get("cells") {
+        for c in cells {
+            let cls = c.get("class_name").and_then(Value::as_str).unwrap_or("");
+            if let Some(cfg) = c.get("config").and_then(Value::as_object) {
+                if let Some(why) = known_class_problem(cls, cfg) {
+                    return Some(format!("has a cell that is a {why}"));
+                }
+            }
+        }
+    }
+    None
+}
+
+impl Walk<'_> {
+    /// Rewrite the layers of one model config (`{name, layers, …}`).
+    fn model_config(&mut self, config: &mut Value, sequential: bool) {
+        let Some(layers) = config.get_mut("layers").and_then(Value::as_array_mut) else {
+            return;
+        };
+        let old = std::mem::take(layers);
+        let mut new = Vec::with_capacity(old.len());
+        for mut layer in old {
+            let class_name = layer
+                .get("class_name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if matches!(class_name.as_str(), "Sequential" | "Functional" | "Model") {
+                if let Some(c) = layer.get_mut("config") {
+                    self.model_config(c, class_name == "Sequential");
+                }
+                new.push(layer);
+                continue;
+            }
+            if let Some(Value::Object(c)) = layer.get_mut("config") {
+                let name = c
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                for note in regularizers::rewrite_config(c) {
+                    self.notes.push(format!("{name} ({class_name}): {note}"));
+                }
+            }
+            match self.layer(&layer, &class_name, sequential) {
+                Some(replacement) => new.extend(replacement),
+                None => new.push(layer),
+            }
+        }
+        // A layer a rewrite added must not take an existing layer's name.
+        let mut seen = std::collections::HashSet::new();
+        for l in &new {
+            let name = l
+                .get("name")
+                .or_else(|| l.get("config").and_then(|c| c.get("name")))
+                .and_then(Value::as_str);
+            if let Some(name) = name {
+                if !seen.insert(name.to_string()) {
+                    self.cannot.push(format!(
+                        "`{}`: a layer of the rewrite takes this name, which the model already uses",
+                        crate::error::printable(name)
+                    ));
+                }
+            }
+        }
+        if let Some(layers) = config.get_mut("layers").and_then(Value::as_array_mut) {
+            *layers = new;
+        }
+    }
+
+    /// The replacement of one layer entry, `None` to keep it.
+    fn layer(&mut self, layer: &Value, class_name: &str, sequential: bool) -> Option<Vec<Value>> {
+        let empty = Map::new();
+        let config = layer
+            .get("config")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let name = layer
+            .get("name")
+            .and_then(Value::as_str)
+            .or_else(|| config.get("name").and_then(Value::as_str))
+            .unwrap_or("")
+            .to_string();
+        let prefix = format!("{name}/");
+        let site = Site {
+            name: &name,
+            class_name,
+            config,
+            inbound_nodes: if sequential {
+                None
+            } else {
+                layer
+                    .get("inbound_nodes")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+            },
+            shapes: self.shapes.get(&name),
+            weights: self
+                .weights
+                .iter()
+                .filter(|w| w.name.starts_with(&prefix))
+                .collect(),
+            masks_possible: self.masks_possible,
+        };
+        let rules: [fn(&Site<'_>) -> Outcome; 10] = [
+            normalization::rule,
+            tf_op_lambda::rule,
+            keras3_ops::rule,
+            inference_identity::rule,
+            layer_scale::rule,
+            grouped_conv::rule,
+            activations::rule,
+            multi_head_attention::rule,
+            image_resize::rule,
+            conv1d_as_2d::rule,
+        ];
+        let mut outcome = Outcome::Skip;
+        for rule in rules {
+            outcome = rule(&site);
+            if !matches!(outcome, Outcome::Skip) {
+                break;
+            }
+        }
+        let printable = crate::error::printable(&name).into_owned();
+        match outcome {
+            Outcome::Replace { layers, weights } => {
+                let replacement = if sequential {
+                    match sequential_entries(config, layers) {
+                        Ok(r) => r,
+                        Err(why) => {
+                            self.cannot
+                                .push(format!("`{printable}` ({class_name}): {why}"));
+                            return None;
+                        }
+                    }
+                } else {
+                    layers
+                };
+                let classes: Vec<&str> = replacement
+                    .iter()
+                    .filter_map(|l| l.get("class_name").and_then(Value::as_str))
+                    .collect();
+                self.notes.push(format!(
+                    "{printable} ({class_name}) -> {}",
+                    classes.join(" + ")
+                ));
+                self.weights.retain(|w| !w.name.starts_with(&prefix));
+                self.weights.extend(weights);
+                Some(replacement)
+            }
+            Outcome::Cannot(why) => {
+                self.cannot
+                    .push(format!("`{printable}` ({class_name}): {why}"));
+                None
+            }
+            Outcome::Skip => {
+                if class_name == "Lambda" {
+                    self.cannot.push(format!(
+                        "`{printable}` (Lambda): a Lambda layer is Python code, which neither \
+                         tfjs-rs nor TensorFlow.js can run"
+                    ));
+                } else if !tfjs_knows(class_name) {
+                    self.cannot.push(format!(
+                        "`{printable}` ({class_name}): TensorFlow.js 4.22 has no {class_name} \
+                         layer and there is no rewrite for it into layers it has"
+                    ));
+                } else if let Some(why) = known_class_problem(class_name, config) {
+                    self.cannot
+                        .push(format!("`{printable}` ({class_name}): {why}"));
+                }
+                None
+            }
+        }
+    }
+}
+
+/// Functional-form replacement entries as Sequential ones: only a single
+/// layer (a chain would need names the Sequential form cannot wire), which
+/// keeps the original's `batch_input_shape`/`dtype`.
+fn sequential_entries(
+    original: &Map<String, Value>,
+    layers: Vec<Value>,
+) -> std::result::Result<Vec<Value>, String> {
+    let [only] = <[Value; 1]>::try_from(layers).map_err(|l| {
+        format!(
+            "its rewrite needs {} layers, which a Sequential model cannot wire",
+            l.len()
+        )
+    })?;
+    let class_name = only.get("class_name").cloned().unwrap_or(Value::Null);
+    let mut config = only
+        .get("config")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for key in ["batch_input_shape", "dtype"] {
+        if let Some(v) = original.get(key) {
+            config.insert(key.into(), v.clone());
+        }
+    }
+    Ok(vec![json!({"class_name": class_name, "config": config})])
+}
+
+/// Save `model` as [`Model::to_artifacts`] does, with every layer
+/// TensorFlow.js 4.22 lacks rewritten into layers it has (see the module
+/// docs). Fails with one [`LayersError::Topology`] listing every layer that
+/// has no exact rewrite.
+pub fn rewrite_for_tfjs(model: &Model) -> Result<Rewritten> {
+    let artifacts = model.to_artifacts()?;
+    let mut shapes = HashMap::new();
+    collect_shapes(model, &mut shapes);
+    rewrite_artifacts(&artifacts, shapes)
+}
+
+/// [`rewrite_for_tfjs`] on saved artifacts (a TensorFlow.js-form topology);
+/// `shapes` are the layers' first-call shapes (rules that need them refuse
+/// a layer without).
+pub fn rewrite_artifacts(
+    artifacts: &ModelArtifacts,
+    shapes: HashMap<String, LayerShapes>,
+) -> Result<Rewritten> {
+    let mut topology = artifacts
+        .model_topology
+        .clone()
+        .ok_or_else(|| LayersError::Topology {
+            message: "the model has no topology to rewrite".into(),
+        })?;
+    let weights = if artifacts.weight_specs.is_empty() {
+        Vec::new()
+    } else {
+        decode_weights(&artifacts.weight_specs, &artifacts.weight_data)?
+    };
+    let masks_possible = makes_masks(&topology);
+    let run = |topology: &mut Value| {
+        let mut walk = Walk {
+            shapes: shapes.clone(),
+            masks_possible,
+            weights: weights.clone(),
+            cannot: Vec::new(),
+            notes: Vec::new(),
+            _p: std::marker::PhantomData,
+        };
+        let sequential = topology.get("class_name").and_then(Value::as_str) == Some("Sequential");
+        if let Some(config) = topology.get_mut("config") {
+            walk.model_config(config, sequential);
+        }
+        walk
+    };
+    let mut walk = run(&mut topology);
+    // A Sequential model whose rewrite needs several layers in a row (or
+    // a layer's input shape) is rewritten as the equivalent functional one.
+    if !walk.cannot.is_empty() {
+        if let Some(mut functional) = artifacts
+            .model_topology
+            .as_ref()
+            .and_then(sequential_as_functional)
+        {
+            let retry = run(&mut functional);
+            if retry.cannot.len() < walk.cannot.len() || retry.cannot.is_empty() {
+                walk = retry;
+                topology = functional;
+                walk.notes.insert(
+                    0,
+                    "the Sequential model is written as the equivalent functional model".into(),
+                );
+            }
+        }
+    }
+    if !walk.cannot.is_empty() {
+        return Err(LayersError::Topology {
+            message: format!(
+                "cannot rewrite the model into layers TensorFlow.js 4.22 has: {} layer{} \
+                 without an exact equivalent:\n  {}",
+                walk.cannot.len(),
+                if walk.cannot.len() == 1 { "" } else { "s" },
+                walk.cannot.join("\n  ")
+            ),
+        });
+    }
+    let (mut specs, bytes) = encode_weights(&walk.weights)?;
+    for (spec, w) in specs.iter_mut().zip(&walk.weights) {
+        spec.group = w.group.clone();
+    }
+    Ok(Rewritten {
+        artifacts: ModelArtifacts {
+            model_topology: Some(topology),
+            weight_specs: specs,
+            weight_data: WeightData::from_vec(bytes),
+            ..artifacts.clone()
+        },
+        notes: walk.notes,
+    })
+}
+
+/// A top-level `Sequential` topology as the equivalent `Functional` one
+/// (an `InputLayer`, then each layer fed by the previous one); `None` for
+/// other topologies or a Sequential model without a known input.
+fn sequential_as_functional(topology: &Value) -> Option<Value> {
+    if topology.get("class_name").and_then(Value::as_str) != Some("Sequential") {
+        return None;
+    }
+    let config = topology.get("config")?;
+    let layers = config.get("layers")?.as_array()?;
+    let model_name = config
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("sequential");
+    let mut out = Vec::new();
+    let mut rest = layers.iter();
+    let first = layers.first()?;
+    let first_cfg = first.get("config")?.as_object()?;
+    let input_name = if first.get("class_name").and_then(Value::as_str) == Some("InputLayer") {
+        rest.next();
+        let name = first_cfg.get("name")?.as_str()?.to_string();
+        out.push(json!({"name": name, "class_name": "InputLayer",
+                        "config": first_cfg, "inbound_nodes": []}));
+        name
+    } else {
+        let shape = first_cfg.get("batch_input_shape")?;
+        let name = format!(
+            "{}_input",
+            first_cfg
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or(model_name)
+        );
+        let dtype = first_cfg.get("dtype").cloned().unwrap_or(json!("float32"));
+        out.push(
+            json!({"name": name, "class_name": "InputLayer", "inbound_nodes": [],
+            "config": {"batch_input_shape": shape, "dtype": dtype, "sparse": false, "name": name}}),
+        );
+        name
+    };
+    let mut prev = (input_name.clone(), 0);
+    for l in rest {
+        let class = l.get("class_name")?.as_str()?;
+        let mut cfg = l.get("config")?.as_object()?.clone();
+        if out.len() == 1 {
+            cfg.shift_remove("batch_input_shape");
+        }
+        let name = cfg.get("name")?.as_str()?.to_string();
+        // A nested model's calls count from 1.
+        let node = if matches!(class, "Sequential" | "Functional" | "Model") {
+            1
+        } else {
+            0
+        };
+        out.push(json!({"name": name, "class_name": class, "config": cfg,
+                        "inbound_nodes": [[[prev.0, prev.1, 0, {}]]]}));
+        prev = (name, node);
+    }
+    let mut t = topology.clone();
+    t["class_name"] = json!("Functional");
+    t["config"] = json!({"name": model_name, "layers": out,
+        "input_layers": [[input_name, 0, 0]], "output_layers": [[prev.0, prev.1, 0]]});
+    Some(t)
+}
+
+/// Whether a topology has a layer that makes Keras masks.
+fn makes_masks(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => {
+            let class = m.get("class_name").and_then(Value::as_str);
+            let cfg = m.get("config");
+            let mask_zero = cfg
+                .and_then(|c| c.get("mask_zero"))
+                .and_then(Value::as_bool)
+                == Some(true);
+            (class == Some("Masking") || (class == Some("Embedding") && mask_zero))
+                || m.values().any(makes_masks)
+        }
+        Value::Array(a) => a.iter().any(makes_masks),
+        _ => false,
+    }
+}
+
+/// Every class name in a topology (layers, nested configs such as
+/// initializers and regularizers): what TensorFlow.js will look up.
+pub fn classes_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let (Some(Value::String(c)), Some(_)) = (m.get("class_name"), m.get("config")) {
+                out.push(c.clone());
+            }
+            m.values().for_each(|x| classes_in(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| classes_in(x, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use super::*;
+    use crate::{LayerRegistry, LoadOptions, Tensor};
+
+    /// A functional model from `layers` (functional-form entries) with
+    /// one input `x` of `shape` (no batch) and output the last layer.
+    pub fn functional(shape: &[usize], layers: Vec<Value>, seed: u64) -> Model {
+        let mut all = vec![json!({
+            "name": "x", "class_name": "InputLayer", "inbound_nodes": [],
+            "config": {"batch_input_shape": std::iter::once(Value::Null)
+                .chain(shape.iter().map(|&d| Value::from(d))).collect::<Vec<_>>(),
+                "dtype": "float32", "sparse": false, "name": "x"}
+        })];
+        let last = layers
+            .last()
+            .and_then(|l| l.get("name"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        all.extend(layers);
+        let topology = json!({"class_name": "Functional", "config": {
+            "name": "m", "layers": all,
+            "input_layers": [["x", 0, 0]], "output_layers": [[last, 0, 0]]}});
+        Model::from_topology(&topology, &LayerRegistry::with_builtins(), seed).unwrap()
+    }
+
+    /// Deterministic inputs in [-3, 3).
+    pub fn input(shape: &[usize]) -> Tensor {
+        let n: usize = shape.iter().product();
+        let data = (0..n)
+            .map(|i| ((i as u32).wrapping_mul(2654435761) >> 8) % 6001)
+            .map(|v| v as f32 / 1000.0 - 3.0)
+            .collect();
+        Tensor::from_f32(shape.to_vec(), data).unwrap()
+    }
+
+    /// Rewrite `model`, check that only TF.js classes remain, load the
+    /// result back and check it predicts what `model` does on `x`.
+    pub fn assert_same(model: &Model, x: &Tensor, tol: f32) -> Rewritten {
+        let out = rewrite_for_tfjs(model).unwrap();
+        let mut classes = Vec::new();
+        classes_in(out.artifacts.model_topology.as_ref().unwrap(), &mut classes);
+        for c in &classes {
+            assert!(
+                tfjs_knows(c),
+                "{c} left in the rewritten model: {classes:?}"
+            );
+        }
+        let back = Model::from_artifacts(&out.artifacts, &LoadOptions::default()).unwrap();
+        let want = model.predict(std::slice::from_ref(x)).unwrap();
+        let got = back.predict(std::slice::from_ref(x)).unwrap();
+        assert_eq!(want.len(), got.len());
+        for (w, g) in want.iter().zip(&got) {
+            assert_eq!(w.shape(), g.shape());
+            let (w, g) = (w.as_f32().unwrap(), g.as_f32().unwrap());
+            for (a, b) in w.iter().zip(g) {
+                assert!(
+                    (a - b).abs() <= tol * (1.0 + a.abs()),
+                    "{a} vs {b} ({:?})",
+                    out.notes
+                );
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_util::*;
+    use super::*;
+
+    #[test]
+    fn tfjs_class_list_is_sorted() {
+        assert!(TFJS_CLASSES.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn unrewritable_layers_are_listed_in_one_error() {
+        let gru = entry(
+            "gru",
+            "GRU",
+            json!({"units": 3, "reset_after": true, "return_sequences": true}),
+            vec![json!([["x", 0, 0, {}]])],
+        );
+        let abs = entry(
+            "tf.math.abs",
+            "TFOpLambda",
+            json!({"function": "math.abs"}),
+            vec![json!([["gru", 0, 0, {}]])],
+        );
+        let up = entry(
+            "up",
+            "ZeroPadding1D",
+            json!({"padding": 1}),
+            vec![json!([["tf.math.abs", 0, 0, {}]])],
+        );
+        let model = functional(&[4, 2], vec![gru, abs, up], 1);
+        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
+        assert!(
+            err.contains("3 layers without an exact equivalent"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`gru` (GRU): GRU with reset_after: true"),
+            "{err}"
+        );
+        assert!(err.contains("`tf.math.abs` (TFOpLambda)"), "{err}");
+        assert!(
+            err.contains("`up` (ZeroPadding1D): TensorFlow.js 4.22 has no"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_rewrite_never_reuses_a_layer_name() {
+        let layers = vec![
+            entry(
+                "d_negated",
+                "Dense",
+                json!({"units": 2}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "d",
+                "TFOpLambda",
+                json!({"function": "math.subtract"}),
+                vec![json!([["x", 0, 0, {"y": ["d_negated", 0, 0]}], ["d_negated", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional(&[2], layers, 1);
+        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
+        assert!(
+            err.contains("`d_negated`: a layer of the rewrite takes this name"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_sequential_model_needing_several_layers_becomes_functional() {
+        let topology = json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
+            {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,
+             "batch_input_shape": [null, 6, 4, 2], "dtype": "float32"}},
+            {"class_name": "Conv2D", "config": {"name": "conv", "filters": 3, "kernel_size": 1,
+             "activation": "hard_silu"}},
+            {"class_name": "Normalization", "config": {"name": "norm", "axis": -1,
+             "mean": [0.5, 1.0, -1.0], "variance": [2.0, 0.5, 1.0]}}
+        ]}});
+        let model =
+            Model::from_topology(&topology, &crate::LayerRegistry::with_builtins(), 4).unwrap();
+        let out = assert_same(&model, &input(&[2, 6, 4, 2]), 1e-5);
+        let t = out.artifacts.model_topology.as_ref().unwrap();
+        assert_eq!(t["class_name"], "Functional");
+        assert!(
+            out.notes[0].contains("equivalent functional model"),
+            "{:?}",
+            out.notes
+        );
+    }
+
+    #[test]
+    fn a_lambda_layer_is_refused_by_name() {
+        let mut walk = Walk {
+            shapes: HashMap::new(),
+            masks_possible: false,
+            weights: Vec::new(),
+            cannot: Vec::new(),
+            notes: Vec::new(),
+            _p: std::marker::PhantomData,
+        };
+        let lambda = entry(
+            "my_fn",
+            "Lambda",
+            json!({"function": ["4wEA", null, null]}),
+            vec![],
+        );
+        assert!(walk.layer(&lambda, "Lambda", false).is_none());
+        assert_eq!(walk.cannot.len(), 1);
+        assert!(walk.cannot[0].contains("`my_fn` (Lambda): a Lambda layer is Python code"));
+    }
+}

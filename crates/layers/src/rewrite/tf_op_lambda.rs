@@ -1,0 +1,740 @@
+//! `TFOpLambda` (Keras 2's `tf.*` calls on Keras tensors) → TF.js layers.
+//!
+//! | function | rewrite |
+//! |---|---|
+//! | `x + c`, `x - c`, `c - x`, `x * c`, `x / c`, `-x` (scalar `c`) | `Rescaling(scale, offset)` |
+//! | `x + y`, `x * y`, `maximum(x, y)`, `minimum(x, y)` | `Add`, `Multiply`, `Maximum`, `Minimum` |
+//! | `x - y` | `Rescaling(-1)` on `y`, then `Add` (`x + (-y)` is `x - y` exactly) |
+//! | `maximum(x, 0)`, `relu`, `relu6`, `clip_by_value(x, 0, m)` | `ReLU(max_value)` |
+//! | `sigmoid`, `tanh`, `softplus`, `softsign`, `elu`, `selu`, `silu`/`swish`, `gelu`, `identity` | `Activation` |
+//! | `leaky_relu(alpha)` | `LeakyReLU(alpha)` |
+//! | `softmax(axis)` | `Softmax(axis)` |
+//! | `concat(axis)` | `Concatenate(axis)` |
+//! | `reshape([-1, …])`, `expand_dims`, `squeeze` | `Reshape` |
+//! | `transpose(perm)` with `perm[0] == 0` | `Permute` |
+//! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling (+ `Reshape` for `keepdims`) |
+//! | `square` | `Multiply([x, x])` |
+//! | `nn.max_pool2d`, `nn.avg_pool2d` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
+//! | `image.resize` (bilinear, nearest) | the `Resizing` rewrite ([`super::image_resize`]) |
+//!
+//! Everything else (`abs`, `exp`, `x / y`, `c / x`, reductions, slicing,
+//! other reductions, …) has no exact TF.js layer and is refused, naming the function.
+
+use super::{entry, Outcome, Site};
+use serde_json::{json, Map, Value};
+
+/// The rule: applies to `TFOpLambda` / `SlicingOpLambda` layers.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    if !matches!(site.class_name, "TFOpLambda" | "SlicingOpLambda") {
+        return Outcome::Skip;
+    }
+    let function = site
+        .config
+        .get("function")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
+    if function == "image.resize" {
+        return match image_resize(site) {
+            Ok(o) => o,
+            Err(why) => Outcome::Cannot(format!("tf.{function}: {why}")),
+        };
+    }
+    match rewrite(site, function) {
+        Ok(layers) => Outcome::Replace {
+            layers,
+            weights: Vec::new(),
+        },
+        Err(why) => Outcome::Cannot(format!("tf.{function}: {why}")),
+    }
+}
+
+/// `tf.image.resize(x, size, method)` (bilinear or nearest, no aspect
+/// preservation or antialiasing) as the `Resizing` rewrite's layers.
+fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
+    let nodes = site.inbound_nodes.ok_or("outside a functional model")?;
+    let [node] = nodes else {
+        return Err(format!(
+            "the layer is called {} times; a rewrite handles one call",
+            nodes.len()
+        ));
+    };
+    let first = node
+        .as_array()
+        .and_then(|r| r.first())
+        .ok_or("malformed inbound node")?;
+    let x = tensor_ref(first).ok_or("malformed inbound node")?;
+    let empty = Map::new();
+    let kwargs = first.get(3).and_then(Value::as_object).unwrap_or(&empty);
+    for flag in ["preserve_aspect_ratio", "antialias"] {
+        if kwargs.get(flag).and_then(Value::as_bool) == Some(true) {
+            return Err(format!("{flag}: true is not rewritten"));
+        }
+    }
+    let nearest = match kwargs.get("method").and_then(Value::as_str) {
+        None | Some("bilinear") => false,
+        Some("nearest") => true,
+        Some(other) => return Err(format!("method {other:?} has no exact rewrite")),
+    };
+    let size: Vec<usize> = kwargs
+        .get("size")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().map(|v| v.as_u64().map(|u| u as usize)).collect())
+        .ok_or("size is not a constant [height, width]")?;
+    let [th, tw] = size[..] else {
+        return Err("size is not [height, width]".into());
+    };
+    let shape = site
+        .shapes
+        .and_then(|s| s.inputs.first())
+        .ok_or("its input shape is unknown")?;
+    let [_, Some(h), Some(w), Some(_)] = shape.as_slice() else {
+        return Err(format!(
+            "only rank-4 NHWC inputs of known height and width are rewritten, got {shape:?}"
+        ));
+    };
+    if *h == 0 || *w == 0 || th == 0 || tw == 0 {
+        return Err("an empty image or size".into());
+    }
+    let (layers, weights) =
+        super::image_resize::chain(site.name, &json!([x]), (*h, *w), (th, tw), nearest, None);
+    Ok(Outcome::Replace { layers, weights })
+}
+
+/// A tensor reference `[layer, node, index]` as an inbound-node entry.
+fn tensor_ref(v: &Value) -> Option<Value> {
+    let a = v.as_array()?;
+    if a.len() < 3 || !a[0].is_string() || !a[1].is_i64() || !a[2].is_i64() {
+        return None;
+    }
+    Some(json!([a[0], a[1], a[2], {}]))
+}
+
+fn scalar(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::Array(a) if a.len() == 1 => scalar(&a[0]),
+        _ => None,
+    }
+}
+
+fn int(v: Option<&Value>) -> Option<i64> {
+    v?.as_i64()
+}
+
+/// An operand of a binary function.
+#[derive(Clone)]
+pub(super) enum Operand {
+    /// A tensor, as an inbound-node entry `[layer, node, index, {}]`.
+    Tensor(Value),
+    Scalar(f64),
+    /// A constant TF.js layers cannot take (a list, a string).
+    Other,
+}
+
+impl Operand {
+    pub(super) fn of(v: &Value) -> Operand {
+        if let Some(c) = scalar(v) {
+            Operand::Scalar(c)
+        } else if let Some(r) = tensor_ref(v) {
+            Operand::Tensor(r)
+        } else {
+            Operand::Other
+        }
+    }
+}
+
+/// `a op b` for `op` in add, sub, mul, div, max, min, as TF.js layers,
+/// the last one named `name`.
+pub(super) fn binary(name: &str, op: &str, a: Operand, b: Operand) -> Result<Vec<Value>, String> {
+    let rescaling = |x: Value, scale: f64, offset: f64| {
+        Ok(vec![entry(
+            name,
+            "Rescaling",
+            json!({"scale": scale, "offset": offset}),
+            vec![json!([x])],
+        )])
+    };
+    let relu = |x: Value| {
+        Ok(vec![entry(
+            name,
+            "ReLU",
+            json!({"max_value": null, "negative_slope": 0.0, "threshold": 0.0}),
+            vec![json!([x])],
+        )])
+    };
+    match (a, b) {
+        (Operand::Tensor(x), Operand::Scalar(c)) => match op {
+            "add" => rescaling(x, 1.0, c),
+            "mul" => rescaling(x, c, 0.0),
+            "sub" => rescaling(x, 1.0, -c),
+            "div" if c != 0.0 => rescaling(x, 1.0 / c, 0.0),
+            "max" if c == 0.0 => relu(x),
+            _ => Err(format!(
+                "{op} with the constant {c} has no exact TF.js layer"
+            )),
+        },
+        (Operand::Scalar(c), Operand::Tensor(x)) => match op {
+            "add" => rescaling(x, 1.0, c),
+            "mul" => rescaling(x, c, 0.0),
+            "sub" => rescaling(x, -1.0, c),
+            "max" if c == 0.0 => relu(x),
+            "div" => Err("a constant divided by a tensor has no TF.js layer".into()),
+            _ => Err(format!(
+                "{op} with the constant {c} has no exact TF.js layer"
+            )),
+        },
+        (Operand::Tensor(x), Operand::Tensor(y)) => {
+            let merge = |class: &str| Ok(vec![entry(name, class, json!({}), vec![json!([x, y])])]);
+            match op {
+                "add" => merge("Add"),
+                "mul" => merge("Multiply"),
+                "max" => merge("Maximum"),
+                "min" => merge("Minimum"),
+                "sub" => {
+                    let neg = format!("{name}_negated");
+                    Ok(vec![
+                        entry(
+                            &neg,
+                            "Rescaling",
+                            json!({"scale": -1.0, "offset": 0.0}),
+                            vec![json!([y])],
+                        ),
+                        entry(name, "Add", json!({}), vec![json!([x, [neg, 0, 0, {}]])]),
+                    ])
+                }
+                _ => Err("dividing by a tensor has no TF.js layer".into()),
+            }
+        }
+        _ => Err("a non-scalar constant operand has no TF.js layer".into()),
+    }
+}
+
+/// A one-input function (canonical name: `relu`, `relu6`, `sigmoid`,
+/// `tanh`, `softplus`, `softsign`, `elu`, `selu`, `silu`, `gelu`,
+/// `identity`, `negative`, `leaky_relu` (`param` alpha), `softmax`
+/// (`param` axis)) as one TF.js layer named `name`; `None` if unknown.
+pub(super) fn unary(name: &str, x: Value, f: &str, param: Option<f64>) -> Option<Value> {
+    let (class, config) = match f {
+        "negative" => ("Rescaling", json!({"scale": -1.0, "offset": 0.0})),
+        "relu" => (
+            "ReLU",
+            json!({"max_value": null, "negative_slope": 0.0, "threshold": 0.0}),
+        ),
+        "relu6" => (
+            "ReLU",
+            json!({"max_value": 6.0, "negative_slope": 0.0, "threshold": 0.0}),
+        ),
+        "sigmoid" | "tanh" | "softplus" | "softsign" | "elu" | "selu" | "gelu" => {
+            ("Activation", json!({"activation": f}))
+        }
+        "silu" => ("Activation", json!({"activation": "swish"})),
+        "identity" => ("Activation", json!({"activation": "linear"})),
+        "leaky_relu" => ("LeakyReLU", json!({"alpha": param.unwrap_or(0.2)})),
+        "softmax" => ("Softmax", json!({"axis": param.unwrap_or(-1.0) as i64})),
+        _ => return None,
+    };
+    Some(entry(name, class, config, vec![json!([x])]))
+}
+
+/// A reduction (`mean`/`max`) over `axes` of an input of `rank`, without
+/// kept dims, as global pooling: axis 1 of rank 3, axes 1-2 of rank 4.
+///
+/// With `keep` (the output shape without the batch axis, for
+/// `keepdims: true`), the pooling is followed by a `Reshape` to it.
+pub(super) fn reduce(
+    name: &str,
+    x: Value,
+    max: bool,
+    axes: &[i64],
+    rank: usize,
+    keep: Option<Vec<usize>>,
+) -> Result<Vec<Value>, String> {
+    let mut axes: Vec<i64> = axes
+        .iter()
+        .map(|&a| if a < 0 { a + rank as i64 } else { a })
+        .collect();
+    axes.sort_unstable();
+    let class = match (rank, axes.as_slice(), max) {
+        (3, [1], false) => "GlobalAveragePooling1D",
+        (3, [1], true) => "GlobalMaxPooling1D",
+        (4, [1, 2], false) => "GlobalAveragePooling2D",
+        (4, [1, 2], true) => "GlobalMaxPooling2D",
+        _ => {
+            return Err(format!(
+                "a reduction over axes {axes:?} of a rank-{rank} input has no TF.js layer \
+                 (global pooling reduces axis 1 of rank 3 or axes 1-2 of rank 4)"
+            ))
+        }
+    };
+    let Some(target) = keep else {
+        return Ok(vec![entry(
+            name,
+            class,
+            json!({"data_format": "channels_last"}),
+            vec![json!([x])],
+        )]);
+    };
+    let pool = format!("{name}_pool");
+    Ok(vec![
+        entry(
+            &pool,
+            class,
+            json!({"data_format": "channels_last"}),
+            vec![json!([x])],
+        ),
+        entry(
+            name,
+            "Reshape",
+            json!({"target_shape": target}),
+            vec![json!([[pool, 0, 0, {}]])],
+        ),
+    ])
+}
+
+fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
+    let nodes = site
+        .inbound_nodes
+        .ok_or("a TFOpLambda outside a functional model")?;
+    let [node] = nodes else {
+        return Err(format!(
+            "the layer is called {} times; a rewrite handles one call",
+            nodes.len()
+        ));
+    };
+    let refs = node.as_array().ok_or("malformed inbound node")?;
+    let first = refs.first().ok_or("the call has no inputs")?;
+    let x = tensor_ref(first).ok_or("malformed inbound node")?;
+    let empty = Map::new();
+    let kwargs = first.get(3).and_then(Value::as_object).unwrap_or(&empty);
+    let name = site.name;
+    let one = |class: &str, config: Value| Ok(vec![entry(name, class, config, vec![json!([x])])]);
+    let relu = |max: Option<f64>| {
+        one(
+            "ReLU",
+            json!({"max_value": max, "negative_slope": 0.0, "threshold": 0.0}),
+        )
+    };
+    let out_shape = || -> Result<Vec<usize>, String> {
+        let s = site
+            .shapes
+            .and_then(|s| s.outputs.first())
+            .ok_or("its output shape is unknown")?;
+        s.iter()
+            .skip(1)
+            .map(|d| d.ok_or_else(|| "its output shape is not fully known".to_string()))
+            .collect()
+    };
+    let binary_op = match function {
+        "__operators__.add" | "math.add" | "add" => Some("add"),
+        "math.subtract" | "subtract" | "__operators__.sub" => Some("sub"),
+        "math.multiply" | "multiply" | "__operators__.mul" => Some("mul"),
+        "math.truediv" | "math.divide" | "truediv" | "__operators__.truediv" => Some("div"),
+        "math.maximum" | "maximum" => Some("max"),
+        "math.minimum" | "minimum" => Some("min"),
+        _ => None,
+    };
+    if let Some(op) = binary_op {
+        // `c op x`: Keras writes the constant as `_CONSTANT_VALUE` and the
+        // tensor as `y`; our saved form keeps the tensor first. A tensor
+        // `y` is also the call's second input (with the node index as
+        // saved, which a nested model's output shifts).
+        let tensor_y = || match refs.get(1).and_then(tensor_ref) {
+            Some(r) => Operand::Tensor(r),
+            None => kwargs.get("y").map_or(Operand::Other, Operand::of),
+        };
+        return match kwargs.get("_CONSTANT_VALUE") {
+            Some(c) => binary(name, op, Operand::of(c), Operand::Tensor(x.clone())),
+            None => {
+                let y = kwargs.get("y").ok_or("the second operand is missing")?;
+                let y = match Operand::of(y) {
+                    Operand::Tensor(_) => tensor_y(),
+                    other => other,
+                };
+                binary(name, op, Operand::Tensor(x.clone()), y)
+            }
+        };
+    }
+    let canonical = match function {
+        "math.negative" | "negative" | "__operators__.neg" => Some("negative"),
+        "nn.relu" | "math.relu" => Some("relu"),
+        "nn.relu6" => Some("relu6"),
+        "math.sigmoid" | "nn.sigmoid" | "sigmoid" => Some("sigmoid"),
+        "math.tanh" | "nn.tanh" | "tanh" => Some("tanh"),
+        "math.softplus" | "nn.softplus" => Some("softplus"),
+        "math.softsign" | "nn.softsign" => Some("softsign"),
+        "nn.elu" => Some("elu"),
+        "nn.selu" => Some("selu"),
+        "nn.silu" | "nn.swish" | "math.silu" => Some("silu"),
+        "identity" => Some("identity"),
+        "nn.gelu" if kwargs.get("approximate").and_then(Value::as_bool) == Some(true) => {
+            return Err("the tanh-approximated gelu has no TF.js activation".into())
+        }
+        "nn.gelu" => Some("gelu"),
+        "nn.leaky_relu" => Some("leaky_relu"),
+        "nn.softmax" | "math.softmax" => Some("softmax"),
+        _ => None,
+    };
+    if let Some(f) = canonical {
+        let param = match f {
+            "leaky_relu" => kwargs.get("alpha").and_then(scalar),
+            "softmax" => match kwargs.get("axis") {
+                None | Some(Value::Null) => None,
+                v => Some(int(v).ok_or("softmax over several axes has no TF.js layer")? as f64),
+            },
+            _ => None,
+        };
+        return unary(name, x.clone(), f, param)
+            .map(|l| vec![l])
+            .ok_or_else(|| format!("internal: no rewrite for {f}"));
+    }
+    match function {
+        "clip_by_value" => {
+            let lo = kwargs.get("clip_value_min").and_then(scalar);
+            let hi = kwargs.get("clip_value_max").and_then(scalar);
+            match (lo, hi) {
+                (Some(lo), Some(hi)) if lo == 0.0 && hi >= 0.0 => relu(Some(hi)),
+                _ => Err("only clip_by_value(x, 0, max) has an exact TF.js layer (ReLU)".into()),
+            }
+        }
+        "math.reduce_mean" | "reduce_mean" | "math.reduce_max" | "reduce_max" => {
+            let keep = if kwargs.get("keepdims").and_then(Value::as_bool) == Some(true) {
+                Some(out_shape()?)
+            } else {
+                None
+            };
+            let axes: Vec<i64> = match kwargs.get("axis") {
+                Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
+                Some(v) => v.as_i64().map(|a| vec![a]),
+                None => None,
+            }
+            .ok_or("a reduction over all axes has no TF.js layer")?;
+            let rank = site
+                .shapes
+                .and_then(|s| s.inputs.first())
+                .map(Vec::len)
+                .ok_or("its input shape is unknown")?;
+            reduce(
+                name,
+                x.clone(),
+                function.ends_with("max"),
+                &axes,
+                rank,
+                keep,
+            )
+        }
+        "math.square" | "square" => Ok(vec![entry(
+            name,
+            "Multiply",
+            json!({}),
+            vec![json!([x, x])],
+        )]),
+        "nn.max_pool2d" | "nn.max_pool" | "nn.avg_pool2d" | "nn.avg_pool" => {
+            // ksize / strides: an int, [h, w] or NHWC [1, h, w, 1].
+            let hw = |key: &str| -> Result<[i64; 2], String> {
+                let v = kwargs.get(key).ok_or(format!("{key} is missing"))?;
+                let ints: Vec<i64> = match v {
+                    Value::Array(a) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
+                    v => v.as_i64().map(|i| vec![i]),
+                }
+                .ok_or(format!("{key} is not constant integers"))?;
+                match ints.as_slice() {
+                    [k] => Ok([*k, *k]),
+                    [h, w] => Ok([*h, *w]),
+                    [1, h, w, 1] => Ok([*h, *w]),
+                    _ => Err(format!("{key} {ints:?} is not a 2-D window")),
+                }
+            };
+            if kwargs
+                .get("data_format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f != "NHWC")
+            {
+                return Err("only NHWC pooling is rewritten".into());
+            }
+            let padding = match kwargs.get("padding").and_then(Value::as_str) {
+                Some("VALID") | Some("valid") => "valid",
+                Some("SAME") | Some("same") => "same",
+                other => return Err(format!("padding {other:?} is not VALID or SAME")),
+            };
+            let class = if function.starts_with("nn.max") {
+                "MaxPooling2D"
+            } else {
+                "AveragePooling2D"
+            };
+            one(
+                class,
+                json!({"pool_size": hw("ksize")?, "strides": hw("strides")?,
+                       "padding": padding, "data_format": "channels_last"}),
+            )
+        }
+        "concat" => {
+            let axis = int(kwargs.get("axis")).ok_or("concat needs an integer axis")?;
+            let inputs: Vec<Value> = refs
+                .iter()
+                .map(tensor_ref)
+                .collect::<Option<_>>()
+                .ok_or("malformed inbound node")?;
+            Ok(vec![entry(
+                name,
+                "Concatenate",
+                json!({"axis": axis}),
+                vec![Value::Array(inputs)],
+            )])
+        }
+        "reshape" => {
+            let shape = kwargs
+                .get("shape")
+                .and_then(Value::as_array)
+                .ok_or("reshape needs a constant shape")?;
+            let batch = shape.first().and_then(Value::as_i64);
+            let target: Option<Vec<i64>> = shape.iter().skip(1).map(Value::as_i64).collect();
+            match (batch, target) {
+                (Some(-1), Some(t)) if !t.contains(&-1) => {
+                    one("Reshape", json!({"target_shape": t}))
+                }
+                // Fall back on the shape the engine computed.
+                _ => one("Reshape", json!({"target_shape": out_shape()?})),
+            }
+        }
+        "expand_dims" | "squeeze" | "compat.v1.squeeze" => {
+            one("Reshape", json!({"target_shape": out_shape()?}))
+        }
+        "transpose" | "compat.v1.transpose" => {
+            let perm: Vec<i64> = kwargs
+                .get("perm")
+                .and_then(Value::as_array)
+                .and_then(|p| p.iter().map(Value::as_i64).collect())
+                .ok_or("transpose needs a constant perm")?;
+            permute(name, x.clone(), &perm)
+        }
+        other => Err(format!(
+            "TensorFlow.js 4.22 has no layer computing tf.{other} exactly"
+        )),
+    }
+}
+
+/// A transpose keeping the batch axis first, as `Permute`.
+pub(super) fn permute(name: &str, x: Value, perm: &[i64]) -> Result<Vec<Value>, String> {
+    if perm.first() != Some(&0) {
+        return Err("a transpose that moves the batch axis has no TF.js layer".into());
+    }
+    Ok(vec![entry(
+        name,
+        "Permute",
+        json!({"dims": perm[1..].to_vec()}),
+        vec![json!([x])],
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use super::super::{entry, rewrite_for_tfjs};
+    use serde_json::{json, Value};
+
+    fn op(name: &str, function: &str, node: Value) -> Value {
+        entry(
+            name,
+            "TFOpLambda",
+            json!({"function": function}),
+            vec![node],
+        )
+    }
+
+    #[test]
+    fn tf_op_lambda_arithmetic_becomes_tfjs_layers() {
+        let layers = vec![
+            entry(
+                "d",
+                "Dense",
+                json!({"units": 6}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            op(
+                "add",
+                "__operators__.add",
+                json!([["d", 0, 0, {"y": 3.0, "name": null}]]),
+            ),
+            op("relu6", "nn.relu6", json!([["add", 0, 0, {}]])),
+            op(
+                "mul",
+                "math.multiply",
+                json!([["relu6", 0, 0, {"y": 0.16666666666666666}]]),
+            ),
+            op(
+                "hswish",
+                "math.multiply",
+                json!([["d", 0, 0, {"y": ["mul", 0, 0]}], ["mul", 0, 0, {}]]),
+            ),
+            op(
+                "sub",
+                "math.subtract",
+                json!([["hswish", 0, 0, {"y": 0.5}]]),
+            ),
+            op(
+                "rsub",
+                "math.subtract",
+                json!([["sub", 0, 0, {"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}], ["sub", 0, 0, {}]]),
+            ),
+            op("div", "math.truediv", json!([["rsub", 0, 0, {"y": 4.0}]])),
+            op(
+                "diff",
+                "math.subtract",
+                json!([["div", 0, 0, {"y": ["d", 0, 0]}], ["d", 0, 0, {}]]),
+            ),
+            op("neg", "math.negative", json!([["diff", 0, 0, {}]])),
+            op(
+                "mx",
+                "math.maximum",
+                json!([["neg", 0, 0, {"y": ["d", 0, 0]}], ["d", 0, 0, {}]]),
+            ),
+            op(
+                "mn",
+                "math.minimum",
+                json!([["mx", 0, 0, {"y": ["div", 0, 0]}], ["div", 0, 0, {}]]),
+            ),
+            op("relu", "math.maximum", json!([["mn", 0, 0, {"y": 0.0}]])),
+            op(
+                "sum",
+                "__operators__.add",
+                json!([["relu", 0, 0, {"y": ["neg", 0, 0]}], ["neg", 0, 0, {}]]),
+            ),
+            op("sig", "math.sigmoid", json!([["sum", 0, 0, {}]])),
+            op("tanh", "math.tanh", json!([["sig", 0, 0, {}]])),
+            op("silu", "nn.silu", json!([["sum", 0, 0, {}]])),
+            op("gelu", "nn.gelu", json!([["silu", 0, 0, {}]])),
+            op("elu", "nn.elu", json!([["gelu", 0, 0, {}]])),
+            op("selu", "nn.selu", json!([["elu", 0, 0, {}]])),
+            op("sp", "math.softplus", json!([["selu", 0, 0, {}]])),
+            op("ss", "nn.softsign", json!([["sp", 0, 0, {}]])),
+            op(
+                "lrelu",
+                "nn.leaky_relu",
+                json!([["sum", 0, 0, {"alpha": 0.1}]]),
+            ),
+            op(
+                "clip",
+                "clip_by_value",
+                json!([["lrelu", 0, 0, {"clip_value_min": 0.0, "clip_value_max": 1.5}]]),
+            ),
+            op(
+                "cat",
+                "concat",
+                json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["clip", 0, 0, {"axis": -1}]]),
+            ),
+            op("sm", "nn.softmax", json!([["cat", 0, 0, {}]])),
+        ];
+        let model = functional(&[5], layers, 7);
+        let out = assert_same(&model, &input(&[3, 5]), 1e-5);
+        assert!(out
+            .notes
+            .iter()
+            .any(|n| n.contains("diff (TFOpLambda) -> Rescaling + Add")));
+    }
+
+    #[test]
+    fn tf_op_lambda_shapes_become_reshape_and_permute() {
+        let layers = vec![
+            op(
+                "t",
+                "compat.v1.transpose",
+                json!([["x", 0, 0, {"perm": [0, 2, 1], "name": "transpose"}]]),
+            ),
+            op("r", "reshape", json!([["t", 0, 0, {"shape": [-1, 12]}]])),
+            op("e", "expand_dims", json!([["r", 0, 0, {"axis": 1}]])),
+            op("s", "compat.v1.squeeze", json!([["e", 0, 0, {"axis": 1}]])),
+            op("r3", "reshape", json!([["s", 0, 0, {"shape": [-1, 6, 2]}]])),
+            op(
+                "mean",
+                "math.reduce_mean",
+                json!([["r3", 0, 0, {"axis": 1}]]),
+            ),
+            op(
+                "max",
+                "math.reduce_max",
+                json!([["r3", 0, 0, {"axis": -2}]]),
+            ),
+            op(
+                "cat",
+                "concat",
+                json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
+            ),
+            op("sq", "math.square", json!([["cat", 0, 0, {}]])),
+        ];
+        let model = functional(&[4, 3], layers, 7);
+        assert_same(&model, &input(&[2, 4, 3]), 1e-6);
+    }
+
+    #[test]
+    fn tf_op_lambda_pooling_and_resize_become_tfjs_layers() {
+        let layers = vec![
+            op(
+                "mp",
+                "nn.max_pool2d",
+                json!([["x", 0, 0, {"ksize": 2, "strides": 2, "padding": "VALID"}]]),
+            ),
+            op(
+                "ap",
+                "nn.avg_pool2d",
+                json!([["mp", 0, 0, {"ksize": [1, 3, 3, 1], "strides": [1, 1], "padding": "SAME"}]]),
+            ),
+            op(
+                "se",
+                "math.reduce_mean",
+                json!([["ap", 0, 0, {"axis": [1, 2], "keepdims": true}]]),
+            ),
+            op(
+                "scaled",
+                "math.multiply",
+                json!([["ap", 0, 0, {"y": ["se", 0, 0]}], ["se", 0, 0, {}]]),
+            ),
+            op(
+                "up",
+                "image.resize",
+                json!([["scaled", 0, 0, {"size": [5, 4], "method": "bilinear"}]]),
+            ),
+            op(
+                "down",
+                "image.resize",
+                json!([["up", 0, 0, {"size": [2, 3], "method": "nearest"}]]),
+            ),
+        ];
+        let model = functional(&[6, 6, 2], layers, 7);
+        let out = assert_same(&model, &input(&[2, 6, 6, 2]), 1e-6);
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("se (TFOpLambda) -> GlobalAveragePooling2D + Reshape")),
+            "{:?}",
+            out.notes
+        );
+    }
+
+    #[test]
+    fn tf_op_lambda_without_a_tfjs_layer_is_refused() {
+        let layers = vec![
+            op("a", "math.abs", json!([["x", 0, 0, {}]])),
+            op(
+                "q",
+                "math.truediv",
+                json!([["a", 0, 0, {"y": ["x", 0, 0]}], ["x", 0, 0, {}]]),
+            ),
+            op("m", "math.reduce_std", json!([["q", 0, 0, {"axis": 1}]])),
+        ];
+        let model = functional(&[4], layers, 7);
+        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
+        assert!(err.contains("3 layers"), "{err}");
+        assert!(
+            err.contains("`a` (TFOpLambda): tf.math.abs: TensorFlow.js 4.22 has no layer"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`q` (TFOpLambda): tf.math.truediv: dividing by a tensor"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`m` (TFOpLambda): tf.math.reduce_std"),
+            "{err}"
+        );
+    }
+}
