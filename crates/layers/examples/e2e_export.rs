@@ -40,6 +40,39 @@ async fn save(router: &Router, model: &Model, dir: &Path) -> Result<(), String> 
         .map_err(|e| format!("save {url}: {e}"))
 }
 
+/// Write `dir/io.json` with `inputs` (named `names`) and the engine's
+/// `outputs` as the reference TF.js must match (atol 1e-5, rtol 1e-4), and
+/// point the model's reference at it.
+fn write_engine_reference(
+    dir: &Path,
+    model: &Model,
+    names: &[String],
+    inputs: &[Tensor],
+    outputs: &[Tensor],
+) -> Result<(), String> {
+    let io = IoJson {
+        inputs: names
+            .iter()
+            .zip(inputs)
+            .map(|(n, t)| IoTensor::from_tensor(n, t))
+            .collect(),
+        outputs: model
+            .output_names()
+            .iter()
+            .zip(outputs)
+            .map(|(n, t)| IoTensor::from_tensor(n, t))
+            .collect(),
+        tolerance: Tolerance {
+            atol: 1e-5,
+            rtol: 1e-4,
+        },
+        ..Default::default()
+    };
+    let io_path = dir.join("io.json");
+    std::fs::write(&io_path, io.to_value().to_string()).map_err(|e| e.to_string())?;
+    write_reference(dir, &io_path)
+}
+
 fn write_reference(dir: &Path, io: &Path) -> Result<(), String> {
     let body = json!({"io": io.canonicalize().map_err(|e| e.to_string())?}).to_string();
     std::fs::write(dir.join("reference.json"), body).map_err(|e| e.to_string())
@@ -449,23 +482,7 @@ async fn export_probes(router: &Router, out: &Path, failures: &mut Vec<String>) 
                 .save(&parsed, &rewritten.artifacts)
                 .await
                 .map_err(|e| format!("save {url}: {e}"))?;
-            let io = IoJson {
-                inputs: vec![IoTensor::from_tensor("x", &x)],
-                outputs: model
-                    .output_names()
-                    .iter()
-                    .zip(&outputs)
-                    .map(|(n, t)| IoTensor::from_tensor(n, t))
-                    .collect(),
-                tolerance: Tolerance {
-                    atol: 1e-5,
-                    rtol: 1e-4,
-                },
-                ..Default::default()
-            };
-            let io_path = target.join("io.json");
-            std::fs::write(&io_path, io.to_value().to_string()).map_err(|e| e.to_string())?;
-            write_reference(&target, &io_path)
+            write_engine_reference(&target, &model, &["x".to_string()], &[x], &outputs)
         }
         .await;
         match result {
@@ -579,29 +596,9 @@ async fn main() {
                 let result = async {
                     let outputs = model.predict(&inputs).map_err(|e| e.to_string())?;
                     save(&router, &model, &target).await?;
-                    let io = IoJson {
-                        inputs: model
-                            .input_names()
-                            .iter()
-                            .zip(&inputs)
-                            .map(|(n, t)| IoTensor::from_tensor(n, t))
-                            .collect(),
-                        outputs: model
-                            .output_names()
-                            .iter()
-                            .zip(&outputs)
-                            .map(|(n, t)| IoTensor::from_tensor(n, t))
-                            .collect(),
-                        tolerance: Tolerance {
-                            atol: 1e-5,
-                            rtol: 1e-4,
-                        },
-                        ..Default::default()
-                    };
-                    let io_path = target.join("io.json");
-                    std::fs::write(&io_path, io.to_value().to_string())
-                        .map_err(|e| e.to_string())?;
-                    write_reference(&target, &io_path)
+                    let names: Vec<String> =
+                        model.input_names().iter().map(|n| n.to_string()).collect();
+                    write_engine_reference(&target, &model, &names, &inputs, &outputs)
                 }
                 .await;
                 match result {

@@ -74,16 +74,11 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             "TensorFlow.js 4.22 has no {act} activation and no exact rewrite exists"
         ));
     }
-    let Some(nodes) = site.inbound_nodes else {
-        return Outcome::Cannot(format!(
-            "the {act} activation needs several layers, which a Sequential model cannot wire"
-        ));
-    };
-    let [node] = nodes else {
-        return Outcome::Cannot(format!(
-            "the layer is called {} times; a rewrite handles one call",
-            nodes.len()
-        ));
+    let node = match site.single_call(&format!(
+        "the {act} activation needs several layers, which a Sequential model cannot wire"
+    )) {
+        Ok(node) => node,
+        Err(why) => return Outcome::Cannot(why),
     };
     let name = site.name;
     let mut layers = Vec::new();
@@ -169,10 +164,7 @@ mod tests {
         ];
         let model = functional(&[3, 3, 2], layers, 5);
         let out = assert_same(&model, &input(&[2, 3, 3, 2]), 1e-6);
-        assert!(out
-            .notes
-            .iter()
-            .any(|n| n.starts_with("conv (Conv2D) -> Conv2D + Rescaling")));
+        assert_note(&out, "conv (Conv2D) -> Conv2D + Rescaling");
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //!   a `valid` `Conv2D` with a `[k, 1]` kernel.
 
 use super::{entry, f32_weight, Outcome, Site};
-use serde_json::{json, Value};
-use tfjs_format::codec::TensorValues;
+use serde_json::{json, Map, Value};
+use tfjs_format::codec::DecodedWeight;
 
 /// The rule: applies to `UpSampling1D`, `SeparableConv1D` and causal
 /// `Conv1D`.
@@ -45,15 +45,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         ));
     };
     let channels = *channels;
-    let nodes = site
-        .inbound_nodes
-        .ok_or("its rewrite needs several layers")?;
-    let [node] = nodes else {
-        return Err(format!(
-            "the layer is called {} times; a rewrite handles one call",
-            nodes.len()
-        ));
-    };
+    let node = site.single_call("its rewrite needs several layers")?;
     let name = site.name;
     let c = site.config;
     let view = format!("{name}_as_2d");
@@ -61,34 +53,13 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let mut weights = Vec::new();
     let mut pad = None;
     let (class, config, out_channels) = if site.class_name == "Conv1D" {
-        let k = one_int(c.get("kernel_size"), 1).ok_or("kernel_size is not an integer")?;
-        let s = one_int(c.get("strides"), 1).ok_or("strides is not an integer")?;
-        let d = one_int(c.get("dilation_rate"), 1).ok_or("dilation_rate is not an integer")?;
-        let filters = c
-            .get("filters")
-            .and_then(Value::as_u64)
-            .ok_or("no filters")? as usize;
+        let (k, s, d, filters) = conv_geometry(c)?;
         let use_bias = c.get("use_bias").and_then(Value::as_bool).unwrap_or(true);
         if c.get("groups").and_then(Value::as_u64).unwrap_or(1) != 1 {
             return Err("a grouped causal convolution is not rewritten".into());
         }
         pad = Some(d * (k - 1));
-        for short in ["kernel", "bias"] {
-            let Some(w) = site.weight(short) else {
-                if short == "bias" && !use_bias {
-                    continue;
-                }
-                return Err(format!("its weight {short} is missing"));
-            };
-            let TensorValues::Float32(v) = &w.values else {
-                return Err(format!("its weight {short} is not float32"));
-            };
-            let mut shape = w.shape.clone();
-            if short == "kernel" {
-                shape.insert(1, 1);
-            }
-            weights.push(f32_weight(format!("{inner}/{short}"), shape, v.clone()));
-        }
+        weights = as_2d_weights(site, &inner, &[("kernel", true), ("bias", false)], use_bias)?;
         let config = json!({
             "filters": filters, "kernel_size": [k, 1], "strides": [s, 1],
             "padding": "valid", "data_format": "channels_last", "dilation_rate": [d, 1],
@@ -116,13 +87,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         if !matches!(padding, "valid" | "same") {
             return Err(format!("padding {padding:?} has no 2-D equivalent"));
         }
-        let k = one_int(c.get("kernel_size"), 1).ok_or("kernel_size is not an integer")?;
-        let s = one_int(c.get("strides"), 1).ok_or("strides is not an integer")?;
-        let d = one_int(c.get("dilation_rate"), 1).ok_or("dilation_rate is not an integer")?;
-        let filters = c
-            .get("filters")
-            .and_then(Value::as_u64)
-            .ok_or("no filters")? as usize;
+        let (k, s, d, filters) = conv_geometry(c)?;
         let m = one_int(c.get("depth_multiplier"), 1).ok_or("depth_multiplier")?;
         let use_bias = c.get("use_bias").and_then(Value::as_bool).unwrap_or(true);
         let mut config = json!({
@@ -143,27 +108,16 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
                 c.get("trainable").cloned().unwrap_or(json!(true)),
             );
         }
-        for (short, to2d) in [
-            ("depthwise_kernel", true),
-            ("pointwise_kernel", true),
-            ("bias", false),
-        ] {
-            let Some(w) = site.weight(short) else {
-                if short == "bias" && !use_bias {
-                    continue;
-                }
-                return Err(format!("its weight {short} is missing"));
-            };
-            let TensorValues::Float32(v) = &w.values else {
-                return Err(format!("its weight {short} is not float32"));
-            };
-            let mut shape = w.shape.clone();
-            if to2d {
-                // [k, in, out] -> [k, 1, in, out]
-                shape.insert(1, 1);
-            }
-            weights.push(f32_weight(format!("{inner}/{short}"), shape, v.clone()));
-        }
+        weights = as_2d_weights(
+            site,
+            &inner,
+            &[
+                ("depthwise_kernel", true),
+                ("pointwise_kernel", true),
+                ("bias", false),
+            ],
+            use_bias,
+        )?;
         ("SeparableConv2D", config, filters)
     };
     let mut layers = vec![entry(
@@ -193,6 +147,43 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         ),
     ]);
     Ok(Outcome::Replace { layers, weights })
+}
+
+/// A 1-D convolution's `kernel_size`, `strides`, `dilation_rate` and
+/// `filters`.
+fn conv_geometry(c: &Map<String, Value>) -> Result<(i64, i64, i64, usize), String> {
+    let k = one_int(c.get("kernel_size"), 1).ok_or("kernel_size is not an integer")?;
+    let s = one_int(c.get("strides"), 1).ok_or("strides is not an integer")?;
+    let d = one_int(c.get("dilation_rate"), 1).ok_or("dilation_rate is not an integer")?;
+    let filters = c
+        .get("filters")
+        .and_then(Value::as_u64)
+        .ok_or("no filters")? as usize;
+    Ok((k, s, d, filters))
+}
+
+/// The layer's weights renamed under `inner`, each `(short, kernel)` pair a
+/// weight (`bias` skipped without `use_bias`); a 1-D kernel `[k, in, out]`
+/// becomes the 2-D `[k, 1, in, out]`.
+fn as_2d_weights(
+    site: &Site<'_>,
+    inner: &str,
+    shorts: &[(&str, bool)],
+    use_bias: bool,
+) -> Result<Vec<DecodedWeight>, String> {
+    let mut out = Vec::new();
+    for &(short, kernel) in shorts {
+        if short == "bias" && !use_bias {
+            continue;
+        }
+        let (shape, v) = site.f32_weight(short)?;
+        let mut shape = shape.to_vec();
+        if kernel {
+            shape.insert(1, 1);
+        }
+        out.push(f32_weight(format!("{inner}/{short}"), shape, v.to_vec()));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

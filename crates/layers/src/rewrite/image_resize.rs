@@ -96,15 +96,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         None
     };
     let name = site.name;
-    let nodes = site
-        .inbound_nodes
-        .ok_or("its rewrite needs several layers")?;
-    let [node] = nodes else {
-        return Err(format!(
-            "the layer is called {} times; a rewrite handles one call",
-            nodes.len()
-        ));
-    };
+    let node = site.single_call("its rewrite needs several layers")?;
     let (layers, weights) = chain(name, node, (h, w), (th, tw), nearest, window);
     Ok(Outcome::Replace { layers, weights })
 }
@@ -233,12 +225,6 @@ mod tests {
         ];
         let model = functional(&[8, 6, 2], layers, 3);
         let out = assert_same(&model, &input(&[2, 8, 6, 2]), 1e-5);
-        assert!(
-            out.notes
-                .iter()
-                .any(|n| n.starts_with("crop (CenterCrop) -> Cropping2D")),
-            "{:?}",
-            out.notes
-        );
+        assert_note(&out, "crop (CenterCrop) -> Cropping2D");
     }
 }

@@ -66,12 +66,7 @@ mod tests {
                 json!({"factor": 0.3}),
                 vec![json!([["rot", 0, 0, {}]])],
             ),
-            entry(
-                "d",
-                "Dense",
-                json!({"units": 2}),
-                vec![json!([["contrast", 0, 0, {}]])],
-            ),
+            dense("d", 2, "contrast"),
         ];
         let model = functional(&[4, 4, 3], layers, 2);
         let out = assert_same(&model, &input(&[2, 4, 4, 3]), 0.0);

@@ -6,7 +6,7 @@
 //! `Concatenate`, `Mean`/`Max` as global pooling. Other operations are
 //! refused, naming the operation.
 
-use super::tf_op_lambda::{binary, permute, reduce, unary, Operand};
+use super::tf_op_lambda::{binary, permute, reduce_over, unary, Operand};
 use super::{entry, Outcome, Site};
 use serde_json::{json, Value};
 
@@ -25,15 +25,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 }
 
 fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
-    let nodes = site
-        .inbound_nodes
-        .ok_or("an operation layer outside a functional model")?;
-    let [node] = nodes else {
-        return Err(format!(
-            "the layer is called {} times; a rewrite handles one call",
-            nodes.len()
-        ));
-    };
+    let node = site.single_call("an operation layer outside a functional model")?;
     let refs = node.as_array().ok_or("malformed inbound node")?;
     let first = refs.first().ok_or("the call has no inputs")?;
     let args = first
@@ -178,18 +170,7 @@ fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
             if op == "Max" && !c.get("initial").is_none_or(Value::is_null) {
                 return Err("a max with an initial value has no TF.js layer".into());
             }
-            let axes: Vec<i64> = match c.get("axis") {
-                Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
-                Some(v) => v.as_i64().map(|a| vec![a]),
-                None => None,
-            }
-            .ok_or("a reduction over all axes has no TF.js layer")?;
-            let rank = site
-                .shapes
-                .and_then(|s| s.inputs.first())
-                .map(Vec::len)
-                .ok_or("its input shape is unknown")?;
-            reduce(name, x()?, op == "Max", &axes, rank, keep)
+            reduce_over(site, name, x()?, op == "Max", c.get("axis"), keep)
         }
         other => Err(format!(
             "TensorFlow.js 4.22 has no layer computing keras.ops.{} exactly",
@@ -211,12 +192,7 @@ mod tests {
     #[test]
     fn keras3_operation_layers_become_tfjs_layers() {
         let layers = vec![
-            entry(
-                "d",
-                "Dense",
-                json!({"units": 6}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
+            dense("d", 6, "x"),
             op(
                 "add",
                 "Add",
@@ -316,10 +292,7 @@ mod tests {
         ];
         let model = functional(&[5], layers, 9);
         let out = assert_same(&model, &input(&[3, 5]), 1e-6);
-        assert!(out
-            .notes
-            .iter()
-            .any(|n| n.contains("t (ops.Transpose) -> Permute")));
+        assert_note(&out, "t (ops.Transpose) -> Permute");
     }
 
     #[test]

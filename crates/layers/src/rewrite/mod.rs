@@ -53,7 +53,7 @@ use crate::model::{Model, ModelLayer};
 use crate::{LayersError, Result, Shape};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-use tfjs_format::codec::{decode_weights, encode_weights, DecodedWeight};
+use tfjs_format::codec::{decode_weights, encode_weights, DecodedWeight, TensorValues};
 use tfjs_format::{ModelArtifacts, WeightData};
 
 /// Every class (layers, initializers, regularizers, constraints) in
@@ -184,6 +184,32 @@ impl Site<'_> {
     pub fn weight(&self, short: &str) -> Option<&DecodedWeight> {
         let full = format!("{}/{short}", self.name);
         self.weights.iter().copied().find(|w| w.name == full)
+    }
+
+    /// The layer's float32 weight `<name>/<short>`: its shape and values,
+    /// or why not.
+    pub fn f32_weight(&self, short: &str) -> std::result::Result<(&[usize], &[f32]), String> {
+        let w = self
+            .weight(short)
+            .ok_or_else(|| format!("its weight {short} is missing"))?;
+        match &w.values {
+            TensorValues::Float32(v) => Ok((&w.shape, v)),
+            _ => Err(format!("its weight {short} is not float32")),
+        }
+    }
+
+    /// The layer's one functional call (a rewrite into several layers
+    /// wires them there); `outside` says why there is none in a
+    /// Sequential model.
+    pub fn single_call(&self, outside: &str) -> std::result::Result<&Value, String> {
+        let nodes = self.inbound_nodes.ok_or_else(|| outside.to_string())?;
+        match nodes {
+            [node] => Ok(node),
+            _ => Err(format!(
+                "the layer is called {} times; a rewrite handles one call",
+                nodes.len()
+            )),
+        }
     }
 }
 
@@ -714,6 +740,25 @@ pub(crate) mod test_util {
         Tensor::from_f32(shape.to_vec(), data).unwrap()
     }
 
+    /// Some note of the rewrite says `text`.
+    pub fn assert_note(out: &Rewritten, text: &str) {
+        assert!(
+            out.notes.iter().any(|n| n.contains(text)),
+            "no note says {text:?}: {:?}",
+            out.notes
+        );
+    }
+
+    /// A `Dense(units)` entry called on `from`.
+    pub fn dense(name: &str, units: usize, from: &str) -> Value {
+        entry(
+            name,
+            "Dense",
+            json!({ "units": units }),
+            vec![json!([[from, 0, 0, {}]])],
+        )
+    }
+
     /// Rewrite `model`, check that only TF.js classes remain, load the
     /// result back and check it predicts what `model` does on `x`.
     pub fn assert_same(model: &Model, x: &Tensor, tol: f32) -> Rewritten {
@@ -795,12 +840,7 @@ mod tests {
     #[test]
     fn a_rewrite_never_reuses_a_layer_name() {
         let layers = vec![
-            entry(
-                "d_negated",
-                "Dense",
-                json!({"units": 2}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
+            dense("d_negated", 2, "x"),
             entry(
                 "d",
                 "TFOpLambda",

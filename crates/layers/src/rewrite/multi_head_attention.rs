@@ -18,7 +18,7 @@
 
 use super::{entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
-use tfjs_format::codec::{DecodedWeight, TensorValues};
+use tfjs_format::codec::DecodedWeight;
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
@@ -28,16 +28,6 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     match rewrite(site) {
         Ok(o) => o,
         Err(why) => Outcome::Cannot(why),
-    }
-}
-
-fn values<'a>(site: &'a Site<'_>, short: &str) -> Result<(&'a [usize], &'a [f32]), String> {
-    let w = site
-        .weight(short)
-        .ok_or_else(|| format!("its weight {short} is missing"))?;
-    match &w.values {
-        TensorValues::Float32(v) => Ok((&w.shape, v)),
-        _ => Err(format!("its weight {short} is not float32")),
     }
 }
 
@@ -54,13 +44,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
                 .into(),
         );
     }
-    let nodes = site.inbound_nodes.ok_or("outside a functional model")?;
-    let [node] = nodes else {
-        return Err(format!(
-            "the layer is called {} times; a rewrite handles one call",
-            nodes.len()
-        ));
-    };
+    let node = site.single_call("outside a functional model")?;
     let refs = node.as_array().ok_or("malformed inbound node")?;
     let first = refs.first().ok_or("the call has no inputs")?;
     let kwargs = first.get(3).and_then(Value::as_object);
@@ -141,7 +125,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let r = |n: &str| json!([n, 0, 0, {}]);
     // Per-head projections.
     let mut project = |part: &str, input: &Value, h: usize| -> Result<String, String> {
-        let (shape, k) = values(site, &format!("{part}/kernel"))?;
+        let (shape, k) = site.f32_weight(&format!("{part}/kernel"))?;
         let [d, hs, e] = shape else {
             return Err(format!("{part}/kernel has shape {shape:?}"));
         };
@@ -157,7 +141,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             .collect();
         weights.push(f32_weight(format!("{lname}/kernel"), vec![d, e], kernel));
         if use_bias {
-            let (_, b) = values(site, &format!("{part}/bias"))?;
+            let (_, b) = site.f32_weight(&format!("{part}/bias"))?;
             weights.push(f32_weight(
                 format!("{lname}/bias"),
                 vec![e],
@@ -230,7 +214,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         ));
         cat
     };
-    let (oshape, ok) = values(site, "attention_output/kernel")?;
+    let (oshape, ok) = site.f32_weight("attention_output/kernel")?;
     let [oh, ov, out] = oshape else {
         return Err(format!("attention_output/kernel has shape {oshape:?}"));
     };
@@ -240,7 +224,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         ok.to_vec(),
     ));
     if use_bias {
-        let (_, ob) = values(site, "attention_output/bias")?;
+        let (_, ob) = site.f32_weight("attention_output/bias")?;
         weights.push(f32_weight(format!("{name}/bias"), vec![*out], ob.to_vec()));
     }
     layers.push(entry(
@@ -266,12 +250,7 @@ mod tests {
     #[test]
     fn multi_head_attention_becomes_dense_dot_softmax_per_head() {
         let layers = vec![
-            entry(
-                "d",
-                "Dense",
-                json!({"units": 6}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
+            dense("d", 6, "x"),
             // Keras 2 form: value (and key) as tensor kwargs.
             entry(
                 "self",
@@ -291,10 +270,7 @@ mod tests {
         ];
         let model = functional(&[4, 6], layers, 13);
         let out = assert_same(&model, &input(&[2, 4, 6]), 1e-5);
-        assert!(out
-            .notes
-            .iter()
-            .any(|n| n.starts_with("cross (MultiHeadAttention) -> Dense")));
+        assert_note(&out, "cross (MultiHeadAttention) -> Dense");
     }
 
     #[test]

@@ -209,10 +209,7 @@ mod tests {
         assert_eq!(reg(4), (0.01, 0.01));
         assert_eq!(layers[1]["config"]["activity_regularizer"], Value::Null);
         assert_eq!(layers[1]["config"]["bias_constraint"], Value::Null);
-        assert!(out
-            .notes
-            .iter()
-            .any(|n| n.contains("OrthogonalRegularizer")));
+        assert_note(&out, "OrthogonalRegularizer");
         // Already TF.js-form: nothing more to do.
         let again = rewrite_artifacts(&out.artifacts, Default::default()).unwrap();
         assert!(again.notes.is_empty(), "{:?}", again.notes);

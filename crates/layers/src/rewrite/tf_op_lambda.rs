@@ -51,13 +51,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 /// `tf.image.resize(x, size, method)` (bilinear or nearest, no aspect
 /// preservation or antialiasing) as the `Resizing` rewrite's layers.
 fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
-    let nodes = site.inbound_nodes.ok_or("outside a functional model")?;
-    let [node] = nodes else {
-        return Err(format!(
-            "the layer is called {} times; a rewrite handles one call",
-            nodes.len()
-        ));
-    };
+    let node = site.single_call("outside a functional model")?;
     let first = node
         .as_array()
         .and_then(|r| r.first())
@@ -241,6 +235,30 @@ pub(super) fn unary(name: &str, x: Value, f: &str, param: Option<f64>) -> Option
 ///
 /// With `keep` (the output shape without the batch axis, for
 /// `keepdims: true`), the pooling is followed by a `Reshape` to it.
+/// [`reduce`] over the `axis` argument of a call (an integer or a list;
+/// absent means all axes, which has no TF.js layer) of the site's input.
+pub(super) fn reduce_over(
+    site: &Site<'_>,
+    name: &str,
+    x: Value,
+    max: bool,
+    axis: Option<&Value>,
+    keep: Option<Vec<usize>>,
+) -> Result<Vec<Value>, String> {
+    let axes: Vec<i64> = match axis {
+        Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
+        Some(v) => v.as_i64().map(|a| vec![a]),
+        None => None,
+    }
+    .ok_or("a reduction over all axes has no TF.js layer")?;
+    let rank = site
+        .shapes
+        .and_then(|s| s.inputs.first())
+        .map(Vec::len)
+        .ok_or("its input shape is unknown")?;
+    reduce(name, x, max, &axes, rank, keep)
+}
+
 pub(super) fn reduce(
     name: &str,
     x: Value,
@@ -292,15 +310,7 @@ pub(super) fn reduce(
 }
 
 fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
-    let nodes = site
-        .inbound_nodes
-        .ok_or("a TFOpLambda outside a functional model")?;
-    let [node] = nodes else {
-        return Err(format!(
-            "the layer is called {} times; a rewrite handles one call",
-            nodes.len()
-        ));
-    };
+    let node = site.single_call("a TFOpLambda outside a functional model")?;
     let refs = node.as_array().ok_or("malformed inbound node")?;
     let first = refs.first().ok_or("the call has no inputs")?;
     let x = tensor_ref(first).ok_or("malformed inbound node")?;
@@ -402,23 +412,12 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
             } else {
                 None
             };
-            let axes: Vec<i64> = match kwargs.get("axis") {
-                Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
-                Some(v) => v.as_i64().map(|a| vec![a]),
-                None => None,
-            }
-            .ok_or("a reduction over all axes has no TF.js layer")?;
-            let rank = site
-                .shapes
-                .and_then(|s| s.inputs.first())
-                .map(Vec::len)
-                .ok_or("its input shape is unknown")?;
-            reduce(
+            reduce_over(
+                site,
                 name,
                 x.clone(),
                 function.ends_with("max"),
-                &axes,
-                rank,
+                kwargs.get("axis"),
                 keep,
             )
         }
@@ -544,12 +543,7 @@ mod tests {
     #[test]
     fn tf_op_lambda_arithmetic_becomes_tfjs_layers() {
         let layers = vec![
-            entry(
-                "d",
-                "Dense",
-                json!({"units": 6}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
+            dense("d", 6, "x"),
             op(
                 "add",
                 "__operators__.add",
@@ -626,10 +620,7 @@ mod tests {
         ];
         let model = functional(&[5], layers, 7);
         let out = assert_same(&model, &input(&[3, 5]), 1e-5);
-        assert!(out
-            .notes
-            .iter()
-            .any(|n| n.contains("diff (TFOpLambda) -> Rescaling + Add")));
+        assert_note(&out, "diff (TFOpLambda) -> Rescaling + Add");
     }
 
     #[test]
@@ -701,13 +692,7 @@ mod tests {
         ];
         let model = functional(&[6, 6, 2], layers, 7);
         let out = assert_same(&model, &input(&[2, 6, 6, 2]), 1e-6);
-        assert!(
-            out.notes
-                .iter()
-                .any(|n| n.contains("se (TFOpLambda) -> GlobalAveragePooling2D + Reshape")),
-            "{:?}",
-            out.notes
-        );
+        assert_note(&out, "se (TFOpLambda) -> GlobalAveragePooling2D + Reshape");
     }
 
     #[test]
