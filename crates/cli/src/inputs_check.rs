@@ -11,15 +11,16 @@ use anyhow::bail;
 use serde_json::Value;
 use tfjs_layers::{Tensor, TensorData};
 
-/// The dtypes the layers engine takes as inputs.
-const DTYPES: [&str; 2] = ["float32", "int32"];
+/// The dtypes the layers engine takes as inputs (`string` for models whose
+/// input feeds a StringLookup or Hashing).
+const DTYPES: [&str; 3] = ["float32", "int32", "string"];
 
 /// Check an io.json document's `inputs` against `sig`: each entry names a
 /// model input (or, without names, entries match inputs by position), no
-/// input is missing or given twice, no extra entries, `dtype` is float32 or
-/// int32, every `data` value is a number (or `"NaN"` / `"Infinity"` /
-/// `"-Infinity"` for floats), int32 values are integers in range, and the
-/// shape fits the input's.
+/// input is missing or given twice, no extra entries, `dtype` is float32,
+/// int32 or string, every `data` value is a number (or `"NaN"` /
+/// `"Infinity"` / `"-Infinity"` for floats) or, for string inputs, a string,
+/// int32 values are integers in range, and the shape fits the input's.
 pub fn check_io_json(doc: &Value, sig: &Signature, source: &str) -> anyhow::Result<()> {
     let fail = |field: &str, msg: String| -> anyhow::Result<()> {
         bail!("{source}: `{field}`: {msg}; {}", sig.expects())
@@ -100,12 +101,18 @@ fn check_entry(e: &Value, want: &TensorSig, at: &str) -> Result<(), Bad> {
             return Err(Bad(
                 format!("{at}.dtype"),
                 format!(
-                    "{} is not a dtype the layers engine takes (float32 or int32)",
+                    "{} is not a dtype the layers engine takes (float32, int32 or string)",
                     short(d)
                 ),
             ))
         }
     };
+    if (dtype == "string") != (want.dtype == "string") {
+        return Err(Bad(
+            format!("{at}.dtype"),
+            format!("{dtype} given, input `{}` is {}", want.name, want.dtype),
+        ));
+    }
     let int = dtype == "int32" || want.dtype == "int32";
     let shape: Vec<Option<usize>> = match e.get("shape").and_then(Value::as_array) {
         Some(a) => a
@@ -137,6 +144,13 @@ fn check_entry(e: &Value, want: &TensorSig, at: &str) -> Result<(), Bad> {
     for (j, x) in data.iter().enumerate() {
         let bad = |m: String| Err(Bad(format!("{at}.data[{j}]"), m));
         match x {
+            Value::String(_) if dtype == "string" => {}
+            other if dtype == "string" => {
+                return bad(format!(
+                    "{} is not a string (dtype is string)",
+                    short(other)
+                ))
+            }
             Value::Number(n) => {
                 let v = n.as_f64().unwrap_or(f64::NAN);
                 if int && (v.fract() != 0.0 || v < i32::MIN as f64 || v > i32::MAX as f64) {

@@ -90,8 +90,26 @@ pub fn read_local(path: impl AsRef<std::path::Path>, max: u64) -> anyhow::Result
 /// The most bytes `--inputs` (io.json, .npy) and `--image` files may hold.
 pub const MAX_INPUT_FILE_BYTES: u64 = 2 << 30;
 
-/// Load the model at `url` through the router (with a spinner on a TTY).
+/// Load the model at `url` through the router (with a spinner on a TTY). A
+/// local Keras file (`.h5`, `.keras`, `.safetensors` with its topology) is
+/// imported as `tfjs convert` imports it, so `predict`, `info`, `verify` and
+/// `bench` take Keras files directly.
 pub async fn load(ctx: &crate::Ctx, url: &str) -> anyhow::Result<ModelArtifacts> {
+    if let Some(path) = file_path(url).filter(|p| p.is_file()) {
+        if let Some(kind) = tfjs_keras::kind_of(&path.to_string_lossy()) {
+            let bytes = read_local(&path, u64::MAX)?;
+            let imported =
+                tfjs_keras::import_file(kind, &bytes, None, false).with_context(|| {
+                    format!("cannot import {}", printable(&path.display().to_string()))
+                })?;
+            if !ctx.json {
+                for n in &imported.notes {
+                    eprintln!("note: {n}");
+                }
+            }
+            return Ok(imported.artifacts);
+        }
+    }
     with_progress(format!("loading {url}"), ctx.router.load(url))
         .await
         .with_context(|| format!("cannot load {url}"))

@@ -245,7 +245,7 @@ fn predict_refuses_bad_inputs_naming_the_field_and_the_signature() {
         (
             "dtype string",
             Box::new(|v| v["inputs"][0]["dtype"] = json!("string")),
-            "`inputs[0].dtype`: \"string\" is not a dtype",
+            "`inputs[0].dtype`: string given, input `dense_1_input` is float32",
         ),
         (
             "null in data",

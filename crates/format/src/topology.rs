@@ -202,3 +202,23 @@ pub fn unknown_layer_weights<'a>(
     }
     out
 }
+
+/// A Keras 3 operation node (`x + y`, `ops.*` on Keras tensors) in a model
+/// config's `layers`: dict-form inbound nodes (`{"args": …, "kwargs": …}`)
+/// and a config without the `trainable` and `dtype` every layer has, nor a
+/// nested model's `layers`. Operations are not layers: they hold no weights
+/// and Keras 3's HDF5 writer stores no group for them.
+pub fn is_keras3_operation(entry: &Value) -> bool {
+    let config = entry.get("config").and_then(Value::as_object);
+    let keras3_nodes = entry
+        .get("inbound_nodes")
+        .and_then(Value::as_array)
+        .and_then(|n| n.first())
+        .is_some_and(
+            |n| matches!(n, Value::Object(o) if o.contains_key("args") || o.contains_key("kwargs")),
+        );
+    keras3_nodes
+        && config.is_some_and(|c| {
+            !c.contains_key("trainable") && !c.contains_key("dtype") && !c.contains_key("layers")
+        })
+}

@@ -298,15 +298,21 @@ impl Tensor {
         t.expect("shape and data length agree by construction")
     }
 
-    /// From the layers engine's tensor.
-    pub fn from_layers(t: &tfjs_layers::Tensor) -> Tensor {
+    /// From the layers engine's tensor; the graph engine has no string
+    /// tensors.
+    pub fn from_layers(t: &tfjs_layers::Tensor) -> crate::Result<Tensor> {
         let data = match t.data() {
             tfjs_layers::TensorData::F32(v) => Data::F32(v.clone()),
             tfjs_layers::TensorData::I32(v) => Data::I32(v.clone()),
+            tfjs_layers::TensorData::Str(_) => {
+                return Err(crate::GraphError::Input(
+                    "string inputs are not supported by graph models here (float32, int32 and bool are)".into(),
+                ))
+            }
         };
-        Tensor {
+        Ok(Tensor {
             shape: t.shape().to_vec(),
             data,
-        }
+        })
     }
 }

@@ -195,7 +195,7 @@ async fn load_by_url_default_outputs_and_input_errors() {
         "io.json",
     )
     .unwrap();
-    let x = tfjs_graph::Tensor::from_layers(&io.inputs[0].to_tensor().unwrap());
+    let x = tfjs_graph::Tensor::from_layers(&io.inputs[0].to_tensor().unwrap()).unwrap();
     let y = m.execute(&[("input_1", x.clone())], &[]).unwrap();
     let expected: Vec<f32> = io.outputs[0].data.iter().map(|&v| v as f32).collect();
     for (a, e) in y[0].to_f32().iter().zip(&expected) {

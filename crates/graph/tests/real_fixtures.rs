@@ -45,7 +45,7 @@ fn check_dir(name: &str, dir: &Path) {
         .map(|t| {
             (
                 t.name.as_str(),
-                Tensor::from_layers(&t.to_tensor().unwrap()),
+                Tensor::from_layers(&t.to_tensor().unwrap()).unwrap(),
             )
         })
         .collect();

@@ -134,12 +134,16 @@ fn convert_h5_group<'a>(
 }
 
 /// The names of every layer in a Keras model config (`config.layers[].name`,
-/// falling back to `config.layers[].config.name`).
+/// falling back to `config.layers[].config.name`), with the class name.
+/// Keras 3 operation nodes are left out (see
+/// [`tfjs_format::topology::is_keras3_operation`]): HDF5 files store no
+/// group for them.
 fn config_layer_names(model_config: &Value) -> Option<Vec<(String, String)>> {
     let layers = model_config.get("config")?.get("layers")?.as_array()?;
     Some(
         layers
             .iter()
+            .filter(|l| !tfjs_format::topology::is_keras3_operation(l))
             .filter_map(|l| {
                 let name = l
                     .get("name")

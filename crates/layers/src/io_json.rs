@@ -18,10 +18,13 @@ use serde_json::{Map, Number, Value};
 pub struct IoTensor {
     pub name: String,
     pub shape: Vec<usize>,
-    /// `"float32"` or `"int32"`.
+    /// `"float32"`, `"int32"` or `"string"`.
     pub dtype: String,
-    /// Values, flat row-major (f64 holds every f32 and i32 exactly).
+    /// Values, flat row-major (f64 holds every f32 and i32 exactly); empty
+    /// for a `string` tensor.
     pub data: Vec<f64>,
+    /// A `string` tensor's values, flat row-major; empty otherwise.
+    pub strings: Vec<String>,
 }
 
 /// `abs(actual - expected) <= atol + rtol * abs(expected)`, elementwise.
@@ -125,15 +128,30 @@ fn parse_tensors(v: Option<&Value>, source: &str, key: &str) -> Result<Vec<IoTen
                 .and_then(Value::as_str)
                 .unwrap_or("float32")
                 .to_string();
-            let data = t
-                .get("data")
-                .and_then(Value::as_array)
-                .ok_or_else(|| {
-                    err(
-                        source,
-                        format!("`{at}.data` must be a flat list of numbers"),
-                    )
-                })?
+            let items = t.get("data").and_then(Value::as_array).ok_or_else(|| {
+                err(
+                    source,
+                    format!("`{at}.data` must be a flat list of numbers (or of strings for dtype string)"),
+                )
+            })?;
+            let strings = if dtype == "string" {
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(j, x)| {
+                        x.as_str().map(str::to_string).ok_or_else(|| {
+                            err(
+                                source,
+                                format!("`{at}.data[{j}]`: {x} is not a string (dtype is string)"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<String>>>()?
+            } else {
+                Vec::new()
+            };
+            let numbers = if dtype == "string" { &[][..] } else { items };
+            let data = numbers
                 .iter()
                 .enumerate()
                 .map(|(j, x)| match x {
@@ -156,12 +174,12 @@ fn parse_tensors(v: Option<&Value>, source: &str, key: &str) -> Result<Vec<IoTen
                 .iter()
                 .try_fold(1usize, |a, &d| a.checked_mul(d))
                 .ok_or_else(|| err(source, format!("`{at}.shape` overflows")))?;
-            if n != data.len() {
+            if n != items.len() {
                 return Err(err(
                     source,
                     format!(
                         "`{at}` (`{name}`): shape {shape:?} needs {n} values, data has {}",
-                        data.len()
+                        items.len()
                     ),
                 ));
             }
@@ -170,15 +188,18 @@ fn parse_tensors(v: Option<&Value>, source: &str, key: &str) -> Result<Vec<IoTen
                 shape,
                 dtype,
                 data,
+                strings,
             })
         })
         .collect()
 }
 
 impl IoTensor {
-    /// As a tensor (`int32` → i32 data, anything else f32).
+    /// As a tensor (`int32` → i32 data, `string` → strings, anything else f32).
     pub fn to_tensor(&self) -> Result<Tensor> {
-        if self.dtype == "int32" {
+        if self.dtype == "string" {
+            Tensor::from_strings(self.shape.clone(), self.strings.clone())
+        } else if self.dtype == "int32" {
             Tensor::from_i32(
                 self.shape.clone(),
                 self.data.iter().map(|&x| x as i32).collect(),
@@ -193,21 +214,26 @@ impl IoTensor {
 
     /// From a tensor.
     pub fn from_tensor(name: &str, t: &Tensor) -> IoTensor {
-        let (dtype, data) = match t.data() {
-            TensorData::F32(v) => ("float32", v.iter().map(|&x| x as f64).collect()),
-            TensorData::I32(v) => ("int32", v.iter().map(|&x| x as f64).collect()),
+        let (data, strings) = match t.data() {
+            TensorData::F32(v) => (v.iter().map(|&x| x as f64).collect(), Vec::new()),
+            TensorData::I32(v) => (v.iter().map(|&x| x as f64).collect(), Vec::new()),
+            TensorData::Str(v) => (Vec::new(), v.clone()),
         };
         IoTensor {
             name: name.to_string(),
             shape: t.shape().to_vec(),
-            dtype: dtype.into(),
+            dtype: t.dtype().into(),
             data,
+            strings,
         }
     }
 
     /// JSON form; float32 values use their shortest round-trip spelling,
     /// non-finite values are written as the strings `NaN`/`Infinity`.
     pub fn to_value(&self) -> Value {
+        if self.dtype == "string" {
+            return serde_json::json!({"name": self.name, "shape": self.shape, "dtype": self.dtype, "data": self.strings});
+        }
         let data: Vec<Value> = self
             .data
             .iter()
@@ -396,6 +422,10 @@ pub fn compare(
             ));
             continue;
         }
+        if a.as_strings().is_some() || e.dtype == "string" {
+            compare_strings(a, e, &mut c);
+            continue;
+        }
         let av = a.to_f32();
         for (i, (&x, &y)) in av.iter().zip(&e.data).enumerate() {
             let x = x as f64;
@@ -420,6 +450,33 @@ pub fn compare(
     all.truncate(keep);
     c.worst = all;
     c
+}
+
+/// Strings match exactly; a mismatch counts as a failure (its error is
+/// infinite, so it sorts first).
+fn compare_strings(a: &Tensor, e: &IoTensor, c: &mut Comparison) {
+    let Some(got) = a.as_strings().filter(|_| e.dtype == "string") else {
+        c.problems.push(format!(
+            "output `{}`: dtype {}, expected {}",
+            e.name,
+            a.dtype(),
+            e.dtype
+        ));
+        return;
+    };
+    let bad: Vec<usize> = (0..got.len())
+        .filter(|&i| e.strings.get(i) != Some(&got[i]))
+        .collect();
+    c.failures += bad.len();
+    if let Some(&i) = bad.first() {
+        c.problems.push(format!(
+            "output `{}`: {} string(s) differ, first at flat index {i}: {:?}, expected {:?}",
+            e.name,
+            bad.len(),
+            got[i],
+            e.strings.get(i).map(String::as_str).unwrap_or("")
+        ));
+    }
 }
 
 /// Read a `.npy` array (little-endian f4/i4/f8/i8, C order). f8 becomes

@@ -88,6 +88,13 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
         false
     }
 
+    /// Whether the layer takes string tensors (`StringLookup`, `Hashing`).
+    /// A model gives string inputs only to layers that say so, and says
+    /// which layer when it cannot.
+    fn takes_strings(&self) -> bool {
+        false
+    }
+
     /// Output masks (Keras `compute_mask`). The default drops masks, as a
     /// Keras layer that does not support masking does.
     fn compute_mask(

@@ -538,6 +538,7 @@ impl Model {
         for &t in &outputs {
             last_use[t] = usize::MAX;
         }
+        check_string_inputs(&layers, &calls, &tensors, &exec)?;
         Ok(Model {
             name,
             class_name,
@@ -894,6 +895,15 @@ impl Model {
         let (ys, ym) = match &self.layers[l] {
             ModelLayer::Input(_) => unreachable!("inputs are not executed"),
             ModelLayer::Layer(layer) => {
+                if !layer.takes_strings() && xs.iter().any(|x| x.as_strings().is_some()) {
+                    return Err(LayersError::config(
+                        lname,
+                        format!(
+                            "{} cannot take strings; only StringLookup and Hashing do",
+                            layer.class_name()
+                        ),
+                    ));
+                }
                 let live = *live + xs.iter().map(|t| t.len() as u64 * 4).sum::<u64>();
                 let limit = self.memory_limit.unwrap_or_else(max_live_bytes);
                 check_output_size(layer.as_ref(), &xs, live, limit)
@@ -928,6 +938,44 @@ impl Model {
     }
 }
 
+/// A string input may only feed layers that take strings (`StringLookup`,
+/// `Hashing`): any other layer is named here, at build time, rather than
+/// computing on strings.
+fn check_string_inputs(
+    layers: &[ModelLayer],
+    calls: &[Vec<Call>],
+    tensors: &[TensorInfo],
+    exec: &[(usize, usize)],
+) -> Result<()> {
+    let is_string_input =
+        |t: usize| matches!(&layers[tensors[t].layer], ModelLayer::Input(i) if i.dtype == "string");
+    for &(l, c) in exec {
+        for (k, &t) in calls[l][c].inputs.iter().enumerate() {
+            if !is_string_input(t) {
+                continue;
+            }
+            let takes = match &layers[l] {
+                ModelLayer::Layer(layer) => layer.takes_strings(),
+                ModelLayer::Model(m) => m.input_layers.get(k).is_some_and(
+                    |&i| matches!(&m.layers[i], ModelLayer::Input(s) if s.dtype == "string"),
+                ),
+                ModelLayer::Input(_) => true,
+            };
+            if !takes {
+                return Err(LayersError::config(
+                    layers[l].name(),
+                    format!(
+                        "{} cannot take the string input `{}`; only StringLookup and Hashing take strings",
+                        layers[l].class_name(),
+                        layers[tensors[t].layer].name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Target bytes of a batch slice's largest activation (about a core's L2).
 const SLICE_BYTES: usize = 2 << 20;
 
@@ -939,6 +987,7 @@ fn batch_slice(t: &Tensor, a: usize, b: usize) -> Result<Tensor> {
     match t.data() {
         TensorData::F32(v) => Tensor::from_f32(shape, v[a * per..b * per].to_vec()),
         TensorData::I32(v) => Tensor::from_i32(shape, v[a * per..b * per].to_vec()),
+        TensorData::Str(v) => Tensor::from_strings(shape, v[a * per..b * per].to_vec()),
     }
 }
 
@@ -950,26 +999,31 @@ fn concat_batch<'a>(parts: impl Iterator<Item = &'a Tensor> + Clone) -> Result<T
         .ok_or_else(|| topo_err("internal: no batch slices"))?;
     let mut shape = first.shape().to_vec();
     shape[0] = parts.clone().map(|t| t.shape()[0]).sum();
+    let mixed = || topo_err("internal: mixed slice dtypes");
     match first.data() {
         TensorData::F32(_) => {
             let mut data = Vec::new();
             for t in parts {
-                data.extend_from_slice(
-                    t.as_f32()
-                        .ok_or_else(|| topo_err("internal: mixed slice dtypes"))?,
-                );
+                data.extend_from_slice(t.as_f32().ok_or_else(mixed)?);
             }
             Tensor::from_f32(shape, data)
         }
         TensorData::I32(_) => {
             let mut data = Vec::new();
             for t in parts {
-                match t.data() {
-                    TensorData::I32(v) => data.extend_from_slice(v),
-                    TensorData::F32(_) => return Err(topo_err("internal: mixed slice dtypes")),
-                }
+                let TensorData::I32(v) = t.data() else {
+                    return Err(mixed());
+                };
+                data.extend_from_slice(v);
             }
             Tensor::from_i32(shape, data)
+        }
+        TensorData::Str(_) => {
+            let mut data = Vec::new();
+            for t in parts {
+                data.extend_from_slice(t.as_strings().ok_or_else(mixed)?);
+            }
+            Tensor::from_strings(shape, data)
         }
     }
 }
@@ -1164,6 +1218,9 @@ fn checked_input<'t>(spec: &InputLayer, t: &'t Tensor) -> Result<std::borrow::Co
         }
     }
     match (spec.dtype.as_str(), t.data()) {
+        ("string", TensorData::Str(_)) => Ok(Cow::Borrowed(t)),
+        ("string", _) => Err(err(format!("expected strings, got {} values", t.dtype()))),
+        (_, TensorData::Str(_)) => Err(err(format!("expected {} values, got strings", spec.dtype))),
         ("int32", TensorData::F32(v)) => {
             if let Some((i, x)) = v
                 .iter()

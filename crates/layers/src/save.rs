@@ -217,6 +217,9 @@ impl Model {
             let values = match t.data() {
                 TensorData::F32(v) => TensorValues::Float32(v.clone()),
                 TensorData::I32(v) => TensorValues::Int32(v.clone()),
+                TensorData::Str(v) => {
+                    TensorValues::String(v.iter().map(|s| s.as_bytes().to_vec()).collect())
+                }
             };
             decoded.push(DecodedWeight {
                 name: slot.name,

@@ -5,6 +5,10 @@
 pub enum TensorData {
     F32(Vec<f32>),
     I32(Vec<i32>),
+    /// UTF-8 strings: the inputs of Keras's `StringLookup` and `Hashing`.
+    /// Only layers that say [`Layer::takes_strings`](crate::Layer::takes_strings)
+    /// are given them (the model checks this when it is built).
+    Str(Vec<String>),
 }
 
 /// A dense, row-major tensor.
@@ -32,6 +36,11 @@ impl Tensor {
         Self::new(shape, TensorData::I32(data))
     }
 
+    /// A string tensor; errors if `data.len()` is not the product of `shape`.
+    pub fn from_strings(shape: Vec<usize>, data: Vec<String>) -> crate::Result<Tensor> {
+        Self::new(shape, TensorData::Str(data))
+    }
+
     /// A tensor of zeros.
     pub fn zeros(shape: Vec<usize>) -> Tensor {
         let n = shape.iter().product();
@@ -46,6 +55,7 @@ impl Tensor {
         let len = match &data {
             TensorData::F32(v) => v.len(),
             TensorData::I32(v) => v.len(),
+            TensorData::Str(v) => v.len(),
         };
         if n != len {
             return Err(crate::LayersError::Input {
@@ -76,24 +86,42 @@ impl Tensor {
         &self.data
     }
     /// Values as f32 (i32 values are converted; borrows when already f32).
+    /// Strings have no number: they read as NaN, which no layer sees because
+    /// a model gives string tensors only to layers that take strings.
     pub fn to_f32(&self) -> std::borrow::Cow<'_, [f32]> {
         match &self.data {
             TensorData::F32(v) => std::borrow::Cow::Borrowed(v),
             TensorData::I32(v) => std::borrow::Cow::Owned(v.iter().map(|&x| x as f32).collect()),
+            TensorData::Str(v) => std::borrow::Cow::Owned(vec![f32::NAN; v.len()]),
+        }
+    }
+    /// The strings, if this is a string tensor.
+    pub fn as_strings(&self) -> Option<&[String]> {
+        match &self.data {
+            TensorData::Str(v) => Some(v),
+            _ => None,
+        }
+    }
+    /// The dtype name TF.js and Keras use: `float32`, `int32` or `string`.
+    pub fn dtype(&self) -> &'static str {
+        match &self.data {
+            TensorData::F32(_) => "float32",
+            TensorData::I32(_) => "int32",
+            TensorData::Str(_) => "string",
         }
     }
     /// The f32 slice, if this is an f32 tensor.
     pub fn as_f32(&self) -> Option<&[f32]> {
         match &self.data {
             TensorData::F32(v) => Some(v),
-            TensorData::I32(_) => None,
+            _ => None,
         }
     }
     /// Mutable f32 slice, if this is an f32 tensor.
     pub fn as_f32_mut(&mut self) -> Option<&mut [f32]> {
         match &mut self.data {
             TensorData::F32(v) => Some(v),
-            TensorData::I32(_) => None,
+            _ => None,
         }
     }
     /// Take the data.

@@ -601,7 +601,7 @@ fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec
         let lpath = format!("{path}: model `{name}` layers[{i}]");
         let mut spec = parse_layer_entry(entry, &lpath, &mut auto_name)?;
         let nodes = entry.get("inbound_nodes").filter(|v| !v.is_null());
-        if is_keras3_operation(entry) {
+        if tfjs_format::topology::is_keras3_operation(entry) {
             // `keras.ops` calls on symbolic tensors (`x + 3.0`,
             // `ops.not_equal(x, 0)`) are saved as nodes whose config has no
             // `trainable`/`dtype`; "Add" is then `ops.add`, not the merge
@@ -719,18 +719,6 @@ fn takes_tensor_kwargs(class_name: &str) -> bool {
 
 /// The class-name prefix of Keras 3 operation nodes (`ops.NotEqual`).
 pub const KERAS3_OPERATION_PREFIX: &str = "ops.";
-
-/// A Keras 3 operation node: dict-form inbound nodes and a config without
-/// the `trainable` and `dtype` every layer has.
-fn is_keras3_operation(entry: &Value) -> bool {
-    let config = entry.get("config").and_then(Value::as_object);
-    let keras3_nodes = entry
-        .get("inbound_nodes")
-        .and_then(Value::as_array)
-        .and_then(|n| n.first())
-        .is_some_and(is_keras3_node);
-    keras3_nodes && config.is_some_and(|c| !c.contains_key("trainable") && !c.contains_key("dtype"))
-}
 
 fn is_keras3_node(node: &Value) -> bool {
     matches!(node, Value::Object(o) if o.contains_key("args") || o.contains_key("kwargs"))

@@ -117,8 +117,8 @@ fn graph_runner(
         let (named, _) = predict::graph_feeds(files, &model)?;
         let feeds: Vec<(String, tfjs_graph::Tensor)> = named
             .iter()
-            .map(|(n, t)| (n.clone(), tfjs_graph::Tensor::from_layers(t)))
-            .collect();
+            .map(|(n, t)| Ok((n.clone(), tfjs_graph::Tensor::from_layers(t)?)))
+            .collect::<Result<_, tfjs_graph::GraphError>>()?;
         return Ok((graph_run(model, feeds), load_ms, None));
     }
     let specs: Vec<InputSpec> = model
@@ -138,8 +138,8 @@ fn graph_runner(
     let feeds: Vec<(String, tfjs_graph::Tensor)> = specs
         .iter()
         .zip(synthetic_inputs(&specs, batch)?)
-        .map(|(s, t)| (s.0.clone(), tfjs_graph::Tensor::from_layers(&t)))
-        .collect();
+        .map(|(s, t)| Ok((s.0.clone(), tfjs_graph::Tensor::from_layers(&t)?)))
+        .collect::<Result<_, tfjs_graph::GraphError>>()?;
     Ok((graph_run(model, feeds), load_ms, None))
 }
 

@@ -154,8 +154,8 @@ fn run_graph(
     };
     let feeds: Vec<(&str, tfjs_graph::Tensor)> = named
         .iter()
-        .map(|(n, t)| (n.as_str(), tfjs_graph::Tensor::from_layers(t)))
-        .collect();
+        .map(|(n, t)| Ok((n.as_str(), tfjs_graph::Tensor::from_layers(t)?)))
+        .collect::<Result<_, tfjs_graph::GraphError>>()?;
     let wanted_refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
     let outputs = model
         .execute(&feeds, &wanted_refs)

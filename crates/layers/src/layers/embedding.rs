@@ -207,6 +207,7 @@ impl Layer for Embedding {
                     push(pos, id.trunc() as i64, id.to_string())?;
                 }
             }
+            TensorData::Str(_) => return Err(strings_need_lookup(name)),
         }
         let mut shape = ids.shape().to_vec();
         shape.push(d);
@@ -227,7 +228,16 @@ impl Layer for Embedding {
         let m: Vec<f32> = match ids.data() {
             TensorData::I32(v) => v.iter().map(|&x| f32::from(u8::from(x != 0))).collect(),
             TensorData::F32(v) => v.iter().map(|&x| f32::from(u8::from(x != 0.0))).collect(),
+            TensorData::Str(_) => return Err(strings_need_lookup(&self.base.name)),
         };
         Ok(vec![Some(Tensor::from_f32(ids.shape().to_vec(), m)?)])
     }
+}
+
+/// Embedding ids must be integers: strings go through a `StringLookup` first.
+fn strings_need_lookup(layer: &str) -> crate::LayersError {
+    input_err(
+        layer,
+        "got string ids; map strings to integer ids with a StringLookup layer first",
+    )
 }

@@ -1,6 +1,7 @@
-//! Keras's `IntegerLookup`, `Discretization` and `Hashing` at inference.
+//! Keras's `IntegerLookup`, `StringLookup`, `Discretization` and `Hashing`
+//! at inference.
 //!
-//! `IntegerLookup`: integer tokens → vocabulary
+//! `IntegerLookup` / `StringLookup`: integer / string tokens → vocabulary
 //! indices (or back, with `invert`), with the vocabulary given in the
 //! config as Keras writes it once adapted or set. Index layout as Keras's
 //! `IndexLookup`: the mask token (if any) at 0, then `num_oov_indices`
@@ -35,13 +36,16 @@ macro_rules! lookup_common {
     };
 }
 
-/// Register `IntegerLookup`, `Discretization` and `Hashing`.
+/// Register `IntegerLookup`, `StringLookup`, `Discretization` and `Hashing`.
 pub fn register(registry: &mut LayerRegistry) {
     registry.register("Hashing", |c, _| {
         Ok(Box::new(Hashing::from_config(c)?) as Box<dyn Layer>)
     });
     registry.register("IntegerLookup", |c, _| {
         Ok(Box::new(IntegerLookup::from_config(c)?) as Box<dyn Layer>)
+    });
+    registry.register("StringLookup", |c, _| {
+        Ok(Box::new(StringLookup::from_config(c)?) as Box<dyn Layer>)
     });
     registry.register("Discretization", |c, _| {
         Ok(Box::new(Discretization::from_config(c)?) as Box<dyn Layer>)
@@ -56,24 +60,107 @@ enum Mode {
     Count,
 }
 
-/// `IntegerLookup`.
+/// A token of an index lookup: an integer (`IntegerLookup`) or a string
+/// (`StringLookup`).
+pub trait LookupToken:
+    Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static
+{
+    /// `"integers"` / `"strings"`, for errors.
+    const WHAT: &'static str;
+    /// One config value (vocabulary entry, mask or OOV token).
+    fn from_value(v: &Value) -> Option<Self>;
+    /// The tokens of an input tensor, or why it has none.
+    fn from_tensor(t: &Tensor) -> std::result::Result<Vec<Self>, &'static str>;
+    /// An unknown token's out-of-vocabulary slot among `num_oov` (≥ 1),
+    /// as Keras computes it (`farmhash`: Keras's `oov_method="farmhash"`).
+    fn oov_slot(&self, num_oov: usize, farmhash: bool) -> usize;
+    /// Keras's `oov_token` default.
+    fn default_oov() -> Self;
+    /// Inverted lookup output.
+    fn into_tensor(shape: Vec<usize>, tokens: Vec<Self>) -> Result<Tensor>;
+}
+
+impl LookupToken for i64 {
+    const WHAT: &'static str = "integers";
+    fn from_value(v: &Value) -> Option<i64> {
+        v.as_i64()
+    }
+    fn from_tensor(t: &Tensor) -> std::result::Result<Vec<i64>, &'static str> {
+        // Integer inputs exactly (float32 holds integers only up to 2^24).
+        match t.data() {
+            TensorData::I32(v) => Ok(v.iter().map(|&t| i64::from(t)).collect()),
+            TensorData::F32(v) => Ok(v.iter().map(|&t| t as i64).collect()),
+            TensorData::Str(_) => {
+                Err("got strings; IntegerLookup takes integers (StringLookup takes strings)")
+            }
+        }
+    }
+    fn default_oov() -> i64 {
+        -1
+    }
+    fn oov_slot(&self, num_oov: usize, farmhash: bool) -> usize {
+        if farmhash {
+            // `to_hash_bucket_fast(as_string(x))`.
+            return (fingerprint64(self.to_string().as_bytes()) % num_oov as u64) as usize;
+        }
+        // Keras's default `floormod`.
+        self.rem_euclid(num_oov as i64) as usize
+    }
+    fn into_tensor(shape: Vec<usize>, tokens: Vec<i64>) -> Result<Tensor> {
+        Tensor::from_i32(shape, tokens.into_iter().map(|t| t as i32).collect())
+    }
+}
+
+impl LookupToken for String {
+    const WHAT: &'static str = "strings";
+    fn from_value(v: &Value) -> Option<String> {
+        v.as_str().map(str::to_string)
+    }
+    fn from_tensor(t: &Tensor) -> std::result::Result<Vec<String>, &'static str> {
+        t.as_strings()
+            .map(<[String]>::to_vec)
+            .ok_or("got numbers; StringLookup takes strings (IntegerLookup takes integers)")
+    }
+    fn default_oov() -> String {
+        "[UNK]".into()
+    }
+    fn oov_slot(&self, num_oov: usize, _farmhash: bool) -> usize {
+        // Strings always use `tf.strings.to_hash_bucket_fast`.
+        (fingerprint64(self.as_bytes()) % num_oov as u64) as usize
+    }
+    fn into_tensor(shape: Vec<usize>, tokens: Vec<String>) -> Result<Tensor> {
+        Tensor::from_strings(shape, tokens)
+    }
+}
+
+/// Keras's `IndexLookup`: `IntegerLookup` over integers, `StringLookup` over
+/// strings.
 #[derive(Debug)]
-pub struct IntegerLookup {
+pub struct IndexLookup<T: LookupToken> {
     base: Base,
     raw: Map<String, Value>,
-    vocabulary: Vec<i64>,
-    index: HashMap<i64, usize>,
-    mask_token: Option<i64>,
+    vocabulary: Vec<T>,
+    index: HashMap<T, usize>,
+    mask_token: Option<T>,
+    /// What an inverted lookup gives for an index outside the vocabulary.
+    oov_token: Option<T>,
     num_oov: usize,
+    /// `oov_method: "farmhash"` (integers hashed like strings).
+    oov_farmhash: bool,
     invert: bool,
     mode: Mode,
 }
 
-impl IntegerLookup {
+/// `IntegerLookup`.
+pub type IntegerLookup = IndexLookup<i64>;
+/// `StringLookup`.
+pub type StringLookup = IndexLookup<String>;
+
+impl<T: LookupToken> IndexLookup<T> {
     /// Build from a config; the vocabulary must be in it.
-    pub fn from_config(c: &ConfigReader<'_>) -> Result<IntegerLookup> {
-        let listed = c.list_of("vocabulary", Value::as_i64, "integers")?;
-        let vocabulary: Vec<i64> = match (listed, c.get("vocabulary")) {
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<IndexLookup<T>> {
+        let listed = c.list_of("vocabulary", T::from_value, T::WHAT)?;
+        let vocabulary: Vec<T> = match (listed, c.get("vocabulary")) {
             (Some(v), _) => v,
             (None, Some(Value::String(path))) => {
                 return Err(c.err(
@@ -88,99 +175,152 @@ impl IntegerLookup {
                 ))
             }
         };
-        let mask_token = match c.get("mask_token") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(
-                v.as_i64()
-                    .ok_or_else(|| c.err("mask_token", "expected an integer or null"))?,
-            ),
+        let token = |key: &str| -> Result<Option<T>> {
+            match c.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => T::from_value(v).map(Some).ok_or_else(|| {
+                    c.err(
+                        key,
+                        format!("expected one of the layer's {} or null, got {v}", T::WHAT),
+                    )
+                }),
+            }
+        };
+        let mask_token = token("mask_token")?;
+        let oov_token = match c.get("oov_token") {
+            None => Some(T::default_oov()),
+            Some(_) => token("oov_token")?,
         };
         let num_oov = c.usize_or("num_oov_indices", 1)?;
+        let oov_farmhash = match c.str_or("oov_method", "floormod")? {
+            "floormod" => false,
+            "farmhash" => true,
+            other => {
+                return Err(c.err(
+                    "oov_method",
+                    format!("\"{other}\" is not supported (floormod, farmhash are)"),
+                ))
+            }
+        };
+        if !matches!(c.get("salt"), None | Some(Value::Null)) {
+            return Err(c.err(
+                "salt",
+                "a salted lookup (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is",
+            ));
+        }
         let mode = output_mode(c)?;
         let invert = c.bool_or("invert", false)?;
         if invert && mode != Mode::Int {
             return Err(c.err("output_mode", "invert needs output_mode \"int\""));
         }
-        let first = usize::from(mask_token.is_some()) + num_oov;
+        // Keras reserves index 0 for the mask only in `int` mode.
+        let first = usize::from(mask_token.is_some() && mode == Mode::Int) + num_oov;
         let mut index = HashMap::with_capacity(vocabulary.len());
-        for (i, &t) in vocabulary.iter().enumerate() {
-            if index.insert(t, first + i).is_some() {
-                return Err(c.err("vocabulary", format!("token {t} appears twice")));
+        for (i, t) in vocabulary.iter().enumerate() {
+            if index.insert(t.clone(), first + i).is_some() {
+                return Err(c.err("vocabulary", format!("token {t:?} appears twice")));
             }
         }
-        Ok(IntegerLookup {
+        Ok(IndexLookup {
             base: Base::parse(c)?,
             raw: c.map.clone(),
             vocabulary,
             index,
             mask_token,
+            oov_token,
             num_oov,
+            oov_farmhash,
             invert,
             mode,
         })
     }
 
-    /// Mask slot + OOV slots + vocabulary.
-    fn size(&self) -> usize {
-        usize::from(self.mask_token.is_some()) + self.num_oov + self.vocabulary.len()
+    /// Whether index 0 is the mask's (Keras: a mask token in `int` mode).
+    fn mask_slot(&self) -> bool {
+        self.mask_token.is_some() && self.mode == Mode::Int
     }
 
-    fn lookup(&self, t: i64) -> Result<i64> {
-        if Some(t) == self.mask_token {
-            return Ok(0);
+    /// Mask slot + OOV slots + vocabulary.
+    fn size(&self) -> usize {
+        usize::from(self.mask_slot()) + self.num_oov + self.vocabulary.len()
+    }
+
+    /// The token's index; [`MASKED`] for the mask token in an encoding mode.
+    fn lookup(&self, t: &T) -> Result<i64> {
+        if Some(t) == self.mask_token.as_ref() {
+            return Ok(if self.mask_slot() { 0 } else { MASKED });
         }
-        if let Some(&i) = self.index.get(&t) {
+        if let Some(&i) = self.index.get(t) {
             return Ok(i as i64);
         }
         if self.num_oov == 0 {
             return Err(input_err(
                 &self.base.name,
-                format!("token {t} is not in the vocabulary and num_oov_indices is 0"),
+                format!("token {t:?} is not in the vocabulary and num_oov_indices is 0"),
             ));
         }
-        let first = i64::from(self.mask_token.is_some());
-        Ok(first + t.rem_euclid(self.num_oov as i64))
+        let first = usize::from(self.mask_slot());
+        Ok((first + t.oov_slot(self.num_oov, self.oov_farmhash)) as i64)
     }
 
-    fn invert_one(&self, i: i64) -> i64 {
-        let first = (usize::from(self.mask_token.is_some()) + self.num_oov) as i64;
+    fn invert_one(&self, i: i64) -> Result<T> {
+        let first = (usize::from(self.mask_slot()) + self.num_oov) as i64;
         match usize::try_from(i - first)
             .ok()
             .and_then(|k| self.vocabulary.get(k))
         {
-            Some(&t) => t,
-            None if i == 0 && self.mask_token.is_some() => self.mask_token.unwrap_or(0),
-            // Keras returns the OOV token for indices outside the vocabulary.
-            None => self
-                .raw
-                .get("oov_token")
-                .and_then(Value::as_i64)
-                .unwrap_or(-1),
+            Some(t) => Ok(t.clone()),
+            None => match (&self.mask_token, &self.oov_token) {
+                (Some(m), _) if i == 0 => Ok(m.clone()),
+                // Keras returns the OOV token for indices outside the vocabulary.
+                (_, Some(oov)) => Ok(oov.clone()),
+                (_, None) => Err(input_err(
+                    &self.base.name,
+                    format!("index {i} is outside the vocabulary and the layer has no oov_token"),
+                )),
+            },
         }
     }
 }
 
-impl Layer for IntegerLookup {
-    lookup_common!("IntegerLookup");
+impl<T: LookupToken> Layer for IndexLookup<T> {
+    fn class_name(&self) -> &str {
+        if T::WHAT == "strings" {
+            "StringLookup"
+        } else {
+            "IntegerLookup"
+        }
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = self.raw.clone();
+        self.base.write(&mut m);
+        m
+    }
+    fn takes_strings(&self) -> bool {
+        T::WHAT == "strings"
+    }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?.clone();
         Ok(vec![encoded_shape(self.mode, s, self.size())])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
-        // Integer inputs exactly (float32 holds integers only up to 2^24).
-        let tokens: Vec<i64> = match x.data() {
-            TensorData::I32(v) => v.iter().map(|&t| i64::from(t)).collect(),
-            TensorData::F32(v) => v.iter().map(|&t| t as i64).collect(),
-        };
         let shape = x.shape().to_vec();
         if self.invert {
-            let out = tokens.iter().map(|&i| self.invert_one(i) as i32).collect();
-            return Ok(vec![Tensor::from_i32(shape, out)?]);
+            let ids = i64::from_tensor(x).map_err(|m| input_err(&self.base.name, m))?;
+            let out = ids
+                .iter()
+                .map(|&i| self.invert_one(i))
+                .collect::<Result<Vec<T>>>()?;
+            return Ok(vec![T::into_tensor(shape, out)?]);
         }
+        let tokens = T::from_tensor(x).map_err(|m| input_err(&self.base.name, m))?;
         let ids = tokens
             .iter()
-            .map(|&t| self.lookup(t))
+            .map(|t| self.lookup(t))
             .collect::<Result<Vec<i64>>>()?;
         Ok(vec![encode(
             &self.base,
@@ -192,12 +332,16 @@ impl Layer for IntegerLookup {
     }
 }
 
+/// The index of a mask token in an encoding mode (`one_hot`, `multi_hot`,
+/// `count`): Keras gives it no slot, so it adds nothing.
+const MASKED: i64 = i64::MIN;
+
 /// Indices `ids` (of an input of `shape`) in `mode` over `n` indices:
 /// int32 indices, or float32 one-hot / multi-hot / count encodings.
 fn encode(base: &Base, mode: Mode, ids: &[i64], shape: Vec<usize>, n: usize) -> Result<Tensor> {
     if let Some(&bad) = ids
         .iter()
-        .find(|&&i| i < 0 || i as usize >= n.max(1) && mode != Mode::Int)
+        .find(|&&i| i != MASKED && (i < 0 || i as usize >= n.max(1) && mode != Mode::Int))
     {
         return Err(input_err(
             &base.name,
@@ -208,7 +352,7 @@ fn encode(base: &Base, mode: Mode, ids: &[i64], shape: Vec<usize>, n: usize) -> 
         Mode::Int => Tensor::from_i32(shape, ids.iter().map(|&i| i as i32).collect()),
         Mode::OneHot => {
             let mut out = vec![0f32; ids.len() * n];
-            for (k, &i) in ids.iter().enumerate() {
+            for (k, &i) in ids.iter().enumerate().filter(|(_, &i)| i != MASKED) {
                 out[k * n + i as usize] = 1.0;
             }
             let mut o = shape;
@@ -222,7 +366,7 @@ fn encode(base: &Base, mode: Mode, ids: &[i64], shape: Vec<usize>, n: usize) -> 
             let b = shape.first().copied().unwrap_or(1);
             let per = ids.len() / b.max(1);
             let mut out = vec![0f32; b * n];
-            for (k, &i) in ids.iter().enumerate() {
+            for (k, &i) in ids.iter().enumerate().filter(|(_, &i)| i != MASKED) {
                 let slot = &mut out[(k / per.max(1)) * n + i as usize];
                 *slot = if mode == Mode::Count {
                     *slot + 1.0
@@ -323,8 +467,8 @@ impl Layer for Discretization {
     }
 }
 
-/// Keras's `Hashing` on integer (or float, truncated) inputs: each value's
-/// decimal string hashed with FarmHash `Fingerprint64`, modulo `num_bins`
+/// Keras's `Hashing`: each string, or each integer's (or truncated float's)
+/// decimal string, hashed with FarmHash `Fingerprint64`, modulo `num_bins`
 /// (`tf.strings.to_hash_bucket_fast(tf.as_string(x))`, as Keras computes
 /// it); with `mask_value`, that value goes to bin 0 and the others to
 /// `1 + hash mod (num_bins - 1)`. A `salt` (keyed SipHash) is not supported.
@@ -333,7 +477,8 @@ pub struct Hashing {
     base: Base,
     raw: Map<String, Value>,
     num_bins: u64,
-    mask_value: Option<i64>,
+    /// The mask value as the string that is hashed (an integer's decimal).
+    mask_value: Option<String>,
     mode: Mode,
 }
 
@@ -355,12 +500,12 @@ impl Hashing {
         }
         let mask_value = match c.get("mask_value") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(v.as_i64().ok_or_else(|| {
-                c.err(
-                    "mask_value",
-                    "expected an integer or null (string inputs are not supported)",
-                )
-            })?),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(v) => Some(
+                v.as_i64()
+                    .ok_or_else(|| c.err("mask_value", "expected an integer, a string or null"))?
+                    .to_string(),
+            ),
         };
         Ok(Hashing {
             base: Base::parse(c)?,
@@ -371,19 +516,22 @@ impl Hashing {
         })
     }
 
-    fn bin(&self, v: i64) -> i64 {
+    fn bin(&self, v: &str) -> i64 {
         let masked = self.mask_value.is_some() && self.num_bins > 1;
-        if masked && Some(v) == self.mask_value {
+        if masked && Some(v) == self.mask_value.as_deref() {
             return 0;
         }
         let bins = self.num_bins - u64::from(masked);
-        let h = fingerprint64(v.to_string().as_bytes()) % bins;
+        let h = fingerprint64(v.as_bytes()) % bins;
         (h + u64::from(masked)) as i64
     }
 }
 
 impl Layer for Hashing {
     lookup_common!("Hashing");
+    fn takes_strings(&self) -> bool {
+        true
+    }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?.clone();
         Ok(vec![encoded_shape(self.mode, s, self.num_bins as usize)])
@@ -392,8 +540,12 @@ impl Layer for Hashing {
         let x = one_input(&self.base, inputs)?;
         // Keras casts float inputs to int64 (truncating) before hashing.
         let ids: Vec<i64> = match x.data() {
-            TensorData::I32(v) => v.iter().map(|&t| self.bin(i64::from(t))).collect(),
-            TensorData::F32(v) => v.iter().map(|&t| self.bin(t as i64)).collect(),
+            TensorData::I32(v) => v.iter().map(|&t| self.bin(&t.to_string())).collect(),
+            TensorData::F32(v) => v
+                .iter()
+                .map(|&t| self.bin(&(t as i64).to_string()))
+                .collect(),
+            TensorData::Str(v) => v.iter().map(|s| self.bin(s)).collect(),
         };
         Ok(vec![encode(
             &self.base,
@@ -405,26 +557,50 @@ impl Layer for Hashing {
     }
 }
 
+const K0: u64 = 0xc3a5_c85c_97cb_3127;
+const K1: u64 = 0xb492_b66f_be98_f273;
+const K2: u64 = 0x9ae1_6a3b_2f90_404f;
+
+fn fetch64(s: &[u8], i: usize) -> u64 {
+    u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"))
+}
+
+fn fetch32(s: &[u8], i: usize) -> u64 {
+    u64::from(u32::from_le_bytes(s[i..i + 4].try_into().expect("4 bytes")))
+}
+
+fn shift_mix(v: u64) -> u64 {
+    v ^ (v >> 47)
+}
+
+fn hash_len16(u: u64, v: u64, mul: u64) -> u64 {
+    let mut a = (u ^ v).wrapping_mul(mul);
+    a ^= a >> 47;
+    let mut b = (v ^ a).wrapping_mul(mul);
+    b ^= b >> 47;
+    b.wrapping_mul(mul)
+}
+
+/// `WeakHashLen32WithSeeds` of the 32 bytes at `s[i..]`.
+fn weak_hash_len32(s: &[u8], i: usize, a: u64, b: u64) -> (u64, u64) {
+    let (w, x, y, z) = (
+        fetch64(s, i),
+        fetch64(s, i + 8),
+        fetch64(s, i + 16),
+        fetch64(s, i + 24),
+    );
+    let a = a.wrapping_add(w);
+    let b = b.wrapping_add(a).wrapping_add(z).rotate_right(21);
+    let c = a;
+    let a = a.wrapping_add(x).wrapping_add(y);
+    let b = b.wrapping_add(a.rotate_right(44));
+    (a.wrapping_add(z), b.wrapping_add(c))
+}
+
 /// FarmHash `Fingerprint64` (`farmhashna::Hash64`, TensorFlow's
-/// `Fingerprint64`) of strings up to 32 bytes, which covers every decimal
-/// int64. Longer input hashes its first 32 bytes and is never produced here.
+/// `Fingerprint64`, which `to_hash_bucket_fast` uses) of any byte string.
 fn fingerprint64(s: &[u8]) -> u64 {
-    const K0: u64 = 0xc3a5_c85c_97cb_3127;
-    const K1: u64 = 0xb492_b66f_be98_f273;
-    const K2: u64 = 0x9ae1_6a3b_2f90_404f;
-    let fetch64 = |i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
-    let fetch32 =
-        |i: usize| u64::from(u32::from_le_bytes(s[i..i + 4].try_into().expect("4 bytes")));
-    let shift_mix = |v: u64| v ^ (v >> 47);
-    let hash_len16 = |u: u64, v: u64, mul: u64| {
-        let mut a = (u ^ v).wrapping_mul(mul);
-        a ^= a >> 47;
-        let mut b = (v ^ a).wrapping_mul(mul);
-        b ^= b >> 47;
-        b.wrapping_mul(mul)
-    };
-    let len = s.len().min(32);
-    let s = &s[..len];
+    let len = s.len();
     let mul = K2.wrapping_add(len as u64 * 2);
     match len {
         0 => K2,
@@ -440,22 +616,22 @@ fn fingerprint64(s: &[u8]) -> u64 {
                 .wrapping_mul(K2)
         }
         4..=7 => hash_len16(
-            (len as u64).wrapping_add(fetch32(0) << 3),
-            fetch32(len - 4),
+            (len as u64).wrapping_add(fetch32(s, 0) << 3),
+            fetch32(s, len - 4),
             mul,
         ),
         8..=16 => {
-            let a = fetch64(0).wrapping_add(K2);
-            let b = fetch64(len - 8);
+            let a = fetch64(s, 0).wrapping_add(K2);
+            let b = fetch64(s, len - 8);
             let c = b.rotate_right(37).wrapping_mul(mul).wrapping_add(a);
             let d = a.rotate_right(25).wrapping_add(b).wrapping_mul(mul);
             hash_len16(c, d, mul)
         }
-        _ => {
-            let a = fetch64(0).wrapping_mul(K1);
-            let b = fetch64(8);
-            let c = fetch64(len - 8).wrapping_mul(mul);
-            let d = fetch64(len - 16).wrapping_mul(K2);
+        17..=32 => {
+            let a = fetch64(s, 0).wrapping_mul(K1);
+            let b = fetch64(s, 8);
+            let c = fetch64(s, len - 8).wrapping_mul(mul);
+            let d = fetch64(s, len - 16).wrapping_mul(K2);
             hash_len16(
                 a.wrapping_add(b)
                     .rotate_right(43)
@@ -466,7 +642,115 @@ fn fingerprint64(s: &[u8]) -> u64 {
                 mul,
             )
         }
+        33..=64 => {
+            let a = fetch64(s, 0).wrapping_mul(K2);
+            let b = fetch64(s, 8);
+            let c = fetch64(s, len - 8).wrapping_mul(mul);
+            let d = fetch64(s, len - 16).wrapping_mul(K2);
+            let y = a
+                .wrapping_add(b)
+                .rotate_right(43)
+                .wrapping_add(c.rotate_right(30))
+                .wrapping_add(d);
+            let z = hash_len16(
+                y,
+                a.wrapping_add(b.wrapping_add(K2).rotate_right(18))
+                    .wrapping_add(c),
+                mul,
+            );
+            let e = fetch64(s, 16).wrapping_mul(mul);
+            let f = fetch64(s, 24);
+            let g = y.wrapping_add(fetch64(s, len - 32)).wrapping_mul(mul);
+            let h = z.wrapping_add(fetch64(s, len - 24)).wrapping_mul(mul);
+            hash_len16(
+                e.wrapping_add(f)
+                    .rotate_right(43)
+                    .wrapping_add(g.rotate_right(30))
+                    .wrapping_add(h),
+                e.wrapping_add(f.wrapping_add(a).rotate_right(18))
+                    .wrapping_add(g),
+                mul,
+            )
+        }
+        _ => hash_long(s),
     }
+}
+
+/// `farmhashna::Hash64` of more than 64 bytes: 64-byte blocks, then the
+/// last 64 bytes.
+fn hash_long(s: &[u8]) -> u64 {
+    const SEED: u64 = 81;
+    let len = s.len();
+    let mut x = SEED;
+    let mut y = SEED.wrapping_mul(K1).wrapping_add(113);
+    let mut z = shift_mix(y.wrapping_mul(K2).wrapping_add(113)).wrapping_mul(K2);
+    let mut v = (0u64, 0u64);
+    let mut w = (0u64, 0u64);
+    x = x.wrapping_mul(K2).wrapping_add(fetch64(s, 0));
+    let end = ((len - 1) / 64) * 64;
+    let last64 = len - 64;
+    let mut p = 0;
+    while p != end {
+        x = x
+            .wrapping_add(y)
+            .wrapping_add(v.0)
+            .wrapping_add(fetch64(s, p + 8))
+            .rotate_right(37)
+            .wrapping_mul(K1);
+        y = y
+            .wrapping_add(v.1)
+            .wrapping_add(fetch64(s, p + 48))
+            .rotate_right(42)
+            .wrapping_mul(K1);
+        x ^= w.1;
+        y = y.wrapping_add(v.0).wrapping_add(fetch64(s, p + 40));
+        z = z.wrapping_add(w.0).rotate_right(33).wrapping_mul(K1);
+        v = weak_hash_len32(s, p, v.1.wrapping_mul(K1), x.wrapping_add(w.0));
+        w = weak_hash_len32(
+            s,
+            p + 32,
+            z.wrapping_add(w.1),
+            y.wrapping_add(fetch64(s, p + 16)),
+        );
+        std::mem::swap(&mut z, &mut x);
+        p += 64;
+    }
+    let mul = K1.wrapping_add((z & 0xff) << 1);
+    let p = last64;
+    w.0 = w.0.wrapping_add(((len - 1) & 63) as u64);
+    v.0 = v.0.wrapping_add(w.0);
+    w.0 = w.0.wrapping_add(v.0);
+    x = x
+        .wrapping_add(y)
+        .wrapping_add(v.0)
+        .wrapping_add(fetch64(s, p + 8))
+        .rotate_right(37)
+        .wrapping_mul(mul);
+    y = y
+        .wrapping_add(v.1)
+        .wrapping_add(fetch64(s, p + 48))
+        .rotate_right(42)
+        .wrapping_mul(mul);
+    x ^= w.1.wrapping_mul(9);
+    y = y
+        .wrapping_add(v.0.wrapping_mul(9))
+        .wrapping_add(fetch64(s, p + 40));
+    z = z.wrapping_add(w.0).rotate_right(33).wrapping_mul(mul);
+    v = weak_hash_len32(s, p, v.1.wrapping_mul(mul), x.wrapping_add(w.0));
+    w = weak_hash_len32(
+        s,
+        p + 32,
+        z.wrapping_add(w.1),
+        y.wrapping_add(fetch64(s, p + 16)),
+    );
+    std::mem::swap(&mut z, &mut x);
+    hash_len16(
+        hash_len16(v.0, w.0, mul)
+            .wrapping_add(shift_mix(y).wrapping_mul(K0))
+            .wrapping_add(z),
+        hash_len16(v.1, w.1, mul).wrapping_add(x),
+        mul,
+    )
 }
 
 #[cfg(test)]
@@ -474,7 +758,9 @@ mod tests {
     use super::fingerprint64;
 
     /// `tf.strings.to_hash_bucket_fast(s, 2**63 - 1)` in TensorFlow 2.21
-    /// (Fingerprint64 mod 2^63-1), for every length class up to 32 bytes.
+    /// (Fingerprint64 mod 2^63-1), for every length class: 0-3, 4-7, 8-16,
+    /// 17-32, 33-64 and the 64-byte blocks of longer strings (block
+    /// boundaries, multi-byte UTF-8).
     #[test]
     fn fingerprint64_matches_tensorflow() {
         let tf: &[(&str, u64)] = &[
@@ -491,6 +777,22 @@ mod tests {
             ("12345678901234567", 323895964247077303),
             ("-9223372036854775808", 1493431938208774112),
             ("abcdefghijklmnopqrstuvwxyz012345", 934449955909727258),
+            (&"x".repeat(33), 3046993373088323128),
+            (
+                "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ",
+                9028462069956841736,
+            ),
+            (&"q".repeat(64), 7839288502534202488),
+            (
+                "the quick brown fox jumps over the lazy dog and keeps running far away!",
+                7533671055059804301,
+            ),
+            (&"z".repeat(65), 8299915583762718517),
+            (&("0123456789".repeat(12) + "abc"), 6090402310455700971),
+            (&"é漢字🙂".repeat(9), 4651532606060436607),
+            (&"w".repeat(128), 1651997402916279192),
+            (&"w".repeat(129), 31054688630494068),
+            (&("ab".repeat(100) + "c"), 6605995590081410592),
         ];
         for &(s, want) in tf {
             assert_eq!(fingerprint64(s.as_bytes()) % (u64::MAX >> 1), want, "{s:?}");

@@ -429,7 +429,7 @@ impl Layer for CenterCrop {
         let shape = with_hw(x.shape(), th, tw);
         let t = match x.data() {
             TensorData::I32(_) => Tensor::from_i32(shape, out.iter().map(|v| *v as i32).collect())?,
-            TensorData::F32(_) => Tensor::from_f32(shape, out)?,
+            _ => Tensor::from_f32(shape, out)?,
         };
         Ok(vec![t])
     }
@@ -533,7 +533,8 @@ impl Layer for CategoryEncoding {
         let nt = self.num_tokens;
         let ids: Vec<i64> = match x.data() {
             TensorData::I32(v) => v.iter().map(|&i| i as i64).collect(),
-            TensorData::F32(v) => v
+            _ => x
+                .to_f32()
                 .iter()
                 .map(|&f| if f.is_finite() { f as i64 } else { -1 })
                 .collect(),

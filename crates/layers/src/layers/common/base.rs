@@ -259,6 +259,12 @@ impl Params {
                 let data = value.to_f32().into_owned();
                 Tensor::from_f32(value.shape().to_vec(), data)?
             }
+            TensorData::Str(_) => {
+                return Err(LayersError::config(
+                    layer,
+                    format!("weight `{}` must be numbers, got strings", spec.name),
+                ))
+            }
         };
         self.values[index] = value;
         self.packed = PackedCache::sized(self.values.len());
@@ -410,6 +416,11 @@ pub(crate) fn put_weight(layer: &str, wname: &str, slot: &mut Tensor, value: Ten
     let data = match data {
         crate::TensorData::F32(v) => v,
         crate::TensorData::I32(v) => v.into_iter().map(|x| x as f32).collect(),
+        crate::TensorData::Str(_) => {
+            return Err(LayersError::Weights {
+                message: format!("layer `{layer}`: weight `{wname}` must be numbers, got strings"),
+            })
+        }
     };
     *slot = Tensor::from_f32(shape, data)?;
     Ok(())

@@ -65,10 +65,17 @@ pub(crate) fn transpose_tensor(t: &Tensor, perm: &[usize]) -> Tensor {
     let data = match t.data() {
         TensorData::F32(v) => TensorData::F32(transpose(v, t.shape(), perm)),
         TensorData::I32(v) => TensorData::I32(transpose(v, t.shape(), perm)),
+        TensorData::Str(v) => {
+            // Strings are not `Copy`: transpose their indices.
+            let idx: Vec<u32> = (0..v.len() as u32).collect();
+            let moved = transpose(&idx, t.shape(), perm);
+            TensorData::Str(moved.iter().map(|&i| v[i as usize].clone()).collect())
+        }
     };
     match data {
         TensorData::F32(v) => Tensor::from_f32(shape, v),
         TensorData::I32(v) => Tensor::from_i32(shape, v),
+        TensorData::Str(v) => Tensor::from_strings(shape, v),
     }
     .expect("transpose keeps the element count")
 }

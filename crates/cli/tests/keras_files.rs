@@ -1,0 +1,115 @@
+//! Keras files straight from the command line, over the whole generated
+//! corpus (`fixtures/corpus`, made by real Keras and the official converter;
+//! `tools/corpus/README.md`): `tfjs convert model.h5` writes exactly what
+//! the converter wrote, and `tfjs predict` runs `.h5` and `.keras` files
+//! directly and reproduces Keras's outputs.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/corpus")
+}
+
+fn tfjs(args: &[&str]) -> (bool, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_tfjs"))
+        .args(args)
+        .output()
+        .expect("run tfjs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), text)
+}
+
+/// `(fixture, source file)` of every corpus model made from a Keras file.
+fn sources() -> Vec<(String, PathBuf)> {
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(corpus().join("index.json")).unwrap()).unwrap();
+    let models = index["keras"].as_object().expect("index.json: keras");
+    let mut out: Vec<(String, PathBuf)> = models
+        .iter()
+        .filter_map(|(name, m)| Some((name.clone(), corpus().join(m["source_file"].as_str()?))))
+        .collect();
+    out.sort();
+    assert!(
+        out.len() >= 60,
+        "the corpus lists {} Keras sources",
+        out.len()
+    );
+    out
+}
+
+/// Corpus models the engine does not run yet, with why
+/// (`fixtures/corpus/keras/EXPECTED_FAILURES`).
+fn expected_failures() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(corpus().join("keras/EXPECTED_FAILURES")).unwrap();
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.split('|').map(str::trim);
+            let name = parts.next().unwrap_or("").to_string();
+            let needle = parts.next().unwrap_or("").to_string();
+            (name, needle)
+        })
+        .collect()
+}
+
+#[test]
+fn every_corpus_h5_converts_byte_for_byte_like_the_converter() {
+    // Keras 2 (tf_keras) files and Keras 3's legacy HDF5 files, whose
+    // operation nodes (`x + y`, `ops.*`) have no weight group.
+    let out = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for (name, src) in sources() {
+        if src.extension().and_then(|e| e.to_str()) != Some("h5") {
+            continue;
+        }
+        let dst = out.path().join(&name);
+        let (ok, text) = tfjs(&["convert", src.to_str().unwrap(), dst.to_str().unwrap()]);
+        assert!(ok, "{name}: convert failed: {text}");
+        let expected = corpus().join("keras").join(&name);
+        for entry in std::fs::read_dir(&expected).unwrap() {
+            let file = entry.unwrap().file_name();
+            if file == "io.json" {
+                continue;
+            }
+            assert!(
+                std::fs::read(dst.join(&file)).ok() == std::fs::read(expected.join(&file)).ok(),
+                "{name}: {} differs from the converter's",
+                file.to_string_lossy()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 50, "only {checked} .h5 sources");
+}
+
+#[test]
+fn predict_runs_keras_files_directly_and_reproduces_keras() {
+    let failures = expected_failures();
+    for (name, src) in sources() {
+        let io = corpus().join("keras").join(&name).join("io.json");
+        let (ok, text) = tfjs(&[
+            "predict",
+            src.to_str().unwrap(),
+            "--inputs",
+            io.to_str().unwrap(),
+            "--check",
+        ]);
+        match failures.iter().find(|(n, _)| *n == name) {
+            Some((_, needle)) => assert!(
+                !ok && text.contains(needle.as_str()),
+                "{name}: expected to fail with {needle:?}: {text}"
+            ),
+            None => assert!(
+                ok && text.contains("check ok"),
+                "{name} ({}): {text}",
+                src.display()
+            ),
+        }
+    }
+}
