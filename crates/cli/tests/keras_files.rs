@@ -113,3 +113,27 @@ fn predict_runs_keras_files_directly_and_reproduces_keras() {
         }
     }
 }
+
+#[test]
+fn adapted_lookup_vocabularies_are_read_from_keras_assets() {
+    // Keras 3 keeps an adapted lookup's vocabulary in the archive's assets,
+    // not in the config (`tests/data/adapted_lookups/gen.py`); the converter
+    // drops it. Two StringLookups (numbered paths, a mask token, 2 OOV
+    // buckets, count mode) and an IntegerLookup.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/adapted_lookups");
+    let (ok, text) = tfjs(&[
+        "predict",
+        dir.join("model.keras").to_str().unwrap(),
+        "--inputs",
+        dir.join("io.json").to_str().unwrap(),
+        "--check",
+    ]);
+    assert!(ok && text.contains("check ok"), "{text}");
+    for (layer, n) in [("words_a", 3), ("words_b", 4), ("codes", 3)] {
+        assert!(
+            text.contains(&format!("layer `{layer}`"))
+                && text.contains(&format!("vocabulary of {n} tokens")),
+            "{layer}: {text}"
+        );
+    }
+}

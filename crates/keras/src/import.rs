@@ -575,3 +575,109 @@ pub fn keep_layer_weights(imported: &mut Imported) {
     a.weight_specs = kept;
     a.weight_data = WeightData::from_vec(kept_data);
 }
+
+/// Put back the vocabularies Keras 3 keeps outside the config: an adapted
+/// `StringLookup` / `IntegerLookup` is saved with `vocabulary: null` and
+/// its vocabulary in the archive's `assets/layers/<path>/vocabulary.txt`
+/// (one token a line, the mask and OOV tokens first), where `<path>` is the
+/// layer's Keras 3 saving path (class name in snake case, numbered per
+/// class among the model's layers). The converter drops them, leaving a
+/// model nobody can run; the engine needs them in the config.
+pub fn add_asset_vocabularies(imported: &mut Imported, bytes: &[u8]) -> Result<()> {
+    let archive = crate::zip::ZipArchive::parse(bytes)?;
+    let Some(layers) = imported
+        .artifacts
+        .model_topology
+        .as_mut()
+        .and_then(|t| t.get_mut("model_config"))
+        .and_then(|c| c.get_mut("config"))
+        .and_then(|c| c.get_mut("layers"))
+        .and_then(Value::as_array_mut)
+    else {
+        return Ok(());
+    };
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for layer in layers.iter_mut() {
+        if tfjs_format::topology::is_keras3_operation(layer) {
+            continue;
+        }
+        let class = layer
+            .get("class_name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let base = tfjs_format::topology::snake_case(&class);
+        let n = counts.entry(base.clone()).or_default();
+        let path = if *n == 0 { base } else { format!("{base}_{n}") };
+        *n += 1;
+        let integers = match class.as_str() {
+            "StringLookup" => false,
+            "IntegerLookup" => true,
+            _ => continue,
+        };
+        let Some(config) = layer.get_mut("config").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        if !config.get("vocabulary").is_none_or(Value::is_null) {
+            continue;
+        }
+        let file = format!("assets/layers/{path}/vocabulary.txt");
+        let Some(text) = archive.read(&file)? else {
+            continue;
+        };
+        let text = String::from_utf8(text)
+            .map_err(|_| KerasError::msg(format!("{file} in the .keras archive is not UTF-8")))?;
+        let mut tokens: Vec<&str> = if text.is_empty() {
+            Vec::new()
+        } else {
+            text.split('\n').collect()
+        };
+        // The special tokens Keras writes first (`get_vocabulary()`).
+        let mask_slot = config
+            .get("output_mode")
+            .and_then(Value::as_str)
+            .unwrap_or("int")
+            == "int";
+        let token = |v: Option<&Value>| match v {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        if let (true, Some(mask)) = (mask_slot, token(config.get("mask_token"))) {
+            if tokens.first() == Some(&mask.as_str()) {
+                tokens.remove(0);
+            }
+        }
+        let num_oov = config
+            .get("num_oov_indices")
+            .and_then(Value::as_u64)
+            .unwrap_or(1) as usize;
+        if let Some(oov) = token(config.get("oov_token")) {
+            let lead = tokens
+                .iter()
+                .take(num_oov)
+                .take_while(|t| **t == oov)
+                .count();
+            tokens.drain(..lead);
+        }
+        let vocabulary = tokens
+            .iter()
+            .map(|t| {
+                if integers {
+                    t.parse::<i64>().map(Value::from).map_err(|_| {
+                        KerasError::msg(format!("{file}: `{t}` is not an integer token"))
+                    })
+                } else {
+                    Ok(Value::from(*t))
+                }
+            })
+            .collect::<Result<Vec<Value>>>()?;
+        let name = config.get("name").and_then(Value::as_str).unwrap_or(&path);
+        imported.notes.push(format!(
+            "layer `{name}` ({class}): vocabulary of {} tokens read from {file}",
+            vocabulary.len()
+        ));
+        config.insert("vocabulary".into(), Value::Array(vocabulary));
+    }
+    Ok(())
+}

@@ -107,6 +107,7 @@ pub fn import_file(
             let mut imported = import_keras(bytes)?;
             if !like_converter {
                 import::keep_layer_weights(&mut imported);
+                import::add_asset_vocabularies(&mut imported, bytes)?;
             }
             Ok(imported)
         }
