@@ -257,4 +257,24 @@ impl Model {
         let (store, parsed) = router.resolve(url)?;
         Ok(store.save(&parsed, &artifacts).await?)
     }
+
+    /// Save to `url` in a form TensorFlow.js 4.22 loads: every layer it
+    /// lacks (Keras's `Normalization`, `TFOpLambda`, `MultiHeadAttention`,
+    /// Keras 3 operations, …) rewritten into exact equivalents built from
+    /// layers it has ([`crate::rewrite`], what `tfjs convert --rebuild`
+    /// does). Fails, saving nothing, with one error listing every layer that
+    /// has no exact rewrite. Returns the save result and one note per
+    /// rewritten layer. [`Model::save`] keeps Keras's form instead (tfjs-rs
+    /// loads both).
+    #[cfg(feature = "io")]
+    pub async fn save_for_tfjs(
+        &self,
+        router: &tfjs_io::Router,
+        url: &str,
+    ) -> Result<(tfjs_format::SaveResult, Vec<String>)> {
+        let rewritten = crate::rewrite::rewrite_for_tfjs(self)?;
+        let (store, parsed) = router.resolve(url)?;
+        let saved = store.save(&parsed, &rewritten.artifacts).await?;
+        Ok((saved, rewritten.notes))
+    }
 }
