@@ -33,10 +33,14 @@ fn classes(v: &serde_json::Value, out: &mut Vec<String>) {
 async fn keras_only_layers_are_rewritten_on_save() {
     let router = router();
     // Normalization, TFOpLambda arithmetic and activations, Keras 3 ops.
+    // ... and attention with an attention_mask input or a causal mask.
     for name in [
         "prep_normalization",
         "mobilenet_v3_small",
         "keras3zip_mobilenet_v3_small",
+        "transformer_attention_mask",
+        "keras3zip_transformer_causal",
+        "transformer_causal",
     ] {
         let dir = corpus(name);
         let src = format!("file://{}", dir.display());
@@ -70,17 +74,17 @@ async fn keras_only_layers_are_rewritten_on_save() {
 #[tokio::test]
 async fn a_layer_without_an_exact_rewrite_is_named_and_nothing_is_saved() {
     let router = router();
-    let src = format!("file://{}", corpus("transformer_causal").display());
+    let src = format!("file://{}", corpus("transformer_padmask").display());
     let model = Model::load(&router, &src, &LoadOptions::default())
         .await
         .unwrap();
-    let dst = "memory://refused/transformer_causal";
+    let dst = "memory://refused/transformer_padmask";
     let err = model
         .save_for_tfjs(&router, dst)
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("`dec1_mha` (MultiHeadAttention)"), "{err}");
+    assert!(err.contains("`enc1_mha` (MultiHeadAttention)"), "{err}");
     let (store, url) = router.resolve(dst).unwrap();
     assert!(
         store.load(&url).await.is_err(),

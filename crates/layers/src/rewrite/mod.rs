@@ -29,7 +29,7 @@
 //!   `Permute` + `Dense` interpolation.
 //! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D` → their 2-D
 //!   counterparts between `Reshape`s.
-//! - [`multi_head_attention`]: unmasked `MultiHeadAttention` → per-head
+//! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //!
 //! A layer no rule can express exactly (GRU with `reset_after: true`,

@@ -1,5 +1,5 @@
 //! `MultiHeadAttention` (rank-3 query/key/value, default attention axes,
-//! no masks) → one branch per head built from TF.js layers:
+//! masks as below) → one branch per head built from TF.js layers:
 //!
 //! ```text
 //! q_h = Dense(key_dim)(query)      weights query/kernel[:, h, :], query/bias[h]
@@ -11,10 +11,18 @@
 //! ```
 //!
 //! which is Keras's computation (the query is scaled before the dot
-//! product, as Keras does). An `attention_mask`, `use_causal_mask` or a
-//! Keras mask reaching the layer (from `Embedding(mask_zero=True)` or
-//! `Masking`) has no TF.js equivalent without constant tensors; such
-//! layers are refused.
+//! product, as Keras does).
+//!
+//! Masks: Keras's masked softmax adds `(1 - mask) * -1e9` to the scores.
+//! An `attention_mask` tensor `m` (0/1 values) becomes
+//! `bias = Rescaling(1e9, -1e9)(m)` (exactly 0 or -1e9) added to each head's
+//! scores before the softmax. `use_causal_mask` needs the constant bias of
+//! the lower-triangular `[T, S]` mask, which TF.js layers can only compute:
+//! `Dense(1)` with a zero kernel on the pooled query gives exactly 0, and a
+//! `Dense(T*S)` with a zero kernel and the bias as its bias, reshaped,
+//! gives the bias. With both, `Minimum` of the two biases is Keras's AND of
+//! the masks. A Keras mask reaching the layer (from
+//! `Embedding(mask_zero=True)` or `Masking`) is refused.
 
 use super::{entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
@@ -48,13 +56,10 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let refs = node.as_array().ok_or("malformed inbound node")?;
     let first = refs.first().ok_or("the call has no inputs")?;
     let kwargs = first.get(3).and_then(Value::as_object);
-    if kwargs
+    let causal = kwargs
         .and_then(|k| k.get("use_causal_mask"))
         .and_then(Value::as_bool)
-        == Some(true)
-    {
-        return Err("use_causal_mask: true has no TF.js equivalent".into());
-    }
+        == Some(true);
     // Keras 3 `_args` are all positional; Keras 2 tensor kwargs follow the
     // positional inputs in their order.
     let tensor_kwargs: Vec<&str> = kwargs
@@ -65,9 +70,6 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
                 .collect()
         })
         .unwrap_or_default();
-    if tensor_kwargs.contains(&"attention_mask") {
-        return Err("an attention_mask has no TF.js equivalent".into());
-    }
     let inputs: Vec<Value> = refs
         .iter()
         .map(tensor_ref)
@@ -97,13 +99,11 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         kw("key")
     }
     .unwrap_or_else(|| value.clone());
-    if site
+    let attention_mask = kw("attention_mask");
+    let shapes = site
         .shapes
-        .and_then(|s| s.inputs.first())
-        .is_none_or(|s| s.len() != 3)
-    {
-        return Err("only rank-3 (batch, sequence, features) inputs are rewritten".into());
-    }
+        .filter(|s| s.inputs.first().is_some_and(|q| q.len() == 3))
+        .ok_or("only rank-3 (batch, sequence, features) inputs are rewritten")?;
     if let Some(axes) = site.config.get("attention_axes").filter(|a| !a.is_null()) {
         if axes != &json!([1]) && axes != &json!(1) {
             return Err(format!("attention_axes {axes} are not the default"));
@@ -151,12 +151,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         layers.push(entry(
             &lname,
             "Dense",
-            json!({"units": e, "activation": "linear", "use_bias": use_bias,
-                   "kernel_initializer": {"class_name": "Zeros", "config": {}},
-                   "bias_initializer": {"class_name": "Zeros", "config": {}},
-                   "kernel_regularizer": null, "bias_regularizer": null,
-                   "activity_regularizer": null, "kernel_constraint": null,
-                   "bias_constraint": null}),
+            zero_dense(e, use_bias),
             vec![json!([input])],
         ));
         Ok(lname)
@@ -169,6 +164,15 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         let v = project("value", &value, h)?;
         contexts.push((q, k, v));
     }
+    let bias = mask_bias(
+        site,
+        shapes,
+        &query,
+        attention_mask,
+        causal,
+        &mut layers,
+        &mut weights,
+    )?;
     let scale = 1.0 / (key_dim as f32).sqrt();
     for (h, (q, k, v)) in contexts.iter().enumerate() {
         let qs = format!("{name}_scaled_query_{h}");
@@ -185,12 +189,20 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             json!({"axes": [2, 2], "normalize": false}),
             vec![json!([r(&qs), r(k)])],
         ));
+        let scores = match &bias {
+            Some(b) => {
+                let masked = format!("{name}_masked_scores_{h}");
+                head_layers.push(entry(&masked, "Add", json!({}), vec![json!([r(&s), r(b)])]));
+                masked
+            }
+            None => s,
+        };
         let p = format!("{name}_softmax_{h}");
         head_layers.push(entry(
             &p,
             "Softmax",
             json!({"axis": -1}),
-            vec![json!([r(&s)])],
+            vec![json!([r(&scores)])],
         ));
         let cx = format!("{name}_context_{h}");
         head_layers.push(entry(
@@ -230,15 +242,122 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     layers.push(entry(
         name,
         "Dense",
-        json!({"units": out, "activation": "linear", "use_bias": use_bias,
-               "kernel_initializer": {"class_name": "Zeros", "config": {}},
-               "bias_initializer": {"class_name": "Zeros", "config": {}},
-               "kernel_regularizer": null, "bias_regularizer": null,
-               "activity_regularizer": null, "kernel_constraint": null,
-               "bias_constraint": null}),
+        zero_dense(*out, use_bias),
         vec![json!([r(&joined)])],
     ));
     Ok(Outcome::Replace { layers, weights })
+}
+
+/// Keras's additive softmax mask `(1 - mask) * -1e9` for the scores
+/// `[batch, T, S]`, as layers (see the module docs); `None` without masks.
+fn mask_bias(
+    site: &Site<'_>,
+    shapes: &super::LayerShapes,
+    query: &Value,
+    attention_mask: Option<Value>,
+    causal: bool,
+    layers: &mut Vec<Value>,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<Option<String>, String> {
+    let name = site.name;
+    let r = |n: &str| json!([n, 0, 0, {}]);
+    let mut biases = Vec::new();
+    if let Some(m) = attention_mask {
+        let bias = format!("{name}_mask_bias");
+        layers.push(entry(
+            &bias,
+            "Rescaling",
+            json!({"scale": 1e9, "offset": -1e9}),
+            vec![json!([m])],
+        ));
+        biases.push(bias);
+    }
+    if causal {
+        let len = |i: usize| {
+            shapes
+                .inputs
+                .get(i)
+                .and_then(|s| s.get(1).copied().flatten())
+        };
+        let (Some(t), Some(s)) = (len(0), len(1).or(len(0))) else {
+            return Err("use_causal_mask needs known sequence lengths".into());
+        };
+        if t.checked_mul(s).is_none_or(|n| n > 1 << 20) {
+            return Err(format!(
+                "use_causal_mask over {t}x{s} positions is too large to store as a constant"
+            ));
+        }
+        let d = shapes.inputs[0][2].ok_or("use_causal_mask needs a known query feature size")?;
+        let pooled = format!("{name}_causal_pool");
+        layers.push(entry(
+            &pooled,
+            "GlobalMaxPooling1D",
+            json!({}),
+            vec![json!([query])],
+        ));
+        let zero = format!("{name}_causal_zero");
+        weights.push(f32_weight(
+            format!("{zero}/kernel"),
+            vec![d, 1],
+            vec![0.0; d],
+        ));
+        layers.push(entry(
+            &zero,
+            "Dense",
+            zero_dense(1, false),
+            vec![json!([r(&pooled)])],
+        ));
+        let flat = format!("{name}_causal_flat");
+        // Keras: key position j is visible from query position i when j <= i.
+        let bias: Vec<f32> = (0..t)
+            .flat_map(|i| (0..s).map(move |j| if j <= i { 0.0 } else { -1e9 }))
+            .collect();
+        weights.push(f32_weight(
+            format!("{flat}/kernel"),
+            vec![1, t * s],
+            vec![0.0; t * s],
+        ));
+        weights.push(f32_weight(format!("{flat}/bias"), vec![t * s], bias));
+        layers.push(entry(
+            &flat,
+            "Dense",
+            zero_dense(t * s, true),
+            vec![json!([r(&zero)])],
+        ));
+        let c = format!("{name}_causal_bias");
+        layers.push(entry(
+            &c,
+            "Reshape",
+            json!({"target_shape": [t, s]}),
+            vec![json!([r(&flat)])],
+        ));
+        biases.push(c);
+    }
+    Ok(match biases.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        [m, c] => {
+            let both = format!("{name}_mask_bias_and_causal");
+            layers.push(entry(
+                &both,
+                "Minimum",
+                json!({}),
+                vec![json!([r(m), r(c)])],
+            ));
+            Some(both)
+        }
+        _ => unreachable!("at most two masks"),
+    })
+}
+
+/// A linear `Dense` config (its weights are written with the rewrite).
+fn zero_dense(units: usize, use_bias: bool) -> Value {
+    json!({"units": units, "activation": "linear", "use_bias": use_bias,
+           "kernel_initializer": {"class_name": "Zeros", "config": {}},
+           "bias_initializer": {"class_name": "Zeros", "config": {}},
+           "kernel_regularizer": null, "bias_regularizer": null,
+           "activity_regularizer": null, "kernel_constraint": null,
+           "bias_constraint": null})
 }
 
 #[cfg(test)]
@@ -274,19 +393,43 @@ mod tests {
     }
 
     #[test]
-    fn masked_attention_is_refused() {
-        let layers = vec![entry(
-            "causal",
-            "MultiHeadAttention",
-            json!({"num_heads": 1, "key_dim": 2}),
-            vec![
-                json!([["x", 0, 0, {"value": ["x", 0, 0], "use_causal_mask": true}], ["x", 0, 0, {}]]),
-            ],
-        )];
-        let model = functional(&[3, 2], layers, 13);
+    fn causal_attention_adds_keras_mask_bias() {
+        let layers = vec![
+            dense("d", 4, "x"),
+            entry(
+                "causal",
+                "MultiHeadAttention",
+                json!({"num_heads": 2, "key_dim": 2}),
+                vec![
+                    json!([["d", 0, 0, {"value": ["d", 0, 0], "use_causal_mask": true}], ["d", 0, 0, {}]]),
+                ],
+            ),
+        ];
+        let model = functional(&[5, 3], layers, 13);
+        let out = assert_same(&model, &input(&[2, 5, 3]), 1e-5);
+        assert_note(&out, "causal (MultiHeadAttention) -> Dense");
+    }
+
+    #[test]
+    fn attention_under_a_keras_mask_is_refused() {
+        let layers = vec![
+            entry(
+                "emb",
+                "Embedding",
+                json!({"input_dim": 10, "output_dim": 4, "mask_zero": true}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "mha",
+                "MultiHeadAttention",
+                json!({"num_heads": 1, "key_dim": 2}),
+                vec![json!([["emb", 0, 0, {"value": ["emb", 0, 0]}], ["emb", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional(&[3], layers, 13);
         let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
         assert!(
-            err.contains("`causal` (MultiHeadAttention): use_causal_mask: true"),
+            err.contains("`mha` (MultiHeadAttention): the model has Keras masks"),
             "{err}"
         );
     }
