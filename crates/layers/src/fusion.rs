@@ -1,8 +1,14 @@
 //! Inference-time fusion: an execution plan over the model's nodes that
 //! runs (`ZeroPadding2D` +) `Conv2D`/`DepthwiseConv2D` (+ `BatchNormalization`)
 //! (+ ReLU/ReLU6) chains as one fused kernel call (the padding becomes the
-//! convolution's own zero border, so the padded copy is never made). The layers themselves (configs and
-//! weights, which are what gets saved) are untouched.
+//! convolution's own zero border, so the padded copy is never made),
+//! followed by an epilogue applied in place to the output while it is in
+//! cache, chunk by chunk: pointwise layers ([`Layer::pointwise`]: swish,
+//! `x + 3`, ReLU6, `x * (1/6)`, …), gates `Multiply([y, g(y)])` with `g` a
+//! chain of them (hard-swish as Keras 2 writes it) and a residual
+//! `Add([y, skip])`. Every value is computed with the layers' own
+//! arithmetic, so the numbers do not change. The layers themselves
+//! (configs and weights, which are what gets saved) are untouched.
 
 //!
 //! Chains are found on typed layers (downcast through [`Layer::as_any`]):
@@ -14,10 +20,11 @@ use crate::layers::advanced_activations::ElementwiseActivation;
 use crate::layers::conv::Conv;
 use crate::layers::core::ActivationLayer;
 use crate::layers::depthwise::DepthwiseSeparable;
+use crate::layers::merge::Merge;
 use crate::layers::normalization::BatchNormalization;
 use crate::layers::spatial_shape::CropPad;
 use crate::model::{Model, ModelLayer};
-use crate::{Layer, Tensor, TensorData};
+use crate::{Layer, Pointwise, Tensor, TensorData};
 use tfjs_kernels::{Conv2dParams, FusedActivation, PackedMatrix, Padding};
 
 /// What to do at one exec position.
@@ -55,9 +62,37 @@ pub(crate) struct FusedConv {
     bias: Option<Vec<f32>>,
     packed: Option<PackedMatrix>,
     act: FusedActivation,
+    /// Applied to the kernel's output, in order.
+    epilogue: Vec<Epilogue>,
     input: usize,
     output: usize,
 }
+
+/// One step of a fused convolution's epilogue.
+enum Epilogue {
+    /// A pointwise layer.
+    Map(Pointwise),
+    /// `Multiply([y, g(y)])`, `g` a chain of pointwise layers.
+    Gate(Vec<Pointwise>),
+    /// `Add([y, t])` with tensor `t` of the output's shape, computed before
+    /// the convolution (a residual connection).
+    AddTensor(usize),
+}
+
+impl std::fmt::Debug for Epilogue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Epilogue::Map(_) => write!(f, "Map"),
+            Epilogue::Gate(g) => write!(f, "Gate({})", g.len()),
+            Epilogue::AddTensor(t) => write!(f, "AddTensor({t})"),
+        }
+    }
+}
+
+/// Values per epilogue chunk: small enough to stay in L1 across the steps,
+/// a multiple of every SIMD width (vectorized functions see the same lanes
+/// as in one pass over the tensor).
+const EPILOGUE_CHUNK: usize = 1024;
 
 /// The fused form of an activation, when a kernel can fuse it.
 fn fusable(act: Activation) -> Option<FusedActivation> {
@@ -85,6 +120,11 @@ fn activation_layer(layer: &dyn Layer) -> Option<FusedActivation> {
     }
 }
 
+/// Whether `layer` is `Add` (`Some(true)`) or `Multiply` (`Some(false)`).
+fn sum_or_product(layer: &dyn Layer) -> Option<bool> {
+    layer.as_any()?.downcast_ref::<Merge>()?.sum_or_product()
+}
+
 /// The `[(top, bottom), (left, right)]` of a channels-last `ZeroPadding2D`.
 fn zero_padding(layer: &dyn Layer) -> Option<[(usize, usize); 2]> {
     layer.as_any()?.downcast_ref::<CropPad>()?.zero_padding_2d()
@@ -107,13 +147,25 @@ impl Plan {
 
     /// Find fusable chains in `model`.
     pub(crate) fn build(model: &Model) -> Plan {
+        Self::build_with(model, true)
+    }
+
+    /// [`Plan::build`], with or without epilogues (tests compare the two).
+    fn build_with(model: &Model, epilogues: bool) -> Plan {
         let n = model.exec.len();
         let mut uses = vec![0usize; model.tensors.len()];
         let mut consumer = vec![usize::MAX; model.tensors.len()];
+        let mut consumers = vec![Vec::new(); model.tensors.len()];
+        // Exec position producing each tensor (model inputs: none, 0).
+        let mut produced_at = vec![0usize; model.tensors.len()];
         for (pos, &(l, c)) in model.exec.iter().enumerate() {
             for &t in &model.calls[l][c].inputs {
                 uses[t] += 1;
                 consumer[t] = pos;
+                consumers[t].push(pos);
+            }
+            for &t in &model.calls[l][c].outputs {
+                produced_at[t] = pos;
             }
         }
         for &t in &model.outputs {
@@ -179,6 +231,83 @@ impl Plan {
                     }
                 }
             }
+            // The epilogue: as long as the output feeds a pointwise layer, a
+            // gate or a residual Add.
+            loop {
+                if !epilogues {
+                    break;
+                }
+                let y = f.output;
+                if let Some(p) = next(y) {
+                    if let Some(pw) = simple(p).and_then(|(l, _, o)| Some((l.pointwise()?, o))) {
+                        f.epilogue.push(Epilogue::Map(pw.0));
+                        f.output = pw.1;
+                        f.chain.push(p);
+                        continue;
+                    }
+                    // Add([y, skip]), the skip computed before the convolution.
+                    let (l, c) = model.exec[p];
+                    let call = &model.calls[l][c];
+                    if let (ModelLayer::Layer(add), [a, b], [out]) = (
+                        &model.layers[l],
+                        call.inputs.as_slice(),
+                        call.outputs.as_slice(),
+                    ) {
+                        let other = if *a == y { *b } else { *a };
+                        let before = matches!(
+                            model.layers[model.tensors[other].layer],
+                            ModelLayer::Input(_)
+                        ) || produced_at[other] < f.chain[0];
+                        if sum_or_product(add.as_ref()) == Some(true) && other != y && before {
+                            f.epilogue.push(Epilogue::AddTensor(other));
+                            f.output = *out;
+                            f.chain.push(p);
+                            continue;
+                        }
+                    }
+                }
+                // Multiply([y, g(y)]): y's two uses are a pointwise chain and
+                // the Multiply of y with the chain's end.
+                if uses[y] == 2 && consumers[y].len() == 2 {
+                    let gate = consumers[y].iter().find_map(|&m| {
+                        let (l, c) = model.exec[m];
+                        let call = &model.calls[l][c];
+                        let ModelLayer::Layer(mul) = &model.layers[l] else {
+                            return None;
+                        };
+                        let ([a, b], [out]) = (call.inputs.as_slice(), call.outputs.as_slice())
+                        else {
+                            return None;
+                        };
+                        if sum_or_product(mul.as_ref()) != Some(false) || a == b {
+                            return None;
+                        }
+                        let end = if *a == y { *b } else { *a };
+                        // Walk the chain from y's other consumer to `end`.
+                        let mut p = *consumers[y].iter().find(|&&q| q != m)?;
+                        let mut fs = Vec::new();
+                        let mut positions = Vec::new();
+                        loop {
+                            let (layer, _, o) = simple(p)?;
+                            fs.push(layer.pointwise()?);
+                            positions.push(p);
+                            if o == end {
+                                break;
+                            }
+                            p = next(o)?;
+                        }
+                        (uses[end] == 1).then_some((fs, positions, m, *out))
+                    });
+                    if let Some((fs, positions, m, out)) = gate {
+                        f.epilogue.push(Epilogue::Gate(fs));
+                        f.chain.extend(positions);
+                        f.chain.push(m);
+                        f.output = out;
+                        continue;
+                    }
+                }
+                break;
+            }
             f.pack();
             for &p in &f.chain[1..] {
                 steps[p] = Step::Skip;
@@ -237,6 +366,7 @@ impl FusedConv {
             bias,
             packed: None,
             act,
+            epilogue: Vec::new(),
             input,
             output,
         })
@@ -286,10 +416,11 @@ impl FusedConv {
         if *c != self.in_c {
             return false;
         }
+        let (b, h, w) = (*b, *h, *w);
         let [(top, bottom), (left, right)] = self.pre_pad;
         let Ok(mut p) = Conv2dParams::new(
-            *b,
-            [*h + top + bottom, *w + left + right],
+            b,
+            [h + top + bottom, w + left + right],
             self.in_c,
             self.out_c,
             self.kernel_hw,
@@ -301,9 +432,22 @@ impl FusedConv {
         };
         // The geometry of the padded input, reading the padding as zeros
         // outside the real one.
-        (p.in_h, p.in_w) = (*h, *w);
+        (p.in_h, p.in_w) = (h, w);
         p.pad_top += top;
         p.pad_left += left;
+        let shape = vec![b, p.out_h, p.out_w, self.out_c];
+        // A residual must be there, float32, of the output's shape and
+        // without a Keras mask; otherwise the layers run one by one.
+        for e in &self.epilogue {
+            if let Epilogue::AddTensor(t) = e {
+                let ok = slots[*t]
+                    .as_ref()
+                    .is_some_and(|r| r.shape() == shape.as_slice() && r.as_f32().is_some());
+                if !ok || mask_slots[*t].is_some() {
+                    return false;
+                }
+            }
+        }
         let mut out = pool.take(p.output_len());
         match &self.packed {
             Some(packed) if packed.k() == p.k_h * p.k_w * p.in_c => {
@@ -315,7 +459,7 @@ impl FusedConv {
                 tfjs_kernels::depthwise_conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out)
             }
         }
-        let shape = vec![*b, p.out_h, p.out_w, self.out_c];
+        self.apply_epilogue(&mut out, slots);
         let Ok(y) = Tensor::from_f32(shape, out) else {
             return false;
         };
@@ -326,10 +470,66 @@ impl FusedConv {
             }
             mask_slots[self.input] = None;
         }
+        // Residuals whose last use was inside the chain.
+        for e in &self.epilogue {
+            if let Epilogue::AddTensor(t) = *e {
+                if self.chain.contains(&model.last_use[t]) {
+                    if let Some(x) = slots[t].take() {
+                        *live = live.saturating_sub(x.len() as u64 * 4);
+                        pool.give(x);
+                    }
+                }
+            }
+        }
         *live += y.len() as u64 * 4;
         slots[self.output] = Some(y);
         mask_slots[self.output] = None;
         true
+    }
+}
+
+impl FusedConv {
+    /// The epilogue over `out`, chunk by chunk (in parallel on large
+    /// outputs). Residual tensors were checked by [`FusedConv::run`].
+    fn apply_epilogue(&self, out: &mut [f32], slots: &[Option<Tensor>]) {
+        if self.epilogue.is_empty() {
+            return;
+        }
+        let residual = |t: usize| slots[t].as_ref().and_then(Tensor::as_f32).unwrap_or(&[]);
+        let chunk = |start: usize, y: &mut [f32]| {
+            let mut gate = [0f32; EPILOGUE_CHUNK];
+            for e in &self.epilogue {
+                match e {
+                    Epilogue::Map(f) => f(y),
+                    Epilogue::Gate(fs) => {
+                        let g = &mut gate[..y.len()];
+                        g.copy_from_slice(y);
+                        for f in fs {
+                            f(g);
+                        }
+                        y.iter_mut().zip(g.iter()).for_each(|(v, g)| *v *= *g);
+                    }
+                    Epilogue::AddTensor(t) => {
+                        let r = &residual(*t)[start..start + y.len()];
+                        y.iter_mut().zip(r).for_each(|(v, r)| *v += *r);
+                    }
+                }
+            }
+        };
+        let run = |start: usize, block: &mut [f32]| {
+            for (k, y) in block.chunks_mut(EPILOGUE_CHUNK).enumerate() {
+                chunk(start + k * EPILOGUE_CHUNK, y);
+            }
+        };
+        const BLOCK: usize = 16 * EPILOGUE_CHUNK;
+        if out.len() >= 4 * BLOCK {
+            use rayon::prelude::*;
+            out.par_chunks_mut(BLOCK)
+                .enumerate()
+                .for_each(|(i, block)| run(i * BLOCK, block));
+        } else {
+            run(0, out);
+        }
     }
 }
 
@@ -409,7 +609,8 @@ mod tests {
 
     /// The typed layers are found: Conv2D + BatchNormalization + ReLU(6)
     /// and DepthwiseConv2D + BatchNormalization + Activation("relu") fuse
-    /// into one step each; a leaky ReLU or a channels-first conv does not.
+    /// into one step each; a leaky ReLU joins as an epilogue; a
+    /// channels-first conv does not fuse.
     #[test]
     fn conv_batchnorm_relu_chains_fuse() {
         let conv = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 4,
@@ -425,7 +626,7 @@ mod tests {
             vec![3, 3]
         );
         let leaky = json!({"class_name": "ReLU", "config": {"name": "r", "negative_slope": 0.1}});
-        assert_eq!(chains(json!([conv, bn("b1"), leaky])), vec![2]);
+        assert_eq!(chains(json!([conv, bn("b1"), leaky])), vec![3]);
         let cf = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 4,
             "kernel_size": 3, "data_format": "channels_first", "batch_input_shape": [null, 2, 6, 6]}});
         assert_eq!(chains(json!([cf])), Vec::<usize>::new());
@@ -470,6 +671,80 @@ mod tests {
                 (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
                 "value {i}: fused {a}, layers {b}"
             );
+        }
+    }
+
+    /// The epilogue: Keras 2's hard-swish (`x + 3`, ReLU6, `x * (1/6)`,
+    /// `Multiply`), a swish `Activation`, Rescaling and a residual `Add` run
+    /// inside the convolutions' steps and give exactly the numbers of the
+    /// layers run one by one after the fused convolutions.
+    #[test]
+    fn pointwise_gate_and_residual_epilogues_match_the_layers_bit_for_bit() {
+        let node = |n: &str| json!([[n, 0, 0, {}]]);
+        let tfop = |n: &str, f: &str, from: &str, y: f64| {
+            json!({"class_name": "TFOpLambda",
+            "name": n, "config": {"name": n, "function": f},
+            "inbound_nodes": [[from, 0, 0, {"y": y, "name": null}]]})
+        };
+        let layer = |class: &str, n: &str, cfg: serde_json::Value, inbound: serde_json::Value| {
+            let mut c = cfg;
+            c["name"] = json!(n);
+            json!({"class_name": class, "name": n, "config": c, "inbound_nodes": inbound})
+        };
+        let conv = |n: &str, from: &str, f: usize| {
+            layer(
+                "Conv2D",
+                n,
+                json!({"filters": f, "kernel_size": 3, "padding": "same"}),
+                node(from),
+            )
+        };
+        let layers = json!([
+            {"class_name": "InputLayer", "name": "in", "inbound_nodes": [],
+             "config": {"name": "in", "batch_input_shape": [null, 40, 36, 3]}},
+            conv("c1", "in", 8),
+            layer("BatchNormalization", "b1", json!({}), node("c1")),
+            tfop("add3", "__operators__.add", "b1", 3.0),
+            layer("ReLU", "r6", json!({"max_value": 6.0}), node("add3")),
+            tfop("div6", "math.multiply", "r6", 1.0 / 6.0),
+            layer("Multiply", "hswish", json!({}), json!([[["b1", 0, 0, {}], ["div6", 0, 0, {}]]])),
+            conv("c2", "hswish", 8),
+            layer("Activation", "swish", json!({"activation": "swish"}), node("c2")),
+            layer("Rescaling", "scale", json!({"scale": 0.5, "offset": 0.25}), node("swish")),
+            layer("Add", "residual", json!({}), json!([[["scale", 0, 0, {}], ["hswish", 0, 0, {}]]])),
+            conv("c3", "residual", 4),
+            layer("Activation", "sig", json!({"activation": "sigmoid"}), node("c3")),
+        ]);
+        let topo = json!({"class_name": "Functional", "config": {"name": "m", "layers": layers,
+            "input_layers": [["in", 0, 0]], "output_layers": [["sig", 0, 0]]}});
+        let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 5).unwrap();
+        let (fused, unfused) = (build(), build());
+        unfused.plan.set(Plan::build_with(&unfused, false)).unwrap();
+        // c1+b1+add3+r6+div6+hswish, c2+swish+scale+residual, c3+sig.
+        let plan = Plan::build(&fused);
+        let lens: Vec<usize> = plan
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Fused(f) => Some(f.chain.len()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lens, vec![6, 4, 2]);
+        // Batch 3 of 40x36: outputs over 4 parallel epilogue blocks, and a
+        // partial last chunk.
+        let n = 3 * 40 * 36 * 3;
+        let x: Vec<f32> = (0..n)
+            .map(|i| ((i * 37 % 101) as f32) / 25.0 - 2.0)
+            .collect();
+        let x = crate::Tensor::from_f32(vec![3, 40, 36, 3], x).unwrap();
+        let want = unfused.predict(std::slice::from_ref(&x)).unwrap();
+        let got = fused.predict(std::slice::from_ref(&x)).unwrap();
+        assert_eq!(got[0].shape(), want[0].shape());
+        let (g, w) = (got[0].to_f32(), want[0].to_f32());
+        assert!(w.iter().any(|&v| v != w[0]));
+        for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
+            assert_eq!(a.to_bits(), b.to_bits(), "value {i}: fused {a}, layers {b}");
         }
     }
 }

@@ -16,6 +16,11 @@ pub struct LayerWeight {
     pub trainable: bool,
 }
 
+/// An elementwise function on float32 values, applied in place to any
+/// slice of a tensor: each value depends on that value alone (see
+/// [`Layer::pointwise`]).
+pub type Pointwise = std::sync::Arc<dyn Fn(&mut [f32]) + Send + Sync>;
+
 /// A layer at inference time.
 ///
 /// A layer knows its config (to save it back), its weights (to load/save
@@ -86,6 +91,15 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
     /// correct; layers that are known to be per-sample say so.
     fn per_sample(&self) -> bool {
         false
+    }
+
+    /// This layer as a [`Pointwise`] function of its one float32 input,
+    /// when it is one: exactly the numbers `call` computes, whatever slice
+    /// of the tensor it is given. Fused steps apply it in place to a
+    /// convolution's output, chunk by chunk, instead of running the layer.
+    /// `None` (the default) opts out.
+    fn pointwise(&self) -> Option<Pointwise> {
+        None
     }
 
     /// Whether the layer takes string tensors (`StringLookup`, `Hashing`).

@@ -28,7 +28,7 @@ pub mod validate;
 pub mod weights;
 
 pub use error::{LayersError, Result};
-pub use layer::{Layer, LayerWeight, Shape};
+pub use layer::{Layer, LayerWeight, Pointwise, Shape};
 pub use load::LoadOptions;
 pub use model::{InputLayer, Model, ModelLayer};
 pub use registry::{BuildContext, LayerRegistry};

@@ -132,44 +132,64 @@ impl Layer for ElementwiseActivation {
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
     }
-    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
-        let x = one_input(&self.base, inputs)?;
-        let xd = x.to_f32();
-        let data = match self.kind {
+    fn pointwise(&self) -> Option<crate::Pointwise> {
+        Some(match self.kind {
             Kind::Relu(ref c, slope, threshold) if slope == 0.0 && threshold == 0.0 => {
                 match c.max_value.map(|m| m as f32) {
-                    Some(m) => map_new(&xd, move |v| v.clamp(0.0, m)),
-                    None => map_new(&xd, |v| v.max(0.0)),
+                    Some(m) => std::sync::Arc::new(move |x: &mut [f32]| {
+                        x.iter_mut().for_each(|v| *v = v.clamp(0.0, m))
+                    }),
+                    None => std::sync::Arc::new(|x: &mut [f32]| {
+                        x.iter_mut().for_each(|v| *v = v.max(0.0))
+                    }),
                 }
             }
             Kind::Relu(ref c, slope, threshold) => {
                 let max = c.max_value.map(|m| m as f32);
-                map_new(&xd, move |v| {
-                    // Keras: x >= max → max; threshold <= x < max → x; else slope·(x − threshold).
-                    let y = if v >= threshold {
-                        v
-                    } else {
-                        slope * (v - threshold)
-                    };
-                    match max {
-                        Some(m) if y > m => m,
-                        _ => y,
-                    }
+                std::sync::Arc::new(move |x: &mut [f32]| {
+                    x.iter_mut().for_each(|v| {
+                        // Keras: x >= max → max; threshold <= x < max → x; else slope·(x − threshold).
+                        let y = if *v >= threshold {
+                            *v
+                        } else {
+                            slope * (*v - threshold)
+                        };
+                        *v = match max {
+                            Some(m) if y > m => m,
+                            _ => y,
+                        }
+                    })
                 })
             }
             Kind::Leaky(ref c) => {
                 let a = c.alpha as f32;
-                map_new(&xd, move |v| if v < 0.0 { a * v } else { v })
+                std::sync::Arc::new(move |x: &mut [f32]| {
+                    x.iter_mut()
+                        .for_each(|v| *v = if *v < 0.0 { a * *v } else { *v })
+                })
             }
             Kind::Elu(ref c) => {
                 let a = c.alpha as f32;
-                map_new(&xd, move |v| if v > 0.0 { v } else { a * v.exp_m1() })
+                std::sync::Arc::new(move |x: &mut [f32]| {
+                    x.iter_mut()
+                        .for_each(|v| *v = if *v > 0.0 { *v } else { a * v.exp_m1() })
+                })
             }
             Kind::Thresholded(ref c) => {
                 let t = c.theta as f32;
-                map_new(&xd, move |v| if v > t { v } else { 0.0 })
+                std::sync::Arc::new(move |x: &mut [f32]| {
+                    x.iter_mut()
+                        .for_each(|v| *v = if *v > t { *v } else { 0.0 })
+                })
             }
-        };
+        })
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = one_input(&self.base, inputs)?;
+        let mut data = x.to_f32().into_owned();
+        if let Some(f) = self.pointwise() {
+            run_pointwise(&f, &mut data);
+        }
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), data)?])
     }
     fn compute_mask(

@@ -249,6 +249,12 @@ impl Layer for ActivationLayer {
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
     }
+    fn pointwise(&self) -> Option<crate::Pointwise> {
+        let act = self.cfg.activation;
+        // Softmax and log-softmax are per row, not per value.
+        (!matches!(act, Activation::Softmax | Activation::LogSoftmax))
+            .then(|| std::sync::Arc::new(move |x: &mut [f32]| act.apply(x, 1)) as crate::Pointwise)
+    }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let mut data = x.to_f32().into_owned();

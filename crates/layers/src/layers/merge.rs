@@ -191,9 +191,24 @@ impl Merge {
     }
 }
 
+impl Merge {
+    /// `Some(true)` for `Add`, `Some(false)` for `Multiply`: the merges a
+    /// fused step applies to a convolution's output in place.
+    pub(crate) fn sum_or_product(&self) -> Option<bool> {
+        match self.op {
+            Op::Add => Some(true),
+            Op::Multiply => Some(false),
+            _ => None,
+        }
+    }
+}
+
 impl Layer for Merge {
     fn per_sample(&self) -> bool {
         true
+    }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
     fn class_name(&self) -> &str {
         self.op.name()

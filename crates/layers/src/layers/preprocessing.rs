@@ -209,6 +209,15 @@ impl Layer for Rescaling {
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![first_shape(&self.base.name, inputs)?.clone()])
     }
+    fn pointwise(&self) -> Option<crate::Pointwise> {
+        // Scalar scale and offset only (per-channel ones depend on the axis).
+        let (&[s], &[o]) = (self.scale.as_slice(), self.offset.as_slice()) else {
+            return None;
+        };
+        Some(std::sync::Arc::new(move |x: &mut [f32]| {
+            x.iter_mut().for_each(|v| *v = *v * s + o)
+        }))
+    }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = first_input(&self.base.name, inputs)?;
         let last = x.shape().last().copied().unwrap_or(1);

@@ -145,6 +145,27 @@ impl BinOp {
     }
 }
 
+impl BinOp {
+    /// `x[i] = f(x[i], s)` in place: [`BinOp::zip`] with
+    /// [`Operand::Scalar`], one monomorphic loop per function.
+    fn scalar_inplace(self, xs: &mut [f32], s: f32) {
+        #[inline(always)]
+        fn run(op: BinOp, xs: &mut [f32], s: f32) {
+            xs.iter_mut().for_each(|a| *a = op.apply(*a, s));
+        }
+        match self {
+            BinOp::Add => run(BinOp::Add, xs, s),
+            BinOp::Sub => run(BinOp::Sub, xs, s),
+            BinOp::Mul => run(BinOp::Mul, xs, s),
+            BinOp::Div => run(BinOp::Div, xs, s),
+            BinOp::Max => run(BinOp::Max, xs, s),
+            BinOp::Min => run(BinOp::Min, xs, s),
+            BinOp::Pow => run(BinOp::Pow, xs, s),
+            BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, s),
+        }
+    }
+}
+
 /// The function table: `config.function` → math.
 fn lookup(name: &str) -> Option<Func> {
     use Func::*;
@@ -962,6 +983,33 @@ impl Layer for TfOpLambda {
             _ => x.clone(),
         };
         Ok(vec![out])
+    }
+    fn pointwise(&self) -> Option<crate::Pointwise> {
+        use std::sync::Arc;
+        if self.inner.is_some() || self.tensor_kwargs != 0 || self.x_const.is_some() {
+            return None;
+        }
+        // The same arithmetic as `call`, value by value.
+        Some(match (self.func, &self.y) {
+            (Func::Unary(f), _) => {
+                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(*v)))
+            }
+            (Func::Act(a), _) => {
+                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = a.scalar(*v)))
+            }
+            (Func::LeakyRelu(alpha), _) => Arc::new(move |x: &mut [f32]| {
+                x.iter_mut()
+                    .for_each(|v| *v = if *v >= 0.0 { *v } else { alpha * *v })
+            }),
+            (Func::Clip(lo, hi), _) => {
+                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = v.max(lo).min(hi)))
+            }
+            (Func::Binary(op), Some(Arg::Scalar(s))) => {
+                let s = *s;
+                Arc::new(move |x: &mut [f32]| op.scalar_inplace(x, s))
+            }
+            _ => return None,
+        })
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = inputs.first().ok_or_else(|| {

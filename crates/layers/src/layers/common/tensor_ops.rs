@@ -100,18 +100,6 @@ pub(crate) fn permute_shape(s: &Shape, perm: &[usize]) -> Shape {
     perm.iter().map(|&p| s[p]).collect()
 }
 
-/// `f` of every element into a new vector, in parallel for large slices
-/// (one pass: no copy-then-modify).
-pub(crate) fn map_new<F: Fn(f32) -> f32 + Sync + Send>(x: &[f32], f: F) -> Vec<f32> {
-    if x.len() >= 1 << 16 {
-        let mut out = Vec::with_capacity(x.len());
-        x.par_iter().map(|&v| f(v)).collect_into_vec(&mut out);
-        out
-    } else {
-        x.iter().map(|&v| f(v)).collect()
-    }
-}
-
 /// `f(a, b)` of two equally long slices into a new vector.
 pub(crate) fn zip_new<F: Fn(f32, f32) -> f32 + Sync + Send>(
     a: &[f32],
@@ -139,6 +127,16 @@ pub(crate) fn apply_activation(act: Activation, x: &mut [f32], last_dim: usize) 
             .par_chunks_mut(1 << 14)
             .for_each(|c| act.apply(c, last_dim)),
         _ => act.apply(x, last_dim),
+    }
+}
+
+/// Apply `f` in place, in parallel chunks on large tensors; the chunk size is a multiple of every SIMD width, so
+/// vectorized functions see the same lanes as in one pass.
+pub(crate) fn run_pointwise(f: &crate::Pointwise, x: &mut [f32]) {
+    if x.len() >= 1 << 16 {
+        x.par_chunks_mut(1 << 14).for_each(|c| f(c));
+    } else {
+        f(x);
     }
 }
 
