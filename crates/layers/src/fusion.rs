@@ -20,6 +20,7 @@ use crate::layers::advanced_activations::ElementwiseActivation;
 use crate::layers::conv::Conv;
 use crate::layers::core::ActivationLayer;
 use crate::layers::depthwise::DepthwiseSeparable;
+use crate::layers::keras3_ops::Operation;
 use crate::layers::merge::Merge;
 use crate::layers::normalization::BatchNormalization;
 use crate::layers::spatial_shape::CropPad;
@@ -120,9 +121,14 @@ fn activation_layer(layer: &dyn Layer) -> Option<FusedActivation> {
     }
 }
 
-/// Whether `layer` is `Add` (`Some(true)`) or `Multiply` (`Some(false)`).
+/// Whether `layer` is `Add` (`Some(true)`) or `Multiply` (`Some(false)`)
+/// of two tensors: the layers or Keras 3's `x + y` / `x * y`.
 fn sum_or_product(layer: &dyn Layer) -> Option<bool> {
-    layer.as_any()?.downcast_ref::<Merge>()?.sum_or_product()
+    let any = layer.as_any()?;
+    match any.downcast_ref::<Merge>() {
+        Some(m) => m.sum_or_product(),
+        None => any.downcast_ref::<Operation>()?.sum_or_product(),
+    }
 }
 
 /// The `[(top, bottom), (left, right)]` of a channels-last `ZeroPadding2D`.

@@ -455,7 +455,41 @@ fn resolve_axes(axes: &Option<Vec<i64>>, rank: usize) -> Option<Vec<usize>> {
     Some(out)
 }
 
+impl Operation {
+    /// `Some(true)` for `x + y`, `Some(false)` for `x * y` of two tensors:
+    /// the operations a fused step applies to a convolution's output in
+    /// place (as the `Add` / `Multiply` layers).
+    pub(crate) fn sum_or_product(&self) -> Option<bool> {
+        match (&self.kind, self.op) {
+            (Kind::Binary(_, Operand::Input(0), Operand::Input(1)), "Add") => Some(true),
+            (Kind::Binary(_, Operand::Input(0), Operand::Input(1)), "Multiply") => Some(false),
+            _ => None,
+        }
+    }
+}
+
 impl Layer for Operation {
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+    fn pointwise(&self) -> Option<crate::Pointwise> {
+        use std::sync::Arc;
+        // The same arithmetic as `call`, value by value (a scalar operand
+        // broadcasts to every value).
+        Some(match self.kind {
+            Kind::Unary(f) => Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(*v))),
+            Kind::Act(a) => {
+                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = a.scalar(*v)))
+            }
+            Kind::Binary(f, Operand::Input(0), Operand::Scalar(s)) => {
+                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(*v, s)))
+            }
+            Kind::Binary(f, Operand::Scalar(s), Operand::Input(0)) => {
+                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(s, *v)))
+            }
+            _ => return None,
+        })
+    }
     fn class_name(&self) -> &str {
         &self.class
     }
