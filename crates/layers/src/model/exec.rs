@@ -1,0 +1,488 @@
+//! Running a built model: predict (whole, or as parallel batch slices),
+//! the profile, and the checks of the inputs a caller gives.
+
+use super::memory::check_output_size;
+use super::*;
+use crate::{Tensor, TensorData};
+
+impl Model {
+    /// Run the model on `inputs` (one per model input, in
+    /// [`Model::input_names`] order); returns one tensor per output.
+    ///
+    /// float32 inputs accept int32 tensors (converted); int32 inputs accept
+    /// f32 tensors holding integers. Any batch size works.
+    pub fn predict(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
+        let ins = self.inputs();
+        if inputs.len() != ins.len() {
+            let want: Vec<String> = ins
+                .iter()
+                .map(|i| format!("`{}` {} {}", i.name, shape_str(&i.batch_shape), i.dtype))
+                .collect();
+            return Err(LayersError::Input {
+                message: format!(
+                    "model `{}` expects {} input(s) ({}), got {}",
+                    self.name,
+                    ins.len(),
+                    want.join(", "),
+                    inputs.len()
+                ),
+            });
+        }
+        let mut converted = Vec::with_capacity(inputs.len());
+        for (spec, t) in ins.iter().zip(inputs) {
+            converted.push(checked_input(spec, t)?);
+        }
+        let masks = vec![None; converted.len()];
+        Ok(self.run_batch(converted, masks)?.0)
+    }
+
+    /// Bytes of the largest layer output per sample, when every output's
+    /// sample shape is known.
+    fn largest_sample_bytes(&self) -> Option<usize> {
+        self.tensors
+            .iter()
+            .map(|t| {
+                t.shape
+                    .get(1..)?
+                    .iter()
+                    .try_fold(4usize, |acc, d| acc.checked_mul((*d)?))
+            })
+            .try_fold(0usize, |m, b| Some(m.max(b?)))
+    }
+
+    /// Whether every layer (and nested model) is per-sample.
+    fn is_per_sample(&self) -> bool {
+        *self.per_sample.get_or_init(|| {
+            self.layers.iter().all(|l| match l {
+                ModelLayer::Input(_) => true,
+                ModelLayer::Layer(layer) => layer.per_sample(),
+                ModelLayer::Model(m) => m.is_per_sample(),
+            })
+        })
+    }
+
+    /// [`Model::run`], as parallel batch slices when the model is
+    /// per-sample and the batch is large: each thread then takes its
+    /// samples through the whole network with activations that stay in its
+    /// cache, and no layer waits for the others. Every sample is computed
+    /// exactly as in one run, so the numbers do not change.
+    fn run_batch(
+        &self,
+        inputs: Vec<std::borrow::Cow<'_, Tensor>>,
+        masks: Vec<Option<Tensor>>,
+    ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
+        let threads = rayon::current_num_threads();
+        let batch = inputs.first().and_then(|t| t.shape().first().copied());
+        let splittable = |b: usize| {
+            threads > 1
+                && b >= 2 * threads
+                && inputs.iter().all(|t| t.shape().first() == Some(&b))
+                && masks.iter().all(Option::is_none)
+                && self.is_per_sample()
+        };
+        let Some(batch) = batch.filter(|&b| splittable(b)) else {
+            let owned = inputs
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect();
+            return self.run(owned, masks);
+        };
+        // Slices small enough that a slice's largest activation stays in a
+        // core's L2 (measured on MobileNet v1/v2 at batch 32: slices of ~4
+        // samples beat one slice per thread by ~1.5x), at least one per thread.
+        let per_slice = match self.largest_sample_bytes() {
+            Some(bytes) => (SLICE_BYTES / bytes.max(1)).clamp(1, batch.div_ceil(threads)),
+            None => batch.div_ceil(threads),
+        };
+        let parts = batch.div_ceil(per_slice).max(threads).min(batch);
+        let bounds: Vec<(usize, usize)> = (0..parts)
+            .map(|i| (batch * i / parts, batch * (i + 1) / parts))
+            .collect();
+        let slices: Vec<Vec<Tensor>> = bounds
+            .iter()
+            .map(|&(a, b)| inputs.iter().map(|t| batch_slice(t, a, b)).collect())
+            .collect::<Result<_>>()?;
+        use rayon::prelude::*;
+        // On a rayon worker, so that the slices and each kernel's own
+        // parallel split fork inside the pool (work stealing, spinning
+        // latches). A small batch stays on the calling thread: handing a
+        // whole predict to the pool costs more than it saves there.
+        let parts: Vec<Vec<Tensor>> = in_pool(|| {
+            slices
+                .into_par_iter()
+                .map(|x| {
+                    let n = x.len();
+                    self.run(x, vec![None; n]).map(|(ys, _)| ys)
+                })
+                .collect::<Result<_>>()
+        })?;
+        let outputs = (0..self.outputs.len())
+            .map(|k| concat_batch(parts.iter().map(|p| &p[k])))
+            .collect::<Result<Vec<_>>>()?;
+        let n = outputs.len();
+        Ok((outputs, vec![None; n]))
+    }
+
+    /// [`Model::predict`], timing each step of the execution plan: one
+    /// entry per step that ran, in order, naming its layers (a fused chain
+    /// such as `conv1+conv1_bn+conv1_relu` is one step). The batch runs
+    /// whole on the calling thread (never as parallel slices), so each
+    /// step's time is its own.
+    pub fn profile(&self, inputs: &[Tensor]) -> Result<Vec<StepTime>> {
+        let ins = self.inputs();
+        if inputs.len() != ins.len() {
+            // predict's error names what the model expects.
+            return self.predict(inputs).map(|_| Vec::new());
+        }
+        let mut converted = Vec::with_capacity(inputs.len());
+        for (spec, t) in ins.iter().zip(inputs) {
+            converted.push(check_input(spec, t)?);
+        }
+        let masks = vec![None; converted.len()];
+        let mut times = Vec::new();
+        self.run_timed(converted, masks, Some(&mut times))?;
+        let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
+        Ok(times
+            .into_iter()
+            .map(|(pos, elapsed)| {
+                let chain = match plan.step(pos) {
+                    fusion::Step::Fused(f) => f.chain.clone(),
+                    _ => vec![pos],
+                };
+                let name = |p: usize| self.layers[self.exec[p].0].name().to_string();
+                let class = |p: usize| match &self.layers[self.exec[p].0] {
+                    ModelLayer::Layer(l) => l.class_name().to_string(),
+                    ModelLayer::Model(_) => "Model".to_string(),
+                    ModelLayer::Input(_) => "InputLayer".to_string(),
+                };
+                StepTime {
+                    layers: chain.iter().map(|&p| name(p)).collect::<Vec<_>>().join("+"),
+                    classes: chain
+                        .iter()
+                        .map(|&p| class(p))
+                        .collect::<Vec<_>>()
+                        .join("+"),
+                    elapsed,
+                }
+            })
+            .collect())
+    }
+
+    /// Run with input masks; returns outputs and output masks.
+    pub(crate) fn run(
+        &self,
+        inputs: Vec<Tensor>,
+        masks: Vec<Option<Tensor>>,
+    ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
+        self.run_timed(inputs, masks, None)
+    }
+
+    /// [`Model::run`], recording `(exec position, time)` per step when asked.
+    fn run_timed(
+        &self,
+        inputs: Vec<Tensor>,
+        masks: Vec<Option<Tensor>>,
+        mut times: Option<&mut Vec<(usize, std::time::Duration)>>,
+    ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
+        let mut slots: Vec<Option<Tensor>> = vec![None; self.tensors.len()];
+        let mut mask_slots: Vec<Option<Tensor>> = vec![None; self.tensors.len()];
+        // Bytes held in `slots`, kept up to date by every step (the memory
+        // check needs it per layer; summing the slots each time is quadratic).
+        let mut live: u64 = 0;
+        for ((&t, x), m) in self.inputs.iter().zip(inputs).zip(masks) {
+            live += x.len() as u64 * 4;
+            slots[t] = Some(x);
+            mask_slots[t] = m;
+        }
+        let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
+        // Concurrent runs (batch slices, or callers sharing the model) each
+        // take a pool of their own.
+        let mut pool = self
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default();
+        for pos in 0..self.exec.len() {
+            let started = times.is_some().then(std::time::Instant::now);
+            match plan.step(pos) {
+                fusion::Step::Run => {
+                    self.run_node(pos, &mut slots, &mut mask_slots, &mut pool, &mut live)?
+                }
+                fusion::Step::Skip => continue,
+                fusion::Step::Fused(f) => {
+                    if !f.run(self, pos, &mut slots, &mut mask_slots, &mut pool, &mut live) {
+                        // Unexpected input: run the layers one by one (their
+                        // own checks report the problem).
+                        for &p in &f.chain {
+                            self.run_node(p, &mut slots, &mut mask_slots, &mut pool, &mut live)?;
+                        }
+                    }
+                }
+            }
+            if let (Some(times), Some(t0)) = (times.as_deref_mut(), started) {
+                times.push((pos, t0.elapsed()));
+            }
+        }
+        self.buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(pool);
+        let mut outs = Vec::with_capacity(self.outputs.len());
+        let mut out_masks = Vec::with_capacity(self.outputs.len());
+        for (k, &t) in self.outputs.iter().enumerate() {
+            let again = self.outputs[k + 1..].contains(&t);
+            let missing = || topo_err(format!("internal: output tensor {t} not computed"));
+            if again {
+                outs.push(slots[t].clone().ok_or_else(missing)?);
+                out_masks.push(mask_slots[t].clone());
+            } else {
+                outs.push(slots[t].take().ok_or_else(missing)?);
+                out_masks.push(mask_slots[t].take());
+            }
+        }
+        Ok((outs, out_masks))
+    }
+}
+
+impl Model {
+    /// Cap the bytes of tensors alive at once during one predict (layer
+    /// outputs not yet consumed plus the one being computed); a layer whose
+    /// output would cross it fails with an error naming it. `None` (the
+    /// default) is [`max_live_bytes`]: what the host has available.
+    pub fn set_memory_limit(&mut self, bytes: Option<u64>) {
+        self.memory_limit = bytes;
+    }
+
+    /// Forget the inference plan (weights or layers may change).
+    pub(crate) fn invalidate_plan(&mut self) {
+        self.plan = std::sync::OnceLock::new();
+    }
+
+    /// Execute the node at exec position `pos` unfused.
+    fn run_node(
+        &self,
+        pos: usize,
+        slots: &mut [Option<Tensor>],
+        mask_slots: &mut [Option<Tensor>],
+        pool: &mut fusion::BufferPool,
+        live: &mut u64,
+    ) -> Result<()> {
+        let (l, c) = self.exec[pos];
+        let call = &self.calls[l][c];
+        let mut xs = Vec::with_capacity(call.inputs.len());
+        let mut ms = Vec::with_capacity(call.inputs.len());
+        for (k, &t) in call.inputs.iter().enumerate() {
+            let last = self.last_use[t] == pos && !call.inputs[k + 1..].contains(&t);
+            let missing = || topo_err(format!("internal: tensor {t} not computed"));
+            if last {
+                let x = slots[t].take().ok_or_else(missing)?;
+                *live = live.saturating_sub(x.len() as u64 * 4);
+                xs.push(x);
+                ms.push(mask_slots[t].take());
+            } else {
+                xs.push(slots[t].clone().ok_or_else(missing)?);
+                ms.push(mask_slots[t].clone());
+            }
+        }
+        let lname = self.layers[l].name();
+        let (ys, ym) = match &self.layers[l] {
+            ModelLayer::Input(_) => unreachable!("inputs are not executed"),
+            ModelLayer::Layer(layer) => {
+                if !layer.takes_strings() && xs.iter().any(|x| x.as_strings().is_some()) {
+                    return Err(LayersError::config(
+                        lname,
+                        format!(
+                            "{} cannot take strings; only StringLookup and Hashing do",
+                            layer.class_name()
+                        ),
+                    ));
+                }
+                let live = *live + xs.iter().map(|t| t.len() as u64 * 4).sum::<u64>();
+                let limit = self.memory_limit.unwrap_or_else(max_live_bytes);
+                check_output_size(layer.as_ref(), &xs, live, limit)
+                    .map_err(|e| in_layer(lname, e))?;
+                let ys = layer.call(&xs, &ms).map_err(|e| in_layer(lname, e))?;
+                let ym = layer
+                    .compute_mask(&xs, &ms)
+                    .map_err(|e| in_layer(lname, e))?;
+                // The inputs are this node's own (taken or copied).
+                xs.into_iter().for_each(|x| pool.give(x));
+                (ys, ym)
+            }
+            ModelLayer::Model(m) => m.run(xs, ms).map_err(|e| in_layer(lname, e))?,
+        };
+        if ys.len() != call.outputs.len() {
+            return Err(LayersError::config(
+                lname,
+                format!(
+                    "call returned {} tensor(s), its output_shapes promised {}",
+                    ys.len(),
+                    call.outputs.len()
+                ),
+            ));
+        }
+        let mut ym = ym.into_iter();
+        for (&t, y) in call.outputs.iter().zip(ys) {
+            *live += y.len() as u64 * 4;
+            slots[t] = Some(y);
+            mask_slots[t] = ym.next().flatten();
+        }
+        Ok(())
+    }
+}
+
+/// Target bytes of a batch slice's largest activation (about a core's L2).
+const SLICE_BYTES: usize = 2 << 20;
+
+/// Samples `a..b` of `t` (its first axis).
+fn batch_slice(t: &Tensor, a: usize, b: usize) -> Result<Tensor> {
+    let per: usize = t.shape()[1..].iter().product();
+    let mut shape = t.shape().to_vec();
+    shape[0] = b - a;
+    match t.data() {
+        TensorData::F32(v) => Tensor::from_f32(shape, v[a * per..b * per].to_vec()),
+        TensorData::I32(v) => Tensor::from_i32(shape, v[a * per..b * per].to_vec()),
+        TensorData::Str(v) => Tensor::from_strings(shape, v[a * per..b * per].to_vec()),
+    }
+}
+
+/// The tensors joined along their first axis (same dtype and sample shape).
+fn concat_batch<'a>(parts: impl Iterator<Item = &'a Tensor> + Clone) -> Result<Tensor> {
+    let first = parts
+        .clone()
+        .next()
+        .ok_or_else(|| topo_err("internal: no batch slices"))?;
+    let mut shape = first.shape().to_vec();
+    shape[0] = parts.clone().map(|t| t.shape()[0]).sum();
+    let mixed = || topo_err("internal: mixed slice dtypes");
+    match first.data() {
+        TensorData::F32(_) => {
+            let mut data = Vec::new();
+            for t in parts {
+                data.extend_from_slice(t.as_f32().ok_or_else(mixed)?);
+            }
+            Tensor::from_f32(shape, data)
+        }
+        TensorData::I32(_) => {
+            let mut data = Vec::new();
+            for t in parts {
+                let TensorData::I32(v) = t.data() else {
+                    return Err(mixed());
+                };
+                data.extend_from_slice(v);
+            }
+            Tensor::from_i32(shape, data)
+        }
+        TensorData::Str(_) => {
+            let mut data = Vec::new();
+            for t in parts {
+                data.extend_from_slice(t.as_strings().ok_or_else(mixed)?);
+            }
+            Tensor::from_strings(shape, data)
+        }
+    }
+}
+
+/// Run `f` on a thread of rayon's global pool (inline when already on one).
+fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if rayon::current_thread_index().is_some() || rayon::current_num_threads() == 1 {
+        return f();
+    }
+    let mut result = None;
+    rayon::scope(|_| result = Some(f()));
+    result.expect("the scope ran its body")
+}
+
+/// One step of [`Model::profile`].
+#[derive(Debug, Clone)]
+pub struct StepTime {
+    /// The layer names the step ran, `+`-joined (a fused chain is one step).
+    pub layers: String,
+    /// Their classes, `+`-joined.
+    pub classes: String,
+    /// Wall time of the step.
+    pub elapsed: std::time::Duration,
+}
+
+/// Validate one predict input against its input layer; convert dtypes.
+fn check_input(spec: &InputLayer, t: &Tensor) -> Result<Tensor> {
+    Ok(checked_input(spec, t)?.into_owned())
+}
+
+/// [`check_input`] without copying an input that needs no conversion.
+fn checked_input<'t>(spec: &InputLayer, t: &'t Tensor) -> Result<std::borrow::Cow<'t, Tensor>> {
+    use std::borrow::Cow;
+    let err = |m: String| LayersError::Input {
+        message: format!("input `{}`: {m}", spec.name),
+    };
+    if t.rank() != spec.batch_shape.len() {
+        return Err(err(format!(
+            "expected rank {} (shape {}), got shape {:?}",
+            spec.batch_shape.len(),
+            shape_str(&spec.batch_shape),
+            t.shape()
+        )));
+    }
+    for (axis, (want, &got)) in spec.batch_shape.iter().zip(t.shape()).enumerate() {
+        if let Some(w) = want {
+            if *w != got {
+                return Err(err(format!(
+                    "expected shape {}, got {:?} (dimension {axis} is {got}, expected {w})",
+                    shape_str(&spec.batch_shape),
+                    t.shape()
+                )));
+            }
+        }
+    }
+    match (spec.dtype.as_str(), t.data()) {
+        ("string", TensorData::Str(_)) => Ok(Cow::Borrowed(t)),
+        ("string", _) => Err(err(format!("expected strings, got {} values", t.dtype()))),
+        (_, TensorData::Str(_)) => Err(err(format!("expected {} values, got strings", spec.dtype))),
+        ("int32", TensorData::F32(v)) => {
+            if let Some((i, x)) = v
+                .iter()
+                .enumerate()
+                .find(|(_, x)| x.fract() != 0.0 || x.abs() > 2147483647.0)
+            {
+                return Err(err(format!(
+                    "expected int32 values, got float32 value {x} at flat index {i} that is not an integer"
+                )));
+            }
+            Tensor::from_i32(t.shape().to_vec(), v.iter().map(|&x| x as i32).collect())
+                .map(Cow::Owned)
+        }
+        (_, TensorData::I32(v)) if spec.dtype != "int32" => {
+            Tensor::from_f32(t.shape().to_vec(), v.iter().map(|&x| x as f32).collect())
+                .map(Cow::Owned)
+        }
+        _ => Ok(Cow::Borrowed(t)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Model;
+    use crate::LayerRegistry;
+    use serde_json::json;
+
+    /// Batch slicing is only for models whose every layer says it is
+    /// per-sample; a layer that does not say so (the default) keeps the
+    /// batch whole.
+    #[test]
+    fn only_models_of_per_sample_layers_are_sliced() {
+        let model = |layers: serde_json::Value| {
+            let topo =
+                json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+            Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap()
+        };
+        let dense = json!({"class_name": "Dense", "config": {"name": "d", "units": 3,
+            "batch_input_shape": [null, 5, 4]}});
+        let reshape =
+            json!({"class_name": "Reshape", "config": {"name": "r", "target_shape": [15, 1]}});
+        // A (possibly stateful) recurrent layer does not say it is per-sample.
+        let lstm = json!({"class_name": "LSTM", "config": {"name": "l", "units": 2}});
+        assert!(model(json!([dense, reshape])).is_per_sample());
+        assert!(!model(json!([dense, lstm])).is_per_sample());
+    }
+}

@@ -1,0 +1,285 @@
+//! The model graph: layers, their calls (nodes), shape inference and predict.
+//!
+//! A [`Model`] is built from a [`ModelSpec`](crate::topology::ModelSpec)
+//! (any topology dialect, normalized) or with the [`builder`](crate::builder).
+//! Execution runs the nodes needed for the outputs in topological order and
+//! drops every intermediate tensor after its last use.
+//!
+//! By job: this file holds the types and what a built model answers;
+//! [`build`] turns a spec into the graph (calls, tensors, execution order,
+//! checks); [`exec`] runs it (predict, batch slices, profile, input
+//! checks); [`memory`] caps what one predict may allocate. Fusion of
+//! convolution chains is [`crate::fusion`].
+
+mod build;
+mod exec;
+mod memory;
+
+pub use exec::StepTime;
+pub(crate) use memory::check_sample_size;
+pub use memory::{allocatable_bytes, max_live_bytes, MAX_OUTPUT_ELEMENTS};
+
+use crate::fusion;
+use crate::topology::{self, LayerKind, ModelSpec};
+use crate::{Layer, LayerRegistry, LayersError, Result, Shape};
+use serde_json::{Map, Value};
+use tfjs_format::codec::DecodedWeight;
+
+/// An input layer of a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputLayer {
+    pub name: String,
+    /// Shape with batch first; `None` = any size.
+    pub batch_shape: Shape,
+    /// `"float32"` or `"int32"`.
+    pub dtype: String,
+    pub sparse: bool,
+}
+
+/// One entry of `model.layers`.
+#[derive(Debug)]
+pub enum ModelLayer {
+    Input(InputLayer),
+    Layer(Box<dyn Layer>),
+    /// A Sequential/Model used as a layer.
+    Model(Box<Model>),
+}
+
+impl ModelLayer {
+    /// The layer name.
+    pub fn name(&self) -> &str {
+        match self {
+            ModelLayer::Input(i) => &i.name,
+            ModelLayer::Layer(l) => l.name(),
+            ModelLayer::Model(m) => &m.name,
+        }
+    }
+    /// The Keras class name.
+    pub fn class_name(&self) -> &str {
+        match self {
+            ModelLayer::Input(_) => "InputLayer",
+            ModelLayer::Layer(l) => l.class_name(),
+            ModelLayer::Model(m) => &m.class_name,
+        }
+    }
+}
+
+/// One call of a layer inside the model.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub inputs: Vec<usize>,
+    /// Per-input kwargs as written in the file (written back on save).
+    pub kwargs: Vec<Value>,
+    pub outputs: Vec<usize>,
+}
+
+/// Where a tensor comes from.
+#[derive(Debug, Clone)]
+pub(crate) struct TensorInfo {
+    pub layer: usize,
+    pub call: usize,
+    pub index: usize,
+    pub shape: Shape,
+}
+
+/// What a loaded model carries besides layers and weights, written back on save.
+#[derive(Debug, Clone, Default)]
+pub struct ModelExtras {
+    /// Artifacts-level `trainingConfig`, verbatim.
+    pub training_config: Option<Value>,
+    /// Optimizer weights (`group: "optimizer"`), in file order.
+    pub optimizer_weights: Vec<DecodedWeight>,
+    /// `userDefinedMetadata`, verbatim.
+    pub user_defined_metadata: Option<Value>,
+}
+
+/// A layers model: `tf.Sequential` / `tf.LayersModel`.
+#[derive(Debug)]
+pub struct Model {
+    pub(crate) name: String,
+    pub(crate) class_name: String,
+    pub(crate) trainable: bool,
+    /// Sequential whose input layer is implicit (not serialized).
+    pub(crate) auto_input: bool,
+    pub(crate) layers: Vec<ModelLayer>,
+    /// Per layer: its calls in this model.
+    pub(crate) calls: Vec<Vec<Call>>,
+    pub(crate) tensors: Vec<TensorInfo>,
+    /// `(layer, call)` in execution order (input layers excluded).
+    pub(crate) exec: Vec<(usize, usize)>,
+    /// Model inputs: layer index of each input layer.
+    pub(crate) input_layers: Vec<usize>,
+    pub(crate) inputs: Vec<usize>,
+    pub(crate) outputs: Vec<usize>,
+    /// Per tensor: the exec position of its last use (`usize::MAX` = keep).
+    pub(crate) last_use: Vec<usize>,
+    pub extras: ModelExtras,
+    /// Inference plan (conv + BatchNormalization + ReLU fusion), built on
+    /// the first run from the current weights; reset whenever a layer is
+    /// borrowed mutably (see [`Model::invalidate_plan`]).
+    pub(crate) plan: std::sync::OnceLock<fusion::Plan>,
+    /// Intermediate buffers kept between predicts (see
+    /// [`fusion::BufferPool`]), one pool per concurrent run.
+    pub(crate) buffers: std::sync::Mutex<Vec<fusion::BufferPool>>,
+    /// Whether every layer is per-sample ([`Layer::per_sample`]), computed once.
+    per_sample: std::sync::OnceLock<bool>,
+    /// Most bytes of tensors alive at once in one predict (see
+    /// [`Model::set_memory_limit`]); `None` = [`max_live_bytes`].
+    pub(crate) memory_limit: Option<u64>,
+}
+
+pub(crate) fn topo_err(message: impl Into<String>) -> LayersError {
+    LayersError::Topology {
+        message: message.into(),
+    }
+}
+
+pub(crate) fn shape_str(s: &[Option<usize>]) -> String {
+    let parts: Vec<String> = s
+        .iter()
+        .map(|d| d.map(|x| x.to_string()).unwrap_or_else(|| "null".into()))
+        .collect();
+    format!("[{}]", parts.join(","))
+}
+
+/// Wrap an error from a layer so that it names the layer.
+pub(crate) fn in_layer(layer: &str, e: LayersError) -> LayersError {
+    match e {
+        e @ LayersError::Config { .. } => e,
+        other => LayersError::config(layer, other.to_string()),
+    }
+}
+
+/// Every class name in `spec` (recursively, wrapped layers included) that
+/// `registry` does not know, with the layer using it.
+pub fn unknown_classes(spec: &ModelSpec, registry: &LayerRegistry) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    collect_unknown(spec, registry, &mut out);
+    out
+}
+
+fn collect_unknown(spec: &ModelSpec, registry: &LayerRegistry, out: &mut Vec<(String, String)>) {
+    for l in &spec.layers {
+        match &l.kind {
+            LayerKind::Input(_) => {}
+            LayerKind::Nested(m) => collect_unknown(m, registry, out),
+            LayerKind::Leaf => {
+                if !registry.contains(&l.class_name) {
+                    out.push((l.class_name.clone(), l.name.clone()));
+                } else if let Some(f) =
+                    crate::layers::tf_ops::unsupported_function(&l.class_name, &l.config)
+                {
+                    // Listed with the unknown classes, all at once.
+                    out.push((format!("{} tf.{f}", l.class_name), l.name.clone()));
+                } else {
+                    collect_wrapped(&l.config, &l.name, registry, out);
+                }
+            }
+        }
+    }
+}
+
+fn collect_wrapped(
+    config: &Map<String, Value>,
+    owner: &str,
+    registry: &LayerRegistry,
+    out: &mut Vec<(String, String)>,
+) {
+    for key in ["layer", "cell", "cells", "backward_layer"] {
+        let Some(v) = config.get(key) else { continue };
+        let items: Vec<&Value> = match v {
+            Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        for item in items {
+            if let Some(cls) = item.get("class_name").and_then(Value::as_str) {
+                let cls = topology::canonical_class(cls);
+                if !registry.contains(cls) && !topology::is_model_class(cls) {
+                    out.push((cls.to_string(), owner.to_string()));
+                } else if let Some(Value::Object(c)) = item.get("config") {
+                    collect_wrapped(c, owner, registry, out);
+                }
+            }
+        }
+    }
+}
+
+/// The one error for every unknown class.
+pub(crate) fn unknown_error(unknown: &[(String, String)]) -> LayersError {
+    let mut by_class: Vec<(String, Vec<String>)> = Vec::new();
+    for (c, l) in unknown {
+        match by_class.iter_mut().find(|(x, _)| x == c) {
+            Some((_, ls)) => ls.push(l.clone()),
+            None => by_class.push((c.clone(), vec![l.clone()])),
+        }
+    }
+    let list: Vec<String> = by_class
+        .iter()
+        .map(|(c, ls)| {
+            let ls: Vec<String> = ls
+                .iter()
+                .map(|l| format!("`{}`", crate::error::printable(l)))
+                .collect();
+            format!("{} (layer {})", crate::error::printable(c), ls.join(", "))
+        })
+        .collect();
+    topo_err(format!(
+        "Unknown layer class{}: {}. This may be due to one of the following reasons:\n1. The layer is defined in Python, in which case it needs to be ported to Rust.\n2. The custom layer is defined in Rust, but is not registered with LayerRegistry::register.",
+        if by_class.len() > 1 { "es" } else { "" },
+        list.join(", ")
+    ))
+}
+
+impl Model {
+    /// The model name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `Sequential`, `Model` or `Functional`.
+    pub fn class_name(&self) -> &str {
+        &self.class_name
+    }
+
+    /// `model.layers` (input layers included, as in Keras functional models).
+    pub fn layers(&self) -> &[ModelLayer] {
+        &self.layers
+    }
+
+    /// A layer by name (this model only, not nested ones).
+    pub fn layer(&self, name: &str) -> Option<&ModelLayer> {
+        self.layers.iter().find(|l| l.name() == name)
+    }
+
+    /// The input layers, in model input order.
+    pub fn inputs(&self) -> Vec<&InputLayer> {
+        self.input_layers
+            .iter()
+            .filter_map(|&l| match &self.layers[l] {
+                ModelLayer::Input(i) => Some(i),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Input names, in order.
+    pub fn input_names(&self) -> Vec<&str> {
+        self.inputs().into_iter().map(|i| i.name.as_str()).collect()
+    }
+
+    /// Output names (the producing layers' names), in order.
+    pub fn output_names(&self) -> Vec<&str> {
+        self.outputs
+            .iter()
+            .map(|&t| self.layers[self.tensors[t].layer].name())
+            .collect()
+    }
+
+    /// Symbolic output shapes.
+    pub fn output_shapes(&self) -> Vec<Shape> {
+        self.outputs
+            .iter()
+            .map(|&t| self.tensors[t].shape.clone())
+            .collect()
+    }
+}
