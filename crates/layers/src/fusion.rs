@@ -600,17 +600,21 @@ mod tests {
     use crate::{LayerRegistry, Model};
     use serde_json::json;
 
-    fn chains(layers: serde_json::Value) -> Vec<usize> {
-        let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
-        let model = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap();
-        Plan::build(&model)
-            .steps
+    /// The length of each fused step's chain.
+    fn chain_lengths(plan: &Plan) -> Vec<usize> {
+        plan.steps
             .iter()
             .filter_map(|s| match s {
                 Step::Fused(f) => Some(f.chain.len()),
                 _ => None,
             })
             .collect()
+    }
+
+    fn chains(layers: serde_json::Value) -> Vec<usize> {
+        let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+        let model = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap();
+        chain_lengths(&Plan::build(&model))
     }
 
     /// The typed layers are found: Conv2D + BatchNormalization + ReLU(6)
@@ -727,16 +731,7 @@ mod tests {
         let (fused, unfused) = (build(), build());
         unfused.plan.set(Plan::build_with(&unfused, false)).unwrap();
         // c1+b1+add3+r6+div6+hswish, c2+swish+scale+residual, c3+sig.
-        let plan = Plan::build(&fused);
-        let lens: Vec<usize> = plan
-            .steps
-            .iter()
-            .filter_map(|s| match s {
-                Step::Fused(f) => Some(f.chain.len()),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(lens, vec![6, 4, 2]);
+        assert_eq!(chain_lengths(&Plan::build(&fused)), vec![6, 4, 2]);
         // Batch 3 of 40x36: outputs over 4 parallel epilogue blocks, and a
         // partial last chunk.
         let n = 3 * 40 * 36 * 3;

@@ -6,33 +6,14 @@
 //! output mode, inverted lookups to strings and `Hashing` on strings.
 
 use serde_json::Value;
+use tfjs_layers::io_json::IoJson;
 use tfjs_layers::{LayerRegistry, Model, Tensor, TensorData};
 
+/// A case's tensor (io.json's tensor format).
 fn tensor(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"].as_array().unwrap();
-    match v["dtype"].as_str().unwrap() {
-        "string" => Tensor::from_strings(
-            shape,
-            data.iter()
-                .map(|s| s.as_str().unwrap().to_string())
-                .collect(),
-        ),
-        "int32" => Tensor::from_i32(
-            shape,
-            data.iter().map(|x| x.as_i64().unwrap() as i32).collect(),
-        ),
-        _ => Tensor::from_f32(
-            shape,
-            data.iter().map(|x| x.as_f64().unwrap() as f32).collect(),
-        ),
-    }
-    .unwrap()
+    let doc = serde_json::json!({"inputs": [v]}).to_string();
+    let io = IoJson::parse(doc.as_bytes(), "cases.json").expect("a tensor");
+    io.inputs[0].to_tensor().unwrap()
 }
 
 #[test]
