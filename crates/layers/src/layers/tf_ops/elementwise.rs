@@ -1,0 +1,211 @@
+//! The elementwise functions: the `config.function` → math table, the
+//! binary functions' loops and numpy broadcasting.
+
+use super::*;
+
+/// An elementwise binary function. The loops are written once per
+/// function ([`BinOp::zip`]) so each one inlines and vectorizes; a function
+/// pointer per element would cost more than the arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+    Pow,
+    SquaredDifference,
+}
+
+/// The second operand of [`BinOp::zip`].
+pub(super) enum Operand<'a> {
+    /// `f(x, s)` for every `x`.
+    Scalar(f32),
+    /// `f(c, y)` for every `y` (a constant first argument).
+    ScalarFirst(f32),
+    /// `f(x[i], y[i])`.
+    Same(&'a [f32]),
+}
+
+impl BinOp {
+    #[inline(always)]
+    pub(super) fn apply(self, a: f32, b: f32) -> f32 {
+        match self {
+            BinOp::Add => a + b,
+            BinOp::Sub => a - b,
+            BinOp::Mul => a * b,
+            BinOp::Div => a / b,
+            BinOp::Max => a.max(b),
+            BinOp::Min => a.min(b),
+            BinOp::Pow => a.powf(b),
+            BinOp::SquaredDifference => (a - b) * (a - b),
+        }
+    }
+
+    /// `xs` (or `ys`, for [`Operand::ScalarFirst`]) combined elementwise.
+    pub(super) fn zip(self, xs: &[f32], y: Operand<'_>) -> Vec<f32> {
+        #[inline(always)]
+        fn run(op: BinOp, xs: &[f32], y: &Operand<'_>) -> Vec<f32> {
+            match *y {
+                Operand::Scalar(s) => xs.iter().map(|&a| op.apply(a, s)).collect(),
+                Operand::ScalarFirst(c) => xs.iter().map(|&b| op.apply(c, b)).collect(),
+                Operand::Same(ys) => xs.iter().zip(ys).map(|(&a, &b)| op.apply(a, b)).collect(),
+            }
+        }
+        // One monomorphic loop per function.
+        match self {
+            BinOp::Add => run(BinOp::Add, xs, &y),
+            BinOp::Sub => run(BinOp::Sub, xs, &y),
+            BinOp::Mul => run(BinOp::Mul, xs, &y),
+            BinOp::Div => run(BinOp::Div, xs, &y),
+            BinOp::Max => run(BinOp::Max, xs, &y),
+            BinOp::Min => run(BinOp::Min, xs, &y),
+            BinOp::Pow => run(BinOp::Pow, xs, &y),
+            BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, &y),
+        }
+    }
+}
+
+impl BinOp {
+    /// `x[i] = f(x[i], s)` in place: [`BinOp::zip`] with
+    /// [`Operand::Scalar`], one monomorphic loop per function.
+    pub(super) fn scalar_inplace(self, xs: &mut [f32], s: f32) {
+        #[inline(always)]
+        fn run(op: BinOp, xs: &mut [f32], s: f32) {
+            xs.iter_mut().for_each(|a| *a = op.apply(*a, s));
+        }
+        match self {
+            BinOp::Add => run(BinOp::Add, xs, s),
+            BinOp::Sub => run(BinOp::Sub, xs, s),
+            BinOp::Mul => run(BinOp::Mul, xs, s),
+            BinOp::Div => run(BinOp::Div, xs, s),
+            BinOp::Max => run(BinOp::Max, xs, s),
+            BinOp::Min => run(BinOp::Min, xs, s),
+            BinOp::Pow => run(BinOp::Pow, xs, s),
+            BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, s),
+        }
+    }
+}
+
+/// The function table: `config.function` → math.
+pub(super) fn lookup(name: &str) -> Option<Func> {
+    use Func::*;
+    Some(match name {
+        "__operators__.add" | "math.add" | "add" => Binary(BinOp::Add),
+        "math.subtract" | "subtract" | "__operators__.sub" => Binary(BinOp::Sub),
+        "math.multiply" | "multiply" | "__operators__.mul" => Binary(BinOp::Mul),
+        "math.truediv" | "math.divide" | "truediv" | "__operators__.truediv" => Binary(BinOp::Div),
+        "math.maximum" | "maximum" => Binary(BinOp::Max),
+        "math.minimum" | "minimum" => Binary(BinOp::Min),
+        "math.pow" | "pow" | "__operators__.pow" => Binary(BinOp::Pow),
+        "math.squared_difference" => Binary(BinOp::SquaredDifference),
+        "math.abs" | "abs" => Unary(f32::abs),
+        "math.negative" | "negative" | "__operators__.neg" => Unary(|x| -x),
+        "math.exp" | "exp" => Unary(f32::exp),
+        "math.log" | "log" => Unary(f32::ln),
+        "math.log1p" => Unary(f32::ln_1p),
+        "math.sqrt" | "sqrt" => Unary(f32::sqrt),
+        "math.rsqrt" => Unary(|x| 1.0 / x.sqrt()),
+        "math.square" | "square" => Unary(|x| x * x),
+        "math.reciprocal" => Unary(|x| 1.0 / x),
+        "math.sigmoid" | "nn.sigmoid" | "sigmoid" => Unary(sigmoid),
+        "math.tanh" | "nn.tanh" | "tanh" => Unary(f32::tanh),
+        "math.softplus" | "nn.softplus" => Unary(|x| Activation::Softplus.scalar(x)),
+        "math.softsign" | "nn.softsign" => Unary(|x| Activation::Softsign.scalar(x)),
+        "nn.relu" | "math.relu" => Unary(|x| x.max(0.0)),
+        "nn.relu6" => Unary(|x| x.clamp(0.0, 6.0)),
+        "nn.silu" | "nn.swish" | "math.silu" => Unary(|x| x * sigmoid(x)),
+        "nn.elu" => Unary(|x| Activation::Elu.scalar(x)),
+        "nn.selu" => Unary(|x| Activation::Selu.scalar(x)),
+        "math.floor" | "floor" => Unary(f32::floor),
+        "math.ceil" => Unary(f32::ceil),
+        "math.round" => Unary(f32::round_ties_even),
+        "math.sin" => Unary(f32::sin),
+        "math.cos" => Unary(f32::cos),
+        "nn.softmax" | "math.softmax" => Rowwise(Activation::Softmax),
+        "nn.log_softmax" | "math.log_softmax" => Rowwise(Activation::LogSoftmax),
+        "identity" => Unary(|x| x),
+        "math.reduce_mean" | "reduce_mean" => Reduce(super::Reduce::Mean),
+        "math.reduce_sum" | "reduce_sum" => Reduce(super::Reduce::Sum),
+        "math.reduce_max" | "reduce_max" => Reduce(super::Reduce::Max),
+        "math.reduce_min" | "reduce_min" => Reduce(super::Reduce::Min),
+        "math.reduce_std" => Reduce(super::Reduce::Std),
+        "math.reduce_variance" => Reduce(super::Reduce::Variance),
+        "math.reduce_any" | "reduce_any" => Reduce(super::Reduce::Any),
+        "math.reduce_all" | "reduce_all" => Reduce(super::Reduce::All),
+        "math.l2_normalize" | "nn.l2_normalize" | "linalg.l2_normalize" => L2Normalize,
+        "concat" => Concat,
+        "nn.max_pool2d" | "nn.max_pool" => Pool { max: true },
+        "nn.avg_pool2d" | "nn.avg_pool" => Pool { max: false },
+        "image.resize" => Resize,
+        "reshape" | "compat.v1.reshape" => Op,
+        "transpose" | "compat.v1.transpose" | "linalg.matmul" | "matmul" => Op,
+        "__operators__.getitem" => Op,
+        "expand_dims" | "compat.v1.expand_dims" => Shape(ShapeFn::ExpandDims),
+        "squeeze" | "compat.v1.squeeze" => Shape(ShapeFn::Squeeze),
+        "stack" => Shape(ShapeFn::Stack),
+        "tile" => Shape(ShapeFn::Tile),
+        "pad" | "compat.v1.pad" => Shape(ShapeFn::Pad),
+        "split" => Shape(ShapeFn::Split),
+        // Resolved with their arguments in `from_config`.
+        "nn.gelu" => Act(Activation::Gelu),
+        "nn.leaky_relu" => LeakyRelu(0.2),
+        "clip_by_value" => Clip(f32::NEG_INFINITY, f32::INFINITY),
+        _ => return None,
+    })
+}
+
+/// Numpy broadcasting of two concrete shapes.
+pub(crate) fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let known = |s: &[usize]| s.iter().map(|&d| Some(d)).collect::<Shape>();
+    broadcast_symbolic(&known(a), &known(b))?
+        .into_iter()
+        .collect()
+}
+
+/// Broadcasting of symbolic shapes (`None` unknown).
+pub(crate) fn broadcast_symbolic(a: &Shape, b: &Shape) -> Option<Shape> {
+    let n = a.len().max(b.len());
+    (0..n)
+        .map(|i| {
+            let da = if i + a.len() >= n {
+                a[i + a.len() - n]
+            } else {
+                Some(1)
+            };
+            let db = if i + b.len() >= n {
+                b[i + b.len() - n]
+            } else {
+                Some(1)
+            };
+            match (da, db) {
+                (Some(1), d) | (d, Some(1)) => Some(d),
+                (Some(x), Some(y)) if x == y => Some(Some(x)),
+                (Some(_), Some(_)) => None,
+                (None, d) | (d, None) => Some(d.or(None)),
+            }
+        })
+        .collect()
+}
+
+/// Element `i` of `out_shape`'s row-major order read from a tensor of
+/// `shape` broadcast to it.
+pub(crate) fn broadcast_index(i: usize, out_shape: &[usize], shape: &[usize]) -> usize {
+    let offset = out_shape.len() - shape.len();
+    let mut rem = i;
+    let mut idx = 0;
+    let mut stride = 1;
+    for d in (0..out_shape.len()).rev() {
+        let coord = rem % out_shape[d];
+        rem /= out_shape[d];
+        if d >= offset {
+            let sd = shape[d - offset];
+            if sd != 1 {
+                idx += coord * stride;
+            }
+            stride *= sd;
+        }
+    }
+    idx
+}

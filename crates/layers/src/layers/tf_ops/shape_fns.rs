@@ -1,0 +1,259 @@
+//! The shape functions (`tf.expand_dims`, `tf.squeeze`, `tf.stack`,
+//! `tf.tile`, `tf.pad`, `tf.split`) and pooling geometry: output shapes and
+//! values.
+
+use super::*;
+
+/// `axis` (negative from the end) of a rank-`rank` tensor; `extra` 1 for
+/// an axis that may be one past the end (expand_dims, stack).
+pub(super) fn axis_of(axis: i64, rank: usize, extra: usize) -> std::result::Result<usize, String> {
+    let n = (rank + extra) as i64;
+    let a = if axis < 0 { axis + n } else { axis };
+    (0..n)
+        .contains(&a)
+        .then_some(a as usize)
+        .ok_or_else(|| format!("axis {axis} is out of range for rank {rank}"))
+}
+
+/// `tf.split` sizes along a dimension of `n`.
+pub(super) fn split_sizes(
+    ints: &[i64],
+    n: Option<usize>,
+) -> std::result::Result<Vec<Option<usize>>, String> {
+    if let [k] = ints {
+        let k = *k as usize;
+        if k == 0 {
+            return Err("num_or_size_splits 0".into());
+        }
+        return match n {
+            Some(n) if n % k != 0 => Err(format!("{n} does not split into {k} equal parts")),
+            n => Ok(vec![n.map(|n| n / k); k]),
+        };
+    }
+    Ok(ints.iter().map(|&d| Some(d as usize)).collect())
+}
+
+impl TfOpLambda {
+    pub(super) fn shape_fn_shapes(
+        &self,
+        f: ShapeFn,
+        inputs: &[Shape],
+    ) -> std::result::Result<Vec<Shape>, String> {
+        let x = inputs.first().ok_or("no tensor argument")?;
+        let a = &self.args;
+        Ok(match f {
+            ShapeFn::ExpandDims => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 1)?;
+                let mut o = x.clone();
+                o.insert(i, Some(1));
+                vec![o]
+            }
+            ShapeFn::Squeeze => {
+                let drop = self.squeezed(x.len(), |i| x[i])?;
+                vec![x
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !drop.contains(i))
+                    .map(|(_, d)| *d)
+                    .collect()]
+            }
+            ShapeFn::Stack => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 1)?;
+                let mut o = x.clone();
+                o.insert(i, Some(inputs.len()));
+                vec![o]
+            }
+            ShapeFn::Tile => {
+                if a.ints.len() != x.len() {
+                    return Err(format!("multiples {:?} for rank {}", a.ints, x.len()));
+                }
+                vec![x
+                    .iter()
+                    .zip(&a.ints)
+                    .map(|(d, &m)| d.map(|d| d * m as usize))
+                    .collect()]
+            }
+            ShapeFn::Pad => {
+                if a.paddings.len() != x.len() {
+                    return Err(format!(
+                        "{} paddings for rank {}",
+                        a.paddings.len(),
+                        x.len()
+                    ));
+                }
+                vec![x
+                    .iter()
+                    .zip(&a.paddings)
+                    .map(|(d, p)| d.map(|d| d + p[0] + p[1]))
+                    .collect()]
+            }
+            ShapeFn::Split => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
+                split_sizes(&a.ints, x[i])?
+                    .into_iter()
+                    .map(|d| {
+                        let mut o = x.clone();
+                        o[i] = d;
+                        o
+                    })
+                    .collect()
+            }
+        })
+    }
+
+    /// The axes `tf.squeeze` removes (`dim(i)` gives each size).
+    pub(super) fn squeezed(
+        &self,
+        rank: usize,
+        dim: impl Fn(usize) -> Option<usize>,
+    ) -> std::result::Result<Vec<usize>, String> {
+        match &self.args.axes {
+            None => Ok((0..rank).filter(|&i| dim(i) == Some(1)).collect()),
+            Some(ax) => ax
+                .iter()
+                .map(|&a| {
+                    let i = axis_of(a, rank, 0)?;
+                    match dim(i) {
+                        Some(1) | None => Ok(i),
+                        Some(d) => Err(format!("cannot squeeze axis {a} of size {d}")),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    pub(super) fn shape_fn(
+        &self,
+        f: ShapeFn,
+        inputs: &[Tensor],
+    ) -> std::result::Result<Vec<Tensor>, String> {
+        let x = inputs.first().ok_or("no tensor argument")?;
+        let s = x.shape().to_vec();
+        let a = &self.args;
+        let err = |e: crate::LayersError| e.to_string();
+        let strides = |s: &[usize]| {
+            let mut st = vec![1usize; s.len()];
+            for d in (0..s.len().saturating_sub(1)).rev() {
+                st[d] = st[d + 1] * s[d + 1];
+            }
+            st
+        };
+        Ok(match f {
+            ShapeFn::ExpandDims | ShapeFn::Squeeze => {
+                let sym: Shape = s.iter().map(|&d| Some(d)).collect();
+                let o: Vec<usize> = self.shape_fn_shapes(f, &[sym])?[0]
+                    .iter()
+                    .map(|d| d.unwrap_or(1))
+                    .collect();
+                vec![Tensor::from_f32(o, f32s(x).into_owned()).map_err(err)?]
+            }
+            ShapeFn::Stack => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 1)?;
+                let expanded = inputs
+                    .iter()
+                    .map(|t| {
+                        let mut o = t.shape().to_vec();
+                        o.insert(i, 1);
+                        Tensor::from_f32(o, f32s(t).into_owned())
+                    })
+                    .collect::<Result<Vec<Tensor>>>()
+                    .map_err(err)?;
+                vec![concat(&expanded, i as i64)?]
+            }
+            ShapeFn::Tile => {
+                if a.ints.len() != s.len() {
+                    return Err(format!("multiples {:?} for {s:?}", a.ints));
+                }
+                let o: Vec<usize> = s
+                    .iter()
+                    .zip(&a.ints)
+                    .map(|(d, &m)| d * m as usize)
+                    .collect();
+                let (st, xs) = (strides(&s), f32s(x));
+                let n: usize = o.iter().product();
+                let out = (0..n)
+                    .map(|k| {
+                        let (mut rem, mut src) = (k, 0);
+                        for d in (0..o.len()).rev() {
+                            let c = rem % o[d];
+                            rem /= o[d];
+                            src += (c % s[d]) * st[d];
+                        }
+                        xs[src]
+                    })
+                    .collect();
+                vec![Tensor::from_f32(o, out).map_err(err)?]
+            }
+            ShapeFn::Pad => {
+                if a.paddings.len() != s.len() {
+                    return Err(format!("{} paddings for {s:?}", a.paddings.len()));
+                }
+                let o: Vec<usize> = s
+                    .iter()
+                    .zip(&a.paddings)
+                    .map(|(d, p)| d + p[0] + p[1])
+                    .collect();
+                let (st, xs) = (strides(&s), f32s(x));
+                let n: usize = o.iter().product();
+                let out = (0..n)
+                    .map(|k| {
+                        let (mut rem, mut src, mut inside) = (k, 0, true);
+                        for d in (0..o.len()).rev() {
+                            let c = rem % o[d];
+                            rem /= o[d];
+                            match c.checked_sub(a.paddings[d][0]).filter(|&c| c < s[d]) {
+                                Some(c) => src += c * st[d],
+                                None => inside = false,
+                            }
+                        }
+                        if inside {
+                            xs[src]
+                        } else {
+                            a.pad_value
+                        }
+                    })
+                    .collect();
+                vec![Tensor::from_f32(o, out).map_err(err)?]
+            }
+            ShapeFn::Split => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
+                let sizes: Vec<usize> = split_sizes(&a.ints, Some(s[i]))?
+                    .into_iter()
+                    .map(|d| d.unwrap_or(0))
+                    .collect();
+                if sizes.iter().sum::<usize>() != s[i] {
+                    return Err(format!("sizes {sizes:?} do not add up to {}", s[i]));
+                }
+                let outer: usize = s[..i].iter().product();
+                let inner: usize = s[i + 1..].iter().product();
+                let xs = f32s(x);
+                let mut start = 0;
+                let mut outs = Vec::with_capacity(sizes.len());
+                for &len in &sizes {
+                    let mut out = Vec::with_capacity(outer * len * inner);
+                    for o in 0..outer {
+                        let base = (o * s[i] + start) * inner;
+                        out.extend_from_slice(&xs[base..base + len * inner]);
+                    }
+                    let mut shape = s.clone();
+                    shape[i] = len;
+                    outs.push(Tensor::from_f32(shape, out).map_err(err)?);
+                    start += len;
+                }
+                outs
+            }
+        })
+    }
+
+    /// Output size of pooled spatial dim `i` of length `n`.
+    pub(super) fn pool_dim(&self, n: usize, i: usize) -> Result<usize> {
+        let padding = if self.args.same {
+            tfjs_kernels::Padding::Same
+        } else {
+            tfjs_kernels::Padding::Valid
+        };
+        tfjs_kernels::conv_output_size(n, self.args.ksize[i], self.args.strides[i], 1, padding)
+            .map(|(o, _)| o)
+            .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)))
+    }
+}
