@@ -1,0 +1,85 @@
+//! Helpers of the rules' tests: small functional models, inputs, and the
+//! check that a rewrite loads back and predicts the same.
+
+use super::*;
+use crate::{LayerRegistry, LoadOptions, Tensor};
+
+/// A functional model from `layers` (functional-form entries) with
+/// one input `x` of `shape` (no batch) and output the last layer.
+pub fn functional(shape: &[usize], layers: Vec<Value>, seed: u64) -> Model {
+    let mut all = vec![json!({
+        "name": "x", "class_name": "InputLayer", "inbound_nodes": [],
+        "config": {"batch_input_shape": std::iter::once(Value::Null)
+            .chain(shape.iter().map(|&d| Value::from(d))).collect::<Vec<_>>(),
+            "dtype": "float32", "sparse": false, "name": "x"}
+    })];
+    let last = layers
+        .last()
+        .and_then(|l| l.get("name"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    all.extend(layers);
+    let topology = json!({"class_name": "Functional", "config": {
+        "name": "m", "layers": all,
+        "input_layers": [["x", 0, 0]], "output_layers": [[last, 0, 0]]}});
+    Model::from_topology(&topology, &LayerRegistry::with_builtins(), seed).unwrap()
+}
+
+/// Deterministic inputs in [-3, 3).
+pub fn input(shape: &[usize]) -> Tensor {
+    let n: usize = shape.iter().product();
+    let data = (0..n)
+        .map(|i| ((i as u32).wrapping_mul(2654435761) >> 8) % 6001)
+        .map(|v| v as f32 / 1000.0 - 3.0)
+        .collect();
+    Tensor::from_f32(shape.to_vec(), data).unwrap()
+}
+
+/// Some note of the rewrite says `text`.
+pub fn assert_note(out: &Rewritten, text: &str) {
+    assert!(
+        out.notes.iter().any(|n| n.contains(text)),
+        "no note says {text:?}: {:?}",
+        out.notes
+    );
+}
+
+/// A `Dense(units)` entry called on `from`.
+pub fn dense(name: &str, units: usize, from: &str) -> Value {
+    entry(
+        name,
+        "Dense",
+        json!({ "units": units }),
+        vec![json!([[from, 0, 0, {}]])],
+    )
+}
+
+/// Rewrite `model`, check that only TF.js classes remain, load the
+/// result back and check it predicts what `model` does on `x`.
+pub fn assert_same(model: &Model, x: &Tensor, tol: f32) -> Rewritten {
+    let out = rewrite_for_tfjs(model).unwrap();
+    let mut classes = Vec::new();
+    classes_in(out.artifacts.model_topology.as_ref().unwrap(), &mut classes);
+    for c in &classes {
+        assert!(
+            tfjs_knows(c),
+            "{c} left in the rewritten model: {classes:?}"
+        );
+    }
+    let back = Model::from_artifacts(&out.artifacts, &LoadOptions::default()).unwrap();
+    let want = model.predict(std::slice::from_ref(x)).unwrap();
+    let got = back.predict(std::slice::from_ref(x)).unwrap();
+    assert_eq!(want.len(), got.len());
+    for (w, g) in want.iter().zip(&got) {
+        assert_eq!(w.shape(), g.shape());
+        let (w, g) = (w.as_f32().unwrap(), g.as_f32().unwrap());
+        for (a, b) in w.iter().zip(g) {
+            assert!(
+                (a - b).abs() <= tol * (1.0 + a.abs()),
+                "{a} vs {b} ({:?})",
+                out.notes
+            );
+        }
+    }
+    out
+}
