@@ -2,6 +2,7 @@
 //! the profile, and the checks of the inputs a caller gives.
 
 use super::memory::check_output_size;
+use crate::layers::common::run_pointwise;
 use super::*;
 use crate::{Tensor, TensorData};
 
@@ -302,10 +303,19 @@ impl Model {
                 let limit = self.memory_limit.unwrap_or_else(max_live_bytes);
                 check_output_size(layer.as_ref(), &xs, live, limit)
                     .map_err(|e| in_layer(lname, e))?;
-                let ys = layer.call(&xs, &ms).map_err(|e| in_layer(lname, e))?;
                 let ym = layer
                     .compute_mask(&xs, &ms)
                     .map_err(|e| in_layer(lname, e))?;
+                // A pointwise layer computes in place on its input, which is
+                // this node's own (taken at its last use, or copied).
+                let pointwise = match (layer.pointwise(), xs.as_mut_slice()) {
+                    (Some(f), [x]) => x.as_f32_mut().map(|data| run_pointwise(&f, data)),
+                    _ => None,
+                };
+                let ys = match pointwise {
+                    Some(()) => std::mem::take(&mut xs),
+                    None => layer.call(&xs, &ms).map_err(|e| in_layer(lname, e))?,
+                };
                 // The inputs are this node's own (taken or copied).
                 xs.into_iter().for_each(|x| pool.give(x));
                 (ys, ym)
