@@ -720,8 +720,22 @@ fn takes_tensor_kwargs(class_name: &str) -> bool {
 /// The class-name prefix of Keras 3 operation nodes (`ops.NotEqual`).
 pub const KERAS3_OPERATION_PREFIX: &str = "ops.";
 
+/// Keras 3 operations whose own arguments include `dtype` (so their config
+/// has one, like a layer's): `ops.zeros_like(x, dtype="bool")`,
+/// `ops.convert_to_tensor(x, dtype=None)` (Keras 3 writes both for the mask
+/// a merge layer computes).
+const KERAS3_DTYPE_OPERATIONS: &[&str] = &[
+    "ConvertToTensor",
+    "ZerosLike",
+    "OnesLike",
+    "FullLike",
+    "Cast",
+];
+
 /// A Keras 3 operation node: dict-form inbound nodes and a config without
-/// the `trainable` and `dtype` every layer has.
+/// the `trainable` and `dtype` every layer has (some layers, e.g.
+/// `SpatialDropout1D`, write no `trainable`), or one of
+/// [`KERAS3_DTYPE_OPERATIONS`] without `trainable`.
 fn is_keras3_operation(entry: &Value) -> bool {
     let config = entry.get("config").and_then(Value::as_object);
     let keras3_nodes = entry
@@ -729,7 +743,15 @@ fn is_keras3_operation(entry: &Value) -> bool {
         .and_then(Value::as_array)
         .and_then(|n| n.first())
         .is_some_and(is_keras3_node);
-    keras3_nodes && config.is_some_and(|c| !c.contains_key("trainable") && !c.contains_key("dtype"))
+    let class = entry
+        .get("class_name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    keras3_nodes
+        && config.is_some_and(|c| {
+            !c.contains_key("trainable")
+                && (!c.contains_key("dtype") || KERAS3_DTYPE_OPERATIONS.contains(&class))
+        })
 }
 
 fn is_keras3_node(node: &Value) -> bool {
@@ -960,6 +982,58 @@ mod tests {
             LayerKind::Input(i) => assert_eq!(i.batch_shape, vec![None, Some(3)]),
             _ => panic!("not an input"),
         }
+    }
+
+    /// What Keras 3 writes for the mask of a merge of masked tensors
+    /// (`attention_layers` in the corpus): `ConvertToTensor` (a `dtype`
+    /// argument, null), `ExpandDims`, `ZerosLike(dtype="bool")`,
+    /// `LogicalOr` — operations, although two have a `dtype`; a layer
+    /// without `trainable` (`SpatialDropout1D`) stays a layer.
+    #[test]
+    fn keras3_mask_operations_with_dtype_are_operations() {
+        let t = |l: &str| json!({"class_name": "__keras_tensor__", "config": {"shape": [null, 3], "dtype": "float32", "keras_history": [l, 0, 0]}});
+        let topo = json!({"class_name": "Functional", "config": {"name": "f", "layers": [
+            {"class_name": "InputLayer", "name": "a", "inbound_nodes": [],
+             "config": {"batch_shape": [null, 3], "dtype": "float32", "name": "a"}},
+            {"class_name": "ConvertToTensor", "name": "ct", "config": {"name": "ct", "dtype": null, "sparse": null, "ragged": null},
+             "inbound_nodes": [{"args": [t("a")], "kwargs": {}}]},
+            {"class_name": "ExpandDims", "name": "ed", "config": {"name": "ed", "axis": -1},
+             "inbound_nodes": [{"args": [t("ct")], "kwargs": {}}]},
+            {"class_name": "ExpandDims", "name": "ed1", "config": {"name": "ed1", "axis": 1},
+             "inbound_nodes": [{"args": [t("a")], "kwargs": {}}]},
+            {"class_name": "ZerosLike", "name": "zl", "config": {"name": "zl", "dtype": "bool"},
+             "inbound_nodes": [{"args": [t("ed1")], "kwargs": {}}]},
+            {"class_name": "LogicalOr", "name": "or", "config": {"name": "or"},
+             "inbound_nodes": [{"args": [t("ed"), t("zl")], "kwargs": {}}]},
+            {"class_name": "SpatialDropout1D", "name": "sd", "config": {"name": "sd", "rate": 0.2, "seed": null, "dtype": "float32"},
+             "inbound_nodes": [{"args": [t("or")], "kwargs": {}}]}],
+            "input_layers": ["a", 0, 0], "output_layers": [["or", 0, 0], ["ed", 0, 0]]}});
+        let s = parse_topology(&topo).unwrap();
+        let classes: Vec<&str> = s.layers.iter().map(|l| l.class_name.as_str()).collect();
+        assert_eq!(
+            classes,
+            [
+                "InputLayer",
+                "ops.ConvertToTensor",
+                "ops.ExpandDims",
+                "ops.ExpandDims",
+                "ops.ZerosLike",
+                "ops.LogicalOr",
+                "SpatialDropout1D"
+            ]
+        );
+        let m =
+            crate::Model::from_topology(&topo, &crate::LayerRegistry::with_builtins(), 0).unwrap();
+        let x = crate::Tensor::from_f32(vec![2, 3], vec![0.0, 2.0, -1.0, 0.0, 0.0, 0.5]).unwrap();
+        let y = m.predict(&[x]).unwrap();
+        // [b, 3, 1] (the values as a 0/1 mask) OR [b, 1, 3] zeros → [b, 3, 3].
+        assert_eq!(y[0].shape(), &[2, 3, 3]);
+        assert_eq!(
+            y[0].as_f32().unwrap(),
+            &[0., 0., 0., 1., 1., 1., 1., 1., 1., 0., 0., 0., 0., 0., 0., 1., 1., 1.]
+        );
+        assert_eq!(y[1].shape(), &[2, 3, 1]);
+        assert_eq!(y[1].as_f32().unwrap(), &[0.0, 2.0, -1.0, 0.0, 0.0, 0.5]);
     }
 
     #[test]
