@@ -251,6 +251,21 @@ impl Model {
                 by_k3.insert(format!("{}/{dense}", s.keras3_path), i);
             }
         }
+        // A model wrapped by TimeDistributed: its weights are slots
+        // `<wrapper>/<inner layer>/<weight>`, which tf_keras writes as
+        // `<inner layer>/<weight>` (and Keras 3's HDF5 writer as
+        // `<model>/<inner layer>/<weight>`): the slot name without its first
+        // segment, where that is unambiguous and not a slot name itself.
+        let mut by_inner: HashMap<String, Option<usize>> = HashMap::new();
+        for (i, s) in slots.iter().enumerate() {
+            if let Some((_, rest)) = s.name.split_once('/').filter(|(_, r)| r.contains('/')) {
+                by_inner
+                    .entry(rest.to_string())
+                    .and_modify(|e| *e = None)
+                    .or_insert(Some(i));
+            }
+        }
+        by_inner.retain(|k, v| v.is_some() && !by_key.contains_key(k));
         let mut assigned: Vec<Option<usize>> = vec![None; slots.len()];
         let mut extra = Vec::new();
         let mut bad = Vec::new();
@@ -270,7 +285,14 @@ impl Model {
                         .and_then(|(_, rest)| by_key.get(rest))
                 })
                 .or_else(|| keras3_h5_bidirectional(&w.name).and_then(|n| by_key.get(&n)))
-                .copied();
+                .copied()
+                .or_else(|| {
+                    by_inner.get(&w.name).copied().flatten().or_else(|| {
+                        w.name
+                            .split_once('/')
+                            .and_then(|(_, rest)| by_inner.get(rest).copied().flatten())
+                    })
+                });
             let Some(t) = target else {
                 let unnamed = w
                     .name
