@@ -36,6 +36,9 @@ pub struct WeightSlot {
     pub keras3_path: String,
     /// How many weights the layer has.
     pub layer_weight_count: usize,
+    /// The weight's key under `keras3_path` when it is not its index
+    /// ([`Layer::keras3_weight_keys`]).
+    pub keras3_key: Option<String>,
 }
 
 impl Model {
@@ -82,6 +85,7 @@ impl Model {
                 ModelLayer::Layer(layer) => {
                     let ws = layer.weights();
                     let count = ws.len();
+                    let k3_keys = layer.keras3_weight_keys();
                     // `config()` builds the whole config map: only weighted
                     // layers need their `trainable` flag.
                     let lt = count > 0
@@ -100,6 +104,7 @@ impl Model {
                             trainable: lt && w.trainable,
                             keras3_path: k3.clone(),
                             layer_weight_count: count,
+                            keras3_key: k3_keys.as_ref().and_then(|k| k.get(wi).cloned()),
                         });
                     }
                 }
@@ -245,7 +250,10 @@ impl Model {
             } else {
                 ""
             };
-            by_k3.insert(format!("{}/{sub}{local}", s.keras3_path), i);
+            match &s.keras3_key {
+                Some(key) => by_k3.insert(format!("{}/{key}", s.keras3_path), i),
+                None => by_k3.insert(format!("{}/{sub}{local}", s.keras3_path), i),
+            };
             // `<layer>/key/kernel` ↔ Keras 3 `layers/<x>/key_dense/vars/0`.
             if let Some(dense) = einsum_sublayer_key(&s.name) {
                 by_k3.insert(format!("{}/{dense}", s.keras3_path), i);
@@ -525,7 +533,10 @@ fn keras3_key(name: &str) -> Option<String> {
         i += 2;
     }
     let rest = &segs[i..];
-    let sub = if rest.contains(&"backward_layer") {
+    let sub = if rest.len() >= 3 && rest[0] == "layer" && rest[1] == "layers" {
+        // A model wrapped by TimeDistributed: `layer/layers/<x>(/layers/<y>)*`.
+        format!("{}/", rest.join("/"))
+    } else if rest.contains(&"backward_layer") {
         "backward_layer/".to_string()
     } else if rest.contains(&"forward_layer") {
         "forward_layer/".to_string()

@@ -140,6 +140,15 @@ impl Layer for NestedModel {
         layer.set_weight(at, value)
     }
 
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        Some(
+            self.slots
+                .iter()
+                .map(|s| format!("{}/{}", s.keras3_path, s.index))
+                .collect(),
+        )
+    }
+
     fn output_shapes(&self, _inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(self.model.output_shapes())
     }
@@ -185,6 +194,13 @@ impl Layer for TimeDistributed {
 
     fn weight_values(&self) -> Vec<&Tensor> {
         self.inner.weight_values()
+    }
+
+    /// Keras 3 saves the wrapped layer under `layer/`.
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        self.inner
+            .keras3_weight_keys()
+            .map(|k| k.into_iter().map(|k| format!("layer/{k}")).collect())
     }
 
     fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
