@@ -619,7 +619,10 @@ fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec
             for (n, node) in arr.iter().enumerate() {
                 let tensor_kwargs = takes_tensor_kwargs(&spec.class_name)
                     || spec.class_name.starts_with(KERAS3_OPERATION_PREFIX);
-                let mut refs = parse_node(node, &spec.name, n, tensor_kwargs)?;
+                // `Attention(use_causal_mask=True)`: flags only, no tensors.
+                let keep_kwargs = tensor_kwargs
+                    || matches!(spec.class_name.as_str(), "Attention" | "AdditiveAttention");
+                let mut refs = parse_node(node, &spec.name, n, keep_kwargs)?;
                 if tensor_kwargs && !is_keras3_node(node) {
                     append_kwarg_tensors(&mut refs);
                 }
