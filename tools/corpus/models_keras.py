@@ -1408,3 +1408,73 @@ SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout"
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]
                               for s in m["sources"]]}
+
+
+# Held-out, second batch (appended: the seeds above stay).
+
+def rnn_options(K, v):
+    """Bidirectional(LSTM, merge_mode=None) (two outputs), Bidirectional(GRU,
+    return_state) with its states used, LSTM(use_bias=False), GRU without
+    reset_after in Keras 3 too."""
+    L = K.layers
+    x = L.Input((7, 4), name="series")
+    fwd, bwd = L.Bidirectional(L.LSTM(5, return_sequences=True), merge_mode=None,
+                               name="bi_none")(x)
+    h = L.Concatenate(name="cat")([fwd, bwd])
+    seq, sf, sb = L.Bidirectional(L.GRU(4, return_sequences=True, return_state=True,
+                                        reset_after=False), name="bi_state")(h)
+    last = L.LSTM(3, use_bias=False, name="nobias")(seq)
+    out = L.Dense(2, name="out")(L.Concatenate(name="cat2")([last, sf, sb]))
+    return K.Model(x, out, name="rnn_options")
+
+
+def pooling_options(K, v):
+    """Pooling / conv geometry variants: AveragePooling2D and MaxPooling2D with
+    padding same and strides, GlobalAveragePooling2D(keepdims=True),
+    DepthwiseConv2D and SeparableConv2D with dilation, Conv1D with groups,
+    Multiply broadcasting a [b,1,1,c] gate (squeeze-excite)."""
+    L = K.layers
+    x = L.Input((11, 11, 4), name="image")
+    a = L.AveragePooling2D(3, strides=2, padding="same", name="avg_same")(x)
+    m = L.MaxPooling2D(3, strides=2, padding="same", name="max_same")(x)
+    h = L.Concatenate(name="cat")([a, m])
+    h = L.DepthwiseConv2D(3, dilation_rate=2, padding="same", name="dw_dil")(h)
+    h = L.SeparableConv2D(8, 3, dilation_rate=2, padding="same", name="sep_dil")(h)
+    g = L.GlobalAveragePooling2D(keepdims=True, name="gap_keep")(h)
+    g = L.Conv2D(8, 1, activation="sigmoid", name="gate")(g)
+    h = L.Multiply(name="excite")([h, g])
+    s = L.Reshape((36, 8), name="seq")(h)
+    s = L.Conv1D(4, 3, groups=2, name="grouped1d")(s)
+    out = L.Dense(3, activation="softmax", name="probs")(L.GlobalMaxPooling1D(name="gmp")(s))
+    return K.Model(x, out, name="pooling_options")
+
+
+def mha_options(K, v):
+    """MultiHeadAttention with return_attention_scores (the scores are a
+    second model output, as for attention maps), and a Keras
+    Attention(use_causal_mask=True)."""
+    L = K.layers
+    x = L.Input((6, 5), name="seq")
+    o, scores = L.MultiHeadAttention(2, 3, name="mha_scores")(
+        x, x, return_attention_scores=True)
+    c = L.Attention(name="causal_att")([o, o], use_causal_mask=True)
+    out = L.Dense(2, name="out")(L.GlobalAveragePooling1D(name="gap")(c))
+    return K.Model(x, [out, scores], name="mha_options")
+
+
+add("rnn_options", "heldout", rnn_options,
+    "Bidirectional(LSTM, merge_mode=None), Bidirectional(GRU(reset_after=False), return_state) "
+    "with its states used, LSTM(use_bias=False)",
+    inputs=lambda rng, b: [(rng.integers(-16, 17, (b, 7, 4)) / 16.0).astype(np.float32)],
+    seed=HELD + 28)
+add("pooling_options", "heldout", pooling_options,
+    "Average/MaxPooling2D(padding same, strides 2) on an odd size, DepthwiseConv2D / "
+    "SeparableConv2D with dilation, GlobalAveragePooling2D(keepdims) squeeze-excite gate, "
+    "Conv1D(groups=2)", head="probs", seed=HELD + 29)
+add("mha_options", "heldout", mha_options,
+    "MultiHeadAttention(return_attention_scores) with the scores as a second output, "
+    "Attention(use_causal_mask=True)", seed=HELD + 30)
+SOURCE_NOT_KEPT |= {f for m in MODELS[-3:]
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
