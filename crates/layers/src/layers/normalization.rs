@@ -345,7 +345,10 @@ keras_config! {
 pub struct LayerNormalization {
     base: Base,
     cfg: LayerNormalizationConfig,
-    /// Keras 3 `rms_scaling` (written after the base keys, when set).
+    /// Keras 3 `rms_scaling` (written after the base keys, when set): the
+    /// input times `rsqrt(variance + epsilon)` (the mean is not subtracted
+    /// from the input, but it is from the variance), times gamma; Keras
+    /// then always has a gamma and never a beta, whatever `scale` / `center`.
     rms_scaling: bool,
     params: Params,
     built_axes: Vec<usize>,
@@ -373,6 +376,15 @@ impl LayerNormalization {
             }
         }
         Ok(l)
+    }
+}
+
+impl LayerNormalization {
+    fn has_gamma(&self) -> bool {
+        self.cfg.scale || self.rms_scaling
+    }
+    fn has_beta(&self) -> bool {
+        self.cfg.center && !self.rms_scaling
     }
 }
 
@@ -410,10 +422,10 @@ impl Layer for LayerNormalization {
             })?);
         }
         self.params.clear();
-        if self.cfg.scale {
+        if self.has_gamma() {
             self.params.add("gamma", pshape.clone(), true, 1.0)?;
         }
-        if self.cfg.center {
+        if self.has_beta() {
             self.params.add("beta", pshape, true, 0.0)?;
         }
         self.built_axes = axes;
@@ -445,11 +457,10 @@ impl Layer for LayerNormalization {
             )));
         }
         let row: usize = axes.iter().map(|&a| x.shape()[a]).product();
-        let gamma = self.cfg.scale.then(|| self.params.get(0));
+        let gamma = self.has_gamma().then(|| self.params.get(0));
         let beta = self
-            .cfg
-            .center
-            .then(|| self.params.get(usize::from(self.cfg.scale)));
+            .has_beta()
+            .then(|| self.params.get(usize::from(self.has_gamma())));
         // Parameters are stored in `axis` order; bring them to sorted-axis order.
         let reorder = |p: &[f32]| -> Vec<f32> {
             let order: Vec<usize> = {
@@ -501,11 +512,12 @@ impl Layer for LayerNormalization {
         let rms = self.rms_scaling;
         let out = rowwise(x, &axes, |r: &mut [f32]| {
             let n = r.len() as f32;
-            let mean = if rms { 0.0 } else { r.iter().sum::<f32>() / n };
+            let mean = r.iter().sum::<f32>() / n;
             let var = r.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
             let inv = 1.0 / (var + eps).sqrt();
+            let shift = if rms { 0.0 } else { mean };
             for (i, v) in r.iter_mut().enumerate() {
-                let mut y = (*v - mean) * inv;
+                let mut y = (*v - shift) * inv;
                 if let Some(g) = &gamma {
                     y *= g[i];
                 }
