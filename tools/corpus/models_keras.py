@@ -1478,3 +1478,61 @@ SOURCE_NOT_KEPT |= {f for m in MODELS[-3:]
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]
                               for s in m["sources"]]}
+
+
+# Held-out, third batch.
+
+def masked_dense_seq(K, v):
+    """Masking -> Dense (per timestep, passes the mask on) -> LSTM(seq) ->
+    GlobalAveragePooling1D (mask-weighted) and GlobalMaxPooling1D; row 1
+    masked from step 5."""
+    L = K.layers
+    x = L.Input((8, 3), name="series")
+    h = L.Masking(0.0, name="mask")(x)
+    h = L.Dense(6, activation="tanh", name="per_step")(h)
+    h = L.LSTM(5, return_sequences=True, name="lstm")(h)
+    a = L.GlobalAveragePooling1D(name="gap")(h)
+    m = L.GlobalMaxPooling1D(name="gmp")(h)
+    out = L.Dense(2, name="out")(L.Concatenate(name="cat")([a, m]))
+    return K.Model(x, out, name="masked_dense_seq")
+
+
+def _masked_series(rng, b):
+    x = (rng.integers(-16, 17, (b, 8, 3)) / 16.0).astype(np.float32)
+    x[x == 0] = 0.0625
+    if b > 1:
+        x[1, 5:] = 0.0
+    return [x]
+
+
+def dense_nd(K, v):
+    """Dense on a rank-4 input (last axis), TimeDistributed(Dense) on rank 4,
+    Softmax(axis=-2), Concatenate(axis=-2), Reshape with -1, Flatten after
+    Permute((3, 1, 2)); Keras 3 also LayerNormalization(rms_scaling=True)
+    and Identity."""
+    L = K.layers
+    x = L.Input((3, 4, 5), name="x")
+    d = L.Dense(6, name="dense4d")(x)
+    t = L.TimeDistributed(L.Dense(6), name="td4d")(x)
+    s = L.Softmax(axis=-2, name="softmax_m2")(d)
+    c = L.Concatenate(axis=-2, name="cat_m2")([s, t])            # 3, 8, 6
+    if v == "k3":
+        c = L.LayerNormalization(rms_scaling=True, name="rms_norm")(c)
+        c = L.Identity(name="identity")(c)
+    r = L.Reshape((-1, 12), name="reshape")(c)                  # 12, 12
+    p = L.Flatten(name="flat")(L.Permute((2, 1), name="perm")(r))
+    out = L.Dense(3, activation="softmax", name="probs")(p)
+    return K.Model(x, out, name="dense_nd")
+
+
+add("masked_dense_seq", "heldout", masked_dense_seq,
+    "Masking -> Dense per step -> LSTM(return_sequences) -> masked GlobalAveragePooling1D and "
+    "GlobalMaxPooling1D; row 1 masked from step 5", inputs=_masked_series, seed=HELD + 31)
+add("dense_nd", "heldout", dense_nd,
+    "Dense and TimeDistributed(Dense) on rank-4 input, Softmax(axis=-2), Concatenate(axis=-2), "
+    "Reshape(-1), Permute + Flatten; Keras 3: LayerNormalization(rms_scaling=True), Identity",
+    head="probs", seed=HELD + 32)
+SOURCE_NOT_KEPT |= {f for m in MODELS[-2:]
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
