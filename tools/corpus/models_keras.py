@@ -1532,7 +1532,61 @@ add("dense_nd", "heldout", dense_nd,
     "Dense and TimeDistributed(Dense) on rank-4 input, Softmax(axis=-2), Concatenate(axis=-2), "
     "Reshape(-1), Permute + Flatten; Keras 3: LayerNormalization(rms_scaling=True), Identity",
     head="probs", seed=HELD + 32)
-SOURCE_NOT_KEPT |= {f for m in MODELS[-2:]
+SOURCE_NOT_KEPT |= {f for m in MODELS[-1:]
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]
                               for s in m["sources"]]}
+
+
+# Held-out, fourth batch.
+
+def deconv_pool_geometry(K, v):
+    """Conv2DTranspose(strides 3, same), Conv2DTranspose(strides 2, valid,
+    output_padding 1, dilation 1), Conv3DTranspose(output_padding), 1-D
+    MaxPooling / AveragePooling with padding same and stride 2 on odd length."""
+    L = K.layers
+    x = L.Input((5, 5, 3), name="image")
+    a = L.Conv2DTranspose(4, 3, strides=3, padding="same", name="up3")(x)          # 15
+    a = L.Conv2DTranspose(2, 3, strides=2, output_padding=1, name="up2")(a)        # 32
+    g = L.GlobalAveragePooling2D(name="gap")(a)
+    vol = L.Input((3, 3, 3, 1), name="volume")
+    b = L.Conv3DTranspose(2, 2, strides=2, output_padding=1, padding="valid",
+                          name="up3d")(vol)                                       # 7
+    b = L.GlobalMaxPooling3D(name="gmp3")(b)
+    seq = L.Input((11, 2), name="seq")
+    m = L.MaxPooling1D(3, strides=2, padding="same", name="max1d")(seq)
+    m = L.AveragePooling1D(3, strides=2, padding="same", name="avg1d")(m)
+    m = L.Flatten(name="flat")(m)
+    out = L.Dense(3, activation="softmax", name="probs")(L.Concatenate(name="cat")([g, b, m]))
+    return K.Model([x, vol, seq], out, name="deconv_pool_geometry")
+
+
+add("deconv_pool_geometry", "heldout", deconv_pool_geometry,
+    "Conv2DTranspose(strides 3 same; strides 2 valid output_padding 1), Conv3DTranspose("
+    "output_padding), MaxPooling1D/AveragePooling1D(padding same, strides 2) on length 11",
+    head="probs", seed=HELD + 34)
+SOURCE_NOT_KEPT |= {f for m in MODELS[-1:]
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
+
+
+def rms_norm_block(K, v):
+    """Keras 3 RMSNormalization (last axis, and over two axes) in a
+    pre-norm residual MLP block, as small language / time-series models use."""
+    L = K.layers
+    x = L.Input((5, 8), name="tokens")
+    h = L.RMSNormalization(name="rms1")(x)
+    h = L.Dense(16, activation="silu", name="up")(h)
+    h = L.Dense(8, name="down")(h)
+    x2 = L.Add(name="res")([x, h])
+    y = L.RMSNormalization(axis=[1, 2], epsilon=1e-5, name="rms2")(x2)
+    out = L.Dense(3, name="out")(L.GlobalAveragePooling1D(name="gap")(y))
+    return K.Model(x, [out, y], name="rms_norm_block")
+
+
+add("rms_norm_block", "heldout", rms_norm_block,
+    "Keras 3 RMSNormalization (axis -1, and axis [1, 2] with epsilon 1e-5) in a pre-norm "
+    "residual block (Dense silu), two outputs", sources=["keras3-h5", "keras3-keras"],
+    seed=HELD + 35)
+SOURCE_NOT_KEPT |= {"keras3h5_rms_norm_block", "keras3zip_rms_norm_block"}
