@@ -33,6 +33,7 @@ import keras  # noqa: E402
 
 import models_keras as M  # noqa: E402
 
+DISCARDED_SRC = None  # --discarded-src
 KERAS_VERSION = {"keras2": tf_keras.__version__, "keras3": keras.__version__}
 SOURCE_SUFFIX = {"keras2": "", "keras3-h5": "keras3h5_", "keras3-keras": "keras3zip_"}
 
@@ -250,8 +251,14 @@ def generate(fixture, spec, source, out_root, src_root, index):
                      if y.size else 0.0 for e, y in zip(eager, ys))
 
     keep_source = fixture not in M.SOURCE_NOT_KEPT
-    tmp_src = None if keep_source else tempfile.TemporaryDirectory()
-    src_dir = os.path.join(src_root, fixture) if keep_source else tmp_src.name
+    tmp_src = None if keep_source or DISCARDED_SRC else tempfile.TemporaryDirectory()
+    if keep_source:
+        src_dir = os.path.join(src_root, fixture)
+    elif DISCARDED_SRC:  # not committed, but kept for inspection (--discarded-src)
+        src_dir = os.path.join(DISCARDED_SRC, fixture)
+        C.fresh_dir(src_dir)
+    else:
+        src_dir = tmp_src.name
     if keep_source:
         C.fresh_dir(src_dir)
     elif os.path.isdir(os.path.join(src_root, fixture)):
@@ -283,6 +290,8 @@ def generate(fixture, spec, source, out_root, src_root, index):
         model_json = json.load(f)
     fb_in = [t.name.split(":")[0] for t in model.inputs]
     fb_out = list(getattr(model, "output_names", []) or [])
+    if not fb_out and model.__class__.__name__ == "Sequential":
+        fb_out = [model.layers[-1].name]  # Keras 3 Sequential: no output_names
     in_names, out_names = topology_io_names(model_json, fb_in, fb_out)
     if spec.get("input_names"):
         in_names = spec["input_names"]
@@ -361,7 +370,12 @@ def main():
                     help="source files directory (default: OUT/../keras-src)")
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--discarded-src", default=None,
+                    help="write the sources that are not kept (SOURCE_NOT_KEPT) here "
+                         "instead of a temporary directory")
     args = ap.parse_args()
+    global DISCARDED_SRC
+    DISCARDED_SRC = os.path.abspath(args.discarded_src) if args.discarded_src else None
     out_root = os.path.abspath(args.out)
     src_root = os.path.abspath(args.src or os.path.join(out_root, "..", "keras-src"))
     todo = all_fixtures()

@@ -747,3 +747,846 @@ def prep_discretization(K, v):
 add("prep_discretization", "prep", prep_discretization,
     "Discretization(bin_boundaries) in int mode + CategoryEncoding(multi_hot, count), and "
     "Discretization(output_mode=one_hot) on a [b, 1] Dense output", head="probs", seed=1036)
+
+
+# ---------------------------------------------------------------- heldout
+# Architectures people deploy that the groups above do not cover: deeper
+# application structures (ResNet101, ResNet-RS, Inception-ResNet blocks,
+# DenseNet-BC, another ConvNeXt config), encoder-decoders (U-Net,
+# autoencoder, seq2seq), weight sharing (siamese: one layer / one nested
+# model called twice), multi-input / multi-output heads, nested and
+# Sequential models, the recurrent, attention, 3-D, ConvLSTM2D, activation
+# and normalization variants. Each is small (a few KB to ~500 KB) and has
+# its own seed (2000 + n). Their sources are not committed (keras-src
+# budget): `gen_keras.py --only heldout --discarded-src DIR` writes them to
+# DIR. (EfficientNetB3 and MobileNetV3Large backbones were tried: ~1 MB
+# each even at their smallest widths.)
+
+def resnet101(K, v):
+    r = _resnet(v)
+    stack = r.stack1 if v == "k2" else r.stack_residual_blocks_v1
+
+    def stack_fn(x):  # ResNet101's [3, 4, 23, 3] blocks at 1/32 of its width
+        x = stack(x, 2, 3, stride1=1, name="conv2")
+        x = stack(x, 4, 4, name="conv3")
+        x = stack(x, 8, 23, name="conv4")
+        return stack(x, 16, 3, name="conv5")
+    kw = {"model_name": "resnet101"} if v == "k2" else {"name": "resnet101"}
+    return r.ResNet(stack_fn, False, True, weights=None, input_shape=IMG, classes=3, **kw)
+
+
+def resnet_rs(K, v):
+    # ResNetRS50's block structure (SE, fixed padding stem, BN momentum 0) with
+    # input_filters [8, 16, 32, 64] (ResNetRS50: [64, 128, 256, 512]) and
+    # one block per stage; tf_keras only (Keras 3 has no ResNet-RS).
+    from tf_keras.src.applications import resnet_rs as rs
+    args = [{"input_filters": f, "num_repeats": 1} for f in (4, 8, 12, 16)]
+    return rs.ResNetRS(depth=50, block_args=args, input_shape=IMG, weights=None, classes=3,
+                       model_name="resnet-rs-50")
+
+
+def _conv_bn_act(K, x, filters, k, strides=1, padding="same", act="relu", name=None):
+    L = K.layers
+    x = L.Conv2D(filters, k, strides=strides, padding=padding, use_bias=False,
+                 name=name + "_conv")(x)
+    x = L.BatchNormalization(scale=False, name=name + "_bn")(x)
+    return L.Activation(act, name=name + "_ac")(x) if act else x
+
+
+def inception_resnet_style(K, v):
+    """InceptionResNetV2's block35 / block17 / reduction kinds at small width:
+    branch convs, Concatenate, 1x1 up-projection with bias, the residual
+    scaled by Rescaling (what keras.applications does with a Lambda /
+    CustomScaleLayer), Add, ReLU."""
+    L = K.layers
+    x = inp = L.Input((33, 33, 3), name="input_1")
+    x = _conv_bn_act(K, x, 8, 3, strides=2, padding="valid", name="stem1")
+    x = _conv_bn_act(K, x, 12, 3, padding="valid", name="stem2")
+
+    def block(x, kind, scale, idx):
+        n = "%s_%d" % (kind, idx)
+        ch = x.shape[-1]
+        if kind == "block35":
+            b0 = _conv_bn_act(K, x, 4, 1, name=n + "_b0")
+            b1 = _conv_bn_act(K, _conv_bn_act(K, x, 4, 1, name=n + "_b1a"), 4, 3, name=n + "_b1b")
+            b2 = _conv_bn_act(K, x, 4, 1, name=n + "_b2a")
+            b2 = _conv_bn_act(K, _conv_bn_act(K, b2, 6, 3, name=n + "_b2b"), 8, 3,
+                              name=n + "_b2c")
+            br = [b0, b1, b2]
+        else:
+            b0 = _conv_bn_act(K, x, 8, 1, name=n + "_b0")
+            b1 = _conv_bn_act(K, x, 6, 1, name=n + "_b1a")
+            b1 = _conv_bn_act(K, b1, 7, (1, 7), name=n + "_b1b")
+            b1 = _conv_bn_act(K, b1, 8, (7, 1), name=n + "_b1c")
+            br = [b0, b1]
+        mixed = L.Concatenate(name=n + "_mixed")(br)
+        up = L.Conv2D(ch, 1, use_bias=True, name=n + "_conv")(mixed)
+        up = L.Rescaling(scale, name=n + "_scale")(up)
+        x = L.Add(name=n + "_add")([x, up])
+        return L.Activation("relu", name=n + "_ac")(x)
+
+    x = block(x, "block35", 0.17, 1)
+    x = block(x, "block35", 0.17, 2)
+    r0 = _conv_bn_act(K, x, 12, 3, strides=2, padding="valid", name="mixed_6a_b0")
+    r1 = _conv_bn_act(K, x, 6, 1, name="mixed_6a_b1a")
+    r1 = _conv_bn_act(K, _conv_bn_act(K, r1, 6, 3, name="mixed_6a_b1b"), 8, 3, strides=2,
+                      padding="valid", name="mixed_6a_b1c")
+    rp = L.MaxPooling2D(3, strides=2, padding="valid", name="mixed_6a_pool")(x)
+    x = L.Concatenate(name="mixed_6a")([r0, r1, rp])
+    x = block(x, "block17", 0.1, 1)
+    x = block(x, "block17", 0.1, 2)
+    x = _conv_bn_act(K, x, 24, 1, name="conv_7b")
+    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    out = L.Dense(3, activation="softmax", name="predictions")(x)
+    return K.Model(inp, out, name="inception_resnet_style")
+
+
+def densenet_bc(K, v):
+    """DenseNet-BC (DenseNet169's block pattern: BN-ReLU-1x1 bottleneck (4x
+    growth) - BN-ReLU-3x3, concatenated; transitions halve channels with a
+    1x1 conv and AveragePooling2D) with growth rate 4 and blocks [2, 3, 4, 2]."""
+    L = K.layers
+    g = 4
+    x = inp = L.Input((32, 32, 3), name="input_1")
+    x = L.ZeroPadding2D(((3, 3), (3, 3)), name="zero_padding2d")(x)
+    x = L.Conv2D(8, 7, strides=2, use_bias=False, name="conv1_conv")(x)
+    x = L.BatchNormalization(epsilon=1.001e-5, name="conv1_bn")(x)
+    x = L.Activation("relu", name="conv1_relu")(x)
+    x = L.ZeroPadding2D(((1, 1), (1, 1)), name="zero_padding2d_1")(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool1")(x)
+    for b, n in enumerate([2, 3, 4, 2], start=2):
+        for i in range(1, n + 1):
+            p = "conv%d_block%d" % (b, i)
+            y = L.BatchNormalization(epsilon=1.001e-5, name=p + "_0_bn")(x)
+            y = L.Activation("relu", name=p + "_0_relu")(y)
+            y = L.Conv2D(4 * g, 1, use_bias=False, name=p + "_1_conv")(y)
+            y = L.BatchNormalization(epsilon=1.001e-5, name=p + "_1_bn")(y)
+            y = L.Activation("relu", name=p + "_1_relu")(y)
+            y = L.Conv2D(g, 3, padding="same", use_bias=False, name=p + "_2_conv")(y)
+            x = L.Concatenate(name=p + "_concat")([x, y])
+        if b < 5:
+            p = "pool%d" % b
+            x = L.BatchNormalization(epsilon=1.001e-5, name=p + "_bn")(x)
+            x = L.Activation("relu", name=p + "_relu")(x)
+            x = L.Conv2D(int(x.shape[-1] * 0.5), 1, use_bias=False, name=p + "_conv")(x)
+            x = L.AveragePooling2D(2, strides=2, name=p + "_pool")(x)
+    x = L.BatchNormalization(epsilon=1.001e-5, name="bn")(x)
+    x = L.Activation("relu", name="relu")(x)
+    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    out = L.Dense(3, activation="softmax", name="predictions")(x)
+    return K.Model(inp, out, name="densenet_bc")
+
+
+def convnext_small_cfg(K, v):
+    # ConvNeXt with a different stage config: depths [2,1,1,1], dims [6,12,18,24],
+    # no preprocessing, layer_scale 1e-6 as in keras.applications.
+    kw = {"model_name": "convnext_cfg"} if v == "k2" else {"name": "convnext_cfg"}
+    return _app("convnext", "convnext")(v).ConvNeXt(
+        [2, 1, 1, 1], [6, 12, 18, 24], default_size=32, weights=None, input_shape=IMG,
+        classes=3, include_preprocessing=False, **kw)
+
+
+def unet(K, v):
+    """Small U-Net: Conv2D/BN/ReLU encoder with MaxPooling2D, bottleneck,
+    decoder with Conv2DTranspose (strides 2) and UpSampling2D (bilinear),
+    skip Concatenates (one through Cropping2D / ZeroPadding2D), sigmoid mask."""
+    L = K.layers
+    inp = L.Input((20, 20, 3), name="image")
+
+    def cb(x, f, n):
+        x = L.Conv2D(f, 3, padding="same", name=n + "_conv1")(x)
+        x = L.BatchNormalization(name=n + "_bn1")(x)
+        x = L.Activation("relu", name=n + "_relu1")(x)
+        x = L.Conv2D(f, 3, padding="same", activation="relu", name=n + "_conv2")(x)
+        return x
+    e1 = cb(inp, 4, "enc1")                                   # 20
+    e2 = cb(L.MaxPooling2D(name="pool1")(e1), 8, "enc2")      # 10
+    e3 = cb(L.MaxPooling2D(name="pool2")(e2), 12, "enc3")     # 5
+    b = cb(L.MaxPooling2D(name="pool3")(e3), 16, "bottleneck")  # 2
+    u3 = L.Conv2DTranspose(12, 3, strides=2, padding="valid", name="up3")(b)  # 5
+    d3 = cb(L.Concatenate(name="cat3")([u3, e3]), 12, "dec3")
+    u2 = L.UpSampling2D(2, interpolation="bilinear", name="up2")(d3)  # 10
+    d2 = cb(L.Concatenate(name="cat2")([u2, e2]), 8, "dec2")
+    u1 = L.Conv2DTranspose(4, 2, strides=2, padding="same", name="up1")(d2)  # 20
+    e1c = L.ZeroPadding2D(1, name="pad1")(L.Cropping2D(1, name="crop1")(e1))
+    d1 = cb(L.Concatenate(name="cat1")([u1, e1c]), 4, "dec1")
+    out = L.Conv2D(1, 1, activation="sigmoid", name="mask")(d1)
+    return K.Model(inp, out, name="unet")
+
+
+def conv_autoencoder(K, v):
+    """Convolutional autoencoder: strided convs down to a Dense code, Dense +
+    Reshape up, Conv2DTranspose (output_padding, strides 2) and
+    UpSampling2D; two outputs (reconstruction, code)."""
+    L = K.layers
+    inp = L.Input((14, 14, 1), name="image")
+    x = L.Conv2D(4, 3, strides=2, padding="same", activation="relu", name="enc_conv1")(inp)
+    x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="enc_conv2")(x)
+    x = L.Flatten(name="enc_flat")(x)
+    code = L.Dense(6, name="code")(x)
+    y = L.Dense(4 * 4 * 8, activation="relu", name="dec_dense")(code)
+    y = L.Reshape((4, 4, 8), name="dec_reshape")(y)
+    y = L.Conv2DTranspose(8, 3, strides=2, padding="same", output_padding=0,
+                          activation="relu", name="dec_deconv1")(y)          # 8
+    y = L.Conv2DTranspose(4, 3, strides=2, padding="valid", output_padding=1,
+                          activation="relu", name="dec_deconv2")(y)          # 18
+    y = L.Cropping2D(((2, 2), (1, 3)), name="dec_crop")(y)                   # 14
+    y = L.Conv2D(1, 3, padding="same", activation="sigmoid", name="reconstruction")(y)
+    return K.Model(inp, [y, code], name="conv_autoencoder")
+
+
+def mlp_sequential(K, v):
+    """A Sequential MLP (the most common deployed Keras model): Dense /
+    BatchNormalization / Dropout / Dense softmax."""
+    L = K.layers
+    return K.Sequential([
+        L.Input((10,), name="features"),
+        L.Dense(16, activation="relu", name="dense_1"),
+        L.BatchNormalization(name="bn_1"),
+        L.Dropout(0.2, name="drop_1"),
+        L.Dense(12, activation="tanh", name="dense_2"),
+        L.Dense(4, activation="softmax", name="probs"),
+    ], name="mlp_sequential")
+
+
+def lenet_sequential(K, v):
+    """LeNet-5 as a Sequential model: Conv2D tanh / AveragePooling2D / Flatten / Dense."""
+    L = K.layers
+    return K.Sequential([
+        L.Input((28, 28, 1), name="digits"),
+        L.Conv2D(6, 5, padding="same", activation="tanh", name="c1"),
+        L.AveragePooling2D(2, name="s2"),
+        L.Conv2D(8, 5, activation="tanh", name="c3"),
+        L.AveragePooling2D(2, name="s4"),
+        L.Flatten(name="flat"),
+        L.Dense(24, activation="tanh", name="f5"),
+        L.Dense(10, activation="softmax", name="output"),
+    ], name="lenet")
+
+
+def siamese(K, v):
+    """Siamese network: one nested encoder model (Conv2D, pooling, Dense)
+    called on two inputs, a shared Dense projection called twice (inbound
+    node indices 0 and 1), cosine similarity with Dot(normalize=True), |a-b|
+    via Subtract + Multiply, a sigmoid match score."""
+    L = K.layers
+    ei = L.Input((12, 12, 1), name="enc_in")
+    e = L.Conv2D(4, 3, activation="relu", name="enc_conv")(ei)
+    e = L.MaxPooling2D(2, name="enc_pool")(e)
+    e = L.Flatten(name="enc_flat")(e)
+    e = L.Dense(8, activation="relu", name="enc_dense")(e)
+    encoder = K.Model(ei, e, name="encoder")
+    a_in = L.Input((12, 12, 1), name="left")
+    b_in = L.Input((12, 12, 1), name="right")
+    a, b = encoder(a_in), encoder(b_in)
+    proj = L.Dense(6, activation="tanh", name="shared_proj")
+    pa, pb = proj(a), proj(b)
+    cos = L.Dot(axes=1, normalize=True, name="cosine")([pa, pb])
+    d = L.Subtract(name="diff")([pa, pb])
+    d2 = L.Multiply(name="diff_sq")([d, d])
+    h = L.Concatenate(name="feats")([cos, d2])
+    out = L.Dense(1, activation="sigmoid", name="match")(h)
+    return K.Model([a_in, b_in], [out, cos], name="siamese")
+
+
+def multi_io(K, v):
+    """Multi-input multi-output: an image branch and a tabular branch,
+    merged; three heads (softmax class, linear regression, sigmoid tags)."""
+    L = K.layers
+    img = L.Input((16, 16, 3), name="image")
+    tab = L.Input((7,), name="tabular")
+    x = L.Conv2D(6, 3, strides=2, activation="relu", name="img_conv")(img)
+    x = L.GlobalMaxPooling2D(name="img_pool")(x)
+    t = L.Dense(8, activation="elu", name="tab_dense")(tab)
+    t = L.BatchNormalization(name="tab_bn")(t)
+    h = L.Concatenate(name="merged")([x, t])
+    h = L.Dense(12, activation="relu", name="trunk")(h)
+    cls = L.Dense(4, activation="softmax", name="class_out")(h)
+    reg = L.Dense(2, name="reg_out")(L.Concatenate(name="reg_in")([h, tab]))
+    tags = L.Dense(3, activation="sigmoid", name="tags_out")(L.Average(name="avg")([h, L.Dense(
+        12, name="tab_proj")(tab)]))
+    return K.Model([img, tab], [cls, reg, tags], name="multi_io")
+
+
+def nested_models(K, v):
+    """Models used as layers: a Sequential block called twice in the top
+    model; a two-output functional model (itself holding a Sequential)
+    inside the top model, both its outputs used. (The official converter
+    rejects one Sequential nested at two levels: duplicate weight names.)"""
+    L = K.layers
+    block = K.Sequential([L.Input((8,), name="blk_in"),
+                          L.Dense(8, activation="relu", name="blk_dense"),
+                          L.LayerNormalization(name="blk_ln")], name="block")
+    inner = K.Sequential([L.Input((8,), name="inner_in"),
+                          L.Dense(8, activation="tanh", name="inner_dense")], name="inner")
+    mi = L.Input((6,), name="mid_in")
+    m = L.Dense(8, name="mid_dense")(mi)
+    m1 = inner(m)
+    m2 = L.Dense(5, activation="sigmoid", name="mid_side")(m)
+    mid = K.Model(mi, [m1, m2], name="middle")
+    x = L.Input((6,), name="x")
+    h1, side = mid(x)
+    h2 = block(block(h1))
+    h = L.Concatenate(name="cat")([h2, side])
+    out = L.Dense(3, activation="softmax", name="probs")(h)
+    return K.Model(x, out, name="nested_models")
+
+
+def seq2seq_lstm(K, v):
+    """Encoder-decoder: encoder LSTM(return_state=True), decoder LSTM with
+    initial_state=[h, c] and return_sequences, TimeDistributed Dense softmax."""
+    L = K.layers
+    enc_in = L.Input((7, 5), name="encoder_inputs")
+    dec_in = L.Input((6, 4), name="decoder_inputs")
+    _, h, c = L.LSTM(10, return_state=True, name="encoder_lstm")(enc_in)
+    d = L.LSTM(10, return_sequences=True, name="decoder_lstm")(dec_in, initial_state=[h, c])
+    out = L.TimeDistributed(L.Dense(4, activation="softmax"), name="decoder_dense")(d)
+    return K.Model([enc_in, dec_in], out, name="seq2seq")
+
+
+def stacked_rnn(K, v):
+    """Stacked recurrent layers: GRU(reset_after=False, return_sequences),
+    GRU(reset_after=True, return_state), SimpleRNN initialised from the GRU
+    state, Bidirectional(SimpleRNN, concat), LSTM(go_backwards,
+    unit_forget_bias=False); outputs: sequence regression and GRU state."""
+    L = K.layers
+    x = L.Input((8, 3), name="series")
+    h = L.GRU(6, return_sequences=True, reset_after=False, name="gru_v1")(x)
+    seq, state = L.GRU(6, return_sequences=True, return_state=True, name="gru_v3")(h)
+    r = L.SimpleRNN(6, return_sequences=True, activation="relu", name="rnn")(
+        seq, initial_state=[state])
+    r = L.Bidirectional(L.SimpleRNN(4, return_sequences=True), name="birnn")(r)
+    last = L.LSTM(5, go_backwards=True, unit_forget_bias=False, recurrent_activation="hard_sigmoid"
+                  if v == "k2" else "sigmoid", name="lstm_back")(r)
+    out = L.Dense(2, name="forecast")(last)
+    return K.Model(x, [out, state], name="stacked_rnn")
+
+
+def text_cnn(K, v):
+    """Kim-style text CNN: Embedding, SpatialDropout1D, parallel Conv1D
+    (kernel 2/3/4) + GlobalMaxPooling1D branches, a SeparableConv1D +
+    GlobalAveragePooling1D branch, Concatenate, Dropout, Dense sigmoid."""
+    L = K.layers
+    tok = L.Input((20,), dtype="int32", name="tokens")
+    e = L.Embedding(60, 8, name="emb")(tok)
+    e = L.SpatialDropout1D(0.2, name="sdrop")(e)
+    br = []
+    for k in (2, 3, 4):
+        c = L.Conv1D(6, k, activation="relu", name="conv_k%d" % k)(e)
+        br.append(L.GlobalMaxPooling1D(name="gmp_k%d" % k)(c))
+    s = L.SeparableConv1D(6, 5, depth_multiplier=2, padding="same", activation="relu",
+                          name="sep")(e)
+    br.append(L.GlobalAveragePooling1D(name="gap")(s))
+    h = L.Dropout(0.5, name="drop")(L.Concatenate(name="cat")(br))
+    out = L.Dense(3, activation="sigmoid", name="labels")(h)
+    return K.Model(tok, out, name="text_cnn")
+
+
+def attention_layers(K, v):
+    """Keras Attention (dot, use_scale) and Attention(score_mode=concat) and
+    AdditiveAttention between two token sequences, with Embedding masks."""
+    L = K.layers
+    q = L.Input((6,), dtype="int32", name="query")
+    d = L.Input((9,), dtype="int32", name="document")
+    qe = L.Embedding(30, 8, mask_zero=True, name="q_emb")(q)
+    de = L.Embedding(30, 8, mask_zero=True, name="d_emb")(d)
+    a1 = L.Attention(use_scale=True, name="dot_att")([qe, de])
+    a2 = L.Attention(score_mode="concat", name="concat_att")([qe, de, de])
+    a3 = L.AdditiveAttention(name="add_att")([qe, de])
+    h = L.Concatenate(name="cat")([a1, a2, a3])
+    h = L.GlobalAveragePooling1D(name="pool")(h)
+    out = L.Dense(3, activation="softmax", name="probs")(h)
+    return K.Model([q, d], out, name="attention_layers")
+
+
+def _attention_inputs(rng, batch):
+    q = rng.integers(1, 30, (batch, 6)).astype(np.int32)
+    d = rng.integers(1, 30, (batch, 9)).astype(np.int32)
+    if batch > 1:
+        d[1, 6:] = 0
+        q[1, 4:] = 0
+    return [q, d]
+
+
+def convlstm(K, v):
+    """Precipitation-nowcasting style: ConvLSTM2D(return_sequences) +
+    BatchNormalization + ConvLSTM2D + Conv2D sigmoid."""
+    L = K.layers
+    x = L.Input((4, 8, 8, 1), name="frames")
+    h = L.ConvLSTM2D(4, 3, padding="same", return_sequences=True, name="convlstm1")(x)
+    h = L.BatchNormalization(name="bn")(h)
+    h = L.ConvLSTM2D(3, 3, padding="valid", strides=1, name="convlstm2")(h)
+    out = L.Conv2D(1, 3, padding="same", activation="sigmoid", name="next_frame")(h)
+    return K.Model(x, out, name="convlstm")
+
+
+def conv3d_net(K, v):
+    """Volumetric CNN: Conv3D, MaxPooling3D, BatchNormalization, Conv3D
+    (strides, valid), ZeroPadding3D, Cropping3D, UpSampling3D,
+    AveragePooling3D, GlobalMaxPooling3D, Conv3DTranspose."""
+    L = K.layers
+    x = L.Input((8, 8, 8, 1), name="volume")
+    h = L.Conv3D(4, 3, padding="same", activation="relu", name="c1")(x)
+    h = L.MaxPooling3D(2, name="p1")(h)
+    h = L.BatchNormalization(name="bn")(h)
+    h = L.Conv3D(6, 2, strides=(1, 2, 1), padding="valid", name="c2")(h)
+    h = L.ZeroPadding3D(((1, 0), (0, 1), (1, 1)), name="pad")(h)
+    h = L.Cropping3D(((0, 1), (0, 0), (1, 0)), name="crop")(h)
+    h = L.UpSampling3D((1, 2, 1), name="up")(h)
+    h = L.Conv3DTranspose(4, 2, strides=2, name="deconv")(h)
+    h = L.AveragePooling3D(2, strides=1, name="p2")(h)
+    out = L.Dense(3, activation="softmax", name="probs")(L.GlobalMaxPooling3D(name="gmp")(h))
+    return K.Model(x, out, name="conv3d_net")
+
+
+def td_cnn_video(K, v):
+    """Video classifier: TimeDistributed over a nested Sequential CNN
+    (Conv2D, BatchNormalization, GlobalAveragePooling2D), then GRU."""
+    L = K.layers
+    cnn = K.Sequential([L.Input((10, 10, 3), name="frame"),
+                        L.Conv2D(6, 3, strides=2, activation="relu", name="fc"),
+                        L.BatchNormalization(name="fbn"),
+                        L.GlobalAveragePooling2D(name="fgap")], name="frame_cnn")
+    x = L.Input((5, 10, 10, 3), name="clip")
+    h = L.TimeDistributed(cnn, name="td_cnn")(x)
+    h = L.GRU(8, name="gru")(h)
+    out = L.Dense(4, activation="softmax", name="probs")(h)
+    return K.Model(x, out, name="td_cnn_video")
+
+
+def activations_zoo(K, v):
+    """Dense layers with every built-in activation name the converter keeps
+    (Keras 2's hard_sigmoid is 0.2x+0.5, Keras 3's is x/6+0.5), summed."""
+    L = K.layers
+    names = ["gelu", "selu", "softplus", "softsign", "swish", "mish", "hard_sigmoid", "elu",
+             "exponential", "relu", "sigmoid", "tanh", "linear", "softmax"]
+    if v == "k3":
+        names += ["relu6", "silu", "hard_silu", "leaky_relu", "log_softmax", "celu",
+                  "squareplus", "tanh_shrink", "hard_tanh", "log_sigmoid", "sparse_plus"]
+    x = L.Input((6,), name="x")
+    outs = [L.Dense(5, activation=a, name="d_" + a)(x) for a in names]
+    h = L.Concatenate(name="cat")(outs)
+    out = L.Dense(4, name="mix")(h)
+    return K.Model(x, [out, h], name="activations_zoo")
+
+
+def adv_act_dropouts(K, v):
+    """Advanced activation layers (PReLU with shared_axes, LeakyReLU, ELU,
+    ReLU(max_value, negative_slope, threshold), Softmax(axis=1),
+    ThresholdedReLU in Keras 2) and the noise / dropout layers that are
+    identities at inference (Dropout, SpatialDropout2D, GaussianNoise,
+    GaussianDropout, AlphaDropout, ActivityRegularization)."""
+    L = K.layers
+    x = L.Input((6, 6, 3), name="image")
+    h = L.Conv2D(6, 3, padding="same", name="conv")(x)
+    h = L.PReLU(shared_axes=[1, 2], name="prelu")(h)
+    h = L.SpatialDropout2D(0.3, name="sdrop")(h)
+    h = L.GaussianNoise(0.5, name="gnoise")(h)
+    h = L.Conv2D(6, 3, name="conv2")(h)
+    lk = {"alpha": 0.2} if v == "k2" else {"negative_slope": 0.2}
+    h = L.LeakyReLU(name="leaky", **lk)(h)
+    h = L.GaussianDropout(0.3, name="gdrop")(h)
+    h = L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2, name="relu_cfg")(h)
+    h = L.Flatten(name="flat")(h)
+    h = L.AlphaDropout(0.2, name="adrop")(h)
+    h = L.Dense(10, name="dense")(h)
+    h = L.ELU(alpha=0.5, name="elu")(h)
+    h = L.ActivityRegularization(l1=0.01, name="actreg")(h)
+    if v == "k2":
+        h = L.ThresholdedReLU(theta=0.1, name="trelu")(h)
+    h = L.PReLU(name="prelu_full")(L.Dense(8, name="dense2")(h))
+    h = L.Dropout(0.4, name="drop")(h)
+    s = L.Softmax(axis=1, name="softmax_axis1")(L.Reshape((4, 2), name="rs")(h))
+    return K.Model(x, L.Flatten(name="out")(s), name="adv_act_dropouts")
+
+
+def normalization_axes(K, v):
+    """LayerNormalization over several axes ([1, 2], [-2, -1]), without
+    center / scale, BatchNormalization on a non-last axis (1 and 2),
+    GroupNormalization, UnitNormalization over two axes."""
+    L = K.layers
+    x = L.Input((5, 4, 6), name="x")
+    h = L.Conv2D(6, 1, name="proj")(x)
+    a = L.LayerNormalization(axis=[1, 2], name="ln_hw")(h)
+    b = L.LayerNormalization(axis=[-2, -1], center=False, name="ln_wc")(h)
+    c = L.BatchNormalization(axis=1, name="bn_ax1")(h)
+    d = L.BatchNormalization(axis=2, center=False, name="bn_ax2")(h)
+    e = L.GroupNormalization(groups=3, name="gn")(h)
+    f = L.UnitNormalization(axis=[1, 2], name="un")(h)
+    g = L.LayerNormalization(scale=False, epsilon=0.1, name="ln_last")(h)
+    s = L.Add(name="sum")([a, b, c, d, e, f, g])
+    out = L.Dense(3, name="out")(L.GlobalAveragePooling2D(name="gap")(s))
+    return K.Model(x, [out, s], name="normalization_axes")
+
+
+def shape_merge_ops(K, v):
+    """Shape layers and merges: Permute, Reshape(-1), RepeatVector, Flatten,
+    ZeroPadding1D, Cropping1D, Dot(axes (2, 2), normalize), Dot(axes 1),
+    Multiply / Maximum / Minimum / Subtract / Average, Concatenate(axis=1)."""
+    L = K.layers
+    x = L.Input((6, 4), name="seq")
+    v_in = L.Input((5,), name="vec")
+    p = L.Permute((2, 1), name="perm")(x)                      # 4, 6
+    r = L.Reshape((-1, 3), name="reshape")(p)                  # 8, 3
+    rv = L.RepeatVector(8, name="repeat")(L.Dense(3, name="vproj")(v_in))  # 8, 3
+    m = L.Multiply(name="mul")([r, rv])
+    mx = L.Maximum(name="max")([r, rv])
+    mn = L.Minimum(name="min")([r, rv])
+    sb = L.Subtract(name="sub")([mx, mn])
+    av = L.Average(name="avg")([m, sb, r])
+    z = L.ZeroPadding1D((1, 2), name="zpad")(av)               # 11, 3
+    z = L.Cropping1D((2, 1), name="crop")(z)                   # 8, 3
+    dn = L.Dot(axes=(2, 2), normalize=True, name="dot_norm")([z, rv])   # 8, 8
+    d1 = L.Dot(axes=1, name="dot_ax1")([z, r])                 # 3, 3
+    cat = L.Concatenate(axis=1, name="cat_ax1")([L.Flatten(name="f1")(dn),
+                                                 L.Flatten(name="f2")(d1)])
+    out = L.Dense(3, activation="softmax", name="probs")(cat)
+    return K.Model([x, v_in], [out, dn], name="shape_merge_ops")
+
+
+def masked_lstm_classifier(K, v):
+    """Sentiment-style: Embedding(mask_zero) -> LSTM(return_sequences) ->
+    Dropout -> TimeDistributed(Dense) -> LSTM -> Dense; the mask flows
+    through Dropout and TimeDistributed; row 1 zero-padded from step 4."""
+    L = K.layers
+    tok = L.Input((10,), dtype="int32", name="tokens")
+    e = L.Embedding(50, 8, mask_zero=True, name="emb")(tok)
+    h = L.LSTM(8, return_sequences=True, name="lstm1")(e)
+    h = L.Dropout(0.3, name="drop")(h)
+    h = L.TimeDistributed(L.Dense(6, activation="relu"), name="td_dense")(h)
+    h = L.LSTM(6, name="lstm2")(h)
+    out = L.Dense(2, activation="softmax", name="sentiment")(h)
+    return K.Model(tok, out, name="masked_lstm_classifier")
+
+
+def conv_variants(K, v):
+    """Conv2D with dilation 2, with groups 2, strides 2 'same' on an odd size;
+    DepthwiseConv2D(depth_multiplier=3), SeparableConv2D(depth_multiplier=2,
+    strides 2), UpSampling2D(bilinear) and UpSampling2D((2, 3), nearest),
+    Conv1DTranspose, DepthwiseConv1D."""
+    L = K.layers
+    x = L.Input((13, 13, 4), name="image")
+    a = L.Conv2D(6, 3, dilation_rate=2, padding="same", activation="relu", name="dilated")(x)
+    b = L.Conv2D(6, 3, groups=2, padding="same", name="grouped")(x)
+    c = L.Add(name="add")([a, b])
+    c = L.Conv2D(8, 3, strides=2, padding="same", name="strided")(c)                    # 7
+    d = L.DepthwiseConv2D(3, depth_multiplier=3, padding="same", name="dw_mult")(c)     # 24 ch
+    d = L.SeparableConv2D(6, 3, depth_multiplier=2, strides=2, padding="same",
+                          name="sep_mult")(d)                                           # 4
+    u = L.UpSampling2D(2, interpolation="bilinear", name="up_bilinear")(d)             # 8
+    u2 = L.UpSampling2D((2, 3), name="up_nearest")(d)                                  # 8x12
+    u2 = L.Cropping2D(((0, 0), (2, 2)), name="crop")(u2)
+    h = L.Concatenate(name="cat")([u, u2])
+    g = L.GlobalAveragePooling2D(name="gap")(h)
+    s = L.Reshape((6, 2), name="seq")(g)
+    s = L.Conv1DTranspose(4, 3, strides=2, name="deconv1d")(s)
+    s = L.DepthwiseConv1D(3, depth_multiplier=2, name="dw1d")(s)
+    out = L.Dense(3, activation="softmax", name="probs")(L.Flatten(name="flat")(s))
+    return K.Model(x, out, name="conv_variants")
+
+
+def wide_deep(K, v):
+    """Tabular wide & deep: numeric features (Normalization), a categorical id
+    (Embedding + Flatten), a one-hot CategoryEncoding, concatenated into a
+    deep tower (Dense/BN) and a wide linear part; sigmoid output."""
+    L = K.layers
+    num = L.Input((4,), name="numeric")
+    cat = L.Input((1,), dtype="int32", name="category")
+    n = L.Normalization(mean=[1.0, 0.0, -2.0, 5.0], variance=[2.0, 1.0, 0.5, 9.0],
+                        name="norm")(num)
+    e = L.Flatten(name="emb_flat")(L.Embedding(12, 4, name="cat_emb")(cat))
+    oh = L.CategoryEncoding(num_tokens=12, output_mode="one_hot", name="onehot")(cat)
+    deep = L.Concatenate(name="deep_in")([n, e])
+    deep = L.Dense(16, activation="relu", name="deep1")(deep)
+    deep = L.BatchNormalization(name="deep_bn")(deep)
+    deep = L.Dense(8, activation="relu", name="deep2")(deep)
+    wide = L.Concatenate(name="wide_in")([n, oh])
+    h = L.Concatenate(name="wd")([wide, deep])
+    out = L.Dense(1, activation="sigmoid", name="ctr")(h)
+    return K.Model([num, cat], out, name="wide_deep")
+
+
+def _wide_deep_inputs(rng, batch):
+    return [(rng.integers(-16, 17, (batch, 4)) / 4.0).astype(np.float32),
+            rng.integers(0, 12, (batch, 1)).astype(np.int32)]
+
+
+HELD = 2000
+add("resnet101", "heldout", resnet101,
+    "ResNet101 structure (stack1 blocks [3,4,23,3], bottleneck, conv shortcut) at 1/32 width "
+    "(filters 2/4/8/16), 32x32, classes=3", sources=K2_ONLY, head="predictions", seed=HELD)
+add("resnet_rs", "heldout", resnet_rs,
+    "ResNetRS50 block structure (SE, fixed-padding stem, preprocessing) with input_filters "
+    "[4,8,12,16] and 1 block per stage, 32x32, classes=3 (tf_keras only); input 0..255",
+    sources=K2_ONLY, head="predictions", range="pixel", seed=HELD + 1)
+add("inception_resnet_style", "heldout", inception_resnet_style,
+    "InceptionResNetV2 block35/block17/reduction kinds at small width, residual scaled with "
+    "Rescaling then Add + ReLU; 33x33", sources=["keras2", "keras3-keras"],
+    head="predictions", seed=HELD + 2)
+add("densenet_bc", "heldout", densenet_bc,
+    "DenseNet-BC (DenseNet169's BN-ReLU-conv bottleneck pattern, 0.5 transitions) with growth "
+    "rate 4 and blocks [2,3,4,2], 32x32", sources=["keras3-keras"], head="predictions",
+    seed=HELD + 3)
+add("convnext_cfg", "heldout", convnext_small_cfg,
+    "ConvNeXt with depths [2,1,1,1], dims [6,12,18,24], include_preprocessing=False, 32x32",
+    sources=["keras3-keras"], head="convnext_cfg_head_dense", seed=HELD + 6)
+add("unet", "heldout", unet,
+    "U-Net: Conv/BN/ReLU encoder, MaxPooling2D, Conv2DTranspose and bilinear UpSampling2D "
+    "decoder, skip Concatenates (one via Cropping2D + ZeroPadding2D), sigmoid mask",
+    seed=HELD + 7)
+add("conv_autoencoder", "heldout", conv_autoencoder,
+    "conv autoencoder: strided Conv2D, Dense code, Dense + Reshape, Conv2DTranspose "
+    "(output_padding), Cropping2D; outputs reconstruction and code", seed=HELD + 8)
+add("mlp_sequential", "heldout", mlp_sequential,
+    "Sequential MLP: Dense relu, BatchNormalization, Dropout, Dense tanh, Dense softmax",
+    head="probs", seed=HELD + 9)
+add("lenet_sequential", "heldout", lenet_sequential,
+    "LeNet-5 Sequential: Conv2D tanh, AveragePooling2D, Flatten, Dense",
+    sources=["keras2", "keras3-keras"], head="output", seed=HELD + 10)
+add("siamese", "heldout", siamese,
+    "siamese: nested encoder Model called on two inputs, shared Dense called twice, "
+    "Dot(normalize=True) cosine, Subtract/Multiply, sigmoid; outputs match and cosine",
+    seed=HELD + 11)
+add("multi_io", "heldout", multi_io,
+    "two inputs (image, tabular), three outputs (softmax, regression, sigmoid), Average merge",
+    seed=HELD + 12)
+add("nested_models", "heldout", nested_models,
+    "Sequential block inside a two-output functional model inside a functional model; the "
+    "Sequential block called twice", seed=HELD + 13)
+add("seq2seq_lstm", "heldout", seq2seq_lstm,
+    "encoder LSTM(return_state) -> decoder LSTM(initial_state=[h, c], return_sequences) -> "
+    "TimeDistributed(Dense softmax)", seed=HELD + 14)
+add("stacked_rnn", "heldout", stacked_rnn,
+    "GRU(reset_after=False) -> GRU(return_state) -> SimpleRNN(initial_state) -> "
+    "Bidirectional(SimpleRNN) -> LSTM(go_backwards); outputs forecast and GRU state",
+    inputs=lambda rng, b: [(rng.integers(-16, 17, (b, 8, 3)) / 16.0).astype(np.float32)],
+    seed=HELD + 15)
+add("text_cnn", "heldout", text_cnn,
+    "text CNN: Embedding, SpatialDropout1D, Conv1D k=2/3/4 + GlobalMaxPooling1D, "
+    "SeparableConv1D(depth_multiplier 2) + GlobalAveragePooling1D, Dropout, sigmoid",
+    inputs=_tokens(20, 60), seed=HELD + 16)
+add("attention_layers", "heldout", attention_layers,
+    "Attention(use_scale), Attention(score_mode=concat), AdditiveAttention on masked "
+    "Embeddings (row 1 padded), GlobalAveragePooling1D", head="probs",
+    inputs=_attention_inputs, seed=HELD + 17)
+add("convlstm", "heldout", convlstm,
+    "ConvLSTM2D(return_sequences) + BatchNormalization + ConvLSTM2D(valid) + Conv2D sigmoid",
+    seed=HELD + 18)
+add("conv3d_net", "heldout", conv3d_net,
+    "Conv3D, MaxPooling3D, BN, strided Conv3D, ZeroPadding3D, Cropping3D, UpSampling3D, "
+    "Conv3DTranspose, AveragePooling3D, GlobalMaxPooling3D", head="probs", seed=HELD + 19)
+add("td_cnn_video", "heldout", td_cnn_video,
+    "TimeDistributed(nested Sequential CNN with BatchNormalization) over 5 frames + GRU",
+    head="probs", seed=HELD + 20)
+add("activations_zoo", "heldout", activations_zoo,
+    "Dense layers with each built-in activation (gelu, selu, softplus, softsign, swish, mish, "
+    "hard_sigmoid, elu, exponential, ...; Keras 3 also relu6, silu, hard_silu, leaky_relu, "
+    "log_softmax, celu, ...)", seed=HELD + 21)
+add("adv_act_dropouts", "heldout", adv_act_dropouts,
+    "PReLU(shared_axes), LeakyReLU, ReLU(max_value, negative_slope, threshold), ELU, "
+    "Softmax(axis=1), ThresholdedReLU (k2); Dropout/SpatialDropout2D/GaussianNoise/"
+    "GaussianDropout/AlphaDropout/ActivityRegularization at inference", seed=HELD + 22)
+add("normalization_axes", "heldout", normalization_axes,
+    "LayerNormalization(axis=[1,2] / [-2,-1], center/scale off), BatchNormalization(axis=1/2), "
+    "GroupNormalization, UnitNormalization(axis=[1,2])", seed=HELD + 23)
+add("shape_merge_ops", "heldout", shape_merge_ops,
+    "Permute, Reshape(-1), RepeatVector, ZeroPadding1D, Cropping1D, Dot(normalize, axes 2/2), "
+    "Dot(axes 1), Multiply/Maximum/Minimum/Subtract/Average, Concatenate(axis=1)",
+    seed=HELD + 24)
+add("masked_lstm_classifier", "heldout", masked_lstm_classifier,
+    "Embedding(mask_zero) -> LSTM(seq) -> Dropout -> TimeDistributed(Dense) -> LSTM -> Dense; "
+    "row 1 zero-padded from step 4", head="sentiment", inputs=_tokens(10, 50, pad_from=4),
+    seed=HELD + 25)
+add("conv_variants", "heldout", conv_variants,
+    "Conv2D dilation 2 / groups 2 / strides 2 same on odd size, DepthwiseConv2D(depth_multiplier "
+    "3), SeparableConv2D(depth_multiplier 2), UpSampling2D bilinear and (2,3) nearest, "
+    "Conv1DTranspose, DepthwiseConv1D", head="probs", seed=HELD + 26)
+add("wide_deep", "heldout", wide_deep,
+    "tabular wide & deep: Normalization, Embedding(category) + Flatten, CategoryEncoding "
+    "one_hot, Dense/BN tower, sigmoid", inputs=_wide_deep_inputs, seed=HELD + 27)
+SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout"
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
+
+
+# Held-out, second batch (appended: the seeds above stay).
+
+def rnn_options(K, v):
+    """Bidirectional(LSTM, merge_mode=None) (two outputs), Bidirectional(GRU,
+    return_state) with its states used, LSTM(use_bias=False), GRU without
+    reset_after in Keras 3 too."""
+    L = K.layers
+    x = L.Input((7, 4), name="series")
+    fwd, bwd = L.Bidirectional(L.LSTM(5, return_sequences=True), merge_mode=None,
+                               name="bi_none")(x)
+    h = L.Concatenate(name="cat")([fwd, bwd])
+    seq, sf, sb = L.Bidirectional(L.GRU(4, return_sequences=True, return_state=True,
+                                        reset_after=False), name="bi_state")(h)
+    last = L.LSTM(3, use_bias=False, name="nobias")(seq)
+    out = L.Dense(2, name="out")(L.Concatenate(name="cat2")([last, sf, sb]))
+    return K.Model(x, out, name="rnn_options")
+
+
+def pooling_options(K, v):
+    """Pooling / conv geometry variants: AveragePooling2D and MaxPooling2D with
+    padding same and strides, GlobalAveragePooling2D(keepdims=True),
+    DepthwiseConv2D and SeparableConv2D with dilation, Conv1D with groups,
+    Multiply broadcasting a [b,1,1,c] gate (squeeze-excite)."""
+    L = K.layers
+    x = L.Input((11, 11, 4), name="image")
+    a = L.AveragePooling2D(3, strides=2, padding="same", name="avg_same")(x)
+    m = L.MaxPooling2D(3, strides=2, padding="same", name="max_same")(x)
+    h = L.Concatenate(name="cat")([a, m])
+    h = L.DepthwiseConv2D(3, dilation_rate=2, padding="same", name="dw_dil")(h)
+    h = L.SeparableConv2D(8, 3, dilation_rate=2, padding="same", name="sep_dil")(h)
+    g = L.GlobalAveragePooling2D(keepdims=True, name="gap_keep")(h)
+    g = L.Conv2D(8, 1, activation="sigmoid", name="gate")(g)
+    h = L.Multiply(name="excite")([h, g])
+    s = L.Reshape((36, 8), name="seq")(h)
+    s = L.Conv1D(4, 3, groups=2, name="grouped1d")(s)
+    out = L.Dense(3, activation="softmax", name="probs")(L.GlobalMaxPooling1D(name="gmp")(s))
+    return K.Model(x, out, name="pooling_options")
+
+
+def mha_options(K, v):
+    """MultiHeadAttention with return_attention_scores (the scores are a
+    second model output, as for attention maps), and a Keras
+    Attention(use_causal_mask=True)."""
+    L = K.layers
+    x = L.Input((6, 5), name="seq")
+    o, scores = L.MultiHeadAttention(2, 3, name="mha_scores")(
+        x, x, return_attention_scores=True)
+    c = L.Attention(name="causal_att")([o, o], use_causal_mask=True)
+    out = L.Dense(2, name="out")(L.GlobalAveragePooling1D(name="gap")(c))
+    return K.Model(x, [out, scores], name="mha_options")
+
+
+add("rnn_options", "heldout", rnn_options,
+    "Bidirectional(LSTM, merge_mode=None), Bidirectional(GRU(reset_after=False), return_state) "
+    "with its states used, LSTM(use_bias=False)",
+    inputs=lambda rng, b: [(rng.integers(-16, 17, (b, 7, 4)) / 16.0).astype(np.float32)],
+    seed=HELD + 28)
+add("pooling_options", "heldout", pooling_options,
+    "Average/MaxPooling2D(padding same, strides 2) on an odd size, DepthwiseConv2D / "
+    "SeparableConv2D with dilation, GlobalAveragePooling2D(keepdims) squeeze-excite gate, "
+    "Conv1D(groups=2)", head="probs", seed=HELD + 29)
+add("mha_options", "heldout", mha_options,
+    "MultiHeadAttention(return_attention_scores) with the scores as a second output, "
+    "Attention(use_causal_mask=True)", seed=HELD + 30)
+SOURCE_NOT_KEPT |= {f for m in MODELS[-3:]
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
+
+
+# Held-out, third batch.
+
+def masked_dense_seq(K, v):
+    """Masking -> Dense (per timestep, passes the mask on) -> LSTM(seq) ->
+    GlobalAveragePooling1D (mask-weighted) and GlobalMaxPooling1D; row 1
+    masked from step 5."""
+    L = K.layers
+    x = L.Input((8, 3), name="series")
+    h = L.Masking(0.0, name="mask")(x)
+    h = L.Dense(6, activation="tanh", name="per_step")(h)
+    h = L.LSTM(5, return_sequences=True, name="lstm")(h)
+    a = L.GlobalAveragePooling1D(name="gap")(h)
+    m = L.GlobalMaxPooling1D(name="gmp")(h)
+    out = L.Dense(2, name="out")(L.Concatenate(name="cat")([a, m]))
+    return K.Model(x, out, name="masked_dense_seq")
+
+
+def _masked_series(rng, b):
+    x = (rng.integers(-16, 17, (b, 8, 3)) / 16.0).astype(np.float32)
+    x[x == 0] = 0.0625
+    if b > 1:
+        x[1, 5:] = 0.0
+    return [x]
+
+
+def dense_nd(K, v):
+    """Dense on a rank-4 input (last axis), TimeDistributed(Dense) on rank 4,
+    Softmax(axis=-2), Concatenate(axis=-2), Reshape with -1, Flatten after
+    Permute((3, 1, 2)); Keras 3 also LayerNormalization(rms_scaling=True)
+    and Identity."""
+    L = K.layers
+    x = L.Input((3, 4, 5), name="x")
+    d = L.Dense(6, name="dense4d")(x)
+    t = L.TimeDistributed(L.Dense(6), name="td4d")(x)
+    s = L.Softmax(axis=-2, name="softmax_m2")(d)
+    c = L.Concatenate(axis=-2, name="cat_m2")([s, t])            # 3, 8, 6
+    if v == "k3":
+        c = L.LayerNormalization(rms_scaling=True, name="rms_norm")(c)
+        c = L.Identity(name="identity")(c)
+    r = L.Reshape((-1, 12), name="reshape")(c)                  # 12, 12
+    p = L.Flatten(name="flat")(L.Permute((2, 1), name="perm")(r))
+    out = L.Dense(3, activation="softmax", name="probs")(p)
+    return K.Model(x, out, name="dense_nd")
+
+
+add("masked_dense_seq", "heldout", masked_dense_seq,
+    "Masking -> Dense per step -> LSTM(return_sequences) -> masked GlobalAveragePooling1D and "
+    "GlobalMaxPooling1D; row 1 masked from step 5", inputs=_masked_series, seed=HELD + 31)
+add("dense_nd", "heldout", dense_nd,
+    "Dense and TimeDistributed(Dense) on rank-4 input, Softmax(axis=-2), Concatenate(axis=-2), "
+    "Reshape(-1), Permute + Flatten; Keras 3: LayerNormalization(rms_scaling=True), Identity",
+    head="probs", seed=HELD + 32)
+SOURCE_NOT_KEPT |= {f for m in MODELS[-1:]
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
+
+
+# Held-out, fourth batch.
+
+def deconv_pool_geometry(K, v):
+    """Conv2DTranspose(strides 3, same), Conv2DTranspose(strides 2, valid,
+    output_padding 1, dilation 1), Conv3DTranspose(output_padding), 1-D
+    MaxPooling / AveragePooling with padding same and stride 2 on odd length."""
+    L = K.layers
+    x = L.Input((5, 5, 3), name="image")
+    a = L.Conv2DTranspose(4, 3, strides=3, padding="same", name="up3")(x)          # 15
+    a = L.Conv2DTranspose(2, 3, strides=2, output_padding=1, name="up2")(a)        # 32
+    g = L.GlobalAveragePooling2D(name="gap")(a)
+    vol = L.Input((3, 3, 3, 1), name="volume")
+    b = L.Conv3DTranspose(2, 2, strides=2, output_padding=1, padding="valid",
+                          name="up3d")(vol)                                       # 7
+    b = L.GlobalMaxPooling3D(name="gmp3")(b)
+    seq = L.Input((11, 2), name="seq")
+    m = L.MaxPooling1D(3, strides=2, padding="same", name="max1d")(seq)
+    m = L.AveragePooling1D(3, strides=2, padding="same", name="avg1d")(m)
+    m = L.Flatten(name="flat")(m)
+    out = L.Dense(3, activation="softmax", name="probs")(L.Concatenate(name="cat")([g, b, m]))
+    return K.Model([x, vol, seq], out, name="deconv_pool_geometry")
+
+
+add("deconv_pool_geometry", "heldout", deconv_pool_geometry,
+    "Conv2DTranspose(strides 3 same; strides 2 valid output_padding 1), Conv3DTranspose("
+    "output_padding), MaxPooling1D/AveragePooling1D(padding same, strides 2) on length 11",
+    head="probs", seed=HELD + 34)
+SOURCE_NOT_KEPT |= {f for m in MODELS[-1:]
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
+
+
+def rms_norm_block(K, v):
+    """Keras 3 RMSNormalization (last axis, and over two axes) in a
+    pre-norm residual MLP block, as small language / time-series models use."""
+    L = K.layers
+    x = L.Input((5, 8), name="tokens")
+    h = L.RMSNormalization(name="rms1")(x)
+    h = L.Dense(16, activation="silu", name="up")(h)
+    h = L.Dense(8, name="down")(h)
+    x2 = L.Add(name="res")([x, h])
+    y = L.RMSNormalization(axis=[1, 2], epsilon=1e-5, name="rms2")(x2)
+    out = L.Dense(3, name="out")(L.GlobalAveragePooling1D(name="gap")(y))
+    return K.Model(x, [out, y], name="rms_norm_block")
+
+
+add("rms_norm_block", "heldout", rms_norm_block,
+    "Keras 3 RMSNormalization (axis -1, and axis [1, 2] with epsilon 1e-5) in a pre-norm "
+    "residual block (Dense silu), two outputs", sources=["keras3-h5", "keras3-keras"],
+    seed=HELD + 35)
+SOURCE_NOT_KEPT |= {"keras3h5_rms_norm_block", "keras3zip_rms_norm_block"}

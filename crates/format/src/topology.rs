@@ -203,11 +203,25 @@ pub fn unknown_layer_weights<'a>(
     out
 }
 
+/// Keras 3 operations whose own arguments include `dtype` (so their config
+/// has one, like a layer's): `ops.zeros_like(x, dtype="bool")`,
+/// `ops.convert_to_tensor(x, dtype=None)` (Keras 3 writes both for the mask
+/// a merge layer computes).
+const KERAS3_DTYPE_OPERATIONS: &[&str] = &[
+    "ConvertToTensor",
+    "ZerosLike",
+    "OnesLike",
+    "FullLike",
+    "Cast",
+];
+
 /// A Keras 3 operation node (`x + y`, `ops.*` on Keras tensors) in a model
 /// config's `layers`: dict-form inbound nodes (`{"args": …, "kwargs": …}`)
-/// and a config without the `trainable` and `dtype` every layer has, nor a
-/// nested model's `layers`. Operations are not layers: they hold no weights
-/// and Keras 3's HDF5 writer stores no group for them.
+/// and a config without the `trainable` and `dtype` every layer has (some
+/// layers, e.g. `SpatialDropout1D`, write no `trainable`, but all have a
+/// `dtype`), or one of the operations taking a `dtype` argument; never a
+/// nested model (`layers`). Operations are not layers: they hold no
+/// weights and Keras 3's HDF5 writer stores no group for them.
 pub fn is_keras3_operation(entry: &Value) -> bool {
     let config = entry.get("config").and_then(Value::as_object);
     let keras3_nodes = entry
@@ -217,8 +231,14 @@ pub fn is_keras3_operation(entry: &Value) -> bool {
         .is_some_and(
             |n| matches!(n, Value::Object(o) if o.contains_key("args") || o.contains_key("kwargs")),
         );
+    let class = entry
+        .get("class_name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     keras3_nodes
         && config.is_some_and(|c| {
-            !c.contains_key("trainable") && !c.contains_key("dtype") && !c.contains_key("layers")
+            !c.contains_key("trainable")
+                && !c.contains_key("layers")
+                && (!c.contains_key("dtype") || KERAS3_DTYPE_OPERATIONS.contains(&class))
         })
 }

@@ -35,6 +35,26 @@ pub enum Activation {
     GeluNew,
     Exponential,
     HardSilu,
+    /// Keras 3 `leaky_relu` (negative slope 0.2, its default).
+    LeakyRelu,
+    /// Keras 3 `celu` (alpha 1).
+    Celu,
+    /// Keras 3 `squareplus` (b 4): `(x + sqrt(x² + 4)) / 2`.
+    Squareplus,
+    /// Keras 3 `tanh_shrink`: `x - tanh(x)`.
+    TanhShrink,
+    /// Keras 3 `hard_tanh`: `clip(x, -1, 1)`.
+    HardTanh,
+    /// Keras 3 `log_sigmoid`: `-softplus(-x)`.
+    LogSigmoid,
+    /// Keras 3 `sparse_plus`: 0 below -1, `(x + 1)² / 4` on [-1, 1], x above.
+    SparsePlus,
+    /// Keras 3 `sparse_sigmoid`: 0 below -1, `(x + 1) / 2` on [-1, 1], 1 above.
+    SparseSigmoid,
+    /// Keras 3 `hard_shrink` (threshold 0.5): x where |x| > 0.5, else 0.
+    HardShrink,
+    /// Keras 3 `soft_shrink` (threshold 0.5): x ∓ 0.5 where |x| > 0.5, else 0.
+    SoftShrink,
 }
 
 impl Activation {
@@ -64,6 +84,16 @@ impl Activation {
             "gelunew" => Activation::GeluNew,
             "exponential" => Activation::Exponential,
             "hardsilu" | "hardswish" => Activation::HardSilu,
+            "leakyrelu" => Activation::LeakyRelu,
+            "celu" => Activation::Celu,
+            "squareplus" => Activation::Squareplus,
+            "tanhshrink" => Activation::TanhShrink,
+            "hardtanh" => Activation::HardTanh,
+            "logsigmoid" => Activation::LogSigmoid,
+            "sparseplus" => Activation::SparsePlus,
+            "sparsesigmoid" => Activation::SparseSigmoid,
+            "hardshrink" => Activation::HardShrink,
+            "softshrink" => Activation::SoftShrink,
             _ => {
                 return Err(LayersError::Topology {
                     message: format!("Unknown activation: {name}"),
@@ -93,6 +123,16 @@ impl Activation {
             Activation::GeluNew => "gelu_new",
             Activation::Exponential => "exponential",
             Activation::HardSilu => "hard_silu",
+            Activation::LeakyRelu => "leaky_relu",
+            Activation::Celu => "celu",
+            Activation::Squareplus => "squareplus",
+            Activation::TanhShrink => "tanh_shrink",
+            Activation::HardTanh => "hard_tanh",
+            Activation::LogSigmoid => "log_sigmoid",
+            Activation::SparsePlus => "sparse_plus",
+            Activation::SparseSigmoid => "sparse_sigmoid",
+            Activation::HardShrink => "hard_shrink",
+            Activation::SoftShrink => "soft_shrink",
         }
     }
 
@@ -162,6 +202,44 @@ impl Activation {
             }
             Activation::Exponential => x.exp(),
             Activation::HardSilu => x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
+            Activation::LeakyRelu => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    0.2 * x
+                }
+            }
+            Activation::Celu => x.max(0.0) + x.min(0.0).exp_m1().min(0.0),
+            Activation::Squareplus => (x + (x * x + 4.0).sqrt()) / 2.0,
+            Activation::TanhShrink => x - x.tanh(),
+            Activation::HardTanh => x.clamp(-1.0, 1.0),
+            Activation::LogSigmoid => -softplus(-x),
+            Activation::SparsePlus => {
+                if x <= -1.0 {
+                    0.0
+                } else if x >= 1.0 {
+                    x
+                } else {
+                    (x + 1.0) * (x + 1.0) / 4.0
+                }
+            }
+            Activation::SparseSigmoid => ((x + 1.0) / 2.0).clamp(0.0, 1.0),
+            Activation::HardShrink => {
+                if x.abs() > 0.5 {
+                    x
+                } else {
+                    0.0
+                }
+            }
+            Activation::SoftShrink => {
+                if x > 0.5 {
+                    x - 0.5
+                } else if x < -0.5 {
+                    x + 0.5
+                } else {
+                    0.0
+                }
+            }
         }
     }
 }
@@ -264,5 +342,39 @@ mod tests {
             Activation::HardSigmoid
         );
         assert!(Activation::parse("nope").is_err());
+    }
+
+    #[test]
+    fn keras3_activations_follow_keras_definitions() {
+        // Values from keras.activations (Keras 3.15) at these points.
+        let cases: &[(&str, &[(f32, f32)])] = &[
+            ("leaky_relu", &[(-2.0, -0.4), (1.5, 1.5)]),
+            ("celu", &[(-1.0, -0.632_120_56), (2.0, 2.0)]),
+            ("squareplus", &[(0.0, 1.0), (-1.5, 0.5)]),
+            ("tanh_shrink", &[(1.0, 0.238_405_85)]),
+            ("hard_tanh", &[(-3.0, -1.0), (0.3, 0.3), (2.0, 1.0)]),
+            (
+                "log_sigmoid",
+                &[(0.0, -std::f32::consts::LN_2), (-2.0, -2.126_928)],
+            ),
+            ("sparse_plus", &[(-1.5, 0.0), (0.0, 0.25), (2.0, 2.0)]),
+            (
+                "sparse_sigmoid",
+                &[(-1.5, 0.0), (0.0, 0.5), (0.5, 0.75), (2.0, 1.0)],
+            ),
+            ("hard_shrink", &[(0.4, 0.0), (-0.7, -0.7)]),
+            ("soft_shrink", &[(0.4, 0.0), (-0.7, -0.2), (1.0, 0.5)]),
+        ];
+        for (name, points) in cases {
+            let a = Activation::parse(name).unwrap();
+            assert_eq!(a.name(), *name);
+            for &(x, want) in *points {
+                let got = a.scalar(x);
+                assert!(
+                    (got - want).abs() < 1e-6,
+                    "{name}({x}) = {got}, want {want}"
+                );
+            }
+        }
     }
 }

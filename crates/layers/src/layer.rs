@@ -71,6 +71,14 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
         ))
     }
 
+    /// Where Keras 3 saves each weight (same order as [`Layer::weights`])
+    /// under the layer's own `.keras` path, as `<sub-path>/<index>`, when it
+    /// is not simply the weight's index (a model wrapped by
+    /// `TimeDistributed`: `layer/layers/conv2d/0`). `None`: by index.
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        None
+    }
+
     /// Output shapes for the given input shapes (one per output tensor).
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>>;
 

@@ -619,7 +619,10 @@ fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec
             for (n, node) in arr.iter().enumerate() {
                 let tensor_kwargs = takes_tensor_kwargs(&spec.class_name)
                     || spec.class_name.starts_with(KERAS3_OPERATION_PREFIX);
-                let mut refs = parse_node(node, &spec.name, n, tensor_kwargs)?;
+                // `Attention(use_causal_mask=True)`: flags only, no tensors.
+                let keep_kwargs = tensor_kwargs
+                    || matches!(spec.class_name.as_str(), "Attention" | "AdditiveAttention");
+                let mut refs = parse_node(node, &spec.name, n, keep_kwargs)?;
                 if tensor_kwargs && !is_keras3_node(node) {
                     append_kwarg_tensors(&mut refs);
                 }
@@ -948,6 +951,58 @@ mod tests {
             LayerKind::Input(i) => assert_eq!(i.batch_shape, vec![None, Some(3)]),
             _ => panic!("not an input"),
         }
+    }
+
+    /// What Keras 3 writes for the mask of a merge of masked tensors
+    /// (`attention_layers` in the corpus): `ConvertToTensor` (a `dtype`
+    /// argument, null), `ExpandDims`, `ZerosLike(dtype="bool")`,
+    /// `LogicalOr` — operations, although two have a `dtype`; a layer
+    /// without `trainable` (`SpatialDropout1D`) stays a layer.
+    #[test]
+    fn keras3_mask_operations_with_dtype_are_operations() {
+        let t = |l: &str| json!({"class_name": "__keras_tensor__", "config": {"shape": [null, 3], "dtype": "float32", "keras_history": [l, 0, 0]}});
+        let topo = json!({"class_name": "Functional", "config": {"name": "f", "layers": [
+            {"class_name": "InputLayer", "name": "a", "inbound_nodes": [],
+             "config": {"batch_shape": [null, 3], "dtype": "float32", "name": "a"}},
+            {"class_name": "ConvertToTensor", "name": "ct", "config": {"name": "ct", "dtype": null, "sparse": null, "ragged": null},
+             "inbound_nodes": [{"args": [t("a")], "kwargs": {}}]},
+            {"class_name": "ExpandDims", "name": "ed", "config": {"name": "ed", "axis": -1},
+             "inbound_nodes": [{"args": [t("ct")], "kwargs": {}}]},
+            {"class_name": "ExpandDims", "name": "ed1", "config": {"name": "ed1", "axis": 1},
+             "inbound_nodes": [{"args": [t("a")], "kwargs": {}}]},
+            {"class_name": "ZerosLike", "name": "zl", "config": {"name": "zl", "dtype": "bool"},
+             "inbound_nodes": [{"args": [t("ed1")], "kwargs": {}}]},
+            {"class_name": "LogicalOr", "name": "or", "config": {"name": "or"},
+             "inbound_nodes": [{"args": [t("ed"), t("zl")], "kwargs": {}}]},
+            {"class_name": "SpatialDropout1D", "name": "sd", "config": {"name": "sd", "rate": 0.2, "seed": null, "dtype": "float32"},
+             "inbound_nodes": [{"args": [t("or")], "kwargs": {}}]}],
+            "input_layers": ["a", 0, 0], "output_layers": [["or", 0, 0], ["ed", 0, 0]]}});
+        let s = parse_topology(&topo).unwrap();
+        let classes: Vec<&str> = s.layers.iter().map(|l| l.class_name.as_str()).collect();
+        assert_eq!(
+            classes,
+            [
+                "InputLayer",
+                "ops.ConvertToTensor",
+                "ops.ExpandDims",
+                "ops.ExpandDims",
+                "ops.ZerosLike",
+                "ops.LogicalOr",
+                "SpatialDropout1D"
+            ]
+        );
+        let m =
+            crate::Model::from_topology(&topo, &crate::LayerRegistry::with_builtins(), 0).unwrap();
+        let x = crate::Tensor::from_f32(vec![2, 3], vec![0.0, 2.0, -1.0, 0.0, 0.0, 0.5]).unwrap();
+        let y = m.predict(&[x]).unwrap();
+        // [b, 3, 1] (the values as a 0/1 mask) OR [b, 1, 3] zeros → [b, 3, 3].
+        assert_eq!(y[0].shape(), &[2, 3, 3]);
+        assert_eq!(
+            y[0].as_f32().unwrap(),
+            &[0., 0., 0., 1., 1., 1., 1., 1., 1., 0., 0., 0., 0., 0., 0., 1., 1., 1.]
+        );
+        assert_eq!(y[1].shape(), &[2, 3, 1]);
+        assert_eq!(y[1].as_f32().unwrap(), &[0.0, 2.0, -1.0, 0.0, 0.0, 0.5]);
     }
 
     #[test]

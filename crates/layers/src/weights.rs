@@ -16,7 +16,6 @@
 
 use crate::initializers::{self, Initializer, Rng};
 use crate::model::{Model, ModelLayer};
-use crate::topology::to_snake_case;
 use crate::{Layer, LayersError, Result, Tensor, TensorData};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -37,6 +36,9 @@ pub struct WeightSlot {
     pub keras3_path: String,
     /// How many weights the layer has.
     pub layer_weight_count: usize,
+    /// The weight's key under `keras3_path` when it is not its index
+    /// ([`Layer::keras3_weight_keys`]).
+    pub keras3_key: Option<String>,
 }
 
 impl Model {
@@ -65,7 +67,7 @@ impl Model {
         let trainable = trainable && self.trainable;
         let mut class_count: HashMap<String, usize> = HashMap::new();
         for (i, l) in self.layers.iter().enumerate() {
-            let snake = to_snake_case(match l {
+            let snake = keras3_snake_case(match l {
                 ModelLayer::Model(m) if m.class_name == "Model" => "Functional",
                 other => other.class_name(),
             });
@@ -83,6 +85,7 @@ impl Model {
                 ModelLayer::Layer(layer) => {
                     let ws = layer.weights();
                     let count = ws.len();
+                    let k3_keys = layer.keras3_weight_keys();
                     // `config()` builds the whole config map: only weighted
                     // layers need their `trainable` flag.
                     let lt = count > 0
@@ -101,6 +104,7 @@ impl Model {
                             trainable: lt && w.trainable,
                             keras3_path: k3.clone(),
                             layer_weight_count: count,
+                            keras3_key: k3_keys.as_ref().and_then(|k| k.get(wi).cloned()),
                         });
                     }
                 }
@@ -246,12 +250,30 @@ impl Model {
             } else {
                 ""
             };
-            by_k3.insert(format!("{}/{sub}{local}", s.keras3_path), i);
+            match &s.keras3_key {
+                Some(key) => by_k3.insert(format!("{}/{key}", s.keras3_path), i),
+                None => by_k3.insert(format!("{}/{sub}{local}", s.keras3_path), i),
+            };
             // `<layer>/key/kernel` ↔ Keras 3 `layers/<x>/key_dense/vars/0`.
             if let Some(dense) = einsum_sublayer_key(&s.name) {
                 by_k3.insert(format!("{}/{dense}", s.keras3_path), i);
             }
         }
+        // A model wrapped by TimeDistributed: its weights are slots
+        // `<wrapper>/<inner layer>/<weight>`, which tf_keras writes as
+        // `<inner layer>/<weight>` (and Keras 3's HDF5 writer as
+        // `<model>/<inner layer>/<weight>`): the slot name without its first
+        // segment, where that is unambiguous and not a slot name itself.
+        let mut by_inner: HashMap<String, Option<usize>> = HashMap::new();
+        for (i, s) in slots.iter().enumerate() {
+            if let Some((_, rest)) = s.name.split_once('/').filter(|(_, r)| r.contains('/')) {
+                by_inner
+                    .entry(rest.to_string())
+                    .and_modify(|e| *e = None)
+                    .or_insert(Some(i));
+            }
+        }
+        by_inner.retain(|k, v| v.is_some() && !by_key.contains_key(k));
         let mut assigned: Vec<Option<usize>> = vec![None; slots.len()];
         let mut extra = Vec::new();
         let mut bad = Vec::new();
@@ -271,7 +293,14 @@ impl Model {
                         .and_then(|(_, rest)| by_key.get(rest))
                 })
                 .or_else(|| keras3_h5_bidirectional(&w.name).and_then(|n| by_key.get(&n)))
-                .copied();
+                .copied()
+                .or_else(|| {
+                    by_inner.get(&w.name).copied().flatten().or_else(|| {
+                        w.name
+                            .split_once('/')
+                            .and_then(|(_, rest)| by_inner.get(rest).copied().flatten())
+                    })
+                });
             let Some(t) = target else {
                 let unnamed = w
                     .name
@@ -438,6 +467,51 @@ fn keras3_alias(name: &str) -> Option<String> {
     }
 }
 
+/// The name Keras 3 saves a layer's variables under in a `.keras` file
+/// (`layers/<this>[_<n>]`): `keras.src.utils.naming.to_snake_case` of the
+/// class name, i.e. `(.)([A-Z][a-z]+)` → `$1_$2`, then `([a-z])([A-Z])` →
+/// `$1_$2`, lower-cased. Unlike TensorFlow.js's `toSnakeCase` a digit does
+/// not end a word: `ConvLSTM2D` → `conv_lstm2d` (TF.js: `conv_lst_m2d`).
+pub(crate) fn keras3_snake_case(class_name: &str) -> String {
+    let c: Vec<char> = class_name
+        .chars()
+        .filter(|ch| ch.is_alphanumeric() || *ch == '_')
+        .collect();
+    let mut step1 = String::new();
+    let mut i = 0;
+    while i < c.len() {
+        step1.push(c[i]);
+        if i + 2 < c.len() && c[i + 1].is_ascii_uppercase() && c[i + 2].is_ascii_lowercase() {
+            // The match `[A-Z][a-z]+` is consumed whole (regex semantics).
+            step1.push('_');
+            let mut j = i + 1;
+            step1.push(c[j]);
+            j += 1;
+            while j < c.len() && c[j].is_ascii_lowercase() {
+                step1.push(c[j]);
+                j += 1;
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    let c: Vec<char> = step1.chars().collect();
+    let mut out = String::new();
+    let mut k = 0;
+    while k < c.len() {
+        out.push(c[k]);
+        if c[k].is_ascii_lowercase() && k + 1 < c.len() && c[k + 1].is_ascii_uppercase() {
+            out.push('_');
+            out.push(c[k + 1]);
+            k += 2;
+            continue;
+        }
+        k += 1;
+    }
+    out.to_lowercase()
+}
+
 /// `layers/conv2d_1/vars/1` → `layers/conv2d_1/1`;
 /// `layers/bidirectional/forward_layer/cell/vars/0` → `layers/bidirectional/forward_layer/0`.
 fn keras3_key(name: &str) -> Option<String> {
@@ -459,7 +533,10 @@ fn keras3_key(name: &str) -> Option<String> {
         i += 2;
     }
     let rest = &segs[i..];
-    let sub = if rest.contains(&"backward_layer") {
+    let sub = if rest.len() >= 3 && rest[0] == "layer" && rest[1] == "layers" {
+        // A model wrapped by TimeDistributed: `layer/layers/<x>(/layers/<y>)*`.
+        format!("{}/", rest.join("/"))
+    } else if rest.contains(&"backward_layer") {
         "backward_layer/".to_string()
     } else if rest.contains(&"forward_layer") {
         "forward_layer/".to_string()
@@ -564,6 +641,24 @@ mod tests {
             Some("lstm/kernel")
         );
         assert_eq!(drop_second_to_last("d1/vars/0").as_deref(), Some("d1/0"));
+        // keras.src.utils.naming.to_snake_case (Keras 3.15) of these classes.
+        for (class, snake) in [
+            ("Dense", "dense"),
+            ("Conv2D", "conv2d"),
+            ("ConvLSTM2D", "conv_lstm2d"),
+            ("ReLU", "re_lu"),
+            ("PReLU", "p_re_lu"),
+            ("SimpleRNN", "simple_rnn"),
+            ("LSTM", "lstm"),
+            ("Conv2DTranspose", "conv2d_transpose"),
+            ("DepthwiseConv2D", "depthwise_conv2d"),
+            ("BatchNormalization", "batch_normalization"),
+            ("GlobalAveragePooling2D", "global_average_pooling2d"),
+            ("UpSampling2D", "up_sampling2d"),
+            ("Functional", "functional"),
+        ] {
+            assert_eq!(keras3_snake_case(class), snake, "{class}");
+        }
         assert_eq!(drop_second_to_last("d/kernel"), None);
         assert_eq!(
             keras3_key("layers/conv2d_1/vars/1").as_deref(),

@@ -5,8 +5,9 @@
 //! Inputs are `[query, value]` or `[query, value, key]` (key defaults to
 //! value). Masks on the query / value / key inputs are combined as Keras
 //! does; masked scores get `-1e9` before the softmax. Call-time arguments
-//! (`attention_mask`, `use_causal_mask`, `return_attention_scores`) are not
-//! part of a saved topology and are not supported. Configs are written back
+//! of `MultiHeadAttention` (`attention_mask`, `use_causal_mask`,
+//! `return_attention_scores`) come from the call's recorded kwargs; the
+//! other layers' call arguments are not supported. Configs are written back
 //! as read (Keras key order).
 
 use super::common::*;
@@ -23,11 +24,17 @@ pub fn register(registry: &mut LayerRegistry) {
                 as Box<dyn Layer>,
         )
     });
-    registry.register("Attention", |c, _| {
-        Ok(Box::new(DenseAttention::from_config(false, c)?) as Box<dyn Layer>)
+    registry.register("Attention", |c, ctx| {
+        Ok(
+            Box::new(DenseAttention::from_config(false, c)?.with_call_kwargs(ctx.call_kwargs)?)
+                as Box<dyn Layer>,
+        )
     });
-    registry.register("AdditiveAttention", |c, _| {
-        Ok(Box::new(DenseAttention::from_config(true, c)?) as Box<dyn Layer>)
+    registry.register("AdditiveAttention", |c, ctx| {
+        Ok(
+            Box::new(DenseAttention::from_config(true, c)?.with_call_kwargs(ctx.call_kwargs)?)
+                as Box<dyn Layer>,
+        )
     });
 }
 
@@ -123,6 +130,9 @@ pub struct MultiHeadAttention {
     tensor_kwargs: Vec<String>,
     /// `use_causal_mask=True` in the call.
     causal: bool,
+    /// `return_attention_scores=True` in the call: a second output, the
+    /// softmax scores `[batch, heads, Tq, Tv]`.
+    return_scores: bool,
 }
 
 /// Where each argument of a `MultiHeadAttention` call is among its inputs.
@@ -155,6 +165,8 @@ impl MultiHeadAttention {
             }
         }
         self.causal = kw.get("use_causal_mask").and_then(Value::as_bool) == Some(true);
+        self.return_scores =
+            kw.get("return_attention_scores").and_then(Value::as_bool) == Some(true);
         Ok(self)
     }
 
@@ -239,6 +251,7 @@ impl MultiHeadAttention {
             packed: PackedCache::default(),
             tensor_kwargs: Vec::new(),
             causal: false,
+            return_scores: false,
         };
         let last = |k: &str| -> Result<Option<usize>> {
             Ok(c.shape_opt(k)?.and_then(|s| s.last().copied().flatten()))
@@ -371,7 +384,12 @@ impl Layer for MultiHeadAttention {
         if let Some(last) = o.last_mut() {
             *last = self.output_dim.map(Some).unwrap_or(*last);
         }
-        Ok(vec![o])
+        if !self.return_scores {
+            return Ok(vec![o]);
+        }
+        let value = inputs.get(1).unwrap_or(q);
+        let (tq, tv) = (q.get(1).copied().flatten(), value.get(1).copied().flatten());
+        Ok(vec![o, vec![q[0], Some(self.heads), tq, tv]])
     }
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let name = &self.base.name;
@@ -431,6 +449,11 @@ impl Layer for MultiHeadAttention {
         };
         // Attention per (batch, head).
         let mut ctx = vec![0f32; b * tq * h * vd];
+        let mut all_scores = if self.return_scores {
+            vec![0f32; b * h * tq * tv]
+        } else {
+            Vec::new()
+        };
         let mut scores = vec![0f32; tv];
         for bi in 0..b {
             for hi in 0..h {
@@ -456,6 +479,9 @@ impl Layer for MultiHeadAttention {
                         *s = dot;
                     }
                     softmax_row(&mut scores);
+                    if self.return_scores {
+                        all_scores[((bi * h + hi) * tq + i) * tv..][..tv].copy_from_slice(&scores);
+                    }
                     let out = &mut ctx[((bi * tq + i) * h + hi) * vd..][..vd];
                     for (j, &p) in scores.iter().enumerate() {
                         let vv = &vp[((bi * tv + j) * h + hi) * vd..][..vd];
@@ -471,14 +497,22 @@ impl Layer for MultiHeadAttention {
         if let Some(l) = shape.last_mut() {
             *l = dout;
         }
-        Ok(vec![Tensor::from_f32(shape, out)?])
+        let out = Tensor::from_f32(shape, out)?;
+        if self.return_scores {
+            return Ok(vec![out, Tensor::from_f32(vec![b, h, tq, tv], all_scores)?]);
+        }
+        Ok(vec![out])
     }
     fn compute_mask(
         &self,
         _inputs: &[Tensor],
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![masks.first().cloned().flatten()])
+        let mut out = vec![masks.first().cloned().flatten()];
+        if self.return_scores {
+            out.push(None);
+        }
+        Ok(out)
     }
 }
 
@@ -496,9 +530,26 @@ pub struct DenseAttention {
     dim: Option<usize>,
     /// `scale` (if `use_scale`), then `concat_score_weight` (if concat).
     w: Vec<Tensor>,
+    /// `use_causal_mask=True` in the call: query `i` sees values `j <= i`.
+    causal: bool,
 }
 
 impl DenseAttention {
+    /// The call's recorded kwargs: `use_causal_mask`; `return_attention_scores`
+    /// (a second output) is refused.
+    fn with_call_kwargs(mut self, kwargs: Option<&Value>) -> Result<Self> {
+        let Some(Value::Object(kw)) = kwargs else {
+            return Ok(self);
+        };
+        if kw.get("return_attention_scores").and_then(Value::as_bool) == Some(true) {
+            return Err(self.base.err(
+                "call argument `return_attention_scores=True` is not supported for Attention / AdditiveAttention",
+            ));
+        }
+        self.causal = kw.get("use_causal_mask").and_then(Value::as_bool) == Some(true);
+        Ok(self)
+    }
+
     fn from_config(additive: bool, c: &ConfigReader<'_>) -> Result<DenseAttention> {
         let concat = if additive {
             false
@@ -525,6 +576,7 @@ impl DenseAttention {
             concat,
             dim: None,
             w: Vec::new(),
+            causal: false,
         };
         if !additive {
             layer.allocate(0)?;
@@ -684,9 +736,13 @@ impl Layer for DenseAttention {
                         let dot: f32 = qv.iter().zip(kv).map(|(a, b)| a * b).sum();
                         dot * scale_vec.map_or(1.0, |s| s[0])
                     };
-                    if let Some(m) = &vmask {
-                        sc -= MASK_NEG * (1.0 - m[bi * tv + j]);
+                    // Keras ANDs the value mask and the causal mask, then
+                    // subtracts 1e9 where the result is false.
+                    let mut m = vmask.as_ref().map_or(1.0, |m| m[bi * tv + j]);
+                    if self.causal && j > i {
+                        m = 0.0;
                     }
+                    sc -= MASK_NEG * (1.0 - m);
                     *s = sc;
                 }
                 softmax_row(&mut scores);

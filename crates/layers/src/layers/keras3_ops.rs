@@ -157,6 +157,10 @@ const OPERATIONS: &[&str] = &[
     "Matmul",
     "GetItem",
     "Einsum",
+    "ExpandDims",
+    "ZerosLike",
+    "OnesLike",
+    "ConvertToTensor",
 ];
 
 /// Register `ops.<class>` for every supported operation.
@@ -196,6 +200,11 @@ pub(crate) enum Kind {
     Matmul,
     GetItem(Vec<Index>),
     Einsum(Einsum),
+    /// Insert a size-1 axis at this position (negative: from the end of
+    /// the output shape, as `numpy.expand_dims`).
+    ExpandDims(i64),
+    /// `zeros_like` / `ones_like`: the fill value, the input's shape.
+    Fill(f32),
 }
 
 /// One entry of a `GetItem` key.
@@ -413,6 +422,22 @@ impl Operation {
                 .and_then(parse_key)
                 .ok_or_else(|| bad("expected a key of integers and slices".into()))?;
             Kind::GetItem(key)
+        } else if op == "ExpandDims" {
+            let axis = match c.get("axis") {
+                Some(Value::Array(a)) if a.len() == 1 => a[0].as_i64(),
+                Some(v) => v.as_i64(),
+                None => None,
+            };
+            Kind::ExpandDims(axis.ok_or_else(|| c.err("axis", "expected one integer axis"))?)
+        } else if op == "ZerosLike" || op == "OnesLike" {
+            Kind::Fill(if op == "ZerosLike" { 0.0 } else { 1.0 })
+        } else if op == "ConvertToTensor" {
+            // Masks reach here as float 0/1 already; a `bool` dtype makes any
+            // non-zero value 1, other dtypes keep the values.
+            match c.get("dtype").and_then(Value::as_str) {
+                Some("bool") => Kind::Unary(|x| if x != 0.0 { 1.0 } else { 0.0 }),
+                _ => Kind::Unary(|x| x),
+            }
         } else if op == "Einsum" {
             let eq = c.str_or("subscripts", "")?;
             Kind::Einsum(parse_einsum(eq).ok_or_else(|| {
@@ -435,6 +460,18 @@ impl Operation {
 
     fn err(&self, msg: impl std::fmt::Display) -> crate::LayersError {
         input_err(&self.base_name, format!("operation {}: {msg}", self.op))
+    }
+}
+
+/// Where `expand_dims(x, axis)` inserts the new axis into a rank-`rank`
+/// shape (`axis` counts in the output's rank + 1 positions).
+fn expand_position(axis: i64, rank: usize) -> std::result::Result<usize, String> {
+    let out_rank = rank as i64 + 1;
+    let at = if axis < 0 { axis + out_rank } else { axis };
+    if (0..out_rank).contains(&at) {
+        Ok(at as usize)
+    } else {
+        Err(format!("axis {axis} is out of range for rank {rank}"))
     }
 }
 
@@ -514,7 +551,15 @@ impl Layer for Operation {
                 (Operand::Input(i), _) | (_, Operand::Input(i)) => input(*i)?.clone(),
                 _ => return Err(self.err("has no tensor operand")),
             },
-            Kind::Unary(_) | Kind::Act(_) | Kind::Softmax { .. } => input(0)?.clone(),
+            Kind::Unary(_) | Kind::Act(_) | Kind::Softmax { .. } | Kind::Fill(_) => {
+                input(0)?.clone()
+            }
+            Kind::ExpandDims(axis) => {
+                let mut s = input(0)?.clone();
+                let at = expand_position(*axis, s.len()).map_err(|e| self.err(e))?;
+                s.insert(at, Some(1));
+                s
+            }
             Kind::Reduce { axes, keepdims, .. } => {
                 reduce_shape(input(0)?, axes, *keepdims).map_err(|e| self.err(e))?
             }
@@ -652,6 +697,17 @@ impl Layer for Operation {
                     x.shape().to_vec(),
                     f32s(x).iter().map(|&v| f(v)).collect(),
                 )?])
+            }
+            Kind::Fill(v) => {
+                let x = input(0)?;
+                Ok(vec![tensor(x.shape().to_vec(), vec![*v; x.len()])?])
+            }
+            Kind::ExpandDims(axis) => {
+                let x = input(0)?;
+                let mut s = x.shape().to_vec();
+                let at = expand_position(*axis, s.len()).map_err(|e| self.err(e))?;
+                s.insert(at, 1);
+                Ok(vec![tensor(s, f32s(x).into_owned())?])
             }
             Kind::Act(a) => {
                 let x = input(0)?;

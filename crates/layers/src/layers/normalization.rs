@@ -345,7 +345,10 @@ keras_config! {
 pub struct LayerNormalization {
     base: Base,
     cfg: LayerNormalizationConfig,
-    /// Keras 3 `rms_scaling` (written after the base keys, when set).
+    /// Keras 3 `rms_scaling` (written after the base keys, when set): the
+    /// input times `rsqrt(variance + epsilon)` (the mean is not subtracted
+    /// from the input, but it is from the variance), times gamma; Keras
+    /// then always has a gamma and never a beta, whatever `scale` / `center`.
     rms_scaling: bool,
     params: Params,
     built_axes: Vec<usize>,
@@ -373,6 +376,15 @@ impl LayerNormalization {
             }
         }
         Ok(l)
+    }
+}
+
+impl LayerNormalization {
+    fn has_gamma(&self) -> bool {
+        self.cfg.scale || self.rms_scaling
+    }
+    fn has_beta(&self) -> bool {
+        self.cfg.center && !self.rms_scaling
     }
 }
 
@@ -410,10 +422,10 @@ impl Layer for LayerNormalization {
             })?);
         }
         self.params.clear();
-        if self.cfg.scale {
+        if self.has_gamma() {
             self.params.add("gamma", pshape.clone(), true, 1.0)?;
         }
-        if self.cfg.center {
+        if self.has_beta() {
             self.params.add("beta", pshape, true, 0.0)?;
         }
         self.built_axes = axes;
@@ -445,11 +457,10 @@ impl Layer for LayerNormalization {
             )));
         }
         let row: usize = axes.iter().map(|&a| x.shape()[a]).product();
-        let gamma = self.cfg.scale.then(|| self.params.get(0));
+        let gamma = self.has_gamma().then(|| self.params.get(0));
         let beta = self
-            .cfg
-            .center
-            .then(|| self.params.get(usize::from(self.cfg.scale)));
+            .has_beta()
+            .then(|| self.params.get(usize::from(self.has_gamma())));
         // Parameters are stored in `axis` order; bring them to sorted-axis order.
         let reorder = |p: &[f32]| -> Vec<f32> {
             let order: Vec<usize> = {
@@ -501,11 +512,12 @@ impl Layer for LayerNormalization {
         let rms = self.rms_scaling;
         let out = rowwise(x, &axes, |r: &mut [f32]| {
             let n = r.len() as f32;
-            let mean = if rms { 0.0 } else { r.iter().sum::<f32>() / n };
+            let mean = r.iter().sum::<f32>() / n;
             let var = r.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
             let inv = 1.0 / (var + eps).sqrt();
+            let shift = if rms { 0.0 } else { mean };
             for (i, v) in r.iter_mut().enumerate() {
-                let mut y = (*v - mean) * inv;
+                let mut y = (*v - shift) * inv;
                 if let Some(g) = &gamma {
                     y *= g[i];
                 }
@@ -737,8 +749,149 @@ impl Layer for GroupNormalization {
     }
 }
 
+// ---------------------------------------------------------------------------
+// RMSNormalization (Keras 3)
+// ---------------------------------------------------------------------------
+
+/// Keras 3 `RMSNormalization`: `x * rsqrt(mean(x², axis) + epsilon) *
+/// scale`, one `scale` weight over the `axis` dims (in sorted axis order,
+/// as Keras builds it). The config is written back as read.
+#[derive(Debug, Clone)]
+pub struct RmsNormalization {
+    base: Base,
+    raw: Map<String, Value>,
+    /// As Keras sorts them (the `scale` weight's dim order).
+    axis: Vec<i64>,
+    epsilon: f32,
+    params: Params,
+}
+
+impl RmsNormalization {
+    fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
+        let mut axis: Vec<i64> = match cfg.get("axis") {
+            None | Some(Value::Null) => vec![-1],
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(Value::as_i64)
+                .collect::<Option<Vec<i64>>>()
+                .ok_or_else(|| cfg.err("axis", "expected an integer or a list of integers"))?,
+            Some(v) => vec![v
+                .as_i64()
+                .ok_or_else(|| cfg.err("axis", "expected an integer or a list of integers"))?],
+        };
+        if axis.is_empty() {
+            return Err(cfg.err("axis", "must name at least one axis"));
+        }
+        if axis.iter().any(|&a| a < 0) && axis.iter().any(|&a| a >= 0) {
+            return Err(cfg.err(
+                "axis",
+                format!("{axis:?}: mixing negative and non-negative axes is not supported"),
+            ));
+        }
+        axis.sort_unstable();
+        let epsilon = match cfg.get("epsilon") {
+            None | Some(Value::Null) => 1e-6,
+            Some(v) => v
+                .as_f64()
+                .filter(|e| *e >= 0.0)
+                .ok_or_else(|| cfg.err("epsilon", "must be a non-negative number"))?,
+        };
+        let mut l = RmsNormalization {
+            base: Base::parse(cfg)?,
+            raw: cfg.map.clone(),
+            axis,
+            epsilon: epsilon as f32,
+            params: Params::default(),
+        };
+        if let Some(s) = l.base.batch_input_shape.clone() {
+            if l.build(&[s]).is_err() {
+                l.params.clear();
+            }
+        }
+        Ok(l)
+    }
+}
+
+impl Layer for RmsNormalization {
+    fn per_sample(&self) -> bool {
+        true
+    }
+    fn class_name(&self) -> &str {
+        "RMSNormalization"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = self.raw.clone();
+        m.insert("name".into(), Value::String(self.base.name.clone()));
+        m
+    }
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let s = one_shape(&self.base, input_shapes)?;
+        let axes = norm_axes(&self.base, &self.axis, s.len())?;
+        let mut pshape = Vec::new();
+        for &a in &axes {
+            pshape.push(s[a].ok_or_else(|| {
+                self.base.err(format!(
+                    "axis {a} of input shape {} must be known to build the layer",
+                    shape_str(s)
+                ))
+            })?);
+        }
+        self.params.clear();
+        self.params.add("scale", pshape, true, 1.0)?;
+        Ok(())
+    }
+    fn weights(&self) -> Vec<LayerWeight> {
+        self.params.weights(self.base.trainable)
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.params.values()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        self.params.set(&self.base.name, index, value)
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(vec![one_shape(&self.base, inputs)?.clone()])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = one_input(&self.base, inputs)?;
+        let axes = norm_axes(&self.base, &self.axis, x.rank())?;
+        let row: usize = axes.iter().map(|&a| x.shape()[a]).product();
+        let scale = self.params.get(0);
+        if scale.len() != row {
+            return Err(self.base.err(format!(
+                "expects {} scale values over axes {:?}, got input shape {:?}",
+                scale.len(),
+                self.axis,
+                x.shape()
+            )));
+        }
+        let eps = self.epsilon;
+        let out = rowwise(x, &axes, |r: &mut [f32]| {
+            let ms = r.iter().map(|v| v * v).sum::<f32>() / r.len() as f32;
+            let inv = 1.0 / (ms + eps).sqrt();
+            for (v, g) in r.iter_mut().zip(scale) {
+                *v *= inv * g;
+            }
+        });
+        Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
+    }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(pass_mask(masks))
+    }
+}
+
 /// Register the normalization classes.
 pub fn register(registry: &mut LayerRegistry) {
+    register_simple(registry, &["RMSNormalization"], |c| {
+        boxed_layer(RmsNormalization::from_config(c))
+    });
     register_simple(
         registry,
         &[

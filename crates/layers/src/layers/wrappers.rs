@@ -45,7 +45,15 @@ impl TimeDistributed {
     /// Build from a config whose `layer` is a nested `{class_name, config}`.
     pub fn from_config(c: &ConfigReader<'_>, ctx: &BuildContext<'_>) -> Result<TimeDistributed> {
         let base = Base::parse(c)?;
-        let inner = ctx.build_nested(c.required("layer")?, c.layer)?;
+        let (class, _) = nested_parts(c)?;
+        let inner = if matches!(class, "Sequential" | "Functional" | "Model") {
+            Box::new(
+                NestedModel::from_value(c.required("layer")?, ctx)
+                    .map_err(|e| c.err("layer", format!("the wrapped {class} model: {e}")))?,
+            ) as Box<dyn Layer>
+        } else {
+            ctx.build_nested(c.required("layer")?, c.layer)?
+        };
         Ok(TimeDistributed { base, inner })
     }
 
@@ -59,6 +67,95 @@ impl TimeDistributed {
         let mut inner = vec![None];
         inner.extend_from_slice(&s[2..]);
         Ok(inner)
+    }
+}
+
+/// A Sequential / Functional model wrapped by `TimeDistributed` (a per-frame
+/// CNN): runs the model on `[batch * time, ...]`. Its weights are the
+/// model's, each named `<inner layer>/<weight>` (what tf_keras writes; Keras
+/// 3's HDF5 writer prefixes the model's name, see `weights.rs`).
+#[derive(Debug)]
+struct NestedModel {
+    model: crate::Model,
+    slots: Vec<crate::weights::WeightSlot>,
+}
+
+impl NestedModel {
+    fn from_value(value: &Value, ctx: &BuildContext<'_>) -> Result<NestedModel> {
+        let spec = crate::topology::parse_topology(value)?;
+        let model = crate::Model::from_spec(&spec, ctx.registry)?;
+        let slots = model.weight_slots();
+        Ok(NestedModel { model, slots })
+    }
+}
+
+impl Layer for NestedModel {
+    fn class_name(&self) -> &str {
+        &self.model.class_name
+    }
+
+    fn name(&self) -> &str {
+        &self.model.name
+    }
+
+    fn config(&self) -> Map<String, Value> {
+        match self.model.model_config() {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    fn weights(&self) -> Vec<LayerWeight> {
+        self.slots
+            .iter()
+            .map(|s| LayerWeight {
+                name: s.name.clone(),
+                shape: s.shape.clone(),
+                trainable: s.trainable,
+            })
+            .collect()
+    }
+
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.slots
+            .iter()
+            .filter_map(|s| {
+                self.model
+                    .layer_at(&s.path)
+                    .and_then(|l| l.weight_values().get(s.index).copied())
+            })
+            .collect()
+    }
+
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        let s = self.slots.get(index).ok_or_else(|| {
+            LayersError::config(&self.model.name, format!("model has no weight #{index}"))
+        })?;
+        let (path, at) = (s.path.clone(), s.index);
+        let name = self.model.name.clone();
+        let layer = self
+            .model
+            .layer_at_mut(&path)
+            .ok_or_else(|| LayersError::config(&name, format!("no layer for weight #{index}")))?;
+        layer.set_weight(at, value)
+    }
+
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        Some(
+            self.slots
+                .iter()
+                .map(|s| format!("{}/{}", s.keras3_path, s.index))
+                .collect(),
+        )
+    }
+
+    fn output_shapes(&self, _inputs: &[Shape]) -> Result<Vec<Shape>> {
+        Ok(self.model.output_shapes())
+    }
+
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let (outs, _) = self.model.run(inputs.to_vec(), vec![None; inputs.len()])?;
+        Ok(outs)
     }
 }
 
@@ -97,6 +194,13 @@ impl Layer for TimeDistributed {
 
     fn weight_values(&self) -> Vec<&Tensor> {
         self.inner.weight_values()
+    }
+
+    /// Keras 3 saves the wrapped layer under `layer/`.
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        self.inner
+            .keras3_weight_keys()
+            .map(|k| k.into_iter().map(|k| format!("layer/{k}")).collect())
     }
 
     fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {

@@ -2,8 +2,8 @@
 //! the profile, and the checks of the inputs a caller gives.
 
 use super::memory::check_output_size;
-use crate::layers::common::run_pointwise;
 use super::*;
+use crate::layers::common::run_pointwise;
 use crate::{Tensor, TensorData};
 
 impl Model {
