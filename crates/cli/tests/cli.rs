@@ -615,7 +615,7 @@ fn convert_rebuild_lists_every_unrewritable_layer_in_one_error() {
     // and saves the model unrewritten.
     let o = tfjs(&[
         "convert",
-        s(&corpus("keras3h5_transformer_causal")),
+        s(&corpus("keras3h5_transformer_padmask")),
         s(&dst),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
