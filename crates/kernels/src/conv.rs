@@ -22,30 +22,19 @@ const TILE_FLOATS: usize = 64 * 1024;
 /// Fewest output pixels per parallel tile, so each tile amortizes packing the kernel.
 const MIN_PAR_ROWS: usize = 64;
 
-fn check_lens(name: &str, g: &Geom, input: usize, kernel: usize, bias: Option<usize>, out: usize) {
+/// Panics, naming the op, unless strides and dilations are at least 1 and
+/// the slices fit `g` (the kernel holding `taps · in_c × out_c` values).
+fn check_lens(
+    name: &str,
+    g: &Geom,
+    input: &[f32],
+    kernel_len: usize,
+    bias: Option<&[f32]>,
+    out: &[f32],
+) {
     g.assert_sane(name);
-    assert!(
-        input == g.input_len(),
-        "{name}: input has {input} values, expected {}",
-        g.input_len()
-    );
-    let want_k = prod(&[g.taps(), g.in_c, g.out_c]);
-    assert!(
-        kernel == want_k,
-        "{name}: kernel has {kernel} values, expected {want_k}"
-    );
-    if let Some(b) = bias {
-        assert!(
-            b == g.out_c,
-            "{name}: bias has {b} values, expected {}",
-            g.out_c
-        );
-    }
-    assert!(
-        out == g.output_len(),
-        "{name}: output has {out} values, expected {}",
-        g.output_len()
-    );
+    let kernel = Some((kernel_len, prod(&[g.taps(), g.in_c, g.out_c])));
+    g.assert_lens(name, input.len(), kernel, bias.map(<[f32]>::len), out.len());
 }
 
 /// 2-D convolution (also Conv1D, see [`Conv2dParams::conv1d`]):
@@ -127,14 +116,7 @@ pub fn conv3d(
     out: &mut [f32],
 ) {
     let g = p.geom();
-    check_lens(
-        "conv3d",
-        &g,
-        input.len(),
-        kernel.len(),
-        bias.map(|b| b.len()),
-        out.len(),
-    );
+    check_lens("conv3d", &g, input, kernel.len(), bias, out);
     conv_geom(input, kernel, bias, &g, FusedActivation::Linear, out);
 }
 
@@ -167,14 +149,7 @@ pub fn conv2d_packed(
     out: &mut [f32],
 ) {
     let g = p.geom();
-    check_lens(
-        "conv2d",
-        &g,
-        input.len(),
-        kernel.k() * kernel.n(),
-        None,
-        out.len(),
-    );
+    check_lens("conv2d", &g, input, kernel.k() * kernel.n(), None, out);
     assert!(
         kernel.n() == g.out_c,
         "conv2d: packed kernel has {} outputs, expected {}",

@@ -71,11 +71,7 @@ impl Conv2dParams {
         dilations: [usize; 2],
         padding: Padding,
     ) -> Result<Self> {
-        if padding == Padding::Causal {
-            return Err(KernelError::InvalidParams(
-                "\"causal\" padding is only defined for 1-D convolutions".into(),
-            ));
-        }
+        reject_causal(padding)?;
         Self::with_geometry(
             batch,
             in_hw,
@@ -117,7 +113,7 @@ impl Conv2dParams {
             out_h,
             out_w,
         };
-        p.check_sizes()?;
+        check_sizes(&p.geom())?;
         Ok(p)
     }
 
@@ -162,7 +158,7 @@ impl Conv2dParams {
             out_h: 1,
             out_w,
         };
-        p.check_sizes()?;
+        check_sizes(&p.geom())?;
         Ok(p)
     }
 
@@ -197,14 +193,6 @@ impl Conv2dParams {
             padding,
             deconv_output_size,
         )
-    }
-
-    fn check_sizes(&self) -> Result<()> {
-        let g = self.geom();
-        checked_len(&[g.batch, g.in_pixels(), g.in_c])?;
-        checked_len(&[g.batch, g.out_pixels(), g.out_c])?;
-        checked_len(&[g.taps(), g.in_c, g.out_c])?;
-        Ok(())
     }
 
     pub(crate) fn geom(&self) -> Geom {
@@ -308,11 +296,7 @@ impl Conv3dParams {
         dilations: [usize; 3],
         padding: Padding,
     ) -> Result<Self> {
-        if padding == Padding::Causal {
-            return Err(KernelError::InvalidParams(
-                "\"causal\" padding is only defined for 1-D convolutions".into(),
-            ));
-        }
+        reject_causal(padding)?;
         let mut o = [(0, 0); 3];
         for d in 0..3 {
             o[d] = conv_output_size(in_dhw[d], kernel_dhw[d], strides[d], dilations[d], padding)?;
@@ -340,10 +324,7 @@ impl Conv3dParams {
             out_h: o[1].0,
             out_w: o[2].0,
         };
-        let g = p.geom();
-        checked_len(&[g.batch, g.in_pixels(), g.in_c])?;
-        checked_len(&[g.batch, g.out_pixels(), g.out_c])?;
-        checked_len(&[g.taps(), g.in_c, g.out_c])?;
+        check_sizes(&p.geom())?;
         Ok(p)
     }
 
@@ -372,6 +353,24 @@ impl Conv3dParams {
     pub fn kernel_len(&self) -> usize {
         prod(&[self.k_d, self.k_h, self.k_w, self.in_c, self.out_c])
     }
+}
+
+/// 2-D and 3-D convolutions only: Keras' `"causal"` padding exists for Conv1D.
+fn reject_causal(padding: Padding) -> Result<()> {
+    if padding == Padding::Causal {
+        return Err(KernelError::InvalidParams(
+            "\"causal\" padding is only defined for 1-D convolutions".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Errors when the input, output or kernel of `g` has too many values to address.
+fn check_sizes(g: &Geom) -> Result<()> {
+    checked_len(&[g.batch, g.in_pixels(), g.in_c])?;
+    checked_len(&[g.batch, g.out_pixels(), g.out_c])?;
+    checked_len(&[g.taps(), g.in_c, g.out_c])?;
+    Ok(())
 }
 
 fn checked_len(dims: &[usize]) -> Result<usize> {

@@ -34,14 +34,7 @@ pub fn conv2d_transpose(
     out: &mut [f32],
 ) {
     let g = p.geom();
-    check_lens(
-        "conv2d_transpose",
-        &g,
-        input.len(),
-        kernel.len(),
-        bias.map(|b| b.len()),
-        out.len(),
-    );
+    check_lens("conv2d_transpose", &g, input, kernel.len(), bias, out);
     if out.is_empty() {
         return;
     }
