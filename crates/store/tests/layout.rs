@@ -213,12 +213,7 @@ fn nested_paths_use_the_path_verbatim() {
     let idb = IndexedDbStore::new(p.profile.clone());
     idb.save_sync("my-model-1", &model).unwrap();
     idb.save_sync("nested/dir/model 2", &model).unwrap();
-    let listed: Vec<String> = idb
-        .list_sync("")
-        .unwrap()
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    let listed = listed_paths(idb.list_sync("").unwrap());
     let keys: Vec<String> = dump_idb_records(&dump09, "model_info_store")
         .iter()
         .map(|r| r["modelPath"].as_str().unwrap().to_string())
