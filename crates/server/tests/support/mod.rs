@@ -147,14 +147,9 @@ impl TestServer {
         sent(self.request(reqwest::Method::GET, path)).await
     }
 
-    /// GET `url` (absolute) with one extra request header.
-    pub async fn get_with(
-        &self,
-        url: impl reqwest::IntoUrl,
-        name: &str,
-        value: &str,
-    ) -> reqwest::Response {
-        sent(self.client.get(url).header(name, value)).await
+    /// GET `path` (below the base URL) with one extra request header.
+    pub async fn get_with(&self, path: &str, name: &str, value: &str) -> reqwest::Response {
+        sent(self.request(reqwest::Method::GET, path).header(name, value)).await
     }
 
     /// The CORS preflight a page at `origin` sends before POSTing to
