@@ -11,6 +11,7 @@ mod util;
 mod warnings;
 
 use clap::{Parser, Subcommand};
+use cmd::transfer::Transfer;
 
 /// With THP set to `always` (common on Linux), the allocator's large
 /// regions are backed by 2 MiB pages that the kernel must zero on first
@@ -90,8 +91,8 @@ pub enum Command {
     Predict(cmd::predict::Args),
     Bench(cmd::bench::Args),
     Ls(cmd::ls::Args),
-    Cp(cmd::cp::Args),
-    Mv(cmd::mv::Args),
+    Cp(cmd::transfer::CpArgs),
+    Mv(cmd::transfer::MvArgs),
     Rm(cmd::rm::Args),
     Demo(cmd::demo::Args),
     ExportLocalstorage(cmd::localstorage::ExportArgs),
@@ -121,8 +122,8 @@ async fn run(command: Command, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         Command::Predict(a) => cmd::predict::run(a, ctx).await,
         Command::Bench(a) => cmd::bench::run(a, ctx).await,
         Command::Ls(a) => cmd::ls::run(a, ctx).await,
-        Command::Cp(a) => cmd::cp::run(a, ctx).await,
-        Command::Mv(a) => cmd::mv::run(a, ctx).await,
+        Command::Cp(a) => cmd::transfer::run(Transfer::Copy, a.endpoints, ctx).await,
+        Command::Mv(a) => cmd::transfer::run(Transfer::Move, a.endpoints, ctx).await,
         Command::Rm(a) => cmd::rm::run(a, ctx).await,
         Command::Demo(a) => cmd::demo::run(a, ctx).await,
         Command::ExportLocalstorage(a) => cmd::localstorage::export(a, ctx).await,

@@ -1,34 +1,15 @@
 //! The `tfjs` binary on every fixture.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+use support::{assert_stderr, fixture_dirs, fixtures, s, stdout_of, text, tfjs};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
-
-fn tfjs(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tfjs"))
-        .args(args)
-        .output()
-        .expect("run tfjs")
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
-
+/// `tfjs ARGS`' stdout; panics naming the arguments unless it exits 0.
 fn ok(args: &[&str]) -> String {
-    let o = tfjs(args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "tfjs {args:?}\nstdout: {}\nstderr: {}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    text(&o.stdout)
+    stdout_of(&format!("tfjs {args:?}"), tfjs(args))
 }
 
 fn json(args: &[&str]) -> Value {
@@ -38,22 +19,7 @@ fn json(args: &[&str]) -> Value {
 }
 
 fn all_fixtures() -> Vec<PathBuf> {
-    let mut v = vec![];
-    for set in ["tfjs", "keras"] {
-        for e in std::fs::read_dir(fixtures().join(set)).unwrap() {
-            let p = e.unwrap().path();
-            if p.join("model.json").is_file() {
-                v.push(p);
-            }
-        }
-    }
-    v.sort();
-    assert!(v.len() >= 19);
-    v
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    fixture_dirs(&["model.json"])
 }
 
 #[test]
@@ -323,39 +289,27 @@ fn convert_every_fixture_to_uint8_then_info_shows_it() {
 #[test]
 fn convert_uint8_matches_the_converters_quantized_fixture() {
     let out = tempfile::tempdir().unwrap();
-    let dst = out.path().join("q");
-    ok(&[
-        "convert",
-        s(&fixtures().join("keras/mobilenet_v2")),
-        s(&dst),
-        "--quantize",
-        "uint8",
-        "--shard-size",
-        "4194304",
-    ]);
-    let expected = fixtures().join("keras/mobilenet_v2_uint8");
-    for f in ["model.json", "group1-shard1of1.bin"] {
-        assert!(
-            std::fs::read(dst.join(f)).unwrap() == std::fs::read(expected.join(f)).unwrap(),
-            "{f} differs"
-        );
-    }
-    let dst16 = out.path().join("h");
-    ok(&[
-        "convert",
-        s(&fixtures().join("keras/mobilenet_v2")),
-        s(&dst16),
-        "--quantize",
-        "float16",
-        "--shard-size",
-        "4194304",
-    ]);
-    let expected = fixtures().join("keras/mobilenet_v2_float16");
-    for f in ["model.json", "group1-shard1of1.bin"] {
-        assert!(
-            std::fs::read(dst16.join(f)).unwrap() == std::fs::read(expected.join(f)).unwrap(),
-            "float16 {f} differs"
-        );
+    for (dtype, expected) in [
+        ("uint8", "mobilenet_v2_uint8"),
+        ("float16", "mobilenet_v2_float16"),
+    ] {
+        let dst = out.path().join(dtype);
+        ok(&[
+            "convert",
+            s(&fixtures().join("keras/mobilenet_v2")),
+            s(&dst),
+            "--quantize",
+            dtype,
+            "--shard-size",
+            "4194304",
+        ]);
+        let expected = fixtures().join("keras").join(expected);
+        for f in ["model.json", "group1-shard1of1.bin"] {
+            assert!(
+                std::fs::read(dst.join(f)).unwrap() == std::fs::read(expected.join(f)).unwrap(),
+                "{dtype} {f} differs"
+            );
+        }
     }
 }
 
@@ -372,28 +326,23 @@ fn errors_exit_2_with_a_clear_message() {
     let e = text(&o.stderr);
     assert!(e.starts_with("error: cannot load foo://bar: Cannot find any load handlers for URL 'foo://bar'. Supported schemes are: "), "{e}");
     assert!(e.contains("file://") && e.contains("memory://"), "{e}");
-    let o = tfjs(&[
-        "convert",
-        s(&fixtures().join("tfjs/mlp")),
-        "/tmp/x",
-        "--quantize",
-        "int4",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("unknown quantization dtype \"int4\""),
-        "{}",
-        text(&o.stderr)
-    );
-    let o = tfjs(&[
-        "convert",
-        s(&fixtures().join("tfjs/mlp")),
-        "memory://m",
-        "--shard-size",
-        "10",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("--shard-size and --style only apply to file:// destinations"));
+    let mlp = fixtures().join("tfjs/mlp");
+    for (dst, option, value, error) in [
+        (
+            "/tmp/x",
+            "--quantize",
+            "int4",
+            "unknown quantization dtype \"int4\"",
+        ),
+        (
+            "memory://m",
+            "--shard-size",
+            "10",
+            "--shard-size and --style only apply to file:// destinations",
+        ),
+    ] {
+        assert_stderr(&tfjs(&["convert", s(&mlp), dst, option, value]), 2, error);
+    }
 }
 
 #[test]
@@ -618,12 +567,7 @@ fn convert_rebuild_lists_every_unrewritable_layer_in_one_error() {
         s(&corpus("keras3h5_transformer_padmask")),
         s(&dst),
     ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(
-        text(&o.stderr).contains("warning: saved without rewriting"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_stderr(&o, 0, "warning: saved without rewriting");
 }
 
 #[test]

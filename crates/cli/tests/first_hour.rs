@@ -4,70 +4,25 @@
 //! `--json` always answers JSON, `ls` hides the server's store and escapes
 //! names, broken pipes end quietly, completions and the layers list.
 
+mod support;
+
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/preprocess")
-}
-
-fn tfjs_in(profile: Option<&Path>, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tfjs"));
-    if let Some(p) = profile {
-        c.arg("--profile").arg(p);
-    }
-    c.args(args).output().expect("run tfjs")
-}
-
-fn tfjs(args: &[&str]) -> Output {
-    tfjs_in(None, args)
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
+use support::{
+    assert_stderr, data, fixture_dirs, fixtures, read_json, s, stdout_of, text, tfjs, tfjs_in,
+};
 
 fn code(o: &Output) -> Option<i32> {
     o.status.code()
 }
 
 fn ok(o: Output) -> String {
-    assert_eq!(
-        code(&o),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    text(&o.stdout)
+    stdout_of("tfjs", o)
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn fixture_dirs() -> Vec<PathBuf> {
-    let mut v = vec![];
-    for set in ["tfjs", "keras"] {
-        for e in std::fs::read_dir(fixtures().join(set)).unwrap() {
-            let p = e.unwrap().path();
-            if p.join("model.json").is_file() && p.join("io.json").is_file() {
-                v.push(p);
-            }
-        }
-    }
-    v.sort();
-    assert!(v.len() >= 19, "fixtures missing: {v:?}");
-    v
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+fn fixture_with_io_dirs() -> Vec<PathBuf> {
+    fixture_dirs(&["model.json", "io.json"])
 }
 
 /// Compare a signature entry `[null, d1, …]` with an io.json tensor
@@ -88,7 +43,7 @@ fn assert_fits(sig: &Value, io: &Value, what: &str) {
 
 #[test]
 fn info_json_shows_the_signature_of_every_fixture() {
-    for dir in fixture_dirs() {
+    for dir in fixture_with_io_dirs() {
         let o = tfjs(&["--json", "info", s(&dir)]);
         let info: Value = serde_json::from_str(&ok(o)).unwrap();
         let io = read_json(&dir.join("io.json"));
@@ -292,7 +247,7 @@ fn predict_refuses_bad_inputs_naming_the_field_and_the_signature() {
 
 #[test]
 fn predict_on_the_unchanged_fixture_inputs_still_passes_the_check() {
-    for dir in fixture_dirs() {
+    for dir in fixture_with_io_dirs() {
         let io = dir.join("io.json");
         ok(tfjs(&["predict", s(&dir), "--inputs", s(&io), "--check"]));
     }
@@ -378,12 +333,7 @@ fn predict_on_images_runs_the_keras_pipeline_and_prints_top_k() {
         "--resize",
         "96",
     ]);
-    assert_eq!(code(&o), Some(2));
-    assert!(
-        text(&o.stderr).contains("expected WIDTHxHEIGHT"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_stderr(&o, 2, "expected WIDTHxHEIGHT");
 }
 
 #[test]
@@ -415,12 +365,7 @@ fn cp_and_mv_refuse_to_replace_a_model_without_force() {
     let dst = tmp.path().join("out");
     ok(run(&["cp", s(&mlp), s(&dst)]));
     let o = run(&["mv", "localstorage://m", s(&dst)]);
-    assert_eq!(code(&o), Some(2));
-    assert!(
-        text(&o.stderr).contains("already holds a model"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_stderr(&o, 2, "already holds a model");
     // The source is untouched by the refused move.
     ok(run(&["info", "localstorage://m"]));
     let txt = ok(run(&["mv", "-f", "localstorage://m", s(&dst)]));
@@ -440,20 +385,28 @@ fn copy_fixture(src: &Path, dst: &Path) {
     }
 }
 
-#[test]
-fn verify_reports_every_unknown_layer_class() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("m");
+/// A copy of the tfjs `mlp` fixture in `tmp/m` whose model.json `edit` changed.
+fn edited_mlp(tmp: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
+    let dir = tmp.join("m");
     copy_fixture(&fixtures().join("tfjs/mlp"), &dir);
     let mj = dir.join("model.json");
     let mut v = read_json(&mj);
-    let layers = v["modelTopology"]["config"]["layers"]
-        .as_array_mut()
-        .unwrap();
-    layers[0]["class_name"] = json!("MyDense");
-    let last = layers.len() - 1;
-    layers[last]["class_name"] = json!("FancyHead");
+    edit(&mut v);
     std::fs::write(&mj, v.to_string()).unwrap();
+    dir
+}
+
+#[test]
+fn verify_reports_every_unknown_layer_class() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = edited_mlp(tmp.path(), |v| {
+        let layers = v["modelTopology"]["config"]["layers"]
+            .as_array_mut()
+            .unwrap();
+        layers[0]["class_name"] = json!("MyDense");
+        let last = layers.len() - 1;
+        layers[last]["class_name"] = json!("FancyHead");
+    });
     let o = tfjs(&["verify", s(&dir)]);
     assert_eq!(code(&o), Some(1), "{}", text(&o.stdout));
     let out = text(&o.stdout);
@@ -474,14 +427,11 @@ fn verify_reports_weights_the_engine_refuses() {
     // A weight whose shape does not match the layer: the files are fine
     // (lengths agree), but predict would fail.
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("m");
-    copy_fixture(&fixtures().join("tfjs/mlp"), &dir);
-    let mj = dir.join("model.json");
-    let mut v = read_json(&mj);
-    let w = &mut v["weightsManifest"][0]["weights"][0];
-    let shape = w["shape"].as_array().unwrap().clone();
-    w["shape"] = json!([shape[1], shape[0]]);
-    std::fs::write(&mj, v.to_string()).unwrap();
+    let dir = edited_mlp(tmp.path(), |v| {
+        let w = &mut v["weightsManifest"][0]["weights"][0];
+        let shape = w["shape"].as_array().unwrap().clone();
+        w["shape"] = json!([shape[1], shape[0]]);
+    });
     let o = tfjs(&["verify", s(&dir)]);
     assert_eq!(code(&o), Some(1), "{}", text(&o.stdout));
     assert!(
@@ -514,12 +464,7 @@ fn verify_recognises_graph_models() {
 #[test]
 fn missing_paths_exit_2_and_json_errors_are_json_on_stdout() {
     let o = tfjs(&["verify", "/nonexistent/model"]);
-    assert_eq!(code(&o), Some(2));
-    assert!(
-        text(&o.stderr).contains("/nonexistent/model"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_stderr(&o, 2, "/nonexistent/model");
     for args in [
         vec!["--json", "verify", "/nonexistent/model"],
         vec!["--json", "info", "/nonexistent/model"],
@@ -720,12 +665,7 @@ fn predict_checks_npy_inputs_against_the_signature() {
     assert!(err.contains("the model expects 1 input(s)"), "{err}");
 
     let o = tfjs(&["predict", s(&mlp), "--inputs", s(&good), s(&good)]);
-    assert_eq!(code(&o), Some(2));
-    assert!(
-        text(&o.stderr).contains("2 .npy file(s) given; the model expects 1 input(s)"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_stderr(&o, 2, "2 .npy file(s) given; the model expects 1 input(s)");
 }
 
 #[test]

@@ -1,21 +1,9 @@
 //! `tfjs predict` / `tfjs bench` on graph models (`format: "graph-model"`)
 //! from the shared real fixtures.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-fn real(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/real")
-        .join(name)
-}
-
-fn tfjs(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tfjs"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use support::{json_of, perturbed_io, read_json, real, s, text, tfjs};
 
 #[test]
 fn predict_check_on_graph_models_with_signature_keys_and_control_flow() {
@@ -24,20 +12,8 @@ fn predict_check_on_graph_models_with_signature_keys_and_control_flow() {
     for name in ["emotion", "facemesh", "handtrack"] {
         let dir = real(name);
         let io = dir.join("io.json");
-        let out = tfjs(&[
-            "--json",
-            "predict",
-            dir.to_str().unwrap(),
-            "--inputs",
-            io.to_str().unwrap(),
-            "--check",
-        ]);
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let args = ["--json", "predict", s(&dir), "--inputs", s(&io), "--check"];
+        let v = json_of(name, tfjs(&args));
         assert_eq!(v["check"]["passed"], true, "{name}: {v}");
     }
 }
@@ -46,42 +22,18 @@ fn predict_check_on_graph_models_with_signature_keys_and_control_flow() {
 fn predict_check_fails_on_a_perturbed_graph_reference() {
     let dir = real("emotion");
     let tmp = tempfile::tempdir().unwrap();
-    let mut v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("io.json")).unwrap()).unwrap();
-    let x = v["outputs"][0]["data"][3].as_f64().unwrap();
-    v["outputs"][0]["data"][3] = serde_json::json!(x + 0.25);
-    let bad = tmp.path().join("io.json");
-    std::fs::write(&bad, v.to_string()).unwrap();
-    let out = tfjs(&[
-        "predict",
-        dir.to_str().unwrap(),
-        "--inputs",
-        bad.to_str().unwrap(),
-        "--check",
-    ]);
+    let bad = perturbed_io(&dir.join("io.json"), 0, 3, 0.25, tmp.path());
+    let out = tfjs(&["predict", s(&dir), "--inputs", s(&bad), "--check"]);
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = text(&out.stderr);
     assert!(err.contains("Identity:0[3]"), "{err}");
 }
 
 #[test]
 fn bench_runs_a_graph_model() {
     let dir = real("facemesh-detection-short");
-    let out = tfjs(&[
-        "--json",
-        "bench",
-        dir.to_str().unwrap(),
-        "--runs",
-        "20",
-        "--warmup",
-        "1",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let args = ["--json", "bench", s(&dir), "--runs", "20", "--warmup", "1"];
+    let v = json_of("bench", tfjs(&args));
     assert!(v["load_ms"].as_f64().unwrap() > 0.0);
     assert!(v["predict_ms"]["median"].as_f64().unwrap() > 0.0);
 }
@@ -97,7 +49,7 @@ fn verify_lists_every_graph_problem_at_once() {
         std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
     }
     let path = dir.path().join("model.json");
-    let mut mj: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut mj = read_json(&path);
     let nodes = mj["modelTopology"]["node"].as_array_mut().unwrap();
     let computing: Vec<usize> = (0..nodes.len())
         .filter(|&i| !matches!(nodes[i]["op"].as_str(), Some("Const" | "Placeholder")))
@@ -108,22 +60,15 @@ fn verify_lists_every_graph_problem_at_once() {
     nodes[last]["input"][0] = "no_such_node".into();
     std::fs::write(&path, serde_json::to_vec(&mj).unwrap()).unwrap();
 
-    let out = tfjs(&["--json", "verify", dir.path().to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = tfjs(&["--json", "verify", s(dir.path())]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = v["problems"].to_string();
     for needle in ["FancyOpA", "FancyOpB", "no_such_node"] {
         assert!(text.contains(needle), "{needle} not in {text}");
     }
     // The untouched model is sound, with its op histogram.
-    let out = tfjs(&["--json", "verify", src.to_str().unwrap()]);
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of("verify", tfjs(&["--json", "verify", s(&src)]));
     assert_eq!(v["format"], "graph-model");
     assert!(
         v["graph"]["ops"]["Conv2D"].as_u64().unwrap_or(0)

@@ -613,14 +613,7 @@ fn model_json_cases() -> Vec<Case> {
         ("generatedBy", "generatedBy", json!(["x"])),
     ];
     for (key, culprit, val) in wrong_types {
-        let kind = match &val {
-            Value::String(_) => "a string",
-            Value::Array(_) => "an array",
-            Value::Number(_) => "a number",
-            Value::Null => "null",
-            Value::Object(_) => "an object",
-            Value::Bool(_) => "a boolean",
-        };
+        let kind = tfjs_format::json::json_type(&val);
         v.push(
             mlp_case(&format!("model.json: {key} is {kind}"), |m| m[key] = val)
                 .verify(FOUND, &[culprit])

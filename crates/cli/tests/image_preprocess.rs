@@ -2,13 +2,12 @@
 //! TensorFlow 2.21 / Keras 3.15 compute for the same image
 //! (tests/data/preprocess/expected.json, written by generate.py there).
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use tfjs_cli::image_input::{decode, preprocess, read, resize_bilinear, Pixels, Preprocess};
+mod support;
 
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/preprocess")
-}
+use serde_json::Value;
+use std::path::Path;
+use support::data;
+use tfjs_cli::image_input::{decode, preprocess, read, resize_bilinear, Pixels, Preprocess};
 
 fn expected() -> Value {
     serde_json::from_slice(&std::fs::read(data().join("expected.json")).unwrap()).unwrap()

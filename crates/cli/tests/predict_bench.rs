@@ -1,65 +1,27 @@
 //! `tfjs predict` / `tfjs bench` against the shared fixtures.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
-
-fn tfjs(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tfjs"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use support::{fixtures, json_of, perturbed_io, s, stdout_of, text, tfjs};
 
 #[test]
 fn predict_check_passes_on_fixture_and_fails_on_perturbed_reference() {
     let dir = fixtures().join("tfjs/functional_multi_io");
     let io = dir.join("io.json");
-    let out = tfjs(&[
-        "predict",
-        dir.to_str().unwrap(),
-        "--inputs",
-        io.to_str().unwrap(),
-        "--check",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("check ok"));
+    let check = |io: &str| tfjs(&["predict", s(&dir), "--inputs", io, "--check"]);
+    assert!(stdout_of("predict --check", check(s(&io))).contains("check ok"));
 
     // Perturb one expected value: exit 1 naming the output and element.
     let tmp = tempfile::tempdir().unwrap();
-    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&io).unwrap()).unwrap();
-    let x = v["outputs"][1]["data"][2].as_f64().unwrap();
-    v["outputs"][1]["data"][2] = serde_json::json!(x + 0.5);
-    let bad = tmp.path().join("io.json");
-    std::fs::write(&bad, v.to_string()).unwrap();
-    let out = tfjs(&[
-        "predict",
-        dir.to_str().unwrap(),
-        "--inputs",
-        bad.to_str().unwrap(),
-        "--check",
-    ]);
+    let bad = perturbed_io(&io, 1, 2, 0.5, tmp.path());
+    let out = check(s(&bad));
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = text(&out.stderr);
     assert!(err.contains("out_reg[2]"), "{err}");
 
     // --output writes the outputs in io.json layout.
     let o = tmp.path().join("out.json");
-    let out = tfjs(&[
-        "predict",
-        dir.to_str().unwrap(),
-        "--inputs",
-        io.to_str().unwrap(),
-        "--output",
-        o.to_str().unwrap(),
-    ]);
+    let out = tfjs(&["predict", s(&dir), "--inputs", s(&io), "--output", s(&o)]);
     assert!(out.status.success());
     let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&o).unwrap()).unwrap();
     assert_eq!(written["outputs"][0]["name"], "out_class");
@@ -70,20 +32,8 @@ fn predict_check_passes_on_fixture_and_fails_on_perturbed_reference() {
 fn predict_uses_dequantized_reference_for_quantized_models() {
     let dir = fixtures().join("keras/mobilenet_v2_float16");
     let io = dir.join("io.json");
-    let out = tfjs(&[
-        "--json",
-        "predict",
-        dir.to_str().unwrap(),
-        "--inputs",
-        io.to_str().unwrap(),
-        "--check",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let args = ["--json", "predict", s(&dir), "--inputs", s(&io), "--check"];
+    let v = json_of("predict --check", tfjs(&args));
     assert_eq!(v["check"]["against"], "outputs_dequantized");
     assert_eq!(v["check"]["passed"], true);
 }
@@ -91,13 +41,7 @@ fn predict_uses_dequantized_reference_for_quantized_models() {
 #[test]
 fn bench_json_has_load_and_predict_times() {
     let dir = fixtures().join("tfjs/mlp");
-    let out = tfjs(&["--json", "bench", dir.to_str().unwrap(), "--batch", "4"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of("bench", tfjs(&["--json", "bench", s(&dir), "--batch", "4"]));
     assert_eq!(v["batch"], 4);
     let p = &v["predict_ms"];
     assert!(v["load_ms"].as_f64().unwrap() > 0.0);

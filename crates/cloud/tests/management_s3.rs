@@ -7,15 +7,19 @@
 //! without it this test binary starts its own `moto_server` from PATH.
 
 use async_trait::async_trait;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use tfjs_cloud::CloudStore;
 use tfjs_format::{ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightData};
 use tfjs_io::file::FileStore;
 use tfjs_io::{management, IoError, ModelStore, ModelUrl, Router};
 
+#[path = "support/models.rs"]
+mod models;
 #[path = "support/moto.rs"]
 mod moto;
+
+use models::{assert_same_model, fixture_dirs, fixture_name, fixtures};
 
 async fn s3_store(bucket: &str) -> CloudStore {
     moto::create_bucket(bucket).await;
@@ -33,85 +37,8 @@ fn router_with(s3: Arc<dyn ModelStore>) -> Router {
     r
 }
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
-
-fn fixture_dirs() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for family in ["tfjs", "keras"] {
-        for e in std::fs::read_dir(fixtures().join(family)).unwrap() {
-            let p = e.unwrap().path();
-            if p.join("model.json").exists() {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    assert!(
-        out.len() >= 15,
-        "expected the shared fixtures, found {}",
-        out.len()
-    );
-    out
-}
-
 fn file_url(p: &Path) -> String {
     format!("file://{}", p.display())
-}
-
-/// Same model as TensorFlow.js would see it: topology and metadata (as
-/// re-serialized JSON, so `6.0` and `6` are one number), specs, weight bytes.
-fn assert_same_model(a: &ModelArtifacts, b: &ModelArtifacts, what: &str) {
-    let js = |t: &Option<serde_json::Value>| {
-        t.as_ref()
-            .map(|v| tfjs_format::JsonStyle::Browser.to_string(v))
-    };
-    assert_eq!(
-        js(&a.model_topology),
-        js(&b.model_topology),
-        "{what}: topology"
-    );
-    assert_eq!(
-        a.weight_specs.len(),
-        b.weight_specs.len(),
-        "{what}: weight count"
-    );
-    for (x, y) in a.weight_specs.iter().zip(&b.weight_specs) {
-        assert_eq!(
-            (&x.name, &x.shape, x.dtype, &x.group),
-            (&y.name, &y.shape, y.dtype, &y.group),
-            "{what}: weight spec"
-        );
-        // Numbers by value: `6.2e-05` and `0.000062` are one number.
-        let q = |s: &tfjs_format::WeightSpec| {
-            s.quantization.as_ref().map(|q| {
-                (
-                    q.dtype,
-                    q.min_f64(),
-                    q.scale_f64(),
-                    q.original_dtype.clone(),
-                )
-            })
-        };
-        assert_eq!(q(x), q(y), "{what}: quantization of {}", x.name);
-    }
-    assert_eq!(
-        a.weight_data.contiguous(),
-        b.weight_data.contiguous(),
-        "{what}: weight bytes"
-    );
-    assert_eq!(
-        js(&a.training_config),
-        js(&b.training_config),
-        "{what}: trainingConfig"
-    );
-    assert_eq!(
-        js(&a.user_defined_metadata),
-        js(&b.user_defined_metadata),
-        "{what}: userDefinedMetadata"
-    );
-    assert_eq!(a.format, b.format, "{what}: format");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,11 +46,7 @@ async fn every_fixture_copies_file_to_s3_and_back() {
     let router = router_with(Arc::new(s3_store("mgmt-copy").await));
     let tmp = tempfile::tempdir().unwrap();
     for dir in fixture_dirs() {
-        let name = format!(
-            "{}-{}",
-            dir.parent().unwrap().file_name().unwrap().to_str().unwrap(),
-            dir.file_name().unwrap().to_str().unwrap()
-        );
+        let name = fixture_name(&dir, "-");
         let src = file_url(&dir);
         let original = router.load(&src).await.unwrap();
         let s3 = format!("s3://mgmt-copy/copies/{name}");

@@ -7,15 +7,19 @@
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tfjs_cloud::CloudStore;
 use tfjs_format::{DType, ModelArtifacts, ModelJson, WeightData, WeightSpec};
 use tfjs_io::{IoError, ModelStore, ModelUrl};
 
+#[path = "support/models.rs"]
+mod models;
 #[path = "support/moto.rs"]
 mod moto;
+
+use models::{assert_same_model, fixture_dirs, fixture_name};
 
 /// A store talking to moto, with a fresh bucket.
 async fn store_with_bucket(bucket: &str) -> CloudStore {
@@ -23,10 +27,6 @@ async fn store_with_bucket(bucket: &str) -> CloudStore {
     CloudStore::new("s3")
         .unwrap()
         .with_client(bucket, Arc::new(moto::client(bucket)))
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
 }
 
 /// Read a fixture model directly (model.json + shards in manifest order).
@@ -44,70 +44,6 @@ fn read_fixture(dir: &Path) -> ModelArtifacts {
     json.into_artifacts(WeightData { buffers })
 }
 
-fn fixture_dirs() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for family in ["tfjs", "keras"] {
-        for e in std::fs::read_dir(fixtures().join(family)).unwrap() {
-            let p = e.unwrap().path();
-            if p.join("model.json").exists() {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    assert!(
-        out.len() >= 15,
-        "expected the shared fixtures, found {}",
-        out.len()
-    );
-    out
-}
-
-fn assert_same_model(a: &ModelArtifacts, b: &ModelArtifacts, what: &str) {
-    // Compare as TensorFlow.js would re-serialize them: `6.0` and `6` are one number.
-    let js = |t: &Option<serde_json::Value>| {
-        t.as_ref()
-            .map(|v| tfjs_format::JsonStyle::Browser.to_string(v))
-    };
-    assert_eq!(
-        js(&a.model_topology),
-        js(&b.model_topology),
-        "{what}: topology"
-    );
-    assert_eq!(
-        a.weight_specs.len(),
-        b.weight_specs.len(),
-        "{what}: weight count"
-    );
-    for (x, y) in a.weight_specs.iter().zip(&b.weight_specs) {
-        assert_eq!(
-            (&x.name, &x.shape, x.dtype, &x.group),
-            (&y.name, &y.shape, y.dtype, &y.group),
-            "{what}: weight spec"
-        );
-        let q = |s: &WeightSpec| {
-            s.quantization
-                .as_ref()
-                .map(|q| (q.dtype, q.min_f64(), q.scale_f64()))
-        };
-        assert_eq!(q(x), q(y), "{what}: quantization of {}", x.name);
-    }
-    assert_eq!(
-        a.weight_data.contiguous(),
-        b.weight_data.contiguous(),
-        "{what}: weight bytes"
-    );
-    assert_eq!(a.format, b.format, "{what}: format");
-    assert_eq!(
-        a.training_config, b.training_config,
-        "{what}: trainingConfig"
-    );
-    assert_eq!(
-        a.user_defined_metadata, b.user_defined_metadata,
-        "{what}: userDefinedMetadata"
-    );
-}
-
 fn url(s: &str) -> ModelUrl {
     ModelUrl::parse(s).unwrap()
 }
@@ -116,11 +52,7 @@ fn url(s: &str) -> ModelUrl {
 async fn every_fixture_round_trips_through_s3() {
     let store = store_with_bucket("fixtures").await.with_shard_size(100_000);
     for dir in fixture_dirs() {
-        let name = format!(
-            "{}/{}",
-            dir.parent().unwrap().file_name().unwrap().to_str().unwrap(),
-            dir.file_name().unwrap().to_str().unwrap()
-        );
+        let name = fixture_name(&dir, "/");
         let original = read_fixture(&dir);
         let u = url(&format!("s3://fixtures/models/{name}"));
         store

@@ -1,6 +1,7 @@
 //! `ModelArtifactsInfo` and `SaveResult`, counted exactly as TensorFlow.js counts.
 
-use crate::manifest::{json_type, weight_specs_to_value};
+use crate::json::json_type;
+use crate::manifest::weight_specs_to_value;
 use crate::{FormatError, JsonStyle, ModelArtifacts, Result};
 use serde_json::{Map, Value};
 

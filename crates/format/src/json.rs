@@ -404,6 +404,24 @@ fn increment_digits(d: &str) -> Option<String> {
     None
 }
 
+/// A JSON value's type as error messages name it (`null`, `a boolean`,
+/// `a number`, `a string`, `an array`, `an object`).
+///
+/// ```
+/// use tfjs_format::json::json_type;
+/// assert_eq!(json_type(&serde_json::json!([1])), "an array");
+/// ```
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Format an f64 exactly as JavaScript's `Number.prototype.toString` does
 /// (`1`, `0.001`, `1e-7`, `1.5e+21`). `-0` gives `0`; non-finite values give
 /// `NaN` / `Infinity` / `-Infinity` (note `JSON.stringify` writes those as
@@ -418,44 +436,63 @@ fn increment_digits(d: &str) -> Option<String> {
 /// assert_eq!(js_number(-0.0), "0");
 /// ```
 pub fn js_number(x: f64) -> String {
-    if x.is_nan() {
-        return "NaN".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    if let Some(text) = non_finite(x) {
+        return text.into();
     }
     if x == 0.0 {
         return "0".into();
     }
     let (digits, n) = shortest_digits(x);
-    let k = digits.len() as i32;
-    let mut out = String::new();
-    if x < 0.0 {
-        out.push('-');
+    let mut out = String::from(if x < 0.0 { "-" } else { "" });
+    if -6 < n && n <= 21 {
+        push_positional(&mut out, &digits, n);
+    } else {
+        push_exponential(&mut out, &digits, n, 0);
     }
-    if k <= n && n <= 21 {
-        out.push_str(&digits);
+    out
+}
+
+/// `NaN`, `Infinity` or `-Infinity` for a non-finite `x` (JavaScript and
+/// Python's `json.dumps` spell them alike); `None` for a finite one.
+fn non_finite(x: f64) -> Option<&'static str> {
+    match x {
+        _ if x.is_nan() => Some("NaN"),
+        f64::INFINITY => Some("Infinity"),
+        f64::NEG_INFINITY => Some("-Infinity"),
+        _ => None,
+    }
+}
+
+/// `0.d1d2… × 10^n` written without an exponent: `0.00ddd` (`n <= 0`),
+/// `ddd00` (all digits before the point) or `dd.ddd`.
+fn push_positional(out: &mut String, digits: &str, n: i32) {
+    let k = digits.len() as i32;
+    if n <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-n) as usize));
+        out.push_str(digits);
+    } else if k <= n {
+        out.push_str(digits);
         out.extend(std::iter::repeat_n('0', (n - k) as usize));
-    } else if 0 < n && n <= 21 {
+    } else {
         out.push_str(&digits[..n as usize]);
         out.push('.');
         out.push_str(&digits[n as usize..]);
-    } else if -6 < n && n <= 0 {
-        out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', (-n) as usize));
-        out.push_str(&digits);
-    } else {
-        let e = n - 1;
-        out.push_str(&digits[..1]);
-        if k > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if e < 0 { '-' } else { '+' });
-        let _ = write!(out, "{}", e.abs());
     }
-    out
+}
+
+/// `0.d1d2… × 10^n` as `d1.d2…e±E`, the exponent padded with zeros to
+/// `exp_digits` digits (JavaScript: none, Python: 2).
+fn push_exponential(out: &mut String, digits: &str, n: i32, exp_digits: usize) {
+    let e = n - 1;
+    out.push_str(&digits[..1]);
+    if digits.len() > 1 {
+        out.push('.');
+        out.push_str(&digits[1..]);
+    }
+    out.push('e');
+    out.push(if e < 0 { '-' } else { '+' });
+    let _ = write!(out, "{:0exp_digits$}", e.abs());
 }
 
 /// Format an f64 exactly as Python's `repr(float)` does (`1.0`, `1e-07`,
@@ -471,45 +508,22 @@ pub fn js_number(x: f64) -> String {
 /// assert_eq!(py_float(-0.0), "-0.0");
 /// ```
 pub fn py_float(x: f64) -> String {
-    if x.is_nan() {
-        return "NaN".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    if let Some(text) = non_finite(x) {
+        return text.into();
     }
     if x == 0.0 {
         return if x.is_sign_negative() { "-0.0" } else { "0.0" }.into();
     }
     let (digits, n) = shortest_digits(x);
-    let k = digits.len() as i32;
-    let mut out = String::new();
-    if x < 0.0 {
-        out.push('-');
-    }
+    let mut out = String::from(if x < 0.0 { "-" } else { "" });
     if -4 < n && n <= 16 {
-        if n <= 0 {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-n) as usize));
-            out.push_str(&digits);
-        } else if k <= n {
-            out.push_str(&digits);
-            out.extend(std::iter::repeat_n('0', (n - k) as usize));
+        push_positional(&mut out, &digits, n);
+        // Python marks a whole float: `100.0`.
+        if digits.len() as i32 <= n {
             out.push_str(".0");
-        } else {
-            out.push_str(&digits[..n as usize]);
-            out.push('.');
-            out.push_str(&digits[n as usize..]);
         }
     } else {
-        let e = n - 1;
-        out.push_str(&digits[..1]);
-        if k > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if e < 0 { '-' } else { '+' });
-        let _ = write!(out, "{:02}", e.abs());
+        push_exponential(&mut out, &digits, n, 2);
     }
     out
 }

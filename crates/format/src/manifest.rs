@@ -1,5 +1,6 @@
 //! The weights manifest: groups of shard `paths` and `weights` entries.
 
+use crate::json::json_type;
 use crate::DType;
 use serde_json::{Map, Number, Value};
 
@@ -138,18 +139,6 @@ impl Quantization {
 // ---------------------------------------------------------------------------
 // JSON conversion
 // ---------------------------------------------------------------------------
-
-/// Describe a JSON value's type for error messages.
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 /// Build an object in `known` key order from `fields` (`None` = absent),
 /// then the remaining `extra` keys. A known key that is absent from `fields`

@@ -1,6 +1,7 @@
 //! model.json: parsing with field-path errors, and writing in each [`JsonStyle`].
 
-use crate::manifest::{json_type, manifest_from_value, manifest_to_value};
+use crate::json::json_type;
+use crate::manifest::{manifest_from_value, manifest_to_value};
 use crate::{FormatError, JsonStyle, ModelArtifacts, Result, WeightData, WeightsManifest};
 use serde_json::{Map, Value};
 use std::borrow::Cow;

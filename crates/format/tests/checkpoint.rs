@@ -9,7 +9,7 @@ use tfjs_format::codec::{decode_weights, TensorValues};
 use tfjs_format::quantize::requantize_artifacts;
 use tfjs_format::shard::{check_shards, check_shards_at, text_body};
 use tfjs_format::weight_path::WeightPath;
-use tfjs_format::{FormatError, ModelJson, QuantizationDType, WeightData};
+use tfjs_format::{FormatError, ModelJson, QuantizationDType, WeightData, WeightSpec};
 
 fn uint8_fixture() -> (ModelJson, WeightData) {
     load_converter_model(&fixtures().join("keras/mobilenet_v2_uint8"))
@@ -30,41 +30,45 @@ fn hostile_quantization_metadata_names_the_field() {
     let q = w.quantization.clone().unwrap();
     let field = "weightsManifest[0].weights[0]";
 
+    // (what is wrong, the entry made so, the field and text the error names)
+    type Mutate = fn(&mut WeightSpec, f64);
+    let cases: [(&str, Mutate, &str, &str); 3] = [
+        (
+            "negative scale",
+            |w, scale| {
+                w.quantization.as_mut().unwrap().scale = serde_json::Number::from_f64(-scale)
+            },
+            "weights[0].quantization.scale",
+            "negative scale",
+        ),
+        (
+            "huge scale",
+            |w, _| w.quantization.as_mut().unwrap().scale = serde_json::Number::from_f64(1e37),
+            "weights[0].quantization.scale",
+            "overflow float32",
+        ),
+        (
+            "dtype not the original one",
+            |w, _| w.dtype = tfjs_format::DType::Int32,
+            "weights[0].quantization.original_dtype",
+            "\"float32\"",
+        ),
+    ];
+    for (what, mutate, culprit, text) in cases {
+        let mut bad = w.clone();
+        mutate(&mut bad, q.scale_f64());
+        let e = check_quantization(&bad, "model.json", field)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(culprit) && e.contains(text), "{what}: {e}");
+    }
     let mut neg = w.clone();
-    neg.quantization.as_mut().unwrap().scale = serde_json::Number::from_f64(-q.scale_f64());
-    let e = check_quantization(&neg, "model.json", field)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("weights[0].quantization.scale") && e.contains("negative scale"),
-        "{e}"
-    );
-
-    let mut huge = w.clone();
-    huge.quantization.as_mut().unwrap().scale = serde_json::Number::from_f64(1e37);
-    let e = check_quantization(&huge, "model.json", field)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("weights[0].quantization.scale") && e.contains("overflow float32"),
-        "{e}"
-    );
-
-    let mut liar = w.clone();
-    liar.dtype = tfjs_format::DType::Int32;
-    let e = check_quantization(&liar, "model.json", field)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("weights[0].quantization.original_dtype") && e.contains("\"float32\""),
-        "{e}"
-    );
+    (cases[0].1)(&mut neg, q.scale_f64());
 
     // The manifest checkpoint (what load and verify run) reports each.
     let mut manifest = m.weights_manifest.clone().unwrap();
     manifest[0].weights[0] = neg;
     manifest[0].weights[1].dtype = tfjs_format::DType::Int32;
-    let _ = liar;
     let problems = manifest_problems(&manifest, "model.json");
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(
@@ -107,10 +111,8 @@ fn weight_paths_follow_one_policy() {
 /// the length check alone would decode it as weights.
 #[test]
 fn text_of_exactly_the_right_length_is_refused() {
-    let d = fixtures().join("tfjs/mlp");
-    let m = ModelJson::parse(&read(&d.join("model.json")), "model.json").unwrap();
-    let group = &m.weights_manifest.as_ref().unwrap()[0];
-    let real = read(&d.join("weights.bin"));
+    let (group, real) = mlp_group_and_weights();
+    let group = &group;
     check_shards(group, &[&real]).unwrap();
     let len = real.len();
 

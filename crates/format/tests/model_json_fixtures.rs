@@ -4,6 +4,7 @@
 mod common;
 use common::*;
 use serde_json::Value;
+use std::path::Path;
 use tfjs_format::{JsonStyle, ModelJson};
 
 fn roundtrip(bytes: &[u8], name: &str, style: JsonStyle) {
@@ -49,13 +50,18 @@ fn tfjs_http_model_json(dir: &std::path::Path) -> Vec<u8> {
     body[off..off + len].to_vec()
 }
 
+/// [`roundtrip`] of the model JSON file at `p`.
+fn roundtrip_file(p: &Path, style: JsonStyle) {
+    roundtrip(&read(p), &p.display().to_string(), style);
+}
+
 #[test]
 fn tfjs_node_model_json_roundtrip() {
     let dirs = subdirs(&fixtures().join("tfjs"));
     assert!(dirs.len() >= 10, "expected the 10 tfjs fixtures");
     for d in dirs {
         let p = d.join("model.json");
-        roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Node);
+        roundtrip_file(&p, JsonStyle::Node);
     }
 }
 
@@ -66,7 +72,7 @@ fn tfjs_downloads_roundtrip() {
         let dl = d.join("downloads");
         if dl.is_dir() {
             for p in files(&dl, ".json") {
-                roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Browser);
+                roundtrip_file(&p, JsonStyle::Browser);
                 n += 1;
             }
         }
@@ -99,7 +105,7 @@ fn keras_converter_roundtrip() {
     assert!(dirs.len() >= 9);
     for d in dirs {
         let p = d.join("model.json");
-        roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Converter);
+        roundtrip_file(&p, JsonStyle::Converter);
     }
 }
 
@@ -109,10 +115,10 @@ fn browser_downloads_and_http_roundtrip() {
         if p.file_name().unwrap() == "downloads.json" {
             continue; // capture metadata, not a model.json
         }
-        roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Browser);
+        roundtrip_file(&p, JsonStyle::Browser);
     }
     let p = fixtures().join("browser/http-save-request/part-0-model.json");
-    roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Browser);
+    roundtrip_file(&p, JsonStyle::Browser);
 }
 
 #[test]
@@ -121,7 +127,7 @@ fn captures_roundtrip() {
     for d in subdirs(&reference().join("tfjs-captures/fixtures")) {
         let p = d.join("model.json");
         if p.exists() {
-            roundtrip(&read(&p), &p.display().to_string(), JsonStyle::Browser);
+            roundtrip_file(&p, JsonStyle::Browser);
             n += 1;
         }
     }

@@ -114,10 +114,9 @@ fn shard_length_errors_name_the_shard() {
 
 #[test]
 fn single_shard_json_error_body() {
-    let d = fixtures().join("tfjs/mlp");
-    let m = ModelJson::parse(&read(&d.join("model.json")), "model.json").unwrap();
-    let group = &m.weights_manifest.as_ref().unwrap()[0];
-    check_shards(group, &[read(&d.join("weights.bin"))]).unwrap();
+    let (group, weights) = mlp_group_and_weights();
+    let group = &group;
+    check_shards(group, &[weights]).unwrap();
     let body = br#"{"error": "not found"}"#;
     let e = check_shards(group, &[body]).unwrap_err();
     let text = e.to_string();

@@ -6,6 +6,7 @@ use crate::{GraphError, Result};
 use base64::Engine;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use tfjs_format::ModelArtifacts;
 
 /// A data input of a node: output `output` of node `node`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +70,42 @@ pub fn parse_input_ref(s: &str) -> (&str, usize, bool) {
     }
 }
 
+/// The GraphDef JSON of `artifacts` (`modelTopology`); an error when absent or null.
+pub(crate) fn topology_of(artifacts: &ModelArtifacts) -> Result<&Value> {
+    artifacts
+        .model_topology
+        .as_ref()
+        .filter(|t| !t.is_null())
+        .ok_or_else(|| GraphError::Model("the model artifacts have no modelTopology".into()))
+}
+
+/// The FunctionDefs of `library.function` (none when there is no library).
+pub(crate) fn library_functions(topology: &Value) -> impl Iterator<Item = &Value> {
+    topology
+        .pointer("/library/function")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The strings `pick` finds in the elements of the array at `pointer` in
+/// `v` (elements without one are skipped; none when there is no array).
+pub(crate) fn strings_at(
+    v: &Value,
+    pointer: &str,
+    pick: impl Fn(&Value) -> Option<&Value>,
+) -> Vec<String> {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| pick(x).and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Parse `modelTopology.node[]` (and the function names of `library`).
 pub fn parse_raw(topology: &Value) -> Result<(Vec<RawNode>, Vec<String>)> {
     let nodes = topology
@@ -119,16 +156,9 @@ pub fn parse_raw(topology: &Value) -> Result<(Vec<RawNode>, Vec<String>)> {
             attr,
         });
     }
-    let functions = topology
-        .pointer("/library/function")
-        .and_then(Value::as_array)
-        .map(|fs| {
-            fs.iter()
-                .filter_map(|f| f.pointer("/signature/name").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let functions = strings_at(topology, "/library/function", |f| {
+        f.pointer("/signature/name")
+    });
     Ok((out, functions))
 }
 
@@ -136,12 +166,7 @@ pub fn parse_raw(topology: &Value) -> Result<(Vec<RawNode>, Vec<String>)> {
 /// prefixed with its function (`function/node`).
 pub fn function_nodes(topology: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for f in topology
-        .pointer("/library/function")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for f in library_functions(topology) {
         let fname = f
             .pointer("/signature/name")
             .and_then(Value::as_str)

@@ -1,6 +1,8 @@
 //! [`GraphModel`]: a loaded graph with its constants, ready to `execute`.
 
-use crate::graph::{parse_input_ref, parse_shape, Edge, Graph};
+use crate::graph::{
+    library_functions, parse_input_ref, parse_shape, strings_at, topology_of, Edge, Graph,
+};
 use crate::ops::{self, control::EXECUTOR_OPS, Ctx, OpFn, Value};
 use crate::tensor::{DType, Data, Tensor};
 use crate::{GraphError, Result};
@@ -78,17 +80,7 @@ fn function_graph(f: &Json) -> Result<(String, Json, Vec<String>, Vec<String>)> 
         .and_then(Json::as_str)
         .ok_or_else(|| GraphError::Model("a library function has no signature.name".into()))?
         .to_string();
-    let arg_names = |key: &str| -> Vec<String> {
-        f.pointer(&format!("/signature/{key}"))
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.get("name").and_then(Json::as_str))
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let arg_names = |key: &str| strings_at(f, &format!("/signature/{key}"), |x| x.get("name"));
     let args = arg_names("inputArg");
     let outs = arg_names("outputArg");
     let fix = |s: &str| -> String {
@@ -263,11 +255,7 @@ impl GraphModel {
     /// once, on unsupported ops (with their node names), dangling inputs and
     /// Const nodes without a value.
     pub fn from_artifacts(artifacts: &ModelArtifacts) -> Result<GraphModel> {
-        let topology = artifacts
-            .model_topology
-            .as_ref()
-            .filter(|t| !t.is_null())
-            .ok_or_else(|| GraphError::Model("the model artifacts have no modelTopology".into()))?;
+        let topology = topology_of(artifacts)?;
         // Unsupported ops first, from the raw node list, so that one error
         // names them all even when the graph has other problems.
         let (raw, _) = crate::graph::parse_raw(topology)?;
@@ -339,12 +327,7 @@ impl GraphModel {
         };
         model.fold_constants();
         let mut lib = Library::new();
-        for f in topology
-            .pointer("/library/function")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for f in library_functions(topology) {
             let (name, body, args, rets) = function_graph(f)?;
             let sub = ModelArtifacts {
                 model_topology: Some(body),

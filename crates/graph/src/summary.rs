@@ -1,9 +1,9 @@
 //! [`summary`]: what a graph model is, without running it (for `tfjs info`).
 
-use crate::graph::{parse_raw, Graph};
+use crate::graph::{parse_raw, topology_of, Graph};
 use crate::model::{io_infos, TensorInfo};
 use crate::ops::control::EXECUTOR_OPS;
-use crate::{GraphError, Result};
+use crate::Result;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use tfjs_format::ModelArtifacts;
@@ -104,11 +104,7 @@ impl GraphSummary {
 /// Describe a graph model from its artifacts (no weights are decoded and
 /// no op support is required).
 pub fn summary(artifacts: &ModelArtifacts) -> Result<GraphSummary> {
-    let topology = artifacts
-        .model_topology
-        .as_ref()
-        .filter(|t| !t.is_null())
-        .ok_or_else(|| GraphError::Model("the model artifacts have no modelTopology".into()))?;
+    let topology = topology_of(artifacts)?;
     let (raw, functions) = parse_raw(topology)?;
     let mut ops: BTreeMap<String, usize> = BTreeMap::new();
     for n in &raw {

@@ -1,9 +1,9 @@
 //! [`verify`]: every structural problem of a graph model at once (for
 //! `tfjs verify`), without running it.
 
-use crate::graph::{dangling_inputs, parse_input_ref, parse_raw};
+use crate::graph::{dangling_inputs, parse_input_ref, parse_raw, topology_of};
 use crate::model::unsupported_ops;
-use crate::{GraphError, Result};
+use crate::Result;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use tfjs_format::ModelArtifacts;
@@ -83,11 +83,7 @@ impl GraphProblem {
 /// Check a graph model's structure; an empty list means no problems.
 /// Errors only when the topology is not a GraphDef at all.
 pub fn verify(artifacts: &ModelArtifacts) -> Result<Vec<GraphProblem>> {
-    let topology = artifacts
-        .model_topology
-        .as_ref()
-        .filter(|t| !t.is_null())
-        .ok_or_else(|| GraphError::Model("the model artifacts have no modelTopology".into()))?;
+    let topology = topology_of(artifacts)?;
     let (raw, _) = parse_raw(topology)?;
     let fn_nodes = crate::graph::function_nodes(topology);
     let mut problems = Vec::new();

@@ -98,6 +98,11 @@ async fn start() -> (String, S) {
     (base, seen)
 }
 
+/// The error of loading `url`, which must fail.
+async fn load_error(store: &HttpStore, url: &str) -> IoError {
+    store.load_url(url).await.unwrap_err()
+}
+
 fn fast_retries() -> RetryPolicy {
     RetryPolicy {
         max_retries: 3,
@@ -195,10 +200,8 @@ async fn transient_failures_are_retried_then_reported() {
     assert_eq!(n, 3, "two 503s, then success");
 
     seen.lock().unwrap().flaky_left = 10;
-    let err = store
-        .load_url(&format!("{base}/m/flaky/mlp/model.json"))
+    let err = load_error(&store, &format!("{base}/m/flaky/mlp/model.json"))
         .await
-        .unwrap_err()
         .to_string();
     assert!(
         err.contains("503") && err.contains("gave up after 4 attempts"),
@@ -210,10 +213,8 @@ async fn transient_failures_are_retried_then_reported() {
     let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = dead.local_addr().unwrap();
     drop(dead);
-    let err = store
-        .load_url(&format!("http://{addr}/model.json"))
+    let err = load_error(&store, &format!("http://{addr}/model.json"))
         .await
-        .unwrap_err()
         .to_string();
     assert!(
         err.contains(&addr.to_string()) && err.contains("gave up"),
@@ -225,10 +226,8 @@ async fn transient_failures_are_retried_then_reported() {
 async fn non_2xx_and_html_weights_are_errors_naming_the_url() {
     let (base, _) = start().await;
     let store = HttpStore::new("http", HttpOptions::default()).unwrap();
-    let err = store
-        .load_url(&format!("{base}/m/missing/mlp/model.json"))
+    let err = load_error(&store, &format!("{base}/m/missing/mlp/model.json"))
         .await
-        .unwrap_err()
         .to_string();
     assert!(
         err.contains(&format!("{base}/m/missing/mlp/weights.bin")),
@@ -236,20 +235,14 @@ async fn non_2xx_and_html_weights_are_errors_naming_the_url() {
     );
     assert!(err.contains("404"), "{err}");
 
-    let err = store
-        .load_url(&format!("{base}/m/html/mlp/model.json"))
-        .await
-        .unwrap_err();
+    let err = load_error(&store, &format!("{base}/m/html/mlp/model.json")).await;
     let text = err.to_string();
     assert!(text.contains("/m/html/mlp/weights.bin"), "{text}");
     assert!(text.contains("HTML"), "{text}");
     assert!(matches!(err, IoError::Format(_)), "{err:?}");
 
     // model.json itself missing: TF.js's wording, as NotFound.
-    let err = store
-        .load_url(&format!("{base}/m/nope/model.json"))
-        .await
-        .unwrap_err();
+    let err = load_error(&store, &format!("{base}/m/nope/model.json")).await;
     assert!(matches!(err, IoError::NotFound { .. }), "{err:?}");
     assert!(
         err.to_string().contains("failed with status code 404"),
@@ -420,10 +413,8 @@ async fn a_trickling_server_hits_the_total_deadline() {
 async fn a_missing_model_json_suffix_gets_a_hint() {
     let (base, _) = start().await;
     let store = HttpStore::new("http", HttpOptions::default()).unwrap();
-    let err = store
-        .load_url(&format!("{base}/m/mlp"))
+    let err = load_error(&store, &format!("{base}/m/mlp"))
         .await
-        .unwrap_err()
         .to_string();
     assert!(
         err.contains("failed with status code 404")

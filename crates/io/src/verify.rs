@@ -75,6 +75,18 @@ impl Report {
             message: message.into(),
         });
     }
+
+    /// `location` holds `found` (or nothing) where `expected` (e.g. "an
+    /// array") belongs.
+    fn wrong_type(&mut self, location: String, expected: &str, found: Option<&Value>) {
+        match found {
+            Some(v) => self.push(
+                location,
+                format!("expected {expected}, got {}", json_type(v)),
+            ),
+            None => self.push(location, "missing"),
+        }
+    }
 }
 
 // --------------------------------------------------------------- topology
@@ -89,16 +101,7 @@ pub use tfjs_format::topology::{
 
 const DTYPES: &[&str] = &["float32", "int32", "bool", "string", "complex64"];
 
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+use tfjs_format::json::json_type;
 
 /// Check one manifest entry leniently; returns its stored byte length when
 /// it is well-formed and fixed-size.
@@ -106,7 +109,7 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
     let Some(obj) = w.as_object() else {
         report.push(
             loc,
-            format!("expected a weight entry object, got {}", type_name(w)),
+            format!("expected a weight entry object, got {}", json_type(w)),
         );
         return None;
     };
@@ -127,16 +130,9 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
                 }
             }
         }
-        Some(other) => {
+        other => {
             ok = false;
-            report.push(
-                format!("{loc}.shape"),
-                format!("expected an array of dimensions, got {}", type_name(other)),
-            );
-        }
-        None => {
-            ok = false;
-            report.push(format!("{loc}.shape"), "missing");
+            report.wrong_type(format!("{loc}.shape"), "an array of dimensions", other);
         }
     }
     let dtype = match obj.get("dtype") {
@@ -151,15 +147,8 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
             );
             None
         }
-        Some(other) => {
-            report.push(
-                format!("{loc}.dtype"),
-                format!("expected a dtype string, got {}", type_name(other)),
-            );
-            None
-        }
-        None => {
-            report.push(format!("{loc}.dtype"), "missing");
+        other => {
+            report.wrong_type(format!("{loc}.dtype"), "a dtype string", other);
             None
         }
     };
@@ -234,7 +223,7 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
             ok = false;
             report.push(
                 format!("{loc}.quantization"),
-                format!("expected an object, got {}", type_name(other)),
+                format!("expected an object, got {}", json_type(other)),
             );
         }
     }
@@ -242,7 +231,7 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
         if !g.is_string() {
             report.push(
                 format!("{loc}.group"),
-                format!("expected a string, got {}", type_name(g)),
+                format!("expected a string, got {}", json_type(g)),
             );
         }
     }
@@ -315,7 +304,7 @@ pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
     let Some(obj) = root.as_object() else {
         report.push(
             &jn,
-            format!("expected a JSON object, got {}", type_name(&root)),
+            format!("expected a JSON object, got {}", json_type(&root)),
         );
         return report;
     };
@@ -331,7 +320,7 @@ pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
                 let Some(gobj) = g.as_object() else {
                     report.push(
                         &gloc,
-                        format!("expected a group object, got {}", type_name(g)),
+                        format!("expected a group object, got {}", json_type(g)),
                     );
                     continue;
                 };
@@ -359,7 +348,7 @@ pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
                                 }
                                 Some(other) => report.push(
                                     format!("{loc}.name"),
-                                    format!("expected a string, got {}", type_name(other)),
+                                    format!("expected a string, got {}", json_type(other)),
                                 ),
                                 None => report.push(format!("{loc}.name"), "missing"),
                             }
@@ -381,16 +370,9 @@ pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
                             }
                         }
                     }
-                    Some(other) => {
+                    other => {
                         needed = None;
-                        report.push(
-                            format!("{gloc}.weights"),
-                            format!("expected an array, got {}", type_name(other)),
-                        );
-                    }
-                    None => {
-                        needed = None;
-                        report.push(format!("{gloc}.weights"), "missing");
+                        report.wrong_type(format!("{gloc}.weights"), "an array", other);
                     }
                 }
                 match gobj.get("paths") {
@@ -403,7 +385,7 @@ pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
                                 all = false;
                                 report.push(
                                     &ploc,
-                                    format!("expected a string, got {}", type_name(p)),
+                                    format!("expected a string, got {}", json_type(p)),
                                 );
                                 continue;
                             };
@@ -458,7 +440,7 @@ pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
                     }
                     Some(other) => report.push(
                         format!("{gloc}.paths"),
-                        format!("expected an array, got {}", type_name(other)),
+                        format!("expected an array, got {}", json_type(other)),
                     ),
                     None => report.push(format!("{gloc}.paths"), "missing"),
                 }
@@ -466,7 +448,7 @@ pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
         }
         Some(other) => report.push(
             format!("{jn}: weightsManifest"),
-            format!("expected an array of groups, got {}", type_name(other)),
+            format!("expected an array of groups, got {}", json_type(other)),
         ),
     }
     match obj.get("modelTopology") {
@@ -496,7 +478,7 @@ pub fn verify_file_with(path: &Path, allow_external_links: bool) -> Report {
         }
         Some(other) => report.push(
             format!("{jn}: modelTopology"),
-            format!("expected an object, got {}", type_name(other)),
+            format!("expected an object, got {}", json_type(other)),
         ),
     }
     // Anything the lenient walk does not cover (wrong types of other

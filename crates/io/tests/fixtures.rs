@@ -127,16 +127,17 @@ fn every_fixture_loads_and_round_trips() {
     }
 }
 
+/// The model at the local `path` (a directory or JSON file), through `file://`.
+fn load_file(rt: &tokio::runtime::Runtime, path: &std::path::Path) -> ModelArtifacts {
+    rt.block_on(FileStore::new().load(&file_url(path))).unwrap()
+}
+
 #[test]
 fn sharded_and_single_shard_models_hold_the_same_bytes() {
     let rt = rt();
     let k = fixtures().join("keras");
-    let one = rt
-        .block_on(FileStore::new().load(&file_url(&k.join("mobilenet_v1"))))
-        .unwrap();
-    let many = rt
-        .block_on(FileStore::new().load(&file_url(&k.join("mobilenet_v1_sharded"))))
-        .unwrap();
+    let one = load_file(&rt, &k.join("mobilenet_v1"));
+    let many = load_file(&rt, &k.join("mobilenet_v1_sharded"));
     assert_eq!(many.weight_data.buffers.len(), 20);
     assert_eq!(one.weight_data.buffers.len(), 1);
     same_model(&one, &many, "mobilenet_v1 vs sharded");
@@ -146,9 +147,7 @@ fn sharded_and_single_shard_models_hold_the_same_bytes() {
 fn converter_layout_reproduces_the_sharded_fixture_byte_for_byte() {
     let rt = rt();
     let k = fixtures().join("keras");
-    let a = rt
-        .block_on(FileStore::new().load(&file_url(&k.join("mobilenet_v1"))))
-        .unwrap();
+    let a = load_file(&rt, &k.join("mobilenet_v1"));
     let out = tempfile::tempdir().unwrap();
     let store = FileStore::with_options(FileStoreOptions::sharded(100_000));
     rt.block_on(store.save(&file_url(out.path()), &a)).unwrap();
@@ -201,30 +200,22 @@ fn browser_downloads_load_from_their_json_file() {
         );
     }
     // The mlp download is the same model as the file:// fixture.
-    let d = rt
-        .block_on(FileStore::new().load(&file_url(&fixtures().join("tfjs/mlp/downloads/mlp.json"))))
-        .unwrap();
-    let f = rt
-        .block_on(FileStore::new().load(&file_url(&fixtures().join("tfjs/mlp"))))
-        .unwrap();
+    let d = load_file(&rt, &fixtures().join("tfjs/mlp/downloads/mlp.json"));
+    let f = load_file(&rt, &fixtures().join("tfjs/mlp"));
     same_model(&d, &f, "mlp download vs file");
 }
 
 #[test]
 fn save_to_a_json_path_writes_weights_beside_it() {
     let rt = rt();
-    let a = rt
-        .block_on(FileStore::new().load(&file_url(&fixtures().join("tfjs/metadata"))))
-        .unwrap();
+    let a = load_file(&rt, &fixtures().join("tfjs/metadata"));
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("my-model.json");
     rt.block_on(FileStore::new().save(&file_url(&json), &a))
         .unwrap();
     assert!(json.is_file());
     assert!(out.path().join("weights.bin").is_file());
-    let back = rt
-        .block_on(FileStore::new().load(&file_url(&json)))
-        .unwrap();
+    let back = load_file(&rt, &json);
     same_model(&a, &back, "json path");
 }
 
@@ -279,9 +270,7 @@ fn list_and_remove_model_directories() {
 #[test]
 fn memory_store_saves_loads_lists_removes() {
     let rt = rt();
-    let a = rt
-        .block_on(FileStore::new().load(&file_url(&fixtures().join("tfjs/rnn"))))
-        .unwrap();
+    let a = load_file(&rt, &fixtures().join("tfjs/rnn"));
     let mut router = Router::new();
     router.register(Arc::new(FileStore::new()));
     router.register(Arc::new(MemoryStore::new()));
@@ -322,6 +311,11 @@ fn memory_store_saves_loads_lists_removes() {
     );
 }
 
+/// The message of an expected error.
+fn error_text<T: std::fmt::Debug>(r: tfjs_io::Result<T>) -> String {
+    r.unwrap_err().to_string()
+}
+
 #[test]
 fn router_errors_use_tfjs_wording_and_list_schemes() {
     let rt = rt();
@@ -329,39 +323,31 @@ fn router_errors_use_tfjs_wording_and_list_schemes() {
     router.register(Arc::new(FileStore::new()));
     router.register(Arc::new(MemoryStore::new()));
     assert_eq!(router.schemes(), ["file", "memory"]);
-    let e = router
-        .resolve("no-scheme/model.json")
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        e,
-        "The url string provided does not contain a scheme. Supported schemes are: file,memory"
-    );
-    let e = rt
-        .block_on(router.load("foo://bar"))
-        .unwrap_err()
-        .to_string();
-    assert_eq!(e, "Cannot find any load handlers for URL 'foo://bar'. Supported schemes are: file://, memory://");
     let a = ModelArtifacts::default();
-    let e = rt
-        .block_on(router.save("s4://bucket/m", &a))
-        .unwrap_err()
-        .to_string();
-    assert_eq!(e, "Cannot find any save handlers for URL 's4://bucket/m'. Supported schemes are: file://, memory://");
-    let e = router
-        .resolve_for("foo://bar", tfjs_io::router::Purpose::Manage)
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        e,
-        "Cannot find model manager for scheme 'foo'. Supported schemes are: file://, memory://"
-    );
-    let e = rt
-        .block_on(router.load("file:///definitely/not/here"))
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        e,
-        "Path /definitely/not/here does not exist: loading failed"
-    );
+    let manage = tfjs_io::router::Purpose::Manage;
+    let cases = [
+        (
+            error_text(router.resolve("no-scheme/model.json")),
+            "The url string provided does not contain a scheme. Supported schemes are: file,memory",
+        ),
+        (
+            error_text(rt.block_on(router.load("foo://bar"))),
+            "Cannot find any load handlers for URL 'foo://bar'. Supported schemes are: file://, memory://",
+        ),
+        (
+            error_text(rt.block_on(router.save("s4://bucket/m", &a))),
+            "Cannot find any save handlers for URL 's4://bucket/m'. Supported schemes are: file://, memory://",
+        ),
+        (
+            error_text(router.resolve_for("foo://bar", manage)),
+            "Cannot find model manager for scheme 'foo'. Supported schemes are: file://, memory://",
+        ),
+        (
+            error_text(rt.block_on(router.load("file:///definitely/not/here"))),
+            "Path /definitely/not/here does not exist: loading failed",
+        ),
+    ];
+    for (got, want) in cases {
+        assert_eq!(got, want);
+    }
 }

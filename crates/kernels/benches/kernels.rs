@@ -16,31 +16,11 @@ fn data(n: usize) -> Vec<f32> {
         .collect()
 }
 
-fn conv_case(c: &mut Criterion, group: &str, name: &str, p: Conv2dParams) {
-    let x = data(p.input_len());
-    let w = data(p.kernel_len());
-    let b = data(p.out_c);
-    let mut out = vec![0.0; p.output_len()];
+/// One benchmark, `group/name`, of `flops` operations per call of `run`.
+fn bench_one(c: &mut Criterion, group: &str, name: &str, flops: usize, mut run: impl FnMut()) {
     let mut g = c.benchmark_group(group);
-    g.throughput(Throughput::Elements(p.flops() as u64));
-    g.bench_function(BenchmarkId::from_parameter(name), |bch| {
-        bch.iter(|| conv2d(black_box(&x), &w, Some(&b), &p, &mut out))
-    });
-    g.finish();
-}
-
-fn dw_case(c: &mut Criterion, name: &str, p: Conv2dParams) {
-    let x = data(p.input_len());
-    let w = data(p.k_h * p.k_w * p.out_c);
-    let b = data(p.out_c);
-    let mut out = vec![0.0; p.output_len()];
-    let mut g = c.benchmark_group("depthwise");
-    g.throughput(Throughput::Elements(
-        (2 * p.output_len() * p.k_h * p.k_w) as u64,
-    ));
-    g.bench_function(BenchmarkId::from_parameter(name), |bch| {
-        bch.iter(|| depthwise_conv2d(black_box(&x), &w, Some(&b), &p, &mut out))
-    });
+    g.throughput(Throughput::Elements(flops as u64));
+    g.bench_function(BenchmarkId::from_parameter(name), |bch| bch.iter(&mut run));
     g.finish();
 }
 
@@ -58,105 +38,81 @@ fn same(batch: usize, hw: usize, cin: usize, cout: usize, k: usize, s: usize) ->
     .unwrap()
 }
 
-/// The engine's path: weights packed once, outside the timed loop.
-fn conv_packed_case(c: &mut Criterion, name: &str, p: Conv2dParams) {
-    let x = data(p.input_len());
-    let w = data(p.kernel_len());
-    let b = data(p.out_c);
-    let packed = PackedMatrix::new(&w, p.k_h * p.k_w * p.in_c, p.out_c, Some(&b));
-    let mut out = vec![0.0; p.output_len()];
-    let mut g = c.benchmark_group("conv_packed");
-    g.throughput(Throughput::Elements(p.flops() as u64));
-    g.bench_function(BenchmarkId::from_parameter(name), |bch| {
-        bch.iter(|| conv2d_packed(black_box(&x), &packed, FusedActivation::Relu6, &p, &mut out))
-    });
-    g.finish();
+/// (group, name, `same` arguments: batch, size, in, out, kernel, stride)
+type Case = (&'static str, &'static str, [usize; 6]);
+
+/// `conv_packed` is the engine's path (weights packed once, outside the
+/// timed loop); `conv3x3` / `conv1x1` pack per call; `depthwise` is
+/// `depthwise_conv2d`.
+const CASES: &[Case] = &[
+    ("conv_packed", "96x96x3->16 s2 b1", [1, 96, 3, 16, 3, 2]),
+    ("conv_packed", "1x1 48x48x8->48 b1", [1, 48, 8, 48, 1, 1]),
+    ("conv_packed", "1x1 8x8x256->256 b1", [1, 8, 256, 256, 1, 1]),
+    ("conv_packed", "3x3 32x32x64->64 b1", [1, 32, 64, 64, 3, 1]),
+    ("conv3x3", "96x96x3->16 s2 b1", [1, 96, 3, 16, 3, 2]),
+    ("conv3x3", "224x224x3->32 s2 b1", [1, 224, 3, 32, 3, 2]),
+    ("conv3x3", "224x224x3->32 s2 b32", [32, 224, 3, 32, 3, 2]),
+    ("conv3x3", "56x56x64->64 s1 b1", [1, 56, 64, 64, 3, 1]),
+    ("conv3x3", "14x14x256->256 s1 b1", [1, 14, 256, 256, 3, 1]),
+    ("conv1x1", "112x112x32->64 b1", [1, 112, 32, 64, 1, 1]),
+    ("conv1x1", "56x56x128->128 b1", [1, 56, 128, 128, 1, 1]),
+    ("conv1x1", "28x28x256->256 b1", [1, 28, 256, 256, 1, 1]),
+    ("conv1x1", "14x14x512->512 b1", [1, 14, 512, 512, 1, 1]),
+    ("conv1x1", "7x7x1024->1024 b1", [1, 7, 1024, 1024, 1, 1]),
+    ("conv1x1", "56x56x24->144 b1", [1, 56, 24, 144, 1, 1]),
+    ("conv1x1", "56x56x128->128 b32", [32, 56, 128, 128, 1, 1]),
+    ("conv1x1", "7x7x1024->1024 b32", [32, 7, 1024, 1024, 1, 1]),
+    ("depthwise", "48x48x96 s1 b1", [1, 48, 96, 96, 3, 1]),
+    ("depthwise", "112x112x32 s1 b1", [1, 112, 32, 32, 3, 1]),
+    ("depthwise", "112x112x64 s2 b1", [1, 112, 64, 64, 3, 2]),
+    ("depthwise", "56x56x128 s1 b1", [1, 56, 128, 128, 3, 1]),
+    ("depthwise", "56x56x144 s1 b1", [1, 56, 144, 144, 3, 1]),
+    ("depthwise", "14x14x512 s1 b1", [1, 14, 512, 512, 3, 1]),
+    ("depthwise", "7x7x1024 s1 b1", [1, 7, 1024, 1024, 3, 1]),
+    ("depthwise", "56x56x128 s1 b32", [32, 56, 128, 128, 3, 1]),
+];
+
+/// The geometry of `same(args)` with its input, kernel (`kernel_len`
+/// values), bias and output buffers.
+fn buffers(
+    args: [usize; 6],
+    kernel_len: fn(&Conv2dParams) -> usize,
+) -> (Conv2dParams, [Vec<f32>; 4]) {
+    let [n, hw, cin, cout, k, s] = args;
+    let p = same(n, hw, cin, cout, k, s);
+    let out = vec![0.0; p.output_len()];
+    let bufs = [
+        data(p.input_len()),
+        data(kernel_len(&p)),
+        data(p.out_c),
+        out,
+    ];
+    (p, bufs)
 }
 
-fn bench_conv(c: &mut Criterion) {
-    conv_packed_case(c, "96x96x3->16 s2 b1", same(1, 96, 3, 16, 3, 2));
-    conv_packed_case(c, "1x1 48x48x8->48 b1", same(1, 48, 8, 48, 1, 1));
-    conv_packed_case(c, "1x1 8x8x256->256 b1", same(1, 8, 256, 256, 1, 1));
-    conv_packed_case(c, "3x3 32x32x64->64 b1", same(1, 32, 64, 64, 3, 1));
-    conv_case(c, "conv3x3", "96x96x3->16 s2 b1", same(1, 96, 3, 16, 3, 2));
-    conv_case(
-        c,
-        "conv3x3",
-        "224x224x3->32 s2 b1",
-        same(1, 224, 3, 32, 3, 2),
-    );
-    conv_case(
-        c,
-        "conv3x3",
-        "224x224x3->32 s2 b32",
-        same(32, 224, 3, 32, 3, 2),
-    );
-    conv_case(
-        c,
-        "conv3x3",
-        "56x56x64->64 s1 b1",
-        same(1, 56, 64, 64, 3, 1),
-    );
-    conv_case(
-        c,
-        "conv3x3",
-        "14x14x256->256 s1 b1",
-        same(1, 14, 256, 256, 3, 1),
-    );
-    conv_case(
-        c,
-        "conv1x1",
-        "112x112x32->64 b1",
-        same(1, 112, 32, 64, 1, 1),
-    );
-    conv_case(
-        c,
-        "conv1x1",
-        "56x56x128->128 b1",
-        same(1, 56, 128, 128, 1, 1),
-    );
-    conv_case(
-        c,
-        "conv1x1",
-        "28x28x256->256 b1",
-        same(1, 28, 256, 256, 1, 1),
-    );
-    conv_case(
-        c,
-        "conv1x1",
-        "14x14x512->512 b1",
-        same(1, 14, 512, 512, 1, 1),
-    );
-    conv_case(
-        c,
-        "conv1x1",
-        "7x7x1024->1024 b1",
-        same(1, 7, 1024, 1024, 1, 1),
-    );
-    conv_case(c, "conv1x1", "56x56x24->144 b1", same(1, 56, 24, 144, 1, 1));
-    conv_case(
-        c,
-        "conv1x1",
-        "56x56x128->128 b32",
-        same(32, 56, 128, 128, 1, 1),
-    );
-    conv_case(
-        c,
-        "conv1x1",
-        "7x7x1024->1024 b32",
-        same(32, 7, 1024, 1024, 1, 1),
-    );
-}
-
-fn bench_depthwise(c: &mut Criterion) {
-    dw_case(c, "48x48x96 s1 b1", same(1, 48, 96, 96, 3, 1));
-    dw_case(c, "112x112x32 s1 b1", same(1, 112, 32, 32, 3, 1));
-    dw_case(c, "112x112x64 s2 b1", same(1, 112, 64, 64, 3, 2));
-    dw_case(c, "56x56x128 s1 b1", same(1, 56, 128, 128, 3, 1));
-    dw_case(c, "56x56x144 s1 b1", same(1, 56, 144, 144, 3, 1));
-    dw_case(c, "14x14x512 s1 b1", same(1, 14, 512, 512, 3, 1));
-    dw_case(c, "7x7x1024 s1 b1", same(1, 7, 1024, 1024, 3, 1));
-    dw_case(c, "56x56x128 s1 b32", same(32, 56, 128, 128, 3, 1));
+fn bench_convolutions(c: &mut Criterion) {
+    for &(group, name, args) in CASES {
+        if group == "depthwise" {
+            let (p, [x, w, b, mut out]) = buffers(args, |p| p.k_h * p.k_w * p.out_c);
+            let flops = 2 * p.output_len() * p.k_h * p.k_w;
+            bench_one(c, group, name, flops, || {
+                depthwise_conv2d(black_box(&x), &w, Some(&b), &p, &mut out)
+            });
+            continue;
+        }
+        let (p, [x, w, b, mut out]) = buffers(args, Conv2dParams::kernel_len);
+        let flops = p.flops() as usize;
+        if group == "conv_packed" {
+            let packed = PackedMatrix::new(&w, p.k_h * p.k_w * p.in_c, p.out_c, Some(&b));
+            bench_one(c, group, name, flops, || {
+                conv2d_packed(black_box(&x), &packed, FusedActivation::Relu6, &p, &mut out)
+            });
+        } else {
+            bench_one(c, group, name, flops, || {
+                conv2d(black_box(&x), &w, Some(&b), &p, &mut out)
+            });
+        }
+    }
 }
 
 fn bench_pool_misc(c: &mut Criterion) {
@@ -326,6 +282,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = bench_conv, bench_depthwise, bench_pool_misc, bench_mobilenet
+    targets = bench_convolutions, bench_pool_misc, bench_mobilenet
 }
 criterion_main!(benches);

@@ -4,7 +4,6 @@ use crate::conv::Conv2dParams;
 use crate::geom::Geom;
 use crate::simd::{dispatch, madd};
 use crate::FusedActivation;
-use rayon::prelude::*;
 
 /// Depthwise 2-D convolution (Keras / TensorFlow.js `DepthwiseConv2D`, and the
 /// first half of `SeparableConv2D`):
@@ -62,31 +61,13 @@ pub fn depthwise_conv2d_fused(
         p.out_c,
         p.in_c
     );
-    assert!(
-        input.len() == p.input_len(),
-        "depthwise_conv2d: input has {} values, expected {}",
-        input.len(),
-        p.input_len()
-    );
     let want_k = crate::geom::prod(&[p.k_h, p.k_w, p.out_c]);
-    assert!(
-        kernel.len() == want_k,
-        "depthwise_conv2d: kernel has {} values, expected {want_k}",
-        kernel.len()
-    );
-    if let Some(b) = bias {
-        assert!(
-            b.len() == p.out_c,
-            "depthwise_conv2d: bias has {} values, expected {}",
-            b.len(),
-            p.out_c
-        );
-    }
-    assert!(
-        out.len() == p.output_len(),
-        "depthwise_conv2d: output has {} values, expected {}",
+    g.assert_lens(
+        "depthwise_conv2d",
+        input.len(),
+        Some((kernel.len(), want_k)),
+        bias.map(<[f32]>::len),
         out.len(),
-        p.output_len()
     );
     if out.is_empty() {
         return;
@@ -105,23 +86,11 @@ pub fn depthwise_conv2d_fused(
         &expanded
     };
     let g = Geom { in_c: p.out_c, ..g };
-    let row_len = p.out_w * p.out_c;
-    let rows = p.batch * p.out_h;
     let flops = p.output_len() * p.k_h * p.k_w;
-    let threads = rayon::current_num_threads();
-    if threads > 1 && flops >= crate::PARALLEL_THRESHOLD_FLOPS && rows > 1 {
-        // A few rows per task: enough tasks to balance, few enough to keep overhead low.
-        let per_task = rows.div_ceil(threads * 8).max(1);
-        out.par_chunks_mut(per_task * row_len)
-            .enumerate()
-            .for_each(|(i, chunk)| {
-                dw_rows(x, kernel, bias, &g, i * per_task, chunk);
-                act.apply(chunk);
-            });
-    } else {
-        dw_rows(x, kernel, bias, &g, 0, out);
-        act.apply(out);
-    }
+    crate::for_row_chunks(out, p.out_w * p.out_c, flops, |row0, chunk| {
+        dw_rows(x, kernel, bias, &g, row0, chunk);
+        act.apply(chunk);
+    });
 }
 
 /// Above this many channels the interior sweep goes pixel by pixel.

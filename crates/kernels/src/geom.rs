@@ -58,15 +58,13 @@ pub fn conv_output_size(
     dilation: usize,
     padding: Padding,
 ) -> Result<(usize, usize)> {
-    if input == 0 || kernel == 0 || stride == 0 || dilation == 0 {
-        return Err(KernelError::InvalidParams(format!(
-            "input size {input}, kernel size {kernel}, stride {stride} and dilation {dilation} must all be at least 1"
-        )));
-    }
-    let eff = (kernel - 1)
-        .checked_mul(dilation)
-        .and_then(|v| v.checked_add(1))
-        .ok_or_else(|| KernelError::InvalidParams("dilated kernel size overflows".into()))?;
+    let eff = dilated_window(
+        input,
+        kernel,
+        stride,
+        dilation,
+        "dilated kernel size overflows",
+    )?;
     match padding {
         Padding::Valid => {
             if eff > input {
@@ -110,16 +108,9 @@ pub fn deconv_output_size(
     dilation: usize,
     padding: Padding,
 ) -> Result<(usize, usize)> {
-    if input == 0 || kernel == 0 || stride == 0 || dilation == 0 {
-        return Err(KernelError::InvalidParams(format!(
-            "input size {input}, kernel size {kernel}, stride {stride} and dilation {dilation} must all be at least 1"
-        )));
-    }
-    let overflow = || KernelError::InvalidParams("transposed convolution size overflows".into());
-    let eff = (kernel - 1)
-        .checked_mul(dilation)
-        .and_then(|v| v.checked_add(1))
-        .ok_or_else(overflow)?;
+    const OVERFLOW: &str = "transposed convolution size overflows";
+    let overflow = || KernelError::InvalidParams(OVERFLOW.into());
+    let eff = dilated_window(input, kernel, stride, dilation, OVERFLOW)?;
     let base = input.checked_mul(stride).ok_or_else(overflow)?;
     match padding {
         Padding::Valid => Ok((
@@ -136,6 +127,26 @@ pub fn deconv_output_size(
             "\"causal\" padding is not defined for transposed convolutions".into(),
         )),
     }
+}
+
+/// The dilated window length `(kernel - 1) * dilation + 1`, after checking
+/// that every size is at least 1; `overflow` is the error when it overflows.
+fn dilated_window(
+    input: usize,
+    kernel: usize,
+    stride: usize,
+    dilation: usize,
+    overflow: &str,
+) -> Result<usize> {
+    if input == 0 || kernel == 0 || stride == 0 || dilation == 0 {
+        return Err(KernelError::InvalidParams(format!(
+            "input size {input}, kernel size {kernel}, stride {stride} and dilation {dilation} must all be at least 1"
+        )));
+    }
+    (kernel - 1)
+        .checked_mul(dilation)
+        .and_then(|v| v.checked_add(1))
+        .ok_or_else(|| KernelError::InvalidParams(overflow.into()))
 }
 
 /// Window geometry over three spatial dimensions (2-D ops use depth 1).
@@ -174,6 +185,41 @@ impl Geom {
             "{what}: strides and dilations must be at least 1, got {self:?}"
         );
     }
+    /// Panics, naming the op `what`, unless each slice length matches this
+    /// geometry: `kernel` is (given, expected) for ops with a kernel, `bias`
+    /// the given bias length (expected: `out_c`) when there is one.
+    pub fn assert_lens(
+        &self,
+        what: &str,
+        input: usize,
+        kernel: Option<(usize, usize)>,
+        bias: Option<usize>,
+        out: usize,
+    ) {
+        assert!(
+            input == self.input_len(),
+            "{what}: input has {input} values, expected {}",
+            self.input_len()
+        );
+        if let Some((kernel, want)) = kernel {
+            assert!(
+                kernel == want,
+                "{what}: kernel has {kernel} values, expected {want}"
+            );
+        }
+        if let Some(b) = bias {
+            assert!(
+                b == self.out_c,
+                "{what}: bias has {b} values, expected {}",
+                self.out_c
+            );
+        }
+        assert!(
+            out == self.output_len(),
+            "{what}: output has {out} values, expected {}",
+            self.output_len()
+        );
+    }
     /// First input coordinate of the window of output coordinate `o` in dim `d`.
     #[inline(always)]
     pub fn start(&self, d: usize, o: usize) -> isize {
@@ -204,6 +250,15 @@ pub(crate) fn prod(dims: &[usize]) -> usize {
     dims.iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .unwrap_or_else(|| panic!("tensor size overflows: {dims:?}"))
+}
+
+/// Panics unless `len` (the length of `op`'s slice `what`) is the product of `dims`.
+pub(crate) fn assert_len(op: &str, what: &str, len: usize, dims: &[usize]) {
+    let want = prod(dims);
+    assert!(
+        len == want,
+        "{op}: {what} has {len} values, expected {want}"
+    );
 }
 
 /// Taps `t` in `0..k` with `0 <= start + t*dil < len`.
@@ -250,22 +305,16 @@ mod tests {
     #[test]
     fn same_padding_follows_tensorflow() {
         // TF: out = ceil(in/stride), pad_total = max((out-1)*s + k - in, 0), top = total/2.
-        assert_eq!(
-            conv_output_size(224, 3, 2, 1, Padding::Same).unwrap(),
-            (112, 0)
-        );
-        assert_eq!(
-            conv_output_size(112, 3, 1, 1, Padding::Same).unwrap(),
-            (112, 1)
-        );
-        assert_eq!(
-            conv_output_size(10, 4, 1, 1, Padding::Same).unwrap(),
-            (10, 1)
-        );
-        assert_eq!(
-            conv_output_size(10, 3, 1, 2, Padding::Same).unwrap(),
-            (10, 2)
-        );
+        // (input, kernel, stride, dilation) -> (output, pad before)
+        for (input, kernel, stride, dilation, want) in [
+            (224, 3, 2, 1, (112, 0)),
+            (112, 3, 1, 1, (112, 1)),
+            (10, 4, 1, 1, (10, 1)),
+            (10, 3, 1, 2, (10, 2)),
+        ] {
+            let got = conv_output_size(input, kernel, stride, dilation, Padding::Same).unwrap();
+            assert_eq!(got, want, "{input} {kernel} {stride} {dilation}");
+        }
         assert!(conv_output_size(2, 3, 1, 1, Padding::Valid).is_err());
         assert!(conv_output_size(2, 3, 0, 1, Padding::Valid).is_err());
     }

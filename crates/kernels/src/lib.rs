@@ -105,3 +105,27 @@ pub type Result<T> = std::result::Result<T, KernelError>;
 
 /// Below this many multiply-adds a kernel runs on the calling thread.
 pub const PARALLEL_THRESHOLD_FLOPS: usize = 1 << 22;
+
+/// Runs `f(first_row, rows)` over `out`, a non-empty whole number of rows of
+/// `row_len` values: on rayon, a few rows per task (enough tasks to balance,
+/// few enough to keep overhead low), when there are threads to share `work`
+/// (multiply-adds or window taps) of at least [`PARALLEL_THRESHOLD_FLOPS`];
+/// otherwise once over all of `out` on the calling thread.
+pub(crate) fn for_row_chunks(
+    out: &mut [f32],
+    row_len: usize,
+    work: usize,
+    f: impl Fn(usize, &mut [f32]) + Sync,
+) {
+    use rayon::prelude::*;
+    let rows = out.len() / row_len;
+    let threads = rayon::current_num_threads();
+    if threads > 1 && work >= PARALLEL_THRESHOLD_FLOPS && rows > 1 {
+        let per_task = rows.div_ceil(threads * 8).max(1);
+        out.par_chunks_mut(per_task * row_len)
+            .enumerate()
+            .for_each(|(i, chunk)| f(i * per_task, chunk));
+    } else {
+        f(0, out);
+    }
+}

@@ -1,5 +1,6 @@
 //! Matrix products over the `gemm` crate.
 
+use crate::geom::assert_len;
 use gemm::Parallelism;
 
 /// Whether a product of this size is worth splitting across threads.
@@ -68,13 +69,6 @@ pub(crate) unsafe fn gemm_raw(
     );
 }
 
-fn check(name: &str, what: &str, len: usize, want: usize) {
-    assert!(
-        len == want,
-        "{name}: {what} has {len} values, expected {want}"
-    );
-}
-
 /// `out[m×n] = a[m×k] · b[k×n]`, or `out += a·b` when `accumulate`.
 ///
 /// All matrices are row-major and dense. Large products use rayon's global
@@ -100,26 +94,14 @@ pub fn matmul(
     out: &mut [f32],
     accumulate: bool,
 ) {
-    check("matmul", "a", a.len(), crate::geom::prod(&[m, k]));
-    check("matmul", "b", b.len(), crate::geom::prod(&[k, n]));
-    check("matmul", "out", out.len(), crate::geom::prod(&[m, n]));
-    // SAFETY: lengths checked above; `out` is a unique borrow.
-    unsafe {
-        gemm_raw(
-            m,
-            k,
-            n,
-            a.as_ptr(),
-            k,
-            b.as_ptr(),
-            n,
-            1,
-            out.as_mut_ptr(),
-            n,
-            accumulate,
-            worth_parallel(m, k, n),
-        )
-    }
+    // b(p, j) = b[p * n + j]
+    let b = Rhs {
+        name: "b",
+        values: b,
+        dims: [k, n],
+        strides: [n, 1],
+    };
+    checked_product("matmul", a, b, [m, k, n], out, accumulate);
 }
 
 /// `out[m×n] (+)= a[m×k] · btᵀ` where `bt` is `[n×k]` row-major (i.e. `b` transposed),
@@ -145,10 +127,40 @@ pub fn matmul_bt(
     out: &mut [f32],
     accumulate: bool,
 ) {
-    check("matmul_bt", "a", a.len(), crate::geom::prod(&[m, k]));
-    check("matmul_bt", "bt", bt.len(), crate::geom::prod(&[n, k]));
-    check("matmul_bt", "out", out.len(), crate::geom::prod(&[m, n]));
-    // SAFETY: lengths checked above; `out` is a unique borrow.
+    // b(p, j) = bt[j * k + p]
+    let b = Rhs {
+        name: "bt",
+        values: bt,
+        dims: [n, k],
+        strides: [1, k],
+    };
+    checked_product("matmul_bt", a, b, [m, k, n], out, accumulate);
+}
+
+/// The right operand of [`matmul`] / [`matmul_bt`]: `values` hold `dims`
+/// (row-major; `name` says which argument in errors), and `b(p, j)` of the
+/// product is `values[p * strides[0] + j * strides[1]]`.
+struct Rhs<'a> {
+    name: &'static str,
+    values: &'a [f32],
+    dims: [usize; 2],
+    strides: [usize; 2],
+}
+
+/// `out[m×n] (+)= a[m×k] · b` after checking every length (panics naming `op`).
+fn checked_product(
+    op: &str,
+    a: &[f32],
+    b: Rhs,
+    [m, k, n]: [usize; 3],
+    out: &mut [f32],
+    accumulate: bool,
+) {
+    assert_len(op, "a", a.len(), &[m, k]);
+    assert_len(op, b.name, b.values.len(), &b.dims);
+    assert_len(op, "out", out.len(), &[m, n]);
+    // SAFETY: lengths checked above, so every b(p, j) lies in `b.values`;
+    // `out` is a unique borrow.
     unsafe {
         gemm_raw(
             m,
@@ -156,9 +168,9 @@ pub fn matmul_bt(
             n,
             a.as_ptr(),
             k,
-            bt.as_ptr(),
-            1,
-            k,
+            b.values.as_ptr(),
+            b.strides[0],
+            b.strides[1],
             out.as_mut_ptr(),
             n,
             accumulate,
@@ -237,9 +249,9 @@ pub fn dense(
     n: usize,
     out: &mut [f32],
 ) {
-    check("dense", "out", out.len(), crate::geom::prod(&[m, n]));
+    assert_len("dense", "out", out.len(), &[m, n]);
     if let Some(b) = bias {
-        check("dense", "bias", b.len(), n);
+        assert_len("dense", "bias", b.len(), &[n]);
         fill_rows(out, Some(b), n);
         matmul(x, kernel, m, k, n, out, true);
     } else {

@@ -53,11 +53,7 @@ impl Pool2dParams {
         strides: [usize; 2],
         padding: Padding,
     ) -> Result<Self> {
-        if padding == Padding::Causal {
-            return Err(KernelError::InvalidParams(
-                "pooling padding must be \"valid\" or \"same\"".into(),
-            ));
-        }
+        reject_causal(padding)?;
         let (out_h, pad_top) = conv_output_size(in_hw[0], pool[0], strides[0], 1, padding)?;
         let (out_w, pad_left) = conv_output_size(in_hw[1], pool[1], strides[1], 1, padding)?;
         Ok(Pool2dParams {
@@ -160,11 +156,7 @@ impl Pool3dParams {
         strides: [usize; 3],
         padding: Padding,
     ) -> Result<Self> {
-        if padding == Padding::Causal {
-            return Err(KernelError::InvalidParams(
-                "pooling padding must be \"valid\" or \"same\"".into(),
-            ));
-        }
+        reject_causal(padding)?;
         let mut o = [(0, 0); 3];
         for d in 0..3 {
             o[d] = conv_output_size(in_dhw[d], pool[d], strides[d], 1, padding)?;
@@ -211,6 +203,16 @@ impl Pool3dParams {
     pub fn output_len(&self) -> usize {
         self.geom().output_len()
     }
+}
+
+/// Pooling windows are padded `"valid"` or `"same"`, never `"causal"`.
+fn reject_causal(padding: Padding) -> Result<()> {
+    if padding == Padding::Causal {
+        return Err(KernelError::InvalidParams(
+            "pooling padding must be \"valid\" or \"same\"".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// 2-D (and 1-D) max pooling, NHWC in and out (`out` is overwritten).
@@ -264,33 +266,14 @@ pub fn avg_pool3d(input: &[f32], p: &Pool3dParams, out: &mut [f32]) {
 
 fn pool_geom(name: &str, input: &[f32], g: &Geom, is_max: bool, out: &mut [f32]) {
     g.assert_sane(name);
-    assert!(
-        input.len() == g.input_len(),
-        "{name}: input has {} values, expected {}",
-        input.len(),
-        g.input_len()
-    );
-    assert!(
-        out.len() == g.output_len(),
-        "{name}: output has {} values, expected {}",
-        out.len(),
-        g.output_len()
-    );
+    g.assert_lens(name, input.len(), None, None, out.len());
     if out.is_empty() {
         return;
     }
-    let row_len = g.out_sp[2] * g.in_c;
-    let rows = g.batch * g.out_sp[0] * g.out_sp[1];
     let work = out.len() * g.taps();
-    let threads = rayon::current_num_threads();
-    if threads > 1 && work >= crate::PARALLEL_THRESHOLD_FLOPS && rows > 1 {
-        let per_task = rows.div_ceil(threads * 8).max(1);
-        out.par_chunks_mut(per_task * row_len)
-            .enumerate()
-            .for_each(|(i, chunk)| pool_rows(input, g, is_max, i * per_task, chunk));
-    } else {
-        pool_rows(input, g, is_max, 0, out);
-    }
+    crate::for_row_chunks(out, g.out_sp[2] * g.in_c, work, |row0, chunk| {
+        pool_rows(input, g, is_max, row0, chunk)
+    });
 }
 
 dispatch!(fn pool_rows(x: &[f32], g: &Geom, is_max: bool, row0: usize, out: &mut [f32]) => pool_rows_impl);

@@ -13,6 +13,7 @@
 //! Activations are passed as in-place slice functions so the caller can plug
 //! in any Keras activation (e.g. `|s| act.apply(s, s.len())`).
 
+use crate::geom::assert_len;
 use crate::matmul::{fill_rows, gemm_raw, matmul};
 
 /// Reorder `[batch, time, feat]` into `[time, batch, feat]` (and back, with
@@ -44,13 +45,6 @@ pub fn to_time_major(x: &[f32], batch: usize, time: usize, feat: usize, out: &mu
     }
 }
 
-fn check(name: &str, what: &str, len: usize, want: usize) {
-    assert!(
-        len == want,
-        "{name}: {what} has {len} values, expected {want}"
-    );
-}
-
 /// One SimpleRNN step: `h = act(xp + h · recurrent_kernel)`.
 ///
 /// `xp` is this timestep's input projection `[batch, units]` (bias included),
@@ -77,18 +71,8 @@ pub fn simple_rnn_step(
     act: &dyn Fn(&mut [f32]),
     scratch: &mut Vec<f32>,
 ) {
-    check(
-        "simple_rnn_step",
-        "xp",
-        xp.len(),
-        crate::geom::prod(&[batch, units]),
-    );
-    check(
-        "simple_rnn_step",
-        "h",
-        h.len(),
-        crate::geom::prod(&[batch, units]),
-    );
+    assert_len("simple_rnn_step", "xp", xp.len(), &[batch, units]);
+    assert_len("simple_rnn_step", "h", h.len(), &[batch, units]);
     scratch.clear();
     scratch.extend_from_slice(xp);
     matmul(h, recurrent_kernel, batch, units, units, scratch, true);
@@ -133,20 +117,15 @@ pub fn lstm_step(
     scratch: &mut Vec<f32>,
 ) {
     let u = units;
-    check(
-        "lstm_step",
-        "xp",
-        xp.len(),
-        crate::geom::prod(&[batch, 4, u]),
-    );
-    check(
+    assert_len("lstm_step", "xp", xp.len(), &[batch, 4, u]);
+    assert_len(
         "lstm_step",
         "recurrent_kernel",
         recurrent_kernel.len(),
-        crate::geom::prod(&[u, 4, u]),
+        &[u, 4, u],
     );
-    check("lstm_step", "h", h.len(), crate::geom::prod(&[batch, u]));
-    check("lstm_step", "c", c.len(), crate::geom::prod(&[batch, u]));
+    assert_len("lstm_step", "h", h.len(), &[batch, u]);
+    assert_len("lstm_step", "c", c.len(), &[batch, u]);
     if u == 0 {
         return;
     }
@@ -224,30 +203,20 @@ pub fn gru_step(
     scratch: &mut Vec<f32>,
 ) {
     let u = units;
-    check(
-        "gru_step",
-        "xp",
-        xp.len(),
-        crate::geom::prod(&[batch, 3, u]),
-    );
-    check(
+    assert_len("gru_step", "xp", xp.len(), &[batch, 3, u]);
+    assert_len(
         "gru_step",
         "recurrent_kernel",
         recurrent_kernel.len(),
-        crate::geom::prod(&[u, 3, u]),
+        &[u, 3, u],
     );
-    check("gru_step", "h", h.len(), crate::geom::prod(&[batch, u]));
+    assert_len("gru_step", "h", h.len(), &[batch, u]);
     if let Some(b) = recurrent_bias {
         assert!(
             mode == GruResetMode::After,
             "gru_step: a recurrent bias is only used with GruResetMode::After"
         );
-        check(
-            "gru_step",
-            "recurrent_bias",
-            b.len(),
-            crate::geom::prod(&[3, u]),
-        );
+        assert_len("gru_step", "recurrent_bias", b.len(), &[3, u]);
     }
     if u == 0 {
         return;

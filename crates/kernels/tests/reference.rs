@@ -1,5 +1,7 @@
 //! Every kernel against a naive reference written straight from its definition.
 
+mod support;
+
 use proptest::prelude::*;
 use tfjs_kernels::*;
 
@@ -19,16 +21,26 @@ fn rand_vec(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// Seeded random input, kernel and bias values of a convolution (from
+/// `seed`, `seed + 1` and `seed + 2`).
+fn conv_data(input_len: usize, kernel_len: usize, bias_len: usize, seed: u64) -> [Vec<f32>; 3] {
+    [
+        rand_vec(input_len, seed),
+        rand_vec(kernel_len, seed + 1),
+        rand_vec(bias_len, seed + 2),
+    ]
+}
+
+/// Runs `kernel` into a NaN-filled output as long as `want` and compares.
+fn assert_kernel(what: &str, want: &[f32], kernel: impl FnOnce(&mut [f32])) {
+    let mut out = vec![f32::NAN; want.len()];
+    kernel(&mut out);
+    assert_close(&out, want, what);
+}
+
 /// max |a-b| ≤ 1e-4 · max(1, max |want|).
 fn assert_close(got: &[f32], want: &[f32], what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    let scale = want.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-4 * scale,
-            "{what}: element {i}: got {g}, want {w} (scale {scale})"
-        );
-    }
+    support::assert_close_within(what, got, want, 1e-4);
 }
 
 fn naive_matmul(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
@@ -283,14 +295,10 @@ proptest! {
         let Ok(p) = Conv2dParams::new(batch, [in_h, in_w], in_c, out_c, [k_h, k_w], [s_h, s_w], [d_h, d_w], pad) else {
             return Ok(());
         };
-        let x = rand_vec(p.input_len(), seed);
-        let w = rand_vec(p.kernel_len(), seed + 1);
-        let b = rand_vec(out_c, seed + 2);
+        let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
         let bias = use_bias.then_some(&b[..]);
         let want = naive_conv3d(&x, &w, bias, &as3d(&p));
-        let mut out = vec![f32::NAN; p.output_len()];
-        conv2d(&x, &w, bias, &p, &mut out);
-        assert_close(&out, &want, &format!("conv2d {p:?}"));
+        assert_kernel(&format!("conv2d {p:?}"), &want, |out| conv2d(&x, &w, bias, &p, out));
     }
 
     /// A pre-packed kernel with an explicit (asymmetric) zero border, as the
@@ -309,17 +317,13 @@ proptest! {
             return Ok(());
         };
         (p.in_h, p.in_w, p.pad_top, p.pad_left) = (in_h, in_w, top, left);
-        let x = rand_vec(p.input_len(), seed);
-        let w = rand_vec(p.kernel_len(), seed + 1);
-        let b = rand_vec(out_c, seed + 2);
+        let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
         let bias = use_bias.then_some(&b[..]);
         let act = if relu6 { FusedActivation::Relu6 } else { FusedActivation::Linear };
         let mut want = naive_conv3d(&x, &w, bias, &as3d(&p));
         act.apply(&mut want);
         let packed = PackedMatrix::new(&w, k_h * k_w * in_c, out_c, bias);
-        let mut out = vec![f32::NAN; p.output_len()];
-        conv2d_packed(&x, &packed, act, &p, &mut out);
-        assert_close(&out, &want, &format!("conv2d_packed {p:?}"));
+        assert_kernel(&format!("conv2d_packed {p:?}"), &want, |out| conv2d_packed(&x, &packed, act, &p, out));
     }
 
     /// The fused epilogue equals the activation applied afterwards, on every conv path
@@ -363,12 +367,9 @@ proptest! {
             prop_assert_eq!(p.pad_left, (k - 1) * d);
             prop_assert_eq!(p.out_w, len.div_ceil(s));
         }
-        let x = rand_vec(p.input_len(), seed);
-        let w = rand_vec(p.kernel_len(), seed + 1);
+        let [x, w, _] = conv_data(p.input_len(), p.kernel_len(), 0, seed);
         let want = naive_conv3d(&x, &w, None, &as3d(&p));
-        let mut out = vec![f32::NAN; p.output_len()];
-        conv2d(&x, &w, None, &p, &mut out);
-        assert_close(&out, &want, &format!("conv1d {p:?}"));
+        assert_kernel(&format!("conv1d {p:?}"), &want, |out| conv2d(&x, &w, None, &p, out));
     }
 
     #[test]
@@ -380,13 +381,9 @@ proptest! {
         let Ok(p) = Conv3dParams::new(batch, [in_d, in_h, in_w], in_c, out_c, [k.0, k.1, k.2], [s.0, s.1, s.2], [1, dil, 1], pad) else {
             return Ok(());
         };
-        let x = rand_vec(p.input_len(), seed);
-        let w = rand_vec(p.kernel_len(), seed + 1);
-        let b = rand_vec(out_c, seed + 2);
+        let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
         let want = naive_conv3d(&x, &w, Some(&b), &p);
-        let mut out = vec![f32::NAN; p.output_len()];
-        conv3d(&x, &w, Some(&b), &p, &mut out);
-        assert_close(&out, &want, &format!("conv3d {p:?}"));
+        assert_kernel(&format!("conv3d {p:?}"), &want, |out| conv3d(&x, &w, Some(&b), &p, out));
     }
 
     #[test]
@@ -398,14 +395,10 @@ proptest! {
         let Ok(p) = Conv2dParams::new(batch, [in_h, in_w], in_c, in_c * mult, [k_h, k_w], [s, s], [dil, dil], pad) else {
             return Ok(());
         };
-        let x = rand_vec(p.input_len(), seed);
-        let w = rand_vec(k_h * k_w * in_c * mult, seed + 1);
-        let b = rand_vec(in_c * mult, seed + 2);
+        let [x, w, b] = conv_data(p.input_len(), k_h * k_w * in_c * mult, in_c * mult, seed);
         let bias = use_bias.then_some(&b[..]);
         let want = naive_depthwise(&x, &w, bias, &p);
-        let mut out = vec![f32::NAN; p.output_len()];
-        depthwise_conv2d(&x, &w, bias, &p, &mut out);
-        assert_close(&out, &want, &format!("depthwise {p:?}"));
+        assert_kernel(&format!("depthwise {p:?}"), &want, |out| depthwise_conv2d(&x, &w, bias, &p, out));
     }
 
     /// conv2d_transpose is the adjoint of conv2d: <conv2d(x), y> = <x, conv2d_transpose(y)>,

@@ -16,7 +16,7 @@
 
 use bytes::Bytes;
 use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -353,17 +353,6 @@ pub async fn make_version_blocking(
         })
 }
 
-/// Info as JSON, with TensorFlow.js's key names.
-pub fn info_json(info: &ModelArtifactsInfo) -> Value {
-    json!({
-        "dateSaved": info.date_saved,
-        "modelTopologyType": info.model_topology_type,
-        "modelTopologyBytes": info.model_topology_bytes,
-        "weightSpecsBytes": info.weight_specs_bytes,
-        "weightDataBytes": info.weight_data_bytes,
-    })
-}
-
 /// What one [`Backend::refresh`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RefreshReport {
@@ -666,6 +655,7 @@ impl Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn shards_hash_across_buffer_boundaries() {

@@ -45,10 +45,8 @@ impl axum::serve::Listener for IdleTimeoutListener {
                         IdleStream {
                             inner: s,
                             idle: self.idle,
-                            read_deadline: Box::pin(tokio::time::sleep(self.idle)),
-                            write_deadline: Box::pin(tokio::time::sleep(self.idle)),
-                            reading: false,
-                            writing: false,
+                            read: Deadline::new(self.idle),
+                            write: Deadline::new(self.idle),
                         },
                         a,
                     );
@@ -77,10 +75,52 @@ impl Connected<IncomingStream<'_, IdleTimeoutListener>> for RemoteAddr {
 pub struct IdleStream {
     inner: TcpStream,
     idle: Duration,
-    read_deadline: Pin<Box<Sleep>>,
-    write_deadline: Pin<Box<Sleep>>,
-    reading: bool,
-    writing: bool,
+    read: Deadline,
+    write: Deadline,
+}
+
+/// The idle deadline of one direction of an [`IdleStream`].
+#[derive(Debug)]
+struct Deadline {
+    sleep: Pin<Box<Sleep>>,
+    /// The inner stream returned `Pending` and has made no progress since.
+    waiting: bool,
+}
+
+impl Deadline {
+    fn new(idle: Duration) -> Self {
+        Deadline {
+            sleep: Box::pin(tokio::time::sleep(idle)),
+            waiting: false,
+        }
+    }
+
+    /// Passes on the inner stream's `poll`: progress ends the wait; the
+    /// first `Pending` of a wait arms the deadline `idle` from now, and once
+    /// it passes the operation fails with `TimedOut`.
+    fn guard<T>(
+        &mut self,
+        idle: Duration,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match poll {
+            Poll::Ready(r) => {
+                self.waiting = false;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                if !self.waiting {
+                    self.waiting = true;
+                    self.sleep.as_mut().reset(Instant::now() + idle);
+                }
+                match self.sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(timed_out())),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
 }
 
 fn timed_out() -> io::Error {
@@ -94,23 +134,8 @@ impl AsyncRead for IdleStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let me = &mut *self;
-        match Pin::new(&mut me.inner).poll_read(cx, buf) {
-            Poll::Ready(r) => {
-                me.reading = false;
-                Poll::Ready(r)
-            }
-            Poll::Pending => {
-                if !me.reading {
-                    me.reading = true;
-                    let d = Instant::now() + me.idle;
-                    me.read_deadline.as_mut().reset(d);
-                }
-                match me.read_deadline.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(timed_out())),
-                    Poll::Pending => Poll::Pending,
-                }
-            }
-        }
+        let poll = Pin::new(&mut me.inner).poll_read(cx, buf);
+        me.read.guard(me.idle, cx, poll)
     }
 }
 
@@ -121,23 +146,8 @@ impl AsyncWrite for IdleStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let me = &mut *self;
-        match Pin::new(&mut me.inner).poll_write(cx, buf) {
-            Poll::Ready(r) => {
-                me.writing = false;
-                Poll::Ready(r)
-            }
-            Poll::Pending => {
-                if !me.writing {
-                    me.writing = true;
-                    let d = Instant::now() + me.idle;
-                    me.write_deadline.as_mut().reset(d);
-                }
-                match me.write_deadline.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(timed_out())),
-                    Poll::Pending => Poll::Pending,
-                }
-            }
-        }
+        let poll = Pin::new(&mut me.inner).poll_write(cx, buf);
+        me.write.guard(me.idle, cx, poll)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -154,23 +164,8 @@ impl AsyncWrite for IdleStream {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let me = &mut *self;
-        match Pin::new(&mut me.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(r) => {
-                me.writing = false;
-                Poll::Ready(r)
-            }
-            Poll::Pending => {
-                if !me.writing {
-                    me.writing = true;
-                    let d = Instant::now() + me.idle;
-                    me.write_deadline.as_mut().reset(d);
-                }
-                match me.write_deadline.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(timed_out())),
-                    Poll::Pending => Poll::Pending,
-                }
-            }
-        }
+        let poll = Pin::new(&mut me.inner).poll_write_vectored(cx, bufs);
+        me.write.guard(me.idle, cx, poll)
     }
 
     fn is_write_vectored(&self) -> bool {

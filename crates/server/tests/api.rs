@@ -52,10 +52,7 @@ async fn node_captured_uploads_are_stored_and_served_back_identically() {
             expected.get("trainingConfig")
         );
         // The versioned URL serves the same model.
-        let v1 = http_client()
-            .load_url(&format!("{}/models/{model}/v1/model.json", s.base))
-            .await
-            .unwrap();
+        let v1 = s.load(&format!("/models/{model}/v1/model.json")).await;
         assert_eq!(v1.weight_data.contiguous(), loaded.weight_data.contiguous());
     }
     assert_eq!(
@@ -108,18 +105,12 @@ async fn uploads_become_new_versions_and_latest_moves() {
     assert_eq!(m["name"], "m");
     assert_eq!(m["latest"], 2);
     assert_eq!(m["versions"].as_array().unwrap().len(), 2);
-    let latest = http_client()
-        .load_url(&format!("{}/models/m/model.json", s.base))
-        .await
-        .unwrap();
+    let latest = s.load("/models/m/model.json").await;
     assert_eq!(
         &*latest.weight_data.contiguous(),
         &read("tfjs/trained/weights.bin")[..]
     );
-    let v1 = http_client()
-        .load_url(&format!("{}/models/m/v1/model.json", s.base))
-        .await
-        .unwrap();
+    let v1 = s.load("/models/m/v1/model.json").await;
     assert_eq!(
         &*v1.weight_data.contiguous(),
         &read("tfjs/mlp/weights.bin")[..]
@@ -128,30 +119,17 @@ async fn uploads_become_new_versions_and_latest_moves() {
     // Delete v2: latest falls back to v1; v2's blob is gone.
     let v2: Value = s.get("/models/m/v2").await.json().await.unwrap();
     let v2_blob = v2["blobs"][0].as_str().unwrap().to_string();
-    let r = s
-        .client
-        .delete(format!("{}/models/m/v2", s.base))
-        .send()
-        .await
-        .unwrap();
+    let r = s.delete("/models/m/v2").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(s.get(&v2_blob).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         s.get("/models/m/v2/model.json").await.status(),
         StatusCode::NOT_FOUND
     );
-    let again = http_client()
-        .load_url(&format!("{}/models/m/model.json", s.base))
-        .await
-        .unwrap();
+    let again = s.load("/models/m/model.json").await;
     assert_eq!(again.weight_data, v1.weight_data);
     // Delete the model.
-    let r = s
-        .client
-        .delete(format!("{}/models/m", s.base))
-        .send()
-        .await
-        .unwrap();
+    let r = s.delete("/models/m").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(s.store.names().is_empty());
     assert_eq!(
@@ -171,16 +149,17 @@ async fn blobs_are_immutable_with_etag_and_ranges_and_model_json_revalidates() {
     let etag = r.headers()["etag"].clone();
     let j: Value = r.json().await.unwrap();
     let r = s
-        .client
-        .get(format!("{}/models/mlp/model.json", s.base))
-        .header("if-none-match", etag.clone())
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/models/mlp/model.json",
+            "if-none-match",
+            etag.to_str().unwrap(),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
 
     let path = j["weightsManifest"][0]["paths"][0].as_str().unwrap();
-    let blob_url = format!("{}/models/mlp/{path}", s.base);
+    let blob_path = format!("/models/mlp/{path}");
+    let blob_url = format!("{}{blob_path}", s.base);
     let weights = read("tfjs/mlp/weights.bin");
     let r = s.client.get(&blob_url).send().await.unwrap();
     assert_eq!(
@@ -195,34 +174,16 @@ async fn blobs_are_immutable_with_etag_and_ranges_and_model_json_revalidates() {
     let betag = r.headers()["etag"].to_str().unwrap().to_string();
     assert!(betag.starts_with("\"sha256-"));
     assert_eq!(r.bytes().await.unwrap().as_ref(), &weights[..]);
-    let r = s
-        .client
-        .get(&blob_url)
-        .header("range", "bytes=10-19")
-        .send()
-        .await
-        .unwrap();
+    let r = s.get_with(&blob_path, "range", "bytes=10-19").await;
     assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(
         r.headers()["content-range"],
         format!("bytes 10-19/{}", weights.len())
     );
     assert_eq!(r.bytes().await.unwrap().as_ref(), &weights[10..20]);
-    let r = s
-        .client
-        .get(&blob_url)
-        .header("range", "bytes=99999-")
-        .send()
-        .await
-        .unwrap();
+    let r = s.get_with(&blob_path, "range", "bytes=99999-").await;
     assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
-    let r = s
-        .client
-        .get(&blob_url)
-        .header("if-none-match", betag)
-        .send()
-        .await
-        .unwrap();
+    let r = s.get_with(&blob_path, "if-none-match", &betag).await;
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
     // An unknown or malformed blob id is a 404.
     assert_eq!(
@@ -286,15 +247,7 @@ async fn writes_need_the_token_and_bad_uploads_leave_the_store_untouched() {
             "truncated weights",
             "keep".into(),
             Some(token),
-            multipart(&[
-                ("model.json", "model.json", "application/json", &mlp_json),
-                (
-                    "model.weights.bin",
-                    "model.weights.bin",
-                    "application/octet-stream",
-                    &mlp_w[..1000],
-                ),
-            ]),
+            model_upload(&mlp_json, &mlp_w[..1000]),
             StatusCode::BAD_REQUEST,
             "1000 bytes",
         ),
@@ -302,15 +255,7 @@ async fn writes_need_the_token_and_bad_uploads_leave_the_store_untouched() {
             "weights of another model",
             "keep".into(),
             Some(token),
-            multipart(&[
-                ("model.json", "model.json", "application/json", &mlp_json),
-                (
-                    "model.weights.bin",
-                    "model.weights.bin",
-                    "application/octet-stream",
-                    &trained_w,
-                ),
-            ]),
+            model_upload(&mlp_json, &trained_w),
             StatusCode::BAD_REQUEST,
             "manifest",
         ),
@@ -396,15 +341,7 @@ async fn writes_need_the_token_and_bad_uploads_leave_the_store_untouched() {
             "oversized",
             "keep".into(),
             Some(token),
-            multipart(&[
-                ("model.json", "model.json", "application/json", &mlp_json),
-                (
-                    "model.weights.bin",
-                    "model.weights.bin",
-                    "application/octet-stream",
-                    &vec![0u8; 200 * 1024],
-                ),
-            ]),
+            model_upload(&mlp_json, &vec![0u8; 200 * 1024]),
             StatusCode::PAYLOAD_TOO_LARGE,
             "limit",
         ),
@@ -466,15 +403,7 @@ async fn writes_need_the_token_and_bad_uploads_leave_the_store_untouched() {
         "duplicate weight names",
         "keep".into(),
         Some(token),
-        multipart(&[
-            ("model.json", "model.json", "application/json", &dup),
-            (
-                "model.weights.bin",
-                "model.weights.bin",
-                "application/octet-stream",
-                &mlp_w,
-            ),
-        ]),
+        model_upload(&dup, &mlp_w),
         StatusCode::BAD_REQUEST,
         "twice",
     ));
@@ -492,12 +421,7 @@ async fn writes_need_the_token_and_bad_uploads_leave_the_store_untouched() {
     }
 
     // Deletes need the token too.
-    let r = s
-        .client
-        .delete(format!("{}/models/keep", s.base))
-        .send()
-        .await
-        .unwrap();
+    let r = s.delete("/models/keep").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(s.snapshot().await, before);
     // Reads do not.
@@ -564,12 +488,12 @@ async fn cors_allows_any_origin_to_read_and_only_listed_origins_to_write() {
     let (ct, body) = node_capture("mlp");
     s.post("mlp", &ct, body.clone(), None).await;
     let r = s
-        .client
-        .get(format!("{}/models/mlp/model.json", s.base))
-        .header("origin", "http://elsewhere.example")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/models/mlp/model.json",
+            "origin",
+            "http://elsewhere.example",
+        )
+        .await;
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
     // A cross-origin write (a page on another site posting a form) is refused.
     let r = s
@@ -601,15 +525,7 @@ async fn cors_allows_any_origin_to_read_and_only_listed_origins_to_write() {
         ..Default::default()
     })
     .await;
-    let r = s2
-        .client
-        .request(reqwest::Method::OPTIONS, format!("{}/models/x", s2.base))
-        .header("origin", "http://app.example")
-        .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization")
-        .send()
-        .await
-        .unwrap();
+    let r = s2.preflight("/models/x", "http://app.example").await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         r.headers()["access-control-allow-origin"],
@@ -640,12 +556,8 @@ async fn cors_allows_any_origin_to_read_and_only_listed_origins_to_write() {
     // With origins configured, other origins may not read: the refusal is
     // readable by the page (its own origin echoed) and names the flag.
     let r = s2
-        .client
-        .get(format!("{}/models", s2.base))
-        .header("origin", "http://other.example")
-        .send()
-        .await
-        .unwrap();
+        .get_with("/models", "origin", "http://other.example")
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         r.headers()["access-control-allow-origin"],
@@ -723,10 +635,7 @@ async fn our_client_saves_and_the_catalog_survives_a_restart() {
         .map(|m| m["name"].clone())
         .collect();
     assert_eq!(names, vec!["copy", "trained"]);
-    let b = http_client()
-        .load_url(&format!("{}/models/copy/model.json", s2.base))
-        .await
-        .unwrap();
+    let b = s2.load("/models/copy/model.json").await;
     assert_eq!(b.weight_data.contiguous(), a.weight_data.contiguous());
     assert_eq!(b.model_topology, a.model_topology);
     assert_eq!(b.weight_specs, a.weight_specs);

@@ -3,49 +3,24 @@
 //! distinct, whole versions, and versions written behind the server's back
 //! are never overwritten.
 
+mod support;
+
 use reqwest::StatusCode;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use support::{fixtures, hex, load_served, node_capture, post_to, read};
 use tfjs_io::file::FileStore;
 use tfjs_io::memory::MemoryStore;
 use tfjs_io::{ModelStore, ModelUrl};
 use tfjs_server::{Server, ServerConfig};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
-
-fn read(p: impl AsRef<Path>) -> Vec<u8> {
-    let p = fixtures().join(p);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// (content-type, captured TensorFlow.js request body, sha256 of weights.bin)
 fn capture(model: &str) -> (String, Vec<u8>, String) {
-    let h: Value =
-        serde_json::from_slice(&read(format!("tfjs/{model}/http/headers.json"))).unwrap();
-    let ct = h["headers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|kv| kv[0] == "content-type")
-        .unwrap()[1]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (
-        ct,
-        read(format!("tfjs/{model}/http/request.bin")),
-        hex(&Sha256::digest(read(format!("tfjs/{model}/weights.bin")))),
-    )
+    let (ct, body) = node_capture(model);
+    let weights = read(format!("tfjs/{model}/weights.bin"));
+    (ct, body, hex(&Sha256::digest(weights)))
 }
 
 async fn serve(
@@ -68,11 +43,7 @@ async fn serve(
 
 /// The weights of a served version, read through its blobs.
 async fn served_weights(base: &str, path: &str) -> Vec<u8> {
-    let loaded = tfjs_http::HttpStore::new("http", tfjs_http::HttpOptions::default())
-        .unwrap()
-        .load_url(&format!("{base}{path}"))
-        .await
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let loaded = load_served(base, path).await;
     loaded.weight_data.contiguous().to_vec()
 }
 
@@ -82,17 +53,9 @@ async fn eight_concurrent_uploads(base: &str) -> BTreeMap<u64, String> {
     for i in 0..8 {
         let model = models[i % 2];
         let (ct, body, sha) = capture(model);
-        let url = format!("{base}/models/same");
+        let base = base.to_string();
         tasks.push(tokio::spawn(async move {
-            let r = reqwest::Client::new()
-                .post(url)
-                .header("content-type", ct)
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status();
-            let info: Value = r.json().await.unwrap();
+            let (status, info) = post_to(&base, "same", &ct, body).await;
             assert_eq!(status, StatusCode::CREATED, "{info}");
             (info["version"].as_u64().unwrap(), sha)
         }));
@@ -152,15 +115,8 @@ async fn a_version_written_behind_the_servers_back_is_not_overwritten() {
     store.save(&behind, &original).await.unwrap();
 
     let (ct, body, trained_sha) = capture("trained");
-    let r = reqwest::Client::new()
-        .post(format!("{base}/models/m"))
-        .header("content-type", ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let info: Value = r.json().await.unwrap();
+    let (status, info) = post_to(&base, "m", &ct, body).await;
+    assert_eq!(status, StatusCode::CREATED);
     assert_eq!(info["version"], 2, "{info}");
 
     let v1 = store.load(&behind).await.unwrap();

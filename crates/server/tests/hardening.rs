@@ -164,15 +164,7 @@ async fn refused_origins_can_read_why_and_are_logged_once_with_the_flag() {
     assert!(s.store.names().is_empty(), "refused writes store nothing");
     // A preflight (the page sends a token header) passes, so that the page
     // gets to the readable refusal instead of `Failed to fetch`.
-    let r = s
-        .client
-        .request(reqwest::Method::OPTIONS, format!("{}/models/m", s.base))
-        .header("origin", app)
-        .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization")
-        .send()
-        .await
-        .unwrap();
+    let r = s.preflight("/models/m", app).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert!(r.headers().contains_key("access-control-allow-origin"));
     // Reads stay open to any origin by default.
@@ -236,15 +228,7 @@ fn fixture_model(dir: &str, weights: &str) -> (Value, Vec<u8>) {
 
 fn upload_body(json: &Value, weights: &[u8]) -> (String, Vec<u8>) {
     let j = serde_json::to_vec(json).unwrap();
-    multipart(&[
-        ("model.json", "model.json", "application/json", &j),
-        (
-            "model.weights.bin",
-            "model.weights.bin",
-            "application/octet-stream",
-            weights,
-        ),
-    ])
+    model_upload(&j, weights)
 }
 
 #[tokio::test]

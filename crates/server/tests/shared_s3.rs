@@ -12,7 +12,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tfjs_cloud::CloudStore;
@@ -20,6 +19,9 @@ use tfjs_server::{Server, ServerConfig};
 
 #[path = "../../cloud/tests/support/moto.rs"]
 mod moto;
+mod support;
+
+use support::{hex, node_capture, post_to, read};
 
 async fn create_bucket(bucket: &str) {
     moto::create_bucket(bucket).await
@@ -37,15 +39,6 @@ fn s3_store(bucket: &str) -> Arc<CloudStore> {
 
 // -------------------------------------------------------------- fixtures
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
-
-fn read(p: impl AsRef<Path>) -> Vec<u8> {
-    let p = fixtures().join(p);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
 /// What TensorFlow.js's `model.save('http://…')` sent for a fixture model
 /// (captured from Node): (content-type, body), plus the model's weights.bin
 /// and model.json topology.
@@ -58,22 +51,12 @@ struct Upload {
 }
 
 fn upload_of(model: &'static str) -> Upload {
-    let h: Value =
-        serde_json::from_slice(&read(format!("tfjs/{model}/http/headers.json"))).unwrap();
-    let content_type = h["headers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|kv| kv[0] == "content-type")
-        .unwrap()[1]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (content_type, body) = node_capture(model);
     let json: Value = serde_json::from_slice(&read(format!("tfjs/{model}/model.json"))).unwrap();
     Upload {
         model,
         content_type,
-        body: read(format!("tfjs/{model}/http/request.bin")),
+        body,
         weights_sha256: hex(&Sha256::digest(read(format!("tfjs/{model}/weights.bin")))),
         topology: json["modelTopology"].clone(),
     }
@@ -98,10 +81,6 @@ fn retrained_mlp() -> Upload {
     up.weights_sha256 = hex(&Sha256::digest(weights));
     up.model = "mlp-retrained";
     up
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 // --------------------------------------------------------------- servers
@@ -142,15 +121,7 @@ fn client() -> reqwest::Client {
 }
 
 async fn post(base: &str, name: &str, up: &Upload) -> (StatusCode, Value) {
-    let r = client()
-        .post(format!("{base}/models/{name}"))
-        .header("content-type", &up.content_type)
-        .body(up.body.clone())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    post_to(base, name, &up.content_type, up.body.clone()).await
 }
 
 async fn get(url: &str) -> (StatusCode, Vec<u8>) {

@@ -1,6 +1,9 @@
 //! Several processes saving, loading and moving models in one profile at
 //! once never see a torn model (SQLite transactions, WAL, busy timeout).
 
+mod common;
+
+use common::listed_paths;
 use std::process::{Command, Stdio};
 
 #[test]
@@ -66,19 +69,9 @@ fn concurrent_processes_never_see_a_torn_model() {
         "{name}"
     );
     // The movers left nothing behind in localStorage but the shared model.
-    let paths: Vec<String> = ls
-        .list_sync("")
-        .unwrap()
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    let paths = listed_paths(ls.list_sync("").unwrap());
     assert_eq!(paths, ["shared"]);
     let idb = tfjs_store::IndexedDbStore::new(p);
-    let paths: Vec<String> = idb
-        .list_sync("")
-        .unwrap()
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    let paths = listed_paths(idb.list_sync("").unwrap());
     assert_eq!(paths, ["mv-7", "mv-8", "shared"]);
 }

@@ -213,12 +213,7 @@ fn nested_paths_use_the_path_verbatim() {
     let idb = IndexedDbStore::new(p.profile.clone());
     idb.save_sync("my-model-1", &model).unwrap();
     idb.save_sync("nested/dir/model 2", &model).unwrap();
-    let listed: Vec<String> = idb
-        .list_sync("")
-        .unwrap()
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    let listed = listed_paths(idb.list_sync("").unwrap());
     let keys: Vec<String> = dump_idb_records(&dump09, "model_info_store")
         .iter()
         .map(|r| r["modelPath"].as_str().unwrap().to_string())
@@ -291,31 +286,37 @@ fn browser_error_texts_for_missing_models_and_empty_paths() {
     let p = test_profile();
     let store = ls(&p);
     let idb = IndexedDbStore::new(p.profile.clone());
-    assert_eq!(
-        store.load_sync("nope").unwrap_err().to_string(),
-        msg("loadLayersModel(localstorage://nope)")
-    );
-    assert_eq!(
-        idb.load_sync("nope").unwrap_err().to_string(),
-        msg("loadLayersModel(indexeddb://nope)")
-    );
-    assert_eq!(
-        store.remove_sync("nope").unwrap_err().to_string(),
-        msg("removeModel(localstorage://nope)")
-    );
-    assert_eq!(
-        idb.remove_sync("nope").unwrap_err().to_string(),
-        msg("removeModel(indexeddb://nope)")
-    );
     let model = artifacts_from_dump(&dump04(), "my-model-1");
-    assert_eq!(
-        store.save_sync("", &model).unwrap_err().to_string(),
-        msg("save(localstorage://)")
-    );
-    assert_eq!(
-        idb.save_sync("", &model).unwrap_err().to_string(),
-        msg("save(indexeddb://)")
-    );
+    // (what the store answered, the browser capture's case)
+    let answers = [
+        (
+            store.load_sync("nope").unwrap_err().to_string(),
+            "loadLayersModel(localstorage://nope)",
+        ),
+        (
+            idb.load_sync("nope").unwrap_err().to_string(),
+            "loadLayersModel(indexeddb://nope)",
+        ),
+        (
+            store.remove_sync("nope").unwrap_err().to_string(),
+            "removeModel(localstorage://nope)",
+        ),
+        (
+            idb.remove_sync("nope").unwrap_err().to_string(),
+            "removeModel(indexeddb://nope)",
+        ),
+        (
+            store.save_sync("", &model).unwrap_err().to_string(),
+            "save(localstorage://)",
+        ),
+        (
+            idb.save_sync("", &model).unwrap_err().to_string(),
+            "save(indexeddb://)",
+        ),
+    ];
+    for (got, case) in answers {
+        assert_eq!(got, msg(case), "{case}");
+    }
 }
 
 #[test]

@@ -76,12 +76,7 @@ fn assert_storage_matches(p: &TestProfile, capture: &Value, what: &str) {
         }
     }
     let idb = IndexedDbStore::new(p.profile.clone());
-    let ours: Vec<String> = idb
-        .list_sync("")
-        .unwrap()
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    let ours = listed_paths(idb.list_sync("").unwrap());
     for store in ["model_info_store", "models_store"] {
         let theirs: Vec<String> = dump_idb_records(capture, store)
             .iter()
@@ -89,6 +84,23 @@ fn assert_storage_matches(p: &TestProfile, capture: &Value, what: &str) {
             .collect();
         assert_eq!(ours, theirs, "{what}: {store}");
     }
+}
+
+/// One step of the browser session against its capture `name` (numbered
+/// `NN-…`): the info the step returned, when it returns one, then the
+/// listing and both stores.
+async fn assert_step(p: &TestProfile, name: &str, result: Option<&ModelArtifactsInfo>) {
+    let c = mm(name);
+    let step = &name[..2];
+    if let Some(info) = result {
+        assert_eq!(
+            info_fields(info),
+            fixture_info_fields(&c["outcome"]["result"]),
+            "{step}"
+        );
+    }
+    assert_list_matches(p, &c, step).await;
+    assert_storage_matches(p, &c, step);
 }
 
 /// The browser session: my-model-1 and my-model-opt in both stores.
@@ -115,29 +127,26 @@ async fn replay_of_the_browser_model_management_session() {
     let c01 = mm("01-listModels");
     assert_list_matches(&p, &c01, "01").await;
 
-    let c = mm("02-copyModel-localstorage-my-model-1-to-indexeddb-copy-1");
     let info = copy_model(&p.router, "localstorage://my-model-1", "indexeddb://copy-1")
         .await
         .unwrap();
-    assert_eq!(
-        info_fields(&info),
-        fixture_info_fields(&c["outcome"]["result"])
-    );
-    assert_list_matches(&p, &c, "02").await;
-    assert_storage_matches(&p, &c, "02");
+    assert_step(
+        &p,
+        "02-copyModel-localstorage-my-model-1-to-indexeddb-copy-1",
+        Some(&info),
+    )
+    .await;
 
-    let c = mm("03-moveModel-indexeddb-copy-1-to-localstorage-moved-1");
     let info = move_model(&p.router, "indexeddb://copy-1", "localstorage://moved-1")
         .await
         .unwrap();
-    assert_eq!(
-        info_fields(&info),
-        fixture_info_fields(&c["outcome"]["result"])
-    );
-    assert_list_matches(&p, &c, "03").await;
-    assert_storage_matches(&p, &c, "03");
+    assert_step(
+        &p,
+        "03-moveModel-indexeddb-copy-1-to-localstorage-moved-1",
+        Some(&info),
+    )
+    .await;
 
-    let c = mm("04-moveModel-localstorage-moved-1-to-localstorage-moved-2");
     let moved = move_model(
         &p.router,
         "localstorage://moved-1",
@@ -145,21 +154,19 @@ async fn replay_of_the_browser_model_management_session() {
     )
     .await
     .unwrap();
-    assert_list_matches(&p, &c, "04").await;
-    assert_storage_matches(&p, &c, "04");
+    assert_step(
+        &p,
+        "04-moveModel-localstorage-moved-1-to-localstorage-moved-2",
+        None,
+    )
+    .await;
 
     // removeModel returns the stored info (the date of the move's save).
-    let c = mm("05-removeModel-localstorage-moved-2");
     let removed = remove_model(&p.router, "localstorage://moved-2")
         .await
         .unwrap();
     assert_eq!(removed, moved);
-    assert_eq!(
-        info_fields(&removed),
-        fixture_info_fields(&c["outcome"]["result"])
-    );
-    assert_list_matches(&p, &c, "05").await;
-    assert_storage_matches(&p, &c, "05");
+    assert_step(&p, "05-removeModel-localstorage-moved-2", Some(&removed)).await;
 
     let listed = list_models(&p.router, Some("indexeddb")).await.unwrap();
     let opt_date = listed
@@ -169,28 +176,21 @@ async fn replay_of_the_browser_model_management_session() {
         .1
         .date_saved
         .clone();
-    let c = mm("06-removeModel-indexeddb-my-model-opt");
     let removed = remove_model(&p.router, "indexeddb://my-model-opt")
         .await
         .unwrap();
     assert_eq!(removed.date_saved, opt_date);
-    assert_eq!(
-        info_fields(&removed),
-        fixture_info_fields(&c["outcome"]["result"])
-    );
-    assert_list_matches(&p, &c, "06").await;
-    assert_storage_matches(&p, &c, "06");
+    assert_step(&p, "06-removeModel-indexeddb-my-model-opt", Some(&removed)).await;
 
-    let c = mm("07-removeModel-localstorage-my-model-opt");
     let removed = remove_model(&p.router, "localstorage://my-model-opt")
         .await
         .unwrap();
-    assert_eq!(
-        info_fields(&removed),
-        fixture_info_fields(&c["outcome"]["result"])
-    );
-    assert_list_matches(&p, &c, "07").await;
-    assert_storage_matches(&p, &c, "07");
+    assert_step(
+        &p,
+        "07-removeModel-localstorage-my-model-opt",
+        Some(&removed),
+    )
+    .await;
 
     // 09/10: nested paths with spaces.
     let model = artifacts_from_dump(&dump04(), "my-model-1");
@@ -200,17 +200,13 @@ async fn replay_of_the_browser_model_management_session() {
             .await
             .unwrap();
     }
-    let c = mm("09-save-nested-paths");
-    assert_list_matches(&p, &c, "09").await;
-    assert_storage_matches(&p, &c, "09");
+    assert_step(&p, "09-save-nested-paths", None).await;
     for s in ["localstorage", "indexeddb"] {
         remove_model(&p.router, &format!("{s}://nested/dir/model 2"))
             .await
             .unwrap();
     }
-    let c = mm("10-remove-nested-paths");
-    assert_list_matches(&p, &c, "10").await;
-    assert_storage_matches(&p, &c, "10");
+    assert_step(&p, "10-remove-nested-paths", None).await;
     // The final browser state.
     assert_storage_matches(&p, &read_json(&browser("storage/99-final.json")), "99");
     // dateSaved of the original save is kept by list (ISO string).
@@ -236,34 +232,40 @@ async fn error_texts_are_tensorflowjs_s() {
     };
     let r = &p.router;
     let e = |x: Result<ModelArtifactsInfo, IoError>| x.unwrap_err().to_string();
-    assert_eq!(
-        e(remove_model(r, "localstorage://nope").await),
-        msg("removeModel(localstorage://nope)")
-    );
-    assert_eq!(
-        e(remove_model(r, "indexeddb://nope").await),
-        msg("removeModel(indexeddb://nope)")
-    );
-    assert_eq!(
-        e(copy_model(r, "localstorage://my-model-1", "localstorage://my-model-1").await),
-        msg("copyModel(localstorage://my-model-1, localstorage://my-model-1)")
-    );
-    assert_eq!(
-        e(copy_model(r, "localstorage://nope", "indexeddb://x").await),
-        msg("copyModel(localstorage://nope, indexeddb://x)")
-    );
-    assert_eq!(
-        e(copy_model(r, "indexeddb://nope", "localstorage://x").await),
-        msg("copyModel(indexeddb://nope, localstorage://x)")
-    );
-    assert_eq!(
-        e(move_model(r, "localstorage://my-model-1", "foo://bar").await),
-        msg("moveModel(localstorage://my-model-1, foo://bar)")
-    );
-    assert_eq!(
-        e(remove_model(r, "foo://bar").await),
-        msg("removeModel(foo://bar)")
-    );
+    // (what this router answered, the browser capture's case)
+    let answers = [
+        (
+            e(remove_model(r, "localstorage://nope").await),
+            "removeModel(localstorage://nope)",
+        ),
+        (
+            e(remove_model(r, "indexeddb://nope").await),
+            "removeModel(indexeddb://nope)",
+        ),
+        (
+            e(copy_model(r, "localstorage://my-model-1", "localstorage://my-model-1").await),
+            "copyModel(localstorage://my-model-1, localstorage://my-model-1)",
+        ),
+        (
+            e(copy_model(r, "localstorage://nope", "indexeddb://x").await),
+            "copyModel(localstorage://nope, indexeddb://x)",
+        ),
+        (
+            e(copy_model(r, "indexeddb://nope", "localstorage://x").await),
+            "copyModel(indexeddb://nope, localstorage://x)",
+        ),
+        (
+            e(move_model(r, "localstorage://my-model-1", "foo://bar").await),
+            "moveModel(localstorage://my-model-1, foo://bar)",
+        ),
+        (
+            e(remove_model(r, "foo://bar").await),
+            "removeModel(foo://bar)",
+        ),
+    ];
+    for (got, case) in answers {
+        assert_eq!(got, msg(case), "{case}");
+    }
     // "Supported schemes are: …" lists this router's schemes (the browser's
     // registered localstorage,indexeddb).
     let no_scheme = e(remove_model(r, "no-scheme").await);

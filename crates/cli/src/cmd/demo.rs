@@ -187,7 +187,7 @@ async fn demo(
             .await
             .with_context(|| format!("cannot save to {url}"))?;
         let i = &r.model_artifacts_info;
-        report["saved"][url] = super::ls::info_json(i);
+        report["saved"][url] = i.to_json_value();
         say(format!(
             "saved {url}: modelTopologyBytes={}, weightSpecsBytes={}, weightDataBytes={}, dateSaved={}",
             i.model_topology_bytes, i.weight_specs_bytes, i.weight_data_bytes, i.date_saved

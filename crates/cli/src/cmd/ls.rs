@@ -1,7 +1,7 @@
 //! `tfjs ls [SCHEME://[PREFIX]]`: list stored models (`tf.io.listModels`).
 
 use crate::Ctx;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::process::ExitCode;
 use tfjs_io::management::list_models;
 use tfjs_io::ModelArtifactsInfo;
@@ -40,17 +40,6 @@ pub struct Args {
     /// Also list the models of `tfjs serve`'s internal store.
     #[arg(long)]
     pub all: bool,
-}
-
-/// `ModelArtifactsInfo` as TensorFlow.js's JSON (`dateSaved` an ISO string).
-pub fn info_json(info: &ModelArtifactsInfo) -> Value {
-    json!({
-        "dateSaved": info.date_saved,
-        "modelTopologyType": info.model_topology_type,
-        "modelTopologyBytes": info.model_topology_bytes,
-        "weightSpecsBytes": info.weight_specs_bytes,
-        "weightDataBytes": info.weight_data_bytes,
-    })
 }
 
 /// The listing as a text table.
@@ -107,7 +96,7 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if ctx.json {
         let map: Map<String, Value> = models
             .iter()
-            .map(|(u, i)| (u.clone(), info_json(i)))
+            .map(|(u, i)| (u.clone(), i.to_json_value()))
             .collect();
         println!("{}", serde_json::to_string_pretty(&Value::Object(map))?);
     } else if models.is_empty() {

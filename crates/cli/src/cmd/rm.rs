@@ -27,10 +27,7 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let url = to_url(&a.url);
     let info = remove_model(&ctx.router, &url).await?;
     if ctx.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&super::ls::info_json(&info))?
-        );
+        println!("{}", serde_json::to_string_pretty(&info.to_json_value())?);
     } else {
         println!(
             "removed {} (saved {}, {} weight bytes)",

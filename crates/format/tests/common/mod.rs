@@ -51,3 +51,11 @@ pub fn load_converter_model(dir: &Path) -> (tfjs_format::ModelJson, tfjs_format:
     }
     (mj, data)
 }
+
+/// The tfjs `mlp` fixture's only weight group and its `weights.bin` bytes.
+pub fn mlp_group_and_weights() -> (tfjs_format::WeightsManifestGroup, Vec<u8>) {
+    let d = fixtures().join("tfjs/mlp");
+    let m = tfjs_format::ModelJson::parse(&read(&d.join("model.json")), "model.json").unwrap();
+    let group = m.weights_manifest.unwrap().remove(0);
+    (group, read(&d.join("weights.bin")))
+}

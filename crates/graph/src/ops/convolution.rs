@@ -110,12 +110,10 @@ fn conv3d(c: &Ctx) -> Result<Vec<Value>> {
         std_padding(c)?,
     )
     .map_err(|e| c.err(e.to_string()))?;
-    let mut out = vec![0.0f32; p.output_len()];
-    tfjs_kernels::conv3d(&x, &w, None, &p, &mut out);
-    one(Tensor::f32(
-        vec![xs[0], p.out_d, p.out_h, p.out_w, ws[4]],
-        out,
-    )?)
+    let shape = vec![xs[0], p.out_d, p.out_h, p.out_w, ws[4]];
+    run_f32(shape, p.output_len(), |out| {
+        tfjs_kernels::conv3d(&x, &w, None, &p, out)
+    })
 }
 
 fn pool3d(c: &Ctx, max: bool) -> Result<Vec<Value>> {
@@ -129,16 +127,20 @@ fn pool3d(c: &Ctx, max: bool) -> Result<Vec<Value>> {
         std_padding(c)?,
     )
     .map_err(|e| c.err(e.to_string()))?;
-    let mut out = vec![0.0f32; p.output_len()];
-    if max {
-        tfjs_kernels::max_pool3d(&x, &p, &mut out);
+    let pool = if max {
+        tfjs_kernels::max_pool3d
     } else {
-        tfjs_kernels::avg_pool3d(&x, &p, &mut out);
-    }
-    one(Tensor::f32(
-        vec![xs[0], p.out_d, p.out_h, p.out_w, xs[4]],
-        out,
-    )?)
+        tfjs_kernels::avg_pool3d
+    };
+    let shape = vec![xs[0], p.out_d, p.out_h, p.out_w, xs[4]];
+    run_f32(shape, p.output_len(), |out| pool(&x, &p, out))
+}
+
+/// The f32 tensor of `shape` that `kernel` writes (`len` values).
+fn run_f32(shape: Vec<usize>, len: usize, kernel: impl FnOnce(&mut [f32])) -> Result<Vec<Value>> {
+    let mut out = vec![0.0f32; len];
+    kernel(&mut out);
+    one(Tensor::f32(shape, out)?)
 }
 
 /// Float32 NHWC input `i` with its four dimensions.
@@ -471,9 +473,9 @@ fn conv2d_backprop_input(c: &Ctx) -> Result<Vec<Value>> {
         out_h: oh,
         out_w: ow,
     };
-    let mut out = vec![0.0f32; p.output_len()];
-    tfjs_kernels::conv2d_transpose(&dy, &w, None, &p, &mut out);
-    one(Tensor::f32(vec![n, oh, ow, oc], out)?)
+    run_f32(vec![n, oh, ow, oc], p.output_len(), |out| {
+        tfjs_kernels::conv2d_transpose(&dy, &w, None, &p, out)
+    })
 }
 
 fn pool(c: &Ctx, max: bool) -> Result<Vec<Value>> {
@@ -487,16 +489,13 @@ fn pool(c: &Ctx, max: bool) -> Result<Vec<Value>> {
     };
     let params = Pool2dParams::new(xs[0], [xs[1], xs[2]], xs[3], k, s, p)
         .map_err(|e| c.err(e.to_string()))?;
-    let mut out = vec![0.0f32; params.output_len()];
-    if max {
-        tfjs_kernels::max_pool2d(&x, &params, &mut out);
+    let pool = if max {
+        tfjs_kernels::max_pool2d
     } else {
-        tfjs_kernels::avg_pool2d(&x, &params, &mut out);
-    }
-    one(Tensor::f32(
-        vec![xs[0], params.out_h, params.out_w, xs[3]],
-        out,
-    )?)
+        tfjs_kernels::avg_pool2d
+    };
+    let shape = vec![xs[0], params.out_h, params.out_w, xs[3]];
+    run_f32(shape, params.output_len(), |out| pool(&x, &params, out))
 }
 
 #[cfg(test)]

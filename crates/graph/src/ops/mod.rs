@@ -337,6 +337,19 @@ pub fn strided_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
     idx
 }
 
+/// Steps the row-major multi-index `counter` over `dims` to the next
+/// position (last dimension fastest), back to all zeros after the last one.
+#[inline]
+pub(super) fn advance(counter: &mut [usize], dims: &[usize]) {
+    for d in (0..counter.len()).rev() {
+        counter[d] += 1;
+        if counter[d] < dims[d] {
+            return;
+        }
+        counter[d] = 0;
+    }
+}
+
 /// Apply `f` elementwise over `a` and `b` broadcast together.
 pub fn broadcast_map<A: Copy, B: Copy, O>(
     a: &[A],

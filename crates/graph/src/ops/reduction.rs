@@ -71,29 +71,12 @@ fn cumulative(c: &Ctx, product: bool) -> Result<Vec<Value>> {
         }),
         d => {
             let v = d.to_i32();
-            Data::I32(if product {
-                run(
-                    &v,
-                    outer,
-                    n,
-                    inner,
-                    reverse,
-                    exclusive,
-                    1,
-                    i32::wrapping_mul,
-                )
-            } else {
-                run(
-                    &v,
-                    outer,
-                    n,
-                    inner,
-                    reverse,
-                    exclusive,
-                    0,
-                    i32::wrapping_add,
-                )
-            })
+            // Integer scans wrap on overflow.
+            let (init, f): (i32, fn(i32, i32) -> i32) = match product {
+                true => (1, i32::wrapping_mul),
+                false => (0, i32::wrapping_add),
+            };
+            Data::I32(run(&v, outer, n, inner, reverse, exclusive, init, f))
         }
     };
     one(Tensor::new(t.shape().to_vec(), data)?)

@@ -2,7 +2,7 @@
 //! StridedSlice (every mask), GatherV2, GatherNd, Tile, ReverseV2, OneHot.
 
 use super::transformation::{fits, MAX_ELEMENTS};
-use super::{one, Ctx, OpFn, Value};
+use super::{advance, one, Ctx, OpFn, Value};
 use crate::tensor::{strides, Data, Tensor};
 use crate::Result;
 
@@ -192,13 +192,7 @@ pub fn slice_tensor(t: &Tensor, begin: &[usize], size: &[usize]) -> Result<Tenso
     let mut counter = vec![0usize; r];
     for _ in 0..n {
         idx.push((0..r).map(|d| (begin[d] + counter[d]) * str_in[d]).sum());
-        for d in (0..r).rev() {
-            counter[d] += 1;
-            if counter[d] < size[d] {
-                break;
-            }
-            counter[d] = 0;
-        }
+        advance(&mut counter, size);
     }
     Tensor::new(size.to_vec(), t.data().take(&idx))
 }
@@ -462,13 +456,7 @@ fn strided_slice(c: &Ctx) -> Result<Vec<Value>> {
             off += (spec.dims[d].0 + counter[d] as i64 * spec.dims[d].1) * str_in[d] as i64;
         }
         idx.push(off as usize);
-        for d in (0..r).rev() {
-            counter[d] += 1;
-            if counter[d] < counts[d] {
-                break;
-            }
-            counter[d] = 0;
-        }
+        advance(&mut counter, &counts);
     }
     one(Tensor::new(spec.out_shape, t.data().take(&idx))?)
 }
@@ -562,13 +550,7 @@ fn tile(c: &Ctx) -> Result<Vec<Value>> {
     let mut counter = vec![0usize; r];
     for _ in 0..n {
         idx.push((0..r).map(|d| (counter[d] % t.shape()[d]) * si[d]).sum());
-        for d in (0..r).rev() {
-            counter[d] += 1;
-            if counter[d] < out[d] {
-                break;
-            }
-            counter[d] = 0;
-        }
+        advance(&mut counter, &out);
     }
     one(Tensor::new(out, t.data().take(&idx))?)
 }
@@ -599,13 +581,7 @@ fn reverse(c: &Ctx) -> Result<Vec<Value>> {
                 })
                 .sum(),
         );
-        for d in (0..r).rev() {
-            counter[d] += 1;
-            if counter[d] < shape[d] {
-                break;
-            }
-            counter[d] = 0;
-        }
+        advance(&mut counter, shape);
     }
     one(Tensor::new(shape.to_vec(), t.data().take(&idx))?)
 }

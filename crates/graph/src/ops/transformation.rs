@@ -2,7 +2,7 @@
 //! BroadcastTo, Pad/MirrorPad, Fill, Range, DepthToSpace/SpaceToDepth and the
 //! identity family.
 
-use super::{broadcast_index, broadcast_shape, one, Ctx, OpFn, Value};
+use super::{advance, broadcast_index, broadcast_shape, one, Ctx, OpFn, Value};
 use crate::tensor::{num_elements, strides, DType, Data, Tensor};
 use crate::Result;
 
@@ -292,13 +292,7 @@ fn pad_index(
             };
         }
         idx.push(src);
-        for d in (0..r).rev() {
-            counter[d] += 1;
-            if counter[d] < out[d] {
-                break;
-            }
-            counter[d] = 0;
-        }
+        advance(&mut counter, &out);
     }
     (out, idx)
 }
@@ -369,13 +363,7 @@ fn pad_constant<T: Copy>(
                 .map(|((&i, &(before, _)), &s)| (i + before) * s)
                 .sum::<usize>();
         data[off..off + inner].copy_from_slice(row);
-        for d in (0..outer.len()).rev() {
-            counter[d] += 1;
-            if counter[d] < outer[d] {
-                break;
-            }
-            counter[d] = 0;
-        }
+        advance(&mut counter, outer);
     }
     (out, data)
 }
@@ -626,15 +614,7 @@ mod tests {
             "{}",
         );
         assert_eq!(f.to_i32(), vec![7; 4]);
-        let r = run1(
-            "Range",
-            &[
-                Tensor::scalar_i32(1),
-                Tensor::scalar_i32(8),
-                Tensor::scalar_i32(3),
-            ],
-            "{}",
-        );
+        let r = run1("Range", &[1, 8, 3].map(Tensor::scalar_i32), "{}");
         assert_eq!(r.to_i32(), vec![1, 4, 7]);
         let l = run1(
             "LinSpace",

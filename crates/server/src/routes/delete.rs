@@ -1,8 +1,7 @@
 //! `DELETE /models/NAME` and `DELETE /models/NAME/vN`.
 
-use crate::catalog::info_json;
 use crate::errors::ApiError;
-use crate::routes::{check_name, parse_version};
+use crate::routes::{check_name, no_model, no_version, parse_version};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +28,7 @@ async fn remove_versions(
         st.catalog.write().await.remove_local(name, n);
         st.backend.cache_drop(name, n);
         if let Some(info) = removed {
-            let mut j = info_json(&info);
+            let mut j = info.to_json_value();
             j["version"] = json!(n);
             out.push(j);
         }
@@ -59,9 +58,7 @@ pub(crate) async fn delete_model(
     numbers.dedup();
     let removed = remove_versions(&st, &name, numbers).await?;
     if removed.is_empty() {
-        return Err(ApiError::not_found(format!(
-            "there is no model named {name:?}"
-        )));
+        return Err(no_model(&name));
     }
     tracing::info!(model = %name, versions = removed.len(), "deleted model");
     Ok(axum::Json(json!({"name": name, "deleted": removed})).into_response())
@@ -81,9 +78,7 @@ pub(crate) async fn delete_version(
     // A version that is not there is NotFound: 404 below.
     let removed = remove_versions(&st, &name, vec![n]).await?;
     if removed.is_empty() {
-        return Err(ApiError::not_found(format!(
-            "model {name:?} has no version v{n}"
-        )));
+        return Err(no_version(&name, n));
     }
     tracing::info!(model = %name, version = n, "deleted version");
     Ok(axum::Json(json!({"name": name, "deleted": removed})).into_response())

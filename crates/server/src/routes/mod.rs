@@ -6,6 +6,7 @@ mod models;
 pub(crate) mod page;
 mod save;
 
+use crate::catalog::Version;
 use crate::errors::ApiError;
 use crate::middleware;
 use crate::upload::valid_name;
@@ -16,6 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The axum router: all routes and middleware over `state`.
@@ -77,6 +79,41 @@ pub(crate) fn parse_version(v: &str) -> Result<u32, ApiError> {
                 v.escape_default().to_string()
             ))
         })
+}
+
+/// The 404 of a model name nothing is stored under.
+pub(crate) fn no_model(name: &str) -> ApiError {
+    ApiError::not_found(format!("there is no model named {name:?}"))
+}
+
+/// The 404 of a version model `name` does not have.
+pub(crate) fn no_version(name: &str, n: u32) -> ApiError {
+    ApiError::not_found(format!("model {name:?} has no version v{n}"))
+}
+
+/// Every version of model `name` (400 for an invalid name, 404 when there is none).
+pub(crate) async fn find_model(
+    st: &AppState,
+    name: &str,
+) -> Result<BTreeMap<u32, Arc<Version>>, ApiError> {
+    check_name(name)?;
+    st.lookup(|c| c.models.get(name).cloned())
+        .await
+        .ok_or_else(|| no_model(name))
+}
+
+/// Version `version` (`v1`, `v2`, …) of model `name` (400 for an invalid
+/// name or version, 404 when there is no such version).
+pub(crate) async fn find_version(
+    st: &AppState,
+    name: &str,
+    version: &str,
+) -> Result<Arc<Version>, ApiError> {
+    check_name(name)?;
+    let n = parse_version(version)?;
+    st.lookup(|c| c.version(name, n))
+        .await
+        .ok_or_else(|| no_version(name, n))
 }
 
 pub(crate) fn serve_json(headers: &HeaderMap, body: Bytes) -> Response {

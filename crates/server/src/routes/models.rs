@@ -1,9 +1,9 @@
 //! Reads of the catalog: `GET /models`, `/models/NAME`, `/models/NAME/vN`
 //! and the served model.json files.
 
-use crate::catalog::{info_json, Version};
+use crate::catalog::Version;
 use crate::errors::ApiError;
-use crate::routes::{check_name, parse_version, serve_json};
+use crate::routes::{check_name, find_model, find_version, no_model, serve_json};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -12,7 +12,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 fn version_json_value(name: &str, v: &Version) -> serde_json::Value {
-    let mut j = info_json(&v.info);
+    let mut j = v.info.to_json_value();
     j["version"] = json!(v.number);
     j["modelUrl"] = json!(format!("/models/{name}/v{}/model.json", v.number));
     j["format"] = json!(v.format);
@@ -58,11 +58,7 @@ pub(crate) async fn model_summary(
     State(st): State<Arc<AppState>>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    check_name(&name)?;
-    let vs = st
-        .lookup(|c| c.models.get(&name).cloned())
-        .await
-        .ok_or_else(|| ApiError::not_found(format!("there is no model named {name:?}")))?;
+    let vs = find_model(&st, &name).await?;
     Ok(axum::Json(model_json_value(&name, &vs)).into_response())
 }
 
@@ -70,12 +66,7 @@ pub(crate) async fn version_summary(
     State(st): State<Arc<AppState>>,
     Path((name, version)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    check_name(&name)?;
-    let n = parse_version(&version)?;
-    let v = st
-        .lookup(|c| c.version(&name, n))
-        .await
-        .ok_or_else(|| ApiError::not_found(format!("model {name:?} has no version v{n}")))?;
+    let v = find_version(&st, &name, &version).await?;
     Ok(axum::Json(version_json_value(&name, &v)).into_response())
 }
 
@@ -88,7 +79,7 @@ pub(crate) async fn latest_json(
     let v = st
         .lookup(|c| c.latest(&name))
         .await
-        .ok_or_else(|| ApiError::not_found(format!("there is no model named {name:?}")))?;
+        .ok_or_else(|| no_model(&name))?;
     Ok(serve_json(&headers, v.latest_json.clone()))
 }
 
@@ -97,11 +88,6 @@ pub(crate) async fn version_json(
     Path((name, version)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    check_name(&name)?;
-    let n = parse_version(&version)?;
-    let v = st
-        .lookup(|c| c.version(&name, n))
-        .await
-        .ok_or_else(|| ApiError::not_found(format!("model {name:?} has no version v{n}")))?;
+    let v = find_version(&st, &name, &version).await?;
     Ok(serve_json(&headers, v.versioned_json.clone()))
 }

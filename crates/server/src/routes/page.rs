@@ -6,7 +6,7 @@
 
 use crate::catalog::Version;
 use crate::errors::ApiError;
-use crate::routes::check_name;
+use crate::routes::find_model;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -208,11 +208,7 @@ pub(crate) async fn detail(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    check_name(&name)?;
-    let vs = st
-        .lookup(|c| c.models.get(&name).cloned())
-        .await
-        .ok_or_else(|| ApiError::not_found(format!("there is no model named {name:?}")))?;
+    let vs = find_model(&st, &name).await?;
     let n = esc(&name);
     let base = esc(&base_url(&headers));
     let load = if vs

@@ -1,7 +1,7 @@
 //! `POST`/`PUT /models/NAME`: store what `model.save('http://…')` sends as
 //! a new version.
 
-use crate::catalog::{info_json, make_version_with};
+use crate::catalog::make_version_with;
 use crate::errors::ApiError;
 use crate::routes::{check_name, hv};
 use crate::upload::{self, UploadLimits};
@@ -104,7 +104,7 @@ pub(crate) async fn upload(
         tracing::warn!(model = %name, version = number, warning = %w, "stored new version with a warning");
     }
     tracing::info!(model = %name, version = number, weight_bytes = info.weight_data_bytes, "stored new version");
-    let mut body = info_json(&info);
+    let mut body = info.to_json_value();
     let model_url = format!("/models/{name}/v{number}/model.json");
     body["name"] = json!(name);
     body["version"] = json!(number);

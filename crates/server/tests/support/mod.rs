@@ -19,6 +19,11 @@ pub fn read(p: impl AsRef<Path>) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// Lowercase hex of `b`.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 /// A captured TensorFlow.js save request: (content-type, body).
 pub fn node_capture(model: &str) -> (String, Vec<u8>) {
     let h: Value =
@@ -43,6 +48,19 @@ pub fn browser_capture() -> (String, Vec<u8>) {
         raw[i + 1].as_str().unwrap().to_string(),
         read("browser/http-save-request/body.bin"),
     )
+}
+
+/// The two parts TensorFlow.js sends: `model.json`, then `model.weights.bin`.
+pub fn model_upload(model_json: &[u8], weights: &[u8]) -> (String, Vec<u8>) {
+    multipart(&[
+        ("model.json", "model.json", "application/json", model_json),
+        (
+            "model.weights.bin",
+            "model.weights.bin",
+            "application/octet-stream",
+            weights,
+        ),
+    ])
 }
 
 /// Build a multipart body by hand (so tests can send what no client library would).
@@ -120,12 +138,40 @@ impl TestServer {
         (status, v)
     }
 
+    /// A request to `path` below the base URL.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base))
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
+        sent(self.request(reqwest::Method::GET, path)).await
+    }
+
+    /// GET `path` (below the base URL) with one extra request header.
+    pub async fn get_with(&self, path: &str, name: &str, value: &str) -> reqwest::Response {
+        sent(self.request(reqwest::Method::GET, path).header(name, value)).await
+    }
+
+    /// The CORS preflight a page at `origin` sends before POSTing to
+    /// `path` (below the base URL) with a token header.
+    pub async fn preflight(&self, path: &str, origin: &str) -> reqwest::Response {
+        let preflight = self
+            .request(reqwest::Method::OPTIONS, path)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization");
+        sent(preflight).await
+    }
+
+    /// The model served at `path` (below the base URL), loaded as
+    /// TensorFlow.js's http loader would.
+    pub async fn load(&self, path: &str) -> tfjs_format::ModelArtifacts {
+        load_served(&self.base, path).await
+    }
+
+    /// DELETE `path` (below the base URL), without a token.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        sent(self.request(reqwest::Method::DELETE, path)).await
     }
 
     pub async fn listing(&self) -> Value {
@@ -144,6 +190,19 @@ impl TestServer {
         }
         out
     }
+}
+
+/// The response to `request`, which must reach the server.
+pub async fn sent(request: reqwest::RequestBuilder) -> reqwest::Response {
+    request.send().await.unwrap()
+}
+
+/// The model a server at `base` serves at `path`.
+pub async fn load_served(base: &str, path: &str) -> tfjs_format::ModelArtifacts {
+    http_client()
+        .load_url(&format!("{base}{path}"))
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 pub fn http_client() -> tfjs_http::HttpStore {

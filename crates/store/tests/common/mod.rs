@@ -156,6 +156,11 @@ pub fn test_profile_with(f: impl FnOnce(ProfileOptions) -> ProfileOptions) -> Te
     }
 }
 
+/// The model paths of a store's listing, in its order.
+pub fn listed_paths(listing: Vec<(String, tfjs_format::ModelArtifactsInfo)>) -> Vec<String> {
+    listing.into_iter().map(|(p, _)| p).collect()
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))

@@ -1,0 +1,301 @@
+//! How a convolution runs as matrix products against its packed kernel:
+//! a pointwise one in tiles of pixels, any other output row by output row,
+//! reading interior windows in place and gathering (im2col) only the border.
+
+use super::{MIN_PAR_ROWS, TILE_FLOATS};
+use crate::geom::Geom;
+use crate::packed::{gemm_lhs, gemm_packed, Lhs, PackedMatrix};
+use crate::FusedActivation as Activation;
+use rayon::prelude::*;
+
+/// A 1×1 stride-1 convolution multiplies the input in place, in tiles of
+/// output pixels. Anything else goes output row by output row: the pixels
+/// whose window lies inside the input read it straight from the input (one
+/// left-operand segment per kernel row), and only the border pixels are
+/// gathered (im2col) into a small buffer. Tiles or rows are spread over rayon.
+pub(super) fn conv_packed_geom(
+    input: &[f32],
+    packed: &PackedMatrix,
+    g: &Geom,
+    act: Activation,
+    out: &mut [f32],
+) {
+    let oc = g.out_c;
+    let kk = g.taps() * g.in_c;
+    let pixels = g.batch * g.out_pixels();
+    if out.is_empty() {
+        return;
+    }
+    let flops = pixels.saturating_mul(kk).saturating_mul(oc);
+    let threads = rayon::current_num_threads();
+    let parallel = threads > 1 && flops >= crate::PARALLEL_THRESHOLD_FLOPS;
+    let pointwise =
+        g.k == [1, 1, 1] && g.stride == [1, 1, 1] && g.pad == [0, 0, 0] && g.in_sp == g.out_sp;
+    if pointwise {
+        let tile = (TILE_FLOATS / kk.max(1))
+            .clamp(MIN_PAR_ROWS, 4096)
+            .min(pixels);
+        let tile = if parallel {
+            tile.min(pixels.div_ceil(threads * 4)).max(MIN_PAR_ROWS)
+        } else {
+            tile
+        };
+        let run = |(i, chunk): (usize, &mut [f32])| {
+            let rows = chunk.len() / oc;
+            let p0 = i * tile;
+            gemm_packed(
+                &input[p0 * kk..(p0 + rows) * kk],
+                kk,
+                rows,
+                packed,
+                act,
+                chunk,
+            );
+        };
+        if parallel && pixels >= 2 * MIN_PAR_ROWS {
+            out.par_chunks_mut(tile * oc).enumerate().for_each(run);
+        } else {
+            out.chunks_mut(tile * oc).enumerate().for_each(run);
+        }
+        return;
+    }
+    // With a zero border copied around the input every window lies inside
+    // it, and every output pixel is read in place (no per-pixel gather).
+    let padded = zero_padded(input, g);
+    let (input, g) = match &padded {
+        Some((buf, padded_geom)) => (&buf[..], padded_geom),
+        None => (input, g),
+    };
+    let row_len = g.out_sp[2] * oc;
+    let rows = g.batch * g.out_sp[0] * g.out_sp[1];
+    if parallel && rows > 1 {
+        let per_task = rows.div_ceil(threads * 4).max(1);
+        out.par_chunks_mut(per_task * row_len)
+            .enumerate()
+            .for_each_init(RowScratch::default, |scratch, (i, chunk)| {
+                for (r, orow) in chunk.chunks_exact_mut(row_len).enumerate() {
+                    conv_row(input, packed, g, act, i * per_task + r, orow, scratch);
+                }
+            });
+    } else {
+        let mut scratch = RowScratch::default();
+        for (r, orow) in out.chunks_exact_mut(row_len).enumerate() {
+            conv_row(input, packed, g, act, r, orow, &mut scratch);
+        }
+    }
+}
+
+/// `input` inside a zero border just wide enough for every window of `g`,
+/// and the geometry over it (no padding); `None` when no window leaves the
+/// input, or when the border would be larger than the input itself (an
+/// explicit geometry with an absurd padding keeps the gathering path).
+fn zero_padded(input: &[f32], g: &Geom) -> Option<(Vec<f32>, Geom)> {
+    let mut border = [(0usize, 0usize); 3];
+    for (d, b) in border.iter_mut().enumerate() {
+        let reach = (g.out_sp[d] - 1) * g.stride[d] + (g.k[d] - 1) * g.dil[d] + 1;
+        *b = (g.pad[d], reach.saturating_sub(g.pad[d] + g.in_sp[d]));
+    }
+    if border.iter().all(|&(a, b)| a == 0 && b == 0) {
+        return None;
+    }
+    let sp: [usize; 3] = std::array::from_fn(|d| g.in_sp[d] + border[d].0 + border[d].1);
+    let len = [g.batch, sp[0], sp[1], sp[2], g.in_c]
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))?;
+    if len > 2 * input.len() + (1 << 16) {
+        return None;
+    }
+    let mut buf = vec![0.0f32; len];
+    let [in_d, in_h, in_w] = g.in_sp;
+    let run = in_w * g.in_c;
+    for n in 0..g.batch {
+        for id in 0..in_d {
+            for ih in 0..in_h {
+                let src = ((n * in_d + id) * in_h + ih) * run;
+                let dst = (((n * sp[0] + id + border[0].0) * sp[1] + ih + border[1].0) * sp[2]
+                    + border[2].0)
+                    * g.in_c;
+                buf[dst..dst + run].copy_from_slice(&input[src..src + run]);
+            }
+        }
+    }
+    let geom = Geom {
+        in_sp: sp,
+        pad: [0; 3],
+        ..*g
+    };
+    Some((buf, geom))
+}
+
+/// Per-thread buffers of [`conv_row`].
+#[derive(Default)]
+struct RowScratch {
+    im2col: Vec<f32>,
+    bases: Vec<*const f32>,
+}
+
+/// Output row `row` (flat over batch × out_d × out_h) of a convolution.
+fn conv_row(
+    input: &[f32],
+    packed: &PackedMatrix,
+    g: &Geom,
+    act: Activation,
+    row: usize,
+    orow: &mut [f32],
+    scratch: &mut RowScratch,
+) {
+    let (c, oc) = (g.in_c, g.out_c);
+    let kk = g.taps() * c;
+    let [in_d, in_h, in_w] = g.in_sp;
+    let [out_d, out_h, out_w] = g.out_sp;
+    let [k_d, k_h, k_w] = g.k;
+    let oh = row % out_h;
+    let od = (row / out_h) % out_d;
+    let n = row / (out_h * out_d);
+    let inside = g.taps_in(0, od) == (0..k_d) && g.taps_in(1, oh) == (0..k_h);
+    let cols = if inside { g.interior(2) } else { 0..0 };
+    // Border pixels: gathered.
+    let mut gathered = |from: usize, to: usize, orow: &mut [f32]| {
+        if from < to {
+            let buf = &mut scratch.im2col;
+            buf.resize((to - from) * kk, 0.0);
+            im2col(input, g, row * out_w + from, to - from, buf);
+            gemm_packed(
+                buf,
+                kk,
+                to - from,
+                packed,
+                act,
+                &mut orow[from * oc..to * oc],
+            );
+        }
+    };
+    gathered(0, cols.start, orow);
+    gathered(cols.end, out_w, orow);
+    if cols.is_empty() {
+        return;
+    }
+    // Interior pixels: read in place, one segment per (kd, kh) run of
+    // k_w * c contiguous values (per tap when the width is dilated).
+    let iw0 = g.start(2, cols.start) as usize;
+    let (seg_len, per_row) = if g.dil[2] == 1 {
+        (k_w * c, 1)
+    } else {
+        (c, k_w)
+    };
+    let bases = &mut scratch.bases;
+    bases.clear();
+    for kd in 0..k_d {
+        let id = (g.start(0, od) + (kd * g.dil[0]) as isize) as usize;
+        for kh in 0..k_h {
+            let ih = (g.start(1, oh) + (kh * g.dil[1]) as isize) as usize;
+            for kw in 0..per_row {
+                let iw = iw0 + kw * g.dil[2];
+                let at = (((n * in_d + id) * in_h + ih) * in_w + iw) * c;
+                bases.push(input[at..].as_ptr());
+            }
+        }
+    }
+    let count = cols.len();
+    let row_stride = g.stride[2] * c;
+    // Bounds of the unchecked reads: the last pixel's last value of every segment.
+    let last = (count - 1) * row_stride + seg_len;
+    let end = input.as_ptr_range().end;
+    assert!(bases
+        .iter()
+        .all(|&b| (end as usize - b as usize) / 4 >= last));
+    let lhs = Lhs {
+        bases,
+        seg_len,
+        row_stride,
+    };
+    // SAFETY: every segment's reads end inside `input` (asserted); the
+    // segments cover k_d·k_h·k_w·c = packed.k() values per pixel.
+    unsafe {
+        gemm_lhs(
+            &lhs,
+            count,
+            packed,
+            act,
+            &mut orow[cols.start * oc..cols.end * oc],
+        );
+    }
+}
+
+/// Gather the receptive fields of output pixels `p0..p0+rows` (flat over
+/// batch and output space) into `buf` (`rows × taps*in_c`), zeros for padding.
+fn im2col(input: &[f32], g: &Geom, p0: usize, rows: usize, buf: &mut [f32]) {
+    let c = g.in_c;
+    let [_, in_h, in_w] = g.in_sp;
+    let [od_n, oh_n, ow_n] = g.out_sp;
+    let [k_d, k_h, k_w] = g.k;
+    let kk = k_d * k_h * k_w * c;
+    let row_w = k_w * c;
+    for r in 0..rows {
+        let p = p0 + r;
+        let ow = p % ow_n;
+        let t = p / ow_n;
+        let oh = t % oh_n;
+        let t = t / oh_n;
+        let od = t % od_n;
+        let n = t / od_n;
+        let dst = &mut buf[r * kk..(r + 1) * kk];
+        let dr = g.taps_in(0, od);
+        let hr = g.taps_in(1, oh);
+        let wr = g.taps_in(2, ow);
+        let full_w = wr.start == 0 && wr.end == k_w && g.dil[2] == 1;
+        let iw0 = g.start(2, ow);
+        for kd in 0..k_d {
+            let dst_d = &mut dst[kd * k_h * row_w..(kd + 1) * k_h * row_w];
+            if !dr.contains(&kd) {
+                dst_d.fill(0.0);
+                continue;
+            }
+            let id = (g.start(0, od) + (kd * g.dil[0]) as isize) as usize;
+            for kh in 0..k_h {
+                let drow = &mut dst_d[kh * row_w..(kh + 1) * row_w];
+                if !hr.contains(&kh) {
+                    drow.fill(0.0);
+                    continue;
+                }
+                let ih = (g.start(1, oh) + (kh * g.dil[1]) as isize) as usize;
+                let base = ((n * g.in_sp[0] + id) * in_h + ih) * in_w;
+                if full_w {
+                    let s = (base + iw0 as usize) * c;
+                    copy_run(drow, &input[s..s + row_w]);
+                } else {
+                    for kw in 0..k_w {
+                        let d = &mut drow[kw * c..(kw + 1) * c];
+                        if wr.contains(&kw) {
+                            let iw = (iw0 + (kw * g.dil[2]) as isize) as usize;
+                            let s = (base + iw) * c;
+                            copy_run(d, &input[s..s + c]);
+                        } else {
+                            d.fill(0.0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for the short runs of im2col (a 3×3 window
+/// over 3 channels copies 9 values per row): fixed-size chunks compile to
+/// register moves, where a `memcpy` call per run would cost more than the copy.
+#[inline(always)]
+fn copy_run(dst: &mut [f32], src: &[f32]) {
+    if dst.len() > 64 {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let mut d = dst.chunks_exact_mut(8);
+    let mut s = src.chunks_exact(8);
+    for (d, s) in (&mut d).zip(&mut s) {
+        let v: [f32; 8] = s.try_into().expect("chunks of 8");
+        d.copy_from_slice(&v);
+    }
+    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *d = *s;
+    }
+}
