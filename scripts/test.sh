@@ -195,7 +195,9 @@ TFJS_DEBUG_BIN="${CARGO_TARGET_DIR:-target}/debug/tfjs"
 KOUT=$(mktemp -d)
 # MODEL_DIR[:SOURCE]: io.json in MODEL_DIR, converted from SOURCE (default the
 # TF.js model in MODEL_DIR). The recurrent ones cover LSTM/GRU/SimpleRNN,
-# Bidirectional, TimeDistributed, generic RNN cells and masking.
+# Bidirectional, TimeDistributed, generic RNN cells and masking. All files
+# are checked by one Python process (check_export.py --batch).
+: >"$KOUT/list"
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
     fixtures/corpus/keras/{time_distributed,birnn_masked,masking_rnn,densenet121,efficientnet_b0,inception_v3_style} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
@@ -204,8 +206,9 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     m=$(basename "$dir")
     "$TFJS_DEBUG_BIN" convert "$src" "$KOUT/$m.h5" >/dev/null
     "$TFJS_DEBUG_BIN" convert "$src" "$KOUT/$m.keras" >/dev/null
-    "$KENV/bin/python" crates/keras/scripts/check_export.py "$dir/io.json" "$KOUT/$m.h5" "$KOUT/$m.keras"
+    printf '%s %s\n%s %s\n' "$dir/io.json" "$KOUT/$m.h5" "$dir/io.json" "$KOUT/$m.keras" >>"$KOUT/list"
 done
+"$KENV/bin/python" crates/keras/scripts/check_export.py --batch "$KOUT/list"
 rm -rf "$KOUT"
 
 # ------------------------------------------------ fuzzing (issue 15 owner)
