@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 use tfjs_format::codec::{decode_weights, TensorValues};
 use tfjs_format::ModelArtifacts;
 
+mod nodes;
+
 /// Keras version written into exported `.h5` files (tf_keras reads it).
 pub const H5_KERAS_VERSION: &str = "2.21.0";
 /// Keras version written into exported `.keras` metadata.
@@ -163,8 +165,11 @@ fn name_list(attrs: &mut Vec<(String, WriteAttr)>, key: &str, names: Vec<String>
 
 /// A tf_keras HDF5 model file (`tf_keras.models.load_model` reads it).
 pub fn to_h5(a: &ModelArtifacts) -> Result<Vec<u8>> {
-    let (mc, names) = model_config(a)?;
+    let (mut mc, names) = model_config(a)?;
     let layers = layers(a, &names)?;
+    if let Some(c) = mc.get_mut("config") {
+        nodes::for_tf_keras(c)?;
+    }
     let mut root = WriteGroup::default();
     root.attrs
         .push(("backend".into(), WriteAttr::Str("tensorflow".into())));
@@ -330,12 +335,97 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
             ));
             out
         }
+        // Its EinsumDense projections, in TensorFlow.js's weight order.
+        "MultiHeadAttention" => {
+            let bias = config
+                .get("use_bias")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
+            let per = 1 + usize::from(bias);
+            let subs = ["query_dense", "key_dense", "value_dense", "output_dense"];
+            if n != per * subs.len() {
+                return (0..n).map(|i| format!("{base}/vars/{i}")).collect();
+            }
+            subs.iter()
+                .flat_map(|s| (0..per).map(move |i| format!("{base}/{s}/vars/{i}")))
+                .collect()
+        }
         "TimeDistributed" => {
             let (c, cc) = inner("layer");
             keras3_var_paths(&format!("{base}/layer"), &c, &cc, n)
         }
         _ => (0..n).map(|i| format!("{base}/vars/{i}")).collect(),
     }
+}
+
+/// Keras 2 config keys Keras 3's constructors reject ("Unrecognized
+/// keyword arguments"), by class, with the value Keras 3 behaves as (the
+/// key is dropped only when it holds that value, or any value for `None`):
+/// `MultiHeadAttention`'s build shapes (Keras 3 builds on the first call),
+/// the random layers' `rng_type`.
+const KERAS2_ONLY_KEYS: &[(&str, &str, Option<bool>)] = &[
+    ("MultiHeadAttention", "query_shape", None),
+    ("MultiHeadAttention", "key_shape", None),
+    ("MultiHeadAttention", "value_shape", None),
+    ("MultiHeadAttention", "softmax_robust_masking", Some(false)),
+    ("RandomFlip", "rng_type", None),
+    ("RandomRotation", "rng_type", None),
+    ("RandomZoom", "rng_type", None),
+    ("RandomTranslation", "rng_type", None),
+    ("RandomContrast", "rng_type", None),
+    ("RandomBrightness", "rng_type", None),
+    ("RandomCrop", "rng_type", None),
+    ("RandomHeight", "rng_type", None),
+    ("RandomWidth", "rng_type", None),
+];
+
+/// Drops the config keys Keras 3 rejects: [`KERAS2_ONLY_KEYS`], and
+/// `batch_input_shape` on the layers of a functional model (Keras 3 reads
+/// it only on a Sequential model's first layer). A key Keras 3 has no
+/// equivalent for is an error naming the layer.
+fn keras3_config_keys(mc: &mut Value) -> Result<()> {
+    let functional = mc.get("class_name").and_then(Value::as_str) != Some("Sequential");
+    let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
+        return Ok(());
+    };
+    for l in layers {
+        let class = l
+            .get("class_name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if l.pointer("/config/layers").is_some() {
+            keras3_config_keys(l)?;
+            continue;
+        }
+        let Some(Value::Object(c)) = l.get_mut("config") else {
+            continue;
+        };
+        if functional && class != "InputLayer" {
+            c.remove("batch_input_shape");
+        }
+        for (cls, key, keras3) in KERAS2_ONLY_KEYS {
+            if *cls != class {
+                continue;
+            }
+            match (c.get(*key), keras3) {
+                (None, _) => {}
+                (Some(_), None) => {
+                    c.remove(*key);
+                }
+                (Some(v), Some(b)) if v.as_bool() == Some(*b) || v.is_null() => {
+                    c.remove(*key);
+                }
+                (Some(v), Some(_)) => {
+                    let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+                    return Err(KerasError::msg(format!(
+                        "layer `{name}` ({class}): `{key}: {v}` has no Keras 3 equivalent"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Keras 3 deserializes the layers nested in a layer's config (wrappers'
@@ -441,6 +531,10 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     let mut root = WriteGroup::default();
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for l in &layers {
+        // Operations (Keras 3 nodes, `tf.*` functions) are no layers there.
+        if nodes::is_operation(&l.class) {
+            continue;
+        }
         let snake = snake_case(&l.class);
         let n = counts.entry(snake.clone()).or_insert(0);
         let base = if *n == 0 {
@@ -476,6 +570,10 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     // the layers nested in them.
     let mut mc = mc;
     keras3_layer_names(&mut mc);
+    keras3_config_keys(&mut mc)?;
+    if let Some(c) = mc.get_mut("config") {
+        nodes::for_keras3(c)?;
+    }
     if let Some(Value::Array(ls)) = mc.pointer_mut("/config/layers") {
         for l in ls {
             if let Some(c) = l.get_mut("config") {
