@@ -170,6 +170,7 @@ pub fn to_h5(a: &ModelArtifacts) -> Result<Vec<u8>> {
     if let Some(c) = mc.get_mut("config") {
         nodes::for_tf_keras(c)?;
     }
+    one_sided_keys(&mut mc, KERAS3_ONLY_KEYS, false)?;
     let mut root = WriteGroup::default();
     root.attrs
         .push(("backend".into(), WriteAttr::Str("tensorflow".into())));
@@ -358,32 +359,83 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
     }
 }
 
-/// Keras 2 config keys Keras 3's constructors reject ("Unrecognized
-/// keyword arguments"), by class, with the value Keras 3 behaves as (the
-/// key is dropped only when it holds that value, or any value for `None`):
-/// `MultiHeadAttention`'s build shapes (Keras 3 builds on the first call),
-/// the random layers' `rng_type`.
-const KERAS2_ONLY_KEYS: &[(&str, &str, Option<bool>)] = &[
+/// A config key only one Keras takes: `(class, key, value)`, where `value`
+/// (JSON) is how the other Keras behaves without the key; the key is
+/// dropped when it holds that value (or `null`), any value for `None`.
+type OneSidedKey = (&'static str, &'static str, Option<&'static str>);
+
+const RANDOM_LAYERS: &[&str] = &[
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
+    "RandomContrast",
+    "RandomBrightness",
+    "RandomCrop",
+    "RandomHeight",
+    "RandomWidth",
+];
+
+/// Keras 2 keys Keras 3's constructors reject ("Unrecognized keyword
+/// arguments"): `MultiHeadAttention`'s build shapes (Keras 3 builds on the
+/// first call), the random layers' `rng_type` (`"*"`: every random layer).
+const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
     ("MultiHeadAttention", "query_shape", None),
     ("MultiHeadAttention", "key_shape", None),
     ("MultiHeadAttention", "value_shape", None),
-    ("MultiHeadAttention", "softmax_robust_masking", Some(false)),
-    ("RandomFlip", "rng_type", None),
-    ("RandomRotation", "rng_type", None),
-    ("RandomZoom", "rng_type", None),
-    ("RandomTranslation", "rng_type", None),
-    ("RandomContrast", "rng_type", None),
-    ("RandomBrightness", "rng_type", None),
-    ("RandomCrop", "rng_type", None),
-    ("RandomHeight", "rng_type", None),
-    ("RandomWidth", "rng_type", None),
+    (
+        "MultiHeadAttention",
+        "softmax_robust_masking",
+        Some("false"),
+    ),
+    ("*", "rng_type", None),
 ];
 
-/// Drops the config keys Keras 3 rejects: [`KERAS2_ONLY_KEYS`], and
-/// `batch_input_shape` on the layers of a functional model (Keras 3 reads
-/// it only on a Sequential model's first layer). A key Keras 3 has no
-/// equivalent for is an error naming the layer.
-fn keras3_config_keys(mc: &mut Value) -> Result<()> {
+/// Keras 3 keys tf_keras rejects ("Keyword argument not understood"):
+/// `MultiHeadAttention`'s `use_gate` and `sliding_window` (tf_keras has
+/// neither) and its dropout `seed` (dropout is the identity at inference), the random
+/// layers' `data_format` (tf_keras is channels-last) and `value_range` of
+/// `RandomContrast` (random layers are the identity at inference, the only
+/// use of an exported model this check covers), `IntegerLookup`'s OOV
+/// hashing (tf_keras hashes by floormod, unsalted).
+const KERAS3_ONLY_KEYS: &[OneSidedKey] = &[
+    ("MultiHeadAttention", "use_gate", Some("false")),
+    ("MultiHeadAttention", "sliding_window", Some("null")),
+    ("MultiHeadAttention", "seed", None),
+    ("*", "data_format", Some("\"channels_last\"")),
+    ("RandomContrast", "value_range", None),
+    ("IntegerLookup", "oov_method", Some("\"floormod\"")),
+    ("IntegerLookup", "salt", Some("null")),
+    ("StringLookup", "oov_method", Some("\"farmhash\"")),
+    ("StringLookup", "salt", Some("null")),
+];
+
+/// Keras 3.15's initializers (`GlorotUniform`, …) save `input_axes` /
+/// `output_axes` (the axes their fans are computed over when initializing),
+/// which tf_keras's reject; exported weights are loaded, not initialized.
+fn initializer_axes(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if o.contains_key("class_name") {
+                if let Some(Value::Object(c)) = o.get_mut("config") {
+                    c.remove("input_axes");
+                    c.remove("output_axes");
+                }
+            }
+            o.values_mut().for_each(initializer_axes);
+        }
+        Value::Array(a) => a.iter_mut().for_each(initializer_axes),
+        _ => {}
+    }
+}
+
+/// Drops the config keys of `table` from every layer of `mc` (nested models
+/// included), and for Keras 3 (`keras3`) `batch_input_shape` on the layers
+/// of a functional model (Keras 3 reads it only on a Sequential model's
+/// first layer). A key the other Keras has no equivalent for is an error
+/// naming the layer.
+fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result<()> {
+    let target = if keras3 { "Keras 3" } else { "tf_keras" };
     let functional = mc.get("class_name").and_then(Value::as_str) != Some("Sequential");
     let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
         return Ok(());
@@ -395,34 +447,47 @@ fn keras3_config_keys(mc: &mut Value) -> Result<()> {
             .unwrap_or("")
             .to_string();
         if l.pointer("/config/layers").is_some() {
-            keras3_config_keys(l)?;
+            one_sided_keys(l, table, keras3)?;
             continue;
         }
         let Some(Value::Object(c)) = l.get_mut("config") else {
             continue;
         };
-        if functional && class != "InputLayer" {
+        if keras3 && functional && class != "InputLayer" {
             c.remove("batch_input_shape");
         }
-        for (cls, key, keras3) in KERAS2_ONLY_KEYS {
-            if *cls != class {
+        for (cls, key, same) in table {
+            let applies = *cls == class || (*cls == "*" && RANDOM_LAYERS.contains(&class.as_str()));
+            if !applies {
                 continue;
             }
-            match (c.get(*key), keras3) {
-                (None, _) => {}
-                (Some(_), None) => {
-                    c.remove(*key);
-                }
-                (Some(v), Some(b)) if v.as_bool() == Some(*b) || v.is_null() => {
-                    c.remove(*key);
-                }
-                (Some(v), Some(_)) => {
+            let Some(v) = c.get(*key) else { continue };
+            let same = same.map(|s| serde_json::from_str::<Value>(s).expect("table JSON"));
+            match same {
+                Some(s) if *v != s && !v.is_null() => {
                     let name = c.get("name").and_then(Value::as_str).unwrap_or("");
                     return Err(KerasError::msg(format!(
-                        "layer `{name}` ({class}): `{key}: {v}` has no Keras 3 equivalent"
+                        "layer `{name}` ({class}): `{key}: {v}` has no {target} equivalent"
                     )));
                 }
+                _ => {
+                    c.remove(*key);
+                }
             }
+        }
+        if !keras3 {
+            c.values_mut().for_each(initializer_axes);
+        }
+        // Keras 3 saves lookup layers' float32 policy; tf_keras wants an
+        // integer dtype for integer output.
+        if !keras3
+            && matches!(class.as_str(), "IntegerLookup" | "StringLookup")
+            && c.get("output_mode").and_then(Value::as_str) == Some("int")
+            && c.get("dtype")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.starts_with("float"))
+        {
+            c.insert("dtype".into(), "int64".into());
         }
     }
     Ok(())
@@ -570,7 +635,7 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     // the layers nested in them.
     let mut mc = mc;
     keras3_layer_names(&mut mc);
-    keras3_config_keys(&mut mc)?;
+    one_sided_keys(&mut mc, KERAS2_ONLY_KEYS, true)?;
     if let Some(c) = mc.get_mut("config") {
         nodes::for_keras3(c)?;
     }

@@ -323,3 +323,38 @@ fn keras2_only_config_keys_are_dropped_for_keras3() {
         }
     }
 }
+
+#[test]
+fn keras3_only_config_keys_are_dropped_for_tf_keras() {
+    let h5 = h5_config(&rebuilt("keras3zip_transformer_causal"));
+    let text = h5.to_string();
+    for key in ["use_gate", "sliding_window", "input_axes", "output_axes"] {
+        assert!(
+            !text.contains(&format!("\"{key}\"")),
+            "{key} left in the .h5 config"
+        );
+    }
+    let h5 = h5_config(&rebuilt("keras3zip_prep_image"));
+    for l in layers(&h5) {
+        if l["class_name"].as_str().unwrap().starts_with("Random") {
+            assert!(l["config"].get("data_format").is_none(), "{l}");
+        }
+    }
+    let h5 = h5_config(&rebuilt("keras3zip_prep_integer_lookup"));
+    let lookup = by_name(&h5, "lookup");
+    assert_eq!(lookup["config"]["dtype"], "int64");
+    assert!(lookup["config"].get("oov_method").is_none());
+    // A Keras 3 setting tf_keras cannot express is refused, by layer.
+    let mut a = rebuilt("keras3zip_transformer_causal");
+    let topo = a.model_topology.as_mut().unwrap();
+    for l in topo["config"]["layers"].as_array_mut().unwrap() {
+        if l["class_name"] == "MultiHeadAttention" {
+            l["config"]["use_gate"] = true.into();
+        }
+    }
+    let err = tfjs_keras::export::to_h5(&a).unwrap_err().to_string();
+    assert!(
+        err.contains("(MultiHeadAttention): `use_gate: true` has no tf_keras equivalent"),
+        "{err}"
+    );
+}
