@@ -378,7 +378,9 @@ const RANDOM_LAYERS: &[&str] = &[
 
 /// Keras 2 keys Keras 3's constructors reject ("Unrecognized keyword
 /// arguments"): `MultiHeadAttention`'s build shapes (Keras 3 builds on the
-/// first call), the random layers' `rng_type` (`"*"`: every random layer).
+/// first call), the random layers' `rng_type` (`"*"`: every random layer),
+/// `Discretization`'s `trainable` (its Keras 3 constructor takes none; it
+/// has no weights to train).
 const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
     ("MultiHeadAttention", "query_shape", None),
     ("MultiHeadAttention", "key_shape", None),
@@ -389,6 +391,7 @@ const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
         Some("false"),
     ),
     ("*", "rng_type", None),
+    ("Discretization", "trainable", Some("true")),
 ];
 
 /// Keras 3 keys tf_keras rejects ("Keyword argument not understood"):
@@ -477,6 +480,18 @@ fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result
         }
         if !keras3 {
             c.values_mut().for_each(initializer_axes);
+        }
+        // tf_keras's Discretization `dtype` is its output's (int64 for
+        // integer output); Keras 3's is the compute dtype its float input
+        // is cast to (its integer output dtype is fixed), so an integer one
+        // would truncate the input before bucketing.
+        if keras3
+            && class == "Discretization"
+            && c.get("dtype")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.starts_with("int"))
+        {
+            c.insert("dtype".into(), "float32".into());
         }
         // Keras 3 saves lookup layers' float32 policy; tf_keras wants an
         // integer dtype for integer output.

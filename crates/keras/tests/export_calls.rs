@@ -358,3 +358,24 @@ fn keras3_only_config_keys_are_dropped_for_tf_keras() {
         "{err}"
     );
 }
+
+#[test]
+fn discretization_exports_to_keras3_as_keras3_writes_it() {
+    // Keras 3's constructor takes no `trainable`, and its `dtype` is the
+    // compute dtype (float32, as Keras 3 itself saved this model).
+    let source = keras3_source_config("keras3zip_prep_discretization");
+    for model in ["prep_discretization", "keras3zip_prep_discretization"] {
+        let k = keras_config(&rebuilt(model));
+        for l in layers(&source) {
+            if l["class_name"] == "Discretization" {
+                let got = by_name(&k, l["name"].as_str().unwrap());
+                assert!(got["config"].get("trainable").is_none(), "{model}");
+                assert_eq!(got["config"]["dtype"], "float32", "{model}");
+                assert_eq!(
+                    got["config"]["bin_boundaries"],
+                    l["config"]["bin_boundaries"]
+                );
+            }
+        }
+    }
+}
