@@ -200,7 +200,8 @@ KOUT=$(mktemp -d)
 # .keras, tf.* functions in .h5); transformer_* / cross_attention
 # MultiHeadAttention call arguments; prep_image Keras-2-only keys, keras3*
 # attention / prep models Keras-3-only keys; prep_discretiz* Discretization's
-# dtype and keys for Keras 3. All files
+# dtype and keys for Keras 3; convnext_tiny a nested Sequential and
+# LayerScale. All files
 # are checked by one Python process (check_export.py --batch).
 : >"$KOUT/list"
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
@@ -209,6 +210,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{transformer_causal,transformer_attention_mask,transformer_padmask,cross_attention,keras3zip_masking_rnn,prep_image} \
     fixtures/corpus/keras/{keras3zip_transformer_causal,keras3h5_cross_attention,keras3zip_transformer_padmask,keras3zip_prep_image,keras3h5_prep_integer_lookup} \
     fixtures/corpus/keras/{prep_discretization,keras3zip_prep_discretize} \
+    fixtures/corpus/keras/convnext_tiny \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     dir=${spec%%:*}
     src=${spec#*:}

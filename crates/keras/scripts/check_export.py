@@ -9,6 +9,7 @@ Prints one line per file; exits 1 if any file fails to load or differs.
 """
 import json
 import os
+import signal
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -21,6 +22,8 @@ def check(io_path, path):
     xs = [np.array(i["data"], dtype=i["dtype"]).reshape(i["shape"]) for i in io["inputs"]]
     want = [np.array(o["data"], dtype="float32").reshape(o["shape"]) for o in io["outputs"]]
     tol = io.get("tolerance", {"atol": 1e-4, "rtol": 1e-3})
+    # tf_keras loops forever on a node that names a missing node index.
+    signal.alarm(int(os.environ.get("CHECK_EXPORT_TIMEOUT", "180")))
     try:
         if path.endswith(".h5"):
             import tf_keras
@@ -38,9 +41,16 @@ def check(io_path, path):
         msg = " ".join(str(e).split())[:400]
         print(f"{path}: FAILED {type(e).__name__}: {msg}", flush=True)
         return False
+    finally:
+        signal.alarm(0)
+
+
+def _timeout(signum, frame):
+    raise TimeoutError("loading or predicting took too long (a loop in the loader?)")
 
 
 def main():
+    signal.signal(signal.SIGALRM, _timeout)
     if sys.argv[1] == "--batch":
         pairs = [line.split() for line in open(sys.argv[2]) if line.strip()]
     else:

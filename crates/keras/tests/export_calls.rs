@@ -379,3 +379,32 @@ fn discretization_exports_to_keras3_as_keras3_writes_it() {
         }
     }
 }
+
+#[test]
+fn nested_models_and_layer_scale_export_for_both_kerases() {
+    // ConvNeXt: a nested Sequential stem and keras.applications' LayerScale.
+    let a = rebuilt("convnext_tiny");
+    let k = keras_config(&a);
+    // Keras 3 counts a nested model's calls from node 0.
+    let conv = by_name(&k, "convnext_tiny_stage_0_block_0_depthwise_conv");
+    assert_eq!(conv["inbound_nodes"][0][0][1], 0, "{conv}");
+    let scale = by_name(&k, "convnext_tiny_stage_0_block_0_layer_scale");
+    assert_eq!(scale["module"], "keras.src.applications.convnext");
+    let back = import_keras(&tfjs_keras::export::to_keras(&a).unwrap())
+        .unwrap()
+        .artifacts;
+    let names: Vec<&str> = back.weight_specs.iter().map(|w| w.name.as_str()).collect();
+    assert!(
+        names.contains(&"layers/sequential/layers/conv2d/vars/0"),
+        "{names:?}"
+    );
+    // tf_keras: the stem keeps Keras 2's node 1; LayerScale is a Rescaling
+    // by gamma (no weights).
+    let h5 = h5_config(&a);
+    let conv = by_name(&h5, "convnext_tiny_stage_0_block_0_depthwise_conv");
+    assert_eq!(conv["inbound_nodes"][0][0][1], 1);
+    let scale = by_name(&h5, "convnext_tiny_stage_0_block_0_layer_scale");
+    assert_eq!(scale["class_name"], "Rescaling");
+    assert_eq!(scale["config"]["scale"].as_array().unwrap().len(), 8);
+    assert_eq!(scale["config"]["offset"], 0.0);
+}
