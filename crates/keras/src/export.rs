@@ -230,6 +230,37 @@ fn tf_keras_layer_scale(mc: &mut Value, layers: &mut [Layer]) -> Result<()> {
     Ok(())
 }
 
+/// tf_keras has no `hard_silu` (`hard_swish`) activation (and its
+/// `hard_sigmoid` is `0.2x + 0.5` clipped, not Keras 3's `x / 6 + 0.5`, so
+/// it cannot be built from that): a layer using it is an error naming it.
+fn tf_keras_activations(mc: &Value) -> Result<()> {
+    for l in mc
+        .pointer("/config/layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if l.pointer("/config/layers").is_some() {
+            tf_keras_activations(l)?;
+            continue;
+        }
+        let act = l.pointer("/config/activation").and_then(Value::as_str);
+        if let Some(a @ ("hard_silu" | "hard_swish")) = act {
+            let name = l
+                .pointer("/config/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
+            return Err(KerasError::msg(format!(
+                "layer `{name}` ({class}): activation `{a}` has no tf_keras equivalent \
+                 (tf_keras has no hard_silu, and its hard_sigmoid computes 0.2x + 0.5); \
+                 export to .keras instead"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A tf_keras HDF5 model file (`tf_keras.models.load_model` reads it).
 pub fn to_h5(a: &ModelArtifacts) -> Result<Vec<u8>> {
     let (mut mc, names) = model_config(a)?;
@@ -239,6 +270,7 @@ pub fn to_h5(a: &ModelArtifacts) -> Result<Vec<u8>> {
         nodes::for_tf_keras(c)?;
     }
     one_sided_keys(&mut mc, KERAS3_ONLY_KEYS, false)?;
+    tf_keras_activations(&mc)?;
     let mut root = WriteGroup::default();
     root.attrs
         .push(("backend".into(), WriteAttr::Str("tensorflow".into())));

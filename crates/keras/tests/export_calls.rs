@@ -408,3 +408,15 @@ fn nested_models_and_layer_scale_export_for_both_kerases() {
     assert_eq!(scale["config"]["scale"].as_array().unwrap().len(), 8);
     assert_eq!(scale["config"]["offset"], 0.0);
 }
+
+#[test]
+fn hard_silu_is_refused_for_tf_keras_by_layer() {
+    let a = rebuilt("keras3zip_mobilenet_v3_small");
+    let err = tfjs_keras::export::to_h5(&a).unwrap_err().to_string();
+    assert!(
+        err.contains("(Activation): activation `hard_silu` has no tf_keras equivalent"),
+        "{err}"
+    );
+    assert!(err.contains("export to .keras instead"), "{err}");
+    tfjs_keras::export::to_keras(&a).unwrap();
+}
