@@ -195,17 +195,31 @@ TFJS_DEBUG_BIN="${CARGO_TARGET_DIR:-target}/debug/tfjs"
 KOUT=$(mktemp -d)
 # MODEL_DIR[:SOURCE]: io.json in MODEL_DIR, converted from SOURCE (default the
 # TF.js model in MODEL_DIR). The recurrent ones cover LSTM/GRU/SimpleRNN,
-# Bidirectional, TimeDistributed, generic RNN cells and masking.
+# Bidirectional, TimeDistributed, generic RNN cells and masking; tfop_* and
+# *keras3_ops TFOpLambda / keras.ops calls (Keras 3 operation nodes in
+# .keras, tf.* functions in .h5); transformer_* / cross_attention
+# MultiHeadAttention call arguments; prep_image Keras-2-only keys, keras3*
+# attention / prep models Keras-3-only keys; prep_discretiz* Discretization's
+# dtype and keys for Keras 3; convnext_tiny a nested Sequential and
+# LayerScale. All files
+# are checked by one Python process (check_export.py --batch).
+: >"$KOUT/list"
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
     fixtures/corpus/keras/{time_distributed,birnn_masked,masking_rnn,densenet121,efficientnet_b0,inception_v3_style} \
+    fixtures/corpus/keras/{tfop_arith,tfop_cnn,tfop_shapes_loadable,mobilenet_v3_small,regnetx002,keras3zip_keras3_ops,keras3h5_keras3_ops} \
+    fixtures/corpus/keras/{transformer_causal,transformer_attention_mask,transformer_padmask,cross_attention,keras3zip_masking_rnn,prep_image} \
+    fixtures/corpus/keras/{keras3zip_transformer_causal,keras3h5_cross_attention,keras3zip_transformer_padmask,keras3zip_prep_image,keras3h5_prep_integer_lookup} \
+    fixtures/corpus/keras/{prep_discretization,keras3zip_prep_discretize} \
+    fixtures/corpus/keras/convnext_tiny \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     dir=${spec%%:*}
     src=${spec#*:}
     m=$(basename "$dir")
     "$TFJS_DEBUG_BIN" convert "$src" "$KOUT/$m.h5" >/dev/null
     "$TFJS_DEBUG_BIN" convert "$src" "$KOUT/$m.keras" >/dev/null
-    "$KENV/bin/python" crates/keras/scripts/check_export.py "$dir/io.json" "$KOUT/$m.h5" "$KOUT/$m.keras"
+    printf '%s %s\n%s %s\n' "$dir/io.json" "$KOUT/$m.h5" "$dir/io.json" "$KOUT/$m.keras" >>"$KOUT/list"
 done
+"$KENV/bin/python" crates/keras/scripts/check_export.py --batch "$KOUT/list"
 rm -rf "$KOUT"
 
 # ------------------------------------------------ fuzzing (issue 15 owner)

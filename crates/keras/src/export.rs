@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 use tfjs_format::codec::{decode_weights, TensorValues};
 use tfjs_format::ModelArtifacts;
 
+mod nodes;
+
 /// Keras version written into exported `.h5` files (tf_keras reads it).
 pub const H5_KERAS_VERSION: &str = "2.21.0";
 /// Keras version written into exported `.keras` metadata.
@@ -103,6 +105,27 @@ fn rnn_without_cell_keys(layer: &mut Value) {
     }
 }
 
+/// The names of the layers of a nested model's `config`, at any depth.
+fn inner_layer_names(config: &Value, out: &mut Vec<String>) {
+    for l in config
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = l
+            .get("name")
+            .or_else(|| l.pointer("/config/name"))
+            .and_then(Value::as_str);
+        if let Some(n) = name {
+            out.push(n.to_string());
+        }
+        if let Some(c) = l.get("config") {
+            inner_layer_names(c, out);
+        }
+    }
+}
+
 /// The weights grouped by layer (longest layer-name prefix), in layer order.
 fn layers(a: &ModelArtifacts, names: &[LayerEntry]) -> Result<Vec<Layer>> {
     let decoded = decode_weights(&a.weight_specs, &a.weight_data)
@@ -116,12 +139,23 @@ fn layers(a: &ModelArtifacts, names: &[LayerEntry]) -> Result<Vec<Layer>> {
             weights: Vec::new(),
         })
         .collect();
+    // A nested model owns the weights of its layers (named by the inner
+    // layer, as Keras 2 and TensorFlow.js name them).
+    let prefixes: Vec<Vec<String>> = names
+        .iter()
+        .map(|(n, _, config)| {
+            let mut p = vec![n.clone()];
+            inner_layer_names(config, &mut p);
+            p
+        })
+        .collect();
     for d in decoded {
-        let owner = out
+        let owner = prefixes
             .iter()
             .enumerate()
-            .filter(|(_, l)| d.name.starts_with(&format!("{}/", l.name)))
-            .max_by_key(|(_, l)| l.name.len())
+            .flat_map(|(i, ps)| ps.iter().map(move |p| (i, p)))
+            .filter(|(_, p)| d.name.starts_with(&format!("{p}/")))
+            .max_by_key(|(_, p)| p.len())
             .map(|(i, _)| i)
             .ok_or_else(|| {
                 KerasError::msg(format!(
@@ -161,10 +195,82 @@ fn name_list(attrs: &mut Vec<(String, WriteAttr)>, key: &str, names: Vec<String>
     }
 }
 
+/// keras.applications' `LayerScale` (ConvNeXt: `x * gamma` over the last
+/// axis) is no tf_keras layer tf_keras deserializes without the
+/// application's code; it is written as the `Rescaling` with `scale` =
+/// gamma and `offset` 0 (the same product, broadcast over the last axis)
+/// and no weights.
+fn tf_keras_layer_scale(mc: &mut Value, layers: &mut [Layer]) -> Result<()> {
+    let Some(Value::Array(entries)) = mc.pointer_mut("/config/layers") else {
+        return Ok(());
+    };
+    for l in layers.iter_mut().filter(|l| l.class == "LayerScale") {
+        let gamma: Vec<f32> = match l.weights.as_slice() {
+            [(_, WriteType::F32, _, data)] => data
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            _ => {
+                return Err(KerasError::msg(format!(
+                    "layer `{}` (LayerScale): expected one float32 weight (gamma)",
+                    l.name
+                )))
+            }
+        };
+        let entry = entries
+            .iter_mut()
+            .find(|e| e.get("name").and_then(Value::as_str) == Some(l.name.as_str()))
+            .ok_or_else(|| KerasError::msg(format!("layer `{}` not in the topology", l.name)))?;
+        entry["class_name"] = "Rescaling".into();
+        entry["config"] = json!({"name": l.name, "trainable": true, "dtype": "float32",
+                                 "scale": gamma, "offset": 0.0});
+        l.class = "Rescaling".into();
+        l.weights.clear();
+    }
+    Ok(())
+}
+
+/// tf_keras has no `hard_silu` (`hard_swish`) activation (and its
+/// `hard_sigmoid` is `0.2x + 0.5` clipped, not Keras 3's `x / 6 + 0.5`, so
+/// it cannot be built from that): a layer using it is an error naming it.
+fn tf_keras_activations(mc: &Value) -> Result<()> {
+    for l in mc
+        .pointer("/config/layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if l.pointer("/config/layers").is_some() {
+            tf_keras_activations(l)?;
+            continue;
+        }
+        let act = l.pointer("/config/activation").and_then(Value::as_str);
+        if let Some(a @ ("hard_silu" | "hard_swish")) = act {
+            let name = l
+                .pointer("/config/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
+            return Err(KerasError::msg(format!(
+                "layer `{name}` ({class}): activation `{a}` has no tf_keras equivalent \
+                 (tf_keras has no hard_silu, and its hard_sigmoid computes 0.2x + 0.5); \
+                 export to .keras instead"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A tf_keras HDF5 model file (`tf_keras.models.load_model` reads it).
 pub fn to_h5(a: &ModelArtifacts) -> Result<Vec<u8>> {
-    let (mc, names) = model_config(a)?;
-    let layers = layers(a, &names)?;
+    let (mut mc, names) = model_config(a)?;
+    let mut layers = layers(a, &names)?;
+    tf_keras_layer_scale(&mut mc, &mut layers)?;
+    if let Some(c) = mc.get_mut("config") {
+        nodes::for_tf_keras(c)?;
+    }
+    one_sided_keys(&mut mc, KERAS3_ONLY_KEYS, false)?;
+    tf_keras_activations(&mc)?;
     let mut root = WriteGroup::default();
     root.attrs
         .push(("backend".into(), WriteAttr::Str("tensorflow".into())));
@@ -330,12 +436,288 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
             ));
             out
         }
+        // Its EinsumDense projections, in TensorFlow.js's weight order.
+        "MultiHeadAttention" => {
+            let bias = config
+                .get("use_bias")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
+            let per = 1 + usize::from(bias);
+            let subs = ["query_dense", "key_dense", "value_dense", "output_dense"];
+            if n != per * subs.len() {
+                return (0..n).map(|i| format!("{base}/vars/{i}")).collect();
+            }
+            subs.iter()
+                .flat_map(|s| (0..per).map(move |i| format!("{base}/{s}/vars/{i}")))
+                .collect()
+        }
         "TimeDistributed" => {
             let (c, cc) = inner("layer");
             keras3_var_paths(&format!("{base}/layer"), &c, &cc, n)
         }
         _ => (0..n).map(|i| format!("{base}/vars/{i}")).collect(),
     }
+}
+
+/// Where Keras 3 keeps the variables of a nested model (`config` with
+/// `layers`) saved under `base`: `layers/<class_snake>[_n]/…` per inner
+/// layer (Keras 3's `Model.layers`, without the InputLayer), each weight
+/// (named `<inner layer>/<weight>`) at its inner layer's path.
+fn keras3_nested_model_paths(base: &str, config: &Value, weights: &[&str]) -> Vec<String> {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    let mut by_weight = std::collections::BTreeMap::<&str, String>::new();
+    for l in config
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
+        if class == "InputLayer" {
+            continue;
+        }
+        let inner = l.get("config").cloned().unwrap_or(Value::Null);
+        let name = l
+            .get("name")
+            .or_else(|| inner.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let snake = snake_case(class);
+        let n = counts.entry(snake.clone()).or_insert(0);
+        let sub = if *n == 0 {
+            format!("{base}/layers/{snake}")
+        } else {
+            format!("{base}/layers/{snake}_{n}")
+        };
+        *n += 1;
+        let mine: Vec<&str> = weights
+            .iter()
+            .copied()
+            .filter(|w| w.starts_with(&format!("{name}/")))
+            .collect();
+        let paths = if inner.get("layers").is_some() {
+            keras3_nested_model_paths(&sub, &inner, &mine)
+        } else {
+            keras3_var_paths(&sub, class, &inner, mine.len())
+        };
+        by_weight.extend(mine.into_iter().zip(paths));
+    }
+    weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            by_weight
+                .get(w)
+                .cloned()
+                .unwrap_or_else(|| format!("{base}/vars/{i}"))
+        })
+        .collect()
+}
+
+/// Keras 2 (and TensorFlow.js) count a nested model's calls from node 1
+/// (node 0 is the one its own construction made); Keras 3 from node 0.
+/// Shifts every reference to a nested model's output (inbound nodes and
+/// the model's outputs) down by one.
+fn keras3_nested_node_indices(mc: &mut Value) {
+    let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
+        return;
+    };
+    let nested: std::collections::BTreeSet<String> = layers
+        .iter()
+        .filter(|l| l.pointer("/config/layers").is_some())
+        .filter_map(|l| l.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    if nested.is_empty() {
+        return;
+    }
+    fn shift(v: &mut Value, nested: &std::collections::BTreeSet<String>) {
+        if let Value::Array(items) = v {
+            let is_ref = items
+                .first()
+                .and_then(Value::as_str)
+                .is_some_and(|n| nested.contains(n))
+                && items.get(1).is_some_and(Value::is_u64);
+            if is_ref {
+                let k = items[1].as_u64().unwrap_or(0);
+                items[1] = k.saturating_sub(1).into();
+                return;
+            }
+            items.iter_mut().for_each(|x| shift(x, nested));
+        }
+    }
+    for l in layers.iter_mut() {
+        if let Some(nodes) = l.get_mut("inbound_nodes") {
+            shift(nodes, &nested);
+        }
+    }
+    if let Some(v) = mc.pointer_mut("/config/output_layers") {
+        shift(v, &nested);
+    }
+}
+
+/// The `module` of layers Keras 3 has outside `keras.layers`: keras.applications'
+/// own `LayerScale` (ConvNeXt).
+fn keras3_layer_modules(mc: &mut Value) {
+    let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
+        return;
+    };
+    for l in layers {
+        if l.get("class_name").and_then(Value::as_str) == Some("LayerScale") {
+            if let Value::Object(o) = l {
+                o.insert("module".into(), "keras.src.applications.convnext".into());
+                o.insert("registered_name".into(), Value::Null);
+            }
+        }
+    }
+}
+
+/// A config key only one Keras takes: `(class, key, value)`, where `value`
+/// (JSON) is how the other Keras behaves without the key; the key is
+/// dropped when it holds that value (or `null`), any value for `None`.
+type OneSidedKey = (&'static str, &'static str, Option<&'static str>);
+
+const RANDOM_LAYERS: &[&str] = &[
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
+    "RandomContrast",
+    "RandomBrightness",
+    "RandomCrop",
+    "RandomHeight",
+    "RandomWidth",
+];
+
+/// Keras 2 keys Keras 3's constructors reject ("Unrecognized keyword
+/// arguments"): `MultiHeadAttention`'s build shapes (Keras 3 builds on the
+/// first call), the random layers' `rng_type` (`"*"`: every random layer),
+/// `Discretization`'s `trainable` (its Keras 3 constructor takes none; it
+/// has no weights to train).
+const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
+    ("MultiHeadAttention", "query_shape", None),
+    ("MultiHeadAttention", "key_shape", None),
+    ("MultiHeadAttention", "value_shape", None),
+    (
+        "MultiHeadAttention",
+        "softmax_robust_masking",
+        Some("false"),
+    ),
+    ("*", "rng_type", None),
+    ("Discretization", "trainable", Some("true")),
+];
+
+/// Keras 3 keys tf_keras rejects ("Keyword argument not understood"):
+/// `MultiHeadAttention`'s `use_gate` and `sliding_window` (tf_keras has
+/// neither) and its dropout `seed` (dropout is the identity at inference), the random
+/// layers' `data_format` (tf_keras is channels-last) and `value_range` of
+/// `RandomContrast` (random layers are the identity at inference, the only
+/// use of an exported model this check covers), `IntegerLookup`'s OOV
+/// hashing (tf_keras hashes by floormod, unsalted).
+const KERAS3_ONLY_KEYS: &[OneSidedKey] = &[
+    ("MultiHeadAttention", "use_gate", Some("false")),
+    ("MultiHeadAttention", "sliding_window", Some("null")),
+    ("MultiHeadAttention", "seed", None),
+    ("*", "data_format", Some("\"channels_last\"")),
+    ("RandomContrast", "value_range", None),
+    ("IntegerLookup", "oov_method", Some("\"floormod\"")),
+    ("IntegerLookup", "salt", Some("null")),
+    ("StringLookup", "oov_method", Some("\"farmhash\"")),
+    ("StringLookup", "salt", Some("null")),
+];
+
+/// Keras 3.15's initializers (`GlorotUniform`, …) save `input_axes` /
+/// `output_axes` (the axes their fans are computed over when initializing),
+/// which tf_keras's reject; exported weights are loaded, not initialized.
+fn initializer_axes(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if o.contains_key("class_name") {
+                if let Some(Value::Object(c)) = o.get_mut("config") {
+                    c.remove("input_axes");
+                    c.remove("output_axes");
+                }
+            }
+            o.values_mut().for_each(initializer_axes);
+        }
+        Value::Array(a) => a.iter_mut().for_each(initializer_axes),
+        _ => {}
+    }
+}
+
+/// Drops the config keys of `table` from every layer of `mc` (nested models
+/// included), and for Keras 3 (`keras3`) `batch_input_shape` on the layers
+/// of a functional model (Keras 3 reads it only on a Sequential model's
+/// first layer). A key the other Keras has no equivalent for is an error
+/// naming the layer.
+fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result<()> {
+    let target = if keras3 { "Keras 3" } else { "tf_keras" };
+    let functional = mc.get("class_name").and_then(Value::as_str) != Some("Sequential");
+    let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
+        return Ok(());
+    };
+    for l in layers {
+        let class = l
+            .get("class_name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if l.pointer("/config/layers").is_some() {
+            one_sided_keys(l, table, keras3)?;
+            continue;
+        }
+        let Some(Value::Object(c)) = l.get_mut("config") else {
+            continue;
+        };
+        if keras3 && functional && class != "InputLayer" {
+            c.remove("batch_input_shape");
+        }
+        for (cls, key, same) in table {
+            let applies = *cls == class || (*cls == "*" && RANDOM_LAYERS.contains(&class.as_str()));
+            if !applies {
+                continue;
+            }
+            let Some(v) = c.get(*key) else { continue };
+            let same = same.map(|s| serde_json::from_str::<Value>(s).expect("table JSON"));
+            match same {
+                Some(s) if *v != s && !v.is_null() => {
+                    let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+                    return Err(KerasError::msg(format!(
+                        "layer `{name}` ({class}): `{key}: {v}` has no {target} equivalent"
+                    )));
+                }
+                _ => {
+                    c.remove(*key);
+                }
+            }
+        }
+        if !keras3 {
+            c.values_mut().for_each(initializer_axes);
+        }
+        // tf_keras's Discretization `dtype` is its output's (int64 for
+        // integer output); Keras 3's is the compute dtype its float input
+        // is cast to (its integer output dtype is fixed), so an integer one
+        // would truncate the input before bucketing.
+        if keras3
+            && class == "Discretization"
+            && c.get("dtype")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.starts_with("int"))
+        {
+            c.insert("dtype".into(), "float32".into());
+        }
+        // Keras 3 saves lookup layers' float32 policy; tf_keras wants an
+        // integer dtype for integer output.
+        if !keras3
+            && matches!(class.as_str(), "IntegerLookup" | "StringLookup")
+            && c.get("output_mode").and_then(Value::as_str) == Some("int")
+            && c.get("dtype")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.starts_with("float"))
+        {
+            c.insert("dtype".into(), "int64".into());
+        }
+    }
+    Ok(())
 }
 
 /// Keras 3 deserializes the layers nested in a layer's config (wrappers'
@@ -441,6 +823,10 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     let mut root = WriteGroup::default();
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for l in &layers {
+        // Operations (Keras 3 nodes, `tf.*` functions) are no layers there.
+        if nodes::is_operation(&l.class) {
+            continue;
+        }
         let snake = snake_case(&l.class);
         let n = counts.entry(snake.clone()).or_insert(0);
         let base = if *n == 0 {
@@ -454,7 +840,12 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
             .expect("fresh group");
         vars.attrs
             .push(("name".into(), WriteAttr::Str(l.name.clone())));
-        let paths = keras3_var_paths(&base, &l.class, &l.config, l.weights.len());
+        let paths = if l.config.get("layers").is_some() {
+            let names: Vec<&str> = l.weights.iter().map(|w| w.0.as_str()).collect();
+            keras3_nested_model_paths(&base, &l.config, &names)
+        } else {
+            keras3_var_paths(&base, &l.class, &l.config, l.weights.len())
+        };
         for ((_, t, shape, data), path) in l.weights.iter().zip(paths) {
             let (dir, leaf) = path.rsplit_once('/').expect("has a slash");
             root.group_mut(dir).expect("groups only").children.insert(
@@ -476,6 +867,12 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     // the layers nested in them.
     let mut mc = mc;
     keras3_layer_names(&mut mc);
+    keras3_nested_node_indices(&mut mc);
+    keras3_layer_modules(&mut mc);
+    one_sided_keys(&mut mc, KERAS2_ONLY_KEYS, true)?;
+    if let Some(c) = mc.get_mut("config") {
+        nodes::for_keras3(c)?;
+    }
     if let Some(Value::Array(ls)) = mc.pointer_mut("/config/layers") {
         for l in ls {
             if let Some(c) = l.get_mut("config") {
