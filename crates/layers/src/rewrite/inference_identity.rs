@@ -1,14 +1,16 @@
 //! Keras's random augmentation layers (`RandomFlip`, `RandomRotation`,
 //! `RandomZoom`, `RandomTranslation`, `RandomContrast`, `RandomBrightness`,
-//! `RandomHeight`, `RandomWidth`) are the identity at inference →
-//! `Activation("linear")`. (TF.js 4.22 has `RandomWidth`, but resizes even
-//! at inference, so it is rewritten too.)
+//! `RandomHeight`, `RandomWidth`), and the training-only layers TF.js 4.22
+//! lacks (`SpatialDropout2D`/`3D`, `ActivityRegularization`), are the
+//! identity at inference → `Activation("linear")`. (TF.js 4.22 has
+//! `RandomWidth`, but resizes even at inference, so it is rewritten too.)
 
 use super::{entry, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The classes this rule replaces.
 const CLASSES: &[&str] = &[
+    "ActivityRegularization",
     "RandomBrightness",
     "RandomContrast",
     "RandomFlip",
@@ -17,6 +19,8 @@ const CLASSES: &[&str] = &[
     "RandomTranslation",
     "RandomWidth",
     "RandomZoom",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
 ];
 
 /// The rule.
@@ -66,10 +70,22 @@ mod tests {
                 json!({"factor": 0.3}),
                 vec![json!([["rot", 0, 0, {}]])],
             ),
-            dense("d", 2, "contrast"),
+            entry(
+                "sdrop",
+                "SpatialDropout2D",
+                json!({"rate": 0.5}),
+                vec![json!([["contrast", 0, 0, {}]])],
+            ),
+            entry(
+                "reg",
+                "ActivityRegularization",
+                json!({"l1": 0.01, "l2": 0.0}),
+                vec![json!([["sdrop", 0, 0, {}]])],
+            ),
+            dense("d", 2, "reg"),
         ];
         let model = functional(&[4, 4, 3], layers, 2);
         let out = assert_same(&model, &input(&[2, 4, 4, 3]), 0.0);
-        assert_eq!(out.notes.len(), 3, "{:?}", out.notes);
+        assert_eq!(out.notes.len(), 5, "{:?}", out.notes);
     }
 }
