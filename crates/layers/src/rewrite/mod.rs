@@ -29,6 +29,8 @@
 //!   `Permute` + `Dense` interpolation.
 //! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D` → their 2-D
 //!   counterparts between `Reshape`s.
+//! - [`tfjs_limits`]: layers TF.js has but cannot run with a given config
+//!   or input (`ELU` alpha ≠ 1, rank-5 `BatchNormalization`) are refused.
 //! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //!
@@ -48,6 +50,7 @@ pub mod multi_head_attention;
 pub mod normalization;
 pub mod regularizers;
 pub mod tf_op_lambda;
+pub mod tfjs_limits;
 
 use crate::model::{Model, ModelLayer};
 use crate::{LayersError, Result, Shape};
@@ -417,7 +420,8 @@ impl Walk<'_> {
                 .collect(),
             masks_possible: self.masks_possible,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 10] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 11] = [
+            tfjs_limits::rule,
             normalization::rule,
             tf_op_lambda::rule,
             keras3_ops::rule,
