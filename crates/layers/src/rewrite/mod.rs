@@ -29,6 +29,7 @@
 //!   `Permute` + `Dense` interpolation.
 //! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D` → their 2-D
 //!   counterparts between `Reshape`s.
+//! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
 //! - [`tfjs_limits`]: layers TF.js has but cannot run with a given config
 //!   or input (`ELU` alpha ≠ 1, rank-5 `BatchNormalization`) are refused.
 //! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
@@ -49,6 +50,7 @@ pub mod layer_scale;
 pub mod multi_head_attention;
 pub mod normalization;
 pub mod regularizers;
+pub mod subtract;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
 
@@ -420,8 +422,9 @@ impl Walk<'_> {
                 .collect(),
             masks_possible: self.masks_possible,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 11] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 12] = [
             tfjs_limits::rule,
+            subtract::rule,
             normalization::rule,
             tf_op_lambda::rule,
             keras3_ops::rule,

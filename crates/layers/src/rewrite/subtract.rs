@@ -1,0 +1,61 @@
+//! `Subtract([a, b])` (TF.js 4.22 has no `Subtract` layer) →
+//! `Add([a, Rescaling(-1)(b)])`: `a + (-1 · b)` is `a - b` exactly.
+
+use super::{entry, Outcome, Site};
+use serde_json::{json, Value};
+
+/// The rule.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    if site.class_name != "Subtract" {
+        return Outcome::Skip;
+    }
+    let node = match site.single_call("outside a functional model") {
+        Ok(n) => n,
+        Err(why) => return Outcome::Cannot(why),
+    };
+    let Some([a, b]) = node.as_array().map(Vec::as_slice) else {
+        return Outcome::Cannot("expected a call with two inputs".into());
+    };
+    let negated = format!("{}_negated", site.name);
+    Outcome::Replace {
+        layers: vec![
+            entry(
+                &negated,
+                "Rescaling",
+                json!({"scale": -1.0, "offset": 0.0}),
+                vec![json!([b])],
+            ),
+            entry(
+                site.name,
+                "Add",
+                json!({}),
+                vec![Value::Array(vec![a.clone(), json!([negated, 0, 0, {}])])],
+            ),
+        ],
+        weights: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::entry;
+    use super::super::test_util::*;
+    use serde_json::json;
+
+    #[test]
+    fn subtract_becomes_add_of_the_negated_second_input() {
+        let layers = vec![
+            dense("d1", 3, "x"),
+            dense("d2", 3, "x"),
+            entry(
+                "diff",
+                "Subtract",
+                json!({}),
+                vec![json!([["d1", 0, 0, {}], ["d2", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional(&[4], layers, 6);
+        let out = assert_same(&model, &input(&[3, 4]), 0.0);
+        assert_note(&out, "diff (Subtract) -> Rescaling + Add");
+    }
+}
