@@ -40,7 +40,10 @@ pub struct Topology {
 }
 
 /// Keras's `to_snake_case` (`BatchNormalization` → `batch_normalization`,
-/// `ReLU` → `re_lu`, `Conv2D` → `conv2d`).
+/// `ReLU` → `re_lu`, `Conv2D` → `conv2d`): the name Keras 3 saves a layer's
+/// variables and assets under in a `.keras` file (`layers/<this>[_<n>]`).
+/// Unlike TensorFlow.js's `toSnakeCase`, a digit does not end a word:
+/// `ConvLSTM2D` → `conv_lstm2d` (TF.js: `conv_lst_m2d`).
 pub fn snake_case(name: &str) -> String {
     // re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     let c: Vec<char> = name.chars().collect();
@@ -241,4 +244,32 @@ pub fn is_keras3_operation(entry: &Value) -> bool {
                 && !c.contains_key("layers")
                 && (!c.contains_key("dtype") || KERAS3_DTYPE_OPERATIONS.contains(&class))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snake_case;
+
+    /// `keras.src.utils.naming.to_snake_case` (Keras 3.15) of these classes.
+    #[test]
+    fn snake_case_is_kerass() {
+        for (class, snake) in [
+            ("Dense", "dense"),
+            ("Conv2D", "conv2d"),
+            ("ConvLSTM2D", "conv_lstm2d"),
+            ("ReLU", "re_lu"),
+            ("PReLU", "p_re_lu"),
+            ("SimpleRNN", "simple_rnn"),
+            ("LSTM", "lstm"),
+            ("Conv2DTranspose", "conv2d_transpose"),
+            ("DepthwiseConv2D", "depthwise_conv2d"),
+            ("BatchNormalization", "batch_normalization"),
+            ("GlobalAveragePooling2D", "global_average_pooling2d"),
+            ("UpSampling2D", "up_sampling2d"),
+            ("Functional", "functional"),
+            ("StringLookup", "string_lookup"),
+        ] {
+            assert_eq!(snake_case(class), snake, "{class}");
+        }
+    }
 }

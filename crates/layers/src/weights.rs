@@ -67,7 +67,7 @@ impl Model {
         let trainable = trainable && self.trainable;
         let mut class_count: HashMap<String, usize> = HashMap::new();
         for (i, l) in self.layers.iter().enumerate() {
-            let snake = keras3_snake_case(match l {
+            let snake = tfjs_format::topology::snake_case(match l {
                 ModelLayer::Model(m) if m.class_name == "Model" => "Functional",
                 other => other.class_name(),
             });
@@ -467,51 +467,6 @@ fn keras3_alias(name: &str) -> Option<String> {
     }
 }
 
-/// The name Keras 3 saves a layer's variables under in a `.keras` file
-/// (`layers/<this>[_<n>]`): `keras.src.utils.naming.to_snake_case` of the
-/// class name, i.e. `(.)([A-Z][a-z]+)` → `$1_$2`, then `([a-z])([A-Z])` →
-/// `$1_$2`, lower-cased. Unlike TensorFlow.js's `toSnakeCase` a digit does
-/// not end a word: `ConvLSTM2D` → `conv_lstm2d` (TF.js: `conv_lst_m2d`).
-pub(crate) fn keras3_snake_case(class_name: &str) -> String {
-    let c: Vec<char> = class_name
-        .chars()
-        .filter(|ch| ch.is_alphanumeric() || *ch == '_')
-        .collect();
-    let mut step1 = String::new();
-    let mut i = 0;
-    while i < c.len() {
-        step1.push(c[i]);
-        if i + 2 < c.len() && c[i + 1].is_ascii_uppercase() && c[i + 2].is_ascii_lowercase() {
-            // The match `[A-Z][a-z]+` is consumed whole (regex semantics).
-            step1.push('_');
-            let mut j = i + 1;
-            step1.push(c[j]);
-            j += 1;
-            while j < c.len() && c[j].is_ascii_lowercase() {
-                step1.push(c[j]);
-                j += 1;
-            }
-            i = j;
-            continue;
-        }
-        i += 1;
-    }
-    let c: Vec<char> = step1.chars().collect();
-    let mut out = String::new();
-    let mut k = 0;
-    while k < c.len() {
-        out.push(c[k]);
-        if c[k].is_ascii_lowercase() && k + 1 < c.len() && c[k + 1].is_ascii_uppercase() {
-            out.push('_');
-            out.push(c[k + 1]);
-            k += 2;
-            continue;
-        }
-        k += 1;
-    }
-    out.to_lowercase()
-}
-
 /// `layers/conv2d_1/vars/1` → `layers/conv2d_1/1`;
 /// `layers/bidirectional/forward_layer/cell/vars/0` → `layers/bidirectional/forward_layer/0`.
 fn keras3_key(name: &str) -> Option<String> {
@@ -641,24 +596,6 @@ mod tests {
             Some("lstm/kernel")
         );
         assert_eq!(drop_second_to_last("d1/vars/0").as_deref(), Some("d1/0"));
-        // keras.src.utils.naming.to_snake_case (Keras 3.15) of these classes.
-        for (class, snake) in [
-            ("Dense", "dense"),
-            ("Conv2D", "conv2d"),
-            ("ConvLSTM2D", "conv_lstm2d"),
-            ("ReLU", "re_lu"),
-            ("PReLU", "p_re_lu"),
-            ("SimpleRNN", "simple_rnn"),
-            ("LSTM", "lstm"),
-            ("Conv2DTranspose", "conv2d_transpose"),
-            ("DepthwiseConv2D", "depthwise_conv2d"),
-            ("BatchNormalization", "batch_normalization"),
-            ("GlobalAveragePooling2D", "global_average_pooling2d"),
-            ("UpSampling2D", "up_sampling2d"),
-            ("Functional", "functional"),
-        ] {
-            assert_eq!(keras3_snake_case(class), snake, "{class}");
-        }
         assert_eq!(drop_second_to_last("d/kernel"), None);
         assert_eq!(
             keras3_key("layers/conv2d_1/vars/1").as_deref(),

@@ -4,7 +4,7 @@
 
 use super::common::*;
 use crate::config::ConfigReader;
-use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -431,15 +431,7 @@ impl Layer for LayerNormalization {
         self.built_axes = axes;
         Ok(())
     }
-    fn weights(&self) -> Vec<LayerWeight> {
-        self.params.weights(self.base.trainable)
-    }
-    fn weight_values(&self) -> Vec<&Tensor> {
-        self.params.values()
-    }
-    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        self.params.set(&self.base.name, index, value)
-    }
+    layer_common!(weights);
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
     }
@@ -843,15 +835,7 @@ impl Layer for RmsNormalization {
         self.params.add("scale", pshape, true, 1.0)?;
         Ok(())
     }
-    fn weights(&self) -> Vec<LayerWeight> {
-        self.params.weights(self.base.trainable)
-    }
-    fn weight_values(&self) -> Vec<&Tensor> {
-        self.params.values()
-    }
-    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        self.params.set(&self.base.name, index, value)
-    }
+    layer_common!(weights);
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![one_shape(&self.base, inputs)?.clone()])
     }

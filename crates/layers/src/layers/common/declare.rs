@@ -140,7 +140,8 @@ pub(crate) use keras_config;
 /// `class_name` (`_`: the layer writes its own), `name`, and `config` (the
 /// declared fields, then the base keys). Layers with a [`super::Params`]
 /// weight store named `params` add `weights` to also delegate `weights`,
-/// `weight_values` and `set_weight`.
+/// `weight_values` and `set_weight` (`layer_common!(weights)` alone: only
+/// those three).
 macro_rules! layer_common {
     (_) => {
         fn name(&self) -> &str {
@@ -155,6 +156,10 @@ macro_rules! layer_common {
     };
     (_, weights) => {
         $crate::layers::common::layer_common!(_);
+        $crate::layers::common::layer_common!(weights);
+    };
+    // Only the weight delegation, for layers that write their own config.
+    (weights) => {
         fn weights(&self) -> Vec<$crate::LayerWeight> {
             self.params.weights(self.base.trainable)
         }
