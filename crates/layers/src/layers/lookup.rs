@@ -67,6 +67,10 @@ pub trait LookupToken:
 {
     /// `"integers"` / `"strings"`, for errors.
     const WHAT: &'static str;
+    /// The Keras class looking these tokens up.
+    const CLASS: &'static str;
+    /// Whether the tokens are strings (the layer then takes string inputs).
+    const STRINGS: bool;
     /// One config value (vocabulary entry, mask or OOV token).
     fn from_value(v: &Value) -> Option<Self>;
     /// The tokens of an input tensor, or why it has none.
@@ -82,6 +86,8 @@ pub trait LookupToken:
 
 impl LookupToken for i64 {
     const WHAT: &'static str = "integers";
+    const CLASS: &'static str = "IntegerLookup";
+    const STRINGS: bool = false;
     fn from_value(v: &Value) -> Option<i64> {
         v.as_i64()
     }
@@ -113,6 +119,8 @@ impl LookupToken for i64 {
 
 impl LookupToken for String {
     const WHAT: &'static str = "strings";
+    const CLASS: &'static str = "StringLookup";
+    const STRINGS: bool = true;
     fn from_value(v: &Value) -> Option<String> {
         v.as_str().map(str::to_string)
     }
@@ -285,11 +293,7 @@ impl<T: LookupToken> IndexLookup<T> {
 
 impl<T: LookupToken> Layer for IndexLookup<T> {
     fn class_name(&self) -> &str {
-        if T::WHAT == "strings" {
-            "StringLookup"
-        } else {
-            "IntegerLookup"
-        }
+        T::CLASS
     }
     fn name(&self) -> &str {
         &self.base.name
@@ -300,7 +304,7 @@ impl<T: LookupToken> Layer for IndexLookup<T> {
         m
     }
     fn takes_strings(&self) -> bool {
-        T::WHAT == "strings"
+        T::STRINGS
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?.clone();

@@ -261,7 +261,7 @@ fn mask_bias(
 ) -> Result<Option<String>, String> {
     let name = site.name;
     let r = |n: &str| json!([n, 0, 0, {}]);
-    let mut biases = Vec::new();
+    let mut mask_bias = None;
     if let Some(m) = attention_mask {
         let bias = format!("{name}_mask_bias");
         layers.push(entry(
@@ -270,8 +270,9 @@ fn mask_bias(
             json!({"scale": 1e9, "offset": -1e9}),
             vec![json!([m])],
         ));
-        biases.push(bias);
+        mask_bias = Some(bias);
     }
+    let mut causal_bias = None;
     if causal {
         let len = |i: usize| {
             shapes
@@ -331,22 +332,21 @@ fn mask_bias(
             json!({"target_shape": [t, s]}),
             vec![json!([r(&flat)])],
         ));
-        biases.push(c);
+        causal_bias = Some(c);
     }
-    Ok(match biases.as_slice() {
-        [] => None,
-        [one] => Some(one.clone()),
-        [m, c] => {
+    Ok(match (mask_bias, causal_bias) {
+        (None, None) => None,
+        (Some(one), None) | (None, Some(one)) => Some(one),
+        (Some(m), Some(c)) => {
             let both = format!("{name}_mask_bias_and_causal");
             layers.push(entry(
                 &both,
                 "Minimum",
                 json!({}),
-                vec![json!([r(m), r(c)])],
+                vec![json!([r(&m), r(&c)])],
             ));
             Some(both)
         }
-        _ => unreachable!("at most two masks"),
     })
 }
 
