@@ -34,6 +34,7 @@
 pub mod artifacts;
 pub mod checkpoint;
 pub mod codec;
+pub mod dialect;
 pub mod dtype;
 pub mod error;
 pub mod info;

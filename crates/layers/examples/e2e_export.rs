@@ -445,6 +445,39 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
             vec![3, 5],
         ),
         (
+            // Keras 3's meaning of `hard_sigmoid` (x/6 + 0.5) and Keras's
+            // half-pixel bilinear UpSampling2D, which TF.js reads otherwise.
+            "rewrite__keras3_dialect".into(),
+            {
+                let mut t = probe_topology(
+                    &[4, 3, 2],
+                    vec![
+                        probe(
+                            "conv",
+                            "Conv2D",
+                            json!({"filters": 3, "kernel_size": 1, "activation": "hard_sigmoid"}),
+                            json!([["x", 0, 0, {}]]),
+                        ),
+                        probe(
+                            "up",
+                            "UpSampling2D",
+                            json!({"size": [2, 3], "interpolation": "bilinear"}),
+                            json!([["conv", 0, 0, {}]]),
+                        ),
+                        probe(
+                            "act",
+                            "Activation",
+                            json!({"activation": "hard_sigmoid"}),
+                            json!([["up", 0, 0, {}]]),
+                        ),
+                    ],
+                );
+                t["keras_version"] = json!("3.15.1");
+                t
+            },
+            vec![2, 4, 3, 2],
+        ),
+        (
             "rewrite__sequential_preprocessing".into(),
             json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
                 {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,

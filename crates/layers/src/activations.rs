@@ -19,7 +19,11 @@ pub enum Activation {
     Elu,
     Selu,
     Sigmoid,
+    /// TensorFlow.js's and Keras 2's `hard_sigmoid`: `clip(0.2x + 0.5, 0, 1)`.
     HardSigmoid,
+    /// Keras 3's `hard_sigmoid`: `clip(x/6 + 0.5, 0, 1)` (written with the
+    /// same name; see [`crate::Dialect`]).
+    HardSigmoidKeras3,
     Tanh,
     Softplus,
     Softsign,
@@ -102,6 +106,17 @@ impl Activation {
         })
     }
 
+    /// [`Activation::parse`] for a config read in `dialect`: Keras 3's
+    /// `hard_sigmoid` is [`Activation::HardSigmoidKeras3`].
+    pub fn parse_in(name: &str, dialect: crate::Dialect) -> Result<Activation> {
+        Ok(match Activation::parse(name)? {
+            Activation::HardSigmoid if dialect.keras3_hard_sigmoid() => {
+                Activation::HardSigmoidKeras3
+            }
+            a => a,
+        })
+    }
+
     /// The snake_case name TensorFlow.js writes.
     pub fn name(self) -> &'static str {
         match self {
@@ -111,7 +126,7 @@ impl Activation {
             Activation::Elu => "elu",
             Activation::Selu => "selu",
             Activation::Sigmoid => "sigmoid",
-            Activation::HardSigmoid => "hard_sigmoid",
+            Activation::HardSigmoid | Activation::HardSigmoidKeras3 => "hard_sigmoid",
             Activation::Tanh => "tanh",
             Activation::Softplus => "softplus",
             Activation::Softsign => "softsign",
@@ -190,6 +205,7 @@ impl Activation {
             }
             Activation::Sigmoid => sigmoid(x),
             Activation::HardSigmoid => (0.2 * x + 0.5).clamp(0.0, 1.0),
+            Activation::HardSigmoidKeras3 => (x / 6.0 + 0.5).clamp(0.0, 1.0),
             Activation::Tanh => x.tanh(),
             Activation::Softplus => softplus(x),
             Activation::Softsign => x / (1.0 + x.abs()),
@@ -342,6 +358,24 @@ mod tests {
             Activation::HardSigmoid
         );
         assert!(Activation::parse("nope").is_err());
+    }
+
+    #[test]
+    fn hard_sigmoid_follows_the_dialect() {
+        use crate::Dialect;
+        // keras.activations.hard_sigmoid(1.5): Keras 3.15 relu6(x + 3) / 6
+        // = 0.75; tf_keras 2.21 and TF.js clip(0.2x + 0.5) = 0.8.
+        let keras3 = Dialect::from_keras_version(Some("3.15.1"));
+        let keras2 = Dialect::from_keras_version(Some("2.21.0"));
+        let k3 = Activation::parse_in("hard_sigmoid", keras3).unwrap();
+        assert_eq!(k3, Activation::HardSigmoidKeras3);
+        assert_eq!(k3.name(), "hard_sigmoid");
+        assert!((k3.scalar(1.5) - 0.75).abs() < 1e-7);
+        assert_eq!(k3.scalar(-4.0), 0.0);
+        for d in [keras2, Dialect::Tfjs] {
+            let a = Activation::parse_in("hardSigmoid", d).unwrap();
+            assert!((a.scalar(1.5) - 0.8).abs() < 1e-7);
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! lists for tuple fields, `DTypePolicy` objects for `dtype`, floats such as
 //! `6.0` for integral fields.
 
+use crate::Dialect;
 use crate::{LayersError, Result};
 use serde_json::{Map, Value};
 
@@ -12,12 +13,30 @@ use serde_json::{Map, Value};
 pub struct ConfigReader<'a> {
     pub layer: &'a str,
     pub map: &'a Map<String, Value>,
+    /// Whose semantics the config follows where Keras and TensorFlow.js
+    /// differ (`hard_sigmoid`, bilinear `UpSampling2D`).
+    pub dialect: Dialect,
 }
 
 impl<'a> ConfigReader<'a> {
-    /// Wrap `map`, the config of layer `layer`.
+    /// Wrap `map`, the config of layer `layer` (TensorFlow.js semantics).
     pub fn new(layer: &'a str, map: &'a Map<String, Value>) -> Self {
-        ConfigReader { layer, map }
+        ConfigReader {
+            layer,
+            map,
+            dialect: Dialect::Tfjs,
+        }
+    }
+
+    /// The same reader, reading its config in `dialect`.
+    pub fn in_dialect(self, dialect: Dialect) -> Self {
+        ConfigReader { dialect, ..self }
+    }
+
+    /// A reader for a config nested in this one (a wrapped layer, an RNN
+    /// cell): same dialect.
+    pub fn nested(&self, layer: &'a str, map: &'a Map<String, Value>) -> Self {
+        ConfigReader::new(layer, map).in_dialect(self.dialect)
     }
 
     /// The raw value (absent and `null` are both `None`).

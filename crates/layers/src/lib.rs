@@ -33,4 +33,5 @@ pub use load::LoadOptions;
 pub use model::{InputLayer, Model, ModelLayer};
 pub use registry::{BuildContext, LayerRegistry};
 pub use tensor::{Tensor, TensorData};
+pub use tfjs_format::dialect::{self, Dialect};
 pub use validate::{validate, Problem, ProblemKind};

@@ -4,7 +4,7 @@
 use crate::model::Model;
 use crate::topology::parse_topology;
 use crate::weights::split_optimizer_weights;
-use crate::{LayerRegistry, LayersError, Result};
+use crate::{Dialect, LayerRegistry, LayersError, Result};
 use serde_json::Value;
 use tfjs_format::ModelArtifacts;
 
@@ -35,7 +35,7 @@ impl Model {
     /// initializers (seeded with `seed`).
     pub fn from_topology(topology: &Value, registry: &LayerRegistry, seed: u64) -> Result<Model> {
         let spec = parse_topology(topology)?;
-        let mut model = Model::from_spec(&spec, registry)?;
+        let mut model = Model::from_spec_in(&spec, registry, Dialect::of_topology(topology))?;
         model.initialize_weights(seed)?;
         Ok(model)
     }
@@ -53,7 +53,8 @@ impl Model {
                     .into(),
             })?;
         let spec = parse_topology(topology)?;
-        let mut model = Model::from_spec(&spec, &options.registry)?;
+        let dialect = Dialect::of_topology(topology);
+        let mut model = Model::from_spec_in(&spec, &options.registry, dialect)?;
         if let Some(udm) = &artifacts.user_defined_metadata {
             if !udm.is_object() {
                 return Err(LayersError::Topology {

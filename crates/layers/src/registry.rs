@@ -19,6 +19,9 @@ pub struct BuildContext<'a> {
     /// (`inbound_nodes[0][0][3]`): Keras 2's `TFOpLambda` keeps the
     /// arguments of its `tf.*` function there (`{"y": 3.0}`).
     pub call_kwargs: Option<&'a Value>,
+    /// The model's dialect: nested configs (wrapped layers, cells) are read
+    /// in it too.
+    pub dialect: crate::Dialect,
 }
 
 impl<'a> BuildContext<'a> {
@@ -28,6 +31,7 @@ impl<'a> BuildContext<'a> {
         BuildContext {
             registry,
             call_kwargs: None,
+            dialect: crate::Dialect::Tfjs,
         }
     }
 
@@ -55,9 +59,10 @@ impl<'a> BuildContext<'a> {
         let inner = BuildContext {
             registry: self.registry,
             call_kwargs: None,
+            dialect: self.dialect,
         };
-        self.registry
-            .build(class, &ConfigReader::new(name, config), &inner)
+        let reader = ConfigReader::new(name, config).in_dialect(self.dialect);
+        self.registry.build(class, &reader, &inner)
     }
 }
 
@@ -145,10 +150,7 @@ impl LayerRegistry {
         self.build(
             class_name,
             &ConfigReader::new(&name, &map),
-            &BuildContext {
-                registry: self,
-                call_kwargs: None,
-            },
+            &BuildContext::new(self),
         )
     }
 

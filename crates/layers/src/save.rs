@@ -42,12 +42,24 @@ fn input_config(i: &InputLayer) -> Map<String, Value> {
 }
 
 impl Model {
-    /// The `modelTopology` TensorFlow.js writes for this model.
+    /// The `modelTopology` TensorFlow.js writes for this model, except
+    /// that a Keras model with a layer whose numbers depend on who wrote
+    /// it (Keras 3's `hard_sigmoid`, Keras's bilinear `UpSampling2D`; see
+    /// [`crate::Dialect`]) keeps its `keras_version`, which is what tells
+    /// the two apart on reload. TensorFlow.js never reads the field (it
+    /// writes its own, and computes its own numbers for such layers);
+    /// `--rebuild` rewrites them into layers that compute Keras's numbers
+    /// there and writes TensorFlow.js's version.
     pub fn topology(&self) -> Value {
+        let config = self.model_config();
+        let version = match self.dialect.keras_version() {
+            Some(v) if self.dialect.matters_for(&config) => v,
+            _ => KERAS_VERSION.to_string(),
+        };
         json!({
             "class_name": self.class_name,
-            "config": self.model_config(),
-            "keras_version": KERAS_VERSION,
+            "config": config,
+            "keras_version": version,
             "backend": BACKEND,
         })
     }

@@ -123,8 +123,8 @@ fn collect_config_problems(
 ) {
     for l in &spec.layers {
         let ctx = BuildContext {
-            registry,
             call_kwargs: l.inbound.first().and_then(|n| n.first()).map(|r| &r.kwargs),
+            ..BuildContext::new(registry)
         };
         match &l.kind {
             LayerKind::Input(_) => {}

@@ -352,6 +352,55 @@ fn wrong_input_count_rank_shape_dtype_name_the_input() {
     assert_eq!(y[0].as_f32().unwrap(), &[6.0]);
 }
 
+/// Keras 3's `hard_sigmoid` is `clip(x/6 + 0.5, 0, 1)`, TF.js's and
+/// Keras 2's `clip(0.2x + 0.5, 0, 1)`, under the same name: the model.json's
+/// `keras_version` decides, and a save keeps it so a reload agrees.
+#[test]
+fn hard_sigmoid_follows_keras_version_through_save_and_load() {
+    let topology = |version: &str| {
+        let mut t = functional(
+            vec![
+                input("x", 2),
+                json!({"name": "d", "class_name": "Dense", "inbound_nodes": [[["x", 0, 0, {}]]],
+                       "config": {"name": "d", "units": 2, "activation": "hard_sigmoid"}}),
+            ],
+            json!([["x", 0, 0]]),
+            json!([["d", 0, 0]]),
+        );
+        t["keras_version"] = json!(version);
+        t
+    };
+    let weights = [
+        w("d/kernel", vec![2, 2], vec![1.0, 0.0, 0.0, 1.0]),
+        w("d/bias", vec![2], vec![0.0, 0.0]),
+    ];
+    let x = Tensor::from_f32(vec![1, 2], vec![1.5, -1.2]).unwrap();
+    // keras.activations.hard_sigmoid([1.5, -1.2]): Keras 3.15 [0.75, 0.3],
+    // tf_keras 2.21 (and TF.js) [0.8, 0.26].
+    for (version, want, saved) in [
+        ("3.15.1", [0.75, 0.3], "3.15.1"),
+        ("2.21.0", [0.8, 0.26], "tfjs-layers 4.22.0"),
+        ("tfjs-layers 4.22.0", [0.8, 0.26], "tfjs-layers 4.22.0"),
+    ] {
+        let m = load(&artifacts(topology(version), &weights)).unwrap();
+        let saved_artifacts = m.to_artifacts().unwrap();
+        assert_eq!(
+            saved_artifacts.model_topology.as_ref().unwrap()["keras_version"],
+            saved,
+            "{version}"
+        );
+        let back = load(&saved_artifacts).unwrap();
+        for model in [&m, &back] {
+            let y = model.predict(std::slice::from_ref(&x)).unwrap();
+            let y = y[0].as_f32().unwrap();
+            assert!(
+                (y[0] - want[0]).abs() < 1e-6 && (y[1] - want[1]).abs() < 1e-6,
+                "{version}: {y:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn keras3_functional_config_loads_and_saves_as_tfjs_topology() {
     let dtype = json!({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null});

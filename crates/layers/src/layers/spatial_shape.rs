@@ -268,6 +268,9 @@ pub struct UpSampling {
     size: Vec<usize>,
     cf: bool,
     bilinear: bool,
+    /// Bilinear at half-pixel centers (Keras ≥ 2.4, see [`crate::Dialect`])
+    /// rather than TensorFlow.js's corner-aligned sampling.
+    half_pixel: bool,
 }
 
 impl UpSampling {
@@ -291,6 +294,7 @@ impl UpSampling {
             size,
             cf: if n == 1 { false } else { channels_first(cfg)? },
             bilinear,
+            half_pixel: bilinear && cfg.dialect.half_pixel_upsampling(),
         })
     }
 }
@@ -362,8 +366,29 @@ impl Layer for UpSampling {
         let sp = &xl.shape[1..=n];
         let c = xl.shape[n + 1];
         let out_sp: Vec<usize> = sp.iter().zip(&self.size).map(|(l, s)| l * s).collect();
-        let out = if self.bilinear {
-            resize_bilinear(&xl.data, b, sp[0], sp[1], c, out_sp[0], out_sp[1])
+        let out = if self.half_pixel {
+            crate::layers::preprocessing::resize(
+                &xl.data,
+                (b, sp[0], sp[1], c),
+                (out_sp[0], out_sp[1]),
+                false,
+            )
+        } else if self.bilinear {
+            let shape = tfjs_kernels::image::ImageShape {
+                batch: b,
+                height: sp[0],
+                width: sp[1],
+                channels: c,
+            };
+            // What TF.js's UpSampling2D calls: `resizeBilinear` with
+            // neither `alignCorners` nor `halfPixelCenters`.
+            tfjs_kernels::image::resize_bilinear(
+                &xl.data,
+                shape,
+                [out_sp[0], out_sp[1]],
+                false,
+                false,
+            )
         } else {
             let in_px: usize = sp.iter().product();
             let out_px: usize = out_sp.iter().product();
@@ -394,44 +419,6 @@ impl Layer for UpSampling {
         shape.push(c);
         Ok(vec![from_channels_last(&self.base, shape, out, self.cf)?])
     }
-}
-
-/// TF.js `resizeBilinear` with `alignCorners = false`,
-/// `halfPixelCenters = false` (what TF.js's UpSampling2D calls).
-fn resize_bilinear(
-    x: &[f32],
-    b: usize,
-    h: usize,
-    w: usize,
-    c: usize,
-    oh: usize,
-    ow: usize,
-) -> Vec<f32> {
-    let mut out = vec![0.0f32; b * oh * ow * c];
-    let sy = h as f32 / oh as f32;
-    let sx = w as f32 / ow as f32;
-    for bi in 0..b {
-        for y in 0..oh {
-            let fy = y as f32 * sy;
-            let y0 = (fy.floor() as usize).min(h - 1);
-            let y1 = (y0 + 1).min(h - 1);
-            let dy = fy - y0 as f32;
-            for xo in 0..ow {
-                let fx = xo as f32 * sx;
-                let x0 = (fx.floor() as usize).min(w - 1);
-                let x1 = (x0 + 1).min(w - 1);
-                let dx = fx - x0 as f32;
-                let at = |yy: usize, xx: usize, ch: usize| x[((bi * h + yy) * w + xx) * c + ch];
-                let o = &mut out[((bi * oh + y) * ow + xo) * c..((bi * oh + y) * ow + xo + 1) * c];
-                for (ch, ov) in o.iter_mut().enumerate() {
-                    let top = at(y0, x0, ch) + (at(y0, x1, ch) - at(y0, x0, ch)) * dx;
-                    let bot = at(y1, x0, ch) + (at(y1, x1, ch) - at(y1, x0, ch)) * dx;
-                    *ov = top + (bot - top) * dy;
-                }
-            }
-        }
-    }
-    out
 }
 
 /// Register the cropping, zero-padding and upsampling classes.

@@ -326,7 +326,7 @@ impl Bidirectional {
             .and_then(Value::as_str)
             .unwrap_or(class)
             .to_string();
-        let rc = ConfigReader::new(&inner_name, cfg);
+        let rc = c.nested(&inner_name, cfg);
         let return_sequences = rc.bool_or("return_sequences", false)?;
         let return_state = rc.bool_or("return_state", false)?;
         let go_backwards = rc.bool_or("go_backwards", false)?;

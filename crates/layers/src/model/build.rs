@@ -4,24 +4,36 @@
 use super::*;
 use crate::config::ConfigReader;
 use crate::topology::TensorRef;
-use crate::BuildContext;
+use crate::{BuildContext, Dialect};
 use std::collections::{BTreeSet, HashMap};
 
 impl Model {
     /// Build a model from a parsed topology. Weights are allocated by the
     /// layers' `build` but not initialized (see [`Model::initialize_weights`]).
     pub fn from_spec(spec: &ModelSpec, registry: &LayerRegistry) -> Result<Model> {
+        Self::from_spec_in(spec, registry, Dialect::Tfjs)
+    }
+
+    /// [`Model::from_spec`] for a topology whose configs follow `dialect`
+    /// (see [`Dialect::of_topology`]): the Keras semantics of
+    /// `hard_sigmoid` and bilinear `UpSampling2D` where they differ.
+    pub fn from_spec_in(
+        spec: &ModelSpec,
+        registry: &LayerRegistry,
+        dialect: Dialect,
+    ) -> Result<Model> {
         let unknown = unknown_classes(spec, registry);
         if !unknown.is_empty() {
             return Err(unknown_error(&unknown));
         }
-        Self::build_spec(spec, registry)
+        Self::build_spec(spec, registry, dialect)
     }
 
-    fn build_spec(spec: &ModelSpec, registry: &LayerRegistry) -> Result<Model> {
+    fn build_spec(spec: &ModelSpec, registry: &LayerRegistry, dialect: Dialect) -> Result<Model> {
         let ctx = BuildContext {
             registry,
             call_kwargs: None,
+            dialect,
         };
         let mut layers = Vec::with_capacity(spec.layers.len());
         for l in &spec.layers {
@@ -33,7 +45,7 @@ impl Model {
                     sparse: i.sparse,
                 }),
                 LayerKind::Nested(m) => {
-                    let mut inner = Self::build_spec(m, registry)?;
+                    let mut inner = Self::build_spec(m, registry, dialect)?;
                     inner.name = l.name.clone();
                     ModelLayer::Model(Box::new(inner))
                 }
@@ -43,7 +55,11 @@ impl Model {
                         ..ctx
                     };
                     let layer = registry
-                        .build(&l.class_name, &ConfigReader::new(&l.name, &l.config), &ctx)
+                        .build(
+                            &l.class_name,
+                            &ConfigReader::new(&l.name, &l.config).in_dialect(dialect),
+                            &ctx,
+                        )
                         .map_err(|e| in_layer(&l.name, e))?;
                     ModelLayer::Layer(layer)
                 }
@@ -70,6 +86,7 @@ impl Model {
         )?;
         m.trainable = spec.trainable;
         m.auto_input = spec.auto_input;
+        m.dialect = dialect;
         Ok(m)
     }
 
@@ -346,6 +363,7 @@ impl Model {
             buffers: Default::default(),
             per_sample: Default::default(),
             memory_limit: None,
+            dialect: Dialect::Tfjs,
         })
     }
 }

@@ -126,6 +126,9 @@ pub struct Model {
     /// Most bytes of tensors alive at once in one predict (see
     /// [`Model::set_memory_limit`]); `None` = [`max_live_bytes`].
     pub(crate) memory_limit: Option<u64>,
+    /// Whose semantics the configs follow (from the topology's
+    /// `keras_version`); saving records it again.
+    pub(crate) dialect: crate::Dialect,
 }
 
 pub(crate) fn topo_err(message: impl Into<String>) -> LayersError {

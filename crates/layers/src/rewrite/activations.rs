@@ -3,13 +3,18 @@
 //!
 //! `hard_silu` / `hard_swish` (`x * relu6(x + 3) / 6`, MobileNetV3 in
 //! Keras 3) → `Rescaling(1, 3)` → `ReLU(max_value=6)` →
-//! `Rescaling(1/6)` → `Multiply` with `x`. A layer with such an
-//! `activation` is kept as `<name>_linear` with a linear activation (its
-//! weights renamed), followed by that chain named `<name>`. Other
-//! activations TF.js lacks (`exponential`) are refused.
+//! `Rescaling(1/6)` → `Multiply` with `x`. Keras 3's `hard_sigmoid`
+//! (`clip(x/6 + 0.5, 0, 1)`, written with the name TF.js reads as
+//! `clip(0.2x + 0.5, 0, 1)`; see [`crate::Dialect`]) → `Rescaling(5/6)` →
+//! `Activation("hard_sigmoid")`. A layer with such an `activation` is kept
+//! as `<name>_linear` with a linear activation (its weights renamed),
+//! followed by that chain named `<name>`. Other activations TF.js lacks
+//! (`exponential`), and these inside a recurrent cell or a wrapped layer,
+//! are refused.
 
 use super::{entry, Outcome, Site};
-use serde_json::{json, Value};
+use crate::Dialect;
+use serde_json::{json, Map, Value};
 
 /// Activation names TensorFlow.js 4.22 resolves (it camel-cases
 /// snake_case names: `log_softmax` → `logSoftmax`).
@@ -45,33 +50,99 @@ const FINAL_ACTIVATION: &[&str] = &[
     "SeparableConv2D",
 ];
 
+/// An activation TensorFlow.js computes differently or not at all, with
+/// an exact chain of layers it has.
+#[derive(Clone, Copy, PartialEq)]
+enum Rewritable {
+    /// `x * relu6(x + 3) / 6`.
+    HardSilu,
+    /// Keras 3's `hard_sigmoid`, `clip(x/6 + 0.5, 0, 1)`: TF.js's
+    /// `clip(0.2y + 0.5, 0, 1)` of `y = 5x/6`.
+    Keras3HardSigmoid,
+}
+
+/// What `act` needs in a model of `dialect`: `Ok(None)` TF.js computes it
+/// as the model does, `Ok(Some(_))` a rewrite, `Err` neither.
+fn classify(act: &str, dialect: Dialect) -> Result<Option<Rewritable>, String> {
+    match act {
+        "hard_sigmoid" if dialect.keras3_hard_sigmoid() => Ok(Some(Rewritable::Keras3HardSigmoid)),
+        "hard_silu" | "hard_swish" => Ok(Some(Rewritable::HardSilu)),
+        a if TFJS_ACTIVATIONS.contains(&a) => Ok(None),
+        a => Err(format!(
+            "TensorFlow.js 4.22 has no {a} activation and no exact rewrite exists"
+        )),
+    }
+}
+
+/// Why an activation inside a wrapped layer or an RNN cell cannot be kept
+/// (no rewrite reaches inside them), if one cannot.
+fn nested_problem(config: &Map<String, Value>, dialect: Dialect) -> Option<String> {
+    let inner = ["layer", "cell", "forward_layer", "backward_layer"]
+        .iter()
+        .filter_map(|k| config.get(*k))
+        .chain(
+            config
+                .get("cells")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
+    for v in inner {
+        let Some(cfg) = v.get("config").and_then(Value::as_object) else {
+            continue;
+        };
+        for key in ["activation", "recurrent_activation"] {
+            if let Some(act) = cfg.get(key).and_then(Value::as_str) {
+                if classify(act, dialect) != Ok(None) {
+                    return Some(format!(
+                        "its inner layer's {key} {act} computes other numbers in TensorFlow.js \
+                         4.22 (or does not exist there), and a wrapped layer cannot be split"
+                    ));
+                }
+            }
+        }
+        if let Some(why) = nested_problem(cfg, dialect) {
+            return Some(why);
+        }
+    }
+    None
+}
+
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     if let Some(act) = site
         .config
         .get("recurrent_activation")
         .and_then(Value::as_str)
-        .filter(|a| !TFJS_ACTIVATIONS.contains(a))
     {
-        return Outcome::Cannot(format!(
-            "TensorFlow.js 4.22 has no {act} activation (recurrent_activation)"
-        ));
+        if classify(act, site.dialect) != Ok(None) {
+            return Outcome::Cannot(format!(
+                "TensorFlow.js 4.22 has no {act} activation as this model means it \
+                 (recurrent_activation){}",
+                if act == "hard_sigmoid" {
+                    ": Keras 3's is x/6 + 0.5, TensorFlow.js's 0.2x + 0.5"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    if let Some(why) = nested_problem(site.config, site.dialect) {
+        return Outcome::Cannot(why);
     }
     let Some(act) = site.config.get("activation").and_then(Value::as_str) else {
         return Outcome::Skip;
     };
-    if TFJS_ACTIVATIONS.contains(&act) {
-        return Outcome::Skip;
-    }
+    let kind = match classify(act, site.dialect) {
+        Ok(None) => return Outcome::Skip,
+        Ok(Some(kind)) => kind,
+        Err(why) => return Outcome::Cannot(why),
+    };
     if site.class_name != "Activation" && !FINAL_ACTIVATION.contains(&site.class_name) {
         return Outcome::Cannot(format!(
-            "TensorFlow.js 4.22 has no {act} activation, and a {} applies it inside",
+            "TensorFlow.js 4.22 has no {act} activation as this model means it, and a {} \
+             applies it inside",
             site.class_name
-        ));
-    }
-    if !matches!(act, "hard_silu" | "hard_swish") {
-        return Outcome::Cannot(format!(
-            "TensorFlow.js 4.22 has no {act} activation and no exact rewrite exists"
         ));
     }
     let node = match site.single_call(&format!(
@@ -111,33 +182,56 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         }
         json!([linear, 0, 0, {}])
     };
+    layers.extend(chain(kind, name, x));
+    Outcome::Replace { layers, weights }
+}
+
+/// The layers computing `kind` of tensor `x`, the last one named `name`.
+fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
     let step = |suffix: &str| format!("{name}_{suffix}");
     let r = |n: String| json!([n, 0, 0, {}]);
-    layers.push(entry(
-        &step("plus3"),
-        "Rescaling",
-        json!({"scale": 1.0, "offset": 3.0}),
-        vec![json!([x.clone()])],
-    ));
-    layers.push(entry(
-        &step("relu6"),
-        "ReLU",
-        json!({"max_value": 6.0, "negative_slope": 0.0, "threshold": 0.0}),
-        vec![json!([r(step("plus3"))])],
-    ));
-    layers.push(entry(
-        &step("div6"),
-        "Rescaling",
-        json!({"scale": 1.0 / 6.0, "offset": 0.0}),
-        vec![json!([r(step("relu6"))])],
-    ));
-    layers.push(entry(
-        name,
-        "Multiply",
-        json!({}),
-        vec![json!([x, r(step("div6"))])],
-    ));
-    Outcome::Replace { layers, weights }
+    match kind {
+        Rewritable::HardSilu => vec![
+            entry(
+                &step("plus3"),
+                "Rescaling",
+                json!({"scale": 1.0, "offset": 3.0}),
+                vec![json!([x.clone()])],
+            ),
+            entry(
+                &step("relu6"),
+                "ReLU",
+                json!({"max_value": 6.0, "negative_slope": 0.0, "threshold": 0.0}),
+                vec![json!([r(step("plus3"))])],
+            ),
+            entry(
+                &step("div6"),
+                "Rescaling",
+                json!({"scale": 1.0 / 6.0, "offset": 0.0}),
+                vec![json!([r(step("relu6"))])],
+            ),
+            entry(
+                name,
+                "Multiply",
+                json!({}),
+                vec![json!([x, r(step("div6"))])],
+            ),
+        ],
+        Rewritable::Keras3HardSigmoid => vec![
+            entry(
+                &step("scale"),
+                "Rescaling",
+                json!({"scale": 5.0 / 6.0, "offset": 0.0}),
+                vec![json!([x])],
+            ),
+            entry(
+                name,
+                "Activation",
+                json!({"activation": "hard_sigmoid"}),
+                vec![json!([r(step("scale"))])],
+            ),
+        ],
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +259,66 @@ mod tests {
         let model = functional(&[3, 3, 2], layers, 5);
         let out = assert_same(&model, &input(&[2, 3, 3, 2]), 1e-6);
         assert_note(&out, "conv (Conv2D) -> Conv2D + Rescaling");
+    }
+
+    #[test]
+    fn keras3_hard_sigmoid_becomes_rescaling_and_tfjs_hard_sigmoid() {
+        let layers = || {
+            vec![
+                entry(
+                    "d",
+                    "Dense",
+                    json!({"units": 4, "activation": "hard_sigmoid"}),
+                    vec![json!([["x", 0, 0, {}]])],
+                ),
+                entry(
+                    "act",
+                    "Activation",
+                    json!({"activation": "hard_sigmoid"}),
+                    vec![json!([["d", 0, 0, {}]])],
+                ),
+            ]
+        };
+        let keras3 = functional_from(&[3], layers(), 5, Some("3.15.1"));
+        let out = assert_same(&keras3, &input(&[4, 3]), 1e-6);
+        assert_note(&out, "d (Dense) -> Dense + Rescaling + Activation");
+        assert_note(&out, "act (Activation) -> Rescaling + Activation");
+        let topology = out.artifacts.model_topology.as_ref().unwrap();
+        assert_eq!(topology["keras_version"], "tfjs-layers 4.22.0");
+        // Keras 2 and TF.js mean TF.js's hard_sigmoid: nothing to rewrite.
+        for version in [Some("2.21.0"), None] {
+            let model = functional_from(&[3], layers(), 5, version);
+            let out = rewrite_for_tfjs(&model).unwrap();
+            assert!(out.notes.is_empty(), "{:?}", out.notes);
+        }
+    }
+
+    #[test]
+    fn keras3_hard_sigmoid_in_a_cell_or_wrapper_is_refused() {
+        let layers = vec![
+            entry(
+                "lstm",
+                "LSTM",
+                json!({"units": 2, "recurrent_activation": "hard_sigmoid",
+                       "return_sequences": true}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "td",
+                "TimeDistributed",
+                json!({"layer": {"class_name": "Dense",
+                                 "config": {"units": 2, "activation": "hard_sigmoid"}}}),
+                vec![json!([["lstm", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional_from(&[4, 3], layers, 5, Some("3.15.1"));
+        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
+        assert!(err.contains("`lstm` (LSTM): "), "{err}");
+        assert!(err.contains("Keras 3's is x/6 + 0.5"), "{err}");
+        assert!(
+            err.contains("`td` (TimeDistributed): its inner layer's activation"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! `Resizing` and `CenterCrop`, which TensorFlow.js 4.22 has but computes
-//! differently from Keras (corner-aligned `resizeBilinear`; `cropAndResize`
-//! that is not a crop), → layers that compute Keras's numbers:
+//! `Resizing`, `CenterCrop` and (in a Keras ≥ 2.4 model, see
+//! [`crate::Dialect`]) bilinear `UpSampling2D`, which TensorFlow.js 4.22
+//! has but computes differently from Keras (corner-aligned
+//! `resizeBilinear`; `cropAndResize` that is not a crop), → layers that
+//! compute Keras's numbers:
 //!
 //! - a crop (`CenterCrop` of a larger image, `crop_to_aspect_ratio`'s
 //!   window) → `Cropping2D`;
@@ -16,15 +18,66 @@ use super::{entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
 
-/// The rule: applies to `Resizing` and `CenterCrop`.
+/// The rule: applies to `Resizing`, `CenterCrop`, and bilinear
+/// `UpSampling2D` of a model whose dialect samples at half-pixel centers.
 pub fn rule(site: &Site<'_>) -> Outcome {
-    if !matches!(site.class_name, "Resizing" | "CenterCrop") {
-        return Outcome::Skip;
-    }
-    match rewrite(site) {
+    let result = match site.class_name {
+        "Resizing" | "CenterCrop" => rewrite(site),
+        "UpSampling2D"
+            if site.dialect.half_pixel_upsampling()
+                && site.config.get("interpolation").and_then(Value::as_str) == Some("bilinear") =>
+        {
+            upsampling(site)
+        }
+        _ => return Outcome::Skip,
+    };
+    match result {
         Ok(o) => o,
         Err(why) => Outcome::Cannot(why),
     }
+}
+
+/// The `[h, w]` of a rank-4 channels-last input with known spatial size.
+fn image_size(site: &Site<'_>) -> Result<(usize, usize), String> {
+    let shape = site
+        .shapes
+        .and_then(|s| s.inputs.first())
+        .ok_or("its input shape is unknown")?;
+    if site.config.get("data_format").and_then(Value::as_str) == Some("channels_first") {
+        return Err("channels_first images are not rewritten".into());
+    }
+    match shape.as_slice() {
+        [_, Some(h), Some(w), Some(_)] if *h > 0 && *w > 0 => Ok((*h, *w)),
+        _ => Err(format!(
+            "only rank-4 channels-last inputs with known, non-empty height and width are \
+             rewritten, got {shape:?}"
+        )),
+    }
+}
+
+/// Keras's bilinear `UpSampling2D` is `tf.image.resize` to `size` times
+/// the input (half-pixel centers); TF.js's layer samples corner-aligned.
+fn upsampling(site: &Site<'_>) -> Result<Outcome, String> {
+    let (h, w) = image_size(site)?;
+    let size: Vec<usize> = match site.config.get("size") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_u64().map(|n| n as usize))
+            .collect::<Option<_>>()
+            .ok_or("size must hold two integers")?,
+        Some(v) => vec![v.as_u64().ok_or("size must be an integer or a pair")? as usize; 2],
+        None => vec![2, 2],
+    };
+    let [sh, sw] = size[..] else {
+        return Err("size must hold two integers".into());
+    };
+    let target = (
+        h.checked_mul(sh).ok_or("size is too large")?,
+        w.checked_mul(sw).ok_or("size is too large")?,
+    );
+    let node = site.single_call("its rewrite needs several layers")?;
+    let (layers, weights) = chain(site.name, node, (h, w), target, false, None);
+    Ok(Outcome::Replace { layers, weights })
 }
 
 /// Keras `smart_resize`'s crop window (as the engine computes it).
@@ -57,26 +110,14 @@ fn interpolation(n: usize, out: usize, nearest: bool) -> Vec<f32> {
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
-    let shape = site
-        .shapes
-        .and_then(|s| s.inputs.first())
-        .ok_or("its input shape is unknown")?;
-    let [_, Some(h), Some(w), Some(_c)] = shape.as_slice() else {
-        return Err(format!(
-            "only rank-4 channels-last inputs with known height and width are rewritten, got {shape:?}"
-        ));
-    };
-    let (h, w) = (*h, *w);
+    let (h, w) = image_size(site)?;
     let c = site.config;
     let (th, tw) = (
         c.get("height").and_then(Value::as_u64).ok_or("no height")? as usize,
         c.get("width").and_then(Value::as_u64).ok_or("no width")? as usize,
     );
-    if th == 0 || tw == 0 || h == 0 || w == 0 {
-        return Err("an empty image or target".into());
-    }
-    if c.get("data_format").and_then(Value::as_str) == Some("channels_first") {
-        return Err("channels_first images are not rewritten".into());
+    if th == 0 || tw == 0 {
+        return Err("an empty target".into());
     }
     let nearest = match c.get("interpolation").and_then(Value::as_str) {
         None | Some("bilinear") => false,
@@ -188,6 +229,29 @@ mod tests {
     use super::super::entry;
     use super::super::test_util::*;
     use serde_json::json;
+
+    #[test]
+    fn keras_bilinear_upsampling_computes_kerass_numbers() {
+        let layers = || {
+            vec![entry(
+                "up",
+                "UpSampling2D",
+                json!({"size": [2, 3], "interpolation": "bilinear"}),
+                vec![json!([["x", 0, 0, {}]])],
+            )]
+        };
+        for version in ["2.21.0", "3.15.1"] {
+            let model = functional_from(&[3, 4, 2], layers(), 3, Some(version));
+            let out = assert_same(&model, &input(&[2, 3, 4, 2]), 1e-5);
+            assert_note(&out, "up (UpSampling2D) -> Permute + Dense");
+        }
+        // TF.js's own UpSampling2D (and Keras before 2.4) stays as it is.
+        for version in [None, Some("2.2.4")] {
+            let model = functional_from(&[3, 4, 2], layers(), 3, version);
+            let out = super::super::rewrite_for_tfjs(&model).unwrap();
+            assert!(out.notes.is_empty(), "{:?}", out.notes);
+        }
+    }
 
     #[test]
     fn resizing_and_center_crop_compute_kerass_numbers() {

@@ -23,10 +23,11 @@
 //! - [`grouped_conv`]: `Conv1D`/`Conv2D` with `groups > 1` → `groups: 1`
 //!   with a block-diagonal kernel.
 //! - [`activations`]: `hard_silu` (layer or `activation` field) →
-//!   `Rescaling` / `ReLU(6)` / `Multiply`.
-//! - [`image_resize`]: `Resizing` and `CenterCrop` (TF.js has them but
-//!   computes other numbers) → `Cropping2D` and per-axis
-//!   `Permute` + `Dense` interpolation.
+//!   `Rescaling` / `ReLU(6)` / `Multiply`; Keras 3's `hard_sigmoid`
+//!   (`x/6 + 0.5`) → `Rescaling(5/6)` + TF.js's `hard_sigmoid`.
+//! - [`image_resize`]: `Resizing`, `CenterCrop` and (from Keras ≥ 2.4)
+//!   bilinear `UpSampling2D` (TF.js has them but computes other numbers)
+//!   → `Cropping2D` and per-axis `Permute` + `Dense` interpolation.
 //! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D` → their 2-D
 //!   counterparts between `Reshape`s.
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
@@ -55,7 +56,7 @@ pub mod tf_op_lambda;
 pub mod tfjs_limits;
 
 use crate::model::{Model, ModelLayer};
-use crate::{LayersError, Result, Shape};
+use crate::{Dialect, LayersError, Result, Shape};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use tfjs_format::codec::{decode_weights, encode_weights, DecodedWeight, TensorValues};
@@ -182,6 +183,11 @@ pub struct Site<'a> {
     /// Whether the model has layers making Keras masks (`Embedding` with
     /// `mask_zero`, `Masking`), which mask-consuming layers apply.
     pub masks_possible: bool,
+    /// Whose semantics the configs follow (the topology's `keras_version`):
+    /// Keras 3's `hard_sigmoid` and Keras's half-pixel bilinear
+    /// `UpSampling2D` are rewritten, TensorFlow.js computing other numbers
+    /// for the same config.
+    pub dialect: Dialect,
 }
 
 impl Site<'_> {
@@ -282,6 +288,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
 struct Walk<'a> {
     shapes: HashMap<String, LayerShapes>,
     masks_possible: bool,
+    dialect: Dialect,
     weights: Vec<DecodedWeight>,
     cannot: Vec<String>,
     notes: Vec<String>,
@@ -421,6 +428,7 @@ impl Walk<'_> {
                 .filter(|w| w.name.starts_with(&prefix))
                 .collect(),
             masks_possible: self.masks_possible,
+            dialect: self.dialect,
         };
         let rules: [fn(&Site<'_>) -> Outcome; 12] = [
             tfjs_limits::rule,
@@ -553,10 +561,12 @@ pub fn rewrite_artifacts(
         decode_weights(&artifacts.weight_specs, &artifacts.weight_data)?
     };
     let masks_possible = makes_masks(&topology);
+    let dialect = Dialect::of_topology(&topology);
     let run = |topology: &mut Value| {
         let mut walk = Walk {
             shapes: shapes.clone(),
             masks_possible,
+            dialect,
             weights: weights.clone(),
             cannot: Vec::new(),
             notes: Vec::new(),
@@ -598,6 +608,13 @@ pub fn rewrite_artifacts(
                 walk.cannot.join("\n  ")
             ),
         });
+    }
+    // Every config now means in TensorFlow.js what it meant in Keras.
+    if let Some(t) = topology.as_object_mut() {
+        t.insert(
+            "keras_version".into(),
+            Value::String(crate::save::KERAS_VERSION.into()),
+        );
     }
     let (mut specs, bytes) = encode_weights(&walk.weights)?;
     for (spec, w) in specs.iter_mut().zip(&walk.weights) {
@@ -807,6 +824,7 @@ mod tests {
         let mut walk = Walk {
             shapes: HashMap::new(),
             masks_possible: false,
+            dialect: Dialect::Tfjs,
             weights: Vec::new(),
             cannot: Vec::new(),
             notes: Vec::new(),

@@ -7,6 +7,17 @@ use crate::{LayerRegistry, LoadOptions, Tensor};
 /// A functional model from `layers` (functional-form entries) with
 /// one input `x` of `shape` (no batch) and output the last layer.
 pub fn functional(shape: &[usize], layers: Vec<Value>, seed: u64) -> Model {
+    functional_from(shape, layers, seed, None)
+}
+
+/// [`functional`] as a model.json from Keras `keras_version` records it
+/// (`None`: as TensorFlow.js does).
+pub fn functional_from(
+    shape: &[usize],
+    layers: Vec<Value>,
+    seed: u64,
+    keras_version: Option<&str>,
+) -> Model {
     let mut all = vec![json!({
         "name": "x", "class_name": "InputLayer", "inbound_nodes": [],
         "config": {"batch_input_shape": std::iter::once(Value::Null)
@@ -19,9 +30,12 @@ pub fn functional(shape: &[usize], layers: Vec<Value>, seed: u64) -> Model {
         .cloned()
         .unwrap_or(Value::Null);
     all.extend(layers);
-    let topology = json!({"class_name": "Functional", "config": {
+    let mut topology = json!({"class_name": "Functional", "config": {
         "name": "m", "layers": all,
         "input_layers": [["x", 0, 0]], "output_layers": [[last, 0, 0]]}});
+    if let Some(v) = keras_version {
+        topology["keras_version"] = json!(v);
+    }
     Model::from_topology(&topology, &LayerRegistry::with_builtins(), seed).unwrap()
 }
 

@@ -33,7 +33,7 @@ pub(crate) fn activation_or(
             .ok_or_else(|| cfg.err(key, "expected an activation name"))?,
         Some(v) => return Err(cfg.err(key, format!("expected an activation name, got {v}"))),
     };
-    Activation::parse(name).map_err(|e| cfg.err(key, e.to_string()))
+    Activation::parse_in(name, cfg.dialect).map_err(|e| cfg.err(key, e.to_string()))
 }
 
 /// A `data_format` field: `true` for `channels_first`.

@@ -56,7 +56,7 @@ impl Rnn {
 
     pub(super) fn from_generic(c: &ConfigReader<'_>, _ctx: &BuildContext<'_>) -> Result<Rnn> {
         let cell = c.required("cell")?;
-        let stack = parse_cell_value(cell, c.layer)?;
+        let stack = parse_cell_value(cell, c)?;
         Self::with_stack("RNN", c, stack)
     }
 

@@ -18,12 +18,14 @@ pub(super) enum Stack {
     Conv(ConvCell),
 }
 
-/// Parse a nested `{class_name, config}` cell object (or list of them).
-pub(super) fn parse_cell_value(v: &Value, parent: &str) -> Result<Stack> {
+/// Parse a nested `{class_name, config}` cell object (or list of them) of
+/// the layer `owner` reads (its name in errors, its dialect for the cells).
+pub(super) fn parse_cell_value(v: &Value, owner: &ConfigReader<'_>) -> Result<Stack> {
+    let parent = owner.layer;
     if let Value::Array(items) = v {
         let cells = items
             .iter()
-            .map(|it| match parse_cell_value(it, parent)? {
+            .map(|it| match parse_cell_value(it, owner)? {
                 Stack::Single(c) => Ok(c),
                 _ => Err(LayersError::config(
                     parent,
@@ -53,7 +55,7 @@ pub(super) fn parse_cell_value(v: &Value, parent: &str) -> Result<Stack> {
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     let name = cfg.get("name").and_then(Value::as_str).unwrap_or(class);
-    parse_cell_object(class, &ConfigReader::new(name, cfg))
+    parse_cell_object(class, &owner.nested(name, cfg))
 }
 
 pub(super) fn parse_cell_object(class: &str, c: &ConfigReader<'_>) -> Result<Stack> {
@@ -63,7 +65,7 @@ pub(super) fn parse_cell_object(class: &str, c: &ConfigReader<'_>) -> Result<Sta
         "StackedRNNCells" => {
             let base = Base::parse(c)?;
             let cells = c.required("cells")?;
-            match parse_cell_value(cells, c.layer)? {
+            match parse_cell_value(cells, c)? {
                 Stack::Stacked { cells, .. } => Ok(Stack::Stacked { base, cells }),
                 Stack::Single(cell) => Ok(Stack::Stacked {
                     base,

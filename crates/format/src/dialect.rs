@@ -1,0 +1,172 @@
+//! Whose semantics a model follows where Keras and TensorFlow.js compute
+//! different numbers for the same config.
+//!
+//! A layers model.json says who wrote it in `modelTopology.keras_version`:
+//! `"tfjs-layers 4.22.0"` for TensorFlow.js, `"2.21.0"` / `"3.15.1"` for
+//! the official converter's Keras models. Two configs mean different
+//! things depending on it, and the file offers no other way to tell:
+//!
+//! | config | TensorFlow.js, Keras < 2.4 | Keras ≥ 2.4 | Keras 3 |
+//! |---|---|---|---|
+//! | `activation: "hard_sigmoid"` | `clip(0.2x + 0.5, 0, 1)` | same | `clip(x/6 + 0.5, 0, 1)` |
+//! | `UpSampling2D` `interpolation: "bilinear"` | corner-aligned (`i·in/out`) | half-pixel centers (`tf.image.resize`) | half-pixel centers |
+//!
+//! Keras 2.4 is TensorFlow 2.4's `tf.keras`, the first whose
+//! `backend.resize_images` always calls `tf.image.resize` (half-pixel
+//! centers); earlier multi-backend Keras called `resize_bilinear` without
+//! them, as TensorFlow.js does. A topology without a `keras_version` (and a
+//! model built in Rust) follows TensorFlow.js.
+
+use serde_json::Value;
+
+/// The semantics a model's layers follow (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// TensorFlow.js (`tfjs-layers …`), a topology with no version, or a
+    /// model built in Rust.
+    #[default]
+    Tfjs,
+    /// Keras `major.minor.patch` (as the official converter records it).
+    Keras {
+        /// 2 for tf_keras / Keras 2, 3 for Keras 3.
+        major: u32,
+        /// The minor version.
+        minor: u32,
+        /// The patch version.
+        patch: u32,
+    },
+}
+
+impl Dialect {
+    /// The dialect a `keras_version` string names; `None`, `tfjs-layers …`
+    /// and anything that is not a version number give [`Dialect::Tfjs`].
+    pub fn from_keras_version(version: Option<&str>) -> Dialect {
+        let Some(v) = version.map(str::trim) else {
+            return Dialect::Tfjs;
+        };
+        // "2.3.0-tf", "3.15.1", "2.21.0"; a suffix after the patch number
+        // does not change the semantics.
+        let mut parts = v.split(|c: char| !c.is_ascii_digit());
+        let mut num = || parts.next().and_then(|p| p.parse::<u32>().ok());
+        match (num(), num()) {
+            (Some(major), Some(minor)) if v.starts_with(|c: char| c.is_ascii_digit()) => {
+                Dialect::Keras {
+                    major,
+                    minor,
+                    patch: num().unwrap_or(0),
+                }
+            }
+            _ => Dialect::Tfjs,
+        }
+    }
+
+    /// The dialect of a `modelTopology` (its `keras_version`, also inside a
+    /// `model_config` wrapper).
+    pub fn of_topology(topology: &Value) -> Dialect {
+        let version = topology
+            .get("keras_version")
+            .or_else(|| topology.pointer("/model_config/keras_version"))
+            .and_then(Value::as_str);
+        Dialect::from_keras_version(version)
+    }
+
+    /// Keras 3's `hard_sigmoid`: `clip(x/6 + 0.5, 0, 1)` (Keras 2 and
+    /// TensorFlow.js: `clip(0.2x + 0.5, 0, 1)`).
+    pub fn keras3_hard_sigmoid(self) -> bool {
+        matches!(self, Dialect::Keras { major, .. } if major >= 3)
+    }
+
+    /// Bilinear `UpSampling2D` samples at half-pixel centers, as
+    /// `tf.image.resize` does (TensorFlow.js: corner-aligned, no half-pixel
+    /// centers).
+    pub fn half_pixel_upsampling(self) -> bool {
+        matches!(self, Dialect::Keras { major, minor, .. } if (major, minor) >= (2, 4))
+    }
+
+    /// Whether any config means something else here than in TensorFlow.js.
+    pub fn differs_from_tfjs(self) -> bool {
+        self.keras3_hard_sigmoid() || self.half_pixel_upsampling()
+    }
+
+    /// Whether `config` (a model config, nested models included) has a
+    /// layer whose numbers depend on the dialect: a `hard_sigmoid`
+    /// (Keras 3) or a bilinear `UpSampling2D` (Keras ≥ 2.4).
+    pub fn matters_for(self, config: &Value) -> bool {
+        match config {
+            Value::Object(m) => {
+                let upsampling = m.get("class_name").and_then(Value::as_str)
+                    == Some("UpSampling2D")
+                    && config
+                        .pointer("/config/interpolation")
+                        .and_then(Value::as_str)
+                        == Some("bilinear");
+                (upsampling && self.half_pixel_upsampling())
+                    || (self.keras3_hard_sigmoid()
+                        && ["activation", "recurrent_activation"]
+                            .iter()
+                            .any(|k| m.get(*k).and_then(Value::as_str) == Some("hard_sigmoid")))
+                    || m.values().any(|v| self.matters_for(v))
+            }
+            Value::Array(items) => items.iter().any(|v| self.matters_for(v)),
+            _ => false,
+        }
+    }
+
+    /// The Keras version string of this dialect (`None` for TensorFlow.js).
+    pub fn keras_version(self) -> Option<String> {
+        match self {
+            Dialect::Tfjs => None,
+            Dialect::Keras {
+                major,
+                minor,
+                patch,
+            } => Some(format!("{major}.{minor}.{patch}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn versions_written_by_tfjs_and_the_converter() {
+        assert_eq!(
+            Dialect::from_keras_version(Some("tfjs-layers 4.22.0")),
+            Dialect::Tfjs
+        );
+        assert_eq!(Dialect::from_keras_version(None), Dialect::Tfjs);
+        assert_eq!(Dialect::from_keras_version(Some("")), Dialect::Tfjs);
+        let k3 = Dialect::from_keras_version(Some("3.15.1"));
+        assert!(k3.keras3_hard_sigmoid() && k3.half_pixel_upsampling());
+        assert_eq!(k3.keras_version().as_deref(), Some("3.15.1"));
+        let k2 = Dialect::of_topology(&json!({"keras_version": "2.21.0"}));
+        assert!(!k2.keras3_hard_sigmoid() && k2.half_pixel_upsampling());
+        let tf_keras_2_3 = Dialect::from_keras_version(Some("2.3.0-tf"));
+        assert_eq!(
+            tf_keras_2_3,
+            Dialect::Keras {
+                major: 2,
+                minor: 3,
+                patch: 0
+            }
+        );
+        assert!(!tf_keras_2_3.differs_from_tfjs());
+        assert!(!Dialect::from_keras_version(Some("2.2.4")).differs_from_tfjs());
+        let wrapped = json!({"model_config": {"keras_version": "3.0.0"}});
+        assert!(Dialect::of_topology(&wrapped).keras3_hard_sigmoid());
+        let config = |act: &str| {
+            json!({"layers": [{"class_name": "Dense", "config": {"activation": act}},
+                              {"class_name": "UpSampling2D",
+                               "config": {"interpolation": "nearest"}}]})
+        };
+        assert!(k3.matters_for(&config("hard_sigmoid")));
+        assert!(!k3.matters_for(&config("relu")));
+        assert!(!k2.matters_for(&config("hard_sigmoid")));
+        let bilinear = json!({"layers": [{"class_name": "UpSampling2D",
+                                          "config": {"interpolation": "bilinear"}}]});
+        assert!(k2.matters_for(&bilinear) && k3.matters_for(&bilinear));
+        assert!(!Dialect::Tfjs.matters_for(&bilinear));
+    }
+}
