@@ -1590,3 +1590,95 @@ add("rms_norm_block", "heldout", rms_norm_block,
     "residual block (Dense silu), two outputs", sources=["keras3-h5", "keras3-keras"],
     seed=HELD + 35)
 SOURCE_NOT_KEPT |= {"keras3h5_rms_norm_block", "keras3zip_rms_norm_block"}
+
+
+# Held-out, fifth batch: EinsumDense, Keras 3's newer augmentation layers, RandomCrop.
+
+def einsum_dense_block(K, v):
+    """EinsumDense as transformers use it: a projection, a split into heads,
+    a merge, left- and right-elided equations, bias on some axes only."""
+    L = K.layers
+    ED = L.EinsumDense
+    x = L.Input((5, 8), name="tokens")
+    a = ED("abc,cd->abd", output_shape=(5, 12), bias_axes="d", activation="relu",
+           name="proj")(x)
+    b = ED("abc,cde->abde", output_shape=(5, 2, 6), bias_axes="de", name="heads")(a)
+    c = ED("abcd,cde->abe", output_shape=(5, 8), bias_axes="e", name="merge")(b)
+    d = ED("...b,bc->...c", output_shape=4, bias_axes="c", activation="tanh",
+           name="left_elided")(c)
+    e = ED("ab...,bc->ac...", output_shape=(3,), bias_axes="c", name="right_elided")(d)
+    f = ED("abc,bd->adc", output_shape=(6, 4), name="time_mix")(e)
+    out = L.Dense(3, name="out")(L.Flatten(name="flat")(f))
+    return K.Model(x, [out, b], name="einsum_dense_block")
+
+
+add("einsum_dense_block", "heldout", einsum_dense_block,
+    "EinsumDense: abc,cd->abd (relu), abc,cde->abde (bias de), abcd,cde->abe, ...b,bc->...c, "
+    "ab...,bc->ac..., abc,bd->adc (no bias); two outputs", seed=HELD + 36)
+
+
+def k3_augment_layers(K, v):
+    """Keras 3's newer image augmentation layers, each the identity at
+    inference (RandomCrop too: Keras 3.15 returns its input unchanged
+    there, whatever its declared output size)."""
+    L = K.layers
+    x = L.Input((16, 16, 3), name="image")
+    h = x
+    for layer in [
+        L.RandomColorDegeneration(0.5, name="degen"),
+        L.RandomColorJitter(value_range=(0, 255), brightness_factor=0.2,
+                            contrast_factor=0.2, name="jitter"),
+        L.RandomGrayscale(name="gray"),
+        L.RandomHue(0.5, value_range=(0, 255), name="hue"),
+        L.RandomInvert(value_range=(0, 255), name="invert"),
+        L.RandomPerspective(name="perspective"),
+        L.RandomPosterization((1, 8), value_range=(0, 255), name="posterize"),
+        L.RandomSaturation(0.5, value_range=(0, 255), name="saturation"),
+        L.RandomSharpness(0.5, value_range=(0, 255), name="sharpness"),
+        L.RandomShear(x_factor=0.3, name="shear"),
+        L.RandomErasing(name="erasing"),
+        L.RandomGaussianBlur(name="blur"),
+        L.RandomElasticTransform(name="elastic"),
+        L.AugMix(value_range=(0, 255), name="augmix"),
+        L.CutMix(name="cutmix"),
+        L.MixUp(name="mixup"),
+        L.RandAugment(value_range=(0, 255), name="randaugment"),
+        L.Solarization(addition_factor=0.5, value_range=(0, 255), name="solarize"),
+        L.RandomCrop(10, 12, name="crop"),
+    ]:
+        h = layer(h)
+    h = L.Rescaling(1 / 255.0, name="scale")(h)
+    h = L.Conv2D(4, 3, activation="relu", name="conv")(h)
+    out = L.Dense(3, activation="softmax", name="probs")(L.GlobalAveragePooling2D(name="gap")(h))
+    return K.Model(x, out, name="k3_augment_layers")
+
+
+add("k3_augment_layers", "heldout", k3_augment_layers,
+    "Keras 3 augmentation layers (RandomColorDegeneration ... RandAugment, Solarization, "
+    "RandomCrop) at inference, then Conv2D + GlobalAveragePooling2D; input 0..255 (.keras "
+    "only: Keras 3's legacy .h5 writer cannot serialize these configs)",
+    sources=["keras3-keras"], head="probs", range="pixel", seed=HELD + 37)
+
+
+def random_crop_k2(K, v):
+    """tf_keras RandomCrop at inference: smart_resize to the target (crop to
+    its aspect ratio, then bilinear resize), down and up."""
+    L = K.layers
+    x = L.Input((16, 14, 3), name="image")
+    a = L.RandomCrop(10, 12, name="crop_down")(x)
+    b = L.RandomCrop(20, 24, name="crop_up")(x)
+    a = L.Conv2D(4, 3, activation="relu", name="conv_a")(a)
+    b = L.Conv2D(4, 3, activation="relu", name="conv_b")(b)
+    g = L.Concatenate(name="cat")([L.GlobalAveragePooling2D(name="gap_a")(a),
+                                   L.GlobalAveragePooling2D(name="gap_b")(b)])
+    out = L.Dense(3, activation="softmax", name="probs")(g)
+    return K.Model(x, [out, a], name="random_crop_k2")
+
+
+add("random_crop_k2", "heldout", random_crop_k2,
+    "tf_keras RandomCrop(10, 12) and RandomCrop(20, 24) at inference (smart_resize) on 16x14 "
+    "images; two outputs", sources=K2_ONLY, seed=HELD + 38)
+SOURCE_NOT_KEPT |= {f for m in MODELS[-3:]
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}

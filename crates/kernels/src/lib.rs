@@ -66,6 +66,7 @@
 mod act;
 mod conv;
 mod depthwise;
+pub mod einsum;
 mod geom;
 pub mod image;
 mod math;

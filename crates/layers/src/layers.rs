@@ -10,6 +10,7 @@ pub(crate) mod common;
 pub mod conv;
 pub mod core;
 pub mod depthwise;
+pub mod einsum_dense;
 pub mod embedding;
 pub mod keras3_ops;
 pub mod lookup;
@@ -30,6 +31,7 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     core::register(registry);
     conv::register(registry);
     depthwise::register(registry);
+    einsum_dense::register(registry);
     spatial_shape::register(registry);
     pooling::register(registry);
     normalization::register(registry);

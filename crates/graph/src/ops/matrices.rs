@@ -17,110 +17,15 @@ pub const OPS: &[(&str, OpFn)] = &[
 ];
 
 /// `Einsum` over one or two operands with explicit output letters (no
-/// ellipsis): a direct sum over the contracted letters.
+/// ellipsis), by the kernels' transposes and batched matrix product.
 fn einsum(c: &Ctx) -> Result<Vec<Value>> {
-    let eq = c.attr_s("equation")?.replace(' ', "");
-    let (lhs, out) = eq
-        .split_once("->")
-        .ok_or_else(|| c.err(format!("equation {eq:?} needs an explicit `->` output")))?;
-    if eq.contains("...") {
-        return Err(c.err("ellipsis in einsum equations is not supported"));
-    }
-    let terms: Vec<&str> = lhs.split(',').collect();
-    if terms.len() != c.n() || terms.is_empty() || terms.len() > 2 {
-        return Err(c.err(format!(
-            "equation {eq:?} does not match {} operand(s)",
-            c.n()
-        )));
-    }
-    let mut size: std::collections::BTreeMap<char, usize> = Default::default();
-    let mut vals = Vec::new();
-    for (k, term) in terms.iter().enumerate() {
-        let t = c.t(k)?;
-        if term.chars().count() != t.rank() {
-            return Err(c.err(format!(
-                "operand {k} has rank {}, `{term}` names {}",
-                t.rank(),
-                term.len()
-            )));
-        }
-        for (ch, &d) in term.chars().zip(t.shape()) {
-            if *size.entry(ch).or_insert(d) != d {
-                return Err(c.err(format!("letter `{ch}` has sizes {} and {d}", size[&ch])));
-            }
-        }
-        vals.push(t.to_f32());
-    }
-    let out_letters: Vec<char> = out.chars().collect();
-    let sum_letters: Vec<char> = size
-        .keys()
-        .copied()
-        .filter(|ch| !out_letters.contains(ch))
-        .collect();
-    let dim = |ch: &char| {
-        size.get(ch)
-            .copied()
-            .ok_or_else(|| c.err(format!("output letter `{ch}` is in no operand")))
-    };
-    let out_shape = out_letters
-        .iter()
-        .map(dim)
-        .collect::<Result<Vec<usize>>>()?;
-    let sum_shape = sum_letters
-        .iter()
-        .map(dim)
-        .collect::<Result<Vec<usize>>>()?;
-    let n_out: usize = out_shape.iter().product();
-    let n_sum: usize = sum_shape.iter().product();
-    if n_out.checked_mul(n_sum).is_none_or(|w| w > 1 << 30) {
-        return Err(c.err("einsum is too large to evaluate directly"));
-    }
-    // Stride of each letter in each operand.
-    let letter_strides: Vec<Vec<(char, usize)>> = terms
-        .iter()
-        .enumerate()
-        .map(|(k, term)| {
-            let st = crate::tensor::strides(c.t(k).map(|t| t.shape()).unwrap_or(&[]));
-            term.chars().zip(st).collect()
-        })
-        .collect();
-    let offset = |k: usize, assign: &dyn Fn(char) -> usize| -> usize {
-        letter_strides[k]
-            .iter()
-            .map(|&(ch, s)| assign(ch) * s)
-            .sum()
-    };
-    let unravel = |mut i: usize, shape: &[usize]| -> Vec<usize> {
-        let mut idx = vec![0; shape.len()];
-        for d in (0..shape.len()).rev() {
-            idx[d] = i % shape[d];
-            i /= shape[d];
-        }
-        idx
-    };
-    let mut result = vec![0.0f32; n_out];
-    for (o, r) in result.iter_mut().enumerate() {
-        let oi = unravel(o, &out_shape);
-        let mut acc = 0.0f64;
-        for s in 0..n_sum {
-            let si = unravel(s, &sum_shape);
-            let assign = |ch: char| -> usize {
-                out_letters
-                    .iter()
-                    .position(|&x| x == ch)
-                    .map(|p| oi[p])
-                    .or_else(|| sum_letters.iter().position(|&x| x == ch).map(|p| si[p]))
-                    .unwrap_or(0)
-            };
-            let mut p = 1.0f64;
-            for (k, v) in vals.iter().enumerate() {
-                p *= v[offset(k, &assign)] as f64;
-            }
-            acc += p;
-        }
-        *r = acc as f32;
-    }
-    one(Tensor::f32(out_shape, result)?)
+    let eq = tfjs_kernels::einsum::Equation::parse(&c.attr_s("equation")?).map_err(|e| c.err(e))?;
+    let operands = (0..c.n())
+        .map(|k| c.t(k).map(|t| (t.to_f32(), t.shape().to_vec())))
+        .collect::<Result<Vec<_>>>()?;
+    let refs: Vec<(&[f32], &[usize])> = operands.iter().map(|(v, s)| (&v[..], &s[..])).collect();
+    let (values, shape) = eq.eval(&refs).map_err(|e| c.err(e))?;
+    one(Tensor::f32(shape, values)?)
 }
 
 /// `a · b` over broadcast batch dimensions, with optional transposes of the

@@ -31,6 +31,8 @@
 //! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D` → their 2-D
 //!   counterparts between `Reshape`s.
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
+//! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
+//!   `Reshape`s.
 //! - [`tfjs_limits`]: layers TF.js has but cannot run with a given config
 //!   or input (`ELU` alpha ≠ 1, rank-5 `BatchNormalization`) are refused.
 //! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
@@ -43,6 +45,7 @@
 
 pub mod activations;
 pub mod conv1d_as_2d;
+pub mod einsum_dense;
 pub mod grouped_conv;
 pub mod image_resize;
 pub mod inference_identity;
@@ -430,7 +433,7 @@ impl Walk<'_> {
             masks_possible: self.masks_possible,
             dialect: self.dialect,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 12] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 13] = [
             tfjs_limits::rule,
             subtract::rule,
             normalization::rule,
@@ -443,6 +446,7 @@ impl Walk<'_> {
             multi_head_attention::rule,
             image_resize::rule,
             conv1d_as_2d::rule,
+            einsum_dense::rule,
         ];
         let mut outcome = Outcome::Skip;
         for rule in rules {
