@@ -123,7 +123,7 @@ impl Equation {
     /// let b = [1.0, 0.0, 0.0, 1.0, 1.0, 1.0]; // 2×3
     /// let (out, shape) = e.eval(&[(&a, &[2, 2]), (&b, &[2, 3])]).unwrap();
     /// assert_eq!(shape, [3, 2]);
-    /// assert_eq!(out, [1.0, 3.0, 2.0, 4.0, 2.0, 6.0]);
+    /// assert_eq!(out, [3.0, 7.0, 2.0, 4.0, 2.0, 4.0]);
     /// ```
     pub fn eval(&self, operands: &[(&[f32], &[usize])]) -> Result<(Vec<f32>, Vec<usize>), String> {
         let shapes: Vec<&[usize]> = operands.iter().map(|(_, s)| *s).collect();
