@@ -1682,3 +1682,31 @@ SOURCE_NOT_KEPT |= {f for m in MODELS[-3:]
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]
                               for s in m["sources"]]}
+
+
+def constant_operands(K, v):
+    """Arrays in the graph: ImageNet mean/std normalization written as
+    `(x - mean) / std` with NumPy arrays, and position embeddings computed
+    eagerly (an Embedding on a constant range) added to patch tokens; the
+    file holds their values."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="img")
+    mean = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+    std = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+    h = (x - mean) / std
+    p = L.Conv2D(6, 4, strides=4, name="patchify")(h)
+    p = L.Reshape((4, 6), name="tokens")(p)
+    pos = L.Embedding(4, 6, name="pos_emb")(np.arange(4))
+    t = p + pos
+    t = L.Dense(6, activation="gelu", name="mlp")(t)
+    out = L.Dense(3, name="out")(L.GlobalAveragePooling1D(name="gap")(t))
+    return K.Model(x, out, name="constant_operands")
+
+
+add("constant_operands", "heldout", constant_operands,
+    "(x - mean) / std with NumPy arrays; eager position embeddings added to tokens",
+    seed=HELD + 39)
+SOURCE_NOT_KEPT |= {f for m in MODELS[-1:]
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}

@@ -133,6 +133,30 @@ pub struct MultiHeadAttention {
     /// `return_attention_scores=True` in the call: a second output, the
     /// softmax scores `[batch, heads, Tq, Tv]`.
     return_scores: bool,
+    /// `attention_axes` as configured (checked against the query's rank
+    /// when the layer is built).
+    attention_axes: Option<Vec<i64>>,
+}
+
+/// Only the default attention axes are supported: every axis between the
+/// batch and the features (`[1]` for sequences, `[1, 2]` for images), in
+/// any spelling (negative indices count from the end).
+fn check_attention_axes(layer: &str, axes: &[i64], rank: usize) -> Result<()> {
+    let want: Vec<i64> = (1..rank as i64 - 1).collect();
+    let got: Vec<i64> = axes
+        .iter()
+        .map(|&a| if a < 0 { a + rank as i64 } else { a })
+        .collect();
+    if got != want {
+        return Err(crate::LayersError::config(
+            layer,
+            format!(
+                "config field `attention_axes`: only the default attention axes {want:?} \
+                 (all between batch and features for a rank-{rank} query) are supported, got {axes:?}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Where each argument of a `MultiHeadAttention` call is among its inputs.
@@ -222,21 +246,36 @@ impl MultiHeadAttention {
                 ))
             }
         };
-        if let Some(Value::Array(axes)) = c.get("attention_axes") {
-            // Accept only the default: every axis between batch and features.
-            let rank = c.shape_opt("query_shape")?.map(|s| s.len()).unwrap_or(3);
-            let want: Vec<i64> = (1..rank as i64 - 1).collect();
-            let got: Vec<i64> = axes
-                .iter()
-                .map(|a| a.as_i64().unwrap_or(-99))
-                .map(|a| if a < 0 { a + rank as i64 } else { a })
-                .collect();
-            if got != want {
+        let attention_axes = match c.get("attention_axes") {
+            None => None,
+            Some(Value::Array(axes)) => Some(
+                axes.iter()
+                    .map(Value::as_i64)
+                    .collect::<Option<Vec<i64>>>()
+                    .ok_or_else(|| c.err("attention_axes", "expected a list of integers"))?,
+            ),
+            Some(v) if v.is_i64() => Some(vec![v.as_i64().unwrap_or(1)]),
+            Some(v) => {
                 return Err(c.err(
                     "attention_axes",
-                    format!("only the default attention axes {want:?} are supported, got {axes:?}"),
-                ));
+                    format!("expected a list of integers, got {v}"),
+                ))
             }
+        };
+        if c.bool_or("use_gate", false)? {
+            return Err(c.err(
+                "use_gate",
+                "gated attention (Keras 3.15's use_gate: true) is not supported",
+            ));
+        }
+        if let Some(w) = c.get("sliding_window") {
+            return Err(c.err(
+                "sliding_window",
+                format!("{w}: sliding-window attention is not supported"),
+            ));
+        }
+        if let (Some(axes), Some(q)) = (&attention_axes, c.shape_opt("query_shape")?) {
+            check_attention_axes(c.layer, axes, q.len())?;
         }
         let mut layer = MultiHeadAttention {
             base,
@@ -252,6 +291,7 @@ impl MultiHeadAttention {
             tensor_kwargs: Vec::new(),
             causal: false,
             return_scores: false,
+            attention_axes,
         };
         let last = |k: &str| -> Result<Option<usize>> {
             Ok(c.shape_opt(k)?.and_then(|s| s.last().copied().flatten()))
@@ -345,6 +385,9 @@ impl Layer for MultiHeadAttention {
                     )
                 })
         };
+        if let (Some(axes), Some(shape)) = (&self.attention_axes, input_shapes.get(slots.query)) {
+            check_attention_axes(&self.base.name, axes, shape.len())?;
+        }
         let q = feat(slots.query, "query")?;
         let v = feat(slots.value, "value")?;
         let k = match slots.key {

@@ -94,7 +94,53 @@ enum Arg {
     Scalar(f32),
     /// The `k`-th tensor kwarg (extra input `positional + k`).
     Tensor(usize),
+    /// An array the file holds as nested lists (a NumPy array or an eager
+    /// tensor at model-building time, e.g. ImageNet's mean and std).
+    Const(Tensor),
 }
+
+/// A constant array written as nested lists of numbers: its tensor, or
+/// `None` if the lists are ragged or hold anything else.
+fn constant_array(v: &Value) -> Option<Tensor> {
+    let mut shape = Vec::new();
+    let mut level = v;
+    while let Value::Array(items) = level {
+        shape.push(items.len());
+        level = items.first()?;
+    }
+    let n = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&n| n <= MAX_CONSTANT_ELEMENTS)?;
+    let mut values = Vec::with_capacity(n);
+    fn flatten(v: &Value, shape: &[usize], out: &mut Vec<f32>) -> Option<()> {
+        match (v, shape) {
+            (Value::Array(items), [d, rest @ ..]) if items.len() == *d => {
+                items.iter().try_for_each(|i| flatten(i, rest, out))
+            }
+            (v, []) => {
+                out.push(v.as_f64()? as f32);
+                Some(())
+            }
+            _ => None,
+        }
+    }
+    flatten(v, &shape, &mut values)?;
+    Tensor::from_f32(shape, values).ok()
+}
+
+/// `v` for an error message, cut to 120 characters.
+fn short(v: &Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
+}
+
+/// The most elements a constant array in a config may have (what the file
+/// holds is parsed already, but a config should not become a weight).
+const MAX_CONSTANT_ELEMENTS: usize = 1 << 24;
 
 /// `TFOpLambda`: one `tf.*` function.
 #[derive(Debug)]
@@ -159,6 +205,18 @@ fn number(v: &Value) -> Option<f32> {
 }
 
 impl TfOpLambda {
+    /// The broadcast of `x` and `y` (a binary function's output shape).
+    fn broadcast_shapes(&self, x: &Shape, y: &Shape) -> Result<Shape> {
+        broadcast_symbolic(x, y).ok_or_else(|| {
+            self.base.err(format!(
+                "tf.{}: shapes {} and {} do not broadcast",
+                self.function,
+                shape_str(x),
+                shape_str(y)
+            ))
+        })
+    }
+
     fn from_config(
         class: &'static str,
         c: &ConfigReader<'_>,
@@ -186,12 +244,15 @@ impl TfOpLambda {
             if k == "y" {
                 y = Some(if is_tensor {
                     Arg::Tensor(tensor_kwargs)
+                } else if let Some(n) = number(v) {
+                    Arg::Scalar(n)
                 } else {
-                    Arg::Scalar(number(v).ok_or_else(|| {
+                    Arg::Const(constant_array(v).ok_or_else(|| {
                         c.err(
                             "function",
                             format!(
-                                "tf.{function}: argument y must be a number or a tensor, got {v}"
+                                "tf.{function}: argument y must be a number, a tensor or an array of numbers, got {}",
+                                short(v)
                             ),
                         )
                     })?)
@@ -501,14 +562,11 @@ impl Layer for TfOpLambda {
                 let y = inputs
                     .get(inputs.len() - self.tensor_kwargs + k)
                     .ok_or_else(|| self.base.err("the tensor argument y is missing"))?;
-                broadcast_symbolic(x, y).ok_or_else(|| {
-                    self.base.err(format!(
-                        "tf.{}: shapes {} and {} do not broadcast",
-                        self.function,
-                        shape_str(x),
-                        shape_str(y)
-                    ))
-                })?
+                self.broadcast_shapes(x, y)?
+            }
+            (Func::Binary(_), Some(Arg::Const(t))) => {
+                let y: Shape = t.shape().iter().map(|&d| Some(d)).collect();
+                self.broadcast_shapes(x, &y)?
             }
             (Func::Reduce(_), _) => reduce_shape(x, &self.args.axes, self.args.keepdims)
                 .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)))?,
@@ -692,10 +750,6 @@ impl Layer for TfOpLambda {
                     out,
                 )?])
             }
-            (Func::Binary(f), Some(Arg::Scalar(s))) => {
-                let out = f.zip(&xs, Operand::Scalar(*s));
-                Ok(vec![make_tensor(&self.base, shape, out)?])
-            }
             (Func::Binary(f), Some(Arg::Tensor(k))) if self.x_const.is_some() => {
                 let c = self.x_const.unwrap_or(0.0);
                 let y = inputs
@@ -706,12 +760,19 @@ impl Layer for TfOpLambda {
                 let out = f.zip(&f32s(y), Operand::ScalarFirst(c));
                 Ok(vec![make_tensor(&self.base, y.shape().to_vec(), out)?])
             }
-            (Func::Binary(f), Some(Arg::Tensor(k))) => {
-                let y = inputs
-                    .get(inputs.len() - self.tensor_kwargs + k)
-                    .ok_or_else(|| {
-                        input_err(&self.base.name, "the tensor argument y is missing")
-                    })?;
+            (Func::Binary(f), Some(y)) => {
+                let y = match y {
+                    Arg::Scalar(s) => {
+                        let out = f.zip(&xs, Operand::Scalar(*s));
+                        return Ok(vec![make_tensor(&self.base, shape, out)?]);
+                    }
+                    Arg::Const(t) => t,
+                    Arg::Tensor(k) => inputs
+                        .get(inputs.len() - self.tensor_kwargs + k)
+                        .ok_or_else(|| {
+                            input_err(&self.base.name, "the tensor argument y is missing")
+                        })?,
+                };
                 let ys = f32s(y);
                 let out_shape = broadcast(&shape, y.shape()).ok_or_else(|| {
                     input_err(
