@@ -1710,3 +1710,24 @@ SOURCE_NOT_KEPT |= {f for m in MODELS[-1:]
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]
                               for s in m["sources"]]}
+
+
+def mha_2d(K, v):
+    """MultiHeadAttention over both spatial axes of a [batch, h, w, c] grid
+    (attention_axes=(1, 2)), and with value_dim, output_shape, no bias."""
+    L = K.layers
+    inp = L.Input((4, 5, 6), name="grid")
+    h = L.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(1, 2), name="mha2d")(inp, inp)
+    g = L.MultiHeadAttention(num_heads=1, key_dim=4, value_dim=2, output_shape=7,
+                             use_bias=False, name="mha_opts")(inp, inp)
+    x = L.Concatenate(name="cat")([h, g])
+    return K.Model(inp, L.Dense(2, name="out")(L.Flatten(name="flat")(x)), name="mha_2d")
+
+
+add("mha_2d", "heldout", mha_2d,
+    "MultiHeadAttention(attention_axes=(1, 2)) on a 4x5 grid; MHA with value_dim, output_shape, "
+    "use_bias=False", seed=HELD + 40)
+SOURCE_NOT_KEPT |= {f for m in MODELS[-1:]
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
