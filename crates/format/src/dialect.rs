@@ -10,6 +10,7 @@
 //! |---|---|---|---|
 //! | `activation: "hard_sigmoid"` | `clip(0.2x + 0.5, 0, 1)` | same | `clip(x/6 + 0.5, 0, 1)` |
 //! | `UpSampling2D` `interpolation: "bilinear"` | corner-aligned (`i·in/out`) | half-pixel centers (`tf.image.resize`) | half-pixel centers |
+//! | `RandomCrop` at inference | (no such layer) | `smart_resize` to its size | the identity |
 //!
 //! Keras 2.4 is TensorFlow 2.4's `tf.keras`, the first whose
 //! `backend.resize_images` always calls `tf.image.resize` (half-pixel
@@ -70,10 +71,15 @@ impl Dialect {
         Dialect::from_keras_version(version)
     }
 
+    /// Keras 3 or later.
+    pub fn is_keras3(self) -> bool {
+        matches!(self, Dialect::Keras { major, .. } if major >= 3)
+    }
+
     /// Keras 3's `hard_sigmoid`: `clip(x/6 + 0.5, 0, 1)` (Keras 2 and
     /// TensorFlow.js: `clip(0.2x + 0.5, 0, 1)`).
     pub fn keras3_hard_sigmoid(self) -> bool {
-        matches!(self, Dialect::Keras { major, .. } if major >= 3)
+        self.is_keras3()
     }
 
     /// Bilinear `UpSampling2D` samples at half-pixel centers, as
@@ -85,22 +91,22 @@ impl Dialect {
 
     /// Whether any config means something else here than in TensorFlow.js.
     pub fn differs_from_tfjs(self) -> bool {
-        self.keras3_hard_sigmoid() || self.half_pixel_upsampling()
+        self.is_keras3() || self.half_pixel_upsampling()
     }
 
     /// Whether `config` (a model config, nested models included) has a
-    /// layer whose numbers depend on the dialect: a `hard_sigmoid`
-    /// (Keras 3) or a bilinear `UpSampling2D` (Keras ≥ 2.4).
+    /// layer whose numbers depend on the dialect: a `hard_sigmoid` or a
+    /// `RandomCrop` (Keras 3), a bilinear `UpSampling2D` (Keras ≥ 2.4).
     pub fn matters_for(self, config: &Value) -> bool {
         match config {
             Value::Object(m) => {
-                let upsampling = m.get("class_name").and_then(Value::as_str)
-                    == Some("UpSampling2D")
-                    && config
-                        .pointer("/config/interpolation")
-                        .and_then(Value::as_str)
-                        == Some("bilinear");
-                (upsampling && self.half_pixel_upsampling())
+                let class = m.get("class_name").and_then(Value::as_str);
+                let bilinear = config
+                    .pointer("/config/interpolation")
+                    .and_then(Value::as_str)
+                    == Some("bilinear");
+                (class == Some("UpSampling2D") && bilinear && self.half_pixel_upsampling())
+                    || (class == Some("RandomCrop") && self.is_keras3())
                     || (self.keras3_hard_sigmoid()
                         && ["activation", "recurrent_activation"]
                             .iter()
@@ -168,5 +174,7 @@ mod tests {
                                           "config": {"interpolation": "bilinear"}}]});
         assert!(k2.matters_for(&bilinear) && k3.matters_for(&bilinear));
         assert!(!Dialect::Tfjs.matters_for(&bilinear));
+        let crop = json!({"layers": [{"class_name": "RandomCrop", "config": {"height": 2}}]});
+        assert!(k3.matters_for(&crop) && !k2.matters_for(&crop));
     }
 }

@@ -15,9 +15,9 @@
 //!   bilinear resize) is used.
 //! * `RandomWidth` (registered by TensorFlow.js, which resizes randomly even
 //!   at inference, making predictions non-deterministic) and Keras'
-//!   `RandomHeight`, `RandomFlip`, `RandomRotation`, `RandomZoom`,
-//!   `RandomTranslation`, `RandomContrast`, `RandomBrightness` are the
-//!   identity at inference, as in Keras.
+//!   other augmentation layers ([`INFERENCE_IDENTITY`]) are the identity at
+//!   inference, as in Keras; `RandomCrop` is tf_keras's `smart_resize` (the
+//!   identity in Keras 3).
 
 use super::common::*;
 use crate::config::ConfigReader;
@@ -38,21 +38,48 @@ pub fn register(registry: &mut LayerRegistry) {
     registry.register("CategoryEncoding", |c, _| {
         Ok(Box::new(CategoryEncoding::from_config(c)?) as Box<dyn Layer>)
     });
-    for class in [
-        "RandomWidth",
-        "RandomHeight",
-        "RandomFlip",
-        "RandomRotation",
-        "RandomZoom",
-        "RandomTranslation",
-        "RandomContrast",
-        "RandomBrightness",
-    ] {
+    registry.register("RandomCrop", |c, _| {
+        Ok(Box::new(RandomCrop::from_config(c)?) as Box<dyn Layer>)
+    });
+    for &class in INFERENCE_IDENTITY {
         registry.register(class, move |c, _| {
             Ok(Box::new(RandomIdentity::from_config(class, c)?) as Box<dyn Layer>)
         });
     }
 }
+
+/// Keras's random augmentation layers that are the identity at inference
+/// (checked in Keras 3.15: `model.predict` returns the input unchanged).
+/// `RandomWidth` is TensorFlow.js's too, which resizes even at inference.
+pub const INFERENCE_IDENTITY: &[&str] = &[
+    "RandomWidth",
+    "RandomHeight",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
+    "RandomContrast",
+    "RandomBrightness",
+    // Keras 3's newer ones.
+    "AugMix",
+    "CutMix",
+    "MixUp",
+    "RandAugment",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomElasticTransform",
+    "RandomErasing",
+    "RandomGaussianBlur",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPerspective",
+    "RandomPosterization",
+    "RandomSaturation",
+    "RandomSharpness",
+    "RandomShear",
+    "Solarization",
+];
 
 fn image_dims(layer: &str, shape: &[usize]) -> Result<(usize, usize, usize, usize)> {
     match shape {
@@ -113,6 +140,20 @@ pub(crate) fn resize(
         }
     }
     out
+}
+
+/// Keras's `smart_resize`: crop the largest centered window of the
+/// target's aspect ratio, then resize it to `th × tw`.
+fn smart_resize(
+    x: &[f32],
+    dims: (usize, usize, usize, usize),
+    (th, tw): (usize, usize),
+    nearest: bool,
+) -> Vec<f32> {
+    let (b, h, w, c) = dims;
+    let win = aspect_window(h, w, th, tw);
+    let cropped = crop(x, dims, win);
+    resize(&cropped, (b, win.2, win.3, c), (th, tw), nearest)
 }
 
 /// Crop `[b, h, w, c]` to the window at `(top, left)` of size `ch × cw`.
@@ -351,20 +392,13 @@ impl Layer for Resizing {
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = first_input(&self.base.name, inputs)?;
         let dims = image_dims(&self.base.name, x.shape())?;
-        let (b, h, w, c) = dims;
+        let (_, h, w, _) = dims;
         let data = x.to_f32();
         if h == 0 || w == 0 {
             return Err(input_err(&self.base.name, "cannot resize an empty image"));
         }
         let out = if self.crop_to_aspect_ratio {
-            let win = aspect_window(h, w, self.height, self.width);
-            let cropped = crop(&data, dims, win);
-            resize(
-                &cropped,
-                (b, win.2, win.3, c),
-                (self.height, self.width),
-                self.nearest,
-            )
+            smart_resize(&data, dims, (self.height, self.width), self.nearest)
         } else {
             resize(&data, dims, (self.height, self.width), self.nearest)
         };
@@ -422,7 +456,7 @@ impl Layer for CenterCrop {
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = first_input(&self.base.name, inputs)?;
         let dims = image_dims(&self.base.name, x.shape())?;
-        let (b, h, w, c) = dims;
+        let (_, h, w, _) = dims;
         if h == 0 || w == 0 {
             return Err(input_err(&self.base.name, "cannot crop an empty image"));
         }
@@ -431,9 +465,7 @@ impl Layer for CenterCrop {
         let out = if h >= th && w >= tw {
             crop(&data, dims, ((h - th) / 2, (w - tw) / 2, th, tw))
         } else {
-            let win = aspect_window(h, w, th, tw);
-            let cropped = crop(&data, dims, win);
-            resize(&cropped, (b, win.2, win.3, c), (th, tw), false)
+            smart_resize(&data, dims, (th, tw), false)
         };
         let shape = with_hw(x.shape(), th, tw);
         let t = match x.data() {
@@ -441,6 +473,88 @@ impl Layer for CenterCrop {
             _ => Tensor::from_f32(shape, out)?,
         };
         Ok(vec![t])
+    }
+}
+
+/// `RandomCrop(height, width)` at inference. tf_keras: Keras's
+/// `smart_resize` to `height × width` (crop to the target's aspect ratio,
+/// bilinear resize). Keras 3 (3.15): the identity, whatever the declared
+/// output size (see [`crate::Dialect`]; a TF.js-era file has no
+/// `RandomCrop`, so anything but Keras 3 follows tf_keras).
+#[derive(Debug)]
+pub struct RandomCrop {
+    base: Base,
+    config: Map<String, Value>,
+    height: usize,
+    width: usize,
+    identity: bool,
+}
+
+impl RandomCrop {
+    /// Build from a config.
+    pub fn from_config(c: &ConfigReader<'_>) -> Result<RandomCrop> {
+        let (height, width) = hw_config(c)?;
+        if c.str_or("data_format", "channels_last")? != "channels_last" {
+            return Err(c.err("data_format", "only channels_last images are supported"));
+        }
+        let mut config = c.map.clone();
+        for key in [
+            "name",
+            "trainable",
+            "batch_input_shape",
+            "dtype",
+            "input_shape",
+        ] {
+            config.remove(key);
+        }
+        Ok(RandomCrop {
+            base: Base::parse(c)?,
+            config,
+            height,
+            width,
+            identity: c.dialect.is_keras3(),
+        })
+    }
+}
+
+impl Layer for RandomCrop {
+    fn class_name(&self) -> &str {
+        "RandomCrop"
+    }
+    fn name(&self) -> &str {
+        &self.base.name
+    }
+    fn config(&self) -> Map<String, Value> {
+        let mut m = self.config.clone();
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let s = first_shape(&self.base.name, inputs)?;
+        if self.identity {
+            return Ok(vec![s.clone()]);
+        }
+        Ok(vec![image_out_shape(
+            &self.base.name,
+            s,
+            self.height,
+            self.width,
+        )?])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = first_input(&self.base.name, inputs)?;
+        if self.identity {
+            return Ok(vec![x.clone()]);
+        }
+        let dims = image_dims(&self.base.name, x.shape())?;
+        if dims.1 == 0 || dims.2 == 0 {
+            return Err(input_err(&self.base.name, "cannot crop an empty image"));
+        }
+        let out = smart_resize(&x.to_f32(), dims, (self.height, self.width), false);
+        Ok(vec![Tensor::from_f32(
+            with_hw(x.shape(), self.height, self.width),
+            out,
+        )?])
     }
 }
 

@@ -11,8 +11,9 @@
 //!   `Permute` + `Dense` (no bias; kernel = the interpolation weights) per
 //!   axis + `Permute` back.
 //!
-//! `CenterCrop` of a smaller image (Keras's `smart_resize`) is a crop of
-//! the aspect window then a resize, the same way.
+//! `CenterCrop` of a smaller image and tf_keras's `RandomCrop` at inference
+//! (Keras's `smart_resize`) are a crop of the aspect window then a resize,
+//! the same way; Keras 3's `RandomCrop` is the identity at inference.
 
 use super::{entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
@@ -22,7 +23,7 @@ use tfjs_format::codec::DecodedWeight;
 /// `UpSampling2D` of a model whose dialect samples at half-pixel centers.
 pub fn rule(site: &Site<'_>) -> Outcome {
     let result = match site.class_name {
-        "Resizing" | "CenterCrop" => rewrite(site),
+        "Resizing" | "CenterCrop" | "RandomCrop" => rewrite(site),
         "UpSampling2D"
             if site.dialect.half_pixel_upsampling()
                 && site.config.get("interpolation").and_then(Value::as_str) == Some("bilinear") =>
@@ -125,13 +126,31 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         Some(other) => return Err(format!("{other} interpolation has no exact rewrite")),
     };
     // The crop window, then the resize from it.
+    if site.class_name == "RandomCrop" && site.dialect.is_keras3() {
+        // Keras 3's RandomCrop is the identity at inference.
+        let nodes = site
+            .inbound_nodes
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default();
+        return Ok(Outcome::Replace {
+            layers: vec![entry(
+                site.name,
+                "Activation",
+                json!({"activation": "linear"}),
+                nodes,
+            )],
+            weights: Vec::new(),
+        });
+    }
     let window = if site.class_name == "CenterCrop" {
         if h >= th && w >= tw {
             Some(((h - th) / 2, (w - tw) / 2, th, tw))
         } else {
             Some(aspect_window(h, w, th, tw))
         }
-    } else if c.get("crop_to_aspect_ratio").and_then(Value::as_bool) == Some(true) {
+    } else if site.class_name == "RandomCrop"
+        || c.get("crop_to_aspect_ratio").and_then(Value::as_bool) == Some(true)
+    {
         Some(aspect_window(h, w, th, tw))
     } else {
         None
@@ -251,6 +270,24 @@ mod tests {
             let out = super::super::rewrite_for_tfjs(&model).unwrap();
             assert!(out.notes.is_empty(), "{:?}", out.notes);
         }
+    }
+
+    #[test]
+    fn random_crop_is_smart_resize_in_tf_keras_and_the_identity_in_keras_3() {
+        let layers = || {
+            vec![entry(
+                "crop",
+                "RandomCrop",
+                json!({"height": 3, "width": 5}),
+                vec![json!([["x", 0, 0, {}]])],
+            )]
+        };
+        let model = functional_from(&[6, 4, 2], layers(), 3, Some("2.21.0"));
+        let out = assert_same(&model, &input(&[2, 6, 4, 2]), 1e-5);
+        assert_note(&out, "crop (RandomCrop) -> Cropping2D + Permute + Dense");
+        let model = functional_from(&[6, 4, 2], layers(), 3, Some("3.15.1"));
+        let out = assert_same(&model, &input(&[2, 6, 4, 2]), 0.0);
+        assert_note(&out, "crop (RandomCrop) -> Activation");
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Keras's random augmentation layers (`RandomFlip`, `RandomRotation`,
-//! `RandomZoom`, `RandomTranslation`, `RandomContrast`, `RandomBrightness`,
-//! `RandomHeight`, `RandomWidth`), and the training-only layers TF.js 4.22
+//! Keras's random augmentation layers (`RandomFlip`, `RandomRotation`, …,
+//! Keras 3's `RandAugment`, `MixUp`, …: the engine's list), and the
+//! training-only layers TF.js 4.22
 //! lacks (`SpatialDropout2D`/`3D`, `ActivityRegularization`), are the
 //! identity at inference → `Activation("linear")`. (TF.js 4.22 has
 //! `RandomWidth`, but resizes even at inference, so it is rewritten too.)
@@ -8,24 +8,18 @@
 use super::{entry, Outcome, Site};
 use serde_json::{json, Value};
 
-/// The classes this rule replaces.
-const CLASSES: &[&str] = &[
+/// Training-only layers TF.js 4.22 lacks (the augmentation layers come
+/// from the engine's own list, `preprocessing::INFERENCE_IDENTITY`).
+const TRAINING_ONLY: &[&str] = &[
     "ActivityRegularization",
-    "RandomBrightness",
-    "RandomContrast",
-    "RandomFlip",
-    "RandomHeight",
-    "RandomRotation",
-    "RandomTranslation",
-    "RandomWidth",
-    "RandomZoom",
     "SpatialDropout2D",
     "SpatialDropout3D",
 ];
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
-    if !CLASSES.contains(&site.class_name) {
+    let augmentation = crate::layers::preprocessing::INFERENCE_IDENTITY;
+    if !augmentation.contains(&site.class_name) && !TRAINING_ONLY.contains(&site.class_name) {
         return Outcome::Skip;
     }
     let nodes = site
