@@ -1731,3 +1731,25 @@ SOURCE_NOT_KEPT |= {f for m in MODELS[-1:]
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]
                               for s in m["sources"]]}
+
+
+def tfop_compare(K, v):
+    """tf.* comparisons, logical functions and tf.cast as Keras 2 models
+    write them (masks and thresholds built from the input)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(6, name="d")(x)
+    above = tf.cast(h > 0.2, tf.float32)
+    band = tf.cast(tf.math.logical_and(h > -0.5, h <= 0.5), tf.float32)
+    outside = tf.cast(tf.math.logical_not(tf.math.logical_or(h < -1.0, h >= 1.0)), "float32")
+    eq = tf.cast(tf.math.equal(tf.math.round(h * 2.0), 1.0), tf.float32)
+    steps = tf.cast(tf.cast(h * 3.0, tf.int32), tf.float32)
+    y = h * above + band + 2.0 * outside + eq + steps
+    return K.Model(x, [L.Dense(3, name="out")(y), y], name="tfop_compare")
+
+
+add("tfop_compare", "heldout", tfop_compare,
+    "tf.math.greater/less/less_equal/greater_equal/equal, logical_and/or/not, tf.cast to float32 "
+    "and int32 (truncation)", sources=K2_ONLY, seed=HELD + 41)
+SOURCE_NOT_KEPT |= {"tfop_compare"}

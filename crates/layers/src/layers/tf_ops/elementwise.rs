@@ -16,6 +16,13 @@ pub(super) enum BinOp {
     Min,
     Pow,
     SquaredDifference,
+    /// Comparisons: 1 where true, 0 where false (booleans as float32).
+    Greater,
+    GreaterEqual,
+    Less,
+    LessEqual,
+    Equal,
+    NotEqual,
 }
 
 /// The second operand of [`BinOp::zip`].
@@ -40,6 +47,12 @@ impl BinOp {
             BinOp::Min => a.min(b),
             BinOp::Pow => a.powf(b),
             BinOp::SquaredDifference => (a - b) * (a - b),
+            BinOp::Greater => f32::from(a > b),
+            BinOp::GreaterEqual => f32::from(a >= b),
+            BinOp::Less => f32::from(a < b),
+            BinOp::LessEqual => f32::from(a <= b),
+            BinOp::Equal => f32::from(a == b),
+            BinOp::NotEqual => f32::from(a != b),
         }
     }
 
@@ -63,6 +76,12 @@ impl BinOp {
             BinOp::Min => run(BinOp::Min, xs, &y),
             BinOp::Pow => run(BinOp::Pow, xs, &y),
             BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, &y),
+            BinOp::Greater => run(BinOp::Greater, xs, &y),
+            BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, &y),
+            BinOp::Less => run(BinOp::Less, xs, &y),
+            BinOp::LessEqual => run(BinOp::LessEqual, xs, &y),
+            BinOp::Equal => run(BinOp::Equal, xs, &y),
+            BinOp::NotEqual => run(BinOp::NotEqual, xs, &y),
         }
     }
 }
@@ -84,6 +103,12 @@ impl BinOp {
             BinOp::Min => run(BinOp::Min, xs, s),
             BinOp::Pow => run(BinOp::Pow, xs, s),
             BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, s),
+            BinOp::Greater => run(BinOp::Greater, xs, s),
+            BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, s),
+            BinOp::Less => run(BinOp::Less, xs, s),
+            BinOp::LessEqual => run(BinOp::LessEqual, xs, s),
+            BinOp::Equal => run(BinOp::Equal, xs, s),
+            BinOp::NotEqual => run(BinOp::NotEqual, xs, s),
         }
     }
 }
@@ -100,6 +125,18 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.minimum" | "minimum" => Binary(BinOp::Min),
         "math.pow" | "pow" | "__operators__.pow" => Binary(BinOp::Pow),
         "math.squared_difference" => Binary(BinOp::SquaredDifference),
+        "math.greater" | "greater" | "__operators__.gt" => Binary(BinOp::Greater),
+        "math.greater_equal" | "greater_equal" | "__operators__.ge" => Binary(BinOp::GreaterEqual),
+        "math.less" | "less" | "__operators__.lt" => Binary(BinOp::Less),
+        "math.less_equal" | "less_equal" | "__operators__.le" => Binary(BinOp::LessEqual),
+        "math.equal" | "equal" | "__operators__.eq" => Binary(BinOp::Equal),
+        "math.not_equal" | "not_equal" | "__operators__.ne" => Binary(BinOp::NotEqual),
+        // Booleans are 0/1 float32: `and` is the minimum, `or` the maximum.
+        "math.logical_and" | "logical_and" => Binary(BinOp::Min),
+        "math.logical_or" | "logical_or" => Binary(BinOp::Max),
+        "math.logical_not" | "logical_not" => Unary(|x| f32::from(x == 0.0)),
+        // Resolved with its `dtype` in `from_config`.
+        "cast" | "dtypes.cast" => Unary(|x| x),
         "math.abs" | "abs" => Unary(f32::abs),
         "math.negative" | "negative" | "__operators__.neg" => Unary(|x| -x),
         "math.exp" | "exp" => Unary(f32::exp),

@@ -279,6 +279,23 @@ impl TfOpLambda {
                 func = Func::Act(Activation::GeluNew)
             }
             "nn.leaky_relu" => func = Func::LeakyRelu(arg("alpha", 0.2)?),
+            "cast" | "dtypes.cast" => {
+                func =
+                    match kwargs.get("dtype").and_then(Value::as_str) {
+                        Some("float16" | "float32" | "float64" | "bfloat16") => Func::Unary(|x| x),
+                        // Values stay float32 in the engine; the cast truncates.
+                        Some("int8" | "int16" | "int32" | "int64" | "uint8" | "uint16") => {
+                            Func::Unary(f32::trunc)
+                        }
+                        Some("bool") => Func::Unary(|x| f32::from(x != 0.0)),
+                        other => return Err(c.err(
+                            "function",
+                            format!(
+                                "tf.cast: dtype {other:?} is not supported (float, int or bool)"
+                            ),
+                        )),
+                    }
+            }
             "clip_by_value" => {
                 func = Func::Clip(
                     arg("clip_value_min", f32::NEG_INFINITY)?,
