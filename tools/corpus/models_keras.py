@@ -1753,3 +1753,27 @@ add("tfop_compare", "heldout", tfop_compare,
     "tf.math.greater/less/less_equal/greater_equal/equal, logical_and/or/not, tf.cast to float32 "
     "and int32 (truncation)", sources=K2_ONLY, seed=HELD + 41)
 SOURCE_NOT_KEPT |= {"tfop_compare"}
+
+
+def tfop_select(K, v):
+    """tf.where (tensor and scalar branches), tf.gather with constant
+    indices, tf.math.cumsum (exclusive / reverse) in a Keras 2 model."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((5, 4), name="seq")
+    h = L.Dense(4, name="d")(x)
+    leaky = tf.where(h > 0.0, h, 0.1 * h)
+    clipped = tf.where(h < 0.5, h, 0.5)
+    picked = tf.gather(h, [3, 0, 0, 2], axis=2)
+    steps = tf.gather(h, [4, 1], axis=1)
+    run = tf.math.cumsum(h, axis=1)
+    back = tf.math.cumsum(h, axis=1, exclusive=True, reverse=True)
+    y = tf.concat([leaky, clipped, picked, run, back], axis=-1)
+    return K.Model(x, [L.Dense(3, name="out")(L.Flatten(name="flat")(y)), steps],
+                   name="tfop_select")
+
+
+add("tfop_select", "heldout", tfop_select,
+    "tf.where(cond, x, y) with tensor and scalar branches, tf.gather(axis=2 and 1), "
+    "tf.math.cumsum (plain; exclusive and reverse)", sources=K2_ONLY, seed=HELD + 42)
+SOURCE_NOT_KEPT |= {"tfop_select"}

@@ -185,6 +185,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "tile" => Shape(ShapeFn::Tile),
         "pad" | "compat.v1.pad" => Shape(ShapeFn::Pad),
         "split" => Shape(ShapeFn::Split),
+        "gather" | "compat.v1.gather" => Shape(ShapeFn::Gather),
+        "math.cumsum" | "cumsum" => Shape(ShapeFn::Cumsum),
+        "where" | "where_v2" => Where,
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
         "nn.leaky_relu" => LeakyRelu(0.2),

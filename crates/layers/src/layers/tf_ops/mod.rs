@@ -75,6 +75,9 @@ enum Func {
     /// `tf.expand_dims`, `tf.squeeze`, `tf.stack`, `tf.tile`, `tf.pad`,
     /// `tf.split`.
     Shape(ShapeFn),
+    /// `tf.where(condition, x, y)`: `x` where the condition is non-zero,
+    /// else `y` (broadcast).
+    Where,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,6 +88,10 @@ enum ShapeFn {
     Tile,
     Pad,
     Split,
+    /// `tf.gather` with constant indices along one axis.
+    Gather,
+    /// `tf.math.cumsum` (`exclusive`, `reverse`).
+    Cumsum,
 }
 
 /// The kwargs a function reads (everything else, `name` included, is
@@ -151,6 +158,8 @@ pub struct TfOpLambda {
     func: Func,
     /// The second operand of a binary function (`y`).
     y: Option<Arg>,
+    /// `tf.where`'s `x` (its `y` is `y`).
+    x: Option<Arg>,
     /// Number of tensor kwargs (extra inputs at the end).
     tensor_kwargs: usize,
     /// A constant first argument (`1.0 / y`); the first input is then
@@ -180,6 +189,9 @@ struct StructuredArgs {
     /// `tf.pad` paddings `[before, after]` per axis and its value.
     paddings: Vec<[usize; 2]>,
     pad_value: f32,
+    /// `tf.math.cumsum`'s `exclusive` and `reverse`.
+    exclusive: bool,
+    reverse: bool,
 }
 
 /// An int or a list of 1, 2 or 4 ints (`[1, h, w, 1]`) as `[h, w]`.
@@ -205,6 +217,36 @@ fn number(v: &Value) -> Option<f32> {
 }
 
 impl TfOpLambda {
+    /// The shape of an operand given as a kwarg (a number is rank 0).
+    fn arg_shape(&self, arg: &Arg, inputs: &[Shape]) -> Result<Shape> {
+        Ok(match arg {
+            Arg::Scalar(_) => Vec::new(),
+            Arg::Const(t) => t.shape().iter().map(|&d| Some(d)).collect(),
+            Arg::Tensor(k) => inputs
+                .get(inputs.len() - self.tensor_kwargs + k)
+                .ok_or_else(|| self.base.err("a tensor argument is missing"))?
+                .clone(),
+        })
+    }
+
+    /// The values and shape of an operand given as a kwarg.
+    fn arg_values<'a>(
+        &'a self,
+        arg: &'a Arg,
+        inputs: &'a [Tensor],
+    ) -> Result<(std::borrow::Cow<'a, [f32]>, Vec<usize>)> {
+        Ok(match arg {
+            Arg::Scalar(v) => (std::borrow::Cow::Owned(vec![*v]), Vec::new()),
+            Arg::Const(t) => (f32s(t), t.shape().to_vec()),
+            Arg::Tensor(k) => {
+                let t = inputs
+                    .get(inputs.len() - self.tensor_kwargs + k)
+                    .ok_or_else(|| input_err(&self.base.name, "a tensor argument is missing"))?;
+                (f32s(t), t.shape().to_vec())
+            }
+        })
+    }
+
     /// The broadcast of `x` and `y` (a binary function's output shape).
     fn broadcast_shapes(&self, x: &Shape, y: &Shape) -> Result<Shape> {
         broadcast_symbolic(x, y).ok_or_else(|| {
@@ -238,11 +280,12 @@ impl TfOpLambda {
         let empty = Map::new();
         let kwargs = ctx.call_kwargs.and_then(Value::as_object).unwrap_or(&empty);
         let mut tensor_kwargs = 0;
-        let mut y = None;
+        let (mut x, mut y) = (None, None);
         for (k, v) in kwargs {
             let is_tensor = crate::topology::kwarg_tensor(v).is_some();
-            if k == "y" {
-                y = Some(if is_tensor {
+            if k == "y" || (k == "x" && function == "where") {
+                let slot = if k == "y" { &mut y } else { &mut x };
+                *slot = Some(if is_tensor {
                     Arg::Tensor(tensor_kwargs)
                 } else if let Some(n) = number(v) {
                     Arg::Scalar(n)
@@ -251,7 +294,7 @@ impl TfOpLambda {
                         c.err(
                             "function",
                             format!(
-                                "tf.{function}: argument y must be a number, a tensor or an array of numbers, got {}",
+                                "tf.{function}: argument {k} must be a number, a tensor or an array of numbers, got {}",
                                 short(v)
                             ),
                         )
@@ -280,21 +323,22 @@ impl TfOpLambda {
             }
             "nn.leaky_relu" => func = Func::LeakyRelu(arg("alpha", 0.2)?),
             "cast" | "dtypes.cast" => {
-                func =
-                    match kwargs.get("dtype").and_then(Value::as_str) {
-                        Some("float16" | "float32" | "float64" | "bfloat16") => Func::Unary(|x| x),
-                        // Values stay float32 in the engine; the cast truncates.
-                        Some("int8" | "int16" | "int32" | "int64" | "uint8" | "uint16") => {
-                            Func::Unary(f32::trunc)
-                        }
-                        Some("bool") => Func::Unary(|x| f32::from(x != 0.0)),
-                        other => return Err(c.err(
+                func = match kwargs.get("dtype").and_then(Value::as_str) {
+                    Some("float16" | "float32" | "float64" | "bfloat16") => Func::Unary(|x| x),
+                    // Values stay float32 in the engine; the cast truncates.
+                    Some("int8" | "int16" | "int32" | "int64" | "uint8" | "uint16") => {
+                        Func::Unary(f32::trunc)
+                    }
+                    Some("bool") => Func::Unary(|x| f32::from(x != 0.0)),
+                    other => {
+                        return Err(c.err(
                             "function",
                             format!(
                                 "tf.cast: dtype {other:?} is not supported (float, int or bool)"
                             ),
-                        )),
+                        ))
                     }
+                }
             }
             "clip_by_value" => {
                 func = Func::Clip(
@@ -393,6 +437,33 @@ impl TfOpLambda {
                         );
                     }
                     ShapeFn::Squeeze => sargs.axes = ints("axis"),
+                    ShapeFn::Gather => {
+                        if kwargs
+                            .get("batch_dims")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)
+                            != 0
+                        {
+                            return Err(fail("batch_dims", "0"));
+                        }
+                        sargs.ints = ints("indices")
+                            .filter(|i| !i.is_empty() && i.len() <= 1 << 20)
+                            .ok_or_else(|| fail("indices", "a constant list of integers"))?;
+                        sargs.axes = Some(vec![kwargs
+                            .get("axis")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)]);
+                    }
+                    ShapeFn::Cumsum => {
+                        sargs.axes = Some(vec![kwargs
+                            .get("axis")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)]);
+                        sargs.exclusive =
+                            kwargs.get("exclusive").and_then(Value::as_bool) == Some(true);
+                        sargs.reverse =
+                            kwargs.get("reverse").and_then(Value::as_bool) == Some(true);
+                    }
                     ShapeFn::Tile => {
                         sargs.ints = ints("multiples")
                             .filter(|m| m.iter().all(|&x| (1..=1 << 20).contains(&x)))
@@ -514,6 +585,12 @@ impl TfOpLambda {
                 format!("tf.{function}: a constant first argument needs a tensor `y`"),
             ));
         }
+        if matches!(func, Func::Where) && (x.is_none() || y.is_none()) {
+            return Err(c.err(
+                "function",
+                "tf.where needs both x and y (the one-argument form returns indices, whose count depends on the data)",
+            ));
+        }
         if matches!(func, Func::Binary(_)) && y.is_none() {
             return Err(c.err(
                 "function",
@@ -526,6 +603,7 @@ impl TfOpLambda {
             function,
             func,
             y,
+            x,
             tensor_kwargs,
             x_const,
             args: sargs,
@@ -584,6 +662,14 @@ impl Layer for TfOpLambda {
             (Func::Binary(_), Some(Arg::Const(t))) => {
                 let y: Shape = t.shape().iter().map(|&d| Some(d)).collect();
                 self.broadcast_shapes(x, &y)?
+            }
+            (Func::Where, _) => {
+                let mut out = x.clone();
+                for arg in [&self.x, &self.y].into_iter().flatten() {
+                    let s = self.arg_shape(arg, inputs)?;
+                    out = self.broadcast_shapes(&out, &s)?;
+                }
+                out
             }
             (Func::Reduce(_), _) => reduce_shape(x, &self.args.axes, self.args.keepdims)
                 .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)))?,
@@ -818,6 +904,34 @@ impl Layer for TfOpLambda {
                 Ok(vec![make_tensor(&self.base, out_shape, out)?])
             }
             (Func::Binary(_), None) => Err(input_err(&self.base.name, "missing operand y")),
+            (Func::Where, _) => {
+                let (Some(xa), Some(ya)) = (&self.x, &self.y) else {
+                    return Err(input_err(&self.base.name, "tf.where needs x and y"));
+                };
+                let (xv, xs_shape) = self.arg_values(xa, inputs)?;
+                let (yv, ys_shape) = self.arg_values(ya, inputs)?;
+                let out_shape = broadcast(&shape, &xs_shape)
+                    .and_then(|s| broadcast(&s, &ys_shape))
+                    .ok_or_else(|| {
+                        input_err(
+                            &self.base.name,
+                            format!(
+                                "tf.where: shapes {shape:?}, {xs_shape:?} and {ys_shape:?} do not broadcast"
+                            ),
+                        )
+                    })?;
+                let n: usize = out_shape.iter().product();
+                let out = (0..n)
+                    .map(|i| {
+                        if xs[broadcast_index(i, &out_shape, &shape)] != 0.0 {
+                            xv[broadcast_index(i, &out_shape, &xs_shape)]
+                        } else {
+                            yv[broadcast_index(i, &out_shape, &ys_shape)]
+                        }
+                    })
+                    .collect();
+                Ok(vec![make_tensor(&self.base, out_shape, out)?])
+            }
         }
     }
 }

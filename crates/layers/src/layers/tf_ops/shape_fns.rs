@@ -1,6 +1,6 @@
 //! The shape functions (`tf.expand_dims`, `tf.squeeze`, `tf.stack`,
-//! `tf.tile`, `tf.pad`, `tf.split`) and pooling geometry: output shapes and
-//! values.
+//! `tf.tile`, `tf.pad`, `tf.split`, `tf.gather` with constant indices,
+//! `tf.math.cumsum`) and pooling geometry: output shapes and values.
 
 use super::*;
 
@@ -13,6 +13,19 @@ pub(super) fn axis_of(axis: i64, rank: usize, extra: usize) -> std::result::Resu
         .contains(&a)
         .then_some(a as usize)
         .ok_or_else(|| format!("axis {axis} is out of range for rank {rank}"))
+}
+
+/// `tf.gather` indices into a dimension of `n` (negative ones are an
+/// error, as TensorFlow's CPU kernel makes them).
+pub(super) fn gather_indices(ints: &[i64], n: usize) -> std::result::Result<Vec<usize>, String> {
+    ints.iter()
+        .map(|&i| {
+            usize::try_from(i)
+                .ok()
+                .filter(|&i| i < n)
+                .ok_or_else(|| format!("index {i} is out of range for a dimension of {n}"))
+        })
+        .collect()
 }
 
 /// `tf.split` sizes along a dimension of `n`.
@@ -86,6 +99,19 @@ impl TfOpLambda {
                     .zip(&a.paddings)
                     .map(|(d, p)| d.map(|d| d + p[0] + p[1]))
                     .collect()]
+            }
+            ShapeFn::Gather => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
+                if let Some(n) = x[i] {
+                    gather_indices(&a.ints, n)?;
+                }
+                let mut o = x.clone();
+                o[i] = Some(a.ints.len());
+                vec![o]
+            }
+            ShapeFn::Cumsum => {
+                axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
+                vec![x.clone()]
             }
             ShapeFn::Split => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
@@ -214,6 +240,46 @@ impl TfOpLambda {
                     })
                     .collect();
                 vec![Tensor::from_f32(o, out).map_err(err)?]
+            }
+            ShapeFn::Gather => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
+                let picks = gather_indices(&a.ints, s[i])?;
+                let outer: usize = s[..i].iter().product();
+                let inner: usize = s[i + 1..].iter().product();
+                let xs = f32s(x);
+                let mut out = Vec::with_capacity(outer * picks.len() * inner);
+                for o in 0..outer {
+                    for &p in &picks {
+                        let base = (o * s[i] + p) * inner;
+                        out.extend_from_slice(&xs[base..base + inner]);
+                    }
+                }
+                let mut shape = s.clone();
+                shape[i] = picks.len();
+                vec![Tensor::from_f32(shape, out).map_err(err)?]
+            }
+            ShapeFn::Cumsum => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
+                let outer: usize = s[..i].iter().product();
+                let inner: usize = s[i + 1..].iter().product();
+                let mut out = f32s(x).into_owned();
+                for o in 0..outer {
+                    for k in 0..inner {
+                        let at = |j: usize| (o * s[i] + j) * inner + k;
+                        let order: Vec<usize> = if a.reverse {
+                            (0..s[i]).rev().collect()
+                        } else {
+                            (0..s[i]).collect()
+                        };
+                        let mut acc = 0f32;
+                        for j in order {
+                            let v = out[at(j)];
+                            out[at(j)] = if a.exclusive { acc } else { acc + v };
+                            acc += v;
+                        }
+                    }
+                }
+                vec![Tensor::from_f32(s.clone(), out).map_err(err)?]
             }
             ShapeFn::Split => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
