@@ -431,6 +431,15 @@ fn weightless(name: &str, input: Value, mut layers: Vec<Value>, io_shape: &[usiz
         .io(&json!({"inputs": [{"name": format!("{first}_input"), "shape": io_shape, "dtype": "float32", "data": data}]}))
 }
 
+/// A one-layer weightless model that `verify` finds wrong and `predict`
+/// refuses, both naming the layer.
+fn refused_layer(name: &str, input: Value, layer: Value, io_shape: &[usize]) -> Case {
+    let culprit = layer["config"]["name"].as_str().unwrap().to_string();
+    weightless(name, input, vec![layer], io_shape)
+        .verify(FOUND, &[&culprit])
+        .predict(ERROR, &[&culprit])
+}
+
 fn functional(layers: Vec<Value>, inputs: Value, outputs: Value) -> Value {
     json!({
         "class_name": "Model",
