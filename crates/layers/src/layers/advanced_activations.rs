@@ -129,9 +129,7 @@ impl Layer for ElementwiseActivation {
         }
         m
     }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn pointwise(&self) -> Option<crate::Pointwise> {
         Some(match self.kind {
             Kind::Relu(ref c, slope, threshold) if slope == 0.0 && threshold == 0.0 => {
@@ -191,13 +189,6 @@ impl Layer for ElementwiseActivation {
             run_pointwise(&f, &mut data);
         }
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), data)?])
-    }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
     }
 }
 
@@ -301,9 +292,7 @@ impl Layer for PRelu {
         self.params.add("alpha", shape, true, 0.0)?;
         Ok(())
     }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         require_built(&self.base, &self.params)?;
@@ -354,13 +343,6 @@ impl Layer for PRelu {
             }
         }
         Ok(vec![make_tensor(&self.base, xs.to_vec(), data)?])
-    }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
     }
 }
 
@@ -431,13 +413,7 @@ impl Layer for SoftmaxLayer {
         }
         Ok(vec![make_tensor(&self.base, shape.to_vec(), data)?])
     }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
-    }
+    same_as_input!(mask);
 }
 
 /// Register the advanced activation classes.

@@ -58,9 +58,7 @@ impl Layer for LayerScale {
         self.params
             .add("gamma", vec![d], true, self.cfg.init_values as f32)
     }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         require_built(&self.base, &self.params)?;

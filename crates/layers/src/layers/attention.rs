@@ -397,29 +397,22 @@ impl Layer for MultiHeadAttention {
         self.allocate(q, k, v)
     }
     fn weights(&self) -> Vec<LayerWeight> {
-        self.shapes()
-            .into_iter()
-            .map(|(name, shape)| LayerWeight {
-                name,
-                shape,
-                trainable: self.base.trainable,
-            })
-            .collect()
+        listed_weights(self.shapes(), self.base.trainable)
     }
     fn weight_values(&self) -> Vec<&Tensor> {
         self.w.iter().collect()
     }
     fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        let names = self.shapes();
-        let name = self.base.name.clone();
         self.packed = PackedCache::sized(self.w.len());
-        match (self.w.get_mut(index), names.get(index)) {
-            (Some(slot), Some((wname, _))) => put_weight(&name, wname, slot, value),
-            _ => Err(LayersError::config(
-                name,
-                format!("layer has no weight #{index} (is it built?)"),
-            )),
-        }
+        let shapes = self.shapes();
+        set_listed(
+            &self.base.name,
+            &mut self.w,
+            &shapes,
+            index,
+            value,
+            " (is it built?)",
+        )
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let q = first_shape(&self.base.name, inputs)?;
@@ -687,28 +680,14 @@ impl Layer for DenseAttention {
         Ok(())
     }
     fn weights(&self) -> Vec<LayerWeight> {
-        self.shapes()
-            .into_iter()
-            .map(|(name, shape)| LayerWeight {
-                name,
-                shape,
-                trainable: self.base.trainable,
-            })
-            .collect()
+        listed_weights(self.shapes(), self.base.trainable)
     }
     fn weight_values(&self) -> Vec<&Tensor> {
         self.w.iter().collect()
     }
     fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        let names = self.shapes();
-        let name = self.base.name.clone();
-        match (self.w.get_mut(index), names.get(index)) {
-            (Some(slot), Some((wname, _))) => put_weight(&name, wname, slot, value),
-            _ => Err(LayersError::config(
-                name,
-                format!("layer has no weight #{index}"),
-            )),
-        }
+        let shapes = self.shapes();
+        set_listed(&self.base.name, &mut self.w, &shapes, index, value, "")
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let q = first_shape(&self.base.name, inputs)?;
@@ -811,5 +790,36 @@ impl Layer for DenseAttention {
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
         Ok(vec![masks.first().cloned().flatten()])
+    }
+}
+
+/// `weights()` of a layer whose weights are listed as (name, shape).
+fn listed_weights(shapes: Vec<(String, Vec<usize>)>, trainable: bool) -> Vec<LayerWeight> {
+    shapes
+        .into_iter()
+        .map(|(name, shape)| LayerWeight {
+            name,
+            shape,
+            trainable,
+        })
+        .collect()
+}
+
+/// `set_weight` of such a layer: slot `index` of `w`, named by `shapes`
+/// (`hint` ends the error when there is no such slot).
+fn set_listed(
+    layer: &str,
+    w: &mut [Tensor],
+    shapes: &[(String, Vec<usize>)],
+    index: usize,
+    value: Tensor,
+    hint: &str,
+) -> Result<()> {
+    match (w.get_mut(index), shapes.get(index)) {
+        (Some(slot), Some((wname, _))) => put_weight(layer, wname, slot, value),
+        _ => Err(LayersError::config(
+            layer,
+            format!("layer has no weight #{index}{hint}"),
+        )),
     }
 }

@@ -7,7 +7,7 @@
 use super::common::*;
 use crate::activations::Activation;
 use crate::config::ConfigReader;
-use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use tfjs_kernels::{Conv3dParams, Padding};
@@ -445,14 +445,8 @@ impl Layer for Conv {
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let n = self.kind.rank();
-        let s = shape_cl(one_shape(&self.base, input_shapes)?, self.cf);
-        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
-        let c = s[n + 1].ok_or_else(|| {
-            self.base.err(format!(
-                "the channel dimension of the input {} must be known to build the layer",
-                shape_str(&s)
-            ))
-        })?;
+        let s = spatial_input(&self.base, input_shapes, n, self.cf)?;
+        let c = known_channels(&self.base, &s)?;
         let mut kshape = self.kernel_size.clone();
         if self.kind.transposed() {
             kshape.extend([self.filters, c]);
@@ -483,27 +477,11 @@ impl Layer for Conv {
         }
         Ok(())
     }
-    fn weights(&self) -> Vec<LayerWeight> {
-        self.params.weights(self.base.trainable)
-    }
-    fn weight_values(&self) -> Vec<&Tensor> {
-        self.params.values()
-    }
-    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        self.params.set(&self.base.name, index, value)
-    }
+    layer_common!(weights);
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let n = self.kind.rank();
-        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
-        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
-        let mut out = vec![s[0]];
-        for i in 0..n {
-            out.push(match s[i + 1] {
-                None => None,
-                Some(len) => Some(self.dim(i, len)?.0),
-            });
-        }
-        out.push(Some(self.filters));
+        let s = spatial_input(&self.base, inputs, n, self.cf)?;
+        let out = spatial_output(&s, Some(self.filters), |i, len| Ok(self.dim(i, len)?.0))?;
         Ok(vec![shape_from_cl(out, self.cf)])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {

@@ -206,13 +206,7 @@ impl Layer for Dense {
         *shape.last_mut().expect("rank >= 1") = units;
         Ok(vec![make_tensor(&self.base, shape, out)?])
     }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
-    }
+    same_as_input!(mask);
 }
 
 // ---------------------------------------------------------------------------
@@ -246,9 +240,7 @@ impl Layer for ActivationLayer {
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn pointwise(&self) -> Option<crate::Pointwise> {
         let act = self.cfg.activation;
         // Softmax and log-softmax are per row, not per value.
@@ -261,13 +253,6 @@ impl Layer for ActivationLayer {
         let last = x.shape().last().copied().unwrap_or(1);
         apply_activation(self.cfg.activation, &mut data, last);
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), data)?])
-    }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
     }
 }
 
@@ -587,9 +572,7 @@ impl Masking {
 
 impl Layer for Masking {
     layer_common!("Masking");
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let (_, flags) = self.flags(x)?;

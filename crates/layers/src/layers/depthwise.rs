@@ -5,7 +5,7 @@
 use super::common::*;
 use crate::activations::Activation;
 use crate::config::ConfigReader;
-use crate::{Layer, LayerRegistry, LayerWeight, Result, Shape, Tensor};
+use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
 use tfjs_kernels::{Conv2dParams, Padding};
 
@@ -269,14 +269,8 @@ impl Layer for DepthwiseSeparable {
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let n = self.rank();
-        let s = shape_cl(one_shape(&self.base, input_shapes)?, self.cf);
-        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
-        let c = s[n + 1].ok_or_else(|| {
-            self.base.err(format!(
-                "the channel dimension of the input {} must be known to build the layer",
-                shape_str(&s)
-            ))
-        })?;
+        let s = spatial_input(&self.base, input_shapes, n, self.cf)?;
+        let c = known_channels(&self.base, &s)?;
         let mut dk = self.kernel_size.clone();
         dk.extend([c, self.depth_multiplier]);
         self.params.clear();
@@ -294,40 +288,18 @@ impl Layer for DepthwiseSeparable {
         }
         Ok(())
     }
-    fn weights(&self) -> Vec<LayerWeight> {
-        self.params.weights(self.base.trainable)
-    }
-    fn weight_values(&self) -> Vec<&Tensor> {
-        self.params.values()
-    }
-    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        self.params.set(&self.base.name, index, value)
-    }
+    layer_common!(weights);
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let n = self.rank();
-        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
-        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
-        let mut out = vec![s[0]];
-        for i in 0..n {
-            out.push(match s[i + 1] {
-                None => None,
-                Some(len) => Some(
-                    conv_dim(
-                        &self.base,
-                        len,
-                        self.kernel_size[i],
-                        self.strides[i],
-                        self.dilation[i],
-                        self.padding,
-                    )?
-                    .0,
-                ),
-            });
-        }
-        out.push(match self.filters {
+        let s = spatial_input(&self.base, inputs, n, self.cf)?;
+        let channels = match self.filters {
             Some(f) => Some(f),
             None => s[n + 1].map(|c| c * self.depth_multiplier),
-        });
+        };
+        let out = spatial_output(&s, channels, |i, len| {
+            let (k, st, d) = (self.kernel_size[i], self.strides[i], self.dilation[i]);
+            Ok(conv_dim(&self.base, len, k, st, d, self.padding)?.0)
+        })?;
         Ok(vec![shape_from_cl(out, self.cf)])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {

@@ -20,7 +20,13 @@ use crate::registry::BuildContext;
 use crate::topology::KERAS3_OPERATION_PREFIX;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+
+mod index;
+mod reduce;
+
+use index::{einsum, einsum_shape, get_item, get_item_shape, parse_einsum};
+pub(crate) use index::{parse_key, Einsum, Index};
+pub(crate) use reduce::{concat, concat_shape, reduce, reduce_shape, Reduce};
 
 fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
     Some(match op {
@@ -68,21 +74,6 @@ fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "Ceil" => f32::ceil,
         _ => return None,
     })
-}
-
-/// A reduction over some axes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Reduce {
-    Mean,
-    Max,
-    Min,
-    Sum,
-    Any,
-    All,
-    /// Population variance (`tf.math.reduce_variance`).
-    Variance,
-    /// Population standard deviation (`tf.math.reduce_std`).
-    Std,
 }
 
 fn reduction(op: &str) -> Option<Reduce> {
@@ -205,98 +196,6 @@ pub(crate) enum Kind {
     ExpandDims(i64),
     /// `zeros_like` / `ones_like`: the fill value, the input's shape.
     Fill(f32),
-}
-
-/// One entry of a `GetItem` key.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Index {
-    /// `start:stop:step` (Python semantics, negatives from the end).
-    Slice(Option<i64>, Option<i64>, Option<i64>),
-    /// An integer: picks one position and drops the axis.
-    At(i64),
-}
-
-/// A parsed `ij,jk->ik` (no ellipsis).
-#[derive(Debug, Clone)]
-pub(crate) struct Einsum {
-    inputs: Vec<Vec<char>>,
-    output: Vec<char>,
-}
-
-fn parse_einsum(eq: &str) -> Option<Einsum> {
-    let (lhs, rhs) = eq
-        .replace(' ', "")
-        .split_once("->")
-        .map(|(a, b)| (a.to_string(), b.to_string()))?;
-    let inputs: Vec<Vec<char>> = lhs.split(',').map(|t| t.chars().collect()).collect();
-    let output: Vec<char> = rhs.chars().collect();
-    let ok = |c: &char| c.is_ascii_alphabetic();
-    (inputs.iter().flatten().all(ok) && output.iter().all(ok) && !inputs.is_empty())
-        .then_some(Einsum { inputs, output })
-}
-
-pub(crate) fn parse_key(v: &Value) -> Option<Vec<Index>> {
-    let one = |v: &Value| -> Option<Index> {
-        if let Some(i) = v.as_i64() {
-            return Some(Index::At(i));
-        }
-        // Keras 3: {"class_name": "__slice__", "config": {…}}; Keras 2's
-        // SlicingOpLambda: {"start": …, "stop": …, "step": …}.
-        let c = match v.get("class_name").and_then(Value::as_str) {
-            Some("__slice__") => v.get("config")?,
-            Some(_) => return None,
-            None if v.get("start").is_some()
-                || v.get("stop").is_some()
-                || v.get("step").is_some() =>
-            {
-                v
-            }
-            None => return None,
-        };
-        let f = |k: &str| c.get(k).and_then(Value::as_i64);
-        Some(Index::Slice(f("start"), f("stop"), f("step")))
-    };
-    match v {
-        Value::Array(a) => a.iter().map(one).collect(),
-        other => Some(vec![one(other)?]),
-    }
-}
-
-/// `(start, len, step)` of a Python slice over `n` positions.
-fn slice_range(
-    n: usize,
-    start: Option<i64>,
-    stop: Option<i64>,
-    step: Option<i64>,
-) -> Option<(i64, usize, i64)> {
-    let n = n as i64;
-    let step = step.unwrap_or(1);
-    if step == 0 {
-        return None;
-    }
-    let clamp = |v: i64, lo: i64, hi: i64| v.max(lo).min(hi);
-    let norm = |v: i64| if v < 0 { v + n } else { v };
-    let (start, stop) = if step > 0 {
-        (
-            clamp(start.map_or(0, norm), 0, n),
-            clamp(stop.map_or(n, norm), 0, n),
-        )
-    } else {
-        (
-            clamp(start.map_or(n - 1, norm), -1, n - 1),
-            clamp(
-                stop.map_or(-1, |v| if v < 0 { v + n } else { v }),
-                -1,
-                n - 1,
-            ),
-        )
-    };
-    let len = if step > 0 {
-        ((stop - start).max(0) + step - 1) / step
-    } else {
-        ((start - stop).max(0) + (-step) - 1) / (-step)
-    };
-    Some((start, len as usize, step))
 }
 
 /// A Keras 3 operation node.
@@ -475,23 +374,6 @@ fn expand_position(axis: i64, rank: usize) -> std::result::Result<usize, String>
     }
 }
 
-/// Axes (possibly negative) resolved against `rank`, sorted, unique.
-fn resolve_axes(axes: &Option<Vec<i64>>, rank: usize) -> Option<Vec<usize>> {
-    let mut out: Vec<usize> = match axes {
-        None => (0..rank).collect(),
-        Some(a) => a
-            .iter()
-            .map(|&x| {
-                let r = if x < 0 { x + rank as i64 } else { x };
-                (0..rank as i64).contains(&r).then_some(r as usize)
-            })
-            .collect::<Option<Vec<usize>>>()?,
-    };
-    out.sort_unstable();
-    out.dedup();
-    Some(out)
-}
-
 impl Operation {
     /// `Some(true)` for `x + y`, `Some(false)` for `x * y` of two tensors:
     /// the operations a fused step applies to a convolution's output in
@@ -602,56 +484,8 @@ impl Layer for Operation {
                 out.push(b[b.len() - 1]);
                 out
             }
-            Kind::GetItem(key) => {
-                let s = input(0)?;
-                if key.len() > s.len() {
-                    return Err(self.err(format!(
-                        "key of {} entries for {}",
-                        key.len(),
-                        shape_str(s)
-                    )));
-                }
-                let mut out = Vec::new();
-                for (i, d) in s.iter().enumerate() {
-                    match key.get(i) {
-                        None => out.push(*d),
-                        Some(Index::At(_)) => {}
-                        Some(Index::Slice(a, b, st)) => out.push(match d {
-                            Some(n) => Some(
-                                slice_range(*n, *a, *b, *st)
-                                    .ok_or_else(|| self.err("slice step 0"))?
-                                    .1,
-                            ),
-                            None if a.is_none() && b.is_none() && st.unwrap_or(1) == 1 => None,
-                            None => None,
-                        }),
-                    }
-                }
-                out
-            }
-            Kind::Einsum(e) => {
-                let mut dims: HashMap<char, Option<usize>> = HashMap::new();
-                for (k, labels) in e.inputs.iter().enumerate() {
-                    let s = input(k)?;
-                    if s.len() != labels.len() {
-                        return Err(self.err(format!(
-                            "operand {k} has rank {}, the equation says {}",
-                            s.len(),
-                            labels.len()
-                        )));
-                    }
-                    for (l, d) in labels.iter().zip(s) {
-                        let entry = dims.entry(*l).or_insert(*d);
-                        if entry.is_none() {
-                            *entry = *d;
-                        }
-                    }
-                }
-                e.output
-                    .iter()
-                    .map(|l| dims.get(l).copied().flatten())
-                    .collect()
-            }
+            Kind::GetItem(key) => get_item_shape(input(0)?, key).map_err(|e| self.err(e))?,
+            Kind::Einsum(e) => einsum_shape(e, inputs).map_err(|e| self.err(e))?,
         };
         Ok(vec![out])
     }
@@ -742,24 +576,7 @@ impl Layer for Operation {
                     return Err(self.err(format!("axes {perm:?} do not fit {s:?}")));
                 }
                 let out_shape: Vec<usize> = perm.iter().map(|&p| s[p]).collect();
-                let mut strides = vec![1usize; s.len()];
-                for d in (0..s.len().saturating_sub(1)).rev() {
-                    strides[d] = strides[d + 1] * s[d + 1];
-                }
-                let xs = f32s(x);
-                let n: usize = out_shape.iter().product();
-                let out = (0..n)
-                    .map(|i| {
-                        let mut rem = i;
-                        let mut src = 0;
-                        for d in (0..out_shape.len()).rev() {
-                            let c = rem % out_shape[d];
-                            rem /= out_shape[d];
-                            src += c * strides[perm[d]];
-                        }
-                        xs[src]
-                    })
-                    .collect();
+                let out = transpose(&f32s(x), s, &perm);
                 Ok(vec![tensor(out_shape, out)?])
             }
             Kind::Reshape(shape) => {
@@ -816,277 +633,13 @@ impl Layer for Operation {
                 Ok(vec![tensor(shape, out)?])
             }
             Kind::GetItem(key) => {
-                let x = input(0)?;
-                let s = x.shape();
-                if key.len() > s.len() {
-                    return Err(self.err(format!("key of {} entries for {s:?}", key.len())));
-                }
-                // Per axis: (first position, count, step), and whether it stays.
-                let mut ranges = Vec::with_capacity(s.len());
-                for (i, &n) in s.iter().enumerate() {
-                    ranges.push(match key.get(i) {
-                        None => (0i64, n, 1i64, true),
-                        Some(Index::At(p)) => {
-                            let p = if *p < 0 { p + n as i64 } else { *p };
-                            if !(0..n as i64).contains(&p) {
-                                return Err(self
-                                    .err(format!("index {p} out of range for axis {i} of {s:?}")));
-                            }
-                            (p, 1, 1, false)
-                        }
-                        Some(Index::Slice(a, b, st)) => {
-                            let (start, len, step) = slice_range(n, *a, *b, *st)
-                                .ok_or_else(|| self.err("slice step 0"))?;
-                            (start, len, step, true)
-                        }
-                    });
-                }
-                let mut strides = vec![1usize; s.len()];
-                for d in (0..s.len().saturating_sub(1)).rev() {
-                    strides[d] = strides[d + 1] * s[d + 1];
-                }
-                let counts: Vec<usize> = ranges.iter().map(|r| r.1).collect();
-                let n: usize = counts.iter().product();
-                let xs = f32s(x);
-                let out = (0..n)
-                    .map(|i| {
-                        let mut rem = i;
-                        let mut src = 0i64;
-                        for d in (0..s.len()).rev() {
-                            let c = (rem % counts[d]) as i64;
-                            rem /= counts[d];
-                            let (start, _, step, _) = ranges[d];
-                            src += (start + c * step) * strides[d] as i64;
-                        }
-                        xs[src as usize]
-                    })
-                    .collect();
-                let shape: Vec<usize> = ranges.iter().filter(|r| r.3).map(|r| r.1).collect();
+                let (shape, out) = get_item(input(0)?, key).map_err(|e| self.err(e))?;
                 Ok(vec![tensor(shape, out)?])
             }
             Kind::Einsum(e) => {
-                let mut dims: HashMap<char, usize> = HashMap::new();
-                for (k, labels) in e.inputs.iter().enumerate() {
-                    let s = input(k)?.shape();
-                    if s.len() != labels.len() {
-                        return Err(self.err(format!(
-                            "operand {k} has shape {s:?}, the equation rank {}",
-                            labels.len()
-                        )));
-                    }
-                    for (l, &d) in labels.iter().zip(s) {
-                        if *dims.entry(*l).or_insert(d) != d {
-                            return Err(
-                                self.err(format!("label {l} has sizes {} and {d}", dims[l]))
-                            );
-                        }
-                    }
-                }
-                // Every label: output ones first, then the summed ones.
-                let mut labels: Vec<char> = e.output.clone();
-                for l in e.inputs.iter().flatten() {
-                    if !labels.contains(l) {
-                        labels.push(*l);
-                    }
-                }
-                let sizes: Vec<usize> = labels
-                    .iter()
-                    .map(|l| {
-                        dims.get(l)
-                            .copied()
-                            .ok_or_else(|| self.err(format!("output label {l} is in no operand")))
-                    })
-                    .collect::<Result<_>>()?;
-                let out_n: usize = sizes[..e.output.len()].iter().product();
-                let sum_n: usize = sizes[e.output.len()..].iter().product();
-                if out_n.saturating_mul(sum_n) > 1 << 31 {
-                    return Err(self.err("the equation is too large to evaluate"));
-                }
-                let operands: Vec<(std::borrow::Cow<'_, [f32]>, Vec<usize>)> = e
-                    .inputs
-                    .iter()
-                    .enumerate()
-                    .map(|(k, ls)| {
-                        let s = inputs[k].shape();
-                        let mut strides = vec![0usize; labels.len()];
-                        let mut st = 1;
-                        for (d, l) in ls.iter().enumerate().rev() {
-                            let pos = labels.iter().position(|x| x == l).unwrap_or(0);
-                            strides[pos] += st;
-                            st *= s[d];
-                        }
-                        (f32s(&inputs[k]), strides)
-                    })
-                    .collect();
-                let mut coord = vec![0usize; labels.len()];
-                let mut out = vec![0f32; out_n];
-                for (o, slot) in out.iter_mut().enumerate() {
-                    let mut rem = o;
-                    for d in (0..e.output.len()).rev() {
-                        coord[d] = rem % sizes[d];
-                        rem /= sizes[d];
-                    }
-                    let mut acc = 0f32;
-                    for j in 0..sum_n {
-                        let mut rem = j;
-                        for d in (e.output.len()..labels.len()).rev() {
-                            coord[d] = rem % sizes[d];
-                            rem /= sizes[d];
-                        }
-                        let mut p = 1f32;
-                        for (v, strides) in &operands {
-                            let idx: usize = coord.iter().zip(strides).map(|(c, s)| c * s).sum();
-                            p *= v[idx];
-                        }
-                        acc += p;
-                    }
-                    *slot = acc;
-                }
-                let shape = sizes[..e.output.len()].to_vec();
+                let (shape, out) = einsum(e, inputs).map_err(|e| self.err(e))?;
                 Ok(vec![tensor(shape, out)?])
             }
         }
     }
-}
-
-/// The symbolic shape of a reduction.
-pub(crate) fn reduce_shape(
-    s: &Shape,
-    axes: &Option<Vec<i64>>,
-    keepdims: bool,
-) -> std::result::Result<Shape, String> {
-    let ax = resolve_axes(axes, s.len())
-        .ok_or_else(|| format!("axis {axes:?} out of range for {}", shape_str(s)))?;
-    Ok(s.iter()
-        .enumerate()
-        .filter_map(|(i, d)| match (ax.contains(&i), keepdims) {
-            (true, true) => Some(Some(1)),
-            (true, false) => None,
-            (false, _) => Some(*d),
-        })
-        .collect())
-}
-
-/// Reduce `x` over `axes` (`None`: all), Keras/TensorFlow semantics.
-pub(crate) fn reduce(
-    x: &Tensor,
-    how: Reduce,
-    axes: &Option<Vec<i64>>,
-    keepdims: bool,
-) -> std::result::Result<Tensor, String> {
-    let s = x.shape();
-    let ax = resolve_axes(axes, s.len())
-        .ok_or_else(|| format!("axis {axes:?} out of range for {s:?}"))?;
-    let kept: Vec<usize> = (0..s.len()).filter(|i| !ax.contains(i)).collect();
-    let out_n: usize = kept.iter().map(|&i| s[i]).product();
-    let count: usize = ax.iter().map(|&i| s[i]).product();
-    let shape: Vec<usize> = (0..s.len())
-        .filter_map(|i| match (ax.contains(&i), keepdims) {
-            (true, true) => Some(1),
-            (true, false) => None,
-            (false, _) => Some(s[i]),
-        })
-        .collect();
-    let mut strides = vec![1usize; s.len()];
-    for d in (0..s.len().saturating_sub(1)).rev() {
-        strides[d] = strides[d + 1] * s[d + 1];
-    }
-    let out_index = |i: usize| {
-        let mut o = 0;
-        for &d in &kept {
-            o = o * s[d] + (i / strides[d]) % s[d];
-        }
-        o
-    };
-    let xs = f32s(x);
-    if matches!(how, Reduce::Variance | Reduce::Std) {
-        let mean = reduce(x, Reduce::Mean, axes, true)?;
-        let m = f32s(&mean);
-        let mut acc = vec![0f32; out_n];
-        for (i, &v) in xs.iter().enumerate() {
-            let o = out_index(i);
-            let d = v - m[o];
-            acc[o] += d * d;
-        }
-        acc.iter_mut().for_each(|a| {
-            *a /= count.max(1) as f32;
-            if how == Reduce::Std {
-                *a = a.sqrt();
-            }
-        });
-        return Tensor::from_f32(shape, acc).map_err(|e| e.to_string());
-    }
-    let init = match how {
-        Reduce::Max => f32::NEG_INFINITY,
-        Reduce::Min => f32::INFINITY,
-        Reduce::All => 1.0,
-        _ => 0.0,
-    };
-    let mut acc = vec![init; out_n];
-    for (i, &v) in xs.iter().enumerate() {
-        let a = &mut acc[out_index(i)];
-        *a = match how {
-            Reduce::Max => a.max(v),
-            Reduce::Min => a.min(v),
-            Reduce::Any => f32::from(*a != 0.0 || v != 0.0),
-            Reduce::All => f32::from(*a != 0.0 && v != 0.0),
-            _ => *a + v,
-        };
-    }
-    if how == Reduce::Mean {
-        acc.iter_mut().for_each(|a| *a /= count.max(1) as f32);
-    }
-    Tensor::from_f32(shape, acc).map_err(|e| e.to_string())
-}
-
-/// The symbolic shape of a concatenation.
-pub(crate) fn concat_shape(inputs: &[Shape], axis: i64) -> std::result::Result<Shape, String> {
-    let first = inputs.first().ok_or("nothing to concatenate")?;
-    let rank = first.len() as i64;
-    let a = if axis < 0 { axis + rank } else { axis };
-    if !(0..rank).contains(&a) {
-        return Err(format!("axis {axis} out of range for {}", shape_str(first)));
-    }
-    let a = a as usize;
-    let mut out = first.clone();
-    out[a] = inputs.iter().try_fold(0usize, |acc, s| {
-        s.get(a).copied().flatten().map(|d| acc + d)
-    });
-    Ok(out)
-}
-
-/// Concatenate `inputs` along `axis` (negative from the end).
-pub(crate) fn concat(inputs: &[Tensor], axis: i64) -> std::result::Result<Tensor, String> {
-    let first = inputs
-        .first()
-        .ok_or("nothing to concatenate")?
-        .shape()
-        .to_vec();
-    let rank = first.len() as i64;
-    let a = if axis < 0 { axis + rank } else { axis };
-    if !(0..rank).contains(&a) {
-        return Err(format!("axis {axis} out of range for {first:?}"));
-    }
-    let a = a as usize;
-    let outer: usize = first[..a].iter().product();
-    let mut out_shape = first.clone();
-    out_shape[a] = 0;
-    for x in inputs {
-        let s = x.shape();
-        if s.len() != first.len() || s[..a] != first[..a] || s[a + 1..] != first[a + 1..] {
-            return Err(format!(
-                "cannot concatenate {first:?} and {s:?} on axis {a}"
-            ));
-        }
-        out_shape[a] += s[a];
-    }
-    let parts: Vec<std::borrow::Cow<'_, [f32]>> = inputs.iter().map(f32s).collect();
-    let mut out = Vec::with_capacity(out_shape.iter().product());
-    for o in 0..outer {
-        for (x, p) in inputs.iter().zip(&parts) {
-            let chunk: usize = x.shape()[a..].iter().product();
-            out.extend_from_slice(&p[o * chunk..(o + 1) * chunk]);
-        }
-    }
-    Tensor::from_f32(out_shape, out).map_err(|e| e.to_string())
 }

@@ -6,7 +6,7 @@
 
 use super::common::*;
 use crate::config::ConfigReader;
-use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
+use crate::{Layer, LayerRegistry, Result, Tensor};
 
 keras_config! {
     /// `Dropout` and `SpatialDropout1D`.
@@ -74,18 +74,9 @@ impl<C: ConfigFields> Layer for PassThrough<C> {
         self.class
     }
     layer_common!(_);
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         Ok(vec![one_input(&self.base, inputs)?.clone()])
-    }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
     }
 }
 

@@ -60,15 +60,26 @@ pub struct BatchNormalization {
     built_rank: usize,
 }
 
+/// The config checks the normalizations share: `epsilon` (where the layer
+/// has one) is a non-negative number and `axis` names at least one axis.
+fn check_epsilon_and_axes<T>(
+    cfg: &ConfigReader<'_>,
+    epsilon: Option<f64>,
+    axes: &[T],
+) -> Result<()> {
+    if epsilon.is_some_and(|e| e.is_nan() || e < 0.0) {
+        return Err(cfg.err("epsilon", "must be a non-negative number"));
+    }
+    if axes.is_empty() {
+        return Err(cfg.err("axis", "must name at least one axis"));
+    }
+    Ok(())
+}
+
 impl BatchNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let c = BatchNormalizationConfig::read(&Cx::new(cfg))?;
-        if c.epsilon.is_nan() || c.epsilon < 0.0 {
-            return Err(cfg.err("epsilon", "must be a non-negative number"));
-        }
-        if c.axis.list.is_empty() {
-            return Err(cfg.err("axis", "must name at least one axis"));
-        }
+        check_epsilon_and_axes(cfg, Some(c.epsilon), &c.axis.list)?;
         let mut bn = BatchNormalization {
             base: Base::parse(cfg)?,
             cfg: c,
@@ -170,9 +181,7 @@ impl Layer for BatchNormalization {
         self.built_rank = s.len();
         Ok(())
     }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         require_built(&self.base, &self.params)?;
@@ -267,13 +276,6 @@ impl Layer for BatchNormalization {
         }
         Ok(vec![make_tensor(&self.base, shape.to_vec(), data)?])
     }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -357,12 +359,7 @@ pub struct LayerNormalization {
 impl LayerNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let c = LayerNormalizationConfig::read(&Cx::new(cfg))?;
-        if c.epsilon.is_nan() || c.epsilon < 0.0 {
-            return Err(cfg.err("epsilon", "must be a non-negative number"));
-        }
-        if c.axis.list.is_empty() {
-            return Err(cfg.err("axis", "must name at least one axis"));
-        }
+        check_epsilon_and_axes(cfg, Some(c.epsilon), &c.axis.list)?;
         let mut l = LayerNormalization {
             base: Base::parse(cfg)?,
             cfg: c,
@@ -432,9 +429,7 @@ impl Layer for LayerNormalization {
         Ok(())
     }
     layer_common!(weights);
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let axes = if self.built_axes.is_empty() {
@@ -521,13 +516,6 @@ impl Layer for LayerNormalization {
         });
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
     }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
-    }
 }
 
 keras_config! {
@@ -547,9 +535,7 @@ pub struct UnitNormalization {
 impl UnitNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let c = UnitNormalizationConfig::read(&Cx::new(cfg))?;
-        if c.axis.list.is_empty() {
-            return Err(cfg.err("axis", "must name at least one axis"));
-        }
+        check_epsilon_and_axes(cfg, None, &c.axis.list)?;
         Ok(UnitNormalization {
             base: Base::parse(cfg)?,
             cfg: c,
@@ -559,9 +545,7 @@ impl UnitNormalization {
 
 impl Layer for UnitNormalization {
     layer_common!("UnitNormalization");
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let axes = norm_axes(&self.base, &self.cfg.axis.list, x.rank())?;
@@ -571,13 +555,6 @@ impl Layer for UnitNormalization {
             r.iter_mut().for_each(|v| *v *= inv);
         });
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
-    }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
     }
 }
 
@@ -646,9 +623,7 @@ impl Layer for GroupNormalization {
         }
         Ok(())
     }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         if x.rank() < 2 {
@@ -731,13 +706,6 @@ impl Layer for GroupNormalization {
             out
         };
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
-    }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
     }
 }
 
@@ -836,9 +804,7 @@ impl Layer for RmsNormalization {
         Ok(())
     }
     layer_common!(weights);
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let axes = norm_axes(&self.base, &self.axis, x.rank())?;
@@ -861,13 +827,6 @@ impl Layer for RmsNormalization {
             }
         });
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
-    }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
     }
 }
 

@@ -174,9 +174,7 @@ impl Layer for Normalization {
         }
         Ok(())
     }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![one_shape(&self.base, inputs)?.clone()])
-    }
+    same_as_input!(shape, mask);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let shape = x.shape().to_vec();
@@ -248,12 +246,5 @@ impl Layer for Normalization {
             })
             .collect();
         Ok(vec![make_tensor(&self.base, shape, out)?])
-    }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(pass_mask(masks))
     }
 }

@@ -96,25 +96,11 @@ impl Layer for Pooling {
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let n = self.rank();
-        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
-        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
-        let mut out = s.clone();
-        for d in 0..n {
-            out[d + 1] = match s[d + 1] {
-                Some(l) => Some(
-                    conv_dim(
-                        &self.base,
-                        l,
-                        self.pool_size[d],
-                        self.strides[d],
-                        1,
-                        self.padding,
-                    )?
-                    .0,
-                ),
-                None => None,
-            };
-        }
+        let s = spatial_input(&self.base, inputs, n, self.cf)?;
+        let out = spatial_output(&s, s[n + 1], |d, l| {
+            let (k, st) = (self.pool_size[d], self.strides[d]);
+            Ok(conv_dim(&self.base, l, k, st, 1, self.padding)?.0)
+        })?;
         Ok(vec![shape_from_cl(out, self.cf)])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
@@ -263,8 +249,7 @@ impl Layer for GlobalPooling {
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let n = self.rank;
-        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
-        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
+        let s = spatial_input(&self.base, inputs, n, self.cf)?;
         if self.keepdims {
             let mut out = s.clone();
             for d in out.iter_mut().take(n + 1).skip(1) {

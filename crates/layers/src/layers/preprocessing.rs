@@ -414,43 +414,37 @@ impl Layer for Resizing {
 #[derive(Debug)]
 pub struct CenterCrop {
     base: Base,
-    height: usize,
-    width: usize,
+    cfg: CenterCropConfig,
+}
+
+keras_config! {
+    /// `CenterCrop`'s config.
+    pub(crate) struct CenterCropConfig |cx| {
+        height: usize,
+        width: usize,
+    }
 }
 
 impl CenterCrop {
     /// Build from a config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<CenterCrop> {
-        let (height, width) = hw_config(c)?;
+        hw_config(c)?;
         Ok(CenterCrop {
             base: Base::parse(c)?,
-            height,
-            width,
+            cfg: CenterCropConfig::read(&Cx::new(c))?,
         })
     }
 }
 
 impl Layer for CenterCrop {
-    fn class_name(&self) -> &str {
-        "CenterCrop"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
-    fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("height".into(), Value::from(self.height as u64));
-        m.insert("width".into(), Value::from(self.width as u64));
-        self.base.write(&mut m);
-        m
-    }
+    layer_common!("CenterCrop");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = first_shape(&self.base.name, inputs)?;
         Ok(vec![image_out_shape(
             &self.base.name,
             s,
-            self.height,
-            self.width,
+            self.cfg.height,
+            self.cfg.width,
         )?])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
@@ -461,7 +455,7 @@ impl Layer for CenterCrop {
             return Err(input_err(&self.base.name, "cannot crop an empty image"));
         }
         let data = x.to_f32();
-        let (th, tw) = (self.height, self.width);
+        let (th, tw) = (self.cfg.height, self.cfg.width);
         let out = if h >= th && w >= tw {
             crop(&data, dims, ((h - th) / 2, (w - tw) / 2, th, tw))
         } else {

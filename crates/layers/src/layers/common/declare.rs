@@ -179,6 +179,34 @@ macro_rules! layer_common {
 }
 pub(crate) use layer_common;
 
+/// The `Layer` methods of a layer whose output keeps its input's shape
+/// (`shape`: `output_shapes`) and passes its input's Keras mask on
+/// unchanged (`mask`: `compute_mask`): element-wise layers, activations,
+/// normalizations, inference-time identities.
+macro_rules! same_as_input {
+    (shape) => {
+        fn output_shapes(&self, inputs: &[$crate::Shape]) -> $crate::Result<Vec<$crate::Shape>> {
+            Ok(vec![
+                $crate::layers::common::one_shape(&self.base, inputs)?.clone()
+            ])
+        }
+    };
+    (mask) => {
+        fn compute_mask(
+            &self,
+            _inputs: &[$crate::Tensor],
+            masks: &[Option<$crate::Tensor>],
+        ) -> $crate::Result<Vec<Option<$crate::Tensor>>> {
+            Ok($crate::layers::common::pass_mask(masks))
+        }
+    };
+    (shape, mask) => {
+        $crate::layers::common::same_as_input!(shape);
+        $crate::layers::common::same_as_input!(mask);
+    };
+}
+pub(crate) use same_as_input;
+
 /// A layer that is its [`Base`](super::Base) and a declared config `cfg`
 /// (no weights): the struct and its `from_config`.
 macro_rules! declared_layer {

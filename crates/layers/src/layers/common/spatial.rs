@@ -2,6 +2,7 @@
 //! `padding`, data formats (channels-first inputs are transposed to
 //! channels-last and back), and output geometry per spatial dim.
 
+use super::base::{check_rank, one_shape, shape_str};
 use super::{
     make_tensor, perm_to_channels_first, perm_to_channels_last, permute_shape, transpose, Base,
 };
@@ -82,6 +83,44 @@ pub(crate) fn shape_from_cl(s: Shape, cf: bool) -> Shape {
     } else {
         s
     }
+}
+
+/// The one input shape of a layer over `n` spatial dims (conv, pooling),
+/// in channels-last order, checked to be `[batch, spatial…, channels]`.
+pub(crate) fn spatial_input(base: &Base, shapes: &[Shape], n: usize, cf: bool) -> Result<Shape> {
+    let s = shape_cl(one_shape(base, shapes)?, cf);
+    check_rank(base, s.len(), n + 2, "batch, spatial dims, channels")?;
+    Ok(s)
+}
+
+/// The channel count of a channels-last [`spatial_input`] shape, which
+/// must be known to build the layer's weights.
+pub(crate) fn known_channels(base: &Base, s: &Shape) -> Result<usize> {
+    s.last().copied().flatten().ok_or_else(|| {
+        base.err(format!(
+            "the channel dimension of the input {} must be known to build the layer",
+            shape_str(s)
+        ))
+    })
+}
+
+/// `[batch, out(0, len0), …, channels]`: a channels-last output shape whose
+/// known spatial dims are mapped by `out` (dim index, input length).
+pub(crate) fn spatial_output(
+    s: &Shape,
+    channels: Option<usize>,
+    out: impl Fn(usize, usize) -> Result<usize>,
+) -> Result<Shape> {
+    let n = s.len().saturating_sub(2);
+    let mut shape = vec![s.first().copied().flatten()];
+    for i in 0..n {
+        shape.push(match s[i + 1] {
+            None => None,
+            Some(len) => Some(out(i, len)?),
+        });
+    }
+    shape.push(channels);
+    Ok(shape)
 }
 
 pub(crate) fn kernel_err(base: &Base, e: tfjs_kernels::KernelError) -> crate::LayersError {

@@ -73,41 +73,7 @@ impl Cell {
             push("recurrent_activation", Value::String(ract.name().into()));
         }
         push("use_bias", Value::Bool(use_bias));
-        push(
-            "kernel_initializer",
-            initializer(c, "kernel_initializer", glorot_normal_default),
-        );
-        push(
-            "recurrent_initializer",
-            initializer(
-                c,
-                "recurrent_initializer",
-                || json!({"class_name": "Orthogonal", "config": {"gain": 1, "seed": null}}),
-            ),
-        );
-        push(
-            "bias_initializer",
-            initializer(c, "bias_initializer", zeros_init),
-        );
-        if kind == Kind::Lstm {
-            push("unit_forget_bias", passthrough(c, "unit_forget_bias"));
-        }
-        for k in [
-            "kernel_regularizer",
-            "recurrent_regularizer",
-            "bias_regularizer",
-            "activity_regularizer",
-            "kernel_constraint",
-            "recurrent_constraint",
-            "bias_constraint",
-        ] {
-            push(k, passthrough(c, k));
-        }
-        push("dropout", num(c.f64_or("dropout", 0.0)?));
-        push(
-            "recurrent_dropout",
-            num(c.f64_or("recurrent_dropout", 0.0)?),
-        );
+        weight_and_dropout_fields(c, kind == Kind::Lstm, &mut push)?;
         if kind != Kind::Simple {
             push("implementation", passthrough(c, "implementation"));
         }
@@ -359,3 +325,49 @@ pub(super) type ConvRun = (Vec<f32>, Vec<Vec<f32>>, (usize, usize));
 
 /// Per-step outputs, final states and per-step output shape of a stack run.
 pub(super) type StackRun = (Vec<f32>, Vec<Vec<f32>>, Vec<usize>);
+
+/// The fields after the activations that every recurrent cell writes, in
+/// TF.js's order: initializers (`unit_forget_bias` after them for LSTM
+/// cells), regularizers, constraints, dropouts.
+pub(super) fn weight_and_dropout_fields(
+    c: &ConfigReader<'_>,
+    lstm: bool,
+    push: &mut impl FnMut(&str, Value),
+) -> Result<()> {
+    push(
+        "kernel_initializer",
+        initializer(c, "kernel_initializer", glorot_normal_default),
+    );
+    push(
+        "recurrent_initializer",
+        initializer(
+            c,
+            "recurrent_initializer",
+            || json!({"class_name": "Orthogonal", "config": {"gain": 1, "seed": null}}),
+        ),
+    );
+    push(
+        "bias_initializer",
+        initializer(c, "bias_initializer", zeros_init),
+    );
+    if lstm {
+        push("unit_forget_bias", passthrough(c, "unit_forget_bias"));
+    }
+    for k in [
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "kernel_constraint",
+        "recurrent_constraint",
+        "bias_constraint",
+    ] {
+        push(k, passthrough(c, k));
+    }
+    push("dropout", num(c.f64_or("dropout", 0.0)?));
+    push(
+        "recurrent_dropout",
+        num(c.f64_or("recurrent_dropout", 0.0)?),
+    );
+    Ok(())
+}

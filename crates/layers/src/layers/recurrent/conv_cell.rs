@@ -80,39 +80,7 @@ impl ConvCell {
         push("activation", Value::String(act.name().into()));
         push("recurrent_activation", Value::String(ract.name().into()));
         push("use_bias", Value::Bool(use_bias));
-        push(
-            "kernel_initializer",
-            initializer(c, "kernel_initializer", glorot_normal_default),
-        );
-        push(
-            "recurrent_initializer",
-            initializer(
-                c,
-                "recurrent_initializer",
-                || json!({"class_name": "Orthogonal", "config": {"gain": 1, "seed": null}}),
-            ),
-        );
-        push(
-            "bias_initializer",
-            initializer(c, "bias_initializer", zeros_init),
-        );
-        push("unit_forget_bias", passthrough(c, "unit_forget_bias"));
-        for k in [
-            "kernel_regularizer",
-            "recurrent_regularizer",
-            "bias_regularizer",
-            "activity_regularizer",
-            "kernel_constraint",
-            "recurrent_constraint",
-            "bias_constraint",
-        ] {
-            push(k, passthrough(c, k));
-        }
-        push("dropout", num(c.f64_or("dropout", 0.0)?));
-        push(
-            "recurrent_dropout",
-            num(c.f64_or("recurrent_dropout", 0.0)?),
-        );
+        weight_and_dropout_fields(c, true, &mut push)?;
         push("implementation", passthrough(c, "implementation"));
         push("filters", Value::from(filters as u64));
         push("kernel_size", json!(ks));

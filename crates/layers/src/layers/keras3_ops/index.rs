@@ -1,0 +1,289 @@
+//! `x[key]` (`GetItem`, also Keras 2's `SlicingOpLambda`) and
+//! `ops.einsum`: their arguments as Keras writes them, their symbolic
+//! output shapes and their evaluation (errors are messages the operation
+//! prefixes with its name).
+
+use super::super::common::*;
+use crate::{Shape, Tensor};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// One entry of a `GetItem` key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Index {
+    /// `start:stop:step` (Python semantics, negatives from the end).
+    Slice(Option<i64>, Option<i64>, Option<i64>),
+    /// An integer: picks one position and drops the axis.
+    At(i64),
+}
+
+/// A parsed `ij,jk->ik` (no ellipsis).
+#[derive(Debug, Clone)]
+pub(crate) struct Einsum {
+    inputs: Vec<Vec<char>>,
+    output: Vec<char>,
+}
+
+pub(super) fn parse_einsum(eq: &str) -> Option<Einsum> {
+    let (lhs, rhs) = eq
+        .replace(' ', "")
+        .split_once("->")
+        .map(|(a, b)| (a.to_string(), b.to_string()))?;
+    let inputs: Vec<Vec<char>> = lhs.split(',').map(|t| t.chars().collect()).collect();
+    let output: Vec<char> = rhs.chars().collect();
+    let ok = |c: &char| c.is_ascii_alphabetic();
+    (inputs.iter().flatten().all(ok) && output.iter().all(ok) && !inputs.is_empty())
+        .then_some(Einsum { inputs, output })
+}
+
+pub(crate) fn parse_key(v: &Value) -> Option<Vec<Index>> {
+    let one = |v: &Value| -> Option<Index> {
+        if let Some(i) = v.as_i64() {
+            return Some(Index::At(i));
+        }
+        // Keras 3: {"class_name": "__slice__", "config": {…}}; Keras 2's
+        // SlicingOpLambda: {"start": …, "stop": …, "step": …}.
+        let c = match v.get("class_name").and_then(Value::as_str) {
+            Some("__slice__") => v.get("config")?,
+            Some(_) => return None,
+            None if v.get("start").is_some()
+                || v.get("stop").is_some()
+                || v.get("step").is_some() =>
+            {
+                v
+            }
+            None => return None,
+        };
+        let f = |k: &str| c.get(k).and_then(Value::as_i64);
+        Some(Index::Slice(f("start"), f("stop"), f("step")))
+    };
+    match v {
+        Value::Array(a) => a.iter().map(one).collect(),
+        other => Some(vec![one(other)?]),
+    }
+}
+
+/// `(start, len, step)` of a Python slice over `n` positions.
+fn slice_range(
+    n: usize,
+    start: Option<i64>,
+    stop: Option<i64>,
+    step: Option<i64>,
+) -> Option<(i64, usize, i64)> {
+    let n = n as i64;
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return None;
+    }
+    let clamp = |v: i64, lo: i64, hi: i64| v.max(lo).min(hi);
+    let norm = |v: i64| if v < 0 { v + n } else { v };
+    let (start, stop) = if step > 0 {
+        (
+            clamp(start.map_or(0, norm), 0, n),
+            clamp(stop.map_or(n, norm), 0, n),
+        )
+    } else {
+        (
+            clamp(start.map_or(n - 1, norm), -1, n - 1),
+            clamp(
+                stop.map_or(-1, |v| if v < 0 { v + n } else { v }),
+                -1,
+                n - 1,
+            ),
+        )
+    };
+    let len = if step > 0 {
+        ((stop - start).max(0) + step - 1) / step
+    } else {
+        ((start - stop).max(0) + (-step) - 1) / (-step)
+    };
+    Some((start, len as usize, step))
+}
+
+type Out<T> = std::result::Result<T, String>;
+
+/// The `k`-th operand of `inputs`.
+fn operand<T>(inputs: &[T], k: usize) -> Out<&T> {
+    inputs
+        .get(k)
+        .ok_or_else(|| format!("needs input {k}, has {}", inputs.len()))
+}
+
+/// Row-major strides of `shape`.
+fn strides_of(s: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1usize; s.len()];
+    for d in (0..s.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * s[d + 1];
+    }
+    strides
+}
+
+/// The symbolic shape of `x[key]`.
+pub(super) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
+    if key.len() > s.len() {
+        return Err(format!("key of {} entries for {}", key.len(), shape_str(s)));
+    }
+    let mut out = Vec::new();
+    for (i, d) in s.iter().enumerate() {
+        match key.get(i) {
+            None => out.push(*d),
+            Some(Index::At(_)) => {}
+            Some(Index::Slice(a, b, st)) => out.push(match d {
+                Some(n) => Some(slice_range(*n, *a, *b, *st).ok_or("slice step 0")?.1),
+                None => None,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// `x[key]`: the output's shape and values.
+pub(super) fn get_item(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)> {
+    let s = x.shape();
+    if key.len() > s.len() {
+        return Err(format!("key of {} entries for {s:?}", key.len()));
+    }
+    // Per axis: (first position, count, step), and whether it stays.
+    let mut ranges = Vec::with_capacity(s.len());
+    for (i, &n) in s.iter().enumerate() {
+        ranges.push(match key.get(i) {
+            None => (0i64, n, 1i64, true),
+            Some(Index::At(p)) => {
+                let p = if *p < 0 { p + n as i64 } else { *p };
+                if !(0..n as i64).contains(&p) {
+                    return Err(format!("index {p} out of range for axis {i} of {s:?}"));
+                }
+                (p, 1, 1, false)
+            }
+            Some(Index::Slice(a, b, st)) => {
+                let (start, len, step) = slice_range(n, *a, *b, *st).ok_or("slice step 0")?;
+                (start, len, step, true)
+            }
+        });
+    }
+    let strides = strides_of(s);
+    let counts: Vec<usize> = ranges.iter().map(|r| r.1).collect();
+    let n: usize = counts.iter().product();
+    let xs = f32s(x);
+    let out = (0..n)
+        .map(|i| {
+            let mut rem = i;
+            let mut src = 0i64;
+            for d in (0..s.len()).rev() {
+                let c = (rem % counts[d]) as i64;
+                rem /= counts[d];
+                let (start, _, step, _) = ranges[d];
+                src += (start + c * step) * strides[d] as i64;
+            }
+            xs[src as usize]
+        })
+        .collect();
+    let shape: Vec<usize> = ranges.iter().filter(|r| r.3).map(|r| r.1).collect();
+    Ok((shape, out))
+}
+
+/// The symbolic shape of an einsum.
+pub(super) fn einsum_shape(e: &Einsum, inputs: &[Shape]) -> Out<Shape> {
+    let mut dims: HashMap<char, Option<usize>> = HashMap::new();
+    for (k, labels) in e.inputs.iter().enumerate() {
+        let s = operand(inputs, k)?;
+        if s.len() != labels.len() {
+            return Err(format!(
+                "operand {k} has rank {}, the equation says {}",
+                s.len(),
+                labels.len()
+            ));
+        }
+        for (l, d) in labels.iter().zip(s) {
+            let entry = dims.entry(*l).or_insert(*d);
+            if entry.is_none() {
+                *entry = *d;
+            }
+        }
+    }
+    Ok(e.output
+        .iter()
+        .map(|l| dims.get(l).copied().flatten())
+        .collect())
+}
+
+/// An einsum: the output's shape and values.
+pub(super) fn einsum(e: &Einsum, inputs: &[Tensor]) -> Out<(Vec<usize>, Vec<f32>)> {
+    let mut dims: HashMap<char, usize> = HashMap::new();
+    for (k, labels) in e.inputs.iter().enumerate() {
+        let s = operand(inputs, k)?.shape();
+        if s.len() != labels.len() {
+            return Err(format!(
+                "operand {k} has shape {s:?}, the equation rank {}",
+                labels.len()
+            ));
+        }
+        for (l, &d) in labels.iter().zip(s) {
+            if *dims.entry(*l).or_insert(d) != d {
+                return Err(format!("label {l} has sizes {} and {d}", dims[l]));
+            }
+        }
+    }
+    // Every label: output ones first, then the summed ones.
+    let mut labels: Vec<char> = e.output.clone();
+    for l in e.inputs.iter().flatten() {
+        if !labels.contains(l) {
+            labels.push(*l);
+        }
+    }
+    let sizes: Vec<usize> = labels
+        .iter()
+        .map(|l| {
+            dims.get(l)
+                .copied()
+                .ok_or_else(|| format!("output label {l} is in no operand"))
+        })
+        .collect::<Out<_>>()?;
+    let out_n: usize = sizes[..e.output.len()].iter().product();
+    let sum_n: usize = sizes[e.output.len()..].iter().product();
+    if out_n.saturating_mul(sum_n) > 1 << 31 {
+        return Err("the equation is too large to evaluate".into());
+    }
+    let operands: Vec<(std::borrow::Cow<'_, [f32]>, Vec<usize>)> = e
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(k, ls)| {
+            let s = inputs[k].shape();
+            let mut strides = vec![0usize; labels.len()];
+            let mut st = 1;
+            for (d, l) in ls.iter().enumerate().rev() {
+                let pos = labels.iter().position(|x| x == l).unwrap_or(0);
+                strides[pos] += st;
+                st *= s[d];
+            }
+            (f32s(&inputs[k]), strides)
+        })
+        .collect();
+    let mut coord = vec![0usize; labels.len()];
+    let mut out = vec![0f32; out_n];
+    for (o, slot) in out.iter_mut().enumerate() {
+        let mut rem = o;
+        for d in (0..e.output.len()).rev() {
+            coord[d] = rem % sizes[d];
+            rem /= sizes[d];
+        }
+        let mut acc = 0f32;
+        for j in 0..sum_n {
+            let mut rem = j;
+            for d in (e.output.len()..labels.len()).rev() {
+                coord[d] = rem % sizes[d];
+                rem /= sizes[d];
+            }
+            let mut p = 1f32;
+            for (v, strides) in &operands {
+                let idx: usize = coord.iter().zip(strides).map(|(c, s)| c * s).sum();
+                p *= v[idx];
+            }
+            acc += p;
+        }
+        *slot = acc;
+    }
+    let shape = sizes[..e.output.len()].to_vec();
+    Ok((shape, out))
+}

@@ -1,0 +1,180 @@
+//! Reductions (`ops.mean`, `ops.max`, …, `tf.math.reduce_*`) and
+//! concatenation, with their symbolic shapes: shared by the Keras 3
+//! operations and Keras 2's `TFOpLambda` functions.
+
+use super::super::common::*;
+use crate::{Shape, Tensor};
+
+/// A reduction over some axes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Reduce {
+    Mean,
+    Max,
+    Min,
+    Sum,
+    Any,
+    All,
+    /// Population variance (`tf.math.reduce_variance`).
+    Variance,
+    /// Population standard deviation (`tf.math.reduce_std`).
+    Std,
+}
+
+/// Axes (possibly negative) resolved against `rank`, sorted, unique.
+fn resolve_axes(axes: &Option<Vec<i64>>, rank: usize) -> Option<Vec<usize>> {
+    let mut out: Vec<usize> = match axes {
+        None => (0..rank).collect(),
+        Some(a) => a
+            .iter()
+            .map(|&x| {
+                let r = if x < 0 { x + rank as i64 } else { x };
+                (0..rank as i64).contains(&r).then_some(r as usize)
+            })
+            .collect::<Option<Vec<usize>>>()?,
+    };
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
+/// The symbolic shape of a reduction.
+pub(crate) fn reduce_shape(
+    s: &Shape,
+    axes: &Option<Vec<i64>>,
+    keepdims: bool,
+) -> std::result::Result<Shape, String> {
+    let ax = resolve_axes(axes, s.len())
+        .ok_or_else(|| format!("axis {axes:?} out of range for {}", shape_str(s)))?;
+    Ok(s.iter()
+        .enumerate()
+        .filter_map(|(i, d)| match (ax.contains(&i), keepdims) {
+            (true, true) => Some(Some(1)),
+            (true, false) => None,
+            (false, _) => Some(*d),
+        })
+        .collect())
+}
+
+/// Reduce `x` over `axes` (`None`: all), Keras/TensorFlow semantics.
+pub(crate) fn reduce(
+    x: &Tensor,
+    how: Reduce,
+    axes: &Option<Vec<i64>>,
+    keepdims: bool,
+) -> std::result::Result<Tensor, String> {
+    let s = x.shape();
+    let ax = resolve_axes(axes, s.len())
+        .ok_or_else(|| format!("axis {axes:?} out of range for {s:?}"))?;
+    let kept: Vec<usize> = (0..s.len()).filter(|i| !ax.contains(i)).collect();
+    let out_n: usize = kept.iter().map(|&i| s[i]).product();
+    let count: usize = ax.iter().map(|&i| s[i]).product();
+    let shape: Vec<usize> = (0..s.len())
+        .filter_map(|i| match (ax.contains(&i), keepdims) {
+            (true, true) => Some(1),
+            (true, false) => None,
+            (false, _) => Some(s[i]),
+        })
+        .collect();
+    let mut strides = vec![1usize; s.len()];
+    for d in (0..s.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * s[d + 1];
+    }
+    let out_index = |i: usize| {
+        let mut o = 0;
+        for &d in &kept {
+            o = o * s[d] + (i / strides[d]) % s[d];
+        }
+        o
+    };
+    let xs = f32s(x);
+    if matches!(how, Reduce::Variance | Reduce::Std) {
+        let mean = reduce(x, Reduce::Mean, axes, true)?;
+        let m = f32s(&mean);
+        let mut acc = vec![0f32; out_n];
+        for (i, &v) in xs.iter().enumerate() {
+            let o = out_index(i);
+            let d = v - m[o];
+            acc[o] += d * d;
+        }
+        acc.iter_mut().for_each(|a| {
+            *a /= count.max(1) as f32;
+            if how == Reduce::Std {
+                *a = a.sqrt();
+            }
+        });
+        return Tensor::from_f32(shape, acc).map_err(|e| e.to_string());
+    }
+    let init = match how {
+        Reduce::Max => f32::NEG_INFINITY,
+        Reduce::Min => f32::INFINITY,
+        Reduce::All => 1.0,
+        _ => 0.0,
+    };
+    let mut acc = vec![init; out_n];
+    for (i, &v) in xs.iter().enumerate() {
+        let a = &mut acc[out_index(i)];
+        *a = match how {
+            Reduce::Max => a.max(v),
+            Reduce::Min => a.min(v),
+            Reduce::Any => f32::from(*a != 0.0 || v != 0.0),
+            Reduce::All => f32::from(*a != 0.0 && v != 0.0),
+            _ => *a + v,
+        };
+    }
+    if how == Reduce::Mean {
+        acc.iter_mut().for_each(|a| *a /= count.max(1) as f32);
+    }
+    Tensor::from_f32(shape, acc).map_err(|e| e.to_string())
+}
+
+/// The symbolic shape of a concatenation.
+pub(crate) fn concat_shape(inputs: &[Shape], axis: i64) -> std::result::Result<Shape, String> {
+    let first = inputs.first().ok_or("nothing to concatenate")?;
+    let rank = first.len() as i64;
+    let a = if axis < 0 { axis + rank } else { axis };
+    if !(0..rank).contains(&a) {
+        return Err(format!("axis {axis} out of range for {}", shape_str(first)));
+    }
+    let a = a as usize;
+    let mut out = first.clone();
+    out[a] = inputs.iter().try_fold(0usize, |acc, s| {
+        s.get(a).copied().flatten().map(|d| acc + d)
+    });
+    Ok(out)
+}
+
+/// Concatenate `inputs` along `axis` (negative from the end).
+pub(crate) fn concat(inputs: &[Tensor], axis: i64) -> std::result::Result<Tensor, String> {
+    let first = inputs
+        .first()
+        .ok_or("nothing to concatenate")?
+        .shape()
+        .to_vec();
+    let rank = first.len() as i64;
+    let a = if axis < 0 { axis + rank } else { axis };
+    if !(0..rank).contains(&a) {
+        return Err(format!("axis {axis} out of range for {first:?}"));
+    }
+    let a = a as usize;
+    let outer: usize = first[..a].iter().product();
+    let mut out_shape = first.clone();
+    out_shape[a] = 0;
+    for x in inputs {
+        let s = x.shape();
+        if s.len() != first.len() || s[..a] != first[..a] || s[a + 1..] != first[a + 1..] {
+            return Err(format!(
+                "cannot concatenate {first:?} and {s:?} on axis {a}"
+            ));
+        }
+        out_shape[a] += s[a];
+    }
+    let parts: Vec<std::borrow::Cow<'_, [f32]>> = inputs.iter().map(f32s).collect();
+    let mut out = Vec::with_capacity(out_shape.iter().product());
+    for o in 0..outer {
+        for (x, p) in inputs.iter().zip(&parts) {
+            let chunk: usize = x.shape()[a..].iter().product();
+            out.extend_from_slice(&p[o * chunk..(o + 1) * chunk]);
+        }
+    }
+    Tensor::from_f32(out_shape, out).map_err(|e| e.to_string())
+}

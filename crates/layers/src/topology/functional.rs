@@ -1,0 +1,337 @@
+//! `Model` / `Functional` configs: layers with their `inbound_nodes` (Keras
+//! 2 lists, Keras 3 `args`/`kwargs` dicts with `__keras_tensor__`s, tensors
+//! passed as call kwargs), and the `input_layers` / `output_layers` lists.
+
+use super::layer_entry::{auto_namer, parse_layer_entry};
+use super::{as_index, short, topo_err, ModelSpec, TensorRef};
+use crate::Result;
+use serde_json::{Map, Value};
+
+pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec> {
+    let o = config.as_object().ok_or_else(|| {
+        topo_err(format!(
+            "{path}: config of a {class} must be an object, got {}",
+            short(config)
+        ))
+    })?;
+    let name = o
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("model1")
+        .to_string();
+    let layers = o
+        .get("layers")
+        .and_then(Value::as_array)
+        .ok_or_else(|| topo_err(format!("{path}: model `{name}` has no `layers` list")))?;
+    let mut auto_name = auto_namer();
+    let mut specs = Vec::with_capacity(layers.len());
+    for (i, entry) in layers.iter().enumerate() {
+        let lpath = format!("{path}: model `{name}` layers[{i}]");
+        let mut spec = parse_layer_entry(entry, &lpath, &mut auto_name)?;
+        let nodes = entry.get("inbound_nodes").filter(|v| !v.is_null());
+        if tfjs_format::topology::is_keras3_operation(entry) {
+            // `keras.ops` calls on symbolic tensors (`x + 3.0`,
+            // `ops.not_equal(x, 0)`) are saved as nodes whose config has no
+            // `trainable`/`dtype`; "Add" is then `ops.add`, not the merge
+            // layer. They are built from `ops.<class>`.
+            spec.class_name = format!("{KERAS3_OPERATION_PREFIX}{}", spec.class_name);
+        }
+        if let Some(nodes) = nodes {
+            let arr = nodes.as_array().ok_or_else(|| {
+                topo_err(format!(
+                    "{lpath} (`{}`): inbound_nodes must be a list, got {}",
+                    spec.name,
+                    short(nodes)
+                ))
+            })?;
+            for (n, node) in arr.iter().enumerate() {
+                let tensor_kwargs = takes_tensor_kwargs(&spec.class_name)
+                    || spec.class_name.starts_with(KERAS3_OPERATION_PREFIX);
+                // `Attention(use_causal_mask=True)`: flags only, no tensors.
+                let keep_kwargs = tensor_kwargs
+                    || matches!(spec.class_name.as_str(), "Attention" | "AdditiveAttention");
+                let mut refs = parse_node(node, &spec.name, n, keep_kwargs)?;
+                if tensor_kwargs && !is_keras3_node(node) {
+                    append_kwarg_tensors(&mut refs);
+                }
+                spec.inbound.push(refs);
+            }
+        }
+        specs.push(spec);
+    }
+    let mut seen = std::collections::HashMap::<&str, usize>::new();
+    for s in &specs {
+        *seen.entry(s.name.as_str()).or_default() += 1;
+    }
+    if let Some((dup, n)) = seen.iter().find(|(_, n)| **n > 1) {
+        let names: Vec<String> = specs
+            .iter()
+            .map(|s| format!("\"{}\"", crate::error::printable(&s.name)))
+            .collect();
+        return Err(topo_err(format!(
+            "{path}: The name \"{}\" is used {n} times in the model. All layer names should be unique. Layer names: [{}]",
+            crate::error::printable(dup),
+            names.join(",")
+        )));
+    }
+    let inputs = parse_io_list(
+        o.get("input_layers"),
+        &format!("{path}: model `{name}` input_layers"),
+    )?;
+    let outputs = parse_io_list(
+        o.get("output_layers"),
+        &format!("{path}: model `{name}` output_layers"),
+    )?;
+    Ok(ModelSpec {
+        class_name: class.to_string(),
+        name,
+        trainable: o.get("trainable").and_then(Value::as_bool).unwrap_or(true),
+        layers: specs,
+        inputs,
+        outputs,
+        auto_input: false,
+    })
+}
+
+fn parse_io_list(v: Option<&Value>, what: &str) -> Result<Vec<TensorRef>> {
+    let v = v
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| topo_err(format!("{what}: missing")))?;
+    let arr = v.as_array().ok_or_else(|| {
+        topo_err(format!(
+            "{what}: expected a list of [layer, node, tensor], got {}",
+            short(v)
+        ))
+    })?;
+    // Keras 3 writes a single flat triple for one input/output.
+    if arr.first().map(Value::is_string).unwrap_or(false) {
+        return Ok(vec![parse_triple(v, what)?]);
+    }
+    arr.iter()
+        .enumerate()
+        .map(|(i, t)| parse_triple(t, &format!("{what}[{i}]")))
+        .collect()
+}
+
+fn parse_triple(v: &Value, what: &str) -> Result<TensorRef> {
+    let a = v.as_array().filter(|a| a.len() >= 3 || a.len() == 1);
+    let bad = || {
+        topo_err(format!(
+            "{what}: expected [layer_name, node_index, tensor_index], got {}",
+            short(v)
+        ))
+    };
+    let a = a.ok_or_else(bad)?;
+    let layer = a[0].as_str().ok_or_else(bad)?.to_string();
+    let node = a.get(1).map(as_index).unwrap_or(Some(0)).ok_or_else(bad)?;
+    let tensor = a.get(2).map(as_index).unwrap_or(Some(0)).ok_or_else(bad)?;
+    let kwargs = a
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    Ok(TensorRef {
+        layer,
+        node,
+        tensor,
+        kwargs,
+    })
+}
+
+/// One element of `inbound_nodes`: list form or Keras 3 dict form.
+/// Classes whose Keras 2 call kwargs may hold tensors (wired as extra
+/// inputs): the `tf.*` functions and `MultiHeadAttention` (`value=`,
+/// `key=`, `attention_mask=`).
+fn takes_tensor_kwargs(class_name: &str) -> bool {
+    matches!(
+        class_name,
+        "TFOpLambda" | "SlicingOpLambda" | "MultiHeadAttention"
+    )
+}
+
+/// The class-name prefix of Keras 3 operation nodes (`ops.NotEqual`).
+pub const KERAS3_OPERATION_PREFIX: &str = "ops.";
+
+fn is_keras3_node(node: &Value) -> bool {
+    matches!(node, Value::Object(o) if o.contains_key("args") || o.contains_key("kwargs"))
+}
+
+/// Keras 3 call kwargs in Keras 2's spelling: a `__keras_tensor__` becomes
+/// `[layer, node, tensor]`; `mask` (Keras's own masks) is dropped.
+fn keras3_kwargs(kw: &Map<String, Value>) -> Map<String, Value> {
+    kw.iter()
+        .filter(|(k, _)| k.as_str() != "mask")
+        .map(|(k, v)| {
+            let hist = v
+                .get("config")
+                .and_then(|c| c.get("keras_history"))
+                .filter(|_| {
+                    v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__")
+                });
+            (k.clone(), hist.cloned().unwrap_or_else(|| v.clone()))
+        })
+        .collect()
+}
+
+/// `keep_kwargs`: the layer reads its call kwargs (Keras 3's are then
+/// kept, in Keras 2's spelling, on the first inbound tensor).
+fn parse_node(
+    node: &Value,
+    layer: &str,
+    index: usize,
+    keep_kwargs: bool,
+) -> Result<Vec<TensorRef>> {
+    let what = format!("layer `{layer}`: inbound_nodes[{index}]");
+    match node {
+        // Keras 2's `TFOpLambda` / `SlicingOpLambda` write a call with one
+        // tensor argument flat: `["x", 0, 0, {"y": 3.0}]`.
+        // A constant first argument (`1.0 / x`) is written in its place:
+        // `["_CONSTANT_VALUE", -1, 1.0, {"y": ["x", 0, 0]}]`; the call's
+        // tensors are then all in the kwargs, and the constant travels to
+        // the layer in the kwargs as `_CONSTANT_VALUE`.
+        Value::Array(refs) if refs.first().and_then(Value::as_str) == Some("_CONSTANT_VALUE") => {
+            let mut kwargs = match refs.get(3) {
+                Some(Value::Object(kw)) => kw.clone(),
+                _ => Map::new(),
+            };
+            let constant = refs.get(2).cloned().unwrap_or(Value::Null);
+            let tensors: Vec<TensorRef> = kwargs.values().filter_map(kwarg_tensor).collect();
+            kwargs.insert("_CONSTANT_VALUE".into(), constant);
+            let mut tensors = tensors.into_iter();
+            let mut first = tensors.next().ok_or_else(|| {
+                topo_err(format!(
+                    "{what}: a call with a constant first argument and no tensor argument: {}",
+                    short(node)
+                ))
+            })?;
+            // The first tensor carries the call's kwargs (the layer reads
+            // them there); the kwargs' tensors are then wired by
+            // `append_kwarg_tensors` (this first one is one of them).
+            first.kwargs = Value::Object(kwargs);
+            let _ = tensors;
+            Ok(vec![first])
+        }
+        Value::Array(refs) if refs.first().is_some_and(Value::is_string) => {
+            Ok(vec![parse_triple(node, &what)?])
+        }
+        Value::Array(refs) => refs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| parse_triple(r, &format!("{what}[{i}]")))
+            .collect(),
+        Value::Object(o) if o.contains_key("args") || o.contains_key("kwargs") => {
+            let mut out = Vec::new();
+            if let Some(args) = o.get("args") {
+                collect_keras_tensors(args, &mut out, &what)?;
+            }
+            if let Some(Value::Object(kw)) = o.get("kwargs") {
+                for (k, v) in kw {
+                    if k != "mask" {
+                        collect_keras_tensors(v, &mut out, &what)?;
+                    }
+                }
+            }
+            if out.is_empty() {
+                return Err(topo_err(format!(
+                    "{what}: Keras 3 node has no __keras_tensor__ argument: {}",
+                    short(node)
+                )));
+            }
+            if keep_kwargs {
+                let mut kwargs = match o.get("kwargs") {
+                    Some(Value::Object(kw)) => keras3_kwargs(kw),
+                    _ => Map::new(),
+                };
+                // Positional arguments too (an operation's scalars: the
+                // `3.0` of `x + 3.0`), tensors as `[layer, node, tensor]`.
+                if let Some(Value::Array(args)) = o.get("args") {
+                    let spelled = keras3_kwargs(
+                        &args
+                            .iter()
+                            .enumerate()
+                            .map(|(i, a)| (i.to_string(), a.clone()))
+                            .collect(),
+                    );
+                    kwargs.insert(
+                        "_args".into(),
+                        Value::Array(spelled.into_values().collect()),
+                    );
+                }
+                out[0].kwargs = Value::Object(kwargs);
+            }
+            Ok(out)
+        }
+        other => Err(topo_err(format!(
+            "{what}: Corrupted configuration, expected array for nodeData: {}",
+            short(other)
+        ))),
+    }
+}
+
+/// Tensors passed to a `tf.*` function as keyword arguments (Keras 2
+/// writes them as `[layer, node, tensor]` in the kwargs: `{"y": ["d", 0,
+/// 0]}`) become extra inputs of the call, after the positional ones, in
+/// the kwargs' key order; the layer reads them back in the same order.
+fn append_kwarg_tensors(refs: &mut Vec<TensorRef>) {
+    let mut extra = Vec::new();
+    for r in refs.iter() {
+        if let Value::Object(kw) = &r.kwargs {
+            for v in kw.values() {
+                if let Some(t) = kwarg_tensor(v) {
+                    extra.push(t);
+                }
+            }
+        }
+    }
+    // A model re-saved by this engine already lists them after the
+    // positional tensors (with the kwargs on the first): keep that.
+    let same = |a: &TensorRef, b: &TensorRef| {
+        (a.layer.as_str(), a.node, a.tensor) == (b.layer.as_str(), b.node, b.tensor)
+    };
+    let n = extra.len();
+    if n > 0
+        && refs.len() > n
+        && refs[refs.len() - n..]
+            .iter()
+            .zip(&extra)
+            .all(|(a, b)| same(a, b))
+    {
+        return;
+    }
+    refs.extend(extra);
+}
+
+/// `["layer", node, tensor]` in a kwargs value: a tensor reference.
+pub(crate) fn kwarg_tensor(v: &Value) -> Option<TensorRef> {
+    let a = v.as_array().filter(|a| a.len() == 3)?;
+    Some(TensorRef {
+        layer: a[0].as_str()?.to_string(),
+        node: as_index(&a[1])?,
+        tensor: as_index(&a[2])?,
+        kwargs: Value::Object(Map::new()),
+    })
+}
+
+fn collect_keras_tensors(v: &Value, out: &mut Vec<TensorRef>, what: &str) -> Result<()> {
+    match v {
+        Value::Array(a) => {
+            for x in a {
+                collect_keras_tensors(x, out, what)?;
+            }
+        }
+        Value::Object(o)
+            if o.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__") =>
+        {
+            let hist = o
+                .get("config")
+                .and_then(|c| c.get("keras_history"))
+                .ok_or_else(|| {
+                    topo_err(format!("{what}: __keras_tensor__ without keras_history"))
+                })?;
+            let mut r = parse_triple(hist, &format!("{what}: keras_history"))?;
+            r.kwargs = Value::Object(Map::new());
+            out.push(r);
+        }
+        _ => {}
+    }
+    Ok(())
+}
