@@ -1777,3 +1777,62 @@ add("tfop_select", "heldout", tfop_select,
     "tf.where(cond, x, y) with tensor and scalar branches, tf.gather(axis=2 and 1), "
     "tf.math.cumsum (plain; exclusive and reverse)", sources=K2_ONLY, seed=HELD + 42)
 SOURCE_NOT_KEPT |= {"tfop_select"}
+
+
+def tfop_math(K, v):
+    """tf.* math a Keras 2 model may hold: logsumexp, softmax over axis 1,
+    matmul(transpose_b), cumsum, where, cast, gather, l2_normalize, clips."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 4), name="seq")
+    a = tf.math.reduce_logsumexp(x, axis=-1, keepdims=True)
+    b = tf.math.square(x) + tf.math.rsqrt(tf.math.abs(x) + 1.0)
+    c = tf.nn.softmax(x, axis=1)
+    d = tf.linalg.matmul(x, x, transpose_b=True)
+    e = tf.math.cumsum(x, axis=1)
+    f = tf.where(x > 0.0, x, 0.1 * x)
+    g = tf.cast(x > 0.5, tf.float32)
+    h = tf.gather(x, [0, 2, 3], axis=2)
+    i = tf.expand_dims(tf.reduce_mean(x, axis=1), 1)
+    j = tf.math.sigmoid(x) * tf.math.tanh(x)
+    k = tf.nn.l2_normalize(x, axis=-1)
+    m = tf.math.minimum(tf.math.maximum(x, -0.5), 0.5)
+    n = tf.math.reduce_max(x, axis=[1, 2])
+    out = tf.concat([a, b, c, e, f, g, j, k, m, x - i], axis=-1)
+    out = L.Flatten()(out)
+    return K.Model(x, [L.Dense(3, name="out")(out), d, h, n], name="tfop_math")
+
+
+def k3_ops_math(K, v):
+    """The same in keras.ops (Keras 3 operation nodes): logsumexp, softmax
+    over axis 1, matmul, cumsum, where, cast, take, clip, split, stack."""
+    L = K.layers
+    ops = K.ops
+    x = L.Input((6, 4), name="seq")
+    a = ops.logsumexp(x, axis=-1, keepdims=True)
+    b = ops.square(x) + ops.rsqrt(ops.abs(x) + 1.0)
+    c = ops.softmax(x, axis=1)
+    d = ops.matmul(x, ops.transpose(x, (0, 2, 1)))
+    e = ops.cumsum(x, axis=1)
+    f = ops.where(x > 0.0, x, 0.1 * x)
+    g = ops.cast(x > 0.5, "float32")
+    h = ops.take(x, [0, 2, 3], axis=2)
+    i = ops.expand_dims(ops.mean(x, axis=1), 1)
+    j = ops.sigmoid(x) * ops.tanh(x)
+    k = ops.clip(x, -0.5, 0.5)
+    n = ops.max(x, axis=[1, 2])
+    parts = ops.split(x, 2, axis=-1)
+    s = ops.stack([parts[0], parts[1]], axis=1)
+    out = ops.concatenate([a, b, c, e, f, g, j, k, x - i], axis=-1)
+    out = L.Flatten()(out)
+    return K.Model(x, [L.Dense(3, name="out")(out), d, h, n, s], name="k3_ops_math")
+
+
+add("tfop_math", "heldout", tfop_math,
+    "tf.math.reduce_logsumexp, tf.nn.softmax(axis=1), tf.linalg.matmul(transpose_b=True), "
+    "cumsum, where, cast, gather, l2_normalize, reduce_max over two axes; four outputs",
+    sources=K2_ONLY, seed=HELD + 43)
+add("k3_ops_math", "heldout", k3_ops_math,
+    "keras.ops logsumexp, softmax(axis=1), matmul, cumsum, where, cast, take, clip, split, "
+    "stack; five outputs", sources=["keras3-h5", "keras3-keras"], seed=HELD + 44)
+SOURCE_NOT_KEPT |= {"tfop_math", "keras3h5_k3_ops_math", "keras3zip_k3_ops_math"}

@@ -216,6 +216,8 @@ const KERAS3_DTYPE_OPERATIONS: &[&str] = &[
     "OnesLike",
     "FullLike",
     "Cast",
+    "Cumsum",
+    "Cumprod",
 ];
 
 /// A Keras 3 operation node (`x + y`, `ops.*` on Keras tensors) in a model

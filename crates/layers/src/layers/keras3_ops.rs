@@ -13,7 +13,9 @@
 //! operation not listed is refused when the model is built.
 
 use super::common::*;
-use super::tf_ops::{broadcast, broadcast_index, broadcast_symbolic};
+use super::tf_ops::{
+    axis_of, broadcast, broadcast_index, broadcast_symbolic, constant_array, cumsum, gather, split,
+};
 use crate::activations::{sigmoid, Activation};
 use crate::config::ConfigReader;
 use crate::registry::BuildContext;
@@ -86,6 +88,7 @@ fn reduction(op: &str) -> Option<Reduce> {
         "All" => Reduce::All,
         "Var" => Reduce::Variance,
         "Std" => Reduce::Std,
+        "Logsumexp" => Reduce::LogSumExp,
         _ => return None,
     })
 }
@@ -152,6 +155,14 @@ const OPERATIONS: &[&str] = &[
     "ZerosLike",
     "OnesLike",
     "ConvertToTensor",
+    "Logsumexp",
+    "Cumsum",
+    "Where",
+    "Cast",
+    "Clip",
+    "Split",
+    "Take",
+    "Stack",
 ];
 
 /// Register `ops.<class>` for every supported operation.
@@ -164,17 +175,84 @@ pub fn register(registry: &mut LayerRegistry) {
 }
 
 /// One argument of the call.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Operand {
     /// The `k`-th input.
     Input(usize),
     Scalar(f32),
+    /// An array the file holds (`__numpy__` / `__tensor__`: a NumPy array
+    /// or an eager tensor at model-building time).
+    Const(std::sync::Arc<Tensor>),
+}
+
+impl Operand {
+    /// The operand's values and shape.
+    fn values<'a>(
+        &'a self,
+        inputs: &'a [Tensor],
+        err: impl Fn(String) -> crate::LayersError,
+    ) -> Result<(std::borrow::Cow<'a, [f32]>, Vec<usize>)> {
+        Ok(match self {
+            Operand::Input(i) => {
+                let t = inputs
+                    .get(*i)
+                    .ok_or_else(|| err(format!("needs input {i}, has {}", inputs.len())))?;
+                (f32s(t), t.shape().to_vec())
+            }
+            Operand::Scalar(v) => (std::borrow::Cow::Owned(vec![*v]), Vec::new()),
+            Operand::Const(t) => (f32s(t), t.shape().to_vec()),
+        })
+    }
+
+    /// The operand's symbolic shape (`None`: an input not given).
+    fn shape(&self, inputs: &[Shape]) -> Option<Shape> {
+        match self {
+            Operand::Input(i) => inputs.get(*i).cloned(),
+            Operand::Scalar(_) => Some(Vec::new()),
+            Operand::Const(t) => Some(t.shape().iter().map(|&d| Some(d)).collect()),
+        }
+    }
+}
+
+/// A constant argument (`{"class_name": "__numpy__" | "__tensor__",
+/// "config": {"value": …}}`) as a tensor.
+fn constant_operand(a: &Value) -> Option<Tensor> {
+    let class = a.get("class_name").and_then(Value::as_str)?;
+    if !matches!(class, "__numpy__" | "__tensor__") {
+        return None;
+    }
+    let value = a.pointer("/config/value")?;
+    match value.as_f64() {
+        Some(v) => Tensor::from_f32(Vec::new(), vec![v as f32]).ok(),
+        None => constant_array(value),
+    }
+}
+
+/// `ops.split`'s `indices_or_sections`.
+#[derive(Debug, Clone)]
+pub(crate) enum SplitAt {
+    /// Equal parts.
+    Sections(usize),
+    /// Split points (numpy's indices).
+    Indices(Vec<usize>),
 }
 
 #[derive(Debug, Clone)]
 pub(crate) enum Kind {
     Binary(fn(f32, f32) -> f32, Operand, Operand),
     Unary(fn(f32) -> f32),
+    /// `where(condition, x, y)`.
+    Where(Operand, Operand, Operand),
+    /// `clip(x, min, max)`.
+    Clip(f32, f32),
+    /// `cumsum(x, axis)`.
+    Cumsum(i64),
+    /// `split(x, indices_or_sections, axis)`: several outputs.
+    Split(SplitAt, i64),
+    /// `take(x, indices, axis)` with constant 1-D indices.
+    Take(Vec<i64>, i64),
+    /// `stack([...], axis)`.
+    Stack(i64),
     Act(Activation),
     Softmax {
         axis: i64,
@@ -188,7 +266,12 @@ pub(crate) enum Kind {
     /// The whole new shape, batch included; one `-1`.
     Reshape(Vec<i64>),
     Concatenate(i64),
-    Matmul,
+    /// `a · b` over leading batch dimensions, either operand's last two
+    /// dimensions transposed first (`tf.linalg.matmul`'s `transpose_a/b`).
+    Matmul {
+        transpose_a: bool,
+        transpose_b: bool,
+    },
     GetItem(Vec<Index>),
     Einsum(Einsum),
     /// Insert a size-1 axis at this position (negative: from the end of
@@ -254,12 +337,14 @@ impl Operation {
                 operands.push(Operand::Scalar(f as f32));
             } else if let Some(b) = a.as_bool() {
                 operands.push(Operand::Scalar(if b { 1.0 } else { 0.0 }));
+            } else if let Some(t) = constant_operand(a) {
+                operands.push(Operand::Const(std::sync::Arc::new(t)));
             }
         }
         let bad = |msg: String| c.err("args", format!("operation {op}: {msg}"));
         let kind = if let Some(f) = binary(op) {
             match operands.as_slice() {
-                [a, b] => Kind::Binary(f, *a, *b),
+                [a, b] => Kind::Binary(f, a.clone(), b.clone()),
                 [] => Kind::Binary(f, Operand::Input(0), Operand::Input(1)),
                 other => return Err(bad(format!("expected two operands, got {}", other.len()))),
             }
@@ -314,7 +399,10 @@ impl Operation {
         } else if op == "Concatenate" {
             Kind::Concatenate(c.i64_or("axis", 0)?)
         } else if op == "Matmul" {
-            Kind::Matmul
+            Kind::Matmul {
+                transpose_a: false,
+                transpose_b: false,
+            }
         } else if op == "GetItem" {
             let key = args
                 .get(1)
@@ -330,11 +418,88 @@ impl Operation {
             Kind::ExpandDims(axis.ok_or_else(|| c.err("axis", "expected one integer axis"))?)
         } else if op == "ZerosLike" || op == "OnesLike" {
             Kind::Fill(if op == "ZerosLike" { 0.0 } else { 1.0 })
-        } else if op == "ConvertToTensor" {
+        } else if op == "Where" {
+            match operands.as_slice() {
+                [c, x, y] => Kind::Where(c.clone(), x.clone(), y.clone()),
+                _ => {
+                    return Err(bad(
+                        "expected condition, x and y (the one-argument form returns indices, \
+                         whose count depends on the data)"
+                            .into(),
+                    ))
+                }
+            }
+        } else if op == "Clip" {
+            let bound =
+                |k: &str, d: f32| -> Result<f32> { Ok(c.f64_opt(k)?.map_or(d, |v| v as f32)) };
+            Kind::Clip(
+                bound("x_min", f32::NEG_INFINITY)?,
+                bound("x_max", f32::INFINITY)?,
+            )
+        } else if op == "Cumsum" {
+            let axis =
+                match c.get("axis") {
+                    None => return Err(c.err(
+                        "axis",
+                        "a cumulative sum over the flattened input (axis None) is not supported",
+                    )),
+                    Some(v) => v
+                        .as_i64()
+                        .ok_or_else(|| c.err("axis", "expected an integer"))?,
+                };
+            Kind::Cumsum(axis)
+        } else if op == "Split" {
+            let at = match c.get("indices_or_sections") {
+                Some(Value::Array(points)) => SplitAt::Indices(
+                    points
+                        .iter()
+                        .map(|p| p.as_u64().map(|p| p as usize))
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| {
+                            c.err("indices_or_sections", "expected non-negative split points")
+                        })?,
+                ),
+                Some(v) => SplitAt::Sections(
+                    v.as_u64()
+                        .filter(|&n| (1..=1 << 16).contains(&n))
+                        .ok_or_else(|| {
+                            c.err(
+                                "indices_or_sections",
+                                "expected a positive count or split points",
+                            )
+                        })? as usize,
+                ),
+                None => return Err(c.err("indices_or_sections", "is required")),
+            };
+            Kind::Split(at, c.i64_or("axis", 0)?)
+        } else if op == "Take" {
+            let indices = args
+                .get(1)
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>())
+                .filter(|i| !i.is_empty())
+                .ok_or_else(|| bad("expected constant 1-D integer indices".into()))?;
+            let axis = match c.get("axis") {
+                Some(v) => v
+                    .as_i64()
+                    .ok_or_else(|| c.err("axis", "expected an integer"))?,
+                None => {
+                    return Err(c.err(
+                        "axis",
+                        "taking from the flattened input (axis None) is not supported",
+                    ))
+                }
+            };
+            Kind::Take(indices, axis)
+        } else if op == "Stack" {
+            Kind::Stack(c.i64_or("axis", 0)?)
+        } else if op == "ConvertToTensor" || op == "Cast" {
             // Masks reach here as float 0/1 already; a `bool` dtype makes any
-            // non-zero value 1, other dtypes keep the values.
+            // non-zero value 1, an integer one truncates (values stay
+            // float32), other dtypes keep the values.
             match c.get("dtype").and_then(Value::as_str) {
                 Some("bool") => Kind::Unary(|x| if x != 0.0 { 1.0 } else { 0.0 }),
+                Some(d) if d.starts_with("int") || d.starts_with("uint") => Kind::Unary(f32::trunc),
                 _ => Kind::Unary(|x| x),
             }
         } else if op == "Einsum" {
@@ -359,6 +524,32 @@ impl Operation {
 
     fn err(&self, msg: impl std::fmt::Display) -> crate::LayersError {
         input_err(&self.base_name, format!("operation {}: {msg}", self.op))
+    }
+}
+
+/// The part sizes of `ops.split` along a dimension of `n` (unknown: each
+/// part's size unknown unless sections are equal parts of a known size).
+fn split_sizes(at: &SplitAt, n: Option<usize>) -> std::result::Result<Vec<Option<usize>>, String> {
+    match at {
+        SplitAt::Sections(k) => match n {
+            Some(n) if n % k != 0 => Err(format!("{n} does not split into {k} equal parts")),
+            n => Ok(vec![n.map(|n| n / k); *k]),
+        },
+        SplitAt::Indices(points) => {
+            let mut bounds = vec![0];
+            bounds.extend(points.iter().copied());
+            if bounds.windows(2).any(|w| w[1] < w[0])
+                || n.is_some_and(|n| bounds.last().is_some_and(|&b| b > n))
+            {
+                return Err(format!(
+                    "split points {points:?} must rise and stay within {n:?}"
+                ));
+            }
+            let mut sizes: Vec<Option<usize>> =
+                bounds.windows(2).map(|w| Some(w[1] - w[0])).collect();
+            sizes.push(n.map(|n| n - bounds.last().copied().unwrap_or(0)));
+            Ok(sizes)
+        }
     }
 }
 
@@ -424,15 +615,47 @@ impl Layer for Operation {
                 .get(k)
                 .ok_or_else(|| self.err(format!("needs input {k}, has {}", inputs.len())))
         };
+        let operand_shape = |o: &Operand| {
+            o.shape(inputs)
+                .ok_or_else(|| self.err(format!("needs {o:?}, has {} input(s)", inputs.len())))
+        };
+        let broadcast_all = |ops: &[&Operand]| -> Result<Shape> {
+            ops.iter().try_fold(Vec::new(), |acc: Shape, o| {
+                broadcast_symbolic(&acc, &operand_shape(o)?)
+                    .ok_or_else(|| self.err("operand shapes do not broadcast"))
+            })
+        };
+        let axis =
+            |a: i64, rank: usize, extra: usize| axis_of(a, rank, extra).map_err(|e| self.err(e));
         let out = match &self.kind {
-            Kind::Binary(_, a, b) => match (a, b) {
-                (Operand::Input(i), Operand::Input(j)) => {
-                    broadcast_symbolic(input(*i)?, input(*j)?)
-                        .ok_or_else(|| self.err("operand shapes do not broadcast"))?
-                }
-                (Operand::Input(i), _) | (_, Operand::Input(i)) => input(*i)?.clone(),
-                _ => return Err(self.err("has no tensor operand")),
-            },
+            Kind::Binary(_, a, b) => broadcast_all(&[a, b])?,
+            Kind::Where(c, x, y) => broadcast_all(&[c, x, y])?,
+            Kind::Clip(..) | Kind::Cumsum(_) => input(0)?.clone(),
+            Kind::Take(indices, a) => {
+                let mut s = input(0)?.clone();
+                let i = axis(*a, s.len(), 0)?;
+                s[i] = Some(indices.len());
+                s
+            }
+            Kind::Stack(a) => {
+                let mut s = input(0)?.clone();
+                let i = axis(*a, s.len(), 1)?;
+                s.insert(i, Some(inputs.len()));
+                s
+            }
+            Kind::Split(at, a) => {
+                let x = input(0)?;
+                let i = axis(*a, x.len(), 0)?;
+                let sizes = split_sizes(at, x[i]).map_err(|e| self.err(e))?;
+                return Ok(sizes
+                    .into_iter()
+                    .map(|d| {
+                        let mut s = x.clone();
+                        s[i] = d;
+                        s
+                    })
+                    .collect());
+            }
             Kind::Unary(_) | Kind::Act(_) | Kind::Softmax { .. } | Kind::Fill(_) => {
                 input(0)?.clone()
             }
@@ -475,13 +698,18 @@ impl Layer for Operation {
                     .collect()
             }
             Kind::Concatenate(axis) => concat_shape(inputs, *axis).map_err(|e| self.err(e))?,
-            Kind::Matmul => {
+            Kind::Matmul {
+                transpose_a,
+                transpose_b,
+            } => {
                 let (a, b) = (input(0)?, input(1)?);
                 if a.len() < 2 || b.len() < 2 {
                     return Err(self.err("matmul of tensors of rank < 2 is not supported"));
                 }
-                let mut out = a[..a.len() - 1].to_vec();
-                out.push(b[b.len() - 1]);
+                let (ra, rb) = (a.len(), b.len());
+                let mut out = a[..ra - 2].to_vec();
+                out.push(a[if *transpose_a { ra - 1 } else { ra - 2 }]);
+                out.push(b[if *transpose_b { rb - 2 } else { rb - 1 }]);
                 out
             }
             Kind::GetItem(key) => get_item_shape(input(0)?, key).map_err(|e| self.err(e))?,
@@ -497,20 +725,79 @@ impl Layer for Operation {
         };
         let tensor =
             |shape: Vec<usize>, data: Vec<f32>| -> Result<Tensor> { Tensor::from_f32(shape, data) };
+        let err = |m: String| self.err(m);
+        let axis =
+            |a: i64, rank: usize, extra: usize| axis_of(a, rank, extra).map_err(|e| self.err(e));
         match &self.kind {
+            Kind::Where(c, x, y) => {
+                let (vc, sc) = c.values(inputs, err)?;
+                let (vx, sx) = x.values(inputs, err)?;
+                let (vy, sy) = y.values(inputs, err)?;
+                let out_shape = broadcast(&sc, &sx)
+                    .and_then(|s| broadcast(&s, &sy))
+                    .ok_or_else(|| {
+                        self.err(format!("shapes {sc:?}, {sx:?} and {sy:?} do not broadcast"))
+                    })?;
+                let n: usize = out_shape.iter().product();
+                let out = (0..n)
+                    .map(|i| {
+                        if vc[broadcast_index(i, &out_shape, &sc)] != 0.0 {
+                            vx[broadcast_index(i, &out_shape, &sx)]
+                        } else {
+                            vy[broadcast_index(i, &out_shape, &sy)]
+                        }
+                    })
+                    .collect();
+                Ok(vec![tensor(out_shape, out)?])
+            }
+            Kind::Clip(lo, hi) => {
+                let x = input(0)?;
+                Ok(vec![tensor(
+                    x.shape().to_vec(),
+                    f32s(x).iter().map(|v| v.max(*lo).min(*hi)).collect(),
+                )?])
+            }
+            Kind::Cumsum(a) => {
+                let x = input(0)?;
+                let i = axis(*a, x.rank(), 0)?;
+                Ok(vec![cumsum(x, i, false, false).map_err(err)?])
+            }
+            Kind::Take(indices, a) => {
+                let x = input(0)?;
+                let i = axis(*a, x.rank(), 0)?;
+                let n = x.shape()[i] as i64;
+                // numpy's take wraps negative indices.
+                let wrapped: Vec<i64> = indices
+                    .iter()
+                    .map(|&k| if k < 0 { k + n } else { k })
+                    .collect();
+                Ok(vec![gather(x, &wrapped, i).map_err(err)?])
+            }
+            Kind::Stack(a) => {
+                let i = axis(*a, input(0)?.rank(), 1)?;
+                let expanded = inputs
+                    .iter()
+                    .map(|t| {
+                        let mut s = t.shape().to_vec();
+                        s.insert(i, 1);
+                        tensor(s, f32s(t).into_owned())
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(vec![concat(&expanded, i as i64).map_err(err)?])
+            }
+            Kind::Split(at, a) => {
+                let x = input(0)?;
+                let i = axis(*a, x.rank(), 0)?;
+                let sizes: Vec<i64> = split_sizes(at, Some(x.shape()[i]))
+                    .map_err(err)?
+                    .into_iter()
+                    .map(|d| d.unwrap_or(0) as i64)
+                    .collect();
+                split(x, &sizes, i).map_err(err)
+            }
             Kind::Binary(f, a, b) => {
-                let (sa, va) = match a {
-                    Operand::Input(i) => {
-                        (input(*i)?.shape().to_vec(), f32s(input(*i)?).into_owned())
-                    }
-                    Operand::Scalar(s) => (vec![], vec![*s]),
-                };
-                let (sb, vb) = match b {
-                    Operand::Input(i) => {
-                        (input(*i)?.shape().to_vec(), f32s(input(*i)?).into_owned())
-                    }
-                    Operand::Scalar(s) => (vec![], vec![*s]),
-                };
+                let (va, sa) = a.values(inputs, err)?;
+                let (vb, sb) = b.values(inputs, err)?;
                 let out_shape = broadcast(&sa, &sb).ok_or_else(|| {
                     self.err(format!("shapes {sa:?} and {sb:?} do not broadcast"))
                 })?;
@@ -552,13 +839,8 @@ impl Layer for Operation {
             }
             Kind::Softmax { axis } => {
                 let x = input(0)?;
-                if *axis != -1 && *axis != x.rank() as i64 - 1 {
-                    return Err(
-                        self.err("softmax over an axis other than the last is not supported")
-                    );
-                }
-                let mut out = f32s(x).into_owned();
-                Activation::Softmax.apply(&mut out, x.shape().last().copied().unwrap_or(1));
+                let i = axis_of(*axis, x.rank(), 0).map_err(err)?;
+                let out = apply_along(Activation::Softmax, &f32s(x), x.shape(), i);
                 Ok(vec![tensor(x.shape().to_vec(), out)?])
             }
             Kind::Reduce {
@@ -603,8 +885,36 @@ impl Layer for Operation {
                 Ok(vec![tensor(out_shape, f32s(x).into_owned())?])
             }
             Kind::Concatenate(axis) => Ok(vec![concat(inputs, *axis).map_err(|e| self.err(e))?]),
-            Kind::Matmul => {
+            Kind::Matmul {
+                transpose_a,
+                transpose_b,
+            } => {
                 let (a, b) = (input(0)?, input(1)?);
+                // Swap the last two dimensions where asked, then multiply.
+                let swapped = |t: &Tensor| -> Result<Tensor> {
+                    let s = t.shape();
+                    let r = s.len();
+                    if r < 2 {
+                        return Err(self.err("matmul of tensors of rank < 2 is not supported"));
+                    }
+                    let mut perm: Vec<usize> = (0..r).collect();
+                    perm.swap(r - 2, r - 1);
+                    let shape: Vec<usize> = perm.iter().map(|&p| s[p]).collect();
+                    tensor(shape, transpose(&f32s(t), s, &perm))
+                };
+                let (ta, tb);
+                let a = if *transpose_a {
+                    ta = swapped(a)?;
+                    &ta
+                } else {
+                    a
+                };
+                let b = if *transpose_b {
+                    tb = swapped(b)?;
+                    &tb
+                } else {
+                    b
+                };
                 let (sa, sb) = (a.shape(), b.shape());
                 if sa.len() < 2
                     || sb.len() < 2

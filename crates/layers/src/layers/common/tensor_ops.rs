@@ -144,3 +144,21 @@ pub(crate) fn run_pointwise(f: &crate::Pointwise, x: &mut [f32]) {
 pub(crate) fn pass_mask(masks: &[Option<Tensor>]) -> Vec<Option<Tensor>> {
     vec![masks.first().cloned().flatten()]
 }
+
+/// `act` (softmax, log-softmax) over `axis` of `xs` (shape `shape`): the
+/// axis is moved last, the rows computed, and moved back.
+pub(crate) fn apply_along(act: Activation, xs: &[f32], shape: &[usize], axis: usize) -> Vec<f32> {
+    let rank = shape.len();
+    if axis + 1 >= rank {
+        let mut out = xs.to_vec();
+        act.apply(&mut out, shape.last().copied().unwrap_or(1));
+        return out;
+    }
+    let mut perm: Vec<usize> = (0..rank).collect();
+    perm.swap(axis, rank - 1);
+    let moved: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+    let mut t = transpose(xs, shape, &perm);
+    act.apply(&mut t, shape[axis]);
+    // A swap of two axes is its own inverse.
+    transpose(&t, &moved, &perm)
+}

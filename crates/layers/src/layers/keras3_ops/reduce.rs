@@ -18,6 +18,8 @@ pub(crate) enum Reduce {
     Variance,
     /// Population standard deviation (`tf.math.reduce_std`).
     Std,
+    /// `log(sum(exp(x)))`, computed as `max + log(sum(exp(x - max)))`.
+    LogSumExp,
 }
 
 /// Axes (possibly negative) resolved against `rank`, sorted, unique.
@@ -87,6 +89,20 @@ pub(crate) fn reduce(
         o
     };
     let xs = f32s(x);
+    if how == Reduce::LogSumExp {
+        let max = reduce(x, Reduce::Max, axes, true)?;
+        let m = f32s(&max);
+        let mut acc = vec![0f32; out_n];
+        for (i, &v) in xs.iter().enumerate() {
+            let o = out_index(i);
+            acc[o] += (v - m[o]).exp();
+        }
+        for (a, &mx) in acc.iter_mut().zip(m.iter()) {
+            // An all -inf slice stays -inf (TensorFlow's result), not NaN.
+            *a = if mx.is_finite() { mx + a.ln() } else { mx };
+        }
+        return Tensor::from_f32(shape, acc).map_err(|e| e.to_string());
+    }
     if matches!(how, Reduce::Variance | Reduce::Std) {
         let mean = reduce(x, Reduce::Mean, axes, true)?;
         let m = f32s(&mean);

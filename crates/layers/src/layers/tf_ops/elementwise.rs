@@ -169,6 +169,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.reduce_min" | "reduce_min" => Reduce(super::Reduce::Min),
         "math.reduce_std" => Reduce(super::Reduce::Std),
         "math.reduce_variance" => Reduce(super::Reduce::Variance),
+        "math.reduce_logsumexp" | "reduce_logsumexp" => Reduce(super::Reduce::LogSumExp),
         "math.reduce_any" | "reduce_any" => Reduce(super::Reduce::Any),
         "math.reduce_all" | "reduce_all" => Reduce(super::Reduce::All),
         "math.l2_normalize" | "nn.l2_normalize" | "linalg.l2_normalize" => L2Normalize,

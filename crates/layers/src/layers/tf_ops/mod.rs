@@ -16,6 +16,7 @@ mod shape_fns;
 
 pub(crate) use elementwise::{broadcast, broadcast_index, broadcast_symbolic};
 use elementwise::{lookup, BinOp, Operand};
+pub(crate) use shape_fns::{axis_of, cumsum, gather, split};
 
 use super::common::*;
 use super::keras3_ops::{concat, concat_shape, reduce, reduce_shape, Reduce};
@@ -108,7 +109,7 @@ enum Arg {
 
 /// A constant array written as nested lists of numbers: its tensor, or
 /// `None` if the lists are ragged or hold anything else.
-fn constant_array(v: &Value) -> Option<Tensor> {
+pub(crate) fn constant_array(v: &Value) -> Option<Tensor> {
     let mut shape = Vec::new();
     let mut level = v;
     while let Value::Array(items) = level {
@@ -362,7 +363,7 @@ impl TfOpLambda {
             )
         };
         match func {
-            Func::Reduce(_) | Func::L2Normalize | Func::Concat => {
+            Func::Reduce(_) | Func::L2Normalize | Func::Concat | Func::Rowwise(_) => {
                 sargs.axes = match kwargs.get("axis") {
                     None | Some(Value::Null) => None,
                     Some(Value::Array(a)) => Some(
@@ -540,20 +541,17 @@ impl TfOpLambda {
             }
             (Func::Op, "linalg.matmul" | "matmul") => {
                 let flag = |k: &str| kwargs.get(k).and_then(Value::as_bool) == Some(true);
-                if flag("transpose_a")
-                    || flag("transpose_b")
-                    || flag("adjoint_a")
-                    || flag("adjoint_b")
-                {
-                    return Err(fail("transpose_a", "no transposition flags"));
-                }
                 if kwargs
                     .get("b")
                     .is_none_or(|b| crate::topology::kwarg_tensor(b).is_none())
                 {
                     return Err(fail("b", "a tensor"));
                 }
-                Some(super::keras3_ops::Kind::Matmul)
+                // Real tensors: an adjoint is the transpose.
+                Some(super::keras3_ops::Kind::Matmul {
+                    transpose_a: flag("transpose_a") || flag("adjoint_a"),
+                    transpose_b: flag("transpose_b") || flag("adjoint_b"),
+                })
             }
             (Func::Op, _) => {
                 let key = kwargs
@@ -766,8 +764,21 @@ impl Layer for TfOpLambda {
                 Ok(vec![make_tensor(&self.base, shape, out)?])
             }
             (Func::Rowwise(a), _) => {
-                let mut out = xs.into_owned();
-                a.apply(&mut out, shape.last().copied().unwrap_or(1));
+                // Over `axis` (default the last): moved last and back.
+                let rank = shape.len();
+                let axis = match self.args.axes.as_deref() {
+                    None => rank.saturating_sub(1),
+                    Some([a]) => shape_fns::axis_of(*a, rank, 0).map_err(|e| {
+                        input_err(&self.base.name, format!("tf.{}: {e}", self.function))
+                    })?,
+                    Some(a) => {
+                        return Err(input_err(
+                            &self.base.name,
+                            format!("tf.{}: one axis expected, got {a:?}", self.function),
+                        ))
+                    }
+                };
+                let out = apply_along(*a, &xs, &shape, axis);
                 Ok(vec![make_tensor(&self.base, shape, out)?])
             }
             (Func::Reduce(how), _) => {

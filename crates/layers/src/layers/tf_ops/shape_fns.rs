@@ -6,7 +6,7 @@ use super::*;
 
 /// `axis` (negative from the end) of a rank-`rank` tensor; `extra` 1 for
 /// an axis that may be one past the end (expand_dims, stack).
-pub(super) fn axis_of(axis: i64, rank: usize, extra: usize) -> std::result::Result<usize, String> {
+pub(crate) fn axis_of(axis: i64, rank: usize, extra: usize) -> std::result::Result<usize, String> {
     let n = (rank + extra) as i64;
     let a = if axis < 0 { axis + n } else { axis };
     (0..n)
@@ -26,6 +26,89 @@ pub(super) fn gather_indices(ints: &[i64], n: usize) -> std::result::Result<Vec<
                 .ok_or_else(|| format!("index {i} is out of range for a dimension of {n}"))
         })
         .collect()
+}
+
+/// `x` at `indices` along `axis` (`tf.gather`, `ops.take`).
+pub(crate) fn gather(
+    x: &Tensor,
+    indices: &[i64],
+    axis: usize,
+) -> std::result::Result<Tensor, String> {
+    let s = x.shape();
+    let picks = gather_indices(indices, s[axis])?;
+    let outer: usize = s[..axis].iter().product();
+    let inner: usize = s[axis + 1..].iter().product();
+    let xs = f32s(x);
+    let mut out = Vec::with_capacity(outer * picks.len() * inner);
+    for o in 0..outer {
+        for &p in &picks {
+            let base = (o * s[axis] + p) * inner;
+            out.extend_from_slice(&xs[base..base + inner]);
+        }
+    }
+    let mut shape = s.to_vec();
+    shape[axis] = picks.len();
+    Tensor::from_f32(shape, out).map_err(|e| e.to_string())
+}
+
+/// The running sum of `x` along `axis` (`exclusive`: each position leaves
+/// itself out; `reverse`: from the end).
+pub(crate) fn cumsum(
+    x: &Tensor,
+    axis: usize,
+    exclusive: bool,
+    reverse: bool,
+) -> std::result::Result<Tensor, String> {
+    let s = x.shape();
+    let outer: usize = s[..axis].iter().product();
+    let inner: usize = s[axis + 1..].iter().product();
+    let mut out = f32s(x).into_owned();
+    for o in 0..outer {
+        for k in 0..inner {
+            let at = |j: usize| (o * s[axis] + j) * inner + k;
+            let mut acc = 0f32;
+            for step in 0..s[axis] {
+                let j = if reverse { s[axis] - 1 - step } else { step };
+                let v = out[at(j)];
+                out[at(j)] = if exclusive { acc } else { acc + v };
+                acc += v;
+            }
+        }
+    }
+    Tensor::from_f32(s.to_vec(), out).map_err(|e| e.to_string())
+}
+
+/// `x` split along `axis` into `sizes` (one count: equal parts).
+pub(crate) fn split(
+    x: &Tensor,
+    sizes: &[i64],
+    axis: usize,
+) -> std::result::Result<Vec<Tensor>, String> {
+    let s = x.shape();
+    let sizes: Vec<usize> = split_sizes(sizes, Some(s[axis]))?
+        .into_iter()
+        .map(|d| d.unwrap_or(0))
+        .collect();
+    if sizes.iter().sum::<usize>() != s[axis] {
+        return Err(format!("sizes {sizes:?} do not add up to {}", s[axis]));
+    }
+    let outer: usize = s[..axis].iter().product();
+    let inner: usize = s[axis + 1..].iter().product();
+    let xs = f32s(x);
+    let mut start = 0;
+    let mut outs = Vec::with_capacity(sizes.len());
+    for &len in &sizes {
+        let mut out = Vec::with_capacity(outer * len * inner);
+        for o in 0..outer {
+            let base = (o * s[axis] + start) * inner;
+            out.extend_from_slice(&xs[base..base + len * inner]);
+        }
+        let mut shape = s.to_vec();
+        shape[axis] = len;
+        outs.push(Tensor::from_f32(shape, out).map_err(|e| e.to_string())?);
+        start += len;
+    }
+    Ok(outs)
 }
 
 /// `tf.split` sizes along a dimension of `n`.
@@ -243,70 +326,15 @@ impl TfOpLambda {
             }
             ShapeFn::Gather => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
-                let picks = gather_indices(&a.ints, s[i])?;
-                let outer: usize = s[..i].iter().product();
-                let inner: usize = s[i + 1..].iter().product();
-                let xs = f32s(x);
-                let mut out = Vec::with_capacity(outer * picks.len() * inner);
-                for o in 0..outer {
-                    for &p in &picks {
-                        let base = (o * s[i] + p) * inner;
-                        out.extend_from_slice(&xs[base..base + inner]);
-                    }
-                }
-                let mut shape = s.clone();
-                shape[i] = picks.len();
-                vec![Tensor::from_f32(shape, out).map_err(err)?]
+                vec![gather(x, &a.ints, i)?]
             }
             ShapeFn::Cumsum => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
-                let outer: usize = s[..i].iter().product();
-                let inner: usize = s[i + 1..].iter().product();
-                let mut out = f32s(x).into_owned();
-                for o in 0..outer {
-                    for k in 0..inner {
-                        let at = |j: usize| (o * s[i] + j) * inner + k;
-                        let order: Vec<usize> = if a.reverse {
-                            (0..s[i]).rev().collect()
-                        } else {
-                            (0..s[i]).collect()
-                        };
-                        let mut acc = 0f32;
-                        for j in order {
-                            let v = out[at(j)];
-                            out[at(j)] = if a.exclusive { acc } else { acc + v };
-                            acc += v;
-                        }
-                    }
-                }
-                vec![Tensor::from_f32(s.clone(), out).map_err(err)?]
+                vec![cumsum(x, i, a.exclusive, a.reverse)?]
             }
             ShapeFn::Split => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
-                let sizes: Vec<usize> = split_sizes(&a.ints, Some(s[i]))?
-                    .into_iter()
-                    .map(|d| d.unwrap_or(0))
-                    .collect();
-                if sizes.iter().sum::<usize>() != s[i] {
-                    return Err(format!("sizes {sizes:?} do not add up to {}", s[i]));
-                }
-                let outer: usize = s[..i].iter().product();
-                let inner: usize = s[i + 1..].iter().product();
-                let xs = f32s(x);
-                let mut start = 0;
-                let mut outs = Vec::with_capacity(sizes.len());
-                for &len in &sizes {
-                    let mut out = Vec::with_capacity(outer * len * inner);
-                    for o in 0..outer {
-                        let base = (o * s[i] + start) * inner;
-                        out.extend_from_slice(&xs[base..base + len * inner]);
-                    }
-                    let mut shape = s.clone();
-                    shape[i] = len;
-                    outs.push(Tensor::from_f32(shape, out).map_err(err)?);
-                    start += len;
-                }
-                outs
+                split(x, &a.ints, i)?
             }
         })
     }
