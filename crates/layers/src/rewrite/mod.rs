@@ -31,7 +31,24 @@
 //!   counterparts between `Reshape`s.
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
 //! - [`tfjs_limits`]: layers TF.js has but cannot run with a given config
-//!   or input (`ELU` alpha ≠ 1, rank-5 `BatchNormalization`) are refused.
+//!   or input (`ELU` alpha ≠ 1, rank-5 `BatchNormalization`,
+//!   `LayerNormalization` with `rms_scaling`, `GlobalAveragePooling1D`
+//!   under a mask) are refused.
+//! - [`identity_layer`]: the `Identity` layer (TF.js knows only the
+//!   initializer) → `Activation("linear")`.
+//! - [`reshape_static`]: `Reshape` with a `-1` dimension → the static
+//!   target shape (TF.js leaves the inferred dimension unknown).
+//! - [`softmax_axis`]: `Softmax` over an inner axis → `Permute` +
+//!   `Softmax` + `Permute`.
+//! - [`concat_axis`]: `Concatenate` along a negative axis other than -1
+//!   (TF.js joins along the last one) → the axis counted from the front.
+//! - [`category_encoding`]: `CategoryEncoding` → `Reshape` +
+//!   `CategoryEncoding` (TF.js overwrites its input's shape).
+//! - [`depthwise_dilation`]: dilated `DepthwiseConv2D` (TF.js ignores the
+//!   dilation) → `SeparableConv2D` with an identity pointwise kernel.
+//! - [`deconv_output_padding`]: `Conv2DTranspose` with `output_padding`
+//!   (TF.js ignores it) → `ZeroPadding2D` + `Conv2DTranspose` +
+//!   `Cropping2D`.
 //! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //!
@@ -41,8 +58,13 @@
 //! layer and why.
 
 pub mod activations;
+pub mod category_encoding;
+pub mod concat_axis;
 pub mod conv1d_as_2d;
+pub mod deconv_output_padding;
+pub mod depthwise_dilation;
 pub mod grouped_conv;
+pub mod identity_layer;
 pub mod image_resize;
 pub mod inference_identity;
 pub mod keras3_ops;
@@ -50,6 +72,8 @@ pub mod layer_scale;
 pub mod multi_head_attention;
 pub mod normalization;
 pub mod regularizers;
+pub mod reshape_static;
+pub mod softmax_axis;
 pub mod subtract;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
@@ -422,9 +446,16 @@ impl Walk<'_> {
                 .collect(),
             masks_possible: self.masks_possible,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 12] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 19] = [
             tfjs_limits::rule,
             subtract::rule,
+            identity_layer::rule,
+            reshape_static::rule,
+            softmax_axis::rule,
+            category_encoding::rule,
+            concat_axis::rule,
+            depthwise_dilation::rule,
+            deconv_output_padding::rule,
             normalization::rule,
             tf_op_lambda::rule,
             keras3_ops::rule,

@@ -7,6 +7,10 @@
 //! - `ELU` with `alpha` other than 1: TF.js's layer refuses it at load.
 //! - `BatchNormalization` on inputs of rank 5 or more (e.g. after
 //!   `ConvLSTM2D`): TF.js's kernel stops at rank 4.
+//! - `LayerNormalization` with `rms_scaling: true` (Keras 3's RMS form):
+//!   TF.js ignores the field and centers and scales by the variance.
+//! - `GlobalAveragePooling1D` in a model that makes masks: Keras averages
+//!   the unmasked steps only, TF.js's layer ignores the mask.
 
 use super::{Outcome, Site};
 use serde_json::Value;
@@ -39,6 +43,20 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             }
             Outcome::Skip
         }
+        "LayerNormalization"
+            if site.config.get("rms_scaling").and_then(Value::as_bool) == Some(true) =>
+        {
+            Outcome::Cannot(
+                "rms_scaling: true (TensorFlow.js 4.22's LayerNormalization ignores it and \
+                 normalizes by mean and variance)"
+                    .into(),
+            )
+        }
+        "GlobalAveragePooling1D" if site.masks_possible => Outcome::Cannot(
+            "the model makes masks (Masking, Embedding mask_zero) and Keras averages only the \
+             unmasked steps; TensorFlow.js 4.22's GlobalAveragePooling1D ignores the mask"
+                .into(),
+        ),
         _ => Outcome::Skip,
     }
 }
@@ -89,5 +107,48 @@ mod tests {
         ];
         let model = functional(&[3, 3, 2], layers, 4);
         assert_same(&model, &input(&[2, 3, 3, 2]), 0.0);
+    }
+
+    #[test]
+    fn rms_layer_norm_and_masked_average_pooling_are_refused() {
+        let layers = vec![
+            entry(
+                "mask",
+                "Masking",
+                json!({"mask_value": 0.0}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "ln",
+                "LayerNormalization",
+                json!({"axis": -1, "rms_scaling": true}),
+                vec![json!([["mask", 0, 0, {}]])],
+            ),
+            entry(
+                "gap",
+                "GlobalAveragePooling1D",
+                json!({}),
+                vec![json!([["ln", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional(&[4, 3], layers, 4);
+        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
+        assert!(
+            err.contains("`ln` (LayerNormalization): rms_scaling: true"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`gap` (GlobalAveragePooling1D): the model makes masks"),
+            "{err}"
+        );
+        // Without masks the pooling stays.
+        let layers = vec![entry(
+            "gap",
+            "GlobalAveragePooling1D",
+            json!({}),
+            vec![json!([["x", 0, 0, {}]])],
+        )];
+        let model = functional(&[4, 3], layers, 4);
+        assert_same(&model, &input(&[2, 4, 3]), 0.0);
     }
 }
