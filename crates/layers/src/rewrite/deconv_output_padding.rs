@@ -12,19 +12,27 @@
 //! after the input (`ZeroPadding2D`; zero rows only extend `y` with
 //! positions that get no input, as Keras's extra positions do) so that
 //! TF.js's window covers Keras's, and crops the difference
-//! (`Cropping2D`). A geometry with no such cover is refused.
+//! (`Cropping2D`). A geometry with no such cover is refused, and so is
+//! `Conv3DTranspose` with `output_padding` (TF.js has no 3-D cropping).
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{entry, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
-    if site.class_name != "Conv2DTranspose" {
+    if !matches!(site.class_name, "Conv2DTranspose" | "Conv3DTranspose") {
         return Outcome::Skip;
     }
     let Some(output_padding) = site.config.get("output_padding").filter(|v| !v.is_null()) else {
         return Outcome::Skip;
     };
+    if site.class_name == "Conv3DTranspose" {
+        return Outcome::Cannot(
+            "output_padding (TensorFlow.js 4.22 ignores it and computes another output size, \
+             and has no Cropping3D/ZeroPadding3D to correct it)"
+                .into(),
+        );
+    }
     match rewrite(site, output_padding) {
         Ok(o) => o,
         Err(why) => Outcome::Cannot(format!(
@@ -148,21 +156,7 @@ fn rewrite(site: &Site<'_>, output_padding: &Value) -> Result<Outcome, String> {
                "data_format": "channels_last"}),
         vec![json!([[inner, 0, 0, {}]])],
     ));
-    let weights = site
-        .weights
-        .iter()
-        .map(|w| {
-            let short = w.name.strip_prefix(&format!("{name}/")).unwrap_or(&w.name);
-            match &w.values {
-                tfjs_format::codec::TensorValues::Float32(v) => Ok(f32_weight(
-                    format!("{inner}/{short}"),
-                    w.shape.clone(),
-                    v.clone(),
-                )),
-                _ => Err(format!("its weight {short} is not float32")),
-            }
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    let weights = site.weights_under(&inner);
     Ok(Outcome::Replace { layers, weights })
 }
 

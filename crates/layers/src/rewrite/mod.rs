@@ -31,9 +31,19 @@
 //!   counterparts between `Reshape`s.
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
 //! - [`tfjs_limits`]: layers TF.js has but cannot run with a given config
-//!   or input (`ELU` alpha ≠ 1, rank-5 `BatchNormalization`,
-//!   `LayerNormalization` with `rms_scaling`, `GlobalAveragePooling1D`
-//!   under a mask) are refused.
+//!   or input (`LayerNormalization` with `rms_scaling`,
+//!   `GlobalAveragePooling1D` under a mask) are refused.
+//! - [`elu_alpha`]: `ELU` with `alpha` ≠ 1 → `ReLU`, `ELU`, `Rescaling`s
+//!   and `Add`.
+//! - [`batch_norm_rank5`]: rank-5 `BatchNormalization` → on a rank-4
+//!   `Reshape` view.
+//! - [`global_pooling_3d`]: `GlobalMax/AveragePooling3D` → `Reshape` +
+//!   `GlobalMax/AveragePooling1D`.
+//! - [`relu_options`]: `ReLU` with `negative_slope`/`threshold` (TF.js
+//!   reads only `max_value`) → `ThresholdedReLU`, `ReLU`, `Rescaling`,
+//!   `Add` (or `LeakyReLU`).
+//! - [`pad_crop_1d`]: `ZeroPadding1D`, `Cropping1D` → their 2-D
+//!   counterparts between static `Reshape`s.
 //! - [`identity_layer`]: the `Identity` layer (TF.js knows only the
 //!   initializer) → `Activation("linear")`.
 //! - [`reshape_static`]: `Reshape` with a `-1` dimension → the static
@@ -58,11 +68,14 @@
 //! layer and why.
 
 pub mod activations;
+pub mod batch_norm_rank5;
 pub mod category_encoding;
 pub mod concat_axis;
 pub mod conv1d_as_2d;
 pub mod deconv_output_padding;
 pub mod depthwise_dilation;
+pub mod elu_alpha;
+pub mod global_pooling_3d;
 pub mod grouped_conv;
 pub mod identity_layer;
 pub mod image_resize;
@@ -71,7 +84,9 @@ pub mod keras3_ops;
 pub mod layer_scale;
 pub mod multi_head_attention;
 pub mod normalization;
+pub mod pad_crop_1d;
 pub mod regularizers;
+pub mod relu_options;
 pub mod reshape_static;
 pub mod softmax_axis;
 pub mod subtract;
@@ -225,6 +240,35 @@ impl Site<'_> {
             TensorValues::Float32(v) => Ok((&w.shape, v)),
             _ => Err(format!("its weight {short} is not float32")),
         }
+    }
+
+    /// The layer's weights as the weights of `layer` (a renamed layer of
+    /// its rewrite): `<name>/w` becomes `<layer>/w`.
+    pub fn weights_under(&self, layer: &str) -> Vec<DecodedWeight> {
+        let prefix = format!("{}/", self.name);
+        self.weights
+            .iter()
+            .map(|w| DecodedWeight {
+                name: format!(
+                    "{layer}/{}",
+                    w.name.strip_prefix(&prefix).unwrap_or(&w.name)
+                ),
+                ..(*w).clone()
+            })
+            .collect()
+    }
+
+    /// The static non-batch dims of the layer's first input, or why not.
+    pub fn static_input(&self) -> std::result::Result<Vec<usize>, String> {
+        let shape = self
+            .shapes
+            .and_then(|s| s.inputs.first())
+            .ok_or("its input shape is unknown")?;
+        shape[1..]
+            .iter()
+            .copied()
+            .collect::<Option<Vec<usize>>>()
+            .ok_or_else(|| format!("its input shape {shape:?} is not static"))
     }
 
     /// The layer's one functional call (a rewrite into several layers
@@ -446,7 +490,7 @@ impl Walk<'_> {
                 .collect(),
             masks_possible: self.masks_possible,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 19] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 24] = [
             tfjs_limits::rule,
             subtract::rule,
             identity_layer::rule,
@@ -454,6 +498,11 @@ impl Walk<'_> {
             softmax_axis::rule,
             category_encoding::rule,
             concat_axis::rule,
+            elu_alpha::rule,
+            relu_options::rule,
+            batch_norm_rank5::rule,
+            global_pooling_3d::rule,
+            pad_crop_1d::rule,
             depthwise_dilation::rule,
             deconv_output_padding::rule,
             normalization::rule,
@@ -771,8 +820,8 @@ mod tests {
         );
         let up = entry(
             "up",
-            "ZeroPadding1D",
-            json!({"padding": 1}),
+            "UnitNormalization",
+            json!({"axis": -1}),
             vec![json!([["tf.math.abs", 0, 0, {}]])],
         );
         let model = functional(&[4, 2], vec![gru, abs, up], 1);
@@ -787,7 +836,7 @@ mod tests {
         );
         assert!(err.contains("`tf.math.abs` (TFOpLambda)"), "{err}");
         assert!(
-            err.contains("`up` (ZeroPadding1D): TensorFlow.js 4.22 has no"),
+            err.contains("`up` (UnitNormalization): TensorFlow.js 4.22 has no"),
             "{err}"
         );
     }

@@ -4,9 +4,9 @@
 //! never writes a model TF.js loads but computes differently or not at
 //! all).
 //!
-//! - `ELU` with `alpha` other than 1: TF.js's layer refuses it at load.
-//! - `BatchNormalization` on inputs of rank 5 or more (e.g. after
-//!   `ConvLSTM2D`): TF.js's kernel stops at rank 4.
+//! (`ELU` with `alpha` other than 1 and rank-5 `BatchNormalization`, which
+//! TF.js cannot run either, have exact rewrites: [`super::elu_alpha`],
+//! [`super::batch_norm_rank5`].)
 //! - `LayerNormalization` with `rms_scaling: true` (Keras 3's RMS form):
 //!   TF.js ignores the field and centers and scales by the variance.
 //! - `GlobalAveragePooling1D` in a model that makes masks: Keras averages
@@ -18,31 +18,6 @@ use serde_json::Value;
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     match site.class_name {
-        "ELU" => {
-            let alpha = site
-                .config
-                .get("alpha")
-                .and_then(Value::as_f64)
-                .unwrap_or(1.0);
-            if alpha != 1.0 {
-                return Outcome::Cannot(format!(
-                    "alpha {alpha}: TensorFlow.js 4.22's ELU layer supports only alpha 1"
-                ));
-            }
-            Outcome::Skip
-        }
-        "BatchNormalization" => {
-            let rank = site
-                .shapes
-                .and_then(|s| s.inputs.first())
-                .map_or(0, Vec::len);
-            if rank > 4 {
-                return Outcome::Cannot(format!(
-                    "an input of rank {rank}: TensorFlow.js 4.22's batchNormalization stops at rank 4"
-                ));
-            }
-            Outcome::Skip
-        }
         "LayerNormalization"
             if site.config.get("rms_scaling").and_then(Value::as_bool) == Some(true) =>
         {
@@ -66,48 +41,6 @@ mod tests {
     use super::super::test_util::*;
     use super::super::{entry, rewrite_for_tfjs};
     use serde_json::json;
-
-    #[test]
-    fn elu_alpha_and_rank_5_batch_norm_are_refused() {
-        let layers = vec![
-            entry(
-                "elu",
-                "ELU",
-                json!({"alpha": 0.5}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry(
-                "bn",
-                "BatchNormalization",
-                json!({"axis": -1}),
-                vec![json!([["elu", 0, 0, {}]])],
-            ),
-        ];
-        let model = functional(&[2, 3, 3, 2], layers, 4);
-        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
-        assert!(err.contains("`elu` (ELU): alpha 0.5"), "{err}");
-        assert!(
-            err.contains("`bn` (BatchNormalization): an input of rank 5"),
-            "{err}"
-        );
-        // ELU with alpha 1 and rank-4 BatchNormalization stay as they are.
-        let layers = vec![
-            entry(
-                "elu",
-                "ELU",
-                json!({"alpha": 1.0}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry(
-                "bn",
-                "BatchNormalization",
-                json!({}),
-                vec![json!([["elu", 0, 0, {}]])],
-            ),
-        ];
-        let model = functional(&[3, 3, 2], layers, 4);
-        assert_same(&model, &input(&[2, 3, 3, 2]), 0.0);
-    }
 
     #[test]
     fn rms_layer_norm_and_masked_average_pooling_are_refused() {
