@@ -42,6 +42,8 @@
 //! - [`relu_options`]: `ReLU` with `negative_slope`/`threshold` (TF.js
 //!   reads only `max_value`) → `ThresholdedReLU`, `ReLU`, `Rescaling`,
 //!   `Add` (or `LeakyReLU`).
+//! - [`spatial_3d`]: `ZeroPadding3D`, `Cropping3D`, `UpSampling3D` →
+//!   their 2-D counterparts on two static `Reshape` views.
 //! - [`pad_crop_1d`]: `ZeroPadding1D`, `Cropping1D` → their 2-D
 //!   counterparts between static `Reshape`s.
 //! - [`identity_layer`]: the `Identity` layer (TF.js knows only the
@@ -89,6 +91,7 @@ pub mod regularizers;
 pub mod relu_options;
 pub mod reshape_static;
 pub mod softmax_axis;
+pub mod spatial_3d;
 pub mod subtract;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
@@ -490,7 +493,7 @@ impl Walk<'_> {
                 .collect(),
             masks_possible: self.masks_possible,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 24] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 25] = [
             tfjs_limits::rule,
             subtract::rule,
             identity_layer::rule,
@@ -503,6 +506,7 @@ impl Walk<'_> {
             batch_norm_rank5::rule,
             global_pooling_3d::rule,
             pad_crop_1d::rule,
+            spatial_3d::rule,
             depthwise_dilation::rule,
             deconv_output_padding::rule,
             normalization::rule,
