@@ -4,7 +4,7 @@
 //! shape inference uses the right one. Rewritten with the axis counted
 //! from the front (`axis + rank`), which TF.js honours.
 
-use super::{entry, Outcome, Site};
+use super::{Outcome, Site};
 use serde_json::Value;
 
 /// The rule.
@@ -32,17 +32,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     }
     let mut config = site.config.clone();
     config.insert("axis".into(), Value::from(positive));
-    Outcome::Replace {
-        layers: vec![entry(
-            site.name,
-            "Concatenate",
-            Value::Object(config),
-            site.inbound_nodes
-                .map(<[Value]>::to_vec)
-                .unwrap_or_default(),
-        )],
-        weights: Vec::new(),
-    }
+    site.as_one("Concatenate", Value::Object(config), Vec::new())
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! depthwise kernel and bias and an identity pointwise kernel: each
 //! output is its depthwise value times 1 plus zeros, exactly.
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{f32_weight, Outcome, Site};
 use serde_json::{Map, Value};
 
 /// The rule.
@@ -76,19 +76,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         let v = config.get(from).cloned().unwrap_or(Value::Null);
         config.insert(to.into(), v);
     }
-    let inbound = site
-        .inbound_nodes
-        .map(<[Value]>::to_vec)
-        .unwrap_or_default();
-    Ok(Outcome::Replace {
-        layers: vec![entry(
-            name,
-            "SeparableConv2D",
-            Value::Object(config),
-            inbound,
-        )],
-        weights,
-    })
+    Ok(site.as_one("SeparableConv2D", Value::Object(config), weights))
 }
 
 #[cfg(test)]

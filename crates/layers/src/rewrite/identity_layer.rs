@@ -3,25 +3,15 @@
 //! ("layer.setFastWeightInitDuringBuild is not a function"). Rewritten as
 //! `Activation("linear")`, which returns its input.
 
-use super::{entry, Outcome, Site};
-use serde_json::{json, Value};
+use super::{Outcome, Site};
+use serde_json::json;
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "Identity" {
         return Outcome::Skip;
     }
-    Outcome::Replace {
-        layers: vec![entry(
-            site.name,
-            "Activation",
-            json!({"activation": "linear"}),
-            site.inbound_nodes
-                .map(<[Value]>::to_vec)
-                .unwrap_or_default(),
-        )],
-        weights: Vec::new(),
-    }
+    site.as_one("Activation", json!({"activation": "linear"}), Vec::new())
 }
 
 #[cfg(test)]

@@ -274,6 +274,22 @@ impl Site<'_> {
             .ok_or_else(|| format!("its input shape {shape:?} is not static"))
     }
 
+    /// The layer as one layer of `class_name` with `config` and `weights`,
+    /// under its own name and called as before (also in a Sequential model).
+    pub fn as_one(&self, class_name: &str, config: Value, weights: Vec<DecodedWeight>) -> Outcome {
+        Outcome::Replace {
+            layers: vec![entry(
+                self.name,
+                class_name,
+                config,
+                self.inbound_nodes
+                    .map(<[Value]>::to_vec)
+                    .unwrap_or_default(),
+            )],
+            weights,
+        }
+    }
+
     /// The layer's one functional call (a rewrite into several layers
     /// wires them there); `outside` says why there is none in a
     /// Sequential model.

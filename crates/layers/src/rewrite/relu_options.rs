@@ -22,22 +22,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if slope == 0.0 && threshold == 0.0 {
         return Outcome::Skip;
     }
-    let inbound = || {
-        site.inbound_nodes
-            .map(<[Value]>::to_vec)
-            .unwrap_or_default()
-    };
     let name = site.name;
     if threshold == 0.0 && max_value.is_none() {
-        return Outcome::Replace {
-            layers: vec![entry(
-                name,
-                "LeakyReLU",
-                json!({ "alpha": slope }),
-                inbound(),
-            )],
-            weights: Vec::new(),
-        };
+        return site.as_one("LeakyReLU", json!({ "alpha": slope }), Vec::new());
     }
     let node = match site.single_call("its rewrite needs several layers") {
         Ok(n) => n,

@@ -5,7 +5,7 @@
 //! the input to \"Flatten\" is not fully defined"). With a static input
 //! shape the inferred dimension is known: it is written out.
 
-use super::{entry, Outcome, Site};
+use super::{Outcome, Site};
 use serde_json::Value;
 
 /// The rule.
@@ -33,17 +33,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     }
     let mut config = site.config.clone();
     config.insert("target_shape".into(), Value::from(dims));
-    Outcome::Replace {
-        layers: vec![entry(
-            site.name,
-            "Reshape",
-            Value::Object(config),
-            site.inbound_nodes
-                .map(<[Value]>::to_vec)
-                .unwrap_or_default(),
-        )],
-        weights: Vec::new(),
-    }
+    site.as_one("Reshape", Value::Object(config), Vec::new())
 }
 
 #[cfg(test)]
