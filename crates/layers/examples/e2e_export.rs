@@ -451,6 +451,27 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
             vec![3, 5],
         ),
         (
+            "rewrite__attention_dot".into(),
+            probe_topology(
+                &[5, 3],
+                vec![
+                    json!({"name": "k", "class_name": "Dense", "config": {"name": "k", "units": 3},
+                           "inbound_nodes": [[["x", 0, 0, {}]]]}),
+                    json!({"name": "v", "class_name": "Dense", "config": {"name": "v", "units": 4},
+                           "inbound_nodes": [[["x", 0, 0, {}]]]}),
+                    json!({"name": "att", "class_name": "Attention",
+                           "config": {"name": "att", "score_mode": "dot"},
+                           "inbound_nodes": [[["x", 0, 0, {}], ["k", 0, 0, {}]]]}),
+                    json!({"name": "att_scaled", "class_name": "Attention",
+                           "config": {"name": "att_scaled", "score_mode": "dot", "use_scale": true},
+                           "inbound_nodes": [[["x", 0, 0, {}], ["v", 0, 0, {}], ["k", 0, 0, {}]]]}),
+                    json!({"name": "cat", "class_name": "Concatenate", "config": {"name": "cat"},
+                           "inbound_nodes": [[["att", 0, 0, {}], ["att_scaled", 0, 0, {}]]]}),
+                ],
+            ),
+            vec![2, 5, 3],
+        ),
+        (
             "rewrite__sequential_preprocessing".into(),
             json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
                 {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,

@@ -44,6 +44,8 @@
 //!   `Add` (or `LeakyReLU`).
 //! - [`spatial_3d`]: `ZeroPadding3D`, `Cropping3D`, `UpSampling3D` →
 //!   their 2-D counterparts on two static `Reshape` views.
+//! - [`attention_dot`]: unmasked dot-product `Attention` → `Dot` +
+//!   (`Rescaling`) + `Softmax` + `Dot`.
 //! - [`pad_crop_1d`]: `ZeroPadding1D`, `Cropping1D` → their 2-D
 //!   counterparts between static `Reshape`s.
 //! - [`identity_layer`]: the `Identity` layer (TF.js knows only the
@@ -70,6 +72,7 @@
 //! layer and why.
 
 pub mod activations;
+pub mod attention_dot;
 pub mod batch_norm_rank5;
 pub mod category_encoding;
 pub mod concat_axis;
@@ -509,7 +512,7 @@ impl Walk<'_> {
                 .collect(),
             masks_possible: self.masks_possible,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 25] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 26] = [
             tfjs_limits::rule,
             subtract::rule,
             identity_layer::rule,
@@ -523,6 +526,7 @@ impl Walk<'_> {
             global_pooling_3d::rule,
             pad_crop_1d::rule,
             spatial_3d::rule,
+            attention_dot::rule,
             depthwise_dilation::rule,
             deconv_output_padding::rule,
             normalization::rule,
