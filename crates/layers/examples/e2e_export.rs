@@ -18,6 +18,9 @@
 //! `corpus__<name>/`. A model listed in `fixtures/corpus/keras/
 //! REBUILD_UNREWRITABLE` must instead fail the rewrite with an error
 //! containing every needle on its line; any other outcome fails the export.
+//!
+//! `E2E_ONLY=dense_nd,wide_deep` (comma-separated substrings of the ids)
+//! exports only the matching models, for quick iteration.
 
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -122,6 +125,9 @@ async fn rebuilt_corpus(router: &Router, out: &Path, failures: &mut Vec<String>)
             continue;
         }
         let id = format!("corpus__{name}");
+        if !selected(&id) {
+            continue;
+        }
         let expected = unrewritable
             .iter()
             .find(|(n, _)| *n == name)
@@ -478,6 +484,27 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
             vec![2, 4, 3, 2],
         ),
         (
+            "rewrite__attention_dot".into(),
+            probe_topology(
+                &[5, 3],
+                vec![
+                    json!({"name": "k", "class_name": "Dense", "config": {"name": "k", "units": 3},
+                           "inbound_nodes": [[["x", 0, 0, {}]]]}),
+                    json!({"name": "v", "class_name": "Dense", "config": {"name": "v", "units": 4},
+                           "inbound_nodes": [[["x", 0, 0, {}]]]}),
+                    json!({"name": "att", "class_name": "Attention",
+                           "config": {"name": "att", "score_mode": "dot"},
+                           "inbound_nodes": [[["x", 0, 0, {}], ["k", 0, 0, {}]]]}),
+                    json!({"name": "att_scaled", "class_name": "Attention",
+                           "config": {"name": "att_scaled", "score_mode": "dot", "use_scale": true},
+                           "inbound_nodes": [[["x", 0, 0, {}], ["v", 0, 0, {}], ["k", 0, 0, {}]]]}),
+                    json!({"name": "cat", "class_name": "Concatenate", "config": {"name": "cat"},
+                           "inbound_nodes": [[["att", 0, 0, {}], ["att_scaled", 0, 0, {}]]]}),
+                ],
+            ),
+            vec![2, 5, 3],
+        ),
+        (
             "rewrite__sequential_preprocessing".into(),
             json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
                 {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,
@@ -605,6 +632,9 @@ async fn main() {
         dirs.sort();
         for dir in dirs {
             let id = format!("{family}__{}", dir.file_name().unwrap().to_string_lossy());
+            if !selected(&id) {
+                continue;
+            }
             let result = async {
                 let artifacts = tfjs_io::file::load_path(&dir).map_err(|e| e.to_string())?;
                 let model = Model::from_artifacts(&artifacts, &LoadOptions::default())
@@ -621,6 +651,10 @@ async fn main() {
         }
     }
     rebuilt_corpus(&router, &out, &mut failures).await;
+    if std::env::var_os("E2E_ONLY").is_some() {
+        finish(&failures);
+        return;
+    }
     export_probes(&router, &out, &mut failures).await;
     match builder_models() {
         Ok(models) => {
@@ -642,8 +676,25 @@ async fn main() {
         }
         Err(e) => failures.push(format!("builder models: {e}")),
     }
+    finish(&failures);
+}
+
+/// Exit with the failures, if any.
+fn finish(failures: &[String]) {
     if !failures.is_empty() {
         eprintln!("export failed:\n{}", failures.join("\n"));
         std::process::exit(1);
+    }
+}
+
+/// Whether the model `id` is exported: with `E2E_ONLY` set (comma-separated
+/// substrings), only ids containing one of them, and no probe or builder
+/// models.
+fn selected(id: &str) -> bool {
+    match std::env::var("E2E_ONLY") {
+        Ok(only) => only
+            .split(',')
+            .any(|part| !part.is_empty() && id.contains(part)),
+        Err(_) => true,
     }
 }

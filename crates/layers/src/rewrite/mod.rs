@@ -34,7 +34,38 @@
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
 //! - [`tfjs_limits`]: layers TF.js has but cannot run with a given config
-//!   or input (`ELU` alpha ≠ 1, rank-5 `BatchNormalization`) are refused.
+//!   or input (`LayerNormalization` with `rms_scaling`,
+//!   `GlobalAveragePooling1D` under a mask) are refused.
+//! - [`elu_alpha`]: `ELU` with `alpha` ≠ 1 → `ReLU`, `ELU`, `Rescaling`s
+//!   and `Add`.
+//! - [`batch_norm_rank5`]: rank-5 `BatchNormalization` → on a rank-4
+//!   `Reshape` view.
+//! - [`global_pooling_3d`]: `GlobalMax/AveragePooling3D` → `Reshape` +
+//!   `GlobalMax/AveragePooling1D`.
+//! - [`relu_options`]: `ReLU` with `negative_slope`/`threshold` (TF.js
+//!   reads only `max_value`) → `ThresholdedReLU`, `ReLU`, `Rescaling`,
+//!   `Add` (or `LeakyReLU`).
+//! - [`spatial_3d`]: `ZeroPadding3D`, `Cropping3D`, `UpSampling3D` →
+//!   their 2-D counterparts on two static `Reshape` views.
+//! - [`attention_dot`]: unmasked dot-product `Attention` → `Dot` +
+//!   (`Rescaling`) + `Softmax` + `Dot`.
+//! - [`pad_crop_1d`]: `ZeroPadding1D`, `Cropping1D` → their 2-D
+//!   counterparts between static `Reshape`s.
+//! - [`identity_layer`]: the `Identity` layer (TF.js knows only the
+//!   initializer) → `Activation("linear")`.
+//! - [`reshape_static`]: `Reshape` with a `-1` dimension → the static
+//!   target shape (TF.js leaves the inferred dimension unknown).
+//! - [`softmax_axis`]: `Softmax` over an inner axis → `Permute` +
+//!   `Softmax` + `Permute`.
+//! - [`concat_axis`]: `Concatenate` along a negative axis other than -1
+//!   (TF.js joins along the last one) → the axis counted from the front.
+//! - [`category_encoding`]: `CategoryEncoding` → `Reshape` +
+//!   `CategoryEncoding` (TF.js overwrites its input's shape).
+//! - [`depthwise_dilation`]: dilated `DepthwiseConv2D` (TF.js ignores the
+//!   dilation) → `SeparableConv2D` with an identity pointwise kernel.
+//! - [`deconv_output_padding`]: `Conv2DTranspose` with `output_padding`
+//!   (TF.js ignores it) → `ZeroPadding2D` + `Conv2DTranspose` +
+//!   `Cropping2D`.
 //! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //!
@@ -44,16 +75,30 @@
 //! layer and why.
 
 pub mod activations;
+pub mod attention_dot;
+pub mod batch_norm_rank5;
+pub mod category_encoding;
+pub mod concat_axis;
 pub mod conv1d_as_2d;
+pub mod deconv_output_padding;
+pub mod depthwise_dilation;
 pub mod einsum_dense;
+pub mod elu_alpha;
+pub mod global_pooling_3d;
 pub mod grouped_conv;
+pub mod identity_layer;
 pub mod image_resize;
 pub mod inference_identity;
 pub mod keras3_ops;
 pub mod layer_scale;
 pub mod multi_head_attention;
 pub mod normalization;
+pub mod pad_crop_1d;
 pub mod regularizers;
+pub mod relu_options;
+pub mod reshape_static;
+pub mod softmax_axis;
+pub mod spatial_3d;
 pub mod subtract;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
@@ -209,6 +254,51 @@ impl Site<'_> {
         match &w.values {
             TensorValues::Float32(v) => Ok((&w.shape, v)),
             _ => Err(format!("its weight {short} is not float32")),
+        }
+    }
+
+    /// The layer's weights as the weights of `layer` (a renamed layer of
+    /// its rewrite): `<name>/w` becomes `<layer>/w`.
+    pub fn weights_under(&self, layer: &str) -> Vec<DecodedWeight> {
+        let prefix = format!("{}/", self.name);
+        self.weights
+            .iter()
+            .map(|w| DecodedWeight {
+                name: format!(
+                    "{layer}/{}",
+                    w.name.strip_prefix(&prefix).unwrap_or(&w.name)
+                ),
+                ..(*w).clone()
+            })
+            .collect()
+    }
+
+    /// The static non-batch dims of the layer's first input, or why not.
+    pub fn static_input(&self) -> std::result::Result<Vec<usize>, String> {
+        let shape = self
+            .shapes
+            .and_then(|s| s.inputs.first())
+            .ok_or("its input shape is unknown")?;
+        shape[1..]
+            .iter()
+            .copied()
+            .collect::<Option<Vec<usize>>>()
+            .ok_or_else(|| format!("its input shape {shape:?} is not static"))
+    }
+
+    /// The layer as one layer of `class_name` with `config` and `weights`,
+    /// under its own name and called as before (also in a Sequential model).
+    pub fn as_one(&self, class_name: &str, config: Value, weights: Vec<DecodedWeight>) -> Outcome {
+        Outcome::Replace {
+            layers: vec![entry(
+                self.name,
+                class_name,
+                config,
+                self.inbound_nodes
+                    .map(<[Value]>::to_vec)
+                    .unwrap_or_default(),
+            )],
+            weights,
         }
     }
 
@@ -433,9 +523,23 @@ impl Walk<'_> {
             masks_possible: self.masks_possible,
             dialect: self.dialect,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 13] = [
+        let rules: [fn(&Site<'_>) -> Outcome; 27] = [
             tfjs_limits::rule,
             subtract::rule,
+            identity_layer::rule,
+            reshape_static::rule,
+            softmax_axis::rule,
+            category_encoding::rule,
+            concat_axis::rule,
+            elu_alpha::rule,
+            relu_options::rule,
+            batch_norm_rank5::rule,
+            global_pooling_3d::rule,
+            pad_crop_1d::rule,
+            spatial_3d::rule,
+            attention_dot::rule,
+            depthwise_dilation::rule,
+            deconv_output_padding::rule,
             normalization::rule,
             tf_op_lambda::rule,
             keras3_ops::rule,
@@ -761,8 +865,8 @@ mod tests {
         );
         let up = entry(
             "up",
-            "ZeroPadding1D",
-            json!({"padding": 1}),
+            "UnitNormalization",
+            json!({"axis": -1}),
             vec![json!([["tf.math.abs", 0, 0, {}]])],
         );
         let model = functional(&[4, 2], vec![gru, abs, up], 1);
@@ -777,7 +881,7 @@ mod tests {
         );
         assert!(err.contains("`tf.math.abs` (TFOpLambda)"), "{err}");
         assert!(
-            err.contains("`up` (ZeroPadding1D): TensorFlow.js 4.22 has no"),
+            err.contains("`up` (UnitNormalization): TensorFlow.js 4.22 has no"),
             "{err}"
         );
     }

@@ -4,9 +4,13 @@
 //! never writes a model TF.js loads but computes differently or not at
 //! all).
 //!
-//! - `ELU` with `alpha` other than 1: TF.js's layer refuses it at load.
-//! - `BatchNormalization` on inputs of rank 5 or more (e.g. after
-//!   `ConvLSTM2D`): TF.js's kernel stops at rank 4.
+//! (`ELU` with `alpha` other than 1 and rank-5 `BatchNormalization`, which
+//! TF.js cannot run either, have exact rewrites: [`super::elu_alpha`],
+//! [`super::batch_norm_rank5`].)
+//! - `LayerNormalization` with `rms_scaling: true` (Keras 3's RMS form):
+//!   TF.js ignores the field and centers and scales by the variance.
+//! - `GlobalAveragePooling1D` in a model that makes masks: Keras averages
+//!   the unmasked steps only, TF.js's layer ignores the mask.
 
 use super::{Outcome, Site};
 use serde_json::Value;
@@ -14,31 +18,20 @@ use serde_json::Value;
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     match site.class_name {
-        "ELU" => {
-            let alpha = site
-                .config
-                .get("alpha")
-                .and_then(Value::as_f64)
-                .unwrap_or(1.0);
-            if alpha != 1.0 {
-                return Outcome::Cannot(format!(
-                    "alpha {alpha}: TensorFlow.js 4.22's ELU layer supports only alpha 1"
-                ));
-            }
-            Outcome::Skip
+        "LayerNormalization"
+            if site.config.get("rms_scaling").and_then(Value::as_bool) == Some(true) =>
+        {
+            Outcome::Cannot(
+                "rms_scaling: true (TensorFlow.js 4.22's LayerNormalization ignores it and \
+                 normalizes by mean and variance)"
+                    .into(),
+            )
         }
-        "BatchNormalization" => {
-            let rank = site
-                .shapes
-                .and_then(|s| s.inputs.first())
-                .map_or(0, Vec::len);
-            if rank > 4 {
-                return Outcome::Cannot(format!(
-                    "an input of rank {rank}: TensorFlow.js 4.22's batchNormalization stops at rank 4"
-                ));
-            }
-            Outcome::Skip
-        }
+        "GlobalAveragePooling1D" if site.masks_possible => Outcome::Cannot(
+            "the model makes masks (Masking, Embedding mask_zero) and Keras averages only the \
+             unmasked steps; TensorFlow.js 4.22's GlobalAveragePooling1D ignores the mask"
+                .into(),
+        ),
         _ => Outcome::Skip,
     }
 }
@@ -50,44 +43,45 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn elu_alpha_and_rank_5_batch_norm_are_refused() {
+    fn rms_layer_norm_and_masked_average_pooling_are_refused() {
         let layers = vec![
             entry(
-                "elu",
-                "ELU",
-                json!({"alpha": 0.5}),
+                "mask",
+                "Masking",
+                json!({"mask_value": 0.0}),
                 vec![json!([["x", 0, 0, {}]])],
             ),
             entry(
-                "bn",
-                "BatchNormalization",
-                json!({"axis": -1}),
-                vec![json!([["elu", 0, 0, {}]])],
+                "ln",
+                "LayerNormalization",
+                json!({"axis": -1, "rms_scaling": true}),
+                vec![json!([["mask", 0, 0, {}]])],
+            ),
+            entry(
+                "gap",
+                "GlobalAveragePooling1D",
+                json!({}),
+                vec![json!([["ln", 0, 0, {}]])],
             ),
         ];
-        let model = functional(&[2, 3, 3, 2], layers, 4);
+        let model = functional(&[4, 3], layers, 4);
         let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
-        assert!(err.contains("`elu` (ELU): alpha 0.5"), "{err}");
         assert!(
-            err.contains("`bn` (BatchNormalization): an input of rank 5"),
+            err.contains("`ln` (LayerNormalization): rms_scaling: true"),
             "{err}"
         );
-        // ELU with alpha 1 and rank-4 BatchNormalization stay as they are.
-        let layers = vec![
-            entry(
-                "elu",
-                "ELU",
-                json!({"alpha": 1.0}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry(
-                "bn",
-                "BatchNormalization",
-                json!({}),
-                vec![json!([["elu", 0, 0, {}]])],
-            ),
-        ];
-        let model = functional(&[3, 3, 2], layers, 4);
-        assert_same(&model, &input(&[2, 3, 3, 2]), 0.0);
+        assert!(
+            err.contains("`gap` (GlobalAveragePooling1D): the model makes masks"),
+            "{err}"
+        );
+        // Without masks the pooling stays.
+        let layers = vec![entry(
+            "gap",
+            "GlobalAveragePooling1D",
+            json!({}),
+            vec![json!([["x", 0, 0, {}]])],
+        )];
+        let model = functional(&[4, 3], layers, 4);
+        assert_same(&model, &input(&[2, 4, 3]), 0.0);
     }
 }

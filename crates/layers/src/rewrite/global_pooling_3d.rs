@@ -1,0 +1,90 @@
+//! `GlobalMaxPooling3D` / `GlobalAveragePooling3D` (TensorFlow.js 4.22
+//! has neither) → `Reshape` of the `[depth, height, width, channels]`
+//! input to `[depth·height·width, channels]` and the `GlobalMaxPooling1D` /
+//! `GlobalAveragePooling1D` of that: the same values pooled per channel
+//! (`keepdims` adds a `Reshape` to `[1, 1, 1, channels]`).
+
+use super::{entry, Outcome, Site};
+use serde_json::{json, Value};
+
+/// The rule.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    let pool = match site.class_name {
+        "GlobalMaxPooling3D" => "GlobalMaxPooling1D",
+        "GlobalAveragePooling3D" => "GlobalAveragePooling1D",
+        _ => return Outcome::Skip,
+    };
+    match rewrite(site, pool) {
+        Ok(o) => o,
+        Err(why) => Outcome::Cannot(format!(
+            "TensorFlow.js 4.22 has no {} and the rewrite into {pool} needs {why}",
+            site.class_name
+        )),
+    }
+}
+
+fn rewrite(site: &Site<'_>, pool: &str) -> Result<Outcome, String> {
+    if site.config.get("data_format").and_then(Value::as_str) == Some("channels_first") {
+        return Err("channels_last data".into());
+    }
+    let dims = site.static_input()?;
+    let [d, h, w, c] = dims[..] else {
+        return Err(format!("a rank-5 input, not {dims:?}"));
+    };
+    let node = site.single_call("several layers")?;
+    let name = site.name;
+    let keepdims = site.config.get("keepdims").and_then(Value::as_bool) == Some(true);
+    let flat = format!("{name}_flat");
+    let pooled = if keepdims {
+        format!("{name}_pooled")
+    } else {
+        name.to_string()
+    };
+    let mut layers = vec![
+        entry(
+            &flat,
+            "Reshape",
+            json!({"target_shape": [d * h * w, c]}),
+            vec![node.clone()],
+        ),
+        entry(&pooled, pool, json!({}), vec![json!([[flat, 0, 0, {}]])]),
+    ];
+    if keepdims {
+        layers.push(entry(
+            name,
+            "Reshape",
+            json!({"target_shape": [1, 1, 1, c]}),
+            vec![json!([[pooled, 0, 0, {}]])],
+        ));
+    }
+    Ok(Outcome::Replace {
+        layers,
+        weights: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::entry;
+    use super::super::test_util::*;
+    use serde_json::json;
+
+    #[test]
+    fn global_3d_pooling_becomes_1d_pooling_of_a_reshape() {
+        for (class, keepdims) in [
+            ("GlobalMaxPooling3D", false),
+            ("GlobalAveragePooling3D", false),
+            ("GlobalAveragePooling3D", true),
+        ] {
+            let layers = vec![entry(
+                "gp",
+                class,
+                json!({ "keepdims": keepdims }),
+                vec![json!([["x", 0, 0, {}]])],
+            )];
+            let model = functional(&[2, 3, 4, 5], layers, 1);
+            let out = assert_same(&model, &input(&[2, 2, 3, 4, 5]), 1e-6);
+            assert_note(&out, &format!("gp ({class}) -> Reshape + Global"));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `Softmax` over one axis other than the last: TensorFlow.js 4.22's
+//! kernel refuses it ("Softmax along a non-last dimension is not yet
+//! supported"). Rewritten as `Permute` (swap the axis with the last),
+//! `Softmax` over the last axis, and the same `Permute` back: the same
+//! values are normalized together, exactly.
+
+use super::{entry, Outcome, Site};
+use serde_json::{json, Value};
+
+/// The rule.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    if site.class_name != "Softmax" {
+        return Outcome::Skip;
+    }
+    let axis = match site.config.get("axis") {
+        None | Some(Value::Null) => return Outcome::Skip,
+        Some(Value::Array(a)) if a.len() == 1 => a[0].as_i64(),
+        Some(Value::Array(_)) => {
+            return Outcome::Cannot(
+                "a softmax over several axes (TensorFlow.js 4.22 normalizes over one)".into(),
+            )
+        }
+        Some(v) => v.as_i64(),
+    };
+    let Some(axis) = axis else {
+        return Outcome::Cannot("its axis is not an integer".into());
+    };
+    let Some(rank) = site.shapes.and_then(|s| s.inputs.first()).map(Vec::len) else {
+        return if axis == -1 {
+            Outcome::Skip
+        } else {
+            Outcome::Cannot("its input rank is unknown".into())
+        };
+    };
+    let axis = if axis < 0 { axis + rank as i64 } else { axis };
+    if axis == rank as i64 - 1 {
+        return Outcome::Skip;
+    }
+    if axis < 1 || axis >= rank as i64 {
+        return Outcome::Cannot(format!(
+            "axis {axis} of a rank-{rank} input is not a feature axis"
+        ));
+    }
+    let node = match site.single_call("its rewrite needs several layers") {
+        Ok(n) => n,
+        Err(why) => return Outcome::Cannot(why),
+    };
+    // Permute's dims count the non-batch axes from 1.
+    let mut dims: Vec<i64> = (1..rank as i64).collect();
+    dims.swap(axis as usize - 1, rank - 2);
+    let name = site.name;
+    let (there, inner) = (format!("{name}_to_last"), format!("{name}_last"));
+    Outcome::Replace {
+        layers: vec![
+            entry(&there, "Permute", json!({"dims": dims}), vec![node.clone()]),
+            entry(
+                &inner,
+                "Softmax",
+                json!({"axis": -1}),
+                vec![json!([[there, 0, 0, {}]])],
+            ),
+            entry(
+                name,
+                "Permute",
+                json!({"dims": dims}),
+                vec![json!([[inner, 0, 0, {}]])],
+            ),
+        ],
+        weights: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::entry;
+    use super::super::test_util::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_softmax_over_an_inner_axis_is_permuted_to_the_last() {
+        for axis in [json!(-2), json!(1), json!([2])] {
+            let layers = vec![entry(
+                "sm",
+                "Softmax",
+                json!({ "axis": axis }),
+                vec![json!([["x", 0, 0, {}]])],
+            )];
+            let model = functional(&[3, 4, 5], layers, 1);
+            let out = assert_same(&model, &input(&[2, 3, 4, 5]), 1e-6);
+            assert_note(&out, "sm (Softmax) -> Permute + Softmax + Permute");
+        }
+        let layers = vec![entry(
+            "sm",
+            "Softmax",
+            json!({"axis": -1}),
+            vec![json!([["x", 0, 0, {}]])],
+        )];
+        let model = functional(&[3, 4], layers, 1);
+        assert!(assert_same(&model, &input(&[2, 3, 4]), 0.0)
+            .notes
+            .is_empty());
+    }
+}
