@@ -209,6 +209,17 @@ impl Equation {
     }
 }
 
+/// The next row-major multi-index of `dims` (wrapping to all zeros).
+fn advance(idx: &mut [usize], dims: &[usize]) {
+    for d in (0..idx.len()).rev() {
+        idx[d] += 1;
+        if idx[d] < dims[d] {
+            return;
+        }
+        idx[d] = 0;
+    }
+}
+
 fn size_of(sizes: &[(char, usize)], c: char) -> usize {
     sizes.iter().find(|(l, _)| *l == c).map_or(1, |&(_, s)| s)
 }
@@ -247,13 +258,7 @@ fn transpose_to(v: &[f32], from: &[char], to: &[char], sizes: &[(char, usize)]) 
     for _ in 0..v.len() {
         let off: usize = idx.iter().zip(&stride_in_src).map(|(i, s)| i * s).sum();
         out.push(v[off]);
-        for d in (0..idx.len()).rev() {
-            idx[d] += 1;
-            if idx[d] < dims[d] {
-                break;
-            }
-            idx[d] = 0;
-        }
+        advance(&mut idx, &dims);
     }
     out
 }
@@ -288,13 +293,7 @@ fn diagonal(v: &[f32], term: &[char], sizes: &[(char, usize)]) -> (Vec<f32>, Vec
     let mut idx = vec![0usize; unique.len()];
     for _ in 0..n {
         out.push(v[idx.iter().zip(&step).map(|(i, s)| i * s).sum::<usize>()]);
-        for d in (0..idx.len()).rev() {
-            idx[d] += 1;
-            if idx[d] < dims[d] {
-                break;
-            }
-            idx[d] = 0;
-        }
+        advance(&mut idx, &dims);
     }
     (out, unique)
 }
@@ -321,13 +320,7 @@ fn reduce_to(v: &[f32], term: &[char], keep: &[char], sizes: &[(char, usize)]) -
     for &x in v {
         let o: usize = idx.iter().zip(&to_out).map(|(i, s)| i * s).sum();
         out[o] += x;
-        for d in (0..idx.len()).rev() {
-            idx[d] += 1;
-            if idx[d] < dims[d] {
-                break;
-            }
-            idx[d] = 0;
-        }
+        advance(&mut idx, &dims);
     }
     out
 }
@@ -359,13 +352,7 @@ mod tests {
                 p *= v[at(&eq.inputs[k], &idx)] as f64;
             }
             out[at(&eq.output, &idx)] += p;
-            for d in (0..idx.len()).rev() {
-                idx[d] += 1;
-                if idx[d] < dims[d] {
-                    break;
-                }
-                idx[d] = 0;
-            }
+            advance(&mut idx, &dims);
         }
         out.into_iter().map(|x| x as f32).collect()
     }

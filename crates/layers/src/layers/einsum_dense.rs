@@ -137,13 +137,9 @@ impl EinsumDense {
                 "LoRA EinsumDense layers are not supported (merge the LoRA weights into the kernel before saving)",
             ));
         }
-        let mut raw = cfg.map.clone();
-        for key in ["name", "trainable", "dtype", "batch_input_shape"] {
-            raw.remove(key);
-        }
         Ok(EinsumDense {
             base: Base::parse(cfg)?,
-            raw,
+            raw: Base::rest_of(cfg),
             input_spec,
             kernel_spec,
             output_spec,
@@ -313,9 +309,7 @@ impl Layer for EinsumDense {
         &self.base.name
     }
     fn config(&self) -> Map<String, Value> {
-        let mut m = self.raw.clone();
-        self.base.write(&mut m);
-        m
+        self.base.with_rest(&self.raw)
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let a = self.analyze(one_shape(&self.base, input_shapes)?)?;

@@ -491,19 +491,9 @@ impl RandomCrop {
         if c.str_or("data_format", "channels_last")? != "channels_last" {
             return Err(c.err("data_format", "only channels_last images are supported"));
         }
-        let mut config = c.map.clone();
-        for key in [
-            "name",
-            "trainable",
-            "batch_input_shape",
-            "dtype",
-            "input_shape",
-        ] {
-            config.remove(key);
-        }
         Ok(RandomCrop {
             base: Base::parse(c)?,
-            config,
+            config: Base::rest_of(c),
             height,
             width,
             identity: c.dialect.is_keras3(),
@@ -519,9 +509,7 @@ impl Layer for RandomCrop {
         &self.base.name
     }
     fn config(&self) -> Map<String, Value> {
-        let mut m = self.config.clone();
-        self.base.write(&mut m);
-        m
+        self.base.with_rest(&self.config)
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = first_shape(&self.base.name, inputs)?;
@@ -717,14 +705,7 @@ impl RandomIdentity {
             m.insert("interpolation".into(), Value::String(interp.into()));
             m.insert("seed".into(), c.get("seed").cloned().unwrap_or(Value::Null));
         } else {
-            for (k, v) in c.map {
-                if !matches!(
-                    k.as_str(),
-                    "name" | "trainable" | "batch_input_shape" | "dtype" | "input_shape"
-                ) {
-                    m.insert(k.clone(), v.clone());
-                }
-            }
+            m = Base::rest_of(c);
         }
         Ok(RandomIdentity {
             class,
@@ -742,9 +723,7 @@ impl Layer for RandomIdentity {
         &self.base.name
     }
     fn config(&self) -> Map<String, Value> {
-        let mut m = self.config.clone();
-        self.base.write(&mut m);
-        m
+        self.base.with_rest(&self.config)
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         Ok(vec![first_shape(&self.base.name, inputs)?.clone()])

@@ -10,7 +10,7 @@
 //! only. An equation with a letter in the input, the kernel and the output
 //! (a per-index kernel), or summed in one operand only, is refused.
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule: applies to `EinsumDense`.
@@ -259,12 +259,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         }
         last.0 = name.to_string();
     }
-    let mut layers = Vec::new();
-    let mut input = node.clone();
-    for (lname, class, config) in steps {
-        layers.push(entry(&lname, class, config, vec![input]));
-        input = json!([[lname, 0, 0, {}]]);
-    }
+    let layers = super::chain_entries(node, steps);
     Ok(Outcome::Replace { layers, weights })
 }
 

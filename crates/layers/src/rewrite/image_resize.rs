@@ -15,7 +15,7 @@
 //! (Keras's `smart_resize`) are a crop of the aspect window then a resize,
 //! the same way; Keras 3's `RandomCrop` is the identity at inference.
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
 
@@ -128,19 +128,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     // The crop window, then the resize from it.
     if site.class_name == "RandomCrop" && site.dialect.is_keras3() {
         // Keras 3's RandomCrop is the identity at inference.
-        let nodes = site
-            .inbound_nodes
-            .map(<[Value]>::to_vec)
-            .unwrap_or_default();
-        return Ok(Outcome::Replace {
-            layers: vec![entry(
-                site.name,
-                "Activation",
-                json!({"activation": "linear"}),
-                nodes,
-            )],
-            weights: Vec::new(),
-        });
+        return Ok(site.as_one("Activation", json!({"activation": "linear"}), Vec::new()));
     }
     let window = if site.class_name == "CenterCrop" {
         if h >= th && w >= tw {
@@ -234,12 +222,7 @@ pub(super) fn chain(
     if let Some(last) = steps.last_mut() {
         last.0 = name.to_string();
     }
-    let mut layers = Vec::new();
-    let mut input = node.clone();
-    for (lname, class, config) in steps {
-        layers.push(entry(&lname, class, config, vec![input]));
-        input = json!([[lname, 0, 0, {}]]);
-    }
+    let layers = super::chain_entries(node, steps);
     (layers, weights)
 }
 

@@ -5,8 +5,8 @@
 //! identity at inference → `Activation("linear")`. (TF.js 4.22 has
 //! `RandomWidth`, but resizes even at inference, so it is rewritten too.)
 
-use super::{entry, Outcome, Site};
-use serde_json::{json, Value};
+use super::{Outcome, Site};
+use serde_json::json;
 
 /// Training-only layers TF.js 4.22 lacks (the augmentation layers come
 /// from the engine's own list, `preprocessing::INFERENCE_IDENTITY`).
@@ -22,19 +22,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if !augmentation.contains(&site.class_name) && !TRAINING_ONLY.contains(&site.class_name) {
         return Outcome::Skip;
     }
-    let nodes = site
-        .inbound_nodes
-        .map(<[Value]>::to_vec)
-        .unwrap_or_default();
-    Outcome::Replace {
-        layers: vec![entry(
-            site.name,
-            "Activation",
-            json!({"activation": "linear"}),
-            nodes,
-        )],
-        weights: Vec::new(),
-    }
+    site.as_one("Activation", json!({"activation": "linear"}), Vec::new())
 }
 
 #[cfg(test)]

@@ -344,6 +344,18 @@ pub fn entry(name: &str, class_name: &str, config: Value, inbound_nodes: Vec<Val
     json!({"name": name, "class_name": class_name, "config": config, "inbound_nodes": inbound_nodes})
 }
 
+/// Functional-form entries for a chain of `(name, class, config)` steps,
+/// the first fed by `node`, each next one by the one before.
+pub fn chain_entries(node: &Value, steps: Vec<(String, &str, Value)>) -> Vec<Value> {
+    let mut layers = Vec::with_capacity(steps.len());
+    let mut input = node.clone();
+    for (name, class, config) in steps {
+        layers.push(entry(&name, class, config, vec![input]));
+        input = json!([[name, 0, 0, {}]]);
+    }
+    layers
+}
+
 /// A float32 weight.
 pub fn f32_weight(name: String, shape: Vec<usize>, values: Vec<f32>) -> DecodedWeight {
     DecodedWeight {

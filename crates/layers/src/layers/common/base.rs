@@ -57,6 +57,30 @@ impl Base {
         self.write_input_shape(m);
     }
 
+    /// A config kept as read, for a layer that writes it back unchanged:
+    /// every key but the base ones ([`Base::write`] writes those).
+    pub fn rest_of(cfg: &ConfigReader<'_>) -> Map<String, Value> {
+        let mut m = cfg.map.clone();
+        for key in [
+            "name",
+            "trainable",
+            "dtype",
+            "batch_input_shape",
+            "input_shape",
+            "batch_size",
+        ] {
+            m.remove(key);
+        }
+        m
+    }
+
+    /// `rest` (from [`Base::rest_of`]) with the base keys written.
+    pub fn with_rest(&self, rest: &Map<String, Value>) -> Map<String, Value> {
+        let mut m = rest.clone();
+        self.write(&mut m);
+        m
+    }
+
     /// Write `name`, `trainable`.
     pub fn write_name(&self, m: &mut Map<String, Value>) {
         m.insert("name".into(), json!(self.name));

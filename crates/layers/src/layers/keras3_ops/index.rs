@@ -17,23 +17,11 @@ pub(crate) enum Index {
     At(i64),
 }
 
-/// A parsed `ij,jk->ik` (no ellipsis).
-#[derive(Debug, Clone)]
-pub(crate) struct Einsum {
-    inputs: Vec<Vec<char>>,
-    output: Vec<char>,
-}
+/// A parsed `ij,jk->ik` (no ellipsis): the kernels' equation.
+pub(crate) type Einsum = tfjs_kernels::einsum::Equation;
 
 pub(super) fn parse_einsum(eq: &str) -> Option<Einsum> {
-    let (lhs, rhs) = eq
-        .replace(' ', "")
-        .split_once("->")
-        .map(|(a, b)| (a.to_string(), b.to_string()))?;
-    let inputs: Vec<Vec<char>> = lhs.split(',').map(|t| t.chars().collect()).collect();
-    let output: Vec<char> = rhs.chars().collect();
-    let ok = |c: &char| c.is_ascii_alphabetic();
-    (inputs.iter().flatten().all(ok) && output.iter().all(ok) && !inputs.is_empty())
-        .then_some(Einsum { inputs, output })
+    Einsum::parse(eq).ok()
 }
 
 pub(crate) fn parse_key(v: &Value) -> Option<Vec<Index>> {
@@ -209,81 +197,14 @@ pub(super) fn einsum_shape(e: &Einsum, inputs: &[Shape]) -> Out<Shape> {
 
 /// An einsum: the output's shape and values.
 pub(super) fn einsum(e: &Einsum, inputs: &[Tensor]) -> Out<(Vec<usize>, Vec<f32>)> {
-    let mut dims: HashMap<char, usize> = HashMap::new();
-    for (k, labels) in e.inputs.iter().enumerate() {
-        let s = operand(inputs, k)?.shape();
-        if s.len() != labels.len() {
-            return Err(format!(
-                "operand {k} has shape {s:?}, the equation rank {}",
-                labels.len()
-            ));
-        }
-        for (l, &d) in labels.iter().zip(s) {
-            if *dims.entry(*l).or_insert(d) != d {
-                return Err(format!("label {l} has sizes {} and {d}", dims[l]));
-            }
-        }
-    }
-    // Every label: output ones first, then the summed ones.
-    let mut labels: Vec<char> = e.output.clone();
-    for l in e.inputs.iter().flatten() {
-        if !labels.contains(l) {
-            labels.push(*l);
-        }
-    }
-    let sizes: Vec<usize> = labels
-        .iter()
-        .map(|l| {
-            dims.get(l)
-                .copied()
-                .ok_or_else(|| format!("output label {l} is in no operand"))
-        })
+    let values: Vec<std::borrow::Cow<'_, [f32]>> = (0..e.inputs.len())
+        .map(|k| operand(inputs, k).map(f32s))
         .collect::<Out<_>>()?;
-    let out_n: usize = sizes[..e.output.len()].iter().product();
-    let sum_n: usize = sizes[e.output.len()..].iter().product();
-    if out_n.saturating_mul(sum_n) > 1 << 31 {
-        return Err("the equation is too large to evaluate".into());
-    }
-    let operands: Vec<(std::borrow::Cow<'_, [f32]>, Vec<usize>)> = e
-        .inputs
+    let operands: Vec<(&[f32], &[usize])> = values
         .iter()
-        .enumerate()
-        .map(|(k, ls)| {
-            let s = inputs[k].shape();
-            let mut strides = vec![0usize; labels.len()];
-            let mut st = 1;
-            for (d, l) in ls.iter().enumerate().rev() {
-                let pos = labels.iter().position(|x| x == l).unwrap_or(0);
-                strides[pos] += st;
-                st *= s[d];
-            }
-            (f32s(&inputs[k]), strides)
-        })
+        .zip(inputs)
+        .map(|(v, t)| (&v[..], t.shape()))
         .collect();
-    let mut coord = vec![0usize; labels.len()];
-    let mut out = vec![0f32; out_n];
-    for (o, slot) in out.iter_mut().enumerate() {
-        let mut rem = o;
-        for d in (0..e.output.len()).rev() {
-            coord[d] = rem % sizes[d];
-            rem /= sizes[d];
-        }
-        let mut acc = 0f32;
-        for j in 0..sum_n {
-            let mut rem = j;
-            for d in (e.output.len()..labels.len()).rev() {
-                coord[d] = rem % sizes[d];
-                rem /= sizes[d];
-            }
-            let mut p = 1f32;
-            for (v, strides) in &operands {
-                let idx: usize = coord.iter().zip(strides).map(|(c, s)| c * s).sum();
-                p *= v[idx];
-            }
-            acc += p;
-        }
-        *slot = acc;
-    }
-    let shape = sizes[..e.output.len()].to_vec();
+    let (out, shape) = e.eval(&operands)?;
     Ok((shape, out))
 }
