@@ -201,7 +201,9 @@ KOUT=$(mktemp -d)
 # MultiHeadAttention call arguments; prep_image Keras-2-only keys, keras3*
 # attention / prep models Keras-3-only keys; prep_discretiz* Discretization's
 # dtype and keys for Keras 3; convnext_tiny a nested Sequential and
-# LayerScale. All files
+# LayerScale; the held-out unet … keras3zip_multi_io encoder-decoders, shared
+# layers, multiple inputs/outputs, 3-D convolutions, Sequential, ConvLSTM2D
+# (Keras 3 cell weight paths). All files
 # are checked by one Python process (check_export.py --batch).
 : >"$KOUT/list"
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
@@ -211,6 +213,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{keras3zip_transformer_causal,keras3h5_cross_attention,keras3zip_transformer_padmask,keras3zip_prep_image,keras3h5_prep_integer_lookup} \
     fixtures/corpus/keras/{prep_discretization,keras3zip_prep_discretize} \
     fixtures/corpus/keras/convnext_tiny \
+    fixtures/corpus/keras/{unet,siamese,multi_io,conv_autoencoder,conv3d_net,lenet_sequential,keras3zip_siamese,keras3zip_multi_io,keras3zip_convlstm} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     dir=${spec%%:*}
     src=${spec#*:}

@@ -389,7 +389,9 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
         )
     };
     match class {
-        "LSTM" | "GRU" | "SimpleRNN" => (0..n).map(|i| format!("{base}/cell/vars/{i}")).collect(),
+        "LSTM" | "GRU" | "SimpleRNN" | "ConvLSTM1D" | "ConvLSTM2D" | "ConvLSTM3D" => {
+            (0..n).map(|i| format!("{base}/cell/vars/{i}")).collect()
+        }
         "RNN" => {
             let (c, cc) = inner("cell");
             keras3_var_paths(&format!("{base}/cell"), &c, &cc, n)
@@ -592,8 +594,12 @@ const RANDOM_LAYERS: &[&str] = &[
 /// arguments"): `MultiHeadAttention`'s build shapes (Keras 3 builds on the
 /// first call), the random layers' `rng_type` (`"*"`: every random layer),
 /// `Discretization`'s `trainable` (its Keras 3 constructor takes none; it
-/// has no weights to train).
+/// has no weights to train), the ConvLSTM layers' `implementation` (Keras
+/// 3's `ConvLSTM*D` take none; it picks no kernel variant there).
 const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
+    ("ConvLSTM1D", "implementation", None),
+    ("ConvLSTM2D", "implementation", None),
+    ("ConvLSTM3D", "implementation", None),
     ("MultiHeadAttention", "query_shape", None),
     ("MultiHeadAttention", "key_shape", None),
     ("MultiHeadAttention", "value_shape", None),

@@ -420,3 +420,27 @@ fn hard_silu_is_refused_for_tf_keras_by_layer() {
     assert!(err.contains("export to .keras instead"), "{err}");
     tfjs_keras::export::to_keras(&a).unwrap();
 }
+
+#[test]
+fn conv_lstm_exports_to_keras3_with_cell_weight_paths_and_no_implementation_key() {
+    // Keras 3's ConvLSTM2D takes no `implementation` ("Unrecognized keyword
+    // arguments") and keeps its weights under `cell/vars` as LSTM does;
+    // the names must come back as the converter named Keras 3's own file.
+    for model in ["convlstm", "keras3zip_convlstm"] {
+        let k = keras_config(&rebuilt(model));
+        for l in layers(&k) {
+            if l["class_name"] == "ConvLSTM2D" {
+                assert!(l["config"].get("implementation").is_none(), "{model}: {l}");
+            }
+        }
+    }
+    let back = import_keras(&tfjs_keras::export::to_keras(&rebuilt("keras3zip_convlstm")).unwrap())
+        .unwrap()
+        .artifacts;
+    let names = |x: &ModelArtifacts| {
+        let mut v: Vec<String> = x.weight_specs.iter().map(|w| w.name.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&back), names(&fixture("keras3zip_convlstm")));
+}
