@@ -15,6 +15,7 @@ use tfjs_format::codec::{decode_weights, TensorValues};
 use tfjs_format::ModelArtifacts;
 
 mod nodes;
+mod order;
 
 /// Keras version written into exported `.h5` files (tf_keras reads it).
 pub const H5_KERAS_VERSION: &str = "2.21.0";
@@ -185,6 +186,39 @@ fn layers(a: &ModelArtifacts, names: &[LayerEntry]) -> Result<Vec<Layer>> {
     Ok(out)
 }
 
+/// A functional model's layers (config and weights) in the order Keras
+/// gives them ([`order`]): it numbers `.keras` weight paths and matches
+/// `.h5` weights in that order, so a config in another order (a rewritten
+/// model) would give its weights to the wrong layers.
+fn keras_layer_order(mc: &mut Value, layers: &mut [Layer]) {
+    if !matches!(
+        mc.get("class_name").and_then(Value::as_str),
+        Some("Functional" | "Model")
+    ) {
+        return;
+    }
+    let Some(order) = mc.get("config").and_then(order::keras_layer_order) else {
+        return;
+    };
+    let rank: std::collections::HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let of = |name: Option<&str>| {
+        name.and_then(|n| rank.get(n).copied())
+            .unwrap_or(usize::MAX)
+    };
+    layers.sort_by_key(|l| of(Some(l.name.as_str())));
+    if let Some(Value::Array(entries)) = mc.pointer_mut("/config/layers") {
+        entries.sort_by_key(|e| {
+            of(e.get("name")
+                .or_else(|| e.pointer("/config/name"))
+                .and_then(Value::as_str))
+        });
+    }
+}
+
 fn name_list(attrs: &mut Vec<(String, WriteAttr)>, key: &str, names: Vec<String>) {
     if names.len() <= NAMES_PER_ATTR {
         attrs.push((key.to_string(), WriteAttr::List(names)));
@@ -265,6 +299,7 @@ fn tf_keras_activations(mc: &Value) -> Result<()> {
 pub fn to_h5(a: &ModelArtifacts) -> Result<Vec<u8>> {
     let (mut mc, names) = model_config(a)?;
     let mut layers = layers(a, &names)?;
+    keras_layer_order(&mut mc, &mut layers);
     tf_keras_layer_scale(&mut mc, &mut layers)?;
     if let Some(c) = mc.get_mut("config") {
         nodes::for_tf_keras(c)?;
@@ -824,8 +859,9 @@ fn keras3_layer_names(mc: &mut Value) {
 
 /// A Keras 3 `.keras` archive (`keras.saving.load_model` reads it).
 pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
-    let (mc, names) = model_config(a)?;
-    let layers = layers(a, &names)?;
+    let (mut mc, names) = model_config(a)?;
+    let mut layers = layers(a, &names)?;
+    keras_layer_order(&mut mc, &mut layers);
     let mut root = WriteGroup::default();
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for l in &layers {

@@ -185,11 +185,6 @@ pub fn rebuild_reason(artifacts: &ModelArtifacts) -> Option<&'static str> {
     (keras3 || keras3_names).then_some("a Keras 3 topology")
 }
 
-/// Load `artifacts` into the engine and save them as `model.save()` would.
-pub fn rebuild(artifacts: &ModelArtifacts) -> anyhow::Result<ModelArtifacts> {
-    Ok(load_for_rebuild(artifacts)?.to_artifacts()?)
-}
-
 fn load_for_rebuild(artifacts: &ModelArtifacts) -> anyhow::Result<tfjs_layers::Model> {
     tfjs_layers::Model::from_artifacts(artifacts, &tfjs_layers::LoadOptions::default())
         .context("cannot load the model into the layers engine to rebuild it")
@@ -311,8 +306,21 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     };
     if let Some(reason) = reason {
         let notes = if keras_dst {
-            artifacts = rebuild(&artifacts)?;
-            Vec::new()
+            // Keras runs every layer the engine does; only activations it
+            // lacks, or reads otherwise (`hard_sigmoid`), are rewritten.
+            let target = match dst_path
+                .as_deref()
+                .and_then(|p| tfjs_keras::kind_of(&p.to_string_lossy()))
+            {
+                Some(tfjs_keras::FileKind::H5) => tfjs_layers::rewrite::Target::TfKeras,
+                _ => tfjs_layers::rewrite::Target::Keras3,
+            };
+            let r = tfjs_layers::rewrite::rewrite_for(&load_for_rebuild(&artifacts)?, target)?;
+            artifacts = r.artifacts;
+            r.notes
+                .into_iter()
+                .map(|n| format!("for {}: {n}", target.name()))
+                .collect()
         } else {
             let mode = if args.rebuild {
                 Rewrite::Required
@@ -322,6 +330,15 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             let (a, notes) = rebuild_for_tfjs(&artifacts, mode)?;
             artifacts = a;
             notes
+                .into_iter()
+                .map(|n| {
+                    if n.starts_with("warning:") {
+                        n
+                    } else {
+                        format!("for TensorFlow.js 4.22: {n}")
+                    }
+                })
+                .collect::<Vec<String>>()
         };
         if !ctx.json {
             let purpose = if keras_dst {
@@ -334,7 +351,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 if note.starts_with("warning:") {
                     eprintln!("{note}");
                 } else {
-                    eprintln!("  rewritten for TensorFlow.js 4.22: {note}");
+                    eprintln!("  rewritten {note}");
                 }
             }
         }

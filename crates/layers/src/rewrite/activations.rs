@@ -12,7 +12,7 @@
 //! (`exponential`), and these inside a recurrent cell or a wrapped layer,
 //! are refused.
 
-use super::{entry, Outcome, Site};
+use super::{entry, Outcome, Site, Target};
 use crate::Dialect;
 use serde_json::{json, Map, Value};
 
@@ -37,6 +37,72 @@ const TFJS_ACTIVATIONS: &[&str] = &[
     "tanh",
 ];
 
+/// Activation names tf_keras 2.21 resolves (`tf_keras.activations.get`).
+const TF_KERAS_ACTIVATIONS: &[&str] = &[
+    "elu",
+    "exponential",
+    "gelu",
+    "hard_sigmoid",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
+];
+
+/// Activation names Keras 3.15 resolves (`keras.activations.get`).
+const KERAS3_ACTIVATIONS: &[&str] = &[
+    "celu",
+    "elu",
+    "exponential",
+    "gelu",
+    "hard_shrink",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "leaky_relu",
+    "linear",
+    "log_sigmoid",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "soft_shrink",
+    "softmax",
+    "softplus",
+    "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "squareplus",
+    "swish",
+    "tanh",
+    "tanh_shrink",
+];
+
+impl Target {
+    /// Whether the runtime resolves activation `act` by that name.
+    fn knows(self, act: &str) -> bool {
+        match self {
+            Target::Tfjs => TFJS_ACTIVATIONS.contains(&act),
+            Target::TfKeras => TF_KERAS_ACTIVATIONS.contains(&act),
+            Target::Keras3 => KERAS3_ACTIVATIONS.contains(&act),
+        }
+    }
+}
+
 /// Layers whose `activation` is applied last, to the whole output (so it
 /// can move to a layer of its own).
 const FINAL_ACTIVATION: &[&str] = &[
@@ -59,24 +125,35 @@ enum Rewritable {
     /// Keras 3's `hard_sigmoid`, `clip(x/6 + 0.5, 0, 1)`: TF.js's
     /// `clip(0.2y + 0.5, 0, 1)` of `y = 5x/6`.
     Keras3HardSigmoid,
+    /// TF.js's and Keras 2's `hard_sigmoid`, `clip(0.2x + 0.5, 0, 1)`:
+    /// Keras 3's `clip(y/6 + 0.5, 0, 1)` of `y = 1.2x`.
+    Keras2HardSigmoid,
 }
 
-/// What `act` needs in a model of `dialect`: `Ok(None)` TF.js computes it
-/// as the model does, `Ok(Some(_))` a rewrite, `Err` neither.
-fn classify(act: &str, dialect: Dialect) -> Result<Option<Rewritable>, String> {
+/// What `act` needs in a model of `dialect` written for `target`:
+/// `Ok(None)` the target computes it as the model does, `Ok(Some(_))` a
+/// rewrite, `Err` neither.
+fn classify(act: &str, dialect: Dialect, target: Target) -> Result<Option<Rewritable>, String> {
+    let keras3_target = target == Target::Keras3;
     match act {
-        "hard_sigmoid" if dialect.keras3_hard_sigmoid() => Ok(Some(Rewritable::Keras3HardSigmoid)),
-        "hard_silu" | "hard_swish" => Ok(Some(Rewritable::HardSilu)),
-        a if TFJS_ACTIVATIONS.contains(&a) => Ok(None),
+        "hard_sigmoid" if dialect.keras3_hard_sigmoid() && !keras3_target => {
+            Ok(Some(Rewritable::Keras3HardSigmoid))
+        }
+        "hard_sigmoid" if !dialect.keras3_hard_sigmoid() && keras3_target => {
+            Ok(Some(Rewritable::Keras2HardSigmoid))
+        }
+        "hard_silu" | "hard_swish" if !keras3_target => Ok(Some(Rewritable::HardSilu)),
+        a if target.knows(a) => Ok(None),
         a => Err(format!(
-            "TensorFlow.js 4.22 has no {a} activation and no exact rewrite exists"
+            "{} has no {a} activation and no exact rewrite exists",
+            target.name()
         )),
     }
 }
 
 /// Why an activation inside a wrapped layer or an RNN cell cannot be kept
 /// (no rewrite reaches inside them), if one cannot.
-fn nested_problem(config: &Map<String, Value>, dialect: Dialect) -> Option<String> {
+fn nested_problem(config: &Map<String, Value>, dialect: Dialect, target: Target) -> Option<String> {
     let inner = ["layer", "cell", "forward_layer", "backward_layer"]
         .iter()
         .filter_map(|k| config.get(*k))
@@ -93,15 +170,16 @@ fn nested_problem(config: &Map<String, Value>, dialect: Dialect) -> Option<Strin
         };
         for key in ["activation", "recurrent_activation"] {
             if let Some(act) = cfg.get(key).and_then(Value::as_str) {
-                if classify(act, dialect) != Ok(None) {
+                if classify(act, dialect, target) != Ok(None) {
                     return Some(format!(
-                        "its inner layer's {key} {act} computes other numbers in TensorFlow.js \
-                         4.22 (or does not exist there), and a wrapped layer cannot be split"
+                        "its inner layer's {key} {act} computes other numbers in {} (or does \
+                         not exist there), and a wrapped layer cannot be split",
+                        target.name()
                     ));
                 }
             }
         }
-        if let Some(why) = nested_problem(cfg, dialect) {
+        if let Some(why) = nested_problem(cfg, dialect, target) {
             return Some(why);
         }
     }
@@ -115,35 +193,38 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         .get("recurrent_activation")
         .and_then(Value::as_str)
     {
-        if classify(act, site.dialect) != Ok(None) {
+        if classify(act, site.dialect, site.target) != Ok(None) {
             return Outcome::Cannot(format!(
-                "TensorFlow.js 4.22 has no {act} activation as this model means it \
-                 (recurrent_activation){}",
+                "{} has no {act} activation as this model means it (recurrent_activation){}",
+                site.target.name(),
                 if act == "hard_sigmoid" {
-                    ": Keras 3's is x/6 + 0.5, TensorFlow.js's 0.2x + 0.5"
+                    ": Keras 3's is x/6 + 0.5, Keras 2's and TensorFlow.js's 0.2x + 0.5"
                 } else {
                     ""
                 }
             ));
         }
     }
-    if let Some(why) = nested_problem(site.config, site.dialect) {
+    if let Some(why) = nested_problem(site.config, site.dialect, site.target) {
         return Outcome::Cannot(why);
     }
     let Some(act) = site.config.get("activation").and_then(Value::as_str) else {
         return Outcome::Skip;
     };
-    let kind = match classify(act, site.dialect) {
+    let kind = match classify(act, site.dialect, site.target) {
         Ok(None) => return Outcome::Skip,
         Ok(Some(kind)) => kind,
         Err(why) => return Outcome::Cannot(why),
     };
     if site.class_name != "Activation" && !FINAL_ACTIVATION.contains(&site.class_name) {
         return Outcome::Cannot(format!(
-            "TensorFlow.js 4.22 has no {act} activation as this model means it, and a {} \
-             applies it inside",
+            "{} has no {act} activation as this model means it, and a {} applies it inside",
+            site.target.name(),
             site.class_name
         ));
+    }
+    if let Some(folded) = fold_hard_sigmoid(site, kind) {
+        return folded;
     }
     let node = match site.single_call(&format!(
         "the {act} activation needs several layers, which a Sequential model cannot wire"
@@ -186,6 +267,49 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     Outcome::Replace { layers, weights }
 }
 
+/// A `hard_sigmoid` of one meaning as the other's on a scaled input
+/// (`5x/6` or `1.2x`), with the scale folded into the layer's kernel and
+/// bias: the same layer, no new ones (a Keras export keeps its layer
+/// order). `None` for an `Activation` layer or another activation.
+fn fold_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outcome> {
+    let scale: f32 = match kind {
+        Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
+        Rewritable::Keras2HardSigmoid => 1.2,
+        Rewritable::HardSilu => return None,
+    };
+    // The weights that scale the output: a separable convolution's
+    // pointwise kernel (not its depthwise one), every other kernel, biases.
+    let scaled = |short: &str| match short {
+        "bias" | "pointwise_kernel" => true,
+        "kernel" => true,
+        "depthwise_kernel" => site.class_name == "DepthwiseConv2D",
+        _ => false,
+    };
+    let prefix = format!("{}/", site.name);
+    let mut weights = Vec::new();
+    for w in &site.weights {
+        let mut w = (*w).clone();
+        let short = w.name.strip_prefix(&prefix).unwrap_or("");
+        if scaled(short) {
+            match &mut w.values {
+                tfjs_format::codec::TensorValues::Float32(v) => {
+                    v.iter_mut().for_each(|x| *x *= scale)
+                }
+                _ => {
+                    return Some(Outcome::Cannot(format!(
+                        "its weight {short} is not float32"
+                    )))
+                }
+            }
+        }
+        weights.push(w);
+    }
+    if site.weights.is_empty() {
+        return None;
+    }
+    Some(site.as_one(site.class_name, Value::Object(site.config.clone()), weights))
+}
+
 /// The layers computing `kind` of tensor `x`, the last one named `name`.
 fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
     let step = |suffix: &str| format!("{name}_{suffix}");
@@ -217,11 +341,12 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
                 vec![json!([x, r(step("div6"))])],
             ),
         ],
-        Rewritable::Keras3HardSigmoid => vec![
+        Rewritable::Keras3HardSigmoid | Rewritable::Keras2HardSigmoid => vec![
             entry(
                 &step("scale"),
                 "Rescaling",
-                json!({"scale": 5.0 / 6.0, "offset": 0.0}),
+                json!({"scale": if kind == Rewritable::Keras3HardSigmoid { 5.0 / 6.0 } else { 1.2 },
+                       "offset": 0.0}),
                 vec![json!([x])],
             ),
             entry(
@@ -281,7 +406,12 @@ mod tests {
         };
         let keras3 = functional_from(&[3], layers(), 5, Some("3.15.1"));
         let out = assert_same(&keras3, &input(&[4, 3]), 1e-6);
-        assert_note(&out, "d (Dense) -> Dense + Rescaling + Activation");
+        // The scale folds into the Dense's kernel and bias.
+        assert!(
+            out.notes.iter().any(|n| n == "d (Dense) -> Dense"),
+            "{:?}",
+            out.notes
+        );
         assert_note(&out, "act (Activation) -> Rescaling + Activation");
         let topology = out.artifacts.model_topology.as_ref().unwrap();
         assert_eq!(topology["keras_version"], "tfjs-layers 4.22.0");

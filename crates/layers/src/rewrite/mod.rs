@@ -205,6 +205,29 @@ pub const TFJS_CLASSES: &[&str] = &[
     "Zeros",
 ];
 
+/// The runtime a rewrite writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// TensorFlow.js 4.22 (`--rebuild`): every rule.
+    Tfjs,
+    /// tf_keras 2.21 (`.h5` export): activations it lacks or reads
+    /// otherwise (`hard_silu`, Keras 3's `hard_sigmoid`).
+    TfKeras,
+    /// Keras 3.15 (`.keras` export): Keras 2's and TF.js's `hard_sigmoid`.
+    Keras3,
+}
+
+impl Target {
+    /// The runtime's name, for errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Tfjs => "TensorFlow.js 4.22",
+            Target::TfKeras => "tf_keras 2.21",
+            Target::Keras3 => "Keras 3.15",
+        }
+    }
+}
+
 /// Whether TensorFlow.js 4.22 knows `class_name`.
 pub fn tfjs_knows(class_name: &str) -> bool {
     TFJS_CLASSES.binary_search(&class_name).is_ok()
@@ -236,6 +259,8 @@ pub struct Site<'a> {
     /// `UpSampling2D` are rewritten, TensorFlow.js computing other numbers
     /// for the same config.
     pub dialect: Dialect,
+    /// The runtime the rewrite writes for.
+    pub target: Target,
 }
 
 impl Site<'_> {
@@ -394,6 +419,7 @@ struct Walk<'a> {
     shapes: HashMap<String, LayerShapes>,
     masks_possible: bool,
     dialect: Dialect,
+    target: Target,
     weights: Vec<DecodedWeight>,
     cannot: Vec<String>,
     notes: Vec<String>,
@@ -470,7 +496,12 @@ impl Walk<'_> {
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
-                for note in regularizers::rewrite_config(c) {
+                let tfjs = self.target == Target::Tfjs;
+                for note in tfjs
+                    .then(|| regularizers::rewrite_config(c))
+                    .into_iter()
+                    .flatten()
+                {
                     self.notes.push(format!("{name} ({class_name}): {note}"));
                 }
             }
@@ -534,8 +565,9 @@ impl Walk<'_> {
                 .collect(),
             masks_possible: self.masks_possible,
             dialect: self.dialect,
+            target: self.target,
         };
-        let rules: [fn(&Site<'_>) -> Outcome; 27] = [
+        let for_tfjs: [fn(&Site<'_>) -> Outcome; 27] = [
             tfjs_limits::rule,
             subtract::rule,
             identity_layer::rule,
@@ -564,6 +596,14 @@ impl Walk<'_> {
             conv1d_as_2d::rule,
             einsum_dense::rule,
         ];
+        // Keras reads every layer this engine runs; only activations need
+        // care there.
+        let for_keras: [fn(&Site<'_>) -> Outcome; 1] = [activations::rule];
+        let rules: &[fn(&Site<'_>) -> Outcome] = if self.target == Target::Tfjs {
+            &for_tfjs
+        } else {
+            &for_keras
+        };
         let mut outcome = Outcome::Skip;
         for rule in rules {
             outcome = rule(&site);
@@ -603,6 +643,7 @@ impl Walk<'_> {
                     .push(format!("`{printable}` ({class_name}): {why}"));
                 None
             }
+            Outcome::Skip if self.target != Target::Tfjs => None,
             Outcome::Skip => {
                 if class_name == "Lambda" {
                     self.cannot.push(format!(
@@ -656,10 +697,17 @@ fn sequential_entries(
 /// docs). Fails with one [`LayersError::Topology`] listing every layer that
 /// has no exact rewrite.
 pub fn rewrite_for_tfjs(model: &Model) -> Result<Rewritten> {
+    rewrite_for(model, Target::Tfjs)
+}
+
+/// Save `model` as [`Model::to_artifacts`] does, rewritten for `target`:
+/// [`rewrite_for_tfjs`] for TensorFlow.js; for a Keras export, only the
+/// activations the Keras version lacks or reads otherwise.
+pub fn rewrite_for(model: &Model, target: Target) -> Result<Rewritten> {
     let artifacts = model.to_artifacts()?;
     let mut shapes = HashMap::new();
     collect_shapes(model, &mut shapes);
-    rewrite_artifacts(&artifacts, shapes)
+    rewrite_artifacts_for(&artifacts, shapes, target)
 }
 
 /// [`rewrite_for_tfjs`] on saved artifacts (a TensorFlow.js-form topology);
@@ -668,6 +716,15 @@ pub fn rewrite_for_tfjs(model: &Model) -> Result<Rewritten> {
 pub fn rewrite_artifacts(
     artifacts: &ModelArtifacts,
     shapes: HashMap<String, LayerShapes>,
+) -> Result<Rewritten> {
+    rewrite_artifacts_for(artifacts, shapes, Target::Tfjs)
+}
+
+/// [`rewrite_artifacts`] for `target` (see [`rewrite_for`]).
+pub fn rewrite_artifacts_for(
+    artifacts: &ModelArtifacts,
+    shapes: HashMap<String, LayerShapes>,
+    target: Target,
 ) -> Result<Rewritten> {
     let mut topology = artifacts
         .model_topology
@@ -687,6 +744,7 @@ pub fn rewrite_artifacts(
             shapes: shapes.clone(),
             masks_possible,
             dialect,
+            target,
             weights: weights.clone(),
             cannot: Vec::new(),
             notes: Vec::new(),
@@ -721,8 +779,9 @@ pub fn rewrite_artifacts(
     if !walk.cannot.is_empty() {
         return Err(LayersError::Topology {
             message: format!(
-                "cannot rewrite the model into layers TensorFlow.js 4.22 has: {} layer{} \
+                "cannot rewrite the model into layers {} has: {} layer{} \
                  without an exact equivalent:\n  {}",
+                target.name(),
                 walk.cannot.len(),
                 if walk.cannot.len() == 1 { "" } else { "s" },
                 walk.cannot.join("\n  ")
@@ -730,7 +789,7 @@ pub fn rewrite_artifacts(
         });
     }
     // Every config now means in TensorFlow.js what it meant in Keras.
-    if let Some(t) = topology.as_object_mut() {
+    if let Some(t) = topology.as_object_mut().filter(|_| target == Target::Tfjs) {
         t.insert(
             "keras_version".into(),
             Value::String(crate::save::KERAS_VERSION.into()),
@@ -945,6 +1004,7 @@ mod tests {
             shapes: HashMap::new(),
             masks_possible: false,
             dialect: Dialect::Tfjs,
+            target: Target::Tfjs,
             weights: Vec::new(),
             cannot: Vec::new(),
             notes: Vec::new(),
