@@ -645,6 +645,14 @@ const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
     ),
     ("*", "rng_type", None),
     ("Discretization", "trainable", Some("true")),
+    // Dropout is the identity at inference: its noise shape plays no part.
+    ("SpatialDropout1D", "noise_shape", None),
+    ("SpatialDropout2D", "noise_shape", None),
+    ("SpatialDropout3D", "noise_shape", None),
+    // Keras 3's spatial dropouts take no `trainable` (and hold no weights).
+    ("SpatialDropout1D", "trainable", None),
+    ("SpatialDropout2D", "trainable", None),
+    ("SpatialDropout3D", "trainable", None),
 ];
 
 /// Keras 3 keys tf_keras rejects ("Keyword argument not understood"):
@@ -664,6 +672,10 @@ const KERAS3_ONLY_KEYS: &[OneSidedKey] = &[
     ("IntegerLookup", "salt", Some("null")),
     ("StringLookup", "oov_method", Some("\"farmhash\"")),
     ("StringLookup", "salt", Some("null")),
+    // Keras 3.15's Dense / EinsumDense / Embedding: null unless quantized.
+    ("Dense", "quantization_config", Some("null")),
+    ("EinsumDense", "quantization_config", Some("null")),
+    ("Embedding", "quantization_config", Some("null")),
 ];
 
 /// Keras 3.15's initializers (`GlorotUniform`, …) save `input_axes` /

@@ -125,6 +125,12 @@ impl EinsumDense {
             }
             Some(v) => return Err(cfg.err("bias_axes", format!("expected a string, got {v}"))),
         };
+        if let Some(q) = cfg.get("quantization_config") {
+            return Err(cfg.err(
+                "quantization_config",
+                format!("{q}: quantized EinsumDense weights are not supported"),
+            ));
+        }
         if let Some(mode) = cfg.get("quantization_mode") {
             return Err(cfg.err(
                 "quantization_mode",

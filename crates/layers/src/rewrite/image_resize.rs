@@ -15,7 +15,7 @@
 //! (Keras's `smart_resize`) are a crop of the aspect window then a resize,
 //! the same way; Keras 3's `RandomCrop` is the identity at inference.
 
-use super::{f32_weight, Outcome, Site};
+use super::{f32_weight, Outcome, Site, Target};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
 
@@ -35,6 +35,29 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     match result {
         Ok(o) => o,
         Err(why) => Outcome::Cannot(why),
+    }
+}
+
+/// For a Keras export: `RandomCrop` at inference is `smart_resize` in
+/// tf_keras and the identity in Keras 3, so a model of one writes it as
+/// the other's equivalent (`Resizing(crop_to_aspect_ratio)` for Keras 3,
+/// an identity `Activation` for tf_keras).
+pub fn keras_rule(site: &Site<'_>) -> Outcome {
+    if site.class_name != "RandomCrop" {
+        return Outcome::Skip;
+    }
+    match (site.target, site.dialect.is_keras3()) {
+        (Target::Keras3, false) => {
+            let mut config = site.config.clone();
+            config.retain(|k, _| matches!(k.as_str(), "name" | "trainable" | "height" | "width"));
+            config.insert("interpolation".into(), json!("bilinear"));
+            config.insert("crop_to_aspect_ratio".into(), json!(true));
+            site.as_one("Resizing", Value::Object(config), Vec::new())
+        }
+        (Target::TfKeras, true) => {
+            site.as_one("Activation", json!({"activation": "linear"}), Vec::new())
+        }
+        _ => Outcome::Skip,
     }
 }
 

@@ -25,6 +25,30 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     site.as_one("Activation", json!({"activation": "linear"}), Vec::new())
 }
 
+/// The augmentation layers tf_keras 2.21 has (the others are Keras 3's).
+const TF_KERAS_AUGMENTATION: &[&str] = &[
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomHeight",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomWidth",
+    "RandomZoom",
+];
+
+/// For a tf_keras export: Keras 3's newer augmentation layers (the
+/// identity at inference) as identity `Activation`s.
+pub fn keras_rule(site: &Site<'_>) -> Outcome {
+    let keras3_only = crate::layers::preprocessing::INFERENCE_IDENTITY.contains(&site.class_name)
+        && !TF_KERAS_AUGMENTATION.contains(&site.class_name);
+    if site.target != super::Target::TfKeras || !keras3_only {
+        return Outcome::Skip;
+    }
+    site.as_one("Activation", json!({"activation": "linear"}), Vec::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::entry;

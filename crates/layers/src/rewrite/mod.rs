@@ -596,9 +596,13 @@ impl Walk<'_> {
             conv1d_as_2d::rule,
             einsum_dense::rule,
         ];
-        // Keras reads every layer this engine runs; only activations need
-        // care there.
-        let for_keras: [fn(&Site<'_>) -> Outcome; 1] = [activations::rule];
+        // Keras reads every layer this engine runs; only activations,
+        // `RandomCrop` and Keras 3's newer augmentation layers need care.
+        let for_keras: [fn(&Site<'_>) -> Outcome; 3] = [
+            activations::rule,
+            image_resize::keras_rule,
+            inference_identity::keras_rule,
+        ];
         let rules: &[fn(&Site<'_>) -> Outcome] = if self.target == Target::Tfjs {
             &for_tfjs
         } else {
