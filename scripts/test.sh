@@ -203,7 +203,10 @@ KOUT=$(mktemp -d)
 # dtype and keys for Keras 3; convnext_tiny a nested Sequential and
 # LayerScale; the held-out unet … keras3zip_multi_io encoder-decoders, shared
 # layers, multiple inputs/outputs, 3-D convolutions, Sequential, ConvLSTM2D
-# (Keras 3 cell weight paths). All files
+# (Keras 3 cell weight paths); activations_zoo … keras3h5_adv_act_dropouts
+# the activations each Keras lacks or reads otherwise (hard_sigmoid, hard_silu),
+# RandomCrop's two meanings, EinsumDense, keys one Keras rejects, and a
+# rewritten model's layer order (Keras numbers weights by depth). All files
 # are checked by one Python process (check_export.py --batch).
 : >"$KOUT/list"
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
@@ -214,6 +217,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{prep_discretization,keras3zip_prep_discretize} \
     fixtures/corpus/keras/convnext_tiny \
     fixtures/corpus/keras/{unet,siamese,multi_io,conv_autoencoder,conv3d_net,lenet_sequential,keras3zip_siamese,keras3zip_multi_io,keras3zip_convlstm} \
+    fixtures/corpus/keras/{activations_zoo,keras3zip_mobilenet_v3_small,random_crop_k2,einsum_dense_block,keras3h5_einsum_dense_block,text_cnn,keras3h5_adv_act_dropouts} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     dir=${spec%%:*}
     src=${spec#*:}
