@@ -206,6 +206,39 @@ pub fn unknown_layer_weights<'a>(
     out
 }
 
+/// Keras's random augmentation layers that are the identity at inference
+/// (checked in Keras 3.15: `model.predict` returns the input unchanged).
+/// `RandomWidth` is TensorFlow.js's too, which resizes even at inference.
+pub const INFERENCE_IDENTITY_LAYERS: &[&str] = &[
+    "RandomWidth",
+    "RandomHeight",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
+    "RandomContrast",
+    "RandomBrightness",
+    // Keras 3's newer ones.
+    "AugMix",
+    "CutMix",
+    "MixUp",
+    "RandAugment",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomElasticTransform",
+    "RandomErasing",
+    "RandomGaussianBlur",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPerspective",
+    "RandomPosterization",
+    "RandomSaturation",
+    "RandomSharpness",
+    "RandomShear",
+    "Solarization",
+];
+
 /// Keras 3 operations whose own arguments include `dtype` (so their config
 /// has one, like a layer's): `ops.zeros_like(x, dtype="bool")`,
 /// `ops.convert_to_tensor(x, dtype=None)` (Keras 3 writes both for the mask

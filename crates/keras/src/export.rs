@@ -613,18 +613,6 @@ fn keras3_layer_modules(mc: &mut Value) {
 /// dropped when it holds that value (or `null`), any value for `None`.
 type OneSidedKey = (&'static str, &'static str, Option<&'static str>);
 
-const RANDOM_LAYERS: &[&str] = &[
-    "RandomFlip",
-    "RandomRotation",
-    "RandomZoom",
-    "RandomTranslation",
-    "RandomContrast",
-    "RandomBrightness",
-    "RandomCrop",
-    "RandomHeight",
-    "RandomWidth",
-];
-
 /// Keras 2 keys Keras 3's constructors reject ("Unrecognized keyword
 /// arguments"): `MultiHeadAttention`'s build shapes (Keras 3 builds on the
 /// first call), the random layers' `rng_type` (`"*"`: every random layer),
@@ -725,7 +713,11 @@ fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result
             c.remove("batch_input_shape");
         }
         for (cls, key, same) in table {
-            let applies = *cls == class || (*cls == "*" && RANDOM_LAYERS.contains(&class.as_str()));
+            let applies = *cls == class
+                || (*cls == "*"
+                    && (class == "RandomCrop"
+                        || tfjs_format::topology::INFERENCE_IDENTITY_LAYERS
+                            .contains(&class.as_str())));
             if !applies {
                 continue;
             }

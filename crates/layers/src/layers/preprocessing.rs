@@ -49,37 +49,8 @@ pub fn register(registry: &mut LayerRegistry) {
 }
 
 /// Keras's random augmentation layers that are the identity at inference
-/// (checked in Keras 3.15: `model.predict` returns the input unchanged).
-/// `RandomWidth` is TensorFlow.js's too, which resizes even at inference.
-pub const INFERENCE_IDENTITY: &[&str] = &[
-    "RandomWidth",
-    "RandomHeight",
-    "RandomFlip",
-    "RandomRotation",
-    "RandomZoom",
-    "RandomTranslation",
-    "RandomContrast",
-    "RandomBrightness",
-    // Keras 3's newer ones.
-    "AugMix",
-    "CutMix",
-    "MixUp",
-    "RandAugment",
-    "RandomColorDegeneration",
-    "RandomColorJitter",
-    "RandomElasticTransform",
-    "RandomErasing",
-    "RandomGaussianBlur",
-    "RandomGrayscale",
-    "RandomHue",
-    "RandomInvert",
-    "RandomPerspective",
-    "RandomPosterization",
-    "RandomSaturation",
-    "RandomSharpness",
-    "RandomShear",
-    "Solarization",
-];
+/// (one list with the Keras exporter's, in `tfjs_format`).
+pub use tfjs_format::topology::INFERENCE_IDENTITY_LAYERS as INFERENCE_IDENTITY;
 
 fn image_dims(layer: &str, shape: &[usize]) -> Result<(usize, usize, usize, usize)> {
     match shape {
@@ -471,17 +442,17 @@ impl Layer for CenterCrop {
 }
 
 /// `RandomCrop(height, width)` at inference. tf_keras: Keras's
-/// `smart_resize` to `height × width` (crop to the target's aspect ratio,
-/// bilinear resize). Keras 3 (3.15): the identity, whatever the declared
-/// output size (see [`crate::Dialect`]; a TF.js-era file has no
-/// `RandomCrop`, so anything but Keras 3 follows tf_keras).
+/// `smart_resize` to `height × width`, i.e. [`Resizing`] with
+/// `crop_to_aspect_ratio` (crop to the target's aspect ratio, bilinear
+/// resize). Keras 3 (3.15): the identity, whatever the declared output
+/// size (see [`crate::Dialect`]; a TF.js-era file has no `RandomCrop`, so
+/// anything but Keras 3 follows tf_keras).
 #[derive(Debug)]
 pub struct RandomCrop {
     base: Base,
     config: Map<String, Value>,
-    height: usize,
-    width: usize,
-    identity: bool,
+    /// `None`: the identity (Keras 3).
+    resize: Option<Resizing>,
 }
 
 impl RandomCrop {
@@ -491,12 +462,18 @@ impl RandomCrop {
         if c.str_or("data_format", "channels_last")? != "channels_last" {
             return Err(c.err("data_format", "only channels_last images are supported"));
         }
-        Ok(RandomCrop {
-            base: Base::parse(c)?,
-            config: Base::rest_of(c),
+        let base = Base::parse(c)?;
+        let resize = (!c.dialect.is_keras3()).then(|| Resizing {
+            base: base.clone(),
             height,
             width,
-            identity: c.dialect.is_keras3(),
+            nearest: false,
+            crop_to_aspect_ratio: true,
+        });
+        Ok(RandomCrop {
+            base,
+            config: Base::rest_of(c),
+            resize,
         })
     }
 }
@@ -512,31 +489,16 @@ impl Layer for RandomCrop {
         self.base.with_rest(&self.config)
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        let s = first_shape(&self.base.name, inputs)?;
-        if self.identity {
-            return Ok(vec![s.clone()]);
+        match &self.resize {
+            Some(r) => r.output_shapes(inputs),
+            None => Ok(vec![first_shape(&self.base.name, inputs)?.clone()]),
         }
-        Ok(vec![image_out_shape(
-            &self.base.name,
-            s,
-            self.height,
-            self.width,
-        )?])
     }
-    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
-        let x = first_input(&self.base.name, inputs)?;
-        if self.identity {
-            return Ok(vec![x.clone()]);
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        match &self.resize {
+            Some(r) => r.call(inputs, masks),
+            None => Ok(vec![first_input(&self.base.name, inputs)?.clone()]),
         }
-        let dims = image_dims(&self.base.name, x.shape())?;
-        if dims.1 == 0 || dims.2 == 0 {
-            return Err(input_err(&self.base.name, "cannot crop an empty image"));
-        }
-        let out = smart_resize(&x.to_f32(), dims, (self.height, self.width), false);
-        Ok(vec![Tensor::from_f32(
-            with_hw(x.shape(), self.height, self.width),
-            out,
-        )?])
     }
 }
 
