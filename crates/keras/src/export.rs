@@ -45,7 +45,7 @@ fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
     let class = mc.get("class_name").cloned().unwrap_or(Value::Null);
     let mut config = mc.get("config").cloned().unwrap_or(Value::Null);
     if let Some(Value::Array(ls)) = config.get_mut("layers") {
-        ls.iter_mut().for_each(rnn_without_cell_keys);
+        ls.iter_mut().for_each(keras_layer_config);
     }
     let layers = config
         .get("layers")
@@ -71,21 +71,34 @@ fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
     Ok((json!({"class_name": class, "config": config}), layers))
 }
 
-/// TensorFlow.js's `RNN.getConfig()` spreads the cell's config into the
-/// layer's (`{...cellConfig, ...baseConfig, cell}`); Keras's `RNN` takes
-/// only `cell` and its own keys (`units` is "not understood"). Drops the
-/// cell's keys from every `RNN` layer, nested ones included.
-fn rnn_without_cell_keys(layer: &mut Value) {
+/// The TensorFlow.js forms of a layer's config (and of the layers inside
+/// it: wrapped layers, cells, nested models' layers) that Keras reads
+/// otherwise:
+/// - TensorFlow.js's `RNN.getConfig()` spreads the cell's config into the
+///   layer's (`{...cellConfig, ...baseConfig, cell}`); Keras's `RNN` takes
+///   only `cell` and its own keys (`units` is "not understood"): the cell's
+///   keys are dropped;
+/// - TensorFlow.js writes `Reshape`'s inferred dimension as `null`; Keras
+///   infers only `-1` (`null` fails in tf_keras's reshape and leaves Keras
+///   3's output shape unknown).
+fn keras_layer_config(layer: &mut Value) {
     let Some(Value::Object(config)) = layer.get_mut("config") else {
         return;
     };
     for key in ["layer", "backward_layer", "cell"] {
         if let Some(inner) = config.get_mut(key) {
-            rnn_without_cell_keys(inner);
+            keras_layer_config(inner);
         }
     }
-    if let Some(Value::Array(cells)) = config.get_mut("cells") {
-        cells.iter_mut().for_each(rnn_without_cell_keys);
+    for key in ["cells", "layers"] {
+        if let Some(Value::Array(inner)) = config.get_mut(key) {
+            inner.iter_mut().for_each(keras_layer_config);
+        }
+    }
+    if let Some(Value::Array(target)) = config.get_mut("target_shape") {
+        for d in target.iter_mut().filter(|d| d.is_null()) {
+            *d = (-1).into();
+        }
     }
     if layer.get("class_name").and_then(Value::as_str) != Some("RNN") {
         return;
@@ -264,10 +277,16 @@ fn tf_keras_layer_scale(mc: &mut Value, layers: &mut [Layer]) -> Result<()> {
     Ok(())
 }
 
+/// Layer classes the engine runs that only Keras 3 has (random
+/// augmentation layers aside: they are the identity at inference and are
+/// rewritten away).
+const KERAS3_ONLY_CLASSES: &[&str] = &["RMSNormalization"];
+
 /// tf_keras has no `hard_silu` (`hard_swish`) activation (and its
 /// `hard_sigmoid` is `0.2x + 0.5` clipped, not Keras 3's `x / 6 + 0.5`, so
-/// it cannot be built from that): a layer using it is an error naming it.
-fn tf_keras_activations(mc: &Value) -> Result<()> {
+/// it cannot be built from that), nor the layers of [`KERAS3_ONLY_CLASSES`]:
+/// a layer using one is an error naming it.
+fn tf_keras_lacks(mc: &Value) -> Result<()> {
     for l in mc
         .pointer("/config/layers")
         .and_then(Value::as_array)
@@ -275,20 +294,26 @@ fn tf_keras_activations(mc: &Value) -> Result<()> {
         .flatten()
     {
         if l.pointer("/config/layers").is_some() {
-            tf_keras_activations(l)?;
+            tf_keras_lacks(l)?;
             continue;
         }
+        let name = l
+            .pointer("/config/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
         let act = l.pointer("/config/activation").and_then(Value::as_str);
         if let Some(a @ ("hard_silu" | "hard_swish")) = act {
-            let name = l
-                .pointer("/config/name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
             return Err(KerasError::msg(format!(
                 "layer `{name}` ({class}): activation `{a}` has no tf_keras equivalent \
                  (tf_keras has no hard_silu, and its hard_sigmoid computes 0.2x + 0.5); \
                  export to .keras instead"
+            )));
+        }
+        if KERAS3_ONLY_CLASSES.contains(&class) {
+            return Err(KerasError::msg(format!(
+                "layer `{name}` ({class}): tf_keras 2.21 has no {class} layer; export to \
+                 .keras instead"
             )));
         }
     }
@@ -305,7 +330,7 @@ pub fn to_h5(a: &ModelArtifacts) -> Result<Vec<u8>> {
         nodes::for_tf_keras(c)?;
     }
     one_sided_keys(&mut mc, KERAS3_ONLY_KEYS, false)?;
-    tf_keras_activations(&mc)?;
+    tf_keras_lacks(&mc)?;
     let mut root = WriteGroup::default();
     root.attrs
         .push(("backend".into(), WriteAttr::Str("tensorflow".into())));
@@ -758,6 +783,8 @@ const KERAS3_ONLY_KEYS: &[OneSidedKey] = &[
     ("Dense", "quantization_config", Some("null")),
     ("EinsumDense", "quantization_config", Some("null")),
     ("Embedding", "quantization_config", Some("null")),
+    // Keras 3's LayerNormalization can scale by the root mean square.
+    ("LayerNormalization", "rms_scaling", Some("false")),
 ];
 
 /// Keras 3.15's initializers (`GlorotUniform`, …) save `input_axes` /
@@ -859,7 +886,8 @@ fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result
 /// the layers that take several axes, and
 /// `RandomShear`'s symmetric `[-f, f]` factors are `f`: Keras 3.15 saves the
 /// range but its constructor takes only numbers in `[0, 1]`, so it cannot
-/// load its own file otherwise.
+/// load its own file otherwise. `ThresholdedReLU` is Keras 3's thresholded
+/// `ReLU`.
 fn keras3_layer_config(entry: &mut Value) {
     let class = entry
         .get("class_name")
@@ -878,6 +906,19 @@ fn keras3_layer_config(entry: &mut Value) {
         if let [one] = axis.as_slice() {
             let one = one.clone();
             c.insert("axis".into(), one);
+        }
+    }
+    // Keras 3 has no ThresholdedReLU; its ReLU with a threshold computes
+    // the same `x * (x > theta)` (for theta >= 0, all it accepts).
+    if class == "ThresholdedReLU" {
+        let theta = c.get("theta").and_then(Value::as_f64).unwrap_or(1.0);
+        if theta >= 0.0 {
+            c.remove("theta");
+            c.insert("threshold".into(), theta.into());
+            c.insert("negative_slope".into(), 0.0.into());
+            c.insert("max_value".into(), Value::Null);
+            entry["class_name"] = "ReLU".into();
+            return;
         }
     }
     if class == "RandomShear" {

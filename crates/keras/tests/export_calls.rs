@@ -576,3 +576,57 @@ fn keras3_saved_subtract_constant(model: &str) -> Option<Value> {
         .find(|l| l["class_name"] == "Subtract")
         .map(|l| l["inbound_nodes"][0]["args"][1].clone())
 }
+
+#[test]
+fn call_kwargs_go_on_every_input_for_tf_keras() {
+    // tf_keras reads a call's kwargs from its last input; Keras 2 writes
+    // them on each (as in the Keras 2 model's own file).
+    let want = fixture("mha_options").model_topology.unwrap()["model_config"].clone();
+    let want = by_name(&want, "causal_att")["inbound_nodes"].clone();
+    for model in ["mha_options", "keras3zip_mha_options"] {
+        let h5 = h5_config(&rebuilt(model));
+        let att = by_name(&h5, "causal_att");
+        assert_eq!(att["inbound_nodes"], want, "{model}");
+    }
+}
+
+#[test]
+fn tf_js_forms_keras_reads_otherwise_are_mapped() {
+    // Reshape's inferred dimension: TF.js writes null, Keras -1 (as in the
+    // Keras 2 model's own file).
+    let source = fixture("dense_nd").model_topology.unwrap()["model_config"].clone();
+    let want = &by_name(&source, "reshape")["config"]["target_shape"];
+    let a = rebuilt("dense_nd");
+    for config in [h5_config(&a), keras_config(&a)] {
+        assert_eq!(&by_name(&config, "reshape")["config"]["target_shape"], want);
+    }
+    // Keras 3 has no ThresholdedReLU: its ReLU with a threshold.
+    let k = keras_config(&rebuilt("adv_act_dropouts"));
+    let source = fixture("adv_act_dropouts").model_topology.unwrap()["model_config"].clone();
+    for l in layers(&source) {
+        if l["class_name"] == "ThresholdedReLU" {
+            let got = by_name(&k, l["config"]["name"].as_str().unwrap());
+            assert_eq!(got["class_name"], "ReLU");
+            assert_eq!(got["config"]["threshold"], l["config"]["theta"]);
+            assert_eq!(got["config"]["negative_slope"], 0.0);
+        }
+    }
+}
+
+#[test]
+fn keras3_only_layers_and_keys_are_refused_for_tf_keras_by_layer() {
+    let err = tfjs_keras::export::to_h5(&rebuilt("keras3zip_rms_norm_block"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("(RMSNormalization): tf_keras 2.21 has no RMSNormalization layer"),
+        "{err}"
+    );
+    let err = tfjs_keras::export::to_h5(&rebuilt("keras3zip_dense_nd"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`rms_scaling: true` has no tf_keras equivalent"),
+        "{err}"
+    );
+}

@@ -129,6 +129,25 @@ fn err(layer: &str, class: &str, msg: impl std::fmt::Display) -> KerasError {
     KerasError::msg(format!("layer `{layer}` ({class}): {msg}"))
 }
 
+/// A layer's call as Keras 2 writes it: each input `[layer, node, tensor,
+/// kwargs]` with the call's kwargs, without the engine's own (`_args`,
+/// kept from a Keras 3 call). tf_keras takes the kwargs of the last input,
+/// so a Keras 3 `Attention([q, v], use_causal_mask=True)` the engine saved
+/// with its kwargs on the first input only would lose its mask.
+fn layer_node_keras2(node: &Value) -> Value {
+    if !node.is_array() {
+        return node.clone();
+    }
+    let call = parse_call(node);
+    let kw = call.plain_kwargs();
+    Value::Array(
+        call.positional()
+            .iter()
+            .map(|t| with_kwargs(t, &kw))
+            .collect(),
+    )
+}
+
 /// `[layer, node, tensor, kwargs]`.
 fn with_kwargs(t: &Value, kw: &Map<String, Value>) -> Value {
     let mut a = t.as_array().cloned().unwrap_or_default();
@@ -234,7 +253,7 @@ pub(super) fn for_tf_keras(config: &mut Value) -> Result<()> {
                     .map(|n| attention_node_keras2(&parse_call(n)))
                     .collect()
             }
-            _ => return Ok(()),
+            _ => nodes.iter().map(layer_node_keras2).collect(),
         };
         entry.insert("inbound_nodes".into(), Value::Array(nodes));
         Ok(())
