@@ -115,11 +115,33 @@ impl Call {
             .collect()
     }
 
-    /// A Keras 3 operation's positional arguments, every tensor as
-    /// `[layer, node, tensor]`.
+    /// A Keras 3 call's positional arguments, every tensor as `[layer,
+    /// node, tensor]`. `_args` keeps them as the file spelled them, but a
+    /// nested model's node index there is Keras 3's (counted from 0); the
+    /// call's references, which list the same tensors in the same order,
+    /// are the engine's (Keras 2's, from 1), like every other reference
+    /// here: the tensors are taken from those.
     fn op_args(&self) -> Vec<Value> {
+        fn from_refs(v: Value, refs: &[Value], k: &mut usize) -> Value {
+            if is_tensor(&v) {
+                let r = refs.get(*k).cloned().unwrap_or(v);
+                *k += 1;
+                return r;
+            }
+            match v {
+                Value::Array(a) => {
+                    Value::Array(a.into_iter().map(|x| from_refs(x, refs, k)).collect())
+                }
+                other => other,
+            }
+        }
         match self.kwargs.get("_args") {
-            Some(Value::Array(a)) => a.iter().map(spelled).collect(),
+            Some(Value::Array(a)) => {
+                let mut k = 0;
+                a.iter()
+                    .map(|v| from_refs(spelled(v), &self.refs, &mut k))
+                    .collect()
+            }
             _ => self.refs.clone(),
         }
     }
@@ -280,7 +302,7 @@ fn tf_op_node_keras2(call: &Call) -> Value {
 fn attention_node_keras2(call: &Call) -> Value {
     let mut kw = call.plain_kwargs();
     let pos = match call.kwargs.get("_args") {
-        Some(Value::Array(args)) => args.iter().map(spelled).collect(),
+        Some(Value::Array(_)) => call.op_args(),
         _ => call.positional(),
     };
     for (i, key) in ["value", "key"].iter().enumerate() {
@@ -675,7 +697,7 @@ pub(super) fn for_keras3(config: &mut Value) -> Result<()> {
                     .map(|n| {
                         let call = parse_call(n);
                         let args = match call.kwargs.get("_args") {
-                            Some(Value::Array(a)) => a.iter().map(spelled).collect(),
+                            Some(Value::Array(_)) => call.op_args(),
                             _ => call.positional(),
                         };
                         keras3_node(&args, &call.plain_kwargs())
