@@ -630,3 +630,25 @@ fn keras3_only_layers_and_keys_are_refused_for_tf_keras_by_layer() {
         "{err}"
     );
 }
+
+#[test]
+fn operation_arguments_on_nested_models_take_each_keras_node_count() {
+    // Keras 3 ConvNeXt: `ops.add(stem_output, block_output)`. Keras 3 counts
+    // the nested stem's calls from 0 (as its file says), tf_keras from 1.
+    let a = rebuilt("keras3h5_convnext_tiny");
+    let h5 = h5_config(&a);
+    let add = layers(&h5)
+        .iter()
+        .find(|l| l["config"]["function"] == "math.add")
+        .unwrap();
+    assert_eq!(add["inbound_nodes"][0][0], "convnext_tiny_stem", "{add}");
+    assert_eq!(add["inbound_nodes"][0][1], 1, "{add}");
+    let source = fixture("keras3h5_convnext_tiny").model_topology.unwrap()["model_config"].clone();
+    let want = &by_name(&source, add["name"].as_str().unwrap())["inbound_nodes"][0]["args"][0];
+    let k = keras_config(&a);
+    let got = &by_name(&k, add["name"].as_str().unwrap())["inbound_nodes"][0]["args"][0];
+    assert_eq!(
+        got["config"]["keras_history"],
+        want["config"]["keras_history"]
+    );
+}
