@@ -206,7 +206,11 @@ KOUT=$(mktemp -d)
 # (Keras 3 cell weight paths); activations_zoo … keras3h5_adv_act_dropouts
 # the activations each Keras lacks or reads otherwise (hard_sigmoid, hard_silu),
 # RandomCrop's two meanings, EinsumDense, keys one Keras rejects, and a
-# rewritten model's layer order (Keras numbers weights by depth). All files
+# rewritten model's layer order (Keras numbers weights by depth); seq2seq_lstm …
+# keras3h5_convnext_tiny Keras 3's call form (initial states, Attention's
+# kwargs, nested models' node counts and weight paths, operation arguments on
+# a nested model, list constants), multi-axis normalization, Reshape's -1,
+# ThresholdedReLU, the Keras 2 LSTM's hard_sigmoid gates in Keras 3. All files
 # are checked by one Python process (check_export.py --batch).
 : >"$KOUT/list"
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
@@ -218,6 +222,10 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/convnext_tiny \
     fixtures/corpus/keras/{unet,siamese,multi_io,conv_autoencoder,conv3d_net,lenet_sequential,keras3zip_siamese,keras3zip_multi_io,keras3zip_convlstm} \
     fixtures/corpus/keras/{activations_zoo,keras3zip_mobilenet_v3_small,random_crop_k2,einsum_dense_block,keras3h5_einsum_dense_block,text_cnn,keras3h5_adv_act_dropouts} \
+    fixtures/corpus/keras/{seq2seq_lstm,keras3zip_seq2seq_lstm,nested_models,keras3h5_nested_models,td_cnn_video,keras3zip_td_cnn_video} \
+    fixtures/corpus/keras/{constant_operands,keras3zip_constant_operands,mha_options,keras3zip_mha_options,attention_layers,keras3h5_attention_layers} \
+    fixtures/corpus/keras/{normalization_axes,keras3zip_k3_augment_layers,tfop_compare,keras3zip_k3_ops_math,dense_nd,shape_merge_ops} \
+    fixtures/corpus/keras/{adv_act_dropouts,stacked_rnn,convlstm,keras3h5_convnext_tiny} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     dir=${spec%%:*}
     src=${spec#*:}
