@@ -1,0 +1,427 @@
+//! Calls for tf_keras (`.h5`): Keras 2's own node form, Keras 3 operations
+//! as the `TFOpLambda` / `SlicingOpLambda` / `Dot` layers tf_keras writes.
+
+use super::*;
+
+/// Rewrites the calls of `config` (a functional model's config) for
+/// tf_keras.
+pub(in crate::export) fn for_tf_keras(config: &mut Value) -> Result<()> {
+    each_layer(config, &mut |entry| {
+        let class = entry_class(entry);
+        let name = entry_name(entry);
+        let nodes = nodes_of(entry);
+        if let Some(op) = class.strip_prefix(OPS_PREFIX) {
+            let op = op.to_string();
+            let mut new_nodes = Vec::new();
+            let mut target = None;
+            for node in &nodes {
+                let (cls, function, node) =
+                    op_for_tf_keras(&name, &op, entry.get("config"), &parse_call(node))?;
+                target = Some((cls, function));
+                new_nodes.push(node);
+            }
+            let (cls, function) = target.unwrap_or(("TFOpLambda", String::new()));
+            let mut config = json!({"name": name, "trainable": true, "dtype": "float32"});
+            match cls {
+                "Dot" => {
+                    config["axes"] = serde_json::from_str(&function).unwrap_or(Value::Null);
+                    config["normalize"] = false.into();
+                }
+                _ => config["function"] = function.into(),
+            }
+            entry.insert("class_name".into(), cls.into());
+            entry.insert("config".into(), config);
+            entry.insert("inbound_nodes".into(), Value::Array(new_nodes));
+            return Ok(());
+        }
+        let nodes = match class.as_str() {
+            "TFOpLambda" | "SlicingOpLambda" => nodes
+                .iter()
+                .map(|n| tf_op_node_keras2(&parse_call(n)))
+                .collect(),
+            "MultiHeadAttention" => {
+                // tf_keras's from_config pops the build shapes (Keras 3
+                // has none): null builds on the first call.
+                if let Some(Value::Object(c)) = entry.get_mut("config") {
+                    for k in ["query_shape", "key_shape", "value_shape"] {
+                        c.entry(k).or_insert(Value::Null);
+                    }
+                }
+                nodes
+                    .iter()
+                    .map(|n| attention_node_keras2(&parse_call(n)))
+                    .collect()
+            }
+            _ => nodes.iter().map(layer_node_keras2).collect(),
+        };
+        entry.insert("inbound_nodes".into(), Value::Array(nodes));
+        Ok(())
+    })
+}
+
+/// A layer's call as Keras 2 writes it: each input `[layer, node, tensor,
+/// kwargs]` with the call's kwargs, without the engine's own (`_args`,
+/// kept from a Keras 3 call). tf_keras takes the kwargs of the last input,
+/// so a Keras 3 `Attention([q, v], use_causal_mask=True)` the engine saved
+/// with its kwargs on the first input only would lose its mask.
+fn layer_node_keras2(node: &Value) -> Value {
+    if !node.is_array() {
+        return node.clone();
+    }
+    let call = parse_call(node);
+    let kw = call.plain_kwargs();
+    Value::Array(
+        call.positional()
+            .iter()
+            .map(|t| with_kwargs(t, &kw))
+            .collect(),
+    )
+}
+
+/// A `TFOpLambda` call in Keras 2's form: one positional tensor flat
+/// (`["x", 0, 0, {"y": 2.0}]`), several as a list (each with the kwargs),
+/// a constant first argument as `["_CONSTANT_VALUE", -1, c, kwargs]`.
+fn tf_op_node_keras2(call: &Call) -> Value {
+    let kw = call.plain_kwargs();
+    if let Some(c) = call.kwargs.get("_CONSTANT_VALUE") {
+        return json!(["_CONSTANT_VALUE", -1, c, kw]);
+    }
+    let pos = call.positional();
+    match pos.as_slice() {
+        [one] => with_kwargs(one, &kw),
+        many => Value::Array(many.iter().map(|t| with_kwargs(t, &kw)).collect()),
+    }
+}
+
+/// A `MultiHeadAttention` call in Keras 2's form: the query positional,
+/// `value` / `key` / `attention_mask` as kwargs.
+fn attention_node_keras2(call: &Call) -> Value {
+    let mut kw = call.plain_kwargs();
+    let pos = match call.kwargs.get("_args") {
+        Some(Value::Array(_)) => call.op_args(),
+        _ => call.positional(),
+    };
+    for (i, key) in ["value", "key"].iter().enumerate() {
+        if let Some(t) = pos.get(i + 1) {
+            kw.insert((*key).into(), t.clone());
+        }
+    }
+    let query = pos.first().cloned().unwrap_or(Value::Null);
+    json!([with_kwargs(&query, &kw)])
+}
+
+/// tf_keras's function for a Keras 3 elementwise binary operation.
+fn tf_binary(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "Add" => "math.add",
+        "Subtract" => "math.subtract",
+        "Multiply" => "math.multiply",
+        "TrueDivide" | "Divide" => "math.truediv",
+        "Maximum" => "math.maximum",
+        "Minimum" => "math.minimum",
+        "Power" => "math.pow",
+        "NotEqual" => "math.not_equal",
+        "Equal" => "math.equal",
+        "Greater" => "math.greater",
+        "GreaterEqual" => "math.greater_equal",
+        "Less" => "math.less",
+        "LessEqual" => "math.less_equal",
+        "LogicalOr" => "math.logical_or",
+        "LogicalAnd" => "math.logical_and",
+        _ => return None,
+    })
+}
+
+/// tf_keras's function for a Keras 3 elementwise unary operation.
+fn tf_unary(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "Relu" => "nn.relu",
+        "Relu6" => "nn.relu6",
+        "Sigmoid" => "math.sigmoid",
+        "Tanh" => "math.tanh",
+        "Exp" => "math.exp",
+        "Log" => "math.log",
+        "Log1p" => "math.log1p",
+        "Abs" | "Absolute" => "math.abs",
+        "Negative" => "math.negative",
+        "Sqrt" => "math.sqrt",
+        "Rsqrt" => "math.rsqrt",
+        "Square" => "math.square",
+        "Silu" | "Swish" => "nn.silu",
+        "Softplus" => "math.softplus",
+        "Softsign" => "nn.softsign",
+        "Elu" => "nn.elu",
+        "Selu" => "nn.selu",
+        "Floor" => "math.floor",
+        "Ceil" => "math.ceil",
+        "LogicalNot" => "math.logical_not",
+        _ => return None,
+    })
+}
+
+fn tf_reduction(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "Mean" => "math.reduce_mean",
+        "Max" => "math.reduce_max",
+        "Min" => "math.reduce_min",
+        "Sum" => "math.reduce_sum",
+        "Any" => "math.reduce_any",
+        "All" => "math.reduce_all",
+        "Var" => "math.reduce_variance",
+        "Std" => "math.reduce_std",
+        _ => return None,
+    })
+}
+
+/// `(class, function, node)` of the tf_keras layer computing Keras 3
+/// operation `op` (for `Dot`, `function` is its `axes` as JSON).
+fn op_for_tf_keras(
+    name: &str,
+    op: &str,
+    config: Option<&Value>,
+    call: &Call,
+) -> Result<(&'static str, String, Value)> {
+    let class = format!("{OPS_PREFIX}{op}");
+    let e = |msg: &str| err(name, &class, msg);
+    let cfg = |k: &str| config.and_then(|c| c.get(k)).cloned();
+    let args: Vec<Value> = call.op_args().into_iter().map(plain_constant).collect();
+    let first = || -> Result<Value> {
+        args.first()
+            .filter(|a| is_tensor(a))
+            .cloned()
+            .ok_or_else(|| e("its first argument is not a tensor"))
+    };
+    let unary_node = |f: &str, kw: Map<String, Value>| -> Result<(&'static str, String, Value)> {
+        Ok(("TFOpLambda", f.to_string(), with_kwargs(&first()?, &kw)))
+    };
+    if let Some(f) = tf_binary(op) {
+        let (a, b) = match args.as_slice() {
+            [a, b] => (a, b),
+            _ => return Err(e("expected two arguments")),
+        };
+        let node = if is_tensor(a) {
+            with_kwargs(a, json!({"y": b, "name": null}).as_object().unwrap())
+        } else if is_tensor(b) {
+            json!(["_CONSTANT_VALUE", -1, a, {"y": b, "name": null}])
+        } else {
+            return Err(e("no tensor argument"));
+        };
+        return Ok(("TFOpLambda", f.to_string(), node));
+    }
+    if let Some(f) = tf_unary(op) {
+        return unary_node(f, Map::new());
+    }
+    if let Some(f) = tf_reduction(op) {
+        let kw = json!({"axis": cfg("axis").unwrap_or(Value::Null),
+                        "keepdims": cfg("keepdims").unwrap_or(false.into())});
+        return unary_node(f, kw.as_object().cloned().unwrap_or_default());
+    }
+    let obj = |v: Value| v.as_object().cloned().unwrap_or_default();
+    match op {
+        "Gelu" => unary_node(
+            "nn.gelu",
+            obj(json!({"approximate": cfg("approximate").unwrap_or(true.into())})),
+        ),
+        "Softmax" => unary_node(
+            "nn.softmax",
+            obj(json!({"axis": cfg("axis").unwrap_or((-1).into())})),
+        ),
+        "Transpose" => unary_node(
+            "compat.v1.transpose",
+            obj(json!({"perm": cfg("axes").unwrap_or(Value::Null)})),
+        ),
+        "Reshape" => unary_node(
+            "reshape",
+            obj(json!({"shape": cfg("newshape").or_else(|| cfg("new_shape"))})),
+        ),
+        "Concatenate" => {
+            let list = args
+                .first()
+                .and_then(Value::as_array)
+                .filter(|l| l.iter().all(is_tensor))
+                .ok_or_else(|| e("expected a list of tensors"))?;
+            let kw = obj(json!({"axis": cfg("axis").unwrap_or(0.into())}));
+            let node = Value::Array(list.iter().map(|t| with_kwargs(t, &kw)).collect());
+            Ok(("TFOpLambda", "concat".into(), node))
+        }
+        "Matmul" => match args.as_slice() {
+            [a, b] if is_tensor(a) && is_tensor(b) => Ok((
+                "TFOpLambda",
+                "linalg.matmul".into(),
+                with_kwargs(a, &obj(json!({"b": b}))),
+            )),
+            _ => Err(e("expected two tensors")),
+        },
+        "GetItem" => {
+            let key = args.get(1).ok_or_else(|| e("no key"))?;
+            let spec = keras2_slice_spec(key);
+            let node = with_kwargs(&first()?, &obj(json!({"slice_spec": spec})));
+            Ok(("SlicingOpLambda", "__operators__.getitem".into(), node))
+        }
+        "Einsum" => {
+            let eq = cfg("subscripts")
+                .and_then(|s| s.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let axes = einsum_as_dot(&eq).ok_or_else(|| {
+                e(&format!(
+                    "einsum {eq:?} has no tf_keras equivalent (tf_keras cannot load tf.einsum \
+                     calls: their operands are not saved; only batched two-operand \
+                     contractions over one axis export, as a Dot layer)"
+                ))
+            })?;
+            match args.as_slice() {
+                [a, b] if is_tensor(a) && is_tensor(b) => Ok((
+                    "Dot",
+                    json!(axes).to_string(),
+                    json!([with_kwargs(a, &Map::new()), with_kwargs(b, &Map::new())]),
+                )),
+                _ => Err(e("expected two tensors")),
+            }
+        }
+        "Stack" => {
+            let list = args
+                .first()
+                .and_then(Value::as_array)
+                .filter(|l| l.iter().all(is_tensor))
+                .ok_or_else(|| e("expected a list of tensors"))?;
+            let kw = obj(json!({"axis": cfg("axis").unwrap_or(0.into())}));
+            let node = Value::Array(list.iter().map(|t| with_kwargs(t, &kw)).collect());
+            Ok(("TFOpLambda", "stack".into(), node))
+        }
+        "ExpandDims" => match cfg("axis") {
+            Some(Value::Array(a)) if a.len() != 1 => Err(e("tf.expand_dims takes one axis")),
+            Some(Value::Array(a)) => unary_node("expand_dims", obj(json!({"axis": a[0]}))),
+            axis => unary_node("expand_dims", obj(json!({"axis": axis}))),
+        },
+        "Cast" => unary_node("cast", obj(json!({"dtype": cfg("dtype")}))),
+        "ConvertToTensor" => match cfg("dtype").filter(|d| !d.is_null()) {
+            Some(dtype) => unary_node("cast", obj(json!({"dtype": dtype}))),
+            None => unary_node("identity", Map::new()),
+        },
+        "ZerosLike" | "OnesLike" => {
+            let f = if op == "ZerosLike" {
+                "zeros_like"
+            } else {
+                "ones_like"
+            };
+            unary_node(
+                f,
+                obj(json!({"dtype": cfg("dtype").unwrap_or(Value::Null)})),
+            )
+        }
+        "Logsumexp" => unary_node(
+            "math.reduce_logsumexp",
+            obj(json!({"axis": cfg("axis").unwrap_or(Value::Null),
+                       "keepdims": cfg("keepdims").unwrap_or(false.into())})),
+        ),
+        "Cumsum" => match cfg("axis").filter(|a| !a.is_null()) {
+            Some(axis) => unary_node("math.cumsum", obj(json!({"axis": axis}))),
+            None => Err(e(
+                "a cumulative sum over the flattened tensor (axis=None) has no \
+                           tf.math.cumsum equivalent",
+            )),
+        },
+        "Clip" => unary_node(
+            "clip_by_value",
+            obj(json!({"clip_value_min": cfg("x_min"), "clip_value_max": cfg("x_max")})),
+        ),
+        "Take" => {
+            let axis = cfg("axis").filter(|a| !a.is_null()).ok_or_else(|| {
+                e("taking from the flattened tensor (axis=None) has no tf.gather equivalent")
+            })?;
+            let indices = args.get(1).cloned().ok_or_else(|| e("no indices"))?;
+            unary_node("gather", obj(json!({"indices": indices, "axis": axis})))
+        }
+        "Where" => match args.as_slice() {
+            [c, a, b] if is_tensor(c) => Ok((
+                "TFOpLambda",
+                "where".into(),
+                with_kwargs(c, &obj(json!({"x": a, "y": b, "name": null}))),
+            )),
+            _ => Err(e("expected a condition tensor and two values")),
+        },
+        "Split" => match cfg("indices_or_sections") {
+            Some(n @ Value::Number(_)) => unary_node(
+                "split",
+                obj(json!({"num_or_size_splits": n, "axis": cfg("axis").unwrap_or(0.into())})),
+            ),
+            _ => Err(e(
+                "split indices (not a number of equal sections) have no tf.split \
+                        equivalent without the axis's size",
+            )),
+        },
+        "HardSigmoid" | "HardSilu" | "HardSwish" => Err(e(
+            "tf_keras has no tf.* function for it (no hard_sigmoid/hard_silu in TensorFlow); \
+             export to .keras instead",
+        )),
+        _ => Err(e("this operation has no tf_keras equivalent here")),
+    }
+}
+
+/// Keras 3 `__slice__` objects → Keras 2 `{start, stop, step}`.
+fn keras2_slice_spec(key: &Value) -> Value {
+    match key {
+        Value::Array(a) => Value::Array(a.iter().map(keras2_slice_spec).collect()),
+        Value::Object(o) if o.get("class_name").and_then(Value::as_str) == Some("__slice__") => {
+            o.get("config").cloned().unwrap_or(Value::Null)
+        }
+        other => other.clone(),
+    }
+}
+
+/// `[axis_a, axis_b]` of a `Dot` computing `eq` (`bij,bkj->bik`): two
+/// operands sharing their first (batch) letter, one contracted letter, the
+/// output the batch letter then the other letters of each operand in order.
+fn einsum_as_dot(eq: &str) -> Option<[usize; 2]> {
+    let (lhs, out) = eq
+        .replace(' ', "")
+        .split_once("->")
+        .map(|(a, b)| (a.to_string(), b.to_string()))?;
+    let (a, b) = lhs.split_once(',')?;
+    let (a, b, out): (Vec<char>, Vec<char>, Vec<char>) = (
+        a.chars().collect(),
+        b.chars().collect(),
+        out.chars().collect(),
+    );
+    if a.len() < 2 || b.len() < 2 || a[0] != b[0] || out.first() != Some(&a[0]) {
+        return None;
+    }
+    let shared: Vec<char> = a[1..]
+        .iter()
+        .filter(|c| b[1..].contains(c))
+        .copied()
+        .collect();
+    let [c] = shared.as_slice() else { return None };
+    let ia = a.iter().position(|x| x == c)?;
+    let ib = b.iter().position(|x| x == c)?;
+    let mut want = vec![a[0]];
+    want.extend(a[1..].iter().filter(|x| *x != c));
+    want.extend(b[1..].iter().filter(|x| *x != c));
+    (want == out).then_some([ia, ib])
+}
+
+/// A constant as tf_keras's `TFOpLambda` takes it: the value of a Keras 3
+/// array (`__numpy__` / `__tensor__`), anything else as is.
+fn plain_constant(v: Value) -> Value {
+    let is_array = matches!(
+        v.get("class_name").and_then(Value::as_str),
+        Some("__numpy__" | "__tensor__")
+    );
+    match v.pointer("/config/value") {
+        Some(value) if is_array => value.clone(),
+        _ => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn einsum_batch_contractions_are_dots() {
+        assert_eq!(einsum_as_dot("bij,bkj->bik"), Some([2, 2]));
+        assert_eq!(einsum_as_dot("bij,bjk->bik"), Some([2, 1]));
+        assert_eq!(einsum_as_dot("bij,bjk->bki"), None);
+        assert_eq!(einsum_as_dot("ij,jk->ik"), None);
+    }
+}
