@@ -1836,3 +1836,249 @@ add("k3_ops_math", "heldout", k3_ops_math,
     "keras.ops logsumexp, softmax(axis=1), matmul, cumsum, where, cast, take, clip, split, "
     "stack; five outputs", sources=["keras3-h5", "keras3-keras"], seed=HELD + 44)
 SOURCE_NOT_KEPT |= {"tfop_math", "keras3h5_k3_ops_math", "keras3zip_k3_ops_math"}
+
+
+# Held-out, third batch: architectures unlike the ones above (appended: the
+# seeds above stay). Sources are not committed.
+
+def wavenet_tcn(K, v):
+    """WaveNet / TCN: causal dilated Conv1D (1, 2, 4), gated tanh * sigmoid
+    activations (Multiply), 1x1 residual and skip convolutions summed."""
+    L = K.layers
+    x = L.Input((16, 2), name="audio")
+    h = L.Conv1D(6, 2, padding="causal", name="causal_in")(x)
+    skips = []
+    for d in (1, 2, 4):
+        t = L.Conv1D(6, 2, dilation_rate=d, padding="causal", activation="tanh",
+                     name="filter_d%d" % d)(h)
+        s = L.Conv1D(6, 2, dilation_rate=d, padding="causal", activation="sigmoid",
+                     name="gate_d%d" % d)(h)
+        g = L.Multiply(name="gated_d%d" % d)([t, s])
+        skips.append(L.Conv1D(6, 1, name="skip_d%d" % d)(g))
+        h = L.Add(name="res_d%d" % d)([h, L.Conv1D(6, 1, name="res_conv_d%d" % d)(g)])
+    k = L.Activation("relu", name="skip_relu")(L.Add(name="skip_sum")(skips))
+    k = L.Conv1D(4, 1, activation="relu", name="post")(k)
+    frames = L.Conv1D(3, 1, name="frame_logits")(k)
+    out = L.Dense(3, activation="softmax", name="probs")(
+        L.GlobalAveragePooling1D(name="gap")(k))
+    return K.Model(x, [out, frames], name="wavenet_tcn")
+
+
+def crnn_ocr(K, v):
+    """CRNN text recognizer: Conv2D/BN/ReLU/MaxPooling2D, Permute width to
+    time, Reshape to a sequence, Bidirectional LSTM (merge_mode sum) and
+    Bidirectional GRU(reset_after=False, merge_mode ave), TimeDistributed
+    Dense softmax per column."""
+    L = K.layers
+    x = L.Input((8, 16, 1), name="line_image")
+    h = L.Conv2D(4, 3, padding="same", use_bias=False, name="conv1")(x)
+    h = L.ReLU(name="relu1")(L.BatchNormalization(name="bn1")(h))
+    h = L.MaxPooling2D((2, 2), name="pool1")(h)                       # 4 x 8 x 4
+    h = L.Conv2D(6, 3, padding="same", activation="relu", name="conv2")(h)
+    h = L.MaxPooling2D((2, 1), name="pool2")(h)                       # 2 x 8 x 6
+    h = L.Permute((2, 1, 3), name="width_first")(h)                   # 8 x 2 x 6
+    h = L.Reshape((8, 12), name="to_seq")(h)
+    h = L.Bidirectional(L.LSTM(5, return_sequences=True), merge_mode="sum", name="bilstm")(h)
+    h = L.Bidirectional(L.GRU(4, return_sequences=True, reset_after=False), merge_mode="ave",
+                        name="bigru")(h)
+    out = L.TimeDistributed(L.Dense(6, activation="softmax"), name="chars")(h)
+    return K.Model(x, out, name="crnn_ocr")
+
+
+def vit_tiny(K, v):
+    """Vision Transformer: patch Conv2D + Reshape, a class token (Dense on a
+    zero slice: its bias is the learned token) concatenated in front,
+    positions from cumsum(ones) into an Embedding, pre-norm MHA + GELU MLP
+    blocks, final LayerNormalization, the class token's row to the head."""
+    L = K.layers
+    if v == "k2":
+        import tensorflow as T
+        zeros_like, ones_like, cumsum = T.zeros_like, T.ones_like, T.math.cumsum
+        cast = lambda t: T.cast(t, "int32")  # noqa: E731
+    else:
+        zeros_like, ones_like = K.ops.zeros_like, K.ops.ones_like
+        cumsum = lambda t, axis: K.ops.cumsum(t, axis=axis)  # noqa: E731
+        cast = lambda t: K.ops.cast(t, "int32")  # noqa: E731
+    x = L.Input((16, 16, 3), name="image")
+    p = L.Conv2D(12, 4, strides=4, name="patch_embed")(x)               # 4 x 4 x 12
+    p = L.Reshape((16, 12), name="patches")(p)
+    cls = L.Dense(12, name="cls_token")(zeros_like(p[:, :1, :]))
+    t = L.Concatenate(axis=1, name="with_cls")([cls, p])                # 17 x 12
+    pos = cast(cumsum(ones_like(t[:, :, 0]), axis=1)) - 1
+    t = L.Add(name="add_pos")([t, L.Embedding(17, 12, name="pos_embed")(pos)])
+    for b in range(2):
+        n = L.LayerNormalization(epsilon=1e-6, name="b%d_ln1" % b)(t)
+        a = L.MultiHeadAttention(2, 6, name="b%d_mha" % b)(n, n)
+        t = L.Add(name="b%d_add1" % b)([t, a])
+        n = L.LayerNormalization(epsilon=1e-6, name="b%d_ln2" % b)(t)
+        m = L.Dense(24, activation="gelu", name="b%d_mlp1" % b)(n)
+        m = L.Dense(12, name="b%d_mlp2" % b)(m)
+        t = L.Add(name="b%d_add2" % b)([t, m])
+    t = L.LayerNormalization(epsilon=1e-6, name="final_ln")(t)
+    out = L.Dense(3, name="head")(t[:, 0])
+    return K.Model(x, out, name="vit_tiny")
+
+
+def regnety_small(K, v):
+    """RegNetY (RegNetY002's Y blocks: grouped 3x3 conv, squeeze-excite) at
+    small widths, 32x32."""
+    return _app("regnet", "regnet")(v).RegNet(
+        [1, 1, 2, 1], [8, 16, 24, 32], 8, "Y", 32, model_name="regnety002", weights=None,
+        input_shape=IMG, classes=3)
+
+
+def regularized_mlp(K, v):
+    """Dense/Conv layers with every regularizer and constraint kind (L1, L2,
+    L1L2, MaxNorm, NonNeg, UnitNorm, MinMaxNorm) and activity regularizers;
+    none changes inference."""
+    L = K.layers
+    R, C = K.regularizers, K.constraints
+    x = L.Input((6, 6, 2), name="x")
+    h = L.Conv2D(4, 3, kernel_regularizer=R.L1L2(l1=1e-4, l2=1e-3),
+                 bias_regularizer=R.L1(1e-3), kernel_constraint=C.MaxNorm(2.0),
+                 activity_regularizer=R.L2(1e-4), name="conv_reg")(x)
+    h = L.Flatten(name="flat")(h)
+    h = L.Dense(8, activation="relu", kernel_regularizer=R.L2(1e-3),
+                kernel_constraint=C.UnitNorm(axis=0), bias_constraint=C.NonNeg(),
+                name="dense_unit")(h)
+    h = L.Dense(6, kernel_constraint=C.MinMaxNorm(0.5, 1.5, rate=0.9),
+                kernel_regularizer="l1", name="dense_minmax")(h)
+    h = L.BatchNormalization(beta_regularizer=R.L2(1e-4), gamma_constraint=C.NonNeg(),
+                             name="bn_reg")(h)
+    out = L.Dense(3, activation="softmax", name="probs")(h)
+    return K.Model(x, out, name="regularized_mlp")
+
+
+def locally_connected(K, v):
+    """tf_keras LocallyConnected1D / LocallyConnected2D (unshared weights per
+    position; implementation 1 and 2)."""
+    L = K.layers
+    x = L.Input((8, 3), name="seq")
+    a = L.LocallyConnected1D(4, 3, strides=1, activation="relu", name="lc1d")(x)   # 6 x 4
+    img = L.Input((6, 6, 2), name="img")
+    b = L.LocallyConnected2D(3, 3, strides=1, implementation=2, name="lc2d")(img)   # 4x4x3
+    h = L.Concatenate(name="cat")([L.Flatten(name="fa")(a), L.Flatten(name="fb")(b)])
+    out = L.Dense(3, activation="softmax", name="probs")(h)
+    return K.Model([x, img], out, name="locally_connected")
+
+
+def convlstm1d_net(K, v):
+    """ConvLSTM1D over a sequence of 1-D signals (multi-sensor), then Conv1D."""
+    L = K.layers
+    x = L.Input((4, 10, 2), name="frames")
+    h = L.ConvLSTM1D(4, 3, padding="same", return_sequences=True, name="convlstm1d_a")(x)
+    h = L.ConvLSTM1D(3, 3, name="convlstm1d_b")(h)                       # 8 x 3
+    out = L.Dense(2, activation="softmax", name="probs")(
+        L.GlobalAveragePooling1D(name="gap")(L.Conv1D(4, 3, name="conv")(h)))
+    return K.Model(x, out, name="convlstm1d_net")
+
+
+def spectral_norm_gan(K, v):
+    """Keras 3 SpectralNormalization-wrapped Conv2D / Dense (a GAN
+    discriminator): at inference the wrapped layer with its stored kernel."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="image")
+    h = L.SpectralNormalization(L.Conv2D(4, 3, strides=2, padding="same"), name="sn_conv")(x)
+    h = L.LeakyReLU(negative_slope=0.2, name="lrelu")(h)
+    h = L.Flatten(name="flat")(h)
+    out = L.SpectralNormalization(L.Dense(1), power_iterations=2, name="sn_dense")(h)
+    return K.Model(x, out, name="spectral_norm_gan")
+
+
+def k3_ops_extra(K, v):
+    """keras.ops a Keras 3 functional model may hold that the other models do
+    not: mean/var/std, sqrt/square/exp/log, erf, transpose, squeeze,
+    expand_dims, pad, minimum/maximum with scalars, sign, floor, tanh,
+    ops.nn sigmoid/softplus/relu6, norm, repeat, tile, flip, reshape."""
+    L, O = K.layers, K.ops
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    m = O.mean(h, axis=-1, keepdims=True)
+    s = O.sqrt(O.var(h, axis=-1, keepdims=True) + 1e-3)
+    z = (h - m) / s
+    a = O.exp(O.minimum(z, 2.0)) + O.log(O.square(h) + 1.0) + O.erf(z)
+    b = O.transpose(O.expand_dims(O.tanh(z), 1), (0, 1, 3, 2))           # 1 x 6 x 4
+    b = O.reshape(O.squeeze(b, axis=1), (-1, 4, 6))
+    c = O.pad(O.nn.sigmoid(a), ((0, 0), (1, 0), (0, 0)))[:, :4]
+    d = O.flip(O.nn.softplus(h), axis=1) * O.sign(h) + O.floor(h * 2.0) / 2.0
+    e = O.nn.relu6(O.repeat(O.std(h, axis=1, keepdims=True), 4, axis=1))
+    n = O.norm(h, axis=-1, keepdims=True)
+    t = O.tile(O.max(h, axis=1, keepdims=True), (1, 4, 1))
+    out = L.Add(name="sum")([a, b, c, d, e, t]) / (n + 1.0)
+    return K.Model(x, out, name="k3_ops_extra")
+
+
+def tfop_extra(K, v):
+    """tf.* functions image models hold: tf.image.resize, tf.nn.depth_to_space
+    (super-resolution pixel shuffle), tf.nn.space_to_depth, tf.math.erf,
+    tf.nn.gelu, tf.math.sigmoid, tf.nn.silu, tf.reverse, tf.math.reduce_variance,
+    tf.math.reduce_mean(keepdims), tf.math.square, tf.math.sign."""
+    import tensorflow as T
+    L = K.layers
+    x = L.Input((4, 4, 8), name="lowres")
+    h = L.Conv2D(8, 3, padding="same", name="conv")(x)
+    u = T.nn.depth_to_space(h, 2)                                        # 8 x 8 x 2
+    r = T.image.resize(x[..., :2], (8, 8))                               # bilinear
+    y = u + r
+    y = T.nn.gelu(y) + T.math.sigmoid(y) * T.nn.silu(y) + T.math.erf(y)
+    y = y - T.math.reduce_mean(y, axis=[1, 2], keepdims=True)
+    y = y * T.math.rsqrt(T.math.reduce_variance(y, axis=[1, 2], keepdims=True) + 1e-3)
+    y = T.reverse(y, axis=[2]) + T.math.square(T.math.sign(y))
+    d = T.nn.space_to_depth(y, 2)                                        # 4 x 4 x 8
+    out = L.Conv2D(3, 1, name="head")(d)
+    return K.Model(x, [y, out], name="tfop_extra")
+
+
+def dict_io(K, v):
+    """A Keras 3 functional model with dict inputs and dict outputs (named
+    features in, named heads out)."""
+    L = K.layers
+    inputs = {"age": L.Input((1,), name="age"), "income": L.Input((1,), name="income"),
+              "clicks": L.Input((3,), name="clicks")}
+    h = L.Concatenate(name="features")([inputs["age"], inputs["income"], inputs["clicks"]])
+    h = L.Dense(8, activation="relu", name="hidden")(h)
+    return K.Model(inputs, {"churn": L.Dense(1, activation="sigmoid", name="churn")(h),
+                            "spend": L.Dense(2, name="spend")(h)}, name="dict_io")
+
+
+THIRD = HELD + 45
+add("wavenet_tcn", "heldout3", wavenet_tcn,
+    "WaveNet/TCN: causal dilated Conv1D (1, 2, 4), gated tanh*sigmoid (Multiply), residual and "
+    "skip 1x1 convs; outputs class probs and per-frame logits", seed=THIRD)
+add("crnn_ocr", "heldout3", crnn_ocr,
+    "CRNN: Conv2D/BN/MaxPooling2D, Permute + Reshape to columns, Bidirectional LSTM (sum) and "
+    "GRU(reset_after=False, ave), TimeDistributed Dense softmax", seed=THIRD + 1)
+add("vit_tiny", "heldout3", vit_tiny,
+    "ViT: patch Conv2D + Reshape, class token (Dense on zeros_like slice), positions via "
+    "cumsum(ones_like) + Embedding, 2 pre-norm MHA + GELU MLP blocks, class row to head",
+    head="head", seed=THIRD + 2)
+add("regnety_small", "heldout3", regnety_small,
+    "RegNetY (Y blocks: grouped conv + squeeze-excite) depths [1,1,2,1] widths [8,16,24,32] "
+    "group width 8, 32x32, classes=3 (Keras 3 has no RegNet)", sources=K2_ONLY,
+    head="regnety002_head_dense", seed=THIRD + 3)
+add("regularized_mlp", "heldout3", regularized_mlp,
+    "Conv2D/Dense/BatchNormalization with L1, L2, L1L2 regularizers, activity regularizers and "
+    "MaxNorm/UnitNorm/NonNeg/MinMaxNorm constraints", head="probs", seed=THIRD + 4)
+add("locally_connected", "heldout3", locally_connected,
+    "tf_keras LocallyConnected1D and LocallyConnected2D(implementation=2), two inputs",
+    sources=K2_ONLY, head="probs", seed=THIRD + 5)
+add("convlstm1d_net", "heldout3", convlstm1d_net,
+    "ConvLSTM1D(return_sequences, same) -> ConvLSTM1D -> Conv1D -> GlobalAveragePooling1D",
+    head="probs", seed=THIRD + 6)
+add("spectral_norm_gan", "heldout3", spectral_norm_gan,
+    "Keras 3 SpectralNormalization(Conv2D) and SpectralNormalization(Dense) discriminator",
+    sources=["keras3-h5", "keras3-keras"], seed=THIRD + 7)
+add("k3_ops_extra", "heldout3", k3_ops_extra,
+    "keras.ops mean/var/std/sqrt/square/exp/log/erf/transpose/squeeze/expand_dims/pad/flip/"
+    "sign/floor/norm/repeat/tile/max, ops.nn sigmoid/softplus/relu6",
+    sources=["keras3-h5", "keras3-keras"], seed=THIRD + 8)
+add("tfop_extra", "heldout3", tfop_extra,
+    "tf.nn.depth_to_space/space_to_depth, tf.image.resize, tf.nn.gelu/silu, tf.math.erf/"
+    "sigmoid/reduce_variance/rsqrt/sign/square, tf.reverse", sources=K2_ONLY, seed=THIRD + 9)
+add("dict_io", "heldout3", dict_io,
+    "Keras 3 functional model with dict inputs (age, income, clicks) and dict outputs "
+    "(churn, spend)", sources=["keras3-h5", "keras3-keras"], seed=THIRD + 10)
+SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}

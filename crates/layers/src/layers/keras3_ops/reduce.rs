@@ -20,6 +20,9 @@ pub(crate) enum Reduce {
     Std,
     /// `log(sum(exp(x)))`, computed as `max + log(sum(exp(x - max)))`.
     LogSumExp,
+    /// The Euclidean (Frobenius) norm `sqrt(sum(x²))` (`ops.norm` with
+    /// `ord=None`).
+    Norm,
 }
 
 /// Axes (possibly negative) resolved against `rank`, sorted, unique.
@@ -134,11 +137,15 @@ pub(crate) fn reduce(
             Reduce::Min => a.min(v),
             Reduce::Any => f32::from(*a != 0.0 || v != 0.0),
             Reduce::All => f32::from(*a != 0.0 && v != 0.0),
+            Reduce::Norm => *a + v * v,
             _ => *a + v,
         };
     }
     if how == Reduce::Mean {
         acc.iter_mut().for_each(|a| *a /= count.max(1) as f32);
+    }
+    if how == Reduce::Norm {
+        acc.iter_mut().for_each(|a| *a = a.sqrt());
     }
     Tensor::from_f32(shape, acc).map_err(|e| e.to_string())
 }

@@ -155,6 +155,11 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.silu" | "nn.swish" | "math.silu" => Unary(|x| x * sigmoid(x)),
         "nn.elu" => Unary(|x| Activation::Elu.scalar(x)),
         "nn.selu" => Unary(|x| Activation::Selu.scalar(x)),
+        "math.erf" | "erf" => Unary(crate::activations::erf),
+        "math.sign" | "sign" => Unary(sign),
+        // The input's shape filled with 0 / 1 (dtype kept as float32).
+        "zeros_like" => Unary(|_| 0.0),
+        "ones_like" => Unary(|_| 1.0),
         "math.floor" | "floor" => Unary(f32::floor),
         "math.ceil" => Unary(f32::ceil),
         "math.round" => Unary(f32::round_ties_even),
@@ -188,6 +193,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "split" => Shape(ShapeFn::Split),
         "gather" | "compat.v1.gather" => Shape(ShapeFn::Gather),
         "math.cumsum" | "cumsum" => Shape(ShapeFn::Cumsum),
+        "reverse" | "reverse_v2" => Shape(ShapeFn::Reverse),
+        "nn.depth_to_space" | "compat.v1.depth_to_space" => Shape(ShapeFn::DepthToSpace),
+        "nn.space_to_depth" | "compat.v1.space_to_depth" => Shape(ShapeFn::SpaceToDepth),
         "where" | "where_v2" => Where,
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
@@ -195,6 +203,17 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "clip_by_value" => Clip(f32::NEG_INFINITY, f32::INFINITY),
         _ => return None,
     })
+}
+
+/// `tf.math.sign`: -1, 0 or 1 (NaN stays NaN).
+pub(crate) fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x
+    }
 }
 
 /// Numpy broadcasting of two concrete shapes.
