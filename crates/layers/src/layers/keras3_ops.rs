@@ -380,7 +380,10 @@ impl Operation {
             Kind::Shape(shape_op?)
         } else if let Some(how) = reduction(op) {
             if op == "Norm" && !matches!(c.get("ord"), None | Some(Value::Null)) {
-                return Err(c.err("ord", "only the default (None: the Euclidean / Frobenius norm) is supported"));
+                return Err(c.err(
+                    "ord",
+                    "only the default (None: the Euclidean / Frobenius norm) is supported",
+                ));
             }
             let axes = axes_of(c.get("axis"))
                 .ok_or_else(|| c.err("axis", "expected an integer, a list of integers or null"))?;

@@ -80,6 +80,7 @@ pub mod batch_norm_rank5;
 pub mod category_encoding;
 pub mod concat_axis;
 pub mod conv1d_as_2d;
+pub mod conv_lstm1d;
 pub mod deconv_output_padding;
 pub mod depthwise_dilation;
 pub mod einsum_dense;

@@ -64,17 +64,26 @@ impl ShapeOp {
                 "Repeat" => {
                     let r = counts("repeats")?;
                     let [n] = r[..] else {
-                        return Err(c.err("repeats", "expected one count (per-element repeats are not supported)"));
+                        return Err(c.err(
+                            "repeats",
+                            "expected one count (per-element repeats are not supported)",
+                        ));
                     };
                     let axis = axes("axis")?.filter(|a| a.len() == 1).ok_or_else(|| {
-                        c.err("axis", "expected one axis (repeating the flattened input is not supported)")
+                        c.err(
+                            "axis",
+                            "expected one axis (repeating the flattened input is not supported)",
+                        )
                     })?;
                     ShapeOp::Repeat(n, axis[0])
                 }
                 "Pad" => {
                     let mode = c.str_or("mode", "constant")?;
                     if mode != "constant" {
-                        return Err(c.err("mode", format!("\"{mode}\": only \"constant\" is supported")));
+                        return Err(c.err(
+                            "mode",
+                            format!("\"{mode}\": only \"constant\" is supported"),
+                        ));
                     }
                     let widths = c
                         .get("pad_width")
@@ -89,7 +98,9 @@ impl ShapeOp {
                                 })
                                 .collect::<Option<Vec<_>>>()
                         })
-                        .ok_or_else(|| c.err("pad_width", "expected [[before, after], …] per axis"))?;
+                        .ok_or_else(|| {
+                            c.err("pad_width", "expected [[before, after], …] per axis")
+                        })?;
                     let value = call_kwargs
                         .and_then(|k| k.get("constant_values"))
                         .and_then(Value::as_f64)
@@ -124,7 +135,10 @@ impl ShapeOp {
                 if let Some(&i) = drop.iter().find(|&&i| x[i].is_some_and(|d| d != 1)) {
                     return Err(format!("cannot squeeze axis {i} of size {:?}", x[i]));
                 }
-                (0..rank).filter(|i| !drop.contains(i)).map(|i| x[i]).collect()
+                (0..rank)
+                    .filter(|i| !drop.contains(i))
+                    .map(|i| x[i])
+                    .collect()
             }
             ShapeOp::Pad(..) | ShapeOp::Tile(_) | ShapeOp::Repeat(..) => {
                 let factor = self.per_axis(rank)?;
@@ -173,7 +187,8 @@ impl ShapeOp {
             .map(|d| d.unwrap_or(0))
             .collect();
         let xs = f32s(x);
-        let t = |data: Vec<f32>| Tensor::from_f32(out_shape.clone(), data).map_err(|e| e.to_string());
+        let t =
+            |data: Vec<f32>| Tensor::from_f32(out_shape.clone(), data).map_err(|e| e.to_string());
         match self {
             ShapeOp::Flip(a) => reverse(x, &Self::axes(a, rank)?),
             ShapeOp::Squeeze(_) => t(xs.into_owned()),

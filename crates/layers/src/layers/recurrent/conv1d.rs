@@ -38,7 +38,10 @@ fn narrow<T: Clone>(shape: &[T]) -> Vec<T> {
 impl ConvLstm1D {
     pub(super) fn from_config(c: &ConfigReader<'_>) -> Result<ConvLstm1D> {
         if c.str_or("data_format", "channels_last")? != "channels_last" {
-            return Err(c.err("data_format", "only channels_last is supported for ConvLSTM1D"));
+            return Err(c.err(
+                "data_format",
+                "only channels_last is supported for ConvLSTM1D",
+            ));
         }
         let mut map = c.map.clone();
         for key in ["kernel_size", "strides", "dilation_rate"] {
@@ -75,7 +78,11 @@ impl ConvLstm1D {
             .into_iter()
             .map(|t| {
                 let s = t.shape();
-                let shape = if s.len() == 4 { vec![s[0], s[2], s[3]] } else { s.to_vec() };
+                let shape = if s.len() == 4 {
+                    vec![s[0], s[2], s[3]]
+                } else {
+                    s.to_vec()
+                };
                 t.clone().reshape(shape)
             })
             .collect::<Result<_>>()?;
@@ -115,7 +122,11 @@ impl Layer for ConvLstm1D {
     }
     fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
         let s = value.shape().to_vec();
-        let wide = if s.len() == 3 { vec![s[0], 1, s[1], s[2]] } else { s };
+        let wide = if s.len() == 3 {
+            vec![s[0], 1, s[1], s[2]]
+        } else {
+            s
+        };
         self.inner.set_weight(index, value.clone().reshape(wide)?)?;
         if let Some(slot) = self.weights_1d.get_mut(index) {
             *slot = value;
@@ -127,7 +138,12 @@ impl Layer for ConvLstm1D {
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let wide: Vec<Shape> = inputs.iter().map(|s| widen(s, Some(1))).collect();
-        Ok(self.inner.output_shapes(&wide)?.iter().map(|s| narrow(s)).collect())
+        Ok(self
+            .inner
+            .output_shapes(&wide)?
+            .iter()
+            .map(|s| narrow(s))
+            .collect())
     }
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let wide = inputs

@@ -34,8 +34,8 @@ mod stack;
 
 use crate::{Layer, LayerRegistry, Result, Tensor};
 use cell::*;
-use conv_cell::*;
 pub use conv1d::ConvLstm1D;
+use conv_cell::*;
 pub use layer::{CellLayer, Rnn};
 use stack::*;
 

@@ -225,19 +225,36 @@ impl TfOpLambda {
             }
             ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
                 let [n, h, w, c] = x[..] else {
-                    return Err(format!("expected a rank-4 NHWC input, got rank {}", x.len()));
+                    return Err(format!(
+                        "expected a rank-4 NHWC input, got rank {}",
+                        x.len()
+                    ));
                 };
                 let b = a.ints[0] as usize;
                 if f == ShapeFn::DepthToSpace {
                     if c.is_some_and(|c| c % (b * b) != 0) {
-                        return Err(format!("{} channels do not divide by block_size² {}", c.unwrap_or(0), b * b));
+                        return Err(format!(
+                            "{} channels do not divide by block_size² {}",
+                            c.unwrap_or(0),
+                            b * b
+                        ));
                     }
-                    vec![vec![n, h.map(|h| h * b), w.map(|w| w * b), c.map(|c| c / (b * b))]]
+                    vec![vec![
+                        n,
+                        h.map(|h| h * b),
+                        w.map(|w| w * b),
+                        c.map(|c| c / (b * b)),
+                    ]]
                 } else {
                     if [h, w].iter().any(|d| d.is_some_and(|d| d % b != 0)) {
                         return Err(format!("height and width must divide by block_size {b}"));
                     }
-                    vec![vec![n, h.map(|h| h / b), w.map(|w| w / b), c.map(|c| c * b * b)]]
+                    vec![vec![
+                        n,
+                        h.map(|h| h / b),
+                        w.map(|w| w / b),
+                        c.map(|c| c * b * b),
+                    ]]
                 }
             }
             ShapeFn::Split => {
@@ -396,7 +413,11 @@ impl TfOpLambda {
                 let b = a.ints[0] as usize;
                 // Depth-to-space reads input (h, w, (by, bx, c)) into output
                 // (h·b + by, w·b + bx, c); space-to-depth is its inverse.
-                let (big, small) = if f == ShapeFn::DepthToSpace { (&o, &s) } else { (&s, &o) };
+                let (big, small) = if f == ShapeFn::DepthToSpace {
+                    (&o, &s)
+                } else {
+                    (&s, &o)
+                };
                 let (bh, bw, bc) = (big[1], big[2], big[3]);
                 let (sh, sw, sc) = (small[1], small[2], small[3]);
                 let xs = f32s(x);
