@@ -271,6 +271,16 @@ impl TfOpLambda {
         })
     }
 
+    /// The output shape of single-output shape function `f` on a concrete
+    /// input shape `s`.
+    fn concrete_shape(&self, f: ShapeFn, s: &[usize]) -> std::result::Result<Vec<usize>, String> {
+        let sym: Shape = s.iter().map(|&d| Some(d)).collect();
+        Ok(self.shape_fn_shapes(f, &[sym])?[0]
+            .iter()
+            .map(|d| d.unwrap_or(1))
+            .collect())
+    }
+
     /// The axes `tf.reverse` flips, each in range.
     fn reversed_axes(&self, rank: usize) -> std::result::Result<Vec<usize>, String> {
         let axes = self.args.axes.as_deref().unwrap_or_default();
@@ -316,11 +326,7 @@ impl TfOpLambda {
         };
         Ok(match f {
             ShapeFn::ExpandDims | ShapeFn::Squeeze => {
-                let sym: Shape = s.iter().map(|&d| Some(d)).collect();
-                let o: Vec<usize> = self.shape_fn_shapes(f, &[sym])?[0]
-                    .iter()
-                    .map(|d| d.unwrap_or(1))
-                    .collect();
+                let o = self.concrete_shape(f, &s)?;
                 vec![Tensor::from_f32(o, f32s(x).into_owned()).map_err(err)?]
             }
             ShapeFn::Stack => {
@@ -405,11 +411,7 @@ impl TfOpLambda {
             }
             ShapeFn::Reverse => vec![reverse(x, &self.reversed_axes(s.len())?)?],
             ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
-                let sym: Shape = s.iter().map(|&d| Some(d)).collect();
-                let o: Vec<usize> = self.shape_fn_shapes(f, &[sym])?[0]
-                    .iter()
-                    .map(|d| d.unwrap_or(1))
-                    .collect();
+                let o = self.concrete_shape(f, &s)?;
                 let b = a.ints[0] as usize;
                 // Depth-to-space reads input (h, w, (by, bx, c)) into output
                 // (h·b + by, w·b + bx, c); space-to-depth is its inverse.
