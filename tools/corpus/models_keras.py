@@ -2082,3 +2082,98 @@ SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]
                               for s in m["sources"]]}
+
+
+# Held-out, third batch, second wave.
+
+def seq2seq_attention(K, v):
+    """Neural machine translation: Embedding encoder Bidirectional LSTM
+    (return_state, states concatenated), decoder LSTM(initial_state) on
+    target tokens, Luong dot Attention over the encoder outputs,
+    Concatenate, TimeDistributed Dense softmax."""
+    L = K.layers
+    src = L.Input((7,), dtype="int32", name="source")
+    tgt = L.Input((5,), dtype="int32", name="target")
+    e = L.Embedding(30, 6, name="src_emb")(src)
+    enc, fh, fc, bh, bc = L.Bidirectional(L.LSTM(4, return_sequences=True, return_state=True),
+                                          name="encoder")(e)
+    h = L.Concatenate(name="state_h")([fh, bh])
+    c = L.Concatenate(name="state_c")([fc, bc])
+    d = L.Embedding(30, 6, name="tgt_emb")(tgt)
+    dec = L.LSTM(8, return_sequences=True, name="decoder")(d, initial_state=[h, c])
+    ctx = L.Attention(name="luong")([dec, enc])
+    out = L.TimeDistributed(L.Dense(30, activation="softmax"), name="next_token")(
+        L.Concatenate(name="dec_ctx")([dec, ctx]))
+    return K.Model([src, tgt], out, name="seq2seq_attention")
+
+
+def lstm_autoencoder(K, v):
+    """Time-series anomaly detection LSTM autoencoder: LSTM encoder ->
+    RepeatVector -> LSTM decoder (return_sequences) -> TimeDistributed Dense."""
+    L = K.layers
+    return K.Sequential([
+        L.Input((10, 3), name="series"),
+        L.LSTM(6, activation="relu", name="enc"),
+        L.RepeatVector(10, name="repeat"),
+        L.LSTM(6, activation="relu", return_sequences=True, name="dec"),
+        L.TimeDistributed(L.Dense(3), name="recon"),
+    ], name="lstm_autoencoder")
+
+
+def efficientnet_v2_s(K, v):
+    """EfficientNetV2-S block structure (fused-MBConv then MBConv + SE stages)
+    at width 0.0625 and depth 0.1, 32x32."""
+    kw = {"model_name": "efficientnetv2-s"} if v == "k2" else {"name": "efficientnetv2-s"}
+    return _eff2(v).EfficientNetV2(0.0625, 0.1, 32, weights=None, input_shape=IMG, classes=3,
+                                   **kw)
+
+
+def upsample_interpolations(K, v):
+    """Keras 3 UpSampling2D(bicubic / lanczos3 / area) and Resizing(bicubic,
+    area, lanczos5): the interpolations beyond nearest and bilinear."""
+    L = K.layers
+    x = L.Input((6, 6, 2), name="image")
+    a = L.UpSampling2D(2, interpolation="bicubic", name="up_bicubic")(x)
+    b = L.Resizing(12, 12, interpolation="area", name="rs_area")(x)
+    c = L.Resizing(12, 12, interpolation="lanczos3", name="rs_lanczos3")(x)
+    h = L.Concatenate(name="cat")([a, b, c])
+    return K.Model(x, L.Conv2D(2, 3, padding="same", name="conv")(h),
+                   name="upsample_interpolations")
+
+
+def channels_first_heads(K, v):
+    """channels_first heads that run on CPU: Permute to channels-first,
+    GlobalAveragePooling2D / GlobalMaxPooling1D(channels_first), Flatten
+    (channels_first: Keras transposes to channels-last before flattening)."""
+    L = K.layers
+    x = L.Input((4, 5, 3), name="image")
+    h = L.Conv2D(3, 3, padding="same", name="conv")(x)
+    cf = L.Permute((3, 1, 2), name="to_cf")(h)                           # 3 x 4 x 5
+    g = L.GlobalAveragePooling2D(data_format="channels_first", name="gap_cf")(cf)
+    s = L.Reshape((3, 20), name="seq_cf")(cf)
+    m = L.GlobalMaxPooling1D(data_format="channels_first", name="gmp_cf")(s)
+    f = L.Flatten(data_format="channels_first", name="flat_cf")(cf)
+    out = L.Dense(3, name="head")(L.Concatenate(name="cat")([g, m, f]))
+    return K.Model(x, [out, f], name="channels_first_heads")
+
+
+add("seq2seq_attention", "heldout3", seq2seq_attention,
+    "NMT: Bidirectional LSTM encoder (return_state, states concatenated), decoder LSTM("
+    "initial_state), Luong dot Attention, Concatenate, TimeDistributed Dense softmax",
+    vocab=30, seed=THIRD + 11)
+add("lstm_autoencoder", "heldout3", lstm_autoencoder,
+    "Sequential LSTM autoencoder: LSTM(relu) -> RepeatVector -> LSTM(relu, seq) -> "
+    "TimeDistributed Dense", seed=THIRD + 12)
+add("efficientnet_v2_s", "heldout3", efficientnet_v2_s,
+    "EfficientNetV2-S blocks (fused-MBConv, MBConv + SE) at width 0.0625, depth 0.1, 32x32",
+    sources=["keras2", "keras3-keras"], head="predictions", seed=THIRD + 13)
+add("upsample_interpolations", "heldout3", upsample_interpolations,
+    "Keras 3 UpSampling2D(bicubic), Resizing(area), Resizing(lanczos3)",
+    sources=["keras3-keras"], seed=THIRD + 14)
+add("channels_first_heads", "heldout3", channels_first_heads,
+    "Permute to channels-first, GlobalAveragePooling2D / GlobalMaxPooling1D / Flatten with "
+    "data_format channels_first", seed=THIRD + 15)
+SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}

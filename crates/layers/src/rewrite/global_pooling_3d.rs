@@ -2,7 +2,8 @@
 //! has neither) → `Reshape` of the `[depth, height, width, channels]`
 //! input to `[depth·height·width, channels]` and the `GlobalMaxPooling1D` /
 //! `GlobalAveragePooling1D` of that: the same values pooled per channel
-//! (`keepdims` adds a `Reshape` to `[1, 1, 1, channels]`).
+//! (`keepdims` adds a `Reshape` to `[1, 1, 1, channels]`). Channels-first
+//! 1-D global pooling: [`super::global_pooling_1d_cf`].
 
 use super::{entry, Outcome, Site};
 use serde_json::{json, Value};
@@ -12,7 +13,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     let pool = match site.class_name {
         "GlobalMaxPooling3D" => "GlobalMaxPooling1D",
         "GlobalAveragePooling3D" => "GlobalAveragePooling1D",
-        _ => return Outcome::Skip,
+        _ => return super::global_pooling_1d_cf::rule(site),
     };
     match rewrite(site, pool) {
         Ok(o) => o,

@@ -85,6 +85,7 @@ pub mod deconv_output_padding;
 pub mod depthwise_dilation;
 pub mod einsum_dense;
 pub mod elu_alpha;
+pub mod global_pooling_1d_cf;
 pub mod global_pooling_3d;
 pub mod grouped_conv;
 pub mod identity_layer;
