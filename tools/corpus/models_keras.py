@@ -2177,3 +2177,97 @@ SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]
                               for s in m["sources"]]}
+
+
+# Held-out, third batch, third wave.
+
+def mixed_precision_cnn(K, v):
+    """A CNN built under the mixed_float16 policy (float32 variables,
+    float16 compute), with the float32 softmax head Keras recommends."""
+    L = K.layers
+    K.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        x = L.Input((8, 8, 3), name="image")
+        h = L.Conv2D(6, 3, padding="same", name="conv")(x)
+        h = L.BatchNormalization(name="bn")(h)
+        h = L.Activation("relu", name="relu")(h)
+        h = L.GlobalAveragePooling2D(name="gap")(h)
+        h = L.Dense(4, name="logits")(h)
+        out = L.Activation("softmax", dtype="float32", name="probs")(h)
+        return K.Model(x, out, name="mixed_precision_cnn")
+    finally:
+        K.mixed_precision.set_global_policy("float32")
+
+
+def fn_activations(K, v):
+    """Activations given as functions, not names: tf.nn.relu6 / tf.nn.leaky_relu /
+    tf.nn.gelu / tf.math.tanh (tf_keras), keras.activations.relu6 / leaky_relu /
+    gelu / tanh (Keras 3): saved under the function's name."""
+    L = K.layers
+    if v == "k2":
+        import tensorflow as T
+        fns = [T.nn.relu6, T.nn.leaky_relu, T.nn.gelu, T.math.tanh]
+    else:
+        A = K.activations
+        fns = [A.relu6, A.leaky_relu, A.gelu, A.tanh]
+    x = L.Input((5,), name="x")
+    outs = [L.Dense(4, activation=f, name="d%d" % i)(x) for i, f in enumerate(fns)]
+    return K.Model(x, L.Concatenate(name="cat")(outs), name="fn_activations")
+
+
+def bn_renorm(K, v):
+    """tf_keras BatchNormalization(renorm=True): extra renorm variables
+    (moving_stddev, renorm_mean, renorm_stddev), unused at inference."""
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(8, name="d1")(x)
+    h = L.BatchNormalization(renorm=True, renorm_momentum=0.9, name="bn_renorm")(h)
+    h = L.Dense(4, activation="relu", name="d2")(h)
+    return K.Model(x, L.Dense(2, name="out")(h), name="bn_renorm")
+
+
+def bn_virtual(K, v):
+    """tf_keras BatchNormalization(virtual_batch_size=2) (ghost batch norm)."""
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(4, activation="relu", name="d1")(x)
+    h = L.BatchNormalization(virtual_batch_size=2, name="bn_virtual")(h)
+    return K.Model(x, L.Dense(2, name="out")(h), name="bn_virtual")
+
+
+def embedding_bag(K, v):
+    """Recommender two-tower: user / item id Embeddings (tf_keras
+    input_length), Flatten, Dense towers, Dot(normalize) score,
+    GlobalAveragePooling1D over a bag of tag ids."""
+    L = K.layers
+    ekw = {"input_length": 1} if v == "k2" else {}
+    user = L.Input((1,), dtype="int32", name="user")
+    item = L.Input((1,), dtype="int32", name="item")
+    tags = L.Input((4,), dtype="int32", name="tags")
+    u = L.Flatten(name="u_flat")(L.Embedding(20, 6, name="user_emb", **ekw)(user))
+    i = L.Flatten(name="i_flat")(L.Embedding(20, 6, name="item_emb", **ekw)(item))
+    t = L.GlobalAveragePooling1D(name="tag_bag")(L.Embedding(20, 6, name="tag_emb")(tags))
+    u = L.Dense(5, activation="relu", name="user_tower")(u)
+    it = L.Dense(5, activation="relu", name="item_tower")(L.Add(name="item_tags")([i, t]))
+    return K.Model([user, item, tags], L.Dot(axes=1, normalize=True, name="score")([u, it]),
+                   name="embedding_bag")
+
+
+add("mixed_precision_cnn", "heldout3", mixed_precision_cnn,
+    "Conv2D/BN/GAP/Dense under the mixed_float16 policy (float16 compute), float32 softmax",
+    head="logits", tolerance={"atol": 5e-3, "rtol": 2e-2}, seed=THIRD + 16)
+add("fn_activations", "heldout3", fn_activations,
+    "Dense layers whose activation is a function object (tf.nn.relu6, tf.nn.leaky_relu, "
+    "tf.nn.gelu, tf.math.tanh; Keras 3 keras.activations.*)", seed=THIRD + 17)
+add("bn_renorm", "heldout3", bn_renorm,
+    "tf_keras BatchNormalization(renorm=True)", sources=K2_ONLY, seed=THIRD + 18)
+add("embedding_bag", "heldout3", embedding_bag,
+    "two-tower recommender: id Embeddings + Flatten, bag-of-tags Embedding + "
+    "GlobalAveragePooling1D, Dense towers, Dot(normalize) score", vocab=20, seed=THIRD + 19)
+add("bn_virtual", "heldout3", bn_virtual,
+    "tf_keras BatchNormalization(virtual_batch_size=2) (ghost batch normalization)",
+    sources=K2_ONLY, seed=THIRD + 20)
+SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}

@@ -77,6 +77,7 @@
 pub mod activations;
 pub mod attention_dot;
 pub mod batch_norm_rank5;
+pub mod batch_renorm;
 pub mod category_encoding;
 pub mod concat_axis;
 pub mod conv1d_as_2d;
