@@ -279,7 +279,7 @@ impl TfOpLambda {
             c.err(
                 "function",
                 format!(
-                    "tf.{function} is not supported yet (see the function table in crates/layers/src/layers/tf_ops.rs)"
+                    "tf.{function} is not supported yet (see the function table in crates/layers/src/layers/tf_ops/elementwise.rs)"
                 ),
             )
         })?;
