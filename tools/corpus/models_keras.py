@@ -2271,3 +2271,120 @@ SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]
                               for s in m["sources"]]}
+
+
+# Held-out, third batch, fourth wave.
+
+def ssd_head(K, v):
+    """Single-shot detector heads on two feature maps: per-scale box and
+    class Conv2Ds reshaped to [-1, 4] / [-1, classes], concatenated over
+    scales (axis 1), sigmoid class scores."""
+    L = K.layers
+    x = L.Input((16, 16, 3), name="image")
+    f1 = L.Conv2D(6, 3, strides=2, padding="same", activation="relu", name="stage1")(x)  # 8
+    f2 = L.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="stage2")(f1)  # 4
+    boxes, scores = [], []
+    for i, f in enumerate([f1, f2]):
+        boxes.append(L.Reshape((-1, 4), name="boxes%d" % i)(
+            L.Conv2D(2 * 4, 3, padding="same", name="box_conv%d" % i)(f)))
+        scores.append(L.Reshape((-1, 3), name="scores%d" % i)(
+            L.Conv2D(2 * 3, 3, padding="same", name="cls_conv%d" % i)(f)))
+    b = L.Concatenate(axis=1, name="all_boxes")(boxes)
+    s = L.Activation("sigmoid", name="all_scores")(L.Concatenate(axis=1, name="cat_scores")(scores))
+    return K.Model(x, [b, s], name="ssd_head")
+
+
+def cf_spatial(K, v):
+    """channels_first ZeroPadding2D / Cropping2D / UpSampling2D on a
+    Permute'd map (these run on CPU in NCHW), back to channels-last."""
+    L = K.layers
+    x = L.Input((5, 6, 2), name="image")
+    h = L.Permute((3, 1, 2), name="to_cf")(L.Conv2D(3, 3, padding="same", name="conv")(x))
+    h = L.ZeroPadding2D(((1, 0), (2, 1)), data_format="channels_first", name="pad_cf")(h)
+    h = L.Cropping2D(((0, 1), (1, 0)), data_format="channels_first", name="crop_cf")(h)
+    h = L.UpSampling2D((2, 1), data_format="channels_first", name="up_cf")(h)
+    return K.Model(x, L.Permute((2, 3, 1), name="to_cl")(h), name="cf_spatial")
+
+
+def deferred_sequential(K, v):
+    """A Sequential without an Input, built afterwards with model.build()."""
+    L = K.layers
+    m = K.Sequential([L.Dense(6, activation="relu", name="h1"),
+                      L.Dense(3, activation="softmax", name="probs")], name="deferred_sequential")
+    m.build((None, 5))
+    return m
+
+
+def rescaling_per_channel(K, v):
+    """ImageNet normalization as Rescaling with per-channel lists
+    (scale = 1/std, offset = -mean/std) in front of a small CNN."""
+    L = K.layers
+    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    x = L.Input((6, 6, 3), name="image")
+    h = L.Rescaling(1 / 255.0, name="to_unit")(x)
+    h = L.Rescaling([1 / s for s in std], offset=[-m / s for m, s in zip(mean, std)],
+                    name="imagenet_norm")(h)
+    h = L.Conv2D(4, 3, activation="relu", name="conv")(h)
+    out = L.Dense(3, activation="softmax", name="probs")(L.GlobalAveragePooling2D(name="gap")(h))
+    return K.Model(x, out, name="rescaling_per_channel")
+
+
+add("ssd_head", "heldout3", ssd_head,
+    "SSD-style heads: per-scale box/class Conv2Ds, Reshape(-1, 4) / (-1, 3), Concatenate over "
+    "scales, sigmoid scores; two outputs", seed=THIRD + 21)
+add("cf_spatial", "heldout3", cf_spatial,
+    "ZeroPadding2D / Cropping2D / UpSampling2D with data_format channels_first", seed=THIRD + 22)
+add("deferred_sequential", "heldout3", deferred_sequential,
+    "Sequential without Input, built with model.build((None, 5))", head="probs",
+    seed=THIRD + 23)
+add("rescaling_per_channel", "heldout3", rescaling_per_channel,
+    "Rescaling(1/255) then Rescaling(per-channel scale and offset lists: ImageNet mean/std); "
+    "input 0..255", head="probs", range="pixel", seed=THIRD + 24)
+SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
+
+
+# Held-out, third batch, fifth wave: free spatial / time dimensions.
+
+def fcn_dynamic(K, v):
+    """Fully convolutional segmenter on Input((None, None, 3)): any image
+    size; Conv/BN/MaxPooling2D encoder, UpSampling2D + Conv decoder with a
+    skip Add, per-pixel softmax."""
+    L = K.layers
+    x = L.Input((None, None, 3), name="image")
+    e1 = L.Conv2D(4, 3, padding="same", activation="relu", name="enc1")(x)
+    e2 = L.MaxPooling2D(name="pool")(L.BatchNormalization(name="bn")(e1))
+    e2 = L.Conv2D(6, 3, padding="same", activation="relu", name="enc2")(e2)
+    d = L.Conv2D(4, 1, name="dec_proj")(L.UpSampling2D(name="up")(e2))
+    d = L.Add(name="skip")([d, e1])
+    out = L.Conv2D(3, 1, activation="softmax", name="mask")(d)
+    return K.Model(x, out, name="fcn_dynamic")
+
+
+def text_dynamic(K, v):
+    """Variable-length text classifier on Input((None,)): Embedding,
+    Conv1D, GRU(reset_after=False), GlobalMaxPooling1D of a second branch."""
+    L = K.layers
+    t = L.Input((None,), dtype="int32", name="tokens")
+    e = L.Embedding(40, 6, name="emb")(t)
+    c = L.Conv1D(5, 3, padding="same", activation="relu", name="conv")(e)
+    g = L.GRU(4, reset_after=False, name="gru")(c)
+    m = L.GlobalMaxPooling1D(name="gmp")(c)
+    out = L.Dense(2, activation="softmax", name="probs")(L.Concatenate(name="cat")([g, m]))
+    return K.Model(t, out, name="text_dynamic")
+
+
+add("fcn_dynamic", "heldout3", fcn_dynamic,
+    "fully convolutional segmenter on Input((None, None, 3)), run on 10x12 images",
+    inputs=lambda rng, b: [(rng.integers(-16, 17, (b, 10, 12, 3)) / 16.0).astype(np.float32)],
+    seed=THIRD + 25)
+add("text_dynamic", "heldout3", text_dynamic,
+    "variable-length text on Input((None,)): Embedding, Conv1D, GRU, GlobalMaxPooling1D; run "
+    "on 9 tokens", head="probs",
+    inputs=lambda rng, b: [rng.integers(1, 40, (b, 9)).astype(np.int32)], seed=THIRD + 26)
+SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}
