@@ -49,6 +49,8 @@ fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
         "LessEqual" => |a, b| if a <= b { 1.0 } else { 0.0 },
         "LogicalOr" => |a, b| if a != 0.0 || b != 0.0 { 1.0 } else { 0.0 },
         "LogicalAnd" => |a, b| if a != 0.0 && b != 0.0 { 1.0 } else { 0.0 },
+        // numpy's mod: the remainder takes the divisor's sign.
+        "Mod" => |a, b| a - (a / b).floor() * b,
         _ => return None,
     })
 }
@@ -76,6 +78,10 @@ fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "LogicalNot" => |x| if x == 0.0 { 1.0 } else { 0.0 },
         "Floor" => f32::floor,
         "Erf" => crate::activations::erf,
+        "Arctan" => f32::atan,
+        "LogSigmoid" => |x| -Activation::Softplus.scalar(-x),
+        "Round" => f32::round_ties_even,
+        "HardTanh" => |x| x.clamp(-1.0, 1.0),
         "Sign" => super::tf_ops::sign,
         "Ceil" => f32::ceil,
         _ => return None,
@@ -94,6 +100,7 @@ fn reduction(op: &str) -> Option<Reduce> {
         "Std" => Reduce::Std,
         "Logsumexp" => Reduce::LogSumExp,
         "Norm" => Reduce::Norm,
+        "Prod" => Reduce::Prod,
         _ => return None,
     })
 }
@@ -176,6 +183,12 @@ const OPERATIONS: &[&str] = &[
     "Pad",
     "Tile",
     "Repeat",
+    "Arctan",
+    "LogSigmoid",
+    "Round",
+    "HardTanh",
+    "Mod",
+    "Prod",
 ];
 
 /// Register `ops.<class>` for every supported operation.

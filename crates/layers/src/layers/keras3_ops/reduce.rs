@@ -23,6 +23,8 @@ pub(crate) enum Reduce {
     /// The Euclidean (Frobenius) norm `sqrt(sum(x²))` (`ops.norm` with
     /// `ord=None`).
     Norm,
+    /// The product (`ops.prod`, `tf.math.reduce_prod`).
+    Prod,
 }
 
 /// Axes (possibly negative) resolved against `rank`, sorted, unique.
@@ -126,7 +128,7 @@ pub(crate) fn reduce(
     let init = match how {
         Reduce::Max => f32::NEG_INFINITY,
         Reduce::Min => f32::INFINITY,
-        Reduce::All => 1.0,
+        Reduce::All | Reduce::Prod => 1.0,
         _ => 0.0,
     };
     let mut acc = vec![init; out_n];
@@ -138,6 +140,7 @@ pub(crate) fn reduce(
             Reduce::Any => f32::from(*a != 0.0 || v != 0.0),
             Reduce::All => f32::from(*a != 0.0 && v != 0.0),
             Reduce::Norm => *a + v * v,
+            Reduce::Prod => *a * v,
             _ => *a + v,
         };
     }
