@@ -2393,7 +2393,7 @@ SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
 # Held-out, third batch, sixth wave: more keras.ops / tf.* functions.
 
 def k3_ops_more(K, v):
-    """keras.ops arctan, nn.log_sigmoid, round, nn.hard_tanh, mod (ops.prod
+    """keras.ops arctan, nn.log_sigmoid, round, nn.hard_tanh, mod, argmax (ops.prod
     saves `dtype: null` in its config, which tfjs_format::topology does not
     yet take for an operation: see tfop_more for the product)."""
     L, O = K.layers, K.ops
@@ -2401,12 +2401,13 @@ def k3_ops_more(K, v):
     h = L.Dense(6, name="proj")(x)
     a = O.arctan(h) + O.nn.log_sigmoid(h) + O.nn.hard_tanh(2.0 * h)
     b = O.round(h * 4.0) / 4.0 + O.mod(h, 0.75)
-    return K.Model(x, L.Add(name="sum")([a, b]), name="k3_ops_more")
+    ids = O.cast(O.argmax(h, axis=-1), "float32")
+    return K.Model(x, [L.Add(name="sum")([a, b]), ids], name="k3_ops_more")
 
 
 def tfop_more(K, v):
     """tf.math.atan, log_sigmoid, floormod, reduce_prod,
-    reduce_euclidean_norm."""
+    reduce_euclidean_norm, one_hot(argmax) with on / off values."""
     import tensorflow as T
     L = K.layers
     x = L.Input((4, 6), name="x")
@@ -2414,18 +2415,20 @@ def tfop_more(K, v):
     a = T.math.atan(h) + T.math.log_sigmoid(h) + T.math.floormod(h, 0.75)
     p = T.math.reduce_prod(T.math.tanh(h), axis=1, keepdims=True)
     n = T.math.reduce_euclidean_norm(h, axis=-1, keepdims=True)
-    return K.Model(x, a * n + p, name="tfop_more")
+    ids = T.one_hot(T.math.argmax(h, axis=-1), 6, on_value=2.0, off_value=-1.0)
+    return K.Model(x, [a * n + p, ids], name="tfop_more")
 
 
 def ops_unsupported(K, v):
-    """Functions the engine still refuses, all named in one error:
-    argmax, one_hot, sort, top_k, resize / band_part, moveaxis."""
+    """Functions the engine still refuses, all named in one error: sort,
+    top_k, band_part (tf) / one_hot, sort, top_k, image.resize, moveaxis
+    (keras.ops; Keras 3's OneHot node is not recognised as an operation)."""
     L = K.layers
     x = L.Input((4, 6), name="x")
     h = L.Dense(6, name="proj")(x)
     if v == "k2":
         import tensorflow as T
-        outs = [T.one_hot(T.math.argmax(h, axis=-1), 6), T.sort(h, axis=-1),
+        outs = [T.sort(h, axis=-1),
                 T.math.top_k(h, 2).values,
                 T.linalg.band_part(T.matmul(h, h, transpose_b=True), 0, -1)]
     else:
@@ -2436,13 +2439,14 @@ def ops_unsupported(K, v):
 
 
 add("k3_ops_more", "heldout3", k3_ops_more,
-    "keras.ops arctan, nn.log_sigmoid, round, nn.hard_tanh, mod",
+    "keras.ops arctan, nn.log_sigmoid, round, nn.hard_tanh, mod, argmax; two outputs",
     sources=["keras3-h5", "keras3-keras"], seed=THIRD + 27)
 add("tfop_more", "heldout3", tfop_more,
-    "tf.math.atan, log_sigmoid, floormod, reduce_prod, reduce_euclidean_norm",
+    "tf.math.atan, log_sigmoid, floormod, reduce_prod, reduce_euclidean_norm; "
+    "tf.one_hot(tf.math.argmax(...), on_value=2, off_value=-1)",
     sources=K2_ONLY, seed=THIRD + 28)
 add("ops_unsupported", "heldout3", ops_unsupported,
-    "argmax + one_hot, sort, top_k, band_part (tf) / image.resize, moveaxis (keras.ops): "
+    "sort, top_k, band_part (tf) / one_hot, sort, top_k, image.resize, moveaxis (keras.ops): "
     "refused with every function named", sources=["keras2", "keras3-keras"], seed=THIRD + 29)
 SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",

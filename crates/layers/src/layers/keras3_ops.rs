@@ -101,6 +101,7 @@ fn reduction(op: &str) -> Option<Reduce> {
         "Logsumexp" => Reduce::LogSumExp,
         "Norm" => Reduce::Norm,
         "Prod" => Reduce::Prod,
+        "Argmax" => Reduce::ArgMax,
         _ => return None,
     })
 }
@@ -189,6 +190,7 @@ const OPERATIONS: &[&str] = &[
     "HardTanh",
     "Mod",
     "Prod",
+    "Argmax",
 ];
 
 /// Register `ops.<class>` for every supported operation.

@@ -25,6 +25,9 @@ pub(crate) enum Reduce {
     Norm,
     /// The product (`ops.prod`, `tf.math.reduce_prod`).
     Prod,
+    /// The position of the largest value along one axis, the first on ties
+    /// (`ops.argmax`, `tf.math.argmax`), as a float.
+    ArgMax,
 }
 
 /// Axes (possibly negative) resolved against `rank`, sorted, unique.
@@ -94,6 +97,21 @@ pub(crate) fn reduce(
         o
     };
     let xs = f32s(x);
+    if how == Reduce::ArgMax {
+        let [a] = ax[..] else {
+            return Err(format!("argmax takes one axis, got {axes:?}"));
+        };
+        let mut best = vec![f32::NEG_INFINITY; out_n];
+        let mut at = vec![0f32; out_n];
+        for (i, &v) in xs.iter().enumerate() {
+            let o = out_index(i);
+            if v > best[o] {
+                best[o] = v;
+                at[o] = ((i / strides[a]) % s[a]) as f32;
+            }
+        }
+        return Tensor::from_f32(shape, at).map_err(|e| e.to_string());
+    }
     if how == Reduce::LogSumExp {
         let max = reduce(x, Reduce::Max, axes, true)?;
         let m = f32s(&max);

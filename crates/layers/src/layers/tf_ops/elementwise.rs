@@ -184,6 +184,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.reduce_variance" => Reduce(super::Reduce::Variance),
         "math.reduce_logsumexp" | "reduce_logsumexp" => Reduce(super::Reduce::LogSumExp),
         "math.reduce_prod" | "reduce_prod" => Reduce(super::Reduce::Prod),
+        "math.argmax" | "argmax" => Reduce(super::Reduce::ArgMax),
+        "one_hot" => Shape(ShapeFn::OneHot),
         "math.reduce_euclidean_norm" => Reduce(super::Reduce::Norm),
         "math.reduce_any" | "reduce_any" => Reduce(super::Reduce::Any),
         "math.reduce_all" | "reduce_all" => Reduce(super::Reduce::All),

@@ -98,6 +98,8 @@ enum ShapeFn {
     /// `tf.nn.depth_to_space` / `space_to_depth` (NHWC, `block_size`).
     DepthToSpace,
     SpaceToDepth,
+    /// `tf.one_hot` (`depth`, `on_value`, `off_value`; a new last axis).
+    OneHot,
 }
 
 /// The kwargs a function reads (everything else, `name` included, is
@@ -198,6 +200,8 @@ struct StructuredArgs {
     /// `tf.math.cumsum`'s `exclusive` and `reverse`.
     exclusive: bool,
     reverse: bool,
+    /// `tf.one_hot`'s `[on_value, off_value]`.
+    on_off: [f32; 2],
 }
 
 /// An int or a list of 1, 2 or 4 ints (`[1, h, w, 1]`) as `[h, w]`.
@@ -476,6 +480,15 @@ impl TfOpLambda {
                                 .filter(|a| !a.is_empty())
                                 .ok_or_else(|| fail("axis", "a list of axes"))?,
                         );
+                    }
+                    ShapeFn::OneHot => {
+                        sargs.ints = ints("depth")
+                            .filter(|d| d.len() == 1 && (1..=1 << 20).contains(&d[0]))
+                            .ok_or_else(|| fail("depth", "a positive integer"))?;
+                        if kwargs.get("axis").and_then(Value::as_i64).unwrap_or(-1) != -1 {
+                            return Err(fail("axis", "-1 (a new last axis)"));
+                        }
+                        sargs.on_off = [arg("on_value", 1.0)?, arg("off_value", 0.0)?];
                     }
                     ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
                         sargs.ints = ints("block_size")

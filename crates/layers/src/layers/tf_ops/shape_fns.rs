@@ -223,6 +223,11 @@ impl TfOpLambda {
                 self.reversed_axes(x.len())?;
                 vec![x.clone()]
             }
+            ShapeFn::OneHot => {
+                let mut o = x.clone();
+                o.push(Some(a.ints[0] as usize));
+                vec![o]
+            }
             ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
                 let [n, h, w, c] = x[..] else {
                     return Err(format!(
@@ -410,6 +415,17 @@ impl TfOpLambda {
                 split(x, &a.ints, i)?
             }
             ShapeFn::Reverse => vec![reverse(x, &self.reversed_axes(s.len())?)?],
+            ShapeFn::OneHot => {
+                let (depth, [on, off]) = (a.ints[0] as usize, a.on_off);
+                let mut out = vec![off; x.len() * depth];
+                for (i, &v) in f32s(x).iter().enumerate() {
+                    // An index out of [0, depth) gives a row of off values.
+                    if v >= 0.0 && (v as usize) < depth {
+                        out[i * depth + v as usize] = on;
+                    }
+                }
+                vec![Tensor::from_f32(self.concrete_shape(f, &s)?, out).map_err(err)?]
+            }
             ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
                 let o = self.concrete_shape(f, &s)?;
                 let b = a.ints[0] as usize;
