@@ -45,7 +45,7 @@ fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
     let class = mc.get("class_name").cloned().unwrap_or(Value::Null);
     let mut config = mc.get("config").cloned().unwrap_or(Value::Null);
     if let Some(Value::Array(ls)) = config.get_mut("layers") {
-        ls.iter_mut().for_each(rnn_without_cell_keys);
+        ls.iter_mut().for_each(keras_layer_config);
     }
     let layers = config
         .get("layers")
@@ -71,21 +71,34 @@ fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
     Ok((json!({"class_name": class, "config": config}), layers))
 }
 
-/// TensorFlow.js's `RNN.getConfig()` spreads the cell's config into the
-/// layer's (`{...cellConfig, ...baseConfig, cell}`); Keras's `RNN` takes
-/// only `cell` and its own keys (`units` is "not understood"). Drops the
-/// cell's keys from every `RNN` layer, nested ones included.
-fn rnn_without_cell_keys(layer: &mut Value) {
+/// The TensorFlow.js forms of a layer's config (and of the layers inside
+/// it: wrapped layers, cells, nested models' layers) that Keras reads
+/// otherwise:
+/// - TensorFlow.js's `RNN.getConfig()` spreads the cell's config into the
+///   layer's (`{...cellConfig, ...baseConfig, cell}`); Keras's `RNN` takes
+///   only `cell` and its own keys (`units` is "not understood"): the cell's
+///   keys are dropped;
+/// - TensorFlow.js writes `Reshape`'s inferred dimension as `null`; Keras
+///   infers only `-1` (`null` fails in tf_keras's reshape and leaves Keras
+///   3's output shape unknown).
+fn keras_layer_config(layer: &mut Value) {
     let Some(Value::Object(config)) = layer.get_mut("config") else {
         return;
     };
     for key in ["layer", "backward_layer", "cell"] {
         if let Some(inner) = config.get_mut(key) {
-            rnn_without_cell_keys(inner);
+            keras_layer_config(inner);
         }
     }
-    if let Some(Value::Array(cells)) = config.get_mut("cells") {
-        cells.iter_mut().for_each(rnn_without_cell_keys);
+    for key in ["cells", "layers"] {
+        if let Some(Value::Array(inner)) = config.get_mut(key) {
+            inner.iter_mut().for_each(keras_layer_config);
+        }
+    }
+    if let Some(Value::Array(target)) = config.get_mut("target_shape") {
+        for d in target.iter_mut().filter(|d| d.is_null()) {
+            *d = (-1).into();
+        }
     }
     if layer.get("class_name").and_then(Value::as_str) != Some("RNN") {
         return;
@@ -264,10 +277,16 @@ fn tf_keras_layer_scale(mc: &mut Value, layers: &mut [Layer]) -> Result<()> {
     Ok(())
 }
 
+/// Layer classes the engine runs that only Keras 3 has (random
+/// augmentation layers aside: they are the identity at inference and are
+/// rewritten away).
+const KERAS3_ONLY_CLASSES: &[&str] = &["RMSNormalization"];
+
 /// tf_keras has no `hard_silu` (`hard_swish`) activation (and its
 /// `hard_sigmoid` is `0.2x + 0.5` clipped, not Keras 3's `x / 6 + 0.5`, so
-/// it cannot be built from that): a layer using it is an error naming it.
-fn tf_keras_activations(mc: &Value) -> Result<()> {
+/// it cannot be built from that), nor the layers of [`KERAS3_ONLY_CLASSES`]:
+/// a layer using one is an error naming it.
+fn tf_keras_lacks(mc: &Value) -> Result<()> {
     for l in mc
         .pointer("/config/layers")
         .and_then(Value::as_array)
@@ -275,20 +294,26 @@ fn tf_keras_activations(mc: &Value) -> Result<()> {
         .flatten()
     {
         if l.pointer("/config/layers").is_some() {
-            tf_keras_activations(l)?;
+            tf_keras_lacks(l)?;
             continue;
         }
+        let name = l
+            .pointer("/config/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
         let act = l.pointer("/config/activation").and_then(Value::as_str);
         if let Some(a @ ("hard_silu" | "hard_swish")) = act {
-            let name = l
-                .pointer("/config/name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
             return Err(KerasError::msg(format!(
                 "layer `{name}` ({class}): activation `{a}` has no tf_keras equivalent \
                  (tf_keras has no hard_silu, and its hard_sigmoid computes 0.2x + 0.5); \
                  export to .keras instead"
+            )));
+        }
+        if KERAS3_ONLY_CLASSES.contains(&class) {
+            return Err(KerasError::msg(format!(
+                "layer `{name}` ({class}): tf_keras 2.21 has no {class} layer; export to \
+                 .keras instead"
             )));
         }
     }
@@ -305,7 +330,7 @@ pub fn to_h5(a: &ModelArtifacts) -> Result<Vec<u8>> {
         nodes::for_tf_keras(c)?;
     }
     one_sided_keys(&mut mc, KERAS3_ONLY_KEYS, false)?;
-    tf_keras_activations(&mc)?;
+    tf_keras_lacks(&mc)?;
     let mut root = WriteGroup::default();
     root.attrs
         .push(("backend".into(), WriteAttr::Str("tensorflow".into())));
@@ -488,11 +513,68 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
                 .flat_map(|s| (0..per).map(move |i| format!("{base}/{s}/vars/{i}")))
                 .collect()
         }
-        "TimeDistributed" => {
-            let (c, cc) = inner("layer");
-            keras3_var_paths(&format!("{base}/layer"), &c, &cc, n)
-        }
         _ => (0..n).map(|i| format!("{base}/vars/{i}")).collect(),
+    }
+}
+
+/// Where Keras 3 keeps the variables of a layer saved under `base`, for
+/// each of its `weights` (named `<layer>/<weight>` by the layer that holds
+/// them, at any depth): a nested model's by its inner layers
+/// ([`keras3_nested_model_paths`]), `TimeDistributed`'s under `layer` (a
+/// model there too), any other layer's by [`keras3_var_paths`].
+fn keras3_weight_paths(base: &str, class: &str, config: &Value, weights: &[&str]) -> Vec<String> {
+    if config.get("layers").is_some() {
+        return keras3_nested_model_paths(base, config, weights);
+    }
+    match (class, config.get("layer")) {
+        ("TimeDistributed", Some(inner)) => {
+            // The engine names a wrapper's weights `<wrapper>/<inner>/…`.
+            let own = config.get("name").and_then(Value::as_str).unwrap_or("");
+            let weights: Vec<&str> = weights
+                .iter()
+                .map(|w| {
+                    w.strip_prefix(own)
+                        .and_then(|w| w.strip_prefix('/'))
+                        .unwrap_or(w)
+                })
+                .collect();
+            let class = inner
+                .get("class_name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let config = inner.get("config").unwrap_or(&Value::Null);
+            keras3_weight_paths(&format!("{base}/layer"), class, config, &weights)
+        }
+        _ => keras3_var_paths(base, class, config, weights.len()),
+    }
+}
+
+/// The names of the layer `entry` and of every layer inside it (nested
+/// models' layers, wrappers' `layer` / `backward_layer`): the names its
+/// weights may start with.
+fn names_within(entry: &Value, out: &mut Vec<String>) {
+    if let Some(n) = entry
+        .get("name")
+        .or_else(|| entry.pointer("/config/name"))
+        .and_then(Value::as_str)
+    {
+        out.push(n.to_string());
+    }
+    let Some(config) = entry.get("config") else {
+        return;
+    };
+    for l in config
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        names_within(l, out);
+    }
+    for key in ["layer", "backward_layer"] {
+        if let Some(l) = config.get(key) {
+            names_within(l, out);
+        }
     }
 }
 
@@ -514,11 +596,8 @@ fn keras3_nested_model_paths(base: &str, config: &Value, weights: &[&str]) -> Ve
             continue;
         }
         let inner = l.get("config").cloned().unwrap_or(Value::Null);
-        let name = l
-            .get("name")
-            .or_else(|| inner.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let mut names = Vec::new();
+        names_within(l, &mut names);
         let snake = snake_case(class);
         let n = counts.entry(snake.clone()).or_insert(0);
         let sub = if *n == 0 {
@@ -530,13 +609,9 @@ fn keras3_nested_model_paths(base: &str, config: &Value, weights: &[&str]) -> Ve
         let mine: Vec<&str> = weights
             .iter()
             .copied()
-            .filter(|w| w.starts_with(&format!("{name}/")))
+            .filter(|w| names.iter().any(|n| w.starts_with(&format!("{n}/"))))
             .collect();
-        let paths = if inner.get("layers").is_some() {
-            keras3_nested_model_paths(&sub, &inner, &mine)
-        } else {
-            keras3_var_paths(&sub, class, &inner, mine.len())
-        };
+        let paths = keras3_weight_paths(&sub, class, &inner, &mine);
         by_weight.extend(mine.into_iter().zip(paths));
     }
     weights
@@ -553,12 +628,17 @@ fn keras3_nested_model_paths(base: &str, config: &Value, weights: &[&str]) -> Ve
 
 /// Keras 2 (and TensorFlow.js) count a nested model's calls from node 1
 /// (node 0 is the one its own construction made); Keras 3 from node 0.
-/// Shifts every reference to a nested model's output (inbound nodes and
-/// the model's outputs) down by one.
+/// Shifts every call's reference to a nested model's output down by one,
+/// and the model's outputs that name a nested `Sequential`, in `mc` and the
+/// models nested in it.
 fn keras3_nested_node_indices(mc: &mut Value) {
     let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
         return;
     };
+    layers
+        .iter_mut()
+        .filter(|l| l.pointer("/config/layers").is_some())
+        .for_each(keras3_nested_node_indices);
     let nested: std::collections::BTreeSet<String> = layers
         .iter()
         .filter(|l| l.pointer("/config/layers").is_some())
@@ -587,23 +667,62 @@ fn keras3_nested_node_indices(mc: &mut Value) {
             shift(nodes, &nested);
         }
     }
+    // The model's outputs are read by `get_tensor`, which takes one off a
+    // nested `Functional` model's node index itself (Keras 3 writes them
+    // counted from 1); a nested `Sequential`'s are counted from 0.
+    let sequential: std::collections::BTreeSet<String> = layers
+        .iter()
+        .filter(|l| l.get("class_name").and_then(Value::as_str) == Some("Sequential"))
+        .filter_map(|l| l.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
     if let Some(v) = mc.pointer_mut("/config/output_layers") {
-        shift(v, &nested);
+        shift(v, &sequential);
     }
 }
 
-/// The `module` of layers Keras 3 has outside `keras.layers`: keras.applications'
-/// own `LayerScale` (ConvNeXt).
-fn keras3_layer_modules(mc: &mut Value) {
-    let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
+/// Where Keras 3 finds a layer class, as it writes it: `(module,
+/// class_name, registered_name)`. Models nested as layers are `Functional`
+/// / `Sequential`; keras.applications' `LayerScale` (ConvNeXt) lives outside
+/// `keras.layers`.
+fn keras3_class_location(class: &str) -> (&'static str, &str, Value) {
+    match class {
+        "Functional" | "Model" => (
+            "keras.src.models.functional",
+            "Functional",
+            "Functional".into(),
+        ),
+        "Sequential" => ("keras", "Sequential", Value::Null),
+        "LayerScale" => ("keras.src.applications.convnext", class, Value::Null),
+        _ => ("keras.layers", class, Value::Null),
+    }
+}
+
+/// Gives every layer of `mc` (nested models' layers, wrappers' `layer` /
+/// `backward_layer` and recurrent layers' `cell` / `cells` included) the
+/// `module` Keras 3 deserializes it by. Without one, Keras 3 reads a layer
+/// through its legacy (Keras 2) path, which turns string config values
+/// that name a Keras function (`Attention`'s `score_mode: "dot"`) into the
+/// function and knows no `Sequential` inside a wrapper. Entries that have
+/// a module (Keras 3 operations) keep it.
+fn keras3_modules(entry: &mut Value) {
+    let Value::Object(o) = entry else { return };
+    if let Some(class) = o.get("class_name").and_then(Value::as_str) {
+        if !o.contains_key("module") {
+            let (module, class, registered) = keras3_class_location(class);
+            let class = class.to_string();
+            o.insert("module".into(), module.into());
+            o.insert("class_name".into(), class.into());
+            o.insert("registered_name".into(), registered);
+        }
+    }
+    let Some(Value::Object(config)) = o.get_mut("config") else {
         return;
     };
-    for l in layers {
-        if l.get("class_name").and_then(Value::as_str) == Some("LayerScale") {
-            if let Value::Object(o) = l {
-                o.insert("module".into(), "keras.src.applications.convnext".into());
-                o.insert("registered_name".into(), Value::Null);
-            }
+    for key in ["layers", "layer", "backward_layer", "cell", "cells"] {
+        match config.get_mut(key) {
+            Some(Value::Array(a)) => a.iter_mut().for_each(keras3_modules),
+            Some(v @ Value::Object(_)) => keras3_modules(v),
+            _ => {}
         }
     }
 }
@@ -664,6 +783,8 @@ const KERAS3_ONLY_KEYS: &[OneSidedKey] = &[
     ("Dense", "quantization_config", Some("null")),
     ("EinsumDense", "quantization_config", Some("null")),
     ("Embedding", "quantization_config", Some("null")),
+    // Keras 3's LayerNormalization can scale by the root mean square.
+    ("LayerNormalization", "rms_scaling", Some("false")),
 ];
 
 /// Keras 3.15's initializers (`GlorotUniform`, …) save `input_axes` /
@@ -686,13 +807,10 @@ fn initializer_axes(v: &mut Value) {
 }
 
 /// Drops the config keys of `table` from every layer of `mc` (nested models
-/// included), and for Keras 3 (`keras3`) `batch_input_shape` on the layers
-/// of a functional model (Keras 3 reads it only on a Sequential model's
-/// first layer). A key the other Keras has no equivalent for is an error
+/// included). A key the other Keras has no equivalent for is an error
 /// naming the layer.
 fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result<()> {
     let target = if keras3 { "Keras 3" } else { "tf_keras" };
-    let functional = mc.get("class_name").and_then(Value::as_str) != Some("Sequential");
     let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
         return Ok(());
     };
@@ -709,9 +827,6 @@ fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result
         let Some(Value::Object(c)) = l.get_mut("config") else {
             continue;
         };
-        if keras3 && functional && class != "InputLayer" {
-            c.remove("batch_input_shape");
-        }
         for (cls, key, same) in table {
             let applies = *cls == class
                 || (*cls == "*"
@@ -765,28 +880,120 @@ fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result
     Ok(())
 }
 
-/// Keras 3 deserializes the layers nested in a layer's config (wrappers'
-/// `layer` / `backward_layer`, recurrent layers' `cell` / `cells`) by
-/// module only; the top-level layers may keep the Keras 2 form.
-fn keras3_nested_modules(config: &mut Value) {
-    let Value::Object(m) = config else { return };
-    for key in ["layer", "backward_layer", "cell", "cells"] {
-        let items: Vec<&mut Value> = match m.get_mut(key) {
-            Some(Value::Array(a)) => a.iter_mut().collect(),
-            Some(v @ Value::Object(_)) => vec![v],
-            _ => continue,
-        };
-        for item in items {
-            if let Value::Object(o) = item {
-                if o.contains_key("class_name") {
-                    o.entry("module").or_insert_with(|| "keras.layers".into());
-                    o.entry("registered_name").or_insert(Value::Null);
-                }
-                if let Some(c) = o.get_mut("config") {
-                    keras3_nested_modules(c);
-                }
+/// One layer's config as Keras 3 reads it by module (the layers wrapped in
+/// it too): a one-element `axis` list is an int, as Keras 3's legacy
+/// reader made it (its `BatchNormalization` takes only an int), except for
+/// the layers that take several axes, and
+/// `RandomShear`'s symmetric `[-f, f]` factors are `f`: Keras 3.15 saves the
+/// range but its constructor takes only numbers in `[0, 1]`, so it cannot
+/// load its own file otherwise. `ThresholdedReLU` is Keras 3's thresholded
+/// `ReLU`.
+fn keras3_layer_config(entry: &mut Value) {
+    let class = entry
+        .get("class_name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let Some(Value::Object(c)) = entry.get_mut("config") else {
+        return;
+    };
+    // The layers taking several axes keep the list, as Keras 3 writes it.
+    let takes_axes = matches!(
+        class.as_str(),
+        "LayerNormalization" | "Normalization" | "UnitNormalization" | "RMSNormalization"
+    );
+    if let (Some(Value::Array(axis)), false) = (c.get("axis"), takes_axes) {
+        if let [one] = axis.as_slice() {
+            let one = one.clone();
+            c.insert("axis".into(), one);
+        }
+    }
+    // Keras 3 has no ThresholdedReLU; its ReLU with a threshold computes
+    // the same `x * (x > theta)` (for theta >= 0, all it accepts).
+    if class == "ThresholdedReLU" {
+        let theta = c.get("theta").and_then(Value::as_f64).unwrap_or(1.0);
+        if theta >= 0.0 {
+            c.remove("theta");
+            c.insert("threshold".into(), theta.into());
+            c.insert("negative_slope".into(), 0.0.into());
+            c.insert("max_value".into(), Value::Null);
+            entry["class_name"] = "ReLU".into();
+            return;
+        }
+    }
+    if class == "RandomShear" {
+        for key in ["x_factor", "y_factor"] {
+            let symmetric = match c.get(key).and_then(Value::as_array).map(Vec::as_slice) {
+                Some([lo, hi]) => match (lo.as_f64(), hi.as_f64()) {
+                    (Some(lo), Some(hi)) if lo == -hi && hi >= 0.0 => Some(hi),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(f) = symmetric {
+                c.insert(key.into(), f.into());
             }
         }
+    }
+    for key in ["layer", "backward_layer", "cell"] {
+        if let Some(inner @ Value::Object(_)) = c.get_mut(key) {
+            if inner.pointer("/config/layers").is_some() {
+                keras3_shapes_and_axes(inner);
+            } else {
+                keras3_layer_config(inner);
+            }
+        }
+    }
+}
+
+/// Layer configs as Keras 3 reads them by module, which is what its legacy
+/// reader (`keras/src/legacy/saving/saving_utils.py` `model_from_config`)
+/// made of Keras 2 configs ([`keras3_layer_config`]), an `InputLayer`'s
+/// `batch_input_shape` is its `batch_shape`, and other layers carry no
+/// input shape: a Sequential model whose first layer carries it gets the
+/// `InputLayer` Keras 3 writes for it. Nested models included.
+fn keras3_shapes_and_axes(mc: &mut Value) {
+    let sequential = mc.get("class_name").and_then(Value::as_str) == Some("Sequential");
+    let Some(Value::Array(layers)) = mc.pointer_mut("/config/layers") else {
+        return;
+    };
+    let mut input = None;
+    for (i, l) in layers.iter_mut().enumerate() {
+        if l.pointer("/config/layers").is_some() {
+            keras3_shapes_and_axes(l);
+        }
+        keras3_layer_config(l);
+        let is_input = l.get("class_name").and_then(Value::as_str) == Some("InputLayer");
+        let Some(Value::Object(c)) = l.get_mut("config") else {
+            continue;
+        };
+        let Some(shape) = c.remove("batch_input_shape") else {
+            continue;
+        };
+        if is_input {
+            c.entry("batch_shape").or_insert(shape);
+        } else if sequential && i == 0 {
+            let dtype = c.get("dtype").cloned().unwrap_or_else(|| "float32".into());
+            input = Some(json!({
+                "class_name": "InputLayer",
+                "config": {"batch_shape": shape, "dtype": dtype, "sparse": false, "ragged": false},
+            }));
+        }
+    }
+    if let Some(mut input) = input {
+        let taken: std::collections::BTreeSet<&str> = layers
+            .iter()
+            .filter_map(|l| l.pointer("/config/name").and_then(Value::as_str))
+            .collect();
+        let name = (0..)
+            .map(|k| match k {
+                0 => "input_layer".to_string(),
+                k => format!("input_layer_{k}"),
+            })
+            .find(|n| !taken.contains(n.as_str()))
+            .expect("an unused name");
+        input["config"]["name"] = name.into();
+        layers.insert(0, input);
     }
 }
 
@@ -886,12 +1093,8 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
             .expect("fresh group");
         vars.attrs
             .push(("name".into(), WriteAttr::Str(l.name.clone())));
-        let paths = if l.config.get("layers").is_some() {
-            let names: Vec<&str> = l.weights.iter().map(|w| w.0.as_str()).collect();
-            keras3_nested_model_paths(&base, &l.config, &names)
-        } else {
-            keras3_var_paths(&base, &l.class, &l.config, l.weights.len())
-        };
+        let names: Vec<&str> = l.weights.iter().map(|w| w.0.as_str()).collect();
+        let paths = keras3_weight_paths(&base, &l.class, &l.config, &names);
         for ((_, t, shape, data), path) in l.weights.iter().zip(paths) {
             let (dir, leaf) = path.rsplit_once('/').expect("has a slash");
             root.group_mut(dir).expect("groups only").children.insert(
@@ -908,23 +1111,18 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     let weights = write(&root);
     let metadata =
         json!({"keras_version": KERAS3_VERSION, "date_saved": "1980-01-01@00:00:00"}).to_string();
-    // Keras 3 locates the model class by module; layers inside keep the
-    // Keras 2 form, which its functional deserializer still reads, except
-    // the layers nested in them.
+    // Keras 3 locates the model class and every layer by module, and reads
+    // calls in its own `{args, kwargs}` form.
     let mut mc = mc;
     keras3_layer_names(&mut mc);
     keras3_nested_node_indices(&mut mc);
-    keras3_layer_modules(&mut mc);
     one_sided_keys(&mut mc, KERAS2_ONLY_KEYS, true)?;
+    keras3_shapes_and_axes(&mut mc);
     if let Some(c) = mc.get_mut("config") {
         nodes::for_keras3(c)?;
     }
     if let Some(Value::Array(ls)) = mc.pointer_mut("/config/layers") {
-        for l in ls {
-            if let Some(c) = l.get_mut("config") {
-                keras3_nested_modules(c);
-            }
-        }
+        ls.iter_mut().for_each(keras3_modules);
     }
     let module = match mc.get("class_name").and_then(Value::as_str) {
         Some("Sequential") => "keras.src.models.sequential",

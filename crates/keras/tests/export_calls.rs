@@ -387,7 +387,10 @@ fn nested_models_and_layer_scale_export_for_both_kerases() {
     let k = keras_config(&a);
     // Keras 3 counts a nested model's calls from node 0.
     let conv = by_name(&k, "convnext_tiny_stage_0_block_0_depthwise_conv");
-    assert_eq!(conv["inbound_nodes"][0][0][1], 0, "{conv}");
+    assert_eq!(
+        conv["inbound_nodes"][0]["args"][0]["config"]["keras_history"][1], 0,
+        "{conv}"
+    );
     let scale = by_name(&k, "convnext_tiny_stage_0_block_0_layer_scale");
     assert_eq!(scale["module"], "keras.src.applications.convnext");
     let back = import_keras(&tfjs_keras::export::to_keras(&a).unwrap())
@@ -443,4 +446,209 @@ fn conv_lstm_exports_to_keras3_with_cell_weight_paths_and_no_implementation_key(
         v
     };
     assert_eq!(names(&back), names(&fixture("keras3zip_convlstm")));
+}
+
+/// Every `keras_history` in a Keras 3 node, with where it stands: `args`
+/// position paths and `kwargs` keys.
+fn call_tensors(v: &Value, at: String, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(o) if o.get("class_name") == Some(&"__keras_tensor__".into()) => {
+            out.push((at, o["config"]["keras_history"].clone()));
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                call_tensors(x, format!("{at}.{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                call_tensors(x, format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_layer_exports_to_keras3_by_module_with_keras3_calls() {
+    // Keras 3 reads a layer without `module` through its legacy (Keras 2)
+    // reader, which turns string values naming a Keras function into the
+    // function (`Attention`'s `score_mode: "dot"`) and passes a recurrent
+    // layer's states as inputs. Each layer must carry Keras 3's module, a
+    // one-element axis list is the int Keras 3 writes, and each call passes
+    // its tensors where Keras 3 itself did (initial states as
+    // `initial_state`, several inputs as one list).
+    for model in [
+        "keras3zip_transformer_causal",
+        "keras3zip_birnn_masked",
+        "keras3zip_time_distributed",
+        "keras3zip_mobilenet_v2",
+        "keras3zip_cross_attention",
+    ] {
+        let source = keras3_source_config(model);
+        let k = keras_config(&rebuilt(model));
+        for want in layers(&source) {
+            let name = want["name"].as_str().unwrap();
+            let got = by_name(&k, name);
+            assert_eq!(got["module"], want["module"], "{model} {name}");
+            assert_eq!(got["class_name"], want["class_name"], "{model} {name}");
+            if let Some(axis) = want["config"].get("axis") {
+                assert_eq!(&got["config"]["axis"], axis, "{model} {name}");
+            }
+            let nodes = want["inbound_nodes"].as_array().unwrap();
+            assert_eq!(got["inbound_nodes"].as_array().unwrap().len(), nodes.len());
+            for (g, w) in got["inbound_nodes"].as_array().unwrap().iter().zip(nodes) {
+                let (mut gt, mut wt) = (Vec::new(), Vec::new());
+                call_tensors(g, String::new(), &mut gt);
+                call_tensors(w, String::new(), &mut wt);
+                // Keras 3 also writes the mask it propagates (`mask=` from
+                // Embedding's `not_equal`); it propagates it as well without.
+                wt.retain(|(at, _)| !at.starts_with(".kwargs.mask"));
+                assert_eq!(gt, wt, "{model} {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn recurrent_initial_states_export_as_keras3_initial_state() {
+    // seq2seq: the decoder LSTM starts from the encoder's states.
+    for model in ["seq2seq_lstm", "keras3zip_seq2seq_lstm"] {
+        let k = keras_config(&rebuilt(model));
+        let dec = by_name(&k, "decoder_lstm");
+        let node = &dec["inbound_nodes"][0];
+        assert_eq!(node["args"].as_array().unwrap().len(), 1, "{dec}");
+        assert_eq!(
+            node["args"][0]["config"]["keras_history"],
+            serde_json::json!(["decoder_inputs", 0, 0])
+        );
+        let states: Vec<&Value> = node["kwargs"]["initial_state"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| &t["config"]["keras_history"])
+            .collect();
+        assert_eq!(
+            states,
+            [
+                &serde_json::json!(["encoder_lstm", 0, 1]),
+                &serde_json::json!(["encoder_lstm", 0, 2])
+            ]
+        );
+    }
+}
+
+#[test]
+fn list_constants_export_as_numpy_arrays_for_keras3_and_lists_for_tf_keras() {
+    // `(x - mean) / std` with per-channel constants: Keras 3's element-wise
+    // operations take arrays (as Keras 3 saved this model), tf_keras's
+    // TFOpLambda a list.
+    let source = keras3_saved_subtract_constant("keras3zip_constant_operands");
+    for model in ["constant_operands", "keras3zip_constant_operands"] {
+        let k = keras_config(&rebuilt(model));
+        let h5 = h5_config(&rebuilt(model));
+        for l in layers(&k) {
+            if l["class_name"] == "Subtract" {
+                let c = &l["inbound_nodes"][0]["args"][1];
+                assert_eq!(c["class_name"], "__numpy__", "{model} {l}");
+                assert_eq!(c["config"]["dtype"], "float32");
+                assert_eq!(c["config"]["value"].as_array().unwrap().len(), 3);
+                if let Some(want) = &source {
+                    assert_eq!(c["config"]["value"], want["config"]["value"]);
+                }
+            }
+        }
+        let sub = layers(&h5)
+            .iter()
+            .find(|l| l["config"]["function"] == "math.subtract")
+            .unwrap_or_else(|| panic!("{model}: no tf.math.subtract"));
+        assert!(sub["inbound_nodes"][0][3]["y"].is_array(), "{sub}");
+    }
+}
+
+/// The first `Subtract` constant Keras 3 saved for `model`, from its
+/// converted model.json (the `.keras` source is not kept).
+fn keras3_saved_subtract_constant(model: &str) -> Option<Value> {
+    let topo = fixture(model).model_topology?;
+    let layers = topo["model_config"]["config"]["layers"].as_array()?.clone();
+    layers
+        .iter()
+        .find(|l| l["class_name"] == "Subtract")
+        .map(|l| l["inbound_nodes"][0]["args"][1].clone())
+}
+
+#[test]
+fn call_kwargs_go_on_every_input_for_tf_keras() {
+    // tf_keras reads a call's kwargs from its last input; Keras 2 writes
+    // them on each (as in the Keras 2 model's own file).
+    let want = fixture("mha_options").model_topology.unwrap()["model_config"].clone();
+    let want = by_name(&want, "causal_att")["inbound_nodes"].clone();
+    for model in ["mha_options", "keras3zip_mha_options"] {
+        let h5 = h5_config(&rebuilt(model));
+        let att = by_name(&h5, "causal_att");
+        assert_eq!(att["inbound_nodes"], want, "{model}");
+    }
+}
+
+#[test]
+fn tf_js_forms_keras_reads_otherwise_are_mapped() {
+    // Reshape's inferred dimension: TF.js writes null, Keras -1 (as in the
+    // Keras 2 model's own file).
+    let source = fixture("dense_nd").model_topology.unwrap()["model_config"].clone();
+    let want = &by_name(&source, "reshape")["config"]["target_shape"];
+    let a = rebuilt("dense_nd");
+    for config in [h5_config(&a), keras_config(&a)] {
+        assert_eq!(&by_name(&config, "reshape")["config"]["target_shape"], want);
+    }
+    // Keras 3 has no ThresholdedReLU: its ReLU with a threshold.
+    let k = keras_config(&rebuilt("adv_act_dropouts"));
+    let source = fixture("adv_act_dropouts").model_topology.unwrap()["model_config"].clone();
+    for l in layers(&source) {
+        if l["class_name"] == "ThresholdedReLU" {
+            let got = by_name(&k, l["config"]["name"].as_str().unwrap());
+            assert_eq!(got["class_name"], "ReLU");
+            assert_eq!(got["config"]["threshold"], l["config"]["theta"]);
+            assert_eq!(got["config"]["negative_slope"], 0.0);
+        }
+    }
+}
+
+#[test]
+fn keras3_only_layers_and_keys_are_refused_for_tf_keras_by_layer() {
+    let err = tfjs_keras::export::to_h5(&rebuilt("keras3zip_rms_norm_block"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("(RMSNormalization): tf_keras 2.21 has no RMSNormalization layer"),
+        "{err}"
+    );
+    let err = tfjs_keras::export::to_h5(&rebuilt("keras3zip_dense_nd"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`rms_scaling: true` has no tf_keras equivalent"),
+        "{err}"
+    );
+}
+
+#[test]
+fn operation_arguments_on_nested_models_take_each_keras_node_count() {
+    // Keras 3 ConvNeXt: `ops.add(stem_output, block_output)`. Keras 3 counts
+    // the nested stem's calls from 0 (as its file says), tf_keras from 1.
+    let a = rebuilt("keras3h5_convnext_tiny");
+    let h5 = h5_config(&a);
+    let add = layers(&h5)
+        .iter()
+        .find(|l| l["config"]["function"] == "math.add")
+        .unwrap();
+    assert_eq!(add["inbound_nodes"][0][0], "convnext_tiny_stem", "{add}");
+    assert_eq!(add["inbound_nodes"][0][1], 1, "{add}");
+    let source = fixture("keras3h5_convnext_tiny").model_topology.unwrap()["model_config"].clone();
+    let want = &by_name(&source, add["name"].as_str().unwrap())["inbound_nodes"][0]["args"][0];
+    let k = keras_config(&a);
+    let got = &by_name(&k, add["name"].as_str().unwrap())["inbound_nodes"][0]["args"][0];
+    assert_eq!(
+        got["config"]["keras_history"],
+        want["config"]["keras_history"]
+    );
 }

@@ -164,8 +164,14 @@ fn keras_export_renames_layers_with_slashes_consistently() {
         assert!(!name.contains('/'), "{name}");
         assert_eq!(l["config"]["name"], l["name"]);
         for node in l["inbound_nodes"].as_array().unwrap() {
-            for inbound in node.as_array().unwrap() {
-                let from = inbound[0].as_str().unwrap();
+            // Keras 3's call form: `{"args": [tensor | [tensor, …]], …}`.
+            let args = node["args"].as_array().unwrap();
+            let tensors = match &args[0] {
+                serde_json::Value::Array(many) => many.clone(),
+                one => vec![one.clone()],
+            };
+            for t in tensors {
+                let from = t["config"]["keras_history"][0].as_str().unwrap();
                 assert!(names.contains(from), "{name} <- {from}");
             }
         }

@@ -115,11 +115,33 @@ impl Call {
             .collect()
     }
 
-    /// A Keras 3 operation's positional arguments, every tensor as
-    /// `[layer, node, tensor]`.
+    /// A Keras 3 call's positional arguments, every tensor as `[layer,
+    /// node, tensor]`. `_args` keeps them as the file spelled them, but a
+    /// nested model's node index there is Keras 3's (counted from 0); the
+    /// call's references, which list the same tensors in the same order,
+    /// are the engine's (Keras 2's, from 1), like every other reference
+    /// here: the tensors are taken from those.
     fn op_args(&self) -> Vec<Value> {
+        fn from_refs(v: Value, refs: &[Value], k: &mut usize) -> Value {
+            if is_tensor(&v) {
+                let r = refs.get(*k).cloned().unwrap_or(v);
+                *k += 1;
+                return r;
+            }
+            match v {
+                Value::Array(a) => {
+                    Value::Array(a.into_iter().map(|x| from_refs(x, refs, k)).collect())
+                }
+                other => other,
+            }
+        }
         match self.kwargs.get("_args") {
-            Some(Value::Array(a)) => a.iter().map(spelled).collect(),
+            Some(Value::Array(a)) => {
+                let mut k = 0;
+                a.iter()
+                    .map(|v| from_refs(spelled(v), &self.refs, &mut k))
+                    .collect()
+            }
             _ => self.refs.clone(),
         }
     }
@@ -127,6 +149,25 @@ impl Call {
 
 fn err(layer: &str, class: &str, msg: impl std::fmt::Display) -> KerasError {
     KerasError::msg(format!("layer `{layer}` ({class}): {msg}"))
+}
+
+/// A layer's call as Keras 2 writes it: each input `[layer, node, tensor,
+/// kwargs]` with the call's kwargs, without the engine's own (`_args`,
+/// kept from a Keras 3 call). tf_keras takes the kwargs of the last input,
+/// so a Keras 3 `Attention([q, v], use_causal_mask=True)` the engine saved
+/// with its kwargs on the first input only would lose its mask.
+fn layer_node_keras2(node: &Value) -> Value {
+    if !node.is_array() {
+        return node.clone();
+    }
+    let call = parse_call(node);
+    let kw = call.plain_kwargs();
+    Value::Array(
+        call.positional()
+            .iter()
+            .map(|t| with_kwargs(t, &kw))
+            .collect(),
+    )
 }
 
 /// `[layer, node, tensor, kwargs]`.
@@ -234,7 +275,7 @@ pub(super) fn for_tf_keras(config: &mut Value) -> Result<()> {
                     .map(|n| attention_node_keras2(&parse_call(n)))
                     .collect()
             }
-            _ => return Ok(()),
+            _ => nodes.iter().map(layer_node_keras2).collect(),
         };
         entry.insert("inbound_nodes".into(), Value::Array(nodes));
         Ok(())
@@ -261,7 +302,7 @@ fn tf_op_node_keras2(call: &Call) -> Value {
 fn attention_node_keras2(call: &Call) -> Value {
     let mut kw = call.plain_kwargs();
     let pos = match call.kwargs.get("_args") {
-        Some(Value::Array(args)) => args.iter().map(spelled).collect(),
+        Some(Value::Array(_)) => call.op_args(),
         _ => call.positional(),
     };
     for (i, key) in ["value", "key"].iter().enumerate() {
@@ -347,7 +388,7 @@ fn op_for_tf_keras(
     let class = format!("{OPS_PREFIX}{op}");
     let e = |msg: &str| err(name, &class, msg);
     let cfg = |k: &str| config.and_then(|c| c.get(k)).cloned();
-    let args = call.op_args();
+    let args: Vec<Value> = call.op_args().into_iter().map(plain_constant).collect();
     let first = || -> Result<Value> {
         args.first()
             .filter(|a| is_tensor(a))
@@ -441,6 +482,78 @@ fn op_for_tf_keras(
                 _ => Err(e("expected two tensors")),
             }
         }
+        "Stack" => {
+            let list = args
+                .first()
+                .and_then(Value::as_array)
+                .filter(|l| l.iter().all(is_tensor))
+                .ok_or_else(|| e("expected a list of tensors"))?;
+            let kw = obj(json!({"axis": cfg("axis").unwrap_or(0.into())}));
+            let node = Value::Array(list.iter().map(|t| with_kwargs(t, &kw)).collect());
+            Ok(("TFOpLambda", "stack".into(), node))
+        }
+        "ExpandDims" => match cfg("axis") {
+            Some(Value::Array(a)) if a.len() != 1 => Err(e("tf.expand_dims takes one axis")),
+            Some(Value::Array(a)) => unary_node("expand_dims", obj(json!({"axis": a[0]}))),
+            axis => unary_node("expand_dims", obj(json!({"axis": axis}))),
+        },
+        "Cast" => unary_node("cast", obj(json!({"dtype": cfg("dtype")}))),
+        "ConvertToTensor" => match cfg("dtype").filter(|d| !d.is_null()) {
+            Some(dtype) => unary_node("cast", obj(json!({"dtype": dtype}))),
+            None => unary_node("identity", Map::new()),
+        },
+        "ZerosLike" | "OnesLike" => {
+            let f = if op == "ZerosLike" {
+                "zeros_like"
+            } else {
+                "ones_like"
+            };
+            unary_node(
+                f,
+                obj(json!({"dtype": cfg("dtype").unwrap_or(Value::Null)})),
+            )
+        }
+        "Logsumexp" => unary_node(
+            "math.reduce_logsumexp",
+            obj(json!({"axis": cfg("axis").unwrap_or(Value::Null),
+                       "keepdims": cfg("keepdims").unwrap_or(false.into())})),
+        ),
+        "Cumsum" => match cfg("axis").filter(|a| !a.is_null()) {
+            Some(axis) => unary_node("math.cumsum", obj(json!({"axis": axis}))),
+            None => Err(e(
+                "a cumulative sum over the flattened tensor (axis=None) has no \
+                           tf.math.cumsum equivalent",
+            )),
+        },
+        "Clip" => unary_node(
+            "clip_by_value",
+            obj(json!({"clip_value_min": cfg("x_min"), "clip_value_max": cfg("x_max")})),
+        ),
+        "Take" => {
+            let axis = cfg("axis").filter(|a| !a.is_null()).ok_or_else(|| {
+                e("taking from the flattened tensor (axis=None) has no tf.gather equivalent")
+            })?;
+            let indices = args.get(1).cloned().ok_or_else(|| e("no indices"))?;
+            unary_node("gather", obj(json!({"indices": indices, "axis": axis})))
+        }
+        "Where" => match args.as_slice() {
+            [c, a, b] if is_tensor(c) => Ok((
+                "TFOpLambda",
+                "where".into(),
+                with_kwargs(c, &obj(json!({"x": a, "y": b, "name": null}))),
+            )),
+            _ => Err(e("expected a condition tensor and two values")),
+        },
+        "Split" => match cfg("indices_or_sections") {
+            Some(n @ Value::Number(_)) => unary_node(
+                "split",
+                obj(json!({"num_or_size_splits": n, "axis": cfg("axis").unwrap_or(0.into())})),
+            ),
+            _ => Err(e(
+                "split indices (not a number of equal sections) have no tf.split \
+                        equivalent without the axis's size",
+            )),
+        },
         "HardSigmoid" | "HardSilu" | "HardSwish" => Err(e(
             "tf_keras has no tf.* function for it (no hard_sigmoid/hard_silu in TensorFlow); \
              export to .keras instead",
@@ -584,7 +697,7 @@ pub(super) fn for_keras3(config: &mut Value) -> Result<()> {
                     .map(|n| {
                         let call = parse_call(n);
                         let args = match call.kwargs.get("_args") {
-                            Some(Value::Array(a)) => a.iter().map(spelled).collect(),
+                            Some(Value::Array(_)) => call.op_args(),
                             _ => call.positional(),
                         };
                         keras3_node(&args, &call.plain_kwargs())
@@ -593,9 +706,51 @@ pub(super) fn for_keras3(config: &mut Value) -> Result<()> {
                 entry.insert("inbound_nodes".into(), Value::Array(new_nodes));
                 Ok(())
             }
-            _ => Ok(()),
+            _ => {
+                let new_nodes = nodes
+                    .iter()
+                    .map(|n| layer_call_for_keras3(&class, n))
+                    .collect();
+                entry.insert("inbound_nodes".into(), Value::Array(new_nodes));
+                Ok(())
+            }
         }
     })
+}
+
+/// Layers whose extra inputs are initial states (`initial_state=` in Keras 3,
+/// positional after the sequence in Keras 2's node lists).
+const RECURRENT: &[&str] = &[
+    "LSTM",
+    "GRU",
+    "SimpleRNN",
+    "RNN",
+    "Bidirectional",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+];
+
+/// A layer's call in Keras 3's form: one input as the only argument,
+/// several as one list (`Add()([a, b])`), a recurrent layer's states as
+/// `initial_state`. A node already in that form is kept.
+fn layer_call_for_keras3(class: &str, node: &Value) -> Value {
+    if node.is_object() {
+        return node.clone();
+    }
+    let call = parse_call(node);
+    let mut kwargs = call.plain_kwargs();
+    let inputs = call.positional();
+    let args = match inputs.as_slice() {
+        [] => Vec::new(),
+        [one] => vec![one.clone()],
+        [first, states @ ..] if RECURRENT.contains(&class) => {
+            kwargs.insert("initial_state".into(), Value::Array(states.to_vec()));
+            vec![first.clone()]
+        }
+        many => vec![Value::Array(many.to_vec())],
+    };
+    keras3_node(&args, &kwargs)
 }
 
 fn set_operation(
@@ -689,12 +844,19 @@ fn keras3_module(op: &str) -> Option<&'static str> {
         "Sin",
         "Cos",
         "Reciprocal",
+        "ZerosLike",
+        "OnesLike",
+        "Where",
+        "Cumsum",
+        "Take",
     ];
     if NN.contains(&op) {
         Some("keras.src.ops.nn")
     } else if NUMPY.contains(&op) {
         Some("keras.src.ops.numpy")
-    } else if op == "Rsqrt" {
+    } else if matches!(op, "Cast" | "ConvertToTensor") {
+        Some("keras.src.ops.core")
+    } else if matches!(op, "Rsqrt" | "Logsumexp") {
         Some("keras.src.ops.math")
     } else if op == "Resize" {
         Some("keras.src.ops.image")
@@ -710,6 +872,41 @@ struct Keras3Op {
     config: Map<String, Value>,
     args: Vec<Value>,
     kwargs: Map<String, Value>,
+}
+
+/// A list of numbers as the NumPy array Keras 3 saves for it
+/// (`{"class_name": "__numpy__", …}`): its element-wise operations take
+/// arrays, not Python lists ("Invalid dtype: list"). Anything else as is.
+fn numpy_array(v: Value) -> Value {
+    fn numbers(v: &Value, ints: &mut bool) -> bool {
+        match v {
+            Value::Number(n) => {
+                *ints &= !n.is_f64();
+                true
+            }
+            Value::Array(a) => a.iter().all(|x| numbers(x, ints)),
+            _ => false,
+        }
+    }
+    let mut ints = true;
+    if !v.is_array() || !numbers(&v, &mut ints) {
+        return v;
+    }
+    let dtype = if ints { "int32" } else { "float32" };
+    json!({"class_name": "__numpy__", "config": {"value": v, "dtype": dtype}})
+}
+
+/// A constant as tf_keras's `TFOpLambda` takes it: the value of a Keras 3
+/// array (`__numpy__` / `__tensor__`), anything else as is.
+fn plain_constant(v: Value) -> Value {
+    let is_array = matches!(
+        v.get("class_name").and_then(Value::as_str),
+        Some("__numpy__" | "__tensor__")
+    );
+    match v.pointer("/config/value") {
+        Some(value) if is_array => value.clone(),
+        _ => v,
+    }
 }
 
 fn keras3_binary(function: &str) -> Option<&'static str> {
@@ -805,7 +1002,7 @@ fn tf_op_for_keras3(name: &str, class: &str, function: &str, call: &Call) -> Res
     let nn = "keras.src.ops.nn";
     if let Some(c) = keras3_binary(function) {
         let y = get("y").ok_or_else(|| e("no `y` argument".into()))?;
-        return op(numpy, c, json!({}), vec![x, y]);
+        return op(numpy, c, json!({}), vec![numpy_array(x), numpy_array(y)]);
     }
     if let Some(c) = keras3_unary(function) {
         let module = keras3_module(c).unwrap_or(numpy);
@@ -919,6 +1116,50 @@ fn tf_op_for_keras3(name: &str, class: &str, function: &str, call: &Call) -> Res
         "__operators__.getitem" => {
             let spec = get("slice_spec").ok_or_else(|| e("no slice_spec".into()))?;
             op(numpy, "GetItem", json!({}), vec![x, keras3_slice_key(&spec)])
+        }
+        "cast" | "dtypes.cast" => op(
+            "keras.src.ops.core",
+            "Cast",
+            json!({"dtype": get("dtype")}),
+            vec![x],
+        ),
+        "where" | "where_v2" => {
+            let (a, b) = (
+                get("x").or_else(|| pos.get(1).cloned()),
+                get("y").or_else(|| pos.get(2).cloned()),
+            );
+            let (Some(a), Some(b)) = (a, b) else {
+                return Err(e("tf.where without x and y (the indices of true \
+                              elements) has no Keras 3 equivalent"
+                    .into()));
+            };
+            op(numpy, "Where", json!({}), vec![x, numpy_array(a), numpy_array(b)])
+        }
+        "math.reduce_logsumexp" | "reduce_logsumexp" => {
+            let keepdims = get("keepdims").unwrap_or(false.into());
+            op(
+                "keras.src.ops.math",
+                "Logsumexp",
+                json!({"axis": get("axis"), "keepdims": keepdims}),
+                vec![x],
+            )
+        }
+        "math.cumsum" | "cumsum" => {
+            for flag in ["exclusive", "reverse"] {
+                if get(flag) == Some(true.into()) {
+                    return Err(e(format!("{flag}=True has no Keras 3 equivalent")));
+                }
+            }
+            op(numpy, "Cumsum", json!({"axis": axis(0), "dtype": null}), vec![x])
+        }
+        "gather" | "compat.v1.gather" => {
+            if get("batch_dims").is_some_and(|b| b.as_i64() != Some(0)) {
+                return Err(e("batch_dims has no Keras 3 equivalent".into()));
+            }
+            let indices = get("indices")
+                .or_else(|| pos.get(1).cloned())
+                .ok_or_else(|| e("no `indices` argument".into()))?;
+            op(numpy, "Take", json!({"axis": axis(0)}), vec![x, indices])
         }
         "expand_dims" | "compat.v1.expand_dims" => {
             op(numpy, "ExpandDims", json!({"axis": get("axis")}), vec![x])

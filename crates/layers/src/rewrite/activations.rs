@@ -192,12 +192,17 @@ fn nested_problem(config: &Map<String, Value>, dialect: Dialect, target: Target)
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
+    let mut folded_gates = None;
     if let Some(act) = site
         .config
         .get("recurrent_activation")
         .and_then(Value::as_str)
     {
-        if classify(act, site.dialect, site.target) != Ok(None) {
+        let class = classify(act, site.dialect, site.target);
+        if let Ok(Some(kind)) = class {
+            folded_gates = fold_recurrent_hard_sigmoid(site, kind);
+        }
+        if class != Ok(None) && folded_gates.is_none() {
             return Outcome::Cannot(format!(
                 "{} has no {act} activation as this model means it (recurrent_activation){}",
                 site.target.name(),
@@ -213,10 +218,17 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         return Outcome::Cannot(why);
     }
     let Some(act) = site.config.get("activation").and_then(Value::as_str) else {
-        return Outcome::Skip;
+        return folded_gates.unwrap_or(Outcome::Skip);
     };
     let kind = match classify(act, site.dialect, site.target) {
-        Ok(None) => return Outcome::Skip,
+        Ok(None) => return folded_gates.unwrap_or(Outcome::Skip),
+        Ok(Some(_)) if folded_gates.is_some() => {
+            return Outcome::Cannot(format!(
+                "{} has no {act} activation as this model means it, and a {} applies it inside",
+                site.target.name(),
+                site.class_name
+            ))
+        }
         Ok(Some(kind)) => kind,
         Err(why) => return Outcome::Cannot(why),
     };
@@ -310,6 +322,49 @@ fn fold_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outcome> {
     }
     if site.weights.is_empty() {
         return None;
+    }
+    Some(site.as_one(site.class_name, Value::Object(site.config.clone()), weights))
+}
+
+/// A recurrent layer's `hard_sigmoid` gates of one meaning as the other's
+/// on a scaled pre-activation (`5x/6` or `1.2x`): the gates'
+/// pre-activation is `x·W + h·U + b` per gate, so the scale folds into
+/// their columns of the kernel, recurrent kernel and bias (Keras's gate
+/// order: LSTM / ConvLSTM `[i, f, c, o]`, GRU `[z, r, h]`; the candidate
+/// uses `activation` and is left alone). `None` for other layers, for
+/// weights of another layout, or another activation.
+fn fold_recurrent_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outcome> {
+    let scale: f32 = match kind {
+        Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
+        Rewritable::Keras2HardSigmoid => 1.2,
+        Rewritable::HardSilu | Rewritable::LeakyRelu => return None,
+    };
+    let (gates, units_key): (&[usize], &str) = match site.class_name {
+        "LSTM" => (&[0, 1, 3], "units"),
+        "ConvLSTM1D" | "ConvLSTM2D" | "ConvLSTM3D" => (&[0, 1, 3], "filters"),
+        "GRU" => (&[0, 1], "units"),
+        _ => return None,
+    };
+    let per_gate = site.config.get(units_key).and_then(Value::as_u64)? as usize;
+    let blocks = if site.class_name == "GRU" { 3 } else { 4 };
+    let mut weights = Vec::new();
+    for w in &site.weights {
+        let mut w = (*w).clone();
+        let short = w.name.rsplit('/').next().unwrap_or("");
+        if matches!(short, "kernel" | "recurrent_kernel" | "bias") {
+            if w.shape.last() != Some(&(per_gate * blocks)) || per_gate == 0 {
+                return None;
+            }
+            let tfjs_format::codec::TensorValues::Float32(v) = &mut w.values else {
+                return None;
+            };
+            for (j, x) in v.iter_mut().enumerate() {
+                if gates.contains(&((j % (per_gate * blocks)) / per_gate)) {
+                    *x *= scale;
+                }
+            }
+        }
+        weights.push(w);
     }
     Some(site.as_one(site.class_name, Value::Object(site.config.clone()), weights))
 }
@@ -455,12 +510,33 @@ mod tests {
     }
 
     #[test]
+    fn recurrent_hard_sigmoid_gates_fold_their_scale_into_the_weights() {
+        // Keras 3's hard_sigmoid gates, for TF.js (whose is Keras 2's).
+        for (class, extra) in [
+            ("LSTM", json!({})),
+            ("GRU", json!({"reset_after": true})),
+            ("GRU", json!({"reset_after": false})),
+        ] {
+            let mut config = json!({"units": 3, "recurrent_activation": "hard_sigmoid",
+                                    "return_sequences": true});
+            config
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let layers = vec![entry("rnn", class, config, vec![json!([["x", 0, 0, {}]])])];
+            let model = functional_from(&[4, 2], layers, 5, Some("3.15.1"));
+            let out = assert_same(&model, &input(&[2, 4, 2]), 1e-5);
+            assert_note(&out, &format!("rnn ({class}) -> {class}"));
+        }
+    }
+
+    #[test]
     fn keras3_hard_sigmoid_in_a_cell_or_wrapper_is_refused() {
         let layers = vec![
             entry(
                 "lstm",
-                "LSTM",
-                json!({"units": 2, "recurrent_activation": "hard_sigmoid",
+                "SimpleRNN",
+                json!({"units": 2, "activation": "hard_sigmoid",
                        "return_sequences": true}),
                 vec![json!([["x", 0, 0, {}]])],
             ),
@@ -474,8 +550,13 @@ mod tests {
         ];
         let model = functional_from(&[4, 3], layers, 5, Some("3.15.1"));
         let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
-        assert!(err.contains("`lstm` (LSTM): "), "{err}");
-        assert!(err.contains("Keras 3's is x/6 + 0.5"), "{err}");
+        assert!(
+            err.contains(
+                "`lstm` (SimpleRNN): TensorFlow.js 4.22 has no hard_sigmoid activation \
+                          as this model means it, and a SimpleRNN applies it inside"
+            ),
+            "{err}"
+        );
         assert!(
             err.contains("`td` (TimeDistributed): its inner layer's activation"),
             "{err}"

@@ -28,7 +28,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             if site.dialect.half_pixel_upsampling()
                 && site.config.get("interpolation").and_then(Value::as_str) == Some("bilinear") =>
         {
-            upsampling(site)
+            upsampling(site, Sampling::Bilinear)
         }
         _ => return Outcome::Skip,
     };
@@ -42,7 +42,17 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 /// tf_keras and the identity in Keras 3, so a model of one writes it as
 /// the other's equivalent (`Resizing(crop_to_aspect_ratio)` for Keras 3,
 /// an identity `Activation` for tf_keras).
+///
+/// Bilinear `UpSampling2D` of a model that samples without half-pixel
+/// centers (saved by TensorFlow.js, or by Keras before 2.4) becomes the
+/// layers computing that sampling: Keras (≥ 2.4) would sample its own way.
 pub fn keras_rule(site: &Site<'_>) -> Outcome {
+    if site.class_name == "UpSampling2D"
+        && !site.dialect.half_pixel_upsampling()
+        && site.config.get("interpolation").and_then(Value::as_str) == Some("bilinear")
+    {
+        return upsampling(site, Sampling::BilinearAsymmetric).unwrap_or_else(Outcome::Cannot);
+    }
     if site.class_name != "RandomCrop" {
         return Outcome::Skip;
     }
@@ -79,9 +89,10 @@ fn image_size(site: &Site<'_>) -> Result<(usize, usize), String> {
     }
 }
 
-/// Keras's bilinear `UpSampling2D` is `tf.image.resize` to `size` times
-/// the input (half-pixel centers); TF.js's layer samples corner-aligned.
-fn upsampling(site: &Site<'_>) -> Result<Outcome, String> {
+/// Bilinear `UpSampling2D`: Keras's is `tf.image.resize` to `size` times
+/// the input (half-pixel centers), TF.js's `resizeBilinear` without
+/// half-pixel centers ([`Sampling::BilinearAsymmetric`]).
+fn upsampling(site: &Site<'_>, sampling: Sampling) -> Result<Outcome, String> {
     let (h, w) = image_size(site)?;
     let size: Vec<usize> = match site.config.get("size") {
         Some(Value::Array(a)) => a
@@ -100,7 +111,7 @@ fn upsampling(site: &Site<'_>) -> Result<Outcome, String> {
         w.checked_mul(sw).ok_or("size is too large")?,
     );
     let node = site.single_call("its rewrite needs several layers")?;
-    let (layers, weights) = chain(site.name, node, (h, w), target, false, None);
+    let (layers, weights) = chain(site.name, node, (h, w), target, sampling, None);
     Ok(Outcome::Replace { layers, weights })
 }
 
@@ -111,24 +122,39 @@ fn aspect_window(h: usize, w: usize, th: usize, tw: usize) -> (usize, usize, usi
     ((h - ch) / 2, (w - cw) / 2, ch, cw)
 }
 
-/// The `[n, out]` kernel of a 1-D `tf.image.resize` from `n` to `out`
-/// samples (half-pixel centers).
-fn interpolation(n: usize, out: usize, nearest: bool) -> Vec<f32> {
-    let scale = n as f32 / out as f32;
+/// How a 1-D resize takes its source samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sampling {
+    /// `tf.image.resize(method="nearest")` (half-pixel centers).
+    Nearest,
+    /// `tf.image.resize(method="bilinear")` (half-pixel centers).
+    Bilinear,
+    /// `resizeBilinear` with neither `alignCorners` nor `halfPixelCenters`
+    /// (TF.js's `UpSampling2D`): output `o` samples the input at
+    /// `o · n / out`.
+    BilinearAsymmetric,
+}
+
+/// The `[n, out]` kernel of a 1-D resize from `n` to `out` samples.
+fn interpolation(n: usize, out: usize, sampling: Sampling) -> Vec<f32> {
+    let scale = n as f64 / out as f64;
     let mut k = vec![0f32; n * out];
     for o in 0..out {
-        if nearest {
-            let i = (((o as f32 + 0.5) * scale).floor() as usize).min(n - 1);
-            k[i * out + o] = 1.0;
-        } else {
-            let f = (o as f32 + 0.5) * scale - 0.5;
-            let lo_f = f.floor();
-            let lo = (lo_f.max(0.0) as usize).min(n - 1);
-            let hi = (f.ceil().max(0.0) as usize).min(n - 1);
-            let frac = f - lo_f;
-            k[lo * out + o] += 1.0 - frac;
-            k[hi * out + o] += frac;
-        }
+        let f = match sampling {
+            Sampling::Nearest => {
+                let i = (((o as f64 + 0.5) * scale).floor() as usize).min(n - 1);
+                k[i * out + o] = 1.0;
+                continue;
+            }
+            Sampling::Bilinear => (o as f64 + 0.5) * scale - 0.5,
+            Sampling::BilinearAsymmetric => o as f64 * scale,
+        };
+        let lo_f = f.floor();
+        let lo = (lo_f.max(0.0) as usize).min(n - 1);
+        let hi = (f.ceil().max(0.0) as usize).min(n - 1);
+        let frac = (f - lo_f) as f32;
+        k[lo * out + o] += 1.0 - frac;
+        k[hi * out + o] += frac;
     }
     k
 }
@@ -143,9 +169,9 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     if th == 0 || tw == 0 {
         return Err("an empty target".into());
     }
-    let nearest = match c.get("interpolation").and_then(Value::as_str) {
-        None | Some("bilinear") => false,
-        Some("nearest") => true,
+    let sampling = match c.get("interpolation").and_then(Value::as_str) {
+        None | Some("bilinear") => Sampling::Bilinear,
+        Some("nearest") => Sampling::Nearest,
         Some(other) => return Err(format!("{other} interpolation has no exact rewrite")),
     };
     // The crop window, then the resize from it.
@@ -168,19 +194,19 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     };
     let name = site.name;
     let node = site.single_call("its rewrite needs several layers")?;
-    let (layers, weights) = chain(name, node, (h, w), (th, tw), nearest, window);
+    let (layers, weights) = chain(name, node, (h, w), (th, tw), sampling, window);
     Ok(Outcome::Replace { layers, weights })
 }
 
 /// The layers (the last named `name`, the first fed by `node`) and
 /// weights cropping `window` (top, left, height, width) out of an `h × w`
-/// image, if any, then resizing it to `th × tw` as `tf.image.resize` does.
+/// image, if any, then resizing it to `th × tw` with `sampling`.
 pub(super) fn chain(
     name: &str,
     node: &Value,
     (h, w): (usize, usize),
     (th, tw): (usize, usize),
-    nearest: bool,
+    sampling: Sampling,
     window: Option<(usize, usize, usize, usize)>,
 ) -> (Vec<Value>, Vec<DecodedWeight>) {
     let mut steps: Vec<(String, &str, Value)> = Vec::new();
@@ -216,7 +242,7 @@ pub(super) fn chain(
         weights.push(f32_weight(
             format!("{name}_resize_w/kernel"),
             vec![iw, tw],
-            interpolation(iw, tw, nearest),
+            interpolation(iw, tw, sampling),
         ));
         steps.push((
             format!("{name}_h_last"),
@@ -227,7 +253,7 @@ pub(super) fn chain(
         weights.push(f32_weight(
             format!("{name}_resize_h/kernel"),
             vec![ih, th],
-            interpolation(ih, th, nearest),
+            interpolation(ih, th, sampling),
         ));
         steps.push((
             format!("{name}_back"),
@@ -275,6 +301,32 @@ mod tests {
             let model = functional_from(&[3, 4, 2], layers(), 3, version);
             let out = super::super::rewrite_for_tfjs(&model).unwrap();
             assert!(out.notes.is_empty(), "{:?}", out.notes);
+        }
+    }
+
+    #[test]
+    fn tfjs_bilinear_upsampling_exports_to_keras_as_the_sampling_it_computes() {
+        // TF.js's UpSampling2D samples without half-pixel centers; Keras's
+        // own would not: an export writes layers computing TF.js's numbers.
+        let layers = vec![entry(
+            "up",
+            "UpSampling2D",
+            json!({"size": [2, 3], "interpolation": "bilinear"}),
+            vec![json!([["x", 0, 0, {}]])],
+        )];
+        let model = functional_from(&[3, 4, 2], layers, 3, None);
+        let x = input(&[2, 3, 4, 2]);
+        let want = model.predict(std::slice::from_ref(&x)).unwrap();
+        for target in [super::super::Target::TfKeras, super::super::Target::Keras3] {
+            let out = super::super::rewrite_for(&model, target).unwrap();
+            assert_note(&out, "up (UpSampling2D) -> Permute + Dense");
+            let back = crate::Model::from_artifacts(&out.artifacts, &Default::default()).unwrap();
+            let got = back.predict(std::slice::from_ref(&x)).unwrap();
+            let (w, g) = (want[0].as_f32().unwrap(), got[0].as_f32().unwrap());
+            assert_eq!(want[0].shape(), got[0].shape());
+            for (a, b) in w.iter().zip(g) {
+                assert!((a - b).abs() <= 1e-5 * (1.0 + a.abs()), "{a} vs {b}");
+            }
         }
     }
 

@@ -64,9 +64,9 @@ fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
             return Err(format!("{flag}: true is not rewritten"));
         }
     }
-    let nearest = match kwargs.get("method").and_then(Value::as_str) {
-        None | Some("bilinear") => false,
-        Some("nearest") => true,
+    let sampling = match kwargs.get("method").and_then(Value::as_str) {
+        None | Some("bilinear") => super::image_resize::Sampling::Bilinear,
+        Some("nearest") => super::image_resize::Sampling::Nearest,
         Some(other) => return Err(format!("method {other:?} has no exact rewrite")),
     };
     let size: Vec<usize> = kwargs
@@ -90,7 +90,7 @@ fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
         return Err("an empty image or size".into());
     }
     let (layers, weights) =
-        super::image_resize::chain(site.name, &json!([x]), (*h, *w), (th, tw), nearest, None);
+        super::image_resize::chain(site.name, &json!([x]), (*h, *w), (th, tw), sampling, None);
     Ok(Outcome::Replace { layers, weights })
 }
 
