@@ -2078,10 +2078,6 @@ add("tfop_extra", "heldout3", tfop_extra,
 add("dict_io", "heldout3", dict_io,
     "Keras 3 functional model with dict inputs (age, income, clicks) and dict outputs "
     "(churn, spend)", sources=["keras3-h5", "keras3-keras"], seed=THIRD + 10)
-SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
-                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
-                               "keras3-keras": "keras3zip_"}[s] + m["name"]
-                              for s in m["sources"]]}
 
 
 # Held-out, third batch, second wave.
@@ -2173,10 +2169,6 @@ add("upsample_interpolations", "heldout3", upsample_interpolations,
 add("channels_first_heads", "heldout3", channels_first_heads,
     "Permute to channels-first, GlobalAveragePooling2D / GlobalMaxPooling1D / Flatten with "
     "data_format channels_first", seed=THIRD + 15)
-SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
-                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
-                               "keras3-keras": "keras3zip_"}[s] + m["name"]
-                              for s in m["sources"]]}
 
 
 # Held-out, third batch, third wave.
@@ -2267,10 +2259,6 @@ add("embedding_bag", "heldout3", embedding_bag,
 add("bn_virtual", "heldout3", bn_virtual,
     "tf_keras BatchNormalization(virtual_batch_size=2) (ghost batch normalization)",
     sources=K2_ONLY, seed=THIRD + 20)
-SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
-                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
-                               "keras3-keras": "keras3zip_"}[s] + m["name"]
-                              for s in m["sources"]]}
 
 
 # Held-out, third batch, fourth wave.
@@ -2340,10 +2328,6 @@ add("deferred_sequential", "heldout3", deferred_sequential,
 add("rescaling_per_channel", "heldout3", rescaling_per_channel,
     "Rescaling(1/255) then Rescaling(per-channel scale and offset lists: ImageNet mean/std); "
     "input 0..255", head="probs", range="pixel", seed=THIRD + 24)
-SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
-                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
-                               "keras3-keras": "keras3zip_"}[s] + m["name"]
-                              for s in m["sources"]]}
 
 
 # Held-out, third batch, fifth wave: free spatial / time dimensions.
@@ -2384,10 +2368,6 @@ add("text_dynamic", "heldout3", text_dynamic,
     "variable-length text on Input((None,)): Embedding, Conv1D, GRU, GlobalMaxPooling1D; run "
     "on 9 tokens", head="probs",
     inputs=lambda rng, b: [rng.integers(1, 40, (b, 9)).astype(np.int32)], seed=THIRD + 26)
-SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
-                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
-                               "keras3-keras": "keras3zip_"}[s] + m["name"]
-                              for s in m["sources"]]}
 
 
 # Held-out, third batch, sixth wave: more keras.ops / tf.* functions.
@@ -2448,6 +2428,9 @@ add("tfop_more", "heldout3", tfop_more,
 add("ops_unsupported", "heldout3", ops_unsupported,
     "sort, top_k, band_part (tf) / one_hot, sort, top_k, image.resize, moveaxis (keras.ops): "
     "refused with every function named", sources=["keras2", "keras3-keras"], seed=THIRD + 29)
+
+
+# No heldout3 source is committed (the group is defined in the waves above).
 SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",
                                "keras3-keras": "keras3zip_"}[s] + m["name"]

@@ -6,7 +6,7 @@
 //! `[channels, 1]`). Refused where a mask may reach the layer (the
 //! `Permute` would drop it).
 
-use super::{entry, Outcome, Site};
+use super::{Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -35,41 +35,12 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let [c, _steps] = dims[..] else {
         return Err(format!("a [batch, channels, steps] input, not {dims:?}"));
     };
-    let node = site.single_call("several layers")?;
-    let name = site.name;
-    let keepdims = site.config.get("keepdims").and_then(Value::as_bool) == Some(true);
-    let last = format!("{name}_channels_last");
-    let pooled = if keepdims {
-        format!("{name}_pooled")
-    } else {
-        name.to_string()
-    };
-    let mut layers = vec![
-        entry(
-            &last,
-            "Permute",
-            json!({"dims": [2, 1]}),
-            vec![node.clone()],
-        ),
-        entry(
-            &pooled,
-            site.class_name,
-            json!({"data_format": "channels_last"}),
-            vec![json!([[last, 0, 0, {}]])],
-        ),
-    ];
-    if keepdims {
-        layers.push(entry(
-            name,
-            "Reshape",
-            json!({"target_shape": [c, 1]}),
-            vec![json!([[pooled, 0, 0, {}]])],
-        ));
-    }
-    Ok(Outcome::Replace {
-        layers,
-        weights: Vec::new(),
-    })
+    super::global_pooling_3d::view_then_pool(
+        site,
+        ("channels_last", "Permute", json!({"dims": [2, 1]})),
+        (site.class_name, json!({"data_format": "channels_last"})),
+        json!([c, 1]),
+    )
 }
 
 #[cfg(test)]
