@@ -155,6 +155,8 @@ def topology_io_names(model_json, fallback_in, fallback_out):
         v = c.get(key)
         if not v:
             return None
+        if isinstance(v, dict):  # Keras 3 dict inputs / outputs: {key: triple}
+            return [t[0] for t in v.values()]
         if isinstance(v[0], str):  # Keras 3 single flat triple
             return [v[0]]
         return [t[0] for t in v]
@@ -219,11 +221,20 @@ def dtype_name(a):
     return "float32"
 
 
-def as_feed(xs):
+def as_feed(xs, model=None):
     """Model input(s); string arrays as tf.string tensors (Keras 3 rejects
-    numpy object arrays)."""
+    numpy object arrays); a dict by input name for a model with dict inputs."""
     xs = [tf.constant(x.astype(str)) if np.asarray(x).dtype == object else x for x in xs]
+    if model is not None and isinstance(getattr(model, "input", None), dict):
+        return {t.name.split(":")[0]: x for t, x in zip(model.inputs, xs)}
     return xs[0] if len(xs) == 1 else xs
+
+
+def as_list(ys, names):
+    """Model output(s) as a list; a dict of outputs in the order of `names`."""
+    if isinstance(ys, dict):
+        return [np.asarray(ys[n]) for n in names]
+    return [np.asarray(y) for y in (ys if isinstance(ys, (list, tuple)) else [ys])]
 
 
 def generate(fixture, spec, source, out_root, src_root, index):
@@ -236,17 +247,14 @@ def generate(fixture, spec, source, out_root, src_root, index):
     rng = np.random.default_rng(spec["seed"])
     perturb_weights(model, rng)
     x_cal = make_inputs(spec, model, np.random.default_rng(spec["seed"] + 1000), 8)
-    n_bn = calibrate_batchnorm(K, model, as_feed(x_cal), rng)
+    n_bn = calibrate_batchnorm(K, model, as_feed(x_cal, model), rng)
     scale = None
     if spec.get("head"):
-        scale = rescale_head(K, model, as_feed(x_cal), spec["head"])
+        scale = rescale_head(K, model, as_feed(x_cal, model), spec["head"])
     xs = make_inputs(spec, model, np.random.default_rng(spec["seed"] + 1), 2)
-    ys = model.predict(as_feed(xs), batch_size=2, verbose=0)
-    if not isinstance(ys, (list, tuple)):
-        ys = [ys]
-    ys = [np.asarray(y) for y in ys]
-    eager = model(as_feed(xs), training=False)
-    eager = eager if isinstance(eager, (list, tuple)) else [eager]
+    out_keys = sorted(model.output) if isinstance(getattr(model, "output", None), dict) else []
+    ys = as_list(model.predict(as_feed(xs, model), batch_size=2, verbose=0), out_keys)
+    eager = as_list(model(as_feed(xs, model), training=False), out_keys)
     eager_diff = max(float(np.max(np.abs(np.asarray(e, dtype=np.float64) - y)))
                      if y.size else 0.0 for e, y in zip(eager, ys))
 
@@ -293,6 +301,13 @@ def generate(fixture, spec, source, out_root, src_root, index):
     if not fb_out and model.__class__.__name__ == "Sequential":
         fb_out = [model.layers[-1].name]  # Keras 3 Sequential: no output_names
     in_names, out_names = topology_io_names(model_json, fb_in, fb_out)
+    if isinstance(getattr(model, "input", None), dict):
+        # dict inputs: model.inputs is in sorted key order, model.json in the dict's.
+        by_name = {t.name.split(":")[0]: x for t, x in zip(model.inputs, xs)}
+        xs = [by_name[n] for n in in_names]
+    if out_keys:  # dict outputs: in the converted model's order (keys = layer names)
+        by_key = dict(zip(out_keys, ys))
+        ys = [by_key[n] for n in out_names]
     if spec.get("input_names"):
         in_names = spec["input_names"]
     classes, functions = collect_classes(model_json)

@@ -1836,3 +1836,602 @@ add("k3_ops_math", "heldout", k3_ops_math,
     "keras.ops logsumexp, softmax(axis=1), matmul, cumsum, where, cast, take, clip, split, "
     "stack; five outputs", sources=["keras3-h5", "keras3-keras"], seed=HELD + 44)
 SOURCE_NOT_KEPT |= {"tfop_math", "keras3h5_k3_ops_math", "keras3zip_k3_ops_math"}
+
+
+# Held-out, third batch: architectures unlike the ones above (appended: the
+# seeds above stay). Sources are not committed.
+
+def wavenet_tcn(K, v):
+    """WaveNet / TCN: causal dilated Conv1D (1, 2, 4), gated tanh * sigmoid
+    activations (Multiply), 1x1 residual and skip convolutions summed."""
+    L = K.layers
+    x = L.Input((16, 2), name="audio")
+    h = L.Conv1D(6, 2, padding="causal", name="causal_in")(x)
+    skips = []
+    for d in (1, 2, 4):
+        t = L.Conv1D(6, 2, dilation_rate=d, padding="causal", activation="tanh",
+                     name="filter_d%d" % d)(h)
+        s = L.Conv1D(6, 2, dilation_rate=d, padding="causal", activation="sigmoid",
+                     name="gate_d%d" % d)(h)
+        g = L.Multiply(name="gated_d%d" % d)([t, s])
+        skips.append(L.Conv1D(6, 1, name="skip_d%d" % d)(g))
+        h = L.Add(name="res_d%d" % d)([h, L.Conv1D(6, 1, name="res_conv_d%d" % d)(g)])
+    k = L.Activation("relu", name="skip_relu")(L.Add(name="skip_sum")(skips))
+    k = L.Conv1D(4, 1, activation="relu", name="post")(k)
+    frames = L.Conv1D(3, 1, name="frame_logits")(k)
+    out = L.Dense(3, activation="softmax", name="probs")(
+        L.GlobalAveragePooling1D(name="gap")(k))
+    return K.Model(x, [out, frames], name="wavenet_tcn")
+
+
+def crnn_ocr(K, v):
+    """CRNN text recognizer: Conv2D/BN/ReLU/MaxPooling2D, Permute width to
+    time, Reshape to a sequence, Bidirectional LSTM (merge_mode sum) and
+    Bidirectional GRU(reset_after=False, merge_mode ave), TimeDistributed
+    Dense softmax per column."""
+    L = K.layers
+    x = L.Input((8, 16, 1), name="line_image")
+    h = L.Conv2D(4, 3, padding="same", use_bias=False, name="conv1")(x)
+    h = L.ReLU(name="relu1")(L.BatchNormalization(name="bn1")(h))
+    h = L.MaxPooling2D((2, 2), name="pool1")(h)                       # 4 x 8 x 4
+    h = L.Conv2D(6, 3, padding="same", activation="relu", name="conv2")(h)
+    h = L.MaxPooling2D((2, 1), name="pool2")(h)                       # 2 x 8 x 6
+    h = L.Permute((2, 1, 3), name="width_first")(h)                   # 8 x 2 x 6
+    h = L.Reshape((8, 12), name="to_seq")(h)
+    h = L.Bidirectional(L.LSTM(5, return_sequences=True), merge_mode="sum", name="bilstm")(h)
+    h = L.Bidirectional(L.GRU(4, return_sequences=True, reset_after=False), merge_mode="ave",
+                        name="bigru")(h)
+    out = L.TimeDistributed(L.Dense(6, activation="softmax"), name="chars")(h)
+    return K.Model(x, out, name="crnn_ocr")
+
+
+def vit_tiny(K, v):
+    """Vision Transformer: patch Conv2D + Reshape, a class token (Dense on a
+    zero slice: its bias is the learned token) concatenated in front,
+    positions from cumsum(ones) into an Embedding, pre-norm MHA + GELU MLP
+    blocks, final LayerNormalization, the class token's row to the head."""
+    L = K.layers
+    if v == "k2":
+        import tensorflow as T
+        zeros_like, ones_like, cumsum = T.zeros_like, T.ones_like, T.math.cumsum
+        cast = lambda t: T.cast(t, "int32")  # noqa: E731
+    else:
+        zeros_like, ones_like = K.ops.zeros_like, K.ops.ones_like
+        cumsum = lambda t, axis: K.ops.cumsum(t, axis=axis)  # noqa: E731
+        cast = lambda t: K.ops.cast(t, "int32")  # noqa: E731
+    x = L.Input((16, 16, 3), name="image")
+    p = L.Conv2D(12, 4, strides=4, name="patch_embed")(x)               # 4 x 4 x 12
+    p = L.Reshape((16, 12), name="patches")(p)
+    cls = L.Dense(12, name="cls_token")(zeros_like(p[:, :1, :]))
+    t = L.Concatenate(axis=1, name="with_cls")([cls, p])                # 17 x 12
+    pos = cast(cumsum(ones_like(t[:, :, 0]), axis=1)) - 1
+    t = L.Add(name="add_pos")([t, L.Embedding(17, 12, name="pos_embed")(pos)])
+    for b in range(2):
+        n = L.LayerNormalization(epsilon=1e-6, name="b%d_ln1" % b)(t)
+        a = L.MultiHeadAttention(2, 6, name="b%d_mha" % b)(n, n)
+        t = L.Add(name="b%d_add1" % b)([t, a])
+        n = L.LayerNormalization(epsilon=1e-6, name="b%d_ln2" % b)(t)
+        m = L.Dense(24, activation="gelu", name="b%d_mlp1" % b)(n)
+        m = L.Dense(12, name="b%d_mlp2" % b)(m)
+        t = L.Add(name="b%d_add2" % b)([t, m])
+    t = L.LayerNormalization(epsilon=1e-6, name="final_ln")(t)
+    out = L.Dense(3, name="head")(t[:, 0])
+    return K.Model(x, out, name="vit_tiny")
+
+
+def regnety_small(K, v):
+    """RegNetY (RegNetY002's Y blocks: grouped 3x3 conv, squeeze-excite) at
+    small widths, 32x32."""
+    return _app("regnet", "regnet")(v).RegNet(
+        [1, 1, 2, 1], [8, 16, 24, 32], 8, "Y", 32, model_name="regnety002", weights=None,
+        input_shape=IMG, classes=3)
+
+
+def regularized_mlp(K, v):
+    """Dense/Conv layers with every regularizer and constraint kind (L1, L2,
+    L1L2, MaxNorm, NonNeg, UnitNorm, MinMaxNorm) and activity regularizers;
+    none changes inference."""
+    L = K.layers
+    R, C = K.regularizers, K.constraints
+    x = L.Input((6, 6, 2), name="x")
+    h = L.Conv2D(4, 3, kernel_regularizer=R.L1L2(l1=1e-4, l2=1e-3),
+                 bias_regularizer=R.L1(1e-3), kernel_constraint=C.MaxNorm(2.0),
+                 activity_regularizer=R.L2(1e-4), name="conv_reg")(x)
+    h = L.Flatten(name="flat")(h)
+    h = L.Dense(8, activation="relu", kernel_regularizer=R.L2(1e-3),
+                kernel_constraint=C.UnitNorm(axis=0), bias_constraint=C.NonNeg(),
+                name="dense_unit")(h)
+    h = L.Dense(6, kernel_constraint=C.MinMaxNorm(0.5, 1.5, rate=0.9),
+                kernel_regularizer="l1", name="dense_minmax")(h)
+    h = L.BatchNormalization(beta_regularizer=R.L2(1e-4), gamma_constraint=C.NonNeg(),
+                             name="bn_reg")(h)
+    out = L.Dense(3, activation="softmax", name="probs")(h)
+    return K.Model(x, out, name="regularized_mlp")
+
+
+def locally_connected(K, v):
+    """tf_keras LocallyConnected1D / LocallyConnected2D (unshared weights per
+    position; implementation 1 and 2)."""
+    L = K.layers
+    x = L.Input((8, 3), name="seq")
+    a = L.LocallyConnected1D(4, 3, strides=1, activation="relu", name="lc1d")(x)   # 6 x 4
+    img = L.Input((6, 6, 2), name="img")
+    b = L.LocallyConnected2D(3, 3, strides=1, implementation=2, name="lc2d")(img)   # 4x4x3
+    h = L.Concatenate(name="cat")([L.Flatten(name="fa")(a), L.Flatten(name="fb")(b)])
+    out = L.Dense(3, activation="softmax", name="probs")(h)
+    return K.Model([x, img], out, name="locally_connected")
+
+
+def convlstm1d_net(K, v):
+    """ConvLSTM1D over a sequence of 1-D signals (multi-sensor), then Conv1D."""
+    L = K.layers
+    x = L.Input((4, 10, 2), name="frames")
+    h = L.ConvLSTM1D(4, 3, padding="same", return_sequences=True, name="convlstm1d_a")(x)
+    h = L.ConvLSTM1D(3, 3, name="convlstm1d_b")(h)                       # 8 x 3
+    out = L.Dense(2, activation="softmax", name="probs")(
+        L.GlobalAveragePooling1D(name="gap")(L.Conv1D(4, 3, name="conv")(h)))
+    return K.Model(x, out, name="convlstm1d_net")
+
+
+def spectral_norm_gan(K, v):
+    """Keras 3 SpectralNormalization-wrapped Conv2D / Dense (a GAN
+    discriminator): at inference the wrapped layer with its stored kernel."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="image")
+    h = L.SpectralNormalization(L.Conv2D(4, 3, strides=2, padding="same"), name="sn_conv")(x)
+    h = L.LeakyReLU(negative_slope=0.2, name="lrelu")(h)
+    h = L.Flatten(name="flat")(h)
+    out = L.SpectralNormalization(L.Dense(1), power_iterations=2, name="sn_dense")(h)
+    return K.Model(x, out, name="spectral_norm_gan")
+
+
+def k3_ops_extra(K, v):
+    """keras.ops a Keras 3 functional model may hold that the other models do
+    not: mean/var/std, sqrt/square/exp/log, erf, transpose, squeeze,
+    expand_dims, pad, minimum/maximum with scalars, sign, floor, tanh,
+    ops.nn sigmoid/softplus/relu6, norm, repeat, tile, flip, reshape."""
+    L, O = K.layers, K.ops
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    m = O.mean(h, axis=-1, keepdims=True)
+    s = O.sqrt(O.var(h, axis=-1, keepdims=True) + 1e-3)
+    z = (h - m) / s
+    a = O.exp(O.minimum(z, 2.0)) + O.log(O.square(h) + 1.0) + O.erf(z)
+    b = O.transpose(O.expand_dims(O.tanh(z), 1), (0, 1, 3, 2))           # 1 x 6 x 4
+    b = O.reshape(O.squeeze(b, axis=1), (-1, 4, 6))
+    c = O.pad(O.nn.sigmoid(a), ((0, 0), (1, 0), (0, 0)))[:, :4]
+    d = O.flip(O.nn.softplus(h), axis=1) * O.sign(h) + O.floor(h * 2.0) / 2.0
+    e = O.nn.relu6(O.repeat(O.std(h, axis=1, keepdims=True), 4, axis=1))
+    n = O.norm(h, axis=-1, keepdims=True)
+    t = O.tile(O.max(h, axis=1, keepdims=True), (1, 4, 1))
+    out = L.Add(name="sum")([a, b, c, d, e, t]) / (n + 1.0)
+    return K.Model(x, out, name="k3_ops_extra")
+
+
+def tfop_extra(K, v):
+    """tf.* functions image models hold: tf.image.resize, tf.nn.depth_to_space
+    (super-resolution pixel shuffle), tf.nn.space_to_depth, tf.math.erf,
+    tf.nn.gelu, tf.math.sigmoid, tf.nn.silu, tf.reverse, tf.math.reduce_variance,
+    tf.math.reduce_mean(keepdims), tf.math.square, tf.math.sign."""
+    import tensorflow as T
+    L = K.layers
+    x = L.Input((4, 4, 8), name="lowres")
+    h = L.Conv2D(8, 3, padding="same", name="conv")(x)
+    u = T.nn.depth_to_space(h, 2)                                        # 8 x 8 x 2
+    r = T.image.resize(x[..., :2], (8, 8))                               # bilinear
+    y = u + r
+    y = T.nn.gelu(y) + T.math.sigmoid(y) * T.nn.silu(y) + T.math.erf(y)
+    y = y - T.math.reduce_mean(y, axis=[1, 2], keepdims=True)
+    y = y * T.math.rsqrt(T.math.reduce_variance(y, axis=[1, 2], keepdims=True) + 1e-3)
+    y = T.reverse(y, axis=[2]) + T.math.square(T.math.sign(y))
+    d = T.nn.space_to_depth(y, 2)                                        # 4 x 4 x 8
+    out = L.Conv2D(3, 1, name="head")(d)
+    return K.Model(x, [y, out], name="tfop_extra")
+
+
+def dict_io(K, v):
+    """A Keras 3 functional model with dict inputs and dict outputs (named
+    features in, named heads out)."""
+    L = K.layers
+    inputs = {"age": L.Input((1,), name="age"), "income": L.Input((1,), name="income"),
+              "clicks": L.Input((3,), name="clicks")}
+    h = L.Concatenate(name="features")([inputs["age"], inputs["income"], inputs["clicks"]])
+    h = L.Dense(8, activation="relu", name="hidden")(h)
+    return K.Model(inputs, {"churn": L.Dense(1, activation="sigmoid", name="churn")(h),
+                            "spend": L.Dense(2, name="spend")(h)}, name="dict_io")
+
+
+THIRD = HELD + 45
+add("wavenet_tcn", "heldout3", wavenet_tcn,
+    "WaveNet/TCN: causal dilated Conv1D (1, 2, 4), gated tanh*sigmoid (Multiply), residual and "
+    "skip 1x1 convs; outputs class probs and per-frame logits", seed=THIRD)
+add("crnn_ocr", "heldout3", crnn_ocr,
+    "CRNN: Conv2D/BN/MaxPooling2D, Permute + Reshape to columns, Bidirectional LSTM (sum) and "
+    "GRU(reset_after=False, ave), TimeDistributed Dense softmax", seed=THIRD + 1)
+add("vit_tiny", "heldout3", vit_tiny,
+    "ViT: patch Conv2D + Reshape, class token (Dense on zeros_like slice), positions via "
+    "cumsum(ones_like) + Embedding, 2 pre-norm MHA + GELU MLP blocks, class row to head",
+    head="head", seed=THIRD + 2)
+add("regnety_small", "heldout3", regnety_small,
+    "RegNetY (Y blocks: grouped conv + squeeze-excite) depths [1,1,2,1] widths [8,16,24,32] "
+    "group width 8, 32x32, classes=3 (Keras 3 has no RegNet)", sources=K2_ONLY,
+    head="regnety002_head_dense", seed=THIRD + 3)
+add("regularized_mlp", "heldout3", regularized_mlp,
+    "Conv2D/Dense/BatchNormalization with L1, L2, L1L2 regularizers, activity regularizers and "
+    "MaxNorm/UnitNorm/NonNeg/MinMaxNorm constraints", head="probs", seed=THIRD + 4)
+add("locally_connected", "heldout3", locally_connected,
+    "tf_keras LocallyConnected1D and LocallyConnected2D(implementation=2), two inputs",
+    sources=K2_ONLY, head="probs", seed=THIRD + 5)
+add("convlstm1d_net", "heldout3", convlstm1d_net,
+    "ConvLSTM1D(return_sequences, same) -> ConvLSTM1D -> Conv1D -> GlobalAveragePooling1D",
+    head="probs", seed=THIRD + 6)
+add("spectral_norm_gan", "heldout3", spectral_norm_gan,
+    "Keras 3 SpectralNormalization(Conv2D) and SpectralNormalization(Dense) discriminator",
+    sources=["keras3-h5", "keras3-keras"], seed=THIRD + 7)
+add("k3_ops_extra", "heldout3", k3_ops_extra,
+    "keras.ops mean/var/std/sqrt/square/exp/log/erf/transpose/squeeze/expand_dims/pad/flip/"
+    "sign/floor/norm/repeat/tile/max, ops.nn sigmoid/softplus/relu6",
+    sources=["keras3-h5", "keras3-keras"], seed=THIRD + 8)
+add("tfop_extra", "heldout3", tfop_extra,
+    "tf.nn.depth_to_space/space_to_depth, tf.image.resize, tf.nn.gelu/silu, tf.math.erf/"
+    "sigmoid/reduce_variance/rsqrt/sign/square, tf.reverse", sources=K2_ONLY, seed=THIRD + 9)
+add("dict_io", "heldout3", dict_io,
+    "Keras 3 functional model with dict inputs (age, income, clicks) and dict outputs "
+    "(churn, spend)", sources=["keras3-h5", "keras3-keras"], seed=THIRD + 10)
+
+
+# Held-out, third batch, second wave.
+
+def seq2seq_attention(K, v):
+    """Neural machine translation: Embedding encoder Bidirectional LSTM
+    (return_state, states concatenated), decoder LSTM(initial_state) on
+    target tokens, Luong dot Attention over the encoder outputs,
+    Concatenate, TimeDistributed Dense softmax."""
+    L = K.layers
+    src = L.Input((7,), dtype="int32", name="source")
+    tgt = L.Input((5,), dtype="int32", name="target")
+    e = L.Embedding(30, 6, name="src_emb")(src)
+    enc, fh, fc, bh, bc = L.Bidirectional(L.LSTM(4, return_sequences=True, return_state=True),
+                                          name="encoder")(e)
+    h = L.Concatenate(name="state_h")([fh, bh])
+    c = L.Concatenate(name="state_c")([fc, bc])
+    d = L.Embedding(30, 6, name="tgt_emb")(tgt)
+    dec = L.LSTM(8, return_sequences=True, name="decoder")(d, initial_state=[h, c])
+    ctx = L.Attention(name="luong")([dec, enc])
+    out = L.TimeDistributed(L.Dense(30, activation="softmax"), name="next_token")(
+        L.Concatenate(name="dec_ctx")([dec, ctx]))
+    return K.Model([src, tgt], out, name="seq2seq_attention")
+
+
+def lstm_autoencoder(K, v):
+    """Time-series anomaly detection LSTM autoencoder: LSTM encoder ->
+    RepeatVector -> LSTM decoder (return_sequences) -> TimeDistributed Dense."""
+    L = K.layers
+    return K.Sequential([
+        L.Input((10, 3), name="series"),
+        L.LSTM(6, activation="relu", name="enc"),
+        L.RepeatVector(10, name="repeat"),
+        L.LSTM(6, activation="relu", return_sequences=True, name="dec"),
+        L.TimeDistributed(L.Dense(3), name="recon"),
+    ], name="lstm_autoencoder")
+
+
+def efficientnet_v2_s(K, v):
+    """EfficientNetV2-S block structure (fused-MBConv then MBConv + SE stages)
+    at width 0.0625 and depth 0.1, 32x32."""
+    kw = {"model_name": "efficientnetv2-s"} if v == "k2" else {"name": "efficientnetv2-s"}
+    return _eff2(v).EfficientNetV2(0.0625, 0.1, 32, weights=None, input_shape=IMG, classes=3,
+                                   **kw)
+
+
+def upsample_interpolations(K, v):
+    """Keras 3 UpSampling2D(bicubic / lanczos3 / area) and Resizing(bicubic,
+    area, lanczos5): the interpolations beyond nearest and bilinear."""
+    L = K.layers
+    x = L.Input((6, 6, 2), name="image")
+    a = L.UpSampling2D(2, interpolation="bicubic", name="up_bicubic")(x)
+    b = L.Resizing(12, 12, interpolation="area", name="rs_area")(x)
+    c = L.Resizing(12, 12, interpolation="lanczos3", name="rs_lanczos3")(x)
+    h = L.Concatenate(name="cat")([a, b, c])
+    return K.Model(x, L.Conv2D(2, 3, padding="same", name="conv")(h),
+                   name="upsample_interpolations")
+
+
+def channels_first_heads(K, v):
+    """channels_first heads that run on CPU: Permute to channels-first,
+    GlobalAveragePooling2D / GlobalMaxPooling1D(channels_first), Flatten
+    (channels_first: Keras transposes to channels-last before flattening)."""
+    L = K.layers
+    x = L.Input((4, 5, 3), name="image")
+    h = L.Conv2D(3, 3, padding="same", name="conv")(x)
+    cf = L.Permute((3, 1, 2), name="to_cf")(h)                           # 3 x 4 x 5
+    g = L.GlobalAveragePooling2D(data_format="channels_first", name="gap_cf")(cf)
+    s = L.Reshape((3, 20), name="seq_cf")(cf)
+    m = L.GlobalMaxPooling1D(data_format="channels_first", name="gmp_cf")(s)
+    f = L.Flatten(data_format="channels_first", name="flat_cf")(cf)
+    out = L.Dense(3, name="head")(L.Concatenate(name="cat")([g, m, f]))
+    return K.Model(x, [out, f], name="channels_first_heads")
+
+
+add("seq2seq_attention", "heldout3", seq2seq_attention,
+    "NMT: Bidirectional LSTM encoder (return_state, states concatenated), decoder LSTM("
+    "initial_state), Luong dot Attention, Concatenate, TimeDistributed Dense softmax",
+    vocab=30, seed=THIRD + 11)
+add("lstm_autoencoder", "heldout3", lstm_autoencoder,
+    "Sequential LSTM autoencoder: LSTM(relu) -> RepeatVector -> LSTM(relu, seq) -> "
+    "TimeDistributed Dense", seed=THIRD + 12)
+add("efficientnet_v2_s", "heldout3", efficientnet_v2_s,
+    "EfficientNetV2-S blocks (fused-MBConv, MBConv + SE) at width 0.0625, depth 0.1, 32x32",
+    sources=["keras2", "keras3-keras"], head="predictions", seed=THIRD + 13)
+add("upsample_interpolations", "heldout3", upsample_interpolations,
+    "Keras 3 UpSampling2D(bicubic), Resizing(area), Resizing(lanczos3)",
+    sources=["keras3-keras"], seed=THIRD + 14)
+add("channels_first_heads", "heldout3", channels_first_heads,
+    "Permute to channels-first, GlobalAveragePooling2D / GlobalMaxPooling1D / Flatten with "
+    "data_format channels_first", seed=THIRD + 15)
+
+
+# Held-out, third batch, third wave.
+
+def mixed_precision_cnn(K, v):
+    """A CNN built under the mixed_float16 policy (float32 variables,
+    float16 compute), with the float32 softmax head Keras recommends."""
+    L = K.layers
+    K.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        x = L.Input((8, 8, 3), name="image")
+        h = L.Conv2D(6, 3, padding="same", name="conv")(x)
+        h = L.BatchNormalization(name="bn")(h)
+        h = L.Activation("relu", name="relu")(h)
+        h = L.GlobalAveragePooling2D(name="gap")(h)
+        h = L.Dense(4, name="logits")(h)
+        out = L.Activation("softmax", dtype="float32", name="probs")(h)
+        return K.Model(x, out, name="mixed_precision_cnn")
+    finally:
+        K.mixed_precision.set_global_policy("float32")
+
+
+def fn_activations(K, v):
+    """Activations given as functions, not names: tf.nn.relu6 / tf.nn.leaky_relu /
+    tf.nn.gelu / tf.math.tanh (tf_keras), keras.activations.relu6 / leaky_relu /
+    gelu / tanh (Keras 3): saved under the function's name."""
+    L = K.layers
+    if v == "k2":
+        import tensorflow as T
+        fns = [T.nn.relu6, T.nn.leaky_relu, T.nn.gelu, T.math.tanh]
+    else:
+        A = K.activations
+        fns = [A.relu6, A.leaky_relu, A.gelu, A.tanh]
+    x = L.Input((5,), name="x")
+    outs = [L.Dense(4, activation=f, name="d%d" % i)(x) for i, f in enumerate(fns)]
+    return K.Model(x, L.Concatenate(name="cat")(outs), name="fn_activations")
+
+
+def bn_renorm(K, v):
+    """tf_keras BatchNormalization(renorm=True): extra renorm variables
+    (moving_stddev, renorm_mean, renorm_stddev), unused at inference."""
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(8, name="d1")(x)
+    h = L.BatchNormalization(renorm=True, renorm_momentum=0.9, name="bn_renorm")(h)
+    h = L.Dense(4, activation="relu", name="d2")(h)
+    return K.Model(x, L.Dense(2, name="out")(h), name="bn_renorm")
+
+
+def bn_virtual(K, v):
+    """tf_keras BatchNormalization(virtual_batch_size=2) (ghost batch norm)."""
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(4, activation="relu", name="d1")(x)
+    h = L.BatchNormalization(virtual_batch_size=2, name="bn_virtual")(h)
+    return K.Model(x, L.Dense(2, name="out")(h), name="bn_virtual")
+
+
+def embedding_bag(K, v):
+    """Recommender two-tower: user / item id Embeddings (tf_keras
+    input_length), Flatten, Dense towers, Dot(normalize) score,
+    GlobalAveragePooling1D over a bag of tag ids."""
+    L = K.layers
+    ekw = {"input_length": 1} if v == "k2" else {}
+    user = L.Input((1,), dtype="int32", name="user")
+    item = L.Input((1,), dtype="int32", name="item")
+    tags = L.Input((4,), dtype="int32", name="tags")
+    u = L.Flatten(name="u_flat")(L.Embedding(20, 6, name="user_emb", **ekw)(user))
+    i = L.Flatten(name="i_flat")(L.Embedding(20, 6, name="item_emb", **ekw)(item))
+    t = L.GlobalAveragePooling1D(name="tag_bag")(L.Embedding(20, 6, name="tag_emb")(tags))
+    u = L.Dense(5, activation="relu", name="user_tower")(u)
+    it = L.Dense(5, activation="relu", name="item_tower")(L.Add(name="item_tags")([i, t]))
+    return K.Model([user, item, tags], L.Dot(axes=1, normalize=True, name="score")([u, it]),
+                   name="embedding_bag")
+
+
+add("mixed_precision_cnn", "heldout3", mixed_precision_cnn,
+    "Conv2D/BN/GAP/Dense under the mixed_float16 policy (float16 compute), float32 softmax",
+    head="logits", tolerance={"atol": 5e-3, "rtol": 2e-2}, seed=THIRD + 16)
+add("fn_activations", "heldout3", fn_activations,
+    "Dense layers whose activation is a function object (tf.nn.relu6, tf.nn.leaky_relu, "
+    "tf.nn.gelu, tf.math.tanh; Keras 3 keras.activations.*)", seed=THIRD + 17)
+add("bn_renorm", "heldout3", bn_renorm,
+    "tf_keras BatchNormalization(renorm=True)", sources=K2_ONLY, seed=THIRD + 18)
+add("embedding_bag", "heldout3", embedding_bag,
+    "two-tower recommender: id Embeddings + Flatten, bag-of-tags Embedding + "
+    "GlobalAveragePooling1D, Dense towers, Dot(normalize) score", vocab=20, seed=THIRD + 19)
+add("bn_virtual", "heldout3", bn_virtual,
+    "tf_keras BatchNormalization(virtual_batch_size=2) (ghost batch normalization)",
+    sources=K2_ONLY, seed=THIRD + 20)
+
+
+# Held-out, third batch, fourth wave.
+
+def ssd_head(K, v):
+    """Single-shot detector heads on two feature maps: per-scale box and
+    class Conv2Ds reshaped to [-1, 4] / [-1, classes], concatenated over
+    scales (axis 1), sigmoid class scores."""
+    L = K.layers
+    x = L.Input((16, 16, 3), name="image")
+    f1 = L.Conv2D(6, 3, strides=2, padding="same", activation="relu", name="stage1")(x)  # 8
+    f2 = L.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="stage2")(f1)  # 4
+    boxes, scores = [], []
+    for i, f in enumerate([f1, f2]):
+        boxes.append(L.Reshape((-1, 4), name="boxes%d" % i)(
+            L.Conv2D(2 * 4, 3, padding="same", name="box_conv%d" % i)(f)))
+        scores.append(L.Reshape((-1, 3), name="scores%d" % i)(
+            L.Conv2D(2 * 3, 3, padding="same", name="cls_conv%d" % i)(f)))
+    b = L.Concatenate(axis=1, name="all_boxes")(boxes)
+    s = L.Activation("sigmoid", name="all_scores")(L.Concatenate(axis=1, name="cat_scores")(scores))
+    return K.Model(x, [b, s], name="ssd_head")
+
+
+def cf_spatial(K, v):
+    """channels_first ZeroPadding2D / Cropping2D / UpSampling2D on a
+    Permute'd map (these run on CPU in NCHW), back to channels-last."""
+    L = K.layers
+    x = L.Input((5, 6, 2), name="image")
+    h = L.Permute((3, 1, 2), name="to_cf")(L.Conv2D(3, 3, padding="same", name="conv")(x))
+    h = L.ZeroPadding2D(((1, 0), (2, 1)), data_format="channels_first", name="pad_cf")(h)
+    h = L.Cropping2D(((0, 1), (1, 0)), data_format="channels_first", name="crop_cf")(h)
+    h = L.UpSampling2D((2, 1), data_format="channels_first", name="up_cf")(h)
+    return K.Model(x, L.Permute((2, 3, 1), name="to_cl")(h), name="cf_spatial")
+
+
+def deferred_sequential(K, v):
+    """A Sequential without an Input, built afterwards with model.build()."""
+    L = K.layers
+    m = K.Sequential([L.Dense(6, activation="relu", name="h1"),
+                      L.Dense(3, activation="softmax", name="probs")], name="deferred_sequential")
+    m.build((None, 5))
+    return m
+
+
+def rescaling_per_channel(K, v):
+    """ImageNet normalization as Rescaling with per-channel lists
+    (scale = 1/std, offset = -mean/std) in front of a small CNN."""
+    L = K.layers
+    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    x = L.Input((6, 6, 3), name="image")
+    h = L.Rescaling(1 / 255.0, name="to_unit")(x)
+    h = L.Rescaling([1 / s for s in std], offset=[-m / s for m, s in zip(mean, std)],
+                    name="imagenet_norm")(h)
+    h = L.Conv2D(4, 3, activation="relu", name="conv")(h)
+    out = L.Dense(3, activation="softmax", name="probs")(L.GlobalAveragePooling2D(name="gap")(h))
+    return K.Model(x, out, name="rescaling_per_channel")
+
+
+add("ssd_head", "heldout3", ssd_head,
+    "SSD-style heads: per-scale box/class Conv2Ds, Reshape(-1, 4) / (-1, 3), Concatenate over "
+    "scales, sigmoid scores; two outputs", seed=THIRD + 21)
+add("cf_spatial", "heldout3", cf_spatial,
+    "ZeroPadding2D / Cropping2D / UpSampling2D with data_format channels_first", seed=THIRD + 22)
+add("deferred_sequential", "heldout3", deferred_sequential,
+    "Sequential without Input, built with model.build((None, 5))", head="probs",
+    seed=THIRD + 23)
+add("rescaling_per_channel", "heldout3", rescaling_per_channel,
+    "Rescaling(1/255) then Rescaling(per-channel scale and offset lists: ImageNet mean/std); "
+    "input 0..255", head="probs", range="pixel", seed=THIRD + 24)
+
+
+# Held-out, third batch, fifth wave: free spatial / time dimensions.
+
+def fcn_dynamic(K, v):
+    """Fully convolutional segmenter on Input((None, None, 3)): any image
+    size; Conv/BN/MaxPooling2D encoder, UpSampling2D + Conv decoder with a
+    skip Add, per-pixel softmax."""
+    L = K.layers
+    x = L.Input((None, None, 3), name="image")
+    e1 = L.Conv2D(4, 3, padding="same", activation="relu", name="enc1")(x)
+    e2 = L.MaxPooling2D(name="pool")(L.BatchNormalization(name="bn")(e1))
+    e2 = L.Conv2D(6, 3, padding="same", activation="relu", name="enc2")(e2)
+    d = L.Conv2D(4, 1, name="dec_proj")(L.UpSampling2D(name="up")(e2))
+    d = L.Add(name="skip")([d, e1])
+    out = L.Conv2D(3, 1, activation="softmax", name="mask")(d)
+    return K.Model(x, out, name="fcn_dynamic")
+
+
+def text_dynamic(K, v):
+    """Variable-length text classifier on Input((None,)): Embedding,
+    Conv1D, GRU(reset_after=False), GlobalMaxPooling1D of a second branch."""
+    L = K.layers
+    t = L.Input((None,), dtype="int32", name="tokens")
+    e = L.Embedding(40, 6, name="emb")(t)
+    c = L.Conv1D(5, 3, padding="same", activation="relu", name="conv")(e)
+    g = L.GRU(4, reset_after=False, name="gru")(c)
+    m = L.GlobalMaxPooling1D(name="gmp")(c)
+    out = L.Dense(2, activation="softmax", name="probs")(L.Concatenate(name="cat")([g, m]))
+    return K.Model(t, out, name="text_dynamic")
+
+
+add("fcn_dynamic", "heldout3", fcn_dynamic,
+    "fully convolutional segmenter on Input((None, None, 3)), run on 10x12 images",
+    inputs=lambda rng, b: [(rng.integers(-16, 17, (b, 10, 12, 3)) / 16.0).astype(np.float32)],
+    seed=THIRD + 25)
+add("text_dynamic", "heldout3", text_dynamic,
+    "variable-length text on Input((None,)): Embedding, Conv1D, GRU, GlobalMaxPooling1D; run "
+    "on 9 tokens", head="probs",
+    inputs=lambda rng, b: [rng.integers(1, 40, (b, 9)).astype(np.int32)], seed=THIRD + 26)
+
+
+# Held-out, third batch, sixth wave: more keras.ops / tf.* functions.
+
+def k3_ops_more(K, v):
+    """keras.ops arctan, nn.log_sigmoid, round, nn.hard_tanh, mod, argmax (ops.prod
+    saves `dtype: null` in its config, which tfjs_format::topology does not
+    yet take for an operation: see tfop_more for the product)."""
+    L, O = K.layers, K.ops
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    a = O.arctan(h) + O.nn.log_sigmoid(h) + O.nn.hard_tanh(2.0 * h)
+    b = O.round(h * 4.0) / 4.0 + O.mod(h, 0.75)
+    ids = O.cast(O.argmax(h, axis=-1), "float32")
+    return K.Model(x, [L.Add(name="sum")([a, b]), ids], name="k3_ops_more")
+
+
+def tfop_more(K, v):
+    """tf.math.atan, log_sigmoid, floormod, reduce_prod,
+    reduce_euclidean_norm, one_hot(argmax) with on / off values."""
+    import tensorflow as T
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    a = T.math.atan(h) + T.math.log_sigmoid(h) + T.math.floormod(h, 0.75)
+    p = T.math.reduce_prod(T.math.tanh(h), axis=1, keepdims=True)
+    n = T.math.reduce_euclidean_norm(h, axis=-1, keepdims=True)
+    ids = T.one_hot(T.math.argmax(h, axis=-1), 6, on_value=2.0, off_value=-1.0)
+    return K.Model(x, [a * n + p, ids], name="tfop_more")
+
+
+def ops_unsupported(K, v):
+    """Functions the engine still refuses, all named in one error: sort,
+    top_k, band_part (tf) / one_hot, sort, top_k, image.resize, moveaxis
+    (keras.ops; Keras 3's OneHot node is not recognised as an operation)."""
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    if v == "k2":
+        import tensorflow as T
+        outs = [T.sort(h, axis=-1),
+                T.math.top_k(h, 2).values,
+                T.linalg.band_part(T.matmul(h, h, transpose_b=True), 0, -1)]
+    else:
+        O = K.ops
+        outs = [O.one_hot(O.argmax(h, axis=-1), 6), O.sort(h, axis=-1), O.top_k(h, 2)[0],
+                O.image.resize(O.expand_dims(h, -1), (8, 12)), O.moveaxis(h, 1, 2)]
+    return K.Model(x, outs, name="ops_unsupported")
+
+
+add("k3_ops_more", "heldout3", k3_ops_more,
+    "keras.ops arctan, nn.log_sigmoid, round, nn.hard_tanh, mod, argmax; two outputs",
+    sources=["keras3-h5", "keras3-keras"], seed=THIRD + 27)
+add("tfop_more", "heldout3", tfop_more,
+    "tf.math.atan, log_sigmoid, floormod, reduce_prod, reduce_euclidean_norm; "
+    "tf.one_hot(tf.math.argmax(...), on_value=2, off_value=-1)",
+    sources=K2_ONLY, seed=THIRD + 28)
+add("ops_unsupported", "heldout3", ops_unsupported,
+    "sort, top_k, band_part (tf) / one_hot, sort, top_k, image.resize, moveaxis (keras.ops): "
+    "refused with every function named", sources=["keras2", "keras3-keras"], seed=THIRD + 29)
+
+
+# No heldout3 source is committed (the group is defined in the waves above).
+SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
+                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
+                               "keras3-keras": "keras3zip_"}[s] + m["name"]
+                              for s in m["sources"]]}

@@ -289,7 +289,7 @@ fn softplus(x: f32) -> f32 {
 
 /// erf with ~1e-7 accuracy (Abramowitz–Stegun 7.1.26 is too coarse for
 /// gelu parity, so use the f64 series/continued-fraction via libm-like code).
-fn erf(x: f32) -> f32 {
+pub(crate) fn erf(x: f32) -> f32 {
     erf_f64(x as f64) as f32
 }
 

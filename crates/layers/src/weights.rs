@@ -292,6 +292,14 @@ impl Model {
                         .split_once('/')
                         .and_then(|(_, rest)| by_key.get(rest))
                 })
+                // ... also for a cell or wrapped layer under it
+                // (`seq/lstm/lstm_cell/kernel` → `lstm/kernel`).
+                .or_else(|| {
+                    w.name
+                        .split_once('/')
+                        .and_then(|(_, rest)| drop_second_to_last(rest))
+                        .and_then(|n| by_key.get(&n))
+                })
                 .or_else(|| keras3_h5_bidirectional(&w.name).and_then(|n| by_key.get(&n)))
                 .copied()
                 .or_else(|| {

@@ -25,10 +25,12 @@ use serde_json::{Map, Value};
 
 mod index;
 mod reduce;
+mod shape;
 
 use index::{einsum, einsum_shape, get_item, get_item_shape, parse_einsum};
 pub(crate) use index::{parse_key, Einsum, Index};
 pub(crate) use reduce::{concat, concat_shape, reduce, reduce_shape, Reduce};
+use shape::ShapeOp;
 
 fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
     Some(match op {
@@ -47,6 +49,8 @@ fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
         "LessEqual" => |a, b| if a <= b { 1.0 } else { 0.0 },
         "LogicalOr" => |a, b| if a != 0.0 || b != 0.0 { 1.0 } else { 0.0 },
         "LogicalAnd" => |a, b| if a != 0.0 && b != 0.0 { 1.0 } else { 0.0 },
+        // numpy's mod: the remainder takes the divisor's sign.
+        "Mod" => |a, b| a - (a / b).floor() * b,
         _ => return None,
     })
 }
@@ -73,6 +77,12 @@ fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "HardSilu" | "HardSwish" => |x| Activation::HardSilu.scalar(x),
         "LogicalNot" => |x| if x == 0.0 { 1.0 } else { 0.0 },
         "Floor" => f32::floor,
+        "Erf" => crate::activations::erf,
+        "Arctan" => f32::atan,
+        "LogSigmoid" => |x| -Activation::Softplus.scalar(-x),
+        "Round" => f32::round_ties_even,
+        "HardTanh" => |x| x.clamp(-1.0, 1.0),
+        "Sign" => super::tf_ops::sign,
         "Ceil" => f32::ceil,
         _ => return None,
     })
@@ -89,6 +99,9 @@ fn reduction(op: &str) -> Option<Reduce> {
         "Var" => Reduce::Variance,
         "Std" => Reduce::Std,
         "Logsumexp" => Reduce::LogSumExp,
+        "Norm" => Reduce::Norm,
+        "Prod" => Reduce::Prod,
+        "Argmax" => Reduce::ArgMax,
         _ => return None,
     })
 }
@@ -163,6 +176,21 @@ const OPERATIONS: &[&str] = &[
     "Split",
     "Take",
     "Stack",
+    "Erf",
+    "Sign",
+    "Norm",
+    "Flip",
+    "Squeeze",
+    "Pad",
+    "Tile",
+    "Repeat",
+    "Arctan",
+    "LogSigmoid",
+    "Round",
+    "HardTanh",
+    "Mod",
+    "Prod",
+    "Argmax",
 ];
 
 /// Register `ops.<class>` for every supported operation.
@@ -279,6 +307,8 @@ pub(crate) enum Kind {
     ExpandDims(i64),
     /// `zeros_like` / `ones_like`: the fill value, the input's shape.
     Fill(f32),
+    /// flip, squeeze, pad, tile, repeat (`keras3_ops/shape.rs`).
+    Shape(ShapeOp),
 }
 
 /// A Keras 3 operation node.
@@ -361,7 +391,15 @@ impl Operation {
             Kind::Softmax {
                 axis: c.i64_or("axis", -1)?,
             }
+        } else if let Some(shape_op) = ShapeOp::from_config(op, c, ctx.call_kwargs) {
+            Kind::Shape(shape_op?)
         } else if let Some(how) = reduction(op) {
+            if op == "Norm" && !matches!(c.get("ord"), None | Some(Value::Null)) {
+                return Err(c.err(
+                    "ord",
+                    "only the default (None: the Euclidean / Frobenius norm) is supported",
+                ));
+            }
             let axes = axes_of(c.get("axis"))
                 .ok_or_else(|| c.err("axis", "expected an integer, a list of integers or null"))?;
             Kind::Reduce {
@@ -713,6 +751,7 @@ impl Layer for Operation {
                 out
             }
             Kind::GetItem(key) => get_item_shape(input(0)?, key).map_err(|e| self.err(e))?,
+            Kind::Shape(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::Einsum(e) => einsum_shape(e, inputs).map_err(|e| self.err(e))?,
         };
         Ok(vec![out])
@@ -950,6 +989,7 @@ impl Layer for Operation {
                 let (shape, out) = einsum(e, inputs).map_err(|e| self.err(e))?;
                 Ok(vec![tensor(shape, out)?])
             }
+            Kind::Shape(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
         }
     }
 }

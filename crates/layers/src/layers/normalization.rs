@@ -45,11 +45,17 @@ keras_config! {
         gamma_regularizer: Reg,
         beta_constraint: Cons,
         gamma_constraint: Cons,
+        renorm: IfSet<bool>,
+        renorm_clipping: IfSet<Raw>,
+        renorm_momentum: IfSet<f64>,
     }
 }
 
 /// `BatchNormalization` at inference:
 /// `(x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta`.
+/// With Keras 2's `renorm` the layer also holds `moving_stddev`,
+/// `renorm_mean` and `renorm_stddev` (batch renormalization's training
+/// statistics), loaded and saved but unused at inference.
 #[derive(Debug, Clone)]
 pub struct BatchNormalization {
     base: Base,
@@ -80,6 +86,13 @@ impl BatchNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let c = BatchNormalizationConfig::read(&Cx::new(cfg))?;
         check_epsilon_and_axes(cfg, Some(c.epsilon), &c.axis.list)?;
+        if !matches!(cfg.get("virtual_batch_size"), None | Some(Value::Null)) {
+            return Err(cfg.err(
+                "virtual_batch_size",
+                "is not supported: tf_keras saves the axis and the weights ([1, 1, C]) of its \
+                 virtual-batch reshape, not of the layer's input",
+            ));
+        }
         let mut bn = BatchNormalization {
             base: Base::parse(cfg)?,
             cfg: c,
@@ -176,7 +189,14 @@ impl Layer for BatchNormalization {
             self.params.add("beta", pshape.clone(), true, 0.0)?;
         }
         self.params.add("moving_mean", pshape.clone(), false, 0.0)?;
-        self.params.add("moving_variance", pshape, false, 1.0)?;
+        self.params
+            .add("moving_variance", pshape.clone(), false, 1.0)?;
+        if self.cfg.renorm.0 == Some(true) {
+            self.params
+                .add("moving_stddev", pshape.clone(), false, 1.0)?;
+            self.params.add("renorm_mean", pshape.clone(), false, 0.0)?;
+            self.params.add("renorm_stddev", pshape, false, 1.0)?;
+        }
         self.built_axes = axes;
         self.built_rank = s.len();
         Ok(())

@@ -128,6 +128,9 @@ enum Rewritable {
     /// TF.js's and Keras 2's `hard_sigmoid`, `clip(0.2x + 0.5, 0, 1)`:
     /// Keras 3's `clip(y/6 + 0.5, 0, 1)` of `y = 1.2x`.
     Keras2HardSigmoid,
+    /// `leaky_relu` (slope 0.2 in Keras 2's `tf.nn.leaky_relu` and Keras 3's
+    /// activation): TF.js's `LeakyReLU` layer.
+    LeakyRelu,
 }
 
 /// What `act` needs in a model of `dialect` written for `target`:
@@ -143,6 +146,7 @@ fn classify(act: &str, dialect: Dialect, target: Target) -> Result<Option<Rewrit
             Ok(Some(Rewritable::Keras2HardSigmoid))
         }
         "hard_silu" | "hard_swish" if !keras3_target => Ok(Some(Rewritable::HardSilu)),
+        "leaky_relu" if target == Target::Tfjs => Ok(Some(Rewritable::LeakyRelu)),
         a if target.knows(a) => Ok(None),
         a => Err(format!(
             "{} has no {a} activation and no exact rewrite exists",
@@ -287,7 +291,7 @@ fn fold_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outcome> {
     let scale: f32 = match kind {
         Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
         Rewritable::Keras2HardSigmoid => 1.2,
-        Rewritable::HardSilu => return None,
+        Rewritable::HardSilu | Rewritable::LeakyRelu => return None,
     };
     // The weights that scale the output: a separable convolution's
     // pointwise kernel (not its depthwise one), every other kernel, biases.
@@ -333,7 +337,7 @@ fn fold_recurrent_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outc
     let scale: f32 = match kind {
         Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
         Rewritable::Keras2HardSigmoid => 1.2,
-        Rewritable::HardSilu => return None,
+        Rewritable::HardSilu | Rewritable::LeakyRelu => return None,
     };
     let (gates, units_key): (&[usize], &str) = match site.class_name {
         "LSTM" => (&[0, 1, 3], "units"),
@@ -396,6 +400,12 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
                 vec![json!([x, r(step("div6"))])],
             ),
         ],
+        Rewritable::LeakyRelu => vec![entry(
+            name,
+            "LeakyReLU",
+            json!({"alpha": 0.2}),
+            vec![json!([x])],
+        )],
         Rewritable::Keras3HardSigmoid | Rewritable::Keras2HardSigmoid => vec![
             entry(
                 &step("scale"),
@@ -476,6 +486,27 @@ mod tests {
             let out = rewrite_for_tfjs(&model).unwrap();
             assert!(out.notes.is_empty(), "{:?}", out.notes);
         }
+    }
+
+    #[test]
+    fn leaky_relu_activation_becomes_a_leaky_relu_layer() {
+        let layers = vec![
+            entry(
+                "d",
+                "Dense",
+                json!({"units": 4, "activation": "leaky_relu"}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "act",
+                "Activation",
+                json!({"activation": "leaky_relu"}),
+                vec![json!([["d", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional_from(&[3], layers, 7, Some("3.15.1"));
+        let out = assert_same(&model, &input(&[4, 3]), 1e-6);
+        assert_note(&out, "act (Activation) -> LeakyReLU");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //!   weights, reshaped), strides and dilation `[s, 1]`;
 //! - `Conv1D` with `padding: "causal"` (TF.js 4.22: "not implemented
 //!   yet") → `ZeroPadding2D` of `dilation * (kernel - 1)` leading steps and
-//!   a `valid` `Conv2D` with a `[k, 1]` kernel.
+//!   a `valid` `Conv2D` with a `[k, 1]` kernel;
+//! - `ConvLSTM1D` → `ConvLSTM2D` ([`super::conv_lstm1d`]).
 
 use super::{entry, f32_weight, Outcome, Site};
 use serde_json::{json, Map, Value};
@@ -15,6 +16,9 @@ use tfjs_format::codec::DecodedWeight;
 /// The rule: applies to `UpSampling1D`, `SeparableConv1D` and causal
 /// `Conv1D`.
 pub fn rule(site: &Site<'_>) -> Outcome {
+    if site.class_name == "ConvLSTM1D" {
+        return super::conv_lstm1d::rule(site);
+    }
     let causal = site.class_name == "Conv1D"
         && site.config.get("padding").and_then(Value::as_str) == Some("causal");
     if !matches!(site.class_name, "UpSampling1D" | "SeparableConv1D") && !causal {

@@ -2,7 +2,8 @@
 //! has neither) → `Reshape` of the `[depth, height, width, channels]`
 //! input to `[depth·height·width, channels]` and the `GlobalMaxPooling1D` /
 //! `GlobalAveragePooling1D` of that: the same values pooled per channel
-//! (`keepdims` adds a `Reshape` to `[1, 1, 1, channels]`).
+//! (`keepdims` adds a `Reshape` to `[1, 1, 1, channels]`). Channels-first
+//! 1-D global pooling: [`super::global_pooling_1d_cf`].
 
 use super::{entry, Outcome, Site};
 use serde_json::{json, Value};
@@ -12,7 +13,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     let pool = match site.class_name {
         "GlobalMaxPooling3D" => "GlobalMaxPooling1D",
         "GlobalAveragePooling3D" => "GlobalAveragePooling1D",
-        _ => return Outcome::Skip,
+        _ => return super::global_pooling_1d_cf::rule(site),
     };
     match rewrite(site, pool) {
         Ok(o) => o,
@@ -31,29 +32,42 @@ fn rewrite(site: &Site<'_>, pool: &str) -> Result<Outcome, String> {
     let [d, h, w, c] = dims[..] else {
         return Err(format!("a rank-5 input, not {dims:?}"));
     };
+    view_then_pool(
+        site,
+        ("flat", "Reshape", json!({"target_shape": [d * h * w, c]})),
+        (pool, json!({})),
+        json!([1, 1, 1, c]),
+    )
+}
+
+/// The layer as `view` of its input (`(suffix, class, config)`, named
+/// `<layer>_<suffix>`), then the `pool` layer (`(class, config)`) of that,
+/// and with `keepdims` a `Reshape` to `kept_shape`; the last one takes the
+/// layer's name.
+pub(super) fn view_then_pool(
+    site: &Site<'_>,
+    view: (&str, &str, Value),
+    pool: (&str, Value),
+    kept_shape: Value,
+) -> Result<Outcome, String> {
     let node = site.single_call("several layers")?;
     let name = site.name;
     let keepdims = site.config.get("keepdims").and_then(Value::as_bool) == Some(true);
-    let flat = format!("{name}_flat");
+    let viewed = format!("{name}_{}", view.0);
     let pooled = if keepdims {
         format!("{name}_pooled")
     } else {
         name.to_string()
     };
     let mut layers = vec![
-        entry(
-            &flat,
-            "Reshape",
-            json!({"target_shape": [d * h * w, c]}),
-            vec![node.clone()],
-        ),
-        entry(&pooled, pool, json!({}), vec![json!([[flat, 0, 0, {}]])]),
+        entry(&viewed, view.1, view.2, vec![node.clone()]),
+        entry(&pooled, pool.0, pool.1, vec![json!([[viewed, 0, 0, {}]])]),
     ];
     if keepdims {
         layers.push(entry(
             name,
             "Reshape",
-            json!({"target_shape": [1, 1, 1, c]}),
+            json!({ "target_shape": kept_shape }),
             vec![json!([[pooled, 0, 0, {}]])],
         ));
     }

@@ -77,13 +77,16 @@
 pub mod activations;
 pub mod attention_dot;
 pub mod batch_norm_rank5;
+pub mod batch_renorm;
 pub mod category_encoding;
 pub mod concat_axis;
 pub mod conv1d_as_2d;
+pub mod conv_lstm1d;
 pub mod deconv_output_padding;
 pub mod depthwise_dilation;
 pub mod einsum_dense;
 pub mod elu_alpha;
+pub mod global_pooling_1d_cf;
 pub mod global_pooling_3d;
 pub mod grouped_conv;
 pub mod identity_layer;

@@ -33,6 +33,9 @@ fn numbers(v: Option<&Value>) -> Option<Vec<f32>> {
 
 /// The rule: applies to `Normalization` layers.
 pub fn rule(site: &Site<'_>) -> Outcome {
+    if site.class_name == "BatchNormalization" {
+        return super::batch_renorm::rule(site);
+    }
     if site.class_name != "Normalization" {
         return Outcome::Skip;
     }

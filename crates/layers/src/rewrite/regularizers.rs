@@ -8,9 +8,16 @@
 //! (`OrthogonalRegularizer`, custom ones) only add training losses, so they
 //! are dropped (`null`) with a note: prediction does not change.
 //!
+//! An `activity_regularizer` of any kind is dropped: TF.js 4.22 refuses to
+//! call a layer that has one ("Layer invocation in the presence of activity
+//! regularizer(s) is not supported yet"), and it only adds a training loss.
+//!
 //! Likewise an initializer TF.js lacks (it only matters before weights are
-//! loaded) becomes `Zeros`, and a constraint it lacks (training only) is
-//! dropped, each with a note.
+//! loaded) becomes `Zeros`, with a note. Every constraint is dropped (with a
+//! note): Keras applies them only after training steps, but TF.js 4.22
+//! applies a variable's constraint whenever it is written, loading
+//! included, so a model whose weights do not already satisfy it exactly
+//! (a `MinMaxNorm` with `rate < 1` never does) would predict otherwise.
 
 use serde_json::{json, Map, Value};
 
@@ -107,11 +114,15 @@ fn initializers_and_constraints(config: &mut Map<String, Value>, notes: &mut Vec
                 ));
                 *v = json!({"class_name": "Zeros", "config": {}});
             }
-        } else if key.ends_with("_constraint") {
-            if let Some(c) = class_of(v).filter(|c| !CONSTRAINTS.contains(c)) {
-                notes.push(format!("{key}: dropped constraint {c} (training only)"));
-                *v = Value::Null;
-            }
+        } else if key.ends_with("_constraint") && !v.is_null() {
+            let c = class_of(v).map_or_else(|| v.to_string(), str::to_string);
+            let why = if CONSTRAINTS.contains(&c.as_str()) {
+                "training only; TF.js would apply it to the loaded weights"
+            } else {
+                "training only"
+            };
+            notes.push(format!("{key}: dropped constraint {c} ({why})"));
+            *v = Value::Null;
         }
     }
 }
@@ -125,6 +136,14 @@ pub fn rewrite_config(config: &mut Map<String, Value>) -> Vec<String> {
         let Some(v) = config.get_mut(*key) else {
             continue;
         };
+        if *key == "activity_regularizer" && !v.is_null() {
+            notes.push(format!(
+                "activity_regularizer: dropped {} (training only; TF.js cannot call a layer with one)",
+                class_of(v).map_or_else(|| v.to_string(), str::to_string)
+            ));
+            *v = Value::Null;
+            continue;
+        }
         match rewrite_one(v) {
             Ok(None) => {}
             Ok(Some(new)) => {
@@ -213,6 +232,45 @@ mod tests {
         // Already TF.js-form: nothing more to do.
         let again = rewrite_artifacts(&out.artifacts, Default::default()).unwrap();
         assert!(again.notes.is_empty(), "{:?}", again.notes);
+    }
+
+    #[test]
+    fn activity_regularizers_are_dropped() {
+        let model = functional(
+            &[4],
+            vec![entry(
+                "a",
+                "Dense",
+                json!({"units": 3, "activity_regularizer": {"class_name": "L2", "config": {"l2": 0.1}}}),
+                vec![json!([["x", 0, 0, {}]])],
+            )],
+            5,
+        );
+        let out = assert_same(&model, &input(&[2, 4]), 0.0);
+        let layers = &out.artifacts.model_topology.as_ref().unwrap()["config"]["layers"];
+        assert_eq!(layers[1]["config"]["activity_regularizer"], Value::Null);
+        assert_note(&out, "activity_regularizer: dropped");
+    }
+
+    #[test]
+    fn constraints_are_dropped_so_tfjs_keeps_the_loaded_weights() {
+        let model = functional(
+            &[4],
+            vec![entry(
+                "a",
+                "Dense",
+                json!({"units": 3, "kernel_constraint": {"class_name": "MinMaxNorm",
+                       "config": {"min_value": 0.5, "max_value": 1.5, "rate": 0.9, "axis": 0}},
+                       "bias_constraint": {"class_name": "NonNeg", "config": {}}}),
+                vec![json!([["x", 0, 0, {}]])],
+            )],
+            6,
+        );
+        let out = assert_same(&model, &input(&[2, 4]), 0.0);
+        let layers = &out.artifacts.model_topology.as_ref().unwrap()["config"]["layers"];
+        assert_eq!(layers[1]["config"]["kernel_constraint"], Value::Null);
+        assert_eq!(layers[1]["config"]["bias_constraint"], Value::Null);
+        assert_note(&out, "dropped constraint MinMaxNorm");
     }
 
     #[test]

@@ -97,6 +97,14 @@ fn parse_io_list(v: Option<&Value>, what: &str) -> Result<Vec<TensorRef>> {
     let v = v
         .filter(|v| !v.is_null())
         .ok_or_else(|| topo_err(format!("{what}: missing")))?;
+    // Keras 3 models with dict inputs / outputs write `{key: triple}`; the
+    // tensors are the dict's values in file order (the key is the layer's name).
+    if let Some(map) = v.as_object() {
+        return map
+            .iter()
+            .map(|(k, t)| parse_triple(t, &format!("{what}[\"{k}\"]")))
+            .collect();
+    }
     let arr = v.as_array().ok_or_else(|| {
         topo_err(format!(
             "{what}: expected a list of [layer, node, tensor], got {}",

@@ -15,6 +15,26 @@ pub(crate) enum Index {
     Slice(Option<i64>, Option<i64>, Option<i64>),
     /// An integer: picks one position and drops the axis.
     At(i64),
+    /// `...`: as many whole axes as the other entries leave.
+    Ellipsis,
+}
+
+/// `key` with its `...` (at most one) replaced by whole-axis slices for a
+/// rank-`rank` input.
+fn expand_ellipsis(key: &[Index], rank: usize) -> Out<Vec<Index>> {
+    let Some(at) = key.iter().position(|k| matches!(k, Index::Ellipsis)) else {
+        return Ok(key.to_vec());
+    };
+    if key[at + 1..].iter().any(|k| matches!(k, Index::Ellipsis)) {
+        return Err("a key may hold one Ellipsis (...)".into());
+    }
+    let fill = (rank + 1)
+        .checked_sub(key.len())
+        .ok_or_else(|| format!("key of {} entries for rank {rank}", key.len() - 1))?;
+    let mut out = key[..at].to_vec();
+    out.extend(std::iter::repeat_n(Index::Slice(None, None, None), fill));
+    out.extend_from_slice(&key[at + 1..]);
+    Ok(out)
 }
 
 /// A parsed `ij,jk->ik` (no ellipsis): the kernels' equation.
@@ -33,6 +53,7 @@ pub(crate) fn parse_key(v: &Value) -> Option<Vec<Index>> {
         // SlicingOpLambda: {"start": …, "stop": …, "step": …}.
         let c = match v.get("class_name").and_then(Value::as_str) {
             Some("__slice__") => v.get("config")?,
+            Some("__ellipsis__") => return Some(Index::Ellipsis),
             Some(_) => return None,
             None if v.get("start").is_some()
                 || v.get("stop").is_some()
@@ -108,6 +129,7 @@ fn strides_of(s: &[usize]) -> Vec<usize> {
 
 /// The symbolic shape of `x[key]`.
 pub(super) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
+    let key = &expand_ellipsis(key, s.len())?;
     if key.len() > s.len() {
         return Err(format!("key of {} entries for {}", key.len(), shape_str(s)));
     }
@@ -116,6 +138,7 @@ pub(super) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
         match key.get(i) {
             None => out.push(*d),
             Some(Index::At(_)) => {}
+            Some(Index::Ellipsis) => unreachable!("expanded above"),
             Some(Index::Slice(a, b, st)) => out.push(match d {
                 Some(n) => Some(slice_range(*n, *a, *b, *st).ok_or("slice step 0")?.1),
                 None => None,
@@ -128,6 +151,7 @@ pub(super) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
 /// `x[key]`: the output's shape and values.
 pub(super) fn get_item(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)> {
     let s = x.shape();
+    let key = &expand_ellipsis(key, s.len())?;
     if key.len() > s.len() {
         return Err(format!("key of {} entries for {s:?}", key.len()));
     }
@@ -143,6 +167,7 @@ pub(super) fn get_item(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)>
                 }
                 (p, 1, 1, false)
             }
+            Some(Index::Ellipsis) => unreachable!("expanded above"),
             Some(Index::Slice(a, b, st)) => {
                 let (start, len, step) = slice_range(n, *a, *b, *st).ok_or("slice step 0")?;
                 (start, len, step, true)

@@ -20,6 +20,14 @@ pub(crate) enum Reduce {
     Std,
     /// `log(sum(exp(x)))`, computed as `max + log(sum(exp(x - max)))`.
     LogSumExp,
+    /// The Euclidean (Frobenius) norm `sqrt(sum(x²))` (`ops.norm` with
+    /// `ord=None`).
+    Norm,
+    /// The product (`ops.prod`, `tf.math.reduce_prod`).
+    Prod,
+    /// The position of the largest value along one axis, the first on ties
+    /// (`ops.argmax`, `tf.math.argmax`), as a float.
+    ArgMax,
 }
 
 /// Axes (possibly negative) resolved against `rank`, sorted, unique.
@@ -89,6 +97,21 @@ pub(crate) fn reduce(
         o
     };
     let xs = f32s(x);
+    if how == Reduce::ArgMax {
+        let [a] = ax[..] else {
+            return Err(format!("argmax takes one axis, got {axes:?}"));
+        };
+        let mut best = vec![f32::NEG_INFINITY; out_n];
+        let mut at = vec![0f32; out_n];
+        for (i, &v) in xs.iter().enumerate() {
+            let o = out_index(i);
+            if v > best[o] {
+                best[o] = v;
+                at[o] = ((i / strides[a]) % s[a]) as f32;
+            }
+        }
+        return Tensor::from_f32(shape, at).map_err(|e| e.to_string());
+    }
     if how == Reduce::LogSumExp {
         let max = reduce(x, Reduce::Max, axes, true)?;
         let m = f32s(&max);
@@ -123,7 +146,7 @@ pub(crate) fn reduce(
     let init = match how {
         Reduce::Max => f32::NEG_INFINITY,
         Reduce::Min => f32::INFINITY,
-        Reduce::All => 1.0,
+        Reduce::All | Reduce::Prod => 1.0,
         _ => 0.0,
     };
     let mut acc = vec![init; out_n];
@@ -134,11 +157,16 @@ pub(crate) fn reduce(
             Reduce::Min => a.min(v),
             Reduce::Any => f32::from(*a != 0.0 || v != 0.0),
             Reduce::All => f32::from(*a != 0.0 && v != 0.0),
+            Reduce::Norm => *a + v * v,
+            Reduce::Prod => *a * v,
             _ => *a + v,
         };
     }
     if how == Reduce::Mean {
         acc.iter_mut().for_each(|a| *a /= count.max(1) as f32);
+    }
+    if how == Reduce::Norm {
+        acc.iter_mut().for_each(|a| *a = a.sqrt());
     }
     Tensor::from_f32(shape, acc).map_err(|e| e.to_string())
 }

@@ -1,6 +1,7 @@
 //! Recurrent layers: `SimpleRNN`, `LSTM`, `GRU`, their cells
 //! (`SimpleRNNCell`, `LSTMCell`, `GRUCell`), the generic `RNN`,
-//! `StackedRNNCells`, `ConvLSTM2D` and `ConvLSTM2DCell`, at inference
+//! `StackedRNNCells`, `ConvLSTM2D` (and `ConvLSTM1D`, run as one) and
+//! `ConvLSTM2DCell`, at inference
 //! semantics.
 //!
 //! * Gate blocks in the kernels: LSTM `i, f, c, o`; GRU `z, r, h`.
@@ -26,12 +27,14 @@
 
 use super::common::*;
 mod cell;
+mod conv1d;
 mod conv_cell;
 mod layer;
 mod stack;
 
 use crate::{Layer, LayerRegistry, Result, Tensor};
 use cell::*;
+pub use conv1d::ConvLstm1D;
 use conv_cell::*;
 pub use layer::{CellLayer, Rnn};
 use stack::*;
@@ -45,6 +48,9 @@ pub fn register(registry: &mut LayerRegistry) {
     }
     registry.register("ConvLSTM2D", |c, _| {
         Ok(Box::new(Rnn::from_builtin("ConvLSTM2D", c)?) as Box<dyn Layer>)
+    });
+    registry.register("ConvLSTM1D", |c, _| {
+        Ok(Box::new(ConvLstm1D::from_config(c)?) as Box<dyn Layer>)
     });
     registry.register("RNN", |c, ctx| {
         Ok(Box::new(Rnn::from_generic(c, ctx)?) as Box<dyn Layer>)

@@ -16,6 +16,8 @@ pub(super) enum BinOp {
     Min,
     Pow,
     SquaredDifference,
+    /// `a - floor(a / b) * b` (the divisor's sign).
+    FloorMod,
     /// Comparisons: 1 where true, 0 where false (booleans as float32).
     Greater,
     GreaterEqual,
@@ -47,6 +49,7 @@ impl BinOp {
             BinOp::Min => a.min(b),
             BinOp::Pow => a.powf(b),
             BinOp::SquaredDifference => (a - b) * (a - b),
+            BinOp::FloorMod => a - (a / b).floor() * b,
             BinOp::Greater => f32::from(a > b),
             BinOp::GreaterEqual => f32::from(a >= b),
             BinOp::Less => f32::from(a < b),
@@ -76,6 +79,7 @@ impl BinOp {
             BinOp::Min => run(BinOp::Min, xs, &y),
             BinOp::Pow => run(BinOp::Pow, xs, &y),
             BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, &y),
+            BinOp::FloorMod => run(BinOp::FloorMod, xs, &y),
             BinOp::Greater => run(BinOp::Greater, xs, &y),
             BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, &y),
             BinOp::Less => run(BinOp::Less, xs, &y),
@@ -103,6 +107,7 @@ impl BinOp {
             BinOp::Min => run(BinOp::Min, xs, s),
             BinOp::Pow => run(BinOp::Pow, xs, s),
             BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, s),
+            BinOp::FloorMod => run(BinOp::FloorMod, xs, s),
             BinOp::Greater => run(BinOp::Greater, xs, s),
             BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, s),
             BinOp::Less => run(BinOp::Less, xs, s),
@@ -125,6 +130,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.minimum" | "minimum" => Binary(BinOp::Min),
         "math.pow" | "pow" | "__operators__.pow" => Binary(BinOp::Pow),
         "math.squared_difference" => Binary(BinOp::SquaredDifference),
+        "math.floormod" | "math.mod" | "__operators__.mod" => Binary(BinOp::FloorMod),
         "math.greater" | "greater" | "__operators__.gt" => Binary(BinOp::Greater),
         "math.greater_equal" | "greater_equal" | "__operators__.ge" => Binary(BinOp::GreaterEqual),
         "math.less" | "less" | "__operators__.lt" => Binary(BinOp::Less),
@@ -155,6 +161,13 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.silu" | "nn.swish" | "math.silu" => Unary(|x| x * sigmoid(x)),
         "nn.elu" => Unary(|x| Activation::Elu.scalar(x)),
         "nn.selu" => Unary(|x| Activation::Selu.scalar(x)),
+        "math.erf" | "erf" => Unary(crate::activations::erf),
+        "math.sign" | "sign" => Unary(sign),
+        "math.atan" | "atan" => Unary(f32::atan),
+        "math.log_sigmoid" => Unary(|x| -Activation::Softplus.scalar(-x)),
+        // The input's shape filled with 0 / 1 (dtype kept as float32).
+        "zeros_like" => Unary(|_| 0.0),
+        "ones_like" => Unary(|_| 1.0),
         "math.floor" | "floor" => Unary(f32::floor),
         "math.ceil" => Unary(f32::ceil),
         "math.round" => Unary(f32::round_ties_even),
@@ -170,6 +183,10 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.reduce_std" => Reduce(super::Reduce::Std),
         "math.reduce_variance" => Reduce(super::Reduce::Variance),
         "math.reduce_logsumexp" | "reduce_logsumexp" => Reduce(super::Reduce::LogSumExp),
+        "math.reduce_prod" | "reduce_prod" => Reduce(super::Reduce::Prod),
+        "math.argmax" | "argmax" => Reduce(super::Reduce::ArgMax),
+        "one_hot" => Shape(ShapeFn::OneHot),
+        "math.reduce_euclidean_norm" => Reduce(super::Reduce::Norm),
         "math.reduce_any" | "reduce_any" => Reduce(super::Reduce::Any),
         "math.reduce_all" | "reduce_all" => Reduce(super::Reduce::All),
         "math.l2_normalize" | "nn.l2_normalize" | "linalg.l2_normalize" => L2Normalize,
@@ -188,6 +205,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "split" => Shape(ShapeFn::Split),
         "gather" | "compat.v1.gather" => Shape(ShapeFn::Gather),
         "math.cumsum" | "cumsum" => Shape(ShapeFn::Cumsum),
+        "reverse" | "reverse_v2" => Shape(ShapeFn::Reverse),
+        "nn.depth_to_space" | "compat.v1.depth_to_space" => Shape(ShapeFn::DepthToSpace),
+        "nn.space_to_depth" | "compat.v1.space_to_depth" => Shape(ShapeFn::SpaceToDepth),
         "where" | "where_v2" => Where,
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
@@ -195,6 +215,17 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "clip_by_value" => Clip(f32::NEG_INFINITY, f32::INFINITY),
         _ => return None,
     })
+}
+
+/// `tf.math.sign`: -1, 0 or 1 (NaN stays NaN).
+pub(crate) fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x
+    }
 }
 
 /// Numpy broadcasting of two concrete shapes.

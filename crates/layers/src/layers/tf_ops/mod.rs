@@ -14,9 +14,9 @@
 mod elementwise;
 mod shape_fns;
 
-pub(crate) use elementwise::{broadcast, broadcast_index, broadcast_symbolic};
+pub(crate) use elementwise::{broadcast, broadcast_index, broadcast_symbolic, sign};
 use elementwise::{lookup, BinOp, Operand};
-pub(crate) use shape_fns::{axis_of, cumsum, gather, split};
+pub(crate) use shape_fns::{axis_of, cumsum, gather, reverse, split};
 
 use super::common::*;
 use super::keras3_ops::{concat, concat_shape, reduce, reduce_shape, Reduce};
@@ -93,6 +93,13 @@ enum ShapeFn {
     Gather,
     /// `tf.math.cumsum` (`exclusive`, `reverse`).
     Cumsum,
+    /// `tf.reverse` (axes).
+    Reverse,
+    /// `tf.nn.depth_to_space` / `space_to_depth` (NHWC, `block_size`).
+    DepthToSpace,
+    SpaceToDepth,
+    /// `tf.one_hot` (`depth`, `on_value`, `off_value`; a new last axis).
+    OneHot,
 }
 
 /// The kwargs a function reads (everything else, `name` included, is
@@ -193,6 +200,8 @@ struct StructuredArgs {
     /// `tf.math.cumsum`'s `exclusive` and `reverse`.
     exclusive: bool,
     reverse: bool,
+    /// `tf.one_hot`'s `[on_value, off_value]`.
+    on_off: [f32; 2],
 }
 
 /// An int or a list of 1, 2 or 4 ints (`[1, h, w, 1]`) as `[h, w]`.
@@ -274,7 +283,7 @@ impl TfOpLambda {
             c.err(
                 "function",
                 format!(
-                    "tf.{function} is not supported yet (see the function table in crates/layers/src/layers/tf_ops.rs)"
+                    "tf.{function} is not supported yet (see the function table in crates/layers/src/layers/tf_ops/elementwise.rs)"
                 ),
             )
         })?;
@@ -465,6 +474,34 @@ impl TfOpLambda {
                         sargs.reverse =
                             kwargs.get("reverse").and_then(Value::as_bool) == Some(true);
                     }
+                    ShapeFn::Reverse => {
+                        sargs.axes = Some(
+                            ints("axis")
+                                .filter(|a| !a.is_empty())
+                                .ok_or_else(|| fail("axis", "a list of axes"))?,
+                        );
+                    }
+                    ShapeFn::OneHot => {
+                        sargs.ints = ints("depth")
+                            .filter(|d| d.len() == 1 && (1..=1 << 20).contains(&d[0]))
+                            .ok_or_else(|| fail("depth", "a positive integer"))?;
+                        if kwargs.get("axis").and_then(Value::as_i64).unwrap_or(-1) != -1 {
+                            return Err(fail("axis", "-1 (a new last axis)"));
+                        }
+                        sargs.on_off = [arg("on_value", 1.0)?, arg("off_value", 0.0)?];
+                    }
+                    ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
+                        sargs.ints = ints("block_size")
+                            .filter(|b| b.len() == 1 && (2..=1 << 10).contains(&b[0]))
+                            .ok_or_else(|| fail("block_size", "an integer of at least 2"))?;
+                        if kwargs
+                            .get("data_format")
+                            .and_then(Value::as_str)
+                            .is_some_and(|f| f != "NHWC")
+                        {
+                            return Err(fail("data_format", "\"NHWC\""));
+                        }
+                    }
                     ShapeFn::Tile => {
                         sargs.ints = ints("multiples")
                             .filter(|m| m.iter().all(|&x| (1..=1 << 20).contains(&x)))
@@ -560,7 +597,7 @@ impl TfOpLambda {
                     .ok_or_else(|| {
                         fail(
                             "slice_spec",
-                            "integers and slices (no tf.newaxis or Ellipsis)",
+                            "integers, slices and one Ellipsis (no tf.newaxis)",
                         )
                     })?;
                 Some(super::keras3_ops::Kind::GetItem(key))

@@ -1,6 +1,7 @@
 //! The shape functions (`tf.expand_dims`, `tf.squeeze`, `tf.stack`,
 //! `tf.tile`, `tf.pad`, `tf.split`, `tf.gather` with constant indices,
-//! `tf.math.cumsum`) and pooling geometry: output shapes and values.
+//! `tf.math.cumsum`, `tf.reverse`, `tf.nn.depth_to_space` /
+//! `space_to_depth`) and pooling geometry: output shapes and values.
 
 use super::*;
 
@@ -111,6 +112,28 @@ pub(crate) fn split(
     Ok(outs)
 }
 
+/// `x` with each of `axes` reversed (`tf.reverse`, `ops.flip`).
+pub(crate) fn reverse(x: &Tensor, axes: &[usize]) -> std::result::Result<Tensor, String> {
+    let s = x.shape();
+    let xs = f32s(x);
+    let mut st = vec![1usize; s.len()];
+    for d in (0..s.len().saturating_sub(1)).rev() {
+        st[d] = st[d + 1] * s[d + 1];
+    }
+    let out = (0..xs.len())
+        .map(|k| {
+            let (mut rem, mut src) = (k, 0);
+            for d in (0..s.len()).rev() {
+                let c = rem % s[d];
+                rem /= s[d];
+                src += if axes.contains(&d) { s[d] - 1 - c } else { c } * st[d];
+            }
+            xs[src]
+        })
+        .collect();
+    Tensor::from_f32(s.to_vec(), out).map_err(|e| e.to_string())
+}
+
 /// `tf.split` sizes along a dimension of `n`.
 pub(super) fn split_sizes(
     ints: &[i64],
@@ -196,6 +219,49 @@ impl TfOpLambda {
                 axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
                 vec![x.clone()]
             }
+            ShapeFn::Reverse => {
+                self.reversed_axes(x.len())?;
+                vec![x.clone()]
+            }
+            ShapeFn::OneHot => {
+                let mut o = x.clone();
+                o.push(Some(a.ints[0] as usize));
+                vec![o]
+            }
+            ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
+                let [n, h, w, c] = x[..] else {
+                    return Err(format!(
+                        "expected a rank-4 NHWC input, got rank {}",
+                        x.len()
+                    ));
+                };
+                let b = a.ints[0] as usize;
+                if f == ShapeFn::DepthToSpace {
+                    if c.is_some_and(|c| c % (b * b) != 0) {
+                        return Err(format!(
+                            "{} channels do not divide by block_size² {}",
+                            c.unwrap_or(0),
+                            b * b
+                        ));
+                    }
+                    vec![vec![
+                        n,
+                        h.map(|h| h * b),
+                        w.map(|w| w * b),
+                        c.map(|c| c / (b * b)),
+                    ]]
+                } else {
+                    if [h, w].iter().any(|d| d.is_some_and(|d| d % b != 0)) {
+                        return Err(format!("height and width must divide by block_size {b}"));
+                    }
+                    vec![vec![
+                        n,
+                        h.map(|h| h / b),
+                        w.map(|w| w / b),
+                        c.map(|c| c * b * b),
+                    ]]
+                }
+            }
             ShapeFn::Split => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
                 split_sizes(&a.ints, x[i])?
@@ -208,6 +274,22 @@ impl TfOpLambda {
                     .collect()
             }
         })
+    }
+
+    /// The output shape of single-output shape function `f` on a concrete
+    /// input shape `s`.
+    fn concrete_shape(&self, f: ShapeFn, s: &[usize]) -> std::result::Result<Vec<usize>, String> {
+        let sym: Shape = s.iter().map(|&d| Some(d)).collect();
+        Ok(self.shape_fn_shapes(f, &[sym])?[0]
+            .iter()
+            .map(|d| d.unwrap_or(1))
+            .collect())
+    }
+
+    /// The axes `tf.reverse` flips, each in range.
+    fn reversed_axes(&self, rank: usize) -> std::result::Result<Vec<usize>, String> {
+        let axes = self.args.axes.as_deref().unwrap_or_default();
+        axes.iter().map(|&a| axis_of(a, rank, 0)).collect()
     }
 
     /// The axes `tf.squeeze` removes (`dim(i)` gives each size).
@@ -249,11 +331,7 @@ impl TfOpLambda {
         };
         Ok(match f {
             ShapeFn::ExpandDims | ShapeFn::Squeeze => {
-                let sym: Shape = s.iter().map(|&d| Some(d)).collect();
-                let o: Vec<usize> = self.shape_fn_shapes(f, &[sym])?[0]
-                    .iter()
-                    .map(|d| d.unwrap_or(1))
-                    .collect();
+                let o = self.concrete_shape(f, &s)?;
                 vec![Tensor::from_f32(o, f32s(x).into_owned()).map_err(err)?]
             }
             ShapeFn::Stack => {
@@ -335,6 +413,50 @@ impl TfOpLambda {
             ShapeFn::Split => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
                 split(x, &a.ints, i)?
+            }
+            ShapeFn::Reverse => vec![reverse(x, &self.reversed_axes(s.len())?)?],
+            ShapeFn::OneHot => {
+                let (depth, [on, off]) = (a.ints[0] as usize, a.on_off);
+                let mut out = vec![off; x.len() * depth];
+                for (i, &v) in f32s(x).iter().enumerate() {
+                    // An index out of [0, depth) gives a row of off values.
+                    if v >= 0.0 && (v as usize) < depth {
+                        out[i * depth + v as usize] = on;
+                    }
+                }
+                vec![Tensor::from_f32(self.concrete_shape(f, &s)?, out).map_err(err)?]
+            }
+            ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
+                let o = self.concrete_shape(f, &s)?;
+                let b = a.ints[0] as usize;
+                // Depth-to-space reads input (h, w, (by, bx, c)) into output
+                // (h·b + by, w·b + bx, c); space-to-depth is its inverse.
+                let (big, small) = if f == ShapeFn::DepthToSpace {
+                    (&o, &s)
+                } else {
+                    (&s, &o)
+                };
+                let (bh, bw, bc) = (big[1], big[2], big[3]);
+                let (sh, sw, sc) = (small[1], small[2], small[3]);
+                let xs = f32s(x);
+                let mut out = vec![0f32; xs.len()];
+                for n in 0..s[0] {
+                    for y in 0..bh {
+                        for xx in 0..bw {
+                            for c in 0..bc {
+                                let bi = ((n * bh + y) * bw + xx) * bc + c;
+                                let sd = ((y % b) * b + xx % b) * bc + c;
+                                let si = ((n * sh + y / b) * sw + xx / b) * sc + sd;
+                                if f == ShapeFn::DepthToSpace {
+                                    out[bi] = xs[si];
+                                } else {
+                                    out[si] = xs[bi];
+                                }
+                            }
+                        }
+                    }
+                }
+                vec![Tensor::from_f32(o, out).map_err(err)?]
             }
         })
     }

@@ -1,0 +1,230 @@
+//! The Keras 3 operations that move values without arithmetic: `ops.flip`,
+//! `ops.squeeze`, `ops.pad` (constant), `ops.tile`, `ops.repeat` (along
+//! one axis): their configs, output shapes and values.
+
+use super::super::common::*;
+use super::super::tf_ops::{axis_of, reverse};
+use crate::config::ConfigReader;
+use crate::{Result, Shape, Tensor};
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub(crate) enum ShapeOp {
+    /// Reverse these axes (`None`: all of them).
+    Flip(Option<Vec<i64>>),
+    /// Drop these size-1 axes (`None`: every size-1 axis).
+    Squeeze(Option<Vec<i64>>),
+    /// `[before, after]` per axis, and the fill value.
+    Pad(Vec<[usize; 2]>, f32),
+    /// Repeat the whole tensor this many times per axis.
+    Tile(Vec<usize>),
+    /// Repeat each element `repeats` times along `axis`.
+    Repeat(usize, i64),
+}
+
+/// The most an axis may grow by (pads, tiles, repeats read from a config).
+const MAX_GROWTH: u64 = 1 << 20;
+
+fn ints(v: Option<&Value>) -> Option<Vec<i64>> {
+    match v? {
+        Value::Array(a) => a.iter().map(Value::as_i64).collect(),
+        v => v.as_i64().map(|i| vec![i]),
+    }
+}
+
+impl ShapeOp {
+    /// The operation `op` from its config (`None`: not one of these).
+    pub(crate) fn from_config(
+        op: &str,
+        c: &ConfigReader<'_>,
+        call_kwargs: Option<&Value>,
+    ) -> Option<Result<ShapeOp>> {
+        if !matches!(op, "Flip" | "Squeeze" | "Tile" | "Repeat" | "Pad") {
+            return None;
+        }
+        let axes = |k: &str| -> Result<Option<Vec<i64>>> {
+            match c.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                v => ints(v)
+                    .map(Some)
+                    .ok_or_else(|| c.err(k, "expected an integer or a list of integers")),
+            }
+        };
+        let counts = |k: &str| -> Result<Vec<usize>> {
+            ints(c.get(k))
+                .filter(|r| r.iter().all(|&n| (1..=MAX_GROWTH as i64).contains(&n)))
+                .map(|r| r.into_iter().map(|n| n as usize).collect())
+                .ok_or_else(|| c.err(k, "expected positive counts"))
+        };
+        Some((|| {
+            Ok(match op {
+                "Flip" => ShapeOp::Flip(axes("axis")?),
+                "Squeeze" => ShapeOp::Squeeze(axes("axis")?),
+                "Tile" => ShapeOp::Tile(counts("repeats")?),
+                "Repeat" => {
+                    let r = counts("repeats")?;
+                    let [n] = r[..] else {
+                        return Err(c.err(
+                            "repeats",
+                            "expected one count (per-element repeats are not supported)",
+                        ));
+                    };
+                    let axis = axes("axis")?.filter(|a| a.len() == 1).ok_or_else(|| {
+                        c.err(
+                            "axis",
+                            "expected one axis (repeating the flattened input is not supported)",
+                        )
+                    })?;
+                    ShapeOp::Repeat(n, axis[0])
+                }
+                "Pad" => {
+                    let mode = c.str_or("mode", "constant")?;
+                    if mode != "constant" {
+                        return Err(c.err(
+                            "mode",
+                            format!("\"{mode}\": only \"constant\" is supported"),
+                        ));
+                    }
+                    let widths = c
+                        .get("pad_width")
+                        .and_then(Value::as_array)
+                        .and_then(|rows| {
+                            rows.iter()
+                                .map(|r| {
+                                    let r = r.as_array().filter(|r| r.len() == 2)?;
+                                    let (a, b) = (r[0].as_u64()?, r[1].as_u64()?);
+                                    (a <= MAX_GROWTH && b <= MAX_GROWTH)
+                                        .then_some([a as usize, b as usize])
+                                })
+                                .collect::<Option<Vec<_>>>()
+                        })
+                        .ok_or_else(|| {
+                            c.err("pad_width", "expected [[before, after], …] per axis")
+                        })?;
+                    let value = call_kwargs
+                        .and_then(|k| k.get("constant_values"))
+                        .and_then(Value::as_f64)
+                        .unwrap_or(0.0);
+                    ShapeOp::Pad(widths, value as f32)
+                }
+                _ => unreachable!("checked above"),
+            })
+        })())
+    }
+
+    fn axes(a: &Option<Vec<i64>>, rank: usize) -> std::result::Result<Vec<usize>, String> {
+        match a {
+            None => Ok((0..rank).collect()),
+            Some(a) => a.iter().map(|&i| axis_of(i, rank, 0)).collect(),
+        }
+    }
+
+    /// The output shape for input shape `x`.
+    pub(crate) fn shape(&self, x: &Shape) -> std::result::Result<Shape, String> {
+        let rank = x.len();
+        Ok(match self {
+            ShapeOp::Flip(a) => {
+                Self::axes(a, rank)?;
+                x.clone()
+            }
+            ShapeOp::Squeeze(a) => {
+                let drop: Vec<usize> = match a {
+                    None => (0..rank).filter(|&i| x[i] == Some(1)).collect(),
+                    Some(_) => Self::axes(a, rank)?,
+                };
+                if let Some(&i) = drop.iter().find(|&&i| x[i].is_some_and(|d| d != 1)) {
+                    return Err(format!("cannot squeeze axis {i} of size {:?}", x[i]));
+                }
+                (0..rank)
+                    .filter(|i| !drop.contains(i))
+                    .map(|i| x[i])
+                    .collect()
+            }
+            ShapeOp::Pad(..) | ShapeOp::Tile(_) | ShapeOp::Repeat(..) => {
+                let factor = self.per_axis(rank)?;
+                x.iter()
+                    .zip(&factor)
+                    .map(|(d, &(mul, add))| d.map(|d| d * mul + add))
+                    .collect()
+            }
+        })
+    }
+
+    /// Each axis's new size as `old * mul + add`.
+    fn per_axis(&self, rank: usize) -> std::result::Result<Vec<(usize, usize)>, String> {
+        let mut f = vec![(1, 0); rank];
+        match self {
+            ShapeOp::Pad(w, _) => {
+                if w.len() != rank {
+                    return Err(format!("pad_width has {} rows for rank {rank}", w.len()));
+                }
+                for (f, p) in f.iter_mut().zip(w) {
+                    f.1 = p[0] + p[1];
+                }
+            }
+            ShapeOp::Tile(r) => {
+                // numpy's tile: fewer repeats than axes apply to the last axes.
+                if r.len() > rank {
+                    return Err(format!("{} repeats for rank {rank}", r.len()));
+                }
+                for (f, &n) in f[rank - r.len()..].iter_mut().zip(r) {
+                    f.0 = n;
+                }
+            }
+            ShapeOp::Repeat(n, a) => f[axis_of(*a, rank, 0)?].0 = *n,
+            _ => {}
+        }
+        Ok(f)
+    }
+
+    /// The values for input `x`.
+    pub(crate) fn call(&self, x: &Tensor) -> std::result::Result<Tensor, String> {
+        let s = x.shape().to_vec();
+        let rank = s.len();
+        let out_shape: Vec<usize> = self
+            .shape(&s.iter().map(|&d| Some(d)).collect())?
+            .into_iter()
+            .map(|d| d.unwrap_or(0))
+            .collect();
+        let xs = f32s(x);
+        let t =
+            |data: Vec<f32>| Tensor::from_f32(out_shape.clone(), data).map_err(|e| e.to_string());
+        match self {
+            ShapeOp::Flip(a) => reverse(x, &Self::axes(a, rank)?),
+            ShapeOp::Squeeze(_) => t(xs.into_owned()),
+            ShapeOp::Pad(..) | ShapeOp::Tile(_) | ShapeOp::Repeat(..) => {
+                let mut st = vec![1usize; rank];
+                for d in (0..rank.saturating_sub(1)).rev() {
+                    st[d] = st[d + 1] * s[d + 1];
+                }
+                let n: usize = out_shape.iter().product();
+                let out = (0..n)
+                    .map(|k| {
+                        let (mut rem, mut src) = (k, 0);
+                        for d in (0..rank).rev() {
+                            let c = rem % out_shape[d];
+                            rem /= out_shape[d];
+                            let from = match self {
+                                ShapeOp::Pad(w, _) => match c.checked_sub(w[d][0]) {
+                                    Some(c) if c < s[d] => c,
+                                    _ => return None,
+                                },
+                                ShapeOp::Tile(_) => c % s[d],
+                                ShapeOp::Repeat(n, _) if out_shape[d] != s[d] => c / n,
+                                _ => c,
+                            };
+                            src += from * st[d];
+                        }
+                        Some(xs[src])
+                    })
+                    .map(|v| match (v, self) {
+                        (Some(v), _) => v,
+                        (None, ShapeOp::Pad(_, fill)) => *fill,
+                        (None, _) => 0.0,
+                    })
+                    .collect();
+                t(out)
+            }
+        }
+    }
+}
