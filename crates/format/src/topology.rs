@@ -239,19 +239,150 @@ pub const INFERENCE_IDENTITY_LAYERS: &[&str] = &[
     "Solarization",
 ];
 
-/// Keras 3 operations whose own arguments include `dtype` (so their config
-/// has one, like a layer's): `ops.zeros_like(x, dtype="bool")`,
-/// `ops.convert_to_tensor(x, dtype=None)` (Keras 3 writes both for the mask
-/// a merge layer computes).
-const KERAS3_DTYPE_OPERATIONS: &[&str] = &[
-    "ConvertToTensor",
-    "ZerosLike",
-    "OnesLike",
-    "FullLike",
-    "Cast",
-    "Cumsum",
-    "Cumprod",
+/// A Keras 3 operation (`keras.ops.*` on Keras tensors, saved among a
+/// functional model's `layers`), as one row of [`KERAS3_OPERATIONS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keras3Operation {
+    /// Its class (`Add`; the engine's class is `ops.Add`).
+    pub class: &'static str,
+    /// The module Keras 3 saves it under (`keras.src.ops.numpy`).
+    pub module: &'static str,
+    /// Its own arguments include `dtype`, so its config has one, like a
+    /// layer's: `ops.zeros_like(x, dtype="bool")`, `ops.convert_to_tensor(x,
+    /// dtype=None)` (Keras 3 writes both for the mask a merge layer computes).
+    pub dtype_argument: bool,
+    /// The layers engine computes it; the others are written only by the
+    /// Keras export, for a `tf.*` function of a Keras 2 model.
+    pub computed: bool,
+}
+
+const NUMPY: &str = "keras.src.ops.numpy";
+const NN: &str = "keras.src.ops.nn";
+const MATH: &str = "keras.src.ops.math";
+const LINALG: &str = "keras.src.ops.linalg";
+const CORE: &str = "keras.src.ops.core";
+const IMAGE: &str = "keras.src.ops.image";
+
+const fn op(
+    class: &'static str,
+    module: &'static str,
+    dtype_argument: bool,
+    computed: bool,
+) -> Keras3Operation {
+    Keras3Operation {
+        class,
+        module,
+        dtype_argument,
+        computed,
+    }
+}
+
+/// Every Keras 3 operation this project reads or writes: the engine
+/// registers the computed ones, the Keras export takes each one's module
+/// from here, and [`is_keras3_operation`] its `dtype` argument.
+/// (`Swish` and `HardSwish` are older names of `Silu` and `HardSilu`.)
+pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
+    op("Add", NUMPY, false, true),
+    op("Subtract", NUMPY, false, true),
+    op("Multiply", NUMPY, false, true),
+    op("TrueDivide", NUMPY, false, true),
+    op("Divide", NUMPY, false, true),
+    op("Maximum", NUMPY, false, true),
+    op("Minimum", NUMPY, false, true),
+    op("Power", NUMPY, false, true),
+    op("Mod", NUMPY, false, true),
+    op("NotEqual", NUMPY, false, true),
+    op("Equal", NUMPY, false, true),
+    op("Greater", NUMPY, false, true),
+    op("GreaterEqual", NUMPY, false, true),
+    op("Less", NUMPY, false, true),
+    op("LessEqual", NUMPY, false, true),
+    op("LogicalOr", NUMPY, false, true),
+    op("LogicalAnd", NUMPY, false, true),
+    op("LogicalNot", NUMPY, false, true),
+    op("Tanh", NUMPY, false, true),
+    op("Exp", NUMPY, false, true),
+    op("Log", NUMPY, false, true),
+    op("Log1p", NUMPY, false, true),
+    op("Abs", NUMPY, false, true),
+    op("Absolute", NUMPY, false, true),
+    op("Negative", NUMPY, false, true),
+    op("Sqrt", NUMPY, false, true),
+    op("Square", NUMPY, false, true),
+    op("Floor", NUMPY, false, true),
+    op("Ceil", NUMPY, false, true),
+    op("Round", NUMPY, false, true),
+    op("Sign", NUMPY, false, true),
+    op("Arctan", NUMPY, false, true),
+    op("Sin", NUMPY, false, true),
+    op("Cos", NUMPY, false, true),
+    op("Reciprocal", NUMPY, false, true),
+    op("Mean", NUMPY, false, true),
+    op("Max", NUMPY, false, true),
+    op("Min", NUMPY, false, true),
+    op("Sum", NUMPY, false, true),
+    op("Prod", NUMPY, true, true),
+    op("Any", NUMPY, false, true),
+    op("All", NUMPY, false, true),
+    op("Var", NUMPY, false, true),
+    op("Std", NUMPY, false, true),
+    op("Argmax", NUMPY, false, true),
+    op("Transpose", NUMPY, false, true),
+    op("Reshape", NUMPY, false, true),
+    op("Concatenate", NUMPY, false, true),
+    op("Stack", NUMPY, false, true),
+    op("Split", NUMPY, false, true),
+    op("Matmul", NUMPY, false, true),
+    op("Einsum", NUMPY, false, true),
+    op("GetItem", NUMPY, false, true),
+    op("ExpandDims", NUMPY, false, true),
+    op("Squeeze", NUMPY, false, true),
+    op("Flip", NUMPY, false, true),
+    op("Pad", NUMPY, false, true),
+    op("Tile", NUMPY, false, true),
+    op("Repeat", NUMPY, false, true),
+    op("Clip", NUMPY, false, true),
+    op("Where", NUMPY, false, true),
+    op("Take", NUMPY, false, true),
+    op("ZerosLike", NUMPY, true, true),
+    op("OnesLike", NUMPY, true, true),
+    op("Cumsum", NUMPY, true, true),
+    op("FullLike", NUMPY, true, false),
+    op("Cumprod", NUMPY, true, false),
+    op("Relu", NN, false, true),
+    op("Relu6", NN, false, true),
+    op("Sigmoid", NN, false, true),
+    op("Silu", NN, false, true),
+    op("Swish", NN, false, true),
+    op("Softplus", NN, false, true),
+    op("Softsign", NN, false, true),
+    op("Elu", NN, false, true),
+    op("Selu", NN, false, true),
+    op("Gelu", NN, false, true),
+    op("HardSigmoid", NN, false, true),
+    op("HardSilu", NN, false, true),
+    op("HardSwish", NN, false, true),
+    op("HardTanh", NN, false, true),
+    op("LogSigmoid", NN, false, true),
+    op("Softmax", NN, false, true),
+    op("LogSoftmax", NN, false, false),
+    op("LeakyRelu", NN, false, false),
+    op("MaxPool", NN, false, false),
+    op("AveragePool", NN, false, false),
+    op("Normalize", NN, false, false),
+    op("Rsqrt", MATH, false, true),
+    op("Erf", MATH, false, true),
+    op("Logsumexp", MATH, false, true),
+    op("Norm", LINALG, false, true),
+    op("Cast", CORE, true, true),
+    op("ConvertToTensor", CORE, true, true),
+    op("Resize", IMAGE, false, false),
 ];
+
+/// The row of [`KERAS3_OPERATIONS`] for operation class `class` (`Add`).
+pub fn keras3_operation(class: &str) -> Option<&'static Keras3Operation> {
+    KERAS3_OPERATIONS.iter().find(|o| o.class == class)
+}
 
 /// A Keras 3 operation node (`x + y`, `ops.*` on Keras tensors) in a model
 /// config's `layers`: dict-form inbound nodes (`{"args": …, "kwargs": …}`)
@@ -277,7 +408,8 @@ pub fn is_keras3_operation(entry: &Value) -> bool {
         && config.is_some_and(|c| {
             !c.contains_key("trainable")
                 && !c.contains_key("layers")
-                && (!c.contains_key("dtype") || KERAS3_DTYPE_OPERATIONS.contains(&class))
+                && (!c.contains_key("dtype")
+                    || keras3_operation(class).is_some_and(|o| o.dtype_argument))
         })
 }
 

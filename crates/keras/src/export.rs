@@ -299,6 +299,10 @@ const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
     ("ConvLSTM1D", "implementation", None),
     ("ConvLSTM2D", "implementation", None),
     ("ConvLSTM3D", "implementation", None),
+    // Keras 3's ConvLSTM layers take no `time_major` (inputs are batch-major).
+    ("ConvLSTM1D", "time_major", Some("false")),
+    ("ConvLSTM2D", "time_major", Some("false")),
+    ("ConvLSTM3D", "time_major", Some("false")),
     ("MultiHeadAttention", "query_shape", None),
     ("MultiHeadAttention", "key_shape", None),
     ("MultiHeadAttention", "value_shape", None),
@@ -340,6 +344,10 @@ const KERAS3_ONLY_KEYS: &[OneSidedKey] = &[
     ("Dense", "quantization_config", Some("null")),
     ("EinsumDense", "quantization_config", Some("null")),
     ("Embedding", "quantization_config", Some("null")),
+    // Dropout seeds: dropout is the identity at inference.
+    ("ConvLSTM1D", "seed", None),
+    ("ConvLSTM2D", "seed", None),
+    ("ConvLSTM3D", "seed", None),
     // Keras 3's LayerNormalization can scale by the root mean square.
     ("LayerNormalization", "rms_scaling", Some("false")),
 ];

@@ -84,6 +84,10 @@ fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "HardTanh" => |x| x.clamp(-1.0, 1.0),
         "Sign" => super::tf_ops::sign,
         "Ceil" => f32::ceil,
+        "Softsign" => |x| x / (1.0 + x.abs()),
+        "Sin" => f32::sin,
+        "Cos" => f32::cos,
+        "Reciprocal" => |x| 1.0 / x,
         _ => return None,
     })
 }
@@ -106,96 +110,15 @@ fn reduction(op: &str) -> Option<Reduce> {
     })
 }
 
-/// Every supported operation class.
-const OPERATIONS: &[&str] = &[
-    "Add",
-    "Subtract",
-    "Multiply",
-    "TrueDivide",
-    "Divide",
-    "Maximum",
-    "Minimum",
-    "Power",
-    "NotEqual",
-    "Equal",
-    "Greater",
-    "GreaterEqual",
-    "Less",
-    "LessEqual",
-    "LogicalOr",
-    "LogicalAnd",
-    "Relu",
-    "Relu6",
-    "Sigmoid",
-    "Tanh",
-    "Exp",
-    "Log",
-    "Log1p",
-    "Abs",
-    "Absolute",
-    "Negative",
-    "Sqrt",
-    "Rsqrt",
-    "Square",
-    "Silu",
-    "Swish",
-    "Softplus",
-    "Elu",
-    "Selu",
-    "HardSigmoid",
-    "HardSilu",
-    "HardSwish",
-    "LogicalNot",
-    "Floor",
-    "Ceil",
-    "Gelu",
-    "Softmax",
-    "Mean",
-    "Max",
-    "Min",
-    "Sum",
-    "Any",
-    "All",
-    "Transpose",
-    "Var",
-    "Std",
-    "Reshape",
-    "Concatenate",
-    "Matmul",
-    "GetItem",
-    "Einsum",
-    "ExpandDims",
-    "ZerosLike",
-    "OnesLike",
-    "ConvertToTensor",
-    "Logsumexp",
-    "Cumsum",
-    "Where",
-    "Cast",
-    "Clip",
-    "Split",
-    "Take",
-    "Stack",
-    "Erf",
-    "Sign",
-    "Norm",
-    "Flip",
-    "Squeeze",
-    "Pad",
-    "Tile",
-    "Repeat",
-    "Arctan",
-    "LogSigmoid",
-    "Round",
-    "HardTanh",
-    "Mod",
-    "Prod",
-    "Argmax",
-];
-
 /// Register `ops.<class>` for every supported operation.
 pub fn register(registry: &mut LayerRegistry) {
-    for &op in OPERATIONS {
+    // One table of Keras 3 operations (`tfjs_format::topology`); the ones
+    // the engine computes are each handled by a function below.
+    for op in tfjs_format::topology::KERAS3_OPERATIONS
+        .iter()
+        .filter(|o| o.computed)
+    {
+        let op = op.class;
         registry.register(&format!("{KERAS3_OPERATION_PREFIX}{op}"), move |c, ctx| {
             Ok(Box::new(Operation::from_config(op, c, ctx)?) as Box<dyn Layer>)
         });

@@ -166,100 +166,7 @@ fn set_operation(
 
 /// The `keras.src.ops` module defining Keras 3 operation class `op`.
 fn keras3_module(op: &str) -> Option<&'static str> {
-    const NN: &[&str] = &[
-        "Relu",
-        "Relu6",
-        "Sigmoid",
-        "Silu",
-        "Swish",
-        "Softplus",
-        "Softsign",
-        "Elu",
-        "Selu",
-        "HardSigmoid",
-        "HardSilu",
-        "HardSwish",
-        "Gelu",
-        "Softmax",
-        "LogSoftmax",
-        "LeakyRelu",
-        "MaxPool",
-        "AveragePool",
-        "Normalize",
-    ];
-    const NUMPY: &[&str] = &[
-        "Add",
-        "Subtract",
-        "Multiply",
-        "TrueDivide",
-        "Divide",
-        "Maximum",
-        "Minimum",
-        "Power",
-        "NotEqual",
-        "Equal",
-        "Greater",
-        "GreaterEqual",
-        "Less",
-        "LessEqual",
-        "LogicalOr",
-        "LogicalAnd",
-        "LogicalNot",
-        "Tanh",
-        "Exp",
-        "Log",
-        "Log1p",
-        "Abs",
-        "Absolute",
-        "Negative",
-        "Sqrt",
-        "Square",
-        "Floor",
-        "Ceil",
-        "Mean",
-        "Max",
-        "Min",
-        "Sum",
-        "Any",
-        "All",
-        "Transpose",
-        "Var",
-        "Std",
-        "Reshape",
-        "Concatenate",
-        "Matmul",
-        "GetItem",
-        "Einsum",
-        "Clip",
-        "ExpandDims",
-        "Squeeze",
-        "Stack",
-        "Tile",
-        "Pad",
-        "Split",
-        "Round",
-        "Sin",
-        "Cos",
-        "Reciprocal",
-        "ZerosLike",
-        "OnesLike",
-        "Where",
-        "Cumsum",
-        "Take",
-    ];
-    if NN.contains(&op) {
-        Some("keras.src.ops.nn")
-    } else if NUMPY.contains(&op) {
-        Some("keras.src.ops.numpy")
-    } else if matches!(op, "Cast" | "ConvertToTensor") {
-        Some("keras.src.ops.core")
-    } else if matches!(op, "Rsqrt" | "Logsumexp") {
-        Some("keras.src.ops.math")
-    } else if op == "Resize" {
-        Some("keras.src.ops.image")
-    } else {
-        None
-    }
+    tfjs_format::topology::keras3_operation(op).map(|o| o.module)
 }
 
 /// A Keras 3 operation (or layer, module `keras.layers`) and its call.
@@ -310,6 +217,7 @@ fn keras3_binary(function: &str) -> Option<&'static str> {
         "math.less_equal" => "LessEqual",
         "math.logical_or" => "LogicalOr",
         "math.logical_and" => "LogicalAnd",
+        "math.floormod" | "math.mod" | "floormod" => "Mod",
         _ => return None,
     })
 }
@@ -340,6 +248,10 @@ fn keras3_unary(function: &str) -> Option<&'static str> {
         "math.sin" => "Sin",
         "math.cos" => "Cos",
         "math.logical_not" => "LogicalNot",
+        "math.erf" | "erf" => "Erf",
+        "math.sign" | "sign" => "Sign",
+        "math.atan" | "atan" => "Arctan",
+        "math.log_sigmoid" => "LogSigmoid",
         _ => return None,
     })
 }
@@ -354,6 +266,7 @@ fn keras3_reduction(function: &str) -> Option<&'static str> {
         "math.reduce_variance" => "Var",
         "math.reduce_any" | "reduce_any" => "Any",
         "math.reduce_all" | "reduce_all" => "All",
+        "math.reduce_prod" | "reduce_prod" => "Prod",
         _ => return None,
     })
 }
@@ -500,6 +413,26 @@ fn tf_op_for_keras3(name: &str, class: &str, function: &str, call: &Call) -> Res
         "__operators__.getitem" => {
             let spec = get("slice_spec").ok_or_else(|| e("no slice_spec".into()))?;
             op(numpy, "GetItem", json!({}), vec![x, keras3_slice_key(&spec)])
+        }
+        "zeros_like" | "ones_like" => {
+            let class = if function == "zeros_like" { "ZerosLike" } else { "OnesLike" };
+            op(numpy, class, json!({"dtype": get("dtype")}), vec![x])
+        }
+        "math.reduce_euclidean_norm" => {
+            let keepdims = get("keepdims").unwrap_or(false.into());
+            op(
+                "keras.src.ops.linalg",
+                "Norm",
+                json!({"ord": null, "axis": get("axis"), "keepdims": keepdims}),
+                vec![x],
+            )
+        }
+        "reverse" | "reverse_v2" => op(numpy, "Flip", json!({"axis": get("axis")}), vec![x]),
+        "math.argmax" | "argmax" => {
+            if get("output_type").is_some_and(|t| t != "int64") {
+                return Err(e("output_type other than int64 has no Keras 3 equivalent".into()));
+            }
+            op(numpy, "Argmax", json!({"axis": axis(0), "keepdims": false}), vec![x])
         }
         "cast" | "dtypes.cast" => op(
             "keras.src.ops.core",

@@ -128,6 +128,8 @@ fn tf_binary(op: &str) -> Option<&'static str> {
         "LessEqual" => "math.less_equal",
         "LogicalOr" => "math.logical_or",
         "LogicalAnd" => "math.logical_and",
+        // numpy's mod and TensorFlow's floormod: the divisor's sign.
+        "Mod" => "math.floormod",
         _ => return None,
     })
 }
@@ -155,6 +157,15 @@ fn tf_unary(op: &str) -> Option<&'static str> {
         "Floor" => "math.floor",
         "Ceil" => "math.ceil",
         "LogicalNot" => "math.logical_not",
+        "Sin" => "math.sin",
+        "Cos" => "math.cos",
+        "Reciprocal" => "math.reciprocal",
+        "Erf" => "math.erf",
+        "Sign" => "math.sign",
+        "Arctan" => "math.atan",
+        "LogSigmoid" => "math.log_sigmoid",
+        // Both round half to even.
+        "Round" => "math.round",
         _ => return None,
     })
 }
@@ -169,6 +180,7 @@ fn tf_reduction(op: &str) -> Option<&'static str> {
         "All" => "math.reduce_all",
         "Var" => "math.reduce_variance",
         "Std" => "math.reduce_std",
+        "Prod" => "math.reduce_prod",
         _ => return None,
     })
 }
@@ -276,6 +288,64 @@ fn op_for_tf_keras(
                     json!([with_kwargs(a, &Map::new()), with_kwargs(b, &Map::new())]),
                 )),
                 _ => Err(e("expected two tensors")),
+            }
+        }
+        "Norm" => match (cfg("ord").filter(|o| !o.is_null()), cfg("axis")) {
+            (None, Some(axis))
+                if axis.is_i64() || axis.as_array().is_some_and(|a| a.len() == 1) =>
+            {
+                unary_node(
+                    "math.reduce_euclidean_norm",
+                    obj(json!({"axis": axis, "keepdims": cfg("keepdims").unwrap_or(false.into())})),
+                )
+            }
+            _ => Err(e(
+                "only a 2-norm over one axis has a tf_keras equivalent here",
+            )),
+        },
+        "Squeeze" => unary_node("squeeze", obj(json!({"axis": cfg("axis")}))),
+        "Pad" => {
+            let mode = cfg("mode")
+                .and_then(|m| m.as_str().map(str::to_uppercase))
+                .unwrap_or("CONSTANT".into());
+            unary_node(
+                "pad",
+                obj(json!({"paddings": cfg("pad_width"), "mode": mode,
+                           "constant_values": call.plain_kwargs().get("constant_values")
+                               .filter(|v| !v.is_null()).cloned().unwrap_or(0.into())})),
+            )
+        }
+        "Repeat" => match cfg("axis").filter(|a| !a.is_null()) {
+            Some(axis) => unary_node(
+                "repeat",
+                obj(json!({"repeats": cfg("repeats"), "axis": axis})),
+            ),
+            None => Err(e(
+                "repeating the flattened tensor (axis=None) has no tf.repeat \
+                           equivalent here",
+            )),
+        },
+        "Flip" => match cfg("axis").filter(|a| !a.is_null()) {
+            Some(Value::Array(axes)) => unary_node("reverse", obj(json!({"axis": axes}))),
+            Some(axis) => unary_node("reverse", obj(json!({"axis": [axis]}))),
+            None => Err(e(
+                "flipping every axis (axis=None) has no tf.reverse equivalent \
+                           without the tensor's rank",
+            )),
+        },
+        "Tile" => unary_node("tile", obj(json!({"multiples": cfg("repeats")}))),
+        "HardTanh" => unary_node(
+            "clip_by_value",
+            obj(json!({"clip_value_min": -1.0, "clip_value_max": 1.0})),
+        ),
+        "Argmax" => {
+            if cfg("keepdims") == Some(true.into()) {
+                return Err(e("keepdims=True has no tf.math.argmax equivalent"));
+            }
+            match cfg("axis").filter(|a| !a.is_null()) {
+                Some(axis) => unary_node("math.argmax", obj(json!({"axis": axis}))),
+                None => Err(e("an argmax over the flattened tensor (axis=None) has no \
+                               tf.math.argmax equivalent")),
             }
         }
         "Stack" => {
