@@ -1,0 +1,239 @@
+//! Reading a Keras 3 operation node: its class, config and positional
+//! arguments (tensors, scalars, constant arrays) into the computation the
+//! engine runs.
+
+use super::*;
+
+impl Operation {
+    /// An operation outside a Keras 3 node (a Keras 2 `TFOpLambda`
+    /// function with the same math): `op` names it in errors.
+    pub(crate) fn with_kind(op: &'static str, name: &str, kind: Kind) -> Operation {
+        Operation {
+            op,
+            class: op.to_string(),
+            base_name: name.to_string(),
+            config: Map::new(),
+            kind,
+        }
+    }
+
+    pub(super) fn from_config(
+        op: &'static str,
+        c: &ConfigReader<'_>,
+        ctx: &BuildContext<'_>,
+    ) -> Result<Self> {
+        let name = c.name().to_string();
+        let empty = Vec::new();
+        let args = ctx
+            .call_kwargs
+            .and_then(|k| k.get("_args"))
+            .and_then(Value::as_array)
+            .unwrap_or(&empty);
+        // Tensors are the inputs in argument order; numbers are scalars.
+        let mut next = 0;
+        let mut operands = Vec::new();
+        for a in args {
+            if crate::topology::kwarg_tensor(a).is_some() {
+                operands.push(Operand::Input(next));
+                next += 1;
+            } else if let Some(f) = a.as_f64() {
+                operands.push(Operand::Scalar(f as f32));
+            } else if let Some(b) = a.as_bool() {
+                operands.push(Operand::Scalar(if b { 1.0 } else { 0.0 }));
+            } else if let Some(t) = constant_operand(a) {
+                operands.push(Operand::Const(std::sync::Arc::new(t)));
+            }
+        }
+        let bad = |msg: String| c.err("args", format!("operation {op}: {msg}"));
+        let kind = if let Some(f) = binary(op) {
+            match operands.as_slice() {
+                [a, b] => Kind::Binary(f, a.clone(), b.clone()),
+                [] => Kind::Binary(f, Operand::Input(0), Operand::Input(1)),
+                other => return Err(bad(format!("expected two operands, got {}", other.len()))),
+            }
+        } else if let Some(f) = unary(op) {
+            Kind::Unary(f)
+        } else if op == "Gelu" {
+            let approx = c.bool_or("approximate", true)?;
+            Kind::Act(if approx {
+                Activation::GeluNew
+            } else {
+                Activation::Gelu
+            })
+        } else if op == "Softmax" {
+            Kind::Softmax {
+                axis: c.i64_or("axis", -1)?,
+            }
+        } else if let Some(shape_op) = ShapeOp::from_config(op, c, ctx.call_kwargs) {
+            Kind::Shape(shape_op?)
+        } else if let Some(how) = reduction(op) {
+            if op == "Norm" && !matches!(c.get("ord"), None | Some(Value::Null)) {
+                return Err(c.err(
+                    "ord",
+                    "only the default (None: the Euclidean / Frobenius norm) is supported",
+                ));
+            }
+            let axes = axes_of(c.get("axis"))
+                .ok_or_else(|| c.err("axis", "expected an integer, a list of integers or null"))?;
+            Kind::Reduce {
+                how,
+                axes,
+                keepdims: c.bool_or("keepdims", false)?,
+            }
+        } else if op == "Transpose" {
+            let axes = match c.get("axes") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(
+                    v.as_array()
+                        .and_then(|a| {
+                            a.iter()
+                                .map(|x| x.as_u64().map(|u| u as usize))
+                                .collect::<Option<Vec<usize>>>()
+                        })
+                        .ok_or_else(|| c.err("axes", "expected a list of axes"))?,
+                ),
+            };
+            Kind::Transpose(axes)
+        } else if op == "Reshape" {
+            let v = c.get("newshape").or_else(|| c.get("new_shape"));
+            let shape = v
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>())
+                .ok_or_else(|| c.err("newshape", "expected a list of integers"))?;
+            if shape.iter().filter(|&&d| d == -1).count() > 1 || shape.iter().any(|&d| d < -1) {
+                return Err(c.err(
+                    "newshape",
+                    format!("{shape:?}: at most one -1 and no other negative size"),
+                ));
+            }
+            Kind::Reshape(shape)
+        } else if op == "Concatenate" {
+            Kind::Concatenate(c.i64_or("axis", 0)?)
+        } else if op == "Matmul" {
+            Kind::Matmul {
+                transpose_a: false,
+                transpose_b: false,
+            }
+        } else if op == "GetItem" {
+            let key = args
+                .get(1)
+                .and_then(parse_key)
+                .ok_or_else(|| bad("expected a key of integers and slices".into()))?;
+            Kind::GetItem(key)
+        } else if op == "ExpandDims" {
+            let axis = match c.get("axis") {
+                Some(Value::Array(a)) if a.len() == 1 => a[0].as_i64(),
+                Some(v) => v.as_i64(),
+                None => None,
+            };
+            Kind::ExpandDims(axis.ok_or_else(|| c.err("axis", "expected one integer axis"))?)
+        } else if op == "ZerosLike" || op == "OnesLike" {
+            Kind::Fill(if op == "ZerosLike" { 0.0 } else { 1.0 })
+        } else if op == "Where" {
+            match operands.as_slice() {
+                [c, x, y] => Kind::Where(c.clone(), x.clone(), y.clone()),
+                _ => {
+                    return Err(bad(
+                        "expected condition, x and y (the one-argument form returns indices, \
+                         whose count depends on the data)"
+                            .into(),
+                    ))
+                }
+            }
+        } else if op == "Clip" {
+            let bound =
+                |k: &str, d: f32| -> Result<f32> { Ok(c.f64_opt(k)?.map_or(d, |v| v as f32)) };
+            Kind::Clip(
+                bound("x_min", f32::NEG_INFINITY)?,
+                bound("x_max", f32::INFINITY)?,
+            )
+        } else if op == "Cumsum" {
+            let axis =
+                match c.get("axis") {
+                    None => return Err(c.err(
+                        "axis",
+                        "a cumulative sum over the flattened input (axis None) is not supported",
+                    )),
+                    Some(v) => v
+                        .as_i64()
+                        .ok_or_else(|| c.err("axis", "expected an integer"))?,
+                };
+            Kind::Cumsum(axis)
+        } else if op == "Split" {
+            let at = match c.get("indices_or_sections") {
+                Some(Value::Array(points)) => SplitAt::Indices(
+                    points
+                        .iter()
+                        .map(|p| p.as_u64().map(|p| p as usize))
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| {
+                            c.err("indices_or_sections", "expected non-negative split points")
+                        })?,
+                ),
+                Some(v) => SplitAt::Sections(
+                    v.as_u64()
+                        .filter(|&n| (1..=1 << 16).contains(&n))
+                        .ok_or_else(|| {
+                            c.err(
+                                "indices_or_sections",
+                                "expected a positive count or split points",
+                            )
+                        })? as usize,
+                ),
+                None => return Err(c.err("indices_or_sections", "is required")),
+            };
+            Kind::Split(at, c.i64_or("axis", 0)?)
+        } else if op == "Take" {
+            let indices = args
+                .get(1)
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>())
+                .filter(|i| !i.is_empty())
+                .ok_or_else(|| bad("expected constant 1-D integer indices".into()))?;
+            let axis = match c.get("axis") {
+                Some(v) => v
+                    .as_i64()
+                    .ok_or_else(|| c.err("axis", "expected an integer"))?,
+                None => {
+                    return Err(c.err(
+                        "axis",
+                        "taking from the flattened input (axis None) is not supported",
+                    ))
+                }
+            };
+            Kind::Take(indices, axis)
+        } else if op == "Stack" {
+            Kind::Stack(c.i64_or("axis", 0)?)
+        } else if op == "ConvertToTensor" || op == "Cast" {
+            // Masks reach here as float 0/1 already; a `bool` dtype makes any
+            // non-zero value 1, an integer one truncates (values stay
+            // float32), other dtypes keep the values.
+            match c.get("dtype").and_then(Value::as_str) {
+                Some("bool") => Kind::Unary(|x| if x != 0.0 { 1.0 } else { 0.0 }),
+                Some(d) if d.starts_with("int") || d.starts_with("uint") => Kind::Unary(f32::trunc),
+                _ => Kind::Unary(|x| x),
+            }
+        } else if op == "Einsum" {
+            let eq = c.str_or("subscripts", "")?;
+            Kind::Einsum(parse_einsum(eq).ok_or_else(|| {
+                c.err(
+                    "subscripts",
+                    format!("{eq:?} is not a supported equation (letters, no ellipsis)"),
+                )
+            })?)
+        } else {
+            return Err(bad("not supported".into()));
+        };
+        Ok(Operation {
+            op,
+            class: format!("{KERAS3_OPERATION_PREFIX}{op}"),
+            base_name: name,
+            config: c.map.clone(),
+            kind,
+        })
+    }
+
+    pub(super) fn err(&self, msg: impl std::fmt::Display) -> crate::LayersError {
+        input_err(&self.base_name, format!("operation {}: {msg}", self.op))
+    }
+}

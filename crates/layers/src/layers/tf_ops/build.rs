@@ -1,0 +1,426 @@
+//! Reading a `TFOpLambda` call: the function, its positional and keyword
+//! arguments (tensors, scalars, constant arrays, shapes, slice specs) and
+//! the structured arguments each function family takes.
+
+use super::*;
+
+impl TfOpLambda {
+    /// The shape of an operand given as a kwarg (a number is rank 0).
+    pub(super) fn arg_shape(&self, arg: &Arg, inputs: &[Shape]) -> Result<Shape> {
+        Ok(match arg {
+            Arg::Scalar(_) => Vec::new(),
+            Arg::Const(t) => t.shape().iter().map(|&d| Some(d)).collect(),
+            Arg::Tensor(k) => inputs
+                .get(inputs.len() - self.tensor_kwargs + k)
+                .ok_or_else(|| self.base.err("a tensor argument is missing"))?
+                .clone(),
+        })
+    }
+
+    /// The values and shape of an operand given as a kwarg.
+    pub(super) fn arg_values<'a>(
+        &'a self,
+        arg: &'a Arg,
+        inputs: &'a [Tensor],
+    ) -> Result<(std::borrow::Cow<'a, [f32]>, Vec<usize>)> {
+        Ok(match arg {
+            Arg::Scalar(v) => (std::borrow::Cow::Owned(vec![*v]), Vec::new()),
+            Arg::Const(t) => (f32s(t), t.shape().to_vec()),
+            Arg::Tensor(k) => {
+                let t = inputs
+                    .get(inputs.len() - self.tensor_kwargs + k)
+                    .ok_or_else(|| input_err(&self.base.name, "a tensor argument is missing"))?;
+                (f32s(t), t.shape().to_vec())
+            }
+        })
+    }
+
+    /// The broadcast of `x` and `y` (a binary function's output shape).
+    pub(super) fn broadcast_shapes(&self, x: &Shape, y: &Shape) -> Result<Shape> {
+        broadcast_symbolic(x, y).ok_or_else(|| {
+            self.base.err(format!(
+                "tf.{}: shapes {} and {} do not broadcast",
+                self.function,
+                shape_str(x),
+                shape_str(y)
+            ))
+        })
+    }
+
+    pub(super) fn from_config(
+        class: &'static str,
+        c: &ConfigReader<'_>,
+        ctx: &BuildContext<'_>,
+    ) -> Result<Self> {
+        let function = c
+            .get("function")
+            .and_then(Value::as_str)
+            .ok_or_else(|| c.err("function", "expected the tf.* function's name (a string)"))?
+            .to_string();
+        let mut func = lookup(&function).ok_or_else(|| {
+            c.err(
+                "function",
+                format!(
+                    "tf.{function} is not supported yet (see the function table in crates/layers/src/layers/tf_ops/elementwise.rs)"
+                ),
+            )
+        })?;
+        let empty = Map::new();
+        let kwargs = ctx.call_kwargs.and_then(Value::as_object).unwrap_or(&empty);
+        let mut tensor_kwargs = 0;
+        let (mut x, mut y) = (None, None);
+        for (k, v) in kwargs {
+            let is_tensor = crate::topology::kwarg_tensor(v).is_some();
+            if k == "y" || (k == "x" && function == "where") {
+                let slot = if k == "y" { &mut y } else { &mut x };
+                *slot = Some(if is_tensor {
+                    Arg::Tensor(tensor_kwargs)
+                } else if let Some(n) = number(v) {
+                    Arg::Scalar(n)
+                } else {
+                    Arg::Const(constant_array(v).ok_or_else(|| {
+                        c.err(
+                            "function",
+                            format!(
+                                "tf.{function}: argument {k} must be a number, a tensor or an array of numbers, got {}",
+                                short(v)
+                            ),
+                        )
+                    })?)
+                });
+            }
+            if is_tensor {
+                tensor_kwargs += 1;
+            }
+        }
+        let arg = |k: &str, default: f32| -> Result<f32> {
+            match kwargs.get(k) {
+                None | Some(Value::Null) => Ok(default),
+                Some(v) => number(v).ok_or_else(|| {
+                    c.err(
+                        "function",
+                        format!("tf.{function}: argument {k} must be a number, got {v}"),
+                    )
+                }),
+            }
+        };
+        // Functions whose math depends on their scalar arguments.
+        match function.as_str() {
+            "nn.gelu" if kwargs.get("approximate").and_then(Value::as_bool) == Some(true) => {
+                func = Func::Act(Activation::GeluNew)
+            }
+            "nn.leaky_relu" => func = Func::LeakyRelu(arg("alpha", 0.2)?),
+            "cast" | "dtypes.cast" => {
+                func = match kwargs.get("dtype").and_then(Value::as_str) {
+                    Some("float16" | "float32" | "float64" | "bfloat16") => Func::Unary(|x| x),
+                    // Values stay float32 in the engine; the cast truncates.
+                    Some("int8" | "int16" | "int32" | "int64" | "uint8" | "uint16") => {
+                        Func::Unary(f32::trunc)
+                    }
+                    Some("bool") => Func::Unary(|x| f32::from(x != 0.0)),
+                    other => {
+                        return Err(c.err(
+                            "function",
+                            format!(
+                                "tf.cast: dtype {other:?} is not supported (float, int or bool)"
+                            ),
+                        ))
+                    }
+                }
+            }
+            "clip_by_value" => {
+                func = Func::Clip(
+                    arg("clip_value_min", f32::NEG_INFINITY)?,
+                    arg("clip_value_max", f32::INFINITY)?,
+                )
+            }
+            _ => {}
+        }
+        let mut sargs = StructuredArgs {
+            epsilon: 1e-12,
+            ..Default::default()
+        };
+        let fail = |k: &str, what: &str| {
+            c.err(
+                "function",
+                format!(
+                    "tf.{function}: argument {k}: expected {what}, got {}",
+                    kwargs.get(k).unwrap_or(&Value::Null)
+                ),
+            )
+        };
+        match func {
+            Func::Reduce(_) | Func::L2Normalize | Func::Concat | Func::Rowwise(_) => {
+                sargs.axes = match kwargs.get("axis") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Array(a)) => Some(
+                        a.iter()
+                            .map(Value::as_i64)
+                            .collect::<Option<Vec<i64>>>()
+                            .ok_or_else(|| fail("axis", "an integer or a list of integers"))?,
+                    ),
+                    Some(v) => Some(vec![v
+                        .as_i64()
+                        .ok_or_else(|| fail("axis", "an integer"))?]),
+                };
+                sargs.keepdims = kwargs
+                    .get("keepdims")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                sargs.epsilon = arg("epsilon", 1e-12)?;
+                if matches!(func, Func::Concat) && sargs.axes.as_ref().is_none_or(|a| a.len() != 1)
+                {
+                    return Err(fail("axis", "one integer"));
+                }
+            }
+            Func::Pool { .. } => {
+                sargs.ksize = hw(kwargs.get("ksize"))
+                    .ok_or_else(|| fail("ksize", "an int or [h, w] / [1, h, w, 1]"))?;
+                sargs.strides = hw(kwargs.get("strides"))
+                    .ok_or_else(|| fail("strides", "an int or [h, w] / [1, h, w, 1]"))?;
+                sargs.same = match kwargs.get("padding").and_then(Value::as_str) {
+                    Some("SAME") => true,
+                    Some("VALID") => false,
+                    _ => return Err(fail("padding", "\"VALID\" or \"SAME\"")),
+                };
+                if kwargs
+                    .get("data_format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| f != "NHWC")
+                {
+                    return Err(fail("data_format", "\"NHWC\""));
+                }
+            }
+            Func::Resize => {
+                sargs.size =
+                    hw(kwargs.get("size")).ok_or_else(|| fail("size", "[height, width]"))?;
+                sargs.nearest = match kwargs
+                    .get("method")
+                    .and_then(Value::as_str)
+                    .unwrap_or("bilinear")
+                {
+                    "bilinear" => false,
+                    "nearest" => true,
+                    _ => return Err(fail("method", "\"bilinear\" or \"nearest\"")),
+                };
+                if kwargs.get("antialias").and_then(Value::as_bool) == Some(true)
+                    || kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true)
+                {
+                    return Err(fail("antialias", "false (and preserve_aspect_ratio false)"));
+                }
+            }
+            Func::Shape(f) => {
+                let ints = |k: &str| -> Option<Vec<i64>> {
+                    match kwargs.get(k)? {
+                        Value::Array(a) => a.iter().map(Value::as_i64).collect(),
+                        v => v.as_i64().map(|i| vec![i]),
+                    }
+                };
+                match f {
+                    ShapeFn::ExpandDims | ShapeFn::Stack => {
+                        sargs.axes = Some(
+                            ints("axis")
+                                .filter(|a| a.len() == 1)
+                                .ok_or_else(|| fail("axis", "one integer"))?,
+                        );
+                    }
+                    ShapeFn::Squeeze => sargs.axes = ints("axis"),
+                    ShapeFn::Gather => {
+                        if kwargs
+                            .get("batch_dims")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)
+                            != 0
+                        {
+                            return Err(fail("batch_dims", "0"));
+                        }
+                        sargs.ints = ints("indices")
+                            .filter(|i| !i.is_empty() && i.len() <= 1 << 20)
+                            .ok_or_else(|| fail("indices", "a constant list of integers"))?;
+                        sargs.axes = Some(vec![kwargs
+                            .get("axis")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)]);
+                    }
+                    ShapeFn::Cumsum => {
+                        sargs.axes = Some(vec![kwargs
+                            .get("axis")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)]);
+                        sargs.exclusive =
+                            kwargs.get("exclusive").and_then(Value::as_bool) == Some(true);
+                        sargs.reverse =
+                            kwargs.get("reverse").and_then(Value::as_bool) == Some(true);
+                    }
+                    ShapeFn::Reverse => {
+                        sargs.axes = Some(
+                            ints("axis")
+                                .filter(|a| !a.is_empty())
+                                .ok_or_else(|| fail("axis", "a list of axes"))?,
+                        );
+                    }
+                    ShapeFn::OneHot => {
+                        sargs.ints = ints("depth")
+                            .filter(|d| d.len() == 1 && (1..=1 << 20).contains(&d[0]))
+                            .ok_or_else(|| fail("depth", "a positive integer"))?;
+                        if kwargs.get("axis").and_then(Value::as_i64).unwrap_or(-1) != -1 {
+                            return Err(fail("axis", "-1 (a new last axis)"));
+                        }
+                        sargs.on_off = [arg("on_value", 1.0)?, arg("off_value", 0.0)?];
+                    }
+                    ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
+                        sargs.ints = ints("block_size")
+                            .filter(|b| b.len() == 1 && (2..=1 << 10).contains(&b[0]))
+                            .ok_or_else(|| fail("block_size", "an integer of at least 2"))?;
+                        if kwargs
+                            .get("data_format")
+                            .and_then(Value::as_str)
+                            .is_some_and(|f| f != "NHWC")
+                        {
+                            return Err(fail("data_format", "\"NHWC\""));
+                        }
+                    }
+                    ShapeFn::Tile => {
+                        sargs.ints = ints("multiples")
+                            .filter(|m| m.iter().all(|&x| (1..=1 << 20).contains(&x)))
+                            .ok_or_else(|| fail("multiples", "a list of positive integers"))?;
+                    }
+                    ShapeFn::Split => {
+                        sargs.ints = ints("num_or_size_splits")
+                            .filter(|m| !m.is_empty() && m.iter().all(|&x| x >= 0))
+                            .ok_or_else(|| {
+                                fail("num_or_size_splits", "a count or a list of sizes")
+                            })?;
+                        sargs.axes = Some(vec![kwargs
+                            .get("axis")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)]);
+                    }
+                    ShapeFn::Pad => {
+                        if kwargs
+                            .get("mode")
+                            .and_then(Value::as_str)
+                            .is_some_and(|m| !m.eq_ignore_ascii_case("constant"))
+                        {
+                            return Err(fail("mode", "\"CONSTANT\""));
+                        }
+                        sargs.paddings = kwargs
+                            .get("paddings")
+                            .and_then(Value::as_array)
+                            .and_then(|rows| {
+                                rows.iter()
+                                    .map(|r| {
+                                        let r = r.as_array()?;
+                                        let (a, b) = (r.first()?.as_u64()?, r.get(1)?.as_u64()?);
+                                        (r.len() == 2 && a <= 1 << 20 && b <= 1 << 20)
+                                            .then_some([a as usize, b as usize])
+                                    })
+                                    .collect::<Option<Vec<_>>>()
+                            })
+                            .ok_or_else(|| fail("paddings", "[[before, after], …] per axis"))?;
+                        sargs.pad_value = arg("constant_values", 0.0)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        let inner = match (&func, function.as_str()) {
+            (Func::Op, "reshape" | "compat.v1.reshape") => {
+                let shape = match kwargs.get("shape") {
+                    Some(Value::Array(a)) => {
+                        a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>()
+                    }
+                    _ => None,
+                }
+                .filter(|s| {
+                    s.iter().filter(|&&d| d == -1).count() <= 1 && s.iter().all(|&d| d >= -1)
+                })
+                .ok_or_else(|| fail("shape", "a list of sizes with at most one -1"))?;
+                Some(super::super::keras3_ops::Kind::Reshape(shape))
+            }
+            (Func::Op, "transpose" | "compat.v1.transpose") => {
+                let perm = match kwargs.get("perm").or_else(|| kwargs.get("a")) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Array(a)) => Some(
+                        a.iter()
+                            .map(|x| x.as_u64().map(|u| u as usize))
+                            .collect::<Option<Vec<usize>>>()
+                            .ok_or_else(|| fail("perm", "a list of axes"))?,
+                    ),
+                    Some(_) => return Err(fail("perm", "a list of axes")),
+                };
+                if kwargs.get("conjugate").and_then(Value::as_bool) == Some(true) {
+                    return Err(fail("conjugate", "false"));
+                }
+                Some(super::super::keras3_ops::Kind::Transpose(perm))
+            }
+            (Func::Op, "linalg.matmul" | "matmul") => {
+                let flag = |k: &str| kwargs.get(k).and_then(Value::as_bool) == Some(true);
+                if kwargs
+                    .get("b")
+                    .is_none_or(|b| crate::topology::kwarg_tensor(b).is_none())
+                {
+                    return Err(fail("b", "a tensor"));
+                }
+                // Real tensors: an adjoint is the transpose.
+                Some(super::super::keras3_ops::Kind::Matmul {
+                    transpose_a: flag("transpose_a") || flag("adjoint_a"),
+                    transpose_b: flag("transpose_b") || flag("adjoint_b"),
+                })
+            }
+            (Func::Op, _) => {
+                let key = kwargs
+                    .get("slice_spec")
+                    .and_then(super::super::keras3_ops::parse_key)
+                    .ok_or_else(|| {
+                        fail(
+                            "slice_spec",
+                            "integers, slices and one Ellipsis (no tf.newaxis)",
+                        )
+                    })?;
+                Some(super::super::keras3_ops::Kind::GetItem(key))
+            }
+            _ => None,
+        }
+        .map(|k| super::super::keras3_ops::Operation::with_kind("tf function", c.name(), k));
+        let x_const = match kwargs.get("_CONSTANT_VALUE") {
+            None => None,
+            Some(v) => Some(number(v).ok_or_else(|| {
+                c.err(
+                    "function",
+                    format!("tf.{function}: constant argument {v} is not a number"),
+                )
+            })?),
+        };
+        if x_const.is_some() && !matches!(y, Some(Arg::Tensor(_))) {
+            return Err(c.err(
+                "function",
+                format!("tf.{function}: a constant first argument needs a tensor `y`"),
+            ));
+        }
+        if matches!(func, Func::Where) && (x.is_none() || y.is_none()) {
+            return Err(c.err(
+                "function",
+                "tf.where needs both x and y (the one-argument form returns indices, whose count depends on the data)",
+            ));
+        }
+        if matches!(func, Func::Binary(_)) && y.is_none() {
+            return Err(c.err(
+                "function",
+                format!("tf.{function} needs a second operand `y` in the call's kwargs"),
+            ));
+        }
+        Ok(TfOpLambda {
+            class,
+            base: Base::parse(c)?,
+            function,
+            func,
+            y,
+            x,
+            tensor_kwargs,
+            x_const,
+            args: sargs,
+            inner,
+        })
+    }
+}
