@@ -210,7 +210,8 @@ KOUT=$(mktemp -d)
 # keras3h5_convnext_tiny Keras 3's call form (initial states, Attention's
 # kwargs, nested models' node counts and weight paths, operation arguments on
 # a nested model, list constants), multi-axis normalization, Reshape's -1,
-# ThresholdedReLU, the Keras 2 LSTM's hard_sigmoid gates in Keras 3. All files
+# ThresholdedReLU, the Keras 2 LSTM's hard_sigmoid gates in Keras 3; vit_tiny …
+# seq2seq_attention held-out models whose operations map both ways. All files
 # are checked by one Python process (check_export.py --batch).
 : >"$KOUT/list"
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
@@ -226,6 +227,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{constant_operands,keras3zip_constant_operands,mha_options,keras3zip_mha_options,attention_layers,keras3h5_attention_layers} \
     fixtures/corpus/keras/{normalization_axes,keras3zip_k3_augment_layers,tfop_compare,keras3zip_k3_ops_math,dense_nd,shape_merge_ops} \
     fixtures/corpus/keras/{adv_act_dropouts,stacked_rnn,convlstm,keras3h5_convnext_tiny} \
+    fixtures/corpus/keras/{vit_tiny,convlstm1d_net,keras3zip_k3_ops_extra,keras3h5_k3_ops_more,crnn_ocr,keras3zip_dict_io,seq2seq_attention} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     dir=${spec%%:*}
     src=${spec#*:}
