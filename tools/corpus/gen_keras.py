@@ -161,6 +161,12 @@ def topology_io_names(model_json, fallback_in, fallback_out):
             return [v[0]]
         return [t[0] for t in v]
 
+    # A Sequential model lists no inputs: its first layer is the InputLayer
+    # (Keras 3, or a model built with an Input), else the engine names the
+    # input after the first layer (`<name>_input`, the fallback).
+    first = (c.get("layers") or [{}])[0] if isinstance(c.get("layers"), list) else {}
+    if cfg.get("class_name") == "Sequential" and first.get("class_name") == "InputLayer":
+        fallback_in = [first["config"]["name"]]
     ins = names("input_layers") or fallback_in
     outs = names("output_layers") or fallback_out
     return ins, outs
