@@ -129,6 +129,20 @@ impl Case {
         )
     }
 
+    /// `verify` finds the problem and `predict` refuses the model, both
+    /// naming `culprits`.
+    fn refused(self, culprits: &[&str]) -> Case {
+        self.verify(FOUND, culprits).predict(ERROR, culprits)
+    }
+
+    /// `verify` finds the problem and `info` and `predict` fail, all three
+    /// naming `culprits`: the model cannot even be read.
+    fn unreadable(self, culprits: &[&str]) -> Case {
+        self.verify(FOUND, culprits)
+            .info(ERROR, culprits)
+            .predict(ERROR, culprits)
+    }
+
     fn convert(self, statuses: &'static [i32], culprits: &[&str]) -> Case {
         self.run(&["convert", "{m}", "{d}/out"], statuses, culprits)
     }
@@ -419,6 +433,33 @@ fn mlp_case(name: &str, edit: impl FnOnce(&mut Value)) -> Case {
     Case::new(name).model(&mj, floats(MLP_FLOATS)).io(&mlp_io())
 }
 
+/// [`mlp_case`] with one edit: the value at JSON pointer `at` set to `to`
+/// (an object key is added if missing), or removed (an object key or an
+/// array element) when `to` is `None`.
+fn mlp_set(name: &str, at: &str, to: Option<Value>) -> Case {
+    mlp_case(name, |m| {
+        let (parent, key) = at.rsplit_once('/').expect("a pointer below the root");
+        match (m.pointer_mut(parent).expect("the MLP has the parent"), to) {
+            (Value::Object(o), Some(v)) => {
+                o.insert(key.to_string(), v);
+            }
+            (Value::Object(o), None) => {
+                o.shift_remove(key);
+            }
+            (Value::Array(a), to) => {
+                let i = key.parse::<usize>().expect("an array index");
+                match to {
+                    Some(v) => a[i] = v,
+                    None => {
+                        a.remove(i);
+                    }
+                }
+            }
+            (other, _) => panic!("cannot edit {key} of {other}"),
+        }
+    })
+}
+
 /// A weightless single-input model: `x_input` of `shape` → `layers` (the
 /// first gets the batch_input_shape) with an empty weights group.
 fn weightless(name: &str, input: Value, mut layers: Vec<Value>, io_shape: &[usize]) -> Case {
@@ -435,9 +476,7 @@ fn weightless(name: &str, input: Value, mut layers: Vec<Value>, io_shape: &[usiz
 /// refuses, both naming the layer.
 fn refused_layer(name: &str, input: Value, layer: Value, io_shape: &[usize]) -> Case {
     let culprit = layer["config"]["name"].as_str().unwrap().to_string();
-    weightless(name, input, vec![layer], io_shape)
-        .verify(FOUND, &[&culprit])
-        .predict(ERROR, &[&culprit])
+    weightless(name, input, vec![layer], io_shape).refused(&[&culprit])
 }
 
 fn functional(layers: Vec<Value>, inputs: Value, outputs: Value) -> Value {

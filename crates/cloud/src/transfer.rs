@@ -247,10 +247,9 @@ impl CloudStore {
                 }
             }
         }
-        Ok(SaveResult {
-            model_artifacts_info: ModelArtifactsInfo::for_artifacts(artifacts),
-            errors: vec![],
-        })
+        Ok(SaveResult::from(ModelArtifactsInfo::for_artifacts(
+            artifacts,
+        )))
     }
 }
 

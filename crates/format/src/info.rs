@@ -168,3 +168,13 @@ pub struct SaveResult {
     /// Non-fatal problems reported by the handler.
     pub errors: Vec<String>,
 }
+
+/// A save with no non-fatal problems.
+impl From<ModelArtifactsInfo> for SaveResult {
+    fn from(model_artifacts_info: ModelArtifactsInfo) -> Self {
+        SaveResult {
+            model_artifacts_info,
+            errors: Vec::new(),
+        }
+    }
+}

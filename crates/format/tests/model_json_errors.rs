@@ -26,111 +26,43 @@ fn manifest_with(entry: &str) -> String {
 
 #[test]
 fn field_paths_and_expectations() {
+    // The third weight entry of the manifest, and what is wrong with it:
+    // the field under `weightsManifest[0].weights[2]` and the message.
+    #[rustfmt::skip]
     let cases: &[(&str, &str, &str)] = &[
-        (
-            r#"{"name":"c","shape":[2,-1],"dtype":"float32"}"#,
-            "weightsManifest[0].weights[2].shape[1]",
-            "-1 is not a non-negative integer",
-        ),
-        (
-            r#"{"name":"c","shape":[2.5],"dtype":"float32"}"#,
-            "weightsManifest[0].weights[2].shape[0]",
-            "2.5 is not a non-negative integer",
-        ),
-        (
-            r#"{"name":"c","shape":"3","dtype":"float32"}"#,
-            "weightsManifest[0].weights[2].shape",
-            "expected an array of non-negative integers, got a string",
-        ),
-        (
-            r#"{"name":"c","shape":[99999999999999999999],"dtype":"float32"}"#,
-            "weightsManifest[0].weights[2].shape[0]",
-            "is not a non-negative integer",
-        ),
-        (
-            r#"{"name":"c","shape":[4294967296,4294967296],"dtype":"float32"}"#,
-            "weightsManifest[0].weights[2].shape",
-            "too large",
-        ),
-        (
-            r#"{"name":"c","shape":[1],"dtype":"float64"}"#,
-            "weightsManifest[0].weights[2].dtype",
-            "unknown dtype \"float64\"",
-        ),
-        (
-            r#"{"name":"c","shape":[1]}"#,
-            "weightsManifest[0].weights[2].dtype",
-            "missing",
-        ),
-        (
-            r#"{"name":7,"shape":[1],"dtype":"float32"}"#,
-            "weightsManifest[0].weights[2].name",
-            "expected a string, got a number",
-        ),
-        (
-            r#"{"name":"c","shape":[1],"dtype":"float32","quantization":null}"#,
-            "weightsManifest[0].weights[2].quantization",
-            "got null",
-        ),
-        (
-            r#"{"name":"c","shape":[1],"dtype":"float32","quantization":{"dtype":"int4"}}"#,
-            "weightsManifest[0].weights[2].quantization.dtype",
-            "Supported quantization dtypes are",
-        ),
-        (
-            r#"{"name":"c","shape":[1],"dtype":"float32","quantization":{"dtype":"uint8","min":"0"}}"#,
-            "weightsManifest[0].weights[2].quantization.min",
-            "expected a number, got a string",
-        ),
-        (
-            r#"[]"#,
-            "weightsManifest[0].weights[2]",
-            "expected a weight entry object",
-        ),
+        (r#"{"name":"c","shape":[2,-1],"dtype":"float32"}"#, ".shape[1]", "-1 is not a non-negative integer"),
+        (r#"{"name":"c","shape":[2.5],"dtype":"float32"}"#, ".shape[0]", "2.5 is not a non-negative integer"),
+        (r#"{"name":"c","shape":"3","dtype":"float32"}"#, ".shape", "expected an array of non-negative integers, got a string"),
+        (r#"{"name":"c","shape":[99999999999999999999],"dtype":"float32"}"#, ".shape[0]", "is not a non-negative integer"),
+        (r#"{"name":"c","shape":[4294967296,4294967296],"dtype":"float32"}"#, ".shape", "too large"),
+        (r#"{"name":"c","shape":[1],"dtype":"float64"}"#, ".dtype", "unknown dtype \"float64\""),
+        (r#"{"name":"c","shape":[1]}"#, ".dtype", "missing"),
+        (r#"{"name":7,"shape":[1],"dtype":"float32"}"#, ".name", "expected a string, got a number"),
+        (r#"{"name":"c","shape":[1],"dtype":"float32","quantization":null}"#, ".quantization", "got null"),
+        (r#"{"name":"c","shape":[1],"dtype":"float32","quantization":{"dtype":"int4"}}"#, ".quantization.dtype", "Supported quantization dtypes are"),
+        (r#"{"name":"c","shape":[1],"dtype":"float32","quantization":{"dtype":"uint8","min":"0"}}"#, ".quantization.min", "expected a number, got a string"),
+        (r#"[]"#, "", "expected a weight entry object"),
     ];
     for (entry, field, msg) in cases {
         let (f, m) = field_err(&manifest_with(entry));
-        assert_eq!(&f, field, "{entry}");
+        assert_eq!(
+            f,
+            format!("weightsManifest[0].weights[2]{field}"),
+            "{entry}"
+        );
         assert!(m.contains(msg), "{entry}: {m}");
     }
+    #[rustfmt::skip]
     let top: &[(&str, &str, &str)] = &[
         (r#"[]"#, "(top level)", "must be a JSON object"),
-        (
-            r#"{"modelTopology":"x"}"#,
-            "modelTopology",
-            "expected a JSON object or null, got a string",
-        ),
-        (
-            r#"{"weightsManifest":{}}"#,
-            "weightsManifest",
-            "expected an array of manifest groups, got an object",
-        ),
-        (
-            r#"{"weightsManifest":[{"weights":[]}]}"#,
-            "weightsManifest[0].paths",
-            "missing",
-        ),
-        (
-            r#"{"weightsManifest":[{"paths":["a",3],"weights":[]}]}"#,
-            "weightsManifest[0].paths[1]",
-            "got a number",
-        ),
-        (
-            r#"{"weightsManifest":[{"paths":[]}]}"#,
-            "weightsManifest[0].weights",
-            "missing",
-        ),
+        (r#"{"modelTopology":"x"}"#, "modelTopology", "expected a JSON object or null, got a string"),
+        (r#"{"weightsManifest":{}}"#, "weightsManifest", "expected an array of manifest groups, got an object"),
+        (r#"{"weightsManifest":[{"weights":[]}]}"#, "weightsManifest[0].paths", "missing"),
+        (r#"{"weightsManifest":[{"paths":["a",3],"weights":[]}]}"#, "weightsManifest[0].paths[1]", "got a number"),
+        (r#"{"weightsManifest":[{"paths":[]}]}"#, "weightsManifest[0].weights", "missing"),
         (r#"{"format":1}"#, "format", "expected a string or null"),
-        (
-            r#"{"convertedBy":false}"#,
-            "convertedBy",
-            "expected a string or null, got a boolean",
-        ),
-        (
-            r#"{"userDefinedMetadata":[1]}"#,
-            "userDefinedMetadata",
-            "expected a JSON object or null, got an array",
-        ),
+        (r#"{"convertedBy":false}"#, "convertedBy", "expected a string or null, got a boolean"),
+        (r#"{"userDefinedMetadata":[1]}"#, "userDefinedMetadata", "expected a JSON object or null, got an array"),
     ];
     for (text, field, msg) in top {
         let (f, m) = field_err(text);

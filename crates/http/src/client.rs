@@ -433,10 +433,9 @@ impl HttpStore {
                     ),
                 });
             }
-            return Ok(SaveResult {
-                model_artifacts_info: ModelArtifactsInfo::for_artifacts(artifacts),
-                errors: Vec::new(),
-            });
+            return Ok(SaveResult::from(ModelArtifactsInfo::for_artifacts(
+                artifacts,
+            )));
         }
     }
 }

@@ -109,10 +109,7 @@ impl ModelStore for MemoryStore {
         let name = check_name(url)?;
         check_artifacts_for_save(artifacts)?;
         let info = self.insert(name, artifacts.clone());
-        Ok(SaveResult {
-            model_artifacts_info: info,
-            errors: Vec::new(),
-        })
+        Ok(SaveResult::from(info))
     }
 
     async fn save_new(&self, url: &ModelUrl, artifacts: &ModelArtifacts) -> Result<SaveResult> {
@@ -124,10 +121,7 @@ impl ModelStore for MemoryStore {
             return Err(IoError::already_exists(url.to_string()));
         }
         models.insert(name.to_string(), (artifacts.clone(), info.clone()));
-        Ok(SaveResult {
-            model_artifacts_info: info,
-            errors: Vec::new(),
-        })
+        Ok(SaveResult::from(info))
     }
 
     /// Models whose name starts with the prefix's path (all models for

@@ -149,6 +149,31 @@ fn dilated_window(
         .ok_or_else(|| KernelError::InvalidParams(overflow.into()))
 }
 
+/// `geom()` and `from_geom()` of a public window-params struct from one list
+/// of `field => Geom field` pairs (a field may fill two, as pooling's
+/// `channels` fills `in_c` and `out_c`); the `Geom` fields not named are
+/// [`Geom::UNIT`]'s unit dimensions.
+macro_rules! geom_fields {
+    ($t:ty { $($field:ident => $g:ident $([$i:literal])?),* $(,)? }) => {
+        impl $t {
+            /// The geometry the kernels work on.
+            pub(crate) fn geom(&self) -> $crate::geom::Geom {
+                let mut g = $crate::geom::Geom::UNIT;
+                $( g.$g $([$i])? = self.$field; )*
+                g
+            }
+
+            /// The struct describing `g`.
+            fn from_geom(g: &$crate::geom::Geom) -> Self {
+                let mut p = Self::default();
+                $( p.$field = g.$g $([$i])?; )*
+                p
+            }
+        }
+    };
+}
+pub(crate) use geom_fields;
+
 /// Window geometry over three spatial dimensions (2-D ops use depth 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Geom {
@@ -163,7 +188,61 @@ pub(crate) struct Geom {
     pub out_sp: [usize; 3],
 }
 
+/// `(input, kernel, stride, dilation, padding) -> (output size, leading
+/// pad)` of one spatial dimension: [`conv_output_size`] or
+/// [`deconv_output_size`].
+pub(crate) type OutputSizeFn = fn(usize, usize, usize, usize, Padding) -> Result<(usize, usize)>;
+
+/// `Err(message)` for `"causal"` padding (which only Conv1D defines).
+pub(crate) fn refuse_causal(padding: Padding, message: &str) -> Result<()> {
+    if padding == Padding::Causal {
+        return Err(KernelError::InvalidParams(message.into()));
+    }
+    Ok(())
+}
+
 impl Geom {
+    /// Every dimension a unit one (size, stride and dilation 1, no padding),
+    /// no batch or channels: what a params struct's [`geom_fields!`] fills in.
+    pub(crate) const UNIT: Geom = Geom {
+        batch: 0,
+        in_sp: [1; 3],
+        in_c: 0,
+        out_c: 0,
+        k: [1; 3],
+        stride: [1; 3],
+        dil: [1; 3],
+        pad: [0; 3],
+        out_sp: [1; 3],
+    };
+
+    /// The window `k` with `stride` and `dil` over `in_sp` (`[depth,
+    /// height, width]`; 2-D windows have depth 1), with output sizes and
+    /// leading pads from `size` under `padding`.
+    pub(crate) fn padded(
+        batch: usize,
+        [in_c, out_c]: [usize; 2],
+        in_sp: [usize; 3],
+        [k, stride, dil]: [[usize; 3]; 3],
+        padding: Padding,
+        size: OutputSizeFn,
+    ) -> Result<Geom> {
+        let mut g = Geom {
+            batch,
+            in_sp,
+            in_c,
+            out_c,
+            k,
+            stride,
+            dil,
+            ..Geom::UNIT
+        };
+        for d in 0..3 {
+            (g.out_sp[d], g.pad[d]) = size(in_sp[d], k[d], stride[d], dil[d], padding)?;
+        }
+        Ok(g)
+    }
+
     pub fn in_pixels(&self) -> usize {
         prod(&self.in_sp)
     }

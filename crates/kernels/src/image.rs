@@ -26,6 +26,11 @@ impl ImageShape {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// `[batch, height, width, channels]`.
+    pub fn dims(&self) -> [usize; 4] {
+        [self.batch, self.height, self.width, self.channels]
+    }
 }
 
 /// `(input size ratio, output size)` per TF.js: with `align_corners` (and an
@@ -37,6 +42,22 @@ fn ratio(old: usize, new: usize, align_corners: bool) -> f64 {
         (old, new)
     };
     i as f64 / o as f64
+}
+
+/// The `(height, width)` ratios of resizing `shape` to `[new_h, new_w]`,
+/// after checking that `input` (of the op `what`) holds `shape`.
+fn resize_ratios(
+    what: &str,
+    input: &[f32],
+    shape: ImageShape,
+    [new_h, new_w]: [usize; 2],
+    align_corners: bool,
+) -> (f64, f64) {
+    assert_eq!(input.len(), shape.len(), "{what}: input length");
+    (
+        ratio(shape.height, new_h, align_corners),
+        ratio(shape.width, new_w, align_corners),
+    )
 }
 
 /// `tf.image.resizeBilinear` (cpu kernel): returns `[batch, new_h, new_w, c]`.
@@ -61,15 +82,14 @@ pub fn resize_bilinear(
     align_corners: bool,
     half_pixel_centers: bool,
 ) -> Vec<f32> {
-    assert_eq!(input.len(), shape.len(), "resize_bilinear: input length");
-    let ImageShape {
-        batch,
-        height,
-        width,
-        channels,
-    } = shape;
-    let rh = ratio(height, new_h, align_corners);
-    let rw = ratio(width, new_w, align_corners);
+    let (rh, rw) = resize_ratios(
+        "resize_bilinear",
+        input,
+        shape,
+        [new_h, new_w],
+        align_corners,
+    );
+    let [batch, height, width, channels] = shape.dims();
     let src = |r: f64, i: usize| {
         if half_pixel_centers {
             r * (i as f64 + 0.5) - 0.5
@@ -129,15 +149,14 @@ pub fn resize_nearest(
     align_corners: bool,
     half_pixel_centers: bool,
 ) -> Vec<f32> {
-    assert_eq!(input.len(), shape.len(), "resize_nearest: input length");
-    let ImageShape {
-        batch,
-        height,
-        width,
-        channels,
-    } = shape;
-    let rh = ratio(height, new_h, align_corners);
-    let rw = ratio(width, new_w, align_corners);
+    let (rh, rw) = resize_ratios(
+        "resize_nearest",
+        input,
+        shape,
+        [new_h, new_w],
+        align_corners,
+    );
+    let [batch, height, width, channels] = shape.dims();
     let nearest = |r: f64, i: usize, old: usize| -> usize {
         let f = if half_pixel_centers {
             r * (i as f64 + 0.5)
@@ -187,12 +206,7 @@ pub fn crop_and_resize(
 ) -> Vec<f32> {
     assert_eq!(input.len(), shape.len(), "crop_and_resize: input length");
     assert_eq!(boxes.len(), box_index.len() * 4, "crop_and_resize: boxes");
-    let ImageShape {
-        batch,
-        height,
-        width,
-        channels,
-    } = shape;
+    let [batch, height, width, channels] = shape.dims();
     let n_boxes = box_index.len();
     let mut out = vec![0.0f32; n_boxes * crop_h * crop_w * channels];
     let (ih, iw) = ((height as f64) - 1.0, (width as f64) - 1.0);

@@ -1,15 +1,15 @@
 //! Max / average pooling (1-D, 2-D, 3-D) and global pooling, vectorized over channels.
 
-use crate::geom::{conv_output_size, Geom, Padding};
+use crate::geom::{conv_output_size, geom_fields, refuse_causal, Geom, Padding};
 use crate::simd::dispatch;
-use crate::{KernelError, Result};
+use crate::Result;
 use rayon::prelude::*;
 
 /// Geometry of a 2-D pooling window over NHWC input (1-D pooling: height 1,
 /// see [`Pool2dParams::pool1d`]). Window cells outside the input are skipped:
 /// they never win a max and are not counted by an average (TensorFlow's
 /// `"same"` semantics). A window with no cell inside the input yields 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pool2dParams {
     /// Batch size.
     pub batch: usize,
@@ -37,6 +37,12 @@ pub struct Pool2dParams {
     pub out_w: usize,
 }
 
+geom_fields!(Pool2dParams {
+    batch => batch, channels => in_c, channels => out_c, in_h => in_sp[1], in_w => in_sp[2],
+    k_h => k[1], k_w => k[2], stride_h => stride[1], stride_w => stride[2], pad_top => pad[1],
+    pad_left => pad[2], out_h => out_sp[1], out_w => out_sp[2],
+});
+
 impl Pool2dParams {
     /// A pooling window with TensorFlow/Keras padding semantics (`[h, w]` pairs).
     ///
@@ -53,23 +59,9 @@ impl Pool2dParams {
         strides: [usize; 2],
         padding: Padding,
     ) -> Result<Self> {
-        reject_causal(padding)?;
-        let (out_h, pad_top) = conv_output_size(in_hw[0], pool[0], strides[0], 1, padding)?;
-        let (out_w, pad_left) = conv_output_size(in_hw[1], pool[1], strides[1], 1, padding)?;
-        Ok(Pool2dParams {
-            batch,
-            in_h: in_hw[0],
-            in_w: in_hw[1],
-            channels,
-            k_h: pool[0],
-            k_w: pool[1],
-            stride_h: strides[0],
-            stride_w: strides[1],
-            pad_top,
-            pad_left,
-            out_h,
-            out_w,
-        })
+        let d3 = |[h, w]: [usize; 2]| [1, h, w];
+        let g = window(batch, d3(in_hw), channels, [pool, strides].map(d3), padding)?;
+        Ok(Self::from_geom(&g))
     }
 
     /// 1-D pooling over `[batch, len, channels]` (output `[batch, out_w, channels]`).
@@ -84,19 +76,6 @@ impl Pool2dParams {
         Self::new(batch, [1, len], channels, [1, pool], [1, stride], padding)
     }
 
-    pub(crate) fn geom(&self) -> Geom {
-        Geom {
-            batch: self.batch,
-            in_sp: [1, self.in_h, self.in_w],
-            in_c: self.channels,
-            out_c: self.channels,
-            k: [1, self.k_h, self.k_w],
-            stride: [1, self.stride_h, self.stride_w],
-            dil: [1, 1, 1],
-            pad: [0, self.pad_top, self.pad_left],
-            out_sp: [1, self.out_h, self.out_w],
-        }
-    }
     /// `batch * in_h * in_w * channels`.
     pub fn input_len(&self) -> usize {
         self.geom().input_len()
@@ -108,7 +87,7 @@ impl Pool2dParams {
 }
 
 /// Geometry of a 3-D pooling window over NDHWC input; see [`Pool2dParams`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pool3dParams {
     /// Batch size.
     pub batch: usize,
@@ -146,6 +125,20 @@ pub struct Pool3dParams {
     pub out_w: usize,
 }
 
+geom_fields!(Pool3dParams {
+    batch => batch, channels => in_c, channels => out_c, in_d => in_sp[0], in_h => in_sp[1],
+    in_w => in_sp[2], k_d => k[0], k_h => k[1], k_w => k[2], stride_d => stride[0],
+    stride_h => stride[1], stride_w => stride[2], pad_front => pad[0], pad_top => pad[1],
+    pad_left => pad[2], out_d => out_sp[0], out_h => out_sp[1], out_w => out_sp[2],
+});
+
+/// A 2-D pooling window as the 3-D one of depth 1.
+impl From<Pool2dParams> for Pool3dParams {
+    fn from(p: Pool2dParams) -> Self {
+        Self::from_geom(&p.geom())
+    }
+}
+
 impl Pool3dParams {
     /// A pooling window with TensorFlow/Keras padding semantics (`[d, h, w]` triples).
     pub fn new(
@@ -156,45 +149,15 @@ impl Pool3dParams {
         strides: [usize; 3],
         padding: Padding,
     ) -> Result<Self> {
-        reject_causal(padding)?;
-        let mut o = [(0, 0); 3];
-        for d in 0..3 {
-            o[d] = conv_output_size(in_dhw[d], pool[d], strides[d], 1, padding)?;
-        }
-        Ok(Pool3dParams {
+        Ok(Self::from_geom(&window(
             batch,
-            in_d: in_dhw[0],
-            in_h: in_dhw[1],
-            in_w: in_dhw[2],
+            in_dhw,
             channels,
-            k_d: pool[0],
-            k_h: pool[1],
-            k_w: pool[2],
-            stride_d: strides[0],
-            stride_h: strides[1],
-            stride_w: strides[2],
-            pad_front: o[0].1,
-            pad_top: o[1].1,
-            pad_left: o[2].1,
-            out_d: o[0].0,
-            out_h: o[1].0,
-            out_w: o[2].0,
-        })
+            [pool, strides],
+            padding,
+        )?))
     }
 
-    pub(crate) fn geom(&self) -> Geom {
-        Geom {
-            batch: self.batch,
-            in_sp: [self.in_d, self.in_h, self.in_w],
-            in_c: self.channels,
-            out_c: self.channels,
-            k: [self.k_d, self.k_h, self.k_w],
-            stride: [self.stride_d, self.stride_h, self.stride_w],
-            dil: [1, 1, 1],
-            pad: [self.pad_front, self.pad_top, self.pad_left],
-            out_sp: [self.out_d, self.out_h, self.out_w],
-        }
-    }
     /// `batch * in_d * in_h * in_w * channels`.
     pub fn input_len(&self) -> usize {
         self.geom().input_len()
@@ -205,14 +168,25 @@ impl Pool3dParams {
     }
 }
 
-/// Pooling windows are padded `"valid"` or `"same"`, never `"causal"`.
-fn reject_causal(padding: Padding) -> Result<()> {
-    if padding == Padding::Causal {
-        return Err(KernelError::InvalidParams(
-            "pooling padding must be \"valid\" or \"same\"".into(),
-        ));
-    }
-    Ok(())
+/// A pooling window `pool` with `strides` over `in_sp` (`[d, h, w]`), padded
+/// `"valid"` or `"same"` (never `"causal"`).
+fn window(
+    batch: usize,
+    in_sp: [usize; 3],
+    channels: usize,
+    [pool, strides]: [[usize; 3]; 2],
+    padding: Padding,
+) -> Result<Geom> {
+    refuse_causal(padding, "pooling padding must be \"valid\" or \"same\"")?;
+    let window = [pool, strides, [1; 3]];
+    Geom::padded(
+        batch,
+        [channels; 2],
+        in_sp,
+        window,
+        padding,
+        conv_output_size,
+    )
 }
 
 /// 2-D (and 1-D) max pooling, NHWC in and out (`out` is overwritten).

@@ -106,32 +106,6 @@ fn naive_conv3d(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv3dParams) ->
     out
 }
 
-fn as3d(p: &Conv2dParams) -> Conv3dParams {
-    Conv3dParams {
-        batch: p.batch,
-        in_d: 1,
-        in_h: p.in_h,
-        in_w: p.in_w,
-        in_c: p.in_c,
-        out_c: p.out_c,
-        k_d: 1,
-        k_h: p.k_h,
-        k_w: p.k_w,
-        stride_d: 1,
-        stride_h: p.stride_h,
-        stride_w: p.stride_w,
-        dil_d: 1,
-        dil_h: p.dil_h,
-        dil_w: p.dil_w,
-        pad_front: 0,
-        pad_top: p.pad_top,
-        pad_left: p.pad_left,
-        out_d: 1,
-        out_h: p.out_h,
-        out_w: p.out_w,
-    }
-}
-
 fn naive_depthwise(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
     let mult = p.out_c / p.in_c;
     let mut out = vec![0.0f32; p.output_len()];
@@ -217,28 +191,6 @@ fn naive_pool3d(x: &[f32], p: &Pool3dParams, is_max: bool) -> Vec<f32> {
     out
 }
 
-fn pool2_as3(p: &Pool2dParams) -> Pool3dParams {
-    Pool3dParams {
-        batch: p.batch,
-        in_d: 1,
-        in_h: p.in_h,
-        in_w: p.in_w,
-        channels: p.channels,
-        k_d: 1,
-        k_h: p.k_h,
-        k_w: p.k_w,
-        stride_d: 1,
-        stride_h: p.stride_h,
-        stride_w: p.stride_w,
-        pad_front: 0,
-        pad_top: p.pad_top,
-        pad_left: p.pad_left,
-        out_d: 1,
-        out_h: p.out_h,
-        out_w: p.out_w,
-    }
-}
-
 fn padding() -> impl Strategy<Value = Padding> {
     prop_oneof![Just(Padding::Valid), Just(Padding::Same)]
 }
@@ -297,7 +249,7 @@ proptest! {
         };
         let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
         let bias = use_bias.then_some(&b[..]);
-        let want = naive_conv3d(&x, &w, bias, &as3d(&p));
+        let want = naive_conv3d(&x, &w, bias, &Conv3dParams::from(p));
         assert_kernel(&format!("conv2d {p:?}"), &want, |out| conv2d(&x, &w, bias, &p, out));
     }
 
@@ -320,7 +272,7 @@ proptest! {
         let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
         let bias = use_bias.then_some(&b[..]);
         let act = if relu6 { FusedActivation::Relu6 } else { FusedActivation::Linear };
-        let mut want = naive_conv3d(&x, &w, bias, &as3d(&p));
+        let mut want = naive_conv3d(&x, &w, bias, &Conv3dParams::from(p));
         act.apply(&mut want);
         let packed = PackedMatrix::new(&w, k_h * k_w * in_c, out_c, bias);
         assert_kernel(&format!("conv2d_packed {p:?}"), &want, |out| conv2d_packed(&x, &packed, act, &p, out));
@@ -368,7 +320,7 @@ proptest! {
             prop_assert_eq!(p.out_w, len.div_ceil(s));
         }
         let [x, w, _] = conv_data(p.input_len(), p.kernel_len(), 0, seed);
-        let want = naive_conv3d(&x, &w, None, &as3d(&p));
+        let want = naive_conv3d(&x, &w, None, &Conv3dParams::from(p));
         assert_kernel(&format!("conv1d {p:?}"), &want, |out| conv2d(&x, &w, None, &p, out));
     }
 
@@ -419,7 +371,7 @@ proptest! {
         let xf = rand_vec(f.input_len(), seed + 2);
         let mut ty = vec![f32::NAN; t.output_len()];
         conv2d_transpose(&y, &w, None, &t, &mut ty);
-        let fx = naive_conv3d(&xf, &w, None, &as3d(&f));
+        let fx = naive_conv3d(&xf, &w, None, &Conv3dParams::from(f));
         let lhs: f64 = fx.iter().zip(&y).map(|(a, b)| *a as f64 * *b as f64).sum();
         let rhs: f64 = xf.iter().zip(&ty).map(|(a, b)| *a as f64 * *b as f64).sum();
         let scale = fx.iter().map(|v| v.abs() as f64).sum::<f64>().max(1.0);
@@ -442,9 +394,9 @@ proptest! {
         let x = rand_vec(p.input_len(), seed);
         let mut out = vec![f32::NAN; p.output_len()];
         max_pool2d(&x, &p, &mut out);
-        assert_close(&out, &naive_pool3d(&x, &pool2_as3(&p), true), "max_pool2d");
+        assert_close(&out, &naive_pool3d(&x, &Pool3dParams::from(p), true), "max_pool2d");
         avg_pool2d(&x, &p, &mut out);
-        assert_close(&out, &naive_pool3d(&x, &pool2_as3(&p), false), "avg_pool2d");
+        assert_close(&out, &naive_pool3d(&x, &Pool3dParams::from(p), false), "avg_pool2d");
     }
 
     #[test]
@@ -605,7 +557,7 @@ fn large_shapes_take_parallel_paths_and_agree() {
         conv2d(&x, &w, Some(&b), p, &mut out);
         assert_close(
             &out,
-            &naive_conv3d(&x, &w, Some(&b), &as3d(p)),
+            &naive_conv3d(&x, &w, Some(&b), &Conv3dParams::from(*p)),
             &format!("conv2d {p:?}"),
         );
     }
@@ -665,7 +617,7 @@ fn large_shapes_take_parallel_paths_and_agree() {
     let xf = rand_vec(f.input_len(), 11);
     let mut ty = vec![f32::NAN; t.output_len()];
     conv2d_transpose(&y, &w, None, &t, &mut ty);
-    let fx = naive_conv3d(&xf, &w, None, &as3d(&f));
+    let fx = naive_conv3d(&xf, &w, None, &Conv3dParams::from(f));
     let lhs: f64 = fx.iter().zip(&y).map(|(a, b)| *a as f64 * *b as f64).sum();
     let rhs: f64 = xf.iter().zip(&ty).map(|(a, b)| *a as f64 * *b as f64).sum();
     assert!(
@@ -679,7 +631,7 @@ fn large_shapes_take_parallel_paths_and_agree() {
     avg_pool2d(&x, &pp, &mut out);
     assert_close(
         &out,
-        &naive_pool3d(&x, &pool2_as3(&pp), false),
+        &naive_pool3d(&x, &Pool3dParams::from(pp), false),
         "avg_pool large",
     );
 

@@ -159,10 +159,7 @@ impl DownloadsStore {
             &artifacts.weight_data.buffers,
         )?;
         atomic::replace(&json_path, &temp_name(&format!("{prefix}.json")), &[&json])?;
-        Ok(SaveResult {
-            model_artifacts_info: meta::serialize(artifacts).info,
-            errors: Vec::new(),
-        })
+        Ok(SaveResult::from(meta::serialize(artifacts).info))
     }
 
     /// Load `PREFIX.json` and its weight files back (blocking).

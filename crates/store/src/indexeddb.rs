@@ -19,7 +19,7 @@
 //! hundreds of MB costs one copy in memory, not several. SQLite limits one
 //! BLOB to [`MAX_WEIGHT_BYTES`]; bigger models are refused with a clear error.
 
-use crate::adaptor::{check_unchanged, info_or_recomputed, profile_model_store, ProfileModels};
+use crate::adaptor::{profile_model_store, removal_info, ProfileModels};
 use crate::meta::{self, info_from_json, info_to_json};
 use crate::profile::Profile;
 use bytes::Bytes;
@@ -37,10 +37,6 @@ pub const SCHEME: &str = "indexeddb";
 /// The largest weight stream one model may have (SQLite's default maximum
 /// BLOB length).
 pub const MAX_WEIGHT_BYTES: u64 = 1_000_000_000;
-
-fn empty_path_error() -> IoError {
-    IoError::invalid("For IndexedDB, modelPath must not be null, undefined or empty.")
-}
 
 fn not_found(path: &str) -> IoError {
     IoError::NotFound {
@@ -151,30 +147,92 @@ pub struct IndexedDbStore {
 }
 
 impl IndexedDbStore {
-    /// The store backed by `profile`'s database.
-    pub fn new(profile: Profile) -> Self {
-        IndexedDbStore { profile }
+    /// Model `path` as stored, read inside `tx`.
+    fn read_model(&self, tx: &rusqlite::Transaction, path: &str) -> Result<Option<ModelArtifacts>> {
+        let row: Option<(i64, String, i64)> = tx
+            .query_row(
+                "SELECT rowid, model_artifacts, length(weight_data) FROM models_store \
+                 WHERE model_path = ?1",
+                [path],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.profile.sql_err("cannot read models_store", e))?;
+        let Some((rowid, record, len)) = row else {
+            return Ok(None);
+        };
+        let len = usize::try_from(len).map_err(|_| {
+            IoError::invalid(format!("{SCHEME}://{path}: corrupt weight length {len}"))
+        })?;
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(len).map_err(|_| IoError::Other {
+            message: format!(
+                "{SCHEME}://{path}: cannot allocate {len} bytes for the weights (out of memory)"
+            ),
+        })?;
+        if len > 0 {
+            let mut blob = tx
+                .blob_open("main", "models_store", "weight_data", rowid, true)
+                .map_err(|e| self.profile.sql_err("cannot open weight BLOB", e))?;
+            buf.resize(len, 0);
+            blob.read_exact(&mut buf).map_err(|e| IoError::Other {
+                message: format!("{SCHEME}://{path}: cannot read weight bytes: {e}"),
+            })?;
+        }
+        artifacts_from_record(
+            path,
+            &record,
+            WeightData {
+                buffers: vec![Bytes::from(buf)],
+            },
+        )
+        .map(Some)
     }
 
-    /// The profile this store writes to.
-    pub fn profile(&self) -> &Profile {
-        &self.profile
+    /// The raw `models_store` record of `path`: `(model_artifacts JSON,
+    /// weight byte count, model_artifacts_info JSON)`.
+    pub fn raw_record(&self, path: &str) -> Result<Option<(String, u64, String)>> {
+        let conn = self.profile.conn()?;
+        conn.query_row(
+            "SELECT model_artifacts, length(weight_data), model_artifacts_info FROM models_store \
+             WHERE model_path = ?1",
+            [path],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| self.profile.sql_err("cannot read models_store", e))
+    }
+}
+
+/// Whether model `path` has an info record.
+fn exists(tx: &rusqlite::Transaction, path: &str) -> rusqlite::Result<bool> {
+    tx.query_row(
+        "SELECT 1 FROM model_info_store WHERE model_path = ?1",
+        [path],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|r| r.is_some())
+}
+
+impl ProfileModels for IndexedDbStore {
+    fn load_model(&self, path: &str) -> Result<ModelArtifacts> {
+        let mut conn = self.profile.conn()?;
+        let tx = conn
+            .transaction()
+            .map_err(|e| self.profile.sql_err("cannot start read transaction", e))?;
+        let model = self.read_model(&tx, path)?;
+        tx.commit()
+            .map_err(|e| self.profile.sql_err("cannot finish read transaction", e))?;
+        model.ok_or_else(|| not_found(path))
     }
 
-    /// Save model `path` (blocking): both records in one transaction.
-    pub fn save_sync(&self, path: &str, artifacts: &ModelArtifacts) -> Result<SaveResult> {
-        self.save_model(path, artifacts, false)
-    }
-
-    fn save_inner(
+    fn save_model(
         &self,
         path: &str,
         artifacts: &ModelArtifacts,
         create_only: bool,
     ) -> Result<SaveResult> {
-        if path.is_empty() {
-            return Err(empty_path_error());
-        }
         let len = artifacts.weight_data.len() as u64;
         if len > MAX_WEIGHT_BYTES {
             return Err(IoError::invalid(format!(
@@ -228,86 +286,15 @@ impl IndexedDbStore {
                 .map_err(|e| fail("cannot close weight BLOB", e))?;
         }
         tx.commit().map_err(|e| fail("cannot commit", e))?;
-        Ok(SaveResult {
-            model_artifacts_info: ser.info,
-            errors: Vec::new(),
-        })
+        Ok(ser.info.into())
     }
 
-    /// Load model `path` (blocking), in one read transaction.
-    pub fn load_sync(&self, path: &str) -> Result<ModelArtifacts> {
-        if path.is_empty() {
-            return Err(empty_path_error());
-        }
-        let mut conn = self.profile.conn()?;
-        let tx = conn
-            .transaction()
-            .map_err(|e| self.profile.sql_err("cannot start read transaction", e))?;
-        let model = self.read_model(&tx, path)?;
-        tx.commit()
-            .map_err(|e| self.profile.sql_err("cannot finish read transaction", e))?;
-        model.ok_or_else(|| not_found(path))
-    }
-
-    /// Model `path` as stored, read inside `tx`.
-    fn read_model(&self, tx: &rusqlite::Transaction, path: &str) -> Result<Option<ModelArtifacts>> {
-        let row: Option<(i64, String, i64)> = tx
-            .query_row(
-                "SELECT rowid, model_artifacts, length(weight_data) FROM models_store \
-                 WHERE model_path = ?1",
-                [path],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(|e| self.profile.sql_err("cannot read models_store", e))?;
-        let Some((rowid, record, len)) = row else {
-            return Ok(None);
-        };
-        let len = usize::try_from(len).map_err(|_| {
-            IoError::invalid(format!("{SCHEME}://{path}: corrupt weight length {len}"))
-        })?;
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(len).map_err(|_| IoError::Other {
-            message: format!(
-                "{SCHEME}://{path}: cannot allocate {len} bytes for the weights (out of memory)"
-            ),
-        })?;
-        if len > 0 {
-            let mut blob = tx
-                .blob_open("main", "models_store", "weight_data", rowid, true)
-                .map_err(|e| self.profile.sql_err("cannot open weight BLOB", e))?;
-            buf.resize(len, 0);
-            blob.read_exact(&mut buf).map_err(|e| IoError::Other {
-                message: format!("{SCHEME}://{path}: cannot read weight bytes: {e}"),
-            })?;
-        }
-        artifacts_from_record(
-            path,
-            &record,
-            WeightData {
-                buffers: vec![Bytes::from(buf)],
-            },
-        )
-        .map(Some)
-    }
-
-    /// Every model whose path starts with `prefix` (all when empty), as
-    /// `(path, info)` sorted by path, from `model_info_store`.
-    pub fn list_sync(&self, prefix: &str) -> Result<Vec<(String, ModelArtifactsInfo)>> {
-        let rows: Vec<(String, String)> = {
-            let conn = self.profile.conn()?;
-            let mut stmt = conn
-                .prepare(
-                    "SELECT model_path, model_artifacts_info FROM model_info_store \
-                     ORDER BY model_path",
-                )
-                .map_err(|e| self.profile.sql_err("cannot list model_info_store", e))?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(|e| self.profile.sql_err("cannot list model_info_store", e))?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(|e| self.profile.sql_err("cannot list model_info_store", e))?
-        };
+    fn list_models(&self, prefix: &str) -> Result<Vec<(String, ModelArtifactsInfo)>> {
+        let rows = self.profile.text_pairs(
+            "SELECT model_path, model_artifacts_info FROM model_info_store ORDER BY model_path",
+            [],
+            "cannot list model_info_store",
+        )?;
         // One corrupt row must not hide every other model: skip it, as the
         // file:// store skips an unreadable model.json.
         Ok(rows
@@ -326,70 +313,11 @@ impl IndexedDbStore {
             .collect())
     }
 
-    /// Delete both records of model `path` in one transaction; returns its
-    /// info. A corrupt info record does not stop the removal.
-    pub fn remove_sync(&self, path: &str) -> Result<ModelArtifactsInfo> {
-        self.remove_model(path, None)
-    }
-
-    /// The raw `models_store` record of `path`: `(model_artifacts JSON,
-    /// weight byte count, model_artifacts_info JSON)`.
-    pub fn raw_record(&self, path: &str) -> Result<Option<(String, u64, String)>> {
-        let conn = self.profile.conn()?;
-        conn.query_row(
-            "SELECT model_artifacts, length(weight_data), model_artifacts_info FROM models_store \
-             WHERE model_path = ?1",
-            [path],
-            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)),
-        )
-        .optional()
-        .map_err(|e| self.profile.sql_err("cannot read models_store", e))
-    }
-}
-
-/// Whether model `path` has an info record.
-fn exists(tx: &rusqlite::Transaction, path: &str) -> rusqlite::Result<bool> {
-    tx.query_row(
-        "SELECT 1 FROM model_info_store WHERE model_path = ?1",
-        [path],
-        |_| Ok(()),
-    )
-    .optional()
-    .map(|r| r.is_some())
-}
-
-impl ProfileModels for IndexedDbStore {
-    const SCHEME: &'static str = SCHEME;
-
-    fn profile_ref(&self) -> &Profile {
-        &self.profile
-    }
-
-    fn load_model(&self, path: &str) -> Result<ModelArtifacts> {
-        self.load_sync(path)
-    }
-
-    fn save_model(
-        &self,
-        path: &str,
-        artifacts: &ModelArtifacts,
-        create_only: bool,
-    ) -> Result<SaveResult> {
-        self.save_inner(path, artifacts, create_only)
-    }
-
-    fn list_models(&self, prefix: &str) -> Result<Vec<(String, ModelArtifactsInfo)>> {
-        self.list_sync(prefix)
-    }
-
     fn remove_model(
         &self,
         path: &str,
         expected: Option<&ModelArtifacts>,
     ) -> Result<ModelArtifactsInfo> {
-        if path.is_empty() {
-            return Err(empty_path_error());
-        }
         let mut conn = self.profile.conn()?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -407,15 +335,11 @@ impl ProfileModels for IndexedDbStore {
         };
         let url = format!("{SCHEME}://{path}");
         let current = || self.read_model(&tx, path)?.ok_or_else(|| not_found(path));
-        check_unchanged(expected, current, url.clone())?;
-        let info = info_or_recomputed(
-            info_from_json(
-                &text,
-                &format!("{url} (model_info_store.model_artifacts_info)"),
-            ),
-            current,
-            &url,
+        let stored = info_from_json(
+            &text,
+            &format!("{url} (model_info_store.model_artifacts_info)"),
         );
+        let info = removal_info(expected, current, stored, current, &url)?;
         tx.execute("DELETE FROM model_info_store WHERE model_path = ?1", [path])
             .map_err(|e| {
                 self.profile
@@ -429,4 +353,8 @@ impl ProfileModels for IndexedDbStore {
     }
 }
 
-profile_model_store!(IndexedDbStore);
+profile_model_store!(
+    IndexedDbStore,
+    SCHEME,
+    "For IndexedDB, modelPath must not be null, undefined or empty."
+);

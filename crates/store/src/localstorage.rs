@@ -34,7 +34,7 @@
 //! checks each `setItem` separately; the two agree except when replacing a
 //! model at the same path with one of nearly the same size).
 
-use crate::adaptor::{check_unchanged, info_or_recomputed, profile_model_store, ProfileModels};
+use crate::adaptor::{profile_model_store, removal_info, ProfileModels, StoreProfile};
 use crate::meta::{self, apply_metadata, info_from_json, info_to_json, specs_from_json};
 use crate::profile::Profile;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
@@ -119,10 +119,6 @@ pub fn quota_exceeded_text(
          its quota of {quota} units.",
         quota_error_text(path, info)
     )
-}
-
-fn empty_path_error() -> IoError {
-    IoError::invalid("For local storage, modelPath must not be null, undefined or empty.")
 }
 
 fn not_found(path: &str) -> IoError {
@@ -245,27 +241,13 @@ pub struct LocalStorageStore {
 }
 
 impl LocalStorageStore {
-    /// The store backed by `profile`'s database.
-    pub fn new(profile: Profile) -> Self {
-        LocalStorageStore { profile }
-    }
-
-    /// The profile this store writes to.
-    pub fn profile(&self) -> &Profile {
-        &self.profile
-    }
-
     /// Every key–value pair of the table, sorted by key.
     pub fn items(&self) -> Result<Vec<(String, String)>> {
-        let conn = self.profile.conn()?;
-        let mut stmt = conn
-            .prepare("SELECT key, value FROM local_storage ORDER BY key")
-            .map_err(|e| self.profile.sql_err("cannot read local storage", e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(|e| self.profile.sql_err("cannot read local storage", e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.profile.sql_err("cannot read local storage", e))
+        self.profile.text_pairs(
+            "SELECT key, value FROM local_storage ORDER BY key",
+            [],
+            "cannot read local storage",
+        )
     }
 
     /// One value (`localStorage.getItem(key)`).
@@ -314,20 +296,6 @@ impl LocalStorageStore {
         tx.commit()
             .map_err(|e| self.profile.sql_err("cannot finish read transaction", e))?;
         Ok(out)
-    }
-
-    /// Load model `path` (blocking).
-    pub fn load_sync(&self, path: &str) -> Result<ModelArtifacts> {
-        if path.is_empty() {
-            return Err(empty_path_error());
-        }
-        let values = self.read_model(path)?;
-        Ok(assemble(path, &values)?.0)
-    }
-
-    /// Save model `path` (blocking): all five keys in one transaction, or nothing.
-    pub fn save_sync(&self, path: &str, artifacts: &ModelArtifacts) -> Result<SaveResult> {
-        self.save_model(path, artifacts, false)
     }
 
     /// Replace every key of the models in `paths` with `items`, in one
@@ -419,61 +387,10 @@ impl LocalStorageStore {
             .map_err(|e| self.profile.sql_err("cannot commit save", e))
     }
 
-    /// Every model whose path starts with `prefix` (all when empty), as
-    /// `(path, info)` sorted by path. `dateSaved` is the stored ISO string.
-    pub fn list_sync(&self, prefix: &str) -> Result<Vec<(String, ModelArtifactsInfo)>> {
-        let items: Vec<(String, String)> = {
-            let conn = self.profile.conn()?;
-            let mut stmt = conn
-                .prepare(
-                    "SELECT key, value FROM local_storage \
-                     WHERE key >= ?1 AND key < ?2 AND key LIKE '%/info' ORDER BY key",
-                )
-                .map_err(|e| self.profile.sql_err("cannot list local storage", e))?;
-            let lo = format!("{KEY_PREFIX}{prefix}");
-            // Upper bound: the prefix with its last byte incremented ("/" -> "0").
-            let hi = "tensorflowjs_models0".to_string();
-            let rows = stmt
-                .query_map(params![lo, hi], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })
-                .map_err(|e| self.profile.sql_err("cannot list local storage", e))?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(|e| self.profile.sql_err("cannot list local storage", e))?
-        };
-        let mut out = Vec::new();
-        for (key, value) in items {
-            // TensorFlow.js: the segments between the first and the last.
-            let Some(rest) = key.strip_prefix(KEY_PREFIX) else {
-                continue;
-            };
-            let Some(path) = rest.strip_suffix("/info") else {
-                continue;
-            };
-            if !path.starts_with(prefix) || path.is_empty() {
-                continue;
-            }
-            // One corrupt value must not hide every other model: skip it,
-            // as the file:// store skips an unreadable model.json.
-            match info_from_json(&value, &format!("{SCHEME}://{path} (key `{key}`)")) {
-                Ok(info) => out.push((path.to_string(), info)),
-                Err(e) => tracing::warn!("skipping {SCHEME}://{path}: {e}"),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Delete model `path` in one transaction and return its info.
-    pub fn remove_sync(&self, path: &str) -> Result<ModelArtifactsInfo> {
-        self.remove_model(path, None)
-    }
-
     /// The stored key–value pairs of model `path` in TensorFlow.js's write
     /// order (`model_metadata` only if stored), read in one transaction.
     pub fn export_items(&self, path: &str) -> Result<Vec<(String, String)>> {
-        if path.is_empty() {
-            return Err(empty_path_error());
-        }
+        Self::check_path(path)?;
         let values = self.read_model(path)?;
         // Validate first, so an export is always importable.
         assemble(path, &values)?;
@@ -587,14 +504,9 @@ impl LocalStorageStore {
 }
 
 impl ProfileModels for LocalStorageStore {
-    const SCHEME: &'static str = SCHEME;
-
-    fn profile_ref(&self) -> &Profile {
-        &self.profile
-    }
-
     fn load_model(&self, path: &str) -> Result<ModelArtifacts> {
-        self.load_sync(path)
+        let values = self.read_model(path)?;
+        Ok(assemble(path, &values)?.0)
     }
 
     fn save_model(
@@ -603,9 +515,6 @@ impl ProfileModels for LocalStorageStore {
         artifacts: &ModelArtifacts,
         create_only: bool,
     ) -> Result<SaveResult> {
-        if path.is_empty() {
-            return Err(empty_path_error());
-        }
         check_artifacts_for_save(artifacts)?;
         let ser = meta::serialize(artifacts);
         let Some(topology) = ser.topology else {
@@ -635,14 +544,39 @@ impl ProfileModels for LocalStorageStore {
                 message: format!("Failed to save model '{path}' to local storage: {other}"),
             },
         })?;
-        Ok(SaveResult {
-            model_artifacts_info: ser.info,
-            errors: Vec::new(),
-        })
+        Ok(ser.info.into())
     }
 
     fn list_models(&self, prefix: &str) -> Result<Vec<(String, ModelArtifactsInfo)>> {
-        self.list_sync(prefix)
+        let lo = format!("{KEY_PREFIX}{prefix}");
+        // Upper bound: the prefix with its last byte incremented ("/" -> "0").
+        let hi = "tensorflowjs_models0".to_string();
+        let items = self.profile.text_pairs(
+            "SELECT key, value FROM local_storage \
+             WHERE key >= ?1 AND key < ?2 AND key LIKE '%/info' ORDER BY key",
+            params![lo, hi],
+            "cannot list local storage",
+        )?;
+        let mut out = Vec::new();
+        for (key, value) in items {
+            // TensorFlow.js: the segments between the first and the last.
+            let Some(rest) = key.strip_prefix(KEY_PREFIX) else {
+                continue;
+            };
+            let Some(path) = rest.strip_suffix("/info") else {
+                continue;
+            };
+            if !path.starts_with(prefix) || path.is_empty() {
+                continue;
+            }
+            // One corrupt value must not hide every other model: skip it,
+            // as the file:// store skips an unreadable model.json.
+            match info_from_json(&value, &format!("{SCHEME}://{path} (key `{key}`)")) {
+                Ok(info) => out.push((path.to_string(), info)),
+                Err(e) => tracing::warn!("skipping {SCHEME}://{path}: {e}"),
+            }
+        }
+        Ok(out)
     }
 
     /// Deletes by key even when the stored `info` is corrupt.
@@ -651,9 +585,6 @@ impl ProfileModels for LocalStorageStore {
         path: &str,
         expected: Option<&ModelArtifacts>,
     ) -> Result<ModelArtifactsInfo> {
-        if path.is_empty() {
-            return Err(empty_path_error());
-        }
         let keys = keys_for(path);
         let mut conn = self.profile.conn()?;
         let tx = conn
@@ -678,16 +609,13 @@ impl ProfileModels for LocalStorageStore {
             });
         };
         let url = format!("{SCHEME}://{path}");
-        check_unchanged(
+        let info = removal_info(
             expected,
             || assemble(path, &values).map(|(a, _)| a),
-            url.clone(),
-        )?;
-        let info = info_or_recomputed(
             info_from_json(info_text, &format!("{url} (key `{}`)", keys[INFO])),
             || assemble_model(path, &values),
             &url,
-        );
+        )?;
         for k in &keys {
             tx.execute("DELETE FROM local_storage WHERE key = ?1", [k])
                 .map_err(|e| self.profile.sql_err("cannot delete key", e))?;
@@ -698,4 +626,8 @@ impl ProfileModels for LocalStorageStore {
     }
 }
 
-profile_model_store!(LocalStorageStore);
+profile_model_store!(
+    LocalStorageStore,
+    SCHEME,
+    "For local storage, modelPath must not be null, undefined or empty."
+);

@@ -344,6 +344,23 @@ impl Profile {
         sql_err(&self.inner.db_path, what, e)
     }
 
+    /// Every row of `sql` (two text columns) with `params`, in one
+    /// statement; `what` says what failed in errors.
+    pub(crate) fn text_pairs(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        what: &str,
+    ) -> Result<Vec<(String, String)>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(sql).map_err(|e| self.sql_err(what, e))?;
+        let rows = stmt
+            .query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.sql_err(what, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.sql_err(what, e))
+    }
+
     /// Run blocking database work off the async runtime.
     pub(crate) async fn blocking<T, F>(&self, f: F) -> Result<T>
     where

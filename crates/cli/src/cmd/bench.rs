@@ -101,20 +101,25 @@ type Runner = (
     Option<Box<dyn Fn() -> anyhow::Result<Vec<StepTime>>>>,
 );
 
+/// What a runner is built from: the fetched model, its URL (for errors),
+/// the batch size of synthetic inputs, the input files (`--inputs`; none:
+/// synthetic inputs) and when loading began.
+struct Fetched<'a> {
+    artifacts: &'a tfjs_format::ModelArtifacts,
+    url: &'a str,
+    batch: usize,
+    files: &'a [String],
+    t0: Instant,
+}
+
 /// Graph models (`format: "graph-model"`) run `execute` with the default
 /// outputs; unknown dimensions other than the batch use 16.
-fn graph_runner(
-    artifacts: &tfjs_format::ModelArtifacts,
-    url: &str,
-    batch: usize,
-    files: &[String],
-    t0: Instant,
-) -> anyhow::Result<Runner> {
-    let model = tfjs_graph::GraphModel::from_artifacts(artifacts)
-        .with_context(|| format!("cannot build the graph model at {url}"))?;
-    let load_ms = t0.elapsed().as_secs_f64() * 1e3;
-    if !files.is_empty() {
-        let (named, _) = predict::graph_feeds(files, &model)?;
+fn graph_runner(f: Fetched) -> anyhow::Result<Runner> {
+    let model = tfjs_graph::GraphModel::from_artifacts(f.artifacts)
+        .with_context(|| format!("cannot build the graph model at {}", f.url))?;
+    let load_ms = f.t0.elapsed().as_secs_f64() * 1e3;
+    if !f.files.is_empty() {
+        let (named, _) = predict::graph_feeds(f.files, &model)?;
         let feeds: Vec<(String, tfjs_graph::Tensor)> = named
             .iter()
             .map(|(n, t)| Ok((n.clone(), tfjs_graph::Tensor::from_layers(t)?)))
@@ -137,7 +142,7 @@ fn graph_runner(
         .collect();
     let feeds: Vec<(String, tfjs_graph::Tensor)> = specs
         .iter()
-        .zip(synthetic_inputs(&specs, batch)?)
+        .zip(synthetic_inputs(&specs, f.batch)?)
         .map(|(s, t)| Ok((s.0.clone(), tfjs_graph::Tensor::from_layers(&t)?)))
         .collect::<Result<_, tfjs_graph::GraphError>>()?;
     Ok((graph_run(model, feeds), load_ms, None))
@@ -156,26 +161,21 @@ fn graph_run(
     })
 }
 
-fn layers_runner(
-    artifacts: &tfjs_format::ModelArtifacts,
-    url: &str,
-    batch: usize,
-    files: &[String],
-    t0: Instant,
-) -> anyhow::Result<Runner> {
-    let model = Model::from_artifacts(artifacts, &LoadOptions::default())
-        .with_context(|| format!("cannot build the model at {url}"))?;
-    let load_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let inputs = if files.is_empty() {
+/// Layers models run `predict`, and can profile one predict per step.
+fn layers_runner(f: Fetched) -> anyhow::Result<Runner> {
+    let model = Model::from_artifacts(f.artifacts, &LoadOptions::default())
+        .with_context(|| format!("cannot build the model at {}", f.url))?;
+    let load_ms = f.t0.elapsed().as_secs_f64() * 1e3;
+    let inputs = if f.files.is_empty() {
         let specs: Vec<InputSpec> = model
             .inputs()
             .iter()
             .map(|i| (i.name.clone(), i.batch_shape.clone(), i.dtype.clone()))
             .collect();
-        synthetic_inputs(&specs, batch)?
+        synthetic_inputs(&specs, f.batch)?
     } else {
-        let sig = Signature::of_model(&model, artifacts.model_topology.as_ref());
-        predict::read_inputs(files, &model, &sig)?.0
+        let sig = Signature::of_model(&model, f.artifacts.model_topology.as_ref());
+        predict::read_inputs(f.files, &model, &sig)?.0
     };
     let model = std::rc::Rc::new(model);
     let inputs = std::rc::Rc::new(inputs);
@@ -194,10 +194,17 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let batch = a.batch.max(1);
     let t0 = Instant::now();
     let artifacts = util::load(ctx, &url).await?;
+    let fetched = Fetched {
+        artifacts: &artifacts,
+        url: &url,
+        batch,
+        files: &a.inputs,
+        t0,
+    };
     let (run_once, load_ms, profile) = if tfjs_graph::is_graph_model(&artifacts) {
-        graph_runner(&artifacts, &url, batch, &a.inputs, t0)?
+        graph_runner(fetched)?
     } else {
-        layers_runner(&artifacts, &url, batch, &a.inputs, t0)?
+        layers_runner(fetched)?
     };
     if a.layers && profile.is_none() {
         anyhow::bail!("--layers: per-step times are for layers models; {url} is a graph model");

@@ -47,41 +47,40 @@ pub(crate) fn file_system_cases() -> Vec<Case> {
         mlp_case("fs: weights.bin is a FIFO", |_| {})
             .entries_without("model/weights.bin")
             .entry("model/weights.bin", Entry::Fifo)
-            .verify(FOUND, &["weights.bin"])
-            .info(ERROR, &["weights.bin"])
-            .predict(ERROR, &["weights.bin"]),
+            .unreadable(&["weights.bin"]),
     );
     v.push(
         Case::new("fs: model.json is a FIFO")
             .entry("model/model.json", Entry::Fifo)
             .bytes("model/weights.bin", full.clone())
             .io(&mlp_io())
-            .verify(FOUND, &["model.json"])
-            .predict(ERROR, &["model.json"]),
+            .refused(&["model.json"]),
     );
     v.push(
         Case::new("fs: model.json is a symlink to /dev/zero")
             .entry("model/model.json", Entry::Symlink("/dev/zero".into()))
             .bytes("model/weights.bin", full.clone())
             .io(&mlp_io())
-            .verify(FOUND, &["model.json"])
-            .info(ERROR, &["model.json"])
-            .predict(ERROR, &["model.json"]),
+            .unreadable(&["model.json"]),
     );
-    v.push(
-        mlp_case("fs: weights.bin is a symlink to /dev/zero", |_| {})
-            .entries_without("model/weights.bin")
-            .entry("model/weights.bin", Entry::Symlink("/dev/zero".into()))
-            .verify(FOUND, &["weights.bin"])
-            .predict(ERROR, &["weights.bin"]),
-    );
+    for (what, entry) in [
+        ("a symlink to /dev/zero", Entry::Symlink("/dev/zero".into())),
+        ("a dangling symlink", Entry::Symlink("nowhere.bin".into())),
+        ("a directory", Entry::Dir),
+    ] {
+        v.push(
+            mlp_case(&format!("fs: weights.bin is {what}"), |_| {})
+                .entries_without("model/weights.bin")
+                .entry("model/weights.bin", entry)
+                .refused(&["weights.bin"]),
+        );
+    }
     v.push(
         mlp_case("fs: weights.bin is a symlink outside the folder", |_| {})
             .entries_without("model/weights.bin")
             .bytes("secret.bin", full.clone())
             .entry("model/weights.bin", Entry::Symlink("secret.bin".into()))
-            .verify(FOUND, &["weights.bin", "--allow-external-links"])
-            .predict(ERROR, &["weights.bin", "--allow-external-links"])
+            .refused(&["weights.bin", "--allow-external-links"])
             .convert(ERROR, &["weights.bin"])
             .cp(ERROR, &["weights.bin"]),
     );
@@ -113,26 +112,10 @@ pub(crate) fn file_system_cases() -> Vec<Case> {
         ),
     );
     v.push(
-        mlp_case("fs: weights.bin is a dangling symlink", |_| {})
-            .entries_without("model/weights.bin")
-            .entry("model/weights.bin", Entry::Symlink("nowhere.bin".into()))
-            .verify(FOUND, &["weights.bin"])
-            .predict(ERROR, &["weights.bin"]),
-    );
-    v.push(
-        mlp_case("fs: weights.bin is a directory", |_| {})
-            .entries_without("model/weights.bin")
-            .entry("model/weights.bin", Entry::Dir)
-            .verify(FOUND, &["weights.bin"])
-            .predict(ERROR, &["weights.bin"]),
-    );
-    v.push(
         Case::new("fs: model directory is empty")
             .entry("model", Entry::Dir)
             .io(&mlp_io())
-            .verify(FOUND, &["model"])
-            .info(ERROR, &["model"])
-            .predict(ERROR, &["model"]),
+            .unreadable(&["model"]),
     );
     v.push(
         Case::new("fs: model directory does not exist")

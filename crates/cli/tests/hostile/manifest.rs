@@ -5,97 +5,166 @@ use crate::*;
 
 pub(crate) fn manifest_cases() -> Vec<Case> {
     let mut v = vec![];
-    v.push(
-        mlp_case("manifest: weightsManifest []", |m| {
-            m["weightsManifest"] = json!([])
-        })
-        .verify(FOUND, &["d1/kernel"])
-        .predict(ERROR, &["d1/kernel", "d2/bias"])
-        // Asked for explicitly, a non-strict load runs on the initial
-        // weights, and says so naming every weight it did not set.
-        .run(
-            &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
-            OK,
-            &[
-                "warning: model `hostile`: non-strict load",
-                "d1/kernel",
-                "d2/bias",
-            ],
+    // With no weights listed, a non-strict load (asked for explicitly)
+    // runs on the initial weights, and says so naming every weight it did
+    // not set.
+    for (what, to, found) in [
+        ("weightsManifest []", Some(json!([])), "d1/kernel"),
+        ("weightsManifest absent", None, "weightsManifest"),
+    ] {
+        v.push(
+            mlp_set(&format!("manifest: {what}"), "/weightsManifest", to)
+                .verify(FOUND, &[found])
+                .predict(ERROR, &["d1/kernel", "d2/bias"])
+                .run(
+                    &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
+                    OK,
+                    &[
+                        "warning: model `hostile`: non-strict load",
+                        "d1/kernel",
+                        "d2/bias",
+                    ],
+                ),
+        );
+    }
+    // One edit of the first group, with the weights.bin of as many floats
+    // as the edited manifest lists.
+    const W: &str = "/weightsManifest/0/weights";
+    for (what, at, to, floats_in_bin, culprit) in [
+        (
+            "one group with no weights",
+            W.to_string(),
+            Some(json!([])),
+            0,
+            "d1/kernel",
         ),
-    );
-    v.push(
-        mlp_case("manifest: weightsManifest absent", |m| {
-            m.as_object_mut().unwrap().shift_remove("weightsManifest");
-        })
-        .verify(FOUND, &["weightsManifest"])
-        .predict(ERROR, &["d1/kernel", "d2/bias"])
-        .run(
-            &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
-            OK,
-            &[
-                "warning: model `hostile`: non-strict load",
-                "d1/kernel",
-                "d2/bias",
-            ],
+        (
+            "a missing weight",
+            format!("{W}/3"),
+            None,
+            MLP_FLOATS - 2,
+            "d2/bias",
         ),
-    );
-    v.push(
-        mlp_case("manifest: one group with no weights", |m| {
-            m["weightsManifest"][0]["weights"] = json!([])
-        })
-        .bytes("model/weights.bin", vec![])
-        .verify(FOUND, &["d1/kernel"])
-        .predict(ERROR, &["d1/kernel"]),
-    );
-    v.push(
-        mlp_case("manifest: a missing weight", |m| {
-            m["weightsManifest"][0]["weights"]
-                .as_array_mut()
-                .unwrap()
-                .remove(3);
-        })
-        .bytes("model/weights.bin", floats(MLP_FLOATS - 2))
-        .verify(FOUND, &["d2/bias"])
-        .predict(ERROR, &["d2/bias"]),
-    );
-    v.push(
-        mlp_case("manifest: a weight of an unknown layer", |m| {
-            m["weightsManifest"][0]["weights"][3]["name"] = json!("zz/bias")
-        })
-        .verify(FOUND, &["zz/bias"])
-        .predict(ERROR, &["zz/bias"]),
-    );
+        (
+            "scalar where a kernel is needed",
+            format!("{W}/0/shape"),
+            Some(json!([])),
+            MLP_FLOATS - 11,
+            "d1/kernel",
+        ),
+    ] {
+        v.push(
+            mlp_set(&format!("manifest: {what}"), &at, to)
+                .bytes("model/weights.bin", floats(floats_in_bin))
+                .refused(&[culprit]),
+        );
+    }
     v.push(
         mlp_case("manifest: duplicate weight names", |m| {
             m["weightsManifest"][0]["weights"][1]["name"] = json!("d1/kernel");
             m["weightsManifest"][0]["weights"][1]["shape"] = json!([4, 3]);
         })
         .bytes("model/weights.bin", floats(MLP_FLOATS + 9))
-        .verify(FOUND, &["d1/kernel"])
-        .predict(ERROR, &["d1/kernel"]),
+        .refused(&["d1/kernel"]),
     );
-    v.push(
-        mlp_case("manifest: mis-shaped kernel (same size)", |m| {
-            m["weightsManifest"][0]["weights"][0]["shape"] = json!([3, 4])
-        })
-        .verify(FOUND, &["d1/kernel"])
-        .predict(ERROR, &["d1/kernel"]),
-    );
-    v.push(
-        mlp_case("manifest: mis-shaped bias (flattened)", |m| {
-            m["weightsManifest"][0]["weights"][1]["shape"] = json!([1, 3])
-        })
-        .verify(FOUND, &["d1/bias"])
-        .predict(ERROR, &["d1/bias"]),
-    );
-    v.push(
-        mlp_case("manifest: scalar where a kernel is needed", |m| {
-            m["weightsManifest"][0]["weights"][0]["shape"] = json!([])
-        })
-        .bytes("model/weights.bin", floats(MLP_FLOATS - 11))
-        .verify(FOUND, &["d1/kernel"])
-        .predict(ERROR, &["d1/kernel"]),
-    );
+    // One edit of the first group that `verify` finds and `predict`
+    // refuses, each naming the culprit.
+    for (what, at, to, found, refused) in [
+        (
+            "a weight of an unknown layer",
+            "/weights/3/name",
+            Some(json!("zz/bias")),
+            "zz/bias",
+            "zz/bias",
+        ),
+        (
+            "mis-shaped kernel (same size)",
+            "/weights/0/shape",
+            Some(json!([3, 4])),
+            "d1/kernel",
+            "d1/kernel",
+        ),
+        (
+            "mis-shaped bias (flattened)",
+            "/weights/1/shape",
+            Some(json!([1, 3])),
+            "d1/bias",
+            "d1/bias",
+        ),
+        (
+            "shape absent",
+            "/weights/0/shape",
+            None,
+            "shape",
+            "weights[0].shape|d1/kernel",
+        ),
+        (
+            "weight name absent",
+            "/weights/2/name",
+            None,
+            "weights[2]",
+            "weights[2]",
+        ),
+        (
+            "weight entry is a string",
+            "/weights/2",
+            Some(json!("d2/kernel")),
+            "weights[2]",
+            "weights[2]",
+        ),
+        (
+            "weights is an object",
+            "/weights",
+            Some(json!({"d1/kernel": [4, 3]})),
+            "weightsManifest[0].weights",
+            "weights",
+        ),
+        (
+            "paths is a string",
+            "/paths",
+            Some(json!("weights.bin")),
+            "paths",
+            "paths",
+        ),
+        (
+            "a path is a number",
+            "/paths",
+            Some(json!([7])),
+            "paths[0]",
+            "paths",
+        ),
+        (
+            "paths empty with weights",
+            "/paths",
+            Some(json!([])),
+            "weightsManifest[0]",
+            "weightsManifest[0]",
+        ),
+        (
+            "group is a number",
+            "/weights/0/group",
+            Some(json!(1)),
+            "group",
+            "group",
+        ),
+        (
+            "control characters in a weight name",
+            "/weights/3/name",
+            Some(json!("d2/bi\u{1b}[31mas\u{7}")),
+            "d2/bi",
+            "d2/bi",
+        ),
+    ] {
+        v.push(
+            mlp_set(
+                &format!("manifest: {what}"),
+                &format!("/weightsManifest/0{at}"),
+                to,
+            )
+            .verify(FOUND, &[found])
+            .predict(ERROR, &[refused]),
+        );
+    }
     for (what, shape) in [
         ("negative dimension", json!([-4, 3])),
         ("fractional dimension", json!([4.5, 3])),
@@ -122,21 +191,10 @@ pub(crate) fn manifest_cases() -> Vec<Case> {
         );
     }
     v.push(
-        mlp_case("manifest: shape absent", |m| {
-            m["weightsManifest"][0]["weights"][0]
-                .as_object_mut()
-                .unwrap()
-                .shift_remove("shape");
-        })
-        .verify(FOUND, &["shape"])
-        .predict(ERROR, &["weights[0].shape|d1/kernel"]),
-    );
-    v.push(
         mlp_case("manifest: huge declared kernel, tiny shard", |m| {
             m["weightsManifest"][0]["weights"][0]["shape"] = json!([100000, 100000])
         })
-        .verify(FOUND, &["weights.bin"])
-        .predict(ERROR, &["weights.bin"])
+        .refused(&["weights.bin"])
         .convert(ERROR, &["weights.bin"]),
     );
     // Every dtype the format does not know, on a weight of the right byte
@@ -163,8 +221,7 @@ pub(crate) fn manifest_cases() -> Vec<Case> {
             mlp_case(&format!("manifest: dtype {shown}"), |m| {
                 m["weightsManifest"][0]["weights"][1]["dtype"] = dtype
             })
-            .verify(FOUND, &[&culprit])
-            .predict(ERROR, &[&culprit]),
+            .refused(&[&culprit]),
         );
     }
     // Known dtypes that do not fit a Dense kernel: the byte length is right
@@ -182,64 +239,5 @@ pub(crate) fn manifest_cases() -> Vec<Case> {
             .predict(ERROR, &["d2/bias", dtype]),
         );
     }
-    v.push(
-        mlp_case("manifest: weight name absent", |m| {
-            m["weightsManifest"][0]["weights"][2]
-                .as_object_mut()
-                .unwrap()
-                .shift_remove("name");
-        })
-        .verify(FOUND, &["weights[2]"])
-        .predict(ERROR, &["weights[2]"]),
-    );
-    v.push(
-        mlp_case("manifest: weight entry is a string", |m| {
-            m["weightsManifest"][0]["weights"][2] = json!("d2/kernel")
-        })
-        .verify(FOUND, &["weights[2]"])
-        .predict(ERROR, &["weights[2]"]),
-    );
-    v.push(
-        mlp_case("manifest: weights is an object", |m| {
-            m["weightsManifest"][0]["weights"] = json!({"d1/kernel": [4, 3]})
-        })
-        .verify(FOUND, &["weightsManifest[0].weights"])
-        .predict(ERROR, &["weights"]),
-    );
-    v.push(
-        mlp_case("manifest: paths is a string", |m| {
-            m["weightsManifest"][0]["paths"] = json!("weights.bin")
-        })
-        .verify(FOUND, &["paths"])
-        .predict(ERROR, &["paths"]),
-    );
-    v.push(
-        mlp_case("manifest: a path is a number", |m| {
-            m["weightsManifest"][0]["paths"] = json!([7])
-        })
-        .verify(FOUND, &["paths[0]"])
-        .predict(ERROR, &["paths"]),
-    );
-    v.push(
-        mlp_case("manifest: paths empty with weights", |m| {
-            m["weightsManifest"][0]["paths"] = json!([])
-        })
-        .verify(FOUND, &["weightsManifest[0]"])
-        .predict(ERROR, &["weightsManifest[0]"]),
-    );
-    v.push(
-        mlp_case("manifest: group is a number", |m| {
-            m["weightsManifest"][0]["weights"][0]["group"] = json!(1)
-        })
-        .verify(FOUND, &["group"])
-        .predict(ERROR, &["group"]),
-    );
-    v.push(
-        mlp_case("manifest: control characters in a weight name", |m| {
-            m["weightsManifest"][0]["weights"][3]["name"] = json!("d2/bi\u{1b}[31mas\u{7}")
-        })
-        .verify(FOUND, &["d2/bi"])
-        .predict(ERROR, &["d2/bi"]),
-    );
     v
 }

@@ -34,24 +34,20 @@ pub(crate) fn shard_cases() -> Vec<Case> {
         v.push(
             mlp_case(&format!("shard: weights.bin {what}"), |_| {})
                 .bytes("model/weights.bin", bytes)
-                .verify(FOUND, &["weights.bin"])
-                .info(ERROR, &["weights.bin"])
-                .predict(ERROR, &["weights.bin"])
+                .unreadable(&["weights.bin"])
                 .convert(ERROR, &["weights.bin"]),
         );
     }
     v.push(
         mlp_case("shard: HTML body of exactly the right length", |_| {})
             .bytes("model/weights.bin", html_of_len(n))
-            .verify(FOUND, &["weights.bin", "HTML"])
-            .predict(ERROR, &["weights.bin", "HTML"])
+            .refused(&["weights.bin", "HTML"])
             .convert(ERROR, &["weights.bin"]),
     );
     v.push(
         mlp_case("shard: JSON body of exactly the right length", |_| {})
             .bytes("model/weights.bin", json_of_len(n))
-            .verify(FOUND, &["weights.bin", "JSON"])
-            .predict(ERROR, &["weights.bin", "JSON"])
+            .refused(&["weights.bin", "JSON"])
             .convert(ERROR, &["weights.bin"]),
     );
     // Plain text of exactly the right length: the bytes are valid floats,
@@ -74,16 +70,13 @@ pub(crate) fn shard_cases() -> Vec<Case> {
     v.push(
         mlp_case("shard: HTML body shorter than needed", |_| {})
             .bytes("model/weights.bin", html_of_len(60))
-            .verify(FOUND, &["weights.bin"])
-            .predict(ERROR, &["weights.bin"]),
+            .refused(&["weights.bin"]),
     );
     v.push(
         mlp_case("shard: weights.bin missing", |_| {})
             .entries_without("model/weights.bin")
             .bytes("model/other.bin", full.clone())
-            .verify(FOUND, &["weights.bin"])
-            .info(ERROR, &["weights.bin"])
-            .predict(ERROR, &["weights.bin"]),
+            .unreadable(&["weights.bin"]),
     );
     // Two shards, the second one missing / short.
     let two = |m: &mut Value| {
@@ -92,22 +85,19 @@ pub(crate) fn shard_cases() -> Vec<Case> {
     v.push(
         mlp_case("shard: second of two shards missing", two)
             .bytes("model/group1-shard1of2.bin", full[..48].to_vec())
-            .verify(FOUND, &["group1-shard2of2.bin"])
-            .predict(ERROR, &["group1-shard2of2.bin"]),
+            .refused(&["group1-shard2of2.bin"]),
     );
     v.push(
         mlp_case("shard: second of two shards short", two)
             .bytes("model/group1-shard1of2.bin", full[..48].to_vec())
             .bytes("model/group1-shard2of2.bin", full[48..n - 4].to_vec())
-            .verify(FOUND, &["group1-shard2of2.bin"])
-            .predict(ERROR, &["group1-shard2of2.bin"]),
+            .refused(&["group1-shard2of2.bin"]),
     );
     v.push(
         mlp_case("shard: the same file listed twice", |m| {
             m["weightsManifest"][0]["paths"] = json!(["weights.bin", "weights.bin"])
         })
-        .verify(FOUND, &["weights.bin"])
-        .predict(ERROR, &["weights.bin"]),
+        .refused(&["weights.bin"]),
     );
     // String weights: a u32 length prefix per element.
     let string_model = |bytes: Vec<u8>, name: &str| {
@@ -124,8 +114,7 @@ pub(crate) fn shard_cases() -> Vec<Case> {
     past_end.extend_from_slice(b"ab");
     v.push(
         string_model(past_end, "shard: string length past the end")
-            .verify(FOUND, &["d2/vocab"])
-            .predict(ERROR, &["d2/vocab"])
+            .refused(&["d2/vocab"])
             .convert(ERROR, &["d2/vocab"])
             .cp(ERROR, &["d2/vocab"]),
     );
@@ -133,22 +122,17 @@ pub(crate) fn shard_cases() -> Vec<Case> {
     huge_len.extend_from_slice(&[0; 8]);
     v.push(
         string_model(huge_len, "shard: string length u32::MAX")
-            .verify(FOUND, &["d2/vocab"])
-            .predict(ERROR, &["d2/vocab"])
+            .refused(&["d2/vocab"])
             .convert(ERROR, &["d2/vocab"])
             .cp(ERROR, &["d2/vocab"]),
     );
     v.push(
-        string_model(vec![3, 0], "shard: string length prefix cut short")
-            .verify(FOUND, &["d2/vocab"])
-            .predict(ERROR, &["d2/vocab"]),
+        string_model(vec![3, 0], "shard: string length prefix cut short").refused(&["d2/vocab"]),
     );
     let mut one_string = 1u32.to_le_bytes().to_vec();
     one_string.push(b'a');
     v.push(
-        string_model(one_string, "shard: one string where two are declared")
-            .verify(FOUND, &["d2/vocab"])
-            .predict(ERROR, &["d2/vocab"]),
+        string_model(one_string, "shard: one string where two are declared").refused(&["d2/vocab"]),
     );
     v
 }

@@ -67,12 +67,17 @@ pub(crate) fn size_cases() -> Vec<Case> {
         // whose outputs are the global max/mean, computed without
         // allocating anything the size of the window.
         v.push(if strides == json!([0, 0]) {
-            case.verify(FOUND, &["pool"]).predict(ERROR, &["pool"])
+            case.refused(&["pool"])
         } else {
             case.verify(OK, &[]).predict(OK, &[])
         });
     }
-    for n in [40_000_000u64, 1 << 31, 1 << 62] {
+    for n in [
+        json!(40_000_000u64),
+        json!(1u64 << 31),
+        json!(1u64 << 62),
+        json!(-1),
+    ] {
         v.push(refused_layer(
             &format!("size: RepeatVector n={n}"),
             json!([null, 10]),
@@ -80,12 +85,6 @@ pub(crate) fn size_cases() -> Vec<Case> {
             &[1, 10],
         ));
     }
-    v.push(refused_layer(
-        "size: RepeatVector n=-1",
-        json!([null, 10]),
-        layer("RepeatVector", "rep", json!({"n": -1})),
-        &[1, 10],
-    ));
     for pad in [
         json!([[100000, 100000], [100000, 100000]]),
         json!(1u64 << 40),
@@ -100,8 +99,7 @@ pub(crate) fn size_cases() -> Vec<Case> {
                 ],
                 &[1, 4, 4, 1],
             )
-            .verify(FOUND, &["zpad"])
-            .predict(ERROR, &["zpad"]),
+            .refused(&["zpad"]),
         );
     }
     v.push(
@@ -115,8 +113,7 @@ pub(crate) fn size_cases() -> Vec<Case> {
             )],
             &[1, 4, 2],
         )
-        .verify(FOUND, &["zpad"])
-        .predict(ERROR, &["zpad"]),
+        .refused(&["zpad"]),
     );
     v.push(refused_layer(
         "size: ZeroPadding2D negative padding",
@@ -135,8 +132,7 @@ pub(crate) fn size_cases() -> Vec<Case> {
             )],
             &[1, 4, 4, 1],
         )
-        .verify(FOUND, &["up"])
-        .predict(ERROR, &["up"]),
+        .refused(&["up"]),
     );
     v.push(refused_layer(
         "size: UpSampling1D size 1e9",
@@ -155,8 +151,7 @@ pub(crate) fn size_cases() -> Vec<Case> {
             )],
             &[1, 4, 4, 1],
         )
-        .verify(FOUND, &["crop"])
-        .predict(ERROR, &["crop"]),
+        .refused(&["crop"]),
     );
     for (what, target) in [
         ("huge", json!([1_000_000_000u64, 1_000_000_000u64])),
@@ -204,8 +199,7 @@ pub(crate) fn size_cases() -> Vec<Case> {
         Case::new("size: Dense kernel of 3 GB")
             .model(&wide.json(), floats(MLP_FLOATS))
             .io(&mlp_io())
-            .verify(FOUND, &["d2", "kernel"])
-            .predict(ERROR, &["d2", "kernel"])
+            .refused(&["d2", "kernel"])
             .run(
                 &["predict", "{m}", "--inputs", "{d}/io.json", "--non-strict"],
                 ERROR,
@@ -237,8 +231,7 @@ pub(crate) fn size_cases() -> Vec<Case> {
                 json!({"inputs": [{"name": "x", "shape": [1, 4], "dtype": "float32", "data": [1, 2, 3, 4]}]})
                     .to_string(),
             )
-            .verify(FOUND, &["kernel"])
-            .predict(ERROR, &["kernel"]),
+            .refused(&["kernel"]),
     );
     // Embedding input_dim huge.
     v.push(
@@ -252,8 +245,7 @@ pub(crate) fn size_cases() -> Vec<Case> {
             )],
             &[1, 3],
         )
-        .verify(FOUND, &["emb"])
-        .predict(ERROR, &["emb"]),
+        .refused(&["emb"]),
     );
     v
 }

@@ -26,8 +26,7 @@ pub(crate) fn topology_cases() -> Vec<Case> {
         mlp_case("topology: duplicate layer names", |m| {
             m["modelTopology"]["config"]["layers"][1]["config"]["name"] = json!("d1")
         })
-        .verify(FOUND, &["\"d1\"", DUPLICATE])
-        .predict(ERROR, &["\"d1\"", DUPLICATE]),
+        .refused(&["\"d1\"", DUPLICATE]),
     );
     v.push(
         mlp_case("topology: control characters in a layer name", |m| {
@@ -35,53 +34,46 @@ pub(crate) fn topology_cases() -> Vec<Case> {
             *m = serde_json::from_str(&t).unwrap();
             m["modelTopology"]["config"]["layers"][1]["config"]["units"] = json!(-1);
         })
-        .verify(FOUND, &["[2Jx"])
-        .predict(ERROR, &["[2Jx"]),
+        .refused(&["[2Jx"]),
     );
     v.push(
         mlp_case("topology: batch_input_shape negative", |m| {
             m["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"] =
                 json!([null, -4])
         })
-        .verify(FOUND, &["batch_input_shape"])
-        .predict(ERROR, &["batch_input_shape"]),
+        .refused(&["batch_input_shape"]),
     );
     v.push(
         mlp_case("topology: batch_input_shape is a string", |m| {
             m["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"] =
                 json!("[null, 4]")
         })
-        .verify(FOUND, &["batch_input_shape"])
-        .predict(ERROR, &["batch_input_shape"]),
+        .refused(&["batch_input_shape"]),
     );
     v.push(
         mlp_case("topology: batch_input_shape 1e12 features", |m| {
             m["modelTopology"]["config"]["layers"][0]["config"]["batch_input_shape"] =
                 json!([null, 1_000_000_000_000u64])
         })
-        .verify(FOUND, &["d1"])
-        .predict(ERROR, &["d1"]),
+        .refused(&["d1"]),
     );
     v.push(
         mlp_case("topology: use_bias is a string", |m| {
             m["modelTopology"]["config"]["layers"][0]["config"]["use_bias"] = json!("yes")
         })
-        .verify(FOUND, &["use_bias"])
-        .predict(ERROR, &["use_bias"]),
+        .refused(&["use_bias"]),
     );
     v.push(
         mlp_case("topology: layer name is a number", |m| {
             m["modelTopology"]["config"]["layers"][1]["config"]["name"] = json!(5)
         })
-        .verify(FOUND, &["d2"])
-        .predict(ERROR, &["d2"]),
+        .refused(&["d2"]),
     );
     v.push(
         mlp_case("topology: no layers", |m| {
             m["modelTopology"]["config"]["layers"] = json!([])
         })
-        .verify(FOUND, &["layers"])
-        .predict(ERROR, &["layers"]),
+        .refused(&["layers"]),
     );
     // Conv2D geometry.
     let conv = |name: &str, cfg: Value, culprit: &'static str| {

@@ -149,10 +149,9 @@ fn save_fresh(
         return Err(e);
     }
     sync_dir(dir, options.sync);
-    Ok(SaveResult {
-        model_artifacts_info: ModelArtifactsInfo::for_artifacts(artifacts),
-        errors: vec![],
-    })
+    Ok(SaveResult::from(ModelArtifactsInfo::for_artifacts(
+        artifacts,
+    )))
 }
 
 /// Device and inode of a file (`None` where unknown).

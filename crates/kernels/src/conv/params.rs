@@ -1,8 +1,14 @@
 //! The geometry structs of 2-D / 1-D / transposed and 3-D convolutions,
 //! built with TensorFlow's padding rules.
 
-use crate::geom::{conv_output_size, deconv_output_size, prod, Geom, Padding};
+use crate::geom::{
+    conv_output_size, deconv_output_size, geom_fields, prod, refuse_causal, Geom, OutputSizeFn,
+    Padding,
+};
 use crate::{KernelError, Result};
+
+/// 2-D and 3-D convolutions only: Keras' `"causal"` padding exists for Conv1D.
+const CAUSAL: &str = "\"causal\" padding is only defined for 1-D convolutions";
 
 /// Geometry of a 2-D convolution over NHWC input (also used for Conv1D with
 /// `in_h = k_h = out_h = 1`, and, with the meaning documented on
@@ -11,7 +17,7 @@ use crate::{KernelError, Result};
 /// The fields are public so any explicit geometry can be described; the
 /// constructors apply TensorFlow's padding rules. Window taps that fall
 /// outside the input read as zero, so every combination of fields is memory safe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Conv2dParams {
     /// Images in the batch.
     pub batch: usize,
@@ -45,8 +51,11 @@ pub struct Conv2dParams {
     pub out_w: usize,
 }
 
-/// `(input, kernel, stride, dilation, padding) -> (output size, leading pad)`.
-type OutputSizeFn = fn(usize, usize, usize, usize, Padding) -> Result<(usize, usize)>;
+geom_fields!(Conv2dParams {
+    batch => batch, in_c => in_c, out_c => out_c, in_h => in_sp[1], in_w => in_sp[2],
+    k_h => k[1], k_w => k[2], stride_h => stride[1], stride_w => stride[2], dil_h => dil[1],
+    dil_w => dil[2], pad_top => pad[1], pad_left => pad[2], out_h => out_sp[1], out_w => out_sp[2],
+});
 
 impl Conv2dParams {
     /// A convolution with TensorFlow/Keras `padding` semantics.
@@ -71,7 +80,7 @@ impl Conv2dParams {
         dilations: [usize; 2],
         padding: Padding,
     ) -> Result<Self> {
-        reject_causal(padding)?;
+        refuse_causal(padding, CAUSAL)?;
         Self::with_geometry(
             batch,
             in_hw,
@@ -94,27 +103,17 @@ impl Conv2dParams {
         padding: Padding,
         size: OutputSizeFn,
     ) -> Result<Self> {
-        let (out_h, pad_top) = size(in_hw[0], kernel_hw[0], strides[0], dilations[0], padding)?;
-        let (out_w, pad_left) = size(in_hw[1], kernel_hw[1], strides[1], dilations[1], padding)?;
-        let p = Conv2dParams {
+        let d3 = |[h, w]: [usize; 2]| [1, h, w];
+        let g = Geom::padded(
             batch,
-            in_h: in_hw[0],
-            in_w: in_hw[1],
-            in_c,
-            out_c,
-            k_h: kernel_hw[0],
-            k_w: kernel_hw[1],
-            stride_h: strides[0],
-            stride_w: strides[1],
-            dil_h: dilations[0],
-            dil_w: dilations[1],
-            pad_top,
-            pad_left,
-            out_h,
-            out_w,
-        };
-        check_sizes(&p.geom())?;
-        Ok(p)
+            [in_c, out_c],
+            d3(in_hw),
+            [kernel_hw, strides, dilations].map(d3),
+            padding,
+            size,
+        )?;
+        check_sizes(&g)?;
+        Ok(Self::from_geom(&g))
     }
 
     /// A Conv1D over `[batch, len, in_c]` with kernel `[k, in_c, out_c]`
@@ -140,26 +139,15 @@ impl Conv2dParams {
         dilation: usize,
         padding: Padding,
     ) -> Result<Self> {
-        let (out_w, pad_left) = conv_output_size(len, kernel, stride, dilation, padding)?;
-        let p = Conv2dParams {
+        Self::with_geometry(
             batch,
-            in_h: 1,
-            in_w: len,
+            [1, len],
             in_c,
             out_c,
-            k_h: 1,
-            k_w: kernel,
-            stride_h: 1,
-            stride_w: stride,
-            dil_h: 1,
-            dil_w: dilation,
-            pad_top: 0,
-            pad_left,
-            out_h: 1,
-            out_w,
-        };
-        check_sizes(&p.geom())?;
-        Ok(p)
+            [[1, kernel], [1, stride], [1, dilation]],
+            padding,
+            conv_output_size,
+        )
     }
 
     /// Geometry of a Keras / TensorFlow.js `Conv2DTranspose` whose *input* is
@@ -195,20 +183,6 @@ impl Conv2dParams {
         )
     }
 
-    pub(crate) fn geom(&self) -> Geom {
-        Geom {
-            batch: self.batch,
-            in_sp: [1, self.in_h, self.in_w],
-            in_c: self.in_c,
-            out_c: self.out_c,
-            k: [1, self.k_h, self.k_w],
-            stride: [1, self.stride_h, self.stride_w],
-            dil: [1, self.dil_h, self.dil_w],
-            pad: [0, self.pad_top, self.pad_left],
-            out_sp: [1, self.out_h, self.out_w],
-        }
-    }
-
     /// `batch * in_h * in_w * in_c`.
     pub fn input_len(&self) -> usize {
         self.geom().input_len()
@@ -230,7 +204,7 @@ impl Conv2dParams {
 }
 
 /// Geometry of a 3-D convolution over NDHWC input with a DHWIO kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Conv3dParams {
     /// Batch size.
     pub batch: usize,
@@ -276,6 +250,21 @@ pub struct Conv3dParams {
     pub out_w: usize,
 }
 
+geom_fields!(Conv3dParams {
+    batch => batch, in_c => in_c, out_c => out_c, in_d => in_sp[0], in_h => in_sp[1],
+    in_w => in_sp[2], k_d => k[0], k_h => k[1], k_w => k[2], stride_d => stride[0],
+    stride_h => stride[1], stride_w => stride[2], dil_d => dil[0], dil_h => dil[1], dil_w => dil[2],
+    pad_front => pad[0], pad_top => pad[1], pad_left => pad[2], out_d => out_sp[0],
+    out_h => out_sp[1], out_w => out_sp[2],
+});
+
+/// A 2-D convolution as the 3-D one of depth 1.
+impl From<Conv2dParams> for Conv3dParams {
+    fn from(p: Conv2dParams) -> Self {
+        Self::from_geom(&p.geom())
+    }
+}
+
 impl Conv3dParams {
     /// A 3-D convolution with TensorFlow/Keras `padding` semantics; arguments
     /// are `[depth, height, width]` triples.
@@ -296,51 +285,19 @@ impl Conv3dParams {
         dilations: [usize; 3],
         padding: Padding,
     ) -> Result<Self> {
-        reject_causal(padding)?;
-        let mut o = [(0, 0); 3];
-        for d in 0..3 {
-            o[d] = conv_output_size(in_dhw[d], kernel_dhw[d], strides[d], dilations[d], padding)?;
-        }
-        let p = Conv3dParams {
+        refuse_causal(padding, CAUSAL)?;
+        let g = Geom::padded(
             batch,
-            in_d: in_dhw[0],
-            in_h: in_dhw[1],
-            in_w: in_dhw[2],
-            in_c,
-            out_c,
-            k_d: kernel_dhw[0],
-            k_h: kernel_dhw[1],
-            k_w: kernel_dhw[2],
-            stride_d: strides[0],
-            stride_h: strides[1],
-            stride_w: strides[2],
-            dil_d: dilations[0],
-            dil_h: dilations[1],
-            dil_w: dilations[2],
-            pad_front: o[0].1,
-            pad_top: o[1].1,
-            pad_left: o[2].1,
-            out_d: o[0].0,
-            out_h: o[1].0,
-            out_w: o[2].0,
-        };
-        check_sizes(&p.geom())?;
-        Ok(p)
+            [in_c, out_c],
+            in_dhw,
+            [kernel_dhw, strides, dilations],
+            padding,
+            conv_output_size,
+        )?;
+        check_sizes(&g)?;
+        Ok(Self::from_geom(&g))
     }
 
-    pub(crate) fn geom(&self) -> Geom {
-        Geom {
-            batch: self.batch,
-            in_sp: [self.in_d, self.in_h, self.in_w],
-            in_c: self.in_c,
-            out_c: self.out_c,
-            k: [self.k_d, self.k_h, self.k_w],
-            stride: [self.stride_d, self.stride_h, self.stride_w],
-            dil: [self.dil_d, self.dil_h, self.dil_w],
-            pad: [self.pad_front, self.pad_top, self.pad_left],
-            out_sp: [self.out_d, self.out_h, self.out_w],
-        }
-    }
     /// `batch * in_d * in_h * in_w * in_c`.
     pub fn input_len(&self) -> usize {
         self.geom().input_len()
@@ -353,16 +310,6 @@ impl Conv3dParams {
     pub fn kernel_len(&self) -> usize {
         prod(&[self.k_d, self.k_h, self.k_w, self.in_c, self.out_c])
     }
-}
-
-/// 2-D and 3-D convolutions only: Keras' `"causal"` padding exists for Conv1D.
-fn reject_causal(padding: Padding) -> Result<()> {
-    if padding == Padding::Causal {
-        return Err(KernelError::InvalidParams(
-            "\"causal\" padding is only defined for 1-D convolutions".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Errors when the input, output or kernel of `g` has too many values to address.

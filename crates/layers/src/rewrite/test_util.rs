@@ -2,7 +2,9 @@
 //! check that a rewrite loads back and predicts the same.
 
 use super::*;
+use crate::model::Model;
 use crate::{LayerRegistry, LoadOptions, Tensor};
+use serde_json::{json, Value};
 
 /// A functional model from `layers` (functional-form entries) with
 /// one input `x` of `shape` (no batch) and output the last layer.

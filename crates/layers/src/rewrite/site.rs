@@ -1,0 +1,166 @@
+//! What a rule sees of a layer ([`Site`]) and what it makes of it
+//! ([`Outcome`]), and the helpers rules build their replacement layer
+//! entries and weights with.
+
+use super::Target;
+use crate::{Dialect, Shape};
+use serde_json::{json, Map, Value};
+use tfjs_format::codec::{DecodedWeight, TensorValues};
+
+/// The first call's input and output shapes of a layer.
+#[derive(Debug, Clone, Default)]
+pub struct LayerShapes {
+    pub inputs: Vec<Shape>,
+    pub outputs: Vec<Shape>,
+}
+
+/// One layer of the saved topology, as a rule sees it.
+pub struct Site<'a> {
+    pub name: &'a str,
+    pub class_name: &'a str,
+    pub config: &'a Map<String, Value>,
+    /// The functional `inbound_nodes` (`None` inside a Sequential model).
+    pub inbound_nodes: Option<&'a [Value]>,
+    /// Shapes of the layer's first call, when the engine knows them.
+    pub shapes: Option<&'a LayerShapes>,
+    /// The layer's saved weights (`<name>/…`).
+    pub weights: Vec<&'a DecodedWeight>,
+    /// Whether the model has layers making Keras masks (`Embedding` with
+    /// `mask_zero`, `Masking`), which mask-consuming layers apply.
+    pub masks_possible: bool,
+    /// Whose semantics the configs follow (the topology's `keras_version`):
+    /// Keras 3's `hard_sigmoid` and Keras's half-pixel bilinear
+    /// `UpSampling2D` are rewritten, TensorFlow.js computing other numbers
+    /// for the same config.
+    pub dialect: Dialect,
+    /// The runtime the rewrite writes for.
+    pub target: Target,
+}
+
+impl Site<'_> {
+    /// The layer's weight `<name>/<short>`.
+    pub fn weight(&self, short: &str) -> Option<&DecodedWeight> {
+        let full = format!("{}/{short}", self.name);
+        self.weights.iter().copied().find(|w| w.name == full)
+    }
+
+    /// The layer's float32 weight `<name>/<short>`: its shape and values,
+    /// or why not.
+    pub fn f32_weight(&self, short: &str) -> std::result::Result<(&[usize], &[f32]), String> {
+        let w = self
+            .weight(short)
+            .ok_or_else(|| format!("its weight {short} is missing"))?;
+        match &w.values {
+            TensorValues::Float32(v) => Ok((&w.shape, v)),
+            _ => Err(format!("its weight {short} is not float32")),
+        }
+    }
+
+    /// The layer's weights as the weights of `layer` (a renamed layer of
+    /// its rewrite): `<name>/w` becomes `<layer>/w`.
+    pub fn weights_under(&self, layer: &str) -> Vec<DecodedWeight> {
+        let prefix = format!("{}/", self.name);
+        self.weights
+            .iter()
+            .map(|w| DecodedWeight {
+                name: format!(
+                    "{layer}/{}",
+                    w.name.strip_prefix(&prefix).unwrap_or(&w.name)
+                ),
+                ..(*w).clone()
+            })
+            .collect()
+    }
+
+    /// The static non-batch dims of the layer's first input, or why not.
+    pub fn static_input(&self) -> std::result::Result<Vec<usize>, String> {
+        let shape = self
+            .shapes
+            .and_then(|s| s.inputs.first())
+            .ok_or("its input shape is unknown")?;
+        shape[1..]
+            .iter()
+            .copied()
+            .collect::<Option<Vec<usize>>>()
+            .ok_or_else(|| format!("its input shape {shape:?} is not static"))
+    }
+
+    /// The layer as one layer of `class_name` with `config` and `weights`,
+    /// under its own name and called as before (also in a Sequential model).
+    pub fn as_one(&self, class_name: &str, config: Value, weights: Vec<DecodedWeight>) -> Outcome {
+        Outcome::Replace {
+            layers: vec![entry(
+                self.name,
+                class_name,
+                config,
+                self.inbound_nodes
+                    .map(<[Value]>::to_vec)
+                    .unwrap_or_default(),
+            )],
+            weights,
+        }
+    }
+
+    /// The layer's one functional call (a rewrite into several layers
+    /// wires them there); `outside` says why there is none in a
+    /// Sequential model.
+    pub fn single_call(&self, outside: &str) -> std::result::Result<&Value, String> {
+        let nodes = self.inbound_nodes.ok_or_else(|| outside.to_string())?;
+        match nodes {
+            [node] => Ok(node),
+            _ => Err(format!(
+                "the layer is called {} times; a rewrite handles one call",
+                nodes.len()
+            )),
+        }
+    }
+}
+
+/// What a rule makes of a layer.
+pub enum Outcome {
+    /// Not this rule's business.
+    Skip,
+    /// Replace the layer with these functional-form entries (`name`,
+    /// `class_name`, `config`, `inbound_nodes`); the last one keeps the
+    /// original name, so later layers still find its output. The layer's
+    /// weights are replaced by `weights`.
+    Replace {
+        layers: Vec<Value>,
+        weights: Vec<DecodedWeight>,
+    },
+    /// No exact rewrite exists: why.
+    Cannot(String),
+}
+
+/// A functional-form layer entry with `name`/`trainable` in its config.
+pub fn entry(name: &str, class_name: &str, config: Value, inbound_nodes: Vec<Value>) -> Value {
+    let mut config = match config {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    config.insert("name".into(), Value::String(name.into()));
+    config.entry("trainable").or_insert(Value::Bool(true));
+    json!({"name": name, "class_name": class_name, "config": config, "inbound_nodes": inbound_nodes})
+}
+
+/// Functional-form entries for a chain of `(name, class, config)` steps,
+/// the first fed by `node`, each next one by the one before.
+pub fn chain_entries(node: &Value, steps: Vec<(String, &str, Value)>) -> Vec<Value> {
+    let mut layers = Vec::with_capacity(steps.len());
+    let mut input = node.clone();
+    for (name, class, config) in steps {
+        layers.push(entry(&name, class, config, vec![input]));
+        input = json!([[name, 0, 0, {}]]);
+    }
+    layers
+}
+
+/// A float32 weight.
+pub fn f32_weight(name: String, shape: Vec<usize>, values: Vec<f32>) -> DecodedWeight {
+    DecodedWeight {
+        name,
+        shape,
+        values: tfjs_format::codec::TensorValues::Float32(values),
+        group: None,
+    }
+}

@@ -1,0 +1,461 @@
+//! Driving a rewrite: save the model, walk its topology (nested models
+//! included), ask the rules ([`super::TFJS_RULES`] or
+//! [`super::KERAS_RULES`]) about every layer, splice in the replacements and
+//! their weights, and fail with one error listing every layer no rule can
+//! express.
+
+use super::sequential::{sequential_as_functional, sequential_entries};
+use super::target::known_class_problem;
+use super::{
+    regularizers, tfjs_knows, LayerShapes, Outcome, Site, Target, KERAS_RULES, TFJS_RULES,
+};
+use crate::model::{Model, ModelLayer};
+use crate::{Dialect, LayersError, Result};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use tfjs_format::codec::{decode_weights, encode_weights, DecodedWeight};
+use tfjs_format::{ModelArtifacts, WeightData};
+
+/// The layers of a rewritten model and what happened to them.
+#[derive(Debug)]
+pub struct Rewritten {
+    pub artifacts: ModelArtifacts,
+    /// One line per rewritten layer: `name (Class) -> …`.
+    pub notes: Vec<String>,
+}
+
+fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
+    for (l, layer) in model.layers.iter().enumerate() {
+        if let Some(call) = model.calls.get(l).and_then(|c| c.first()) {
+            let shape = |t: &usize| model.tensors[*t].shape.clone();
+            out.entry(layer.name().to_string())
+                .or_insert_with(|| LayerShapes {
+                    inputs: call.inputs.iter().map(shape).collect(),
+                    outputs: call.outputs.iter().map(shape).collect(),
+                });
+        }
+        if let ModelLayer::Model(m) = layer {
+            collect_shapes(m, out);
+        }
+    }
+}
+
+struct Walk<'a> {
+    shapes: HashMap<String, LayerShapes>,
+    masks_possible: bool,
+    dialect: Dialect,
+    target: Target,
+    weights: Vec<DecodedWeight>,
+    cannot: Vec<String>,
+    notes: Vec<String>,
+    _p: std::marker::PhantomData<&'a ()>,
+}
+
+impl Walk<'_> {
+    /// Rewrite the layers of one model config (`{name, layers, …}`).
+    fn model_config(&mut self, config: &mut Value, sequential: bool) {
+        let Some(layers) = config.get_mut("layers").and_then(Value::as_array_mut) else {
+            return;
+        };
+        let old = std::mem::take(layers);
+        let mut new = Vec::with_capacity(old.len());
+        for mut layer in old {
+            let class_name = layer
+                .get("class_name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if matches!(class_name.as_str(), "Sequential" | "Functional" | "Model") {
+                if let Some(c) = layer.get_mut("config") {
+                    self.model_config(c, class_name == "Sequential");
+                }
+                new.push(layer);
+                continue;
+            }
+            if let Some(Value::Object(c)) = layer.get_mut("config") {
+                let name = c
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                let tfjs = self.target == Target::Tfjs;
+                for note in tfjs
+                    .then(|| regularizers::rewrite_config(c))
+                    .into_iter()
+                    .flatten()
+                {
+                    self.notes.push(format!("{name} ({class_name}): {note}"));
+                }
+            }
+            match self.layer(&layer, &class_name, sequential) {
+                Some(replacement) => new.extend(replacement),
+                None => new.push(layer),
+            }
+        }
+        // A layer a rewrite added must not take an existing layer's name.
+        let mut seen = std::collections::HashSet::new();
+        for l in &new {
+            let name = l
+                .get("name")
+                .or_else(|| l.get("config").and_then(|c| c.get("name")))
+                .and_then(Value::as_str);
+            if let Some(name) = name {
+                if !seen.insert(name.to_string()) {
+                    self.cannot.push(format!(
+                        "`{}`: a layer of the rewrite takes this name, which the model already uses",
+                        crate::error::printable(name)
+                    ));
+                }
+            }
+        }
+        if let Some(layers) = config.get_mut("layers").and_then(Value::as_array_mut) {
+            *layers = new;
+        }
+    }
+
+    /// The replacement of one layer entry, `None` to keep it.
+    fn layer(&mut self, layer: &Value, class_name: &str, sequential: bool) -> Option<Vec<Value>> {
+        let empty = Map::new();
+        let config = layer
+            .get("config")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let name = layer
+            .get("name")
+            .and_then(Value::as_str)
+            .or_else(|| config.get("name").and_then(Value::as_str))
+            .unwrap_or("")
+            .to_string();
+        let prefix = format!("{name}/");
+        let site = Site {
+            name: &name,
+            class_name,
+            config,
+            inbound_nodes: if sequential {
+                None
+            } else {
+                layer
+                    .get("inbound_nodes")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+            },
+            shapes: self.shapes.get(&name),
+            weights: self
+                .weights
+                .iter()
+                .filter(|w| w.name.starts_with(&prefix))
+                .collect(),
+            masks_possible: self.masks_possible,
+            dialect: self.dialect,
+            target: self.target,
+        };
+        let rules = if self.target == Target::Tfjs {
+            TFJS_RULES
+        } else {
+            KERAS_RULES
+        };
+        let mut outcome = Outcome::Skip;
+        for rule in rules {
+            outcome = rule(&site);
+            if !matches!(outcome, Outcome::Skip) {
+                break;
+            }
+        }
+        let printable = crate::error::printable(&name).into_owned();
+        match outcome {
+            Outcome::Replace { layers, weights } => {
+                let replacement = if sequential {
+                    match sequential_entries(config, layers) {
+                        Ok(r) => r,
+                        Err(why) => {
+                            self.cannot
+                                .push(format!("`{printable}` ({class_name}): {why}"));
+                            return None;
+                        }
+                    }
+                } else {
+                    layers
+                };
+                let classes: Vec<&str> = replacement
+                    .iter()
+                    .filter_map(|l| l.get("class_name").and_then(Value::as_str))
+                    .collect();
+                self.notes.push(format!(
+                    "{printable} ({class_name}) -> {}",
+                    classes.join(" + ")
+                ));
+                self.weights.retain(|w| !w.name.starts_with(&prefix));
+                self.weights.extend(weights);
+                Some(replacement)
+            }
+            Outcome::Cannot(why) => {
+                self.cannot
+                    .push(format!("`{printable}` ({class_name}): {why}"));
+                None
+            }
+            Outcome::Skip if self.target != Target::Tfjs => None,
+            Outcome::Skip => {
+                if class_name == "Lambda" {
+                    self.cannot.push(format!(
+                        "`{printable}` (Lambda): a Lambda layer is Python code, which neither \
+                         tfjs-rs nor TensorFlow.js can run"
+                    ));
+                } else if !tfjs_knows(class_name) {
+                    self.cannot.push(format!(
+                        "`{printable}` ({class_name}): TensorFlow.js 4.22 has no {class_name} \
+                         layer and there is no rewrite for it into layers it has"
+                    ));
+                } else if let Some(why) = known_class_problem(class_name, config) {
+                    self.cannot
+                        .push(format!("`{printable}` ({class_name}): {why}"));
+                }
+                None
+            }
+        }
+    }
+}
+
+/// Save `model` as [`Model::to_artifacts`] does, with every layer
+/// TensorFlow.js 4.22 lacks rewritten into layers it has (see the module
+/// docs). Fails with one [`LayersError::Topology`] listing every layer that
+/// has no exact rewrite.
+pub fn rewrite_for_tfjs(model: &Model) -> Result<Rewritten> {
+    rewrite_for(model, Target::Tfjs)
+}
+
+/// Save `model` as [`Model::to_artifacts`] does, rewritten for `target`:
+/// [`rewrite_for_tfjs`] for TensorFlow.js; for a Keras export, only the
+/// activations the Keras version lacks or reads otherwise.
+pub fn rewrite_for(model: &Model, target: Target) -> Result<Rewritten> {
+    let artifacts = model.to_artifacts()?;
+    let mut shapes = HashMap::new();
+    collect_shapes(model, &mut shapes);
+    rewrite_artifacts_for(&artifacts, shapes, target)
+}
+
+/// [`rewrite_for_tfjs`] on saved artifacts (a TensorFlow.js-form topology);
+/// `shapes` are the layers' first-call shapes (rules that need them refuse
+/// a layer without).
+pub fn rewrite_artifacts(
+    artifacts: &ModelArtifacts,
+    shapes: HashMap<String, LayerShapes>,
+) -> Result<Rewritten> {
+    rewrite_artifacts_for(artifacts, shapes, Target::Tfjs)
+}
+
+/// [`rewrite_artifacts`] for `target` (see [`rewrite_for`]).
+pub fn rewrite_artifacts_for(
+    artifacts: &ModelArtifacts,
+    shapes: HashMap<String, LayerShapes>,
+    target: Target,
+) -> Result<Rewritten> {
+    let mut topology = artifacts
+        .model_topology
+        .clone()
+        .ok_or_else(|| LayersError::Topology {
+            message: "the model has no topology to rewrite".into(),
+        })?;
+    let weights = if artifacts.weight_specs.is_empty() {
+        Vec::new()
+    } else {
+        decode_weights(&artifacts.weight_specs, &artifacts.weight_data)?
+    };
+    let masks_possible = makes_masks(&topology);
+    let dialect = Dialect::of_topology(&topology);
+    let run = |topology: &mut Value| {
+        let mut walk = Walk {
+            shapes: shapes.clone(),
+            masks_possible,
+            dialect,
+            target,
+            weights: weights.clone(),
+            cannot: Vec::new(),
+            notes: Vec::new(),
+            _p: std::marker::PhantomData,
+        };
+        let sequential = topology.get("class_name").and_then(Value::as_str) == Some("Sequential");
+        if let Some(config) = topology.get_mut("config") {
+            walk.model_config(config, sequential);
+        }
+        walk
+    };
+    let mut walk = run(&mut topology);
+    // A Sequential model whose rewrite needs several layers in a row (or
+    // a layer's input shape) is rewritten as the equivalent functional one.
+    if !walk.cannot.is_empty() {
+        if let Some(mut functional) = artifacts
+            .model_topology
+            .as_ref()
+            .and_then(sequential_as_functional)
+        {
+            let retry = run(&mut functional);
+            if retry.cannot.len() < walk.cannot.len() || retry.cannot.is_empty() {
+                walk = retry;
+                topology = functional;
+                walk.notes.insert(
+                    0,
+                    "the Sequential model is written as the equivalent functional model".into(),
+                );
+            }
+        }
+    }
+    if !walk.cannot.is_empty() {
+        return Err(LayersError::Topology {
+            message: format!(
+                "cannot rewrite the model into layers {} has: {} layer{} \
+                 without an exact equivalent:\n  {}",
+                target.name(),
+                walk.cannot.len(),
+                if walk.cannot.len() == 1 { "" } else { "s" },
+                walk.cannot.join("\n  ")
+            ),
+        });
+    }
+    // Every config now means in TensorFlow.js what it meant in Keras.
+    if let Some(t) = topology.as_object_mut().filter(|_| target == Target::Tfjs) {
+        t.insert(
+            "keras_version".into(),
+            Value::String(crate::save::KERAS_VERSION.into()),
+        );
+    }
+    let (mut specs, bytes) = encode_weights(&walk.weights)?;
+    for (spec, w) in specs.iter_mut().zip(&walk.weights) {
+        spec.group = w.group.clone();
+    }
+    Ok(Rewritten {
+        artifacts: ModelArtifacts {
+            model_topology: Some(topology),
+            weight_specs: specs,
+            weight_data: WeightData::from_vec(bytes),
+            ..artifacts.clone()
+        },
+        notes: walk.notes,
+    })
+}
+
+/// Whether a topology has a layer that makes Keras masks.
+fn makes_masks(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => {
+            let class = m.get("class_name").and_then(Value::as_str);
+            let cfg = m.get("config");
+            let mask_zero = cfg
+                .and_then(|c| c.get("mask_zero"))
+                .and_then(Value::as_bool)
+                == Some(true);
+            (class == Some("Masking") || (class == Some("Embedding") && mask_zero))
+                || m.values().any(makes_masks)
+        }
+        Value::Array(a) => a.iter().any(makes_masks),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::entry;
+    use super::super::test_util::*;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unrewritable_layers_are_listed_in_one_error() {
+        let gru = entry(
+            "gru",
+            "GRU",
+            json!({"units": 3, "reset_after": true, "return_sequences": true}),
+            vec![json!([["x", 0, 0, {}]])],
+        );
+        let abs = entry(
+            "tf.math.abs",
+            "TFOpLambda",
+            json!({"function": "math.abs"}),
+            vec![json!([["gru", 0, 0, {}]])],
+        );
+        let up = entry(
+            "up",
+            "UnitNormalization",
+            json!({"axis": -1}),
+            vec![json!([["tf.math.abs", 0, 0, {}]])],
+        );
+        let model = functional(&[4, 2], vec![gru, abs, up], 1);
+        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
+        assert!(
+            err.contains("3 layers without an exact equivalent"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`gru` (GRU): GRU with reset_after: true"),
+            "{err}"
+        );
+        assert!(err.contains("`tf.math.abs` (TFOpLambda)"), "{err}");
+        assert!(
+            err.contains("`up` (UnitNormalization): TensorFlow.js 4.22 has no"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_rewrite_never_reuses_a_layer_name() {
+        let layers = vec![
+            dense("d_negated", 2, "x"),
+            entry(
+                "d",
+                "TFOpLambda",
+                json!({"function": "math.subtract"}),
+                vec![json!([["x", 0, 0, {"y": ["d_negated", 0, 0]}], ["d_negated", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional(&[2], layers, 1);
+        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
+        assert!(
+            err.contains("`d_negated`: a layer of the rewrite takes this name"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_sequential_model_needing_several_layers_becomes_functional() {
+        let topology = json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
+            {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,
+             "batch_input_shape": [null, 6, 4, 2], "dtype": "float32"}},
+            {"class_name": "Conv2D", "config": {"name": "conv", "filters": 3, "kernel_size": 1,
+             "activation": "hard_silu"}},
+            {"class_name": "Normalization", "config": {"name": "norm", "axis": -1,
+             "mean": [0.5, 1.0, -1.0], "variance": [2.0, 0.5, 1.0]}}
+        ]}});
+        let model =
+            Model::from_topology(&topology, &crate::LayerRegistry::with_builtins(), 4).unwrap();
+        let out = assert_same(&model, &input(&[2, 6, 4, 2]), 1e-5);
+        let t = out.artifacts.model_topology.as_ref().unwrap();
+        assert_eq!(t["class_name"], "Functional");
+        assert!(
+            out.notes[0].contains("equivalent functional model"),
+            "{:?}",
+            out.notes
+        );
+    }
+
+    #[test]
+    fn a_lambda_layer_is_refused_by_name() {
+        let mut walk = Walk {
+            shapes: HashMap::new(),
+            masks_possible: false,
+            dialect: Dialect::Tfjs,
+            target: Target::Tfjs,
+            weights: Vec::new(),
+            cannot: Vec::new(),
+            notes: Vec::new(),
+            _p: std::marker::PhantomData,
+        };
+        let lambda = entry(
+            "my_fn",
+            "Lambda",
+            json!({"function": ["4wEA", null, null]}),
+            vec![],
+        );
+        assert!(walk.layer(&lambda, "Lambda", false).is_none());
+        assert_eq!(walk.cannot.len(), 1);
+        assert!(walk.cannot[0].contains("`my_fn` (Lambda): a Lambda layer is Python code"));
+    }
+}
