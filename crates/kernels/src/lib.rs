@@ -75,6 +75,7 @@ pub mod nms;
 mod packed;
 mod pool;
 mod recurrent;
+pub mod resample;
 mod simd;
 
 pub use act::FusedActivation;

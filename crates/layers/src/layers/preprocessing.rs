@@ -23,6 +23,7 @@ use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor, TensorData};
 use serde_json::{Map, Value};
+use tfjs_kernels::resample::{self, ResizeFilter};
 
 /// Register the preprocessing classes.
 pub fn register(registry: &mut LayerRegistry) {
@@ -71,14 +72,74 @@ fn with_hw(shape: &[usize], h: usize, w: usize) -> Vec<usize> {
     s
 }
 
+/// A `tf.image.resize` method, as Keras's `Resizing` and `UpSampling2D`
+/// name it in `interpolation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interpolation {
+    Bilinear,
+    Nearest,
+    /// `bicubic`, `area`, `lanczos3`, `lanczos5`: one 1-D filter per axis.
+    Filter(ResizeFilter),
+}
+
+impl Interpolation {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "bilinear" => Some(Self::Bilinear),
+            "nearest" => Some(Self::Nearest),
+            other => ResizeFilter::from_name(other).map(Self::Filter),
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Bilinear => "bilinear",
+            Self::Nearest => "nearest",
+            Self::Filter(ResizeFilter::Bicubic) => "bicubic",
+            Self::Filter(ResizeFilter::Area) => "area",
+            Self::Filter(ResizeFilter::Lanczos3) => "lanczos3",
+            Self::Filter(ResizeFilter::Lanczos5) => "lanczos5",
+        }
+    }
+
+    /// `interpolation` of config `c` (default `default`); the error names
+    /// the methods read.
+    pub(crate) fn read(c: &ConfigReader<'_>, default: &str) -> Result<Self> {
+        let name = c.str_or("interpolation", default)?;
+        Self::from_name(name).ok_or_else(|| {
+            c.err(
+                "interpolation",
+                format!(
+                    "expected bilinear, nearest, bicubic, area, lanczos3 or lanczos5, got \"{name}\""
+                ),
+            )
+        })
+    }
+}
+
 /// Resize `[b, h, w, c]` to `[b, oh, ow, c]` as `tf.image.resize` does
 /// (half-pixel centers, no antialiasing).
 pub(crate) fn resize(
     x: &[f32],
     (b, h, w, c): (usize, usize, usize, usize),
     (oh, ow): (usize, usize),
-    nearest: bool,
+    interpolation: Interpolation,
 ) -> Vec<f32> {
+    let nearest = match interpolation {
+        Interpolation::Bilinear => false,
+        Interpolation::Nearest => true,
+        Interpolation::Filter(f) => {
+            let shape = tfjs_kernels::image::ImageShape {
+                batch: b,
+                height: h,
+                width: w,
+                channels: c,
+            };
+            let wh = resample::resize_weights(f, h, oh);
+            let ww = resample::resize_weights(f, w, ow);
+            return resample::resize_separable(x, shape, [oh, ow], &wh, &ww);
+        }
+    };
     let mut out = vec![0f32; b * oh * ow * c];
     let sy = h as f32 / oh as f32;
     let sx = w as f32 / ow as f32;
@@ -119,12 +180,12 @@ fn smart_resize(
     x: &[f32],
     dims: (usize, usize, usize, usize),
     (th, tw): (usize, usize),
-    nearest: bool,
+    interpolation: Interpolation,
 ) -> Vec<f32> {
     let (b, h, w, c) = dims;
     let win = aspect_window(h, w, th, tw);
     let cropped = crop(x, dims, win);
-    resize(&cropped, (b, win.2, win.3, c), (th, tw), nearest)
+    resize(&cropped, (b, win.2, win.3, c), (th, tw), interpolation)
 }
 
 /// Crop `[b, h, w, c]` to the window at `(top, left)` of size `ch × cw`.
@@ -295,13 +356,14 @@ fn image_out_shape(layer: &str, s: &Shape, h: usize, w: usize) -> Result<Shape> 
 }
 
 /// `Resizing(height, width, interpolation, crop_to_aspect_ratio)`:
-/// channels-last images to `height × width` (`bilinear` or `nearest`).
+/// channels-last images to `height × width` (any `tf.image.resize`
+/// method Keras offers, without antialiasing).
 #[derive(Debug)]
 pub struct Resizing {
     base: Base,
     height: usize,
     width: usize,
-    nearest: bool,
+    interpolation: Interpolation,
     crop_to_aspect_ratio: bool,
 }
 
@@ -309,21 +371,18 @@ impl Resizing {
     /// Build from a config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<Resizing> {
         let (height, width) = hw_config(c)?;
-        let nearest = match c.str_or("interpolation", "bilinear")? {
-            "bilinear" => false,
-            "nearest" => true,
-            other => {
-                return Err(c.err(
-                    "interpolation",
-                    format!("expected bilinear or nearest, got \"{other}\""),
-                ))
-            }
-        };
+        let interpolation = Interpolation::read(c, "bilinear")?;
+        if c.bool_or("antialias", false)? {
+            return Err(c.err(
+                "antialias",
+                "antialiased resizing (a filter widened by the scale) is not supported",
+            ));
+        }
         Ok(Resizing {
             base: Base::parse(c)?,
             height,
             width,
-            nearest,
+            interpolation,
             crop_to_aspect_ratio: c.bool_or("crop_to_aspect_ratio", false)?,
         })
     }
@@ -342,7 +401,7 @@ impl Layer for Resizing {
         m.insert("width".into(), Value::from(self.width as u64));
         m.insert(
             "interpolation".into(),
-            Value::String(if self.nearest { "nearest" } else { "bilinear" }.into()),
+            Value::String(self.interpolation.name().into()),
         );
         m.insert(
             "crop_to_aspect_ratio".into(),
@@ -369,9 +428,9 @@ impl Layer for Resizing {
             return Err(input_err(&self.base.name, "cannot resize an empty image"));
         }
         let out = if self.crop_to_aspect_ratio {
-            smart_resize(&data, dims, (self.height, self.width), self.nearest)
+            smart_resize(&data, dims, (self.height, self.width), self.interpolation)
         } else {
-            resize(&data, dims, (self.height, self.width), self.nearest)
+            resize(&data, dims, (self.height, self.width), self.interpolation)
         };
         Ok(vec![Tensor::from_f32(
             with_hw(x.shape(), self.height, self.width),
@@ -430,7 +489,7 @@ impl Layer for CenterCrop {
         let out = if h >= th && w >= tw {
             crop(&data, dims, ((h - th) / 2, (w - tw) / 2, th, tw))
         } else {
-            smart_resize(&data, dims, (th, tw), false)
+            smart_resize(&data, dims, (th, tw), Interpolation::Bilinear)
         };
         let shape = with_hw(x.shape(), th, tw);
         let t = match x.data() {
@@ -467,7 +526,7 @@ impl RandomCrop {
             base: base.clone(),
             height,
             width,
-            nearest: false,
+            interpolation: Interpolation::Bilinear,
             crop_to_aspect_ratio: true,
         });
         Ok(RandomCrop {

@@ -271,6 +271,9 @@ pub struct UpSampling {
     /// Bilinear at half-pixel centers (Keras ≥ 2.4, see [`crate::Dialect`])
     /// rather than TensorFlow.js's corner-aligned sampling.
     half_pixel: bool,
+    /// Keras's other `tf.image.resize` methods (`bicubic`, `area`,
+    /// `lanczos3`, `lanczos5`; 2-D only).
+    filter: Option<tfjs_kernels::resample::ResizeFilter>,
 }
 
 impl UpSampling {
@@ -279,15 +282,27 @@ impl UpSampling {
         if size.contains(&0) {
             return Err(cfg.err("size", "values must be at least 1"));
         }
+        let mut filter = None;
         let bilinear = match cfg.str_or("interpolation", "nearest")? {
             "nearest" => false,
             "bilinear" if n == 2 => true,
-            other => {
-                return Err(cfg.err(
+            other => match tfjs_kernels::resample::ResizeFilter::from_name(other) {
+                Some(f) if n == 2 => {
+                    filter = Some(f);
+                    false
+                }
+                _ => return Err(cfg.err(
                     "interpolation",
-                    format!("expected \"nearest\" or \"bilinear\", got {other:?}"),
-                ))
-            }
+                    format!(
+                        "expected \"nearest\"{}, got {other:?}",
+                        if n == 2 {
+                            ", \"bilinear\", \"bicubic\", \"area\", \"lanczos3\" or \"lanczos5\""
+                        } else {
+                            ""
+                        }
+                    ),
+                )),
+            },
         };
         Ok(UpSampling {
             base: Base::parse(cfg)?,
@@ -295,6 +310,7 @@ impl UpSampling {
             cf: if n == 1 { false } else { channels_first(cfg)? },
             bilinear,
             half_pixel: bilinear && cfg.dialect.half_pixel_upsampling(),
+            filter,
         })
     }
 }
@@ -322,10 +338,12 @@ impl Layer for UpSampling {
             2 => {
                 m.insert("size".into(), ints(&self.size));
                 m.insert("data_format".into(), data_format_value(self.cf));
-                m.insert(
-                    "interpolation".into(),
-                    json!(if self.bilinear { "bilinear" } else { "nearest" }),
-                );
+                let interpolation = match self.filter {
+                    Some(f) => crate::layers::preprocessing::Interpolation::Filter(f).name(),
+                    None if self.bilinear => "bilinear",
+                    None => "nearest",
+                };
+                m.insert("interpolation".into(), json!(interpolation));
             }
             _ => {
                 m.insert("size".into(), ints(&self.size));
@@ -366,12 +384,19 @@ impl Layer for UpSampling {
         let sp = &xl.shape[1..=n];
         let c = xl.shape[n + 1];
         let out_sp: Vec<usize> = sp.iter().zip(&self.size).map(|(l, s)| l * s).collect();
-        let out = if self.half_pixel {
+        let out = if let Some(f) = self.filter {
             crate::layers::preprocessing::resize(
                 &xl.data,
                 (b, sp[0], sp[1], c),
                 (out_sp[0], out_sp[1]),
-                false,
+                crate::layers::preprocessing::Interpolation::Filter(f),
+            )
+        } else if self.half_pixel {
+            crate::layers::preprocessing::resize(
+                &xl.data,
+                (b, sp[0], sp[1], c),
+                (out_sp[0], out_sp[1]),
+                crate::layers::preprocessing::Interpolation::Bilinear,
             )
         } else if self.bilinear {
             let shape = tfjs_kernels::image::ImageShape {

@@ -18,6 +18,7 @@
 use super::{f32_weight, Outcome, Site, Target};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
+use tfjs_kernels::resample::{self, ResizeFilter};
 
 /// The rule: applies to `Resizing`, `CenterCrop`, and bilinear
 /// `UpSampling2D` of a model whose dialect samples at half-pixel centers.
@@ -30,6 +31,16 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         {
             upsampling(site, Sampling::Bilinear)
         }
+        // Keras's other methods, which TF.js's UpSampling2D lacks.
+        "UpSampling2D" => match site
+            .config
+            .get("interpolation")
+            .and_then(Value::as_str)
+            .and_then(ResizeFilter::from_name)
+        {
+            Some(f) => upsampling(site, Sampling::Filter(f)),
+            None => return Outcome::Skip,
+        },
         _ => return Outcome::Skip,
     };
     match result {
@@ -133,14 +144,38 @@ pub(super) enum Sampling {
     /// (TF.js's `UpSampling2D`): output `o` samples the input at
     /// `o · n / out`.
     BilinearAsymmetric,
+    /// `tf.image.resize`'s `bicubic`, `area`, `lanczos3`, `lanczos5`.
+    Filter(ResizeFilter),
+}
+
+impl Sampling {
+    /// Keras's `interpolation` name, for `Resizing` / `UpSampling2D`.
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "bilinear" => Some(Sampling::Bilinear),
+            "nearest" => Some(Sampling::Nearest),
+            other => ResizeFilter::from_name(other).map(Sampling::Filter),
+        }
+    }
 }
 
 /// The `[n, out]` kernel of a 1-D resize from `n` to `out` samples.
 fn interpolation(n: usize, out: usize, sampling: Sampling) -> Vec<f32> {
     let scale = n as f64 / out as f64;
     let mut k = vec![0f32; n * out];
+    if let Sampling::Filter(f) = sampling {
+        // The kernels' `[out, n]` weights, transposed for a Dense kernel.
+        let w = resample::resize_weights(f, n, out);
+        for o in 0..out {
+            for i in 0..n {
+                k[i * out + o] = w[o * n + i];
+            }
+        }
+        return k;
+    }
     for o in 0..out {
         let f = match sampling {
+            Sampling::Filter(_) => unreachable!("handled above"),
             Sampling::Nearest => {
                 let i = (((o as f64 + 0.5) * scale).floor() as usize).min(n - 1);
                 k[i * out + o] = 1.0;
@@ -170,9 +205,9 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         return Err("an empty target".into());
     }
     let sampling = match c.get("interpolation").and_then(Value::as_str) {
-        None | Some("bilinear") => Sampling::Bilinear,
-        Some("nearest") => Sampling::Nearest,
-        Some(other) => return Err(format!("{other} interpolation has no exact rewrite")),
+        None => Sampling::Bilinear,
+        Some(name) => Sampling::from_name(name)
+            .ok_or_else(|| format!("{name} interpolation has no exact rewrite"))?,
     };
     // The crop window, then the resize from it.
     if site.class_name == "RandomCrop" && site.dialect.is_keras3() {
@@ -346,6 +381,37 @@ mod tests {
         let model = functional_from(&[6, 4, 2], layers(), 3, Some("3.15.1"));
         let out = assert_same(&model, &input(&[2, 6, 4, 2]), 0.0);
         assert_note(&out, "crop (RandomCrop) -> Activation");
+    }
+
+    #[test]
+    fn tensorflow_resize_filters_become_dense_kernels() {
+        // Keras 3's bicubic / area / lanczos methods (the engine computes
+        // them with tfjs_kernels::resample, checked against Keras by the
+        // corpus's keras3zip_upsample_interpolations).
+        let layers = vec![
+            entry(
+                "cubic",
+                "UpSampling2D",
+                json!({"size": [2, 3], "interpolation": "bicubic"}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "area",
+                "Resizing",
+                json!({"height": 4, "width": 5, "interpolation": "area"}),
+                vec![json!([["cubic", 0, 0, {}]])],
+            ),
+            entry(
+                "lanczos",
+                "Resizing",
+                json!({"height": 7, "width": 3, "interpolation": "lanczos5"}),
+                vec![json!([["area", 0, 0, {}]])],
+            ),
+        ];
+        let model = functional_from(&[3, 4, 2], layers, 3, Some("3.15.1"));
+        let out = assert_same(&model, &input(&[2, 3, 4, 2]), 1e-5);
+        assert_note(&out, "cubic (UpSampling2D) -> Permute + Dense");
+        assert_note(&out, "lanczos (Resizing) -> Permute + Dense");
     }
 
     #[test]

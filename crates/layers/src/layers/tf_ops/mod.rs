@@ -473,7 +473,11 @@ impl Layer for TfOpLambda {
                     &xs,
                     (shape[0], shape[1], shape[2], shape[3]),
                     (oh, ow),
-                    self.args.nearest,
+                    if self.args.nearest {
+                        super::preprocessing::Interpolation::Nearest
+                    } else {
+                        super::preprocessing::Interpolation::Bilinear
+                    },
                 );
                 Ok(vec![make_tensor(
                     &self.base,
