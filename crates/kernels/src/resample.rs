@@ -114,8 +114,8 @@ fn area_row(o: usize, n: usize, out: usize, row: &mut [f32]) {
 }
 
 fn lanczos(radius: f32, x: f32) -> f32 {
-    // TensorFlow's own constant.
-    const PI: f32 = 3.141_592_7;
+    // TensorFlow's 3.14159265359 as a float is exactly this.
+    use std::f32::consts::PI;
     let x = x.abs();
     if x > radius {
         return 0.0;
