@@ -211,7 +211,8 @@ KOUT=$(mktemp -d)
 # kwargs, nested models' node counts and weight paths, operation arguments on
 # a nested model, list constants), multi-axis normalization, Reshape's -1,
 # ThresholdedReLU, the Keras 2 LSTM's hard_sigmoid gates in Keras 3; vit_tiny …
-# seq2seq_attention held-out models whose operations map both ways. All files
+# seq2seq_attention held-out models whose operations map both ways;
+# SpectralNormalization and the bicubic/area/lanczos resizes. All files
 # are checked by one Python process (check_export.py --batch).
 : >"$KOUT/list"
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
@@ -228,6 +229,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{normalization_axes,keras3zip_k3_augment_layers,tfop_compare,keras3zip_k3_ops_math,dense_nd,shape_merge_ops} \
     fixtures/corpus/keras/{adv_act_dropouts,stacked_rnn,convlstm,keras3h5_convnext_tiny} \
     fixtures/corpus/keras/{vit_tiny,convlstm1d_net,keras3zip_k3_ops_extra,keras3h5_k3_ops_more,crnn_ocr,keras3zip_dict_io,seq2seq_attention} \
+    fixtures/corpus/keras/{keras3zip_spectral_norm_gan,keras3zip_upsample_interpolations} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     dir=${spec%%:*}
     src=${spec#*:}

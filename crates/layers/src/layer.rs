@@ -79,6 +79,14 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// Keys under the layer's own `.keras` path (as in
+    /// [`Layer::keras3_weight_keys`]) whose variables hold nothing of the
+    /// layer's own and are skipped when loading: `SpectralNormalization`'s
+    /// reference to the kernel it wraps, saved twice.
+    fn keras3_ignored_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Output shapes for the given input shapes (one per output tensor).
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>>;
 

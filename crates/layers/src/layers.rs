@@ -22,6 +22,7 @@ pub mod pooling;
 pub mod preprocessing;
 pub mod recurrent;
 pub mod spatial_shape;
+pub mod spectral_norm;
 pub mod tf_ops;
 pub mod wrappers;
 
@@ -41,6 +42,7 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     embedding::register(registry);
     recurrent::register(registry);
     wrappers::register(registry);
+    spectral_norm::register(registry);
     attention::register(registry);
     applications::register(registry);
     keras3_ops::register(registry);

@@ -274,6 +274,18 @@ impl Model {
             }
         }
         by_inner.retain(|k, v| v.is_some() && !by_key.contains_key(k));
+        // `.keras` variables a layer says hold nothing of its own.
+        let mut ignored_k3 = std::collections::HashSet::new();
+        let mut seen_paths = std::collections::HashSet::new();
+        for s in &slots {
+            if seen_paths.insert(s.path.clone()) {
+                if let Some(layer) = self.layer_at(&s.path) {
+                    for k in layer.keras3_ignored_keys() {
+                        ignored_k3.insert(format!("{}/{k}", s.keras3_path));
+                    }
+                }
+            }
+        }
         let mut assigned: Vec<Option<usize>> = vec![None; slots.len()];
         let mut extra = Vec::new();
         let mut bad = Vec::new();
@@ -310,6 +322,9 @@ impl Model {
                     })
                 });
             let Some(t) = target else {
+                if keras3_key(&w.name).is_some_and(|k| ignored_k3.contains(&k)) {
+                    continue;
+                }
                 let unnamed = w
                     .name
                     .rsplit_once('/')
@@ -499,6 +514,10 @@ fn keras3_key(name: &str) -> Option<String> {
     let sub = if rest.len() >= 3 && rest[0] == "layer" && rest[1] == "layers" {
         // A model wrapped by TimeDistributed: `layer/layers/<x>(/layers/<y>)*`.
         format!("{}/", rest.join("/"))
+    } else if rest == ["layer"] {
+        // A wrapped layer (`TimeDistributed`, `SpectralNormalization`): its
+        // variables are apart from the wrapper's own.
+        "layer/".to_string()
     } else if rest.contains(&"backward_layer") {
         "backward_layer/".to_string()
     } else if rest.contains(&"forward_layer") {

@@ -88,6 +88,14 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
                 .flat_map(|s| (0..per).map(move |i| format!("{base}/{s}/vars/{i}")))
                 .collect()
         }
+        // The wrapped layer's under `layer/`, then `vector_u` (its own
+        // `vars/0` is the wrapped kernel again, written by `to_keras`).
+        "SpectralNormalization" if n >= 2 => {
+            let (c, cc) = inner("layer");
+            let mut out = keras3_var_paths(&format!("{base}/layer"), &c, &cc, n - 1);
+            out.push(format!("{base}/vars/1"));
+            out
+        }
         _ => (0..n).map(|i| format!("{base}/vars/{i}")).collect(),
     }
 }
@@ -516,8 +524,15 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
         vars.attrs
             .push(("name".into(), WriteAttr::Str(l.name.clone())));
         let names: Vec<&str> = l.weights.iter().map(|w| w.0.as_str()).collect();
-        let paths = keras3_weight_paths(&base, &l.class, &l.config, &names);
-        for ((_, t, shape, data), path) in l.weights.iter().zip(paths) {
+        let mut paths = keras3_weight_paths(&base, &l.class, &l.config, &names);
+        let mut weights: Vec<&(String, WriteType, Vec<u64>, Vec<u8>)> = l.weights.iter().collect();
+        // SpectralNormalization also saves its reference to the wrapped
+        // kernel (the layer's first weight) as its own `vars/0`.
+        if l.class == "SpectralNormalization" && l.weights.len() >= 2 {
+            weights.push(&l.weights[0]);
+            paths.push(format!("{base}/vars/0"));
+        }
+        for ((_, t, shape, data), path) in weights.into_iter().zip(paths) {
             let (dir, leaf) = path.rsplit_once('/').expect("has a slash");
             root.group_mut(dir).expect("groups only").children.insert(
                 leaf.to_string(),

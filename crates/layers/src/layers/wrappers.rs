@@ -198,9 +198,12 @@ impl Layer for TimeDistributed {
 
     /// Keras 3 saves the wrapped layer under `layer/`.
     fn keras3_weight_keys(&self) -> Option<Vec<String>> {
-        self.inner
+        let n = self.inner.weights().len();
+        let inner = self
+            .inner
             .keras3_weight_keys()
-            .map(|k| k.into_iter().map(|k| format!("layer/{k}")).collect())
+            .unwrap_or_else(|| (0..n).map(|i| i.to_string()).collect());
+        Some(inner.into_iter().map(|k| format!("layer/{k}")).collect())
     }
 
     fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {

@@ -121,6 +121,7 @@ pub mod relu_options;
 pub mod reshape_static;
 pub mod softmax_axis;
 pub mod spatial_3d;
+pub mod spectral_norm;
 pub mod subtract;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
@@ -142,6 +143,7 @@ pub type Rule = fn(&Site<'_>) -> Outcome;
 /// The rules of a TensorFlow.js rewrite, asked in this order; the first
 /// that does not [`Outcome::Skip`] a layer decides it. One line per rule.
 pub const TFJS_RULES: &[Rule] = &[
+    spectral_norm::rule,
     tfjs_limits::rule,
     subtract::rule,
     identity_layer::rule,
@@ -178,6 +180,7 @@ pub const KERAS_RULES: &[Rule] = &[
     activations::rule,
     image_resize::keras_rule,
     inference_identity::keras_rule,
+    spectral_norm::keras_rule,
 ];
 
 #[cfg(test)]
