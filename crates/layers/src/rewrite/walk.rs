@@ -40,6 +40,73 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
     }
 }
 
+/// The Keras 3 operations of `layers` whose outputs nothing reads, through
+/// chains (`not_equal` read only by an `any` nothing reads): neither a
+/// model output nor referenced by another live layer.
+fn dead_operations(layers: &[Value], outputs: Option<&Value>) -> std::collections::HashSet<String> {
+    let name_of = |l: &Value| {
+        l.get("name")
+            .or_else(|| l.pointer("/config/name"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let is_op = |l: &Value| {
+        l.get("class_name")
+            .and_then(Value::as_str)
+            .is_some_and(|c| c.starts_with(crate::topology::KERAS3_OPERATION_PREFIX))
+    };
+    let mut dead = std::collections::HashSet::new();
+    loop {
+        let live: Vec<Value> = layers
+            .iter()
+            .filter(|l| !dead.contains(&name_of(l)))
+            .cloned()
+            .collect();
+        let consumed = consumed_layers(&live, outputs);
+        let more: Vec<String> = live
+            .iter()
+            .filter(|l| is_op(l))
+            .map(name_of)
+            .filter(|n| !n.is_empty() && !consumed.contains(n))
+            .collect();
+        if more.is_empty() {
+            return dead;
+        }
+        dead.extend(more);
+    }
+}
+
+/// The names of the layers whose outputs another layer of `layers` reads
+/// or that are model outputs: the `[name, node, tensor, …]` references in
+/// the layers' `inbound_nodes` (their kwargs too) and in `outputs`.
+fn consumed_layers(layers: &[Value], outputs: Option<&Value>) -> std::collections::HashSet<String> {
+    fn refs(v: &Value, out: &mut std::collections::HashSet<String>) {
+        match v {
+            Value::Array(a) => {
+                if let (Some(Value::String(n)), Some(i)) = (a.first(), a.get(1)) {
+                    if i.is_number() {
+                        out.insert(n.clone());
+                    }
+                }
+                a.iter().for_each(|x| refs(x, out));
+            }
+            Value::Object(o) => o.values().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::HashSet::new();
+    for l in layers {
+        if let Some(nodes) = l.get("inbound_nodes") {
+            refs(nodes, &mut out);
+        }
+    }
+    if let Some(o) = outputs {
+        refs(o, &mut out);
+    }
+    out
+}
+
 struct Walk<'a> {
     shapes: HashMap<String, LayerShapes>,
     masks_possible: bool,
@@ -58,6 +125,11 @@ impl Walk<'_> {
             return;
         };
         let old = std::mem::take(layers);
+        let dead = if self.target == Target::Tfjs {
+            dead_operations(&old, config.get("output_layers"))
+        } else {
+            Default::default()
+        };
         let mut new = Vec::with_capacity(old.len());
         for mut layer in old {
             let class_name = layer
@@ -65,6 +137,27 @@ impl Walk<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
+            // A Keras 3 operation nothing reads: Keras 3 records the mask a
+            // layer computes (`Embedding(mask_zero)`'s `not_equal`, `any`) as
+            // operations feeding `mask=` call arguments, which the engine
+            // does not read (it propagates masks itself, as TF.js does).
+            if self.target == Target::Tfjs
+                && class_name.starts_with(crate::topology::KERAS3_OPERATION_PREFIX)
+            {
+                let name = layer
+                    .get("name")
+                    .or_else(|| layer.pointer("/config/name"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                if dead.contains(name) {
+                    self.notes.push(format!(
+                        "{} ({class_name}) dropped: only a Keras mask reads it, which \
+                         TensorFlow.js computes itself",
+                        crate::error::printable(name)
+                    ));
+                    continue;
+                }
+            }
             if matches!(class_name.as_str(), "Sequential" | "Functional" | "Model") {
                 if let Some(c) = layer.get_mut("config") {
                     self.model_config(c, class_name == "Sequential");
@@ -457,5 +550,31 @@ mod tests {
         assert!(walk.layer(&lambda, "Lambda", false).is_none());
         assert_eq!(walk.cannot.len(), 1);
         assert!(walk.cannot[0].contains("`my_fn` (Lambda): a Lambda layer is Python code"));
+    }
+
+    #[test]
+    fn operations_only_a_mask_reads_are_dead() {
+        // Keras 3's Embedding(mask_zero) mask: not_equal -> any, read only
+        // through the `mask=` argument the engine drops; `scale` is read.
+        let layers = vec![
+            json!({"name": "tok", "class_name": "InputLayer", "inbound_nodes": []}),
+            json!({"name": "emb", "class_name": "Embedding",
+                   "inbound_nodes": [[["tok", 0, 0, {}]]]}),
+            json!({"name": "not_equal", "class_name": "ops.NotEqual",
+                   "inbound_nodes": [[["tok", 0, 0, {"_args": [["tok", 0, 0], 0]}]]]}),
+            json!({"name": "any", "class_name": "ops.Any",
+                   "inbound_nodes": [[["not_equal", 0, 0, {}]]]}),
+            json!({"name": "scale", "class_name": "ops.Multiply",
+                   "inbound_nodes": [[["emb", 0, 0, {"_args": [["emb", 0, 0], 2.0]}]]]}),
+            json!({"name": "lstm", "class_name": "LSTM",
+                   "inbound_nodes": [[["scale", 0, 0, {}]]]}),
+        ];
+        let dead = super::dead_operations(&layers, Some(&json!([["lstm", 0, 0]])));
+        let mut dead: Vec<&str> = dead.iter().map(String::as_str).collect();
+        dead.sort();
+        assert_eq!(dead, ["any", "not_equal"]);
+        // An operation that is a model output stays.
+        let dead = super::dead_operations(&layers, Some(&json!([["lstm", 0, 0], ["any", 0, 0]])));
+        assert!(dead.is_empty(), "{dead:?}");
     }
 }
