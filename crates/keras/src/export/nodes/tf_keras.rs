@@ -246,7 +246,7 @@ fn op_for_tf_keras(
             "reshape",
             obj(json!({"shape": cfg("newshape").or_else(|| cfg("new_shape"))})),
         ),
-        "Concatenate" => {
+        "Concatenate" | "Stack" => {
             let list = args
                 .first()
                 .and_then(Value::as_array)
@@ -254,7 +254,8 @@ fn op_for_tf_keras(
                 .ok_or_else(|| e("expected a list of tensors"))?;
             let kw = obj(json!({"axis": cfg("axis").unwrap_or(0.into())}));
             let node = Value::Array(list.iter().map(|t| with_kwargs(t, &kw)).collect());
-            Ok(("TFOpLambda", "concat".into(), node))
+            let f = if op == "Stack" { "stack" } else { "concat" };
+            Ok(("TFOpLambda", f.into(), node))
         }
         "Matmul" => match args.as_slice() {
             [a, b] if is_tensor(a) && is_tensor(b) => Ok((
@@ -347,16 +348,6 @@ fn op_for_tf_keras(
                 None => Err(e("an argmax over the flattened tensor (axis=None) has no \
                                tf.math.argmax equivalent")),
             }
-        }
-        "Stack" => {
-            let list = args
-                .first()
-                .and_then(Value::as_array)
-                .filter(|l| l.iter().all(is_tensor))
-                .ok_or_else(|| e("expected a list of tensors"))?;
-            let kw = obj(json!({"axis": cfg("axis").unwrap_or(0.into())}));
-            let node = Value::Array(list.iter().map(|t| with_kwargs(t, &kw)).collect());
-            Ok(("TFOpLambda", "stack".into(), node))
         }
         "ExpandDims" => match cfg("axis") {
             Some(Value::Array(a)) if a.len() != 1 => Err(e("tf.expand_dims takes one axis")),
