@@ -64,10 +64,18 @@ pub fn check_io_json(doc: &Value, sig: &Signature, source: &str) -> anyhow::Resu
             match sig.inputs.iter().position(|t| &t.name == name) {
                 Some(k) => k,
                 None => {
+                    // Keras 3's `model.inputs[i].name` is the tensor's
+                    // (`keras_tensor_3`), not the input layer's.
+                    let hint = if name.starts_with("keras_tensor") {
+                        " (that is a Keras 3 tensor name; inputs are named by their \
+                         InputLayer, as model.json's `input_layers` lists them)"
+                    } else {
+                        ""
+                    };
                     return fail(
                         &format!("{at}.name"),
-                        format!("`{name}` is not an input of the model"),
-                    )
+                        format!("`{name}` is not an input of the model{hint}"),
+                    );
                 }
             }
         } else {

@@ -184,6 +184,12 @@ fn predict_refuses_bad_inputs_naming_the_field_and_the_signature() {
             "`inputs[0].name`: `nope` is not an input of the model",
         ),
         (
+            "Keras 3 tensor name",
+            Box::new(|v| v["inputs"][0]["name"] = json!("keras_tensor_4")),
+            "`keras_tensor_4` is not an input of the model (that is a Keras 3 tensor name; \
+             inputs are named by their InputLayer",
+        ),
+        (
             "extra input",
             Box::new(|v| {
                 let mut extra = v["inputs"][0].clone();
