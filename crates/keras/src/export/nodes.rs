@@ -167,10 +167,19 @@ fn with_kwargs(t: &Value, kw: &Map<String, Value>) -> Value {
 
 /// Applies `f` to every layer entry of a functional config, nested
 /// functional models included.
-fn each_layer(
-    config: &mut Value,
-    f: &mut dyn FnMut(&mut Map<String, Value>) -> Result<()>,
-) -> Result<()> {
+/// What [`each_layer`] hands over with each layer entry.
+struct Layer {
+    class: String,
+    name: String,
+    nodes: Vec<Value>,
+}
+
+/// A function [`each_layer`] calls with a layer entry.
+type EachLayer<'a> = dyn FnMut(&mut Map<String, Value>, Layer) -> Result<()> + 'a;
+
+/// Calls `f` with every layer entry of `config` (nested models' first)
+/// and its class, name and inbound nodes.
+fn each_layer(config: &mut Value, f: &mut EachLayer<'_>) -> Result<()> {
     let Some(Value::Array(layers)) = config.get_mut("layers") else {
         return Ok(());
     };
@@ -181,7 +190,12 @@ fn each_layer(
                 each_layer(inner, f)?;
             }
         }
-        f(entry)?;
+        let layer = Layer {
+            class: entry_class(entry),
+            name: entry_name(entry),
+            nodes: nodes_of(entry),
+        };
+        f(entry, layer)?;
     }
     Ok(())
 }

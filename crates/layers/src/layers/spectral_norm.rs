@@ -77,14 +77,9 @@ impl Layer for SpectralNormalization {
     }
 
     fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert(
-            "layer".into(),
-            json!({"class_name": self.inner.class_name(), "config": self.inner.config()}),
-        );
-        m.insert("power_iterations".into(), self.power_iterations.clone());
-        self.base.write(&mut m);
-        m
+        let mut own = Map::new();
+        own.insert("power_iterations".into(), self.power_iterations.clone());
+        super::wrappers::wrapper_config(&self.base, self.inner.as_ref(), own)
     }
 
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {

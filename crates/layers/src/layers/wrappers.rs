@@ -32,6 +32,23 @@ fn nested_parts<'a>(c: &ConfigReader<'a>) -> Result<(&'a str, &'a Map<String, Va
     Ok((class, cfg))
 }
 
+/// A wrapper's config: `layer` (the wrapped layer's `{class_name,
+/// config}`), the wrapper's own keys `own`, then its base keys.
+pub(crate) fn wrapper_config(
+    base: &Base,
+    inner: &dyn Layer,
+    own: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert(
+        "layer".into(),
+        json!({"class_name": inner.class_name(), "config": inner.config()}),
+    );
+    m.extend(own);
+    base.write(&mut m);
+    m
+}
+
 /// `TimeDistributed(layer)`: input `[batch, time, ...]`; the inner layer sees
 /// `[batch * time, ...]`. Its weights keep their own names under the
 /// wrapper (`td/kernel`). The input mask passes through.
@@ -169,13 +186,7 @@ impl Layer for TimeDistributed {
     }
 
     fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert(
-            "layer".into(),
-            json!({"class_name": self.inner.class_name(), "config": self.inner.config()}),
-        );
-        self.base.write(&mut m);
-        m
+        wrapper_config(&self.base, self.inner.as_ref(), Map::new())
     }
 
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {

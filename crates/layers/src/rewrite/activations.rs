@@ -451,24 +451,27 @@ mod tests {
         assert_note(&out, "conv (Conv2D) -> Conv2D + Rescaling");
     }
 
+    /// `Dense(4, activation=act)` then `Activation(act)`.
+    fn dense_then_activation(act: &str) -> Vec<serde_json::Value> {
+        vec![
+            entry(
+                "d",
+                "Dense",
+                json!({"units": 4, "activation": act}),
+                vec![json!([["x", 0, 0, {}]])],
+            ),
+            entry(
+                "act",
+                "Activation",
+                json!({"activation": act}),
+                vec![json!([["d", 0, 0, {}]])],
+            ),
+        ]
+    }
+
     #[test]
     fn keras3_hard_sigmoid_becomes_rescaling_and_tfjs_hard_sigmoid() {
-        let layers = || {
-            vec![
-                entry(
-                    "d",
-                    "Dense",
-                    json!({"units": 4, "activation": "hard_sigmoid"}),
-                    vec![json!([["x", 0, 0, {}]])],
-                ),
-                entry(
-                    "act",
-                    "Activation",
-                    json!({"activation": "hard_sigmoid"}),
-                    vec![json!([["d", 0, 0, {}]])],
-                ),
-            ]
-        };
+        let layers = || dense_then_activation("hard_sigmoid");
         let keras3 = functional_from(&[3], layers(), 5, Some("3.15.1"));
         let out = assert_same(&keras3, &input(&[4, 3]), 1e-6);
         // The scale folds into the Dense's kernel and bias.
@@ -490,20 +493,7 @@ mod tests {
 
     #[test]
     fn leaky_relu_activation_becomes_a_leaky_relu_layer() {
-        let layers = vec![
-            entry(
-                "d",
-                "Dense",
-                json!({"units": 4, "activation": "leaky_relu"}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry(
-                "act",
-                "Activation",
-                json!({"activation": "leaky_relu"}),
-                vec![json!([["d", 0, 0, {}]])],
-            ),
-        ];
+        let layers = dense_then_activation("leaky_relu");
         let model = functional_from(&[3], layers, 7, Some("3.15.1"));
         let out = assert_same(&model, &input(&[4, 3]), 1e-6);
         assert_note(&out, "act (Activation) -> LeakyReLU");

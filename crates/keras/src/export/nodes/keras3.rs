@@ -31,10 +31,8 @@ fn keras3_node(args: &[Value], kwargs: &Map<String, Value>) -> Value {
 
 /// Rewrites the calls of `config` (a functional model's config) for Keras 3.
 pub(in crate::export) fn for_keras3(config: &mut Value) -> Result<()> {
-    each_layer(config, &mut |entry| {
-        let class = entry_class(entry);
-        let name = entry_name(entry);
-        let nodes = nodes_of(entry);
+    each_layer(config, &mut |entry, layer| {
+        let Layer { class, name, nodes } = layer;
         if let Some(op) = class.strip_prefix(OPS_PREFIX) {
             let op = op.to_string();
             let module = keras3_module(&op)

@@ -6,10 +6,8 @@ use super::*;
 /// Rewrites the calls of `config` (a functional model's config) for
 /// tf_keras.
 pub(in crate::export) fn for_tf_keras(config: &mut Value) -> Result<()> {
-    each_layer(config, &mut |entry| {
-        let class = entry_class(entry);
-        let name = entry_name(entry);
-        let nodes = nodes_of(entry);
+    each_layer(config, &mut |entry, layer| {
+        let Layer { class, name, nodes } = layer;
         if let Some(op) = class.strip_prefix(OPS_PREFIX) {
             let op = op.to_string();
             let mut new_nodes = Vec::new();
