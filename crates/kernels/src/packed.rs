@@ -321,7 +321,39 @@ mod x86 {
     ) {
         let np = b.n.div_ceil(PANEL);
         for p in 0..np {
-            row_blocks!(6, m, block256::<1>, lhs, b, p, act, out);
+            if b.n - p * PANEL <= PANEL / 2 {
+                // Only the first half of this panel is real (8 or fewer
+                // outputs, as in a stem convolution): skip the padding half
+                // and use its registers for twice the rows.
+                row_blocks!(12, m, block256_half::<1>, lhs, b, p, act, out);
+            } else {
+                row_blocks!(6, m, block256::<1>, lhs, b, p, act, out);
+            }
+        }
+    }
+
+    /// `act` on 8 lanes. `max(0, x)` / `min(6, ·)` return the second operand
+    /// for NaN (and for -0.0 against 0.0), as `FusedActivation::apply` does.
+    #[inline(always)]
+    unsafe fn act256(act: FusedActivation, v: __m256) -> __m256 {
+        match act {
+            FusedActivation::Linear => v,
+            FusedActivation::Relu => _mm256_max_ps(_mm256_setzero_ps(), v),
+            FusedActivation::Relu6 => {
+                _mm256_min_ps(_mm256_set1_ps(6.0), _mm256_max_ps(_mm256_setzero_ps(), v))
+            }
+        }
+    }
+
+    /// Store the first `valid` (1..=8) lanes of `v` at `o`.
+    #[inline(always)]
+    unsafe fn store256(o: *mut f32, v: __m256, valid: usize) {
+        if valid >= 8 {
+            _mm256_storeu_ps(o, v);
+        } else {
+            let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid as i32), lanes);
+            _mm256_maskstore_ps(o, mask, v);
         }
     }
 
@@ -354,15 +386,54 @@ mod x86 {
                 }
             }
         }
+        // Stored straight from the registers (a masked store for a last
+        // panel's tail): a copy through a stack tile costs a `memcpy` call
+        // per row, which dominated products with few output channels.
         let c0 = p0 * PANEL;
         let valid = PANEL.min(n - c0);
         for (r, row) in acc.iter().enumerate() {
-            let mut tile = [0.0f32; PANEL];
-            _mm256_storeu_ps(tile.as_mut_ptr(), row[0]);
-            _mm256_storeu_ps(tile.as_mut_ptr().add(8), row[1]);
-            act.apply(&mut tile[..valid]);
-            let o = (i0 + r) * n + c0;
-            out[o..o + valid].copy_from_slice(&tile[..valid]);
+            let o = out.as_mut_ptr().add((i0 + r) * n + c0);
+            store256(o, act256(act, row[0]), valid.min(8));
+            if valid > 8 {
+                store256(o.add(8), act256(act, row[1]), valid - 8);
+            }
+        }
+    }
+
+    /// Rows `i0..i0+MR` × the first 8 columns of panel `p0`, for a last
+    /// panel with at most 8 real columns (`NP` is 1).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block256_half<const MR: usize, const NP: usize>(
+        i0: usize,
+        lhs: &Lhs<'_>,
+        b: &PackedMatrix,
+        p0: usize,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
+        let (k, n) = (b.k, b.n);
+        let w = b.panels.as_ptr().add(p0 * k * PANEL);
+        let mut acc = [_mm256_loadu_ps(b.bias.as_ptr().add(p0 * PANEL)); MR];
+        let rs = lhs.row_stride;
+        for (s, &base) in lhs.bases.iter().enumerate() {
+            let ap = base.add(i0 * rs);
+            let ws = w.add(s * lhs.seg_len * PANEL);
+            for q in 0..lhs.seg_len {
+                let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
+                for (r, row) in acc.iter_mut().enumerate() {
+                    *row = _mm256_fmadd_ps(_mm256_set1_ps(*ap.add(r * rs + q)), w0, *row);
+                }
+            }
+        }
+        let c0 = p0 * PANEL;
+        let valid = n - c0;
+        for (r, row) in acc.iter().enumerate() {
+            store256(
+                out.as_mut_ptr().add((i0 + r) * n + c0),
+                act256(act, *row),
+                valid,
+            );
         }
     }
 }
@@ -412,6 +483,8 @@ mod tests {
             (7, 64, 1000, 3),
             (25, 9, 47, 0),
             (2, 300, 31, 1),
+            (20, 5, 24, 2),
+            (37, 11, 4, 0),
         ] {
             let lda = k + extra;
             let a = values((m - 1) * lda + k, m + n);
@@ -439,6 +512,20 @@ mod tests {
                     };
                     // SAFETY: rows of stride lda, k values each, inside `a`.
                     unsafe { gemm_portable(&lhs, m, &packed, act, &mut portable) };
+                    // The AVX2 kernels also on a CPU where gemm_packed takes AVX-512.
+                    #[cfg(target_arch = "x86_64")]
+                    if crate::simd::has_avx2_fma() {
+                        let mut avx2 = vec![f32::NAN; m * n];
+                        // SAFETY: as above; the CPU has AVX2 and FMA.
+                        unsafe { x86::gemm_avx2(&lhs, m, &packed, act, &mut avx2) };
+                        for (i, (v, w)) in avx2.iter().zip(&want).enumerate() {
+                            let tol = 1e-5 * (k as f32).sqrt() * (1.0 + w.abs());
+                            assert!(
+                                (v - w).abs() <= tol,
+                                "avx2 {m}x{k}x{n} {act:?} [{i}]: {v} vs {w}"
+                            );
+                        }
+                    }
                     for (i, ((g, p), w)) in got.iter().zip(&portable).zip(&want).enumerate() {
                         let tol = 1e-5 * (k as f32).sqrt() * (1.0 + w.abs());
                         assert!(
