@@ -46,6 +46,7 @@ type Case = (&'static str, &'static str, [usize; 6]);
 /// `depthwise_conv2d`.
 const CASES: &[Case] = &[
     ("conv_packed", "96x96x3->16 s2 b1", [1, 96, 3, 16, 3, 2]),
+    ("conv_packed", "128x128x3->8 s2 b4", [4, 128, 3, 8, 3, 2]),
     ("conv_packed", "1x1 48x48x8->48 b1", [1, 48, 8, 48, 1, 1]),
     ("conv_packed", "1x1 8x8x256->256 b1", [1, 8, 256, 256, 1, 1]),
     ("conv_packed", "3x3 32x32x64->64 b1", [1, 32, 64, 64, 3, 1]),

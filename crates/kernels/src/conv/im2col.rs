@@ -3,6 +3,10 @@
 //! reading interior windows in place and gathering (im2col) only the border.
 
 use super::{MIN_PAR_ROWS, TILE_FLOATS};
+
+/// Packed kernels up to this size (half an L1 data cache) gather border
+/// pixels rather than pad the input.
+const SMALL_KERNEL_BYTES: usize = 16 * 1024;
 use crate::geom::Geom;
 use crate::packed::{gemm_lhs, gemm_packed, Lhs, PackedMatrix};
 use crate::FusedActivation as Activation;
@@ -61,7 +65,14 @@ pub(super) fn conv_packed_geom(
     }
     // With a zero border copied around the input every window lies inside
     // it, and every output pixel is read in place (no per-pixel gather).
-    let padded = zero_padded(input, g);
+    // A kernel that fits in L1 (a stem convolution over 3 channels) gathers
+    // its few border pixels instead: re-reading its weights per border run
+    // costs less than copying the whole input.
+    let padded = if packed.k() * packed.n().next_multiple_of(16) * 4 <= SMALL_KERNEL_BYTES {
+        None
+    } else {
+        zero_padded(input, g)
+    };
     let (input, g) = match &padded {
         Some((buf, padded_geom)) => (&buf[..], padded_geom),
         None => (input, g),
@@ -105,20 +116,29 @@ fn zero_padded(input: &[f32], g: &Geom) -> Option<(Vec<f32>, Geom)> {
     if len > 2 * input.len() + (1 << 16) {
         return None;
     }
-    let mut buf = vec![0.0f32; len];
+    // Written row by row, zeros only where the border is: zeroing the
+    // whole buffer first would write every value twice.
+    let mut buf = Vec::with_capacity(len);
     let [in_d, in_h, in_w] = g.in_sp;
     let run = in_w * g.in_c;
+    let padded_row = sp[2] * g.in_c;
+    let (left, right) = (border[2].0 * g.in_c, border[2].1 * g.in_c);
+    let zeros = |buf: &mut Vec<f32>, count: usize| buf.resize(buf.len() + count, 0.0);
     for n in 0..g.batch {
+        zeros(&mut buf, border[0].0 * sp[1] * padded_row);
         for id in 0..in_d {
+            zeros(&mut buf, border[1].0 * padded_row);
             for ih in 0..in_h {
                 let src = ((n * in_d + id) * in_h + ih) * run;
-                let dst = (((n * sp[0] + id + border[0].0) * sp[1] + ih + border[1].0) * sp[2]
-                    + border[2].0)
-                    * g.in_c;
-                buf[dst..dst + run].copy_from_slice(&input[src..src + run]);
+                zeros(&mut buf, left);
+                buf.extend_from_slice(&input[src..src + run]);
+                zeros(&mut buf, right);
             }
+            zeros(&mut buf, border[1].1 * padded_row);
         }
+        zeros(&mut buf, border[0].1 * sp[1] * padded_row);
     }
+    debug_assert_eq!(buf.len(), len);
     let geom = Geom {
         in_sp: sp,
         pad: [0; 3],

@@ -99,19 +99,21 @@ impl Model {
         let bounds: Vec<(usize, usize)> = (0..parts)
             .map(|i| (batch * i / parts, batch * (i + 1) / parts))
             .collect();
-        let slices: Vec<Vec<Tensor>> = bounds
-            .iter()
-            .map(|&(a, b)| inputs.iter().map(|t| batch_slice(t, a, b)).collect())
-            .collect::<Result<_>>()?;
         use rayon::prelude::*;
         // On a rayon worker, so that the slices and each kernel's own
         // parallel split fork inside the pool (work stealing, spinning
         // latches). A small batch stays on the calling thread: handing a
-        // whole predict to the pool costs more than it saves there.
+        // whole predict to the pool costs more than it saves there. Each
+        // worker copies out its own slice: the copies run in parallel and
+        // leave the slice in the cache of the core that runs it.
         let parts: Vec<Vec<Tensor>> = in_pool(|| {
-            slices
+            bounds
                 .into_par_iter()
-                .map(|x| {
+                .map(|(a, b)| {
+                    let x = inputs
+                        .iter()
+                        .map(|t| batch_slice(t, a, b))
+                        .collect::<Result<Vec<_>>>()?;
                     let n = x.len();
                     self.run(x, vec![None; n]).map(|(ys, _)| ys)
                 })
