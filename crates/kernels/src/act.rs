@@ -25,16 +25,33 @@ impl FusedActivation {
     pub fn apply(self, x: &mut [f32]) {
         match self {
             FusedActivation::Linear => {}
-            FusedActivation::Relu => {
-                for v in x {
-                    *v = if *v < 0.0 { 0.0 } else { *v };
-                }
-            }
-            FusedActivation::Relu6 => {
-                for v in x {
-                    *v = v.clamp(0.0, 6.0);
-                }
-            }
+            FusedActivation::Relu => x.iter_mut().for_each(|v| *v = Self::relu(*v)),
+            FusedActivation::Relu6 => x.iter_mut().for_each(|v| *v = Self::relu6(*v)),
         }
+    }
+
+    /// Apply to one value (kernels that apply it to a register block
+    /// before storing it); the same arithmetic as [`FusedActivation::apply`].
+    #[inline(always)]
+    pub fn apply_one(self, v: f32) -> f32 {
+        match self {
+            FusedActivation::Linear => v,
+            FusedActivation::Relu => Self::relu(v),
+            FusedActivation::Relu6 => Self::relu6(v),
+        }
+    }
+
+    #[inline(always)]
+    fn relu(v: f32) -> f32 {
+        if v < 0.0 {
+            0.0
+        } else {
+            v
+        }
+    }
+
+    #[inline(always)]
+    fn relu6(v: f32) -> f32 {
+        v.clamp(0.0, 6.0)
     }
 }

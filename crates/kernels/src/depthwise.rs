@@ -88,17 +88,17 @@ pub fn depthwise_conv2d_fused(
     let g = Geom { in_c: p.out_c, ..g };
     let flops = p.output_len() * p.k_h * p.k_w;
     crate::for_row_chunks(out, p.out_w * p.out_c, flops, |row0, chunk| {
-        dw_rows(x, kernel, bias, &g, row0, chunk);
-        act.apply(chunk);
+        dw_rows(x, kernel, bias, act, &g, row0, chunk);
     });
 }
 
 /// Above this many channels the interior sweep goes pixel by pixel.
 const SPAN_MAX_CHANNELS: usize = 256;
 
-dispatch!(fn dw_rows(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Geom, row0: usize, out: &mut [f32]) => dw_rows_impl);
+dispatch!(fn dw_rows(x: &[f32], w: &[f32], bias: Option<&[f32]>, act: FusedActivation, g: &Geom, row0: usize, out: &mut [f32]) => dw_rows_impl);
 
-/// Compute output rows `row0..` (flat over batch × out_h) into `out`.
+/// Compute output rows `row0..` (flat over batch × out_h) into `out`,
+/// `act` applied to each register block before it is stored.
 ///
 /// Interior pixels of rows whose vertical window is entirely inside the input
 /// take a 3×3 / 5×5 fast path that keeps an 8-channel block of weights in
@@ -109,6 +109,7 @@ fn dw_rows_impl<const FMA: bool>(
     x: &[f32],
     w: &[f32],
     bias: Option<&[f32]>,
+    act: FusedActivation,
     g: &Geom,
     row0: usize,
     out: &mut [f32],
@@ -166,10 +167,10 @@ fn dw_rows_impl<const FMA: bool>(
                         let (wp, bp) = (w.as_ptr().add(cb), init.as_ptr().add(cb));
                         if k_h == 3 {
                             let rows = [0, 1, 2].map(|kh| base.add(ih(kh) * in_w * c));
-                            dw_span::<FMA, 3, 3>(rows, wp, bp, c, sw, dw, iw_start, count, o);
+                            dw_span::<FMA, 3, 3>(rows, wp, bp, act, c, sw, dw, iw_start, count, o);
                         } else {
                             let rows = [0, 1, 2, 3, 4].map(|kh| base.add(ih(kh) * in_w * c));
-                            dw_span::<FMA, 5, 5>(rows, wp, bp, c, sw, dw, iw_start, count, o);
+                            dw_span::<FMA, 5, 5>(rows, wp, bp, act, c, sw, dw, iw_start, count, o);
                         }
                     }
                 }
@@ -183,10 +184,28 @@ fn dw_rows_impl<const FMA: bool>(
                         let xo = (iw_start + j * sw) * c;
                         if k_h == 3 {
                             let rows = [0, 1, 2].map(|kh| base.add(ih(kh) * in_w * c + xo));
-                            dw_pixel::<FMA, 3, 3>(rows, w.as_ptr(), init.as_ptr(), c8, c, dw, o);
+                            dw_pixel::<FMA, 3, 3>(
+                                rows,
+                                w.as_ptr(),
+                                init.as_ptr(),
+                                act,
+                                c8,
+                                c,
+                                dw,
+                                o,
+                            );
                         } else {
                             let rows = [0, 1, 2, 3, 4].map(|kh| base.add(ih(kh) * in_w * c + xo));
-                            dw_pixel::<FMA, 5, 5>(rows, w.as_ptr(), init.as_ptr(), c8, c, dw, o);
+                            dw_pixel::<FMA, 5, 5>(
+                                rows,
+                                w.as_ptr(),
+                                init.as_ptr(),
+                                act,
+                                c8,
+                                c,
+                                dw,
+                                o,
+                            );
                         }
                     }
                 }
@@ -211,15 +230,15 @@ fn dw_rows_impl<const FMA: bool>(
             let o = &mut orow[ow * c..(ow + 1) * c];
             let mut cb = c_from;
             while cb + 32 <= c {
-                dw_block::<FMA, 32>(img, w, &taps, cb, init, o);
+                dw_block::<FMA, 32>(img, w, &taps, cb, init, act, o);
                 cb += 32;
             }
             while cb + 8 <= c {
-                dw_block::<FMA, 8>(img, w, &taps, cb, init, o);
+                dw_block::<FMA, 8>(img, w, &taps, cb, init, act, o);
                 cb += 8;
             }
             while cb < c {
-                dw_block::<FMA, 1>(img, w, &taps, cb, init, o);
+                dw_block::<FMA, 1>(img, w, &taps, cb, init, act, o);
                 cb += 1;
             }
         }
@@ -239,6 +258,7 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
     rows: [*const f32; KH],
     w: *const f32,
     bias: *const f32,
+    act: FusedActivation,
     c: usize,
     sw: usize,
     dw: usize,
@@ -266,7 +286,7 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
                 }
             }
         }
-        *(out.add(j * c) as *mut [f32; B]) = acc;
+        *(out.add(j * c) as *mut [f32; B]) = acc.map(|v| act.apply_one(v));
     }
 }
 
@@ -277,11 +297,12 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
 /// `kh`; columns `kw*dw` further exist; `w`, `bias` and `out` hold `c8` channels
 /// (kernel tap stride `c`).
 #[inline(always)]
-#[allow(clippy::needless_range_loop)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 unsafe fn dw_pixel<const FMA: bool, const KH: usize, const KW: usize>(
     rows: [*const f32; KH],
     w: *const f32,
     bias: *const f32,
+    act: FusedActivation,
     c8: usize,
     c: usize,
     dw: usize,
@@ -300,7 +321,7 @@ unsafe fn dw_pixel<const FMA: bool, const KH: usize, const KW: usize>(
                 }
             }
         }
-        *(out.add(cb) as *mut [f32; 4 * B]) = acc;
+        *(out.add(cb) as *mut [f32; 4 * B]) = acc.map(|v| act.apply_one(v));
         cb += 4 * B;
     }
     for cb in (cb..c8).step_by(B) {
@@ -314,7 +335,7 @@ unsafe fn dw_pixel<const FMA: bool, const KH: usize, const KW: usize>(
                 }
             }
         }
-        *(out.add(cb) as *mut [f32; B]) = acc;
+        *(out.add(cb) as *mut [f32; B]) = acc.map(|v| act.apply_one(v));
     }
 }
 
@@ -325,6 +346,7 @@ fn dw_block<const FMA: bool, const B: usize>(
     taps: &[(usize, usize)],
     cb: usize,
     init: &[f32],
+    act: FusedActivation,
     o: &mut [f32],
 ) {
     let mut acc: [f32; B] = init[cb..cb + B].try_into().unwrap();
@@ -335,5 +357,5 @@ fn dw_block<const FMA: bool, const B: usize>(
             acc[i] = madd::<FMA>(xv[i], wv[i], acc[i]);
         }
     }
-    o[cb..cb + B].copy_from_slice(&acc);
+    o[cb..cb + B].copy_from_slice(&acc.map(|v| act.apply_one(v)));
 }
