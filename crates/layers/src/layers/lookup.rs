@@ -680,74 +680,72 @@ fn fingerprint64(s: &[u8]) -> u64 {
     }
 }
 
-/// `farmhashna::Hash64` of more than 64 bytes: 64-byte blocks, then the
-/// last 64 bytes.
-fn hash_long(s: &[u8]) -> u64 {
-    const SEED: u64 = 81;
-    let len = s.len();
-    let mut x = SEED;
-    let mut y = SEED.wrapping_mul(K1).wrapping_add(113);
-    let mut z = shift_mix(y.wrapping_mul(K2).wrapping_add(113)).wrapping_mul(K2);
-    let mut v = (0u64, 0u64);
-    let mut w = (0u64, 0u64);
-    x = x.wrapping_mul(K2).wrapping_add(fetch64(s, 0));
-    let end = ((len - 1) / 64) * 64;
-    let last64 = len - 64;
-    let mut p = 0;
-    while p != end {
-        x = x
-            .wrapping_add(y)
+/// The state `farmhashna::Hash64` carries across the 64-byte blocks of a
+/// long string.
+struct BlockState {
+    x: u64,
+    y: u64,
+    z: u64,
+    v: (u64, u64),
+    w: (u64, u64),
+}
+
+impl BlockState {
+    /// Mix in the 64-byte block of `s` at `p`: every block but the last
+    /// mixes with `mul = K1` and `weight = 1`, the last one with its own
+    /// multiplier and `weight = 9`.
+    fn mix(&mut self, s: &[u8], p: usize, mul: u64, weight: u64) {
+        let BlockState { x, y, z, v, w } = self;
+        *x = x
+            .wrapping_add(*y)
             .wrapping_add(v.0)
             .wrapping_add(fetch64(s, p + 8))
             .rotate_right(37)
-            .wrapping_mul(K1);
-        y = y
+            .wrapping_mul(mul);
+        *y = y
             .wrapping_add(v.1)
             .wrapping_add(fetch64(s, p + 48))
             .rotate_right(42)
-            .wrapping_mul(K1);
-        x ^= w.1;
-        y = y.wrapping_add(v.0).wrapping_add(fetch64(s, p + 40));
-        z = z.wrapping_add(w.0).rotate_right(33).wrapping_mul(K1);
-        v = weak_hash_len32(s, p, v.1.wrapping_mul(K1), x.wrapping_add(w.0));
-        w = weak_hash_len32(
+            .wrapping_mul(mul);
+        *x ^= w.1.wrapping_mul(weight);
+        *y = y
+            .wrapping_add(v.0.wrapping_mul(weight))
+            .wrapping_add(fetch64(s, p + 40));
+        *z = z.wrapping_add(w.0).rotate_right(33).wrapping_mul(mul);
+        *v = weak_hash_len32(s, p, v.1.wrapping_mul(mul), x.wrapping_add(w.0));
+        *w = weak_hash_len32(
             s,
             p + 32,
             z.wrapping_add(w.1),
             y.wrapping_add(fetch64(s, p + 16)),
         );
-        std::mem::swap(&mut z, &mut x);
-        p += 64;
+        std::mem::swap(z, x);
     }
-    let mul = K1.wrapping_add((z & 0xff) << 1);
-    let p = last64;
-    w.0 = w.0.wrapping_add(((len - 1) & 63) as u64);
-    v.0 = v.0.wrapping_add(w.0);
-    w.0 = w.0.wrapping_add(v.0);
-    x = x
-        .wrapping_add(y)
-        .wrapping_add(v.0)
-        .wrapping_add(fetch64(s, p + 8))
-        .rotate_right(37)
-        .wrapping_mul(mul);
-    y = y
-        .wrapping_add(v.1)
-        .wrapping_add(fetch64(s, p + 48))
-        .rotate_right(42)
-        .wrapping_mul(mul);
-    x ^= w.1.wrapping_mul(9);
-    y = y
-        .wrapping_add(v.0.wrapping_mul(9))
-        .wrapping_add(fetch64(s, p + 40));
-    z = z.wrapping_add(w.0).rotate_right(33).wrapping_mul(mul);
-    v = weak_hash_len32(s, p, v.1.wrapping_mul(mul), x.wrapping_add(w.0));
-    w = weak_hash_len32(
-        s,
-        p + 32,
-        z.wrapping_add(w.1),
-        y.wrapping_add(fetch64(s, p + 16)),
-    );
-    std::mem::swap(&mut z, &mut x);
+}
+
+/// `farmhashna::Hash64` of more than 64 bytes: 64-byte blocks, then the
+/// last 64 bytes.
+fn hash_long(s: &[u8]) -> u64 {
+    const SEED: u64 = 81;
+    let len = s.len();
+    let y = SEED.wrapping_mul(K1).wrapping_add(113);
+    let mut st = BlockState {
+        x: SEED.wrapping_mul(K2).wrapping_add(fetch64(s, 0)),
+        y,
+        z: shift_mix(y.wrapping_mul(K2).wrapping_add(113)).wrapping_mul(K2),
+        v: (0, 0),
+        w: (0, 0),
+    };
+    let end = ((len - 1) / 64) * 64;
+    for p in (0..end).step_by(64) {
+        st.mix(s, p, K1, 1);
+    }
+    let mul = K1.wrapping_add((st.z & 0xff) << 1);
+    st.w.0 = st.w.0.wrapping_add(((len - 1) & 63) as u64);
+    st.v.0 = st.v.0.wrapping_add(st.w.0);
+    st.w.0 = st.w.0.wrapping_add(st.v.0);
+    st.mix(s, len - 64, mul, 9);
+    let BlockState { x, y, z, v, w } = st;
     hash_len16(
         hash_len16(v.0, w.0, mul)
             .wrapping_add(shift_mix(y).wrapping_mul(K0))
