@@ -6,7 +6,7 @@
 //! to the input's own shape is put in front: it gives `CategoryEncoding` a
 //! shape array of its own (and changes no value).
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -32,23 +32,20 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         Err(why) => return Outcome::Cannot(why),
     };
     let copy = format!("{}_input", site.name);
-    Outcome::Replace {
-        layers: vec![
-            entry(
-                &copy,
-                "Reshape",
-                json!({ "target_shape": dims }),
-                vec![node.clone()],
-            ),
-            entry(
-                site.name,
-                "CategoryEncoding",
-                Value::Object(site.config.clone()),
-                vec![json!([[copy, 0, 0, {}]])],
-            ),
-        ],
-        weights: Vec::new(),
-    }
+    Outcome::weightless(vec![
+        entry(
+            &copy,
+            "Reshape",
+            json!({ "target_shape": dims }),
+            vec![node.clone()],
+        ),
+        entry_on(
+            site.name,
+            "CategoryEncoding",
+            Value::Object(site.config.clone()),
+            &copy,
+        ),
+    ])
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //!   a `valid` `Conv2D` with a `[k, 1]` kernel;
 //! - `ConvLSTM1D` → `ConvLSTM2D` ([`super::conv_lstm1d`]).
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{entry, entry_on, f32_weight, Outcome, Site};
 use serde_json::{json, Map, Value};
 use tfjs_format::codec::DecodedWeight;
 
@@ -133,21 +133,21 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let mut into_inner = view.clone();
     if let Some(p) = pad {
         let padded = format!("{name}_causal_pad");
-        layers.push(entry(
+        layers.push(entry_on(
             &padded,
             "ZeroPadding2D",
             json!({"padding": [[p, 0], [0, 0]], "data_format": "channels_last"}),
-            vec![json!([[view, 0, 0, {}]])],
+            &view,
         ));
         into_inner = padded;
     }
     layers.extend([
-        entry(&inner, class, config, vec![json!([[into_inner, 0, 0, {}]])]),
-        entry(
+        entry_on(&inner, class, config, &into_inner),
+        entry_on(
             name,
             "Reshape",
             json!({"target_shape": [-1, out_channels]}),
-            vec![json!([[inner, 0, 0, {}]])],
+            &inner,
         ),
     ]);
     Ok(Outcome::Replace { layers, weights })

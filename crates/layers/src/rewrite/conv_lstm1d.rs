@@ -6,7 +6,7 @@
 //! `return_state` (several outputs), channels_first, or where a mask may
 //! reach the layer (a `Reshape` would drop it).
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{entry, entry_on, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule: applies to `ConvLSTM1D`.
@@ -104,17 +104,12 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             json!({"target_shape": [-1, len, 1, channels]}),
             vec![node.clone()],
         ),
-        entry(
-            &inner,
-            "ConvLSTM2D",
-            config,
-            vec![json!([[view, 0, 0, {}]])],
-        ),
-        entry(
+        entry_on(&inner, "ConvLSTM2D", config, &view),
+        entry_on(
             name,
             "Reshape",
             json!({ "target_shape": out_target }),
-            vec![json!([[inner, 0, 0, {}]])],
+            &inner,
         ),
     ];
     Ok(Outcome::Replace { layers, weights })

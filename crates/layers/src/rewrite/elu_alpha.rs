@@ -32,31 +32,28 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     let [relu, relu_scaled, elu, elu_scaled] =
         ["relu", "relu_scaled", "elu1", "elu1_scaled"].map(|s| format!("{name}_{s}"));
     let from = |n: &str| vec![json!([[n, 0, 0, {}]])];
-    Outcome::Replace {
-        layers: vec![
-            entry(&relu, "ReLU", json!({}), vec![node.clone()]),
-            entry(
-                &relu_scaled,
-                "Rescaling",
-                json!({"scale": 1.0 - alpha, "offset": 0.0}),
-                from(&relu),
-            ),
-            entry(&elu, "ELU", json!({"alpha": 1.0}), vec![node.clone()]),
-            entry(
-                &elu_scaled,
-                "Rescaling",
-                json!({"scale": alpha, "offset": 0.0}),
-                from(&elu),
-            ),
-            entry(
-                name,
-                "Add",
-                json!({}),
-                vec![json!([[relu_scaled, 0, 0, {}], [elu_scaled, 0, 0, {}]])],
-            ),
-        ],
-        weights: Vec::new(),
-    }
+    Outcome::weightless(vec![
+        entry(&relu, "ReLU", json!({}), vec![node.clone()]),
+        entry(
+            &relu_scaled,
+            "Rescaling",
+            json!({"scale": 1.0 - alpha, "offset": 0.0}),
+            from(&relu),
+        ),
+        entry(&elu, "ELU", json!({"alpha": 1.0}), vec![node.clone()]),
+        entry(
+            &elu_scaled,
+            "Rescaling",
+            json!({"scale": alpha, "offset": 0.0}),
+            from(&elu),
+        ),
+        entry(
+            name,
+            "Add",
+            json!({}),
+            vec![json!([[relu_scaled, 0, 0, {}], [elu_scaled, 0, 0, {}]])],
+        ),
+    ])
 }
 
 #[cfg(test)]
@@ -74,10 +71,11 @@ mod tests {
                 json!({ "alpha": alpha }),
                 vec![json!([["x", 0, 0, {}]])],
             )];
-            let model = functional(&[4, 3], layers, 1);
-            let out = assert_same(&model, &input(&[2, 4, 3]), 1e-6);
-            assert_note(
-                &out,
+            assert_rewrites(
+                &[2, 4, 3],
+                layers,
+                1,
+                1e-6,
                 "elu (ELU) -> ReLU + Rescaling + ELU + Rescaling + Add",
             );
         }

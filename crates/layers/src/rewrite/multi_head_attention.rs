@@ -387,9 +387,13 @@ mod tests {
                 ],
             ),
         ];
-        let model = functional(&[4, 6], layers, 13);
-        let out = assert_same(&model, &input(&[2, 4, 6]), 1e-5);
-        assert_note(&out, "cross (MultiHeadAttention) -> Dense");
+        assert_rewrites(
+            &[2, 4, 6],
+            layers,
+            13,
+            1e-5,
+            "cross (MultiHeadAttention) -> Dense",
+        );
     }
 
     #[test]
@@ -405,9 +409,13 @@ mod tests {
                 ],
             ),
         ];
-        let model = functional(&[5, 3], layers, 13);
-        let out = assert_same(&model, &input(&[2, 5, 3]), 1e-5);
-        assert_note(&out, "causal (MultiHeadAttention) -> Dense");
+        assert_rewrites(
+            &[2, 5, 3],
+            layers,
+            13,
+            1e-5,
+            "causal (MultiHeadAttention) -> Dense",
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `ZeroPadding2D` / `Cropping2D` of the steps on a `[steps, 1, channels]`
 //! view (static `Reshape`s in and out, so TF.js knows every dimension).
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -49,29 +49,26 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str, default: u64) -> Result<Ou
     let node = site.single_call("several layers")?;
     let name = site.name;
     let (view, inner) = (format!("{name}_as_2d"), format!("{name}_2d"));
-    Ok(Outcome::Replace {
-        layers: vec![
-            entry(
-                &view,
-                "Reshape",
-                json!({"target_shape": [steps, 1, c]}),
-                vec![node.clone()],
-            ),
-            entry(
-                &inner,
-                class,
-                json!({ field: [[before, after], [0, 0]], "data_format": "channels_last" }),
-                vec![json!([[view, 0, 0, {}]])],
-            ),
-            entry(
-                name,
-                "Reshape",
-                json!({"target_shape": [out_steps, c]}),
-                vec![json!([[inner, 0, 0, {}]])],
-            ),
-        ],
-        weights: Vec::new(),
-    })
+    Ok(Outcome::weightless(vec![
+        entry(
+            &view,
+            "Reshape",
+            json!({"target_shape": [steps, 1, c]}),
+            vec![node.clone()],
+        ),
+        entry_on(
+            &inner,
+            class,
+            json!({ field: [[before, after], [0, 0]], "data_format": "channels_last" }),
+            &view,
+        ),
+        entry_on(
+            name,
+            "Reshape",
+            json!({"target_shape": [out_steps, c]}),
+            &inner,
+        ),
+    ]))
 }
 
 #[cfg(test)]

@@ -179,20 +179,20 @@ pub fn rewrite_config(config: &mut Map<String, Value>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_artifacts};
+    use super::super::{entry, entry_on, rewrite_artifacts};
     use serde_json::{json, Value};
 
     #[test]
     fn keras_regularizer_and_initializer_names_become_tfjs_ones() {
         let dense = |name: &str, input: &str, reg: Value| {
-            entry(
+            entry_on(
                 name,
                 "Dense",
                 json!({"units": 3, "kernel_regularizer": reg.clone(), "bias_regularizer": reg,
                        "activity_regularizer": {"class_name": "OrthogonalRegularizer",
                                                 "config": {"factor": 0.01, "mode": "rows"}},
                        "bias_constraint": {"class_name": "MyConstraint", "config": {}}}),
-                vec![json!([[input, 0, 0, {}]])],
+                input,
             )
         };
         let model = functional(

@@ -95,10 +95,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             ),
         ]);
     }
-    Outcome::Replace {
-        layers,
-        weights: Vec::new(),
-    }
+    Outcome::weightless(layers)
 }
 
 #[cfg(test)]

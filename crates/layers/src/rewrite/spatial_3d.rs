@@ -94,36 +94,33 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str) -> Result<Outcome, String>
         }
         o
     };
-    Ok(Outcome::Replace {
-        layers: vec![
-            entry(
-                &rows,
-                "Reshape",
-                json!({"target_shape": [dd * hh, ww, c]}),
-                vec![node.clone()],
-            ),
-            entry(
-                &width,
-                class,
-                options(arg(if upsampling { keep_size } else { keep }, w)),
-                from(&rows),
-            ),
-            entry(
-                &planes,
-                "Reshape",
-                json!({"target_shape": [dd, hh, w2 * c]}),
-                from(&width),
-            ),
-            entry(&depth_height, class, options(arg(d, h)), from(&planes)),
-            entry(
-                name,
-                "Reshape",
-                json!({"target_shape": [d2, h2, w2, c]}),
-                from(&depth_height),
-            ),
-        ],
-        weights: Vec::new(),
-    })
+    Ok(Outcome::weightless(vec![
+        entry(
+            &rows,
+            "Reshape",
+            json!({"target_shape": [dd * hh, ww, c]}),
+            vec![node.clone()],
+        ),
+        entry(
+            &width,
+            class,
+            options(arg(if upsampling { keep_size } else { keep }, w)),
+            from(&rows),
+        ),
+        entry(
+            &planes,
+            "Reshape",
+            json!({"target_shape": [dd, hh, w2 * c]}),
+            from(&width),
+        ),
+        entry(&depth_height, class, options(arg(d, h)), from(&planes)),
+        entry(
+            name,
+            "Reshape",
+            json!({"target_shape": [d2, h2, w2, c]}),
+            from(&depth_height),
+        ),
+    ]))
 }
 
 #[cfg(test)]
