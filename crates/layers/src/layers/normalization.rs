@@ -408,12 +408,7 @@ impl Layer for LayerNormalization {
     fn per_sample(&self) -> bool {
         true
     }
-    fn class_name(&self) -> &str {
-        "LayerNormalization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "LayerNormalization");
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
         self.cfg.write(&mut m);
@@ -785,12 +780,7 @@ impl Layer for RmsNormalization {
     fn per_sample(&self) -> bool {
         true
     }
-    fn class_name(&self) -> &str {
-        "RMSNormalization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "RMSNormalization");
     fn config(&self) -> Map<String, Value> {
         let mut m = self.raw.clone();
         m.insert("name".into(), Value::String(self.base.name.clone()));
