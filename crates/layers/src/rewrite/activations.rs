@@ -394,23 +394,23 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_for_tfjs};
+    use super::super::{entry_on, rewrite_for_tfjs};
     use serde_json::json;
 
     #[test]
     fn hard_silu_becomes_rescaling_relu6_multiply() {
         let layers = vec![
-            entry(
+            entry_on(
                 "conv",
                 "Conv2D",
                 json!({"filters": 4, "kernel_size": 1, "activation": "hard_silu"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "act",
                 "Activation",
                 json!({"activation": "hard_swish"}),
-                vec![json!([["conv", 0, 0, {}]])],
+                "conv",
             ),
         ];
         assert_rewrites(
@@ -425,18 +425,8 @@ mod tests {
     /// `Dense(4, activation=act)` then `Activation(act)`.
     fn dense_then_activation(act: &str) -> Vec<serde_json::Value> {
         vec![
-            entry(
-                "d",
-                "Dense",
-                json!({"units": 4, "activation": act}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry(
-                "act",
-                "Activation",
-                json!({"activation": act}),
-                vec![json!([["d", 0, 0, {}]])],
-            ),
+            entry_on("d", "Dense", json!({"units": 4, "activation": act}), "x"),
+            entry_on("act", "Activation", json!({"activation": act}), "d"),
         ]
     }
 
@@ -484,7 +474,7 @@ mod tests {
                 .as_object_mut()
                 .unwrap()
                 .extend(extra.as_object().unwrap().clone());
-            let layers = vec![entry("rnn", class, config, vec![json!([["x", 0, 0, {}]])])];
+            let layers = vec![entry_on("rnn", class, config, "x")];
             let model = functional_from(&[4, 2], layers, 5, Some("3.15.1"));
             let out = assert_same(&model, &input(&[2, 4, 2]), 1e-5);
             assert_note(&out, &format!("rnn ({class}) -> {class}"));
@@ -494,19 +484,19 @@ mod tests {
     #[test]
     fn keras3_hard_sigmoid_in_a_cell_or_wrapper_is_refused() {
         let layers = vec![
-            entry(
+            entry_on(
                 "lstm",
                 "SimpleRNN",
                 json!({"units": 2, "activation": "hard_sigmoid",
                        "return_sequences": true}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "td",
                 "TimeDistributed",
                 json!({"layer": {"class_name": "Dense",
                                  "config": {"units": 2, "activation": "hard_sigmoid"}}}),
-                vec![json!([["lstm", 0, 0, {}]])],
+                "lstm",
             ),
         ];
         let model = functional_from(&[4, 3], layers, 5, Some("3.15.1"));
@@ -526,11 +516,11 @@ mod tests {
 
     #[test]
     fn an_activation_without_a_rewrite_is_refused() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "e",
             "Dense",
             json!({"units": 2, "activation": "exponential"}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         let model = functional(&[3], layers, 5);
         let err = rewrite_for_tfjs(&model).unwrap_err().to_string();

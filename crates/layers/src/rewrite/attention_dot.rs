@@ -129,9 +129,7 @@ mod tests {
                     vec![inputs],
                 ),
             ];
-            let model = functional(&[5, 3], layers, 7);
-            let out = assert_same(&model, &input(&[2, 5, 3]), 1e-5);
-            assert_note(&out, note);
+            assert_rewrites(&[2, 5, 3], layers, 7, 1e-5, note);
         }
         let layers = vec![entry(
             "att",

@@ -62,17 +62,17 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn rank_5_batch_norm_runs_on_a_rank_4_view() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "bn",
             "BatchNormalization",
             json!({"axis": -1, "epsilon": 0.01}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         assert_rewrites(
             &[2, 2, 3, 4, 5],

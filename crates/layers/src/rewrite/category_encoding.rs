@@ -50,18 +50,18 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use crate::Tensor;
     use serde_json::json;
 
     #[test]
     fn category_encoding_gets_a_reshaped_copy_of_its_input() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "onehot",
             "CategoryEncoding",
             json!({"num_tokens": 5, "output_mode": "one_hot"}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         let model = functional(&[1], layers, 1);
         let x = Tensor::from_f32(vec![3, 1], vec![0.0, 4.0, 2.0]).unwrap();

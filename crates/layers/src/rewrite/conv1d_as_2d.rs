@@ -192,36 +192,31 @@ fn as_2d_weights(
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn one_d_layers_become_two_d_ones_on_a_reshaped_view() {
         let layers = vec![
-            entry(
+            entry_on(
                 "sep",
                 "SeparableConv1D",
                 json!({"filters": 5, "kernel_size": 3, "padding": "same", "depth_multiplier": 2, "activation": "relu"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
-                "up",
-                "UpSampling1D",
-                json!({"size": 3}),
-                vec![json!([["sep", 0, 0, {}]])],
-            ),
-            entry(
+            entry_on("up", "UpSampling1D", json!({"size": 3}), "sep"),
+            entry_on(
                 "sep2",
                 "SeparableConv1D",
                 json!({"filters": 2, "kernel_size": [2], "strides": [2], "use_bias": false}),
-                vec![json!([["up", 0, 0, {}]])],
+                "up",
             ),
-            entry(
+            entry_on(
                 "causal",
                 "Conv1D",
                 json!({"filters": 3, "kernel_size": 3, "padding": "causal", "dilation_rate": 2}),
-                vec![json!([["sep2", 0, 0, {}]])],
+                "sep2",
             ),
         ];
         let model = functional(&[6, 4], layers, 21);

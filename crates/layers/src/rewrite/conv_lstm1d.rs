@@ -117,26 +117,26 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn conv_lstm1d_becomes_conv_lstm2d_on_a_width_one_view() {
         let layers = vec![
-            entry(
+            entry_on(
                 "a",
                 "ConvLSTM1D",
                 json!({"filters": 3, "kernel_size": 3, "padding": "same", "return_sequences": true,
                        "recurrent_activation": "sigmoid"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "b",
                 "ConvLSTM1D",
                 json!({"filters": 2, "kernel_size": [2], "strides": [2], "dilation_rate": [1],
                        "use_bias": false}),
-                vec![json!([["a", 0, 0, {}]])],
+                "a",
             ),
         ];
         let model = functional(&[4, 7, 2], layers, 31);

@@ -58,19 +58,14 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn elu_with_alpha_is_a_sum_of_scaled_relu_and_elu() {
         for alpha in [0.5, 2.0, 0.0] {
-            let layers = vec![entry(
-                "elu",
-                "ELU",
-                json!({ "alpha": alpha }),
-                vec![json!([["x", 0, 0, {}]])],
-            )];
+            let layers = vec![entry_on("elu", "ELU", json!({ "alpha": alpha }), "x")];
             assert_rewrites(
                 &[2, 4, 3],
                 layers,

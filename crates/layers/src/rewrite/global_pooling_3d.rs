@@ -76,7 +76,7 @@ pub(super) fn view_then_pool(
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
@@ -87,15 +87,14 @@ mod tests {
             ("GlobalAveragePooling3D", false),
             ("GlobalAveragePooling3D", true),
         ] {
-            let layers = vec![entry(
-                "gp",
-                class,
-                json!({ "keepdims": keepdims }),
-                vec![json!([["x", 0, 0, {}]])],
-            )];
-            let model = functional(&[2, 3, 4, 5], layers, 1);
-            let out = assert_same(&model, &input(&[2, 2, 3, 4, 5]), 1e-6);
-            assert_note(&out, &format!("gp ({class}) -> Reshape + Global"));
+            let layers = vec![entry_on("gp", class, json!({ "keepdims": keepdims }), "x")];
+            assert_rewrites(
+                &[2, 2, 3, 4, 5],
+                layers,
+                1,
+                1e-6,
+                &format!("gp ({class}) -> Reshape + Global"),
+            );
         }
     }
 }

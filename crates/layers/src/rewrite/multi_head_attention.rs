@@ -363,7 +363,7 @@ fn zero_dense(units: usize, use_bias: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_for_tfjs};
+    use super::super::{entry, entry_on, rewrite_for_tfjs};
     use serde_json::json;
 
     #[test]
@@ -421,11 +421,11 @@ mod tests {
     #[test]
     fn attention_under_a_keras_mask_is_refused() {
         let layers = vec![
-            entry(
+            entry_on(
                 "emb",
                 "Embedding",
                 json!({"input_dim": 10, "output_dim": 4, "mask_zero": true}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
             entry(
                 "mha",

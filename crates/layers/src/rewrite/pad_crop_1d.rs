@@ -73,31 +73,16 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str, default: u64) -> Result<Ou
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn one_d_padding_and_cropping_become_two_d_on_a_view() {
         let layers = vec![
-            entry(
-                "pad",
-                "ZeroPadding1D",
-                json!({"padding": [1, 2]}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry(
-                "pad2",
-                "ZeroPadding1D",
-                json!({"padding": 1}),
-                vec![json!([["pad", 0, 0, {}]])],
-            ),
-            entry(
-                "crop",
-                "Cropping1D",
-                json!({"cropping": [2, 1]}),
-                vec![json!([["pad2", 0, 0, {}]])],
-            ),
+            entry_on("pad", "ZeroPadding1D", json!({"padding": [1, 2]}), "x"),
+            entry_on("pad2", "ZeroPadding1D", json!({"padding": 1}), "pad"),
+            entry_on("crop", "Cropping1D", json!({"cropping": [2, 1]}), "pad2"),
         ];
         let model = functional(&[5, 3], layers, 1);
         let out = assert_same(&model, &input(&[2, 5, 3]), 0.0);

@@ -100,7 +100,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
@@ -125,10 +125,8 @@ mod tests {
             ),
             (json!({"negative_slope": 0.2}), "r (ReLU) -> LeakyReLU"),
         ] {
-            let layers = vec![entry("r", "ReLU", cfg, vec![json!([["x", 0, 0, {}]])])];
-            let model = functional(&[5, 3], layers, 1);
-            let out = assert_same(&model, &input(&[4, 5, 3]), 1e-6);
-            assert_note(&out, note);
+            let layers = vec![entry_on("r", "ReLU", cfg, "x")];
+            assert_rewrites(&[4, 5, 3], layers, 1, 1e-6, note);
         }
     }
 }

@@ -59,19 +59,14 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn a_softmax_over_an_inner_axis_is_permuted_to_the_last() {
         for axis in [json!(-2), json!(1), json!([2])] {
-            let layers = vec![entry(
-                "sm",
-                "Softmax",
-                json!({ "axis": axis }),
-                vec![json!([["x", 0, 0, {}]])],
-            )];
+            let layers = vec![entry_on("sm", "Softmax", json!({ "axis": axis }), "x")];
             assert_rewrites(
                 &[2, 3, 4, 5],
                 layers,
@@ -80,12 +75,7 @@ mod tests {
                 "sm (Softmax) -> Permute + Softmax + Permute",
             );
         }
-        let layers = vec![entry(
-            "sm",
-            "Softmax",
-            json!({"axis": -1}),
-            vec![json!([["x", 0, 0, {}]])],
-        )];
+        let layers = vec![entry_on("sm", "Softmax", json!({"axis": -1}), "x")];
         let model = functional(&[3, 4], layers, 1);
         assert!(assert_same(&model, &input(&[2, 3, 4]), 0.0)
             .notes
