@@ -351,8 +351,4 @@ impl ProfileModels for IndexedDbStore {
     }
 }
 
-profile_model_store!(
-    IndexedDbStore,
-    SCHEME,
-    "For IndexedDB, modelPath must not be null, undefined or empty."
-);
+profile_model_store!(IndexedDbStore, SCHEME, "IndexedDB");

@@ -623,8 +623,4 @@ impl ProfileModels for LocalStorageStore {
     }
 }
 
-profile_model_store!(
-    LocalStorageStore,
-    SCHEME,
-    "For local storage, modelPath must not be null, undefined or empty."
-);
+profile_model_store!(LocalStorageStore, SCHEME, "local storage");
