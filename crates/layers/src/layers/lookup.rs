@@ -210,12 +210,7 @@ impl<T: LookupToken> IndexLookup<T> {
                 ))
             }
         };
-        if !matches!(c.get("salt"), None | Some(Value::Null)) {
-            return Err(c.err(
-                "salt",
-                "a salted lookup (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is",
-            ));
-        }
+        refuse_salt(c, "lookup")?;
         let mode = output_mode(c)?;
         let invert = c.bool_or("invert", false)?;
         if invert && mode != Mode::Int {
@@ -486,6 +481,20 @@ pub struct Hashing {
     mode: Mode,
 }
 
+/// Refuse a `salt`: a salted lookup or Hashing (`what`) hashes with keyed
+/// SipHash, which is not implemented.
+fn refuse_salt(c: &ConfigReader<'_>, what: &str) -> Result<()> {
+    if matches!(c.get("salt"), None | Some(Value::Null)) {
+        return Ok(());
+    }
+    Err(c.err(
+        "salt",
+        format!(
+            "a salted {what} (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is"
+        ),
+    ))
+}
+
 impl Hashing {
     /// Build from a config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<Hashing> {
@@ -496,12 +505,7 @@ impl Hashing {
                 format!("expected 1..=2^31-1 bins, got {num_bins}"),
             ));
         }
-        if !matches!(c.get("salt"), None | Some(Value::Null)) {
-            return Err(c.err(
-                "salt",
-                "a salted Hashing (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is",
-            ));
-        }
+        refuse_salt(c, "Hashing")?;
         let mask_value = match c.get("mask_value") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),

@@ -7,7 +7,7 @@
 //! refused, naming the operation.
 
 use super::tf_op_lambda::{binary, permute, reduce_over, unary, Operand};
-use super::{entry, Outcome, Site};
+use super::{concatenate_entry, entry, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule: applies to `ops.*` layers.
@@ -142,12 +142,7 @@ fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
                 })
                 .collect::<Option<_>>()
                 .ok_or("malformed inbound node")?;
-            Ok(vec![entry(
-                name,
-                "Concatenate",
-                json!({"axis": axis}),
-                vec![Value::Array(all)],
-            )])
+            Ok(vec![concatenate_entry(name, axis, all)])
         }
         "Mean" | "Max" => {
             let keep = if c.get("keepdims").and_then(Value::as_bool) == Some(true) {

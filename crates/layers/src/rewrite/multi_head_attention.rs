@@ -24,7 +24,7 @@
 //! the masks. A Keras mask reaching the layer (from
 //! `Embedding(mask_zero=True)` or `Masking`) is refused.
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{concatenate_entry, entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
 
@@ -218,12 +218,8 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         ctx_names[0].clone()
     } else {
         let cat = format!("{name}_heads");
-        layers.push(entry(
-            &cat,
-            "Concatenate",
-            json!({"axis": -1}),
-            vec![Value::Array(ctx_names.iter().map(|n| r(n)).collect())],
-        ));
+        let heads = ctx_names.iter().map(|n| r(n)).collect();
+        layers.push(concatenate_entry(&cat, -1, heads));
         cat
     };
     let (oshape, ok) = site.f32_weight("attention_output/kernel")?;

@@ -158,6 +158,17 @@ pub fn entry_on(name: &str, class_name: &str, config: Value, from: &str) -> Valu
     entry(name, class_name, config, vec![json!([[from, 0, 0, {}]])])
 }
 
+/// A `Concatenate` entry joining the tensors `inputs` (inbound-node
+/// entries `[layer, node, index, {}]`) along `axis`.
+pub fn concatenate_entry(name: &str, axis: i64, inputs: Vec<Value>) -> Value {
+    entry(
+        name,
+        "Concatenate",
+        json!({ "axis": axis }),
+        vec![Value::Array(inputs)],
+    )
+}
+
 /// Functional-form entries for a chain of `(name, class, config)` steps,
 /// the first fed by `node`, each next one by the one before.
 pub fn chain_entries(node: &Value, steps: Vec<(String, &str, Value)>) -> Vec<Value> {

@@ -20,7 +20,7 @@
 //! Everything else (`abs`, `exp`, `x / y`, `c / x`, reductions, slicing,
 //! other reductions, …) has no exact TF.js layer and is refused, naming the function.
 
-use super::{entry, entry_on, Outcome, Site};
+use super::{concatenate_entry, entry, entry_on, Outcome, Site};
 use serde_json::{json, Map, Value};
 
 /// The rule: applies to `TFOpLambda` / `SlicingOpLambda` layers.
@@ -465,12 +465,7 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
                 .map(tensor_ref)
                 .collect::<Option<_>>()
                 .ok_or("malformed inbound node")?;
-            Ok(vec![entry(
-                name,
-                "Concatenate",
-                json!({"axis": axis}),
-                vec![Value::Array(inputs)],
-            )])
+            Ok(vec![concatenate_entry(name, axis, inputs)])
         }
         "reshape" => {
             let shape = kwargs
