@@ -589,6 +589,19 @@ fn hash_len16(u: u64, v: u64, mul: u64) -> u64 {
     b.wrapping_mul(mul)
 }
 
+/// farmhashna's mix of four words into the two it hashes:
+/// `(rotr(a + b, 43) + rotr(c, 30) + d, a + rotr(b + k, 18) + c)`.
+fn mix4(a: u64, b: u64, c: u64, d: u64, k: u64) -> (u64, u64) {
+    (
+        a.wrapping_add(b)
+            .rotate_right(43)
+            .wrapping_add(c.rotate_right(30))
+            .wrapping_add(d),
+        a.wrapping_add(b.wrapping_add(k).rotate_right(18))
+            .wrapping_add(c),
+    )
+}
+
 /// `WeakHashLen32WithSeeds` of the 32 bytes at `s[i..]`.
 fn weak_hash_len32(s: &[u8], i: usize, a: u64, b: u64) -> (u64, u64) {
     let (w, x, y, z) = (
@@ -640,45 +653,22 @@ fn fingerprint64(s: &[u8]) -> u64 {
             let b = fetch64(s, 8);
             let c = fetch64(s, len - 8).wrapping_mul(mul);
             let d = fetch64(s, len - 16).wrapping_mul(K2);
-            hash_len16(
-                a.wrapping_add(b)
-                    .rotate_right(43)
-                    .wrapping_add(c.rotate_right(30))
-                    .wrapping_add(d),
-                a.wrapping_add(b.wrapping_add(K2).rotate_right(18))
-                    .wrapping_add(c),
-                mul,
-            )
+            let (x, y) = mix4(a, b, c, d, K2);
+            hash_len16(x, y, mul)
         }
         33..=64 => {
             let a = fetch64(s, 0).wrapping_mul(K2);
             let b = fetch64(s, 8);
             let c = fetch64(s, len - 8).wrapping_mul(mul);
             let d = fetch64(s, len - 16).wrapping_mul(K2);
-            let y = a
-                .wrapping_add(b)
-                .rotate_right(43)
-                .wrapping_add(c.rotate_right(30))
-                .wrapping_add(d);
-            let z = hash_len16(
-                y,
-                a.wrapping_add(b.wrapping_add(K2).rotate_right(18))
-                    .wrapping_add(c),
-                mul,
-            );
+            let (y, w) = mix4(a, b, c, d, K2);
+            let z = hash_len16(y, w, mul);
             let e = fetch64(s, 16).wrapping_mul(mul);
             let f = fetch64(s, 24);
             let g = y.wrapping_add(fetch64(s, len - 32)).wrapping_mul(mul);
             let h = z.wrapping_add(fetch64(s, len - 24)).wrapping_mul(mul);
-            hash_len16(
-                e.wrapping_add(f)
-                    .rotate_right(43)
-                    .wrapping_add(g.rotate_right(30))
-                    .wrapping_add(h),
-                e.wrapping_add(f.wrapping_add(a).rotate_right(18))
-                    .wrapping_add(g),
-                mul,
-            )
+            let (x, y) = mix4(e, f, g, h, a);
+            hash_len16(x, y, mul)
         }
         _ => hash_long(s),
     }
