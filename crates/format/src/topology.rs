@@ -80,6 +80,23 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
+/// A layer entry's name: its `name` (as functional configs give it), else
+/// its `config.name`.
+pub fn layer_entry_name(entry: &Value) -> Option<&str> {
+    entry
+        .get("name")
+        .or_else(|| entry.get("config").and_then(|c| c.get("name")))
+        .and_then(Value::as_str)
+}
+
+/// A layer entry's `class_name` (`""` when it has none).
+pub fn layer_entry_class(entry: &Value) -> &str {
+    entry
+        .get("class_name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
 fn is_model_class(c: &str) -> bool {
     matches!(c, "Sequential" | "Model" | "Functional")
 }

@@ -12,6 +12,7 @@ use crate::h5::write::{write, WriteAttr, WriteGroup, WriteNode, WriteType};
 use crate::{KerasError, Result};
 use serde_json::{json, Value};
 use tfjs_format::codec::{decode_weights, TensorValues};
+use tfjs_format::topology::{layer_entry_class, layer_entry_name};
 use tfjs_format::ModelArtifacts;
 
 mod keras3;
@@ -58,17 +59,8 @@ fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
         .ok_or_else(|| KerasError::msg("the topology has no config.layers"))?
         .iter()
         .map(|l| {
-            let name = l
-                .get("name")
-                .or_else(|| l.get("config").and_then(|c| c.get("name")))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let class = l
-                .get("class_name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
+            let name = layer_entry_name(l).unwrap_or("").to_string();
+            let class = layer_entry_class(l).to_string();
             let config = l.get("config").cloned().unwrap_or(Value::Null);
             (name, class, config)
         })

@@ -6,7 +6,7 @@ use crate::tensor::{read_weight, Weight};
 use crate::{KerasError, Result, CONVERTED_BY};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use tfjs_format::{ModelArtifacts, WeightData};
+use tfjs_format::{topology, ModelArtifacts, WeightData};
 
 /// An imported model and what the import had to say about it.
 #[derive(Debug, Clone)]
@@ -143,19 +143,10 @@ fn config_layer_names(model_config: &Value) -> Option<Vec<(String, String)>> {
     Some(
         layers
             .iter()
-            .filter(|l| !tfjs_format::topology::is_keras3_operation(l))
+            .filter(|l| !topology::is_keras3_operation(l))
             .filter_map(|l| {
-                let name = l
-                    .get("name")
-                    .or_else(|| l.get("config")?.get("name"))?
-                    .as_str()?
-                    .to_string();
-                let class = l
-                    .get("class_name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                Some((name, class))
+                let name = topology::layer_entry_name(l)?;
+                Some((name.to_string(), topology::layer_entry_class(l).to_string()))
             })
             .collect(),
     )

@@ -317,14 +317,21 @@ pub fn write_stored(entries: &[(&str, &[u8])]) -> Vec<u8> {
         out.extend_from_slice(data);
         central.extend(header(0x0201_4b50, true));
     }
+    finish_archive(&mut out, &central, entries.len());
+    out
+}
+
+/// Close a zip whose local entries are in `out`: append the `central`
+/// directory of its `entries` entries and the end-of-central-directory
+/// record (single disk, no comment).
+pub fn finish_archive(out: &mut Vec<u8>, central: &[u8], entries: usize) {
     let cd_off = out.len() as u32;
-    out.extend_from_slice(&central);
+    out.extend_from_slice(central);
     out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
     out.extend_from_slice(&[0; 4]);
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(entries as u16).to_le_bytes());
+    out.extend_from_slice(&(entries as u16).to_le_bytes());
     out.extend_from_slice(&(central.len() as u32).to_le_bytes());
     out.extend_from_slice(&cd_off.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes());
-    out
 }

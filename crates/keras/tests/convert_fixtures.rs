@@ -9,7 +9,9 @@ use tfjs_format::{quantize, DType, ModelArtifacts, QuantizationDType, WeightData
 use tfjs_io::file::{save_path, FileStoreOptions};
 use tfjs_keras::{import_h5, import_keras, import_weights_h5};
 
-const SRC: &str = "../../../shared/fixtures/keras-src";
+mod common;
+
+use common::KERAS_SRC as SRC;
 const FIXTURES: &str = "../../../shared/fixtures/keras";
 const MIB4: usize = 4 * 1024 * 1024;
 
@@ -82,13 +84,7 @@ fn h5(model: &str) -> ModelArtifacts {
 
 #[test]
 fn h5_fixtures_match_the_converter_byte_for_byte() {
-    for model in [
-        "mobilenet_v2",
-        "mobilenet_v1",
-        "text_rnn",
-        "text_rnn_masked",
-        "keras3_cnn_h5",
-    ] {
+    for model in common::H5_MODELS {
         assert_same_files(&h5(model), MIB4, &Path::new(FIXTURES).join(model));
     }
 }

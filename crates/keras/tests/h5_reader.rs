@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use tfjs_keras::h5::{AttrValue, Datatype, H5File, Node};
 
+mod common;
+
 fn sha(b: &[u8]) -> String {
     Sha256::digest(b)
         .iter()
@@ -112,14 +114,8 @@ fn generated_variants_read_as_h5py_reads_them() {
 /// committed as tests/data/keras-src/*.listing.txt.
 #[test]
 fn keras_src_files_read_as_h5py_reads_them() {
-    let src = Path::new("../../../shared/fixtures/keras-src");
-    for model in [
-        "mobilenet_v2",
-        "mobilenet_v1",
-        "text_rnn",
-        "text_rnn_masked",
-        "keras3_cnn_h5",
-    ] {
+    let src = Path::new(common::KERAS_SRC);
+    for model in common::H5_MODELS {
         let expected =
             std::fs::read_to_string(format!("tests/data/keras-src/{model}.listing.txt")).unwrap();
         check(&src.join(model).join("model.h5"), &expected);

@@ -464,15 +464,7 @@ fn raw_zip(entries: &[RawEntry]) -> Vec<u8> {
         central.extend_from_slice(&e.local_offset.unwrap_or(offset).to_le_bytes());
         central.extend_from_slice(e.name.as_bytes());
     }
-    let cd = out.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&[0; 4]);
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
+    tfjs_keras::zip::finish_archive(&mut out, &central, entries.len());
     out
 }
 

@@ -394,6 +394,11 @@ impl Comparison {
     pub fn passed(&self) -> bool {
         self.failures == 0 && self.problems.is_empty()
     }
+
+    /// Record a problem with output `output`.
+    fn output_problem(&mut self, output: &str, what: std::fmt::Arguments<'_>) {
+        self.problems.push(format!("output `{output}`: {what}"));
+    }
 }
 
 /// Compare `actual` (model output order) with `expected`.
@@ -414,12 +419,8 @@ pub fn compare(
     let mut all = Vec::new();
     for (a, e) in actual.iter().zip(expected) {
         if a.shape() != e.shape.as_slice() {
-            c.problems.push(format!(
-                "output `{}`: shape {:?}, expected {:?}",
-                e.name,
-                a.shape(),
-                e.shape
-            ));
+            let (got, want) = (a.shape(), &e.shape);
+            c.output_problem(&e.name, format_args!("shape {got:?}, expected {want:?}"));
             continue;
         }
         if a.as_strings().is_some() || e.dtype == "string" {
@@ -456,12 +457,8 @@ pub fn compare(
 /// infinite, so it sorts first).
 fn compare_strings(a: &Tensor, e: &IoTensor, c: &mut Comparison) {
     let Some(got) = a.as_strings().filter(|_| e.dtype == "string") else {
-        c.problems.push(format!(
-            "output `{}`: dtype {}, expected {}",
-            e.name,
-            a.dtype(),
-            e.dtype
-        ));
+        let (got, want) = (a.dtype(), &e.dtype);
+        c.output_problem(&e.name, format_args!("dtype {got}, expected {want}"));
         return;
     };
     let bad: Vec<usize> = (0..got.len())
@@ -469,13 +466,15 @@ fn compare_strings(a: &Tensor, e: &IoTensor, c: &mut Comparison) {
         .collect();
     c.failures += bad.len();
     if let Some(&i) = bad.first() {
-        c.problems.push(format!(
-            "output `{}`: {} string(s) differ, first at flat index {i}: {:?}, expected {:?}",
-            e.name,
-            bad.len(),
-            got[i],
-            e.strings.get(i).map(String::as_str).unwrap_or("")
-        ));
+        let want = e.strings.get(i).map(String::as_str).unwrap_or("");
+        c.output_problem(
+            &e.name,
+            format_args!(
+                "{} string(s) differ, first at flat index {i}: {:?}, expected {want:?}",
+                bad.len(),
+                got[i]
+            ),
+        );
     }
 }
 

@@ -67,15 +67,20 @@ pub(crate) trait ProfileModels: StoreProfile + Clone + Send + Sync + 'static {
 }
 
 /// For a store `$store { profile: Profile }` with [`ProfileModels`]: its
-/// [`StoreProfile`] (`$scheme`, `$empty_path`), its constructor and blocking
+/// [`StoreProfile`] (`$scheme`, and the empty-path error naming the
+/// `$backend` TensorFlow.js stores to), its constructor and blocking
 /// API (`new`, `profile`, `load_sync`, `save_sync`, `list_sync`,
 /// `remove_sync`), and `impl ModelStore` running the same operations off
 /// the runtime.
 macro_rules! profile_model_store {
-    ($store:ty, $scheme:expr, $empty_path:expr) => {
+    ($store:ty, $scheme:expr, $backend:literal) => {
         impl $crate::adaptor::StoreProfile for $store {
             const SCHEME: &'static str = $scheme;
-            const EMPTY_PATH: &'static str = $empty_path;
+            const EMPTY_PATH: &'static str = concat!(
+                "For ",
+                $backend,
+                ", modelPath must not be null, undefined or empty."
+            );
             fn profile_ref(&self) -> &$crate::profile::Profile {
                 &self.profile
             }

@@ -222,8 +222,7 @@ impl ProfileModels for IndexedDbStore {
             .transaction()
             .map_err(|e| self.profile.sql_err("cannot start read transaction", e))?;
         let model = self.read_model(&tx, path)?;
-        tx.commit()
-            .map_err(|e| self.profile.sql_err("cannot finish read transaction", e))?;
+        self.profile.commit(tx, "cannot finish read transaction")?;
         model.ok_or_else(|| not_found(path))
     }
 
@@ -347,14 +346,9 @@ impl ProfileModels for IndexedDbStore {
             })?;
         tx.execute("DELETE FROM models_store WHERE model_path = ?1", [path])
             .map_err(|e| self.profile.sql_err("cannot delete from models_store", e))?;
-        tx.commit()
-            .map_err(|e| self.profile.sql_err("cannot commit removal", e))?;
+        self.profile.commit(tx, "cannot commit removal")?;
         Ok(info)
     }
 }
 
-profile_model_store!(
-    IndexedDbStore,
-    SCHEME,
-    "For IndexedDB, modelPath must not be null, undefined or empty."
-);
+profile_model_store!(IndexedDbStore, SCHEME, "IndexedDB");

@@ -293,8 +293,7 @@ impl LocalStorageStore {
                     .map_err(|e| self.profile.sql_err("cannot read local storage", e))?;
             }
         }
-        tx.commit()
-            .map_err(|e| self.profile.sql_err("cannot finish read transaction", e))?;
+        self.profile.commit(tx, "cannot finish read transaction")?;
         Ok(out)
     }
 
@@ -383,8 +382,7 @@ impl LocalStorageStore {
                     .map_err(|e| self.profile.sql_err(&format!("cannot write key `{k}`"), e))?;
             }
         }
-        tx.commit()
-            .map_err(|e| self.profile.sql_err("cannot commit save", e))
+        self.profile.commit(tx, "cannot commit save")
     }
 
     /// The stored key–value pairs of model `path` in TensorFlow.js's write
@@ -620,14 +618,9 @@ impl ProfileModels for LocalStorageStore {
             tx.execute("DELETE FROM local_storage WHERE key = ?1", [k])
                 .map_err(|e| self.profile.sql_err("cannot delete key", e))?;
         }
-        tx.commit()
-            .map_err(|e| self.profile.sql_err("cannot commit removal", e))?;
+        self.profile.commit(tx, "cannot commit removal")?;
         Ok(info)
     }
 }
 
-profile_model_store!(
-    LocalStorageStore,
-    SCHEME,
-    "For local storage, modelPath must not be null, undefined or empty."
-);
+profile_model_store!(LocalStorageStore, SCHEME, "local storage");

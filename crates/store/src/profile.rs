@@ -344,6 +344,11 @@ impl Profile {
         sql_err(&self.inner.db_path, what, e)
     }
 
+    /// Commit `tx`; `what` says what failed in errors.
+    pub(crate) fn commit(&self, tx: rusqlite::Transaction<'_>, what: &str) -> Result<()> {
+        tx.commit().map_err(|e| self.sql_err(what, e))
+    }
+
     /// Every row of `sql` (two text columns) with `params`, in one
     /// statement; `what` says what failed in errors.
     pub(crate) fn text_pairs(

@@ -237,17 +237,13 @@ pub struct PRelu {
 
 impl PRelu {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let mut p = PRelu {
+        let p = PRelu {
             cfg: PReluConfig::read(&Cx::new(cfg))?,
             base: Base::parse(cfg)?,
             params: Params::default(),
         };
-        if let Some(s) = p.base.batch_input_shape.clone() {
-            if p.build(&[s]).is_err() {
-                p.params.clear();
-            }
-        }
-        Ok(p)
+        let declared = p.base.batch_input_shape.clone();
+        Ok(built_if_possible(p, declared, |l| &mut l.params))
     }
 }
 

@@ -363,12 +363,7 @@ impl Layer for MultiHeadAttention {
     fn per_sample(&self) -> bool {
         true
     }
-    fn class_name(&self) -> &str {
-        "MultiHeadAttention"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "MultiHeadAttention");
     fn config(&self) -> Map<String, Value> {
         echo_config(&self.base, &self.raw)
     }
@@ -784,13 +779,7 @@ impl Layer for DenseAttention {
         }
         Ok(vec![Tensor::from_f32(shape, out)?])
     }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![masks.first().cloned().flatten()])
-    }
+    same_as_input!(mask);
 }
 
 /// `weights()` of a layer whose weights are listed as (name, shape).

@@ -5,7 +5,6 @@
 //! [`super::common::spatial`]).
 
 use super::common::*;
-use crate::activations::Activation;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use rayon::prelude::*;
@@ -59,13 +58,7 @@ pub struct Conv {
     base: Base,
     kind: ConvKind,
     filters: usize,
-    kernel_size: Vec<usize>,
-    strides: Vec<usize>,
-    padding: Padding,
-    cf: bool,
-    dilation: Vec<usize>,
-    activation: Activation,
-    use_bias: bool,
+    spec: ConvSpec,
     groups: usize,
     output_padding: Option<Vec<usize>>,
     extras: Extras,
@@ -80,18 +73,7 @@ impl Conv {
         if filters == 0 {
             return Err(cfg.err("filters", "must be a positive integer"));
         }
-        let kernel_size = cfg.tuple_req("kernel_size", n)?;
-        let strides = cfg.tuple_or("strides", n, 1)?;
-        let dilation = cfg.tuple_or("dilation_rate", n, 1)?;
-        for (k, v) in [
-            ("kernel_size", &kernel_size),
-            ("strides", &strides),
-            ("dilation_rate", &dilation),
-        ] {
-            if v.contains(&0) {
-                return Err(cfg.err(k, "values must be at least 1"));
-            }
-        }
+        let window = conv_window(cfg, n)?;
         let padding = padding_field(cfg)?;
         if padding == Padding::Causal && kind != ConvKind::Conv1D {
             return Err(cfg.err("padding", "\"causal\" padding is only supported by Conv1D"));
@@ -116,40 +98,21 @@ impl Conv {
         };
         let mut extras = Extras::default();
         extras.init(cfg, "kernel_initializer", glorot_normal_default);
-        extras.init(cfg, "bias_initializer", zeros_init);
-        for k in [
-            "kernel_regularizer",
-            "bias_regularizer",
-            "activity_regularizer",
-        ] {
-            extras.reg(cfg, k);
-        }
-        for k in ["kernel_constraint", "bias_constraint"] {
-            extras.cons(cfg, k);
-        }
-        let mut c = Conv {
+        extras.reg(cfg, "kernel_regularizer");
+        extras.cons(cfg, "kernel_constraint");
+        ConvSpec::read_bias_fields(cfg, &mut extras);
+        let spec = ConvSpec::read(cfg, window, padding)?;
+        let conv = Conv {
             base,
             kind,
             filters,
-            kernel_size,
-            strides,
-            padding,
-            cf: channels_first(cfg)?,
-            dilation,
-            activation: activation_field(cfg, "activation")?,
-            use_bias: cfg.bool_or("use_bias", true)?,
+            spec,
             groups,
             output_padding,
             extras,
             params: Params::default(),
         };
-        if let Some(s) = c.base.batch_input_shape.clone() {
-            let cl = shape_cl(&s, c.cf);
-            if cl.len() == n + 2 && cl[n + 1].is_some() {
-                c.build(&[s])?;
-            }
-        }
-        Ok(c)
+        built_from_declared(conv, |c| c.spec.declared_input(&c.base))
     }
 
     fn in_channels(&self) -> usize {
@@ -160,6 +123,21 @@ impl Conv {
                 w.shape[self.kind.rank()] * self.groups
             }
         })
+    }
+
+    /// What the conv + BatchNormalization + ReLU fusion needs, for a
+    /// channels-last, ungrouped, built `Conv2D`.
+    pub(crate) fn fusion_spec(&self) -> Option<FusableConv<'_>> {
+        if self.kind != ConvKind::Conv2D || self.groups != 1 {
+            return None;
+        }
+        FusableConv::new(false, &self.spec, &self.params)
+    }
+
+    /// The kernel and (with `use_bias`) the bias of a built layer.
+    fn kernel_and_bias(&self) -> (&[f32], Option<&[f32]>) {
+        let bias = self.spec.use_bias.then(|| self.params.get(1));
+        (self.params.get(0), bias)
     }
 
     /// (out, pad_before) per spatial dim.
@@ -173,8 +151,8 @@ impl Conv {
     /// (out, pad_before) of spatial dim `i` of length `input`.
     fn dim(&self, i: usize, input: usize) -> Result<(usize, usize)> {
         // Name the fields when the dilated window cannot fit the input.
-        let (k, d) = (self.kernel_size[i], self.dilation[i]);
-        let valid = !self.kind.transposed() && self.padding == Padding::Valid;
+        let (k, d) = (self.spec.kernel_size[i], self.spec.dilation[i]);
+        let valid = !self.kind.transposed() && self.spec.padding == Padding::Valid;
         match (k - 1).checked_mul(d).and_then(|v| v.checked_add(1)) {
             None => {
                 return Err(self.base.err(format!(
@@ -190,43 +168,26 @@ impl Conv {
             _ => {}
         }
         if self.kind.transposed() {
-            deconv_dim(
-                &self.base,
-                input,
-                k,
-                self.strides[i],
-                d,
-                self.padding,
-                self.output_padding.as_ref().map(|o| o[i]),
-            )
+            let output_padding = self.output_padding.as_ref().map(|o| o[i]);
+            self.spec.deconv_dim(&self.base, i, input, output_padding)
         } else {
-            conv_dim(&self.base, input, k, self.strides[i], d, self.padding)
+            self.spec.dim(&self.base, i, input)
         }
     }
 
     /// Forward (non-transposed) convolution of channels-last `x`.
-    fn forward(
-        &self,
-        x: &[f32],
-        b: usize,
-        sp: &[usize],
-        c: usize,
-        geo: &[(usize, usize)],
-    ) -> Result<Vec<f32>> {
+    fn forward(&self, xl: &ChannelsLast, geo: &[(usize, usize)], out: &mut [f32]) -> Result<()> {
+        let (x, (b, sp, c)) = (&xl.data[..], xl.dims());
         let f = self.filters;
-        let kernel = self.params.get(0);
-        let bias = self.use_bias.then(|| self.params.get(1));
-        let out_px: usize = geo.iter().map(|g| g.0).product();
-        let mut out = vec![0.0f32; b * out_px * f];
+        let (kernel, bias) = self.kernel_and_bias();
         if self.groups == 1 {
-            self.run_conv(x, kernel, bias, b, sp, c, f, geo, &mut out)?;
-            return Ok(out);
+            return self.run_conv(x, kernel, bias, b, sp, c, f, geo, out);
         }
         // Grouped: slice channels, convolve each group, scatter the filters.
         let g = self.groups;
         let (cg, fg) = (c / g, f / g);
         let in_px: usize = sp.iter().product();
-        let taps: usize = self.kernel_size.iter().product();
+        let taps: usize = self.spec.kernel_size.iter().product();
         for gi in 0..g {
             let xg: Vec<f32> = x
                 .chunks(c)
@@ -239,13 +200,13 @@ impl Conv {
                 .flat_map(|row| row[gi * fg..(gi + 1) * fg].iter().copied())
                 .collect();
             let bg = bias.map(|bb| &bb[gi * fg..(gi + 1) * fg]);
-            let mut og = vec![0.0f32; b * out_px * fg];
+            let mut og = vec![0.0f32; out.len() / g];
             self.run_conv(&xg, &kg, bg, b, sp, cg, fg, geo, &mut og)?;
             for (dst, src) in out.chunks_mut(f).zip(og.chunks(fg)) {
                 dst[gi * fg..(gi + 1) * fg].copy_from_slice(src);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -261,7 +222,7 @@ impl Conv {
         geo: &[(usize, usize)],
         out: &mut [f32],
     ) -> Result<()> {
-        let (k, s, d) = (&self.kernel_size, &self.strides, &self.dilation);
+        let [k, s, d] = self.spec.window();
         match sp.len() {
             1 | 2 => {
                 let p = conv2d_params(b, sp, c, f, [k, s, d], geo);
@@ -299,27 +260,19 @@ impl Conv {
     }
 
     /// Transposed convolution of channels-last `x`.
-    fn backward(
-        &self,
-        x: &[f32],
-        b: usize,
-        sp: &[usize],
-        c: usize,
-        geo: &[(usize, usize)],
-    ) -> Vec<f32> {
+    fn backward(&self, xl: &ChannelsLast, geo: &[(usize, usize)], out: &mut [f32]) {
+        let (x, (b, sp, c)) = (&xl.data[..], xl.dims());
         let f = self.filters;
-        let kernel = self.params.get(0);
-        let bias = self.use_bias.then(|| self.params.get(1));
-        let out_px: usize = geo.iter().map(|g| g.0).product();
-        let mut out = vec![0.0f32; b * out_px * f];
-        let (k, s, d) = (&self.kernel_size, &self.strides, &self.dilation);
+        let (kernel, bias) = self.kernel_and_bias();
+        let [k, s, d] = self.spec.window();
         if sp.len() <= 2 {
             let p = conv2d_params(b, sp, c, f, [k, s, d], geo);
-            tfjs_kernels::conv2d_transpose(x, kernel, bias, &p, &mut out);
-            return out;
+            tfjs_kernels::conv2d_transpose(x, kernel, bias, &p, out);
+            return;
         }
         // 3-D: scatter each input pixel through the kernel [kd, kh, kw, F, C].
         let in_px: usize = sp.iter().product();
+        let out_px: usize = geo.iter().map(|g| g.0).product();
         let os = [geo[0].0, geo[1].0, geo[2].0];
         let img_out = out_px * f;
         out.par_chunks_mut(img_out.max(1))
@@ -361,27 +314,6 @@ impl Conv {
                     }
                 }
             });
-        out
-    }
-}
-
-impl Conv {
-    /// What the conv + BatchNormalization + ReLU fusion needs, for a
-    /// channels-last, ungrouped, built `Conv2D`.
-    pub(crate) fn fusion_spec(&self) -> Option<FusableConv<'_>> {
-        if self.kind != ConvKind::Conv2D || self.cf || self.groups != 1 {
-            return None;
-        }
-        FusableConv::new(
-            false,
-            &self.kernel_size,
-            &self.strides,
-            &self.dilation,
-            self.padding,
-            self.activation,
-            &self.params,
-            self.use_bias,
-        )
     }
 }
 
@@ -408,32 +340,15 @@ impl Layer for Conv {
         ] {
             self.extras.put(&mut m, k);
         }
-        m.insert("kernel_size".into(), ints(&self.kernel_size));
-        m.insert("strides".into(), ints(&self.strides));
-        m.insert("padding".into(), json!(padding_name(self.padding)));
-        if self.kind != ConvKind::Conv1D {
-            m.insert("data_format".into(), data_format_value(self.cf));
-        }
-        if !self.kind.transposed() {
-            m.insert("dilation_rate".into(), ints(&self.dilation));
-        }
-        m.insert("activation".into(), json!(self.activation.name()));
-        m.insert("use_bias".into(), json!(self.use_bias));
-        for k in [
-            "bias_initializer",
-            "bias_regularizer",
-            "activity_regularizer",
-            "bias_constraint",
-        ] {
-            self.extras.put(&mut m, k);
-        }
+        let (conv1d, transposed) = (self.kind == ConvKind::Conv1D, self.kind.transposed());
+        self.spec.write(&mut m, &self.extras, !conv1d, !transposed);
         self.base.write(&mut m);
         // Keras fields TF.js does not write, only when they change the result.
-        if self.kind == ConvKind::Conv1D && self.cf {
+        if self.kind == ConvKind::Conv1D && self.spec.cf {
             m.insert("data_format".into(), data_format_value(true));
         }
-        if self.kind.transposed() && self.dilation.iter().any(|&d| d != 1) {
-            m.insert("dilation_rate".into(), ints(&self.dilation));
+        if self.kind.transposed() && self.spec.dilation.iter().any(|&d| d != 1) {
+            m.insert("dilation_rate".into(), ints(&self.spec.dilation));
         }
         if let Some(op) = &self.output_padding {
             m.insert("output_padding".into(), ints(op));
@@ -445,9 +360,9 @@ impl Layer for Conv {
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let n = self.kind.rank();
-        let s = spatial_input(&self.base, input_shapes, n, self.cf)?;
+        let s = spatial_input(&self.base, input_shapes, n, self.spec.cf)?;
         let c = known_channels(&self.base, &s)?;
-        let mut kshape = self.kernel_size.clone();
+        let mut kshape = self.spec.kernel_size.clone();
         if self.kind.transposed() {
             kshape.extend([self.filters, c]);
         } else {
@@ -467,12 +382,12 @@ impl Layer for Conv {
         {
             return Err(self.base.err(format!(
                 "kernel_size {:?} with {c} input channels and filters {} needs a kernel of shape {kshape:?}, over {MAX_WEIGHT_ELEMENTS} elements: the config is corrupt",
-                self.kernel_size, self.filters
+                self.spec.kernel_size, self.filters
             )));
         }
         self.params.clear();
         self.params.add("kernel", kshape, true, 0.0)?;
-        if self.use_bias {
+        if self.spec.use_bias {
             self.params.add("bias", vec![self.filters], true, 0.0)?;
         }
         Ok(())
@@ -480,37 +395,26 @@ impl Layer for Conv {
     layer_common!(weights);
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let n = self.kind.rank();
-        let s = spatial_input(&self.base, inputs, n, self.cf)?;
+        let s = spatial_input(&self.base, inputs, n, self.spec.cf)?;
         let out = spatial_output(&s, Some(self.filters), |i, len| Ok(self.dim(i, len)?.0))?;
-        Ok(vec![shape_from_cl(out, self.cf)])
+        Ok(vec![shape_from_cl(out, self.spec.cf)])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let n = self.kind.rank();
-        let x = one_input(&self.base, inputs)?;
-        require_built(&self.base, &self.params)?;
-        check_rank(&self.base, x.rank(), n + 2, "batch, spatial dims, channels")?;
-        let xl = to_channels_last(x, self.cf);
-        let c = xl.shape[n + 1];
-        let want = self.in_channels();
-        if c != want {
-            return Err(self.base.err(format!(
-                "expects {want} input channels, got input shape {:?}",
-                x.shape()
-            )));
-        }
-        let b = xl.shape[0];
-        let sp = &xl.shape[1..=n];
+        let xl = built_spatial_input(&self.base, &self.params, inputs, n, self.spec.cf, || {
+            self.in_channels()
+        })?;
+        let (b, sp, _) = xl.dims();
         let geo = self.geometry(sp)?;
-        let mut out = if self.kind.transposed() {
-            self.backward(&xl.data, b, sp, c, &geo)
+        let out_px: usize = geo.iter().map(|g| g.0).product();
+        let mut out = vec![0.0f32; b * out_px * self.filters];
+        if self.kind.transposed() {
+            self.backward(&xl, &geo, &mut out);
         } else {
-            self.forward(&xl.data, b, sp, c, &geo)?
-        };
-        apply_activation(self.activation, &mut out, self.filters);
-        let mut shape = vec![b];
-        shape.extend(geo.iter().map(|g| g.0));
-        shape.push(self.filters);
-        Ok(vec![from_channels_last(&self.base, shape, out, self.cf)?])
+            self.forward(&xl, &geo, &mut out)?;
+        }
+        let y = self.spec.output(&self.base, b, &geo, self.filters, out)?;
+        Ok(vec![y])
     }
 }
 

@@ -3,11 +3,10 @@
 //! `tfjs-kernels` like [`super::conv`].
 
 use super::common::*;
-use crate::activations::Activation;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
-use tfjs_kernels::{Conv2dParams, Padding};
+use tfjs_kernels::Padding;
 
 // ---------------------------------------------------------------------------
 // DepthwiseConv2D, SeparableConv1D/2D
@@ -31,29 +30,7 @@ fn depthwise(
 ) -> Vec<f32> {
     let out_px: usize = geo.iter().map(|g| g.0).product();
     let mut out = vec![0.0f32; b * out_px * c * mult];
-    let (in_h, k_h, s_h, d_h, out_h, pad_top) = if sp.len() == 2 {
-        (sp[0], k[0], s[0], d[0], geo[0].0, geo[0].1)
-    } else {
-        (1, 1, 1, 1, 1, 0)
-    };
-    let l = sp.len() - 1;
-    let p = Conv2dParams {
-        batch: b,
-        in_h,
-        in_w: sp[l],
-        in_c: c,
-        out_c: c * mult,
-        k_h,
-        k_w: k[l],
-        stride_h: s_h,
-        stride_w: s[l],
-        dil_h: d_h,
-        dil_w: d[l],
-        pad_top,
-        pad_left: geo[l].1,
-        out_h,
-        out_w: geo[l].0,
-    };
+    let p = conv2d_params(b, sp, c, c * mult, [k, s, d], geo);
     tfjs_kernels::depthwise_conv2d(x, kernel, bias, &p, &mut out);
     out
 }
@@ -71,16 +48,10 @@ enum DwKind {
 pub struct DepthwiseSeparable {
     base: Base,
     kind: DwKind,
+    spec: ConvSpec,
+    depth_multiplier: usize,
     /// `Some` for separable convolutions.
     filters: Option<usize>,
-    kernel_size: Vec<usize>,
-    strides: Vec<usize>,
-    padding: Padding,
-    cf: bool,
-    dilation: Vec<usize>,
-    depth_multiplier: usize,
-    activation: Activation,
-    use_bias: bool,
     extras: Extras,
     params: Params,
 }
@@ -101,18 +72,7 @@ impl DepthwiseSeparable {
         } else {
             None
         };
-        let kernel_size = cfg.tuple_req("kernel_size", n)?;
-        let strides = cfg.tuple_or("strides", n, 1)?;
-        let dilation = cfg.tuple_or("dilation_rate", n, 1)?;
-        for (k, v) in [
-            ("kernel_size", &kernel_size),
-            ("strides", &strides),
-            ("dilation_rate", &dilation),
-        ] {
-            if v.contains(&0) {
-                return Err(cfg.err(k, "values must be at least 1"));
-            }
-        }
+        let window = conv_window(cfg, n)?;
         let depth_multiplier = cfg.usize_or("depth_multiplier", 1)?;
         if depth_multiplier == 0 {
             return Err(cfg.err("depth_multiplier", "must be at least 1"));
@@ -139,60 +99,36 @@ impl DepthwiseSeparable {
             extras.reg(cfg, "depthwise_regularizer");
             extras.cons(cfg, "depthwise_constraint");
         }
-        extras.init(cfg, "bias_initializer", zeros_init);
-        extras.reg(cfg, "bias_regularizer");
-        extras.reg(cfg, "activity_regularizer");
-        extras.cons(cfg, "bias_constraint");
-        let mut l = DepthwiseSeparable {
-            base: Base::parse(cfg)?,
+        ConvSpec::read_bias_fields(cfg, &mut extras);
+        let base = Base::parse(cfg)?;
+        let spec = ConvSpec::read(cfg, window, padding)?;
+        let layer = DepthwiseSeparable {
+            base,
             kind,
-            filters,
-            kernel_size,
-            strides,
-            padding,
-            cf: channels_first(cfg)?,
-            dilation,
+            spec,
             depth_multiplier,
-            activation: activation_field(cfg, "activation")?,
-            use_bias: cfg.bool_or("use_bias", true)?,
+            filters,
             extras,
             params: Params::default(),
         };
-        if let Some(s) = l.base.batch_input_shape.clone() {
-            let cl = shape_cl(&s, l.cf);
-            if cl.len() == n + 2 && cl[n + 1].is_some() {
-                l.build(&[s])?;
-            }
-        }
-        Ok(l)
+        built_from_declared(layer, |l| l.spec.declared_input(&l.base))
     }
 
     fn rank(&self) -> usize {
-        self.kernel_size.len()
+        self.spec.kernel_size.len()
     }
 
     fn out_channels(&self, c: usize) -> usize {
         self.filters.unwrap_or(c * self.depth_multiplier)
     }
-}
 
-impl DepthwiseSeparable {
     /// What the conv + BatchNormalization + ReLU fusion needs, for a
     /// channels-last, built `DepthwiseConv2D`.
     pub(crate) fn fusion_spec(&self) -> Option<FusableConv<'_>> {
-        if self.kind != DwKind::Depthwise2D || self.cf {
+        if self.kind != DwKind::Depthwise2D {
             return None;
         }
-        FusableConv::new(
-            true,
-            &self.kernel_size,
-            &self.strides,
-            &self.dilation,
-            self.padding,
-            self.activation,
-            &self.params,
-            self.use_bias,
-        )
+        FusableConv::new(true, &self.spec, &self.params)
     }
 }
 
@@ -219,21 +155,7 @@ impl Layer for DepthwiseSeparable {
         if let Some(f) = self.filters {
             m.insert("filters".into(), json!(f));
         }
-        m.insert("kernel_size".into(), ints(&self.kernel_size));
-        m.insert("strides".into(), ints(&self.strides));
-        m.insert("padding".into(), json!(padding_name(self.padding)));
-        m.insert("data_format".into(), data_format_value(self.cf));
-        m.insert("dilation_rate".into(), ints(&self.dilation));
-        m.insert("activation".into(), json!(self.activation.name()));
-        m.insert("use_bias".into(), json!(self.use_bias));
-        for k in [
-            "bias_initializer",
-            "bias_regularizer",
-            "activity_regularizer",
-            "bias_constraint",
-        ] {
-            self.extras.put(&mut m, k);
-        }
+        self.spec.write(&mut m, &self.extras, true, true);
         self.base.write(&mut m);
         match self.kind {
             DwKind::Depthwise2D | DwKind::Depthwise1D => {
@@ -269,9 +191,9 @@ impl Layer for DepthwiseSeparable {
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let n = self.rank();
-        let s = spatial_input(&self.base, input_shapes, n, self.cf)?;
+        let s = spatial_input(&self.base, input_shapes, n, self.spec.cf)?;
         let c = known_channels(&self.base, &s)?;
-        let mut dk = self.kernel_size.clone();
+        let mut dk = self.spec.kernel_size.clone();
         dk.extend([c, self.depth_multiplier]);
         self.params.clear();
         // Always TF.js's name: Keras 3 files call it `kernel`, which the
@@ -282,7 +204,7 @@ impl Layer for DepthwiseSeparable {
             pk.extend([c * self.depth_multiplier, f]);
             self.params.add("pointwise_kernel", pk, true, 0.0)?;
         }
-        if self.use_bias {
+        if self.spec.use_bias {
             self.params
                 .add("bias", vec![self.out_channels(c)], true, 0.0)?;
         }
@@ -291,48 +213,26 @@ impl Layer for DepthwiseSeparable {
     layer_common!(weights);
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let n = self.rank();
-        let s = spatial_input(&self.base, inputs, n, self.cf)?;
+        let s = spatial_input(&self.base, inputs, n, self.spec.cf)?;
         let channels = match self.filters {
             Some(f) => Some(f),
             None => s[n + 1].map(|c| c * self.depth_multiplier),
         };
         let out = spatial_output(&s, channels, |i, len| {
-            let (k, st, d) = (self.kernel_size[i], self.strides[i], self.dilation[i]);
-            Ok(conv_dim(&self.base, len, k, st, d, self.padding)?.0)
+            Ok(self.spec.dim(&self.base, i, len)?.0)
         })?;
-        Ok(vec![shape_from_cl(out, self.cf)])
+        Ok(vec![shape_from_cl(out, self.spec.cf)])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let n = self.rank();
-        let x = one_input(&self.base, inputs)?;
-        require_built(&self.base, &self.params)?;
-        check_rank(&self.base, x.rank(), n + 2, "batch, spatial dims, channels")?;
-        let xl = to_channels_last(x, self.cf);
-        let c = xl.shape[n + 1];
-        let want = self.params.weights(true)[0].shape[n];
-        if c != want {
-            return Err(self.base.err(format!(
-                "expects {want} input channels, got input shape {:?}",
-                x.shape()
-            )));
-        }
-        let b = xl.shape[0];
-        let sp = &xl.shape[1..=n];
-        let geo: Vec<(usize, usize)> = (0..n)
-            .map(|i| {
-                conv_dim(
-                    &self.base,
-                    sp[i],
-                    self.kernel_size[i],
-                    self.strides[i],
-                    self.dilation[i],
-                    self.padding,
-                )
-            })
-            .collect::<Result<_>>()?;
+        let xl = built_spatial_input(&self.base, &self.params, inputs, n, self.spec.cf, || {
+            self.params.weights(true)[0].shape[n]
+        })?;
+        let (b, sp, c) = xl.dims();
+        let geo = conv_geometry(&self.base, sp, self.spec.window(), self.spec.padding)?;
         let separable = self.filters.is_some();
         let bias_index = if separable { 2 } else { 1 };
-        let bias = self.use_bias.then(|| self.params.get(bias_index));
+        let bias = self.spec.use_bias.then(|| self.params.get(bias_index));
         let mid = c * self.depth_multiplier;
         let dw = depthwise(
             &xl.data,
@@ -342,13 +242,13 @@ impl Layer for DepthwiseSeparable {
             sp,
             c,
             self.depth_multiplier,
-            &self.kernel_size,
-            &self.strides,
-            &self.dilation,
+            &self.spec.kernel_size,
+            &self.spec.strides,
+            &self.spec.dilation,
             &geo,
         );
         let oc = self.out_channels(c);
-        let mut out = match self.filters {
+        let out = match self.filters {
             Some(f) => {
                 let m = dw.len() / mid.max(1);
                 let mut o = vec![0.0f32; m * f];
@@ -357,11 +257,8 @@ impl Layer for DepthwiseSeparable {
             }
             None => dw,
         };
-        apply_activation(self.activation, &mut out, oc);
-        let mut shape = vec![b];
-        shape.extend(geo.iter().map(|g| g.0));
-        shape.push(oc);
-        Ok(vec![from_channels_last(&self.base, shape, out, self.cf)?])
+        let y = self.spec.output(&self.base, b, &geo, oc, out)?;
+        Ok(vec![y])
     }
 }
 

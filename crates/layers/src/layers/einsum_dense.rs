@@ -308,12 +308,7 @@ impl EinsumDense {
 
 impl Layer for EinsumDense {
     layer_common!(weights);
-    fn class_name(&self) -> &str {
-        "EinsumDense"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "EinsumDense");
     fn config(&self) -> Map<String, Value> {
         self.base.with_rest(&self.raw)
     }

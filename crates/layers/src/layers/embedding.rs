@@ -110,13 +110,7 @@ impl Layer for Embedding {
     fn per_sample(&self) -> bool {
         true
     }
-    fn class_name(&self) -> &str {
-        "Embedding"
-    }
-
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "Embedding");
 
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();

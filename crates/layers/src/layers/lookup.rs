@@ -210,12 +210,7 @@ impl<T: LookupToken> IndexLookup<T> {
                 ))
             }
         };
-        if !matches!(c.get("salt"), None | Some(Value::Null)) {
-            return Err(c.err(
-                "salt",
-                "a salted lookup (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is",
-            ));
-        }
+        refuse_salt(c, "lookup")?;
         let mode = output_mode(c)?;
         let invert = c.bool_or("invert", false)?;
         if invert && mode != Mode::Int {
@@ -486,6 +481,20 @@ pub struct Hashing {
     mode: Mode,
 }
 
+/// Refuse a `salt`: a salted lookup or Hashing (`what`) hashes with keyed
+/// SipHash, which is not implemented.
+fn refuse_salt(c: &ConfigReader<'_>, what: &str) -> Result<()> {
+    if matches!(c.get("salt"), None | Some(Value::Null)) {
+        return Ok(());
+    }
+    Err(c.err(
+        "salt",
+        format!(
+            "a salted {what} (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is"
+        ),
+    ))
+}
+
 impl Hashing {
     /// Build from a config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<Hashing> {
@@ -496,12 +505,7 @@ impl Hashing {
                 format!("expected 1..=2^31-1 bins, got {num_bins}"),
             ));
         }
-        if !matches!(c.get("salt"), None | Some(Value::Null)) {
-            return Err(c.err(
-                "salt",
-                "a salted Hashing (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is",
-            ));
-        }
+        refuse_salt(c, "Hashing")?;
         let mask_value = match c.get("mask_value") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
@@ -585,6 +589,19 @@ fn hash_len16(u: u64, v: u64, mul: u64) -> u64 {
     b.wrapping_mul(mul)
 }
 
+/// farmhashna's mix of four words into the two it hashes:
+/// `(rotr(a + b, 43) + rotr(c, 30) + d, a + rotr(b + k, 18) + c)`.
+fn mix4(a: u64, b: u64, c: u64, d: u64, k: u64) -> (u64, u64) {
+    (
+        a.wrapping_add(b)
+            .rotate_right(43)
+            .wrapping_add(c.rotate_right(30))
+            .wrapping_add(d),
+        a.wrapping_add(b.wrapping_add(k).rotate_right(18))
+            .wrapping_add(c),
+    )
+}
+
 /// `WeakHashLen32WithSeeds` of the 32 bytes at `s[i..]`.
 fn weak_hash_len32(s: &[u8], i: usize, a: u64, b: u64) -> (u64, u64) {
     let (w, x, y, z) = (
@@ -636,47 +653,67 @@ fn fingerprint64(s: &[u8]) -> u64 {
             let b = fetch64(s, 8);
             let c = fetch64(s, len - 8).wrapping_mul(mul);
             let d = fetch64(s, len - 16).wrapping_mul(K2);
-            hash_len16(
-                a.wrapping_add(b)
-                    .rotate_right(43)
-                    .wrapping_add(c.rotate_right(30))
-                    .wrapping_add(d),
-                a.wrapping_add(b.wrapping_add(K2).rotate_right(18))
-                    .wrapping_add(c),
-                mul,
-            )
+            let (x, y) = mix4(a, b, c, d, K2);
+            hash_len16(x, y, mul)
         }
         33..=64 => {
             let a = fetch64(s, 0).wrapping_mul(K2);
             let b = fetch64(s, 8);
             let c = fetch64(s, len - 8).wrapping_mul(mul);
             let d = fetch64(s, len - 16).wrapping_mul(K2);
-            let y = a
-                .wrapping_add(b)
-                .rotate_right(43)
-                .wrapping_add(c.rotate_right(30))
-                .wrapping_add(d);
-            let z = hash_len16(
-                y,
-                a.wrapping_add(b.wrapping_add(K2).rotate_right(18))
-                    .wrapping_add(c),
-                mul,
-            );
+            let (y, w) = mix4(a, b, c, d, K2);
+            let z = hash_len16(y, w, mul);
             let e = fetch64(s, 16).wrapping_mul(mul);
             let f = fetch64(s, 24);
             let g = y.wrapping_add(fetch64(s, len - 32)).wrapping_mul(mul);
             let h = z.wrapping_add(fetch64(s, len - 24)).wrapping_mul(mul);
-            hash_len16(
-                e.wrapping_add(f)
-                    .rotate_right(43)
-                    .wrapping_add(g.rotate_right(30))
-                    .wrapping_add(h),
-                e.wrapping_add(f.wrapping_add(a).rotate_right(18))
-                    .wrapping_add(g),
-                mul,
-            )
+            let (x, y) = mix4(e, f, g, h, a);
+            hash_len16(x, y, mul)
         }
         _ => hash_long(s),
+    }
+}
+
+/// The state `farmhashna::Hash64` carries across the 64-byte blocks of a
+/// long string.
+struct BlockState {
+    x: u64,
+    y: u64,
+    z: u64,
+    v: (u64, u64),
+    w: (u64, u64),
+}
+
+impl BlockState {
+    /// Mix in the 64-byte block of `s` at `p`: every block but the last
+    /// mixes with `mul = K1` and `weight = 1`, the last one with its own
+    /// multiplier and `weight = 9`.
+    fn mix(&mut self, s: &[u8], p: usize, mul: u64, weight: u64) {
+        let BlockState { x, y, z, v, w } = self;
+        *x = x
+            .wrapping_add(*y)
+            .wrapping_add(v.0)
+            .wrapping_add(fetch64(s, p + 8))
+            .rotate_right(37)
+            .wrapping_mul(mul);
+        *y = y
+            .wrapping_add(v.1)
+            .wrapping_add(fetch64(s, p + 48))
+            .rotate_right(42)
+            .wrapping_mul(mul);
+        *x ^= w.1.wrapping_mul(weight);
+        *y = y
+            .wrapping_add(v.0.wrapping_mul(weight))
+            .wrapping_add(fetch64(s, p + 40));
+        *z = z.wrapping_add(w.0).rotate_right(33).wrapping_mul(mul);
+        *v = weak_hash_len32(s, p, v.1.wrapping_mul(mul), x.wrapping_add(w.0));
+        *w = weak_hash_len32(
+            s,
+            p + 32,
+            z.wrapping_add(w.1),
+            y.wrapping_add(fetch64(s, p + 16)),
+        );
+        std::mem::swap(z, x);
     }
 }
 
@@ -685,69 +722,24 @@ fn fingerprint64(s: &[u8]) -> u64 {
 fn hash_long(s: &[u8]) -> u64 {
     const SEED: u64 = 81;
     let len = s.len();
-    let mut x = SEED;
-    let mut y = SEED.wrapping_mul(K1).wrapping_add(113);
-    let mut z = shift_mix(y.wrapping_mul(K2).wrapping_add(113)).wrapping_mul(K2);
-    let mut v = (0u64, 0u64);
-    let mut w = (0u64, 0u64);
-    x = x.wrapping_mul(K2).wrapping_add(fetch64(s, 0));
+    let y = SEED.wrapping_mul(K1).wrapping_add(113);
+    let mut st = BlockState {
+        x: SEED.wrapping_mul(K2).wrapping_add(fetch64(s, 0)),
+        y,
+        z: shift_mix(y.wrapping_mul(K2).wrapping_add(113)).wrapping_mul(K2),
+        v: (0, 0),
+        w: (0, 0),
+    };
     let end = ((len - 1) / 64) * 64;
-    let last64 = len - 64;
-    let mut p = 0;
-    while p != end {
-        x = x
-            .wrapping_add(y)
-            .wrapping_add(v.0)
-            .wrapping_add(fetch64(s, p + 8))
-            .rotate_right(37)
-            .wrapping_mul(K1);
-        y = y
-            .wrapping_add(v.1)
-            .wrapping_add(fetch64(s, p + 48))
-            .rotate_right(42)
-            .wrapping_mul(K1);
-        x ^= w.1;
-        y = y.wrapping_add(v.0).wrapping_add(fetch64(s, p + 40));
-        z = z.wrapping_add(w.0).rotate_right(33).wrapping_mul(K1);
-        v = weak_hash_len32(s, p, v.1.wrapping_mul(K1), x.wrapping_add(w.0));
-        w = weak_hash_len32(
-            s,
-            p + 32,
-            z.wrapping_add(w.1),
-            y.wrapping_add(fetch64(s, p + 16)),
-        );
-        std::mem::swap(&mut z, &mut x);
-        p += 64;
+    for p in (0..end).step_by(64) {
+        st.mix(s, p, K1, 1);
     }
-    let mul = K1.wrapping_add((z & 0xff) << 1);
-    let p = last64;
-    w.0 = w.0.wrapping_add(((len - 1) & 63) as u64);
-    v.0 = v.0.wrapping_add(w.0);
-    w.0 = w.0.wrapping_add(v.0);
-    x = x
-        .wrapping_add(y)
-        .wrapping_add(v.0)
-        .wrapping_add(fetch64(s, p + 8))
-        .rotate_right(37)
-        .wrapping_mul(mul);
-    y = y
-        .wrapping_add(v.1)
-        .wrapping_add(fetch64(s, p + 48))
-        .rotate_right(42)
-        .wrapping_mul(mul);
-    x ^= w.1.wrapping_mul(9);
-    y = y
-        .wrapping_add(v.0.wrapping_mul(9))
-        .wrapping_add(fetch64(s, p + 40));
-    z = z.wrapping_add(w.0).rotate_right(33).wrapping_mul(mul);
-    v = weak_hash_len32(s, p, v.1.wrapping_mul(mul), x.wrapping_add(w.0));
-    w = weak_hash_len32(
-        s,
-        p + 32,
-        z.wrapping_add(w.1),
-        y.wrapping_add(fetch64(s, p + 16)),
-    );
-    std::mem::swap(&mut z, &mut x);
+    let mul = K1.wrapping_add((st.z & 0xff) << 1);
+    st.w.0 = st.w.0.wrapping_add(((len - 1) & 63) as u64);
+    st.v.0 = st.v.0.wrapping_add(st.w.0);
+    st.w.0 = st.w.0.wrapping_add(st.v.0);
+    st.mix(s, len - 64, mul, 9);
+    let BlockState { x, y, z, v, w } = st;
     hash_len16(
         hash_len16(v.0, w.0, mul)
             .wrapping_add(shift_mix(y).wrapping_mul(K0))

@@ -25,6 +25,21 @@ fn norm_axes(base: &Base, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
     Ok(out)
 }
 
+/// The sizes of build shape `s` at `axes` (in that order), which must be
+/// known to make the parameters.
+fn known_dims(base: &Base, s: &Shape, axes: &[usize]) -> Result<Vec<usize>> {
+    axes.iter()
+        .map(|&a| {
+            s[a].ok_or_else(|| {
+                base.err(format!(
+                    "axis {a} of input shape {} must be known to build the layer",
+                    shape_str(s)
+                ))
+            })
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------
 // BatchNormalization
 // ---------------------------------------------------------------------------
@@ -93,19 +108,15 @@ impl BatchNormalization {
                  virtual-batch reshape, not of the layer's input",
             ));
         }
-        let mut bn = BatchNormalization {
+        let bn = BatchNormalization {
             base: Base::parse(cfg)?,
             cfg: c,
             params: Params::default(),
             built_axes: Vec::new(),
             built_rank: 0,
         };
-        if let Some(s) = bn.base.batch_input_shape.clone() {
-            if bn.build(&[s]).is_err() {
-                bn.params.clear();
-            }
-        }
-        Ok(bn)
+        let declared = bn.base.batch_input_shape.clone();
+        Ok(built_if_possible(bn, declared, |l| &mut l.params))
     }
 
     /// (scale, shift) per parameter element.
@@ -163,15 +174,7 @@ impl Layer for BatchNormalization {
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
         let axes = norm_axes(&self.base, &self.cfg.axis.list, s.len())?;
-        let mut dims = Vec::new();
-        for &a in &axes {
-            dims.push(s[a].ok_or_else(|| {
-                self.base.err(format!(
-                    "axis {a} of input shape {} must be known to build the layer",
-                    shape_str(s)
-                ))
-            })?);
-        }
+        let dims = known_dims(&self.base, s, &axes)?;
         // Keras 2: a single axis gives [C]; several give a full-rank shape
         // with 1 on the other axes.
         let pshape = if axes.len() == 1 {
@@ -380,19 +383,15 @@ impl LayerNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let c = LayerNormalizationConfig::read(&Cx::new(cfg))?;
         check_epsilon_and_axes(cfg, Some(c.epsilon), &c.axis.list)?;
-        let mut l = LayerNormalization {
+        let l = LayerNormalization {
             base: Base::parse(cfg)?,
             cfg: c,
             rms_scaling: cfg.bool_or("rms_scaling", false)?,
             params: Params::default(),
             built_axes: Vec::new(),
         };
-        if let Some(s) = l.base.batch_input_shape.clone() {
-            if l.build(&[s]).is_err() {
-                l.params.clear();
-            }
-        }
-        Ok(l)
+        let declared = l.base.batch_input_shape.clone();
+        Ok(built_if_possible(l, declared, |l| &mut l.params))
     }
 }
 
@@ -409,12 +408,7 @@ impl Layer for LayerNormalization {
     fn per_sample(&self) -> bool {
         true
     }
-    fn class_name(&self) -> &str {
-        "LayerNormalization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "LayerNormalization");
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
         self.cfg.write(&mut m);
@@ -427,17 +421,16 @@ impl Layer for LayerNormalization {
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
         let axes = norm_axes(&self.base, &self.cfg.axis.list, s.len())?;
-        // TF.js/Keras parameter shape: the input dims at `axis`, in the given order.
-        let mut pshape = Vec::new();
-        for &a in &self.cfg.axis.list {
-            let a = norm_axis(&self.base, a, s.len())?;
-            pshape.push(s[a].ok_or_else(|| {
-                self.base.err(format!(
-                    "axis {a} of input shape {} must be known to build the layer",
-                    shape_str(s)
-                ))
-            })?);
-        }
+        // TF.js/Keras parameter shape: the input dims at `axis`, in the given
+        // order (every axis is valid: `norm_axes` checked them).
+        let given: Vec<usize> = self
+            .cfg
+            .axis
+            .list
+            .iter()
+            .map(|&a| norm_axis(&self.base, a, s.len()))
+            .collect::<Result<_>>()?;
+        let pshape = known_dims(&self.base, s, &given)?;
         self.params.clear();
         if self.has_gamma() {
             self.params.add("gamma", pshape.clone(), true, 1.0)?;
@@ -622,12 +615,7 @@ impl Layer for GroupNormalization {
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
         let a = norm_axis(&self.base, self.cfg.axis, s.len())?;
-        let c = s[a].ok_or_else(|| {
-            self.base.err(format!(
-                "axis {a} of input shape {} must be known to build the layer",
-                shape_str(s)
-            ))
-        })?;
+        let c = known_dims(&self.base, s, &[a])?[0];
         if c % self.cfg.groups.0 != 0 {
             return Err(self.base.err(format!(
                 "number of groups ({}) must divide the number of channels ({c})",
@@ -776,19 +764,15 @@ impl RmsNormalization {
                 .filter(|e| *e >= 0.0)
                 .ok_or_else(|| cfg.err("epsilon", "must be a non-negative number"))?,
         };
-        let mut l = RmsNormalization {
+        let l = RmsNormalization {
             base: Base::parse(cfg)?,
             raw: cfg.map.clone(),
             axis,
             epsilon: epsilon as f32,
             params: Params::default(),
         };
-        if let Some(s) = l.base.batch_input_shape.clone() {
-            if l.build(&[s]).is_err() {
-                l.params.clear();
-            }
-        }
-        Ok(l)
+        let declared = l.base.batch_input_shape.clone();
+        Ok(built_if_possible(l, declared, |l| &mut l.params))
     }
 }
 
@@ -796,12 +780,7 @@ impl Layer for RmsNormalization {
     fn per_sample(&self) -> bool {
         true
     }
-    fn class_name(&self) -> &str {
-        "RMSNormalization"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "RMSNormalization");
     fn config(&self) -> Map<String, Value> {
         let mut m = self.raw.clone();
         m.insert("name".into(), Value::String(self.base.name.clone()));
@@ -810,15 +789,7 @@ impl Layer for RmsNormalization {
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
         let axes = norm_axes(&self.base, &self.axis, s.len())?;
-        let mut pshape = Vec::new();
-        for &a in &axes {
-            pshape.push(s[a].ok_or_else(|| {
-                self.base.err(format!(
-                    "axis {a} of input shape {} must be known to build the layer",
-                    shape_str(s)
-                ))
-            })?);
-        }
+        let pshape = known_dims(&self.base, s, &axes)?;
         self.params.clear();
         self.params.add("scale", pshape, true, 1.0)?;
         Ok(())

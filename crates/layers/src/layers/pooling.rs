@@ -105,12 +105,8 @@ impl Layer for Pooling {
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let n = self.rank();
-        let x = one_input(&self.base, inputs)?;
-        check_rank(&self.base, x.rank(), n + 2, "batch, spatial dims, channels")?;
-        let xl = to_channels_last(x, self.cf);
-        let b = xl.shape[0];
-        let c = xl.shape[n + 1];
-        let sp = &xl.shape[1..=n];
+        let xl = spatial_input_tensor(&self.base, inputs, n, self.cf)?;
+        let (b, sp, c) = xl.dims();
         let geo: Vec<(usize, usize)> = (0..n)
             .map(|d| {
                 conv_dim(
@@ -186,10 +182,9 @@ impl Layer for Pooling {
                 tfjs_kernels::avg_pool3d(&xl.data, &p, &mut out);
             }
         }
-        let mut shape = vec![b];
-        shape.extend(geo.iter().map(|g| g.0));
-        shape.push(c);
-        Ok(vec![from_channels_last(&self.base, shape, out, self.cf)?])
+        let out_sp = geo.iter().map(|g| g.0);
+        let y = spatial_result(&self.base, b, out_sp, c, out, self.cf)?;
+        Ok(vec![y])
     }
 }
 

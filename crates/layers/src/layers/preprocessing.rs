@@ -266,12 +266,7 @@ impl Layer for Rescaling {
     fn per_sample(&self) -> bool {
         true
     }
-    fn class_name(&self) -> &str {
-        "Rescaling"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "Rescaling");
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("scale".into(), self.scale_json.clone());
@@ -323,13 +318,7 @@ impl Layer for Rescaling {
         }
         Ok(vec![Tensor::from_f32(x.shape().to_vec(), out)?])
     }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![masks.first().cloned().flatten()])
-    }
+    same_as_input!(mask);
 }
 
 fn hw_config(c: &ConfigReader<'_>) -> Result<(usize, usize)> {
@@ -389,12 +378,7 @@ impl Resizing {
 }
 
 impl Layer for Resizing {
-    fn class_name(&self) -> &str {
-        "Resizing"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "Resizing");
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("height".into(), Value::from(self.height as u64));
@@ -538,12 +522,7 @@ impl RandomCrop {
 }
 
 impl Layer for RandomCrop {
-    fn class_name(&self) -> &str {
-        "RandomCrop"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "RandomCrop");
     fn config(&self) -> Map<String, Value> {
         self.base.with_rest(&self.config)
     }
@@ -605,12 +584,7 @@ impl CategoryEncoding {
 }
 
 impl Layer for CategoryEncoding {
-    fn class_name(&self) -> &str {
-        "CategoryEncoding"
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "CategoryEncoding");
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("num_tokens".into(), Value::from(self.num_tokens as u64));
@@ -752,11 +726,5 @@ impl Layer for RandomIdentity {
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         Ok(vec![first_input(&self.base.name, inputs)?.clone()])
     }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![masks.first().cloned().flatten()])
-    }
+    same_as_input!(mask);
 }

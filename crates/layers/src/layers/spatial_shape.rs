@@ -10,15 +10,14 @@ use serde_json::{json, Map, Value};
 // Cropping / ZeroPadding
 // ---------------------------------------------------------------------------
 
-/// Copy a channels-last region: `out[b, o..., :] = x[b, o + shift..., :]`
-/// when in range, else 0.
-fn shift_copy(
+/// `out[b, o…, :] = x[b, source(o…), :]` for every output pixel `o…` (in C
+/// order) of channels-last `x` (`[b, in_sp…, c]`), where `source` gives the
+/// flat input pixel or `None` to leave the output pixel 0.
+fn gather_pixels(
     x: &[f32],
-    b: usize,
-    in_sp: &[usize],
-    c: usize,
+    (b, in_sp, c): (usize, &[usize], usize),
     out_sp: &[usize],
-    shift: &[isize],
+    source: impl Fn(&[usize]) -> Option<usize>,
 ) -> Vec<f32> {
     let n = in_sp.len();
     let in_px: usize = in_sp.iter().product();
@@ -29,18 +28,7 @@ fn shift_copy(
     }
     let mut idx = vec![0usize; n];
     for op in 0..out_px {
-        // in-range check and input pixel index
-        let mut ip = 0usize;
-        let mut ok = true;
-        for d in 0..n {
-            let i = idx[d] as isize + shift[d];
-            if i < 0 || i as usize >= in_sp[d] {
-                ok = false;
-                break;
-            }
-            ip = ip * in_sp[d] + i as usize;
-        }
-        if ok {
+        if let Some(ip) = source(&idx) {
             for bi in 0..b {
                 let src = &x[(bi * in_px + ip) * c..(bi * in_px + ip + 1) * c];
                 out[(bi * out_px + op) * c..(bi * out_px + op + 1) * c].copy_from_slice(src);
@@ -55,6 +43,27 @@ fn shift_copy(
         }
     }
     out
+}
+
+/// Copy a channels-last region: `out[b, o..., :] = x[b, o + shift..., :]`
+/// when in range, else 0.
+fn shift_copy(
+    x: &[f32],
+    dims @ (_, in_sp, _): (usize, &[usize], usize),
+    out_sp: &[usize],
+    shift: &[isize],
+) -> Vec<f32> {
+    gather_pixels(x, dims, out_sp, |idx| {
+        let mut ip = 0usize;
+        for d in 0..in_sp.len() {
+            let i = idx[d] as isize + shift[d];
+            if i < 0 || i as usize >= in_sp[d] {
+                return None;
+            }
+            ip = ip * in_sp[d] + i as usize;
+        }
+        Some(ip)
+    })
 }
 
 /// Parse `cropping` / `padding` of an n-D layer into (before, after) pairs:
@@ -220,23 +229,14 @@ impl Layer for CropPad {
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let n = self.pairs.len();
-        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
-        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
-        let mut out = s.clone();
-        for d in 0..n {
-            out[d + 1] = match s[d + 1] {
-                Some(len) => Some(self.out_len(d, len)?),
-                None => None,
-            };
-        }
+        let s = spatial_input(&self.base, inputs, n, self.cf)?;
+        let out = spatial_output(&s, s[n + 1], |d, len| self.out_len(d, len))?;
         Ok(vec![shape_from_cl(out, self.cf)])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let n = self.pairs.len();
-        let x = one_input(&self.base, inputs)?;
-        check_rank(&self.base, x.rank(), n + 2, "batch, spatial dims, channels")?;
-        let xl = to_channels_last(x, self.cf);
-        let sp = &xl.shape[1..=n];
+        let xl = spatial_input_tensor(&self.base, inputs, n, self.cf)?;
+        let (b, sp, c) = xl.dims();
         let out_sp: Vec<usize> = (0..n)
             .map(|d| self.out_len(d, sp[d]))
             .collect::<Result<_>>()?;
@@ -248,12 +248,9 @@ impl Layer for CropPad {
                 PadKind::Pad => -(a as isize),
             })
             .collect();
-        let c = xl.shape[n + 1];
-        let out = shift_copy(&xl.data, xl.shape[0], sp, c, &out_sp, &shift);
-        let mut shape = vec![xl.shape[0]];
-        shape.extend(&out_sp);
-        shape.push(c);
-        Ok(vec![from_channels_last(&self.base, shape, out, self.cf)?])
+        let out = shift_copy(&xl.data, (b, sp, c), &out_sp, &shift);
+        let y = spatial_result(&self.base, b, out_sp, c, out, self.cf)?;
+        Ok(vec![y])
     }
 }
 
@@ -355,34 +352,23 @@ impl Layer for UpSampling {
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let n = self.size.len();
-        let s = shape_cl(one_shape(&self.base, inputs)?, self.cf);
-        check_rank(&self.base, s.len(), n + 2, "batch, spatial dims, channels")?;
-        let mut out = s.clone();
-        for d in 0..n {
-            out[d + 1] = match s[d + 1] {
-                Some(l) => Some(
-                    l.checked_mul(self.size[d])
-                        .filter(|&x| x <= MAX_WEIGHT_ELEMENTS)
-                        .ok_or_else(|| {
-                            self.base.err(format!(
-                                "config field `size`: {} times an input dimension of {l} is too large",
-                                self.size[d]
-                            ))
-                        })?,
-                ),
-                None => None,
-            };
-        }
+        let s = spatial_input(&self.base, inputs, n, self.cf)?;
+        let out = spatial_output(&s, s[n + 1], |d, l| {
+            l.checked_mul(self.size[d])
+                .filter(|&x| x <= MAX_WEIGHT_ELEMENTS)
+                .ok_or_else(|| {
+                    self.base.err(format!(
+                        "config field `size`: {} times an input dimension of {l} is too large",
+                        self.size[d]
+                    ))
+                })
+        })?;
         Ok(vec![shape_from_cl(out, self.cf)])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let n = self.size.len();
-        let x = one_input(&self.base, inputs)?;
-        check_rank(&self.base, x.rank(), n + 2, "batch, spatial dims, channels")?;
-        let xl = to_channels_last(x, self.cf);
-        let b = xl.shape[0];
-        let sp = &xl.shape[1..=n];
-        let c = xl.shape[n + 1];
+        let xl = spatial_input_tensor(&self.base, inputs, n, self.cf)?;
+        let (b, sp, c) = xl.dims();
         let out_sp: Vec<usize> = sp.iter().zip(&self.size).map(|(l, s)| l * s).collect();
         let out = if let Some(f) = self.filter {
             crate::layers::preprocessing::resize(
@@ -415,34 +401,13 @@ impl Layer for UpSampling {
                 false,
             )
         } else {
-            let in_px: usize = sp.iter().product();
-            let out_px: usize = out_sp.iter().product();
-            let mut out = vec![0.0f32; b * out_px * c];
-            let mut idx = vec![0usize; n];
-            for op in 0..out_px {
-                let mut ip = 0;
-                for d in 0..n {
-                    ip = ip * sp[d] + idx[d] / self.size[d];
-                }
-                for bi in 0..b {
-                    out[(bi * out_px + op) * c..(bi * out_px + op + 1) * c].copy_from_slice(
-                        &xl.data[(bi * in_px + ip) * c..(bi * in_px + ip + 1) * c],
-                    );
-                }
-                for d in (0..n).rev() {
-                    idx[d] += 1;
-                    if idx[d] < out_sp[d] {
-                        break;
-                    }
-                    idx[d] = 0;
-                }
-            }
-            out
+            // Nearest: output pixel `o` repeats input pixel `o / size`.
+            gather_pixels(&xl.data, (b, sp, c), &out_sp, |idx| {
+                Some((0..n).fold(0, |ip, d| ip * sp[d] + idx[d] / self.size[d]))
+            })
         };
-        let mut shape = vec![b];
-        shape.extend(&out_sp);
-        shape.push(c);
-        Ok(vec![from_channels_last(&self.base, shape, out, self.cf)?])
+        let y = spatial_result(&self.base, b, out_sp, c, out, self.cf)?;
+        Ok(vec![y])
     }
 }
 

@@ -68,13 +68,7 @@ impl SpectralNormalization {
 }
 
 impl Layer for SpectralNormalization {
-    fn class_name(&self) -> &str {
-        "SpectralNormalization"
-    }
-
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "SpectralNormalization");
 
     fn config(&self) -> Map<String, Value> {
         let mut own = Map::new();

@@ -177,13 +177,7 @@ impl Layer for NestedModel {
 }
 
 impl Layer for TimeDistributed {
-    fn class_name(&self) -> &str {
-        "TimeDistributed"
-    }
-
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "TimeDistributed");
 
     fn config(&self) -> Map<String, Value> {
         wrapper_config(&self.base, self.inner.as_ref(), Map::new())
@@ -267,14 +261,7 @@ impl Layer for TimeDistributed {
             .collect()
     }
 
-    fn compute_mask(
-        &self,
-        inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        let _ = inputs;
-        Ok(vec![masks.first().cloned().flatten()])
-    }
+    same_as_input!(mask);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -402,13 +389,7 @@ fn reverse_time(t: &Tensor) -> Result<Tensor> {
 }
 
 impl Layer for Bidirectional {
-    fn class_name(&self) -> &str {
-        "Bidirectional"
-    }
-
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names "Bidirectional");
 
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();

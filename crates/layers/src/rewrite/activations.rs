@@ -16,90 +16,57 @@ use super::{entry, Outcome, Site, Target};
 use crate::Dialect;
 use serde_json::{json, Map, Value};
 
-/// Activation names TensorFlow.js 4.22 resolves (it camel-cases
-/// snake_case names: `log_softmax` → `logSoftmax`).
-const TFJS_ACTIVATIONS: &[&str] = &[
-    "elu",
-    "gelu",
-    "gelu_new",
-    "hard_sigmoid",
-    "linear",
-    "log_softmax",
-    "mish",
-    "relu",
-    "relu6",
-    "selu",
-    "sigmoid",
-    "softmax",
-    "softplus",
-    "softsign",
-    "swish",
-    "tanh",
-];
+// The runtimes an activation name resolves in, as bits.
+const TFJS: u8 = 1;
+const TF_KERAS: u8 = 2;
+const KERAS3: u8 = 4;
 
-/// Activation names tf_keras 2.21 resolves (`tf_keras.activations.get`).
-const TF_KERAS_ACTIVATIONS: &[&str] = &[
-    "elu",
-    "exponential",
-    "gelu",
-    "hard_sigmoid",
-    "leaky_relu",
-    "linear",
-    "log_softmax",
-    "mish",
-    "relu",
-    "relu6",
-    "selu",
-    "sigmoid",
-    "silu",
-    "softmax",
-    "softplus",
-    "softsign",
-    "swish",
-    "tanh",
-];
-
-/// Activation names Keras 3.15 resolves (`keras.activations.get`).
-const KERAS3_ACTIVATIONS: &[&str] = &[
-    "celu",
-    "elu",
-    "exponential",
-    "gelu",
-    "hard_shrink",
-    "hard_sigmoid",
-    "hard_silu",
-    "hard_swish",
-    "hard_tanh",
-    "leaky_relu",
-    "linear",
-    "log_sigmoid",
-    "log_softmax",
-    "mish",
-    "relu",
-    "relu6",
-    "selu",
-    "sigmoid",
-    "silu",
-    "soft_shrink",
-    "softmax",
-    "softplus",
-    "softsign",
-    "sparse_plus",
-    "sparse_sigmoid",
-    "squareplus",
-    "swish",
-    "tanh",
-    "tanh_shrink",
+/// Activation names and the runtimes that resolve them: TensorFlow.js 4.22
+/// (it camel-cases snake_case names: `log_softmax` → `logSoftmax`),
+/// tf_keras 2.21 (`tf_keras.activations.get`) and Keras 3.15
+/// (`keras.activations.get`).
+const ACTIVATIONS: &[(&str, u8)] = &[
+    ("celu", KERAS3),
+    ("elu", TFJS | TF_KERAS | KERAS3),
+    ("exponential", TF_KERAS | KERAS3),
+    ("gelu", TFJS | TF_KERAS | KERAS3),
+    ("gelu_new", TFJS),
+    ("hard_shrink", KERAS3),
+    ("hard_sigmoid", TFJS | TF_KERAS | KERAS3),
+    ("hard_silu", KERAS3),
+    ("hard_swish", KERAS3),
+    ("hard_tanh", KERAS3),
+    ("leaky_relu", TF_KERAS | KERAS3),
+    ("linear", TFJS | TF_KERAS | KERAS3),
+    ("log_sigmoid", KERAS3),
+    ("log_softmax", TFJS | TF_KERAS | KERAS3),
+    ("mish", TFJS | TF_KERAS | KERAS3),
+    ("relu", TFJS | TF_KERAS | KERAS3),
+    ("relu6", TFJS | TF_KERAS | KERAS3),
+    ("selu", TFJS | TF_KERAS | KERAS3),
+    ("sigmoid", TFJS | TF_KERAS | KERAS3),
+    ("silu", TF_KERAS | KERAS3),
+    ("soft_shrink", KERAS3),
+    ("softmax", TFJS | TF_KERAS | KERAS3),
+    ("softplus", TFJS | TF_KERAS | KERAS3),
+    ("softsign", TFJS | TF_KERAS | KERAS3),
+    ("sparse_plus", KERAS3),
+    ("sparse_sigmoid", KERAS3),
+    ("squareplus", KERAS3),
+    ("swish", TFJS | TF_KERAS | KERAS3),
+    ("tanh", TFJS | TF_KERAS | KERAS3),
+    ("tanh_shrink", KERAS3),
 ];
 
 impl Target {
     /// Whether the runtime resolves activation `act` by that name.
     fn knows(self, act: &str) -> bool {
-        match self {
-            Target::Tfjs => TFJS_ACTIVATIONS.contains(&act),
-            Target::TfKeras => TF_KERAS_ACTIVATIONS.contains(&act),
-            Target::Keras3 => KERAS3_ACTIVATIONS.contains(&act),
-        }
+        let runtime = match self {
+            Target::Tfjs => TFJS,
+            Target::TfKeras => TF_KERAS,
+            Target::Keras3 => KERAS3,
+        };
+        (ACTIVATIONS.iter()).any(|&(name, runtimes)| name == act && runtimes & runtime != 0)
     }
 }
 
@@ -427,45 +394,39 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_for_tfjs};
+    use super::super::{entry_on, rewrite_for_tfjs};
     use serde_json::json;
 
     #[test]
     fn hard_silu_becomes_rescaling_relu6_multiply() {
         let layers = vec![
-            entry(
+            entry_on(
                 "conv",
                 "Conv2D",
                 json!({"filters": 4, "kernel_size": 1, "activation": "hard_silu"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "act",
                 "Activation",
                 json!({"activation": "hard_swish"}),
-                vec![json!([["conv", 0, 0, {}]])],
+                "conv",
             ),
         ];
-        let model = functional(&[3, 3, 2], layers, 5);
-        let out = assert_same(&model, &input(&[2, 3, 3, 2]), 1e-6);
-        assert_note(&out, "conv (Conv2D) -> Conv2D + Rescaling");
+        assert_rewrites(
+            &[2, 3, 3, 2],
+            layers,
+            5,
+            1e-6,
+            "conv (Conv2D) -> Conv2D + Rescaling",
+        );
     }
 
     /// `Dense(4, activation=act)` then `Activation(act)`.
     fn dense_then_activation(act: &str) -> Vec<serde_json::Value> {
         vec![
-            entry(
-                "d",
-                "Dense",
-                json!({"units": 4, "activation": act}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry(
-                "act",
-                "Activation",
-                json!({"activation": act}),
-                vec![json!([["d", 0, 0, {}]])],
-            ),
+            entry_on("d", "Dense", json!({"units": 4, "activation": act}), "x"),
+            entry_on("act", "Activation", json!({"activation": act}), "d"),
         ]
     }
 
@@ -513,7 +474,7 @@ mod tests {
                 .as_object_mut()
                 .unwrap()
                 .extend(extra.as_object().unwrap().clone());
-            let layers = vec![entry("rnn", class, config, vec![json!([["x", 0, 0, {}]])])];
+            let layers = vec![entry_on("rnn", class, config, "x")];
             let model = functional_from(&[4, 2], layers, 5, Some("3.15.1"));
             let out = assert_same(&model, &input(&[2, 4, 2]), 1e-5);
             assert_note(&out, &format!("rnn ({class}) -> {class}"));
@@ -523,19 +484,19 @@ mod tests {
     #[test]
     fn keras3_hard_sigmoid_in_a_cell_or_wrapper_is_refused() {
         let layers = vec![
-            entry(
+            entry_on(
                 "lstm",
                 "SimpleRNN",
                 json!({"units": 2, "activation": "hard_sigmoid",
                        "return_sequences": true}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "td",
                 "TimeDistributed",
                 json!({"layer": {"class_name": "Dense",
                                  "config": {"units": 2, "activation": "hard_sigmoid"}}}),
-                vec![json!([["lstm", 0, 0, {}]])],
+                "lstm",
             ),
         ];
         let model = functional_from(&[4, 3], layers, 5, Some("3.15.1"));
@@ -555,11 +516,11 @@ mod tests {
 
     #[test]
     fn an_activation_without_a_rewrite_is_refused() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "e",
             "Dense",
             json!({"units": 2, "activation": "exponential"}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         let model = functional(&[3], layers, 5);
         let err = rewrite_for_tfjs(&model).unwrap_err().to_string();

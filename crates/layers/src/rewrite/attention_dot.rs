@@ -8,7 +8,7 @@
 //! arguments), `score_mode: "concat"` and returned attention scores are
 //! refused.
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -79,21 +79,16 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         let [scale] = v else {
             return Err(format!("a scale of shape {shape:?}"));
         };
-        layers.push(entry(
+        layers.push(entry_on(
             &scaled,
             "Rescaling",
             json!({"scale": scale, "offset": 0.0}),
-            vec![json!([[last, 0, 0, {}]])],
+            &last,
         ));
         last = scaled;
     }
     layers.extend([
-        entry(
-            &weights,
-            "Softmax",
-            json!({"axis": -1}),
-            vec![json!([[last, 0, 0, {}]])],
-        ),
+        entry_on(&weights, "Softmax", json!({"axis": -1}), &last),
         entry(
             name,
             "Dot",
@@ -101,10 +96,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             vec![json!([[weights, 0, 0, {}], plain(value)])],
         ),
     ]);
-    Ok(Outcome::Replace {
-        layers,
-        weights: Vec::new(),
-    })
+    Ok(Outcome::weightless(layers))
 }
 
 #[cfg(test)]
@@ -137,9 +129,7 @@ mod tests {
                     vec![inputs],
                 ),
             ];
-            let model = functional(&[5, 3], layers, 7);
-            let out = assert_same(&model, &input(&[2, 5, 3]), 1e-5);
-            assert_note(&out, note);
+            assert_rewrites(&[2, 5, 3], layers, 7, 1e-5, note);
         }
         let layers = vec![entry(
             "att",

@@ -4,7 +4,7 @@
 //! `[d1, d2·d3, channels]` (`Reshape` in, `BatchNormalization` with the
 //! same weights, `Reshape` back to the static shape).
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -53,18 +53,8 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
                 json!({"target_shape": [first, middle.iter().product::<usize>(), channels]}),
                 vec![node.clone()],
             ),
-            entry(
-                &inner,
-                "BatchNormalization",
-                Value::Object(config),
-                vec![json!([[view, 0, 0, {}]])],
-            ),
-            entry(
-                name,
-                "Reshape",
-                json!({ "target_shape": dims }),
-                vec![json!([[inner, 0, 0, {}]])],
-            ),
+            entry_on(&inner, "BatchNormalization", Value::Object(config), &view),
+            entry_on(name, "Reshape", json!({ "target_shape": dims }), &inner),
         ],
         weights: site.weights_under(&inner),
     })
@@ -72,22 +62,23 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn rank_5_batch_norm_runs_on_a_rank_4_view() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "bn",
             "BatchNormalization",
             json!({"axis": -1, "epsilon": 0.01}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
-        let model = functional(&[2, 3, 4, 5], layers, 3);
-        let out = assert_same(&model, &input(&[2, 2, 3, 4, 5]), 1e-6);
-        assert_note(
-            &out,
+        assert_rewrites(
+            &[2, 2, 3, 4, 5],
+            layers,
+            3,
+            1e-6,
             "bn (BatchNormalization) -> Reshape + BatchNormalization + Reshape",
         );
     }

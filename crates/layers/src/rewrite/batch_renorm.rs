@@ -55,17 +55,17 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn renorm_batch_normalization_becomes_a_plain_one() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "bn",
             "BatchNormalization",
             json!({"renorm": true, "renorm_momentum": 0.9, "renorm_clipping": {}, "center": false}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         let model = functional(&[5], layers, 51);
         let out = assert_same(&model, &input(&[2, 5]), 0.0);

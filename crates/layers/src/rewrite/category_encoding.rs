@@ -6,7 +6,7 @@
 //! to the input's own shape is put in front: it gives `CategoryEncoding` a
 //! shape array of its own (and changes no value).
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -32,39 +32,36 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         Err(why) => return Outcome::Cannot(why),
     };
     let copy = format!("{}_input", site.name);
-    Outcome::Replace {
-        layers: vec![
-            entry(
-                &copy,
-                "Reshape",
-                json!({ "target_shape": dims }),
-                vec![node.clone()],
-            ),
-            entry(
-                site.name,
-                "CategoryEncoding",
-                Value::Object(site.config.clone()),
-                vec![json!([[copy, 0, 0, {}]])],
-            ),
-        ],
-        weights: Vec::new(),
-    }
+    Outcome::weightless(vec![
+        entry(
+            &copy,
+            "Reshape",
+            json!({ "target_shape": dims }),
+            vec![node.clone()],
+        ),
+        entry_on(
+            site.name,
+            "CategoryEncoding",
+            Value::Object(site.config.clone()),
+            &copy,
+        ),
+    ])
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use crate::Tensor;
     use serde_json::json;
 
     #[test]
     fn category_encoding_gets_a_reshaped_copy_of_its_input() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "onehot",
             "CategoryEncoding",
             json!({"num_tokens": 5, "output_mode": "one_hot"}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         let model = functional(&[1], layers, 1);
         let x = Tensor::from_f32(vec![3, 1], vec![0.0, 4.0, 2.0]).unwrap();

@@ -9,7 +9,7 @@
 //!   a `valid` `Conv2D` with a `[k, 1]` kernel;
 //! - `ConvLSTM1D` → `ConvLSTM2D` ([`super::conv_lstm1d`]).
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{entry, entry_on, f32_weight, Outcome, Site};
 use serde_json::{json, Map, Value};
 use tfjs_format::codec::DecodedWeight;
 
@@ -133,21 +133,21 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let mut into_inner = view.clone();
     if let Some(p) = pad {
         let padded = format!("{name}_causal_pad");
-        layers.push(entry(
+        layers.push(entry_on(
             &padded,
             "ZeroPadding2D",
             json!({"padding": [[p, 0], [0, 0]], "data_format": "channels_last"}),
-            vec![json!([[view, 0, 0, {}]])],
+            &view,
         ));
         into_inner = padded;
     }
     layers.extend([
-        entry(&inner, class, config, vec![json!([[into_inner, 0, 0, {}]])]),
-        entry(
+        entry_on(&inner, class, config, &into_inner),
+        entry_on(
             name,
             "Reshape",
             json!({"target_shape": [-1, out_channels]}),
-            vec![json!([[inner, 0, 0, {}]])],
+            &inner,
         ),
     ]);
     Ok(Outcome::Replace { layers, weights })
@@ -192,36 +192,31 @@ fn as_2d_weights(
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn one_d_layers_become_two_d_ones_on_a_reshaped_view() {
         let layers = vec![
-            entry(
+            entry_on(
                 "sep",
                 "SeparableConv1D",
                 json!({"filters": 5, "kernel_size": 3, "padding": "same", "depth_multiplier": 2, "activation": "relu"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
-                "up",
-                "UpSampling1D",
-                json!({"size": 3}),
-                vec![json!([["sep", 0, 0, {}]])],
-            ),
-            entry(
+            entry_on("up", "UpSampling1D", json!({"size": 3}), "sep"),
+            entry_on(
                 "sep2",
                 "SeparableConv1D",
                 json!({"filters": 2, "kernel_size": [2], "strides": [2], "use_bias": false}),
-                vec![json!([["up", 0, 0, {}]])],
+                "up",
             ),
-            entry(
+            entry_on(
                 "causal",
                 "Conv1D",
                 json!({"filters": 3, "kernel_size": 3, "padding": "causal", "dilation_rate": 2}),
-                vec![json!([["sep2", 0, 0, {}]])],
+                "sep2",
             ),
         ];
         let model = functional(&[6, 4], layers, 21);

@@ -6,7 +6,7 @@
 //! `return_state` (several outputs), channels_first, or where a mask may
 //! reach the layer (a `Reshape` would drop it).
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{entry, entry_on, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule: applies to `ConvLSTM1D`.
@@ -104,17 +104,12 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             json!({"target_shape": [-1, len, 1, channels]}),
             vec![node.clone()],
         ),
-        entry(
-            &inner,
-            "ConvLSTM2D",
-            config,
-            vec![json!([[view, 0, 0, {}]])],
-        ),
-        entry(
+        entry_on(&inner, "ConvLSTM2D", config, &view),
+        entry_on(
             name,
             "Reshape",
             json!({ "target_shape": out_target }),
-            vec![json!([[inner, 0, 0, {}]])],
+            &inner,
         ),
     ];
     Ok(Outcome::Replace { layers, weights })
@@ -122,26 +117,26 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn conv_lstm1d_becomes_conv_lstm2d_on_a_width_one_view() {
         let layers = vec![
-            entry(
+            entry_on(
                 "a",
                 "ConvLSTM1D",
                 json!({"filters": 3, "kernel_size": 3, "padding": "same", "return_sequences": true,
                        "recurrent_activation": "sigmoid"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "b",
                 "ConvLSTM1D",
                 json!({"filters": 2, "kernel_size": [2], "strides": [2], "dilation_rate": [1],
                        "use_bias": false}),
-                vec![json!([["a", 0, 0, {}]])],
+                "a",
             ),
         ];
         let model = functional(&[4, 7, 2], layers, 31);

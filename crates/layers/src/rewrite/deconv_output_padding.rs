@@ -15,7 +15,7 @@
 //! (`Cropping2D`). A geometry with no such cover is refused, and so is
 //! `Conv3DTranspose` with `output_padding` (TF.js has no 3-D cropping).
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -149,12 +149,12 @@ fn rewrite(site: &Site<'_>, output_padding: &Value) -> Result<Outcome, String> {
         Value::Object(config),
         vec![from],
     ));
-    layers.push(entry(
+    layers.push(entry_on(
         name,
         "Cropping2D",
         json!({"cropping": [[plans[0].1, plans[0].2], [plans[1].1, plans[1].2]],
                "data_format": "channels_last"}),
-        vec![json!([[inner, 0, 0, {}]])],
+        &inner,
     ));
     let weights = site.weights_under(&inner);
     Ok(Outcome::Replace { layers, weights })
@@ -162,7 +162,7 @@ fn rewrite(site: &Site<'_>, output_padding: &Value) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use super::plan;
     use serde_json::json;
@@ -191,12 +191,12 @@ mod tests {
         .enumerate()
         {
             let name = format!("up{i}");
-            layers.push(entry(
+            layers.push(entry_on(
                 &name,
                 "Conv2DTranspose",
                 json!({"filters": 2, "kernel_size": k, "strides": s, "padding": padding,
                        "output_padding": op, "activation": "relu"}),
-                vec![json!([[from, 0, 0, {}]])],
+                &from,
             ));
             from = name;
         }

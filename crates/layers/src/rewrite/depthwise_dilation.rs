@@ -81,28 +81,28 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn dilated_depthwise_becomes_separable_with_identity_pointwise() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "dw",
             "DepthwiseConv2D",
             json!({"kernel_size": [3, 3], "padding": "same", "dilation_rate": [2, 2],
                    "depth_multiplier": 2, "activation": "relu"}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         let model = functional(&[7, 6, 3], layers, 5);
         let out = assert_same(&model, &input(&[2, 7, 6, 3]), 1e-6);
         assert_note(&out, "dw (DepthwiseConv2D) -> SeparableConv2D");
         // Undilated depthwise convolutions stay as they are.
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "dw",
             "DepthwiseConv2D",
             json!({"kernel_size": [3, 3], "dilation_rate": [1, 1]}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         let model = functional(&[5, 5, 2], layers, 5);
         assert!(assert_same(&model, &input(&[1, 5, 5, 2]), 0.0)

@@ -266,11 +266,11 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_for_tfjs};
+    use super::super::{entry_on, rewrite_for_tfjs};
     use serde_json::json;
 
     fn einsum(name: &str, from: &str, config: serde_json::Value) -> serde_json::Value {
-        entry(name, "EinsumDense", config, vec![json!([[from, 0, 0, {}]])])
+        entry_on(name, "EinsumDense", config, from)
     }
 
     #[test]

@@ -32,52 +32,45 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     let [relu, relu_scaled, elu, elu_scaled] =
         ["relu", "relu_scaled", "elu1", "elu1_scaled"].map(|s| format!("{name}_{s}"));
     let from = |n: &str| vec![json!([[n, 0, 0, {}]])];
-    Outcome::Replace {
-        layers: vec![
-            entry(&relu, "ReLU", json!({}), vec![node.clone()]),
-            entry(
-                &relu_scaled,
-                "Rescaling",
-                json!({"scale": 1.0 - alpha, "offset": 0.0}),
-                from(&relu),
-            ),
-            entry(&elu, "ELU", json!({"alpha": 1.0}), vec![node.clone()]),
-            entry(
-                &elu_scaled,
-                "Rescaling",
-                json!({"scale": alpha, "offset": 0.0}),
-                from(&elu),
-            ),
-            entry(
-                name,
-                "Add",
-                json!({}),
-                vec![json!([[relu_scaled, 0, 0, {}], [elu_scaled, 0, 0, {}]])],
-            ),
-        ],
-        weights: Vec::new(),
-    }
+    Outcome::weightless(vec![
+        entry(&relu, "ReLU", json!({}), vec![node.clone()]),
+        entry(
+            &relu_scaled,
+            "Rescaling",
+            json!({"scale": 1.0 - alpha, "offset": 0.0}),
+            from(&relu),
+        ),
+        entry(&elu, "ELU", json!({"alpha": 1.0}), vec![node.clone()]),
+        entry(
+            &elu_scaled,
+            "Rescaling",
+            json!({"scale": alpha, "offset": 0.0}),
+            from(&elu),
+        ),
+        entry(
+            name,
+            "Add",
+            json!({}),
+            vec![json!([[relu_scaled, 0, 0, {}], [elu_scaled, 0, 0, {}]])],
+        ),
+    ])
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn elu_with_alpha_is_a_sum_of_scaled_relu_and_elu() {
         for alpha in [0.5, 2.0, 0.0] {
-            let layers = vec![entry(
-                "elu",
-                "ELU",
-                json!({ "alpha": alpha }),
-                vec![json!([["x", 0, 0, {}]])],
-            )];
-            let model = functional(&[4, 3], layers, 1);
-            let out = assert_same(&model, &input(&[2, 4, 3]), 1e-6);
-            assert_note(
-                &out,
+            let layers = vec![entry_on("elu", "ELU", json!({ "alpha": alpha }), "x")];
+            assert_rewrites(
+                &[2, 4, 3],
+                layers,
+                1,
+                1e-6,
                 "elu (ELU) -> ReLU + Rescaling + ELU + Rescaling + Add",
             );
         }

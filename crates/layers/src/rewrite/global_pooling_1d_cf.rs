@@ -45,31 +45,26 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
     use super::super::test_util::*;
+    use super::super::{entry, entry_on};
     use serde_json::json;
 
     #[test]
     fn channels_first_1d_pooling_pools_the_steps() {
         let layers = vec![
-            entry(
+            entry_on(
                 "gmp",
                 "GlobalMaxPooling1D",
                 json!({"data_format": "channels_first"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "gap",
                 "GlobalAveragePooling1D",
                 json!({"data_format": "channels_first", "keepdims": true}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
-                "flat",
-                "Flatten",
-                json!({}),
-                vec![json!([["gap", 0, 0, {}]])],
-            ),
+            entry_on("flat", "Flatten", json!({}), "gap"),
             entry(
                 "sum",
                 "Add",

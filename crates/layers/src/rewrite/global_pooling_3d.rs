@@ -5,7 +5,7 @@
 //! (`keepdims` adds a `Reshape` to `[1, 1, 1, channels]`). Channels-first
 //! 1-D global pooling: [`super::global_pooling_1d_cf`].
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -61,25 +61,22 @@ pub(super) fn view_then_pool(
     };
     let mut layers = vec![
         entry(&viewed, view.1, view.2, vec![node.clone()]),
-        entry(&pooled, pool.0, pool.1, vec![json!([[viewed, 0, 0, {}]])]),
+        entry_on(&pooled, pool.0, pool.1, &viewed),
     ];
     if keepdims {
-        layers.push(entry(
+        layers.push(entry_on(
             name,
             "Reshape",
             json!({ "target_shape": kept_shape }),
-            vec![json!([[pooled, 0, 0, {}]])],
+            &pooled,
         ));
     }
-    Ok(Outcome::Replace {
-        layers,
-        weights: Vec::new(),
-    })
+    Ok(Outcome::weightless(layers))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
@@ -90,15 +87,14 @@ mod tests {
             ("GlobalAveragePooling3D", false),
             ("GlobalAveragePooling3D", true),
         ] {
-            let layers = vec![entry(
-                "gp",
-                class,
-                json!({ "keepdims": keepdims }),
-                vec![json!([["x", 0, 0, {}]])],
-            )];
-            let model = functional(&[2, 3, 4, 5], layers, 1);
-            let out = assert_same(&model, &input(&[2, 2, 3, 4, 5]), 1e-6);
-            assert_note(&out, &format!("gp ({class}) -> Reshape + Global"));
+            let layers = vec![entry_on("gp", class, json!({ "keepdims": keepdims }), "x")];
+            assert_rewrites(
+                &[2, 2, 3, 4, 5],
+                layers,
+                1,
+                1e-6,
+                &format!("gp ({class}) -> Reshape + Global"),
+            );
         }
     }
 }

@@ -73,30 +73,25 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn grouped_convolutions_become_block_diagonal_ones() {
         let layers = vec![
-            entry(
+            entry_on(
                 "c2",
                 "Conv2D",
                 json!({"filters": 6, "kernel_size": [3, 3], "groups": 2, "padding": "same"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
-                "r",
-                "Reshape",
-                json!({"target_shape": [20, 6]}),
-                vec![json!([["c2", 0, 0, {}]])],
-            ),
-            entry(
+            entry_on("r", "Reshape", json!({"target_shape": [20, 6]}), "c2"),
+            entry_on(
                 "c1",
                 "Conv1D",
                 json!({"filters": 9, "kernel_size": 2, "groups": 3}),
-                vec![json!([["r", 0, 0, {}]])],
+                "r",
             ),
         ];
         let model = functional(&[4, 5, 4], layers, 4);

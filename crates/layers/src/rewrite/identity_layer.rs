@@ -17,13 +17,13 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{classes_in, entry};
+    use super::super::{classes_in, entry_on};
     use serde_json::json;
 
     #[test]
     fn the_identity_layer_becomes_a_linear_activation() {
         let layers = vec![
-            entry("id", "Identity", json!({}), vec![json!([["x", 0, 0, {}]])]),
+            entry_on("id", "Identity", json!({}), "x"),
             dense("d", 2, "id"),
         ];
         let model = functional(&[3], layers, 1);

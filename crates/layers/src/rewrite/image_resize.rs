@@ -312,18 +312,18 @@ pub(super) fn chain(
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn keras_bilinear_upsampling_computes_kerass_numbers() {
         let layers = || {
-            vec![entry(
+            vec![entry_on(
                 "up",
                 "UpSampling2D",
                 json!({"size": [2, 3], "interpolation": "bilinear"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             )]
         };
         for version in ["2.21.0", "3.15.1"] {
@@ -343,11 +343,11 @@ mod tests {
     fn tfjs_bilinear_upsampling_exports_to_keras_as_the_sampling_it_computes() {
         // TF.js's UpSampling2D samples without half-pixel centers; Keras's
         // own would not: an export writes layers computing TF.js's numbers.
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "up",
             "UpSampling2D",
             json!({"size": [2, 3], "interpolation": "bilinear"}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         let model = functional_from(&[3, 4, 2], layers, 3, None);
         let x = input(&[2, 3, 4, 2]);
@@ -368,11 +368,11 @@ mod tests {
     #[test]
     fn random_crop_is_smart_resize_in_tf_keras_and_the_identity_in_keras_3() {
         let layers = || {
-            vec![entry(
+            vec![entry_on(
                 "crop",
                 "RandomCrop",
                 json!({"height": 3, "width": 5}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             )]
         };
         let model = functional_from(&[6, 4, 2], layers(), 3, Some("2.21.0"));
@@ -389,23 +389,23 @@ mod tests {
         // them with tfjs_kernels::resample, checked against Keras by the
         // corpus's keras3zip_upsample_interpolations).
         let layers = vec![
-            entry(
+            entry_on(
                 "cubic",
                 "UpSampling2D",
                 json!({"size": [2, 3], "interpolation": "bicubic"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "area",
                 "Resizing",
                 json!({"height": 4, "width": 5, "interpolation": "area"}),
-                vec![json!([["cubic", 0, 0, {}]])],
+                "cubic",
             ),
-            entry(
+            entry_on(
                 "lanczos",
                 "Resizing",
                 json!({"height": 7, "width": 3, "interpolation": "lanczos5"}),
-                vec![json!([["area", 0, 0, {}]])],
+                "area",
             ),
         ];
         let model = functional_from(&[3, 4, 2], layers, 3, Some("3.15.1"));
@@ -417,39 +417,38 @@ mod tests {
     #[test]
     fn resizing_and_center_crop_compute_kerass_numbers() {
         let layers = vec![
-            entry(
+            entry_on(
                 "down",
                 "Resizing",
                 json!({"height": 5, "width": 3, "interpolation": "bilinear"}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "up",
                 "Resizing",
                 json!({"height": 9, "width": 7, "interpolation": "nearest"}),
-                vec![json!([["down", 0, 0, {}]])],
+                "down",
             ),
-            entry(
-                "crop",
-                "CenterCrop",
-                json!({"height": 6, "width": 6}),
-                vec![json!([["up", 0, 0, {}]])],
-            ),
-            entry(
+            entry_on("crop", "CenterCrop", json!({"height": 6, "width": 6}), "up"),
+            entry_on(
                 "aspect",
                 "Resizing",
                 json!({"height": 4, "width": 2, "crop_to_aspect_ratio": true}),
-                vec![json!([["crop", 0, 0, {}]])],
+                "crop",
             ),
-            entry(
+            entry_on(
                 "grow",
                 "CenterCrop",
                 json!({"height": 5, "width": 3}),
-                vec![json!([["aspect", 0, 0, {}]])],
+                "aspect",
             ),
         ];
-        let model = functional(&[8, 6, 2], layers, 3);
-        let out = assert_same(&model, &input(&[2, 8, 6, 2]), 1e-5);
-        assert_note(&out, "crop (CenterCrop) -> Cropping2D");
+        assert_rewrites(
+            &[2, 8, 6, 2],
+            layers,
+            3,
+            1e-5,
+            "crop (CenterCrop) -> Cropping2D",
+        );
     }
 }

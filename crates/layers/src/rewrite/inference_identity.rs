@@ -51,42 +51,32 @@ pub fn keras_rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn random_augmentation_layers_become_identity_activations() {
         let layers = vec![
-            entry(
+            entry_on(
                 "flip",
                 "RandomFlip",
                 json!({"mode": "horizontal", "seed": 1}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
-                "rot",
-                "RandomRotation",
-                json!({"factor": 0.2}),
-                vec![json!([["flip", 0, 0, {}]])],
-            ),
-            entry(
-                "contrast",
-                "RandomContrast",
-                json!({"factor": 0.3}),
-                vec![json!([["rot", 0, 0, {}]])],
-            ),
-            entry(
+            entry_on("rot", "RandomRotation", json!({"factor": 0.2}), "flip"),
+            entry_on("contrast", "RandomContrast", json!({"factor": 0.3}), "rot"),
+            entry_on(
                 "sdrop",
                 "SpatialDropout2D",
                 json!({"rate": 0.5}),
-                vec![json!([["contrast", 0, 0, {}]])],
+                "contrast",
             ),
-            entry(
+            entry_on(
                 "reg",
                 "ActivityRegularization",
                 json!({"l1": 0.01, "l2": 0.0}),
-                vec![json!([["sdrop", 0, 0, {}]])],
+                "sdrop",
             ),
             dense("d", 2, "reg"),
         ];

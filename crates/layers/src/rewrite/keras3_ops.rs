@@ -7,7 +7,7 @@
 //! refused, naming the operation.
 
 use super::tf_op_lambda::{binary, permute, reduce_over, unary, Operand};
-use super::{entry, Outcome, Site};
+use super::{concatenate_entry, entry, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule: applies to `ops.*` layers.
@@ -16,10 +16,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         return Outcome::Skip;
     };
     match rewrite(site, op) {
-        Ok(layers) => Outcome::Replace {
-            layers,
-            weights: Vec::new(),
-        },
+        Ok(layers) => Outcome::weightless(layers),
         Err(why) => Outcome::Cannot(format!("keras.ops {op}: {why}")),
     }
 }
@@ -145,12 +142,7 @@ fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
                 })
                 .collect::<Option<_>>()
                 .ok_or("malformed inbound node")?;
-            Ok(vec![entry(
-                name,
-                "Concatenate",
-                json!({"axis": axis}),
-                vec![Value::Array(all)],
-            )])
+            Ok(vec![concatenate_entry(name, axis, all)])
         }
         "Mean" | "Max" => {
             let keep = if c.get("keepdims").and_then(Value::as_bool) == Some(true) {
@@ -290,9 +282,7 @@ mod tests {
                 json!([["cat", 0, 0, {"_args": [["cat", 0, 0]]}]]),
             ),
         ];
-        let model = functional(&[5], layers, 9);
-        let out = assert_same(&model, &input(&[3, 5]), 1e-6);
-        assert_note(&out, "t (ops.Transpose) -> Permute");
+        assert_rewrites(&[3, 5], layers, 9, 1e-6, "t (ops.Transpose) -> Permute");
     }
 
     #[test]

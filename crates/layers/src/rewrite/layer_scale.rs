@@ -62,17 +62,17 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn layer_scale_becomes_batch_normalization() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "ls",
             "LayerScale",
             json!({"init_values": 0.5, "projection_dim": 3}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         // Seeded initial gamma is init_values everywhere; set distinct ones.
         let model = functional(&[2, 3], layers, 2);

@@ -131,7 +131,9 @@ pub mod site;
 pub mod target;
 pub mod walk;
 
-pub use site::{chain_entries, entry, f32_weight, LayerShapes, Outcome, Site};
+pub use site::{
+    chain_entries, concatenate_entry, entry, entry_on, f32_weight, LayerShapes, Outcome, Site,
+};
 pub use target::{classes_in, tfjs_knows, Target, TFJS_CLASSES};
 pub use walk::{
     rewrite_artifacts, rewrite_artifacts_for, rewrite_for, rewrite_for_tfjs, Rewritten,

@@ -24,7 +24,7 @@
 //! the masks. A Keras mask reaching the layer (from
 //! `Embedding(mask_zero=True)` or `Masking`) is refused.
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{concatenate_entry, entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
 
@@ -218,12 +218,8 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         ctx_names[0].clone()
     } else {
         let cat = format!("{name}_heads");
-        layers.push(entry(
-            &cat,
-            "Concatenate",
-            json!({"axis": -1}),
-            vec![Value::Array(ctx_names.iter().map(|n| r(n)).collect())],
-        ));
+        let heads = ctx_names.iter().map(|n| r(n)).collect();
+        layers.push(concatenate_entry(&cat, -1, heads));
         cat
     };
     let (oshape, ok) = site.f32_weight("attention_output/kernel")?;
@@ -363,7 +359,7 @@ fn zero_dense(units: usize, use_bias: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_for_tfjs};
+    use super::super::{entry, entry_on, rewrite_for_tfjs};
     use serde_json::json;
 
     #[test]
@@ -387,9 +383,13 @@ mod tests {
                 ],
             ),
         ];
-        let model = functional(&[4, 6], layers, 13);
-        let out = assert_same(&model, &input(&[2, 4, 6]), 1e-5);
-        assert_note(&out, "cross (MultiHeadAttention) -> Dense");
+        assert_rewrites(
+            &[2, 4, 6],
+            layers,
+            13,
+            1e-5,
+            "cross (MultiHeadAttention) -> Dense",
+        );
     }
 
     #[test]
@@ -405,19 +405,23 @@ mod tests {
                 ],
             ),
         ];
-        let model = functional(&[5, 3], layers, 13);
-        let out = assert_same(&model, &input(&[2, 5, 3]), 1e-5);
-        assert_note(&out, "causal (MultiHeadAttention) -> Dense");
+        assert_rewrites(
+            &[2, 5, 3],
+            layers,
+            13,
+            1e-5,
+            "causal (MultiHeadAttention) -> Dense",
+        );
     }
 
     #[test]
     fn attention_under_a_keras_mask_is_refused() {
         let layers = vec![
-            entry(
+            entry_on(
                 "emb",
                 "Embedding",
                 json!({"input_dim": 10, "output_dim": 4, "mask_zero": true}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
             entry(
                 "mha",

@@ -147,18 +147,18 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_for_tfjs};
+    use super::super::{entry_on, rewrite_for_tfjs};
     use crate::{LayerRegistry, Model};
     use serde_json::json;
 
     #[test]
     fn normalization_with_config_statistics_becomes_batch_normalization() {
-        let norm = entry(
+        let norm = entry_on(
             "norm",
             "Normalization",
             json!({"axis": [-1], "invert": false, "mean": [123.675, 116.28, 103.53],
                    "variance": [3409.976, 3262.694, 0.0]}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         );
         let model = functional(&[2, 2, 3], vec![norm], 1);
         let out = assert_same(&model, &input(&[2, 2, 2, 3]), 1e-6);
@@ -170,24 +170,24 @@ mod tests {
     #[test]
     fn normalization_adapted_scalar_and_inverted() {
         // Adapted (weights), on axis 1 of a rank-3 input.
-        let adapted = entry(
+        let adapted = entry_on(
             "adapted",
             "Normalization",
             json!({"axis": [1], "mean": null, "variance": null}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         );
         // Scalar statistics (axis null).
-        let scalar = entry(
+        let scalar = entry_on(
             "scalar",
             "Normalization",
             json!({"axis": null, "mean": 0.5, "variance": 4.0}),
-            vec![json!([["adapted", 0, 0, {}]])],
+            "adapted",
         );
-        let inverted = entry(
+        let inverted = entry_on(
             "denorm",
             "Normalization",
             json!({"axis": -1, "invert": true, "mean": [10.0, -5.0], "variance": [4.0, 0.25]}),
-            vec![json!([["scalar", 0, 0, {}]])],
+            "scalar",
         );
         let mut model = functional(&[3, 2], vec![adapted, scalar, inverted], 1);
         // Non-trivial adapted statistics.
@@ -213,11 +213,11 @@ mod tests {
 
     #[test]
     fn normalization_over_two_axes_is_refused() {
-        let norm = entry(
+        let norm = entry_on(
             "norm2",
             "Normalization",
             json!({"axis": [1, 2], "mean": 0.0, "variance": 1.0}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         );
         let model = functional(&[2, 3], vec![norm], 1);
         let err = rewrite_for_tfjs(&model).unwrap_err().to_string();

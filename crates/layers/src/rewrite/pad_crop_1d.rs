@@ -2,7 +2,7 @@
 //! `ZeroPadding2D` / `Cropping2D` of the steps on a `[steps, 1, channels]`
 //! view (static `Reshape`s in and out, so TF.js knows every dimension).
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -49,58 +49,40 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str, default: u64) -> Result<Ou
     let node = site.single_call("several layers")?;
     let name = site.name;
     let (view, inner) = (format!("{name}_as_2d"), format!("{name}_2d"));
-    Ok(Outcome::Replace {
-        layers: vec![
-            entry(
-                &view,
-                "Reshape",
-                json!({"target_shape": [steps, 1, c]}),
-                vec![node.clone()],
-            ),
-            entry(
-                &inner,
-                class,
-                json!({ field: [[before, after], [0, 0]], "data_format": "channels_last" }),
-                vec![json!([[view, 0, 0, {}]])],
-            ),
-            entry(
-                name,
-                "Reshape",
-                json!({"target_shape": [out_steps, c]}),
-                vec![json!([[inner, 0, 0, {}]])],
-            ),
-        ],
-        weights: Vec::new(),
-    })
+    Ok(Outcome::weightless(vec![
+        entry(
+            &view,
+            "Reshape",
+            json!({"target_shape": [steps, 1, c]}),
+            vec![node.clone()],
+        ),
+        entry_on(
+            &inner,
+            class,
+            json!({ field: [[before, after], [0, 0]], "data_format": "channels_last" }),
+            &view,
+        ),
+        entry_on(
+            name,
+            "Reshape",
+            json!({"target_shape": [out_steps, c]}),
+            &inner,
+        ),
+    ]))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn one_d_padding_and_cropping_become_two_d_on_a_view() {
         let layers = vec![
-            entry(
-                "pad",
-                "ZeroPadding1D",
-                json!({"padding": [1, 2]}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry(
-                "pad2",
-                "ZeroPadding1D",
-                json!({"padding": 1}),
-                vec![json!([["pad", 0, 0, {}]])],
-            ),
-            entry(
-                "crop",
-                "Cropping1D",
-                json!({"cropping": [2, 1]}),
-                vec![json!([["pad2", 0, 0, {}]])],
-            ),
+            entry_on("pad", "ZeroPadding1D", json!({"padding": [1, 2]}), "x"),
+            entry_on("pad2", "ZeroPadding1D", json!({"padding": 1}), "pad"),
+            entry_on("crop", "Cropping1D", json!({"cropping": [2, 1]}), "pad2"),
         ];
         let model = functional(&[5, 3], layers, 1);
         let out = assert_same(&model, &input(&[2, 5, 3]), 0.0);

@@ -179,20 +179,20 @@ pub fn rewrite_config(config: &mut Map<String, Value>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_artifacts};
+    use super::super::{entry_on, rewrite_artifacts};
     use serde_json::{json, Value};
 
     #[test]
     fn keras_regularizer_and_initializer_names_become_tfjs_ones() {
         let dense = |name: &str, input: &str, reg: Value| {
-            entry(
+            entry_on(
                 name,
                 "Dense",
                 json!({"units": 3, "kernel_regularizer": reg.clone(), "bias_regularizer": reg,
                        "activity_regularizer": {"class_name": "OrthogonalRegularizer",
                                                 "config": {"factor": 0.01, "mode": "rows"}},
                        "bias_constraint": {"class_name": "MyConstraint", "config": {}}}),
-                vec![json!([[input, 0, 0, {}]])],
+                input,
             )
         };
         let model = functional(
@@ -238,11 +238,11 @@ mod tests {
     fn activity_regularizers_are_dropped() {
         let model = functional(
             &[4],
-            vec![entry(
+            vec![entry_on(
                 "a",
                 "Dense",
                 json!({"units": 3, "activity_regularizer": {"class_name": "L2", "config": {"l2": 0.1}}}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             )],
             5,
         );
@@ -256,13 +256,13 @@ mod tests {
     fn constraints_are_dropped_so_tfjs_keeps_the_loaded_weights() {
         let model = functional(
             &[4],
-            vec![entry(
+            vec![entry_on(
                 "a",
                 "Dense",
                 json!({"units": 3, "kernel_constraint": {"class_name": "MinMaxNorm",
                        "config": {"min_value": 0.5, "max_value": 1.5, "rate": 0.9, "axis": 0}},
                        "bias_constraint": {"class_name": "NonNeg", "config": {}}}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             )],
             6,
         );

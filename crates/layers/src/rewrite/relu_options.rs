@@ -95,15 +95,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             ),
         ]);
     }
-    Outcome::Replace {
-        layers,
-        weights: Vec::new(),
-    }
+    Outcome::weightless(layers)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
@@ -128,10 +125,8 @@ mod tests {
             ),
             (json!({"negative_slope": 0.2}), "r (ReLU) -> LeakyReLU"),
         ] {
-            let layers = vec![entry("r", "ReLU", cfg, vec![json!([["x", 0, 0, {}]])])];
-            let model = functional(&[5, 3], layers, 1);
-            let out = assert_same(&model, &input(&[4, 5, 3]), 1e-6);
-            assert_note(&out, note);
+            let layers = vec![entry_on("r", "ReLU", cfg, "x")];
+            assert_rewrites(&[4, 5, 3], layers, 1, 1e-6, note);
         }
     }
 }

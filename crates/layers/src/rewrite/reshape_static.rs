@@ -38,20 +38,15 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn an_inferred_reshape_dimension_is_written_out() {
         let layers = vec![
-            entry(
-                "r",
-                "Reshape",
-                json!({"target_shape": [-1, 4]}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry("f", "Flatten", json!({}), vec![json!([["r", 0, 0, {}]])]),
+            entry_on("r", "Reshape", json!({"target_shape": [-1, 4]}), "x"),
+            entry_on("f", "Flatten", json!({}), "r"),
         ];
         let model = functional(&[3, 4, 2], layers, 1);
         let out = assert_same(&model, &input(&[2, 3, 4, 2]), 0.0);

@@ -132,6 +132,16 @@ pub enum Outcome {
     Cannot(String),
 }
 
+impl Outcome {
+    /// Replace the layer with `layers`, which carry no weights.
+    pub fn weightless(layers: Vec<Value>) -> Outcome {
+        Outcome::Replace {
+            layers,
+            weights: Vec::new(),
+        }
+    }
+}
+
 /// A functional-form layer entry with `name`/`trainable` in its config.
 pub fn entry(name: &str, class_name: &str, config: Value, inbound_nodes: Vec<Value>) -> Value {
     let mut config = match config {
@@ -141,6 +151,22 @@ pub fn entry(name: &str, class_name: &str, config: Value, inbound_nodes: Vec<Val
     config.insert("name".into(), Value::String(name.into()));
     config.entry("trainable").or_insert(Value::Bool(true));
     json!({"name": name, "class_name": class_name, "config": config, "inbound_nodes": inbound_nodes})
+}
+
+/// A functional-form [`entry`] called on the (first) output of layer `from`.
+pub fn entry_on(name: &str, class_name: &str, config: Value, from: &str) -> Value {
+    entry(name, class_name, config, vec![json!([[from, 0, 0, {}]])])
+}
+
+/// A `Concatenate` entry joining the tensors `inputs` (inbound-node
+/// entries `[layer, node, index, {}]`) along `axis`.
+pub fn concatenate_entry(name: &str, axis: i64, inputs: Vec<Value>) -> Value {
+    entry(
+        name,
+        "Concatenate",
+        json!({ "axis": axis }),
+        vec![Value::Array(inputs)],
+    )
 }
 
 /// Functional-form entries for a chain of `(name, class, config)` steps,

@@ -4,7 +4,7 @@
 //! `Softmax` over the last axis, and the same `Permute` back: the same
 //! values are normalized together, exactly.
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -50,51 +50,32 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     dims.swap(axis as usize - 1, rank - 2);
     let name = site.name;
     let (there, inner) = (format!("{name}_to_last"), format!("{name}_last"));
-    Outcome::Replace {
-        layers: vec![
-            entry(&there, "Permute", json!({"dims": dims}), vec![node.clone()]),
-            entry(
-                &inner,
-                "Softmax",
-                json!({"axis": -1}),
-                vec![json!([[there, 0, 0, {}]])],
-            ),
-            entry(
-                name,
-                "Permute",
-                json!({"dims": dims}),
-                vec![json!([[inner, 0, 0, {}]])],
-            ),
-        ],
-        weights: Vec::new(),
-    }
+    Outcome::weightless(vec![
+        entry(&there, "Permute", json!({"dims": dims}), vec![node.clone()]),
+        entry_on(&inner, "Softmax", json!({"axis": -1}), &there),
+        entry_on(name, "Permute", json!({"dims": dims}), &inner),
+    ])
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn a_softmax_over_an_inner_axis_is_permuted_to_the_last() {
         for axis in [json!(-2), json!(1), json!([2])] {
-            let layers = vec![entry(
-                "sm",
-                "Softmax",
-                json!({ "axis": axis }),
-                vec![json!([["x", 0, 0, {}]])],
-            )];
-            let model = functional(&[3, 4, 5], layers, 1);
-            let out = assert_same(&model, &input(&[2, 3, 4, 5]), 1e-6);
-            assert_note(&out, "sm (Softmax) -> Permute + Softmax + Permute");
+            let layers = vec![entry_on("sm", "Softmax", json!({ "axis": axis }), "x")];
+            assert_rewrites(
+                &[2, 3, 4, 5],
+                layers,
+                1,
+                1e-6,
+                "sm (Softmax) -> Permute + Softmax + Permute",
+            );
         }
-        let layers = vec![entry(
-            "sm",
-            "Softmax",
-            json!({"axis": -1}),
-            vec![json!([["x", 0, 0, {}]])],
-        )];
+        let layers = vec![entry_on("sm", "Softmax", json!({"axis": -1}), "x")];
         let model = functional(&[3, 4], layers, 1);
         assert!(assert_same(&model, &input(&[2, 3, 4]), 0.0)
             .notes

@@ -94,71 +94,58 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str) -> Result<Outcome, String>
         }
         o
     };
-    Ok(Outcome::Replace {
-        layers: vec![
-            entry(
-                &rows,
-                "Reshape",
-                json!({"target_shape": [dd * hh, ww, c]}),
-                vec![node.clone()],
-            ),
-            entry(
-                &width,
-                class,
-                options(arg(if upsampling { keep_size } else { keep }, w)),
-                from(&rows),
-            ),
-            entry(
-                &planes,
-                "Reshape",
-                json!({"target_shape": [dd, hh, w2 * c]}),
-                from(&width),
-            ),
-            entry(&depth_height, class, options(arg(d, h)), from(&planes)),
-            entry(
-                name,
-                "Reshape",
-                json!({"target_shape": [d2, h2, w2, c]}),
-                from(&depth_height),
-            ),
-        ],
-        weights: Vec::new(),
-    })
+    Ok(Outcome::weightless(vec![
+        entry(
+            &rows,
+            "Reshape",
+            json!({"target_shape": [dd * hh, ww, c]}),
+            vec![node.clone()],
+        ),
+        entry(
+            &width,
+            class,
+            options(arg(if upsampling { keep_size } else { keep }, w)),
+            from(&rows),
+        ),
+        entry(
+            &planes,
+            "Reshape",
+            json!({"target_shape": [dd, hh, w2 * c]}),
+            from(&width),
+        ),
+        entry(&depth_height, class, options(arg(d, h)), from(&planes)),
+        entry(
+            name,
+            "Reshape",
+            json!({"target_shape": [d2, h2, w2, c]}),
+            from(&depth_height),
+        ),
+    ]))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn three_d_padding_cropping_upsampling_become_two_d_on_views() {
         let layers = vec![
-            entry(
+            entry_on(
                 "pad",
                 "ZeroPadding3D",
                 json!({"padding": [[1, 0], [0, 2], [1, 1]]}),
-                vec![json!([["x", 0, 0, {}]])],
+                "x",
             ),
-            entry(
+            entry_on(
                 "crop",
                 "Cropping3D",
                 json!({"cropping": [[0, 1], [1, 0], [2, 0]]}),
-                vec![json!([["pad", 0, 0, {}]])],
+                "pad",
             ),
-            entry(
-                "up",
-                "UpSampling3D",
-                json!({"size": [2, 1, 3]}),
-                vec![json!([["crop", 0, 0, {}]])],
-            ),
-            entry(
-                "pad2",
-                "ZeroPadding3D",
-                json!({"padding": 1}),
-                vec![json!([["up", 0, 0, {}]])],
-            ),
+            entry_on("up", "UpSampling3D", json!({"size": [2, 1, 3]}), "crop"),
+            entry_on("pad2", "ZeroPadding3D", json!({"padding": 1}), "up"),
         ];
         let model = functional(&[2, 3, 4, 2], layers, 1);
         let out = assert_same(&model, &input(&[2, 2, 3, 4, 2]), 0.0);

@@ -45,19 +45,19 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::entry_on;
     use super::super::test_util::*;
     use serde_json::json;
 
     #[test]
     fn spectral_normalization_is_its_wrapped_layer() {
-        let layers = vec![entry(
+        let layers = vec![entry_on(
             "sn",
             "SpectralNormalization",
             json!({"layer": {"class_name": "Dense",
                              "config": {"name": "dense", "units": 3, "activation": "tanh"}},
                    "power_iterations": 1}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         )];
         let model = functional_from(&[4], layers, 7, Some("3.15.1"));
         let out = assert_same(&model, &input(&[2, 4]), 0.0);

@@ -17,23 +17,20 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         return Outcome::Cannot("expected a call with two inputs".into());
     };
     let negated = format!("{}_negated", site.name);
-    Outcome::Replace {
-        layers: vec![
-            entry(
-                &negated,
-                "Rescaling",
-                json!({"scale": -1.0, "offset": 0.0}),
-                vec![json!([b])],
-            ),
-            entry(
-                site.name,
-                "Add",
-                json!({}),
-                vec![Value::Array(vec![a.clone(), json!([negated, 0, 0, {}])])],
-            ),
-        ],
-        weights: Vec::new(),
-    }
+    Outcome::weightless(vec![
+        entry(
+            &negated,
+            "Rescaling",
+            json!({"scale": -1.0, "offset": 0.0}),
+            vec![json!([b])],
+        ),
+        entry(
+            site.name,
+            "Add",
+            json!({}),
+            vec![Value::Array(vec![a.clone(), json!([negated, 0, 0, {}])])],
+        ),
+    ])
 }
 
 #[cfg(test)]
@@ -54,8 +51,12 @@ mod tests {
                 vec![json!([["d1", 0, 0, {}], ["d2", 0, 0, {}]])],
             ),
         ];
-        let model = functional(&[4], layers, 6);
-        let out = assert_same(&model, &input(&[3, 4]), 0.0);
-        assert_note(&out, "diff (Subtract) -> Rescaling + Add");
+        assert_rewrites(
+            &[3, 4],
+            layers,
+            6,
+            0.0,
+            "diff (Subtract) -> Rescaling + Add",
+        );
     }
 }

@@ -62,12 +62,17 @@ pub fn assert_note(out: &Rewritten, text: &str) {
 
 /// A `Dense(units)` entry called on `from`.
 pub fn dense(name: &str, units: usize, from: &str) -> Value {
-    entry(
-        name,
-        "Dense",
-        json!({ "units": units }),
-        vec![json!([[from, 0, 0, {}]])],
-    )
+    entry_on(name, "Dense", json!({ "units": units }), from)
+}
+
+/// A [`functional`] model of `layers` (weights drawn from `seed`) on
+/// inputs of shape `x_shape` (batch first) rewrites to one that predicts
+/// the same within `tol` ([`assert_same`]), and a note of the rewrite says
+/// `note`.
+pub fn assert_rewrites(x_shape: &[usize], layers: Vec<Value>, seed: u64, tol: f32, note: &str) {
+    let model = functional(&x_shape[1..], layers, seed);
+    let out = assert_same(&model, &input(x_shape), tol);
+    assert_note(&out, note);
 }
 
 /// Rewrite `model`, check that only TF.js classes remain, load the

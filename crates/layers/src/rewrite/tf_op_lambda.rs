@@ -20,7 +20,7 @@
 //! Everything else (`abs`, `exp`, `x / y`, `c / x`, reductions, slicing,
 //! other reductions, …) has no exact TF.js layer and is refused, naming the function.
 
-use super::{entry, Outcome, Site};
+use super::{concatenate_entry, entry, entry_on, Outcome, Site};
 use serde_json::{json, Map, Value};
 
 /// The rule: applies to `TFOpLambda` / `SlicingOpLambda` layers.
@@ -40,10 +40,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         };
     }
     match rewrite(site, function) {
-        Ok(layers) => Outcome::Replace {
-            layers,
-            weights: Vec::new(),
-        },
+        Ok(layers) => Outcome::weightless(layers),
         Err(why) => Outcome::Cannot(format!("tf.{function}: {why}")),
     }
 }
@@ -300,12 +297,7 @@ pub(super) fn reduce(
             json!({"data_format": "channels_last"}),
             vec![json!([x])],
         ),
-        entry(
-            name,
-            "Reshape",
-            json!({"target_shape": target}),
-            vec![json!([[pool, 0, 0, {}]])],
-        ),
+        entry_on(name, "Reshape", json!({"target_shape": target}), &pool),
     ])
 }
 
@@ -473,12 +465,7 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
                 .map(tensor_ref)
                 .collect::<Option<_>>()
                 .ok_or("malformed inbound node")?;
-            Ok(vec![entry(
-                name,
-                "Concatenate",
-                json!({"axis": axis}),
-                vec![Value::Array(inputs)],
-            )])
+            Ok(vec![concatenate_entry(name, axis, inputs)])
         }
         "reshape" => {
             let shape = kwargs
@@ -618,9 +605,13 @@ mod tests {
             ),
             op("sm", "nn.softmax", json!([["cat", 0, 0, {}]])),
         ];
-        let model = functional(&[5], layers, 7);
-        let out = assert_same(&model, &input(&[3, 5]), 1e-5);
-        assert_note(&out, "diff (TFOpLambda) -> Rescaling + Add");
+        assert_rewrites(
+            &[3, 5],
+            layers,
+            7,
+            1e-5,
+            "diff (TFOpLambda) -> Rescaling + Add",
+        );
     }
 
     #[test]
@@ -690,9 +681,13 @@ mod tests {
                 json!([["up", 0, 0, {"size": [2, 3], "method": "nearest"}]]),
             ),
         ];
-        let model = functional(&[6, 6, 2], layers, 7);
-        let out = assert_same(&model, &input(&[2, 6, 6, 2]), 1e-6);
-        assert_note(&out, "se (TFOpLambda) -> GlobalAveragePooling2D + Reshape");
+        assert_rewrites(
+            &[2, 6, 6, 2],
+            layers,
+            7,
+            1e-6,
+            "se (TFOpLambda) -> GlobalAveragePooling2D + Reshape",
+        );
     }
 
     #[test]

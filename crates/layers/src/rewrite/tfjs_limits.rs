@@ -39,30 +39,20 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_for_tfjs};
+    use super::super::{entry_on, rewrite_for_tfjs};
     use serde_json::json;
 
     #[test]
     fn rms_layer_norm_and_masked_average_pooling_are_refused() {
         let layers = vec![
-            entry(
-                "mask",
-                "Masking",
-                json!({"mask_value": 0.0}),
-                vec![json!([["x", 0, 0, {}]])],
-            ),
-            entry(
+            entry_on("mask", "Masking", json!({"mask_value": 0.0}), "x"),
+            entry_on(
                 "ln",
                 "LayerNormalization",
                 json!({"axis": -1, "rms_scaling": true}),
-                vec![json!([["mask", 0, 0, {}]])],
+                "mask",
             ),
-            entry(
-                "gap",
-                "GlobalAveragePooling1D",
-                json!({}),
-                vec![json!([["ln", 0, 0, {}]])],
-            ),
+            entry_on("gap", "GlobalAveragePooling1D", json!({}), "ln"),
         ];
         let model = functional(&[4, 3], layers, 4);
         let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
@@ -75,12 +65,7 @@ mod tests {
             "{err}"
         );
         // Without masks the pooling stays.
-        let layers = vec![entry(
-            "gap",
-            "GlobalAveragePooling1D",
-            json!({}),
-            vec![json!([["x", 0, 0, {}]])],
-        )];
+        let layers = vec![entry_on("gap", "GlobalAveragePooling1D", json!({}), "x")];
         let model = functional(&[4, 3], layers, 4);
         assert_same(&model, &input(&[2, 4, 3]), 0.0);
     }

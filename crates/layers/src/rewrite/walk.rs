@@ -188,11 +188,7 @@ impl Walk<'_> {
         // A layer a rewrite added must not take an existing layer's name.
         let mut seen = std::collections::HashSet::new();
         for l in &new {
-            let name = l
-                .get("name")
-                .or_else(|| l.get("config").and_then(|c| c.get("name")))
-                .and_then(Value::as_str);
-            if let Some(name) = name {
+            if let Some(name) = tfjs_format::topology::layer_entry_name(l) {
                 if !seen.insert(name.to_string()) {
                     self.cannot.push(format!(
                         "`{}`: a layer of the rewrite takes this name, which the model already uses",
@@ -446,24 +442,24 @@ fn makes_masks(v: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
     use super::super::test_util::*;
+    use super::super::{entry, entry_on};
     use super::*;
     use serde_json::json;
 
     #[test]
     fn unrewritable_layers_are_listed_in_one_error() {
-        let gru = entry(
+        let gru = entry_on(
             "gru",
             "GRU",
             json!({"units": 3, "reset_after": true, "return_sequences": true}),
-            vec![json!([["x", 0, 0, {}]])],
+            "x",
         );
-        let abs = entry(
+        let abs = entry_on(
             "tf.math.abs",
             "TFOpLambda",
             json!({"function": "math.abs"}),
-            vec![json!([["gru", 0, 0, {}]])],
+            "gru",
         );
         let up = entry(
             "up",

@@ -4,6 +4,14 @@
 
 use super::*;
 
+/// A chunked dataset being read: its info, its element size and its path
+/// (for errors).
+pub(super) struct ChunkedRead<'d> {
+    pub(super) d: &'d DatasetInfo,
+    pub(super) elem: u64,
+    pub(super) path: &'d str,
+}
+
 impl<'a> H5File<'a> {
     pub(super) fn layout(&self, body: &[u8], path: &str) -> Result<Layout> {
         let mut c = Cursor::new(body, "data layout");
@@ -117,6 +125,7 @@ impl<'a> H5File<'a> {
         if total == 0 {
             return Ok(Cow::Borrowed(&[]));
         }
+        let read = ChunkedRead { d, elem, path };
         match &d.layout {
             Layout::Compact(bytes) => {
                 if bytes.len() as u64 != total {
@@ -148,7 +157,7 @@ impl<'a> H5File<'a> {
                 self.check_chunked_size(total, path)?;
                 let mut out = vec![0u8; total as usize];
                 if *btree != UNDEFINED {
-                    self.read_chunks(*btree, chunk, d, elem, &mut out, path)?;
+                    self.read_chunks(*btree, chunk, &read, &mut out)?;
                 }
                 Ok(Cow::Owned(out))
             }
@@ -163,7 +172,7 @@ impl<'a> H5File<'a> {
                 let stored = if *size == u64::MAX { total } else { *size };
                 let raw = self.bytes(*address, stored, path)?;
                 let offsets = vec![0u64; chunk.len()];
-                self.place_chunk(raw, *filter_mask, &offsets, chunk, d, elem, &mut out, path)?;
+                self.place_chunk(raw, *filter_mask, &offsets, chunk, &read, &mut out)?;
                 Ok(Cow::Owned(out))
             }
         }
@@ -179,17 +188,16 @@ impl<'a> H5File<'a> {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Place every chunk of the B-tree at `root` (chunks of shape `chunk`,
+    /// the element size last as the layout stores it) into `out`.
     pub(super) fn read_chunks(
         &self,
         root: u64,
         chunk: &[u64],
-        d: &DatasetInfo,
-        elem: u64,
+        read: &ChunkedRead,
         out: &mut [u8],
-        path: &str,
     ) -> Result<()> {
-        let rank = chunk.len();
+        let (rank, path) = (chunk.len(), read.path);
         let mut visited = HashSet::new();
         let mut seen_offsets = HashSet::new();
         let mut nodes = vec![(root, None::<u8>)];
@@ -228,24 +236,22 @@ impl<'a> H5File<'a> {
                     ));
                 }
                 let raw = self.bytes(child, size, &format!("chunk of {path}"))?;
-                self.place_chunk(raw, mask, &offsets, chunk, d, elem, out, path)?;
+                self.place_chunk(raw, mask, &offsets, chunk, read, out)?;
             }
         }
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn place_chunk(
         &self,
         raw: &[u8],
         mask: u32,
         offsets: &[u64],
         chunk: &[u64],
-        d: &DatasetInfo,
-        elem: u64,
+        read: &ChunkedRead,
         out: &mut [u8],
-        path: &str,
     ) -> Result<()> {
+        let ChunkedRead { d, elem, path } = *read;
         let rank = d.shape.len();
         if chunk.len() != rank + 1 || offsets.len() != rank + 1 {
             return err(format!(

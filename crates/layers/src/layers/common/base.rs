@@ -316,6 +316,22 @@ impl Params {
     }
 }
 
+/// `layer`, built from the input shape its config declares (`declared`)
+/// when it can be, as Keras builds it while loading; otherwise left
+/// unbuilt, its weights (`params`) made at its first call instead.
+pub(crate) fn built_if_possible<L: crate::Layer>(
+    mut layer: L,
+    declared: Option<Shape>,
+    params: impl FnOnce(&mut L) -> &mut Params,
+) -> L {
+    if let Some(s) = declared {
+        if layer.build(&[s]).is_err() {
+            params(&mut layer).clear();
+        }
+    }
+    layer
+}
+
 /// Error unless `params` are built.
 pub(crate) fn require_built(base: &Base, params: &Params) -> Result<()> {
     if params.is_built() {

@@ -170,6 +170,15 @@ macro_rules! layer_common {
             self.params.set(&self.base.name, index, value)
         }
     };
+    // Only the class name and `name`, for layers that write their own config.
+    (names $class:literal) => {
+        fn class_name(&self) -> &str {
+            $class
+        }
+        fn name(&self) -> &str {
+            &self.base.name
+        }
+    };
     ($class:literal $(, $w:ident)?) => {
         fn class_name(&self) -> &str {
             $class

@@ -34,9 +34,7 @@ pub(super) struct Cell {
     /// Config fields after the base fields, in TensorFlow.js's order.
     pub(super) fields: Vec<(String, Value)>,
     pub(super) input_dim: Option<usize>,
-    pub(super) kernel: Tensor,
-    pub(super) recurrent_kernel: Tensor,
-    pub(super) bias: Tensor,
+    pub(super) params: CellWeights,
 }
 
 pub(super) fn cell_kind(class: &str) -> Option<(Kind, &'static str)> {
@@ -57,12 +55,7 @@ impl Cell {
         if units == 0 {
             return Err(c.err("units", "must be positive"));
         }
-        let act = activation_or(c, "activation", crate::activations::Activation::Tanh)?;
-        let ract = activation_or(
-            c,
-            "recurrent_activation",
-            crate::activations::Activation::HardSigmoid,
-        )?;
+        let (act, ract) = gate_activations(c)?;
         let use_bias = c.bool_or("use_bias", true)?;
         let reset_after = kind == Kind::Gru && c.bool_or("reset_after", false)?;
         let mut f: Vec<(String, Value)> = Vec::new();
@@ -95,9 +88,7 @@ impl Cell {
             reset_after,
             fields: f,
             input_dim: None,
-            kernel: Tensor::zeros(vec![0]),
-            recurrent_kernel: Tensor::zeros(vec![0]),
-            bias: Tensor::zeros(vec![0]),
+            params: CellWeights::unallocated(),
         };
         cell.allocate(input_dim.unwrap_or(0))?;
         cell.input_dim = input_dim;
@@ -126,14 +117,13 @@ impl Cell {
             .gates()
             .checked_mul(self.units)
             .ok_or_else(|| LayersError::config(&self.base.name, "units is too large"))?;
-        let name = &self.base.name;
-        self.kernel = alloc_zeros(name, vec![input_dim, gu])?;
-        self.recurrent_kernel = alloc_zeros(name, vec![self.units, gu])?;
-        self.bias = if self.use_bias {
-            alloc_zeros(name, self.bias_shape())?
-        } else {
-            Tensor::zeros(vec![0])
-        };
+        let bias = self.use_bias.then(|| self.bias_shape());
+        self.params.allocate(
+            &self.base.name,
+            vec![input_dim, gu],
+            vec![self.units, gu],
+            bias,
+        )?;
         self.input_dim = Some(input_dim);
         Ok(())
     }
@@ -153,43 +143,15 @@ impl Cell {
     }
 
     pub(super) fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        self.base.write(&mut m);
-        for (k, v) in &self.fields {
-            m.insert(k.clone(), v.clone());
-        }
-        m
+        cell_config(&self.base, &self.fields)
     }
 
     pub(super) fn weights(&self, prefix: &str, trainable: bool) -> Vec<LayerWeight> {
-        let mut w = vec![
-            LayerWeight {
-                name: format!("{prefix}kernel"),
-                shape: self.kernel.shape().to_vec(),
-                trainable,
-            },
-            LayerWeight {
-                name: format!("{prefix}recurrent_kernel"),
-                shape: self.recurrent_kernel.shape().to_vec(),
-                trainable,
-            },
-        ];
-        if self.use_bias {
-            w.push(LayerWeight {
-                name: format!("{prefix}bias"),
-                shape: self.bias.shape().to_vec(),
-                trainable,
-            });
-        }
-        w
+        self.params.describe(prefix, trainable, self.use_bias)
     }
 
     pub(super) fn weight_values(&self) -> Vec<&Tensor> {
-        let mut v = vec![&self.kernel, &self.recurrent_kernel];
-        if self.use_bias {
-            v.push(&self.bias);
-        }
-        v
+        self.params.values(self.use_bias)
     }
 
     pub(super) fn num_weights(&self) -> usize {
@@ -197,23 +159,13 @@ impl Cell {
     }
 
     pub(super) fn set_weight(&mut self, layer: &str, index: usize, value: Tensor) -> Result<()> {
-        match index {
-            0 => {
-                // The kernel fixes the input size if the layer was not built.
-                if self.input_dim.is_none() || self.input_dim == Some(0) {
-                    if let [d, _] = value.shape() {
-                        self.allocate(*d)?;
-                    }
-                }
-                put_weight(layer, "kernel", &mut self.kernel, value)
+        // The kernel fixes the input size if the layer was not built.
+        if index == 0 && (self.input_dim.is_none() || self.input_dim == Some(0)) {
+            if let [d, _] = value.shape() {
+                self.allocate(*d)?;
             }
-            1 => put_weight(layer, "recurrent_kernel", &mut self.recurrent_kernel, value),
-            2 if self.use_bias => put_weight(layer, "bias", &mut self.bias, value),
-            _ => Err(LayersError::config(
-                layer,
-                format!("layer has no weight #{index}"),
-            )),
         }
+        self.params.set(layer, index, value, self.use_bias)
     }
 
     /// Run the cell over a `[b, t, d]` sequence. Returns the per-step outputs
@@ -229,23 +181,23 @@ impl Cell {
     ) -> Result<(Vec<f32>, Vec<Vec<f32>>)> {
         let u = self.units;
         let gu = self.gates() * u;
-        if self.input_dim != Some(d) || self.kernel.shape() != [d, gu] {
+        if self.input_dim != Some(d) || self.params.kernel.shape() != [d, gu] {
             return Err(input_err(
                 layer,
                 format!(
                     "input has {d} features per timestep but the kernel is {:?}",
-                    self.kernel.shape()
+                    self.params.kernel.shape()
                 ),
             ));
         }
         debug_assert_eq!(x.len(), b * t * d);
         let mut xp = vec![0f32; b * t * gu];
-        matmul(x, f32_of(&self.kernel), b * t, d, gu, &mut xp, false);
-        let bias = f32_of(&self.bias);
+        matmul(x, f32_of(&self.params.kernel), b * t, d, gu, &mut xp, false);
+        let bias = f32_of(&self.params.bias);
         if self.use_bias {
             add_bias(&mut xp, &bias[..gu]);
         }
-        let rk = f32_of(&self.recurrent_kernel);
+        let rk = f32_of(&self.params.recurrent_kernel);
         let rec_bias = (self.reset_after && self.use_bias).then(|| &bias[gu..2 * gu]);
         let gru_mode = if self.reset_after {
             GruResetMode::After

@@ -25,9 +25,7 @@ pub(super) struct ConvCell {
     pub(super) use_bias: bool,
     pub(super) fields: Vec<(String, Value)>,
     pub(super) in_channels: Option<usize>,
-    pub(super) kernel: Tensor,
-    pub(super) recurrent_kernel: Tensor,
-    pub(super) bias: Tensor,
+    pub(super) params: CellWeights,
 }
 
 impl ConvCell {
@@ -68,12 +66,7 @@ impl ConvCell {
                 ))
             }
         };
-        let act = activation_or(c, "activation", crate::activations::Activation::Tanh)?;
-        let ract = activation_or(
-            c,
-            "recurrent_activation",
-            crate::activations::Activation::HardSigmoid,
-        )?;
+        let (act, ract) = gate_activations(c)?;
         let use_bias = c.bool_or("use_bias", true)?;
         let mut f: Vec<(String, Value)> = Vec::new();
         let mut push = |k: &str, v: Value| f.push((k.to_string(), v));
@@ -108,9 +101,7 @@ impl ConvCell {
             use_bias,
             fields: f,
             in_channels: None,
-            kernel: Tensor::zeros(vec![0]),
-            recurrent_kernel: Tensor::zeros(vec![0]),
-            bias: Tensor::zeros(vec![0]),
+            params: CellWeights::unallocated(),
         };
         cell.allocate(in_ch.unwrap_or(0))?;
         cell.in_channels = in_ch;
@@ -124,74 +115,37 @@ impl ConvCell {
             .filters
             .checked_mul(4)
             .ok_or_else(|| LayersError::config(name, "filters is too large"))?;
-        self.kernel = alloc_zeros(name, vec![kh, kw, cin, f4])?;
-        self.recurrent_kernel = alloc_zeros(name, vec![kh, kw, self.filters, f4])?;
-        self.bias = if self.use_bias {
-            alloc_zeros(name, vec![f4])?
-        } else {
-            Tensor::zeros(vec![0])
-        };
+        let bias = self.use_bias.then(|| vec![f4]);
+        self.params.allocate(
+            &self.base.name,
+            vec![kh, kw, cin, f4],
+            vec![kh, kw, self.filters, f4],
+            bias,
+        )?;
         self.in_channels = Some(cin);
         Ok(())
     }
 
     pub(super) fn config(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        self.base.write(&mut m);
-        for (k, v) in &self.fields {
-            m.insert(k.clone(), v.clone());
-        }
-        m
+        cell_config(&self.base, &self.fields)
     }
 
     pub(super) fn weights(&self, trainable: bool) -> Vec<LayerWeight> {
-        let mut w = vec![
-            LayerWeight {
-                name: "kernel".into(),
-                shape: self.kernel.shape().to_vec(),
-                trainable,
-            },
-            LayerWeight {
-                name: "recurrent_kernel".into(),
-                shape: self.recurrent_kernel.shape().to_vec(),
-                trainable,
-            },
-        ];
-        if self.use_bias {
-            w.push(LayerWeight {
-                name: "bias".into(),
-                shape: self.bias.shape().to_vec(),
-                trainable,
-            });
-        }
-        w
+        self.params.describe("", trainable, self.use_bias)
     }
 
     pub(super) fn weight_values(&self) -> Vec<&Tensor> {
-        let mut v = vec![&self.kernel, &self.recurrent_kernel];
-        if self.use_bias {
-            v.push(&self.bias);
-        }
-        v
+        self.params.values(self.use_bias)
     }
 
     pub(super) fn set_weight(&mut self, layer: &str, index: usize, value: Tensor) -> Result<()> {
-        match index {
-            0 => {
-                if self.in_channels.is_none() || self.in_channels == Some(0) {
-                    if let [_, _, cin, _] = value.shape() {
-                        self.allocate(*cin)?;
-                    }
-                }
-                put_weight(layer, "kernel", &mut self.kernel, value)
+        // The kernel fixes the input channels if the layer was not built.
+        if index == 0 && (self.in_channels.is_none() || self.in_channels == Some(0)) {
+            if let [_, _, cin, _] = value.shape() {
+                self.allocate(*cin)?;
             }
-            1 => put_weight(layer, "recurrent_kernel", &mut self.recurrent_kernel, value),
-            2 if self.use_bias => put_weight(layer, "bias", &mut self.bias, value),
-            _ => Err(LayersError::config(
-                layer,
-                format!("layer has no weight #{index}"),
-            )),
         }
+        self.params.set(layer, index, value, self.use_bias)
     }
 
     /// Output spatial size for an `h × w` input.
@@ -233,7 +187,7 @@ impl ConvCell {
                 layer,
                 format!(
                     "input has {cin} channels but the kernel is {:?}",
-                    self.kernel.shape()
+                    self.params.kernel.shape()
                 ),
             ));
         }
@@ -254,8 +208,8 @@ impl ConvCell {
         )
         .map_err(kerr)?;
         let mut xp = vec![0f32; b * t * px * f4];
-        let bias = self.use_bias.then(|| f32_of(&self.bias));
-        conv2d(x, f32_of(&self.kernel), bias, &pin, &mut xp);
+        let bias = self.use_bias.then(|| f32_of(&self.params.bias));
+        conv2d(x, f32_of(&self.params.kernel), bias, &pin, &mut xp);
         let prec = Conv2dParams::new(
             b,
             [oh, ow],
@@ -282,7 +236,7 @@ impl ConvCell {
             let ti = if backwards { t - 1 - step } else { step };
             conv2d(
                 &states[0],
-                f32_of(&self.recurrent_kernel),
+                f32_of(&self.params.recurrent_kernel),
                 None,
                 &prec,
                 &mut rp,

@@ -32,11 +32,14 @@ mod conv_cell;
 mod layer;
 mod stack;
 
-use crate::{Layer, LayerRegistry, Result, Tensor};
+use crate::activations::Activation;
+use crate::config::ConfigReader;
+use crate::{Layer, LayerRegistry, LayerWeight, LayersError, Result, Tensor};
 use cell::*;
 pub use conv1d::ConvLstm1D;
 use conv_cell::*;
 pub use layer::{CellLayer, Rnn};
+use serde_json::{Map, Value};
 use stack::*;
 
 /// Register the recurrent classes.
@@ -94,5 +97,111 @@ pub(super) fn seq_dims(layer: &str, shape: &[usize]) -> Result<(usize, usize, us
             layer,
             format!("expects 3-D input [batch, time, features], got {shape:?}"),
         )),
+    }
+}
+
+/// `activation` (default tanh) and `recurrent_activation` (default hard
+/// sigmoid), which every gated cell reads.
+pub(super) fn gate_activations(c: &ConfigReader<'_>) -> Result<(Activation, Activation)> {
+    Ok((
+        activation_or(c, "activation", Activation::Tanh)?,
+        activation_or(c, "recurrent_activation", Activation::HardSigmoid)?,
+    ))
+}
+
+/// A cell's config: the base fields, then its own `fields` in TF.js's order.
+pub(super) fn cell_config(base: &Base, fields: &[(String, Value)]) -> Map<String, Value> {
+    let mut m = Map::new();
+    base.write(&mut m);
+    for (k, v) in fields {
+        m.insert(k.clone(), v.clone());
+    }
+    m
+}
+
+/// The weights of a recurrent cell in Keras' order: `kernel`,
+/// `recurrent_kernel` and, when the cell uses a bias, `bias`.
+#[derive(Debug, Clone)]
+pub(super) struct CellWeights {
+    pub(super) kernel: Tensor,
+    pub(super) recurrent_kernel: Tensor,
+    pub(super) bias: Tensor,
+}
+
+impl CellWeights {
+    /// Empty weights, before the input size is known.
+    pub(super) fn unallocated() -> Self {
+        CellWeights {
+            kernel: Tensor::zeros(vec![0]),
+            recurrent_kernel: Tensor::zeros(vec![0]),
+            bias: Tensor::zeros(vec![0]),
+        }
+    }
+
+    /// Zeroed weights of the given shapes (`bias: None` for a cell without
+    /// one); `layer` names the layer in errors.
+    pub(super) fn allocate(
+        &mut self,
+        layer: &str,
+        kernel: Vec<usize>,
+        recurrent_kernel: Vec<usize>,
+        bias: Option<Vec<usize>>,
+    ) -> Result<()> {
+        self.kernel = alloc_zeros(layer, kernel)?;
+        self.recurrent_kernel = alloc_zeros(layer, recurrent_kernel)?;
+        self.bias = match bias {
+            Some(shape) => alloc_zeros(layer, shape)?,
+            None => Tensor::zeros(vec![0]),
+        };
+        Ok(())
+    }
+
+    /// The weights' names (after `prefix`) and shapes.
+    pub(super) fn describe(
+        &self,
+        prefix: &str,
+        trainable: bool,
+        use_bias: bool,
+    ) -> Vec<LayerWeight> {
+        let weight = |name: &str, t: &Tensor| LayerWeight {
+            name: format!("{prefix}{name}"),
+            shape: t.shape().to_vec(),
+            trainable,
+        };
+        let mut w = vec![
+            weight("kernel", &self.kernel),
+            weight("recurrent_kernel", &self.recurrent_kernel),
+        ];
+        if use_bias {
+            w.push(weight("bias", &self.bias));
+        }
+        w
+    }
+
+    pub(super) fn values(&self, use_bias: bool) -> Vec<&Tensor> {
+        let mut v = vec![&self.kernel, &self.recurrent_kernel];
+        if use_bias {
+            v.push(&self.bias);
+        }
+        v
+    }
+
+    /// Set weight `index` (in [`CellWeights::describe`]'s order).
+    pub(super) fn set(
+        &mut self,
+        layer: &str,
+        index: usize,
+        value: Tensor,
+        use_bias: bool,
+    ) -> Result<()> {
+        match index {
+            0 => put_weight(layer, "kernel", &mut self.kernel, value),
+            1 => put_weight(layer, "recurrent_kernel", &mut self.recurrent_kernel, value),
+            2 if use_bias => put_weight(layer, "bias", &mut self.bias, value),
+            _ => Err(LayersError::config(
+                layer,
+                format!("layer has no weight #{index}"),
+            )),
+        }
     }
 }
