@@ -43,7 +43,11 @@ pub struct Args {
     pub warmup: usize,
     /// Also time each step of a layers model's execution plan (a fused
     /// Conv+BN+ReLU chain is one step) over the timed runs and print the
-    /// slowest steps with their share of the total.
+    /// slowest steps with their share of the total. The profiled batch
+    /// goes through each step whole (each kernel still splits its own work
+    /// over the threads), not as the parallel batch slices predict uses for
+    /// a large batch: at batch 32 the steps add up to more than predict's
+    /// time, and the high-resolution first layers weigh more than in predict.
     #[arg(long)]
     pub layers: bool,
     /// Time predict on these inputs (io.json, or .npy files in input order)
