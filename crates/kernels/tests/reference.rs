@@ -256,9 +256,7 @@ proptest! {
     /// A pre-packed kernel with an explicit (asymmetric) zero border, as the
     /// engine runs a ZeroPadding2D fused into the next convolution: wide
     /// rows take every register block of the in-place (interior) path, and
-    /// narrow ones the gathered (border) path. Few input channels make a
-    /// kernel small enough to gather every border pixel; many make one
-    /// large enough to pad the input instead.
+    /// narrow ones the gathered (border) path; few and many input channels.
     #[test]
     fn conv2d_packed_with_explicit_padding_matches_naive(
         batch in 1usize..3, in_h in 1usize..7, in_w in 1usize..40,

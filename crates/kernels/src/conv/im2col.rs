@@ -3,10 +3,6 @@
 //! reading interior windows in place and gathering (im2col) only the border.
 
 use super::{MIN_PAR_ROWS, TILE_FLOATS};
-
-/// Packed kernels up to this size (half an L1 data cache) gather border
-/// pixels rather than pad the input.
-const SMALL_KERNEL_BYTES: usize = 16 * 1024;
 use crate::geom::Geom;
 use crate::packed::{gemm_lhs, gemm_packed, Lhs, PackedMatrix};
 use crate::FusedActivation as Activation;
@@ -65,14 +61,9 @@ pub(super) fn conv_packed_geom(
     }
     // With a zero border copied around the input every window lies inside
     // it, and every output pixel is read in place (no per-pixel gather).
-    // A kernel that fits in L1 (a stem convolution over 3 channels) gathers
-    // its few border pixels instead: re-reading its weights per border run
-    // costs less than copying the whole input.
-    let padded = if packed.k() * packed.n().next_multiple_of(16) * 4 <= SMALL_KERNEL_BYTES {
-        None
-    } else {
-        zero_padded(input, g)
-    };
+    // Gathering the border pixels instead, even for a kernel that fits in
+    // L1, made VGG-style's 3-channel first convolutions 1.5x slower.
+    let padded = zero_padded(input, g);
     let (input, g) = match &padded {
         Some((buf, padded_geom)) => (&buf[..], padded_geom),
         None => (input, g),
