@@ -92,6 +92,21 @@ pub fn depthwise_conv2d_fused(
     });
 }
 
+/// Run `$body` with the const `$k` bound to the square window size `$size`,
+/// 3 or 5 (the sizes with a fast path), so the kernels are instantiated once
+/// per size from one call site.
+macro_rules! with_window {
+    ($size:expr, $k:ident => $body:expr) => {
+        if $size == 3 {
+            const $k: usize = 3;
+            $body
+        } else {
+            const $k: usize = 5;
+            $body
+        }
+    };
+}
+
 /// Above this many channels the interior sweep goes pixel by pixel.
 const SPAN_MAX_CHANNELS: usize = 256;
 
@@ -165,13 +180,10 @@ fn dw_rows_impl<const FMA: bool>(
                         let base = img.as_ptr().add(cb);
                         let o = orow.as_mut_ptr().add(ow_lo * c + cb);
                         let (wp, bp) = (w.as_ptr().add(cb), init.as_ptr().add(cb));
-                        if k_h == 3 {
-                            let rows = [0, 1, 2].map(|kh| base.add(ih(kh) * in_w * c));
-                            dw_span::<FMA, 3, 3>(rows, wp, bp, act, c, sw, dw, iw_start, count, o);
-                        } else {
-                            let rows = [0, 1, 2, 3, 4].map(|kh| base.add(ih(kh) * in_w * c));
-                            dw_span::<FMA, 5, 5>(rows, wp, bp, act, c, sw, dw, iw_start, count, o);
-                        }
+                        with_window!(k_h, K => {
+                            let rows: [_; K] = std::array::from_fn(|kh| base.add(ih(kh) * in_w * c));
+                            dw_span::<FMA, K, K>(rows, wp, bp, act, c, sw, dw, iw_start, count, o);
+                        });
                     }
                 }
             } else {
@@ -182,31 +194,11 @@ fn dw_rows_impl<const FMA: bool>(
                     for j in 0..count {
                         let o = orow.as_mut_ptr().add((ow_lo + j) * c);
                         let xo = (iw_start + j * sw) * c;
-                        if k_h == 3 {
-                            let rows = [0, 1, 2].map(|kh| base.add(ih(kh) * in_w * c + xo));
-                            dw_pixel::<FMA, 3, 3>(
-                                rows,
-                                w.as_ptr(),
-                                init.as_ptr(),
-                                act,
-                                c8,
-                                c,
-                                dw,
-                                o,
-                            );
-                        } else {
-                            let rows = [0, 1, 2, 3, 4].map(|kh| base.add(ih(kh) * in_w * c + xo));
-                            dw_pixel::<FMA, 5, 5>(
-                                rows,
-                                w.as_ptr(),
-                                init.as_ptr(),
-                                act,
-                                c8,
-                                c,
-                                dw,
-                                o,
-                            );
-                        }
+                        with_window!(k_h, K => {
+                            let rows: [_; K] = std::array::from_fn(|kh| base.add(ih(kh) * in_w * c + xo));
+                            let (wp, bp) = (w.as_ptr(), init.as_ptr());
+                            dw_pixel::<FMA, K, K>(rows, wp, bp, act, c8, c, dw, o);
+                        });
                     }
                 }
             }
