@@ -85,7 +85,10 @@ pub use conv::{
 };
 pub use depthwise::{depthwise_conv2d, depthwise_conv2d_fused};
 pub use geom::{conv_output_size, deconv_output_size, Padding};
-pub use math::{exp_inplace, sigmoid_inplace, silu_inplace, tanh_inplace};
+pub use math::{
+    erf, erf_inplace, exp_inplace, gelu_inplace, gelu_tanh_inplace, sigmoid_inplace, silu_inplace,
+    tanh_inplace,
+};
 pub use matmul::{add_bias, dense, matmul, matmul_bt};
 pub use packed::{gemm_packed, PackedMatrix, PANEL};
 pub use pool::{

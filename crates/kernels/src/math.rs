@@ -1,4 +1,5 @@
-//! Vectorizable transcendental activations (exp, sigmoid, tanh) over slices.
+//! Vectorizable transcendental activations (exp, sigmoid, tanh, erf, gelu)
+//! over slices.
 //!
 //! Polynomial approximations after Cephes `expf` / `tanhf` (relative error
 //! around 1e-7, far inside the 1e-5 budget against TensorFlow.js), written as
@@ -56,7 +57,53 @@ fn tanh1(x: f32) -> f32 {
     }
 }
 
+/// erf for f32: the rational approximation of Eigen's `generic_fast_erf_float`,
+/// which TensorFlow's CPU kernels (and so Keras's `gelu`) use: x·P(x²)/Q(x²)
+/// with x clamped to [-4, 4]. Beyond |x| = 3.92 the true erf rounds to ±1 in
+/// f32 while the approximation stays an ulp or two short, so it saturates
+/// there. Branch-free (the select is a blend), so a loop of it vectorizes,
+/// within a few ulps of the true erf (crates/kernels/tests/reference.rs).
+#[inline(always)]
+fn erf1(x: f32) -> f32 {
+    let x = x.clamp(-4.0, 4.0);
+    let x2 = x * x;
+    let p = -2.726_142_3e-10f32;
+    let p = p * x2 + 2.770_681_4e-8;
+    let p = p * x2 - 2.101_024e-6;
+    let p = p * x2 - 5.692_506_4e-5;
+    let p = p * x2 - 7.349_906_3e-4;
+    let p = p * x2 - 2.954_6e-3;
+    let p = p * x2 - 1.609_603_3e-2;
+    let q = -1.456_607_2e-5f32;
+    let q = q * x2 - 2.133_740_6e-4;
+    let q = q * x2 - 1.682_827e-3;
+    let q = q * x2 - 7.373_329e-3;
+    let q = q * x2 - 1.426_473_9e-2;
+    if x.abs() >= 3.92 {
+        1.0f32.copysign(x)
+    } else {
+        x * p / q
+    }
+}
+
+/// Keras `gelu` (approximate=False): `0.5 x (1 + erf(x / √2))`.
+#[inline(always)]
+fn gelu1(x: f32) -> f32 {
+    0.5 * x * (1.0 + erf1(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+/// The tanh form (Keras `gelu(approximate=True)`, TF.js `gelu_new`):
+/// `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
+#[inline(always)]
+fn gelu_tanh1(x: f32) -> f32 {
+    const C: f32 = 0.797_884_6; // √(2/π)
+    0.5 * x * (1.0 + tanh1(C * (x + 0.044_715 * x * x * x)))
+}
+
 dispatch!(fn exp_d(x: &mut [f32]) => exp_impl);
+dispatch!(fn erf_d(x: &mut [f32]) => erf_impl);
+dispatch!(fn gelu_d(x: &mut [f32]) => gelu_impl);
+dispatch!(fn gelu_tanh_d(x: &mut [f32]) => gelu_tanh_impl);
 dispatch!(fn sigmoid_d(x: &mut [f32]) => sigmoid_impl);
 dispatch!(fn tanh_d(x: &mut [f32]) => tanh_impl);
 dispatch!(fn silu_d(x: &mut [f32]) => silu_impl);
@@ -65,6 +112,24 @@ dispatch!(fn silu_d(x: &mut [f32]) => silu_impl);
 fn exp_impl<const FMA: bool>(x: &mut [f32]) {
     for v in x {
         *v = exp1(*v);
+    }
+}
+#[inline(always)]
+fn erf_impl<const FMA: bool>(x: &mut [f32]) {
+    for v in x {
+        *v = erf1(*v);
+    }
+}
+#[inline(always)]
+fn gelu_impl<const FMA: bool>(x: &mut [f32]) {
+    for v in x {
+        *v = gelu1(*v);
+    }
+}
+#[inline(always)]
+fn gelu_tanh_impl<const FMA: bool>(x: &mut [f32]) {
+    for v in x {
+        *v = gelu_tanh1(*v);
     }
 }
 #[inline(always)]
@@ -117,6 +182,49 @@ pub fn sigmoid_inplace(x: &mut [f32]) {
 /// ```
 pub fn silu_inplace(x: &mut [f32]) {
     silu_d(x)
+}
+
+/// erf of one number (the same approximation as [`erf_inplace`]).
+///
+/// ```
+/// assert!((tfjs_kernels::erf(0.5) - 0.520_499_9).abs() < 1e-6);
+/// ```
+pub fn erf(x: f32) -> f32 {
+    erf1(x)
+}
+
+/// `x = erf(x)` elementwise (Eigen's approximation, as TensorFlow's CPU kernels).
+///
+/// ```
+/// let mut x = [0.0f32, 10.0, -10.0];
+/// tfjs_kernels::erf_inplace(&mut x);
+/// assert_eq!(x, [0.0, 1.0, -1.0]);
+/// ```
+pub fn erf_inplace(x: &mut [f32]) {
+    erf_d(x)
+}
+
+/// `x = 0.5 x (1 + erf(x / √2))` elementwise (Keras `gelu`, approximate=False).
+///
+/// ```
+/// let mut x = [0.0f32, 10.0];
+/// tfjs_kernels::gelu_inplace(&mut x);
+/// assert_eq!(x, [0.0, 10.0]);
+/// ```
+pub fn gelu_inplace(x: &mut [f32]) {
+    gelu_d(x)
+}
+
+/// `x = 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))` elementwise (Keras
+/// `gelu(approximate=True)`, TF.js `gelu_new`).
+///
+/// ```
+/// let mut x = [0.0f32, 10.0];
+/// tfjs_kernels::gelu_tanh_inplace(&mut x);
+/// assert_eq!(x, [0.0, 10.0]);
+/// ```
+pub fn gelu_tanh_inplace(x: &mut [f32]) {
+    gelu_tanh_d(x)
 }
 
 /// `x = tanh(x)` elementwise.

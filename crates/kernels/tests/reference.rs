@@ -736,3 +736,75 @@ fn vector_math_matches_f64() {
         );
     }
 }
+
+/// erf in f64: Taylor series below 3, the erfc continued fraction above
+/// (both converge to well below f32's precision there).
+fn erf_f64(x: f64) -> f64 {
+    let ax = x.abs();
+    let r = if ax < 3.0 {
+        let (x2, mut term, mut sum) = (ax * ax, ax, ax);
+        for n in 1..200 {
+            term *= -x2 / n as f64;
+            let add = term / (2 * n + 1) as f64;
+            sum += add;
+            if add.abs() < 1e-17 * sum.abs() {
+                break;
+            }
+        }
+        sum * 2.0 / std::f64::consts::PI.sqrt()
+    } else {
+        let mut f = ax;
+        for k in (1..60).rev() {
+            f = ax + (k as f64 / 2.0) / f;
+        }
+        1.0 - (-ax * ax).exp() / (std::f64::consts::PI.sqrt() * f)
+    };
+    r.copysign(x)
+}
+
+#[test]
+fn erf_and_gelu_match_f64() {
+    let mut xs: Vec<f32> = (-1000..=1000).map(|i| i as f32 * 0.006).collect();
+    xs.extend([1e-8, -1e-8, 1e-30, 0.0, 3.999, 4.0, 4.5, -4.5, 30.0, -30.0]);
+    xs.extend(rand_vec(1000, 7).iter().map(|v| v * 8.0));
+    let mut y = xs.clone();
+    erf_inplace(&mut y);
+    for (x, got) in xs.iter().zip(&y) {
+        let want = erf_f64(*x as f64);
+        let err = (*got as f64 - want).abs();
+        // A few f32 ulps of the result (erf is odd, so relative near 0).
+        assert!(
+            err <= 4e-7 * want.abs() + 1e-37,
+            "erf({x}) = {got}, want {want}"
+        );
+        assert_eq!(*got, erf(*x), "erf({x}) scalar and slice differ");
+    }
+    let mut y = xs.clone();
+    gelu_inplace(&mut y);
+    for (x, got) in xs.iter().zip(&y) {
+        let x = *x as f64;
+        let want = 0.5 * x * (1.0 + erf_f64(x / std::f64::consts::SQRT_2));
+        let err = (*got as f64 - want).abs();
+        // 1 + erf(x/√2) cancels for x ≪ 0: erf's absolute error, scaled by x/2.
+        assert!(
+            err <= 5e-7 * want.abs() + 3e-7 * x.abs() + 1e-37,
+            "gelu({x}) = {got}, want {want}"
+        );
+    }
+    let mut y = xs.clone();
+    gelu_tanh_inplace(&mut y);
+    for (x, got) in xs.iter().zip(&y) {
+        let x = *x as f64;
+        let c = (2.0 / std::f64::consts::PI).sqrt();
+        let want = 0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh());
+        let err = (*got as f64 - want).abs();
+        assert!(
+            err <= 5e-7 * want.abs() + 3e-7 * x.abs() + 1e-37,
+            "gelu_tanh({x}) = {got}, want {want}"
+        );
+    }
+    let mut special = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+    erf_inplace(&mut special);
+    assert!(special[0].is_nan());
+    assert_eq!(&special[1..], &[1.0, -1.0]);
+}
