@@ -265,11 +265,9 @@ impl Activation {
 /// Numerically stable softmax of one row, in place.
 pub fn softmax_row(row: &mut [f32]) {
     let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
-    for v in row.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
+    row.iter_mut().for_each(|v| *v -= max);
+    tfjs_kernels::exp_inplace(row);
+    let sum: f32 = row.iter().sum();
     row.iter_mut().for_each(|v| *v /= sum);
 }
 

@@ -486,6 +486,9 @@ impl Layer for MultiHeadAttention {
             Vec::new()
         };
         let mut scores = vec![0f32; tv];
+        // Without masks every score keeps its dot product (the masked branch
+        // would add exactly 0), so the per-score mask lookups are skipped.
+        let masked = qmask.is_some() || vmask.is_some() || amask.is_some() || self.causal;
         for bi in 0..b {
             for hi in 0..h {
                 for i in 0..tq {
@@ -493,6 +496,10 @@ impl Layer for MultiHeadAttention {
                     for (j, s) in scores.iter_mut().enumerate() {
                         let kv = &kp[((bi * tv + j) * h + hi) * kd..][..kd];
                         let mut dot: f32 = qv.iter().zip(kv).map(|(a, b)| a * b).sum();
+                        if !masked {
+                            *s = dot;
+                            continue;
+                        }
                         let mut m = qmask.as_ref().map_or(1.0, |m| m[bi * tq + i])
                             * vmask.as_ref().map_or(1.0, |m| m[bi * tv + j]);
                         if let Some((am, rows)) = &amask {
