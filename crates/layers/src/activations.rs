@@ -155,11 +155,7 @@ impl Activation {
     pub fn apply(self, x: &mut [f32], last_dim: usize) {
         match self {
             Activation::Linear => {}
-            Activation::Softmax => {
-                for row in x.chunks_mut(last_dim.max(1)) {
-                    softmax_row(row)
-                }
-            }
+            Activation::Softmax => softmax_rows(x, last_dim),
             Activation::LogSoftmax => {
                 for row in x.chunks_mut(last_dim.max(1)) {
                     let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
@@ -264,11 +260,22 @@ impl Activation {
 
 /// Numerically stable softmax of one row, in place.
 pub fn softmax_row(row: &mut [f32]) {
-    let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-    row.iter_mut().for_each(|v| *v -= max);
-    tfjs_kernels::exp_inplace(row);
-    let sum: f32 = row.iter().sum();
-    row.iter_mut().for_each(|v| *v /= sum);
+    softmax_rows(row, row.len())
+}
+
+/// Numerically stable softmax of each `len`-long row of `x`, in place; the
+/// exponentials in one vectorized pass over all rows.
+pub fn softmax_rows(x: &mut [f32], len: usize) {
+    let len = len.max(1);
+    for row in x.chunks_mut(len) {
+        let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+        row.iter_mut().for_each(|v| *v -= max);
+    }
+    tfjs_kernels::exp_inplace(x);
+    for row in x.chunks_mut(len) {
+        let sum: f32 = row.iter().sum();
+        row.iter_mut().for_each(|v| *v /= sum);
+    }
 }
 
 /// Logistic sigmoid.

@@ -11,7 +11,7 @@
 //! as read (Keras key order).
 
 use super::common::*;
-use crate::activations::softmax_row;
+use crate::activations::{softmax_row, softmax_rows};
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor};
 use serde_json::{Map, Value};
@@ -485,21 +485,35 @@ impl Layer for MultiHeadAttention {
         } else {
             Vec::new()
         };
-        let mut scores = vec![0f32; tv];
+        let mut scores = vec![0f32; tq * tv];
+        let mut keys_t = vec![0f32; kd * tv];
+        let rows = tv.max(1);
         // Without masks every score keeps its dot product (the masked branch
         // would add exactly 0), so the per-score mask lookups are skipped.
         let masked = qmask.is_some() || vmask.is_some() || amask.is_some() || self.causal;
         for bi in 0..b {
             for hi in 0..h {
-                for i in 0..tq {
+                // This head's keys as [kd, tv]: a query's scores are then kd
+                // axpys over tv, which vectorize, and each score is still the
+                // dot product summed in the same order.
+                for j in 0..tv {
+                    let kv = &kp[((bi * tv + j) * h + hi) * kd..][..kd];
+                    for (d, &k) in kv.iter().enumerate() {
+                        keys_t[d * tv + j] = k;
+                    }
+                }
+                for (i, row) in scores.chunks_exact_mut(rows).enumerate() {
                     let qv = &qp[((bi * tq + i) * h + hi) * kd..][..kd];
-                    for (j, s) in scores.iter_mut().enumerate() {
-                        let kv = &kp[((bi * tv + j) * h + hi) * kd..][..kd];
-                        let mut dot: f32 = qv.iter().zip(kv).map(|(a, b)| a * b).sum();
-                        if !masked {
-                            *s = dot;
-                            continue;
+                    row.fill(0.0);
+                    for (&q, keys) in qv.iter().zip(keys_t.chunks_exact(rows)) {
+                        for (s, &k) in row.iter_mut().zip(keys) {
+                            *s += q * k;
                         }
+                    }
+                    if !masked {
+                        continue;
+                    }
+                    for (j, s) in row.iter_mut().enumerate() {
                         let mut m = qmask.as_ref().map_or(1.0, |m| m[bi * tq + i])
                             * vmask.as_ref().map_or(1.0, |m| m[bi * tv + j]);
                         if let Some((am, rows)) = &amask {
@@ -513,15 +527,16 @@ impl Layer for MultiHeadAttention {
                         if self.causal && j > i {
                             m = 0.0;
                         }
-                        dot += (1.0 - m) * -MASK_NEG;
-                        *s = dot;
+                        *s += (1.0 - m) * -MASK_NEG;
                     }
-                    softmax_row(&mut scores);
-                    if self.return_scores {
-                        all_scores[((bi * h + hi) * tq + i) * tv..][..tv].copy_from_slice(&scores);
-                    }
+                }
+                softmax_rows(&mut scores, rows);
+                if self.return_scores {
+                    all_scores[(bi * h + hi) * tq * tv..][..tq * tv].copy_from_slice(&scores);
+                }
+                for (i, row) in scores.chunks_exact(rows).enumerate() {
                     let out = &mut ctx[((bi * tq + i) * h + hi) * vd..][..vd];
-                    for (j, &p) in scores.iter().enumerate() {
+                    for (j, &p) in row.iter().enumerate() {
                         let vv = &vp[((bi * tv + j) * h + hi) * vd..][..vd];
                         for (o, x) in out.iter_mut().zip(vv) {
                             *o += p * x;

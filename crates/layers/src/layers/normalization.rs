@@ -516,15 +516,13 @@ impl Layer for LayerNormalization {
             let var = r.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
             let inv = 1.0 / (var + eps).sqrt();
             let shift = if rms { 0.0 } else { mean };
-            for (i, v) in r.iter_mut().enumerate() {
-                let mut y = (*v - shift) * inv;
-                if let Some(g) = &gamma {
-                    y *= g[i];
-                }
-                if let Some(b) = &beta {
-                    y += b[i];
-                }
-                *v = y;
+            r.iter_mut().for_each(|v| *v = (*v - shift) * inv);
+            // Scale and offset as separate passes, so each loop vectorizes.
+            if let Some(g) = &gamma {
+                r.iter_mut().zip(g).for_each(|(v, g)| *v *= g);
+            }
+            if let Some(b) = &beta {
+                r.iter_mut().zip(b).for_each(|(v, b)| *v += b);
             }
         });
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
