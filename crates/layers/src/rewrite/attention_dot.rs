@@ -16,13 +16,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "Attention" {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(format!(
+    rewrite(site).unwrap_or_else(|why| {
+        Outcome::Cannot(format!(
             "TensorFlow.js 4.22 has no Attention layer and the Dot/Softmax rewrite does not \
              cover {why}"
-        )),
-    }
+        ))
+    })
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {

@@ -18,10 +18,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "EinsumDense" {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    rewrite(site).unwrap_or_else(Outcome::Cannot)
 }
 
 /// Input, kernel and output letters of an equation.

@@ -43,10 +43,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         },
         _ => return Outcome::Skip,
     };
-    match result {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    result.unwrap_or_else(Outcome::Cannot)
 }
 
 /// For a Keras export: `RandomCrop` at inference is `smart_resize` in

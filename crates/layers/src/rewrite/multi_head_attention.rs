@@ -33,10 +33,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "MultiHeadAttention" {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    rewrite(site).unwrap_or_else(Outcome::Cannot)
 }
 
 fn tensor_ref(v: &Value) -> Option<Value> {

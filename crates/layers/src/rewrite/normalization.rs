@@ -39,10 +39,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "Normalization" {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    rewrite(site).unwrap_or_else(Outcome::Cannot)
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {

@@ -34,10 +34,8 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         .and_then(Value::as_str)
         .unwrap_or("?");
     if function == "image.resize" {
-        return match image_resize(site) {
-            Ok(o) => o,
-            Err(why) => Outcome::Cannot(format!("tf.{function}: {why}")),
-        };
+        return image_resize(site)
+            .unwrap_or_else(|why| Outcome::Cannot(format!("tf.{function}: {why}")));
     }
     match rewrite(site, function) {
         Ok(layers) => Outcome::weightless(layers),
