@@ -100,8 +100,8 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::entry;
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_for_tfjs};
     use serde_json::json;
 
     #[test]
@@ -137,10 +137,6 @@ mod tests {
             vec![json!([["x", 0, 0, {}], ["x", 0, 0, {}]])],
         )];
         let model = functional(&[5, 3], layers, 7);
-        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
-        assert!(
-            err.contains("`att` (Attention): TensorFlow.js 4.22 has no Attention layer and the Dot/Softmax rewrite does not cover score_mode \"concat\""),
-            "{err}"
-        );
+        assert_refused(&model, &["`att` (Attention): TensorFlow.js 4.22 has no Attention layer and the Dot/Softmax rewrite does not cover score_mode \"concat\""]);
     }
 }
