@@ -419,8 +419,6 @@ pub fn register(registry: &mut LayerRegistry) {
             boxed_layer(ElementwiseActivation::from_config(c, class))
         });
     }
-    register_simple(registry, &["PReLU"], |c| boxed_layer(PRelu::from_config(c)));
-    register_simple(registry, &["Softmax"], |c| {
-        boxed_layer(SoftmaxLayer::from_config(c))
-    });
+    register_layer(registry, &["PReLU"], PRelu::from_config);
+    register_layer(registry, &["Softmax"], SoftmaxLayer::from_config);
 }

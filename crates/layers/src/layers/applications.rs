@@ -8,9 +8,7 @@ use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 
 /// Register the applications' layers.
 pub fn register(registry: &mut LayerRegistry) {
-    registry.register("LayerScale", |c, _| {
-        Ok(Box::new(LayerScale::from_config(c)?) as Box<dyn Layer>)
-    });
+    register_layer(registry, &["LayerScale"], LayerScale::from_config);
 }
 
 keras_config! {

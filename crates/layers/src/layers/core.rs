@@ -602,26 +602,12 @@ impl Layer for Masking {
 
 /// Register the core classes.
 pub fn register(registry: &mut LayerRegistry) {
-    register_simple(registry, &["InputLayer"], |c| {
-        boxed_layer(InputLayer::from_config(c))
-    });
-    register_simple(registry, &["Dense"], |c| boxed_layer(Dense::from_config(c)));
-    register_simple(registry, &["Activation"], |c| {
-        boxed_layer(ActivationLayer::from_config(c))
-    });
-    register_simple(registry, &["Flatten"], |c| {
-        boxed_layer(Flatten::from_config(c))
-    });
-    register_simple(registry, &["Reshape"], |c| {
-        boxed_layer(Reshape::from_config(c))
-    });
-    register_simple(registry, &["Permute"], |c| {
-        boxed_layer(Permute::from_config(c))
-    });
-    register_simple(registry, &["RepeatVector"], |c| {
-        boxed_layer(RepeatVector::from_config(c))
-    });
-    register_simple(registry, &["Masking"], |c| {
-        boxed_layer(Masking::from_config(c))
-    });
+    register_layer(registry, &["InputLayer"], InputLayer::from_config);
+    register_layer(registry, &["Dense"], Dense::from_config);
+    register_layer(registry, &["Activation"], ActivationLayer::from_config);
+    register_layer(registry, &["Flatten"], Flatten::from_config);
+    register_layer(registry, &["Reshape"], Reshape::from_config);
+    register_layer(registry, &["Permute"], Permute::from_config);
+    register_layer(registry, &["RepeatVector"], RepeatVector::from_config);
+    register_layer(registry, &["Masking"], Masking::from_config);
 }

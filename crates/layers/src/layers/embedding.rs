@@ -7,9 +7,7 @@ use serde_json::{json, Map, Value};
 
 /// Register `Embedding`.
 pub fn register(registry: &mut LayerRegistry) {
-    registry.register("Embedding", |c, _| {
-        Ok(Box::new(Embedding::from_config(c)?) as Box<dyn Layer>)
-    });
+    register_layer(registry, &["Embedding"], Embedding::from_config);
 }
 
 /// `Embedding(input_dim, output_dim)`: looks up each id (int32, or float

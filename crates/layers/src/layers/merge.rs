@@ -605,8 +605,6 @@ pub fn register(registry: &mut LayerRegistry) {
             boxed_layer(Merge::from_config(c, op))
         });
     }
-    register_simple(registry, &["Concatenate"], |c| {
-        boxed_layer(Concatenate::from_config(c))
-    });
-    register_simple(registry, &["Dot"], |c| boxed_layer(Dot::from_config(c)));
+    register_layer(registry, &["Concatenate"], Concatenate::from_config);
+    register_layer(registry, &["Dot"], Dot::from_config);
 }

@@ -823,25 +823,33 @@ impl Layer for RmsNormalization {
 
 /// Register the normalization classes.
 pub fn register(registry: &mut LayerRegistry) {
-    register_simple(registry, &["RMSNormalization"], |c| {
-        boxed_layer(RmsNormalization::from_config(c))
-    });
-    register_simple(
+    register_layer(
+        registry,
+        &["RMSNormalization"],
+        RmsNormalization::from_config,
+    );
+    register_layer(
         registry,
         &[
             "BatchNormalization",
             "BatchNormalizationV1",
             "BatchNormalizationV2",
         ],
-        |c| boxed_layer(BatchNormalization::from_config(c)),
+        BatchNormalization::from_config,
     );
-    register_simple(registry, &["LayerNormalization"], |c| {
-        boxed_layer(LayerNormalization::from_config(c))
-    });
-    register_simple(registry, &["UnitNormalization"], |c| {
-        boxed_layer(UnitNormalization::from_config(c))
-    });
-    register_simple(registry, &["GroupNormalization"], |c| {
-        boxed_layer(GroupNormalization::from_config(c))
-    });
+    register_layer(
+        registry,
+        &["LayerNormalization"],
+        LayerNormalization::from_config,
+    );
+    register_layer(
+        registry,
+        &["UnitNormalization"],
+        UnitNormalization::from_config,
+    );
+    register_layer(
+        registry,
+        &["GroupNormalization"],
+        GroupNormalization::from_config,
+    );
 }
