@@ -91,12 +91,7 @@ impl ElementwiseActivation {
 }
 
 impl Layer for ElementwiseActivation {
-    fn per_sample(&self) -> bool {
-        true
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(per_sample, downcast);
     fn class_name(&self) -> &str {
         match self.kind {
             Kind::Relu(..) => "ReLU",
@@ -248,9 +243,7 @@ impl PRelu {
 }
 
 impl Layer for PRelu {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!("PReLU", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;

@@ -105,9 +105,7 @@ impl Embedding {
 }
 
 impl Layer for Embedding {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!(names "Embedding");
 
     fn config(&self) -> Map<String, Value> {

@@ -312,9 +312,7 @@ impl Operation {
 }
 
 impl Layer for Operation {
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(downcast);
     fn pointwise(&self) -> Option<crate::Pointwise> {
         use std::sync::Arc;
         // The same arithmetic as `call`, value by value (a scalar operand

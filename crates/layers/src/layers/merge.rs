@@ -204,12 +204,7 @@ impl Merge {
 }
 
 impl Layer for Merge {
-    fn per_sample(&self) -> bool {
-        true
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(per_sample, downcast);
     fn class_name(&self) -> &str {
         self.op.name()
     }

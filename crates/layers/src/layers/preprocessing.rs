@@ -257,9 +257,7 @@ impl Rescaling {
 }
 
 impl Layer for Rescaling {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!(names "Rescaling");
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
