@@ -193,12 +193,11 @@ impl Quantization {
     pub fn from_value(v: &Value, source: &str, path: &str) -> crate::Result<Quantization> {
         let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
         let Value::Object(map) = v else {
-            return Err(err(
-                path.to_string(),
-                format!(
-                    "expected an object {{\"dtype\", \"min\", \"scale\"}}, got {}",
-                    json_type(v)
-                ),
+            return Err(expected(
+                source,
+                path,
+                r#"an object {"dtype", "min", "scale"}"#,
+                v,
             ));
         };
         let mut q = Quantization {
@@ -230,25 +229,18 @@ impl Quantization {
                 }
                 ("original_dtype", Value::String(s)) => q.original_dtype = Some(s.clone()),
                 ("dtype", other) => {
-                    return Err(err(
-                        fpath,
-                        format!(
-                            "expected a string (\"uint8\", \"uint16\" or \"float16\"), got {}",
-                            json_type(other)
-                        ),
+                    return Err(expected(
+                        source,
+                        &fpath,
+                        r#"a string ("uint8", "uint16" or "float16")"#,
+                        other,
                     ))
                 }
                 ("min" | "scale", other) => {
-                    return Err(err(
-                        fpath,
-                        format!("expected a number, got {}", json_type(other)),
-                    ))
+                    return Err(expected(source, &fpath, "a number", other))
                 }
                 ("original_dtype", other) => {
-                    return Err(err(
-                        fpath,
-                        format!("expected a string, got {}", json_type(other)),
-                    ))
+                    return Err(expected(source, &fpath, "a string", other))
                 }
                 _ => {
                     q.extra.insert(k.clone(), val.clone());
@@ -306,12 +298,11 @@ impl WeightSpec {
     pub fn from_value(v: &Value, source: &str, path: &str) -> crate::Result<WeightSpec> {
         let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
         let Value::Object(map) = v else {
-            return Err(err(
-                path.to_string(),
-                format!(
-                    "expected a weight entry object {{\"name\", \"shape\", \"dtype\"}}, got {}",
-                    json_type(v)
-                ),
+            return Err(expected(
+                source,
+                path,
+                r#"a weight entry object {"name", "shape", "dtype"}"#,
+                v,
             ));
         };
         let mut name = None;
@@ -325,36 +316,21 @@ impl WeightSpec {
             match k.as_str() {
                 "name" => match val {
                     Value::String(s) => name = Some(s.clone()),
-                    other => {
-                        return Err(err(
-                            fpath,
-                            format!("expected a string, got {}", json_type(other)),
-                        ))
-                    }
+                    other => return Err(expected(source, &fpath, "a string", other)),
                 },
                 "shape" => shape = Some(parse_shape(val, source, &fpath)?),
                 "dtype" => match val {
                     Value::String(s) => {
                         dtype = Some(s.parse::<DType>().map_err(|m| err(fpath.clone(), m))?)
                     }
-                    other => {
-                        return Err(err(
-                            fpath,
-                            format!("expected a string, got {}", json_type(other)),
-                        ))
-                    }
+                    other => return Err(expected(source, &fpath, "a string", other)),
                 },
                 "group" => match val {
                     Value::String(s) => group = Some(s.clone()),
                     Value::Null => {
                         extra.insert(k.clone(), Value::Null);
                     }
-                    other => {
-                        return Err(err(
-                            fpath,
-                            format!("expected a string, got {}", json_type(other)),
-                        ))
-                    }
+                    other => return Err(expected(source, &fpath, "a string", other)),
                 },
                 "quantization" => {
                     quantization = Some(Quantization::from_value(val, source, &fpath)?)
@@ -408,24 +384,22 @@ impl WeightSpec {
 fn parse_shape(v: &Value, source: &str, path: &str) -> crate::Result<Vec<usize>> {
     let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
     let Value::Array(items) = v else {
-        return Err(err(
-            path.to_string(),
-            format!(
-                "expected an array of non-negative integers, got {}",
-                json_type(v)
-            ),
+        return Err(expected(
+            source,
+            path,
+            "an array of non-negative integers",
+            v,
         ));
     };
     let mut shape = Vec::with_capacity(items.len().min(64));
     for (i, d) in items.iter().enumerate() {
         let dpath = format!("{path}[{i}]");
         let Value::Number(n) = d else {
-            return Err(err(
-                dpath,
-                format!(
-                    "expected a non-negative integer dimension, got {}",
-                    json_type(d)
-                ),
+            return Err(expected(
+                source,
+                &dpath,
+                "a non-negative integer dimension",
+                d,
             ));
         };
         let dim = if let Some(u) = n.as_u64() {
@@ -476,12 +450,11 @@ impl WeightsManifestGroup {
     pub fn from_value(v: &Value, source: &str, path: &str) -> crate::Result<WeightsManifestGroup> {
         let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
         let Value::Object(map) = v else {
-            return Err(err(
-                path.to_string(),
-                format!(
-                    "expected a manifest group object {{\"paths\", \"weights\"}}, got {}",
-                    json_type(v)
-                ),
+            return Err(expected(
+                source,
+                path,
+                r#"a manifest group object {"paths", "weights"}"#,
+                v,
             ));
         };
         let mut paths = None;
@@ -492,22 +465,18 @@ impl WeightsManifestGroup {
             match k.as_str() {
                 "paths" => {
                     let Value::Array(items) = val else {
-                        return Err(err(
-                            fpath,
-                            format!("expected an array of strings, got {}", json_type(val)),
-                        ));
+                        return Err(expected(source, &fpath, "an array of strings", val));
                     };
                     let mut p = Vec::with_capacity(items.len());
                     for (i, item) in items.iter().enumerate() {
                         match item {
                             Value::String(s) => p.push(s.clone()),
                             other => {
-                                return Err(err(
-                                    format!("{fpath}[{i}]"),
-                                    format!(
-                                        "expected a string (a shard file path), got {}",
-                                        json_type(other)
-                                    ),
+                                return Err(expected(
+                                    source,
+                                    &format!("{fpath}[{i}]"),
+                                    "a string (a shard file path)",
+                                    other,
                                 ))
                             }
                         }
@@ -557,19 +526,43 @@ impl WeightsManifestGroup {
     }
 }
 
-fn parse_specs(v: &Value, source: &str, path: &str) -> crate::Result<Vec<WeightSpec>> {
+/// The error for the value `got` at `path` (in `source`) that is not
+/// `what` (`"expected {what}, got {its JSON type}"`).
+fn expected(source: &str, path: &str, what: &str, got: &Value) -> crate::FormatError {
+    crate::FormatError::field(
+        source,
+        path,
+        format!("expected {what}, got {}", json_type(got)),
+    )
+}
+
+/// Parse `v`, a JSON array of `what`, item by item with `parse`, the
+/// items' paths `path[i]`.
+fn parse_array<T>(
+    v: &Value,
+    source: &str,
+    path: &str,
+    what: &str,
+    parse: fn(&Value, &str, &str) -> crate::Result<T>,
+) -> crate::Result<Vec<T>> {
     let Value::Array(items) = v else {
-        return Err(crate::FormatError::field(
-            source,
-            path,
-            format!("expected an array of weight entries, got {}", json_type(v)),
-        ));
+        return Err(expected(source, path, what, v));
     };
     items
         .iter()
         .enumerate()
-        .map(|(i, w)| WeightSpec::from_value(w, source, &format!("{path}[{i}]")))
+        .map(|(i, item)| parse(item, source, &format!("{path}[{i}]")))
         .collect()
+}
+
+fn parse_specs(v: &Value, source: &str, path: &str) -> crate::Result<Vec<WeightSpec>> {
+    parse_array(
+        v,
+        source,
+        path,
+        "an array of weight entries",
+        WeightSpec::from_value,
+    )
 }
 
 /// `weightSpecs` as JSON (what TensorFlow.js stores under localStorage's
@@ -603,18 +596,13 @@ pub fn manifest_to_value(manifest: &[WeightsManifestGroup]) -> Value {
 /// Parse a `weightsManifest` array; field paths start with `path`
 /// (normally `"weightsManifest"`).
 pub fn manifest_from_value(v: &Value, source: &str, path: &str) -> crate::Result<WeightsManifest> {
-    let Value::Array(items) = v else {
-        return Err(crate::FormatError::field(
-            source,
-            path,
-            format!("expected an array of manifest groups, got {}", json_type(v)),
-        ));
-    };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, g)| WeightsManifestGroup::from_value(g, source, &format!("{path}[{i}]")))
-        .collect()
+    parse_array(
+        v,
+        source,
+        path,
+        "an array of manifest groups",
+        WeightsManifestGroup::from_value,
+    )
 }
 
 /// A one-group, one-file manifest as TensorFlow.js's own writers make it:

@@ -91,12 +91,7 @@ impl ElementwiseActivation {
 }
 
 impl Layer for ElementwiseActivation {
-    fn per_sample(&self) -> bool {
-        true
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(per_sample, downcast);
     fn class_name(&self) -> &str {
         match self.kind {
             Kind::Relu(..) => "ReLU",
@@ -248,9 +243,7 @@ impl PRelu {
 }
 
 impl Layer for PRelu {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!("PReLU", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
@@ -419,8 +412,6 @@ pub fn register(registry: &mut LayerRegistry) {
             boxed_layer(ElementwiseActivation::from_config(c, class))
         });
     }
-    register_simple(registry, &["PReLU"], |c| boxed_layer(PRelu::from_config(c)));
-    register_simple(registry, &["Softmax"], |c| {
-        boxed_layer(SoftmaxLayer::from_config(c))
-    });
+    register_layer(registry, &["PReLU"], PRelu::from_config);
+    register_layer(registry, &["Softmax"], SoftmaxLayer::from_config);
 }

@@ -3,14 +3,11 @@
 //! (`x * gamma`, one learned scale per channel).
 
 use super::common::*;
-use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 
 /// Register the applications' layers.
 pub fn register(registry: &mut LayerRegistry) {
-    registry.register("LayerScale", |c, _| {
-        Ok(Box::new(LayerScale::from_config(c)?) as Box<dyn Layer>)
-    });
+    register_layer(registry, &["LayerScale"], LayerScale::from_config);
 }
 
 keras_config! {
@@ -21,25 +18,11 @@ keras_config! {
     }
 }
 
-/// `LayerScale(init_values, projection_dim)`: `x * gamma`, `gamma` of shape
-/// `[projection_dim]` over the last axis (Keras 2 names the weight `gamma`,
-/// Keras 3's legacy HDF5 writer `variable`).
-#[derive(Debug)]
-pub struct LayerScale {
-    base: Base,
-    cfg: LayerScaleConfig,
-    params: Params,
-}
-
-impl LayerScale {
-    /// Build from a config.
-    pub fn from_config(c: &ConfigReader<'_>) -> Result<LayerScale> {
-        Ok(LayerScale {
-            cfg: LayerScaleConfig::read(&Cx::new(c))?,
-            base: Base::parse(c)?,
-            params: Params::default(),
-        })
-    }
+declared_layer! {
+    /// `LayerScale(init_values, projection_dim)`: `x * gamma`, `gamma` of shape
+    /// `[projection_dim]` over the last axis (Keras 2 names the weight `gamma`,
+    /// Keras 3's legacy HDF5 writer `variable`).
+    pub struct LayerScale(LayerScaleConfig, params: Params);
 }
 
 impl Layer for LayerScale {

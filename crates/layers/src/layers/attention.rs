@@ -360,9 +360,7 @@ impl MultiHeadAttention {
 }
 
 impl Layer for MultiHeadAttention {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!(names "MultiHeadAttention");
     fn config(&self) -> Map<String, Value> {
         echo_config(&self.base, &self.raw)

@@ -318,12 +318,7 @@ impl Conv {
 }
 
 impl Layer for Conv {
-    fn per_sample(&self) -> bool {
-        true
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(per_sample, downcast);
     fn class_name(&self) -> &str {
         self.kind.name()
     }

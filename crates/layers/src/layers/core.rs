@@ -148,9 +148,7 @@ impl Dense {
 }
 
 impl Layer for Dense {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!("Dense", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
@@ -233,13 +231,8 @@ impl ActivationLayer {
 }
 
 impl Layer for ActivationLayer {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample, downcast);
     layer_common!("Activation");
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
     same_as_input!(shape, mask);
     fn pointwise(&self) -> Option<crate::Pointwise> {
         let act = self.cfg.activation;
@@ -273,9 +266,7 @@ declared_layer! {
 }
 
 impl Layer for Flatten {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!("Flatten");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
@@ -374,9 +365,7 @@ impl Reshape {
 }
 
 impl Layer for Reshape {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!("Reshape");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
@@ -461,9 +450,7 @@ impl Permute {
 }
 
 impl Layer for Permute {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!("Permute");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
@@ -504,9 +491,7 @@ declared_layer! {
 }
 
 impl Layer for RepeatVector {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!("RepeatVector");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
@@ -602,26 +587,12 @@ impl Layer for Masking {
 
 /// Register the core classes.
 pub fn register(registry: &mut LayerRegistry) {
-    register_simple(registry, &["InputLayer"], |c| {
-        boxed_layer(InputLayer::from_config(c))
-    });
-    register_simple(registry, &["Dense"], |c| boxed_layer(Dense::from_config(c)));
-    register_simple(registry, &["Activation"], |c| {
-        boxed_layer(ActivationLayer::from_config(c))
-    });
-    register_simple(registry, &["Flatten"], |c| {
-        boxed_layer(Flatten::from_config(c))
-    });
-    register_simple(registry, &["Reshape"], |c| {
-        boxed_layer(Reshape::from_config(c))
-    });
-    register_simple(registry, &["Permute"], |c| {
-        boxed_layer(Permute::from_config(c))
-    });
-    register_simple(registry, &["RepeatVector"], |c| {
-        boxed_layer(RepeatVector::from_config(c))
-    });
-    register_simple(registry, &["Masking"], |c| {
-        boxed_layer(Masking::from_config(c))
-    });
+    register_layer(registry, &["InputLayer"], InputLayer::from_config);
+    register_layer(registry, &["Dense"], Dense::from_config);
+    register_layer(registry, &["Activation"], ActivationLayer::from_config);
+    register_layer(registry, &["Flatten"], Flatten::from_config);
+    register_layer(registry, &["Reshape"], Reshape::from_config);
+    register_layer(registry, &["Permute"], Permute::from_config);
+    register_layer(registry, &["RepeatVector"], RepeatVector::from_config);
+    register_layer(registry, &["Masking"], Masking::from_config);
 }

@@ -133,12 +133,7 @@ impl DepthwiseSeparable {
 }
 
 impl Layer for DepthwiseSeparable {
-    fn per_sample(&self) -> bool {
-        true
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(per_sample, downcast);
     fn class_name(&self) -> &str {
         match self.kind {
             DwKind::Depthwise2D => "DepthwiseConv2D",

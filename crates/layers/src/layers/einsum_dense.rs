@@ -373,7 +373,5 @@ fn add_trailing(out: &mut [f32], shape: &[usize], bias: &[f32], bias_shape: &[us
 
 /// Register `EinsumDense`.
 pub fn register(registry: &mut LayerRegistry) {
-    register_simple(registry, &["EinsumDense"], |c| {
-        boxed_layer(EinsumDense::from_config(c))
-    });
+    register_layer(registry, &["EinsumDense"], EinsumDense::from_config);
 }

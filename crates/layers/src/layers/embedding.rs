@@ -7,9 +7,7 @@ use serde_json::{json, Map, Value};
 
 /// Register `Embedding`.
 pub fn register(registry: &mut LayerRegistry) {
-    registry.register("Embedding", |c, _| {
-        Ok(Box::new(Embedding::from_config(c)?) as Box<dyn Layer>)
-    });
+    register_layer(registry, &["Embedding"], Embedding::from_config);
 }
 
 /// `Embedding(input_dim, output_dim)`: looks up each id (int32, or float
@@ -107,9 +105,7 @@ impl Embedding {
 }
 
 impl Layer for Embedding {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!(names "Embedding");
 
     fn config(&self) -> Map<String, Value> {

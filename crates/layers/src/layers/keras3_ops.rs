@@ -14,7 +14,8 @@
 
 use super::common::*;
 use super::tf_ops::{
-    axis_of, broadcast, broadcast_index, broadcast_symbolic, constant_array, cumsum, gather, split,
+    axis_of, broadcast_symbolic, broadcast_where, broadcast_zip, constant_array, cumsum, gather,
+    split,
 };
 use crate::activations::{sigmoid, Activation};
 use crate::config::ConfigReader;
@@ -311,9 +312,7 @@ impl Operation {
 }
 
 impl Layer for Operation {
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(downcast);
     fn pointwise(&self) -> Option<crate::Pointwise> {
         use std::sync::Arc;
         // The same arithmetic as `call`, value by value (a scalar operand
@@ -466,21 +465,10 @@ impl Layer for Operation {
                 let (vc, sc) = c.values(inputs, err)?;
                 let (vx, sx) = x.values(inputs, err)?;
                 let (vy, sy) = y.values(inputs, err)?;
-                let out_shape = broadcast(&sc, &sx)
-                    .and_then(|s| broadcast(&s, &sy))
+                let (out_shape, out) = broadcast_where((&vc, &sc), (&vx, &sx), (&vy, &sy))
                     .ok_or_else(|| {
                         self.err(format!("shapes {sc:?}, {sx:?} and {sy:?} do not broadcast"))
                     })?;
-                let n: usize = out_shape.iter().product();
-                let out = (0..n)
-                    .map(|i| {
-                        if vc[broadcast_index(i, &out_shape, &sc)] != 0.0 {
-                            vx[broadcast_index(i, &out_shape, &sx)]
-                        } else {
-                            vy[broadcast_index(i, &out_shape, &sy)]
-                        }
-                    })
-                    .collect();
                 Ok(vec![tensor(out_shape, out)?])
             }
             Kind::Clip(lo, hi) => {
@@ -531,18 +519,10 @@ impl Layer for Operation {
             Kind::Binary(f, a, b) => {
                 let (va, sa) = a.values(inputs, err)?;
                 let (vb, sb) = b.values(inputs, err)?;
-                let out_shape = broadcast(&sa, &sb).ok_or_else(|| {
-                    self.err(format!("shapes {sa:?} and {sb:?} do not broadcast"))
-                })?;
-                let n: usize = out_shape.iter().product();
-                let out = (0..n)
-                    .map(|i| {
-                        f(
-                            va[broadcast_index(i, &out_shape, &sa)],
-                            vb[broadcast_index(i, &out_shape, &sb)],
-                        )
-                    })
-                    .collect();
+                let (out_shape, out) =
+                    broadcast_zip((&va, &sa), (&vb, &sb), f).ok_or_else(|| {
+                        self.err(format!("shapes {sa:?} and {sb:?} do not broadcast"))
+                    })?;
                 Ok(vec![tensor(out_shape, out)?])
             }
             Kind::Unary(f) => {

@@ -38,18 +38,10 @@ macro_rules! lookup_common {
 
 /// Register `IntegerLookup`, `StringLookup`, `Discretization` and `Hashing`.
 pub fn register(registry: &mut LayerRegistry) {
-    registry.register("Hashing", |c, _| {
-        Ok(Box::new(Hashing::from_config(c)?) as Box<dyn Layer>)
-    });
-    registry.register("IntegerLookup", |c, _| {
-        Ok(Box::new(IntegerLookup::from_config(c)?) as Box<dyn Layer>)
-    });
-    registry.register("StringLookup", |c, _| {
-        Ok(Box::new(StringLookup::from_config(c)?) as Box<dyn Layer>)
-    });
-    registry.register("Discretization", |c, _| {
-        Ok(Box::new(Discretization::from_config(c)?) as Box<dyn Layer>)
-    });
+    register_layer(registry, &["Hashing"], Hashing::from_config);
+    register_layer(registry, &["IntegerLookup"], IntegerLookup::from_config);
+    register_layer(registry, &["StringLookup"], StringLookup::from_config);
+    register_layer(registry, &["Discretization"], Discretization::from_config);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

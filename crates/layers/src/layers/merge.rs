@@ -204,12 +204,7 @@ impl Merge {
 }
 
 impl Layer for Merge {
-    fn per_sample(&self) -> bool {
-        true
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(per_sample, downcast);
     fn class_name(&self) -> &str {
         self.op.name()
     }
@@ -475,6 +470,41 @@ impl Dot {
         }
         Ok((a, b))
     }
+
+    /// The layer's two inputs (shapes or tensors), or why not.
+    fn two<'a, T>(&self, inputs: &'a [T]) -> Result<(&'a T, &'a T)> {
+        match inputs {
+            [x, y] => Ok((x, y)),
+            _ => Err(self.base.err(format!(
+                "a Dot layer expects exactly 2 inputs, got {}",
+                inputs.len()
+            ))),
+        }
+    }
+}
+
+/// The dims of `shape` a `Dot` result keeps: all but the batch axis and
+/// the contracted `axis`.
+fn kept_dims<T: Copy>(shape: &[T], axis: usize) -> impl Iterator<Item = T> + '_ {
+    shape
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(move |(i, _)| *i != axis)
+        .map(|(_, d)| *d)
+}
+
+/// A `Dot` result's shape (symbolic or concrete): `batch`, then the kept
+/// dims of `x` (contracted over `a`) and of `y` (over `b`); a lone batch
+/// dim gets a trailing `one`, as TensorFlow.js keeps the result rank 2.
+fn dot_shape<T: Copy>(batch: T, x: &[T], a: usize, y: &[T], b: usize, one: T) -> Vec<T> {
+    let mut out = vec![batch];
+    out.extend(kept_dims(x, a));
+    out.extend(kept_dims(y, b));
+    if out.len() == 1 {
+        out.push(one);
+    }
+    out
 }
 
 fn l2_normalize(data: &mut [f32], shape: &[usize], axis: usize) {
@@ -496,12 +526,7 @@ fn l2_normalize(data: &mut [f32], shape: &[usize], axis: usize) {
 impl Layer for Dot {
     layer_common!("Dot");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        let [x, y] = inputs else {
-            return Err(self.base.err(format!(
-                "a Dot layer expects exactly 2 inputs, got {}",
-                inputs.len()
-            )));
-        };
+        let (x, y) = self.two(inputs)?;
         let (a, b) = self.resolve(x.len(), y.len())?;
         if let (Some(p), Some(q)) = (x[a], y[b]) {
             if p != q {
@@ -512,33 +537,10 @@ impl Layer for Dot {
                 )));
             }
         }
-        let mut out = vec![x[0].or(y[0])];
-        out.extend(
-            x.iter()
-                .enumerate()
-                .skip(1)
-                .filter(|(i, _)| *i != a)
-                .map(|(_, d)| *d),
-        );
-        out.extend(
-            y.iter()
-                .enumerate()
-                .skip(1)
-                .filter(|(i, _)| *i != b)
-                .map(|(_, d)| *d),
-        );
-        if out.len() == 1 {
-            out.push(Some(1));
-        }
-        Ok(vec![out])
+        Ok(vec![dot_shape(x[0].or(y[0]), x, a, y, b, Some(1))])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
-        let [x, y] = inputs else {
-            return Err(self.base.err(format!(
-                "a Dot layer expects exactly 2 inputs, got {}",
-                inputs.len()
-            )));
-        };
+        let (x, y) = self.two(inputs)?;
         let (a, b) = self.resolve(x.rank(), y.rank())?;
         let (xs, ys) = (x.shape(), y.shape());
         if xs[a] != ys[b] || xs[0] != ys[0] {
@@ -562,20 +564,8 @@ impl Layer for Dot {
         let yt = transpose(&yd, ys, &py);
         let batch = xs[0];
         let k = xs[a];
-        let mx: usize = xs
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(i, _)| *i != a)
-            .map(|(_, d)| d)
-            .product();
-        let my: usize = ys
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(i, _)| *i != b)
-            .map(|(_, d)| d)
-            .product();
+        let mx: usize = kept_dims(xs, a).product();
+        let my: usize = kept_dims(ys, b).product();
         let mut out = vec![0.0f32; batch * mx * my];
         for bi in 0..batch {
             let o = &mut out[bi * mx * my..(bi + 1) * mx * my];
@@ -591,24 +581,7 @@ impl Layer for Dot {
                 );
             }
         }
-        let mut shape = vec![batch];
-        shape.extend(
-            xs.iter()
-                .enumerate()
-                .skip(1)
-                .filter(|(i, _)| *i != a)
-                .map(|(_, d)| *d),
-        );
-        shape.extend(
-            ys.iter()
-                .enumerate()
-                .skip(1)
-                .filter(|(i, _)| *i != b)
-                .map(|(_, d)| *d),
-        );
-        if shape.len() == 1 {
-            shape.push(1);
-        }
+        let shape = dot_shape(batch, xs, a, ys, b, 1);
         Ok(vec![make_tensor(&self.base, shape, out)?])
     }
 }
@@ -627,8 +600,6 @@ pub fn register(registry: &mut LayerRegistry) {
             boxed_layer(Merge::from_config(c, op))
         });
     }
-    register_simple(registry, &["Concatenate"], |c| {
-        boxed_layer(Concatenate::from_config(c))
-    });
-    register_simple(registry, &["Dot"], |c| boxed_layer(Dot::from_config(c)));
+    register_layer(registry, &["Concatenate"], Concatenate::from_config);
+    register_layer(registry, &["Dot"], Dot::from_config);
 }

@@ -67,9 +67,7 @@ impl<C: ConfigFields> PassThrough<C> {
 }
 
 impl<C: ConfigFields> Layer for PassThrough<C> {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     fn class_name(&self) -> &str {
         self.class
     }

@@ -164,12 +164,7 @@ impl BatchNormalization {
 }
 
 impl Layer for BatchNormalization {
-    fn per_sample(&self) -> bool {
-        true
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(per_sample, downcast);
     layer_common!("BatchNormalization", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
@@ -405,9 +400,7 @@ impl LayerNormalization {
 }
 
 impl Layer for LayerNormalization {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!(names "LayerNormalization");
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
@@ -590,22 +583,9 @@ keras_config! {
     }
 }
 
-/// Keras `GroupNormalization`: statistics per (sample, channel group).
-#[derive(Debug, Clone)]
-pub struct GroupNormalization {
-    base: Base,
-    cfg: GroupNormalizationConfig,
-    params: Params,
-}
-
-impl GroupNormalization {
-    fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        Ok(GroupNormalization {
-            cfg: GroupNormalizationConfig::read(&Cx::new(cfg))?,
-            base: Base::parse(cfg)?,
-            params: Params::default(),
-        })
-    }
+declared_layer! {
+    /// Keras `GroupNormalization`: statistics per (sample, channel group).
+    pub struct GroupNormalization(GroupNormalizationConfig, params: Params);
 }
 
 impl Layer for GroupNormalization {
@@ -775,9 +755,7 @@ impl RmsNormalization {
 }
 
 impl Layer for RmsNormalization {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!(names "RMSNormalization");
     fn config(&self) -> Map<String, Value> {
         let mut m = self.raw.clone();
@@ -821,25 +799,33 @@ impl Layer for RmsNormalization {
 
 /// Register the normalization classes.
 pub fn register(registry: &mut LayerRegistry) {
-    register_simple(registry, &["RMSNormalization"], |c| {
-        boxed_layer(RmsNormalization::from_config(c))
-    });
-    register_simple(
+    register_layer(
+        registry,
+        &["RMSNormalization"],
+        RmsNormalization::from_config,
+    );
+    register_layer(
         registry,
         &[
             "BatchNormalization",
             "BatchNormalizationV1",
             "BatchNormalizationV2",
         ],
-        |c| boxed_layer(BatchNormalization::from_config(c)),
+        BatchNormalization::from_config,
     );
-    register_simple(registry, &["LayerNormalization"], |c| {
-        boxed_layer(LayerNormalization::from_config(c))
-    });
-    register_simple(registry, &["UnitNormalization"], |c| {
-        boxed_layer(UnitNormalization::from_config(c))
-    });
-    register_simple(registry, &["GroupNormalization"], |c| {
-        boxed_layer(GroupNormalization::from_config(c))
-    });
+    register_layer(
+        registry,
+        &["LayerNormalization"],
+        LayerNormalization::from_config,
+    );
+    register_layer(
+        registry,
+        &["UnitNormalization"],
+        UnitNormalization::from_config,
+    );
+    register_layer(
+        registry,
+        &["GroupNormalization"],
+        GroupNormalization::from_config,
+    );
 }

@@ -20,9 +20,7 @@ const EPSILON: f32 = 1e-7;
 
 /// Register `Normalization`.
 pub fn register(registry: &mut LayerRegistry) {
-    registry.register("Normalization", |c, _| {
-        Ok(Box::new(Normalization::from_config(c)?) as Box<dyn Layer>)
-    });
+    register_layer(registry, &["Normalization"], Normalization::from_config);
 }
 
 keras_config! {

@@ -65,9 +65,7 @@ impl Pooling {
 }
 
 impl Layer for Pooling {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     fn class_name(&self) -> &str {
         match (self.is_max, self.rank()) {
             (true, 1) => "MaxPooling1D",
@@ -211,9 +209,7 @@ impl GlobalPooling {
 }
 
 impl Layer for GlobalPooling {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     fn class_name(&self) -> &str {
         match (self.is_max, self.rank) {
             (true, 1) => "GlobalMaxPooling1D",

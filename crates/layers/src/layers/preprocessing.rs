@@ -27,24 +27,18 @@ use tfjs_kernels::resample::{self, ResizeFilter};
 
 /// Register the preprocessing classes.
 pub fn register(registry: &mut LayerRegistry) {
-    registry.register("Rescaling", |c, _| {
-        Ok(Box::new(Rescaling::from_config(c)?) as Box<dyn Layer>)
-    });
-    registry.register("Resizing", |c, _| {
-        Ok(Box::new(Resizing::from_config(c)?) as Box<dyn Layer>)
-    });
-    registry.register("CenterCrop", |c, _| {
-        Ok(Box::new(CenterCrop::from_config(c)?) as Box<dyn Layer>)
-    });
-    registry.register("CategoryEncoding", |c, _| {
-        Ok(Box::new(CategoryEncoding::from_config(c)?) as Box<dyn Layer>)
-    });
-    registry.register("RandomCrop", |c, _| {
-        Ok(Box::new(RandomCrop::from_config(c)?) as Box<dyn Layer>)
-    });
+    register_layer(registry, &["Rescaling"], Rescaling::from_config);
+    register_layer(registry, &["Resizing"], Resizing::from_config);
+    register_layer(registry, &["CenterCrop"], CenterCrop::from_config);
+    register_layer(
+        registry,
+        &["CategoryEncoding"],
+        CategoryEncoding::from_config,
+    );
+    register_layer(registry, &["RandomCrop"], RandomCrop::from_config);
     for &class in INFERENCE_IDENTITY {
-        registry.register(class, move |c, _| {
-            Ok(Box::new(RandomIdentity::from_config(class, c)?) as Box<dyn Layer>)
+        register_simple(registry, &[class], move |c| {
+            boxed_layer(RandomIdentity::from_config(class, c))
         });
     }
 }
@@ -263,9 +257,7 @@ impl Rescaling {
 }
 
 impl Layer for Rescaling {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     layer_common!(names "Rescaling");
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();

@@ -195,12 +195,7 @@ impl CropPad {
 }
 
 impl Layer for CropPad {
-    fn per_sample(&self) -> bool {
-        true
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    layer_flags!(per_sample, downcast);
     fn class_name(&self) -> &str {
         match (self.kind, self.pairs.len()) {
             (PadKind::Crop, 1) => "Cropping1D",
@@ -313,9 +308,7 @@ impl UpSampling {
 }
 
 impl Layer for UpSampling {
-    fn per_sample(&self) -> bool {
-        true
-    }
+    layer_flags!(per_sample);
     fn class_name(&self) -> &str {
         match self.size.len() {
             1 => "UpSampling1D",

@@ -16,13 +16,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "Attention" {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(format!(
+    rewrite(site).unwrap_or_else(|why| {
+        Outcome::Cannot(format!(
             "TensorFlow.js 4.22 has no Attention layer and the Dot/Softmax rewrite does not \
              cover {why}"
-        )),
-    }
+        ))
+    })
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
@@ -101,8 +100,8 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::entry;
     use super::super::test_util::*;
-    use super::super::{entry, rewrite_for_tfjs};
     use serde_json::json;
 
     #[test]
@@ -138,10 +137,6 @@ mod tests {
             vec![json!([["x", 0, 0, {}], ["x", 0, 0, {}]])],
         )];
         let model = functional(&[5, 3], layers, 7);
-        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
-        assert!(
-            err.contains("`att` (Attention): TensorFlow.js 4.22 has no Attention layer and the Dot/Softmax rewrite does not cover score_mode \"concat\""),
-            "{err}"
-        );
+        assert_refused(&model, &["`att` (Attention): TensorFlow.js 4.22 has no Attention layer and the Dot/Softmax rewrite does not cover score_mode \"concat\""]);
     }
 }

@@ -19,13 +19,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if rank <= 4 {
         return Outcome::Skip;
     }
-    match rewrite(site, rank) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(format!(
+    rewrite(site, rank).unwrap_or_else(|why| {
+        Outcome::Cannot(format!(
             "an input of rank {rank} (TensorFlow.js 4.22's batchNormalization stops at rank 4) \
              and no rank-4 view: {why}"
-        )),
-    }
+        ))
+    })
 }
 
 fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {

@@ -14,10 +14,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    rewrite(site).unwrap_or_else(Outcome::Cannot)
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {

@@ -24,10 +24,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if !matches!(site.class_name, "UpSampling1D" | "SeparableConv1D") && !causal {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    rewrite(site).unwrap_or_else(Outcome::Cannot)
 }
 
 fn one_int(v: Option<&Value>, default: i64) -> Option<i64> {

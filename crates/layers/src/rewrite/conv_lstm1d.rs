@@ -14,10 +14,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "ConvLSTM1D" {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    rewrite(site).unwrap_or_else(Outcome::Cannot)
 }
 
 fn one_int(site: &Site<'_>, key: &str) -> Result<i64, String> {

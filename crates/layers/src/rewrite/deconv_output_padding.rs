@@ -33,13 +33,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
                 .into(),
         );
     }
-    match rewrite(site, output_padding) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(format!(
+    rewrite(site, output_padding).unwrap_or_else(|why| {
+        Outcome::Cannot(format!(
             "output_padding (TensorFlow.js 4.22 ignores it and computes another output size) \
              and no exact rewrite: {why}"
-        )),
-    }
+        ))
+    })
 }
 
 fn pair(v: Option<&Value>, field: &str) -> Result<[usize; 2], String> {

@@ -13,13 +13,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "DepthwiseConv2D" || !dilated(site.config) {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(format!(
+    rewrite(site).unwrap_or_else(|why| {
+        Outcome::Cannot(format!(
             "dilation_rate other than 1 (TensorFlow.js 4.22's DepthwiseConv2D ignores it) and \
              no rewrite: {why}"
-        )),
-    }
+        ))
+    })
 }
 
 fn dilated(c: &Map<String, Value>) -> bool {

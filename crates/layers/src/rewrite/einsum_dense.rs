@@ -18,10 +18,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "EinsumDense" {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    rewrite(site).unwrap_or_else(Outcome::Cannot)
 }
 
 /// Input, kernel and output letters of an equation.
@@ -265,8 +262,8 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::entry_on;
     use super::super::test_util::*;
-    use super::super::{entry_on, rewrite_for_tfjs};
     use serde_json::json;
 
     fn einsum(name: &str, from: &str, config: serde_json::Value) -> serde_json::Value {
@@ -335,14 +332,12 @@ mod tests {
             ),
         ];
         let model = functional(&[5, 8], layers, 7);
-        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
-        assert!(
-            err.contains("`shared` (EinsumDense): equation \"abc,bcd->abd\": letter `b`"),
-            "{err}"
-        );
-        assert!(
-            err.contains("`bias` (EinsumDense): bias_axes \"bd\""),
-            "{err}"
+        assert_refused(
+            &model,
+            &[
+                "`shared` (EinsumDense): equation \"abc,bcd->abd\": letter `b`",
+                "`bias` (EinsumDense): bias_axes \"bd\"",
+            ],
         );
     }
 }

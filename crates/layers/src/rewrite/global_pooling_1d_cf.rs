@@ -18,13 +18,10 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(format!(
+    rewrite(site).unwrap_or_else(|why| Outcome::Cannot(format!(
             "TensorFlow.js 4.22 pools {} over axis 1 whatever its data_format; the channels_first rewrite needs {why}",
             site.class_name
-        )),
-    }
+        )))
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {

@@ -15,13 +15,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         "GlobalAveragePooling3D" => "GlobalAveragePooling1D",
         _ => return super::global_pooling_1d_cf::rule(site),
     };
-    match rewrite(site, pool) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(format!(
+    rewrite(site, pool).unwrap_or_else(|why| {
+        Outcome::Cannot(format!(
             "TensorFlow.js 4.22 has no {} and the rewrite into {pool} needs {why}",
             site.class_name
-        )),
-    }
+        ))
+    })
 }
 
 fn rewrite(site: &Site<'_>, pool: &str) -> Result<Outcome, String> {

@@ -4,14 +4,13 @@
 //! `Activation("linear")`, which returns its input.
 
 use super::{Outcome, Site};
-use serde_json::json;
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "Identity" {
         return Outcome::Skip;
     }
-    site.as_one("Activation", json!({"activation": "linear"}), Vec::new())
+    site.as_identity()
 }
 
 #[cfg(test)]

@@ -43,10 +43,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         },
         _ => return Outcome::Skip,
     };
-    match result {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    result.unwrap_or_else(Outcome::Cannot)
 }
 
 /// For a Keras export: `RandomCrop` at inference is `smart_resize` in
@@ -75,9 +72,7 @@ pub fn keras_rule(site: &Site<'_>) -> Outcome {
             config.insert("crop_to_aspect_ratio".into(), json!(true));
             site.as_one("Resizing", Value::Object(config), Vec::new())
         }
-        (Target::TfKeras, true) => {
-            site.as_one("Activation", json!({"activation": "linear"}), Vec::new())
-        }
+        (Target::TfKeras, true) => site.as_identity(),
         _ => Outcome::Skip,
     }
 }
@@ -212,7 +207,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     // The crop window, then the resize from it.
     if site.class_name == "RandomCrop" && site.dialect.is_keras3() {
         // Keras 3's RandomCrop is the identity at inference.
-        return Ok(site.as_one("Activation", json!({"activation": "linear"}), Vec::new()));
+        return Ok(site.as_identity());
     }
     let window = if site.class_name == "CenterCrop" {
         if h >= th && w >= tw {

@@ -6,7 +6,6 @@
 //! `RandomWidth`, but resizes even at inference, so it is rewritten too.)
 
 use super::{Outcome, Site};
-use serde_json::json;
 
 /// Training-only layers TF.js 4.22 lacks (the augmentation layers come
 /// from the engine's own list, `preprocessing::INFERENCE_IDENTITY`).
@@ -22,7 +21,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if !augmentation.contains(&site.class_name) && !TRAINING_ONLY.contains(&site.class_name) {
         return Outcome::Skip;
     }
-    site.as_one("Activation", json!({"activation": "linear"}), Vec::new())
+    site.as_identity()
 }
 
 /// The augmentation layers tf_keras 2.21 has (the others are Keras 3's).
@@ -46,7 +45,7 @@ pub fn keras_rule(site: &Site<'_>) -> Outcome {
     if site.target != super::Target::TfKeras || !keras3_only {
         return Outcome::Skip;
     }
-    site.as_one("Activation", json!({"activation": "linear"}), Vec::new())
+    site.as_identity()
 }
 
 #[cfg(test)]

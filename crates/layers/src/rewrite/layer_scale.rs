@@ -3,8 +3,7 @@
 //! `moving_mean = 0`, `moving_variance = 1`: `(x - 0) / sqrt(1 + 0) *
 //! gamma` is `x * gamma`.
 
-use super::{entry, f32_weight, Outcome, Site};
-use serde_json::{json, Value};
+use super::{f32_weight, Outcome, Site};
 use tfjs_format::codec::TensorValues;
 
 /// The rule.
@@ -26,38 +25,13 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     };
     let n = gamma.len();
     let name = site.name;
-    let config = json!({
-        "axis": -1,
-        "momentum": 0.99,
-        "epsilon": 0.0,
-        "center": false,
-        "scale": true,
-        "beta_initializer": {"class_name": "Zeros", "config": {}},
-        "gamma_initializer": {"class_name": "Ones", "config": {}},
-        "moving_mean_initializer": {"class_name": "Zeros", "config": {}},
-        "moving_variance_initializer": {"class_name": "Ones", "config": {}},
-        "beta_regularizer": null,
-        "gamma_regularizer": null,
-        "beta_constraint": null,
-        "gamma_constraint": null,
-        "trainable": site.config.get("trainable").cloned().unwrap_or(Value::Bool(true)),
-    });
     let w = |short: &str, v: Vec<f32>| f32_weight(format!("{name}/{short}"), vec![n], v);
-    Outcome::Replace {
-        layers: vec![entry(
-            name,
-            "BatchNormalization",
-            config,
-            site.inbound_nodes
-                .map(<[Value]>::to_vec)
-                .unwrap_or_default(),
-        )],
-        weights: vec![
-            w("gamma", gamma),
-            w("moving_mean", vec![0.0; n]),
-            w("moving_variance", vec![1.0; n]),
-        ],
-    }
+    let weights = vec![
+        w("gamma", gamma),
+        w("moving_mean", vec![0.0; n]),
+        w("moving_variance", vec![1.0; n]),
+    ];
+    super::normalization::fixed_batch_norm(site, -1, false, true, weights)
 }
 
 #[cfg(test)]

@@ -33,10 +33,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "MultiHeadAttention" {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    rewrite(site).unwrap_or_else(Outcome::Cannot)
 }
 
 fn tensor_ref(v: &Value) -> Option<Value> {
@@ -359,7 +356,7 @@ fn zero_dense(units: usize, use_bias: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, entry_on, rewrite_for_tfjs};
+    use super::super::{entry, entry_on};
     use serde_json::json;
 
     #[test]
@@ -431,10 +428,9 @@ mod tests {
             ),
         ];
         let model = functional(&[3], layers, 13);
-        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
-        assert!(
-            err.contains("`mha` (MultiHeadAttention): the model has Keras masks"),
-            "{err}"
+        assert_refused(
+            &model,
+            &["`mha` (MultiHeadAttention): the model has Keras masks"],
         );
     }
 }

@@ -16,9 +16,9 @@
 //! null`, or one value) are repeated along the last axis. Statistics over
 //! several axes have no single-axis equivalent and are refused.
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{f32_weight, Outcome, Site};
 use serde_json::{json, Value};
-use tfjs_format::codec::TensorValues;
+use tfjs_format::codec::{DecodedWeight, TensorValues};
 
 /// Keras `backend.epsilon()`.
 const EPSILON: f32 = 1e-7;
@@ -39,10 +39,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "Normalization" {
         return Outcome::Skip;
     }
-    match rewrite(site) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(why),
-    }
+    rewrite(site).unwrap_or_else(Outcome::Cannot)
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
@@ -117,38 +114,44 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             .collect();
         vec![w("moving_mean", mean), w("moving_variance", var)]
     };
-    let reg = Value::Null;
+    Ok(fixed_batch_norm(site, axis, invert, invert, weights))
+}
+
+/// The layer as a TensorFlow.js `BatchNormalization` over `axis` with
+/// `epsilon: 0` and the fixed statistics (and `gamma` with `scale`, `beta`
+/// with `center`) in `weights`: the inference-time affine map that
+/// `Normalization` and `LayerScale` become.
+pub(super) fn fixed_batch_norm(
+    site: &Site<'_>,
+    axis: i64,
+    center: bool,
+    scale: bool,
+    weights: Vec<DecodedWeight>,
+) -> Outcome {
     let config = json!({
         "axis": axis,
         "momentum": 0.99,
         "epsilon": 0.0,
-        "center": invert,
-        "scale": invert,
+        "center": center,
+        "scale": scale,
         "beta_initializer": {"class_name": "Zeros", "config": {}},
         "gamma_initializer": {"class_name": "Ones", "config": {}},
         "moving_mean_initializer": {"class_name": "Zeros", "config": {}},
         "moving_variance_initializer": {"class_name": "Ones", "config": {}},
-        "beta_regularizer": reg,
-        "gamma_regularizer": reg,
-        "beta_constraint": reg,
-        "gamma_constraint": reg,
+        "beta_regularizer": null,
+        "gamma_regularizer": null,
+        "beta_constraint": null,
+        "gamma_constraint": null,
         "trainable": site.config.get("trainable").cloned().unwrap_or(Value::Bool(true)),
     });
-    let nodes = site
-        .inbound_nodes
-        .map(<[Value]>::to_vec)
-        .unwrap_or_default();
-    Ok(Outcome::Replace {
-        layers: vec![entry(name, "BatchNormalization", config, nodes)],
-        weights,
-    })
+    site.as_one("BatchNormalization", config, weights)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::entry_on;
     use super::super::test_util::*;
-    use super::super::{entry_on, rewrite_for_tfjs};
-    use crate::{LayerRegistry, Model};
+    use crate::Model;
     use serde_json::json;
 
     #[test]
@@ -208,7 +211,6 @@ mod tests {
         model = Model::from_artifacts(&a, &Default::default()).unwrap();
         let out = assert_same(&model, &input(&[2, 3, 2]), 1e-6);
         assert_eq!(out.notes.len(), 3, "{:?}", out.notes);
-        let _ = (rewrite_for_tfjs, LayerRegistry::with_builtins);
     }
 
     #[test]
@@ -220,10 +222,6 @@ mod tests {
             "x",
         );
         let model = functional(&[2, 3], vec![norm], 1);
-        let err = rewrite_for_tfjs(&model).unwrap_err().to_string();
-        assert!(
-            err.contains("`norm2` (Normalization): its statistics span"),
-            "{err}"
-        );
+        assert_refused(&model, &["`norm2` (Normalization): its statistics span"]);
     }
 }

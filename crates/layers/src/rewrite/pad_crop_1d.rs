@@ -12,13 +12,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         "Cropping1D" => ("Cropping2D", "cropping", 1),
         _ => return Outcome::Skip,
     };
-    match rewrite(site, class, field, default) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(format!(
+    rewrite(site, class, field, default).unwrap_or_else(|why| {
+        Outcome::Cannot(format!(
             "TensorFlow.js 4.22 has no {} and the rewrite into {class} needs {why}",
             site.class_name
-        )),
-    }
+        ))
+    })
 }
 
 fn rewrite(site: &Site<'_>, class: &str, field: &str, default: u64) -> Result<Outcome, String> {

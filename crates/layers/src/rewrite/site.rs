@@ -101,6 +101,12 @@ impl Site<'_> {
         }
     }
 
+    /// The layer as the identity TensorFlow.js has: a linear `Activation`
+    /// under its own name, without weights.
+    pub fn as_identity(&self) -> Outcome {
+        self.as_one("Activation", json!({"activation": "linear"}), Vec::new())
+    }
+
     /// The layer's one functional call (a rewrite into several layers
     /// wires them there); `outside` says why there is none in a
     /// Sequential model.

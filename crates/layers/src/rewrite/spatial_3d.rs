@@ -18,13 +18,12 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         "UpSampling3D" => ("UpSampling2D", "size"),
         _ => return Outcome::Skip,
     };
-    match rewrite(site, class, field) {
-        Ok(o) => o,
-        Err(why) => Outcome::Cannot(format!(
+    rewrite(site, class, field).unwrap_or_else(|why| {
+        Outcome::Cannot(format!(
             "TensorFlow.js 4.22 has no {} and the rewrite into {class} needs {why}",
             site.class_name
-        )),
-    }
+        ))
+    })
 }
 
 /// `[[before, after]; 3]` (padding, cropping) or `[[size, 0]; 3]` (size)

@@ -75,6 +75,14 @@ pub fn assert_rewrites(x_shape: &[usize], layers: Vec<Value>, seed: u64, tol: f3
     assert_note(&out, note);
 }
 
+/// Rewriting `model` fails with an error that says each of `parts`.
+pub fn assert_refused(model: &Model, parts: &[&str]) {
+    let err = rewrite_for_tfjs(model).unwrap_err().to_string();
+    for part in parts {
+        assert!(err.contains(part), "{err}");
+    }
+}
+
 /// Rewrite `model`, check that only TF.js classes remain, load the
 /// result back and check it predicts what `model` does on `x`.
 pub fn assert_same(model: &Model, x: &Tensor, tol: f32) -> Rewritten {

@@ -216,15 +216,41 @@ macro_rules! same_as_input {
 }
 pub(crate) use same_as_input;
 
+/// The optional `Layer` capabilities a layer claims, each stated once:
+/// `per_sample` ([`Layer::per_sample`](crate::Layer::per_sample): every
+/// sample's outputs depend on that sample alone, so the engine may split a
+/// batch) and `downcast` ([`Layer::as_any`](crate::Layer::as_any): engine
+/// code such as the conv + BatchNormalization + ReLU fusion may downcast
+/// to the layer's type). A layer whose answer depends on its config writes
+/// the method itself.
+macro_rules! layer_flags {
+    (per_sample) => {
+        fn per_sample(&self) -> bool {
+            true
+        }
+    };
+    (downcast) => {
+        fn as_any(&self) -> Option<&dyn std::any::Any> {
+            Some(self)
+        }
+    };
+    ($($flag:ident),+) => {
+        $( $crate::layers::common::layer_flags!($flag); )+
+    };
+}
+pub(crate) use layer_flags;
+
 /// A layer that is its [`Base`](super::Base) and a declared config `cfg`
-/// (no weights): the struct and its `from_config`.
+/// (`pub struct X(XConfig, params: Params)`: and a weight store `params`,
+/// empty until `build`): the struct and its `from_config`.
 macro_rules! declared_layer {
-    ($(#[$meta:meta])* pub struct $name:ident($cfg:ty);) => {
+    ($(#[$meta:meta])* pub struct $name:ident($cfg:ty $(, $params:ident: Params)?);) => {
         $(#[$meta])*
         #[derive(Debug, Clone)]
         pub struct $name {
             base: $crate::layers::common::Base,
             cfg: $cfg,
+            $($params: $crate::layers::common::Params,)?
         }
 
         impl $name {
@@ -233,6 +259,7 @@ macro_rules! declared_layer {
                 Ok($name {
                     cfg: <$cfg>::read(&$crate::layers::common::Cx::new(cfg))?,
                     base: $crate::layers::common::Base::parse(cfg)?,
+                    $($params: $crate::layers::common::Params::default(),)?
                 })
             }
         }
@@ -482,9 +509,36 @@ impl KerasValue for Ints {
     }
 }
 
-/// An initializer, kept in TensorFlow.js's spelling.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Init(pub Value);
+/// A config value that is a Keras object kept as JSON: `$name(Value)`,
+/// read through `$spell` (TensorFlow.js's spelling of it), written back
+/// as kept; `absent: v` makes a missing field `v` rather than required.
+macro_rules! keras_object_value {
+    ($(#[$meta:meta])* $name:ident, $spell:path $(, absent: $absent:expr)?) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub(crate) struct $name(pub Value);
+
+        impl KerasValue for $name {
+            fn parse(_cx: &Cx<'_>, _key: &str, v: &Value) -> Result<Self> {
+                Ok($name($spell(v)))
+            }
+            fn to_value(&self) -> Option<Value> {
+                Some(self.0.clone())
+            }
+            $(
+                fn when_absent() -> Option<Self> {
+                    Some($name($absent))
+                }
+            )?
+        }
+    };
+}
+
+keras_object_value!(
+    /// An initializer, kept in TensorFlow.js's spelling.
+    Init,
+    initializer_value
+);
 
 impl Init {
     /// TensorFlow.js's default kernel initializer (glorotNormal).
@@ -501,46 +555,19 @@ impl Init {
     }
 }
 
-impl KerasValue for Init {
-    fn parse(_cx: &Cx<'_>, _key: &str, v: &Value) -> Result<Self> {
-        Ok(Init(initializer_value(v)))
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(self.0.clone())
-    }
-}
+keras_object_value!(
+    /// A regularizer in TensorFlow.js's spelling (`L1L2`), `null` when absent.
+    Reg,
+    regularizer_value,
+    absent: Value::Null
+);
 
-/// A regularizer in TensorFlow.js's spelling (`L1L2`), `null` when absent.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Reg(pub Value);
-
-impl KerasValue for Reg {
-    fn parse(_cx: &Cx<'_>, _key: &str, v: &Value) -> Result<Self> {
-        Ok(Reg(regularizer_value(v)))
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(self.0.clone())
-    }
-    fn when_absent() -> Option<Self> {
-        Some(Reg(Value::Null))
-    }
-}
-
-/// A constraint (`{class_name, config}`), `null` when absent.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Cons(pub Value);
-
-impl KerasValue for Cons {
-    fn parse(_cx: &Cx<'_>, _key: &str, v: &Value) -> Result<Self> {
-        Ok(Cons(constraint_value(v)))
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(self.0.clone())
-    }
-    fn when_absent() -> Option<Self> {
-        Some(Cons(Value::Null))
-    }
-}
+keras_object_value!(
+    /// A constraint (`{class_name, config}`), `null` when absent.
+    Cons,
+    constraint_value,
+    absent: Value::Null
+);
 
 /// `axis`: an int or a list of ints (possibly negative), written back in
 /// the form it was given.

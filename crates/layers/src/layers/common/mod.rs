@@ -42,3 +42,13 @@ where
         });
     }
 }
+
+/// Register `names` with a layer type's own `from_config` (the usual case:
+/// the class name alone picks the layer and its config says the rest).
+pub(crate) fn register_layer<L: Layer + 'static>(
+    r: &mut LayerRegistry,
+    names: &[&str],
+    from_config: fn(&ConfigReader<'_>) -> Result<L>,
+) {
+    register_simple(r, names, move |c| boxed_layer(from_config(c)));
+}

@@ -44,17 +44,12 @@ use stack::*;
 
 /// Register the recurrent classes.
 pub fn register(registry: &mut LayerRegistry) {
-    for class in ["SimpleRNN", "LSTM", "GRU"] {
-        registry.register(class, move |c, _| {
-            Ok(Box::new(Rnn::from_builtin(class, c)?) as Box<dyn Layer>)
+    for class in ["SimpleRNN", "LSTM", "GRU", "ConvLSTM2D"] {
+        register_simple(registry, &[class], move |c| {
+            boxed_layer(Rnn::from_builtin(class, c))
         });
     }
-    registry.register("ConvLSTM2D", |c, _| {
-        Ok(Box::new(Rnn::from_builtin("ConvLSTM2D", c)?) as Box<dyn Layer>)
-    });
-    registry.register("ConvLSTM1D", |c, _| {
-        Ok(Box::new(ConvLstm1D::from_config(c)?) as Box<dyn Layer>)
-    });
+    register_layer(registry, &["ConvLSTM1D"], ConvLstm1D::from_config);
     registry.register("RNN", |c, ctx| {
         Ok(Box::new(Rnn::from_generic(c, ctx)?) as Box<dyn Layer>)
     });

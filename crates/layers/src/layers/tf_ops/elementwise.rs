@@ -261,6 +261,45 @@ pub(crate) fn broadcast_symbolic(a: &Shape, b: &Shape) -> Option<Shape> {
         .collect()
 }
 
+/// `f` of two operands (values and shape each) with numpy broadcasting:
+/// the output shape and values, or `None` when the shapes do not
+/// broadcast.
+pub(crate) fn broadcast_zip(
+    a: (&[f32], &[usize]),
+    b: (&[f32], &[usize]),
+    f: impl Fn(f32, f32) -> f32,
+) -> Option<(Vec<usize>, Vec<f32>)> {
+    let out_shape = broadcast(a.1, b.1)?;
+    let n: usize = out_shape.iter().product();
+    let at = |(values, shape): (&[f32], &[usize]), i| values[broadcast_index(i, &out_shape, shape)];
+    let out = (0..n).map(|i| f(at(a, i), at(b, i))).collect();
+    Some((out_shape, out))
+}
+
+/// `where(cond, x, y)` (`tf.where`, `keras.ops.where`) with numpy
+/// broadcasting, each operand its values and shape: `x`'s value where
+/// `cond` is non-zero, else `y`'s. The output shape and values, or `None`
+/// when the three shapes do not broadcast.
+pub(crate) fn broadcast_where(
+    cond: (&[f32], &[usize]),
+    x: (&[f32], &[usize]),
+    y: (&[f32], &[usize]),
+) -> Option<(Vec<usize>, Vec<f32>)> {
+    let out_shape = broadcast(cond.1, x.1).and_then(|s| broadcast(&s, y.1))?;
+    let n: usize = out_shape.iter().product();
+    let at = |(values, shape): (&[f32], &[usize]), i| values[broadcast_index(i, &out_shape, shape)];
+    let out = (0..n)
+        .map(|i| {
+            if at(cond, i) != 0.0 {
+                at(x, i)
+            } else {
+                at(y, i)
+            }
+        })
+        .collect();
+    Some((out_shape, out))
+}
+
 /// Element `i` of `out_shape`'s row-major order read from a tensor of
 /// `shape` broadcast to it.
 pub(crate) fn broadcast_index(i: usize, out_shape: &[usize], shape: &[usize]) -> usize {

@@ -15,7 +15,9 @@ mod build;
 mod elementwise;
 mod shape_fns;
 
-pub(crate) use elementwise::{broadcast, broadcast_index, broadcast_symbolic, sign};
+pub(crate) use elementwise::{
+    broadcast_index, broadcast_symbolic, broadcast_where, broadcast_zip, sign,
+};
 use elementwise::{lookup, BinOp, Operand};
 pub(crate) use shape_fns::{axis_of, cumsum, gather, reverse, split};
 
@@ -509,29 +511,22 @@ impl Layer for TfOpLambda {
                         })?,
                 };
                 let ys = f32s(y);
-                let out_shape = broadcast(&shape, y.shape()).ok_or_else(|| {
-                    input_err(
-                        &self.base.name,
-                        format!(
-                            "tf.{}: shapes {:?} and {:?} do not broadcast",
-                            self.function,
-                            shape,
-                            y.shape()
-                        ),
-                    )
-                })?;
-                let n: usize = out_shape.iter().product();
-                let out = if out_shape == shape && y.shape() == shape.as_slice() {
-                    f.zip(&xs, Operand::Same(&ys))
+                // Same shapes take the vectorized path; others broadcast.
+                let (out_shape, out) = if y.shape() == shape.as_slice() {
+                    (shape, f.zip(&xs, Operand::Same(&ys)))
                 } else {
-                    (0..n)
-                        .map(|i| {
-                            f.apply(
-                                xs[broadcast_index(i, &out_shape, &shape)],
-                                ys[broadcast_index(i, &out_shape, y.shape())],
+                    broadcast_zip((&xs, &shape), (&ys, y.shape()), |a, b| f.apply(a, b))
+                        .ok_or_else(|| {
+                            input_err(
+                                &self.base.name,
+                                format!(
+                                    "tf.{}: shapes {:?} and {:?} do not broadcast",
+                                    self.function,
+                                    shape,
+                                    y.shape()
+                                ),
                             )
-                        })
-                        .collect()
+                        })?
                 };
                 Ok(vec![make_tensor(&self.base, out_shape, out)?])
             }
@@ -542,26 +537,16 @@ impl Layer for TfOpLambda {
                 };
                 let (xv, xs_shape) = self.arg_values(xa, inputs)?;
                 let (yv, ys_shape) = self.arg_values(ya, inputs)?;
-                let out_shape = broadcast(&shape, &xs_shape)
-                    .and_then(|s| broadcast(&s, &ys_shape))
-                    .ok_or_else(|| {
-                        input_err(
-                            &self.base.name,
-                            format!(
-                                "tf.where: shapes {shape:?}, {xs_shape:?} and {ys_shape:?} do not broadcast"
-                            ),
-                        )
-                    })?;
-                let n: usize = out_shape.iter().product();
-                let out = (0..n)
-                    .map(|i| {
-                        if xs[broadcast_index(i, &out_shape, &shape)] != 0.0 {
-                            xv[broadcast_index(i, &out_shape, &xs_shape)]
-                        } else {
-                            yv[broadcast_index(i, &out_shape, &ys_shape)]
-                        }
-                    })
-                    .collect();
+                let (out_shape, out) =
+                    broadcast_where((&xs, &shape), (&xv, &xs_shape), (&yv, &ys_shape))
+                        .ok_or_else(|| {
+                            input_err(
+                                &self.base.name,
+                                format!(
+                                    "tf.where: shapes {shape:?}, {xs_shape:?} and {ys_shape:?} do not broadcast"
+                                ),
+                            )
+                        })?;
                 Ok(vec![make_tensor(&self.base, out_shape, out)?])
             }
         }
@@ -570,6 +555,7 @@ impl Layer for TfOpLambda {
 
 #[cfg(test)]
 mod tests {
+    use super::elementwise::broadcast;
     use super::*;
 
     #[test]
