@@ -278,7 +278,8 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
                 }
             }
         }
-        *(out.add(j * c) as *mut [f32; B]) = acc.map(|v| act.apply_one(v));
+        act.apply_block(&mut acc);
+        *(out.add(j * c) as *mut [f32; B]) = acc;
     }
 }
 
@@ -313,7 +314,8 @@ unsafe fn dw_pixel<const FMA: bool, const KH: usize, const KW: usize>(
                 }
             }
         }
-        *(out.add(cb) as *mut [f32; 4 * B]) = acc.map(|v| act.apply_one(v));
+        act.apply_block(&mut acc);
+        *(out.add(cb) as *mut [f32; 4 * B]) = acc;
         cb += 4 * B;
     }
     for cb in (cb..c8).step_by(B) {
@@ -327,7 +329,8 @@ unsafe fn dw_pixel<const FMA: bool, const KH: usize, const KW: usize>(
                 }
             }
         }
-        *(out.add(cb) as *mut [f32; B]) = acc.map(|v| act.apply_one(v));
+        act.apply_block(&mut acc);
+        *(out.add(cb) as *mut [f32; B]) = acc;
     }
 }
 
@@ -349,5 +352,6 @@ fn dw_block<const FMA: bool, const B: usize>(
             acc[i] = madd::<FMA>(xv[i], wv[i], acc[i]);
         }
     }
-    o[cb..cb + B].copy_from_slice(&acc.map(|v| act.apply_one(v)));
+    act.apply_block(&mut acc);
+    o[cb..cb + B].copy_from_slice(&acc);
 }
