@@ -266,20 +266,73 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
         }
     }
     let b = *(bias as *const [f32; B]);
-    for j in 0..count {
-        let xo = (iw_start + j * sw) * c;
-        let mut acc = b;
-        for kh in 0..KH {
-            let r = rows[kh].add(xo);
-            for kw in 0..KW {
-                let xv = *(r.add(kw * dw * c) as *const [f32; B]);
-                for i in 0..B {
-                    acc[i] = madd::<FMA>(xv[i], wv[kh][kw][i], acc[i]);
+    // Four pixels at a time: each pixel's taps are one chain of dependent
+    // FMAs (kept in order, so results do not change), and four independent
+    // chains hide the FMA latency that a single chain waits on.
+    let mut j = 0;
+    while j + 4 <= count {
+        span_pixels::<FMA, KH, KW, 4>(
+            &rows,
+            &wv,
+            b,
+            act,
+            c,
+            sw,
+            dw,
+            iw_start + j * sw,
+            out.add(j * c),
+        );
+        j += 4;
+    }
+    while j < count {
+        span_pixels::<FMA, KH, KW, 1>(
+            &rows,
+            &wv,
+            b,
+            act,
+            c,
+            sw,
+            dw,
+            iw_start + j * sw,
+            out.add(j * c),
+        );
+        j += 1;
+    }
+}
+
+/// `P` consecutive interior output pixels of one 8-channel block, starting at
+/// input column `iw` (see [`dw_span`]).
+///
+/// # Safety
+/// As [`dw_span`], for the `P` pixels.
+#[inline(always)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+unsafe fn span_pixels<const FMA: bool, const KH: usize, const KW: usize, const P: usize>(
+    rows: &[*const f32; KH],
+    wv: &[[[f32; 8]; KW]; KH],
+    bias: [f32; 8],
+    act: FusedActivation,
+    c: usize,
+    sw: usize,
+    dw: usize,
+    iw: usize,
+    out: *mut f32,
+) {
+    let mut acc = [bias; P];
+    for kh in 0..KH {
+        for kw in 0..KW {
+            let w = wv[kh][kw];
+            for p in 0..P {
+                let xv = *(rows[kh].add((iw + p * sw + kw * dw) * c) as *const [f32; 8]);
+                for i in 0..8 {
+                    acc[p][i] = madd::<FMA>(xv[i], w[i], acc[p][i]);
                 }
             }
         }
-        act.apply_block(&mut acc);
-        *(out.add(j * c) as *mut [f32; B]) = acc;
+    }
+    for (p, a) in acc.iter_mut().enumerate() {
+        act.apply_block(a);
+        *(out.add(p * c) as *mut [f32; 8]) = *a;
     }
 }
 
