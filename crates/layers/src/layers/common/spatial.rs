@@ -479,7 +479,9 @@ pub(crate) struct FusableConv<'a> {
     pub padding: Padding,
     pub activation: crate::activations::Activation,
     pub kernel_shape: Vec<usize>,
-    pub kernel: &'a [f32],
+    /// Borrowed from the layer, or owned when the layer rewrote it (a
+    /// grouped convolution's block-diagonal kernel).
+    pub kernel: std::borrow::Cow<'a, [f32]>,
     pub bias: Option<&'a [f32]>,
 }
 
@@ -505,7 +507,7 @@ impl<'a> FusableConv<'a> {
             padding: spec.padding,
             activation: spec.activation,
             kernel_shape,
-            kernel: values.first().copied()?.as_f32()?,
+            kernel: std::borrow::Cow::Borrowed(values.first().copied()?.as_f32()?),
             bias: if spec.use_bias {
                 values.get(1).copied()?.as_f32()
             } else {
