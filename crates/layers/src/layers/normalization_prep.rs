@@ -219,13 +219,19 @@ impl Layer for Normalization {
             _ => None,
         };
         if let Some(row) = row.filter(|&r| r > 0) {
+            // The statistics repeated to a block of whole rows of about 256
+            // values, so a short row (3 channels) still runs as long zipped
+            // loops that vectorize.
+            let block = row * (256 / row).max(1);
+            let m: Vec<f32> = mean.iter().cycle().take(block).copied().collect();
+            let sc: Vec<f32> = scale.iter().cycle().take(block).copied().collect();
             let mut out = Vec::with_capacity(data.len());
-            for chunk in data.chunks(row) {
+            for chunk in data.chunks(block) {
                 out.extend(
                     chunk
                         .iter()
-                        .zip(mean.iter().cycle())
-                        .zip(scale.iter().cycle())
+                        .zip(&m)
+                        .zip(&sc)
                         .map(|((&v, &m), &s)| norm(v, m, s)),
                 );
             }
