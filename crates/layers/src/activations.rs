@@ -170,16 +170,31 @@ impl Activation {
             Activation::Swish => tfjs_kernels::silu_inplace(x),
             Activation::Gelu => tfjs_kernels::gelu_inplace(x),
             Activation::GeluNew => tfjs_kernels::gelu_tanh_inplace(x),
-            _ => {
-                for v in x.iter_mut() {
-                    *v = self.scalar(*v);
+            other => {
+                // One loop per function with the variant a constant, so
+                // `scalar` folds to that arm and the loop vectorizes (a loop
+                // over `other.scalar` was a call and a match per value).
+                macro_rules! each_value {
+                    ($($variant:ident)*) => {
+                        match other {
+                            $(Activation::$variant => {
+                                x.iter_mut().for_each(|v| *v = Activation::$variant.scalar(*v))
+                            })*
+                            _ => x.iter_mut().for_each(|v| *v = other.scalar(*v)),
+                        }
+                    };
                 }
+                each_value!(
+                    Relu Relu6 Elu Selu HardSigmoid HardSigmoidKeras3 Softplus Softsign Mish
+                    Exponential HardSilu LeakyRelu Celu Squareplus TanhShrink HardTanh
+                    LogSigmoid SparsePlus SparseSigmoid HardShrink SoftShrink
+                )
             }
         }
     }
 
     /// The elementwise function (not for softmax/log_softmax).
-    #[inline]
+    #[inline(always)]
     pub fn scalar(self, x: f32) -> f32 {
         match self {
             Activation::Linear | Activation::Softmax | Activation::LogSoftmax => x,
