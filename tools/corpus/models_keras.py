@@ -2430,6 +2430,32 @@ add("ops_unsupported", "heldout3", ops_unsupported,
     "refused with every function named", sources=["keras2", "keras3-keras"], seed=THIRD + 29)
 
 
+
+def locally_connected_modes(K, v):
+    """tf_keras LocallyConnected1D / 2D in the forms `locally_connected` does
+    not reach: implementation 3 (the sparse kernel), implementation 2 with
+    padding "same" (tf_keras's centred windows, cut at the borders),
+    strides, channels_first, no bias, and implementation 1 in 2-D
+    channels_first."""
+    L = K.layers
+    x = L.Input((9, 2), name="seq")
+    a = L.LocallyConnected1D(3, 3, strides=2, padding="same", implementation=3,
+                             activation="tanh", name="lc1d_sparse")(x)            # 5 x 3
+    b = L.LocallyConnected1D(2, 2, padding="same", data_format="channels_first",
+                             implementation=2, use_bias=False, name="lc1d_cf")(x)  # 2 x 2
+    img = L.Input((2, 6, 5), name="img")
+    c = L.LocallyConnected2D(2, (3, 2), strides=(2, 1), data_format="channels_first",
+                             implementation=1, name="lc2d_cf")(img)              # 2 x 2 x 4
+    d = L.LocallyConnected2D(3, 3, strides=2, padding="same", implementation=3,
+                             name="lc2d_sparse")(L.Permute((2, 3, 1), name="to_cl")(img))  # 3x3x3
+    return K.Model([x, img], [a, b, c, d], name="locally_connected_modes")
+
+
+add("locally_connected_modes", "heldout3", locally_connected_modes,
+    "tf_keras LocallyConnected1D/2D implementation 3 and 2 with padding same, strides, "
+    "channels_first, no bias; implementation 1 in 2-D channels_first",
+    sources=K2_ONLY, seed=THIRD + 30)
+
 # No heldout3 source is committed (the group is defined in the waves above).
 SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
                     for f in [{"keras2": "", "keras3-h5": "keras3h5_",

@@ -364,6 +364,10 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("ZerosLike", NUMPY, true, true),
     op("OnesLike", NUMPY, true, true),
     op("Cumsum", NUMPY, true, true),
+    op("Sort", NUMPY, false, true),
+    op("Moveaxis", NUMPY, false, true),
+    op("Tril", NUMPY, false, true),
+    op("Triu", NUMPY, false, true),
     op("FullLike", NUMPY, true, false),
     op("Cumprod", NUMPY, true, false),
     op("Relu", NN, false, true),
@@ -387,13 +391,15 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("MaxPool", NN, false, false),
     op("AveragePool", NN, false, false),
     op("Normalize", NN, false, false),
+    op("OneHot", NN, true, true),
     op("Rsqrt", MATH, false, true),
     op("Erf", MATH, false, true),
+    op("TopK", MATH, false, true),
     op("Logsumexp", MATH, false, true),
     op("Norm", LINALG, false, true),
     op("Cast", CORE, true, true),
     op("ConvertToTensor", CORE, true, true),
-    op("Resize", IMAGE, false, false),
+    op("Resize", IMAGE, false, true),
 ];
 
 /// The row of [`KERAS3_OPERATIONS`] for operation class `class` (`Add`).

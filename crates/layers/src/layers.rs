@@ -13,6 +13,7 @@ pub mod depthwise;
 pub mod einsum_dense;
 pub mod embedding;
 pub mod keras3_ops;
+pub mod locally_connected;
 pub mod lookup;
 pub mod merge;
 pub mod noise;
@@ -43,6 +44,7 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     recurrent::register(registry);
     wrappers::register(registry);
     spectral_norm::register(registry);
+    locally_connected::register(registry);
     attention::register(registry);
     applications::register(registry);
     keras3_ops::register(registry);

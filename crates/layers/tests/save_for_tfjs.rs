@@ -41,6 +41,10 @@ async fn keras_only_layers_are_rewritten_on_save() {
         "transformer_attention_mask",
         "keras3zip_transformer_causal",
         "transformer_causal",
+        // tf_keras virtual_batch_size, LocallyConnected1D/2D (all three layouts).
+        "bn_virtual",
+        "locally_connected",
+        "locally_connected_modes",
     ] {
         let dir = corpus(name);
         let src = format!("file://{}", dir.display());

@@ -25,10 +25,12 @@ use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{Map, Value};
 
 mod build;
+mod extra;
 mod index;
 mod reduce;
 mod shape;
 
+pub(crate) use extra::{move_perm, ExtraOp};
 use index::{einsum, einsum_shape, get_item, get_item_shape, parse_einsum};
 pub(crate) use index::{parse_key, Einsum, Index};
 pub(crate) use reduce::{concat, concat_shape, reduce, reduce_shape, Reduce};
@@ -234,6 +236,9 @@ pub(crate) enum Kind {
     Fill(f32),
     /// flip, squeeze, pad, tile, repeat (`keras3_ops/shape.rs`).
     Shape(ShapeOp),
+    /// sort, top_k, tril/triu (band), moveaxis, one_hot, image.resize
+    /// (`keras3_ops/extra.rs`).
+    Extra(ExtraOp),
 }
 
 /// A Keras 3 operation node.
@@ -446,6 +451,7 @@ impl Layer for Operation {
             Kind::GetItem(key) => get_item_shape(input(0)?, key).map_err(|e| self.err(e))?,
             Kind::Shape(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::Einsum(e) => einsum_shape(e, inputs).map_err(|e| self.err(e))?,
+            Kind::Extra(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
         };
         Ok(vec![out])
     }
@@ -664,6 +670,7 @@ impl Layer for Operation {
                 Ok(vec![tensor(shape, out)?])
             }
             Kind::Shape(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
+            Kind::Extra(op) => op.call(input(0)?).map_err(err),
         }
     }
 }

@@ -8,6 +8,8 @@ use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
+mod virtual_batch;
+
 /// Normalize and sort a list of axes against `rank`, rejecting duplicates.
 fn norm_axes(base: &Base, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
     let mut out: Vec<usize> = axes
@@ -63,6 +65,7 @@ keras_config! {
         renorm: IfSet<bool>,
         renorm_clipping: IfSet<Raw>,
         renorm_momentum: IfSet<f64>,
+        virtual_batch_size: IfSet<Positive>,
     }
 }
 
@@ -101,13 +104,6 @@ impl BatchNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let c = BatchNormalizationConfig::read(&Cx::new(cfg))?;
         check_epsilon_and_axes(cfg, Some(c.epsilon), &c.axis.list)?;
-        if !matches!(cfg.get("virtual_batch_size"), None | Some(Value::Null)) {
-            return Err(cfg.err(
-                "virtual_batch_size",
-                "is not supported: tf_keras saves the axis and the weights ([1, 1, C]) of its \
-                 virtual-batch reshape, not of the layer's input",
-            ));
-        }
         let bn = BatchNormalization {
             base: Base::parse(cfg)?,
             cfg: c,
@@ -168,11 +164,19 @@ impl Layer for BatchNormalization {
     layer_common!("BatchNormalization", weights);
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
-        let axes = norm_axes(&self.base, &self.cfg.axis.list, s.len())?;
+        let virtual_batch = self.cfg.virtual_batch_size.0.is_some();
+        let axes = if virtual_batch {
+            virtual_batch::input_axes(&self.base, &self.cfg.axis.list, s.len())?
+        } else {
+            norm_axes(&self.base, &self.cfg.axis.list, s.len())?
+        };
         let dims = known_dims(&self.base, s, &axes)?;
         // Keras 2: a single axis gives [C]; several give a full-rank shape
-        // with 1 on the other axes.
-        let pshape = if axes.len() == 1 {
+        // with 1 on the other axes; with `virtual_batch_size`, the
+        // full-rank shape of the virtual-batch reshape ([1, 1, …]).
+        let pshape = if virtual_batch {
+            virtual_batch::param_shape(&axes, &dims, s.len())
+        } else if axes.len() == 1 {
             dims.clone()
         } else {
             (0..s.len())

@@ -103,6 +103,13 @@ enum Rewritable {
 /// What `act` needs in a model of `dialect` written for `target`:
 /// `Ok(None)` the target computes it as the model does, `Ok(Some(_))` a
 /// rewrite, `Err` neither.
+/// Whether `target` computes activation `act` (as `dialect` means it)
+/// itself, or why not (`Ok(false)`: it has one under that name that this
+/// module rewrites).
+pub(super) fn runs_as_is(act: &str, dialect: Dialect, target: Target) -> Result<bool, String> {
+    classify(act, dialect, target).map(|r| r.is_none())
+}
+
 fn classify(act: &str, dialect: Dialect, target: Target) -> Result<Option<Rewritable>, String> {
     let keras3_target = target == Target::Keras3;
     match act {

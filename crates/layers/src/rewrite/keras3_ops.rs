@@ -3,7 +3,8 @@
 //! `TFOpLambda` rule ([`super::tf_op_lambda`]): scalar affine ops as
 //! `Rescaling`, tensor-tensor ops as merge layers, activations as
 //! `Activation`/`ReLU`/`Softmax`, `Reshape`, `Transpose` (as `Permute`),
-//! `Concatenate`, `Mean`/`Max` as global pooling. Other operations are
+//! `Concatenate`, `Mean`/`Max` as global pooling, `Moveaxis` (keeping the
+//! batch axis) as `Permute`. Other operations are
 //! refused, naming the operation.
 
 use super::tf_op_lambda::{binary, permute, reduce_over, unary, Operand};
@@ -163,6 +164,31 @@ fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
                 return Err("a max with an initial value has no TF.js layer".into());
             }
             reduce_over(site, name, x()?, op == "Max", c.get("axis"), keep)
+        }
+        "Moveaxis" => {
+            let rank = site
+                .shapes
+                .and_then(|s| s.inputs.first())
+                .map(Vec::len)
+                .ok_or("its input shape is unknown")?;
+            let axes = |k: &str| -> Result<Vec<i64>, String> {
+                match c.get(k) {
+                    Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect(),
+                    Some(v) => v.as_i64().map(|a| vec![a]),
+                    None => None,
+                }
+                .ok_or_else(|| format!("{k} is not a list of axes"))
+            };
+            let perm = crate::layers::keras3_ops::move_perm(
+                &axes("source")?,
+                &axes("destination")?,
+                rank,
+            )?;
+            permute(
+                name,
+                x()?,
+                &perm.iter().map(|&p| p as i64).collect::<Vec<_>>(),
+            )
         }
         other => Err(format!(
             "TensorFlow.js 4.22 has no layer computing keras.ops.{} exactly",

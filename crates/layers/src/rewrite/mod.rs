@@ -38,6 +38,9 @@
 //!   `GlobalAveragePooling1D` under a mask) are refused.
 //! - [`elu_alpha`]: `ELU` with `alpha` ≠ 1 → `ReLU`, `ELU`, `Rescaling`s
 //!   and `Add`.
+//! - [`batch_norm_virtual`]: tf_keras `BatchNormalization` with
+//!   `virtual_batch_size` (saved with the axis and weights of its
+//!   virtual-batch reshape) → a plain one (also for Keras exports).
 //! - [`batch_norm_rank5`]: rank-5 `BatchNormalization` → on a rank-4
 //!   `Reshape` view.
 //! - [`global_pooling_3d`]: `GlobalMax/AveragePooling3D` → `Reshape` +
@@ -66,6 +69,9 @@
 //! - [`deconv_output_padding`]: `Conv2DTranspose` with `output_padding`
 //!   (TF.js ignores it) → `ZeroPadding2D` + `Conv2DTranspose` +
 //!   `Cropping2D`.
+//! - [`locally_connected`]: tf_keras `LocallyConnected1D`/`2D` →
+//!   `Reshape` + `Dense` (zero outside the windows) + `Reshape` (also for
+//!   a Keras 3 export; Keras 3 has neither).
 //! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //!
@@ -96,6 +102,7 @@
 pub mod activations;
 pub mod attention_dot;
 pub mod batch_norm_rank5;
+pub mod batch_norm_virtual;
 pub mod batch_renorm;
 pub mod category_encoding;
 pub mod concat_axis;
@@ -113,6 +120,7 @@ pub mod image_resize;
 pub mod inference_identity;
 pub mod keras3_ops;
 pub mod layer_scale;
+pub mod locally_connected;
 pub mod multi_head_attention;
 pub mod normalization;
 pub mod pad_crop_1d;
@@ -155,6 +163,7 @@ pub const TFJS_RULES: &[Rule] = &[
     concat_axis::rule,
     elu_alpha::rule,
     relu_options::rule,
+    batch_norm_virtual::rule,
     batch_norm_rank5::rule,
     global_pooling_3d::rule,
     pad_crop_1d::rule,
@@ -173,16 +182,20 @@ pub const TFJS_RULES: &[Rule] = &[
     image_resize::rule,
     conv1d_as_2d::rule,
     einsum_dense::rule,
+    locally_connected::rule,
 ];
 
 /// The rules of a Keras export: Keras reads every layer this engine runs;
-/// only activations, `RandomCrop` and Keras 3's newer augmentation layers
-/// need care. One line per rule.
+/// only activations, `RandomCrop`, Keras 3's newer augmentation layers
+/// and tf_keras's `virtual_batch_size` (which no Keras reads back) need
+/// care. One line per rule.
 pub const KERAS_RULES: &[Rule] = &[
+    batch_norm_virtual::rule,
     activations::rule,
     image_resize::keras_rule,
     inference_identity::keras_rule,
     spectral_norm::keras_rule,
+    locally_connected::rule,
 ];
 
 #[cfg(test)]

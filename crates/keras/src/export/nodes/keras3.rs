@@ -520,6 +520,57 @@ fn tf_op_for_keras3(name: &str, class: &str, function: &str, call: &Call) -> Res
                 vec![x],
             )
         }
+        "sort" => {
+            if get("direction").is_some_and(|d| d != "ASCENDING") {
+                return Err(e("a descending sort has no Keras 3 operation".into()));
+            }
+            op(numpy, "Sort", json!({"axis": axis(-1)}), vec![x])
+        }
+        "math.top_k" | "nn.top_k" => op(
+            "keras.src.ops.math",
+            "TopK",
+            json!({"k": get("k").unwrap_or(1.into()), "sorted": get("sorted").unwrap_or(true.into())}),
+            vec![x],
+        ),
+        "linalg.band_part" | "matrix_band_part" => {
+            let count = |k: &str| get(k).and_then(|v| v.as_i64());
+            match (count("num_lower"), count("num_upper")) {
+                (Some(l), Some(u)) if l < 0 && u >= 0 => {
+                    op(numpy, "Tril", json!({"k": u}), vec![x])
+                }
+                (Some(l), Some(u)) if l >= 0 && u < 0 => {
+                    op(numpy, "Triu", json!({"k": -l}), vec![x])
+                }
+                (Some(l), Some(u)) if l < 0 && u < 0 => {
+                    op("keras.layers", "Identity", json!({}), vec![x])
+                }
+                _ => Err(e(
+                    "a band bounded on both sides needs tril and triu (two operations); \
+                     only one-sided bands export"
+                        .into(),
+                )),
+            }
+        }
+        "one_hot" => {
+            let on_off = (get("on_value"), get("off_value"));
+            let plain = |v: Option<Value>, d: f64| v.is_none_or(|v| v.as_f64() == Some(d));
+            if !plain(on_off.0, 1.0) || !plain(on_off.1, 0.0) {
+                return Err(e("on_value/off_value other than 1/0 have no Keras 3 equivalent".into()));
+            }
+            op(
+                nn,
+                "OneHot",
+                json!({"num_classes": get("depth"), "axis": axis(-1),
+                       "dtype": get("dtype").unwrap_or("float32".into()), "sparse": false}),
+                vec![x],
+            )
+        }
+        "experimental.numpy.moveaxis" => op(
+            numpy,
+            "Moveaxis",
+            json!({"source": get("source"), "destination": get("destination")}),
+            vec![x],
+        ),
         _ => Err(e(
             "Keras 3 has no TFOpLambda and this export maps no keras.ops operation to this function"
                 .into(),

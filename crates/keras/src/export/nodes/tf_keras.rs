@@ -409,6 +409,64 @@ fn op_for_tf_keras(
                         equivalent without the axis's size",
             )),
         },
+        "Sort" => unary_node(
+            "sort",
+            obj(json!({"axis": cfg("axis").unwrap_or((-1).into()), "direction": "ASCENDING"})),
+        ),
+        "TopK" => unary_node(
+            "math.top_k",
+            obj(json!({"k": cfg("k"), "sorted": cfg("sorted").unwrap_or(true.into())})),
+        ),
+        // tril(k) keeps j - i <= k, triu(k) keeps j - i >= k: band_part
+        // with a negative count for the unbounded side.
+        "Tril" | "Triu" => {
+            let k = cfg("k").and_then(|k| k.as_i64()).unwrap_or(0);
+            let (lower, upper) = if op == "Tril" { (-1, k) } else { (-k, -1) };
+            if lower < -1 || upper < -1 || (op == "Tril" && k < 0) || (op == "Triu" && k > 0) {
+                return Err(e(&format!(
+                    "{}(k={k}) cuts into the diagonal band's far side, which \
+                     tf.linalg.band_part cannot express",
+                    op.to_lowercase()
+                )));
+            }
+            unary_node(
+                "linalg.band_part",
+                obj(json!({"num_lower": lower, "num_upper": upper})),
+            )
+        }
+        "Moveaxis" => unary_node(
+            "experimental.numpy.moveaxis",
+            obj(json!({"source": cfg("source"), "destination": cfg("destination")})),
+        ),
+        "OneHot" => {
+            if cfg("axis").and_then(|a| a.as_i64()).unwrap_or(-1) != -1 {
+                return Err(e(
+                    "one_hot along an axis other than the last is not exported",
+                ));
+            }
+            unary_node(
+                "one_hot",
+                obj(
+                    json!({"depth": cfg("num_classes"), "on_value": 1.0, "off_value": 0.0,
+                           "dtype": cfg("dtype").unwrap_or("float32".into())}),
+                ),
+            )
+        }
+        "Resize" => {
+            for key in ["antialias", "crop_to_aspect_ratio", "pad_to_aspect_ratio"] {
+                if cfg(key) == Some(true.into()) {
+                    return Err(e(&format!("{key}=True is not exported")));
+                }
+            }
+            if cfg("data_format") == Some("channels_first".into()) {
+                return Err(e("channels_first has no tf.image.resize equivalent"));
+            }
+            unary_node(
+                "image.resize",
+                obj(json!({"size": cfg("size"),
+                           "method": cfg("interpolation").unwrap_or("bilinear".into())})),
+            )
+        }
         "HardSigmoid" | "HardSilu" | "HardSwish" => Err(e(
             "tf_keras has no tf.* function for it (no hard_sigmoid/hard_silu in TensorFlow); \
              export to .keras instead",

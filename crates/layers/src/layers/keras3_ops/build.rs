@@ -66,6 +66,8 @@ impl Operation {
             }
         } else if let Some(shape_op) = ShapeOp::from_config(op, c, ctx.call_kwargs) {
             Kind::Shape(shape_op?)
+        } else if let Some(extra) = ExtraOp::from_config(op, c) {
+            Kind::Extra(extra?)
         } else if let Some(how) = reduction(op) {
             if op == "Norm" && !matches!(c.get("ord"), None | Some(Value::Null)) {
                 return Err(c.err(

@@ -1,0 +1,480 @@
+//! Sorting, band masks, axis moves, one-hot and image resizing: the Keras 3
+//! operations `ops.sort`, `ops.top_k`, `ops.tril` / `ops.triu`,
+//! `ops.moveaxis`, `ops.one_hot`, `ops.image.resize`, and the Keras 2
+//! `tf.*` functions with the same math (`tf.sort`, `tf.math.top_k`,
+//! `tf.linalg.band_part`), as TensorFlow computes them:
+//!
+//! - sort: along `axis`, ascending (`tf.sort`'s `direction="DESCENDING"`
+//!   descending); only the values, so ties cannot be told apart;
+//! - top_k: the `k` largest along the last axis, largest first, and their
+//!   indices (int32; the second output); equal values keep their order
+//!   (the lower index first), as `tf.math.top_k` documents. `sorted=False`
+//!   (an unspecified order) is refused;
+//! - band: of the last two axes `[.., i, j]`, zero outside
+//!   `min <= j - i <= max` (`tf.linalg.band_part(x, lower, upper)`: `min =
+//!   -lower`, `max = upper`, a negative count is no bound; `tril(k)`: `max =
+//!   k`; `triu(k)`: `min = k`);
+//! - moveaxis: numpy's `moveaxis` (a transpose);
+//! - one_hot: TensorFlow's backend casts the indices to integers
+//!   (truncating) and gives a row of zeros for an index outside
+//!   `[0, num_classes)`; the class axis goes at `axis`;
+//! - resize: `tf.image.resize` without antialiasing (the engine's
+//!   `Resizing`), channels last or first.
+
+use super::super::common::*;
+use super::super::preprocessing::{resize, Interpolation};
+use super::super::tf_ops::axis_of;
+use crate::config::ConfigReader;
+use crate::{Result, Shape, Tensor};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone)]
+pub(crate) enum ExtraOp {
+    Sort {
+        axis: i64,
+        descending: bool,
+    },
+    TopK {
+        k: usize,
+    },
+    /// Keep `[.., i, j]` where `min <= j - i <= max` (`None`: no bound).
+    Band {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    MoveAxis {
+        source: Vec<i64>,
+        destination: Vec<i64>,
+    },
+    OneHot {
+        classes: usize,
+        axis: i64,
+    },
+    Resize {
+        size: [usize; 2],
+        interpolation: Interpolation,
+        channels_first: bool,
+    },
+}
+
+/// The most classes / output pixels read from a config.
+const MAX_SIZE: u64 = 1 << 20;
+
+fn ints(v: Option<&Value>) -> Option<Vec<i64>> {
+    match v? {
+        Value::Array(a) => a.iter().map(Value::as_i64).collect(),
+        v => v.as_i64().map(|i| vec![i]),
+    }
+}
+
+impl ExtraOp {
+    /// The Keras 3 operation `op` from its config (`None`: not one of these).
+    pub(crate) fn from_config(op: &str, c: &ConfigReader<'_>) -> Option<Result<ExtraOp>> {
+        if !matches!(
+            op,
+            "Sort" | "TopK" | "Tril" | "Triu" | "Moveaxis" | "OneHot" | "Resize"
+        ) {
+            return None;
+        }
+        Some((|| {
+            Ok(match op {
+                "Sort" => ExtraOp::Sort {
+                    axis: c.i64_or("axis", -1)?,
+                    descending: false,
+                },
+                "TopK" => {
+                    if !c.bool_or("sorted", true)? {
+                        return Err(c.err(
+                            "sorted",
+                            "false (an unspecified order of the k values) is not supported",
+                        ));
+                    }
+                    ExtraOp::TopK {
+                        k: top_k(c.get("k").unwrap_or(&Value::Null))
+                            .ok_or_else(|| c.err("k", "expected a positive integer"))?,
+                    }
+                }
+                "Tril" => ExtraOp::Band {
+                    min: None,
+                    max: Some(c.i64_or("k", 0)?),
+                },
+                "Triu" => ExtraOp::Band {
+                    min: Some(c.i64_or("k", 0)?),
+                    max: None,
+                },
+                "Moveaxis" => {
+                    let read = |k: &str| {
+                        ints(c.get(k))
+                            .ok_or_else(|| c.err(k, "expected an integer or a list of integers"))
+                    };
+                    let (source, destination) = (read("source")?, read("destination")?);
+                    if source.len() != destination.len() {
+                        return Err(c.err(
+                            "destination",
+                            format!("{destination:?} must name as many axes as source {source:?}"),
+                        ));
+                    }
+                    ExtraOp::MoveAxis {
+                        source,
+                        destination,
+                    }
+                }
+                "OneHot" => {
+                    if c.bool_or("sparse", false)? {
+                        return Err(c.err("sparse", "true (a sparse result) is not supported"));
+                    }
+                    let classes = c
+                        .get("num_classes")
+                        .and_then(Value::as_u64)
+                        .filter(|n| (1..=MAX_SIZE).contains(n))
+                        .ok_or_else(|| c.err("num_classes", "expected a positive integer"))?;
+                    ExtraOp::OneHot {
+                        classes: classes as usize,
+                        axis: c.i64_or("axis", -1)?,
+                    }
+                }
+                _ => {
+                    for key in ["antialias", "crop_to_aspect_ratio", "pad_to_aspect_ratio"] {
+                        if c.bool_or(key, false)? {
+                            return Err(c.err(key, "true is not supported"));
+                        }
+                    }
+                    let size = ints(c.get("size"))
+                        .and_then(|s| match s[..] {
+                            [h, w] if h >= 1 && w >= 1 => Some([h as usize, w as usize]),
+                            _ => None,
+                        })
+                        .filter(|s| (s[0] as u64) * (s[1] as u64) <= MAX_SIZE)
+                        .ok_or_else(|| c.err("size", "expected [height, width]"))?;
+                    let channels_first = match c.get("data_format").and_then(Value::as_str) {
+                        None | Some("channels_last") => false,
+                        Some("channels_first") => true,
+                        Some(other) => {
+                            return Err(c.err(
+                                "data_format",
+                                format!("expected channels_last or channels_first, got {other}"),
+                            ))
+                        }
+                    };
+                    ExtraOp::Resize {
+                        size,
+                        interpolation: Interpolation::read(c, "bilinear")?,
+                        channels_first,
+                    }
+                }
+            })
+        })())
+    }
+
+    /// The `tf.<function>` with this math, from its call's kwargs (`None`:
+    /// not one of these).
+    pub(crate) fn from_tf(
+        function: &str,
+        kwargs: &Map<String, Value>,
+    ) -> Option<std::result::Result<ExtraOp, String>> {
+        let get = |k: &str| kwargs.get(k).filter(|v| !v.is_null());
+        Some(match function {
+            "sort" => (|| {
+                let axis = match get("axis") {
+                    None => -1,
+                    Some(v) => v.as_i64().ok_or("axis: expected an integer")?,
+                };
+                let descending = match get("direction").map(Value::as_str) {
+                    None | Some(Some("ASCENDING")) => false,
+                    Some(Some("DESCENDING")) => true,
+                    Some(_) => return Err("direction: expected ASCENDING or DESCENDING".into()),
+                };
+                Ok(ExtraOp::Sort { axis, descending })
+            })(),
+            "math.top_k" | "nn.top_k" => (|| {
+                if get("sorted").and_then(Value::as_bool) == Some(false) {
+                    return Err(
+                        "sorted: False (an unspecified order of the k values) is not supported"
+                            .into(),
+                    );
+                }
+                let k = match get("k") {
+                    None => 1,
+                    Some(v) => top_k(v).ok_or("k: expected a positive integer")?,
+                };
+                Ok(ExtraOp::TopK { k })
+            })(),
+            "linalg.band_part" | "matrix_band_part" => (|| {
+                let count = |k: &str| -> std::result::Result<Option<i64>, String> {
+                    let n = get(k)
+                        .and_then(Value::as_i64)
+                        .ok_or(format!("{k}: expected an integer"))?;
+                    Ok((n >= 0).then_some(n))
+                };
+                Ok(ExtraOp::Band {
+                    min: count("num_lower")?.map(|n| -n),
+                    max: count("num_upper")?,
+                })
+            })(),
+            "experimental.numpy.moveaxis" => (|| {
+                let read = |k: &str| ints(get(k)).ok_or(format!("{k}: expected axes"));
+                let (source, destination) = (read("source")?, read("destination")?);
+                if source.len() != destination.len() {
+                    return Err("source and destination name different numbers of axes".into());
+                }
+                Ok(ExtraOp::MoveAxis {
+                    source,
+                    destination,
+                })
+            })(),
+            _ => return None,
+        })
+    }
+
+    /// Output shapes for input shape `x`.
+    pub(crate) fn shapes(&self, x: &Shape) -> std::result::Result<Vec<Shape>, String> {
+        let rank = x.len();
+        Ok(match self {
+            ExtraOp::Sort { axis, .. } => {
+                axis_of(*axis, rank, 0)?;
+                vec![x.clone()]
+            }
+            ExtraOp::TopK { k } => {
+                let last = x.last().ok_or("top_k of a scalar")?;
+                if last.is_some_and(|n| n < *k) {
+                    return Err(format!(
+                        "k = {k} is more than the last axis' {}",
+                        shape_str(x)
+                    ));
+                }
+                let mut s = x.clone();
+                *s.last_mut().expect("rank >= 1") = Some(*k);
+                vec![s.clone(), s]
+            }
+            ExtraOp::Band { .. } => {
+                if rank < 2 {
+                    return Err(format!("expects a rank >= 2 input, got {}", shape_str(x)));
+                }
+                vec![x.clone()]
+            }
+            ExtraOp::MoveAxis {
+                source,
+                destination,
+            } => {
+                let perm = move_perm(source, destination, rank)?;
+                vec![perm.iter().map(|&p| x[p]).collect()]
+            }
+            ExtraOp::OneHot { classes, axis } => {
+                let at = axis_of(*axis, rank, 1)?;
+                let mut s = x.clone();
+                s.insert(at, Some(*classes));
+                vec![s]
+            }
+            ExtraOp::Resize {
+                size,
+                channels_first,
+                ..
+            } => {
+                if rank != 4 {
+                    return Err(format!(
+                        "expects a batch of images (rank 4), got {}",
+                        shape_str(x)
+                    ));
+                }
+                let mut s = x.clone();
+                let h = if *channels_first { 2 } else { 1 };
+                s[h] = Some(size[0]);
+                s[h + 1] = Some(size[1]);
+                vec![s]
+            }
+        })
+    }
+
+    /// The outputs for input `x`.
+    pub(crate) fn call(&self, x: &Tensor) -> std::result::Result<Vec<Tensor>, String> {
+        let shape = x.shape().to_vec();
+        let rank = shape.len();
+        let data = f32s(x);
+        let e = |r: Result<Tensor>| r.map_err(|e| e.to_string());
+        Ok(match self {
+            ExtraOp::Sort { axis, descending } => {
+                let a = axis_of(*axis, rank, 0)?;
+                let mut out = data.into_owned();
+                along(&shape, a, |idx| {
+                    let mut v: Vec<f32> = idx.iter().map(|&i| out[i]).collect();
+                    v.sort_by(f32::total_cmp);
+                    if *descending {
+                        v.reverse();
+                    }
+                    for (&i, v) in idx.iter().zip(v) {
+                        out[i] = v;
+                    }
+                });
+                vec![e(Tensor::from_f32(shape, out))?]
+            }
+            ExtraOp::TopK { k } => {
+                let n = *shape.last().ok_or("top_k of a scalar")?;
+                if n < *k {
+                    return Err(format!("k = {k} is more than the last axis' {shape:?}"));
+                }
+                let rows = data.len().checked_div(n).unwrap_or(0);
+                let mut values = Vec::with_capacity(rows * k);
+                let mut indices = Vec::with_capacity(rows * k);
+                for row in data.chunks(n.max(1)).take(rows) {
+                    let mut order: Vec<usize> = (0..n).collect();
+                    // Stable: equal values keep the lower index first.
+                    order.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
+                    for &i in &order[..*k] {
+                        values.push(row[i]);
+                        indices.push(i as i32);
+                    }
+                }
+                let mut out_shape = shape.clone();
+                *out_shape.last_mut().expect("rank >= 1") = *k;
+                vec![
+                    e(Tensor::from_f32(out_shape.clone(), values))?,
+                    e(Tensor::from_i32(out_shape, indices))?,
+                ]
+            }
+            ExtraOp::Band { min, max } => {
+                if rank < 2 {
+                    return Err(format!("expects a rank >= 2 input, got {shape:?}"));
+                }
+                let (m, n) = (shape[rank - 2], shape[rank - 1]);
+                let mut out = data.into_owned();
+                for (p, v) in out.iter_mut().enumerate() {
+                    let (i, j) = ((p / n.max(1)) % m.max(1), p % n.max(1));
+                    let d = j as i64 - i as i64;
+                    if min.is_some_and(|lo| d < lo) || max.is_some_and(|hi| d > hi) {
+                        *v = 0.0;
+                    }
+                }
+                vec![e(Tensor::from_f32(shape, out))?]
+            }
+            ExtraOp::MoveAxis {
+                source,
+                destination,
+            } => {
+                let perm = move_perm(source, destination, rank)?;
+                let out_shape: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+                vec![e(Tensor::from_f32(
+                    out_shape,
+                    transpose(&data, &shape, &perm),
+                ))?]
+            }
+            ExtraOp::OneHot { classes, axis } => {
+                let at = axis_of(*axis, rank, 1)?;
+                // Output [outer…, classes, inner…] with `inner` the input
+                // axes from `at` on.
+                let inner: usize = shape[at..].iter().product();
+                let mut out = vec![0.0f32; data.len() * classes];
+                for (p, &v) in data.iter().enumerate() {
+                    let c = v.trunc();
+                    if c >= 0.0 && (c as usize) < *classes {
+                        let (o, i) = (p / inner.max(1), p % inner.max(1));
+                        out[(o * classes + c as usize) * inner + i] = 1.0;
+                    }
+                }
+                let mut out_shape = shape.clone();
+                out_shape.insert(at, *classes);
+                vec![e(Tensor::from_f32(out_shape, out))?]
+            }
+            ExtraOp::Resize {
+                size,
+                interpolation,
+                channels_first,
+            } => {
+                if rank != 4 {
+                    return Err(format!("expects a batch of images (rank 4), got {shape:?}"));
+                }
+                let [oh, ow] = *size;
+                if *channels_first {
+                    let (b, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
+                    let last = transpose(&data, &shape, &[0, 2, 3, 1]);
+                    let r = resize(&last, (b, h, w, c), (oh, ow), *interpolation);
+                    let back = transpose(&r, &[b, oh, ow, c], &[0, 3, 1, 2]);
+                    vec![e(Tensor::from_f32(vec![b, c, oh, ow], back))?]
+                } else {
+                    let (b, h, w, c) = (shape[0], shape[1], shape[2], shape[3]);
+                    let r = resize(&data, (b, h, w, c), (oh, ow), *interpolation);
+                    vec![e(Tensor::from_f32(vec![b, oh, ow, c], r))?]
+                }
+            }
+        })
+    }
+}
+
+/// `k` of top_k: a positive integer.
+fn top_k(v: &Value) -> Option<usize> {
+    v.as_u64()
+        .filter(|k| (1..=MAX_SIZE).contains(k))
+        .map(|k| k as usize)
+}
+
+/// numpy's `moveaxis` as a permutation (`out[d] = in[perm[d]]`).
+pub(crate) fn move_perm(
+    source: &[i64],
+    destination: &[i64],
+    rank: usize,
+) -> std::result::Result<Vec<usize>, String> {
+    let norm = |axes: &[i64]| -> std::result::Result<Vec<usize>, String> {
+        let out: Vec<usize> = axes
+            .iter()
+            .map(|&a| axis_of(a, rank, 0))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut sorted = out.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() != out.len() {
+            return Err(format!("repeated axis in {axes:?}"));
+        }
+        Ok(out)
+    };
+    let (src, dst) = (norm(source)?, norm(destination)?);
+    let mut perm = vec![usize::MAX; rank];
+    for (&s, &d) in src.iter().zip(&dst) {
+        perm[d] = s;
+    }
+    let mut rest = (0..rank).filter(|a| !src.contains(a));
+    for p in perm.iter_mut().filter(|p| **p == usize::MAX) {
+        *p = rest.next().ok_or("inconsistent axes")?;
+    }
+    Ok(perm)
+}
+
+/// Call `f` with the flat indices of every line along axis `a` of `shape`.
+fn along(shape: &[usize], a: usize, mut f: impl FnMut(&[usize])) {
+    let n = shape[a];
+    let inner: usize = shape[a + 1..].iter().product();
+    let outer: usize = shape[..a].iter().product();
+    let mut idx = vec![0usize; n];
+    for o in 0..outer {
+        for i in 0..inner {
+            for (j, slot) in idx.iter_mut().enumerate() {
+                *slot = (o * n + j) * inner + i;
+            }
+            f(&idx);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moveaxis_follows_numpy() {
+        // np.moveaxis(np.zeros((2, 3, 4, 5)), [1, 3], [3, 0]).shape == (5, 2, 4, 3)
+        let perm = move_perm(&[1, 3], &[3, 0], 4).unwrap();
+        let dims = [2, 3, 4, 5];
+        assert_eq!(
+            perm.iter().map(|&p| dims[p]).collect::<Vec<_>>(),
+            [5, 2, 4, 3]
+        );
+        assert!(move_perm(&[1, 1], &[0, 2], 3).is_err());
+    }
+
+    #[test]
+    fn top_k_keeps_the_lower_index_first_among_ties() {
+        let x = Tensor::from_f32(vec![1, 5], vec![1.0, 3.0, 2.0, 3.0, 0.0]).unwrap();
+        let out = ExtraOp::TopK { k: 3 }.call(&x).unwrap();
+        assert_eq!(f32s(&out[0]).as_ref(), [3.0, 3.0, 2.0]);
+        assert_eq!(f32s(&out[1]).as_ref(), [1.0, 3.0, 2.0]);
+        assert!(ExtraOp::TopK { k: 6 }.call(&x).is_err());
+    }
+}
