@@ -19,7 +19,7 @@ use crate::activations::Activation;
 use crate::layers::advanced_activations::ElementwiseActivation;
 use crate::layers::conv::Conv;
 use crate::layers::core::ActivationLayer;
-use crate::layers::depthwise::DepthwiseSeparable;
+use crate::layers::depthwise::{DepthwiseSeparable, SeparableParts};
 use crate::layers::keras3_ops::Operation;
 use crate::layers::merge::Merge;
 use crate::layers::normalization::BatchNormalization;
@@ -67,6 +67,24 @@ pub(crate) struct FusedConv {
     epilogue: Vec<Epilogue>,
     input: usize,
     output: usize,
+    /// Residuals (`AddTensor`) read by no layer outside the chain, freed
+    /// once it has run.
+    release: Vec<usize>,
+    /// A `SeparableConv2D`'s depthwise half, run before the (pointwise)
+    /// product that the rest of the chain folds into.
+    pre_depthwise: Option<PreDepthwise>,
+}
+
+/// The depthwise half of a fused `SeparableConv2D`.
+#[derive(Debug)]
+struct PreDepthwise {
+    /// `[kh, kw, in_c, mult]`.
+    kernel: Vec<f32>,
+    kernel_hw: [usize; 2],
+    strides: [usize; 2],
+    dilations: [usize; 2],
+    padding: Padding,
+    in_c: usize,
 }
 
 /// One step of a fused convolution's epilogue.
@@ -203,6 +221,9 @@ impl Plan {
                 Some(pad) => next(out).and_then(|q| {
                     let (conv, _, conv_out) = simple(q)?;
                     let mut f = FusedConv::from_layer(conv, input, conv_out)?;
+                    if f.pre_depthwise.is_some() {
+                        return None;
+                    }
                     f.pre_pad = pad;
                     f.chain.extend([pos, q]);
                     Some(f)
@@ -266,6 +287,15 @@ impl Plan {
                         ) || produced_at[other] < f.chain[0];
                         if sum_or_product(add.as_ref()) == Some(true) && other != y && before {
                             f.epilogue.push(Epilogue::AddTensor(other));
+                            // Freed after the chain only when no layer outside
+                            // it still reads the residual: the chain runs at
+                            // its first position, before consumers that sit
+                            // between it and the Add in the original order.
+                            let outside =
+                                consumers[other].iter().any(|&q| q >= f.chain[0] && q != p);
+                            if !outside && model.last_use[other] == p {
+                                f.release.push(other);
+                            }
                             f.output = *out;
                             f.chain.push(p);
                             continue;
@@ -327,6 +357,12 @@ impl Plan {
 impl FusedConv {
     fn from_layer(layer: &dyn Layer, input: usize, output: usize) -> Option<FusedConv> {
         let any = layer.as_any()?;
+        if let Some(sep) = any
+            .downcast_ref::<DepthwiseSeparable>()
+            .and_then(DepthwiseSeparable::separable_fusion_spec)
+        {
+            return Self::from_separable(&sep, input, output);
+        }
         let spec = match any.downcast_ref::<Conv>() {
             Some(c) => c.fusion_spec()?,
             None => any.downcast_ref::<DepthwiseSeparable>()?.fusion_spec()?,
@@ -375,6 +411,61 @@ impl FusedConv {
             epilogue: Vec::new(),
             input,
             output,
+            release: Vec::new(),
+            pre_depthwise: None,
+        })
+    }
+
+    /// A `SeparableConv2D` as its depthwise half followed by a 1×1
+    /// convolution (its pointwise half, bias and activation).
+    fn from_separable(sep: &SeparableParts<'_>, input: usize, output: usize) -> Option<FusedConv> {
+        let act = fusable(sep.spec.activation)?;
+        let pair = |v: &[usize]| -> Option<[usize; 2]> { Some([*v.first()?, *v.get(1)?]) };
+        let kernel_hw = pair(&sep.spec.kernel_size)?;
+        let strides = pair(&sep.spec.strides)?;
+        let dilations = pair(&sep.spec.dilation)?;
+        if strides != [1, 1] && dilations != [1, 1] || sep.spec.padding == Padding::Causal {
+            return None;
+        }
+        let [kh, kw, in_c, mult] = <[usize; 4]>::try_from(sep.depthwise_shape.as_slice()).ok()?;
+        let [1, 1, mid, out_c] = <[usize; 4]>::try_from(sep.pointwise_shape.as_slice()).ok()?
+        else {
+            return None;
+        };
+        let fits = [kh, kw] == kernel_hw
+            && mid == in_c * mult
+            && sep.depthwise.len() == kh * kw * mid
+            && sep.pointwise.len() == mid * out_c
+            && sep.bias.is_none_or(|b| b.len() == out_c);
+        if !fits {
+            return None;
+        }
+        Some(FusedConv {
+            chain: Vec::new(),
+            depthwise: false,
+            kernel_hw: [1, 1],
+            pre_pad: [(0, 0); 2],
+            strides: [1, 1],
+            dilations: [1, 1],
+            padding: Padding::Valid,
+            in_c: mid,
+            out_c,
+            kernel: sep.pointwise.to_vec(),
+            bias: sep.bias.map(<[f32]>::to_vec),
+            packed: None,
+            act,
+            epilogue: Vec::new(),
+            input,
+            output,
+            release: Vec::new(),
+            pre_depthwise: Some(PreDepthwise {
+                kernel: sep.depthwise.to_vec(),
+                kernel_hw,
+                strides,
+                dilations,
+                padding: sep.spec.padding,
+                in_c,
+            }),
         })
     }
 
@@ -419,10 +510,37 @@ impl FusedConv {
         let (TensorData::F32(xd), [b, h, w, c]) = (x.data(), x.shape()) else {
             return false;
         };
-        if *c != self.in_c {
+        let (b, h, w, c) = (*b, *h, *w, *c);
+        // A separable convolution's depthwise half first, into a pooled
+        // buffer that the pointwise product below reads.
+        let mut mid = None;
+        let (xd, h, w) = match &self.pre_depthwise {
+            None => (&xd[..], h, w),
+            Some(pd) => {
+                let Ok(p) = Conv2dParams::new(
+                    b,
+                    [h, w],
+                    pd.in_c,
+                    self.in_c,
+                    pd.kernel_hw,
+                    pd.strides,
+                    pd.dilations,
+                    pd.padding,
+                ) else {
+                    return false;
+                };
+                if c != pd.in_c {
+                    return false;
+                }
+                let mut y = pool.take(p.output_len());
+                let act = FusedActivation::Linear;
+                tfjs_kernels::depthwise_conv2d_fused(xd, &pd.kernel, None, act, &p, &mut y);
+                (&mid.insert(y)[..], p.out_h, p.out_w)
+            }
+        };
+        if self.pre_depthwise.is_none() && c != self.in_c {
             return false;
         }
-        let (b, h, w) = (*b, *h, *w);
         let [(top, bottom), (left, right)] = self.pre_pad;
         let Ok(mut p) = Conv2dParams::new(
             b,
@@ -465,6 +583,9 @@ impl FusedConv {
                 tfjs_kernels::depthwise_conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out)
             }
         }
+        if let Some(m) = mid {
+            pool.give_buffer(m);
+        }
         self.apply_epilogue(&mut out, slots);
         let Ok(y) = Tensor::from_f32(shape, out) else {
             return false;
@@ -476,15 +597,11 @@ impl FusedConv {
             }
             mask_slots[self.input] = None;
         }
-        // Residuals whose last use was inside the chain.
-        for e in &self.epilogue {
-            if let Epilogue::AddTensor(t) = *e {
-                if self.chain.contains(&model.last_use[t]) {
-                    if let Some(x) = slots[t].take() {
-                        *live = live.saturating_sub(x.len() as u64 * 4);
-                        pool.give(x);
-                    }
-                }
+        // Residuals whose last use was the chain's Add.
+        for &t in &self.release {
+            if let Some(x) = slots[t].take() {
+                *live = live.saturating_sub(x.len() as u64 * 4);
+                pool.give(x);
             }
         }
         *live += y.len() as u64 * 4;
@@ -575,9 +692,13 @@ impl BufferPool {
 
     /// Keep `t`'s buffer for reuse (replacing the shortest one when full).
     pub(crate) fn give(&mut self, t: Tensor) {
-        let (_, TensorData::F32(v)) = t.into_parts() else {
-            return;
-        };
+        if let (_, TensorData::F32(v)) = t.into_parts() {
+            self.give_buffer(v);
+        }
+    }
+
+    /// Keep `v` for a later [`BufferPool::take`].
+    fn give_buffer(&mut self, v: Vec<f32>) {
         if self.free.len() == Self::KEEP {
             let shortest = (0..self.free.len()).min_by_key(|&i| self.free[i].len());
             match shortest {

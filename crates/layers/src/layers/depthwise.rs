@@ -130,6 +130,43 @@ impl DepthwiseSeparable {
         }
         FusableConv::new(true, &self.spec, &self.params)
     }
+
+    /// A channels-last, built `SeparableConv2D` for the fusion: its
+    /// depthwise half, and its pointwise half as a 1×1 convolution with the
+    /// layer's bias and activation (what BatchNormalization and ReLU fold into).
+    pub(crate) fn separable_fusion_spec(&self) -> Option<SeparableParts<'_>> {
+        if self.kind != DwKind::Separable2D || self.spec.cf {
+            return None;
+        }
+        let shapes: Vec<Vec<usize>> = self
+            .params
+            .weights(true)
+            .into_iter()
+            .map(|w| w.shape)
+            .collect();
+        let (dw_shape, pw_shape) = (shapes.first()?.clone(), shapes.get(1)?.clone());
+        Some(SeparableParts {
+            spec: &self.spec,
+            depthwise: self.params.get(0),
+            depthwise_shape: dw_shape,
+            pointwise: self.params.get(1),
+            pointwise_shape: pw_shape,
+            bias: self.spec.use_bias.then(|| self.params.get(2)),
+        })
+    }
+}
+
+/// The halves of a `SeparableConv2D` (see
+/// [`DepthwiseSeparable::separable_fusion_spec`]).
+pub(crate) struct SeparableParts<'a> {
+    pub spec: &'a ConvSpec,
+    /// `[kh, kw, c, depth_multiplier]`.
+    pub depthwise: &'a [f32],
+    pub depthwise_shape: Vec<usize>,
+    /// `[1, 1, c * depth_multiplier, filters]`.
+    pub pointwise: &'a [f32],
+    pub pointwise_shape: Vec<usize>,
+    pub bias: Option<&'a [f32]>,
 }
 
 impl Layer for DepthwiseSeparable {
