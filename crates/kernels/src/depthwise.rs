@@ -270,32 +270,27 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
     // FMAs (kept in order, so results do not change), and four independent
     // chains hide the FMA latency that a single chain waits on.
     let mut j = 0;
+    macro_rules! pixels {
+        ($p:literal) => {
+            span_pixels::<FMA, KH, KW, $p>(
+                &rows,
+                &wv,
+                b,
+                act,
+                c,
+                sw,
+                dw,
+                iw_start + j * sw,
+                out.add(j * c),
+            )
+        };
+    }
     while j + 4 <= count {
-        span_pixels::<FMA, KH, KW, 4>(
-            &rows,
-            &wv,
-            b,
-            act,
-            c,
-            sw,
-            dw,
-            iw_start + j * sw,
-            out.add(j * c),
-        );
+        pixels!(4);
         j += 4;
     }
     while j < count {
-        span_pixels::<FMA, KH, KW, 1>(
-            &rows,
-            &wv,
-            b,
-            act,
-            c,
-            sw,
-            dw,
-            iw_start + j * sw,
-            out.add(j * c),
-        );
+        pixels!(1);
         j += 1;
     }
 }

@@ -395,10 +395,8 @@ impl FusedConv {
             return None;
         }
         Some(FusedConv {
-            chain: Vec::new(),
             depthwise: spec.depthwise,
             kernel_hw,
-            pre_pad: [(0, 0); 2],
             strides,
             dilations,
             padding,
@@ -406,6 +404,25 @@ impl FusedConv {
             out_c,
             kernel: spec.kernel.to_vec(),
             bias,
+            ..FusedConv::unchained(act, input, output)
+        })
+    }
+
+    /// The fields every new chain starts with: no padding folded in, nothing
+    /// packed, no epilogue, no depthwise half (the rest is the layer's).
+    fn unchained(act: FusedActivation, input: usize, output: usize) -> FusedConv {
+        FusedConv {
+            chain: Vec::new(),
+            depthwise: false,
+            kernel_hw: [1, 1],
+            pre_pad: [(0, 0); 2],
+            strides: [1, 1],
+            dilations: [1, 1],
+            padding: Padding::Valid,
+            in_c: 0,
+            out_c: 0,
+            kernel: Vec::new(),
+            bias: None,
             packed: None,
             act,
             epilogue: Vec::new(),
@@ -413,7 +430,7 @@ impl FusedConv {
             output,
             release: Vec::new(),
             pre_depthwise: None,
-        })
+        }
     }
 
     /// A `SeparableConv2D` as its depthwise half followed by a 1×1
@@ -440,24 +457,12 @@ impl FusedConv {
         if !fits {
             return None;
         }
+        // The pointwise half: a 1×1 product over the depthwise output.
         Some(FusedConv {
-            chain: Vec::new(),
-            depthwise: false,
-            kernel_hw: [1, 1],
-            pre_pad: [(0, 0); 2],
-            strides: [1, 1],
-            dilations: [1, 1],
-            padding: Padding::Valid,
             in_c: mid,
             out_c,
             kernel: sep.pointwise.to_vec(),
             bias: sep.bias.map(<[f32]>::to_vec),
-            packed: None,
-            act,
-            epilogue: Vec::new(),
-            input,
-            output,
-            release: Vec::new(),
             pre_depthwise: Some(PreDepthwise {
                 kernel: sep.depthwise.to_vec(),
                 kernel_hw,
@@ -466,6 +471,7 @@ impl FusedConv {
                 padding: sep.spec.padding,
                 in_c,
             }),
+            ..FusedConv::unchained(act, input, output)
         })
     }
 
