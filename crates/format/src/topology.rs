@@ -1,9 +1,10 @@
 //! The one topology walker: what layers a `modelTopology` holds (TF.js
 //! form or the converter's Keras 2/3 `{"model_config": …}` wrapper,
 //! nested models and wrapped layers included), Keras 3 weight-path names,
-//! and which manifest weights name no layer. Used by `tfjs verify` and
-//! `tfjs info`; `tfjs-layers` (`layers/src/topology.rs`) and the server
-//! (`server/src/catalog.rs`) walk topologies too and should switch to it.
+//! and which manifest weights name no layer. Used by `tfjs verify`,
+//! `tfjs info` and the server's catalog (`server/src/catalog.rs`);
+//! `tfjs-layers` (`layers/src/topology.rs`) parses topologies into layer
+//! specs with its own error reporting.
 
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -42,37 +43,46 @@ pub struct Topology {
 /// Keras's `to_snake_case` (`BatchNormalization` → `batch_normalization`,
 /// `ReLU` → `re_lu`, `Conv2D` → `conv2d`): the name Keras 3 saves a layer's
 /// variables and assets under in a `.keras` file (`layers/<this>[_<n>]`).
-/// Unlike TensorFlow.js's `toSnakeCase`, a digit does not end a word:
-/// `ConvLSTM2D` → `conv_lstm2d` (TF.js: `conv_lst_m2d`).
+/// Drop non-word characters, `(.)([A-Z][a-z]+)` → `\1_\2`, then
+/// `([a-z])([A-Z])` → `\1_\2`, lowercased. Unlike TensorFlow.js's
+/// `toSnakeCase`, a digit does not end a word: `ConvLSTM2D` → `conv_lstm2d`
+/// (TF.js: `conv_lst_m2d`).
+///
+/// ```
+/// use tfjs_format::topology::snake_case;
+/// assert_eq!(snake_case("Conv2D"), "conv2d");
+/// assert_eq!(snake_case("BatchNormalization"), "batch_normalization");
+/// assert_eq!(snake_case("ReLU"), "re_lu");
+/// assert_eq!(snake_case("GlobalAveragePooling2D"), "global_average_pooling2d");
+/// assert_eq!(snake_case("DepthwiseConv2D"), "depthwise_conv2d");
+/// ```
 pub fn snake_case(name: &str) -> String {
-    // re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    let c: Vec<char> = name.chars().collect();
-    let mut s1 = String::new();
+    let c: Vec<char> = name
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    let mut s1 = Vec::new();
     let mut i = 0;
     while i < c.len() {
-        if i > 0
-            && c[i].is_ascii_uppercase()
-            && i + 1 < c.len()
-            && c[i + 1].is_ascii_lowercase()
-            && !s1.is_empty()
-        {
-            s1.push('_');
-            s1.push(c[i]);
-            i += 1;
-            while i < c.len() && c[i].is_ascii_lowercase() {
+        let upper_lower = |k: usize| {
+            c.get(k).is_some_and(char::is_ascii_uppercase)
+                && c.get(k + 1).is_some_and(char::is_ascii_lowercase)
+        };
+        if upper_lower(i + 1) {
+            s1.extend([c[i], '_', c[i + 1]]);
+            i += 2;
+            while c.get(i).is_some_and(char::is_ascii_lowercase) {
                 s1.push(c[i]);
                 i += 1;
             }
-            continue;
+        } else {
+            s1.push(c[i]);
+            i += 1;
         }
-        s1.push(c[i]);
-        i += 1;
     }
-    // re.sub("([a-z])([A-Z])", r"\1_\2", s1).lower()
-    let c: Vec<char> = s1.chars().collect();
     let mut out = String::new();
-    for (i, &ch) in c.iter().enumerate() {
-        if i > 0 && ch.is_ascii_uppercase() && c[i - 1].is_ascii_lowercase() {
+    for (k, &ch) in s1.iter().enumerate() {
+        if k > 0 && ch.is_ascii_uppercase() && s1[k - 1].is_ascii_lowercase() {
             out.push('_');
         }
         out.push(ch.to_ascii_lowercase());
@@ -458,6 +468,8 @@ mod tests {
             ("UpSampling2D", "up_sampling2d"),
             ("Functional", "functional"),
             ("StringLookup", "string_lookup"),
+            // `\W+` is dropped first.
+            ("My>Layer", "my_layer"),
         ] {
             assert_eq!(snake_case(class), snake, "{class}");
         }

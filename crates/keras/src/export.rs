@@ -22,6 +22,9 @@ mod tf_keras;
 
 pub use keras3::to_keras;
 pub use tf_keras::to_h5;
+/// Keras's `to_snake_case` for class names (one implementation, shared
+/// with `tfjs verify`'s Keras 3 weight paths).
+pub use tfjs_format::topology::snake_case;
 
 /// Keras version written into exported `.h5` files (tf_keras reads it).
 pub const H5_KERAS_VERSION: &str = "2.21.0";
@@ -227,53 +230,6 @@ fn keras_layer_order(mc: &mut Value, layers: &mut [Layer]) {
                 .and_then(Value::as_str))
         });
     }
-}
-
-/// Keras's `to_snake_case` for class names (`Conv2D` → `conv2d`,
-/// `BatchNormalization` → `batch_normalization`, `ReLU` → `re_lu`): drop
-/// non-word characters, `(.)([A-Z][a-z]+)` → `\1_\2`, then
-/// `([a-z])([A-Z])` → `\1_\2`, lowercased.
-///
-/// ```
-/// use tfjs_keras::export::snake_case;
-/// assert_eq!(snake_case("Conv2D"), "conv2d");
-/// assert_eq!(snake_case("BatchNormalization"), "batch_normalization");
-/// assert_eq!(snake_case("ReLU"), "re_lu");
-/// assert_eq!(snake_case("GlobalAveragePooling2D"), "global_average_pooling2d");
-/// assert_eq!(snake_case("DepthwiseConv2D"), "depthwise_conv2d");
-/// ```
-pub fn snake_case(name: &str) -> String {
-    let c: Vec<char> = name
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '_')
-        .collect();
-    let mut s1 = Vec::new();
-    let mut i = 0;
-    while i < c.len() {
-        let upper_lower = |k: usize| {
-            c.get(k).is_some_and(char::is_ascii_uppercase)
-                && c.get(k + 1).is_some_and(char::is_ascii_lowercase)
-        };
-        if upper_lower(i + 1) {
-            s1.extend([c[i], '_', c[i + 1]]);
-            i += 2;
-            while c.get(i).is_some_and(char::is_ascii_lowercase) {
-                s1.push(c[i]);
-                i += 1;
-            }
-        } else {
-            s1.push(c[i]);
-            i += 1;
-        }
-    }
-    let mut out = String::new();
-    for (k, &ch) in s1.iter().enumerate() {
-        if k > 0 && ch.is_ascii_uppercase() && s1[k - 1].is_ascii_lowercase() {
-            out.push('_');
-        }
-        out.push(ch.to_ascii_lowercase());
-    }
-    out
 }
 
 /// A config key only one Keras takes: `(class, key, value)`, where `value`

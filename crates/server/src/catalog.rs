@@ -20,6 +20,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use tfjs_format::topology::walk_topology;
 use tfjs_format::{
     JsonStyle, ModelArtifacts, ModelArtifactsInfo, ModelJson, WeightData, WeightsManifestGroup,
 };
@@ -272,41 +273,19 @@ pub fn served_model_json(artifacts: &ModelArtifacts, shards: &[Shard], depth: us
     Bytes::from(ModelJson::from_artifacts(artifacts, vec![group]).to_bytes(JsonStyle::Browser))
 }
 
-/// `(class_name, name)` of every layer in a Keras-style topology.
+/// `(class_name, name)` of every top-level layer in a Keras-style topology
+/// (read by the one topology walker, `tfjs_format::topology`; a layer
+/// without a name gets `""`).
 pub fn layer_summary(topology: Option<&Value>) -> Vec<(String, String)> {
-    let Some(mut t) = topology else {
+    let Some(t) = topology else {
         return Vec::new();
     };
-    // Converter output may wrap the model as {"model_config": …, "training_config": …}.
-    if let Some(mc) = t.get("model_config") {
-        t = mc;
-    }
-    let config = t.get("config").unwrap_or(&Value::Null);
-    let layers = config
-        .get("layers")
-        .or_else(|| config.as_array().map(|_| config))
-        .and_then(Value::as_array);
-    layers
-        .map(|ls| {
-            ls.iter()
-                .map(|l| {
-                    let class = l
-                        .get("class_name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("?")
-                        .to_string();
-                    let name = l
-                        .get("config")
-                        .and_then(|c| c.get("name"))
-                        .or_else(|| l.get("name"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    (class, name)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    walk_topology(t)
+        .layers
+        .into_iter()
+        .filter(|l| l.depth == 0)
+        .map(|l| (l.class_name, l.name.unwrap_or_default()))
+        .collect()
 }
 
 /// Build the catalog entry of a stored version.
@@ -700,5 +679,21 @@ mod tests {
         let w = json!({"model_config": t});
         assert_eq!(layer_summary(Some(&w)).len(), 2);
         assert!(layer_summary(None).is_empty());
+        // Only the top-level layers: a wrapper's or nested model's layers
+        // are not listed.
+        let n = json!({"class_name":"Model","config":{"layers":[
+            {"class_name":"Bidirectional","config":{"name":"bi",
+                "layer":{"class_name":"LSTM","config":{"name":"l"}}}},
+            {"class_name":"Sequential","config":{"name":"inner","layers":[
+                {"class_name":"Dense","config":{"name":"d"}}]}},
+            {"class_name":"Dense"}]}});
+        assert_eq!(
+            layer_summary(Some(&n)),
+            vec![
+                ("Bidirectional".to_string(), "bi".to_string()),
+                ("Sequential".to_string(), "inner".to_string()),
+                ("Dense".to_string(), String::new())
+            ]
+        );
     }
 }

@@ -385,6 +385,25 @@ impl<'a> H5File<'a> {
         self.bytes(addr, len, what)
     }
 
+    /// The structure at `addr` (read to the end of the file) past its
+    /// 4-byte `signature`, which must be there: `what` names the structure
+    /// in errors (`bad {what} signature at {addr}`), `cursor` in truncation
+    /// errors while it is read.
+    fn signed(
+        &self,
+        addr: u64,
+        signature: &[u8; 4],
+        what: &str,
+        cursor: &'static str,
+        path: &str,
+    ) -> Result<Cursor<'a>> {
+        let mut c = Cursor::new(self.from(addr, &format!("{what} of {path}"))?, cursor);
+        if c.take(4)? != signature {
+            return err(format!("{path}: bad {what} signature at {addr}"));
+        }
+        Ok(c)
+    }
+
     fn messages(&self, addr: u64, path: &str) -> Result<Vec<Message<'a>>> {
         let head = self.from(addr, &format!("object header of {path}"))?;
         let mut out = Vec::new();
@@ -640,11 +659,7 @@ impl<'a> H5File<'a> {
             if !visited.insert(addr) {
                 return err(format!("{path}: group B-tree cycle at node {addr}"));
             }
-            let node = self.from(addr, &format!("group B-tree of {path}"))?;
-            let mut c = Cursor::new(node, "group B-tree node");
-            if c.take(4)? != b"TREE" {
-                return err(format!("{path}: bad group B-tree signature at {addr}"));
-            }
+            let mut c = self.signed(addr, b"TREE", "group B-tree", "group B-tree node", path)?;
             if c.u8()? != 0 {
                 return err(format!("{path}: B-tree at {addr} is not a group B-tree"));
             }
@@ -680,11 +695,13 @@ impl<'a> H5File<'a> {
         if !visited.insert(addr) {
             return err(format!("{path}: symbol table node {addr} is listed twice"));
         }
-        let node = self.from(addr, &format!("symbol table node of {path}"))?;
-        let mut c = Cursor::new(node, "symbol table node");
-        if c.take(4)? != b"SNOD" {
-            return err(format!("{path}: bad symbol table node signature at {addr}"));
-        }
+        let mut c = self.signed(
+            addr,
+            b"SNOD",
+            "symbol table node",
+            "symbol table node",
+            path,
+        )?;
         c.skip(2)?;
         let count = c.u16()? as usize;
         for _ in 0..count {
@@ -707,13 +724,7 @@ impl<'a> H5File<'a> {
     }
 
     fn local_heap(&self, addr: u64, path: &str) -> Result<&'a [u8]> {
-        let mut c = Cursor::new(
-            self.from(addr, &format!("local heap of {path}"))?,
-            "local heap",
-        );
-        if c.take(4)? != b"HEAP" {
-            return err(format!("{path}: bad local heap signature at {addr}"));
-        }
+        let mut c = self.signed(addr, b"HEAP", "local heap", "local heap", path)?;
         c.skip(4)?;
         let size = c.uint(self.length_size)?;
         c.skip(self.length_size)?;

@@ -94,13 +94,7 @@ impl<'a> H5File<'a> {
         if len == 0 {
             return Ok(String::new());
         }
-        let mut h = Cursor::new(
-            self.from(heap, &format!("global heap of {path}"))?,
-            "global heap",
-        );
-        if h.take(4)? != b"GCOL" {
-            return err(format!("{path}: bad global heap signature at {heap}"));
-        }
+        let mut h = self.signed(heap, b"GCOL", "global heap", "global heap", path)?;
         h.skip(4)?;
         let size = to_usize(h.uint(self.length_size)?, "global heap size")?;
         if size > h.buf.len() {
