@@ -14,7 +14,8 @@ SECTION_NAME=""
 SECTION_START=$SECONDS
 section() {
     if [ -n "$SECTION_NAME" ]; then
-        printf '<== %s: %ds\n' "$SECTION_NAME" "$((SECONDS - SECTION_START))"
+        printf '<== %s: %ds (disk free: %s)\n' "$SECTION_NAME" "$((SECONDS - SECTION_START))" \
+            "$(df -h . 2>/dev/null | awk 'NR==2 {print $4}')"
     fi
     SECTION_NAME="$*"
     SECTION_START=$SECONDS
@@ -57,6 +58,14 @@ if ! command -v cargo >/dev/null 2>&1; then
     fi
 fi
 cargo --version
+# CI's disk is small and varies (a run once failed for lack of space while
+# building the fuzz targets): a one-shot build gains nothing from incremental
+# caches (about 5 GB here), and test binaries need line tables for
+# backtraces, not full debuginfo (which more than halves target/debug/deps).
+# Set either variable yourself to override.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
+df -h . | awk 'NR==2 {print "disk free at start: " $4 " of " $2}'
 if [ ! -d ../shared/fixtures ]; then
     echo "warning: ../shared/fixtures is missing; fixture tests will fail" >&2
 fi
