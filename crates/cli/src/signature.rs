@@ -5,6 +5,7 @@
 //! it only uses the engine's public API.
 
 use serde_json::{json, Value};
+use tfjs_format::topology::layer_entry_class;
 use tfjs_layers::{LayerRegistry, Model, Shape};
 
 /// One input or output of a model.
@@ -395,7 +396,7 @@ pub fn preprocessing_layers(topology: &Value) -> Vec<Preprocessing> {
     // Layers whose output is still "the input, preprocessed so far".
     let mut frontier: Vec<String> = Vec::new();
     for l in layer_list(model) {
-        let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
+        let class = layer_entry_class(l);
         let c = l.get("config").cloned().unwrap_or(Value::Null);
         let name = c
             .get("name")

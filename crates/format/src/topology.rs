@@ -433,10 +433,7 @@ pub fn is_keras3_operation(entry: &Value) -> bool {
         .is_some_and(
             |n| matches!(n, Value::Object(o) if o.contains_key("args") || o.contains_key("kwargs")),
         );
-    let class = entry
-        .get("class_name")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let class = layer_entry_class(entry);
     keras3_nodes
         && config.is_some_and(|c| {
             !c.contains_key("trainable")

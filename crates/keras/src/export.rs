@@ -328,11 +328,7 @@ fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result
         return Ok(());
     };
     for l in layers {
-        let class = l
-            .get("class_name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let class = layer_entry_class(l).to_string();
         if l.pointer("/config/layers").is_some() {
             one_sided_keys(l, table, keras3)?;
             continue;

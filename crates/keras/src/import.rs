@@ -592,11 +592,7 @@ pub fn add_asset_vocabularies(imported: &mut Imported, bytes: &[u8]) -> Result<(
         if tfjs_format::topology::is_keras3_operation(layer) {
             continue;
         }
-        let class = layer
-            .get("class_name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let class = topology::layer_entry_class(layer).to_string();
         let base = tfjs_format::topology::snake_case(&class);
         let n = counts.entry(base.clone()).or_default();
         let path = if *n == 0 { base } else { format!("{base}_{n}") };

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::build_error;
 use serde_json::{json, Map, Value};
 use tfjs_format::codec::{encode_weights, DecodedWeight, TensorValues};
 use tfjs_format::{ModelArtifacts, WeightData};
@@ -105,9 +106,7 @@ fn unknown_classes_are_all_listed_in_one_error() {
         json!([["x", 0, 0]]),
         json!([["lam2", 0, 0]]),
     );
-    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
-        .unwrap_err()
-        .to_string();
+    let e = build_error(&topo, 0);
     for needle in [
         "Lambda",
         "MyCustom",
@@ -131,9 +130,7 @@ fn cycle_is_an_error_naming_the_layers() {
         json!([["x", 0, 0]]),
         json!([["b", 0, 0]]),
     );
-    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
-        .unwrap_err()
-        .to_string();
+    let e = build_error(&topo, 0);
     assert!(
         e.contains("cycle") && e.contains("`a`") && e.contains("`b`"),
         "{e}"
@@ -150,9 +147,7 @@ fn missing_layer_reference_is_an_error_not_a_hang() {
         json!([["x", 0, 0]]),
         json!([["a", 0, 0]]),
     );
-    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
-        .unwrap_err()
-        .to_string();
+    let e = build_error(&topo, 0);
     assert!(e.contains("`a`") && e.contains("`ghost`"), "{e}");
     // A node index past the layer's calls.
     let topo = functional(
@@ -163,9 +158,7 @@ fn missing_layer_reference_is_an_error_not_a_hang() {
         json!([["x", 0, 0]]),
         json!([["a", 0, 0]]),
     );
-    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
-        .unwrap_err()
-        .to_string();
+    let e = build_error(&topo, 0);
     assert!(e.contains("node 3") && e.contains("`x`"), "{e}");
 }
 
@@ -183,9 +176,7 @@ fn disconnected_graph_is_reported() {
         json!([["x", 0, 0]]),
         json!([["add", 0, 0]]),
     );
-    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
-        .unwrap_err()
-        .to_string();
+    let e = build_error(&topo, 0);
     assert!(e.contains("Graph disconnected") && e.contains("`y`"), "{e}");
 }
 
@@ -746,9 +737,7 @@ fn absurd_config_sizes_are_errors_not_allocations() {
     let huge_dense = json!({"class_name": "Sequential", "config": {"name": "s", "layers": [
         {"class_name": "Dense", "config": {"name": "d", "units": 1_000_000_000_000u64, "batch_input_shape": [null, 1_000_000]}}
     ]}});
-    let err = Model::from_topology(&huge_dense, &LayerRegistry::with_builtins(), 1)
-        .unwrap_err()
-        .to_string();
+    let err = build_error(&huge_dense, 1);
     assert!(
         err.contains("layer `d`") && err.contains("weight `kernel`") && err.contains("too large"),
         "{err}"
@@ -758,9 +747,7 @@ fn absurd_config_sizes_are_errors_not_allocations() {
     let huge_repeat = json!({"class_name": "Sequential", "config": {"name": "s", "layers": [
         {"class_name": "RepeatVector", "config": {"name": "r", "n": 100_000_000_000u64, "batch_input_shape": [null, 8]}}
     ]}});
-    let err = Model::from_topology(&huge_repeat, &LayerRegistry::with_builtins(), 1)
-        .unwrap_err()
-        .to_string();
+    let err = build_error(&huge_repeat, 1);
     assert!(
         err.contains("layer `r`")
             && err.contains("per sample")

@@ -3,6 +3,9 @@
 //! and control-character names are reported as such, and
 //! `tfjs_layers::validate` lists every problem loading would refuse.
 
+mod common;
+
+use common::build_error;
 use serde_json::{json, Value};
 use tfjs_format::codec::{encode_weights, DecodedWeight, TensorValues};
 use tfjs_format::{ModelArtifacts, WeightData};
@@ -118,9 +121,7 @@ fn huge_repeat_vector_is_refused_naming_the_layer() {
             "RepeatVector",
             json!({"name": "rep2", "n": n, "batch_input_shape": [null, features]}),
         )]);
-        let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 3)
-            .unwrap_err()
-            .to_string();
+        let e = build_error(&topo, 3);
         assert!(e.contains("`rep2`") && e.contains(&n.to_string()), "{e}");
     }
 }
@@ -183,9 +184,7 @@ fn duplicate_names_are_reported_as_duplicates() {
         ),
         layer("Dense", json!({"name": "dense_2", "units": 1})),
     ]);
-    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
-        .unwrap_err()
-        .to_string();
+    let e = build_error(&topo, 0);
     assert!(e.contains("\"dense_2\" is used 2 times"), "{e}");
 }
 
@@ -195,9 +194,7 @@ fn control_characters_in_names_are_escaped_once() {
         "Dense",
         json!({"name": "evil\u{1b}[31m\nname", "units": 0, "batch_input_shape": [null, 3]}),
     )]);
-    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
-        .unwrap_err()
-        .to_string();
+    let e = build_error(&topo, 0);
     assert!(!e.contains('\u{1b}') && !e.contains('\n'), "{e:?}");
     assert!(e.contains("evil\\u{1b}[31m\\nname"), "{e}");
 }
@@ -297,9 +294,7 @@ fn unsupported_tf_functions_are_listed_all_at_once() {
         op("tf.nn.relu6", "nn.relu6", "tf.math.bessel_i0"),
         op("tf.math.cumprod", "math.cumprod", "tf.nn.relu6"),
     ], "input_layers": [["x", 0, 0]], "output_layers": [["tf.math.cumprod", 0, 0]]}});
-    let e = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1)
-        .unwrap_err()
-        .to_string();
+    let e = build_error(&topo, 1);
     assert!(
         e.contains("TFOpLambda tf.math.bessel_i0 (layer `tf.math.bessel_i0`)")
             && e.contains("TFOpLambda tf.math.cumprod (layer `tf.math.cumprod`)")

@@ -5,6 +5,9 @@
 //! for strings and `oov_method="farmhash"`, floormod for integers), every
 //! output mode, inverted lookups to strings and `Hashing` on strings.
 
+mod common;
+
+use common::build_error;
 use serde_json::Value;
 use tfjs_layers::io_json::IoJson;
 use tfjs_layers::{LayerRegistry, Model, Tensor, TensorData};
@@ -61,9 +64,7 @@ fn string_inputs_only_reach_layers_that_take_strings() {
             "output_layers": [["d", 0, 0]]
         }
     });
-    let err = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 0)
-        .unwrap_err()
-        .to_string();
+    let err = build_error(&topo, 0);
     assert!(
         err.contains("`d`") && err.contains("string input `words`"),
         "{err}"

@@ -36,7 +36,7 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
             let mut used = std::collections::BTreeMap::<String, usize>::new();
             let mut out = Vec::new();
             for cell in cells.into_iter().flatten() {
-                let c = cell.get("class_name").and_then(Value::as_str).unwrap_or("");
+                let c = layer_entry_class(cell);
                 let cc = cell.get("config").cloned().unwrap_or(Value::Null);
                 let snake = snake_case(c);
                 let k = used.entry(snake.clone()).or_insert(0);
@@ -121,10 +121,7 @@ fn keras3_weight_paths(base: &str, class: &str, config: &Value, weights: &[&str]
                         .unwrap_or(w)
                 })
                 .collect();
-            let class = inner
-                .get("class_name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let class = layer_entry_class(inner);
             let config = inner.get("config").unwrap_or(&Value::Null);
             keras3_weight_paths(&format!("{base}/layer"), class, config, &weights)
         }
@@ -174,7 +171,7 @@ fn keras3_nested_model_paths(base: &str, config: &Value, weights: &[&str]) -> Ve
         .into_iter()
         .flatten()
     {
-        let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
+        let class = layer_entry_class(l);
         if class == "InputLayer" {
             continue;
         }
@@ -319,11 +316,7 @@ fn keras3_modules(entry: &mut Value) {
 /// load its own file otherwise. `ThresholdedReLU` is Keras 3's thresholded
 /// `ReLU`.
 fn keras3_layer_config(entry: &mut Value) {
-    let class = entry
-        .get("class_name")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let class = layer_entry_class(entry).to_string();
     let Some(Value::Object(c)) = entry.get_mut("config") else {
         return;
     };

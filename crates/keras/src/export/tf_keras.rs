@@ -72,7 +72,7 @@ fn tf_keras_lacks(mc: &Value) -> Result<()> {
             .pointer("/config/name")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
+        let class = layer_entry_class(l);
         let act = l.pointer("/config/activation").and_then(Value::as_str);
         if let Some(a @ ("hard_silu" | "hard_swish")) = act {
             return Err(KerasError::msg(format!(

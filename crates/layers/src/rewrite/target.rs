@@ -3,6 +3,7 @@
 //! can still fail to load there.
 
 use serde_json::{Map, Value};
+use tfjs_format::topology::layer_entry_class;
 
 /// Every class (layers, initializers, regularizers, constraints) in
 /// TensorFlow.js 4.22's serialization map, as
@@ -141,10 +142,7 @@ pub(crate) fn known_class_problem(class_name: &str, config: &Map<String, Value>)
     }
     for key in ["layer", "cell", "backward_layer", "forward_layer"] {
         if let Some(inner) = config.get(key) {
-            let cls = inner
-                .get("class_name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let cls = layer_entry_class(inner);
             if let Some(cfg) = inner.get("config").and_then(Value::as_object) {
                 if let Some(why) = known_class_problem(cls, cfg) {
                     return Some(format!("wraps a {why}"));
@@ -159,7 +157,7 @@ pub(crate) fn known_class_problem(class_name: &str, config: &Map<String, Value>)
     }
     if let Some(Value::Array(cells)) = config.get("cells") {
         for c in cells {
-            let cls = c.get("class_name").and_then(Value::as_str).unwrap_or("");
+            let cls = layer_entry_class(c);
             if let Some(cfg) = c.get("config").and_then(Value::as_object) {
                 if let Some(why) = known_class_problem(cls, cfg) {
                     return Some(format!("has a cell that is a {why}"));

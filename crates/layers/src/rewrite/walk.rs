@@ -14,6 +14,7 @@ use crate::{Dialect, LayersError, Result};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use tfjs_format::codec::{decode_weights, encode_weights, DecodedWeight};
+use tfjs_format::topology::layer_entry_class;
 use tfjs_format::{ModelArtifacts, WeightData};
 
 /// The layers of a rewritten model and what happened to them.
@@ -132,11 +133,7 @@ impl Walk<'_> {
         };
         let mut new = Vec::with_capacity(old.len());
         for mut layer in old {
-            let class_name = layer
-                .get("class_name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
+            let class_name = layer_entry_class(&layer).to_string();
             // A Keras 3 operation nothing reads: Keras 3 records the mask a
             // layer computes (`Embedding(mask_zero)`'s `not_equal`, `any`) as
             // operations feeding `mask=` call arguments, which the engine

@@ -1,9 +1,10 @@
 //! Shared helpers for the layers integration tests.
 #![allow(dead_code)]
 
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tfjs_layers::io_json::IoJson;
-use tfjs_layers::{LoadOptions, Model};
+use tfjs_layers::{LayerRegistry, LoadOptions, Model};
 
 /// `../shared/fixtures` relative to the repository root.
 pub fn fixtures_root() -> PathBuf {
@@ -27,6 +28,14 @@ pub fn fixture_dirs() -> Vec<(String, String, PathBuf)> {
         }
     }
     out
+}
+
+/// The error text of building `topology` with the built-in layers (weights
+/// seeded with `seed`); panics when it builds.
+pub fn build_error(topology: &Value, seed: u64) -> String {
+    Model::from_topology(topology, &LayerRegistry::with_builtins(), seed)
+        .unwrap_err()
+        .to_string()
 }
 
 pub fn load_fixture(dir: &Path) -> Result<Model, String> {
