@@ -214,7 +214,7 @@ impl Model {
                 }
                 fusion::Step::Skip => continue,
                 fusion::Step::Fused(f) => {
-                    if !f.run(self, pos, &mut slots, &mut mask_slots, &mut pool, &mut live) {
+                    if !f.run(self, &mut slots, &mut mask_slots, &mut pool, &mut live) {
                         // Unexpected input: run the layers one by one (their
                         // own checks report the problem).
                         for &p in &f.chain {
@@ -273,16 +273,30 @@ impl Model {
     ) -> Result<()> {
         let (l, c) = self.exec[pos];
         let call = &self.calls[l][c];
+        // A layer (not a nested model, and not one computing in place)
+        // only reads its inputs: those that later layers still read are
+        // lent to it and put back afterwards instead of copied (a copy per
+        // reader was most of a DenseNet's Concatenate time).
+        let reads_only = match &self.layers[l] {
+            ModelLayer::Layer(layer) => layer.pointwise().is_none() || call.inputs.len() != 1,
+            _ => false,
+        };
         let mut xs = Vec::with_capacity(call.inputs.len());
         let mut ms = Vec::with_capacity(call.inputs.len());
+        let mut lent = Vec::new();
         for (k, &t) in call.inputs.iter().enumerate() {
-            let last = self.last_use[t] == pos && !call.inputs[k + 1..].contains(&t);
+            let again = call.inputs[k + 1..].contains(&t);
+            let last = self.last_use[t] == pos && !again;
             let missing = || topo_err(format!("internal: tensor {t} not computed"));
             if last {
                 let x = slots[t].take().ok_or_else(missing)?;
                 *live = live.saturating_sub(x.len() as u64 * 4);
                 xs.push(x);
                 ms.push(mask_slots[t].take());
+            } else if reads_only && !again {
+                xs.push(slots[t].take().ok_or_else(missing)?);
+                ms.push(mask_slots[t].take());
+                lent.push(k);
             } else {
                 xs.push(slots[t].clone().ok_or_else(missing)?);
                 ms.push(mask_slots[t].clone());
@@ -318,8 +332,17 @@ impl Model {
                     Some(()) => std::mem::take(&mut xs),
                     None => layer.call(&xs, &ms).map_err(|e| in_layer(lname, e))?,
                 };
-                // The inputs are this node's own (taken or copied).
-                xs.into_iter().for_each(|x| pool.give(x));
+                // Lent inputs go back to their slots; the others are this
+                // node's own (taken at their last use, or copied).
+                for (k, (x, m)) in xs.into_iter().zip(ms).enumerate() {
+                    if lent.contains(&k) {
+                        let t = call.inputs[k];
+                        slots[t] = Some(x);
+                        mask_slots[t] = m;
+                    } else {
+                        pool.give(x);
+                    }
+                }
                 (ys, ym)
             }
             ModelLayer::Model(m) => m.run(xs, ms).map_err(|e| in_layer(lname, e))?,
