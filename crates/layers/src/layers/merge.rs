@@ -29,15 +29,40 @@ impl Op {
     }
     #[inline]
     fn apply(self, a: f32, b: f32) -> f32 {
-        match self {
-            Op::Add | Op::Average => a + b,
-            Op::Subtract => a - b,
-            Op::Multiply => a * b,
-            Op::Maximum => a.max(b),
-            Op::Minimum => a.min(b),
-        }
+        with_op!(self, f => f(a, b))
     }
 }
+
+/// `$body` with `$f` bound to `op`'s function (`Average` sums), a closure of
+/// its own type per operation, so that a loop over values is compiled (and
+/// vectorized) once per operation instead of matching on it per value.
+macro_rules! with_op {
+    ($op:expr, $f:ident => $body:expr) => {
+        match $op {
+            Op::Add | Op::Average => {
+                let $f = |a: f32, b: f32| a + b;
+                $body
+            }
+            Op::Subtract => {
+                let $f = |a: f32, b: f32| a - b;
+                $body
+            }
+            Op::Multiply => {
+                let $f = |a: f32, b: f32| a * b;
+                $body
+            }
+            Op::Maximum => {
+                let $f = |a: f32, b: f32| a.max(b);
+                $body
+            }
+            Op::Minimum => {
+                let $f = |a: f32, b: f32| a.min(b);
+                $body
+            }
+        }
+    };
+}
+use with_op;
 
 fn check_count(base: &Base, n: usize, op: Op) -> Result<()> {
     if op == Op::Subtract && n != 2 {
@@ -148,9 +173,7 @@ fn aligned_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
 /// `out (op)= x` with broadcasting of `x` to `out_shape`.
 fn accumulate(op: Op, out: &mut [f32], out_shape: &[usize], x: &[f32], x_shape: &[usize]) {
     if x_shape == out_shape {
-        for (o, v) in out.iter_mut().zip(x) {
-            *o = op.apply(*o, *v);
-        }
+        with_op!(op, f => out.iter_mut().zip(x).for_each(|(o, v)| *o = f(*o, *v)));
         return;
     }
     let strides = aligned_strides(x_shape, out_shape);
@@ -160,8 +183,22 @@ fn accumulate(op: Op, out: &mut [f32], out_shape: &[usize], x: &[f32], x_shape: 
     let mut idx = vec![0usize; rank - 1];
     for row in out.chunks_mut(inner.max(1)) {
         let base: usize = idx.iter().zip(&strides).map(|(i, s)| i * s).sum();
-        for (j, o) in row.iter_mut().enumerate() {
-            *o = op.apply(*o, x[base + j * istride]);
+        // The last axis is either x's own (a squeeze-excite gate's
+        // channels) or broadcast (one value per row): both one loop.
+        match istride {
+            1 => {
+                let xs = &x[base..base + row.len()];
+                with_op!(op, f => row.iter_mut().zip(xs).for_each(|(o, v)| *o = f(*o, *v)));
+            }
+            0 => {
+                let v = x[base];
+                with_op!(op, f => row.iter_mut().for_each(|o| *o = f(*o, v)));
+            }
+            _ => {
+                for (j, o) in row.iter_mut().enumerate() {
+                    *o = op.apply(*o, x[base + j * istride]);
+                }
+            }
         }
         for d in (0..rank - 1).rev() {
             idx[d] += 1;
@@ -231,9 +268,7 @@ impl Layer for Merge {
         let mut out = if same && inputs.len() >= 2 {
             // One fused pass over the first two inputs (the common case).
             rest = &inputs[2..];
-            zip_new(&first.to_f32(), &inputs[1].to_f32(), move |a, b| {
-                op.apply(a, b)
-            })
+            with_op!(op, f => zip_new(&first.to_f32(), &inputs[1].to_f32(), f))
         } else if first.shape() == out_shape.as_slice() {
             first.to_f32().into_owned()
         } else {
