@@ -234,6 +234,7 @@ fn dw_rows_impl<const FMA: bool>(
                 cb += 1;
             }
         }
+        act.apply_after_store(orow);
     }
 }
 

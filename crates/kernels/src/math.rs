@@ -138,10 +138,15 @@ fn sigmoid_impl<const FMA: bool>(x: &mut [f32]) {
         *v = 1.0 / (1.0 + exp1(-*v));
     }
 }
+/// `x · sigmoid(x)`, as `x / (1 + exp(-x))`.
+#[inline(always)]
+fn silu1(x: f32) -> f32 {
+    x / (1.0 + exp1(-x))
+}
 #[inline(always)]
 fn silu_impl<const FMA: bool>(x: &mut [f32]) {
     for v in x {
-        *v = *v / (1.0 + exp1(-*v));
+        *v = silu1(*v);
     }
 }
 #[inline(always)]

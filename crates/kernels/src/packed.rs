@@ -154,10 +154,12 @@ pub(crate) unsafe fn gemm_lhs(
     #[cfg(target_arch = "x86_64")]
     {
         if x86::has_avx512() {
-            return x86::gemm_avx512(lhs, m, b, act, out);
+            x86::gemm_avx512(lhs, m, b, act, out);
+            return act.apply_after_store(out);
         }
         if crate::simd::has_avx2_fma() {
-            return x86::gemm_avx2(lhs, m, b, act, out);
+            x86::gemm_avx2(lhs, m, b, act, out);
+            return act.apply_after_store(out);
         }
     }
     gemm_portable(lhs, m, b, act, out)
@@ -298,6 +300,8 @@ mod x86 {
                     FusedActivation::Linear => v,
                     FusedActivation::Relu => _mm512_max_ps(zero, v),
                     FusedActivation::Relu6 => _mm512_min_ps(six, _mm512_max_ps(zero, v)),
+                    // After the store (`gemm_lhs`).
+                    FusedActivation::Silu => v,
                 };
                 let c0 = (p0 + j) * PANEL;
                 let valid = PANEL.min(n - c0);
@@ -342,6 +346,8 @@ mod x86 {
             FusedActivation::Relu6 => {
                 _mm256_min_ps(_mm256_set1_ps(6.0), _mm256_max_ps(_mm256_setzero_ps(), v))
             }
+            // After the store (`gemm_lhs`).
+            FusedActivation::Silu => v,
         }
     }
 
@@ -498,6 +504,7 @@ mod tests {
                     FusedActivation::Linear,
                     FusedActivation::Relu,
                     FusedActivation::Relu6,
+                    FusedActivation::Silu,
                 ] {
                     let mut want = want.clone();
                     act.apply(&mut want);
@@ -518,6 +525,7 @@ mod tests {
                         let mut avx2 = vec![f32::NAN; m * n];
                         // SAFETY: as above; the CPU has AVX2 and FMA.
                         unsafe { x86::gemm_avx2(&lhs, m, &packed, act, &mut avx2) };
+                        act.apply_after_store(&mut avx2);
                         for (i, (v, w)) in avx2.iter().zip(&want).enumerate() {
                             let tol = 1e-5 * (k as f32).sqrt() * (1.0 + w.abs());
                             assert!(

@@ -279,14 +279,15 @@ proptest! {
         assert_kernel(&format!("conv2d_packed {p:?}"), &want, |out| conv2d_packed(&x, &packed, act, &p, out));
     }
 
-    /// The fused epilogue equals the activation applied afterwards, on every conv path
+    /// The fused epilogue (ReLU, ReLU6, swish) equals the activation applied afterwards, bit for bit, on every conv path
     /// (1×1 product, in-place rows, gathered border pixels) and for depthwise.
     #[test]
     fn fused_activation_matches_separate_pass(
         batch in 1usize..3, hw in 1usize..9, in_c in prop_oneof![1usize..4, 20usize..30], out_c in 1usize..20,
-        k in prop_oneof![Just(1usize), Just(3)], s in 1usize..3, relu6: bool, seed: u64,
+        k in prop_oneof![Just(1usize), Just(3)], s in 1usize..3,
+        act in prop_oneof![Just(FusedActivation::Relu), Just(FusedActivation::Relu6), Just(FusedActivation::Silu)],
+        seed: u64,
     ) {
-        let act = if relu6 { FusedActivation::Relu6 } else { FusedActivation::Relu };
         let p = Conv2dParams::new(batch, [hw, hw], in_c, out_c, [k, k], [s, s], [1, 1], Padding::Same).unwrap();
         // Scale up so Relu6 clips.
         let x: Vec<f32> = rand_vec(p.input_len(), seed).iter().map(|v| v * 4.0).collect();

@@ -48,6 +48,10 @@ pub(crate) struct Plan {
 pub(crate) struct FusedConv {
     /// Exec positions covered (conv first).
     pub chain: Vec<usize>,
+    /// Where the chain runs: its first position, or its residual `Add`'s
+    /// when the residual is computed after the convolution (Xception's
+    /// strided 1×1 shortcut, added to a later pooling's output).
+    run_at: usize,
     depthwise: bool,
     kernel_hw: [usize; 2],
     /// `[(top, bottom), (left, right)]` of a fused `ZeroPadding2D` before the convolution.
@@ -119,6 +123,7 @@ fn fusable(act: Activation) -> Option<FusedActivation> {
         Activation::Linear => Some(FusedActivation::Linear),
         Activation::Relu => Some(FusedActivation::Relu),
         Activation::Relu6 => Some(FusedActivation::Relu6),
+        Activation::Swish => Some(FusedActivation::Silu),
         _ => None,
     }
 }
@@ -236,6 +241,7 @@ impl Plan {
             let Some(mut f) = fused else {
                 continue;
             };
+            f.run_at = pos;
             if f.act == FusedActivation::Linear {
                 // + BatchNormalization
                 if let Some(p) = next(f.output) {
@@ -284,15 +290,33 @@ impl Plan {
                         let before = matches!(
                             model.layers[model.tensors[other].layer],
                             ModelLayer::Input(_)
-                        ) || produced_at[other] < f.chain[0];
-                        if sum_or_product(add.as_ref()) == Some(true) && other != y && before {
+                        ) || produced_at[other] < f.run_at;
+                        // A residual computed later: the chain can run at the
+                        // Add instead when no one reads its input after its
+                        // first position (so the input is still there) and it
+                        // has no residual or gate yet (whose releases were
+                        // decided for where it runs now).
+                        let deferred = !before
+                            && produced_at[other] < p
+                            && model.last_use[f.input] == f.chain[0]
+                            && f.epilogue.iter().all(|e| matches!(e, Epilogue::Map(_)));
+                        // (An Add already taken by a chain deferred to it
+                        // stays there: ResNet's shortcut and main branch
+                        // both end at it.)
+                        if sum_or_product(add.as_ref()) == Some(true)
+                            && other != y
+                            && (before || deferred)
+                            && matches!(steps[p], Step::Run)
+                        {
+                            if deferred {
+                                f.run_at = p;
+                            }
                             f.epilogue.push(Epilogue::AddTensor(other));
                             // Freed after the chain only when no layer outside
                             // it still reads the residual: the chain runs at
-                            // its first position, before consumers that sit
-                            // between it and the Add in the original order.
-                            let outside =
-                                consumers[other].iter().any(|&q| q >= f.chain[0] && q != p);
+                            // `run_at`, before consumers that sit between it
+                            // and the Add in the original order.
+                            let outside = consumers[other].iter().any(|&q| q >= f.run_at && q != p);
                             if !outside && model.last_use[other] == p {
                                 f.release.push(other);
                             }
@@ -345,10 +369,11 @@ impl Plan {
                 break;
             }
             f.pack();
-            for &p in &f.chain[1..] {
+            for &p in &f.chain {
                 steps[p] = Step::Skip;
             }
-            steps[pos] = Step::Fused(Box::new(f));
+            let at = f.run_at;
+            steps[at] = Step::Fused(Box::new(f));
         }
         Plan { steps }
     }
@@ -413,6 +438,7 @@ impl FusedConv {
     fn unchained(act: FusedActivation, input: usize, output: usize) -> FusedConv {
         FusedConv {
             chain: Vec::new(),
+            run_at: 0,
             depthwise: false,
             kernel_hw: [1, 1],
             pre_pad: [(0, 0); 2],
@@ -499,12 +525,11 @@ impl FusedConv {
         }
     }
 
-    /// Run the chain at exec position `pos`. Returns false (touching
+    /// Run the chain (at its `run_at`). Returns false (touching
     /// nothing) when the input is not what the fused kernel expects.
     pub(crate) fn run(
         &self,
         model: &Model,
-        pos: usize,
         slots: &mut [Option<Tensor>],
         mask_slots: &mut [Option<Tensor>],
         pool: &mut BufferPool,
@@ -596,7 +621,9 @@ impl FusedConv {
         let Ok(y) = Tensor::from_f32(shape, out) else {
             return false;
         };
-        if model.last_use[self.input] == pos {
+        // The input's last reader is the chain's first layer (wherever the
+        // chain runs).
+        if model.last_use[self.input] == self.chain[0] {
             if let Some(x) = slots[self.input].take() {
                 *live = live.saturating_sub(x.len() as u64 * 4);
                 pool.give(x);
@@ -680,16 +707,27 @@ impl BufferPool {
     const KEEP_BYTES: usize = 512 << 20;
 
     /// A buffer of `len` values (contents unspecified).
+    ///
+    /// Buffers come back truncated to their tensor's length, so a pooled
+    /// buffer is chosen by capacity: the shortest one already long enough
+    /// (nothing written), else the longest one with room (only the missing
+    /// tail is zeroed). A new buffer is the last resort: a zeroed allocation
+    /// of the whole length was 10% of MobileNet v2's time at batch 32 when
+    /// the pool matched by length and so missed buffers it held.
     fn take(&mut self, len: usize) -> Vec<f32> {
-        // The smallest buffer that is long enough; else a new one (growing
-        // a short one would copy its stale contents first).
-        let fit = (0..self.free.len())
+        let long_enough = (0..self.free.len())
             .filter(|&i| self.free[i].len() >= len)
-            .min_by_key(|&i| self.free[i].len());
-        match fit {
+            .min_by_key(|&i| self.free[i].capacity());
+        let with_room = || {
+            (0..self.free.len())
+                .filter(|&i| self.free[i].capacity() >= len)
+                .max_by_key(|&i| self.free[i].len())
+        };
+        match long_enough.or_else(with_room) {
             Some(i) => {
                 let mut v = self.free.swap_remove(i);
-                v.truncate(len);
+                // Within the capacity: no reallocation, no stale copy.
+                v.resize(len, 0.0);
                 v
             }
             None => vec![0.0; len],
@@ -706,16 +744,16 @@ impl BufferPool {
     /// Keep `v` for a later [`BufferPool::take`].
     fn give_buffer(&mut self, v: Vec<f32>) {
         if self.free.len() == Self::KEEP {
-            let shortest = (0..self.free.len()).min_by_key(|&i| self.free[i].len());
-            match shortest {
-                Some(i) if self.free[i].len() < v.len() => {
+            let smallest = (0..self.free.len()).min_by_key(|&i| self.free[i].capacity());
+            match smallest {
+                Some(i) if self.free[i].capacity() < v.capacity() => {
                     self.free.swap_remove(i);
                 }
                 _ => return,
             }
         }
-        let kept: usize = self.free.iter().map(|b| b.len() * 4).sum();
-        if kept + v.len() * 4 <= Self::KEEP_BYTES {
+        let kept: usize = self.free.iter().map(|b| b.capacity() * 4).sum();
+        if kept + v.capacity() * 4 <= Self::KEEP_BYTES {
             self.free.push(v);
         }
     }
@@ -726,6 +764,23 @@ mod tests {
     use super::{Plan, Step};
     use crate::{LayerRegistry, Model};
     use serde_json::json;
+
+    /// A buffer that came back shorter than it was is still found for a
+    /// longer request that fits its capacity (no new allocation).
+    #[test]
+    fn pool_reuses_buffers_by_capacity() {
+        let mut pool = super::BufferPool::default();
+        let big = pool.take(1000);
+        let at = big.as_ptr();
+        pool.give_buffer(big);
+        let mut small = pool.take(10);
+        assert_eq!((small.as_ptr(), small.len()), (at, 10));
+        small.fill(7.0);
+        pool.give_buffer(small);
+        let again = pool.take(1000);
+        assert_eq!((again.as_ptr(), again.len()), (at, 1000));
+        assert!(again[..10].iter().all(|&v| v == 7.0) && again[10..].iter().all(|&v| v == 0.0));
+    }
 
     /// The length of each fused step's chain.
     fn chain_lengths(plan: &Plan) -> Vec<usize> {
