@@ -256,6 +256,14 @@ rm -rf "$KOUT"
 # allocation over 2 GB fails. CI builds without AddressSanitizer to stay in
 # its time budget; the longer campaigns use the default (ASan) build.
 section "fuzz: every target 20 s, regression inputs first (any crash fails)"
+# The fuzz targets build into fuzz/target with their own flags (several GB;
+# CI once ran out of disk there): where the disk is short, the debug test
+# build, no longer needed once the tests ran, makes room.
+avail_kb=$(df -Pk . | awk 'NR==2 {print $4}')
+if [ "${avail_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
+    echo "under 8 GB free: removing target/debug (the tests have run) to make room for the fuzz build"
+    rm -rf target/debug
+fi
 FUZZ_SANITIZER=none FUZZ_JOBS=2 scripts/fuzz.sh 20
 
 section "done"
