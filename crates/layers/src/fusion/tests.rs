@@ -1,0 +1,152 @@
+//! The fusion planner's chains and its epilogues against the layers they replace.
+
+use super::{Plan, Step};
+use crate::{LayerRegistry, Model};
+use serde_json::json;
+
+/// The length of each fused step's chain.
+fn chain_lengths(plan: &Plan) -> Vec<usize> {
+    plan.steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Fused(f) => Some(f.chain.len()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn chains(layers: serde_json::Value) -> Vec<usize> {
+    let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+    let model = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap();
+    chain_lengths(&Plan::build(&model))
+}
+
+/// The typed layers are found: Conv2D + BatchNormalization + ReLU(6)
+/// and DepthwiseConv2D + BatchNormalization + Activation("relu") fuse
+/// into one step each; a leaky ReLU joins as an epilogue; a
+/// channels-first conv does not fuse.
+#[test]
+fn conv_batchnorm_relu_chains_fuse() {
+    let conv = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 4,
+        "kernel_size": 3, "padding": "same", "batch_input_shape": [null, 6, 6, 2]}});
+    let bn = |n: &str| json!({"class_name": "BatchNormalization", "config": {"name": n}});
+    let relu6 = json!({"class_name": "ReLU", "config": {"name": "r", "max_value": 6}});
+    let dw = json!({"class_name": "DepthwiseConv2D", "config": {"name": "d", "kernel_size": 3}});
+    let act = json!({"class_name": "Activation", "config": {"name": "a", "activation": "relu"}});
+    assert_eq!(
+        chains(json!([conv, bn("b1"), relu6, dw, bn("b2"), act])),
+        vec![3, 3]
+    );
+    let leaky = json!({"class_name": "ReLU", "config": {"name": "r", "negative_slope": 0.1}});
+    assert_eq!(chains(json!([conv, bn("b1"), leaky])), vec![3]);
+    let cf = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 4,
+        "kernel_size": 3, "data_format": "channels_first", "batch_input_shape": [null, 2, 6, 6]}});
+    assert_eq!(chains(json!([cf])), Vec::<usize>::new());
+}
+
+/// ZeroPadding2D before a convolution becomes the convolution's own
+/// zero border: the fused model computes what the layers compute one by
+/// one, for asymmetric paddings, strides, `valid` and `same`.
+#[test]
+fn zero_padding_folds_into_the_next_convolution() {
+    let pad = |n: &str, p: serde_json::Value| json!({"class_name": "ZeroPadding2D", "config": {"name": n, "padding": p}});
+    let layers = json!([
+        {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [null, 9, 7, 3]}},
+        pad("p1", json!([[0, 1], [0, 1]])),
+        {"class_name": "DepthwiseConv2D", "config": {"name": "d", "kernel_size": 3,
+            "strides": 2, "padding": "valid", "depth_multiplier": 2}},
+        {"class_name": "BatchNormalization", "config": {"name": "b"}},
+        {"class_name": "ReLU", "config": {"name": "r", "max_value": 6}},
+        pad("p2", json!([[1, 2], [2, 0]])),
+        {"class_name": "Conv2D", "config": {"name": "c", "filters": 5, "kernel_size": 3,
+            "padding": "same", "strides": 2}},
+        pad("p3", json!([[2, 1], [0, 3]])),
+        {"class_name": "Conv2D", "config": {"name": "c2", "filters": 4, "kernel_size": [2, 3],
+            "padding": "valid"}}
+    ]);
+    assert_eq!(chains(layers.clone()), vec![4, 2, 2]);
+    let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+    let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 3).unwrap();
+    let (fused, unfused) = (build(), build());
+    unfused.plan.set(Plan::default()).unwrap();
+    let x: Vec<f32> = (0..2 * 9 * 7 * 3)
+        .map(|i| ((i * 29 % 53) as f32) / 26.0 - 1.0)
+        .collect();
+    let x = crate::Tensor::from_f32(vec![2, 9, 7, 3], x).unwrap();
+    let want = unfused.predict(std::slice::from_ref(&x)).unwrap();
+    let got = fused.predict(std::slice::from_ref(&x)).unwrap();
+    assert_eq!(got[0].shape(), want[0].shape());
+    let (g, w) = (got[0].to_f32(), want[0].to_f32());
+    assert!(w.iter().any(|&v| v != 0.0));
+    for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+            "value {i}: fused {a}, layers {b}"
+        );
+    }
+}
+
+/// The epilogue: Keras 2's hard-swish (`x + 3`, ReLU6, `x * (1/6)`,
+/// `Multiply`), a swish `Activation`, Rescaling and a residual `Add` run
+/// inside the convolutions' steps and give exactly the numbers of the
+/// layers run one by one after the fused convolutions.
+#[test]
+fn pointwise_gate_and_residual_epilogues_match_the_layers_bit_for_bit() {
+    let node = |n: &str| json!([[n, 0, 0, {}]]);
+    let tfop = |n: &str, f: &str, from: &str, y: f64| {
+        json!({"class_name": "TFOpLambda",
+        "name": n, "config": {"name": n, "function": f},
+        "inbound_nodes": [[from, 0, 0, {"y": y, "name": null}]]})
+    };
+    let layer = |class: &str, n: &str, cfg: serde_json::Value, inbound: serde_json::Value| {
+        let mut c = cfg;
+        c["name"] = json!(n);
+        json!({"class_name": class, "name": n, "config": c, "inbound_nodes": inbound})
+    };
+    let conv = |n: &str, from: &str, f: usize| {
+        layer(
+            "Conv2D",
+            n,
+            json!({"filters": f, "kernel_size": 3, "padding": "same"}),
+            node(from),
+        )
+    };
+    let layers = json!([
+        {"class_name": "InputLayer", "name": "in", "inbound_nodes": [],
+         "config": {"name": "in", "batch_input_shape": [null, 40, 36, 3]}},
+        conv("c1", "in", 8),
+        layer("BatchNormalization", "b1", json!({}), node("c1")),
+        tfop("add3", "__operators__.add", "b1", 3.0),
+        layer("ReLU", "r6", json!({"max_value": 6.0}), node("add3")),
+        tfop("div6", "math.multiply", "r6", 1.0 / 6.0),
+        layer("Multiply", "hswish", json!({}), json!([[["b1", 0, 0, {}], ["div6", 0, 0, {}]]])),
+        conv("c2", "hswish", 8),
+        layer("Activation", "swish", json!({"activation": "swish"}), node("c2")),
+        layer("Rescaling", "scale", json!({"scale": 0.5, "offset": 0.25}), node("swish")),
+        layer("Add", "residual", json!({}), json!([[["scale", 0, 0, {}], ["hswish", 0, 0, {}]]])),
+        conv("c3", "residual", 4),
+        layer("Activation", "sig", json!({"activation": "sigmoid"}), node("c3")),
+    ]);
+    let topo = json!({"class_name": "Functional", "config": {"name": "m", "layers": layers,
+        "input_layers": [["in", 0, 0]], "output_layers": [["sig", 0, 0]]}});
+    let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 5).unwrap();
+    let (fused, unfused) = (build(), build());
+    unfused.plan.set(Plan::build_with(&unfused, false)).unwrap();
+    // c1+b1+add3+r6+div6+hswish, c2+swish+scale+residual, c3+sig.
+    assert_eq!(chain_lengths(&Plan::build(&fused)), vec![6, 4, 2]);
+    // Batch 3 of 40x36: outputs over 4 parallel epilogue blocks, and a
+    // partial last chunk.
+    let n = 3 * 40 * 36 * 3;
+    let x: Vec<f32> = (0..n)
+        .map(|i| ((i * 37 % 101) as f32) / 25.0 - 2.0)
+        .collect();
+    let x = crate::Tensor::from_f32(vec![3, 40, 36, 3], x).unwrap();
+    let want = unfused.predict(std::slice::from_ref(&x)).unwrap();
+    let got = fused.predict(std::slice::from_ref(&x)).unwrap();
+    assert_eq!(got[0].shape(), want[0].shape());
+    let (g, w) = (got[0].to_f32(), want[0].to_f32());
+    assert!(w.iter().any(|&v| v != w[0]));
+    for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
+        assert_eq!(a.to_bits(), b.to_bits(), "value {i}: fused {a}, layers {b}");
+    }
+}
