@@ -153,6 +153,9 @@ fn dw_rows_impl<const FMA: bool>(
     .max(ow_lo);
     let fast_k = (k_h == 3 && k_w == 3) || (k_h == 5 && k_w == 5);
     let c8 = c - c % 8;
+    // 16-channel blocks where the vectors hold 16 (AVX-512's 32 registers
+    // also hold a 5×5 block's 25 weight vectors); 8 under AVX2.
+    let wide = FMA && crate::simd::has_avx512();
     let mut taps: Vec<(usize, usize)> = Vec::with_capacity(g.taps());
     for (r, orow) in out.chunks_exact_mut(out_w * c).enumerate() {
         let row = row0 + r;
@@ -175,16 +178,31 @@ fn dw_rows_impl<const FMA: bool>(
             // weight/bias/output indices are within the asserted lengths.
             if c <= SPAN_MAX_CHANNELS {
                 // Channel block outer, pixels inner: the block's weights stay in registers.
-                for cb in (0..c8).step_by(8) {
-                    unsafe {
-                        let base = img.as_ptr().add(cb);
-                        let o = orow.as_mut_ptr().add(ow_lo * c + cb);
-                        let (wp, bp) = (w.as_ptr().add(cb), init.as_ptr().add(cb));
-                        with_window!(k_h, K => {
-                            let rows: [_; K] = std::array::from_fn(|kh| base.add(ih(kh) * in_w * c));
-                            dw_span::<FMA, K, K>(rows, wp, bp, act, c, sw, dw, iw_start, count, o);
-                        });
+                // A macro, not a closure: a closure would not inherit the
+                // caller's target features (FMA became a libm call).
+                macro_rules! span {
+                    ($cb:expr, $block:literal) => {
+                        unsafe {
+                            let base = img.as_ptr().add($cb);
+                            let o = orow.as_mut_ptr().add(ow_lo * c + $cb);
+                            let (wp, bp) = (w.as_ptr().add($cb), init.as_ptr().add($cb));
+                            with_window!(k_h, K => {
+                                let rows: [_; K] = std::array::from_fn(|kh| base.add(ih(kh) * in_w * c));
+                                dw_span::<FMA, K, K, $block>(rows, wp, bp, act, c, sw, dw, iw_start, count, o);
+                            });
+                        }
+                    };
+                }
+                let mut cb = 0;
+                if wide {
+                    while cb + 16 <= c8 {
+                        span!(cb, 16);
+                        cb += 16;
                     }
+                }
+                while cb < c8 {
+                    span!(cb, 8);
+                    cb += 8;
                 }
             } else {
                 // Many channels: pixel outer, channel blocks inner (a long pixel
@@ -238,7 +256,7 @@ fn dw_rows_impl<const FMA: bool>(
     }
 }
 
-/// One 8-channel block along `count` consecutive interior output pixels.
+/// One `B`-channel block (8 or 16) along `count` consecutive interior output pixels.
 ///
 /// # Safety
 /// `rows[kh]` points at channel `cb` of input column 0 of the `kh`-th window
@@ -247,7 +265,7 @@ fn dw_rows_impl<const FMA: bool>(
 /// `out` points at channel `cb` of the first output pixel (pixel stride `c`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
+unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize, const B: usize>(
     rows: [*const f32; KH],
     w: *const f32,
     bias: *const f32,
@@ -259,7 +277,6 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
     count: usize,
     out: *mut f32,
 ) {
-    const B: usize = 8;
     let mut wv = [[[0.0f32; B]; KW]; KH];
     for (kh, wrow) in wv.iter_mut().enumerate() {
         for (kw, v) in wrow.iter_mut().enumerate() {
@@ -273,7 +290,7 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
     let mut j = 0;
     macro_rules! pixels {
         ($p:literal) => {
-            span_pixels::<FMA, KH, KW, $p>(
+            span_pixels::<FMA, KH, KW, B, $p>(
                 &rows,
                 &wv,
                 b,
@@ -296,17 +313,23 @@ unsafe fn dw_span<const FMA: bool, const KH: usize, const KW: usize>(
     }
 }
 
-/// `P` consecutive interior output pixels of one 8-channel block, starting at
+/// `P` consecutive interior output pixels of one `B`-channel block, starting at
 /// input column `iw` (see [`dw_span`]).
 ///
 /// # Safety
 /// As [`dw_span`], for the `P` pixels.
 #[inline(always)]
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-unsafe fn span_pixels<const FMA: bool, const KH: usize, const KW: usize, const P: usize>(
+unsafe fn span_pixels<
+    const FMA: bool,
+    const KH: usize,
+    const KW: usize,
+    const B: usize,
+    const P: usize,
+>(
     rows: &[*const f32; KH],
-    wv: &[[[f32; 8]; KW]; KH],
-    bias: [f32; 8],
+    wv: &[[[f32; B]; KW]; KH],
+    bias: [f32; B],
     act: FusedActivation,
     c: usize,
     sw: usize,
@@ -319,8 +342,8 @@ unsafe fn span_pixels<const FMA: bool, const KH: usize, const KW: usize, const P
         for kw in 0..KW {
             let w = wv[kh][kw];
             for p in 0..P {
-                let xv = *(rows[kh].add((iw + p * sw + kw * dw) * c) as *const [f32; 8]);
-                for i in 0..8 {
+                let xv = *(rows[kh].add((iw + p * sw + kw * dw) * c) as *const [f32; B]);
+                for i in 0..B {
                     acc[p][i] = madd::<FMA>(xv[i], w[i], acc[p][i]);
                 }
             }
@@ -328,7 +351,7 @@ unsafe fn span_pixels<const FMA: bool, const KH: usize, const KW: usize, const P
     }
     for (p, a) in acc.iter_mut().enumerate() {
         act.apply_block(a);
-        *(out.add(p * c) as *mut [f32; 8]) = *a;
+        *(out.add(p * c) as *mut [f32; B]) = *a;
     }
 }
 
