@@ -24,6 +24,7 @@ use crate::layers::keras3_ops::Operation;
 use crate::layers::merge::Merge;
 use crate::layers::normalization::BatchNormalization;
 use crate::layers::spatial_shape::CropPad;
+use crate::layers::tf_ops::TfOpLambda;
 use crate::model::{Model, ModelLayer};
 use crate::{Layer, Pointwise, Tensor, TensorData};
 use tfjs_kernels::{Conv2dParams, FusedActivation, PackedMatrix, Padding};
@@ -148,13 +149,17 @@ fn activation_layer(layer: &dyn Layer) -> Option<FusedActivation> {
 }
 
 /// Whether `layer` is `Add` (`Some(true)`) or `Multiply` (`Some(false)`)
-/// of two tensors: the layers or Keras 3's `x + y` / `x * y`.
+/// of two tensors: the layers, Keras 3's `x + y` / `x * y` or Keras 2's
+/// `TFOpLambda` of them.
 fn sum_or_product(layer: &dyn Layer) -> Option<bool> {
     let any = layer.as_any()?;
-    match any.downcast_ref::<Merge>() {
-        Some(m) => m.sum_or_product(),
-        None => any.downcast_ref::<Operation>()?.sum_or_product(),
+    if let Some(m) = any.downcast_ref::<Merge>() {
+        return m.sum_or_product();
     }
+    if let Some(t) = any.downcast_ref::<TfOpLambda>() {
+        return t.sum_or_product();
+    }
+    any.downcast_ref::<Operation>()?.sum_or_product()
 }
 
 /// The `[(top, bottom), (left, right)]` of a channels-last `ZeroPadding2D`.
@@ -244,8 +249,13 @@ impl Plan {
             let Some(mut f) = fused else {
                 continue;
             };
+            if !epilogues && !f.epilogue.is_empty() {
+                continue;
+            }
             f.run_at = pos;
-            if f.act == FusedActivation::Linear {
+            // A convolution's own epilogue (its unfused activation) comes
+            // before anything folded into its kernel could.
+            if f.act == FusedActivation::Linear && f.epilogue.is_empty() {
                 // + BatchNormalization
                 if let Some(p) = next(f.output) {
                     if let Some((bn, _, bn_out)) = simple(p) {
@@ -395,7 +405,22 @@ impl FusedConv {
             Some(c) => c.fusion_spec()?,
             None => any.downcast_ref::<DepthwiseSeparable>()?.fusion_spec()?,
         };
-        let act = fusable(spec.activation)?;
+        // An activation no kernel fuses (sigmoid, tanh, …) runs as the first
+        // epilogue step, on the output while it is in cache, with the same
+        // per-value function the layer applies (softmax is per row: no).
+        let (act, post) = match fusable(spec.activation) {
+            Some(act) => (act, None),
+            None if !matches!(
+                spec.activation,
+                Activation::Softmax | Activation::LogSoftmax
+            ) =>
+            {
+                let f = spec.activation;
+                let map: Pointwise = std::sync::Arc::new(move |x: &mut [f32]| f.apply(x, 1));
+                (FusedActivation::Linear, Some(Epilogue::Map(map)))
+            }
+            None => return None,
+        };
         let padding = match spec.padding {
             Padding::Same | Padding::Valid => spec.padding,
             Padding::Causal => return None,
@@ -432,6 +457,7 @@ impl FusedConv {
             out_c,
             kernel: spec.kernel.to_vec(),
             bias,
+            epilogue: post.into_iter().collect(),
             ..FusedConv::unchained(act, input, output)
         })
     }

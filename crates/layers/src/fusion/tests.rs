@@ -87,7 +87,8 @@ fn zero_padding_folds_into_the_next_convolution() {
 }
 
 /// The epilogue: Keras 2's hard-swish (`x + 3`, ReLU6, `x * (1/6)`,
-/// `Multiply`), a swish `Activation`, Rescaling and a residual `Add` run
+/// `Multiply`), a swish `Activation`, Rescaling, a convolution's own tanh
+/// and residual `Add`s (the layer and `TFOpLambda`'s `x + y`) run
 /// inside the convolutions' steps and give exactly the numbers of the
 /// layers run one by one after the fused convolutions.
 #[test]
@@ -126,14 +127,27 @@ fn pointwise_gate_and_residual_epilogues_match_the_layers_bit_for_bit() {
         layer("Add", "residual", json!({}), json!([[["scale", 0, 0, {}], ["hswish", 0, 0, {}]]])),
         conv("c3", "residual", 4),
         layer("Activation", "sig", json!({"activation": "sigmoid"}), node("c3")),
+        // A convolution's own activation that no kernel fuses (tanh) runs as
+        // its epilogue; the BatchNormalization after it is not folded in.
+        layer("Conv2D", "c4", json!({"filters": 4, "kernel_size": 1, "activation": "tanh"}),
+            node("sig")),
+        layer("BatchNormalization", "b4",
+            json!({"beta_initializer": {"class_name": "Constant", "config": {"value": 0.5}}}),
+            node("c4")),
+        conv("c5", "b4", 4),
+        // Keras 2's `x + y` of two tensors, a residual Add.
+        json!({"class_name": "TFOpLambda", "name": "res2",
+            "config": {"name": "res2", "function": "__operators__.add"},
+            "inbound_nodes": [["c5", 0, 0, {"y": ["sig", 0, 0], "name": null}]]}),
     ]);
     let topo = json!({"class_name": "Functional", "config": {"name": "m", "layers": layers,
-        "input_layers": [["in", 0, 0]], "output_layers": [["sig", 0, 0]]}});
+        "input_layers": [["in", 0, 0]], "output_layers": [["res2", 0, 0]]}});
     let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 5).unwrap();
     let (fused, unfused) = (build(), build());
     unfused.plan.set(Plan::build_with(&unfused, false)).unwrap();
-    // c1+b1+add3+r6+div6+hswish, c2+swish+scale+residual, c3+sig.
-    assert_eq!(chain_lengths(&Plan::build(&fused)), vec![6, 4, 2]);
+    // c1+b1+add3+r6+div6+hswish, c2+swish+scale+residual, c3+sig, c4
+    // (tanh), c5+res2.
+    assert_eq!(chain_lengths(&Plan::build(&fused)), vec![6, 4, 2, 1, 2]);
     // Batch 3 of 40x36: outputs over 4 parallel epilogue blocks, and a
     // partial last chunk.
     let n = 3 * 40 * 36 * 3;

@@ -229,7 +229,24 @@ fn number(v: &Value) -> Option<f32> {
     v.as_f64().map(|f| f as f32)
 }
 
+impl TfOpLambda {
+    /// Whether this is `x + y` (`Some(true)`) or `x * y` (`Some(false)`) of
+    /// two tensors (`tf.__operators__.add`, `tf.math.multiply`, …), which
+    /// the convolution fusion takes as a residual `Add` or a gate.
+    pub(crate) fn sum_or_product(&self) -> Option<bool> {
+        if self.inner.is_some() || self.x_const.is_some() || self.tensor_kwargs != 1 {
+            return None;
+        }
+        match (self.func, &self.y) {
+            (Func::Binary(BinOp::Add), Some(Arg::Tensor(0))) => Some(true),
+            (Func::Binary(BinOp::Mul), Some(Arg::Tensor(0))) => Some(false),
+            _ => None,
+        }
+    }
+}
+
 impl Layer for TfOpLambda {
+    layer_flags!(downcast);
     fn per_sample(&self) -> bool {
         // Elementwise functions (with scalar or same-batch tensor operands)
         // never read across the batch; reductions, reshapes and the other
