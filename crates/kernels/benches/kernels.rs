@@ -202,6 +202,23 @@ fn bench_pool_misc(c: &mut Criterion) {
     g.finish();
 }
 
+/// Attention's per-head products at a BERT-mini head (128 tokens, 64
+/// features, heads interleaved 4 wide).
+fn bench_attention(c: &mut Criterion) {
+    let (t, d, heads) = (128, 64, 4);
+    let q = data(t * heads * d);
+    let kt = data(d * t);
+    let v = data(t * heads * d);
+    let mut scores = data(t * t);
+    let mut ctx = vec![0.0; t * heads * d];
+    bench_one(c, "attention", "scores 128x128 d64", 2 * t * t * d, || {
+        attention_scores(black_box(&q), heads * d, d, &kt, t, &mut scores)
+    });
+    bench_one(c, "attention", "context 128x128 d64", 2 * t * t * d, || {
+        attention_context(black_box(&scores), t, &v, heads * d, d, &mut ctx, heads * d)
+    });
+}
+
 /// Every convolution of MobileNet v1 (1.0, 224): the kernels' share of one inference.
 fn mobilenet_v1_layers(batch: usize) -> Vec<(bool, Conv2dParams)> {
     let mut v = vec![(false, same(batch, 224, 3, 32, 3, 2))];
@@ -283,6 +300,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = bench_convolutions, bench_pool_misc, bench_mobilenet
+    targets = bench_convolutions, bench_pool_misc, bench_attention, bench_mobilenet
 }
 criterion_main!(benches);

@@ -64,6 +64,7 @@
 #![warn(missing_docs)]
 
 mod act;
+mod attention;
 mod conv;
 mod depthwise;
 pub mod einsum;
@@ -79,6 +80,7 @@ pub mod resample;
 mod simd;
 
 pub use act::FusedActivation;
+pub use attention::{attention_context, attention_scores};
 pub use conv::{
     conv2d, conv2d_fused, conv2d_packed, conv2d_transpose, conv3d, dense_packed, Conv2dParams,
     Conv3dParams,

@@ -387,6 +387,49 @@ proptest! {
         assert_close(&tyb, &want, "conv2d_transpose bias");
     }
 
+    /// Attention's per-head products: a block of query rows (strided, as
+    /// heads interleave) against transposed keys, and scores against
+    /// strided value rows, bit for bit the scalar loops in the same order.
+    #[test]
+    fn attention_products_match_naive(
+        rows in 1usize..7, kd in 1usize..40, tv in 1usize..40, vd in 1usize..40,
+        gap in 0usize..5, seed: u64,
+    ) {
+        let (q_stride, v_stride, o_stride) = (kd + gap, vd + gap, vd + 2 * gap);
+        let q = rand_vec((rows - 1) * q_stride + kd, seed);
+        let kt = rand_vec(kd * tv, seed + 1);
+        let mut scores = vec![f32::NAN; rows * tv];
+        attention_scores(&q, q_stride, kd, &kt, tv, &mut scores);
+        for i in 0..rows {
+            for j in 0..tv {
+                let mut s = 0.0f32;
+                for d in 0..kd {
+                    s += q[i * q_stride + d] * kt[d * tv + j];
+                }
+                prop_assert_eq!(scores[i * tv + j].to_bits(), s.to_bits(), "score {} {}", i, j);
+            }
+        }
+        let v = rand_vec((tv - 1) * v_stride + vd, seed + 2);
+        let start = rand_vec((rows - 1) * o_stride + vd, seed + 3);
+        let mut out = start.clone();
+        attention_context(&scores, tv, &v, v_stride, vd, &mut out, o_stride);
+        for i in 0..rows {
+            for e in 0..vd {
+                let mut o = start[i * o_stride + e];
+                for j in 0..tv {
+                    o += scores[i * tv + j] * v[j * v_stride + e];
+                }
+                prop_assert_eq!(out[i * o_stride + e].to_bits(), o.to_bits(), "context {} {}", i, e);
+            }
+        }
+        // Values between the strided rows are left alone.
+        for i in 0..rows - 1 {
+            for e in vd..o_stride {
+                prop_assert_eq!(out[i * o_stride + e].to_bits(), start[i * o_stride + e].to_bits());
+            }
+        }
+    }
+
     #[test]
     fn pool2d_matches_naive(
         batch in 1usize..3, in_h in 1usize..9, in_w in 1usize..9, c in 1usize..42,

@@ -500,16 +500,17 @@ impl Layer for MultiHeadAttention {
                         keys_t[d * tv + j] = k;
                     }
                 }
+                tfjs_kernels::attention_scores(
+                    &qp[(bi * tq * h + hi) * kd..],
+                    h * kd,
+                    kd,
+                    &keys_t,
+                    rows,
+                    &mut scores,
+                );
                 for (i, row) in scores.chunks_exact_mut(rows).enumerate() {
-                    let qv = &qp[((bi * tq + i) * h + hi) * kd..][..kd];
-                    row.fill(0.0);
-                    for (&q, keys) in qv.iter().zip(keys_t.chunks_exact(rows)) {
-                        for (s, &k) in row.iter_mut().zip(keys) {
-                            *s += q * k;
-                        }
-                    }
                     if !masked {
-                        continue;
+                        break;
                     }
                     for (j, s) in row.iter_mut().enumerate() {
                         let mut m = qmask.as_ref().map_or(1.0, |m| m[bi * tq + i])
@@ -532,15 +533,15 @@ impl Layer for MultiHeadAttention {
                 if self.return_scores {
                     all_scores[(bi * h + hi) * tq * tv..][..tq * tv].copy_from_slice(&scores);
                 }
-                for (i, row) in scores.chunks_exact(rows).enumerate() {
-                    let out = &mut ctx[((bi * tq + i) * h + hi) * vd..][..vd];
-                    for (j, &p) in row.iter().enumerate() {
-                        let vv = &vp[((bi * tv + j) * h + hi) * vd..][..vd];
-                        for (o, x) in out.iter_mut().zip(vv) {
-                            *o += p * x;
-                        }
-                    }
-                }
+                tfjs_kernels::attention_context(
+                    &scores,
+                    rows,
+                    &vp[(bi * tv * h + hi) * vd..],
+                    h * vd,
+                    vd,
+                    &mut ctx[(bi * tq * h + hi) * vd..],
+                    h * vd,
+                );
             }
         }
         let out = self.project(&ctx, b * tq, h * vd, 3 * step, dout);
