@@ -140,18 +140,24 @@ fn bench_pool_misc(c: &mut Criterion) {
     let x = data(1 << 16);
     let mut y = x.clone();
     g.throughput(Throughput::Elements(x.len() as u64));
-    g.bench_function("sigmoid 64k", |b| {
-        b.iter(|| {
-            y.copy_from_slice(&x);
-            sigmoid_inplace(black_box(&mut y))
-        })
-    });
-    g.bench_function("tanh 64k", |b| {
-        b.iter(|| {
-            y.copy_from_slice(&x);
-            tanh_inplace(black_box(&mut y))
-        })
-    });
+    type InPlace = fn(&mut [f32]);
+    let functions: [(&str, InPlace); 7] = [
+        ("sigmoid 64k", sigmoid_inplace),
+        ("tanh 64k", tanh_inplace),
+        ("exp 64k", exp_inplace),
+        ("silu 64k", silu_inplace),
+        ("erf 64k", erf_inplace),
+        ("gelu 64k", gelu_inplace),
+        ("gelu tanh 64k", gelu_tanh_inplace),
+    ];
+    for (name, f) in functions {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                y.copy_from_slice(&x);
+                f(black_box(&mut y))
+            })
+        });
+    }
     g.finish();
 
     let mut g = c.benchmark_group("matmul");
