@@ -243,6 +243,10 @@ fn dw_rows_impl<const FMA: bool>(
                 dw_block::<FMA, 32>(img, w, &taps, cb, init, act, o);
                 cb += 32;
             }
+            if cb + 16 <= c {
+                dw_block::<FMA, 16>(img, w, &taps, cb, init, act, o);
+                cb += 16;
+            }
             while cb + 8 <= c {
                 dw_block::<FMA, 8>(img, w, &taps, cb, init, act, o);
                 cb += 8;

@@ -314,6 +314,12 @@ fn pool_rows_impl<const FMA: bool>(
                 pool_block::<32>(img, &taps, cb, is_max, o);
                 cb += 32;
             }
+            // 16 and 24 channels (small models) in one or two blocks, not
+            // two or three of 8.
+            if cb + 16 <= c {
+                pool_block::<16>(img, &taps, cb, is_max, o);
+                cb += 16;
+            }
             while cb + 8 <= c {
                 pool_block::<8>(img, &taps, cb, is_max, o);
                 cb += 8;
