@@ -30,9 +30,8 @@ use tfjs_layers::builder::{Graph, Sequential};
 use tfjs_layers::io_json::{IoJson, IoTensor, Tolerance};
 use tfjs_layers::{LayerRegistry, LoadOptions, Model, Tensor};
 
-fn fixtures_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 async fn save(router: &Router, model: &Model, dir: &Path) -> Result<(), String> {
     let url = format!("file://{}", dir.display());
@@ -622,32 +621,21 @@ async fn main() {
     let mut router = Router::new();
     router.register(Arc::new(FileStore::new()));
     let mut failures = Vec::new();
-    for family in ["tfjs", "keras"] {
-        let root = fixtures_root().join(family);
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-            .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("model.json").is_file() && p.join("io.json").is_file())
-            .collect();
-        dirs.sort();
-        for dir in dirs {
-            let id = format!("{family}__{}", dir.file_name().unwrap().to_string_lossy());
-            if !selected(&id) {
-                continue;
-            }
-            let result = async {
-                let artifacts = tfjs_io::file::load_path(&dir).map_err(|e| e.to_string())?;
-                let model = Model::from_artifacts(&artifacts, &LoadOptions::default())
-                    .map_err(|e| e.to_string())?;
-                let target = out.join(&id);
-                save(&router, &model, &target).await?;
-                write_reference(&target, &dir.join("io.json"))
-            }
-            .await;
-            match result {
-                Ok(()) => println!("exported {id}"),
-                Err(e) => failures.push(format!("{id}: {e}")),
-            }
+    for (family, name, dir) in common::fixture_dirs() {
+        let id = format!("{family}__{name}");
+        if !selected(&id) {
+            continue;
+        }
+        let result = async {
+            let model = common::load_fixture(&dir)?;
+            let target = out.join(&id);
+            save(&router, &model, &target).await?;
+            write_reference(&target, &dir.join("io.json"))
+        }
+        .await;
+        match result {
+            Ok(()) => println!("exported {id}"),
+            Err(e) => failures.push(format!("{id}: {e}")),
         }
     }
     rebuilt_corpus(&router, &out, &mut failures).await;
