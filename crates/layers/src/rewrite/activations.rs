@@ -167,11 +167,7 @@ fn nested_problem(config: &Map<String, Value>, dialect: Dialect, target: Target)
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     let mut folded_gates = None;
-    if let Some(act) = site
-        .config
-        .get("recurrent_activation")
-        .and_then(Value::as_str)
-    {
+    if let Some(act) = site.field("recurrent_activation", Value::as_str) {
         let class = classify(act, site.dialect, site.target);
         if let Ok(Some(kind)) = class {
             folded_gates = fold_recurrent_hard_sigmoid(site, kind);
@@ -191,7 +187,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if let Some(why) = nested_problem(site.config, site.dialect, site.target) {
         return Outcome::Cannot(why);
     }
-    let Some(act) = site.config.get("activation").and_then(Value::as_str) else {
+    let Some(act) = site.field("activation", Value::as_str) else {
         return folded_gates.unwrap_or(Outcome::Skip);
     };
     let kind = match classify(act, site.dialect, site.target) {
@@ -400,9 +396,8 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::rewrite_for_tfjs;
     use super::super::test_util::*;
-    use super::super::{entry_on, rewrite_for_tfjs};
-    use serde_json::json;
 
     #[test]
     fn hard_silu_becomes_rescaling_relu6_multiply() {

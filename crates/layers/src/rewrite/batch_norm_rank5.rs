@@ -61,9 +61,7 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn rank_5_batch_norm_runs_on_a_rank_4_view() {

@@ -12,11 +12,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "Concatenate" {
         return Outcome::Skip;
     }
-    let axis = site
-        .config
-        .get("axis")
-        .and_then(Value::as_i64)
-        .unwrap_or(-1);
+    let axis = site.field("axis", Value::as_i64).unwrap_or(-1);
     if axis >= -1 {
         return Outcome::Skip;
     }
@@ -37,20 +33,13 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn a_negative_concatenate_axis_is_counted_from_the_front() {
         let layers = vec![
             dense("d", 4, "x"),
-            entry(
-                "cat",
-                "Concatenate",
-                json!({"axis": -2}),
-                vec![json!([["x", 0, 0, {}], ["d", 0, 0, {}]])],
-            ),
+            entry_on_all("cat", "Concatenate", json!({"axis": -2}), &["x", "d"]),
         ];
         let model = functional(&[3, 2, 4], layers, 1);
         let out = assert_same(&model, &input(&[2, 3, 2, 4]), 0.0);

@@ -13,11 +13,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if !matches!(site.class_name, "Conv1D" | "Conv2D") {
         return Outcome::Skip;
     }
-    let groups = site
-        .config
-        .get("groups")
-        .and_then(Value::as_u64)
-        .unwrap_or(1);
+    let groups = site.field("groups", Value::as_u64).unwrap_or(1);
     if groups <= 1 {
         return Outcome::Skip;
     }
@@ -73,9 +69,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn grouped_convolutions_become_block_diagonal_ones() {

@@ -199,9 +199,8 @@ fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
     use super::super::test_util::*;
-    use serde_json::{json, Value};
+    use serde_json::Value;
 
     fn op(name: &str, class: &str, config: Value, node: Value) -> Value {
         entry(name, &format!("ops.{class}"), config, vec![node])

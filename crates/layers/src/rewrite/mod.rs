@@ -140,7 +140,8 @@ pub mod target;
 pub mod walk;
 
 pub use site::{
-    chain_entries, concatenate_entry, entry, entry_on, f32_weight, LayerShapes, Outcome, Site,
+    chain_entries, concatenate_entry, end_chain, entry, entry_on, entry_on_all, f32_weight,
+    zero_dense, LayerShapes, Outcome, Site, Step,
 };
 pub use target::{classes_in, tfjs_knows, Target, TFJS_CLASSES};
 pub use walk::{

@@ -24,7 +24,7 @@
 //! the masks. A Keras mask reaching the layer (from
 //! `Embedding(mask_zero=True)` or `Masking`) is refused.
 
-use super::{concatenate_entry, entry, f32_weight, Outcome, Site};
+use super::{concatenate_entry, entry, f32_weight, zero_dense, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
 
@@ -343,21 +343,9 @@ fn mask_bias(
     })
 }
 
-/// A linear `Dense` config (its weights are written with the rewrite).
-fn zero_dense(units: usize, use_bias: bool) -> Value {
-    json!({"units": units, "activation": "linear", "use_bias": use_bias,
-           "kernel_initializer": {"class_name": "Zeros", "config": {}},
-           "bias_initializer": {"class_name": "Zeros", "config": {}},
-           "kernel_regularizer": null, "bias_regularizer": null,
-           "activity_regularizer": null, "kernel_constraint": null,
-           "bias_constraint": null})
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, entry_on};
-    use serde_json::json;
 
     #[test]
     fn multi_head_attention_becomes_dense_dot_softmax_per_head() {

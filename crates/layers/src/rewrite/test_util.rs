@@ -2,9 +2,11 @@
 //! check that a rewrite loads back and predicts the same.
 
 use super::*;
+pub use super::{entry, entry_on, entry_on_all};
 use crate::model::Model;
 use crate::{LayerRegistry, LoadOptions, Tensor};
-use serde_json::{json, Value};
+pub use serde_json::json;
+use serde_json::Value;
 
 /// A functional model from `layers` (functional-form entries) with
 /// one input `x` of `shape` (no batch) and output the last layer.

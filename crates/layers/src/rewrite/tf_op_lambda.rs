@@ -28,11 +28,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if !matches!(site.class_name, "TFOpLambda" | "SlicingOpLambda") {
         return Outcome::Skip;
     }
-    let function = site
-        .config
-        .get("function")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
+    let function = site.field("function", Value::as_str).unwrap_or("?");
     if function == "image.resize" {
         return image_resize(site)
             .unwrap_or_else(|why| Outcome::Cannot(format!("tf.{function}: {why}")));
@@ -512,9 +508,8 @@ pub(super) fn permute(name: &str, x: Value, perm: &[i64]) -> Result<Vec<Value>, 
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
     use super::super::test_util::*;
-    use serde_json::{json, Value};
+    use serde_json::Value;
 
     fn op(name: &str, function: &str, node: Value) -> Value {
         entry(

@@ -440,9 +440,7 @@ fn makes_masks(v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, entry_on};
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn unrewritable_layers_are_listed_in_one_error() {
