@@ -6,7 +6,7 @@ mod common;
 use common::build_error;
 use serde_json::{json, Map, Value};
 use tfjs_format::codec::{encode_weights, DecodedWeight, TensorValues};
-use tfjs_format::{ModelArtifacts, WeightData};
+use tfjs_format::{ModelArtifacts, ModelJson, WeightData};
 use tfjs_layers::builder::{Graph, Sequential};
 use tfjs_layers::config::ConfigReader;
 use tfjs_layers::{
@@ -560,11 +560,11 @@ fn tfjs_saved_topologies_are_reproduced_exactly() {
             serde_json::from_slice(&std::fs::read(fx.join("model.json")).unwrap()).unwrap();
         let a = m.to_artifacts().unwrap();
         let ours: Vec<&str> = a.weight_specs.iter().map(|s| s.name.as_str()).collect();
-        let theirs: Vec<&str> = original["weightsManifest"][0]["weights"]
-            .as_array()
+        let theirs: Vec<String> = ModelJson::from_value(original.clone(), "model.json")
             .unwrap()
-            .iter()
-            .map(|w| w["name"].as_str().unwrap())
+            .weight_specs()
+            .into_iter()
+            .map(|s| s.name)
             .collect();
         assert_eq!(ours, theirs, "{name}: weight order");
         assert_eq!(
