@@ -193,7 +193,7 @@ async fn replay_of_the_browser_model_management_session() {
     .await;
 
     // 09/10: nested paths with spaces.
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     for s in ["localstorage", "indexeddb"] {
         p.router
             .save(&format!("{s}://nested/dir/model 2"), &model)
@@ -299,7 +299,7 @@ async fn error_texts_are_tensorflowjs_s() {
 #[tokio::test]
 async fn same_model_under_another_spelling_is_refused() {
     let p = test_profile();
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     let dir = p.dir.path().join("m");
     let a = format!("file://{}", dir.display());
     let b = format!("file://{}/./model.json", dir.display());
@@ -344,7 +344,7 @@ async fn copy_and_move_across_every_scheme_keep_the_model() {
     let end = p.router.load("localstorage://end").await.unwrap();
     assert_eq!(end.model_topology, model.model_topology);
     assert_eq!(end.weight_specs, model.weight_specs);
-    assert_eq!(end.weight_data.contiguous(), model.weight_data.contiguous());
+    assert_same_weight_bytes(&end, &model);
     assert_eq!(end.training_config, model.training_config);
     assert_eq!(end.user_defined_metadata, model.user_defined_metadata);
     // file:// dirs are listed too.
@@ -391,10 +391,7 @@ async fn a_failed_destination_save_keeps_the_source() {
         "{err}"
     );
     let still = p.router.load("indexeddb://big-idb").await.unwrap();
-    assert_eq!(
-        still.weight_data.contiguous(),
-        model.weight_data.contiguous()
-    );
+    assert_same_weight_bytes(&still, &model);
     assert_eq!(
         LocalStorageStore::new(p.profile.clone()).items().unwrap(),
         before
@@ -433,7 +430,7 @@ impl ModelStore for Lossy {
 async fn a_copy_that_does_not_verify_keeps_the_source() {
     let mut p = test_profile();
     p.router.register(Arc::new(Lossy(MemoryStore::new())));
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     p.router.save("localstorage://src", &model).await.unwrap();
     let err = move_model(&p.router, "localstorage://src", "lossy://dst")
         .await
@@ -444,10 +441,7 @@ async fn a_copy_that_does_not_verify_keeps_the_source() {
         "{err}"
     );
     let still = p.router.load("localstorage://src").await.unwrap();
-    assert_eq!(
-        still.weight_data.contiguous(),
-        model.weight_data.contiguous()
-    );
+    assert_same_weight_bytes(&still, &model);
 }
 
 #[tokio::test]
