@@ -520,83 +520,71 @@ mod tests {
         )
     }
 
+    /// `tf.<function>` called on `x` with `kwargs`, as Keras 2 saves the
+    /// call: the tensors among the kwargs are inputs too.
+    fn tf(name: &str, function: &str, x: &str, kwargs: Value) -> Value {
+        let node = call_node(&json!([x, 0, 0]), kwargs.clone(), &tensor_refs(&kwargs));
+        op(name, function, node)
+    }
+
     #[test]
     fn tf_op_lambda_arithmetic_becomes_tfjs_layers() {
         let layers = vec![
             dense("d", 6, "x"),
-            op(
+            tf(
                 "add",
                 "__operators__.add",
-                json!([["d", 0, 0, {"y": 3.0, "name": null}]]),
+                "d",
+                json!({"y": 3.0, "name": null}),
             ),
-            op("relu6", "nn.relu6", json!([["add", 0, 0, {}]])),
-            op(
+            tf("relu6", "nn.relu6", "add", json!({})),
+            tf(
                 "mul",
                 "math.multiply",
-                json!([["relu6", 0, 0, {"y": 0.16666666666666666}]]),
+                "relu6",
+                json!({"y": 0.16666666666666666}),
             ),
-            op(
-                "hswish",
-                "math.multiply",
-                json!([["d", 0, 0, {"y": ["mul", 0, 0]}], ["mul", 0, 0, {}]]),
-            ),
-            op(
-                "sub",
-                "math.subtract",
-                json!([["hswish", 0, 0, {"y": 0.5}]]),
-            ),
-            op(
+            tf("hswish", "math.multiply", "d", json!({"y": ["mul", 0, 0]})),
+            tf("sub", "math.subtract", "hswish", json!({"y": 0.5})),
+            tf(
                 "rsub",
                 "math.subtract",
-                json!([["sub", 0, 0, {"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}], ["sub", 0, 0, {}]]),
+                "sub",
+                json!({"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}),
             ),
-            op("div", "math.truediv", json!([["rsub", 0, 0, {"y": 4.0}]])),
-            op(
-                "diff",
-                "math.subtract",
-                json!([["div", 0, 0, {"y": ["d", 0, 0]}], ["d", 0, 0, {}]]),
-            ),
-            op("neg", "math.negative", json!([["diff", 0, 0, {}]])),
-            op(
-                "mx",
-                "math.maximum",
-                json!([["neg", 0, 0, {"y": ["d", 0, 0]}], ["d", 0, 0, {}]]),
-            ),
-            op(
-                "mn",
-                "math.minimum",
-                json!([["mx", 0, 0, {"y": ["div", 0, 0]}], ["div", 0, 0, {}]]),
-            ),
-            op("relu", "math.maximum", json!([["mn", 0, 0, {"y": 0.0}]])),
-            op(
+            tf("div", "math.truediv", "rsub", json!({"y": 4.0})),
+            tf("diff", "math.subtract", "div", json!({"y": ["d", 0, 0]})),
+            tf("neg", "math.negative", "diff", json!({})),
+            tf("mx", "math.maximum", "neg", json!({"y": ["d", 0, 0]})),
+            tf("mn", "math.minimum", "mx", json!({"y": ["div", 0, 0]})),
+            tf("relu", "math.maximum", "mn", json!({"y": 0.0})),
+            tf(
                 "sum",
                 "__operators__.add",
-                json!([["relu", 0, 0, {"y": ["neg", 0, 0]}], ["neg", 0, 0, {}]]),
+                "relu",
+                json!({"y": ["neg", 0, 0]}),
             ),
-            op("sig", "math.sigmoid", json!([["sum", 0, 0, {}]])),
-            op("tanh", "math.tanh", json!([["sig", 0, 0, {}]])),
-            op("silu", "nn.silu", json!([["sum", 0, 0, {}]])),
-            op("gelu", "nn.gelu", json!([["silu", 0, 0, {}]])),
-            op("elu", "nn.elu", json!([["gelu", 0, 0, {}]])),
-            op("selu", "nn.selu", json!([["elu", 0, 0, {}]])),
-            op("sp", "math.softplus", json!([["selu", 0, 0, {}]])),
-            op("ss", "nn.softsign", json!([["sp", 0, 0, {}]])),
-            op(
-                "lrelu",
-                "nn.leaky_relu",
-                json!([["sum", 0, 0, {"alpha": 0.1}]]),
-            ),
-            op(
+            tf("sig", "math.sigmoid", "sum", json!({})),
+            tf("tanh", "math.tanh", "sig", json!({})),
+            tf("silu", "nn.silu", "sum", json!({})),
+            tf("gelu", "nn.gelu", "silu", json!({})),
+            tf("elu", "nn.elu", "gelu", json!({})),
+            tf("selu", "nn.selu", "elu", json!({})),
+            tf("sp", "math.softplus", "selu", json!({})),
+            tf("ss", "nn.softsign", "sp", json!({})),
+            tf("lrelu", "nn.leaky_relu", "sum", json!({"alpha": 0.1})),
+            tf(
                 "clip",
                 "clip_by_value",
-                json!([["lrelu", 0, 0, {"clip_value_min": 0.0, "clip_value_max": 1.5}]]),
+                "lrelu",
+                json!({"clip_value_min": 0.0, "clip_value_max": 1.5}),
             ),
             op(
                 "cat",
                 "concat",
                 json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["clip", 0, 0, {"axis": -1}]]),
             ),
-            op("sm", "nn.softmax", json!([["cat", 0, 0, {}]])),
+            tf("sm", "nn.softmax", "cat", json!({})),
         ];
         assert_rewrites(
             &[3, 5],
@@ -610,31 +598,24 @@ mod tests {
     #[test]
     fn tf_op_lambda_shapes_become_reshape_and_permute() {
         let layers = vec![
-            op(
+            tf(
                 "t",
                 "compat.v1.transpose",
-                json!([["x", 0, 0, {"perm": [0, 2, 1], "name": "transpose"}]]),
+                "x",
+                json!({"perm": [0, 2, 1], "name": "transpose"}),
             ),
-            op("r", "reshape", json!([["t", 0, 0, {"shape": [-1, 12]}]])),
-            op("e", "expand_dims", json!([["r", 0, 0, {"axis": 1}]])),
-            op("s", "compat.v1.squeeze", json!([["e", 0, 0, {"axis": 1}]])),
-            op("r3", "reshape", json!([["s", 0, 0, {"shape": [-1, 6, 2]}]])),
-            op(
-                "mean",
-                "math.reduce_mean",
-                json!([["r3", 0, 0, {"axis": 1}]]),
-            ),
-            op(
-                "max",
-                "math.reduce_max",
-                json!([["r3", 0, 0, {"axis": -2}]]),
-            ),
+            tf("r", "reshape", "t", json!({"shape": [-1, 12]})),
+            tf("e", "expand_dims", "r", json!({"axis": 1})),
+            tf("s", "compat.v1.squeeze", "e", json!({"axis": 1})),
+            tf("r3", "reshape", "s", json!({"shape": [-1, 6, 2]})),
+            tf("mean", "math.reduce_mean", "r3", json!({"axis": 1})),
+            tf("max", "math.reduce_max", "r3", json!({"axis": -2})),
             op(
                 "cat",
                 "concat",
                 json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
             ),
-            op("sq", "math.square", json!([["cat", 0, 0, {}]])),
+            tf("sq", "math.square", "cat", json!({})),
         ];
         let model = functional(&[4, 3], layers, 7);
         assert_same(&model, &input(&[2, 4, 3]), 1e-6);
@@ -643,35 +624,36 @@ mod tests {
     #[test]
     fn tf_op_lambda_pooling_and_resize_become_tfjs_layers() {
         let layers = vec![
-            op(
+            tf(
                 "mp",
                 "nn.max_pool2d",
-                json!([["x", 0, 0, {"ksize": 2, "strides": 2, "padding": "VALID"}]]),
+                "x",
+                json!({"ksize": 2, "strides": 2, "padding": "VALID"}),
             ),
-            op(
+            tf(
                 "ap",
                 "nn.avg_pool2d",
-                json!([["mp", 0, 0, {"ksize": [1, 3, 3, 1], "strides": [1, 1], "padding": "SAME"}]]),
+                "mp",
+                json!({"ksize": [1, 3, 3, 1], "strides": [1, 1], "padding": "SAME"}),
             ),
-            op(
+            tf(
                 "se",
                 "math.reduce_mean",
-                json!([["ap", 0, 0, {"axis": [1, 2], "keepdims": true}]]),
+                "ap",
+                json!({"axis": [1, 2], "keepdims": true}),
             ),
-            op(
-                "scaled",
-                "math.multiply",
-                json!([["ap", 0, 0, {"y": ["se", 0, 0]}], ["se", 0, 0, {}]]),
-            ),
-            op(
+            tf("scaled", "math.multiply", "ap", json!({"y": ["se", 0, 0]})),
+            tf(
                 "up",
                 "image.resize",
-                json!([["scaled", 0, 0, {"size": [5, 4], "method": "bilinear"}]]),
+                "scaled",
+                json!({"size": [5, 4], "method": "bilinear"}),
             ),
-            op(
+            tf(
                 "down",
                 "image.resize",
-                json!([["up", 0, 0, {"size": [2, 3], "method": "nearest"}]]),
+                "up",
+                json!({"size": [2, 3], "method": "nearest"}),
             ),
         ];
         assert_rewrites(
@@ -686,13 +668,9 @@ mod tests {
     #[test]
     fn tf_op_lambda_without_a_tfjs_layer_is_refused() {
         let layers = vec![
-            op("a", "math.abs", json!([["x", 0, 0, {}]])),
-            op(
-                "q",
-                "math.truediv",
-                json!([["a", 0, 0, {"y": ["x", 0, 0]}], ["x", 0, 0, {}]]),
-            ),
-            op("m", "math.reduce_std", json!([["q", 0, 0, {"axis": 1}]])),
+            tf("a", "math.abs", "x", json!({})),
+            tf("q", "math.truediv", "a", json!({"y": ["x", 0, 0]})),
+            tf("m", "math.reduce_std", "q", json!({"axis": 1})),
         ];
         let model = functional(&[4], layers, 7);
         assert_refused(
