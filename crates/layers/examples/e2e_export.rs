@@ -208,7 +208,9 @@ fn probe(
 /// `TFOpLambda` / Keras 3 op the rules map), with random weights: exported
 /// rewritten, with the engine's outputs on the original as the reference.
 fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
-    let tf = |name: &str, f: &str, node: serde_json::Value| {
+    // `tf.<f>` called on `x` with `kwargs`.
+    let tf = |name: &str, f: &str, x: &str, kwargs: serde_json::Value| {
+        let node = json!([[x, 0, 0, kwargs]]);
         probe(name, "TFOpLambda", json!({"function": f}), node)
     };
     let ops = |name: &str, class: &str, config: serde_json::Value, node: serde_json::Value| {
@@ -216,96 +218,70 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
     };
     let arith = vec![
         probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),
-        tf("add", "__operators__.add", json!([["d", 0, 0, {"y": 3.0}]])),
-        tf("relu6", "nn.relu6", json!([["add", 0, 0, {}]])),
+        tf("add", "__operators__.add", "d", json!({"y": 3.0})),
+        tf("relu6", "nn.relu6", "add", json!({})),
         tf(
             "mul",
             "math.multiply",
-            json!([["relu6", 0, 0, {"y": 0.16666666666666666}]]),
+            "relu6",
+            json!({"y": 0.16666666666666666}),
         ),
-        tf(
-            "hs",
-            "math.multiply",
-            json!([["d", 0, 0, {"y": ["mul", 0, 0]}]]),
-        ),
-        tf("sub", "math.subtract", json!([["hs", 0, 0, {"y": 0.5}]])),
+        tf("hs", "math.multiply", "d", json!({"y": ["mul", 0, 0]})),
+        tf("sub", "math.subtract", "hs", json!({"y": 0.5})),
         tf(
             "rsub",
             "math.subtract",
-            json!([["sub", 0, 0, {"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}]]),
+            "sub",
+            json!({"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}),
         ),
-        tf("div", "math.truediv", json!([["rsub", 0, 0, {"y": 4.0}]])),
-        tf(
-            "diff",
-            "math.subtract",
-            json!([["div", 0, 0, {"y": ["d", 0, 0]}]]),
-        ),
-        tf("neg", "math.negative", json!([["diff", 0, 0, {}]])),
-        tf(
-            "mx",
-            "math.maximum",
-            json!([["neg", 0, 0, {"y": ["d", 0, 0]}]]),
-        ),
-        tf(
-            "mn",
-            "math.minimum",
-            json!([["mx", 0, 0, {"y": ["div", 0, 0]}]]),
-        ),
-        tf("relu", "math.maximum", json!([["mn", 0, 0, {"y": 0.0}]])),
+        tf("div", "math.truediv", "rsub", json!({"y": 4.0})),
+        tf("diff", "math.subtract", "div", json!({"y": ["d", 0, 0]})),
+        tf("neg", "math.negative", "diff", json!({})),
+        tf("mx", "math.maximum", "neg", json!({"y": ["d", 0, 0]})),
+        tf("mn", "math.minimum", "mx", json!({"y": ["div", 0, 0]})),
+        tf("relu", "math.maximum", "mn", json!({"y": 0.0})),
         tf(
             "sum",
             "__operators__.add",
-            json!([["relu", 0, 0, {"y": ["neg", 0, 0]}]]),
+            "relu",
+            json!({"y": ["neg", 0, 0]}),
         ),
-        tf("sig", "math.sigmoid", json!([["sum", 0, 0, {}]])),
-        tf("tanh", "math.tanh", json!([["sig", 0, 0, {}]])),
-        tf("silu", "nn.silu", json!([["sum", 0, 0, {}]])),
-        tf("gelu", "nn.gelu", json!([["silu", 0, 0, {}]])),
-        tf("elu", "nn.elu", json!([["gelu", 0, 0, {}]])),
-        tf("selu", "nn.selu", json!([["elu", 0, 0, {}]])),
-        tf("sp", "math.softplus", json!([["selu", 0, 0, {}]])),
-        tf("ss", "nn.softsign", json!([["sp", 0, 0, {}]])),
-        tf(
-            "lrelu",
-            "nn.leaky_relu",
-            json!([["sum", 0, 0, {"alpha": 0.1}]]),
-        ),
+        tf("sig", "math.sigmoid", "sum", json!({})),
+        tf("tanh", "math.tanh", "sig", json!({})),
+        tf("silu", "nn.silu", "sum", json!({})),
+        tf("gelu", "nn.gelu", "silu", json!({})),
+        tf("elu", "nn.elu", "gelu", json!({})),
+        tf("selu", "nn.selu", "elu", json!({})),
+        tf("sp", "math.softplus", "selu", json!({})),
+        tf("ss", "nn.softsign", "sp", json!({})),
+        tf("lrelu", "nn.leaky_relu", "sum", json!({"alpha": 0.1})),
         tf(
             "clip",
             "clip_by_value",
-            json!([["lrelu", 0, 0, {"clip_value_min": 0.0, "clip_value_max": 1.5}]]),
+            "lrelu",
+            json!({"clip_value_min": 0.0, "clip_value_max": 1.5}),
         ),
-        tf("sq", "math.square", json!([["clip", 0, 0, {}]])),
-        tf(
+        tf("sq", "math.square", "clip", json!({})),
+        probe(
             "cat",
-            "concat",
+            "TFOpLambda",
+            json!({"function": "concat"}),
             json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["sq", 0, 0, {"axis": -1}]]),
         ),
-        tf("sm", "nn.softmax", json!([["cat", 0, 0, {}]])),
+        tf("sm", "nn.softmax", "cat", json!({})),
     ];
     let shapes = vec![
-        tf(
-            "t",
-            "compat.v1.transpose",
-            json!([["x", 0, 0, {"perm": [0, 2, 1]}]]),
-        ),
-        tf("r", "reshape", json!([["t", 0, 0, {"shape": [-1, 12]}]])),
-        tf("e", "expand_dims", json!([["r", 0, 0, {"axis": 1}]])),
-        tf("s", "compat.v1.squeeze", json!([["e", 0, 0, {"axis": 1}]])),
-        tf("r3", "reshape", json!([["s", 0, 0, {"shape": [-1, 6, 2]}]])),
-        tf(
-            "mean",
-            "math.reduce_mean",
-            json!([["r3", 0, 0, {"axis": 1}]]),
-        ),
-        tf(
-            "max",
-            "math.reduce_max",
-            json!([["r3", 0, 0, {"axis": -2}]]),
-        ),
-        tf(
+        tf("t", "compat.v1.transpose", "x", json!({"perm": [0, 2, 1]})),
+        tf("r", "reshape", "t", json!({"shape": [-1, 12]})),
+        tf("e", "expand_dims", "r", json!({"axis": 1})),
+        tf("s", "compat.v1.squeeze", "e", json!({"axis": 1})),
+        tf("r3", "reshape", "s", json!({"shape": [-1, 6, 2]})),
+        tf("mean", "math.reduce_mean", "r3", json!({"axis": 1})),
+        tf("max", "math.reduce_max", "r3", json!({"axis": -2})),
+        probe(
             "cat",
-            "concat",
+            "TFOpLambda",
+            json!({"function": "concat"}),
             json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
         ),
     ];
@@ -313,32 +289,33 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
         tf(
             "mp",
             "nn.max_pool2d",
-            json!([["x", 0, 0, {"ksize": 2, "strides": 1, "padding": "SAME"}]]),
+            "x",
+            json!({"ksize": 2, "strides": 1, "padding": "SAME"}),
         ),
         tf(
             "ap",
             "nn.avg_pool2d",
-            json!([["mp", 0, 0, {"ksize": [1, 3, 3, 1], "strides": [1, 2, 2, 1], "padding": "SAME"}]]),
+            "mp",
+            json!({"ksize": [1, 3, 3, 1], "strides": [1, 2, 2, 1], "padding": "SAME"}),
         ),
         tf(
             "se",
             "math.reduce_mean",
-            json!([["ap", 0, 0, {"axis": [1, 2], "keepdims": true}]]),
+            "ap",
+            json!({"axis": [1, 2], "keepdims": true}),
         ),
-        tf(
-            "scaled",
-            "math.multiply",
-            json!([["ap", 0, 0, {"y": ["se", 0, 0]}]]),
-        ),
+        tf("scaled", "math.multiply", "ap", json!({"y": ["se", 0, 0]})),
         tf(
             "up",
             "image.resize",
-            json!([["scaled", 0, 0, {"size": [5, 4], "method": "bilinear"}]]),
+            "scaled",
+            json!({"size": [5, 4], "method": "bilinear"}),
         ),
         tf(
             "down",
             "image.resize",
-            json!([["up", 0, 0, {"size": [2, 3], "method": "nearest"}]]),
+            "up",
+            json!({"size": [2, 3], "method": "nearest"}),
         ),
     ];
     let keras3 = vec![
