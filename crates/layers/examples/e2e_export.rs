@@ -28,6 +28,7 @@ use std::sync::Arc;
 use tfjs_io::{file::FileStore, Router};
 use tfjs_layers::builder::{Graph, Sequential};
 use tfjs_layers::io_json::{IoJson, IoTensor, Tolerance};
+use tfjs_layers::rewrite::probes;
 use tfjs_layers::{LayerRegistry, LoadOptions, Model, Tensor};
 
 #[path = "../tests/common/mod.rs"]
@@ -208,222 +209,25 @@ fn probe(
 /// `TFOpLambda` / Keras 3 op the rules map), with random weights: exported
 /// rewritten, with the engine's outputs on the original as the reference.
 fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
-    // `tf.<f>` called on `x` with `kwargs`.
-    let tf = |name: &str, f: &str, x: &str, kwargs: serde_json::Value| {
-        let node = json!([[x, 0, 0, kwargs]]);
-        probe(name, "TFOpLambda", json!({"function": f}), node)
-    };
-    let ops = |name: &str, class: &str, config: serde_json::Value, node: serde_json::Value| {
-        probe(name, &format!("ops.{class}"), config, node)
-    };
-    let arith = vec![
-        probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),
-        tf("add", "__operators__.add", "d", json!({"y": 3.0})),
-        tf("relu6", "nn.relu6", "add", json!({})),
-        tf(
-            "mul",
-            "math.multiply",
-            "relu6",
-            json!({"y": 0.16666666666666666}),
-        ),
-        tf("hs", "math.multiply", "d", json!({"y": ["mul", 0, 0]})),
-        tf("sub", "math.subtract", "hs", json!({"y": 0.5})),
-        tf(
-            "rsub",
-            "math.subtract",
-            "sub",
-            json!({"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}),
-        ),
-        tf("div", "math.truediv", "rsub", json!({"y": 4.0})),
-        tf("diff", "math.subtract", "div", json!({"y": ["d", 0, 0]})),
-        tf("neg", "math.negative", "diff", json!({})),
-        tf("mx", "math.maximum", "neg", json!({"y": ["d", 0, 0]})),
-        tf("mn", "math.minimum", "mx", json!({"y": ["div", 0, 0]})),
-        tf("relu", "math.maximum", "mn", json!({"y": 0.0})),
-        tf(
-            "sum",
-            "__operators__.add",
-            "relu",
-            json!({"y": ["neg", 0, 0]}),
-        ),
-        tf("sig", "math.sigmoid", "sum", json!({})),
-        tf("tanh", "math.tanh", "sig", json!({})),
-        tf("silu", "nn.silu", "sum", json!({})),
-        tf("gelu", "nn.gelu", "silu", json!({})),
-        tf("elu", "nn.elu", "gelu", json!({})),
-        tf("selu", "nn.selu", "elu", json!({})),
-        tf("sp", "math.softplus", "selu", json!({})),
-        tf("ss", "nn.softsign", "sp", json!({})),
-        tf("lrelu", "nn.leaky_relu", "sum", json!({"alpha": 0.1})),
-        tf(
-            "clip",
-            "clip_by_value",
-            "lrelu",
-            json!({"clip_value_min": 0.0, "clip_value_max": 1.5}),
-        ),
-        tf("sq", "math.square", "clip", json!({})),
-        probe(
-            "cat",
-            "TFOpLambda",
-            json!({"function": "concat"}),
-            json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["sq", 0, 0, {"axis": -1}]]),
-        ),
-        tf("sm", "nn.softmax", "cat", json!({})),
-    ];
-    let shapes = vec![
-        tf("t", "compat.v1.transpose", "x", json!({"perm": [0, 2, 1]})),
-        tf("r", "reshape", "t", json!({"shape": [-1, 12]})),
-        tf("e", "expand_dims", "r", json!({"axis": 1})),
-        tf("s", "compat.v1.squeeze", "e", json!({"axis": 1})),
-        tf("r3", "reshape", "s", json!({"shape": [-1, 6, 2]})),
-        tf("mean", "math.reduce_mean", "r3", json!({"axis": 1})),
-        tf("max", "math.reduce_max", "r3", json!({"axis": -2})),
-        probe(
-            "cat",
-            "TFOpLambda",
-            json!({"function": "concat"}),
-            json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
-        ),
-    ];
-    let pooling = vec![
-        tf(
-            "mp",
-            "nn.max_pool2d",
-            "x",
-            json!({"ksize": 2, "strides": 1, "padding": "SAME"}),
-        ),
-        tf(
-            "ap",
-            "nn.avg_pool2d",
-            "mp",
-            json!({"ksize": [1, 3, 3, 1], "strides": [1, 2, 2, 1], "padding": "SAME"}),
-        ),
-        tf(
-            "se",
-            "math.reduce_mean",
-            "ap",
-            json!({"axis": [1, 2], "keepdims": true}),
-        ),
-        tf("scaled", "math.multiply", "ap", json!({"y": ["se", 0, 0]})),
-        tf(
-            "up",
-            "image.resize",
-            "scaled",
-            json!({"size": [5, 4], "method": "bilinear"}),
-        ),
-        tf(
-            "down",
-            "image.resize",
-            "up",
-            json!({"size": [2, 3], "method": "nearest"}),
-        ),
-    ];
-    let keras3 = vec![
-        probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),
-        ops(
-            "add",
-            "Add",
-            json!({}),
-            json!([["d", 0, 0, {"_args": [["d", 0, 0], 3]}]]),
-        ),
-        ops(
-            "r6",
-            "Relu6",
-            json!({}),
-            json!([["add", 0, 0, {"_args": [["add", 0, 0]]}]]),
-        ),
-        ops(
-            "mul",
-            "Multiply",
-            json!({}),
-            json!([["r6", 0, 0, {"_args": [["r6", 0, 0], 0.16666666666666666]}]]),
-        ),
-        ops(
-            "hs",
-            "Multiply",
-            json!({}),
-            json!([["d", 0, 0, {"_args": [["d", 0, 0], ["mul", 0, 0]]}], ["mul", 0, 0, {}]]),
-        ),
-        ops(
-            "sub",
-            "Subtract",
-            json!({}),
-            json!([["hs", 0, 0, {"_args": [["hs", 0, 0], ["d", 0, 0]]}], ["d", 0, 0, {}]]),
-        ),
-        ops(
-            "rsub",
-            "Subtract",
-            json!({}),
-            json!([["sub", 0, 0, {"_args": [1.5, ["sub", 0, 0]]}]]),
-        ),
-        ops(
-            "div",
-            "TrueDivide",
-            json!({}),
-            json!([["rsub", 0, 0, {"_args": [["rsub", 0, 0], 3]}]]),
-        ),
-        ops(
-            "silu",
-            "Silu",
-            json!({}),
-            json!([["div", 0, 0, {"_args": [["div", 0, 0]]}]]),
-        ),
-        ops(
-            "r",
-            "Reshape",
-            json!({"newshape": [-1, 3, 2]}),
-            json!([["silu", 0, 0, {"_args": [["silu", 0, 0]]}]]),
-        ),
-        ops(
-            "t",
-            "Transpose",
-            json!({"axes": [0, 2, 1]}),
-            json!([["r", 0, 0, {"_args": [["r", 0, 0]]}]]),
-        ),
-        ops(
-            "mean",
-            "Mean",
-            json!({"axis": 1, "keepdims": false}),
-            json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
-        ),
-        ops(
-            "max",
-            "Max",
-            json!({"axis": -2, "keepdims": false}),
-            json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
-        ),
-        ops(
-            "cat",
-            "Concatenate",
-            json!({"axis": -1}),
-            json!([["mean", 0, 0, {"_args": [[["mean", 0, 0], ["max", 0, 0]]]}], ["max", 0, 0, {}]]),
-        ),
-        ops(
-            "sm",
-            "Softmax",
-            json!({"axis": -1}),
-            json!([["cat", 0, 0, {"_args": [["cat", 0, 0]]}]]),
-        ),
-    ];
     vec![
         (
             "rewrite__tfop_arith".into(),
-            probe_topology(&[5], arith),
+            probe_topology(&[5], probes::tf_arith()),
             vec![3, 5],
         ),
         (
             "rewrite__tfop_shapes".into(),
-            probe_topology(&[4, 3], shapes),
+            probe_topology(&[4, 3], probes::tf_shapes()),
             vec![2, 4, 3],
         ),
         (
             "rewrite__tfop_pooling".into(),
-            probe_topology(&[6, 6, 2], pooling),
+            probe_topology(&[6, 6, 2], probes::tf_pooling()),
             vec![2, 6, 6, 2],
         ),
         (
             "rewrite__keras3_ops".into(),
-            probe_topology(&[5], keras3),
+            probe_topology(&[5], probes::keras3_ops()),
             vec![3, 5],
         ),
         (

@@ -62,28 +62,6 @@ pub fn assert_note(out: &Rewritten, text: &str) {
     );
 }
 
-/// The tensor references (`[layer, node, index]`) in a call's arguments
-/// `v`, depth first.
-pub fn tensor_refs(v: &Value) -> Vec<Value> {
-    match v {
-        Value::Array(a) if a.len() == 3 && a[0].is_string() && a[1..].iter().all(Value::is_u64) => {
-            vec![v.clone()]
-        }
-        Value::Array(a) => a.iter().flat_map(tensor_refs).collect(),
-        Value::Object(m) => m.values().flat_map(tensor_refs).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// An inbound node on `first` (its `[layer, node, index]`) carrying
-/// `kwargs`, then the `others` tensors, as Keras saves a call whose
-/// arguments name more tensors than the first.
-pub fn call_node(first: &Value, kwargs: Value, others: &[Value]) -> Value {
-    let mut node = vec![json!([first[0], first[1], first[2], kwargs])];
-    node.extend(others.iter().map(|t| json!([t[0], t[1], t[2], {}])));
-    Value::Array(node)
-}
-
 /// A `Dense(units)` entry called on `from`.
 pub fn dense(name: &str, units: usize, from: &str) -> Value {
     entry_on(name, "Dense", json!({ "units": units }), from)

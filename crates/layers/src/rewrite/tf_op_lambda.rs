@@ -508,87 +508,14 @@ pub(super) fn permute(name: &str, x: Value, perm: &[i64]) -> Result<Vec<Value>, 
 
 #[cfg(test)]
 mod tests {
+    use super::super::probes::{self, tf};
     use super::super::test_util::*;
-    use serde_json::Value;
-
-    fn op(name: &str, function: &str, node: Value) -> Value {
-        entry(
-            name,
-            "TFOpLambda",
-            json!({"function": function}),
-            vec![node],
-        )
-    }
-
-    /// `tf.<function>` called on `x` with `kwargs`, as Keras 2 saves the
-    /// call: the tensors among the kwargs are inputs too.
-    fn tf(name: &str, function: &str, x: &str, kwargs: Value) -> Value {
-        let node = call_node(&json!([x, 0, 0]), kwargs.clone(), &tensor_refs(&kwargs));
-        op(name, function, node)
-    }
 
     #[test]
     fn tf_op_lambda_arithmetic_becomes_tfjs_layers() {
-        let layers = vec![
-            dense("d", 6, "x"),
-            tf(
-                "add",
-                "__operators__.add",
-                "d",
-                json!({"y": 3.0, "name": null}),
-            ),
-            tf("relu6", "nn.relu6", "add", json!({})),
-            tf(
-                "mul",
-                "math.multiply",
-                "relu6",
-                json!({"y": 0.16666666666666666}),
-            ),
-            tf("hswish", "math.multiply", "d", json!({"y": ["mul", 0, 0]})),
-            tf("sub", "math.subtract", "hswish", json!({"y": 0.5})),
-            tf(
-                "rsub",
-                "math.subtract",
-                "sub",
-                json!({"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}),
-            ),
-            tf("div", "math.truediv", "rsub", json!({"y": 4.0})),
-            tf("diff", "math.subtract", "div", json!({"y": ["d", 0, 0]})),
-            tf("neg", "math.negative", "diff", json!({})),
-            tf("mx", "math.maximum", "neg", json!({"y": ["d", 0, 0]})),
-            tf("mn", "math.minimum", "mx", json!({"y": ["div", 0, 0]})),
-            tf("relu", "math.maximum", "mn", json!({"y": 0.0})),
-            tf(
-                "sum",
-                "__operators__.add",
-                "relu",
-                json!({"y": ["neg", 0, 0]}),
-            ),
-            tf("sig", "math.sigmoid", "sum", json!({})),
-            tf("tanh", "math.tanh", "sig", json!({})),
-            tf("silu", "nn.silu", "sum", json!({})),
-            tf("gelu", "nn.gelu", "silu", json!({})),
-            tf("elu", "nn.elu", "gelu", json!({})),
-            tf("selu", "nn.selu", "elu", json!({})),
-            tf("sp", "math.softplus", "selu", json!({})),
-            tf("ss", "nn.softsign", "sp", json!({})),
-            tf("lrelu", "nn.leaky_relu", "sum", json!({"alpha": 0.1})),
-            tf(
-                "clip",
-                "clip_by_value",
-                "lrelu",
-                json!({"clip_value_min": 0.0, "clip_value_max": 1.5}),
-            ),
-            op(
-                "cat",
-                "concat",
-                json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["clip", 0, 0, {"axis": -1}]]),
-            ),
-            tf("sm", "nn.softmax", "cat", json!({})),
-        ];
         assert_rewrites(
             &[3, 5],
-            layers,
+            probes::tf_arith(),
             7,
             1e-5,
             "diff (TFOpLambda) -> Rescaling + Add",
@@ -597,68 +524,15 @@ mod tests {
 
     #[test]
     fn tf_op_lambda_shapes_become_reshape_and_permute() {
-        let layers = vec![
-            tf(
-                "t",
-                "compat.v1.transpose",
-                "x",
-                json!({"perm": [0, 2, 1], "name": "transpose"}),
-            ),
-            tf("r", "reshape", "t", json!({"shape": [-1, 12]})),
-            tf("e", "expand_dims", "r", json!({"axis": 1})),
-            tf("s", "compat.v1.squeeze", "e", json!({"axis": 1})),
-            tf("r3", "reshape", "s", json!({"shape": [-1, 6, 2]})),
-            tf("mean", "math.reduce_mean", "r3", json!({"axis": 1})),
-            tf("max", "math.reduce_max", "r3", json!({"axis": -2})),
-            op(
-                "cat",
-                "concat",
-                json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
-            ),
-            tf("sq", "math.square", "cat", json!({})),
-        ];
-        let model = functional(&[4, 3], layers, 7);
+        let model = functional(&[4, 3], probes::tf_shapes(), 7);
         assert_same(&model, &input(&[2, 4, 3]), 1e-6);
     }
 
     #[test]
     fn tf_op_lambda_pooling_and_resize_become_tfjs_layers() {
-        let layers = vec![
-            tf(
-                "mp",
-                "nn.max_pool2d",
-                "x",
-                json!({"ksize": 2, "strides": 2, "padding": "VALID"}),
-            ),
-            tf(
-                "ap",
-                "nn.avg_pool2d",
-                "mp",
-                json!({"ksize": [1, 3, 3, 1], "strides": [1, 1], "padding": "SAME"}),
-            ),
-            tf(
-                "se",
-                "math.reduce_mean",
-                "ap",
-                json!({"axis": [1, 2], "keepdims": true}),
-            ),
-            tf("scaled", "math.multiply", "ap", json!({"y": ["se", 0, 0]})),
-            tf(
-                "up",
-                "image.resize",
-                "scaled",
-                json!({"size": [5, 4], "method": "bilinear"}),
-            ),
-            tf(
-                "down",
-                "image.resize",
-                "up",
-                json!({"size": [2, 3], "method": "nearest"}),
-            ),
-        ];
         assert_rewrites(
             &[2, 6, 6, 2],
-            layers,
+            probes::tf_pooling(),
             7,
             1e-6,
             "se (TFOpLambda) -> GlobalAveragePooling2D + Reshape",
