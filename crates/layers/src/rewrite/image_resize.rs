@@ -302,9 +302,14 @@ mod tests {
             )]
         };
         for version in ["2.21.0", "3.15.1"] {
-            let model = functional_from(&[3, 4, 2], layers(), 3, Some(version));
-            let out = assert_same(&model, &input(&[2, 3, 4, 2]), 1e-5);
-            assert_note(&out, "up (UpSampling2D) -> Permute + Dense");
+            assert_rewrites_from(
+                Some(version),
+                &[2, 3, 4, 2],
+                layers(),
+                3,
+                1e-5,
+                "up (UpSampling2D) -> Permute + Dense",
+            );
         }
         // TF.js's own UpSampling2D (and Keras before 2.4) stays as it is.
         for version in [None, Some("2.2.4")] {
@@ -350,12 +355,22 @@ mod tests {
                 "x",
             )]
         };
-        let model = functional_from(&[6, 4, 2], layers(), 3, Some("2.21.0"));
-        let out = assert_same(&model, &input(&[2, 6, 4, 2]), 1e-5);
-        assert_note(&out, "crop (RandomCrop) -> Cropping2D + Permute + Dense");
-        let model = functional_from(&[6, 4, 2], layers(), 3, Some("3.15.1"));
-        let out = assert_same(&model, &input(&[2, 6, 4, 2]), 0.0);
-        assert_note(&out, "crop (RandomCrop) -> Activation");
+        assert_rewrites_from(
+            Some("2.21.0"),
+            &[2, 6, 4, 2],
+            layers(),
+            3,
+            1e-5,
+            "crop (RandomCrop) -> Cropping2D + Permute + Dense",
+        );
+        assert_rewrites_from(
+            Some("3.15.1"),
+            &[2, 6, 4, 2],
+            layers(),
+            3,
+            0.0,
+            "crop (RandomCrop) -> Activation",
+        );
     }
 
     #[test]
