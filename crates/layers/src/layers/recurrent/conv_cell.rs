@@ -150,25 +150,18 @@ impl ConvCell {
 
     /// Output spatial size for an `h × w` input.
     pub(super) fn out_hw(&self, layer: &str, h: usize, w: usize) -> Result<(usize, usize)> {
-        let oh = tfjs_kernels::conv_output_size(
-            h,
-            self.kernel_size[0],
-            self.strides[0],
-            self.dilation[0],
-            self.padding,
-        )
-        .map_err(|e| input_err(layer, e))?
-        .0;
-        let ow = tfjs_kernels::conv_output_size(
-            w,
-            self.kernel_size[1],
-            self.strides[1],
-            self.dilation[1],
-            self.padding,
-        )
-        .map_err(|e| input_err(layer, e))?
-        .0;
-        Ok((oh, ow))
+        let out = |axis: usize, size: usize| {
+            tfjs_kernels::conv_output_size(
+                size,
+                self.kernel_size[axis],
+                self.strides[axis],
+                self.dilation[axis],
+                self.padding,
+            )
+            .map(|(out, _)| out)
+            .map_err(|e| input_err(layer, e))
+        };
+        Ok((out(0, h)?, out(1, w)?))
     }
 
     /// Run over `[b, t, h, w, c]` (channels-last). Returns the per-step
