@@ -3,13 +3,13 @@
 
 mod common;
 
-use async_trait::async_trait;
 use common::*;
 use serde_json::Value;
 use std::sync::Arc;
-use tfjs_format::{ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightData};
+use tfjs_format::ModelArtifactsInfo;
+use tfjs_io::conformance::FlipOnLoad;
 use tfjs_io::management::{copy_model, list_models, move_model, remove_model};
-use tfjs_io::{memory::MemoryStore, IoError, ModelStore, ModelUrl, Router};
+use tfjs_io::{memory::MemoryStore, IoError, Router};
 use tfjs_store::{IndexedDbStore, LocalStorageStore};
 
 fn mm(name: &str) -> Value {
@@ -398,41 +398,14 @@ async fn a_failed_destination_save_keeps_the_source() {
     );
 }
 
-/// A store that saves into memory but hands back a corrupted copy.
-#[derive(Debug)]
-struct Lossy(MemoryStore);
-
-#[async_trait]
-impl ModelStore for Lossy {
-    fn scheme(&self) -> &str {
-        "lossy"
-    }
-    async fn load(&self, url: &ModelUrl) -> tfjs_io::Result<ModelArtifacts> {
-        let mut a = self
-            .0
-            .load(&ModelUrl::parse(&format!("memory://{}", url.path))?)
-            .await?;
-        let mut bytes = a.weight_data.contiguous().into_owned();
-        if let Some(b) = bytes.last_mut() {
-            *b ^= 1;
-        }
-        a.weight_data = WeightData::from_vec(bytes);
-        Ok(a)
-    }
-    async fn save(&self, url: &ModelUrl, a: &ModelArtifacts) -> tfjs_io::Result<SaveResult> {
-        self.0
-            .save(&ModelUrl::parse(&format!("memory://{}", url.path))?, a)
-            .await
-    }
-}
-
 #[tokio::test]
 async fn a_copy_that_does_not_verify_keeps_the_source() {
     let mut p = test_profile();
-    p.router.register(Arc::new(Lossy(MemoryStore::new())));
+    // A store that saves into memory but hands back a corrupted copy.
+    p.router.register(Arc::new(FlipOnLoad(MemoryStore::new())));
     let model = my_model_1();
     p.router.save("localstorage://src", &model).await.unwrap();
-    let err = move_model(&p.router, "localstorage://src", "lossy://dst")
+    let err = move_model(&p.router, "localstorage://src", "memory://dst")
         .await
         .unwrap_err()
         .to_string();
