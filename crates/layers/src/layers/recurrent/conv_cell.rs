@@ -148,20 +148,23 @@ impl ConvCell {
         self.params.set(layer, index, value, self.use_bias)
     }
 
+    /// Output size along spatial `axis` (0: rows, 1: columns) for an input
+    /// of `size` there.
+    pub(super) fn out_size(&self, layer: &str, axis: usize, size: usize) -> Result<usize> {
+        tfjs_kernels::conv_output_size(
+            size,
+            self.kernel_size[axis],
+            self.strides[axis],
+            self.dilation[axis],
+            self.padding,
+        )
+        .map(|(out, _)| out)
+        .map_err(|e| input_err(layer, e))
+    }
+
     /// Output spatial size for an `h × w` input.
     pub(super) fn out_hw(&self, layer: &str, h: usize, w: usize) -> Result<(usize, usize)> {
-        let out = |axis: usize, size: usize| {
-            tfjs_kernels::conv_output_size(
-                size,
-                self.kernel_size[axis],
-                self.strides[axis],
-                self.dilation[axis],
-                self.padding,
-            )
-            .map(|(out, _)| out)
-            .map_err(|e| input_err(layer, e))
-        };
-        Ok((out(0, h)?, out(1, w)?))
+        Ok((self.out_size(layer, 0, h)?, self.out_size(layer, 1, w)?))
     }
 
     /// Run over `[b, t, h, w, c]` (channels-last). Returns the per-step
