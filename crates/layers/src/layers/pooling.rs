@@ -67,14 +67,7 @@ impl Pooling {
 impl Layer for Pooling {
     layer_flags!(per_sample);
     fn class_name(&self) -> &str {
-        match (self.is_max, self.rank()) {
-            (true, 1) => "MaxPooling1D",
-            (true, 2) => "MaxPooling2D",
-            (true, _) => "MaxPooling3D",
-            (false, 1) => "AveragePooling1D",
-            (false, 2) => "AveragePooling2D",
-            (false, _) => "AveragePooling3D",
-        }
+        class_of(&POOLING, self.is_max, self.rank())
     }
     fn name(&self) -> &str {
         &self.base.name
@@ -211,14 +204,7 @@ impl GlobalPooling {
 impl Layer for GlobalPooling {
     layer_flags!(per_sample);
     fn class_name(&self) -> &str {
-        match (self.is_max, self.rank) {
-            (true, 1) => "GlobalMaxPooling1D",
-            (true, 2) => "GlobalMaxPooling2D",
-            (true, _) => "GlobalMaxPooling3D",
-            (false, 1) => "GlobalAveragePooling1D",
-            (false, 2) => "GlobalAveragePooling2D",
-            (false, _) => "GlobalAveragePooling3D",
-        }
+        class_of(&GLOBAL_POOLING, self.is_max, self.rank)
     }
     fn name(&self) -> &str {
         &self.base.name
@@ -316,30 +302,63 @@ impl Layer for GlobalPooling {
     }
 }
 
+/// Pooling class names (then their alias), `[average, max]`, each by
+/// rank 1 to 3.
+type PoolingClasses = [[[&'static str; 2]; 3]; 2];
+
+/// `MaxPooling1D` … `AveragePooling3D`.
+const POOLING: PoolingClasses = [
+    [
+        ["AveragePooling1D", "AvgPool1D"],
+        ["AveragePooling2D", "AvgPool2D"],
+        ["AveragePooling3D", "AvgPool3D"],
+    ],
+    [
+        ["MaxPooling1D", "MaxPool1D"],
+        ["MaxPooling2D", "MaxPool2D"],
+        ["MaxPooling3D", "MaxPool3D"],
+    ],
+];
+
+/// `GlobalMaxPooling1D` … `GlobalAveragePooling3D`.
+const GLOBAL_POOLING: PoolingClasses = [
+    [
+        ["GlobalAveragePooling1D", "GlobalAvgPool1D"],
+        ["GlobalAveragePooling2D", "GlobalAvgPool2D"],
+        ["GlobalAveragePooling3D", "GlobalAvgPool3D"],
+    ],
+    [
+        ["GlobalMaxPooling1D", "GlobalMaxPool1D"],
+        ["GlobalMaxPooling2D", "GlobalMaxPool2D"],
+        ["GlobalMaxPooling3D", "GlobalMaxPool3D"],
+    ],
+];
+
+/// The class name in `classes` of a max (`is_max`) or average pooling over
+/// `rank` spatial dimensions.
+fn class_of(classes: &PoolingClasses, is_max: bool, rank: usize) -> &'static str {
+    let by_rank = &classes[usize::from(is_max)];
+    match rank {
+        1 => by_rank[0][0],
+        2 => by_rank[1][0],
+        _ => by_rank[2][0],
+    }
+}
+
 /// Register the pooling classes.
 pub fn register(registry: &mut LayerRegistry) {
-    for (names, is_max, n) in [
-        (&["MaxPooling1D", "MaxPool1D"][..], true, 1),
-        (&["MaxPooling2D", "MaxPool2D"][..], true, 2),
-        (&["MaxPooling3D", "MaxPool3D"][..], true, 3),
-        (&["AveragePooling1D", "AvgPool1D"][..], false, 1),
-        (&["AveragePooling2D", "AvgPool2D"][..], false, 2),
-        (&["AveragePooling3D", "AvgPool3D"][..], false, 3),
-    ] {
-        register_simple(registry, names, move |c| {
-            boxed_layer(Pooling::from_config(c, is_max, n))
-        });
+    for (is_max, by_rank) in [false, true].into_iter().zip(POOLING) {
+        for (n, names) in (1..).zip(by_rank) {
+            register_simple(registry, &names, move |c| {
+                boxed_layer(Pooling::from_config(c, is_max, n))
+            });
+        }
     }
-    for (names, is_max, n) in [
-        (&["GlobalMaxPooling1D", "GlobalMaxPool1D"][..], true, 1),
-        (&["GlobalMaxPooling2D", "GlobalMaxPool2D"][..], true, 2),
-        (&["GlobalMaxPooling3D", "GlobalMaxPool3D"][..], true, 3),
-        (&["GlobalAveragePooling1D", "GlobalAvgPool1D"][..], false, 1),
-        (&["GlobalAveragePooling2D", "GlobalAvgPool2D"][..], false, 2),
-        (&["GlobalAveragePooling3D", "GlobalAvgPool3D"][..], false, 3),
-    ] {
-        register_simple(registry, names, move |c| {
-            boxed_layer(GlobalPooling::from_config(c, is_max, n))
-        });
+    for (is_max, by_rank) in [false, true].into_iter().zip(GLOBAL_POOLING) {
+        for (n, names) in (1..).zip(by_rank) {
+            register_simple(registry, &names, move |c| {
+                boxed_layer(GlobalPooling::from_config(c, is_max, n))
+            });
+        }
     }
 }
