@@ -67,7 +67,7 @@ impl Pooling {
 impl Layer for Pooling {
     layer_flags!(per_sample);
     fn class_name(&self) -> &str {
-        class_of(&POOLING, self.is_max, self.rank())
+        class_by_rank(POOLING[usize::from(self.is_max)].0, self.rank())
     }
     fn name(&self) -> &str {
         &self.base.name
@@ -204,7 +204,7 @@ impl GlobalPooling {
 impl Layer for GlobalPooling {
     layer_flags!(per_sample);
     fn class_name(&self) -> &str {
-        class_of(&GLOBAL_POOLING, self.is_max, self.rank)
+        class_by_rank(GLOBAL_POOLING[usize::from(self.is_max)].0, self.rank)
     }
     fn name(&self) -> &str {
         &self.base.name
@@ -302,61 +302,50 @@ impl Layer for GlobalPooling {
     }
 }
 
-/// Pooling class names (then their alias), `[average, max]`, each by
-/// rank 1 to 3.
-type PoolingClasses = [[[&'static str; 2]; 3]; 2];
-
-/// `MaxPooling1D` … `AveragePooling3D`.
-const POOLING: PoolingClasses = [
-    [
-        ["AveragePooling1D", "AvgPool1D"],
-        ["AveragePooling2D", "AvgPool2D"],
-        ["AveragePooling3D", "AvgPool3D"],
-    ],
-    [
-        ["MaxPooling1D", "MaxPool1D"],
-        ["MaxPooling2D", "MaxPool2D"],
-        ["MaxPooling3D", "MaxPool3D"],
-    ],
+/// The pooling classes and their aliases, `[average, max]`.
+const POOLING: [(RankClasses, RankClasses); 2] = [
+    (
+        ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D"],
+        ["AvgPool1D", "AvgPool2D", "AvgPool3D"],
+    ),
+    (
+        ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D"],
+        ["MaxPool1D", "MaxPool2D", "MaxPool3D"],
+    ),
 ];
 
-/// `GlobalMaxPooling1D` … `GlobalAveragePooling3D`.
-const GLOBAL_POOLING: PoolingClasses = [
-    [
-        ["GlobalAveragePooling1D", "GlobalAvgPool1D"],
-        ["GlobalAveragePooling2D", "GlobalAvgPool2D"],
-        ["GlobalAveragePooling3D", "GlobalAvgPool3D"],
-    ],
-    [
-        ["GlobalMaxPooling1D", "GlobalMaxPool1D"],
-        ["GlobalMaxPooling2D", "GlobalMaxPool2D"],
-        ["GlobalMaxPooling3D", "GlobalMaxPool3D"],
-    ],
+/// The global pooling classes and their aliases, `[average, max]`.
+const GLOBAL_POOLING: [(RankClasses, RankClasses); 2] = [
+    (
+        [
+            "GlobalAveragePooling1D",
+            "GlobalAveragePooling2D",
+            "GlobalAveragePooling3D",
+        ],
+        ["GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D"],
+    ),
+    (
+        [
+            "GlobalMaxPooling1D",
+            "GlobalMaxPooling2D",
+            "GlobalMaxPooling3D",
+        ],
+        ["GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D"],
+    ),
 ];
-
-/// The class name in `classes` of a max (`is_max`) or average pooling over
-/// `rank` spatial dimensions.
-fn class_of(classes: &PoolingClasses, is_max: bool, rank: usize) -> &'static str {
-    let by_rank = &classes[usize::from(is_max)];
-    match rank {
-        1 => by_rank[0][0],
-        2 => by_rank[1][0],
-        _ => by_rank[2][0],
-    }
-}
 
 /// Register the pooling classes.
 pub fn register(registry: &mut LayerRegistry) {
-    for (is_max, by_rank) in [false, true].into_iter().zip(POOLING) {
-        for (n, names) in (1..).zip(by_rank) {
-            register_simple(registry, &names, move |c| {
+    for (is_max, (classes, aliases)) in [false, true].into_iter().zip(POOLING) {
+        for names in [classes, aliases] {
+            register_by_rank(registry, names, move |c, n| {
                 boxed_layer(Pooling::from_config(c, is_max, n))
             });
         }
     }
-    for (is_max, by_rank) in [false, true].into_iter().zip(GLOBAL_POOLING) {
-        for (n, names) in (1..).zip(by_rank) {
-            register_simple(registry, &names, move |c| {
+    for (is_max, (classes, aliases)) in [false, true].into_iter().zip(GLOBAL_POOLING) {
+        for names in [classes, aliases] {
+            register_by_rank(registry, names, move |c, n| {
                 boxed_layer(GlobalPooling::from_config(c, is_max, n))
             });
         }
