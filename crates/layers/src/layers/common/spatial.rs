@@ -115,6 +115,15 @@ pub(crate) fn built_from_declared<L: crate::Layer>(
     Ok(layer)
 }
 
+/// A convolution's `filters`: a positive integer.
+pub(crate) fn positive_filters(cfg: &ConfigReader<'_>) -> Result<usize> {
+    let filters = cfg.usize_req("filters")?;
+    if filters == 0 {
+        return Err(cfg.err("filters", "must be a positive integer"));
+    }
+    Ok(filters)
+}
+
 /// An input in channels-last layout: (`shape`, data).
 pub(crate) struct ChannelsLast<'a> {
     pub shape: Vec<usize>,
