@@ -95,8 +95,7 @@ impl Conv {
         };
         let mut extras = Extras::default();
         extras.weight(cfg, "kernel", glorot_normal_default);
-        ConvSpec::read_bias_fields(cfg, &mut extras);
-        let spec = ConvSpec::read(cfg, window, padding)?;
+        let spec = ConvSpec::read(cfg, window, padding, &mut extras)?;
         let conv = Conv {
             base,
             kind,

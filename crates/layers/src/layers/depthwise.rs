@@ -83,9 +83,8 @@ impl DepthwiseSeparable {
         } else {
             extras.weight(cfg, "depthwise", glorot_normal_default);
         }
-        ConvSpec::read_bias_fields(cfg, &mut extras);
         let base = Base::parse(cfg)?;
-        let spec = ConvSpec::read(cfg, window, padding)?;
+        let spec = ConvSpec::read(cfg, window, padding, &mut extras)?;
         let layer = DepthwiseSeparable {
             base,
             kind,
