@@ -345,6 +345,7 @@ fn mask_bias(
 
 #[cfg(test)]
 mod tests {
+    use super::super::probes::{keras2_call, keras3_call};
     use super::super::test_util::*;
 
     #[test]
@@ -356,16 +357,18 @@ mod tests {
                 "self",
                 "MultiHeadAttention",
                 json!({"num_heads": 2, "key_dim": 3, "value_dim": 4, "use_bias": true, "output_shape": null, "attention_axes": [1]}),
-                vec![json!([["d", 0, 0, {"value": ["d", 0, 0]}], ["d", 0, 0, {}]])],
+                vec![keras2_call("d", json!({"value": ["d", 0, 0]}))],
             ),
             // Keras 3 form: positional query, value, key.
             entry(
                 "cross",
                 "MultiHeadAttention",
                 json!({"num_heads": 3, "key_dim": 2, "value_dim": null, "use_bias": false, "output_shape": 5}),
-                vec![
-                    json!([["self", 0, 0, {"_args": [["self", 0, 0], ["d", 0, 0], ["x", 0, 0]]}], ["d", 0, 0, {}], ["x", 0, 0, {}]]),
-                ],
+                vec![keras3_call(json!([
+                    ["self", 0, 0],
+                    ["d", 0, 0],
+                    ["x", 0, 0]
+                ]))],
             ),
         ];
         assert_rewrites(
@@ -385,9 +388,10 @@ mod tests {
                 "causal",
                 "MultiHeadAttention",
                 json!({"num_heads": 2, "key_dim": 2}),
-                vec![
-                    json!([["d", 0, 0, {"value": ["d", 0, 0], "use_causal_mask": true}], ["d", 0, 0, {}]]),
-                ],
+                vec![keras2_call(
+                    "d",
+                    json!({"value": ["d", 0, 0], "use_causal_mask": true}),
+                )],
             ),
         ];
         assert_rewrites(
@@ -412,7 +416,7 @@ mod tests {
                 "mha",
                 "MultiHeadAttention",
                 json!({"num_heads": 1, "key_dim": 2}),
-                vec![json!([["emb", 0, 0, {"value": ["emb", 0, 0]}], ["emb", 0, 0, {}]])],
+                vec![keras2_call("emb", json!({"value": ["emb", 0, 0]}))],
             ),
         ];
         let model = functional(&[3], layers, 13);

@@ -40,20 +40,33 @@ pub fn tf_node(name: &str, function: &str, node: Value) -> Value {
     )
 }
 
-/// `tf.<function>` called on `x` with `kwargs`, as Keras 2 saves the
-/// call: the tensors among the kwargs are inputs too.
-pub fn tf(name: &str, function: &str, x: &str, kwargs: Value) -> Value {
-    let node = call_node(&json!([x, 0, 0]), kwargs.clone(), &tensor_refs(&kwargs));
-    tf_node(name, function, node)
+/// The inbound node of a call on `x` with `kwargs` as Keras 2 saves it:
+/// the tensors among the kwargs are inputs too.
+pub fn keras2_call(x: &str, kwargs: Value) -> Value {
+    call_node(&json!([x, 0, 0]), kwargs.clone(), &tensor_refs(&kwargs))
 }
 
-/// A Keras 3 operation layer `ops.<class>` called with `args` (its
-/// `_args`), as Keras 3 saves the call: the tensors among them are its
-/// inputs, the first carrying the arguments.
-pub fn op(name: &str, class: &str, config: Value, args: Value) -> Value {
+/// The inbound node of a call with positional `args` as Keras 3 saves it:
+/// the tensors among them are the inputs, the first carrying the arguments.
+pub fn keras3_call(args: Value) -> Value {
     let tensors = tensor_refs(&args);
-    let node = call_node(&tensors[0], json!({ "_args": args }), &tensors[1..]);
-    entry(name, &format!("ops.{class}"), config, vec![node])
+    call_node(&tensors[0], json!({ "_args": args }), &tensors[1..])
+}
+
+/// `tf.<function>` called on `x` with `kwargs` ([`keras2_call`]).
+pub fn tf(name: &str, function: &str, x: &str, kwargs: Value) -> Value {
+    tf_node(name, function, keras2_call(x, kwargs))
+}
+
+/// A Keras 3 operation layer `ops.<class>` called with `args`
+/// ([`keras3_call`]).
+pub fn op(name: &str, class: &str, config: Value, args: Value) -> Value {
+    entry(
+        name,
+        &format!("ops.{class}"),
+        config,
+        vec![keras3_call(args)],
+    )
 }
 
 /// `tf.*` arithmetic and activations on `x` of shape `[5]`.
