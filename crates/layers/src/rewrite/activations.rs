@@ -231,12 +231,10 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         }
     } else {
         let linear = format!("{name}_linear");
-        let mut config = site.config.clone();
-        config.insert("activation".into(), json!("linear"));
         layers.push(entry(
             &linear,
             site.class_name,
-            Value::Object(config),
+            site.config_with("activation", json!("linear")),
             vec![node.clone()],
         ));
         let prefix = format!("{name}/");

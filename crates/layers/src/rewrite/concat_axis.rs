@@ -26,9 +26,11 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if positive < 1 {
         return Outcome::Cannot(format!("axis {axis} of rank-{rank} inputs"));
     }
-    let mut config = site.config.clone();
-    config.insert("axis".into(), Value::from(positive));
-    site.as_one("Concatenate", Value::Object(config), Vec::new())
+    site.as_one(
+        "Concatenate",
+        site.config_with("axis", Value::from(positive)),
+        Vec::new(),
+    )
 }
 
 #[cfg(test)]

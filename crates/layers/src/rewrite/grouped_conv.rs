@@ -4,7 +4,7 @@
 //! output channel's weights on the input channels outside its group are
 //! zero, so it sums exactly the products the grouped convolution does.
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{f32_weight, Outcome, Site};
 use serde_json::Value;
 use tfjs_format::codec::TensorValues;
 
@@ -52,19 +52,11 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             *w = f32_weight(w.name.clone(), new_shape.clone(), full.clone());
         }
     }
-    let mut config = site.config.clone();
-    config.insert("groups".into(), Value::from(1));
-    Outcome::Replace {
-        layers: vec![entry(
-            site.name,
-            site.class_name,
-            Value::Object(config),
-            site.inbound_nodes
-                .map(<[Value]>::to_vec)
-                .unwrap_or_default(),
-        )],
+    site.as_one(
+        site.class_name,
+        site.config_with("groups", Value::from(1)),
         weights,
-    }
+    )
 }
 
 #[cfg(test)]

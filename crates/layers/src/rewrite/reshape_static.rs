@@ -31,9 +31,11 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if dims.len() != target.len() {
         return Outcome::Skip;
     }
-    let mut config = site.config.clone();
-    config.insert("target_shape".into(), Value::from(dims));
-    site.as_one("Reshape", Value::Object(config), Vec::new())
+    site.as_one(
+        "Reshape",
+        site.config_with("target_shape", Value::from(dims)),
+        Vec::new(),
+    )
 }
 
 #[cfg(test)]

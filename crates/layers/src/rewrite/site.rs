@@ -44,6 +44,13 @@ impl Site<'_> {
         self.config.get(key).and_then(as_)
     }
 
+    /// The layer's config with `key` set to `value`.
+    pub fn config_with(&self, key: &str, value: Value) -> Value {
+        let mut config = self.config.clone();
+        config.insert(key.into(), value);
+        Value::Object(config)
+    }
+
     /// The layer's weight `<name>/<short>`.
     pub fn weight(&self, short: &str) -> Option<&DecodedWeight> {
         let full = format!("{}/{short}", self.name);
