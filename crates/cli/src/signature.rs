@@ -5,6 +5,7 @@
 //! it only uses the engine's public API.
 
 use serde_json::{json, Value};
+use tfjs_format::model_json::signature_dim_size;
 use tfjs_format::topology::layer_entry_class;
 use tfjs_layers::{LayerRegistry, Model, Shape};
 
@@ -175,11 +176,7 @@ impl Signature {
                         .map(|dims| {
                             dims.iter()
                                 .map(|d| {
-                                    let size = d.get("size");
-                                    size.and_then(Value::as_str)
-                                        .and_then(|s| s.parse::<i64>().ok())
-                                        .or_else(|| size.and_then(Value::as_i64))
-                                        .and_then(|n| usize::try_from(n).ok())
+                                    signature_dim_size(d).and_then(|n| usize::try_from(n).ok())
                                 })
                                 .collect()
                         })

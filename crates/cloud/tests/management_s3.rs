@@ -6,11 +6,10 @@
 //! `scripts/test.sh` starts `moto_server` and exports `TFJS_S3_TEST_ENDPOINT`;
 //! without it this test binary starts its own `moto_server` from PATH.
 
-use async_trait::async_trait;
 use std::path::Path;
 use std::sync::Arc;
 use tfjs_cloud::CloudStore;
-use tfjs_format::{ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightData};
+use tfjs_io::conformance::FlipOnLoad;
 use tfjs_io::file::FileStore;
 use tfjs_io::{management, IoError, ModelStore, ModelUrl, Router};
 
@@ -134,36 +133,6 @@ async fn moves_between_file_and_s3_remove_the_source_only_after_the_copy_is_veri
         &router.load(&b).await.unwrap(),
         "after a failed move",
     );
-}
-
-/// s3:// whose loads hand back one flipped weight byte: what a corrupting
-/// store or network would do. Saves go to S3 unchanged.
-#[derive(Debug)]
-struct FlipOnLoad(CloudStore);
-
-#[async_trait]
-impl ModelStore for FlipOnLoad {
-    fn scheme(&self) -> &str {
-        "s3"
-    }
-    async fn load(&self, url: &ModelUrl) -> tfjs_io::Result<ModelArtifacts> {
-        let mut a = self.0.load(url).await?;
-        let mut bytes = a.weight_data.contiguous().to_vec();
-        if let Some(b) = bytes.last_mut() {
-            *b ^= 1;
-        }
-        a.weight_data = WeightData::from_vec(bytes);
-        Ok(a)
-    }
-    async fn save(&self, url: &ModelUrl, a: &ModelArtifacts) -> tfjs_io::Result<SaveResult> {
-        self.0.save(url, a).await
-    }
-    async fn list(&self, p: &ModelUrl) -> tfjs_io::Result<Vec<(String, ModelArtifactsInfo)>> {
-        self.0.list(p).await
-    }
-    async fn remove(&self, url: &ModelUrl) -> tfjs_io::Result<ModelArtifactsInfo> {
-        self.0.remove(url).await
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

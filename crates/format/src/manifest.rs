@@ -192,14 +192,7 @@ impl Quantization {
     /// and kept in `extra` so it is written back.
     pub fn from_value(v: &Value, source: &str, path: &str) -> crate::Result<Quantization> {
         let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
-        let Value::Object(map) = v else {
-            return Err(expected(
-                source,
-                path,
-                r#"an object {"dtype", "min", "scale"}"#,
-                v,
-            ));
-        };
+        let map = object(v, source, path, r#"an object {"dtype", "min", "scale"}"#)?;
         let mut q = Quantization {
             dtype: QuantizationDType::Uint8,
             min: None,
@@ -297,14 +290,12 @@ impl WeightSpec {
     /// count times the stored element size fits in `u64` and `usize`.
     pub fn from_value(v: &Value, source: &str, path: &str) -> crate::Result<WeightSpec> {
         let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
-        let Value::Object(map) = v else {
-            return Err(expected(
-                source,
-                path,
-                r#"a weight entry object {"name", "shape", "dtype"}"#,
-                v,
-            ));
-        };
+        let map = object(
+            v,
+            source,
+            path,
+            r#"a weight entry object {"name", "shape", "dtype"}"#,
+        )?;
         let mut name = None;
         let mut shape = None;
         let mut dtype = None;
@@ -449,14 +440,12 @@ impl WeightsManifestGroup {
     /// Parse one group; `path` is e.g. `weightsManifest[0]`.
     pub fn from_value(v: &Value, source: &str, path: &str) -> crate::Result<WeightsManifestGroup> {
         let err = |field: String, msg: String| crate::FormatError::field(source, field, msg);
-        let Value::Object(map) = v else {
-            return Err(expected(
-                source,
-                path,
-                r#"a manifest group object {"paths", "weights"}"#,
-                v,
-            ));
-        };
+        let map = object(
+            v,
+            source,
+            path,
+            r#"a manifest group object {"paths", "weights"}"#,
+        )?;
         let mut paths = None;
         let mut weights = None;
         let mut extra = Map::new();
@@ -534,6 +523,16 @@ fn expected(source: &str, path: &str, what: &str, got: &Value) -> crate::FormatE
         path,
         format!("expected {what}, got {}", json_type(got)),
     )
+}
+
+/// `v` as a JSON object (`what`, for the error).
+fn object<'a>(
+    v: &'a Value,
+    source: &str,
+    path: &str,
+    what: &str,
+) -> crate::Result<&'a Map<String, Value>> {
+    v.as_object().ok_or_else(|| expected(source, path, what, v))
 }
 
 /// Parse `v`, a JSON array of `what`, item by item with `parse`, the

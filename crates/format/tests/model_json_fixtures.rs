@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tfjs_format::{JsonStyle, ModelJson};
 
 fn roundtrip(bytes: &[u8], name: &str, style: JsonStyle) {
@@ -55,58 +55,60 @@ fn roundtrip_file(p: &Path, style: JsonStyle) {
     roundtrip(&read(p), &p.display().to_string(), style);
 }
 
+/// `<dir>/<name>` for every sub-directory `dir` of `root` that has one.
+fn each_with(root: &Path, name: &str) -> Vec<PathBuf> {
+    subdirs(root)
+        .into_iter()
+        .map(|d| d.join(name))
+        .filter(|p| p.exists())
+        .collect()
+}
+
+/// [`roundtrip_file`] of every `<dir>/model.json` below `root`; how many.
+fn roundtrip_subdirs(root: &Path, style: JsonStyle) -> usize {
+    let files = each_with(root, "model.json");
+    for p in &files {
+        roundtrip_file(p, style);
+    }
+    files.len()
+}
+
 #[test]
 fn tfjs_node_model_json_roundtrip() {
-    let dirs = subdirs(&fixtures().join("tfjs"));
-    assert!(dirs.len() >= 10, "expected the 10 tfjs fixtures");
-    for d in dirs {
-        let p = d.join("model.json");
-        roundtrip_file(&p, JsonStyle::Node);
-    }
+    let n = roundtrip_subdirs(&fixtures().join("tfjs"), JsonStyle::Node);
+    assert!(n >= 10, "expected the 10 tfjs fixtures");
 }
 
 #[test]
 fn tfjs_downloads_roundtrip() {
-    let mut n = 0;
-    for d in subdirs(&fixtures().join("tfjs")) {
-        let dl = d.join("downloads");
-        if dl.is_dir() {
-            for p in files(&dl, ".json") {
-                roundtrip_file(&p, JsonStyle::Browser);
-                n += 1;
-            }
-        }
+    let downloads: Vec<PathBuf> = each_with(&fixtures().join("tfjs"), "downloads")
+        .iter()
+        .flat_map(|dl| files(dl, ".json"))
+        .collect();
+    for p in &downloads {
+        roundtrip_file(p, JsonStyle::Browser);
     }
-    assert_eq!(n, 3, "mlp, trained, metadata");
+    assert_eq!(downloads.len(), 3, "mlp, trained, metadata");
 }
 
 #[test]
 fn tfjs_http_capture_roundtrip() {
-    let mut n = 0;
-    for d in subdirs(&fixtures().join("tfjs")) {
-        let h = d.join("http");
-        if h.is_dir() {
-            let bytes = tfjs_http_model_json(&h);
-            roundtrip(&bytes, &h.display().to_string(), JsonStyle::Browser);
-            let m = ModelJson::parse(&bytes, "x").unwrap();
-            assert_eq!(
-                m.weights_manifest.unwrap()[0].paths,
-                ["./model.weights.bin"]
-            );
-            n += 1;
-        }
+    let captures = each_with(&fixtures().join("tfjs"), "http");
+    for h in &captures {
+        let bytes = tfjs_http_model_json(h);
+        roundtrip(&bytes, &h.display().to_string(), JsonStyle::Browser);
+        let m = ModelJson::parse(&bytes, "x").unwrap();
+        assert_eq!(
+            m.weights_manifest.unwrap()[0].paths,
+            ["./model.weights.bin"]
+        );
     }
-    assert_eq!(n, 3);
+    assert_eq!(captures.len(), 3);
 }
 
 #[test]
 fn keras_converter_roundtrip() {
-    let dirs = subdirs(&fixtures().join("keras"));
-    assert!(dirs.len() >= 9);
-    for d in dirs {
-        let p = d.join("model.json");
-        roundtrip_file(&p, JsonStyle::Converter);
-    }
+    assert!(roundtrip_subdirs(&fixtures().join("keras"), JsonStyle::Converter) >= 9);
 }
 
 #[test]
@@ -123,15 +125,8 @@ fn browser_downloads_and_http_roundtrip() {
 
 #[test]
 fn captures_roundtrip() {
-    let mut n = 0;
-    for d in subdirs(&reference().join("tfjs-captures/fixtures")) {
-        let p = d.join("model.json");
-        if p.exists() {
-            roundtrip_file(&p, JsonStyle::Browser);
-            n += 1;
-        }
-    }
-    assert_eq!(n, 5);
+    let captures = reference().join("tfjs-captures/fixtures");
+    assert_eq!(roundtrip_subdirs(&captures, JsonStyle::Browser), 5);
 }
 
 #[test]

@@ -103,6 +103,20 @@ async fn load_error(store: &HttpStore, url: &str) -> IoError {
     store.load_url(url).await.unwrap_err()
 }
 
+/// `a` holds the `tfjs/mlp` fixture's weight bytes.
+#[track_caller]
+fn assert_mlp_weights(a: &tfjs_format::ModelArtifacts) {
+    assert_eq!(
+        &*a.weight_data.contiguous(),
+        &read("tfjs/mlp/weights.bin")[..]
+    );
+}
+
+/// The text of [`load_error`].
+async fn load_error_text(store: &HttpStore, url: &str) -> String {
+    load_error(store, url).await.to_string()
+}
+
 fn fast_retries() -> RetryPolicy {
     RetryPolicy {
         max_retries: 3,
@@ -117,10 +131,7 @@ async fn loads_a_fixture_with_its_query_string_and_headers() {
     let store = HttpStore::new("http", HttpOptions::default().bearer("abc").unwrap()).unwrap();
     let url = ModelUrl::parse(&format!("{base}/m/mlp/model.json?tok=1")).unwrap();
     let a = store.load(&url).await.unwrap();
-    assert_eq!(
-        &*a.weight_data.contiguous(),
-        &read("tfjs/mlp/weights.bin")[..]
-    );
+    assert_mlp_weights(&a);
     assert_eq!(a.weight_specs.len(), 6);
     let reqs = seen.lock().unwrap().requests.clone();
     assert_eq!(
@@ -165,10 +176,7 @@ async fn weight_path_prefix_and_converter_are_used_on_the_wire() {
         .load_url(&format!("{base}/m/mlp/model.json?ignored=1"))
         .await
         .unwrap();
-    assert_eq!(
-        &*a.weight_data.contiguous(),
-        &read("tfjs/mlp/weights.bin")[..]
-    );
+    assert_mlp_weights(&a);
     let last = seen.lock().unwrap().requests.last().unwrap().0.clone();
     assert_eq!(last, "/m/mlp/weights.bin?via=conv");
 }
@@ -186,10 +194,7 @@ async fn transient_failures_are_retried_then_reported() {
         .load_url(&format!("{base}/m/flaky/mlp/model.json"))
         .await
         .unwrap();
-    assert_eq!(
-        &*a.weight_data.contiguous(),
-        &read("tfjs/mlp/weights.bin")[..]
-    );
+    assert_mlp_weights(&a);
     let n = seen
         .lock()
         .unwrap()
@@ -200,9 +205,7 @@ async fn transient_failures_are_retried_then_reported() {
     assert_eq!(n, 3, "two 503s, then success");
 
     seen.lock().unwrap().flaky_left = 10;
-    let err = load_error(&store, &format!("{base}/m/flaky/mlp/model.json"))
-        .await
-        .to_string();
+    let err = load_error_text(&store, &format!("{base}/m/flaky/mlp/model.json")).await;
     assert!(
         err.contains("503") && err.contains("gave up after 4 attempts"),
         "{err}"
@@ -213,9 +216,7 @@ async fn transient_failures_are_retried_then_reported() {
     let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = dead.local_addr().unwrap();
     drop(dead);
-    let err = load_error(&store, &format!("http://{addr}/model.json"))
-        .await
-        .to_string();
+    let err = load_error_text(&store, &format!("http://{addr}/model.json")).await;
     assert!(
         err.contains(&addr.to_string()) && err.contains("gave up"),
         "{err}"
@@ -226,9 +227,7 @@ async fn transient_failures_are_retried_then_reported() {
 async fn non_2xx_and_html_weights_are_errors_naming_the_url() {
     let (base, _) = start().await;
     let store = HttpStore::new("http", HttpOptions::default()).unwrap();
-    let err = load_error(&store, &format!("{base}/m/missing/mlp/model.json"))
-        .await
-        .to_string();
+    let err = load_error_text(&store, &format!("{base}/m/missing/mlp/model.json")).await;
     assert!(
         err.contains(&format!("{base}/m/missing/mlp/weights.bin")),
         "{err}"
@@ -246,6 +245,14 @@ async fn non_2xx_and_html_weights_are_errors_naming_the_url() {
     assert!(matches!(err, IoError::NotFound { .. }), "{err:?}");
     assert!(
         err.to_string().contains("failed with status code 404"),
+        "{err}"
+    );
+
+    // A model URL without `/model.json` gets a hint (issue 12).
+    let err = load_error_text(&store, &format!("{base}/m/mlp")).await;
+    assert!(
+        err.contains("failed with status code 404")
+            && err.contains(&format!("e.g. {base}/m/mlp/model.json")),
         "{err}"
     );
 }
@@ -406,19 +413,4 @@ async fn a_trickling_server_hits_the_total_deadline() {
     let err = store.load(&url).await.unwrap_err().to_string();
     assert!(start.elapsed() < std::time::Duration::from_secs(5));
     assert!(err.contains("total deadline of 0.8 s"), "{err}");
-}
-
-/// A model URL without `/model.json` gets a hint (issue 12).
-#[tokio::test]
-async fn a_missing_model_json_suffix_gets_a_hint() {
-    let (base, _) = start().await;
-    let store = HttpStore::new("http", HttpOptions::default()).unwrap();
-    let err = load_error(&store, &format!("{base}/m/mlp"))
-        .await
-        .to_string();
-    assert!(
-        err.contains("failed with status code 404")
-            && err.contains(&format!("e.g. {base}/m/mlp/model.json")),
-        "{err}"
-    );
 }

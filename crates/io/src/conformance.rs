@@ -11,10 +11,11 @@
 //! ```
 
 use crate::management::verify_same;
-use crate::{IoError, ModelStore, ModelUrl};
+use crate::{IoError, ModelStore, ModelUrl, Result};
+use async_trait::async_trait;
 use std::future::Future;
 use std::pin::Pin;
-use tfjs_format::{DType, ModelArtifacts, WeightData, WeightSpec};
+use tfjs_format::{DType, ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightData, WeightSpec};
 
 /// What a store supports beyond load and save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,5 +229,37 @@ pub async fn run(store: &dyn ModelStore, base: &str, supports: Supports) {
     if supports.remove {
         remove(store, &format!("{base}-removed")).await;
         remove_if_unchanged(store, &format!("{base}-cas")).await;
+    }
+}
+
+/// A store whose loads hand back the wrapped store's model with its last
+/// weight byte flipped, what a corrupting store or network would do; saves,
+/// listings and removals go to the wrapped store unchanged. For tests of
+/// what a move does when its copy reads back different.
+#[derive(Debug)]
+pub struct FlipOnLoad<S>(pub S);
+
+#[async_trait]
+impl<S: ModelStore> ModelStore for FlipOnLoad<S> {
+    fn scheme(&self) -> &str {
+        self.0.scheme()
+    }
+    async fn load(&self, url: &ModelUrl) -> Result<ModelArtifacts> {
+        let mut a = self.0.load(url).await?;
+        let mut bytes = a.weight_data.contiguous().into_owned();
+        if let Some(b) = bytes.last_mut() {
+            *b ^= 1;
+        }
+        a.weight_data = WeightData::from_vec(bytes);
+        Ok(a)
+    }
+    async fn save(&self, url: &ModelUrl, a: &ModelArtifacts) -> Result<SaveResult> {
+        self.0.save(url, a).await
+    }
+    async fn list(&self, prefix: &ModelUrl) -> Result<Vec<(String, ModelArtifactsInfo)>> {
+        self.0.list(prefix).await
+    }
+    async fn remove(&self, url: &ModelUrl) -> Result<ModelArtifactsInfo> {
+        self.0.remove(url).await
     }
 }

@@ -239,18 +239,15 @@ type OneSidedKey = (&'static str, &'static str, Option<&'static str>);
 
 /// Keras 2 keys Keras 3's constructors reject ("Unrecognized keyword
 /// arguments"): `MultiHeadAttention`'s build shapes (Keras 3 builds on the
-/// first call), the random layers' `rng_type` (`"*"`: every random layer),
+/// first call), the random layers' `rng_type` (`"*"`: every random layer;
+/// `<Name>*D`: its 1-, 2- and 3-D variants),
 /// `Discretization`'s `trainable` (its Keras 3 constructor takes none; it
 /// has no weights to train), the ConvLSTM layers' `implementation` (Keras
 /// 3's `ConvLSTM*D` take none; it picks no kernel variant there).
 const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
-    ("ConvLSTM1D", "implementation", None),
-    ("ConvLSTM2D", "implementation", None),
-    ("ConvLSTM3D", "implementation", None),
+    ("ConvLSTM*D", "implementation", None),
     // Keras 3's ConvLSTM layers take no `time_major` (inputs are batch-major).
-    ("ConvLSTM1D", "time_major", Some("false")),
-    ("ConvLSTM2D", "time_major", Some("false")),
-    ("ConvLSTM3D", "time_major", Some("false")),
+    ("ConvLSTM*D", "time_major", Some("false")),
     ("MultiHeadAttention", "query_shape", None),
     ("MultiHeadAttention", "key_shape", None),
     ("MultiHeadAttention", "value_shape", None),
@@ -262,13 +259,9 @@ const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
     ("*", "rng_type", None),
     ("Discretization", "trainable", Some("true")),
     // Dropout is the identity at inference: its noise shape plays no part.
-    ("SpatialDropout1D", "noise_shape", None),
-    ("SpatialDropout2D", "noise_shape", None),
-    ("SpatialDropout3D", "noise_shape", None),
+    ("SpatialDropout*D", "noise_shape", None),
     // Keras 3's spatial dropouts take no `trainable` (and hold no weights).
-    ("SpatialDropout1D", "trainable", None),
-    ("SpatialDropout2D", "trainable", None),
-    ("SpatialDropout3D", "trainable", None),
+    ("SpatialDropout*D", "trainable", None),
 ];
 
 /// Keras 3 keys tf_keras rejects ("Keyword argument not understood"):
@@ -293,9 +286,7 @@ const KERAS3_ONLY_KEYS: &[OneSidedKey] = &[
     ("EinsumDense", "quantization_config", Some("null")),
     ("Embedding", "quantization_config", Some("null")),
     // Dropout seeds: dropout is the identity at inference.
-    ("ConvLSTM1D", "seed", None),
-    ("ConvLSTM2D", "seed", None),
-    ("ConvLSTM3D", "seed", None),
+    ("ConvLSTM*D", "seed", None),
     // Keras 3's LayerNormalization can scale by the root mean square.
     ("LayerNormalization", "rms_scaling", Some("false")),
 ];
@@ -319,6 +310,23 @@ fn initializer_axes(v: &mut Value) {
     }
 }
 
+/// Whether a table's class `pattern` names `class`: the class itself, `*`
+/// (the random layers and the other layers that are the identity at
+/// inference), or `<Name>*D` (its 1-, 2- and 3-D variants).
+fn names_class(pattern: &str, class: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == class,
+        Some(("", "")) => {
+            class == "RandomCrop"
+                || tfjs_format::topology::INFERENCE_IDENTITY_LAYERS.contains(&class)
+        }
+        Some((head, tail)) => class
+            .strip_prefix(head)
+            .and_then(|rest| rest.strip_suffix(tail))
+            .is_some_and(|rank| matches!(rank, "1" | "2" | "3")),
+    }
+}
+
 /// Drops the config keys of `table` from every layer of `mc` (nested models
 /// included). A key the other Keras has no equivalent for is an error
 /// naming the layer.
@@ -337,12 +345,7 @@ fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result
             continue;
         };
         for (cls, key, same) in table {
-            let applies = *cls == class
-                || (*cls == "*"
-                    && (class == "RandomCrop"
-                        || tfjs_format::topology::INFERENCE_IDENTITY_LAYERS
-                            .contains(&class.as_str())));
-            if !applies {
+            if !names_class(cls, &class) {
                 continue;
             }
             let Some(v) = c.get(*key) else { continue };

@@ -166,13 +166,12 @@ fn tf_keras_weights_only_file_with_a_topology() {
 fn nested_layer_names_are_found_that_the_converter_drops() {
     let bytes = std::fs::read("tests/data/k2_nested.h5").unwrap();
     let imported = import_h5(&bytes).unwrap();
-    let conv: serde_json::Value =
-        serde_json::from_slice(&std::fs::read("tests/data/k2_nested/model.json").unwrap()).unwrap();
-    let converter_names: Vec<&str> = conv["weightsManifest"][0]["weights"]
-        .as_array()
+    let converter = std::fs::read("tests/data/k2_nested/model.json").unwrap();
+    let converter_names: Vec<String> = tfjs_format::ModelJson::parse(&converter, "model.json")
         .unwrap()
-        .iter()
-        .map(|w| w["name"].as_str().unwrap())
+        .weight_specs()
+        .into_iter()
+        .map(|w| w.name)
         .collect();
     let ours: Vec<&str> = imported
         .artifacts

@@ -14,6 +14,16 @@ use tfjs_keras::{import_h5, import_keras};
 
 const CORPUS: &str = "../../fixtures/corpus";
 
+/// Exporting `a` to a tf_keras `.h5` fails with an error that says each
+/// of `parts`.
+#[track_caller]
+fn assert_h5_refused(a: &ModelArtifacts, parts: &[&str]) {
+    let err = tfjs_keras::export::to_h5(a).unwrap_err().to_string();
+    for part in parts {
+        assert!(err.contains(part), "{err}");
+    }
+}
+
 fn fixture(model: &str) -> ModelArtifacts {
     load_path(&Path::new(CORPUS).join("keras").join(model)).unwrap()
 }
@@ -25,6 +35,11 @@ fn rebuilt(model: &str) -> ModelArtifacts {
         .unwrap()
         .to_artifacts()
         .unwrap()
+}
+
+/// The Keras model config (`model_config`) of corpus model `model`.
+fn source_config(model: &str) -> Value {
+    fixture(model).model_topology.unwrap()["model_config"].clone()
 }
 
 fn layers(config: &Value) -> &Vec<Value> {
@@ -104,7 +119,7 @@ fn tf_op_lambda_calls_export_to_h5_as_keras2_wrote_them() {
         "tfop_shapes_loadable",
         "mobilenet_v3_small",
     ] {
-        let original = fixture(model).model_topology.unwrap()["model_config"].clone();
+        let original = source_config(model);
         let exported = h5_config(&rebuilt(model));
         let mut n = 0;
         for l in layers(&original) {
@@ -258,7 +273,7 @@ fn multi_head_attention_calls_and_weights_export_for_both_kerases() {
         "cross_attention",
         "transformer_encoder",
     ] {
-        let original = fixture(model).model_topology.unwrap()["model_config"].clone();
+        let original = source_config(model);
         let exported = h5_config(&rebuilt(model));
         for l in layers(&original) {
             if l["class_name"] == "MultiHeadAttention" {
@@ -352,10 +367,9 @@ fn keras3_only_config_keys_are_dropped_for_tf_keras() {
             l["config"]["use_gate"] = true.into();
         }
     }
-    let err = tfjs_keras::export::to_h5(&a).unwrap_err().to_string();
-    assert!(
-        err.contains("(MultiHeadAttention): `use_gate: true` has no tf_keras equivalent"),
-        "{err}"
+    assert_h5_refused(
+        &a,
+        &["(MultiHeadAttention): `use_gate: true` has no tf_keras equivalent"],
     );
 }
 
@@ -415,12 +429,13 @@ fn nested_models_and_layer_scale_export_for_both_kerases() {
 #[test]
 fn hard_silu_is_refused_for_tf_keras_by_layer() {
     let a = rebuilt("keras3zip_mobilenet_v3_small");
-    let err = tfjs_keras::export::to_h5(&a).unwrap_err().to_string();
-    assert!(
-        err.contains("(Activation): activation `hard_silu` has no tf_keras equivalent"),
-        "{err}"
+    assert_h5_refused(
+        &a,
+        &[
+            "(Activation): activation `hard_silu` has no tf_keras equivalent",
+            "export to .keras instead",
+        ],
     );
-    assert!(err.contains("export to .keras instead"), "{err}");
     tfjs_keras::export::to_keras(&a).unwrap();
 }
 
@@ -581,7 +596,7 @@ fn keras3_saved_subtract_constant(model: &str) -> Option<Value> {
 fn call_kwargs_go_on_every_input_for_tf_keras() {
     // tf_keras reads a call's kwargs from its last input; Keras 2 writes
     // them on each (as in the Keras 2 model's own file).
-    let want = fixture("mha_options").model_topology.unwrap()["model_config"].clone();
+    let want = source_config("mha_options");
     let want = by_name(&want, "causal_att")["inbound_nodes"].clone();
     for model in ["mha_options", "keras3zip_mha_options"] {
         let h5 = h5_config(&rebuilt(model));
@@ -594,7 +609,7 @@ fn call_kwargs_go_on_every_input_for_tf_keras() {
 fn tf_js_forms_keras_reads_otherwise_are_mapped() {
     // Reshape's inferred dimension: TF.js writes null, Keras -1 (as in the
     // Keras 2 model's own file).
-    let source = fixture("dense_nd").model_topology.unwrap()["model_config"].clone();
+    let source = source_config("dense_nd");
     let want = &by_name(&source, "reshape")["config"]["target_shape"];
     let a = rebuilt("dense_nd");
     for config in [h5_config(&a), keras_config(&a)] {
@@ -602,7 +617,7 @@ fn tf_js_forms_keras_reads_otherwise_are_mapped() {
     }
     // Keras 3 has no ThresholdedReLU: its ReLU with a threshold.
     let k = keras_config(&rebuilt("adv_act_dropouts"));
-    let source = fixture("adv_act_dropouts").model_topology.unwrap()["model_config"].clone();
+    let source = source_config("adv_act_dropouts");
     for l in layers(&source) {
         if l["class_name"] == "ThresholdedReLU" {
             let got = by_name(&k, l["config"]["name"].as_str().unwrap());
@@ -615,19 +630,13 @@ fn tf_js_forms_keras_reads_otherwise_are_mapped() {
 
 #[test]
 fn keras3_only_layers_and_keys_are_refused_for_tf_keras_by_layer() {
-    let err = tfjs_keras::export::to_h5(&rebuilt("keras3zip_rms_norm_block"))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("(RMSNormalization): tf_keras 2.21 has no RMSNormalization layer"),
-        "{err}"
+    assert_h5_refused(
+        &rebuilt("keras3zip_rms_norm_block"),
+        &["(RMSNormalization): tf_keras 2.21 has no RMSNormalization layer"],
     );
-    let err = tfjs_keras::export::to_h5(&rebuilt("keras3zip_dense_nd"))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("`rms_scaling: true` has no tf_keras equivalent"),
-        "{err}"
+    assert_h5_refused(
+        &rebuilt("keras3zip_dense_nd"),
+        &["`rms_scaling: true` has no tf_keras equivalent"],
     );
 }
 
@@ -643,7 +652,7 @@ fn operation_arguments_on_nested_models_take_each_keras_node_count() {
         .unwrap();
     assert_eq!(add["inbound_nodes"][0][0], "convnext_tiny_stem", "{add}");
     assert_eq!(add["inbound_nodes"][0][1], 1, "{add}");
-    let source = fixture("keras3h5_convnext_tiny").model_topology.unwrap()["model_config"].clone();
+    let source = source_config("keras3h5_convnext_tiny");
     let want = &by_name(&source, add["name"].as_str().unwrap())["inbound_nodes"][0]["args"][0];
     let k = keras_config(&a);
     let got = &by_name(&k, add["name"].as_str().unwrap())["inbound_nodes"][0]["args"][0];

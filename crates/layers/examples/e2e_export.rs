@@ -28,11 +28,11 @@ use std::sync::Arc;
 use tfjs_io::{file::FileStore, Router};
 use tfjs_layers::builder::{Graph, Sequential};
 use tfjs_layers::io_json::{IoJson, IoTensor, Tolerance};
+use tfjs_layers::rewrite::probes;
 use tfjs_layers::{LayerRegistry, LoadOptions, Model, Tensor};
 
-fn fixtures_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 async fn save(router: &Router, model: &Model, dir: &Path) -> Result<(), String> {
     let url = format!("file://{}", dir.display());
@@ -209,245 +209,25 @@ fn probe(
 /// `TFOpLambda` / Keras 3 op the rules map), with random weights: exported
 /// rewritten, with the engine's outputs on the original as the reference.
 fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
-    let tf = |name: &str, f: &str, node: serde_json::Value| {
-        probe(name, "TFOpLambda", json!({"function": f}), node)
-    };
-    let ops = |name: &str, class: &str, config: serde_json::Value, node: serde_json::Value| {
-        probe(name, &format!("ops.{class}"), config, node)
-    };
-    let arith = vec![
-        probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),
-        tf("add", "__operators__.add", json!([["d", 0, 0, {"y": 3.0}]])),
-        tf("relu6", "nn.relu6", json!([["add", 0, 0, {}]])),
-        tf(
-            "mul",
-            "math.multiply",
-            json!([["relu6", 0, 0, {"y": 0.16666666666666666}]]),
-        ),
-        tf(
-            "hs",
-            "math.multiply",
-            json!([["d", 0, 0, {"y": ["mul", 0, 0]}]]),
-        ),
-        tf("sub", "math.subtract", json!([["hs", 0, 0, {"y": 0.5}]])),
-        tf(
-            "rsub",
-            "math.subtract",
-            json!([["sub", 0, 0, {"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}]]),
-        ),
-        tf("div", "math.truediv", json!([["rsub", 0, 0, {"y": 4.0}]])),
-        tf(
-            "diff",
-            "math.subtract",
-            json!([["div", 0, 0, {"y": ["d", 0, 0]}]]),
-        ),
-        tf("neg", "math.negative", json!([["diff", 0, 0, {}]])),
-        tf(
-            "mx",
-            "math.maximum",
-            json!([["neg", 0, 0, {"y": ["d", 0, 0]}]]),
-        ),
-        tf(
-            "mn",
-            "math.minimum",
-            json!([["mx", 0, 0, {"y": ["div", 0, 0]}]]),
-        ),
-        tf("relu", "math.maximum", json!([["mn", 0, 0, {"y": 0.0}]])),
-        tf(
-            "sum",
-            "__operators__.add",
-            json!([["relu", 0, 0, {"y": ["neg", 0, 0]}]]),
-        ),
-        tf("sig", "math.sigmoid", json!([["sum", 0, 0, {}]])),
-        tf("tanh", "math.tanh", json!([["sig", 0, 0, {}]])),
-        tf("silu", "nn.silu", json!([["sum", 0, 0, {}]])),
-        tf("gelu", "nn.gelu", json!([["silu", 0, 0, {}]])),
-        tf("elu", "nn.elu", json!([["gelu", 0, 0, {}]])),
-        tf("selu", "nn.selu", json!([["elu", 0, 0, {}]])),
-        tf("sp", "math.softplus", json!([["selu", 0, 0, {}]])),
-        tf("ss", "nn.softsign", json!([["sp", 0, 0, {}]])),
-        tf(
-            "lrelu",
-            "nn.leaky_relu",
-            json!([["sum", 0, 0, {"alpha": 0.1}]]),
-        ),
-        tf(
-            "clip",
-            "clip_by_value",
-            json!([["lrelu", 0, 0, {"clip_value_min": 0.0, "clip_value_max": 1.5}]]),
-        ),
-        tf("sq", "math.square", json!([["clip", 0, 0, {}]])),
-        tf(
-            "cat",
-            "concat",
-            json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["sq", 0, 0, {"axis": -1}]]),
-        ),
-        tf("sm", "nn.softmax", json!([["cat", 0, 0, {}]])),
-    ];
-    let shapes = vec![
-        tf(
-            "t",
-            "compat.v1.transpose",
-            json!([["x", 0, 0, {"perm": [0, 2, 1]}]]),
-        ),
-        tf("r", "reshape", json!([["t", 0, 0, {"shape": [-1, 12]}]])),
-        tf("e", "expand_dims", json!([["r", 0, 0, {"axis": 1}]])),
-        tf("s", "compat.v1.squeeze", json!([["e", 0, 0, {"axis": 1}]])),
-        tf("r3", "reshape", json!([["s", 0, 0, {"shape": [-1, 6, 2]}]])),
-        tf(
-            "mean",
-            "math.reduce_mean",
-            json!([["r3", 0, 0, {"axis": 1}]]),
-        ),
-        tf(
-            "max",
-            "math.reduce_max",
-            json!([["r3", 0, 0, {"axis": -2}]]),
-        ),
-        tf(
-            "cat",
-            "concat",
-            json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
-        ),
-    ];
-    let pooling = vec![
-        tf(
-            "mp",
-            "nn.max_pool2d",
-            json!([["x", 0, 0, {"ksize": 2, "strides": 1, "padding": "SAME"}]]),
-        ),
-        tf(
-            "ap",
-            "nn.avg_pool2d",
-            json!([["mp", 0, 0, {"ksize": [1, 3, 3, 1], "strides": [1, 2, 2, 1], "padding": "SAME"}]]),
-        ),
-        tf(
-            "se",
-            "math.reduce_mean",
-            json!([["ap", 0, 0, {"axis": [1, 2], "keepdims": true}]]),
-        ),
-        tf(
-            "scaled",
-            "math.multiply",
-            json!([["ap", 0, 0, {"y": ["se", 0, 0]}]]),
-        ),
-        tf(
-            "up",
-            "image.resize",
-            json!([["scaled", 0, 0, {"size": [5, 4], "method": "bilinear"}]]),
-        ),
-        tf(
-            "down",
-            "image.resize",
-            json!([["up", 0, 0, {"size": [2, 3], "method": "nearest"}]]),
-        ),
-    ];
-    let keras3 = vec![
-        probe("d", "Dense", json!({"units": 6}), json!([["x", 0, 0, {}]])),
-        ops(
-            "add",
-            "Add",
-            json!({}),
-            json!([["d", 0, 0, {"_args": [["d", 0, 0], 3]}]]),
-        ),
-        ops(
-            "r6",
-            "Relu6",
-            json!({}),
-            json!([["add", 0, 0, {"_args": [["add", 0, 0]]}]]),
-        ),
-        ops(
-            "mul",
-            "Multiply",
-            json!({}),
-            json!([["r6", 0, 0, {"_args": [["r6", 0, 0], 0.16666666666666666]}]]),
-        ),
-        ops(
-            "hs",
-            "Multiply",
-            json!({}),
-            json!([["d", 0, 0, {"_args": [["d", 0, 0], ["mul", 0, 0]]}], ["mul", 0, 0, {}]]),
-        ),
-        ops(
-            "sub",
-            "Subtract",
-            json!({}),
-            json!([["hs", 0, 0, {"_args": [["hs", 0, 0], ["d", 0, 0]]}], ["d", 0, 0, {}]]),
-        ),
-        ops(
-            "rsub",
-            "Subtract",
-            json!({}),
-            json!([["sub", 0, 0, {"_args": [1.5, ["sub", 0, 0]]}]]),
-        ),
-        ops(
-            "div",
-            "TrueDivide",
-            json!({}),
-            json!([["rsub", 0, 0, {"_args": [["rsub", 0, 0], 3]}]]),
-        ),
-        ops(
-            "silu",
-            "Silu",
-            json!({}),
-            json!([["div", 0, 0, {"_args": [["div", 0, 0]]}]]),
-        ),
-        ops(
-            "r",
-            "Reshape",
-            json!({"newshape": [-1, 3, 2]}),
-            json!([["silu", 0, 0, {"_args": [["silu", 0, 0]]}]]),
-        ),
-        ops(
-            "t",
-            "Transpose",
-            json!({"axes": [0, 2, 1]}),
-            json!([["r", 0, 0, {"_args": [["r", 0, 0]]}]]),
-        ),
-        ops(
-            "mean",
-            "Mean",
-            json!({"axis": 1, "keepdims": false}),
-            json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
-        ),
-        ops(
-            "max",
-            "Max",
-            json!({"axis": -2, "keepdims": false}),
-            json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
-        ),
-        ops(
-            "cat",
-            "Concatenate",
-            json!({"axis": -1}),
-            json!([["mean", 0, 0, {"_args": [[["mean", 0, 0], ["max", 0, 0]]]}], ["max", 0, 0, {}]]),
-        ),
-        ops(
-            "sm",
-            "Softmax",
-            json!({"axis": -1}),
-            json!([["cat", 0, 0, {"_args": [["cat", 0, 0]]}]]),
-        ),
-    ];
     vec![
         (
             "rewrite__tfop_arith".into(),
-            probe_topology(&[5], arith),
+            probe_topology(&[5], probes::tf_arith()),
             vec![3, 5],
         ),
         (
             "rewrite__tfop_shapes".into(),
-            probe_topology(&[4, 3], shapes),
+            probe_topology(&[4, 3], probes::tf_shapes()),
             vec![2, 4, 3],
         ),
         (
             "rewrite__tfop_pooling".into(),
-            probe_topology(&[6, 6, 2], pooling),
+            probe_topology(&[6, 6, 2], probes::tf_pooling()),
             vec![2, 6, 6, 2],
         ),
         (
             "rewrite__keras3_ops".into(),
-            probe_topology(&[5], keras3),
+            probe_topology(&[5], probes::keras3_ops()),
             vec![3, 5],
         ),
         (
@@ -622,32 +402,21 @@ async fn main() {
     let mut router = Router::new();
     router.register(Arc::new(FileStore::new()));
     let mut failures = Vec::new();
-    for family in ["tfjs", "keras"] {
-        let root = fixtures_root().join(family);
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-            .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("model.json").is_file() && p.join("io.json").is_file())
-            .collect();
-        dirs.sort();
-        for dir in dirs {
-            let id = format!("{family}__{}", dir.file_name().unwrap().to_string_lossy());
-            if !selected(&id) {
-                continue;
-            }
-            let result = async {
-                let artifacts = tfjs_io::file::load_path(&dir).map_err(|e| e.to_string())?;
-                let model = Model::from_artifacts(&artifacts, &LoadOptions::default())
-                    .map_err(|e| e.to_string())?;
-                let target = out.join(&id);
-                save(&router, &model, &target).await?;
-                write_reference(&target, &dir.join("io.json"))
-            }
-            .await;
-            match result {
-                Ok(()) => println!("exported {id}"),
-                Err(e) => failures.push(format!("{id}: {e}")),
-            }
+    for (family, name, dir) in common::fixture_dirs() {
+        let id = format!("{family}__{name}");
+        if !selected(&id) {
+            continue;
+        }
+        let result = async {
+            let model = common::load_fixture(&dir)?;
+            let target = out.join(&id);
+            save(&router, &model, &target).await?;
+            write_reference(&target, &dir.join("io.json"))
+        }
+        .await;
+        match result {
+            Ok(()) => println!("exported {id}"),
+            Err(e) => failures.push(format!("{id}: {e}")),
         }
     }
     rebuilt_corpus(&router, &out, &mut failures).await;

@@ -6,7 +6,7 @@ mod common;
 use common::build_error;
 use serde_json::{json, Map, Value};
 use tfjs_format::codec::{encode_weights, DecodedWeight, TensorValues};
-use tfjs_format::{ModelArtifacts, WeightData};
+use tfjs_format::{ModelArtifacts, ModelJson, WeightData};
 use tfjs_layers::builder::{Graph, Sequential};
 use tfjs_layers::config::ConfigReader;
 use tfjs_layers::{
@@ -35,6 +35,21 @@ fn w(name: &str, shape: Vec<usize>, v: Vec<f32>) -> DecodedWeight {
     }
 }
 
+/// The one-unit Dense's kernel `[[1], [2]]` under `name`.
+fn kernel(name: &str) -> DecodedWeight {
+    w(name, vec![2, 1], vec![1.0, 2.0])
+}
+
+/// The one-unit Dense's bias `[3]` under `name`.
+fn bias(name: &str) -> DecodedWeight {
+    w(name, vec![1], vec![3.0])
+}
+
+/// [`seq_topology`] with `weights`.
+fn seq_artifacts(weights: &[DecodedWeight]) -> ModelArtifacts {
+    artifacts(seq_topology(), weights)
+}
+
 fn artifacts(topology: Value, weights: &[DecodedWeight]) -> ModelArtifacts {
     let (specs, bytes) = encode_weights(weights).unwrap();
     ModelArtifacts {
@@ -55,6 +70,14 @@ fn functional(layers: Vec<Value>, inputs: Value, outputs: Value) -> Value {
         "input_layers": inputs, "output_layers": outputs}})
 }
 
+/// A [`functional`] model of `layers` on one input `x` of 2 features,
+/// with `output`'s first output as its output.
+fn on_x(layers: Vec<Value>, output: &str) -> Value {
+    let mut all = vec![input("x", 2)];
+    all.extend(layers);
+    functional(all, json!([["x", 0, 0]]), json!([[output, 0, 0]]))
+}
+
 fn input(name: &str, dim: usize) -> Value {
     json!({"name": name, "class_name": "InputLayer", "inbound_nodes": [],
         "config": {"batch_input_shape": [null, dim], "dtype": "float32", "sparse": false, "name": name}})
@@ -70,13 +93,7 @@ fn node(layer: Value, refs: Value) -> Value {
 #[test]
 fn basic_load_matches_tfjs_capture() {
     // load_cases.txt BASIC: d1/kernel = [1, 2], d1/bias = [3].
-    let a = artifacts(
-        seq_topology(),
-        &[
-            w("d1/kernel", vec![2, 1], vec![1.0, 2.0]),
-            w("d1/bias", vec![1], vec![3.0]),
-        ],
-    );
+    let a = seq_artifacts(&[kernel("d1/kernel"), bias("d1/bias")]);
     let m = load(&a).unwrap();
     assert_eq!(m.input_names(), vec!["d1_input"]);
     let y = m
@@ -87,9 +104,8 @@ fn basic_load_matches_tfjs_capture() {
 
 #[test]
 fn unknown_classes_are_all_listed_in_one_error() {
-    let topo = functional(
+    let topo = on_x(
         vec![
-            input("x", 2),
             node(
                 json!({"class_name": "Lambda", "config": {"name": "lam"}}),
                 json!([[["x", 0, 0, {}]]]),
@@ -103,8 +119,7 @@ fn unknown_classes_are_all_listed_in_one_error() {
                 json!([[["cus", 0, 0, {}]]]),
             ),
         ],
-        json!([["x", 0, 0]]),
-        json!([["lam2", 0, 0]]),
+        "lam2",
     );
     let e = build_error(&topo, 0);
     for needle in [
@@ -121,14 +136,12 @@ fn unknown_classes_are_all_listed_in_one_error() {
 
 #[test]
 fn cycle_is_an_error_naming_the_layers() {
-    let topo = functional(
+    let topo = on_x(
         vec![
-            input("x", 2),
             node(dense("a", 2, json!({})), json!([[["b", 0, 0, {}]]])),
             node(dense("b", 2, json!({})), json!([[["a", 0, 0, {}]]])),
         ],
-        json!([["x", 0, 0]]),
-        json!([["b", 0, 0]]),
+        "b",
     );
     let e = build_error(&topo, 0);
     assert!(
@@ -139,24 +152,19 @@ fn cycle_is_an_error_naming_the_layers() {
 
 #[test]
 fn missing_layer_reference_is_an_error_not_a_hang() {
-    let topo = functional(
-        vec![
-            input("x", 2),
-            node(dense("a", 2, json!({})), json!([[["ghost", 0, 0, {}]]])),
-        ],
-        json!([["x", 0, 0]]),
-        json!([["a", 0, 0]]),
+    let topo = on_x(
+        vec![node(
+            dense("a", 2, json!({})),
+            json!([[["ghost", 0, 0, {}]]]),
+        )],
+        "a",
     );
     let e = build_error(&topo, 0);
     assert!(e.contains("`a`") && e.contains("`ghost`"), "{e}");
     // A node index past the layer's calls.
-    let topo = functional(
-        vec![
-            input("x", 2),
-            node(dense("a", 2, json!({})), json!([[["x", 3, 0, {}]]])),
-        ],
-        json!([["x", 0, 0]]),
-        json!([["a", 0, 0]]),
+    let topo = on_x(
+        vec![node(dense("a", 2, json!({})), json!([[["x", 3, 0, {}]]]))],
+        "a",
     );
     let e = build_error(&topo, 0);
     assert!(e.contains("node 3") && e.contains("`x`"), "{e}");
@@ -164,17 +172,15 @@ fn missing_layer_reference_is_an_error_not_a_hang() {
 
 #[test]
 fn disconnected_graph_is_reported() {
-    let topo = functional(
+    let topo = on_x(
         vec![
-            input("x", 2),
             input("y", 2),
             node(
                 json!({"class_name": "Add", "config": {"name": "add"}}),
                 json!([[["x", 0, 0, {}], ["y", 0, 0, {}]]]),
             ),
         ],
-        json!([["x", 0, 0]]),
-        json!([["add", 0, 0]]),
+        "add",
     );
     let e = build_error(&topo, 0);
     assert!(e.contains("Graph disconnected") && e.contains("`y`"), "{e}");
@@ -182,24 +188,18 @@ fn disconnected_graph_is_reported() {
 
 #[test]
 fn missing_weight_strict() {
-    let a = artifacts(
-        seq_topology(),
-        &[w("d1/kernel", vec![2, 1], vec![1.0, 2.0])],
-    );
+    let a = seq_artifacts(&[kernel("d1/kernel")]);
     let e = load(&a).unwrap_err().to_string();
     assert!(e.contains("1 of 2 weights are not set: d1/bias"), "{e}");
 }
 
 #[test]
 fn extra_weight_strict() {
-    let a = artifacts(
-        seq_topology(),
-        &[
-            w("d1/kernel", vec![2, 1], vec![1.0, 2.0]),
-            w("d1/bias", vec![1], vec![3.0]),
-            w("zzz", vec![1], vec![0.0]),
-        ],
-    );
+    let a = seq_artifacts(&[
+        kernel("d1/kernel"),
+        bias("d1/bias"),
+        w("zzz", vec![1], vec![0.0]),
+    ]);
     let e = load(&a).unwrap_err().to_string();
     assert!(
         e.contains("Provided weight data has no target variable: zzz"),
@@ -209,13 +209,7 @@ fn extra_weight_strict() {
 
 #[test]
 fn wrong_shape_is_an_error_in_both_modes() {
-    let a = artifacts(
-        seq_topology(),
-        &[
-            w("d1/kernel", vec![1, 2], vec![1.0, 2.0]),
-            w("d1/bias", vec![1], vec![3.0]),
-        ],
-    );
+    let a = seq_artifacts(&[w("d1/kernel", vec![1, 2], vec![1.0, 2.0]), bias("d1/bias")]);
     let e = load(&a).unwrap_err().to_string();
     assert!(
         e.contains("Shape mismatch: [2, 1] vs. [1, 2]") && e.contains("d1/kernel"),
@@ -254,13 +248,7 @@ fn every_weight_problem_is_listed_together() {
 
 #[test]
 fn non_strict_keeps_initial_values_and_ignores_extras() {
-    let a = artifacts(
-        seq_topology(),
-        &[
-            w("d1/kernel", vec![2, 1], vec![1.0, 2.0]),
-            w("zzz", vec![1], vec![0.0]),
-        ],
-    );
+    let a = seq_artifacts(&[kernel("d1/kernel"), w("zzz", vec![1], vec![0.0])]);
     let opts = LoadOptions {
         strict: false,
         ..Default::default()
@@ -282,13 +270,7 @@ fn cell_name_and_keras3_index_names_match() {
         ["d1/vars/0", "d1/vars/1"],
         ["d1/0", "d1/1"],
     ] {
-        let a = artifacts(
-            seq_topology(),
-            &[
-                w(names[0], vec![2, 1], vec![1.0, 2.0]),
-                w(names[1], vec![1], vec![3.0]),
-            ],
-        );
+        let a = seq_artifacts(&[kernel(names[0]), bias(names[1])]);
         let m = load(&a).unwrap_or_else(|e| panic!("{names:?}: {e}"));
         assert_eq!(
             m.weight("d1/bias").unwrap().as_f32().unwrap(),
@@ -297,13 +279,7 @@ fn cell_name_and_keras3_index_names_match() {
         );
     }
     // Keras 3 `.keras` paths: layers/<class>/vars/<i>.
-    let a = artifacts(
-        seq_topology(),
-        &[
-            w("layers/dense/vars/0", vec![2, 1], vec![1.0, 2.0]),
-            w("layers/dense/vars/1", vec![1], vec![3.0]),
-        ],
-    );
+    let a = seq_artifacts(&[kernel("layers/dense/vars/0"), bias("layers/dense/vars/1")]);
     let m = load(&a).unwrap();
     assert_eq!(
         m.weight("d1/kernel").unwrap().as_f32().unwrap(),
@@ -313,13 +289,7 @@ fn cell_name_and_keras3_index_names_match() {
 
 #[test]
 fn wrong_input_count_rank_shape_dtype_name_the_input() {
-    let a = artifacts(
-        seq_topology(),
-        &[
-            w("d1/kernel", vec![2, 1], vec![1.0, 2.0]),
-            w("d1/bias", vec![1], vec![3.0]),
-        ],
-    );
+    let a = seq_artifacts(&[kernel("d1/kernel"), bias("d1/bias")]);
     let m = load(&a).unwrap();
     let e = m.predict(&[]).unwrap_err().to_string();
     assert!(
@@ -349,14 +319,12 @@ fn wrong_input_count_rank_shape_dtype_name_the_input() {
 #[test]
 fn hard_sigmoid_follows_keras_version_through_save_and_load() {
     let topology = |version: &str| {
-        let mut t = functional(
+        let mut t = on_x(
             vec![
-                input("x", 2),
                 json!({"name": "d", "class_name": "Dense", "inbound_nodes": [[["x", 0, 0, {}]]],
                        "config": {"name": "d", "units": 2, "activation": "hard_sigmoid"}}),
             ],
-            json!([["x", 0, 0]]),
-            json!([["d", 0, 0]]),
+            "d",
         );
         t["keras_version"] = json!(version);
         t
@@ -592,11 +560,11 @@ fn tfjs_saved_topologies_are_reproduced_exactly() {
             serde_json::from_slice(&std::fs::read(fx.join("model.json")).unwrap()).unwrap();
         let a = m.to_artifacts().unwrap();
         let ours: Vec<&str> = a.weight_specs.iter().map(|s| s.name.as_str()).collect();
-        let theirs: Vec<&str> = original["weightsManifest"][0]["weights"]
-            .as_array()
+        let theirs: Vec<String> = ModelJson::from_value(original.clone(), "model.json")
             .unwrap()
-            .iter()
-            .map(|w| w["name"].as_str().unwrap())
+            .weight_specs()
+            .into_iter()
+            .map(|s| s.name)
             .collect();
         assert_eq!(ours, theirs, "{name}: weight order");
         assert_eq!(

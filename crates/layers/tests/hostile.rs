@@ -143,20 +143,26 @@ fn huge_zero_padding_is_blamed_on_the_padding_layer() {
     assert!(!e.contains("`next`"), "{e}");
 }
 
-fn dense_topology() -> Value {
+/// A first `Dense(units)` named `name`, on 3 input features.
+fn input_dense(name: &str, units: i64) -> Value {
+    layer(
+        "Dense",
+        json!({"name": name, "units": units, "batch_input_shape": [null, 3]}),
+    )
+}
+
+/// A Sequential `Dense(2)` named `first` then `Dense(1)` named `second`.
+fn two_dense(first: &str, second: &str) -> Value {
     seq(vec![
-        layer(
-            "Dense",
-            json!({"name": "d1", "units": 2, "batch_input_shape": [null, 3]}),
-        ),
-        layer("Dense", json!({"name": "d2", "units": 1})),
+        input_dense(first, 2),
+        layer("Dense", json!({"name": second, "units": 1})),
     ])
 }
 
 #[test]
 fn weightless_artifacts_fail_listing_every_weight_unless_non_strict() {
     let a = ModelArtifacts {
-        model_topology: Some(dense_topology()),
+        model_topology: Some(two_dense("d1", "d2")),
         format: Some("layers-model".into()),
         ..Default::default()
     };
@@ -177,23 +183,14 @@ fn weightless_artifacts_fail_listing_every_weight_unless_non_strict() {
 
 #[test]
 fn duplicate_names_are_reported_as_duplicates() {
-    let topo = seq(vec![
-        layer(
-            "Dense",
-            json!({"name": "dense_2", "units": 2, "batch_input_shape": [null, 3]}),
-        ),
-        layer("Dense", json!({"name": "dense_2", "units": 1})),
-    ]);
+    let topo = two_dense("dense_2", "dense_2");
     let e = build_error(&topo, 0);
     assert!(e.contains("\"dense_2\" is used 2 times"), "{e}");
 }
 
 #[test]
 fn control_characters_in_names_are_escaped_once() {
-    let topo = seq(vec![layer(
-        "Dense",
-        json!({"name": "evil\u{1b}[31m\nname", "units": 0, "batch_input_shape": [null, 3]}),
-    )]);
+    let topo = seq(vec![input_dense("evil\u{1b}[31m\nname", 0)]);
     let e = build_error(&topo, 0);
     assert!(!e.contains('\u{1b}') && !e.contains('\n'), "{e:?}");
     assert!(e.contains("evil\\u{1b}[31m\\nname"), "{e}");
@@ -202,10 +199,7 @@ fn control_characters_in_names_are_escaped_once() {
 #[test]
 fn validate_lists_every_problem_at_once() {
     let topo = seq(vec![
-        layer(
-            "Dense",
-            json!({"name": "a", "units": 0, "batch_input_shape": [null, 3]}),
-        ),
+        input_dense("a", 0),
         layer(
             "Conv2D",
             json!({"name": "b", "filters": 2, "kernel_size": 3, "strides": 0}),
@@ -248,7 +242,7 @@ fn validate_lists_every_problem_at_once() {
     ])
     .unwrap();
     let a = ModelArtifacts {
-        model_topology: Some(dense_topology()),
+        model_topology: Some(two_dense("d1", "d2")),
         weight_specs: specs,
         weight_data: WeightData::from_vec(bytes),
         ..Default::default()

@@ -50,6 +50,18 @@ fn hsig(x: f64) -> f64 {
     (0.2 * x + 0.5).clamp(0.0, 1.0)
 }
 
+/// Deterministic values in [-0.5, 0.5) for weights of `shapes`.
+fn filled<'a>(shapes: impl Iterator<Item = &'a [usize]>) -> Vec<Vec<f32>> {
+    shapes
+        .enumerate()
+        .map(|(i, s)| {
+            (0..s.iter().product::<usize>())
+                .map(|k| ((i * 7 + k * 3) % 11) as f32 / 11.0 - 0.5)
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn lstm_two_steps_match_hand_computation() {
     // units 1, input 1; gates i, f, c, o.
@@ -303,15 +315,7 @@ fn stacked_cells_equal_two_layers_and_use_rnncell_names() {
     assert_eq!(got[0], ("RNNCell_0/kernel".to_string(), vec![3, 8]));
     assert_eq!(got[3], ("RNNCell_1/kernel".to_string(), vec![2, 8]));
     assert_eq!(got.len(), 6);
-    let vals: Vec<Vec<f32>> = w
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            (0..w.shape.iter().product::<usize>())
-                .map(|k| ((i * 7 + k * 3) % 11) as f32 / 11.0 - 0.5)
-                .collect()
-        })
-        .collect();
+    let vals = filled(w.iter().map(|w| &w.shape[..]));
     set_all(rnn.as_mut(), &vals);
     let mut l1 = build(
         "LSTM",
@@ -348,15 +352,7 @@ fn conv_lstm_with_1x1_kernel_on_1x1_image_equals_lstm() {
         .unwrap();
     let shapes: Vec<Vec<usize>> = c.weights().iter().map(|w| w.shape.clone()).collect();
     assert_eq!(shapes, vec![vec![1, 1, 2, 8], vec![1, 1, 2, 8], vec![8]]);
-    let vals: Vec<Vec<f32>> = shapes
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            (0..s.iter().product::<usize>())
-                .map(|k| ((i * 5 + k * 7) % 13) as f32 / 13.0 - 0.4)
-                .collect()
-        })
-        .collect();
+    let vals = filled(shapes.iter().map(|s| &s[..]));
     set_all(c.as_mut(), &vals);
     let mut l = build(
         "LSTM",

@@ -11,6 +11,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use tfjs_format::model_json::signature_dim_size;
 use tfjs_format::ModelArtifacts;
 use tfjs_layers::topology::parse_topology;
 use tfjs_layers::{LayerRegistry, LayersError, Model};
@@ -170,14 +171,7 @@ fn signature_tensors(v: Option<&Value>) -> Vec<TensorInfo> {
                 Some(
                     dims.map(|d| {
                         d.iter()
-                            .map(|x| {
-                                let size = x.get("size");
-                                size.and_then(Value::as_str)
-                                    .and_then(|s| s.parse::<i64>().ok())
-                                    .or_else(|| size.and_then(Value::as_i64))
-                                    .filter(|n| *n >= 0)
-                                    .map(|n| n as u64)
-                            })
+                            .map(|x| signature_dim_size(x).and_then(|n| u64::try_from(n).ok()))
                             .collect()
                     })
                     .unwrap_or_default(),

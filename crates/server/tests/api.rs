@@ -497,27 +497,15 @@ async fn cors_allows_any_origin_to_read_and_only_listed_origins_to_write() {
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
     // A cross-origin write (a page on another site posting a form) is refused.
     let r = s
-        .client
-        .post(format!("{}/models/evil", s.base))
-        .header("origin", "http://elsewhere.example")
-        .header("content-type", ct.clone())
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+        .post_from("http://elsewhere.example", "evil", &ct, body.clone())
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(s.store.names(), vec!["srv/mlp/v1"]);
     // Same-origin writes (the page served by this server) are fine.
     let host = s.base.trim_start_matches("http://").to_string();
     let r = s
-        .client
-        .post(format!("{}/models/same", s.base))
-        .header("origin", format!("http://{host}"))
-        .header("content-type", ct.clone())
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+        .post_from(&format!("http://{host}"), "same", &ct, body.clone())
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
 
     let s2 = start(ServerConfig {
@@ -539,15 +527,7 @@ async fn cors_allows_any_origin_to_read_and_only_listed_origins_to_write() {
         .to_str()
         .unwrap()
         .contains("authorization"));
-    let r = s2
-        .client
-        .post(format!("{}/models/x", s2.base))
-        .header("origin", "http://app.example")
-        .header("content-type", ct.clone())
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = s2.post_from("http://app.example", "x", &ct, body).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(
         r.headers()["access-control-allow-origin"],

@@ -129,6 +129,30 @@ async fn get(url: &str) -> (StatusCode, Vec<u8>) {
     (r.status(), r.bytes().await.unwrap().to_vec())
 }
 
+/// A fresh bucket and two servers on it: A without periodic refreshes,
+/// B with `b_config`.
+async fn two_nodes(bucket: &str, b_config: ServerConfig) -> (Node, Node) {
+    create_bucket(bucket).await;
+    let a = node(bucket, no_periodic_refresh()).await;
+    let b = node(bucket, b_config).await;
+    (a, b)
+}
+
+/// DELETE `url`: the response status.
+async fn delete(url: String) -> StatusCode {
+    client().delete(url).send().await.unwrap().status()
+}
+
+/// The path (from the server's root) of the first blob a served
+/// model.json names.
+fn first_blob(model_json: &Value) -> String {
+    model_json["weightsManifest"][0]["paths"][0]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("../../../")
+        .to_string()
+}
+
 /// GET a served model.json and every blob it names (resolved against the
 /// model.json URL): (model.json bytes, parsed, concatenated weights).
 async fn fetch_model(base: &str, path: &str) -> (Vec<u8>, Value, Vec<u8>) {
@@ -180,9 +204,7 @@ async fn model_names(base: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_upload_to_one_server_is_served_identically_by_the_other() {
-    create_bucket("shared-serve").await;
-    let a = node("shared-serve", no_periodic_refresh()).await;
-    let b = node("shared-serve", no_periodic_refresh()).await;
+    let (a, b) = two_nodes("shared-serve", no_periodic_refresh()).await;
     let mlp = upload_of("mlp");
     let trained = upload_of("trained");
 
@@ -259,11 +281,10 @@ async fn an_upload_to_one_server_is_served_identically_by_the_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_uploads_to_one_name_on_two_servers_make_whole_distinct_versions() {
-    create_bucket("shared-race").await;
     // No refresh: each server's catalog stays stale, so both keep trying
     // numbers the other one already took.
-    let a = Arc::new(node("shared-race", no_periodic_refresh()).await);
-    let b = Arc::new(node("shared-race", no_periodic_refresh()).await);
+    let (a, b) = two_nodes("shared-race", no_periodic_refresh()).await;
+    let (a, b) = (Arc::new(a), Arc::new(b));
     let uploads = Arc::new([upload_of("mlp"), upload_of("trained")]);
 
     let mut claimed: BTreeMap<u64, &'static str> = BTreeMap::new();
@@ -327,10 +348,8 @@ async fn concurrent_uploads_to_one_name_on_two_servers_make_whole_distinct_versi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deletes_on_one_server_disappear_from_the_other_and_reused_numbers_reload() {
-    create_bucket("shared-delete").await;
-    let a = node("shared-delete", no_periodic_refresh()).await;
     // B refreshes by itself every 200 ms.
-    let b = node(
+    let (a, b) = two_nodes(
         "shared-delete",
         ServerConfig {
             refresh_interval: Duration::from_millis(200),
@@ -344,21 +363,12 @@ async fn deletes_on_one_server_disappear_from_the_other_and_reused_numbers_reloa
     assert_eq!(post(&a.base, "gone", &mlp).await.0, StatusCode::CREATED);
     assert_eq!(post(&a.base, "kept", &trained).await.0, StatusCode::CREATED);
     let (_, parsed, _) = fetch_model(&b.base, "/models/gone/v1/model.json").await;
-    let blob_path = format!(
-        "{}/{}",
-        b.base,
-        parsed["weightsManifest"][0]["paths"][0]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("../../../")
-    );
+    let blob_path = format!("{}/{}", b.base, first_blob(&parsed));
 
-    let r = client()
-        .delete(format!("{}/models/gone", a.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        delete(format!("{}/models/gone", a.base)).await,
+        StatusCode::OK
+    );
 
     // B's periodic refresh drops it; nobody asks B about it meanwhile.
     let start = Instant::now();
@@ -381,12 +391,10 @@ async fn deletes_on_one_server_disappear_from_the_other_and_reused_numbers_reloa
     assert_eq!(hex(&Sha256::digest(&w)), trained.weights_sha256);
 
     // Deleting on B what A still lists: A learns it on its next refresh.
-    let r = client()
-        .delete(format!("{}/models/kept/v1", b.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        delete(format!("{}/models/kept/v1", b.base)).await,
+        StatusCode::OK
+    );
     let report = a.server.refresh().await.unwrap().unwrap();
     assert_eq!(report.removed, 1, "{report:?}");
     assert!(model_names(&a.base).await.is_empty());
@@ -403,13 +411,8 @@ async fn deletes_on_one_server_disappear_from_the_other_and_reused_numbers_reloa
     // S3 listings date objects to the second: let the re-created version's
     // date differ (the same-second case is covered by the next test).
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let r = client()
-        .delete(format!("{}/models/reuse", a.base))
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        r.status(),
+        delete(format!("{}/models/reuse", a.base)).await,
         StatusCode::OK,
         "A deletes what only C and the store know"
     );
@@ -426,10 +429,8 @@ async fn deletes_on_one_server_disappear_from_the_other_and_reused_numbers_reloa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_number_reused_within_the_same_second_is_caught_by_the_blob_hash_check() {
-    create_bucket("shared-reuse").await;
-    let a = node("shared-reuse", no_periodic_refresh()).await;
-    // No weight cache: every blob request reads the store (and checks it).
-    let b = node(
+    // No weight cache on B: every blob request reads the store (and checks it).
+    let (a, b) = two_nodes(
         "shared-reuse",
         ServerConfig {
             cache_bytes: 0,
@@ -441,20 +442,11 @@ async fn a_number_reused_within_the_same_second_is_caught_by_the_blob_hash_check
     let retrained = retrained_mlp();
     assert_eq!(post(&a.base, "m", &mlp).await.0, StatusCode::CREATED);
     let (_, old_json, _) = fetch_model(&b.base, "/models/m/v1/model.json").await;
-    let old_blob = old_json["weightsManifest"][0]["paths"][0]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("../../../")
-        .to_string();
+    let old_blob = first_blob(&old_json);
 
     // Delete and re-create v1 at once: same sizes, and very likely the same
     // listing date, so B's refresh cannot tell from the listing alone.
-    let r = client()
-        .delete(format!("{}/models/m", a.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(delete(format!("{}/models/m", a.base)).await, StatusCode::OK);
     let (status, info) = post(&a.base, "m", &retrained).await;
     assert_eq!(status, StatusCode::CREATED, "{info}");
     assert_eq!(info["version"], 1);

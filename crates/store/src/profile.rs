@@ -77,25 +77,9 @@ impl ProfileOptions {
         self
     }
 
-    /// Use this profile directory if `dir` is `Some`.
-    pub fn profile_dir_opt(mut self, dir: Option<PathBuf>) -> Self {
-        if dir.is_some() {
-            self.profile_dir = dir;
-        }
-        self
-    }
-
     /// Write `downloads://` files here (overrides `TFJS_DOWNLOADS_DIR`).
     pub fn downloads_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.downloads_dir = Some(dir.into());
-        self
-    }
-
-    /// Use this downloads directory if `dir` is `Some`.
-    pub fn downloads_dir_opt(mut self, dir: Option<PathBuf>) -> Self {
-        if dir.is_some() {
-            self.downloads_dir = dir;
-        }
         self
     }
 

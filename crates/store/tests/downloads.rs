@@ -24,7 +24,7 @@ fn browser_capture_my_model_1() {
     let p = test_profile();
     let store = DownloadsStore::new(&p.profile);
     // The model as the browser saved it to localStorage in the same session.
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     let res = store.save_sync("my-model-1", &model).unwrap();
     let theirs = browser("downloads");
     assert_same_file(
@@ -88,18 +88,12 @@ async fn pair_loads_back_through_downloads_and_file() {
     let back = store.load(&url).await.unwrap();
     assert_eq!(back.model_topology, model.model_topology);
     assert_eq!(back.weight_specs, model.weight_specs);
-    assert_eq!(
-        back.weight_data.contiguous(),
-        model.weight_data.contiguous()
-    );
+    assert_same_weight_bytes(&back, &model);
     assert_eq!(back.training_config, model.training_config);
     // file:// accepts the downloaded .json path.
     let file_url = format!("file://{}", p.downloads().join("trained.json").display());
     let via_file = p.router.load(&file_url).await.unwrap();
-    assert_eq!(
-        via_file.weight_data.contiguous(),
-        model.weight_data.contiguous()
-    );
+    assert_same_weight_bytes(&via_file, &model);
     assert_eq!(via_file.model_topology, model.model_topology);
 }
 
@@ -107,7 +101,7 @@ async fn pair_loads_back_through_downloads_and_file() {
 fn empty_prefix_is_model_and_bad_prefixes_are_refused() {
     let p = test_profile();
     let store = DownloadsStore::new(&p.profile);
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     store.save_sync("", &model).unwrap();
     assert!(p.downloads().join("model.json").is_file());
     assert!(p.downloads().join("model.weights.bin").is_file());
@@ -127,7 +121,7 @@ fn empty_prefix_is_model_and_bad_prefixes_are_refused() {
 fn a_failed_save_leaves_the_previous_pair() {
     let p = test_profile();
     let store = DownloadsStore::new(&p.profile);
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     store.save_sync("m", &model).unwrap();
     let before = std::fs::read(p.downloads().join("m.json")).unwrap();
     // A directory where the weights file must go makes the rename fail.

@@ -89,10 +89,7 @@ fn localstorage_load_gives_back_the_browser_model() {
         let got = store.load_sync(path).unwrap();
         assert_eq!(got.model_topology, expected.model_topology, "{path}");
         assert_eq!(got.weight_specs, expected.weight_specs, "{path}");
-        assert_eq!(
-            got.weight_data.contiguous(),
-            expected.weight_data.contiguous()
-        );
+        assert_same_weight_bytes(&got, &expected);
         assert_eq!(got.format.as_deref(), Some("layers-model"));
         assert_eq!(
             got.generated_by.as_deref(),
@@ -206,7 +203,7 @@ fn nested_paths_use_the_path_verbatim() {
     let p = test_profile();
     let store = ls(&p);
     let dump09 = read_json(&browser("model-management/09-save-nested-paths.json"));
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     store.save_sync("my-model-1", &model).unwrap();
     store.save_sync("nested/dir/model 2", &model).unwrap();
     assert_same_local_storage(&store.items().unwrap(), &dump09, "nested");
@@ -286,7 +283,7 @@ fn browser_error_texts_for_missing_models_and_empty_paths() {
     let p = test_profile();
     let store = ls(&p);
     let idb = IndexedDbStore::new(p.profile.clone());
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     // (what the store answered, the browser capture's case)
     let answers = [
         (
@@ -362,7 +359,7 @@ fn non_ascii_counts_utf16_units_and_utf8_bytes() {
     assert_eq!(utf16_len("😀"), 2);
     let p = test_profile();
     let store = ls(&p);
-    let mut model = artifacts_from_dump(&dump04(), "my-model-1");
+    let mut model = my_model_1();
     model.user_defined_metadata = Some(serde_json::json!({"note": "é中😀"}));
     model.model_topology.as_mut().unwrap()["config"]["name"] = Value::String("modèle".into());
     let res = store.save_sync("ü", &model).unwrap();

@@ -3,13 +3,13 @@
 
 mod common;
 
-use async_trait::async_trait;
 use common::*;
 use serde_json::Value;
 use std::sync::Arc;
-use tfjs_format::{ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightData};
+use tfjs_format::ModelArtifactsInfo;
+use tfjs_io::conformance::FlipOnLoad;
 use tfjs_io::management::{copy_model, list_models, move_model, remove_model};
-use tfjs_io::{memory::MemoryStore, IoError, ModelStore, ModelUrl, Router};
+use tfjs_io::{memory::MemoryStore, IoError, Router};
 use tfjs_store::{IndexedDbStore, LocalStorageStore};
 
 fn mm(name: &str) -> Value {
@@ -193,7 +193,7 @@ async fn replay_of_the_browser_model_management_session() {
     .await;
 
     // 09/10: nested paths with spaces.
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     for s in ["localstorage", "indexeddb"] {
         p.router
             .save(&format!("{s}://nested/dir/model 2"), &model)
@@ -299,7 +299,7 @@ async fn error_texts_are_tensorflowjs_s() {
 #[tokio::test]
 async fn same_model_under_another_spelling_is_refused() {
     let p = test_profile();
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    let model = my_model_1();
     let dir = p.dir.path().join("m");
     let a = format!("file://{}", dir.display());
     let b = format!("file://{}/./model.json", dir.display());
@@ -344,7 +344,7 @@ async fn copy_and_move_across_every_scheme_keep_the_model() {
     let end = p.router.load("localstorage://end").await.unwrap();
     assert_eq!(end.model_topology, model.model_topology);
     assert_eq!(end.weight_specs, model.weight_specs);
-    assert_eq!(end.weight_data.contiguous(), model.weight_data.contiguous());
+    assert_same_weight_bytes(&end, &model);
     assert_eq!(end.training_config, model.training_config);
     assert_eq!(end.user_defined_metadata, model.user_defined_metadata);
     // file:// dirs are listed too.
@@ -391,51 +391,21 @@ async fn a_failed_destination_save_keeps_the_source() {
         "{err}"
     );
     let still = p.router.load("indexeddb://big-idb").await.unwrap();
-    assert_eq!(
-        still.weight_data.contiguous(),
-        model.weight_data.contiguous()
-    );
+    assert_same_weight_bytes(&still, &model);
     assert_eq!(
         LocalStorageStore::new(p.profile.clone()).items().unwrap(),
         before
     );
 }
 
-/// A store that saves into memory but hands back a corrupted copy.
-#[derive(Debug)]
-struct Lossy(MemoryStore);
-
-#[async_trait]
-impl ModelStore for Lossy {
-    fn scheme(&self) -> &str {
-        "lossy"
-    }
-    async fn load(&self, url: &ModelUrl) -> tfjs_io::Result<ModelArtifacts> {
-        let mut a = self
-            .0
-            .load(&ModelUrl::parse(&format!("memory://{}", url.path))?)
-            .await?;
-        let mut bytes = a.weight_data.contiguous().into_owned();
-        if let Some(b) = bytes.last_mut() {
-            *b ^= 1;
-        }
-        a.weight_data = WeightData::from_vec(bytes);
-        Ok(a)
-    }
-    async fn save(&self, url: &ModelUrl, a: &ModelArtifacts) -> tfjs_io::Result<SaveResult> {
-        self.0
-            .save(&ModelUrl::parse(&format!("memory://{}", url.path))?, a)
-            .await
-    }
-}
-
 #[tokio::test]
 async fn a_copy_that_does_not_verify_keeps_the_source() {
     let mut p = test_profile();
-    p.router.register(Arc::new(Lossy(MemoryStore::new())));
-    let model = artifacts_from_dump(&dump04(), "my-model-1");
+    // A store that saves into memory but hands back a corrupted copy.
+    p.router.register(Arc::new(FlipOnLoad(MemoryStore::new())));
+    let model = my_model_1();
     p.router.save("localstorage://src", &model).await.unwrap();
-    let err = move_model(&p.router, "localstorage://src", "lossy://dst")
+    let err = move_model(&p.router, "localstorage://src", "memory://dst")
         .await
         .unwrap_err()
         .to_string();
@@ -444,10 +414,7 @@ async fn a_copy_that_does_not_verify_keeps_the_source() {
         "{err}"
     );
     let still = p.router.load("localstorage://src").await.unwrap();
-    assert_eq!(
-        still.weight_data.contiguous(),
-        model.weight_data.contiguous()
-    );
+    assert_same_weight_bytes(&still, &model);
 }
 
 #[tokio::test]

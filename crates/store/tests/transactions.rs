@@ -42,7 +42,7 @@ fn quota_fixture() -> serde_json::Value {
 fn big_model_exceeds_the_quota_with_the_browser_text_and_changes_nothing() {
     let p = test_profile();
     let store = LocalStorageStore::new(p.profile.clone());
-    let small = artifacts_from_dump(&dump04(), "my-model-1");
+    let small = my_model_1();
     store.save_sync("my-model-1", &small).unwrap();
     store.save_sync("victim", &small).unwrap();
     let before = store.items().unwrap();
@@ -83,10 +83,7 @@ fn big_model_exceeds_the_quota_with_the_browser_text_and_changes_nothing() {
     assert_eq!(store.items().unwrap(), before);
     assert!(q["loadVictimAfter"]["ok"] == false);
     let victim = store.load_sync("victim").unwrap();
-    assert_eq!(
-        victim.weight_data.contiguous(),
-        small.weight_data.contiguous()
-    );
+    assert_same_weight_bytes(&victim, &small);
 
     // The same model fits in IndexedDB (saveBigIDB in the capture).
     let idb = IndexedDbStore::new(p.profile.clone());
@@ -113,7 +110,7 @@ fn quota_is_chromiums_inclusive_limit_and_configurable() {
         probe["keyPlusValuePlusUsed"].as_u64().unwrap(),
         tfjs_store::DEFAULT_LOCAL_STORAGE_QUOTA
     );
-    let small = artifacts_from_dump(&dump04(), "my-model-1");
+    let small = my_model_1();
     let units = {
         let p = test_profile();
         let s = LocalStorageStore::new(p.profile.clone());
@@ -153,7 +150,7 @@ fn inject_failure(p: &TestProfile, table: &str, when: &str) {
 fn localstorage_rolls_back_a_save_that_fails_midway() {
     let p = test_profile();
     let store = LocalStorageStore::new(p.profile.clone());
-    let small = artifacts_from_dump(&dump04(), "my-model-1");
+    let small = my_model_1();
     store.save_sync("m", &small).unwrap();
     let before = store.items().unwrap();
     // info, model_topology and weight_specs are written, weight_data fails.
@@ -175,7 +172,7 @@ fn localstorage_rolls_back_a_save_that_fails_midway() {
 fn indexeddb_rolls_back_both_records() {
     let p = test_profile();
     let idb = IndexedDbStore::new(p.profile.clone());
-    let small = artifacts_from_dump(&dump04(), "my-model-1");
+    let small = my_model_1();
     idb.save_sync("m", &small).unwrap();
     let info_before = idb.list_sync("").unwrap();
     // model_info_store is written first, then models_store fails.
@@ -190,10 +187,7 @@ fn indexeddb_rolls_back_both_records() {
     // No orphan info record (TensorFlow.js's rollback can leave one), old model intact.
     assert_eq!(idb.list_sync("").unwrap(), info_before);
     let back = idb.load_sync("m").unwrap();
-    assert_eq!(
-        back.weight_data.contiguous(),
-        small.weight_data.contiguous()
-    );
+    assert_same_weight_bytes(&back, &small);
     assert_eq!(back.weight_specs, small.weight_specs);
 }
 
@@ -201,7 +195,7 @@ fn indexeddb_rolls_back_both_records() {
 fn indexeddb_streams_weights_from_many_buffers() {
     let p = test_profile();
     let idb = IndexedDbStore::new(p.profile.clone());
-    let mut model = artifacts_from_dump(&dump04(), "my-model-1");
+    let mut model = my_model_1();
     // 92 bytes split over uneven buffers, as the HTTP loader hands them over.
     let all = model.weight_data.contiguous().into_owned();
     model.weight_data = WeightData {

@@ -237,8 +237,7 @@ impl PRelu {
             base: Base::parse(cfg)?,
             params: Params::default(),
         };
-        let declared = p.base.batch_input_shape.clone();
-        Ok(built_if_possible(p, declared, |l| &mut l.params))
+        Ok(built_if_possible(p, |l| (&l.base, &mut l.params)))
     }
 }
 

@@ -69,10 +69,7 @@ impl Conv {
     fn from_config(cfg: &ConfigReader<'_>, kind: ConvKind) -> Result<Self> {
         let n = kind.rank();
         let base = Base::parse(cfg)?;
-        let filters = cfg.usize_req("filters")?;
-        if filters == 0 {
-            return Err(cfg.err("filters", "must be a positive integer"));
-        }
+        let filters = positive_filters(cfg)?;
         let window = conv_window(cfg, n)?;
         let padding = padding_field(cfg)?;
         if padding == Padding::Causal && kind != ConvKind::Conv1D {
@@ -97,11 +94,8 @@ impl Conv {
             None
         };
         let mut extras = Extras::default();
-        extras.init(cfg, "kernel_initializer", glorot_normal_default);
-        extras.reg(cfg, "kernel_regularizer");
-        extras.cons(cfg, "kernel_constraint");
-        ConvSpec::read_bias_fields(cfg, &mut extras);
-        let spec = ConvSpec::read(cfg, window, padding)?;
+        extras.weight(cfg, "kernel", glorot_normal_default);
+        let spec = ConvSpec::read(cfg, window, padding, &mut extras)?;
         let conv = Conv {
             base,
             kind,

@@ -63,15 +63,7 @@ impl DepthwiseSeparable {
             _ => 2,
         };
         let separable = matches!(kind, DwKind::Separable1D | DwKind::Separable2D);
-        let filters = if separable {
-            let f = cfg.usize_req("filters")?;
-            if f == 0 {
-                return Err(cfg.err("filters", "must be a positive integer"));
-            }
-            Some(f)
-        } else {
-            None
-        };
+        let filters = separable.then(|| positive_filters(cfg)).transpose()?;
         let window = conv_window(cfg, n)?;
         let depth_multiplier = cfg.usize_or("depth_multiplier", 1)?;
         if depth_multiplier == 0 {
@@ -86,22 +78,13 @@ impl DepthwiseSeparable {
         }
         let mut extras = Extras::default();
         if separable {
-            extras.init(cfg, "depthwise_initializer", glorot_uniform_default);
-            extras.init(cfg, "pointwise_initializer", glorot_uniform_default);
-            for k in ["depthwise_regularizer", "pointwise_regularizer"] {
-                extras.reg(cfg, k);
-            }
-            for k in ["depthwise_constraint", "pointwise_constraint"] {
-                extras.cons(cfg, k);
-            }
+            extras.weight(cfg, "depthwise", glorot_uniform_default);
+            extras.weight(cfg, "pointwise", glorot_uniform_default);
         } else {
-            extras.init(cfg, "depthwise_initializer", glorot_normal_default);
-            extras.reg(cfg, "depthwise_regularizer");
-            extras.cons(cfg, "depthwise_constraint");
+            extras.weight(cfg, "depthwise", glorot_normal_default);
         }
-        ConvSpec::read_bias_fields(cfg, &mut extras);
         let base = Base::parse(cfg)?;
-        let spec = ConvSpec::read(cfg, window, padding)?;
+        let spec = ConvSpec::read(cfg, window, padding, &mut extras)?;
         let layer = DepthwiseSeparable {
             base,
             kind,

@@ -36,6 +36,14 @@ pub(crate) use index::{parse_key, Einsum, Index};
 pub(crate) use reduce::{concat, concat_shape, reduce, reduce_shape, Reduce};
 use shape::ShapeOp;
 
+/// An int or a list of ints (a Keras 3 operation's axes, sizes, repeats).
+fn int_list(v: Option<&Value>) -> Option<Vec<i64>> {
+    match v? {
+        Value::Array(a) => a.iter().map(Value::as_i64).collect(),
+        v => v.as_i64().map(|i| vec![i]),
+    }
+}
+
 fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
     Some(match op {
         "Add" => |a, b| a + b,

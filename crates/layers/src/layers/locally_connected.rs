@@ -115,8 +115,7 @@ impl LocallyConnected {
             geometry: None,
             gathered: OnceLock::new(),
         };
-        let declared = layer.base.batch_input_shape.clone();
-        Ok(built_if_possible(layer, declared, |l| &mut l.params))
+        Ok(built_if_possible(layer, |l| (&l.base, &mut l.params)))
     }
 
     fn class(&self) -> &'static str {

@@ -68,10 +68,7 @@ impl<C: ConfigFields> PassThrough<C> {
 
 impl<C: ConfigFields> Layer for PassThrough<C> {
     layer_flags!(per_sample);
-    fn class_name(&self) -> &str {
-        self.class
-    }
-    layer_common!(_);
+    layer_common!(self.class);
     same_as_input!(shape, mask);
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         Ok(vec![one_input(&self.base, inputs)?.clone()])

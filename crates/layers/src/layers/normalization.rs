@@ -84,35 +84,38 @@ pub struct BatchNormalization {
     built_rank: usize,
 }
 
-/// The config checks the normalizations share: `epsilon` (where the layer
-/// has one) is a non-negative number and `axis` names at least one axis.
-fn check_epsilon_and_axes<T>(
+/// A normalization's declared config `C` and base, read from `cfg`, with
+/// the checks the normalizations share: `epsilon` (where the layer has
+/// one) is a non-negative number and `axis` names at least one axis
+/// (`checked` gives both of the config).
+fn read_checked<C: ConfigFields>(
     cfg: &ConfigReader<'_>,
-    epsilon: Option<f64>,
-    axes: &[T],
-) -> Result<()> {
+    checked: impl FnOnce(&C) -> (Option<f64>, &[i64]),
+) -> Result<(Base, C)> {
+    let c = C::read(&Cx::new(cfg))?;
+    let (epsilon, axes) = checked(&c);
     if epsilon.is_some_and(|e| e.is_nan() || e < 0.0) {
         return Err(cfg.err("epsilon", "must be a non-negative number"));
     }
     if axes.is_empty() {
         return Err(cfg.err("axis", "must name at least one axis"));
     }
-    Ok(())
+    Ok((Base::parse(cfg)?, c))
 }
 
 impl BatchNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let c = BatchNormalizationConfig::read(&Cx::new(cfg))?;
-        check_epsilon_and_axes(cfg, Some(c.epsilon), &c.axis.list)?;
+        let (base, cfg) = read_checked(cfg, |c: &BatchNormalizationConfig| {
+            (Some(c.epsilon), &c.axis.list)
+        })?;
         let bn = BatchNormalization {
-            base: Base::parse(cfg)?,
-            cfg: c,
+            base,
+            cfg,
             params: Params::default(),
             built_axes: Vec::new(),
             built_rank: 0,
         };
-        let declared = bn.base.batch_input_shape.clone();
-        Ok(built_if_possible(bn, declared, |l| &mut l.params))
+        Ok(built_if_possible(bn, |l| (&l.base, &mut l.params)))
     }
 
     /// (scale, shift) per parameter element.
@@ -184,12 +187,8 @@ impl Layer for BatchNormalization {
                 .collect()
         };
         self.params.clear();
-        if self.cfg.scale {
-            self.params.add("gamma", pshape.clone(), true, 1.0)?;
-        }
-        if self.cfg.center {
-            self.params.add("beta", pshape.clone(), true, 0.0)?;
-        }
+        self.params
+            .add_gamma_beta(pshape.clone(), self.cfg.scale, self.cfg.center)?;
         self.params.add("moving_mean", pshape.clone(), false, 0.0)?;
         self.params
             .add("moving_variance", pshape.clone(), false, 1.0)?;
@@ -380,17 +379,17 @@ pub struct LayerNormalization {
 
 impl LayerNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let c = LayerNormalizationConfig::read(&Cx::new(cfg))?;
-        check_epsilon_and_axes(cfg, Some(c.epsilon), &c.axis.list)?;
+        let (base, c) = read_checked(cfg, |c: &LayerNormalizationConfig| {
+            (Some(c.epsilon), &c.axis.list)
+        })?;
         let l = LayerNormalization {
-            base: Base::parse(cfg)?,
+            base,
             cfg: c,
             rms_scaling: cfg.bool_or("rms_scaling", false)?,
             params: Params::default(),
             built_axes: Vec::new(),
         };
-        let declared = l.base.batch_input_shape.clone();
-        Ok(built_if_possible(l, declared, |l| &mut l.params))
+        Ok(built_if_possible(l, |l| (&l.base, &mut l.params)))
     }
 }
 
@@ -429,12 +428,8 @@ impl Layer for LayerNormalization {
             .collect::<Result<_>>()?;
         let pshape = known_dims(&self.base, s, &given)?;
         self.params.clear();
-        if self.has_gamma() {
-            self.params.add("gamma", pshape.clone(), true, 1.0)?;
-        }
-        if self.has_beta() {
-            self.params.add("beta", pshape, true, 0.0)?;
-        }
+        self.params
+            .add_gamma_beta(pshape, self.has_gamma(), self.has_beta())?;
         self.built_axes = axes;
         Ok(())
     }
@@ -542,12 +537,8 @@ pub struct UnitNormalization {
 
 impl UnitNormalization {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let c = UnitNormalizationConfig::read(&Cx::new(cfg))?;
-        check_epsilon_and_axes(cfg, None, &c.axis.list)?;
-        Ok(UnitNormalization {
-            base: Base::parse(cfg)?,
-            cfg: c,
-        })
+        let (base, cfg) = read_checked(cfg, |c: &UnitNormalizationConfig| (None, &c.axis.list))?;
+        Ok(UnitNormalization { base, cfg })
     }
 }
 
@@ -605,12 +596,8 @@ impl Layer for GroupNormalization {
             )));
         }
         self.params.clear();
-        if self.cfg.scale {
-            self.params.add("gamma", vec![c], true, 1.0)?;
-        }
-        if self.cfg.center {
-            self.params.add("beta", vec![c], true, 0.0)?;
-        }
+        self.params
+            .add_gamma_beta(vec![c], self.cfg.scale, self.cfg.center)?;
         Ok(())
     }
     same_as_input!(shape, mask);
@@ -753,8 +740,7 @@ impl RmsNormalization {
             epsilon: epsilon as f32,
             params: Params::default(),
         };
-        let declared = l.base.batch_input_shape.clone();
-        Ok(built_if_possible(l, declared, |l| &mut l.params))
+        Ok(built_if_possible(l, |l| (&l.base, &mut l.params)))
     }
 }
 

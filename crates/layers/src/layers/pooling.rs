@@ -67,14 +67,7 @@ impl Pooling {
 impl Layer for Pooling {
     layer_flags!(per_sample);
     fn class_name(&self) -> &str {
-        match (self.is_max, self.rank()) {
-            (true, 1) => "MaxPooling1D",
-            (true, 2) => "MaxPooling2D",
-            (true, _) => "MaxPooling3D",
-            (false, 1) => "AveragePooling1D",
-            (false, 2) => "AveragePooling2D",
-            (false, _) => "AveragePooling3D",
-        }
+        class_by_rank(POOLING[usize::from(self.is_max)].0, self.rank())
     }
     fn name(&self) -> &str {
         &self.base.name
@@ -211,14 +204,7 @@ impl GlobalPooling {
 impl Layer for GlobalPooling {
     layer_flags!(per_sample);
     fn class_name(&self) -> &str {
-        match (self.is_max, self.rank) {
-            (true, 1) => "GlobalMaxPooling1D",
-            (true, 2) => "GlobalMaxPooling2D",
-            (true, _) => "GlobalMaxPooling3D",
-            (false, 1) => "GlobalAveragePooling1D",
-            (false, 2) => "GlobalAveragePooling2D",
-            (false, _) => "GlobalAveragePooling3D",
-        }
+        class_by_rank(GLOBAL_POOLING[usize::from(self.is_max)].0, self.rank)
     }
     fn name(&self) -> &str {
         &self.base.name
@@ -316,30 +302,52 @@ impl Layer for GlobalPooling {
     }
 }
 
+/// The pooling classes and their aliases, `[average, max]`.
+const POOLING: [(RankClasses, RankClasses); 2] = [
+    (
+        ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D"],
+        ["AvgPool1D", "AvgPool2D", "AvgPool3D"],
+    ),
+    (
+        ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D"],
+        ["MaxPool1D", "MaxPool2D", "MaxPool3D"],
+    ),
+];
+
+/// The global pooling classes and their aliases, `[average, max]`.
+const GLOBAL_POOLING: [(RankClasses, RankClasses); 2] = [
+    (
+        [
+            "GlobalAveragePooling1D",
+            "GlobalAveragePooling2D",
+            "GlobalAveragePooling3D",
+        ],
+        ["GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D"],
+    ),
+    (
+        [
+            "GlobalMaxPooling1D",
+            "GlobalMaxPooling2D",
+            "GlobalMaxPooling3D",
+        ],
+        ["GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D"],
+    ),
+];
+
 /// Register the pooling classes.
 pub fn register(registry: &mut LayerRegistry) {
-    for (names, is_max, n) in [
-        (&["MaxPooling1D", "MaxPool1D"][..], true, 1),
-        (&["MaxPooling2D", "MaxPool2D"][..], true, 2),
-        (&["MaxPooling3D", "MaxPool3D"][..], true, 3),
-        (&["AveragePooling1D", "AvgPool1D"][..], false, 1),
-        (&["AveragePooling2D", "AvgPool2D"][..], false, 2),
-        (&["AveragePooling3D", "AvgPool3D"][..], false, 3),
-    ] {
-        register_simple(registry, names, move |c| {
-            boxed_layer(Pooling::from_config(c, is_max, n))
-        });
+    for (is_max, (classes, aliases)) in [false, true].into_iter().zip(POOLING) {
+        for names in [classes, aliases] {
+            register_by_rank(registry, names, move |c, n| {
+                boxed_layer(Pooling::from_config(c, is_max, n))
+            });
+        }
     }
-    for (names, is_max, n) in [
-        (&["GlobalMaxPooling1D", "GlobalMaxPool1D"][..], true, 1),
-        (&["GlobalMaxPooling2D", "GlobalMaxPool2D"][..], true, 2),
-        (&["GlobalMaxPooling3D", "GlobalMaxPool3D"][..], true, 3),
-        (&["GlobalAveragePooling1D", "GlobalAvgPool1D"][..], false, 1),
-        (&["GlobalAveragePooling2D", "GlobalAvgPool2D"][..], false, 2),
-        (&["GlobalAveragePooling3D", "GlobalAvgPool3D"][..], false, 3),
-    ] {
-        register_simple(registry, names, move |c| {
-            boxed_layer(GlobalPooling::from_config(c, is_max, n))
-        });
+    for (is_max, (classes, aliases)) in [false, true].into_iter().zip(GLOBAL_POOLING) {
+        for names in [classes, aliases] {
+            register_by_rank(registry, names, move |c, n| {
+                boxed_layer(GlobalPooling::from_config(c, is_max, n))
+            });
+        }
     }
 }

@@ -703,12 +703,7 @@ impl RandomIdentity {
 }
 
 impl Layer for RandomIdentity {
-    fn class_name(&self) -> &str {
-        self.class
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names self.class);
     fn config(&self) -> Map<String, Value> {
         self.base.with_rest(&self.config)
     }

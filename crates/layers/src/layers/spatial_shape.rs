@@ -197,14 +197,11 @@ impl CropPad {
 impl Layer for CropPad {
     layer_flags!(per_sample, downcast);
     fn class_name(&self) -> &str {
-        match (self.kind, self.pairs.len()) {
-            (PadKind::Crop, 1) => "Cropping1D",
-            (PadKind::Crop, 2) => "Cropping2D",
-            (PadKind::Crop, _) => "Cropping3D",
-            (PadKind::Pad, 1) => "ZeroPadding1D",
-            (PadKind::Pad, 2) => "ZeroPadding2D",
-            (PadKind::Pad, _) => "ZeroPadding3D",
-        }
+        let classes = match self.kind {
+            PadKind::Crop => CROPPING,
+            PadKind::Pad => ZERO_PADDING,
+        };
+        class_by_rank(classes, self.pairs.len())
     }
     fn name(&self) -> &str {
         &self.base.name
@@ -310,11 +307,7 @@ impl UpSampling {
 impl Layer for UpSampling {
     layer_flags!(per_sample);
     fn class_name(&self) -> &str {
-        match self.size.len() {
-            1 => "UpSampling1D",
-            2 => "UpSampling2D",
-            _ => "UpSampling3D",
-        }
+        class_by_rank(UP_SAMPLING, self.size.len())
     }
     fn name(&self) -> &str {
         &self.base.name
@@ -404,27 +397,18 @@ impl Layer for UpSampling {
     }
 }
 
+const CROPPING: RankClasses = ["Cropping1D", "Cropping2D", "Cropping3D"];
+const ZERO_PADDING: RankClasses = ["ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"];
+const UP_SAMPLING: RankClasses = ["UpSampling1D", "UpSampling2D", "UpSampling3D"];
+
 /// Register the cropping, zero-padding and upsampling classes.
 pub fn register(registry: &mut LayerRegistry) {
-    for (name, kind, n) in [
-        ("Cropping1D", PadKind::Crop, 1),
-        ("Cropping2D", PadKind::Crop, 2),
-        ("Cropping3D", PadKind::Crop, 3),
-        ("ZeroPadding1D", PadKind::Pad, 1),
-        ("ZeroPadding2D", PadKind::Pad, 2),
-        ("ZeroPadding3D", PadKind::Pad, 3),
-    ] {
-        register_simple(registry, &[name], move |c| {
+    for (kind, classes) in [(PadKind::Crop, CROPPING), (PadKind::Pad, ZERO_PADDING)] {
+        register_by_rank(registry, classes, move |c, n| {
             boxed_layer(CropPad::from_config(c, kind, n))
         });
     }
-    for (name, n) in [
-        ("UpSampling1D", 1),
-        ("UpSampling2D", 2),
-        ("UpSampling3D", 3),
-    ] {
-        register_simple(registry, &[name], move |c| {
-            boxed_layer(UpSampling::from_config(c, n))
-        });
-    }
+    register_by_rank(registry, UP_SAMPLING, |c, n| {
+        boxed_layer(UpSampling::from_config(c, n))
+    });
 }

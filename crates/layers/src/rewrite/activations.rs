@@ -167,11 +167,7 @@ fn nested_problem(config: &Map<String, Value>, dialect: Dialect, target: Target)
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     let mut folded_gates = None;
-    if let Some(act) = site
-        .config
-        .get("recurrent_activation")
-        .and_then(Value::as_str)
-    {
+    if let Some(act) = site.field("recurrent_activation", Value::as_str) {
         let class = classify(act, site.dialect, site.target);
         if let Ok(Some(kind)) = class {
             folded_gates = fold_recurrent_hard_sigmoid(site, kind);
@@ -191,7 +187,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if let Some(why) = nested_problem(site.config, site.dialect, site.target) {
         return Outcome::Cannot(why);
     }
-    let Some(act) = site.config.get("activation").and_then(Value::as_str) else {
+    let Some(act) = site.field("activation", Value::as_str) else {
         return folded_gates.unwrap_or(Outcome::Skip);
     };
     let kind = match classify(act, site.dialect, site.target) {
@@ -235,12 +231,10 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         }
     } else {
         let linear = format!("{name}_linear");
-        let mut config = site.config.clone();
-        config.insert("activation".into(), json!("linear"));
         layers.push(entry(
             &linear,
             site.class_name,
-            Value::Object(config),
+            site.config_with("activation", json!("linear")),
             vec![node.clone()],
         ));
         let prefix = format!("{name}/");
@@ -400,9 +394,8 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::rewrite_for_tfjs;
     use super::super::test_util::*;
-    use super::super::{entry_on, rewrite_for_tfjs};
-    use serde_json::json;
 
     #[test]
     fn hard_silu_becomes_rescaling_relu6_multiply() {
@@ -462,9 +455,14 @@ mod tests {
     #[test]
     fn leaky_relu_activation_becomes_a_leaky_relu_layer() {
         let layers = dense_then_activation("leaky_relu");
-        let model = functional_from(&[3], layers, 7, Some("3.15.1"));
-        let out = assert_same(&model, &input(&[4, 3]), 1e-6);
-        assert_note(&out, "act (Activation) -> LeakyReLU");
+        assert_rewrites_from(
+            Some("3.15.1"),
+            &[4, 3],
+            layers,
+            7,
+            1e-6,
+            "act (Activation) -> LeakyReLU",
+        );
     }
 
     #[test]
@@ -482,9 +480,14 @@ mod tests {
                 .unwrap()
                 .extend(extra.as_object().unwrap().clone());
             let layers = vec![entry_on("rnn", class, config, "x")];
-            let model = functional_from(&[4, 2], layers, 5, Some("3.15.1"));
-            let out = assert_same(&model, &input(&[2, 4, 2]), 1e-5);
-            assert_note(&out, &format!("rnn ({class}) -> {class}"));
+            assert_rewrites_from(
+                Some("3.15.1"),
+                &[2, 4, 2],
+                layers,
+                5,
+                1e-5,
+                &format!("rnn ({class}) -> {class}"),
+            );
         }
     }
 

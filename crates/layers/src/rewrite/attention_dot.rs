@@ -100,9 +100,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn dot_attention_becomes_dot_softmax_dot() {
@@ -130,11 +128,11 @@ mod tests {
             ];
             assert_rewrites(&[2, 5, 3], layers, 7, 1e-5, note);
         }
-        let layers = vec![entry(
+        let layers = vec![entry_on_all(
             "att",
             "Attention",
             json!({"score_mode": "concat"}),
-            vec![json!([["x", 0, 0, {}], ["x", 0, 0, {}]])],
+            &["x", "x"],
         )];
         let model = functional(&[5, 3], layers, 7);
         assert_refused(&model, &["`att` (Attention): TensorFlow.js 4.22 has no Attention layer and the Dot/Softmax rewrite does not cover score_mode \"concat\""]);

@@ -42,8 +42,6 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
     let node = site.single_call("several layers")?;
     let name = site.name;
     let (view, inner) = (format!("{name}_4d"), format!("{name}_bn"));
-    let mut config = site.config.clone();
-    config.insert("axis".into(), json!(-1));
     Ok(Outcome::Replace {
         layers: vec![
             entry(
@@ -52,7 +50,12 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
                 json!({"target_shape": [first, middle.iter().product::<usize>(), channels]}),
                 vec![node.clone()],
             ),
-            entry_on(&inner, "BatchNormalization", Value::Object(config), &view),
+            entry_on(
+                &inner,
+                "BatchNormalization",
+                site.config_with("axis", json!(-1)),
+                &view,
+            ),
             entry_on(name, "Reshape", json!({ "target_shape": dims }), &inner),
         ],
         weights: site.weights_under(&inner),
@@ -61,9 +64,7 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn rank_5_batch_norm_runs_on_a_rank_4_view() {

@@ -118,8 +118,7 @@ fn plain(site: &Site<'_>) -> Result<(Map<String, Value>, Vec<DecodedWeight>), St
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry_on, rewrite_for, Target};
-    use serde_json::json;
+    use super::super::{rewrite_for, Target};
 
     fn virtual_bn(axis: serde_json::Value) -> Vec<serde_json::Value> {
         vec![entry_on(

@@ -9,8 +9,7 @@ use serde_json::Value;
 
 /// The rule: applies to `BatchNormalization` with `renorm: true`.
 pub fn rule(site: &Site<'_>) -> Outcome {
-    if site.class_name != "BatchNormalization"
-        || site.config.get("renorm").and_then(Value::as_bool) != Some(true)
+    if site.class_name != "BatchNormalization" || site.field("renorm", Value::as_bool) != Some(true)
     {
         return Outcome::Skip;
     }
@@ -52,9 +51,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn renorm_batch_normalization_becomes_a_plain_one() {

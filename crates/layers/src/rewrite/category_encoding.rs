@@ -50,10 +50,8 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
     use crate::Tensor;
-    use serde_json::json;
 
     #[test]
     fn category_encoding_gets_a_reshaped_copy_of_its_input() {

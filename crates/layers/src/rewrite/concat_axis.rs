@@ -12,11 +12,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "Concatenate" {
         return Outcome::Skip;
     }
-    let axis = site
-        .config
-        .get("axis")
-        .and_then(Value::as_i64)
-        .unwrap_or(-1);
+    let axis = site.field("axis", Value::as_i64).unwrap_or(-1);
     if axis >= -1 {
         return Outcome::Skip;
     }
@@ -30,27 +26,22 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if positive < 1 {
         return Outcome::Cannot(format!("axis {axis} of rank-{rank} inputs"));
     }
-    let mut config = site.config.clone();
-    config.insert("axis".into(), Value::from(positive));
-    site.as_one("Concatenate", Value::Object(config), Vec::new())
+    site.as_one(
+        "Concatenate",
+        site.config_with("axis", Value::from(positive)),
+        Vec::new(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn a_negative_concatenate_axis_is_counted_from_the_front() {
         let layers = vec![
             dense("d", 4, "x"),
-            entry(
-                "cat",
-                "Concatenate",
-                json!({"axis": -2}),
-                vec![json!([["x", 0, 0, {}], ["d", 0, 0, {}]])],
-            ),
+            entry_on_all("cat", "Concatenate", json!({"axis": -2}), &["x", "d"]),
         ];
         let model = functional(&[3, 2, 4], layers, 1);
         let out = assert_same(&model, &input(&[2, 3, 2, 4]), 0.0);

@@ -19,8 +19,8 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name == "ConvLSTM1D" {
         return super::conv_lstm1d::rule(site);
     }
-    let causal = site.class_name == "Conv1D"
-        && site.config.get("padding").and_then(Value::as_str) == Some("causal");
+    let causal =
+        site.class_name == "Conv1D" && site.field("padding", Value::as_str) == Some("causal");
     if !matches!(site.class_name, "UpSampling1D" | "SeparableConv1D") && !causal {
         return Outcome::Skip;
     }
@@ -189,9 +189,7 @@ fn as_2d_weights(
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn one_d_layers_become_two_d_ones_on_a_reshaped_view() {

@@ -114,9 +114,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn conv_lstm1d_becomes_conv_lstm2d_on_a_width_one_view() {

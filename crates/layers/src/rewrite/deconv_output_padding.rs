@@ -161,10 +161,8 @@ fn rewrite(site: &Site<'_>, output_padding: &Value) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
     use super::plan;
-    use serde_json::json;
 
     #[test]
     fn tfjs_windows_cover_keras_output_padding() {

@@ -52,11 +52,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             identity,
         ),
     ];
-    let use_bias = site
-        .config
-        .get("use_bias")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
+    let use_bias = site.field("use_bias", Value::as_bool).unwrap_or(true);
     if use_bias {
         let (bshape, bias) = site.f32_weight("bias")?;
         weights.push(f32_weight(
@@ -80,9 +76,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn dilated_depthwise_becomes_separable_with_identity_pointwise() {

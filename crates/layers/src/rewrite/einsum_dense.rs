@@ -10,7 +10,7 @@
 //! only. An equation with a letter in the input, the kernel and the output
 //! (a per-index kernel), or summed in one operand only, is refused.
 
-use super::{f32_weight, Outcome, Site};
+use super::{end_chain, f32_weight, zero_dense, Outcome, Site, Step};
 use serde_json::{json, Value};
 
 /// The rule: applies to `EinsumDense`.
@@ -180,19 +180,9 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 
     let node = site.single_call("its rewrite needs several layers")?;
     let name = site.name;
-    let mut steps: Vec<(String, &str, Value)> = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
     let perm_in: Vec<char> = [&[batch][..], &passing, &contracted].concat();
-    if perm_in != x {
-        let dims: Vec<usize> = perm_in[1..]
-            .iter()
-            .map(|l| x.iter().position(|c| c == l).unwrap_or(0))
-            .collect();
-        steps.push((
-            format!("{name}_in_order"),
-            "Permute",
-            json!({ "dims": dims }),
-        ));
-    }
+    steps.extend(permute(format!("{name}_in_order"), &x, &perm_in));
     if contracted.len() != 1 {
         let target: Vec<usize> = p_sizes.iter().copied().chain([kc]).collect();
         steps.push((
@@ -202,16 +192,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         ));
     }
     let dense = format!("{name}_dense");
-    steps.push((
-        dense.clone(),
-        "Dense",
-        json!({"units": kn, "activation": "linear", "use_bias": bias.is_some(),
-               "kernel_initializer": {"class_name": "Zeros", "config": {}},
-               "bias_initializer": {"class_name": "Zeros", "config": {}},
-               "kernel_regularizer": null, "bias_regularizer": null,
-               "activity_regularizer": null, "kernel_constraint": null,
-               "bias_constraint": null}),
-    ));
+    steps.push((dense.clone(), "Dense", zero_dense(kn, bias.is_some())));
     let mut weights = vec![f32_weight(format!("{dense}/kernel"), vec![kc, kn], kernel)];
     if let Some(b) = bias {
         weights.push(f32_weight(format!("{dense}/bias"), vec![kn], b));
@@ -225,46 +206,36 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         ));
     }
     let have: Vec<char> = [&[batch][..], &passing, &new].concat();
-    if have != o {
-        let dims: Vec<usize> = o[1..]
-            .iter()
-            .map(|l| have.iter().position(|c| c == l).unwrap_or(0))
-            .collect();
-        steps.push((
-            format!("{name}_out_order"),
-            "Permute",
-            json!({ "dims": dims }),
-        ));
-    }
+    steps.extend(permute(format!("{name}_out_order"), &have, &o));
     let activation = c
         .get("activation")
         .and_then(Value::as_str)
         .unwrap_or("linear");
-    if activation != "linear" {
-        steps.push((
-            format!("{name}_act"),
-            "Activation",
-            json!({ "activation": activation }),
-        ));
-    }
-    if let Some(last) = steps.last_mut() {
-        // The dense layer keeps its weight names when it is the last step.
-        if last.0 == dense {
-            for w in &mut weights {
-                w.name = w.name.replacen(&dense, name, 1);
-            }
+    // The dense layer keeps its weight names when it is the last step.
+    if end_chain(&mut steps, name, activation).as_ref() == Some(&dense) {
+        for w in &mut weights {
+            w.name = w.name.replacen(&dense, name, 1);
         }
-        last.0 = name.to_string();
     }
     let layers = super::chain_entries(node, steps);
     Ok(Outcome::Replace { layers, weights })
 }
 
+/// A `Permute` step `name` taking the dimensions lettered `from` (batch
+/// first) to the order `to`; none when they already agree.
+fn permute(name: String, from: &[char], to: &[char]) -> Option<Step<'static>> {
+    (from != to).then(|| {
+        let dims: Vec<usize> = to[1..]
+            .iter()
+            .map(|l| from.iter().position(|c| c == l).unwrap_or(0))
+            .collect();
+        (name, "Permute", json!({ "dims": dims }))
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     fn einsum(name: &str, from: &str, config: serde_json::Value) -> serde_json::Value {
         entry_on(name, "EinsumDense", config, from)

@@ -4,7 +4,7 @@
 //! (`Rescaling` for the factors, `Add` for the sum; equal up to float
 //! rounding of the positive part).
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, entry_on_all, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -12,11 +12,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "ELU" {
         return Outcome::Skip;
     }
-    let alpha = site
-        .config
-        .get("alpha")
-        .and_then(Value::as_f64)
-        .unwrap_or(1.0);
+    let alpha = site.field("alpha", Value::as_f64).unwrap_or(1.0);
     if alpha == 1.0 {
         return Outcome::Skip;
     }
@@ -31,36 +27,28 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     let name = site.name;
     let [relu, relu_scaled, elu, elu_scaled] =
         ["relu", "relu_scaled", "elu1", "elu1_scaled"].map(|s| format!("{name}_{s}"));
-    let from = |n: &str| vec![json!([[n, 0, 0, {}]])];
     Outcome::weightless(vec![
         entry(&relu, "ReLU", json!({}), vec![node.clone()]),
-        entry(
+        entry_on(
             &relu_scaled,
             "Rescaling",
             json!({"scale": 1.0 - alpha, "offset": 0.0}),
-            from(&relu),
+            &relu,
         ),
         entry(&elu, "ELU", json!({"alpha": 1.0}), vec![node.clone()]),
-        entry(
+        entry_on(
             &elu_scaled,
             "Rescaling",
             json!({"scale": alpha, "offset": 0.0}),
-            from(&elu),
+            &elu,
         ),
-        entry(
-            name,
-            "Add",
-            json!({}),
-            vec![json!([[relu_scaled, 0, 0, {}], [elu_scaled, 0, 0, {}]])],
-        ),
+        entry_on_all(name, "Add", json!({}), &[relu_scaled, elu_scaled]),
     ])
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn elu_with_alpha_is_a_sum_of_scaled_relu_and_elu() {

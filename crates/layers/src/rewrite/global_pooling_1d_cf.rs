@@ -14,7 +14,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if !matches!(
         site.class_name,
         "GlobalMaxPooling1D" | "GlobalAveragePooling1D"
-    ) || site.config.get("data_format").and_then(Value::as_str) != Some("channels_first")
+    ) || site.field("data_format", Value::as_str) != Some("channels_first")
     {
         return Outcome::Skip;
     }
@@ -43,8 +43,6 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry, entry_on};
-    use serde_json::json;
 
     #[test]
     fn channels_first_1d_pooling_pools_the_steps() {
@@ -62,12 +60,7 @@ mod tests {
                 "x",
             ),
             entry_on("flat", "Flatten", json!({}), "gap"),
-            entry(
-                "sum",
-                "Add",
-                json!({}),
-                vec![json!([["gmp", 0, 0, {}], ["flat", 0, 0, {}]])],
-            ),
+            entry_on_all("sum", "Add", json!({}), &["gmp", "flat"]),
         ];
         let model = functional(&[3, 5], layers, 41);
         let out = assert_same(&model, &input(&[2, 3, 5]), 0.0);

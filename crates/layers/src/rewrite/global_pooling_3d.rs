@@ -24,7 +24,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 }
 
 fn rewrite(site: &Site<'_>, pool: &str) -> Result<Outcome, String> {
-    if site.config.get("data_format").and_then(Value::as_str) == Some("channels_first") {
+    if site.field("data_format", Value::as_str) == Some("channels_first") {
         return Err("channels_last data".into());
     }
     let dims = site.static_input()?;
@@ -51,7 +51,7 @@ pub(super) fn view_then_pool(
 ) -> Result<Outcome, String> {
     let node = site.single_call("several layers")?;
     let name = site.name;
-    let keepdims = site.config.get("keepdims").and_then(Value::as_bool) == Some(true);
+    let keepdims = site.field("keepdims", Value::as_bool) == Some(true);
     let viewed = format!("{name}_{}", view.0);
     let pooled = if keepdims {
         format!("{name}_pooled")
@@ -75,9 +75,7 @@ pub(super) fn view_then_pool(
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn global_3d_pooling_becomes_1d_pooling_of_a_reshape() {

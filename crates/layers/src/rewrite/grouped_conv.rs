@@ -4,7 +4,7 @@
 //! output channel's weights on the input channels outside its group are
 //! zero, so it sums exactly the products the grouped convolution does.
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{f32_weight, Outcome, Site};
 use serde_json::Value;
 use tfjs_format::codec::TensorValues;
 
@@ -13,11 +13,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if !matches!(site.class_name, "Conv1D" | "Conv2D") {
         return Outcome::Skip;
     }
-    let groups = site
-        .config
-        .get("groups")
-        .and_then(Value::as_u64)
-        .unwrap_or(1);
+    let groups = site.field("groups", Value::as_u64).unwrap_or(1);
     if groups <= 1 {
         return Outcome::Skip;
     }
@@ -56,26 +52,16 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             *w = f32_weight(w.name.clone(), new_shape.clone(), full.clone());
         }
     }
-    let mut config = site.config.clone();
-    config.insert("groups".into(), Value::from(1));
-    Outcome::Replace {
-        layers: vec![entry(
-            site.name,
-            site.class_name,
-            Value::Object(config),
-            site.inbound_nodes
-                .map(<[Value]>::to_vec)
-                .unwrap_or_default(),
-        )],
+    site.as_one(
+        site.class_name,
+        site.config_with("groups", Value::from(1)),
         weights,
-    }
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn grouped_convolutions_become_block_diagonal_ones() {

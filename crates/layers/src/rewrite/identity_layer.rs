@@ -15,9 +15,8 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+    use super::super::classes_in;
     use super::super::test_util::*;
-    use super::super::{classes_in, entry_on};
-    use serde_json::json;
 
     #[test]
     fn the_identity_layer_becomes_a_linear_activation() {

@@ -15,7 +15,7 @@
 //! (Keras's `smart_resize`) are a crop of the aspect window then a resize,
 //! the same way; Keras 3's `RandomCrop` is the identity at inference.
 
-use super::{f32_weight, Outcome, Site, Target};
+use super::{f32_weight, zero_dense, Outcome, Site, Step, Target};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
 use tfjs_kernels::resample::{self, ResizeFilter};
@@ -27,15 +27,13 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         "Resizing" | "CenterCrop" | "RandomCrop" => rewrite(site),
         "UpSampling2D"
             if site.dialect.half_pixel_upsampling()
-                && site.config.get("interpolation").and_then(Value::as_str) == Some("bilinear") =>
+                && site.field("interpolation", Value::as_str) == Some("bilinear") =>
         {
             upsampling(site, Sampling::Bilinear)
         }
         // Keras's other methods, which TF.js's UpSampling2D lacks.
         "UpSampling2D" => match site
-            .config
-            .get("interpolation")
-            .and_then(Value::as_str)
+            .field("interpolation", Value::as_str)
             .and_then(ResizeFilter::from_name)
         {
             Some(f) => upsampling(site, Sampling::Filter(f)),
@@ -57,7 +55,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 pub fn keras_rule(site: &Site<'_>) -> Outcome {
     if site.class_name == "UpSampling2D"
         && !site.dialect.half_pixel_upsampling()
-        && site.config.get("interpolation").and_then(Value::as_str) == Some("bilinear")
+        && site.field("interpolation", Value::as_str) == Some("bilinear")
     {
         return upsampling(site, Sampling::BilinearAsymmetric).unwrap_or_else(Outcome::Cannot);
     }
@@ -83,7 +81,7 @@ fn image_size(site: &Site<'_>) -> Result<(usize, usize), String> {
         .shapes
         .and_then(|s| s.inputs.first())
         .ok_or("its input shape is unknown")?;
-    if site.config.get("data_format").and_then(Value::as_str) == Some("channels_first") {
+    if site.field("data_format", Value::as_str) == Some("channels_first") {
         return Err("channels_first images are not rewritten".into());
     }
     match shape.as_slice() {
@@ -239,7 +237,7 @@ pub(super) fn chain(
     sampling: Sampling,
     window: Option<(usize, usize, usize, usize)>,
 ) -> (Vec<Value>, Vec<DecodedWeight>) {
-    let mut steps: Vec<(String, &str, Value)> = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
     let mut weights: Vec<DecodedWeight> = Vec::new();
     let (mut ih, mut iw) = (h, w);
     if let Some((top, left, ch, cw)) = window {
@@ -254,37 +252,21 @@ pub(super) fn chain(
         (ih, iw) = (ch, cw);
     }
     if (ih, iw) != (th, tw) {
-        let dense = |units: usize| {
-            json!({"units": units, "activation": "linear", "use_bias": false,
-                   "kernel_initializer": {"class_name": "Zeros", "config": {}},
-                   "bias_initializer": {"class_name": "Zeros", "config": {}},
-                   "kernel_regularizer": null, "bias_regularizer": null,
-                   "activity_regularizer": null, "kernel_constraint": null,
-                   "bias_constraint": null})
-        };
         // [h, w, c] -> [h, c, w] -> resize w -> [w', c, h] -> resize h -> [h', w', c]
-        steps.push((
-            format!("{name}_w_last"),
-            "Permute",
-            json!({"dims": [1, 3, 2]}),
-        ));
-        steps.push((format!("{name}_resize_w"), "Dense", dense(tw)));
-        weights.push(f32_weight(
-            format!("{name}_resize_w/kernel"),
-            vec![iw, tw],
-            interpolation(iw, tw, sampling),
-        ));
-        steps.push((
-            format!("{name}_h_last"),
-            "Permute",
-            json!({"dims": [3, 2, 1]}),
-        ));
-        steps.push((format!("{name}_resize_h"), "Dense", dense(th)));
-        weights.push(f32_weight(
-            format!("{name}_resize_h/kernel"),
-            vec![ih, th],
-            interpolation(ih, th, sampling),
-        ));
+        for (axis, dims, from, to) in [("w", [1, 3, 2], iw, tw), ("h", [3, 2, 1], ih, th)] {
+            steps.push((
+                format!("{name}_{axis}_last"),
+                "Permute",
+                json!({ "dims": dims }),
+            ));
+            let resize = format!("{name}_resize_{axis}");
+            weights.push(f32_weight(
+                format!("{resize}/kernel"),
+                vec![from, to],
+                interpolation(from, to, sampling),
+            ));
+            steps.push((resize, "Dense", zero_dense(to, false)));
+        }
         steps.push((
             format!("{name}_back"),
             "Permute",
@@ -307,9 +289,7 @@ pub(super) fn chain(
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn keras_bilinear_upsampling_computes_kerass_numbers() {
@@ -322,9 +302,14 @@ mod tests {
             )]
         };
         for version in ["2.21.0", "3.15.1"] {
-            let model = functional_from(&[3, 4, 2], layers(), 3, Some(version));
-            let out = assert_same(&model, &input(&[2, 3, 4, 2]), 1e-5);
-            assert_note(&out, "up (UpSampling2D) -> Permute + Dense");
+            assert_rewrites_from(
+                Some(version),
+                &[2, 3, 4, 2],
+                layers(),
+                3,
+                1e-5,
+                "up (UpSampling2D) -> Permute + Dense",
+            );
         }
         // TF.js's own UpSampling2D (and Keras before 2.4) stays as it is.
         for version in [None, Some("2.2.4")] {
@@ -370,12 +355,22 @@ mod tests {
                 "x",
             )]
         };
-        let model = functional_from(&[6, 4, 2], layers(), 3, Some("2.21.0"));
-        let out = assert_same(&model, &input(&[2, 6, 4, 2]), 1e-5);
-        assert_note(&out, "crop (RandomCrop) -> Cropping2D + Permute + Dense");
-        let model = functional_from(&[6, 4, 2], layers(), 3, Some("3.15.1"));
-        let out = assert_same(&model, &input(&[2, 6, 4, 2]), 0.0);
-        assert_note(&out, "crop (RandomCrop) -> Activation");
+        assert_rewrites_from(
+            Some("2.21.0"),
+            &[2, 6, 4, 2],
+            layers(),
+            3,
+            1e-5,
+            "crop (RandomCrop) -> Cropping2D + Permute + Dense",
+        );
+        assert_rewrites_from(
+            Some("3.15.1"),
+            &[2, 6, 4, 2],
+            layers(),
+            3,
+            0.0,
+            "crop (RandomCrop) -> Activation",
+        );
     }
 
     #[test]

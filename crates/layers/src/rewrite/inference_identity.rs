@@ -50,9 +50,7 @@ pub fn keras_rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn random_augmentation_layers_become_identity_activations() {

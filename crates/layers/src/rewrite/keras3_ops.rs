@@ -199,133 +199,20 @@ fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::probes::{self, op};
     use super::super::test_util::*;
-    use serde_json::{json, Value};
-
-    fn op(name: &str, class: &str, config: Value, node: Value) -> Value {
-        entry(name, &format!("ops.{class}"), config, vec![node])
-    }
 
     #[test]
     fn keras3_operation_layers_become_tfjs_layers() {
-        let layers = vec![
-            dense("d", 6, "x"),
-            op(
-                "add",
-                "Add",
-                json!({}),
-                json!([["d", 0, 0, {"_args": [["d", 0, 0], 3]}]]),
-            ),
-            op(
-                "r6",
-                "Relu6",
-                json!({}),
-                json!([["add", 0, 0, {"_args": [["add", 0, 0]]}]]),
-            ),
-            op(
-                "mul",
-                "Multiply",
-                json!({}),
-                json!([["r6", 0, 0, {"_args": [["r6", 0, 0], 0.16666666666666666]}]]),
-            ),
-            op(
-                "hs",
-                "Multiply",
-                json!({}),
-                json!([["d", 0, 0, {"_args": [["d", 0, 0], ["mul", 0, 0]]}], ["mul", 0, 0, {}]]),
-            ),
-            op(
-                "sub",
-                "Subtract",
-                json!({}),
-                json!([["hs", 0, 0, {"_args": [["hs", 0, 0], ["d", 0, 0]]}], ["d", 0, 0, {}]]),
-            ),
-            op(
-                "rsub",
-                "Subtract",
-                json!({}),
-                json!([["sub", 0, 0, {"_args": [1.5, ["sub", 0, 0]]}]]),
-            ),
-            op(
-                "div",
-                "TrueDivide",
-                json!({}),
-                json!([["rsub", 0, 0, {"_args": [["rsub", 0, 0], 3]}]]),
-            ),
-            op(
-                "sig",
-                "Sigmoid",
-                json!({}),
-                json!([["div", 0, 0, {"_args": [["div", 0, 0]]}]]),
-            ),
-            op(
-                "silu",
-                "Silu",
-                json!({}),
-                json!([["sig", 0, 0, {"_args": [["sig", 0, 0]]}]]),
-            ),
-            op(
-                "mx",
-                "Maximum",
-                json!({}),
-                json!([["silu", 0, 0, {"_args": [["silu", 0, 0], ["d", 0, 0]]}], ["d", 0, 0, {}]]),
-            ),
-            op(
-                "r",
-                "Reshape",
-                json!({"newshape": [-1, 3, 2]}),
-                json!([["mx", 0, 0, {"_args": [["mx", 0, 0]]}]]),
-            ),
-            op(
-                "t",
-                "Transpose",
-                json!({"axes": [0, 2, 1]}),
-                json!([["r", 0, 0, {"_args": [["r", 0, 0]]}]]),
-            ),
-            op(
-                "mean",
-                "Mean",
-                json!({"axis": 1, "keepdims": false}),
-                json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
-            ),
-            op(
-                "max",
-                "Max",
-                json!({"axis": -2, "keepdims": false, "initial": null}),
-                json!([["t", 0, 0, {"_args": [["t", 0, 0]]}]]),
-            ),
-            op(
-                "cat",
-                "Concatenate",
-                json!({"axis": -1}),
-                json!([["mean", 0, 0, {"_args": [[["mean", 0, 0], ["max", 0, 0]]]}], ["max", 0, 0, {}]]),
-            ),
-            op(
-                "sm",
-                "Softmax",
-                json!({"axis": -1}),
-                json!([["cat", 0, 0, {"_args": [["cat", 0, 0]]}]]),
-            ),
-        ];
+        let layers = probes::keras3_ops();
         assert_rewrites(&[3, 5], layers, 9, 1e-6, "t (ops.Transpose) -> Permute");
     }
 
     #[test]
     fn keras3_operations_without_a_tfjs_layer_are_refused() {
         let layers = vec![
-            op(
-                "ne",
-                "NotEqual",
-                json!({}),
-                json!([["x", 0, 0, {"_args": [["x", 0, 0], 0]}]]),
-            ),
-            op(
-                "e",
-                "Exp",
-                json!({}),
-                json!([["ne", 0, 0, {"_args": [["ne", 0, 0]]}]]),
-            ),
+            op("ne", "NotEqual", json!({}), json!([["x", 0, 0], 0])),
+            op("e", "Exp", json!({}), json!([["ne", 0, 0]])),
         ];
         let model = functional(&[4], layers, 9);
         assert_refused(

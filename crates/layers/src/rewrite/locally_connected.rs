@@ -12,7 +12,7 @@
 //! refused. A tf_keras export keeps the layer as it is.
 
 use super::activations::runs_as_is;
-use super::{f32_weight, Outcome, Site, Target};
+use super::{end_chain, f32_weight, zero_dense, Outcome, Site, Step, Target};
 use crate::config::ConfigReader;
 use crate::layers::locally_connected::LocallyConnected;
 use crate::{Layer, Tensor};
@@ -78,11 +78,7 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
     let (out_shape, kernel, bias) = layer
         .dense_equivalent()
         .ok_or("the layer could not be built")?;
-    let activation = site
-        .config
-        .get("activation")
-        .and_then(Value::as_str)
-        .unwrap_or("linear");
+    let activation = site.field("activation", Value::as_str).unwrap_or("linear");
     if !runs_as_is(activation, site.dialect, site.target)? {
         return Err(format!(
             "its activation {activation} would need a rewrite of its own"
@@ -91,38 +87,20 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
     let node = site.single_call("its rewrite needs several layers")?;
     let name = site.name;
     let dense = format!("{name}_dense");
-    let mut steps: Vec<(String, &str, Value)> = vec![
+    let mut steps: Vec<Step> = vec![
         (
             format!("{name}_flat"),
             "Reshape",
             json!({ "target_shape": [n_in] }),
         ),
-        (
-            dense.clone(),
-            "Dense",
-            json!({"units": n_out, "activation": "linear", "use_bias": true,
-                   "kernel_initializer": {"class_name": "Zeros", "config": {}},
-                   "bias_initializer": {"class_name": "Zeros", "config": {}},
-                   "kernel_regularizer": null, "bias_regularizer": null,
-                   "activity_regularizer": null, "kernel_constraint": null,
-                   "bias_constraint": null}),
-        ),
+        (dense.clone(), "Dense", zero_dense(n_out, true)),
         (
             format!("{name}_out"),
             "Reshape",
             json!({ "target_shape": out_shape }),
         ),
     ];
-    if activation != "linear" {
-        steps.push((
-            format!("{name}_act"),
-            "Activation",
-            json!({ "activation": activation }),
-        ));
-    }
-    if let Some(last) = steps.last_mut() {
-        last.0 = name.to_string();
-    }
+    end_chain(&mut steps, name, activation);
     let weights = vec![
         f32_weight(format!("{dense}/kernel"), vec![n_in, n_out], kernel),
         f32_weight(format!("{dense}/bias"), vec![n_out], bias),
@@ -136,8 +114,7 @@ fn rewrite(site: &Site<'_>, rank: usize) -> Result<Outcome, String> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{entry_on, rewrite_for, Target};
-    use serde_json::json;
+    use super::super::{rewrite_for, Target};
 
     fn lc(class: &str, config: serde_json::Value) -> Vec<serde_json::Value> {
         vec![entry_on("lc", class, config, "x")]

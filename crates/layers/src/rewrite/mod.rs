@@ -94,6 +94,9 @@
 //!   layer, collecting the replacements, notes and refusals.
 //! - [`sequential`]: the Sequential form of replacements, and a Sequential
 //!   model as the equivalent functional one when a rewrite needs that.
+//! - [`probes`]: models exercising every `TFOpLambda` / Keras 3 operation
+//!   the rules map (their tests and the TensorFlow.js end-to-end export
+//!   share them).
 //!
 //! A new rule is one file here with a `pub fn rule(site: &Site) -> Outcome`,
 //! one `pub mod` line below and one line in [`TFJS_RULES`] (or
@@ -134,13 +137,15 @@ pub mod subtract;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
 
+pub mod probes;
 pub mod sequential;
 pub mod site;
 pub mod target;
 pub mod walk;
 
 pub use site::{
-    chain_entries, concatenate_entry, entry, entry_on, f32_weight, LayerShapes, Outcome, Site,
+    chain_entries, concatenate_entry, end_chain, entry, entry_on, entry_on_all, f32_weight,
+    zero_dense, LayerShapes, Outcome, Site, Step,
 };
 pub use target::{classes_in, tfjs_knows, Target, TFJS_CLASSES};
 pub use walk::{

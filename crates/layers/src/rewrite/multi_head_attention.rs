@@ -24,7 +24,7 @@
 //! the masks. A Keras mask reaching the layer (from
 //! `Embedding(mask_zero=True)` or `Masking`) is refused.
 
-use super::{concatenate_entry, entry, f32_weight, Outcome, Site};
+use super::{concatenate_entry, entry, f32_weight, zero_dense, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
 
@@ -343,21 +343,10 @@ fn mask_bias(
     })
 }
 
-/// A linear `Dense` config (its weights are written with the rewrite).
-fn zero_dense(units: usize, use_bias: bool) -> Value {
-    json!({"units": units, "activation": "linear", "use_bias": use_bias,
-           "kernel_initializer": {"class_name": "Zeros", "config": {}},
-           "bias_initializer": {"class_name": "Zeros", "config": {}},
-           "kernel_regularizer": null, "bias_regularizer": null,
-           "activity_regularizer": null, "kernel_constraint": null,
-           "bias_constraint": null})
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::probes::{keras2_call, keras3_call};
     use super::super::test_util::*;
-    use super::super::{entry, entry_on};
-    use serde_json::json;
 
     #[test]
     fn multi_head_attention_becomes_dense_dot_softmax_per_head() {
@@ -368,16 +357,18 @@ mod tests {
                 "self",
                 "MultiHeadAttention",
                 json!({"num_heads": 2, "key_dim": 3, "value_dim": 4, "use_bias": true, "output_shape": null, "attention_axes": [1]}),
-                vec![json!([["d", 0, 0, {"value": ["d", 0, 0]}], ["d", 0, 0, {}]])],
+                vec![keras2_call("d", json!({"value": ["d", 0, 0]}))],
             ),
             // Keras 3 form: positional query, value, key.
             entry(
                 "cross",
                 "MultiHeadAttention",
                 json!({"num_heads": 3, "key_dim": 2, "value_dim": null, "use_bias": false, "output_shape": 5}),
-                vec![
-                    json!([["self", 0, 0, {"_args": [["self", 0, 0], ["d", 0, 0], ["x", 0, 0]]}], ["d", 0, 0, {}], ["x", 0, 0, {}]]),
-                ],
+                vec![keras3_call(json!([
+                    ["self", 0, 0],
+                    ["d", 0, 0],
+                    ["x", 0, 0]
+                ]))],
             ),
         ];
         assert_rewrites(
@@ -397,9 +388,10 @@ mod tests {
                 "causal",
                 "MultiHeadAttention",
                 json!({"num_heads": 2, "key_dim": 2}),
-                vec![
-                    json!([["d", 0, 0, {"value": ["d", 0, 0], "use_causal_mask": true}], ["d", 0, 0, {}]]),
-                ],
+                vec![keras2_call(
+                    "d",
+                    json!({"value": ["d", 0, 0], "use_causal_mask": true}),
+                )],
             ),
         ];
         assert_rewrites(
@@ -424,7 +416,7 @@ mod tests {
                 "mha",
                 "MultiHeadAttention",
                 json!({"num_heads": 1, "key_dim": 2}),
-                vec![json!([["emb", 0, 0, {"value": ["emb", 0, 0]}], ["emb", 0, 0, {}]])],
+                vec![keras2_call("emb", json!({"value": ["emb", 0, 0]}))],
             ),
         ];
         let model = functional(&[3], layers, 13);

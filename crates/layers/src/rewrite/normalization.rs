@@ -95,7 +95,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         }
     };
     let (mean, var) = (stat("mean")?, stat("variance")?);
-    let invert = site.config.get("invert").and_then(Value::as_bool) == Some(true);
+    let invert = site.field("invert", Value::as_bool) == Some(true);
     let name = site.name;
     let w = |short: &str, v: Vec<f32>| f32_weight(format!("{name}/{short}"), vec![n], v);
     let weights = if invert {
@@ -149,10 +149,8 @@ pub(super) fn fixed_batch_norm(
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
     use crate::Model;
-    use serde_json::json;
 
     #[test]
     fn normalization_with_config_statistics_becomes_batch_normalization() {

@@ -72,9 +72,7 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str, default: u64) -> Result<Ou
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn one_d_padding_and_cropping_become_two_d_on_a_view() {

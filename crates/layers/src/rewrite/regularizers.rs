@@ -178,9 +178,9 @@ pub fn rewrite_config(config: &mut Map<String, Value>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::rewrite_artifacts;
     use super::super::test_util::*;
-    use super::super::{entry_on, rewrite_artifacts};
-    use serde_json::{json, Value};
+    use serde_json::Value;
 
     #[test]
     fn keras_regularizer_and_initializer_names_become_tfjs_ones() {

@@ -7,7 +7,7 @@
 //! `Rescaling(−slope)` for the negative part, `Add`. Without a threshold
 //! or `max_value` it is `LeakyReLU(slope)`, as in Keras.
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, entry_on_all, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -34,7 +34,6 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             ))
         }
     };
-    let from = |n: &str| vec![json!([[n, 0, 0, {}]])];
     let mut layers = Vec::new();
     let max = max_value.map_or(Value::Null, Value::from);
     let positive = if slope == 0.0 {
@@ -55,11 +54,11 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             vec![node.clone()],
         ));
         if max_value.is_some() {
-            layers.push(entry(
+            layers.push(entry_on(
                 &positive,
                 "ReLU",
                 json!({ "max_value": max }),
-                from(&kept),
+                &kept,
             ));
         }
     } else {
@@ -80,19 +79,14 @@ pub fn rule(site: &Site<'_>) -> Outcome {
                 json!({"scale": -1.0, "offset": threshold}),
                 vec![node.clone()],
             ),
-            entry(&negative, "ReLU", json!({}), from(&flipped)),
-            entry(
+            entry_on(&negative, "ReLU", json!({}), &flipped),
+            entry_on(
                 &scaled,
                 "Rescaling",
                 json!({"scale": -slope, "offset": 0.0}),
-                from(&negative),
+                &negative,
             ),
-            entry(
-                name,
-                "Add",
-                json!({}),
-                vec![json!([[positive, 0, 0, {}], [scaled, 0, 0, {}]])],
-            ),
+            entry_on_all(name, "Add", json!({}), &[positive, scaled]),
         ]);
     }
     Outcome::weightless(layers)
@@ -100,9 +94,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn relu_slope_and_threshold_are_written_term_by_term() {

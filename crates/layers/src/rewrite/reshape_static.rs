@@ -31,16 +31,16 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if dims.len() != target.len() {
         return Outcome::Skip;
     }
-    let mut config = site.config.clone();
-    config.insert("target_shape".into(), Value::from(dims));
-    site.as_one("Reshape", Value::Object(config), Vec::new())
+    site.as_one(
+        "Reshape",
+        site.config_with("target_shape", Value::from(dims)),
+        Vec::new(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn an_inferred_reshape_dimension_is_written_out() {

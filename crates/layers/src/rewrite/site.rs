@@ -38,6 +38,19 @@ pub struct Site<'a> {
 }
 
 impl Site<'_> {
+    /// The config's `key` read with `as_` (`Value::as_str`, `Value::as_i64`,
+    /// …): `None` when it is absent or of another type.
+    pub fn field<'s, T>(&'s self, key: &str, as_: fn(&'s Value) -> Option<T>) -> Option<T> {
+        self.config.get(key).and_then(as_)
+    }
+
+    /// The layer's config with `key` set to `value`.
+    pub fn config_with(&self, key: &str, value: Value) -> Value {
+        let mut config = self.config.clone();
+        config.insert(key.into(), value);
+        Value::Object(config)
+    }
+
     /// The layer's weight `<name>/<short>`.
     pub fn weight(&self, short: &str) -> Option<&DecodedWeight> {
         let full = format!("{}/{short}", self.name);
@@ -161,7 +174,19 @@ pub fn entry(name: &str, class_name: &str, config: Value, inbound_nodes: Vec<Val
 
 /// A functional-form [`entry`] called on the (first) output of layer `from`.
 pub fn entry_on(name: &str, class_name: &str, config: Value, from: &str) -> Value {
-    entry(name, class_name, config, vec![json!([[from, 0, 0, {}]])])
+    entry_on_all(name, class_name, config, &[from])
+}
+
+/// A functional-form [`entry`] called once on the (first) outputs of the
+/// layers `from`, in order.
+pub fn entry_on_all(
+    name: &str,
+    class_name: &str,
+    config: Value,
+    from: &[impl AsRef<str>],
+) -> Value {
+    let inputs = from.iter().map(|f| json!([f.as_ref(), 0, 0, {}])).collect();
+    entry(name, class_name, config, vec![Value::Array(inputs)])
 }
 
 /// A `Concatenate` entry joining the tensors `inputs` (inbound-node
@@ -175,9 +200,12 @@ pub fn concatenate_entry(name: &str, axis: i64, inputs: Vec<Value>) -> Value {
     )
 }
 
+/// One `(name, class, config)` layer of a chain ([`chain_entries`]).
+pub type Step<'a> = (String, &'a str, Value);
+
 /// Functional-form entries for a chain of `(name, class, config)` steps,
 /// the first fed by `node`, each next one by the one before.
-pub fn chain_entries(node: &Value, steps: Vec<(String, &str, Value)>) -> Vec<Value> {
+pub fn chain_entries(node: &Value, steps: Vec<Step<'_>>) -> Vec<Value> {
     let mut layers = Vec::with_capacity(steps.len());
     let mut input = node.clone();
     for (name, class, config) in steps {
@@ -185,6 +213,33 @@ pub fn chain_entries(node: &Value, steps: Vec<(String, &str, Value)>) -> Vec<Val
         input = json!([[name, 0, 0, {}]]);
     }
     layers
+}
+
+/// Close a chain of a layer `name`'s rewrite: an `Activation` step when
+/// `activation` is not `linear`, then the last step renamed to `name`
+/// (later layers read its output). Returns the last step's former name.
+pub fn end_chain(steps: &mut Vec<Step<'_>>, name: &str, activation: &str) -> Option<String> {
+    if activation != "linear" {
+        steps.push((
+            format!("{name}_act"),
+            "Activation",
+            json!({ "activation": activation }),
+        ));
+    }
+    steps
+        .last_mut()
+        .map(|last| std::mem::replace(&mut last.0, name.to_string()))
+}
+
+/// A linear `Dense` config with zero initializers (its weights are written
+/// with the rewrite).
+pub fn zero_dense(units: usize, use_bias: bool) -> Value {
+    json!({"units": units, "activation": "linear", "use_bias": use_bias,
+           "kernel_initializer": {"class_name": "Zeros", "config": {}},
+           "bias_initializer": {"class_name": "Zeros", "config": {}},
+           "kernel_regularizer": null, "bias_regularizer": null,
+           "activity_regularizer": null, "kernel_constraint": null,
+           "bias_constraint": null})
 }
 
 /// A float32 weight.

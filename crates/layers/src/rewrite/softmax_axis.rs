@@ -59,9 +59,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn a_softmax_over_an_inner_axis_is_permuted_to_the_last() {

@@ -7,7 +7,7 @@
 //! cropping and nearest repeats act on whole rows/blocks: the values are
 //! those of the 3-D layer, exactly.
 
-use super::{entry, Outcome, Site};
+use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -48,7 +48,7 @@ fn per_axis(v: Option<&Value>, default: u64, pairs: bool) -> Result<[[u64; 2]; 3
 }
 
 fn rewrite(site: &Site<'_>, class: &str, field: &str) -> Result<Outcome, String> {
-    if site.config.get("data_format").and_then(Value::as_str) == Some("channels_first") {
+    if site.field("data_format", Value::as_str) == Some("channels_first") {
         return Err("channels_last data".into());
     }
     let upsampling = class == "UpSampling2D";
@@ -84,7 +84,6 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str) -> Result<Outcome, String>
     let name = site.name;
     let [rows, width, planes, depth_height] =
         ["rows", "width", "planes", "depth_height"].map(|s| format!("{name}_{s}"));
-    let from = |n: &str| vec![json!([[n, 0, 0, {}]])];
     let options = |a: Value| {
         let mut o = json!({ "data_format": "channels_last" });
         o[field] = a;
@@ -100,33 +99,31 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str) -> Result<Outcome, String>
             json!({"target_shape": [dd * hh, ww, c]}),
             vec![node.clone()],
         ),
-        entry(
+        entry_on(
             &width,
             class,
             options(arg(if upsampling { keep_size } else { keep }, w)),
-            from(&rows),
+            &rows,
         ),
-        entry(
+        entry_on(
             &planes,
             "Reshape",
             json!({"target_shape": [dd, hh, w2 * c]}),
-            from(&width),
+            &width,
         ),
-        entry(&depth_height, class, options(arg(d, h)), from(&planes)),
-        entry(
+        entry_on(&depth_height, class, options(arg(d, h)), &planes),
+        entry_on(
             name,
             "Reshape",
             json!({"target_shape": [d2, h2, w2, c]}),
-            from(&depth_height),
+            &depth_height,
         ),
     ]))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn three_d_padding_cropping_upsampling_become_two_d_on_views() {

@@ -45,9 +45,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn spectral_normalization_is_its_wrapped_layer() {
@@ -59,8 +57,13 @@ mod tests {
                    "power_iterations": 1}),
             "x",
         )];
-        let model = functional_from(&[4], layers, 7, Some("3.15.1"));
-        let out = assert_same(&model, &input(&[2, 4]), 0.0);
-        assert_note(&out, "sn (SpectralNormalization) -> Dense");
+        assert_rewrites_from(
+            Some("3.15.1"),
+            &[2, 4],
+            layers,
+            7,
+            0.0,
+            "sn (SpectralNormalization) -> Dense",
+        );
     }
 }

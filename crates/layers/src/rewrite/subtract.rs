@@ -35,21 +35,14 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn subtract_becomes_add_of_the_negated_second_input() {
         let layers = vec![
             dense("d1", 3, "x"),
             dense("d2", 3, "x"),
-            entry(
-                "diff",
-                "Subtract",
-                json!({}),
-                vec![json!([["d1", 0, 0, {}], ["d2", 0, 0, {}]])],
-            ),
+            entry_on_all("diff", "Subtract", json!({}), &["d1", "d2"]),
         ];
         assert_rewrites(
             &[3, 4],

@@ -2,9 +2,11 @@
 //! check that a rewrite loads back and predicts the same.
 
 use super::*;
+pub use super::{entry, entry_on, entry_on_all};
 use crate::model::Model;
 use crate::{LayerRegistry, LoadOptions, Tensor};
-use serde_json::{json, Value};
+pub use serde_json::json;
+use serde_json::Value;
 
 /// A functional model from `layers` (functional-form entries) with
 /// one input `x` of `shape` (no batch) and output the last layer.
@@ -70,7 +72,20 @@ pub fn dense(name: &str, units: usize, from: &str) -> Value {
 /// the same within `tol` ([`assert_same`]), and a note of the rewrite says
 /// `note`.
 pub fn assert_rewrites(x_shape: &[usize], layers: Vec<Value>, seed: u64, tol: f32, note: &str) {
-    let model = functional(&x_shape[1..], layers, seed);
+    assert_rewrites_from(None, x_shape, layers, seed, tol, note);
+}
+
+/// [`assert_rewrites`] of a model.json from Keras `keras_version`
+/// ([`functional_from`]).
+pub fn assert_rewrites_from(
+    keras_version: Option<&str>,
+    x_shape: &[usize],
+    layers: Vec<Value>,
+    seed: u64,
+    tol: f32,
+    note: &str,
+) {
+    let model = functional_from(&x_shape[1..], layers, seed, keras_version);
     let out = assert_same(&model, &input(x_shape), tol);
     assert_note(&out, note);
 }

@@ -28,11 +28,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if !matches!(site.class_name, "TFOpLambda" | "SlicingOpLambda") {
         return Outcome::Skip;
     }
-    let function = site
-        .config
-        .get("function")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
+    let function = site.field("function", Value::as_str).unwrap_or("?");
     if function == "image.resize" {
         return image_resize(site)
             .unwrap_or_else(|why| Outcome::Cannot(format!("tf.{function}: {why}")));
@@ -512,100 +508,14 @@ pub(super) fn permute(name: &str, x: Value, perm: &[i64]) -> Result<Vec<Value>, 
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry;
+    use super::super::probes::{self, tf};
     use super::super::test_util::*;
-    use serde_json::{json, Value};
-
-    fn op(name: &str, function: &str, node: Value) -> Value {
-        entry(
-            name,
-            "TFOpLambda",
-            json!({"function": function}),
-            vec![node],
-        )
-    }
 
     #[test]
     fn tf_op_lambda_arithmetic_becomes_tfjs_layers() {
-        let layers = vec![
-            dense("d", 6, "x"),
-            op(
-                "add",
-                "__operators__.add",
-                json!([["d", 0, 0, {"y": 3.0, "name": null}]]),
-            ),
-            op("relu6", "nn.relu6", json!([["add", 0, 0, {}]])),
-            op(
-                "mul",
-                "math.multiply",
-                json!([["relu6", 0, 0, {"y": 0.16666666666666666}]]),
-            ),
-            op(
-                "hswish",
-                "math.multiply",
-                json!([["d", 0, 0, {"y": ["mul", 0, 0]}], ["mul", 0, 0, {}]]),
-            ),
-            op(
-                "sub",
-                "math.subtract",
-                json!([["hswish", 0, 0, {"y": 0.5}]]),
-            ),
-            op(
-                "rsub",
-                "math.subtract",
-                json!([["sub", 0, 0, {"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}], ["sub", 0, 0, {}]]),
-            ),
-            op("div", "math.truediv", json!([["rsub", 0, 0, {"y": 4.0}]])),
-            op(
-                "diff",
-                "math.subtract",
-                json!([["div", 0, 0, {"y": ["d", 0, 0]}], ["d", 0, 0, {}]]),
-            ),
-            op("neg", "math.negative", json!([["diff", 0, 0, {}]])),
-            op(
-                "mx",
-                "math.maximum",
-                json!([["neg", 0, 0, {"y": ["d", 0, 0]}], ["d", 0, 0, {}]]),
-            ),
-            op(
-                "mn",
-                "math.minimum",
-                json!([["mx", 0, 0, {"y": ["div", 0, 0]}], ["div", 0, 0, {}]]),
-            ),
-            op("relu", "math.maximum", json!([["mn", 0, 0, {"y": 0.0}]])),
-            op(
-                "sum",
-                "__operators__.add",
-                json!([["relu", 0, 0, {"y": ["neg", 0, 0]}], ["neg", 0, 0, {}]]),
-            ),
-            op("sig", "math.sigmoid", json!([["sum", 0, 0, {}]])),
-            op("tanh", "math.tanh", json!([["sig", 0, 0, {}]])),
-            op("silu", "nn.silu", json!([["sum", 0, 0, {}]])),
-            op("gelu", "nn.gelu", json!([["silu", 0, 0, {}]])),
-            op("elu", "nn.elu", json!([["gelu", 0, 0, {}]])),
-            op("selu", "nn.selu", json!([["elu", 0, 0, {}]])),
-            op("sp", "math.softplus", json!([["selu", 0, 0, {}]])),
-            op("ss", "nn.softsign", json!([["sp", 0, 0, {}]])),
-            op(
-                "lrelu",
-                "nn.leaky_relu",
-                json!([["sum", 0, 0, {"alpha": 0.1}]]),
-            ),
-            op(
-                "clip",
-                "clip_by_value",
-                json!([["lrelu", 0, 0, {"clip_value_min": 0.0, "clip_value_max": 1.5}]]),
-            ),
-            op(
-                "cat",
-                "concat",
-                json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["clip", 0, 0, {"axis": -1}]]),
-            ),
-            op("sm", "nn.softmax", json!([["cat", 0, 0, {}]])),
-        ];
         assert_rewrites(
             &[3, 5],
-            layers,
+            probes::tf_arith(),
             7,
             1e-5,
             "diff (TFOpLambda) -> Rescaling + Add",
@@ -614,74 +524,15 @@ mod tests {
 
     #[test]
     fn tf_op_lambda_shapes_become_reshape_and_permute() {
-        let layers = vec![
-            op(
-                "t",
-                "compat.v1.transpose",
-                json!([["x", 0, 0, {"perm": [0, 2, 1], "name": "transpose"}]]),
-            ),
-            op("r", "reshape", json!([["t", 0, 0, {"shape": [-1, 12]}]])),
-            op("e", "expand_dims", json!([["r", 0, 0, {"axis": 1}]])),
-            op("s", "compat.v1.squeeze", json!([["e", 0, 0, {"axis": 1}]])),
-            op("r3", "reshape", json!([["s", 0, 0, {"shape": [-1, 6, 2]}]])),
-            op(
-                "mean",
-                "math.reduce_mean",
-                json!([["r3", 0, 0, {"axis": 1}]]),
-            ),
-            op(
-                "max",
-                "math.reduce_max",
-                json!([["r3", 0, 0, {"axis": -2}]]),
-            ),
-            op(
-                "cat",
-                "concat",
-                json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
-            ),
-            op("sq", "math.square", json!([["cat", 0, 0, {}]])),
-        ];
-        let model = functional(&[4, 3], layers, 7);
+        let model = functional(&[4, 3], probes::tf_shapes(), 7);
         assert_same(&model, &input(&[2, 4, 3]), 1e-6);
     }
 
     #[test]
     fn tf_op_lambda_pooling_and_resize_become_tfjs_layers() {
-        let layers = vec![
-            op(
-                "mp",
-                "nn.max_pool2d",
-                json!([["x", 0, 0, {"ksize": 2, "strides": 2, "padding": "VALID"}]]),
-            ),
-            op(
-                "ap",
-                "nn.avg_pool2d",
-                json!([["mp", 0, 0, {"ksize": [1, 3, 3, 1], "strides": [1, 1], "padding": "SAME"}]]),
-            ),
-            op(
-                "se",
-                "math.reduce_mean",
-                json!([["ap", 0, 0, {"axis": [1, 2], "keepdims": true}]]),
-            ),
-            op(
-                "scaled",
-                "math.multiply",
-                json!([["ap", 0, 0, {"y": ["se", 0, 0]}], ["se", 0, 0, {}]]),
-            ),
-            op(
-                "up",
-                "image.resize",
-                json!([["scaled", 0, 0, {"size": [5, 4], "method": "bilinear"}]]),
-            ),
-            op(
-                "down",
-                "image.resize",
-                json!([["up", 0, 0, {"size": [2, 3], "method": "nearest"}]]),
-            ),
-        ];
         assert_rewrites(
             &[2, 6, 6, 2],
-            layers,
+            probes::tf_pooling(),
             7,
             1e-6,
             "se (TFOpLambda) -> GlobalAveragePooling2D + Reshape",
@@ -691,13 +542,9 @@ mod tests {
     #[test]
     fn tf_op_lambda_without_a_tfjs_layer_is_refused() {
         let layers = vec![
-            op("a", "math.abs", json!([["x", 0, 0, {}]])),
-            op(
-                "q",
-                "math.truediv",
-                json!([["a", 0, 0, {"y": ["x", 0, 0]}], ["x", 0, 0, {}]]),
-            ),
-            op("m", "math.reduce_std", json!([["q", 0, 0, {"axis": 1}]])),
+            tf("a", "math.abs", "x", json!({})),
+            tf("q", "math.truediv", "a", json!({"y": ["x", 0, 0]})),
+            tf("m", "math.reduce_std", "q", json!({"axis": 1})),
         ];
         let model = functional(&[4], layers, 7);
         assert_refused(

@@ -18,9 +18,7 @@ use serde_json::Value;
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     match site.class_name {
-        "LayerNormalization"
-            if site.config.get("rms_scaling").and_then(Value::as_bool) == Some(true) =>
-        {
+        "LayerNormalization" if site.field("rms_scaling", Value::as_bool) == Some(true) => {
             Outcome::Cannot(
                 "rms_scaling: true (TensorFlow.js 4.22's LayerNormalization ignores it and \
                  normalizes by mean and variance)"
@@ -38,9 +36,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::entry_on;
     use super::super::test_util::*;
-    use serde_json::json;
 
     #[test]
     fn rms_layer_norm_and_masked_average_pooling_are_refused() {

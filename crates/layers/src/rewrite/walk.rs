@@ -439,10 +439,9 @@ fn makes_masks(v: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::probes::keras2_call;
     use super::super::test_util::*;
-    use super::super::{entry, entry_on};
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn unrewritable_layers_are_listed_in_one_error() {
@@ -484,7 +483,7 @@ mod tests {
                 "d",
                 "TFOpLambda",
                 json!({"function": "math.subtract"}),
-                vec![json!([["x", 0, 0, {"y": ["d_negated", 0, 0]}], ["d_negated", 0, 0, {}]])],
+                vec![keras2_call("x", json!({"y": ["d_negated", 0, 0]}))],
             ),
         ];
         let model = functional(&[2], layers, 1);

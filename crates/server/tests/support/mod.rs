@@ -152,6 +152,22 @@ impl TestServer {
         sent(self.request(reqwest::Method::GET, path).header(name, value)).await
     }
 
+    /// POST a model named `name` as a page at `origin` does (no token).
+    pub async fn post_from(
+        &self,
+        origin: &str,
+        name: &str,
+        ct: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        let post = self
+            .request(reqwest::Method::POST, &format!("/models/{name}"))
+            .header("origin", origin)
+            .header("content-type", ct)
+            .body(body);
+        sent(post).await
+    }
+
     /// The CORS preflight a page at `origin` sends before POSTing to
     /// `path` (below the base URL) with a token header.
     pub async fn preflight(&self, path: &str, origin: &str) -> reqwest::Response {

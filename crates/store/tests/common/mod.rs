@@ -108,6 +108,18 @@ pub fn dump04() -> Value {
     read_json(&browser("storage/04-after-save-compiled-model.json"))
 }
 
+/// The browser's saved `my-model-1` (dump 04).
+pub fn my_model_1() -> ModelArtifacts {
+    artifacts_from_dump(&dump04(), "my-model-1")
+}
+
+/// `got` holds the same weight bytes as `want`, however they are split
+/// into buffers.
+#[track_caller]
+pub fn assert_same_weight_bytes(got: &ModelArtifacts, want: &ModelArtifacts) {
+    assert_eq!(got.weight_data.contiguous(), want.weight_data.contiguous());
+}
+
 /// A model.json + weight files read from disk with the format crate only.
 pub fn artifacts_from_files(json: &Path) -> ModelArtifacts {
     let bytes = std::fs::read(json).unwrap();

@@ -217,6 +217,17 @@ impl Params {
         });
         Ok(())
     }
+    /// Add a normalization's trainable scale `gamma` (ones, when `gamma`)
+    /// and offset `beta` (zeros, when `beta`) of `shape`.
+    pub fn add_gamma_beta(&mut self, shape: Vec<usize>, gamma: bool, beta: bool) -> Result<()> {
+        if gamma {
+            self.add("gamma", shape.clone(), true, 1.0)?;
+        }
+        if beta {
+            self.add("beta", shape, true, 0.0)?;
+        }
+        Ok(())
+    }
     /// Add an int32 scalar weight (a counter such as `Normalization`'s
     /// `count`), zero.
     pub fn add_int_scalar(&mut self, name: &str, trainable: bool) -> Result<()> {
@@ -316,17 +327,17 @@ impl Params {
     }
 }
 
-/// `layer`, built from the input shape its config declares (`declared`)
-/// when it can be, as Keras builds it while loading; otherwise left
-/// unbuilt, its weights (`params`) made at its first call instead.
+/// `layer`, built from the input shape its config declares (its base's
+/// `batch_input_shape`; `parts` gives its base and weights) when it can
+/// be, as Keras builds it while loading; otherwise left unbuilt, its
+/// weights made at its first call instead.
 pub(crate) fn built_if_possible<L: crate::Layer>(
     mut layer: L,
-    declared: Option<Shape>,
-    params: impl FnOnce(&mut L) -> &mut Params,
+    parts: impl Fn(&mut L) -> (&Base, &mut Params),
 ) -> L {
-    if let Some(s) = declared {
+    if let Some(s) = parts(&mut layer).0.batch_input_shape.clone() {
         if layer.build(&[s]).is_err() {
-            params(&mut layer).clear();
+            parts(&mut layer).1.clear();
         }
     }
     layer

@@ -137,7 +137,8 @@ macro_rules! keras_config {
 pub(crate) use keras_config;
 
 /// The `Layer` methods every declaratively configured layer shares:
-/// `class_name` (`_`: the layer writes its own), `name`, and `config` (the
+/// `class_name` (`_`: the layer writes its own; `self.field`: the layer's
+/// class name is in `field`), `name`, and `config` (the
 /// declared fields, then the base keys). Layers with a [`super::Params`]
 /// weight store named `params` add `weights` to also delegate `weights`,
 /// `weight_values` and `set_weight` (`layer_common!(weights)` alone: only
@@ -179,9 +180,25 @@ macro_rules! layer_common {
             &self.base.name
         }
     };
+    // The same, for a layer serving several classes, its class name in a
+    // field.
+    (names self.$class:ident) => {
+        fn class_name(&self) -> &str {
+            &self.$class
+        }
+        fn name(&self) -> &str {
+            &self.base.name
+        }
+    };
     ($class:literal $(, $w:ident)?) => {
         fn class_name(&self) -> &str {
             $class
+        }
+        $crate::layers::common::layer_common!(_ $(, $w)?);
+    };
+    (self.$class:ident $(, $w:ident)?) => {
+        fn class_name(&self) -> &str {
+            &self.$class
         }
         $crate::layers::common::layer_common!(_ $(, $w)?);
     };

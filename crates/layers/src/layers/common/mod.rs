@@ -30,6 +30,31 @@ pub(crate) fn boxed_layer<L: Layer + 'static>(l: Result<L>) -> Result<Box<dyn La
     l.map(|l| Box::new(l) as Box<dyn Layer>)
 }
 
+/// A layer's 1-, 2- and 3-D classes (`Cropping1D`, `Cropping2D`,
+/// `Cropping3D`).
+pub(crate) type RankClasses = [&'static str; 3];
+
+/// The class of `classes` over `rank` spatial dimensions (past 2: the 3-D
+/// one).
+pub(crate) fn class_by_rank(classes: RankClasses, rank: usize) -> &'static str {
+    match rank {
+        1 => classes[0],
+        2 => classes[1],
+        _ => classes[2],
+    }
+}
+
+/// Register each of `classes`, built by `build(config, rank)`.
+pub(crate) fn register_by_rank<F>(r: &mut LayerRegistry, classes: RankClasses, build: F)
+where
+    F: Fn(&ConfigReader<'_>, usize) -> Result<Box<dyn Layer>> + Send + Sync + Clone + 'static,
+{
+    for (rank, class) in (1..).zip(classes) {
+        let build = build.clone();
+        register_simple(r, &[class], move |c| build(c, rank));
+    }
+}
+
 /// Register `names` with a constructor that ignores the build context.
 pub(crate) fn register_simple<F>(r: &mut LayerRegistry, names: &[&str], f: F)
 where

@@ -115,6 +115,15 @@ pub(crate) fn built_from_declared<L: crate::Layer>(
     Ok(layer)
 }
 
+/// A convolution's `filters`: a positive integer.
+pub(crate) fn positive_filters(cfg: &ConfigReader<'_>) -> Result<usize> {
+    let filters = cfg.usize_req("filters")?;
+    if filters == 0 {
+        return Err(cfg.err("filters", "must be a positive integer"));
+    }
+    Ok(filters)
+}
+
 /// An input in channels-last layout: (`shape`, data).
 pub(crate) struct ChannelsLast<'a> {
     pub shape: Vec<usize>,
@@ -322,12 +331,18 @@ pub(crate) struct ConvSpec {
 
 impl ConvSpec {
     /// The spec of a convolution whose window (from [`conv_window`]) and
-    /// padding are read: reads the data format, activation and `use_bias`.
+    /// padding are read: reads the data format, activation and `use_bias`,
+    /// and into `extras` the bias fields [`ConvSpec::write`] writes.
     pub(crate) fn read(
         cfg: &ConfigReader<'_>,
         [kernel_size, strides, dilation]: [Vec<usize>; 3],
         padding: Padding,
+        extras: &mut super::Extras,
     ) -> Result<Self> {
+        extras.init(cfg, "bias_initializer", super::zeros_init);
+        extras.reg(cfg, "bias_regularizer");
+        extras.reg(cfg, "activity_regularizer");
+        extras.cons(cfg, "bias_constraint");
         Ok(ConvSpec {
             kernel_size,
             strides,
@@ -423,14 +438,6 @@ impl ConvSpec {
         super::apply_activation(self.activation, &mut data, channels);
         let out_sp = geo.iter().map(|g| g.0);
         spatial_result(base, batch, out_sp, channels, data, self.cf)
-    }
-
-    /// Read into `extras` the bias fields that [`ConvSpec::write`] writes.
-    pub(crate) fn read_bias_fields(cfg: &ConfigReader<'_>, extras: &mut super::Extras) {
-        extras.init(cfg, "bias_initializer", super::zeros_init);
-        extras.reg(cfg, "bias_regularizer");
-        extras.reg(cfg, "activity_regularizer");
-        extras.cons(cfg, "bias_constraint");
     }
 
     /// Write the spec in TF.js's key order (after `filters`): the window,

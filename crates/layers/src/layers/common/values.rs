@@ -257,6 +257,14 @@ impl Extras {
     pub fn cons(&mut self, cfg: &ConfigReader<'_>, key: &str) {
         self.0.insert(key.into(), constraint(cfg, key));
     }
+    /// Record weight `weight`'s fields (`kernel`, `depthwise`, …):
+    /// `<weight>_initializer` (absent: `default`), `<weight>_regularizer`
+    /// and `<weight>_constraint`.
+    pub fn weight(&mut self, cfg: &ConfigReader<'_>, weight: &str, default: fn() -> Value) {
+        self.init(cfg, &format!("{weight}_initializer"), default);
+        self.reg(cfg, &format!("{weight}_regularizer"));
+        self.cons(cfg, &format!("{weight}_constraint"));
+    }
     /// Copy `key` into `m` (`null` if unknown).
     pub fn put(&self, m: &mut Map<String, Value>, key: &str) {
         m.insert(key.into(), self.0.get(key).cloned().unwrap_or(Value::Null));

@@ -24,6 +24,7 @@
 use super::super::common::*;
 use super::super::preprocessing::{resize, Interpolation};
 use super::super::tf_ops::axis_of;
+use super::int_list;
 use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
 use serde_json::{Map, Value};
@@ -59,13 +60,6 @@ pub(crate) enum ExtraOp {
 
 /// The most classes / output pixels read from a config.
 const MAX_SIZE: u64 = 1 << 20;
-
-fn ints(v: Option<&Value>) -> Option<Vec<i64>> {
-    match v? {
-        Value::Array(a) => a.iter().map(Value::as_i64).collect(),
-        v => v.as_i64().map(|i| vec![i]),
-    }
-}
 
 impl ExtraOp {
     /// The Keras 3 operation `op` from its config (`None`: not one of these).
@@ -104,7 +98,7 @@ impl ExtraOp {
                 },
                 "Moveaxis" => {
                     let read = |k: &str| {
-                        ints(c.get(k))
+                        int_list(c.get(k))
                             .ok_or_else(|| c.err(k, "expected an integer or a list of integers"))
                     };
                     let (source, destination) = (read("source")?, read("destination")?);
@@ -139,7 +133,7 @@ impl ExtraOp {
                             return Err(c.err(key, "true is not supported"));
                         }
                     }
-                    let size = ints(c.get("size"))
+                    let size = int_list(c.get("size"))
                         .and_then(|s| match s[..] {
                             [h, w] if h >= 1 && w >= 1 => Some([h as usize, w as usize]),
                             _ => None,
@@ -212,7 +206,7 @@ impl ExtraOp {
                 })
             })(),
             "experimental.numpy.moveaxis" => (|| {
-                let read = |k: &str| ints(get(k)).ok_or(format!("{k}: expected axes"));
+                let read = |k: &str| int_list(get(k)).ok_or(format!("{k}: expected axes"));
                 let (source, destination) = (read("source")?, read("destination")?);
                 if source.len() != destination.len() {
                     return Err("source and destination name different numbers of axes".into());

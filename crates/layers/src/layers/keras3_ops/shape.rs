@@ -4,6 +4,7 @@
 
 use super::super::common::*;
 use super::super::tf_ops::{axis_of, reverse};
+use super::int_list;
 use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
 use serde_json::Value;
@@ -25,13 +26,6 @@ pub(crate) enum ShapeOp {
 /// The most an axis may grow by (pads, tiles, repeats read from a config).
 const MAX_GROWTH: u64 = 1 << 20;
 
-fn ints(v: Option<&Value>) -> Option<Vec<i64>> {
-    match v? {
-        Value::Array(a) => a.iter().map(Value::as_i64).collect(),
-        v => v.as_i64().map(|i| vec![i]),
-    }
-}
-
 impl ShapeOp {
     /// The operation `op` from its config (`None`: not one of these).
     pub(crate) fn from_config(
@@ -45,13 +39,13 @@ impl ShapeOp {
         let axes = |k: &str| -> Result<Option<Vec<i64>>> {
             match c.get(k) {
                 None | Some(Value::Null) => Ok(None),
-                v => ints(v)
+                v => int_list(v)
                     .map(Some)
                     .ok_or_else(|| c.err(k, "expected an integer or a list of integers")),
             }
         };
         let counts = |k: &str| -> Result<Vec<usize>> {
-            ints(c.get(k))
+            int_list(c.get(k))
                 .filter(|r| r.iter().all(|&n| (1..=MAX_GROWTH as i64).contains(&n)))
                 .map(|r| r.into_iter().map(|n| n as usize).collect())
                 .ok_or_else(|| c.err(k, "expected positive counts"))

@@ -148,27 +148,23 @@ impl ConvCell {
         self.params.set(layer, index, value, self.use_bias)
     }
 
+    /// Output size along spatial `axis` (0: rows, 1: columns) for an input
+    /// of `size` there.
+    pub(super) fn out_size(&self, layer: &str, axis: usize, size: usize) -> Result<usize> {
+        tfjs_kernels::conv_output_size(
+            size,
+            self.kernel_size[axis],
+            self.strides[axis],
+            self.dilation[axis],
+            self.padding,
+        )
+        .map(|(out, _)| out)
+        .map_err(|e| input_err(layer, e))
+    }
+
     /// Output spatial size for an `h × w` input.
     pub(super) fn out_hw(&self, layer: &str, h: usize, w: usize) -> Result<(usize, usize)> {
-        let oh = tfjs_kernels::conv_output_size(
-            h,
-            self.kernel_size[0],
-            self.strides[0],
-            self.dilation[0],
-            self.padding,
-        )
-        .map_err(|e| input_err(layer, e))?
-        .0;
-        let ow = tfjs_kernels::conv_output_size(
-            w,
-            self.kernel_size[1],
-            self.strides[1],
-            self.dilation[1],
-            self.padding,
-        )
-        .map_err(|e| input_err(layer, e))?
-        .0;
-        Ok((oh, ow))
+        Ok((self.out_size(layer, 0, h)?, self.out_size(layer, 1, w)?))
     }
 
     /// Run over `[b, t, h, w, c]` (channels-last). Returns the per-step

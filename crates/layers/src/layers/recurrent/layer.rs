@@ -96,13 +96,7 @@ impl Rnn {
 }
 
 impl Layer for Rnn {
-    fn class_name(&self) -> &str {
-        self.class
-    }
-
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names self.class);
 
     fn config(&self) -> Map<String, Value> {
         // TensorFlow.js: {...cellConfig, ...baseConfig, ...rnnConfig}.

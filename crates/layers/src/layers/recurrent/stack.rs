@@ -228,32 +228,8 @@ impl Stack {
                     ));
                 }
                 let (hi, wi) = if c.channels_first { (1, 2) } else { (0, 1) };
-                let oh = step_in[hi]
-                    .map(|h| {
-                        tfjs_kernels::conv_output_size(
-                            h,
-                            c.kernel_size[0],
-                            c.strides[0],
-                            c.dilation[0],
-                            c.padding,
-                        )
-                        .map(|x| x.0)
-                    })
-                    .transpose()
-                    .map_err(|e| input_err(layer, e))?;
-                let ow = step_in[wi]
-                    .map(|w| {
-                        tfjs_kernels::conv_output_size(
-                            w,
-                            c.kernel_size[1],
-                            c.strides[1],
-                            c.dilation[1],
-                            c.padding,
-                        )
-                        .map(|x| x.0)
-                    })
-                    .transpose()
-                    .map_err(|e| input_err(layer, e))?;
+                let oh = step_in[hi].map(|h| c.out_size(layer, 0, h)).transpose()?;
+                let ow = step_in[wi].map(|w| c.out_size(layer, 1, w)).transpose()?;
                 Ok(if c.channels_first {
                     vec![Some(c.filters), oh, ow]
                 } else {

@@ -149,6 +149,11 @@ impl TfOpLambda {
                 ),
             )
         };
+        // The NHWC layout (the default) is the only one computed.
+        let nhwc = || match kwargs.get("data_format").and_then(Value::as_str) {
+            Some(f) if f != "NHWC" => Err(fail("data_format", "\"NHWC\"")),
+            _ => Ok(()),
+        };
         match func {
             Func::Reduce(_) | Func::L2Normalize | Func::Concat | Func::Rowwise(_) => {
                 sargs.axes = match kwargs.get("axis") {
@@ -183,13 +188,7 @@ impl TfOpLambda {
                     Some("VALID") => false,
                     _ => return Err(fail("padding", "\"VALID\" or \"SAME\"")),
                 };
-                if kwargs
-                    .get("data_format")
-                    .and_then(Value::as_str)
-                    .is_some_and(|f| f != "NHWC")
-                {
-                    return Err(fail("data_format", "\"NHWC\""));
-                }
+                nhwc()?;
             }
             Func::Resize => {
                 sargs.size =
@@ -272,13 +271,7 @@ impl TfOpLambda {
                         sargs.ints = ints("block_size")
                             .filter(|b| b.len() == 1 && (2..=1 << 10).contains(&b[0]))
                             .ok_or_else(|| fail("block_size", "an integer of at least 2"))?;
-                        if kwargs
-                            .get("data_format")
-                            .and_then(Value::as_str)
-                            .is_some_and(|f| f != "NHWC")
-                        {
-                            return Err(fail("data_format", "\"NHWC\""));
-                        }
+                        nhwc()?;
                     }
                     ShapeFn::Tile => {
                         sargs.ints = ints("multiples")

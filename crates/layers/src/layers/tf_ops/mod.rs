@@ -256,12 +256,7 @@ impl Layer for TfOpLambda {
             Func::Unary(_) | Func::Act(_) | Func::Binary(_) | Func::LeakyRelu(_) | Func::Clip(..)
         )
     }
-    fn class_name(&self) -> &str {
-        self.class
-    }
-    fn name(&self) -> &str {
-        &self.base.name
-    }
+    layer_common!(names self.class);
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
         self.base.write(&mut m);
