@@ -228,21 +228,21 @@ fn bench_attention(c: &mut Criterion) {
 /// Every convolution of MobileNet v1 (1.0, 224): the kernels' share of one inference.
 fn mobilenet_v1_layers(batch: usize) -> Vec<(bool, Conv2dParams)> {
     let mut v = vec![(false, same(batch, 224, 3, 32, 3, 2))];
-    let blocks = [
+    // (in, out, stride) of each depthwise-separable block; the middle
+    // 512 -> 512 block repeats five times.
+    let head = [
         (32, 64, 1),
         (64, 128, 2),
         (128, 128, 1),
         (128, 256, 2),
         (256, 256, 1),
         (256, 512, 2),
-        (512, 512, 1),
-        (512, 512, 1),
-        (512, 512, 1),
-        (512, 512, 1),
-        (512, 512, 1),
-        (512, 1024, 2),
-        (1024, 1024, 1),
     ];
+    let tail = [(512, 1024, 2), (1024, 1024, 1)];
+    let blocks = head
+        .into_iter()
+        .chain(std::iter::repeat_n((512, 512, 1), 5))
+        .chain(tail);
     let mut hw = 112;
     for (cin, cout, s) in blocks {
         let dw = same(batch, hw, cin, cin, 3, s);

@@ -10,16 +10,27 @@
 
 use crate::simd::dispatch;
 
-dispatch!(fn scores_d(q: &[f32], q_stride: usize, kd: usize, keys_t: &[f32], tv: usize, scores: &mut [f32]) => scores_impl);
-dispatch!(fn context_d(p: &[f32], tv: usize, v: &[f32], v_stride: usize, vd: usize, out: &mut [f32], out_stride: usize) => context_impl);
+dispatch!(
+    /// `scores[i·tv + j] = Σ_d q[i·q_stride + d] · keys_t[d·tv + j]` for every
+    /// row `i` of `scores` (`scores.len() / tv` rows): query rows `q_stride`
+    /// apart, `kd` features each, against keys stored transposed (`[kd, tv]`).
+    ///
+    /// # Panics
+    /// When a slice is shorter than those sizes need.
+    pub fn attention_scores(q: &[f32], q_stride: usize, kd: usize, keys_t: &[f32], tv: usize, scores: &mut [f32]) => scores_impl
+);
+dispatch!(
+    /// `out[i·out_stride + e] += Σ_j p[i·tv + j] · v[j·v_stride + e]` for
+    /// `e < vd` and every row `i` of `p` (`p.len() / tv` rows): the rows of
+    /// `p` weigh the `tv` value rows (`v_stride` apart, `vd` features each).
+    ///
+    /// # Panics
+    /// When a slice is shorter than those sizes need.
+    pub fn attention_context(p: &[f32], tv: usize, v: &[f32], v_stride: usize, vd: usize, out: &mut [f32], out_stride: usize) => context_impl
+);
 
-/// `scores[i·tv + j] = Σ_d q[i·q_stride + d] · keys_t[d·tv + j]` for every
-/// row `i` of `scores` (`scores.len() / tv` rows): query rows `q_stride`
-/// apart, `kd` features each, against keys stored transposed (`[kd, tv]`).
-///
-/// # Panics
-/// When a slice is shorter than those sizes need.
-pub fn attention_scores(
+#[inline(always)]
+fn scores_impl<const FMA: bool>(
     q: &[f32],
     q_stride: usize,
     kd: usize,
@@ -33,43 +44,6 @@ pub fn attention_scores(
     let rows = scores.len() / tv;
     assert!(scores.len() == rows * tv && keys_t.len() >= kd * tv);
     assert!(q.len() >= (rows - 1) * q_stride + kd);
-    scores_d(q, q_stride, kd, keys_t, tv, scores);
-}
-
-/// `out[i·out_stride + e] += Σ_j p[i·tv + j] · v[j·v_stride + e]` for
-/// `e < vd` and every row `i` of `p` (`p.len() / tv` rows): the rows of
-/// `p` weigh the `tv` value rows (`v_stride` apart, `vd` features each).
-///
-/// # Panics
-/// When a slice is shorter than those sizes need.
-pub fn attention_context(
-    p: &[f32],
-    tv: usize,
-    v: &[f32],
-    v_stride: usize,
-    vd: usize,
-    out: &mut [f32],
-    out_stride: usize,
-) {
-    if tv == 0 || p.is_empty() || vd == 0 {
-        return;
-    }
-    let rows = p.len() / tv;
-    assert!(p.len() == rows * tv);
-    assert!(v.len() >= (tv - 1) * v_stride + vd);
-    assert!(out.len() >= (rows - 1) * out_stride + vd);
-    context_d(p, tv, v, v_stride, vd, out, out_stride);
-}
-
-#[inline(always)]
-fn scores_impl<const FMA: bool>(
-    q: &[f32],
-    q_stride: usize,
-    kd: usize,
-    keys_t: &[f32],
-    tv: usize,
-    scores: &mut [f32],
-) {
     for (i, row) in scores.chunks_exact_mut(tv).enumerate() {
         let qv = &q[i * q_stride..][..kd];
         row.fill(0.0);
@@ -91,6 +65,13 @@ fn context_impl<const FMA: bool>(
     out: &mut [f32],
     out_stride: usize,
 ) {
+    if tv == 0 || p.is_empty() || vd == 0 {
+        return;
+    }
+    let rows = p.len() / tv;
+    assert!(p.len() == rows * tv);
+    assert!(v.len() >= (tv - 1) * v_stride + vd);
+    assert!(out.len() >= (rows - 1) * out_stride + vd);
     for (i, row) in p.chunks_exact(tv).enumerate() {
         let o = &mut out[i * out_stride..][..vd];
         for (j, &pj) in row.iter().enumerate() {

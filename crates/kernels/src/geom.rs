@@ -149,10 +149,10 @@ fn dilated_window(
         .ok_or_else(|| KernelError::InvalidParams(overflow.into()))
 }
 
-/// `geom()` and `from_geom()` of a public window-params struct from one list
-/// of `field => Geom field` pairs (a field may fill two, as pooling's
-/// `channels` fills `in_c` and `out_c`); the `Geom` fields not named are
-/// [`Geom::UNIT`]'s unit dimensions.
+/// `geom()`, `from_geom()`, `input_len()` and `output_len()` of a public
+/// window-params struct from one list of `field => Geom field` pairs (a
+/// field may fill two, as pooling's `channels` fills `in_c` and `out_c`);
+/// the `Geom` fields not named are [`Geom::UNIT`]'s unit dimensions.
 macro_rules! geom_fields {
     ($t:ty { $($field:ident => $g:ident $([$i:literal])?),* $(,)? }) => {
         impl $t {
@@ -168,6 +168,16 @@ macro_rules! geom_fields {
                 let mut p = Self::default();
                 $( p.$field = g.$g $([$i])?; )*
                 p
+            }
+
+            /// Values in the input: `batch` × input pixels × input channels.
+            pub fn input_len(&self) -> usize {
+                self.geom().input_len()
+            }
+
+            /// Values in the output: `batch` × output pixels × output channels.
+            pub fn output_len(&self) -> usize {
+                self.geom().output_len()
             }
         }
     };

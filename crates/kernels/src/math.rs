@@ -104,93 +104,30 @@ fn gelu_tanh1<const FMA: bool>(x: f32) -> f32 {
     0.5 * x * (1.0 + tanh1::<FMA>(C * (x + 0.044_715 * x * x * x)))
 }
 
-dispatch!(fn exp_d(x: &mut [f32]) => exp_impl);
-dispatch!(fn erf_d(x: &mut [f32]) => erf_impl);
-dispatch!(fn gelu_d(x: &mut [f32]) => gelu_impl);
-dispatch!(fn gelu_tanh_d(x: &mut [f32]) => gelu_tanh_impl);
-dispatch!(fn sigmoid_d(x: &mut [f32]) => sigmoid_impl);
-dispatch!(fn tanh_d(x: &mut [f32]) => tanh_impl);
-dispatch!(fn silu_d(x: &mut [f32]) => silu_impl);
-
-#[inline(always)]
-fn exp_impl<const FMA: bool>(x: &mut [f32]) {
-    for v in x {
-        *v = exp1::<FMA>(*v);
-    }
-}
-#[inline(always)]
-fn erf_impl<const FMA: bool>(x: &mut [f32]) {
-    for v in x {
-        *v = erf1(*v);
-    }
-}
-#[inline(always)]
-fn gelu_impl<const FMA: bool>(x: &mut [f32]) {
-    for v in x {
-        *v = gelu1(*v);
-    }
-}
-#[inline(always)]
-fn gelu_tanh_impl<const FMA: bool>(x: &mut [f32]) {
-    for v in x {
-        *v = gelu_tanh1::<FMA>(*v);
-    }
-}
-#[inline(always)]
-fn sigmoid_impl<const FMA: bool>(x: &mut [f32]) {
-    for v in x {
-        *v = 1.0 / (1.0 + exp1::<FMA>(-*v));
-    }
-}
 /// `x · sigmoid(x)`, as `x / (1 + exp(-x))`.
 #[inline(always)]
 fn silu1<const FMA: bool>(x: f32) -> f32 {
     x / (1.0 + exp1::<FMA>(-x))
 }
-#[inline(always)]
-fn silu_impl<const FMA: bool>(x: &mut [f32]) {
-    for v in x {
-        *v = silu1::<FMA>(*v);
-    }
-}
-#[inline(always)]
-fn tanh_impl<const FMA: bool>(x: &mut [f32]) {
-    for v in x {
-        *v = tanh1::<FMA>(*v);
-    }
-}
 
-/// `x = exp(x)` elementwise (overflows to ~1.6e38 above 88, underflows to ~1.6e-38 below -87).
-///
-/// ```
-/// let mut x = [0.0f32, 1.0];
-/// tfjs_kernels::exp_inplace(&mut x);
-/// assert!((x[1] - std::f32::consts::E).abs() < 1e-6);
-/// ```
-pub fn exp_inplace(x: &mut [f32]) {
-    exp_d(x)
-}
-
-/// `x = 1 / (1 + exp(-x))` elementwise (TensorFlow.js `sigmoid`).
-///
-/// ```
-/// let mut x = [0.0f32];
-/// tfjs_kernels::sigmoid_inplace(&mut x);
-/// assert_eq!(x, [0.5]);
-/// ```
-pub fn sigmoid_inplace(x: &mut [f32]) {
-    sigmoid_d(x)
-}
-
-/// `x = x * sigmoid(x)` elementwise (Keras `swish` / `silu`).
-///
-/// ```
-/// let mut x = [0.0f32, 30.0];
-/// tfjs_kernels::silu_inplace(&mut x);
-/// assert_eq!(x, [0.0, 30.0]);
-/// ```
-pub fn silu_inplace(x: &mut [f32]) {
-    silu_d(x)
+/// `pub fn $name(x: &mut [f32])` setting every `x` to `$f(x)` (`$fma` is
+/// the `const FMA: bool` that `$f` may use), the loop built for the CPU's
+/// vector width by [`dispatch!`](crate::simd::dispatch).
+macro_rules! elementwise {
+    ($($(#[$doc:meta])* $name:ident, <$fma:ident> |$v:ident| $f:expr;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(x: &mut [f32]) {
+            #[inline(always)]
+            fn each<const $fma: bool>(x: &mut [f32]) {
+                for slot in x {
+                    let $v = *slot;
+                    *slot = $f;
+                }
+            }
+            dispatch!(fn run(x: &mut [f32]) => each);
+            run(x)
+        }
+    )*};
 }
 
 /// erf of one number (the same approximation as [`erf_inplace`]).
@@ -202,47 +139,68 @@ pub fn erf(x: f32) -> f32 {
     erf1(x)
 }
 
-/// `x = erf(x)` elementwise (Eigen's approximation, as TensorFlow's CPU kernels).
-///
-/// ```
-/// let mut x = [0.0f32, 10.0, -10.0];
-/// tfjs_kernels::erf_inplace(&mut x);
-/// assert_eq!(x, [0.0, 1.0, -1.0]);
-/// ```
-pub fn erf_inplace(x: &mut [f32]) {
-    erf_d(x)
-}
+elementwise! {
+    /// `x = exp(x)` elementwise (overflows to ~1.6e38 above 88, underflows to ~1.6e-38 below -87).
+    ///
+    /// ```
+    /// let mut x = [0.0f32, 1.0];
+    /// tfjs_kernels::exp_inplace(&mut x);
+    /// assert!((x[1] - std::f32::consts::E).abs() < 1e-6);
+    /// ```
+    exp_inplace, <FMA> |v| exp1::<FMA>(v);
 
-/// `x = 0.5 x (1 + erf(x / √2))` elementwise (Keras `gelu`, approximate=False).
-///
-/// ```
-/// let mut x = [0.0f32, 10.0];
-/// tfjs_kernels::gelu_inplace(&mut x);
-/// assert_eq!(x, [0.0, 10.0]);
-/// ```
-pub fn gelu_inplace(x: &mut [f32]) {
-    gelu_d(x)
-}
+    /// `x = 1 / (1 + exp(-x))` elementwise (TensorFlow.js `sigmoid`).
+    ///
+    /// ```
+    /// let mut x = [0.0f32];
+    /// tfjs_kernels::sigmoid_inplace(&mut x);
+    /// assert_eq!(x, [0.5]);
+    /// ```
+    sigmoid_inplace, <FMA> |v| 1.0 / (1.0 + exp1::<FMA>(-v));
 
-/// `x = 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))` elementwise (Keras
-/// `gelu(approximate=True)`, TF.js `gelu_new`).
-///
-/// ```
-/// let mut x = [0.0f32, 10.0];
-/// tfjs_kernels::gelu_tanh_inplace(&mut x);
-/// assert_eq!(x, [0.0, 10.0]);
-/// ```
-pub fn gelu_tanh_inplace(x: &mut [f32]) {
-    gelu_tanh_d(x)
-}
+    /// `x = x * sigmoid(x)` elementwise (Keras `swish` / `silu`).
+    ///
+    /// ```
+    /// let mut x = [0.0f32, 30.0];
+    /// tfjs_kernels::silu_inplace(&mut x);
+    /// assert_eq!(x, [0.0, 30.0]);
+    /// ```
+    silu_inplace, <FMA> |v| silu1::<FMA>(v);
 
-/// `x = tanh(x)` elementwise.
-///
-/// ```
-/// let mut x = [0.0f32, 20.0];
-/// tfjs_kernels::tanh_inplace(&mut x);
-/// assert_eq!(x, [0.0, 1.0]);
-/// ```
-pub fn tanh_inplace(x: &mut [f32]) {
-    tanh_d(x)
+    /// `x = erf(x)` elementwise (Eigen's approximation, as TensorFlow's CPU kernels).
+    ///
+    /// ```
+    /// let mut x = [0.0f32, 10.0, -10.0];
+    /// tfjs_kernels::erf_inplace(&mut x);
+    /// assert_eq!(x, [0.0, 1.0, -1.0]);
+    /// ```
+    erf_inplace, <FMA> |v| erf1(v);
+
+    /// `x = 0.5 x (1 + erf(x / √2))` elementwise (Keras `gelu`, approximate=False).
+    ///
+    /// ```
+    /// let mut x = [0.0f32, 10.0];
+    /// tfjs_kernels::gelu_inplace(&mut x);
+    /// assert_eq!(x, [0.0, 10.0]);
+    /// ```
+    gelu_inplace, <FMA> |v| gelu1(v);
+
+    /// `x = 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))` elementwise (Keras
+    /// `gelu(approximate=True)`, TF.js `gelu_new`).
+    ///
+    /// ```
+    /// let mut x = [0.0f32, 10.0];
+    /// tfjs_kernels::gelu_tanh_inplace(&mut x);
+    /// assert_eq!(x, [0.0, 10.0]);
+    /// ```
+    gelu_tanh_inplace, <FMA> |v| gelu_tanh1::<FMA>(v);
+
+    /// `x = tanh(x)` elementwise.
+    ///
+    /// ```
+    /// let mut x = [0.0f32, 20.0];
+    /// tfjs_kernels::tanh_inplace(&mut x);
+    /// assert_eq!(x, [0.0, 1.0]);
+    /// ```
+    tanh_inplace, <FMA> |v| tanh1::<FMA>(v);
 }

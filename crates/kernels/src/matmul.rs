@@ -69,73 +69,57 @@ pub(crate) unsafe fn gemm_raw(
     );
 }
 
-/// `out[m×n] = a[m×k] · b[k×n]`, or `out += a·b` when `accumulate`.
-///
-/// All matrices are row-major and dense. Large products use rayon's global
-/// pool; small ones run on the calling thread.
-///
-/// # Panics
-/// If a slice length does not match its dimensions.
-///
-/// ```
-/// use tfjs_kernels::matmul;
-/// let a = [1.0, 2.0, 3.0, 4.0]; // 2×2
-/// let b = [1.0, 0.0, 1.0, 1.0, 1.0, 0.0]; // 2×3
-/// let mut out = [0.0; 6];
-/// matmul(&a, &b, 2, 2, 3, &mut out, false);
-/// assert_eq!(out, [3.0, 2.0, 1.0, 7.0, 4.0, 3.0]);
-/// ```
-pub fn matmul(
-    a: &[f32],
-    b: &[f32],
-    m: usize,
-    k: usize,
-    n: usize,
-    out: &mut [f32],
-    accumulate: bool,
-) {
-    // b(p, j) = b[p * n + j]
-    let b = Rhs {
-        name: "b",
-        values: b,
-        dims: [k, n],
-        strides: [n, 1],
+/// `pub fn $name(a, $b, m, k, n, out, accumulate)`: `out[m×n] (+)= a[m×k] · b`
+/// through [`checked_product`], with `b(p, j) = $b[p * n + j]`, or
+/// `$b[j * k + p]` when `$transposed` (`$b` is then `[n×k]`).
+macro_rules! product {
+    ($(#[$doc:meta])* $name:ident($b:ident, transposed: $transposed:literal)) => {
+        $(#[$doc])*
+        pub fn $name(a: &[f32], $b: &[f32], m: usize, k: usize, n: usize, out: &mut [f32], accumulate: bool) {
+            let (dims, strides) = if $transposed { ([n, k], [1, k]) } else { ([k, n], [n, 1]) };
+            let rhs = Rhs { name: stringify!($b), values: $b, dims, strides };
+            checked_product(stringify!($name), a, rhs, [m, k, n], out, accumulate);
+        }
     };
-    checked_product("matmul", a, b, [m, k, n], out, accumulate);
 }
 
-/// `out[m×n] (+)= a[m×k] · btᵀ` where `bt` is `[n×k]` row-major (i.e. `b` transposed),
-/// the layout of e.g. a Keras `Conv2DTranspose` kernel viewed as a matrix.
-///
-/// # Panics
-/// If a slice length does not match its dimensions.
-///
-/// ```
-/// use tfjs_kernels::matmul_bt;
-/// let a = [1.0, 2.0]; // 1×2
-/// let bt = [1.0, 1.0, 3.0, -1.0]; // 2×2, rows are columns of b
-/// let mut out = [0.0; 2];
-/// matmul_bt(&a, &bt, 1, 2, 2, &mut out, false);
-/// assert_eq!(out, [3.0, 1.0]);
-/// ```
-pub fn matmul_bt(
-    a: &[f32],
-    bt: &[f32],
-    m: usize,
-    k: usize,
-    n: usize,
-    out: &mut [f32],
-    accumulate: bool,
-) {
-    // b(p, j) = bt[j * k + p]
-    let b = Rhs {
-        name: "bt",
-        values: bt,
-        dims: [n, k],
-        strides: [1, k],
-    };
-    checked_product("matmul_bt", a, b, [m, k, n], out, accumulate);
-}
+product!(
+    /// `out[m×n] = a[m×k] · b[k×n]`, or `out += a·b` when `accumulate`.
+    ///
+    /// All matrices are row-major and dense. Large products use rayon's global
+    /// pool; small ones run on the calling thread.
+    ///
+    /// # Panics
+    /// If a slice length does not match its dimensions.
+    ///
+    /// ```
+    /// use tfjs_kernels::matmul;
+    /// let a = [1.0, 2.0, 3.0, 4.0]; // 2×2
+    /// let b = [1.0, 0.0, 1.0, 1.0, 1.0, 0.0]; // 2×3
+    /// let mut out = [0.0; 6];
+    /// matmul(&a, &b, 2, 2, 3, &mut out, false);
+    /// assert_eq!(out, [3.0, 2.0, 1.0, 7.0, 4.0, 3.0]);
+    /// ```
+    matmul(b, transposed: false)
+);
+
+product!(
+    /// `out[m×n] (+)= a[m×k] · btᵀ` where `bt` is `[n×k]` row-major (i.e. `b` transposed),
+    /// the layout of e.g. a Keras `Conv2DTranspose` kernel viewed as a matrix.
+    ///
+    /// # Panics
+    /// If a slice length does not match its dimensions.
+    ///
+    /// ```
+    /// use tfjs_kernels::matmul_bt;
+    /// let a = [1.0, 2.0]; // 1×2
+    /// let bt = [1.0, 1.0, 3.0, -1.0]; // 2×2, rows are columns of b
+    /// let mut out = [0.0; 2];
+    /// matmul_bt(&a, &bt, 1, 2, 2, &mut out, false);
+    /// assert_eq!(out, [3.0, 1.0]);
+    /// ```
+    matmul_bt(bt, transposed: true)
+);
 
 /// The right operand of [`matmul`] / [`matmul_bt`]: `values` hold `dims`
 /// (row-major; `name` says which argument in errors), and `b(p, j)` of the

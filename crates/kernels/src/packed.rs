@@ -252,65 +252,99 @@ mod x86 {
         }
     }
 
-    /// Rows `i0..i0+MR` × panels `p0..p0+NP`, kept in registers over all of `k`.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn block512<const MR: usize, const NP: usize>(
-        i0: usize,
-        lhs: &Lhs<'_>,
-        b: &PackedMatrix,
-        p0: usize,
-        act: FusedActivation,
-        out: &mut [f32],
-    ) {
-        let (k, n) = (b.k, b.n);
-        let w = b.panels.as_ptr().add(p0 * k * PANEL);
-        let mut acc = [[_mm512_setzero_ps(); NP]; MR];
-        for j in 0..NP {
-            let bias = _mm512_loadu_ps(b.bias.as_ptr().add((p0 + j) * PANEL));
-            for row in acc.iter_mut() {
-                row[j] = bias;
-            }
-        }
-        let rs = lhs.row_stride;
-        for (s, &base) in lhs.bases.iter().enumerate() {
-            let ap = base.add(i0 * rs);
-            let ws = w.add(s * lhs.seg_len * PANEL);
-            for q in 0..lhs.seg_len {
-                let mut wv = [_mm512_setzero_ps(); NP];
-                for (j, v) in wv.iter_mut().enumerate() {
-                    *v = _mm512_loadu_ps(ws.add((j * k + q) * PANEL));
-                }
-                for (r, row) in acc.iter_mut().enumerate() {
-                    let x = _mm512_set1_ps(*ap.add(r * rs + q));
-                    for j in 0..NP {
-                        row[j] = _mm512_fmadd_ps(x, wv[j], row[j]);
+    /// Define `unsafe fn $name::<MR, NP>(i0, lhs, b, p0, act, out)`, built
+    /// for `$features`: rows `i0..i0+MR` of the product against the panels
+    /// from `p0`, kept in the registers `$acc` (set to `$init`) over all of
+    /// `k`. For each index `$q` of each segment `$step` runs, with row
+    /// `i0 + r`'s value at `$ap.add(r * $rs + $q)` and panel `p0 + j`'s
+    /// `PANEL` weights at `$ws.add((j * $k + $q) * PANEL)`; then `$store`.
+    /// `$w` is panel `p0`'s first weight, `$k`/`$n` the matrix's sizes.
+    macro_rules! block_kernel {
+        (
+            $(#[$doc:meta])*
+            fn $name:ident, $features:literal,
+            ($i0:ident, $lhs:ident, $b:ident, $p0:ident, $act:ident, $out:ident; $k:ident, $n:ident, $w:ident),
+            let mut $acc:ident = $init:expr;
+            for k |$ap:ident, $rs:ident, $ws:ident, $q:ident| $step:block
+            $store:block
+        ) => {
+            $(#[$doc])*
+            #[inline]
+            #[target_feature(enable = $features)]
+            unsafe fn $name<const MR: usize, const NP: usize>(
+                $i0: usize,
+                $lhs: &Lhs<'_>,
+                $b: &PackedMatrix,
+                $p0: usize,
+                $act: FusedActivation,
+                $out: &mut [f32],
+            ) {
+                let ($k, $n) = ($b.k, $b.n);
+                let $w = $b.panels.as_ptr().add($p0 * $k * PANEL);
+                let mut $acc = $init;
+                let $rs = $lhs.row_stride;
+                for (s, &base) in $lhs.bases.iter().enumerate() {
+                    let $ap = base.add($i0 * $rs);
+                    let $ws = $w.add(s * $lhs.seg_len * PANEL);
+                    for $q in 0..$lhs.seg_len {
+                        $step
                     }
                 }
+                $store
+            }
+        };
+    }
+
+    block_kernel! {
+        /// Rows `i0..i0+MR` × panels `p0..p0+NP`, kept in registers over all of `k`.
+        fn block512, "avx512f",
+        (i0, lhs, b, p0, act, out; k, n, w),
+        let mut acc = {
+            let mut acc = [[_mm512_setzero_ps(); NP]; MR];
+            for j in 0..NP {
+                let bias = _mm512_loadu_ps(b.bias.as_ptr().add((p0 + j) * PANEL));
+                for row in acc.iter_mut() {
+                    row[j] = bias;
+                }
+            }
+            acc
+        };
+        for k |ap, rs, ws, q| {
+            let mut wv = [_mm512_setzero_ps(); NP];
+            for (j, v) in wv.iter_mut().enumerate() {
+                *v = _mm512_loadu_ps(ws.add((j * k + q) * PANEL));
+            }
+            for (r, row) in acc.iter_mut().enumerate() {
+                let x = _mm512_set1_ps(*ap.add(r * rs + q));
+                for j in 0..NP {
+                    row[j] = _mm512_fmadd_ps(x, wv[j], row[j]);
+                }
             }
         }
-        let zero = _mm512_setzero_ps();
-        let six = _mm512_set1_ps(6.0);
-        for (r, row) in acc.iter().enumerate() {
-            let o = out.as_mut_ptr().add((i0 + r) * n);
-            for (j, &v) in row.iter().enumerate() {
-                // max(0, x) / min(6, ·) return the second operand for NaN,
-                // so NaN stays NaN as in `FusedActivation::apply`.
-                let v = match act {
-                    FusedActivation::Linear => v,
-                    FusedActivation::Relu => _mm512_max_ps(zero, v),
-                    FusedActivation::Relu6 => _mm512_min_ps(six, _mm512_max_ps(zero, v)),
-                    // After the store (`gemm_lhs`).
-                    FusedActivation::Silu => v,
-                };
-                let c0 = (p0 + j) * PANEL;
-                let valid = PANEL.min(n - c0);
-                let mask: __mmask16 = if valid == PANEL {
-                    0xffff
-                } else {
-                    (1u16 << valid) - 1
-                };
-                _mm512_mask_storeu_ps(o.add(c0), mask, v);
+        {
+            let zero = _mm512_setzero_ps();
+            let six = _mm512_set1_ps(6.0);
+            for (r, row) in acc.iter().enumerate() {
+                let o = out.as_mut_ptr().add((i0 + r) * n);
+                for (j, &v) in row.iter().enumerate() {
+                    // max(0, x) / min(6, ·) return the second operand for NaN,
+                    // so NaN stays NaN as in `FusedActivation::apply`.
+                    let v = match act {
+                        FusedActivation::Linear => v,
+                        FusedActivation::Relu => _mm512_max_ps(zero, v),
+                        FusedActivation::Relu6 => _mm512_min_ps(six, _mm512_max_ps(zero, v)),
+                        // After the store (`gemm_lhs`).
+                        FusedActivation::Silu => v,
+                    };
+                    let c0 = (p0 + j) * PANEL;
+                    let valid = PANEL.min(n - c0);
+                    let mask: __mmask16 = if valid == PANEL {
+                        0xffff
+                    } else {
+                        (1u16 << valid) - 1
+                    };
+                    _mm512_mask_storeu_ps(o.add(c0), mask, v);
+                }
             }
         }
     }
@@ -363,83 +397,61 @@ mod x86 {
         }
     }
 
-    /// Rows `i0..i0+MR` × panel `p0` as two 8-lane halves (`NP` is 1).
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn block256<const MR: usize, const NP: usize>(
-        i0: usize,
-        lhs: &Lhs<'_>,
-        b: &PackedMatrix,
-        p0: usize,
-        act: FusedActivation,
-        out: &mut [f32],
-    ) {
-        let (k, n) = (b.k, b.n);
-        let w = b.panels.as_ptr().add(p0 * k * PANEL);
-        let bias = b.bias.as_ptr().add(p0 * PANEL);
-        let mut acc = [[_mm256_loadu_ps(bias), _mm256_loadu_ps(bias.add(8))]; MR];
-        let rs = lhs.row_stride;
-        for (s, &base) in lhs.bases.iter().enumerate() {
-            let ap = base.add(i0 * rs);
-            let ws = w.add(s * lhs.seg_len * PANEL);
-            for q in 0..lhs.seg_len {
-                let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
-                let w1 = _mm256_loadu_ps(ws.add(q * PANEL + 8));
-                for (r, row) in acc.iter_mut().enumerate() {
-                    let x = _mm256_set1_ps(*ap.add(r * rs + q));
-                    row[0] = _mm256_fmadd_ps(x, w0, row[0]);
-                    row[1] = _mm256_fmadd_ps(x, w1, row[1]);
-                }
+    block_kernel! {
+        /// Rows `i0..i0+MR` × panel `p0` as two 8-lane halves (`NP` is 1).
+        fn block256, "avx2,fma",
+        (i0, lhs, b, p0, act, out; k, n, w),
+        let mut acc = {
+            let bias = b.bias.as_ptr().add(p0 * PANEL);
+            [[_mm256_loadu_ps(bias), _mm256_loadu_ps(bias.add(8))]; MR]
+        };
+        for k |ap, rs, ws, q| {
+            let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
+            let w1 = _mm256_loadu_ps(ws.add(q * PANEL + 8));
+            for (r, row) in acc.iter_mut().enumerate() {
+                let x = _mm256_set1_ps(*ap.add(r * rs + q));
+                row[0] = _mm256_fmadd_ps(x, w0, row[0]);
+                row[1] = _mm256_fmadd_ps(x, w1, row[1]);
             }
         }
-        // Stored straight from the registers (a masked store for a last
-        // panel's tail): a copy through a stack tile costs a `memcpy` call
-        // per row, which dominated products with few output channels.
-        let c0 = p0 * PANEL;
-        let valid = PANEL.min(n - c0);
-        for (r, row) in acc.iter().enumerate() {
-            let o = out.as_mut_ptr().add((i0 + r) * n + c0);
-            store256(o, act256(act, row[0]), valid.min(8));
-            if valid > 8 {
-                store256(o.add(8), act256(act, row[1]), valid - 8);
+        {
+            // Stored straight from the registers (a masked store for a last
+            // panel's tail): a copy through a stack tile costs a `memcpy` call
+            // per row, which dominated products with few output channels.
+            let c0 = p0 * PANEL;
+            let valid = PANEL.min(n - c0);
+            for (r, row) in acc.iter().enumerate() {
+                let o = out.as_mut_ptr().add((i0 + r) * n + c0);
+                store256(o, act256(act, row[0]), valid.min(8));
+                if valid > 8 {
+                    store256(o.add(8), act256(act, row[1]), valid - 8);
+                }
             }
         }
     }
 
-    /// Rows `i0..i0+MR` × the first 8 columns of panel `p0`, for a last
-    /// panel with at most 8 real columns (`NP` is 1).
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn block256_half<const MR: usize, const NP: usize>(
-        i0: usize,
-        lhs: &Lhs<'_>,
-        b: &PackedMatrix,
-        p0: usize,
-        act: FusedActivation,
-        out: &mut [f32],
-    ) {
-        let (k, n) = (b.k, b.n);
-        let w = b.panels.as_ptr().add(p0 * k * PANEL);
+    block_kernel! {
+        /// Rows `i0..i0+MR` × the first 8 columns of panel `p0`, for a last
+        /// panel with at most 8 real columns (`NP` is 1).
+        fn block256_half, "avx2,fma",
+        (i0, lhs, b, p0, act, out; k, n, w),
         let mut acc = [_mm256_loadu_ps(b.bias.as_ptr().add(p0 * PANEL)); MR];
-        let rs = lhs.row_stride;
-        for (s, &base) in lhs.bases.iter().enumerate() {
-            let ap = base.add(i0 * rs);
-            let ws = w.add(s * lhs.seg_len * PANEL);
-            for q in 0..lhs.seg_len {
-                let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
-                for (r, row) in acc.iter_mut().enumerate() {
-                    *row = _mm256_fmadd_ps(_mm256_set1_ps(*ap.add(r * rs + q)), w0, *row);
-                }
+        for k |ap, rs, ws, q| {
+            let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
+            for (r, row) in acc.iter_mut().enumerate() {
+                *row = _mm256_fmadd_ps(_mm256_set1_ps(*ap.add(r * rs + q)), w0, *row);
             }
         }
-        let c0 = p0 * PANEL;
-        let valid = n - c0;
-        for (r, row) in acc.iter().enumerate() {
-            store256(
-                out.as_mut_ptr().add((i0 + r) * n + c0),
-                act256(act, *row),
-                valid,
-            );
+        {
+            let c0 = p0 * PANEL;
+            let valid = n - c0;
+            for (r, row) in acc.iter().enumerate() {
+                store256(
+                    out.as_mut_ptr().add((i0 + r) * n + c0),
+                    act256(act, *row),
+                    valid,
+                );
+            }
         }
     }
 }

@@ -75,15 +75,6 @@ impl Pool2dParams {
     ) -> Result<Self> {
         Self::new(batch, [1, len], channels, [1, pool], [1, stride], padding)
     }
-
-    /// `batch * in_h * in_w * channels`.
-    pub fn input_len(&self) -> usize {
-        self.geom().input_len()
-    }
-    /// `batch * out_h * out_w * channels`.
-    pub fn output_len(&self) -> usize {
-        self.geom().output_len()
-    }
 }
 
 /// Geometry of a 3-D pooling window over NDHWC input; see [`Pool2dParams`].
@@ -156,15 +147,6 @@ impl Pool3dParams {
             [pool, strides],
             padding,
         )?))
-    }
-
-    /// `batch * in_d * in_h * in_w * channels`.
-    pub fn input_len(&self) -> usize {
-        self.geom().input_len()
-    }
-    /// `batch * out_d * out_h * out_w * channels`.
-    pub fn output_len(&self) -> usize {
-        self.geom().output_len()
     }
 }
 

@@ -45,6 +45,24 @@ pub fn to_time_major(x: &[f32], batch: usize, time: usize, feat: usize, out: &mu
     }
 }
 
+/// Panics, naming the step `op`, unless `xp` is `[batch, gates × units]`,
+/// `recurrent_kernel` `[units, gates × units]` and each named state `[batch, units]`.
+fn check_cell(
+    op: &str,
+    gates: usize,
+    xp: &[f32],
+    recurrent_kernel: &[f32],
+    states: &[(&str, &[f32])],
+    [batch, units]: [usize; 2],
+) {
+    assert_len(op, "xp", xp.len(), &[batch, gates, units]);
+    let rk = recurrent_kernel.len();
+    assert_len(op, "recurrent_kernel", rk, &[units, gates, units]);
+    for &(name, state) in states {
+        assert_len(op, name, state.len(), &[batch, units]);
+    }
+}
+
 /// One SimpleRNN step: `h = act(xp + h · recurrent_kernel)`.
 ///
 /// `xp` is this timestep's input projection `[batch, units]` (bias included),
@@ -71,8 +89,14 @@ pub fn simple_rnn_step(
     act: &dyn Fn(&mut [f32]),
     scratch: &mut Vec<f32>,
 ) {
-    assert_len("simple_rnn_step", "xp", xp.len(), &[batch, units]);
-    assert_len("simple_rnn_step", "h", h.len(), &[batch, units]);
+    check_cell(
+        "simple_rnn_step",
+        1,
+        xp,
+        recurrent_kernel,
+        &[("h", h)],
+        [batch, units],
+    );
     scratch.clear();
     scratch.extend_from_slice(xp);
     matmul(h, recurrent_kernel, batch, units, units, scratch, true);
@@ -117,15 +141,8 @@ pub fn lstm_step(
     scratch: &mut Vec<f32>,
 ) {
     let u = units;
-    assert_len("lstm_step", "xp", xp.len(), &[batch, 4, u]);
-    assert_len(
-        "lstm_step",
-        "recurrent_kernel",
-        recurrent_kernel.len(),
-        &[u, 4, u],
-    );
-    assert_len("lstm_step", "h", h.len(), &[batch, u]);
-    assert_len("lstm_step", "c", c.len(), &[batch, u]);
+    let states = [("h", &h[..]), ("c", &c[..])];
+    check_cell("lstm_step", 4, xp, recurrent_kernel, &states, [batch, u]);
     if u == 0 {
         return;
     }
@@ -203,14 +220,7 @@ pub fn gru_step(
     scratch: &mut Vec<f32>,
 ) {
     let u = units;
-    assert_len("gru_step", "xp", xp.len(), &[batch, 3, u]);
-    assert_len(
-        "gru_step",
-        "recurrent_kernel",
-        recurrent_kernel.len(),
-        &[u, 3, u],
-    );
-    assert_len("gru_step", "h", h.len(), &[batch, u]);
+    check_cell("gru_step", 3, xp, recurrent_kernel, &[("h", h)], [batch, u]);
     if let Some(b) = recurrent_bias {
         assert!(
             mode == GruResetMode::After,

@@ -52,31 +52,29 @@ pub(crate) fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
 /// Define `$name(args)` that runs `$generic::<true>` under AVX-512 or
 /// AVX2+FMA when available and `$generic::<false>` otherwise.
 macro_rules! dispatch {
-    ($vis:vis fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) => $generic:ident) => {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) => $generic:ident) => {
+        $(#[$attr])*
         $vis fn $name($($arg: $ty),*) {
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-                unsafe fn wide($($arg: $ty),*) {
-                    $generic::<true>($($arg),*)
-                }
-                if $crate::simd::has_avx512() {
-                    // SAFETY: the CPU supports the features `wide` was compiled for.
-                    unsafe { wide($($arg),*) };
-                    return;
-                }
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn fast($($arg: $ty),*) {
-                    $generic::<true>($($arg),*)
-                }
-                if $crate::simd::has_avx2_fma() {
-                    // SAFETY: the CPU supports the features `fast` was compiled for.
-                    unsafe { fast($($arg),*) };
-                    return;
-                }
+                $crate::simd::dispatch!(@when "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma", has_avx512, $generic($($arg: $ty),*));
+                $crate::simd::dispatch!(@when "avx2,fma", has_avx2_fma, $generic($($arg: $ty),*));
             }
             $generic::<false>($($arg),*)
         }
     };
+    // `$generic::<true>` compiled for `$features`, run and returned from
+    // the enclosing function when the CPU has them (`$has`).
+    (@when $features:literal, $has:ident, $generic:ident ( $($arg:ident : $ty:ty),* )) => {{
+        #[target_feature(enable = $features)]
+        unsafe fn with_features($($arg: $ty),*) {
+            $generic::<true>($($arg),*)
+        }
+        if $crate::simd::$has() {
+            // SAFETY: the CPU supports the features `with_features` was compiled for.
+            unsafe { with_features($($arg),*) };
+            return;
+        }
+    }};
 }
 pub(crate) use dispatch;

@@ -729,6 +729,37 @@ fn invalid_geometry_is_an_error() {
     assert!(Padding::parse("full").is_err());
 }
 
+/// Runs `f` over `xs` and asserts each result within `tol(x, want)` of
+/// `exact(x)` computed in f64; returns the results.
+fn assert_near_f64(
+    name: &str,
+    xs: &[f32],
+    f: fn(&mut [f32]),
+    exact: impl Fn(f64) -> f64,
+    tol: impl Fn(f64, f64) -> f64,
+) -> Vec<f32> {
+    let mut y = xs.to_vec();
+    f(&mut y);
+    for (x, got) in xs.iter().zip(&y) {
+        let want = exact(*x as f64);
+        let err = (*got as f64 - want).abs();
+        assert!(
+            err <= tol(*x as f64, want),
+            "{name}({x}) = {got}, want {want} (rel err {})",
+            err / want.abs()
+        );
+    }
+    y
+}
+
+/// `f` of NaN, +inf and -inf: NaN (asserted), then the two limits.
+fn specials(name: &str, f: fn(&mut [f32])) -> (f32, f32) {
+    let mut special = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+    f(&mut special);
+    assert!(special[0].is_nan(), "{name}(NaN)");
+    (special[1], special[2])
+}
+
 #[test]
 fn vector_math_matches_f64() {
     let mut xs: Vec<f32> = (-2000..=2000).map(|i| i as f32 * 0.01).collect();
@@ -737,48 +768,20 @@ fn vector_math_matches_f64() {
         -100.0,
     ]);
     xs.extend(rand_vec(1000, 99).iter().map(|v| v * 50.0));
-    let check = |name: &str, f: fn(&mut [f32]), exact: fn(f64) -> f64| {
-        let mut y = xs.clone();
-        f(&mut y);
-        for (x, got) in xs.iter().zip(&y) {
-            let want = exact(*x as f64);
-            let err = (*got as f64 - want).abs();
-            assert!(
-                err <= 2e-7 * want.abs() + 1e-37,
-                "{name}({x}) = {got}, want {want} (rel err {})",
-                err / want.abs()
-            );
-        }
-        let mut special = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
-        f(&mut special);
-        assert!(special[0].is_nan(), "{name}(NaN)");
-        (special[1], special[2])
-    };
-    let (pi, ni) = check("sigmoid", sigmoid_inplace, |x| 1.0 / (1.0 + (-x).exp()));
+    let tight = |_x: f64, want: f64| 2e-7 * want.abs() + 1e-37;
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    assert_near_f64("sigmoid", &xs, sigmoid_inplace, sigmoid, tight);
+    let (pi, ni) = specials("sigmoid", sigmoid_inplace);
     assert_eq!((pi, ni < 1e-37), (1.0, true));
     // silu(x) = x * sigmoid(x): sigmoid's error plus one rounding.
-    let mut y = xs.clone();
-    silu_inplace(&mut y);
-    for (x, got) in xs.iter().zip(&y) {
-        let want = *x as f64 / (1.0 + (-*x as f64).exp());
-        let err = (*got as f64 - want).abs();
-        assert!(
-            err <= 3e-7 * want.abs() + 1e-35,
-            "silu({x}) = {got}, want {want}"
-        );
-    }
-    let (pi, ni) = check("tanh", tanh_inplace, f64::tanh);
-    assert_eq!((pi, ni), (1.0, -1.0));
+    let silu = |x: f64| x / (1.0 + (-x).exp());
+    assert_near_f64("silu", &xs, silu_inplace, silu, |_, w| {
+        3e-7 * w.abs() + 1e-35
+    });
+    assert_near_f64("tanh", &xs, tanh_inplace, f64::tanh, tight);
+    assert_eq!(specials("tanh", tanh_inplace), (1.0, -1.0));
     let xs_exp: Vec<f32> = xs.iter().cloned().filter(|x| x.abs() <= 87.0).collect();
-    let mut y = xs_exp.clone();
-    exp_inplace(&mut y);
-    for (x, got) in xs_exp.iter().zip(&y) {
-        let want = (*x as f64).exp();
-        assert!(
-            (*got as f64 - want).abs() <= 2e-7 * want,
-            "exp({x}) = {got}, want {want}"
-        );
-    }
+    assert_near_f64("exp", &xs_exp, exp_inplace, f64::exp, |_, w| 2e-7 * w);
 }
 
 /// erf in f64: Taylor series below 3, the erfc continued fraction above
@@ -811,44 +814,19 @@ fn erf_and_gelu_match_f64() {
     let mut xs: Vec<f32> = (-1000..=1000).map(|i| i as f32 * 0.006).collect();
     xs.extend([1e-8, -1e-8, 1e-30, 0.0, 3.999, 4.0, 4.5, -4.5, 30.0, -30.0]);
     xs.extend(rand_vec(1000, 7).iter().map(|v| v * 8.0));
-    let mut y = xs.clone();
-    erf_inplace(&mut y);
+    // A few f32 ulps of the result (erf is odd, so relative near 0).
+    let y = assert_near_f64("erf", &xs, erf_inplace, erf_f64, |_, w| {
+        4e-7 * w.abs() + 1e-37
+    });
     for (x, got) in xs.iter().zip(&y) {
-        let want = erf_f64(*x as f64);
-        let err = (*got as f64 - want).abs();
-        // A few f32 ulps of the result (erf is odd, so relative near 0).
-        assert!(
-            err <= 4e-7 * want.abs() + 1e-37,
-            "erf({x}) = {got}, want {want}"
-        );
         assert_eq!(*got, erf(*x), "erf({x}) scalar and slice differ");
     }
-    let mut y = xs.clone();
-    gelu_inplace(&mut y);
-    for (x, got) in xs.iter().zip(&y) {
-        let x = *x as f64;
-        let want = 0.5 * x * (1.0 + erf_f64(x / std::f64::consts::SQRT_2));
-        let err = (*got as f64 - want).abs();
-        // 1 + erf(x/√2) cancels for x ≪ 0: erf's absolute error, scaled by x/2.
-        assert!(
-            err <= 5e-7 * want.abs() + 3e-7 * x.abs() + 1e-37,
-            "gelu({x}) = {got}, want {want}"
-        );
-    }
-    let mut y = xs.clone();
-    gelu_tanh_inplace(&mut y);
-    for (x, got) in xs.iter().zip(&y) {
-        let x = *x as f64;
-        let c = (2.0 / std::f64::consts::PI).sqrt();
-        let want = 0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh());
-        let err = (*got as f64 - want).abs();
-        assert!(
-            err <= 5e-7 * want.abs() + 3e-7 * x.abs() + 1e-37,
-            "gelu_tanh({x}) = {got}, want {want}"
-        );
-    }
-    let mut special = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
-    erf_inplace(&mut special);
-    assert!(special[0].is_nan());
-    assert_eq!(&special[1..], &[1.0, -1.0]);
+    // 1 + erf(x/√2) cancels for x ≪ 0: erf's absolute error, scaled by x/2.
+    let gelu_tol = |x: f64, want: f64| 5e-7 * want.abs() + 3e-7 * x.abs() + 1e-37;
+    let gelu = |x: f64| 0.5 * x * (1.0 + erf_f64(x / std::f64::consts::SQRT_2));
+    assert_near_f64("gelu", &xs, gelu_inplace, gelu, gelu_tol);
+    let c = (2.0 / std::f64::consts::PI).sqrt();
+    let gelu_tanh = |x: f64| 0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh());
+    assert_near_f64("gelu_tanh", &xs, gelu_tanh_inplace, gelu_tanh, gelu_tol);
+    assert_eq!(specials("erf", erf_inplace), (1.0, -1.0));
 }

@@ -6,6 +6,8 @@ mod support;
 use serde_json::Value;
 use tfjs_kernels::*;
 
+/// The cases of `ops.json`, after checking that TensorFlow.js 4.22 wrote
+/// it and that none is missing (at least 25).
 fn load() -> Vec<Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tfjs/ops.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -14,7 +16,9 @@ fn load() -> Vec<Value> {
         .as_str()
         .unwrap()
         .starts_with("TensorFlow.js 4.22"));
-    v["cases"].as_array().unwrap().clone()
+    let cases = v["cases"].as_array().unwrap().clone();
+    assert!(cases.len() >= 25, "{} cases", cases.len());
+    cases
 }
 
 /// Each element of the JSON array `v`, read by `read`.
@@ -57,21 +61,14 @@ type Geometry = fn(
 
 #[test]
 fn kernels_match_tensorflow_js() {
-    let cases = load();
-    assert!(cases.len() >= 25);
-    for c in &cases {
+    for c in &load() {
         let name = c["name"].as_str().unwrap();
         let pr = &c["params"];
         let ins = shape(&c["input_shape"]);
         let x = floats(&c["input"]);
         let want = floats(&c["output"]);
         let out_shape = shape(&c["output_shape"]);
-        let w: Vec<Vec<f32>> = c["weights"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(floats)
-            .collect();
+        let w = array(&c["weights"], |v| Some(floats(v)));
         let mut out = vec![f32::NAN; want.len()];
         let pad = padding(&pr["padding"]);
         // An NHWC case's 2-D geometry with `out_c` channels and [kernel,

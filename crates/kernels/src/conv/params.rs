@@ -183,14 +183,6 @@ impl Conv2dParams {
         )
     }
 
-    /// `batch * in_h * in_w * in_c`.
-    pub fn input_len(&self) -> usize {
-        self.geom().input_len()
-    }
-    /// `batch * out_h * out_w * out_c`.
-    pub fn output_len(&self) -> usize {
-        self.geom().output_len()
-    }
     /// `k_h * k_w * in_c * out_c`.
     pub fn kernel_len(&self) -> usize {
         prod(&[self.k_h, self.k_w, self.in_c, self.out_c])
@@ -298,14 +290,6 @@ impl Conv3dParams {
         Ok(Self::from_geom(&g))
     }
 
-    /// `batch * in_d * in_h * in_w * in_c`.
-    pub fn input_len(&self) -> usize {
-        self.geom().input_len()
-    }
-    /// `batch * out_d * out_h * out_w * out_c`.
-    pub fn output_len(&self) -> usize {
-        self.geom().output_len()
-    }
     /// `k_d * k_h * k_w * in_c * out_c`.
     pub fn kernel_len(&self) -> usize {
         prod(&[self.k_d, self.k_h, self.k_w, self.in_c, self.out_c])
