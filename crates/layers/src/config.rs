@@ -54,22 +54,25 @@ impl<'a> ConfigReader<'a> {
         self.get(key).ok_or_else(|| self.err(key, "is required"))
     }
 
+    /// `key` read with `read` (`what` names the expected kind in the
+    /// error); `None` when it is absent or `null`.
+    fn typed_opt<T>(
+        &self,
+        key: &str,
+        read: fn(&'a Value) -> Option<T>,
+        what: &str,
+    ) -> Result<Option<T>> {
+        self.get(key)
+            .map(|v| read(v).ok_or_else(|| self.err(key, format!("expected {what}, got {v}"))))
+            .transpose()
+    }
+
     pub fn f64_or(&self, key: &str, default: f64) -> Result<f64> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(v) => v
-                .as_f64()
-                .ok_or_else(|| self.err(key, format!("expected a number, got {v}"))),
-        }
+        Ok(self.f64_opt(key)?.unwrap_or(default))
     }
 
     pub fn f64_opt(&self, key: &str) -> Result<Option<f64>> {
-        self.get(key)
-            .map(|v| {
-                v.as_f64()
-                    .ok_or_else(|| self.err(key, format!("expected a number, got {v}")))
-            })
-            .transpose()
+        self.typed_opt(key, Value::as_f64, "a number")
     }
 
     pub fn usize_req(&self, key: &str) -> Result<usize> {
@@ -78,11 +81,9 @@ impl<'a> ConfigReader<'a> {
     }
 
     pub fn usize_or(&self, key: &str, default: usize) -> Result<usize> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(v) => to_usize(v)
-                .ok_or_else(|| self.err(key, format!("expected a non-negative integer, got {v}"))),
-        }
+        Ok(self
+            .typed_opt(key, to_usize, "a non-negative integer")?
+            .unwrap_or(default))
     }
 
     /// `key` read item by item with `item` when it is a JSON list (`what`
@@ -106,30 +107,21 @@ impl<'a> ConfigReader<'a> {
     }
 
     pub fn i64_or(&self, key: &str, default: i64) -> Result<i64> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(v) => {
-                to_i64(v).ok_or_else(|| self.err(key, format!("expected an integer, got {v}")))
-            }
-        }
+        Ok(self
+            .typed_opt(key, to_i64, "an integer")?
+            .unwrap_or(default))
     }
 
     pub fn bool_or(&self, key: &str, default: bool) -> Result<bool> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(v) => v
-                .as_bool()
-                .ok_or_else(|| self.err(key, format!("expected true or false, got {v}"))),
-        }
+        Ok(self
+            .typed_opt(key, Value::as_bool, "true or false")?
+            .unwrap_or(default))
     }
 
     pub fn str_or(&self, key: &str, default: &'a str) -> Result<&'a str> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(v) => v
-                .as_str()
-                .ok_or_else(|| self.err(key, format!("expected a string, got {v}"))),
-        }
+        Ok(self
+            .typed_opt(key, Value::as_str, "a string")?
+            .unwrap_or(default))
     }
 
     /// An int or a list of `n` ints (`kernel_size: 3` → `[3, 3]`).
@@ -175,21 +167,14 @@ impl<'a> ConfigReader<'a> {
         let arr = v
             .as_array()
             .ok_or_else(|| self.err(key, format!("expected a list, got {v}")))?;
-        arr.iter()
-            .map(|d| {
-                if d.is_null() {
-                    Ok(None)
-                } else {
-                    to_usize(d).map(Some).ok_or_else(|| {
-                        self.err(
-                            key,
-                            format!("dimension {d} is not a non-negative integer or null"),
-                        )
-                    })
-                }
-            })
-            .collect::<Result<Vec<_>>>()
+        crate::topology::shape_dims(arr, to_usize)
             .map(Some)
+            .map_err(|d| {
+                self.err(
+                    key,
+                    format!("dimension {d} is not a non-negative integer or null"),
+                )
+            })
     }
 
     /// The dtype name, from a string or a Keras 3 `DTypePolicy` object.

@@ -153,17 +153,23 @@ pub fn parse_shape(v: &Value, what: &str) -> Result<Shape> {
     let arr = v
         .as_array()
         .ok_or_else(|| topo_err(format!("{what}: expected a shape list, got {}", short(v))))?;
+    shape_dims(arr, as_index).map_err(|d| {
+        topo_err(format!(
+            "{what}: dimension {d} is not a non-negative integer or null"
+        ))
+    })
+}
+
+/// The dims of a shape list: `null` is `None`, any other dim is read with
+/// `dim`; `Err` is the first dim that `dim` refuses.
+pub(crate) fn shape_dims(
+    arr: &[Value],
+    dim: fn(&Value) -> Option<usize>,
+) -> std::result::Result<Shape, &Value> {
     arr.iter()
-        .map(|d| {
-            if d.is_null() {
-                Ok(None)
-            } else {
-                as_index(d).map(Some).ok_or_else(|| {
-                    topo_err(format!(
-                        "{what}: dimension {d} is not a non-negative integer or null"
-                    ))
-                })
-            }
+        .map(|d| match d {
+            Value::Null => Ok(None),
+            d => dim(d).map(Some).ok_or(d),
         })
         .collect()
 }
@@ -174,6 +180,24 @@ fn as_index(v: &Value) -> Option<usize> {
     }
     let f = v.as_f64()?;
     (f >= 0.0 && f.fract() == 0.0 && f < 9.0e15).then_some(f as usize)
+}
+
+/// `v` as an object, or the error `{path}: {what} must be an object, got …`.
+fn object<'v>(v: &'v Value, path: &str, what: &str) -> Result<&'v Map<String, Value>> {
+    v.as_object().ok_or_else(|| {
+        topo_err(format!(
+            "{path}: {what} must be an object, got {}",
+            short(v)
+        ))
+    })
+}
+
+/// The string `name` of model config `o`, or `default`.
+fn model_name(o: &Map<String, Value>, default: &str) -> String {
+    o.get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+        .to_string()
 }
 
 fn short(v: &Value) -> String {

@@ -15,6 +15,22 @@ fn chain_lengths(plan: &Plan) -> Vec<usize> {
         .collect()
 }
 
+/// Runs `fused` and `unfused` on one input of `shape` whose element `i` is
+/// `value(i)`; the first outputs' values (fused, unfused), of one shape.
+fn fused_and_unfused(
+    fused: &Model,
+    unfused: &Model,
+    shape: Vec<usize>,
+    value: impl Fn(usize) -> f32,
+) -> (Vec<f32>, Vec<f32>) {
+    let n = shape.iter().product();
+    let x = crate::Tensor::from_f32(shape, (0..n).map(value).collect()).unwrap();
+    let want = unfused.predict(std::slice::from_ref(&x)).unwrap();
+    let got = fused.predict(std::slice::from_ref(&x)).unwrap();
+    assert_eq!(got[0].shape(), want[0].shape());
+    (got[0].to_f32().into_owned(), want[0].to_f32().into_owned())
+}
+
 fn chains(layers: serde_json::Value) -> Vec<usize> {
     let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
     let model = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap();
@@ -69,14 +85,9 @@ fn zero_padding_folds_into_the_next_convolution() {
     let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 3).unwrap();
     let (fused, unfused) = (build(), build());
     unfused.plan.set(Plan::default()).unwrap();
-    let x: Vec<f32> = (0..2 * 9 * 7 * 3)
-        .map(|i| ((i * 29 % 53) as f32) / 26.0 - 1.0)
-        .collect();
-    let x = crate::Tensor::from_f32(vec![2, 9, 7, 3], x).unwrap();
-    let want = unfused.predict(std::slice::from_ref(&x)).unwrap();
-    let got = fused.predict(std::slice::from_ref(&x)).unwrap();
-    assert_eq!(got[0].shape(), want[0].shape());
-    let (g, w) = (got[0].to_f32(), want[0].to_f32());
+    let (g, w) = fused_and_unfused(&fused, &unfused, vec![2, 9, 7, 3], |i| {
+        ((i * 29 % 53) as f32) / 26.0 - 1.0
+    });
     assert!(w.iter().any(|&v| v != 0.0));
     for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
         assert!(
@@ -150,15 +161,9 @@ fn pointwise_gate_and_residual_epilogues_match_the_layers_bit_for_bit() {
     assert_eq!(chain_lengths(&Plan::build(&fused)), vec![6, 4, 2, 1, 2]);
     // Batch 3 of 40x36: outputs over 4 parallel epilogue blocks, and a
     // partial last chunk.
-    let n = 3 * 40 * 36 * 3;
-    let x: Vec<f32> = (0..n)
-        .map(|i| ((i * 37 % 101) as f32) / 25.0 - 2.0)
-        .collect();
-    let x = crate::Tensor::from_f32(vec![3, 40, 36, 3], x).unwrap();
-    let want = unfused.predict(std::slice::from_ref(&x)).unwrap();
-    let got = fused.predict(std::slice::from_ref(&x)).unwrap();
-    assert_eq!(got[0].shape(), want[0].shape());
-    let (g, w) = (got[0].to_f32(), want[0].to_f32());
+    let (g, w) = fused_and_unfused(&fused, &unfused, vec![3, 40, 36, 3], |i| {
+        ((i * 37 % 101) as f32) / 25.0 - 2.0
+    });
     assert!(w.iter().any(|&v| v != w[0]));
     for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
         assert_eq!(a.to_bits(), b.to_bits(), "value {i}: fused {a}, layers {b}");

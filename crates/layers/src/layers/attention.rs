@@ -48,8 +48,11 @@ fn echo_config(base: &Base, raw: &Map<String, Value>) -> Map<String, Value> {
     m
 }
 
+/// `(batch, steps, features)` of a sequence input.
+type Seq3 = (usize, usize, usize);
+
 /// Flatten `[b, ..., d]` into `(b, seq, d)`.
-fn seq3(layer: &str, what: &str, t: &Tensor) -> Result<(usize, usize, usize)> {
+fn seq3(layer: &str, what: &str, t: &Tensor) -> Result<Seq3> {
     let s = t.shape();
     if s.len() < 3 {
         return Err(input_err(
@@ -58,6 +61,26 @@ fn seq3(layer: &str, what: &str, t: &Tensor) -> Result<(usize, usize, usize)> {
         ));
     }
     Ok((s[0], s[1..s.len() - 1].iter().product(), s[s.len() - 1]))
+}
+
+/// The key of inputs `[query, value]` or `[query, value, key]` (the value
+/// when there is no key), and the query's, value's and key's
+/// `(batch, steps, features)` by [`seq3`].
+fn query_value_key<'t>(layer: &str, inputs: &'t [Tensor]) -> Result<(&'t Tensor, [Seq3; 3])> {
+    let q = seq3(layer, "query", &inputs[0])?;
+    let v = seq3(layer, "value", &inputs[1])?;
+    let key = inputs.get(2).unwrap_or(&inputs[1]);
+    Ok((key, [q, v, seq3(layer, "key", key)?]))
+}
+
+/// The shapes of `[query, value]` inputs and their `key`, for errors.
+fn shapes(inputs: &[Tensor], key: &Tensor) -> String {
+    format!(
+        "{:?}, {:?}, {:?}",
+        inputs[0].shape(),
+        inputs[1].shape(),
+        key.shape()
+    )
 }
 
 /// Flattened 0/1 mask `[b, seq]` of input `i`, if any.
@@ -437,18 +460,13 @@ impl Layer for MultiHeadAttention {
         let Some((dq, dk, dv, dout)) = self.dims else {
             return Err(input_err(name, "layer is not built"));
         };
-        let (b, tq, fq) = seq3(name, "query", &inputs[0])?;
-        let (bv, tv, fv) = seq3(name, "value", &inputs[1])?;
-        let key = inputs.get(2).unwrap_or(&inputs[1]);
-        let (bk, tk, fk) = seq3(name, "key", key)?;
+        let (key, [(b, tq, fq), (bv, tv, fv), (bk, tk, fk)]) = query_value_key(name, inputs)?;
         if (fq, fk, fv) != (dq, dk, dv) || bv != b || bk != b || tk != tv {
             return Err(input_err(
                 name,
                 format!(
-                    "inputs {:?}, {:?}, {:?} do not match the weights (query {dq}, key {dk}, value {dv} features)",
-                    inputs[0].shape(),
-                    inputs[1].shape(),
-                    key.shape()
+                    "inputs {} do not match the weights (query {dq}, key {dk}, value {dv} features)",
+                    shapes(inputs, key)
                 ),
             ));
         }
@@ -725,19 +743,11 @@ impl Layer for DenseAttention {
                 ),
             ));
         }
-        let (b, tq, d) = seq3(name, "query", &inputs[0])?;
-        let (bv, tv, dv) = seq3(name, "value", &inputs[1])?;
-        let key = inputs.get(2).unwrap_or(&inputs[1]);
-        let (bk, tk, dk) = seq3(name, "key", key)?;
+        let (key, [(b, tq, d), (bv, tv, dv), (bk, tk, dk)]) = query_value_key(name, inputs)?;
         if bv != b || bk != b || tk != tv || dk != d || (self.additive && self.dim != Some(d)) {
             return Err(input_err(
                 name,
-                format!(
-                    "incompatible inputs {:?}, {:?}, {:?}",
-                    inputs[0].shape(),
-                    inputs[1].shape(),
-                    key.shape()
-                ),
+                format!("incompatible inputs {}", shapes(inputs, key)),
             ));
         }
         let (q, k, v) = (inputs[0].to_f32(), key.to_f32(), inputs[1].to_f32());

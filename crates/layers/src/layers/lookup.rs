@@ -610,6 +610,15 @@ fn weak_hash_len32(s: &[u8], i: usize, a: u64, b: u64) -> (u64, u64) {
     (a.wrapping_add(z), b.wrapping_add(c))
 }
 
+/// The first mix of `farmhashna`'s 17-to-64-byte hashes: `a` (the first
+/// word, scaled), the second word and the last two words of `s`.
+fn mix_ends(s: &[u8], a: u64, mul: u64) -> (u64, u64) {
+    let len = s.len();
+    let c = fetch64(s, len - 8).wrapping_mul(mul);
+    let d = fetch64(s, len - 16).wrapping_mul(K2);
+    mix4(a, fetch64(s, 8), c, d, K2)
+}
+
 /// FarmHash `Fingerprint64` (`farmhashna::Hash64`, TensorFlow's
 /// `Fingerprint64`, which `to_hash_bucket_fast` uses) of any byte string.
 fn fingerprint64(s: &[u8]) -> u64 {
@@ -641,19 +650,12 @@ fn fingerprint64(s: &[u8]) -> u64 {
             hash_len16(c, d, mul)
         }
         17..=32 => {
-            let a = fetch64(s, 0).wrapping_mul(K1);
-            let b = fetch64(s, 8);
-            let c = fetch64(s, len - 8).wrapping_mul(mul);
-            let d = fetch64(s, len - 16).wrapping_mul(K2);
-            let (x, y) = mix4(a, b, c, d, K2);
+            let (x, y) = mix_ends(s, fetch64(s, 0).wrapping_mul(K1), mul);
             hash_len16(x, y, mul)
         }
         33..=64 => {
             let a = fetch64(s, 0).wrapping_mul(K2);
-            let b = fetch64(s, 8);
-            let c = fetch64(s, len - 8).wrapping_mul(mul);
-            let d = fetch64(s, len - 16).wrapping_mul(K2);
-            let (y, w) = mix4(a, b, c, d, K2);
+            let (y, w) = mix_ends(s, a, mul);
             let z = hash_len16(y, w, mul);
             let e = fetch64(s, 16).wrapping_mul(mul);
             let f = fetch64(s, 24);

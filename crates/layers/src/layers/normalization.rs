@@ -12,6 +12,16 @@ mod virtual_batch;
 
 /// Normalize and sort a list of axes against `rank`, rejecting duplicates.
 fn norm_axes(base: &Base, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
+    sorted_axes(base, axes, rank, || format!("duplicate axes in {axes:?}"))
+}
+
+/// [`norm_axes`] with `duplicate()` the error message when two axes are one.
+fn sorted_axes(
+    base: &Base,
+    axes: &[i64],
+    rank: usize,
+    duplicate: impl FnOnce() -> String,
+) -> Result<Vec<usize>> {
     let mut out: Vec<usize> = axes
         .iter()
         .map(|&a| norm_axis(base, a, rank))
@@ -19,7 +29,7 @@ fn norm_axes(base: &Base, axes: &[i64], rank: usize) -> Result<Vec<usize>> {
     out.sort_unstable();
     out.dedup();
     if out.len() != axes.len() {
-        return Err(base.err(format!("duplicate axes in {axes:?}")));
+        return Err(base.err(duplicate()));
     }
     if out.contains(&0) {
         return Err(base.err("cannot normalize over the batch axis 0"));

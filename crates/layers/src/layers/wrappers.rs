@@ -564,11 +564,7 @@ impl Layer for Bidirectional {
         inputs: &[Tensor],
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
-        let m = if self.return_sequences {
-            masks.first().cloned().flatten()
-        } else {
-            None
-        };
+        let m = sequence_mask(self.return_sequences, masks);
         let mut out = vec![m.clone()];
         if self.merge == Merge::None {
             out.push(m);

@@ -3,22 +3,13 @@
 //! passed as call kwargs), and the `input_layers` / `output_layers` lists.
 
 use super::layer_entry::{auto_namer, parse_layer_entry};
-use super::{as_index, short, topo_err, ModelSpec, TensorRef};
+use super::{as_index, model_name, object, short, topo_err, ModelSpec, TensorRef};
 use crate::Result;
 use serde_json::{Map, Value};
 
 pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Result<ModelSpec> {
-    let o = config.as_object().ok_or_else(|| {
-        topo_err(format!(
-            "{path}: config of a {class} must be an object, got {}",
-            short(config)
-        ))
-    })?;
-    let name = o
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or("model1")
-        .to_string();
+    let o = object(config, path, &format!("config of a {class}"))?;
+    let name = model_name(o, "model1");
     let layers = o
         .get("layers")
         .and_then(Value::as_array)

@@ -5,8 +5,8 @@
 //! [`super::parse_model_object`].
 
 use super::{
-    as_index, canonical_class, is_model_class, parse_model_object, parse_shape, short, topo_err,
-    InputSpec, LayerKind, LayerSpec,
+    as_index, canonical_class, is_model_class, object, parse_model_object, parse_shape, short,
+    topo_err, InputSpec, LayerKind, LayerSpec,
 };
 use crate::{LayersError, Result, Shape};
 use serde_json::{Map, Value};
@@ -195,12 +195,7 @@ pub(super) fn parse_layer_entry(
     path: &str,
     auto_name: &mut dyn FnMut(&str) -> String,
 ) -> Result<LayerSpec> {
-    let obj = entry.as_object().ok_or_else(|| {
-        topo_err(format!(
-            "{path}: layer entry must be an object, got {}",
-            short(entry)
-        ))
-    })?;
+    let obj = object(entry, path, "layer entry")?;
     let class = obj
         .get("class_name")
         .and_then(Value::as_str)

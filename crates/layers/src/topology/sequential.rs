@@ -3,7 +3,9 @@
 //! (`<first layer>_input`) from the first layer's input shape.
 
 use super::layer_entry::{auto_namer, config_dtype, parse_layer_entry, stated_batch_shape};
-use super::{as_index, short, topo_err, InputSpec, LayerKind, LayerSpec, ModelSpec, TensorRef};
+use super::{
+    as_index, model_name, short, topo_err, InputSpec, LayerKind, LayerSpec, ModelSpec, TensorRef,
+};
 use crate::{LayersError, Result};
 use serde_json::{Map, Value};
 
@@ -25,10 +27,7 @@ pub(super) fn parse_sequential(config: &Value, path: &str) -> Result<ModelSpec> 
                 topo_err(format!("{path}: When the config data for a Sequential model is not an Array, it must be an Object that contains the 'layers' field."))
             })?;
             (
-                o.get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("sequential_1")
-                    .to_string(),
+                model_name(o, "sequential_1"),
                 o.get("trainable").and_then(Value::as_bool).unwrap_or(true),
                 layers,
             )

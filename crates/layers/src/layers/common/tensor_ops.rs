@@ -145,6 +145,16 @@ pub(crate) fn pass_mask(masks: &[Option<Tensor>]) -> Vec<Option<Tensor>> {
     vec![masks.first().cloned().flatten()]
 }
 
+/// The Keras mask of a sequence layer's main output: its input's mask when
+/// it returns sequences, none when it returns only the last step.
+pub(crate) fn sequence_mask(return_sequences: bool, masks: &[Option<Tensor>]) -> Option<Tensor> {
+    if return_sequences {
+        masks.first().cloned().flatten()
+    } else {
+        None
+    }
+}
+
 /// `act` (softmax, log-softmax) over `axis` of `xs` (shape `shape`): the
 /// axis is moved last, the rows computed, and moved back.
 pub(crate) fn apply_along(act: Activation, xs: &[f32], shape: &[usize], axis: usize) -> Vec<f32> {

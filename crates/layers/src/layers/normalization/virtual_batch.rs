@@ -36,21 +36,9 @@ pub(super) fn input_axes(base: &Base, axes: &[i64], rank: usize) -> Result<Vec<u
         };
         out.push(input_axis);
     }
-    let mut input: Vec<usize> = out
-        .iter()
-        .map(|&a| norm_axis(base, a, rank))
-        .collect::<Result<_>>()?;
-    input.sort_unstable();
-    input.dedup();
-    if input.len() != axes.len() {
-        return Err(base.err(format!(
-            "duplicate axes in {axes:?} (input axes {out:?} with virtual_batch_size)"
-        )));
-    }
-    if input.contains(&0) {
-        return Err(base.err("cannot normalize over the batch axis 0"));
-    }
-    Ok(input)
+    super::sorted_axes(base, &out, rank, || {
+        format!("duplicate axes in {axes:?} (input axes {out:?} with virtual_batch_size)")
+    })
 }
 
 /// The weights' shape tf_keras builds: the virtual-batch reshape's rank

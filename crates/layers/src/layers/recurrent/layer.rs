@@ -269,12 +269,7 @@ impl Layer for Rnn {
         _inputs: &[Tensor],
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
-        let seq_mask = if self.return_sequences {
-            masks.first().cloned().flatten()
-        } else {
-            None
-        };
-        let mut out = vec![seq_mask];
+        let mut out = vec![sequence_mask(self.return_sequences, masks)];
         if self.return_state {
             out.extend(std::iter::repeat_n(None, self.stack.state_sizes().len()));
         }
