@@ -172,42 +172,24 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     )?;
     let scale = 1.0 / (key_dim as f32).sqrt();
     for (h, (q, k, v)) in contexts.iter().enumerate() {
-        let qs = format!("{name}_scaled_query_{h}");
-        head_layers.push(entry(
-            &qs,
-            "Rescaling",
-            json!({"scale": f64::from(scale), "offset": 0.0}),
-            vec![json!([r(q)])],
-        ));
-        let s = format!("{name}_scores_{h}");
-        head_layers.push(entry(
-            &s,
-            "Dot",
-            json!({"axes": [2, 2], "normalize": false}),
-            vec![json!([r(&qs), r(k)])],
-        ));
+        // The head's layer `{name}_{part}_{h}` of `class` on `inputs`.
+        let mut add = |part: &str, class: &str, config: Value, inputs: &[&str]| {
+            let lname = format!("{name}_{part}_{h}");
+            let inputs = inputs.iter().map(|n| r(n)).collect();
+            head_layers.push(entry(&lname, class, config, vec![Value::Array(inputs)]));
+            lname
+        };
+        let rescale = json!({"scale": f64::from(scale), "offset": 0.0});
+        let qs = add("scaled_query", "Rescaling", rescale, &[q]);
+        let dot = json!({"axes": [2, 2], "normalize": false});
+        let s = add("scores", "Dot", dot, &[&qs, k]);
         let scores = match &bias {
-            Some(b) => {
-                let masked = format!("{name}_masked_scores_{h}");
-                head_layers.push(entry(&masked, "Add", json!({}), vec![json!([r(&s), r(b)])]));
-                masked
-            }
+            Some(b) => add("masked_scores", "Add", json!({}), &[&s, b]),
             None => s,
         };
-        let p = format!("{name}_softmax_{h}");
-        head_layers.push(entry(
-            &p,
-            "Softmax",
-            json!({"axis": -1}),
-            vec![json!([r(&scores)])],
-        ));
-        let cx = format!("{name}_context_{h}");
-        head_layers.push(entry(
-            &cx,
-            "Dot",
-            json!({"axes": [2, 1], "normalize": false}),
-            vec![json!([r(&p), r(v)])],
-        ));
+        let p = add("softmax", "Softmax", json!({"axis": -1}), &[&scores]);
+        let dot = json!({"axes": [2, 1], "normalize": false});
+        add("context", "Dot", dot, &[&p, v]);
     }
     layers.extend(head_layers);
     let ctx_names: Vec<String> = (0..heads).map(|h| format!("{name}_context_{h}")).collect();
