@@ -492,46 +492,43 @@ mod tests {
     }
 
     #[test]
-    fn keras3_hard_sigmoid_in_a_cell_or_wrapper_is_refused() {
-        let layers = vec![
-            entry_on(
-                "lstm",
-                "SimpleRNN",
-                json!({"units": 2, "activation": "hard_sigmoid",
-                       "return_sequences": true}),
-                "x",
+    fn activations_tfjs_lacks_are_refused() {
+        // (case, Keras version, x shape, layers, what the refusal says)
+        let cases = [
+            (
+                "Keras 3's hard_sigmoid in a cell or a wrapper",
+                Some("3.15.1"),
+                vec![4, 3],
+                chain(
+                    "x",
+                    json!([
+                        ["lstm", "SimpleRNN", {"units": 2, "activation": "hard_sigmoid",
+                                               "return_sequences": true}],
+                        ["td", "TimeDistributed", {"layer": {"class_name": "Dense",
+                                 "config": {"units": 2, "activation": "hard_sigmoid"}}}]
+                    ]),
+                ),
+                vec![
+                    "`lstm` (SimpleRNN): TensorFlow.js 4.22 has no hard_sigmoid activation \
+                     as this model means it, and a SimpleRNN applies it inside",
+                    "`td` (TimeDistributed): its inner layer's activation",
+                ],
             ),
-            entry_on(
-                "td",
-                "TimeDistributed",
-                json!({"layer": {"class_name": "Dense",
-                                 "config": {"units": 2, "activation": "hard_sigmoid"}}}),
-                "lstm",
+            (
+                "an activation without a rewrite",
+                None,
+                vec![3],
+                chain(
+                    "x",
+                    json!([["e", "Dense", {"units": 2, "activation": "exponential"}]]),
+                ),
+                vec!["`e` (Dense): TensorFlow.js 4.22 has no exponential activation"],
             ),
         ];
-        let model = functional_from(&[4, 3], layers, 5, Some("3.15.1"));
-        assert_refused(
-            &model,
-            &[
-                "`lstm` (SimpleRNN): TensorFlow.js 4.22 has no hard_sigmoid activation \
-                          as this model means it, and a SimpleRNN applies it inside",
-                "`td` (TimeDistributed): its inner layer's activation",
-            ],
-        );
-    }
-
-    #[test]
-    fn an_activation_without_a_rewrite_is_refused() {
-        let layers = vec![entry_on(
-            "e",
-            "Dense",
-            json!({"units": 2, "activation": "exponential"}),
-            "x",
-        )];
-        let model = functional(&[3], layers, 5);
-        assert_refused(
-            &model,
-            &["`e` (Dense): TensorFlow.js 4.22 has no exponential activation"],
-        );
+        for (case, version, shape, layers, parts) in cases {
+            eprintln!("case: {case}");
+            let model = functional_from(&shape, layers, 5, version);
+            assert_refused(&model, &parts);
+        }
     }
 }

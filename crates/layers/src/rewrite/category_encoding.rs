@@ -55,12 +55,10 @@ mod tests {
 
     #[test]
     fn category_encoding_gets_a_reshaped_copy_of_its_input() {
-        let layers = vec![entry_on(
-            "onehot",
-            "CategoryEncoding",
-            json!({"num_tokens": 5, "output_mode": "one_hot"}),
+        let layers = chain(
             "x",
-        )];
+            json!([["onehot", "CategoryEncoding", {"num_tokens": 5, "output_mode": "one_hot"}]]),
+        );
         let model = functional(&[1], layers, 1);
         let x = Tensor::from_f32(vec![3, 1], vec![0.0, 4.0, 2.0]).unwrap();
         let out = assert_same(&model, &x, 0.0);

@@ -378,26 +378,14 @@ mod tests {
         // Keras 3's bicubic / area / lanczos methods (the engine computes
         // them with tfjs_kernels::resample, checked against Keras by the
         // corpus's keras3zip_upsample_interpolations).
-        let layers = vec![
-            entry_on(
-                "cubic",
-                "UpSampling2D",
-                json!({"size": [2, 3], "interpolation": "bicubic"}),
-                "x",
-            ),
-            entry_on(
-                "area",
-                "Resizing",
-                json!({"height": 4, "width": 5, "interpolation": "area"}),
-                "cubic",
-            ),
-            entry_on(
-                "lanczos",
-                "Resizing",
-                json!({"height": 7, "width": 3, "interpolation": "lanczos5"}),
-                "area",
-            ),
-        ];
+        let layers = chain(
+            "x",
+            json!([
+                ["cubic", "UpSampling2D", {"size": [2, 3], "interpolation": "bicubic"}],
+                ["area", "Resizing", {"height": 4, "width": 5, "interpolation": "area"}],
+                ["lanczos", "Resizing", {"height": 7, "width": 3, "interpolation": "lanczos5"}]
+            ]),
+        );
         let model = functional_from(&[3, 4, 2], layers, 3, Some("3.15.1"));
         let out = assert_same(&model, &input(&[2, 3, 4, 2]), 1e-5);
         assert_note(&out, "cubic (UpSampling2D) -> Permute + Dense");
@@ -406,33 +394,16 @@ mod tests {
 
     #[test]
     fn resizing_and_center_crop_compute_kerass_numbers() {
-        let layers = vec![
-            entry_on(
-                "down",
-                "Resizing",
-                json!({"height": 5, "width": 3, "interpolation": "bilinear"}),
-                "x",
-            ),
-            entry_on(
-                "up",
-                "Resizing",
-                json!({"height": 9, "width": 7, "interpolation": "nearest"}),
-                "down",
-            ),
-            entry_on("crop", "CenterCrop", json!({"height": 6, "width": 6}), "up"),
-            entry_on(
-                "aspect",
-                "Resizing",
-                json!({"height": 4, "width": 2, "crop_to_aspect_ratio": true}),
-                "crop",
-            ),
-            entry_on(
-                "grow",
-                "CenterCrop",
-                json!({"height": 5, "width": 3}),
-                "aspect",
-            ),
-        ];
+        let layers = chain(
+            "x",
+            json!([
+                ["down", "Resizing", {"height": 5, "width": 3, "interpolation": "bilinear"}],
+                ["up", "Resizing", {"height": 9, "width": 7, "interpolation": "nearest"}],
+                ["crop", "CenterCrop", {"height": 6, "width": 6}],
+                ["aspect", "Resizing", {"height": 4, "width": 2, "crop_to_aspect_ratio": true}],
+                ["grow", "CenterCrop", {"height": 5, "width": 3}]
+            ]),
+        );
         assert_rewrites(
             &[2, 8, 6, 2],
             layers,

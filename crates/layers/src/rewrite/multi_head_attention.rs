@@ -172,42 +172,24 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     )?;
     let scale = 1.0 / (key_dim as f32).sqrt();
     for (h, (q, k, v)) in contexts.iter().enumerate() {
-        let qs = format!("{name}_scaled_query_{h}");
-        head_layers.push(entry(
-            &qs,
-            "Rescaling",
-            json!({"scale": f64::from(scale), "offset": 0.0}),
-            vec![json!([r(q)])],
-        ));
-        let s = format!("{name}_scores_{h}");
-        head_layers.push(entry(
-            &s,
-            "Dot",
-            json!({"axes": [2, 2], "normalize": false}),
-            vec![json!([r(&qs), r(k)])],
-        ));
+        // The head's layer `{name}_{part}_{h}` of `class` on `inputs`.
+        let mut add = |part: &str, class: &str, config: Value, inputs: &[&str]| {
+            let lname = format!("{name}_{part}_{h}");
+            let inputs = inputs.iter().map(|n| r(n)).collect();
+            head_layers.push(entry(&lname, class, config, vec![Value::Array(inputs)]));
+            lname
+        };
+        let rescale = json!({"scale": f64::from(scale), "offset": 0.0});
+        let qs = add("scaled_query", "Rescaling", rescale, &[q]);
+        let dot = json!({"axes": [2, 2], "normalize": false});
+        let s = add("scores", "Dot", dot, &[&qs, k]);
         let scores = match &bias {
-            Some(b) => {
-                let masked = format!("{name}_masked_scores_{h}");
-                head_layers.push(entry(&masked, "Add", json!({}), vec![json!([r(&s), r(b)])]));
-                masked
-            }
+            Some(b) => add("masked_scores", "Add", json!({}), &[&s, b]),
             None => s,
         };
-        let p = format!("{name}_softmax_{h}");
-        head_layers.push(entry(
-            &p,
-            "Softmax",
-            json!({"axis": -1}),
-            vec![json!([r(&scores)])],
-        ));
-        let cx = format!("{name}_context_{h}");
-        head_layers.push(entry(
-            &cx,
-            "Dot",
-            json!({"axes": [2, 1], "normalize": false}),
-            vec![json!([r(&p), r(v)])],
-        ));
+        let p = add("softmax", "Softmax", json!({"axis": -1}), &[&scores]);
+        let dot = json!({"axes": [2, 1], "normalize": false});
+        add("context", "Dot", dot, &[&p, v]);
     }
     layers.extend(head_layers);
     let ctx_names: Vec<String> = (0..heads).map(|h| format!("{name}_context_{h}")).collect();
@@ -347,60 +329,73 @@ fn mask_bias(
 mod tests {
     use super::super::probes::{keras2_call, keras3_call};
     use super::super::test_util::*;
+    use serde_json::Value;
 
-    #[test]
-    fn multi_head_attention_becomes_dense_dot_softmax_per_head() {
-        let layers = vec![
-            dense("d", 6, "x"),
-            // Keras 2 form: value (and key) as tensor kwargs.
-            entry(
-                "self",
-                "MultiHeadAttention",
-                json!({"num_heads": 2, "key_dim": 3, "value_dim": 4, "use_bias": true, "output_shape": null, "attention_axes": [1]}),
-                vec![keras2_call("d", json!({"value": ["d", 0, 0]}))],
-            ),
-            // Keras 3 form: positional query, value, key.
-            entry(
-                "cross",
-                "MultiHeadAttention",
-                json!({"num_heads": 3, "key_dim": 2, "value_dim": null, "use_bias": false, "output_shape": 5}),
-                vec![keras3_call(json!([
-                    ["self", 0, 0],
-                    ["d", 0, 0],
-                    ["x", 0, 0]
-                ]))],
-            ),
-        ];
-        assert_rewrites(
-            &[2, 4, 6],
-            layers,
-            13,
-            1e-5,
-            "cross (MultiHeadAttention) -> Dense",
-        );
+    /// A Keras 2 form `MultiHeadAttention` entry attending from `from` to
+    /// `from` (the `value` keyword), with the call's other keywords `kwargs`.
+    fn self_attention(name: &str, from: &str, config: Value, kwargs: Value) -> Value {
+        let mut all = json!({"value": [from, 0, 0]});
+        for (k, v) in kwargs.as_object().expect("kwargs are an object") {
+            all[k] = v.clone();
+        }
+        entry(
+            name,
+            "MultiHeadAttention",
+            config,
+            vec![keras2_call(from, all)],
+        )
     }
 
     #[test]
-    fn causal_attention_adds_keras_mask_bias() {
-        let layers = vec![
-            dense("d", 4, "x"),
-            entry(
-                "causal",
-                "MultiHeadAttention",
-                json!({"num_heads": 2, "key_dim": 2}),
-                vec![keras2_call(
+    fn multi_head_attention_becomes_dense_dot_softmax_per_head() {
+        // (case, x shape, units of the Dense `d` on x, the attention layers
+        // on `d`, a note of the rewrite)
+        let cases = [
+            (
+                "Keras 2 self-attention, then Keras 3 cross-attention",
+                [2, 4, 6],
+                6,
+                vec![
+                    // Keras 2 form: value (and key) as tensor kwargs.
+                    self_attention(
+                        "self",
+                        "d",
+                        json!({"num_heads": 2, "key_dim": 3, "value_dim": 4, "use_bias": true, "output_shape": null, "attention_axes": [1]}),
+                        json!({}),
+                    ),
+                    // Keras 3 form: positional query, value, key.
+                    entry(
+                        "cross",
+                        "MultiHeadAttention",
+                        json!({"num_heads": 3, "key_dim": 2, "value_dim": null, "use_bias": false, "output_shape": 5}),
+                        vec![keras3_call(json!([
+                            ["self", 0, 0],
+                            ["d", 0, 0],
+                            ["x", 0, 0]
+                        ]))],
+                    ),
+                ],
+                "cross (MultiHeadAttention) -> Dense",
+            ),
+            (
+                "a causal mask adds Keras's mask bias",
+                [2, 5, 3],
+                4,
+                vec![self_attention(
+                    "causal",
                     "d",
-                    json!({"value": ["d", 0, 0], "use_causal_mask": true}),
+                    json!({"num_heads": 2, "key_dim": 2}),
+                    json!({"use_causal_mask": true}),
                 )],
+                "causal (MultiHeadAttention) -> Dense",
             ),
         ];
-        assert_rewrites(
-            &[2, 5, 3],
-            layers,
-            13,
-            1e-5,
-            "causal (MultiHeadAttention) -> Dense",
-        );
+        for (case, x_shape, units, attention, note) in cases {
+            eprintln!("case: {case}");
+            let mut layers = vec![dense("d", units, "x")];
+            layers.extend(attention);
+            assert_rewrites(&x_shape, layers, 13, 1e-5, note);
+        }
     }
 
     #[test]
@@ -412,11 +407,11 @@ mod tests {
                 json!({"input_dim": 10, "output_dim": 4, "mask_zero": true}),
                 "x",
             ),
-            entry(
+            self_attention(
                 "mha",
-                "MultiHeadAttention",
+                "emb",
                 json!({"num_heads": 1, "key_dim": 2}),
-                vec![keras2_call("emb", json!({"value": ["emb", 0, 0]}))],
+                json!({}),
             ),
         ];
         let model = functional(&[3], layers, 13);

@@ -69,66 +69,54 @@ pub fn op(name: &str, class: &str, config: Value, args: Value) -> Value {
     )
 }
 
+/// [`tf`] of each row `[name, function, x, kwargs]` of `rows` (a JSON
+/// array).
+pub fn tf_rows(rows: Value) -> Vec<Value> {
+    let rows = rows.as_array().expect("tf rows are an array");
+    rows.iter()
+        .map(|row| {
+            let text = |i: usize| row[i].as_str().expect("a tf row's name, function or x");
+            tf(text(0), text(1), text(2), row[3].clone())
+        })
+        .collect()
+}
+
 /// `tf.*` arithmetic and activations on `x` of shape `[5]`.
 pub fn tf_arith() -> Vec<Value> {
-    vec![
-        entry_on("d", "Dense", json!({"units": 6}), "x"),
-        tf(
-            "add",
-            "__operators__.add",
-            "d",
-            json!({"y": 3.0, "name": null}),
-        ),
-        tf("relu6", "nn.relu6", "add", json!({})),
-        tf(
-            "mul",
-            "math.multiply",
-            "relu6",
-            json!({"y": 0.16666666666666666}),
-        ),
-        tf("hswish", "math.multiply", "d", json!({"y": ["mul", 0, 0]})),
-        tf("sub", "math.subtract", "hswish", json!({"y": 0.5})),
-        tf(
-            "rsub",
-            "math.subtract",
-            "sub",
-            json!({"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}),
-        ),
-        tf("div", "math.truediv", "rsub", json!({"y": 4.0})),
-        tf("diff", "math.subtract", "div", json!({"y": ["d", 0, 0]})),
-        tf("neg", "math.negative", "diff", json!({})),
-        tf("mx", "math.maximum", "neg", json!({"y": ["d", 0, 0]})),
-        tf("mn", "math.minimum", "mx", json!({"y": ["div", 0, 0]})),
-        tf("relu", "math.maximum", "mn", json!({"y": 0.0})),
-        tf(
-            "sum",
-            "__operators__.add",
-            "relu",
-            json!({"y": ["neg", 0, 0]}),
-        ),
-        tf("sig", "math.sigmoid", "sum", json!({})),
-        tf("tanh", "math.tanh", "sig", json!({})),
-        tf("silu", "nn.silu", "sum", json!({})),
-        tf("gelu", "nn.gelu", "silu", json!({})),
-        tf("elu", "nn.elu", "gelu", json!({})),
-        tf("selu", "nn.selu", "elu", json!({})),
-        tf("sp", "math.softplus", "selu", json!({})),
-        tf("ss", "nn.softsign", "sp", json!({})),
-        tf("lrelu", "nn.leaky_relu", "sum", json!({"alpha": 0.1})),
-        tf(
-            "clip",
-            "clip_by_value",
-            "lrelu",
-            json!({"clip_value_min": 0.0, "clip_value_max": 1.5}),
-        ),
-        tf("sq", "math.square", "clip", json!({})),
-        tf_node(
+    let mut layers = vec![entry_on("d", "Dense", json!({"units": 6}), "x")];
+    layers.extend(tf_rows(json!([
+        ["add", "__operators__.add", "d", {"y": 3.0, "name": null}],
+        ["relu6", "nn.relu6", "add", {}],
+        ["mul", "math.multiply", "relu6", {"y": 0.16666666666666666}],
+        ["hswish", "math.multiply", "d", {"y": ["mul", 0, 0]}],
+        ["sub", "math.subtract", "hswish", {"y": 0.5}],
+        ["rsub", "math.subtract", "sub", {"y": ["sub", 0, 0], "_CONSTANT_VALUE": 2.0}],
+        ["div", "math.truediv", "rsub", {"y": 4.0}],
+        ["diff", "math.subtract", "div", {"y": ["d", 0, 0]}],
+        ["neg", "math.negative", "diff", {}],
+        ["mx", "math.maximum", "neg", {"y": ["d", 0, 0]}],
+        ["mn", "math.minimum", "mx", {"y": ["div", 0, 0]}],
+        ["relu", "math.maximum", "mn", {"y": 0.0}],
+        ["sum", "__operators__.add", "relu", {"y": ["neg", 0, 0]}],
+        ["sig", "math.sigmoid", "sum", {}],
+        ["tanh", "math.tanh", "sig", {}],
+        ["silu", "nn.silu", "sum", {}],
+        ["gelu", "nn.gelu", "silu", {}],
+        ["elu", "nn.elu", "gelu", {}],
+        ["selu", "nn.selu", "elu", {}],
+        ["sp", "math.softplus", "selu", {}],
+        ["ss", "nn.softsign", "sp", {}],
+        ["lrelu", "nn.leaky_relu", "sum", {"alpha": 0.1}],
+        ["clip", "clip_by_value", "lrelu", {"clip_value_min": 0.0, "clip_value_max": 1.5}],
+        ["sq", "math.square", "clip", {}]
+    ])));
+    layers.push(tf_node(
             "cat",
             "concat",
             json!([["tanh", 0, 0, {"axis": -1}], ["ss", 0, 0, {"axis": -1}], ["sq", 0, 0, {"axis": -1}]]),
-        ),
-        tf("sm", "nn.softmax", "cat", json!({})),
-    ]
+        ));
+    layers.push(tf("sm", "nn.softmax", "cat", json!({})));
+    layers
 }
 
 /// `tf.*` reshapes, transposes and reductions on `x` of shape `[4, 3]`.

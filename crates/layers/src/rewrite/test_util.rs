@@ -67,6 +67,22 @@ pub fn dense(name: &str, units: usize, from: &str) -> Value {
     entry_on(name, "Dense", json!({ "units": units }), from)
 }
 
+/// Entries of the rows `[name, class, config]` of `rows` (a JSON array),
+/// each called on the one before it and the first on `from`.
+pub fn chain(from: &str, rows: Value) -> Vec<Value> {
+    let mut prev = from.to_string();
+    let rows = rows.as_array().expect("chain rows are an array");
+    rows.iter()
+        .map(|row| {
+            let name = row[0].as_str().expect("a row's name");
+            let class = row[1].as_str().expect("a row's class");
+            let e = entry_on(name, class, row[2].clone(), &prev);
+            prev = name.to_string();
+            e
+        })
+        .collect()
+}
+
 /// A [`functional`] model of `layers` (weights drawn from `seed`) on
 /// inputs of shape `x_shape` (batch first) rewrites to one that predicts
 /// the same within `tol` ([`assert_same`]), and a note of the rewrite says
