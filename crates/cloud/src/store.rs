@@ -84,12 +84,7 @@ impl ModelStore for CloudStore {
                 message: format!("Cannot find model at path '{}'", loc.url()),
             });
         };
-        let paths: Vec<String> = json
-            .weights_manifest
-            .iter()
-            .flatten()
-            .flat_map(|g| g.paths.clone())
-            .collect();
+        let paths: Vec<String> = json.weight_paths().map(str::to_owned).collect();
         let info = info_for_json(json)?;
         // model.json first: the model disappears in one step.
         client

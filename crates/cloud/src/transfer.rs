@@ -234,12 +234,7 @@ impl CloudStore {
         if let Some((old, _)) = previous {
             let keep: std::collections::HashSet<&str> =
                 shards.iter().map(|(n, _)| n.as_str()).collect();
-            for path in old
-                .weights_manifest
-                .iter()
-                .flatten()
-                .flat_map(|g| g.paths.iter())
-            {
+            for path in old.weight_paths() {
                 if let Ok(p) = WeightPath::parse(path, "") {
                     if !keep.contains(p.as_str()) {
                         let _ = client.delete(&loc.key(p.as_str())).await;

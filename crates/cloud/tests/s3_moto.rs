@@ -35,10 +35,7 @@ fn read_fixture(dir: &Path) -> ModelArtifacts {
     let bytes = std::fs::read(&json_path).unwrap();
     let json = ModelJson::parse(&bytes, &json_path.display().to_string()).unwrap();
     let buffers = json
-        .weights_manifest
-        .iter()
-        .flatten()
-        .flat_map(|g| g.paths.iter())
+        .weight_paths()
         .map(|p| Bytes::from(std::fs::read(dir.join(p.trim_start_matches("./"))).unwrap()))
         .collect();
     json.into_artifacts(WeightData { buffers })

@@ -14,6 +14,7 @@
 //! identity, so files round-trip byte for byte.
 
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Who wrote (or should write) a model.json.
@@ -217,44 +218,28 @@ impl JsonStyle {
     /// Write a number as this style's writer would after reading it.
     pub fn write_number(self, out: &mut String, n: &Number) {
         let text = n.as_str();
-        match self {
+        let integer = is_integer_text(text);
+        // The value as f64 when it is finite (`1e999` and the like are not).
+        let finite = || text.parse::<f64>().ok().filter(|x| x.is_finite());
+        let written: Cow<str> = match self {
+            // Small integers are already in JS form (JSON forbids leading
+            // zeros); `-0` and everything else goes through f64.
+            JsonStyle::Browser | JsonStyle::Node if integer && text.len() <= 15 && text != "-0" => {
+                text.into()
+            }
+            // JSON.stringify writes non-finite numbers as null.
             JsonStyle::Browser | JsonStyle::Node => {
-                // Small integers are already in JS form (JSON forbids leading
-                // zeros); `-0` and everything else goes through f64.
-                if is_integer_text(text) && text.len() <= 15 && text != "-0" {
-                    out.push_str(text);
-                } else {
-                    let x = text.parse::<f64>().unwrap_or(f64::NAN);
-                    // JSON.stringify writes non-finite numbers as null.
-                    if x.is_finite() {
-                        out.push_str(&js_number(x));
-                    } else {
-                        out.push_str("null");
-                    }
-                }
+                finite().map_or("null".into(), |x| js_number(x).into())
             }
-            JsonStyle::Converter => {
-                if is_integer_text(text) {
-                    // Python ints are arbitrary precision; `-0` reads as 0.
-                    if text == "-0" {
-                        out.push('0');
-                    } else {
-                        out.push_str(text);
-                    }
-                } else {
-                    let x = text.parse::<f64>().unwrap_or(f64::NAN);
-                    if x.is_finite() {
-                        out.push_str(&py_float(x));
-                    } else {
-                        // A literal past f64's range (`1e999`): Python would
-                        // write `Infinity`, which no JSON reader (TF.js's
-                        // included) accepts; the literal itself stays valid
-                        // JSON and reads back as the same value everywhere.
-                        out.push_str(text);
-                    }
-                }
-            }
-        }
+            // Python ints are arbitrary precision; `-0` reads as 0.
+            JsonStyle::Converter if integer => if text == "-0" { "0" } else { text }.into(),
+            // A literal past f64's range (`1e999`): Python would write
+            // `Infinity`, which no JSON reader (TF.js's included) accepts; the
+            // literal itself stays valid JSON and reads back as the same value
+            // everywhere.
+            JsonStyle::Converter => finite().map_or(text.into(), |x| py_float(x).into()),
+        };
+        out.push_str(&written);
     }
 }
 

@@ -291,11 +291,25 @@ impl ModelJson {
 
     /// Every group's weights in group order (the artifacts' `weight_specs`).
     pub fn weight_specs(&self) -> Vec<crate::WeightSpec> {
+        self.weight_entries().cloned().collect()
+    }
+
+    /// Every group's weight entries, in manifest order (none without a
+    /// manifest).
+    pub fn weight_entries(&self) -> impl Iterator<Item = &crate::WeightSpec> {
         self.weights_manifest
             .iter()
             .flatten()
-            .flat_map(|g| g.weights.iter().cloned())
-            .collect()
+            .flat_map(|g| g.weights.iter())
+    }
+
+    /// Every group's shard paths as written, in manifest order (none without
+    /// a manifest).
+    pub fn weight_paths(&self) -> impl Iterator<Item = &str> {
+        self.weights_manifest
+            .iter()
+            .flatten()
+            .flat_map(|g| g.paths.iter().map(String::as_str))
     }
 }
 

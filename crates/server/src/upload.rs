@@ -286,12 +286,7 @@ pub fn validate(
             "model.json has no modelTopology object: only layers models (model.save from TensorFlow.js) can be stored",
         ));
     }
-    let specs: Vec<_> = parsed
-        .weights_manifest
-        .iter()
-        .flatten()
-        .flat_map(|g| g.weights.iter())
-        .collect();
+    let specs: Vec<_> = parsed.weight_entries().collect();
     if specs.len() > limits.max_weights {
         return Err(ApiError::bad_request(format!(
             "model.json declares {} weights, more than the limit of {}",

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use tfjs_format::ModelArtifacts;
 use tfjs_io::{ModelStore, ModelUrl};
 use tfjs_store::DownloadsStore;
 
@@ -17,6 +18,15 @@ fn assert_same_file(ours: &std::path::Path, theirs: &std::path::Path) {
         String::from_utf8_lossy(&a[..a.len().min(400)]),
         String::from_utf8_lossy(&b[..b.len().min(400)])
     );
+}
+
+/// A fresh profile whose Downloads folder has `my_model_1` saved as `name`.
+fn saved_to_downloads(name: &str) -> (TestProfile, DownloadsStore, ModelArtifacts) {
+    let p = test_profile();
+    let store = DownloadsStore::new(&p.profile);
+    let model = my_model_1();
+    store.save_sync(name, &model).unwrap();
+    (p, store, model)
 }
 
 #[test]
@@ -99,10 +109,7 @@ async fn pair_loads_back_through_downloads_and_file() {
 
 #[test]
 fn empty_prefix_is_model_and_bad_prefixes_are_refused() {
-    let p = test_profile();
-    let store = DownloadsStore::new(&p.profile);
-    let model = my_model_1();
-    store.save_sync("", &model).unwrap();
+    let (p, store, model) = saved_to_downloads("");
     assert!(p.downloads().join("model.json").is_file());
     assert!(p.downloads().join("model.weights.bin").is_file());
     let json = std::fs::read_to_string(p.downloads().join("model.json")).unwrap();
@@ -119,10 +126,7 @@ fn empty_prefix_is_model_and_bad_prefixes_are_refused() {
 
 #[test]
 fn a_failed_save_leaves_the_previous_pair() {
-    let p = test_profile();
-    let store = DownloadsStore::new(&p.profile);
-    let model = my_model_1();
-    store.save_sync("m", &model).unwrap();
+    let (p, store, _) = saved_to_downloads("m");
     let before = std::fs::read(p.downloads().join("m.json")).unwrap();
     // A directory where the weights file must go makes the rename fail.
     std::fs::remove_file(p.downloads().join("m.weights.bin")).unwrap();

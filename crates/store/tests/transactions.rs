@@ -38,13 +38,20 @@ fn quota_fixture() -> serde_json::Value {
     read_json(&browser("quota/localstorage-quota.json"))["outcome"]["result"].clone()
 }
 
-#[test]
-fn big_model_exceeds_the_quota_with_the_browser_text_and_changes_nothing() {
+/// A fresh profile whose localStorage holds `my_model_1` at each of `paths`.
+fn localstorage_holding(paths: &[&str]) -> (TestProfile, LocalStorageStore, ModelArtifacts) {
     let p = test_profile();
     let store = LocalStorageStore::new(p.profile.clone());
     let small = my_model_1();
-    store.save_sync("my-model-1", &small).unwrap();
-    store.save_sync("victim", &small).unwrap();
+    for path in paths {
+        store.save_sync(path, &small).unwrap();
+    }
+    (p, store, small)
+}
+
+#[test]
+fn big_model_exceeds_the_quota_with_the_browser_text_and_changes_nothing() {
+    let (p, store, small) = localstorage_holding(&["my-model-1", "victim"]);
     let before = store.items().unwrap();
 
     let big = big_model();
@@ -148,10 +155,7 @@ fn inject_failure(p: &TestProfile, table: &str, when: &str) {
 
 #[test]
 fn localstorage_rolls_back_a_save_that_fails_midway() {
-    let p = test_profile();
-    let store = LocalStorageStore::new(p.profile.clone());
-    let small = my_model_1();
-    store.save_sync("m", &small).unwrap();
+    let (p, store, _) = localstorage_holding(&["m"]);
     let before = store.items().unwrap();
     // info, model_topology and weight_specs are written, weight_data fails.
     inject_failure(&p, "local_storage", "NEW.key LIKE '%/weight_data'");

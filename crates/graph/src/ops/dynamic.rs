@@ -109,10 +109,7 @@ fn where_op(c: &Ctx) -> Result<Vec<Value>> {
 fn top_k(c: &Ctx) -> Result<Vec<Value>> {
     let t = c.t(0)?;
     let k = c.int(1)?;
-    let n = *t
-        .shape()
-        .last()
-        .ok_or_else(|| c.err("input must have rank >= 1"))?;
+    let n = c.last_dim(t, "input")?;
     if k < 0 || k as usize > n {
         return Err(c.err(format!("k {k} must be in [0, {n}]")));
     }

@@ -122,6 +122,15 @@ impl Ctx<'_> {
         }
     }
 
+    /// The last dimension of `t`, or an error `"{what} must have rank >= 1"`
+    /// for a scalar.
+    pub fn last_dim(&self, t: &Tensor, what: &str) -> Result<usize> {
+        t.shape()
+            .last()
+            .copied()
+            .ok_or_else(|| self.err(format!("{what} must have rank >= 1")))
+    }
+
     /// Wrap another error with this node's name.
     pub fn wrap(&self, e: GraphError) -> GraphError {
         match e {

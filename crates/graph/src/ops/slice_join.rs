@@ -30,10 +30,7 @@ fn scatter_nd(c: &Ctx) -> Result<Vec<Value>> {
     let ind = c.t(0)?;
     let upd = c.t(1)?;
     let shape = super::transformation::dims_to_shape(c, &c.ints(2)?)?;
-    let k = *ind
-        .shape()
-        .last()
-        .ok_or_else(|| c.err("indices must have rank >= 1"))?;
+    let k = c.last_dim(ind, "indices")?;
     if k > shape.len() {
         return Err(c.err(format!(
             "index depth {k} exceeds the output rank {}",
@@ -494,10 +491,7 @@ fn gather(c: &Ctx) -> Result<Vec<Value>> {
 fn gather_nd(c: &Ctx) -> Result<Vec<Value>> {
     let p = c.t(0)?;
     let ind = c.t(1)?;
-    let k = *ind
-        .shape()
-        .last()
-        .ok_or_else(|| c.err("indices must have rank >= 1"))?;
+    let k = c.last_dim(ind, "indices")?;
     if k > p.rank() {
         return Err(c.err(format!("index depth {k} exceeds params rank {}", p.rank())));
     }
