@@ -160,11 +160,7 @@ fn localstorage_rolls_back_a_save_that_fails_midway() {
     // info, model_topology and weight_specs are written, weight_data fails.
     inject_failure(&p, "local_storage", "NEW.key LIKE '%/weight_data'");
     let opt = artifacts_from_dump(&dump04(), "my-model-opt");
-    let err = store.save_sync("m", &opt).unwrap_err().to_string();
-    assert!(
-        err.contains("injected failure") && err.contains("'m'"),
-        "{err}"
-    );
+    assert_injected_failure(store.save_sync("m", &opt), "m");
     assert_eq!(store.items().unwrap(), before);
     assert_eq!(store.load_sync("m").unwrap().weight_data.len(), 92);
     let err = store.save_sync("n", &opt).unwrap_err().to_string();
@@ -182,11 +178,7 @@ fn indexeddb_rolls_back_both_records() {
     // model_info_store is written first, then models_store fails.
     inject_failure(&p, "models_store", "1");
     let opt = artifacts_from_dump(&dump04(), "my-model-opt");
-    let err = idb.save_sync("m", &opt).unwrap_err().to_string();
-    assert!(
-        err.contains("injected failure") && err.contains("'m'"),
-        "{err}"
-    );
+    assert_injected_failure(idb.save_sync("m", &opt), "m");
     assert!(idb.save_sync("other", &opt).is_err());
     // No orphan info record (TensorFlow.js's rollback can leave one), old model intact.
     assert_eq!(idb.list_sync("").unwrap(), info_before);
@@ -250,4 +242,17 @@ fn indexeddb_refuses_models_beyond_the_blob_limit_without_writing() {
         "{err}"
     );
     assert!(idb.list_sync("").unwrap().is_empty());
+}
+
+/// A save stopped by `inject_failure` fails with the injected error and names
+/// the model it was saving.
+fn assert_injected_failure<T: std::fmt::Debug, E: std::fmt::Display>(
+    saved: Result<T, E>,
+    model: &str,
+) {
+    let err = saved.unwrap_err().to_string();
+    assert!(
+        err.contains("injected failure") && err.contains(&format!("'{model}'")),
+        "{err}"
+    );
 }

@@ -401,17 +401,14 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+/// `--output` is replaced atomically (fsynced, temporary removed on
+/// failure) through the one atomic-write helper the stores use.
 fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
+    let temp_name = format!(
         ".{}.tmp-{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
         std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    );
+    tfjs_io::atomic::replace(path, &temp_name, &[bytes])
+        .with_context(|| format!("cannot write {}", path.display()))
 }
