@@ -77,16 +77,3 @@ impl FusedActivation {
         v.clamp(0.0, 6.0)
     }
 }
-
-/// `pub fn $name(input, kernel, bias, p: &$params, out)`: the unfused form
-/// of the convolution `$fused`, which it runs with
-/// [`FusedActivation::Linear`].
-macro_rules! unfused {
-    ($(#[$doc:meta])* $name:ident = $fused:ident($params:ty)) => {
-        $(#[$doc])*
-        pub fn $name(input: &[f32], kernel: &[f32], bias: Option<&[f32]>, p: &$params, out: &mut [f32]) {
-            $fused(input, kernel, bias, $crate::FusedActivation::Linear, p, out)
-        }
-    };
-}
-pub(crate) use unfused;

@@ -11,7 +11,6 @@ mod transpose;
 pub use params::{Conv2dParams, Conv3dParams};
 pub use transpose::conv2d_transpose;
 
-use crate::act::unfused;
 use crate::geom::{prod, Geom};
 use crate::packed::PackedMatrix;
 use crate::FusedActivation;
@@ -38,20 +37,26 @@ fn check_lens(
     g.assert_lens(name, input.len(), kernel, bias.map(<[f32]>::len), out.len());
 }
 
-unfused!(
-    /// 2-D convolution (also Conv1D, see [`Conv2dParams::conv1d`]):
-    /// `out[n,oh,ow,oc] = bias[oc] + Σ input[n, oh*s_h - pad_top + kh*d_h, ow*s_w - pad_left + kw*d_w, ic] · kernel[kh,kw,ic,oc]`.
-    ///
-    /// `input` is NHWC, `kernel` HWIO (`[k_h, k_w, in_c, out_c]`, the Keras /
-    /// TensorFlow.js `Conv2D` kernel), `bias` has `out_c` values, `out` is NHWC
-    /// and is overwritten. A 1×1 stride-1 unpadded convolution is one matrix
-    /// product; anything else is im2col over tiles of output pixels (bounded
-    /// memory) followed by a matrix product per tile, tiles spread over rayon.
-    ///
-    /// # Panics
-    /// If a slice length does not match `p`, or a stride/dilation is zero.
-    conv2d = conv2d_fused(Conv2dParams)
-);
+/// 2-D convolution (also Conv1D, see [`Conv2dParams::conv1d`]):
+/// `out[n,oh,ow,oc] = bias[oc] + Σ input[n, oh*s_h - pad_top + kh*d_h, ow*s_w - pad_left + kw*d_w, ic] · kernel[kh,kw,ic,oc]`.
+///
+/// `input` is NHWC, `kernel` HWIO (`[k_h, k_w, in_c, out_c]`, the Keras /
+/// TensorFlow.js `Conv2D` kernel), `bias` has `out_c` values, `out` is NHWC
+/// and is overwritten. A 1×1 stride-1 unpadded convolution is one matrix
+/// product; anything else is im2col over tiles of output pixels (bounded
+/// memory) followed by a matrix product per tile, tiles spread over rayon.
+///
+/// # Panics
+/// If a slice length does not match `p`, or a stride/dilation is zero.
+pub fn conv2d(
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    p: &Conv2dParams,
+    out: &mut [f32],
+) {
+    conv2d_fused(input, kernel, bias, FusedActivation::Linear, p, out)
+}
 
 /// [`conv2d`] followed by `act`, applied to each output tile while it is in
 /// cache (saves a pass over the output for ReLU / ReLU6 networks).
