@@ -5,7 +5,7 @@
 //! it only uses the engine's public API.
 
 use serde_json::{json, Value};
-use tfjs_format::model_json::signature_dim_size;
+use tfjs_format::signature::signature_tensors;
 use tfjs_format::topology::layer_entry_class;
 use tfjs_layers::{LayerRegistry, Model, Shape};
 
@@ -164,24 +164,18 @@ impl Signature {
     /// as `None`, TensorFlow dtypes as TensorFlow.js names them.
     pub fn of_graph(signature: &Value) -> Signature {
         let side = |key: &str| -> Vec<TensorSig> {
-            let Some(map) = signature.get(key).and_then(Value::as_object) else {
-                return Vec::new();
-            };
-            map.iter()
-                .map(|(k, t)| TensorSig {
-                    name: k.clone(),
+            let tensors = signature_tensors(signature, key).unwrap_or_default();
+            tensors
+                .into_iter()
+                .map(|t| TensorSig {
+                    name: t.key,
                     shape: t
-                        .pointer("/tensorShape/dim")
-                        .and_then(Value::as_array)
-                        .map(|dims| {
-                            dims.iter()
-                                .map(|d| {
-                                    signature_dim_size(d).and_then(|n| usize::try_from(n).ok())
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    dtype: tfjs_dtype(t.get("dtype").and_then(Value::as_str).unwrap_or("")),
+                        .shape
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|d| usize::try_from(d).ok())
+                        .collect(),
+                    dtype: t.dtype.unwrap_or_default(),
                 })
                 .collect()
         };
@@ -267,18 +261,6 @@ pub fn keras_application_preprocess(model_name: &str) -> Option<(&'static str, S
 
 /// TensorFlow.js's dtype for a TensorFlow `DT_*` name (its
 /// `operations/operation_mapper` rules: ints and uint8 become int32).
-fn tfjs_dtype(dt: &str) -> String {
-    match dt {
-        "DT_FLOAT" | "DT_HALF" | "DT_DOUBLE" | "DT_BFLOAT16" => "float32",
-        "DT_INT32" | "DT_INT64" | "DT_INT16" | "DT_INT8" | "DT_UINT8" | "DT_UINT16" => "int32",
-        "DT_BOOL" => "bool",
-        "DT_STRING" => "string",
-        "DT_COMPLEX64" => "complex64",
-        other => return other.to_string(),
-    }
-    .to_string()
-}
-
 /// The signature of `artifacts`' model: graph models from their
 /// `signature`; layers models built with the layers engine when it can be,
 /// else read from the topology alone.

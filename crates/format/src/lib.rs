@@ -43,6 +43,7 @@ pub mod manifest;
 pub mod model_json;
 pub mod quantize;
 pub mod shard;
+pub mod signature;
 pub mod topology;
 pub mod weight_path;
 

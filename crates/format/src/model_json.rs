@@ -312,13 +312,3 @@ impl ModelJson {
             .flat_map(|g| g.paths.iter().map(String::as_str))
     }
 }
-
-/// The size of one `dim` of a converter `signature`'s `tensorShape`
-/// (a TensorShapeProto): the converter writes it as a string, other
-/// writers as a number; `-1` is a free dimension.
-pub fn signature_dim_size(dim: &Value) -> Option<i64> {
-    let size = dim.get("size");
-    size.and_then(Value::as_str)
-        .and_then(|s| s.parse::<i64>().ok())
-        .or_else(|| size.and_then(Value::as_i64))
-}

@@ -107,6 +107,34 @@ pub fn layer_entry_class(entry: &Value) -> &str {
         .unwrap_or("")
 }
 
+/// Kahn's algorithm over `deps` (node `i` reads the output of every node in
+/// `deps[i]`, each below `deps.len()`), the smallest ready index first so
+/// that an acyclic list already in order keeps it. Returns the order and
+/// the nodes left out because they wait on a cycle (empty when none).
+pub fn topological_order(deps: &[Vec<usize>]) -> (Vec<usize>, Vec<usize>) {
+    let n = deps.len();
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (id, d) in deps.iter().enumerate() {
+        for &p in d {
+            users[p].push(id);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(id) = ready.pop_first() {
+        order.push(id);
+        for &u in &users[id] {
+            waiting[u] -= 1;
+            if waiting[u] == 0 {
+                ready.insert(u);
+            }
+        }
+    }
+    let stuck = (0..n).filter(|&i| waiting[i] > 0).collect();
+    (order, stuck)
+}
+
 fn is_model_class(c: &str) -> bool {
     matches!(c, "Sequential" | "Model" | "Functional")
 }
@@ -165,17 +193,11 @@ fn walk_layers(model: &Value, depth: usize, out: &mut Vec<LayerInfo>, guard: usi
         return;
     };
     for layer in layers {
-        let class_name = layer
-            .get("class_name")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string();
-        let name = layer
-            .get("config")
-            .and_then(|c| c.get("name"))
-            .or_else(|| layer.get("name"))
-            .and_then(Value::as_str)
-            .map(String::from);
+        let class_name = match layer_entry_class(layer) {
+            "" => "?".to_string(),
+            c => c.to_string(),
+        };
+        let name = layer_entry_name(layer).map(String::from);
         let nested = is_model_class(&class_name) || model_layers(layer).is_some();
         out.push(LayerInfo {
             name,
@@ -445,7 +467,17 @@ pub fn is_keras3_operation(entry: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::snake_case;
+    use super::{snake_case, topological_order};
+
+    #[test]
+    fn topological_order_keeps_file_order_and_reports_cycles() {
+        // 0 <- 2 <- 1, 3 alone.
+        let (order, stuck) = topological_order(&[vec![], vec![2], vec![0], vec![]]);
+        assert_eq!((order, stuck), (vec![0, 2, 1, 3], vec![]));
+        // 1 and 2 read each other; 3 reads 2.
+        let (order, stuck) = topological_order(&[vec![], vec![2], vec![1], vec![2]]);
+        assert_eq!((order, stuck), (vec![0], vec![1, 2, 3]));
+    }
 
     /// `keras.src.utils.naming.to_snake_case` (Keras 3.15) of these classes.
     #[test]

@@ -6,6 +6,7 @@ use crate::{GraphError, Result};
 use base64::Engine;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use tfjs_format::signature::tensor_shape;
 use tfjs_format::ModelArtifacts;
 
 /// A data input of a node: output `output` of node `node`.
@@ -275,23 +276,6 @@ fn b64(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
 
-/// A `TensorShapeProto` in JSON: dims (`-1` unknown), `None` for unknown rank.
-pub fn parse_shape(v: &Value) -> Option<Vec<i64>> {
-    if v.get("unknownRank").and_then(Value::as_bool) == Some(true) {
-        return None;
-    }
-    Some(
-        v.get("dim")
-            .and_then(Value::as_array)
-            .map(|d| {
-                d.iter()
-                    .map(|x| x.get("size").and_then(num_i64).unwrap_or(0))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    )
-}
-
 impl Node {
     fn attr(&self, key: &str) -> Option<&Value> {
         self.attr.get(key)
@@ -362,7 +346,7 @@ impl Node {
     pub fn attr_shape(&self, key: &str) -> Option<Vec<i64>> {
         self.attr(key)
             .and_then(|v| v.get("shape"))
-            .and_then(parse_shape)
+            .and_then(tensor_shape)
     }
 
     /// Tensor attribute (`value` of an inline Const).
@@ -383,7 +367,7 @@ pub fn parse_tensor_proto(t: &Value, node: &str) -> Result<Tensor> {
         DType::from_tf(tf_dtype).ok_or_else(|| bad(format!("unsupported dtype {tf_dtype}")))?;
     let dims = t
         .get("tensorShape")
-        .and_then(parse_shape)
+        .and_then(tensor_shape)
         .unwrap_or_default();
     let shape = dims
         .iter()

@@ -1,8 +1,6 @@
 //! [`GraphModel`]: a loaded graph with its constants, ready to `execute`.
 
-use crate::graph::{
-    library_functions, parse_input_ref, parse_shape, strings_at, topology_of, Edge, Graph,
-};
+use crate::graph::{library_functions, parse_input_ref, strings_at, topology_of, Edge, Graph};
 use crate::ops::{self, control::EXECUTOR_OPS, Ctx, OpFn, Value};
 use crate::tensor::{DType, Data, Tensor};
 use crate::{GraphError, Result};
@@ -10,6 +8,8 @@ use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock, Weak};
 use tfjs_format::codec::{decode_weights, TensorValues};
+use tfjs_format::signature::{signature_tensors, tfjs_dtype_name};
+use tfjs_format::topology::topological_order;
 use tfjs_format::ModelArtifacts;
 use tfjs_io::Router;
 
@@ -126,26 +126,16 @@ fn function_graph(f: &Json) -> Result<(String, Json, Vec<String>, Vec<String>)> 
     Ok((name, serde_json::json!({ "node": nodes }), args, rets))
 }
 
-/// TF `DT_*` name → TF.js dtype name (the TF name when TF.js has none).
-pub fn tfjs_dtype_name(tf: &str) -> String {
-    DType::from_tf(tf)
-        .map(|d| d.as_str().to_string())
-        .unwrap_or_else(|| tf.to_string())
-}
-
 fn sig_infos(sig: Option<&Json>, key: &str) -> Option<Vec<TensorInfo>> {
-    let m = sig?.get(key)?.as_object()?;
+    let tensors = signature_tensors(sig?, key)?;
     Some(
-        m.iter()
-            .map(|(k, v)| TensorInfo {
-                name: k.clone(),
-                tensor: v
-                    .get("name")
-                    .and_then(Json::as_str)
-                    .unwrap_or(k)
-                    .to_string(),
-                shape: v.get("tensorShape").and_then(parse_shape),
-                dtype: tfjs_dtype_name(v.get("dtype").and_then(Json::as_str).unwrap_or("DT_FLOAT")),
+        tensors
+            .into_iter()
+            .map(|t| TensorInfo {
+                name: t.key,
+                tensor: t.tensor,
+                shape: t.shape,
+                dtype: t.dtype.unwrap_or_else(|| "float32".into()),
             })
             .collect(),
     )
@@ -476,34 +466,15 @@ impl GraphModel {
 
     /// Nodes in an order where producers come first.
     fn topo_order_all(&self) -> Vec<usize> {
-        let n = self.graph.nodes.len();
-        let mut indeg = vec![0usize; n];
-        let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, node) in self.graph.nodes.iter().enumerate() {
-            for p in node
-                .inputs
-                .iter()
-                .map(|e| e.node)
-                .chain(node.control.iter().copied())
-            {
-                indeg[i] += 1;
-                consumers[p].push(i);
-            }
-        }
-        let mut stack: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
-        let mut order = Vec::with_capacity(n);
-        while let Some(i) = stack.pop() {
-            order.push(i);
-            for &c in &consumers[i] {
-                indeg[c] -= 1;
-                if indeg[c] == 0 {
-                    stack.push(c);
-                }
-            }
-        }
-        // With loops, nodes on a cycle never reach in-degree 0: only what is
+        let deps: Vec<Vec<usize>> = (self.graph.nodes.iter())
+            .map(|node| {
+                let data = node.inputs.iter().map(|e| e.node);
+                data.chain(node.control.iter().copied()).collect()
+            })
+            .collect();
+        // With loops, nodes on a cycle never become ready: only what is
         // reachable without passing through a cycle is folded.
-        order
+        topological_order(&deps).0
     }
 
     /// The model's inputs (signature inputs, else the Placeholder nodes).

@@ -104,38 +104,18 @@ pub fn verify(artifacts: &ModelArtifacts) -> Result<Vec<GraphProblem>> {
         }
     }
     // Cycles: Kahn's algorithm without the NextIteration → Merge back edges.
-    let n = raw.len();
-    let mut indeg = vec![0usize; n];
-    let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, node) in raw.iter().enumerate() {
-        for s in &node.inputs {
-            let Some(&p) = index.get(parse_input_ref(s).0) else {
-                continue;
-            };
-            if raw[p].op == "NextIteration" || raw[p].op == "RefNextIteration" {
-                continue;
-            }
-            indeg[i] += 1;
-            consumers[p].push(i);
-        }
-    }
-    let mut stack: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
-    let mut seen = 0;
-    while let Some(i) = stack.pop() {
-        seen += 1;
-        for &c in &consumers[i] {
-            indeg[c] -= 1;
-            if indeg[c] == 0 {
-                stack.push(c);
-            }
-        }
-    }
-    if seen < n {
+    let deps: Vec<Vec<usize>> = (raw.iter())
+        .map(|node| {
+            (node.inputs.iter())
+                .filter_map(|s| index.get(parse_input_ref(s).0).copied())
+                .filter(|&p| raw[p].op != "NextIteration" && raw[p].op != "RefNextIteration")
+                .collect()
+        })
+        .collect();
+    let (_, stuck) = tfjs_format::topology::topological_order(&deps);
+    if !stuck.is_empty() {
         problems.push(GraphProblem::Cycle(
-            (0..n)
-                .filter(|&i| indeg[i] > 0)
-                .map(|i| raw[i].name.clone())
-                .collect(),
+            stuck.into_iter().map(|i| raw[i].name.clone()).collect(),
         ));
     }
     let weight_names: HashSet<&str> = artifacts

@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use tfjs_format::model_json::signature_dim_size;
+use tfjs_format::signature::signature_tensors;
 use tfjs_format::ModelArtifacts;
 use tfjs_layers::topology::parse_topology;
 use tfjs_layers::{LayerRegistry, LayersError, Model};
@@ -142,50 +142,17 @@ fn spec_io(spec: &tfjs_layers::topology::ModelSpec) -> ModelIo {
     ModelIo { inputs, outputs }
 }
 
-/// A converter signature's `DT_*` dtype as TensorFlow.js names it.
-fn tf_dtype(dt: &str) -> String {
-    match dt {
-        "DT_FLOAT" => "float32".into(),
-        "DT_INT32" => "int32".into(),
-        "DT_BOOL" => "bool".into(),
-        "DT_STRING" => "string".into(),
-        "DT_COMPLEX64" => "complex64".into(),
-        other => other
-            .strip_prefix("DT_")
-            .unwrap_or(other)
-            .to_ascii_lowercase(),
-    }
-}
-
-fn signature_tensors(v: Option<&Value>) -> Vec<TensorInfo> {
-    let Some(map) = v.and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    map.iter()
-        .map(|(key, t)| {
-            let shape = t.get("tensorShape").and_then(|s| {
-                if s.get("unknownRank").and_then(Value::as_bool) == Some(true) {
-                    return None;
-                }
-                let dims = s.get("dim").and_then(Value::as_array);
-                Some(
-                    dims.map(|d| {
-                        d.iter()
-                            .map(|x| signature_dim_size(x).and_then(|n| u64::try_from(n).ok()))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                )
-            });
-            TensorInfo {
-                name: t
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or(key)
-                    .to_string(),
-                shape,
-                dtype: t.get("dtype").and_then(Value::as_str).map(tf_dtype),
-            }
+fn signature_side(signature: Option<&Value>, side: &str) -> Vec<TensorInfo> {
+    let tensors = signature.and_then(|s| signature_tensors(s, side));
+    tensors
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| TensorInfo {
+            name: t.tensor,
+            shape: t
+                .shape
+                .map(|dims| dims.into_iter().map(|d| u64::try_from(d).ok()).collect()),
+            dtype: t.dtype,
         })
         .collect()
 }
@@ -194,8 +161,8 @@ fn signature_tensors(v: Option<&Value>) -> Vec<TensorInfo> {
 /// (empty when the model.json has none).
 pub fn graph_io(signature: Option<&Value>) -> ModelIo {
     ModelIo {
-        inputs: signature_tensors(signature.and_then(|s| s.get("inputs"))),
-        outputs: signature_tensors(signature.and_then(|s| s.get("outputs"))),
+        inputs: signature_side(signature, "inputs"),
+        outputs: signature_side(signature, "outputs"),
     }
 }
 

@@ -5,7 +5,7 @@ use super::*;
 use crate::config::ConfigReader;
 use crate::topology::TensorRef;
 use crate::{BuildContext, Dialect};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 impl Model {
     /// Build a model from a parsed topology. Weights are allocated by the
@@ -163,30 +163,13 @@ impl Model {
                 deps[id].push(first_node[pl] + pc);
             }
         }
-        // Kahn's algorithm, smallest id first (file order).
-        let mut indeg: Vec<usize> = deps.iter().map(|d| d.len()).collect();
-        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (id, d) in deps.iter().enumerate() {
-            for &p in d {
-                users[p].push(id);
-            }
-        }
-        let mut ready: BTreeSet<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
-        let mut order = Vec::with_capacity(n);
-        while let Some(id) = ready.pop_first() {
-            order.push(id);
-            for &u in &users[id] {
-                indeg[u] -= 1;
-                if indeg[u] == 0 {
-                    ready.insert(u);
-                }
-            }
-        }
-        if order.len() < n {
+        let (order, stuck) = tfjs_format::topology::topological_order(&deps);
+        if !stuck.is_empty() {
             let mut names: Vec<&str> = Vec::new();
-            for (id, &(l, _)) in node_ids.iter().enumerate() {
-                if indeg[id] > 0 && !names.contains(&layers[l].name()) {
-                    names.push(layers[l].name());
+            for &id in &stuck {
+                let l = layers[node_ids[id].0].name();
+                if !names.contains(&l) {
+                    names.push(l);
                 }
             }
             return Err(topo_err(format!(
