@@ -8,6 +8,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;
+use tfjs_kernels::FusedActivation::Linear;
 use tfjs_kernels::*;
 
 fn data(n: usize) -> Vec<f32> {
@@ -97,7 +98,7 @@ fn bench_convolutions(c: &mut Criterion) {
             let (p, [x, w, b, mut out]) = buffers(args, |p| p.k_h * p.k_w * p.out_c);
             let flops = 2 * p.output_len() * p.k_h * p.k_w;
             bench_one(c, group, name, flops, || {
-                depthwise_conv2d(black_box(&x), &w, Some(&b), &p, &mut out)
+                depthwise_conv2d(black_box(&x), &w, Some(&b), Linear, &p, &mut out)
             });
             continue;
         }
@@ -110,7 +111,7 @@ fn bench_convolutions(c: &mut Criterion) {
             });
         } else {
             bench_one(c, group, name, flops, || {
-                conv2d(black_box(&x), &w, Some(&b), &p, &mut out)
+                conv2d(black_box(&x), &w, Some(&b), Linear, &p, &mut out)
             });
         }
     }
@@ -289,9 +290,9 @@ fn bench_mobilenet(c: &mut Criterion) {
             bch.iter(|| {
                 for ((dw, p), (x, w, b, out)) in layers.iter().zip(bufs.iter_mut()) {
                     if *dw {
-                        depthwise_conv2d(x, w, Some(b), p, out);
+                        depthwise_conv2d(x, w, Some(b), Linear, p, out);
                     } else {
-                        conv2d(x, w, Some(b), p, out);
+                        conv2d(x, w, Some(b), Linear, p, out);
                     }
                 }
             })

@@ -46,32 +46,21 @@ fn check_lens(
 /// product; anything else is im2col over tiles of output pixels (bounded
 /// memory) followed by a matrix product per tile, tiles spread over rayon.
 ///
+/// `act` is applied to each output tile while it is in cache (saves a pass
+/// over the output for ReLU / ReLU6 networks); `FusedActivation::Linear`
+/// for none.
+///
 /// # Panics
 /// If a slice length does not match `p`, or a stride/dilation is zero.
-pub fn conv2d(
-    input: &[f32],
-    kernel: &[f32],
-    bias: Option<&[f32]>,
-    p: &Conv2dParams,
-    out: &mut [f32],
-) {
-    conv2d_fused(input, kernel, bias, FusedActivation::Linear, p, out)
-}
-
-/// [`conv2d`] followed by `act`, applied to each output tile while it is in
-/// cache (saves a pass over the output for ReLU / ReLU6 networks).
-///
-/// # Panics
-/// As [`conv2d`].
 ///
 /// ```
-/// use tfjs_kernels::{conv2d_fused, Conv2dParams, FusedActivation, Padding};
+/// use tfjs_kernels::{conv2d, Conv2dParams, FusedActivation, Padding};
 /// let p = Conv2dParams::new(1, [1, 2], 1, 1, [1, 1], [1, 1], [1, 1], Padding::Valid).unwrap();
 /// let mut out = [0.0; 2];
-/// conv2d_fused(&[-1.0, 4.0], &[2.0], None, FusedActivation::Relu6, &p, &mut out);
+/// conv2d(&[-1.0, 4.0], &[2.0], None, FusedActivation::Relu6, &p, &mut out);
 /// assert_eq!(out, [0.0, 6.0]);
 /// ```
-pub fn conv2d_fused(
+pub fn conv2d(
     input: &[f32],
     kernel: &[f32],
     bias: Option<&[f32]>,
@@ -135,7 +124,7 @@ pub(crate) fn conv_geom(
     conv_packed_geom(input, &packed, g, act, out);
 }
 
-/// [`conv2d_fused`] with the kernel (`[k_h·k_w·in_c × out_c]`, the HWIO
+/// [`conv2d`] with the kernel (`[k_h·k_w·in_c × out_c]`, the HWIO
 /// kernel as a matrix) and bias packed once by [`PackedMatrix::new`], for
 /// callers that run the same convolution many times.
 ///

@@ -12,40 +12,26 @@ use crate::FusedActivation;
 /// `p.in_c` is the input channel count and `p.out_c = in_c * depth_multiplier`
 /// (build `p` with [`Conv2dParams::new`] passing `in_c * mult` as `out_c`);
 /// `kernel` is `[k_h, k_w, in_c, mult]` as Keras stores `depthwise_kernel`,
-/// `bias` has `out_c` values, `out` (NHWC) is overwritten. Output rows are
-/// spread over rayon; each row is computed in channel blocks held in vector
-/// registers across all window taps.
+/// `bias` has `out_c` values, `out` (NHWC) is overwritten, `act` is applied
+/// row by row while the output is in cache. Output rows are spread over
+/// rayon; each row is computed in channel blocks held in vector registers
+/// across all window taps.
 ///
 /// # Panics
 /// If `p.out_c` is not a multiple of `p.in_c`, a slice length does not match
 /// `p`, or a stride/dilation is zero.
 ///
 /// ```
-/// use tfjs_kernels::{depthwise_conv2d, Conv2dParams, Padding};
+/// use tfjs_kernels::{depthwise_conv2d, Conv2dParams, FusedActivation, Padding};
 /// // 2 channels, multiplier 1, 1×2 window.
 /// let p = Conv2dParams::new(1, [1, 2], 2, 2, [1, 2], [1, 1], [1, 1], Padding::Valid).unwrap();
 /// let input = [1.0, 10.0, 2.0, 20.0];
 /// let kernel = [1.0, 1.0, 3.0, -1.0]; // [kw=0: c0,c1] [kw=1: c0,c1]
 /// let mut out = [0.0; 2];
-/// depthwise_conv2d(&input, &kernel, None, &p, &mut out);
+/// depthwise_conv2d(&input, &kernel, None, FusedActivation::Linear, &p, &mut out);
 /// assert_eq!(out, [7.0, -10.0]);
 /// ```
 pub fn depthwise_conv2d(
-    input: &[f32],
-    kernel: &[f32],
-    bias: Option<&[f32]>,
-    p: &Conv2dParams,
-    out: &mut [f32],
-) {
-    depthwise_conv2d_fused(input, kernel, bias, FusedActivation::Linear, p, out)
-}
-
-/// [`depthwise_conv2d`] followed by `act`, applied row by row while the
-/// output is in cache.
-///
-/// # Panics
-/// As [`depthwise_conv2d`].
-pub fn depthwise_conv2d_fused(
     input: &[f32],
     kernel: &[f32],
     bias: Option<&[f32]>,

@@ -170,6 +170,37 @@ macro_rules! geom_fields {
                 p
             }
 
+            /// The window over `axes`, the last of `[depth, height, width]`
+            /// (missing leading axes are 1 long), from `[in_c, out_c]`
+            /// channels (the same for pooling): for callers that decide the
+            /// padding themselves (Keras layers, TensorFlow's explicit
+            /// padding).
+            ///
+            /// # Panics
+            /// If `axes` describe more than this window holds: more axes, a
+            /// dilation a pooling window lacks, or (pooling) different
+            /// input and output channels.
+            pub fn from_axes(
+                batch: usize,
+                [in_c, out_c]: [usize; 2],
+                axes: &[$crate::WindowAxis],
+            ) -> Self {
+                let mut g = $crate::geom::Geom::UNIT;
+                (g.batch, g.in_c, g.out_c) = (batch, in_c, out_c);
+                let first = 3usize.checked_sub(axes.len()).unwrap_or(3);
+                for (d, a) in (first..3).zip(axes) {
+                    (g.in_sp[d], g.k[d], g.stride[d]) = (a.input, a.kernel, a.stride);
+                    (g.dil[d], g.pad[d], g.out_sp[d]) = (a.dilation, a.pad_before, a.output);
+                }
+                let p = Self::from_geom(&g);
+                assert!(
+                    axes.len() <= 3 && p.geom() == g,
+                    "{}::from_axes: {axes:?} with {in_c} -> {out_c} channels does not fit",
+                    stringify!($t)
+                );
+                p
+            }
+
             /// Values in the input: `batch` × input pixels × input channels.
             pub fn input_len(&self) -> usize {
                 self.geom().input_len()
@@ -183,6 +214,24 @@ macro_rules! geom_fields {
     };
 }
 pub(crate) use geom_fields;
+
+/// One spatial axis of a window whose padding is already decided: see
+/// [`Conv2dParams::from_axes`](crate::Conv2dParams::from_axes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowAxis {
+    /// Input length.
+    pub input: usize,
+    /// Window length.
+    pub kernel: usize,
+    /// Stride.
+    pub stride: usize,
+    /// Dilation (1 for pooling).
+    pub dilation: usize,
+    /// Zeros added before the input.
+    pub pad_before: usize,
+    /// Output length.
+    pub output: usize,
+}
 
 /// Window geometry over three spatial dimensions (2-D ops use depth 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

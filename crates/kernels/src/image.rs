@@ -44,51 +44,62 @@ fn ratio(old: usize, new: usize, align_corners: bool) -> f64 {
     i as f64 / o as f64
 }
 
-/// The `(height, width)` ratios of resizing `shape` to `[new_h, new_w]`,
-/// after checking that `input` (of the op `what`) holds `shape`.
-fn resize_ratios(
-    what: &str,
-    input: &[f32],
-    shape: ImageShape,
-    [new_h, new_w]: [usize; 2],
-    align_corners: bool,
-) -> (f64, f64) {
-    assert_eq!(input.len(), shape.len(), "{what}: input length");
-    (
-        ratio(shape.height, new_h, align_corners),
-        ratio(shape.width, new_w, align_corners),
-    )
+/// How [`resize`] samples the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResizeMethod {
+    /// `tf.image.resizeBilinear`.
+    Bilinear,
+    /// `tf.image.resizeNearestNeighbor`.
+    Nearest,
 }
 
-/// `tf.image.resizeBilinear` (cpu kernel): returns `[batch, new_h, new_w, c]`.
+/// `tf.image.resizeBilinear` / `resizeNearestNeighbor` (cpu kernels):
+/// returns `[batch, new_h, new_w, c]`.
 ///
-/// Note TF.js's quirk, kept here: with `half_pixel_centers` the first source
-/// coordinate can be negative; its floor is clamped to 0 but the fraction is
-/// not, so the edge pixels are slightly extrapolated.
+/// Note TF.js's bilinear quirk, kept here: with `half_pixel_centers` the
+/// first source coordinate can be negative; its floor is clamped to 0 but
+/// the fraction is not, so the edge pixels are slightly extrapolated.
 ///
 /// ```
-/// use tfjs_kernels::image::{resize_bilinear, ImageShape};
+/// use tfjs_kernels::image::{resize, ImageShape, ResizeMethod};
 /// let s = ImageShape { batch: 1, height: 1, width: 2, channels: 1 };
-/// let out = resize_bilinear(&[0.0, 1.0], s, [1, 4], false, false);
+/// let out = resize(&[0.0, 1.0], s, [1, 4], ResizeMethod::Bilinear, false, false);
 /// assert_eq!(out, [0.0, 0.5, 1.0, 1.0]);
+/// let out = resize(&[1.0, 2.0], s, [1, 4], ResizeMethod::Nearest, false, false);
+/// assert_eq!(out, [1.0, 1.0, 2.0, 2.0]);
 /// ```
 ///
 /// # Panics
 /// If `input.len()` does not match `shape` or a dimension is zero.
-pub fn resize_bilinear(
+pub fn resize(
     input: &[f32],
     shape: ImageShape,
-    [new_h, new_w]: [usize; 2],
+    new_hw: [usize; 2],
+    method: ResizeMethod,
     align_corners: bool,
     half_pixel_centers: bool,
 ) -> Vec<f32> {
-    let (rh, rw) = resize_ratios(
-        "resize_bilinear",
-        input,
-        shape,
-        [new_h, new_w],
-        align_corners,
-    );
+    assert_eq!(input.len(), shape.len(), "resize: input length");
+    let ratios = [
+        ratio(shape.height, new_hw[0], align_corners),
+        ratio(shape.width, new_hw[1], align_corners),
+    ];
+    match method {
+        ResizeMethod::Bilinear => bilinear(input, shape, new_hw, ratios, half_pixel_centers),
+        ResizeMethod::Nearest => {
+            let corners = (align_corners, half_pixel_centers);
+            nearest(input, shape, new_hw, ratios, corners)
+        }
+    }
+}
+
+fn bilinear(
+    input: &[f32],
+    shape: ImageShape,
+    [new_h, new_w]: [usize; 2],
+    [rh, rw]: [f64; 2],
+    half_pixel_centers: bool,
+) -> Vec<f32> {
     let [batch, height, width, channels] = shape.dims();
     let src = |r: f64, i: usize| {
         if half_pixel_centers {
@@ -132,30 +143,13 @@ pub fn resize_bilinear(
     out
 }
 
-/// `tf.image.resizeNearestNeighbor` (cpu kernel).
-///
-/// ```
-/// use tfjs_kernels::image::{resize_nearest, ImageShape};
-/// let s = ImageShape { batch: 1, height: 1, width: 2, channels: 1 };
-/// assert_eq!(resize_nearest(&[1.0, 2.0], s, [1, 4], false, false), [1.0, 1.0, 2.0, 2.0]);
-/// ```
-///
-/// # Panics
-/// If `input.len()` does not match `shape`.
-pub fn resize_nearest(
+fn nearest(
     input: &[f32],
     shape: ImageShape,
     [new_h, new_w]: [usize; 2],
-    align_corners: bool,
-    half_pixel_centers: bool,
+    [rh, rw]: [f64; 2],
+    (align_corners, half_pixel_centers): (bool, bool),
 ) -> Vec<f32> {
-    let (rh, rw) = resize_ratios(
-        "resize_nearest",
-        input,
-        shape,
-        [new_h, new_w],
-        align_corners,
-    );
     let [batch, height, width, channels] = shape.dims();
     let nearest = |r: f64, i: usize, old: usize| -> usize {
         let f = if half_pixel_centers {
@@ -277,36 +271,32 @@ pub fn crop_and_resize(
 mod tests {
     use super::*;
 
+    /// One 2x2 single-channel image.
+    const TWO_BY_TWO: ImageShape = ImageShape {
+        batch: 1,
+        height: 2,
+        width: 2,
+        channels: 1,
+    };
+
     #[test]
     fn bilinear_modes_match_tfjs() {
-        let s = ImageShape {
-            batch: 1,
-            height: 2,
-            width: 2,
-            channels: 1,
-        };
-        let x = [0.0, 1.0, 2.0, 3.0];
+        let (s, x) = (TWO_BY_TWO, [0.0, 1.0, 2.0, 3.0]);
         // align_corners: corners map exactly, 3x3 grid
-        let a = resize_bilinear(&x, s, [3, 3], true, false);
+        let a = resize(&x, s, [3, 3], ResizeMethod::Bilinear, true, false);
         assert_eq!(a, [0.0, 0.5, 1.0, 1.0, 1.5, 2.0, 2.0, 2.5, 3.0]);
         // half pixel centers, upsample x2: source -0.25 clamps onto pixel 0
-        let h = resize_bilinear(&x, s, [4, 4], false, true);
+        let h = resize(&x, s, [4, 4], ResizeMethod::Bilinear, false, true);
         assert_eq!(h[0], 0.0);
         assert_eq!(h[5], 0.75); // source (0.25, 0.25)
         assert_eq!(h[15], 3.0);
-        let n = resize_nearest(&x, s, [3, 3], true, false);
+        let n = resize(&x, s, [3, 3], ResizeMethod::Nearest, true, false);
         assert_eq!(n, [0.0, 1.0, 1.0, 2.0, 3.0, 3.0, 2.0, 3.0, 3.0]);
     }
 
     #[test]
     fn crop_and_resize_whole_and_outside() {
-        let s = ImageShape {
-            batch: 1,
-            height: 2,
-            width: 2,
-            channels: 1,
-        };
-        let x = [0.0, 1.0, 2.0, 3.0];
+        let (s, x) = (TWO_BY_TWO, [0.0, 1.0, 2.0, 3.0]);
         let c = crop_and_resize(&x, s, &[0.0, 0.0, 1.0, 1.0], &[0], [3, 3], false, 0.0);
         assert_eq!(c, [0.0, 0.5, 1.0, 1.0, 1.5, 2.0, 2.0, 2.5, 3.0]);
         let c = crop_and_resize(&x, s, &[1.0, 0.0, 2.0, 1.0], &[0], [2, 1], false, -1.0);

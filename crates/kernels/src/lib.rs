@@ -28,7 +28,7 @@
 //! ## Getting the most out of it (for layer implementations)
 //!
 //! * Pass `bias` to the kernel instead of adding it afterwards, and use
-//!   [`conv2d_fused`] / [`depthwise_conv2d_fused`] for ReLU / ReLU6 so the
+//!   [`conv2d`] / [`depthwise_conv2d`] fuse ReLU / ReLU6 so the
 //!   output is touched once while it is in cache.
 //! * Inference-time BatchNormalization directly after a convolution can be
 //!   folded into it once at load time: `scale = gamma / sqrt(var + eps)`,
@@ -50,13 +50,13 @@
 //! untrusted input (callers validate tensor shapes first).
 //!
 //! ```
-//! use tfjs_kernels::{conv2d, Conv2dParams, Padding};
+//! use tfjs_kernels::{conv2d, Conv2dParams, FusedActivation, Padding};
 //! // 1 image 4×4×1, a 3×3 kernel of ones, "same" padding: box sums.
 //! let p = Conv2dParams::new(1, [4, 4], 1, 1, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap();
 //! let input = vec![1.0f32; 16];
 //! let kernel = vec![1.0f32; 9];
 //! let mut out = vec![0.0f32; p.output_len()];
-//! conv2d(&input, &kernel, None, &p, &mut out);
+//! conv2d(&input, &kernel, None, FusedActivation::Linear, &p, &mut out);
 //! assert_eq!(out[0], 4.0); // corner: 2×2 window inside the image
 //! assert_eq!(out[5], 9.0); // interior
 //! ```
@@ -82,11 +82,10 @@ mod simd;
 pub use act::FusedActivation;
 pub use attention::{attention_context, attention_scores};
 pub use conv::{
-    conv2d, conv2d_fused, conv2d_packed, conv2d_transpose, conv3d, dense_packed, Conv2dParams,
-    Conv3dParams,
+    conv2d, conv2d_packed, conv2d_transpose, conv3d, dense_packed, Conv2dParams, Conv3dParams,
 };
-pub use depthwise::{depthwise_conv2d, depthwise_conv2d_fused};
-pub use geom::{conv_output_size, deconv_output_size, Padding};
+pub use depthwise::depthwise_conv2d;
+pub use geom::{conv_output_size, deconv_output_size, Padding, WindowAxis};
 pub use math::{
     erf, erf_inplace, exp_inplace, gelu_inplace, gelu_tanh_inplace, sigmoid_inplace, silu_inplace,
     tanh_inplace,

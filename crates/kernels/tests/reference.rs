@@ -3,6 +3,7 @@
 mod support;
 
 use proptest::prelude::*;
+use tfjs_kernels::FusedActivation::Linear;
 use tfjs_kernels::*;
 
 /// Deterministic pseudo-random values in [-1, 1).
@@ -250,7 +251,7 @@ proptest! {
         let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
         let bias = use_bias.then_some(&b[..]);
         let want = naive_conv3d(&x, &w, bias, &Conv3dParams::from(p));
-        assert_kernel(&format!("conv2d {p:?}"), &want, |out| conv2d(&x, &w, bias, &p, out));
+        assert_kernel(&format!("conv2d {p:?}"), &want, |out| conv2d(&x, &w, bias, Linear, &p, out));
     }
 
     /// A pre-packed kernel with an explicit (asymmetric) zero border, as the
@@ -294,19 +295,19 @@ proptest! {
         let w = rand_vec(p.kernel_len(), seed + 1);
         let b = rand_vec(out_c, seed + 2);
         let mut want = vec![f32::NAN; p.output_len()];
-        conv2d(&x, &w, Some(&b), &p, &mut want);
+        conv2d(&x, &w, Some(&b), Linear, &p, &mut want);
         act.apply(&mut want);
         let mut got = vec![f32::NAN; p.output_len()];
-        conv2d_fused(&x, &w, Some(&b), act, &p, &mut got);
+        conv2d(&x, &w, Some(&b), act, &p, &mut got);
         prop_assert_eq!(&got, &want);
 
         let d = Conv2dParams::new(batch, [hw, hw], in_c, in_c, [k, k], [s, s], [1, 1], Padding::Same).unwrap();
         let wd = rand_vec(k * k * in_c, seed + 3);
         let mut want = vec![f32::NAN; d.output_len()];
-        depthwise_conv2d(&x, &wd, None, &d, &mut want);
+        depthwise_conv2d(&x, &wd, None, Linear, &d, &mut want);
         act.apply(&mut want);
         let mut got = vec![f32::NAN; d.output_len()];
-        depthwise_conv2d_fused(&x, &wd, None, act, &d, &mut got);
+        depthwise_conv2d(&x, &wd, None, act, &d, &mut got);
         prop_assert_eq!(&got, &want);
     }
 
@@ -323,7 +324,7 @@ proptest! {
         }
         let [x, w, _] = conv_data(p.input_len(), p.kernel_len(), 0, seed);
         let want = naive_conv3d(&x, &w, None, &Conv3dParams::from(p));
-        assert_kernel(&format!("conv1d {p:?}"), &want, |out| conv2d(&x, &w, None, &p, out));
+        assert_kernel(&format!("conv1d {p:?}"), &want, |out| conv2d(&x, &w, None, Linear, &p, out));
     }
 
     #[test]
@@ -352,7 +353,7 @@ proptest! {
         let [x, w, b] = conv_data(p.input_len(), k_h * k_w * in_c * mult, in_c * mult, seed);
         let bias = use_bias.then_some(&b[..]);
         let want = naive_depthwise(&x, &w, bias, &p);
-        assert_kernel(&format!("depthwise {p:?}"), &want, |out| depthwise_conv2d(&x, &w, bias, &p, out));
+        assert_kernel(&format!("depthwise {p:?}"), &want, |out| depthwise_conv2d(&x, &w, bias, Linear, &p, out));
     }
 
     /// conv2d_transpose is the adjoint of conv2d: <conv2d(x), y> = <x, conv2d_transpose(y)>,
@@ -599,7 +600,7 @@ fn large_shapes_take_parallel_paths_and_agree() {
         let w = rand_vec(p.kernel_len(), 100 + i as u64);
         let b = rand_vec(p.out_c, 200 + i as u64);
         let mut out = vec![f32::NAN; p.output_len()];
-        conv2d(&x, &w, Some(&b), p, &mut out);
+        conv2d(&x, &w, Some(&b), Linear, p, &mut out);
         assert_close(
             &out,
             &naive_conv3d(&x, &w, Some(&b), &Conv3dParams::from(*p)),
@@ -636,7 +637,7 @@ fn large_shapes_take_parallel_paths_and_agree() {
         let w = rand_vec(p.k_h * p.k_w * p.out_c, 8 + i as u64);
         let b = rand_vec(p.out_c, 9 + i as u64);
         let mut out = vec![f32::NAN; p.output_len()];
-        depthwise_conv2d(&x, &w, Some(&b), p, &mut out);
+        depthwise_conv2d(&x, &w, Some(&b), Linear, p, &mut out);
         assert_close(
             &out,
             &naive_depthwise(&x, &w, Some(&b), p),

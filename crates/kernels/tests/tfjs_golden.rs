@@ -4,6 +4,7 @@
 mod support;
 
 use serde_json::Value;
+use tfjs_kernels::FusedActivation::Linear;
 use tfjs_kernels::*;
 
 /// The cases of `ops.json`, after checking that TensorFlow.js 4.22 wrote
@@ -103,11 +104,11 @@ fn kernels_match_tensorflow_js() {
                 false => Conv2dParams::new,
             };
             let p = conv2d_params(geometry, filters, [&k, &s, &d]);
-            let run = match transpose {
-                true => conv2d_transpose,
-                false => conv2d,
-            };
-            run(&x, &w[0], Some(&w[1]), &p, &mut out);
+            let bias = Some(&w[1][..]);
+            match transpose {
+                true => conv2d_transpose(&x, &w[0], bias, &p, &mut out),
+                false => conv2d(&x, &w[0], bias, Linear, &p, &mut out),
+            }
         } else if name.starts_with("conv1d") {
             let (k, s, d) = (
                 tuple(&pr["kernelSize"], 1, 1),
@@ -118,7 +119,7 @@ fn kernels_match_tensorflow_js() {
             let p = Conv2dParams::conv1d(ins[0], ins[1], ins[2], filters, k[0], s[0], d[0], pad)
                 .unwrap();
             assert_eq!(vec![p.batch, p.out_w, p.out_c], out_shape, "{name}");
-            conv2d(&x, &w[0], Some(&w[1]), &p, &mut out);
+            conv2d(&x, &w[0], Some(&w[1]), Linear, &p, &mut out);
         } else if name.starts_with("conv3d") {
             let (k, s) = (tuple(&pr["kernelSize"], 3, 1), tuple(&pr["strides"], 3, 1));
             let filters = pr["filters"].as_u64().unwrap() as usize;
@@ -154,7 +155,7 @@ fn kernels_match_tensorflow_js() {
             }
             let mult = pr["depthMultiplier"].as_u64().unwrap_or(1) as usize;
             let p = conv2d_params(Conv2dParams::new, ins[3] * mult, [&k, &s, &d]);
-            depthwise_conv2d(&x, &w[0], Some(&w[1]), &p, &mut out);
+            depthwise_conv2d(&x, &w[0], Some(&w[1]), Linear, &p, &mut out);
         } else if name.starts_with("global") {
             let spatial: usize = ins[1..ins.len() - 1].iter().product();
             let ch = ins[ins.len() - 1];

@@ -9,6 +9,7 @@ use crate::Result;
 use std::sync::Arc;
 use tfjs_kernels::{
     conv_output_size, Conv2dParams, FusedActivation, PackedMatrix, Padding, Pool2dParams,
+    WindowAxis,
 };
 
 /// A convolution filter (and bias) packed for the kernels, with the
@@ -242,23 +243,22 @@ fn conv_params(
             Conv2dParams::new(x[0], [x[1], x[2]], x[3], out_c, kernel_hw, strides, dil, p)
                 .map_err(|e| c.err(e.to_string()))
         }
-        Pad::Explicit([t, b, l, r]) => Ok(Conv2dParams {
-            batch: x[0],
-            in_h: x[1],
-            in_w: x[2],
-            in_c: x[3],
-            out_c,
-            k_h: kernel_hw[0],
-            k_w: kernel_hw[1],
-            stride_h: strides[0],
-            stride_w: strides[1],
-            dil_h: dil[0],
-            dil_w: dil[1],
-            pad_top: t,
-            pad_left: l,
-            out_h: explicit_out(c, x[1], kernel_hw[0], strides[0], dil[0], t, b)?,
-            out_w: explicit_out(c, x[2], kernel_hw[1], strides[1], dil[1], l, r)?,
-        }),
+        Pad::Explicit([t, b, l, r]) => {
+            let axis = |i: usize, [before, after]: [usize; 2]| -> Result<WindowAxis> {
+                let (input, kernel, stride, dilation) =
+                    (x[1 + i], kernel_hw[i], strides[i], dil[i]);
+                Ok(WindowAxis {
+                    input,
+                    kernel,
+                    stride,
+                    dilation,
+                    pad_before: before,
+                    output: explicit_out(c, input, kernel, stride, dilation, before, after)?,
+                })
+            };
+            let axes = [axis(0, [t, b])?, axis(1, [l, r])?];
+            Ok(Conv2dParams::from_axes(x[0], [x[3], out_c], &axes))
+        }
     }
 }
 
@@ -366,7 +366,7 @@ fn conv(c: &Ctx, depthwise: bool, is_fused: bool) -> Result<Vec<Value>> {
     };
     let mut out = vec![0.0f32; p.output_len()];
     if depthwise {
-        tfjs_kernels::depthwise_conv2d_fused(&x, &w, bias.as_deref(), kernel_act, &p, &mut out);
+        tfjs_kernels::depthwise_conv2d(&x, &w, bias.as_deref(), kernel_act, &p, &mut out);
     } else {
         let pack = || {
             let k = ws[0] * ws[1] * ws[2];
@@ -456,23 +456,17 @@ fn conv2d_backprop_input(c: &Ctx) -> Result<Vec<Value>> {
             ds[1], ds[2]
         )));
     }
-    let p = Conv2dParams {
-        batch: n,
-        in_h: ds[1],
-        in_w: ds[2],
-        in_c: ds[3],
-        out_c: oc,
-        k_h: ws[0],
-        k_w: ws[1],
-        stride_h: strides[0],
-        stride_w: strides[1],
-        dil_h: dil[0],
-        dil_w: dil[1],
-        pad_top: pt,
-        pad_left: pl,
-        out_h: oh,
-        out_w: ow,
+    // The forward convolution of the input (oh x ow) to out_backprop, run
+    // backwards.
+    let axis = |i: usize, pad_before: usize, output: usize| WindowAxis {
+        input: ds[1 + i],
+        kernel: ws[i],
+        stride: strides[i],
+        dilation: dil[i],
+        pad_before,
+        output,
     };
+    let p = Conv2dParams::from_axes(n, [ds[3], oc], &[axis(0, pt, oh), axis(1, pl, ow)]);
     run_f32(vec![n, oh, ow, oc], p.output_len(), |out| {
         tfjs_kernels::conv2d_transpose(&dy, &w, None, &p, out)
     })

@@ -5,7 +5,7 @@ use super::convolution::nhwc;
 use super::{one, Ctx, OpFn, Value};
 use crate::tensor::Tensor;
 use crate::Result;
-use tfjs_kernels::image::{crop_and_resize, resize_bilinear, resize_nearest, ImageShape};
+use tfjs_kernels::image::{self, crop_and_resize, ImageShape, ResizeMethod};
 
 /// Ops of this family.
 pub const OPS: &[(&str, OpFn)] = &[
@@ -49,11 +49,12 @@ fn resize(c: &Ctx, nearest: bool) -> Result<Vec<Value>> {
     }
     let align = c.attr_b("align_corners", false);
     let half = c.attr_b("half_pixel_centers", false);
-    let out = if nearest {
-        resize_nearest(&x, shape, [h, w], align, half)
+    let method = if nearest {
+        ResizeMethod::Nearest
     } else {
-        resize_bilinear(&x, shape, [h, w], align, half)
+        ResizeMethod::Bilinear
     };
+    let out = image::resize(&x, shape, [h, w], method, align, half);
     let t = Tensor::f32(vec![s[0], h, w, s[3]], out)?;
     // Nearest-neighbour keeps the input dtype (it only copies values).
     one(if nearest { t.cast(c.t(0)?.dtype()) } else { t })

@@ -122,10 +122,10 @@ impl Conv2dParams {
     /// `[batch, out_w, out_c]`. Supports `Causal` padding.
     ///
     /// ```
-    /// use tfjs_kernels::{conv2d, Conv2dParams, Padding};
+    /// use tfjs_kernels::{conv2d, Conv2dParams, FusedActivation, Padding};
     /// let p = Conv2dParams::conv1d(1, 4, 1, 1, 2, 1, 1, Padding::Causal).unwrap();
     /// let mut out = vec![0.0; p.output_len()];
-    /// conv2d(&[1.0, 2.0, 3.0, 4.0], &[10.0, 1.0], None, &p, &mut out);
+    /// conv2d(&[1.0, 2.0, 3.0, 4.0], &[10.0, 1.0], None, FusedActivation::Linear, &p, &mut out);
     /// assert_eq!(out, [1.0, 12.0, 23.0, 34.0]);
     /// ```
     #[allow(clippy::too_many_arguments)]

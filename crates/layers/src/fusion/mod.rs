@@ -594,7 +594,7 @@ impl FusedConv {
                 }
                 let mut y = pool.take(p.output_len());
                 let act = FusedActivation::Linear;
-                tfjs_kernels::depthwise_conv2d_fused(xd, &pd.kernel, None, act, &p, &mut y);
+                tfjs_kernels::depthwise_conv2d(xd, &pd.kernel, None, act, &p, &mut y);
                 (&mid.insert(y)[..], p.out_h, p.out_w)
             }
         };
@@ -640,7 +640,7 @@ impl FusedConv {
             Some(_) => return false,
             None => {
                 let bias = self.bias.as_deref();
-                tfjs_kernels::depthwise_conv2d_fused(xd, &self.kernel, bias, self.act, &p, &mut out)
+                tfjs_kernels::depthwise_conv2d(xd, &self.kernel, bias, self.act, &p, &mut out)
             }
         }
         if let Some(m) = mid {

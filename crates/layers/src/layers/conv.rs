@@ -9,7 +9,7 @@ use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
-use tfjs_kernels::{Conv3dParams, Padding};
+use tfjs_kernels::{Conv2dParams, Conv3dParams, Padding};
 
 // ---------------------------------------------------------------------------
 // Conv1D/2D/3D and transposes
@@ -224,36 +224,15 @@ impl Conv {
         geo: &[(usize, usize)],
         out: &mut [f32],
     ) -> Result<()> {
-        let [k, s, d] = self.spec.window();
+        let axes = window_axes(sp, self.spec.window(), geo);
         match sp.len() {
             1 | 2 => {
-                let p = conv2d_params(b, sp, c, f, [k, s, d], geo);
-                tfjs_kernels::conv2d(x, kernel, bias, &p, out);
+                let p = Conv2dParams::from_axes(b, [c, f], &axes);
+                let linear = tfjs_kernels::FusedActivation::Linear;
+                tfjs_kernels::conv2d(x, kernel, bias, linear, &p, out);
             }
             3 => {
-                let p = Conv3dParams {
-                    batch: b,
-                    in_d: sp[0],
-                    in_h: sp[1],
-                    in_w: sp[2],
-                    in_c: c,
-                    out_c: f,
-                    k_d: k[0],
-                    k_h: k[1],
-                    k_w: k[2],
-                    stride_d: s[0],
-                    stride_h: s[1],
-                    stride_w: s[2],
-                    dil_d: d[0],
-                    dil_h: d[1],
-                    dil_w: d[2],
-                    pad_front: geo[0].1,
-                    pad_top: geo[1].1,
-                    pad_left: geo[2].1,
-                    out_d: geo[0].0,
-                    out_h: geo[1].0,
-                    out_w: geo[2].0,
-                };
+                let p = Conv3dParams::from_axes(b, [c, f], &axes);
                 tfjs_kernels::conv3d(x, kernel, bias, &p, out);
             }
             _ => return Err(self.base.err("unsupported convolution rank")),
@@ -268,7 +247,7 @@ impl Conv {
         let (kernel, bias) = self.kernel_and_bias();
         let [k, s, d] = self.spec.window();
         if sp.len() <= 2 {
-            let p = conv2d_params(b, sp, c, f, [k, s, d], geo);
+            let p = Conv2dParams::from_axes(b, [c, f], &window_axes(sp, [k, s, d], geo));
             tfjs_kernels::conv2d_transpose(x, kernel, bias, &p, out);
             return;
         }

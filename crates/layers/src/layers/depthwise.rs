@@ -30,8 +30,10 @@ fn depthwise(
 ) -> Vec<f32> {
     let out_px: usize = geo.iter().map(|g| g.0).product();
     let mut out = vec![0.0f32; b * out_px * c * mult];
-    let p = conv2d_params(b, sp, c, c * mult, [k, s, d], geo);
-    tfjs_kernels::depthwise_conv2d(x, kernel, bias, &p, &mut out);
+    let axes = window_axes(sp, [k, s, d], geo);
+    let p = tfjs_kernels::Conv2dParams::from_axes(b, [c, c * mult], &axes);
+    let linear = tfjs_kernels::FusedActivation::Linear;
+    tfjs_kernels::depthwise_conv2d(x, kernel, bias, linear, &p, &mut out);
     out
 }
 

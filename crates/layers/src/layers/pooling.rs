@@ -121,52 +121,16 @@ impl Layer for Pooling {
             .unzip();
         let out_px: usize = geo.iter().map(|g| g.0).product();
         let mut out = vec![0.0f32; b * out_px * c];
+        let axes = window_axes(sp, [&k, &self.strides, &[1; 3][..n]], &geo);
         if n <= 2 {
-            let (in_h, k_h, s_h, out_h, pad_top) = if n == 2 {
-                (sp[0], k[0], self.strides[0], geo[0].0, geo[0].1)
-            } else {
-                (1, 1, 1, 1, 0)
-            };
-            let l = n - 1;
-            let p = Pool2dParams {
-                batch: b,
-                in_h,
-                in_w: sp[l],
-                channels: c,
-                k_h,
-                k_w: k[l],
-                stride_h: s_h,
-                stride_w: self.strides[l],
-                pad_top,
-                pad_left: geo[l].1,
-                out_h,
-                out_w: geo[l].0,
-            };
+            let p = Pool2dParams::from_axes(b, [c, c], &axes);
             if self.is_max {
                 tfjs_kernels::max_pool2d(&xl.data, &p, &mut out);
             } else {
                 tfjs_kernels::avg_pool2d(&xl.data, &p, &mut out);
             }
         } else {
-            let p = Pool3dParams {
-                batch: b,
-                in_d: sp[0],
-                in_h: sp[1],
-                in_w: sp[2],
-                channels: c,
-                k_d: k[0],
-                k_h: k[1],
-                k_w: k[2],
-                stride_d: self.strides[0],
-                stride_h: self.strides[1],
-                stride_w: self.strides[2],
-                pad_front: geo[0].1,
-                pad_top: geo[1].1,
-                pad_left: geo[2].1,
-                out_d: geo[0].0,
-                out_h: geo[1].0,
-                out_w: geo[2].0,
-            };
+            let p = Pool3dParams::from_axes(b, [c, c], &axes);
             if self.is_max {
                 tfjs_kernels::max_pool3d(&xl.data, &p, &mut out);
             } else {

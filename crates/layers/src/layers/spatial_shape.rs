@@ -379,13 +379,9 @@ impl Layer for UpSampling {
             };
             // What TF.js's UpSampling2D calls: `resizeBilinear` with
             // neither `alignCorners` nor `halfPixelCenters`.
-            tfjs_kernels::image::resize_bilinear(
-                &xl.data,
-                shape,
-                [out_sp[0], out_sp[1]],
-                false,
-                false,
-            )
+            let bilinear = tfjs_kernels::image::ResizeMethod::Bilinear;
+            let size = [out_sp[0], out_sp[1]];
+            tfjs_kernels::image::resize(&xl.data, shape, size, bilinear, false, false)
         } else {
             // Nearest: output pixel `o` repeats input pixel `o / size`.
             gather_pixels(&xl.data, (b, sp, c), &out_sp, |idx| {

@@ -11,7 +11,7 @@ use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
-use tfjs_kernels::{Conv2dParams, Padding};
+use tfjs_kernels::{Padding, WindowAxis};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -258,40 +258,24 @@ pub(crate) fn conv_geometry(
         .collect()
 }
 
-/// Kernel parameters for a 1-D (as height 1) or 2-D convolution, from the
-/// spatial input dims `sp`, `[kernel_size, strides, dilation]` and the
-/// per-dim `(output size, leading pad)` geometry.
-pub(crate) fn conv2d_params(
-    batch: usize,
+/// The kernels' description of a window over the spatial input dims `sp`,
+/// from `[kernel_size, strides, dilation]` and the per-dim `(output size,
+/// leading pad)` geometry.
+pub(crate) fn window_axes(
     sp: &[usize],
-    in_c: usize,
-    out_c: usize,
     [k, s, d]: [&[usize]; 3],
     geo: &[(usize, usize)],
-) -> Conv2dParams {
-    let (in_h, k_h, stride_h, dil_h, out_h, pad_top) = if sp.len() == 2 {
-        (sp[0], k[0], s[0], d[0], geo[0].0, geo[0].1)
-    } else {
-        (1, 1, 1, 1, 1, 0)
-    };
-    let l = sp.len() - 1;
-    Conv2dParams {
-        batch,
-        in_h,
-        in_w: sp[l],
-        in_c,
-        out_c,
-        k_h,
-        k_w: k[l],
-        stride_h,
-        stride_w: s[l],
-        dil_h,
-        dil_w: d[l],
-        pad_top,
-        pad_left: geo[l].1,
-        out_h,
-        out_w: geo[l].0,
-    }
+) -> Vec<WindowAxis> {
+    (0..sp.len())
+        .map(|i| WindowAxis {
+            input: sp[i],
+            kernel: k[i],
+            stride: s[i],
+            dilation: d[i],
+            pad_before: geo[i].1,
+            output: geo[i].0,
+        })
+        .collect()
 }
 
 /// A pooling window (size `k`, stride `s`, no dilation) over an `input`-long

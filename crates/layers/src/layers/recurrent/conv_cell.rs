@@ -5,7 +5,7 @@ use crate::activations::Activation;
 use crate::config::ConfigReader;
 use crate::{LayerWeight, LayersError, Result, Tensor};
 use serde_json::{json, Map, Value};
-use tfjs_kernels::{conv2d, Conv2dParams, Padding};
+use tfjs_kernels::{conv2d, Conv2dParams, FusedActivation::Linear, Padding};
 
 // ---------------------------------------------------------------------------
 // ConvLSTM2D cell
@@ -205,7 +205,7 @@ impl ConvCell {
         .map_err(kerr)?;
         let mut xp = vec![0f32; b * t * px * f4];
         let bias = self.use_bias.then(|| f32_of(&self.params.bias));
-        conv2d(x, f32_of(&self.params.kernel), bias, &pin, &mut xp);
+        conv2d(x, f32_of(&self.params.kernel), bias, Linear, &pin, &mut xp);
         let prec = Conv2dParams::new(
             b,
             [oh, ow],
@@ -234,6 +234,7 @@ impl ConvCell {
                 &states[0],
                 f32_of(&self.params.recurrent_kernel),
                 None,
+                Linear,
                 &prec,
                 &mut rp,
             );
