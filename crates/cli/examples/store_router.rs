@@ -9,9 +9,8 @@
 //! The embedded localstorage:// / indexeddb:// profile goes to a temporary
 //! directory here; the `tfjs` binary uses `--profile` / `$TFJS_HOME`.
 
-use std::sync::Arc;
 use tfjs_io::management::{copy_model, list_models, move_model, remove_model};
-use tfjs_io::{file::FileStore, memory::MemoryStore, Router};
+use tfjs_io::Router;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,9 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .downloads_dir(profile_dir.path().join("downloads"))
         .open()?;
 
-    let mut router = Router::new();
-    router.register(Arc::new(FileStore::new()));
-    router.register(Arc::new(MemoryStore::new()));
+    let mut router = Router::with_local_stores();
     tfjs_store::register(&mut router, &profile);
 
     let src = format!("file://{src}");

@@ -369,8 +369,7 @@ fn killing_a_convert_never_leaves_a_mixed_model() {
     // one of the two models, complete.
     let out = tempfile::tempdir().unwrap();
     let dst = out.path().join("m");
-    let a = fixtures().join("keras/mobilenet_v1");
-    let b = fixtures().join("keras/mobilenet_v2");
+    let [a, b] = ["keras/mobilenet_v1", "keras/mobilenet_v2"].map(|m| fixtures().join(m));
     ok(&["convert", s(&a), s(&dst)]);
     let bytes_a = json(&["info", s(&a)])["weightBytes"].clone();
     let bytes_b = json(&["info", s(&b)])["weightBytes"].clone();

@@ -37,11 +37,8 @@ fn sources() -> Vec<(String, PathBuf)> {
         .filter(|(_, src)| src.exists())
         .collect();
     out.sort();
-    assert!(
-        out.len() >= 60,
-        "the corpus lists {} Keras sources",
-        out.len()
-    );
+    let n = out.len();
+    assert!(n >= 60, "the corpus lists {n} Keras sources");
     out
 }
 

@@ -152,12 +152,8 @@ fn ls_cp_mv_rm_and_their_errors() {
     assert_eq!(moved["weightSpecsBytes"], 288);
     // TensorFlow.js's error texts.
     let cases = read_json(&browser("model-management/08-error-cases.json"));
-    let msg = |k: &str| {
-        cases["outcome"]["result"][k]["error"]["message"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let results = &cases["outcome"]["result"];
+    let msg = |k: &str| String::from(results[k]["error"]["message"].as_str().unwrap());
     assert_eq!(
         env.err(&["rm", "localstorage://nope"]).trim(),
         format!("error: {}", msg("removeModel(localstorage://nope)"))

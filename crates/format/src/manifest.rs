@@ -94,15 +94,14 @@ impl QuantizationDType {
 
 impl std::str::FromStr for QuantizationDType {
     type Err = String;
+    /// The inverse of [`QuantizationDType::as_str`].
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "uint8" => Ok(Self::Uint8),
-            "uint16" => Ok(Self::Uint16),
-            "float16" => Ok(Self::Float16),
-            other => Err(format!(
-                "unknown quantization dtype {other:?}: expected uint8, uint16 or float16"
-            )),
-        }
+        [Self::Uint8, Self::Uint16, Self::Float16]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown quantization dtype {s:?}: expected uint8, uint16 or float16")
+            })
     }
 }
 

@@ -17,6 +17,16 @@ use tfjs_format::{
 };
 use tfjs_io::{IoError, ModelUrl, Result};
 
+/// One GET: its URL, what it fetches (for errors), the most body bytes
+/// accepted, and where received bytes are counted as they arrive.
+#[derive(Clone, Copy)]
+struct Get<'a> {
+    url: &'a str,
+    what: &'a str,
+    limit: u64,
+    counter: Option<&'a (dyn Fn(i64) + Sync)>,
+}
+
 enum Attempt<T> {
     Done(T),
     Retry(String),
@@ -100,18 +110,12 @@ impl HttpStore {
         Ok(url.to_string())
     }
 
-    /// GET `url` with retries and read the body, refusing more than `limit`
-    /// bytes. Progress bytes are added to `counter` as they arrive.
-    async fn get_bytes(
-        &self,
-        url: &str,
-        what: &str,
-        limit: u64,
-        counter: Option<&(dyn Fn(i64) + Sync)>,
-    ) -> Result<(StatusCode, Bytes)> {
+    /// Run `get` with retries.
+    async fn get_bytes(&self, get: Get<'_>) -> Result<(StatusCode, Bytes)> {
+        let Get { url, what, .. } = get;
         let mut attempt = 0u32;
         loop {
-            let outcome = self.get_once(url, what, limit, counter).await;
+            let outcome = self.get_once(&get).await;
             match outcome {
                 Attempt::Done(v) => return Ok(v),
                 Attempt::Fail(e) => return Err(e),
@@ -133,13 +137,13 @@ impl HttpStore {
         }
     }
 
-    async fn get_once(
-        &self,
-        url: &str,
-        what: &str,
-        limit: u64,
-        counter: Option<&(dyn Fn(i64) + Sync)>,
-    ) -> Attempt<(StatusCode, Bytes)> {
+    async fn get_once(&self, get: &Get<'_>) -> Attempt<(StatusCode, Bytes)> {
+        let &Get {
+            url,
+            what,
+            limit,
+            counter,
+        } = get;
         let client = match self.client() {
             Ok(c) => c,
             Err(e) => return Attempt::Fail(e),
@@ -203,7 +207,12 @@ impl HttpStore {
     /// Load from a full `http(s)://…/model.json` URL.
     pub async fn load_url(&self, url: &str) -> Result<ModelArtifacts> {
         let (status, body) = self
-            .get_bytes(url, "model.json", self.options.max_model_json_bytes, None)
+            .get_bytes(Get {
+                url,
+                what: "model.json",
+                limit: self.options.max_model_json_bytes,
+                counter: None,
+            })
             .await?;
         if !status.is_success() {
             let mut message = format!(
@@ -336,7 +345,14 @@ impl HttpStore {
                     }
                     report();
                 };
-                let (status, bytes) = self.get_bytes(&u, "weight shard", lim, Some(&add)).await?;
+                let (status, bytes) = self
+                    .get_bytes(Get {
+                        url: &u,
+                        what: "weight shard",
+                        limit: lim,
+                        counter: Some(&add),
+                    })
+                    .await?;
                 if !status.is_success() {
                     return Err(IoError::Other {
                         message: format!(

@@ -52,6 +52,15 @@ impl Router {
         Self::default()
     }
 
+    /// A router serving this crate's stores: `file://` and `memory://`.
+    /// Other crates add theirs with [`Router::register`].
+    pub fn with_local_stores() -> Self {
+        let mut r = Self::new();
+        r.register(Arc::new(crate::file::FileStore::new()));
+        r.register(Arc::new(crate::memory::MemoryStore::new()));
+        r
+    }
+
     /// Register (or replace) the store for its scheme.
     pub fn register(&mut self, store: Arc<dyn ModelStore>) -> &mut Self {
         self.stores.insert(store.scheme().to_string(), store);

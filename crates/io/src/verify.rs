@@ -113,7 +113,16 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
         );
         return None;
     };
-    let mut ok = true;
+    if let Some(g) = obj.get("group") {
+        if !g.is_string() {
+            report.push(
+                format!("{loc}.group"),
+                format!("expected a string, got {}", json_type(g)),
+            );
+        }
+    }
+    // Any problem below makes the entry unusable.
+    let problems_before = report.problems.len();
     let mut elements: Option<u64> = Some(1);
     match obj.get("shape") {
         Some(Value::Array(dims)) => {
@@ -121,7 +130,6 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
                 match d.as_u64() {
                     Some(n) => elements = elements.and_then(|e| e.checked_mul(n)),
                     None => {
-                        ok = false;
                         report.push(
                             format!("{loc}.shape[{k}]"),
                             format!("expected a non-negative integer dimension, got {d}"),
@@ -131,7 +139,6 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
             }
         }
         other => {
-            ok = false;
             report.wrong_type(format!("{loc}.shape"), "an array of dimensions", other);
         }
     }
@@ -152,7 +159,6 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
             None
         }
     };
-    ok &= dtype.is_some();
     let mut elem_size: Option<u64> = dtype.and_then(|d| match d {
         "float32" | "int32" => Some(4),
         "bool" => Some(1),
@@ -168,7 +174,6 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
                     if !(q.get("min").is_some_and(Value::is_number)
                         && q.get("scale").is_some_and(Value::is_number))
                     {
-                        ok = false;
                         report.push(
                             format!("{loc}.quantization"),
                             format!(
@@ -178,7 +183,6 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
                         );
                     }
                     if dtype.is_some_and(|d| d != "float32" && d != "int32") {
-                        ok = false;
                         report.push(
                             format!("{loc}.quantization"),
                             format!(
@@ -192,7 +196,6 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
                 }
                 Some("float16") => {
                     if dtype.is_some_and(|d| d != "float32") {
-                        ok = false;
                         report.push(
                             format!("{loc}.quantization"),
                             format!(
@@ -204,14 +207,12 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
                     elem_size = Some(2);
                 }
                 Some(other) => {
-                    ok = false;
                     report.push(
                         format!("{loc}.quantization.dtype"),
                         format!("unknown quantization dtype {other:?}: supported are 'uint8', 'uint16' and 'float16'"),
                     );
                 }
                 None => {
-                    ok = false;
                     report.push(
                         format!("{loc}.quantization.dtype"),
                         "missing or not a string",
@@ -220,22 +221,13 @@ fn check_entry(w: &Value, loc: &str, report: &mut Report) -> Option<Option<u64>>
             }
         }
         Some(other) => {
-            ok = false;
             report.push(
                 format!("{loc}.quantization"),
                 format!("expected an object, got {}", json_type(other)),
             );
         }
     }
-    if let Some(g) = obj.get("group") {
-        if !g.is_string() {
-            report.push(
-                format!("{loc}.group"),
-                format!("expected a string, got {}", json_type(g)),
-            );
-        }
-    }
-    if !ok {
+    if report.problems.len() > problems_before {
         return None;
     }
     if dtype == Some("string") && obj.get("quantization").is_none() {

@@ -53,6 +53,19 @@ fn by_name<'a>(config: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no layer {name}"))
 }
 
+/// Each layer of `source` that `keep` accepts, with its name and its
+/// namesake in `exported`.
+fn namesakes<'a>(
+    source: &'a Value,
+    exported: &'a Value,
+    keep: impl Fn(&Value) -> bool + 'a,
+) -> impl Iterator<Item = (&'a str, &'a Value, &'a Value)> {
+    layers(source).iter().filter(move |l| keep(l)).map(|l| {
+        let name = l["name"].as_str().unwrap();
+        (name, l, by_name(exported, name))
+    })
+}
+
 /// The model config of an exported `.h5`.
 fn h5_config(a: &ModelArtifacts) -> Value {
     let h5 = tfjs_keras::export::to_h5(a).unwrap();
@@ -119,24 +132,22 @@ fn tf_op_lambda_calls_export_to_h5_as_keras2_wrote_them() {
         "tfop_shapes_loadable",
         "mobilenet_v3_small",
     ] {
-        let original = source_config(model);
-        let exported = h5_config(&rebuilt(model));
-        let mut n = 0;
-        for l in layers(&original) {
-            if matches!(
+        let (original, exported) = (source_config(model), h5_config(&rebuilt(model)));
+        let op_lambda = |l: &Value| {
+            matches!(
                 l["class_name"].as_str(),
                 Some("TFOpLambda" | "SlicingOpLambda")
-            ) {
-                let name = l["name"].as_str().unwrap();
-                let got = by_name(&exported, name);
-                assert_eq!(got["class_name"], l["class_name"], "{model}: {name}");
-                assert_eq!(got["config"]["function"], l["config"]["function"]);
-                assert_eq!(
-                    got["inbound_nodes"], l["inbound_nodes"],
-                    "{model}: {name}: the call as tf_keras wrote it"
-                );
-                n += 1;
-            }
+            )
+        };
+        let mut n = 0;
+        for (name, l, got) in namesakes(&original, &exported, op_lambda) {
+            assert_eq!(got["class_name"], l["class_name"], "{model}: {name}");
+            assert_eq!(got["config"]["function"], l["config"]["function"]);
+            assert_eq!(
+                got["inbound_nodes"], l["inbound_nodes"],
+                "{model}: {name}: the call as tf_keras wrote it"
+            );
+            n += 1;
         }
         assert!(n > 0, "{model}");
     }
@@ -206,13 +217,8 @@ fn keras3_operations_export_as_keras3_wrote_them_and_as_tf_functions_for_h5() {
     let source = keras3_source_config("keras3zip_keras3_ops");
     let exported = keras_config(&rebuilt("keras3zip_keras3_ops"));
     let mut n = 0;
-    for l in layers(&source) {
-        let module = l["module"].as_str().unwrap();
-        if !module.starts_with("keras.src.ops") {
-            continue;
-        }
-        let name = l["name"].as_str().unwrap();
-        let got = by_name(&exported, name);
+    let keras3_op = |l: &Value| l["module"].as_str().unwrap().starts_with("keras.src.ops");
+    for (name, l, got) in namesakes(&source, &exported, keras3_op) {
         for key in ["module", "class_name", "registered_name", "config"] {
             assert_eq!(got[key], l[key], "{name}: {key}");
         }
@@ -267,19 +273,18 @@ fn keras3_operations_export_as_keras3_wrote_them_and_as_tf_functions_for_h5() {
 fn multi_head_attention_calls_and_weights_export_for_both_kerases() {
     // tf_keras: the call as tf_keras wrote it (value=, use_causal_mask=,
     // attention_mask=, key= as kwargs).
-    for model in [
+    let attention_models = [
         "transformer_causal",
         "transformer_attention_mask",
         "cross_attention",
         "transformer_encoder",
-    ] {
-        let original = source_config(model);
-        let exported = h5_config(&rebuilt(model));
-        for l in layers(&original) {
-            if l["class_name"] == "MultiHeadAttention" {
-                let got = by_name(&exported, l["name"].as_str().unwrap());
-                assert_eq!(got["inbound_nodes"], l["inbound_nodes"], "{model}");
-            }
+    ];
+    for model in attention_models {
+        let (original, exported) = (source_config(model), h5_config(&rebuilt(model)));
+        for (_, l, got) in namesakes(&original, &exported, |l| {
+            l["class_name"] == "MultiHeadAttention"
+        }) {
+            assert_eq!(got["inbound_nodes"], l["inbound_nodes"], "{model}");
         }
         // Keras 3: dict-form nodes, no Keras-2-only config keys.
         let k = keras_config(&rebuilt(model));
@@ -380,16 +385,13 @@ fn discretization_exports_to_keras3_as_keras3_writes_it() {
     let source = keras3_source_config("keras3zip_prep_discretization");
     for model in ["prep_discretization", "keras3zip_prep_discretization"] {
         let k = keras_config(&rebuilt(model));
-        for l in layers(&source) {
-            if l["class_name"] == "Discretization" {
-                let got = by_name(&k, l["name"].as_str().unwrap());
-                assert!(got["config"].get("trainable").is_none(), "{model}");
-                assert_eq!(got["config"]["dtype"], "float32", "{model}");
-                assert_eq!(
-                    got["config"]["bin_boundaries"],
-                    l["config"]["bin_boundaries"]
-                );
-            }
+        for (_, l, got) in namesakes(&source, &k, |l| l["class_name"] == "Discretization") {
+            assert!(got["config"].get("trainable").is_none(), "{model}");
+            assert_eq!(got["config"]["dtype"], "float32", "{model}");
+            assert_eq!(
+                got["config"]["bin_boundaries"],
+                l["config"]["bin_boundaries"]
+            );
         }
     }
 }
@@ -500,11 +502,8 @@ fn every_layer_exports_to_keras3_by_module_with_keras3_calls() {
         "keras3zip_mobilenet_v2",
         "keras3zip_cross_attention",
     ] {
-        let source = keras3_source_config(model);
         let k = keras_config(&rebuilt(model));
-        for want in layers(&source) {
-            let name = want["name"].as_str().unwrap();
-            let got = by_name(&k, name);
+        for (name, want, got) in namesakes(&keras3_source_config(model), &k, |_| true) {
             assert_eq!(got["module"], want["module"], "{model} {name}");
             assert_eq!(got["class_name"], want["class_name"], "{model} {name}");
             if let Some(axis) = want["config"].get("axis") {

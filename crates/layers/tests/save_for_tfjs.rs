@@ -6,8 +6,7 @@
 //! e2e over the whole corpus.)
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use tfjs_io::{file::FileStore, memory::MemoryStore, Router};
+use tfjs_io::Router;
 use tfjs_layers::io_json::{compare, IoJson};
 use tfjs_layers::rewrite::tfjs_knows;
 use tfjs_layers::{LoadOptions, Model};
@@ -18,20 +17,13 @@ fn corpus(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn router() -> Router {
-    let mut r = Router::new();
-    r.register(Arc::new(FileStore::new()));
-    r.register(Arc::new(MemoryStore::new()));
-    r
-}
-
 fn classes(v: &serde_json::Value, out: &mut Vec<String>) {
     tfjs_layers::rewrite::classes_in(v, out);
 }
 
 #[tokio::test]
 async fn keras_only_layers_are_rewritten_on_save() {
-    let router = router();
+    let router = Router::with_local_stores();
     // Normalization, TFOpLambda arithmetic and activations, Keras 3 ops.
     // ... and attention with an attention_mask input or a causal mask.
     for name in [
@@ -77,7 +69,7 @@ async fn keras_only_layers_are_rewritten_on_save() {
 
 #[tokio::test]
 async fn a_layer_without_an_exact_rewrite_is_named_and_nothing_is_saved() {
-    let router = router();
+    let router = Router::with_local_stores();
     let src = format!("file://{}", corpus("transformer_padmask").display());
     let model = Model::load(&router, &src, &LoadOptions::default())
         .await

@@ -241,6 +241,12 @@ async fn topologies_that_cannot_be_built_are_refused_naming_layer_and_field() {
         f(&mut m);
         m
     };
+    // functional_multi_io with its third layer (dense_a) reading `source`.
+    let dense_a_reading = |m: &Value, source: &str| {
+        let mut m = m.clone();
+        m["modelTopology"]["config"]["layers"][2]["inbound_nodes"][0][0][0] = json!(source);
+        m
+    };
     let cases: Vec<(&str, Value, &[u8], &[&str])> = vec![
         (
             "negative units",
@@ -263,20 +269,14 @@ async fn topologies_that_cannot_be_built_are_refused_naming_layer_and_field() {
         ),
         (
             "inbound node naming a missing layer",
-            broken(&multi, &|m| {
-                m["modelTopology"]["config"]["layers"][2]["inbound_nodes"][0][0][0] =
-                    json!("no_such_layer")
-            }),
+            dense_a_reading(&multi, "no_such_layer"),
             &mw,
             &["no_such_layer"],
         ),
+        // dense_a now reads concat, which reads dense_a.
         (
             "a cycle",
-            broken(&multi, &|m| {
-                // dense_a now reads concat, which reads dense_a.
-                m["modelTopology"]["config"]["layers"][2]["inbound_nodes"][0][0][0] =
-                    json!("concat")
-            }),
+            dense_a_reading(&multi, "concat"),
             &mw,
             &["concat"],
         ),
@@ -429,18 +429,32 @@ fn mlp_artifacts() -> ModelArtifacts {
         .into_artifacts(tfjs_format::WeightData::from_vec(w))
 }
 
+/// Save `artifacts` as version `version` of model `m` under `root` through
+/// a file store that stops at `point` (as if killed there); returns the
+/// version's directory.
+async fn interrupted_save(
+    root: &std::path::Path,
+    point: tfjs_io::file::FailPoint,
+    version: &str,
+    artifacts: &ModelArtifacts,
+) -> std::path::PathBuf {
+    use tfjs_io::file::{FileStore, FileStoreOptions};
+    let store = FileStore::with_options(FileStoreOptions {
+        fail_point: Some(point),
+        ..Default::default()
+    });
+    let url = ModelUrl::parse(&format!("file://{}/m/{version}", root.display())).unwrap();
+    let saved = store.save(&url, artifacts).await;
+    assert!(saved.is_err(), "{version}: the save was not interrupted");
+    root.join("m").join(version)
+}
+
 #[tokio::test]
 async fn leftovers_of_a_killed_save_are_swept_at_startup() {
-    use tfjs_io::file::{FailPoint, FileStore, FileStoreOptions};
+    use tfjs_io::file::{FailPoint, FileStore};
     let dir = tempfile::tempdir().unwrap();
     let root = format!("file://{}", dir.path().display());
     let (ct, body) = node_capture("mlp");
-    let crashing = |point| {
-        FileStore::with_options(FileStoreOptions {
-            fail_point: Some(point),
-            ..Default::default()
-        })
-    };
     let artifacts = mlp_artifacts();
     // Store one good version through a server, then crash a save of v2
     // before its commit: only temporary files.
@@ -449,22 +463,14 @@ async fn leftovers_of_a_killed_save_are_swept_at_startup() {
         .unwrap();
     drop(s);
     let url = |v: &str| ModelUrl::parse(&format!("{root}/m/{v}")).unwrap();
-    assert!(crashing(FailPoint::BeforeCommit)
-        .save(&url("v2"), &artifacts)
-        .await
-        .is_err());
-    let v2 = dir.path().join("m/v2");
+    let v2 = interrupted_save(dir.path(), FailPoint::BeforeCommit, "v2", &artifacts).await;
     as_if_written_by_a_dead_process(&v2);
     let temps = || std::fs::read_dir(&v2).map_or(0, |d| d.count());
     assert!(temps() > 0, "the crashed save left temporary files");
     FileStore::new().save(&url("v1"), &artifacts).await.unwrap();
     // A save killed after its commit: model.json names the temporary
     // files, which are that version's weights now, not leftovers.
-    assert!(crashing(FailPoint::AfterCommit)
-        .save(&url("v3"), &artifacts)
-        .await
-        .is_err());
-    let v3 = dir.path().join("m/v3");
+    let v3 = interrupted_save(dir.path(), FailPoint::AfterCommit, "v3", &artifacts).await;
     as_if_written_by_a_dead_process(&v3);
     assert!(
         FileStore::new().load(&url("v3")).await.is_ok(),
@@ -472,11 +478,7 @@ async fn leftovers_of_a_killed_save_are_swept_at_startup() {
     );
     // A save in progress in another, live process (this one): its
     // temporary files are not leftovers either.
-    assert!(crashing(FailPoint::BeforeCommit)
-        .save(&url("v4"), &artifacts)
-        .await
-        .is_err());
-    let v4 = dir.path().join("m/v4");
+    let v4 = interrupted_save(dir.path(), FailPoint::BeforeCommit, "v4", &artifacts).await;
     let live_temps = std::fs::read_dir(&v4).unwrap().count();
     assert!(live_temps > 0);
 

@@ -127,25 +127,28 @@ async fn replay_of_the_browser_model_management_session() {
     let c01 = mm("01-listModels");
     assert_list_matches(&p, &c01, "01").await;
 
-    let info = copy_model(&p.router, "localstorage://my-model-1", "indexeddb://copy-1")
-        .await
-        .unwrap();
-    assert_step(
-        &p,
-        "02-copyModel-localstorage-my-model-1-to-indexeddb-copy-1",
-        Some(&info),
-    )
-    .await;
-
-    let info = move_model(&p.router, "indexeddb://copy-1", "localstorage://moved-1")
-        .await
-        .unwrap();
-    assert_step(
-        &p,
-        "03-moveModel-indexeddb-copy-1-to-localstorage-moved-1",
-        Some(&info),
-    )
-    .await;
+    // A copy, then a move across stores: both return the copied info.
+    for (step, src, dst, moves) in [
+        (
+            "02-copyModel-localstorage-my-model-1-to-indexeddb-copy-1",
+            "localstorage://my-model-1",
+            "indexeddb://copy-1",
+            false,
+        ),
+        (
+            "03-moveModel-indexeddb-copy-1-to-localstorage-moved-1",
+            "indexeddb://copy-1",
+            "localstorage://moved-1",
+            true,
+        ),
+    ] {
+        let info = if moves {
+            move_model(&p.router, src, dst).await
+        } else {
+            copy_model(&p.router, src, dst).await
+        };
+        assert_step(&p, step, Some(&info.unwrap())).await;
+    }
 
     let moved = move_model(
         &p.router,

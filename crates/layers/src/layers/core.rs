@@ -58,12 +58,7 @@ impl InputLayer {
 }
 
 impl Layer for InputLayer {
-    fn class_name(&self) -> &str {
-        "InputLayer"
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
+    layer_common!(names "InputLayer", name in self.name);
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert(

@@ -180,6 +180,15 @@ macro_rules! layer_common {
             &self.base.name
         }
     };
+    // The same, for a layer keeping its name outside a `Base`.
+    (names $class:literal, name in self.$name:ident) => {
+        fn class_name(&self) -> &str {
+            $class
+        }
+        fn name(&self) -> &str {
+            &self.$name
+        }
+    };
     // The same, for a layer serving several classes, its class name in a
     // field.
     (names self.$class:ident) => {

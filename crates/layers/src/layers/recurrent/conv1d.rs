@@ -91,12 +91,7 @@ impl ConvLstm1D {
 }
 
 impl Layer for ConvLstm1D {
-    fn class_name(&self) -> &str {
-        "ConvLSTM1D"
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
+    layer_common!(names "ConvLSTM1D", name in self.name);
     fn config(&self) -> Map<String, Value> {
         self.config.clone()
     }
