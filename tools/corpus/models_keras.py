@@ -239,6 +239,12 @@ def add(*a, **kw):
     MODELS.append(_spec(*a, **kw))
 
 
+def _fixtures_of_group(group):
+    """The fixture names of every model of `group` defined so far."""
+    prefix = {"keras2": "", "keras3-h5": "keras3h5_", "keras3-keras": "keras3zip_"}
+    return {prefix[s] + m["name"] for m in MODELS if m["group"] == group for s in m["sources"]}
+
+
 add("mobilenet", "apps", mobilenet,
     "keras.applications.MobileNet(alpha=0.25, input_shape=(48,48,3), weights=None, classes=3)",
     sources=["keras2", "keras3-h5"], head="conv_preds")
@@ -2457,7 +2463,395 @@ add("locally_connected_modes", "heldout3", locally_connected_modes,
     sources=K2_ONLY, seed=THIRD + 30)
 
 # No heldout3 source is committed (the group is defined in the waves above).
-SOURCE_NOT_KEPT |= {f for m in MODELS if m["group"] == "heldout3"
-                    for f in [{"keras2": "", "keras3-h5": "keras3h5_",
-                               "keras3-keras": "keras3zip_"}[s] + m["name"]
-                              for s in m["sources"]]}
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout3")
+
+
+# Held-out, fourth batch (seeds HELD+90 and up, sources not kept): layers and
+# calls the first three did not reach.
+FOURTH = HELD + 90
+
+
+def k3_gqa(K, v):
+    """Keras 3 GroupQueryAttention (4 query heads sharing 2 key/value heads),
+    causal self-attention and cross-attention with a key."""
+    L = K.layers
+    x = L.Input((6, 8), name="x")
+    m = L.Input((5, 8), name="memory")
+    a = L.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2,
+                              name="gqa_self")(x, x, use_causal_mask=True)
+    c = L.GroupQueryAttention(head_dim=3, num_query_heads=2, num_key_value_heads=1,
+                              use_bias=False, name="gqa_cross")(a, m, m)
+    return K.Model([x, m], L.Add(name="out")([a, c]), name="k3_gqa")
+
+
+def k3_norm_identity(K, v):
+    """Keras 3 RMSNormalization, Identity and UnitNormalization(axis=[1, 2])."""
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    r = L.RMSNormalization(epsilon=1e-5, name="rms")(h)
+    i = L.Identity(name="ident")(r)
+    u = L.UnitNormalization(axis=[1, 2], name="unit")(h)
+    return K.Model(x, [i, u], name="k3_norm_identity")
+
+
+def masked_pooling(K, v):
+    """Embedding(mask_zero) into masked GlobalAveragePooling1D and
+    GlobalMaxPooling1D, masked Average of two branches, and a masked
+    Bidirectional GRU with merge_mode=None (two outputs)."""
+    L = K.layers
+    tok = L.Input((8,), dtype="int32", name="tokens")
+    e = L.Embedding(30, 6, mask_zero=True, name="emb")(tok)
+    avg = L.GlobalAveragePooling1D(name="gap")(e)
+    d1 = L.Dense(6, name="d1")(e)
+    d2 = L.Dense(6, activation="tanh", name="d2")(e)
+    mean = L.Average(name="avg")([d1, d2])
+    gmax = L.GlobalMaxPooling1D(name="gmp")(mean)
+    fw, bw = L.Bidirectional(L.GRU(3), merge_mode=None, name="bigru")(mean)
+    out = L.Concatenate(name="cat")([avg, gmax, fw, bw])
+    return K.Model(tok, L.Dense(3, name="head")(out), name="masked_pooling")
+
+
+def cropping_padding_nd(K, v):
+    """Cropping/ZeroPadding/UpSampling in 1-D and 3-D, Conv1DTranspose and
+    Conv3DTranspose with strides, SeparableConv1D(depth_multiplier=2)."""
+    L = K.layers
+    s = L.Input((9, 3), name="seq")
+    a = L.Cropping1D((1, 2), name="crop1")(s)
+    a = L.ZeroPadding1D((2, 1), name="pad1")(a)
+    a = L.UpSampling1D(2, name="up1")(a)
+    a = L.Conv1DTranspose(4, 3, strides=2, padding="same", name="deconv1")(a)
+    a = L.SeparableConv1D(5, 3, depth_multiplier=2, dilation_rate=2, name="sep1")(a)
+    vol = L.Input((5, 6, 4, 2), name="vol")
+    b = L.Cropping3D(((1, 0), (1, 1), (0, 1)), name="crop3")(vol)
+    b = L.ZeroPadding3D((1, 0, 1), name="pad3")(b)
+    b = L.UpSampling3D((1, 2, 1), name="up3")(b)
+    b = L.Conv3DTranspose(3, (2, 3, 2), strides=(2, 1, 2), padding="valid", name="deconv3")(b)
+    return K.Model([s, vol], [a, b], name="cropping_padding_nd")
+
+
+def attention_variants(K, v):
+    """AdditiveAttention(use_scale) with masks from Embedding(mask_zero),
+    Attention(score_mode="concat", use_scale=True), Dot(normalize=True)."""
+    L = K.layers
+    q_tok = L.Input((5,), dtype="int32", name="q_tokens")
+    v_tok = L.Input((7,), dtype="int32", name="v_tokens")
+    emb = L.Embedding(20, 6, mask_zero=True, name="emb")
+    q, val = emb(q_tok), emb(v_tok)
+    add = L.AdditiveAttention(use_scale=True, name="additive")([q, val])
+    cat = L.Attention(score_mode="concat", use_scale=True, name="concat_att")([q, val, val])
+    dot = L.Dot(axes=(2, 2), normalize=True, name="cosine")([add, cat])
+    return K.Model([q_tok, v_tok], [add, cat, dot], name="attention_variants")
+
+
+def activation_layers(K, v):
+    """ReLU(max_value, negative_slope, threshold), LeakyReLU, ELU(alpha),
+    PReLU(shared_axes), Softmax over two axes."""
+    L = K.layers
+    x = L.Input((4, 5, 3), name="x")
+    h = L.Conv2D(4, 1, name="c")(x)
+    r = L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2, name="relu_opts")(h)
+    leaky = (L.LeakyReLU(alpha=0.25, name="leaky") if v == "k2"
+             else L.LeakyReLU(negative_slope=0.25, name="leaky"))(h)
+    e = L.ELU(alpha=0.5, name="elu")(h)
+    p = L.PReLU(shared_axes=[1, 2], name="prelu")(h)
+    s = L.Softmax(axis=[1, 2], name="softmax2")(h)
+    return K.Model(x, [r, leaky, e, p, s], name="activation_layers")
+
+
+def nested_multi_output(K, v):
+    """An inner functional model with two outputs called twice (shared
+    weights) inside the outer model, and a Sequential inside
+    TimeDistributed."""
+    L = K.layers
+    i = L.Input((6,), name="inner_in")
+    h = L.Dense(5, activation="relu", name="inner_d")(i)
+    inner = K.Model(i, [L.Dense(2, name="inner_a")(h), L.Dense(3, name="inner_b")(h)],
+                    name="inner")
+    a = L.Input((6,), name="a")
+    b = L.Input((6,), name="b")
+    a1, a2 = inner(a)
+    b1, b2 = inner(b)
+    seq = L.Input((4, 6), name="seq")
+    step = K.Sequential([L.Input((6,)), L.Dense(4, activation="tanh"), L.Dense(2)], name="step")
+    t = L.Flatten(name="flat")(L.TimeDistributed(step, name="td_seq")(seq))
+    out = L.Concatenate(name="cat")([a1, a2, b1, b2, t])
+    return K.Model([a, b, seq], out, name="nested_multi_output")
+
+
+def tfop_image_ops(K, v):
+    """tf.image.resize, tf.nn.depth_to_space / space_to_depth, tf.pad in
+    REFLECT and SYMMETRIC modes, tf.reverse, tf.gather, reduce_logsumexp,
+    cumprod, l2_normalize, squared_difference (Keras 2 TFOpLambda)."""
+    import tensorflow as T
+    L = K.layers
+    x = L.Input((4, 4, 4), name="x")
+    h = L.Conv2D(4, 1, name="c")(x)
+    up = T.image.resize(h, (6, 5))
+    d2s = T.nn.depth_to_space(h, 2)
+    s2d = T.nn.space_to_depth(d2s, 2)
+    refl = T.pad(h, [[0, 0], [1, 2], [2, 1], [0, 0]], mode="REFLECT")
+    sym = T.pad(h, [[0, 0], [1, 1], [0, 2], [0, 0]], mode="SYMMETRIC")
+    rev = T.reverse(h, axis=[1, 3])
+    gat = T.gather(h, [3, 0, 2], axis=2)
+    lse = T.reduce_logsumexp(h, axis=[1, 2])
+    cp = T.math.cumprod(T.nn.sigmoid(h), axis=1)
+    l2 = T.nn.l2_normalize(h, axis=-1)
+    sq = T.math.squared_difference(h, s2d)
+    return K.Model(x, [up, d2s, refl, sym, rev, gat, lse, cp, l2, sq], name="tfop_image_ops")
+
+
+def k3_ops_nn(K, v):
+    """keras.ops logsumexp, nn.gelu(approximate=False), erf, clip, where,
+    stack, split, repeat, tile, squeeze/expand_dims, nn.softmax(axis=1)."""
+    L, O = K.layers, K.ops
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    outs = [O.logsumexp(h, axis=-1), O.nn.gelu(h, approximate=False), O.erf(h),
+            O.clip(h, -0.5, 0.7), O.where(h > 0, h, O.square(h)),
+            O.stack([h, -h], axis=1), O.split(h, 3, axis=-1)[1],
+            O.repeat(h, 2, axis=1), O.tile(h, (1, 1, 2)),
+            O.squeeze(O.expand_dims(h, 1), 1), O.nn.softmax(h, axis=1)]
+    return K.Model(x, outs, name="k3_ops_nn")
+
+
+def norm_variants(K, v):
+    """LayerNormalization(axis=[1, 2], center=False), BatchNormalization on
+    axis 1 of a 3-D input, GroupNormalization(groups=-1) (instance norm)."""
+    L = K.layers
+    x = L.Input((5, 6), name="x")
+    h = L.Dense(6, name="d")(x)
+    ln = L.LayerNormalization(axis=[1, 2], center=False, name="ln12")(h)
+    bn = L.BatchNormalization(axis=1, name="bn_axis1")(h)
+    img = L.Input((4, 4, 6), name="img")
+    gn = L.GroupNormalization(groups=-1, name="instance")(L.Conv2D(6, 1, name="c")(img))
+    return K.Model([x, img], [ln, bn, gn], name="norm_variants")
+
+
+def k3_sliding_window(K, v):
+    """Keras 3's sliding_window on MultiHeadAttention (a band of 2) and on
+    a causal GroupQueryAttention (3 back)."""
+    L = K.layers
+    x = L.Input((7, 8), name="x")
+    a = L.MultiHeadAttention(2, 4, sliding_window=2, name="mha_band")(x, x)
+    g = L.GroupQueryAttention(head_dim=4, num_query_heads=2, num_key_value_heads=1,
+                              sliding_window=3, name="gqa_band")(a, a, use_causal_mask=True)
+    return K.Model(x, [a, g], name="k3_sliding_window")
+
+
+add("k3_sliding_window", "heldout4", k3_sliding_window,
+    "Keras 3 sliding_window on MultiHeadAttention and a causal GroupQueryAttention",
+    sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 10)
+add("k3_gqa", "heldout4", k3_gqa,
+    "Keras 3 GroupQueryAttention: causal self-attention (4 query / 2 key-value heads) and "
+    "cross-attention without bias", sources=["keras3-h5", "keras3-keras"], seed=FOURTH)
+add("k3_norm_identity", "heldout4", k3_norm_identity,
+    "Keras 3 RMSNormalization, Identity, UnitNormalization(axis=[1, 2])",
+    sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 1)
+add("masked_pooling", "heldout4", masked_pooling,
+    "Embedding(mask_zero) -> masked GlobalAveragePooling1D / GlobalMaxPooling1D of a masked "
+    "Average, Bidirectional GRU merge_mode=None; row 1 zero-padded from step 3",
+    inputs=_tokens(8, 30, pad_from=3), head="head", seed=FOURTH + 2)
+add("cropping_padding_nd", "heldout4", cropping_padding_nd,
+    "Cropping/ZeroPadding/UpSampling 1-D and 3-D, Conv1DTranspose, Conv3DTranspose, "
+    "SeparableConv1D(depth_multiplier=2, dilation 2)", seed=FOURTH + 3)
+add("attention_variants", "heldout4", attention_variants,
+    "AdditiveAttention(use_scale) and Attention(score_mode=concat, use_scale) with masks from "
+    "a shared Embedding(mask_zero), Dot(normalize=True)",
+    inputs=lambda rng, b: [rng.integers(0, 20, (b, 5)).astype(np.int32),
+                           np.concatenate([rng.integers(1, 20, (b, 4)),
+                                           np.zeros((b, 3), np.int64)], 1).astype(np.int32)],
+    seed=FOURTH + 4)
+add("activation_layers", "heldout4", activation_layers,
+    "ReLU(max_value, negative_slope, threshold), LeakyReLU, ELU(alpha), PReLU(shared_axes), "
+    "Softmax(axis=[1, 2])", seed=FOURTH + 5)
+add("nested_multi_output", "heldout4", nested_multi_output,
+    "a two-output inner functional model called twice, a Sequential in TimeDistributed",
+    seed=FOURTH + 6)
+add("tfop_image_ops", "heldout4", tfop_image_ops,
+    "tf.image.resize, depth_to_space, space_to_depth, pad REFLECT/SYMMETRIC, reverse, gather, "
+    "reduce_logsumexp, cumprod, l2_normalize, squared_difference", sources=K2_ONLY,
+    seed=FOURTH + 7)
+add("k3_ops_nn", "heldout4", k3_ops_nn,
+    "keras.ops logsumexp, gelu(approximate=False), erf, clip, where, stack, split, repeat, "
+    "tile, squeeze/expand_dims, softmax(axis=1)", sources=["keras3-h5", "keras3-keras"],
+    seed=FOURTH + 8)
+add("norm_variants", "heldout4", norm_variants,
+    "LayerNormalization(axis=[1, 2], center=False), BatchNormalization(axis=1) of a 3-D input, "
+    "GroupNormalization(groups=-1)", seed=FOURTH + 9)
+
+
+
+# Held-out, fourth batch, second wave.
+
+def tf_shape_dynamic(K, v):
+    """tf.shape in the graph: a reshape to [tf.shape(x)[0], -1, 4], a slice
+    to half the (dynamic) length, tf.ones of a computed shape."""
+    import tensorflow as T
+    L = K.layers
+    x = L.Input((None, 8), name="x")
+    h = L.Dense(8, name="d")(x)
+    b = T.shape(h)[0]
+    r = T.reshape(h, [b, -1, 4])
+    half = h[:, : T.shape(h)[1] // 2]
+    ones = T.ones([T.shape(h)[0], 1, 8])
+    return K.Model(x, [r, half, h * ones], name="tf_shape_dynamic")
+
+
+def keepdims_pooling(K, v):
+    """Squeeze-excite with GlobalAveragePooling2D(keepdims=True) (Keras 3's
+    EfficientNet form), GlobalMaxPooling1D(keepdims=True)."""
+    L = K.layers
+    x = L.Input((6, 6, 4), name="img")
+    h = L.Conv2D(8, 3, padding="same", activation="swish", name="c")(x)
+    s = L.GlobalAveragePooling2D(keepdims=True, name="se_squeeze")(h)
+    s = L.Conv2D(2, 1, activation="relu", name="se_reduce")(s)
+    s = L.Conv2D(8, 1, activation="sigmoid", name="se_expand")(s)
+    h = L.Multiply(name="se_excite")([h, s])
+    q = L.Input((5, 3), name="seq")
+    m = L.GlobalMaxPooling1D(keepdims=True, name="gmp_keep")(L.Conv1D(4, 2, name="c1")(q))
+    return K.Model([x, q], [L.GlobalAveragePooling2D(name="gap")(h), m],
+                   name="keepdims_pooling")
+
+
+def k3_lora(K, v):
+    """Keras 3 LoRA: Dense and EinsumDense with lora_rank (kernel + A·B),
+    Embedding with lora_rank."""
+    L = K.layers
+    t = L.Input((5,), dtype="int32", name="tokens")
+    e = L.Embedding(20, 6, lora_rank=2, name="emb")(t)
+    h = L.Dense(6, lora_rank=2, activation="relu", name="dense_lora")(e)
+    h = L.EinsumDense("abc,cd->abd", output_shape=(None, 4), bias_axes="d", lora_rank=2,
+                      name="einsum_lora")(h)
+    return K.Model(t, h, name="k3_lora")
+
+
+def rnn_variants2(K, v):
+    """LSTM(unroll, no bias, relu), SimpleRNN(return_state),
+    Bidirectional(LSTM(return_sequences, return_state)) with its four states,
+    Bidirectional with its own backward_layer (a GRU of other units)."""
+    L = K.layers
+    x = L.Input((6, 3), name="x")
+    a = L.LSTM(4, unroll=True, use_bias=False, activation="relu", return_sequences=True,
+               name="lstm_unrolled")(x)
+    s_out, s_state = L.SimpleRNN(3, return_state=True, name="rnn_state")(a)
+    seq, fh, fc, bh, bc = L.Bidirectional(
+        L.LSTM(3, return_sequences=True, return_state=True), name="bilstm_states")(a)
+    back = L.GRU(3, go_backwards=True, return_sequences=True, name="gru_back")
+    bi = L.Bidirectional(L.GRU(3, return_sequences=True, name="gru_fwd"),
+                         backward_layer=back, merge_mode="concat", name="bigru_custom")(seq)
+    states = L.Concatenate(name="states")([s_out, s_state, fh, fc, bh, bc])
+    return K.Model(x, [states, bi], name="rnn_variants2")
+
+
+def convlstm3d_net(K, v):
+    """ConvLSTM3D over a short sequence of small volumes."""
+    L = K.layers
+    x = L.Input((3, 4, 4, 4, 2), name="vol_seq")
+    h = L.ConvLSTM3D(3, 2, padding="same", return_sequences=False, name="convlstm3d")(x)
+    return K.Model(x, L.Flatten(name="flat")(h), name="convlstm3d_net")
+
+
+def k3_resizing_aspect(K, v):
+    """Keras 3 Resizing with crop_to_aspect_ratio and pad_to_aspect_ratio
+    (fill_value), nearest interpolation."""
+    L = K.layers
+    x = L.Input((6, 9, 3), name="img")
+    a = L.Resizing(4, 4, crop_to_aspect_ratio=True, name="crop_resize")(x)
+    b = L.Resizing(5, 5, pad_to_aspect_ratio=True, fill_value=0.5, name="pad_resize")(x)
+    c = L.Resizing(3, 5, interpolation="nearest", name="nearest")(x)
+    return K.Model(x, [a, b, c], name="k3_resizing_aspect")
+
+
+def k3_ops_wave2(K, v):
+    """keras.ops swapaxes, nn.log_softmax, nn.leaky_relu(0.3), expm1, log2,
+    floor_divide, logaddexp, sinh, cumprod, pad(mode="reflect"), var, std."""
+    L, O = K.layers, K.ops
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    outs = [O.swapaxes(h, 1, 2), O.nn.log_softmax(h, axis=1), O.nn.leaky_relu(h, 0.3),
+            O.expm1(h), O.log2(O.abs(h) + 1.0), O.floor_divide(h * 4.0, 3.0),
+            O.logaddexp(h, -h), O.sinh(h), O.cumprod(O.sigmoid(h), axis=1),
+            O.pad(h, [[0, 0], [1, 2], [2, 0]], mode="reflect"), O.var(h, axis=-1),
+            O.std(h, axis=1, keepdims=True)]
+    return K.Model(x, outs, name="k3_ops_wave2")
+
+
+def tfop_wave2(K, v):
+    """tf.math.reduce_variance / reduce_std, softplus, sign, log1p,
+    log_softmax(axis=1), floordiv, rsqrt, reciprocal, elu, selu, maximum
+    with a constant, reduce_min over two axes."""
+    import tensorflow as T
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    outs = [T.math.reduce_variance(h, axis=-1), T.math.reduce_std(h, axis=1),
+            T.nn.softplus(h), T.math.sign(h), T.math.log1p(T.abs(h)),
+            T.nn.log_softmax(h, axis=1), T.math.floordiv(h * 4.0, 3.0),
+            T.math.rsqrt(T.abs(h) + 1.0), T.math.reciprocal(h * h + 1.0), T.nn.elu(h),
+            T.nn.selu(h), T.maximum(h, 0.25), T.reduce_min(h, axis=[1, 2])]
+    return K.Model(x, outs, name="tfop_wave2")
+
+
+def attention_call_flags(K, v):
+    """Attention(use_causal_mask=True) at call, MultiHeadAttention with
+    return_attention_scores=True (both outputs used)."""
+    L = K.layers
+    x = L.Input((5, 6), name="x")
+    a = L.Attention(name="causal_att")([x, x], use_causal_mask=True)
+    o, scores = L.MultiHeadAttention(2, 3, name="mha_scores")(x, x, return_attention_scores=True)
+    return K.Model(x, [a, o, scores], name="attention_call_flags")
+
+
+def conv_dilation_groups(K, v):
+    """DepthwiseConv2D(depth_multiplier=3, dilation 2), SeparableConv2D
+    (strides 2, depth_multiplier 2), Conv2D(groups=2, dilation 2),
+    Conv1D(groups=2), AveragePooling1D(same, strides 2), MaxPooling1D on
+    channels_first."""
+    L = K.layers
+    x = L.Input((9, 9, 4), name="img")
+    a = L.DepthwiseConv2D(3, depth_multiplier=3, dilation_rate=2, name="dw_dil")(x)
+    b = L.SeparableConv2D(6, 3, strides=2, depth_multiplier=2, padding="same", name="sep_s2")(x)
+    c = L.Conv2D(4, 3, groups=2, dilation_rate=2, name="grouped_dil")(x)
+    s = L.Input((8, 4), name="seq")
+    d = L.Conv1D(6, 3, groups=2, padding="same", name="c1_groups")(s)
+    d = L.AveragePooling1D(3, strides=2, padding="same", name="ap1_same")(d)
+    e = L.MaxPooling1D(2, data_format="channels_first", name="mp1_cf")(s)
+    return K.Model([x, s], [a, b, c, d, e], name="conv_dilation_groups")
+
+
+add("tf_shape_dynamic", "heldout4", tf_shape_dynamic,
+    "tf.shape in the graph: reshape to [batch, -1, 4], slice to half the dynamic length, "
+    "tf.ones of a computed shape; run on 6 steps", sources=K2_ONLY,
+    inputs=lambda rng, b: [(rng.integers(-16, 17, (b, 6, 8)) / 16.0).astype(np.float32)],
+    seed=FOURTH + 11)
+add("keepdims_pooling", "heldout4", keepdims_pooling,
+    "squeeze-excite with GlobalAveragePooling2D(keepdims=True), GlobalMaxPooling1D(keepdims)",
+    seed=FOURTH + 12)
+add("k3_lora", "heldout4", k3_lora,
+    "Keras 3 LoRA: Dense, EinsumDense and Embedding with lora_rank=2",
+    sources=["keras3-h5", "keras3-keras"], inputs=_tokens(5, 20), seed=FOURTH + 13)
+add("rnn_variants2", "heldout4", rnn_variants2,
+    "LSTM(unroll, no bias, relu), SimpleRNN(return_state), Bidirectional LSTM with its states, "
+    "Bidirectional with a custom backward GRU", seed=FOURTH + 14)
+add("convlstm3d_net", "heldout4", convlstm3d_net, "ConvLSTM3D over a sequence of volumes",
+    seed=FOURTH + 15)
+add("k3_resizing_aspect", "heldout4", k3_resizing_aspect,
+    "Keras 3 Resizing crop_to_aspect_ratio / pad_to_aspect_ratio(fill_value) / nearest",
+    sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 16)
+add("k3_ops_wave2", "heldout4", k3_ops_wave2,
+    "keras.ops swapaxes, log_softmax, leaky_relu, expm1, log2, floor_divide, logaddexp, sinh, "
+    "cumprod, pad(reflect), var, std", sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 17)
+add("tfop_wave2", "heldout4", tfop_wave2,
+    "tf reduce_variance/std, softplus, sign, log1p, log_softmax(axis=1), floordiv, rsqrt, "
+    "reciprocal, elu, selu, maximum, reduce_min over two axes", sources=K2_ONLY,
+    seed=FOURTH + 18)
+add("attention_call_flags", "heldout4", attention_call_flags,
+    "Attention(use_causal_mask=True) at call; MultiHeadAttention return_attention_scores",
+    seed=FOURTH + 19)
+add("conv_dilation_groups", "heldout4", conv_dilation_groups,
+    "DepthwiseConv2D(depth_multiplier 3, dilation 2), SeparableConv2D(strides 2, mult 2), "
+    "grouped dilated Conv2D, grouped Conv1D, AveragePooling1D same, MaxPooling1D channels_first",
+    seed=FOURTH + 20)
+
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout4")

@@ -90,6 +90,17 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
+/// The name Keras 3 saves a layer of class `class` under in a `.keras`
+/// file's weights (`layers/<name>`, `_1`, `_2`, … for later ones): the
+/// snake case of its Python class, which for `GroupQueryAttention` is not
+/// the name its config gives (`GroupedQueryAttention`).
+pub fn keras3_path_name(class: &str) -> String {
+    snake_case(match class {
+        "GroupQueryAttention" => "GroupedQueryAttention",
+        other => other,
+    })
+}
+
 /// A layer entry's name: its `name` (as functional configs give it), else
 /// its `config.name`.
 pub fn layer_entry_name(entry: &Value) -> Option<&str> {
@@ -166,7 +177,7 @@ pub fn walk_topology(topology: &Value) -> Topology {
     walk_layers(model, 0, &mut t.layers, 0);
     let mut counts: HashMap<String, usize> = HashMap::new();
     for l in t.layers.iter().filter(|l| l.depth == 0) {
-        let base = snake_case(&l.class_name);
+        let base = keras3_path_name(&l.class_name);
         let n = counts.entry(base.clone()).or_default();
         t.keras3_paths.insert(if *n == 0 {
             base.clone()
@@ -398,10 +409,19 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("Cumsum", NUMPY, true, true),
     op("Sort", NUMPY, false, true),
     op("Moveaxis", NUMPY, false, true),
+    op("Swapaxes", NUMPY, false, true),
+    op("Expm1", NUMPY, false, true),
+    op("Log2", NUMPY, false, true),
+    op("Log10", NUMPY, false, true),
+    op("Sinh", NUMPY, false, true),
+    op("Cosh", NUMPY, false, true),
+    op("Tan", NUMPY, false, true),
+    op("FloorDivide", NUMPY, false, true),
+    op("Logaddexp", NUMPY, false, true),
     op("Tril", NUMPY, false, true),
     op("Triu", NUMPY, false, true),
     op("FullLike", NUMPY, true, false),
-    op("Cumprod", NUMPY, true, false),
+    op("Cumprod", NUMPY, true, true),
     op("Relu", NN, false, true),
     op("Relu6", NN, false, true),
     op("Sigmoid", NN, false, true),
@@ -418,8 +438,8 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("HardTanh", NN, false, true),
     op("LogSigmoid", NN, false, true),
     op("Softmax", NN, false, true),
-    op("LogSoftmax", NN, false, false),
-    op("LeakyRelu", NN, false, false),
+    op("LogSoftmax", NN, false, true),
+    op("LeakyRelu", NN, false, true),
     op("MaxPool", NN, false, false),
     op("AveragePool", NN, false, false),
     op("Normalize", NN, false, false),

@@ -22,9 +22,9 @@ mod tf_keras;
 
 pub use keras3::to_keras;
 pub use tf_keras::to_h5;
-/// Keras's `to_snake_case` for class names (one implementation, shared
-/// with `tfjs verify`'s Keras 3 weight paths).
-pub use tfjs_format::topology::snake_case;
+/// The names Keras 3 saves layers under (one implementation, shared with
+/// the engine and `tfjs verify`'s Keras 3 weight paths).
+pub use tfjs_format::topology::{keras3_path_name, snake_case};
 
 /// Keras version written into exported `.h5` files (tf_keras reads it).
 pub const H5_KERAS_VERSION: &str = "2.21.0";
@@ -289,6 +289,17 @@ const KERAS3_ONLY_KEYS: &[OneSidedKey] = &[
     ("ConvLSTM*D", "seed", None),
     // Keras 3's LayerNormalization can scale by the root mean square.
     ("LayerNormalization", "rms_scaling", Some("false")),
+    // LoRA: the engine holds the merged kernels (Keras 3 saves them merged).
+    ("Dense", "lora_rank", None),
+    ("Dense", "lora_alpha", None),
+    ("EinsumDense", "lora_rank", None),
+    ("EinsumDense", "lora_alpha", None),
+    ("Embedding", "lora_rank", None),
+    ("Embedding", "lora_alpha", None),
+    // Keras 3's Resizing can pad to the aspect ratio; tf_keras's cannot.
+    ("Resizing", "pad_to_aspect_ratio", Some("false")),
+    ("Resizing", "fill_mode", None),
+    ("Resizing", "fill_value", None),
 ];
 
 /// Keras 3.15's initializers (`GlorotUniform`, …) save `input_axes` /

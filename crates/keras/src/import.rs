@@ -593,7 +593,7 @@ pub fn add_asset_vocabularies(imported: &mut Imported, bytes: &[u8]) -> Result<(
             continue;
         }
         let class = topology::layer_entry_class(layer).to_string();
-        let base = tfjs_format::topology::snake_case(&class);
+        let base = tfjs_format::topology::keras3_path_name(&class);
         let n = counts.entry(base.clone()).or_default();
         let path = if *n == 0 { base } else { format!("{base}_{n}") };
         *n += 1;

@@ -67,7 +67,7 @@ impl Model {
         let trainable = trainable && self.trainable;
         let mut class_count: HashMap<String, usize> = HashMap::new();
         for (i, l) in self.layers.iter().enumerate() {
-            let snake = tfjs_format::topology::snake_case(match l {
+            let snake = tfjs_format::topology::keras3_path_name(match l {
                 ModelLayer::Model(m) if m.class_name == "Model" => "Functional",
                 other => other.class_name(),
             });
@@ -215,6 +215,25 @@ impl Model {
         mut weights: Vec<DecodedWeight>,
         strict: bool,
     ) -> Result<()> {
+        // Keras 3's legacy HDF5 writer stores LoRA adapters apart from the
+        // kernel (`.keras` files hold the merged kernel).
+        let adapters: Vec<&str> = (weights.iter())
+            .map(|w| w.name.as_str())
+            .filter(|n| {
+                let var = n.rsplit('/').next().unwrap_or("");
+                var.starts_with("lora_kernel_") || var.starts_with("lora_embeddings_")
+            })
+            .collect();
+        if !adapters.is_empty() {
+            return Err(LayersError::Weights {
+                message: format!(
+                    "LoRA adapters stored apart from their kernels are not supported: {} \
+                     (Keras 3's legacy .h5 writer; save the model as .keras, which stores \
+                     the merged kernels)",
+                    adapters.join(", ")
+                ),
+            });
+        }
         let slots = self.weight_slots();
         let index_mode = weights
             .first()
@@ -523,10 +542,11 @@ fn keras3_key(name: &str) -> Option<String> {
     } else if rest.contains(&"forward_layer") {
         "forward_layer/".to_string()
     } else if let [dense] = rest {
-        // MultiHeadAttention's EinsumDense sub-layers (`key_dense`): the
-        // variable index counts within the sub-layer.
+        // MultiHeadAttention's EinsumDense sub-layers (`key_dense`;
+        // GroupQueryAttention's `_key_dense`): the variable index counts
+        // within the sub-layer.
         if dense.ends_with("_dense") {
-            format!("{dense}/")
+            format!("{}/", dense.trim_start_matches('_'))
         } else {
             String::new()
         }
@@ -585,7 +605,8 @@ fn einsum_sublayer_key(slot_name: &str) -> Option<String> {
 /// `bigru/backward_gru/gru_cell/kernel` (the wrapped layers are named
 /// `forward_gru` / `backward_gru`, their weights live in the cell) →
 /// TensorFlow.js's `bigru/backward_forward_gru/kernel` (both directions
-/// are named after the forward layer).
+/// are named after the forward layer); a `backward_layer` of its own,
+/// `bigru/gru_back/gru_cell/kernel`, → `bigru/backward_gru_back/kernel`.
 fn keras3_h5_bidirectional(name: &str) -> Option<String> {
     let parts: Vec<&str> = name.split('/').collect();
     let [layer, inner, cell, var] = parts.as_slice() else {
@@ -594,10 +615,15 @@ fn keras3_h5_bidirectional(name: &str) -> Option<String> {
     if !cell.ends_with("_cell") {
         return None;
     }
-    let (direction, rest) = ["forward_", "backward_"]
+    match ["forward_", "backward_"]
         .into_iter()
-        .find_map(|d| inner.strip_prefix(d).map(|r| (d, r)))?;
-    Some(format!("{layer}/{direction}forward_{rest}/{var}"))
+        .find_map(|d| inner.strip_prefix(d).map(|r| (d, r)))
+    {
+        Some((direction, rest)) => Some(format!("{layer}/{direction}forward_{rest}/{var}")),
+        // A `backward_layer` of its own keeps its name in Keras 3; the
+        // engine prefixes it as tf_keras does.
+        None => Some(format!("{layer}/backward_{inner}/{var}")),
+    }
 }
 
 /// `mean_1` → `mean`: the suffix Python adds to make a variable name unique.

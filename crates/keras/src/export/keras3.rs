@@ -38,7 +38,7 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
             for cell in cells.into_iter().flatten() {
                 let c = layer_entry_class(cell);
                 let cc = cell.get("config").cloned().unwrap_or(Value::Null);
-                let snake = snake_case(c);
+                let snake = keras3_path_name(c);
                 let k = used.entry(snake.clone()).or_insert(0);
                 let name = if *k == 0 {
                     snake.clone()
@@ -74,13 +74,20 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
             out
         }
         // Its EinsumDense projections, in TensorFlow.js's weight order.
-        "MultiHeadAttention" => {
+        // (GroupQueryAttention's are private attributes: `_query_dense`.)
+        "MultiHeadAttention" | "GroupQueryAttention" | "GroupedQueryAttention" => {
             let bias = config
                 .get("use_bias")
                 .and_then(Value::as_bool)
                 .unwrap_or(true);
             let per = 1 + usize::from(bias);
-            let subs = ["query_dense", "key_dense", "value_dense", "output_dense"];
+            let private = if class == "MultiHeadAttention" {
+                ""
+            } else {
+                "_"
+            };
+            let subs = ["query_dense", "key_dense", "value_dense", "output_dense"]
+                .map(|s| format!("{private}{s}"));
             if n != per * subs.len() {
                 return (0..n).map(|i| format!("{base}/vars/{i}")).collect();
             }
@@ -178,7 +185,7 @@ fn keras3_nested_model_paths(base: &str, config: &Value, weights: &[&str]) -> Ve
         let inner = l.get("config").cloned().unwrap_or(Value::Null);
         let mut names = Vec::new();
         names_within(l, &mut names);
-        let snake = snake_case(class);
+        let snake = keras3_path_name(class);
         let n = counts.entry(snake.clone()).or_insert(0);
         let sub = if *n == 0 {
             format!("{base}/layers/{snake}")
@@ -263,7 +270,7 @@ fn keras3_nested_node_indices(mc: &mut Value) {
 /// Where Keras 3 finds a layer class, as it writes it: `(module,
 /// class_name, registered_name)`. Models nested as layers are `Functional`
 /// / `Sequential`; keras.applications' `LayerScale` (ConvNeXt) lives outside
-/// `keras.layers`.
+/// `keras.layers`; `GroupedQueryAttention` is exported under another name.
 fn keras3_class_location(class: &str) -> (&'static str, &str, Value) {
     match class {
         "Functional" | "Model" => (
@@ -273,6 +280,9 @@ fn keras3_class_location(class: &str) -> (&'static str, &str, Value) {
         ),
         "Sequential" => ("keras", "Sequential", Value::Null),
         "LayerScale" => ("keras.src.applications.convnext", class, Value::Null),
+        // Its Python class name (the legacy HDF5 writer's); `keras.layers`
+        // exports it as `GroupQueryAttention`.
+        "GroupedQueryAttention" => ("keras.layers", "GroupQueryAttention", Value::Null),
         _ => ("keras.layers", class, Value::Null),
     }
 }
@@ -503,7 +513,7 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
         if nodes::is_operation(&l.class) {
             continue;
         }
-        let snake = snake_case(&l.class);
+        let snake = keras3_path_name(&l.class);
         let n = counts.entry(snake.clone()).or_insert(0);
         let base = if *n == 0 {
             format!("layers/{snake}")

@@ -51,7 +51,11 @@ fn tf_keras_layer_scale(mc: &mut Value, layers: &mut [Layer]) -> Result<()> {
 /// Layer classes the engine runs that only Keras 3 has (random
 /// augmentation layers aside: they are the identity at inference and are
 /// rewritten away).
-const KERAS3_ONLY_CLASSES: &[&str] = &["RMSNormalization"];
+const KERAS3_ONLY_CLASSES: &[&str] = &[
+    "RMSNormalization",
+    "GroupQueryAttention",
+    "GroupedQueryAttention",
+];
 
 /// tf_keras has no `hard_silu` (`hard_swish`) activation (and its
 /// `hard_sigmoid` is `0.2x + 0.5` clipped, not Keras 3's `x / 6 + 0.5`, so

@@ -341,50 +341,75 @@ keras_config! {
     }
 }
 
-/// `Softmax` over `axis` (TF.js default `1`, Keras default `-1`).
+/// `Softmax` over `axis` (TF.js default `1`, Keras default `-1`). Keras
+/// also takes several axes: `exp(x - logsumexp(x, axes))`, the softmax of
+/// each slice over all of them (TF.js only takes one).
 #[derive(Debug, Clone)]
 pub struct SoftmaxLayer {
     base: Base,
     cfg: SoftmaxConfig,
-    axis: i64,
 }
 
 impl SoftmaxLayer {
     fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
         let c = SoftmaxConfig::read(&Cx::new(cfg))?;
-        let [axis] = c.axis.list[..] else {
-            return Err(cfg.err("axis", "expected one axis"));
-        };
+        if c.axis.list.is_empty() {
+            return Err(cfg.err("axis", "expected at least one axis"));
+        }
         Ok(SoftmaxLayer {
             base: Base::parse(cfg)?,
             cfg: c,
-            axis,
         })
+    }
+
+    /// The axes against `rank`, sorted, each once.
+    fn axes(&self, rank: usize) -> Result<Vec<usize>> {
+        let mut axes = (self.cfg.axis.list.iter())
+            .map(|&a| norm_axis(&self.base, a, rank))
+            .collect::<Result<Vec<usize>>>()?;
+        axes.sort_unstable();
+        axes.dedup();
+        Ok(axes)
     }
 }
 
 impl Layer for SoftmaxLayer {
     fn per_sample(&self) -> bool {
         // -1 or a positive axis never normalizes across the batch axis.
-        self.axis > 0 || self.axis == -1
+        self.cfg.axis.list.iter().all(|&a| a > 0 || a == -1)
     }
     layer_common!("Softmax");
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
-        norm_axis(&self.base, self.axis, s.len())?;
+        self.axes(s.len())?;
         Ok(vec![s.clone()])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
-        let a = norm_axis(&self.base, self.axis, x.rank())?;
+        let axes = self.axes(x.rank())?;
         let shape = x.shape();
-        let n = shape[a];
-        let inner: usize = shape[a + 1..].iter().product();
+        let (first, last) = (axes[0], axes[axes.len() - 1]);
+        if last - first + 1 != axes.len() {
+            // Axes apart: move them last, softmax over their block, move back.
+            let mut perm: Vec<usize> = (0..shape.len()).filter(|a| !axes.contains(a)).collect();
+            perm.extend(&axes);
+            let moved = transpose_tensor(x, &perm);
+            let mut data = moved.to_f32().into_owned();
+            let n: usize = axes.iter().map(|&a| shape[a]).product();
+            crate::activations::softmax_rows(&mut data, n);
+            let moved = make_tensor(&self.base, moved.shape().to_vec(), data)?;
+            let mut back = vec![0; perm.len()];
+            for (i, &p) in perm.iter().enumerate() {
+                back[p] = i;
+            }
+            return Ok(vec![transpose_tensor(&moved, &back)]);
+        }
+        // Adjacent axes: one axis of their product.
+        let n: usize = shape[first..=last].iter().product();
+        let inner: usize = shape[last + 1..].iter().product();
         let mut data = x.to_f32().into_owned();
         if inner == 1 {
-            for row in data.chunks_mut(n.max(1)) {
-                crate::activations::softmax_row(row);
-            }
+            crate::activations::softmax_rows(&mut data, n);
         } else if n > 0 {
             let mut buf = vec![0.0f32; n];
             for block in data.chunks_mut(n * inner) {

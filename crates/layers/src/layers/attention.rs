@@ -1,6 +1,7 @@
 //! Keras attention layers (TensorFlow.js 4.22 registers none of them; they
-//! appear in Keras-converted models): `MultiHeadAttention`, `Attention`
-//! (dot-product, Luong) and `AdditiveAttention` (Bahdanau), at inference.
+//! appear in Keras-converted models): `MultiHeadAttention`, Keras 3's
+//! `GroupQueryAttention`, `Attention` (dot-product, Luong) and
+//! `AdditiveAttention` (Bahdanau), at inference.
 //!
 //! Inputs are `[query, value]` or `[query, value, key]` (key defaults to
 //! value). Masks on the query / value / key inputs are combined as Keras
@@ -16,7 +17,8 @@ use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor};
 use serde_json::{Map, Value};
 
-/// Register `MultiHeadAttention`, `Attention` and `AdditiveAttention`.
+/// Register `MultiHeadAttention`, `GroupQueryAttention`, `Attention` and
+/// `AdditiveAttention`.
 pub fn register(registry: &mut LayerRegistry) {
     registry.register("MultiHeadAttention", |c, ctx| {
         Ok(
@@ -24,6 +26,14 @@ pub fn register(registry: &mut LayerRegistry) {
                 as Box<dyn Layer>,
         )
     });
+    // `.keras` configs name it by its export name, the legacy HDF5 writer by
+    // its Python class.
+    for class in ["GroupQueryAttention", "GroupedQueryAttention"] {
+        registry.register(class, move |c, ctx| {
+            let layer = MultiHeadAttention::from_group_query_config(class, c)?;
+            Ok(Box::new(layer.with_call_kwargs(ctx.call_kwargs)?) as Box<dyn Layer>)
+        });
+    }
     registry.register("Attention", |c, ctx| {
         Ok(
             Box::new(DenseAttention::from_config(false, c)?.with_call_kwargs(ctx.call_kwargs)?)
@@ -133,11 +143,18 @@ fn kv_mask(
 /// key_dim]` (`[d, heads, value_dim]` for value) and `[heads, value_dim,
 /// out]`, scaled dot-product attention over all axes between batch and
 /// features (the default `attention_axes`).
+///
+/// Keras 3's `GroupQueryAttention` is the same with fewer key/value heads
+/// (`[d, kv_heads, head_dim]` kernels), each shared by `heads / kv_heads`
+/// consecutive query heads.
 #[derive(Debug)]
 pub struct MultiHeadAttention {
+    class: &'static str,
     base: Base,
     raw: Map<String, Value>,
     heads: usize,
+    /// Key/value heads: `heads`, or fewer for `GroupQueryAttention`.
+    kv_heads: usize,
     key_dim: usize,
     value_dim: usize,
     use_bias: bool,
@@ -159,6 +176,9 @@ pub struct MultiHeadAttention {
     /// `attention_axes` as configured (checked against the query's rank
     /// when the layer is built).
     attention_axes: Option<Vec<i64>>,
+    /// `sliding_window`: a query attends only to keys less than this many
+    /// steps away.
+    sliding_window: Option<usize>,
 }
 
 /// Only the default attention axes are supported: every axis between the
@@ -180,6 +200,17 @@ fn check_attention_axes(layer: &str, axes: &[i64], rank: usize) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// `sliding_window` (a positive integer, or none).
+fn sliding_window(c: &ConfigReader<'_>) -> Result<Option<usize>> {
+    match c.get("sliding_window") {
+        None => Ok(None),
+        Some(_) => match c.usize_req("sliding_window")? {
+            0 => Err(c.err("sliding_window", "expected a positive integer")),
+            w => Ok(Some(w)),
+        },
+    }
 }
 
 /// Where each argument of a `MultiHeadAttention` call is among its inputs.
@@ -245,7 +276,6 @@ impl MultiHeadAttention {
 
     /// Build from a Keras config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<MultiHeadAttention> {
-        let base = Base::parse(c)?;
         let heads = c.usize_req("num_heads")?;
         let key_dim = c.usize_req("key_dim")?;
         let value_dim = match c.get("value_dim") {
@@ -285,25 +315,35 @@ impl MultiHeadAttention {
                 ))
             }
         };
+        if let (Some(axes), Some(q)) = (&attention_axes, c.shape_opt("query_shape")?) {
+            check_attention_axes(c.layer, axes, q.len())?;
+        }
+        let heads = [heads, heads, key_dim, value_dim];
+        Self::assemble("MultiHeadAttention", c, heads, output_dim, attention_axes)
+    }
+
+    /// The layer of `class` from its config `c`, with `[query heads,
+    /// key/value heads, key_dim, value_dim]`, the output size (`None`: the
+    /// query's) and the attention axes read.
+    fn assemble(
+        class: &'static str,
+        c: &ConfigReader<'_>,
+        [heads, kv_heads, key_dim, value_dim]: [usize; 4],
+        output_dim: Option<usize>,
+        attention_axes: Option<Vec<i64>>,
+    ) -> Result<MultiHeadAttention> {
         if c.bool_or("use_gate", false)? {
             return Err(c.err(
                 "use_gate",
                 "gated attention (Keras 3.15's use_gate: true) is not supported",
             ));
         }
-        if let Some(w) = c.get("sliding_window") {
-            return Err(c.err(
-                "sliding_window",
-                format!("{w}: sliding-window attention is not supported"),
-            ));
-        }
-        if let (Some(axes), Some(q)) = (&attention_axes, c.shape_opt("query_shape")?) {
-            check_attention_axes(c.layer, axes, q.len())?;
-        }
-        let mut layer = MultiHeadAttention {
-            base,
+        let layer = MultiHeadAttention {
+            class,
+            base: Base::parse(c)?,
             raw: c.map.clone(),
             heads,
+            kv_heads,
             key_dim,
             value_dim,
             use_bias: c.bool_or("use_bias", true)?,
@@ -315,22 +355,55 @@ impl MultiHeadAttention {
             causal: false,
             return_scores: false,
             attention_axes,
+            sliding_window: sliding_window(c)?,
         };
+        layer.allocated_from(c)
+    }
+
+    /// Build Keras 3's `GroupQueryAttention` (`class` as the config names it).
+    pub fn from_group_query_config(
+        class: &'static str,
+        c: &ConfigReader<'_>,
+    ) -> Result<MultiHeadAttention> {
+        let head_dim = c.usize_req("head_dim")?;
+        let heads = c.usize_req("num_query_heads")?;
+        let kv_heads = c.usize_req("num_key_value_heads")?;
+        if head_dim == 0 || kv_heads == 0 || heads % kv_heads != 0 {
+            return Err(c.err(
+                "num_key_value_heads",
+                format!(
+                    "{kv_heads} must be positive and divide num_query_heads ({heads}), \
+                     with a positive head_dim ({head_dim})"
+                ),
+            ));
+        }
+        let heads = [heads, kv_heads, head_dim, head_dim];
+        Self::assemble(class, c, heads, None, None)
+    }
+
+    /// With its weights allocated when the config records the input
+    /// shapes (Keras 2's `query_shape`, …).
+    fn allocated_from(mut self, c: &ConfigReader<'_>) -> Result<MultiHeadAttention> {
         let last = |k: &str| -> Result<Option<usize>> {
             Ok(c.shape_opt(k)?.and_then(|s| s.last().copied().flatten()))
         };
         if let (Some(q), Some(v)) = (last("query_shape")?, last("value_shape")?) {
             let k = last("key_shape")?.unwrap_or(v);
-            layer.allocate(q, k, v)?;
+            self.allocate(q, k, v)?;
         }
-        Ok(layer)
+        Ok(self)
     }
 
     fn shapes(&self) -> Vec<(String, Vec<usize>)> {
         let (q, k, v, o) = self.dims.unwrap_or((0, 0, 0, 0));
         let (h, kd, vd) = (self.heads, self.key_dim, self.value_dim);
         let mut s = Vec::new();
-        for (name, d, e) in [("query", q, kd), ("key", k, kd), ("value", v, vd)] {
+        let projections = [
+            ("query", q, h, kd),
+            ("key", k, self.kv_heads, kd),
+            ("value", v, self.kv_heads, vd),
+        ];
+        for (name, d, h, e) in projections {
             s.push((format!("{name}/kernel"), vec![d, h, e]));
             if self.use_bias {
                 s.push((format!("{name}/bias"), vec![h, e]));
@@ -384,7 +457,7 @@ impl MultiHeadAttention {
 
 impl Layer for MultiHeadAttention {
     layer_flags!(per_sample);
-    layer_common!(names "MultiHeadAttention");
+    layer_common!(names self.class);
     fn config(&self) -> Map<String, Value> {
         echo_config(&self.base, &self.raw)
     }
@@ -471,10 +544,12 @@ impl Layer for MultiHeadAttention {
             ));
         }
         let (h, kd, vd) = (self.heads, self.key_dim, self.value_dim);
+        // Query head `hi` reads key/value head `hi / per_kv`.
+        let (kvh, per_kv) = (self.kv_heads, self.heads / self.kv_heads);
         let step = if self.use_bias { 2 } else { 1 };
         let mut qp = self.project(&inputs[0].to_f32(), b * tq, dq, 0, h * kd);
-        let kp = self.project(&key.to_f32(), b * tv, dk, step, h * kd);
-        let vp = self.project(&inputs[1].to_f32(), b * tv, dv, 2 * step, h * vd);
+        let kp = self.project(&key.to_f32(), b * tv, dk, step, kvh * kd);
+        let vp = self.project(&inputs[1].to_f32(), b * tv, dv, 2 * step, kvh * vd);
         let scale = 1.0 / (kd as f32).sqrt();
         qp.iter_mut().for_each(|x| *x *= scale);
         let qmask = flat_mask(name, masks, 0, b, tq)?;
@@ -506,14 +581,19 @@ impl Layer for MultiHeadAttention {
         let rows = tv.max(1);
         // Without masks every score keeps its dot product (the masked branch
         // would add exactly 0), so the per-score mask lookups are skipped.
-        let masked = qmask.is_some() || vmask.is_some() || amask.is_some() || self.causal;
+        let masked = qmask.is_some()
+            || vmask.is_some()
+            || amask.is_some()
+            || self.causal
+            || self.sliding_window.is_some();
         for bi in 0..b {
             for hi in 0..h {
+                let kh = hi / per_kv;
                 // This head's keys as [kd, tv]: a query's scores are then kd
                 // axpys over tv, which vectorize, and each score is still the
                 // dot product summed in the same order.
                 for j in 0..tv {
-                    let kv = &kp[((bi * tv + j) * h + hi) * kd..][..kd];
+                    let kv = &kp[((bi * tv + j) * kvh + kh) * kd..][..kd];
                     for (d, &k) in kv.iter().enumerate() {
                         keys_t[d * tv + j] = k;
                     }
@@ -544,6 +624,9 @@ impl Layer for MultiHeadAttention {
                         if self.causal && j > i {
                             m = 0.0;
                         }
+                        if self.sliding_window.is_some_and(|w| i.abs_diff(j) >= w) {
+                            m = 0.0;
+                        }
                         *s += (1.0 - m) * -MASK_NEG;
                     }
                 }
@@ -554,8 +637,8 @@ impl Layer for MultiHeadAttention {
                 tfjs_kernels::attention_context(
                     &scores,
                     rows,
-                    &vp[(bi * tv * h + hi) * vd..],
-                    h * vd,
+                    &vp[(bi * tv * kvh + kh) * vd..],
+                    kvh * vd,
                     vd,
                     &mut ctx[(bi * tq * h + hi) * vd..],
                     h * vd,

@@ -137,12 +137,6 @@ impl EinsumDense {
                 format!("{mode}: quantized EinsumDense weights are not supported"),
             ));
         }
-        if cfg.get("lora_rank").and_then(Value::as_u64).unwrap_or(0) > 0 {
-            return Err(cfg.err(
-                "lora_rank",
-                "LoRA EinsumDense layers are not supported (merge the LoRA weights into the kernel before saving)",
-            ));
-        }
         Ok(EinsumDense {
             base: Base::parse(cfg)?,
             raw: Base::rest_of(cfg),

@@ -14,8 +14,8 @@
 
 use super::common::*;
 use super::tf_ops::{
-    axis_of, broadcast_symbolic, broadcast_where, broadcast_zip, constant_array, cumsum, gather,
-    split,
+    axis_of, broadcast_symbolic, broadcast_where, broadcast_zip, constant_array, cumulative,
+    gather, split, Running,
 };
 use crate::activations::{sigmoid, Activation};
 use crate::config::ConfigReader;
@@ -63,6 +63,16 @@ fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
         "LogicalAnd" => |a, b| if a != 0.0 && b != 0.0 { 1.0 } else { 0.0 },
         // numpy's mod: the remainder takes the divisor's sign.
         "Mod" => |a, b| a - (a / b).floor() * b,
+        "FloorDivide" => |a, b| (a / b).floor(),
+        // log(e^a + e^b) without overflow.
+        "Logaddexp" => |a, b| {
+            let m = a.max(b);
+            if m == f32::NEG_INFINITY {
+                m
+            } else {
+                m + (-(a - b).abs()).exp().ln_1p()
+            }
+        },
         _ => return None,
     })
 }
@@ -100,6 +110,12 @@ fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "Sin" => f32::sin,
         "Cos" => f32::cos,
         "Reciprocal" => |x| 1.0 / x,
+        "Expm1" => f32::exp_m1,
+        "Log2" => f32::log2,
+        "Log10" => f32::log10,
+        "Sinh" => f32::sinh,
+        "Cosh" => f32::cosh,
+        "Tan" => f32::tan,
         _ => return None,
     })
 }
@@ -208,8 +224,8 @@ pub(crate) enum Kind {
     Where(Operand, Operand, Operand),
     /// `clip(x, min, max)`.
     Clip(f32, f32),
-    /// `cumsum(x, axis)`.
-    Cumsum(i64),
+    /// `cumsum(x, axis)` / `cumprod(x, axis)`.
+    Cumulative(Running, i64),
     /// `split(x, indices_or_sections, axis)`: several outputs.
     Split(SplitAt, i64),
     /// `take(x, indices, axis)` with constant 1-D indices.
@@ -217,7 +233,11 @@ pub(crate) enum Kind {
     /// `stack([...], axis)`.
     Stack(i64),
     Act(Activation),
+    /// `nn.leaky_relu(x, negative_slope)`.
+    LeakyRelu(f32),
     Softmax {
+        /// `nn.log_softmax`.
+        log: bool,
         axis: i64,
     },
     Reduce {
@@ -374,7 +394,7 @@ impl Layer for Operation {
         let out = match &self.kind {
             Kind::Binary(_, a, b) => broadcast_all(&[a, b])?,
             Kind::Where(c, x, y) => broadcast_all(&[c, x, y])?,
-            Kind::Clip(..) | Kind::Cumsum(_) => input(0)?.clone(),
+            Kind::Clip(..) | Kind::Cumulative(..) => input(0)?.clone(),
             Kind::Take(indices, a) => {
                 let mut s = input(0)?.clone();
                 let i = axis(*a, s.len(), 0)?;
@@ -400,9 +420,11 @@ impl Layer for Operation {
                     })
                     .collect());
             }
-            Kind::Unary(_) | Kind::Act(_) | Kind::Softmax { .. } | Kind::Fill(_) => {
-                input(0)?.clone()
-            }
+            Kind::Unary(_)
+            | Kind::Act(_)
+            | Kind::LeakyRelu(_)
+            | Kind::Softmax { .. }
+            | Kind::Fill(_) => input(0)?.clone(),
             Kind::ExpandDims(axis) => {
                 let mut s = input(0)?.clone();
                 let at = expand_position(*axis, s.len()).map_err(|e| self.err(e))?;
@@ -492,10 +514,10 @@ impl Layer for Operation {
                     f32s(x).iter().map(|v| v.max(*lo).min(*hi)).collect(),
                 )?])
             }
-            Kind::Cumsum(a) => {
+            Kind::Cumulative(running, a) => {
                 let x = input(0)?;
                 let i = axis(*a, x.rank(), 0)?;
-                Ok(vec![cumsum(x, i, false, false).map_err(err)?])
+                Ok(vec![cumulative(x, i, *running, [false; 2]).map_err(err)?])
             }
             Kind::Take(indices, a) => {
                 let x = input(0)?;
@@ -564,10 +586,23 @@ impl Layer for Operation {
                     f32s(x).iter().map(|&v| a.scalar(v)).collect(),
                 )?])
             }
-            Kind::Softmax { axis } => {
+            Kind::Softmax { log, axis } => {
                 let x = input(0)?;
                 let i = axis_of(*axis, x.rank(), 0).map_err(err)?;
-                let out = apply_along(Activation::Softmax, &f32s(x), x.shape(), i);
+                let how = if *log {
+                    Activation::LogSoftmax
+                } else {
+                    Activation::Softmax
+                };
+                let out = apply_along(how, &f32s(x), x.shape(), i);
+                Ok(vec![tensor(x.shape().to_vec(), out)?])
+            }
+            Kind::LeakyRelu(slope) => {
+                let x = input(0)?;
+                let out = f32s(x)
+                    .iter()
+                    .map(|&v| if v < 0.0 { v * slope } else { v })
+                    .collect();
                 Ok(vec![tensor(x.shape().to_vec(), out)?])
             }
             Kind::Reduce {

@@ -346,6 +346,8 @@ pub struct Resizing {
     width: usize,
     interpolation: Interpolation,
     crop_to_aspect_ratio: bool,
+    /// Keras 3's `pad_to_aspect_ratio`: the border's value, when set.
+    pad_to_aspect_ratio: Option<f32>,
 }
 
 impl Resizing {
@@ -359,14 +361,54 @@ impl Resizing {
                 "antialiased resizing (a filter widened by the scale) is not supported",
             ));
         }
+        if c.str_or("data_format", "channels_last")? != "channels_last" {
+            return Err(c.err("data_format", "only channels_last images are supported"));
+        }
+        let crop_to_aspect_ratio = c.bool_or("crop_to_aspect_ratio", false)?;
+        let pad_to_aspect_ratio = match c.bool_or("pad_to_aspect_ratio", false)? {
+            false => None,
+            true if crop_to_aspect_ratio => {
+                return Err(c.err(
+                    "pad_to_aspect_ratio",
+                    "only one of pad_to_aspect_ratio and crop_to_aspect_ratio can be true",
+                ))
+            }
+            true => Some(c.f64_opt("fill_value")?.unwrap_or(0.0) as f32),
+        };
         Ok(Resizing {
             base: Base::parse(c)?,
             height,
             width,
             interpolation,
-            crop_to_aspect_ratio: c.bool_or("crop_to_aspect_ratio", false)?,
+            crop_to_aspect_ratio,
+            pad_to_aspect_ratio,
         })
     }
+}
+
+/// Keras 3's `pad_to_aspect_ratio`: `x` with `fill` rows (or columns) added
+/// evenly on both sides up to the aspect ratio of `th × tw`, and its
+/// dimensions (`keras.src.backend.tensorflow.image.resize`: the sizes in
+/// float32, truncated).
+fn pad_to_aspect_ratio(
+    x: &[f32],
+    (b, h, w, c): (usize, usize, usize, usize),
+    (th, tw): (usize, usize),
+    fill: f32,
+) -> (Vec<f32>, (usize, usize, usize, usize)) {
+    let pad_h = h.max(((w * th) as f32 / tw as f32) as usize);
+    let pad_w = w.max(((h * tw) as f32 / th as f32) as usize);
+    let top = ((pad_h - h) as f32 / 2.0) as usize;
+    let left = ((pad_w - w) as f32 / 2.0) as usize;
+    let (oh, ow) = (h + 2 * top, w + 2 * left);
+    let mut out = vec![fill; b * oh * ow * c];
+    for bi in 0..b {
+        for r in 0..h {
+            let src = &x[((bi * h + r) * w) * c..][..w * c];
+            out[((bi * oh + r + top) * ow + left) * c..][..w * c].copy_from_slice(src);
+        }
+    }
+    (out, (b, oh, ow, c))
 }
 
 impl Layer for Resizing {
@@ -383,6 +425,11 @@ impl Layer for Resizing {
             "crop_to_aspect_ratio".into(),
             Value::Bool(self.crop_to_aspect_ratio),
         );
+        // Keras 3 only (TensorFlow.js has no such key): written when set.
+        if let Some(fill) = self.pad_to_aspect_ratio {
+            m.insert("pad_to_aspect_ratio".into(), Value::Bool(true));
+            m.insert("fill_value".into(), Value::from(fill as f64));
+        }
         self.base.write(&mut m);
         m
     }
@@ -403,10 +450,14 @@ impl Layer for Resizing {
         if h == 0 || w == 0 {
             return Err(input_err(&self.base.name, "cannot resize an empty image"));
         }
+        let target = (self.height, self.width);
         let out = if self.crop_to_aspect_ratio {
-            smart_resize(&data, dims, (self.height, self.width), self.interpolation)
+            smart_resize(&data, dims, target, self.interpolation)
+        } else if let Some(fill) = self.pad_to_aspect_ratio {
+            let (padded, dims) = pad_to_aspect_ratio(&data, dims, target, fill);
+            resize(&padded, dims, target, self.interpolation)
         } else {
-            resize(&data, dims, (self.height, self.width), self.interpolation)
+            resize(&data, dims, target, self.interpolation)
         };
         Ok(vec![Tensor::from_f32(
             with_hw(x.shape(), self.height, self.width),
@@ -504,6 +555,7 @@ impl RandomCrop {
             width,
             interpolation: Interpolation::Bilinear,
             crop_to_aspect_ratio: true,
+            pad_to_aspect_ratio: None,
         });
         Ok(RandomCrop {
             base,

@@ -5,6 +5,7 @@ use super::common::*;
 use crate::config::ConfigReader;
 use crate::{BuildContext, Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
+use tfjs_format::topology::layer_entry_class;
 
 /// Register `TimeDistributed` and `Bidirectional`.
 pub fn register(registry: &mut LayerRegistry) {
@@ -288,6 +289,12 @@ pub struct Bidirectional {
     inner_name: String,
     forward: Box<dyn Layer>,
     backward: Box<dyn Layer>,
+    /// What the backward layer's weights are named under:
+    /// `backward_<inner_name>`, or `backward_<its name>` for a
+    /// `backward_layer` of its own (tf_keras's names).
+    backward_name: String,
+    /// A `backward_layer` of its own: its class and name, to write it back.
+    backward_entry: Option<(String, String)>,
     return_sequences: bool,
     return_state: bool,
 }
@@ -343,7 +350,55 @@ impl Bidirectional {
             ctx.build_nested(&json!({"class_name": class, "config": cfg}), c.layer)
         };
         let forward = make("forward_", go_backwards)?;
-        let backward = make("backward_", !go_backwards)?;
+        // A `backward_layer` of its own (Keras requires the same outputs and
+        // the opposite direction): built as configured.
+        // Keras 3 writes the one it made itself too (`backward_gru` beside
+        // `forward_gru`): that is the default.
+        let made_by_keras = |entry: &Value| {
+            let bname = entry.pointer("/config/name").and_then(Value::as_str);
+            let fname = inner_name.strip_prefix("forward_");
+            fname.is_some_and(|f| bname == Some(&format!("backward_{f}")))
+        };
+        let own_backward = c.get("backward_layer").filter(|e| !made_by_keras(e));
+        let mut backward_entry = None;
+        let (backward, backward_name) = match own_backward {
+            None => (
+                make("backward_", !go_backwards)?,
+                format!("backward_{inner_name}"),
+            ),
+            Some(entry) => {
+                let bname = entry
+                    .pointer("/config/name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        c.err("backward_layer", "expected {class_name, config: {name, …}}")
+                    })?;
+                backward_entry = Some((layer_entry_class(entry).to_string(), bname.to_string()));
+                let mut entry = entry.clone();
+                let name = format!("backward_{bname}");
+                if let Some(cfg) = entry.get_mut("config").and_then(Value::as_object_mut) {
+                    cfg.insert("name".into(), Value::String(name.clone()));
+                    cfg.insert("zero_output_for_mask".into(), Value::Bool(return_sequences));
+                }
+                let rc = c.nested(
+                    bname,
+                    entry
+                        .get("config")
+                        .and_then(Value::as_object)
+                        .unwrap_or(cfg),
+                );
+                if rc.bool_or("go_backwards", false)? == go_backwards
+                    || rc.bool_or("return_sequences", false)? != return_sequences
+                    || rc.bool_or("return_state", false)? != return_state
+                {
+                    return Err(c.err(
+                        "backward_layer",
+                        "must run in the other direction than `layer` and return the same outputs",
+                    ));
+                }
+                (ctx.build_nested(&entry, c.layer)?, name)
+            }
+        };
         Ok(Bidirectional {
             base,
             merge,
@@ -351,6 +406,8 @@ impl Bidirectional {
             inner_name,
             forward,
             backward,
+            backward_name,
+            backward_entry,
             return_sequences,
             return_state,
         })
@@ -409,6 +466,14 @@ impl Layer for Bidirectional {
             "layer".into(),
             json!({"class_name": self.inner_class, "config": inner}),
         );
+        if let Some((class, name)) = &self.backward_entry {
+            let mut config = self.backward.config();
+            config.insert("name".into(), Value::String(name.clone()));
+            m.insert(
+                "backward_layer".into(),
+                json!({"class_name": class, "config": config}),
+            );
+        }
         self.base.write(&mut m);
         m
     }
@@ -420,18 +485,21 @@ impl Layer for Bidirectional {
     }
 
     fn weights(&self) -> Vec<LayerWeight> {
-        let pre = |prefix: &str, l: &dyn Layer| -> Vec<LayerWeight> {
+        let pre = |name: &str, l: &dyn Layer| -> Vec<LayerWeight> {
             l.weights()
                 .into_iter()
                 .map(|mut w| {
-                    w.name = format!("{prefix}{}/{}", self.inner_name, w.name);
+                    w.name = format!("{name}/{}", w.name);
                     w.trainable &= self.base.trainable;
                     w
                 })
                 .collect()
         };
-        let mut w = pre("forward_", self.forward.as_ref());
-        w.extend(pre("backward_", self.backward.as_ref()));
+        let mut w = pre(
+            &format!("forward_{}", self.inner_name),
+            self.forward.as_ref(),
+        );
+        w.extend(pre(&self.backward_name, self.backward.as_ref()));
         w
     }
 

@@ -24,6 +24,11 @@ use tfjs_kernels::resample::{self, ResizeFilter};
 /// `UpSampling2D` of a model whose dialect samples at half-pixel centers.
 pub fn rule(site: &Site<'_>) -> Outcome {
     let result = match site.class_name {
+        "Resizing" if site.field("pad_to_aspect_ratio", Value::as_bool) == Some(true) => Err(
+            "pad_to_aspect_ratio (a border of fill_value before the resize) has no \
+                 TensorFlow.js 4.22 equivalent"
+                .into(),
+        ),
         "Resizing" | "CenterCrop" | "RandomCrop" => rewrite(site),
         "UpSampling2D"
             if site.dialect.half_pixel_upsampling()

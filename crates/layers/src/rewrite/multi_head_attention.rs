@@ -106,6 +106,11 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             return Err(format!("attention_axes {axes} are not the default"));
         }
     }
+    if let Some(w) = site.config.get("sliding_window").filter(|w| !w.is_null()) {
+        return Err(format!(
+            "sliding_window {w} (a band mask of the sequence lengths) is not rewritten"
+        ));
+    }
     let c = site.config;
     let heads = c
         .get("num_heads")

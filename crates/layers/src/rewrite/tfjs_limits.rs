@@ -11,6 +11,11 @@
 //!   TF.js ignores the field and centers and scales by the variance.
 //! - `GlobalAveragePooling1D` in a model that makes masks: Keras averages
 //!   the unmasked steps only, TF.js's layer ignores the mask.
+//! - `MaxPooling1D` / `AveragePooling1D` with `data_format:
+//!   "channels_first"`: TF.js ignores the field and pools over axis 1.
+//! - `TimeDistributed` wrapping a model: TF.js names the model's weights
+//!   otherwise and refuses the file (`Provided weight data has no target
+//!   variable`).
 
 use super::{Outcome, Site};
 use serde_json::Value;
@@ -22,6 +27,30 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             Outcome::Cannot(
                 "rms_scaling: true (TensorFlow.js 4.22's LayerNormalization ignores it and \
                  normalizes by mean and variance)"
+                    .into(),
+            )
+        }
+        "MaxPooling1D" | "AveragePooling1D" | "MaxPool1D" | "AvgPool1D"
+            if site.field("data_format", Value::as_str) == Some("channels_first") =>
+        {
+            Outcome::Cannot(
+                "data_format channels_first (TensorFlow.js 4.22's 1-D pooling ignores it and \
+                 pools over axis 1)"
+                    .into(),
+            )
+        }
+        "TimeDistributed"
+            if matches!(
+                site.config
+                    .get("layer")
+                    .and_then(|l| l.get("class_name"))
+                    .and_then(Value::as_str),
+                Some("Sequential" | "Functional" | "Model")
+            ) =>
+        {
+            Outcome::Cannot(
+                "it wraps a model, whose weights TensorFlow.js 4.22 names otherwise and \
+                 cannot load"
                     .into(),
             )
         }

@@ -137,13 +137,18 @@ fn parse_triple(v: &Value, what: &str) -> Result<TensorRef> {
 }
 
 /// One element of `inbound_nodes`: list form or Keras 3 dict form.
-/// Classes whose Keras 2 call kwargs may hold tensors (wired as extra
-/// inputs): the `tf.*` functions and `MultiHeadAttention` (`value=`,
-/// `key=`, `attention_mask=`).
+/// Classes whose call kwargs may hold tensors (wired as extra inputs): the
+/// `tf.*` functions, `MultiHeadAttention` and Keras 3's
+/// `GroupQueryAttention` (`value=`, `key=`, `attention_mask=`; and the
+/// `use_causal_mask` flag).
 fn takes_tensor_kwargs(class_name: &str) -> bool {
     matches!(
         class_name,
-        "TFOpLambda" | "SlicingOpLambda" | "MultiHeadAttention"
+        "TFOpLambda"
+            | "SlicingOpLambda"
+            | "MultiHeadAttention"
+            | "GroupQueryAttention"
+            | "GroupedQueryAttention"
     )
 }
 

@@ -86,7 +86,7 @@ pub(in crate::export) fn for_keras3(config: &mut Value) -> Result<()> {
                 }
                 Ok(())
             }
-            "MultiHeadAttention" => {
+            "MultiHeadAttention" | "GroupQueryAttention" | "GroupedQueryAttention" => {
                 let new_nodes = nodes
                     .iter()
                     .map(|n| {

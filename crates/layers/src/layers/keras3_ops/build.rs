@@ -60,10 +60,13 @@ impl Operation {
             } else {
                 Activation::Gelu
             })
-        } else if op == "Softmax" {
+        } else if op == "Softmax" || op == "LogSoftmax" {
             Kind::Softmax {
+                log: op == "LogSoftmax",
                 axis: c.i64_or("axis", -1)?,
             }
+        } else if op == "LeakyRelu" {
+            Kind::LeakyRelu(c.f64_opt("negative_slope")?.unwrap_or(0.2) as f32)
         } else if let Some(shape_op) = ShapeOp::from_config(op, c, ctx.call_kwargs) {
             Kind::Shape(shape_op?)
         } else if let Some(extra) = ExtraOp::from_config(op, c) {
@@ -149,18 +152,24 @@ impl Operation {
                 bound("x_min", f32::NEG_INFINITY)?,
                 bound("x_max", f32::INFINITY)?,
             )
-        } else if op == "Cumsum" {
-            let axis =
-                match c.get("axis") {
-                    None => return Err(c.err(
+        } else if op == "Cumsum" || op == "Cumprod" {
+            let axis = match c.get("axis") {
+                None => {
+                    return Err(c.err(
                         "axis",
-                        "a cumulative sum over the flattened input (axis None) is not supported",
-                    )),
-                    Some(v) => v
-                        .as_i64()
-                        .ok_or_else(|| c.err("axis", "expected an integer"))?,
-                };
-            Kind::Cumsum(axis)
+                        "a running total over the flattened input (axis None) is not supported",
+                    ))
+                }
+                Some(v) => v
+                    .as_i64()
+                    .ok_or_else(|| c.err("axis", "expected an integer"))?,
+            };
+            let running = if op == "Cumsum" {
+                Running::Sum
+            } else {
+                Running::Product
+            };
+            Kind::Cumulative(running, axis)
         } else if op == "Split" {
             let at = match c.get("indices_or_sections") {
                 Some(Value::Array(points)) => SplitAt::Indices(

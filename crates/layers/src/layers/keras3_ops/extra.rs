@@ -66,7 +66,7 @@ impl ExtraOp {
     pub(crate) fn from_config(op: &str, c: &ConfigReader<'_>) -> Option<Result<ExtraOp>> {
         if !matches!(
             op,
-            "Sort" | "TopK" | "Tril" | "Triu" | "Moveaxis" | "OneHot" | "Resize"
+            "Sort" | "TopK" | "Tril" | "Triu" | "Moveaxis" | "Swapaxes" | "OneHot" | "Resize"
         ) {
             return None;
         }
@@ -111,6 +111,19 @@ impl ExtraOp {
                     ExtraOp::MoveAxis {
                         source,
                         destination,
+                    }
+                }
+                // Moving each of two axes to the other's place swaps them.
+                "Swapaxes" => {
+                    let axis = |k: &str| {
+                        c.get(k)
+                            .and_then(Value::as_i64)
+                            .ok_or_else(|| c.err(k, "expected an integer"))
+                    };
+                    let (a, b) = (axis("axis1")?, axis("axis2")?);
+                    ExtraOp::MoveAxis {
+                        source: vec![a, b],
+                        destination: vec![b, a],
                     }
                 }
                 "OneHot" => {

@@ -3,7 +3,7 @@
 //! one axis): their configs, output shapes and values.
 
 use super::super::common::*;
-use super::super::tf_ops::{axis_of, reverse};
+use super::super::tf_ops::{axis_of, reverse, PadMode};
 use super::int_list;
 use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
@@ -16,7 +16,7 @@ pub(crate) enum ShapeOp {
     /// Drop these size-1 axes (`None`: every size-1 axis).
     Squeeze(Option<Vec<i64>>),
     /// `[before, after]` per axis, and the fill value.
-    Pad(Vec<[usize; 2]>, f32),
+    Pad(Vec<[usize; 2]>, PadMode),
     /// Repeat the whole tensor this many times per axis.
     Tile(Vec<usize>),
     /// Repeat each element `repeats` times along `axis`.
@@ -72,13 +72,6 @@ impl ShapeOp {
                     ShapeOp::Repeat(n, axis[0])
                 }
                 "Pad" => {
-                    let mode = c.str_or("mode", "constant")?;
-                    if mode != "constant" {
-                        return Err(c.err(
-                            "mode",
-                            format!("\"{mode}\": only \"constant\" is supported"),
-                        ));
-                    }
                     let widths = c
                         .get("pad_width")
                         .and_then(Value::as_array)
@@ -99,7 +92,16 @@ impl ShapeOp {
                         .and_then(|k| k.get("constant_values"))
                         .and_then(Value::as_f64)
                         .unwrap_or(0.0);
-                    ShapeOp::Pad(widths, value as f32)
+                    let mode = c.str_or("mode", "constant")?;
+                    let mode = PadMode::parse(mode, value as f32).ok_or_else(|| {
+                        c.err(
+                            "mode",
+                            format!(
+                                "\"{mode}\": constant, reflect, symmetric or edge is supported"
+                            ),
+                        )
+                    })?;
+                    ShapeOp::Pad(widths, mode)
                 }
                 _ => unreachable!("checked above"),
             })
@@ -187,6 +189,9 @@ impl ShapeOp {
             ShapeOp::Flip(a) => reverse(x, &Self::axes(a, rank)?),
             ShapeOp::Squeeze(_) => t(xs.into_owned()),
             ShapeOp::Pad(..) | ShapeOp::Tile(_) | ShapeOp::Repeat(..) => {
+                if let ShapeOp::Pad(w, mode) = self {
+                    mode.check(w, &s)?;
+                }
                 let mut st = vec![1usize; rank];
                 for d in (0..rank.saturating_sub(1)).rev() {
                     st[d] = st[d + 1] * s[d + 1];
@@ -199,10 +204,7 @@ impl ShapeOp {
                             let c = rem % out_shape[d];
                             rem /= out_shape[d];
                             let from = match self {
-                                ShapeOp::Pad(w, _) => match c.checked_sub(w[d][0]) {
-                                    Some(c) if c < s[d] => c,
-                                    _ => return None,
-                                },
+                                ShapeOp::Pad(w, mode) => mode.source(c, w[d][0], s[d])?,
                                 ShapeOp::Tile(_) => c % s[d],
                                 ShapeOp::Repeat(n, _) if out_shape[d] != s[d] => c / n,
                                 _ => c,
@@ -213,7 +215,7 @@ impl ShapeOp {
                     })
                     .map(|v| match (v, self) {
                         (Some(v), _) => v,
-                        (None, ShapeOp::Pad(_, fill)) => *fill,
+                        (None, ShapeOp::Pad(_, mode)) => mode.fill(),
                         (None, _) => 0.0,
                     })
                     .collect();

@@ -241,7 +241,7 @@ impl TfOpLambda {
                             .and_then(Value::as_i64)
                             .unwrap_or(0)]);
                     }
-                    ShapeFn::Cumsum => {
+                    ShapeFn::Cumulative(_) => {
                         sargs.axes = Some(vec![kwargs
                             .get("axis")
                             .and_then(Value::as_i64)
@@ -290,13 +290,6 @@ impl TfOpLambda {
                             .unwrap_or(0)]);
                     }
                     ShapeFn::Pad => {
-                        if kwargs
-                            .get("mode")
-                            .and_then(Value::as_str)
-                            .is_some_and(|m| !m.eq_ignore_ascii_case("constant"))
-                        {
-                            return Err(fail("mode", "\"CONSTANT\""));
-                        }
                         sargs.paddings = kwargs
                             .get("paddings")
                             .and_then(Value::as_array)
@@ -311,7 +304,15 @@ impl TfOpLambda {
                                     .collect::<Option<Vec<_>>>()
                             })
                             .ok_or_else(|| fail("paddings", "[[before, after], …] per axis"))?;
-                        sargs.pad_value = arg("constant_values", 0.0)?;
+                        let mode = kwargs.get("mode").and_then(Value::as_str);
+                        sargs.pad_mode = PadMode::parse(
+                            mode.unwrap_or("CONSTANT"),
+                            arg("constant_values", 0.0)?,
+                        )
+                        .filter(|m| *m != PadMode::Edge)
+                        .ok_or_else(|| {
+                            fail("mode", "\"CONSTANT\", \"REFLECT\" or \"SYMMETRIC\"")
+                        })?;
                     }
                 }
             }

@@ -18,6 +18,8 @@ pub(super) enum BinOp {
     SquaredDifference,
     /// `a - floor(a / b) * b` (the divisor's sign).
     FloorMod,
+    /// `floor(a / b)`.
+    FloorDiv,
     /// Comparisons: 1 where true, 0 where false (booleans as float32).
     Greater,
     GreaterEqual,
@@ -50,6 +52,7 @@ impl BinOp {
             BinOp::Pow => a.powf(b),
             BinOp::SquaredDifference => (a - b) * (a - b),
             BinOp::FloorMod => a - (a / b).floor() * b,
+            BinOp::FloorDiv => (a / b).floor(),
             BinOp::Greater => f32::from(a > b),
             BinOp::GreaterEqual => f32::from(a >= b),
             BinOp::Less => f32::from(a < b),
@@ -80,6 +83,7 @@ impl BinOp {
             BinOp::Pow => run(BinOp::Pow, xs, &y),
             BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, &y),
             BinOp::FloorMod => run(BinOp::FloorMod, xs, &y),
+            BinOp::FloorDiv => run(BinOp::FloorDiv, xs, &y),
             BinOp::Greater => run(BinOp::Greater, xs, &y),
             BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, &y),
             BinOp::Less => run(BinOp::Less, xs, &y),
@@ -108,6 +112,7 @@ impl BinOp {
             BinOp::Pow => run(BinOp::Pow, xs, s),
             BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, s),
             BinOp::FloorMod => run(BinOp::FloorMod, xs, s),
+            BinOp::FloorDiv => run(BinOp::FloorDiv, xs, s),
             BinOp::Greater => run(BinOp::Greater, xs, s),
             BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, s),
             BinOp::Less => run(BinOp::Less, xs, s),
@@ -131,6 +136,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.pow" | "pow" | "__operators__.pow" => Binary(BinOp::Pow),
         "math.squared_difference" => Binary(BinOp::SquaredDifference),
         "math.floormod" | "math.mod" | "__operators__.mod" => Binary(BinOp::FloorMod),
+        "math.floordiv" | "compat.v1.floor_div" | "__operators__.floordiv" => {
+            Binary(BinOp::FloorDiv)
+        }
         "math.greater" | "greater" | "__operators__.gt" => Binary(BinOp::Greater),
         "math.greater_equal" | "greater_equal" | "__operators__.ge" => Binary(BinOp::GreaterEqual),
         "math.less" | "less" | "__operators__.lt" => Binary(BinOp::Less),
@@ -206,7 +214,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "pad" | "compat.v1.pad" => Shape(ShapeFn::Pad),
         "split" => Shape(ShapeFn::Split),
         "gather" | "compat.v1.gather" => Shape(ShapeFn::Gather),
-        "math.cumsum" | "cumsum" => Shape(ShapeFn::Cumsum),
+        "math.cumsum" | "cumsum" => Shape(ShapeFn::Cumulative(Running::Sum)),
+        "math.cumprod" | "cumprod" => Shape(ShapeFn::Cumulative(Running::Product)),
         "reverse" | "reverse_v2" => Shape(ShapeFn::Reverse),
         "nn.depth_to_space" | "compat.v1.depth_to_space" => Shape(ShapeFn::DepthToSpace),
         "nn.space_to_depth" | "compat.v1.space_to_depth" => Shape(ShapeFn::SpaceToDepth),

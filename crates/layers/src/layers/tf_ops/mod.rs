@@ -19,7 +19,7 @@ pub(crate) use elementwise::{
     broadcast_index, broadcast_symbolic, broadcast_where, broadcast_zip, sign,
 };
 use elementwise::{lookup, BinOp, Operand};
-pub(crate) use shape_fns::{axis_of, cumsum, gather, reverse, split};
+pub(crate) use shape_fns::{axis_of, cumulative, gather, reverse, split, PadMode, Running};
 
 use super::common::*;
 use super::keras3_ops::{concat, concat_shape, reduce, reduce_shape, Reduce};
@@ -94,8 +94,8 @@ enum ShapeFn {
     Split,
     /// `tf.gather` with constant indices along one axis.
     Gather,
-    /// `tf.math.cumsum` (`exclusive`, `reverse`).
-    Cumsum,
+    /// `tf.math.cumsum` / `cumprod` (`exclusive`, `reverse`).
+    Cumulative(Running),
     /// `tf.reverse` (axes).
     Reverse,
     /// `tf.nn.depth_to_space` / `space_to_depth` (NHWC, `block_size`).
@@ -197,10 +197,10 @@ struct StructuredArgs {
     nearest: bool,
     /// `tf.tile` multiples / `tf.split` sizes (or one count).
     ints: Vec<i64>,
-    /// `tf.pad` paddings `[before, after]` per axis and its value.
+    /// `tf.pad` paddings `[before, after]` per axis and its mode.
     paddings: Vec<[usize; 2]>,
-    pad_value: f32,
-    /// `tf.math.cumsum`'s `exclusive` and `reverse`.
+    pad_mode: PadMode,
+    /// `tf.math.cumsum` / `cumprod`'s `exclusive` and `reverse`.
     exclusive: bool,
     reverse: bool,
     /// `tf.one_hot`'s `[on_value, off_value]`.

@@ -1,6 +1,6 @@
 //! The shape functions (`tf.expand_dims`, `tf.squeeze`, `tf.stack`,
 //! `tf.tile`, `tf.pad`, `tf.split`, `tf.gather` with constant indices,
-//! `tf.math.cumsum`, `tf.reverse`, `tf.nn.depth_to_space` /
+//! `tf.math.cumsum` / `cumprod`, `tf.reverse`, `tf.nn.depth_to_space` /
 //! `space_to_depth`) and pooling geometry: output shapes and values.
 
 use super::*;
@@ -52,27 +52,125 @@ pub(crate) fn gather(
     Tensor::from_f32(shape, out).map_err(|e| e.to_string())
 }
 
-/// The running sum of `x` along `axis` (`exclusive`: each position leaves
-/// itself out; `reverse`: from the end).
-pub(crate) fn cumsum(
+/// How `tf.pad` / `keras.ops.pad` fill the border.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum PadMode {
+    /// This value (TensorFlow's `CONSTANT`).
+    Constant(f32),
+    /// Mirrored without the edge value (`REFLECT`: `3 2 | 1 2 3 | 2 1`).
+    Reflect,
+    /// Mirrored with the edge value (`SYMMETRIC`: `2 1 | 1 2 3 | 3 2`).
+    Symmetric,
+    /// The edge value repeated (NumPy's `edge`).
+    Edge,
+}
+
+impl Default for PadMode {
+    fn default() -> Self {
+        PadMode::Constant(0.0)
+    }
+}
+
+impl PadMode {
+    /// TensorFlow's or NumPy's name of a mode (any case); `value` fills
+    /// `constant`.
+    pub(crate) fn parse(mode: &str, value: f32) -> Option<PadMode> {
+        Some(match mode.to_ascii_lowercase().as_str() {
+            "constant" => PadMode::Constant(value),
+            "reflect" => PadMode::Reflect,
+            "symmetric" => PadMode::Symmetric,
+            "edge" => PadMode::Edge,
+            _ => return None,
+        })
+    }
+
+    /// The widths `[before, after]` per axis, against the input's `shape`:
+    /// mirrors reach at most across the input once (TensorFlow's rule).
+    pub(crate) fn check(
+        self,
+        widths: &[[usize; 2]],
+        shape: &[usize],
+    ) -> std::result::Result<(), String> {
+        for (w, &len) in widths.iter().zip(shape) {
+            let fits = match self {
+                PadMode::Constant(_) => true,
+                PadMode::Reflect => w[0] < len && w[1] < len,
+                PadMode::Symmetric => w[0] <= len && w[1] <= len,
+                PadMode::Edge => len > 0 || w == &[0, 0],
+            };
+            if !fits {
+                return Err(format!(
+                    "{self:?} padding {w:?} does not fit an axis of {len} (at most {} a side)",
+                    if self == PadMode::Reflect {
+                        "len - 1"
+                    } else {
+                        "len"
+                    }
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The input index that output index `c` of an axis of `len` values
+    /// padded by `before` reads; `None` for the fill value.
+    pub(crate) fn source(self, c: usize, before: usize, len: usize) -> Option<usize> {
+        let (i, n) = (c as i64 - before as i64, len as i64);
+        let j = match self {
+            _ if (0..n).contains(&i) => i,
+            PadMode::Constant(_) => return None,
+            PadMode::Reflect if i < 0 => -i,
+            PadMode::Reflect => 2 * (n - 1) - i,
+            PadMode::Symmetric if i < 0 => -i - 1,
+            PadMode::Symmetric => 2 * n - 1 - i,
+            PadMode::Edge => i.clamp(0, n - 1),
+        };
+        usize::try_from(j).ok().filter(|&j| j < len)
+    }
+
+    /// The value outside the input.
+    pub(crate) fn fill(self) -> f32 {
+        match self {
+            PadMode::Constant(v) => v,
+            _ => 0.0,
+        }
+    }
+}
+
+/// What a running total accumulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Running {
+    /// `cumsum`.
+    Sum,
+    /// `cumprod`.
+    Product,
+}
+
+/// The running sum or product of `x` along `axis` (`exclusive`: each
+/// position leaves itself out; `reverse`: from the end).
+pub(crate) fn cumulative(
     x: &Tensor,
     axis: usize,
-    exclusive: bool,
-    reverse: bool,
+    running: Running,
+    [exclusive, reverse]: [bool; 2],
 ) -> std::result::Result<Tensor, String> {
     let s = x.shape();
     let outer: usize = s[..axis].iter().product();
     let inner: usize = s[axis + 1..].iter().product();
     let mut out = f32s(x).into_owned();
+    let (start, step): (f32, fn(f32, f32) -> f32) = match running {
+        Running::Sum => (0.0, |a, v| a + v),
+        Running::Product => (1.0, |a, v| a * v),
+    };
     for o in 0..outer {
         for k in 0..inner {
             let at = |j: usize| (o * s[axis] + j) * inner + k;
-            let mut acc = 0f32;
-            for step in 0..s[axis] {
-                let j = if reverse { s[axis] - 1 - step } else { step };
+            let mut acc = start;
+            for n in 0..s[axis] {
+                let j = if reverse { s[axis] - 1 - n } else { n };
                 let v = out[at(j)];
-                out[at(j)] = if exclusive { acc } else { acc + v };
-                acc += v;
+                out[at(j)] = if exclusive { acc } else { step(acc, v) };
+                acc = step(acc, v);
             }
         }
     }
@@ -215,7 +313,7 @@ impl TfOpLambda {
                 o[i] = Some(a.ints.len());
                 vec![o]
             }
-            ShapeFn::Cumsum => {
+            ShapeFn::Cumulative(_) => {
                 axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
                 vec![x.clone()]
             }
@@ -380,6 +478,7 @@ impl TfOpLambda {
                     .zip(&a.paddings)
                     .map(|(d, p)| d + p[0] + p[1])
                     .collect();
+                a.pad_mode.check(&a.paddings, &s)?;
                 let (st, xs) = (strides(&s), f32s(x));
                 let n: usize = o.iter().product();
                 let out = (0..n)
@@ -388,7 +487,7 @@ impl TfOpLambda {
                         for d in (0..o.len()).rev() {
                             let c = rem % o[d];
                             rem /= o[d];
-                            match c.checked_sub(a.paddings[d][0]).filter(|&c| c < s[d]) {
+                            match a.pad_mode.source(c, a.paddings[d][0], s[d]) {
                                 Some(c) => src += c * st[d],
                                 None => inside = false,
                             }
@@ -396,7 +495,7 @@ impl TfOpLambda {
                         if inside {
                             xs[src]
                         } else {
-                            a.pad_value
+                            a.pad_mode.fill()
                         }
                     })
                     .collect();
@@ -406,9 +505,9 @@ impl TfOpLambda {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
                 vec![gather(x, &a.ints, i)?]
             }
-            ShapeFn::Cumsum => {
+            ShapeFn::Cumulative(running) => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
-                vec![cumsum(x, i, a.exclusive, a.reverse)?]
+                vec![cumulative(x, i, running, [a.exclusive, a.reverse])?]
             }
             ShapeFn::Split => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
