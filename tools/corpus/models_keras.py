@@ -2854,4 +2854,36 @@ add("conv_dilation_groups", "heldout4", conv_dilation_groups,
     "grouped dilated Conv2D, grouped Conv1D, AveragePooling1D same, MaxPooling1D channels_first",
     seed=FOURTH + 20)
 
+
+
+# Held-out, fourth batch, third wave: config keys the engine did not read
+# (an audit of every constructor argument of the supported classes).
+
+def lookup_padded(K, v):
+    """IntegerLookup(max_tokens, pad_to_max_tokens) in multi_hot and count
+    modes: Keras pads the encoding to max_tokens."""
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    mh = L.IntegerLookup(vocabulary=[3, 7, 11, 19], max_tokens=9, pad_to_max_tokens=True,
+                         output_mode="multi_hot", name="multi_hot")(ids)
+    ct = L.IntegerLookup(vocabulary=[3, 7, 11, 19, 42], max_tokens=8, pad_to_max_tokens=True,
+                         output_mode="count", name="count")(ids)
+    return K.Model(ids, [mh, ct], name="lookup_padded")
+
+
+def rnn_time_major(K, v):
+    """tf_keras LSTM(time_major=True) after a Permute to [time, batch, …]
+    (inputs are [time, batch, features])."""
+    L = K.layers
+    x = L.Input((5, 3), name="x")
+    h = L.LSTM(4, time_major=True, return_sequences=True, name="lstm_tm")(x)
+    return K.Model(x, h, name="rnn_time_major")
+
+
+add("lookup_padded", "heldout4", lookup_padded,
+    "IntegerLookup(max_tokens, pad_to_max_tokens) in multi_hot and count modes",
+    inputs=_lookup_int_inputs, seed=FOURTH + 21)
+add("rnn_time_major", "heldout4", rnn_time_major,
+    "tf_keras LSTM(time_major=True): refused", sources=K2_ONLY, seed=FOURTH + 22)
+
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout4")

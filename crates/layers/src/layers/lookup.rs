@@ -149,6 +149,8 @@ pub struct IndexLookup<T: LookupToken> {
     oov_farmhash: bool,
     invert: bool,
     mode: Mode,
+    /// `max_tokens` when `pad_to_max_tokens` pads encoded outputs to it.
+    pad_to: Option<usize>,
 }
 
 /// `IntegerLookup`.
@@ -216,7 +218,13 @@ impl<T: LookupToken> IndexLookup<T> {
                 return Err(c.err("vocabulary", format!("token {t:?} appears twice")));
             }
         }
-        Ok(IndexLookup {
+        let pad_to = match c.get("max_tokens").and_then(Value::as_u64) {
+            Some(n) if c.bool_or("pad_to_max_tokens", false)? && mode != Mode::Int => {
+                Some(usize::try_from(n).unwrap_or(usize::MAX))
+            }
+            _ => None,
+        };
+        let lookup = IndexLookup {
             base: Base::parse(c)?,
             raw: c.map.clone(),
             vocabulary,
@@ -227,7 +235,24 @@ impl<T: LookupToken> IndexLookup<T> {
             oov_farmhash,
             invert,
             mode,
-        })
+            pad_to,
+        };
+        if pad_to.is_some_and(|n| n < lookup.size()) {
+            return Err(c.err(
+                "max_tokens",
+                format!(
+                    "{pad_to:?} is less than the vocabulary's {} indices",
+                    lookup.size()
+                ),
+            ));
+        }
+        Ok(lookup)
+    }
+
+    /// The width of an encoded output: `max_tokens` with
+    /// `pad_to_max_tokens` (Keras pads with zeros), else every index.
+    fn depth(&self) -> usize {
+        self.pad_to.unwrap_or_else(|| self.size())
     }
 
     /// Whether index 0 is the mask's (Keras: a mask token in `int` mode).
@@ -295,7 +320,7 @@ impl<T: LookupToken> Layer for IndexLookup<T> {
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?.clone();
-        Ok(vec![encoded_shape(self.mode, s, self.size())])
+        Ok(vec![encoded_shape(self.mode, s, self.depth())])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
@@ -318,7 +343,7 @@ impl<T: LookupToken> Layer for IndexLookup<T> {
             self.mode,
             &ids,
             shape,
-            self.size(),
+            self.depth(),
         )?])
     }
 }

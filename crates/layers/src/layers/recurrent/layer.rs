@@ -65,6 +65,12 @@ impl Rnn {
         c: &ConfigReader<'_>,
         mut stack: Stack,
     ) -> Result<Rnn> {
+        if c.bool_or("time_major", false)? {
+            return Err(c.err(
+                "time_major",
+                "true (inputs as [time, batch, features]) is not supported",
+            ));
+        }
         let base = Base::parse(c)?;
         if let Some(d) = base
             .batch_input_shape
