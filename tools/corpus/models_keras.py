@@ -2886,4 +2886,67 @@ add("lookup_padded", "heldout4", lookup_padded,
 add("rnn_time_major", "heldout4", rnn_time_major,
     "tf_keras LSTM(time_major=True): refused", sources=K2_ONLY, seed=FOURTH + 22)
 
+
+
+# Held-out, fourth batch, fourth wave: Keras 3.15's newer activations and
+# keras.ops.nn functions, more tf.* functions.
+
+K3_ACTIVATIONS = ["celu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink",
+                  "sparse_plus", "sparse_sigmoid", "squareplus", "tanh_shrink", "mish",
+                  "hard_silu", "exponential", "log_softmax", "sparsemax"]
+
+
+def k3_activations_new(K, v):
+    """Dense layers with each of Keras 3.15's newer activation names."""
+    L = K.layers
+    x = L.Input((5,), name="x")
+    h = L.Dense(6, name="proj")(x)
+    outs = [L.Dense(4, activation=a, name="act_" + a)(h) for a in K3_ACTIVATIONS]
+    return K.Model(x, outs, name="k3_activations_new")
+
+
+def k3_ops_nn2(K, v):
+    """keras.ops.nn normalize, celu, glu, soft_shrink, squareplus, max_pool,
+    average_pool; ops argmin, nan_to_num, average."""
+    L, O = K.layers, K.ops
+    x = L.Input((6, 6, 4), name="x")
+    h = L.Conv2D(4, 1, name="proj")(x)
+    outs = [O.nn.normalize(h, axis=-1), O.nn.celu(h), O.nn.glu(h, axis=-1),
+            O.nn.soft_shrink(h), O.nn.squareplus(h),
+            O.nn.max_pool(h, 2, strides=2, padding="valid"),
+            O.nn.average_pool(h, 3, strides=1, padding="same"),
+            O.argmin(h, axis=-1), O.nan_to_num(h), O.average(h, axis=1)]
+    return K.Model(x, outs, name="k3_ops_nn2")
+
+
+def tfop_wave3(K, v):
+    """tf.range-free functions common in Keras 2 code: tf.argmax, tf.clip_by_norm,
+    tf.math.pow with a tensor, tf.nn.gelu(approximate=True), tf.math.rint,
+    tf.linalg.matmul(transpose_a), tf.nn.moments, tf.image.resize nearest,
+    tf.math.softsign, tf.nn.silu."""
+    import tensorflow as T
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    mean, var = T.nn.moments(h, axes=[1], keepdims=True)
+    img = T.expand_dims(h, -1)
+    outs = [T.argmax(h, axis=-1), T.clip_by_norm(h, 1.5, axes=[-1]),
+            T.math.pow(T.abs(h) + 1.0, T.nn.sigmoid(h)), T.nn.gelu(h, approximate=True),
+            T.math.rint(h * 3.0), T.linalg.matmul(h, h, transpose_a=True), mean, var,
+            T.image.resize(img, (8, 9), method="nearest"), T.math.softsign(h), T.nn.silu(h)]
+    return K.Model(x, outs, name="tfop_wave3")
+
+
+add("k3_activations_new", "heldout4", k3_activations_new,
+    "Dense layers with Keras 3.15's newer activations (celu, hard_shrink, hard_tanh, "
+    "log_sigmoid, soft_shrink, sparse_plus, sparse_sigmoid, squareplus, tanh_shrink, mish, "
+    "hard_silu, exponential, log_softmax, sparsemax)",
+    sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 23)
+add("k3_ops_nn2", "heldout4", k3_ops_nn2,
+    "keras.ops.nn normalize, celu, glu, soft_shrink, squareplus, max_pool, average_pool; "
+    "argmin, nan_to_num, average", sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 24)
+add("tfop_wave3", "heldout4", tfop_wave3,
+    "tf argmax, clip_by_norm, pow, gelu(approximate), rint, matmul(transpose_a), moments, "
+    "image.resize nearest, softsign, silu", sources=K2_ONLY, seed=FOURTH + 25)
+
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout4")

@@ -59,6 +59,8 @@ pub enum Activation {
     HardShrink,
     /// Keras 3 `soft_shrink` (threshold 0.5): x ∓ 0.5 where |x| > 0.5, else 0.
     SoftShrink,
+    /// Keras 3's `sparsemax` over the last axis (per row, like softmax).
+    Sparsemax,
 }
 
 impl Activation {
@@ -98,6 +100,7 @@ impl Activation {
             "sparsesigmoid" => Activation::SparseSigmoid,
             "hardshrink" => Activation::HardShrink,
             "softshrink" => Activation::SoftShrink,
+            "sparsemax" => Activation::Sparsemax,
             _ => {
                 return Err(LayersError::Topology {
                     message: format!("Unknown activation: {name}"),
@@ -148,14 +151,27 @@ impl Activation {
             Activation::SparseSigmoid => "sparse_sigmoid",
             Activation::HardShrink => "hard_shrink",
             Activation::SoftShrink => "soft_shrink",
+            Activation::Sparsemax => "sparsemax",
         }
     }
 
-    /// Apply in place; `last_dim` is the size of the last axis (for softmax).
+    /// Computed per row of the last axis rather than per value (softmax,
+    /// log-softmax, sparsemax): `apply` needs the row length, and
+    /// [`Activation::scalar`] does not compute them.
+    pub fn per_row(self) -> bool {
+        matches!(
+            self,
+            Activation::Softmax | Activation::LogSoftmax | Activation::Sparsemax
+        )
+    }
+
+    /// Apply in place; `last_dim` is the size of the last axis (for the
+    /// [`Activation::per_row`] ones).
     pub fn apply(self, x: &mut [f32], last_dim: usize) {
         match self {
             Activation::Linear => {}
             Activation::Softmax => softmax_rows(x, last_dim),
+            Activation::Sparsemax => x.chunks_mut(last_dim.max(1)).for_each(sparsemax_row),
             Activation::LogSoftmax => {
                 for row in x.chunks_mut(last_dim.max(1)) {
                     let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
@@ -197,7 +213,10 @@ impl Activation {
     #[inline(always)]
     pub fn scalar(self, x: f32) -> f32 {
         match self {
-            Activation::Linear | Activation::Softmax | Activation::LogSoftmax => x,
+            Activation::Linear
+            | Activation::Softmax
+            | Activation::LogSoftmax
+            | Activation::Sparsemax => x,
             Activation::Relu => x.max(0.0),
             Activation::Relu6 => x.clamp(0.0, 6.0),
             Activation::Elu => {
@@ -291,6 +310,25 @@ pub fn softmax_rows(x: &mut [f32], len: usize) {
         let sum: f32 = row.iter().sum();
         row.iter_mut().for_each(|v| *v /= sum);
     }
+}
+
+/// Keras 3's `sparsemax` of one row, as its TensorFlow backend computes it:
+/// sorted descending, the support is where `z_k - (cumsum_k - 1) / k > 0`,
+/// `tau = (Σ over the support of cumsum_k - 1) / |support|` (Keras's own
+/// formula), and `max(z - tau, 0)`.
+pub fn sparsemax_row(row: &mut [f32]) {
+    let mut sorted = row.to_vec();
+    sorted.sort_unstable_by(|a, b| b.total_cmp(a));
+    let (mut cumsum, mut support, mut sum_in_support) = (0f32, 0f32, 0f32);
+    for (k, &z) in sorted.iter().enumerate() {
+        cumsum += z;
+        if z - (cumsum - 1.0) / (k + 1) as f32 > 0.0 {
+            support += 1.0;
+            sum_in_support += cumsum;
+        }
+    }
+    let tau = (sum_in_support - 1.0) / support;
+    row.iter_mut().for_each(|v| *v = (*v - tau).max(0.0));
 }
 
 /// Logistic sigmoid.

@@ -410,11 +410,7 @@ impl FusedConv {
         // per-value function the layer applies (softmax is per row: no).
         let (act, post) = match fusable(spec.activation) {
             Some(act) => (act, None),
-            None if !matches!(
-                spec.activation,
-                Activation::Softmax | Activation::LogSoftmax
-            ) =>
-            {
+            None if !spec.activation.per_row() => {
                 let f = spec.activation;
                 let map: Pointwise = std::sync::Arc::new(move |x: &mut [f32]| f.apply(x, 1));
                 (FusedActivation::Linear, Some(Epilogue::Map(map)))

@@ -232,7 +232,7 @@ impl Layer for ActivationLayer {
     fn pointwise(&self) -> Option<crate::Pointwise> {
         let act = self.cfg.activation;
         // Softmax and log-softmax are per row, not per value.
-        (!matches!(act, Activation::Softmax | Activation::LogSoftmax))
+        (!act.per_row())
             .then(|| std::sync::Arc::new(move |x: &mut [f32]| act.apply(x, 1)) as crate::Pointwise)
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {

@@ -14,8 +14,8 @@
 
 use super::common::*;
 use super::tf_ops::{
-    axis_of, broadcast_symbolic, broadcast_where, broadcast_zip, constant_array, cumulative,
-    gather, split, Running,
+    axis_of, broadcast_index, broadcast_symbolic, broadcast_where, broadcast_zip, constant_array,
+    cumulative, gather, split, Running,
 };
 use crate::activations::{sigmoid, Activation};
 use crate::config::ConfigReader;
@@ -134,6 +134,9 @@ fn reduction(op: &str) -> Option<Reduce> {
         "Norm" => Reduce::Norm,
         "Prod" => Reduce::Prod,
         "Argmax" => Reduce::ArgMax,
+        "Argmin" => Reduce::ArgMin,
+        // `average(x, axis)` without weights is the mean.
+        "Average" => Reduce::Mean,
         _ => return None,
     })
 }
@@ -235,6 +238,22 @@ pub(crate) enum Kind {
     Act(Activation),
     /// `nn.leaky_relu(x, negative_slope)`.
     LeakyRelu(f32),
+    /// `nn.glu(x, axis)`: the first half times the sigmoid of the second.
+    Glu(i64),
+    /// `nn.normalize(x, axis, order=2, epsilon)`: `x · min(1/‖x‖, 1/ε)`.
+    Normalize {
+        axis: i64,
+        epsilon: f32,
+    },
+    /// `nan_to_num(x, nan, posinf, neginf)`.
+    NanToNum([f32; 3]),
+    /// `nn.max_pool` / `nn.average_pool` of NHWC images.
+    Pool {
+        max: bool,
+        window: [usize; 2],
+        strides: [usize; 2],
+        padding: tfjs_kernels::Padding,
+    },
     Softmax {
         /// `nn.log_softmax`.
         log: bool,
@@ -424,7 +443,37 @@ impl Layer for Operation {
             | Kind::Act(_)
             | Kind::LeakyRelu(_)
             | Kind::Softmax { .. }
+            | Kind::Normalize { .. }
+            | Kind::NanToNum(_)
             | Kind::Fill(_) => input(0)?.clone(),
+            Kind::Glu(a) => {
+                let mut s = input(0)?.clone();
+                let i = axis(*a, s.len(), 0)?;
+                s[i] = s[i].map(|d| d / 2);
+                s
+            }
+            Kind::Pool {
+                window,
+                strides,
+                padding,
+                ..
+            } => {
+                let mut s = input(0)?.clone();
+                if s.len() != 4 {
+                    return Err(
+                        self.err(format!("pools NHWC images, got a rank-{} input", s.len()))
+                    );
+                }
+                for d in 0..2 {
+                    if let Some(n) = s[1 + d] {
+                        let (out, _) =
+                            tfjs_kernels::conv_output_size(n, window[d], strides[d], 1, *padding)
+                                .map_err(|e| self.err(e.to_string()))?;
+                        s[1 + d] = Some(out);
+                    }
+                }
+                s
+            }
             Kind::ExpandDims(axis) => {
                 let mut s = input(0)?.clone();
                 let at = expand_position(*axis, s.len()).map_err(|e| self.err(e))?;
@@ -596,6 +645,78 @@ impl Layer for Operation {
                 };
                 let out = apply_along(how, &f32s(x), x.shape(), i);
                 Ok(vec![tensor(x.shape().to_vec(), out)?])
+            }
+            Kind::Glu(a) => {
+                let x = input(0)?;
+                let s = x.shape();
+                let i = axis_of(*a, x.rank(), 0).map_err(err)?;
+                if s[i] % 2 != 0 {
+                    return Err(self.err(format!("glu splits axis {i} of {s:?} in halves")));
+                }
+                let (outer, half, inner) = (
+                    s[..i].iter().product::<usize>(),
+                    s[i] / 2,
+                    s[i + 1..].iter().product::<usize>(),
+                );
+                let xs = f32s(x);
+                let mut out = Vec::with_capacity(xs.len() / 2);
+                for o in 0..outer {
+                    let base = o * 2 * half * inner;
+                    for k in 0..half * inner {
+                        let (a, b) = (xs[base + k], xs[base + half * inner + k]);
+                        out.push(a * sigmoid(b));
+                    }
+                }
+                let mut shape = s.to_vec();
+                shape[i] = half;
+                Ok(vec![tensor(shape, out)?])
+            }
+            Kind::Normalize { axis: a, epsilon } => {
+                let x = input(0)?;
+                let sq =
+                    Tensor::from_f32(x.shape().to_vec(), f32s(x).iter().map(|v| v * v).collect())?;
+                let sum = reduce(&sq, Reduce::Sum, &Some(vec![*a]), true).map_err(err)?;
+                let (ss, sum_shape, shape) = (f32s(&sum), sum.shape().to_vec(), x.shape().to_vec());
+                let out = (f32s(x).iter().enumerate())
+                    .map(|(i, v)| {
+                        let inv = (1.0f32 / ss[broadcast_index(i, &shape, &sum_shape)].sqrt())
+                            .min(1.0 / epsilon);
+                        v * inv
+                    })
+                    .collect();
+                Ok(vec![tensor(shape, out)?])
+            }
+            Kind::NanToNum([nan, pos, neg]) => {
+                let x = input(0)?;
+                let out = (f32s(x).iter())
+                    .map(|&v| match v {
+                        v if v.is_nan() => *nan,
+                        f32::INFINITY => *pos,
+                        f32::NEG_INFINITY => *neg,
+                        v => v,
+                    })
+                    .collect();
+                Ok(vec![tensor(x.shape().to_vec(), out)?])
+            }
+            Kind::Pool {
+                max,
+                window,
+                strides,
+                padding,
+            } => {
+                let x = input(0)?;
+                let [b, h, w, c] = x.shape()[..] else {
+                    return Err(self.err(format!("pools NHWC images, got {:?}", x.shape())));
+                };
+                let p = tfjs_kernels::Pool2dParams::new(b, [h, w], c, *window, *strides, *padding)
+                    .map_err(|e| self.err(e.to_string()))?;
+                let mut out = vec![0f32; p.output_len()];
+                if *max {
+                    tfjs_kernels::max_pool2d(&f32s(x), &p, &mut out);
+                } else {
+                    tfjs_kernels::avg_pool2d(&f32s(x), &p, &mut out);
+                }
+                Ok(vec![tensor(vec![b, p.out_h, p.out_w, c], out)?])
             }
             Kind::LeakyRelu(slope) => {
                 let x = input(0)?;

@@ -52,6 +52,7 @@ const ACTIVATIONS: &[(&str, u8)] = &[
     ("softsign", TFJS | TF_KERAS | KERAS3),
     ("sparse_plus", KERAS3),
     ("sparse_sigmoid", KERAS3),
+    ("sparsemax", KERAS3),
     ("squareplus", KERAS3),
     ("swish", TFJS | TF_KERAS | KERAS3),
     ("tanh", TFJS | TF_KERAS | KERAS3),

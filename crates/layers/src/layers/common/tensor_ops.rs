@@ -122,7 +122,7 @@ pub(crate) fn zip_new<F: Fn(f32, f32) -> f32 + Sync + Send>(
 pub(crate) fn apply_activation(act: Activation, x: &mut [f32], last_dim: usize) {
     match act {
         Activation::Linear => {}
-        Activation::Softmax | Activation::LogSoftmax => act.apply(x, last_dim),
+        _ if act.per_row() => act.apply(x, last_dim),
         _ if x.len() >= 1 << 16 => x
             .par_chunks_mut(1 << 14)
             .for_each(|c| act.apply(c, last_dim)),

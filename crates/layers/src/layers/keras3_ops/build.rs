@@ -65,6 +65,64 @@ impl Operation {
                 log: op == "LogSoftmax",
                 axis: c.i64_or("axis", -1)?,
             }
+        } else if let Some((act, key, default)) = match op {
+            "Celu" => Some((Activation::Celu, "alpha", 1.0)),
+            "SoftShrink" => Some((Activation::SoftShrink, "threshold", 0.5)),
+            "HardShrink" => Some((Activation::HardShrink, "threshold", 0.5)),
+            "Squareplus" => Some((Activation::Squareplus, "b", 4.0)),
+            _ => None,
+        } {
+            // The activations with their default parameter.
+            match c.f64_opt(key)? {
+                Some(v) if v != default => {
+                    return Err(c.err(key, format!("only the default {default} is supported")))
+                }
+                _ => Kind::Act(act),
+            }
+        } else if op == "Glu" {
+            Kind::Glu(c.i64_or("axis", -1)?)
+        } else if op == "Normalize" {
+            if c.f64_opt("order")?.is_some_and(|o| o != 2.0) {
+                return Err(c.err("order", "only the L2 norm (order 2) is supported"));
+            }
+            Kind::Normalize {
+                axis: c.i64_or("axis", -1)?,
+                // Keras's backend.epsilon().
+                epsilon: c.f64_opt("epsilon")?.unwrap_or(1e-7) as f32,
+            }
+        } else if op == "NanToNum" {
+            let v = |k: &str, d: f32| -> Result<f32> { Ok(c.f64_opt(k)?.map_or(d, |v| v as f32)) };
+            Kind::NanToNum([
+                v("nan", 0.0)?,
+                v("posinf", f32::MAX)?,
+                v("neginf", f32::MIN)?,
+            ])
+        } else if op == "MaxPool" || op == "AveragePool" {
+            if c.str_or("data_format", "channels_last")? != "channels_last" {
+                return Err(c.err("data_format", "only channels_last is supported"));
+            }
+            let pair = |k: &str| -> Result<Option<[usize; 2]>> {
+                Ok(match c.get(k) {
+                    None => None,
+                    Some(v) => Some(match int_list(Some(v)).as_deref() {
+                        Some(&[n]) if n > 0 => [n as usize; 2],
+                        Some(&[a, b]) if a > 0 && b > 0 => [a as usize, b as usize],
+                        _ => return Err(c.err(k, "expected one or two positive integers")),
+                    }),
+                })
+            };
+            let window = pair("pool_size")?.ok_or_else(|| c.err("pool_size", "is required"))?;
+            let padding = match c.str_or("padding", "valid")? {
+                "valid" => tfjs_kernels::Padding::Valid,
+                "same" => tfjs_kernels::Padding::Same,
+                other => return Err(c.err("padding", format!("\"{other}\": valid or same"))),
+            };
+            Kind::Pool {
+                max: op == "MaxPool",
+                window,
+                strides: pair("strides")?.unwrap_or(window),
+                padding,
+            }
         } else if op == "LeakyRelu" {
             Kind::LeakyRelu(c.f64_opt("negative_slope")?.unwrap_or(0.2) as f32)
         } else if let Some(shape_op) = ShapeOp::from_config(op, c, ctx.call_kwargs) {

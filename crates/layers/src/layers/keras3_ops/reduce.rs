@@ -28,6 +28,8 @@ pub(crate) enum Reduce {
     /// The position of the largest value along one axis, the first on ties
     /// (`ops.argmax`, `tf.math.argmax`), as a float.
     ArgMax,
+    /// The position of the smallest value (`ops.argmin`), as a float.
+    ArgMin,
 }
 
 /// Axes (possibly negative) resolved against `rank`, sorted, unique.
@@ -97,15 +99,21 @@ pub(crate) fn reduce(
         o
     };
     let xs = f32s(x);
-    if how == Reduce::ArgMax {
+    if matches!(how, Reduce::ArgMax | Reduce::ArgMin) {
         let [a] = ax[..] else {
-            return Err(format!("argmax takes one axis, got {axes:?}"));
+            return Err(format!("argmax / argmin take one axis, got {axes:?}"));
         };
-        let mut best = vec![f32::NEG_INFINITY; out_n];
+        let min = how == Reduce::ArgMin;
+        let start = if min {
+            f32::INFINITY
+        } else {
+            f32::NEG_INFINITY
+        };
+        let mut best = vec![start; out_n];
         let mut at = vec![0f32; out_n];
         for (i, &v) in xs.iter().enumerate() {
             let o = out_index(i);
-            if v > best[o] {
+            if (min && v < best[o]) || (!min && v > best[o]) {
                 best[o] = v;
                 at[o] = ((i / strides[a]) % s[a]) as f32;
             }

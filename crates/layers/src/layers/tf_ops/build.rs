@@ -155,8 +155,17 @@ impl TfOpLambda {
             _ => Ok(()),
         };
         match func {
-            Func::Reduce(_) | Func::L2Normalize | Func::Concat | Func::Rowwise(_) => {
-                sargs.axes = match kwargs.get("axis") {
+            Func::Reduce(_)
+            | Func::L2Normalize
+            | Func::ClipByNorm
+            | Func::Concat
+            | Func::Rowwise(_) => {
+                let axis_key = if matches!(func, Func::ClipByNorm) {
+                    "axes"
+                } else {
+                    "axis"
+                };
+                sargs.axes = match kwargs.get(axis_key) {
                     None | Some(Value::Null) => None,
                     Some(Value::Array(a)) => Some(
                         a.iter()
@@ -172,7 +181,14 @@ impl TfOpLambda {
                     .get("keepdims")
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
-                sargs.epsilon = arg("epsilon", 1e-12)?;
+                sargs.epsilon = if matches!(func, Func::ClipByNorm) {
+                    arg("clip_norm", f32::NAN)?
+                } else {
+                    arg("epsilon", 1e-12)?
+                };
+                if sargs.epsilon.is_nan() || sargs.epsilon < 0.0 {
+                    return Err(fail("clip_norm", "a non-negative constant"));
+                }
                 if matches!(func, Func::Concat) && sargs.axes.as_ref().is_none_or(|a| a.len() != 1)
                 {
                     return Err(fail("axis", "one integer"));

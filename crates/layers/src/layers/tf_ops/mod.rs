@@ -65,6 +65,8 @@ enum Func {
     Reduce(Reduce),
     /// `tf.math.l2_normalize` (axis, epsilon).
     L2Normalize,
+    /// `tf.clip_by_norm` (clip_norm, axes): `t * clip / max(‖t‖, clip)`.
+    ClipByNorm,
     /// `tf.concat` (axis).
     Concat,
     /// `tf.nn.max_pool2d` / `avg_pool2d` (NHWC; ksize, strides, padding).
@@ -418,17 +420,26 @@ impl Layer for TfOpLambda {
                     input_err(&self.base.name, format!("tf.{}: {e}", self.function))
                 })?])
             }
-            (Func::L2Normalize, _) => {
+            (Func::L2Normalize | Func::ClipByNorm, _) => {
                 let sq = Tensor::from_f32(shape.clone(), xs.iter().map(|v| v * v).collect())?;
                 let sum = reduce(&sq, Reduce::Sum, &self.args.axes, true).map_err(|e| {
                     input_err(&self.base.name, format!("tf.{}: {e}", self.function))
                 })?;
                 let (ss, sum_shape) = (f32s(&sum), sum.shape().to_vec());
                 let eps = self.args.epsilon;
+                let clip = matches!(self.func, Func::ClipByNorm);
                 let out = xs
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| v / ss[broadcast_index(i, &shape, &sum_shape)].max(eps).sqrt())
+                    .map(|(i, v)| {
+                        let sum = ss[broadcast_index(i, &shape, &sum_shape)];
+                        if clip {
+                            // `epsilon` holds clip_norm here.
+                            v * eps / sum.sqrt().max(eps)
+                        } else {
+                            v / sum.max(eps).sqrt()
+                        }
+                    })
                     .collect();
                 Ok(vec![make_tensor(&self.base, shape, out)?])
             }
