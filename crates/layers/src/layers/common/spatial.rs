@@ -258,24 +258,51 @@ pub(crate) fn conv_geometry(
         .collect()
 }
 
-/// The kernels' description of a window over the spatial input dims `sp`,
-/// from `[kernel_size, strides, dilation]` and the per-dim `(output size,
-/// leading pad)` geometry.
+/// The kernels' description of a window over the spatial input dims `sp`
+/// (at most three), from `[kernel_size, strides, dilation]` and the per-dim
+/// `(output size, leading pad)` geometry. Built on every call of a layer,
+/// so without an allocation.
 pub(crate) fn window_axes(
     sp: &[usize],
     [k, s, d]: [&[usize]; 3],
     geo: &[(usize, usize)],
-) -> Vec<WindowAxis> {
-    (0..sp.len())
-        .map(|i| WindowAxis {
+) -> WindowAxes {
+    let unit = WindowAxis {
+        input: 1,
+        kernel: 1,
+        stride: 1,
+        dilation: 1,
+        pad_before: 0,
+        output: 1,
+    };
+    let mut axes = WindowAxes {
+        axes: [unit; 3],
+        len: sp.len().min(3),
+    };
+    for (i, a) in axes.axes[..axes.len].iter_mut().enumerate() {
+        *a = WindowAxis {
             input: sp[i],
             kernel: k[i],
             stride: s[i],
             dilation: d[i],
             pad_before: geo[i].1,
             output: geo[i].0,
-        })
-        .collect()
+        };
+    }
+    axes
+}
+
+/// Up to three [`WindowAxis`], by value.
+pub(crate) struct WindowAxes {
+    axes: [WindowAxis; 3],
+    len: usize,
+}
+
+impl std::ops::Deref for WindowAxes {
+    type Target = [WindowAxis];
+    fn deref(&self) -> &[WindowAxis] {
+        &self.axes[..self.len]
+    }
 }
 
 /// A pooling window (size `k`, stride `s`, no dilation) over an `input`-long
