@@ -14,8 +14,8 @@
 
 use super::common::*;
 use super::tf_ops::{
-    axis_of, broadcast_index, broadcast_symbolic, broadcast_where, broadcast_zip, constant_array,
-    cumulative, gather, split, Running,
+    axis_of, broadcast_symbolic, broadcast_where, broadcast_zip, constant_array, cumulative,
+    gather, split, Running,
 };
 use crate::activations::{sigmoid, Activation};
 use crate::config::ConfigReader;
@@ -33,7 +33,7 @@ mod shape;
 pub(crate) use extra::{move_perm, ExtraOp};
 use index::{einsum, einsum_shape, get_item, get_item_shape, parse_einsum};
 pub(crate) use index::{parse_key, Einsum, Index};
-pub(crate) use reduce::{concat, concat_shape, reduce, reduce_shape, Reduce};
+pub(crate) use reduce::{concat, concat_shape, reduce, reduce_shape, scale_by_norm, Reduce};
 use shape::ShapeOp;
 
 /// An int or a list of ints (a Keras 3 operation's axes, sizes, repeats).
@@ -672,19 +672,10 @@ impl Layer for Operation {
                 Ok(vec![tensor(shape, out)?])
             }
             Kind::Normalize { axis: a, epsilon } => {
-                let x = input(0)?;
-                let sq =
-                    Tensor::from_f32(x.shape().to_vec(), f32s(x).iter().map(|v| v * v).collect())?;
-                let sum = reduce(&sq, Reduce::Sum, &Some(vec![*a]), true).map_err(err)?;
-                let (ss, sum_shape, shape) = (f32s(&sum), sum.shape().to_vec(), x.shape().to_vec());
-                let out = (f32s(x).iter().enumerate())
-                    .map(|(i, v)| {
-                        let inv = (1.0f32 / ss[broadcast_index(i, &shape, &sum_shape)].sqrt())
-                            .min(1.0 / epsilon);
-                        v * inv
-                    })
-                    .collect();
-                Ok(vec![tensor(shape, out)?])
+                let scale = |v: f32, sq: f32| v * (1.0 / sq.sqrt()).min(1.0 / epsilon);
+                Ok(vec![
+                    scale_by_norm(input(0)?, &Some(vec![*a]), scale).map_err(err)?
+                ])
             }
             Kind::NanToNum([nan, pos, neg]) => {
                 let x = input(0)?;

@@ -5,7 +5,6 @@ use super::common::*;
 use crate::config::ConfigReader;
 use crate::{BuildContext, Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
-use tfjs_format::topology::layer_entry_class;
 
 /// Register `TimeDistributed` and `Bidirectional`.
 pub fn register(registry: &mut LayerRegistry) {
@@ -18,19 +17,14 @@ pub fn register(registry: &mut LayerRegistry) {
 }
 
 fn nested_parts<'a>(c: &ConfigReader<'a>) -> Result<(&'a str, &'a Map<String, Value>)> {
-    let layer = c.required("layer")?;
-    let obj = layer
-        .as_object()
-        .ok_or_else(|| c.err("layer", "expected {class_name, config}"))?;
-    let class = obj
-        .get("class_name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| c.err("layer", "no string class_name"))?;
-    let cfg = obj
-        .get("config")
-        .and_then(Value::as_object)
-        .ok_or_else(|| c.err("layer", "no config object"))?;
-    Ok((class, cfg))
+    entry_parts(c.required("layer")?)
+        .ok_or_else(|| c.err("layer", "expected {class_name: string, config: object}"))
+}
+
+/// A nested layer entry's `class_name` and `config`.
+fn entry_parts(entry: &Value) -> Option<(&str, &Map<String, Value>)> {
+    let class = entry.get("class_name").and_then(Value::as_str)?;
+    Some((class, entry.get("config").and_then(Value::as_object)?))
 }
 
 /// A wrapper's config: `layer` (the wrapped layer's `{class_name,
@@ -289,12 +283,9 @@ pub struct Bidirectional {
     inner_name: String,
     forward: Box<dyn Layer>,
     backward: Box<dyn Layer>,
-    /// What the backward layer's weights are named under:
-    /// `backward_<inner_name>`, or `backward_<its name>` for a
-    /// `backward_layer` of its own (tf_keras's names).
-    backward_name: String,
-    /// A `backward_layer` of its own: its class and name, to write it back.
-    backward_entry: Option<(String, String)>,
+    /// A `backward_layer` of its own: its class and configured name (its
+    /// weights are named `backward_<name>`, as tf_keras names them).
+    own_backward: Option<(String, String)>,
     return_sequences: bool,
     return_state: bool,
 }
@@ -350,43 +341,22 @@ impl Bidirectional {
             ctx.build_nested(&json!({"class_name": class, "config": cfg}), c.layer)
         };
         let forward = make("forward_", go_backwards)?;
-        // A `backward_layer` of its own (Keras requires the same outputs and
-        // the opposite direction): built as configured.
-        // Keras 3 writes the one it made itself too (`backward_gru` beside
-        // `forward_gru`): that is the default.
+        // Keras 3 writes the backward layer it made itself too
+        // (`backward_gru` beside `forward_gru`): that one is the default.
         let made_by_keras = |entry: &Value| {
             let bname = entry.pointer("/config/name").and_then(Value::as_str);
             let fname = inner_name.strip_prefix("forward_");
             fname.is_some_and(|f| bname == Some(&format!("backward_{f}")))
         };
-        let own_backward = c.get("backward_layer").filter(|e| !made_by_keras(e));
-        let mut backward_entry = None;
-        let (backward, backward_name) = match own_backward {
-            None => (
-                make("backward_", !go_backwards)?,
-                format!("backward_{inner_name}"),
-            ),
+        let (backward, own_backward) = match c.get("backward_layer").filter(|e| !made_by_keras(e)) {
+            None => (make("backward_", !go_backwards)?, None),
             Some(entry) => {
-                let bname = entry
-                    .pointer("/config/name")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| {
-                        c.err("backward_layer", "expected {class_name, config: {name, …}}")
-                    })?;
-                backward_entry = Some((layer_entry_class(entry).to_string(), bname.to_string()));
-                let mut entry = entry.clone();
-                let name = format!("backward_{bname}");
-                if let Some(cfg) = entry.get_mut("config").and_then(Value::as_object_mut) {
-                    cfg.insert("name".into(), Value::String(name.clone()));
-                    cfg.insert("zero_output_for_mask".into(), Value::Bool(return_sequences));
-                }
-                let rc = c.nested(
-                    bname,
-                    entry
-                        .get("config")
-                        .and_then(Value::as_object)
-                        .unwrap_or(cfg),
-                );
+                let (bclass, bcfg) = entry_parts(entry).ok_or_else(|| {
+                    c.err("backward_layer", "expected {class_name, config: {name, …}}")
+                })?;
+                let bname = bcfg.get("name").and_then(Value::as_str).unwrap_or(bclass);
+                // Keras requires the other direction and the same outputs.
+                let rc = c.nested(bname, bcfg);
                 if rc.bool_or("go_backwards", false)? == go_backwards
                     || rc.bool_or("return_sequences", false)? != return_sequences
                     || rc.bool_or("return_state", false)? != return_state
@@ -396,7 +366,12 @@ impl Bidirectional {
                         "must run in the other direction than `layer` and return the same outputs",
                     ));
                 }
-                (ctx.build_nested(&entry, c.layer)?, name)
+                let mut bcfg = bcfg.clone();
+                bcfg.insert("name".into(), Value::String(format!("backward_{bname}")));
+                bcfg.insert("zero_output_for_mask".into(), Value::Bool(return_sequences));
+                let layer =
+                    ctx.build_nested(&json!({"class_name": bclass, "config": bcfg}), c.layer)?;
+                (layer, Some((bclass.to_string(), bname.to_string())))
             }
         };
         Ok(Bidirectional {
@@ -406,8 +381,7 @@ impl Bidirectional {
             inner_name,
             forward,
             backward,
-            backward_name,
-            backward_entry,
+            own_backward,
             return_sequences,
             return_state,
         })
@@ -466,7 +440,7 @@ impl Layer for Bidirectional {
             "layer".into(),
             json!({"class_name": self.inner_class, "config": inner}),
         );
-        if let Some((class, name)) = &self.backward_entry {
+        if let Some((class, name)) = &self.own_backward {
             let mut config = self.backward.config();
             config.insert("name".into(), Value::String(name.clone()));
             m.insert(
@@ -499,7 +473,11 @@ impl Layer for Bidirectional {
             &format!("forward_{}", self.inner_name),
             self.forward.as_ref(),
         );
-        w.extend(pre(&self.backward_name, self.backward.as_ref()));
+        let backward = match &self.own_backward {
+            Some((_, name)) => name,
+            None => &self.inner_name,
+        };
+        w.extend(pre(&format!("backward_{backward}"), self.backward.as_ref()));
         w
     }
 

@@ -230,3 +230,28 @@ pub(crate) fn concat(inputs: &[Tensor], axis: i64) -> std::result::Result<Tensor
     }
     Tensor::from_f32(out_shape, out).map_err(|e| e.to_string())
 }
+
+/// Each value of `x` mapped by `f(value, sum of squares of its slice over
+/// axes)`: the squared L2 norm that `tf.math.l2_normalize`,
+/// `tf.clip_by_norm` and `keras.ops.nn.normalize` scale by.
+pub(crate) fn scale_by_norm(
+    x: &Tensor,
+    axes: &Option<Vec<i64>>,
+    f: impl Fn(f32, f32) -> f32,
+) -> std::result::Result<Tensor, String> {
+    let shape = x.shape().to_vec();
+    let xs = f32s(x);
+    let sq = Tensor::from_f32(shape.clone(), xs.iter().map(|v| v * v).collect())
+        .map_err(|e| e.to_string())?;
+    let sum = reduce(&sq, Reduce::Sum, axes, true)?;
+    let (ss, sum_shape) = (f32s(&sum), sum.shape().to_vec());
+    let out = (xs.iter().enumerate())
+        .map(|(i, &v)| {
+            f(
+                v,
+                ss[super::super::tf_ops::broadcast_index(i, &shape, &sum_shape)],
+            )
+        })
+        .collect();
+    Tensor::from_f32(shape, out).map_err(|e| e.to_string())
+}

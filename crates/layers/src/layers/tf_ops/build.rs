@@ -181,13 +181,12 @@ impl TfOpLambda {
                     .get("keepdims")
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
-                sargs.epsilon = if matches!(func, Func::ClipByNorm) {
-                    arg("clip_norm", f32::NAN)?
-                } else {
-                    arg("epsilon", 1e-12)?
-                };
-                if sargs.epsilon.is_nan() || sargs.epsilon < 0.0 {
-                    return Err(fail("clip_norm", "a non-negative constant"));
+                sargs.epsilon = arg("epsilon", 1e-12)?;
+                if matches!(func, Func::ClipByNorm) {
+                    sargs.clip_norm = arg("clip_norm", f32::NAN)?;
+                    if sargs.clip_norm.is_nan() || sargs.clip_norm < 0.0 {
+                        return Err(fail("clip_norm", "a non-negative constant"));
+                    }
                 }
                 if matches!(func, Func::Concat) && sargs.axes.as_ref().is_none_or(|a| a.len() != 1)
                 {

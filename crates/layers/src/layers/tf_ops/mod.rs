@@ -22,7 +22,7 @@ use elementwise::{lookup, BinOp, Operand};
 pub(crate) use shape_fns::{axis_of, cumulative, gather, reverse, split, PadMode, Running};
 
 use super::common::*;
-use super::keras3_ops::{concat, concat_shape, reduce, reduce_shape, Reduce};
+use super::keras3_ops::{concat, concat_shape, reduce, reduce_shape, scale_by_norm, Reduce};
 use crate::activations::{sigmoid, Activation};
 use crate::config::ConfigReader;
 use crate::registry::BuildContext;
@@ -189,7 +189,10 @@ pub struct TfOpLambda {
 struct StructuredArgs {
     axes: Option<Vec<i64>>,
     keepdims: bool,
+    /// `tf.math.l2_normalize`'s epsilon.
     epsilon: f32,
+    /// `tf.clip_by_norm`'s clip_norm.
+    clip_norm: f32,
     /// Pooling window and strides `[h, w]`, and `"SAME"` padding.
     ksize: [usize; 2],
     strides: [usize; 2],
@@ -421,27 +424,15 @@ impl Layer for TfOpLambda {
                 })?])
             }
             (Func::L2Normalize | Func::ClipByNorm, _) => {
-                let sq = Tensor::from_f32(shape.clone(), xs.iter().map(|v| v * v).collect())?;
-                let sum = reduce(&sq, Reduce::Sum, &self.args.axes, true).map_err(|e| {
+                let (eps, clip) = (self.args.epsilon, self.args.clip_norm);
+                let scaled = if matches!(self.func, Func::ClipByNorm) {
+                    scale_by_norm(x, &self.args.axes, |v, sq| v * clip / sq.sqrt().max(clip))
+                } else {
+                    scale_by_norm(x, &self.args.axes, |v, sq| v / sq.max(eps).sqrt())
+                };
+                Ok(vec![scaled.map_err(|e| {
                     input_err(&self.base.name, format!("tf.{}: {e}", self.function))
-                })?;
-                let (ss, sum_shape) = (f32s(&sum), sum.shape().to_vec());
-                let eps = self.args.epsilon;
-                let clip = matches!(self.func, Func::ClipByNorm);
-                let out = xs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        let sum = ss[broadcast_index(i, &shape, &sum_shape)];
-                        if clip {
-                            // `epsilon` holds clip_norm here.
-                            v * eps / sum.sqrt().max(eps)
-                        } else {
-                            v / sum.max(eps).sqrt()
-                        }
-                    })
-                    .collect();
-                Ok(vec![make_tensor(&self.base, shape, out)?])
+                })?])
             }
             (Func::Concat, _) => {
                 let axis = self.args.axes.as_ref().map_or(0, |a| a[0]);
