@@ -101,6 +101,48 @@ pub fn keras3_path_name(class: &str) -> String {
     })
 }
 
+/// The kwarg under which a Keras 2 call's list first argument mixing
+/// tensors and constants (`tf.ones([tf.shape(x)[0], 1, 8])`, written
+/// element by element with `["_CONSTANT_VALUE", -1, 1, {}]` for each
+/// constant) reaches a layer: the list, tensors as `[layer, node, tensor]`.
+pub const FIRST_ARG_KWARG: &str = "_first_arg";
+
+/// `["layer", node, tensor]`: a tensor reference in a Keras 2 call.
+pub fn is_tensor_ref(v: &Value) -> bool {
+    matches!(v.as_array(), Some(a) if a.len() == 3
+        && a[0].is_string() && a[1].is_u64() && a[2].is_u64())
+}
+
+/// The tensor references in a Keras 2 call's kwargs, at any depth (a size
+/// computed at run time sits inside a list, `{"shape": [["getitem", 0,
+/// 0], -1, 4]}`, or a slice, `{"stop": ["floor_div", 0, 0]}`), depth first
+/// in key order: the extra inputs of the call, in the order its layer
+/// reads them. Keys starting with `_` (the engine's own: `_args` repeats a
+/// Keras 3 call's positional tensors) are skipped, except
+/// [`FIRST_ARG_KWARG`].
+pub fn kwarg_tensor_refs<'a>(
+    kwargs: impl IntoIterator<Item = (&'a String, &'a Value)>,
+) -> Vec<&'a Value> {
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        if is_tensor_ref(v) {
+            out.push(v);
+            return;
+        }
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            Value::Object(o) => o.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (k, v) in kwargs {
+        if !k.starts_with('_') || k == FIRST_ARG_KWARG {
+            walk(v, &mut out);
+        }
+    }
+    out
+}
+
 /// A layer entry's name: its `name` (as functional configs give it), else
 /// its `config.name`.
 pub fn layer_entry_name(entry: &Value) -> Option<&str> {

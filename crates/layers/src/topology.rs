@@ -23,11 +23,12 @@ mod functional;
 mod layer_entry;
 mod sequential;
 
-pub(crate) use functional::kwarg_tensor;
 use functional::parse_functional;
 pub use functional::KERAS3_OPERATION_PREFIX;
+pub(crate) use functional::{kwarg_tensor, kwarg_tensors};
 pub use layer_entry::{normalize_config, to_snake_case};
 use sequential::parse_sequential;
+pub use tfjs_format::topology::FIRST_ARG_KWARG;
 
 /// One inbound tensor of a layer call: `[layer, node_index, tensor_index, kwargs]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -779,3 +779,106 @@ fn packed_weights_follow_reloaded_weights() {
     assert_eq!(after[0].to_f32(), want[0].to_f32());
     assert_ne!(before[0].to_f32(), after[0].to_f32());
 }
+
+/// Keras 2's run-time sizes: `b = tf.shape(x)[0]`, `tf.ones([b, 3])`
+/// (a list mixing a tensor and a constant, written element by element),
+/// `tf.reshape(x, [b, 2, 1])` and `x[:, :b // 4]`.
+fn run_time_sizes_model() -> Value {
+    let tf = |class: &str, name: &str, function: &str, refs: Value| {
+        node(
+            json!({"class_name": class, "config": {"name": name, "function": function, "trainable": true, "dtype": "float32"}}),
+            refs,
+        )
+    };
+    let layers = vec![
+        tf(
+            "TFOpLambda",
+            "shape",
+            "compat.v1.shape",
+            json!([["x", 0, 0, {"out_type": "int32"}]]),
+        ),
+        tf(
+            "SlicingOpLambda",
+            "b",
+            "__operators__.getitem",
+            json!([["shape", 0, 0, {"slice_spec": 0}]]),
+        ),
+        tf(
+            "TFOpLambda",
+            "ones",
+            "ones",
+            json!([[["b", 0, 0, {}], ["_CONSTANT_VALUE", -1, 3, {}]]]),
+        ),
+        tf(
+            "TFOpLambda",
+            "reshape",
+            "reshape",
+            json!([["x", 0, 0, {"shape": [["b", 0, 0], 2, 1]}]]),
+        ),
+        tf(
+            "TFOpLambda",
+            "quarter",
+            "compat.v1.floor_div",
+            json!([["b", 0, 0, {"y": 4}]]),
+        ),
+        tf(
+            "SlicingOpLambda",
+            "head",
+            "__operators__.getitem",
+            json!([["x", 0, 0, {"slice_spec": [
+            {"start": null, "stop": null, "step": null},
+            {"start": null, "stop": ["quarter", 0, 0], "step": null}]}]]),
+        ),
+    ];
+    let mut all = vec![input("x", 2)];
+    all.extend(layers);
+    functional(
+        all,
+        json!([["x", 0, 0]]),
+        json!([
+            ["ones", 0, 0],
+            ["reshape", 0, 0],
+            ["head", 0, 0],
+            ["shape", 0, 0]
+        ]),
+    )
+}
+
+#[test]
+fn sizes_computed_at_run_time_follow_the_batch() {
+    let m =
+        Model::from_topology(&run_time_sizes_model(), &LayerRegistry::with_builtins(), 0).unwrap();
+    // Built with the batch unknown: those sizes are unknown too.
+    assert_eq!(m.output_shapes()[0], vec![None, Some(3)]);
+    assert_eq!(m.output_shapes()[1], vec![None, Some(2), Some(1)]);
+    assert_eq!(m.output_shapes()[2], vec![None, None]);
+    let x = Tensor::from_f32(vec![4, 2], (0..8).map(|v| v as f32).collect()).unwrap();
+    let y = m.predict(&[x]).unwrap();
+    assert_eq!(y[0].shape(), &[4, 3]);
+    assert_eq!(y[0].as_f32().unwrap(), &[1.0; 12]);
+    assert_eq!(y[1].shape(), &[4, 2, 1]);
+    assert_eq!(y[1].to_f32().as_ref(), &[0., 1., 2., 3., 4., 5., 6., 7.]);
+    // 4 // 4 = 1 column.
+    assert_eq!(y[2].shape(), &[4, 1]);
+    assert_eq!(y[2].to_f32().as_ref(), &[0., 2., 4., 6.]);
+    assert_eq!(y[3].to_f32().as_ref(), &[4., 2.]);
+    // Batch 8: two columns.
+    let x = Tensor::from_f32(vec![8, 2], vec![1.0; 16]).unwrap();
+    assert_eq!(m.predict(&[x]).unwrap()[2].shape(), &[8, 2]);
+}
+
+#[test]
+fn a_list_mixing_tensors_and_constants_is_refused_where_it_is_not_computed() {
+    let topo = on_x(
+        vec![node(
+            json!({"class_name": "TFOpLambda", "config": {"name": "cat", "function": "concat", "trainable": true, "dtype": "float32"}}),
+            json!([[["x", 0, 0, {"axis": 0}], ["_CONSTANT_VALUE", -1, 1.0, {"axis": 0}]]]),
+        )],
+        "cat",
+    );
+    let e = build_error(&topo, 0);
+    assert!(
+        e.contains("cat") && e.contains("mixing tensors and constants"),
+        "{e}"
+    );
+}

@@ -39,10 +39,7 @@ pub(super) fn is_operation(class: &str) -> bool {
 }
 
 /// `[layer, node, tensor]`: a tensor reference in kwargs or `_args`.
-fn is_tensor(v: &Value) -> bool {
-    matches!(v.as_array(), Some(a) if a.len() == 3
-        && a[0].is_string() && a[1].is_u64() && a[2].is_u64())
-}
+use tfjs_format::topology::is_tensor_ref as is_tensor;
 
 /// `v` with every Keras 3 `__keras_tensor__` (kept as is inside lists
 /// by the engine) as `[layer, node, tensor]`.
@@ -99,11 +96,10 @@ fn parse_call(node: &Value) -> Call {
 impl Call {
     /// The positional tensors: the references before the kwargs' tensors.
     fn positional(&self) -> Vec<Value> {
-        let n = self
-            .kwargs
-            .iter()
-            .filter(|(k, v)| !k.starts_with('_') && is_tensor(v))
-            .count();
+        // The engine's rule: tensors at any depth of the kwargs (a size
+        // computed at run time inside `shape=[…]`), the engine's own
+        // kwargs skipped.
+        let n = tfjs_format::topology::kwarg_tensor_refs(&self.kwargs).len();
         let keep = if self.refs.len() > n {
             self.refs.len() - n
         } else {

@@ -31,8 +31,8 @@ mod reduce;
 mod shape;
 
 pub(crate) use extra::{move_perm, ExtraOp};
-use index::{einsum, einsum_shape, get_item, get_item_shape, parse_einsum};
-pub(crate) use index::{parse_key, Einsum, Index};
+use index::{einsum, einsum_shape, parse_einsum};
+pub(crate) use index::{get_item, get_item_shape, parse_key, Einsum, Index};
 pub(crate) use reduce::{concat, concat_shape, reduce, reduce_shape, scale_by_norm, Reduce};
 use shape::ShapeOp;
 

@@ -198,10 +198,9 @@ fn parse_node(
                 _ => Map::new(),
             };
             let constant = refs.get(2).cloned().unwrap_or(Value::Null);
-            let tensors: Vec<TensorRef> = kwargs.values().filter_map(kwarg_tensor).collect();
+            let first = kwarg_tensors(&kwargs).into_iter().next();
             kwargs.insert("_CONSTANT_VALUE".into(), constant);
-            let mut tensors = tensors.into_iter();
-            let mut first = tensors.next().ok_or_else(|| {
+            let mut first = first.ok_or_else(|| {
                 topo_err(format!(
                     "{what}: a call with a constant first argument and no tensor argument: {}",
                     short(node)
@@ -211,11 +210,46 @@ fn parse_node(
             // them there); the kwargs' tensors are then wired by
             // `append_kwarg_tensors` (this first one is one of them).
             first.kwargs = Value::Object(kwargs);
-            let _ = tensors;
             Ok(vec![first])
         }
         Value::Array(refs) if refs.first().is_some_and(Value::is_string) => {
             Ok(vec![parse_triple(node, &what)?])
+        }
+        // A list first argument mixing tensors and constants
+        // (`tf.ones([tf.shape(x)[0], 1, 8])`): Keras 2 writes each element,
+        // a constant as `["_CONSTANT_VALUE", -1, 1, {}]`. The list travels
+        // to the layer as the kwarg `_first_arg` (tensors as `[layer, node,
+        // tensor]`, wired like any kwarg tensor); its first tensor anchors
+        // the call and carries the kwargs.
+        Value::Array(refs) if refs.iter().any(is_constant_entry) => {
+            let mut kwargs = refs
+                .iter()
+                .find_map(|r| r.get(3).and_then(Value::as_object))
+                .cloned()
+                .unwrap_or_default();
+            let mut first = None;
+            let mut list = Vec::with_capacity(refs.len());
+            for (i, r) in refs.iter().enumerate() {
+                if is_constant_entry(r) {
+                    list.push(r.get(2).cloned().unwrap_or(Value::Null));
+                    continue;
+                }
+                let t = parse_triple(r, &format!("{what}[{i}]"))?;
+                list.push(serde_json::json!([t.layer, t.node, t.tensor]));
+                first.get_or_insert(t);
+            }
+            let mut first = first.ok_or_else(|| {
+                topo_err(format!(
+                    "{what}: a call whose arguments are all constants: {}",
+                    short(node)
+                ))
+            })?;
+            kwargs.insert(
+                tfjs_format::topology::FIRST_ARG_KWARG.into(),
+                Value::Array(list),
+            );
+            first.kwargs = Value::Object(kwargs);
+            Ok(vec![first])
         }
         Value::Array(refs) => refs
             .iter()
@@ -271,19 +305,22 @@ fn parse_node(
     }
 }
 
+/// `["_CONSTANT_VALUE", -1, value, kwargs]`: a constant in a call's list
+/// of arguments.
+fn is_constant_entry(v: &Value) -> bool {
+    v.as_array().and_then(|a| a.first()).and_then(Value::as_str) == Some("_CONSTANT_VALUE")
+}
+
 /// Tensors passed to a `tf.*` function as keyword arguments (Keras 2
 /// writes them as `[layer, node, tensor]` in the kwargs: `{"y": ["d", 0,
 /// 0]}`) become extra inputs of the call, after the positional ones, in
-/// the kwargs' key order; the layer reads them back in the same order.
+/// the order of [`kwarg_tensors`]; the layer reads them back in the same
+/// order.
 fn append_kwarg_tensors(refs: &mut Vec<TensorRef>) {
     let mut extra = Vec::new();
     for r in refs.iter() {
         if let Value::Object(kw) = &r.kwargs {
-            for v in kw.values() {
-                if let Some(t) = kwarg_tensor(v) {
-                    extra.push(t);
-                }
-            }
+            extra.extend(kwarg_tensors(kw));
         }
     }
     // A model re-saved by this engine already lists them after the
@@ -302,6 +339,17 @@ fn append_kwarg_tensors(refs: &mut Vec<TensorRef>) {
         return;
     }
     refs.extend(extra);
+}
+
+/// The tensors in a call's kwargs, at any depth, in the order the layer
+/// reads them: [`tfjs_format::topology::kwarg_tensor_refs`].
+pub(crate) fn kwarg_tensors<'a>(
+    kwargs: impl IntoIterator<Item = (&'a String, &'a Value)>,
+) -> Vec<TensorRef> {
+    tfjs_format::topology::kwarg_tensor_refs(kwargs)
+        .into_iter()
+        .filter_map(kwarg_tensor)
+        .collect()
 }
 
 /// `["layer", node, tensor]` in a kwargs value: a tensor reference.

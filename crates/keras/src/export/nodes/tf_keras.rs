@@ -78,11 +78,21 @@ fn layer_node_keras2(node: &Value) -> Value {
 
 /// A `TFOpLambda` call in Keras 2's form: one positional tensor flat
 /// (`["x", 0, 0, {"y": 2.0}]`), several as a list (each with the kwargs),
-/// a constant first argument as `["_CONSTANT_VALUE", -1, c, kwargs]`.
+/// a constant first argument as `["_CONSTANT_VALUE", -1, c, kwargs]`, a
+/// list first argument mixing tensors and constants element by element.
 fn tf_op_node_keras2(call: &Call) -> Value {
     let kw = call.plain_kwargs();
     if let Some(c) = call.kwargs.get("_CONSTANT_VALUE") {
         return json!(["_CONSTANT_VALUE", -1, c, kw]);
+    }
+    if let Some(Value::Array(list)) = call.kwargs.get(tfjs_format::topology::FIRST_ARG_KWARG) {
+        return list
+            .iter()
+            .map(|v| match is_tensor(v) {
+                true => with_kwargs(v, &kw),
+                false => json!(["_CONSTANT_VALUE", -1, v, kw]),
+            })
+            .collect();
     }
     let pos = call.positional();
     match pos.as_slice() {

@@ -128,7 +128,7 @@ fn strides_of(s: &[usize]) -> Vec<usize> {
 }
 
 /// The symbolic shape of `x[key]`.
-pub(super) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
+pub(crate) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
     let key = &expand_ellipsis(key, s.len())?;
     if key.len() > s.len() {
         return Err(format!("key of {} entries for {}", key.len(), shape_str(s)));
@@ -149,7 +149,7 @@ pub(super) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
 }
 
 /// `x[key]`: the output's shape and values.
-pub(super) fn get_item(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)> {
+pub(crate) fn get_item(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)> {
     let s = x.shape();
     let key = &expand_ellipsis(key, s.len())?;
     if key.len() > s.len() {

@@ -71,6 +71,7 @@ impl TfOpLambda {
         let (mut x, mut y) = (None, None);
         for (k, v) in kwargs {
             let is_tensor = crate::topology::kwarg_tensor(v).is_some();
+            let held = crate::topology::kwarg_tensors([(k, v)]).len();
             if k == "y" || (k == "x" && function == "where") {
                 let slot = if k == "y" { &mut y } else { &mut x };
                 *slot = Some(if is_tensor {
@@ -89,9 +90,7 @@ impl TfOpLambda {
                     })?)
                 });
             }
-            if is_tensor {
-                tensor_kwargs += 1;
-            }
+            tensor_kwargs += held;
         }
         let arg = |k: &str, default: f32| -> Result<f32> {
             match kwargs.get(k) {
@@ -333,6 +332,17 @@ impl TfOpLambda {
             }
             _ => {}
         }
+        let dynamic = dynamic::Dynamic::parse(&function, kwargs)
+            .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?;
+        if dynamic.is_none() && kwargs.contains_key(crate::topology::FIRST_ARG_KWARG) {
+            return Err(c.err(
+                "function",
+                format!("tf.{function}: a list argument mixing tensors and constants is supported for tf.ones, tf.zeros and tf.fill only"),
+            ));
+        }
+        if dynamic.is_some() {
+            func = Func::Dynamic;
+        }
         let inner = match (&func, function.as_str()) {
             (Func::Op, "reshape" | "compat.v1.reshape") => {
                 let shape = match kwargs.get("shape") {
@@ -436,6 +446,7 @@ impl TfOpLambda {
             x_const,
             args: sargs,
             inner,
+            dynamic,
         })
     }
 }

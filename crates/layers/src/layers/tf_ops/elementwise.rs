@@ -222,6 +222,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.depth_to_space" | "compat.v1.depth_to_space" => Shape(ShapeFn::DepthToSpace),
         "nn.space_to_depth" | "compat.v1.space_to_depth" => Shape(ShapeFn::SpaceToDepth),
         "where" | "where_v2" => Where,
+        "shape" | "compat.v1.shape" | "ones" | "zeros" | "fill" => Dynamic,
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
         "nn.leaky_relu" => LeakyRelu(0.2),

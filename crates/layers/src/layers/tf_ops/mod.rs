@@ -12,6 +12,7 @@
 //! the model is built, naming the layer and the function.
 
 mod build;
+mod dynamic;
 mod elementwise;
 mod shape_fns;
 
@@ -84,6 +85,8 @@ enum Func {
     /// `tf.where(condition, x, y)`: `x` where the condition is non-zero,
     /// else `y` (broadcast).
     Where,
+    /// Sizes read at run time (`tf.shape`, `tf.ones`): see `dynamic.rs`.
+    Dynamic,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -182,6 +185,8 @@ pub struct TfOpLambda {
     args: StructuredArgs,
     /// `Func::Op`: the Keras 3 operation computing it.
     inner: Option<super::keras3_ops::Operation>,
+    /// A call whose sizes are read at run time (`tf.shape(x)[0]`).
+    dynamic: Option<dynamic::Dynamic>,
 }
 
 /// Arguments of the reduction, concat, pooling and resize functions.
@@ -273,6 +278,13 @@ impl Layer for TfOpLambda {
             self.base
                 .err(format!("tf.{} needs a tensor argument", self.function))
         })?;
+        if let Some(d) = &self.dynamic {
+            let positional = inputs.len() - self.tensor_kwargs;
+            let out = d
+                .output_shape(inputs, positional)
+                .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)))?;
+            return Ok(vec![out]);
+        }
         if let Some(op) = &self.inner {
             return op.output_shapes(inputs);
         }
@@ -365,6 +377,13 @@ impl Layer for TfOpLambda {
                 format!("tf.{} needs a tensor argument", self.function),
             )
         })?;
+        if let Some(d) = &self.dynamic {
+            let positional = inputs.len() - self.tensor_kwargs;
+            let out = d
+                .call(&self.base.name, inputs, positional)
+                .map_err(|e| input_err(&self.base.name, format!("tf.{}: {e}", self.function)))?;
+            return Ok(vec![out]);
+        }
         let xs = f32s(x);
         let shape = x.shape().to_vec();
         if let Some(op) = &self.inner {
@@ -377,7 +396,7 @@ impl Layer for TfOpLambda {
                 .map_err(|e| input_err(&self.base.name, format!("tf.{}: {e}", self.function)));
         }
         match (&self.func, &self.y) {
-            (Func::Op, _) | (Func::Shape(_), _) => {
+            (Func::Op, _) | (Func::Shape(_), _) | (Func::Dynamic, _) => {
                 Err(input_err(&self.base.name, "internal: not built"))
             }
             (Func::Unary(f), _) => {

@@ -1,0 +1,394 @@
+//! Sizes a Keras 2 model computes when it runs: `tf.shape(x)` and the
+//! calls that read it (`tf.reshape(x, [tf.shape(x)[0], -1, 4])`,
+//! `tf.ones([tf.shape(x)[0], 1, 8])`, `x[:, :tf.shape(x)[1] // 2]`).
+//!
+//! Keras 2 writes such a size where a constant would be, as the tensor
+//! `["layer", node, tensor]` (wired as an extra input, see
+//! [`crate::topology::kwarg_tensors`]); a list first argument mixing
+//! tensors and constants arrives as the kwarg
+//! [`FIRST_ARG_KWARG`](crate::topology::FIRST_ARG_KWARG). The values are
+//! read when the model runs; when it is built those sizes are unknown.
+
+use super::super::keras3_ops::{get_item, get_item_shape, parse_key, Kind, Operation};
+use super::*;
+use crate::topology::{kwarg_tensor, kwarg_tensors, FIRST_ARG_KWARG};
+
+/// The most elements a size computed at run time may ask for (a
+/// `tf.ones` / `tf.fill` output): 2^28 float32 values, 1 GiB.
+const MAX_DYNAMIC_ELEMENTS: usize = 1 << 28;
+
+/// A call whose sizes are read at run time.
+#[derive(Debug, Clone)]
+pub(super) enum Dynamic {
+    /// `tf.shape(x)`: the input's shape, as int32.
+    ShapeOf,
+    /// `tf.reshape(x, shape)` with sizes computed at run time.
+    Reshape(Dims),
+    /// `tf.ones` / `tf.zeros` / `tf.fill(dims, value)`.
+    Fill { dims: Dims, value: f32 },
+    /// `x[key]` with a bound computed at run time: the slice spec as
+    /// written; its tensors are the tensor kwargs from `first` on.
+    GetItem { spec: Value, first: usize },
+}
+
+/// A list of sizes.
+#[derive(Debug, Clone)]
+pub(super) enum Dims {
+    /// Constants and scalar tensors (`[tf.shape(x)[0], -1, 4]`).
+    List(Vec<Dim>),
+    /// Every value of one tensor kwarg (`tf.reshape(x, tf.shape(y))`).
+    Tensor(usize),
+    /// Every value of the positional tensors, in order (`tf.ones(s)`,
+    /// `tf.ones([a, b])`).
+    Positional,
+}
+
+/// One size: a constant or a scalar tensor kwarg.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Dim {
+    Const(i64),
+    Tensor(usize),
+}
+
+/// Whether `v` holds a tensor reference at any depth.
+fn holds_tensor(v: &Value) -> bool {
+    let key = String::new();
+    !tfjs_format::topology::kwarg_tensor_refs([(&key, v)]).is_empty()
+}
+
+/// The number of tensors the kwargs before `key` hold (the index of the
+/// first tensor under `key`).
+fn tensors_before(kwargs: &Map<String, Value>, key: &str) -> usize {
+    kwarg_tensors(kwargs.iter().take_while(|(k, _)| *k != key)).len()
+}
+
+impl Dims {
+    /// Sizes under `key`: a list of numbers and tensors, or one tensor.
+    fn parse(kwargs: &Map<String, Value>, key: &str) -> std::result::Result<Dims, String> {
+        let first = tensors_before(kwargs, key);
+        let v = kwargs
+            .get(key)
+            .ok_or_else(|| format!("argument {key} is missing"))?;
+        if kwarg_tensor(v).is_some() {
+            return Ok(Dims::Tensor(first));
+        }
+        let items = v
+            .as_array()
+            .ok_or_else(|| format!("argument {key}: expected a list of sizes, got {}", short(v)))?;
+        let mut k = first;
+        let dims = items
+            .iter()
+            .map(|d| {
+                if kwarg_tensor(d).is_some() {
+                    k += 1;
+                    Ok(Dim::Tensor(k - 1))
+                } else {
+                    d.as_i64().map(Dim::Const).ok_or_else(|| {
+                        format!(
+                            "argument {key}: expected sizes or scalar tensors, got {}",
+                            short(d)
+                        )
+                    })
+                }
+            })
+            .collect::<std::result::Result<_, String>>()?;
+        Ok(Dims::List(dims))
+    }
+
+    /// The sizes as known when the model is built (`None` for a size read
+    /// at run time).
+    fn shape(&self, inputs: &[Shape], positional: usize) -> std::result::Result<Shape, String> {
+        let count = |s: &Shape| -> std::result::Result<usize, String> {
+            match s.as_slice() {
+                [] => Ok(1),
+                [Some(n)] => Ok(*n),
+                _ => Err(format!(
+                    "sizes must be a scalar or a vector of known length, got {}",
+                    shape_str(s)
+                )),
+            }
+        };
+        Ok(match self {
+            Dims::List(d) => d
+                .iter()
+                .map(|d| match d {
+                    Dim::Const(c) if *c >= 0 => Some(*c as usize),
+                    _ => None,
+                })
+                .collect(),
+            Dims::Tensor(k) => {
+                let s = inputs
+                    .get(positional + k)
+                    .ok_or("a size tensor is missing")?;
+                vec![None; count(s)?]
+            }
+            Dims::Positional => {
+                let n = inputs[..positional]
+                    .iter()
+                    .map(count)
+                    .sum::<std::result::Result<usize, String>>()?;
+                vec![None; n]
+            }
+        })
+    }
+
+    /// The sizes' values when the model runs.
+    fn values(
+        &self,
+        inputs: &[Tensor],
+        positional: usize,
+    ) -> std::result::Result<Vec<i64>, String> {
+        let tensor = |k: usize| -> std::result::Result<&Tensor, String> {
+            inputs
+                .get(positional + k)
+                .ok_or_else(|| "a size tensor is missing".to_string())
+        };
+        let ints = |t: &Tensor| -> std::result::Result<Vec<i64>, String> { as_ints(t) };
+        match self {
+            Dims::List(d) => d
+                .iter()
+                .map(|d| match d {
+                    Dim::Const(c) => Ok(*c),
+                    Dim::Tensor(k) => match ints(tensor(*k)?)?.as_slice() {
+                        [v] => Ok(*v),
+                        other => Err(format!("a size must be one number, got {other:?}")),
+                    },
+                })
+                .collect(),
+            Dims::Tensor(k) => ints(tensor(*k)?),
+            Dims::Positional => {
+                let mut out = Vec::new();
+                for t in &inputs[..positional] {
+                    out.extend(ints(t)?);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// A tensor's values as integers (sizes travel as int32 or float32).
+fn as_ints(t: &Tensor) -> std::result::Result<Vec<i64>, String> {
+    f32s(t)
+        .iter()
+        .map(|&v| {
+            (v.is_finite() && v.fract() == 0.0 && v.abs() < (1u64 << 40) as f32)
+                .then_some(v as i64)
+                .ok_or_else(|| format!("a size must be an integer, got {v}"))
+        })
+        .collect()
+}
+
+/// Which part of a slice spec a tensor stands for.
+#[derive(Clone, Copy)]
+enum Role {
+    Index,
+    Start,
+    Stop,
+    Step,
+}
+
+/// `spec` with each tensor replaced by `value(role)`, depth first.
+fn substitute(
+    spec: &Value,
+    role: Role,
+    value: &mut dyn FnMut(Role) -> std::result::Result<i64, String>,
+) -> std::result::Result<Value, String> {
+    if kwarg_tensor(spec).is_some() {
+        return Ok(Value::from(value(role)?));
+    }
+    Ok(match spec {
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| substitute(x, role, value))
+                .collect::<std::result::Result<_, _>>()?,
+        ),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| {
+                    let role = match k.as_str() {
+                        "start" => Role::Start,
+                        "stop" => Role::Stop,
+                        "step" => Role::Step,
+                        _ => role,
+                    };
+                    Ok((k.clone(), substitute(x, role, value)?))
+                })
+                .collect::<std::result::Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn slice_key(spec: &Value) -> std::result::Result<Vec<super::super::keras3_ops::Index>, String> {
+    parse_key(spec).ok_or_else(|| {
+        format!(
+            "slice_spec: expected integers, slices and one Ellipsis, got {}",
+            short(spec)
+        )
+    })
+}
+
+impl Dynamic {
+    /// The dynamic form of `function`'s call, if it has one: `tf.shape`,
+    /// `tf.ones` / `zeros` / `fill`, and a `tf.reshape` or slice whose sizes
+    /// hold tensors.
+    pub(super) fn parse(
+        function: &str,
+        kwargs: &Map<String, Value>,
+    ) -> std::result::Result<Option<Dynamic>, String> {
+        let dims_of_first_arg = || -> std::result::Result<Dims, String> {
+            if kwargs.contains_key(FIRST_ARG_KWARG) {
+                Dims::parse(kwargs, FIRST_ARG_KWARG)
+            } else {
+                Ok(Dims::Positional)
+            }
+        };
+        let dynamic = match function {
+            "shape" | "compat.v1.shape" => Dynamic::ShapeOf,
+            "ones" => Dynamic::Fill {
+                dims: dims_of_first_arg()?,
+                value: 1.0,
+            },
+            "zeros" => Dynamic::Fill {
+                dims: dims_of_first_arg()?,
+                value: 0.0,
+            },
+            "fill" => Dynamic::Fill {
+                dims: dims_of_first_arg()?,
+                value: kwargs
+                    .get("value")
+                    .and_then(number)
+                    .ok_or("argument value: expected a number")?,
+            },
+            "reshape" | "compat.v1.reshape" if kwargs.get("shape").is_some_and(holds_tensor) => {
+                Dynamic::Reshape(Dims::parse(kwargs, "shape")?)
+            }
+            "__operators__.getitem" if kwargs.get("slice_spec").is_some_and(holds_tensor) => {
+                let spec = kwargs["slice_spec"].clone();
+                // The spec must parse once its tensors are numbers.
+                slice_key(&substitute(&spec, Role::Index, &mut |_| Ok(0))?)?;
+                Dynamic::GetItem {
+                    spec,
+                    first: tensors_before(kwargs, "slice_spec"),
+                }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(dynamic))
+    }
+
+    /// The output shape when the model is built; `positional` inputs come
+    /// before the tensor kwargs.
+    pub(super) fn output_shape(
+        &self,
+        inputs: &[Shape],
+        positional: usize,
+    ) -> std::result::Result<Shape, String> {
+        let x = inputs.first().ok_or("needs a tensor argument")?;
+        match self {
+            Dynamic::ShapeOf => Ok(vec![Some(x.len())]),
+            Dynamic::Fill { dims, .. } => dims.shape(inputs, positional),
+            Dynamic::Reshape(dims) => {
+                let mut out = dims.shape(inputs, positional)?;
+                // `-1` is known when everything else is.
+                if let Dims::List(d) = dims {
+                    let known_in = x.iter().try_fold(1usize, |a, d| d.map(|d| a * d));
+                    let rest = d.iter().try_fold(1usize, |a, d| match d {
+                        Dim::Const(c) if *c >= 0 => Some(a * *c as usize),
+                        Dim::Const(_) => Some(a),
+                        Dim::Tensor(_) => None,
+                    });
+                    if let (Some(i), Some(n), Some(r)) = (
+                        d.iter().position(|d| matches!(d, Dim::Const(-1))),
+                        known_in,
+                        rest,
+                    ) {
+                        out[i] = (r > 0).then(|| n / r);
+                    }
+                }
+                Ok(out)
+            }
+            Dynamic::GetItem { spec, .. } => {
+                // The shape under two different values of every bound: an
+                // axis they change is unknown until run time.
+                let shape_with = |alt: bool| -> std::result::Result<Shape, String> {
+                    let spec = substitute(spec, Role::Index, &mut |role| {
+                        Ok(match role {
+                            Role::Index => 0,
+                            Role::Start | Role::Stop => i64::from(alt),
+                            Role::Step => 1 + i64::from(alt),
+                        })
+                    })?;
+                    get_item_shape(x, &slice_key(&spec)?)
+                };
+                let (a, b) = (shape_with(false)?, shape_with(true)?);
+                Ok(a.iter()
+                    .zip(&b)
+                    .map(|(a, b)| if a == b { *a } else { None })
+                    .collect())
+            }
+        }
+    }
+
+    /// The output when the model runs.
+    pub(super) fn call(
+        &self,
+        name: &str,
+        inputs: &[Tensor],
+        positional: usize,
+    ) -> std::result::Result<Tensor, String> {
+        let x = inputs.first().ok_or("needs a tensor argument")?;
+        match self {
+            Dynamic::ShapeOf => {
+                let dims = x
+                    .shape()
+                    .iter()
+                    .map(|&d| i32::try_from(d).map_err(|_| format!("size {d} exceeds int32")))
+                    .collect::<std::result::Result<Vec<i32>, String>>()?;
+                Tensor::from_i32(vec![dims.len()], dims).map_err(|e| e.to_string())
+            }
+            Dynamic::Fill { dims, value } => {
+                let sizes = dims.values(inputs, positional)?;
+                let shape = sizes
+                    .iter()
+                    .map(|&d| usize::try_from(d).map_err(|_| format!("negative size in {sizes:?}")))
+                    .collect::<std::result::Result<Vec<usize>, String>>()?;
+                let n = shape
+                    .iter()
+                    .try_fold(1usize, |a, &d| a.checked_mul(d))
+                    .filter(|&n| n <= MAX_DYNAMIC_ELEMENTS)
+                    .ok_or_else(|| {
+                        format!("sizes {sizes:?} ask for more than {MAX_DYNAMIC_ELEMENTS} values")
+                    })?;
+                Tensor::from_f32(shape, vec![*value; n]).map_err(|e| e.to_string())
+            }
+            Dynamic::Reshape(dims) => {
+                let sizes = dims.values(inputs, positional)?;
+                if sizes.iter().any(|&d| d < -1) || sizes.iter().filter(|&&d| d == -1).count() > 1 {
+                    return Err(format!(
+                        "shape {sizes:?}: sizes must be ≥ 0, with at most one -1"
+                    ));
+                }
+                let op = Operation::with_kind("tf function", name, Kind::Reshape(sizes));
+                let mut out = op.call(&inputs[..1], &[]).map_err(|e| e.to_string())?;
+                out.pop().ok_or_else(|| "reshape returned nothing".into())
+            }
+            Dynamic::GetItem { spec, first } => {
+                let mut k = *first;
+                let spec = substitute(spec, Role::Index, &mut |_| {
+                    let t = inputs
+                        .get(positional + k)
+                        .ok_or("a slice bound tensor is missing")?;
+                    k += 1;
+                    match as_ints(t)?.as_slice() {
+                        [v] => Ok(*v),
+                        other => Err(format!("a slice bound must be one number, got {other:?}")),
+                    }
+                })?;
+                let (shape, values) = get_item(x, &slice_key(&spec)?)?;
+                Tensor::from_f32(shape, values).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
