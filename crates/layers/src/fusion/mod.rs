@@ -81,7 +81,15 @@ pub(crate) struct FusedConv {
     /// A `SeparableConv2D`'s depthwise half, run before the (pointwise)
     /// product that the rest of the chain folds into.
     pre_depthwise: Option<PreDepthwise>,
+    /// The windows for the first input height and width seen, at batch 1
+    /// (the batch is set per call): working them out again on every
+    /// predict was 3% of a small model's time at batch 1.
+    windows: std::sync::OnceLock<([usize; 2], Windows)>,
 }
+
+/// The depthwise half's window (a separable convolution) and the
+/// convolution's, for one input height and width.
+type Windows = (Option<Conv2dParams>, Conv2dParams);
 
 /// The depthwise half of a fused `SeparableConv2D`.
 #[derive(Debug)]
@@ -481,6 +489,7 @@ impl FusedConv {
             output,
             release: Vec::new(),
             pre_depthwise: None,
+            windows: std::sync::OnceLock::new(),
         }
     }
 
@@ -550,6 +559,46 @@ impl FusedConv {
         }
     }
 
+    /// The windows of the depthwise half (if any) and of the convolution
+    /// over a `[1, h, w, _]` input; `None` if they do not fit.
+    fn windows_for(&self, h: usize, w: usize) -> Option<Windows> {
+        let (pre, h, w) = match &self.pre_depthwise {
+            None => (None, h, w),
+            Some(pd) => {
+                let q = Conv2dParams::new(
+                    1,
+                    [h, w],
+                    pd.in_c,
+                    self.in_c,
+                    pd.kernel_hw,
+                    pd.strides,
+                    pd.dilations,
+                    pd.padding,
+                )
+                .ok()?;
+                (Some(q), q.out_h, q.out_w)
+            }
+        };
+        let [(top, bottom), (left, right)] = self.pre_pad;
+        let mut p = Conv2dParams::new(
+            1,
+            [h + top + bottom, w + left + right],
+            self.in_c,
+            self.out_c,
+            self.kernel_hw,
+            self.strides,
+            self.dilations,
+            self.padding,
+        )
+        .ok()?;
+        // The geometry of the padded input, reading the padding as zeros
+        // outside the real one.
+        (p.in_h, p.in_w) = (h, w);
+        p.pad_top += top;
+        p.pad_left += left;
+        Some((pre, p))
+    }
+
     /// Run the chain (at its `run_at`). Returns false (touching
     /// nothing) when the input is not what the fused kernel expects.
     pub(crate) fn run(
@@ -567,54 +616,40 @@ impl FusedConv {
             return false;
         };
         let (b, h, w, c) = (*b, *h, *w, *c);
+        if c != self.pre_depthwise.as_ref().map_or(self.in_c, |pd| pd.in_c) {
+            return false;
+        }
+        let (pre, mut p) = match self.windows.get() {
+            Some((hw, windows)) if *hw == [h, w] => *windows,
+            _ => {
+                let Some(windows) = self.windows_for(h, w) else {
+                    return false;
+                };
+                let _ = self.windows.set(([h, w], windows));
+                windows
+            }
+        };
+        // The output must have an addressable length at this batch.
+        let per_image = (p.out_h * p.out_w * p.out_c).max(p.in_h * p.in_w * p.in_c);
+        if b.checked_mul(per_image)
+            .is_none_or(|n| n > isize::MAX as usize / 4)
+        {
+            return false;
+        }
+        p.batch = b;
         // A separable convolution's depthwise half first, into a pooled
         // buffer that the pointwise product below reads.
         let mut mid = None;
-        let (xd, h, w) = match &self.pre_depthwise {
-            None => (&xd[..], h, w),
-            Some(pd) => {
-                let Ok(p) = Conv2dParams::new(
-                    b,
-                    [h, w],
-                    pd.in_c,
-                    self.in_c,
-                    pd.kernel_hw,
-                    pd.strides,
-                    pd.dilations,
-                    pd.padding,
-                ) else {
-                    return false;
-                };
-                if c != pd.in_c {
-                    return false;
-                }
-                let mut y = pool.take(p.output_len());
+        let xd = match (&self.pre_depthwise, pre) {
+            (Some(pd), Some(mut q)) => {
+                q.batch = b;
+                let mut y = pool.take(q.output_len());
                 let act = FusedActivation::Linear;
-                tfjs_kernels::depthwise_conv2d(xd, &pd.kernel, None, act, &p, &mut y);
-                (&mid.insert(y)[..], p.out_h, p.out_w)
+                tfjs_kernels::depthwise_conv2d(xd, &pd.kernel, None, act, &q, &mut y);
+                &mid.insert(y)[..]
             }
+            _ => &xd[..],
         };
-        if self.pre_depthwise.is_none() && c != self.in_c {
-            return false;
-        }
-        let [(top, bottom), (left, right)] = self.pre_pad;
-        let Ok(mut p) = Conv2dParams::new(
-            b,
-            [h + top + bottom, w + left + right],
-            self.in_c,
-            self.out_c,
-            self.kernel_hw,
-            self.strides,
-            self.dilations,
-            self.padding,
-        ) else {
-            return false;
-        };
-        // The geometry of the padded input, reading the padding as zeros
-        // outside the real one.
-        (p.in_h, p.in_w) = (h, w);
-        p.pad_top += top;
-        p.pad_left += left;
         let shape = vec![b, p.out_h, p.out_w, self.out_c];
         // A residual must be there, float32, of the output's shape and
         // without a Keras mask; otherwise the layers run one by one.
