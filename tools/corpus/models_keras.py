@@ -2884,7 +2884,8 @@ add("lookup_padded", "heldout4", lookup_padded,
     "IntegerLookup(max_tokens, pad_to_max_tokens) in multi_hot and count modes",
     inputs=_lookup_int_inputs, seed=FOURTH + 21)
 add("rnn_time_major", "heldout4", rnn_time_major,
-    "tf_keras LSTM(time_major=True): refused", sources=K2_ONLY, seed=FOURTH + 22)
+    "tf_keras LSTM(time_major=True): inputs and sequence as [time, batch, ...]",
+    sources=K2_ONLY, seed=FOURTH + 22)
 
 
 

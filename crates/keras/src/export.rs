@@ -246,8 +246,13 @@ type OneSidedKey = (&'static str, &'static str, Option<&'static str>);
 /// 3's `ConvLSTM*D` take none; it picks no kernel variant there).
 const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
     ("ConvLSTM*D", "implementation", None),
-    // Keras 3's ConvLSTM layers take no `time_major` (inputs are batch-major).
+    // Keras 3's recurrent layers take no `time_major` (inputs are
+    // batch-major): a time-major layer is refused for `.keras`.
     ("ConvLSTM*D", "time_major", Some("false")),
+    ("LSTM", "time_major", Some("false")),
+    ("GRU", "time_major", Some("false")),
+    ("SimpleRNN", "time_major", Some("false")),
+    ("RNN", "time_major", Some("false")),
     ("MultiHeadAttention", "query_shape", None),
     ("MultiHeadAttention", "key_shape", None),
     ("MultiHeadAttention", "value_shape", None),

@@ -78,7 +78,8 @@ impl Model {
         } else {
             tfjs_format::codec::decode_weights(&artifacts.weight_specs, &artifacts.weight_data)?
         };
-        let (model_weights, optimizer) = split_optimizer_weights(decoded);
+        let (mut model_weights, optimizer) = split_optimizer_weights(decoded);
+        crate::weights::merge_lora_adapters(&mut model_weights, topology)?;
         if !options.strict {
             model.initialize_weights(options.seed)?;
         }

@@ -215,21 +215,17 @@ impl Model {
         mut weights: Vec<DecodedWeight>,
         strict: bool,
     ) -> Result<()> {
-        // Keras 3's legacy HDF5 writer stores LoRA adapters apart from the
-        // kernel (`.keras` files hold the merged kernel).
+        // Adapters `merge_lora_adapters` did not merge (no topology to
+        // read their scale from).
         let adapters: Vec<&str> = (weights.iter())
             .map(|w| w.name.as_str())
-            .filter(|n| {
-                let var = n.rsplit('/').next().unwrap_or("");
-                var.starts_with("lora_kernel_") || var.starts_with("lora_embeddings_")
-            })
+            .filter(|n| is_lora_adapter(n))
             .collect();
         if !adapters.is_empty() {
             return Err(LayersError::Weights {
                 message: format!(
-                    "LoRA adapters stored apart from their kernels are not supported: {} \
-                     (Keras 3's legacy .h5 writer; save the model as .keras, which stores \
-                     the merged kernels)",
+                    "LoRA adapters stored apart from their kernels need the model's topology \
+                     (lora_rank, lora_alpha) to be merged: {}",
                     adapters.join(", ")
                 ),
             });
@@ -638,9 +634,163 @@ fn strip_uniquifier(name: &str) -> &str {
     }
 }
 
+/// Keras 3's legacy HDF5 writer stores a LoRA layer's adapters beside
+/// its kernel (`lora_kernel_a` / `lora_kernel_b`; `lora_embeddings_*`
+/// for `Embedding`), where `.keras` files hold the merged kernel: merge
+/// them as Keras computes the kernel it uses, `kernel + (lora_alpha /
+/// lora_rank) · a·b` (float32, the scale a Python float), and drop them.
+pub(crate) fn merge_lora_adapters(
+    weights: &mut Vec<DecodedWeight>,
+    topology: &Value,
+) -> Result<()> {
+    let err = |message: String| LayersError::Weights { message };
+    let find = |weights: &[DecodedWeight], name: &str| weights.iter().position(|w| w.name == name);
+    let f32s = |w: &DecodedWeight| match &w.values {
+        TensorValues::Float32(v) => Ok(v.clone()),
+        _ => Err(err(format!("LoRA weight {} is not float32", w.name))),
+    };
+    let firsts: Vec<(String, &str)> = weights
+        .iter()
+        .filter_map(|w| {
+            let (prefix, var) = w.name.rsplit_once('/')?;
+            let kind = match var {
+                "lora_kernel_a" => "kernel",
+                "lora_embeddings_a" => "embeddings",
+                _ => return None,
+            };
+            Some((prefix.to_string(), kind))
+        })
+        .collect();
+    for (prefix, kind) in firsts {
+        let base_name = format!("{prefix}/{kind}");
+        let (Some(ia), Some(ib), Some(ik)) = (
+            find(weights, &format!("{prefix}/lora_{kind}_a")),
+            find(weights, &format!("{prefix}/lora_{kind}_b")),
+            find(weights, &base_name),
+        ) else {
+            return Err(err(format!(
+                "LoRA adapters of {prefix}: expected {base_name}, {prefix}/lora_{kind}_a and {prefix}/lora_{kind}_b"
+            )));
+        };
+        // Keras's own default: `lora_alpha` is the rank when unset.
+        let layer = prefix.rsplit('/').next().unwrap_or(&prefix);
+        let config = layer_config(topology, layer).ok_or_else(|| {
+            err(format!(
+                "LoRA adapters of {prefix}: the topology has no layer `{layer}`"
+            ))
+        })?;
+        let rank = config
+            .get("lora_rank")
+            .and_then(Value::as_u64)
+            .filter(|&r| r >= 1)
+            .ok_or_else(|| {
+                err(format!(
+                    "LoRA adapters of {prefix}: layer `{layer}` has no lora_rank (a positive integer)"
+                ))
+            })?;
+        let alpha = match config.get("lora_alpha") {
+            None | Some(Value::Null) => rank as f64,
+            Some(v) => v.as_f64().ok_or_else(|| {
+                err(format!(
+                    "LoRA adapters of {prefix}: lora_alpha must be a number, got {v}"
+                ))
+            })?,
+        };
+        let (a, b, mut k) = (
+            f32s(&weights[ia])?,
+            f32s(&weights[ib])?,
+            f32s(&weights[ik])?,
+        );
+        let r = rank as usize;
+        let (m, n) = (a.len() / r, b.len() / r);
+        if a.len() != m * r || b.len() != r * n || k.len() != m * n {
+            return Err(err(format!(
+                "LoRA adapters of {prefix}: shapes {:?} and {:?} (rank {rank}) do not make {base_name}'s {:?}",
+                weights[ia].shape, weights[ib].shape, weights[ik].shape
+            )));
+        }
+        let scale = (alpha / rank as f64) as f32;
+        for i in 0..m {
+            let row = &mut k[i * n..(i + 1) * n];
+            for (j, out) in row.iter_mut().enumerate() {
+                let ab: f32 = (0..r).map(|t| a[i * r + t] * b[t * n + j]).sum();
+                *out += scale * ab;
+            }
+        }
+        weights[ik].values = TensorValues::Float32(k);
+        let (hi, lo) = (ia.max(ib), ia.min(ib));
+        weights.remove(hi);
+        weights.remove(lo);
+    }
+    Ok(())
+}
+
+/// Whether `name` is a LoRA adapter (`…/lora_kernel_a`, `…/lora_embeddings_b`).
+fn is_lora_adapter(name: &str) -> bool {
+    let var = name.rsplit('/').next().unwrap_or("");
+    var.starts_with("lora_kernel_") || var.starts_with("lora_embeddings_")
+}
+
+/// The config of the layer named `name`, at any depth of `topology`.
+fn layer_config<'a>(topology: &'a Value, name: &str) -> Option<&'a serde_json::Map<String, Value>> {
+    match topology {
+        Value::Object(o) => {
+            let config = o.get("config").and_then(Value::as_object);
+            if o.contains_key("class_name")
+                && config.and_then(|c| c.get("name")).and_then(Value::as_str) == Some(name)
+            {
+                return config;
+            }
+            o.values().find_map(|v| layer_config(v, name))
+        }
+        Value::Array(a) => a.iter().find_map(|v| layer_config(v, name)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn f32_weight(name: &str, shape: Vec<usize>, v: Vec<f32>) -> DecodedWeight {
+        DecodedWeight {
+            name: name.into(),
+            shape,
+            values: TensorValues::Float32(v),
+            group: None,
+        }
+    }
+
+    #[test]
+    fn lora_adapters_merge_into_their_kernel_as_keras_scales_them() {
+        let topology = serde_json::json!({"model_config": {"class_name": "Functional", "config": {
+            "layers": [{"class_name": "Dense", "config": {"name": "d", "lora_rank": 1, "lora_alpha": 2.0}}]}}});
+        let mut weights = vec![
+            f32_weight("d/kernel", vec![2, 2], vec![1.0, 0.0, 0.0, 1.0]),
+            f32_weight("d/lora_kernel_a", vec![2, 1], vec![1.0, 2.0]),
+            f32_weight("d/lora_kernel_b", vec![1, 2], vec![3.0, 4.0]),
+            f32_weight("d/bias", vec![2], vec![0.5, 0.5]),
+        ];
+        merge_lora_adapters(&mut weights, &topology).unwrap();
+        let names: Vec<&str> = weights.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["d/kernel", "d/bias"]);
+        // kernel + (2 / 1) · [[3, 4], [6, 8]].
+        assert_eq!(
+            weights[0].values,
+            TensorValues::Float32(vec![7.0, 8.0, 12.0, 17.0])
+        );
+        // Without lora_rank the scale is unknown: refused, naming the layer.
+        let bare = serde_json::json!({"class_name": "Dense", "config": {"name": "d"}});
+        let mut weights = vec![
+            f32_weight("d/kernel", vec![1, 1], vec![1.0]),
+            f32_weight("d/lora_kernel_a", vec![1, 1], vec![1.0]),
+            f32_weight("d/lora_kernel_b", vec![1, 1], vec![1.0]),
+        ];
+        let e = merge_lora_adapters(&mut weights, &bare)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`d` has no lora_rank"), "{e}");
+    }
 
     #[test]
     fn fallback_names() {

@@ -882,3 +882,16 @@ fn a_list_mixing_tensors_and_constants_is_refused_where_it_is_not_computed() {
         "{e}"
     );
 }
+
+#[test]
+fn a_time_major_layer_inside_bidirectional_is_refused_by_name() {
+    let lstm = json!({"class_name": "LSTM", "config": {"name": "l", "units": 2, "time_major": true, "return_sequences": true}});
+    let topo = json!({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "Bidirectional", "config": {"name": "bi", "layer": lstm, "merge_mode": "concat",
+            "batch_input_shape": [null, 4, 3]}}]}});
+    let e = build_error(&topo, 0);
+    assert!(
+        e.contains("time_major") && e.contains("Bidirectional"),
+        "{e}"
+    );
+}

@@ -329,6 +329,11 @@ impl Bidirectional {
         let return_sequences = rc.bool_or("return_sequences", false)?;
         let return_state = rc.bool_or("return_state", false)?;
         let go_backwards = rc.bool_or("go_backwards", false)?;
+        // The halves' sequences are re-reversed and merged along the
+        // batch-major time axis.
+        if rc.bool_or("time_major", false)? {
+            return Err(rc.err("time_major", "true is not supported inside Bidirectional"));
+        }
         let make = |prefix: &str, backwards: bool| -> Result<Box<dyn Layer>> {
             let mut cfg = cfg.clone();
             cfg.insert(

@@ -16,6 +16,8 @@
 //! - `TimeDistributed` wrapping a model: TF.js names the model's weights
 //!   otherwise and refuses the file (`Provided weight data has no target
 //!   variable`).
+//! - A recurrent layer with `time_major: true` (tf_keras): TF.js has no
+//!   such field and reads the input as `[batch, time, …]`.
 
 use super::{Outcome, Site};
 use serde_json::Value;
@@ -54,6 +56,15 @@ pub fn rule(site: &Site<'_>) -> Outcome {
                     .into(),
             )
         }
+        "LSTM" | "GRU" | "SimpleRNN" | "RNN"
+            if site.field("time_major", Value::as_bool) == Some(true) =>
+        {
+            Outcome::Cannot(
+                "time_major: true (TensorFlow.js 4.22's recurrent layers have no such field \
+                 and read the input as [batch, time, …])"
+                    .into(),
+            )
+        }
         "GlobalAveragePooling1D" if site.masks_possible => Outcome::Cannot(
             "the model makes masks (Masking, Embedding mask_zero) and Keras averages only the \
              unmasked steps; TensorFlow.js 4.22's GlobalAveragePooling1D ignores the mask"
@@ -87,6 +98,14 @@ mod tests {
                 "`gap` (GlobalAveragePooling1D): the model makes masks",
             ],
         );
+        let layers = vec![entry_on(
+            "lstm",
+            "LSTM",
+            json!({"units": 2, "time_major": true, "return_sequences": true}),
+            "x",
+        )];
+        let model = functional(&[4, 3], layers, 4);
+        assert_refused(&model, &["`lstm` (LSTM): time_major: true"]);
         // Without masks the pooling stays.
         let layers = vec![entry_on("gap", "GlobalAveragePooling1D", json!({}), "x")];
         let model = functional(&[4, 3], layers, 4);

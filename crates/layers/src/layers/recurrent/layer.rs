@@ -42,6 +42,9 @@ pub struct Rnn {
     /// Keras `zero_output_for_mask` (not a TensorFlow.js field; not written).
     pub(crate) zero_output_for_mask: bool,
     pub(super) num_constants: Option<Value>,
+    /// tf_keras `time_major`: inputs and the returned sequence are
+    /// `[time, batch, …]` (states stay `[batch, …]`).
+    pub(super) time_major: bool,
 }
 
 impl Rnn {
@@ -65,11 +68,9 @@ impl Rnn {
         c: &ConfigReader<'_>,
         mut stack: Stack,
     ) -> Result<Rnn> {
-        if c.bool_or("time_major", false)? {
-            return Err(c.err(
-                "time_major",
-                "true (inputs as [time, batch, features]) is not supported",
-            ));
+        let time_major = c.bool_or("time_major", false)?;
+        if time_major && matches!(stack, Stack::Conv(_)) {
+            return Err(c.err("time_major", "true is not supported for ConvLSTM layers"));
         }
         let base = Base::parse(c)?;
         if let Some(d) = base
@@ -92,6 +93,7 @@ impl Rnn {
             unroll: c.bool_or("unroll", false)?,
             zero_output_for_mask: c.bool_or("zero_output_for_mask", false)?,
             num_constants: c.get("num_constants").cloned(),
+            time_major,
         })
     }
 
@@ -115,6 +117,9 @@ impl Layer for Rnn {
         m.insert("unroll".into(), self.unroll.into());
         if let Some(n) = &self.num_constants {
             m.insert("num_constants".into(), n.clone());
+        }
+        if self.time_major {
+            m.insert("time_major".into(), true.into());
         }
         if self.class == "RNN" {
             m.insert(
@@ -158,6 +163,83 @@ impl Layer for Rnn {
     }
 
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        if !self.time_major {
+            return self.batch_major_shapes(inputs);
+        }
+        let mut swapped = inputs.to_vec();
+        if let Some(s) = swapped.first_mut().filter(|s| s.len() >= 2) {
+            s.swap(0, 1);
+        }
+        let mut out = self.batch_major_shapes(&swapped)?;
+        if self.return_sequences {
+            out[0].swap(0, 1);
+        }
+        Ok(out)
+    }
+
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        if !self.time_major {
+            return self.batch_major_call(inputs, masks);
+        }
+        // `[time, batch, …]` in and, for the sequence, out; a mask would
+        // be `[time, batch]` too (Keras masks are batch-major): refused.
+        if masks.iter().any(Option::is_some) {
+            return Err(input_err(
+                &self.base.name,
+                "a Keras mask on a time_major recurrent layer is not supported",
+            ));
+        }
+        let mut swapped = inputs.to_vec();
+        if let Some(x) = swapped.first_mut() {
+            *x = swap_leading_axes(&self.base.name, x)?;
+        }
+        let mut out = self.batch_major_call(&swapped, masks)?;
+        if self.return_sequences {
+            out[0] = swap_leading_axes(&self.base.name, &out[0])?;
+        }
+        Ok(out)
+    }
+
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        let mut out = vec![sequence_mask(self.return_sequences, masks)];
+        if self.return_state {
+            out.extend(std::iter::repeat_n(None, self.stack.state_sizes().len()));
+        }
+        Ok(out)
+    }
+}
+
+/// `x` with its first two axes exchanged (`[time, batch, …]` ↔ `[batch,
+/// time, …]`).
+fn swap_leading_axes(layer: &str, x: &Tensor) -> Result<Tensor> {
+    let s = x.shape();
+    if s.len() < 2 {
+        return Err(input_err(
+            layer,
+            format!("expects input [time, batch, ...], got shape {s:?}"),
+        ));
+    }
+    let (a, b) = (s[0], s[1]);
+    let inner: usize = s[2..].iter().product();
+    let xs = f32s(x);
+    let mut out = Vec::with_capacity(xs.len());
+    for j in 0..b {
+        for i in 0..a {
+            out.extend_from_slice(&xs[(i * b + j) * inner..][..inner]);
+        }
+    }
+    let mut shape = s.to_vec();
+    shape.swap(0, 1);
+    Tensor::from_f32(shape, out)
+}
+
+impl Rnn {
+    /// The output shapes for batch-major inputs.
+    fn batch_major_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = first_shape(&self.base.name, inputs)?;
         if s.len() < 3 {
             return Err(input_err(
@@ -183,7 +265,8 @@ impl Layer for Rnn {
         Ok(out)
     }
 
-    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+    /// The layer on batch-major inputs.
+    fn batch_major_call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let name = &self.base.name;
         let x = first_input(name, inputs)?;
         if x.rank() < 3 {
@@ -266,18 +349,6 @@ impl Layer for Rnn {
                 shape.extend(&step_shape);
                 out.push(Tensor::from_f32(shape, s)?);
             }
-        }
-        Ok(out)
-    }
-
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        let mut out = vec![sequence_mask(self.return_sequences, masks)];
-        if self.return_state {
-            out.extend(std::iter::repeat_n(None, self.stack.state_sizes().len()));
         }
         Ok(out)
     }
