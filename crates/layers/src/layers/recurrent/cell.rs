@@ -273,7 +273,7 @@ impl Cell {
 }
 
 /// Per-step outputs, final states and output rows × cols of a ConvLSTM2D run.
-pub(super) type ConvRun = (Vec<f32>, Vec<Vec<f32>>, (usize, usize));
+pub(super) type ConvRun = (Vec<f32>, Vec<Vec<f32>>, Vec<usize>);
 
 /// Per-step outputs, final states and per-step output shape of a stack run.
 pub(super) type StackRun = (Vec<f32>, Vec<Vec<f32>>, Vec<usize>);

@@ -1,11 +1,12 @@
-//! The ConvLSTM2D cell: LSTM gates computed by 2-D convolutions.
+//! The ConvLSTM cell: LSTM gates computed by 2-D (`ConvLSTM2D`) or 3-D
+//! (`ConvLSTM3D`) convolutions.
 
 use super::*;
 use crate::activations::Activation;
 use crate::config::ConfigReader;
 use crate::{LayerWeight, LayersError, Result, Tensor};
 use serde_json::{json, Map, Value};
-use tfjs_kernels::{conv2d, Conv2dParams, FusedActivation::Linear, Padding};
+use tfjs_kernels::{conv3d, Conv3dParams, Padding};
 
 // ---------------------------------------------------------------------------
 // ConvLSTM2D cell
@@ -15,9 +16,12 @@ use tfjs_kernels::{conv2d, Conv2dParams, FusedActivation::Linear, Padding};
 pub(super) struct ConvCell {
     pub(super) base: Base,
     pub(super) filters: usize,
-    pub(super) kernel_size: [usize; 2],
-    pub(super) strides: [usize; 2],
-    pub(super) dilation: [usize; 2],
+    /// Spatial dims: 2 (`ConvLSTM2D`) or 3 (`ConvLSTM3D`).
+    pub(super) rank: usize,
+    /// Window `[depth, height, width]`; a 2-D cell's depth is 1.
+    pub(super) kernel_size: [usize; 3],
+    pub(super) strides: [usize; 3],
+    pub(super) dilation: [usize; 3],
     pub(super) padding: Padding,
     pub(super) channels_first: bool,
     pub(super) activation: Activation,
@@ -29,15 +33,16 @@ pub(super) struct ConvCell {
 }
 
 impl ConvCell {
-    pub(super) fn from_config(c: &ConfigReader<'_>) -> Result<ConvCell> {
+    /// A cell over `rank` (2 or 3) spatial dims.
+    pub(super) fn from_config(c: &ConfigReader<'_>, rank: usize) -> Result<ConvCell> {
         let base = Base::parse(c)?;
         let filters = c.usize_req("filters")?;
         if filters == 0 {
             return Err(c.err("filters", "must be positive"));
         }
-        let ks = c.tuple_req("kernel_size", 2)?;
-        let st = c.tuple_or("strides", 2, 1)?;
-        let dl = c.tuple_or("dilation_rate", 2, 1)?;
+        let ks = c.tuple_req("kernel_size", rank)?;
+        let st = c.tuple_or("strides", rank, 1)?;
+        let dl = c.tuple_or("dilation_rate", rank, 1)?;
         if ks.contains(&0) || st.contains(&0) || dl.contains(&0) {
             return Err(c.err(
                 "kernel_size",
@@ -83,17 +88,23 @@ impl ConvCell {
         push("strides", json!(st));
         let in_ch = base.batch_input_shape.as_ref().and_then(|s| {
             if channels_first {
-                s.get(s.len().wrapping_sub(3)).copied().flatten()
+                s.get(s.len().wrapping_sub(rank + 1)).copied().flatten()
             } else {
                 s.last().copied().flatten()
             }
         });
+        let window = |v: &[usize]| -> [usize; 3] {
+            let mut w = [1; 3];
+            w[3 - rank..].copy_from_slice(v);
+            w
+        };
         let mut cell = ConvCell {
             base,
             filters,
-            kernel_size: [ks[0], ks[1]],
-            strides: [st[0], st[1]],
-            dilation: [dl[0], dl[1]],
+            rank,
+            kernel_size: window(&ks),
+            strides: window(&st),
+            dilation: window(&dl),
             padding,
             channels_first,
             activation: act,
@@ -109,19 +120,16 @@ impl ConvCell {
     }
 
     pub(super) fn allocate(&mut self, cin: usize) -> Result<()> {
-        let [kh, kw] = self.kernel_size;
+        let window = &self.kernel_size[3 - self.rank..];
         let name = &self.base.name;
         let f4 = self
             .filters
             .checked_mul(4)
             .ok_or_else(|| LayersError::config(name, "filters is too large"))?;
         let bias = self.use_bias.then(|| vec![f4]);
-        self.params.allocate(
-            &self.base.name,
-            vec![kh, kw, cin, f4],
-            vec![kh, kw, self.filters, f4],
-            bias,
-        )?;
+        let shape = |c: usize| [window, &[c, f4]].concat();
+        self.params
+            .allocate(&self.base.name, shape(cin), shape(self.filters), bias)?;
         self.in_channels = Some(cin);
         Ok(())
     }
@@ -141,39 +149,40 @@ impl ConvCell {
     pub(super) fn set_weight(&mut self, layer: &str, index: usize, value: Tensor) -> Result<()> {
         // The kernel fixes the input channels if the layer was not built.
         if index == 0 && (self.in_channels.is_none() || self.in_channels == Some(0)) {
-            if let [_, _, cin, _] = value.shape() {
-                self.allocate(*cin)?;
+            if let Some(&cin) = value
+                .shape()
+                .get(self.rank)
+                .filter(|_| value.rank() == self.rank + 2)
+            {
+                self.allocate(cin)?;
             }
         }
         self.params.set(layer, index, value, self.use_bias)
     }
 
-    /// Output size along spatial `axis` (0: rows, 1: columns) for an input
-    /// of `size` there.
+    /// Output size along spatial `axis` (of the cell's `rank`) for an
+    /// input of `size` there.
     pub(super) fn out_size(&self, layer: &str, axis: usize, size: usize) -> Result<usize> {
+        let d = 3 - self.rank + axis;
         tfjs_kernels::conv_output_size(
             size,
-            self.kernel_size[axis],
-            self.strides[axis],
-            self.dilation[axis],
+            self.kernel_size[d],
+            self.strides[d],
+            self.dilation[d],
             self.padding,
         )
         .map(|(out, _)| out)
         .map_err(|e| input_err(layer, e))
     }
 
-    /// Output spatial size for an `h × w` input.
-    pub(super) fn out_hw(&self, layer: &str, h: usize, w: usize) -> Result<(usize, usize)> {
-        Ok((self.out_size(layer, 0, h)?, self.out_size(layer, 1, w)?))
-    }
-
-    /// Run over `[b, t, h, w, c]` (channels-last). Returns the per-step
-    /// outputs `[b, t, oh, ow, f]` and the final states `[h, c]`.
+    /// Run over `[b, t, …spatial, c]` (channels-last, `rank` spatial
+    /// dims). Returns the per-step outputs `[b, t, …out spatial, f]`, the
+    /// final states `[h, c]` and the output's spatial dims.
     pub(super) fn run(
         &self,
         layer: &str,
         x: &[f32],
-        (b, t, h, w, cin): (usize, usize, usize, usize, usize),
+        (b, t, spatial, cin): (usize, usize, &[usize], usize),
         mask: Option<&[f32]>,
         backwards: bool,
         init: Option<Vec<Vec<f32>>>,
@@ -189,12 +198,18 @@ impl ConvCell {
         }
         let f = self.filters;
         let f4 = 4 * f;
-        let (oh, ow) = self.out_hw(layer, h, w)?;
-        let px = oh * ow;
+        if spatial.len() != self.rank {
+            return Err(input_err(
+                layer,
+                format!("expects {} spatial dims, got {spatial:?}", self.rank),
+            ));
+        }
+        let mut dhw = [1; 3];
+        dhw[3 - self.rank..].copy_from_slice(spatial);
         let kerr = |e: tfjs_kernels::KernelError| input_err(layer, e);
-        let pin = Conv2dParams::new(
+        let pin = Conv3dParams::new(
             b * t,
-            [h, w],
+            dhw,
             cin,
             f4,
             self.kernel_size,
@@ -203,17 +218,19 @@ impl ConvCell {
             self.padding,
         )
         .map_err(kerr)?;
+        let out_dhw = [pin.out_d, pin.out_h, pin.out_w];
+        let px: usize = out_dhw.iter().product();
         let mut xp = vec![0f32; b * t * px * f4];
         let bias = self.use_bias.then(|| f32_of(&self.params.bias));
-        conv2d(x, f32_of(&self.params.kernel), bias, Linear, &pin, &mut xp);
-        let prec = Conv2dParams::new(
+        conv3d(x, f32_of(&self.params.kernel), bias, &pin, &mut xp);
+        let prec = Conv3dParams::new(
             b,
-            [oh, ow],
+            out_dhw,
             f,
             f4,
             self.kernel_size,
-            [1, 1],
-            [1, 1],
+            [1; 3],
+            [1; 3],
             Padding::Same,
         )
         .map_err(kerr)?;
@@ -230,11 +247,10 @@ impl ConvCell {
         let (act, ract) = (self.activation, self.recurrent_activation);
         for step in 0..t {
             let ti = if backwards { t - 1 - step } else { step };
-            conv2d(
+            conv3d(
                 &states[0],
                 f32_of(&self.params.recurrent_kernel),
                 None,
-                Linear,
                 &prec,
                 &mut rp,
             );
@@ -266,6 +282,6 @@ impl ConvCell {
                 seq[(bi * t + step) * per..][..per].copy_from_slice(&states[0][r]);
             }
         }
-        Ok((seq, states, (oh, ow)))
+        Ok((seq, states, out_dhw[3 - self.rank..].to_vec()))
     }
 }

@@ -1,4 +1,5 @@
-//! The recurrent layers (`SimpleRNN`, `LSTM`, `GRU`, `ConvLSTM2D`, `RNN`)
+//! The recurrent layers (`SimpleRNN`, `LSTM`, `GRU`, `ConvLSTM2D`,
+//! `ConvLSTM3D`, `RNN`)
 //! and bare cells used as layers.
 
 use super::*;
@@ -49,8 +50,12 @@ pub struct Rnn {
 
 impl Rnn {
     pub(super) fn from_builtin(class: &'static str, c: &ConfigReader<'_>) -> Result<Rnn> {
-        let stack = if class == "ConvLSTM2D" {
-            Stack::Conv(ConvCell::from_config(c)?)
+        let stack = if let Some(rank) = match class {
+            "ConvLSTM2D" => Some(2),
+            "ConvLSTM3D" => Some(3),
+            _ => None,
+        } {
+            Stack::Conv(ConvCell::from_config(c, rank)?)
         } else {
             Stack::Single(Cell::from_config(class, c)?)
         };

@@ -1,6 +1,7 @@
 //! Recurrent layers: `SimpleRNN`, `LSTM`, `GRU`, their cells
 //! (`SimpleRNNCell`, `LSTMCell`, `GRUCell`), the generic `RNN`,
-//! `StackedRNNCells`, `ConvLSTM2D` (and `ConvLSTM1D`, run as one) and
+//! `StackedRNNCells`, `ConvLSTM2D`, `ConvLSTM3D` (and `ConvLSTM1D`, run as a
+//! `ConvLSTM2D`) and
 //! `ConvLSTM2DCell`, at inference
 //! semantics.
 //!
@@ -44,7 +45,7 @@ use stack::*;
 
 /// Register the recurrent classes.
 pub fn register(registry: &mut LayerRegistry) {
-    for class in ["SimpleRNN", "LSTM", "GRU", "ConvLSTM2D"] {
+    for class in ["SimpleRNN", "LSTM", "GRU", "ConvLSTM2D", "ConvLSTM3D"] {
         register_simple(registry, &[class], move |c| {
             boxed_layer(Rnn::from_builtin(class, c))
         });

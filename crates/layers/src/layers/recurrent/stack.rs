@@ -61,7 +61,7 @@ pub(super) fn parse_cell_value(v: &Value, owner: &ConfigReader<'_>) -> Result<St
 pub(super) fn parse_cell_object(class: &str, c: &ConfigReader<'_>) -> Result<Stack> {
     match class {
         "SimpleRNNCell" | "LSTMCell" | "GRUCell" => Ok(Stack::Single(Cell::from_config(class, c)?)),
-        "ConvLSTM2DCell" => Ok(Stack::Conv(ConvCell::from_config(c)?)),
+        "ConvLSTM2DCell" => Ok(Stack::Conv(ConvCell::from_config(c, 2)?)),
         "StackedRNNCells" => {
             let base = Base::parse(c)?;
             let cells = c.required("cells")?;
@@ -218,23 +218,32 @@ impl Stack {
     ) -> Result<Shape> {
         match self {
             Stack::Conv(c) => {
-                if step_in.len() != 3 {
+                if step_in.len() != c.rank + 1 {
                     return Err(input_err(
                         layer,
                         format!(
-                            "ConvLSTM2D expects 5-D input [batch, time, rows, cols, channels], \
-                             got a per-step shape {step_in:?}"
+                            "ConvLSTM{}D expects {}-D input [batch, time, …{} spatial dims, channels], \
+                             got a per-step shape {step_in:?}",
+                            c.rank,
+                            c.rank + 3,
+                            c.rank
                         ),
                     ));
                 }
-                let (hi, wi) = if c.channels_first { (1, 2) } else { (0, 1) };
-                let oh = step_in[hi].map(|h| c.out_size(layer, 0, h)).transpose()?;
-                let ow = step_in[wi].map(|w| c.out_size(layer, 1, w)).transpose()?;
-                Ok(if c.channels_first {
-                    vec![Some(c.filters), oh, ow]
+                let first = usize::from(c.channels_first);
+                let mut out = (0..c.rank)
+                    .map(|a| {
+                        step_in[first + a]
+                            .map(|n| c.out_size(layer, a, n))
+                            .transpose()
+                    })
+                    .collect::<Result<Shape>>()?;
+                if c.channels_first {
+                    out.insert(0, Some(c.filters));
                 } else {
-                    vec![oh, ow, Some(c.filters)]
-                })
+                    out.push(Some(c.filters));
+                }
+                Ok(out)
             }
             _ => {
                 if step_in.len() != 1 {
@@ -266,11 +275,13 @@ impl Stack {
         let data = f32s(x);
         match self {
             Stack::Conv(c) => {
-                if shape.len() != 5 {
+                if shape.len() != c.rank + 3 {
                     return Err(input_err(
                         layer,
                         format!(
-                            "expects 5-D input [batch, time, rows, cols, channels], got {shape:?}"
+                            "expects {}-D input [batch, time, …{} spatial dims, channels], got {shape:?}",
+                            c.rank + 3,
+                            c.rank
                         ),
                     ));
                 }
@@ -281,10 +292,12 @@ impl Stack {
                          use channels_last",
                     ));
                 }
-                let (b, t, h, w, ch) = (shape[0], shape[1], shape[2], shape[3], shape[4]);
-                let (seq, states, (oh, ow)) =
-                    c.run(layer, &data, (b, t, h, w, ch), mask, backwards, init)?;
-                Ok((seq, states, vec![oh, ow, c.filters]))
+                let (b, t, ch) = (shape[0], shape[1], shape[shape.len() - 1]);
+                let spatial = &shape[2..shape.len() - 1];
+                let (seq, states, mut out) =
+                    c.run(layer, &data, (b, t, spatial, ch), mask, backwards, init)?;
+                out.push(c.filters);
+                Ok((seq, states, out))
             }
             Stack::Single(c) => {
                 let (b, t, d) = seq_dims(layer, shape)?;
