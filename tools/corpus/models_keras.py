@@ -2951,3 +2951,32 @@ add("tfop_wave3", "heldout4", tfop_wave3,
     "image.resize nearest, softsign, silu", sources=K2_ONLY, seed=FOURTH + 25)
 
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout4")
+
+
+# Held-out, fifth batch: Keras 3.15 layers the engine did not have.
+FIFTH = HELD + 120
+
+
+def k3_adaptive_pooling(K, v):
+    """Keras 3.15's adaptive pooling (a window per output position, from
+    floor(i·n/m) to ceil((i+1)·n/m)): 1-, 2- and 3-D, average and max,
+    output sizes that do not divide the input or exceed it, channels_first."""
+    L = K.layers
+    s = L.Input((7, 3), name="seq")
+    x = L.Input((7, 5, 3), name="img")
+    vol = L.Input((5, 4, 6, 2), name="vol")
+    outs = [L.AdaptiveAveragePooling1D(3, name="aap1")(s),
+            L.AdaptiveMaxPooling1D(9, name="amp1_up")(s),
+            L.AdaptiveAveragePooling2D((3, 2), name="aap2")(x),
+            L.AdaptiveMaxPooling2D((4, 4), name="amp2")(x),
+            L.AdaptiveAveragePooling2D(2, data_format="channels_first", name="aap2_cf")(x),
+            L.AdaptiveAveragePooling3D((2, 3, 4), name="aap3")(vol),
+            L.AdaptiveMaxPooling3D((3, 2, 5), name="amp3")(vol)]
+    return K.Model([s, x, vol], outs, name="k3_adaptive_pooling")
+
+
+add("k3_adaptive_pooling", "heldout5", k3_adaptive_pooling,
+    "AdaptiveAverage/MaxPooling1D/2D/3D: sizes that do not divide the input or exceed it, "
+    "channels_first", sources=["keras3-h5", "keras3-keras"], seed=FIFTH + 1)
+
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout5")

@@ -3,6 +3,7 @@
 
 use crate::LayerRegistry;
 
+pub mod adaptive_pooling;
 pub mod advanced_activations;
 pub mod applications;
 pub mod attention;
@@ -36,6 +37,7 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     einsum_dense::register(registry);
     spatial_shape::register(registry);
     pooling::register(registry);
+    adaptive_pooling::register(registry);
     normalization::register(registry);
     merge::register(registry);
     advanced_activations::register(registry);

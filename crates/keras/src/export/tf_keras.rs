@@ -55,6 +55,12 @@ const KERAS3_ONLY_CLASSES: &[&str] = &[
     "RMSNormalization",
     "GroupQueryAttention",
     "GroupedQueryAttention",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
 ];
 
 /// tf_keras has no `hard_silu` (`hard_swish`) activation (and its
