@@ -235,6 +235,8 @@ fn keras_layer_order(mc: &mut Value, layers: &mut [Layer]) {
 /// A config key only one Keras takes: `(class, key, value)`, where `value`
 /// (JSON) is how the other Keras behaves without the key; the key is
 /// dropped when it holds that value (or `null`), any value for `None`.
+/// `class` may list classes (`"LSTM|GRU"`) and end in `*D` (its 1-, 2- and
+/// 3-D variants).
 type OneSidedKey = (&'static str, &'static str, Option<&'static str>);
 
 /// Keras 2 keys Keras 3's constructors reject ("Unrecognized keyword
@@ -248,11 +250,11 @@ const KERAS2_ONLY_KEYS: &[OneSidedKey] = &[
     ("ConvLSTM*D", "implementation", None),
     // Keras 3's recurrent layers take no `time_major` (inputs are
     // batch-major): a time-major layer is refused for `.keras`.
-    ("ConvLSTM*D", "time_major", Some("false")),
-    ("LSTM", "time_major", Some("false")),
-    ("GRU", "time_major", Some("false")),
-    ("SimpleRNN", "time_major", Some("false")),
-    ("RNN", "time_major", Some("false")),
+    (
+        "ConvLSTM*D|LSTM|GRU|SimpleRNN|RNN",
+        "time_major",
+        Some("false"),
+    ),
     ("MultiHeadAttention", "query_shape", None),
     ("MultiHeadAttention", "key_shape", None),
     ("MultiHeadAttention", "value_shape", None),
@@ -330,6 +332,9 @@ fn initializer_axes(v: &mut Value) {
 /// (the random layers and the other layers that are the identity at
 /// inference), or `<Name>*D` (its 1-, 2- and 3-D variants).
 fn names_class(pattern: &str, class: &str) -> bool {
+    if pattern.contains('|') {
+        return pattern.split('|').any(|p| names_class(p, class));
+    }
     match pattern.split_once('*') {
         None => pattern == class,
         Some(("", "")) => {
