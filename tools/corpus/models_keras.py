@@ -2979,4 +2979,28 @@ add("k3_adaptive_pooling", "heldout5", k3_adaptive_pooling,
     "AdaptiveAverage/MaxPooling1D/2D/3D: sizes that do not divide the input or exceed it, "
     "channels_first", sources=["keras3-h5", "keras3-keras"], seed=FIFTH + 1)
 
+
+
+def k3_adaptive_divisible(K, v):
+    """Adaptive pooling whose output sizes divide the input's: TensorFlow.js
+    pooling layers with pool = stride compute it."""
+    L = K.layers
+    x = L.Input((8, 6, 3), name="img")
+    h = L.Conv2D(4, 3, padding="same", activation="relu", name="conv")(x)
+    # (An output size of 1 fails in Keras's TensorFlow backend itself: its
+    # "big" window, ceil(n/1) + 1, is longer than the input.)
+    g = L.Flatten(name="flat")(L.AdaptiveAveragePooling2D((2, 3), name="aap2")(h))
+    m = L.AdaptiveMaxPooling2D((4, 2), name="amp2")(h)
+    s = L.Input((6, 2), name="seq")
+    a1 = L.AdaptiveAveragePooling1D(2, name="aap1")(s)
+    vol = L.Input((2, 4, 4, 2), name="vol")
+    m3 = L.AdaptiveMaxPooling3D((2, 2, 2), name="amp3")(vol)
+    return K.Model([x, s, vol], [L.Dense(3, name="head")(g), m, a1, m3],
+                   name="k3_adaptive_divisible")
+
+
+add("k3_adaptive_divisible", "heldout5", k3_adaptive_divisible,
+    "adaptive pooling with output sizes that divide the input (--rebuild: plain pooling)",
+    sources=["keras3-keras"], seed=FIFTH + 2)
+
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout5")

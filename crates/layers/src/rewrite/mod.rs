@@ -103,6 +103,7 @@
 //! [`KERAS_RULES`]).
 
 pub mod activations;
+pub mod adaptive_pooling;
 pub mod attention_dot;
 pub mod batch_norm_rank5;
 pub mod batch_norm_virtual;
@@ -171,6 +172,7 @@ pub const TFJS_RULES: &[Rule] = &[
     batch_norm_virtual::rule,
     batch_norm_rank5::rule,
     global_pooling_3d::rule,
+    adaptive_pooling::rule,
     pad_crop_1d::rule,
     spatial_3d::rule,
     attention_dot::rule,
