@@ -3003,4 +3003,25 @@ add("k3_adaptive_divisible", "heldout5", k3_adaptive_divisible,
     "adaptive pooling with output sizes that divide the input (--rebuild: plain pooling)",
     sources=["keras3-keras"], seed=FIFTH + 2)
 
+
+
+def inception_resnet_scale(K, v):
+    """InceptionResNetV2's residual sum: its CustomScaleLayer (x + r·scale,
+    a layer of keras.applications, not of keras.layers) on small convolution
+    branches, as inception_resnet_block wires it."""
+    L = K.layers
+    CustomScaleLayer = _app("inception_resnet_v2", "inception_resnet_v2")(v).CustomScaleLayer
+    x = L.Input((6, 6, 4), name="x")
+    h = L.Conv2D(4, 1, activation="relu", name="stem")(x)
+    b0 = L.Conv2D(3, 1, name="branch_0")(h)
+    b1 = L.Conv2D(3, 3, padding="same", name="branch_1")(h)
+    up = L.Conv2D(4, 1, name="up")(L.Concatenate(name="mixed")([b0, b1]))
+    y = CustomScaleLayer(0.17, name="block_scale")([h, up])
+    return K.Model(x, L.Activation("relu", name="block_ac")(y), name="inception_resnet_scale")
+
+
+add("inception_resnet_scale", "heldout5", inception_resnet_scale,
+    "InceptionResNetV2's CustomScaleLayer (x + r * scale) in a residual block",
+    sources=["keras2", "keras3-keras"], seed=FIFTH + 3)
+
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout5")

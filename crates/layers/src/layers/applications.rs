@@ -1,6 +1,7 @@
 //! Layers that `keras.applications` defines for its own models and that
 //! its saved models therefore name: ConvNeXt's `LayerScale`
-//! (`x * gamma`, one learned scale per channel).
+//! (`x * gamma`, one learned scale per channel) and InceptionResNetV2's
+//! `CustomScaleLayer` (`x + r * scale`, its residual blocks' sum).
 
 use super::common::*;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
@@ -8,6 +9,12 @@ use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 /// Register the applications' layers.
 pub fn register(registry: &mut LayerRegistry) {
     register_layer(registry, &["LayerScale"], LayerScale::from_config);
+    register_layer(
+        registry,
+        // tf_keras registers it under its default package, `Custom>`.
+        &["CustomScaleLayer", "Custom>CustomScaleLayer"],
+        CustomScaleLayer::from_config,
+    );
 }
 
 keras_config! {
@@ -57,6 +64,60 @@ impl Layer for LayerScale {
             .iter()
             .enumerate()
             .map(|(i, v)| v * gamma[i % d])
+            .collect();
+        Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
+    }
+}
+
+keras_config! {
+    /// `CustomScaleLayer`'s config.
+    pub(crate) struct CustomScaleConfig |cx| {
+        scale: f64,
+    }
+}
+
+declared_layer! {
+    /// `CustomScaleLayer(scale)` on `[x, r]`: `x + r * scale` (the same
+    /// shapes), as tf_keras's and Keras 3's InceptionResNetV2 define it.
+    pub struct CustomScaleLayer(CustomScaleConfig);
+}
+
+impl Layer for CustomScaleLayer {
+    layer_flags!(per_sample);
+    layer_common!("CustomScaleLayer");
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        match inputs {
+            [x, r] if x.len() == r.len() => {
+                Ok(vec![x.iter().zip(r).map(|(a, b)| a.or(*b)).collect()])
+            }
+            _ => Err(self.base.err(format!(
+                "expects two inputs [x, residual] of the same rank, got {}",
+                inputs.len()
+            ))),
+        }
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let [x, r] = inputs else {
+            return Err(input_err(
+                &self.base.name,
+                format!("expects two inputs [x, residual], got {}", inputs.len()),
+            ));
+        };
+        if x.shape() != r.shape() {
+            return Err(input_err(
+                &self.base.name,
+                format!(
+                    "x {:?} and the residual {:?} must have the same shape",
+                    x.shape(),
+                    r.shape()
+                ),
+            ));
+        }
+        let scale = self.cfg.scale as f32;
+        let out = f32s(x)
+            .iter()
+            .zip(f32s(r).iter())
+            .map(|(a, b)| a + b * scale)
             .collect();
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
     }

@@ -131,10 +131,10 @@ pub mod pad_crop_1d;
 pub mod regularizers;
 pub mod relu_options;
 pub mod reshape_static;
+pub mod scaled_add;
 pub mod softmax_axis;
 pub mod spatial_3d;
 pub mod spectral_norm;
-pub mod subtract;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
 
@@ -161,7 +161,7 @@ pub type Rule = fn(&Site<'_>) -> Outcome;
 pub const TFJS_RULES: &[Rule] = &[
     spectral_norm::rule,
     tfjs_limits::rule,
-    subtract::rule,
+    scaled_add::rule,
     identity_layer::rule,
     reshape_static::rule,
     softmax_axis::rule,
@@ -193,11 +193,13 @@ pub const TFJS_RULES: &[Rule] = &[
 ];
 
 /// The rules of a Keras export: Keras reads every layer this engine runs;
-/// only activations, `RandomCrop`, Keras 3's newer augmentation layers
-/// and tf_keras's `virtual_batch_size` (which no Keras reads back) need
-/// care. One line per rule.
+/// only activations, `RandomCrop`, Keras 3's newer augmentation layers,
+/// tf_keras's `virtual_batch_size` (which no Keras reads back) and
+/// `keras.applications`' unregistered `CustomScaleLayer` need care. One
+/// line per rule.
 pub const KERAS_RULES: &[Rule] = &[
     batch_norm_virtual::rule,
+    scaled_add::keras_rule,
     activations::rule,
     image_resize::keras_rule,
     inference_identity::keras_rule,
