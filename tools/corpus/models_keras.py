@@ -3024,4 +3024,42 @@ add("inception_resnet_scale", "heldout5", inception_resnet_scale,
     "InceptionResNetV2's CustomScaleLayer (x + r * scale) in a residual block",
     sources=["keras2", "keras3-keras"], seed=FIFTH + 3)
 
+
+
+TV_VOCAB = ["the", "cat", "sat", "on", "mat", "dog", "ran", "a"]
+SENTENCES = ["The cat sat on the mat.", "A dog ran!", "  the DOG, the cat; and the rug  ",
+             "Mat-sat: on\ta  cat\ndog", "", "zebra?", "it's a cat's mat", "RAN ran Ran"]
+
+
+def text_vectorization(K, v):
+    """TextVectorization with the vocabulary in its config (raw strings in):
+    lower_and_strip_punctuation + whitespace split to int ids padded/cut to
+    6 (Embedding + pooling), multi_hot and count bags of words, a character
+    split without standardization."""
+    L = K.layers
+    text = L.Input((1,), dtype="string", name="text")
+    ids = L.TextVectorization(vocabulary=TV_VOCAB, output_mode="int",
+                              output_sequence_length=6, name="tv_int")(text)
+    emb = L.GlobalAveragePooling1D(name="pool")(L.Embedding(10, 4, name="emb")(ids))
+    bag = L.TextVectorization(vocabulary=TV_VOCAB, output_mode="multi_hot", name="tv_bag")(text)
+    cnt = L.TextVectorization(vocabulary=TV_VOCAB, output_mode="count", standardize="lower",
+                              name="tv_count")(text)
+    chars = L.TextVectorization(vocabulary=list("abcdet "), split="character", standardize=None,
+                                output_sequence_length=8, name="tv_chars")(text)
+    # (Keras 3 infers [batch, 1, 9] for the bags of a [batch, 1] input; they
+    # are [batch, 9].)
+    flat = lambda t, n: L.Reshape((len(TV_VOCAB) + 1,), name=n)(t)
+    h = L.Concatenate(name="concat")([emb, flat(bag, "bag_flat"), flat(cnt, "count_flat")])
+    return K.Model(text, [L.Dense(3, name="probs")(h), chars], name="text_vectorization")
+
+
+def _sentence_inputs(rng, batch):
+    return [np.array(SENTENCES, dtype=object)[rng.integers(0, len(SENTENCES), (batch, 1))]]
+
+
+add("text_vectorization", "heldout5", text_vectorization,
+    "TextVectorization (vocabulary in the config) on raw strings: int ids padded to 6, "
+    "multi_hot, count (standardize lower), character split", sources=["keras2", "keras3-keras"],
+    inputs=_sentence_inputs, seed=FIFTH + 4)
+
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout5")

@@ -409,6 +409,11 @@ fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result
         {
             c.insert("dtype".into(), "int64".into());
         }
+        // tf_keras's TextVectorization takes only `dtype: "string"` (its
+        // input's); Keras 3 saves its float32 policy.
+        if !keras3 && class == "TextVectorization" {
+            c.insert("dtype".into(), "string".into());
+        }
     }
     Ok(())
 }

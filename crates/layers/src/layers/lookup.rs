@@ -9,6 +9,8 @@
 //! num_oov_indices`, Keras's `floormod`), then the vocabulary in order.
 //! `output_mode` `int` gives int32 indices; `one_hot`, `multi_hot` and
 //! `count` give float32 encodings over the whole index range.
+//! `TextVectorization` (`lookup/text_vectorization.rs`) is a standardizer
+//! and a splitter in front of a `StringLookup`.
 //! TensorFlow.js 4.22 has no lookup layers.
 
 use super::common::*;
@@ -36,8 +38,17 @@ macro_rules! lookup_common {
     };
 }
 
-/// Register `IntegerLookup`, `StringLookup`, `Discretization` and `Hashing`.
+mod text_vectorization;
+pub use text_vectorization::TextVectorization;
+
+/// Register `IntegerLookup`, `StringLookup`, `Discretization`, `Hashing`
+/// and `TextVectorization`.
 pub fn register(registry: &mut LayerRegistry) {
+    register_layer(
+        registry,
+        &["TextVectorization"],
+        TextVectorization::from_config,
+    );
     register_layer(registry, &["Hashing"], Hashing::from_config);
     register_layer(registry, &["IntegerLookup"], IntegerLookup::from_config);
     register_layer(registry, &["StringLookup"], StringLookup::from_config);
@@ -212,6 +223,22 @@ impl<T: LookupToken> IndexLookup<T> {
         }
         // Keras reserves index 0 for the mask only in `int` mode.
         let first = usize::from(mask_token.is_some() && mode == Mode::Int) + num_oov;
+        // A vocabulary that starts with exactly those reserved tokens (the
+        // mask, then the OOV token `num_oov` times) has them dropped, as
+        // Keras's `set_vocabulary` does.
+        let mut vocabulary = vocabulary;
+        let reserved = vocabulary.get(..first).is_some_and(|head| {
+            let mask_slots = first - num_oov;
+            head[..mask_slots]
+                .iter()
+                .all(|t| Some(t) == mask_token.as_ref())
+                && head[mask_slots..]
+                    .iter()
+                    .all(|t| Some(t) == oov_token.as_ref())
+        });
+        if reserved && first > 0 {
+            vocabulary.drain(..first);
+        }
         let mut index = HashMap::with_capacity(vocabulary.len());
         for (i, t) in vocabulary.iter().enumerate() {
             if index.insert(t.clone(), first + i).is_some() {
