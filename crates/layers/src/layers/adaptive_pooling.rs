@@ -130,6 +130,21 @@ impl Layer for AdaptivePooling {
                 .base
                 .err(format!("input {:?} has an empty spatial axis", x.shape())));
         }
+        // Axis by axis, the intermediate results may outgrow the output (an
+        // axis grown before another shrinks): each is checked first.
+        let mut sizes = shape.clone();
+        for (a, &m) in self.cfg.output_size.iter().enumerate() {
+            sizes[a + 1] = m;
+            let n = sizes.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+            if n.is_none_or(|n| n > crate::model::MAX_OUTPUT_ELEMENTS) {
+                return Err(self.base.err(format!(
+                    "pooling {:?} to {:?} goes through {sizes:?}, over {} elements",
+                    x.shape(),
+                    &*self.cfg.output_size,
+                    crate::model::MAX_OUTPUT_ELEMENTS
+                )));
+            }
+        }
         let mut data = xl.data.into_owned();
         for (a, &m) in self.cfg.output_size.iter().enumerate() {
             let outer: usize = shape[..=a].iter().product();
@@ -184,5 +199,22 @@ mod tests {
         let x = [1.0, 2.0, 3.0, 4.0, 5.0];
         assert_eq!(pool_axis(&x, [1, 5, 1], 3, false), [1.5, 3.0, 4.5]);
         assert_eq!(pool_axis(&x, [1, 5, 1], 3, true), [2.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn an_intermediate_larger_than_any_output_is_refused_before_allocating() {
+        // Growing the first axis a million-fold before the second shrinks.
+        let config = serde_json::json!({"name": "ap", "output_size": [1_000_000, 1]});
+        let map = config.as_object().expect("object").clone();
+        let layer = AdaptivePooling::from_config(
+            "AdaptiveMaxPooling2D",
+            &ConfigReader::new("ap", &map),
+            true,
+            2,
+        )
+        .unwrap();
+        let x = Tensor::from_f32(vec![1, 2, 100_000, 1], vec![0.0; 200_000]).unwrap();
+        let e = layer.call(&[x], &[None]).unwrap_err().to_string();
+        assert!(e.contains("ap") && e.contains("over"), "{e}");
     }
 }
