@@ -537,7 +537,25 @@ pub fn is_keras3_operation(entry: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{snake_case, topological_order};
+    use super::{kwarg_tensor_refs, snake_case, topological_order};
+    use serde_json::json;
+
+    #[test]
+    fn kwarg_tensors_are_found_at_any_depth_in_key_order() {
+        let kwargs = json!({
+            "shape": [["s", 0, 0], -1, 4],
+            "slice_spec": [{"start": null, "stop": ["h", 0, 0], "step": null}],
+            "_args": [["x", 0, 0]],
+            "_first_arg": [["b", 0, 0], 8],
+            "y": ["y", 0, 0],
+            "paddings": [[0, 0], [1, 1]]
+        });
+        let refs = kwarg_tensor_refs(kwargs.as_object().unwrap());
+        let names: Vec<&str> = refs.iter().map(|r| r[0].as_str().unwrap()).collect();
+        // In file order (serde_json keeps it); the engine's own `_args` is
+        // skipped; lists of numbers hold no tensors.
+        assert_eq!(names, ["s", "h", "b", "y"]);
+    }
 
     #[test]
     fn topological_order_keeps_file_order_and_reports_cycles() {
