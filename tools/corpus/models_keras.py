@@ -3062,4 +3062,4 @@ add("text_vectorization", "heldout5", text_vectorization,
     "multi_hot, count (standardize lower), character split", sources=["keras2", "keras3-keras"],
     inputs=_sentence_inputs, seed=FIFTH + 4)
 
-SOURCE_NOT_KEPT |= _fixtures_of_group("heldout5")
+# (heldout5's sources are small and kept: tests/keras_files.rs runs them.)

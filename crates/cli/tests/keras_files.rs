@@ -118,7 +118,7 @@ fn adapted_lookup_vocabularies_are_read_from_keras_assets() {
     // Keras 3 keeps an adapted lookup's vocabulary in the archive's assets,
     // not in the config (`tests/data/adapted_lookups/gen.py`); the converter
     // drops it. Two StringLookups (numbered paths, a mask token, 2 OOV
-    // buckets, count mode) and an IntegerLookup.
+    // buckets, count mode), an IntegerLookup and a TextVectorization.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/adapted_lookups");
     let (ok, text) = tfjs(&[
         "predict",
@@ -128,7 +128,12 @@ fn adapted_lookup_vocabularies_are_read_from_keras_assets() {
         "--check",
     ]);
     assert!(ok && text.contains("check ok"), "{text}");
-    for (layer, n) in [("words_a", 3), ("words_b", 4), ("codes", 3)] {
+    for (layer, n) in [
+        ("words_a", 3),
+        ("words_b", 4),
+        ("codes", 3),
+        ("sentences", 9),
+    ] {
         assert!(
             text.contains(&format!("layer `{layer}`"))
                 && text.contains(&format!("vocabulary of {n} tokens")),

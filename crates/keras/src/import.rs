@@ -568,7 +568,8 @@ pub fn keep_layer_weights(imported: &mut Imported) {
 }
 
 /// Put back the vocabularies Keras 3 keeps outside the config: an adapted
-/// `StringLookup` / `IntegerLookup` is saved with `vocabulary: null` and
+/// `StringLookup` / `IntegerLookup` / `TextVectorization` (whose lookup
+/// has mask `""` and one OOV token `[UNK]`) is saved with `vocabulary: null` and
 /// its vocabulary in the archive's `assets/layers/<path>/vocabulary.txt`
 /// (one token a line, the mask and OOV tokens first), where `<path>` is the
 /// layer's Keras 3 saving path (class name in snake case, numbered per
@@ -598,10 +599,11 @@ pub fn add_asset_vocabularies(imported: &mut Imported, bytes: &[u8]) -> Result<(
         let path = if *n == 0 { base } else { format!("{base}_{n}") };
         *n += 1;
         let integers = match class.as_str() {
-            "StringLookup" => false,
+            "StringLookup" | "TextVectorization" => false,
             "IntegerLookup" => true,
             _ => continue,
         };
+
         let Some(config) = layer.get_mut("config").and_then(Value::as_object_mut) else {
             continue;
         };
@@ -630,16 +632,20 @@ pub fn add_asset_vocabularies(imported: &mut Imported, bytes: &[u8]) -> Result<(
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
-        if let (true, Some(mask)) = (mask_slot, token(config.get("mask_token"))) {
+        // The special tokens: the config's, or the fixed ones of the
+        // StringLookup inside a TextVectorization.
+        let [mask_token, oov_token, num_oov] = if class == "TextVectorization" {
+            [Value::from(""), Value::from("[UNK]"), Value::from(1)].map(Some)
+        } else {
+            ["mask_token", "oov_token", "num_oov_indices"].map(|k| config.get(k).cloned())
+        };
+        if let (true, Some(mask)) = (mask_slot, token(mask_token.as_ref())) {
             if tokens.first() == Some(&mask.as_str()) {
                 tokens.remove(0);
             }
         }
-        let num_oov = config
-            .get("num_oov_indices")
-            .and_then(Value::as_u64)
-            .unwrap_or(1) as usize;
-        if let Some(oov) = token(config.get("oov_token")) {
+        let num_oov = num_oov.as_ref().and_then(Value::as_u64).unwrap_or(1) as usize;
+        if let Some(oov) = token(oov_token.as_ref()) {
             let lead = tokens
                 .iter()
                 .take(num_oov)
