@@ -3062,4 +3062,21 @@ add("text_vectorization", "heldout5", text_vectorization,
     "multi_hot, count (standardize lower), character split", sources=["keras2", "keras3-keras"],
     inputs=_sentence_inputs, seed=FIFTH + 4)
 
+
+def k3_pipeline(K, v):
+    """Keras 3's Pipeline layer: Rescaling, random augmentations (the
+    identity at inference) and CenterCrop applied in order, then a CNN."""
+    L = K.layers
+    x = L.Input((10, 10, 3), name="img")
+    prep = L.Pipeline([L.Rescaling(1 / 127.5, offset=-1), L.RandomFlip(), L.RandomRotation(0.1),
+                       L.CenterCrop(8, 8)], name="prep")
+    h = L.Conv2D(4, 3, activation="relu", name="conv")(prep(x))
+    return K.Model(x, L.Dense(3, name="out")(L.GlobalAveragePooling2D(name="gap")(h)),
+                   name="k3_pipeline")
+
+
+add("k3_pipeline", "heldout5", k3_pipeline,
+    "Pipeline([Rescaling, RandomFlip, RandomRotation, CenterCrop]) before a CNN; input 0..255",
+    sources=["keras3-keras"], range="pixel", seed=FIFTH + 5)
+
 # (heldout5's sources are small and kept: tests/keras_files.rs runs them.)

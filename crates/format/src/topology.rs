@@ -188,7 +188,15 @@ pub fn topological_order(deps: &[Vec<usize>]) -> (Vec<usize>, Vec<usize>) {
     (order, stuck)
 }
 
-fn is_model_class(c: &str) -> bool {
+/// Whether a layer entry is a nested model (`Sequential`, `Functional`,
+/// `Model`): a container of layers with its own topology, unlike a layer
+/// whose config merely lists layers (Keras 3's `Pipeline`).
+pub fn is_model_entry(entry: &Value) -> bool {
+    is_model_class(layer_entry_class(entry)) && entry.pointer("/config/layers").is_some()
+}
+
+/// Whether `c` is a model class (`Sequential`, `Functional`, `Model`).
+pub fn is_model_class(c: &str) -> bool {
     matches!(c, "Sequential" | "Model" | "Functional")
 }
 

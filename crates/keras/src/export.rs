@@ -358,7 +358,7 @@ fn one_sided_keys(mc: &mut Value, table: &[OneSidedKey], keras3: bool) -> Result
     };
     for l in layers {
         let class = layer_entry_class(l).to_string();
-        if l.pointer("/config/layers").is_some() {
+        if tfjs_format::topology::is_model_entry(l) {
             one_sided_keys(l, table, keras3)?;
             continue;
         }

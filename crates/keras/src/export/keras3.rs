@@ -113,7 +113,7 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
 /// ([`keras3_nested_model_paths`]), `TimeDistributed`'s under `layer` (a
 /// model there too), any other layer's by [`keras3_var_paths`].
 fn keras3_weight_paths(base: &str, class: &str, config: &Value, weights: &[&str]) -> Vec<String> {
-    if config.get("layers").is_some() {
+    if tfjs_format::topology::is_model_class(class) && config.get("layers").is_some() {
         return keras3_nested_model_paths(base, config, weights);
     }
     match (class, config.get("layer")) {
@@ -224,11 +224,11 @@ fn keras3_nested_node_indices(mc: &mut Value) {
     };
     layers
         .iter_mut()
-        .filter(|l| l.pointer("/config/layers").is_some())
+        .filter(|l| tfjs_format::topology::is_model_entry(l))
         .for_each(keras3_nested_node_indices);
     let nested: std::collections::BTreeSet<String> = layers
         .iter()
-        .filter(|l| l.pointer("/config/layers").is_some())
+        .filter(|l| tfjs_format::topology::is_model_entry(l))
         .filter_map(|l| l.get("name").and_then(Value::as_str).map(str::to_string))
         .collect();
     if nested.is_empty() {
@@ -370,7 +370,7 @@ fn keras3_layer_config(entry: &mut Value) {
     }
     for key in ["layer", "backward_layer", "cell"] {
         if let Some(inner @ Value::Object(_)) = c.get_mut(key) {
-            if inner.pointer("/config/layers").is_some() {
+            if tfjs_format::topology::is_model_entry(inner) {
                 keras3_shapes_and_axes(inner);
             } else {
                 keras3_layer_config(inner);
@@ -392,7 +392,7 @@ fn keras3_shapes_and_axes(mc: &mut Value) {
     };
     let mut input = None;
     for (i, l) in layers.iter_mut().enumerate() {
-        if l.pointer("/config/layers").is_some() {
+        if tfjs_format::topology::is_model_entry(l) {
             keras3_shapes_and_axes(l);
         }
         keras3_layer_config(l);

@@ -181,7 +181,8 @@ fn each_layer(config: &mut Value, f: &mut EachLayer<'_>) -> Result<()> {
     };
     for l in layers {
         let Value::Object(entry) = l else { continue };
-        if let Some(inner) = entry.get_mut("config") {
+        let nested = tfjs_format::topology::is_model_class(&entry_class(entry));
+        if let Some(inner) = entry.get_mut("config").filter(|_| nested) {
             if inner.get("layers").is_some() {
                 each_layer(inner, f)?;
             }

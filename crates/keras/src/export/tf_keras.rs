@@ -61,6 +61,7 @@ const KERAS3_ONLY_CLASSES: &[&str] = &[
     "AdaptiveMaxPooling1D",
     "AdaptiveMaxPooling2D",
     "AdaptiveMaxPooling3D",
+    "Pipeline",
 ];
 
 /// tf_keras has no `hard_silu` (`hard_swish`) activation (and its
@@ -74,7 +75,7 @@ fn tf_keras_lacks(mc: &Value) -> Result<()> {
         .into_iter()
         .flatten()
     {
-        if l.pointer("/config/layers").is_some() {
+        if tfjs_format::topology::is_model_entry(l) {
             tf_keras_lacks(l)?;
             continue;
         }

@@ -14,6 +14,91 @@ pub fn register(registry: &mut LayerRegistry) {
     registry.register("Bidirectional", |c, ctx| {
         Ok(Box::new(Bidirectional::from_config(c, ctx)?) as Box<dyn Layer>)
     });
+    registry.register("Pipeline", |c, ctx| {
+        Ok(Box::new(Pipeline::from_config(c, ctx)?) as Box<dyn Layer>)
+    });
+}
+
+/// Keras 3's `Pipeline`: its `layers` applied one after another (at
+/// inference, so random augmentations are the identity). Its layers may
+/// not hold weights (a preprocessing pipeline's do not; Keras would save
+/// them under the pipeline's own path).
+#[derive(Debug)]
+pub struct Pipeline {
+    base: Base,
+    raw: Map<String, Value>,
+    layers: Vec<Box<dyn Layer>>,
+}
+
+impl Pipeline {
+    /// Build from a config whose `layers` lists `{class_name, config}`s.
+    pub fn from_config(c: &ConfigReader<'_>, ctx: &BuildContext<'_>) -> Result<Pipeline> {
+        let entries = c
+            .required("layers")?
+            .as_array()
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| c.err("layers", "expected a non-empty list of layers"))?;
+        let layers = entries
+            .iter()
+            .map(|e| ctx.build_nested(e, c.layer))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Pipeline {
+            base: Base::parse(c)?,
+            raw: c.map.clone(),
+            layers,
+        })
+    }
+
+    /// The shapes after each layer, from `inputs`.
+    fn shapes_through(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let mut shapes = inputs.to_vec();
+        for l in &self.layers {
+            shapes = l.output_shapes(&shapes)?;
+        }
+        Ok(shapes)
+    }
+}
+
+impl Layer for Pipeline {
+    layer_common!(names "Pipeline");
+    fn config(&self) -> Map<String, Value> {
+        // As read: Keras's Pipeline takes `layers` and `name`, not the
+        // base keys (`trainable`, `dtype`) other layers write.
+        let mut m = self.raw.clone();
+        m.insert("name".into(), Value::from(self.base.name.clone()));
+        m
+    }
+    fn takes_strings(&self) -> bool {
+        self.layers.first().is_some_and(|l| l.takes_strings())
+    }
+    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+        let mut shapes = input_shapes.to_vec();
+        for l in &mut self.layers {
+            l.build(&shapes)?;
+            if !l.weights().is_empty() {
+                return Err(self.base.err(format!(
+                    "its layer `{}` ({}) holds weights: a Pipeline of weighted layers is not supported",
+                    l.name(),
+                    l.class_name()
+                )));
+            }
+            shapes = l.output_shapes(&shapes)?;
+        }
+        Ok(())
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        self.shapes_through(inputs)
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let mut xs = inputs.to_vec();
+        for l in &self.layers {
+            let n = xs.len();
+            xs = l
+                .call(&xs, &vec![None; n])
+                .map_err(|e| crate::model::in_layer(l.name(), e))?;
+        }
+        Ok(xs)
+    }
 }
 
 fn nested_parts<'a>(c: &ConfigReader<'a>) -> Result<(&'a str, &'a Map<String, Value>)> {
