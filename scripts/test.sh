@@ -249,7 +249,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{keepdims_pooling,rnn_variants2,keras3zip_rnn_variants2,attention_call_flags,conv_dilation_groups,keras3zip_k3_lora} \
     fixtures/corpus/keras/{keras3zip_k3_ops_wave2,keras3zip_k3_resizing_aspect}@keras fixtures/corpus/keras/tfop_wave2@h5 \
     fixtures/corpus/keras/{lookup_padded,keras3zip_lookup_padded} \
-    fixtures/corpus/keras/{keras3zip_k3_activations_new,keras3zip_k3_ops_nn2}@keras fixtures/corpus/keras/{tfop_wave3,tf_shape_dynamic,rnn_time_major}@h5 fixtures/corpus/keras/{keras3h5_k3_lora,convlstm3d_net,keras3zip_convlstm3d_net} fixtures/corpus/keras/{keras3zip_k3_adaptive_pooling,keras3zip_k3_adaptive_divisible,keras3zip_k3_pipeline}@keras fixtures/corpus/keras/{inception_resnet_scale,keras3zip_inception_resnet_scale,text_vectorization,keras3zip_text_vectorization} \
+    fixtures/corpus/keras/{keras3zip_k3_activations_new,keras3zip_k3_ops_nn2}@keras fixtures/corpus/keras/{tfop_wave3,tf_shape_dynamic,rnn_time_major}@h5 fixtures/corpus/keras/{keras3h5_k3_lora,convlstm3d_net,keras3zip_convlstm3d_net} fixtures/corpus/keras/{keras3zip_k3_adaptive_pooling,keras3zip_k3_adaptive_divisible,keras3zip_k3_pipeline,keras3h5_k3_gated_attention,keras3zip_k3_gated_attention}@keras fixtures/corpus/keras/{inception_resnet_scale,keras3zip_inception_resnet_scale,text_vectorization,keras3zip_text_vectorization} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     # `@h5` / `@keras`: the other Keras cannot hold the model (Keras-3-only
     # layers; tf.* functions keras.ops lacks), so only this export.

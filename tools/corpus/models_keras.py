@@ -3079,4 +3079,23 @@ add("k3_pipeline", "heldout5", k3_pipeline,
     "Pipeline([Rescaling, RandomFlip, RandomRotation, CenterCrop]) before a CNN; input 0..255",
     sources=["keras3-keras"], range="pixel", seed=FIFTH + 5)
 
+
+def k3_gated_attention(K, v):
+    """Keras 3.15's gated attention (use_gate=True: the attention output
+    times sigmoid(query · W_gate) before the output projection) in
+    MultiHeadAttention (self- and cross-attention) and GroupQueryAttention."""
+    L = K.layers
+    x = L.Input((5, 8), name="x")
+    c = L.Input((3, 6), name="ctx")
+    h = L.MultiHeadAttention(2, 4, use_gate=True, name="mha_gated")(x, x)
+    h = L.MultiHeadAttention(2, 3, value_dim=5, use_gate=True, name="cross_gated")(h, c)
+    g = L.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2,
+                              use_gate=True, name="gqa_gated")(h, h)
+    return K.Model([x, c], [h, g], name="k3_gated_attention")
+
+
+add("k3_gated_attention", "heldout5", k3_gated_attention,
+    "MultiHeadAttention (self, cross with value_dim) and GroupQueryAttention with use_gate",
+    sources=["keras3-h5", "keras3-keras"], seed=FIFTH + 6)
+
 # (heldout5's sources are small and kept: tests/keras_files.rs runs them.)

@@ -585,7 +585,7 @@ fn einsum_sublayer_key(slot_name: &str) -> Option<String> {
     let sub = parts.next()?;
     parts.next()?;
     let dense = match sub {
-        "query" | "key" | "value" => format!("{sub}_dense"),
+        "query" | "key" | "value" | "gate" => format!("{sub}_dense"),
         "attention_output" => "output_dense".to_string(),
         _ => return None,
     };

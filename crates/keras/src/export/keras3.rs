@@ -86,8 +86,16 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
             } else {
                 "_"
             };
-            let subs = ["query_dense", "key_dense", "value_dense", "output_dense"]
-                .map(|s| format!("{private}{s}"));
+            // Keras 3.15's gate (`use_gate`), after key's, is private in both.
+            let gate = config.get("use_gate").and_then(Value::as_bool) == Some(true);
+            let subs: Vec<String> = ["query_dense", "key_dense", "value_dense", "output_dense"]
+                .iter()
+                .map(|s| format!("{private}{s}"))
+                .flat_map(|s| {
+                    let gated = gate && s.ends_with("key_dense");
+                    std::iter::once(s).chain(gated.then(|| "_gate_dense".to_string()))
+                })
+                .collect();
             if n != per * subs.len() {
                 return (0..n).map(|i| format!("{base}/vars/{i}")).collect();
             }

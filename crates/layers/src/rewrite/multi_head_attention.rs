@@ -111,6 +111,9 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             "sliding_window {w} (a band mask of the sequence lengths) is not rewritten"
         ));
     }
+    if site.config.get("use_gate").and_then(Value::as_bool) == Some(true) {
+        return Err("use_gate (the sigmoid gate on the attention output) is not rewritten".into());
+    }
     let c = site.config;
     let heads = c
         .get("num_heads")

@@ -43,6 +43,10 @@ pub struct MultiHeadAttention {
     /// `sliding_window`: a query attends only to keys less than this many
     /// steps away.
     sliding_window: Option<usize>,
+    /// Keras 3.15's `use_gate`: the attention output is multiplied by
+    /// `sigmoid(query · W_gate + b_gate)` (per head and value dimension)
+    /// before the output projection; the `gate` weights come after `key`'s.
+    gate: bool,
 }
 
 /// Only the default attention axes are supported: every axis between the
@@ -196,12 +200,6 @@ impl MultiHeadAttention {
         output_dim: Option<usize>,
         attention_axes: Option<Vec<i64>>,
     ) -> Result<MultiHeadAttention> {
-        if c.bool_or("use_gate", false)? {
-            return Err(c.err(
-                "use_gate",
-                "gated attention (Keras 3.15's use_gate: true) is not supported",
-            ));
-        }
         let layer = MultiHeadAttention {
             class,
             base: Base::parse(c)?,
@@ -220,6 +218,7 @@ impl MultiHeadAttention {
             return_scores: false,
             attention_axes,
             sliding_window: sliding_window(c)?,
+            gate: c.bool_or("use_gate", false)?,
         };
         layer.allocated_from(c)
     }
@@ -262,11 +261,11 @@ impl MultiHeadAttention {
         let (q, k, v, o) = self.dims.unwrap_or((0, 0, 0, 0));
         let (h, kd, vd) = (self.heads, self.key_dim, self.value_dim);
         let mut s = Vec::new();
-        let projections = [
-            ("query", q, h, kd),
-            ("key", k, self.kv_heads, kd),
-            ("value", v, self.kv_heads, vd),
-        ];
+        let mut projections = vec![("query", q, h, kd), ("key", k, self.kv_heads, kd)];
+        if self.gate {
+            projections.push(("gate", q, h, vd));
+        }
+        projections.push(("value", v, self.kv_heads, vd));
         for (name, d, h, e) in projections {
             s.push((format!("{name}/kernel"), vec![d, h, e]));
             if self.use_bias {
@@ -413,7 +412,16 @@ impl Layer for MultiHeadAttention {
         let step = if self.use_bias { 2 } else { 1 };
         let mut qp = self.project(&inputs[0].to_f32(), b * tq, dq, 0, h * kd);
         let kp = self.project(&key.to_f32(), b * tv, dk, step, kvh * kd);
-        let vp = self.project(&inputs[1].to_f32(), b * tv, dv, 2 * step, kvh * vd);
+        // With a gate its weights come before value's: the gate is
+        // `sigmoid` of the query's own projection.
+        let g = usize::from(self.gate);
+        let gate = self.gate.then(|| {
+            let mut gp = self.project(&inputs[0].to_f32(), b * tq, dq, 2 * step, h * vd);
+            gp.iter_mut()
+                .for_each(|x| *x = crate::activations::sigmoid(*x));
+            gp
+        });
+        let vp = self.project(&inputs[1].to_f32(), b * tv, dv, (2 + g) * step, kvh * vd);
         let scale = 1.0 / (kd as f32).sqrt();
         qp.iter_mut().for_each(|x| *x *= scale);
         let qmask = flat_mask(name, masks, 0, b, tq)?;
@@ -509,7 +517,10 @@ impl Layer for MultiHeadAttention {
                 );
             }
         }
-        let out = self.project(&ctx, b * tq, h * vd, 3 * step, dout);
+        if let Some(gate) = &gate {
+            ctx.iter_mut().zip(gate).for_each(|(c, g)| *c *= g);
+        }
+        let out = self.project(&ctx, b * tq, h * vd, (3 + g) * step, dout);
         let mut shape = inputs[0].shape().to_vec();
         if let Some(l) = shape.last_mut() {
             *l = dout;
