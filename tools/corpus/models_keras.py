@@ -15,6 +15,7 @@ import numpy as np
 
 K2_ONLY = ["keras2"]
 ALL3 = ["keras2", "keras3-h5", "keras3-keras"]
+K3_BOTH = ["keras3-h5", "keras3-keras"]  # Keras-3-only models, both writers
 IMG = (32, 32, 3)
 
 
@@ -413,7 +414,7 @@ add("tfop_cnn", "tfops", tfop_cnn,
 add("keras3_ops", "tfops", keras3_ops,
     "Keras 3 functional model with keras.ops (relu, sigmoid, tanh, maximum, transpose, "
     "matmul, einsum, reshape, slicing, mean/max/sum, concatenate); two outputs",
-    sources=["keras3-h5", "keras3-keras"], head="probs")
+    sources=K3_BOTH, head="probs")
 
 
 # ---------------------------------------------------------------- text/sequence
@@ -1593,7 +1594,7 @@ def rms_norm_block(K, v):
 
 add("rms_norm_block", "heldout", rms_norm_block,
     "Keras 3 RMSNormalization (axis -1, and axis [1, 2] with epsilon 1e-5) in a pre-norm "
-    "residual block (Dense silu), two outputs", sources=["keras3-h5", "keras3-keras"],
+    "residual block (Dense silu), two outputs", sources=K3_BOTH,
     seed=HELD + 35)
 SOURCE_NOT_KEPT |= {"keras3h5_rms_norm_block", "keras3zip_rms_norm_block"}
 
@@ -1840,7 +1841,7 @@ add("tfop_math", "heldout", tfop_math,
     sources=K2_ONLY, seed=HELD + 43)
 add("k3_ops_math", "heldout", k3_ops_math,
     "keras.ops logsumexp, softmax(axis=1), matmul, cumsum, where, cast, take, clip, split, "
-    "stack; five outputs", sources=["keras3-h5", "keras3-keras"], seed=HELD + 44)
+    "stack; five outputs", sources=K3_BOTH, seed=HELD + 44)
 SOURCE_NOT_KEPT |= {"tfop_math", "keras3h5_k3_ops_math", "keras3zip_k3_ops_math"}
 
 
@@ -2073,17 +2074,17 @@ add("convlstm1d_net", "heldout3", convlstm1d_net,
     head="probs", seed=THIRD + 6)
 add("spectral_norm_gan", "heldout3", spectral_norm_gan,
     "Keras 3 SpectralNormalization(Conv2D) and SpectralNormalization(Dense) discriminator",
-    sources=["keras3-h5", "keras3-keras"], seed=THIRD + 7)
+    sources=K3_BOTH, seed=THIRD + 7)
 add("k3_ops_extra", "heldout3", k3_ops_extra,
     "keras.ops mean/var/std/sqrt/square/exp/log/erf/transpose/squeeze/expand_dims/pad/flip/"
     "sign/floor/norm/repeat/tile/max, ops.nn sigmoid/softplus/relu6",
-    sources=["keras3-h5", "keras3-keras"], seed=THIRD + 8)
+    sources=K3_BOTH, seed=THIRD + 8)
 add("tfop_extra", "heldout3", tfop_extra,
     "tf.nn.depth_to_space/space_to_depth, tf.image.resize, tf.nn.gelu/silu, tf.math.erf/"
     "sigmoid/reduce_variance/rsqrt/sign/square, tf.reverse", sources=K2_ONLY, seed=THIRD + 9)
 add("dict_io", "heldout3", dict_io,
     "Keras 3 functional model with dict inputs (age, income, clicks) and dict outputs "
-    "(churn, spend)", sources=["keras3-h5", "keras3-keras"], seed=THIRD + 10)
+    "(churn, spend)", sources=K3_BOTH, seed=THIRD + 10)
 
 
 # Held-out, third batch, second wave.
@@ -2426,7 +2427,7 @@ def ops_unsupported(K, v):
 
 add("k3_ops_more", "heldout3", k3_ops_more,
     "keras.ops arctan, nn.log_sigmoid, round, nn.hard_tanh, mod, argmax; two outputs",
-    sources=["keras3-h5", "keras3-keras"], seed=THIRD + 27)
+    sources=K3_BOTH, seed=THIRD + 27)
 add("tfop_more", "heldout3", tfop_more,
     "tf.math.atan, log_sigmoid, floormod, reduce_prod, reduce_euclidean_norm; "
     "tf.one_hot(tf.math.argmax(...), on_value=2, off_value=-1)",
@@ -2641,13 +2642,13 @@ def k3_sliding_window(K, v):
 
 add("k3_sliding_window", "heldout4", k3_sliding_window,
     "Keras 3 sliding_window on MultiHeadAttention and a causal GroupQueryAttention",
-    sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 10)
+    sources=K3_BOTH, seed=FOURTH + 10)
 add("k3_gqa", "heldout4", k3_gqa,
     "Keras 3 GroupQueryAttention: causal self-attention (4 query / 2 key-value heads) and "
-    "cross-attention without bias", sources=["keras3-h5", "keras3-keras"], seed=FOURTH)
+    "cross-attention without bias", sources=K3_BOTH, seed=FOURTH)
 add("k3_norm_identity", "heldout4", k3_norm_identity,
     "Keras 3 RMSNormalization, Identity, UnitNormalization(axis=[1, 2])",
-    sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 1)
+    sources=K3_BOTH, seed=FOURTH + 1)
 add("masked_pooling", "heldout4", masked_pooling,
     "Embedding(mask_zero) -> masked GlobalAveragePooling1D / GlobalMaxPooling1D of a masked "
     "Average, Bidirectional GRU merge_mode=None; row 1 zero-padded from step 3",
@@ -2674,7 +2675,7 @@ add("tfop_image_ops", "heldout4", tfop_image_ops,
     seed=FOURTH + 7)
 add("k3_ops_nn", "heldout4", k3_ops_nn,
     "keras.ops logsumexp, gelu(approximate=False), erf, clip, where, stack, split, repeat, "
-    "tile, squeeze/expand_dims, softmax(axis=1)", sources=["keras3-h5", "keras3-keras"],
+    "tile, squeeze/expand_dims, softmax(axis=1)", sources=K3_BOTH,
     seed=FOURTH + 8)
 add("norm_variants", "heldout4", norm_variants,
     "LayerNormalization(axis=[1, 2], center=False), BatchNormalization(axis=1) of a 3-D input, "
@@ -2830,7 +2831,7 @@ add("keepdims_pooling", "heldout4", keepdims_pooling,
     seed=FOURTH + 12)
 add("k3_lora", "heldout4", k3_lora,
     "Keras 3 LoRA: Dense, EinsumDense and Embedding with lora_rank=2",
-    sources=["keras3-h5", "keras3-keras"], inputs=_tokens(5, 20), seed=FOURTH + 13)
+    sources=K3_BOTH, inputs=_tokens(5, 20), seed=FOURTH + 13)
 add("rnn_variants2", "heldout4", rnn_variants2,
     "LSTM(unroll, no bias, relu), SimpleRNN(return_state), Bidirectional LSTM with its states, "
     "Bidirectional with a custom backward GRU", seed=FOURTH + 14)
@@ -2838,10 +2839,10 @@ add("convlstm3d_net", "heldout4", convlstm3d_net, "ConvLSTM3D over a sequence of
     seed=FOURTH + 15)
 add("k3_resizing_aspect", "heldout4", k3_resizing_aspect,
     "Keras 3 Resizing crop_to_aspect_ratio / pad_to_aspect_ratio(fill_value) / nearest",
-    sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 16)
+    sources=K3_BOTH, seed=FOURTH + 16)
 add("k3_ops_wave2", "heldout4", k3_ops_wave2,
     "keras.ops swapaxes, log_softmax, leaky_relu, expm1, log2, floor_divide, logaddexp, sinh, "
-    "cumprod, pad(reflect), var, std", sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 17)
+    "cumprod, pad(reflect), var, std", sources=K3_BOTH, seed=FOURTH + 17)
 add("tfop_wave2", "heldout4", tfop_wave2,
     "tf reduce_variance/std, softplus, sign, log1p, log_softmax(axis=1), floordiv, rsqrt, "
     "reciprocal, elu, selu, maximum, reduce_min over two axes", sources=K2_ONLY,
@@ -2942,10 +2943,10 @@ add("k3_activations_new", "heldout4", k3_activations_new,
     "Dense layers with Keras 3.15's newer activations (celu, hard_shrink, hard_tanh, "
     "log_sigmoid, soft_shrink, sparse_plus, sparse_sigmoid, squareplus, tanh_shrink, mish, "
     "hard_silu, exponential, log_softmax, sparsemax)",
-    sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 23)
+    sources=K3_BOTH, seed=FOURTH + 23)
 add("k3_ops_nn2", "heldout4", k3_ops_nn2,
     "keras.ops.nn normalize, celu, glu, soft_shrink, squareplus, max_pool, average_pool; "
-    "argmin, nan_to_num, average", sources=["keras3-h5", "keras3-keras"], seed=FOURTH + 24)
+    "argmin, nan_to_num, average", sources=K3_BOTH, seed=FOURTH + 24)
 add("tfop_wave3", "heldout4", tfop_wave3,
     "tf argmax, clip_by_norm, pow, gelu(approximate), rint, matmul(transpose_a), moments, "
     "image.resize nearest, softsign, silu", sources=K2_ONLY, seed=FOURTH + 25)
@@ -2977,7 +2978,7 @@ def k3_adaptive_pooling(K, v):
 
 add("k3_adaptive_pooling", "heldout5", k3_adaptive_pooling,
     "AdaptiveAverage/MaxPooling1D/2D/3D: sizes that do not divide the input or exceed it, "
-    "channels_first", sources=["keras3-h5", "keras3-keras"], seed=FIFTH + 1)
+    "channels_first", sources=K3_BOTH, seed=FIFTH + 1)
 
 
 
@@ -3096,6 +3097,6 @@ def k3_gated_attention(K, v):
 
 add("k3_gated_attention", "heldout5", k3_gated_attention,
     "MultiHeadAttention (self, cross with value_dim) and GroupQueryAttention with use_gate",
-    sources=["keras3-h5", "keras3-keras"], seed=FIFTH + 6)
+    sources=K3_BOTH, seed=FIFTH + 6)
 
 # (heldout5's sources are small and kept: tests/keras_files.rs runs them.)

@@ -568,8 +568,7 @@ pub fn keep_layer_weights(imported: &mut Imported) {
 }
 
 /// Put back the vocabularies Keras 3 keeps outside the config: an adapted
-/// `StringLookup` / `IntegerLookup` / `TextVectorization` (whose lookup
-/// has mask `""` and one OOV token `[UNK]`) is saved with `vocabulary: null` and
+/// `StringLookup` / `IntegerLookup` / `TextVectorization` is saved with `vocabulary: null` and
 /// its vocabulary in the archive's `assets/layers/<path>/vocabulary.txt`
 /// (one token a line, the mask and OOV tokens first), where `<path>` is the
 /// layer's Keras 3 saving path (class name in snake case, numbered per
@@ -616,43 +615,14 @@ pub fn add_asset_vocabularies(imported: &mut Imported, bytes: &[u8]) -> Result<(
         };
         let text = String::from_utf8(text)
             .map_err(|_| KerasError::msg(format!("{file} in the .keras archive is not UTF-8")))?;
-        let mut tokens: Vec<&str> = if text.is_empty() {
+        // One token a line, as `get_vocabulary()` gives them: the mask and
+        // OOV tokens first, which the lookup drops when it reads the
+        // vocabulary, as Keras's `set_vocabulary` does.
+        let tokens: Vec<&str> = if text.is_empty() {
             Vec::new()
         } else {
             text.split('\n').collect()
         };
-        // The special tokens Keras writes first (`get_vocabulary()`).
-        let mask_slot = config
-            .get("output_mode")
-            .and_then(Value::as_str)
-            .unwrap_or("int")
-            == "int";
-        let token = |v: Option<&Value>| match v {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
-        // The special tokens: the config's, or the fixed ones of the
-        // StringLookup inside a TextVectorization.
-        let [mask_token, oov_token, num_oov] = if class == "TextVectorization" {
-            [Value::from(""), Value::from("[UNK]"), Value::from(1)].map(Some)
-        } else {
-            ["mask_token", "oov_token", "num_oov_indices"].map(|k| config.get(k).cloned())
-        };
-        if let (true, Some(mask)) = (mask_slot, token(mask_token.as_ref())) {
-            if tokens.first() == Some(&mask.as_str()) {
-                tokens.remove(0);
-            }
-        }
-        let num_oov = num_oov.as_ref().and_then(Value::as_u64).unwrap_or(1) as usize;
-        if let Some(oov) = token(oov_token.as_ref()) {
-            let lead = tokens
-                .iter()
-                .take(num_oov)
-                .take_while(|t| **t == oov)
-                .count();
-            tokens.drain(..lead);
-        }
         let vocabulary = tokens
             .iter()
             .map(|t| {
@@ -667,7 +637,7 @@ pub fn add_asset_vocabularies(imported: &mut Imported, bytes: &[u8]) -> Result<(
             .collect::<Result<Vec<Value>>>()?;
         let name = config.get("name").and_then(Value::as_str).unwrap_or(&path);
         imported.notes.push(format!(
-            "layer `{name}` ({class}): vocabulary of {} tokens read from {file}",
+            "layer `{name}` ({class}): vocabulary of {} entries (the reserved tokens first) read from {file}",
             vocabulary.len()
         ));
         config.insert("vocabulary".into(), Value::Array(vocabulary));

@@ -39,6 +39,15 @@ impl LayersError {
     }
 }
 
+/// `v` as JSON for an error message, cut to `max` characters (with `…`).
+pub(crate) fn short_json(v: &serde_json::Value, max: usize) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
+}
+
 /// A name (layer, weight, input) from an untrusted file as error messages
 /// print it: control characters escaped once (`\n`, `\u{1b}`), everything
 /// else as written. Every message naming something from a file uses this.

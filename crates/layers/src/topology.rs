@@ -202,16 +202,7 @@ fn model_name(o: &Map<String, Value>, default: &str) -> String {
 }
 
 fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.len() > 200 {
-        let mut cut = 200;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        format!("{}…", &s[..cut])
-    } else {
-        s
-    }
+    crate::error::short_json(v, 200)
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ impl TextVectorization {
             Some(v) => {
                 return Err(c.err(
                     "standardize",
-                    format!("a Python function ({}) cannot run here", short_value(v)),
+                    format!("a Python function ({}) cannot run here", crate::error::short_json(v, 80)),
                 ))
             }
         };
@@ -70,7 +70,7 @@ impl TextVectorization {
                     "split",
                     format!(
                         "{} is not supported (whitespace, character and null are)",
-                        short_value(v)
+                        crate::error::short_json(v, 80)
                     ),
                 ))
             }
@@ -141,14 +141,6 @@ impl TextVectorization {
                 .collect(),
             Split::Character => t.chars().map(String::from).collect(),
         }
-    }
-}
-
-fn short_value(v: &Value) -> String {
-    let text = v.to_string();
-    match text.char_indices().nth(80) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text,
     }
 }
 

@@ -154,11 +154,7 @@ pub(crate) fn constant_array(v: &Value) -> Option<Tensor> {
 
 /// `v` for an error message, cut to 120 characters.
 fn short(v: &Value) -> String {
-    let text = v.to_string();
-    match text.char_indices().nth(120) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text,
-    }
+    crate::error::short_json(v, 120)
 }
 
 /// The most elements a constant array in a config may have (what the file
