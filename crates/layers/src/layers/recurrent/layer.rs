@@ -228,15 +228,10 @@ fn swap_leading_axes(layer: &str, x: &Tensor) -> Result<Tensor> {
             format!("expects input [time, batch, ...], got shape {s:?}"),
         ));
     }
-    let (a, b) = (s[0], s[1]);
+    // The kernels' batch-major ↔ time-major swap, either way round.
     let inner: usize = s[2..].iter().product();
-    let xs = f32s(x);
-    let mut out = Vec::with_capacity(xs.len());
-    for j in 0..b {
-        for i in 0..a {
-            out.extend_from_slice(&xs[(i * b + j) * inner..][..inner]);
-        }
-    }
+    let mut out = vec![0f32; x.len()];
+    tfjs_kernels::to_time_major(&f32s(x), s[0], s[1], inner, &mut out);
     let mut shape = s.to_vec();
     shape.swap(0, 1);
     Tensor::from_f32(shape, out)

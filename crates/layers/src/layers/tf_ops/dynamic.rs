@@ -13,6 +13,9 @@ use super::super::keras3_ops::{get_item, get_item_shape, parse_key, Kind, Operat
 use super::*;
 use crate::topology::{kwarg_tensor, kwarg_tensors, FIRST_ARG_KWARG};
 
+/// Results whose errors the layer prefixes with its name and function.
+type Out<T> = std::result::Result<T, String>;
+
 /// The most elements a size computed at run time may ask for (a
 /// `tf.ones` / `tf.fill` output): 2^28 float32 values, 1 GiB.
 const MAX_DYNAMIC_ELEMENTS: usize = 1 << 28;
@@ -64,7 +67,7 @@ fn tensors_before(kwargs: &Map<String, Value>, key: &str) -> usize {
 
 impl Dims {
     /// Sizes under `key`: a list of numbers and tensors, or one tensor.
-    fn parse(kwargs: &Map<String, Value>, key: &str) -> std::result::Result<Dims, String> {
+    fn parse(kwargs: &Map<String, Value>, key: &str) -> Out<Dims> {
         let first = tensors_before(kwargs, key);
         let v = kwargs
             .get(key)
@@ -91,14 +94,14 @@ impl Dims {
                     })
                 }
             })
-            .collect::<std::result::Result<_, String>>()?;
+            .collect::<Out<_>>()?;
         Ok(Dims::List(dims))
     }
 
     /// The sizes as known when the model is built (`None` for a size read
     /// at run time).
-    fn shape(&self, inputs: &[Shape], positional: usize) -> std::result::Result<Shape, String> {
-        let count = |s: &Shape| -> std::result::Result<usize, String> {
+    fn shape(&self, inputs: &[Shape], positional: usize) -> Out<Shape> {
+        let count = |s: &Shape| -> Out<usize> {
             match s.as_slice() {
                 [] => Ok(1),
                 [Some(n)] => Ok(*n),
@@ -123,43 +126,35 @@ impl Dims {
                 vec![None; count(s)?]
             }
             Dims::Positional => {
-                let n = inputs[..positional]
-                    .iter()
-                    .map(count)
-                    .sum::<std::result::Result<usize, String>>()?;
+                let n = inputs[..positional].iter().map(count).sum::<Out<usize>>()?;
                 vec![None; n]
             }
         })
     }
 
     /// The sizes' values when the model runs.
-    fn values(
-        &self,
-        inputs: &[Tensor],
-        positional: usize,
-    ) -> std::result::Result<Vec<i64>, String> {
-        let tensor = |k: usize| -> std::result::Result<&Tensor, String> {
+    fn values(&self, inputs: &[Tensor], positional: usize) -> Out<Vec<i64>> {
+        let tensor = |k: usize| -> Out<&Tensor> {
             inputs
                 .get(positional + k)
                 .ok_or_else(|| "a size tensor is missing".to_string())
         };
-        let ints = |t: &Tensor| -> std::result::Result<Vec<i64>, String> { as_ints(t) };
         match self {
             Dims::List(d) => d
                 .iter()
                 .map(|d| match d {
                     Dim::Const(c) => Ok(*c),
-                    Dim::Tensor(k) => match ints(tensor(*k)?)?.as_slice() {
+                    Dim::Tensor(k) => match as_ints(tensor(*k)?)?.as_slice() {
                         [v] => Ok(*v),
                         other => Err(format!("a size must be one number, got {other:?}")),
                     },
                 })
                 .collect(),
-            Dims::Tensor(k) => ints(tensor(*k)?),
+            Dims::Tensor(k) => as_ints(tensor(*k)?),
             Dims::Positional => {
                 let mut out = Vec::new();
                 for t in &inputs[..positional] {
-                    out.extend(ints(t)?);
+                    out.extend(as_ints(t)?);
                 }
                 Ok(out)
             }
@@ -168,7 +163,7 @@ impl Dims {
 }
 
 /// A tensor's values as integers (sizes travel as int32 or float32).
-fn as_ints(t: &Tensor) -> std::result::Result<Vec<i64>, String> {
+fn as_ints(t: &Tensor) -> Out<Vec<i64>> {
     f32s(t)
         .iter()
         .map(|&v| {
@@ -189,11 +184,7 @@ enum Role {
 }
 
 /// `spec` with each tensor replaced by `value(role)`, depth first.
-fn substitute(
-    spec: &Value,
-    role: Role,
-    value: &mut dyn FnMut(Role) -> std::result::Result<i64, String>,
-) -> std::result::Result<Value, String> {
+fn substitute(spec: &Value, role: Role, value: &mut dyn FnMut(Role) -> Out<i64>) -> Out<Value> {
     if kwarg_tensor(spec).is_some() {
         return Ok(Value::from(value(role)?));
     }
@@ -214,13 +205,13 @@ fn substitute(
                     };
                     Ok((k.clone(), substitute(x, role, value)?))
                 })
-                .collect::<std::result::Result<_, String>>()?,
+                .collect::<Out<_>>()?,
         ),
         other => other.clone(),
     })
 }
 
-fn slice_key(spec: &Value) -> std::result::Result<Vec<super::super::keras3_ops::Index>, String> {
+fn slice_key(spec: &Value) -> Out<Vec<super::super::keras3_ops::Index>> {
     parse_key(spec).ok_or_else(|| {
         format!(
             "slice_spec: expected integers, slices and one Ellipsis, got {}",
@@ -233,11 +224,8 @@ impl Dynamic {
     /// The dynamic form of `function`'s call, if it has one: `tf.shape`,
     /// `tf.ones` / `zeros` / `fill`, and a `tf.reshape` or slice whose sizes
     /// hold tensors.
-    pub(super) fn parse(
-        function: &str,
-        kwargs: &Map<String, Value>,
-    ) -> std::result::Result<Option<Dynamic>, String> {
-        let dims_of_first_arg = || -> std::result::Result<Dims, String> {
+    pub(super) fn parse(function: &str, kwargs: &Map<String, Value>) -> Out<Option<Dynamic>> {
+        let dims_of_first_arg = || -> Out<Dims> {
             if kwargs.contains_key(FIRST_ARG_KWARG) {
                 Dims::parse(kwargs, FIRST_ARG_KWARG)
             } else {
@@ -280,11 +268,7 @@ impl Dynamic {
 
     /// The output shape when the model is built; `positional` inputs come
     /// before the tensor kwargs.
-    pub(super) fn output_shape(
-        &self,
-        inputs: &[Shape],
-        positional: usize,
-    ) -> std::result::Result<Shape, String> {
+    pub(super) fn output_shape(&self, inputs: &[Shape], positional: usize) -> Out<Shape> {
         let x = inputs.first().ok_or("needs a tensor argument")?;
         match self {
             Dynamic::ShapeOf => Ok(vec![Some(x.len())]),
@@ -312,7 +296,7 @@ impl Dynamic {
             Dynamic::GetItem { spec, .. } => {
                 // The shape under two different values of every bound: an
                 // axis they change is unknown until run time.
-                let shape_with = |alt: bool| -> std::result::Result<Shape, String> {
+                let shape_with = |alt: bool| -> Out<Shape> {
                     let spec = substitute(spec, Role::Index, &mut |role| {
                         Ok(match role {
                             Role::Index => 0,
@@ -332,12 +316,7 @@ impl Dynamic {
     }
 
     /// The output when the model runs.
-    pub(super) fn call(
-        &self,
-        name: &str,
-        inputs: &[Tensor],
-        positional: usize,
-    ) -> std::result::Result<Tensor, String> {
+    pub(super) fn call(&self, name: &str, inputs: &[Tensor], positional: usize) -> Out<Tensor> {
         let x = inputs.first().ok_or("needs a tensor argument")?;
         match self {
             Dynamic::ShapeOf => {
@@ -345,7 +324,7 @@ impl Dynamic {
                     .shape()
                     .iter()
                     .map(|&d| i32::try_from(d).map_err(|_| format!("size {d} exceeds int32")))
-                    .collect::<std::result::Result<Vec<i32>, String>>()?;
+                    .collect::<Out<Vec<i32>>>()?;
                 Tensor::from_i32(vec![dims.len()], dims).map_err(|e| e.to_string())
             }
             Dynamic::Fill { dims, value } => {
@@ -353,7 +332,7 @@ impl Dynamic {
                 let shape = sizes
                     .iter()
                     .map(|&d| usize::try_from(d).map_err(|_| format!("negative size in {sizes:?}")))
-                    .collect::<std::result::Result<Vec<usize>, String>>()?;
+                    .collect::<Out<Vec<usize>>>()?;
                 let n = shape
                     .iter()
                     .try_fold(1usize, |a, &d| a.checked_mul(d))
