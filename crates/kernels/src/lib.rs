@@ -75,9 +75,11 @@ mod matmul;
 pub mod nms;
 mod packed;
 mod pool;
+pub mod quant;
 mod recurrent;
 pub mod resample;
 mod simd;
+pub mod spectral;
 
 pub use act::FusedActivation;
 pub use attention::{attention_context, attention_scores};

@@ -3,7 +3,9 @@
 //! `ResizeBicubic` kernel with half-pixel centers: Keys' cubic, a = -0.5,
 //! looked up in its 1024-step table, taps outside the image dropped and
 //! the rest renormalized), `area` (`ResizeArea`: box overlaps) and
-//! `lanczos3` / `lanczos5` (`ScaleAndTranslate` without antialiasing).
+//! `lanczos3` / `lanczos5` / `gaussian` / `mitchellcubic`
+//! (`ScaleAndTranslate` without antialiasing; the last two only tf_keras
+//! offers).
 //! Keras 3's `Resizing` and `UpSampling2D` (TensorFlow backend) compute
 //! these. Every filter is one `[out, n]` matrix per axis, so a resize is
 //! two small matrix products ([`resize_separable`]); the TF.js rebuild
@@ -22,6 +24,10 @@ pub enum ResizeFilter {
     Lanczos3,
     /// `lanczos5`.
     Lanczos5,
+    /// `gaussian` (radius 1.5, sigma 0.5).
+    Gaussian,
+    /// `mitchellcubic` (Mitchell–Netravali, B = C = 1/3).
+    MitchellCubic,
 }
 
 impl ResizeFilter {
@@ -32,6 +38,8 @@ impl ResizeFilter {
             "area" => Self::Area,
             "lanczos3" => Self::Lanczos3,
             "lanczos5" => Self::Lanczos5,
+            "gaussian" => Self::Gaussian,
+            "mitchellcubic" => Self::MitchellCubic,
             _ => return None,
         })
     }
@@ -50,8 +58,10 @@ pub fn resize_weights(filter: ResizeFilter, n: usize, out: usize) -> Vec<f32> {
         match filter {
             ResizeFilter::Bicubic => bicubic_row(o, n, out, row),
             ResizeFilter::Area => area_row(o, n, out, row),
-            ResizeFilter::Lanczos3 => lanczos_row(3.0, o, n, out, row),
-            ResizeFilter::Lanczos5 => lanczos_row(5.0, o, n, out, row),
+            ResizeFilter::Lanczos3 => kernel_row(3.0, |x| lanczos(3.0, x), o, n, out, row),
+            ResizeFilter::Lanczos5 => kernel_row(5.0, |x| lanczos(5.0, x), o, n, out, row),
+            ResizeFilter::Gaussian => kernel_row(1.5, gaussian, o, n, out, row),
+            ResizeFilter::MitchellCubic => kernel_row(2.0, mitchell_cubic, o, n, out, row),
         }
     }
     w
@@ -126,7 +136,41 @@ fn lanczos(radius: f32, x: f32) -> f32 {
     radius * (PI * x).sin() * (PI * x / radius).sin() / (PI * PI * x * x)
 }
 
-fn lanczos_row(radius: f32, o: usize, n: usize, out: usize, row: &mut [f32]) {
+/// TensorFlow's `GaussianKernelFunc` (radius 1.5, sigma = radius / 3; the
+/// exponent in double precision, as its `2.0` literal makes it).
+fn gaussian(x: f32) -> f32 {
+    const RADIUS: f32 = 1.5;
+    let sigma = RADIUS / 3.0;
+    let x = x.abs();
+    if x >= RADIUS {
+        return 0.0;
+    }
+    (-(x * x) as f64 / (2.0 * sigma as f64 * sigma as f64)).exp() as f32
+}
+
+/// TensorFlow's `MitchellCubicKernelFunc`.
+fn mitchell_cubic(x: f32) -> f32 {
+    let x = x.abs();
+    if x >= 2.0 {
+        0.0
+    } else if x >= 1.0 {
+        (((-7.0 / 18.0) * x + 2.0) * x - 10.0 / 3.0) * x + 16.0 / 9.0
+    } else {
+        (((7.0 / 6.0) * x - 2.0) * x) * x + 8.0 / 9.0
+    }
+}
+
+/// One output sample's weights by `ScaleAndTranslate`'s rule (no
+/// antialiasing): the taps within `radius` of the sample, weighed by
+/// `kernel`, normalized to sum to one.
+fn kernel_row(
+    radius: f32,
+    kernel: impl Fn(f32) -> f32,
+    o: usize,
+    n: usize,
+    out: usize,
+    row: &mut [f32],
+) {
     let inv_scale = 1.0 / (out as f32 / n as f32);
     let sample = (o as f32 + 0.5) * inv_scale;
     if sample < 0.0 || sample > n as f32 {
@@ -136,7 +180,7 @@ fn lanczos_row(radius: f32, o: usize, n: usize, out: usize, row: &mut [f32]) {
     let start = ((sample - radius - 0.5).ceil() as i64).clamp(0, last) as usize;
     let end = ((sample + radius - 0.5).floor() as i64).clamp(0, last) as usize + 1;
     let weights: Vec<f32> = (start..end)
-        .map(|i| lanczos(radius, i as f32 + 0.5 - sample))
+        .map(|i| kernel(i as f32 + 0.5 - sample))
         .collect();
     let sum: f32 = weights.iter().sum();
     if sum.abs() < 1000.0 * f32::MIN_POSITIVE {
@@ -210,6 +254,8 @@ mod tests {
             ResizeFilter::Area,
             ResizeFilter::Lanczos3,
             ResizeFilter::Lanczos5,
+            ResizeFilter::Gaussian,
+            ResizeFilter::MitchellCubic,
         ] {
             for (n, out) in [(6, 12), (7, 3), (5, 5), (1, 4), (9, 2)] {
                 let w = resize_weights(f, n, out);
