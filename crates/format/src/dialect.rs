@@ -71,6 +71,11 @@ impl Dialect {
         Dialect::from_keras_version(version)
     }
 
+    /// Written by Keras (any version), not TensorFlow.js.
+    pub fn is_keras(self) -> bool {
+        matches!(self, Dialect::Keras { .. })
+    }
+
     /// Keras 3 or later.
     pub fn is_keras3(self) -> bool {
         matches!(self, Dialect::Keras { major, .. } if major >= 3)
@@ -96,7 +101,8 @@ impl Dialect {
 
     /// Whether `config` (a model config, nested models included) has a
     /// layer whose numbers depend on the dialect: a `hard_sigmoid` or a
-    /// `RandomCrop` (Keras 3), a bilinear `UpSampling2D` (Keras ≥ 2.4).
+    /// `RandomCrop` (Keras 3), a bilinear `UpSampling2D` (Keras ≥ 2.4), an
+    /// RNN of stacked cells returning its states (their order).
     pub fn matters_for(self, config: &Value) -> bool {
         match config {
             Value::Object(m) => {
@@ -105,7 +111,17 @@ impl Dialect {
                     .pointer("/config/interpolation")
                     .and_then(Value::as_str)
                     == Some("bilinear");
+                // A cell stack's states: Keras returns and takes them first
+                // cell first, TensorFlow.js last cell first.
+                let stacked = class == Some("RNN")
+                    && m.get("config").is_some_and(|c| {
+                        c.get("return_state").and_then(Value::as_bool) == Some(true)
+                            && (c.get("cell").is_some_and(Value::is_array)
+                                || c.pointer("/cell/class_name").and_then(Value::as_str)
+                                    == Some("StackedRNNCells"))
+                    });
                 (class == Some("UpSampling2D") && bilinear && self.half_pixel_upsampling())
+                    || (stacked && self.is_keras())
                     || (class == Some("RandomCrop") && self.is_keras3())
                     || (self.keras3_hard_sigmoid()
                         && ["activation", "recurrent_activation"]

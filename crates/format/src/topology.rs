@@ -347,6 +347,11 @@ pub const INFERENCE_IDENTITY_LAYERS: &[&str] = &[
     "RandomSharpness",
     "RandomShear",
     "Solarization",
+    // Not random, but the identity on an image tensor at inference too:
+    // `Equalization` equalizes only when training, `MaxNumBoundingBoxes`
+    // pads and cuts only the boxes of a dict input.
+    "Equalization",
+    "MaxNumBoundingBoxes",
 ];
 
 /// A Keras 3 operation (`keras.ops.*` on Keras tensors, saved among a

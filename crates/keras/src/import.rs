@@ -573,9 +573,29 @@ pub fn keep_layer_weights(imported: &mut Imported) {
 /// (one token a line, the mask and OOV tokens first), where `<path>` is the
 /// layer's Keras 3 saving path (class name in snake case, numbered per
 /// class among the model's layers). The converter drops them, leaving a
-/// model nobody can run; the engine needs them in the config.
+/// model nobody can run; the engine needs them in the config. An adapted
+/// TF-IDF lookup (`output_mode: "tf_idf"`) also has `idf_weights: null`,
+/// its weights in its variable `vars/idf_weights` (one per index, the
+/// reserved ones first, as its vocabulary lists them): they go into the
+/// config with the vocabulary, which Keras requires of a TF-IDF lookup
+/// given its vocabulary.
 pub fn add_asset_vocabularies(imported: &mut Imported, bytes: &[u8]) -> Result<()> {
     let archive = crate::zip::ZipArchive::parse(bytes)?;
+    const IDF: &str = "/vars/idf_weights";
+    let a = &imported.artifacts;
+    let idf: BTreeMap<String, Vec<f32>> = if a.weight_specs.iter().any(|w| w.name.ends_with(IDF)) {
+        tfjs_format::codec::decode_weights(&a.weight_specs, &a.weight_data)
+            .map_err(|e| KerasError::msg(format!("cannot decode the weights: {e}")))?
+            .into_iter()
+            .filter(|w| w.name.ends_with(IDF))
+            .filter_map(|w| match w.values {
+                tfjs_format::codec::TensorValues::Float32(v) => Some((w.name, v)),
+                _ => None,
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     let Some(layers) = imported
         .artifacts
         .model_topology
@@ -635,11 +655,37 @@ pub fn add_asset_vocabularies(imported: &mut Imported, bytes: &[u8]) -> Result<(
                 }
             })
             .collect::<Result<Vec<Value>>>()?;
-        let name = config.get("name").and_then(Value::as_str).unwrap_or(&path);
+        let name = config
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(&path)
+            .to_string();
         imported.notes.push(format!(
             "layer `{name}` ({class}): vocabulary of {} entries (the reserved tokens first) read from {file}",
             vocabulary.len()
         ));
+        let tf_idf = config.get("output_mode").and_then(Value::as_str) == Some("tf_idf");
+        let var = format!("layers/{path}{IDF}");
+        match idf.get(&var) {
+            Some(w) if tf_idf && config.get("idf_weights").is_none_or(Value::is_null) => {
+                // Past the vocabulary: `pad_to_max_tokens`'s zeros, which
+                // Keras pads again.
+                let given = w.get(..vocabulary.len()).ok_or_else(|| {
+                    KerasError::msg(format!(
+                        "{var}: {} idf weights for a vocabulary of {} entries",
+                        w.len(),
+                        vocabulary.len()
+                    ))
+                })?;
+                let given: Vec<Value> = given.iter().map(|&x| Value::from(f64::from(x))).collect();
+                imported.notes.push(format!(
+                    "layer `{name}` ({class}): {} idf weights read from {var}",
+                    given.len()
+                ));
+                config.insert("idf_weights".into(), Value::Array(given));
+            }
+            _ => {}
+        }
         config.insert("vocabulary".into(), Value::Array(vocabulary));
     }
     Ok(())

@@ -79,6 +79,24 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// The names (under the layer's name) Keras's HDF5 writers and the
+    /// converter give each weight (same order as [`Layer::weights`]) where
+    /// the matching rules of `weights.rs` do not find them: `None` when
+    /// they do. A `StackedRNNCells` cell's weight is
+    /// `<rnn>/stacked_rnn_cells[_n]/<cell>/<weight>`, matched as
+    /// `<rnn>/<cell>/<weight>` (the middle segment is numbered per process).
+    fn keras2_weight_names(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    /// Indices of [`Layer::weights`] whose values the layer's config holds
+    /// (a lookup's `idf_weights` given to its constructor): a file may
+    /// leave them out (Keras 3's HDF5 writer saves none), and initializing
+    /// the model's weights keeps the config's values.
+    fn weights_in_config(&self) -> Vec<usize> {
+        Vec::new()
+    }
+
     /// Keys under the layer's own `.keras` path (as in
     /// [`Layer::keras3_weight_keys`]) whose variables hold nothing of the
     /// layer's own and are skipped when loading: `SpectralNormalization`'s
@@ -93,6 +111,43 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
     /// Compute outputs. `masks` has one entry per input (`None` = no mask);
     /// masks are f32 tensors of 0/1 with shape `[batch, time]`.
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>>;
+
+    /// [`Layer::output_shapes`] of one call of the layer, given the keyword
+    /// arguments its file records for that call (`{}` or `null` when none):
+    /// a layer whose calls differ by such an argument reads it here (Keras
+    /// 3's `ReversibleEmbedding`, called again with `reverse=True` for
+    /// logits, is a second node of the same layer). The default ignores
+    /// them. The engine calls the `node_*` methods; the layer's own
+    /// [`Layer::output_shapes`], [`Layer::call`] and
+    /// [`Layer::compute_mask`] are its calls without keyword arguments.
+    fn node_output_shapes(&self, inputs: &[Shape], kwargs: &Value) -> Result<Vec<Shape>> {
+        let _ = kwargs;
+        self.output_shapes(inputs)
+    }
+
+    /// [`Layer::call`] of one call with its recorded keyword arguments (see
+    /// [`Layer::node_output_shapes`]).
+    fn node_call(
+        &self,
+        inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+        kwargs: &Value,
+    ) -> Result<Vec<Tensor>> {
+        let _ = kwargs;
+        self.call(inputs, masks)
+    }
+
+    /// [`Layer::compute_mask`] of one call with its recorded keyword
+    /// arguments (see [`Layer::node_output_shapes`]).
+    fn node_compute_mask(
+        &self,
+        inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+        kwargs: &Value,
+    ) -> Result<Vec<Option<Tensor>>> {
+        let _ = kwargs;
+        self.compute_mask(inputs, masks)
+    }
 
     /// The layer as [`std::any::Any`], for engine code that specializes on
     /// built-in layer types (the conv + BatchNormalization + ReLU fusion

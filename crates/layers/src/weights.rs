@@ -39,6 +39,12 @@ pub struct WeightSlot {
     /// The weight's key under `keras3_path` when it is not its index
     /// ([`Layer::keras3_weight_keys`]).
     pub keras3_key: Option<String>,
+    /// Whether the layer's config holds its value
+    /// ([`Layer::weights_in_config`]): a file may leave it out.
+    pub in_config: bool,
+    /// `<layer>/<name>` Keras 2 gives the weight where it is not the
+    /// slot's own ([`Layer::keras2_weight_names`]).
+    pub keras2_name: Option<String>,
 }
 
 impl Model {
@@ -67,17 +73,7 @@ impl Model {
         let trainable = trainable && self.trainable;
         let mut class_count: HashMap<String, usize> = HashMap::new();
         for (i, l) in self.layers.iter().enumerate() {
-            let snake = tfjs_format::topology::keras3_path_name(match l {
-                ModelLayer::Model(m) if m.class_name == "Model" => "Functional",
-                other => other.class_name(),
-            });
-            let n = class_count.entry(snake.clone()).or_insert(0);
-            let k3 = if *n == 0 {
-                format!("{k3_prefix}layers/{snake}")
-            } else {
-                format!("{k3_prefix}layers/{snake}_{n}")
-            };
-            *n += 1;
+            let k3 = keras3_layer_path(&mut class_count, k3_prefix, l);
             path.push(i);
             match l {
                 ModelLayer::Input(_) => {}
@@ -86,6 +82,8 @@ impl Model {
                     let ws = layer.weights();
                     let count = ws.len();
                     let k3_keys = layer.keras3_weight_keys();
+                    let in_config = layer.weights_in_config();
+                    let k2_names = layer.keras2_weight_names();
                     // `config()` builds the whole config map: only weighted
                     // layers need their `trainable` flag.
                     let lt = count > 0
@@ -105,11 +103,38 @@ impl Model {
                             keras3_path: k3.clone(),
                             layer_weight_count: count,
                             keras3_key: k3_keys.as_ref().and_then(|k| k.get(wi).cloned()),
+                            in_config: in_config.contains(&wi),
+                            keras2_name: k2_names
+                                .as_ref()
+                                .and_then(|k| k.get(wi))
+                                .map(|n| format!("{}/{n}", layer.name())),
                         });
                     }
                 }
             }
             path.pop();
+        }
+    }
+
+    /// The `.keras` variables (`<layer path>/<key>`, as [`keras3_key`]
+    /// spells them) that layers say hold nothing of their own
+    /// ([`Layer::keras3_ignored_keys`]), weightless layers included.
+    fn keras3_ignored(&self, k3_prefix: &str, out: &mut std::collections::HashSet<String>) {
+        let mut class_count: HashMap<String, usize> = HashMap::new();
+        for l in &self.layers {
+            let k3 = keras3_layer_path(&mut class_count, k3_prefix, l);
+            match l {
+                ModelLayer::Input(_) => {}
+                ModelLayer::Model(m) => m.keras3_ignored(&format!("{k3}/"), out),
+                ModelLayer::Layer(layer) => {
+                    out.extend(
+                        layer
+                            .keras3_ignored_keys()
+                            .into_iter()
+                            .map(|k| format!("{k3}/{k}")),
+                    );
+                }
+            }
         }
     }
 
@@ -169,7 +194,7 @@ impl Model {
     /// (`kernel_initializer`, …), seeding unseeded initializers from `seed`.
     pub fn initialize_weights(&mut self, seed: u64) -> Result<()> {
         let mut rng = Rng::new(seed);
-        for slot in self.weight_slots() {
+        for slot in self.weight_slots().into_iter().filter(|s| !s.in_config) {
             let layer = self
                 .layer_at(&slot.path)
                 .ok_or_else(|| LayersError::Weights {
@@ -243,6 +268,7 @@ impl Model {
             .unwrap_or(false);
         let mut by_key: HashMap<String, usize> = HashMap::new();
         let mut by_k3: HashMap<String, usize> = HashMap::new();
+        let mut by_keras2: HashMap<String, usize> = HashMap::new();
         for (i, s) in slots.iter().enumerate() {
             let key = if index_mode {
                 let dir = s.name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -269,6 +295,9 @@ impl Model {
                 Some(key) => by_k3.insert(format!("{}/{key}", s.keras3_path), i),
                 None => by_k3.insert(format!("{}/{sub}{local}", s.keras3_path), i),
             };
+            if let Some(k2) = &s.keras2_name {
+                by_keras2.insert(k2.clone(), i);
+            }
             // `<layer>/key/kernel` ↔ Keras 3 `layers/<x>/key_dense/vars/0`.
             if let Some(dense) = einsum_sublayer_key(&s.name) {
                 by_k3.insert(format!("{}/{dense}", s.keras3_path), i);
@@ -291,16 +320,7 @@ impl Model {
         by_inner.retain(|k, v| v.is_some() && !by_key.contains_key(k));
         // `.keras` variables a layer says hold nothing of its own.
         let mut ignored_k3 = std::collections::HashSet::new();
-        let mut seen_paths = std::collections::HashSet::new();
-        for s in &slots {
-            if seen_paths.insert(s.path.clone()) {
-                if let Some(layer) = self.layer_at(&s.path) {
-                    for k in layer.keras3_ignored_keys() {
-                        ignored_k3.insert(format!("{}/{k}", s.keras3_path));
-                    }
-                }
-            }
-        }
+        self.keras3_ignored("", &mut ignored_k3);
         let mut assigned: Vec<Option<usize>> = vec![None; slots.len()];
         let mut extra = Vec::new();
         let mut bad = Vec::new();
@@ -312,6 +332,7 @@ impl Model {
                 .or_else(|| drop_second_to_last(&w.name).and_then(|n| by_key.get(&n)))
                 .or_else(|| keras3_key(&w.name).and_then(|k| by_k3.get(&k)))
                 .or_else(|| keras3_alias(&w.name).and_then(|n| by_key.get(&n)))
+                .or_else(|| drop_second(&w.name).and_then(|n| by_keras2.get(&n)))
                 // Keras 3's legacy HDF5 writer prefixes the weights of a
                 // nested Sequential's layers with the Sequential's name.
                 .or_else(|| {
@@ -372,13 +393,19 @@ impl Model {
         // creates some layers' variables (adapted preprocessing state)
         // outside the layer's name scope, and the converter writes them as
         // such. Each goes, in manifest (= layer) order, to the first unset
-        // weight with that leaf name and shape. Keras 3's legacy HDF5 writer
-        // names a variable created without a name `<layer>/variable`: it
-        // goes to that layer's first unset weight of its shape.
+        // weight with that leaf name and shape; tf_keras's unnamed
+        // `Variable` (`Variable_1`, …) is a lookup's `idf_weights`. Keras
+        // 3's legacy HDF5 writer names a variable created without a name
+        // `<layer>/variable`: it goes to that layer's first unset weight of
+        // its shape.
         for wi in bare {
             let w = &weights[wi];
+            let leaf = match strip_uniquifier(&w.name) {
+                "Variable" => "idf_weights",
+                other => other,
+            };
             let fits = |t: usize| match w.name.rsplit_once('/') {
-                None => slots[t].name.rsplit('/').next() == Some(strip_uniquifier(&w.name)),
+                None => slots[t].name.rsplit('/').next() == Some(leaf),
                 Some((dir, _)) => slots[t].name.rsplit_once('/').map(|(d, _)| d) == Some(dir),
             };
             let t = (0..slots.len())
@@ -394,7 +421,7 @@ impl Model {
         let missing: Vec<&str> = slots
             .iter()
             .zip(&assigned)
-            .filter(|(_, a)| a.is_none())
+            .filter(|(s, a)| a.is_none() && !s.in_config)
             .map(|(s, _)| s.name.as_str())
             .collect();
         // Convert values (dtype checks) before touching the model.
@@ -483,6 +510,28 @@ fn values_dtype(v: &TensorValues) -> &'static str {
     }
 }
 
+/// The Keras 3 saving path of `l` (`layers/conv2d_1`) under `k3_prefix`:
+/// its class in snake case, numbered among the layers of that class before
+/// it (`class_count`).
+fn keras3_layer_path(
+    class_count: &mut HashMap<String, usize>,
+    k3_prefix: &str,
+    l: &ModelLayer,
+) -> String {
+    let snake = tfjs_format::topology::keras3_path_name(match l {
+        ModelLayer::Model(m) if m.class_name == "Model" => "Functional",
+        other => other.class_name(),
+    });
+    let n = class_count.entry(snake.clone()).or_insert(0);
+    let k3 = if *n == 0 {
+        format!("{k3_prefix}layers/{snake}")
+    } else {
+        format!("{k3_prefix}layers/{snake}_{n}")
+    };
+    *n += 1;
+    k3
+}
+
 /// `a/b/c` → `a/c` (TensorFlow.js's cell-name fallback).
 fn drop_second_to_last(name: &str) -> Option<String> {
     let parts: Vec<&str> = name.split('/').collect();
@@ -493,6 +542,14 @@ fn drop_second_to_last(name: &str) -> Option<String> {
     let mut p = parts.clone();
     p.remove(parts.len() - 2);
     Some(p.join("/"))
+}
+
+/// `a/b/c/d` → `a/c/d` (a `StackedRNNCells` weight without its
+/// per-process `stacked_rnn_cells_<n>` segment).
+fn drop_second(name: &str) -> Option<String> {
+    let (layer, rest) = name.split_once('/')?;
+    let (_, inner) = rest.split_once('/')?;
+    inner.contains('/').then(|| format!("{layer}/{inner}"))
 }
 
 /// Keras 3 renamed some weights: `DepthwiseConv2D`'s `depthwise_kernel`
@@ -506,7 +563,9 @@ fn keras3_alias(name: &str) -> Option<String> {
 }
 
 /// `layers/conv2d_1/vars/1` → `layers/conv2d_1/1`;
-/// `layers/bidirectional/forward_layer/cell/vars/0` → `layers/bidirectional/forward_layer/0`.
+/// `layers/bidirectional/forward_layer/cell/vars/0` → `layers/bidirectional/forward_layer/0`;
+/// a variable a layer saves by name (a lookup's `vars/idf_weights`) keeps
+/// it: `layers/string_lookup/idf_weights`.
 fn keras3_key(name: &str) -> Option<String> {
     let name = name
         .strip_prefix("_layer_checkpoint_dependencies/")
@@ -515,7 +574,10 @@ fn keras3_key(name: &str) -> Option<String> {
         return None;
     }
     let (head, idx) = name.rsplit_once("/vars/")?;
-    idx.parse::<usize>().ok()?;
+    let named = !idx.is_empty() && idx.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if idx.parse::<usize>().is_err() && !named {
+        return None;
+    }
     // The layer path is `layers/<x>(/layers/<y>)*`; what follows is a sub-object.
     let segs: Vec<&str> = head.split('/').collect();
     let mut path = Vec::new();
@@ -533,6 +595,9 @@ fn keras3_key(name: &str) -> Option<String> {
         // A wrapped layer (`TimeDistributed`, `SpectralNormalization`): its
         // variables are apart from the wrapper's own.
         "layer/".to_string()
+    } else if let ["cell", "cells", cell] = rest {
+        // A cell of an RNN's `StackedRNNCells`: `cells/<cell class>[_n]`.
+        format!("cells/{cell}/")
     } else if rest.contains(&"backward_layer") {
         "backward_layer/".to_string()
     } else if rest.contains(&"forward_layer") {
@@ -543,6 +608,10 @@ fn keras3_key(name: &str) -> Option<String> {
         // within the sub-layer.
         if dense.ends_with("_dense") {
             format!("{}/", dense.trim_start_matches('_'))
+        } else if *dense == "_lookup_layer" {
+            // TextVectorization's inner StringLookup, whose variables the
+            // layer saves as its own too.
+            "_lookup_layer/".to_string()
         } else {
             String::new()
         }
@@ -813,5 +882,9 @@ mod tests {
             Some("layers/bidirectional/backward_layer/2")
         );
         assert_eq!(keras3_key("dense/kernel"), None);
+        assert_eq!(
+            keras3_key("layers/text_vectorization/_lookup_layer/vars/idf_weights").as_deref(),
+            Some("layers/text_vectorization/_lookup_layer/idf_weights")
+        );
     }
 }

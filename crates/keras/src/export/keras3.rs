@@ -103,6 +103,11 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
                 .flat_map(|s| (0..per).map(move |i| format!("{base}/{s}/vars/{i}")))
                 .collect()
         }
+        // A TF-IDF lookup saves its idf weights by name (TextVectorization's
+        // inner StringLookup saves them again, written by `to_keras`).
+        "StringLookup" | "IntegerLookup" | "TextVectorization" if n == 1 && is_tf_idf(config) => {
+            vec![format!("{base}/vars/idf_weights")]
+        }
         // The wrapped layer's under `layer/`, then `vector_u` (its own
         // `vars/0` is the wrapped kernel again, written by `to_keras`).
         "SpectralNormalization" if n >= 2 => {
@@ -115,27 +120,40 @@ fn keras3_var_paths(base: &str, class: &str, config: &Value, n: usize) -> Vec<St
     }
 }
 
+/// Whether a lookup's `config` encodes TF-IDF.
+fn is_tf_idf(config: &Value) -> bool {
+    config.get("output_mode").and_then(Value::as_str) == Some("tf_idf")
+}
+
 /// Where Keras 3 keeps the variables of a layer saved under `base`, for
 /// each of its `weights` (named `<layer>/<weight>` by the layer that holds
 /// them, at any depth): a nested model's by its inner layers
-/// ([`keras3_nested_model_paths`]), `TimeDistributed`'s under `layer` (a
-/// model there too), any other layer's by [`keras3_var_paths`].
+/// ([`keras3_nested_model_paths`]), a `Pipeline`'s likewise,
+/// `TimeDistributed`'s under `layer` (a model there too), any other
+/// layer's by [`keras3_var_paths`].
 fn keras3_weight_paths(base: &str, class: &str, config: &Value, weights: &[&str]) -> Vec<String> {
     if tfjs_format::topology::is_model_class(class) && config.get("layers").is_some() {
         return keras3_nested_model_paths(base, config, weights);
     }
+    // The engine names a wrapper's (and a Pipeline's) weights
+    // `<wrapper>/<inner>/…`.
+    let own = config.get("name").and_then(Value::as_str).unwrap_or("");
+    let inner_names = || -> Vec<&str> {
+        weights
+            .iter()
+            .map(|w| {
+                w.strip_prefix(own)
+                    .and_then(|w| w.strip_prefix('/'))
+                    .unwrap_or(w)
+            })
+            .collect()
+    };
     match (class, config.get("layer")) {
+        ("Pipeline", _) if config.get("layers").is_some() => {
+            keras3_nested_model_paths(base, config, &inner_names())
+        }
         ("TimeDistributed", Some(inner)) => {
-            // The engine names a wrapper's weights `<wrapper>/<inner>/…`.
-            let own = config.get("name").and_then(Value::as_str).unwrap_or("");
-            let weights: Vec<&str> = weights
-                .iter()
-                .map(|w| {
-                    w.strip_prefix(own)
-                        .and_then(|w| w.strip_prefix('/'))
-                        .unwrap_or(w)
-                })
-                .collect();
+            let weights = inner_names();
             let class = layer_entry_class(inner);
             let config = inner.get("config").unwrap_or(&Value::Null);
             keras3_weight_paths(&format!("{base}/layer"), class, config, &weights)
@@ -362,6 +380,11 @@ fn keras3_layer_config(entry: &mut Value) {
             return;
         }
     }
+    // A quantized layer's config (and its quantizers) is found by module:
+    // Keras 3 registers the quantization configs under none.
+    if let Some(q @ Value::Object(_)) = c.get_mut("quantization_config") {
+        quantizer_modules(q);
+    }
     if class == "RandomShear" {
         for key in ["x_factor", "y_factor"] {
             let symmetric = match c.get(key).and_then(Value::as_array).map(Vec::as_slice) {
@@ -382,6 +405,41 @@ fn keras3_layer_config(entry: &mut Value) {
                 keras3_shapes_and_axes(inner);
             } else {
                 keras3_layer_config(inner);
+            }
+        }
+    }
+}
+
+/// A quantized layer's weights in the order Keras 3 saves them
+/// (`variable_serialization_spec`: `kernel`, `bias`, then the scales):
+/// the artifacts list its trainable `bias` before its frozen int `kernel`.
+fn quantized_order(config: &Value, weights: &mut [&(String, WriteType, Vec<u64>, Vec<u8>)]) {
+    if config.get("quantization_config").is_none_or(Value::is_null) {
+        return;
+    }
+    let rank = |name: &str| match name.rsplit('/').next().unwrap_or(name) {
+        "kernel" | "embeddings" => 0,
+        "bias" => 1,
+        _ => 2,
+    };
+    // Stable: the scales, zero points, g_idx (and float8's histories) keep
+    // the engine's order, which is Keras's.
+    weights.sort_by_key(|w| rank(&w.0));
+}
+
+/// `module: "keras.quantizers"` on a serialized quantization config and on
+/// the quantizers in it (Keras 3 writes them so, and finds
+/// `Int8QuantizationConfig` by nothing else).
+fn quantizer_modules(v: &mut Value) {
+    let Value::Object(o) = v else { return };
+    if o.contains_key("class_name") && !o.contains_key("module") {
+        o.insert("module".into(), "keras.quantizers".into());
+        o.insert("registered_name".into(), Value::Null);
+    }
+    if let Some(Value::Object(config)) = o.get_mut("config") {
+        for key in ["weight_quantizer", "activation_quantizer"] {
+            if let Some(q) = config.get_mut(key) {
+                quantizer_modules(q);
             }
         }
     }
@@ -510,8 +568,39 @@ fn keras3_layer_names(mc: &mut Value) {
 }
 
 /// A Keras 3 `.keras` archive (`keras.saving.load_model` reads it).
+/// Keras 3's `Resizing` / `UpSampling2D` offer fewer `tf.image.resize`
+/// kernels than tf_keras's: a layer using `gaussian` or `mitchellcubic` is
+/// an error naming it.
+fn keras3_lacks(mc: &Value) -> Result<()> {
+    for l in mc
+        .pointer("/config/layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if tfjs_format::topology::is_model_entry(l) {
+            keras3_lacks(l)?;
+            continue;
+        }
+        let interpolation = l.pointer("/config/interpolation").and_then(Value::as_str);
+        if let Some(i @ ("gaussian" | "mitchellcubic")) = interpolation {
+            let name = l
+                .pointer("/config/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            return Err(KerasError::msg(format!(
+                "layer `{name}` ({}): interpolation `{i}` has no Keras 3 equivalent \
+                 (only tf_keras resizes with it); export to .h5 instead",
+                layer_entry_class(l)
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
     let (mut mc, names) = model_config(a)?;
+    keras3_lacks(&mc)?;
     let mut layers = layers(a, &names)?;
     keras_layer_order(&mut mc, &mut layers);
     let mut root = WriteGroup::default();
@@ -534,14 +623,21 @@ pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {
             .expect("fresh group");
         vars.attrs
             .push(("name".into(), WriteAttr::Str(l.name.clone())));
-        let names: Vec<&str> = l.weights.iter().map(|w| w.0.as_str()).collect();
-        let mut paths = keras3_weight_paths(&base, &l.class, &l.config, &names);
         let mut weights: Vec<&(String, WriteType, Vec<u64>, Vec<u8>)> = l.weights.iter().collect();
+        quantized_order(&l.config, &mut weights);
+        let names: Vec<&str> = weights.iter().map(|w| w.0.as_str()).collect();
+        let mut paths = keras3_weight_paths(&base, &l.class, &l.config, &names);
         // SpectralNormalization also saves its reference to the wrapped
         // kernel (the layer's first weight) as its own `vars/0`.
         if l.class == "SpectralNormalization" && l.weights.len() >= 2 {
             weights.push(&l.weights[0]);
             paths.push(format!("{base}/vars/0"));
+        }
+        // TextVectorization's inner StringLookup reads the idf weights
+        // from its own variables too.
+        if l.class == "TextVectorization" && l.weights.len() == 1 && is_tf_idf(&l.config) {
+            weights.push(&l.weights[0]);
+            paths.push(format!("{base}/_lookup_layer/vars/idf_weights"));
         }
         for ((_, t, shape, data), path) in weights.into_iter().zip(paths) {
             let (dir, leaf) = path.rsplit_once('/').expect("has a slash");

@@ -62,6 +62,11 @@ const KERAS3_ONLY_CLASSES: &[&str] = &[
     "AdaptiveMaxPooling2D",
     "AdaptiveMaxPooling3D",
     "Pipeline",
+    "ReversibleEmbedding",
+    "STFTSpectrogram",
+    "MelSpectrogram",
+    "AutoContrast",
+    "ContrastLimitedAdaptiveHistogramEqualization",
 ];
 
 /// tf_keras has no `hard_silu` (`hard_swish`) activation (and its
@@ -92,6 +97,22 @@ fn tf_keras_lacks(mc: &Value) -> Result<()> {
                  export to .keras instead"
             )));
         }
+        // tf_keras's TextVectorization.from_config passes a list of n-gram
+        // widths on where its constructor requires a tuple (tf_keras cannot
+        // load its own such files); widths 1..=n are the integer n.
+        if let (Some(Value::Array(w)), "TextVectorization") = (l.pointer("/config/ngrams"), class) {
+            if !w
+                .iter()
+                .enumerate()
+                .all(|(i, v)| v.as_u64() == Some(i as u64 + 1))
+            {
+                return Err(KerasError::msg(format!(
+                    "layer `{name}` (TextVectorization): tf_keras 2.21 cannot load n-gram widths \
+                     {} (only an integer n, widths 1 to n); export to .keras instead",
+                    Value::Array(w.clone())
+                )));
+            }
+        }
         if KERAS3_ONLY_CLASSES.contains(&class) {
             return Err(KerasError::msg(format!(
                 "layer `{name}` ({class}): tf_keras 2.21 has no {class} layer; export to \
@@ -100,6 +121,28 @@ fn tf_keras_lacks(mc: &Value) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// TextVectorization's n-gram widths 1..=n (a list, checked by
+/// [`tf_keras_lacks`]) as the integer n tf_keras can load.
+fn tf_keras_ngrams(mc: &mut Value) {
+    for l in mc
+        .pointer_mut("/config/layers")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if tfjs_format::topology::is_model_entry(l) {
+            tf_keras_ngrams(l);
+            continue;
+        }
+        if layer_entry_class(l) != "TextVectorization" {
+            continue;
+        }
+        if let Some(n) = l.pointer_mut("/config/ngrams").filter(|n| n.is_array()) {
+            *n = Value::from(n.as_array().map_or(0, Vec::len));
+        }
+    }
 }
 
 /// A tf_keras HDF5 model file (`tf_keras.models.load_model` reads it).
@@ -113,6 +156,7 @@ pub fn to_h5(a: &ModelArtifacts) -> Result<Vec<u8>> {
     }
     one_sided_keys(&mut mc, KERAS3_ONLY_KEYS, false)?;
     tf_keras_lacks(&mc)?;
+    tf_keras_ngrams(&mut mc);
     let mut root = WriteGroup::default();
     root.attrs
         .push(("backend".into(), WriteAttr::Str("tensorflow".into())));

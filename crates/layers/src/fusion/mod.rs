@@ -198,6 +198,13 @@ impl Plan {
     /// [`Plan::build`], with or without epilogues (tests compare the two).
     fn build_with(model: &Model, epilogues: bool) -> Plan {
         let n = model.exec.len();
+        // Layers computing in float16 / bfloat16 run one at a time: the
+        // executor rounds around each (model::precision).
+        if model.precision.iter().any(|p| !p.is_f32()) {
+            return Plan {
+                steps: (0..n).map(|_| Step::Run).collect(),
+            };
+        }
         let mut uses = vec![0usize; model.tensors.len()];
         let mut consumer = vec![usize::MAX; model.tensors.len()];
         let mut consumers = vec![Vec::new(); model.tensors.len()];

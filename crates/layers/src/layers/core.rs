@@ -5,6 +5,7 @@
 //! Each layer declares its config once with
 //! [`keras_config!`](super::common::declare); see `layers/README.md`.
 
+use super::common::quantized::{dequantize_grouped, float8_qdq, int_values, Quantization};
 use super::common::*;
 use crate::activations::Activation;
 use crate::config::ConfigReader;
@@ -105,17 +106,24 @@ keras_config! {
 }
 
 /// `Dense`: `activation(x · kernel + bias)` on the last axis of any-rank input.
+///
+/// Keras 3's quantized Dense (`int8`, `int4`, `float8` policies, see
+/// [`quantized`](super::common::quantized)) holds its kernel quantized and
+/// computes as Keras does; its weights are Keras's, in its saving order
+/// (`kernel`, `bias`, then the scales).
 #[derive(Debug, Clone)]
 pub struct Dense {
     base: Base,
     cfg: DenseConfig,
     params: Params,
+    quant: Option<Quantization>,
 }
 
 impl Dense {
     /// Build from a Keras / TF.js config (errors name the layer and field).
     pub fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
-        let mut base = Base::parse(cfg)?;
+        let mut base = Base::parse_quantizable(cfg)?;
+        let quant = Quantization::read(cfg, &base, "Dense", true)?;
         if base.batch_input_shape.is_none() && cfg.get("input_dim").is_some() {
             let batch = match cfg.get("batch_size") {
                 Some(_) => Some(cfg.usize_req("batch_size")?),
@@ -128,6 +136,7 @@ impl Dense {
             base,
             cfg: DenseConfig::read(&Cx::new(cfg))?,
             params: Params::default(),
+            quant,
         };
         if let Some(s) = d.base.batch_input_shape.clone() {
             if s.last().copied().flatten().is_some() {
@@ -140,11 +149,134 @@ impl Dense {
     fn units(&self) -> usize {
         self.cfg.units.0
     }
+
+    /// Keras's quantized weights after the kernel and bias, in its saving
+    /// order (`variable_serialization_spec`).
+    fn build_quantized(&mut self, q: &Quantization, input_dim: usize) -> Result<()> {
+        let units = self.units();
+        match (&q.mode, q.block_size) {
+            (QuantMode::Int8, _) => self.params.add("kernel_scale", vec![units], false, 1.0),
+            (QuantMode::Int4 { .. }, None) => {
+                self.params.add("kernel_scale", vec![units], false, 1.0)
+            }
+            (QuantMode::Int4 { .. }, Some(block)) => {
+                let groups = vec![input_dim.div_ceil(block), units];
+                self.params
+                    .add("kernel_scale", groups.clone(), false, 1.0)?;
+                self.params.add_int("kernel_zero", groups, false)?;
+                self.params.add("g_idx", vec![input_dim], false, 0.0)?;
+                // Keras's initial group of each input row (a file overwrites it).
+                let at = self.params.values().len() - 1;
+                let g: Vec<f32> = (0..input_dim).map(|r| (r / block) as f32).collect();
+                self.params
+                    .set(&self.base.name, at, Tensor::from_f32(vec![input_dim], g)?)
+            }
+            (
+                QuantMode::Float8 {
+                    amax_history_length,
+                },
+                _,
+            ) => {
+                for what in ["inputs", "kernel", "outputs_grad"] {
+                    self.params
+                        .add(&format!("{what}_scale"), vec![], true, 1.0)?;
+                    self.params.add(
+                        &format!("{what}_amax_history"),
+                        vec![*amax_history_length],
+                        true,
+                        0.0,
+                    )?;
+                }
+                Ok(())
+            }
+            (QuantMode::Other(_), _) => unreachable!("refused by Quantization::read"),
+        }
+    }
+
+    /// `x · kernel` (no bias, no activation) of a quantized Dense, as
+    /// Keras's `_int8_call` / `_int4_call` / `_float8_call` compute it, for
+    /// `m` rows of `k` inputs.
+    fn quantized_product(
+        &self,
+        q: &Quantization,
+        x: &[f32],
+        m: usize,
+        k: usize,
+    ) -> Result<Vec<f32>> {
+        let n = self.units();
+        let w = self.params.values();
+        // Keras saves the bias second when there is one.
+        let after = 1 + usize::from(self.cfg.use_bias);
+        let mut out = vec![0f32; m * n];
+        match (&q.mode, q.block_size) {
+            (QuantMode::Int8, _) | (QuantMode::Int4 { .. }, None) => {
+                let kernel = match q.mode {
+                    QuantMode::Int8 => int_values(w[0]).into_owned(),
+                    _ => tfjs_kernels::quant::unpack_int4(&int_values(w[0]), k, n),
+                };
+                let kernel_scale = w[after].to_f32();
+                match &q.inputs {
+                    Some(quantizer) => {
+                        let (xq, xs) = quantizer.quantize(x, &[m, k], &[1]);
+                        let xq: Vec<i32> = xq.iter().map(|&v| v as i32).collect();
+                        out = tfjs_kernels::quant::matmul_int(&xq, &kernel, m, k, n);
+                        for (row, s) in out.chunks_exact_mut(n).zip(&xs) {
+                            for (y, ks) in row.iter_mut().zip(kernel_scale.iter()) {
+                                *y /= ks * s;
+                            }
+                        }
+                    }
+                    None => {
+                        let kf: Vec<f32> = kernel.iter().map(|&v| v as f32).collect();
+                        tfjs_kernels::matmul(x, &kf, m, k, n, &mut out, false);
+                        for row in out.chunks_exact_mut(n) {
+                            for (y, ks) in row.iter_mut().zip(kernel_scale.iter()) {
+                                *y /= ks;
+                            }
+                        }
+                    }
+                }
+            }
+            (QuantMode::Int4 { .. }, Some(_)) => {
+                let kernel = tfjs_kernels::quant::unpack_int4(&int_values(w[0]), k, n);
+                let zero: Vec<f32> = int_values(w[after + 1]).iter().map(|&v| v as f32).collect();
+                let kf = dequantize_grouped(
+                    &self.base.name,
+                    &kernel,
+                    (k, n),
+                    &w[after].to_f32(),
+                    &zero,
+                    &w[after + 2].to_f32(),
+                )?;
+                tfjs_kernels::matmul(x, &kf, m, k, n, &mut out, false);
+            }
+            (QuantMode::Float8 { .. }, _) => {
+                let scalar = |i: usize| w[i].to_f32().first().copied().unwrap_or(1.0);
+                let mut xq = x.to_vec();
+                float8_qdq(&mut xq, scalar(after));
+                let mut kq = w[0].to_f32().into_owned();
+                float8_qdq(&mut kq, scalar(after + 2));
+                tfjs_kernels::matmul(&xq, &kq, m, k, n, &mut out, false);
+            }
+            (QuantMode::Other(_), _) => unreachable!("refused by Quantization::read"),
+        }
+        Ok(out)
+    }
 }
 
 impl Layer for Dense {
     layer_flags!(per_sample);
-    layer_common!("Dense", weights);
+    layer_common!(weights);
+    layer_common!(names "Dense");
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        self.cfg.write(&mut m);
+        self.base.write(&mut m);
+        if let Some(q) = &self.quant {
+            q.write(&mut m);
+        }
+        m
+    }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let s = one_shape(&self.base, input_shapes)?;
         if s.is_empty() {
@@ -152,10 +284,26 @@ impl Layer for Dense {
         }
         let input_dim = known_dim(&self.base, s, s.len() - 1, "last")?;
         self.params.clear();
-        self.params
-            .add("kernel", vec![input_dim, self.units()], true, 0.0)?;
+        let units = self.units();
+        match self.quant.as_ref().map(|q| &q.mode) {
+            None | Some(QuantMode::Float8 { .. }) => {
+                self.params
+                    .add("kernel", vec![input_dim, units], true, 0.0)?
+            }
+            Some(QuantMode::Int8) => {
+                self.params
+                    .add_int("kernel", vec![input_dim, units], false)?
+            }
+            // Two int4 values per byte along the units.
+            Some(_) => self
+                .params
+                .add_int("kernel", vec![input_dim, units.div_ceil(2)], false)?,
+        }
         if self.cfg.use_bias {
-            self.params.add("bias", vec![self.units()], true, 0.0)?;
+            self.params.add("bias", vec![units], true, 0.0)?;
+        }
+        if let Some(q) = self.quant.clone() {
+            self.build_quantized(&q, input_dim)?;
         }
         Ok(())
     }
@@ -182,18 +330,38 @@ impl Layer for Dense {
         let units = self.units();
         let m = x.len() / k.max(1);
         let data = x.to_f32();
-        // The kernel and bias are packed once (kept until the weights change).
-        let kernel = self
-            .params
-            .packed(0, self.cfg.use_bias.then_some(1), k, units);
-        let mut out = vec![0.0f32; m * units];
-        tfjs_kernels::dense_packed(
-            &data,
-            m,
-            kernel,
-            tfjs_kernels::FusedActivation::Linear,
-            &mut out,
-        );
+        let mut out = match &self.quant {
+            None => {
+                // The kernel and bias are packed once (kept until the weights change).
+                let kernel = self
+                    .params
+                    .packed(0, self.cfg.use_bias.then_some(1), k, units);
+                let mut out = vec![0.0f32; m * units];
+                tfjs_kernels::dense_packed(
+                    &data,
+                    m,
+                    kernel,
+                    tfjs_kernels::FusedActivation::Linear,
+                    &mut out,
+                );
+                out
+            }
+            Some(q) => {
+                let mut out = self.quantized_product(q, &data, m, k)?;
+                if self.cfg.use_bias {
+                    let mut bias = self.params.get(1).to_vec();
+                    if matches!(q.mode, QuantMode::Float8 { .. }) {
+                        // Keras rounds a float32 layer's bias to bfloat16
+                        // (for TensorFlow's fused bias add).
+                        Precision::BF16.round(&mut bias);
+                    }
+                    for row in out.chunks_exact_mut(units) {
+                        row.iter_mut().zip(&bias).for_each(|(y, b)| *y += b);
+                    }
+                }
+                out
+            }
+        };
         apply_activation(self.cfg.activation, &mut out, units);
         let mut shape = x.shape().to_vec();
         *shape.last_mut().expect("rank >= 1") = units;

@@ -9,6 +9,7 @@
 //! which pass through to the output; the bias covers the output from the
 //! first of `bias_axes` on, with size 1 on the axes not in `bias_axes`.
 
+use super::common::quantized::{dequantize_grouped, float8_qdq, int_values, Quantization};
 use super::common::*;
 use crate::activations::Activation;
 use crate::config::ConfigReader;
@@ -50,6 +51,9 @@ pub struct EinsumDense {
     bias_axes: Option<Vec<char>>,
     activation: Activation,
     params: Params,
+    /// Keras 3's quantized EinsumDense (`int8`, `int4`, `float8`
+    /// policies): its weights and call follow Keras's.
+    quant: Option<Quantization>,
 }
 
 impl EinsumDense {
@@ -125,20 +129,25 @@ impl EinsumDense {
             }
             Some(v) => return Err(cfg.err("bias_axes", format!("expected a string, got {v}"))),
         };
-        if let Some(q) = cfg.get("quantization_config") {
-            return Err(cfg.err(
-                "quantization_config",
-                format!("{q}: quantized EinsumDense weights are not supported"),
-            ));
-        }
         if let Some(mode) = cfg.get("quantization_mode") {
             return Err(cfg.err(
                 "quantization_mode",
                 format!("{mode}: quantized EinsumDense weights are not supported"),
             ));
         }
+        let base = Base::parse_quantizable(cfg)?;
+        let quant = Quantization::read(cfg, &base, "EinsumDense", true)?;
+        if quant.is_some() && elided != Elided::None {
+            // Keras 3.15's `_analyze_quantization_info` takes the input's
+            // rank for its shape and fails on these: no such file loads.
+            return Err(cfg.err(
+                "equation",
+                format!("{equation:?}: Keras cannot quantize an EinsumDense whose equation has an ellipsis"),
+            ));
+        }
         Ok(EinsumDense {
-            base: Base::parse(cfg)?,
+            base,
+            quant,
             raw: Base::rest_of(cfg),
             input_spec,
             kernel_spec,
@@ -300,6 +309,366 @@ impl EinsumDense {
     }
 }
 
+/// Where Keras's quantized EinsumDense reduces and how it lays its scales
+/// out against the output: `_analyze_quantization_info` for an equation
+/// with explicit letters.
+#[derive(Debug, Clone, PartialEq)]
+struct QuantAxes {
+    /// Input axes summed over (the input quantizer's axes).
+    input_reduced: Vec<usize>,
+    /// Kernel axes summed over (a kernel scale per position of the others).
+    kernel_reduced: Vec<usize>,
+    input: ScaleLayout,
+    kernel: ScaleLayout,
+}
+
+/// `_adjust_scale_for_quant`: a scale (its operand's shape with the
+/// reduced axes of size 1) transposed, expanded and squeezed so that it
+/// broadcasts against the output.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct ScaleLayout {
+    transpose: Vec<usize>,
+    expand: Vec<usize>,
+    squeeze: Vec<usize>,
+}
+
+impl QuantAxes {
+    /// Keras's analysis, its quirks included: a reduced axis with no
+    /// output axis left to take its place is squeezed, and is inserted in
+    /// the transpose at the position the previous one took (Python's loop
+    /// variable), which starts as the output position of the kernel's last
+    /// letter.
+    fn of(input: &[char], kernel: &[char], output: &[char]) -> QuantAxes {
+        let find = |spec: &[char], c: char| spec.iter().position(|&x| x == c);
+        let reduced = |spec: &[char]| -> Vec<usize> {
+            (0..spec.len())
+                .filter(|&i| find(output, spec[i]).is_none())
+                .collect()
+        };
+        let expand = |spec: &[char]| -> Vec<usize> {
+            (0..output.len())
+                .filter(|&i| find(spec, output[i]).is_none())
+                .collect()
+        };
+        let transpose = |spec: &[char]| -> Vec<usize> {
+            output.iter().filter_map(|&c| find(spec, c)).collect()
+        };
+        let (input_reduced, kernel_reduced) = (reduced(input), reduced(kernel));
+        // Python's `index` after the reduced-axes loops.
+        let mut index: i64 = kernel
+            .last()
+            .and_then(|&c| find(output, c))
+            .map_or(-1, |i| i as i64);
+        let mut layout = |spec: &[char], reduced: &[usize]| -> ScaleLayout {
+            let mut l = ScaleLayout {
+                transpose: transpose(spec),
+                expand: expand(spec),
+                squeeze: Vec::new(),
+            };
+            for &ori in reduced {
+                if l.expand.is_empty() {
+                    l.squeeze.push(ori);
+                } else {
+                    index = l.expand.remove(0) as i64;
+                }
+                // list.insert: a negative index counts from the end.
+                let n = l.transpose.len() as i64;
+                let at = if index < 0 {
+                    (n + index).max(0)
+                } else {
+                    index.min(n)
+                };
+                l.transpose.insert(at as usize, ori);
+            }
+            l
+        };
+        let input_layout = layout(input, &input_reduced);
+        let kernel_layout = layout(kernel, &kernel_reduced);
+        QuantAxes {
+            input_reduced,
+            kernel_reduced,
+            input: input_layout,
+            kernel: kernel_layout,
+        }
+    }
+}
+
+impl ScaleLayout {
+    /// Lay out `data` of `shape` (a scale with keepdims); the new data and
+    /// shape.
+    fn apply(&self, data: &[f32], shape: &[usize]) -> (Vec<f32>, Vec<usize>) {
+        let (mut data, mut shape) = (data.to_vec(), shape.to_vec());
+        if !self.transpose.is_empty() && self.transpose.len() == shape.len() {
+            let new_shape: Vec<usize> = self.transpose.iter().map(|&a| shape[a]).collect();
+            let mut strides = vec![1usize; shape.len()];
+            for a in (0..shape.len().saturating_sub(1)).rev() {
+                strides[a] = strides[a + 1] * shape[a + 1];
+            }
+            let mut out = Vec::with_capacity(data.len());
+            let mut idx = vec![0usize; new_shape.len()];
+            for _ in 0..data.len() {
+                let at: usize = idx
+                    .iter()
+                    .zip(&self.transpose)
+                    .map(|(i, &a)| i * strides[a])
+                    .sum();
+                out.push(data[at]);
+                for d in (0..idx.len()).rev() {
+                    idx[d] += 1;
+                    if idx[d] < new_shape[d] {
+                        break;
+                    }
+                    idx[d] = 0;
+                }
+            }
+            (data, shape) = (out, new_shape);
+        }
+        for &a in &self.expand {
+            shape.insert(a.min(shape.len()), 1);
+        }
+        let mut squeeze = self.squeeze.clone();
+        squeeze.sort_unstable();
+        for &a in squeeze.iter().rev() {
+            if a < shape.len() && shape[a] == 1 {
+                shape.remove(a);
+            }
+        }
+        (data, shape)
+    }
+}
+
+/// `out[i] /= denom(i)`, `denom` the product of `scales` (each broadcast
+/// against `shape`, numpy-style from the right), multiplied first as
+/// Keras does (`x / (inputs_scale * kernel_scale)`).
+fn divide_broadcast(out: &mut [f32], shape: &[usize], scales: &[(&[f32], &[usize])]) {
+    let strides: Vec<Vec<usize>> = scales
+        .iter()
+        .map(|(_, s)| {
+            let mut st = vec![0usize; shape.len()];
+            let mut acc = 1usize;
+            for k in 0..s.len().min(shape.len()) {
+                let (a, d) = (shape.len() - 1 - k, s[s.len() - 1 - k]);
+                st[a] = if d == 1 { 0 } else { acc };
+                acc *= d;
+            }
+            st
+        })
+        .collect();
+    let mut idx = vec![0usize; shape.len()];
+    for v in out.iter_mut() {
+        let mut denom: Option<f32> = None;
+        for ((data, _), st) in scales.iter().zip(&strides) {
+            let at: usize = idx.iter().zip(st).map(|(i, s)| i * s).sum();
+            let x = data[at];
+            denom = Some(denom.map_or(x, |d| d * x));
+        }
+        if let Some(d) = denom {
+            *v /= d;
+        }
+        for d in (0..idx.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+impl EinsumDense {
+    /// The explicit letters of the equation for an input of rank `rank`.
+    fn quant_axes(&self, rank: usize) -> Result<(Equation, QuantAxes)> {
+        let eq = self.explicit_equation(rank.max(self.input_spec.len()))?;
+        let axes = QuantAxes::of(&eq.inputs[0], &eq.inputs[1], &eq.output);
+        Ok((eq, axes))
+    }
+
+    /// `(rows, columns)` of Keras's int4 kernel: the kernel's reduced axes
+    /// against the others (a plain reshape of the kernel, as Keras's).
+    fn int4_matrix(kernel: &[usize], axes: &QuantAxes) -> (usize, usize) {
+        let mut rows = 1;
+        let mut cols = 1;
+        for (i, &d) in kernel.iter().enumerate() {
+            if axes.kernel_reduced.contains(&i) {
+                rows *= d;
+            } else {
+                cols *= d;
+            }
+        }
+        (rows, cols)
+    }
+
+    /// Keras's quantized weights of a kernel of shape `kernel`: the kernel
+    /// itself, then (after the bias) the scales, in its saving order.
+    fn build_quantized(
+        &mut self,
+        q: &Quantization,
+        kernel: Vec<usize>,
+        bias: Option<Vec<usize>>,
+        rank: usize,
+    ) -> Result<()> {
+        let (_, axes) = self.quant_axes(rank)?;
+        match (&q.mode, q.block_size) {
+            (QuantMode::Int8, _) => {
+                let mut scale = kernel.clone();
+                for &a in &axes.kernel_reduced {
+                    scale[a] = 1;
+                }
+                let n = scale.iter().product();
+                let (_, scale) = axes.kernel.apply(&vec![1.0; n], &scale);
+                self.params.add_int("kernel", kernel, false)?;
+                if let Some(b) = bias {
+                    self.params.add("bias", b, true, 0.0)?;
+                }
+                self.params.add("kernel_scale", scale, false, 1.0)
+            }
+            (QuantMode::Int4 { .. }, block) => {
+                let (rows, cols) = Self::int4_matrix(&kernel, &axes);
+                self.params
+                    .add_int("kernel", vec![rows, cols.div_ceil(2)], false)?;
+                if let Some(b) = bias {
+                    self.params.add("bias", b, true, 0.0)?;
+                }
+                match block {
+                    None => self.params.add("kernel_scale", vec![cols], false, 1.0),
+                    Some(block) => {
+                        let groups = vec![rows.div_ceil(block), cols];
+                        self.params
+                            .add("kernel_scale", groups.clone(), false, 1.0)?;
+                        self.params.add_int("kernel_zero", groups, false)?;
+                        self.params.add("g_idx", vec![rows], false, 0.0)?;
+                        let at = self.params.values().len() - 1;
+                        let g: Vec<f32> = (0..rows).map(|r| (r / block) as f32).collect();
+                        self.params
+                            .set(&self.base.name, at, Tensor::from_f32(vec![rows], g)?)
+                    }
+                }
+            }
+            (
+                QuantMode::Float8 {
+                    amax_history_length,
+                },
+                _,
+            ) => {
+                self.params.add("kernel", kernel, true, 0.0)?;
+                if let Some(b) = bias {
+                    self.params.add("bias", b, true, 0.0)?;
+                }
+                for what in ["inputs", "kernel", "outputs_grad"] {
+                    self.params
+                        .add(&format!("{what}_scale"), vec![], true, 1.0)?;
+                    self.params.add(
+                        &format!("{what}_amax_history"),
+                        vec![*amax_history_length],
+                        true,
+                        0.0,
+                    )?;
+                }
+                Ok(())
+            }
+            (QuantMode::Other(_), _) => unreachable!("refused by Quantization::read"),
+        }
+    }
+
+    /// The einsum of a quantized EinsumDense (no bias, no activation), as
+    /// Keras's `_int8_call` / `_int4_call` / `_float8_call` compute it.
+    fn quantized_einsum(&self, q: &Quantization, x: &Tensor) -> Result<(Vec<f32>, Vec<usize>)> {
+        let (eq, axes) = self.quant_axes(x.rank())?;
+        let w = self.params.values();
+        let after = 1 + usize::from(self.bias_axes.is_some());
+        let data = x.to_f32();
+        let eval = |a: &[f32], k: &[f32], kshape: &[usize]| {
+            eq.eval(&[(a, x.shape()), (k, kshape)])
+                .map_err(|e| self.base.err(e))
+        };
+        let scale = |i: usize| (w[i].to_f32(), w[i].shape().to_vec());
+        // The kernel's shape as the equation sees it (int4 stores it packed).
+        let kernel_shape = self
+            .analyze(&x.shape().iter().map(|&d| Some(d)).collect())?
+            .kernel;
+        Ok(match (&q.mode, q.block_size) {
+            (QuantMode::Int8, _) => {
+                let kernel: Vec<f32> = int_values(w[0]).iter().map(|&v| v as f32).collect();
+                let (ks, ks_shape) = scale(after);
+                match &q.inputs {
+                    Some(quantizer) => {
+                        let (xq, xs) = quantizer.quantize(&data, x.shape(), &axes.input_reduced);
+                        let mut xs_shape = x.shape().to_vec();
+                        for &a in &axes.input_reduced {
+                            xs_shape[a] = 1;
+                        }
+                        let (xs, xs_shape) = axes.input.apply(&xs, &xs_shape);
+                        // Integer products: exact in float32 below 2^24.
+                        let (mut out, shape) = eval(&xq, &kernel, w[0].shape())?;
+                        divide_broadcast(&mut out, &shape, &[(&xs, &xs_shape), (&ks, &ks_shape)]);
+                        (out, shape)
+                    }
+                    None => {
+                        let (mut out, shape) = eval(&data, &kernel, w[0].shape())?;
+                        divide_broadcast(&mut out, &shape, &[(&ks, &ks_shape)]);
+                        (out, shape)
+                    }
+                }
+            }
+            (QuantMode::Int4 { .. }, block) => {
+                let (rows, cols) = Self::int4_matrix(&kernel_shape, &axes);
+                let packed = int_values(w[0]);
+                if packed.len() != rows * cols.div_ceil(2) {
+                    return Err(self.base.err(format!(
+                        "its int4 kernel holds {} bytes; an input of shape {:?} needs a {rows}×{cols} kernel",
+                        packed.len(),
+                        x.shape()
+                    )));
+                }
+                let unpacked = tfjs_kernels::quant::unpack_int4(&packed, rows, cols);
+                let (ks, _) = scale(after);
+                let kernel = match block {
+                    None => unpacked
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &v)| v as f32 / ks[i % cols])
+                        .collect::<Vec<f32>>(),
+                    Some(_) => {
+                        let zero: Vec<f32> =
+                            int_values(w[after + 1]).iter().map(|&v| v as f32).collect();
+                        dequantize_grouped(
+                            &self.base.name,
+                            &unpacked,
+                            (rows, cols),
+                            &ks,
+                            &zero,
+                            &w[after + 2].to_f32(),
+                        )?
+                    }
+                };
+                match (&q.inputs, block) {
+                    (Some(quantizer), None) => {
+                        let (xq, xs) = quantizer.quantize(&data, x.shape(), &axes.input_reduced);
+                        let mut xs_shape = x.shape().to_vec();
+                        for &a in &axes.input_reduced {
+                            xs_shape[a] = 1;
+                        }
+                        let (xs, xs_shape) = axes.input.apply(&xs, &xs_shape);
+                        let (mut out, shape) = eval(&xq, &kernel, &kernel_shape)?;
+                        divide_broadcast(&mut out, &shape, &[(&xs, &xs_shape)]);
+                        (out, shape)
+                    }
+                    _ => eval(&data, &kernel, &kernel_shape)?,
+                }
+            }
+            (QuantMode::Float8 { .. }, _) => {
+                let s = |i: usize| w[i].to_f32().first().copied().unwrap_or(1.0);
+                let mut xq = data.into_owned();
+                float8_qdq(&mut xq, s(after));
+                let mut kq = w[0].to_f32().into_owned();
+                float8_qdq(&mut kq, s(after + 2));
+                eval(&xq, &kq, w[0].shape())?
+            }
+            (QuantMode::Other(_), _) => unreachable!("refused by Quantization::read"),
+        })
+    }
+}
+
 impl Layer for EinsumDense {
     layer_common!(weights);
     layer_common!(names "EinsumDense");
@@ -307,8 +676,12 @@ impl Layer for EinsumDense {
         self.base.with_rest(&self.raw)
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
-        let a = self.analyze(one_shape(&self.base, input_shapes)?)?;
+        let shape = one_shape(&self.base, input_shapes)?;
+        let a = self.analyze(shape)?;
         self.params.clear();
+        if let Some(q) = self.quant.clone() {
+            return self.build_quantized(&q, a.kernel, a.bias, shape.len());
+        }
         self.params.add("kernel", a.kernel, true, 0.0)?;
         if let Some(bias) = a.bias {
             self.params.add("bias", bias, true, 0.0)?;
@@ -321,14 +694,28 @@ impl Layer for EinsumDense {
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         require_built(&self.base, &self.params)?;
-        let eq = self.explicit_equation(x.rank().max(self.input_spec.len()))?;
-        let kernel = self.params.values()[0];
-        let data = x.to_f32();
-        let (mut out, shape) = eq
-            .eval(&[(&data, x.shape()), (&f32s(kernel), kernel.shape())])
-            .map_err(|e| self.base.err(e))?;
-        if let Some(bias) = self.params.values().get(1) {
-            add_trailing(&mut out, &shape, &f32s(bias), bias.shape());
+        let (mut out, shape) = match &self.quant {
+            None => {
+                let eq = self.explicit_equation(x.rank().max(self.input_spec.len()))?;
+                let kernel = self.params.values()[0];
+                let data = x.to_f32();
+                eq.eval(&[(&data, x.shape()), (&f32s(kernel), kernel.shape())])
+                    .map_err(|e| self.base.err(e))?
+            }
+            Some(q) => self.quantized_einsum(q, x)?,
+        };
+        if self.bias_axes.is_some() {
+            let bias = self.params.values()[1];
+            let mut b = f32s(bias).into_owned();
+            if matches!(
+                self.quant.as_ref().map(|q| &q.mode),
+                Some(QuantMode::Float8 { .. })
+            ) {
+                // Keras rounds a float32 layer's bias to bfloat16 (for
+                // TensorFlow's fused bias add).
+                Precision::BF16.round(&mut b);
+            }
+            add_trailing(&mut out, &shape, &b, bias.shape());
         }
         let last = shape.last().copied().unwrap_or(1);
         apply_activation(self.activation, &mut out, last);

@@ -1,5 +1,6 @@
 //! `Embedding`: integer ids → rows of the `embeddings` matrix.
 
+use super::common::quantized::{int_values, Quantization};
 use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor, TensorData};
@@ -40,12 +41,18 @@ pub struct Embedding {
     /// input shape was given.
     implied_shape: Vec<Value>,
     embeddings: Tensor,
+    /// Keras 3's quantized table (`int8`, `int4` policies): `embeddings`
+    /// holds the integers (int4: two per byte), `scales` Keras's weights
+    /// after it, in its saving order.
+    quant: Option<Quantization>,
+    scales: Vec<(LayerWeight, Tensor)>,
 }
 
 impl Embedding {
     /// Build from a Keras / TensorFlow.js config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<Embedding> {
-        let mut base = Base::parse(c)?;
+        let mut base = Base::parse_quantizable(c)?;
+        let quant = Quantization::read(c, &base, "Embedding", false)?;
         if c.dtype().is_none() {
             // TensorFlow.js derives an Embedding's batch_input_shape from
             // input_length without a dtype; reloading such a file in
@@ -91,7 +98,13 @@ impl Embedding {
             Value::Array(a) => implied_shape.extend(a),
             other => implied_shape.push(other),
         }
-        let embeddings = alloc_zeros(&base.name, vec![input_dim, output_dim])?;
+        let (embeddings, scales) = match &quant {
+            None => (
+                alloc_zeros(&base.name, vec![input_dim, output_dim])?,
+                Vec::new(),
+            ),
+            Some(q) => quantized_weights(&base.name, q, input_dim, output_dim)?,
+        };
         Ok(Embedding {
             base,
             input_dim,
@@ -100,8 +113,127 @@ impl Embedding {
             fields,
             implied_shape,
             embeddings,
+            quant,
+            scales,
         })
     }
+
+    /// Row `id` of the table, dequantized as Keras 3's `_int8_call` /
+    /// `_int4_call` do for a quantized one, appended to `out`.
+    fn push_row(&self, id: usize, out: &mut Vec<f32>) -> Result<()> {
+        let d = self.output_dim;
+        let Some(q) = &self.quant else {
+            let table = self.embeddings.as_f32().unwrap_or(&[]);
+            out.extend_from_slice(&table[id * d..(id + 1) * d]);
+            return Ok(());
+        };
+        let packed = int_values(&self.embeddings);
+        let row: Vec<i32> = match q.mode {
+            QuantMode::Int8 => packed[id * d..(id + 1) * d].to_vec(),
+            _ => {
+                let w = d.div_ceil(2);
+                tfjs_kernels::quant::unpack_int4(&packed[id * w..(id + 1) * w], 1, d)
+            }
+        };
+        let scale = self.scales[0].1.to_f32();
+        match q.block_size {
+            None => {
+                let s = scale[id];
+                out.extend(row.iter().map(|&v| v as f32 / s));
+            }
+            Some(_) => {
+                let groups = scale.len() / self.input_dim;
+                let zero: Vec<f32> = int_values(&self.scales[1].1)[id * groups..(id + 1) * groups]
+                    .iter()
+                    .map(|&v| v as f32)
+                    .collect();
+                // Groups run along the row here (Keras's group axis -1).
+                let g_idx = self.scales[2].1.to_f32();
+                for (c, &v) in row.iter().enumerate() {
+                    let g = g_idx[c];
+                    if !(g >= 0.0 && (g as usize) < groups) {
+                        return Err(LayersError::config(
+                            &self.base.name,
+                            format!("g_idx[{c}] = {g} is not a group index in [0, {groups})"),
+                        ));
+                    }
+                    let g = g as usize;
+                    out.push((v as f32 - zero[g]) * scale[id * groups + g]);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A quantized table and the weights Keras saves after it (`int8`:
+/// `embeddings_scale` per row; `int4`: per row, or per row and group of
+/// `block_size` columns with `embeddings_zero` and `g_idx`).
+fn quantized_weights(
+    layer: &str,
+    q: &Quantization,
+    input_dim: usize,
+    output_dim: usize,
+) -> Result<(Tensor, Vec<(LayerWeight, Tensor)>)> {
+    let spec = |name: &str, shape: &[usize]| LayerWeight {
+        name: name.into(),
+        shape: shape.to_vec(),
+        trainable: false,
+    };
+    // Sizes come from the config: checked as `alloc_zeros` checks them.
+    let size = |shape: &[usize]| -> Result<usize> {
+        shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .filter(|&n| n <= MAX_WEIGHT_ELEMENTS)
+            .ok_or_else(|| {
+                LayersError::config(
+                    layer,
+                    format!(
+                        "weight shape {shape:?} is too large (over {MAX_WEIGHT_ELEMENTS} elements)"
+                    ),
+                )
+            })
+    };
+    let ints = |shape: Vec<usize>| -> Result<Tensor> {
+        let n = size(&shape)?;
+        Tensor::from_i32(shape, vec![0; n])
+    };
+    let ones = |shape: Vec<usize>| -> Result<Tensor> {
+        let n = size(&shape)?;
+        Tensor::from_f32(shape, vec![1.0; n])
+    };
+    Ok(match (&q.mode, q.block_size) {
+        (QuantMode::Int8, _) => (
+            ints(vec![input_dim, output_dim])?,
+            vec![(
+                spec("embeddings_scale", &[input_dim]),
+                ones(vec![input_dim])?,
+            )],
+        ),
+        (_, None) => (
+            ints(vec![input_dim, output_dim.div_ceil(2)])?,
+            vec![(
+                spec("embeddings_scale", &[input_dim]),
+                ones(vec![input_dim])?,
+            )],
+        ),
+        (_, Some(block)) => {
+            let groups = [input_dim, output_dim.div_ceil(block)];
+            let g_idx: Vec<f32> = (0..output_dim).map(|c| (c / block) as f32).collect();
+            (
+                ints(vec![input_dim, output_dim.div_ceil(2)])?,
+                vec![
+                    (spec("embeddings_scale", &groups), ones(groups.to_vec())?),
+                    (spec("embeddings_zero", &groups), ints(groups.to_vec())?),
+                    (
+                        spec("g_idx", &[output_dim]),
+                        Tensor::from_f32(vec![output_dim], g_idx)?,
+                    ),
+                ],
+            )
+        }
+    })
 }
 
 impl Layer for Embedding {
@@ -114,6 +246,9 @@ impl Layer for Embedding {
             m.insert(k.clone(), v.clone());
         }
         self.base.write_name(&mut m);
+        if let Some(q) = &self.quant {
+            q.write(&mut m);
+        }
         if self.base.batch_input_shape.is_some() {
             self.base.write_input_shape(&mut m);
         } else {
@@ -126,25 +261,39 @@ impl Layer for Embedding {
     }
 
     fn weights(&self) -> Vec<LayerWeight> {
-        vec![LayerWeight {
+        let mut out = vec![LayerWeight {
             name: "embeddings".into(),
-            shape: vec![self.input_dim, self.output_dim],
-            trainable: self.base.trainable,
-        }]
+            shape: self.embeddings.shape().to_vec(),
+            trainable: self.base.trainable && self.quant.is_none(),
+        }];
+        out.extend(self.scales.iter().map(|(w, _)| w.clone()));
+        out
     }
 
     fn weight_values(&self) -> Vec<&Tensor> {
-        vec![&self.embeddings]
+        let mut out = vec![&self.embeddings];
+        out.extend(self.scales.iter().map(|(_, t)| t));
+        out
     }
 
     fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
-        if index != 0 {
-            return Err(LayersError::config(
-                &self.base.name,
-                format!("layer has no weight #{index}"),
-            ));
+        let name = &self.base.name;
+        match index {
+            0 if self.quant.is_some() => {
+                put_int_weight(name, "embeddings", &mut self.embeddings, value)
+            }
+            0 => put_weight(name, "embeddings", &mut self.embeddings, value),
+            i => match self.scales.get_mut(i - 1) {
+                Some((w, slot)) if matches!(slot.data(), TensorData::I32(_)) => {
+                    put_int_weight(name, &w.name, slot, value)
+                }
+                Some((w, slot)) => put_weight(name, &w.name, slot, value),
+                None => Err(LayersError::config(
+                    name,
+                    format!("layer has no weight #{index}"),
+                )),
+            },
         }
-        put_weight(&self.base.name, "embeddings", &mut self.embeddings, value)
     }
 
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
@@ -161,7 +310,6 @@ impl Layer for Embedding {
         let ids = inputs
             .first()
             .ok_or_else(|| input_err(name, "expected one input"))?;
-        let table = self.embeddings.as_f32().unwrap_or(&[]);
         let d = self.output_dim;
         let n = ids.len();
         let mut out = Vec::with_capacity(n * d);
@@ -178,9 +326,7 @@ impl Layer for Embedding {
             if id < 0 || id as u64 >= self.input_dim as u64 {
                 return Err(bad(pos, shown));
             }
-            let r = id as usize * d;
-            out.extend_from_slice(&table[r..r + d]);
-            Ok(())
+            self.push_row(id as usize, &mut out)
         };
         match ids.data() {
             TensorData::I32(v) => {

@@ -1,5 +1,5 @@
-//! Keras's `IntegerLookup`, `StringLookup`, `Discretization` and `Hashing`
-//! at inference.
+//! Keras's `IntegerLookup`, `StringLookup` and `Discretization` at
+//! inference (`Hashing` and its FarmHash in `lookup/hashing.rs`).
 //!
 //! `IntegerLookup` / `StringLookup`: integer / string tokens → vocabulary
 //! indices (or back, with `invert`), with the vocabulary given in the
@@ -10,7 +10,9 @@
 //! `output_mode` `int` gives int32 indices; `one_hot`, `multi_hot` and
 //! `count` give float32 encodings over the whole index range.
 //! `TextVectorization` (`lookup/text_vectorization.rs`) is a standardizer
-//! and a splitter in front of a `StringLookup`.
+//! and a splitter in front of a `StringLookup`; `HashedCrossing`
+//! (`lookup/hashed_crossing.rs`) hashes crosses of features with the
+//! FarmHash fingerprint `Hashing` uses.
 //! TensorFlow.js 4.22 has no lookup layers.
 
 use super::common::*;
@@ -38,12 +40,18 @@ macro_rules! lookup_common {
     };
 }
 
+mod hashed_crossing;
+mod hashing;
 mod text_vectorization;
+pub use hashed_crossing::HashedCrossing;
+pub use hashing::Hashing;
+use hashing::{fingerprint64, shift_mix};
 pub use text_vectorization::TextVectorization;
 
-/// Register `IntegerLookup`, `StringLookup`, `Discretization`, `Hashing`
-/// and `TextVectorization`.
+/// Register `IntegerLookup`, `StringLookup`, `Discretization`, `Hashing`,
+/// `HashedCrossing` and `TextVectorization`.
 pub fn register(registry: &mut LayerRegistry) {
+    register_layer(registry, &["HashedCrossing"], HashedCrossing::from_config);
     register_layer(
         registry,
         &["TextVectorization"],
@@ -61,6 +69,77 @@ enum Mode {
     OneHot,
     MultiHot,
     Count,
+    /// Counts times the lookup's idf weights (`IntegerLookup`,
+    /// `StringLookup`, `TextVectorization` only).
+    TfIdf,
+}
+
+/// A lookup's TF-IDF weights (`output_mode="tf_idf"`), one per encoded
+/// index: the layer's one weight, `idf_weights`.
+///
+/// Given to the constructor (`idf_weights` in the config, as long as the
+/// vocabulary there), they are laid out as Keras's `set_vocabulary` does:
+/// a vocabulary without its reserved leading tokens has them weighted by
+/// the mean of the given weights, and `pad_to_max_tokens` pads zeros up to
+/// `max_tokens`; a file may then leave the weight out (Keras 3's HDF5
+/// writer does). An adapted layer's are only in its file: a `.keras`
+/// file's variable `idf_weights` (saved by Keras 3 whether adapted or
+/// given), tf_keras's unnamed `Variable`.
+#[derive(Debug, Clone)]
+struct Idf {
+    /// `[depth]` float32.
+    values: Tensor,
+    /// Whether the config gave them.
+    given: bool,
+}
+
+impl Idf {
+    /// The idf weights of a `tf_idf` lookup's config: `vocabulary` is the
+    /// vocabulary as given, `reserved` whether it starts with the `first`
+    /// reserved tokens, `depth` the encoded width.
+    fn read(
+        c: &ConfigReader<'_>,
+        vocabulary: usize,
+        reserved: bool,
+        first: usize,
+        depth: usize,
+    ) -> Result<Idf> {
+        let given = c.list_of("idf_weights", Value::as_f64, "numbers")?;
+        let mut values = alloc_zeros(c.name(), vec![depth])?;
+        let slots = values.as_f32_mut().expect("float32 zeros");
+        let from_config = given.is_some();
+        if let Some(idf) = given {
+            if idf.len() != vocabulary {
+                return Err(c.err(
+                    "idf_weights",
+                    format!(
+                        "has {} weights for a vocabulary of {vocabulary} tokens",
+                        idf.len()
+                    ),
+                ));
+            }
+            // Keras pads in float64 (numpy), then casts to float32.
+            let front = if reserved { 0 } else { first };
+            let mean = idf.iter().sum::<f64>() / idf.len().max(1) as f64;
+            let laid: Vec<f64> = std::iter::repeat_n(mean, front).chain(idf).collect();
+            if laid.len() > depth {
+                return Err(c.err(
+                    "idf_weights",
+                    format!(
+                        "{} weights do not fit the {depth} encoded indices",
+                        laid.len()
+                    ),
+                ));
+            }
+            for (v, w) in slots.iter_mut().zip(laid) {
+                *v = w as f32;
+            }
+        }
+        Ok(Idf {
+            values,
+            given: from_config,
+        })
+    }
 }
 
 /// A token of an index lookup: an integer (`IntegerLookup`) or a string
@@ -162,6 +241,8 @@ pub struct IndexLookup<T: LookupToken> {
     mode: Mode,
     /// `max_tokens` when `pad_to_max_tokens` pads encoded outputs to it.
     pad_to: Option<usize>,
+    /// `tf_idf` mode's weights.
+    idf: Option<Idf>,
 }
 
 /// `IntegerLookup`.
@@ -216,7 +297,10 @@ impl<T: LookupToken> IndexLookup<T> {
             }
         };
         refuse_salt(c, "lookup")?;
-        let mode = output_mode(c)?;
+        let mode = match c.str_or("output_mode", "int")? {
+            "tf_idf" => Mode::TfIdf,
+            _ => output_mode(c)?,
+        };
         let invert = c.bool_or("invert", false)?;
         if invert && mode != Mode::Int {
             return Err(c.err("output_mode", "invert needs output_mode \"int\""));
@@ -227,6 +311,7 @@ impl<T: LookupToken> IndexLookup<T> {
         // mask, then the OOV token `num_oov` times) has them dropped, as
         // Keras's `set_vocabulary` does.
         let mut vocabulary = vocabulary;
+        let given = vocabulary.len();
         let reserved = vocabulary.get(..first).is_some_and(|head| {
             let mask_slots = first - num_oov;
             head[..mask_slots]
@@ -251,7 +336,7 @@ impl<T: LookupToken> IndexLookup<T> {
             }
             _ => None,
         };
-        let lookup = IndexLookup {
+        let mut lookup = IndexLookup {
             base: Base::parse(c)?,
             raw: c.map.clone(),
             vocabulary,
@@ -263,6 +348,7 @@ impl<T: LookupToken> IndexLookup<T> {
             invert,
             mode,
             pad_to,
+            idf: None,
         };
         if pad_to.is_some_and(|n| n < lookup.size()) {
             return Err(c.err(
@@ -272,6 +358,12 @@ impl<T: LookupToken> IndexLookup<T> {
                     lookup.size()
                 ),
             ));
+        }
+        if mode == Mode::TfIdf {
+            let reserved = reserved && first > 0;
+            lookup.idf = Some(Idf::read(c, given, reserved, first, lookup.depth())?);
+        } else if !matches!(c.get("idf_weights"), None | Some(Value::Null)) {
+            return Err(c.err("idf_weights", "is only read in output_mode \"tf_idf\""));
         }
         Ok(lookup)
     }
@@ -310,6 +402,21 @@ impl<T: LookupToken> IndexLookup<T> {
         Ok((first + t.oov_slot(self.num_oov, self.oov_farmhash)) as i64)
     }
 
+    /// Indices `ids` (of an input of `shape`) encoded in the layer's mode
+    /// (in `tf_idf` mode: counts times the idf weights).
+    fn encode_ids(&self, ids: &[i64], shape: Vec<usize>) -> Result<Tensor> {
+        let mut out = encode(&self.base, self.mode, ids, shape, self.depth())?;
+        if let (Some(idf), Some(v)) = (&self.idf, out.as_f32_mut()) {
+            let w = idf.values.as_f32().unwrap_or(&[]);
+            for row in v.chunks_exact_mut(w.len().max(1)) {
+                for (x, w) in row.iter_mut().zip(w) {
+                    *x *= w;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn invert_one(&self, i: i64) -> Result<T> {
         let first = (usize::from(self.mask_slot()) + self.num_oov) as i64;
         match usize::try_from(i - first)
@@ -345,6 +452,32 @@ impl<T: LookupToken> Layer for IndexLookup<T> {
     fn takes_strings(&self) -> bool {
         T::STRINGS
     }
+    fn weights(&self) -> Vec<crate::LayerWeight> {
+        self.idf
+            .iter()
+            .map(|idf| crate::LayerWeight {
+                name: "idf_weights".into(),
+                shape: idf.values.shape().to_vec(),
+                trainable: false,
+            })
+            .collect()
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.idf.iter().map(|idf| &idf.values).collect()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        match self.idf.as_mut().filter(|_| index == 0) {
+            Some(idf) => put_weight(&self.base.name, "idf_weights", &mut idf.values, value),
+            None => Err(self.base.err(format!("layer has no weight #{index}"))),
+        }
+    }
+    fn weights_in_config(&self) -> Vec<usize> {
+        self.idf.iter().filter(|idf| idf.given).map(|_| 0).collect()
+    }
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        // Keras 3 saves them by name (`vars/idf_weights`), not by index.
+        self.idf.as_ref().map(|_| vec!["idf_weights".into()])
+    }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?.clone();
         Ok(vec![encoded_shape(self.mode, s, self.depth())])
@@ -365,13 +498,7 @@ impl<T: LookupToken> Layer for IndexLookup<T> {
             .iter()
             .map(|t| self.lookup(t))
             .collect::<Result<Vec<i64>>>()?;
-        Ok(vec![encode(
-            &self.base,
-            self.mode,
-            &ids,
-            shape,
-            self.depth(),
-        )?])
+        Ok(vec![self.encode_ids(&ids, shape)?])
     }
 }
 
@@ -405,19 +532,27 @@ fn encode(base: &Base, mode: Mode, ids: &[i64], shape: Vec<usize>, n: usize) -> 
             o.push(n);
             make_tensor(base, o, out)
         }
-        Mode::MultiHot | Mode::Count => {
+        Mode::MultiHot | Mode::Count | Mode::TfIdf => {
+            // Keras 3 encodes each value and reduces over axis 1: a
+            // `[b, a, rest…]` input gives `[b, rest…, n]` (`[b, n]` for
+            // `[b, a]`; tf_keras takes rank 2 at most).
             let b = shape.first().copied().unwrap_or(1);
-            let per = ids.len() / b.max(1);
-            let mut out = vec![0f32; b * n];
+            let a = shape.get(1).copied().unwrap_or(1);
+            let rest: usize = shape.iter().skip(2).product();
+            let mut out = vec![0f32; b * rest * n];
             for (k, &i) in ids.iter().enumerate().filter(|(_, &i)| i != MASKED) {
-                let slot = &mut out[(k / per.max(1)) * n + i as usize];
-                *slot = if mode == Mode::Count {
+                let (bi, ri) = (k / (a * rest).max(1), k % rest.max(1));
+                let slot = &mut out[(bi * rest + ri) * n + i as usize];
+                *slot = if mode != Mode::MultiHot {
                     *slot + 1.0
                 } else {
                     1.0
                 };
             }
-            make_tensor(base, vec![b, n], out)
+            let mut o = vec![b];
+            o.extend(shape.iter().skip(2));
+            o.push(n);
+            make_tensor(base, o, out)
         }
     }
 }
@@ -426,7 +561,12 @@ fn encode(base: &Base, mode: Mode, ids: &[i64], shape: Vec<usize>, n: usize) -> 
 fn encoded_shape(mode: Mode, s: Shape, n: usize) -> Shape {
     match mode {
         Mode::Int => s,
-        Mode::MultiHot | Mode::Count => vec![s[0], Some(n)],
+        Mode::MultiHot | Mode::Count | Mode::TfIdf => {
+            let mut o = vec![s[0]];
+            o.extend(s.iter().skip(2).copied());
+            o.push(Some(n));
+            o
+        }
         Mode::OneHot => {
             let mut o = s;
             if o.last() == Some(&Some(1)) {
@@ -510,21 +650,6 @@ impl Layer for Discretization {
     }
 }
 
-/// Keras's `Hashing`: each string, or each integer's (or truncated float's)
-/// decimal string, hashed with FarmHash `Fingerprint64`, modulo `num_bins`
-/// (`tf.strings.to_hash_bucket_fast(tf.as_string(x))`, as Keras computes
-/// it); with `mask_value`, that value goes to bin 0 and the others to
-/// `1 + hash mod (num_bins - 1)`. A `salt` (keyed SipHash) is not supported.
-#[derive(Debug)]
-pub struct Hashing {
-    base: Base,
-    raw: Map<String, Value>,
-    num_bins: u64,
-    /// The mask value as the string that is hashed (an integer's decimal).
-    mask_value: Option<String>,
-    mode: Mode,
-}
-
 /// Refuse a `salt`: a salted lookup or Hashing (`what`) hashes with keyed
 /// SipHash, which is not implemented.
 fn refuse_salt(c: &ConfigReader<'_>, what: &str) -> Result<()> {
@@ -537,307 +662,4 @@ fn refuse_salt(c: &ConfigReader<'_>, what: &str) -> Result<()> {
             "a salted {what} (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is"
         ),
     ))
-}
-
-impl Hashing {
-    /// Build from a config.
-    pub fn from_config(c: &ConfigReader<'_>) -> Result<Hashing> {
-        let num_bins = c.usize_or("num_bins", 0)?;
-        if num_bins == 0 || num_bins > i32::MAX as usize {
-            return Err(c.err(
-                "num_bins",
-                format!("expected 1..=2^31-1 bins, got {num_bins}"),
-            ));
-        }
-        refuse_salt(c, "Hashing")?;
-        let mask_value = match c.get("mask_value") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(v) => Some(
-                v.as_i64()
-                    .ok_or_else(|| c.err("mask_value", "expected an integer, a string or null"))?
-                    .to_string(),
-            ),
-        };
-        Ok(Hashing {
-            base: Base::parse(c)?,
-            raw: c.map.clone(),
-            num_bins: num_bins as u64,
-            mask_value,
-            mode: output_mode(c)?,
-        })
-    }
-
-    fn bin(&self, v: &str) -> i64 {
-        let masked = self.mask_value.is_some() && self.num_bins > 1;
-        if masked && Some(v) == self.mask_value.as_deref() {
-            return 0;
-        }
-        let bins = self.num_bins - u64::from(masked);
-        let h = fingerprint64(v.as_bytes()) % bins;
-        (h + u64::from(masked)) as i64
-    }
-}
-
-impl Layer for Hashing {
-    lookup_common!("Hashing");
-    fn takes_strings(&self) -> bool {
-        true
-    }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        let s = one_shape(&self.base, inputs)?.clone();
-        Ok(vec![encoded_shape(self.mode, s, self.num_bins as usize)])
-    }
-    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
-        let x = one_input(&self.base, inputs)?;
-        // Keras casts float inputs to int64 (truncating) before hashing.
-        let ids: Vec<i64> = match x.data() {
-            TensorData::I32(v) => v.iter().map(|&t| self.bin(&t.to_string())).collect(),
-            TensorData::F32(v) => v
-                .iter()
-                .map(|&t| self.bin(&(t as i64).to_string()))
-                .collect(),
-            TensorData::Str(v) => v.iter().map(|s| self.bin(s)).collect(),
-        };
-        Ok(vec![encode(
-            &self.base,
-            self.mode,
-            &ids,
-            x.shape().to_vec(),
-            self.num_bins as usize,
-        )?])
-    }
-}
-
-const K0: u64 = 0xc3a5_c85c_97cb_3127;
-const K1: u64 = 0xb492_b66f_be98_f273;
-const K2: u64 = 0x9ae1_6a3b_2f90_404f;
-
-fn fetch64(s: &[u8], i: usize) -> u64 {
-    u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"))
-}
-
-fn fetch32(s: &[u8], i: usize) -> u64 {
-    u64::from(u32::from_le_bytes(s[i..i + 4].try_into().expect("4 bytes")))
-}
-
-fn shift_mix(v: u64) -> u64 {
-    v ^ (v >> 47)
-}
-
-fn hash_len16(u: u64, v: u64, mul: u64) -> u64 {
-    let mut a = (u ^ v).wrapping_mul(mul);
-    a ^= a >> 47;
-    let mut b = (v ^ a).wrapping_mul(mul);
-    b ^= b >> 47;
-    b.wrapping_mul(mul)
-}
-
-/// farmhashna's mix of four words into the two it hashes:
-/// `(rotr(a + b, 43) + rotr(c, 30) + d, a + rotr(b + k, 18) + c)`.
-fn mix4(a: u64, b: u64, c: u64, d: u64, k: u64) -> (u64, u64) {
-    (
-        a.wrapping_add(b)
-            .rotate_right(43)
-            .wrapping_add(c.rotate_right(30))
-            .wrapping_add(d),
-        a.wrapping_add(b.wrapping_add(k).rotate_right(18))
-            .wrapping_add(c),
-    )
-}
-
-/// `WeakHashLen32WithSeeds` of the 32 bytes at `s[i..]`.
-fn weak_hash_len32(s: &[u8], i: usize, a: u64, b: u64) -> (u64, u64) {
-    let (w, x, y, z) = (
-        fetch64(s, i),
-        fetch64(s, i + 8),
-        fetch64(s, i + 16),
-        fetch64(s, i + 24),
-    );
-    let a = a.wrapping_add(w);
-    let b = b.wrapping_add(a).wrapping_add(z).rotate_right(21);
-    let c = a;
-    let a = a.wrapping_add(x).wrapping_add(y);
-    let b = b.wrapping_add(a.rotate_right(44));
-    (a.wrapping_add(z), b.wrapping_add(c))
-}
-
-/// The first mix of `farmhashna`'s 17-to-64-byte hashes: `a` (the first
-/// word, scaled), the second word and the last two words of `s`.
-fn mix_ends(s: &[u8], a: u64, mul: u64) -> (u64, u64) {
-    let len = s.len();
-    let c = fetch64(s, len - 8).wrapping_mul(mul);
-    let d = fetch64(s, len - 16).wrapping_mul(K2);
-    mix4(a, fetch64(s, 8), c, d, K2)
-}
-
-/// FarmHash `Fingerprint64` (`farmhashna::Hash64`, TensorFlow's
-/// `Fingerprint64`, which `to_hash_bucket_fast` uses) of any byte string.
-fn fingerprint64(s: &[u8]) -> u64 {
-    let len = s.len();
-    let mul = K2.wrapping_add(len as u64 * 2);
-    match len {
-        0 => K2,
-        1..=3 => {
-            let (a, b, c) = (
-                u32::from(s[0]),
-                u32::from(s[len >> 1]),
-                u32::from(s[len - 1]),
-            );
-            let y = a.wrapping_add(b << 8);
-            let z = (len as u32).wrapping_add(c << 2);
-            shift_mix(u64::from(y).wrapping_mul(K2) ^ u64::from(z).wrapping_mul(K0))
-                .wrapping_mul(K2)
-        }
-        4..=7 => hash_len16(
-            (len as u64).wrapping_add(fetch32(s, 0) << 3),
-            fetch32(s, len - 4),
-            mul,
-        ),
-        8..=16 => {
-            let a = fetch64(s, 0).wrapping_add(K2);
-            let b = fetch64(s, len - 8);
-            let c = b.rotate_right(37).wrapping_mul(mul).wrapping_add(a);
-            let d = a.rotate_right(25).wrapping_add(b).wrapping_mul(mul);
-            hash_len16(c, d, mul)
-        }
-        17..=32 => {
-            let (x, y) = mix_ends(s, fetch64(s, 0).wrapping_mul(K1), mul);
-            hash_len16(x, y, mul)
-        }
-        33..=64 => {
-            let a = fetch64(s, 0).wrapping_mul(K2);
-            let (y, w) = mix_ends(s, a, mul);
-            let z = hash_len16(y, w, mul);
-            let e = fetch64(s, 16).wrapping_mul(mul);
-            let f = fetch64(s, 24);
-            let g = y.wrapping_add(fetch64(s, len - 32)).wrapping_mul(mul);
-            let h = z.wrapping_add(fetch64(s, len - 24)).wrapping_mul(mul);
-            let (x, y) = mix4(e, f, g, h, a);
-            hash_len16(x, y, mul)
-        }
-        _ => hash_long(s),
-    }
-}
-
-/// The state `farmhashna::Hash64` carries across the 64-byte blocks of a
-/// long string.
-struct BlockState {
-    x: u64,
-    y: u64,
-    z: u64,
-    v: (u64, u64),
-    w: (u64, u64),
-}
-
-impl BlockState {
-    /// Mix in the 64-byte block of `s` at `p`: every block but the last
-    /// mixes with `mul = K1` and `weight = 1`, the last one with its own
-    /// multiplier and `weight = 9`.
-    fn mix(&mut self, s: &[u8], p: usize, mul: u64, weight: u64) {
-        let BlockState { x, y, z, v, w } = self;
-        *x = x
-            .wrapping_add(*y)
-            .wrapping_add(v.0)
-            .wrapping_add(fetch64(s, p + 8))
-            .rotate_right(37)
-            .wrapping_mul(mul);
-        *y = y
-            .wrapping_add(v.1)
-            .wrapping_add(fetch64(s, p + 48))
-            .rotate_right(42)
-            .wrapping_mul(mul);
-        *x ^= w.1.wrapping_mul(weight);
-        *y = y
-            .wrapping_add(v.0.wrapping_mul(weight))
-            .wrapping_add(fetch64(s, p + 40));
-        *z = z.wrapping_add(w.0).rotate_right(33).wrapping_mul(mul);
-        *v = weak_hash_len32(s, p, v.1.wrapping_mul(mul), x.wrapping_add(w.0));
-        *w = weak_hash_len32(
-            s,
-            p + 32,
-            z.wrapping_add(w.1),
-            y.wrapping_add(fetch64(s, p + 16)),
-        );
-        std::mem::swap(z, x);
-    }
-}
-
-/// `farmhashna::Hash64` of more than 64 bytes: 64-byte blocks, then the
-/// last 64 bytes.
-fn hash_long(s: &[u8]) -> u64 {
-    const SEED: u64 = 81;
-    let len = s.len();
-    let y = SEED.wrapping_mul(K1).wrapping_add(113);
-    let mut st = BlockState {
-        x: SEED.wrapping_mul(K2).wrapping_add(fetch64(s, 0)),
-        y,
-        z: shift_mix(y.wrapping_mul(K2).wrapping_add(113)).wrapping_mul(K2),
-        v: (0, 0),
-        w: (0, 0),
-    };
-    let end = ((len - 1) / 64) * 64;
-    for p in (0..end).step_by(64) {
-        st.mix(s, p, K1, 1);
-    }
-    let mul = K1.wrapping_add((st.z & 0xff) << 1);
-    st.w.0 = st.w.0.wrapping_add(((len - 1) & 63) as u64);
-    st.v.0 = st.v.0.wrapping_add(st.w.0);
-    st.w.0 = st.w.0.wrapping_add(st.v.0);
-    st.mix(s, len - 64, mul, 9);
-    let BlockState { x, y, z, v, w } = st;
-    hash_len16(
-        hash_len16(v.0, w.0, mul)
-            .wrapping_add(shift_mix(y).wrapping_mul(K0))
-            .wrapping_add(z),
-        hash_len16(v.1, w.1, mul).wrapping_add(x),
-        mul,
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fingerprint64;
-
-    /// `tf.strings.to_hash_bucket_fast(s, 2**63 - 1)` in TensorFlow 2.21
-    /// (Fingerprint64 mod 2^63-1), for every length class: 0-3, 4-7, 8-16,
-    /// 17-32, 33-64 and the 64-byte blocks of longer strings (block
-    /// boundaries, multi-byte UTF-8).
-    #[test]
-    fn fingerprint64_matches_tensorflow() {
-        let tf: &[(&str, u64)] = &[
-            ("", 1936946117179621456),
-            ("a", 3694432073954588132),
-            ("ab", 3066228220894225695),
-            ("abc", 2640714258260161385),
-            ("abcd", 1897425971756105985),
-            ("hello", 3786372426573024489),
-            ("12345678", 3430003927990384362),
-            ("123456789", 7102376421209267306),
-            ("-1234567890123", 3933474414036675210),
-            ("1234567890123456", 8015733323785012261),
-            ("12345678901234567", 323895964247077303),
-            ("-9223372036854775808", 1493431938208774112),
-            ("abcdefghijklmnopqrstuvwxyz012345", 934449955909727258),
-            (&"x".repeat(33), 3046993373088323128),
-            (
-                "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ",
-                9028462069956841736,
-            ),
-            (&"q".repeat(64), 7839288502534202488),
-            (
-                "the quick brown fox jumps over the lazy dog and keeps running far away!",
-                7533671055059804301,
-            ),
-            (&"z".repeat(65), 8299915583762718517),
-            (&("0123456789".repeat(12) + "abc"), 6090402310455700971),
-            (&"é漢字🙂".repeat(9), 4651532606060436607),
-            (&"w".repeat(128), 1651997402916279192),
-            (&"w".repeat(129), 31054688630494068),
-            (&("ab".repeat(100) + "c"), 6605995590081410592),
-        ];
-        for &(s, want) in tf {
-            assert_eq!(fingerprint64(s.as_bytes()) % (u64::MAX >> 1), want, "{s:?}");
-        }
-    }
 }

@@ -72,7 +72,8 @@ fn with_hw(shape: &[usize], h: usize, w: usize) -> Vec<usize> {
 pub(crate) enum Interpolation {
     Bilinear,
     Nearest,
-    /// `bicubic`, `area`, `lanczos3`, `lanczos5`: one 1-D filter per axis.
+    /// `bicubic`, `area`, `lanczos3`, `lanczos5`, `gaussian`,
+    /// `mitchellcubic`: one 1-D filter per axis.
     Filter(ResizeFilter),
 }
 
@@ -93,6 +94,8 @@ impl Interpolation {
             Self::Filter(ResizeFilter::Area) => "area",
             Self::Filter(ResizeFilter::Lanczos3) => "lanczos3",
             Self::Filter(ResizeFilter::Lanczos5) => "lanczos5",
+            Self::Filter(ResizeFilter::Gaussian) => "gaussian",
+            Self::Filter(ResizeFilter::MitchellCubic) => "mitchellcubic",
         }
     }
 
@@ -104,7 +107,8 @@ impl Interpolation {
             c.err(
                 "interpolation",
                 format!(
-                    "expected bilinear, nearest, bicubic, area, lanczos3 or lanczos5, got \"{name}\""
+                    "expected bilinear, nearest, bicubic, area, lanczos3, lanczos5, gaussian or \
+                     mitchellcubic, got \"{name}\""
                 ),
             )
         })

@@ -20,9 +20,11 @@ pub fn register(registry: &mut LayerRegistry) {
 }
 
 /// Keras 3's `Pipeline`: its `layers` applied one after another (at
-/// inference, so random augmentations are the identity). Its layers may
-/// not hold weights (a preprocessing pipeline's do not; Keras would save
-/// them under the pipeline's own path).
+/// inference, so random augmentations are the identity). The weights of
+/// its layers are its own, in layer order, each named `<inner layer>/<weight>`
+/// under the pipeline (as Keras 3's HDF5 writer names them:
+/// `prep/dense/kernel`); a `.keras` file keeps them under the pipeline's
+/// path as a nested model's (`layers/pipeline/layers/dense/vars/0`).
 #[derive(Debug)]
 pub struct Pipeline {
     base: Base,
@@ -47,6 +49,20 @@ impl Pipeline {
             raw: c.map.clone(),
             layers,
         })
+    }
+
+    /// The inner layer holding the pipeline's weight `index`, and that
+    /// weight's index in it.
+    fn weight_owner(&mut self, index: usize) -> Option<(&mut Box<dyn Layer>, usize)> {
+        let mut at = index;
+        for l in &mut self.layers {
+            let n = l.weights().len();
+            if at < n {
+                return Some((l, at));
+            }
+            at -= n;
+        }
+        None
     }
 
     /// The shapes after each layer, from `inputs`.
@@ -75,16 +91,60 @@ impl Layer for Pipeline {
         let mut shapes = input_shapes.to_vec();
         for l in &mut self.layers {
             l.build(&shapes)?;
-            if !l.weights().is_empty() {
-                return Err(self.base.err(format!(
-                    "its layer `{}` ({}) holds weights: a Pipeline of weighted layers is not supported",
-                    l.name(),
-                    l.class_name()
-                )));
-            }
             shapes = l.output_shapes(&shapes)?;
         }
         Ok(())
+    }
+    fn weights(&self) -> Vec<LayerWeight> {
+        self.layers
+            .iter()
+            .flat_map(|l| {
+                l.weights().into_iter().map(|w| LayerWeight {
+                    name: format!("{}/{}", l.name(), w.name),
+                    trainable: w.trainable && self.base.trainable,
+                    ..w
+                })
+            })
+            .collect()
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.layers.iter().flat_map(|l| l.weight_values()).collect()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        match self.weight_owner(index) {
+            Some((l, at)) => l.set_weight(at, value),
+            None => Err(self.base.err(format!("layer has no weight #{index}"))),
+        }
+    }
+    fn weights_in_config(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut first = 0;
+        for l in &self.layers {
+            out.extend(l.weights_in_config().into_iter().map(|i| first + i));
+            first += l.weights().len();
+        }
+        out
+    }
+    /// Keras 3 saves the inner layers as a nested model's:
+    /// `layers/<class_snake>[_n]/<their keys>`.
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        let mut counts = std::collections::HashMap::<String, usize>::new();
+        let mut keys = Vec::new();
+        for l in &self.layers {
+            let snake = tfjs_format::topology::keras3_path_name(l.class_name());
+            let k = counts.entry(snake.clone()).or_insert(0);
+            let path = match *k {
+                0 => format!("layers/{snake}"),
+                k => format!("layers/{snake}_{k}"),
+            };
+            *k += 1;
+            let n = l.weights().len();
+            let own = l
+                .keras3_weight_keys()
+                .unwrap_or_else(|| (0..n).map(|i| i.to_string()).collect());
+            keys.extend(own.into_iter().map(|k| format!("{path}/{k}")));
+        }
+        Some(keys)
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         self.shapes_through(inputs)

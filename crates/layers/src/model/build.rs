@@ -36,7 +36,11 @@ impl Model {
             dialect,
         };
         let mut layers = Vec::with_capacity(spec.layers.len());
+        // Per layer: a second instance of a mixed-precision layer that
+        // casts its weights, made the same way (its twin, once built).
+        let mut twins: Vec<Option<Box<dyn Layer>>> = Vec::with_capacity(spec.layers.len());
         for l in &spec.layers {
+            let mut twin = None;
             layers.push(match &l.kind {
                 LayerKind::Input(i) => ModelLayer::Input(InputLayer {
                     name: l.name.clone(),
@@ -54,16 +58,19 @@ impl Model {
                         call_kwargs: l.inbound.first().and_then(|n| n.first()).map(|r| &r.kwargs),
                         ..ctx
                     };
+                    let cfg = ConfigReader::new(&l.name, &l.config).in_dialect(dialect);
                     let layer = registry
-                        .build(
-                            &l.class_name,
-                            &ConfigReader::new(&l.name, &l.config).in_dialect(dialect),
-                            &ctx,
-                        )
+                        .build(&l.class_name, &cfg, &ctx)
                         .map_err(|e| in_layer(&l.name, e))?;
+                    let p = precision::LayerPrecision::of(layer.as_ref());
+                    // (Most layers make their weights only when built.)
+                    if !p.is_f32() && p.autocast {
+                        twin = registry.build(&l.class_name, &cfg, &ctx).ok();
+                    }
                     ModelLayer::Layer(layer)
                 }
             });
+            twins.push(twin);
         }
         let inbound: Vec<Vec<Vec<TensorRef>>> = spec
             .layers
@@ -87,6 +94,20 @@ impl Model {
         m.trainable = spec.trainable;
         m.auto_input = spec.auto_input;
         m.dialect = dialect;
+        for (l, twin) in twins.into_iter().enumerate() {
+            let (Some(twin), ModelLayer::Layer(layer)) = (twin, &m.layers[l]) else {
+                continue;
+            };
+            let Some(call) = m.calls[l].first() else {
+                continue;
+            };
+            let shapes: Vec<Shape> = call
+                .inputs
+                .iter()
+                .map(|&t| m.tensors[t].shape.clone())
+                .collect();
+            m.twins[l] = precision::Twin::of(layer.as_ref(), twin, &shapes);
+        }
         Ok(m)
     }
 
@@ -212,7 +233,7 @@ impl Model {
                         built[l] = true;
                     }
                     let shapes = layer
-                        .output_shapes(&in_shapes)
+                        .node_output_shapes(&in_shapes, node_kwargs(&kwargs))
                         .map_err(|e| in_layer(&lname, e))?;
                     check_sample_size(&shapes).map_err(|e| in_layer(&lname, e))?;
                     shapes
@@ -328,6 +349,14 @@ impl Model {
             last_use[t] = usize::MAX;
         }
         check_string_inputs(&layers, &calls, &tensors, &exec)?;
+        let precision = layers
+            .iter()
+            .map(|l| match l {
+                ModelLayer::Layer(layer) => precision::LayerPrecision::of(layer.as_ref()),
+                _ => Default::default(),
+            })
+            .collect();
+        let twins = layers.iter().map(|_| None).collect();
         Ok(Model {
             name,
             class_name,
@@ -347,6 +376,8 @@ impl Model {
             per_sample: Default::default(),
             memory_limit: None,
             dialect: Dialect::Tfjs,
+            precision,
+            twins,
         })
     }
 }

@@ -260,6 +260,9 @@ impl Model {
     /// Forget the inference plan (weights or layers may change).
     pub(crate) fn invalidate_plan(&mut self) {
         self.plan = std::sync::OnceLock::new();
+        for twin in self.twins.iter().flatten() {
+            twin.invalidate();
+        }
     }
 
     /// Execute the node at exec position `pos` unfused.
@@ -273,12 +276,18 @@ impl Model {
     ) -> Result<()> {
         let (l, c) = self.exec[pos];
         let call = &self.calls[l][c];
+        let precision = self.precision[l];
+        // Inputs rounded to a mixed-precision layer's compute type are its
+        // own copies.
+        let rounds_inputs = !precision.is_f32() && precision.autocast;
         // A layer (not a nested model, and not one computing in place)
         // only reads its inputs: those that later layers still read are
         // lent to it and put back afterwards instead of copied (a copy per
         // reader was most of a DenseNet's Concatenate time).
         let reads_only = match &self.layers[l] {
-            ModelLayer::Layer(layer) => layer.pointwise().is_none() || call.inputs.len() != 1,
+            ModelLayer::Layer(layer) => {
+                !rounds_inputs && (layer.pointwise().is_none() || call.inputs.len() != 1)
+            }
             _ => false,
         };
         let mut xs = Vec::with_capacity(call.inputs.len());
@@ -317,21 +326,43 @@ impl Model {
                 }
                 let live = *live + xs.iter().map(|t| t.len() as u64 * 4).sum::<u64>();
                 let limit = self.memory_limit.unwrap_or_else(max_live_bytes);
-                check_output_size(layer.as_ref(), &xs, live, limit)
+                let kwargs = node_kwargs(&call.kwargs);
+                check_output_size(layer.as_ref(), &xs, kwargs, live, limit)
                     .map_err(|e| in_layer(lname, e))?;
                 let ym = layer
-                    .compute_mask(&xs, &ms)
+                    .node_compute_mask(&xs, &ms, kwargs)
                     .map_err(|e| in_layer(lname, e))?;
+                if rounds_inputs {
+                    xs.iter_mut().for_each(|x| precision.round(x));
+                }
+                // A mixed-precision layer computes with its weights rounded:
+                // its twin holds them (see `precision`).
+                let twin = match &self.twins[l] {
+                    Some(t) => Some(
+                        t.get(layer.as_ref(), precision.compute)
+                            .map_err(|e| in_layer(lname, e))?,
+                    ),
+                    None => None,
+                };
+                let layer: &dyn Layer = match &twin {
+                    Some(t) => t.as_ref(),
+                    None => layer.as_ref(),
+                };
                 // A pointwise layer computes in place on its input, which is
                 // this node's own (taken at its last use, or copied).
                 let pointwise = match (layer.pointwise(), xs.as_mut_slice()) {
                     (Some(f), [x]) => x.as_f32_mut().map(|data| run_pointwise(&f, data)),
                     _ => None,
                 };
-                let ys = match pointwise {
+                let mut ys = match pointwise {
                     Some(()) => std::mem::take(&mut xs),
-                    None => layer.call(&xs, &ms).map_err(|e| in_layer(lname, e))?,
+                    None => layer
+                        .node_call(&xs, &ms, kwargs)
+                        .map_err(|e| in_layer(lname, e))?,
                 };
+                if !precision.is_f32() {
+                    ys.iter_mut().for_each(|y| precision.round(y));
+                }
                 // Lent inputs go back to their slots; the others are this
                 // node's own (taken at their last use, or copied).
                 for (k, (x, m)) in xs.into_iter().zip(ms).enumerate() {

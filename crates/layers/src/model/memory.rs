@@ -108,6 +108,7 @@ pub(crate) fn check_sample_size(shapes: &[Shape]) -> Result<()> {
 pub(super) fn check_output_size(
     layer: &dyn Layer,
     xs: &[Tensor],
+    kwargs: &serde_json::Value,
     live: u64,
     limit: u64,
 ) -> Result<()> {
@@ -118,7 +119,7 @@ pub(super) fn check_output_size(
     // A layer whose output size cannot be computed from concrete shapes
     // (an overflowing padding, say) is refused here, naming it, before it
     // allocates anything.
-    let outs = layer.output_shapes(&shapes)?;
+    let outs = layer.node_output_shapes(&shapes, kwargs)?;
     let mut total: u64 = 0;
     for out in outs {
         let n = out

@@ -14,6 +14,7 @@
 mod build;
 mod exec;
 mod memory;
+mod precision;
 
 pub use exec::StepTime;
 pub(crate) use memory::check_sample_size;
@@ -73,6 +74,13 @@ pub(crate) struct Call {
     pub outputs: Vec<usize>,
 }
 
+/// A call's keyword arguments as its file records them (on its first
+/// input; `null` for a call without inputs), which
+/// [`Layer::node_call`](crate::Layer::node_call) and its siblings read.
+pub(crate) fn node_kwargs(kwargs: &[Value]) -> &Value {
+    kwargs.first().unwrap_or(&Value::Null)
+}
+
 /// Where a tensor comes from.
 #[derive(Debug, Clone)]
 pub(crate) struct TensorInfo {
@@ -129,6 +137,13 @@ pub struct Model {
     /// Whose semantics the configs follow (from the topology's
     /// `keras_version`); saving records it again.
     pub(crate) dialect: crate::Dialect,
+    /// Per layer: the precision it computes in (float16 / bfloat16 under a
+    /// mixed-precision policy), emulated by the executor.
+    pub(crate) precision: Vec<precision::LayerPrecision>,
+    /// Per layer: its copy with weights rounded to its compute precision
+    /// (mixed-precision layers that cast their weights), see
+    /// [`precision::Twin`].
+    pub(crate) twins: Vec<Option<precision::Twin>>,
 }
 
 pub(crate) fn topo_err(message: impl Into<String>) -> LayersError {

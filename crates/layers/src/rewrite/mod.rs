@@ -74,6 +74,8 @@
 //!   a Keras 3 export; Keras 3 has neither).
 //! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
+//! - [`dtype_policy`]: Keras 3 quantized layers are refused; mixed-precision
+//!   policies become float32 (TF.js computes in float32), with a note.
 //!
 //! A layer no rule can express exactly (GRU with `reset_after: true`,
 //! `Lambda`, a class TF.js lacks with no rule, a `tf.*` function with no
@@ -114,6 +116,7 @@ pub mod conv1d_as_2d;
 pub mod conv_lstm1d;
 pub mod deconv_output_padding;
 pub mod depthwise_dilation;
+pub mod dtype_policy;
 pub mod einsum_dense;
 pub mod elu_alpha;
 pub mod global_pooling_1d_cf;
@@ -159,6 +162,7 @@ pub type Rule = fn(&Site<'_>) -> Outcome;
 /// The rules of a TensorFlow.js rewrite, asked in this order; the first
 /// that does not [`Outcome::Skip`] a layer decides it. One line per rule.
 pub const TFJS_RULES: &[Rule] = &[
+    dtype_policy::rule,
     spectral_norm::rule,
     tfjs_limits::rule,
     scaled_add::rule,

@@ -160,7 +160,7 @@ pub(crate) fn known_class_problem(class_name: &str, config: &Map<String, Value>)
             let cls = layer_entry_class(c);
             if let Some(cfg) = c.get("config").and_then(Value::as_object) {
                 if let Some(why) = known_class_problem(cls, cfg) {
-                    return Some(format!("has a cell that is a {why}"));
+                    return Some(format!("StackedRNNCells with a {why}"));
                 }
             }
         }

@@ -7,7 +7,8 @@
 use super::sequential::{sequential_as_functional, sequential_entries};
 use super::target::known_class_problem;
 use super::{
-    regularizers, tfjs_knows, LayerShapes, Outcome, Site, Target, KERAS_RULES, TFJS_RULES,
+    dtype_policy, regularizers, tfjs_knows, LayerShapes, Outcome, Site, Target, KERAS_RULES,
+    TFJS_RULES,
 };
 use crate::model::{Model, ModelLayer};
 use crate::{Dialect, LayersError, Result};
@@ -170,7 +171,11 @@ impl Walk<'_> {
                     .to_string();
                 let tfjs = self.target == Target::Tfjs;
                 for note in tfjs
-                    .then(|| regularizers::rewrite_config(c))
+                    .then(|| {
+                        let mut notes = regularizers::rewrite_config(c);
+                        notes.extend(dtype_policy::rewrite_config(c));
+                        notes
+                    })
                     .into_iter()
                     .flatten()
                 {

@@ -38,9 +38,14 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
             for (n, node) in arr.iter().enumerate() {
                 let tensor_kwargs = takes_tensor_kwargs(&spec.class_name)
                     || spec.class_name.starts_with(KERAS3_OPERATION_PREFIX);
-                // `Attention(use_causal_mask=True)`: flags only, no tensors.
+                // `Attention(use_causal_mask=True)`,
+                // `ReversibleEmbedding(x, reverse=True)`: flags only, no
+                // tensors.
                 let keep_kwargs = tensor_kwargs
-                    || matches!(spec.class_name.as_str(), "Attention" | "AdditiveAttention");
+                    || matches!(
+                        spec.class_name.as_str(),
+                        "Attention" | "AdditiveAttention" | "ReversibleEmbedding"
+                    );
                 let mut refs = parse_node(node, &spec.name, n, keep_kwargs)?;
                 if tensor_kwargs && !is_keras3_node(node) {
                     append_kwarg_tensors(&mut refs);
@@ -88,13 +93,22 @@ fn parse_io_list(v: Option<&Value>, what: &str) -> Result<Vec<TensorRef>> {
     let v = v
         .filter(|v| !v.is_null())
         .ok_or_else(|| topo_err(format!("{what}: missing")))?;
-    // Keras 3 models with dict inputs / outputs write `{key: triple}`; the
-    // tensors are the dict's values in file order (the key is the layer's name).
+    let mut out = Vec::new();
+    collect_io(v, what, &mut out)?;
+    Ok(out)
+}
+
+/// The tensors of an `input_layers` / `output_layers` structure, flattened
+/// in file order as Keras flattens a model's inputs and outputs: a triple,
+/// a list of them, Keras 3's `{key: triple}` for dict inputs / outputs
+/// (the key is the layer's name), or lists nested as the model's outputs
+/// are (an RNN of stacked cells returns each cell's states as a list).
+fn collect_io(v: &Value, what: &str, out: &mut Vec<TensorRef>) -> Result<()> {
     if let Some(map) = v.as_object() {
-        return map
-            .iter()
-            .map(|(k, t)| parse_triple(t, &format!("{what}[\"{k}\"]")))
-            .collect();
+        for (k, t) in map {
+            collect_io(t, &format!("{what}[\"{k}\"]"), out)?;
+        }
+        return Ok(());
     }
     let arr = v.as_array().ok_or_else(|| {
         topo_err(format!(
@@ -102,14 +116,20 @@ fn parse_io_list(v: Option<&Value>, what: &str) -> Result<Vec<TensorRef>> {
             short(v)
         ))
     })?;
-    // Keras 3 writes a single flat triple for one input/output.
     if arr.first().map(Value::is_string).unwrap_or(false) {
-        return Ok(vec![parse_triple(v, what)?]);
+        out.push(parse_triple(v, what)?);
+        return Ok(());
     }
-    arr.iter()
-        .enumerate()
-        .map(|(i, t)| parse_triple(t, &format!("{what}[{i}]")))
-        .collect()
+    for (i, t) in arr.iter().enumerate() {
+        if !(t.is_array() || t.is_object()) {
+            return Err(topo_err(format!(
+                "{what}[{i}]: expected [layer_name, node_index, tensor_index], got {}",
+                short(t)
+            )));
+        }
+        collect_io(t, &format!("{what}[{i}]"), out)?;
+    }
+    Ok(())
 }
 
 fn parse_triple(v: &Value, what: &str) -> Result<TensorRef> {
@@ -251,11 +271,24 @@ fn parse_node(
             first.kwargs = Value::Object(kwargs);
             Ok(vec![first])
         }
-        Value::Array(refs) => refs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| parse_triple(r, &format!("{what}[{i}]")))
-            .collect(),
+        Value::Array(refs) => {
+            // Tensors in file order; a list argument (an RNN's initial
+            // states of stacked cells, one list per cell) nests them.
+            fn flat(refs: &[Value], what: &str, out: &mut Vec<TensorRef>) -> Result<()> {
+                for (i, r) in refs.iter().enumerate() {
+                    match r.as_array() {
+                        Some(inner) if inner.first().is_some_and(Value::is_array) => {
+                            flat(inner, &format!("{what}[{i}]"), out)?
+                        }
+                        _ => out.push(parse_triple(r, &format!("{what}[{i}]"))?),
+                    }
+                }
+                Ok(())
+            }
+            let mut out = Vec::new();
+            flat(refs, &what, &mut out)?;
+            Ok(out)
+        }
         Value::Object(o) if o.contains_key("args") || o.contains_key("kwargs") => {
             let mut out = Vec::new();
             if let Some(args) = o.get("args") {

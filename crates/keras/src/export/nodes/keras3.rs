@@ -33,6 +33,13 @@ fn keras3_node(args: &[Value], kwargs: &Map<String, Value>) -> Value {
 pub(in crate::export) fn for_keras3(config: &mut Value) -> Result<()> {
     each_layer(config, &mut |entry, layer| {
         let Layer { class, name, nodes } = layer;
+        if class == "HashedCrossing" && nodes.iter().any(|n| parse_call(n).positional().len() > 2) {
+            return Err(err(
+                &name,
+                &class,
+                "Keras 3's HashedCrossing crosses exactly two features (tf_keras any number); export to .h5 instead",
+            ));
+        }
         if let Some(op) = class.strip_prefix(OPS_PREFIX) {
             let op = op.to_string();
             let module = keras3_module(&op)

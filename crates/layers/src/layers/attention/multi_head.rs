@@ -40,6 +40,11 @@ pub struct MultiHeadAttention {
     /// `attention_axes` as configured (checked against the query's rank
     /// when the layer is built).
     attention_axes: Option<Vec<i64>>,
+    /// tf_keras's reading of negative `attention_axes` (see
+    /// [`attention_axes_for`]).
+    projected_negatives: bool,
+    /// The query's rank, once built.
+    query_rank: Option<usize>,
     /// `sliding_window`: a query attends only to keys less than this many
     /// steps away.
     sliding_window: Option<usize>,
@@ -49,25 +54,116 @@ pub struct MultiHeadAttention {
     gate: bool,
 }
 
-/// Only the default attention axes are supported: every axis between the
-/// batch and the features (`[1]` for sequences, `[1, 2]` for images), in
-/// any spelling (negative indices count from the end).
-fn check_attention_axes(layer: &str, axes: &[i64], rank: usize) -> Result<()> {
-    let want: Vec<i64> = (1..rank as i64 - 1).collect();
-    let got: Vec<i64> = axes
-        .iter()
-        .map(|&a| if a < 0 { a + rank as i64 } else { a })
-        .collect();
-    if got != want {
-        return Err(crate::LayersError::config(
-            layer,
-            format!(
-                "config field `attention_axes`: only the default attention axes {want:?} \
-                 (all between batch and features for a rank-{rank} query) are supported, got {axes:?}"
-            ),
-        ));
+/// `attention_axes` normalized for a rank-`rank` query, checked to lie
+/// strictly between the batch and the features, without repeats. Keras 3
+/// counts a negative axis from the query's end (`rank + axis`); tf_keras
+/// indexes the projected `[batch, …, heads, dim]` tensor with it, one rank
+/// longer (`projected_negatives`).
+fn attention_axes_for(
+    layer: &str,
+    axes: &[i64],
+    rank: usize,
+    projected_negatives: bool,
+) -> Result<Vec<usize>> {
+    let mut got = Vec::with_capacity(axes.len());
+    let end = rank as i64 + i64::from(projected_negatives);
+    for &a in axes {
+        let n = if a < 0 { a + end } else { a };
+        if n < 1 || n >= rank as i64 - 1 || got.contains(&(n as usize)) {
+            return Err(crate::LayersError::config(
+                layer,
+                format!(
+                    "config field `attention_axes`: {axes:?} must name distinct axes between \
+                     the batch and the features of a rank-{rank} query (1..={})",
+                    rank.saturating_sub(2)
+                ),
+            ));
+        }
+        got.push(n as usize);
     }
-    Ok(())
+    Ok(got)
+}
+
+/// How inputs with attention over some of their inner axes become the
+/// `[batch', steps, features]` the attention computes on: Keras treats the
+/// other inner axes as batch axes (`_build_attention_equation`) and
+/// normalizes the scores over all attention axes at once, which is the
+/// softmax over their flattened product. So the axes are permuted to
+/// `[batch, other…, attention…, features]` and folded.
+struct AxisFold {
+    perm: Vec<usize>,
+    /// Leading axes of the permuted layout that act as batch axes (the
+    /// batch and the inner axes without attention).
+    outer_axes: usize,
+    /// The permuted query's shape without its features.
+    query_dims: Vec<usize>,
+}
+
+impl AxisFold {
+    /// `None` for the default axes (every inner axis, in any order).
+    fn new(attention: &[usize], rank: usize) -> Option<AxisFold> {
+        if attention.len() == rank - 2 {
+            return None;
+        }
+        let mut attn = attention.to_vec();
+        attn.sort_unstable();
+        let mut perm = vec![0];
+        perm.extend((1..rank - 1).filter(|a| !attn.contains(a)));
+        let outer_axes = perm.len();
+        perm.extend(attn);
+        perm.push(rank - 1);
+        Some(AxisFold {
+            perm,
+            outer_axes,
+            query_dims: Vec::new(),
+        })
+    }
+
+    /// Fold one input (`what`; the query first) to `[batch · other axes,
+    /// attention axes, features]`; its batch and other axes must be the
+    /// query's.
+    fn fold(&mut self, layer: &str, what: &str, t: &Tensor) -> Result<Tensor> {
+        let rank = self.perm.len();
+        if t.rank() != rank {
+            return Err(input_err(
+                layer,
+                format!(
+                    "{what} has shape {:?}; with attention_axes it must have the query's rank {rank}",
+                    t.shape()
+                ),
+            ));
+        }
+        let moved = transpose_tensor(t, &self.perm);
+        let s = moved.shape().to_vec();
+        let outer = self.outer_axes;
+        if self.query_dims.is_empty() {
+            self.query_dims = s[..rank - 1].to_vec();
+        } else if s[..outer] != self.query_dims[..outer] {
+            return Err(input_err(
+                layer,
+                format!(
+                    "{what} has shape {:?}; its batch and non-attention axes must be the query's",
+                    t.shape()
+                ),
+            ));
+        }
+        let rows: usize = s[..outer].iter().product();
+        let steps: usize = s[outer..rank - 1].iter().product();
+        moved.reshape(vec![rows, steps, s[rank - 1]])
+    }
+
+    /// The folded output `[batch', steps, out]` back in the query's layout.
+    fn unfold(&self, out: Tensor) -> Result<Tensor> {
+        let dout = *out.shape().last().unwrap_or(&0);
+        let mut shape = self.query_dims.clone();
+        shape.push(dout);
+        let out = out.reshape(shape)?;
+        let mut inverse = vec![0; self.perm.len()];
+        for (i, &p) in self.perm.iter().enumerate() {
+            inverse[p] = i;
+        }
+        Ok(transpose_tensor(&out, &inverse))
+    }
 }
 
 /// `sliding_window` (a positive integer, or none).
@@ -184,7 +280,7 @@ impl MultiHeadAttention {
             }
         };
         if let (Some(axes), Some(q)) = (&attention_axes, c.shape_opt("query_shape")?) {
-            check_attention_axes(c.layer, axes, q.len())?;
+            attention_axes_for(c.layer, axes, q.len(), !c.dialect.is_keras3())?;
         }
         let heads = [heads, heads, key_dim, value_dim];
         Self::assemble("MultiHeadAttention", c, heads, output_dim, attention_axes)
@@ -217,6 +313,8 @@ impl MultiHeadAttention {
             causal: false,
             return_scores: false,
             attention_axes,
+            projected_negatives: !c.dialect.is_keras3(),
+            query_rank: c.shape_opt("query_shape")?.map(|q| q.len()),
             sliding_window: sliding_window(c)?,
             gate: c.bool_or("use_gate", false)?,
         };
@@ -322,10 +420,24 @@ impl Layer for MultiHeadAttention {
     layer_flags!(per_sample);
     layer_common!(names self.class);
     fn config(&self) -> Map<String, Value> {
-        echo_config(&self.base, &self.raw)
+        let mut m = echo_config(&self.base, &self.raw);
+        // Negative attention axes mean other axes in Keras 3 and tf_keras
+        // (see `attention_axes_for`): once the query's rank is known they
+        // are written as the axes they are, so both read the same model.
+        if let (Some(axes), Some(rank)) = (&self.attention_axes, self.query_rank) {
+            if axes.iter().any(|&a| a < 0) {
+                if let Ok(axes) =
+                    attention_axes_for(&self.base.name, axes, rank, self.projected_negatives)
+                {
+                    m.insert("attention_axes".into(), serde_json::json!(axes));
+                }
+            }
+        }
+        m
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
         let slots = self.slots(input_shapes.len())?;
+        self.query_rank = input_shapes.get(slots.query).map(Vec::len);
         let feat = |i: usize, what: &str| -> Result<usize> {
             input_shapes
                 .get(i)
@@ -338,7 +450,7 @@ impl Layer for MultiHeadAttention {
                 })
         };
         if let (Some(axes), Some(shape)) = (&self.attention_axes, input_shapes.get(slots.query)) {
-            check_attention_axes(&self.base.name, axes, shape.len())?;
+            attention_axes_for(&self.base.name, axes, shape.len(), self.projected_negatives)?;
         }
         let q = feat(slots.query, "query")?;
         let v = feat(slots.value, "value")?;
@@ -379,6 +491,17 @@ impl Layer for MultiHeadAttention {
         let (tq, tv) = (q.get(1).copied().flatten(), value.get(1).copied().flatten());
         Ok(vec![o, vec![q[0], Some(self.heads), tq, tv]])
     }
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        let mut out = vec![masks.first().cloned().flatten()];
+        if self.return_scores {
+            out.push(None);
+        }
+        Ok(out)
+    }
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let name = &self.base.name;
         let slots = self.slots(inputs.len())?;
@@ -391,8 +514,54 @@ impl Layer for MultiHeadAttention {
             .map(|&i| masks.get(i).cloned().flatten())
             .collect();
         let inputs: Vec<Tensor> = order.iter().map(|&i| inputs[i].clone()).collect();
-        let inputs = inputs.as_slice();
-        let masks = masks.as_slice();
+        let fold = match &self.attention_axes {
+            Some(axes) => {
+                let rank = inputs[0].rank();
+                let axes = attention_axes_for(name, axes, rank, self.projected_negatives)?;
+                AxisFold::new(&axes, rank)
+            }
+            None => None,
+        };
+        let Some(mut fold) = fold else {
+            return self.attend(&inputs, &masks, attention_mask);
+        };
+        let masked = masks.iter().any(Option::is_some) || attention_mask.is_some();
+        if masked || self.causal || self.return_scores || self.sliding_window.is_some() {
+            return Err(input_err(
+                name,
+                format!(
+                    "attention over some axes ({:?}) with masks, use_causal_mask, sliding_window \
+                     or return_attention_scores is not supported",
+                    self.attention_axes.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        let what = ["query", "value", "key"];
+        let folded = inputs
+            .iter()
+            .zip(what)
+            .map(|(t, w)| fold.fold(name, w, t))
+            .collect::<Result<Vec<_>>>()?;
+        // (No scores output here: return_attention_scores is refused above.)
+        let out = self.attend(&folded, &[None, None, None], None)?;
+        let out = out
+            .into_iter()
+            .next()
+            .ok_or_else(|| input_err(name, "no output"))?;
+        Ok(vec![fold.unfold(out)?])
+    }
+}
+
+impl MultiHeadAttention {
+    /// Attention over `[batch, steps, features]` inputs `[query, value, key?]`
+    /// (any inner axes flattened into the steps), with their Keras masks.
+    fn attend(
+        &self,
+        inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+        attention_mask: Option<&Tensor>,
+    ) -> Result<Vec<Tensor>> {
+        let name = &self.base.name;
         let Some((dq, dk, dv, dout)) = self.dims else {
             return Err(input_err(name, "layer is not built"));
         };
@@ -530,16 +699,5 @@ impl Layer for MultiHeadAttention {
             return Ok(vec![out, Tensor::from_f32(vec![b, h, tq, tv], all_scores)?]);
         }
         Ok(vec![out])
-    }
-    fn compute_mask(
-        &self,
-        _inputs: &[Tensor],
-        masks: &[Option<Tensor>],
-    ) -> Result<Vec<Option<Tensor>>> {
-        let mut out = vec![masks.first().cloned().flatten()];
-        if self.return_scores {
-            out.push(None);
-        }
-        Ok(out)
     }
 }

@@ -2,6 +2,7 @@
 //! ([`Params`], or one tensor per weight with [`put_weight`]), and the
 //! checks of its inputs, each error naming the layer.
 
+use super::DTypePolicy;
 use crate::config::ConfigReader;
 use crate::{LayerWeight, LayersError, Result, Shape, Tensor, TensorData};
 use serde_json::{json, Map, Value};
@@ -17,11 +18,35 @@ pub(crate) struct Base {
     /// `input_shape` + `batch_size`), when the layer was given one.
     pub batch_input_shape: Option<Shape>,
     pub dtype: Option<String>,
+    /// The dtype policy: the precision the layer computes in (the model
+    /// executor emulates it around the layer's call) and, for Keras 3's
+    /// quantized layers, how their weights are quantized. Written back
+    /// when it is not plain float32.
+    pub policy: DTypePolicy,
 }
 
 impl Base {
-    /// Read the base keys of `cfg`.
+    /// Read the base keys of `cfg`. A quantized dtype policy is an error:
+    /// only the layers Keras quantizes read it
+    /// ([`Base::parse_quantizable`]).
     pub fn parse(cfg: &ConfigReader<'_>) -> Result<Base> {
+        let base = Self::parse_quantizable(cfg)?;
+        if let Some(q) = &base.policy.quantization {
+            return Err(cfg.err(
+                "dtype",
+                format!(
+                    "quantized dtype policy `{}` ({} weights): Keras quantizes only Dense, EinsumDense and Embedding layers, which the engine reads quantized",
+                    base.policy.name,
+                    q.name()
+                ),
+            ));
+        }
+        Ok(base)
+    }
+
+    /// [`Base::parse`] for a layer that reads its own quantization
+    /// ([`DTypePolicy::quantization`]): Dense, EinsumDense, Embedding.
+    pub fn parse_quantizable(cfg: &ConfigReader<'_>) -> Result<Base> {
         let mut batch_input_shape = cfg.shape_opt("batch_input_shape")?;
         if batch_input_shape.is_none() {
             batch_input_shape = cfg.shape_opt("batch_shape")?;
@@ -43,11 +68,13 @@ impl Base {
             .dtype()
             .map(str::to_string)
             .or_else(|| batch_input_shape.as_ref().map(|_| "float32".to_string()));
+        let policy = DTypePolicy::parse(cfg.get("dtype")).map_err(|e| cfg.err("dtype", e))?;
         Ok(Base {
             name: cfg.name().to_string(),
             trainable: cfg.bool_or("trainable", true)?,
             batch_input_shape,
             dtype,
+            policy,
         })
     }
 
@@ -81,10 +108,16 @@ impl Base {
         m
     }
 
-    /// Write `name`, `trainable`.
+    /// Write `name`, `trainable`, and `dtype` when its policy is not plain
+    /// float32 (TensorFlow.js writes `dtype` only with an input shape, and
+    /// has no other policy; a mixed-precision or quantized layer needs it
+    /// to compute as Keras does when read back).
     pub fn write_name(&self, m: &mut Map<String, Value>) {
         m.insert("name".into(), json!(self.name));
         m.insert("trainable".into(), json!(self.trainable));
+        if let Some(p) = self.policy.written() {
+            m.insert("dtype".into(), p.clone());
+        }
     }
 
     /// Write `batch_input_shape` and (when set) `dtype` when the layer has
@@ -92,7 +125,9 @@ impl Base {
     pub fn write_input_shape(&self, m: &mut Map<String, Value>) {
         if let Some(s) = &self.batch_input_shape {
             m.insert("batch_input_shape".into(), shape_value(s));
-            if let Some(d) = &self.dtype {
+            if let Some(p) = self.policy.written() {
+                m.insert("dtype".into(), p.clone());
+            } else if let Some(d) = &self.dtype {
                 m.insert("dtype".into(), json!(d));
             }
         }
@@ -215,6 +250,15 @@ impl Params {
             shape,
             trainable,
         });
+        Ok(())
+    }
+    /// Add a weight of integers (a Keras 3 quantized kernel), zero; sizes
+    /// are checked as [`Params::add`] checks them.
+    pub fn add_int(&mut self, name: &str, shape: Vec<usize>, trainable: bool) -> Result<()> {
+        self.add(name, shape.clone(), trainable, 0.0)?;
+        let n = shape.iter().product();
+        let last = self.values.len() - 1;
+        self.values[last] = Tensor::from_i32(shape, vec![0; n])?;
         Ok(())
     }
     /// Add a normalization's trainable scale `gamma` (ones, when `gamma`)
@@ -474,6 +518,45 @@ pub(crate) fn put_weight(layer: &str, wname: &str, slot: &mut Tensor, value: Ten
         }
     };
     *slot = Tensor::from_f32(shape, data)?;
+    Ok(())
+}
+
+/// [`put_weight`] for a weight of integers (a quantized table): the value
+/// is kept as int32 (float values, from a file that stored them so, must
+/// be integers).
+pub(crate) fn put_int_weight(
+    layer: &str,
+    wname: &str,
+    slot: &mut Tensor,
+    value: Tensor,
+) -> Result<()> {
+    if value.shape() != slot.shape() {
+        return Err(LayersError::Weights {
+            message: format!(
+                "layer `{layer}`: weight `{wname}` has shape {:?}, expected {:?}",
+                value.shape(),
+                slot.shape()
+            ),
+        });
+    }
+    let (shape, data) = value.into_parts();
+    let data = match data {
+        TensorData::I32(v) => v,
+        TensorData::F32(v)
+            if v.iter()
+                .all(|x| x.fract() == 0.0 && x.abs() <= i32::MAX as f32) =>
+        {
+            v.into_iter().map(|x| x as i32).collect()
+        }
+        _ => {
+            return Err(LayersError::Weights {
+                message: format!(
+                    "layer `{layer}`: weight `{wname}` must hold integers (a quantized weight)"
+                ),
+            })
+        }
+    };
+    *slot = Tensor::from_i32(shape, data)?;
     Ok(())
 }
 

@@ -11,12 +11,15 @@
 
 pub(crate) mod base;
 pub(crate) mod declare;
+pub(crate) mod dtype;
+pub(crate) mod quantized;
 pub(crate) mod spatial;
 pub(crate) mod tensor_ops;
 pub(crate) mod values;
 
 pub(crate) use base::*;
 pub(crate) use declare::*;
+pub(crate) use dtype::{DTypePolicy, Precision, QuantMode};
 pub(crate) use spatial::*;
 pub(crate) use tensor_ops::*;
 pub(crate) use values::*;

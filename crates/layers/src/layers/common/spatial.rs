@@ -446,8 +446,17 @@ impl ConvSpec {
         channels: usize,
         mut data: Vec<f32>,
     ) -> Result<Tensor> {
-        super::apply_activation(self.activation, &mut data, channels);
         let out_sp = geo.iter().map(|g| g.0);
+        if self.cf && self.activation.per_row() {
+            // Keras applies softmax-like activations along the output's
+            // last axis, which channels_first makes the last spatial one.
+            let y = spatial_result(base, batch, out_sp, channels, data, self.cf)?;
+            let last = *y.shape().last().unwrap_or(&1);
+            let mut data = y.to_f32().into_owned();
+            super::apply_activation(self.activation, &mut data, last);
+            return make_tensor(base, y.shape().to_vec(), data);
+        }
+        super::apply_activation(self.activation, &mut data, channels);
         spatial_result(base, batch, out_sp, channels, data, self.cf)
     }
 

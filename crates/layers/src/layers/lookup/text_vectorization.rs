@@ -8,11 +8,15 @@
 //! (ASCII letters only), `strip_punctuation` removes ASCII punctuation
 //! (its regex is exactly those 32 characters), `whitespace` splits on runs
 //! of ASCII whitespace (`\t\n\v\f\r` and space), `character` into Unicode
-//! code points. `int` output is padded with 0 or cut to
+//! code points. `ngrams` (`tf.strings.ngrams` with a space separator)
+//! replaces a row's tokens by its n-grams of each width in turn (`ngrams=2`:
+//! widths 1 and 2; a list: those widths), a row shorter than a width giving
+//! none of that width. `int` output is padded with 0 or cut to
 //! `output_sequence_length` (without one, to the longest row of the
-//! batch); `multi_hot` and `count` are bags over the vocabulary.
-//! `ngrams`, `tf_idf`, ragged / sparse outputs and Python callables are
-//! refused, naming the field.
+//! batch); `multi_hot` and `count` are bags over the vocabulary, `tf_idf`
+//! the counts times the idf weights (see `Idf` in `lookup.rs`).
+//! `one_hot`, ragged / sparse outputs and Python callables are refused,
+//! naming the field.
 
 use super::*;
 
@@ -33,16 +37,25 @@ pub struct TextVectorization {
     lower: bool,
     strip_punctuation: bool,
     split: Split,
+    /// The n-gram widths, in order; `None`: the tokens themselves.
+    ngrams: Option<Vec<usize>>,
     /// `int` mode's row length; `None`: the batch's longest row.
     sequence_length: Option<usize>,
     lookup: StringLookup,
 }
 
+/// Most n-gram widths a config may ask for (each adds a row's length of
+/// tokens to the output).
+const MAX_NGRAM_WIDTHS: usize = 64;
+
 impl TextVectorization {
     /// Build from a config; the vocabulary must be in it.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<TextVectorization> {
-        let (lower, strip_punctuation) = match c.get("standardize") {
-            None | Some(Value::Null) => (false, false),
+        // Absent keys take Keras's defaults (a null is no standardization,
+        // no split).
+        let (lower, strip_punctuation) = match c.map.get("standardize") {
+            None => (true, true),
+            Some(Value::Null) => (false, false),
             Some(Value::String(s)) => match s.as_str() {
                 "lower_and_strip_punctuation" => (true, true),
                 "lower" => (true, false),
@@ -61,8 +74,9 @@ impl TextVectorization {
                 ))
             }
         };
-        let split = match c.get("split") {
-            None | Some(Value::Null) => Split::Whole,
+        let split = match c.map.get("split") {
+            None => Split::Whitespace,
+            Some(Value::Null) => Split::Whole,
             Some(Value::String(s)) if s == "whitespace" => Split::Whitespace,
             Some(Value::String(s)) if s == "character" => Split::Character,
             Some(v) => {
@@ -75,7 +89,40 @@ impl TextVectorization {
                 ))
             }
         };
-        for key in ["ngrams", "sparse", "ragged"] {
+        let ngrams = match c.get("ngrams") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let max = MAX_NGRAM_WIDTHS as u64;
+                // (An integer n is checked before its widths 1..=n are made.)
+                let widths: Vec<u64> = match v {
+                    Value::Array(a) => a.iter().map(Value::as_u64).collect::<Option<_>>(),
+                    n => n.as_u64().filter(|&n| n <= max).map(|n| (1..=n).collect()),
+                }
+                .filter(|w: &Vec<u64>| {
+                    (1..=MAX_NGRAM_WIDTHS).contains(&w.len())
+                        && w.iter().all(|n| (1..=max).contains(n))
+                })
+                .ok_or_else(|| {
+                    c.err(
+                        "ngrams",
+                        format!(
+                            "expected null, a width or a list of widths (1 to {MAX_NGRAM_WIDTHS}), got {}",
+                            crate::error::short_json(v, 80)
+                        ),
+                    )
+                })?;
+                if split == Split::Whole {
+                    // Keras would take n-grams across the batch of a
+                    // `[batch]` input; of one string, only unigrams exist.
+                    return Err(c.err(
+                        "ngrams",
+                        "n-grams of unsplit strings (split null) are not supported",
+                    ));
+                }
+                Some(widths.into_iter().map(|w| w as usize).collect())
+            }
+        };
+        for key in ["sparse", "ragged"] {
             if !matches!(
                 c.get(key),
                 None | Some(Value::Null) | Some(Value::Bool(false))
@@ -84,10 +131,10 @@ impl TextVectorization {
             }
         }
         let mode = c.str_or("output_mode", "int")?;
-        if !matches!(mode, "int" | "multi_hot" | "count") {
+        if !matches!(mode, "int" | "multi_hot" | "count" | "tf_idf") {
             return Err(c.err(
                 "output_mode",
-                format!("\"{mode}\" is not supported (int, multi_hot, count are)"),
+                format!("\"{mode}\" is not supported (int, multi_hot, count, tf_idf are)"),
             ));
         }
         let sequence_length = match c.get("output_sequence_length") {
@@ -102,7 +149,12 @@ impl TextVectorization {
         // The StringLookup Keras builds inside the layer.
         let mut inner = Map::new();
         inner.insert("name".into(), Value::from(c.name()));
-        for key in ["vocabulary", "max_tokens", "pad_to_max_tokens"] {
+        for key in [
+            "vocabulary",
+            "max_tokens",
+            "pad_to_max_tokens",
+            "idf_weights",
+        ] {
             if let Some(v) = c.get(key) {
                 inner.insert(key.into(), v.clone());
             }
@@ -111,13 +163,15 @@ impl TextVectorization {
         inner.insert("oov_token".into(), Value::from("[UNK]"));
         inner.insert("num_oov_indices".into(), Value::from(1));
         inner.insert("output_mode".into(), Value::from(mode));
-        let lookup = StringLookup::from_config(&ConfigReader::new(c.layer, &inner))?;
+        let lookup =
+            StringLookup::from_config(&ConfigReader::new(c.layer, &inner).in_dialect(c.dialect))?;
         Ok(TextVectorization {
             base: Base::parse(c)?,
             raw: c.map.clone(),
             lower,
             strip_punctuation,
             split,
+            ngrams,
             sequence_length: sequence_length.filter(|_| mode == "int"),
             lookup,
         })
@@ -132,7 +186,7 @@ impl TextVectorization {
         if self.lower {
             t.make_ascii_lowercase();
         }
-        match self.split {
+        let tokens: Vec<String> = match self.split {
             Split::Whole => vec![t],
             Split::Whitespace => t
                 .split([' ', '\t', '\n', '\x0B', '\x0C', '\r'])
@@ -140,6 +194,13 @@ impl TextVectorization {
                 .map(str::to_string)
                 .collect(),
             Split::Character => t.chars().map(String::from).collect(),
+        };
+        match &self.ngrams {
+            None => tokens,
+            Some(widths) => widths
+                .iter()
+                .flat_map(|&n| tokens.windows(n).map(|w| w.join(" ")))
+                .collect(),
         }
     }
 }
@@ -148,6 +209,30 @@ impl Layer for TextVectorization {
     lookup_common!("TextVectorization");
     fn takes_strings(&self) -> bool {
         true
+    }
+    // The idf weights are the inner StringLookup's (Keras 3 saves them
+    // twice in a `.keras` file: as the layer's variable and as its
+    // `_lookup_layer`'s).
+    fn weights(&self) -> Vec<crate::LayerWeight> {
+        self.lookup.weights()
+    }
+    fn weight_values(&self) -> Vec<&Tensor> {
+        self.lookup.weight_values()
+    }
+    fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
+        self.lookup.set_weight(index, value)
+    }
+    fn weights_in_config(&self) -> Vec<usize> {
+        self.lookup.weights_in_config()
+    }
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        self.lookup.keras3_weight_keys()
+    }
+    fn keras3_ignored_keys(&self) -> Vec<String> {
+        match self.lookup.mode {
+            Mode::TfIdf => vec!["_lookup_layer/idf_weights".into()],
+            _ => Vec::new(),
+        }
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
@@ -204,14 +289,7 @@ impl Layer for TextVectorization {
             for (r, row) in rows.iter().enumerate() {
                 ids[r * width..][..row.len()].copy_from_slice(row);
             }
-            let shape = vec![b, width];
-            return Ok(vec![encode(
-                &self.base,
-                self.lookup.mode,
-                &ids,
-                shape,
-                self.lookup.depth(),
-            )?]);
+            return Ok(vec![self.lookup.encode_ids(&ids, vec![b, width])?]);
         }
         let len = self
             .sequence_length
@@ -245,11 +323,31 @@ mod tests {
             tv.tokens("a\x0bb\x0cc\u{a0}d  e"),
             ["a", "b", "c\u{a0}d", "e"]
         );
-        let bad = serde_json::json!({"name": "tv", "vocabulary": ["a"], "ngrams": 2});
-        let map = bad.as_object().expect("object").clone();
-        let e = TextVectorization::from_config(&ConfigReader::new("tv", &map))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("ngrams"), "{e}");
+        for bad in [
+            serde_json::json!({"name": "tv", "vocabulary": ["a"], "ngrams": 0}),
+            serde_json::json!({"name": "tv", "vocabulary": ["a"], "ngrams": 4_000_000_000u64}),
+            serde_json::json!({"name": "tv", "vocabulary": ["a"], "ngrams": [2, 1000000]}),
+            serde_json::json!({"name": "tv", "vocabulary": ["a"], "ngrams": 2, "split": null}),
+        ] {
+            let map = bad.as_object().expect("object").clone();
+            let e = TextVectorization::from_config(&ConfigReader::new("tv", &map))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("ngrams"), "{e}");
+        }
+    }
+
+    /// `tf.strings.ngrams(tokens, (1, 3), separator=" ")`: every width in
+    /// turn; a row shorter than a width has none of it.
+    #[test]
+    fn ngrams_of_each_width_in_turn() {
+        let config = serde_json::json!({"name": "tv", "vocabulary": ["a"], "ngrams": [1, 3]});
+        let map = config.as_object().expect("object").clone();
+        let tv = TextVectorization::from_config(&ConfigReader::new("tv", &map)).unwrap();
+        assert_eq!(
+            tv.tokens("The cat sat down"),
+            ["the", "cat", "sat", "down", "the cat sat", "cat sat down"]
+        );
+        assert_eq!(tv.tokens("hi there"), ["hi", "there"]);
     }
 }

@@ -61,6 +61,7 @@ mod tests {
             trainable: true,
             batch_input_shape: None,
             dtype: None,
+            policy: Default::default(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! `ConvLSTM1D`: a ConvLSTM over sequences of 1-D signals
 //! (`[batch, time, length, channels]`), run as the `ConvLSTM2D` it equals
 //! with a width of 1: every kernel / stride / dilation gets a trailing 1,
-//! every tensor a size-1 axis before its channels, and the weights the same
+//! every tensor a size-1 width axis after its length (before the channels,
+//! or last for channels_first), and the weights the same
 //! (`[k, cin, 4f]` ↔ `[k, 1, cin, 4f]`). The layer keeps and writes its own
 //! 1-D config and weight shapes.
 
@@ -17,32 +18,45 @@ pub struct ConvLstm1D {
     inner: Rnn,
     /// The weights in their 1-D shapes (what `weight_values` returns).
     weights_1d: Vec<Tensor>,
+    /// `data_format: channels_first` (`[batch, time, channels, length]`).
+    cf: bool,
 }
 
-/// `shape` with a size-1 axis before its last (channels) axis.
-fn widen<T: Clone>(shape: &[T], one: T) -> Vec<T> {
+/// `shape` with a size-1 width axis after its length: before its last
+/// (channels) axis, or last for `channels_first` (`cf`).
+fn widen<T: Clone>(shape: &[T], one: T, cf: bool) -> Vec<T> {
     let mut s = shape.to_vec();
-    s.insert(s.len().saturating_sub(1), one);
+    let at = if cf {
+        s.len()
+    } else {
+        s.len().saturating_sub(1)
+    };
+    s.insert(at, one);
     s
 }
 
-/// `shape` without the axis before its last one.
-fn narrow<T: Clone>(shape: &[T]) -> Vec<T> {
+/// `shape` without the width axis [`widen`] added.
+fn narrow<T: Clone>(shape: &[T], cf: bool) -> Vec<T> {
     let mut s = shape.to_vec();
-    if s.len() >= 2 {
-        s.remove(s.len() - 2);
+    let from_end = if cf { 1 } else { 2 };
+    if s.len() >= from_end {
+        s.remove(s.len() - from_end);
     }
     s
 }
 
 impl ConvLstm1D {
     pub(super) fn from_config(c: &ConfigReader<'_>) -> Result<ConvLstm1D> {
-        if c.str_or("data_format", "channels_last")? != "channels_last" {
-            return Err(c.err(
-                "data_format",
-                "only channels_last is supported for ConvLSTM1D",
-            ));
-        }
+        let cf = match c.str_or("data_format", "channels_last")? {
+            "channels_last" => false,
+            "channels_first" => true,
+            other => {
+                return Err(c.err(
+                    "data_format",
+                    format!("expected channels_last or channels_first, got \"{other}\""),
+                ))
+            }
+        };
         let mut map = c.map.clone();
         for key in ["kernel_size", "strides", "dilation_rate"] {
             let v = match c.get(key) {
@@ -56,7 +70,7 @@ impl ConvLstm1D {
         }
         for key in ["batch_input_shape", "batch_shape"] {
             if let Some(Value::Array(s)) = c.get(key) {
-                map.insert(key.into(), Value::Array(widen(s, Value::from(1))));
+                map.insert(key.into(), Value::Array(widen(s, Value::from(1), cf)));
             }
         }
         let inner = Rnn::from_builtin("ConvLSTM2D", &ConfigReader::new(c.layer, &map))?;
@@ -65,6 +79,7 @@ impl ConvLstm1D {
             config: c.map.clone(),
             inner,
             weights_1d: Vec::new(),
+            cf,
         };
         layer.sync_weights()?;
         Ok(layer)
@@ -96,7 +111,10 @@ impl Layer for ConvLstm1D {
         self.config.clone()
     }
     fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
-        let wide: Vec<Shape> = input_shapes.iter().map(|s| widen(s, Some(1))).collect();
+        let wide: Vec<Shape> = input_shapes
+            .iter()
+            .map(|s| widen(s, Some(1), self.cf))
+            .collect();
         self.inner.build(&wide)?;
         self.sync_weights()
     }
@@ -132,24 +150,24 @@ impl Layer for ConvLstm1D {
         self.inner.keras3_weight_keys()
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        let wide: Vec<Shape> = inputs.iter().map(|s| widen(s, Some(1))).collect();
+        let wide: Vec<Shape> = inputs.iter().map(|s| widen(s, Some(1), self.cf)).collect();
         Ok(self
             .inner
             .output_shapes(&wide)?
             .iter()
-            .map(|s| narrow(s))
+            .map(|s| narrow(s, self.cf))
             .collect())
     }
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let wide = inputs
             .iter()
-            .map(|t| t.clone().reshape(widen(t.shape(), 1)))
+            .map(|t| t.clone().reshape(widen(t.shape(), 1, self.cf)))
             .collect::<Result<Vec<_>>>()?;
         self.inner
             .call(&wide, masks)?
             .into_iter()
             .map(|t| {
-                let s = narrow(t.shape());
+                let s = narrow(t.shape(), self.cf);
                 t.reshape(s)
             })
             .collect()

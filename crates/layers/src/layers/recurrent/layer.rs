@@ -159,6 +159,14 @@ impl Layer for Rnn {
         self.stack.weights(self.base.trainable)
     }
 
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        self.stack.keras3_weight_keys()
+    }
+
+    fn keras2_weight_names(&self) -> Option<Vec<String>> {
+        self.stack.keras2_weight_names()
+    }
+
     fn weight_values(&self) -> Vec<&Tensor> {
         self.stack.weight_values()
     }
@@ -256,9 +264,12 @@ impl Rnn {
         first.extend(step_out.iter().copied());
         out.push(first);
         if self.return_state {
-            for _ in self.stack.state_sizes() {
+            for size in self.stack.state_sizes() {
                 let mut st = vec![s[0]];
-                st.extend(step_out.iter().copied());
+                match self.stack {
+                    Stack::Conv(_) => st.extend(step_out.iter().copied()),
+                    _ => st.push(Some(size)),
+                }
                 out.push(st);
             }
         }
@@ -305,10 +316,10 @@ impl Rnn {
             self.stack
                 .run(name, x, mask.as_deref(), self.go_backwards, init)?;
         let per: usize = step_shape.iter().product();
-        // The last output: the final value of the first state (all cells
-        // output their `h`), or zeros when Keras zeroes masked outputs and
-        // the last processed step was masked.
-        let mut last = states[0].clone();
+        // The last output: the final value of the last cell's first state
+        // (all cells output their `h`), or zeros when Keras zeroes masked
+        // outputs and the last processed step was masked.
+        let mut last = states[self.stack.output_state()].clone();
         if self.zero_output_for_mask {
             if let Some(m) = mask.as_deref() {
                 for bi in 0..b {
@@ -344,9 +355,15 @@ impl Rnn {
             out.push(Tensor::from_f32(shape, last)?);
         }
         if self.return_state {
-            for s in states {
+            // A cell stack's states are each cell's size; a ConvLSTM's are
+            // the output's shape.
+            let sizes = self.stack.state_sizes();
+            for (s, size) in states.into_iter().zip(sizes) {
                 let mut shape = vec![b];
-                shape.extend(&step_shape);
+                match self.stack {
+                    Stack::Conv(_) => shape.extend(&step_shape),
+                    _ => shape.push(size),
+                }
                 out.push(Tensor::from_f32(shape, s)?);
             }
         }

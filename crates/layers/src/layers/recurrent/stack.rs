@@ -14,7 +14,13 @@ use serde_json::{json, Map, Value};
 #[derive(Debug, Clone)]
 pub(super) enum Stack {
     Single(Cell),
-    Stacked { base: Base, cells: Vec<Cell> },
+    /// `keras_order`: states in cell order, as Keras keeps them (TF.js
+    /// keeps them last cell first).
+    Stacked {
+        base: Base,
+        cells: Vec<Cell>,
+        keras_order: bool,
+    },
     Conv(ConvCell),
 }
 
@@ -40,6 +46,7 @@ pub(super) fn parse_cell_value(v: &Value, owner: &ConfigReader<'_>) -> Result<St
         return Ok(Stack::Stacked {
             base: Base::parse(&ConfigReader::new(parent, &empty))?.renamed("stacked_rnn_cells"),
             cells,
+            keras_order: owner.dialect.is_keras(),
         });
     }
     let obj = v.as_object().ok_or_else(|| {
@@ -65,11 +72,17 @@ pub(super) fn parse_cell_object(class: &str, c: &ConfigReader<'_>) -> Result<Sta
         "StackedRNNCells" => {
             let base = Base::parse(c)?;
             let cells = c.required("cells")?;
+            let keras_order = c.dialect.is_keras();
             match parse_cell_value(cells, c)? {
-                Stack::Stacked { cells, .. } => Ok(Stack::Stacked { base, cells }),
+                Stack::Stacked { cells, .. } => Ok(Stack::Stacked {
+                    base,
+                    cells,
+                    keras_order,
+                }),
                 Stack::Single(cell) => Ok(Stack::Stacked {
                     base,
                     cells: vec![cell],
+                    keras_order,
                 }),
                 Stack::Conv(_) => Err(c.err("cells", "expected a list of cells")),
             }
@@ -112,7 +125,7 @@ impl Stack {
         match self {
             Stack::Single(c) => c.config(),
             Stack::Conv(c) => c.config(),
-            Stack::Stacked { base, cells } => {
+            Stack::Stacked { base, cells, .. } => {
                 let mut m = Map::new();
                 base.write(&mut m);
                 m.insert(
@@ -138,12 +151,35 @@ impl Stack {
         }
     }
 
-    /// State sizes in the order states are returned (stacks: last cell first).
+    /// Which returned state is the layer's output (the last cell's `h`):
+    /// the first, except for a stack in Keras's order.
+    pub(super) fn output_state(&self) -> usize {
+        match self {
+            Stack::Stacked {
+                cells,
+                keras_order: true,
+                ..
+            } => cells[..cells.len().saturating_sub(1)]
+                .iter()
+                .map(|c| c.state_sizes().len())
+                .sum(),
+            _ => 0,
+        }
+    }
+
+    /// State sizes in the order states are returned (stacks: TF.js's last
+    /// cell first, Keras's first cell first).
     pub(super) fn state_sizes(&self) -> Vec<usize> {
         match self {
             Stack::Single(c) => c.state_sizes(),
-            Stack::Stacked { cells, .. } => {
-                cells.iter().rev().flat_map(|c| c.state_sizes()).collect()
+            Stack::Stacked {
+                cells, keras_order, ..
+            } => {
+                let mut order: Vec<&Cell> = cells.iter().collect();
+                if !keras_order {
+                    order.reverse();
+                }
+                order.iter().flat_map(|c| c.state_sizes()).collect()
             }
             Stack::Conv(c) => vec![c.filters, c.filters],
         }
@@ -179,6 +215,47 @@ impl Stack {
                 .collect(),
             Stack::Conv(c) => c.weights(trainable),
         }
+    }
+
+    /// A stack's weights under Keras 3's `.keras` paths,
+    /// `cells/<cell class>[_n]/<index>` (Keras's container naming: the
+    /// class in snake case, numbered per class); `None` for one cell.
+    pub(super) fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        let Stack::Stacked { cells, .. } = self else {
+            return None;
+        };
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        let mut keys = Vec::new();
+        for c in cells {
+            let snake = tfjs_format::topology::keras3_path_name(c.class);
+            let n = seen.entry(snake.clone()).or_insert(0);
+            let dir = if *n == 0 {
+                snake
+            } else {
+                format!("{snake}_{n}")
+            };
+            *n += 1;
+            keys.extend((0..c.num_weights()).map(|i| format!("cells/{dir}/{i}")));
+        }
+        Some(keys)
+    }
+
+    /// A stack's weights as Keras's HDF5 writers name them, less the
+    /// `stacked_rnn_cells` segment: `<cell name>/<weight>`.
+    pub(super) fn keras2_weight_names(&self) -> Option<Vec<String>> {
+        let Stack::Stacked { cells, .. } = self else {
+            return None;
+        };
+        Some(
+            cells
+                .iter()
+                .flat_map(|c| {
+                    c.weights("", true)
+                        .into_iter()
+                        .map(|w| format!("{}/{}", c.base.name, w.name))
+                })
+                .collect(),
+        )
     }
 
     pub(super) fn weight_values(&self) -> Vec<&Tensor> {
@@ -286,11 +363,7 @@ impl Stack {
                     ));
                 }
                 if c.channels_first {
-                    return Err(input_err(
-                        layer,
-                        "data_format channels_first is not supported at inference; \
-                         use channels_last",
-                    ));
+                    return channels_first_conv_run(c, layer, x, mask, backwards, init);
                 }
                 let (b, t, ch) = (shape[0], shape[1], shape[shape.len() - 1]);
                 let spatial = &shape[2..shape.len() - 1];
@@ -304,13 +377,19 @@ impl Stack {
                 let (seq, states) = c.run(layer, &data, (b, t, d), mask, backwards, init)?;
                 Ok((seq, states, vec![c.units]))
             }
-            Stack::Stacked { cells, .. } => {
+            Stack::Stacked {
+                cells, keras_order, ..
+            } => {
                 let (b, t, d) = seq_dims(layer, shape)?;
-                // Initial states come last-cell-first; split them per cell.
+                // Initial states come in `state_sizes` order; split them per cell.
                 let mut inits: Vec<Option<Vec<Vec<f32>>>> = vec![None; cells.len()];
+                let mut order: Vec<usize> = (0..cells.len()).collect();
+                if !keras_order {
+                    order.reverse();
+                }
                 if let Some(mut all) = init {
-                    for (i, c) in cells.iter().enumerate().rev() {
-                        let n = c.state_sizes().len();
+                    for &i in &order {
+                        let n = cells[i].state_sizes().len();
                         let rest = all.split_off(n.min(all.len()));
                         inits[i] = Some(std::mem::replace(&mut all, rest));
                     }
@@ -342,9 +421,71 @@ impl Stack {
                     dim = c.units;
                     all_states.push(st);
                 }
-                let states = all_states.into_iter().rev().flatten().collect();
+                if !keras_order {
+                    all_states.reverse();
+                }
+                let states = all_states.into_iter().flatten().collect();
                 Ok((cur, states, vec![dim]))
             }
         }
     }
+}
+
+/// A channels_first ConvLSTM: the cell computes channels-last, so the
+/// input `[b, t, C, spatial…]` and initial states `[b, F, spatial…]` are
+/// moved to channels-last and the per-step outputs and final states back.
+fn channels_first_conv_run(
+    c: &ConvCell,
+    layer: &str,
+    x: &Tensor,
+    mask: Option<&[f32]>,
+    backwards: bool,
+    init: Option<Vec<Vec<f32>>>,
+) -> Result<StackRun> {
+    use super::super::common::transpose;
+    let shape = x.shape();
+    let (b, t, ch) = (shape[0], shape[1], shape[2]);
+    let spatial = shape[3..].to_vec();
+    // [b, t, C, s…] → [b, t, s…, C]
+    let mut to_last: Vec<usize> = vec![0, 1];
+    to_last.extend(3..shape.len());
+    to_last.push(2);
+    let data = transpose(&f32s(x), shape, &to_last);
+    // A state [b, F, s…] ↔ [b, s…, F], with the output's spatial sizes.
+    let out_sp = spatial
+        .iter()
+        .enumerate()
+        .map(|(a, &n)| c.out_size(layer, a, n))
+        .collect::<Result<Vec<usize>>>()?;
+    let rank = out_sp.len() + 2;
+    let mut state_cf = vec![b, c.filters];
+    state_cf.extend(&out_sp);
+    let state_to_last: Vec<usize> = std::iter::once(0).chain(2..rank).chain([1]).collect();
+    let init = init.map(|states| {
+        states
+            .iter()
+            .map(|s| transpose(s, &state_cf, &state_to_last))
+            .collect()
+    });
+    let (seq, states, out) = c.run(layer, &data, (b, t, &spatial, ch), mask, backwards, init)?;
+    let mut state_cl = vec![b];
+    state_cl.extend(&out_sp);
+    state_cl.push(c.filters);
+    let state_to_first: Vec<usize> = std::iter::once(0)
+        .chain([rank - 1])
+        .chain(1..rank - 1)
+        .collect();
+    let states = states
+        .iter()
+        .map(|s| transpose(s, &state_cl, &state_to_first))
+        .collect();
+    // Per-step outputs [b, t, s…, F] → [b, t, F, s…].
+    let mut seq_cl = vec![b, t];
+    seq_cl.extend(&out);
+    seq_cl.push(c.filters);
+    let seq_to_first: Vec<usize> = [0, 1, rank].into_iter().chain(2..rank).collect();
+    let seq = transpose(&seq, &seq_cl, &seq_to_first);
+    let mut out_cf = vec![c.filters];
+    out_cf.extend(out);
+    Ok((seq, states, out_cf))
 }

@@ -1,0 +1,243 @@
+//! What Keras 3's quantized layers (`Dense`, `EinsumDense`, `Embedding`
+//! after `model.quantize(mode)`) share: how their weights are quantized
+//! (the dtype policy's mode), the quantizer of their inputs (the
+//! `quantization_config`'s `activation_quantizer`), and the int4
+//! sub-channel dequantization.
+//!
+//! The math follows Keras 3.15's TensorFlow backend (`layers/core/dense.py`
+//! `_int8_call` / `_int4_call`, `quantizers/quantizers.py`):
+//!
+//! - `int8`: int8 weights and a float32 scale per output channel; the
+//!   inputs are quantized on every call by an `AbsMaxQuantizer` (per row,
+//!   `scale = 127 / (max |x| + 1e-7)`, rounded half to even) unless the
+//!   config has none, the product is summed exactly in int32, and each
+//!   output divided by `kernel_scale * inputs_scale`.
+//! - `int4/-1`: two int4 values per byte, a scale per output channel, the
+//!   same computation (inputs quantized only when configured).
+//! - `int4/<block>`: a scale and an int zero point per group of `block`
+//!   input rows; the kernel is dequantized (`(q - zero) * scale`) and
+//!   multiplied in float32.
+//! - `float8`: float32 weights; inputs and kernel rounded to float8 e4m3
+//!   through their saved scales, the bias to bfloat16.
+
+use super::dtype::{Precision, QuantMode};
+use super::Base;
+use crate::config::ConfigReader;
+use crate::{LayersError, Result};
+use serde_json::{Map, Value};
+
+/// Keras's `AbsMaxQuantizer` as an input quantizer: values scaled into
+/// `[lo, hi]` by `hi / (max |x| + epsilon)` and rounded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AbsMax {
+    pub lo: f32,
+    pub hi: f32,
+    pub epsilon: f32,
+}
+
+impl Default for AbsMax {
+    /// `AbsMaxQuantizer()`: `value_range=(-127, 127)`, `epsilon=1e-7`.
+    fn default() -> Self {
+        AbsMax {
+            lo: -127.0,
+            hi: 127.0,
+            epsilon: 1e-7,
+        }
+    }
+}
+
+impl AbsMax {
+    /// Quantize `x` (of `shape`) over the axes `reduced`: the integer
+    /// values (as f32) and the scales (`shape` with the reduced axes of
+    /// size 1).
+    pub fn quantize(&self, x: &[f32], shape: &[usize], reduced: &[usize]) -> (Vec<f32>, Vec<f32>) {
+        tfjs_kernels::quant::abs_max_quantize(x, shape, reduced, (self.lo, self.hi), self.epsilon)
+    }
+
+    /// An `AbsMaxQuantizer`'s serialized config.
+    fn read(v: &Value) -> std::result::Result<AbsMax, String> {
+        let class = v.get("class_name").and_then(Value::as_str).unwrap_or("");
+        if class != "AbsMaxQuantizer" {
+            return Err(format!(
+                "activation_quantizer {v}: only Keras's AbsMaxQuantizer is supported"
+            ));
+        }
+        let c = v.get("config").and_then(Value::as_object);
+        let num = |k: &str| c.and_then(|c| c.get(k)).and_then(Value::as_f64);
+        let mut q = AbsMax::default();
+        if let Some(r) = c.and_then(|c| c.get("value_range")) {
+            match r
+                .as_array()
+                .map(|a| a.iter().map(Value::as_f64).collect::<Option<Vec<_>>>())
+            {
+                Some(Some(r))
+                    if r.len() == 2 && r[0] < r[1] && r[0] >= -32768.0 && r[1] <= 32767.0 =>
+                {
+                    (q.lo, q.hi) = (r[0] as f32, r[1] as f32)
+                }
+                _ => {
+                    return Err(format!(
+                    "AbsMaxQuantizer value_range {r}: expected [low, high] integers, low < high"
+                ))
+                }
+            }
+        }
+        if let Some(e) = num("epsilon") {
+            if !(e.is_finite() && e >= 0.0) {
+                return Err(format!(
+                    "AbsMaxQuantizer epsilon {e}: expected a non-negative number"
+                ));
+            }
+            q.epsilon = e as f32;
+        }
+        Ok(q)
+    }
+}
+
+/// A quantized layer's setup: its policy's mode, its input quantizer and
+/// (int4) block size, and its `quantization_config` as read.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Quantization {
+    pub mode: QuantMode,
+    /// Quantizes the inputs on every call (`int8`, and `int4` when its
+    /// config gives one).
+    pub inputs: Option<AbsMax>,
+    /// `int4`'s group of input rows sharing a scale and zero point; `None`:
+    /// a scale per output channel.
+    pub block_size: Option<usize>,
+    /// `quantization_config` as read (written back with the layer).
+    config: Value,
+}
+
+impl Quantization {
+    /// The quantization of a layer of class `class` whose base is `base`
+    /// (`None` for a float layer). `float8` says whether the layer has a
+    /// float8 mode (Keras's Embedding has not). GPTQ / AWQ weights and
+    /// quantized layers computing in float16 / bfloat16 are refused by
+    /// name.
+    pub fn read(
+        cfg: &ConfigReader<'_>,
+        base: &Base,
+        class: &str,
+        float8: bool,
+    ) -> Result<Option<Quantization>> {
+        let Some(mode) = base.policy.quantization.clone() else {
+            return Ok(None);
+        };
+        let policy = &base.policy.name;
+        let refuse = |why: String| {
+            Err(cfg.err(
+                "dtype",
+                format!("{class} with dtype policy `{policy}`: {why}"),
+            ))
+        };
+        match &mode {
+            QuantMode::Other(m) => {
+                return refuse(format!(
+                    "{m} weights (GPTQ / AWQ calibrated) are not supported; int8, int4{} are",
+                    if float8 { " and float8" } else { "" }
+                ))
+            }
+            QuantMode::Float8 { .. } if !float8 => {
+                return refuse("Keras has no float8 mode for this layer".into())
+            }
+            _ => {}
+        }
+        if base.policy.compute != Precision::F32 {
+            return refuse(
+                "quantized layers computing in float16 / bfloat16 are not supported (only those quantized from float32)"
+                    .into(),
+            );
+        }
+        let config = cfg
+            .get("quantization_config")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let qc = config.get("config");
+        let inputs = match qc.and_then(|c| c.get("activation_quantizer")) {
+            // No config: the mode's default quantizer.
+            None if qc.is_none() => match mode {
+                QuantMode::Int8 => Some(AbsMax::default()),
+                _ => None,
+            },
+            None | Some(Value::Null) => None,
+            Some(q) => Some(AbsMax::read(q).map_err(|e| cfg.err("quantization_config", e))?),
+        };
+        let block_size = match (&mode, qc.and_then(|c| c.get("block_size"))) {
+            (QuantMode::Int4 { .. }, Some(b)) if !b.is_null() => match b.as_i64() {
+                Some(-1) => None,
+                Some(b) if b > 0 => Some(b as usize),
+                _ => {
+                    return Err(cfg.err(
+                        "quantization_config",
+                        format!("block_size {b}: expected -1, null or a positive integer"),
+                    ))
+                }
+            },
+            (QuantMode::Int4 { .. }, Some(_)) => None,
+            (QuantMode::Int4 { block_size }, None) => *block_size,
+            _ => None,
+        };
+        Ok(Some(Quantization {
+            mode,
+            inputs,
+            block_size,
+            config,
+        }))
+    }
+
+    /// Write `quantization_config` back.
+    pub fn write(&self, m: &mut Map<String, Value>) {
+        m.insert("quantization_config".into(), self.config.clone());
+    }
+}
+
+/// The weights of an int4 sub-channel kernel dequantized as Keras's
+/// `dequantize_with_sz_map` (group axis 0): `(q[r][c] - zero[g][c]) *
+/// scale[g][c]` with `g = g_idx[r]`, for `rows × cols` values `q` and
+/// `[groups, cols]` `scale` / `zero`. A group index out of range is an
+/// error naming the layer.
+pub(crate) fn dequantize_grouped(
+    layer: &str,
+    q: &[i32],
+    (rows, cols): (usize, usize),
+    scale: &[f32],
+    zero: &[f32],
+    g_idx: &[f32],
+) -> Result<Vec<f32>> {
+    let groups = scale.len() / cols.max(1);
+    let mut out = Vec::with_capacity(rows * cols);
+    for r in 0..rows {
+        let g = g_idx[r];
+        // Keras casts the float g_idx to int32 (truncating).
+        if !(g >= 0.0 && (g as usize) < groups) {
+            return Err(LayersError::config(
+                layer,
+                format!("g_idx[{r}] = {g} is not a group index in [0, {groups})"),
+            ));
+        }
+        let at = g as usize * cols;
+        for c in 0..cols {
+            out.push((q[r * cols + c] as f32 - zero[at + c]) * scale[at + c]);
+        }
+    }
+    Ok(out)
+}
+
+/// Keras's `quantize_and_dequantize` to float8 e4m3fn: each value divided
+/// by `scale`, clipped to ±448, rounded to e4m3 and multiplied back.
+pub(crate) fn float8_qdq(x: &mut [f32], scale: f32) {
+    for v in x {
+        let q = (*v / scale).clamp(-448.0, 448.0);
+        *v = tfjs_kernels::quant::round_to_e4m3(q) * scale;
+    }
+}
+
+/// The int values of a weight that holds integers (stored int32, or as
+/// float32 by a file that converted them).
+pub(crate) fn int_values(t: &crate::Tensor) -> std::borrow::Cow<'_, [i32]> {
+    match t.data() {
+        crate::TensorData::I32(v) => std::borrow::Cow::Borrowed(v),
+        _ => std::borrow::Cow::Owned(t.to_f32().iter().map(|&x| x as i32).collect()),
+    }
+}

@@ -1,0 +1,255 @@
+//! Keras dtype policies TensorFlow.js 4.22 has no counterpart for.
+//!
+//! - A Keras 3 quantized layer (`int8_from_float32`, `int4/…`, `float8_…`:
+//!   `Dense`, `EinsumDense`, `Embedding` after `model.quantize`; TF.js has
+//!   no quantized layers) becomes the float layer holding its dequantized
+//!   weights ([`rule`]) where that computes Keras's numbers: an
+//!   `Embedding` (Keras divides the looked-up row by its scale: the same
+//!   values) and a `Dense` that does not quantize its inputs (`int4`'s
+//!   default, int8 without an activation quantizer: Keras multiplies by
+//!   the integer kernel and divides by the scale, or multiplies by the
+//!   dequantized kernel). A Dense quantizing its inputs on every call
+//!   (`int8`'s default), float8 and a quantized `EinsumDense` are refused.
+//! - A mixed-precision policy (`mixed_float16`, `mixed_bfloat16`, and
+//!   `float16` / `bfloat16`) is dropped ([`rewrite_config`]): TF.js
+//!   computes in float32, which Keras's float32 variables allow; the
+//!   outputs differ from Keras's by float16 / bfloat16 rounding (a note
+//!   says so). TF.js reads `dtype` only with an input shape, as the dtype
+//!   of the input it makes, which becomes float32.
+
+use super::{entry, f32_weight, Outcome, Site};
+use crate::layers::common::dtype::{DTypePolicy, Precision, QuantMode};
+use crate::layers::common::quantized::{dequantize_grouped, Quantization};
+use serde_json::{Map, Value};
+use tfjs_format::codec::{DecodedWeight, TensorValues};
+
+/// The rule: quantized layers dequantized, or refused.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    let p = match DTypePolicy::parse(site.config.get("dtype")) {
+        Ok(p) if p.quantization.is_some() => p,
+        _ => return Outcome::Skip,
+    };
+    match dequantized(site, &p) {
+        Ok(weights) => {
+            let mut config = site.config.clone();
+            config.remove("quantization_config");
+            if config.contains_key("batch_input_shape") {
+                config.insert("dtype".into(), "float32".into());
+            } else {
+                config.remove("dtype");
+            }
+            Outcome::Replace {
+                layers: vec![entry(
+                    site.name,
+                    site.class_name,
+                    Value::Object(config),
+                    site.inbound_nodes
+                        .map(<[Value]>::to_vec)
+                        .unwrap_or_default(),
+                )],
+                weights,
+            }
+        }
+        Err(why) => Outcome::Cannot(format!(
+            "dtype policy `{}`: {why}; TensorFlow.js 4.22 has no quantized layers",
+            p.name
+        )),
+    }
+}
+
+/// The float weights computing what the quantized layer computes, or why
+/// there are none.
+fn dequantized(site: &Site<'_>, p: &DTypePolicy) -> Result<Vec<DecodedWeight>, String> {
+    let quant = Quantization::read(
+        &crate::config::ConfigReader::new(site.name, site.config),
+        &base_of(site, p),
+        site.class_name,
+        true,
+    )
+    .map_err(|e| e.to_string())?
+    .ok_or("not quantized")?;
+    let ints = |short: &str| -> Result<(Vec<usize>, Vec<i32>), String> {
+        let w = site
+            .weight(short)
+            .ok_or_else(|| format!("its weight {short} is missing"))?;
+        match &w.values {
+            TensorValues::Int32(v) => Ok((w.shape.clone(), v.clone())),
+            TensorValues::Float32(v) => {
+                Ok((w.shape.clone(), v.iter().map(|&x| x as i32).collect()))
+            }
+            _ => Err(format!("its weight {short} is not numbers")),
+        }
+    };
+    let floats = |short: &str| {
+        site.f32_weight(short)
+            .map(|(s, v)| (s.to_vec(), v.to_vec()))
+    };
+    let out = |short: &str, shape: Vec<usize>, v: Vec<f32>| {
+        f32_weight(format!("{}/{short}", site.name), shape, v)
+    };
+    let per_row_groups = matches!(quant.mode, QuantMode::Int4 { .. }) && quant.block_size.is_some();
+    match (site.class_name, &quant.mode) {
+        ("Embedding", QuantMode::Int8 | QuantMode::Int4 { .. }) => {
+            let (shape, q) = ints("embeddings")?;
+            let (rows, d) = (
+                shape[0],
+                site.field("output_dim", Value::as_u64).unwrap_or(0) as usize,
+            );
+            let q = match quant.mode {
+                QuantMode::Int8 => q,
+                _ => tfjs_kernels::quant::unpack_int4(&q, rows, d),
+            };
+            let (_, scale) = floats("embeddings_scale")?;
+            let mut table = Vec::with_capacity(rows * d);
+            if per_row_groups {
+                let (_, zero) = ints("embeddings_zero")?;
+                let (_, g_idx) = floats("g_idx")?;
+                let groups = scale.len() / rows.max(1);
+                for r in 0..rows {
+                    for c in 0..d {
+                        let g = g_idx[c];
+                        if !(g >= 0.0 && (g as usize) < groups) {
+                            return Err(format!("g_idx[{c}] = {g} is not a group index"));
+                        }
+                        let at = r * groups + g as usize;
+                        table.push((q[r * d + c] as f32 - zero[at] as f32) * scale[at]);
+                    }
+                }
+            } else {
+                for r in 0..rows {
+                    table.extend(q[r * d..(r + 1) * d].iter().map(|&v| v as f32 / scale[r]));
+                }
+            }
+            Ok(vec![out("embeddings", vec![rows, d], table)])
+        }
+        ("Dense", QuantMode::Int8 | QuantMode::Int4 { .. }) if quant.inputs.is_none() => {
+            let (shape, q) = ints("kernel")?;
+            let (k, n) = (
+                shape[0],
+                site.field("units", Value::as_u64).unwrap_or(0) as usize,
+            );
+            let q = match quant.mode {
+                QuantMode::Int8 => q,
+                _ => tfjs_kernels::quant::unpack_int4(&q, k, n),
+            };
+            let (_, scale) = floats("kernel_scale")?;
+            let kernel = if per_row_groups {
+                let (_, zero) = ints("kernel_zero")?;
+                let zero: Vec<f32> = zero.iter().map(|&v| v as f32).collect();
+                let (_, g_idx) = floats("g_idx")?;
+                dequantize_grouped(site.name, &q, (k, n), &scale, &zero, &g_idx)
+                    .map_err(|e| e.to_string())?
+            } else {
+                q.iter()
+                    .enumerate()
+                    .map(|(i, &v)| v as f32 / scale[i % n])
+                    .collect()
+            };
+            let mut weights = vec![out("kernel", vec![k, n], kernel)];
+            if let Ok((shape, bias)) = floats("bias") {
+                weights.push(out("bias", shape, bias));
+            }
+            Ok(weights)
+        }
+        ("Dense", QuantMode::Int8 | QuantMode::Int4 { .. }) => {
+            Err("the layer quantizes its inputs on every call (an activation quantizer)".into())
+        }
+        (_, QuantMode::Float8 { .. }) => {
+            Err("float8 layers round their inputs to float8 on every call".into())
+        }
+        (class, _) => Err(format!(
+            "no float {class} computes a quantized {class}'s numbers"
+        )),
+    }
+}
+
+/// A [`Base`] carrying `p`, for [`Quantization::read`].
+fn base_of(site: &Site<'_>, p: &DTypePolicy) -> crate::layers::common::Base {
+    crate::layers::common::Base {
+        name: site.name.to_string(),
+        trainable: true,
+        batch_input_shape: None,
+        dtype: None,
+        policy: p.clone(),
+    }
+}
+
+/// Drop a mixed-precision policy from a layer config in place (also those
+/// of wrapped layers and cells); returns notes on what changed.
+pub fn rewrite_config(config: &mut Map<String, Value>) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Ok(p) = DTypePolicy::parse(config.get("dtype")) {
+        if p.quantization.is_none() && p.compute != Precision::F32 {
+            notes.push(format!(
+                "dtype policy {} -> float32 (TensorFlow.js computes in float32; outputs differ \
+                 from Keras's by {} rounding)",
+                p.name,
+                if p.compute == Precision::F16 {
+                    "float16"
+                } else {
+                    "bfloat16"
+                }
+            ));
+            if config.contains_key("batch_input_shape") {
+                config.insert("dtype".into(), "float32".into());
+            } else {
+                config.remove("dtype");
+            }
+        }
+    }
+    for key in ["layer", "cell", "backward_layer", "forward_layer"] {
+        if let Some(Value::Object(c)) = config.get_mut(key).and_then(|w| w.get_mut("config")) {
+            notes.extend(rewrite_config(c));
+        }
+    }
+    if let Some(Value::Array(cells)) = config.get_mut("cells") {
+        for cell in cells {
+            if let Some(Value::Object(c)) = cell.get_mut("config") {
+                notes.extend(rewrite_config(c));
+            }
+        }
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn mixed_policies_become_float32_and_quantized_ones_are_refused() {
+        let mut c = json!({"units": 2, "dtype": "mixed_float16",
+                           "layer": {"class_name": "Dense",
+                                     "config": {"dtype": "mixed_bfloat16"}}});
+        let notes = rewrite_config(c.as_object_mut().unwrap());
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(c.get("dtype").is_none());
+        assert!(c.pointer("/layer/config/dtype").is_none());
+        let mut first = json!({"batch_input_shape": [null, 3], "dtype": "mixed_float16"});
+        rewrite_config(first.as_object_mut().unwrap());
+        assert_eq!(first["dtype"], "float32");
+        let mut plain = json!({"dtype": "float32"});
+        assert!(rewrite_config(plain.as_object_mut().unwrap()).is_empty());
+        assert_eq!(plain["dtype"], "float32");
+
+        let config = json!({"units": 2, "dtype": {"class_name": "QuantizedDTypePolicy",
+                            "config": {"mode": "int8", "source_name": "float32"}}});
+        let site = Site {
+            name: "d",
+            class_name: "Dense",
+            config: config.as_object().unwrap(),
+            inbound_nodes: None,
+            shapes: None,
+            weights: Vec::new(),
+            masks_possible: false,
+            dialect: crate::Dialect::Tfjs,
+            target: super::super::Target::Tfjs,
+        };
+        // int8's default quantizes the inputs: refused.
+        match rule(&site) {
+            Outcome::Cannot(why) => assert!(why.contains("int8_from_float32"), "{why}"),
+            _ => panic!("a Dense quantizing its inputs must be refused"),
+        }
+    }
+}
