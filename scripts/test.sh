@@ -250,6 +250,13 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{keras3zip_k3_ops_wave2,keras3zip_k3_resizing_aspect}@keras fixtures/corpus/keras/tfop_wave2@h5 \
     fixtures/corpus/keras/{lookup_padded,keras3zip_lookup_padded} \
     fixtures/corpus/keras/{keras3zip_k3_activations_new,keras3zip_k3_ops_nn2}@keras fixtures/corpus/keras/{tfop_wave3,tf_shape_dynamic,rnn_time_major}@h5 fixtures/corpus/keras/{keras3h5_k3_lora,convlstm3d_net,keras3zip_convlstm3d_net} fixtures/corpus/keras/{keras3zip_k3_adaptive_pooling,keras3zip_k3_adaptive_divisible,keras3zip_k3_pipeline,keras3h5_k3_gated_attention,keras3zip_k3_gated_attention}@keras fixtures/corpus/keras/{inception_resnet_scale,keras3zip_inception_resnet_scale,text_vectorization,keras3zip_text_vectorization} \
+    fixtures/corpus/keras/{keras3h5_k3_audio_frontend,keras3zip_k3_audio_frontend,keras3h5_k3_image_adjust,keras3zip_k3_image_adjust}@keras \
+    fixtures/corpus/keras/{mha_attention_axes,keras3h5_mha_attention_axes,keras3zip_mha_attention_axes} fixtures/corpus/keras/{channels_first_k2,resize_tf_kernels}@h5 fixtures/corpus/keras/keras3zip_k3_encode_rank3@keras \
+    fixtures/corpus/keras/{keras3h5_k3_reversible_embedding,keras3zip_k3_reversible_embedding,keras3h5_text_vectorization_ngrams,keras3zip_text_vectorization_ngrams,keras3h5_k3_pipeline_weights,keras3zip_k3_pipeline_weights}@keras \
+    fixtures/corpus/keras/hashed_crossing@h5 fixtures/corpus/keras/{keras3h5_hashed_crossing,keras3zip_hashed_crossing,text_vectorization_ngrams} \
+    crates/cli/tests/data/adapted_tfidf:crates/cli/tests/data/adapted_tfidf/model.keras@keras \
+    fixtures/corpus/keras/{keras3zip_k3_int8_quantized,keras3h5_k3_int8_quantized,keras3zip_k3_int4_quantized,keras3h5_k3_int4_quantized,keras3zip_k3_quantized_tfjs}@keras \
+    fixtures/corpus/keras/{mixed_f16_cnn,keras3h5_mixed_f16_cnn,keras3zip_mixed_f16_cnn,keras3zip_mixed_bf16_cnn} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     # `@h5` / `@keras`: the other Keras cannot hold the model (Keras-3-only
     # layers; tf.* functions keras.ops lacks), so only this export.

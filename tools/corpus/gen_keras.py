@@ -151,15 +151,21 @@ def topology_io_names(model_json, fallback_in, fallback_out):
     cfg = model_json["modelTopology"]["model_config"]
     c = cfg.get("config", {})
 
+    def triples(v):
+        if isinstance(v, dict):  # Keras 3 dict inputs / outputs: {key: triple}
+            return [t for x in v.values() for t in triples(x)]
+        if v and isinstance(v[0], str):  # one triple
+            return [v]
+        # A list of triples, nested as the outputs are (an RNN's stacked
+        # cells return each cell's states as a list): flattened as Keras
+        # flattens them.
+        return [t for x in v for t in triples(x)]
+
     def names(key):
         v = c.get(key)
         if not v:
             return None
-        if isinstance(v, dict):  # Keras 3 dict inputs / outputs: {key: triple}
-            return [t[0] for t in v.values()]
-        if isinstance(v[0], str):  # Keras 3 single flat triple
-            return [v[0]]
-        return [t[0] for t in v]
+        return [t[0] for t in triples(v)]
 
     # A Sequential model lists no inputs: its first layer is the InputLayer
     # (Keras 3, or a model built with an Input), else the engine names the
@@ -231,6 +237,9 @@ def as_feed(xs, model=None):
     """Model input(s); string arrays as tf.string tensors (Keras 3 rejects
     numpy object arrays); a dict by input name for a model with dict inputs."""
     xs = [tf.constant(x.astype(str)) if np.asarray(x).dtype == object else x for x in xs]
+    if any(tf.is_tensor(x) for x in xs):
+        # Keras 3 rejects a list mixing tensors and numpy arrays.
+        xs = [tf.constant(x) for x in xs]
     if model is not None and isinstance(getattr(model, "input", None), dict):
         return {t.name.split(":")[0]: x for t, x in zip(model.inputs, xs)}
     return xs[0] if len(xs) == 1 else xs
@@ -240,7 +249,10 @@ def as_list(ys, names):
     """Model output(s) as a list; a dict of outputs in the order of `names`."""
     if isinstance(ys, dict):
         return [np.asarray(ys[n]) for n in names]
-    return [np.asarray(y) for y in (ys if isinstance(ys, (list, tuple)) else [ys])]
+    if not isinstance(ys, (list, tuple)):
+        return [np.asarray(ys)]
+    # Nested outputs (a stack's per-cell states) flattened in order.
+    return [y for x in ys for y in as_list(x, names)]
 
 
 def generate(fixture, spec, source, out_root, src_root, index):
@@ -283,22 +295,28 @@ def generate(fixture, spec, source, out_root, src_root, index):
     if source == "keras3-keras":
         src_file = os.path.join(src_dir, "model.keras")
         model.save(src_file)
-        with tempfile.TemporaryDirectory() as tmp:
-            # The converter unzips next to the file: convert a copy.
-            tmp_file = os.path.join(tmp, "model.keras")
-            shutil.copy(src_file, tmp_file)
-            C.run_converter(["--input_format", "keras_keras", "--output_format",
-                             "tfjs_layers_model", tmp_file, out_dir])
-        command = ("tensorflowjs_converter --input_format keras_keras --output_format "
-                   "tfjs_layers_model model.keras OUT/")
+        if spec.get("converter") == "tfjs":
+            command = tfjs_convert(src_file, out_dir, "model.keras")
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                # The converter unzips next to the file: convert a copy.
+                tmp_file = os.path.join(tmp, "model.keras")
+                shutil.copy(src_file, tmp_file)
+                C.run_converter(["--input_format", "keras_keras", "--output_format",
+                                 "tfjs_layers_model", tmp_file, out_dir])
+            command = ("tensorflowjs_converter --input_format keras_keras --output_format "
+                       "tfjs_layers_model model.keras OUT/")
     else:
         src_file = os.path.join(src_dir, "model.h5")
         if source == "keras2":
             model.save(src_file, save_format="h5")
         else:
             model.save(src_file)
-        C.run_converter(["--input_format", "keras", src_file, out_dir])
-        command = "tensorflowjs_converter --input_format keras model.h5 OUT/"
+        if spec.get("converter") == "tfjs":
+            command = tfjs_convert(src_file, out_dir, "model.h5")
+        else:
+            C.run_converter(["--input_format", "keras", src_file, out_dir])
+            command = "tensorflowjs_converter --input_format keras model.h5 OUT/"
 
     with open(os.path.join(out_dir, "model.json")) as f:
         model_json = json.load(f)
@@ -367,6 +385,20 @@ def generate(fixture, spec, source, out_root, src_root, index):
         tmp_src.cleanup()
     print("%-40s %8d B  %s" % (fixture, index["keras"][fixture]["size_bytes"],
                                ", ".join(functions) or ""), flush=True)
+
+
+def tfjs_convert(src_file, out_dir, shown):
+    """Convert with this repository's `tfjs convert --like-converter` (build it
+    first: `cargo build -p tfjs-cli`), for sources tensorflowjs_converter
+    refuses (int8 weights: it writes what the converter would, the int8
+    values as int32). Returns the command line."""
+    import subprocess
+    exe = os.path.join(C.REPO, "target", "debug", "tfjs")
+    if not os.path.exists(exe):
+        sys.exit("%s is missing: build it with `cargo build -p tfjs-cli`" % exe)
+    subprocess.run([exe, "convert", "--like-converter", src_file, out_dir], check=True,
+                   stdout=subprocess.DEVNULL)
+    return "tfjs convert --like-converter %s OUT/ (tensorflowjs_converter refuses int8 weights)" % shown
 
 
 def tfjs_roundtrip(out_dir, xs, ys):

@@ -143,3 +143,35 @@ fn adapted_lookup_vocabularies_are_read_from_keras_assets() {
         );
     }
 }
+
+#[test]
+fn adapted_tf_idf_weights_are_read_from_keras_variables() {
+    // An adapted TF-IDF lookup keeps its vocabulary in the archive's assets
+    // and its idf weights in its variables (`vars/idf_weights`; a
+    // TextVectorization's inner StringLookup saves them again), with
+    // `vocabulary` and `idf_weights` null in the config
+    // (`tests/data/adapted_tfidf/gen.py`): a TextVectorization with bigrams,
+    // a StringLookup and an IntegerLookup padded to max_tokens (8 weights,
+    // its 6 entries' read into the config).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/adapted_tfidf");
+    let (ok, text) = tfjs(&[
+        "predict",
+        dir.join("model.keras").to_str().unwrap(),
+        "--inputs",
+        dir.join("io.json").to_str().unwrap(),
+        "--check",
+    ]);
+    assert!(ok && text.contains("check ok"), "{text}");
+    for (layer, path, n) in [
+        ("sentences", "text_vectorization", 12),
+        ("word_idf", "string_lookup", 5),
+        ("code_idf", "integer_lookup", 6),
+    ] {
+        let note = format!("layer `{layer}`");
+        let read = format!("{n} idf weights read from layers/{path}/vars/idf_weights");
+        assert!(
+            text.lines().any(|l| l.contains(&note) && l.contains(&read)),
+            "{layer}: {text}"
+        );
+    }
+}
