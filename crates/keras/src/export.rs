@@ -72,10 +72,9 @@ fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
     Ok((json!({"class_name": class, "config": config}), layers))
 }
 
-/// An RNN over stacked cells called with initial states: Keras takes them
-/// as one list per cell, which the flat call of the saved topology does
-/// not say; such a model is an error naming the layer.
-fn stacked_cells_with_initial_states(mc: &Value) -> Result<()> {
+/// `check` on every layer entry of the model config `mc`, nested models'
+/// layers included (not the nested models' own entries).
+fn check_layer_entries(mc: &Value, check: &mut dyn FnMut(&Value) -> Result<()>) -> Result<()> {
     for l in mc
         .pointer("/config/layers")
         .and_then(Value::as_array)
@@ -83,9 +82,19 @@ fn stacked_cells_with_initial_states(mc: &Value) -> Result<()> {
         .flatten()
     {
         if tfjs_format::topology::is_model_entry(l) {
-            stacked_cells_with_initial_states(l)?;
-            continue;
+            check_layer_entries(l, check)?;
+        } else {
+            check(l)?;
         }
+    }
+    Ok(())
+}
+
+/// An RNN over stacked cells called with initial states: Keras takes them
+/// as one list per cell, which the flat call of the saved topology does
+/// not say; such a model is an error naming the layer.
+fn stacked_cells_with_initial_states(mc: &Value) -> Result<()> {
+    check_layer_entries(mc, &mut |l| {
         let stacked = layer_entry_class(l) == "RNN"
             && l.pointer("/config/cell").is_some_and(|c| {
                 c.is_array()
@@ -104,8 +113,8 @@ fn stacked_cells_with_initial_states(mc: &Value) -> Result<()> {
                 layer_entry_name(l).unwrap_or("")
             )));
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The TensorFlow.js forms of a layer's config (and of the layers inside

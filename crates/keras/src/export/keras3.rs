@@ -572,16 +572,7 @@ fn keras3_layer_names(mc: &mut Value) {
 /// kernels than tf_keras's: a layer using `gaussian` or `mitchellcubic` is
 /// an error naming it.
 fn keras3_lacks(mc: &Value) -> Result<()> {
-    for l in mc
-        .pointer("/config/layers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if tfjs_format::topology::is_model_entry(l) {
-            keras3_lacks(l)?;
-            continue;
-        }
+    check_layer_entries(mc, &mut |l| {
         let interpolation = l.pointer("/config/interpolation").and_then(Value::as_str);
         if let Some(i @ ("gaussian" | "mitchellcubic")) = interpolation {
             let name = l
@@ -594,8 +585,8 @@ fn keras3_lacks(mc: &Value) -> Result<()> {
                 layer_entry_class(l)
             )));
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 pub fn to_keras(a: &ModelArtifacts) -> Result<Vec<u8>> {

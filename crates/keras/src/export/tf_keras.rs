@@ -74,16 +74,7 @@ const KERAS3_ONLY_CLASSES: &[&str] = &[
 /// it cannot be built from that), nor the layers of [`KERAS3_ONLY_CLASSES`]:
 /// a layer using one is an error naming it.
 fn tf_keras_lacks(mc: &Value) -> Result<()> {
-    for l in mc
-        .pointer("/config/layers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if tfjs_format::topology::is_model_entry(l) {
-            tf_keras_lacks(l)?;
-            continue;
-        }
+    check_layer_entries(mc, &mut |l| {
         let name = l
             .pointer("/config/name")
             .and_then(Value::as_str)
@@ -119,8 +110,8 @@ fn tf_keras_lacks(mc: &Value) -> Result<()> {
                  .keras instead"
             )));
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// TextVectorization's n-gram widths 1..=n (a list, checked by

@@ -208,16 +208,7 @@ impl StftSpectrogram {
                 ))
             }
         };
-        let channels_first = match c.str_or("data_format", "channels_last")? {
-            "channels_last" => false,
-            "channels_first" => true,
-            other => {
-                return Err(c.err(
-                    "data_format",
-                    format!("expected channels_last or channels_first, got \"{other}\""),
-                ))
-            }
-        };
+        let channels_first = channels_first(c)?;
         let bins = fft_length / 2 + 1;
         if mode == StftMode::Psd && bins < 2 {
             return Err(c.err(

@@ -5,7 +5,9 @@
 //! Each layer declares its config once with
 //! [`keras_config!`](super::common::declare); see `layers/README.md`.
 
-use super::common::quantized::{dequantize_grouped, float8_qdq, int_values, Quantization};
+use super::common::quantized::{
+    add_float8_scales, add_int4_scales, dequantize_grouped, float8_qdq, int_values, Quantization,
+};
 use super::common::*;
 use crate::activations::Activation;
 use crate::config::ConfigReader;
@@ -156,40 +158,19 @@ impl Dense {
         let units = self.units();
         match (&q.mode, q.block_size) {
             (QuantMode::Int8, _) => self.params.add("kernel_scale", vec![units], false, 1.0),
-            (QuantMode::Int4 { .. }, None) => {
-                self.params.add("kernel_scale", vec![units], false, 1.0)
-            }
-            (QuantMode::Int4 { .. }, Some(block)) => {
-                let groups = vec![input_dim.div_ceil(block), units];
-                self.params
-                    .add("kernel_scale", groups.clone(), false, 1.0)?;
-                self.params.add_int("kernel_zero", groups, false)?;
-                self.params.add("g_idx", vec![input_dim], false, 0.0)?;
-                // Keras's initial group of each input row (a file overwrites it).
-                let at = self.params.values().len() - 1;
-                let g: Vec<f32> = (0..input_dim).map(|r| (r / block) as f32).collect();
-                self.params
-                    .set(&self.base.name, at, Tensor::from_f32(vec![input_dim], g)?)
+            (QuantMode::Int4 { .. }, block) => {
+                add_int4_scales(&mut self.params, &self.base.name, input_dim, units, block)
             }
             (
                 QuantMode::Float8 {
                     amax_history_length,
                 },
                 _,
-            ) => {
-                for what in ["inputs", "kernel", "outputs_grad"] {
-                    self.params
-                        .add(&format!("{what}_scale"), vec![], true, 1.0)?;
-                    self.params.add(
-                        &format!("{what}_amax_history"),
-                        vec![*amax_history_length],
-                        true,
-                        0.0,
-                    )?;
-                }
-                Ok(())
-            }
-            (QuantMode::Other(_), _) => unreachable!("refused by Quantization::read"),
+            ) => add_float8_scales(&mut self.params, *amax_history_length),
+            // (Refused by `Quantization::read` already.)
+            (QuantMode::Other(m), _) => Err(self
+                .base
+                .err(format!("quantization mode `{m}` is not supported"))),
         }
     }
 
@@ -258,7 +239,12 @@ impl Dense {
                 float8_qdq(&mut kq, scalar(after + 2));
                 tfjs_kernels::matmul(&xq, &kq, m, k, n, &mut out, false);
             }
-            (QuantMode::Other(_), _) => unreachable!("refused by Quantization::read"),
+            // (Refused by `Quantization::read` already.)
+            (QuantMode::Other(m), _) => {
+                return Err(self
+                    .base
+                    .err(format!("quantization mode `{m}` is not supported")))
+            }
         }
         Ok(out)
     }

@@ -9,7 +9,9 @@
 //! which pass through to the output; the bias covers the output from the
 //! first of `bias_axes` on, with size 1 on the axes not in `bias_axes`.
 
-use super::common::quantized::{dequantize_grouped, float8_qdq, int_values, Quantization};
+use super::common::quantized::{
+    add_float8_scales, add_int4_scales, dequantize_grouped, float8_qdq, int_values, Quantization,
+};
 use super::common::*;
 use crate::activations::Activation;
 use crate::config::ConfigReader;
@@ -529,20 +531,7 @@ impl EinsumDense {
                 if let Some(b) = bias {
                     self.params.add("bias", b, true, 0.0)?;
                 }
-                match block {
-                    None => self.params.add("kernel_scale", vec![cols], false, 1.0),
-                    Some(block) => {
-                        let groups = vec![rows.div_ceil(block), cols];
-                        self.params
-                            .add("kernel_scale", groups.clone(), false, 1.0)?;
-                        self.params.add_int("kernel_zero", groups, false)?;
-                        self.params.add("g_idx", vec![rows], false, 0.0)?;
-                        let at = self.params.values().len() - 1;
-                        let g: Vec<f32> = (0..rows).map(|r| (r / block) as f32).collect();
-                        self.params
-                            .set(&self.base.name, at, Tensor::from_f32(vec![rows], g)?)
-                    }
-                }
+                add_int4_scales(&mut self.params, &self.base.name, rows, cols, block)
             }
             (
                 QuantMode::Float8 {
@@ -554,19 +543,12 @@ impl EinsumDense {
                 if let Some(b) = bias {
                     self.params.add("bias", b, true, 0.0)?;
                 }
-                for what in ["inputs", "kernel", "outputs_grad"] {
-                    self.params
-                        .add(&format!("{what}_scale"), vec![], true, 1.0)?;
-                    self.params.add(
-                        &format!("{what}_amax_history"),
-                        vec![*amax_history_length],
-                        true,
-                        0.0,
-                    )?;
-                }
-                Ok(())
+                add_float8_scales(&mut self.params, *amax_history_length)
             }
-            (QuantMode::Other(_), _) => unreachable!("refused by Quantization::read"),
+            // (Refused by `Quantization::read` already.)
+            (QuantMode::Other(m), _) => Err(self
+                .base
+                .err(format!("quantization mode `{m}` is not supported"))),
         }
     }
 
@@ -664,7 +646,12 @@ impl EinsumDense {
                 float8_qdq(&mut kq, s(after + 2));
                 eval(&xq, &kq, w[0].shape())?
             }
-            (QuantMode::Other(_), _) => unreachable!("refused by Quantization::read"),
+            // (Refused by `Quantization::read` already.)
+            (QuantMode::Other(m), _) => {
+                return Err(self
+                    .base
+                    .err(format!("quantization mode `{m}` is not supported")))
+            }
         })
     }
 }

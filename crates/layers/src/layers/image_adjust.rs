@@ -199,16 +199,7 @@ impl Clahe {
                 format!("{grid:?}: each must be at least 1, and the tiles' maps at most {MAX_TILE_MAP} values"),
             ));
         }
-        let channels_first = match c.str_or("data_format", "channels_last")? {
-            "channels_last" => false,
-            "channels_first" => true,
-            other => {
-                return Err(c.err(
-                    "data_format",
-                    format!("expected channels_last or channels_first, got \"{other}\""),
-                ))
-            }
-        };
+        let channels_first = channels_first(c)?;
         Ok(Clahe {
             base: Base::parse(c)?,
             config: Base::rest_of(c),

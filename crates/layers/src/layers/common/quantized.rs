@@ -21,7 +21,7 @@
 //!   through their saved scales, the bias to bfloat16.
 
 use super::dtype::{Precision, QuantMode};
-use super::Base;
+use super::{Base, Params};
 use crate::config::ConfigReader;
 use crate::{LayersError, Result};
 use serde_json::{Map, Value};
@@ -240,4 +240,43 @@ pub(crate) fn int_values(t: &crate::Tensor) -> std::borrow::Cow<'_, [i32]> {
         crate::TensorData::I32(v) => std::borrow::Cow::Borrowed(v),
         _ => std::borrow::Cow::Owned(t.to_f32().iter().map(|&x| x as i32).collect()),
     }
+}
+
+/// An int4 kernel's scales, declared after the packed kernel (and bias) in
+/// Keras's saving order: one per output column (`cols`), or with `block`
+/// one per group of `block` input rows and column, then the groups' zero
+/// points and each input row's group (`g_idx`, initially `row / block`; a
+/// file overwrites it).
+pub(crate) fn add_int4_scales(
+    params: &mut Params,
+    layer: &str,
+    rows: usize,
+    cols: usize,
+    block: Option<usize>,
+) -> Result<()> {
+    let Some(block) = block else {
+        return params.add("kernel_scale", vec![cols], false, 1.0);
+    };
+    let groups = vec![rows.div_ceil(block), cols];
+    params.add("kernel_scale", groups.clone(), false, 1.0)?;
+    params.add_int("kernel_zero", groups, false)?;
+    params.add("g_idx", vec![rows], false, 0.0)?;
+    let at = params.values().len() - 1;
+    let g: Vec<f32> = (0..rows).map(|r| (r / block) as f32).collect();
+    params.set(layer, at, crate::Tensor::from_f32(vec![rows], g)?)
+}
+
+/// A float8 layer's scales and amax histories (`amax_history_length`
+/// long) for its inputs, kernel and output gradients, in Keras's order.
+pub(crate) fn add_float8_scales(params: &mut Params, amax_history_length: usize) -> Result<()> {
+    for what in ["inputs", "kernel", "outputs_grad"] {
+        params.add(&format!("{what}_scale"), vec![], true, 1.0)?;
+        params.add(
+            &format!("{what}_amax_history"),
+            vec![amax_history_length],
+            true,
+            0.0,
+        )?;
+    }
+    Ok(())
 }

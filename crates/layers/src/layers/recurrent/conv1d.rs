@@ -47,16 +47,7 @@ fn narrow<T: Clone>(shape: &[T], cf: bool) -> Vec<T> {
 
 impl ConvLstm1D {
     pub(super) fn from_config(c: &ConfigReader<'_>) -> Result<ConvLstm1D> {
-        let cf = match c.str_or("data_format", "channels_last")? {
-            "channels_last" => false,
-            "channels_first" => true,
-            other => {
-                return Err(c.err(
-                    "data_format",
-                    format!("expected channels_last or channels_first, got \"{other}\""),
-                ))
-            }
-        };
+        let cf = channels_first(c)?;
         let mut map = c.map.clone();
         for key in ["kernel_size", "strides", "dilation_rate"] {
             let v = match c.get(key) {

@@ -60,17 +60,7 @@ impl ConvCell {
                 ))
             }
         };
-        let data_format = c.str_or("data_format", "channels_last")?;
-        let channels_first = match data_format {
-            "channels_last" => false,
-            "channels_first" => true,
-            other => {
-                return Err(c.err(
-                    "data_format",
-                    format!("expected channels_last or channels_first, got \"{other}\""),
-                ))
-            }
-        };
+        let channels_first = channels_first(c)?;
         let (act, ract) = gate_activations(c)?;
         let use_bias = c.bool_or("use_bias", true)?;
         let mut f: Vec<(String, Value)> = Vec::new();
@@ -83,7 +73,7 @@ impl ConvCell {
         push("filters", Value::from(filters as u64));
         push("kernel_size", json!(ks));
         push("padding", Value::String(padding_s.into()));
-        push("data_format", Value::String(data_format.into()));
+        push("data_format", data_format_value(channels_first));
         push("dilation_rate", json!(dl));
         push("strides", json!(st));
         let in_ch = base.batch_input_shape.as_ref().and_then(|s| {
