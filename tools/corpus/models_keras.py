@@ -3581,3 +3581,45 @@ def _encode_rank3_inputs(rng, batch):
 add("k3_encode_rank3", "heldout6", k3_encode_rank3,
     "Discretization (count, multi_hot) and IntegerLookup (count) on rank-3 inputs",
     sources=["keras3-keras"], inputs=_encode_rank3_inputs, seed=SIXTH + 44)
+
+
+def k3_ops_wave3(K, v):
+    """Keras 3 operations found missing by a random probe: ops.roll (Swin's
+    shifted windows), ops.average with weights, arctan2, hypot, full_like."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    y = L.Input((4, 6), name="y")
+    shifted = O.roll(O.roll(x, 1, axis=1), -2, axis=2)
+    flat_roll = O.roll(y, 5)
+    weighted = O.average(x, axis=1, weights=np.array([1.0, 2.0, 3.0, 4.0], "float32"))
+    angles = O.arctan2(x, y) + O.hypot(x, y)
+    filled = O.full_like(x, 0.5) * y
+    return K.Model([x, y], [shifted, flat_roll, weighted, angles, filled], name="k3_ops_wave3")
+
+
+add("k3_ops_wave3", "heldout6", k3_ops_wave3,
+    "ops.roll (per axis, flattened), ops.average with weights, arctan2, hypot, full_like",
+    sources=["keras3-keras"], seed=SIXTH + 45)
+
+
+def tfop_wave4(K, v):
+    """tf.* functions found missing by a random probe of Keras 2 models:
+    tf.norm, tf.math.atan2 (second operand `x`), tf.math.is_finite and
+    tf.image.resize with bicubic and area."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    y = L.Input((4, 6), name="y")
+    norm = tf.norm(x, axis=-1)
+    ang = tf.math.atan2(x, y)
+    fin = tf.cast(tf.math.is_finite(tf.math.log(x)), "float32")
+    img = tf.expand_dims(x, -1)
+    cubic = tf.image.resize(img, (7, 9), method="bicubic")
+    area = tf.image.resize(img, (2, 3), method="area")
+    return K.Model([x, y], [norm, ang, fin, cubic, area], name="tfop_wave4")
+
+
+add("tfop_wave4", "heldout6", tfop_wave4,
+    "tf.norm, tf.math.atan2, tf.math.is_finite, tf.image.resize bicubic/area",
+    sources=K2_ONLY, seed=SIXTH + 46)

@@ -52,6 +52,8 @@ fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
         "TrueDivide" | "Divide" => |a, b| a / b,
         "Maximum" => f32::max,
         "Minimum" => f32::min,
+        "Arctan2" => f32::atan2,
+        "Hypot" => f32::hypot,
         "Power" => f32::powf,
         "NotEqual" => |a, b| if a != b { 1.0 } else { 0.0 },
         "Equal" => |a, b| if a == b { 1.0 } else { 0.0 },
@@ -120,6 +122,39 @@ fn unary(op: &str) -> Option<fn(f32) -> f32> {
     })
 }
 
+/// `average`'s weights spread over `shape`: the same shape, or a 1-D array
+/// as long as `axis`, repeated along the other axes (NumPy's rule).
+fn weights_like(
+    shape: &[usize],
+    axis: Option<i64>,
+    w: &Tensor,
+) -> std::result::Result<Vec<f32>, String> {
+    let wv = f32s(w);
+    if w.shape() == shape {
+        return Ok(wv.into_owned());
+    }
+    let rank = shape.len() as i64;
+    let a = match axis {
+        Some(a) if w.rank() == 1 && (-rank..rank).contains(&a) => a.rem_euclid(rank) as usize,
+        _ => {
+            return Err(format!(
+                "weights of shape {:?} fit neither the input {shape:?} nor its axis {axis:?}",
+                w.shape()
+            ))
+        }
+    };
+    if w.shape()[0] != shape[a] {
+        return Err(format!(
+            "{} weights for axis {a} of length {}",
+            w.shape()[0],
+            shape[a]
+        ));
+    }
+    let inner: usize = shape[a + 1..].iter().product();
+    let n: usize = shape.iter().product();
+    Ok((0..n).map(|i| wv[(i / inner.max(1)) % shape[a]]).collect())
+}
+
 fn reduction(op: &str) -> Option<Reduce> {
     Some(match op {
         "Mean" => Reduce::Mean,
@@ -135,7 +170,8 @@ fn reduction(op: &str) -> Option<Reduce> {
         "Prod" => Reduce::Prod,
         "Argmax" => Reduce::ArgMax,
         "Argmin" => Reduce::ArgMin,
-        // `average(x, axis)` without weights is the mean.
+        // `average(x, axis)` without weights is the mean (with them:
+        // `Kind::WeightedAverage`).
         "Average" => Reduce::Mean,
         _ => return None,
     })
@@ -263,6 +299,12 @@ pub(crate) enum Kind {
         how: Reduce,
         axes: Option<Vec<i64>>,
         keepdims: bool,
+    },
+    /// `average(x, axis, weights)` with constant weights: one per element
+    /// along `axis` (a 1-D array) or one per element of `x`.
+    WeightedAverage {
+        axis: Option<i64>,
+        weights: std::sync::Arc<Tensor>,
     },
     Transpose(Option<Vec<usize>>),
     /// The whole new shape, batch included; one `-1`.
@@ -482,6 +524,9 @@ impl Layer for Operation {
             }
             Kind::Reduce { axes, keepdims, .. } => {
                 reduce_shape(input(0)?, axes, *keepdims).map_err(|e| self.err(e))?
+            }
+            Kind::WeightedAverage { axis, .. } => {
+                reduce_shape(input(0)?, &axis.map(|a| vec![a]), false).map_err(|e| self.err(e))?
             }
             Kind::Transpose(perm) => {
                 let s = input(0)?;
@@ -724,6 +769,23 @@ impl Layer for Operation {
             } => Ok(vec![
                 reduce(input(0)?, *how, axes, *keepdims).map_err(|e| self.err(e))?
             ]),
+            Kind::WeightedAverage { axis, weights } => {
+                let x = input(0)?;
+                let w = weights_like(x.shape(), *axis, weights).map_err(|e| self.err(e))?;
+                let xw: Vec<f32> = f32s(x).iter().zip(&w).map(|(a, b)| a * b).collect();
+                let axes = axis.map(|a| vec![a]);
+                let sum = |v: Vec<f32>| -> Result<Tensor> {
+                    let t = tensor(x.shape().to_vec(), v)?;
+                    reduce(&t, Reduce::Sum, &axes, false).map_err(|e| self.err(e))
+                };
+                let (num, den) = (sum(xw)?, sum(w)?);
+                let out: Vec<f32> = f32s(&num)
+                    .iter()
+                    .zip(f32s(&den).iter())
+                    .map(|(n, d)| n / d)
+                    .collect();
+                Ok(vec![tensor(num.shape().to_vec(), out)?])
+            }
             Kind::Transpose(perm) => {
                 let x = input(0)?;
                 let s = x.shape();

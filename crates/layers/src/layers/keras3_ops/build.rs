@@ -129,6 +129,28 @@ impl Operation {
             Kind::Shape(shape_op?)
         } else if let Some(extra) = ExtraOp::from_config(op, c) {
             Kind::Extra(extra?)
+        } else if let Some(w) = (op == "Average")
+            .then(|| ctx.call_kwargs.and_then(|k| k.get("weights")))
+            .flatten()
+            .filter(|w| !w.is_null())
+        {
+            let weights = constant_operand(w).ok_or_else(|| {
+                c.err(
+                    "weights",
+                    "average's weights must be a constant array (a tensor of weights is not supported)",
+                )
+            })?;
+            let axis = match c.get("axis") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(
+                    v.as_i64()
+                        .ok_or_else(|| c.err("axis", "expected an integer or null"))?,
+                ),
+            };
+            Kind::WeightedAverage {
+                axis,
+                weights: std::sync::Arc::new(weights),
+            }
         } else if let Some(how) = reduction(op) {
             if op == "Norm" && !matches!(c.get("ord"), None | Some(Value::Null)) {
                 return Err(c.err(
@@ -192,6 +214,14 @@ impl Operation {
             Kind::ExpandDims(axis.ok_or_else(|| c.err("axis", "expected one integer axis"))?)
         } else if op == "ZerosLike" || op == "OnesLike" {
             Kind::Fill(if op == "ZerosLike" { 0.0 } else { 1.0 })
+        } else if op == "FullLike" {
+            let fill = match operands.as_slice() {
+                [_, Operand::Scalar(v)] => Some(*v),
+                _ => c.f64_opt("fill_value")?.map(|v| v as f32),
+            };
+            Kind::Fill(
+                fill.ok_or_else(|| bad("expected a tensor and a number to fill it with".into()))?,
+            )
         } else if op == "Where" {
             match operands.as_slice() {
                 [c, x, y] => Kind::Where(c.clone(), x.clone(), y.clone()),

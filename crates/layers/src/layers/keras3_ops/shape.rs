@@ -1,6 +1,6 @@
 //! The Keras 3 operations that move values without arithmetic: `ops.flip`,
-//! `ops.squeeze`, `ops.pad` (constant), `ops.tile`, `ops.repeat` (along
-//! one axis): their configs, output shapes and values.
+//! `ops.roll`, `ops.squeeze`, `ops.pad` (constant), `ops.tile`,
+//! `ops.repeat` (along one axis): their configs, output shapes and values.
 
 use super::super::common::*;
 use super::super::tf_ops::{axis_of, reverse, PadMode};
@@ -21,6 +21,9 @@ pub(crate) enum ShapeOp {
     Tile(Vec<usize>),
     /// Repeat each element `repeats` times along `axis`.
     Repeat(usize, i64),
+    /// Shift elements along axes, wrapping around (`None`: the flattened
+    /// tensor, by one shift).
+    Roll(Vec<i64>, Option<Vec<i64>>),
 }
 
 /// The most an axis may grow by (pads, tiles, repeats read from a config).
@@ -33,7 +36,7 @@ impl ShapeOp {
         c: &ConfigReader<'_>,
         call_kwargs: Option<&Value>,
     ) -> Option<Result<ShapeOp>> {
-        if !matches!(op, "Flip" | "Squeeze" | "Tile" | "Repeat" | "Pad") {
+        if !matches!(op, "Flip" | "Roll" | "Squeeze" | "Tile" | "Repeat" | "Pad") {
             return None;
         }
         let axes = |k: &str| -> Result<Option<Vec<i64>>> {
@@ -53,6 +56,20 @@ impl ShapeOp {
         Some((|| {
             Ok(match op {
                 "Flip" => ShapeOp::Flip(axes("axis")?),
+                "Roll" => {
+                    let shift = int_list(c.get("shift")).ok_or_else(|| {
+                        c.err("shift", "expected an integer or a list of integers")
+                    })?;
+                    let axis = axes("axis")?;
+                    let fits = match &axis {
+                        None => shift.len() == 1,
+                        Some(a) => a.len() == shift.len() || shift.len() == 1,
+                    };
+                    if !fits {
+                        return Err(c.err("shift", "expected one shift, or one per axis"));
+                    }
+                    ShapeOp::Roll(shift, axis)
+                }
                 "Squeeze" => ShapeOp::Squeeze(axes("axis")?),
                 "Tile" => ShapeOp::Tile(counts("repeats")?),
                 "Repeat" => {
@@ -119,7 +136,7 @@ impl ShapeOp {
     pub(crate) fn shape(&self, x: &Shape) -> std::result::Result<Shape, String> {
         let rank = x.len();
         Ok(match self {
-            ShapeOp::Flip(a) => {
+            ShapeOp::Flip(a) | ShapeOp::Roll(_, a) => {
                 Self::axes(a, rank)?;
                 x.clone()
             }
@@ -168,7 +185,7 @@ impl ShapeOp {
                 }
             }
             ShapeOp::Repeat(n, a) => f[axis_of(*a, rank, 0)?].0 = *n,
-            _ => {}
+            ShapeOp::Flip(_) | ShapeOp::Squeeze(_) | ShapeOp::Roll(..) => {}
         }
         Ok(f)
     }
@@ -187,6 +204,38 @@ impl ShapeOp {
             |data: Vec<f32>| Tensor::from_f32(out_shape.clone(), data).map_err(|e| e.to_string());
         match self {
             ShapeOp::Flip(a) => reverse(x, &Self::axes(a, rank)?),
+            ShapeOp::Roll(shift, axis) => {
+                // A flattened roll is a roll of the one axis of the
+                // flattened tensor.
+                let (dims, pairs): (Vec<usize>, Vec<(usize, i64)>) = match axis {
+                    None => (vec![s.iter().product()], vec![(0, shift[0])]),
+                    Some(a) => {
+                        let axes = Self::axes(axis, rank)?;
+                        let by = |i: usize| shift[if shift.len() == 1 { 0 } else { i }];
+                        (s.clone(), (0..a.len()).map(|i| (axes[i], by(i))).collect())
+                    }
+                };
+                // Net shift per axis (numpy adds repeated axes' shifts).
+                let mut net = vec![0i64; dims.len()];
+                for (a, sh) in pairs {
+                    net[a] += sh;
+                }
+                let n: usize = dims.iter().product();
+                let out = (0..n)
+                    .map(|k| {
+                        let (mut rem, mut src, mut stride) = (k, 0, 1);
+                        for d in (0..dims.len()).rev() {
+                            let c = rem % dims[d];
+                            rem /= dims[d];
+                            let from = (c as i64 - net[d]).rem_euclid(dims[d].max(1) as i64);
+                            src += from as usize * stride;
+                            stride *= dims[d];
+                        }
+                        xs[src]
+                    })
+                    .collect();
+                t(out)
+            }
             ShapeOp::Squeeze(_) => t(xs.into_owned()),
             ShapeOp::Pad(..) | ShapeOp::Tile(_) | ShapeOp::Repeat(..) => {
                 if let ShapeOp::Pad(w, mode) = self {

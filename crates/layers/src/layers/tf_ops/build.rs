@@ -69,11 +69,17 @@ impl TfOpLambda {
         let kwargs = ctx.call_kwargs.and_then(Value::as_object).unwrap_or(&empty);
         let mut tensor_kwargs = 0;
         let (mut x, mut y) = (None, None);
+        // The second operand's name: `tf.math.atan2(y, x)` takes `x` second.
+        let second = if matches!(function.as_str(), "math.atan2" | "atan2") {
+            "x"
+        } else {
+            "y"
+        };
         for (k, v) in kwargs {
             let is_tensor = crate::topology::kwarg_tensor(v).is_some();
             let held = crate::topology::kwarg_tensors([(k, v)]).len();
-            if k == "y" || (k == "x" && function == "where") {
-                let slot = if k == "y" { &mut y } else { &mut x };
+            if k == second || (k == "x" && function == "where") {
+                let slot = if k == second { &mut y } else { &mut x };
                 *slot = Some(if is_tensor {
                     Arg::Tensor(tensor_kwargs)
                 } else if let Some(n) = number(v) {
@@ -153,6 +159,12 @@ impl TfOpLambda {
             Some(f) if f != "NHWC" => Err(fail("data_format", "\"NHWC\"")),
             _ => Ok(()),
         };
+        // tf.norm: only the default (Euclidean / Frobenius) norm.
+        if let (Func::Reduce(_), Some(ord)) = (&func, kwargs.get("ord").filter(|o| !o.is_null())) {
+            if !(ord == "euclidean" || ord == "fro" || ord.as_f64() == Some(2.0)) {
+                return Err(fail("ord", "\"euclidean\" (the default norm)"));
+            }
+        }
         match func {
             Func::Reduce(_)
             | Func::L2Normalize
@@ -207,15 +219,23 @@ impl TfOpLambda {
             Func::Resize => {
                 sargs.size =
                     hw(kwargs.get("size")).ok_or_else(|| fail("size", "[height, width]"))?;
-                sargs.nearest = match kwargs
+                // tf.image.resize's methods: bilinear, nearest and the
+                // separable kernels Resizing computes too.
+                let method = kwargs
                     .get("method")
                     .and_then(Value::as_str)
-                    .unwrap_or("bilinear")
-                {
-                    "bilinear" => false,
-                    "nearest" => true,
-                    _ => return Err(fail("method", "\"bilinear\" or \"nearest\"")),
-                };
+                    .unwrap_or("bilinear");
+                sargs.resize_method = Some(
+                    super::super::preprocessing::Interpolation::from_name(method).ok_or_else(
+                        || {
+                            fail(
+                                "method",
+                                "bilinear, nearest, bicubic, area, lanczos3, lanczos5, gaussian \
+                                 or mitchellcubic",
+                            )
+                        },
+                    )?,
+                );
                 if kwargs.get("antialias").and_then(Value::as_bool) == Some(true)
                     || kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true)
                 {

@@ -16,6 +16,8 @@ pub(super) enum BinOp {
     Min,
     Pow,
     SquaredDifference,
+    /// `atan2(a, b)`.
+    Atan2,
     /// `a - floor(a / b) * b` (the divisor's sign).
     FloorMod,
     /// `floor(a / b)`.
@@ -51,6 +53,7 @@ impl BinOp {
             BinOp::Min => a.min(b),
             BinOp::Pow => a.powf(b),
             BinOp::SquaredDifference => (a - b) * (a - b),
+            BinOp::Atan2 => a.atan2(b),
             BinOp::FloorMod => a - (a / b).floor() * b,
             BinOp::FloorDiv => (a / b).floor(),
             BinOp::Greater => f32::from(a > b),
@@ -82,6 +85,7 @@ impl BinOp {
             BinOp::Min => run(BinOp::Min, xs, &y),
             BinOp::Pow => run(BinOp::Pow, xs, &y),
             BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, &y),
+            BinOp::Atan2 => run(BinOp::Atan2, xs, &y),
             BinOp::FloorMod => run(BinOp::FloorMod, xs, &y),
             BinOp::FloorDiv => run(BinOp::FloorDiv, xs, &y),
             BinOp::Greater => run(BinOp::Greater, xs, &y),
@@ -111,6 +115,7 @@ impl BinOp {
             BinOp::Min => run(BinOp::Min, xs, s),
             BinOp::Pow => run(BinOp::Pow, xs, s),
             BinOp::SquaredDifference => run(BinOp::SquaredDifference, xs, s),
+            BinOp::Atan2 => run(BinOp::Atan2, xs, s),
             BinOp::FloorMod => run(BinOp::FloorMod, xs, s),
             BinOp::FloorDiv => run(BinOp::FloorDiv, xs, s),
             BinOp::Greater => run(BinOp::Greater, xs, s),
@@ -135,6 +140,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.minimum" | "minimum" => Binary(BinOp::Min),
         "math.pow" | "pow" | "__operators__.pow" => Binary(BinOp::Pow),
         "math.squared_difference" => Binary(BinOp::SquaredDifference),
+        "math.atan2" | "atan2" => Binary(BinOp::Atan2),
         "math.floormod" | "math.mod" | "__operators__.mod" => Binary(BinOp::FloorMod),
         "math.floordiv" | "compat.v1.floor_div" | "__operators__.floordiv" => {
             Binary(BinOp::FloorDiv)
@@ -172,6 +178,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.erf" | "erf" => Unary(crate::activations::erf),
         "math.sign" | "sign" => Unary(sign),
         "math.atan" | "atan" => Unary(f32::atan),
+        "math.is_finite" => Unary(|x| f32::from(x.is_finite())),
         "math.log_sigmoid" => Unary(|x| -Activation::Softplus.scalar(-x)),
         // The input's shape filled with 0 / 1 (dtype kept as float32).
         "zeros_like" => Unary(|_| 0.0),
@@ -196,6 +203,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.argmax" | "argmax" => Reduce(super::Reduce::ArgMax),
         "one_hot" => Shape(ShapeFn::OneHot),
         "math.reduce_euclidean_norm" => Reduce(super::Reduce::Norm),
+        // `tf.norm` (saved as `compat.v1.norm`): the Euclidean norm unless
+        // `ord` says otherwise (refused in `from_config`).
+        "norm" | "compat.v1.norm" | "linalg.norm" => Reduce(super::Reduce::Norm),
         "math.reduce_any" | "reduce_any" => Reduce(super::Reduce::Any),
         "math.reduce_all" | "reduce_all" => Reduce(super::Reduce::All),
         "math.l2_normalize" | "nn.l2_normalize" | "linalg.l2_normalize" => L2Normalize,

@@ -198,9 +198,9 @@ struct StructuredArgs {
     ksize: [usize; 2],
     strides: [usize; 2],
     same: bool,
-    /// Resize target `[h, w]` and nearest-neighbour sampling.
+    /// Resize target `[h, w]` and method (`None`: bilinear).
     size: [usize; 2],
-    nearest: bool,
+    resize_method: Option<super::preprocessing::Interpolation>,
     /// `tf.tile` multiples / `tf.split` sizes (or one count).
     ints: Vec<i64>,
     /// `tf.pad` paddings `[before, after]` per axis and its mode.
@@ -504,11 +504,9 @@ impl Layer for TfOpLambda {
                     &xs,
                     (shape[0], shape[1], shape[2], shape[3]),
                     (oh, ow),
-                    if self.args.nearest {
-                        super::preprocessing::Interpolation::Nearest
-                    } else {
-                        super::preprocessing::Interpolation::Bilinear
-                    },
+                    self.args
+                        .resize_method
+                        .unwrap_or(super::preprocessing::Interpolation::Bilinear),
                 );
                 Ok(vec![make_tensor(
                     &self.base,
