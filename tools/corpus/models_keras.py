@@ -3605,8 +3605,8 @@ add("k3_ops_wave3", "heldout6", k3_ops_wave3,
 
 def tfop_wave4(K, v):
     """tf.* functions found missing by a random probe of Keras 2 models:
-    tf.norm, tf.math.atan2 (second operand `x`), tf.math.is_finite and
-    tf.image.resize with bicubic and area."""
+    tf.norm, tf.math.atan2 (second operand `x`), tf.math.is_finite,
+    tf.roll and tf.image.resize with bicubic and area."""
     import tensorflow as tf
     L = K.layers
     x = L.Input((4, 6), name="x")
@@ -3617,9 +3617,10 @@ def tfop_wave4(K, v):
     img = tf.expand_dims(x, -1)
     cubic = tf.image.resize(img, (7, 9), method="bicubic")
     area = tf.image.resize(img, (2, 3), method="area")
-    return K.Model([x, y], [norm, ang, fin, cubic, area], name="tfop_wave4")
+    rolled = tf.roll(y, shift=[1, -2], axis=[1, 2])
+    return K.Model([x, y], [norm, ang, fin, cubic, area, rolled], name="tfop_wave4")
 
 
 add("tfop_wave4", "heldout6", tfop_wave4,
-    "tf.norm, tf.math.atan2, tf.math.is_finite, tf.image.resize bicubic/area",
+    "tf.norm, tf.math.atan2, tf.math.is_finite, tf.roll, tf.image.resize bicubic/area",
     sources=K2_ONLY, seed=SIXTH + 46)

@@ -34,7 +34,7 @@ pub(crate) use extra::{move_perm, ExtraOp};
 use index::{einsum, einsum_shape, parse_einsum};
 pub(crate) use index::{get_item, get_item_shape, parse_key, Einsum, Index};
 pub(crate) use reduce::{concat, concat_shape, reduce, reduce_shape, scale_by_norm, Reduce};
-use shape::ShapeOp;
+pub(crate) use shape::ShapeOp;
 
 /// An int or a list of ints (a Keras 3 operation's axes, sizes, repeats).
 fn int_list(v: Option<&Value>) -> Option<Vec<i64>> {

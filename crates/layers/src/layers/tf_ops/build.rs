@@ -393,6 +393,21 @@ impl TfOpLambda {
                 }
                 Some(super::super::keras3_ops::Kind::Transpose(perm))
             }
+            (Func::Op, "roll" | "manip.roll") => {
+                let ints = |k: &str| -> Option<Vec<i64>> {
+                    match kwargs.get(k)? {
+                        Value::Array(a) => a.iter().map(Value::as_i64).collect(),
+                        v => v.as_i64().map(|i| vec![i]),
+                    }
+                };
+                let shift = ints("shift").ok_or_else(|| fail("shift", "integers"))?;
+                let axis = ints("axis")
+                    .filter(|a| a.len() == shift.len())
+                    .ok_or_else(|| fail("axis", "one axis per shift"))?;
+                Some(super::super::keras3_ops::Kind::Shape(
+                    super::super::keras3_ops::ShapeOp::Roll(shift, Some(axis)),
+                ))
+            }
             (Func::Op, "linalg.matmul" | "matmul") => {
                 let flag = |k: &str| kwargs.get(k).and_then(Value::as_bool) == Some(true);
                 if kwargs

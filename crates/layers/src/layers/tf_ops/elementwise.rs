@@ -218,7 +218,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "transpose" | "compat.v1.transpose" | "linalg.matmul" | "matmul" => Op,
         "__operators__.getitem" => Op,
         "sort" | "math.top_k" | "nn.top_k" | "linalg.band_part" | "matrix_band_part" => Op,
-        "experimental.numpy.moveaxis" => Op,
+        "experimental.numpy.moveaxis" | "roll" | "manip.roll" => Op,
         "expand_dims" | "compat.v1.expand_dims" => Shape(ShapeFn::ExpandDims),
         "squeeze" | "compat.v1.squeeze" => Shape(ShapeFn::Squeeze),
         "stack" => Shape(ShapeFn::Stack),
