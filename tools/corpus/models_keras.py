@@ -3595,11 +3595,14 @@ def k3_ops_wave3(K, v):
     weighted = O.average(x, axis=1, weights=np.array([1.0, 2.0, 3.0, 4.0], "float32"))
     angles = O.arctan2(x, y) + O.hypot(x, y)
     filled = O.full_like(x, 0.5) * y
-    return K.Model([x, y], [shifted, flat_roll, weighted, angles, filled], name="k3_ops_wave3")
+    pooled = O.average_pool(x, 2, strides=1, padding="same") + O.max_pool(y, 2, padding="valid")[:, :1]
+    return K.Model([x, y], [shifted, flat_roll, weighted, angles, filled, pooled],
+                   name="k3_ops_wave3")
 
 
 add("k3_ops_wave3", "heldout6", k3_ops_wave3,
-    "ops.roll (per axis, flattened), ops.average with weights, arctan2, hypot, full_like",
+    "ops.roll (per axis, flattened), ops.average with weights, arctan2, hypot, full_like, "
+    "1-D average_pool / max_pool",
     sources=["keras3-keras"], seed=SIXTH + 45)
 
 
@@ -3618,9 +3621,11 @@ def tfop_wave4(K, v):
     cubic = tf.image.resize(img, (7, 9), method="bicubic")
     area = tf.image.resize(img, (2, 3), method="area")
     rolled = tf.roll(y, shift=[1, -2], axis=[1, 2])
-    return K.Model([x, y], [norm, ang, fin, cubic, area, rolled], name="tfop_wave4")
+    pooled = tf.nn.avg_pool1d(y, 2, 1, "SAME") + tf.nn.max_pool1d(y, 3, 2, "SAME")[:, :1]
+    return K.Model([x, y], [norm, ang, fin, cubic, area, rolled, pooled], name="tfop_wave4")
 
 
 add("tfop_wave4", "heldout6", tfop_wave4,
-    "tf.norm, tf.math.atan2, tf.math.is_finite, tf.roll, tf.image.resize bicubic/area",
+    "tf.norm, tf.math.atan2, tf.math.is_finite, tf.roll, tf.image.resize bicubic/area, "
+    "tf.nn.avg_pool1d/max_pool1d",
     sources=K2_ONLY, seed=SIXTH + 46)

@@ -501,12 +501,13 @@ impl Layer for Operation {
                 ..
             } => {
                 let mut s = input(0)?.clone();
-                if s.len() != 4 {
-                    return Err(
-                        self.err(format!("pools NHWC images, got a rank-{} input", s.len()))
-                    );
+                if !matches!(s.len(), 3 | 4) {
+                    return Err(self.err(format!(
+                        "pools [batch, steps, channels] or NHWC inputs, got a rank-{} input",
+                        s.len()
+                    )));
                 }
-                for d in 0..2 {
+                for d in 0..s.len() - 2 {
                     if let Some(n) = s[1 + d] {
                         let (out, _) =
                             tfjs_kernels::conv_output_size(n, window[d], strides[d], 1, *padding)
@@ -741,10 +742,18 @@ impl Layer for Operation {
                 padding,
             } => {
                 let x = input(0)?;
-                let [b, h, w, c] = x.shape()[..] else {
-                    return Err(self.err(format!("pools NHWC images, got {:?}", x.shape())));
+                // A sequence `[b, steps, c]` pools as a one-column image.
+                let (b, h, w, c, window, strides) = match x.shape()[..] {
+                    [b, h, w, c] => (b, h, w, c, *window, *strides),
+                    [b, h, c] => (b, h, 1, c, [window[0], 1], [strides[0], 1]),
+                    _ => {
+                        return Err(self.err(format!(
+                            "pools [batch, steps, channels] or NHWC inputs, got {:?}",
+                            x.shape()
+                        )))
+                    }
                 };
-                let p = tfjs_kernels::Pool2dParams::new(b, [h, w], c, *window, *strides, *padding)
+                let p = tfjs_kernels::Pool2dParams::new(b, [h, w], c, window, strides, *padding)
                     .map_err(|e| self.err(e.to_string()))?;
                 let mut out = vec![0f32; p.output_len()];
                 if *max {
@@ -752,7 +761,12 @@ impl Layer for Operation {
                 } else {
                     tfjs_kernels::avg_pool2d(&f32s(x), &p, &mut out);
                 }
-                Ok(vec![tensor(vec![b, p.out_h, p.out_w, c], out)?])
+                let shape = if x.rank() == 3 {
+                    vec![b, p.out_h, c]
+                } else {
+                    vec![b, p.out_h, p.out_w, c]
+                };
+                Ok(vec![tensor(shape, out)?])
             }
             Kind::LeakyRelu(slope) => {
                 let x = input(0)?;

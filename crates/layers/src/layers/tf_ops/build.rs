@@ -204,6 +204,23 @@ impl TfOpLambda {
                     return Err(fail("axis", "one integer"));
                 }
             }
+            Func::Pool { .. } if function.ends_with("pool1d") => {
+                sargs.pool_1d = true;
+                sargs.ksize = steps(kwargs.get("ksize"))
+                    .ok_or_else(|| fail("ksize", "an int or [k] / [1, k, 1]"))?;
+                sargs.strides = steps(kwargs.get("strides"))
+                    .ok_or_else(|| fail("strides", "an int or [s] / [1, s, 1]"))?;
+                sargs.same = match kwargs.get("padding").and_then(Value::as_str) {
+                    Some("SAME") => true,
+                    Some("VALID") => false,
+                    _ => return Err(fail("padding", "\"VALID\" or \"SAME\"")),
+                };
+                if let Some(f) = kwargs.get("data_format").and_then(Value::as_str) {
+                    if f != "NWC" {
+                        return Err(fail("data_format", "\"NWC\""));
+                    }
+                }
+            }
             Func::Pool { .. } => {
                 sargs.ksize = hw(kwargs.get("ksize"))
                     .ok_or_else(|| fail("ksize", "an int or [h, w] / [1, h, w, 1]"))?;

@@ -198,6 +198,8 @@ struct StructuredArgs {
     ksize: [usize; 2],
     strides: [usize; 2],
     same: bool,
+    /// `nn.max_pool1d` / `nn.avg_pool1d` on `[batch, steps, channels]`.
+    pool_1d: bool,
     /// Resize target `[h, w]` and method (`None`: bilinear).
     size: [usize; 2],
     resize_method: Option<super::preprocessing::Interpolation>,
@@ -214,6 +216,19 @@ struct StructuredArgs {
 }
 
 /// An int or a list of 1, 2 or 4 ints (`[1, h, w, 1]`) as `[h, w]`.
+/// A 1-D window or stride (`k`, `[k]` or `[1, k, 1]`) as the `[k, 1]` of a
+/// one-column image.
+fn steps(v: Option<&Value>) -> Option<[usize; 2]> {
+    let k = match v? {
+        Value::Array(a) => match a.iter().map(Value::as_u64).collect::<Option<Vec<_>>>()?[..] {
+            [k] | [1, k, 1] => k,
+            _ => return None,
+        },
+        x => x.as_u64()?,
+    };
+    (k >= 1).then_some([k as usize, 1])
+}
+
 fn hw(v: Option<&Value>) -> Option<[usize; 2]> {
     let ints: Vec<usize> = match v? {
         Value::Array(a) => a
@@ -321,9 +336,16 @@ impl Layer for TfOpLambda {
                     .map_err(|e| self.base.err(format!("tf.concat: {e}")))?
             }
             (Func::Pool { .. }, _) => {
-                check_rank(&self.base, x.len(), 4, "[batch, height, width, channels]")?;
+                // `nn.*_pool1d`: a sequence pools as a one-column image.
+                let rank = if self.args.pool_1d { 3 } else { 4 };
+                check_rank(
+                    &self.base,
+                    x.len(),
+                    rank,
+                    "[batch, height, width, channels]",
+                )?;
                 let mut o = x.clone();
-                for i in 0..2 {
+                for i in 0..rank - 2 {
                     o[i + 1] = match x[i + 1] {
                         None => None,
                         Some(n) => Some(self.pool_dim(n, i)?),
@@ -460,12 +482,18 @@ impl Layer for TfOpLambda {
                 })?])
             }
             (Func::Pool { max }, _) => {
-                check_rank(
-                    &self.base,
-                    shape.len(),
-                    4,
-                    "[batch, height, width, channels]",
-                )?;
+                let shape: Vec<usize> = if self.args.pool_1d {
+                    check_rank(&self.base, shape.len(), 3, "[batch, steps, channels]")?;
+                    vec![shape[0], shape[1], 1, shape[2]]
+                } else {
+                    check_rank(
+                        &self.base,
+                        shape.len(),
+                        4,
+                        "[batch, height, width, channels]",
+                    )?;
+                    shape.to_vec()
+                };
                 let padding = if self.args.same {
                     tfjs_kernels::Padding::Same
                 } else {
@@ -486,11 +514,12 @@ impl Layer for TfOpLambda {
                 } else {
                     tfjs_kernels::avg_pool2d(&xs, &p, &mut out);
                 }
-                Ok(vec![make_tensor(
-                    &self.base,
-                    vec![p.batch, p.out_h, p.out_w, p.channels],
-                    out,
-                )?])
+                let out_shape = if self.args.pool_1d {
+                    vec![p.batch, p.out_h, p.channels]
+                } else {
+                    vec![p.batch, p.out_h, p.out_w, p.channels]
+                };
+                Ok(vec![make_tensor(&self.base, out_shape, out)?])
             }
             (Func::Resize, _) => {
                 check_rank(
