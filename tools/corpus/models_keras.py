@@ -3596,13 +3596,14 @@ def k3_ops_wave3(K, v):
     angles = O.arctan2(x, y) + O.hypot(x, y)
     filled = O.full_like(x, 0.5) * y
     pooled = O.average_pool(x, 2, strides=1, padding="same") + O.max_pool(y, 2, padding="valid")[:, :1]
-    return K.Model([x, y], [shifted, flat_roll, weighted, angles, filled, pooled],
+    took = O.take(x, np.array([3, 0, 1]), axis=2)
+    return K.Model([x, y], [shifted, flat_roll, weighted, angles, filled, pooled, took],
                    name="k3_ops_wave3")
 
 
 add("k3_ops_wave3", "heldout6", k3_ops_wave3,
     "ops.roll (per axis, flattened), ops.average with weights, arctan2, hypot, full_like, "
-    "1-D average_pool / max_pool",
+    "1-D average_pool / max_pool, take with NumPy indices",
     sources=["keras3-keras"], seed=SIXTH + 45)
 
 

@@ -283,8 +283,11 @@ impl Operation {
             };
             Kind::Split(at, c.i64_or("axis", 0)?)
         } else if op == "Take" {
+            // A list, or a NumPy array (`{"class_name": "__numpy__",
+            // "config": {"value": [...]}}`).
             let indices = args
                 .get(1)
+                .map(|a| a.pointer("/config/value").unwrap_or(a))
                 .and_then(Value::as_array)
                 .and_then(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>())
                 .filter(|i| !i.is_empty())
