@@ -113,13 +113,12 @@ fn predict_runs_keras_files_directly_and_reproduces_keras() {
     }
 }
 
-#[test]
-fn adapted_lookup_vocabularies_are_read_from_keras_assets() {
-    // Keras 3 keeps an adapted lookup's vocabulary in the archive's assets,
-    // not in the config (`tests/data/adapted_lookups/gen.py`); the converter
-    // drops it. Two StringLookups (numbered paths, a mask token, 2 OOV
-    // buckets, count mode), an IntegerLookup and a TextVectorization.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/adapted_lookups");
+/// `tfjs predict tests/data/<name>/model.keras --check` against its
+/// io.json: passes, and its output (with the importer's notes).
+fn predict_checked(name: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
     let (ok, text) = tfjs(&[
         "predict",
         dir.join("model.keras").to_str().unwrap(),
@@ -127,7 +126,17 @@ fn adapted_lookup_vocabularies_are_read_from_keras_assets() {
         dir.join("io.json").to_str().unwrap(),
         "--check",
     ]);
-    assert!(ok && text.contains("check ok"), "{text}");
+    assert!(ok && text.contains("check ok"), "{name}: {text}");
+    text
+}
+
+#[test]
+fn adapted_lookup_vocabularies_are_read_from_keras_assets() {
+    // Keras 3 keeps an adapted lookup's vocabulary in the archive's assets,
+    // not in the config (`tests/data/adapted_lookups/gen.py`); the converter
+    // drops it. Two StringLookups (numbered paths, a mask token, 2 OOV
+    // buckets, count mode), an IntegerLookup and a TextVectorization.
+    let text = predict_checked("adapted_lookups");
     // Entries as Keras lists them: the reserved tokens (the mask in int
     // mode, the OOV buckets) first; the lookup drops them when it reads.
     for (layer, n) in [
@@ -153,15 +162,7 @@ fn adapted_tf_idf_weights_are_read_from_keras_variables() {
     // (`tests/data/adapted_tfidf/gen.py`): a TextVectorization with bigrams,
     // a StringLookup and an IntegerLookup padded to max_tokens (8 weights,
     // its 6 entries' read into the config).
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/adapted_tfidf");
-    let (ok, text) = tfjs(&[
-        "predict",
-        dir.join("model.keras").to_str().unwrap(),
-        "--inputs",
-        dir.join("io.json").to_str().unwrap(),
-        "--check",
-    ]);
-    assert!(ok && text.contains("check ok"), "{text}");
+    let text = predict_checked("adapted_tfidf");
     for (layer, path, n) in [
         ("sentences", "text_vectorization", 12),
         ("word_idf", "string_lookup", 5),

@@ -210,7 +210,7 @@ impl Equation {
 }
 
 /// The next row-major multi-index of `dims` (wrapping to all zeros).
-fn advance(idx: &mut [usize], dims: &[usize]) {
+pub(crate) fn advance(idx: &mut [usize], dims: &[usize]) {
     for d in (0..idx.len()).rev() {
         idx[d] += 1;
         if idx[d] < dims[d] {

@@ -5,6 +5,8 @@
 //! nibbles of `pack_int4`, and the int8 matrix product summed exactly in
 //! int32.
 
+use crate::einsum::advance;
+
 /// Round every value to the nearest float16 (ties to even; past 65504 to
 /// ±infinity), as TensorFlow's cast to float16 does, kept as float32.
 ///
@@ -103,17 +105,6 @@ fn scale_strides(shape: &[usize], reduced: &[usize]) -> (usize, Vec<usize>) {
         }
     }
     (len, strides)
-}
-
-/// The next row-major multi-index of `dims` (wrapping to zeros).
-fn advance(idx: &mut [usize], dims: &[usize]) {
-    for d in (0..idx.len()).rev() {
-        idx[d] += 1;
-        if idx[d] < dims[d] {
-            return;
-        }
-        idx[d] = 0;
-    }
 }
 
 /// Keras's `unpack_int4` along the last axis: `packed` holds `rows` rows

@@ -198,16 +198,7 @@ impl StftSpectrogram {
         }
         // The window only made the stored kernels; checked as Keras does.
         window_values(c, frame_length, c.bool_or("periodic", false)?)?;
-        let padding = match c.str_or("padding", "valid")? {
-            "valid" => Padding::Valid,
-            "same" => Padding::Same,
-            other => {
-                return Err(c.err(
-                    "padding",
-                    format!("expected \"valid\" or \"same\", got \"{other}\""),
-                ))
-            }
-        };
+        let padding = valid_or_same(c)?;
         let channels_first = channels_first(c)?;
         let bins = fft_length / 2 + 1;
         if mode == StftMode::Psd && bins < 2 {

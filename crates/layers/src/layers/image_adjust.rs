@@ -106,21 +106,29 @@ impl AutoContrast {
     }
 }
 
+/// The `Layer` methods both image layers share: per-sample when batched
+/// (`[b, h, w, c]`), the config as read, the input's shape out.
+macro_rules! image_layer_methods {
+    () => {
+        fn per_sample(&self) -> bool {
+            self.batched
+        }
+        fn config(&self) -> Map<String, Value> {
+            self.base.with_rest(&self.config)
+        }
+        fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
+            self.batched = input_shapes.first().is_some_and(|s| s.len() == 4);
+            Ok(())
+        }
+        fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+            Ok(vec![image_shape(&self.base, inputs)?])
+        }
+    };
+}
+
 impl Layer for AutoContrast {
     layer_common!(names "AutoContrast");
-    fn per_sample(&self) -> bool {
-        self.batched
-    }
-    fn config(&self) -> Map<String, Value> {
-        self.base.with_rest(&self.config)
-    }
-    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
-        self.batched = input_shapes.first().is_some_and(|s| s.len() == 4);
-        Ok(())
-    }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![image_shape(&self.base, inputs)?])
-    }
+    image_layer_methods!();
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let (b, h, w, c) = image_dims(&self.base.name, x.shape())?;
@@ -306,19 +314,7 @@ impl Clahe {
 
 impl Layer for Clahe {
     layer_common!(names "ContrastLimitedAdaptiveHistogramEqualization");
-    fn per_sample(&self) -> bool {
-        self.batched
-    }
-    fn config(&self) -> Map<String, Value> {
-        self.base.with_rest(&self.config)
-    }
-    fn build(&mut self, input_shapes: &[Shape]) -> Result<()> {
-        self.batched = input_shapes.first().is_some_and(|s| s.len() == 4);
-        Ok(())
-    }
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![image_shape(&self.base, inputs)?])
-    }
+    image_layer_methods!();
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let shape = x.shape().to_vec();

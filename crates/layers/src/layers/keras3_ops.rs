@@ -33,7 +33,9 @@ mod shape;
 pub(crate) use extra::{move_perm, ExtraOp};
 use index::{einsum, einsum_shape, parse_einsum};
 pub(crate) use index::{get_item, get_item_shape, parse_key, Einsum, Index};
-pub(crate) use reduce::{concat, concat_shape, reduce, reduce_shape, scale_by_norm, Reduce};
+pub(crate) use reduce::{
+    concat, concat_shape, reduce, reduce_shape, scale_by_norm, weights_like, Reduce,
+};
 pub(crate) use shape::ShapeOp;
 
 /// An int or a list of ints (a Keras 3 operation's axes, sizes, repeats).
@@ -120,39 +122,6 @@ fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "Tan" => f32::tan,
         _ => return None,
     })
-}
-
-/// `average`'s weights spread over `shape`: the same shape, or a 1-D array
-/// as long as `axis`, repeated along the other axes (NumPy's rule).
-fn weights_like(
-    shape: &[usize],
-    axis: Option<i64>,
-    w: &Tensor,
-) -> std::result::Result<Vec<f32>, String> {
-    let wv = f32s(w);
-    if w.shape() == shape {
-        return Ok(wv.into_owned());
-    }
-    let rank = shape.len() as i64;
-    let a = match axis {
-        Some(a) if w.rank() == 1 && (-rank..rank).contains(&a) => a.rem_euclid(rank) as usize,
-        _ => {
-            return Err(format!(
-                "weights of shape {:?} fit neither the input {shape:?} nor its axis {axis:?}",
-                w.shape()
-            ))
-        }
-    };
-    if w.shape()[0] != shape[a] {
-        return Err(format!(
-            "{} weights for axis {a} of length {}",
-            w.shape()[0],
-            shape[a]
-        ));
-    }
-    let inner: usize = shape[a + 1..].iter().product();
-    let n: usize = shape.iter().product();
-    Ok((0..n).map(|i| wv[(i / inner.max(1)) % shape[a]]).collect())
 }
 
 fn reduction(op: &str) -> Option<Reduce> {

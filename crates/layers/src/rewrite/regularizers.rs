@@ -161,18 +161,7 @@ pub fn rewrite_config(config: &mut Map<String, Value>) -> Vec<String> {
             }
         }
     }
-    for key in ["layer", "cell", "backward_layer", "forward_layer"] {
-        if let Some(Value::Object(c)) = config.get_mut(key).and_then(|w| w.get_mut("config")) {
-            notes.extend(rewrite_config(c));
-        }
-    }
-    if let Some(Value::Array(cells)) = config.get_mut("cells") {
-        for cell in cells {
-            if let Some(Value::Object(c)) = cell.get_mut("config") {
-                notes.extend(rewrite_config(c));
-            }
-        }
-    }
+    super::walk::for_each_inner_config(config, &mut |c| notes.extend(rewrite_config(c)));
     notes
 }
 

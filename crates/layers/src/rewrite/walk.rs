@@ -18,6 +18,27 @@ use tfjs_format::codec::{decode_weights, encode_weights, DecodedWeight};
 use tfjs_format::topology::layer_entry_class;
 use tfjs_format::{ModelArtifacts, WeightData};
 
+/// `f` on the configs of the layers inside a layer's config: a wrapped
+/// layer or cell (`layer`, `cell`, `backward_layer`, `forward_layer`) and a
+/// stack's `cells`.
+pub(super) fn for_each_inner_config(
+    config: &mut Map<String, Value>,
+    f: &mut dyn FnMut(&mut Map<String, Value>),
+) {
+    for key in ["layer", "cell", "backward_layer", "forward_layer"] {
+        if let Some(Value::Object(c)) = config.get_mut(key).and_then(|w| w.get_mut("config")) {
+            f(c);
+        }
+    }
+    if let Some(Value::Array(cells)) = config.get_mut("cells") {
+        for cell in cells {
+            if let Some(Value::Object(c)) = cell.get_mut("config") {
+                f(c);
+            }
+        }
+    }
+}
+
 /// The layers of a rewritten model and what happened to them.
 #[derive(Debug)]
 pub struct Rewritten {

@@ -496,8 +496,8 @@ pub(crate) fn first_input<'a>(layer: &str, inputs: &'a [Tensor]) -> Result<&'a T
         .ok_or_else(|| input_err(layer, "expected at least one input"))
 }
 
-/// Replace `slot` by `value` after checking its shape against `want`.
-pub(crate) fn put_weight(layer: &str, wname: &str, slot: &mut Tensor, value: Tensor) -> Result<()> {
+/// `value` has the shape of the weight in `slot`.
+fn same_weight_shape(layer: &str, wname: &str, slot: &Tensor, value: &Tensor) -> Result<()> {
     if value.shape() != slot.shape() {
         return Err(LayersError::Weights {
             message: format!(
@@ -507,6 +507,12 @@ pub(crate) fn put_weight(layer: &str, wname: &str, slot: &mut Tensor, value: Ten
             ),
         });
     }
+    Ok(())
+}
+
+/// Replace `slot` by `value` after checking its shape against `want`.
+pub(crate) fn put_weight(layer: &str, wname: &str, slot: &mut Tensor, value: Tensor) -> Result<()> {
+    same_weight_shape(layer, wname, slot, &value)?;
     let (shape, data) = value.into_parts();
     let data = match data {
         crate::TensorData::F32(v) => v,
@@ -530,15 +536,7 @@ pub(crate) fn put_int_weight(
     slot: &mut Tensor,
     value: Tensor,
 ) -> Result<()> {
-    if value.shape() != slot.shape() {
-        return Err(LayersError::Weights {
-            message: format!(
-                "layer `{layer}`: weight `{wname}` has shape {:?}, expected {:?}",
-                value.shape(),
-                slot.shape()
-            ),
-        });
-    }
+    same_weight_shape(layer, wname, slot, &value)?;
     let (shape, data) = value.into_parts();
     let data = match data {
         TensorData::I32(v) => v,

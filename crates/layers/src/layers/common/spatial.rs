@@ -17,6 +17,18 @@ use tfjs_kernels::{Padding, WindowAxis};
 // Helpers
 // ---------------------------------------------------------------------------
 
+/// `padding` of a layer that takes only `valid` (the default) or `same`.
+pub(crate) fn valid_or_same(cfg: &ConfigReader<'_>) -> Result<Padding> {
+    match cfg.str_or("padding", "valid")? {
+        "valid" => Ok(Padding::Valid),
+        "same" => Ok(Padding::Same),
+        other => Err(cfg.err(
+            "padding",
+            format!("expected \"valid\" or \"same\", got \"{other}\""),
+        )),
+    }
+}
+
 pub(crate) fn padding_field(cfg: &ConfigReader<'_>) -> Result<Padding> {
     let s = cfg.str_or("padding", "valid")?;
     Padding::parse(s).map_err(|e| cfg.err("padding", e.to_string()))

@@ -255,3 +255,36 @@ pub(crate) fn scale_by_norm(
         .collect();
     Tensor::from_f32(shape, out).map_err(|e| e.to_string())
 }
+
+/// `average`'s weights spread over `shape`: the same shape, or a 1-D array
+/// as long as `axis`, repeated along the other axes (NumPy's rule).
+pub(crate) fn weights_like(
+    shape: &[usize],
+    axis: Option<i64>,
+    w: &Tensor,
+) -> std::result::Result<Vec<f32>, String> {
+    let wv = f32s(w);
+    if w.shape() == shape {
+        return Ok(wv.into_owned());
+    }
+    let rank = shape.len() as i64;
+    let a = match axis {
+        Some(a) if w.rank() == 1 && (-rank..rank).contains(&a) => a.rem_euclid(rank) as usize,
+        _ => {
+            return Err(format!(
+                "weights of shape {:?} fit neither the input {shape:?} nor its axis {axis:?}",
+                w.shape()
+            ))
+        }
+    };
+    if w.shape()[0] != shape[a] {
+        return Err(format!(
+            "{} weights for axis {a} of length {}",
+            w.shape()[0],
+            shape[a]
+        ));
+    }
+    let inner: usize = shape[a + 1..].iter().product();
+    let n: usize = shape.iter().product();
+    Ok((0..n).map(|i| wv[(i / inner.max(1)) % shape[a]]).collect())
+}

@@ -49,17 +49,7 @@ impl ConvCell {
                 "kernel_size, strides and dilation_rate must be positive",
             ));
         }
-        let padding_s = c.str_or("padding", "valid")?;
-        let padding = match padding_s {
-            "valid" => Padding::Valid,
-            "same" => Padding::Same,
-            other => {
-                return Err(c.err(
-                    "padding",
-                    format!("expected \"valid\" or \"same\", got \"{other}\""),
-                ))
-            }
-        };
+        let padding = valid_or_same(c)?;
         let channels_first = channels_first(c)?;
         let (act, ract) = gate_activations(c)?;
         let use_bias = c.bool_or("use_bias", true)?;
@@ -72,7 +62,7 @@ impl ConvCell {
         push("implementation", passthrough(c, "implementation"));
         push("filters", Value::from(filters as u64));
         push("kernel_size", json!(ks));
-        push("padding", Value::String(padding_s.into()));
+        push("padding", Value::String(padding_name(padding).into()));
         push("data_format", data_format_value(channels_first));
         push("dilation_rate", json!(dl));
         push("strides", json!(st));
