@@ -168,6 +168,17 @@ pub(crate) fn known_class_problem(class_name: &str, config: &Map<String, Value>)
     None
 }
 
+/// An `RNN` over a cell stack that returns its states: TensorFlow.js 4.22
+/// returns them last cell first, Keras first cell first, so a Keras model's
+/// state outputs would come out in another order there.
+pub(crate) fn returns_stacked_states(class_name: &str, config: &Map<String, Value>) -> bool {
+    class_name == "RNN"
+        && config.get("return_state").and_then(Value::as_bool) == Some(true)
+        && config.get("cell").is_some_and(|c| {
+            c.is_array() || c.get("class_name").and_then(Value::as_str) == Some("StackedRNNCells")
+        })
+}
+
 /// Every class name in a topology (layers, nested configs such as
 /// initializers and regularizers): what TensorFlow.js will look up.
 pub fn classes_in(v: &Value, out: &mut Vec<String>) {
@@ -190,5 +201,25 @@ mod tests {
     #[test]
     fn tfjs_class_list_is_sorted() {
         assert!(TFJS_CLASSES.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn only_stacks_returning_their_states_are_told_apart() {
+        let cfg = |v: Value| v.as_object().cloned().unwrap();
+        let cell = serde_json::json!({"class_name": "LSTMCell", "config": {"units": 2}});
+        let stack =
+            serde_json::json!({"class_name": "StackedRNNCells", "config": {"cells": [cell]}});
+        let states = |c: &Value| cfg(serde_json::json!({"return_state": true, "cell": c}));
+        assert!(returns_stacked_states(
+            "RNN",
+            &states(&Value::Array(vec![cell.clone()]))
+        ));
+        assert!(returns_stacked_states("RNN", &states(&stack)));
+        assert!(!returns_stacked_states("RNN", &states(&cell)));
+        assert!(!returns_stacked_states(
+            "RNN",
+            &cfg(serde_json::json!({"return_state": false, "cell": stack}))
+        ));
+        assert!(!returns_stacked_states("LSTM", &states(&stack)));
     }
 }
