@@ -168,15 +168,25 @@ pub(crate) fn known_class_problem(class_name: &str, config: &Map<String, Value>)
     None
 }
 
-/// An `RNN` over a cell stack that returns its states: TensorFlow.js 4.22
-/// returns them last cell first, Keras first cell first, so a Keras model's
-/// state outputs would come out in another order there.
-pub(crate) fn returns_stacked_states(class_name: &str, config: &Map<String, Value>) -> bool {
-    class_name == "RNN"
-        && config.get("return_state").and_then(Value::as_bool) == Some(true)
+/// An `RNN` over a cell stack that returns its states or is called with
+/// initial states (a node with more than one input tensor): TensorFlow.js
+/// 4.22 orders a stack's states last cell first, Keras first cell first, so
+/// a Keras model's states would be read or returned in another order there.
+pub(crate) fn stacked_states_in_play(
+    class_name: &str,
+    config: &Map<String, Value>,
+    inbound_nodes: Option<&[Value]>,
+) -> bool {
+    let stacked = class_name == "RNN"
         && config.get("cell").is_some_and(|c| {
             c.is_array() || c.get("class_name").and_then(Value::as_str) == Some("StackedRNNCells")
-        })
+        });
+    let returned = config.get("return_state").and_then(Value::as_bool) == Some(true);
+    let given = inbound_nodes
+        .unwrap_or_default()
+        .iter()
+        .any(|n| n.as_array().is_some_and(|t| t.len() > 1));
+    stacked && (returned || given)
 }
 
 /// Every class name in a topology (layers, nested configs such as
@@ -204,22 +214,29 @@ mod tests {
     }
 
     #[test]
-    fn only_stacks_returning_their_states_are_told_apart() {
+    fn only_stacks_whose_states_are_read_or_returned_are_told_apart() {
         let cfg = |v: Value| v.as_object().cloned().unwrap();
         let cell = serde_json::json!({"class_name": "LSTMCell", "config": {"units": 2}});
         let stack =
             serde_json::json!({"class_name": "StackedRNNCells", "config": {"cells": [cell]}});
         let states = |c: &Value| cfg(serde_json::json!({"return_state": true, "cell": c}));
-        assert!(returns_stacked_states(
+        let plain = cfg(serde_json::json!({"return_state": false, "cell": stack}));
+        let one = [serde_json::json!([["x", 0, 0, {}]])];
+        let with_init = [serde_json::json!([
+            ["x", 0, 0, {}],
+            ["h", 0, 0, {}],
+            ["c", 0, 0, {}]
+        ])];
+        let list = Value::Array(vec![cell.clone()]);
+        assert!(stacked_states_in_play("RNN", &states(&list), Some(&one)));
+        assert!(stacked_states_in_play("RNN", &states(&stack), None));
+        assert!(stacked_states_in_play("RNN", &plain, Some(&with_init)));
+        assert!(!stacked_states_in_play("RNN", &plain, Some(&one)));
+        assert!(!stacked_states_in_play(
             "RNN",
-            &states(&Value::Array(vec![cell.clone()]))
+            &states(&cell),
+            Some(&with_init)
         ));
-        assert!(returns_stacked_states("RNN", &states(&stack)));
-        assert!(!returns_stacked_states("RNN", &states(&cell)));
-        assert!(!returns_stacked_states(
-            "RNN",
-            &cfg(serde_json::json!({"return_state": false, "cell": stack}))
-        ));
-        assert!(!returns_stacked_states("LSTM", &states(&stack)));
+        assert!(!stacked_states_in_play("LSTM", &states(&stack), None));
     }
 }

@@ -5,7 +5,7 @@
 //! express.
 
 use super::sequential::{sequential_as_functional, sequential_entries};
-use super::target::{known_class_problem, returns_stacked_states};
+use super::target::{known_class_problem, stacked_states_in_play};
 use super::{
     dtype_policy, regularizers, tfjs_knows, LayerShapes, Outcome, Site, Target, KERAS_RULES,
     TFJS_RULES,
@@ -320,10 +320,12 @@ impl Walk<'_> {
                 } else if let Some(why) = known_class_problem(class_name, config) {
                     self.cannot
                         .push(format!("`{printable}` ({class_name}): {why}"));
-                } else if self.dialect.is_keras() && returns_stacked_states(class_name, config) {
+                } else if self.dialect.is_keras()
+                    && stacked_states_in_play(class_name, config, site.inbound_nodes)
+                {
                     self.cannot.push(format!(
-                        "`{printable}` (RNN): returns the states of a cell stack, which \
-                         TensorFlow.js 4.22 orders last cell first (Keras: first cell first)"
+                        "`{printable}` (RNN): reads or returns the states of a cell stack, \
+                         which TensorFlow.js 4.22 orders last cell first (Keras: first cell first)"
                     ));
                 }
                 None
