@@ -3630,3 +3630,18 @@ add("tfop_wave4", "heldout6", tfop_wave4,
     "tf.norm, tf.math.atan2, tf.math.is_finite, tf.roll, tf.image.resize bicubic/area, "
     "tf.nn.avg_pool1d/max_pool1d",
     sources=K2_ONLY, seed=SIXTH + 46)
+
+
+def stacked_cells_tfjs(K, v):
+    """An RNN over a list of LSTM and SimpleRNN cells that returns only its
+    output (no states read or returned): rebuilt for TF.js 4.22, whose
+    StackedRNNCells computes it the same."""
+    L = K.layers
+    x = L.Input((6, 3), name="series")
+    h = L.RNN([L.LSTMCell(4), L.SimpleRNNCell(3)], return_sequences=True, name="stack")(x)
+    return K.Model(x, L.Dense(2, name="head")(h), name="stacked_cells_tfjs")
+
+
+add("stacked_cells_tfjs", "heldout6", stacked_cells_tfjs,
+    "RNN([LSTMCell, SimpleRNNCell]) returning sequences (rebuilt for TF.js)",
+    sources=["keras2", "keras3-keras"], seed=SIXTH + 47)
