@@ -393,19 +393,20 @@ impl Model {
         // creates some layers' variables (adapted preprocessing state)
         // outside the layer's name scope, and the converter writes them as
         // such. Each goes, in manifest (= layer) order, to the first unset
-        // weight with that leaf name and shape; tf_keras's unnamed
-        // `Variable` (`Variable_1`, …) is a lookup's `idf_weights`. Keras
-        // 3's legacy HDF5 writer names a variable created without a name
-        // `<layer>/variable`: it goes to that layer's first unset weight of
-        // its shape.
+        // weight with that leaf name (or the leaf of its Keras 2 name,
+        // [`Layer::keras2_weight_names`]: a lookup's unnamed `Variable`)
+        // and shape. Keras 3's legacy HDF5 writer names a variable created
+        // without a name `<layer>/variable`: it goes to that layer's first
+        // unset weight of its shape.
+        let leaf_of = |n: &str| n.rsplit('/').next().map(str::to_string);
         for wi in bare {
             let w = &weights[wi];
-            let leaf = match strip_uniquifier(&w.name) {
-                "Variable" => "idf_weights",
-                other => other,
-            };
+            let leaf = Some(strip_uniquifier(&w.name).to_string());
             let fits = |t: usize| match w.name.rsplit_once('/') {
-                None => slots[t].name.rsplit('/').next() == Some(leaf),
+                None => {
+                    leaf_of(&slots[t].name) == leaf
+                        || slots[t].keras2_name.as_deref().and_then(leaf_of) == leaf
+                }
                 Some((dir, _)) => slots[t].name.rsplit_once('/').map(|(d, _)| d) == Some(dir),
             };
             let t = (0..slots.len())

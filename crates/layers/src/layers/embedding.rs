@@ -1,6 +1,6 @@
 //! `Embedding`: integer ids → rows of the `embeddings` matrix.
 
-use super::common::quantized::{int_values, Quantization};
+use super::common::quantized::{dequantize_row_grouped, int_values, Quantization};
 use super::common::*;
 use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, LayerWeight, LayersError, Result, Shape, Tensor, TensorData};
@@ -149,17 +149,8 @@ impl Embedding {
                     .collect();
                 // Groups run along the row here (Keras's group axis -1).
                 let g_idx = self.scales[2].1.to_f32();
-                for (c, &v) in row.iter().enumerate() {
-                    let g = g_idx[c];
-                    if !(g >= 0.0 && (g as usize) < groups) {
-                        return Err(LayersError::config(
-                            &self.base.name,
-                            format!("g_idx[{c}] = {g} is not a group index in [0, {groups})"),
-                        ));
-                    }
-                    let g = g as usize;
-                    out.push((v as f32 - zero[g]) * scale[id * groups + g]);
-                }
+                let scale = &scale[id * groups..(id + 1) * groups];
+                dequantize_row_grouped(&self.base.name, &row, (scale, &zero), &g_idx, out)?;
             }
         }
         Ok(())

@@ -478,6 +478,11 @@ impl<T: LookupToken> Layer for IndexLookup<T> {
         // Keras 3 saves them by name (`vars/idf_weights`), not by index.
         self.idf.as_ref().map(|_| vec!["idf_weights".into()])
     }
+    fn keras2_weight_names(&self) -> Option<Vec<String>> {
+        // tf_keras creates them as an unnamed `tf.Variable` outside the
+        // layer's name scope: the file calls them `Variable` (`_1`, …).
+        self.idf.as_ref().map(|_| vec!["Variable".into()])
+    }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?.clone();
         Ok(vec![encoded_shape(self.mode, s, self.depth())])

@@ -19,7 +19,7 @@
 
 use super::{entry, f32_weight, Outcome, Site};
 use crate::layers::common::dtype::{DTypePolicy, Precision, QuantMode};
-use crate::layers::common::quantized::{dequantize_grouped, Quantization};
+use crate::layers::common::quantized::{dequantize_grouped, dequantize_row_grouped, Quantization};
 use serde_json::{Map, Value};
 use tfjs_format::codec::{DecodedWeight, TensorValues};
 
@@ -105,15 +105,17 @@ fn dequantized(site: &Site<'_>, p: &DTypePolicy) -> Result<Vec<DecodedWeight>, S
                 let (_, zero) = ints("embeddings_zero")?;
                 let (_, g_idx) = floats("g_idx")?;
                 let groups = scale.len() / rows.max(1);
+                let zero: Vec<f32> = zero.iter().map(|&v| v as f32).collect();
                 for r in 0..rows {
-                    for c in 0..d {
-                        let g = g_idx[c];
-                        if !(g >= 0.0 && (g as usize) < groups) {
-                            return Err(format!("g_idx[{c}] = {g} is not a group index"));
-                        }
-                        let at = r * groups + g as usize;
-                        table.push((q[r * d + c] as f32 - zero[at] as f32) * scale[at]);
-                    }
+                    let per_row = |v: &[f32]| v[r * groups..(r + 1) * groups].to_vec();
+                    dequantize_row_grouped(
+                        site.name,
+                        &q[r * d..(r + 1) * d],
+                        (&per_row(&scale), &per_row(&zero)),
+                        &g_idx,
+                        &mut table,
+                    )
+                    .map_err(|e| e.to_string())?;
                 }
             } else {
                 for r in 0..rows {

@@ -224,6 +224,34 @@ pub(crate) fn dequantize_grouped(
     Ok(out)
 }
 
+/// One row of an int4 table whose groups run along the row (Keras's group
+/// axis -1, an `Embedding`'s): `(q[c] - zero[g]) * scale[g]` with
+/// `g = g_idx[c]`, appended to `out`; `scale` and `zero` are the row's
+/// per-group values. A group index out of range is an error naming the
+/// layer.
+pub(crate) fn dequantize_row_grouped(
+    layer: &str,
+    q: &[i32],
+    (scale, zero): (&[f32], &[f32]),
+    g_idx: &[f32],
+    out: &mut Vec<f32>,
+) -> Result<()> {
+    let groups = scale.len().min(zero.len());
+    for (c, &v) in q.iter().enumerate() {
+        let g = g_idx.get(c).copied().unwrap_or(-1.0);
+        // Keras casts the float g_idx to int32 (truncating).
+        if !(g >= 0.0 && (g as usize) < groups) {
+            return Err(LayersError::config(
+                layer,
+                format!("g_idx[{c}] = {g} is not a group index in [0, {groups})"),
+            ));
+        }
+        let g = g as usize;
+        out.push((v as f32 - zero[g]) * scale[g]);
+    }
+    Ok(())
+}
+
 /// Keras's `quantize_and_dequantize` to float8 e4m3fn: each value divided
 /// by `scale`, clipped to ±448, rounded to e4m3 and multiplied back.
 pub(crate) fn float8_qdq(x: &mut [f32], scale: f32) {

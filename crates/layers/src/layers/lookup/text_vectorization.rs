@@ -228,6 +228,9 @@ impl Layer for TextVectorization {
     fn keras3_weight_keys(&self) -> Option<Vec<String>> {
         self.lookup.keras3_weight_keys()
     }
+    fn keras2_weight_names(&self) -> Option<Vec<String>> {
+        self.lookup.keras2_weight_names()
+    }
     fn keras3_ignored_keys(&self) -> Vec<String> {
         match self.lookup.mode {
             Mode::TfIdf => vec!["_lookup_layer/idf_weights".into()],
