@@ -3645,3 +3645,83 @@ def stacked_cells_tfjs(K, v):
 add("stacked_cells_tfjs", "heldout6", stacked_cells_tfjs,
     "RNN([LSTMCell, SimpleRNNCell]) returning sequences (rebuilt for TF.js)",
     sources=["keras2", "keras3-keras"], seed=SIXTH + 47)
+
+
+def _cudnn_layers():
+    from tf_keras.src.layers.rnn.cudnn_gru import CuDNNGRU
+    from tf_keras.src.layers.rnn.cudnn_lstm import CuDNNLSTM
+    return CuDNNLSTM, CuDNNGRU
+
+
+def cudnn_as_plain(K, model):
+    """the same model with LSTM / GRU (reset_after) for its cuDNN layers.
+
+    TensorFlow runs CuDNNLSTM / CuDNNGRU only on a GPU. tf_keras converts
+    their weights to cuDNN's layout when it calls the op
+    (`gru_lstm_utils.canonical_to_params`): kernels in Keras's gate order,
+    the bias cuDNN's input biases then its recurrent ones, added to the same
+    gates (LSTM), or GRU's reset_after pair."""
+    cfg = model.get_config()
+
+    def plain(layer_cfg):
+        cls = layer_cfg.get("class_name")
+        c = layer_cfg["config"]
+        if cls in ("CuDNNLSTM", "CuDNNGRU"):
+            c.pop("time_major", None)
+            c.update(activation="tanh", recurrent_activation="sigmoid")
+            if cls == "CuDNNGRU":
+                c["reset_after"] = True
+            layer_cfg["class_name"] = "LSTM" if cls == "CuDNNLSTM" else "GRU"
+            layer_cfg.pop("module", None)
+            layer_cfg.pop("registered_name", None)
+        for key in ("layer", "backward_layer"):
+            if isinstance(c.get(key), dict):
+                plain(c[key])
+
+    for layer_cfg in cfg["layers"]:
+        plain(layer_cfg)
+    out = K.Model.from_config(cfg)
+    for src, dst in zip(model.layers, out.layers):
+        inner = getattr(src, "layer", src)
+        cls = type(inner).__name__
+        ws = src.get_weights()
+        if cls == "CuDNNLSTM":
+            ws = [w[: w.size // 2] + w[w.size // 2:] if w.ndim == 1 else w for w in ws]
+        elif cls == "CuDNNGRU":
+            ws = [w.reshape(2, -1) if w.ndim == 1 else w for w in ws]
+        dst.set_weights(ws)
+    return out
+
+
+def cudnn_lstm(K, v):
+    """tf_keras's CuDNNLSTM (tf.compat.v1.keras.layers; TF 1.x models trained
+    on a GPU), also in Bidirectional and returning its states."""
+    CuDNNLSTM, _ = _cudnn_layers()
+    L = K.layers
+    x = L.Input((6, 3), name="seq")
+    h = CuDNNLSTM(4, return_sequences=True, name="cudnn_lstm")(x)
+    h = L.Bidirectional(CuDNNLSTM(3, return_sequences=True), name="bi_cudnn_lstm")(h)
+    y, _, c = CuDNNLSTM(2, return_state=True, go_backwards=True, name="cudnn_lstm_state")(h)
+    y = L.Concatenate(name="join")([y, c])
+    return K.Model(x, L.Dense(3, name="head")(y), name="cudnn_lstm")
+
+
+def cudnn_gru(K, v):
+    """tf_keras's CuDNNGRU, also in Bidirectional and returning its state."""
+    _, CuDNNGRU = _cudnn_layers()
+    L = K.layers
+    x = L.Input((5, 2), name="seq")
+    h = L.Bidirectional(CuDNNGRU(3, return_sequences=True), merge_mode="sum", name="bi_cudnn_gru")(x)
+    y, s = CuDNNGRU(2, return_state=True, name="cudnn_gru_state")(h)
+    y = L.Concatenate(name="join")([y, s])
+    return K.Model(x, L.Dense(2, name="head")(y), name="cudnn_gru")
+
+
+add("cudnn_lstm", "heldout6", cudnn_lstm,
+    "tf_keras CuDNNLSTM: plain, in Bidirectional, go_backwards with return_state; reference "
+    "computed by the equivalent LSTM (TensorFlow runs cuDNN layers only on a GPU)",
+    sources=K2_ONLY, seed=SIXTH + 120, reference=cudnn_as_plain)
+add("cudnn_gru", "heldout6", cudnn_gru,
+    "tf_keras CuDNNGRU: in Bidirectional (sum) and with return_state; reference computed by "
+    "the equivalent GRU(reset_after=True)",
+    sources=K2_ONLY, seed=SIXTH + 121, reference=cudnn_as_plain)

@@ -74,6 +74,8 @@
 //!   a Keras 3 export; Keras 3 has neither).
 //! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
+//! - [`cudnn_rnn`]: tf_keras's `CuDNNLSTM` / `CuDNNGRU` → `LSTM` / `GRU`
+//!   (`reset_after`, refused for TF.js), also for Keras exports.
 //! - [`dtype_policy`]: Keras 3 quantized layers are refused; mixed-precision
 //!   policies become float32 (TF.js computes in float32), with a note.
 //!
@@ -114,6 +116,7 @@ pub mod category_encoding;
 pub mod concat_axis;
 pub mod conv1d_as_2d;
 pub mod conv_lstm1d;
+pub mod cudnn_rnn;
 pub mod deconv_output_padding;
 pub mod depthwise_dilation;
 pub mod dtype_policy;
@@ -163,6 +166,7 @@ pub type Rule = fn(&Site<'_>) -> Outcome;
 /// that does not [`Outcome::Skip`] a layer decides it. One line per rule.
 pub const TFJS_RULES: &[Rule] = &[
     dtype_policy::rule,
+    cudnn_rnn::rule,
     spectral_norm::rule,
     tfjs_limits::rule,
     scaled_add::rule,
@@ -202,6 +206,7 @@ pub const TFJS_RULES: &[Rule] = &[
 /// `keras.applications`' unregistered `CustomScaleLayer` need care. One
 /// line per rule.
 pub const KERAS_RULES: &[Rule] = &[
+    cudnn_rnn::rule,
     batch_norm_virtual::rule,
     scaled_add::keras_rule,
     activations::rule,

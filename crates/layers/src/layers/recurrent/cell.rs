@@ -31,6 +31,11 @@ pub(super) struct Cell {
     pub(super) recurrent_activation: Activation,
     pub(super) use_bias: bool,
     pub(super) reset_after: bool,
+    /// tf_keras's `CuDNNLSTM` / `CuDNNGRU` (TF 1.x models trained on a
+    /// GPU): fixed `tanh` / `sigmoid`, and a flat bias holding cuDNN's
+    /// input biases, then its recurrent ones (`[2 × gates × units]`); an
+    /// LSTM adds both, a GRU is one with `reset_after`.
+    pub(super) cudnn: bool,
     /// Config fields after the base fields, in TensorFlow.js's order.
     pub(super) fields: Vec<(String, Value)>,
     pub(super) input_dim: Option<usize>,
@@ -41,7 +46,8 @@ pub(super) fn cell_kind(class: &str) -> Option<(Kind, &'static str)> {
     Some(match class {
         "SimpleRNN" | "SimpleRNNCell" => (Kind::Simple, "SimpleRNNCell"),
         "LSTM" | "LSTMCell" => (Kind::Lstm, "LSTMCell"),
-        "GRU" | "GRUCell" => (Kind::Gru, "GRUCell"),
+        "GRU" | "GRUCell" | "CuDNNGRU" => (Kind::Gru, "GRUCell"),
+        "CuDNNLSTM" => (Kind::Lstm, "LSTMCell"),
         _ => return None,
     })
 }
@@ -55,23 +61,35 @@ impl Cell {
         if units == 0 {
             return Err(c.err("units", "must be positive"));
         }
-        let (act, ract) = gate_activations(c)?;
-        let use_bias = c.bool_or("use_bias", true)?;
-        let reset_after = kind == Kind::Gru && c.bool_or("reset_after", false)?;
+        let cudnn = class.starts_with("CuDNN");
+        let (act, ract) = if cudnn {
+            (Activation::Tanh, Activation::Sigmoid)
+        } else {
+            gate_activations(c)?
+        };
+        let use_bias = cudnn || c.bool_or("use_bias", true)?;
+        let reset_after = kind == Kind::Gru && (cudnn || c.bool_or("reset_after", false)?);
         let mut f: Vec<(String, Value)> = Vec::new();
         let mut push = |k: &str, v: Value| f.push((k.to_string(), v));
         push("units", Value::from(units as u64));
-        push("activation", Value::String(act.name().into()));
-        if kind != Kind::Simple {
-            push("recurrent_activation", Value::String(ract.name().into()));
+        if !cudnn {
+            push("activation", Value::String(act.name().into()));
+            if kind != Kind::Simple {
+                push("recurrent_activation", Value::String(ract.name().into()));
+            }
+            push("use_bias", Value::Bool(use_bias));
         }
-        push("use_bias", Value::Bool(use_bias));
         weight_and_dropout_fields(c, kind == Kind::Lstm, &mut push)?;
-        if kind != Kind::Simple {
-            push("implementation", passthrough(c, "implementation"));
-        }
-        if kind == Kind::Gru {
-            push("reset_after", Value::Bool(reset_after));
+        if cudnn {
+            // The cuDNN layers have no dropout, implementation or reset_after.
+            f.retain(|(k, _)| !k.ends_with("dropout"));
+        } else {
+            if kind != Kind::Simple {
+                f.push(("implementation".into(), passthrough(c, "implementation")));
+            }
+            if kind == Kind::Gru {
+                f.push(("reset_after".into(), Value::Bool(reset_after)));
+            }
         }
         let input_dim = base
             .batch_input_shape
@@ -86,6 +104,7 @@ impl Cell {
             recurrent_activation: ract,
             use_bias,
             reset_after,
+            cudnn,
             fields: f,
             input_dim: None,
             params: CellWeights::unallocated(),
@@ -105,7 +124,9 @@ impl Cell {
 
     pub(super) fn bias_shape(&self) -> Vec<usize> {
         let gu = self.gates() * self.units;
-        if self.reset_after {
+        if self.cudnn {
+            vec![2 * gu]
+        } else if self.reset_after {
             vec![2, gu]
         } else {
             vec![gu]
@@ -196,6 +217,9 @@ impl Cell {
         let bias = f32_of(&self.params.bias);
         if self.use_bias {
             add_bias(&mut xp, &bias[..gu]);
+            if self.cudnn && self.kind == Kind::Lstm {
+                add_bias(&mut xp, &bias[gu..2 * gu]);
+            }
         }
         let rk = f32_of(&self.params.recurrent_kernel);
         let rec_bias = (self.reset_after && self.use_bias).then(|| &bias[gu..2 * gu]);

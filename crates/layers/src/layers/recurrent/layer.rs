@@ -119,6 +119,11 @@ impl Layer for Rnn {
         m.insert("return_state".into(), self.return_state.into());
         m.insert("go_backwards".into(), self.go_backwards.into());
         m.insert("stateful".into(), self.stateful.into());
+        if self.class.starts_with("CuDNN") {
+            // Keras's cuDNN layers take `time_major` and no `unroll`.
+            m.insert("time_major".into(), self.time_major.into());
+            return m;
+        }
         m.insert("unroll".into(), self.unroll.into());
         if let Some(n) = &self.num_constants {
             m.insert("num_constants".into(), n.clone());

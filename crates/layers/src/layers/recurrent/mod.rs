@@ -45,7 +45,15 @@ use stack::*;
 
 /// Register the recurrent classes.
 pub fn register(registry: &mut LayerRegistry) {
-    for class in ["SimpleRNN", "LSTM", "GRU", "ConvLSTM2D", "ConvLSTM3D"] {
+    for class in [
+        "SimpleRNN",
+        "LSTM",
+        "GRU",
+        "CuDNNLSTM",
+        "CuDNNGRU",
+        "ConvLSTM2D",
+        "ConvLSTM3D",
+    ] {
         register_simple(registry, &[class], move |c| {
             boxed_layer(Rnn::from_builtin(class, c))
         });
