@@ -374,6 +374,7 @@ impl Model {
             plan: std::sync::OnceLock::new(),
             buffers: Default::default(),
             per_sample: Default::default(),
+            batch_split: Default::default(),
             memory_limit: None,
             dialect: Dialect::Tfjs,
             precision,

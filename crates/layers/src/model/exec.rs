@@ -66,7 +66,10 @@ impl Model {
     /// per-sample and the batch is large: each thread then takes its
     /// samples through the whole network with activations that stay in its
     /// cache, and no layer waits for the others. Every sample is computed
-    /// exactly as in one run, so the numbers do not change.
+    /// exactly as in one run, so the numbers do not change. Whether a batch
+    /// size is sliced is learned from its first predicts
+    /// ([`batch_split`]): on some machines slicing a small model's batch
+    /// costs more than it gains.
     fn run_batch(
         &self,
         inputs: Vec<std::borrow::Cow<'_, Tensor>>,
@@ -88,6 +91,30 @@ impl Model {
                 .collect();
             return self.run(owned, masks);
         };
+        let choice = self.batch_split.choose(batch);
+        let started = std::time::Instant::now();
+        let out = if choice.sliced() {
+            self.run_slices(batch, threads, &inputs)
+        } else {
+            let owned = inputs
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect();
+            self.run(owned, masks)
+        };
+        if let (batch_split::Choice::Trial(sliced), Ok(_)) = (choice, &out) {
+            self.batch_split.record(batch, sliced, started.elapsed());
+        }
+        out
+    }
+
+    /// [`Model::run`] of a batch of per-sample layers as parallel slices.
+    fn run_slices(
+        &self,
+        batch: usize,
+        threads: usize,
+        inputs: &[std::borrow::Cow<'_, Tensor>],
+    ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
         // Slices small enough that a slice's largest activation stays in a
         // core's L2 (measured on MobileNet v1/v2 at batch 32: slices of ~4
         // samples beat one slice per thread by ~1.5x), at least one per thread.

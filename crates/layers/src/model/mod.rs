@@ -11,6 +11,7 @@
 //! checks); [`memory`] caps what one predict may allocate. Fusion of
 //! convolution chains is [`crate::fusion`].
 
+mod batch_split;
 mod build;
 mod exec;
 mod memory;
@@ -131,6 +132,8 @@ pub struct Model {
     pub(crate) buffers: std::sync::Mutex<Vec<fusion::BufferPool>>,
     /// Whether every layer is per-sample ([`Layer::per_sample`]), computed once.
     per_sample: std::sync::OnceLock<bool>,
+    /// Per batch size: whether a large batch runs as parallel slices.
+    pub(crate) batch_split: batch_split::BatchSplit,
     /// Most bytes of tensors alive at once in one predict (see
     /// [`Model::set_memory_limit`]); `None` = [`max_live_bytes`].
     pub(crate) memory_limit: Option<u64>,
