@@ -253,7 +253,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{keras3h5_k3_audio_frontend,keras3zip_k3_audio_frontend,keras3h5_k3_image_adjust,keras3zip_k3_image_adjust}@keras \
     fixtures/corpus/keras/{mha_attention_axes,keras3h5_mha_attention_axes,keras3zip_mha_attention_axes} fixtures/corpus/keras/{channels_first_k2,resize_tf_kernels}@h5 fixtures/corpus/keras/{keras3zip_k3_encode_rank3,keras3zip_k3_ops_wave3}@keras fixtures/corpus/keras/tfop_wave4@h5 fixtures/corpus/keras/{stacked_cells_tfjs,keras3zip_stacked_cells_tfjs} \
     fixtures/corpus/keras/{keras3h5_k3_reversible_embedding,keras3zip_k3_reversible_embedding,keras3h5_text_vectorization_ngrams,keras3zip_text_vectorization_ngrams,keras3h5_k3_pipeline_weights,keras3zip_k3_pipeline_weights}@keras \
-    fixtures/corpus/keras/{cudnn_lstm,cudnn_gru} fixtures/corpus/keras/hashed_crossing@h5 fixtures/corpus/keras/{keras3h5_hashed_crossing,keras3zip_hashed_crossing,text_vectorization_ngrams} \
+    fixtures/corpus/keras/{cudnn_lstm,cudnn_gru,sync_batchnorm} fixtures/corpus/keras/random_fourier_features@h5 fixtures/corpus/keras/hashed_crossing@h5 fixtures/corpus/keras/{keras3h5_hashed_crossing,keras3zip_hashed_crossing,text_vectorization_ngrams} \
     crates/cli/tests/data/adapted_tfidf:crates/cli/tests/data/adapted_tfidf/model.keras@keras \
     fixtures/corpus/keras/{keras3zip_k3_int8_quantized,keras3h5_k3_int8_quantized,keras3zip_k3_int4_quantized,keras3h5_k3_int4_quantized,keras3zip_k3_quantized_tfjs}@keras \
     fixtures/corpus/keras/{mixed_f16_cnn,keras3h5_mixed_f16_cnn,keras3zip_mixed_f16_cnn,keras3zip_mixed_bf16_cnn} \

@@ -3725,3 +3725,37 @@ add("cudnn_gru", "heldout6", cudnn_gru,
     "tf_keras CuDNNGRU: in Bidirectional (sum) and with return_state; reference computed by "
     "the equivalent GRU(reset_after=True)",
     sources=K2_ONLY, seed=SIXTH + 121, reference=cudnn_as_plain)
+
+
+def sync_batchnorm(K, v):
+    """tf_keras's SyncBatchNormalization (multi-GPU training) in a small CNN:
+    BatchNormalization at inference."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="img")
+    h = L.Conv2D(6, 3, padding="same", name="conv")(x)
+    h = L.experimental.SyncBatchNormalization(name="sync_bn")(h)
+    h = L.ReLU(name="relu")(h)
+    h = L.GlobalAveragePooling2D(name="gap")(h)
+    h = L.experimental.SyncBatchNormalization(momentum=0.9, epsilon=1e-2, center=False, name="sync_bn_vec")(h)
+    return K.Model(x, L.Dense(3, name="head")(h), name="sync_batchnorm")
+
+
+def random_fourier_features(K, v):
+    """tf_keras's RandomFourierFeatures (Gaussian and Laplacian kernels, a
+    given and the default scale) on standardized inputs."""
+    L = K.layers
+    x = L.Input((5,), name="x")
+    h = L.experimental.SyncBatchNormalization(name="standardize")(x)
+    a = L.experimental.RandomFourierFeatures(6, kernel_initializer="gaussian", scale=3.0, name="rff_gauss")(h)
+    b = L.experimental.RandomFourierFeatures(4, kernel_initializer="laplacian", name="rff_laplace")(h)
+    y = L.Concatenate(name="features")([a, b])
+    return K.Model(x, L.Dense(2, name="head")(y), name="random_fourier_features")
+
+
+add("sync_batchnorm", "heldout6", sync_batchnorm,
+    "tf_keras SyncBatchNormalization after a Conv2D and on pooled features (rebuilt for TF.js)",
+    sources=K2_ONLY, seed=SIXTH + 122)
+add("random_fourier_features", "heldout6", random_fourier_features,
+    "tf_keras RandomFourierFeatures (gaussian scale 3, laplacian default scale) after a "
+    "SyncBatchNormalization",
+    sources=K2_ONLY, seed=SIXTH + 123)

@@ -35,7 +35,10 @@ def check(io_path, path):
         tol = io.get("tolerance", {"atol": 1e-4, "rtol": 1e-3})
         if path.endswith(".h5"):
             import tf_keras
-            model = tf_keras.models.load_model(path, compile=False)
+            # tf_keras's experimental layers are not registered for loading:
+            # Keras itself reloads its own .h5 of them only when named.
+            experimental = {"RandomFourierFeatures": tf_keras.layers.experimental.RandomFourierFeatures}
+            model = tf_keras.models.load_model(path, compile=False, custom_objects=experimental)
         else:
             import keras
             model = keras.saving.load_model(path, compile=False)

@@ -16,6 +16,7 @@ pub mod einsum_dense;
 pub mod embedding;
 pub mod image_adjust;
 pub mod keras3_ops;
+pub mod kernelized;
 pub mod locally_connected;
 pub mod lookup;
 pub mod merge;
@@ -47,6 +48,7 @@ pub fn register_builtins(registry: &mut LayerRegistry) {
     noise::register(registry);
     embedding::register(registry);
     reversible_embedding::register(registry);
+    kernelized::register(registry);
     recurrent::register(registry);
     wrappers::register(registry);
     spectral_norm::register(registry);

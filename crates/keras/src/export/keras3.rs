@@ -567,18 +567,29 @@ fn keras3_layer_names(mc: &mut Value) {
     }
 }
 
+/// tf_keras layers Keras 3 has no counterpart of (nor the ops to build
+/// one from layers it has).
+const TF_KERAS_ONLY: &[&str] = &["RandomFourierFeatures"];
+
 /// A Keras 3 `.keras` archive (`keras.saving.load_model` reads it).
 /// Keras 3's `Resizing` / `UpSampling2D` offer fewer `tf.image.resize`
 /// kernels than tf_keras's: a layer using `gaussian` or `mitchellcubic` is
-/// an error naming it.
+/// an error naming it, as is a layer of [`TF_KERAS_ONLY`].
 fn keras3_lacks(mc: &Value) -> Result<()> {
     check_layer_entries(mc, &mut |l| {
+        let name = l
+            .pointer("/config/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let class = layer_entry_class(l);
+        if TF_KERAS_ONLY.contains(&class) {
+            return Err(KerasError::msg(format!(
+                "layer `{name}` ({class}): Keras 3 has no such layer (only tf_keras has); \
+                 export to .h5 instead"
+            )));
+        }
         let interpolation = l.pointer("/config/interpolation").and_then(Value::as_str);
         if let Some(i @ ("gaussian" | "mitchellcubic")) = interpolation {
-            let name = l
-                .pointer("/config/name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
             return Err(KerasError::msg(format!(
                 "layer `{name}` ({}): interpolation `{i}` has no Keras 3 equivalent \
                  (only tf_keras resizes with it); export to .h5 instead",

@@ -810,6 +810,9 @@ pub fn register(registry: &mut LayerRegistry) {
             "BatchNormalization",
             "BatchNormalizationV1",
             "BatchNormalizationV2",
+            // tf_keras's multi-GPU variant: the same layer at inference
+            // (it only synchronizes the batch statistics of training).
+            "SyncBatchNormalization",
         ],
         BatchNormalization::from_config,
     );
