@@ -238,7 +238,12 @@ impl Layer for DepthwiseSeparable {
         let out = spatial_output(&s, channels, |i, len| {
             Ok(self.spec.dim(&self.base, i, len)?.0)
         })?;
-        Ok(vec![shape_from_cl(out, self.spec.cf)])
+        let out = shape_from_cl(out, self.spec.cf);
+        Ok(vec![activated_shape(
+            &self.base,
+            self.spec.activation,
+            out,
+        )?])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let n = self.rank();

@@ -460,16 +460,18 @@ impl ConvSpec {
     ) -> Result<Tensor> {
         let out_sp = geo.iter().map(|g| g.0);
         if self.cf && self.activation.per_row() {
-            // Keras applies softmax-like activations along the output's
-            // last axis, which channels_first makes the last spatial one.
+            // Keras applies softmax-like activations (and glu) along the
+            // output's last axis, which channels_first makes the last
+            // spatial one.
             let y = spatial_result(base, batch, out_sp, channels, data, self.cf)?;
-            let last = *y.shape().last().unwrap_or(&1);
+            let mut shape = y.shape().to_vec();
             let mut data = y.to_f32().into_owned();
-            super::apply_activation(self.activation, &mut data, last);
-            return make_tensor(base, y.shape().to_vec(), data);
+            super::apply_activation(base, self.activation, &mut data, &mut shape)?;
+            return make_tensor(base, shape, data);
         }
-        super::apply_activation(self.activation, &mut data, channels);
-        spatial_result(base, batch, out_sp, channels, data, self.cf)
+        let mut channels = [channels];
+        super::apply_activation(base, self.activation, &mut data, &mut channels)?;
+        spatial_result(base, batch, out_sp, channels[0], data, self.cf)
     }
 
     /// Write the spec in TF.js's key order (after `filters`): the window,
