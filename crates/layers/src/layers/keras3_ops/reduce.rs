@@ -33,7 +33,7 @@ pub(crate) enum Reduce {
 }
 
 /// Axes (possibly negative) resolved against `rank`, sorted, unique.
-fn resolve_axes(axes: &Option<Vec<i64>>, rank: usize) -> Option<Vec<usize>> {
+pub(crate) fn resolve_axes(axes: &Option<Vec<i64>>, rank: usize) -> Option<Vec<usize>> {
     let mut out: Vec<usize> = match axes {
         None => (0..rank).collect(),
         Some(a) => a
