@@ -177,7 +177,7 @@ impl Activation {
     /// refuses); every other activation keeps it.
     pub fn last_dim_after(self, n: usize) -> Option<usize> {
         match self {
-            Activation::Glu => (n % 2 == 0).then_some(n / 2),
+            Activation::Glu => n.is_multiple_of(2).then_some(n / 2),
             _ => Some(n),
         }
     }

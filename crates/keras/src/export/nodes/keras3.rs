@@ -360,6 +360,15 @@ fn tf_op_for_keras3(name: &str, class: &str, function: &str, call: &Call) -> Res
         f if keras3_segment(f).is_some() => {
             let (class, sorted) = keras3_segment(f).expect("checked");
             let ids = get("segment_ids").ok_or_else(|| e("no segment_ids".into()))?;
+            // Keras 3 takes 1-D ids only (tf.math's may cover several
+            // leading axes); a tensor's rank is not known here.
+            if is_tensor(&ids) || ids.as_array().is_none_or(|a| a.iter().any(Value::is_array)) {
+                return Err(e(
+                    "Keras 3's segment operations take constant 1-D segment ids only (this \
+                     export cannot tell a tensor's rank)"
+                        .into(),
+                ));
+            }
             let config = json!({"num_segments": get("num_segments"), "sorted": sorted});
             op("keras.src.ops.math", class, config, vec![x, numpy_array(ids)])
         }

@@ -635,7 +635,7 @@ mod tests {
             axis1: 1,
             axis2: 2,
         };
-        let out = op.call(&[x.clone()]).unwrap();
+        let out = op.call(std::slice::from_ref(&x)).unwrap();
         assert_eq!(out[0].shape(), [2, 3]);
         assert_eq!(f32s(&out[0]).as_ref(), [1.0, 6.0, 11.0, 13.0, 18.0, 23.0]);
         // axis1=0, axis2=2, offset=-1: x[i+1, :, i] -> shape (3, 1).
@@ -644,7 +644,7 @@ mod tests {
             axis1: 0,
             axis2: 2,
         };
-        let out = op.call(&[x.clone()]).unwrap();
+        let out = op.call(std::slice::from_ref(&x)).unwrap();
         assert_eq!(out[0].shape(), [3, 1]);
         assert_eq!(f32s(&out[0]).as_ref(), [12.0, 16.0, 20.0]);
         // Past the matrix: empty.
