@@ -448,6 +448,13 @@ impl ConvSpec {
         Ok((out, before))
     }
 
+    /// The layer's output shape from its channels-last shape `out_cl`: in
+    /// the layer's data format, after its activation (`glu` halves the
+    /// last axis).
+    pub(crate) fn output_shape(&self, base: &Base, out_cl: Shape) -> Result<Shape> {
+        super::activated_shape(base, self.activation, shape_from_cl(out_cl, self.cf))
+    }
+
     /// The layer's output from the channels-last convolution result `data`
     /// (`[batch, out…, channels]`): activated, in the layer's data format.
     pub(crate) fn output(

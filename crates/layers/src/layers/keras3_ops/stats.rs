@@ -36,7 +36,7 @@
 
 use super::super::common::*;
 use super::super::tf_ops::axis_of;
-use super::reduce::resolve_axes;
+use super::reduce::reduce_layout;
 use super::segment::{
     boolean_mask, bools_as_ints, const_ids, mask_axes, segment_call, segment_count, segment_rows,
     Ids, SegmentHow, MAX_SEGMENTS,
@@ -173,14 +173,12 @@ impl StatOp {
                         q,
                         vector,
                         axes: axes(c)?,
-                        // Keras up to 3.15 (at least) drops `method` when a
-                        // saved graph runs: its `Quantile.call` does not
-                        // pass it on, so every node interpolates linearly.
-                        method: match c.dialect {
-                            crate::Dialect::Keras {
-                                major: 3, minor, ..
-                            } if minor <= 15 => Method::Linear,
-                            _ => method,
+                        // Keras 3.15 drops `method` when a saved graph runs
+                        // (the dialect is kept on a re-save).
+                        method: if c.dialect.quantile_ignores_method() {
+                            Method::Linear
+                        } else {
+                            method
                         },
                         keepdims: c.bool_or("keepdims", false)?,
                     }
@@ -558,22 +556,12 @@ fn reduced_rows(
     keepdims: bool,
 ) -> Out<(Vec<f32>, usize, Vec<usize>)> {
     let s = x.shape();
-    let ax = resolve_axes(axes, s.len())
-        .ok_or_else(|| format!("axis {axes:?} out of range for {s:?}"))?;
-    let kept: Vec<usize> = (0..s.len()).filter(|i| !ax.contains(i)).collect();
-    let mut perm = kept.clone();
+    let (ax, mut perm, shape) = reduce_layout(s, axes, keepdims)?;
     perm.extend(&ax);
     let d: usize = ax.iter().map(|&a| s[a]).product();
     if d == 0 {
         return Err("a quantile of an empty axis".into());
     }
-    let shape: Vec<usize> = (0..s.len())
-        .filter_map(|i| match (ax.contains(&i), keepdims) {
-            (true, true) => Some(1),
-            (true, false) => None,
-            (false, _) => Some(s[i]),
-        })
-        .collect();
     Ok((transpose(&f32s(x), s, &perm), d, shape))
 }
 
