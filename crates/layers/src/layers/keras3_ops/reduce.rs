@@ -67,13 +67,17 @@ pub(crate) fn reduce_shape(
         .collect())
 }
 
+/// The reduced axes of a shape (sorted), the kept ones, and the output
+/// shape.
+type Layout = (Vec<usize>, Vec<usize>, Vec<usize>);
+
 /// The reduced axes of shape `s` (sorted), the kept ones, and the output
 /// shape (with `keepdims`, 1 for each reduced axis).
 pub(crate) fn reduce_layout(
     s: &[usize],
     axes: &Option<Vec<i64>>,
     keepdims: bool,
-) -> std::result::Result<(Vec<usize>, Vec<usize>, Vec<usize>), String> {
+) -> std::result::Result<Layout, String> {
     let ax = resolve_axes(axes, s.len())
         .ok_or_else(|| format!("axis {axes:?} out of range for {s:?}"))?;
     let kept: Vec<usize> = (0..s.len()).filter(|i| !ax.contains(i)).collect();
