@@ -3759,3 +3759,158 @@ add("random_fourier_features", "heldout6", random_fourier_features,
     "tf_keras RandomFourierFeatures (gaussian scale 3, laplacian default scale) after a "
     "SyncBatchNormalization",
     sources=K2_ONLY, seed=SIXTH + 123)
+
+# Issue 9: glu activations, statistics / diagonal / segment operations
+# (seeds SIXTH + 85 and up).
+def k3_glu_activation(K, v):
+    """Keras 3's glu activation on every kind of layer that takes one: it
+    halves the last axis (Keras's symbolic shapes keep it; the computed
+    outputs, recorded here, do not); a shape-agnostic pooling after it.
+    (A channels_first convolution, whose glu halves its last spatial axis,
+    does not run on TensorFlow's CPU kernels.)"""
+    L = K.layers
+    x = L.Input((4, 6), name="seq")
+    img = L.Input((2, 3, 4), name="img")
+    dense = L.Dense(6, activation="glu", name="dense_glu")(x)
+    conv = L.Conv1D(4, 2, activation="glu", name="conv1d_glu")(x)
+    act = L.Activation("glu", name="act_glu")(x)
+    ein = L.EinsumDense("abc,cd->abd", (4, 8), bias_axes="d", activation="glu",
+                        name="einsum_glu")(x)
+    sep = L.SeparableConv1D(4, 3, padding="same", activation="glu", name="sep_glu")(x)
+    dw = L.DepthwiseConv2D(1, depth_multiplier=2, activation="glu", name="dw_glu")(img)
+    tconv = L.Conv2DTranspose(4, 2, strides=2, activation="glu", name="tconv_glu")(img)
+    pooled = L.GlobalAveragePooling1D(name="pool_after_glu")(dense)
+    return K.Model([x, img], [dense, conv, act, ein, sep, dw, tconv, pooled],
+                   name="k3_glu_activation")
+
+
+add("k3_glu_activation", "heldout6", k3_glu_activation,
+    "activation=\"glu\" on Dense, Conv1D, Activation, EinsumDense, SeparableConv1D, "
+    "DepthwiseConv2D, Conv2DTranspose (the last axis halved), pooled after",
+    sources=["keras3-keras"], seed=SIXTH + 85)
+
+
+def k3_stats_ops(K, v):
+    """keras.ops count_nonzero, median, quantile (every interpolation
+    method, a vector of q, keepdims) and diagonal (offset, axes). Keras
+    3.15's Quantile operation drops `method` when the saved graph runs:
+    every quantile here is linear, as the recorded outputs show."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    r = O.relu(x)
+    outs = [O.count_nonzero(r, axis=(1, 2)), O.count_nonzero(r, axis=-1),
+            O.median(x, axis=-1), O.median(x, axis=(1, 2), keepdims=True),
+            O.quantile(x, np.array([0.1, 0.5, 0.93], "float32"), axis=1)]
+    outs += [O.quantile(x, 0.3, axis=-1, method=m)
+             for m in ["linear", "lower", "higher", "midpoint", "nearest"]]
+    outs += [O.diagonal(x, offset=1, axis1=1, axis2=2), O.diagonal(x, offset=-2, axis1=2, axis2=1),
+             O.diagonal(O.reshape(x, (-1, 2, 2, 6)), axis1=1, axis2=2)]
+    return K.Model(x, outs, name="k3_stats_ops")
+
+
+add("k3_stats_ops", "heldout6", k3_stats_ops,
+    "ops.count_nonzero, ops.median, ops.quantile (linear/lower/higher/midpoint/nearest: "
+    "Keras 3.15 computes all as linear in a graph; a vector q, keepdims), "
+    "ops.diagonal (offset, axis1/axis2)",
+    sources=["keras3-keras"], seed=SIXTH + 86)
+
+
+def k3_segment_ops(K, v):
+    """keras.ops segment_sum / max / min / prod: constant ids over a
+    transposed axis, tensor ids over the flattened [batch * steps] rows
+    (Keras takes 1-D ids only; rows of the whole batch merged, a negative
+    id drops its row), sorted ids."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((4, 3), name="x")
+    ids = L.Input((4,), dtype="int32", name="ids")
+    t = O.transpose(x, (1, 0, 2))
+    rows, flat_ids = O.reshape(x, (-1, 3)), O.reshape(ids, (-1,))
+    outs = [O.segment_sum(t, np.array([0, 0, 2, 1]), num_segments=3),
+            O.segment_max(rows, flat_ids, num_segments=5),
+            O.segment_min(rows, flat_ids, num_segments=5),
+            O.segment_sum(rows, flat_ids, num_segments=5),
+            O.segment_prod(t, np.array([0, 1, 1, 3]), sorted=True),
+            O.segment_max(t, np.array([1, 1, 0, 2]))]
+    return K.Model([x, ids], outs, name="k3_segment_ops")
+
+
+def _segment_inputs(rng, batch):
+    return [(rng.integers(-16, 17, (batch, 4, 3)) / 16.0).astype("float32"),
+            rng.integers(-1, 5, (batch, 4)).astype("int32")]
+
+
+add("k3_segment_ops", "heldout6", k3_segment_ops,
+    "ops.segment_sum/max/min/prod with constant ids, tensor ids (negative dropped), sorted",
+    sources=["keras3-keras"], inputs=_segment_inputs, seed=SIXTH + 87)
+
+
+def tfop_stats_segments(K, v):
+    """The tf.* counterparts Keras 2 saves as TFOpLambda layers:
+    tf.math.count_nonzero, tf.linalg.diag_part, tf.math.unsorted_segment_*
+    (constant and tensor ids) and the sorted tf.math.segment_*."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 3), name="x")
+    ids = L.Input((4,), dtype="int32", name="ids")
+    t = tf.transpose(x, (1, 0, 2))
+    outs = [tf.math.count_nonzero(tf.nn.relu(x), axis=1),
+            tf.linalg.diag_part(x, k=1), tf.linalg.diag_part(x),
+            tf.math.unsorted_segment_sum(t, [0, 0, 2, 1], num_segments=3),
+            tf.math.unsorted_segment_max(x, ids, num_segments=5),
+            tf.math.unsorted_segment_min(x, ids, num_segments=5),
+            tf.math.unsorted_segment_mean(x, ids, num_segments=5),
+            tf.math.unsorted_segment_prod(x, ids, num_segments=5),
+            tf.math.unsorted_segment_sqrt_n(x, ids, num_segments=5),
+            tf.math.segment_sum(t, [0, 0, 1, 3]), tf.math.segment_max(t, [0, 2, 2, 2]),
+            tf.math.segment_mean(t, [1, 1, 1, 2])]
+    return K.Model([x, ids], outs, name="tfop_stats_segments")
+
+
+add("tfop_stats_segments", "heldout6", tfop_stats_segments,
+    "tf.math.count_nonzero, tf.linalg.diag_part, tf.math.unsorted_segment_* (sum, max, min, "
+    "mean, prod, sqrt_n; constant and tensor ids), tf.math.segment_* (sorted)",
+    sources=K2_ONLY, inputs=_segment_inputs, seed=SIXTH + 88)
+
+
+def k3_glu_tfjs(K, v):
+    """glu activations that `--rebuild` writes for TF.js 4.22 (and the .h5
+    export for tf_keras), neither of which has glu: each layer with a linear
+    activation, two bias-free Dense layers selecting the halves (a sigmoid on
+    the second), Multiply."""
+    L = K.layers
+    x = L.Input((4, 6), name="seq")
+    img = L.Input((2, 3, 4), name="img")
+    dense = L.Dense(8, activation="glu", name="dense_glu")(x)
+    conv = L.Conv1D(4, 2, activation="glu", name="conv1d_glu")(x)
+    act = L.Activation("glu", name="act_glu")(x)
+    dw = L.DepthwiseConv2D(1, depth_multiplier=2, activation="glu", name="dw_glu")(img)
+    tconv = L.Conv2DTranspose(4, 2, strides=2, activation="glu", name="tconv_glu")(img)
+    return K.Model([x, img], [dense, conv, act, dw, tconv], name="k3_glu_tfjs")
+
+
+add("k3_glu_tfjs", "heldout6", k3_glu_tfjs,
+    "activation=\"glu\" on Dense, Conv1D, Activation, DepthwiseConv2D, Conv2DTranspose, "
+    "rebuilt for TF.js as Dense half-selectors + sigmoid + Multiply",
+    sources=["keras3-keras"], seed=SIXTH + 89)
+
+
+def tfop_boolean_mask(K, v):
+    """tf.boolean_mask as Keras 2 saves it (SlicingOpLambda): a tensor mask
+    over [batch, steps] (the kept rows of the whole batch, a size read at
+    run time, then a Dense on them), constant masks along inner axes."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 3), name="x")
+    rows = tf.boolean_mask(x, x[:, :, 0] > 0)
+    dense = L.Dense(2, name="after_mask")(rows)
+    steps = tf.boolean_mask(x, [True, False, True, True], axis=1)
+    cells = tf.boolean_mask(x, [[True, False, True]] * 2 + [[False, False, True]] * 2, axis=1)
+    return K.Model(x, [rows, dense, steps, cells], name="tfop_boolean_mask")
+
+
+add("tfop_boolean_mask", "heldout6", tfop_boolean_mask,
+    "tf.boolean_mask with a tensor mask (data-dependent size, then Dense) and constant "
+    "masks along inner axes",
+    sources=K2_ONLY, seed=SIXTH + 90)

@@ -11,6 +11,7 @@
 //! | `activation: "hard_sigmoid"` | `clip(0.2x + 0.5, 0, 1)` | same | `clip(x/6 + 0.5, 0, 1)` |
 //! | `UpSampling2D` `interpolation: "bilinear"` | corner-aligned (`i·in/out`) | half-pixel centers (`tf.image.resize`) | half-pixel centers |
 //! | `RandomCrop` at inference | (no such layer) | `smart_resize` to its size | the identity |
+//! | `keras.ops.quantile` `method` | (no such op) | (no such op) | ignored in a saved graph: linear (3.15) |
 //!
 //! Keras 2.4 is TensorFlow 2.4's `tf.keras`, the first whose
 //! `backend.resize_images` always calls `tf.image.resize` (half-pixel
@@ -94,6 +95,13 @@ impl Dialect {
         matches!(self, Dialect::Keras { major, minor, .. } if (major, minor) >= (2, 4))
     }
 
+    /// Keras 3's `keras.ops.quantile` node interpolates linearly whatever
+    /// its `method` (Keras up to 3.15 at least: `Quantile.call` does not
+    /// pass `method` on when a saved graph runs).
+    pub fn quantile_ignores_method(self) -> bool {
+        matches!(self, Dialect::Keras { major: 3, minor, .. } if minor <= 15)
+    }
+
     /// Whether any config means something else here than in TensorFlow.js.
     pub fn differs_from_tfjs(self) -> bool {
         self.is_keras3() || self.half_pixel_upsampling()
@@ -102,7 +110,8 @@ impl Dialect {
     /// Whether `config` (a model config, nested models included) has a
     /// layer whose numbers depend on the dialect: a `hard_sigmoid` or a
     /// `RandomCrop` (Keras 3), a bilinear `UpSampling2D` (Keras ≥ 2.4), an
-    /// RNN of stacked cells returning its states (their order).
+    /// RNN of stacked cells returning its states (their order), a
+    /// `keras.ops.quantile` with a `method` other than linear (Keras 3.15).
     pub fn matters_for(self, config: &Value) -> bool {
         match config {
             Value::Object(m) => {
@@ -123,6 +132,11 @@ impl Dialect {
                 (class == Some("UpSampling2D") && bilinear && self.half_pixel_upsampling())
                     || (stacked && self.is_keras())
                     || (class == Some("RandomCrop") && self.is_keras3())
+                    || (matches!(class, Some("Quantile" | "ops.Quantile"))
+                        && self.quantile_ignores_method()
+                        && config
+                            .pointer("/config/method")
+                            .is_some_and(|m| m != "linear"))
                     || (self.keras3_hard_sigmoid()
                         && ["activation", "recurrent_activation"]
                             .iter()
@@ -192,5 +206,11 @@ mod tests {
         assert!(!Dialect::Tfjs.matters_for(&bilinear));
         let crop = json!({"layers": [{"class_name": "RandomCrop", "config": {"height": 2}}]});
         assert!(k3.matters_for(&crop) && !k2.matters_for(&crop));
+        // Keras 3.15's quantile node ignores its method: kept on a re-save
+        // where the method is not linear.
+        let quantile =
+            |m: &str| json!({"layers": [{"class_name": "ops.Quantile", "config": {"method": m}}]});
+        assert!(k3.matters_for(&quantile("nearest")) && !k3.matters_for(&quantile("linear")));
+        assert!(k3.quantile_ignores_method() && !k2.quantile_ignores_method());
     }
 }

@@ -61,6 +61,11 @@ pub enum Activation {
     SoftShrink,
     /// Keras 3's `sparsemax` over the last axis (per row, like softmax).
     Sparsemax,
+    /// Keras 3's `glu` (axis -1): the first half of each row of the last
+    /// axis times the sigmoid of the second half. It halves the last axis:
+    /// a layer's output shape follows [`Activation::last_dim_after`], and
+    /// [`Activation::apply`] leaves the result in the first half of `x`.
+    Glu,
 }
 
 impl Activation {
@@ -101,6 +106,7 @@ impl Activation {
             "hardshrink" => Activation::HardShrink,
             "softshrink" => Activation::SoftShrink,
             "sparsemax" => Activation::Sparsemax,
+            "glu" => Activation::Glu,
             _ => {
                 return Err(LayersError::Topology {
                     message: format!("Unknown activation: {name}"),
@@ -152,24 +158,38 @@ impl Activation {
             Activation::HardShrink => "hard_shrink",
             Activation::SoftShrink => "soft_shrink",
             Activation::Sparsemax => "sparsemax",
+            Activation::Glu => "glu",
         }
     }
 
     /// Computed per row of the last axis rather than per value (softmax,
-    /// log-softmax, sparsemax): `apply` needs the row length, and
+    /// log-softmax, sparsemax, glu): `apply` needs the row length, and
     /// [`Activation::scalar`] does not compute them.
     pub fn per_row(self) -> bool {
         matches!(
             self,
-            Activation::Softmax | Activation::LogSoftmax | Activation::Sparsemax
+            Activation::Softmax | Activation::LogSoftmax | Activation::Sparsemax | Activation::Glu
         )
     }
 
+    /// The size of the last axis after the activation, from its size `n`
+    /// before: `glu` halves it (`None` when `n` is odd, which Keras
+    /// refuses); every other activation keeps it.
+    pub fn last_dim_after(self, n: usize) -> Option<usize> {
+        match self {
+            Activation::Glu => n.is_multiple_of(2).then_some(n / 2),
+            _ => Some(n),
+        }
+    }
+
     /// Apply in place; `last_dim` is the size of the last axis (for the
-    /// [`Activation::per_row`] ones).
+    /// [`Activation::per_row`] ones). `glu`'s result, half as long, is the
+    /// first half of `x` (the rest is left as it was): truncate `x` to
+    /// `x.len() / 2` after it.
     pub fn apply(self, x: &mut [f32], last_dim: usize) {
         match self {
             Activation::Linear => {}
+            Activation::Glu => glu_rows(x, last_dim),
             Activation::Softmax => softmax_rows(x, last_dim),
             Activation::Sparsemax => x.chunks_mut(last_dim.max(1)).for_each(sparsemax_row),
             Activation::LogSoftmax => {
@@ -216,7 +236,8 @@ impl Activation {
             Activation::Linear
             | Activation::Softmax
             | Activation::LogSoftmax
-            | Activation::Sparsemax => x,
+            | Activation::Sparsemax
+            | Activation::Glu => x,
             Activation::Relu => x.max(0.0),
             Activation::Relu6 => x.clamp(0.0, 6.0),
             Activation::Elu => {
@@ -331,6 +352,23 @@ pub fn sparsemax_row(row: &mut [f32]) {
     row.iter_mut().for_each(|v| *v = (*v - tau).max(0.0));
 }
 
+/// Keras's `glu` of each `len`-long row of `x` (`len` even), in place: row
+/// `r`'s `a * sigmoid(b)` (`a`, `b` its halves) lands at `x[r * len / 2..]`,
+/// so the result is the first half of `x`. Each write lands at or before
+/// the values it reads, which no earlier write touched.
+pub fn glu_rows(x: &mut [f32], len: usize) {
+    let half = len / 2;
+    if half == 0 {
+        return;
+    }
+    for r in 0..x.len() / len {
+        for k in 0..half {
+            let (a, b) = (x[r * len + k], x[r * len + half + k]);
+            x[r * half + k] = a * sigmoid(b);
+        }
+    }
+}
+
 /// Logistic sigmoid.
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {
@@ -382,6 +420,22 @@ mod tests {
             Activation::HardSigmoid
         );
         assert!(Activation::parse("nope").is_err());
+    }
+
+    #[test]
+    fn glu_compacts_each_row_to_the_front() {
+        // keras.activations.glu: a * sigmoid(b) of each row's halves.
+        let mut x: Vec<f32> = (0..12).map(|v| v as f32 * 0.5 - 3.0).collect();
+        let want: Vec<f32> = x
+            .chunks(4)
+            .flat_map(|r| (0..2).map(move |k| r[k] * sigmoid(r[2 + k])))
+            .collect();
+        Activation::Glu.apply(&mut x, 4);
+        assert_eq!(x[..6], want[..]);
+        assert_eq!(Activation::parse("glu").unwrap().name(), "glu");
+        assert_eq!(Activation::Glu.last_dim_after(6), Some(3));
+        assert_eq!(Activation::Glu.last_dim_after(5), None);
+        assert_eq!(Activation::Relu.last_dim_after(5), Some(5));
     }
 
     #[test]

@@ -320,3 +320,126 @@ fn tf_op_lambda_arithmetic_with_scalars_and_tensors() {
     // x * relu6(x + 3): -4*0, 1*4, 5*6.
     assert_eq!(y[0].to_f32().as_ref(), &[0.0, 4.0, 30.0]);
 }
+
+/// A model `x -> tf.<function>(x, **kwargs)` as Keras 2 saves it (one
+/// optional int32 input `ids` for tensor kwargs).
+fn tf_op_model(function: &str, kwargs: Value) -> Value {
+    let name = format!("tf.{function}");
+    json!({"class_name": "Functional", "config": {"name": "f", "layers": [
+        {"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+         "config": {"batch_input_shape": [null, 4, 3], "dtype": "float32", "name": "x"}},
+        {"class_name": "InputLayer", "name": "ids", "inbound_nodes": [],
+         "config": {"batch_input_shape": [null, 4], "dtype": "int32", "name": "ids"}},
+        {"class_name": "TFOpLambda", "name": name,
+         "config": {"name": name, "trainable": true, "dtype": "float32", "function": function},
+         "inbound_nodes": [["x", 0, 0, kwargs]]},
+    ], "input_layers": [["x", 0, 0], ["ids", 0, 0]], "output_layers": [[name, 0, 0]]}})
+}
+
+/// A model `x -> ops.<class>(x, *more_args)` as Keras 3 saves it.
+fn keras3_op_model(class: &str, config: Value, more_args: Vec<Value>) -> Value {
+    let mut args = vec![json!({"class_name": "__keras_tensor__",
+        "config": {"shape": [null, 4, 3], "dtype": "float32", "keras_history": ["x", 0, 0]}})];
+    args.extend(more_args);
+    json!({"class_name": "Functional", "config": {"name": "f", "layers": [
+        {"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+         "config": {"batch_shape": [null, 4, 3], "dtype": "float32", "name": "x"}},
+        {"module": "keras.src.ops.numpy", "class_name": class, "name": "the_op",
+         "config": config, "inbound_nodes": [{"args": args, "kwargs": {}}]},
+    ], "input_layers": [["x", 0, 0]], "output_layers": [["the_op", 0, 0]]}})
+}
+
+/// Sizes of segment reductions come from the file, bounded: a huge or
+/// tensor `num_segments`, an id past it, unsorted "sorted" ids, a quantile
+/// outside [0, 1] and Keras's refused `sorted` + `num_segments` are errors
+/// naming the layer; ids from a tensor are checked when the model runs.
+#[test]
+fn segment_and_quantile_arguments_are_checked_naming_the_layer() {
+    let segments = "math.unsorted_segment_sum";
+    for (kwargs, needle) in [
+        (
+            json!({"segment_ids": [0, 1, 1, 0], "num_segments": 1_000_000_000_000u64}),
+            "num_segments",
+        ),
+        (
+            json!({"segment_ids": [0, 1, 1, 0], "num_segments": ["ids", 0, 0]}),
+            "constant",
+        ),
+        (
+            json!({"segment_ids": [0, 3, 1, 0], "num_segments": 3}),
+            "out of range",
+        ),
+        (json!({"segment_ids": [0, 1, 1, 0]}), "num_segments"),
+    ] {
+        let e = build_error(&tf_op_model(segments, kwargs), 1);
+        assert!(
+            e.contains("tf.math.unsorted_segment_sum") && e.contains(needle),
+            "{e}"
+        );
+    }
+    let e = build_error(
+        &tf_op_model("math.segment_max", json!({"segment_ids": [1, 0, 2, 2]})),
+        1,
+    );
+    assert!(
+        e.contains("tf.math.segment_max") && e.contains("not sorted"),
+        "{e}"
+    );
+    // Tensor ids over [batch, steps]: an id past num_segments fails the
+    // call, naming the layer; negative ids drop their rows.
+    let kwargs = json!({"segment_ids": ["ids", 0, 0], "num_segments": 2});
+    let m = Model::from_topology(
+        &tf_op_model(segments, kwargs),
+        &LayerRegistry::with_builtins(),
+        1,
+    )
+    .unwrap();
+    let x = ramp(vec![1, 4, 3]);
+    let ids = |v: Vec<i32>| Tensor::from_i32(vec![1, 4], v).unwrap();
+    let y = m.predict(&[x.clone(), ids(vec![1, -1, 1, 0])]).unwrap();
+    let xs = x.to_f32();
+    let want: Vec<f32> = (0..3)
+        .map(|j| xs[9 + j])
+        .chain((0..3).map(|j| xs[j] + xs[6 + j]))
+        .collect();
+    assert_eq!(y[0].shape(), [2, 3]);
+    assert_eq!(y[0].to_f32().as_ref(), want.as_slice());
+    let e = m
+        .predict(&[x, ids(vec![0, 2, 1, 0])])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("tf.math.unsorted_segment_sum") && e.contains("out of range"),
+        "{e}"
+    );
+    // Keras 3 nodes.
+    for (class, config, args, needle) in [
+        (
+            "Quantile",
+            json!({"name": "the_op", "axis": 1}),
+            vec![json!(1.5)],
+            "outside [0, 1]",
+        ),
+        (
+            "SegmentSum",
+            json!({"name": "the_op", "num_segments": 3, "sorted": true}),
+            vec![json!([0, 0, 1, 2])],
+            "sorted",
+        ),
+        (
+            "Quantile",
+            json!({"name": "the_op", "method": "cubic"}),
+            vec![json!(0.5)],
+            "method",
+        ),
+        (
+            "Diagonal",
+            json!({"name": "the_op", "axis1": 1, "axis2": -2}),
+            vec![],
+            "same axis",
+        ),
+    ] {
+        let e = build_error(&keras3_op_model(class, config, args), 1);
+        assert!(e.contains("the_op") && e.contains(needle), "{class}: {e}");
+    }
+}

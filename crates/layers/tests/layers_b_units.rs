@@ -644,3 +644,83 @@ fn keras_configs_are_written_the_tfjs_way() {
     // The input shape fixes the kernel without a build call.
     assert_eq!(l.weights()[0].shape, vec![3, 16]);
 }
+
+/// Keras 3's `glu` activation (`a * sigmoid(b)` of the last axis' halves)
+/// halves the last axis of each layer that takes an activation, output
+/// shape included; an odd last axis and recurrent cells (whose state would
+/// shrink, which Keras cannot run either) are errors naming the layer.
+#[test]
+fn glu_activation_halves_the_last_axis() {
+    let glu = |v: &[f32]| -> Vec<f64> {
+        let h = v.len() / 2;
+        (0..h).map(|k| v[k] as f64 * sig(v[h + k] as f64)).collect()
+    };
+    // Dense(4): x · I-like kernel + bias, then glu over the 4 units.
+    let mut d = build(
+        "Dense",
+        json!({"name": "d", "units": 4, "activation": "glu"}),
+    );
+    d.build(&[vec![None, Some(2)]]).unwrap();
+    set_all(
+        d.as_mut(),
+        &[
+            vec![1.0, 0.0, 2.0, -1.0, 0.0, 1.0, 0.5, 3.0],
+            vec![0.1, 0.2, 0.3, 0.4],
+        ],
+    );
+    assert_eq!(
+        d.output_shapes(&[vec![None, Some(2)]]).unwrap(),
+        vec![vec![None, Some(2)]]
+    );
+    let x = [0.5f32, -1.0];
+    let pre: Vec<f32> = (0..4)
+        .map(|j| {
+            let k = [1.0, 0.0, 2.0, -1.0, 0.0, 1.0, 0.5, 3.0];
+            x[0] * k[j] + x[1] * k[4 + j] + [0.1, 0.2, 0.3, 0.4][j]
+        })
+        .collect();
+    let y = d.call(&[t(&[1, 2], &x)], &[None]).unwrap();
+    assert_eq!(y[0].shape(), [1, 2]);
+    close(&y[0].to_f32(), &glu(&pre));
+    // The Activation layer; an unknown last axis stays unknown.
+    let a = build("Activation", json!({"name": "a", "activation": "glu"}));
+    assert_eq!(
+        a.output_shapes(&[vec![None, Some(3), None]]).unwrap(),
+        vec![vec![None, Some(3), None]]
+    );
+    let v = [1.0f32, -2.0, 0.5, 3.0, 0.0, -1.0, 2.0, 1.0];
+    let y = a.call(&[t(&[2, 4], &v)], &[None]).unwrap();
+    assert_eq!(y[0].shape(), [2, 2]);
+    let want: Vec<f64> = v.chunks(4).flat_map(glu).collect();
+    close(&y[0].to_f32(), &want);
+    // Odd sizes: at build (Dense) and at run time (Activation).
+    let odd = build(
+        "Dense",
+        json!({"name": "odd_units", "units": 3, "activation": "glu"}),
+    );
+    let e = odd
+        .output_shapes(&[vec![None, Some(2)]])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("odd_units") && e.contains("glu"), "{e}");
+    let e = a
+        .call(&[t(&[1, 3], &[1.0, 2.0, 3.0])], &[None])
+        .unwrap_err();
+    assert!(e.to_string().contains("`a`"), "{e}");
+    // A convolution halves its filters.
+    let c = build(
+        "Conv1D",
+        json!({"name": "c", "filters": 6, "kernel_size": 2, "activation": "glu"}),
+    );
+    assert_eq!(
+        c.output_shapes(&[vec![None, Some(5), Some(2)]]).unwrap(),
+        vec![vec![None, Some(4), Some(3)]]
+    );
+    for key in ["activation", "recurrent_activation"] {
+        let Err(e) = try_build("LSTM", json!({"name": "rnn_glu", "units": 2, key: "glu"})) else {
+            panic!("LSTM with {key} glu built");
+        };
+        let e = e.to_string();
+        assert!(e.contains("rnn_glu") && e.contains("glu"), "{e}");
+    }
+}

@@ -410,7 +410,7 @@ impl Layer for Conv {
         let n = self.kind.rank();
         let s = spatial_input(&self.base, inputs, n, self.spec.cf)?;
         let out = spatial_output(&s, Some(self.filters), |i, len| Ok(self.dim(i, len)?.0))?;
-        Ok(vec![shape_from_cl(out, self.spec.cf)])
+        Ok(vec![self.spec.output_shape(&self.base, out)?])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let n = self.kind.rank();

@@ -300,7 +300,7 @@ impl Layer for Dense {
         }
         let mut out = s.clone();
         *out.last_mut().expect("rank >= 1") = Some(self.units());
-        Ok(vec![out])
+        Ok(vec![activated_shape(&self.base, self.cfg.activation, out)?])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
@@ -348,9 +348,9 @@ impl Layer for Dense {
                 out
             }
         };
-        apply_activation(self.cfg.activation, &mut out, units);
         let mut shape = x.shape().to_vec();
         *shape.last_mut().expect("rank >= 1") = units;
+        apply_activation(&self.base, self.cfg.activation, &mut out, &mut shape)?;
         Ok(vec![make_tensor(&self.base, shape, out)?])
     }
     same_as_input!(mask);
@@ -382,19 +382,27 @@ impl ActivationLayer {
 impl Layer for ActivationLayer {
     layer_flags!(per_sample, downcast);
     layer_common!("Activation");
-    same_as_input!(shape, mask);
+    same_as_input!(mask);
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let s = one_shape(&self.base, inputs)?;
+        Ok(vec![activated_shape(
+            &self.base,
+            self.cfg.activation,
+            s.clone(),
+        )?])
+    }
     fn pointwise(&self) -> Option<crate::Pointwise> {
         let act = self.cfg.activation;
-        // Softmax and log-softmax are per row, not per value.
+        // Softmax, log-softmax and glu are per row, not per value.
         (!act.per_row())
             .then(|| std::sync::Arc::new(move |x: &mut [f32]| act.apply(x, 1)) as crate::Pointwise)
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let mut data = x.to_f32().into_owned();
-        let last = x.shape().last().copied().unwrap_or(1);
-        apply_activation(self.cfg.activation, &mut data, last);
-        Ok(vec![make_tensor(&self.base, x.shape().to_vec(), data)?])
+        let mut shape = x.shape().to_vec();
+        apply_activation(&self.base, self.cfg.activation, &mut data, &mut shape)?;
+        Ok(vec![make_tensor(&self.base, shape, data)?])
     }
 }
 

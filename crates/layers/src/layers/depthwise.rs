@@ -238,7 +238,7 @@ impl Layer for DepthwiseSeparable {
         let out = spatial_output(&s, channels, |i, len| {
             Ok(self.spec.dim(&self.base, i, len)?.0)
         })?;
-        Ok(vec![shape_from_cl(out, self.spec.cf)])
+        Ok(vec![self.spec.output_shape(&self.base, out)?])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let n = self.rank();

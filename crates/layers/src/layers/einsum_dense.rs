@@ -676,7 +676,8 @@ impl Layer for EinsumDense {
         Ok(())
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        Ok(vec![self.analyze(one_shape(&self.base, inputs)?)?.output])
+        let out = self.analyze(one_shape(&self.base, inputs)?)?.output;
+        Ok(vec![activated_shape(&self.base, self.activation, out)?])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
@@ -704,8 +705,8 @@ impl Layer for EinsumDense {
             }
             add_trailing(&mut out, &shape, &b, bias.shape());
         }
-        let last = shape.last().copied().unwrap_or(1);
-        apply_activation(self.activation, &mut out, last);
+        let mut shape = shape;
+        apply_activation(&self.base, self.activation, &mut out, &mut shape)?;
         Ok(vec![make_tensor(&self.base, shape, out)?])
     }
 }

@@ -28,7 +28,9 @@ mod build;
 mod extra;
 mod index;
 mod reduce;
+mod segment;
 mod shape;
+mod stats;
 
 pub(crate) use extra::{move_perm, ExtraOp};
 use index::{einsum, einsum_shape, parse_einsum};
@@ -37,6 +39,7 @@ pub(crate) use reduce::{
     concat, concat_shape, reduce, reduce_shape, scale_by_norm, weights_like, Reduce,
 };
 pub(crate) use shape::ShapeOp;
+pub(crate) use stats::StatOp;
 
 /// An int or a list of ints (a Keras 3 operation's axes, sizes, repeats).
 fn int_list(v: Option<&Value>) -> Option<Vec<i64>> {
@@ -297,6 +300,9 @@ pub(crate) enum Kind {
     /// sort, top_k, tril/triu (band), moveaxis, one_hot, image.resize
     /// (`keras3_ops/extra.rs`).
     Extra(ExtraOp),
+    /// count_nonzero, median / quantile, diagonal, segment reductions
+    /// (`keras3_ops/stats.rs`).
+    Stat(StatOp),
 }
 
 /// A Keras 3 operation node.
@@ -546,6 +552,7 @@ impl Layer for Operation {
             Kind::Shape(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::Einsum(e) => einsum_shape(e, inputs).map_err(|e| self.err(e))?,
             Kind::Extra(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
+            Kind::Stat(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
         };
         Ok(vec![out])
     }
@@ -871,6 +878,7 @@ impl Layer for Operation {
             }
             Kind::Shape(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::Extra(op) => op.call(input(0)?).map_err(err),
+            Kind::Stat(op) => op.call(inputs).map_err(err),
         }
     }
 }

@@ -467,7 +467,11 @@ impl Layer for LocallyConnected {
             shape.extend(out);
             shape.push(f);
         }
-        Ok(vec![shape])
+        Ok(vec![activated_shape(
+            &self.base,
+            self.cfg.activation,
+            shape,
+        )?])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
@@ -550,8 +554,7 @@ impl Layer for LocallyConnected {
             shape.extend(&g.output);
             shape.push(f);
         }
-        let last = *shape.last().expect("rank >= 3");
-        apply_activation(self.cfg.activation, &mut out, last);
+        apply_activation(&self.base, self.cfg.activation, &mut out, &mut shape)?;
         Ok(vec![make_tensor(&self.base, shape, out)?])
     }
 }

@@ -8,13 +8,17 @@
 //! `clip(0.2x + 0.5, 0, 1)`; see [`crate::Dialect`]) → `Rescaling(5/6)` →
 //! `Activation("hard_sigmoid")`. A layer with such an `activation` is kept
 //! as `<name>_linear` with a linear activation (its weights renamed),
-//! followed by that chain named `<name>`. Other activations TF.js lacks
+//! followed by that chain named `<name>`. Keras 3's `glu` (halves of the
+//! last axis, `a * sigmoid(b)`) → two bias-free `Dense` layers whose 0/1
+//! kernels select each half (the second with a sigmoid activation) →
+//! `Multiply`; exact for finite values. Other activations TF.js lacks
 //! (`exponential`), and these inside a recurrent cell or a wrapped layer,
 //! are refused.
 
-use super::{entry, Outcome, Site, Target};
+use super::{entry, f32_weight, zero_dense, Outcome, Site, Target};
 use crate::Dialect;
 use serde_json::{json, Map, Value};
+use tfjs_format::codec::DecodedWeight;
 
 // The runtimes an activation name resolves in, as bits.
 const TFJS: u8 = 1;
@@ -31,6 +35,8 @@ const ACTIVATIONS: &[(&str, u8)] = &[
     ("exponential", TF_KERAS | KERAS3),
     ("gelu", TFJS | TF_KERAS | KERAS3),
     ("gelu_new", TFJS),
+    // Keras 3's glu halves the last axis; neither TF.js nor tf_keras has it.
+    ("glu", KERAS3),
     ("hard_shrink", KERAS3),
     ("hard_sigmoid", TFJS | TF_KERAS | KERAS3),
     ("hard_silu", KERAS3),
@@ -99,6 +105,10 @@ enum Rewritable {
     /// `leaky_relu` (slope 0.2 in Keras 2's `tf.nn.leaky_relu` and Keras 3's
     /// activation): TF.js's `LeakyReLU` layer.
     LeakyRelu,
+    /// Keras 3's `glu`: the halves of the last axis selected by two 0/1
+    /// `Dense` kernels, `Multiply` of the first and the sigmoid of the
+    /// second.
+    Glu,
 }
 
 /// What `act` needs in a model of `dialect` written for `target`:
@@ -122,6 +132,7 @@ fn classify(act: &str, dialect: Dialect, target: Target) -> Result<Option<Rewrit
         }
         "hard_silu" | "hard_swish" if !keras3_target => Ok(Some(Rewritable::HardSilu)),
         "leaky_relu" if target == Target::Tfjs => Ok(Some(Rewritable::LeakyRelu)),
+        "glu" if !keras3_target => Ok(Some(Rewritable::Glu)),
         a if target.knows(a) => Ok(None),
         a => Err(format!(
             "{} has no {a} activation and no exact rewrite exists",
@@ -248,8 +259,59 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         }
         json!([linear, 0, 0, {}])
     };
+    if kind == Rewritable::Glu {
+        // The halves' size: the layer's output's last axis.
+        let half = match site
+            .shapes
+            .and_then(|s| s.outputs.first())
+            .and_then(|s| s.last())
+        {
+            Some(Some(h)) if *h > 0 => *h,
+            _ => return Outcome::Cannot("glu: its output's last axis is unknown".into()),
+        };
+        let (glu_layers, glu_weights) = glu_chain(name, x, half);
+        layers.extend(glu_layers);
+        weights.extend(glu_weights);
+        return Outcome::Replace { layers, weights };
+    }
     layers.extend(chain(kind, name, x));
     Outcome::Replace { layers, weights }
+}
+
+/// Keras's `glu` of `x` (last axis `2 · half`): `Dense` layers without
+/// bias whose 0/1 kernels select the first and the second half (each
+/// output is one input times 1 plus zeros: the same value), a sigmoid on
+/// the second, `Multiply`; the last named `name`.
+fn glu_chain(name: &str, x: Value, half: usize) -> (Vec<Value>, Vec<DecodedWeight>) {
+    let mut layers = Vec::new();
+    let mut weights = Vec::new();
+    let mut halves = Vec::new();
+    for (k, (suffix, activation)) in [("glu_a", "linear"), ("glu_b", "sigmoid")]
+        .into_iter()
+        .enumerate()
+    {
+        let step = format!("{name}_{suffix}");
+        let mut config = zero_dense(half, false);
+        config["activation"] = json!(activation);
+        let mut kernel = vec![0f32; 2 * half * half];
+        for j in 0..half {
+            kernel[(k * half + j) * half + j] = 1.0;
+        }
+        weights.push(f32_weight(
+            format!("{step}/kernel"),
+            vec![2 * half, half],
+            kernel,
+        ));
+        layers.push(entry(&step, "Dense", config, vec![json!([x.clone()])]));
+        halves.push(json!([step, 0, 0, {}]));
+    }
+    layers.push(entry(
+        name,
+        "Multiply",
+        json!({}),
+        vec![Value::Array(halves)],
+    ));
+    (layers, weights)
 }
 
 /// A `hard_sigmoid` of one meaning as the other's on a scaled input
@@ -260,7 +322,7 @@ fn fold_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outcome> {
     let scale: f32 = match kind {
         Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
         Rewritable::Keras2HardSigmoid => 1.2,
-        Rewritable::HardSilu | Rewritable::LeakyRelu => return None,
+        Rewritable::HardSilu | Rewritable::LeakyRelu | Rewritable::Glu => return None,
     };
     // The weights that scale the output: a separable convolution's
     // pointwise kernel (not its depthwise one), every other kernel, biases.
@@ -306,7 +368,7 @@ fn fold_recurrent_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outc
     let scale: f32 = match kind {
         Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
         Rewritable::Keras2HardSigmoid => 1.2,
-        Rewritable::HardSilu | Rewritable::LeakyRelu => return None,
+        Rewritable::HardSilu | Rewritable::LeakyRelu | Rewritable::Glu => return None,
     };
     let (gates, units_key): (&[usize], &str) = match site.class_name {
         "LSTM" => (&[0, 1, 3], "units"),
@@ -369,6 +431,7 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
                 vec![json!([x, r(step("div6"))])],
             ),
         ],
+        Rewritable::Glu => unreachable!("glu_chain builds it"),
         Rewritable::LeakyRelu => vec![entry(
             name,
             "LeakyReLU",

@@ -276,6 +276,23 @@ fn keras3_reduction(function: &str) -> Option<&'static str> {
     })
 }
 
+/// Keras 3's segment operation for `tf.math.(unsorted_)segment_*`, and
+/// whether it is sorted (Keras has no mean or sqrt_n).
+fn keras3_segment(function: &str) -> Option<(&'static str, bool)> {
+    let (sorted, how) = match function.strip_prefix("math.unsorted_segment_") {
+        Some(how) => (false, how),
+        None => (true, function.strip_prefix("math.segment_")?),
+    };
+    let class = match how {
+        "sum" => "SegmentSum",
+        "max" => "SegmentMax",
+        "min" => "SegmentMin",
+        "prod" => "SegmentProd",
+        _ => return None,
+    };
+    Some((class, sorted))
+}
+
 /// The Keras 3 operation computing `tf.<function>` of a `TFOpLambda` call.
 fn tf_op_for_keras3(name: &str, class: &str, function: &str, call: &Call) -> Result<Keras3Op> {
     let e = |msg: String| err(name, class, format!("tf.{function}: {msg}"));
@@ -325,6 +342,36 @@ fn tf_op_for_keras3(name: &str, class: &str, function: &str, call: &Call) -> Res
     let axis = |default: i64| get("axis").unwrap_or(default.into());
     match function {
         "identity" => op("keras.layers", "Identity", json!({}), vec![x]),
+        "math.count_nonzero" => {
+            if get("keepdims") == Some(true.into()) {
+                return Err(e("keepdims=True has no Keras 3 equivalent".into()));
+            }
+            op(numpy, "CountNonzero", json!({"axis": get("axis")}), vec![x])
+        }
+        "linalg.diag_part" => match get("k").unwrap_or(0.into()) {
+            k if k.is_i64() => op(
+                numpy,
+                "Diagonal",
+                json!({"offset": k, "axis1": -2, "axis2": -1}),
+                vec![x],
+            ),
+            _ => Err(e("a band of diagonals (k a pair) has no Keras 3 equivalent".into())),
+        },
+        f if keras3_segment(f).is_some() => {
+            let (class, sorted) = keras3_segment(f).expect("checked");
+            let ids = get("segment_ids").ok_or_else(|| e("no segment_ids".into()))?;
+            // Keras 3 takes 1-D ids only (tf.math's may cover several
+            // leading axes); a tensor's rank is not known here.
+            if is_tensor(&ids) || ids.as_array().is_none_or(|a| a.iter().any(Value::is_array)) {
+                return Err(e(
+                    "Keras 3's segment operations take constant 1-D segment ids only (this \
+                     export cannot tell a tensor's rank)"
+                        .into(),
+                ));
+            }
+            let config = json!({"num_segments": get("num_segments"), "sorted": sorted});
+            op("keras.src.ops.math", class, config, vec![x, numpy_array(ids)])
+        }
         "nn.gelu" => op(
             nn,
             "Gelu",

@@ -477,6 +477,42 @@ fn op_for_tf_keras(
                            "method": cfg("interpolation").unwrap_or("bilinear".into())})),
             )
         }
+        "CountNonzero" => unary_node(
+            "math.count_nonzero",
+            obj(json!({"axis": cfg("axis").unwrap_or(Value::Null), "dtype": "int32"})),
+        ),
+        "Diagonal" => {
+            let axis = |k: &str, d: i64| cfg(k).and_then(|a| a.as_i64()).unwrap_or(d);
+            if (axis("axis1", 0), axis("axis2", 1)) != (-2, -1) {
+                return Err(e(
+                    "only a diagonal of the last two axes (axis1=-2, axis2=-1) has a \
+                     tf.linalg.diag_part equivalent here",
+                ));
+            }
+            unary_node(
+                "linalg.diag_part",
+                obj(json!({"k": cfg("offset").unwrap_or(0.into())})),
+            )
+        }
+        "SegmentSum" | "SegmentMax" | "SegmentMin" | "SegmentProd" => {
+            let ids = args.get(1).cloned().ok_or_else(|| e("no segment_ids"))?;
+            let how = op["Segment".len()..].to_lowercase();
+            if cfg("sorted") == Some(true.into()) {
+                let f = format!("math.segment_{how}");
+                return unary_node(&f, obj(json!({"segment_ids": ids})));
+            }
+            let n = cfg("num_segments")
+                .filter(|n| !n.is_null())
+                .ok_or_else(|| {
+                    e("num_segments=None has no tf.math.unsorted_segment_* equivalent")
+                })?;
+            let f = format!("math.unsorted_segment_{how}");
+            unary_node(&f, obj(json!({"segment_ids": ids, "num_segments": n})))
+        }
+        "Median" | "Quantile" => Err(e(
+            "TensorFlow has no median or quantile function tf_keras saves (only \
+             tensorflow_probability's); export to .keras instead",
+        )),
         "HardSigmoid" | "HardSilu" | "HardSwish" => Err(e(
             "tf_keras has no tf.* function for it (no hard_sigmoid/hard_silu in TensorFlow); \
              export to .keras instead",

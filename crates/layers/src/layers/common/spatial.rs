@@ -448,6 +448,13 @@ impl ConvSpec {
         Ok((out, before))
     }
 
+    /// The layer's output shape from its channels-last shape `out_cl`: in
+    /// the layer's data format, after its activation (`glu` halves the
+    /// last axis).
+    pub(crate) fn output_shape(&self, base: &Base, out_cl: Shape) -> Result<Shape> {
+        super::activated_shape(base, self.activation, shape_from_cl(out_cl, self.cf))
+    }
+
     /// The layer's output from the channels-last convolution result `data`
     /// (`[batch, out…, channels]`): activated, in the layer's data format.
     pub(crate) fn output(
@@ -460,16 +467,18 @@ impl ConvSpec {
     ) -> Result<Tensor> {
         let out_sp = geo.iter().map(|g| g.0);
         if self.cf && self.activation.per_row() {
-            // Keras applies softmax-like activations along the output's
-            // last axis, which channels_first makes the last spatial one.
+            // Keras applies softmax-like activations (and glu) along the
+            // output's last axis, which channels_first makes the last
+            // spatial one.
             let y = spatial_result(base, batch, out_sp, channels, data, self.cf)?;
-            let last = *y.shape().last().unwrap_or(&1);
+            let mut shape = y.shape().to_vec();
             let mut data = y.to_f32().into_owned();
-            super::apply_activation(self.activation, &mut data, last);
-            return make_tensor(base, y.shape().to_vec(), data);
+            super::apply_activation(base, self.activation, &mut data, &mut shape)?;
+            return make_tensor(base, shape, data);
         }
-        super::apply_activation(self.activation, &mut data, channels);
-        spatial_result(base, batch, out_sp, channels, data, self.cf)
+        let mut channels = [channels];
+        super::apply_activation(base, self.activation, &mut data, &mut channels)?;
+        spatial_result(base, batch, out_sp, channels[0], data, self.cf)
     }
 
     /// Write the spec in TF.js's key order (after `filters`): the window,

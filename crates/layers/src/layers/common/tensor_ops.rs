@@ -118,16 +118,66 @@ pub(crate) fn zip_new<F: Fn(f32, f32) -> f32 + Sync + Send>(
     }
 }
 
-/// Apply an activation in place (parallel for large slices).
-pub(crate) fn apply_activation(act: Activation, x: &mut [f32], last_dim: usize) {
+/// Apply a layer's activation in place (parallel for large slices) to its
+/// output `x` of shape `shape` (rows along the last axis). `glu` halves
+/// the last axis: `x` and `shape` follow (an odd size is an error naming
+/// the layer, as Keras refuses it).
+pub(crate) fn apply_activation(
+    base: &Base,
+    act: Activation,
+    x: &mut Vec<f32>,
+    shape: &mut [usize],
+) -> Result<()> {
+    let last_dim = shape.last().copied().unwrap_or(1);
     match act {
         Activation::Linear => {}
+        Activation::Glu => {
+            let half = act
+                .last_dim_after(last_dim)
+                .filter(|_| !shape.is_empty())
+                .ok_or_else(|| glu_err(base, shape.iter().map(|&d| Some(d))))?;
+            act.apply(x, last_dim);
+            x.truncate(x.len() / 2);
+            if let Some(l) = shape.last_mut() {
+                *l = half;
+            }
+        }
         _ if act.per_row() => act.apply(x, last_dim),
         _ if x.len() >= 1 << 16 => x
             .par_chunks_mut(1 << 14)
             .for_each(|c| act.apply(c, last_dim)),
         _ => act.apply(x, last_dim),
     }
+    Ok(())
+}
+
+/// A layer's output shape `shape` (before its activation) after `act`:
+/// `glu` halves the last axis (unknown stays unknown; odd is an error
+/// naming the layer); other activations keep it.
+pub(crate) fn activated_shape(base: &Base, act: Activation, mut shape: Shape) -> Result<Shape> {
+    if act == Activation::Glu {
+        let after = match shape.last() {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(n)) => act.last_dim_after(*n).map(Some),
+        };
+        let after = after.ok_or_else(|| glu_err(base, shape.iter().copied()))?;
+        *shape.last_mut().expect("rank >= 1") = after;
+    }
+    Ok(shape)
+}
+
+fn glu_err(base: &Base, shape: impl Iterator<Item = Option<usize>>) -> crate::LayersError {
+    let shape: Shape = shape.collect();
+    base.err(format!(
+        "activation glu splits the last axis in halves; the output before it, {}, has {}",
+        super::shape_str(&shape),
+        if shape.is_empty() {
+            "no axis"
+        } else {
+            "an odd last axis"
+        }
+    ))
 }
 
 /// Apply `f` in place, in parallel chunks on large tensors; the chunk size is a multiple of every SIMD width, so

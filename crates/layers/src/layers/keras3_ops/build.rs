@@ -129,6 +129,8 @@ impl Operation {
             Kind::Shape(shape_op?)
         } else if let Some(extra) = ExtraOp::from_config(op, c) {
             Kind::Extra(extra?)
+        } else if let Some(stat) = StatOp::from_config(op, c, args) {
+            Kind::Stat(stat?)
         } else if let Some(w) = (op == "Average")
             .then(|| ctx.call_kwargs.and_then(|k| k.get("weights")))
             .flatten()

@@ -67,6 +67,30 @@ pub(crate) fn reduce_shape(
         .collect())
 }
 
+/// The reduced axes of a shape (sorted), the kept ones, and the output
+/// shape.
+type Layout = (Vec<usize>, Vec<usize>, Vec<usize>);
+
+/// The reduced axes of shape `s` (sorted), the kept ones, and the output
+/// shape (with `keepdims`, 1 for each reduced axis).
+pub(crate) fn reduce_layout(
+    s: &[usize],
+    axes: &Option<Vec<i64>>,
+    keepdims: bool,
+) -> std::result::Result<Layout, String> {
+    let ax = resolve_axes(axes, s.len())
+        .ok_or_else(|| format!("axis {axes:?} out of range for {s:?}"))?;
+    let kept: Vec<usize> = (0..s.len()).filter(|i| !ax.contains(i)).collect();
+    let shape: Vec<usize> = (0..s.len())
+        .filter_map(|i| match (ax.contains(&i), keepdims) {
+            (true, true) => Some(1),
+            (true, false) => None,
+            (false, _) => Some(s[i]),
+        })
+        .collect();
+    Ok((ax, kept, shape))
+}
+
 /// Reduce `x` over `axes` (`None`: all), Keras/TensorFlow semantics.
 pub(crate) fn reduce(
     x: &Tensor,
@@ -75,18 +99,9 @@ pub(crate) fn reduce(
     keepdims: bool,
 ) -> std::result::Result<Tensor, String> {
     let s = x.shape();
-    let ax = resolve_axes(axes, s.len())
-        .ok_or_else(|| format!("axis {axes:?} out of range for {s:?}"))?;
-    let kept: Vec<usize> = (0..s.len()).filter(|i| !ax.contains(i)).collect();
+    let (ax, kept, shape) = reduce_layout(s, axes, keepdims)?;
     let out_n: usize = kept.iter().map(|&i| s[i]).product();
     let count: usize = ax.iter().map(|&i| s[i]).product();
-    let shape: Vec<usize> = (0..s.len())
-        .filter_map(|i| match (ax.contains(&i), keepdims) {
-            (true, true) => Some(1),
-            (true, false) => None,
-            (false, _) => Some(s[i]),
-        })
-        .collect();
     let mut strides = vec![1usize; s.len()];
     for d in (0..s.len().saturating_sub(1)).rev() {
         strides[d] = strides[d + 1] * s[d + 1];

@@ -106,10 +106,22 @@ pub(super) fn seq_dims(layer: &str, shape: &[usize]) -> Result<(usize, usize, us
 
 /// `activation` (default tanh) and `recurrent_activation` (default hard
 /// sigmoid), which every gated cell reads.
+/// `glu`, which halves the last axis, is refused: the state would shrink
+/// at every step (Keras fails on it when the layer is called).
 pub(super) fn gate_activations(c: &ConfigReader<'_>) -> Result<(Activation, Activation)> {
+    let read = |key: &str, default: Activation| -> Result<Activation> {
+        match activation_or(c, key, default)? {
+            Activation::Glu => Err(c.err(
+                key,
+                "glu halves the last axis, so a recurrent cell's state would not keep its \
+                 size (Keras cannot run this layer either)",
+            )),
+            a => Ok(a),
+        }
+    };
     Ok((
-        activation_or(c, "activation", Activation::Tanh)?,
-        activation_or(c, "recurrent_activation", Activation::HardSigmoid)?,
+        read("activation", Activation::Tanh)?,
+        read("recurrent_activation", Activation::HardSigmoid)?,
     ))
 }
 

@@ -439,6 +439,12 @@ impl TfOpLambda {
                     transpose_b: flag("transpose_b") || flag("adjoint_b"),
                 })
             }
+            (Func::Op, f) if super::super::keras3_ops::StatOp::from_tf(f, kwargs).is_some() => {
+                let op = super::super::keras3_ops::StatOp::from_tf(f, kwargs)
+                    .expect("checked above")
+                    .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?;
+                Some(super::super::keras3_ops::Kind::Stat(op))
+            }
             (Func::Op, f) if super::super::keras3_ops::ExtraOp::from_tf(f, kwargs).is_some() => {
                 let op = super::super::keras3_ops::ExtraOp::from_tf(f, kwargs)
                     .expect("checked above")

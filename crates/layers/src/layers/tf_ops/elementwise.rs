@@ -219,6 +219,15 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "__operators__.getitem" => Op,
         "sort" | "math.top_k" | "nn.top_k" | "linalg.band_part" | "matrix_band_part" => Op,
         "experimental.numpy.moveaxis" | "roll" | "manip.roll" => Op,
+        // keras3_ops/stats.rs.
+        "math.count_nonzero" | "linalg.diag_part" => Op,
+        "math.unsorted_segment_sum" | "math.unsorted_segment_max" | "math.unsorted_segment_min" => {
+            Op
+        }
+        "math.unsorted_segment_prod" | "math.unsorted_segment_mean" => Op,
+        "math.unsorted_segment_sqrt_n" | "math.segment_sum" | "math.segment_max" => Op,
+        "math.segment_min" | "math.segment_prod" | "math.segment_mean" => Op,
+        "boolean_mask" | "compat.v1.boolean_mask" => Op,
         "expand_dims" | "compat.v1.expand_dims" => Shape(ShapeFn::ExpandDims),
         "squeeze" | "compat.v1.squeeze" => Shape(ShapeFn::Squeeze),
         "stack" => Shape(ShapeFn::Stack),
