@@ -12,7 +12,9 @@
 //! first call at a batch size runs whole untimed (it packs weights and
 //! grows buffers), the next four alternate sliced and whole, and the batch
 //! size then keeps the way whose best time was lower (whole unless slices
-//! win by 10%: they also take the other cores).
+//! win by 10%: they also take the other cores). Only batches whose largest
+//! layer output is small are tried whole (`WHOLE_BATCH_BYTES` in
+//! `exec.rs`); larger ones are always sliced.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

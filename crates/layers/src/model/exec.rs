@@ -91,7 +91,19 @@ impl Model {
                 .collect();
             return self.run(owned, masks);
         };
-        let choice = self.batch_split.choose(batch);
+        // Whole batches are tried only where a layer output of the whole
+        // batch stays small (the models whose slices can cost more than
+        // they save); larger ones are always sliced, which also bounds a
+        // predict's memory as before.
+        let small = self
+            .largest_sample_bytes()
+            .and_then(|b| b.checked_mul(batch))
+            .is_some_and(|b| b <= WHOLE_BATCH_BYTES);
+        let choice = if small {
+            self.batch_split.choose(batch)
+        } else {
+            batch_split::Choice::Settled(true)
+        };
         let started = std::time::Instant::now();
         let out = if choice.sliced() {
             self.run_slices(batch, threads, &inputs)
@@ -427,6 +439,9 @@ impl Model {
 
 /// Target bytes of a batch slice's largest activation (about a core's L2).
 const SLICE_BYTES: usize = 2 << 20;
+/// Largest activation of a whole batch up to which running it unsliced is
+/// tried ([`batch_split`]).
+const WHOLE_BATCH_BYTES: usize = 16 << 20;
 
 /// Samples `a..b` of `t` (its first axis).
 fn batch_slice(t: &Tensor, a: usize, b: usize) -> Result<Tensor> {
