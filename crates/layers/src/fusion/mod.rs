@@ -30,7 +30,9 @@ use crate::{Layer, Pointwise, Tensor, TensorData};
 use tfjs_kernels::{Conv2dParams, FusedActivation, PackedMatrix, Padding};
 
 mod buffer_pool;
+mod padded_pool;
 pub(crate) use buffer_pool::BufferPool;
+pub(crate) use padded_pool::PaddedMaxPool;
 
 /// What to do at one exec position.
 #[derive(Debug)]
@@ -39,6 +41,8 @@ pub(crate) enum Step {
     /// Computed by an earlier fused step.
     Skip,
     Fused(Box<FusedConv>),
+    /// `ZeroPadding2D` + `MaxPooling2D` ([`PaddedMaxPool`]).
+    PaddedPool(Box<PaddedMaxPool>),
 }
 
 /// The plan: one step per exec position.
@@ -262,6 +266,16 @@ impl Plan {
                 }),
             };
             let Some(mut f) = fused else {
+                // ZeroPadding2D whose only consumer is a max pooling.
+                let padded_pool = zero_padding(layer).and_then(|pad| {
+                    let q = next(out)?;
+                    let (pool, _, pool_out) = simple(q)?;
+                    PaddedMaxPool::new(pool, pad, input, pool_out, [pos, q])
+                });
+                if let Some(pp) = padded_pool {
+                    steps[pp.chain[1]] = Step::Skip;
+                    steps[pos] = Step::PaddedPool(Box::new(pp));
+                }
                 continue;
             };
             if !epilogues && !f.epilogue.is_empty() {

@@ -169,3 +169,49 @@ fn pointwise_gate_and_residual_epilogues_match_the_layers_bit_for_bit() {
         assert_eq!(a.to_bits(), b.to_bits(), "value {i}: fused {a}, layers {b}");
     }
 }
+
+/// ZeroPadding2D before a `valid` MaxPooling2D becomes one step (the pool
+/// over the unpadded input, border windows raised to 0): bit for bit what
+/// the two layers compute, on inputs with negative values (where the
+/// zeros of the padding win) and asymmetric paddings and strides; a pool
+/// whose window is not wider than the padding keeps the layers.
+#[test]
+fn zero_padding_folds_into_the_next_max_pooling() {
+    let pad = |n: &str, p: serde_json::Value| json!({"class_name": "ZeroPadding2D", "config": {"name": n, "padding": p}});
+    let max = |n: &str, k: serde_json::Value, s: serde_json::Value| {
+        json!({"class_name": "MaxPooling2D",
+        "config": {"name": n, "pool_size": k, "strides": s, "padding": "valid"}})
+    };
+    let layers = json!([
+        {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [null, 9, 8, 3]}},
+        pad("p1", json!([[1, 1], [1, 1]])),
+        max("m1", json!([3, 3]), json!([2, 2])),
+        pad("p2", json!([[0, 2], [1, 0]])),
+        max("m2", json!([3, 2]), json!([1, 2])),
+        pad("p3", json!([[2, 2], [0, 0]])),
+        max("m3", json!([2, 2]), json!([1, 1]))
+    ]);
+    let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+    let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 3).unwrap();
+    let (fused, unfused) = (build(), build());
+    let plan = Plan::build(&fused);
+    let folded = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::PaddedPool(_)))
+        .count();
+    // p3's padding of 2 is as wide as m3's window: not folded.
+    assert_eq!(folded, 2);
+    unfused.plan.set(Plan::default()).unwrap();
+    // Channel 0 all negative: its border windows are the padding's zeros.
+    let (g, w) = fused_and_unfused(&fused, &unfused, vec![2, 9, 8, 3], |i| {
+        let v = ((i * 29 % 53) as f32) / 26.0;
+        if i % 3 == 0 {
+            -0.5 - v
+        } else {
+            v - 1.3
+        }
+    });
+    assert!(w.contains(&0.0) && w.iter().any(|&v| v > 0.0));
+    assert_eq!(g, w);
+}

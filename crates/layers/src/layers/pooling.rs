@@ -62,10 +62,21 @@ impl Pooling {
     fn rank(&self) -> usize {
         self.pool_size.len()
     }
+
+    /// `(pool_size, strides)` of a channels-last `MaxPooling2D` with
+    /// `valid` padding (the fusion of a preceding `ZeroPadding2D`).
+    pub(crate) fn valid_max_2d(&self) -> Option<([usize; 2], [usize; 2])> {
+        match (self.pool_size.as_slice(), self.strides.as_slice()) {
+            (&[kh, kw], &[sh, sw]) if self.is_max && !self.cf && self.padding == Padding::Valid => {
+                Some(([kh, kw], [sh, sw]))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Layer for Pooling {
-    layer_flags!(per_sample);
+    layer_flags!(per_sample, downcast);
     fn class_name(&self) -> &str {
         class_by_rank(POOLING[usize::from(self.is_max)].0, self.rank())
     }

@@ -189,6 +189,7 @@ impl Model {
             .map(|(pos, elapsed)| {
                 let chain = match plan.step(pos) {
                     fusion::Step::Fused(f) => f.chain.clone(),
+                    fusion::Step::PaddedPool(f) => f.chain.clone(),
                     _ => vec![pos],
                 };
                 let name = |p: usize| self.layers[self.exec[p].0].name().to_string();
@@ -256,6 +257,13 @@ impl Model {
                     if !f.run(self, &mut slots, &mut mask_slots, &mut pool, &mut live) {
                         // Unexpected input: run the layers one by one (their
                         // own checks report the problem).
+                        for &p in &f.chain {
+                            self.run_node(p, &mut slots, &mut mask_slots, &mut pool, &mut live)?;
+                        }
+                    }
+                }
+                fusion::Step::PaddedPool(f) => {
+                    if !f.run(self, &mut slots, &mut mask_slots, &mut pool, &mut live) {
                         for &p in &f.chain {
                             self.run_node(p, &mut slots, &mut mask_slots, &mut pool, &mut live)?;
                         }
