@@ -6,9 +6,11 @@
 //! cache, chunk by chunk: pointwise layers ([`Layer::pointwise`]: swish,
 //! `x + 3`, ReLU6, `x * (1/6)`, …), gates `Multiply([y, g(y)])` with `g` a
 //! chain of them (hard-swish as Keras 2 writes it) and a residual
-//! `Add([y, skip])`. Every value is computed with the layers' own
-//! arithmetic, so the numbers do not change. The layers themselves
-//! (configs and weights, which are what gets saved) are untouched.
+//! `Add([y, skip])`; and `ZeroPadding2D` + a `valid` `MaxPooling2D` as one
+//! pooling step ([`PaddedMaxPool`]). Every value is computed with the
+//! layers' own arithmetic, so the numbers do not change. The layers
+//! themselves (configs and weights, which are what gets saved) are
+//! untouched.
 
 //!
 //! Chains are found on typed layers (downcast through [`Layer::as_any`]):
