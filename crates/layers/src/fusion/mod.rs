@@ -705,26 +705,36 @@ impl FusedConv {
             return false;
         };
         // The input's last reader is the chain's first layer (wherever the
-        // chain runs).
-        if model.last_use[self.input] == self.chain[0] {
-            if let Some(x) = slots[self.input].take() {
-                *live = live.saturating_sub(x.len() as u64 * 4);
-                pool.give(x);
-            }
-            mask_slots[self.input] = None;
-        }
-        // Residuals whose last use was the chain's Add.
-        for &t in &self.release {
-            if let Some(x) = slots[t].take() {
-                *live = live.saturating_sub(x.len() as u64 * 4);
-                pool.give(x);
-            }
-        }
-        *live += y.len() as u64 * 4;
-        slots[self.output] = Some(y);
-        mask_slots[self.output] = None;
+        // chain runs); residuals whose last use was the chain's Add.
+        let input_done = model.last_use[self.input] == self.chain[0];
+        let released = input_done.then_some(self.input).into_iter();
+        let released = released.chain(self.release.iter().copied());
+        finish_step(released, self.output, y, slots, mask_slots, pool, live);
         true
     }
+}
+
+/// The end of a fused step: the tensors in `released` (read for the last
+/// time) go back to the pool, and its output `y` into slot `output`.
+fn finish_step(
+    released: impl Iterator<Item = usize>,
+    output: usize,
+    y: Tensor,
+    slots: &mut [Option<Tensor>],
+    mask_slots: &mut [Option<Tensor>],
+    pool: &mut BufferPool,
+    live: &mut u64,
+) {
+    for t in released {
+        if let Some(x) = slots[t].take() {
+            *live = live.saturating_sub(x.len() as u64 * 4);
+            pool.give(x);
+        }
+        mask_slots[t] = None;
+    }
+    *live += y.len() as u64 * 4;
+    slots[output] = Some(y);
+    mask_slots[output] = None;
 }
 
 impl FusedConv {

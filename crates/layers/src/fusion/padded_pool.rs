@@ -113,15 +113,16 @@ impl PaddedMaxPool {
         let Ok(y) = Tensor::from_f32(vec![b, p.out_h, p.out_w, c], out) else {
             return false;
         };
-        if model.last_use[self.input] == self.chain[0] {
-            if let Some(x) = slots[self.input].take() {
-                *live = live.saturating_sub(x.len() as u64 * 4);
-                pool.give(x);
-            }
-        }
-        *live += y.len() as u64 * 4;
-        slots[self.output] = Some(y);
-        mask_slots[self.output] = None;
+        let released = (model.last_use[self.input] == self.chain[0]).then_some(self.input);
+        super::finish_step(
+            released.into_iter(),
+            self.output,
+            y,
+            slots,
+            mask_slots,
+            pool,
+            live,
+        );
         true
     }
 }
