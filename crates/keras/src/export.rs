@@ -72,9 +72,13 @@ fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
     Ok((json!({"class_name": class, "config": config}), layers))
 }
 
-/// `check` on every layer entry of the model config `mc`, nested models'
-/// layers included (not the nested models' own entries).
-fn check_layer_entries(mc: &Value, check: &mut dyn FnMut(&Value) -> Result<()>) -> Result<()> {
+/// `check(entry, name, class)` on every layer entry of the model config
+/// `mc`, nested models' layers included (not the nested models' own
+/// entries).
+fn check_layer_entries(
+    mc: &Value,
+    check: &mut dyn FnMut(&Value, &str, &str) -> Result<()>,
+) -> Result<()> {
     for l in mc
         .pointer("/config/layers")
         .and_then(Value::as_array)
@@ -84,7 +88,7 @@ fn check_layer_entries(mc: &Value, check: &mut dyn FnMut(&Value) -> Result<()>) 
         if tfjs_format::topology::is_model_entry(l) {
             check_layer_entries(l, check)?;
         } else {
-            check(l)?;
+            check(l, layer_entry_name(l).unwrap_or(""), layer_entry_class(l))?;
         }
     }
     Ok(())
@@ -94,8 +98,8 @@ fn check_layer_entries(mc: &Value, check: &mut dyn FnMut(&Value) -> Result<()>) 
 /// as one list per cell, which the flat call of the saved topology does
 /// not say; such a model is an error naming the layer.
 fn stacked_cells_with_initial_states(mc: &Value) -> Result<()> {
-    check_layer_entries(mc, &mut |l| {
-        let stacked = layer_entry_class(l) == "RNN"
+    check_layer_entries(mc, &mut |l, name, class| {
+        let stacked = class == "RNN"
             && l.pointer("/config/cell").is_some_and(|c| {
                 c.is_array()
                     || c.get("class_name").and_then(Value::as_str) == Some("StackedRNNCells")
@@ -108,9 +112,8 @@ fn stacked_cells_with_initial_states(mc: &Value) -> Result<()> {
             .any(|n| n.as_array().is_some_and(|t| t.len() > 1));
         if stacked && with_states {
             return Err(KerasError::msg(format!(
-                "layer `{}` (RNN): an RNN over stacked cells called with initial states \
-                 cannot be exported yet (Keras takes them as one list per cell)",
-                layer_entry_name(l).unwrap_or("")
+                "layer `{name}` (RNN): an RNN over stacked cells called with initial states \
+                 cannot be exported yet (Keras takes them as one list per cell)"
             )));
         }
         Ok(())

@@ -576,12 +576,7 @@ const TF_KERAS_ONLY: &[&str] = &["RandomFourierFeatures"];
 /// kernels than tf_keras's: a layer using `gaussian` or `mitchellcubic` is
 /// an error naming it, as is a layer of [`TF_KERAS_ONLY`].
 fn keras3_lacks(mc: &Value) -> Result<()> {
-    check_layer_entries(mc, &mut |l| {
-        let name = l
-            .pointer("/config/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let class = layer_entry_class(l);
+    check_layer_entries(mc, &mut |l, name, class| {
         if TF_KERAS_ONLY.contains(&class) {
             return Err(KerasError::msg(format!(
                 "layer `{name}` ({class}): Keras 3 has no such layer (only tf_keras has); \

@@ -74,12 +74,7 @@ const KERAS3_ONLY_CLASSES: &[&str] = &[
 /// it cannot be built from that), nor the layers of [`KERAS3_ONLY_CLASSES`]:
 /// a layer using one is an error naming it.
 fn tf_keras_lacks(mc: &Value) -> Result<()> {
-    check_layer_entries(mc, &mut |l| {
-        let name = l
-            .pointer("/config/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let class = layer_entry_class(l);
+    check_layer_entries(mc, &mut |l, name, class| {
         let act = l.pointer("/config/activation").and_then(Value::as_str);
         if let Some(a @ ("hard_silu" | "hard_swish")) = act {
             return Err(KerasError::msg(format!(

@@ -47,6 +47,55 @@ pub(crate) enum Step {
     PaddedPool(Box<PaddedMaxPool>),
 }
 
+impl Step {
+    /// The exec positions a fused step covers (`None` for the others).
+    pub(crate) fn chain(&self) -> Option<&[usize]> {
+        match self {
+            Step::Fused(f) => Some(&f.chain),
+            Step::PaddedPool(f) => Some(&f.chain),
+            Step::Run | Step::Skip => None,
+        }
+    }
+
+    /// Run a fused step; `false` (nothing done) when its input is not what
+    /// it expects, and the executor runs its layers one by one (their own
+    /// checks report the problem).
+    pub(crate) fn run_fused(&self, model: &Model, io: &mut StepIo<'_>) -> bool {
+        match self {
+            Step::Fused(f) => f.run(model, io),
+            Step::PaddedPool(f) => f.run(model, io),
+            Step::Run | Step::Skip => false,
+        }
+    }
+}
+
+/// What a fused step reads and writes: the executor's tensor and mask
+/// slots, its buffer pool and its count of live bytes.
+pub(crate) struct StepIo<'a> {
+    pub slots: &'a mut [Option<Tensor>],
+    pub mask_slots: &'a mut [Option<Tensor>],
+    pub pool: &'a mut BufferPool,
+    pub live: &'a mut u64,
+}
+
+impl StepIo<'_> {
+    /// The end of a fused step: the tensors in `released` (read for the
+    /// last time) go back to the pool, and its output `y` into slot
+    /// `output`.
+    fn finish(&mut self, released: impl Iterator<Item = usize>, output: usize, y: Tensor) {
+        for t in released {
+            if let Some(x) = self.slots[t].take() {
+                *self.live = self.live.saturating_sub(x.len() as u64 * 4);
+                self.pool.give(x);
+            }
+            self.mask_slots[t] = None;
+        }
+        *self.live += y.len() as u64 * 4;
+        self.slots[output] = Some(y);
+        self.mask_slots[output] = None;
+    }
+}
+
 /// The plan: one step per exec position.
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
@@ -624,15 +673,8 @@ impl FusedConv {
 
     /// Run the chain (at its `run_at`). Returns false (touching
     /// nothing) when the input is not what the fused kernel expects.
-    pub(crate) fn run(
-        &self,
-        model: &Model,
-        slots: &mut [Option<Tensor>],
-        mask_slots: &mut [Option<Tensor>],
-        pool: &mut BufferPool,
-        live: &mut u64,
-    ) -> bool {
-        let Some(x) = slots[self.input].as_ref() else {
+    fn run(&self, model: &Model, io: &mut StepIo<'_>) -> bool {
+        let Some(x) = io.slots[self.input].as_ref() else {
             return false;
         };
         let (TensorData::F32(xd), [b, h, w, c]) = (x.data(), x.shape()) else {
@@ -666,7 +708,7 @@ impl FusedConv {
         let xd = match (&self.pre_depthwise, pre) {
             (Some(pd), Some(mut q)) => {
                 q.batch = b;
-                let mut y = pool.take(q.output_len());
+                let mut y = io.pool.take(q.output_len());
                 let act = FusedActivation::Linear;
                 tfjs_kernels::depthwise_conv2d(xd, &pd.kernel, None, act, &q, &mut y);
                 &mid.insert(y)[..]
@@ -678,15 +720,15 @@ impl FusedConv {
         // without a Keras mask; otherwise the layers run one by one.
         for e in &self.epilogue {
             if let Epilogue::AddTensor(t) = e {
-                let ok = slots[*t]
+                let ok = io.slots[*t]
                     .as_ref()
                     .is_some_and(|r| r.shape() == shape.as_slice() && r.as_f32().is_some());
-                if !ok || mask_slots[*t].is_some() {
+                if !ok || io.mask_slots[*t].is_some() {
                     return false;
                 }
             }
         }
-        let mut out = pool.take(p.output_len());
+        let mut out = io.pool.take(p.output_len());
         match &self.packed {
             Some(packed) if packed.k() == p.k_h * p.k_w * p.in_c => {
                 tfjs_kernels::conv2d_packed(xd, packed, self.act, &p, &mut out)
@@ -698,9 +740,9 @@ impl FusedConv {
             }
         }
         if let Some(m) = mid {
-            pool.give_buffer(m);
+            io.pool.give_buffer(m);
         }
-        self.apply_epilogue(&mut out, slots);
+        self.apply_epilogue(&mut out, io.slots);
         let Ok(y) = Tensor::from_f32(shape, out) else {
             return false;
         };
@@ -709,32 +751,9 @@ impl FusedConv {
         let input_done = model.last_use[self.input] == self.chain[0];
         let released = input_done.then_some(self.input).into_iter();
         let released = released.chain(self.release.iter().copied());
-        finish_step(released, self.output, y, slots, mask_slots, pool, live);
+        io.finish(released, self.output, y);
         true
     }
-}
-
-/// The end of a fused step: the tensors in `released` (read for the last
-/// time) go back to the pool, and its output `y` into slot `output`.
-fn finish_step(
-    released: impl Iterator<Item = usize>,
-    output: usize,
-    y: Tensor,
-    slots: &mut [Option<Tensor>],
-    mask_slots: &mut [Option<Tensor>],
-    pool: &mut BufferPool,
-    live: &mut u64,
-) {
-    for t in released {
-        if let Some(x) = slots[t].take() {
-            *live = live.saturating_sub(x.len() as u64 * 4);
-            pool.give(x);
-        }
-        mask_slots[t] = None;
-    }
-    *live += y.len() as u64 * 4;
-    slots[output] = Some(y);
-    mask_slots[output] = None;
 }
 
 impl FusedConv {

@@ -7,7 +7,7 @@
 //! the padded copy (DenseNet's and ResNet's stems pad before their max
 //! pooling).
 
-use super::BufferPool;
+use super::StepIo;
 use crate::layers::pooling::Pooling;
 use crate::model::Model;
 use crate::{Layer, Tensor, TensorData};
@@ -53,23 +53,15 @@ impl PaddedMaxPool {
         })
     }
 
-    /// Run the step; `false` (nothing done) on an input it does not expect,
-    /// so the layers run one by one and report it.
-    pub(crate) fn run(
-        &self,
-        model: &Model,
-        slots: &mut [Option<Tensor>],
-        mask_slots: &mut [Option<Tensor>],
-        pool: &mut BufferPool,
-        live: &mut u64,
-    ) -> bool {
-        let Some(x) = slots[self.input].as_ref() else {
+    /// Run the step (see [`super::Step::run_fused`]).
+    pub(super) fn run(&self, model: &Model, io: &mut StepIo<'_>) -> bool {
+        let Some(x) = io.slots[self.input].as_ref() else {
             return false;
         };
         let (TensorData::F32(xd), &[b, h, w, c]) = (x.data(), x.shape()) else {
             return false;
         };
-        if mask_slots[self.input].is_some() {
+        if io.mask_slots[self.input].is_some() {
             return false;
         }
         let [(top, bottom), (left, right)] = self.pad;
@@ -94,7 +86,7 @@ impl PaddedMaxPool {
             out_w: (pw - k_w) / s_w + 1,
         };
         let len = b * p.out_h * p.out_w * c;
-        let mut out = pool.take(len);
+        let mut out = io.pool.take(len);
         tfjs_kernels::max_pool2d(xd, &p, &mut out);
         // Windows reaching into the zero border: at least 0.
         let border = |o: usize, s: usize, k: usize, before: usize, n: usize| {
@@ -114,15 +106,7 @@ impl PaddedMaxPool {
             return false;
         };
         let released = (model.last_use[self.input] == self.chain[0]).then_some(self.input);
-        super::finish_step(
-            released.into_iter(),
-            self.output,
-            y,
-            slots,
-            mask_slots,
-            pool,
-            live,
-        );
+        io.finish(released.into_iter(), self.output, y);
         true
     }
 }

@@ -187,10 +187,9 @@ impl Model {
         Ok(times
             .into_iter()
             .map(|(pos, elapsed)| {
-                let chain = match plan.step(pos) {
-                    fusion::Step::Fused(f) => f.chain.clone(),
-                    fusion::Step::PaddedPool(f) => f.chain.clone(),
-                    _ => vec![pos],
+                let chain = match plan.step(pos).chain() {
+                    Some(chain) => chain.to_vec(),
+                    None => vec![pos],
                 };
                 let name = |p: usize| self.layers[self.exec[p].0].name().to_string();
                 let class = |p: usize| match &self.layers[self.exec[p].0] {
@@ -253,18 +252,17 @@ impl Model {
                     self.run_node(pos, &mut slots, &mut mask_slots, &mut pool, &mut live)?
                 }
                 fusion::Step::Skip => continue,
-                fusion::Step::Fused(f) => {
-                    if !f.run(self, &mut slots, &mut mask_slots, &mut pool, &mut live) {
+                fused => {
+                    let mut io = fusion::StepIo {
+                        slots: &mut slots,
+                        mask_slots: &mut mask_slots,
+                        pool: &mut pool,
+                        live: &mut live,
+                    };
+                    if !fused.run_fused(self, &mut io) {
                         // Unexpected input: run the layers one by one (their
                         // own checks report the problem).
-                        for &p in &f.chain {
-                            self.run_node(p, &mut slots, &mut mask_slots, &mut pool, &mut live)?;
-                        }
-                    }
-                }
-                fusion::Step::PaddedPool(f) => {
-                    if !f.run(self, &mut slots, &mut mask_slots, &mut pool, &mut live) {
-                        for &p in &f.chain {
+                        for &p in fused.chain().unwrap_or_default() {
                             self.run_node(p, &mut slots, &mut mask_slots, &mut pool, &mut live)?;
                         }
                     }
