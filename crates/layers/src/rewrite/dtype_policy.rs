@@ -87,18 +87,29 @@ fn dequantized(site: &Site<'_>, p: &DTypePolicy) -> Result<Vec<DecodedWeight>, S
     let out = |short: &str, shape: Vec<usize>, v: Vec<f32>| {
         f32_weight(format!("{}/{short}", site.name), shape, v)
     };
+    // The quantized matrix `short` (`[rows, cols]`; int4 packs two values
+    // per byte) as one int per value, and its rows.
+    let unpacked = |short: &str, cols: usize| -> Result<(usize, Vec<i32>), String> {
+        let (shape, q) = ints(short)?;
+        let rows = shape.first().copied().unwrap_or(0);
+        let int8 = matches!(quant.mode, QuantMode::Int8);
+        let stored = if int8 { cols } else { cols.div_ceil(2) };
+        if rows.checked_mul(stored) != Some(q.len()) {
+            return Err(format!(
+                "its weight {short} of shape {shape:?} does not hold {rows} x {cols} values"
+            ));
+        }
+        Ok(if int8 {
+            (rows, q)
+        } else {
+            (rows, tfjs_kernels::quant::unpack_int4(&q, rows, cols))
+        })
+    };
     let per_row_groups = matches!(quant.mode, QuantMode::Int4 { .. }) && quant.block_size.is_some();
     match (site.class_name, &quant.mode) {
         ("Embedding", QuantMode::Int8 | QuantMode::Int4 { .. }) => {
-            let (shape, q) = ints("embeddings")?;
-            let (rows, d) = (
-                shape[0],
-                site.field("output_dim", Value::as_u64).unwrap_or(0) as usize,
-            );
-            let q = match quant.mode {
-                QuantMode::Int8 => q,
-                _ => tfjs_kernels::quant::unpack_int4(&q, rows, d),
-            };
+            let d = site.field("output_dim", Value::as_u64).unwrap_or(0) as usize;
+            let (rows, q) = unpacked("embeddings", d)?;
             let (_, scale) = floats("embeddings_scale")?;
             let mut table = Vec::with_capacity(rows * d);
             if per_row_groups {
@@ -125,15 +136,8 @@ fn dequantized(site: &Site<'_>, p: &DTypePolicy) -> Result<Vec<DecodedWeight>, S
             Ok(vec![out("embeddings", vec![rows, d], table)])
         }
         ("Dense", QuantMode::Int8 | QuantMode::Int4 { .. }) if quant.inputs.is_none() => {
-            let (shape, q) = ints("kernel")?;
-            let (k, n) = (
-                shape[0],
-                site.field("units", Value::as_u64).unwrap_or(0) as usize,
-            );
-            let q = match quant.mode {
-                QuantMode::Int8 => q,
-                _ => tfjs_kernels::quant::unpack_int4(&q, k, n),
-            };
+            let n = site.field("units", Value::as_u64).unwrap_or(0) as usize;
+            let (k, q) = unpacked("kernel", n)?;
             let (_, scale) = floats("kernel_scale")?;
             let kernel = if per_row_groups {
                 let (_, zero) = ints("kernel_zero")?;
