@@ -482,6 +482,11 @@ def transformer_attention_mask(K, v):
     return K.Model([tok, mask], out, name="transformer_attention_mask")
 
 
+def _token_inputs(vocab, length):
+    """Inputs of `length` int32 token ids in [0, vocab)."""
+    return lambda rng, batch: [rng.integers(0, vocab, (batch, length)).astype(np.int32)]
+
+
 def _attention_mask_inputs(rng, batch):
     tok = rng.integers(1, 40, (batch, 8)).astype(np.int32)
     m = np.tril(np.ones((8, 8), np.int32))[None].repeat(batch, 0)
@@ -3130,14 +3135,10 @@ def k3_reversible_embedding(K, v):
     return K.Model(tok, [logits, logits2], name="k3_reversible_embedding")
 
 
-def _reversible_inputs(rng, batch):
-    # Token 0 is masked by the untied layer's mask_zero.
-    return [rng.integers(0, 16, (batch, 6)).astype(np.int32)]
-
-
+# Token ids from 0: id 0 is masked by the untied layer's mask_zero.
 add("k3_reversible_embedding", "heldout6", k3_reversible_embedding,
     "ReversibleEmbedding: tied (logit_soft_cap) and untied (mask_zero) embeddings called again "
-    "with reverse=True for logits", sources=K3_BOTH, inputs=_reversible_inputs, seed=SIXTH + 21)
+    "with reverse=True for logits", sources=K3_BOTH, inputs=_token_inputs(16, 6), seed=SIXTH + 21)
 
 
 CROSS_ITEMS = ["shoe", "hat", "", "scarf", "hat-XL", "glove", "sock", "b\u00e9ret"]
@@ -3388,14 +3389,10 @@ def k3_int8_quantized(K, v):
     return model
 
 
-def _int8_inputs(rng, batch):
-    return [rng.integers(0, 12, (batch, 5)).astype(np.int32)]
-
-
 add("k3_int8_quantized", "heldout6", k3_int8_quantized,
     "Keras 3 int8-quantized Embedding, EinsumDense (two output axes; Dense-like), Dense "
     "(dynamic per-row input quantization) and a weight-only int8 Dense",
-    sources=K3_BOTH, inputs=_int8_inputs, converter="tfjs", seed=SIXTH + 80)
+    sources=K3_BOTH, inputs=_token_inputs(12, 5), converter="tfjs", seed=SIXTH + 80)
 
 
 def k3_int4_quantized(K, v):
@@ -3427,14 +3424,10 @@ def k3_int4_quantized(K, v):
     return model
 
 
-def _int4_inputs(rng, batch):
-    return [rng.integers(0, 10, (batch, 4)).astype(np.int32)]
-
-
 add("k3_int4_quantized", "heldout6", k3_int4_quantized,
     "Keras 3 int4-quantized Embedding, EinsumDense and Dense (sub-channel, block_size 4), a "
     "per-channel Dense, and a per-channel Dense with an input quantizer",
-    sources=K3_BOTH, inputs=_int4_inputs, converter="tfjs", seed=SIXTH + 81)
+    sources=K3_BOTH, inputs=_token_inputs(10, 4), converter="tfjs", seed=SIXTH + 81)
 
 
 def _mixed_precision_model(K, policy, name):
