@@ -74,6 +74,7 @@ mod math;
 mod matmul;
 pub mod nms;
 mod packed;
+mod pointwise;
 mod pool;
 pub mod quant;
 mod recurrent;
@@ -94,6 +95,9 @@ pub use math::{
 };
 pub use matmul::{add_bias, dense, matmul, matmul_bt};
 pub use packed::{gemm_packed, PackedMatrix, PANEL};
+pub use pointwise::{
+    apply_point_ops, channel_affine, channel_affine_inplace, gate_point_ops, PointOp,
+};
 pub use pool::{
     avg_pool2d, avg_pool3d, global_avg_pool, global_max_pool, max_pool2d, max_pool3d, Pool2dParams,
     Pool3dParams,

@@ -19,7 +19,42 @@ pub struct LayerWeight {
 /// An elementwise function on float32 values, applied in place to any
 /// slice of a tensor: each value depends on that value alone (see
 /// [`Layer::pointwise`]).
-pub type Pointwise = std::sync::Arc<dyn Fn(&mut [f32]) + Send + Sync>;
+#[derive(Clone)]
+pub enum Pointwise {
+    /// Steps with a scalar (`x + 3`, ReLU6, `x * s`): the kernels run a
+    /// chain of them in one pass ([`tfjs_kernels::apply_point_ops`]), and
+    /// fused steps join consecutive ones.
+    Ops(Vec<tfjs_kernels::PointOp>),
+    /// Any other function of each value.
+    Func(PointwiseFn),
+}
+
+/// The function of [`Pointwise::Func`].
+pub type PointwiseFn = std::sync::Arc<dyn Fn(&mut [f32]) + Send + Sync>;
+
+impl Pointwise {
+    /// A function of each value, applied to a slice.
+    pub fn func(f: impl Fn(&mut [f32]) + Send + Sync + 'static) -> Pointwise {
+        Pointwise::Func(std::sync::Arc::new(f))
+    }
+
+    /// Apply to `x` in place.
+    pub fn apply(&self, x: &mut [f32]) {
+        match self {
+            Pointwise::Ops(ops) => tfjs_kernels::apply_point_ops(x, ops),
+            Pointwise::Func(f) => f(x),
+        }
+    }
+}
+
+impl std::fmt::Debug for Pointwise {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pointwise::Ops(ops) => f.debug_tuple("Ops").field(ops).finish(),
+            Pointwise::Func(_) => write!(f, "Func"),
+        }
+    }
+}
 
 /// A layer at inference time.
 ///

@@ -158,7 +158,15 @@ fn pointwise_gate_and_residual_epilogues_match_the_layers_bit_for_bit() {
     unfused.plan.set(Plan::build_with(&unfused, false)).unwrap();
     // c1+b1+add3+r6+div6+hswish, c2+swish+scale+residual, c3+sig, c4
     // (tanh), c5+res2.
-    assert_eq!(chain_lengths(&Plan::build(&fused)), vec![6, 4, 2, 1, 2]);
+    let plan = Plan::build(&fused);
+    assert_eq!(chain_lengths(&plan), vec![6, 4, 2, 1, 2]);
+    // The hard-swish gate and Rescaling's `x * s + o` run as kernel steps.
+    let plan_text = format!("{plan:?}");
+    assert!(
+        plan_text.contains("GateOps([Add(3.0), Clamp(0.0, 6.0), Mul(0.16666667)])")
+            && plan_text.contains("Map(Ops([Mul(0.5), Add(0.25)]))"),
+        "{plan_text}"
+    );
     // Batch 3 of 40x36: outputs over 4 parallel epilogue blocks, and a
     // partial last chunk.
     let (g, w) = fused_and_unfused(&fused, &unfused, vec![3, 40, 36, 3], |i| {
@@ -214,4 +222,64 @@ fn zero_padding_folds_into_the_next_max_pooling() {
     });
     assert!(w.contains(&0.0) && w.iter().any(|&v| v > 0.0));
     assert_eq!(g, w);
+}
+
+/// A BatchNormalization no convolution absorbs (DenseNet's pre-activation,
+/// one after a concatenation, a last one on its own) runs as one step with
+/// the activation after it, from a pooled buffer or in place: bit for bit
+/// the layers' numbers, serial and split over threads.
+#[test]
+fn lone_batch_normalizations_run_as_one_step_with_their_activation() {
+    let constant = |v: f64| json!({"class_name": "Constant", "config": {"value": v}});
+    let bn = |n: &str, from: serde_json::Value| {
+        json!({"class_name": "BatchNormalization", "name": n, "inbound_nodes": from,
+            "config": {"name": n, "gamma_initializer": constant(1.7),
+                "beta_initializer": constant(0.5), "moving_mean_initializer": constant(0.3),
+                "moving_variance_initializer": constant(2.0)}})
+    };
+    let node = |n: &str| json!([[[n, 0, 0, {}]]]);
+    let layers = json!([
+        {"class_name": "InputLayer", "name": "in", "inbound_nodes": [],
+         "config": {"name": "in", "batch_input_shape": [null, 5, 6, 7]}},
+        bn("b0", node("in")),
+        {"class_name": "Activation", "name": "a0", "inbound_nodes": node("b0"),
+         "config": {"name": "a0", "activation": "relu"}},
+        {"class_name": "Conv2D", "name": "c1", "inbound_nodes": node("a0"),
+         "config": {"name": "c1", "filters": 4, "kernel_size": 1}},
+        {"class_name": "Concatenate", "name": "cat", "config": {"name": "cat"},
+         "inbound_nodes": [[["in", 0, 0, {}], ["c1", 0, 0, {}]]]},
+        bn("b1", node("cat")),
+        {"class_name": "ReLU", "name": "r1", "inbound_nodes": node("b1"),
+         "config": {"name": "r1", "max_value": 6.0}},
+        bn("b2", node("r1")),
+    ]);
+    let topo = json!({"class_name": "Functional", "config": {"name": "m", "layers": layers,
+        "input_layers": [["in", 0, 0]], "output_layers": [["b2", 0, 0]]}});
+    let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 5).unwrap();
+    let (fused, unfused) = (build(), build());
+    unfused.plan.set(Plan::build_with(&unfused, false)).unwrap();
+    let affine: Vec<usize> = Plan::build(&fused)
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Affine(a) => Some(a.chain.len()),
+            _ => None,
+        })
+        .collect();
+    // b0+a0 (its input read again by the concatenation), b1+r1 (in
+    // place), b2 alone.
+    assert_eq!(affine, vec![2, 2, 1]);
+    for batch in [2, 300] {
+        let (g, w) = fused_and_unfused(&fused, &unfused, vec![batch, 5, 6, 7], |i| {
+            ((i * 37 % 101) as f32) / 9.0 - 5.0
+        });
+        assert!(w.iter().any(|&v| v != w[0]));
+        for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
+            assert_eq!(
+                a.to_bits(),
+                b.to_bits(),
+                "batch {batch} value {i}: fused {a}, layers {b}"
+            );
+        }
+    }
 }

@@ -3,8 +3,9 @@
 
 use super::common::*;
 use crate::config::ConfigReader;
-use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
+use crate::{Layer, LayerRegistry, Pointwise, Result, Shape, Tensor};
 use serde_json::{json, Map, Value};
+use tfjs_kernels::PointOp;
 
 keras_config! {
     /// `ReLU`'s TensorFlow.js config (Keras' `negative_slope` and
@@ -125,21 +126,17 @@ impl Layer for ElementwiseActivation {
         m
     }
     same_as_input!(shape, mask);
-    fn pointwise(&self) -> Option<crate::Pointwise> {
+    fn pointwise(&self) -> Option<Pointwise> {
         Some(match self.kind {
             Kind::Relu(ref c, slope, threshold) if slope == 0.0 && threshold == 0.0 => {
-                match c.max_value.map(|m| m as f32) {
-                    Some(m) => std::sync::Arc::new(move |x: &mut [f32]| {
-                        x.iter_mut().for_each(|v| *v = v.clamp(0.0, m))
-                    }),
-                    None => std::sync::Arc::new(|x: &mut [f32]| {
-                        x.iter_mut().for_each(|v| *v = v.max(0.0))
-                    }),
-                }
+                Pointwise::Ops(vec![match c.max_value.map(|m| m as f32) {
+                    Some(m) => PointOp::Clamp(0.0, m),
+                    None => PointOp::Max(0.0),
+                }])
             }
             Kind::Relu(ref c, slope, threshold) => {
                 let max = c.max_value.map(|m| m as f32);
-                std::sync::Arc::new(move |x: &mut [f32]| {
+                Pointwise::func(move |x: &mut [f32]| {
                     x.iter_mut().for_each(|v| {
                         // Keras: x >= max → max; threshold <= x < max → x; else slope·(x − threshold).
                         let y = if *v >= threshold {
@@ -156,21 +153,21 @@ impl Layer for ElementwiseActivation {
             }
             Kind::Leaky(ref c) => {
                 let a = c.alpha as f32;
-                std::sync::Arc::new(move |x: &mut [f32]| {
+                Pointwise::func(move |x: &mut [f32]| {
                     x.iter_mut()
                         .for_each(|v| *v = if *v < 0.0 { a * *v } else { *v })
                 })
             }
             Kind::Elu(ref c) => {
                 let a = c.alpha as f32;
-                std::sync::Arc::new(move |x: &mut [f32]| {
+                Pointwise::func(move |x: &mut [f32]| {
                     x.iter_mut()
                         .for_each(|v| *v = if *v > 0.0 { *v } else { a * v.exp_m1() })
                 })
             }
             Kind::Thresholded(ref c) => {
                 let t = c.theta as f32;
-                std::sync::Arc::new(move |x: &mut [f32]| {
+                Pointwise::func(move |x: &mut [f32]| {
                     x.iter_mut()
                         .for_each(|v| *v = if *v > t { *v } else { 0.0 })
                 })

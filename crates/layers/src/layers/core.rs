@@ -394,8 +394,7 @@ impl Layer for ActivationLayer {
     fn pointwise(&self) -> Option<crate::Pointwise> {
         let act = self.cfg.activation;
         // Softmax, log-softmax and glu are per row, not per value.
-        (!act.per_row())
-            .then(|| std::sync::Arc::new(move |x: &mut [f32]| act.apply(x, 1)) as crate::Pointwise)
+        (!act.per_row()).then(|| crate::Pointwise::func(move |x: &mut [f32]| act.apply(x, 1)))
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;

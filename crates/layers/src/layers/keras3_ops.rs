@@ -49,6 +49,24 @@ fn int_list(v: Option<&Value>) -> Option<Vec<i64>> {
     }
 }
 
+/// The kernel step of [`binary`]'s `op` with a scalar operand `s` (first
+/// when `scalar_first`), when it has one with the same arithmetic.
+fn scalar_step(op: &str, s: f32, scalar_first: bool) -> Option<tfjs_kernels::PointOp> {
+    use tfjs_kernels::PointOp;
+    Some(match (op, scalar_first) {
+        // `s + x` and `s * x` round as `x + s` and `x * s`.
+        ("Add", _) => PointOp::Add(s),
+        ("Multiply", _) => PointOp::Mul(s),
+        ("Subtract", false) => PointOp::Sub(s),
+        ("Subtract", true) => PointOp::SubFrom(s),
+        ("TrueDivide" | "Divide", false) => PointOp::Div(s),
+        ("TrueDivide" | "Divide", true) => PointOp::DivInto(s),
+        ("Maximum", false) => PointOp::Max(s),
+        ("Minimum", false) => PointOp::Min(s),
+        _ => return None,
+    })
+}
+
 fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
     Some(match op {
         "Add" => |a, b| a + b,
@@ -383,19 +401,32 @@ impl Operation {
 impl Layer for Operation {
     layer_flags!(downcast);
     fn pointwise(&self) -> Option<crate::Pointwise> {
-        use std::sync::Arc;
+        use crate::Pointwise;
         // The same arithmetic as `call`, value by value (a scalar operand
-        // broadcasts to every value).
+        // broadcasts to every value); the plain arithmetic ones as kernel
+        // steps.
         Some(match self.kind {
-            Kind::Unary(f) => Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(*v))),
+            Kind::Unary(f) => {
+                Pointwise::func(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(*v)))
+            }
             Kind::Act(a) => {
-                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = a.scalar(*v)))
+                Pointwise::func(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = a.scalar(*v)))
             }
             Kind::Binary(f, Operand::Input(0), Operand::Scalar(s)) => {
-                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(*v, s)))
+                match scalar_step(self.op, s, false) {
+                    Some(p) => Pointwise::Ops(vec![p]),
+                    None => Pointwise::func(move |x: &mut [f32]| {
+                        x.iter_mut().for_each(|v| *v = f(*v, s))
+                    }),
+                }
             }
             Kind::Binary(f, Operand::Scalar(s), Operand::Input(0)) => {
-                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(s, *v)))
+                match scalar_step(self.op, s, true) {
+                    Some(p) => Pointwise::Ops(vec![p]),
+                    None => Pointwise::func(move |x: &mut [f32]| {
+                        x.iter_mut().for_each(|v| *v = f(s, *v))
+                    }),
+                }
             }
             _ => return None,
         })

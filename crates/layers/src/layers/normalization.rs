@@ -172,6 +172,20 @@ impl BatchNormalization {
     }
 }
 
+impl BatchNormalization {
+    /// Per-channel `(scale, shift)` and the input rank when this layer
+    /// normalizes the last axis (`call`'s one-pass case), computed exactly
+    /// as `call`.
+    pub(crate) fn last_axis_affine(&self) -> Option<(Vec<f32>, Vec<f32>, usize)> {
+        let last = self.built_rank.checked_sub(1)?;
+        if self.built_axes != [last] || !self.params.is_built() {
+            return None;
+        }
+        let (scale, shift) = self.folded();
+        Some((scale, shift, self.built_rank))
+    }
+}
+
 impl Layer for BatchNormalization {
     layer_flags!(per_sample, downcast);
     layer_common!("BatchNormalization", weights);

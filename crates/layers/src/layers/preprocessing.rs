@@ -24,6 +24,7 @@ use crate::config::ConfigReader;
 use crate::{Layer, LayerRegistry, Result, Shape, Tensor, TensorData};
 use serde_json::{Map, Value};
 use tfjs_kernels::resample::{self, ResizeFilter};
+use tfjs_kernels::PointOp;
 
 /// Register the preprocessing classes.
 pub fn register(registry: &mut LayerRegistry) {
@@ -278,9 +279,11 @@ impl Layer for Rescaling {
         let (&[s], &[o]) = (self.scale.as_slice(), self.offset.as_slice()) else {
             return None;
         };
-        Some(std::sync::Arc::new(move |x: &mut [f32]| {
-            x.iter_mut().for_each(|v| *v = *v * s + o)
-        }))
+        // `x * s + o`: two roundings, as `call` computes it.
+        Some(crate::Pointwise::Ops(vec![
+            PointOp::Mul(s),
+            PointOp::Add(o),
+        ]))
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = first_input(&self.base.name, inputs)?;

@@ -184,9 +184,9 @@ fn glu_err(base: &Base, shape: impl Iterator<Item = Option<usize>>) -> crate::La
 /// vectorized functions see the same lanes as in one pass.
 pub(crate) fn run_pointwise(f: &crate::Pointwise, x: &mut [f32]) {
     if x.len() >= 1 << 16 {
-        x.par_chunks_mut(1 << 14).for_each(|c| f(c));
+        x.par_chunks_mut(1 << 14).for_each(|c| f.apply(c));
     } else {
-        f(x);
+        f.apply(x);
     }
 }
 

@@ -99,6 +99,20 @@ impl BinOp {
 }
 
 impl BinOp {
+    /// `f(x, s)` as a kernel step, for the functions that have one.
+    pub(super) fn point_op(self, s: f32) -> Option<tfjs_kernels::PointOp> {
+        use tfjs_kernels::PointOp;
+        Some(match self {
+            BinOp::Add => PointOp::Add(s),
+            BinOp::Sub => PointOp::Sub(s),
+            BinOp::Mul => PointOp::Mul(s),
+            BinOp::Div => PointOp::Div(s),
+            BinOp::Max => PointOp::Max(s),
+            BinOp::Min => PointOp::Min(s),
+            _ => return None,
+        })
+    }
+
     /// `x[i] = f(x[i], s)` in place: [`BinOp::zip`] with
     /// [`Operand::Scalar`], one monomorphic loop per function.
     pub(super) fn scalar_inplace(self, xs: &mut [f32], s: f32) {

@@ -362,28 +362,31 @@ impl Layer for TfOpLambda {
         Ok(vec![out])
     }
     fn pointwise(&self) -> Option<crate::Pointwise> {
-        use std::sync::Arc;
+        use crate::Pointwise;
+        use tfjs_kernels::PointOp;
         if self.inner.is_some() || self.tensor_kwargs != 0 || self.x_const.is_some() {
             return None;
         }
         // The same arithmetic as `call`, value by value.
         Some(match (self.func, &self.y) {
             (Func::Unary(f), _) => {
-                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(*v)))
+                Pointwise::func(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = f(*v)))
             }
             (Func::Act(a), _) => {
-                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = a.scalar(*v)))
+                Pointwise::func(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = a.scalar(*v)))
             }
-            (Func::LeakyRelu(alpha), _) => Arc::new(move |x: &mut [f32]| {
+            (Func::LeakyRelu(alpha), _) => Pointwise::func(move |x: &mut [f32]| {
                 x.iter_mut()
                     .for_each(|v| *v = if *v >= 0.0 { *v } else { alpha * *v })
             }),
-            (Func::Clip(lo, hi), _) => {
-                Arc::new(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = v.max(lo).min(hi)))
-            }
+            // `max(x, lo)` then `min(·, hi)`, as `call` computes it.
+            (Func::Clip(lo, hi), _) => Pointwise::Ops(vec![PointOp::Max(lo), PointOp::Min(hi)]),
             (Func::Binary(op), Some(Arg::Scalar(s))) => {
                 let s = *s;
-                Arc::new(move |x: &mut [f32]| op.scalar_inplace(x, s))
+                match op.point_op(s) {
+                    Some(p) => Pointwise::Ops(vec![p]),
+                    None => Pointwise::func(move |x: &mut [f32]| op.scalar_inplace(x, s)),
+                }
             }
             _ => return None,
         })
