@@ -192,6 +192,44 @@ pub fn channel_affine_inplace(scale: &[f32], shift: &[f32], act: FusedActivation
     act.apply_after_store(out);
 }
 
+#[inline(always)]
+fn scale_impl<const FMA: bool>(x: &[f32], scale: &[f32], out: &mut [f32]) {
+    let c = scale.len();
+    for (o, i) in out.chunks_exact_mut(c).zip(x.chunks_exact(c)) {
+        for ((o, i), s) in o.iter_mut().zip(i).zip(scale) {
+            *o = i * s;
+        }
+    }
+}
+
+dispatch!(fn scale_dispatch(x: &[f32], scale: &[f32], out: &mut [f32]) => scale_impl);
+
+/// `out = x * scale` per channel of the last axis (a squeeze-and-excite
+/// gate: `Multiply([x, s])` with `s` of shape `[batch, 1, 1, channels]`,
+/// one image at a time).
+///
+/// # Panics
+/// If `x` and `out` are not the same whole number of rows of
+/// `scale.len()` values.
+///
+/// ```
+/// let mut out = [0.0f32; 4];
+/// tfjs_kernels::channel_scale(&[1.0, 2.0, 3.0, 4.0], &[2.0, -1.0], &mut out);
+/// assert_eq!(out, [2.0, -2.0, 6.0, -4.0]);
+/// ```
+pub fn channel_scale(x: &[f32], scale: &[f32], out: &mut [f32]) {
+    let c = scale.len();
+    assert!(
+        x.len() == out.len() && x.len().is_multiple_of(c.max(1)) && (c > 0 || x.is_empty()),
+        "channel_scale: {} values in, {} out, {c} scales",
+        x.len(),
+        out.len()
+    );
+    if c > 0 {
+        scale_dispatch(x, scale, out);
+    }
+}
+
 fn check_affine(x: usize, scale: &[f32], shift: &[f32], out: usize) {
     let c = scale.len();
     assert!(
@@ -257,6 +295,20 @@ mod tests {
                         "in place c={c} rows={rows} {act:?}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn channel_scale_matches_the_product() {
+        for c in [1, 5, 16, 33, 200] {
+            for rows in [0, 1, 7] {
+                let x = values(c * rows);
+                let s: Vec<f32> = (0..c).map(|i| i as f32 / 5.0 - 1.3).collect();
+                let want: Vec<f32> = x.iter().enumerate().map(|(i, v)| v * s[i % c]).collect();
+                let mut got = vec![f32::NAN; x.len()];
+                channel_scale(&x, &s, &mut got);
+                assert!(same_bits(&got, &want), "c={c} rows={rows}");
             }
         }
     }

@@ -208,6 +208,19 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// For a layer whose one output holds its one input's values in the
+    /// same order under another shape (`Reshape`, a channels-last
+    /// `Flatten`): that shape, for an input of shape `input` (an error
+    /// exactly when `call` would fail on it). When the input is read for
+    /// the last time and carries no mask, the executor moves its buffer
+    /// into the output instead of running `call` (which copies it); such a
+    /// layer gives no mask for an unmasked input. `None` (the default)
+    /// opts out.
+    fn reshaped(&self, input: &[usize]) -> Option<Result<Vec<usize>>> {
+        let _ = input;
+        None
+    }
+
     /// Whether the layer takes string tensors (`StringLookup`, `Hashing`).
     /// A model gives string inputs only to layers that say so, and says
     /// which layer when it cannot.

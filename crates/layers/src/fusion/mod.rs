@@ -636,6 +636,9 @@ impl FusedConv {
     /// Append a pointwise layer to the epilogue, joining its kernel steps
     /// to the previous layer's (one pass over the values for both).
     fn push_map(&mut self, p: Pointwise) {
+        if matches!(&p, Pointwise::Ops(ops) if ops.is_empty()) {
+            return;
+        }
         if let (Some(Epilogue::Map(Pointwise::Ops(before))), Pointwise::Ops(ops)) =
             (self.epilogue.last_mut(), &p)
         {

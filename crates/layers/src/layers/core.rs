@@ -421,9 +421,24 @@ declared_layer! {
     pub struct Flatten(FlattenConfig);
 }
 
+impl Flatten {
+    /// Whether a channels-first input of rank `rank` is moved to channels
+    /// last first (as Keras flattens it).
+    fn transposes(&self, rank: usize) -> bool {
+        self.cfg.data_format.0 == Some(DataFormat::ChannelsFirst) && rank >= 3
+    }
+}
+
 impl Layer for Flatten {
     layer_flags!(per_sample);
     layer_common!("Flatten");
+    fn reshaped(&self, input: &[usize]) -> Option<Result<Vec<usize>>> {
+        match input.split_first() {
+            None => Some(Err(self.base.err("expects an input of rank >= 1"))),
+            Some(_) if self.transposes(input.len()) => None,
+            Some((&b, rest)) => Some(Ok(vec![b, rest.iter().product()])),
+        }
+    }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
         if s.is_empty() {
@@ -439,7 +454,7 @@ impl Layer for Flatten {
         }
         let b = x.shape()[0];
         let rest: usize = x.shape()[1..].iter().product();
-        let t = if self.cfg.data_format.0 == Some(DataFormat::ChannelsFirst) && x.rank() >= 3 {
+        let t = if self.transposes(x.rank()) {
             transpose_tensor(x, &perm_to_channels_last(x.rank()))
         } else {
             x.clone()
@@ -536,15 +551,20 @@ impl Layer for Reshape {
         }
         Ok(vec![out])
     }
+    fn reshaped(&self, input: &[usize]) -> Option<Result<Vec<usize>>> {
+        let Some((&b, rest)) = input.split_first() else {
+            return Some(Err(self.base.err("expects an input of rank >= 1")));
+        };
+        let total: usize = rest.iter().product();
+        Some(self.resolve(total).map(|dims| {
+            let mut shape = vec![b];
+            shape.extend(dims);
+            shape
+        }))
+    }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
-        if x.rank() == 0 {
-            return Err(self.base.err("expects an input of rank >= 1"));
-        }
-        let b = x.shape()[0];
-        let total: usize = x.shape()[1..].iter().product();
-        let mut shape = vec![b];
-        shape.extend(self.resolve(total)?);
+        let shape = self.reshaped(x.shape()).unwrap_or_else(|| unreachable!())?;
         Ok(vec![x.clone().reshape(shape)?])
     }
 }

@@ -210,6 +210,46 @@ fn accumulate(op: Op, out: &mut [f32], out_shape: &[usize], x: &[f32], x_shape: 
     }
 }
 
+impl Merge {
+    /// A squeeze-and-excite gate, `Multiply` of a tensor and one value per
+    /// channel of each sample (`[batch, 1, …, 1, channels]`, either order),
+    /// in one pass per sample ([`tfjs_kernels::channel_scale`]); `None`
+    /// for anything else.
+    fn channel_gate(&self, inputs: &[Tensor], out_shape: &[usize]) -> Option<Vec<f32>> {
+        let (Op::Multiply, [a, b]) = (self.op, inputs) else {
+            return None;
+        };
+        let (x, s) = if a.shape() == out_shape {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let (xs, ss, sh) = (x.as_f32()?, s.as_f32()?, s.shape());
+        let rank = out_shape.len();
+        let (&batch, &c) = (out_shape.first()?, out_shape.last()?);
+        let gate = x.shape() == out_shape
+            && rank >= 2
+            && sh.len() == rank
+            && sh[0] == batch
+            && sh[rank - 1] == c
+            && sh[1..rank - 1].iter().all(|&d| d == 1)
+            && c > 0;
+        if !gate {
+            return None;
+        }
+        let per = xs.len() / batch.max(1);
+        let mut out = vec![0.0f32; xs.len()];
+        for ((o, x), s) in out
+            .chunks_mut(per.max(1))
+            .zip(xs.chunks(per.max(1)))
+            .zip(ss.chunks(c))
+        {
+            tfjs_kernels::channel_scale(x, s, o);
+        }
+        Some(out)
+    }
+}
+
 /// `Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`.
 #[derive(Debug, Clone)]
 pub struct Merge {
@@ -260,6 +300,9 @@ impl Layer for Merge {
             .into_iter()
             .map(|d| d.unwrap_or(1))
             .collect();
+        if let Some(out) = self.channel_gate(inputs, &out_shape) {
+            return Ok(vec![make_tensor(&self.base, out_shape, out)?]);
+        }
         let n: usize = out_shape.iter().product();
         let first = &inputs[0];
         let same = inputs.iter().all(|t| t.shape() == out_shape.as_slice());

@@ -70,6 +70,13 @@ impl<C: ConfigFields> Layer for PassThrough<C> {
     layer_flags!(per_sample);
     layer_common!(self.class);
     same_as_input!(shape, mask);
+    /// No step at all: the executor then hands the input over (no copy at
+    /// its last read), and a fused convolution's epilogue goes on through
+    /// it (EfficientNet's `Dropout` sits between a block's projection and
+    /// its residual `Add`).
+    fn pointwise(&self) -> Option<crate::Pointwise> {
+        Some(crate::Pointwise::Ops(Vec::new()))
+    }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         Ok(vec![one_input(&self.base, inputs)?.clone()])
     }

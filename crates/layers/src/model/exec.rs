@@ -311,6 +311,41 @@ impl Model {
     }
 
     /// Execute the node at exec position `pos` unfused.
+    /// A layer that only reshapes ([`Layer::reshaped`]) its one unmasked
+    /// input, read here for the last time: the input's buffer moves into
+    /// the output (no copy, nothing allocated). `false` when it is not
+    /// such a node.
+    fn move_reshaped(
+        &self,
+        pos: usize,
+        slots: &mut [Option<Tensor>],
+        mask_slots: &mut [Option<Tensor>],
+    ) -> Result<bool> {
+        let (l, c) = self.exec[pos];
+        let call = &self.calls[l][c];
+        let (ModelLayer::Layer(layer), &[t], &[o]) = (
+            &self.layers[l],
+            call.inputs.as_slice(),
+            call.outputs.as_slice(),
+        ) else {
+            return Ok(false);
+        };
+        if self.last_use[t] != pos || mask_slots[t].is_some() || !self.precision[l].is_f32() {
+            return Ok(false);
+        }
+        let Some(shape) = slots[t].as_ref().and_then(|x| layer.reshaped(x.shape())) else {
+            return Ok(false);
+        };
+        let lname = layer.name();
+        let shape = shape.map_err(|e| in_layer(lname, e))?;
+        let x = slots[t]
+            .take()
+            .ok_or_else(|| topo_err(format!("internal: tensor {t} not computed")))?;
+        slots[o] = Some(x.reshape(shape).map_err(|e| in_layer(lname, e))?);
+        mask_slots[o] = None;
+        Ok(true)
+    }
+
     fn run_node(
         &self,
         pos: usize,
@@ -322,6 +357,9 @@ impl Model {
         let (l, c) = self.exec[pos];
         let call = &self.calls[l][c];
         let precision = self.precision[l];
+        if self.move_reshaped(pos, slots, mask_slots)? {
+            return Ok(());
+        }
         // Inputs rounded to a mixed-precision layer's compute type are its
         // own copies.
         let rounds_inputs = !precision.is_f32() && precision.autocast;
