@@ -3907,3 +3907,137 @@ add("tfop_boolean_mask", "heldout6", tfop_boolean_mask,
     "tf.boolean_mask with a tensor mask (data-dependent size, then Dense) and constant "
     "masks along inner axes",
     sources=K2_ONLY, seed=SIXTH + 90)
+
+
+# Issue 9: quantized layers computing in bfloat16 (seeds SIXTH + 124 and up).
+
+_BF16_QUANTIZED_TOLERANCE = {"atol": 0.03, "rtol": 0.02}
+
+
+def _bf16_quantized(K, name, build, quantize, policy="mixed_bfloat16"):
+    """`build(L)` -> (inputs, outputs) under `policy`, then
+    `quantize(layer)` on each layer: quantized policies
+    `int8_from_mixed_bfloat16` / `int4/…_from_mixed_bfloat16`, where every
+    op of Keras's quantized call rounds to bfloat16 (float16). The engine sums a
+    bfloat16 matmul in float32 and rounds once, as TensorFlow with oneDNN
+    does (it then reproduces Keras bit for bit, but where oneDNN fuses a
+    matmul with the bias add that follows); the corpus's TensorFlow runs
+    without oneDNN (Eigen's bfloat16 matmul, whose sums differ by a
+    bfloat16 unit): the tolerance is a few bfloat16 units."""
+    K.mixed_precision.set_global_policy(policy)
+    try:
+        inputs, outputs = build(K.layers)
+        model = K.Model(inputs, outputs, name=name)
+    finally:
+        K.mixed_precision.set_global_policy("float32")
+    for layer in model.layers:
+        quantize(layer)
+    return model
+
+
+def k3_int8_bf16(K, v):
+    """int8 from mixed_bfloat16: an Embedding (float32 outputs: it divides
+    by its float32 scales uncast; an output too), an EinsumDense over two
+    output axes quantizing its inputs (bfloat16 scales), a weight-only
+    EinsumDense, a Dense(tanh) quantizing its inputs and a weight-only
+    Dense."""
+    from keras.quantizers import Int8QuantizationConfig
+
+    def build(L):
+        tok = L.Input((5,), dtype="int32", name="tokens")
+        emb = L.Embedding(12, 6, embeddings_initializer=K.initializers.RandomNormal(stddev=1.0),
+                          name="emb")(tok)
+        h = L.EinsumDense("abc,cde->abde", output_shape=(5, 2, 3), bias_axes="de",
+                          activation="relu", name="heads")(emb)
+        h = L.Reshape((5, 6), name="merge")(h)
+        h = L.EinsumDense("abc,cd->abd", output_shape=(5, 4), bias_axes="d", name="mix")(h)
+        h = L.Flatten(name="flat")(h)
+        h = L.Dense(8, activation="tanh", name="hidden")(h)
+        return tok, [L.Dense(3, name="out")(h), emb]
+
+    def quantize(layer):
+        if layer.name in ("out", "mix"):
+            layer.quantize("int8", config=Int8QuantizationConfig(activation_quantizer=None))
+        elif layer.name in ("emb", "heads", "hidden"):
+            layer.quantize("int8")
+    return _bf16_quantized(K, "k3_int8_bf16", build, quantize)
+
+
+add("k3_int8_bf16", "heldout6", k3_int8_bf16,
+    "int8_from_mixed_bfloat16 Embedding (float32 output), EinsumDense and Dense quantizing "
+    "their inputs in bfloat16, weight-only EinsumDense and Dense",
+    sources=["keras3-keras"], inputs=_token_inputs(12, 5), converter="tfjs",
+    tolerance=_BF16_QUANTIZED_TOLERANCE, seed=SIXTH + 124)
+
+
+def k3_int4_bf16(K, v):
+    """int4 from mixed_bfloat16: sub-channel (block_size 4) Embedding,
+    EinsumDense and Dense(relu) (bfloat16 dequantized kernels),
+    per-channel EinsumDense and Dense with and without an input
+    quantizer."""
+    from keras.quantizers import AbsMaxQuantizer, Int4QuantizationConfig
+
+    def build(L):
+        tok = L.Input((4,), dtype="int32", name="tokens")
+        h = L.Embedding(10, 7, embeddings_initializer=K.initializers.RandomNormal(stddev=1.0),
+                        name="emb")(tok)
+        h = L.EinsumDense("abc,cd->abd", output_shape=(4, 5), bias_axes="d", name="proj")(h)
+        a = L.EinsumDense("abc,cd->abd", output_shape=(4, 3), name="ein_dyn")(h)
+        b = L.EinsumDense("abc,cd->abd", output_shape=(4, 3), bias_axes="d", name="ein_chan")(h)
+        h = L.Flatten(name="flat")(L.Concatenate(name="cat")([a, b]))
+        h = L.Dense(9, activation="relu", name="grouped")(h)
+        return tok, [L.Dense(5, name="per_channel")(h), L.Dense(3, name="dyn_inputs")(h)]
+
+    def quantize(layer):
+        per_channel = Int4QuantizationConfig(block_size=-1)
+        dynamic = Int4QuantizationConfig(block_size=-1, activation_quantizer=AbsMaxQuantizer())
+        if layer.name in ("emb", "proj", "grouped"):
+            layer.quantize("int4", config=Int4QuantizationConfig(block_size=4))
+        elif layer.name in ("per_channel", "ein_chan"):
+            layer.quantize("int4", config=per_channel)
+        elif layer.name in ("dyn_inputs", "ein_dyn"):
+            layer.quantize("int4", config=dynamic)
+    return _bf16_quantized(K, "k3_int4_bf16", build, quantize)
+
+
+add("k3_int4_bf16", "heldout6", k3_int4_bf16,
+    "int4_from_mixed_bfloat16 sub-channel Embedding, EinsumDense and Dense; per-channel "
+    "EinsumDense and Dense with and without an input quantizer",
+    sources=["keras3-keras"], inputs=_token_inputs(10, 4), converter="tfjs",
+    tolerance=_BF16_QUANTIZED_TOLERANCE, seed=SIXTH + 125)
+
+
+def k3_int4_f16(K, v):
+    """int4 from mixed_float16 (Keras refuses int8 there): a sub-channel
+    Embedding and Dense(relu), a per-channel EinsumDense quantizing its
+    inputs in float16 and a per-channel Dense."""
+    from keras.quantizers import AbsMaxQuantizer, Int4QuantizationConfig
+
+    def build(L):
+        tok = L.Input((4,), dtype="int32", name="tokens")
+        h = L.Embedding(10, 5, embeddings_initializer=K.initializers.RandomNormal(stddev=1.0),
+                        name="emb")(tok)
+        h = L.EinsumDense("abc,cd->abd", output_shape=(4, 3), bias_axes="d", name="ein_dyn")(h)
+        h = L.Dense(6, activation="relu", name="grouped")(L.Flatten(name="flat")(h))
+        return tok, L.Dense(3, name="per_channel")(h)
+
+    def quantize(layer):
+        if layer.name in ("emb", "grouped"):
+            layer.quantize("int4", config=Int4QuantizationConfig(block_size=4))
+        elif layer.name == "ein_dyn":
+            layer.quantize("int4", config=Int4QuantizationConfig(
+                block_size=-1, activation_quantizer=AbsMaxQuantizer()))
+        elif layer.name == "per_channel":
+            layer.quantize("int4", config=Int4QuantizationConfig(block_size=-1))
+    return _bf16_quantized(K, "k3_int4_f16", build, quantize, policy="mixed_float16")
+
+
+add("k3_int4_f16", "heldout6", k3_int4_f16,
+    "int4_from_mixed_float16 sub-channel Embedding and Dense, per-channel EinsumDense with an "
+    "input quantizer and per-channel Dense", sources=["keras3-keras"],
+    inputs=_token_inputs(10, 4), converter="tfjs", tolerance=_BF16_QUANTIZED_TOLERANCE,
+    seed=SIXTH + 126)
+
+# (Their .keras sources go through the import path keras3zip_k3_int8_quantized's and
+# keras3zip_k3_int4_quantized's do: not kept, for fixtures/corpus/keras-src's size budget.)
+SOURCE_NOT_KEPT |= {"keras3zip_k3_int8_bf16", "keras3zip_k3_int4_bf16", "keras3zip_k3_int4_f16"}

@@ -51,7 +51,6 @@ fn model_config(a: &ModelArtifacts) -> Result<(Value, Vec<LayerEntry>)> {
         .as_ref()
         .ok_or_else(|| KerasError::msg("the model has no topology"))?;
     let mc = t.get("model_config").unwrap_or(t);
-    stacked_cells_with_initial_states(mc)?;
     let class = mc.get("class_name").cloned().unwrap_or(Value::Null);
     let mut config = mc.get("config").cloned().unwrap_or(Value::Null);
     if let Some(Value::Array(ls)) = config.get_mut("layers") {
@@ -92,32 +91,6 @@ fn check_layer_entries(
         }
     }
     Ok(())
-}
-
-/// An RNN over stacked cells called with initial states: Keras takes them
-/// as one list per cell, which the flat call of the saved topology does
-/// not say; such a model is an error naming the layer.
-fn stacked_cells_with_initial_states(mc: &Value) -> Result<()> {
-    check_layer_entries(mc, &mut |l, name, class| {
-        let stacked = class == "RNN"
-            && l.pointer("/config/cell").is_some_and(|c| {
-                c.is_array()
-                    || c.get("class_name").and_then(Value::as_str) == Some("StackedRNNCells")
-            });
-        let with_states = l
-            .get("inbound_nodes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|n| n.as_array().is_some_and(|t| t.len() > 1));
-        if stacked && with_states {
-            return Err(KerasError::msg(format!(
-                "layer `{name}` (RNN): an RNN over stacked cells called with initial states \
-                 cannot be exported yet (Keras takes them as one list per cell)"
-            )));
-        }
-        Ok(())
-    })
 }
 
 /// The TensorFlow.js forms of a layer's config (and of the layers inside

@@ -552,6 +552,68 @@ fn recurrent_initial_states_export_as_keras3_initial_state() {
     }
 }
 
+/// `v` with every Keras 3 `__keras_tensor__` as its `keras_history`,
+/// keeping the nesting.
+fn histories(v: &Value) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(a.iter().map(histories).collect()),
+        Value::Object(o) if o.get("class_name") == Some(&"__keras_tensor__".into()) => {
+            v["config"]["keras_history"].clone()
+        }
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), histories(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// An RNN over stacked cells (GRUCell, LSTMCell, SimpleRNNCell) started
+/// from another stack's states gets them one group per cell, the LSTM's
+/// `[h, c]` as a list, as each Keras wrote the call: the `.h5` export as
+/// tf_keras (the corpus model.json's node), the `.keras` export as Keras 3
+/// (its config.json's `initial_state`). A cell whose states cannot be
+/// grouped is refused naming the layer.
+#[test]
+fn stacked_cells_initial_states_export_one_group_per_cell() {
+    let h5 = h5_config(&rebuilt("stacked_cells"));
+    assert_eq!(
+        by_name(&h5, "stack_init")["inbound_nodes"],
+        by_name(&source_config("stacked_cells"), "stack_init")["inbound_nodes"]
+    );
+    for model in ["stacked_cells", "keras3zip_stacked_cells"] {
+        let k = keras_config(&rebuilt(model));
+        let src = keras3_source_config("keras3zip_stacked_cells");
+        let node = |c: &Value| histories(&by_name(c, "stack_init")["inbound_nodes"][0]);
+        assert_eq!(node(&k)["kwargs"], node(&src)["kwargs"], "{model}");
+        assert_eq!(node(&k)["args"], node(&src)["args"], "{model}");
+    }
+    let mut a = rebuilt("stacked_cells");
+    let topo = a.model_topology.as_mut().unwrap();
+    let mc = if topo.get("model_config").is_some() {
+        &mut topo["model_config"]
+    } else {
+        topo
+    };
+    let init = mc["config"]["layers"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|l| l["name"] == "stack_init")
+        .unwrap();
+    let cells = init["config"]["cell"]["config"]["cells"]
+        .as_array_mut()
+        .unwrap();
+    cells[2]["class_name"] = "PeepholeLSTMCell".into();
+    assert_h5_refused(
+        &a,
+        &[
+            "`stack_init` (RNN)",
+            "PeepholeLSTMCell",
+            "one list per cell",
+        ],
+    );
+}
+
 #[test]
 fn list_constants_export_as_numpy_arrays_for_keras3_and_lists_for_tf_keras() {
     // `(x - mean) / std` with per-channel constants: Keras 3's element-wise

@@ -58,8 +58,33 @@ pub fn abs_max_quantize(
     x: &[f32],
     shape: &[usize],
     reduced: &[usize],
+    range: (f32, f32),
+    epsilon: f32,
+) -> (Vec<f32>, Vec<f32>) {
+    abs_max_quantize_in(x, shape, reduced, range, epsilon, |v| v)
+}
+
+/// [`abs_max_quantize`] computed in a narrower float type whose rounding
+/// of a float32 value is `round` (bfloat16 under `mixed_bfloat16`): the
+/// epsilon, the sum `max |x| + epsilon`, the scale and each product
+/// `x * scale` are rounded as TensorFlow rounds each op's result. `x`
+/// holds values of that type already.
+///
+/// ```
+/// use tfjs_kernels::quant::abs_max_quantize_in;
+/// let bf16 = |v: f32| half::bf16::from_f32(v).to_f32();
+/// let (q, s) = abs_max_quantize_in(&[0.5, -3.0], &[1, 2], &[1], (-127.0, 127.0), 1e-7, bf16);
+/// // 127 / 3 = 42.33 is 42.25 in bfloat16; 0.5 * 42.25 = 21.125 is 21.
+/// assert_eq!(s, [42.25]);
+/// assert_eq!(q, [21.0, -127.0]);
+/// ```
+pub fn abs_max_quantize_in(
+    x: &[f32],
+    shape: &[usize],
+    reduced: &[usize],
     (lo, hi): (f32, f32),
     epsilon: f32,
+    round: impl Fn(f32) -> f32,
 ) -> (Vec<f32>, Vec<f32>) {
     assert_eq!(
         x.len(),
@@ -83,11 +108,15 @@ pub fn abs_max_quantize(
         }
         advance(&mut idx, shape);
     }
-    let scale: Vec<f32> = amax.iter().map(|&m| hi / (m + epsilon)).collect();
+    let epsilon = round(epsilon);
+    let scale: Vec<f32> = amax
+        .iter()
+        .map(|&m| round(hi / round(m + epsilon)))
+        .collect();
     let mut q = Vec::with_capacity(x.len());
     for &v in x {
         let s = scale[at(&idx)];
-        q.push((v * s).round_ties_even().clamp(lo, hi));
+        q.push(round(v * s).round_ties_even().clamp(lo, hi));
         advance(&mut idx, shape);
     }
     (q, scale)
@@ -252,6 +281,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// In bfloat16, every step rounds: the scale is `127 / (max + eps)`
+    /// rounded twice, and each product rounded before `round`.
+    #[test]
+    fn abs_max_in_bfloat16_matches_naive() {
+        let bf = |v: f32| half::bf16::from_f32(v).to_f32();
+        let x: Vec<f32> = (0..12)
+            .map(|i| bf(((i * 5 % 13) as f32 - 6.0) / 7.0))
+            .collect();
+        let (q, s) = abs_max_quantize_in(&x, &[3, 4], &[1], (-127.0, 127.0), 1e-7, bf);
+        for (r, row) in x.chunks(4).enumerate() {
+            let m = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let scale = bf(127.0 / bf(m + bf(1e-7)));
+            assert_eq!(s[r], scale);
+            for (c, &v) in row.iter().enumerate() {
+                let want = bf(v * scale).round_ties_even().clamp(-127.0, 127.0);
+                assert_eq!(q[r * 4 + c], want);
+            }
+        }
+        let (_, f32_scales) = abs_max_quantize(&x, &[3, 4], &[1], (-127.0, 127.0), 1e-7);
+        assert_ne!(s, f32_scales);
     }
 
     /// Integer products agree with a naive triple loop.

@@ -149,6 +149,86 @@ impl Call {
     }
 }
 
+/// The initial states `states` (flat, as the engine saves them) of a call
+/// of the layer entry `entry`, grouped as Keras takes them: for an RNN
+/// over stacked cells (`cell` a list or a `StackedRNNCells`) one group per
+/// cell, a cell's single state bare and an LSTMCell's `[h, c]` as a list
+/// (the structure its `return_state` gives, which both Keras write back as
+/// is); other layers' states unchanged. A cell whose number of states is
+/// not known, or a count that does not add up, is an error naming the
+/// layer.
+fn states_per_cell(
+    layer: &str,
+    class: &str,
+    entry: &Map<String, Value>,
+    states: &[Value],
+) -> Result<Vec<Value>> {
+    let cell = entry.get("config").and_then(|c| c.get("cell"));
+    let cells = match cell {
+        _ if class != "RNN" || states.is_empty() => None,
+        Some(Value::Array(cells)) => Some(cells),
+        Some(c) if c.get("class_name").and_then(Value::as_str) == Some("StackedRNNCells") => {
+            match c.pointer("/config/cells") {
+                Some(Value::Array(cells)) => Some(cells),
+                _ => return Err(err(layer, class, "its StackedRNNCells has no `cells` list")),
+            }
+        }
+        _ => None,
+    };
+    let Some(cells) = cells else {
+        return Ok(states.to_vec());
+    };
+    let mut groups = Vec::with_capacity(cells.len());
+    let mut at = 0;
+    for cell in cells {
+        let cell_class = cell
+            .get("class_name")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        let n = match cell_class {
+            "LSTMCell" => 2,
+            "GRUCell" | "SimpleRNNCell" => 1,
+            _ => {
+                return Err(err(
+                    layer,
+                    class,
+                    format!(
+                        "called with initial states over stacked cells, which Keras takes as one \
+                         list per cell: the states of a {cell_class} cannot be grouped (those of \
+                         LSTMCell, GRUCell and SimpleRNNCell can)"
+                    ),
+                ))
+            }
+        };
+        let Some(mine) = states.get(at..at + n) else {
+            break;
+        };
+        groups.push(match mine {
+            [one] => one.clone(),
+            several => Value::Array(several.to_vec()),
+        });
+        at += n;
+    }
+    if at != states.len() {
+        return Err(err(
+            layer,
+            class,
+            format!(
+                "called with {} initial states; its cells take {}",
+                states.len(),
+                cells
+                    .iter()
+                    .map(|c| match c.get("class_name").and_then(Value::as_str) {
+                        Some("LSTMCell") => 2,
+                        _ => 1,
+                    })
+                    .sum::<usize>()
+            ),
+        ));
+    }
+    Ok(groups)
+}
+
 fn err(layer: &str, class: &str, msg: impl std::fmt::Display) -> KerasError {
     KerasError::msg(format!("layer `{layer}` ({class}): {msg}"))
 }

@@ -176,7 +176,9 @@ impl Dense {
 
     /// `x · kernel` (no bias, no activation) of a quantized Dense, as
     /// Keras's `_int8_call` / `_int4_call` / `_float8_call` compute it, for
-    /// `m` rows of `k` inputs.
+    /// `m` rows of `k` inputs. Under `int8_from_mixed_bfloat16` (and int4)
+    /// each of Keras's ops rounds its result to bfloat16 (`r`), and the
+    /// float weights are used rounded (Keras casts them).
     fn quantized_product(
         &self,
         q: &Quantization,
@@ -186,6 +188,12 @@ impl Dense {
     ) -> Result<Vec<f32>> {
         let n = self.units();
         let w = self.params.values();
+        let r = |v: f32| q.compute.round_one(v);
+        let rounded = |t: &crate::Tensor| {
+            let mut v = t.to_f32().into_owned();
+            q.compute.round(&mut v);
+            v
+        };
         // Keras saves the bias second when there is one.
         let after = 1 + usize::from(self.cfg.use_bias);
         let mut out = vec![0f32; m * n];
@@ -195,15 +203,15 @@ impl Dense {
                     QuantMode::Int8 => int_values(w[0]).into_owned(),
                     _ => tfjs_kernels::quant::unpack_int4(&int_values(w[0]), k, n),
                 };
-                let kernel_scale = w[after].to_f32();
+                let kernel_scale = rounded(w[after]);
                 match &q.inputs {
                     Some(quantizer) => {
-                        let (xq, xs) = quantizer.quantize(x, &[m, k], &[1]);
+                        let (xq, xs) = quantizer.quantize(x, &[m, k], &[1], q.compute);
                         let xq: Vec<i32> = xq.iter().map(|&v| v as i32).collect();
                         out = tfjs_kernels::quant::matmul_int(&xq, &kernel, m, k, n);
                         for (row, s) in out.chunks_exact_mut(n).zip(&xs) {
                             for (y, ks) in row.iter_mut().zip(kernel_scale.iter()) {
-                                *y /= ks * s;
+                                *y = r(r(*y) / r(ks * s));
                             }
                         }
                     }
@@ -212,7 +220,7 @@ impl Dense {
                         tfjs_kernels::matmul(x, &kf, m, k, n, &mut out, false);
                         for row in out.chunks_exact_mut(n) {
                             for (y, ks) in row.iter_mut().zip(kernel_scale.iter()) {
-                                *y /= ks;
+                                *y = r(r(*y) / ks);
                             }
                         }
                     }
@@ -221,15 +229,17 @@ impl Dense {
             (QuantMode::Int4 { .. }, Some(_)) => {
                 let kernel = tfjs_kernels::quant::unpack_int4(&int_values(w[0]), k, n);
                 let zero: Vec<f32> = int_values(w[after + 1]).iter().map(|&v| v as f32).collect();
-                let kf = dequantize_grouped(
+                let mut kf = dequantize_grouped(
                     &self.base.name,
                     &kernel,
                     (k, n),
-                    &w[after].to_f32(),
+                    &rounded(w[after]),
                     &zero,
-                    &w[after + 2].to_f32(),
+                    &rounded(w[after + 2]),
                 )?;
+                q.compute.round(&mut kf);
                 tfjs_kernels::matmul(x, &kf, m, k, n, &mut out, false);
+                q.compute.round(&mut out);
             }
             (QuantMode::Float8 { .. }, _) => {
                 let scalar = |i: usize| w[i].to_f32().first().copied().unwrap_or(1.0);
@@ -341,8 +351,11 @@ impl Layer for Dense {
                         // (for TensorFlow's fused bias add).
                         Precision::BF16.round(&mut bias);
                     }
+                    q.compute.round(&mut bias);
                     for row in out.chunks_exact_mut(units) {
-                        row.iter_mut().zip(&bias).for_each(|(y, b)| *y += b);
+                        row.iter_mut()
+                            .zip(&bias)
+                            .for_each(|(y, b)| *y = q.compute.round_one(*y + b));
                     }
                 }
                 out

@@ -441,8 +441,14 @@ impl ScaleLayout {
 
 /// `out[i] /= denom(i)`, `denom` the product of `scales` (each broadcast
 /// against `shape`, numpy-style from the right), multiplied first as
-/// Keras does (`x / (inputs_scale * kernel_scale)`).
-fn divide_broadcast(out: &mut [f32], shape: &[usize], scales: &[(&[f32], &[usize])]) {
+/// Keras does (`x / (inputs_scale * kernel_scale)`); the product and the
+/// quotient rounded to `precision` (the layer's compute type).
+fn divide_broadcast(
+    out: &mut [f32],
+    shape: &[usize],
+    scales: &[(&[f32], &[usize])],
+    precision: Precision,
+) {
     let strides: Vec<Vec<usize>> = scales
         .iter()
         .map(|(_, s)| {
@@ -465,7 +471,7 @@ fn divide_broadcast(out: &mut [f32], shape: &[usize], scales: &[(&[f32], &[usize
             denom = Some(denom.map_or(x, |d| d * x));
         }
         if let Some(d) = denom {
-            *v /= d;
+            *v = precision.round_one(*v / precision.round_one(d));
         }
         for d in (0..idx.len()).rev() {
             idx[d] += 1;
@@ -554,16 +560,27 @@ impl EinsumDense {
 
     /// The einsum of a quantized EinsumDense (no bias, no activation), as
     /// Keras's `_int8_call` / `_int4_call` / `_float8_call` compute it.
+    /// Under `int8_from_mixed_bfloat16` (and int4) each of Keras's ops
+    /// rounds its result to bfloat16, and the float weights are used
+    /// rounded (Keras casts them).
     fn quantized_einsum(&self, q: &Quantization, x: &Tensor) -> Result<(Vec<f32>, Vec<usize>)> {
         let (eq, axes) = self.quant_axes(x.rank())?;
         let w = self.params.values();
         let after = 1 + usize::from(self.bias_axes.is_some());
         let data = x.to_f32();
+        let precision = q.compute;
         let eval = |a: &[f32], k: &[f32], kshape: &[usize]| {
-            eq.eval(&[(a, x.shape()), (k, kshape)])
-                .map_err(|e| self.base.err(e))
+            let (mut out, shape) = eq
+                .eval(&[(a, x.shape()), (k, kshape)])
+                .map_err(|e| self.base.err(e))?;
+            precision.round(&mut out);
+            Ok::<_, crate::LayersError>((out, shape))
         };
-        let scale = |i: usize| (w[i].to_f32(), w[i].shape().to_vec());
+        let scale = |i: usize| {
+            let mut v = w[i].to_f32().into_owned();
+            precision.round(&mut v);
+            (v, w[i].shape().to_vec())
+        };
         // The kernel's shape as the equation sees it (int4 stores it packed).
         let kernel_shape = self
             .analyze(&x.shape().iter().map(|&d| Some(d)).collect())?
@@ -574,7 +591,8 @@ impl EinsumDense {
                 let (ks, ks_shape) = scale(after);
                 match &q.inputs {
                     Some(quantizer) => {
-                        let (xq, xs) = quantizer.quantize(&data, x.shape(), &axes.input_reduced);
+                        let (xq, xs) =
+                            quantizer.quantize(&data, x.shape(), &axes.input_reduced, precision);
                         let mut xs_shape = x.shape().to_vec();
                         for &a in &axes.input_reduced {
                             xs_shape[a] = 1;
@@ -582,12 +600,17 @@ impl EinsumDense {
                         let (xs, xs_shape) = axes.input.apply(&xs, &xs_shape);
                         // Integer products: exact in float32 below 2^24.
                         let (mut out, shape) = eval(&xq, &kernel, w[0].shape())?;
-                        divide_broadcast(&mut out, &shape, &[(&xs, &xs_shape), (&ks, &ks_shape)]);
+                        divide_broadcast(
+                            &mut out,
+                            &shape,
+                            &[(&xs, &xs_shape), (&ks, &ks_shape)],
+                            precision,
+                        );
                         (out, shape)
                     }
                     None => {
                         let (mut out, shape) = eval(&data, &kernel, w[0].shape())?;
-                        divide_broadcast(&mut out, &shape, &[(&ks, &ks_shape)]);
+                        divide_broadcast(&mut out, &shape, &[(&ks, &ks_shape)], precision);
                         (out, shape)
                     }
                 }
@@ -604,7 +627,7 @@ impl EinsumDense {
                 }
                 let unpacked = tfjs_kernels::quant::unpack_int4(&packed, rows, cols);
                 let (ks, _) = scale(after);
-                let kernel = match block {
+                let mut kernel = match block {
                     None => unpacked
                         .iter()
                         .enumerate()
@@ -619,20 +642,22 @@ impl EinsumDense {
                             (rows, cols),
                             &ks,
                             &zero,
-                            &w[after + 2].to_f32(),
+                            &scale(after + 2).0,
                         )?
                     }
                 };
+                precision.round(&mut kernel);
                 match (&q.inputs, block) {
                     (Some(quantizer), None) => {
-                        let (xq, xs) = quantizer.quantize(&data, x.shape(), &axes.input_reduced);
+                        let (xq, xs) =
+                            quantizer.quantize(&data, x.shape(), &axes.input_reduced, precision);
                         let mut xs_shape = x.shape().to_vec();
                         for &a in &axes.input_reduced {
                             xs_shape[a] = 1;
                         }
                         let (xs, xs_shape) = axes.input.apply(&xs, &xs_shape);
                         let (mut out, shape) = eval(&xq, &kernel, &kernel_shape)?;
-                        divide_broadcast(&mut out, &shape, &[(&xs, &xs_shape)]);
+                        divide_broadcast(&mut out, &shape, &[(&xs, &xs_shape)], precision);
                         (out, shape)
                     }
                     _ => eval(&data, &kernel, &kernel_shape)?,
@@ -703,7 +728,12 @@ impl Layer for EinsumDense {
                 // TensorFlow's fused bias add).
                 Precision::BF16.round(&mut b);
             }
+            // A quantized layer computing in bfloat16 adds its bias rounded,
+            // and rounds the sum.
+            let compute = self.quant.as_ref().map_or(Precision::F32, |q| q.compute);
+            compute.round(&mut b);
             add_trailing(&mut out, &shape, &b, bias.shape());
+            compute.round(&mut out);
         }
         let mut shape = shape;
         apply_activation(&self.base, self.activation, &mut out, &mut shape)?;

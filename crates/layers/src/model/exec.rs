@@ -443,7 +443,7 @@ impl Model {
                         .node_call(&xs, &ms, kwargs)
                         .map_err(|e| in_layer(lname, e))?,
                 };
-                if !precision.is_f32() {
+                if !precision.is_f32() && precision.rounds_outputs {
                     ys.iter_mut().for_each(|y| precision.round(y));
                 }
                 // Lent inputs go back to their slots; the others are this

@@ -7,7 +7,9 @@
 //!   are used rounded (Keras casts both when the layer `autocast`s: all
 //!   layers but the normalizations and `Embedding`, see
 //!   [`autocasts`](crate::layers::common::dtype::autocasts));
-//! - its floating outputs are rounded to the compute type.
+//! - its floating outputs are rounded to the compute type (but a
+//!   quantized `Embedding`'s, which are float32, see
+//!   [`outputs_in_compute_dtype`](crate::layers::common::dtype::outputs_in_compute_dtype)).
 //!
 //! What happens inside a layer between its input and its output (a Dense's
 //! matmul, bias add and activation each rounded to float16 by TensorFlow)
@@ -18,7 +20,7 @@
 //! config, weights copied rounded on first use after any weight change),
 //! so the layer itself keeps, and saves, its float32 variables.
 
-use crate::layers::common::dtype::{autocasts, DTypePolicy, Precision};
+use crate::layers::common::dtype::{autocasts, outputs_in_compute_dtype, DTypePolicy, Precision};
 use crate::{Layer, Result, Shape, Tensor};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard};
@@ -30,6 +32,8 @@ pub(crate) struct LayerPrecision {
     pub compute: Precision,
     /// Whether Keras casts its floating inputs and weights to `compute`.
     pub autocast: bool,
+    /// Whether its floating outputs are of type `compute`.
+    pub rounds_outputs: bool,
 }
 
 impl LayerPrecision {
@@ -37,12 +41,11 @@ impl LayerPrecision {
     /// (an unreadable one was refused when the layer was built).
     pub fn of(layer: &dyn Layer) -> LayerPrecision {
         let config = layer.config();
-        let compute = DTypePolicy::parse(config.get("dtype"))
-            .map(|p| p.compute)
-            .unwrap_or_default();
+        let policy = DTypePolicy::parse(config.get("dtype")).unwrap_or_default();
         LayerPrecision {
-            compute,
+            compute: policy.compute,
             autocast: autocasts(layer.class_name()),
+            rounds_outputs: outputs_in_compute_dtype(layer.class_name(), &policy),
         }
     }
 
@@ -181,5 +184,69 @@ mod tests {
             .unwrap();
         let y = m.predict(&[x]).unwrap();
         assert_eq!(y[0].as_f32().unwrap(), [5.0 * full]);
+    }
+
+    /// Under `int8_from_mixed_bfloat16` a weight-only int8 Dense divides
+    /// its bfloat16 product by its scale rounded to bfloat16 and rounds
+    /// the quotient (1 / 3 → 0.333984375), while an int8 Embedding divides
+    /// by its float32 scale and outputs float32 (1 / 3 unrounded); int8
+    /// layers under float16 (which Keras refuses to quantize) are refused
+    /// by name.
+    #[test]
+    fn a_quantized_layer_computing_in_bfloat16_rounds_each_step() {
+        let topology = |source: &str| {
+            let policy = json!({"class_name": "QuantizedDTypePolicy",
+                                "config": {"mode": "int8", "source_name": source}});
+            let input = |name: &str, dtype: &str| {
+                json!({"name": name, "class_name": "InputLayer", "inbound_nodes": [],
+                       "config": {"batch_input_shape": [null, 1], "dtype": dtype,
+                                  "sparse": false, "name": name}})
+            };
+            json!({"class_name": "Functional", "config": {"name": "m", "layers": [
+                input("x", "float32"), input("t", "int32"),
+                {"name": "q", "class_name": "Dense", "inbound_nodes": [[["x", 0, 0, {}]]],
+                 "config": {"name": "q", "units": 1, "use_bias": false, "dtype": policy,
+                            "quantization_config": {"class_name": "Int8QuantizationConfig",
+                                                    "config": {"activation_quantizer": null}}}},
+                {"name": "e", "class_name": "Embedding", "inbound_nodes": [[["t", 0, 0, {}]]],
+                 "config": {"name": "e", "input_dim": 2, "output_dim": 1, "dtype": policy}}],
+                "input_layers": [["x", 0, 0], ["t", 0, 0]],
+                "output_layers": [["q", 0, 0], ["e", 0, 0]]}})
+        };
+        let registry = LayerRegistry::with_builtins();
+        let mut m = Model::from_topology(&topology("mixed_bfloat16"), &registry, 1).unwrap();
+        let int = |name: &str, shape: Vec<usize>, v: Vec<i32>| DecodedWeight {
+            name: name.into(),
+            shape,
+            values: TensorValues::Int32(v),
+            group: None,
+        };
+        let float = |name: &str, v: Vec<f32>| DecodedWeight {
+            name: name.into(),
+            shape: vec![v.len()],
+            values: TensorValues::Float32(v),
+            group: None,
+        };
+        m.load_weights(
+            &[
+                int("q/kernel", vec![1, 1], vec![1]),
+                float("q/kernel_scale", vec![3.0]),
+                int("e/embeddings", vec![2, 1], vec![1, 1]),
+                float("e/embeddings_scale", vec![3.0, 3.0]),
+            ],
+            true,
+        )
+        .unwrap();
+        let x = Tensor::from_f32(vec![1, 1], vec![1.0]).unwrap();
+        let t = Tensor::from_i32(vec![1, 1], vec![1]).unwrap();
+        let y = m.predict(&[x, t]).unwrap();
+        // bfloat16 1 / 3 = 171 / 512.
+        assert_eq!(y[0].as_f32().unwrap(), [171.0 / 512.0]);
+        assert_eq!(y[1].as_f32().unwrap(), [1.0f32 / 3.0]);
+        let err = Model::from_topology(&topology("mixed_float16"), &registry, 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`q`") || err.contains("q:"), "{err}");
+        assert!(err.contains("float16"), "{err}");
     }
 }

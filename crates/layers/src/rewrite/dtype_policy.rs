@@ -9,7 +9,10 @@
 //!   default, int8 without an activation quantizer: Keras multiplies by
 //!   the integer kernel and divides by the scale, or multiplies by the
 //!   dequantized kernel). A Dense quantizing its inputs on every call
-//!   (`int8`'s default), float8 and a quantized `EinsumDense` are refused.
+//!   (`int8`'s default) or computing in bfloat16 / float16
+//!   (`int8_from_mixed_bfloat16`: each step rounded), float8 and a
+//!   quantized `EinsumDense` are refused.
+//!   (A quantized Embedding's outputs are float32 under any policy.)
 //! - A mixed-precision policy (`mixed_float16`, `mixed_bfloat16`, and
 //!   `float16` / `bfloat16`) is dropped ([`rewrite_config`]): TF.js
 //!   computes in float32, which Keras's float32 variables allow; the
@@ -134,6 +137,16 @@ fn dequantized(site: &Site<'_>, p: &DTypePolicy) -> Result<Vec<DecodedWeight>, S
                 }
             }
             Ok(vec![out("embeddings", vec![rows, d], table)])
+        }
+        ("Dense", QuantMode::Int8 | QuantMode::Int4 { .. }) if quant.compute != Precision::F32 => {
+            Err(format!(
+                "the layer computes in {}, rounding each step (a float32 Dense does not)",
+                if quant.compute == Precision::F16 {
+                    "float16"
+                } else {
+                    "bfloat16"
+                }
+            ))
         }
         ("Dense", QuantMode::Int8 | QuantMode::Int4 { .. }) if quant.inputs.is_none() => {
             let n = site.field("units", Value::as_u64).unwrap_or(0) as usize;

@@ -111,8 +111,8 @@ pub(in crate::export) fn for_keras3(config: &mut Value) -> Result<()> {
             _ => {
                 let new_nodes = nodes
                     .iter()
-                    .map(|n| layer_call_for_keras3(&class, n))
-                    .collect();
+                    .map(|n| layer_call_for_keras3(&name, &class, entry, n))
+                    .collect::<Result<Vec<_>>>()?;
                 entry.insert("inbound_nodes".into(), Value::Array(new_nodes));
                 Ok(())
             }
@@ -133,12 +133,18 @@ const RECURRENT: &[&str] = &[
     "ConvLSTM3D",
 ];
 
-/// A layer's call in Keras 3's form: one input as the only argument,
-/// several as one list (`Add()([a, b])`), a recurrent layer's states as
-/// `initial_state`. A node already in that form is kept.
-fn layer_call_for_keras3(class: &str, node: &Value) -> Value {
+/// A call of layer `name` (entry `entry`) in Keras 3's form: one input as
+/// the only argument, several as one list (`Add()([a, b])`), a recurrent
+/// layer's states as `initial_state` (one list per cell over stacked
+/// cells). A node already in that form is kept.
+fn layer_call_for_keras3(
+    name: &str,
+    class: &str,
+    entry: &Map<String, Value>,
+    node: &Value,
+) -> Result<Value> {
     if node.is_object() {
-        return node.clone();
+        return Ok(node.clone());
     }
     let call = parse_call(node);
     let mut kwargs = call.plain_kwargs();
@@ -147,12 +153,13 @@ fn layer_call_for_keras3(class: &str, node: &Value) -> Value {
         [] => Vec::new(),
         [one] => vec![one.clone()],
         [first, states @ ..] if RECURRENT.contains(&class) => {
-            kwargs.insert("initial_state".into(), Value::Array(states.to_vec()));
+            let states = states_per_cell(name, class, entry, states)?;
+            kwargs.insert("initial_state".into(), Value::Array(states));
             vec![first.clone()]
         }
         many => vec![Value::Array(many.to_vec())],
     };
-    keras3_node(&args, &kwargs)
+    Ok(keras3_node(&args, &kwargs))
 }
 
 fn set_operation(

@@ -50,30 +50,45 @@ pub(in crate::export) fn for_tf_keras(config: &mut Value) -> Result<()> {
                     .map(|n| attention_node_keras2(&parse_call(n)))
                     .collect()
             }
-            _ => nodes.iter().map(layer_node_keras2).collect(),
+            _ => nodes
+                .iter()
+                .map(|n| layer_node_keras2(&name, &class, entry, n))
+                .collect::<Result<Vec<_>>>()?,
         };
         entry.insert("inbound_nodes".into(), Value::Array(nodes));
         Ok(())
     })
 }
 
-/// A layer's call as Keras 2 writes it: each input `[layer, node, tensor,
-/// kwargs]` with the call's kwargs, without the engine's own (`_args`,
-/// kept from a Keras 3 call). tf_keras takes the kwargs of the last input,
-/// so a Keras 3 `Attention([q, v], use_causal_mask=True)` the engine saved
-/// with its kwargs on the first input only would lose its mask.
-fn layer_node_keras2(node: &Value) -> Value {
+/// A call of layer `name` (entry `entry`) as Keras 2 writes it: each
+/// input `[layer, node, tensor, kwargs]` with the call's kwargs, without
+/// the engine's own (`_args`, kept from a Keras 3 call). tf_keras takes
+/// the kwargs of the last input, so a Keras 3 `Attention([q, v],
+/// use_causal_mask=True)` the engine saved with its kwargs on the first
+/// input only would lose its mask. An RNN over stacked cells gets its
+/// initial states one list per cell (`[x, h1, [h2, c2]]`).
+fn layer_node_keras2(
+    name: &str,
+    class: &str,
+    entry: &Map<String, Value>,
+    node: &Value,
+) -> Result<Value> {
     if !node.is_array() {
-        return node.clone();
+        return Ok(node.clone());
     }
     let call = parse_call(node);
     let kw = call.plain_kwargs();
-    Value::Array(
-        call.positional()
-            .iter()
-            .map(|t| with_kwargs(t, &kw))
+    let inputs: Vec<Value> = call
+        .positional()
+        .iter()
+        .map(|t| with_kwargs(t, &kw))
+        .collect();
+    Ok(Value::Array(match inputs.split_first() {
+        Some((first, states)) => std::iter::once(first.clone())
+            .chain(states_per_cell(name, class, entry, states)?)
             .collect(),
-    )
+        None => inputs,
+    }))
 }
 
 /// A `TFOpLambda` call in Keras 2's form: one positional tensor flat

@@ -39,6 +39,13 @@ impl Precision {
         }
     }
 
+    /// One value rounded to this precision.
+    pub fn round_one(self, v: f32) -> f32 {
+        let mut one = [v];
+        self.round(&mut one);
+        one[0]
+    }
+
     /// The compute dtype of a Keras dtype name (`mixed_float16` computes
     /// in float16).
     fn of_name(name: &str) -> Precision {
@@ -209,6 +216,14 @@ pub fn autocasts(class_name: &str) -> bool {
         class_name,
         "BatchNormalization" | "LayerNormalization" | "GroupNormalization" | "Embedding"
     )
+}
+
+/// Whether a layer's floating outputs are of its compute dtype: all but a
+/// quantized `Embedding`'s, which divides its integer rows by its float32
+/// scales (not cast: Embedding does not `autocast`) and so outputs float32
+/// values under `int8_from_mixed_bfloat16` too.
+pub fn outputs_in_compute_dtype(class_name: &str, policy: &DTypePolicy) -> bool {
+    !(class_name == "Embedding" && policy.quantization.is_some())
 }
 
 #[cfg(test)]

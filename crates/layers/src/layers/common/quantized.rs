@@ -19,6 +19,12 @@
 //!   multiplied in float32.
 //! - `float8`: float32 weights; inputs and kernel rounded to float8 e4m3
 //!   through their saved scales, the bias to bfloat16.
+//!
+//! A layer quantized from `mixed_bfloat16` (int8, int4) or `mixed_float16`
+//! (int4) computes each of those ops in its compute type, as TensorFlow
+//! does: the input quantizer's scale and products, the int32 sums cast,
+//! the kernel scales (Keras casts them), the dequantized int4 kernel, each
+//! quotient and the bias add are rounded ([`Quantization::compute`]).
 
 use super::dtype::{Precision, QuantMode};
 use super::{Base, Params};
@@ -47,11 +53,21 @@ impl Default for AbsMax {
 }
 
 impl AbsMax {
-    /// Quantize `x` (of `shape`) over the axes `reduced`: the integer
-    /// values (as f32) and the scales (`shape` with the reduced axes of
-    /// size 1).
-    pub fn quantize(&self, x: &[f32], shape: &[usize], reduced: &[usize]) -> (Vec<f32>, Vec<f32>) {
-        tfjs_kernels::quant::abs_max_quantize(x, shape, reduced, (self.lo, self.hi), self.epsilon)
+    /// Quantize `x` (of `shape`) over the axes `reduced`, computing in
+    /// `compute` (Keras quantizes the inputs in the layer's compute
+    /// dtype): the integer values (as f32) and the scales (`shape` with
+    /// the reduced axes of size 1).
+    pub fn quantize(
+        &self,
+        x: &[f32],
+        shape: &[usize],
+        reduced: &[usize],
+        compute: Precision,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let range = (self.lo, self.hi);
+        tfjs_kernels::quant::abs_max_quantize_in(x, shape, reduced, range, self.epsilon, |v| {
+            compute.round_one(v)
+        })
     }
 
     /// An `AbsMaxQuantizer`'s serialized config.
@@ -105,6 +121,10 @@ pub(crate) struct Quantization {
     /// `int4`'s group of input rows sharing a scale and zero point; `None`:
     /// a scale per output channel.
     pub block_size: Option<usize>,
+    /// The float type the layer computes in (`int8_from_mixed_bfloat16`:
+    /// bfloat16, `int4/…_from_mixed_float16`: float16); each op of Keras's
+    /// quantized call rounds to it.
+    pub compute: Precision,
     /// `quantization_config` as read (written back with the layer).
     config: Value,
 }
@@ -112,9 +132,9 @@ pub(crate) struct Quantization {
 impl Quantization {
     /// The quantization of a layer of class `class` whose base is `base`
     /// (`None` for a float layer). `float8` says whether the layer has a
-    /// float8 mode (Keras's Embedding has not). GPTQ / AWQ weights and
-    /// quantized layers computing in float16 / bfloat16 are refused by
-    /// name.
+    /// float8 mode (Keras's Embedding has not). GPTQ / AWQ weights, int8
+    /// layers computing in float16 (Keras refuses to quantize them) and
+    /// float8 layers computing in float16 / bfloat16 are refused by name.
     pub fn read(
         cfg: &ConfigReader<'_>,
         base: &Base,
@@ -143,11 +163,20 @@ impl Quantization {
             }
             _ => {}
         }
-        if base.policy.compute != Precision::F32 {
-            return refuse(
-                "quantized layers computing in float16 / bfloat16 are not supported (only those quantized from float32)"
-                    .into(),
-            );
+        match (&mode, base.policy.compute) {
+            (QuantMode::Int8, Precision::F16) => {
+                return refuse(
+                    "int8 layers computing in float16 are not supported (Keras refuses to quantize them)"
+                        .into(),
+                )
+            }
+            (QuantMode::Float8 { .. }, Precision::F16 | Precision::BF16) => {
+                return refuse(
+                    "float8 layers computing in float16 / bfloat16 are not supported (only those quantized from float32)"
+                        .into(),
+                )
+            }
+            _ => {}
         }
         let config = cfg
             .get("quantization_config")
@@ -182,6 +211,7 @@ impl Quantization {
             mode,
             inputs,
             block_size,
+            compute: base.policy.compute,
             config,
         }))
     }
