@@ -96,7 +96,8 @@ pub use math::{
 pub use matmul::{add_bias, dense, matmul, matmul_bt};
 pub use packed::{gemm_packed, PackedMatrix, PANEL};
 pub use pointwise::{
-    apply_point_ops, channel_affine, channel_affine_inplace, channel_scale, gate_point_ops, PointOp,
+    apply_point_ops, channel_affine, channel_affine_inplace, channel_scale, channel_scale_inplace,
+    gate_point_ops, PointOp,
 };
 pub use pool::{
     avg_pool2d, avg_pool3d, global_avg_pool, global_max_pool, max_pool2d, max_pool3d, Pool2dParams,

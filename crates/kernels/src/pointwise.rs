@@ -202,7 +202,30 @@ fn scale_impl<const FMA: bool>(x: &[f32], scale: &[f32], out: &mut [f32]) {
     }
 }
 
+#[inline(always)]
+fn scale_inplace_impl<const FMA: bool>(scale: &[f32], out: &mut [f32]) {
+    for o in out.chunks_exact_mut(scale.len()) {
+        for (o, s) in o.iter_mut().zip(scale) {
+            *o *= s;
+        }
+    }
+}
+
 dispatch!(fn scale_dispatch(x: &[f32], scale: &[f32], out: &mut [f32]) => scale_impl);
+dispatch!(fn scale_inplace_dispatch(scale: &[f32], out: &mut [f32]) => scale_inplace_impl);
+
+/// [`channel_scale`] on `out`'s own values.
+pub fn channel_scale_inplace(scale: &[f32], out: &mut [f32]) {
+    let c = scale.len();
+    assert!(
+        out.len().is_multiple_of(c.max(1)) && (c > 0 || out.is_empty()),
+        "channel_scale_inplace: {} values, {c} scales",
+        out.len()
+    );
+    if c > 0 {
+        scale_inplace_dispatch(scale, out);
+    }
+}
 
 /// `out = x * scale` per channel of the last axis (a squeeze-and-excite
 /// gate: `Multiply([x, s])` with `s` of shape `[batch, 1, 1, channels]`,
@@ -309,6 +332,9 @@ mod tests {
                 let mut got = vec![f32::NAN; x.len()];
                 channel_scale(&x, &s, &mut got);
                 assert!(same_bits(&got, &want), "c={c} rows={rows}");
+                let mut inplace = x.clone();
+                channel_scale_inplace(&s, &mut inplace);
+                assert!(same_bits(&inplace, &want), "in place c={c} rows={rows}");
             }
         }
     }

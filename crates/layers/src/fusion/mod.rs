@@ -8,7 +8,8 @@
 //! chain of them (hard-swish as Keras 2 writes it) and a residual
 //! `Add([y, skip])`; and `ZeroPadding2D` + a `valid` `MaxPooling2D` as one
 //! pooling step ([`PaddedMaxPool`]); a `BatchNormalization` that no
-//! convolution absorbs, with its activation, as one pass ([`AffineAct`]).
+//! convolution absorbs, with its activation, as one pass ([`AffineAct`]);
+//! a squeeze-and-excite `Multiply` in place ([`ChannelGate`]).
 //! Every value is computed with the
 //! layers' own arithmetic, so the numbers do not change. The layers
 //! themselves (configs and weights, which are what gets saved) are
@@ -35,9 +36,11 @@ use tfjs_kernels::{Conv2dParams, FusedActivation, PackedMatrix, Padding, PointOp
 
 mod affine;
 mod buffer_pool;
+mod channel_gate;
 mod padded_pool;
 pub(crate) use affine::AffineAct;
 pub(crate) use buffer_pool::BufferPool;
+pub(crate) use channel_gate::ChannelGate;
 pub(crate) use padded_pool::PaddedMaxPool;
 
 /// What to do at one exec position.
@@ -51,6 +54,8 @@ pub(crate) enum Step {
     PaddedPool(Box<PaddedMaxPool>),
     /// `BatchNormalization` (+ activation) on its own ([`AffineAct`]).
     Affine(Box<AffineAct>),
+    /// A squeeze-and-excite `Multiply` ([`ChannelGate`]).
+    Gate(Box<ChannelGate>),
 }
 
 impl Step {
@@ -60,6 +65,7 @@ impl Step {
             Step::Fused(f) => Some(&f.chain),
             Step::PaddedPool(f) => Some(&f.chain),
             Step::Affine(f) => Some(&f.chain),
+            Step::Gate(f) => Some(&f.chain),
             Step::Run | Step::Skip => None,
         }
     }
@@ -72,6 +78,7 @@ impl Step {
             Step::Fused(f) => f.run(model, io),
             Step::PaddedPool(f) => f.run(model, io),
             Step::Affine(f) => f.run(model, io),
+            Step::Gate(f) => f.run(model, io),
             Step::Run | Step::Skip => false,
         }
     }
@@ -305,6 +312,12 @@ impl Plan {
         let mut steps: Vec<Step> = (0..n).map(|_| Step::Run).collect();
         for pos in 0..n {
             if !matches!(steps[pos], Step::Run) {
+                continue;
+            }
+            // A product no chain took: a squeeze-and-excite gate when its
+            // shapes say so at run time.
+            if let Some(g) = epilogues.then(|| ChannelGate::new(model, pos)).flatten() {
+                steps[pos] = Step::Gate(Box::new(g));
                 continue;
             }
             let Some((layer, input, out)) = simple(pos) else {

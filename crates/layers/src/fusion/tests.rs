@@ -283,3 +283,54 @@ fn lone_batch_normalizations_run_as_one_step_with_their_activation() {
         }
     }
 }
+
+/// Squeeze-and-excite products (`Multiply` of a tensor and a
+/// `[batch, 1, 1, channels]` gate, in either order) run as one step, in
+/// place at the tensor's last read or into a new buffer when it is read
+/// again: bit for bit the layer's numbers, serial and split over threads.
+#[test]
+fn squeeze_excite_gates_run_as_one_step() {
+    let node = |n: &str| json!([[[n, 0, 0, {}]]]);
+    let layers = json!([
+        {"class_name": "InputLayer", "name": "in", "inbound_nodes": [],
+         "config": {"name": "in", "batch_input_shape": [null, 5, 6, 7]}},
+        {"class_name": "Conv2D", "name": "c1", "inbound_nodes": node("in"),
+         "config": {"name": "c1", "filters": 7, "kernel_size": 3, "padding": "same"}},
+        {"class_name": "GlobalAveragePooling2D", "name": "g", "inbound_nodes": node("c1"),
+         "config": {"name": "g", "keepdims": true}},
+        {"class_name": "Conv2D", "name": "e", "inbound_nodes": node("g"),
+         "config": {"name": "e", "filters": 7, "kernel_size": 1, "activation": "sigmoid"}},
+        {"class_name": "Multiply", "name": "m1", "config": {"name": "m1"},
+         "inbound_nodes": [[["c1", 0, 0, {}], ["e", 0, 0, {}]]]},
+        {"class_name": "Multiply", "name": "m2", "config": {"name": "m2"},
+         "inbound_nodes": [[["e", 0, 0, {}], ["in", 0, 0, {}]]]},
+        {"class_name": "Add", "name": "a1", "config": {"name": "a1"},
+         "inbound_nodes": [[["m2", 0, 0, {}], ["in", 0, 0, {}]]]},
+        {"class_name": "Add", "name": "a2", "config": {"name": "a2"},
+         "inbound_nodes": [[["m1", 0, 0, {}], ["a1", 0, 0, {}]]]},
+    ]);
+    let topo = json!({"class_name": "Functional", "config": {"name": "m", "layers": layers,
+        "input_layers": [["in", 0, 0]], "output_layers": [["a2", 0, 0]]}});
+    let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 5).unwrap();
+    let (fused, unfused) = (build(), build());
+    unfused.plan.set(Plan::build_with(&unfused, false)).unwrap();
+    let gates = Plan::build(&fused)
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::Gate(_)))
+        .count();
+    assert_eq!(gates, 2);
+    for batch in [2, 400] {
+        let (g, w) = fused_and_unfused(&fused, &unfused, vec![batch, 5, 6, 7], |i| {
+            ((i * 37 % 101) as f32) / 9.0 - 5.0
+        });
+        assert!(w.iter().any(|&v| v != w[0]));
+        for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
+            assert_eq!(
+                a.to_bits(),
+                b.to_bits(),
+                "batch {batch} value {i}: fused {a}, layers {b}"
+            );
+        }
+    }
+}
