@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 
 mod build;
 mod extra;
+mod functions;
 mod index;
 mod reduce;
 mod segment;
@@ -33,6 +34,7 @@ mod shape;
 mod stats;
 
 pub(crate) use extra::{move_perm, ExtraOp};
+use functions::{binary, scalar_step, unary};
 use index::{einsum, einsum_shape, parse_einsum};
 pub(crate) use index::{get_item, get_item_shape, parse_key, Einsum, Index};
 pub(crate) use reduce::{
@@ -47,102 +49,6 @@ fn int_list(v: Option<&Value>) -> Option<Vec<i64>> {
         Value::Array(a) => a.iter().map(Value::as_i64).collect(),
         v => v.as_i64().map(|i| vec![i]),
     }
-}
-
-/// The kernel step of [`binary`]'s `op` with a scalar operand `s` (first
-/// when `scalar_first`), when it has one with the same arithmetic.
-fn scalar_step(op: &str, s: f32, scalar_first: bool) -> Option<tfjs_kernels::PointOp> {
-    use tfjs_kernels::PointOp;
-    Some(match (op, scalar_first) {
-        // `s + x` and `s * x` round as `x + s` and `x * s`.
-        ("Add", _) => PointOp::Add(s),
-        ("Multiply", _) => PointOp::Mul(s),
-        ("Subtract", false) => PointOp::Sub(s),
-        ("Subtract", true) => PointOp::SubFrom(s),
-        ("TrueDivide" | "Divide", false) => PointOp::Div(s),
-        ("TrueDivide" | "Divide", true) => PointOp::DivInto(s),
-        ("Maximum", false) => PointOp::Max(s),
-        ("Minimum", false) => PointOp::Min(s),
-        _ => return None,
-    })
-}
-
-fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
-    Some(match op {
-        "Add" => |a, b| a + b,
-        "Subtract" => |a, b| a - b,
-        "Multiply" => |a, b| a * b,
-        "TrueDivide" | "Divide" => |a, b| a / b,
-        "Maximum" => f32::max,
-        "Minimum" => f32::min,
-        "Arctan2" => f32::atan2,
-        "Hypot" => f32::hypot,
-        "Power" => f32::powf,
-        "NotEqual" => |a, b| if a != b { 1.0 } else { 0.0 },
-        "Equal" => |a, b| if a == b { 1.0 } else { 0.0 },
-        "Greater" => |a, b| if a > b { 1.0 } else { 0.0 },
-        "GreaterEqual" => |a, b| if a >= b { 1.0 } else { 0.0 },
-        "Less" => |a, b| if a < b { 1.0 } else { 0.0 },
-        "LessEqual" => |a, b| if a <= b { 1.0 } else { 0.0 },
-        "LogicalOr" => |a, b| if a != 0.0 || b != 0.0 { 1.0 } else { 0.0 },
-        "LogicalAnd" => |a, b| if a != 0.0 && b != 0.0 { 1.0 } else { 0.0 },
-        // numpy's mod: the remainder takes the divisor's sign.
-        "Mod" => |a, b| a - (a / b).floor() * b,
-        "FloorDivide" => |a, b| (a / b).floor(),
-        // log(e^a + e^b) without overflow.
-        "Logaddexp" => |a, b| {
-            let m = a.max(b);
-            if m == f32::NEG_INFINITY {
-                m
-            } else {
-                m + (-(a - b).abs()).exp().ln_1p()
-            }
-        },
-        _ => return None,
-    })
-}
-
-fn unary(op: &str) -> Option<fn(f32) -> f32> {
-    Some(match op {
-        "Relu" => |x| x.max(0.0),
-        "Relu6" => |x| x.clamp(0.0, 6.0),
-        "Sigmoid" => sigmoid,
-        "Tanh" => f32::tanh,
-        "Exp" => f32::exp,
-        "Log" => f32::ln,
-        "Log1p" => f32::ln_1p,
-        "Abs" | "Absolute" => f32::abs,
-        "Negative" => |x| -x,
-        "Sqrt" => f32::sqrt,
-        "Rsqrt" => |x| 1.0 / x.sqrt(),
-        "Square" => |x| x * x,
-        "Silu" | "Swish" => |x| x * sigmoid(x),
-        "Softplus" => |x| Activation::Softplus.scalar(x),
-        "Elu" => |x| Activation::Elu.scalar(x),
-        "Selu" => |x| Activation::Selu.scalar(x),
-        "HardSigmoid" => |x| (x / 6.0 + 0.5).clamp(0.0, 1.0),
-        "HardSilu" | "HardSwish" => |x| Activation::HardSilu.scalar(x),
-        "LogicalNot" => |x| if x == 0.0 { 1.0 } else { 0.0 },
-        "Floor" => f32::floor,
-        "Erf" => crate::activations::erf,
-        "Arctan" => f32::atan,
-        "LogSigmoid" => |x| -Activation::Softplus.scalar(-x),
-        "Round" => f32::round_ties_even,
-        "HardTanh" => |x| x.clamp(-1.0, 1.0),
-        "Sign" => super::tf_ops::sign,
-        "Ceil" => f32::ceil,
-        "Softsign" => |x| x / (1.0 + x.abs()),
-        "Sin" => f32::sin,
-        "Cos" => f32::cos,
-        "Reciprocal" => |x| 1.0 / x,
-        "Expm1" => f32::exp_m1,
-        "Log2" => f32::log2,
-        "Log10" => f32::log10,
-        "Sinh" => f32::sinh,
-        "Cosh" => f32::cosh,
-        "Tan" => f32::tan,
-        _ => return None,
-    })
 }
 
 fn reduction(op: &str) -> Option<Reduce> {
