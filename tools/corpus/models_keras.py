@@ -4041,3 +4041,68 @@ add("k3_int4_f16", "heldout6", k3_int4_f16,
 # (Their .keras sources go through the import path keras3zip_k3_int8_quantized's and
 # keras3zip_k3_int4_quantized's do: not kept, for fixtures/corpus/keras-src's size budget.)
 SOURCE_NOT_KEPT |= {"keras3zip_k3_int8_bf16", "keras3zip_k3_int4_bf16", "keras3zip_k3_int4_f16"}
+
+
+# Issue 9: GPTQ / AWQ calibrated Dense layers (seeds SIXTH + 127 and up).
+
+def _calibrated(K, name, quantize):
+    """Dense(16, relu) -> Dense(5, no bias: an odd count, so the 4-bit
+    kernel's last packed row has a padding nibble) -> Dense(4, tanh),
+    quantized by `quantize(model, config)` with GPTQ / AWQ configs
+    calibrated on 4 seeded sequences of 8 integers in [-16, 16] (scaled to
+    the inputs' range by the pre-block step). Keras calibrates token
+    models: the structure (each Dense a block) is given by overriding
+    `get_quantization_layer_structure`, as KerasHub models do (given in
+    the config, it breaks the config's serialization). Keras 3.15 cannot
+    reload its own GPTQ / AWQ files (`.keras` drops `kernel_zero`; the
+    legacy `.h5` holds every weight, but the layers it loads are left
+    uncalibrated and fail on their first call): the source is the `.h5`,
+    the reference the in-memory quantized model."""
+    from keras import ops
+    L = K.layers
+    x = L.Input((8,), name="features")
+    h = L.Dense(16, activation="relu", name="d1")(x)
+    h = L.Dense(5, use_bias=False, name="d2")(h)
+    out = L.Dense(4, activation="tanh", name="d3")(h)
+    model = K.Model(x, out, name=name)
+    blocks = [model.get_layer(n) for n in ("d1", "d2", "d3")]
+    model.get_quantization_layer_structure = lambda mode=None: {
+        "pre_block_layers": [lambda t: ops.cast(t, "float32") / 16.0],
+        "sequential_blocks": blocks}
+    rng = np.random.default_rng(7)
+    data = [rng.integers(-16, 17, (8,)).astype(np.int32) for _ in range(4)]
+    quantize(model, dict(dataset=data, tokenizer=object(), num_samples=4, sequence_length=8))
+    return model
+
+
+def k3_gptq_dense(K, v):
+    """GPTQ: 4-bit with groups of 4 input rows (d1), 4-bit per-channel
+    (group_size -1, d2) and 8-bit (unpacked) with groups of 4 (d3)."""
+    from keras.quantizers import GPTQConfig
+
+    def quantize(model, data):
+        for names, bits, group in ((["d1"], 4, 4), (["d2"], 4, -1), (["d3"], 8, 4)):
+            model.quantize("gptq", config=GPTQConfig(**data, weight_bits=bits,
+                                                     group_size=group), filters=names)
+    return _calibrated(K, "k3_gptq_dense", quantize)
+
+
+def k3_awq_dense(K, v):
+    """AWQ (4-bit, per-input-row awq_scales): groups of 4 input rows (d1,
+    d3) and per-channel (group_size -1, d2)."""
+    from keras.quantizers import AWQConfig
+
+    def quantize(model, data):
+        for names, group in ((["d1", "d3"], 4), (["d2"], -1)):
+            model.quantize("awq", config=AWQConfig(**data, group_size=group), filters=names)
+    return _calibrated(K, "k3_awq_dense", quantize)
+
+
+add("k3_gptq_dense", "heldout6", k3_gptq_dense,
+    "Keras 3 GPTQ-quantized Dense layers (4-bit grouped and per-channel, 8-bit), with and "
+    "without bias; legacy .h5 (Keras cannot reload its own GPTQ files)",
+    sources=["keras3-h5"], converter="tfjs", seed=SIXTH + 127)
+add("k3_awq_dense", "heldout6", k3_awq_dense,
+    "Keras 3 AWQ-quantized Dense layers (4-bit grouped and per-channel, awq_scales), with and "
+    "without bias; legacy .h5 (Keras cannot reload its own AWQ files)",
+    sources=["keras3-h5"], converter="tfjs", seed=SIXTH + 128)

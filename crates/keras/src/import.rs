@@ -428,6 +428,7 @@ pub fn import_keras(bytes: &[u8]) -> Result<Imported> {
     };
     let config = text("config.json")?
         .ok_or_else(|| KerasError::msg("the .keras archive has no config.json"))?;
+    refuse_calibrated(&parse_json(&config, "config.json")?)?;
     let metadata = text("metadata.json")?
         .ok_or_else(|| KerasError::msg("the .keras archive has no metadata.json"))?;
     let mut blobs = Vec::new();
@@ -481,6 +482,41 @@ pub fn import_keras(bytes: &[u8]) -> Result<Imported> {
         artifacts: artifacts(topology, weights),
         notes,
     })
+}
+
+/// Refuse a `.keras` config holding GPTQ / AWQ layers: Keras 3.15 writes
+/// them without their `kernel_zero` (`Dense.save_own_variables` skips it,
+/// and Keras cannot reload the file either), so their kernels cannot be
+/// dequantized. Its legacy `.h5` holds every weight.
+fn refuse_calibrated(v: &Value) -> Result<()> {
+    let mut found = Vec::new();
+    fn visit(v: &Value, found: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                let mode = o
+                    .get("dtype")
+                    .and_then(|d| d.pointer("/config/mode"))
+                    .and_then(Value::as_str)
+                    .filter(|m| m.starts_with("gptq/") || m.starts_with("awq/"));
+                if let (Some(mode), Some(name)) = (mode, o.get("name").and_then(Value::as_str)) {
+                    found.push(format!("`{name}` ({mode})"));
+                }
+                o.values().for_each(|c| visit(c, found));
+            }
+            Value::Array(a) => a.iter().for_each(|c| visit(c, found)),
+            _ => {}
+        }
+    }
+    visit(v, &mut found);
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(KerasError::msg(format!(
+        "GPTQ / AWQ layers {}: Keras 3.15 writes them to `.keras` files without their \
+         `kernel_zero` weight (Keras cannot reload such a file either); save the quantized \
+         model as legacy HDF5 instead (`model.save(\"model.h5\")`), which holds every weight",
+        found.join(", ")
+    )))
 }
 
 /// A weights-only HDF5 file with a separately given topology:

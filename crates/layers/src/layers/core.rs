@@ -5,8 +5,10 @@
 //! Each layer declares its config once with
 //! [`keras_config!`](super::common::declare); see `layers/README.md`.
 
+use super::common::dtype::Calibration;
 use super::common::quantized::{
-    add_float8_scales, add_int4_scales, dequantize_grouped, float8_qdq, int_values, Quantization,
+    add_calibrated_weights, add_float8_scales, add_int4_scales, dequantize_calibrated,
+    dequantize_grouped, float8_qdq, int_values, CalibratedWeights, Quantization,
 };
 use super::common::*;
 use crate::activations::Activation;
@@ -112,7 +114,11 @@ keras_config! {
 /// Keras 3's quantized Dense (`int8`, `int4`, `float8` policies, see
 /// [`quantized`](super::common::quantized)) holds its kernel quantized and
 /// computes as Keras does; its weights are Keras's, in its saving order
-/// (`kernel`, `bias`, then the scales).
+/// (`kernel`, `bias`, then the scales). A GPTQ / AWQ Dense (`gptq/…`,
+/// `awq/…` policies) holds `bias` first, as Keras saves it, then its
+/// quantized kernel and scales; it is weight-only, so its kernel is
+/// dequantized once (at the first call after its weights change) and it
+/// runs as a float Dense.
 #[derive(Debug, Clone)]
 pub struct Dense {
     base: Base,
@@ -167,11 +173,72 @@ impl Dense {
                 },
                 _,
             ) => add_float8_scales(&mut self.params, *amax_history_length),
-            // (Refused by `Quantization::read` already.)
-            (QuantMode::Other(m), _) => Err(self
-                .base
-                .err(format!("quantization mode `{m}` is not supported"))),
+            (
+                QuantMode::Calibrated {
+                    method,
+                    bits,
+                    group_size,
+                },
+                _,
+            ) => add_calibrated_weights(
+                &mut self.params,
+                (input_dim, units),
+                *method,
+                *bits,
+                *group_size,
+            ),
         }
+    }
+
+    /// Whether the layer holds GPTQ / AWQ weights (its bias, when it has
+    /// one, saved first).
+    fn calibrated(&self) -> bool {
+        matches!(
+            self.quant.as_ref().map(|q| &q.mode),
+            Some(QuantMode::Calibrated { .. })
+        )
+    }
+
+    /// The input dimension the layer was built for.
+    fn input_dim(&self) -> usize {
+        let shapes = self.params.weights(true);
+        if self.calibrated() {
+            // `g_idx`, one per input row, comes last.
+            shapes.last().map_or(0, |w| w.shape[0])
+        } else {
+            shapes[0].shape[0]
+        }
+    }
+
+    /// A GPTQ / AWQ Dense's float kernel (`k` inputs) with its bias, packed:
+    /// dequantized once per change of its weights.
+    fn calibrated_kernel(&self, k: usize) -> Result<&tfjs_kernels::PackedMatrix> {
+        let Some(QuantMode::Calibrated { bits, method, .. }) = self.quant.as_ref().map(|q| &q.mode)
+        else {
+            return Err(self.base.err("not a GPTQ / AWQ layer"));
+        };
+        let n = self.units();
+        let bias = self.cfg.use_bias.then_some(0);
+        let at = usize::from(self.cfg.use_bias);
+        self.params.packed_derived(at, bias, (k, n), || {
+            let w = self.params.values();
+            let awq = usize::from(*method == Calibration::Awq);
+            let kernel_scale = w[at + 1].to_f32();
+            let g_idx = w[at + 3 + awq].to_f32();
+            let awq_scales = (awq == 1).then(|| w[at + 3].to_f32());
+            dequantize_calibrated(
+                &self.base.name,
+                &CalibratedWeights {
+                    kernel: &int_values(w[at]),
+                    kernel_scale: &kernel_scale,
+                    kernel_zero: &int_values(w[at + 2]),
+                    g_idx: &g_idx,
+                    awq_scales: awq_scales.as_deref(),
+                },
+                *bits,
+                (k, n),
+            )
+        })
     }
 
     /// `x · kernel` (no bias, no activation) of a quantized Dense, as
@@ -249,11 +316,11 @@ impl Dense {
                 float8_qdq(&mut kq, scalar(after + 2));
                 tfjs_kernels::matmul(&xq, &kq, m, k, n, &mut out, false);
             }
-            // (Refused by `Quantization::read` already.)
-            (QuantMode::Other(m), _) => {
+            // (Run as a float Dense by `call`.)
+            (QuantMode::Calibrated { .. }, _) => {
                 return Err(self
                     .base
-                    .err(format!("quantization mode `{m}` is not supported")))
+                    .err("a GPTQ / AWQ kernel has no quantized product"))
             }
         }
         Ok(out)
@@ -281,6 +348,15 @@ impl Layer for Dense {
         let input_dim = known_dim(&self.base, s, s.len() - 1, "last")?;
         self.params.clear();
         let units = self.units();
+        if self.calibrated() {
+            if self.cfg.use_bias {
+                self.params.add("bias", vec![units], true, 0.0)?;
+            }
+            return match self.quant.clone() {
+                Some(q) => self.build_quantized(&q, input_dim),
+                None => Ok(()),
+            };
+        }
         match self.quant.as_ref().map(|q| &q.mode) {
             None | Some(QuantMode::Float8 { .. }) => {
                 self.params
@@ -315,8 +391,7 @@ impl Layer for Dense {
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         require_built(&self.base, &self.params)?;
-        let kernel_shape = &self.params.weights(true)[0].shape;
-        let k = kernel_shape[0];
+        let k = self.input_dim();
         if x.rank() == 0 || x.shape()[x.rank() - 1] != k {
             return Err(self.base.err(format!(
                 "expects the input's last dimension to be {k}, got input shape {:?}",
@@ -327,6 +402,18 @@ impl Layer for Dense {
         let m = x.len() / k.max(1);
         let data = x.to_f32();
         let mut out = match &self.quant {
+            Some(_) if self.calibrated() => {
+                let kernel = self.calibrated_kernel(k)?;
+                let mut out = vec![0.0f32; m * units];
+                tfjs_kernels::dense_packed(
+                    &data,
+                    m,
+                    kernel,
+                    tfjs_kernels::FusedActivation::Linear,
+                    &mut out,
+                );
+                out
+            }
             None => {
                 // The kernel and bias are packed once (kept until the weights change).
                 let kernel = self

@@ -552,9 +552,9 @@ impl EinsumDense {
                 add_float8_scales(&mut self.params, *amax_history_length)
             }
             // (Refused by `Quantization::read` already.)
-            (QuantMode::Other(m), _) => Err(self
+            (m @ QuantMode::Calibrated { .. }, _) => Err(self
                 .base
-                .err(format!("quantization mode `{m}` is not supported"))),
+                .err(format!("quantization mode `{}` is not supported", m.name()))),
         }
     }
 
@@ -672,10 +672,10 @@ impl EinsumDense {
                 eval(&xq, &kq, w[0].shape())?
             }
             // (Refused by `Quantization::read` already.)
-            (QuantMode::Other(m), _) => {
+            (m @ QuantMode::Calibrated { .. }, _) => {
                 return Err(self
                     .base
-                    .err(format!("quantization mode `{m}` is not supported")))
+                    .err(format!("quantization mode `{}` is not supported", m.name())))
             }
         })
     }

@@ -11,7 +11,10 @@
 //!   dequantized kernel). A Dense quantizing its inputs on every call
 //!   (`int8`'s default) or computing in bfloat16 / float16
 //!   (`int8_from_mixed_bfloat16`: each step rounded), float8 and a
-//!   quantized `EinsumDense` are refused.
+//!   quantized `EinsumDense` are refused. A GPTQ / AWQ `Dense`
+//!   (weight-only: Keras multiplies by its dequantized kernel) becomes the
+//!   float Dense for TF.js and, since Keras 3.15 cannot reload its own
+//!   GPTQ / AWQ files, for Keras exports too ([`keras_rule`]).
 //!   (A quantized Embedding's outputs are float32 under any policy.)
 //! - A mixed-precision policy (`mixed_float16`, `mixed_bfloat16`, and
 //!   `float16` / `bfloat16`) is dropped ([`rewrite_config`]): TF.js
@@ -21,8 +24,11 @@
 //!   of the input it makes, which becomes float32.
 
 use super::{entry, f32_weight, Outcome, Site};
-use crate::layers::common::dtype::{DTypePolicy, Precision, QuantMode};
-use crate::layers::common::quantized::{dequantize_grouped, dequantize_row_grouped, Quantization};
+use crate::layers::common::dtype::{Calibration, DTypePolicy, Precision, QuantMode};
+use crate::layers::common::quantized::{
+    dequantize_calibrated, dequantize_grouped, dequantize_row_grouped, CalibratedWeights,
+    Quantization,
+};
 use serde_json::{Map, Value};
 use tfjs_format::codec::{DecodedWeight, TensorValues};
 
@@ -32,7 +38,27 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         Ok(p) if p.quantization.is_some() => p,
         _ => return Outcome::Skip,
     };
-    match dequantized(site, &p) {
+    replace_dequantized(site, &p)
+}
+
+/// The rule of a Keras export: a GPTQ / AWQ Dense becomes its float Dense
+/// (Keras 3.15 cannot reload its own GPTQ / AWQ files: `.keras` and
+/// `save_weights` drop `kernel_zero`, and a legacy `.h5` it loads leaves
+/// the layers uncalibrated: they fail on their first call);
+/// other quantized layers are written as they are (Keras reloads them).
+pub fn keras_rule(site: &Site<'_>) -> Outcome {
+    match DTypePolicy::parse(site.config.get("dtype")) {
+        Ok(p) if matches!(p.quantization, Some(QuantMode::Calibrated { .. })) => {
+            replace_dequantized(site, &p)
+        }
+        _ => Outcome::Skip,
+    }
+}
+
+/// The float layer holding `site`'s dequantized weights, or why there is
+/// none.
+fn replace_dequantized(site: &Site<'_>, p: &DTypePolicy) -> Outcome {
+    match dequantized(site, p) {
         Ok(weights) => {
             let mut config = site.config.clone();
             config.remove("quantization_config");
@@ -54,8 +80,13 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             }
         }
         Err(why) => Outcome::Cannot(format!(
-            "dtype policy `{}`: {why}; TensorFlow.js 4.22 has no quantized layers",
-            p.name
+            "dtype policy `{}`: {why}; {}",
+            p.name,
+            if site.target == super::Target::Tfjs {
+                "TensorFlow.js 4.22 has no quantized layers"
+            } else {
+                "Keras 3.15 cannot reload its own GPTQ / AWQ files"
+            }
         )),
     }
 }
@@ -110,6 +141,33 @@ fn dequantized(site: &Site<'_>, p: &DTypePolicy) -> Result<Vec<DecodedWeight>, S
     };
     let per_row_groups = matches!(quant.mode, QuantMode::Int4 { .. }) && quant.block_size.is_some();
     match (site.class_name, &quant.mode) {
+        ("Dense", QuantMode::Calibrated { method, bits, .. }) => {
+            let n = site.field("units", Value::as_u64).unwrap_or(0) as usize;
+            let (_, g_idx) = floats("g_idx")?;
+            let k = g_idx.len();
+            let awq_scales = match method {
+                Calibration::Awq => Some(floats("awq_scales")?.1),
+                Calibration::Gptq => None,
+            };
+            let kernel = dequantize_calibrated(
+                site.name,
+                &CalibratedWeights {
+                    kernel: &ints("kernel")?.1,
+                    kernel_scale: &floats("kernel_scale")?.1,
+                    kernel_zero: &ints("kernel_zero")?.1,
+                    g_idx: &g_idx,
+                    awq_scales: awq_scales.as_deref(),
+                },
+                *bits,
+                (k, n),
+            )
+            .map_err(|e| e.to_string())?;
+            let mut weights = vec![out("kernel", vec![k, n], kernel)];
+            if let Ok((shape, bias)) = floats("bias") {
+                weights.push(out("bias", shape, bias));
+            }
+            Ok(weights)
+        }
         ("Embedding", QuantMode::Int8 | QuantMode::Int4 { .. }) => {
             let d = site.field("output_dim", Value::as_u64).unwrap_or(0) as usize;
             let (rows, q) = unpacked("embeddings", d)?;

@@ -76,8 +76,11 @@
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //! - [`cudnn_rnn`]: tf_keras's `CuDNNLSTM` / `CuDNNGRU` → `LSTM` / `GRU`
 //!   (`reset_after`, refused for TF.js), also for Keras exports.
-//! - [`dtype_policy`]: Keras 3 quantized layers are refused; mixed-precision
+//! - [`dtype_policy`]: Keras 3 quantized layers that do not quantize their
+//!   inputs (weight-only int8 / int4, GPTQ / AWQ `Dense`) → the float layer
+//!   with the dequantized weights, the others refused; mixed-precision
 //!   policies become float32 (TF.js computes in float32), with a note.
+//!   GPTQ / AWQ `Dense` also for Keras exports (Keras cannot reload them).
 //!
 //! A layer no rule can express exactly (GRU with `reset_after: true`,
 //! `Lambda`, a class TF.js lacks with no rule, a `tf.*` function with no
@@ -203,9 +206,11 @@ pub const TFJS_RULES: &[Rule] = &[
 /// The rules of a Keras export: Keras reads every layer this engine runs;
 /// only activations, `RandomCrop`, Keras 3's newer augmentation layers,
 /// tf_keras's `virtual_batch_size` (which no Keras reads back) and
-/// `keras.applications`' unregistered `CustomScaleLayer` need care. One
-/// line per rule.
+/// `keras.applications`' unregistered `CustomScaleLayer`, and GPTQ / AWQ
+/// Dense layers (which Keras 3.15 cannot reload) need care. One line per
+/// rule.
 pub const KERAS_RULES: &[Rule] = &[
+    dtype_policy::keras_rule,
     cudnn_rnn::rule,
     batch_norm_virtual::rule,
     scaled_add::keras_rule,

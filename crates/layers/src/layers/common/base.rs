@@ -180,6 +180,10 @@ impl PackedCache {
     ) -> &tfjs_kernels::PackedMatrix {
         self.0[index].get_or_init(pack)
     }
+    /// Weight `index` packed, if it has been.
+    pub fn get(&self, index: usize) -> Option<&tfjs_kernels::PackedMatrix> {
+        self.0.get(index).and_then(std::sync::OnceLock::get)
+    }
 }
 
 impl Clone for PackedCache {
@@ -368,6 +372,25 @@ impl Params {
         self.packed.get_or_pack(index, || {
             tfjs_kernels::PackedMatrix::new(self.get(index), k, n, bias.map(|b| self.get(b)))
         })
+    }
+    /// A `[k × n]` matrix made from the weights by `values` (a quantized
+    /// kernel dequantized) packed as [`Params::packed`] packs a weight,
+    /// with weight `bias` folded in, and kept in weight `index`'s slot
+    /// until a weight changes: `values` runs once.
+    pub fn packed_derived(
+        &self,
+        index: usize,
+        bias: Option<usize>,
+        (k, n): (usize, usize),
+        values: impl FnOnce() -> Result<Vec<f32>>,
+    ) -> Result<&tfjs_kernels::PackedMatrix> {
+        if let Some(p) = self.packed.get(index) {
+            return Ok(p);
+        }
+        let v = values()?;
+        Ok(self.packed.get_or_pack(index, || {
+            tfjs_kernels::PackedMatrix::new(&v, k, n, bias.map(|b| self.get(b)))
+        }))
     }
 }
 

@@ -70,8 +70,36 @@ pub enum QuantMode {
     /// float8 e4m3 on every call; `amax_history_length` sizes its (training
     /// only) amax histories.
     Float8 { amax_history_length: usize },
-    /// Another mode (`gptq/…`, `awq/…`), as Keras names it.
-    Other(String),
+    /// `gptq/<bits>/<group>`, `awq/4/<group>`: weights calibrated by GPTQ /
+    /// AWQ, stored as unsigned `bits`-bit integers (4-bit packed two per
+    /// byte) with a scale and zero point per output unit and group of
+    /// `group_size` input rows (`None`, Keras's `-1`: one group); AWQ also
+    /// divides each input row by its scale. Weight-only: the inputs stay
+    /// float.
+    Calibrated {
+        method: Calibration,
+        bits: u8,
+        group_size: Option<usize>,
+    },
+}
+
+/// How a [`QuantMode::Calibrated`] layer's weights were calibrated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calibration {
+    /// GPTQ (`GPTQConfig`): 2, 3, 4 or 8 bits.
+    Gptq,
+    /// AWQ (`AWQConfig`): 4 bits, with per-input-row `awq_scales`.
+    Awq,
+}
+
+impl Calibration {
+    /// The mode's name in Keras's policies (`gptq`, `awq`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Calibration::Gptq => "gptq",
+            Calibration::Awq => "awq",
+        }
+    }
 }
 
 impl QuantMode {
@@ -83,7 +111,15 @@ impl QuantMode {
                 format!("int4/{}", block_size.map_or(-1, |b| b as i64))
             }
             QuantMode::Float8 { .. } => "float8".into(),
-            QuantMode::Other(m) => m.clone(),
+            QuantMode::Calibrated {
+                method,
+                bits,
+                group_size,
+            } => format!(
+                "{}/{bits}/{}",
+                method.name(),
+                group_size.map_or(-1, |g| g as i64)
+            ),
         }
     }
 }
@@ -191,7 +227,9 @@ impl DTypePolicy {
                 },
                 _ => return Err(bad("the int4 block size must be -1 or a positive integer")),
             },
-            Some(("gptq" | "awq", _)) => QuantMode::Other(mode.to_string()),
+            Some((method @ ("gptq" | "awq"), rest)) => {
+                calibrated(method, rest).map_err(|e| bad(&e))?
+            }
             _ => {
                 return Err(bad(
                     "unknown mode (Keras has int8, int4, float8, gptq, awq)",
@@ -205,6 +243,43 @@ impl DTypePolicy {
     pub fn written(&self) -> Option<&Value> {
         self.raw.as_ref()
     }
+}
+
+/// A GPTQ / AWQ mode's `<bits>/<group_size>`, checked as Keras's
+/// `GPTQDTypePolicy` / `AWQDTypePolicy` check them.
+fn calibrated(method: &str, rest: &str) -> std::result::Result<QuantMode, String> {
+    let (method, allowed): (_, &[u8]) = match method {
+        "gptq" => (Calibration::Gptq, &[2, 3, 4, 8]),
+        _ => (Calibration::Awq, &[4]),
+    };
+    let name = method.name();
+    let parts = rest
+        .split_once('/')
+        .and_then(|(b, g)| Some((b.parse::<u8>().ok()?, g.parse::<i64>().ok()?)));
+    let Some((bits, group)) = parts else {
+        return Err(format!(
+            "expected `{name}/<weight_bits>/<group_size>` with integers"
+        ));
+    };
+    if !allowed.contains(&bits) {
+        return Err(format!(
+            "{name} weight_bits {bits}: Keras supports {allowed:?}"
+        ));
+    }
+    let group_size = match group {
+        -1 => None,
+        g if g > 0 => Some(usize::try_from(g).map_err(|_| "group_size too large")?),
+        g => {
+            return Err(format!(
+                "{name} group_size {g}: expected -1 or a positive integer"
+            ))
+        }
+    };
+    Ok(QuantMode::Calibrated {
+        method,
+        bits,
+        group_size,
+    })
 }
 
 /// Whether Keras casts a layer's floating inputs and weights to its compute
@@ -263,6 +338,22 @@ mod tests {
             p(json!({"class_name": "Policy", "config": {"name": "mixed_bfloat16"}})).compute,
             Precision::BF16
         );
+        assert_eq!(
+            p(json!({"class_name": "AWQDTypePolicy",
+                     "config": {"mode": "awq/4/-1", "source_name": "float32"}}))
+            .quantization,
+            Some(QuantMode::Calibrated {
+                method: Calibration::Awq,
+                bits: 4,
+                group_size: None
+            })
+        );
+        let gptq = p(json!("gptq/8/16_from_float32")).quantization.unwrap();
+        assert_eq!(gptq.name(), "gptq/8/16");
+        for bad in ["gptq/5/16", "awq/8/16", "gptq/4/0", "gptq/4", "awq/x/2"] {
+            let name = format!("{bad}_from_float32");
+            assert!(DTypePolicy::parse(Some(&json!(name))).is_err(), "{bad}");
+        }
         assert!(DTypePolicy::parse(Some(&json!("int3_from_float32"))).is_err());
         assert!(DTypePolicy::parse(Some(&json!("int4/0_from_float32"))).is_err());
         assert!(DTypePolicy::parse(Some(&json!({"class_name": "DTypePolicy"}))).is_err());

@@ -19,6 +19,13 @@
 //!   multiplied in float32.
 //! - `float8`: float32 weights; inputs and kernel rounded to float8 e4m3
 //!   through their saved scales, the bias to bfloat16.
+//! - `gptq/<bits>/<group>`, `awq/4/<group>` (Dense only, `_gptq_call` /
+//!   `_awq_call`): a `[units, in]` kernel of unsigned integers (4-bit:
+//!   packed two per byte along the units, low nibble first), dequantized
+//!   as `(q - zero) * scale` by each input row's group (`g_idx`),
+//!   transposed, and for AWQ divided by the row's `awq_scales`; then a
+//!   float32 matmul: weight-only, so the engine dequantizes once
+//!   ([`dequantize_calibrated`]) and runs a float Dense.
 //!
 //! A layer quantized from `mixed_bfloat16` (int8, int4) or `mixed_float16`
 //! (int4) computes each of those ops in its compute type, as TensorFlow
@@ -26,7 +33,7 @@
 //! the kernel scales (Keras casts them), the dequantized int4 kernel, each
 //! quotient and the bias add are rounded ([`Quantization::compute`]).
 
-use super::dtype::{Precision, QuantMode};
+use super::dtype::{Calibration, Precision, QuantMode};
 use super::{Base, Params};
 use crate::config::ConfigReader;
 use crate::{LayersError, Result};
@@ -132,9 +139,10 @@ pub(crate) struct Quantization {
 impl Quantization {
     /// The quantization of a layer of class `class` whose base is `base`
     /// (`None` for a float layer). `float8` says whether the layer has a
-    /// float8 mode (Keras's Embedding has not). GPTQ / AWQ weights, int8
-    /// layers computing in float16 (Keras refuses to quantize them) and
-    /// float8 layers computing in float16 / bfloat16 are refused by name.
+    /// float8 mode (Keras's Embedding has not). GPTQ / AWQ weights of other
+    /// layers than Dense (or computing in float16 / bfloat16), int8 layers
+    /// computing in float16 (Keras refuses to quantize them) and float8
+    /// layers computing in float16 / bfloat16 are refused by name.
     pub fn read(
         cfg: &ConfigReader<'_>,
         base: &Base,
@@ -152,10 +160,17 @@ impl Quantization {
             ))
         };
         match &mode {
-            QuantMode::Other(m) => {
+            QuantMode::Calibrated { method, .. } if class != "Dense" => {
                 return refuse(format!(
-                    "{m} weights (GPTQ / AWQ calibrated) are not supported; int8, int4{} are",
+                    "{} weights are supported for Dense only; int8, int4{} are",
+                    method.name().to_uppercase(),
                     if float8 { " and float8" } else { "" }
+                ))
+            }
+            QuantMode::Calibrated { method, .. } if base.policy.compute != Precision::F32 => {
+                return refuse(format!(
+                    "{} weights are supported for layers computing in float32 only",
+                    method.name().to_uppercase()
                 ))
             }
             QuantMode::Float8 { .. } if !float8 => {
@@ -207,6 +222,14 @@ impl Quantization {
             (QuantMode::Int4 { block_size }, None) => *block_size,
             _ => None,
         };
+        let mode = match mode {
+            QuantMode::Calibrated {
+                method,
+                bits,
+                group_size,
+            } => calibrated_config(cfg, qc, method, bits, group_size)?,
+            other => other,
+        };
         Ok(Some(Quantization {
             mode,
             inputs,
@@ -220,6 +243,171 @@ impl Quantization {
     pub fn write(&self, m: &mut Map<String, Value>) {
         m.insert("quantization_config".into(), self.config.clone());
     }
+}
+
+/// A GPTQ / AWQ layer's bits and group size: its `quantization_config`'s
+/// (`GPTQConfig` / `AWQConfig`, which Keras prefers when the layer has
+/// one), else its policy's.
+fn calibrated_config(
+    cfg: &ConfigReader<'_>,
+    qc: Option<&Value>,
+    method: Calibration,
+    bits: u8,
+    group_size: Option<usize>,
+) -> Result<QuantMode> {
+    let Some(qc) = qc.filter(|c| c.is_object()) else {
+        return Ok(QuantMode::Calibrated {
+            method,
+            bits,
+            group_size,
+        });
+    };
+    let bad = |why: String| Err(cfg.err("quantization_config", why));
+    let bits = match qc.get("weight_bits").map(Value::as_u64) {
+        None => bits,
+        Some(Some(b @ (2 | 3 | 4 | 8))) if method == Calibration::Gptq || b == 4 => b as u8,
+        Some(_) => {
+            return bad(format!(
+                "weight_bits {}: Keras's {} supports {}",
+                qc["weight_bits"],
+                method.name(),
+                if method == Calibration::Gptq {
+                    "2, 3, 4 and 8"
+                } else {
+                    "4"
+                }
+            ))
+        }
+    };
+    let group_size = match qc.get("group_size").map(Value::as_i64) {
+        None => group_size,
+        Some(Some(-1)) => None,
+        Some(Some(g)) if g > 0 => usize::try_from(g).ok(),
+        Some(_) => {
+            return bad(format!(
+                "group_size {}: expected -1 or a positive integer",
+                qc["group_size"]
+            ))
+        }
+    };
+    Ok(QuantMode::Calibrated {
+        method,
+        bits,
+        group_size,
+    })
+}
+
+/// A GPTQ / AWQ Dense's weights as stored (Keras's names): the quantized
+/// `kernel` (`[units, in]`, 4-bit packed to `[ceil(units / 2), in]`),
+/// `kernel_scale` and `kernel_zero` (`[units, groups]`), `g_idx` (each
+/// input row's group) and, for AWQ, `awq_scales` (`[in]`).
+pub(crate) struct CalibratedWeights<'a> {
+    pub kernel: &'a [i32],
+    pub kernel_scale: &'a [f32],
+    pub kernel_zero: &'a [i32],
+    pub g_idx: &'a [f32],
+    pub awq_scales: Option<&'a [f32]>,
+}
+
+/// The float `[in, units]` kernel of a GPTQ / AWQ Dense as Keras's
+/// `_gptq_call` / `_awq_call` compute it, bit for bit: `W[i][u] =
+/// (q[u][i] - zero[u][g]) * scale[u][g]` with `g = g_idx[i]`, for AWQ then
+/// divided by `awq_scales[i]`. A value no uint8 holds, a group index out
+/// of range or a weight of the wrong size is an error naming the layer
+/// and the weight.
+pub(crate) fn dequantize_calibrated(
+    layer: &str,
+    w: &CalibratedWeights<'_>,
+    bits: u8,
+    (k, n): (usize, usize),
+) -> Result<Vec<f32>> {
+    let err = |what: &str, why: String| LayersError::config(layer, format!("{what}: {why}"));
+    let packed = bits == 4;
+    let rows = if packed { n.div_ceil(2) } else { n };
+    if rows.checked_mul(k) != Some(w.kernel.len()) {
+        return Err(err(
+            "kernel",
+            format!("{} values, expected {rows} x {k}", w.kernel.len()),
+        ));
+    }
+    let groups = w.kernel_scale.len() / n.max(1);
+    if groups == 0
+        || groups * n != w.kernel_scale.len()
+        || w.kernel_zero.len() != w.kernel_scale.len()
+    {
+        return Err(err(
+            "kernel_scale / kernel_zero",
+            format!(
+                "{} / {} values, expected {n} x groups each",
+                w.kernel_scale.len(),
+                w.kernel_zero.len()
+            ),
+        ));
+    }
+    if w.g_idx.len() != k || w.awq_scales.is_some_and(|a| a.len() != k) {
+        return Err(err(
+            "g_idx / awq_scales",
+            format!("expected {k} values each"),
+        ));
+    }
+    let uint8 = |what: &str, v: &[i32]| match v.iter().position(|q| !(0..=255).contains(q)) {
+        Some(at) => Err(err(what, format!("value {} at {at} is not a uint8", v[at]))),
+        None => Ok(()),
+    };
+    uint8("kernel", w.kernel)?;
+    uint8("kernel_zero", w.kernel_zero)?;
+    let mut group_of = Vec::with_capacity(k);
+    for (i, &g) in w.g_idx.iter().enumerate() {
+        // Keras casts the float g_idx to int32 (truncating).
+        if !(g >= 0.0 && (g as usize) < groups) {
+            return Err(err(
+                "g_idx",
+                format!("g_idx[{i}] = {g} is not a group index in [0, {groups})"),
+            ));
+        }
+        group_of.push(g as usize);
+    }
+    let q = |u: usize, i: usize| -> f32 {
+        let v = if packed {
+            // Unit 2j in the low nibble of packed row j, 2j + 1 in the high.
+            (w.kernel[(u / 2) * k + i] >> (4 * (u % 2))) & 0xF
+        } else {
+            w.kernel[u * k + i]
+        };
+        v as f32
+    };
+    let mut out = Vec::with_capacity(k * n);
+    for (i, &g) in group_of.iter().enumerate() {
+        for u in 0..n {
+            let at = u * groups + g;
+            let mut v = (q(u, i) - w.kernel_zero[at] as f32) * w.kernel_scale[at];
+            if let Some(a) = w.awq_scales {
+                v /= a[i];
+            }
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// A GPTQ / AWQ Dense's weights after the bias, in Keras's order (see
+/// [`CalibratedWeights`]), at Keras's initial values.
+pub(crate) fn add_calibrated_weights(
+    params: &mut Params,
+    (k, n): (usize, usize),
+    method: Calibration,
+    bits: u8,
+    group_size: Option<usize>,
+) -> Result<()> {
+    let rows = if bits == 4 { n.div_ceil(2) } else { n };
+    let groups = group_size.map_or(1, |g| k.div_ceil(g));
+    params.add_int("kernel", vec![rows, k], false)?;
+    params.add("kernel_scale", vec![n, groups], false, 1.0)?;
+    params.add_int("kernel_zero", vec![n, groups], false)?;
+    if method == Calibration::Awq {
+        params.add("awq_scales", vec![k], false, 1.0)?;
+    }
+    params.add("g_idx", vec![k], false, 0.0)
 }
 
 /// The weights of an int4 sub-channel kernel dequantized as Keras's
@@ -337,4 +525,84 @@ pub(crate) fn add_float8_scales(params: &mut Params, amax_history_length: usize)
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibrated_kernels_unpack_dequantize_and_check_their_weights() {
+        // 3 units, 2 inputs, 4-bit: packed rows [u0 | u1 << 4], [u2].
+        let kernel = [1 | (2 << 4), 15, 3, 0];
+        let w = CalibratedWeights {
+            kernel: &kernel,
+            kernel_scale: &[0.5, 2.0, 1.0, 4.0, 0.25, 1.0],
+            kernel_zero: &[1, 0, 2, 0, 0, 8],
+            g_idx: &[1.0, 0.0],
+            awq_scales: None,
+        };
+        let k = dequantize_calibrated("d", &w, 4, (2, 3)).unwrap();
+        // W[i][u] = (q[u][i] - zero[u][g]) * scale[u][g], g = g_idx[i].
+        assert_eq!(k, [2.0, 8.0, -5.0, 7.0, -2.0, 0.0]);
+        let awq = dequantize_calibrated(
+            "d",
+            &CalibratedWeights {
+                awq_scales: Some(&[2.0, 0.5]),
+                ..w
+            },
+            4,
+            (2, 3),
+        )
+        .unwrap();
+        assert_eq!(awq, [1.0, 4.0, -2.5, 14.0, -4.0, 0.0]);
+        // 8 bits: one value per byte, `[units, in]`.
+        let w8 = CalibratedWeights {
+            kernel: &[200, 1, 2, 3, 4, 5],
+            ..w
+        };
+        let k8 = dequantize_calibrated("d", &w8, 8, (2, 3)).unwrap();
+        assert_eq!(k8[0], (200.0 - 0.0) * 2.0);
+        let bad_group = CalibratedWeights {
+            g_idx: &[2.0, 0.0],
+            ..w
+        };
+        let e = dequantize_calibrated("d", &bad_group, 4, (2, 3)).unwrap_err();
+        assert!(e.to_string().contains("g_idx[0] = 2"), "{e}");
+        let bad_byte = CalibratedWeights {
+            kernel: &[256, 0, 0, 0],
+            ..w
+        };
+        let e = dequantize_calibrated("d", &bad_byte, 4, (2, 3)).unwrap_err();
+        assert!(e.to_string().contains("kernel: value 256"), "{e}");
+        assert!(dequantize_calibrated("d", &w, 8, (2, 3)).is_err());
+    }
+
+    #[test]
+    fn calibrated_modes_prefer_their_config_and_are_read_for_dense_only() {
+        let c = serde_json::json!({"name": "e",
+            "dtype": {"class_name": "GPTQDTypePolicy",
+                      "config": {"mode": "gptq/4/8", "source_name": "float32"}},
+            "quantization_config": {"class_name": "GPTQConfig",
+                                    "config": {"weight_bits": 8, "group_size": -1}}});
+        let cfg = ConfigReader::new("e", c.as_object().unwrap());
+        let base = Base::parse_quantizable(&cfg).unwrap();
+        let q = Quantization::read(&cfg, &base, "Dense", true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            q.mode,
+            QuantMode::Calibrated {
+                method: Calibration::Gptq,
+                bits: 8,
+                group_size: None
+            }
+        );
+        let e = Quantization::read(&cfg, &base, "EinsumDense", true).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("GPTQ weights are supported for Dense only"),
+            "{e}"
+        );
+    }
 }
