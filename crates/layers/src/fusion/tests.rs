@@ -4,6 +4,18 @@ use super::{Plan, Step};
 use crate::{LayerRegistry, Model};
 use serde_json::json;
 
+/// `fused` and `layers` (not all equal) bit for bit, at batch `batch`.
+fn assert_same_bits(fused: &[f32], layers: &[f32], batch: usize) {
+    assert!(layers.iter().any(|&v| v != layers[0]));
+    for (i, (a, b)) in fused.iter().zip(layers).enumerate() {
+        assert_eq!(
+            a.to_bits(),
+            b.to_bits(),
+            "batch {batch} value {i}: fused {a}, layers {b}"
+        );
+    }
+}
+
 /// The length of each fused step's chain.
 fn chain_lengths(plan: &Plan) -> Vec<usize> {
     plan.steps
@@ -273,14 +285,7 @@ fn lone_batch_normalizations_run_as_one_step_with_their_activation() {
         let (g, w) = fused_and_unfused(&fused, &unfused, vec![batch, 5, 6, 7], |i| {
             ((i * 37 % 101) as f32) / 9.0 - 5.0
         });
-        assert!(w.iter().any(|&v| v != w[0]));
-        for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
-            assert_eq!(
-                a.to_bits(),
-                b.to_bits(),
-                "batch {batch} value {i}: fused {a}, layers {b}"
-            );
-        }
+        assert_same_bits(&g, &w, batch);
     }
 }
 
@@ -324,13 +329,6 @@ fn squeeze_excite_gates_run_as_one_step() {
         let (g, w) = fused_and_unfused(&fused, &unfused, vec![batch, 5, 6, 7], |i| {
             ((i * 37 % 101) as f32) / 9.0 - 5.0
         });
-        assert!(w.iter().any(|&v| v != w[0]));
-        for (i, (a, b)) in g.iter().zip(w.iter()).enumerate() {
-            assert_eq!(
-                a.to_bits(),
-                b.to_bits(),
-                "batch {batch} value {i}: fused {a}, layers {b}"
-            );
-        }
+        assert_same_bits(&g, &w, batch);
     }
 }

@@ -402,34 +402,7 @@ impl Layer for Dense {
         let m = x.len() / k.max(1);
         let data = x.to_f32();
         let mut out = match &self.quant {
-            Some(_) if self.calibrated() => {
-                let kernel = self.calibrated_kernel(k)?;
-                let mut out = vec![0.0f32; m * units];
-                tfjs_kernels::dense_packed(
-                    &data,
-                    m,
-                    kernel,
-                    tfjs_kernels::FusedActivation::Linear,
-                    &mut out,
-                );
-                out
-            }
-            None => {
-                // The kernel and bias are packed once (kept until the weights change).
-                let kernel = self
-                    .params
-                    .packed(0, self.cfg.use_bias.then_some(1), k, units);
-                let mut out = vec![0.0f32; m * units];
-                tfjs_kernels::dense_packed(
-                    &data,
-                    m,
-                    kernel,
-                    tfjs_kernels::FusedActivation::Linear,
-                    &mut out,
-                );
-                out
-            }
-            Some(q) => {
+            Some(q) if !self.calibrated() => {
                 let mut out = self.quantized_product(q, &data, m, k)?;
                 if self.cfg.use_bias {
                     let mut bias = self.params.get(1).to_vec();
@@ -445,6 +418,25 @@ impl Layer for Dense {
                             .for_each(|(y, b)| *y = q.compute.round_one(*y + b));
                     }
                 }
+                out
+            }
+            // A float product: the kernel and bias packed once (kept until
+            // the weights change), or a GPTQ / AWQ kernel dequantized once.
+            quant => {
+                let kernel = match quant {
+                    Some(_) => self.calibrated_kernel(k)?,
+                    None => self
+                        .params
+                        .packed(0, self.cfg.use_bias.then_some(1), k, units),
+                };
+                let mut out = vec![0.0f32; m * units];
+                tfjs_kernels::dense_packed(
+                    &data,
+                    m,
+                    kernel,
+                    tfjs_kernels::FusedActivation::Linear,
+                    &mut out,
+                );
                 out
             }
         };
@@ -664,7 +656,9 @@ impl Layer for Reshape {
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
-        let shape = self.reshaped(x.shape()).unwrap_or_else(|| unreachable!())?;
+        let shape = self
+            .reshaped(x.shape())
+            .unwrap_or_else(|| Err(self.base.err("expects an input of rank >= 1")))?;
         Ok(vec![x.clone().reshape(shape)?])
     }
 }
