@@ -302,6 +302,50 @@ mod tests {
         assert_eq!(y[1].as_f32().unwrap(), &[0.0, 2.0, -1.0, 0.0, 0.0, 0.5]);
     }
 
+    /// Keras 3 counts a nested `Functional`'s calls from 0 in
+    /// `keras_history` and from 1 in `output_layers`: a model returning
+    /// both calls of a nested model (the second reading the first's output)
+    /// and a model returning a nested model's output that a layer also
+    /// reads get the right calls' outputs.
+    #[test]
+    fn keras3_nested_functional_outputs_count_from_one() {
+        let t = |l: &str, n: usize| json!({"class_name": "__keras_tensor__", "config": {"shape": [null, 2], "dtype": "float32", "keras_history": [l, n, 0]}});
+        let inner = |nodes: Value| {
+            json!({"class_name": "Functional", "name": "inner", "inbound_nodes": nodes, "config": {"name": "inner", "layers": [
+                {"class_name": "InputLayer", "name": "i", "inbound_nodes": [],
+                 "config": {"batch_shape": [null, 2], "dtype": "float32", "name": "i"}},
+                {"class_name": "Rescaling", "name": "r", "config": {"name": "r", "trainable": true, "dtype": "float32", "scale": 2.0, "offset": 1.0},
+                 "inbound_nodes": [{"args": [t("i", 0)], "kwargs": {}}]}],
+                "input_layers": ["i", 0, 0], "output_layers": ["r", 0, 0]}})
+        };
+        let x_layer = json!({"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+            "config": {"batch_shape": [null, 2], "dtype": "float32", "name": "x"}});
+        let x = crate::Tensor::from_f32(vec![1, 2], vec![1.0, -2.0]).unwrap();
+        let run = |topo: Value| {
+            let m = crate::Model::from_topology(&topo, &crate::LayerRegistry::with_builtins(), 0)
+                .unwrap();
+            let y = m.predict(std::slice::from_ref(&x)).unwrap();
+            y.iter()
+                .map(|t| t.as_f32().unwrap().to_vec())
+                .collect::<Vec<_>>()
+        };
+        // inner(inner(x)) and inner(x).
+        let twice = json!({"class_name": "Functional", "config": {"name": "f", "layers": [
+            x_layer.clone(),
+            inner(json!([{"args": [t("x", 0)], "kwargs": {"mask": null}},
+                         {"args": [t("inner", 0)], "kwargs": {"mask": null}}]))],
+            "input_layers": [["x", 0, 0]], "output_layers": [["inner", 2, 0], ["inner", 1, 0]]}});
+        assert_eq!(run(twice), [vec![7.0, -5.0], vec![3.0, -3.0]]);
+        // inner(x) + 1 and inner(x).
+        let read_and_returned = json!({"class_name": "Functional", "config": {"name": "f", "layers": [
+            x_layer,
+            inner(json!([{"args": [t("x", 0)], "kwargs": {"mask": null}}])),
+            {"class_name": "Rescaling", "name": "p", "config": {"name": "p", "trainable": true, "dtype": "float32", "scale": 1.0, "offset": 1.0},
+             "inbound_nodes": [{"args": [t("inner", 0)], "kwargs": {}}]}],
+            "input_layers": [["x", 0, 0]], "output_layers": [["p", 0, 0], ["inner", 1, 0]]}});
+        assert_eq!(run(read_and_returned), [vec![4.0, -2.0], vec![3.0, -3.0]]);
+    }
+
     #[test]
     fn sequential_without_input_shape_is_rejected() {
         let topo = json!({"class_name": "Sequential", "config": {"layers": [

@@ -78,8 +78,13 @@ fn check_count(base: &Base, n: usize, op: Op) -> Result<()> {
     Ok(())
 }
 
-/// Keras mask merging for elementwise merges: AND of the given masks.
-fn and_masks(base: &Base, masks: &[Option<Tensor>]) -> Result<Option<Tensor>> {
+/// Keras mask merging for elementwise merges. Keras 2 (and TensorFlow.js):
+/// the AND of the given masks. Keras 3 (`Merge.compute_mask`): the OR of
+/// the masks when every input has one, else no mask.
+fn merge_masks(base: &Base, masks: &[Option<Tensor>], keras3: bool) -> Result<Option<Tensor>> {
+    if keras3 && masks.iter().any(Option::is_none) {
+        return Ok(None);
+    }
     let given: Vec<&Tensor> = masks.iter().flatten().collect();
     let Some(first) = given.first() else {
         return Ok(None);
@@ -94,7 +99,12 @@ fn and_masks(base: &Base, masks: &[Option<Tensor>]) -> Result<Option<Tensor>> {
             )));
         }
         for (o, v) in out.iter_mut().zip(m.to_f32().iter()) {
-            *o = if *o != 0.0 && *v != 0.0 { 1.0 } else { 0.0 };
+            let on = if keras3 {
+                *o != 0.0 || *v != 0.0
+            } else {
+                *o != 0.0 && *v != 0.0
+            };
+            *o = if on { 1.0 } else { 0.0 };
         }
     }
     Ok(Some(make_tensor(base, first.shape().to_vec(), out)?))
@@ -256,6 +266,8 @@ pub struct Merge {
     base: Base,
     cfg: NoFields,
     op: Op,
+    /// Keras 3's masked merges (see [`merge_masks`], [`Merge::keras3_masked`]).
+    keras3: bool,
 }
 
 impl Merge {
@@ -264,7 +276,111 @@ impl Merge {
             base: Base::parse(cfg)?,
             cfg: NoFields::read(&Cx::new(cfg))?,
             op,
+            keras3: cfg.dialect.is_keras3(),
         })
+    }
+
+    /// Keras 3's `Multiply`, `Maximum` and `Minimum` of inputs of which
+    /// some carry a mask (`Multiply._merge_function`,
+    /// `Merge._apply_merge_op_and_or_mask`): a product takes 1 for a masked
+    /// input's masked-out values (and is 0 where every input is masked
+    /// out, when all have masks); a maximum / minimum takes the other
+    /// operand there. Every input and mask broadcast to `out_shape`.
+    fn keras3_masked(
+        &self,
+        inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+        out_shape: &[usize],
+    ) -> Result<Vec<f32>> {
+        let n: usize = out_shape.iter().product();
+        let spread = |v: &[f32], shape: &[usize]| {
+            let mut o = vec![0.0f32; n];
+            accumulate(Op::Add, &mut o, out_shape, v, shape);
+            o
+        };
+        let mut vals = Vec::with_capacity(inputs.len());
+        let mut on: Vec<Option<Vec<bool>>> = Vec::with_capacity(inputs.len());
+        for (i, x) in inputs.iter().enumerate() {
+            vals.push(spread(&x.to_f32(), x.shape()));
+            let Some(m) = masks.get(i).and_then(Option::as_ref) else {
+                on.push(None);
+                continue;
+            };
+            // The mask with a last axis of 1 (`expand_dims(mask, -1)`),
+            // broadcast to the input's shape, then to the output's.
+            let mut ms = m.shape().to_vec();
+            ms.push(1);
+            let fits =
+                ms.len() == x.rank() && ms.iter().zip(x.shape()).all(|(&a, &b)| a == b || a == 1);
+            if !fits {
+                return Err(self.base.err(format!(
+                    "cannot apply a mask of shape {:?} to an input of shape {:?}",
+                    m.shape(),
+                    x.shape()
+                )));
+            }
+            let own = {
+                let mut o = vec![0.0f32; x.len()];
+                accumulate(Op::Add, &mut o, x.shape(), &m.to_f32(), &ms);
+                o
+            };
+            on.push(Some(
+                spread(&own, x.shape()).iter().map(|&v| v != 0.0).collect(),
+            ));
+        }
+        let mut out = vals[0].clone();
+        let mut out_on = on[0].clone();
+        let all_masked = on.iter().all(Option::is_some);
+        if self.op == Op::Multiply {
+            if let Some(m) = &on[0] {
+                out.iter_mut()
+                    .zip(m)
+                    .filter(|(_, &k)| !k)
+                    .for_each(|(o, _)| *o = 1.0);
+            }
+        }
+        for (v, m) in vals.iter().zip(&on).skip(1) {
+            let mut x = v.clone();
+            match self.op {
+                Op::Multiply => {
+                    if let Some(m) = m {
+                        x.iter_mut()
+                            .zip(m)
+                            .filter(|(_, &k)| !k)
+                            .for_each(|(v, _)| *v = 1.0);
+                    }
+                }
+                _ => {
+                    if let Some(m) = m {
+                        for ((v, &k), &o) in x.iter_mut().zip(m).zip(&out) {
+                            if !k {
+                                *v = o;
+                            }
+                        }
+                    }
+                    if let Some(om) = &out_on {
+                        for ((o, &k), &v) in out.iter_mut().zip(om).zip(&x) {
+                            if !k {
+                                *o = v;
+                            }
+                        }
+                    }
+                }
+            }
+            out_on = match (out_on, m) {
+                (Some(a), Some(b)) => Some(a.iter().zip(b).map(|(&a, &b)| a || b).collect()),
+                _ => None,
+            };
+            let op = self.op;
+            with_op!(op, f => out.iter_mut().zip(&x).for_each(|(o, v)| *o = f(*o, *v)));
+        }
+        if let (Op::Multiply, true, Some(om)) = (self.op, all_masked, &out_on) {
+            out.iter_mut()
+                .zip(om)
+                .filter(|(_, &k)| !k)
+                .for_each(|(o, _)| *o = 0.0);
+        }
+        Ok(out)
     }
 }
 
@@ -290,7 +406,7 @@ impl Layer for Merge {
         check_count(&self.base, inputs.len(), self.op)?;
         Ok(vec![broadcast_dims(&self.base, inputs)?])
     }
-    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         check_count(&self.base, inputs.len(), self.op)?;
         let shapes: Vec<Shape> = inputs
             .iter()
@@ -300,6 +416,13 @@ impl Layer for Merge {
             .into_iter()
             .map(|d| d.unwrap_or(1))
             .collect();
+        let masked = self.keras3
+            && matches!(self.op, Op::Multiply | Op::Maximum | Op::Minimum)
+            && masks.iter().any(Option::is_some);
+        if masked {
+            let out = self.keras3_masked(inputs, masks, &out_shape)?;
+            return Ok(vec![make_tensor(&self.base, out_shape, out)?]);
+        }
         if let Some(out) = self.channel_gate(inputs, &out_shape) {
             return Ok(vec![make_tensor(&self.base, out_shape, out)?]);
         }
@@ -333,7 +456,7 @@ impl Layer for Merge {
         _inputs: &[Tensor],
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![and_masks(&self.base, masks)?])
+        Ok(vec![merge_masks(&self.base, masks, self.keras3)?])
     }
 }
 
@@ -353,6 +476,10 @@ keras_config! {
 pub struct Concatenate {
     base: Base,
     cfg: ConcatenateConfig,
+    /// Keras 3 merges the masks of a concatenation along the features with
+    /// `any` (an unmasked input, all ones, then unmasks every step);
+    /// Keras 2 with `all`.
+    keras3: bool,
 }
 
 impl Concatenate {
@@ -360,6 +487,7 @@ impl Concatenate {
         Ok(Concatenate {
             base: Base::parse(cfg)?,
             cfg: ConcatenateConfig::read(&Cx::new(cfg))?,
+            keras3: cfg.dialect.is_keras3(),
         })
     }
     fn check(&self, shapes: &[Shape]) -> Result<usize> {
@@ -491,7 +619,7 @@ impl Layer for Concatenate {
             return Ok(vec![Some(make_tensor(&self.base, s, out)?)]);
         }
         let opts: Vec<Option<Tensor>> = filled.into_iter().map(Some).collect();
-        Ok(vec![and_masks(&self.base, &opts)?])
+        Ok(vec![merge_masks(&self.base, &opts, self.keras3)?])
     }
 }
 
@@ -680,4 +808,81 @@ pub fn register(registry: &mut LayerRegistry) {
     }
     register_layer(registry, &["Concatenate"], Concatenate::from_config);
     register_layer(registry, &["Dot"], Dot::from_config);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+    use serde_json::{json, Map, Value};
+
+    fn config() -> Map<String, Value> {
+        json!({"name": "m"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn t(values: &[f32]) -> Tensor {
+        Tensor::from_f32(vec![1, values.len(), 1], values.to_vec()).unwrap()
+    }
+
+    fn mask(values: &[f32]) -> Option<Tensor> {
+        Some(Tensor::from_f32(vec![1, values.len()], values.to_vec()).unwrap())
+    }
+
+    fn merge(op: Op, dialect: Dialect) -> Merge {
+        let map = config();
+        Merge::from_config(&ConfigReader::new("m", &map).in_dialect(dialect), op).unwrap()
+    }
+
+    /// Values and mask of `layer` on `xs` with masks `ms`.
+    fn run(
+        layer: &dyn Layer,
+        xs: &[Tensor],
+        ms: &[Option<Tensor>],
+    ) -> (Vec<f32>, Option<Vec<f32>>) {
+        let y = layer.call(xs, ms).unwrap().remove(0);
+        let m = layer.compute_mask(xs, ms).unwrap().remove(0);
+        (y.to_f32().into_owned(), m.map(|m| m.to_f32().into_owned()))
+    }
+
+    /// Keras 3 (`Multiply._merge_function`,
+    /// `Merge._apply_merge_op_and_or_mask`, `Merge.compute_mask`): a
+    /// masked-out value counts as 1 in a product (0 where every input is
+    /// masked out), as the other operand in a maximum; the output mask is
+    /// the OR of the masks when all inputs have one, else none. Keras 2
+    /// multiplies the values and ANDs the masks given.
+    #[test]
+    fn keras3_merges_of_masked_inputs() {
+        let k3 = Dialect::from_keras_version(Some("3.15.1"));
+        let k2 = Dialect::from_keras_version(Some("2.21.0"));
+        let (a, b) = (t(&[2.0, 3.0, 4.0]), t(&[5.0, 6.0, 7.0]));
+        let xs = [a.clone(), b.clone()];
+        let one = [mask(&[1.0, 0.0, 1.0]), None];
+        let mul3 = merge(Op::Multiply, k3);
+        assert_eq!(run(&mul3, &xs, &one), (vec![10.0, 6.0, 28.0], None));
+        let mul2 = merge(Op::Multiply, k2);
+        let expected = (vec![10.0, 18.0, 28.0], Some(vec![1.0, 0.0, 1.0]));
+        assert_eq!(run(&mul2, &xs, &one), expected);
+        let both = [mask(&[1.0, 0.0, 0.0]), mask(&[1.0, 1.0, 0.0])];
+        let expected = (vec![10.0, 6.0, 0.0], Some(vec![1.0, 1.0, 0.0]));
+        assert_eq!(run(&mul3, &xs, &both), expected);
+        let max_xs = [a.clone(), t(&[5.0, 1.0, 7.0])];
+        let expected = (vec![5.0, 1.0, 4.0], Some(vec![1.0, 1.0, 0.0]));
+        assert_eq!(run(&merge(Op::Maximum, k3), &max_xs, &both), expected);
+        let add3 = merge(Op::Add, k3);
+        assert_eq!(run(&add3, &xs, &one), (vec![7.0, 9.0, 11.0], None));
+        let expected = (vec![7.0, 9.0, 11.0], Some(vec![1.0, 1.0, 0.0]));
+        assert_eq!(run(&add3, &xs, &both), expected);
+        let expected = (vec![7.0, 9.0, 11.0], Some(vec![1.0, 0.0, 0.0]));
+        assert_eq!(run(&merge(Op::Add, k2), &xs, &both), expected);
+        // Concatenating features with an unmasked input: Keras 3 `any`
+        // (every step kept), Keras 2 `all`.
+        let map = config();
+        let cat =
+            |d| Concatenate::from_config(&ConfigReader::new("c", &map).in_dialect(d)).unwrap();
+        assert_eq!(run(&cat(k3), &xs, &one).1, Some(vec![1.0, 1.0, 1.0]));
+        assert_eq!(run(&cat(k2), &xs, &one).1, Some(vec![1.0, 0.0, 1.0]));
+    }
 }

@@ -49,6 +49,9 @@ pub struct Normalization {
     /// The mean/variance shape: the input's kept dimensions.
     stat_shape: Vec<usize>,
     params: Params,
+    /// Keras 2's `Normalization` does not support masking: it drops its
+    /// input's mask (Keras 3's passes it on).
+    drops_mask: bool,
 }
 
 fn numbers(c: &ConfigReader<'_>, key: &str) -> Result<Option<Vec<f32>>> {
@@ -108,6 +111,7 @@ impl Normalization {
             keep: vec![],
             stat_shape: vec![],
             params: Params::default(),
+            drops_mask: c.dialect.is_keras() && !c.dialect.is_keras3(),
         })
     }
 
@@ -172,7 +176,18 @@ impl Layer for Normalization {
         }
         Ok(())
     }
-    same_as_input!(shape, mask);
+    same_as_input!(shape);
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(if self.drops_mask {
+            vec![None]
+        } else {
+            pass_mask(masks)
+        })
+    }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
         let shape = x.shape().to_vec();
@@ -250,5 +265,33 @@ impl Layer for Normalization {
             })
             .collect();
         Ok(vec![make_tensor(&self.base, shape, out)?])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+
+    /// Keras 2's `Normalization` does not support masking; Keras 3's and
+    /// TensorFlow.js's pass the mask on.
+    #[test]
+    fn normalization_mask_follows_the_dialect() {
+        let map = serde_json::json!({"name": "n", "axis": null, "mean": [0.0], "variance": [1.0]})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let mask = Some(Tensor::from_f32(vec![1, 2], vec![1.0, 0.0]).unwrap());
+        let x = Tensor::from_f32(vec![1, 2, 1], vec![1.0, 0.0]).unwrap();
+        for (version, kept) in [
+            (Some("2.21.0"), false),
+            (Some("3.15.1"), true),
+            (None, true),
+        ] {
+            let c = ConfigReader::new("n", &map).in_dialect(Dialect::from_keras_version(version));
+            let n = Normalization::from_config(&c).unwrap();
+            let m = n.compute_mask(std::slice::from_ref(&x), std::slice::from_ref(&mask));
+            assert_eq!(m.unwrap()[0].is_some(), kept, "{version:?}");
+        }
     }
 }

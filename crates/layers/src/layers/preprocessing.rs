@@ -220,6 +220,9 @@ pub struct Rescaling {
     offset: Vec<f32>,
     scale_json: Value,
     offset_json: Value,
+    /// Keras 2's `Rescaling` does not support masking: it drops its input's
+    /// mask (Keras 3's passes it on).
+    drops_mask: bool,
 }
 
 fn number_or_list(c: &ConfigReader<'_>, key: &str, default: f64) -> Result<(Vec<f32>, Value)> {
@@ -257,6 +260,7 @@ impl Rescaling {
             offset,
             scale_json,
             offset_json,
+            drops_mask: c.dialect.is_keras() && !c.dialect.is_keras3(),
         })
     }
 }
@@ -317,7 +321,17 @@ impl Layer for Rescaling {
         }
         Ok(vec![Tensor::from_f32(x.shape().to_vec(), out)?])
     }
-    same_as_input!(mask);
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        Ok(if self.drops_mask {
+            vec![None]
+        } else {
+            pass_mask(masks)
+        })
+    }
 }
 
 fn hw_config(c: &ConfigReader<'_>) -> Result<(usize, usize)> {
@@ -773,4 +787,33 @@ impl Layer for RandomIdentity {
         Ok(vec![first_input(&self.base.name, inputs)?.clone()])
     }
     same_as_input!(mask);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+
+    /// Keras 2's `Rescaling` does not support masking (a masked sequence
+    /// reaches the next RNN unmasked); Keras 3's and TensorFlow.js's pass
+    /// the mask on.
+    #[test]
+    fn rescaling_mask_follows_the_dialect() {
+        let map = serde_json::json!({"name": "r", "scale": 2.0})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let mask = Some(Tensor::from_f32(vec![1, 2], vec![1.0, 0.0]).unwrap());
+        let x = Tensor::from_f32(vec![1, 2, 1], vec![1.0, 0.0]).unwrap();
+        for (version, kept) in [
+            (Some("2.21.0"), false),
+            (Some("3.15.1"), true),
+            (None, true),
+        ] {
+            let c = ConfigReader::new("r", &map).in_dialect(Dialect::from_keras_version(version));
+            let r = Rescaling::from_config(&c).unwrap();
+            let m = r.compute_mask(std::slice::from_ref(&x), std::slice::from_ref(&mask));
+            assert_eq!(m.unwrap()[0].is_some(), kept, "{version:?}");
+        }
+    }
 }

@@ -16,6 +16,7 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
         .ok_or_else(|| topo_err(format!("{path}: model `{name}` has no `layers` list")))?;
     let mut auto_name = auto_namer();
     let mut specs = Vec::with_capacity(layers.len());
+    let mut keras3 = false;
     for (i, entry) in layers.iter().enumerate() {
         let lpath = format!("{path}: model `{name}` layers[{i}]");
         let mut spec = parse_layer_entry(entry, &lpath, &mut auto_name)?;
@@ -36,6 +37,7 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
                 ))
             })?;
             for (n, node) in arr.iter().enumerate() {
+                keras3 |= is_keras3_node(node);
                 let tensor_kwargs = takes_tensor_kwargs(&spec.class_name)
                     || spec.class_name.starts_with(KERAS3_OPERATION_PREFIX);
                 // `Attention(use_causal_mask=True)`,
@@ -74,10 +76,26 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
         o.get("input_layers"),
         &format!("{path}: model `{name}` input_layers"),
     )?;
-    let outputs = parse_io_list(
+    let mut outputs = parse_io_list(
         o.get("output_layers"),
         &format!("{path}: model `{name}` output_layers"),
     )?;
+    if keras3 {
+        // Keras 3 numbers a nested `Functional`'s calls from 0 in the
+        // layers' `keras_history` but from 1 in `output_layers` (a
+        // functional model starts with a node of its own; Keras's loader
+        // subtracts it there only): in the inbound nodes' count here, so
+        // that a nested model's output that is both read by a layer and a
+        // model output (or from its second call) is the right call's.
+        for r in &mut outputs {
+            let functional = specs
+                .iter()
+                .any(|s| s.name == r.layer && s.class_name == "Functional");
+            if functional {
+                r.node = r.node.saturating_sub(1);
+            }
+        }
+    }
     Ok(ModelSpec {
         class_name: class.to_string(),
         name,
