@@ -7,7 +7,11 @@
 //! left matrix straight from memory, never packs it, and never re-packs the
 //! weights per call or per tile. The microkernels keep an `MR × 32` (AVX-512)
 //! or `6 × 16` (AVX2) block of the output in registers across the whole `K`
-//! loop and apply bias and ReLU/ReLU6 before the one store.
+//! loop and apply bias and ReLU/ReLU6 before the one store. A matrix of at
+//! most 4 columns (a narrow convolution, a small classifier head) runs a
+//! narrow kernel instead: each 8-lane FMA does 2 to 8 steps of `K` for all
+//! its columns ([`Narrow`]), where the wide kernels would fill 4 or fewer of
+//! their lanes.
 
 use crate::FusedActivation;
 
@@ -32,6 +36,58 @@ pub struct PackedMatrix {
     panels: Vec<f32>,
     /// `panels * PANEL` values: the bias, zero-padded.
     bias: Vec<f32>,
+    /// At most 4 columns: the layout of the narrow kernel, built at the
+    /// first product (it depends on the left operand's segment length).
+    narrow: std::sync::OnceLock<Narrow>,
+}
+
+/// Lanes of the narrow kernel's registers (AVX2).
+const NARROW_LANES: usize = 8;
+
+/// A matrix of at most 4 columns packed for the narrow kernel: an 8-lane
+/// register holds `steps = 8 / width` consecutive rows of `B` (`width`, the
+/// columns rounded up to 1, 2 or 4), lane `steps · c + j` being column `c`
+/// of the group's row `j`. One FMA then does `steps` steps of `k` for every
+/// column instead of one step with most lanes padding, and the steps are
+/// added up once per output row. Rows are grouped per left-operand segment
+/// of `seg_len` rows, a segment's last group zero-padded.
+#[derive(Debug, Clone, PartialEq)]
+struct Narrow {
+    seg_len: usize,
+    /// 1, 2 or 4.
+    width: usize,
+    /// `[segment][group][NARROW_LANES]`.
+    groups: Vec<f32>,
+    /// The bias as the kernel's reduced registers hold outputs: lane
+    /// `width · r + c` is column `c` (of the register's row `r`).
+    bias: [f32; NARROW_LANES],
+}
+
+impl Narrow {
+    /// Pack `b`'s `n ≤ 4` columns (read from its first panel).
+    fn new(b: &PackedMatrix, seg_len: usize) -> Narrow {
+        let width = b.n.next_power_of_two();
+        let steps = NARROW_LANES / width;
+        let per_seg = seg_len.div_ceil(steps);
+        let mut groups = vec![0.0f32; b.k / seg_len * per_seg * NARROW_LANES];
+        for row in 0..b.k {
+            let (s, q) = (row / seg_len, row % seg_len);
+            let dst = &mut groups[(s * per_seg + q / steps) * NARROW_LANES..][..NARROW_LANES];
+            for c in 0..b.n {
+                dst[steps * c + q % steps] = b.panels[row * PANEL + c];
+            }
+        }
+        let mut bias = [0.0f32; NARROW_LANES];
+        for r in 0..steps {
+            bias[r * width..r * width + b.n].copy_from_slice(&b.bias[..b.n]);
+        }
+        Narrow {
+            seg_len,
+            width,
+            groups,
+            bias,
+        }
+    }
 }
 
 impl PackedMatrix {
@@ -70,7 +126,20 @@ impl PackedMatrix {
             n,
             panels,
             bias: padded,
+            narrow: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The narrow kernel's layout for segments of `seg_len` rows, when this
+    /// matrix has at most 4 columns and the layout fits (built once: a
+    /// matrix is used with one segment length, that of its convolution).
+    #[cfg(target_arch = "x86_64")]
+    fn narrow(&self, seg_len: usize) -> Option<&Narrow> {
+        if self.n > 4 || seg_len == 0 || !self.k.is_multiple_of(seg_len) {
+            return None;
+        }
+        let narrow = self.narrow.get_or_init(|| Narrow::new(self, seg_len));
+        (narrow.seg_len == seg_len).then_some(narrow)
     }
 
     /// Rows of the packed matrix (the products' inner dimension).
@@ -153,6 +222,14 @@ pub(crate) unsafe fn gemm_lhs(
     }
     #[cfg(target_arch = "x86_64")]
     {
+        // At most 4 columns: 8 lanes of useful products per FMA beat the
+        // 16-lane kernel's 4 or fewer, on AVX-512 CPUs too.
+        if crate::simd::has_avx2_fma() {
+            if let Some(narrow) = b.narrow(lhs.seg_len) {
+                x86::gemm_narrow256(lhs, m, b.n, narrow, act, out);
+                return act.apply_after_store(out);
+            }
+        }
         if x86::has_avx512() {
             x86::gemm_avx512(lhs, m, b, act, out);
             return act.apply_after_store(out);
@@ -202,7 +279,7 @@ unsafe fn gemm_portable(
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Lhs, PackedMatrix, PANEL};
+    use super::{Lhs, Narrow, PackedMatrix, PANEL};
     use crate::FusedActivation;
     use std::arch::x86_64::*;
 
@@ -346,6 +423,154 @@ mod x86 {
                     _mm512_mask_storeu_ps(o.add(c0), mask, v);
                 }
             }
+        }
+    }
+
+    /// At most 4 columns ([`Narrow`]): blocks of 12 rows (then 8, 4, 2,
+    /// 1), every row through the same additions whatever its block, so a
+    /// pixel's value does not depend on where a tile starts.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn gemm_narrow256(
+        lhs: &Lhs<'_>,
+        m: usize,
+        n: usize,
+        nw: &Narrow,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
+        let mut i = 0;
+        while i < m {
+            let rows = match m - i {
+                left if left >= 12 => 12,
+                left if left >= 8 => 8,
+                left if left >= 4 => 4,
+                left => left.min(2),
+            };
+            let args = (i, lhs, n, nw, act, &mut *out);
+            match (nw.width, rows) {
+                (4, 12) => narrow_block::<4, 12>(args),
+                (4, 8) => narrow_block::<4, 8>(args),
+                (4, 4) => narrow_block::<4, 4>(args),
+                (4, 2) => narrow_block::<4, 2>(args),
+                (4, _) => narrow_block::<4, 1>(args),
+                (2, 12) => narrow_block::<2, 12>(args),
+                (2, 8) => narrow_block::<2, 8>(args),
+                (2, 4) => narrow_block::<2, 4>(args),
+                (2, 2) => narrow_block::<2, 2>(args),
+                (2, _) => narrow_block::<2, 1>(args),
+                (_, 12) => narrow_block::<1, 12>(args),
+                (_, 8) => narrow_block::<1, 8>(args),
+                (_, 4) => narrow_block::<1, 4>(args),
+                (_, 2) => narrow_block::<1, 2>(args),
+                _ => narrow_block::<1, 1>(args),
+            }
+            i += rows;
+        }
+    }
+
+    /// `steps = 8 / W` consecutive left-operand values from `p`, as the
+    /// packed groups expect them (lane `steps · c + j` holds value `j`, for
+    /// every column `c`); `count < steps` reads only `count` values (a
+    /// segment's last group), the rest zero.
+    #[inline(always)]
+    unsafe fn narrow_x<const W: usize>(p: *const f32, count: usize) -> __m256 {
+        let steps = 8 / W;
+        if W == 4 {
+            let pair = if count == steps {
+                std::ptr::read_unaligned(p as *const f64)
+            } else {
+                f64::from_bits((*p).to_bits() as u64)
+            };
+            _mm256_castpd_ps(_mm256_set1_pd(pair))
+        } else {
+            let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(count as i32), lanes);
+            if W == 2 {
+                let quad = if count == steps {
+                    _mm_loadu_ps(p)
+                } else {
+                    _mm_maskload_ps(p, _mm256_castsi256_si128(mask))
+                };
+                _mm256_set_m128(quad, quad)
+            } else if count == steps {
+                _mm256_loadu_ps(p)
+            } else {
+                _mm256_maskload_ps(p, mask)
+            }
+        }
+    }
+
+    /// Rows `i0..i0 + MR` against a [`Narrow`] matrix of width `W`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn narrow_block<const W: usize, const MR: usize>(
+        (i0, lhs, n, nw, act, out): (usize, &Lhs<'_>, usize, &Narrow, FusedActivation, &mut [f32]),
+    ) {
+        let steps = 8 / W;
+        let seg = lhs.seg_len;
+        let (full, tail) = (seg / steps, seg % steps);
+        let per_seg = seg.div_ceil(steps);
+        let rs = lhs.row_stride;
+        let mut acc = [_mm256_setzero_ps(); MR];
+        for (s, &base) in lhs.bases.iter().enumerate() {
+            let ap = base.add(i0 * rs);
+            let ws = nw.groups.as_ptr().add(s * per_seg * 8);
+            for g in 0..full {
+                let wv = _mm256_loadu_ps(ws.add(g * 8));
+                for (r, a) in acc.iter_mut().enumerate() {
+                    let xv = narrow_x::<W>(ap.add(r * rs + g * steps), steps);
+                    *a = _mm256_fmadd_ps(xv, wv, *a);
+                }
+            }
+            if tail > 0 {
+                let wv = _mm256_loadu_ps(ws.add(full * 8));
+                for (r, a) in acc.iter_mut().enumerate() {
+                    let xv = narrow_x::<W>(ap.add(r * rs + full * steps), tail);
+                    *a = _mm256_fmadd_ps(xv, wv, *a);
+                }
+            }
+        }
+        // Each register's steps added up per column: `steps` rows of `W`
+        // outputs per reduced register (missing rows are zeros).
+        let zero = _mm256_setzero_ps();
+        let bias = _mm256_loadu_ps(nw.bias.as_ptr());
+        let get = |r: usize| if r < MR { acc[r] } else { zero };
+        let mut r0 = 0;
+        while r0 < MR {
+            let v = if W == 4 {
+                // Lanes [c0 j0, c0 j1, c1 j0, …] of rows r0, r0 + 1.
+                let h = _mm256_hadd_ps(get(r0), get(r0 + 1));
+                _mm256_permutevar8x32_ps(h, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7))
+            } else if W == 2 {
+                let h01 = _mm256_hadd_ps(get(r0), get(r0 + 1));
+                let h23 = _mm256_hadd_ps(get(r0 + 2), get(r0 + 3));
+                let h = _mm256_hadd_ps(h01, h23);
+                _mm256_permutevar8x32_ps(h, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
+            } else {
+                let h01 = _mm256_hadd_ps(get(r0), get(r0 + 1));
+                let h23 = _mm256_hadd_ps(get(r0 + 2), get(r0 + 3));
+                let h45 = _mm256_hadd_ps(get(r0 + 4), get(r0 + 5));
+                let h67 = _mm256_hadd_ps(get(r0 + 6), get(r0 + 7));
+                let q0 = _mm256_hadd_ps(h01, h23);
+                let q1 = _mm256_hadd_ps(h45, h67);
+                _mm256_add_ps(
+                    _mm256_permute2f128_ps::<0x20>(q0, q1),
+                    _mm256_permute2f128_ps::<0x31>(q0, q1),
+                )
+            };
+            let v = act256(act, _mm256_add_ps(v, bias));
+            let rows = steps.min(MR - r0);
+            let o = out.as_mut_ptr().add((i0 + r0) * n);
+            if n == W {
+                store256(o, v, rows * W);
+            } else {
+                let mut tmp = [0.0f32; 8];
+                _mm256_storeu_ps(tmp.as_mut_ptr(), v);
+                for r in 0..rows {
+                    std::ptr::copy_nonoverlapping(tmp.as_ptr().add(r * W), o.add(r * n), n);
+                }
+            }
+            r0 += steps;
         }
     }
 
@@ -556,6 +781,75 @@ mod tests {
                             (p - w).abs() <= tol,
                             "portable {m}x{k}x{n} [{i}]: {p} vs {w}"
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    /// At most 4 columns (the narrow kernel) and more: left operands in
+    /// several segments (a convolution's kernel rows) whose length is not a
+    /// multiple of a register's steps, every row-block size, against the
+    /// float64 reference; and a row gives the same bits whichever block it
+    /// falls in (alone, or inside a larger product).
+    #[test]
+    fn narrow_products_by_segments_match_the_naive_product() {
+        for n in [1, 2, 3, 4, 5, 7, 8] {
+            for seg_len in [1, 2, 3, 4, 5, 9, 12] {
+                for segs in [1, 3] {
+                    let k = seg_len * segs;
+                    for m in [1, 2, 3, 5, 16, 17, 30] {
+                        // Row i, segment s at a[s * 7 + i * stride ..]: the
+                        // segments overlap other rows' values, as in a convolution.
+                        let stride = seg_len + 2;
+                        let a = values(segs * 7 + (m - 1) * stride + seg_len + 1, n + m);
+                        let b = values(k * n, seg_len);
+                        let bias = values(n, 5);
+                        let packed = PackedMatrix::new(&b, k, n, Some(&bias));
+                        let bases: Vec<*const f32> =
+                            (0..segs).map(|s| a[s * 7..].as_ptr()).collect();
+                        let lhs = Lhs {
+                            bases: &bases,
+                            seg_len,
+                            row_stride: stride,
+                        };
+                        let mut dense = vec![0.0f32; m * k];
+                        for i in 0..m {
+                            for s in 0..segs {
+                                for j in 0..seg_len {
+                                    dense[i * k + s * seg_len + j] = a[s * 7 + i * stride + j];
+                                }
+                            }
+                        }
+                        let want = naive(&dense, k, m, &b, k, n, Some(&bias));
+                        let mut got = vec![f32::NAN; m * n];
+                        // SAFETY: every segment's rows lie inside `a`.
+                        unsafe { gemm_lhs(&lhs, m, &packed, FusedActivation::Relu, &mut got) };
+                        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                            let w = w.max(0.0);
+                            let tol = 1e-5 * (k as f32).sqrt() * (1.0 + w.abs());
+                            assert!(
+                                (g - w).abs() <= tol,
+                                "m={m} n={n} seg={seg_len}x{segs} [{i}]: {g} vs {w}"
+                            );
+                        }
+                        for i in 0..m {
+                            let one: Vec<*const f32> =
+                                bases.iter().map(|p| p.wrapping_add(i * stride)).collect();
+                            let row = Lhs {
+                                bases: &one,
+                                seg_len,
+                                row_stride: stride,
+                            };
+                            let mut alone = vec![f32::NAN; n];
+                            // SAFETY: row i of the product above.
+                            unsafe {
+                                gemm_lhs(&row, 1, &packed, FusedActivation::Relu, &mut alone)
+                            };
+                            let bits =
+                                |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                            assert_eq!(bits(&alone), bits(&got[i * n..(i + 1) * n]), "row {i}");
+                        }
                     }
                 }
             }

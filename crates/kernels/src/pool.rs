@@ -265,7 +265,33 @@ fn pool_rows_impl<const FMA: bool>(
         let n = row / (out_h * out_d);
         let img = &x[n * in_d * in_h * in_w * c..(n + 1) * in_d * in_h * in_w * c];
         let inside_row = g.taps_in(0, od) == (0..k_d) && g.taps_in(1, oh) == (0..k_h);
+        // Fewer channels than a vector: the interior pixels tap by tap over
+        // the whole run (one pass per window cell), not channel by channel
+        // per pixel. Same cells in the same order: the same bits.
+        let narrow = inside_row && c < 8 && !inside_cols.is_empty();
+        if narrow {
+            let (id, ih) = (g.start(0, od) as usize, g.start(1, oh) as usize);
+            let iw = g.start(2, inside_cols.start) as usize;
+            let run = NarrowRun {
+                img,
+                corner: ((id * in_h + ih) * in_w + iw) * c,
+                step: g.stride[2] * c,
+                offsets: &corner_offsets,
+                is_max,
+            };
+            let seg = &mut orow[inside_cols.start * c..inside_cols.end * c];
+            match c {
+                1 => run.pool::<1>(seg),
+                2 => run.pool::<2>(seg),
+                3 => run.pool::<3>(seg),
+                4 => run.pool::<4>(seg),
+                _ => run.pool_any(c, seg),
+            }
+        }
         for ow in 0..out_w {
+            if narrow && inside_cols.contains(&ow) {
+                continue;
+            }
             taps.clear();
             if inside_row && inside_cols.contains(&ow) {
                 let (id, ih, iw) = (g.start(0, od), g.start(1, oh), g.start(2, ow));
@@ -314,6 +340,85 @@ fn pool_rows_impl<const FMA: bool>(
     }
 }
 
+/// The interior pixels of one output row, each pixel's window starting
+/// `step` values after the previous one's, from `corner` in `img`.
+struct NarrowRun<'a> {
+    img: &'a [f32],
+    corner: usize,
+    step: usize,
+    /// Each window cell's offset from the window's corner, in tap order.
+    offsets: &'a [usize],
+    is_max: bool,
+}
+
+impl NarrowRun<'_> {
+    /// `C` channels per pixel: fixed-size arrays the compiler keeps in registers.
+    #[inline(always)]
+    fn pool<const C: usize>(&self, seg: &mut [f32]) {
+        let at = |p: usize, off: usize| -> &[f32; C] {
+            let i = self.corner + p * self.step + off;
+            self.img[i..i + C].try_into().unwrap()
+        };
+        for (p, o) in seg.chunks_exact_mut(C).enumerate() {
+            o.copy_from_slice(at(p, self.offsets[0]));
+        }
+        for &off in &self.offsets[1..] {
+            for (p, o) in seg.chunks_exact_mut(C).enumerate() {
+                let x = at(p, off);
+                for i in 0..C {
+                    o[i] = if self.is_max {
+                        max_nan(o[i], x[i])
+                    } else {
+                        o[i] + x[i]
+                    };
+                }
+            }
+        }
+        self.finish(seg);
+    }
+
+    /// Any channel count (5 to 7).
+    #[inline(always)]
+    fn pool_any(&self, c: usize, seg: &mut [f32]) {
+        let at = |p: usize, off: usize| {
+            let i = self.corner + p * self.step + off;
+            &self.img[i..i + c]
+        };
+        for (p, o) in seg.chunks_exact_mut(c).enumerate() {
+            o.copy_from_slice(at(p, self.offsets[0]));
+        }
+        for &off in &self.offsets[1..] {
+            for (p, o) in seg.chunks_exact_mut(c).enumerate() {
+                for (o, &x) in o.iter_mut().zip(at(p, off)) {
+                    *o = if self.is_max { max_nan(*o, x) } else { *o + x };
+                }
+            }
+        }
+        self.finish(seg);
+    }
+
+    /// An average divides by the window's cell count (all inside).
+    #[inline(always)]
+    fn finish(&self, seg: &mut [f32]) {
+        if !self.is_max {
+            let count = self.offsets.len() as f32;
+            for v in seg.iter_mut() {
+                *v /= count;
+            }
+        }
+    }
+}
+
+/// The larger of `acc` and `x`; NaN propagates like TensorFlow's max.
+#[inline(always)]
+fn max_nan(acc: f32, x: f32) -> f32 {
+    if x > acc || x.is_nan() {
+        x
+    } else {
+        acc
+    }
+}
+
 #[inline(always)]
 fn pool_block<const B: usize>(img: &[f32], taps: &[usize], cb: usize, is_max: bool, o: &mut [f32]) {
     let first: &[f32; B] = img[taps[0] + cb..taps[0] + cb + B].try_into().unwrap();
@@ -322,12 +427,7 @@ fn pool_block<const B: usize>(img: &[f32], taps: &[usize], cb: usize, is_max: bo
         for &xo in &taps[1..] {
             let xv: &[f32; B] = img[xo + cb..xo + cb + B].try_into().unwrap();
             for i in 0..B {
-                // NaN propagates like TensorFlow's max.
-                acc[i] = if xv[i] > acc[i] || xv[i].is_nan() {
-                    xv[i]
-                } else {
-                    acc[i]
-                };
+                acc[i] = max_nan(acc[i], xv[i]);
             }
         }
     } else {
@@ -442,7 +542,7 @@ fn global_one_impl<const FMA: bool>(x: &[f32], is_max: bool, out: &mut [f32]) {
         out.fill(f32::NEG_INFINITY);
         for row in x.chunks_exact(c) {
             for (o, &v) in out.iter_mut().zip(row) {
-                *o = if v > *o || v.is_nan() { v } else { *o };
+                *o = max_nan(*o, v);
             }
         }
     } else {

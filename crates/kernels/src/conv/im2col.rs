@@ -143,6 +143,7 @@ fn zero_padded(input: &[f32], g: &Geom) -> Option<(Vec<f32>, Geom)> {
 struct RowScratch {
     im2col: Vec<f32>,
     bases: Vec<*const f32>,
+    border_bases: Vec<*const f32>,
 }
 
 /// Output row `row` (flat over batch × out_d × out_h) of a convolution.
@@ -165,20 +166,34 @@ fn conv_row(
     let n = row / (out_h * out_d);
     let inside = g.taps_in(0, od) == (0..k_d) && g.taps_in(1, oh) == (0..k_h);
     let cols = if inside { g.interior(2) } else { 0..0 };
-    // Border pixels: gathered.
+    // Interior pixels are read in place, one segment per (kd, kh) run of
+    // k_w * c contiguous values (per tap when the width is dilated).
+    let (seg_len, per_row) = if g.dil[2] == 1 {
+        (k_w * c, 1)
+    } else {
+        (c, k_w)
+    };
+    // Border pixels: gathered, and read as the same segments (a kernel's
+    // packing for few output channels depends on the segment length).
     let mut gathered = |from: usize, to: usize, orow: &mut [f32]| {
         if from < to {
-            let buf = &mut scratch.im2col;
+            let RowScratch {
+                im2col: buf,
+                border_bases: bases,
+                ..
+            } = &mut *scratch;
             buf.resize((to - from) * kk, 0.0);
             im2col(input, g, row * out_w + from, to - from, buf);
-            gemm_packed(
-                buf,
-                kk,
-                to - from,
-                packed,
-                act,
-                &mut orow[from * oc..to * oc],
-            );
+            bases.clear();
+            bases.extend((0..kk / seg_len).map(|s| buf[s * seg_len..].as_ptr()));
+            let lhs = Lhs {
+                bases,
+                seg_len,
+                row_stride: kk,
+            };
+            // SAFETY: `buf` holds `to - from` rows of `kk` values, and the
+            // segments split each row into `kk / seg_len` runs.
+            unsafe { gemm_lhs(&lhs, to - from, packed, act, &mut orow[from * oc..to * oc]) };
         }
     };
     gathered(0, cols.start, orow);
@@ -186,14 +201,7 @@ fn conv_row(
     if cols.is_empty() {
         return;
     }
-    // Interior pixels: read in place, one segment per (kd, kh) run of
-    // k_w * c contiguous values (per tap when the width is dilated).
     let iw0 = g.start(2, cols.start) as usize;
-    let (seg_len, per_row) = if g.dil[2] == 1 {
-        (k_w * c, 1)
-    } else {
-        (c, k_w)
-    };
     let bases = &mut scratch.bases;
     bases.clear();
     for kd in 0..k_d {
