@@ -12,12 +12,13 @@
 //! first two calls at a batch size run whole, then sliced, untimed (they
 //! pack weights and grow each way's buffers: timing those cold calls picked
 //! the slower way in one process of three for Xception-style and RegNet at
-//! batch 32, whose sliced runs are then 1.6–1.8× faster), the next six
-//! alternate sliced and whole, and the batch size then keeps the way whose
+//! batch 32, whose sliced runs are then 1.6–1.8× faster), the next three
+//! run whole and the three after them sliced, and the batch size then keeps the way whose
 //! best time was lower (whole unless slices win by 10%: they also take the
 //! other cores). Only batches whose largest
 //! layer output is small are tried whole (`WHOLE_BATCH_BYTES` in
-//! `exec.rs`); larger ones are always sliced.
+//! `exec.rs`); larger ones are always sliced. `TFJS_BATCH_SPLIT=slices` or
+//! `whole` fixes the way for every batch (benchmarks, a busy server).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -28,6 +29,17 @@ use std::time::Duration;
 const MAX_SIZES: usize = 64;
 /// Timed calls per way before deciding.
 const TRIALS: u32 = 3;
+
+/// The way `TFJS_BATCH_SPLIT` fixes (`slices`: `Some(true)`, `whole`:
+/// `Some(false)`); unset or anything else learns (read once).
+pub(crate) fn forced() -> Option<bool> {
+    static FORCED: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
+    *FORCED.get_or_init(|| match std::env::var("TFJS_BATCH_SPLIT").as_deref() {
+        Ok("slices") => Some(true),
+        Ok("whole") => Some(false),
+        _ => None,
+    })
+}
 
 /// What [`BatchSplit::choose`] says about one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +92,11 @@ impl BatchSplit {
         match t.started {
             1 => Choice::Settled(false),
             2 => Choice::Settled(true),
-            n => Choice::Trial(n % 2 == 1),
+            // Each way's trials in a row: alternating made every trial
+            // wake the pool's threads after the other way left them idle
+            // (on a virtual machine a sleeping vCPU can take longer to wake
+            // than a small model's whole batch).
+            n => Choice::Trial(n > 2 + TRIALS),
         }
     }
 
@@ -101,7 +117,12 @@ impl BatchSplit {
         *runs += 1;
         if t.sliced.is_none() && t.whole_runs >= TRIALS && t.sliced_runs >= TRIALS {
             if let (Some(w), Some(s)) = (t.best_whole, t.best_sliced) {
-                t.sliced = Some(s.as_secs_f64() < 0.9 * w.as_secs_f64());
+                let sliced = s.as_secs_f64() < 0.9 * w.as_secs_f64();
+                tracing::debug!(
+                    "batch {batch}: runs {} (best sliced {s:?}, whole {w:?})",
+                    if sliced { "sliced" } else { "whole" }
+                );
+                t.sliced = Some(sliced);
             }
         }
     }
@@ -139,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_calls_run_each_way_untimed_then_the_ways_alternate() {
+    fn the_first_calls_run_each_way_untimed_then_each_way_in_a_row() {
         let split = BatchSplit::default();
         let seen: Vec<Choice> = (0..8)
             .map(|_| {
@@ -155,12 +176,12 @@ mod tests {
             [
                 Choice::Settled(false),
                 Choice::Settled(true),
-                Choice::Trial(true),
+                Choice::Trial(false),
+                Choice::Trial(false),
                 Choice::Trial(false),
                 Choice::Trial(true),
-                Choice::Trial(false),
                 Choice::Trial(true),
-                Choice::Trial(false),
+                Choice::Trial(true),
             ]
         );
         assert_eq!(split.choose(4), Choice::Settled(false));

@@ -99,10 +99,10 @@ impl Model {
             .largest_sample_bytes()
             .and_then(|b| b.checked_mul(batch))
             .is_some_and(|b| b <= WHOLE_BATCH_BYTES);
-        let choice = if small {
-            self.batch_split.choose(batch)
-        } else {
-            batch_split::Choice::Settled(true)
+        let choice = match batch_split::forced() {
+            Some(sliced) => batch_split::Choice::Settled(sliced),
+            None if small => self.batch_split.choose(batch),
+            None => batch_split::Choice::Settled(true),
         };
         let started = std::time::Instant::now();
         let out = if choice.sliced() {
