@@ -70,20 +70,98 @@ pub(super) fn conv_packed_geom(
     };
     let row_len = g.out_sp[2] * oc;
     let rows = g.batch * g.out_sp[0] * g.out_sp[1];
+    // Narrow stride-1 images: several output rows per product (see
+    // `conv_rows_wrapped`); one product per row cost more in per-call work
+    // than in arithmetic (VGG-style's 32-, 16- and 8-pixel rows).
+    let wrapped = g.stride == [1, 1, 1]
+        && g.dil == [1, 1, 1]
+        && g.pad == [0, 0, 0]
+        && g.k[0] == 1
+        && g.in_sp[0] == 1
+        && g.out_sp[2] <= WRAPPED_MAX_WIDTH;
+    let run = |first: usize, chunk: &mut [f32], scratch: &mut RowScratch| {
+        if wrapped {
+            conv_rows_wrapped(input, packed, g, act, first, chunk, scratch);
+        } else {
+            for (r, orow) in chunk.chunks_exact_mut(row_len).enumerate() {
+                conv_row(input, packed, g, act, first + r, orow, scratch);
+            }
+        }
+    };
     if parallel && rows > 1 {
         let per_task = rows.div_ceil(threads * 4).max(1);
         out.par_chunks_mut(per_task * row_len)
             .enumerate()
             .for_each_init(RowScratch::default, |scratch, (i, chunk)| {
-                for (r, orow) in chunk.chunks_exact_mut(row_len).enumerate() {
-                    conv_row(input, packed, g, act, i * per_task + r, orow, scratch);
-                }
+                run(i * per_task, chunk, scratch)
             });
     } else {
-        let mut scratch = RowScratch::default();
-        for (r, orow) in out.chunks_exact_mut(row_len).enumerate() {
-            conv_row(input, packed, g, act, r, orow, &mut scratch);
+        run(0, out, &mut RowScratch::default());
+    }
+}
+
+/// Output widths up to which stride-1 rows are computed several at a time.
+const WRAPPED_MAX_WIDTH: usize = 32;
+
+/// Output rows `first..` (flat over batch × out_h; `chunk` holds whole
+/// rows) of a stride-1, undilated 1-D/2-D convolution with no padding left:
+/// within an image, output pixel `(oh, ow)` reads its kernel row `kh` at
+/// `((oh + kh) * in_w + ow) * c`, affine in `oh * in_w + ow`. So a run of
+/// rows is one product over `in_w`-wide "wrapped" rows, whose `k_w - 1`
+/// extra pixels per row (windows across the row's end) are computed into
+/// the scratch and dropped when the valid pixels are copied out. Each
+/// output pixel goes through exactly the products of [`conv_row`].
+fn conv_rows_wrapped(
+    input: &[f32],
+    packed: &PackedMatrix,
+    g: &Geom,
+    act: Activation,
+    first: usize,
+    chunk: &mut [f32],
+    scratch: &mut RowScratch,
+) {
+    let (c, oc) = (g.in_c, g.out_c);
+    let [_, in_h, in_w] = g.in_sp;
+    let [_, out_h, out_w] = g.out_sp;
+    let [_, k_h, k_w] = g.k;
+    let row_len = out_w * oc;
+    let total = chunk.len() / row_len;
+    // Rows per product: the scratch stays about a tile.
+    let per_run = (TILE_FLOATS / (in_w * oc).max(1)).max(1);
+    let mut done = 0;
+    while done < total {
+        let row = first + done;
+        let (n, oh) = (row / out_h, row % out_h);
+        let count = (out_h - oh).min(total - done).min(per_run);
+        let m = (count - 1) * in_w + out_w;
+        let bases = &mut scratch.bases;
+        bases.clear();
+        for kh in 0..k_h {
+            let at = ((n * in_h + oh + kh) * in_w) * c;
+            bases.push(input[at..].as_ptr());
         }
+        let seg_len = k_w * c;
+        // Bounds of the unchecked reads: the last wrapped pixel's last value.
+        let last = (m - 1) * c + seg_len;
+        let end = input.as_ptr_range().end;
+        assert!(bases
+            .iter()
+            .all(|&b| (end as usize - b as usize) / 4 >= last));
+        let lhs = Lhs {
+            bases,
+            seg_len,
+            row_stride: c,
+        };
+        let buf = &mut scratch.im2col;
+        buf.resize(m * oc, 0.0);
+        // SAFETY: every segment's reads end inside `input` (asserted); the
+        // segments cover k_h·k_w·c = packed.k() values per pixel.
+        unsafe { gemm_lhs(&lhs, m, packed, act, &mut buf[..m * oc]) };
+        let dst = &mut chunk[done * row_len..(done + count) * row_len];
+        for (r, orow) in dst.chunks_exact_mut(row_len).enumerate() {
+            orow.copy_from_slice(&buf[r * in_w * oc..r * in_w * oc + row_len]);
+        }
+        done += count;
     }
 }
 
@@ -316,5 +394,71 @@ fn copy_run(dst: &mut [f32], src: &[f32]) {
     }
     for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
         *d = *s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Conv2dParams, Padding};
+
+    /// Several stride-1 rows as one wrapped product give the same bits as
+    /// one product per row (narrow and wide kernels, "same" and "valid",
+    /// several images, runs cut by the scratch size and by images).
+    #[test]
+    fn wrapped_rows_match_row_by_row_bit_for_bit() {
+        for (batch, hw, in_c, out_c, k, padding) in [
+            (3, [5, 7], 3, 4, [3, 3], Padding::Same),
+            (2, [6, 9], 4, 2, [3, 2], Padding::Valid),
+            (2, [4, 32], 8, 19, [3, 3], Padding::Same),
+            (1, [9, 3], 5, 1, [1, 3], Padding::Same),
+            (2, [5, 5], 2, 8, [2, 2], Padding::Valid),
+        ] {
+            let p = Conv2dParams::new(batch, hw, in_c, out_c, k, [1, 1], [1, 1], padding).unwrap();
+            let g = p.geom();
+            let input: Vec<f32> = (0..batch * hw[0] * hw[1] * in_c)
+                .map(|i| ((i * 7919 % 1009) as f32) / 500.0 - 1.0)
+                .collect();
+            let kk = k[0] * k[1] * in_c;
+            let w: Vec<f32> = (0..kk * out_c)
+                .map(|i| ((i * 104729 % 997) as f32) / 498.0 - 1.0)
+                .collect();
+            let bias: Vec<f32> = (0..out_c).map(|i| i as f32 * 0.1 - 0.3).collect();
+            let packed = PackedMatrix::new(&w, kk, out_c, Some(&bias));
+            let padded = zero_padded(&input, &g);
+            let (x, g) = match &padded {
+                Some((buf, pg)) => (&buf[..], *pg),
+                None => (&input[..], g),
+            };
+            let row_len = g.out_sp[2] * out_c;
+            let rows = batch * g.out_sp[1];
+            let mut by_row = vec![f32::NAN; rows * row_len];
+            let mut scratch = RowScratch::default();
+            for (r, orow) in by_row.chunks_exact_mut(row_len).enumerate() {
+                conv_row(x, &packed, &g, Activation::Relu, r, orow, &mut scratch);
+            }
+            // Every split of the rows into tasks, as the parallel path cuts them.
+            for per_task in [1, 2, rows] {
+                let mut wrapped = vec![f32::NAN; rows * row_len];
+                for (i, chunk) in wrapped.chunks_mut(per_task * row_len).enumerate() {
+                    let mut scratch = RowScratch::default();
+                    conv_rows_wrapped(
+                        x,
+                        &packed,
+                        &g,
+                        Activation::Relu,
+                        i * per_task,
+                        chunk,
+                        &mut scratch,
+                    );
+                }
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&wrapped),
+                    bits(&by_row),
+                    "{hw:?} {in_c}->{out_c} {k:?} per_task {per_task}"
+                );
+            }
+        }
     }
 }
