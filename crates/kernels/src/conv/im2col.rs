@@ -72,13 +72,17 @@ pub(super) fn conv_packed_geom(
     let rows = g.batch * g.out_sp[0] * g.out_sp[1];
     // Narrow stride-1 images: several output rows per product (see
     // `conv_rows_wrapped`); one product per row cost more in per-call work
-    // than in arithmetic (VGG-style's 32-, 16- and 8-pixel rows).
+    // than in arithmetic (VGG-style's 32-, 16- and 8-pixel rows). Not for
+    // a single row per image (1-D: nothing to join) nor a kernel wider
+    // than the output (more dropped pixels than kept ones).
     let wrapped = g.stride == [1, 1, 1]
         && g.dil == [1, 1, 1]
         && g.pad == [0, 0, 0]
         && g.k[0] == 1
         && g.in_sp[0] == 1
-        && g.out_sp[2] <= WRAPPED_MAX_WIDTH;
+        && g.out_sp[1] > 1
+        && g.out_sp[2] <= WRAPPED_MAX_WIDTH
+        && g.k[2] <= g.out_sp[2] + 1;
     let run = |first: usize, chunk: &mut [f32], scratch: &mut RowScratch| {
         if wrapped {
             conv_rows_wrapped(input, packed, g, act, first, chunk, scratch);
