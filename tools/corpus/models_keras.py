@@ -4106,3 +4106,50 @@ add("k3_awq_dense", "heldout6", k3_awq_dense,
     "Keras 3 AWQ-quantized Dense layers (4-bit grouped and per-channel, awq_scales), with and "
     "without bias; legacy .h5 (Keras cannot reload its own AWQ files)",
     sources=["keras3-h5"], converter="tfjs", seed=SIXTH + 128)
+
+
+# Held-out, seventh batch (issue 9): functions real models call that the
+# engine refused (seeds SEVENTH and up).
+SEVENTH = HELD + 300
+
+
+def tfop_repeat(K, v):
+    """tf.repeat as Keras 2 saves it (TFOpLambda): one count along an axis,
+    one count per element (a zero among them) along the last and a negative
+    axis, and no axis (the flattened batch, repeated)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((3, 4), name="x")
+    h = L.Dense(4, name="proj")(x)
+    outs = [tf.repeat(h, 2, axis=1), tf.repeat(h, [1, 2, 0, 3], axis=2),
+            tf.repeat(h, [2, 1, 1], axis=-2), tf.repeat(h, 2)]
+    return K.Model(x, outs, name="tfop_repeat")
+
+
+add("tfop_repeat", "heldout7", tfop_repeat,
+    "tf.repeat (TFOpLambda): a count along axis 1, per-element counts along axes 2 and -2, "
+    "no axis (flattened)", sources=K2_ONLY, seed=SEVENTH)
+
+
+def k3_tensordot(K, v):
+    """keras.ops.tensordot with constant operands (saved as Tensordot
+    nodes): axes as an integer (1 and 2) and as a pair of axis lists;
+    ops.repeat by one count along an axis. All of them rebuild for TF.js
+    (Dense; UpSampling2D)."""
+    from keras import ops
+    L = K.layers
+    x = L.Input((3, 4), name="x")
+    rng = np.random.default_rng(11)
+    w = rng.normal(size=(4, 5)).astype("float32")
+    w2 = rng.normal(size=(3, 4, 2)).astype("float32")
+    w3 = rng.normal(size=(2, 4, 3)).astype("float32")
+    h = L.Dense(4, name="proj")(x)
+    outs = [ops.tensordot(h, w, axes=1), ops.tensordot(h, w2, axes=2),
+            ops.tensordot(h, w3, axes=[[2, 1], [1, 2]]),
+            ops.repeat(h, 2, axis=1)]
+    return K.Model(x, outs, name="k3_tensordot")
+
+
+add("k3_tensordot", "heldout7", k3_tensordot,
+    "ops.tensordot with constant operands (axes 1, 2 and a pair of lists), ops.repeat by one "
+    "count along an axis", sources=["keras3-keras"], seed=SEVENTH + 1)

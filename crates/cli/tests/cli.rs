@@ -569,14 +569,37 @@ fn convert_rebuild_lists_every_unrewritable_layer_in_one_error() {
     assert_stderr(&o, 0, "warning: saved without rewriting");
 }
 
+/// `dir/src/model.json`: a weightless layers model of `topology`.
+fn write_model(dir: &Path, topology: Value) -> PathBuf {
+    let src = dir.join("src");
+    std::fs::create_dir(&src).unwrap();
+    let model = serde_json::json!({
+        "format": "layers-model", "modelTopology": topology, "weightsManifest": []
+    });
+    std::fs::write(src.join("model.json"), model.to_string()).unwrap();
+    src
+}
+
+/// `tfjs convert SRC DST [--rebuild]` fails with exit 2 and writes
+/// nothing; its stderr.
+fn refused_convert(src: &Path, dst: &Path, rebuild: bool) -> String {
+    let mut args = vec!["convert", s(src), s(dst)];
+    if rebuild {
+        args.push("--rebuild");
+    }
+    let o = tfjs(&args);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!dst.exists());
+    err
+}
+
 #[test]
 fn convert_rebuild_names_lambda_layers_and_unknown_tf_functions_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("src");
-    std::fs::create_dir(&src).unwrap();
-    let model = serde_json::json!({
-        "format": "layers-model",
-        "modelTopology": {"class_name": "Functional", "config": {
+    let src = write_model(
+        dir.path(),
+        serde_json::json!({"class_name": "Functional", "config": {
             "name": "m",
             "layers": [
                 {"name": "x", "class_name": "InputLayer", "inbound_nodes": [],
@@ -591,15 +614,57 @@ fn convert_rebuild_names_lambda_layers_and_unknown_tf_functions_at_once() {
             ],
             "input_layers": [["x", 0, 0]],
             "output_layers": [["my_lambda", 0, 0]]
-        }},
-        "weightsManifest": []
-    });
-    std::fs::write(src.join("model.json"), model.to_string()).unwrap();
-    let dst = dir.path().join("dst");
-    let o = tfjs(&["convert", s(&src), s(&dst), "--rebuild"]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+        }}),
+    );
+    let err = refused_convert(&src, &dir.path().join("dst"), true);
     assert!(err.contains("tf.math.bessel_i0"), "{err}");
     assert!(err.contains("Lambda") && err.contains("my_lambda"), "{err}");
-    assert!(!dst.exists());
+}
+
+/// A Keras 3 model in which masks reach a `Multiply` (Keras 3 takes the
+/// masked-out values as 1) and a `Rescaling` (tf_keras drops the mask):
+/// `--rebuild` refuses the merge, the tf_keras `.h5` export both at once;
+/// the Keras 3 `.keras` export writes them.
+#[test]
+fn keras3_masked_merges_are_refused_for_tfjs_and_tf_keras() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = |name: &str, class: &str, config: Value, from: &[&str]| {
+        let mut config = config;
+        config["name"] = name.into();
+        let calls: Vec<Value> = from
+            .iter()
+            .map(|f| serde_json::json!([f, 0, 0, {}]))
+            .collect();
+        serde_json::json!({"name": name, "class_name": class, "config": config,
+                           "inbound_nodes": [calls]})
+    };
+    let topology = serde_json::json!({"keras_version": "3.15.1", "class_name": "Functional",
+    "config": {
+        "name": "m",
+        "layers": [
+            {"name": "x", "class_name": "InputLayer", "inbound_nodes": [],
+             "config": {"batch_input_shape": [null, 3, 2], "dtype": "float32", "name": "x"}},
+            layer("mask_a", "Masking", serde_json::json!({"mask_value": 0.0}), &["x"]),
+            layer("mask_b", "Masking", serde_json::json!({"mask_value": 1.0}), &["x"]),
+            layer("product", "Multiply", serde_json::json!({}), &["mask_a", "mask_b"]),
+            layer("scale", "Rescaling", serde_json::json!({"scale": 2.0}), &["product"]),
+        ],
+        "input_layers": [["x", 0, 0]],
+        "output_layers": [["scale", 0, 0]]
+    }});
+    let src = write_model(dir.path(), topology);
+    let err = refused_convert(&src, &dir.path().join("dst"), true);
+    assert!(err.contains("1 layer without an exact equivalent"), "{err}");
+    assert!(
+        err.contains("`product` (Multiply): a mask reaches it"),
+        "{err}"
+    );
+    let err = refused_convert(&src, &dir.path().join("m.h5"), false);
+    assert!(err.contains("tf_keras 2.21"), "{err}");
+    assert!(
+        err.contains("`product` (Multiply)") && err.contains("`scale` (Rescaling)"),
+        "{err}"
+    );
+    let keras = dir.path().join("m.keras");
+    ok(&["convert", s(&src), s(&keras)]);
 }

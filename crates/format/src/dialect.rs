@@ -12,6 +12,8 @@
 //! | `UpSampling2D` `interpolation: "bilinear"` | corner-aligned (`i·in/out`) | half-pixel centers (`tf.image.resize`) | half-pixel centers |
 //! | `RandomCrop` at inference | (no such layer) | `smart_resize` to its size | the identity |
 //! | `keras.ops.quantile` `method` | (no such op) | (no such op) | ignored in a saved graph: linear (3.15) |
+//! | a merge of masked inputs | masks ANDed, values as given | same | see [`Dialect::masked_call_differs`] |
+//! | `Rescaling` / `Normalization` of a masked input | mask passed on | mask dropped | mask passed on |
 //!
 //! Keras 2.4 is TensorFlow 2.4's `tf.keras`, the first whose
 //! `backend.resize_images` always calls `tf.image.resize` (half-pixel
@@ -20,6 +22,42 @@
 //! model built in Rust) follows TensorFlow.js.
 
 use serde_json::Value;
+
+/// A layer call some of whose inputs carry Keras masks, as
+/// [`Dialect::masked_call_differs`] sees it (the engine finds them by
+/// propagating masks through the built model).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MaskedCall {
+    /// The layer's class.
+    pub class_name: String,
+    /// The layer's config (`Concatenate` reads its `axis`).
+    pub config: Value,
+    /// The rank of the call's first input.
+    pub input_rank: usize,
+    /// Per input: `None` when no mask arrives with it, else the mask's
+    /// identity (inputs carrying the same mask share it) and its rank.
+    pub masks: Vec<Option<(u64, usize)>>,
+}
+
+/// The classes [`Dialect::masked_call_differs`] can tell apart: a model
+/// without them needs no look at its masks.
+pub const MASK_SENSITIVE_CLASSES: &[&str] = &[
+    "Add",
+    "Average",
+    "Concatenate",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Normalization",
+    "Rescaling",
+    "Subtract",
+];
+
+/// The `keras_version` of the tf_keras the Keras exports write for (its
+/// `.h5` files), and so the dialect they compute in.
+pub const TF_KERAS_VERSION: &str = "2.21.0";
+/// The same for Keras 3 (its `.keras` files).
+pub const KERAS3_VERSION: &str = "3.15.1";
 
 /// The semantics a model's layers follow (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,6 +138,79 @@ impl Dialect {
     /// pass `method` on when a saved graph runs).
     pub fn quantile_ignores_method(self) -> bool {
         matches!(self, Dialect::Keras { major: 3, minor, .. } if minor <= 15)
+    }
+
+    /// Keras 2's `Rescaling` and `Normalization` do not support masking:
+    /// they drop their input's mask (Keras 3's and TensorFlow.js's pass it
+    /// on).
+    pub fn preprocessing_drops_masks(self) -> bool {
+        self.is_keras() && !self.is_keras3()
+    }
+
+    /// Why `call` (a layer some of whose inputs carry masks) computes other
+    /// numbers, or another mask, in this dialect than in `other`; `None`
+    /// where both agree. Checked against Keras 3.15 and tf_keras 2.21:
+    ///
+    /// - `Multiply`, `Maximum`, `Minimum`: Keras 3 takes a masked-out value
+    ///   as 1 in a product (and writes 0 where every input is masked out),
+    ///   as the other operand in a maximum / minimum; Keras 2 and
+    ///   TensorFlow.js compute with the values as given. They differ
+    ///   whenever a mask arrives.
+    /// - `Add`, `Subtract`, `Average`, `Concatenate` (along the features):
+    ///   the values agree; the output mask is the OR of the masks in Keras 3
+    ///   (none unless every input has one; `Concatenate`: an unmasked input
+    ///   unmasks every step), the AND of the given masks in Keras 2 and
+    ///   TensorFlow.js. They agree only when every input carries the same
+    ///   mask. `Concatenate` along the masked (time) axis concatenates the
+    ///   masks in both.
+    /// - `Rescaling`, `Normalization`: see
+    ///   [`Dialect::preprocessing_drops_masks`].
+    pub fn masked_call_differs(self, other: Dialect, call: &MaskedCall) -> Option<&'static str> {
+        let masked = call.masks.iter().flatten().count();
+        if masked == 0 || !MASK_SENSITIVE_CLASSES.contains(&call.class_name.as_str()) {
+            return None;
+        }
+        let mut ids = call.masks.iter().map(|m| m.map(|(id, _)| id));
+        let first = ids.next().flatten();
+        let one_mask = masked == call.masks.len() && ids.all(|id| id == first);
+        let merges_differ = self.is_keras3() != other.is_keras3();
+        match call.class_name.as_str() {
+            "Multiply" | "Maximum" | "Minimum" if merges_differ => Some(
+                "a mask reaches it, and Keras 3 takes masked-out values as 1 in a product \
+                 (0 where every input is masked out) and as the other operand in a maximum / \
+                 minimum, while Keras 2 and TensorFlow.js use the values as given",
+            ),
+            "Add" | "Subtract" | "Average" if merges_differ && !one_mask => Some(
+                "its inputs carry different masks (or only some carry one), and Keras 3 ORs \
+                 them (no mask unless every input has one) while Keras 2 and TensorFlow.js \
+                 AND the masks given",
+            ),
+            "Concatenate" if merges_differ && !one_mask => {
+                let rank = call.input_rank as i64;
+                let axis = call
+                    .config
+                    .get("axis")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(-1);
+                let axis = if axis < 0 { axis + rank } else { axis };
+                let mask_rank = call.masks.iter().flatten().map(|m| m.1).next().unwrap_or(0);
+                let along_time = axis >= 1 && axis < mask_rank as i64 && (mask_rank as i64) < rank;
+                (!along_time).then_some(
+                    "its inputs carry different masks (or only some carry one), and Keras 3 \
+                     keeps a step any input keeps (an unmasked input keeps every step) while \
+                     Keras 2 and TensorFlow.js keep a step every masked input keeps",
+                )
+            }
+            "Rescaling" | "Normalization"
+                if self.preprocessing_drops_masks() != other.preprocessing_drops_masks() =>
+            {
+                Some(
+                    "a mask reaches it, which Keras 2 drops there (the layer does not support \
+                     masking) while Keras 3 and TensorFlow.js pass it on",
+                )
+            }
+            _ => None,
+        }
     }
 
     /// Whether any config means something else here than in TensorFlow.js.
@@ -212,5 +323,65 @@ mod tests {
             |m: &str| json!({"layers": [{"class_name": "ops.Quantile", "config": {"method": m}}]});
         assert!(k3.matters_for(&quantile("nearest")) && !k3.matters_for(&quantile("linear")));
         assert!(k3.quantile_ignores_method() && !k2.quantile_ignores_method());
+    }
+
+    /// The cases Keras 3.15 and tf_keras 2.21 were seen to compute alike
+    /// and otherwise (a `Masking` on one or both inputs of each merge,
+    /// followed by a masked average).
+    #[test]
+    fn masked_calls_differ_where_keras_3_and_2_do() {
+        let k3 = Dialect::from_keras_version(Some(KERAS3_VERSION));
+        let k2 = Dialect::from_keras_version(Some(TF_KERAS_VERSION));
+        let call = |class: &str, axis: i64, masks: &[Option<u64>]| MaskedCall {
+            class_name: class.into(),
+            config: json!({"axis": axis}),
+            input_rank: 3,
+            masks: masks.iter().map(|m| m.map(|id| (id, 2))).collect(),
+        };
+        let one = [Some(1), None];
+        let same = [Some(1), Some(1)];
+        let different = [Some(1), Some(2)];
+        for class in ["Multiply", "Maximum", "Minimum"] {
+            for masks in [&one[..], &same, &different] {
+                let c = call(class, -1, masks);
+                assert!(
+                    k3.masked_call_differs(k2, &c).is_some(),
+                    "{class} {masks:?}"
+                );
+                assert!(k2.masked_call_differs(k3, &c).is_some());
+                assert!(k3.masked_call_differs(Dialect::Tfjs, &c).is_some());
+                assert!(k3.masked_call_differs(k3, &c).is_none());
+                assert!(k2.masked_call_differs(Dialect::Tfjs, &c).is_none());
+            }
+        }
+        for class in ["Add", "Subtract", "Average", "Concatenate"] {
+            assert!(k3.masked_call_differs(k2, &call(class, -1, &one)).is_some());
+            assert!(k3
+                .masked_call_differs(k2, &call(class, -1, &different))
+                .is_some());
+            assert!(k3
+                .masked_call_differs(k2, &call(class, -1, &same))
+                .is_none());
+            assert!(k3
+                .masked_call_differs(k2, &call(class, -1, &[None, None]))
+                .is_none());
+        }
+        // Concatenating along the time axis concatenates the masks in both.
+        assert!(k3
+            .masked_call_differs(k2, &call("Concatenate", 1, &different))
+            .is_none());
+        assert!(k3
+            .masked_call_differs(k2, &call("Concatenate", 2, &different))
+            .is_some());
+        for class in ["Rescaling", "Normalization"] {
+            let c = call(class, -1, &[Some(1)]);
+            assert!(k3.masked_call_differs(k2, &c).is_some());
+            assert!(k3.masked_call_differs(Dialect::Tfjs, &c).is_none());
+            assert!(k2.masked_call_differs(Dialect::Tfjs, &c).is_some());
+            assert!(k3
+                .masked_call_differs(k2, &call(class, -1, &[None]))
+                .is_none());
+        }
+        assert!(k3.masked_call_differs(k2, &call("Dot", -1, &one)).is_none());
     }
 }

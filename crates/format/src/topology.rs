@@ -451,6 +451,7 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("Split", NUMPY, false, true),
     op("Matmul", NUMPY, false, true),
     op("Einsum", NUMPY, false, true),
+    op("Tensordot", NUMPY, false, true),
     op("GetItem", NUMPY, false, true),
     op("ExpandDims", NUMPY, false, true),
     op("Squeeze", NUMPY, false, true),

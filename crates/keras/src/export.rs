@@ -27,9 +27,9 @@ pub use tf_keras::to_h5;
 pub use tfjs_format::topology::{keras3_path_name, snake_case};
 
 /// Keras version written into exported `.h5` files (tf_keras reads it).
-pub const H5_KERAS_VERSION: &str = "2.21.0";
+pub const H5_KERAS_VERSION: &str = tfjs_format::dialect::TF_KERAS_VERSION;
 /// Keras version written into exported `.keras` metadata.
-pub const KERAS3_VERSION: &str = "3.15.1";
+pub const KERAS3_VERSION: &str = tfjs_format::dialect::KERAS3_VERSION;
 /// Most names in one list attribute; longer lists are split into
 /// `name0`, `name1`, … as Keras does for its 64 KiB header limit.
 const NAMES_PER_ATTR: usize = 2000;

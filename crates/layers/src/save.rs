@@ -50,10 +50,19 @@ impl Model {
     /// writes its own, and computes its own numbers for such layers);
     /// `--rebuild` rewrites them into layers that compute Keras's numbers
     /// there and writes TensorFlow.js's version.
+    ///
+    /// So does a Keras model in which a mask reaches a layer that treats
+    /// it otherwise in TensorFlow.js (Keras 3's masked merges, Keras 2's
+    /// mask-dropping `Rescaling`; see [`crate::Dialect::masked_call_differs`]).
     pub fn topology(&self) -> Value {
         let config = self.model_config();
         let version = match self.dialect.keras_version() {
-            Some(v) if self.dialect.matters_for(&config) => v,
+            Some(v)
+                if self.dialect.matters_for(&config)
+                    || self.masks_differ_from(crate::Dialect::Tfjs) =>
+            {
+                v
+            }
             _ => KERAS_VERSION.to_string(),
         };
         json!({
@@ -62,6 +71,16 @@ impl Model {
             "keras_version": version,
             "backend": BACKEND,
         })
+    }
+
+    /// Whether a mask reaches a layer that treats it otherwise in `other`
+    /// than in this model's dialect.
+    pub fn masks_differ_from(&self, other: crate::Dialect) -> bool {
+        self.dialect != other
+            && self
+                .masked_calls()
+                .iter()
+                .any(|(_, call)| self.dialect.masked_call_differs(other, call).is_some())
     }
 
     /// The node index written for call `call` of layer `l` (nested models count from 1).

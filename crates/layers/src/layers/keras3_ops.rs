@@ -29,9 +29,12 @@ mod extra;
 mod functions;
 mod index;
 mod reduce;
+mod repeat;
 mod segment;
 mod shape;
 mod stats;
+mod tensordot;
+pub(crate) use tensordot::contracted_axes;
 
 pub(crate) use extra::{move_perm, ExtraOp};
 use functions::{binary, scalar_step, unary};
@@ -40,6 +43,7 @@ pub(crate) use index::{get_item, get_item_shape, parse_key, Einsum, Index};
 pub(crate) use reduce::{
     concat, concat_shape, reduce, reduce_shape, scale_by_norm, weights_like, Reduce,
 };
+pub(crate) use repeat::Repeat;
 pub(crate) use shape::ShapeOp;
 pub(crate) use stats::StatOp;
 
@@ -219,14 +223,18 @@ pub(crate) enum Kind {
     ExpandDims(i64),
     /// `zeros_like` / `ones_like`: the fill value, the input's shape.
     Fill(f32),
-    /// flip, squeeze, pad, tile, repeat (`keras3_ops/shape.rs`).
+    /// flip, squeeze, pad, tile (`keras3_ops/shape.rs`).
     Shape(ShapeOp),
+    /// repeat (`keras3_ops/repeat.rs`).
+    Repeat(Repeat),
     /// sort, top_k, tril/triu (band), moveaxis, one_hot, image.resize
     /// (`keras3_ops/extra.rs`).
     Extra(ExtraOp),
     /// count_nonzero, median / quantile, diagonal, segment reductions
     /// (`keras3_ops/stats.rs`).
     Stat(StatOp),
+    /// `tensordot` (`keras3_ops/tensordot.rs`).
+    Tensordot(tensordot::Tensordot),
 }
 
 /// A Keras 3 operation node.
@@ -487,9 +495,11 @@ impl Layer for Operation {
             }
             Kind::GetItem(key) => get_item_shape(input(0)?, key).map_err(|e| self.err(e))?,
             Kind::Shape(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
+            Kind::Repeat(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::Einsum(e) => einsum_shape(e, inputs).map_err(|e| self.err(e))?,
             Kind::Extra(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
             Kind::Stat(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
+            Kind::Tensordot(op) => op.shape(inputs).map_err(|e| self.err(e))?,
         };
         Ok(vec![out])
     }
@@ -814,8 +824,10 @@ impl Layer for Operation {
                 Ok(vec![tensor(shape, out)?])
             }
             Kind::Shape(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
+            Kind::Repeat(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::Extra(op) => op.call(input(0)?).map_err(err),
             Kind::Stat(op) => op.call(inputs).map_err(err),
+            Kind::Tensordot(op) => Ok(vec![op.call(inputs).map_err(err)?]),
         }
     }
 }

@@ -111,7 +111,7 @@ impl Normalization {
             keep: vec![],
             stat_shape: vec![],
             params: Params::default(),
-            drops_mask: c.dialect.is_keras() && !c.dialect.is_keras3(),
+            drops_mask: c.dialect.preprocessing_drops_masks(),
         })
     }
 
@@ -271,27 +271,14 @@ impl Layer for Normalization {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Dialect;
+    use crate::layers::common::test_util::assert_mask_dropped_only_by_keras2;
 
     /// Keras 2's `Normalization` does not support masking; Keras 3's and
     /// TensorFlow.js's pass the mask on.
     #[test]
     fn normalization_mask_follows_the_dialect() {
-        let map = serde_json::json!({"name": "n", "axis": null, "mean": [0.0], "variance": [1.0]})
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let mask = Some(Tensor::from_f32(vec![1, 2], vec![1.0, 0.0]).unwrap());
-        let x = Tensor::from_f32(vec![1, 2, 1], vec![1.0, 0.0]).unwrap();
-        for (version, kept) in [
-            (Some("2.21.0"), false),
-            (Some("3.15.1"), true),
-            (None, true),
-        ] {
-            let c = ConfigReader::new("n", &map).in_dialect(Dialect::from_keras_version(version));
-            let n = Normalization::from_config(&c).unwrap();
-            let m = n.compute_mask(std::slice::from_ref(&x), std::slice::from_ref(&mask));
-            assert_eq!(m.unwrap()[0].is_some(), kept, "{version:?}");
-        }
+        let config =
+            serde_json::json!({"name": "n", "axis": null, "mean": [0.0], "variance": [1.0]});
+        assert_mask_dropped_only_by_keras2(config, Normalization::from_config);
     }
 }

@@ -260,7 +260,7 @@ impl Rescaling {
             offset,
             scale_json,
             offset_json,
-            drops_mask: c.dialect.is_keras() && !c.dialect.is_keras3(),
+            drops_mask: c.dialect.preprocessing_drops_masks(),
         })
     }
 }
@@ -792,28 +792,14 @@ impl Layer for RandomIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Dialect;
+    use crate::layers::common::test_util::assert_mask_dropped_only_by_keras2;
 
     /// Keras 2's `Rescaling` does not support masking (a masked sequence
     /// reaches the next RNN unmasked); Keras 3's and TensorFlow.js's pass
     /// the mask on.
     #[test]
     fn rescaling_mask_follows_the_dialect() {
-        let map = serde_json::json!({"name": "r", "scale": 2.0})
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let mask = Some(Tensor::from_f32(vec![1, 2], vec![1.0, 0.0]).unwrap());
-        let x = Tensor::from_f32(vec![1, 2, 1], vec![1.0, 0.0]).unwrap();
-        for (version, kept) in [
-            (Some("2.21.0"), false),
-            (Some("3.15.1"), true),
-            (None, true),
-        ] {
-            let c = ConfigReader::new("r", &map).in_dialect(Dialect::from_keras_version(version));
-            let r = Rescaling::from_config(&c).unwrap();
-            let m = r.compute_mask(std::slice::from_ref(&x), std::slice::from_ref(&mask));
-            assert_eq!(m.unwrap()[0].is_some(), kept, "{version:?}");
-        }
+        let config = serde_json::json!({"name": "r", "scale": 2.0});
+        assert_mask_dropped_only_by_keras2(config, Rescaling::from_config);
     }
 }

@@ -8,12 +8,13 @@
 //! By job: this file holds the types and what a built model answers;
 //! [`build`] turns a spec into the graph (calls, tensors, execution order,
 //! checks); [`exec`] runs it (predict, batch slices, profile, input
-//! checks); [`memory`] caps what one predict may allocate. Fusion of
+//! checks); [`masks`] finds the calls Keras masks reach; [`memory`] caps what one predict may allocate. Fusion of
 //! convolution chains is [`crate::fusion`].
 
 mod batch_split;
 mod build;
 mod exec;
+mod masks;
 mod memory;
 mod precision;
 

@@ -17,6 +17,10 @@
 //!   global pooling.
 //! - [`keras3_ops`]: Keras 3 operation layers (`ops.Add`, `ops.Relu`, …),
 //!   the same way.
+//! - [`repeat`]: `tf.repeat` / `ops.repeat` along an axis by one count →
+//!   `Reshape` + `UpSampling2D` + `Reshape`.
+//! - [`tensordot`]: `ops.tensordot` of a tensor and a constant →
+//!   (`Permute`) + `Reshape` + `Dense` + `Reshape`.
 //! - [`inference_identity`]: random augmentation layers (the identity at
 //!   inference) → `Activation("linear")`.
 //! - [`layer_scale`]: ConvNeXt's `LayerScale` → `BatchNormalization`.
@@ -33,6 +37,9 @@
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
+//! - [`masked_calls`]: layers a Keras mask reaches that the target treats
+//!   otherwise (Keras 3's masked merges, Keras 2's mask-dropping
+//!   `Rescaling` / `Normalization`) are refused (also for Keras exports).
 //! - [`tfjs_limits`]: layers TF.js has but cannot run with a given config
 //!   or input (`LayerNormalization` with `rms_scaling`,
 //!   `GlobalAveragePooling1D` under a mask) are refused.
@@ -134,16 +141,19 @@ pub mod inference_identity;
 pub mod keras3_ops;
 pub mod layer_scale;
 pub mod locally_connected;
+pub mod masked_calls;
 pub mod multi_head_attention;
 pub mod normalization;
 pub mod pad_crop_1d;
 pub mod regularizers;
 pub mod relu_options;
+pub mod repeat;
 pub mod reshape_static;
 pub mod scaled_add;
 pub mod softmax_axis;
 pub mod spatial_3d;
 pub mod spectral_norm;
+pub mod tensordot;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
 
@@ -170,6 +180,7 @@ pub type Rule = fn(&Site<'_>) -> Outcome;
 pub const TFJS_RULES: &[Rule] = &[
     dtype_policy::rule,
     cudnn_rnn::rule,
+    masked_calls::rule,
     spectral_norm::rule,
     tfjs_limits::rule,
     scaled_add::rule,
@@ -190,6 +201,8 @@ pub const TFJS_RULES: &[Rule] = &[
     depthwise_dilation::rule,
     deconv_output_padding::rule,
     normalization::rule,
+    repeat::rule,
+    tensordot::rule,
     tf_op_lambda::rule,
     keras3_ops::rule,
     inference_identity::rule,
@@ -206,12 +219,14 @@ pub const TFJS_RULES: &[Rule] = &[
 /// The rules of a Keras export: Keras reads every layer this engine runs;
 /// only activations, `RandomCrop`, Keras 3's newer augmentation layers,
 /// tf_keras's `virtual_batch_size` (which no Keras reads back) and
-/// `keras.applications`' unregistered `CustomScaleLayer`, and GPTQ / AWQ
-/// Dense layers (which Keras 3.15 cannot reload) need care. One line per
+/// `keras.applications`' unregistered `CustomScaleLayer`, GPTQ / AWQ
+/// Dense layers (which Keras 3.15 cannot reload) and layers a mask reaches
+/// that the other Keras treats otherwise need care. One line per
 /// rule.
 pub const KERAS_RULES: &[Rule] = &[
     dtype_policy::keras_rule,
     cudnn_rnn::rule,
+    masked_calls::rule,
     batch_norm_virtual::rule,
     scaled_add::keras_rule,
     activations::rule,

@@ -7,11 +7,13 @@ use crate::{Dialect, Shape};
 use serde_json::{json, Map, Value};
 use tfjs_format::codec::{DecodedWeight, TensorValues};
 
-/// The first call's input and output shapes of a layer.
+/// The first call's input and output shapes of a layer, and its calls that
+/// Keras masks reach (see [`crate::Model::masked_calls`]).
 #[derive(Debug, Clone, Default)]
 pub struct LayerShapes {
     pub inputs: Vec<Shape>,
     pub outputs: Vec<Shape>,
+    pub masked_calls: Vec<crate::dialect::MaskedCall>,
 }
 
 /// One layer of the saved topology, as a rule sees it.
@@ -132,6 +134,21 @@ impl Site<'_> {
                 nodes.len()
             )),
         }
+    }
+
+    /// The first input `[layer, node, index, kwargs…]` of the layer's one
+    /// call ([`Site::single_call`]), and that input as a fresh inbound node
+    /// without the kwargs (`[[layer, node, index, {}]]`).
+    pub fn first_input(&self, outside: &str) -> std::result::Result<(&[Value], Value), String> {
+        let first = self
+            .single_call(outside)?
+            .as_array()
+            .and_then(|refs| refs.first())
+            .and_then(Value::as_array)
+            .filter(|r| r.len() >= 3)
+            .ok_or("malformed inbound node")?;
+        let node = json!([[first[0], first[1], first[2], {}]]);
+        Ok((first, node))
     }
 }
 

@@ -2,6 +2,7 @@
 //! TensorFlow.js 4.22 can deserialize, and why a layer of a class it knows
 //! can still fail to load there.
 
+use crate::Dialect;
 use serde_json::{Map, Value};
 use tfjs_format::topology::layer_entry_class;
 
@@ -119,6 +120,16 @@ impl Target {
             Target::Tfjs => "TensorFlow.js 4.22",
             Target::TfKeras => "tf_keras 2.21",
             Target::Keras3 => "Keras 3.15",
+        }
+    }
+
+    /// Whose semantics the runtime computes a config with.
+    pub fn dialect(self) -> Dialect {
+        use crate::dialect::{KERAS3_VERSION, TF_KERAS_VERSION};
+        match self {
+            Target::Tfjs => Dialect::Tfjs,
+            Target::TfKeras => Dialect::from_keras_version(Some(TF_KERAS_VERSION)),
+            Target::Keras3 => Dialect::from_keras_version(Some(KERAS3_VERSION)),
         }
     }
 }

@@ -55,6 +55,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
                 .or_insert_with(|| LayerShapes {
                     inputs: call.inputs.iter().map(shape).collect(),
                     outputs: call.outputs.iter().map(shape).collect(),
+                    masked_calls: Vec::new(),
                 });
         }
         if let ModelLayer::Model(m) = layer {
@@ -349,6 +350,9 @@ pub fn rewrite_for(model: &Model, target: Target) -> Result<Rewritten> {
     let artifacts = model.to_artifacts()?;
     let mut shapes = HashMap::new();
     collect_shapes(model, &mut shapes);
+    for (name, call) in model.masked_calls() {
+        shapes.entry(name).or_default().masked_calls.push(call);
+    }
     rewrite_artifacts_for(&artifacts, shapes, target)
 }
 

@@ -15,6 +15,8 @@ pub(crate) mod dtype;
 pub(crate) mod quantized;
 pub(crate) mod spatial;
 pub(crate) mod tensor_ops;
+#[cfg(test)]
+pub(crate) mod test_util;
 pub(crate) mod values;
 
 pub(crate) use base::*;

@@ -125,6 +125,8 @@ impl Operation {
             }
         } else if op == "LeakyRelu" {
             Kind::LeakyRelu(c.f64_opt("negative_slope")?.unwrap_or(0.2) as f32)
+        } else if op == "Repeat" {
+            Kind::Repeat(Repeat::from_config(c)?)
         } else if let Some(shape_op) = ShapeOp::from_config(op, c, ctx.call_kwargs) {
             Kind::Shape(shape_op?)
         } else if let Some(extra) = ExtraOp::from_config(op, c) {
@@ -196,6 +198,8 @@ impl Operation {
             Kind::Reshape(shape)
         } else if op == "Concatenate" {
             Kind::Concatenate(c.i64_or("axis", 0)?)
+        } else if op == "Tensordot" {
+            Kind::Tensordot(tensordot::Tensordot::from_config(c, &operands)?)
         } else if op == "Matmul" {
             Kind::Matmul {
                 transpose_a: false,

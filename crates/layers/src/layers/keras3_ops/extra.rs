@@ -413,26 +413,32 @@ fn top_k(v: &Value) -> Option<usize> {
         .map(|k| k as usize)
 }
 
+/// `axes` of a rank-`rank` tensor counted from 0 (negative: from the
+/// end), each at most once.
+pub(crate) fn distinct_axes(axes: &[i64], rank: usize) -> std::result::Result<Vec<usize>, String> {
+    let out: Vec<usize> = axes
+        .iter()
+        .map(|&a| axis_of(a, rank, 0))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut sorted = out.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != out.len() {
+        return Err(format!("repeated axis in {axes:?}"));
+    }
+    Ok(out)
+}
+
 /// numpy's `moveaxis` as a permutation (`out[d] = in[perm[d]]`).
 pub(crate) fn move_perm(
     source: &[i64],
     destination: &[i64],
     rank: usize,
 ) -> std::result::Result<Vec<usize>, String> {
-    let norm = |axes: &[i64]| -> std::result::Result<Vec<usize>, String> {
-        let out: Vec<usize> = axes
-            .iter()
-            .map(|&a| axis_of(a, rank, 0))
-            .collect::<std::result::Result<_, _>>()?;
-        let mut sorted = out.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        if sorted.len() != out.len() {
-            return Err(format!("repeated axis in {axes:?}"));
-        }
-        Ok(out)
-    };
-    let (src, dst) = (norm(source)?, norm(destination)?);
+    let (src, dst) = (
+        distinct_axes(source, rank)?,
+        distinct_axes(destination, rank)?,
+    );
     let mut perm = vec![usize::MAX; rank];
     for (&s, &d) in src.iter().zip(&dst) {
         perm[d] = s;

@@ -1,6 +1,6 @@
 //! The Keras 3 operations that move values without arithmetic: `ops.flip`,
-//! `ops.roll`, `ops.squeeze`, `ops.pad` (constant), `ops.tile`,
-//! `ops.repeat` (along one axis): their configs, output shapes and values.
+//! `ops.roll`, `ops.squeeze`, `ops.pad` (constant), `ops.tile`: their
+//! configs, output shapes and values (`ops.repeat`: `repeat.rs`).
 
 use super::super::common::*;
 use super::super::tf_ops::{axis_of, reverse, PadMode};
@@ -19,14 +19,12 @@ pub(crate) enum ShapeOp {
     Pad(Vec<[usize; 2]>, PadMode),
     /// Repeat the whole tensor this many times per axis.
     Tile(Vec<usize>),
-    /// Repeat each element `repeats` times along `axis`.
-    Repeat(usize, i64),
     /// Shift elements along axes, wrapping around (`None`: the flattened
     /// tensor, by one shift).
     Roll(Vec<i64>, Option<Vec<i64>>),
 }
 
-/// The most an axis may grow by (pads, tiles, repeats read from a config).
+/// The most an axis may grow by (pads, tiles read from a config).
 const MAX_GROWTH: u64 = 1 << 20;
 
 impl ShapeOp {
@@ -36,7 +34,7 @@ impl ShapeOp {
         c: &ConfigReader<'_>,
         call_kwargs: Option<&Value>,
     ) -> Option<Result<ShapeOp>> {
-        if !matches!(op, "Flip" | "Roll" | "Squeeze" | "Tile" | "Repeat" | "Pad") {
+        if !matches!(op, "Flip" | "Roll" | "Squeeze" | "Tile" | "Pad") {
             return None;
         }
         let axes = |k: &str| -> Result<Option<Vec<i64>>> {
@@ -72,22 +70,6 @@ impl ShapeOp {
                 }
                 "Squeeze" => ShapeOp::Squeeze(axes("axis")?),
                 "Tile" => ShapeOp::Tile(counts("repeats")?),
-                "Repeat" => {
-                    let r = counts("repeats")?;
-                    let [n] = r[..] else {
-                        return Err(c.err(
-                            "repeats",
-                            "expected one count (per-element repeats are not supported)",
-                        ));
-                    };
-                    let axis = axes("axis")?.filter(|a| a.len() == 1).ok_or_else(|| {
-                        c.err(
-                            "axis",
-                            "expected one axis (repeating the flattened input is not supported)",
-                        )
-                    })?;
-                    ShapeOp::Repeat(n, axis[0])
-                }
                 "Pad" => {
                     let widths = c
                         .get("pad_width")
@@ -153,7 +135,7 @@ impl ShapeOp {
                     .map(|i| x[i])
                     .collect()
             }
-            ShapeOp::Pad(..) | ShapeOp::Tile(_) | ShapeOp::Repeat(..) => {
+            ShapeOp::Pad(..) | ShapeOp::Tile(_) => {
                 let factor = self.per_axis(rank)?;
                 x.iter()
                     .zip(&factor)
@@ -184,7 +166,6 @@ impl ShapeOp {
                     f.0 = n;
                 }
             }
-            ShapeOp::Repeat(n, a) => f[axis_of(*a, rank, 0)?].0 = *n,
             ShapeOp::Flip(_) | ShapeOp::Squeeze(_) | ShapeOp::Roll(..) => {}
         }
         Ok(f)
@@ -237,7 +218,7 @@ impl ShapeOp {
                 t(out)
             }
             ShapeOp::Squeeze(_) => t(xs.into_owned()),
-            ShapeOp::Pad(..) | ShapeOp::Tile(_) | ShapeOp::Repeat(..) => {
+            ShapeOp::Pad(..) | ShapeOp::Tile(_) => {
                 if let ShapeOp::Pad(w, mode) = self {
                     mode.check(w, &s)?;
                 }
@@ -255,7 +236,6 @@ impl ShapeOp {
                             let from = match self {
                                 ShapeOp::Pad(w, mode) => mode.source(c, w[d][0], s[d])?,
                                 ShapeOp::Tile(_) => c % s[d],
-                                ShapeOp::Repeat(n, _) if out_shape[d] != s[d] => c / n,
                                 _ => c,
                             };
                             src += from * st[d];

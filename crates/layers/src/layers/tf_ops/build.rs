@@ -425,6 +425,10 @@ impl TfOpLambda {
                     super::super::keras3_ops::ShapeOp::Roll(shift, Some(axis)),
                 ))
             }
+            (Func::Op, "repeat") => Some(super::super::keras3_ops::Kind::Repeat(
+                super::super::keras3_ops::Repeat::from_tf(kwargs)
+                    .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
+            )),
             (Func::Op, "linalg.matmul" | "matmul") => {
                 let flag = |k: &str| kwargs.get(k).and_then(Value::as_bool) == Some(true);
                 if kwargs

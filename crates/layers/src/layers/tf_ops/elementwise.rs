@@ -233,6 +233,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "__operators__.getitem" => Op,
         "sort" | "math.top_k" | "nn.top_k" | "linalg.band_part" | "matrix_band_part" => Op,
         "experimental.numpy.moveaxis" | "roll" | "manip.roll" => Op,
+        // keras3_ops/repeat.rs.
+        "repeat" => Op,
         // keras3_ops/stats.rs.
         "math.count_nonzero" | "linalg.diag_part" => Op,
         "math.unsorted_segment_sum" | "math.unsorted_segment_max" | "math.unsorted_segment_min" => {

@@ -1,0 +1,156 @@
+//! Keras 3's `ops.tensordot(x1, x2, axes)` (a `Tensordot` node; either
+//! operand a tensor or a constant array): the sum of products over `axes`,
+//! an integer `n` (the last `n` axes of `x1` with the first `n` of `x2`) or
+//! a pair of axis lists. The output's axes are `x1`'s others, then `x2`'s.
+
+use super::super::common::*;
+use super::{int_list, Operand};
+use crate::config::ConfigReader;
+use crate::{Result, Shape, Tensor};
+use serde_json::Value;
+
+/// One `ops.tensordot` call.
+#[derive(Debug, Clone)]
+pub(crate) struct Tensordot {
+    x1: Operand,
+    x2: Operand,
+    axes: Axes,
+}
+
+#[derive(Debug, Clone)]
+enum Axes {
+    /// The last `n` axes of `x1` with the first `n` of `x2`.
+    Count(usize),
+    /// These axes of `x1` with these of `x2`, pairwise.
+    Pairs(Vec<i64>, Vec<i64>),
+}
+
+impl Axes {
+    /// `axes` as a config holds it (absent: 2).
+    fn read(v: Option<&Value>) -> std::result::Result<Axes, &'static str> {
+        const WHAT: &str = "expected an integer or a pair of axis lists of the same length";
+        match v {
+            None => Ok(Axes::Count(2)),
+            Some(Value::Array(pair)) => match &pair[..] {
+                [a, b] => match (int_list(Some(a)), int_list(Some(b))) {
+                    (Some(a), Some(b)) if a.len() == b.len() => Ok(Axes::Pairs(a, b)),
+                    _ => Err(WHAT),
+                },
+                _ => Err(WHAT),
+            },
+            Some(v) => v.as_u64().map(|n| Axes::Count(n as usize)).ok_or(WHAT),
+        }
+    }
+
+    /// The contracted axes of `x1` and `x2` for their ranks.
+    fn contracted(
+        &self,
+        r1: usize,
+        r2: usize,
+    ) -> std::result::Result<(Vec<usize>, Vec<usize>), String> {
+        match self {
+            Axes::Count(n) => {
+                if *n > r1 || *n > r2 {
+                    return Err(format!("axes={n} for operands of ranks {r1} and {r2}"));
+                }
+                Ok(((r1 - n..r1).collect(), (0..*n).collect()))
+            }
+            Axes::Pairs(a, b) => Ok((
+                super::extra::distinct_axes(a, r1)?,
+                super::extra::distinct_axes(b, r2)?,
+            )),
+        }
+    }
+}
+
+/// The axes a `Tensordot` config's `axes` contracts in operands of ranks
+/// `r1` and `r2` (what `--rebuild` rewrites it with).
+pub(crate) fn contracted_axes(
+    axes: Option<&Value>,
+    r1: usize,
+    r2: usize,
+) -> std::result::Result<(Vec<usize>, Vec<usize>), String> {
+    Axes::read(axes)?.contracted(r1, r2)
+}
+
+impl Tensordot {
+    /// The node's math from its config (`axes`, default 2) and its two
+    /// operands.
+    pub(crate) fn from_config(c: &ConfigReader<'_>, operands: &[Operand]) -> Result<Tensordot> {
+        let [x1, x2] = operands else {
+            return Err(c.err(
+                "args",
+                format!("tensordot takes two operands, got {}", operands.len()),
+            ));
+        };
+        let axes = Axes::read(c.get("axes")).map_err(|e| c.err("axes", e))?;
+        Ok(Tensordot {
+            x1: x1.clone(),
+            x2: x2.clone(),
+            axes,
+        })
+    }
+
+    /// The output shape for the node's inputs' shapes.
+    pub(crate) fn shape(&self, inputs: &[Shape]) -> std::result::Result<Shape, String> {
+        let s1 = self
+            .x1
+            .shape(inputs)
+            .ok_or("the first operand is missing")?;
+        let s2 = self
+            .x2
+            .shape(inputs)
+            .ok_or("the second operand is missing")?;
+        let (a, b) = self.axes.contracted(s1.len(), s2.len())?;
+        for (&i, &j) in a.iter().zip(&b) {
+            if let (Some(m), Some(n)) = (s1[i], s2[j]) {
+                if m != n {
+                    return Err(format!(
+                        "axis {i} of {} and axis {j} of {} differ",
+                        shape_str(&s1),
+                        shape_str(&s2)
+                    ));
+                }
+            }
+        }
+        let mut out: Shape = (0..s1.len())
+            .filter(|i| !a.contains(i))
+            .map(|i| s1[i])
+            .collect();
+        out.extend((0..s2.len()).filter(|j| !b.contains(j)).map(|j| s2[j]));
+        Ok(out)
+    }
+
+    /// The values for the node's inputs.
+    pub(crate) fn call(&self, inputs: &[Tensor]) -> std::result::Result<Tensor, String> {
+        let err = |m: String| crate::LayersError::Input { message: m };
+        let (v1, s1) = self.x1.values(inputs, err).map_err(|e| e.to_string())?;
+        let (v2, s2) = self.x2.values(inputs, err).map_err(|e| e.to_string())?;
+        let (a, b) = self.axes.contracted(s1.len(), s2.len())?;
+        if a.iter().zip(&b).any(|(&i, &j)| s1[i] != s2[j]) {
+            return Err(format!(
+                "cannot contract {s1:?} with {s2:?} over {a:?} and {b:?}"
+            ));
+        }
+        // x1 as [free, contracted], x2 as [contracted, free]: one matmul.
+        let free1: Vec<usize> = (0..s1.len()).filter(|i| !a.contains(i)).collect();
+        let free2: Vec<usize> = (0..s2.len()).filter(|j| !b.contains(j)).collect();
+        let perm1: Vec<usize> = free1.iter().chain(&a).copied().collect();
+        let perm2: Vec<usize> = b.iter().chain(&free2).copied().collect();
+        let m: usize = free1.iter().map(|&i| s1[i]).product();
+        let k: usize = a.iter().map(|&i| s1[i]).product();
+        let n: usize = free2.iter().map(|&j| s2[j]).product();
+        let t1 = transpose(&v1, &s1, &perm1);
+        let t2 = transpose(&v2, &s2, &perm2);
+        let mut out = vec![0f32; m * n];
+        if m * n > 0 {
+            tfjs_kernels::matmul(&t1, &t2, m, k, n, &mut out, false);
+        }
+        let shape: Vec<usize> = free1
+            .iter()
+            .map(|&i| s1[i])
+            .chain(free2.iter().map(|&j| s2[j]))
+            .collect();
+        Tensor::from_f32(shape, out).map_err(|e| e.to_string())
+    }
+}

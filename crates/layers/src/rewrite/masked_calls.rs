@@ -1,0 +1,144 @@
+//! Layers a Keras mask reaches that the target runtime treats otherwise
+//! ([`crate::Dialect::masked_call_differs`]): Keras 3's masked merges
+//! (masked-out values as 1 in `Multiply`, the other operand in `Maximum` /
+//! `Minimum`, masks ORed) written for TensorFlow.js or tf_keras, Keras 2's
+//! mask-dropping `Rescaling` / `Normalization` written for TensorFlow.js or
+//! Keras 3, and the other way round. Neither runtime has a layer that reads
+//! or replaces a mask, so there is no exact rewrite: the layer is refused
+//! with the reason. Which calls masks reach comes from the built model
+//! ([`crate::Model::masked_calls`]).
+
+use super::{Outcome, Site};
+
+/// The rule.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    let target = site.target.dialect();
+    site.shapes
+        .into_iter()
+        .flat_map(|s| &s.masked_calls)
+        .find_map(|call| site.dialect.masked_call_differs(target, call))
+        .map_or(Outcome::Skip, |why| {
+            Outcome::Cannot(format!("{why}; {} cannot express that", site.target.name()))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use super::super::{rewrite_for, Target};
+    use crate::dialect::{KERAS3_VERSION, TF_KERAS_VERSION};
+    use crate::save::KERAS_VERSION;
+
+    /// `Masking` on the input, then `merge` of the masked tensor and
+    /// `other` (the unmasked input, or a second `Masking` of it), and a
+    /// `Rescaling` of the merge.
+    fn masked_merge(version: &str, merge: &str, other: &str) -> crate::Model {
+        let layers = vec![
+            entry_on("mask", "Masking", json!({"mask_value": 0.0}), "x"),
+            entry_on("mask2", "Masking", json!({"mask_value": 0.0}), "x"),
+            entry(
+                "merge",
+                merge,
+                json!({}),
+                vec![json!([["mask", 0, 0, {}], [other, 0, 0, {}]])],
+            ),
+            entry_on("scale", "Rescaling", json!({"scale": 2.0}), "merge"),
+        ];
+        functional_from(&[4, 2], layers, 3, Some(version))
+    }
+
+    fn refusal(model: &crate::Model, target: Target) -> String {
+        rewrite_for(model, target).unwrap_err().to_string()
+    }
+
+    /// Keras 3's merges of masked inputs are refused for TensorFlow.js and
+    /// tf_keras by name (all at once), kept for Keras 3; the saved
+    /// topology keeps the Keras 3 version only where a merge differs.
+    #[test]
+    fn keras3_masked_merges_are_refused_where_the_target_differs() {
+        // Keras 3 merges keep no mask unless every input has one.
+        let model = masked_merge(KERAS3_VERSION, "Multiply", "x");
+        let calls = model.masked_calls();
+        let names: Vec<&str> = calls.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["merge"]);
+        assert_eq!(calls[0].1.masks[0].map(|m| m.1), Some(2));
+        assert_eq!(calls[0].1.masks[1], None);
+        assert_eq!(model.topology()["keras_version"], KERAS3_VERSION);
+        let model = masked_merge(KERAS3_VERSION, "Multiply", "mask2");
+        let calls = model.masked_calls();
+        let names: Vec<&str> = calls.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["merge", "scale"]);
+        let ids: Vec<_> = calls[0].1.masks.iter().map(|m| m.map(|m| m.0)).collect();
+        assert!(ids[0].is_some() && ids[1].is_some() && ids[0] != ids[1]);
+        // A reload of the save computes the same numbers.
+        let back = crate::Model::from_artifacts(
+            &model.to_artifacts().unwrap(),
+            &crate::LoadOptions::default(),
+        )
+        .unwrap();
+        let x = input(&[2, 4, 2]);
+        let mut x0 = x.to_f32().into_owned();
+        x0[2..4].fill(0.0);
+        let x = crate::Tensor::from_f32(vec![2, 4, 2], x0).unwrap();
+        let want = model.predict(std::slice::from_ref(&x)).unwrap();
+        assert_eq!(back.predict(std::slice::from_ref(&x)).unwrap(), want);
+        let err = refusal(&model, Target::Tfjs);
+        assert!(
+            err.contains("`merge` (Multiply): a mask reaches it"),
+            "{err}"
+        );
+        assert!(
+            err.contains("TensorFlow.js 4.22 cannot express that"),
+            "{err}"
+        );
+        let err = refusal(&model, Target::TfKeras);
+        assert!(err.contains("`merge` (Multiply)"), "{err}");
+        // tf_keras drops the Rescaling's mask too: both listed.
+        assert!(
+            err.contains("`scale` (Rescaling): a mask reaches it"),
+            "{err}"
+        );
+        rewrite_for(&model, Target::Keras3).unwrap();
+        // An Add of the same mask twice agrees everywhere; its Rescaling
+        // still differs in tf_keras.
+        let model = masked_merge(KERAS3_VERSION, "Add", "mask");
+        assert_eq!(model.topology()["keras_version"], KERAS_VERSION);
+        rewrite_for(&model, Target::Tfjs).unwrap();
+        let err = refusal(&model, Target::TfKeras);
+        assert!(err.contains("1 layer without"), "{err}");
+        assert!(err.contains("`scale` (Rescaling)"), "{err}");
+        // Two masks made alike by two Masking layers are two masks.
+        let model = masked_merge(KERAS3_VERSION, "Add", "mask2");
+        assert!(refusal(&model, Target::Tfjs).contains("`merge` (Add): its inputs carry"));
+        let model = masked_merge(KERAS3_VERSION, "Concatenate", "x");
+        assert!(refusal(&model, Target::Tfjs).contains("`merge` (Concatenate)"));
+        // A model without masks saves as TensorFlow.js does.
+        let layers = vec![entry(
+            "merge",
+            "Multiply",
+            json!({}),
+            vec![json!([["x", 0, 0, {}], ["x", 0, 0, {}]])],
+        )];
+        let model = functional_from(&[4, 2], layers, 3, Some(KERAS3_VERSION));
+        assert!(model.masked_calls().is_empty());
+        assert_eq!(model.topology()["keras_version"], KERAS_VERSION);
+    }
+
+    /// tf_keras's mask-dropping Rescaling keeps its version on a save and
+    /// is refused for TensorFlow.js and Keras 3; its merges agree with
+    /// TensorFlow.js's.
+    #[test]
+    fn tf_keras_masked_rescaling_keeps_its_version() {
+        let model = masked_merge(TF_KERAS_VERSION, "Multiply", "x");
+        assert_eq!(model.topology()["keras_version"], TF_KERAS_VERSION);
+        let err = refusal(&model, Target::Tfjs);
+        assert!(err.contains("`scale` (Rescaling)"), "{err}");
+        assert!(!err.contains("`merge`"), "{err}");
+        let err = refusal(&model, Target::Keras3);
+        assert!(
+            err.contains("`merge` (Multiply)") && err.contains("`scale`"),
+            "{err}"
+        );
+        rewrite_for(&model, Target::TfKeras).unwrap();
+    }
+}

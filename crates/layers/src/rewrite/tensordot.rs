@@ -1,0 +1,142 @@
+//! Keras 3's `ops.tensordot(x, w, axes)` of a tensor `x` and a constant
+//! array `w`, contracting axes of `x` other than the batch axis → `Permute`
+//! (`x`'s free axes, then the contracted ones; left out when already in
+//! that order) + `Reshape` to `[free…, K]` + a bias-free `Dense` whose
+//! kernel is `w` with the contracted axes first, as `[K, N]` + `Reshape` to
+//! `[free…, w's free…]`. A constant first operand (the batch axis would not
+//! come first), two tensors, or a contracted batch axis have no TF.js layer
+//! and are refused.
+
+use super::{entry, entry_on, f32_weight, zero_dense, Outcome, Site};
+use crate::layers::common::transpose;
+use serde_json::{json, Value};
+
+/// The rule.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    if site.class_name != "ops.Tensordot" {
+        return Outcome::Skip;
+    }
+    rewrite(site).unwrap_or_else(|why| Outcome::Cannot(format!("keras.ops.tensordot: {why}")))
+}
+
+fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
+    let (first, input) = site.first_input("several layers")?;
+    let args = first
+        .get(3)
+        .and_then(|k| k.get("_args"))
+        .and_then(Value::as_array)
+        .ok_or("its arguments are not recorded")?;
+    let is_tensor = |v: &Value| crate::topology::kwarg_tensor(v).is_some();
+    let w = match &args[..] {
+        [x, w] if is_tensor(x) && !is_tensor(w) => w,
+        _ => return Err("only a tensor contracted with a constant array has a TF.js layer".into()),
+    };
+    let w = w
+        .pointer("/config/value")
+        .and_then(crate::layers::tf_ops::constant_array)
+        .ok_or("its second operand is not a constant array")?;
+    let dims = site.static_input()?;
+    let (r1, r2) = (dims.len() + 1, w.rank());
+    let (a, b) = crate::layers::keras3_ops::contracted_axes(site.config.get("axes"), r1, r2)?;
+    if a.contains(&0) {
+        return Err("it contracts the batch axis".into());
+    }
+    let full: Vec<usize> = std::iter::once(0).chain(dims.iter().copied()).collect();
+    if a.iter().zip(&b).any(|(&i, &j)| full[i] != w.shape()[j]) {
+        return Err("contracted axes differ in size".into());
+    }
+    let free1: Vec<usize> = (1..r1).filter(|i| !a.contains(i)).collect();
+    let free2: Vec<usize> = (0..r2).filter(|j| !b.contains(j)).collect();
+    if free1.is_empty() && free2.is_empty() {
+        return Err("a rank-1 output has no TF.js layer".into());
+    }
+    let k: usize = a.iter().map(|&i| full[i]).product();
+    let n: usize = free2.iter().map(|&j| w.shape()[j]).product();
+    let perm_w: Vec<usize> = b.iter().chain(&free2).copied().collect();
+    let kernel = transpose(&w.to_f32(), w.shape(), &perm_w);
+    let mut rows: Vec<usize> = free1.iter().map(|&i| full[i]).collect();
+    let mut out = rows.clone();
+    out.extend(free2.iter().map(|&j| w.shape()[j]));
+    rows.push(k);
+    let name = site.name;
+    let (perm, view, dense) = (
+        format!("{name}_permute"),
+        format!("{name}_rows"),
+        format!("{name}_dense"),
+    );
+    let order: Vec<usize> = free1.iter().chain(&a).copied().collect();
+    let mut layers = Vec::new();
+    let mut from = input;
+    if order.windows(2).any(|p| p[0] > p[1]) {
+        layers.push(entry(
+            &perm,
+            "Permute",
+            json!({ "dims": order }),
+            vec![from],
+        ));
+        from = json!([[perm, 0, 0, {}]]);
+    }
+    layers.push(entry(
+        &view,
+        "Reshape",
+        json!({ "target_shape": rows }),
+        vec![from],
+    ));
+    layers.push(entry_on(&dense, "Dense", zero_dense(n, false), &view));
+    layers.push(entry_on(
+        name,
+        "Reshape",
+        json!({ "target_shape": out }),
+        &dense,
+    ));
+    let weights = vec![f32_weight(format!("{dense}/kernel"), vec![k, n], kernel)];
+    Ok(Outcome::Replace { layers, weights })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    fn tensordot(name: &str, axes: serde_json::Value, w: serde_json::Value) -> serde_json::Value {
+        let numpy = json!({"class_name": "__numpy__", "config": {"value": w, "dtype": "float32"}});
+        entry(
+            name,
+            "ops.Tensordot",
+            json!({ "axes": axes }),
+            vec![json!([["x", 0, 0, {"_args": [["x", 0, 0], numpy]}]])],
+        )
+    }
+
+    #[test]
+    fn tensordot_with_a_constant_becomes_dense() {
+        let w1: Vec<Vec<f32>> = (0..4)
+            .map(|i| (0..3).map(|j| (i * 3 + j) as f32 * 0.25 - 1.0).collect())
+            .collect();
+        let w2: Vec<Vec<Vec<f32>>> = (0..2)
+            .map(|i| {
+                (0..4)
+                    .map(|j| {
+                        (0..3)
+                            .map(|k| ((i + 2 * j + 3 * k) % 5) as f32 - 2.0)
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        for (axes, w) in [
+            (json!(1), json!(w1)),
+            (json!([[2, 1], [1, 2]]), json!(w2)),
+            (json!([[1], [2]]), json!(w2)),
+        ] {
+            let layers = vec![tensordot("td", axes.clone(), w)];
+            let model = functional(&[3, 4], layers, 1);
+            let out = assert_same(&model, &input(&[2, 3, 4]), 1e-5);
+            assert_note(&out, "td (ops.Tensordot) ->");
+        }
+        let layers = vec![tensordot("td", json!([[0], [0]]), json!([1.0, 2.0]))];
+        assert_refused(
+            &functional(&[3, 4], layers, 1),
+            &["`td` (ops.Tensordot): keras.ops.tensordot: it contracts the batch axis"],
+        );
+    }
+}
