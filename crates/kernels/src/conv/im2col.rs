@@ -144,23 +144,14 @@ fn conv_rows_wrapped(
             let at = ((n * in_h + oh + kh) * in_w) * c;
             bases.push(input[at..].as_ptr());
         }
-        let seg_len = k_w * c;
-        // Bounds of the unchecked reads: the last wrapped pixel's last value.
-        let last = (m - 1) * c + seg_len;
-        let end = input.as_ptr_range().end;
-        assert!(bases
-            .iter()
-            .all(|&b| (end as usize - b as usize) / 4 >= last));
-        let lhs = Lhs {
-            bases,
-            seg_len,
-            row_stride: c,
-        };
         let buf = &mut scratch.im2col;
         buf.resize(m * oc, 0.0);
-        // SAFETY: every segment's reads end inside `input` (asserted); the
-        // segments cover k_h·k_w·c = packed.k() values per pixel.
-        unsafe { gemm_lhs(&lhs, m, packed, act, &mut buf[..m * oc]) };
+        let lhs = Lhs {
+            bases,
+            seg_len: k_w * c,
+            row_stride: c,
+        };
+        product_in_place(input, &lhs, m, packed, act, &mut buf[..m * oc]);
         let dst = &mut chunk[done * row_len..(done + count) * row_len];
         for (r, orow) in dst.chunks_exact_mut(row_len).enumerate() {
             orow.copy_from_slice(&buf[r * in_w * oc..r * in_w * oc + row_len]);
@@ -297,30 +288,45 @@ fn conv_row(
             }
         }
     }
-    let count = cols.len();
-    let row_stride = g.stride[2] * c;
-    // Bounds of the unchecked reads: the last pixel's last value of every segment.
-    let last = (count - 1) * row_stride + seg_len;
-    let end = input.as_ptr_range().end;
-    assert!(bases
-        .iter()
-        .all(|&b| (end as usize - b as usize) / 4 >= last));
     let lhs = Lhs {
         bases,
         seg_len,
-        row_stride,
+        row_stride: g.stride[2] * c,
     };
-    // SAFETY: every segment's reads end inside `input` (asserted); the
-    // segments cover k_d·k_h·k_w·c = packed.k() values per pixel.
-    unsafe {
-        gemm_lhs(
-            &lhs,
-            count,
-            packed,
-            act,
-            &mut orow[cols.start * oc..cols.end * oc],
-        );
+    product_in_place(
+        input,
+        &lhs,
+        cols.len(),
+        packed,
+        act,
+        &mut orow[cols.start * oc..cols.end * oc],
+    );
+}
+
+/// `out = act(lhs · packed + bias)` for `rows` rows whose segments point
+/// into `input` (read in place), after checking that every segment's last
+/// read lies inside `input`.
+fn product_in_place(
+    input: &[f32],
+    lhs: &Lhs<'_>,
+    rows: usize,
+    packed: &PackedMatrix,
+    act: Activation,
+    out: &mut [f32],
+) {
+    if rows == 0 {
+        return;
     }
+    let last = (rows - 1) * lhs.row_stride + lhs.seg_len;
+    let (start, end) = (input.as_ptr() as usize, input.as_ptr_range().end as usize);
+    assert!(lhs.bases.len() * lhs.seg_len == packed.k());
+    assert!(lhs
+        .bases
+        .iter()
+        .all(|&b| b as usize >= start && (end - b as usize) / 4 >= last));
+    // SAFETY: every segment's reads end inside `input` (asserted), and the
+    // segments cover packed.k() values per row.
+    unsafe { gemm_lhs(lhs, rows, packed, act, out) };
 }
 
 /// Gather the receptive fields of output pixels `p0..p0+rows` (flat over
