@@ -162,15 +162,16 @@ impl Model {
             }),
         };
         match computed {
-            // A mask passed on unchanged keeps its identity; any other is new.
+            // A mask passed on unchanged (equal to one input's made-up
+            // pattern: `Attention` passes its query's on) keeps that
+            // input's identity; any other is new.
             Ok(ys) => ys
                 .into_iter()
                 .map(|y| {
                     let y = y?;
-                    let kept = masked.iter().all(|p| p.id == masked[0].id && p.mask == y);
-                    Some(match masked.first() {
-                        Some(p) if kept => (*p).clone(),
-                        _ => fresh(y.shape()),
+                    Some(match masked.iter().find(|p| p.mask == y) {
+                        Some(p) => (*p).clone(),
+                        None => fresh(y.shape()),
                     })
                 })
                 .collect(),
