@@ -182,11 +182,7 @@ impl Layer for Normalization {
         _inputs: &[Tensor],
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
-        Ok(if self.drops_mask {
-            vec![None]
-        } else {
-            pass_mask(masks)
-        })
+        Ok(preprocessing_mask(self.drops_mask, masks))
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;

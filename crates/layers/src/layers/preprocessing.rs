@@ -326,11 +326,7 @@ impl Layer for Rescaling {
         _inputs: &[Tensor],
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
-        Ok(if self.drops_mask {
-            vec![None]
-        } else {
-            pass_mask(masks)
-        })
+        Ok(preprocessing_mask(self.drops_mask, masks))
     }
 }
 

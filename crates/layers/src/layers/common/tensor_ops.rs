@@ -195,6 +195,19 @@ pub(crate) fn pass_mask(masks: &[Option<Tensor>]) -> Vec<Option<Tensor>> {
     vec![masks.first().cloned().flatten()]
 }
 
+/// A preprocessing layer's mask: dropped where its dialect drops masks
+/// (tf_keras's `Rescaling` / `Normalization`), else passed on.
+pub(crate) fn preprocessing_mask(
+    drops_mask: bool,
+    masks: &[Option<Tensor>],
+) -> Vec<Option<Tensor>> {
+    if drops_mask {
+        vec![None]
+    } else {
+        pass_mask(masks)
+    }
+}
+
 /// The Keras mask of a sequence layer's main output: its input's mask when
 /// it returns sequences, none when it returns only the last step.
 pub(crate) fn sequence_mask(return_sequences: bool, masks: &[Option<Tensor>]) -> Option<Tensor> {
