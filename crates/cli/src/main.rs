@@ -6,6 +6,7 @@
 //! problems (`verify`).
 
 mod cmd;
+mod machine_load;
 mod router;
 mod util;
 mod warnings;

@@ -47,4 +47,16 @@ fn bench_json_has_load_and_predict_times() {
     assert!(v["load_ms"].as_f64().unwrap() > 0.0);
     assert!(p["min"].as_f64().unwrap() <= p["median"].as_f64().unwrap());
     assert!(p["median"].as_f64().unwrap() <= p["max"].as_f64().unwrap());
+    // The wait for quiet CPUs is bounded by --settle-ms (default 1000) and
+    // reported with how busy other processes kept the CPUs while timing.
+    let settle = v["settle_ms"].as_f64().unwrap();
+    assert!((0.0..1500.0).contains(&settle), "settle_ms {settle}");
+    assert!(v["settled"].is_boolean() || v["settled"].is_null());
+    if let Some(share) = v["other_cpu_share"].as_f64() {
+        assert!((0.0..=1.0).contains(&share), "other_cpu_share {share}");
+    }
+    let args = ["--json", "bench", s(&dir), "--settle-ms", "0"];
+    let v = json_of("bench --settle-ms 0", tfjs(&args));
+    assert_eq!(v["settle_ms"].as_f64(), Some(0.0));
+    assert!(v["settled"].is_null(), "--settle-ms 0 does not measure");
 }

@@ -1,12 +1,13 @@
 //! `tfjs bench URL [--batch N] [--runs N]`: load time and predict latency.
 
 use crate::cmd::predict;
+use crate::machine_load;
 use crate::util;
 use crate::Ctx;
 use anyhow::Context;
 use serde_json::json;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tfjs_cli::signature::Signature;
 use tfjs_layers::model::StepTime;
 use tfjs_layers::{LoadOptions, Model, Tensor};
@@ -20,11 +21,18 @@ a detector's time depends on what it detects, so compare runtimes on the
 same inputs. After warm-up runs, predict is timed --runs times (at least
 20) and the median, min and max are reported.
 
+Before the warm-up, bench waits (at most --settle-ms) until other processes
+leave the CPUs quiet (on Linux, from /proc/stat): a runtime that ran just
+before may keep spinning threads for a while. It then reports the share of
+the CPUs other processes used during the timed runs (`other_cpu_share`), and
+warns when it was above 15%: those times are not the model's alone.
+
 Examples:
   tfjs bench ./my-model --batch 8
   tfjs bench ./detector --inputs io.json
   tfjs --json bench ./my-model
-  # {\"load_ms\":…,\"predict_ms\":{\"median\":…,\"min\":…,\"max\":…},\"batch\":8}";
+  # {\"load_ms\":…,\"predict_ms\":{\"median\":…,\"min\":…,\"max\":…},\"batch\":8,
+  #  \"settle_ms\":…,\"other_cpu_share\":…}";
 
 /// Arguments of `tfjs bench`.
 #[derive(Debug, clap::Args)]
@@ -41,6 +49,10 @@ pub struct Args {
     /// Untimed warm-up runs.
     #[arg(long, default_value_t = 3)]
     pub warmup: usize,
+    /// Before the warm-up, wait at most this long for the CPUs to be quiet
+    /// (other processes using under 15% of them over 50 ms); 0: don't wait.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub settle_ms: u64,
     /// Also time each step of a layers model's execution plan (a fused
     /// Conv+BN+ReLU chain is one step) over the timed runs and print the
     /// slowest steps with their share of the total. The profiled batch
@@ -213,16 +225,35 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if a.layers && profile.is_none() {
         anyhow::bail!("--layers: per-step times are for layers models; {url} is a graph model");
     }
+    let (settled, quiet) = machine_load::settle(Duration::from_millis(a.settle_ms));
+    if quiet == Some(false) {
+        eprintln!(
+            "note: other processes kept the CPUs busy for all of --settle-ms {} ms; timing anyway",
+            a.settle_ms
+        );
+    }
     for _ in 0..a.warmup {
         run_once()?;
     }
     let runs = a.runs.max(20);
     let mut times = Vec::with_capacity(runs);
+    let before = machine_load::CpuSample::now();
     for _ in 0..runs {
         let t = Instant::now();
         run_once()?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
+    let other_share = before
+        .zip(machine_load::CpuSample::now())
+        .and_then(|(b, a)| a.other_share_since(&b));
+    if let Some(share) = other_share.filter(|&s| s >= machine_load::QUIET_SHARE) {
+        eprintln!(
+            "warning: other processes used {:.0}% of the CPUs during the timed runs; \
+             these times are not the model's alone",
+            share * 100.0
+        );
+    }
+    let settle_ms = settled.as_secs_f64() * 1e3;
     times.sort_by(f64::total_cmp);
     let median = if runs % 2 == 1 {
         times[runs / 2]
@@ -238,6 +269,7 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         println!(
             "{}",
             json!({"load_ms": load_ms, "predict_ms": {"median": median, "min": min, "max": max}, "batch": if a.inputs.is_empty() { json!(batch) } else { json!(null) }, "inputs": a.inputs, "runs": runs,
+                   "settle_ms": settle_ms, "settled": quiet, "other_cpu_share": other_share,
                    "steps": steps.iter().map(|s| json!({"layers": s.layers, "classes": s.classes, "ms": s.ms, "share": s.share})).collect::<Vec<_>>()})
         );
     } else {
