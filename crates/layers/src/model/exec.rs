@@ -272,6 +272,7 @@ impl Model {
                 times.push((pos, t0.elapsed()));
             }
         }
+        pool.end_run();
         self.buffers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
