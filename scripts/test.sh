@@ -256,7 +256,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{cudnn_lstm,cudnn_gru,sync_batchnorm} fixtures/corpus/keras/random_fourier_features@h5 fixtures/corpus/keras/hashed_crossing@h5 fixtures/corpus/keras/{keras3h5_hashed_crossing,keras3zip_hashed_crossing,text_vectorization_ngrams} \
     crates/cli/tests/data/adapted_tfidf:crates/cli/tests/data/adapted_tfidf/model.keras@keras \
     fixtures/corpus/keras/{keras3zip_k3_int8_quantized,keras3h5_k3_int8_quantized,keras3zip_k3_int4_quantized,keras3h5_k3_int4_quantized,keras3zip_k3_quantized_tfjs,keras3zip_k3_int8_bf16,keras3zip_k3_int4_bf16,keras3zip_k3_int4_f16}@keras \
-    fixtures/corpus/keras/{keras3h5_k3_gptq_dense,keras3h5_k3_awq_dense} \
+    fixtures/corpus/keras/{keras3h5_k3_gptq_dense,keras3h5_k3_awq_dense,keras3h5_k3_gptq_einsum,keras3h5_k3_awq_einsum} \
     fixtures/corpus/keras/{mixed_f16_cnn,keras3h5_mixed_f16_cnn,keras3zip_mixed_f16_cnn,keras3zip_mixed_bf16_cnn} \
     fixtures/corpus/keras/{keras3zip_k3_glu_activation,keras3zip_k3_stats_ops,keras3zip_k3_segment_ops}@keras \
     fixtures/corpus/keras/keras3zip_k3_glu_tfjs fixtures/corpus/keras/{tfop_stats_segments,tfop_boolean_mask}@h5 \

@@ -4043,7 +4043,7 @@ add("k3_int4_f16", "heldout6", k3_int4_f16,
 SOURCE_NOT_KEPT |= {"keras3zip_k3_int8_bf16", "keras3zip_k3_int4_bf16", "keras3zip_k3_int4_f16"}
 
 
-# Issue 9: GPTQ / AWQ calibrated Dense layers (seeds SIXTH + 127 and up).
+# Issue 9: GPTQ / AWQ calibrated Dense and EinsumDense layers (seeds SIXTH + 127 to 130).
 
 def _calibrated(K, name, quantize):
     """Dense(16, relu) -> Dense(5, no bias: an odd count, so the 4-bit
@@ -4106,6 +4106,78 @@ add("k3_awq_dense", "heldout6", k3_awq_dense,
     "Keras 3 AWQ-quantized Dense layers (4-bit grouped and per-channel, awq_scales), with and "
     "without bias; legacy .h5 (Keras cannot reload its own AWQ files)",
     sources=["keras3-h5"], converter="tfjs", seed=SIXTH + 128)
+
+
+def _calibrated_einsum(K, name, quantize):
+    """EinsumDense layers as an attention block holds them: a query / key /
+    value style projection `abc,cde->abde` (kernel [8, 2, 3]: Keras views
+    it as 8 rows x 6 columns), an attention output `abcd,cde->abe` (relu;
+    kernel [2, 3, 8]: 6 rows x 8 columns) and `abc,cd->abd` without bias
+    (kernel [8, 5]: an odd column count, so a 4-bit kernel has a padding
+    nibble), quantized by `quantize(model, config, layer_names)` one layer
+    at a time, each calibrated on its own inputs in the model: the
+    structure's pre-block step scales 16 seeded sequences of 16 integers
+    in [-16, 16] to the inputs' range, reshapes them to [1, 2, 8] and runs
+    the layers before it (Keras's calibration loop feeds each block the
+    previous block's output without its batch axis, which a rank-4 output
+    cannot take). Saved as the legacy `.h5` (see `_calibrated`)."""
+    from keras import ops
+    L = K.layers
+    x = L.Input((2, 8), name="tokens")
+    h = L.EinsumDense("abc,cde->abde", output_shape=(2, 2, 3), bias_axes="de", name="qkv")(x)
+    h = L.EinsumDense("abcd,cde->abe", output_shape=(2, 8), bias_axes="e", activation="relu",
+                      name="attn_out")(h)
+    out = L.EinsumDense("abc,cd->abd", output_shape=(2, 5), name="proj")(h)
+    model = K.Model(x, out, name=name)
+    order = ["qkv", "attn_out", "proj"]
+    rng = np.random.default_rng(7)
+    data = [rng.integers(-16, 17, (16,)).astype(np.int32) for _ in range(16)]
+
+    def structure(layer):
+        before = [model.get_layer(n) for n in order[:order.index(layer)]]
+        return {"pre_block_layers": [lambda t: ops.reshape(ops.cast(t, "float32") / 16.0,
+                                                           (-1, 2, 8))] + before,
+                "sequential_blocks": [model.get_layer(layer)]}
+
+    def calibrate(layer, mode, config):
+        model.get_quantization_layer_structure = lambda mode=None: structure(layer)
+        model.quantize(mode, config=config, filters=[layer])
+
+    quantize(calibrate, dict(dataset=data, tokenizer=object(), num_samples=16,
+                             sequence_length=16))
+    return model
+
+
+def k3_gptq_einsum(K, v):
+    """GPTQ: 4-bit with groups of 4 rows (qkv), 8-bit with groups of 4
+    (attn_out: 6 rows, the last group of 2) and 4-bit per-channel (proj)."""
+    from keras.quantizers import GPTQConfig
+
+    def quantize(calibrate, data):
+        for layer, bits, group in (("qkv", 4, 4), ("attn_out", 8, 4), ("proj", 4, -1)):
+            calibrate(layer, "gptq", GPTQConfig(**data, weight_bits=bits, group_size=group))
+    return _calibrated_einsum(K, "k3_gptq_einsum", quantize)
+
+
+def k3_awq_einsum(K, v):
+    """AWQ (4-bit, per-row awq_scales): groups of 4 rows (qkv, proj) and
+    per-channel (attn_out)."""
+    from keras.quantizers import AWQConfig
+
+    def quantize(calibrate, data):
+        for layer, group in (("qkv", 4), ("attn_out", -1), ("proj", 4)):
+            calibrate(layer, "awq", AWQConfig(**data, group_size=group))
+    return _calibrated_einsum(K, "k3_awq_einsum", quantize)
+
+
+add("k3_gptq_einsum", "heldout6", k3_gptq_einsum,
+    "Keras 3 GPTQ-quantized EinsumDense layers (3-D projection and attention-output kernels, "
+    "2-D kernel; 4-bit grouped and per-channel, 8-bit); legacy .h5 (Keras cannot reload its "
+    "own GPTQ files)", sources=["keras3-h5"], converter="tfjs", seed=SIXTH + 129)
+add("k3_awq_einsum", "heldout6", k3_awq_einsum,
+    "Keras 3 AWQ-quantized EinsumDense layers (3-D projection and attention-output kernels, "
+    "2-D kernel; grouped and per-channel, awq_scales); legacy .h5 (Keras cannot reload its "
+    "own AWQ files)", sources=["keras3-h5"], converter="tfjs", seed=SIXTH + 130)
 
 
 # Held-out, seventh batch (issue 9): functions real models call that the

@@ -485,8 +485,9 @@ pub fn import_keras(bytes: &[u8]) -> Result<Imported> {
 }
 
 /// Refuse a `.keras` config holding GPTQ / AWQ layers: Keras 3.15 writes
-/// them without their `kernel_zero` (`Dense.save_own_variables` skips it,
-/// and Keras cannot reload the file either), so their kernels cannot be
+/// them without their `kernel_zero` (`Dense.save_own_variables` and
+/// `EinsumDense.save_own_variables` skip it, and Keras cannot reload the
+/// file either), so their kernels cannot be
 /// dequantized. Its legacy `.h5` holds every weight.
 fn refuse_calibrated(v: &Value) -> Result<()> {
     let mut found = Vec::new();

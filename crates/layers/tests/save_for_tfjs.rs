@@ -37,6 +37,9 @@ async fn keras_only_layers_are_rewritten_on_save() {
         "bn_virtual",
         "locally_connected",
         "locally_connected_modes",
+        // Keras 3 GPTQ / AWQ EinsumDense: dequantized, then as a float EinsumDense.
+        "keras3h5_k3_gptq_einsum",
+        "keras3h5_k3_awq_einsum",
     ] {
         let dir = corpus(name);
         let src = format!("file://{}", dir.display());

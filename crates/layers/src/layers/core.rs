@@ -5,10 +5,9 @@
 //! Each layer declares its config once with
 //! [`keras_config!`](super::common::declare); see `layers/README.md`.
 
-use super::common::dtype::Calibration;
 use super::common::quantized::{
-    add_calibrated_weights, add_float8_scales, add_int4_scales, dequantize_calibrated,
-    dequantize_grouped, float8_qdq, int_values, CalibratedWeights, Quantization,
+    add_calibrated_weights, add_float8_scales, add_int4_scales, dequantize_calibrated_at,
+    dequantize_grouped, float8_qdq, int_values, Quantization,
 };
 use super::common::*;
 use crate::activations::Activation;
@@ -182,6 +181,7 @@ impl Dense {
                 _,
             ) => add_calibrated_weights(
                 &mut self.params,
+                "Dense",
                 (input_dim, units),
                 *method,
                 *bits,
@@ -213,31 +213,14 @@ impl Dense {
     /// A GPTQ / AWQ Dense's float kernel (`k` inputs) with its bias, packed:
     /// dequantized once per change of its weights.
     fn calibrated_kernel(&self, k: usize) -> Result<&tfjs_kernels::PackedMatrix> {
-        let Some(QuantMode::Calibrated { bits, method, .. }) = self.quant.as_ref().map(|q| &q.mode)
-        else {
+        let Some(q) = &self.quant else {
             return Err(self.base.err("not a GPTQ / AWQ layer"));
         };
         let n = self.units();
         let bias = self.cfg.use_bias.then_some(0);
         let at = usize::from(self.cfg.use_bias);
         self.params.packed_derived(at, bias, (k, n), || {
-            let w = self.params.values();
-            let awq = usize::from(*method == Calibration::Awq);
-            let kernel_scale = w[at + 1].to_f32();
-            let g_idx = w[at + 3 + awq].to_f32();
-            let awq_scales = (awq == 1).then(|| w[at + 3].to_f32());
-            dequantize_calibrated(
-                &self.base.name,
-                &CalibratedWeights {
-                    kernel: &int_values(w[at]),
-                    kernel_scale: &kernel_scale,
-                    kernel_zero: &int_values(w[at + 2]),
-                    g_idx: &g_idx,
-                    awq_scales: awq_scales.as_deref(),
-                },
-                *bits,
-                (k, n),
-            )
+            dequantize_calibrated_at(&self.base.name, &self.params.values(), at, &q.mode, (k, n))
         })
     }
 

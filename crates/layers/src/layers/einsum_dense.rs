@@ -8,9 +8,15 @@
 //! (`"...b,bc->...c"`) or trailing (`"ab...,bc->ac..."`) input dimensions,
 //! which pass through to the output; the bias covers the output from the
 //! first of `bias_axes` on, with size 1 on the axes not in `bias_axes`.
+//!
+//! A GPTQ / AWQ EinsumDense (Keras 3.15 `_gptq_build` / `_awq_build`)
+//! holds its bias, then its kernel quantized as a `[rows, columns]` matrix
+//! ([`calibrated_matrix`]) as a Dense's is; its kernel is dequantized once,
+//! as Keras's `_gptq_call` / `_awq_call` do, and it runs as the float layer.
 
 use super::common::quantized::{
-    add_float8_scales, add_int4_scales, dequantize_grouped, float8_qdq, int_values, Quantization,
+    add_calibrated_weights, add_float8_scales, add_int4_scales, dequantize_calibrated_at,
+    dequantize_grouped, float8_qdq, int_values, Quantization,
 };
 use super::common::*;
 use crate::activations::Activation;
@@ -53,8 +59,8 @@ pub struct EinsumDense {
     bias_axes: Option<Vec<char>>,
     activation: Activation,
     params: Params,
-    /// Keras 3's quantized EinsumDense (`int8`, `int4`, `float8`
-    /// policies): its weights and call follow Keras's.
+    /// Keras 3's quantized EinsumDense (`int8`, `int4`, `float8`, `gptq`,
+    /// `awq` policies): its weights and call follow Keras's.
     quant: Option<Quantization>,
 }
 
@@ -551,11 +557,63 @@ impl EinsumDense {
                 }
                 add_float8_scales(&mut self.params, *amax_history_length)
             }
-            // (Refused by `Quantization::read` already.)
-            (m @ QuantMode::Calibrated { .. }, _) => Err(self
-                .base
-                .err(format!("quantization mode `{}` is not supported", m.name()))),
+            // The bias first, as Keras saves it (`variable_serialization_spec`).
+            (
+                QuantMode::Calibrated {
+                    method,
+                    bits,
+                    group_size,
+                },
+                _,
+            ) => {
+                let matrix = self.calibrated_matrix(&kernel)?;
+                if let Some(b) = bias {
+                    self.params.add("bias", b, true, 0.0)?;
+                }
+                add_calibrated_weights(
+                    &mut self.params,
+                    "EinsumDense",
+                    matrix,
+                    *method,
+                    *bits,
+                    *group_size,
+                )
+            }
         }
+    }
+
+    /// Keras's `[rows, columns]` view of a GPTQ / AWQ kernel of shape
+    /// `kernel` ([`calibrated_matrix`]); other ranks are refused, naming
+    /// the layer.
+    fn calibrated_matrix(&self, kernel: &[usize]) -> Result<(usize, usize)> {
+        calibrated_matrix(kernel).ok_or_else(|| {
+            self.base.err(format!(
+                "a GPTQ / AWQ kernel of shape {kernel:?}: Keras quantizes 2-D and 3-D kernels only"
+            ))
+        })
+    }
+
+    /// Whether the layer holds GPTQ / AWQ weights (its bias, when it has
+    /// one, saved first).
+    fn calibrated(&self) -> bool {
+        matches!(
+            self.quant.as_ref().map(|q| &q.mode),
+            Some(QuantMode::Calibrated { .. })
+        )
+    }
+
+    /// A GPTQ / AWQ layer's float kernel of shape `kernel`, dequantized
+    /// once per change of its weights: Keras's `[rows, columns]` matrix,
+    /// reshaped (the same values in order).
+    fn calibrated_kernel(&self, kernel: &[usize]) -> Result<&[f32]> {
+        let Some(q) = &self.quant else {
+            return Err(self.base.err("not a GPTQ / AWQ layer"));
+        };
+        let matrix = self.calibrated_matrix(kernel)?;
+        let at = usize::from(self.bias_axes.is_some());
+        self.params.derived(at, || {
+            dequantize_calibrated_at(&self.base.name, &self.params.values(), at, &q.mode, matrix)
+        })
     }
 
     /// The einsum of a quantized EinsumDense (no bias, no activation), as
@@ -671,11 +729,9 @@ impl EinsumDense {
                 float8_qdq(&mut kq, s(after + 2));
                 eval(&xq, &kq, w[0].shape())?
             }
-            // (Refused by `Quantization::read` already.)
-            (m @ QuantMode::Calibrated { .. }, _) => {
-                return Err(self
-                    .base
-                    .err(format!("quantization mode `{}` is not supported", m.name())))
+            // Weight-only: the float kernel, dequantized once.
+            (QuantMode::Calibrated { .. }, _) => {
+                eval(&data, self.calibrated_kernel(&kernel_shape)?, &kernel_shape)?
             }
         })
     }
@@ -718,7 +774,8 @@ impl Layer for EinsumDense {
             Some(q) => self.quantized_einsum(q, x)?,
         };
         if self.bias_axes.is_some() {
-            let bias = self.params.values()[1];
+            // Keras saves a GPTQ / AWQ layer's bias first.
+            let bias = self.params.values()[usize::from(!self.calibrated())];
             let mut b = f32s(bias).into_owned();
             if matches!(
                 self.quant.as_ref().map(|q| &q.mode),
@@ -739,6 +796,45 @@ impl Layer for EinsumDense {
         apply_activation(&self.base, self.activation, &mut out, &mut shape)?;
         Ok(vec![make_tensor(&self.base, shape, out)?])
     }
+}
+
+/// Keras's `[rows, columns]` view of a GPTQ / AWQ EinsumDense kernel of
+/// shape `kernel` (`_gptq_build` / `_awq_build`, and `GPTQ` / `AWQ` when
+/// they calibrate it): a 2-D kernel as it is; a 3-D one split after its
+/// first axis when that axis is its (first) largest (`[in, heads,
+/// head_dim]`, Keras's query / key / value projection), else before its
+/// last (`[heads, head_dim, out]`, an attention output). Keras reshapes
+/// the `[rows, columns]` matrix to the kernel's shape, so the values keep
+/// their order. `None` for other ranks (Keras builds no such layer).
+pub(crate) fn calibrated_matrix(kernel: &[usize]) -> Option<(usize, usize)> {
+    match *kernel {
+        [rows, columns] => Some((rows, columns)),
+        [a, b, c] => {
+            // Python's `shape.index(max(shape))`: the first largest.
+            let first_largest = a >= b && a >= c;
+            Some(if first_largest {
+                (a, b * c)
+            } else {
+                (a * b, c)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The float kernel's shape of the EinsumDense `name` with config `config`
+/// called on inputs of shape `input`, and Keras's `[rows, columns]` view
+/// of it when quantized by GPTQ / AWQ ([`calibrated_matrix`]); errors name
+/// the layer.
+pub(crate) fn calibrated_kernel_shape(
+    name: &str,
+    config: &Map<String, Value>,
+    input: &Shape,
+) -> Result<(Vec<usize>, (usize, usize))> {
+    let layer = EinsumDense::from_config(&ConfigReader::new(name, config))?;
+    let kernel = layer.analyze(input)?.kernel;
+    let matrix = layer.calibrated_matrix(&kernel)?;
+    Ok((kernel, matrix))
 }
 
 /// `out += bias`, `bias` aligned with the trailing dimensions of `shape`
@@ -773,4 +869,94 @@ fn add_trailing(out: &mut [f32], shape: &[usize], bias: &[f32], bias_shape: &[us
 /// Register `EinsumDense`.
 pub fn register(registry: &mut LayerRegistry) {
     register_layer(registry, &["EinsumDense"], EinsumDense::from_config);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibrated_kernels_split_as_keras_builds_them() {
+        // 2-D as is; 3-D after the first axis when it is the first
+        // largest, else before the last (`shape.index(max(shape))`).
+        assert_eq!(calibrated_matrix(&[8, 5]), Some((8, 5)));
+        assert_eq!(calibrated_matrix(&[8, 2, 3]), Some((8, 6)));
+        assert_eq!(calibrated_matrix(&[4, 4, 2]), Some((4, 8)));
+        assert_eq!(calibrated_matrix(&[2, 3, 8]), Some((6, 8)));
+        assert_eq!(calibrated_matrix(&[2, 8, 3]), Some((16, 3)));
+        assert_eq!(calibrated_matrix(&[8]), None);
+        assert_eq!(calibrated_matrix(&[2, 2, 2, 2]), None);
+    }
+
+    fn calibrated(equation: &str, output: Value, bias: &str, mode: &str) -> Result<EinsumDense> {
+        let class = if mode.starts_with("awq") {
+            "AWQDTypePolicy"
+        } else {
+            "GPTQDTypePolicy"
+        };
+        let c = serde_json::json!({"name": "e", "equation": equation, "output_shape": output,
+            "bias_axes": bias,
+            "dtype": {"class_name": class, "config": {"mode": mode, "source_name": "float32"}}});
+        EinsumDense::from_config(&ConfigReader::new("e", c.as_object().unwrap()))
+    }
+
+    fn weights(layer: &EinsumDense) -> Vec<(String, Vec<usize>)> {
+        layer
+            .weights()
+            .into_iter()
+            .map(|w| (w.name, w.shape))
+            .collect()
+    }
+
+    #[test]
+    fn calibrated_layers_hold_the_weights_keras_saves() {
+        // The names, order and shapes of keras3h5_k3_gptq_einsum's and
+        // keras3h5_k3_awq_einsum's `qkv` and `attn_out` (Keras 3.15).
+        let mut qkv = calibrated(
+            "abc,cde->abde",
+            serde_json::json!([2, 2, 3]),
+            "de",
+            "gptq/4/4",
+        )
+        .unwrap();
+        qkv.build(&[vec![None, Some(2), Some(8)]]).unwrap();
+        let named = |v: &[(&str, &[usize])]| -> Vec<(String, Vec<usize>)> {
+            v.iter().map(|(n, s)| (n.to_string(), s.to_vec())).collect()
+        };
+        assert_eq!(
+            weights(&qkv),
+            named(&[
+                ("bias", &[2, 3]),
+                ("kernel", &[3, 8]),
+                ("kernel_scale", &[6, 2]),
+                ("zero_point", &[6, 2]),
+                ("g_idx", &[8]),
+            ])
+        );
+        let mut out =
+            calibrated("abcd,cde->abe", serde_json::json!([2, 8]), "e", "awq/4/-1").unwrap();
+        out.build(&[vec![None, Some(2), Some(2), Some(3)]]).unwrap();
+        assert_eq!(
+            weights(&out),
+            named(&[
+                ("bias", &[8]),
+                ("kernel", &[4, 6]),
+                ("kernel_scale", &[8, 1]),
+                ("zero_point", &[8, 1]),
+                ("awq_scales", &[6]),
+                ("g_idx", &[6]),
+            ])
+        );
+        // A 4-D kernel: Keras builds no such layer.
+        let mut four =
+            calibrated("abcd,bcde->ae", serde_json::json!([5]), "", "gptq/8/-1").unwrap();
+        let e = four
+            .build(&[vec![None, Some(2), Some(2), Some(3)]])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`e`") && e.contains("Keras quantizes 2-D and 3-D kernels only"),
+            "{e}"
+        );
+    }
 }

@@ -10,11 +10,13 @@
 //!   the integer kernel and divides by the scale, or multiplies by the
 //!   dequantized kernel). A Dense quantizing its inputs on every call
 //!   (`int8`'s default) or computing in bfloat16 / float16
-//!   (`int8_from_mixed_bfloat16`: each step rounded), float8 and a
-//!   quantized `EinsumDense` are refused. A GPTQ / AWQ `Dense`
+//!   (`int8_from_mixed_bfloat16`: each step rounded), float8 and an int8 /
+//!   int4 `EinsumDense` are refused. A GPTQ / AWQ `Dense` or `EinsumDense`
 //!   (weight-only: Keras multiplies by its dequantized kernel) becomes the
-//!   float Dense for TF.js and, since Keras 3.15 cannot reload its own
-//!   GPTQ / AWQ files, for Keras exports too ([`keras_rule`]).
+//!   float layer for TF.js and, since Keras 3.15 cannot reload its own
+//!   GPTQ / AWQ files, for Keras exports too ([`keras_rule`]). The float
+//!   layer then goes through the target's rules as any float layer does
+//!   (an `EinsumDense` becomes `Dense` and reshapes for TF.js).
 //!   (A quantized Embedding's outputs are float32 under any policy.)
 //! - A mixed-precision policy (`mixed_float16`, `mixed_bfloat16`, and
 //!   `float16` / `bfloat16`) is dropped ([`rewrite_config`]): TF.js
@@ -26,8 +28,8 @@
 use super::{entry, f32_weight, Outcome, Site};
 use crate::layers::common::dtype::{Calibration, DTypePolicy, Precision, QuantMode};
 use crate::layers::common::quantized::{
-    dequantize_calibrated, dequantize_grouped, dequantize_row_grouped, CalibratedWeights,
-    Quantization,
+    calibrated_zero_name, dequantize_calibrated, dequantize_grouped, dequantize_row_grouped,
+    CalibratedWeights, Quantization,
 };
 use serde_json::{Map, Value};
 use tfjs_format::codec::{DecodedWeight, TensorValues};
@@ -41,7 +43,7 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     replace_dequantized(site, &p)
 }
 
-/// The rule of a Keras export: a GPTQ / AWQ Dense becomes its float Dense
+/// The rule of a Keras export: a GPTQ / AWQ layer becomes its float layer
 /// (Keras 3.15 cannot reload its own GPTQ / AWQ files: `.keras` and
 /// `save_weights` drop `kernel_zero`, and a legacy `.h5` it loads leaves
 /// the layers uncalibrated: they fail on their first call);
@@ -55,17 +57,30 @@ pub fn keras_rule(site: &Site<'_>) -> Outcome {
     }
 }
 
-/// The float layer holding `site`'s dequantized weights, or why there is
-/// none.
+/// The float layer holding `site`'s dequantized weights, as the target's
+/// rules rewrite that float layer, or why there is none.
 fn replace_dequantized(site: &Site<'_>, p: &DTypePolicy) -> Outcome {
     match dequantized(site, p) {
         Ok(weights) => {
             let mut config = site.config.clone();
             config.remove("quantization_config");
+            config.remove("gptq_unpacked_column_size");
             if config.contains_key("batch_input_shape") {
                 config.insert("dtype".into(), "float32".into());
             } else {
                 config.remove("dtype");
+            }
+            let float = Site {
+                config: &config,
+                weights: weights.iter().collect(),
+                ..*site
+            };
+            let rewritten = super::rules_for(site.target)
+                .iter()
+                .map(|rule| rule(&float))
+                .find(|o| !matches!(o, Outcome::Skip));
+            if let Some(outcome) = rewritten {
+                return outcome;
             }
             Outcome::Replace {
                 layers: vec![entry(
@@ -141,10 +156,20 @@ fn dequantized(site: &Site<'_>, p: &DTypePolicy) -> Result<Vec<DecodedWeight>, S
     };
     let per_row_groups = matches!(quant.mode, QuantMode::Int4 { .. }) && quant.block_size.is_some();
     match (site.class_name, &quant.mode) {
-        ("Dense", QuantMode::Calibrated { method, bits, .. }) => {
-            let n = site.field("units", Value::as_u64).unwrap_or(0) as usize;
+        (class @ ("Dense" | "EinsumDense"), QuantMode::Calibrated { method, bits, .. }) => {
             let (_, g_idx) = floats("g_idx")?;
-            let k = g_idx.len();
+            // The float kernel's shape, and Keras's `[k, n]` view of it.
+            let (shape, (k, n)) = if class == "Dense" {
+                let n = site.field("units", Value::as_u64).unwrap_or(0) as usize;
+                (vec![g_idx.len(), n], (g_idx.len(), n))
+            } else {
+                let input = site
+                    .shapes
+                    .and_then(|s| s.inputs.first())
+                    .ok_or("its input shape is unknown")?;
+                crate::layers::einsum_dense::calibrated_kernel_shape(site.name, site.config, input)
+                    .map_err(|e| e.to_string())?
+            };
             let awq_scales = match method {
                 Calibration::Awq => Some(floats("awq_scales")?.1),
                 Calibration::Gptq => None,
@@ -154,7 +179,7 @@ fn dequantized(site: &Site<'_>, p: &DTypePolicy) -> Result<Vec<DecodedWeight>, S
                 &CalibratedWeights {
                     kernel: &ints("kernel")?.1,
                     kernel_scale: &floats("kernel_scale")?.1,
-                    kernel_zero: &ints("kernel_zero")?.1,
+                    kernel_zero: &ints(calibrated_zero_name(class))?.1,
                     g_idx: &g_idx,
                     awq_scales: awq_scales.as_deref(),
                 },
@@ -162,7 +187,7 @@ fn dequantized(site: &Site<'_>, p: &DTypePolicy) -> Result<Vec<DecodedWeight>, S
                 (k, n),
             )
             .map_err(|e| e.to_string())?;
-            let mut weights = vec![out("kernel", vec![k, n], kernel)];
+            let mut weights = vec![out("kernel", shape, kernel)];
             if let Ok((shape, bias)) = floats("bias") {
                 weights.push(out("bias", shape, bias));
             }

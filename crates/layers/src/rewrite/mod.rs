@@ -84,10 +84,11 @@
 //! - [`cudnn_rnn`]: tf_keras's `CuDNNLSTM` / `CuDNNGRU` → `LSTM` / `GRU`
 //!   (`reset_after`, refused for TF.js), also for Keras exports.
 //! - [`dtype_policy`]: Keras 3 quantized layers that do not quantize their
-//!   inputs (weight-only int8 / int4, GPTQ / AWQ `Dense`) → the float layer
-//!   with the dequantized weights, the others refused; mixed-precision
-//!   policies become float32 (TF.js computes in float32), with a note.
-//!   GPTQ / AWQ `Dense` also for Keras exports (Keras cannot reload them).
+//!   inputs (weight-only int8 / int4, GPTQ / AWQ `Dense` and `EinsumDense`)
+//!   → the float layer with the dequantized weights (then rewritten as
+//!   that float layer is), the others refused; mixed-precision policies
+//!   become float32 (TF.js computes in float32), with a note. GPTQ / AWQ
+//!   layers also for Keras exports (Keras cannot reload them).
 //!
 //! A layer no rule can express exactly (GRU with `reset_after: true`,
 //! `Lambda`, a class TF.js lacks with no rule, a `tf.*` function with no
@@ -220,7 +221,7 @@ pub const TFJS_RULES: &[Rule] = &[
 /// only activations, `RandomCrop`, Keras 3's newer augmentation layers,
 /// tf_keras's `virtual_batch_size` (which no Keras reads back) and
 /// `keras.applications`' unregistered `CustomScaleLayer`, GPTQ / AWQ
-/// Dense layers (which Keras 3.15 cannot reload) and layers a mask reaches
+/// layers (which Keras 3.15 cannot reload) and layers a mask reaches
 /// that the other Keras treats otherwise need care. One line per
 /// rule.
 pub const KERAS_RULES: &[Rule] = &[
@@ -235,6 +236,15 @@ pub const KERAS_RULES: &[Rule] = &[
     spectral_norm::keras_rule,
     locally_connected::rule,
 ];
+
+/// The rules of a rewrite for `target`: [`TFJS_RULES`] or [`KERAS_RULES`].
+pub fn rules_for(target: Target) -> &'static [Rule] {
+    if target == Target::Tfjs {
+        TFJS_RULES
+    } else {
+        KERAS_RULES
+    }
+}
 
 #[cfg(test)]
 pub(crate) mod test_util;

@@ -6,10 +6,7 @@
 
 use super::sequential::{sequential_as_functional, sequential_entries};
 use super::target::{known_class_problem, stacked_states_in_play};
-use super::{
-    dtype_policy, regularizers, tfjs_knows, LayerShapes, Outcome, Site, Target, KERAS_RULES,
-    TFJS_RULES,
-};
+use super::{dtype_policy, regularizers, tfjs_knows, LayerShapes, Outcome, Site, Target};
 use crate::model::{Model, ModelLayer};
 use crate::{Dialect, LayersError, Result};
 use serde_json::{Map, Value};
@@ -262,13 +259,8 @@ impl Walk<'_> {
             dialect: self.dialect,
             target: self.target,
         };
-        let rules = if self.target == Target::Tfjs {
-            TFJS_RULES
-        } else {
-            KERAS_RULES
-        };
         let mut outcome = Outcome::Skip;
-        for rule in rules {
+        for rule in super::rules_for(self.target) {
             outcome = rule(&site);
             if !matches!(outcome, Outcome::Skip) {
                 break;

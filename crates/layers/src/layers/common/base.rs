@@ -158,16 +158,24 @@ pub(crate) struct Params {
     packed: PackedCache,
 }
 
-/// Per weight: that weight as a packed matrix (see [`Params::packed`]);
-/// the owner replaces the cache whenever a weight changes. A clone starts
-/// with empty slots (packed again from the cloned values on use).
+/// Per weight: that weight as a packed matrix (see [`Params::packed`]),
+/// and values derived from the weights (a quantized kernel dequantized,
+/// see [`Params::derived`]); the owner replaces the cache whenever a
+/// weight changes. A clone starts with empty slots (made again from the
+/// cloned values on use).
 #[derive(Default)]
-pub(crate) struct PackedCache(Vec<std::sync::OnceLock<tfjs_kernels::PackedMatrix>>);
+pub(crate) struct PackedCache {
+    packed: Vec<std::sync::OnceLock<tfjs_kernels::PackedMatrix>>,
+    derived: Vec<std::sync::OnceLock<Vec<f32>>>,
+}
 
 impl PackedCache {
     /// An empty slot per weight.
     pub fn sized(n: usize) -> Self {
-        PackedCache((0..n).map(|_| std::sync::OnceLock::new()).collect())
+        PackedCache {
+            packed: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
+            derived: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
+        }
     }
     /// Weight `index` packed, by `pack` on first use.
     ///
@@ -178,17 +186,17 @@ impl PackedCache {
         index: usize,
         pack: impl FnOnce() -> tfjs_kernels::PackedMatrix,
     ) -> &tfjs_kernels::PackedMatrix {
-        self.0[index].get_or_init(pack)
+        self.packed[index].get_or_init(pack)
     }
     /// Weight `index` packed, if it has been.
     pub fn get(&self, index: usize) -> Option<&tfjs_kernels::PackedMatrix> {
-        self.0.get(index).and_then(std::sync::OnceLock::get)
+        self.packed.get(index).and_then(std::sync::OnceLock::get)
     }
 }
 
 impl Clone for PackedCache {
     fn clone(&self) -> Self {
-        PackedCache::sized(self.0.len())
+        PackedCache::sized(self.packed.len())
     }
 }
 
@@ -391,6 +399,27 @@ impl Params {
         Ok(self.packed.get_or_pack(index, || {
             tfjs_kernels::PackedMatrix::new(&v, k, n, bias.map(|b| self.get(b)))
         }))
+    }
+    /// Values made from the weights by `values` (a quantized kernel
+    /// dequantized), kept in weight `index`'s slot until a weight changes:
+    /// `values` runs once.
+    pub fn derived(
+        &self,
+        index: usize,
+        values: impl FnOnce() -> Result<Vec<f32>>,
+    ) -> Result<&[f32]> {
+        let slot = self
+            .packed
+            .derived
+            .get(index)
+            .ok_or_else(|| crate::LayersError::Weights {
+                message: format!("no weight #{index} to derive values from"),
+            })?;
+        if let Some(v) = slot.get() {
+            return Ok(v);
+        }
+        let v = values()?;
+        Ok(slot.get_or_init(|| v))
     }
 }
 

@@ -19,13 +19,15 @@
 //!   multiplied in float32.
 //! - `float8`: float32 weights; inputs and kernel rounded to float8 e4m3
 //!   through their saved scales, the bias to bfloat16.
-//! - `gptq/<bits>/<group>`, `awq/4/<group>` (Dense only, `_gptq_call` /
-//!   `_awq_call`): a `[units, in]` kernel of unsigned integers (4-bit:
-//!   packed two per byte along the units, low nibble first), dequantized
-//!   as `(q - zero) * scale` by each input row's group (`g_idx`),
-//!   transposed, and for AWQ divided by the row's `awq_scales`; then a
-//!   float32 matmul: weight-only, so the engine dequantizes once
-//!   ([`dequantize_calibrated`]) and runs a float Dense.
+//! - `gptq/<bits>/<group>`, `awq/4/<group>` (Dense and EinsumDense,
+//!   `_gptq_call` / `_awq_call`): a `[units, in]` kernel of unsigned
+//!   integers (4-bit: packed two per byte along the units, low nibble
+//!   first), dequantized as `(q - zero) * scale` by each input row's group
+//!   (`g_idx`), transposed, and for AWQ divided by the row's `awq_scales`
+//!   (an EinsumDense's `[in, units]` view of its kernel then reshaped to
+//!   the kernel's shape); then a float32 matmul / einsum: weight-only, so
+//!   the engine dequantizes once ([`dequantize_calibrated`]) and runs the
+//!   float layer.
 //!
 //! A layer quantized from `mixed_bfloat16` (int8, int4) or `mixed_float16`
 //! (int4) computes each of those ops in its compute type, as TensorFlow
@@ -140,7 +142,8 @@ impl Quantization {
     /// The quantization of a layer of class `class` whose base is `base`
     /// (`None` for a float layer). `float8` says whether the layer has a
     /// float8 mode (Keras's Embedding has not). GPTQ / AWQ weights of other
-    /// layers than Dense (or computing in float16 / bfloat16), int8 layers
+    /// layers than Dense and EinsumDense (or computing in float16 /
+    /// bfloat16), int8 layers
     /// computing in float16 (Keras refuses to quantize them) and float8
     /// layers computing in float16 / bfloat16 are refused by name.
     pub fn read(
@@ -160,9 +163,9 @@ impl Quantization {
             ))
         };
         match &mode {
-            QuantMode::Calibrated { method, .. } if class != "Dense" => {
+            QuantMode::Calibrated { method, .. } if !matches!(class, "Dense" | "EinsumDense") => {
                 return refuse(format!(
-                    "{} weights are supported for Dense only; int8, int4{} are",
+                    "{} weights are supported for Dense and EinsumDense only; int8, int4{} are",
                     method.name().to_uppercase(),
                     if float8 { " and float8" } else { "" }
                 ))
@@ -297,10 +300,12 @@ fn calibrated_config(
     })
 }
 
-/// A GPTQ / AWQ Dense's weights as stored (Keras's names): the quantized
+/// A GPTQ / AWQ layer's weights as stored (Keras's names): the quantized
 /// `kernel` (`[units, in]`, 4-bit packed to `[ceil(units / 2), in]`),
-/// `kernel_scale` and `kernel_zero` (`[units, groups]`), `g_idx` (each
-/// input row's group) and, for AWQ, `awq_scales` (`[in]`).
+/// `kernel_scale` and `kernel_zero` (`[units, groups]`; saved as
+/// [`calibrated_zero_name`]), `g_idx` (each input row's group) and, for
+/// AWQ, `awq_scales` (`[in]`). An EinsumDense's `in` and `units` are
+/// Keras's split of its kernel (see `einsum_dense::calibrated_matrix`).
 pub(crate) struct CalibratedWeights<'a> {
     pub kernel: &'a [i32],
     pub kernel_scale: &'a [f32],
@@ -309,7 +314,7 @@ pub(crate) struct CalibratedWeights<'a> {
     pub awq_scales: Option<&'a [f32]>,
 }
 
-/// The float `[in, units]` kernel of a GPTQ / AWQ Dense as Keras's
+/// The float `[in, units]` kernel of a GPTQ / AWQ layer as Keras's
 /// `_gptq_call` / `_awq_call` compute it, bit for bit: `W[i][u] =
 /// (q[u][i] - zero[u][g]) * scale[u][g]` with `g = g_idx[i]`, for AWQ then
 /// divided by `awq_scales[i]`. A value no uint8 holds, a group index out
@@ -390,10 +395,63 @@ pub(crate) fn dequantize_calibrated(
     Ok(out)
 }
 
-/// A GPTQ / AWQ Dense's weights after the bias, in Keras's order (see
-/// [`CalibratedWeights`]), at Keras's initial values.
+/// The float `[k, n]` kernel of a GPTQ / AWQ layer in `mode` from its
+/// weights `w` (Keras's order, [`add_calibrated_weights`]'s, the quantized
+/// kernel at `at`): [`dequantize_calibrated`].
+pub(crate) fn dequantize_calibrated_at(
+    layer: &str,
+    w: &[&crate::Tensor],
+    at: usize,
+    mode: &QuantMode,
+    (k, n): (usize, usize),
+) -> Result<Vec<f32>> {
+    let QuantMode::Calibrated { method, bits, .. } = mode else {
+        return Err(LayersError::config(layer, "not a GPTQ / AWQ layer"));
+    };
+    let awq = usize::from(*method == Calibration::Awq);
+    let weight = |i: usize| {
+        w.get(at + i)
+            .copied()
+            .ok_or_else(|| LayersError::config(layer, format!("no GPTQ / AWQ weight #{}", at + i)))
+    };
+    let kernel_scale = weight(1)?.to_f32();
+    let g_idx = weight(3 + awq)?.to_f32();
+    let awq_scales = match awq {
+        1 => Some(weight(3)?.to_f32()),
+        _ => None,
+    };
+    dequantize_calibrated(
+        layer,
+        &CalibratedWeights {
+            kernel: &int_values(weight(0)?),
+            kernel_scale: &kernel_scale,
+            kernel_zero: &int_values(weight(2)?),
+            g_idx: &g_idx,
+            awq_scales: awq_scales.as_deref(),
+        },
+        *bits,
+        (k, n),
+    )
+}
+
+/// The name of a GPTQ / AWQ layer's zero points (its `kernel_zero`
+/// attribute) as Keras 3.15 saves them: `kernel_zero` for a Dense
+/// (`dense.py` `_gptq_build`), `zero_point` for an EinsumDense
+/// (`einsum_dense.py` `_gptq_build` / `_awq_build`).
+pub(crate) fn calibrated_zero_name(class: &str) -> &'static str {
+    match class {
+        "EinsumDense" => "zero_point",
+        _ => "kernel_zero",
+    }
+}
+
+/// A GPTQ / AWQ layer's weights after the bias, in Keras's order (see
+/// [`CalibratedWeights`]), at Keras's initial values: `kernel`,
+/// `kernel_scale`, the zero points (named for `class`,
+/// [`calibrated_zero_name`]), (AWQ) `awq_scales`, `g_idx`.
 pub(crate) fn add_calibrated_weights(
     params: &mut Params,
+    class: &str,
     (k, n): (usize, usize),
     method: Calibration,
     bits: u8,
@@ -403,7 +461,7 @@ pub(crate) fn add_calibrated_weights(
     let groups = group_size.map_or(1, |g| k.div_ceil(g));
     params.add_int("kernel", vec![rows, k], false)?;
     params.add("kernel_scale", vec![n, groups], false, 1.0)?;
-    params.add_int("kernel_zero", vec![n, groups], false)?;
+    params.add_int(calibrated_zero_name(class), vec![n, groups], false)?;
     if method == Calibration::Awq {
         params.add("awq_scales", vec![k], false, 1.0)?;
     }
@@ -579,7 +637,7 @@ mod tests {
     }
 
     #[test]
-    fn calibrated_modes_prefer_their_config_and_are_read_for_dense_only() {
+    fn calibrated_modes_prefer_their_config_and_are_read_for_dense_and_einsum_dense_only() {
         let c = serde_json::json!({"name": "e",
             "dtype": {"class_name": "GPTQDTypePolicy",
                       "config": {"mode": "gptq/4/8", "source_name": "float32"}},
@@ -598,10 +656,11 @@ mod tests {
                 group_size: None
             }
         );
-        let e = Quantization::read(&cfg, &base, "EinsumDense", true).unwrap_err();
+        assert!(Quantization::read(&cfg, &base, "EinsumDense", true).is_ok());
+        let e = Quantization::read(&cfg, &base, "Embedding", false).unwrap_err();
         assert!(
             e.to_string()
-                .contains("GPTQ weights are supported for Dense only"),
+                .contains("GPTQ weights are supported for Dense and EinsumDense only"),
             "{e}"
         );
     }
