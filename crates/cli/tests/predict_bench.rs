@@ -52,6 +52,8 @@ fn bench_json_has_load_and_predict_times() {
     let settle = v["settle_ms"].as_f64().unwrap();
     assert!((0.0..1500.0).contains(&settle), "settle_ms {settle}");
     assert!(v["settled"].is_boolean() || v["settled"].is_null());
+    // At least the default 3 warm-up runs (more until they took 20 ms).
+    assert!(v["warmup_runs"].as_u64().unwrap() >= 3);
     if let Some(share) = v["other_cpu_share"].as_f64() {
         assert!((0.0..=1.0).contains(&share), "other_cpu_share {share}");
     }

@@ -18,8 +18,9 @@ predict on a batch of synthetic inputs (seeded; int32 inputs get small ids;
 unknown non-batch dimensions use 16), or on the inputs of an io.json or .npy
 files with --inputs (as `tfjs predict` reads them; the batch is theirs):
 a detector's time depends on what it detects, so compare runtimes on the
-same inputs. After warm-up runs, predict is timed --runs times (at least
-20) and the median, min and max are reported.
+same inputs. After warm-up runs (--warmup, and at least 20 ms of them),
+predict is timed --runs times (at least 20) and the median, min and max
+are reported.
 
 Before the warm-up, bench waits (at most --settle-ms) until other processes
 leave the CPUs quiet (on Linux, from /proc/stat): a runtime that ran just
@@ -34,6 +35,10 @@ Examples:
   # {\"load_ms\":…,\"predict_ms\":{\"median\":…,\"min\":…,\"max\":…},\"batch\":8,
   #  \"settle_ms\":…,\"other_cpu_share\":…}";
 
+/// The least time the warm-up runs take (more runs than --warmup where
+/// needed).
+const WARMUP_TIME: Duration = Duration::from_millis(20);
+
 /// Arguments of `tfjs bench`.
 #[derive(Debug, clap::Args)]
 #[command(about = "Time model loading and predict (median of >= 20 runs after warm-up)", long_about = LONG)]
@@ -46,7 +51,8 @@ pub struct Args {
     /// Timed predict runs (minimum 20).
     #[arg(long, default_value_t = 20)]
     pub runs: usize,
-    /// Untimed warm-up runs.
+    /// Untimed warm-up runs (at least; more until they took 20 ms: a CPU
+    /// that idled runs its first millisecond or so slower).
     #[arg(long, default_value_t = 3)]
     pub warmup: usize,
     /// Before the warm-up, wait at most this long for the CPUs to be quiet
@@ -232,8 +238,14 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             a.settle_ms
         );
     }
-    for _ in 0..a.warmup {
+    // At least --warmup runs, and at least WARMUP_TIME of them: a CPU
+    // that idled (as during the wait above) runs its first millisecond or
+    // so slower, which is all 5 warm-up runs of a small model.
+    let warm = Instant::now();
+    let mut warmed = 0;
+    while warmed < a.warmup || warm.elapsed() < WARMUP_TIME {
         run_once()?;
+        warmed += 1;
     }
     let runs = a.runs.max(20);
     let mut times = Vec::with_capacity(runs);
@@ -269,7 +281,7 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         println!(
             "{}",
             json!({"load_ms": load_ms, "predict_ms": {"median": median, "min": min, "max": max}, "batch": if a.inputs.is_empty() { json!(batch) } else { json!(null) }, "inputs": a.inputs, "runs": runs,
-                   "settle_ms": settle_ms, "settled": quiet, "other_cpu_share": other_share,
+                   "settle_ms": settle_ms, "settled": quiet, "warmup_runs": warmed, "other_cpu_share": other_share,
                    "steps": steps.iter().map(|s| json!({"layers": s.layers, "classes": s.classes, "ms": s.ms, "share": s.share})).collect::<Vec<_>>()})
         );
     } else {
