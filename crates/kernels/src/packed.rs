@@ -242,6 +242,59 @@ pub(crate) unsafe fn gemm_lhs(
     gemm_portable(lhs, m, b, act, out)
 }
 
+/// The left operand of a product whose rows are anywhere: row `i`, column
+/// `s * seg_len + j` is `*bases[s].add(offsets[i] + j)`. A convolution's
+/// output pixels over a zero-padded input, each row a pixel's window (no
+/// im2col copy, and unlike [`Lhs`]'s constant stride no pixels computed to
+/// be dropped at the ends of image rows).
+pub(crate) struct RowsLhs<'a> {
+    pub bases: &'a [*const f32],
+    pub seg_len: usize,
+    pub offsets: &'a [usize],
+}
+
+/// Whether [`gemm_rows`] has a kernel for `b` on this CPU: AVX2 without
+/// AVX-512 (whose kernels take constant-stride rows only), and more than 4
+/// columns (fewer run the narrow kernel).
+pub(crate) fn rows_kernel(b: &PackedMatrix) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        b.n > 4 && crate::simd::has_avx2_fma() && !x86::has_avx512()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = b;
+        false
+    }
+}
+
+/// `out[m × n] = act(lhs · B + bias)` with `m = lhs.offsets.len()`, summed
+/// in the order of [`gemm_lhs`] (the same bits for the same segments).
+///
+/// # Safety
+/// [`rows_kernel`]`(b)`; `lhs.bases.len() * lhs.seg_len == b.k()`, and for
+/// every segment `s`, row `i` and `j < seg_len`, `bases[s].add(offsets[i] +
+/// j)` is a readable f32; `out` has `m * b.n()` values.
+pub(crate) unsafe fn gemm_rows(
+    lhs: &RowsLhs<'_>,
+    b: &PackedMatrix,
+    act: FusedActivation,
+    out: &mut [f32],
+) {
+    debug_assert!(rows_kernel(b));
+    debug_assert!(lhs.bases.len() * lhs.seg_len == b.k && out.len() == lhs.offsets.len() * b.n);
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::gemm_avx2_rows(lhs, b, act, out);
+        act.apply_after_store(out);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (lhs, b, act, out);
+        unreachable!("gemm_rows without rows_kernel");
+    }
+}
+
 /// The same product in plain Rust (other CPUs, and the reference the
 /// vector kernels are tested against).
 ///
@@ -279,7 +332,7 @@ unsafe fn gemm_portable(
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Lhs, Narrow, PackedMatrix, PANEL};
+    use super::{Lhs, Narrow, PackedMatrix, RowsLhs, PANEL};
     use crate::FusedActivation;
     use std::arch::x86_64::*;
 
@@ -591,6 +644,74 @@ mod x86 {
                 row_blocks!(12, m, block256_half::<1>, lhs, b, p, act, out);
             } else {
                 row_blocks!(6, m, block256::<1>, lhs, b, p, act, out);
+            }
+        }
+    }
+
+    /// [`super::gemm_rows`]: per panel, blocks of 6 rows (12 when only the
+    /// first half of the panel is real), as [`gemm_avx2`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn gemm_avx2_rows(
+        lhs: &RowsLhs<'_>,
+        b: &PackedMatrix,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
+        let m = lhs.offsets.len();
+        let np = b.n.div_ceil(PANEL);
+        for p in 0..np {
+            if b.n - p * PANEL <= PANEL / 2 {
+                row_blocks!(12, m, block256_rows::<1>, lhs, b, p, act, out);
+            } else {
+                row_blocks!(6, m, block256_rows::<2>, lhs, b, p, act, out);
+            }
+        }
+    }
+
+    /// Rows `i0..i0+MR` of a [`RowsLhs`] × the first `HALVES` 8-lane halves
+    /// of panel `p0`: [`block256`] (`HALVES` 2) and [`block256_half`] (1)
+    /// with a pointer per row; the same FMAs in the same order.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block256_rows<const MR: usize, const HALVES: usize>(
+        i0: usize,
+        lhs: &RowsLhs<'_>,
+        b: &PackedMatrix,
+        p0: usize,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
+        let (k, n) = (b.k, b.n);
+        let w = b.panels.as_ptr().add(p0 * k * PANEL);
+        let bias = b.bias.as_ptr().add(p0 * PANEL);
+        let mut acc = [[_mm256_loadu_ps(bias), _mm256_loadu_ps(bias.add(8))]; MR];
+        let offsets = &lhs.offsets[i0..i0 + MR];
+        for (s, &base) in lhs.bases.iter().enumerate() {
+            let rows: [*const f32; MR] = std::array::from_fn(|r| base.add(offsets[r]));
+            let ws = w.add(s * lhs.seg_len * PANEL);
+            for q in 0..lhs.seg_len {
+                let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
+                let w1 = if HALVES == 2 {
+                    _mm256_loadu_ps(ws.add(q * PANEL + 8))
+                } else {
+                    w0
+                };
+                for (row, ap) in acc.iter_mut().zip(rows) {
+                    let x = _mm256_set1_ps(*ap.add(q));
+                    row[0] = _mm256_fmadd_ps(x, w0, row[0]);
+                    if HALVES == 2 {
+                        row[1] = _mm256_fmadd_ps(x, w1, row[1]);
+                    }
+                }
+            }
+        }
+        let c0 = p0 * PANEL;
+        let valid = PANEL.min(n - c0);
+        for (r, row) in acc.iter().enumerate() {
+            let o = out.as_mut_ptr().add((i0 + r) * n + c0);
+            store256(o, act256(act, row[0]), valid.min(8));
+            if valid > 8 {
+                store256(o.add(8), act256(act, row[1]), valid - 8);
             }
         }
     }
