@@ -705,15 +705,7 @@ mod x86 {
                 }
             }
         }
-        let c0 = p0 * PANEL;
-        let valid = PANEL.min(n - c0);
-        for (r, row) in acc.iter().enumerate() {
-            let o = out.as_mut_ptr().add((i0 + r) * n + c0);
-            store256(o, act256(act, row[0]), valid.min(8));
-            if valid > 8 {
-                store256(o.add(8), act256(act, row[1]), valid - 8);
-            }
-        }
+        store_panel256(&acc, i0, n, p0, act, out);
     }
 
     /// `act` on 8 lanes. `max(0, x)` / `min(6, ·)` return the second operand
@@ -728,6 +720,31 @@ mod x86 {
             }
             // After the store (`gemm_lhs`).
             FusedActivation::Silu => v,
+        }
+    }
+
+    /// Rows `i0..` of panel `p0` from their two 8-lane halves, through
+    /// `act`, into `out` (`n` columns). Stored straight from the registers
+    /// (a masked store for a last panel's tail): a copy through a stack tile
+    /// costs a `memcpy` call per row, which dominated products with few
+    /// output channels.
+    #[inline(always)]
+    unsafe fn store_panel256(
+        acc: &[[__m256; 2]],
+        i0: usize,
+        n: usize,
+        p0: usize,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
+        let c0 = p0 * PANEL;
+        let valid = PANEL.min(n - c0);
+        for (r, row) in acc.iter().enumerate() {
+            let o = out.as_mut_ptr().add((i0 + r) * n + c0);
+            store256(o, act256(act, row[0]), valid.min(8));
+            if valid > 8 {
+                store256(o.add(8), act256(act, row[1]), valid - 8);
+            }
         }
     }
 
@@ -761,18 +778,7 @@ mod x86 {
             }
         }
         {
-            // Stored straight from the registers (a masked store for a last
-            // panel's tail): a copy through a stack tile costs a `memcpy` call
-            // per row, which dominated products with few output channels.
-            let c0 = p0 * PANEL;
-            let valid = PANEL.min(n - c0);
-            for (r, row) in acc.iter().enumerate() {
-                let o = out.as_mut_ptr().add((i0 + r) * n + c0);
-                store256(o, act256(act, row[0]), valid.min(8));
-                if valid > 8 {
-                    store256(o.add(8), act256(act, row[1]), valid - 8);
-                }
-            }
+            store_panel256(&acc, i0, n, p0, act, out);
         }
     }
 
