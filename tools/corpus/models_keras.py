@@ -4225,3 +4225,27 @@ def k3_tensordot(K, v):
 add("k3_tensordot", "heldout7", k3_tensordot,
     "ops.tensordot with constant operands (axes 1, 2 and a pair of lists), ops.repeat by one "
     "count along an axis", sources=["keras3-keras"], seed=SEVENTH + 1)
+
+
+def k3_name_scope(K, v):
+    """Layers built under nested keras.name_scope blocks, as
+    keras.applications.NASNet builds its cells: Keras 3's legacy HDF5 writer
+    names their weights by variable path (`block_0/branch/sep_bn/gamma`)."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="x")
+    with K.name_scope("stem"):
+        h = L.Conv2D(4, 3, padding="same", name="stem_conv")(x)
+        h = L.BatchNormalization(name="stem_bn")(h)
+    with K.name_scope("block_0"):
+        with K.name_scope("branch"):
+            b = L.SeparableConv2D(4, 3, padding="same", name="sep")(h)
+            b = L.BatchNormalization(name="sep_bn")(b)
+        h = L.Add(name="add")([h, b])
+    h = L.GlobalAveragePooling2D(name="gap")(h)
+    return K.Model(x, L.Dense(3, name="head")(h), name="k3_name_scope")
+
+
+add("k3_name_scope", "heldout7", k3_name_scope,
+    "Conv2D, SeparableConv2D and BatchNormalization built under nested keras.name_scope "
+    "blocks (NASNet's cells): weights named by scoped variable path in Keras 3's .h5",
+    sources=["keras3-h5"], seed=SEVENTH + 2)

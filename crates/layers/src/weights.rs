@@ -333,20 +333,18 @@ impl Model {
                 .or_else(|| keras3_key(&w.name).and_then(|k| by_k3.get(&k)))
                 .or_else(|| keras3_alias(&w.name).and_then(|n| by_key.get(&n)))
                 .or_else(|| drop_second(&w.name).and_then(|n| by_keras2.get(&n)))
-                // Keras 3's legacy HDF5 writer prefixes the weights of a
-                // nested Sequential's layers with the Sequential's name.
+                // Keras 3's legacy HDF5 writer names a variable by its
+                // path: prefixed with a nested Sequential's name, or with
+                // the name scopes it was created under (NASNet's
+                // `normal_A_block_0/adjust_block/…/adjust_bn_0/gamma`).
                 .or_else(|| {
-                    w.name
-                        .split_once('/')
-                        .and_then(|(_, rest)| by_key.get(rest))
-                })
-                // ... also for a cell or wrapped layer under it
-                // (`seq/lstm/lstm_cell/kernel` → `lstm/kernel`).
-                .or_else(|| {
-                    w.name
-                        .split_once('/')
-                        .and_then(|(_, rest)| drop_second_to_last(rest))
-                        .and_then(|n| by_key.get(&n))
+                    scope_suffixes(&w.name).find_map(|rest| {
+                        by_key.get(rest).or_else(|| {
+                            // ... also for a cell or wrapped layer under it
+                            // (`seq/lstm/lstm_cell/kernel` → `lstm/kernel`).
+                            drop_second_to_last(rest).and_then(|n| by_key.get(&n))
+                        })
+                    })
                 })
                 .or_else(|| keras3_h5_bidirectional(&w.name).and_then(|n| by_key.get(&n)))
                 .copied()
@@ -543,6 +541,14 @@ fn drop_second_to_last(name: &str) -> Option<String> {
     let mut p = parts.clone();
     p.remove(parts.len() - 2);
     Some(p.join("/"))
+}
+
+/// `a/b/c/d` → `b/c/d`, `c/d`: the name without one, two, … of its
+/// leading (scope) segments, down to `<layer>/<weight>`.
+fn scope_suffixes(name: &str) -> impl Iterator<Item = &str> {
+    name.match_indices('/')
+        .map(move |(i, _)| &name[i + 1..])
+        .filter(|rest| rest.contains('/'))
 }
 
 /// `a/b/c/d` → `a/c/d` (a `StackedRNNCells` weight without its
@@ -869,6 +875,10 @@ mod tests {
             Some("lstm/kernel")
         );
         assert_eq!(drop_second_to_last("d1/vars/0").as_deref(), Some("d1/0"));
+        assert_eq!(
+            scope_suffixes("a/b/bn/gamma").collect::<Vec<_>>(),
+            ["b/bn/gamma", "bn/gamma"]
+        );
         assert_eq!(drop_second_to_last("d/kernel"), None);
         assert_eq!(
             keras3_key("layers/conv2d_1/vars/1").as_deref(),
