@@ -147,8 +147,14 @@ mod tests {
         if CpuSample::now().is_none() {
             return; // not Linux: nothing to measure
         }
+        // A loop that ends by itself (a few seconds), with no pipes of
+        // ours: a test run killed before the `kill` below leaves nothing
+        // spinning or holding its output open.
         let Ok(mut child) = std::process::Command::new("sh")
-            .args(["-c", "while :; do :; done"])
+            .args(["-c", "i=0; while [ $i -lt 3000000 ]; do i=$((i+1)); done"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
         else {
             return; // no shell to spin
