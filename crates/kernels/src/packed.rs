@@ -285,7 +285,7 @@ pub(crate) unsafe fn gemm_rows(
     debug_assert!(lhs.bases.len() * lhs.seg_len == b.k && out.len() == lhs.offsets.len() * b.n);
     #[cfg(target_arch = "x86_64")]
     {
-        x86::gemm_avx2_rows(lhs, b, act, out);
+        x86::gemm_avx2(lhs, lhs.offsets.len(), b, act, out);
         act.apply_after_store(out);
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -627,9 +627,45 @@ mod x86 {
         }
     }
 
+    /// A left operand's rows for the AVX2 kernel: segment bases, segment
+    /// length, and each row's offset from the bases.
+    pub(super) trait Rows {
+        fn bases(&self) -> &[*const f32];
+        fn seg_len(&self) -> usize;
+        fn offset(&self, row: usize) -> usize;
+    }
+
+    impl Rows for Lhs<'_> {
+        fn bases(&self) -> &[*const f32] {
+            self.bases
+        }
+        fn seg_len(&self) -> usize {
+            self.seg_len
+        }
+        #[inline(always)]
+        fn offset(&self, row: usize) -> usize {
+            row * self.row_stride
+        }
+    }
+
+    impl Rows for RowsLhs<'_> {
+        fn bases(&self) -> &[*const f32] {
+            self.bases
+        }
+        fn seg_len(&self) -> usize {
+            self.seg_len
+        }
+        #[inline(always)]
+        fn offset(&self, row: usize) -> usize {
+            self.offsets[row]
+        }
+    }
+
+    /// Per panel, blocks of 6 rows of `lhs` (a constant-stride [`Lhs`] or a
+    /// [`RowsLhs`]), or 12 when only the first half of the panel is real.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn gemm_avx2(
-        lhs: &Lhs<'_>,
+    pub(super) unsafe fn gemm_avx2<L: Rows>(
+        lhs: &L,
         m: usize,
         b: &PackedMatrix,
         act: FusedActivation,
@@ -641,41 +677,21 @@ mod x86 {
                 // Only the first half of this panel is real (8 or fewer
                 // outputs, as in a stem convolution): skip the padding half
                 // and use its registers for twice the rows.
-                row_blocks!(12, m, block256_half::<1>, lhs, b, p, act, out);
+                row_blocks!(12, m, block256::<1>, lhs, b, p, act, out);
             } else {
-                row_blocks!(6, m, block256::<1>, lhs, b, p, act, out);
+                row_blocks!(6, m, block256::<2>, lhs, b, p, act, out);
             }
         }
     }
 
-    /// [`super::gemm_rows`]: per panel, blocks of 6 rows (12 when only the
-    /// first half of the panel is real), as [`gemm_avx2`].
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn gemm_avx2_rows(
-        lhs: &RowsLhs<'_>,
-        b: &PackedMatrix,
-        act: FusedActivation,
-        out: &mut [f32],
-    ) {
-        let m = lhs.offsets.len();
-        let np = b.n.div_ceil(PANEL);
-        for p in 0..np {
-            if b.n - p * PANEL <= PANEL / 2 {
-                row_blocks!(12, m, block256_rows::<1>, lhs, b, p, act, out);
-            } else {
-                row_blocks!(6, m, block256_rows::<2>, lhs, b, p, act, out);
-            }
-        }
-    }
-
-    /// Rows `i0..i0+MR` of a [`RowsLhs`] × the first `HALVES` 8-lane halves
-    /// of panel `p0`: [`block256`] (`HALVES` 2) and [`block256_half`] (1)
-    /// with a pointer per row; the same FMAs in the same order.
+    /// Rows `i0..i0+MR` × the first `HALVES` 8-lane halves of panel `p0`,
+    /// kept in registers over all of `k`: per segment a pointer per row,
+    /// then per step of the segment one FMA per row and half.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn block256_rows<const MR: usize, const HALVES: usize>(
+    unsafe fn block256<const MR: usize, const HALVES: usize>(
         i0: usize,
-        lhs: &RowsLhs<'_>,
+        lhs: &impl Rows,
         b: &PackedMatrix,
         p0: usize,
         act: FusedActivation,
@@ -685,11 +701,12 @@ mod x86 {
         let w = b.panels.as_ptr().add(p0 * k * PANEL);
         let bias = b.bias.as_ptr().add(p0 * PANEL);
         let mut acc = [[_mm256_loadu_ps(bias), _mm256_loadu_ps(bias.add(8))]; MR];
-        let offsets = &lhs.offsets[i0..i0 + MR];
-        for (s, &base) in lhs.bases.iter().enumerate() {
+        let offsets: [usize; MR] = std::array::from_fn(|r| lhs.offset(i0 + r));
+        let seg_len = lhs.seg_len();
+        for (s, &base) in lhs.bases().iter().enumerate() {
             let rows: [*const f32; MR] = std::array::from_fn(|r| base.add(offsets[r]));
-            let ws = w.add(s * lhs.seg_len * PANEL);
-            for q in 0..lhs.seg_len {
+            let ws = w.add(s * seg_len * PANEL);
+            for q in 0..seg_len {
                 let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
                 let w1 = if HALVES == 2 {
                     _mm256_loadu_ps(ws.add(q * PANEL + 8))
@@ -705,7 +722,18 @@ mod x86 {
                 }
             }
         }
-        store_panel256(&acc, i0, n, p0, act, out);
+        // Stored straight from the registers (a masked store for a last
+        // panel's tail): a copy through a stack tile costs a `memcpy` call
+        // per row, which dominated products with few output channels.
+        let c0 = p0 * PANEL;
+        let valid = PANEL.min(n - c0);
+        for (r, row) in acc.iter().enumerate() {
+            let o = out.as_mut_ptr().add((i0 + r) * n + c0);
+            store256(o, act256(act, row[0]), valid.min(8));
+            if valid > 8 {
+                store256(o.add(8), act256(act, row[1]), valid - 8);
+            }
+        }
     }
 
     /// `act` on 8 lanes. `max(0, x)` / `min(6, ·)` return the second operand
@@ -723,31 +751,6 @@ mod x86 {
         }
     }
 
-    /// Rows `i0..` of panel `p0` from their two 8-lane halves, through
-    /// `act`, into `out` (`n` columns). Stored straight from the registers
-    /// (a masked store for a last panel's tail): a copy through a stack tile
-    /// costs a `memcpy` call per row, which dominated products with few
-    /// output channels.
-    #[inline(always)]
-    unsafe fn store_panel256(
-        acc: &[[__m256; 2]],
-        i0: usize,
-        n: usize,
-        p0: usize,
-        act: FusedActivation,
-        out: &mut [f32],
-    ) {
-        let c0 = p0 * PANEL;
-        let valid = PANEL.min(n - c0);
-        for (r, row) in acc.iter().enumerate() {
-            let o = out.as_mut_ptr().add((i0 + r) * n + c0);
-            store256(o, act256(act, row[0]), valid.min(8));
-            if valid > 8 {
-                store256(o.add(8), act256(act, row[1]), valid - 8);
-            }
-        }
-    }
-
     /// Store the first `valid` (1..=8) lanes of `v` at `o`.
     #[inline(always)]
     unsafe fn store256(o: *mut f32, v: __m256, valid: usize) {
@@ -757,53 +760,6 @@ mod x86 {
             let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
             let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid as i32), lanes);
             _mm256_maskstore_ps(o, mask, v);
-        }
-    }
-
-    block_kernel! {
-        /// Rows `i0..i0+MR` × panel `p0` as two 8-lane halves (`NP` is 1).
-        fn block256, "avx2,fma",
-        (i0, lhs, b, p0, act, out; k, n, w),
-        let mut acc = {
-            let bias = b.bias.as_ptr().add(p0 * PANEL);
-            [[_mm256_loadu_ps(bias), _mm256_loadu_ps(bias.add(8))]; MR]
-        };
-        for k |ap, rs, ws, q| {
-            let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
-            let w1 = _mm256_loadu_ps(ws.add(q * PANEL + 8));
-            for (r, row) in acc.iter_mut().enumerate() {
-                let x = _mm256_set1_ps(*ap.add(r * rs + q));
-                row[0] = _mm256_fmadd_ps(x, w0, row[0]);
-                row[1] = _mm256_fmadd_ps(x, w1, row[1]);
-            }
-        }
-        {
-            store_panel256(&acc, i0, n, p0, act, out);
-        }
-    }
-
-    block_kernel! {
-        /// Rows `i0..i0+MR` × the first 8 columns of panel `p0`, for a last
-        /// panel with at most 8 real columns (`NP` is 1).
-        fn block256_half, "avx2,fma",
-        (i0, lhs, b, p0, act, out; k, n, w),
-        let mut acc = [_mm256_loadu_ps(b.bias.as_ptr().add(p0 * PANEL)); MR];
-        for k |ap, rs, ws, q| {
-            let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
-            for (r, row) in acc.iter_mut().enumerate() {
-                *row = _mm256_fmadd_ps(_mm256_set1_ps(*ap.add(r * rs + q)), w0, *row);
-            }
-        }
-        {
-            let c0 = p0 * PANEL;
-            let valid = n - c0;
-            for (r, row) in acc.iter().enumerate() {
-                store256(
-                    out.as_mut_ptr().add((i0 + r) * n + c0),
-                    act256(act, *row),
-                    valid,
-                );
-            }
         }
     }
 }

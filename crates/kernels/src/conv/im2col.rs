@@ -71,7 +71,7 @@ pub(super) fn conv_packed_geom(
     let row_len = g.out_sp[2] * oc;
     let rows = g.batch * g.out_sp[0] * g.out_sp[1];
     // Narrow stride-1 images: several output rows per product (see
-    // `conv_rows_wrapped`); one product per row cost more in per-call work
+    // `conv_rows_joined`); one product per row cost more in per-call work
     // than in arithmetic (VGG-style's 32-, 16- and 8-pixel rows). Not for
     // a single row per image (1-D: nothing to join) nor a kernel wider
     // than the output (more dropped pixels than kept ones).
@@ -89,10 +89,8 @@ pub(super) fn conv_packed_geom(
     // rows.
     let indirect = wrapped && rows_kernel(packed);
     let run = |first: usize, chunk: &mut [f32], scratch: &mut RowScratch| {
-        if indirect {
-            conv_rows_indirect(input, packed, g, act, first, chunk, scratch);
-        } else if wrapped {
-            conv_rows_wrapped(input, packed, g, act, first, chunk, scratch);
+        if wrapped {
+            conv_rows_joined(input, packed, g, act, first, chunk, scratch, indirect);
         } else {
             for (r, orow) in chunk.chunks_exact_mut(row_len).enumerate() {
                 conv_row(input, packed, g, act, first + r, orow, scratch);
@@ -115,14 +113,20 @@ pub(super) fn conv_packed_geom(
 const WRAPPED_MAX_WIDTH: usize = 32;
 
 /// Output rows `first..` (flat over batch × out_h; `chunk` holds whole
-/// rows) of a stride-1, undilated 1-D/2-D convolution with no padding left:
-/// within an image, output pixel `(oh, ow)` reads its kernel row `kh` at
-/// `((oh + kh) * in_w + ow) * c`, affine in `oh * in_w + ow`. So a run of
+/// rows) of a stride-1, undilated 1-D/2-D convolution with no padding left,
+/// several rows per product. Within an image, output pixel `(oh, ow)` reads
+/// its kernel row `kh` at `((oh + kh) * in_w + ow) * c` from the image's
+/// row-`kh` base. With `indirect` (a [`RowsLhs`] kernel, [`rows_kernel`]),
+/// each output pixel is a row at its own offset from the run's first row,
+/// so a run may cross images and computes nothing twice. Otherwise the
+/// offsets are affine in `oh * in_w + ow` within an image, and a run of
 /// rows is one product over `in_w`-wide "wrapped" rows, whose `k_w - 1`
 /// extra pixels per row (windows across the row's end) are computed into
-/// the scratch and dropped when the valid pixels are copied out. Each
-/// output pixel goes through exactly the products of [`conv_row`].
-fn conv_rows_wrapped(
+/// the scratch and dropped when the valid pixels are copied out. Either
+/// way each output pixel goes through exactly the products of
+/// [`conv_row`].
+#[allow(clippy::too_many_arguments)]
+fn conv_rows_joined(
     input: &[f32],
     packed: &PackedMatrix,
     g: &Geom,
@@ -130,57 +134,7 @@ fn conv_rows_wrapped(
     first: usize,
     chunk: &mut [f32],
     scratch: &mut RowScratch,
-) {
-    let (c, oc) = (g.in_c, g.out_c);
-    let [_, in_h, in_w] = g.in_sp;
-    let [_, out_h, out_w] = g.out_sp;
-    let [_, k_h, k_w] = g.k;
-    let row_len = out_w * oc;
-    let total = chunk.len() / row_len;
-    // Rows per product: the scratch stays about a tile.
-    let per_run = (TILE_FLOATS / (in_w * oc).max(1)).max(1);
-    let mut done = 0;
-    while done < total {
-        let row = first + done;
-        let (n, oh) = (row / out_h, row % out_h);
-        let count = (out_h - oh).min(total - done).min(per_run);
-        let m = (count - 1) * in_w + out_w;
-        let bases = &mut scratch.bases;
-        bases.clear();
-        for kh in 0..k_h {
-            let at = ((n * in_h + oh + kh) * in_w) * c;
-            bases.push(input[at..].as_ptr());
-        }
-        let buf = &mut scratch.im2col;
-        buf.resize(m * oc, 0.0);
-        let lhs = Lhs {
-            bases,
-            seg_len: k_w * c,
-            row_stride: c,
-        };
-        product_in_place(input, &lhs, m, packed, act, &mut buf[..m * oc]);
-        let dst = &mut chunk[done * row_len..(done + count) * row_len];
-        for (r, orow) in dst.chunks_exact_mut(row_len).enumerate() {
-            orow.copy_from_slice(&buf[r * in_w * oc..r * in_w * oc + row_len]);
-        }
-        done += count;
-    }
-}
-
-/// Output rows `first..` (flat over batch × out_h; `chunk` holds whole
-/// rows) of the convolutions [`conv_rows_wrapped`] takes, as products over
-/// the output pixels themselves: each pixel's kernel row `kh` is read in
-/// place at an offset from the run's first row (a [`RowsLhs`]), so a run
-/// may cross images and computes no pixel twice. Each output pixel goes
-/// through exactly the products of [`conv_row`].
-fn conv_rows_indirect(
-    input: &[f32],
-    packed: &PackedMatrix,
-    g: &Geom,
-    act: Activation,
-    first: usize,
-    chunk: &mut [f32],
-    scratch: &mut RowScratch,
+    indirect: bool,
 ) {
     let (c, oc) = (g.in_c, g.out_c);
     let [_, in_h, in_w] = g.in_sp;
@@ -189,42 +143,65 @@ fn conv_rows_indirect(
     let row_len = out_w * oc;
     let total = chunk.len() / row_len;
     let seg_len = k_w * c;
-    // Rows per product: about a tile of the left operand, as 1×1 products.
-    let per_run = (TILE_FLOATS / (out_w * k_h * seg_len).max(1)).max(1);
-    let (start, end) = (input.as_ptr() as usize, input.as_ptr_range().end as usize);
+    // Rows per product: about a tile of the left operand (as 1×1 products)
+    // in place, or of the wrapped product's scratch.
+    let per_run = if indirect {
+        TILE_FLOATS / (out_w * k_h * seg_len).max(1)
+    } else {
+        TILE_FLOATS / (in_w * oc).max(1)
+    }
+    .max(1);
     let mut done = 0;
     while done < total {
         let row = first + done;
-        let count = (total - done).min(per_run);
         let (n, oh) = (row / out_h, row % out_h);
-        let offsets = &mut scratch.offsets;
-        offsets.clear();
-        for r in row..row + count {
-            // Image rows in the input, counted from the run's first.
-            let in_row = (r / out_h - n) * in_h + r % out_h - oh;
-            offsets.extend((0..out_w).map(|ow| (in_row * in_w + ow) * c));
-        }
-        let bases = &mut scratch.bases;
+        let count = match indirect {
+            true => (total - done).min(per_run),
+            false => (out_h - oh).min(total - done).min(per_run),
+        };
+        let RowScratch {
+            im2col: buf,
+            bases,
+            offsets,
+            ..
+        } = &mut *scratch;
         bases.clear();
         for kh in 0..k_h {
             bases.push(input[((n * in_h + oh + kh) * in_w) * c..].as_ptr());
         }
-        let last = offsets.last().copied().unwrap_or(0) + seg_len;
-        assert!(packed.k() == k_h * seg_len);
-        assert!(bases
-            .iter()
-            .all(|&b| b as usize >= start && (end - b as usize) / 4 >= last));
-        let lhs = RowsLhs {
-            bases,
-            seg_len,
-            offsets,
-        };
         let out = &mut chunk[done * row_len..(done + count) * row_len];
-        // SAFETY: `rows_kernel` holds (`indirect`); every row's segments
-        // end inside `input` (asserted: the offsets grow, the last is the
-        // largest) and cover packed.k() values; `out` has a row of `oc`
-        // values per offset.
-        unsafe { gemm_rows(&lhs, packed, act, out) };
+        if indirect {
+            offsets.clear();
+            for r in row..row + count {
+                // Image rows in the input, counted from the run's first.
+                let in_row = (r / out_h - n) * in_h + r % out_h - oh;
+                offsets.extend((0..out_w).map(|ow| (in_row * in_w + ow) * c));
+            }
+            let last = offsets.last().map_or(0, |o| o + seg_len);
+            check_segments(input, bases, seg_len, last, packed);
+            let lhs = RowsLhs {
+                bases,
+                seg_len,
+                offsets,
+            };
+            // SAFETY: `rows_kernel` holds (the caller's `indirect`); every
+            // row's segments end inside `input` (checked: the offsets grow,
+            // the last is the largest) and cover packed.k() values; `out`
+            // has a row of `oc` values per offset.
+            unsafe { gemm_rows(&lhs, packed, act, out) };
+        } else {
+            let m = (count - 1) * in_w + out_w;
+            buf.resize(m * oc, 0.0);
+            let lhs = Lhs {
+                bases,
+                seg_len,
+                row_stride: c,
+            };
+            product_in_place(input, &lhs, m, packed, act, &mut buf[..m * oc]);
+            for (r, orow) in out.chunks_exact_mut(row_len).enumerate() {
+                orow.copy_from_slice(&buf[r * in_w * oc..r * in_w * oc + row_len]);
+            }
+        }
         done += count;
     }
 }
@@ -389,15 +366,26 @@ fn product_in_place(
         return;
     }
     let last = (rows - 1) * lhs.row_stride + lhs.seg_len;
-    let (start, end) = (input.as_ptr() as usize, input.as_ptr_range().end as usize);
-    assert!(lhs.bases.len() * lhs.seg_len == packed.k());
-    assert!(lhs
-        .bases
-        .iter()
-        .all(|&b| b as usize >= start && (end - b as usize) / 4 >= last));
-    // SAFETY: every segment's reads end inside `input` (asserted), and the
+    check_segments(input, lhs.bases, lhs.seg_len, last, packed);
+    // SAFETY: every segment's reads end inside `input` (checked), and the
     // segments cover packed.k() values per row.
     unsafe { gemm_lhs(lhs, rows, packed, act, out) };
+}
+
+/// Panics unless segments of `seg_len` values cover `packed.k()` and every
+/// segment base reads `last` values inside `input`.
+fn check_segments(
+    input: &[f32],
+    bases: &[*const f32],
+    seg_len: usize,
+    last: usize,
+    packed: &PackedMatrix,
+) {
+    let (start, end) = (input.as_ptr() as usize, input.as_ptr_range().end as usize);
+    assert!(bases.len() * seg_len == packed.k());
+    assert!(bases
+        .iter()
+        .all(|&b| b as usize >= start && (end - b as usize) / 4 >= last));
 }
 
 /// Gather the receptive fields of output pixels `p0..p0+rows` (flat over
@@ -520,46 +508,34 @@ mod tests {
             for (r, orow) in by_row.chunks_exact_mut(row_len).enumerate() {
                 conv_row(x, &packed, &g, Activation::Relu, r, orow, &mut scratch);
             }
-            // Every split of the rows into tasks, as the parallel path cuts them.
-            for per_task in [1, 2, rows] {
-                let mut wrapped = vec![f32::NAN; rows * row_len];
-                for (i, chunk) in wrapped.chunks_mut(per_task * row_len).enumerate() {
-                    let mut scratch = RowScratch::default();
-                    conv_rows_wrapped(
-                        x,
-                        &packed,
-                        &g,
-                        Activation::Relu,
-                        i * per_task,
-                        chunk,
-                        &mut scratch,
-                    );
+            // Every split of the rows into tasks, as the parallel path cuts
+            // them; wrapped rows, and rows read in place where a kernel can.
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            for indirect in [false, true] {
+                if indirect && !rows_kernel(&packed) {
+                    continue;
                 }
-                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                assert_eq!(
-                    bits(&wrapped),
-                    bits(&by_row),
-                    "{hw:?} {in_c}->{out_c} {k:?} per_task {per_task}"
-                );
-                if rows_kernel(&packed) {
-                    let mut indirect = vec![f32::NAN; rows * row_len];
-                    for (i, chunk) in indirect.chunks_mut(per_task * row_len).enumerate() {
+                for per_task in [1, 2, rows] {
+                    let mut joined = vec![f32::NAN; rows * row_len];
+                    for (i, chunk) in joined.chunks_mut(per_task * row_len).enumerate() {
                         let mut scratch = RowScratch::default();
                         let first = i * per_task;
-                        conv_rows_indirect(
+                        let relu = Activation::Relu;
+                        conv_rows_joined(
                             x,
                             &packed,
                             &g,
-                            Activation::Relu,
+                            relu,
                             first,
                             chunk,
                             &mut scratch,
+                            indirect,
                         );
                     }
                     assert_eq!(
-                        bits(&indirect),
+                        bits(&joined),
                         bits(&by_row),
-                        "indirect {hw:?} {in_c}->{out_c} {k:?} per_task {per_task}"
+                        "{hw:?} {in_c}->{out_c} {k:?} per_task {per_task} indirect {indirect}"
                     );
                 }
             }
