@@ -51,6 +51,10 @@ const CASES: &[Case] = &[
     ("conv_packed", "1x1 48x48x8->48 b1", [1, 48, 8, 48, 1, 1]),
     ("conv_packed", "1x1 8x8x256->256 b1", [1, 8, 256, 256, 1, 1]),
     ("conv_packed", "3x3 32x32x64->64 b1", [1, 32, 64, 64, 3, 1]),
+    // Winograd F(2x2, 3x3): DenseNet's 3x3 convolutions at batch 32; the
+    // same channels with 16 inputs run the direct path.
+    ("conv_packed", "3x3 8x8x128->32 b32", [32, 8, 128, 32, 3, 1]),
+    ("conv_packed", "3x3 8x8x16->32 b32", [32, 8, 16, 32, 3, 1]),
     ("conv3x3", "96x96x3->16 s2 b1", [1, 96, 3, 16, 3, 2]),
     ("conv3x3", "224x224x3->32 s2 b1", [1, 224, 3, 32, 3, 2]),
     ("conv3x3", "224x224x3->32 s2 b32", [32, 224, 3, 32, 3, 2]),

@@ -7,6 +7,7 @@
 mod im2col;
 mod params;
 mod transpose;
+mod winograd;
 
 pub use params::{Conv2dParams, Conv3dParams};
 pub use transpose::conv2d_transpose;
@@ -16,6 +17,7 @@ use crate::packed::PackedMatrix;
 use crate::FusedActivation;
 use crate::FusedActivation as Activation;
 use im2col::conv_packed_geom;
+pub(crate) use winograd::WinogradKernel;
 
 /// Floats in one im2col tile (256 KiB): small enough to stay in L2 next to the packed kernel.
 const TILE_FLOATS: usize = 64 * 1024;

@@ -39,6 +39,9 @@ pub struct PackedMatrix {
     /// At most 4 columns: the layout of the narrow kernel, built at the
     /// first product (it depends on the left operand's segment length).
     narrow: std::sync::OnceLock<Narrow>,
+    /// A 3×3 convolution's kernel transformed for Winograd's F(2×2, 3×3),
+    /// built at its first product (see `conv::winograd`).
+    winograd: std::sync::OnceLock<crate::conv::WinogradKernel>,
 }
 
 /// Lanes of the narrow kernel's registers (AVX2).
@@ -127,6 +130,7 @@ impl PackedMatrix {
             panels,
             bias: padded,
             narrow: std::sync::OnceLock::new(),
+            winograd: std::sync::OnceLock::new(),
         }
     }
 
@@ -140,6 +144,25 @@ impl PackedMatrix {
         }
         let narrow = self.narrow.get_or_init(|| Narrow::new(self, seg_len));
         (narrow.seg_len == seg_len).then_some(narrow)
+    }
+
+    /// This matrix as the kernel of a 3×3 convolution over `in_c` input
+    /// channels (`k = 9 · in_c`), transformed for Winograd's F(2×2, 3×3)
+    /// (built once: a kernel belongs to one convolution).
+    pub(crate) fn winograd(&self, in_c: usize) -> &crate::conv::WinogradKernel {
+        debug_assert_eq!(self.k, 9 * in_c);
+        self.winograd
+            .get_or_init(|| crate::conv::WinogradKernel::new(self, in_c))
+    }
+
+    /// The value at `row`, `col` of the matrix packed.
+    pub(crate) fn value(&self, row: usize, col: usize) -> f32 {
+        self.panels[((col / PANEL) * self.k + row) * PANEL + col % PANEL]
+    }
+
+    /// The bias (`n` values; zeros when none was given).
+    pub(crate) fn bias(&self) -> &[f32] {
+        &self.bias[..self.n]
     }
 
     /// Rows of the packed matrix (the products' inner dimension).

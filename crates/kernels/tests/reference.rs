@@ -580,6 +580,72 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..cfg() })]
+
+    /// 3×3 stride-1 convolutions with at least 32 input and output
+    /// channels (the Winograd path): odd and tiny images (a last tile half
+    /// outside), "same", "valid" and asymmetric explicit padding, channel
+    /// counts off the 8-lane width, bias and a fused ReLU6.
+    #[test]
+    fn conv2d_3x3_with_many_channels_matches_naive(
+        batch in 1usize..3, in_h in 1usize..9, in_w in 1usize..9,
+        in_c in 32usize..43, out_c in 32usize..43,
+        pads in [0usize..3, 0usize..3, 0usize..3, 0usize..3], relu6: bool, use_bias: bool, seed: u64,
+    ) {
+        let [top, bottom, left, right] = pads;
+        let Ok(mut p) = Conv2dParams::new(batch, [in_h + top + bottom, in_w + left + right], in_c, out_c,
+            [3, 3], [1, 1], [1, 1], Padding::Valid) else {
+            return Ok(());
+        };
+        (p.in_h, p.in_w, p.pad_top, p.pad_left) = (in_h, in_w, top, left);
+        let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
+        let bias = use_bias.then_some(&b[..]);
+        let act = if relu6 { FusedActivation::Relu6 } else { FusedActivation::Linear };
+        let mut want = naive_conv3d(&x, &w, bias, &Conv3dParams::from(p));
+        act.apply(&mut want);
+        let packed = PackedMatrix::new(&w, 9 * in_c, out_c, bias);
+        assert_kernel(&format!("conv2d_packed {p:?}"), &want, |out| conv2d_packed(&x, &packed, act, &p, out));
+    }
+}
+
+/// A pixel of a 3×3 convolution (every path, Winograd's tiles included) is
+/// the same bits whatever batch it runs in: a model's numbers do not depend
+/// on how many images it is given at once.
+#[test]
+fn conv2d_3x3_pixels_do_not_depend_on_the_batch() {
+    for (hw, in_c, out_c) in [([7, 9], 40, 33), ([16, 16], 64, 64), ([5, 6], 8, 12)] {
+        let batch = 3;
+        let p = Conv2dParams::new(
+            batch,
+            hw,
+            in_c,
+            out_c,
+            [3, 3],
+            [1, 1],
+            [1, 1],
+            Padding::Same,
+        )
+        .unwrap();
+        let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, 7);
+        let packed = PackedMatrix::new(&w, 9 * in_c, out_c, Some(&b));
+        let mut whole = vec![f32::NAN; p.output_len()];
+        conv2d_packed(&x, &packed, Linear, &p, &mut whole);
+        let one = Conv2dParams { batch: 1, ..p };
+        for n in 0..batch {
+            let mut alone = vec![f32::NAN; one.output_len()];
+            let image = &x[n * one.input_len()..(n + 1) * one.input_len()];
+            conv2d_packed(image, &packed, Linear, &one, &mut alone);
+            let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&alone),
+                bits(&whole[n * one.output_len()..(n + 1) * one.output_len()]),
+                "{hw:?} {in_c}->{out_c}, image {n}"
+            );
+        }
+    }
+}
+
 /// Shapes big enough to take the parallel / tiled paths (few cases: debug builds are slow).
 #[test]
 fn large_shapes_take_parallel_paths_and_agree() {
@@ -590,6 +656,8 @@ fn large_shapes_take_parallel_paths_and_agree() {
         Conv2dParams::new(1, [60, 60], 40, 48, [1, 1], [1, 1], [1, 1], Padding::Same).unwrap(),
         Conv2dParams::new(3, [33, 33], 24, 20, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
         Conv2dParams::new(2, [61, 61], 32, 96, [1, 1], [2, 2], [1, 1], Padding::Valid).unwrap(),
+        // 3×3 stride 1 with enough channels (Winograd), odd sizes, tile rows split over tasks.
+        Conv2dParams::new(3, [21, 17], 40, 36, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
     ];
     for (i, p) in cases.iter().enumerate() {
         assert!(

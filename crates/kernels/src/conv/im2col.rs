@@ -1,6 +1,8 @@
 //! How a convolution runs as matrix products against its packed kernel:
-//! a pointwise one in tiles of pixels, any other output row by output row,
-//! reading interior windows in place and gathering (im2col) only the border.
+//! a pointwise one in tiles of pixels, a 3×3 stride-1 one with many
+//! channels by Winograd's F(2×2, 3×3) (`super::winograd`), any other
+//! output row by output row, reading interior windows in place and
+//! gathering (im2col) only the border.
 
 use super::{MIN_PAR_ROWS, TILE_FLOATS};
 use crate::geom::Geom;
@@ -58,6 +60,9 @@ pub(super) fn conv_packed_geom(
             out.chunks_mut(tile * oc).enumerate().for_each(run);
         }
         return;
+    }
+    if super::winograd::applies(g) {
+        return super::winograd::conv_winograd(input, packed, g, act, out, parallel);
     }
     // With a zero border copied around the input every window lies inside
     // it, and every output pixel is read in place (no per-pixel gather).
