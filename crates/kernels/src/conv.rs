@@ -23,6 +23,10 @@ pub(crate) use winograd::WinogradKernel;
 const TILE_FLOATS: usize = 64 * 1024;
 /// Fewest output pixels per parallel tile, so each tile amortizes packing the kernel.
 const MIN_PAR_ROWS: usize = 64;
+/// Fewest output pixels per task when a 1×1 convolution is split over
+/// threads: a multiple of the AVX2 microkernel's 6 rows (an 8×8 image,
+/// 64 pixels, splits in two).
+const MIN_SPLIT_ROWS: usize = 30;
 
 /// Panics, naming the op, unless strides and dilations are at least 1 and
 /// the slices fit `g` (the kernel holding `taps · in_c × out_c` values).

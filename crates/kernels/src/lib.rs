@@ -18,8 +18,9 @@
 //! [`conv2d`] (with the bias); a 1×1 stride-1 unpadded convolution is
 //! dispatched to a single matrix multiplication.
 //!
-//! Large problems run on rayon's global thread pool; small ones stay on the
-//! calling thread so they do not pay for the fork/join. Matrix products go
+//! Large problems are split over threads (`team`: helper threads that spin
+//! between the layers of a predict, or rayon's pool on its own workers);
+//! small ones stay on the calling thread so they do not pay for the split. Matrix products go
 //! through the [`gemm`] crate (which picks AVX2/FMA/AVX-512 at run time);
 //! depthwise convolution, pooling and the elementwise kernels are written as
 //! channel-contiguous loops compiled twice, once with AVX2+FMA enabled (chosen
@@ -81,6 +82,7 @@ mod recurrent;
 pub mod resample;
 mod simd;
 pub mod spectral;
+mod team;
 
 pub use act::FusedActivation;
 pub use attention::{attention_context, attention_scores};
@@ -104,6 +106,7 @@ pub use pool::{
     Pool3dParams,
 };
 pub use recurrent::{gru_step, lstm_step, simple_rnn_step, to_time_major, GruResetMode};
+pub use team::{park_helpers, with_team};
 
 /// Invalid kernel geometry (zero stride, window larger than the padded input, ...).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,24 +123,24 @@ pub type Result<T> = std::result::Result<T, KernelError>;
 pub const PARALLEL_THRESHOLD_FLOPS: usize = 1 << 22;
 
 /// Runs `f(first_row, rows)` over `out`, a non-empty whole number of rows of
-/// `row_len` values: on rayon, a few rows per task (enough tasks to balance,
-/// few enough to keep overhead low), when there are threads to share `work`
-/// (multiply-adds or window taps) of at least [`PARALLEL_THRESHOLD_FLOPS`];
-/// otherwise once over all of `out` on the calling thread.
+/// `row_len` values: a few rows per task (enough tasks to balance, few
+/// enough to keep overhead low) spread over the threads ([`team`]) when
+/// there are threads to share `work` (multiply-adds or window taps) of at
+/// least [`team::split_threshold`]; otherwise once over all of `out` on the
+/// calling thread.
 pub(crate) fn for_row_chunks(
     out: &mut [f32],
     row_len: usize,
     work: usize,
     f: impl Fn(usize, &mut [f32]) + Sync,
 ) {
-    use rayon::prelude::*;
     let rows = out.len() / row_len;
-    let threads = rayon::current_num_threads();
-    if threads > 1 && work >= PARALLEL_THRESHOLD_FLOPS && rows > 1 {
+    let threads = team::threads();
+    if threads > 1 && work >= team::split_threshold() && rows > 1 {
         let per_task = rows.div_ceil(threads * 8).max(1);
-        out.par_chunks_mut(per_task * row_len)
-            .enumerate()
-            .for_each(|(i, chunk)| f(i * per_task, chunk));
+        team::for_each_chunk(out, per_task * row_len, true, |_: &mut (), i, chunk| {
+            f(i * per_task, chunk)
+        });
     } else {
         f(0, out);
     }

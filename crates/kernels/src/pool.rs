@@ -3,7 +3,6 @@
 use crate::geom::{conv_output_size, geom_fields, refuse_causal, Geom, Padding};
 use crate::simd::dispatch;
 use crate::Result;
-use rayon::prelude::*;
 
 /// Geometry of a 2-D pooling window over NHWC input (1-D pooling: height 1,
 /// see [`Pool2dParams::pool1d`]). Window cells outside the input are skipped:
@@ -521,16 +520,12 @@ pub fn global_max_pool(
 
 fn global_rows(input: &[f32], spatial: usize, channels: usize, is_max: bool, out: &mut [f32]) {
     let img = spatial * channels;
-    let threads = rayon::current_num_threads();
-    if threads > 1 && input.len() >= crate::PARALLEL_THRESHOLD_FLOPS && out.len() > channels {
-        out.par_chunks_mut(channels)
-            .enumerate()
-            .for_each(|(n, o)| global_one(&input[n * img..(n + 1) * img], is_max, o));
-    } else {
-        for (n, o) in out.chunks_mut(channels).enumerate() {
-            global_one(&input[n * img..(n + 1) * img], is_max, o);
-        }
-    }
+    let split = crate::team::threads() > 1
+        && input.len() >= crate::team::split_threshold()
+        && out.len() > channels;
+    crate::team::for_each_chunk(out, channels, split, |_: &mut (), n, o| {
+        global_one(&input[n * img..(n + 1) * img], is_max, o)
+    });
 }
 
 dispatch!(fn global_one(x: &[f32], is_max: bool, out: &mut [f32]) => global_one_impl);

@@ -4,11 +4,11 @@
 //! output row by output row, reading interior windows in place and
 //! gathering (im2col) only the border.
 
-use super::{MIN_PAR_ROWS, TILE_FLOATS};
+use super::{MIN_PAR_ROWS, MIN_SPLIT_ROWS, TILE_FLOATS};
 use crate::geom::Geom;
 use crate::packed::{gemm_lhs, gemm_packed, gemm_rows, rows_kernel, Lhs, PackedMatrix, RowsLhs};
+use crate::team;
 use crate::FusedActivation as Activation;
-use rayon::prelude::*;
 
 /// A 1×1 stride-1 convolution multiplies the input in place, in tiles of
 /// output pixels. Anything else goes output row by output row: the pixels
@@ -29,8 +29,8 @@ pub(super) fn conv_packed_geom(
         return;
     }
     let flops = pixels.saturating_mul(kk).saturating_mul(oc);
-    let threads = rayon::current_num_threads();
-    let parallel = threads > 1 && flops >= crate::PARALLEL_THRESHOLD_FLOPS;
+    let threads = team::threads();
+    let parallel = threads > 1 && flops >= team::split_threshold();
     let pointwise =
         g.k == [1, 1, 1] && g.stride == [1, 1, 1] && g.pad == [0, 0, 0] && g.in_sp == g.out_sp;
     if pointwise {
@@ -38,27 +38,29 @@ pub(super) fn conv_packed_geom(
             .clamp(MIN_PAR_ROWS, 4096)
             .min(pixels);
         let tile = if parallel {
-            tile.min(pixels.div_ceil(threads * 4)).max(MIN_PAR_ROWS)
+            tile.min(pixels.div_ceil(threads * 4))
+                .max(MIN_SPLIT_ROWS)
+                .next_multiple_of(6)
         } else {
             tile
         };
-        let run = |(i, chunk): (usize, &mut [f32])| {
-            let rows = chunk.len() / oc;
-            let p0 = i * tile;
-            gemm_packed(
-                &input[p0 * kk..(p0 + rows) * kk],
-                kk,
-                rows,
-                packed,
-                act,
-                chunk,
-            );
-        };
-        if parallel && pixels >= 2 * MIN_PAR_ROWS {
-            out.par_chunks_mut(tile * oc).enumerate().for_each(run);
-        } else {
-            out.chunks_mut(tile * oc).enumerate().for_each(run);
-        }
+        team::for_each_chunk(
+            out,
+            tile * oc,
+            parallel && pixels >= 2 * MIN_SPLIT_ROWS,
+            |_: &mut (), i, chunk| {
+                let rows = chunk.len() / oc;
+                let p0 = i * tile;
+                gemm_packed(
+                    &input[p0 * kk..(p0 + rows) * kk],
+                    kk,
+                    rows,
+                    packed,
+                    act,
+                    chunk,
+                );
+            },
+        );
         return;
     }
     if super::winograd::applies(g) {
@@ -93,25 +95,26 @@ pub(super) fn conv_packed_geom(
     // products dropped 20%, 33% and 50% of DenseNet's 8-, 4- and 2-pixel
     // rows.
     let indirect = wrapped && rows_kernel(packed);
-    let run = |first: usize, chunk: &mut [f32], scratch: &mut RowScratch| {
-        if wrapped {
-            conv_rows_joined(input, packed, g, act, first, chunk, scratch, indirect);
-        } else {
-            for (r, orow) in chunk.chunks_exact_mut(row_len).enumerate() {
-                conv_row(input, packed, g, act, first + r, orow, scratch);
-            }
-        }
-    };
-    if parallel && rows > 1 {
-        let per_task = rows.div_ceil(threads * 4).max(1);
-        out.par_chunks_mut(per_task * row_len)
-            .enumerate()
-            .for_each_init(RowScratch::default, |scratch, (i, chunk)| {
-                run(i * per_task, chunk, scratch)
-            });
+    let per_task = if parallel {
+        rows.div_ceil(threads * 4).max(1)
     } else {
-        run(0, out, &mut RowScratch::default());
-    }
+        rows
+    };
+    team::for_each_chunk(
+        out,
+        per_task * row_len,
+        parallel && rows > 1,
+        |scratch: &mut RowScratch, i, chunk| {
+            let first = i * per_task;
+            if wrapped {
+                conv_rows_joined(input, packed, g, act, first, chunk, scratch, indirect);
+            } else {
+                for (r, orow) in chunk.chunks_exact_mut(row_len).enumerate() {
+                    conv_row(input, packed, g, act, first + r, orow, scratch);
+                }
+            }
+        },
+    );
 }
 
 /// Output widths up to which stride-1 rows are computed several at a time.

@@ -16,8 +16,8 @@
 
 use crate::geom::Geom;
 use crate::packed::{gemm_packed, PackedMatrix};
+use crate::team;
 use crate::FusedActivation as Activation;
-use rayon::prelude::*;
 
 /// Fewest input and output channels: with fewer the transforms cost more
 /// than the multiply-adds they save (VGG-style's 3-channel first layer).
@@ -104,7 +104,7 @@ pub(super) fn conv_winograd(
     let (tiles_h, tiles_w) = (out_h.div_ceil(2), out_w.div_ceil(2));
     let tile_rows = g.batch * tiles_h;
     let row_len = out_w * g.out_c;
-    let threads = rayon::current_num_threads();
+    let threads = team::threads();
     let per_task = if parallel && threads > 1 {
         tile_rows
             .div_ceil(threads * 4)
@@ -114,27 +114,23 @@ pub(super) fn conv_winograd(
     };
     // A tile row's output rows (2, or 1 at the end of an odd-height image)
     // follow the previous one's in `out`: each task gets one run of `out`.
-    let mut tasks = Vec::with_capacity(tile_rows.div_ceil(per_task));
-    let mut rest = out;
+    let mut ranges = Vec::with_capacity(tile_rows.div_ceil(per_task));
+    let mut start = 0;
     for first in (0..tile_rows).step_by(per_task.max(1)) {
         let end = (first + per_task).min(tile_rows);
         let rows: usize = (first..end)
             .map(|tr| 2.min(out_h - 2 * (tr % tiles_h)))
             .sum();
-        let (chunk, tail) = std::mem::take(&mut rest).split_at_mut(rows * row_len);
-        rest = tail;
-        tasks.push((first, end, chunk));
+        ranges.push(start..start + rows * row_len);
+        start += rows * row_len;
     }
-    let run = |scratch: &mut Scratch, (first, end, chunk): (usize, usize, &mut [f32])| {
+    let split = ranges.len() > 1;
+    team::for_each_range(out, &ranges, split, |scratch: &mut Scratch, i, chunk| {
+        let first = i * per_task;
+        let end = (first + per_task).min(tile_rows);
         tile_rows_task(input, kernel, packed.bias(), g, first..end, chunk, scratch);
         act.apply(chunk);
-    };
-    if tasks.len() > 1 {
-        tasks.into_par_iter().for_each_init(Scratch::default, run);
-    } else {
-        let mut scratch = Scratch::default();
-        tasks.into_iter().for_each(|task| run(&mut scratch, task));
-    }
+    });
 }
 
 /// Per-thread buffers: the transformed inputs `V` (`[16][tiles][in_c]`)

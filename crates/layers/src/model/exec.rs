@@ -89,7 +89,10 @@ impl Model {
                 .into_iter()
                 .map(std::borrow::Cow::into_owned)
                 .collect();
-            return self.run(owned, masks);
+            // Layer after layer on this thread: the kernels split their
+            // work over the spinning team (waking rayon's sleeping workers
+            // for each layer cost more than a small batch's layers take).
+            return tfjs_kernels::with_team(|| self.run(owned, masks));
         };
         // Whole batches are tried only where a layer output of the whole
         // batch stays small (the models whose slices can cost more than
@@ -145,6 +148,9 @@ impl Model {
         // whole predict to the pool costs more than it saves there. Each
         // worker copies out its own slice: the copies run in parallel and
         // leave the slice in the cache of the core that runs it.
+        // The kernels' spinning helpers (tfjs_kernels::team) would take
+        // the cores the slices run on.
+        tfjs_kernels::park_helpers();
         let parts: Vec<Vec<Tensor>> = in_pool(|| {
             bounds
                 .into_par_iter()
@@ -182,7 +188,8 @@ impl Model {
         }
         let masks = vec![None; converted.len()];
         let mut times = Vec::new();
-        self.run_timed(converted, masks, Some(&mut times))?;
+        // Kernels split as in a predict of a batch too small to slice.
+        tfjs_kernels::with_team(|| self.run_timed(converted, masks, Some(&mut times)))?;
         let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
         Ok(times
             .into_iter()
