@@ -4249,3 +4249,169 @@ add("k3_name_scope", "heldout7", k3_name_scope,
     "Conv2D, SeparableConv2D and BatchNormalization built under nested keras.name_scope "
     "blocks (NASNet's cells): weights named by scoped variable path in Keras 3's .h5",
     sources=["keras3-h5"], seed=SEVENTH + 2)
+
+
+def rnn_init_masked(K, v):
+    """A masked sequence (Embedding mask_zero) into LSTM, GRU, SimpleRNN and
+    Bidirectional(LSTM) each given initial_state tensors: Keras 3 runs such
+    a call unmasked (a call with more than one tensor argument gets no
+    mask), tf_keras applies the mask."""
+    L = K.layers
+    tok = L.Input((5,), dtype="int32", name="tokens")
+    ctx = L.Input((2,), name="ctx")
+    e = L.Embedding(8, 2, mask_zero=True, name="emb")(tok)
+    h0 = L.Dense(3, activation="tanh", name="h0")(ctx)
+    c0 = L.Dense(3, name="c0")(ctx)
+    a = L.LSTM(3, return_sequences=True, name="lstm")(e, initial_state=[h0, c0])
+    g = L.GRU(3, reset_after=False, name="gru")(e, initial_state=[h0])
+    r = L.SimpleRNN(3, return_sequences=True, name="rnn")(e, initial_state=[h0])
+    b = L.Bidirectional(L.LSTM(3), name="bi")(e, initial_state=[h0, c0, c0, h0])
+    return K.Model([tok, ctx], [a, g, r, b], name="rnn_init_masked")
+
+
+def rnn_init_masked_inputs(rng, batch):
+    tok = rng.integers(1, 8, (batch, 5)).astype(np.int32)
+    tok[0, 3:] = 0
+    tok[1, 1:] = 0
+    return [tok, (rng.integers(-16, 17, (batch, 2)) / 16.0).astype(np.float32)]
+
+
+add("rnn_init_masked", "heldout7", rnn_init_masked,
+    "LSTM / GRU / SimpleRNN / Bidirectional(LSTM) on an Embedding(mask_zero) sequence with "
+    "initial_state tensors (Keras 3 runs them unmasked, tf_keras masked)",
+    inputs=rnn_init_masked_inputs, seed=SEVENTH + 3)
+
+
+def tfop_unstack(K, v):
+    """tf.unstack (one output per step, tensor_index > 0 read), tf.argsort,
+    and slices with tf.newaxis (`x[..., None]`, `x[:, None, 1:]`)."""
+    import tensorflow as T
+    L = K.layers
+    x = L.Input((3, 4), name="x")
+    h = L.Dense(4, name="proj")(x)
+    a, b, c = T.unstack(h, axis=1)
+    order = T.cast(T.argsort(h, axis=-1), T.float32)
+    return K.Model(x, [a + b * c, order, h[..., None], h[:, None, 1:]], name="tfop_unstack")
+
+
+add("tfop_unstack", "heldout7", tfop_unstack,
+    "tf.unstack, tf.argsort and slices with tf.newaxis (Keras 2 TFOpLambda / SlicingOpLambda)",
+    sources=["keras2"], seed=SEVENTH + 4)
+
+
+def k3_ops_unstack(K, v):
+    """keras.ops unstack, argsort, take_along_axis, slice, and getitem with
+    None (a new axis)."""
+    L, O = K.layers, K.ops
+    x = L.Input((3, 4), name="x")
+    h = L.Dense(4, name="proj")(x)
+    a, b, c = O.unstack(h, axis=1)
+    order = O.argsort(h, axis=-1)
+    return K.Model(x, [a + b * c, O.cast(order, "float32"),
+                       O.take_along_axis(h, order, axis=-1), O.slice(h, [0, 1, 1], [2, 2, 3]),
+                       h[..., None], h[:, None, -1]], name="k3_ops_unstack")
+
+
+add("k3_ops_unstack", "heldout7", k3_ops_unstack,
+    "ops.unstack, ops.argsort, ops.take_along_axis, ops.slice and getitem with None",
+    sources=["keras3-h5", "keras3-keras"], seed=SEVENTH + 5)
+
+
+def outputs_repeated(K, v):
+    """The model input listed as an output, and one tensor listed twice
+    (TF.js cannot predict a model listing a tensor twice: the rebuild
+    gives the repeat its own linear Activation)."""
+    L = K.layers
+    x = L.Input((5,), name="x")
+    h = L.Dense(4, activation="relu", name="h")(x)
+    return K.Model(x, [x, h, L.Dense(3, name="o")(h), h], name="outputs_repeated")
+
+
+add("outputs_repeated", "heldout7", outputs_repeated,
+    "an input as an output and one tensor listed twice as an output", seed=SEVENTH + 6)
+
+
+def uint8_pixels(K, v):
+    """Input(dtype=uint8) into Rescaling and a small CNN (TF.js has no uint8
+    tensors: the rebuild feeds int32)."""
+    L = K.layers
+    x = L.Input((6, 6, 3), dtype="uint8", name="pixels")
+    h = L.Rescaling(1 / 255.0, name="scale")(x)
+    h = L.Conv2D(3, 3, activation="relu", name="conv")(h)
+    h = L.GlobalAveragePooling2D(name="gap")(h)
+    return K.Model(x, L.Dense(2, name="out")(h), name="uint8_pixels")
+
+
+def uint8_pixels_inputs(rng, batch):
+    return [rng.integers(0, 256, (batch, 6, 6, 3)).astype(np.int32)]
+
+
+add("uint8_pixels", "heldout7", uint8_pixels, "Input(dtype=uint8) pixels into Rescaling and Conv2D",
+    inputs=uint8_pixels_inputs, seed=SEVENTH + 7)
+
+
+def _token_inputs(rng, batch):
+    tok = rng.integers(1, 9, (batch, 5)).astype(np.int32)
+    tok[0, 3:] = 0
+    tok[1, 4:] = 0
+    return [tok]
+
+
+def nested_mask_out(K, v):
+    """A nested model making a mask inside (Embedding mask_zero) read by an
+    LSTM outside: Keras passes the nested model's mask on, TF.js does not
+    (the rebuild refuses it)."""
+    L = K.layers
+    ti = L.Input((5,), dtype="int32", name="t_in")
+    inner = K.Model(ti, L.Dense(3, name="proj")(L.Embedding(9, 3, mask_zero=True, name="emb")(ti)),
+                    name="encoder")
+    tok = L.Input((5,), dtype="int32", name="tokens")
+    return K.Model(tok, L.LSTM(3, name="lstm")(inner(tok)), name="nested_mask_out")
+
+
+add("nested_mask_out", "heldout7", nested_mask_out,
+    "a nested model's Embedding(mask_zero) mask read by an LSTM outside it",
+    sources=["keras2", "keras3-keras"], inputs=_token_inputs, seed=SEVENTH + 8)
+
+
+def nested_mask_through(K, v):
+    """An Embedding(mask_zero) mask passing through a nested Sequential
+    LSTM into an LSTM outside (TF.js passes this one on)."""
+    L = K.layers
+    tok = L.Input((5,), dtype="int32", name="tokens")
+    e = L.Embedding(9, 3, mask_zero=True, name="emb")(tok)
+    inner = K.Sequential([L.Input((5, 3)), L.LSTM(3, return_sequences=True, name="inner_lstm")],
+                         name="inner")
+    return K.Model(tok, L.LSTM(3, name="lstm")(inner(e)), name="nested_mask_through")
+
+
+add("nested_mask_through", "heldout7", nested_mask_through,
+    "an Embedding(mask_zero) mask through a nested Sequential LSTM into an outer LSTM",
+    sources=["keras2"], inputs=_token_inputs, seed=SEVENTH + 9)
+
+
+def explicit_mask(K, v):
+    """`mask=` given explicitly (a boolean Input) to an LSTM and a
+    GlobalAveragePooling1D: the engine applies only the masks Keras
+    computes itself and refuses these calls by name
+    (EXPECTED_FAILURES)."""
+    L = K.layers
+    x = L.Input((4, 3), name="x")
+    m = L.Input((4,), dtype="bool", name="m")
+    h = L.Dense(3, name="proj")(x)
+    r = L.LSTM(2, name="lstm")(h, mask=m)
+    g = L.GlobalAveragePooling1D(name="gap")(h, mask=m)
+    return K.Model([x, m], [r, g], name="explicit_mask")
+
+
+def explicit_mask_inputs(rng, batch):
+    x = (rng.integers(-16, 17, (batch, 4, 3)) / 16.0).astype(np.float32)
+    m = np.ones((batch, 4), bool)
+    m[0, 2:] = False
+    m[1, 1] = False
+    return [x, m]
+
+
+add("explicit_mask", "heldout7", explicit_mask,
+    "mask= passed explicitly from a boolean Input to LSTM and GlobalAveragePooling1D",
+    sources=["keras2", "keras3-keras"], inputs=explicit_mask_inputs, seed=SEVENTH + 10)

@@ -44,12 +44,20 @@ pub struct MaskedCall {
 pub const MASK_SENSITIVE_CLASSES: &[&str] = &[
     "Add",
     "Average",
+    "Bidirectional",
     "Concatenate",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+    "GRU",
+    "LSTM",
     "Maximum",
     "Minimum",
     "Multiply",
     "Normalization",
+    "RNN",
     "Rescaling",
+    "SimpleRNN",
     "Subtract",
 ];
 
@@ -147,6 +155,16 @@ impl Dialect {
         self.is_keras() && !self.is_keras3()
     }
 
+    /// Keras 3 passes a layer its input's mask only when the call has one
+    /// tensor argument (`Layer.__call__` fills `mask` from the sole tensor
+    /// argument, else only `<arg>_mask` parameters): a recurrent layer or
+    /// `Bidirectional` given `initial_state` tensors runs unmasked, though
+    /// its output still carries the mask. Keras 2 and TensorFlow.js apply
+    /// the mask.
+    pub fn initial_state_drops_mask(self) -> bool {
+        self.is_keras3()
+    }
+
     /// Why `call` (a layer some of whose inputs carry masks) computes other
     /// numbers, or another mask, in this dialect than in `other`; `None`
     /// where both agree. Checked against Keras 3.15 and tf_keras 2.21:
@@ -165,6 +183,9 @@ impl Dialect {
     ///   masks in both.
     /// - `Rescaling`, `Normalization`: see
     ///   [`Dialect::preprocessing_drops_masks`].
+    /// - A recurrent layer or `Bidirectional` whose sequence is masked and
+    ///   which is given initial states: see
+    ///   [`Dialect::initial_state_drops_mask`].
     pub fn masked_call_differs(self, other: Dialect, call: &MaskedCall) -> Option<&'static str> {
         let masked = call.masks.iter().flatten().count();
         if masked == 0 || !MASK_SENSITIVE_CLASSES.contains(&call.class_name.as_str()) {
@@ -207,6 +228,18 @@ impl Dialect {
                 Some(
                     "a mask reaches it, which Keras 2 drops there (the layer does not support \
                      masking) while Keras 3 and TensorFlow.js pass it on",
+                )
+            }
+            class
+                if crate::topology::RECURRENT_CLASSES.contains(&class)
+                    && call.masks.len() > 1
+                    && call.masks[0].is_some()
+                    && self.initial_state_drops_mask() != other.initial_state_drops_mask() =>
+            {
+                Some(
+                    "its masked sequence comes with initial states, and Keras 3 then runs the \
+                     recurrence unmasked (it passes a mask only to a call with one tensor \
+                     argument) while Keras 2 and TensorFlow.js apply the mask",
                 )
             }
             _ => None,
@@ -383,5 +416,19 @@ mod tests {
                 .is_none());
         }
         assert!(k3.masked_call_differs(k2, &call("Dot", -1, &one)).is_none());
+        // A masked sequence with initial states: Keras 3 runs it unmasked.
+        let with_states = [Some(1), None, None];
+        for class in ["LSTM", "GRU", "SimpleRNN", "Bidirectional", "ConvLSTM2D"] {
+            let c = call(class, -1, &with_states);
+            assert!(k3.masked_call_differs(k2, &c).is_some(), "{class}");
+            assert!(k3.masked_call_differs(Dialect::Tfjs, &c).is_some());
+            assert!(k2.masked_call_differs(Dialect::Tfjs, &c).is_none());
+            assert!(k3.masked_call_differs(k3, &c).is_none());
+            assert!(k3
+                .masked_call_differs(k2, &call(class, -1, &[Some(1)]))
+                .is_none());
+            let unmasked = call(class, -1, &[None, Some(2), None]);
+            assert!(k3.masked_call_differs(k2, &unmasked).is_none());
+        }
     }
 }

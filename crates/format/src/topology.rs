@@ -152,6 +152,20 @@ pub fn layer_entry_name(entry: &Value) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// The layers whose inputs after the first are initial states
+/// (`initial_state=` in Keras 3, positional after the sequence in Keras 2's
+/// and TensorFlow.js's node lists).
+pub const RECURRENT_CLASSES: &[&str] = &[
+    "LSTM",
+    "GRU",
+    "SimpleRNN",
+    "RNN",
+    "Bidirectional",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+];
+
 /// A layer entry's `class_name` (`""` when it has none).
 pub fn layer_entry_class(entry: &Value) -> &str {
     entry
@@ -467,6 +481,8 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("OnesLike", NUMPY, true, true),
     op("Cumsum", NUMPY, true, true),
     op("Sort", NUMPY, false, true),
+    op("Argsort", NUMPY, false, true),
+    op("TakeAlongAxis", NUMPY, false, true),
     op("Moveaxis", NUMPY, false, true),
     op("Swapaxes", NUMPY, false, true),
     op("Argmin", NUMPY, false, true),
@@ -525,6 +541,8 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("SegmentProd", MATH, false, true),
     op("Norm", LINALG, false, true),
     op("Cast", CORE, true, true),
+    op("Unstack", CORE, false, true),
+    op("Slice", CORE, false, true),
     op("ConvertToTensor", CORE, true, true),
     op("Resize", IMAGE, false, true),
 ];

@@ -15,7 +15,7 @@
 use super::common::*;
 use super::tf_ops::{
     axis_of, broadcast_symbolic, broadcast_where, broadcast_zip, constant_array, cumulative,
-    gather, split, Running,
+    gather, split, unstack, Running,
 };
 use crate::activations::{sigmoid, Activation};
 use crate::config::ConfigReader;
@@ -33,6 +33,7 @@ mod repeat;
 mod segment;
 mod shape;
 mod stats;
+mod take_along;
 mod tensordot;
 pub(crate) use tensordot::contracted_axes;
 
@@ -167,6 +168,10 @@ pub(crate) enum Kind {
     Cumulative(Running, i64),
     /// `split(x, indices_or_sections, axis)`: several outputs.
     Split(SplitAt, i64),
+    /// `unstack(x, axis)`: one output per element along the axis.
+    Unstack(i64),
+    /// `take_along_axis(x, indices, axis)` (`keras3_ops/take_along.rs`).
+    TakeAlongAxis(i64),
     /// `take(x, indices, axis)` with constant 1-D indices.
     Take(Vec<i64>, i64),
     /// `stack([...], axis)`.
@@ -388,6 +393,17 @@ impl Layer for Operation {
                 s.insert(i, Some(inputs.len()));
                 s
             }
+            Kind::TakeAlongAxis(a) => {
+                take_along::take_along_shape(input(0)?, input(1)?, *a).map_err(|e| self.err(e))?
+            }
+            Kind::Unstack(a) => {
+                let x = input(0)?;
+                let i = axis(*a, x.len(), 0)?;
+                let n = x[i].ok_or_else(|| self.err("unstack along an axis of unknown size"))?;
+                let mut s = x.clone();
+                s.remove(i);
+                return Ok(vec![s; n]);
+            }
             Kind::Split(at, a) => {
                 let x = input(0)?;
                 let i = axis(*a, x.len(), 0)?;
@@ -559,6 +575,14 @@ impl Layer for Operation {
                     })
                     .collect::<Result<Vec<_>>>()?;
                 Ok(vec![concat(&expanded, i as i64).map_err(err)?])
+            }
+            Kind::TakeAlongAxis(a) => Ok(vec![
+                take_along::take_along(input(0)?, input(1)?, *a).map_err(err)?
+            ]),
+            Kind::Unstack(a) => {
+                let x = input(0)?;
+                let i = axis(*a, x.rank(), 0)?;
+                unstack(x, i).map_err(err)
             }
             Kind::Split(at, a) => {
                 let x = input(0)?;

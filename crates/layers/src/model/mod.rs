@@ -245,8 +245,16 @@ pub(crate) fn unknown_error(unknown: &[(String, String)]) -> LayersError {
             format!("{} (layer {})", crate::error::printable(c), ls.join(", "))
         })
         .collect();
+    // A Lambda layer's "config" is Python code: say so instead of hinting
+    // at a port.
+    let lambda = if by_class.iter().any(|(c, _)| c == "Lambda") {
+        "\nA Lambda layer holds Python code (a marshalled function or lambda), which only \
+         Python can run: rebuild the model with built-in layers or keras.ops calls instead."
+    } else {
+        ""
+    };
     topo_err(format!(
-        "Unknown layer class{}: {}. This may be due to one of the following reasons:\n1. The layer is defined in Python, in which case it needs to be ported to Rust.\n2. The custom layer is defined in Rust, but is not registered with LayerRegistry::register.",
+        "Unknown layer class{}: {}. This may be due to one of the following reasons:\n1. The layer is defined in Python, in which case it needs to be ported to Rust.\n2. The custom layer is defined in Rust, but is not registered with LayerRegistry::register.{lambda}",
         if by_class.len() > 1 { "es" } else { "" },
         list.join(", ")
     ))
@@ -303,5 +311,26 @@ impl Model {
             .iter()
             .map(|&t| self.tensors[t].shape.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unknown_error;
+
+    #[test]
+    fn a_lambda_layer_is_named_as_python_code() {
+        let both = [
+            ("Lambda".to_string(), "lam".to_string()),
+            ("MyDense".to_string(), "d".to_string()),
+        ];
+        let e = unknown_error(&both).to_string();
+        assert!(
+            e.contains("Lambda (layer `lam`), MyDense (layer `d`)"),
+            "{e}"
+        );
+        assert!(e.contains("A Lambda layer holds Python code"), "{e}");
+        let e = unknown_error(&both[1..]).to_string();
+        assert!(!e.contains("Lambda"), "{e}");
     }
 }

@@ -24,6 +24,12 @@
 //!   outputs differ from Keras's by float16 / bfloat16 rounding (a note
 //!   says so). TF.js reads `dtype` only with an input shape, as the dtype
 //!   of the input it makes, which becomes float32.
+//! - An input of a dtype TF.js has no tensors of (`uint8`, `int64`, …,
+//!   `float64`; TF.js has float32, int32, bool, string) cannot be fed
+//!   there ("The dtype of the feed (int32) can not be cast to the dtype of
+//!   the key … (uint8)"): it becomes int32 (integers) or float32
+//!   ([`rewrite_config`]), which hold the same values for the layers after
+//!   it.
 
 use super::{entry, f32_weight, Outcome, Site};
 use crate::layers::common::dtype::{Calibration, DTypePolicy, Precision, QuantMode};
@@ -299,6 +305,23 @@ pub fn rewrite_config(config: &mut Map<String, Value>) -> Vec<String> {
             }
         }
     }
+    let input_dtype = config
+        .contains_key("batch_input_shape")
+        .then(|| config.get("dtype").and_then(Value::as_str))
+        .flatten();
+    if let Some(from) = input_dtype {
+        let to = match from {
+            "uint8" | "int8" | "uint16" | "int16" | "uint32" | "int64" | "uint64" => Some("int32"),
+            "float64" => Some("float32"),
+            _ => None,
+        };
+        if let Some(to) = to {
+            notes.push(format!(
+                "input dtype {from} -> {to} (TensorFlow.js 4.22 has no {from} tensors to feed)"
+            ));
+            config.insert("dtype".into(), to.into());
+        }
+    }
     super::walk::for_each_inner_config(config, &mut |c| notes.extend(rewrite_config(c)));
     notes
 }
@@ -317,6 +340,14 @@ mod tests {
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(c.get("dtype").is_none());
         assert!(c.pointer("/layer/config/dtype").is_none());
+        let mut pixels = json!({"batch_input_shape": [null, 3], "dtype": "uint8"});
+        assert_eq!(rewrite_config(pixels.as_object_mut().unwrap()).len(), 1);
+        assert_eq!(pixels["dtype"], "int32");
+        let mut wide = json!({"batch_input_shape": [null, 3], "dtype": "float64"});
+        rewrite_config(wide.as_object_mut().unwrap());
+        assert_eq!(wide["dtype"], "float32");
+        let mut ids = json!({"batch_input_shape": [null, 3], "dtype": "int32"});
+        assert!(rewrite_config(ids.as_object_mut().unwrap()).is_empty());
         let mut first = json!({"batch_input_shape": [null, 3], "dtype": "mixed_float16"});
         rewrite_config(first.as_object_mut().unwrap());
         assert_eq!(first["dtype"], "float32");

@@ -43,6 +43,13 @@
 //! - [`tfjs_limits`]: layers TF.js has but cannot run with a given config
 //!   or input (`LayerNormalization` with `rms_scaling`,
 //!   `GlobalAveragePooling1D` under a mask) are refused.
+//! - [`duplicate_outputs`]: a tensor listed twice as a model output → the
+//!   repeats as outputs of their own linear `Activation` layers.
+//! - [`nested_masks`]: a nested model making a Keras mask that reaches
+//!   layers after it (TF.js does not pass it on) is refused.
+//! - [`rnn_state_kwargs`]: a recurrent layer given initial states in a
+//!   model that makes masks, with another recurrent layer that may run
+//!   after it (TF.js's executor passes the states on to it), is refused.
 //! - [`elu_alpha`]: `ELU` with `alpha` ≠ 1 → `ReLU`, `ELU`, `Rescaling`s
 //!   and `Add`.
 //! - [`batch_norm_virtual`]: tf_keras `BatchNormalization` with
@@ -131,6 +138,7 @@ pub mod cudnn_rnn;
 pub mod deconv_output_padding;
 pub mod depthwise_dilation;
 pub mod dtype_policy;
+pub mod duplicate_outputs;
 pub mod einsum_dense;
 pub mod elu_alpha;
 pub mod global_pooling_1d_cf;
@@ -144,12 +152,14 @@ pub mod layer_scale;
 pub mod locally_connected;
 pub mod masked_calls;
 pub mod multi_head_attention;
+pub mod nested_masks;
 pub mod normalization;
 pub mod pad_crop_1d;
 pub mod regularizers;
 pub mod relu_options;
 pub mod repeat;
 pub mod reshape_static;
+pub mod rnn_state_kwargs;
 pub mod scaled_add;
 pub mod softmax_axis;
 pub mod spatial_3d;

@@ -151,6 +151,22 @@ impl Walk<'_> {
         } else {
             Default::default()
         };
+        if self.target == Target::Tfjs && self.masks_possible && !sequential {
+            for (name, class) in super::rnn_state_kwargs::leaking_layers(&old) {
+                self.cannot.push(format!(
+                    "`{}` ({class}): {}",
+                    crate::error::printable(&name),
+                    super::rnn_state_kwargs::WHY
+                ));
+            }
+            for (name, class) in super::nested_masks::refused(&old, &self.shapes) {
+                self.cannot.push(format!(
+                    "`{}` ({class}): {}",
+                    crate::error::printable(&name),
+                    super::nested_masks::WHY
+                ));
+            }
+        }
         let mut new = Vec::with_capacity(old.len());
         for mut layer in old {
             let class_name = layer_entry_class(&layer).to_string();
@@ -205,6 +221,15 @@ impl Walk<'_> {
                 Some(replacement) => new.extend(replacement),
                 None => new.push(layer),
             }
+        }
+        if self.target == Target::Tfjs && !sequential {
+            let mut taken = new
+                .iter()
+                .filter_map(|l| tfjs_format::topology::layer_entry_name(l).map(String::from))
+                .collect();
+            let (extra, notes) = super::duplicate_outputs::rewrite(config, &mut taken);
+            new.extend(extra);
+            self.notes.extend(notes);
         }
         // A layer a rewrite added must not take an existing layer's name.
         let mut seen = std::collections::HashSet::new();
@@ -449,7 +474,7 @@ pub fn rewrite_artifacts_for(
 }
 
 /// Whether a topology has a layer that makes Keras masks.
-fn makes_masks(v: &Value) -> bool {
+pub(super) fn makes_masks(v: &Value) -> bool {
     match v {
         Value::Object(m) => {
             let class = m.get("class_name").and_then(Value::as_str);

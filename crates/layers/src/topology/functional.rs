@@ -3,7 +3,7 @@
 //! passed as call kwargs), and the `input_layers` / `output_layers` lists.
 
 use super::layer_entry::{auto_namer, parse_layer_entry};
-use super::{as_index, model_name, object, short, topo_err, ModelSpec, TensorRef};
+use super::{as_index, model_name, object, short, topo_err, LayerSpec, ModelSpec, TensorRef};
 use crate::Result;
 use serde_json::{Map, Value};
 
@@ -72,6 +72,7 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
             names.join(",")
         )));
     }
+    explicit_masks_refused(layers, &specs, &format!("{path}: model `{name}`"))?;
     let inputs = parse_io_list(
         o.get("input_layers"),
         &format!("{path}: model `{name}` input_layers"),
@@ -188,6 +189,69 @@ fn takes_tensor_kwargs(class_name: &str) -> bool {
             | "GroupQueryAttention"
             | "GroupedQueryAttention"
     )
+}
+
+/// A call given `mask=` a tensor of its own choosing is refused: the
+/// engine applies the masks Keras propagates (as TensorFlow.js does), not
+/// an explicit one. tf_keras records only explicit masks in a node's
+/// kwargs (`["x", 0, 0, {"mask": ["m", 0, 0]}]`); Keras 3 records every
+/// mask, its own ones as the output of the operations that compute them
+/// (`not_equal`, `any`, …), so there a mask read from a layer (an `Input`,
+/// say) is an explicit one.
+fn explicit_masks_refused(layers: &[Value], specs: &[LayerSpec], what: &str) -> Result<()> {
+    let class_of = |name: &str| {
+        specs
+            .iter()
+            .find(|s| s.name == name)
+            .map_or("", |s| s.class_name.as_str())
+    };
+    let mut refused = Vec::new();
+    for (entry, spec) in layers.iter().zip(specs) {
+        // A function's own `mask` argument (`tf.boolean_mask(x, mask=m)`).
+        if takes_tensor_kwargs(&spec.class_name)
+            || spec.class_name.starts_with(KERAS3_OPERATION_PREFIX)
+        {
+            continue;
+        }
+        let nodes = entry.get("inbound_nodes").and_then(Value::as_array);
+        for node in nodes.into_iter().flatten() {
+            let (mask, keras3) = match node {
+                Value::Object(o) => (o.get("kwargs").and_then(|k| k.get("mask")), true),
+                Value::Array(refs) => (
+                    refs.iter()
+                        .filter_map(|r| r.get(3).and_then(|k| k.get("mask")))
+                        .next(),
+                    false,
+                ),
+                _ => (None, false),
+            };
+            let producer = mask.and_then(|m| {
+                m.pointer("/config/keras_history/0")
+                    .or_else(|| m.get(0))
+                    .and_then(Value::as_str)
+            });
+            let Some(producer) = producer else { continue };
+            let class = class_of(producer);
+            if keras3 && class.starts_with(KERAS3_OPERATION_PREFIX) {
+                continue;
+            }
+            refused.push(format!(
+                "`{}` ({}) with mask= the output of `{}` ({class})",
+                crate::error::printable(&spec.name),
+                crate::error::printable(&spec.class_name),
+                crate::error::printable(producer),
+            ));
+        }
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(topo_err(format!(
+        "{what}: layers called with an explicit mask: {}. The engine applies the masks Keras \
+         computes itself (Embedding mask_zero, Masking), not a mask passed as mask=, so it \
+         would compute other numbers",
+        refused.join(", ")
+    )))
 }
 
 /// The class-name prefix of Keras 3 operation nodes (`ops.NotEqual`).

@@ -2,6 +2,7 @@
 //! functions as the `keras.ops` operations Keras 3 saves for the same math.
 
 use super::*;
+use tfjs_format::topology::RECURRENT_CLASSES as RECURRENT;
 
 /// A Keras 3 `__keras_tensor__` for `[layer, node, tensor]` (its shape and
 /// dtype are placeholders: Keras replaces it with the tensor it names).
@@ -119,19 +120,6 @@ pub(in crate::export) fn for_keras3(config: &mut Value) -> Result<()> {
         }
     })
 }
-
-/// Layers whose extra inputs are initial states (`initial_state=` in Keras 3,
-/// positional after the sequence in Keras 2's node lists).
-const RECURRENT: &[&str] = &[
-    "LSTM",
-    "GRU",
-    "SimpleRNN",
-    "RNN",
-    "Bidirectional",
-    "ConvLSTM1D",
-    "ConvLSTM2D",
-    "ConvLSTM3D",
-];
 
 /// A call of layer `name` (entry `entry`) in Keras 3's form: one input as
 /// the only argument, several as one list (`Add()([a, b])`), a recurrent

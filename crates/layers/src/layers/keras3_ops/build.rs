@@ -211,6 +211,27 @@ impl Operation {
                 .and_then(parse_key)
                 .ok_or_else(|| bad("expected a key of integers and slices".into()))?;
             Kind::GetItem(key)
+        } else if op == "Slice" {
+            // `ops.slice(x, start_indices, shape)`: `tf.slice`, batch axis
+            // included; a size of -1 runs to the end of the axis.
+            let ints = |v: Option<&Value>| {
+                v.map(|a| a.pointer("/config/value").unwrap_or(a))
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>())
+            };
+            let start = ints(args.get(1))
+                .filter(|s| s.iter().all(|&i| i >= 0))
+                .ok_or_else(|| bad("expected constant non-negative start indices".into()))?;
+            let size = ints(c.get("shape"))
+                .filter(|s| s.len() == start.len() && s.iter().all(|&i| i >= -1))
+                .ok_or_else(|| c.err("shape", "expected one size (or -1) per start index"))?;
+            Kind::GetItem(
+                start
+                    .iter()
+                    .zip(&size)
+                    .map(|(&b, &n)| Index::Slice(Some(b), (n >= 0).then_some(b + n), None))
+                    .collect(),
+            )
         } else if op == "ExpandDims" {
             let axis = match c.get("axis") {
                 Some(Value::Array(a)) if a.len() == 1 => a[0].as_i64(),
@@ -264,6 +285,16 @@ impl Operation {
                 Running::Product
             };
             Kind::Cumulative(running, axis)
+        } else if op == "Unstack" {
+            // `num` only states the axis' size, which the shape gives.
+            Kind::Unstack(c.i64_or("axis", 0)?)
+        } else if op == "TakeAlongAxis" {
+            Kind::TakeAlongAxis(c.get("axis").and_then(Value::as_i64).ok_or_else(|| {
+                c.err(
+                    "axis",
+                    "expected an integer (None, flattening, is not supported)",
+                )
+            })?)
         } else if op == "Split" {
             let at = match c.get("indices_or_sections") {
                 Some(Value::Array(points)) => SplitAt::Indices(

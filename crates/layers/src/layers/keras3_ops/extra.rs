@@ -6,6 +6,9 @@
 //!
 //! - sort: along `axis`, ascending (`tf.sort`'s `direction="DESCENDING"`
 //!   descending); only the values, so ties cannot be told apart;
+//! - argsort: the indices (int32) that sort along `axis` ascending; equal
+//!   values keep their order (TensorFlow sorts ascending as `top_k` of the
+//!   negated values, which keeps the lower index first);
 //! - top_k: the `k` largest along the last axis, largest first, and their
 //!   indices (int32; the second output); equal values keep their order
 //!   (the lower index first), as `tf.math.top_k` documents. `sorted=False`
@@ -38,6 +41,9 @@ pub(crate) enum ExtraOp {
     TopK {
         k: usize,
     },
+    Argsort {
+        axis: i64,
+    },
     /// Keep `[.., i, j]` where `min <= j - i <= max` (`None`: no bound).
     Band {
         min: Option<i64>,
@@ -66,7 +72,15 @@ impl ExtraOp {
     pub(crate) fn from_config(op: &str, c: &ConfigReader<'_>) -> Option<Result<ExtraOp>> {
         if !matches!(
             op,
-            "Sort" | "TopK" | "Tril" | "Triu" | "Moveaxis" | "Swapaxes" | "OneHot" | "Resize"
+            "Sort"
+                | "Argsort"
+                | "TopK"
+                | "Tril"
+                | "Triu"
+                | "Moveaxis"
+                | "Swapaxes"
+                | "OneHot"
+                | "Resize"
         ) {
             return None;
         }
@@ -75,6 +89,14 @@ impl ExtraOp {
                 "Sort" => ExtraOp::Sort {
                     axis: c.i64_or("axis", -1)?,
                     descending: false,
+                },
+                "Argsort" => ExtraOp::Argsort {
+                    axis: c.get("axis").and_then(Value::as_i64).ok_or_else(|| {
+                        c.err(
+                            "axis",
+                            "expected an integer (None, flattening, is not supported)",
+                        )
+                    })?,
                 },
                 "TopK" => {
                     if !c.bool_or("sorted", true)? {
@@ -193,6 +215,17 @@ impl ExtraOp {
                 };
                 Ok(ExtraOp::Sort { axis, descending })
             })(),
+            "argsort" => (|| {
+                let axis = match get("axis") {
+                    None => -1,
+                    Some(v) => v.as_i64().ok_or("axis: expected an integer")?,
+                };
+                match get("direction").map(Value::as_str) {
+                    None | Some(Some("ASCENDING")) => {}
+                    Some(_) => return Err("direction: only ASCENDING is supported".into()),
+                }
+                Ok(ExtraOp::Argsort { axis })
+            })(),
             "math.top_k" | "nn.top_k" => (|| {
                 if get("sorted").and_then(Value::as_bool) == Some(false) {
                     return Err(
@@ -237,7 +270,7 @@ impl ExtraOp {
     pub(crate) fn shapes(&self, x: &Shape) -> std::result::Result<Vec<Shape>, String> {
         let rank = x.len();
         Ok(match self {
-            ExtraOp::Sort { axis, .. } => {
+            ExtraOp::Sort { axis, .. } | ExtraOp::Argsort { axis } => {
                 axis_of(*axis, rank, 0)?;
                 vec![x.clone()]
             }
@@ -313,6 +346,19 @@ impl ExtraOp {
                     }
                 });
                 vec![e(Tensor::from_f32(shape, out))?]
+            }
+            ExtraOp::Argsort { axis } => {
+                let a = axis_of(*axis, rank, 0)?;
+                let mut out = vec![0i32; data.len()];
+                along(&shape, a, |idx| {
+                    let mut order: Vec<usize> = (0..idx.len()).collect();
+                    // Stable: equal values keep the lower index first.
+                    order.sort_by(|&i, &j| data[idx[i]].total_cmp(&data[idx[j]]));
+                    for (&slot, k) in idx.iter().zip(order) {
+                        out[slot] = k as i32;
+                    }
+                });
+                vec![e(Tensor::from_i32(shape, out))?]
             }
             ExtraOp::TopK { k } => {
                 let n = *shape.last().ok_or("top_k of a scalar")?;
@@ -489,5 +535,14 @@ mod tests {
         assert_eq!(f32s(&out[0]).as_ref(), [3.0, 3.0, 2.0]);
         assert_eq!(f32s(&out[1]).as_ref(), [1.0, 3.0, 2.0]);
         assert!(ExtraOp::TopK { k: 6 }.call(&x).is_err());
+    }
+
+    #[test]
+    fn argsort_keeps_the_lower_index_first_among_ties() {
+        let x = Tensor::from_f32(vec![2, 3], vec![1.0, 3.0, 1.0, 0.0, -2.0, 5.0]).unwrap();
+        let out = ExtraOp::Argsort { axis: -1 }.call(&x).unwrap();
+        assert_eq!(f32s(&out[0]).as_ref(), [0.0, 2.0, 1.0, 1.0, 0.0, 2.0]);
+        let out = ExtraOp::Argsort { axis: 0 }.call(&x).unwrap();
+        assert_eq!(f32s(&out[0]).as_ref(), [1.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
     }
 }

@@ -17,6 +17,8 @@ pub(crate) enum Index {
     At(i64),
     /// `...`: as many whole axes as the other entries leave.
     Ellipsis,
+    /// `None` (`tf.newaxis`): a new axis of size 1 in the output.
+    NewAxis,
 }
 
 /// `key` with its `...` (at most one) replaced by whole-axis slices for a
@@ -28,9 +30,10 @@ fn expand_ellipsis(key: &[Index], rank: usize) -> Out<Vec<Index>> {
     if key[at + 1..].iter().any(|k| matches!(k, Index::Ellipsis)) {
         return Err("a key may hold one Ellipsis (...)".into());
     }
-    let fill = (rank + 1)
-        .checked_sub(key.len())
-        .ok_or_else(|| format!("key of {} entries for rank {rank}", key.len() - 1))?;
+    let consumed = key.len() - 1 - key.iter().filter(|k| matches!(k, Index::NewAxis)).count();
+    let fill = rank
+        .checked_sub(consumed)
+        .ok_or_else(|| format!("key of {consumed} entries for rank {rank}"))?;
     let mut out = key[..at].to_vec();
     out.extend(std::iter::repeat_n(Index::Slice(None, None, None), fill));
     out.extend_from_slice(&key[at + 1..]);
@@ -48,6 +51,9 @@ pub(crate) fn parse_key(v: &Value) -> Option<Vec<Index>> {
     let one = |v: &Value| -> Option<Index> {
         if let Some(i) = v.as_i64() {
             return Some(Index::At(i));
+        }
+        if v.is_null() {
+            return Some(Index::NewAxis);
         }
         // Keras 3: {"class_name": "__slice__", "config": {…}}; Keras 2's
         // SlicingOpLambda: {"start": …, "stop": …, "step": …}.
@@ -129,7 +135,36 @@ fn strides_of(s: &[usize]) -> Vec<usize> {
 
 /// The symbolic shape of `x[key]`.
 pub(crate) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
-    let key = &expand_ellipsis(key, s.len())?;
+    let (key, new_axes) = without_new_axes(&expand_ellipsis(key, s.len())?);
+    let mut out = indexed_shape(s, &key)?;
+    for at in new_axes {
+        out.insert(at, Some(1));
+    }
+    Ok(out)
+}
+
+/// `key` without its `NewAxis` entries, and where each puts its size-1
+/// axis in the output (in increasing order).
+fn without_new_axes(key: &[Index]) -> (Vec<Index>, Vec<usize>) {
+    let (mut real, mut at, mut out) = (Vec::new(), Vec::new(), 0);
+    for k in key {
+        match k {
+            Index::NewAxis => {
+                at.push(out);
+                out += 1;
+            }
+            Index::At(_) => real.push(*k),
+            _ => {
+                real.push(*k);
+                out += 1;
+            }
+        }
+    }
+    (real, at)
+}
+
+/// The symbolic shape of `x[key]`, `key` without `...` and new axes.
+fn indexed_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
     if key.len() > s.len() {
         return Err(format!("key of {} entries for {}", key.len(), shape_str(s)));
     }
@@ -138,7 +173,7 @@ pub(crate) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
         match key.get(i) {
             None => out.push(*d),
             Some(Index::At(_)) => {}
-            Some(Index::Ellipsis) => unreachable!("expanded above"),
+            Some(Index::Ellipsis | Index::NewAxis) => unreachable!("expanded above"),
             Some(Index::Slice(a, b, st)) => out.push(match d {
                 Some(n) => Some(slice_range(*n, *a, *b, *st).ok_or("slice step 0")?.1),
                 None => None,
@@ -150,8 +185,17 @@ pub(crate) fn get_item_shape(s: &Shape, key: &[Index]) -> Out<Shape> {
 
 /// `x[key]`: the output's shape and values.
 pub(crate) fn get_item(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)> {
+    let (key, new_axes) = without_new_axes(&expand_ellipsis(key, x.rank())?);
+    let (mut shape, out) = indexed(x, &key)?;
+    for at in new_axes {
+        shape.insert(at, 1);
+    }
+    Ok((shape, out))
+}
+
+/// `x[key]`, `key` without `...` and new axes.
+fn indexed(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)> {
     let s = x.shape();
-    let key = &expand_ellipsis(key, s.len())?;
     if key.len() > s.len() {
         return Err(format!("key of {} entries for {s:?}", key.len()));
     }
@@ -167,7 +211,7 @@ pub(crate) fn get_item(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)>
                 }
                 (p, 1, 1, false)
             }
-            Some(Index::Ellipsis) => unreachable!("expanded above"),
+            Some(Index::Ellipsis | Index::NewAxis) => unreachable!("expanded above"),
             Some(Index::Slice(a, b, st)) => {
                 let (start, len, step) = slice_range(n, *a, *b, *st).ok_or("slice step 0")?;
                 (start, len, step, true)

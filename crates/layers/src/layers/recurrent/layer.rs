@@ -46,6 +46,9 @@ pub struct Rnn {
     /// tf_keras `time_major`: inputs and the returned sequence are
     /// `[time, batch, …]` (states stay `[batch, …]`).
     pub(super) time_major: bool,
+    /// Initial state tensors make the call run unmasked (Keras 3; see
+    /// [`crate::Dialect::initial_state_drops_mask`]).
+    pub(super) initial_state_drops_mask: bool,
 }
 
 impl Rnn {
@@ -99,6 +102,7 @@ impl Rnn {
             zero_output_for_mask: c.bool_or("zero_output_for_mask", false)?,
             num_constants: c.get("num_constants").cloned(),
             time_major,
+            initial_state_drops_mask: c.dialect.initial_state_drops_mask(),
         })
     }
 
@@ -295,7 +299,11 @@ impl Rnn {
             ));
         }
         let (b, t) = (x.shape()[0], x.shape()[1]);
-        let mask = seq_mask(name, masks, 0, b, t)?;
+        let mask = if self.initial_state_drops_mask && inputs.len() > 1 {
+            None
+        } else {
+            seq_mask(name, masks, 0, b, t)?
+        };
         let n_states = self.stack.state_sizes().len();
         let init = if inputs.len() > 1 {
             let given = &inputs[1..];

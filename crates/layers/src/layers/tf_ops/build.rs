@@ -329,6 +329,12 @@ impl TfOpLambda {
                             .filter(|m| m.iter().all(|&x| (1..=1 << 20).contains(&x)))
                             .ok_or_else(|| fail("multiples", "a list of positive integers"))?;
                     }
+                    ShapeFn::Unstack => {
+                        sargs.axes = Some(vec![kwargs
+                            .get("axis")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)]);
+                    }
                     ShapeFn::Split => {
                         sargs.ints = ints("num_or_size_splits")
                             .filter(|m| !m.is_empty() && m.iter().all(|&x| x >= 0))
@@ -462,7 +468,7 @@ impl TfOpLambda {
                     .ok_or_else(|| {
                         fail(
                             "slice_spec",
-                            "integers, slices and one Ellipsis (no tf.newaxis)",
+                            "integers, slices, tf.newaxis and one Ellipsis",
                         )
                     })?;
                 Some(super::super::keras3_ops::Kind::GetItem(key))

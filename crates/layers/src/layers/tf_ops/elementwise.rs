@@ -231,7 +231,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "reshape" | "compat.v1.reshape" => Op,
         "transpose" | "compat.v1.transpose" | "linalg.matmul" | "matmul" => Op,
         "__operators__.getitem" => Op,
-        "sort" | "math.top_k" | "nn.top_k" | "linalg.band_part" | "matrix_band_part" => Op,
+        "sort" | "argsort" | "math.top_k" | "nn.top_k" | "linalg.band_part"
+        | "matrix_band_part" => Op,
         "experimental.numpy.moveaxis" | "roll" | "manip.roll" => Op,
         // keras3_ops/repeat.rs.
         "repeat" => Op,
@@ -250,6 +251,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "tile" => Shape(ShapeFn::Tile),
         "pad" | "compat.v1.pad" => Shape(ShapeFn::Pad),
         "split" => Shape(ShapeFn::Split),
+        "unstack" => Shape(ShapeFn::Unstack),
         "gather" | "compat.v1.gather" => Shape(ShapeFn::Gather),
         "math.cumsum" | "cumsum" => Shape(ShapeFn::Cumulative(Running::Sum)),
         "math.cumprod" | "cumprod" => Shape(ShapeFn::Cumulative(Running::Product)),

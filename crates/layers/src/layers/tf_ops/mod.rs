@@ -20,7 +20,9 @@ pub(crate) use elementwise::{
     broadcast_index, broadcast_symbolic, broadcast_where, broadcast_zip, sign,
 };
 use elementwise::{lookup, BinOp, Operand};
-pub(crate) use shape_fns::{axis_of, cumulative, gather, reverse, split, PadMode, Running};
+pub(crate) use shape_fns::{
+    axis_of, cumulative, gather, reverse, split, unstack, PadMode, Running,
+};
 
 use super::common::*;
 use super::keras3_ops::{concat, concat_shape, reduce, reduce_shape, scale_by_norm, Reduce};
@@ -97,6 +99,8 @@ enum ShapeFn {
     Tile,
     Pad,
     Split,
+    /// `tf.unstack`: one output per element along the axis, the axis gone.
+    Unstack,
     /// `tf.gather` with constant indices along one axis.
     Gather,
     /// `tf.math.cumsum` / `cumprod` (`exclusive`, `reverse`).

@@ -210,6 +210,18 @@ pub(crate) fn split(
     Ok(outs)
 }
 
+/// `x` unstacked along `axis` (`tf.unstack`, `ops.unstack`): one tensor per
+/// element of the axis, without it.
+pub(crate) fn unstack(x: &Tensor, axis: usize) -> std::result::Result<Vec<Tensor>, String> {
+    let n = x.shape()[axis];
+    let mut shape = x.shape().to_vec();
+    shape.remove(axis);
+    split(x, &vec![1; n], axis)?
+        .into_iter()
+        .map(|t| t.reshape(shape.clone()).map_err(|e| e.to_string()))
+        .collect()
+}
+
 /// `x` with each of `axes` reversed (`tf.reverse`, `ops.flip`).
 pub(crate) fn reverse(x: &Tensor, axes: &[usize]) -> std::result::Result<Tensor, String> {
     let s = x.shape();
@@ -359,6 +371,13 @@ impl TfOpLambda {
                         c.map(|c| c * b * b),
                     ]]
                 }
+            }
+            ShapeFn::Unstack => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
+                let n = x[i].ok_or("unstack along an axis of unknown size")?;
+                let mut o = x.clone();
+                o.remove(i);
+                vec![o; n]
             }
             ShapeFn::Split => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
@@ -512,6 +531,10 @@ impl TfOpLambda {
             ShapeFn::Split => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
                 split(x, &a.ints, i)?
+            }
+            ShapeFn::Unstack => {
+                let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
+                unstack(x, i)?
             }
             ShapeFn::Reverse => vec![reverse(x, &self.reversed_axes(s.len())?)?],
             ShapeFn::OneHot => {
