@@ -7,8 +7,9 @@
 //! left matrix straight from memory, never packs it, and never re-packs the
 //! weights per call or per tile. The microkernels keep an `MR × 32` (AVX-512)
 //! or `6 × 16` (AVX2) block of the output in registers across the whole `K`
-//! loop and apply bias and ReLU/ReLU6 before the one store. A matrix of at
-//! most 4 columns (a narrow convolution, a small classifier head) runs a
+//! loop (a `K` over [`LONG_SUM`] summed in chunks of [`SUM_CHUNK`] steps)
+//! and apply bias and ReLU/ReLU6 before the one store. A matrix of at most
+//! 4 columns (a narrow convolution, a small classifier head) runs a
 //! narrow kernel instead: each 8-lane FMA does 2 to 8 steps of `K` for all
 //! its columns ([`Narrow`]), where the wide kernels would fill 4 or fewer of
 //! their lanes.
@@ -17,6 +18,76 @@ use crate::FusedActivation;
 
 /// Columns per packed panel (one AVX-512 register of f32).
 pub const PANEL: usize = 16;
+
+/// Steps of `K` a wide kernel sums in its registers before adding that
+/// partial sum to the output's running total (kept beside the registers):
+/// the sum over `K` in chunks, each chunk's FMAs starting from zero (the
+/// first from the bias). One running sum over all of `K` grows, and so does
+/// its rounding error: over the 1536 steps of EfficientNetV2-S's last 1×1
+/// convolutions on a few pixels it had 3–4× the error of TensorFlow's CPU
+/// products (relative 8e-7 against 2e-7 from float64), in chunks of 64 it
+/// is at or below theirs. A chunk costs one add per register; products of
+/// at most [`LONG_SUM`] steps keep one running sum. Every wide kernel and
+/// [`gemm_portable`] sum in the same chunks (the same bits), which end at
+/// multiples of `SUM_CHUNK` of the whole `K` whatever the segments (see
+/// [`runs`]).
+pub(crate) const SUM_CHUNK: usize = 64;
+
+/// Products of at most this many steps keep one running sum (the sums
+/// start chunking above it): chunking every product longer than a chunk
+/// cost 2–8% of whole models (ResNet-style at batch 32: 1.27 → 1.37 ms,
+/// A/B), while a running sum's error grows with its length and matters in
+/// the long ones (the 1536 steps above). 3×3 convolutions of up to 56 input
+/// channels and 1×1 ones of up to 512 are unchanged.
+pub(crate) const LONG_SUM: usize = 512;
+
+/// Steps `q0..q1` of segment `s` of a product's left operand; `flush`: a
+/// chunk of [`SUM_CHUNK`] steps ends after them and more steps follow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Run {
+    s: usize,
+    q0: usize,
+    q1: usize,
+    flush: bool,
+}
+
+/// The runs of a product of `segs` segments of `seg_len` steps in the
+/// order they are summed: each segment cut where the whole `K`'s index
+/// reaches a multiple of [`SUM_CHUNK`], so the chunks do not depend on how
+/// `K` is split in segments (a convolution's kernel rows, or one im2col row).
+#[inline]
+fn runs(segs: usize, seg_len: usize) -> impl Iterator<Item = Run> {
+    let k = segs * seg_len;
+    let (mut s, mut q, mut done) = (0, 0, 0);
+    std::iter::from_fn(move || {
+        if done == k {
+            return None;
+        }
+        if q == seg_len {
+            (s, q) = (s + 1, 0);
+        }
+        let q1 = seg_len.min(q + SUM_CHUNK - done % SUM_CHUNK);
+        done += q1 - q;
+        let run = Run {
+            s,
+            q0: q,
+            q1,
+            flush: k > LONG_SUM && done % SUM_CHUNK == 0 && done < k,
+        };
+        q = q1;
+        Some(run)
+    })
+}
+
+/// Room for a copy of the registers `acc` (a wide kernel's chunk totals),
+/// written at the first chunk's end: uninitialized, so a product of one
+/// chunk stores nothing more than before.
+#[inline(always)]
+fn totals_for<T: Copy, const A: usize, const B: usize>(
+    _acc: &[[T; A]; B],
+) -> [[std::mem::MaybeUninit<T>; A]; B] {
+    [[std::mem::MaybeUninit::uninit(); A]; B]
+}
 
 /// A `K × N` row-major weight matrix (and optional bias) packed for
 /// [`gemm_packed`].
@@ -335,16 +406,28 @@ unsafe fn gemm_portable(
         for (p, chunk) in row.chunks_mut(PANEL).enumerate() {
             let mut acc = [0.0f32; PANEL];
             acc.copy_from_slice(&b.bias[p * PANEL..(p + 1) * PANEL]);
+            let mut total: Option<[f32; PANEL]> = None;
             let panel = &b.panels[p * k * PANEL..(p + 1) * k * PANEL];
-            let mut w = panel.chunks_exact(PANEL);
-            for &base in lhs.bases {
-                let ar = base.add(i * lhs.row_stride);
-                for j in 0..lhs.seg_len {
+            for run in runs(lhs.bases.len(), lhs.seg_len) {
+                let ar = lhs.bases[run.s].add(i * lhs.row_stride);
+                for j in run.q0..run.q1 {
                     let x = *ar.add(j);
-                    let wv = w.next().expect("k weights rows per panel");
+                    let wv = &panel[(run.s * lhs.seg_len + j) * PANEL..][..PANEL];
                     for (s, wv) in acc.iter_mut().zip(wv) {
                         *s = x.mul_add(*wv, *s);
                     }
+                }
+                if run.flush {
+                    match &mut total {
+                        None => total = Some(acc),
+                        Some(t) => t.iter_mut().zip(&acc).for_each(|(t, a)| *t += a),
+                    }
+                    acc = [0.0; PANEL];
+                }
+            }
+            if let Some(t) = total {
+                for (a, t) in acc.iter_mut().zip(t) {
+                    *a += t;
                 }
             }
             chunk.copy_from_slice(&acc[..chunk.len()]);
@@ -355,7 +438,7 @@ unsafe fn gemm_portable(
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Lhs, Narrow, PackedMatrix, RowsLhs, PANEL};
+    use super::{runs, totals_for, Lhs, Narrow, PackedMatrix, RowsLhs, LONG_SUM, PANEL};
     use crate::FusedActivation;
     use std::arch::x86_64::*;
 
@@ -366,17 +449,17 @@ mod x86 {
     /// Cover rows `0..m` with blocks of `$mr`, then 8, 4, 2, 1 rows, calling
     /// `$f::<rows, $np>(first_row, args…)` for each.
     macro_rules! row_blocks {
-        ($mr:expr, $m:expr, $f:ident :: <$np:literal>, $($arg:expr),*) => {{
+        ($mr:expr, $m:expr, $f:ident :: <$($np:tt),+>, $($arg:expr),*) => {{
             let mut i = 0;
             while i < $m {
                 let left = $m - i;
                 let rows = if left >= $mr { $mr } else if left >= 8 { 8 } else if left >= 4 { 4 } else if left >= 2 { 2 } else { 1 };
                 match rows {
-                    r if r == $mr => $f::<$mr, $np>(i, $($arg),*),
-                    8 => $f::<8, $np>(i, $($arg),*),
-                    4 => $f::<4, $np>(i, $($arg),*),
-                    2 => $f::<2, $np>(i, $($arg),*),
-                    _ => $f::<1, $np>(i, $($arg),*),
+                    r if r == $mr => $f::<$mr, $($np),+>(i, $($arg),*),
+                    8 => $f::<8, $($np),+>(i, $($arg),*),
+                    4 => $f::<4, $($np),+>(i, $($arg),*),
+                    2 => $f::<2, $($np),+>(i, $($arg),*),
+                    _ => $f::<1, $($np),+>(i, $($arg),*),
                 }
                 i += rows;
             }
@@ -408,7 +491,9 @@ mod x86 {
     /// Define `unsafe fn $name::<MR, NP>(i0, lhs, b, p0, act, out)`, built
     /// for `$features`: rows `i0..i0+MR` of the product against the panels
     /// from `p0`, kept in the registers `$acc` (set to `$init`) over all of
-    /// `k`. For each index `$q` of each segment `$step` runs, with row
+    /// `k`, each chunk of it (`SUM_CHUNK`) `$add`-ed to a running total and
+    /// the registers reset to `$zero()`. For each index `$q` of each segment
+    /// `$step` runs, with row
     /// `i0 + r`'s value at `$ap.add(r * $rs + $q)` and panel `p0 + j`'s
     /// `PANEL` weights at `$ws.add((j * $k + $q) * PANEL)`; then `$store`.
     /// `$w` is panel `p0`'s first weight, `$k`/`$n` the matrix's sizes.
@@ -418,6 +503,7 @@ mod x86 {
             fn $name:ident, $features:literal,
             ($i0:ident, $lhs:ident, $b:ident, $p0:ident, $act:ident, $out:ident; $k:ident, $n:ident, $w:ident),
             let mut $acc:ident = $init:expr;
+            chunks summed by $add:ident from $zero:ident;
             for k |$ap:ident, $rs:ident, $ws:ident, $q:ident| $step:block
             $store:block
         ) => {
@@ -436,11 +522,42 @@ mod x86 {
                 let $w = $b.panels.as_ptr().add($p0 * $k * PANEL);
                 let mut $acc = $init;
                 let $rs = $lhs.row_stride;
-                for (s, &base) in $lhs.bases.iter().enumerate() {
-                    let $ap = base.add($i0 * $rs);
-                    let $ws = $w.add(s * $lhs.seg_len * PANEL);
-                    for $q in 0..$lhs.seg_len {
-                        $step
+                if $k <= LONG_SUM {
+                    // One running sum: the segments in order.
+                    for (s, &base) in $lhs.bases.iter().enumerate() {
+                        let $ap = base.add($i0 * $rs);
+                        let $ws = $w.add(s * $lhs.seg_len * PANEL);
+                        for $q in 0..$lhs.seg_len {
+                            $step
+                        }
+                    }
+                } else {
+                    // The chunks' running total (`SUM_CHUNK`), once a chunk ended.
+                    let mut total = totals_for(&$acc);
+                    let mut chunked = false;
+                    for run in runs($lhs.bases.len(), $lhs.seg_len) {
+                        let $ap = $lhs.bases[run.s].add($i0 * $rs);
+                        let $ws = $w.add(run.s * $lhs.seg_len * PANEL);
+                        for $q in run.q0..run.q1 {
+                            $step
+                        }
+                        if run.flush {
+                            for (t, a) in total.iter_mut().zip($acc.iter_mut()) {
+                                for (t, a) in t.iter_mut().zip(a.iter_mut()) {
+                                    // SAFETY: written at the first chunk's end.
+                                    let sum = if chunked { $add(t.assume_init(), *a) } else { *a };
+                                    t.write(sum);
+                                    *a = $zero();
+                                }
+                            }
+                            chunked = true;
+                        }
+                    }
+                    for (t, a) in total.iter().zip($acc.iter_mut()) {
+                        for (t, a) in t.iter().zip(a.iter_mut()) {
+                            // SAFETY: k > LONG_SUM > SUM_CHUNK, so a chunk ended and wrote `t`.
+                            *a = $add(*a, t.assume_init());
+                        }
                     }
                 }
                 $store
@@ -462,6 +579,7 @@ mod x86 {
             }
             acc
         };
+        chunks summed by _mm512_add_ps from _mm512_setzero_ps;
         for k |ap, rs, ws, q| {
             let mut wv = [_mm512_setzero_ps(); NP];
             for (j, v) in wv.iter_mut().enumerate() {
@@ -694,25 +812,45 @@ mod x86 {
         act: FusedActivation,
         out: &mut [f32],
     ) {
+        // A kernel without the chunks' code for one chunk: with it (unused)
+        // products of 8 and 27 steps took 16% and 9% longer.
+        if b.k <= LONG_SUM {
+            gemm_avx2_chunks::<L, false>(lhs, m, b, act, out)
+        } else {
+            gemm_avx2_chunks::<L, true>(lhs, m, b, act, out)
+        }
+    }
+
+    /// [`gemm_avx2`] with `CHUNKED` when `k > LONG_SUM`.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn gemm_avx2_chunks<L: Rows, const CHUNKED: bool>(
+        lhs: &L,
+        m: usize,
+        b: &PackedMatrix,
+        act: FusedActivation,
+        out: &mut [f32],
+    ) {
         let np = b.n.div_ceil(PANEL);
         for p in 0..np {
             if b.n - p * PANEL <= PANEL / 2 {
                 // Only the first half of this panel is real (8 or fewer
                 // outputs, as in a stem convolution): skip the padding half
                 // and use its registers for twice the rows.
-                row_blocks!(12, m, block256::<1>, lhs, b, p, act, out);
+                row_blocks!(12, m, block256::<1, CHUNKED>, lhs, b, p, act, out);
             } else {
-                row_blocks!(6, m, block256::<2>, lhs, b, p, act, out);
+                row_blocks!(6, m, block256::<2, CHUNKED>, lhs, b, p, act, out);
             }
         }
     }
 
     /// Rows `i0..i0+MR` × the first `HALVES` 8-lane halves of panel `p0`,
     /// kept in registers over all of `k`: per segment a pointer per row,
-    /// then per step of the segment one FMA per row and half.
+    /// then per step of the segment one FMA per row and half; `CHUNKED`
+    /// (`k > LONG_SUM`): the segments cut in [`runs`], the registers added
+    /// to a running total at each chunk's end.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn block256<const MR: usize, const HALVES: usize>(
+    unsafe fn block256<const MR: usize, const HALVES: usize, const CHUNKED: bool>(
         i0: usize,
         lhs: &impl Rows,
         b: &PackedMatrix,
@@ -726,22 +864,60 @@ mod x86 {
         let mut acc = [[_mm256_loadu_ps(bias), _mm256_loadu_ps(bias.add(8))]; MR];
         let offsets: [usize; MR] = std::array::from_fn(|r| lhs.offset(i0 + r));
         let seg_len = lhs.seg_len();
-        for (s, &base) in lhs.bases().iter().enumerate() {
-            let rows: [*const f32; MR] = std::array::from_fn(|r| base.add(offsets[r]));
-            let ws = w.add(s * seg_len * PANEL);
-            for q in 0..seg_len {
-                let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
-                let w1 = if HALVES == 2 {
-                    _mm256_loadu_ps(ws.add(q * PANEL + 8))
-                } else {
-                    w0
-                };
-                for (row, ap) in acc.iter_mut().zip(rows) {
-                    let x = _mm256_set1_ps(*ap.add(q));
-                    row[0] = _mm256_fmadd_ps(x, w0, row[0]);
-                    if HALVES == 2 {
-                        row[1] = _mm256_fmadd_ps(x, w1, row[1]);
+        // Steps `q0..q1` of the segment at `base` (segment `s`) into `acc`.
+        macro_rules! sweep {
+            ($base:expr, $s:expr, $q0:expr, $q1:expr) => {{
+                let rows: [*const f32; MR] = std::array::from_fn(|r| $base.add(offsets[r]));
+                let ws = w.add($s * seg_len * PANEL);
+                for q in $q0..$q1 {
+                    let w0 = _mm256_loadu_ps(ws.add(q * PANEL));
+                    let w1 = if HALVES == 2 {
+                        _mm256_loadu_ps(ws.add(q * PANEL + 8))
+                    } else {
+                        w0
+                    };
+                    for (row, ap) in acc.iter_mut().zip(rows) {
+                        let x = _mm256_set1_ps(*ap.add(q));
+                        row[0] = _mm256_fmadd_ps(x, w0, row[0]);
+                        if HALVES == 2 {
+                            row[1] = _mm256_fmadd_ps(x, w1, row[1]);
+                        }
                     }
+                }
+            }};
+        }
+        if !CHUNKED {
+            // One running sum (`k <= LONG_SUM`): the segments in order.
+            for (s, &base) in lhs.bases().iter().enumerate() {
+                sweep!(base, s, 0, seg_len);
+            }
+        } else {
+            // The chunks' running total (`SUM_CHUNK`), once a chunk ended.
+            let mut total = totals_for(&acc);
+            let mut chunked = false;
+            let bases = lhs.bases();
+            for run in runs(bases.len(), seg_len) {
+                sweep!(bases[run.s], run.s, run.q0, run.q1);
+                if run.flush {
+                    for (t, a) in total.iter_mut().zip(acc.iter_mut()) {
+                        for h in 0..HALVES {
+                            // SAFETY: written at the first chunk's end.
+                            let sum = if chunked {
+                                _mm256_add_ps(t[h].assume_init(), a[h])
+                            } else {
+                                a[h]
+                            };
+                            t[h].write(sum);
+                            a[h] = _mm256_setzero_ps();
+                        }
+                    }
+                    chunked = true;
+                }
+            }
+            for (t, a) in total.iter().zip(acc.iter_mut()) {
+                for h in 0..HALVES {
+                    // SAFETY: CHUNKED: k > LONG_SUM > SUM_CHUNK, so a chunk ended and wrote `t[h]`.
+                    a[h] = _mm256_add_ps(a[h], t[h].assume_init());
                 }
             }
         }
@@ -912,21 +1088,12 @@ mod tests {
                         let b = values(k * n, seg_len);
                         let bias = values(n, 5);
                         let packed = PackedMatrix::new(&b, k, n, Some(&bias));
-                        let bases: Vec<*const f32> =
-                            (0..segs).map(|s| a[s * 7..].as_ptr()).collect();
+                        let (bases, dense) = segmented(&a, 7, segs, seg_len, m, stride);
                         let lhs = Lhs {
                             bases: &bases,
                             seg_len,
                             row_stride: stride,
                         };
-                        let mut dense = vec![0.0f32; m * k];
-                        for i in 0..m {
-                            for s in 0..segs {
-                                for j in 0..seg_len {
-                                    dense[i * k + s * seg_len + j] = a[s * 7 + i * stride + j];
-                                }
-                            }
-                        }
                         let want = naive(&dense, k, m, &b, k, n, Some(&bias));
                         let mut got = vec![f32::NAN; m * n];
                         // SAFETY: every segment's rows lie inside `a`.
@@ -960,6 +1127,187 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A convolution-like left operand of `m` rows in `segs` segments:
+    /// row `i`'s segment `s` at `a[s * gap + i * stride..][..seg_len]`
+    /// (overlapping other rows' values). The segments' bases, and the same
+    /// matrix dense (`m × segs·seg_len`).
+    fn segmented(
+        a: &[f32],
+        gap: usize,
+        segs: usize,
+        seg_len: usize,
+        m: usize,
+        stride: usize,
+    ) -> (Vec<*const f32>, Vec<f32>) {
+        let bases = (0..segs).map(|s| a[s * gap..].as_ptr()).collect();
+        let k = segs * seg_len;
+        let mut dense = vec![0.0f32; m * k];
+        for i in 0..m {
+            for s in 0..segs {
+                for j in 0..seg_len {
+                    dense[i * k + s * seg_len + j] = a[s * gap + i * stride + j];
+                }
+            }
+        }
+        (bases, dense)
+    }
+
+    /// Uniform pseudo-random values in [-1, 1) (a 64-bit LCG).
+    fn noise(len: usize, seed: u64) -> Vec<f32> {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        (0..len)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                ((x >> 40) as f32) / (1u64 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    /// The runs cut every segment at the multiples of `SUM_CHUNK` of the
+    /// whole `K`, and only there (besides the segments' ends).
+    #[test]
+    fn runs_cut_at_multiples_of_the_chunk_whatever_the_segments() {
+        for (segs, seg_len) in [
+            (1, 1),
+            (1, 64),
+            (1, 65),
+            (3, 50),
+            (4, 64),
+            (30, 9),
+            (2, 200),
+            (3, 300),
+            (60, 9),
+            (1, 513),
+        ] {
+            let k = segs * seg_len;
+            let mut next = 0;
+            let mut flushes = vec![];
+            for r in runs(segs, seg_len) {
+                let start = r.s * seg_len + r.q0;
+                assert_eq!(start, next, "{segs}x{seg_len}: {r:?} leaves a gap");
+                assert!(r.q0 < r.q1 && r.q1 <= seg_len, "{segs}x{seg_len}: {r:?}");
+                next = r.s * seg_len + r.q1;
+                assert!(
+                    next % SUM_CHUNK == 0 || r.q1 == seg_len,
+                    "{segs}x{seg_len}: {r:?} cut inside a chunk"
+                );
+                if r.flush {
+                    flushes.push(next);
+                }
+            }
+            assert_eq!(next, k, "{segs}x{seg_len}: the runs end at k");
+            let want: Vec<usize> = (1..)
+                .map(|c| c * SUM_CHUNK)
+                .take_while(|&e| e < k && k > LONG_SUM)
+                .collect();
+            assert_eq!(flushes, want, "{segs}x{seg_len}");
+        }
+    }
+
+    /// Products longer than a chunk: every kernel (the vector ones, the
+    /// portable one) gives the same bits, whether `K` comes in one segment
+    /// (an im2col row) or in several (a convolution's kernel rows) that
+    /// chunks straddle, and stays within the float64 reference's tolerance.
+    #[test]
+    fn chunked_sums_give_the_same_bits_in_every_kernel_and_segmentation() {
+        for (m, seg_len, segs, n) in [
+            (7, 150, 4, 40),
+            (13, 64, 9, 17),
+            (3, 700, 1, 33),
+            (5, 9, 60, 24),
+        ] {
+            let k = seg_len * segs;
+            let stride = seg_len + 3;
+            let a = noise(segs * 11 + (m - 1) * stride + seg_len, 1);
+            let b = noise(k * n, 2);
+            let bias = noise(n, 3);
+            let packed = PackedMatrix::new(&b, k, n, Some(&bias));
+            let (bases, dense) = segmented(&a, 11, segs, seg_len, m, stride);
+            let lhs = Lhs {
+                bases: &bases,
+                seg_len,
+                row_stride: stride,
+            };
+            let one = [dense.as_ptr()];
+            let dense_lhs = Lhs {
+                bases: &one,
+                seg_len: k,
+                row_stride: k,
+            };
+            let act = FusedActivation::Linear;
+            let run = |lhs: &Lhs, portable: bool| {
+                let mut out = vec![f32::NAN; m * n];
+                // SAFETY: every segment's rows lie inside `a` / `dense`.
+                unsafe {
+                    if portable {
+                        gemm_portable(lhs, m, &packed, act, &mut out)
+                    } else {
+                        gemm_lhs(lhs, m, &packed, act, &mut out)
+                    }
+                };
+                out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            };
+            let want = run(&lhs, true);
+            let what = format!("{m}x{seg_len}x{segs}->{n}");
+            assert_eq!(run(&lhs, false), want, "{what}: vector kernel, segments");
+            assert_eq!(
+                run(&dense_lhs, false),
+                want,
+                "{what}: vector kernel, one segment"
+            );
+            assert_eq!(run(&dense_lhs, true), want, "{what}: portable, one segment");
+            #[cfg(target_arch = "x86_64")]
+            if crate::simd::has_avx2_fma() {
+                let mut avx2 = vec![f32::NAN; m * n];
+                // SAFETY: as above; the CPU has AVX2 and FMA.
+                unsafe { x86::gemm_avx2(&lhs, m, &packed, act, &mut avx2) };
+                let bits: Vec<u32> = avx2.iter().map(|v| v.to_bits()).collect();
+                assert_eq!(bits, want, "{what}: AVX2 kernel");
+            }
+            let reference = naive(&dense, k, m, &b, k, n, Some(&bias));
+            for (i, (g, w)) in want.iter().zip(&reference).enumerate() {
+                let g = f32::from_bits(*g);
+                let tol = 1e-5 * (k as f32).sqrt() * (1.0 + w.abs());
+                assert!((g - w).abs() <= tol, "{what} [{i}]: {g} vs {w}");
+            }
+        }
+    }
+
+    /// A long sum (EfficientNetV2-S's 1536-step 1×1 convolutions on a few
+    /// pixels) in chunks is clearly closer to the float64 product than one
+    /// running FMA sum over all of `K` from the bias (the kernels' former
+    /// arithmetic, XNNPACK's).
+    #[test]
+    fn long_sums_in_chunks_are_closer_to_float64_than_one_running_sum() {
+        let (m, k, n) = (4, 1536, 64);
+        let a = noise(m * k, 5);
+        let b = noise(k * n, 6);
+        let bias = noise(n, 7);
+        let packed = PackedMatrix::new(&b, k, n, Some(&bias));
+        let mut got = vec![0.0f32; m * n];
+        gemm_packed(&a, k, m, &packed, FusedActivation::Linear, &mut got);
+        let (mut err, mut err_running, mut norm) = (0.0f64, 0.0f64, 0.0f64);
+        for i in 0..m {
+            for j in 0..n {
+                let (mut exact, mut running) = (bias[j] as f64, bias[j]);
+                for p in 0..k {
+                    exact += a[i * k + p] as f64 * b[p * n + j] as f64;
+                    running = a[i * k + p].mul_add(b[p * n + j], running);
+                }
+                err += (got[i * n + j] as f64 - exact).powi(2);
+                err_running += (running as f64 - exact).powi(2);
+                norm += exact * exact;
+            }
+        }
+        let (err, err_running) = ((err / norm).sqrt(), (err_running / norm).sqrt());
+        assert!(
+            err < 0.5 * err_running,
+            "relative error {err:.2e} in chunks, {err_running:.2e} in one running sum"
+        );
     }
 
     /// NaN inputs stay NaN through ReLU/ReLU6, as in `FusedActivation::apply`.
