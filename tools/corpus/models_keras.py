@@ -4415,3 +4415,71 @@ def explicit_mask_inputs(rng, batch):
 add("explicit_mask", "heldout7", explicit_mask,
     "mask= passed explicitly from a boolean Input to LSTM and GlobalAveragePooling1D",
     sources=["keras2", "keras3-keras"], inputs=explicit_mask_inputs, seed=SEVENTH + 10)
+
+
+def _pair_model(K):
+    """The nested comparison model the Siamese models below call: Dense of
+    [p, p - q]."""
+    L = K.layers
+    p = L.Input((4,), name="p")
+    q = L.Input((4,), name="q")
+    d = L.Concatenate(name="cmp_cat")([p, L.Subtract(name="cmp_sub")([p, q])])
+    return K.Model([p, q], L.Dense(3, name="cmp_d")(d), name="cmp")
+
+
+def siamese_same_twice(K, v):
+    """A nested model called on [a, b] and on [a, a]: TF.js frees `a` after
+    the call that reads it twice (it counts its readers once each but one
+    per input slot; the rebuild gives the repeat its own linear
+    Activation)."""
+    L = K.layers
+    x = L.Input((4,), name="x")
+    a = L.Dense(4, name="a")(x)
+    b = L.Dense(4, name="b")(x)
+    cmp = _pair_model(K)
+    return K.Model(x, L.Add(name="sum")([cmp([a, b]), cmp([a, a])]), name="siamese_same_twice")
+
+
+add("siamese_same_twice", "heldout7", siamese_same_twice,
+    "a nested model called on [a, b] and on [a, a]", sources=["keras2"], seed=SEVENTH + 11)
+
+
+def lstm_states_siamese(K, v):
+    """A nested model called on an LSTM's states [h, c] and on its output
+    twice [o, o]: TF.js's LSTM returns one tensor as its output and h,
+    freed after the readers of either (the rebuild reads the output for h),
+    and the repeat of o (its own linear Activation)."""
+    L = K.layers
+    x = L.Input((5, 3), name="seq")
+    o, h, c = L.LSTM(4, return_state=True, name="lstm")(x)
+    cmp = _pair_model(K)
+    return K.Model(x, L.Add(name="sum")([cmp([h, c]), cmp([o, o])]), name="lstm_states_siamese")
+
+
+add("lstm_states_siamese", "heldout7", lstm_states_siamese,
+    "a nested model called on an LSTM's [h, c] states and on [o, o]", sources=["keras2"],
+    seed=SEVENTH + 12)
+
+
+def position_constant(K, v):
+    """A learned position embedding of the positions 0..3 added to a
+    sequence, and a position ramp multiplied in: Keras folds both into
+    non-scalar constant operands (TFOpLambda / ops.Add), which the rebuild
+    writes as BatchNormalization betas / gammas on a flattened view."""
+    L = K.layers
+    x = L.Input((4, 3), name="x")
+    h = L.Dense(3, name="proj")(x)
+    if v == "k3":
+        pos = L.Embedding(4, 3, name="pos")(K.ops.arange(4))
+        ramp = K.ops.cast(K.ops.arange(4), "float32")[:, None] / 4.0 + 1.0
+    else:
+        import tensorflow as tf
+        pos = L.Embedding(4, 3, name="pos")(tf.range(4))
+        ramp = tf.cast(tf.range(4), "float32")[:, None] / 4.0 + 1.0
+    h = (h + pos) * ramp
+    return K.Model(x, L.Dense(2, name="out")(h), name="position_constant")
+
+
+add("position_constant", "heldout7", position_constant,
+    "x + Embedding(4, 3)(range(4)) and x * a range-based ramp (non-scalar constant operands)",
+    sources=["keras2", "keras3-keras"], seed=SEVENTH + 13)

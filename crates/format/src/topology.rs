@@ -152,6 +152,18 @@ pub fn layer_entry_name(entry: &Value) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// The input lists of a functional layer entry's calls, call by call
+/// (its `inbound_nodes` as Keras 2 and TensorFlow.js write them: lists of
+/// `[layer, node, index, kwargs]`).
+pub fn entry_calls(entry: &Value) -> impl Iterator<Item = &Vec<Value>> {
+    entry
+        .get("inbound_nodes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+}
+
 /// The layers whose inputs after the first are initial states
 /// (`initial_state=` in Keras 3, positional after the sequence in Keras 2's
 /// and TensorFlow.js's node lists).

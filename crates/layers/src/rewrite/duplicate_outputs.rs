@@ -15,7 +15,6 @@ use std::collections::HashSet;
 /// layers' names are added).
 pub fn rewrite(config: &mut Value, taken: &mut HashSet<String>) -> (Vec<Value>, Vec<String>) {
     let (mut layers, mut notes) = (Vec::new(), Vec::new());
-    let dtype = json!("float32");
     let Some(outputs) = config
         .get_mut("output_layers")
         .and_then(Value::as_array_mut)
@@ -35,29 +34,41 @@ pub fn rewrite(config: &mut Value, taken: &mut HashSet<String>) -> (Vec<Value>, 
         if seen.insert((layer.to_string(), node, index)) {
             continue;
         }
-        let mut k = 1;
-        let name = loop {
-            let candidate = format!("{layer}_output_{k}");
-            if taken.insert(candidate.clone()) {
-                break candidate;
-            }
-            k += 1;
-        };
+        let (name, entry) = linear_copy("output", layer, node, index, taken);
         notes.push(format!(
             "{} (output): listed again as an output, which TensorFlow.js 4.22 cannot predict; \
              written as the output of `{}` (Activation linear)",
             crate::error::printable(layer),
             crate::error::printable(&name)
         ));
-        layers.push(json!({
-            "name": name,
-            "class_name": "Activation",
-            "config": {"name": name, "trainable": true, "dtype": dtype, "activation": "linear"},
-            "inbound_nodes": [[[layer, node, index, {}]]],
-        }));
+        layers.push(entry);
         *out = json!([name, 0, 0]);
     }
     (layers, notes)
+}
+
+/// An `Activation("linear")` layer entry called on the tensor
+/// `[layer, node, index]` (the same values), named `<layer>_<what>_<k>`
+/// for the first `k` not in `taken` (which it joins): its name and entry.
+pub fn linear_copy(
+    what: &str,
+    layer: &str,
+    node: u64,
+    index: u64,
+    taken: &mut HashSet<String>,
+) -> (String, Value) {
+    let name = (1..)
+        .map(|k| format!("{layer}_{what}_{k}"))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_default();
+    taken.insert(name.clone());
+    let entry = json!({
+        "name": name,
+        "class_name": "Activation",
+        "config": {"name": name, "trainable": true, "dtype": "float32", "activation": "linear"},
+        "inbound_nodes": [[[layer, node, index, {}]]],
+    });
+    (name, entry)
 }
 
 #[cfg(test)]

@@ -10,19 +10,25 @@
 use super::tf_op_lambda::{binary, permute, reduce_over, unary, Operand};
 use super::{concatenate_entry, entry, Outcome, Site};
 use serde_json::{json, Value};
+use tfjs_format::codec::DecodedWeight;
 
 /// The rule: applies to `ops.*` layers.
 pub fn rule(site: &Site<'_>) -> Outcome {
     let Some(op) = site.class_name.strip_prefix("ops.") else {
         return Outcome::Skip;
     };
-    match rewrite(site, op) {
-        Ok(layers) => Outcome::weightless(layers),
+    let mut weights = Vec::new();
+    match rewrite(site, op, &mut weights) {
+        Ok(layers) => Outcome::Replace { layers, weights },
         Err(why) => Outcome::Cannot(format!("keras.ops {op}: {why}")),
     }
 }
 
-fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
+fn rewrite(
+    site: &Site<'_>,
+    op: &str,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<Vec<Value>, String> {
     let node = site.single_call("an operation layer outside a functional model")?;
     let refs = node.as_array().ok_or("malformed inbound node")?;
     let first = refs.first().ok_or("the call has no inputs")?;
@@ -69,7 +75,7 @@ fn rewrite(site: &Site<'_>, op: &str) -> Result<Vec<Value>, String> {
         let [a, b] = operands.as_slice() else {
             return Err(format!("expected 2 arguments, got {}", args.len()));
         };
-        return binary(name, bop, a.clone(), b.clone());
+        return binary(site, bop, a.clone(), b.clone(), weights);
     }
     let canonical = match op {
         "Negative" => Some("negative"),

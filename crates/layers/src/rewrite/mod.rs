@@ -15,6 +15,9 @@
 //!   `Rescaling`, `Add`, `Multiply`, `Maximum`, `Minimum`, `Activation`,
 //!   `ReLU`, `LeakyReLU`, `Softmax`, `Concatenate`, `Reshape`, `Permute`,
 //!   global pooling.
+//! - [`constant_operand`]: `x + c`, `x - c`, `c - x`, `x * c` with a
+//!   non-scalar constant `c` (a folded position embedding) →
+//!   `Reshape` + `BatchNormalization` (`c` as `beta`/`gamma`) + `Reshape`.
 //! - [`keras3_ops`]: Keras 3 operation layers (`ops.Add`, `ops.Relu`, …),
 //!   the same way.
 //! - [`repeat`]: `tf.repeat` / `ops.repeat` along an axis by one count →
@@ -45,6 +48,13 @@
 //!   `GlobalAveragePooling1D` under a mask) are refused.
 //! - [`duplicate_outputs`]: a tensor listed twice as a model output → the
 //!   repeats as outputs of their own linear `Activation` layers.
+//! - [`rnn_state_alias`]: readers of the `h` state of an `LSTM`/`GRU`/
+//!   `SimpleRNN`/`ConvLSTM2D` returning states whose output is read too
+//!   (TF.js returns one tensor for both and frees it after the readers of
+//!   either) → read the output.
+//! - [`repeated_inputs`]: a tensor passed twice to one call while another
+//!   call (or output) still reads it, which TF.js frees too early → the
+//!   repeats read through their own linear `Activation` layers.
 //! - [`nested_masks`]: a nested model making a Keras mask that reaches
 //!   layers after it (TF.js does not pass it on) is refused.
 //! - [`rnn_state_kwargs`]: a recurrent layer given initial states in a
@@ -132,6 +142,7 @@ pub mod batch_norm_virtual;
 pub mod batch_renorm;
 pub mod category_encoding;
 pub mod concat_axis;
+pub mod constant_operand;
 pub mod conv1d_as_2d;
 pub mod conv_lstm1d;
 pub mod cudnn_rnn;
@@ -158,7 +169,9 @@ pub mod pad_crop_1d;
 pub mod regularizers;
 pub mod relu_options;
 pub mod repeat;
+pub mod repeated_inputs;
 pub mod reshape_static;
+pub mod rnn_state_alias;
 pub mod rnn_state_kwargs;
 pub mod scaled_add;
 pub mod softmax_axis;

@@ -22,12 +22,7 @@ pub const WHY: &str = "it makes a Keras mask inside (Masking, Embedding mask_zer
 /// reads (`shapes`: the calls masks reach, by layer name).
 pub fn refused(layers: &[Value], shapes: &HashMap<String, LayerShapes>) -> Vec<(String, String)> {
     let reads = |consumer: &Value, name: &str| {
-        consumer
-            .get("inbound_nodes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_array)
+        tfjs_format::topology::entry_calls(consumer)
             .flatten()
             .any(|t| t.get(0).and_then(Value::as_str) == Some(name))
     };

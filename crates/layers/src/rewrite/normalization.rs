@@ -128,7 +128,18 @@ pub(super) fn fixed_batch_norm(
     scale: bool,
     weights: Vec<DecodedWeight>,
 ) -> Outcome {
-    let config = json!({
+    let config = fixed_batch_norm_config(site, axis, center, scale);
+    site.as_one("BatchNormalization", config, weights)
+}
+
+/// The config of [`fixed_batch_norm`]'s `BatchNormalization`.
+pub(super) fn fixed_batch_norm_config(
+    site: &Site<'_>,
+    axis: i64,
+    center: bool,
+    scale: bool,
+) -> Value {
+    json!({
         "axis": axis,
         "momentum": 0.99,
         "epsilon": 0.0,
@@ -143,8 +154,7 @@ pub(super) fn fixed_batch_norm(
         "beta_constraint": null,
         "gamma_constraint": null,
         "trainable": site.config.get("trainable").cloned().unwrap_or(Value::Bool(true)),
-    });
-    site.as_one("BatchNormalization", config, weights)
+    })
 }
 
 #[cfg(test)]

@@ -106,6 +106,14 @@ pub fn assert_rewrites_from(
     assert_note(&out, note);
 }
 
+/// The layer entry `name` of a functional `topology`.
+pub fn layer_named<'t>(topology: &'t Value, name: &str) -> &'t Value {
+    topology["config"]["layers"]
+        .as_array()
+        .and_then(|layers| layers.iter().find(|l| l["name"] == name))
+        .unwrap_or_else(|| panic!("no layer {name} in {topology}"))
+}
+
 /// Rewriting `model` fails with an error that says each of `parts`.
 pub fn assert_refused(model: &Model, parts: &[&str]) {
     let err = rewrite_for_tfjs(model).unwrap_err().to_string();

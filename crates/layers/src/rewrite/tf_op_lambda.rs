@@ -22,6 +22,7 @@
 
 use super::{concatenate_entry, entry, entry_on, Outcome, Site};
 use serde_json::{json, Map, Value};
+use tfjs_format::codec::DecodedWeight;
 
 /// The rule: applies to `TFOpLambda` / `SlicingOpLambda` layers.
 pub fn rule(site: &Site<'_>) -> Outcome {
@@ -33,8 +34,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         return image_resize(site)
             .unwrap_or_else(|why| Outcome::Cannot(format!("tf.{function}: {why}")));
     }
-    match rewrite(site, function) {
-        Ok(layers) => Outcome::weightless(layers),
+    let mut weights = Vec::new();
+    match rewrite(site, function, &mut weights) {
+        Ok(layers) => Outcome::Replace { layers, weights },
         Err(why) => Outcome::Cannot(format!("tf.{function}: {why}")),
     }
 }
@@ -112,7 +114,9 @@ pub(super) enum Operand {
     /// A tensor, as an inbound-node entry `[layer, node, index, {}]`.
     Tensor(Value),
     Scalar(f64),
-    /// A constant TF.js layers cannot take (a list, a string).
+    /// A non-scalar numeric constant (see [`super::constant_operand`]).
+    Constant(Value),
+    /// A constant TF.js layers cannot take (a string, …).
     Other,
 }
 
@@ -122,6 +126,8 @@ impl Operand {
             Operand::Scalar(c)
         } else if let Some(r) = tensor_ref(v) {
             Operand::Tensor(r)
+        } else if super::constant_operand::constant(v).is_some() {
+            Operand::Constant(v.clone())
         } else {
             Operand::Other
         }
@@ -129,8 +135,16 @@ impl Operand {
 }
 
 /// `a op b` for `op` in add, sub, mul, div, max, min, as TF.js layers,
-/// the last one named `name`.
-pub(super) fn binary(name: &str, op: &str, a: Operand, b: Operand) -> Result<Vec<Value>, String> {
+/// the last one named after `site`; the weights they need (a non-scalar
+/// constant's) are added to `weights`.
+pub(super) fn binary(
+    site: &Site<'_>,
+    op: &str,
+    a: Operand,
+    b: Operand,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<Vec<Value>, String> {
+    let name = site.name;
     let rescaling = |x: Value, scale: f64, offset: f64| {
         Ok(vec![entry(
             name,
@@ -190,7 +204,13 @@ pub(super) fn binary(name: &str, op: &str, a: Operand, b: Operand) -> Result<Vec
                 _ => Err("dividing by a tensor has no TF.js layer".into()),
             }
         }
-        _ => Err("a non-scalar constant operand has no TF.js layer".into()),
+        (Operand::Tensor(x), Operand::Constant(c)) => {
+            super::constant_operand::affine(site, op, x, &c, false, weights)
+        }
+        (Operand::Constant(c), Operand::Tensor(x)) => {
+            super::constant_operand::affine(site, op, x, &c, true, weights)
+        }
+        _ => Err("a constant operand TF.js layers cannot take".into()),
     }
 }
 
@@ -295,7 +315,11 @@ pub(super) fn reduce(
     ])
 }
 
-fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
+fn rewrite(
+    site: &Site<'_>,
+    function: &str,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<Vec<Value>, String> {
     let node = site.single_call("a TFOpLambda outside a functional model")?;
     let refs = node.as_array().ok_or("malformed inbound node")?;
     let first = refs.first().ok_or("the call has no inputs")?;
@@ -339,14 +363,20 @@ fn rewrite(site: &Site<'_>, function: &str) -> Result<Vec<Value>, String> {
             None => kwargs.get("y").map_or(Operand::Other, Operand::of),
         };
         return match kwargs.get("_CONSTANT_VALUE") {
-            Some(c) => binary(name, op, Operand::of(c), Operand::Tensor(x.clone())),
+            Some(c) => binary(
+                site,
+                op,
+                Operand::of(c),
+                Operand::Tensor(x.clone()),
+                weights,
+            ),
             None => {
                 let y = kwargs.get("y").ok_or("the second operand is missing")?;
                 let y = match Operand::of(y) {
                     Operand::Tensor(_) => tensor_y(),
                     other => other,
                 };
-                binary(name, op, Operand::Tensor(x.clone()), y)
+                binary(site, op, Operand::Tensor(x.clone()), y, weights)
             }
         };
     }

@@ -227,7 +227,13 @@ impl Walk<'_> {
                 .iter()
                 .filter_map(|l| tfjs_format::topology::layer_entry_name(l).map(String::from))
                 .collect();
+            let notes = super::rnn_state_alias::rewrite(&mut new, config.get_mut("output_layers"));
+            self.notes.extend(notes);
             let (extra, notes) = super::duplicate_outputs::rewrite(config, &mut taken);
+            new.extend(extra);
+            self.notes.extend(notes);
+            let outputs = config.get("output_layers");
+            let (extra, notes) = super::repeated_inputs::rewrite(&mut new, outputs, &mut taken);
             new.extend(extra);
             self.notes.extend(notes);
         }

@@ -1,0 +1,214 @@
+//! `x + c`, `x - c`, `c - x` and `x * c` with a non-scalar constant `c`
+//! (a learned position embedding Keras folds into a constant,
+//! `x + Embedding(n, d)(tf.range(n))`, `x + ops.arange(…)`-based terms),
+//! which no TF.js layer takes as an operand: `x` (flattened by a static
+//! `Reshape` when its rank is above 2) through a `BatchNormalization`
+//! over the last axis with `epsilon: 0`, `moving_mean` 0 and
+//! `moving_variance` 1, and `c` broadcast to `x`'s shape as its `beta`
+//! (add, subtract) and/or `gamma` (multiply, `-1` for `c - x`), then a
+//! `Reshape` back. TensorFlow.js 4.22's cpu backend computes `offset +
+//! (x - mean) * scale / Math.sqrt(variance + epsilon)` in doubles stored
+//! as float32: `c + x·1/1`, `c + x·(-1)/1` and `0 + x·c/1` are one
+//! float32 add or multiply rounded through a double, which is float32's
+//! own result (53 ≥ 2·24 + 2 bits). `x / c` is refused: `1 / c` or `c²`
+//! as a float32 weight is rounded.
+
+use super::{entry, entry_on, f32_weight, Site};
+use serde_json::{json, Value};
+use tfjs_format::codec::DecodedWeight;
+
+/// The values and shape of a non-scalar numeric constant: a nested list,
+/// or Keras 3's `{"class_name": "__tensor__" / "__numpy__", "config":
+/// {"value": …}}`.
+pub(super) fn constant(v: &Value) -> Option<(Vec<usize>, Vec<f64>)> {
+    if matches!(
+        v.get("class_name").and_then(Value::as_str),
+        Some("__tensor__" | "__numpy__")
+    ) {
+        return constant(v.pointer("/config/value")?);
+    }
+    fn walk(v: &Value, depth: usize, shape: &mut Vec<usize>, out: &mut Vec<f64>) -> Option<()> {
+        match v {
+            Value::Number(n) => (depth == shape.len()).then(|| out.push(n.as_f64().unwrap_or(0.0))),
+            Value::Array(a) => {
+                if depth == shape.len() {
+                    shape.push(a.len());
+                } else if shape.get(depth) != Some(&a.len()) {
+                    return None;
+                }
+                a.iter().try_for_each(|e| walk(e, depth + 1, shape, out))
+            }
+            _ => None,
+        }
+    }
+    let (mut shape, mut values) = (Vec::new(), Vec::new());
+    walk(v, 0, &mut shape, &mut values)?;
+    (!shape.is_empty() && values.len() > 1).then_some((shape, values))
+}
+
+/// `values` of `shape` broadcast to `dims` (numpy's rules; a leading
+/// batch axis of 1 is dropped), or why not.
+fn broadcast(shape: &[usize], values: &[f64], dims: &[usize]) -> Result<Vec<f32>, String> {
+    let mut shape = shape.to_vec();
+    if shape.len() == dims.len() + 1 && shape[0] == 1 {
+        shape.remove(0);
+    }
+    if shape.len() > dims.len()
+        || shape
+            .iter()
+            .rev()
+            .zip(dims.iter().rev())
+            .any(|(&c, &d)| c != d && c != 1)
+    {
+        return Err(format!(
+            "the constant of shape {shape:?} does not broadcast to the tensor's {dims:?} \
+             (a rewrite keeps the tensor's shape)"
+        ));
+    }
+    let pad = dims.len() - shape.len();
+    let n: usize = dims.iter().product();
+    let mut out = Vec::with_capacity(n);
+    for flat in 0..n {
+        let (mut rest, mut src, mut stride) = (flat, 0, 1);
+        for axis in (0..dims.len()).rev() {
+            let i = rest % dims[axis];
+            rest /= dims[axis];
+            if axis >= pad {
+                let c = shape[axis - pad];
+                src += if c == 1 { 0 } else { i * stride };
+                stride *= c;
+            }
+        }
+        out.push(values[src] as f32);
+    }
+    Ok(out)
+}
+
+/// `x op c` (`constant_first`: `c op x`) for `op` in add, sub, mul as the
+/// layers named after `site` (the last one keeps its name), their
+/// weights added to `weights`.
+pub(super) fn affine(
+    site: &Site<'_>,
+    op: &str,
+    x: Value,
+    c: &Value,
+    constant_first: bool,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<Vec<Value>, String> {
+    let (shape, values) = constant(c).ok_or("a constant operand that is not a numeric array")?;
+    let io = site.shapes.ok_or("its input shape is unknown")?;
+    let dims: Vec<usize> = io
+        .outputs
+        .first()
+        .filter(|out| io.inputs.first() == Some(*out))
+        .ok_or(
+            "the constant broadcasts its tensor operand to another shape (the rewrite keeps it)",
+        )?
+        .iter()
+        .skip(1)
+        .map(|d| d.ok_or("its tensor operand's shape is not fully known"))
+        .collect::<Result<_, _>>()?;
+    if dims.is_empty() {
+        return Err("its tensor operand has no axis besides the batch".into());
+    }
+    let c = broadcast(&shape, &values, &dims)?;
+    let n = c.len();
+    let (gamma, beta) = match (op, constant_first) {
+        ("add", _) => (None, Some(c)),
+        ("sub", false) => (None, Some(c.iter().map(|v| -v).collect())),
+        ("sub", true) => (Some(vec![-1.0; n]), Some(c)),
+        ("mul", _) => (Some(c), None),
+        _ => {
+            return Err(format!(
+                "{op} with a non-scalar constant has no exact TF.js layer"
+            ))
+        }
+    };
+    let name = site.name;
+    let flat = dims.len() > 1;
+    let bn = if flat {
+        format!("{name}_affine")
+    } else {
+        name.to_string()
+    };
+    let w = |short: &str, v: Vec<f32>| f32_weight(format!("{bn}/{short}"), vec![n], v);
+    let (center, scale) = (beta.is_some(), gamma.is_some());
+    weights.extend(gamma.map(|g| w("gamma", g)));
+    weights.extend(beta.map(|b| w("beta", b)));
+    weights.push(w("moving_mean", vec![0.0; n]));
+    weights.push(w("moving_variance", vec![1.0; n]));
+    let config = super::normalization::fixed_batch_norm_config(site, -1, center, scale);
+    if !flat {
+        return Ok(vec![entry(
+            &bn,
+            "BatchNormalization",
+            config,
+            vec![json!([x])],
+        )]);
+    }
+    let flatten = format!("{name}_flat");
+    Ok(vec![
+        entry(
+            &flatten,
+            "Reshape",
+            json!({"target_shape": [n]}),
+            vec![json!([x])],
+        ),
+        entry_on(&bn, "BatchNormalization", config, &flatten),
+        entry_on(name, "Reshape", json!({"target_shape": dims}), &bn),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    fn op_lambda(function: &str, kwargs: serde_json::Value) -> serde_json::Value {
+        entry(
+            "op",
+            "TFOpLambda",
+            json!({"function": function}),
+            vec![json!([["x", 0, 0, kwargs]])],
+        )
+    }
+
+    #[test]
+    fn a_position_table_added_to_a_sequence_is_a_batch_normalization_beta() {
+        let pos = json!([[0.5, -1.25, 3.0], [2.0, 0.125, -0.75]]);
+        let model = functional(
+            &[2, 3],
+            vec![op_lambda("__operators__.add", json!({"y": pos}))],
+            1,
+        );
+        let out = assert_same(&model, &input(&[2, 2, 3]), 0.0);
+        assert_note(
+            &out,
+            "op (TFOpLambda) -> Reshape + BatchNormalization + Reshape",
+        );
+    }
+
+    #[test]
+    fn a_broadcast_row_multiplied_and_subtracted() {
+        let row = json!([[1.5, -2.0, 0.25]]);
+        for (function, kwargs) in [
+            ("math.multiply", json!({"y": row})),
+            ("math.subtract", json!({"y": row})),
+        ] {
+            let model = functional(&[2, 3], vec![op_lambda(function, kwargs)], 1);
+            assert_same(&model, &input(&[2, 2, 3]), 0.0);
+        }
+    }
+
+    #[test]
+    fn a_constant_that_would_grow_the_tensor_or_divide_is_refused() {
+        let grow = op_lambda(
+            "__operators__.add",
+            json!({"y": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}),
+        );
+        let model = functional(&[1, 3], vec![grow], 1);
+        assert_refused(&model, &["op", "to another shape"]);
+        let div = op_lambda("math.truediv", json!({"y": [[1.0, 2.0, 3.0]]}));
+        let model = functional(&[2, 3], vec![div], 1);
+        assert_refused(&model, &["op", "div with a non-scalar constant"]);
+    }
+}
