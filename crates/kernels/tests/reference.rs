@@ -32,6 +32,48 @@ fn conv_data(input_len: usize, kernel_len: usize, bias_len: usize, seed: u64) ->
     ]
 }
 
+/// `([batch, in_h, in_w, in_c, out_c], kernel, [stride_h, stride_w, dilation_w], [top, bottom, left, right])`.
+type PaddedGeometry = ([usize; 5], [usize; 2], [usize; 3], [usize; 4]);
+
+/// A pre-packed kernel over an input with an explicit zero border (the
+/// engine's `ZeroPadding2D` fused into a convolution) against the naive
+/// convolution of the padded input; no case when the window does not fit.
+fn packed_with_explicit_padding_matches_naive(
+    geometry: PaddedGeometry,
+    relu6: bool,
+    use_bias: bool,
+    seed: u64,
+) {
+    let ([batch, in_h, in_w, in_c, out_c], [k_h, k_w], [s_h, s_w, d_w], pads) = geometry;
+    let [top, bottom, left, right] = pads;
+    let Ok(mut p) = Conv2dParams::new(
+        batch,
+        [in_h + top + bottom, in_w + left + right],
+        in_c,
+        out_c,
+        [k_h, k_w],
+        [s_h, s_w],
+        [1, d_w],
+        Padding::Valid,
+    ) else {
+        return;
+    };
+    (p.in_h, p.in_w, p.pad_top, p.pad_left) = (in_h, in_w, top, left);
+    let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
+    let bias = use_bias.then_some(&b[..]);
+    let act = if relu6 {
+        FusedActivation::Relu6
+    } else {
+        FusedActivation::Linear
+    };
+    let mut want = naive_conv3d(&x, &w, bias, &Conv3dParams::from(p));
+    act.apply(&mut want);
+    let packed = PackedMatrix::new(&w, k_h * k_w * in_c, out_c, bias);
+    assert_kernel(&format!("conv2d_packed {p:?}"), &want, |out| {
+        conv2d_packed(&x, &packed, act, &p, out)
+    });
+}
+
 /// Runs `kernel` into a NaN-filled output as long as `want` and compares.
 fn assert_kernel(what: &str, want: &[f32], kernel: impl FnOnce(&mut [f32])) {
     let mut out = vec![f32::NAN; want.len()];
@@ -265,19 +307,8 @@ proptest! {
         k_h in 1usize..4, k_w in 1usize..4, s_h in 1usize..3, s_w in 1usize..3, d_w in 1usize..3,
         pads in [0usize..3, 0usize..3, 0usize..3, 0usize..3], relu6: bool, use_bias: bool, seed: u64,
     ) {
-        let [top, bottom, left, right] = pads;
-        let Ok(mut p) = Conv2dParams::new(batch, [in_h + top + bottom, in_w + left + right], in_c, out_c,
-            [k_h, k_w], [s_h, s_w], [1, d_w], Padding::Valid) else {
-            return Ok(());
-        };
-        (p.in_h, p.in_w, p.pad_top, p.pad_left) = (in_h, in_w, top, left);
-        let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
-        let bias = use_bias.then_some(&b[..]);
-        let act = if relu6 { FusedActivation::Relu6 } else { FusedActivation::Linear };
-        let mut want = naive_conv3d(&x, &w, bias, &Conv3dParams::from(p));
-        act.apply(&mut want);
-        let packed = PackedMatrix::new(&w, k_h * k_w * in_c, out_c, bias);
-        assert_kernel(&format!("conv2d_packed {p:?}"), &want, |out| conv2d_packed(&x, &packed, act, &p, out));
+        let geometry = ([batch, in_h, in_w, in_c, out_c], [k_h, k_w], [s_h, s_w, d_w], pads);
+        packed_with_explicit_padding_matches_naive(geometry, relu6, use_bias, seed);
     }
 
     /// The fused epilogue (ReLU, ReLU6, swish) equals the activation applied afterwards, bit for bit, on every conv path
@@ -593,19 +624,8 @@ proptest! {
         in_c in 32usize..43, out_c in 32usize..43,
         pads in [0usize..3, 0usize..3, 0usize..3, 0usize..3], relu6: bool, use_bias: bool, seed: u64,
     ) {
-        let [top, bottom, left, right] = pads;
-        let Ok(mut p) = Conv2dParams::new(batch, [in_h + top + bottom, in_w + left + right], in_c, out_c,
-            [3, 3], [1, 1], [1, 1], Padding::Valid) else {
-            return Ok(());
-        };
-        (p.in_h, p.in_w, p.pad_top, p.pad_left) = (in_h, in_w, top, left);
-        let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), out_c, seed);
-        let bias = use_bias.then_some(&b[..]);
-        let act = if relu6 { FusedActivation::Relu6 } else { FusedActivation::Linear };
-        let mut want = naive_conv3d(&x, &w, bias, &Conv3dParams::from(p));
-        act.apply(&mut want);
-        let packed = PackedMatrix::new(&w, 9 * in_c, out_c, bias);
-        assert_kernel(&format!("conv2d_packed {p:?}"), &want, |out| conv2d_packed(&x, &packed, act, &p, out));
+        let geometry = ([batch, in_h, in_w, in_c, out_c], [3, 3], [1, 1, 1], pads);
+        packed_with_explicit_padding_matches_naive(geometry, relu6, use_bias, seed);
     }
 }
 

@@ -445,49 +445,52 @@ unsafe fn output_transform_with<V: Lanes>(
         let (rows, cols) = (2.min(out_h - oh), 2.min(out_w - ow));
         // Where the tile's first output pixel is in `chunk`.
         let at = ((n * out_h + oh - first_row) * out_w + ow) * oc;
+        let tile = Outputs {
+            m: &m[t * oc..],
+            point,
+            bias,
+            rows,
+            cols,
+            row_len: out_w * oc,
+            pixel: oc,
+        };
         let mut o0 = 0;
         while o0 + V::W <= oc {
-            outputs::<V>(
-                &m[t * oc..],
-                point,
-                bias,
-                o0,
-                rows,
-                cols,
-                &mut chunk[at..],
-                (out_w * oc, oc),
-            );
+            outputs::<V>(&tile, o0, &mut chunk[at..]);
             o0 += V::W;
         }
         while o0 < oc {
-            outputs::<f32>(
-                &m[t * oc..],
-                point,
-                bias,
-                o0,
-                rows,
-                cols,
-                &mut chunk[at..],
-                (out_w * oc, oc),
-            );
+            outputs::<f32>(&tile, o0, &mut chunk[at..]);
             o0 += 1;
         }
     }
 }
 
-/// Channels `o0..o0 + W` of one tile's `rows × cols` outputs.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-unsafe fn outputs<V: Lanes>(
-    m: &[f32],
+/// One tile's products (`m`, points `point` apart), the bias, and where
+/// its `rows × cols` outputs go (rows `row_len` apart, pixels `pixel`).
+#[derive(Clone, Copy)]
+struct Outputs<'a> {
+    m: &'a [f32],
     point: usize,
-    bias: &[f32],
-    o0: usize,
+    bias: &'a [f32],
     rows: usize,
     cols: usize,
-    out: &mut [f32],
-    (row_len, pixel): (usize, usize),
-) {
+    row_len: usize,
+    pixel: usize,
+}
+
+/// Channels `o0..o0 + W` of one tile's outputs.
+#[inline(always)]
+unsafe fn outputs<V: Lanes>(tile: &Outputs<'_>, o0: usize, out: &mut [f32]) {
+    let Outputs {
+        m,
+        point,
+        bias,
+        rows,
+        cols,
+        row_len,
+        pixel,
+    } = *tile;
     let mut p = [[V::zero(); 4]; 4];
     for (xi, p) in p.iter_mut().flatten().enumerate() {
         *p = V::load(&m[xi * point + o0..]);
