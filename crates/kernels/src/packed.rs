@@ -768,20 +768,17 @@ mod x86 {
         }
     }
 
-    /// A left operand's rows for the AVX2 kernel: segment bases, segment
-    /// length, and each row's offset from the bases.
+    /// A left operand's rows for the AVX2 kernel: its segments (bases and
+    /// length, as every left operand has them) and each row's offset from
+    /// the bases.
     pub(super) trait Rows {
-        fn bases(&self) -> &[*const f32];
-        fn seg_len(&self) -> usize;
+        fn segments(&self) -> (&[*const f32], usize);
         fn offset(&self, row: usize) -> usize;
     }
 
     impl Rows for Lhs<'_> {
-        fn bases(&self) -> &[*const f32] {
-            self.bases
-        }
-        fn seg_len(&self) -> usize {
-            self.seg_len
+        fn segments(&self) -> (&[*const f32], usize) {
+            (self.bases, self.seg_len)
         }
         #[inline(always)]
         fn offset(&self, row: usize) -> usize {
@@ -790,11 +787,8 @@ mod x86 {
     }
 
     impl Rows for RowsLhs<'_> {
-        fn bases(&self) -> &[*const f32] {
-            self.bases
-        }
-        fn seg_len(&self) -> usize {
-            self.seg_len
+        fn segments(&self) -> (&[*const f32], usize) {
+            (self.bases, self.seg_len)
         }
         #[inline(always)]
         fn offset(&self, row: usize) -> usize {
@@ -863,7 +857,7 @@ mod x86 {
         let bias = b.bias.as_ptr().add(p0 * PANEL);
         let mut acc = [[_mm256_loadu_ps(bias), _mm256_loadu_ps(bias.add(8))]; MR];
         let offsets: [usize; MR] = std::array::from_fn(|r| lhs.offset(i0 + r));
-        let seg_len = lhs.seg_len();
+        let (bases, seg_len) = lhs.segments();
         // Steps `q0..q1` of the segment at `base` (segment `s`) into `acc`.
         macro_rules! sweep {
             ($base:expr, $s:expr, $q0:expr, $q1:expr) => {{
@@ -888,14 +882,13 @@ mod x86 {
         }
         if !CHUNKED {
             // One running sum (`k <= LONG_SUM`): the segments in order.
-            for (s, &base) in lhs.bases().iter().enumerate() {
+            for (s, &base) in bases.iter().enumerate() {
                 sweep!(base, s, 0, seg_len);
             }
         } else {
             // The chunks' running total (`SUM_CHUNK`), once a chunk ended.
             let mut total = totals_for(&acc);
             let mut chunked = false;
-            let bases = lhs.bases();
             for run in runs(bases.len(), seg_len) {
                 sweep!(bases[run.s], run.s, run.q0, run.q1);
                 if run.flush {

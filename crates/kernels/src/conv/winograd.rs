@@ -322,20 +322,28 @@ unsafe fn transform_products<V: Lanes>(m: &[[V; 4]; 4]) -> [[V; 2]; 2] {
     [at(t[0]), at(t[1])]
 }
 
+/// `$with::<V>(args…)` with AVX2 lanes where the CPU has them, `f32` lanes
+/// elsewhere, returned from the enclosing function.
+macro_rules! with_lanes {
+    ($with:ident($($arg:ident: $ty:ty),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        if crate::simd::has_avx2_fma() {
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn avx2($($arg: $ty),*) {
+                $with::<std::arch::x86_64::__m256>($($arg),*)
+            }
+            // SAFETY: the CPU has AVX2 and FMA.
+            return unsafe { avx2($($arg),*) };
+        }
+        // SAFETY: f32 lanes run anywhere.
+        unsafe { $with::<f32>($($arg),*) }
+    }};
+}
+
 /// `V[ξ][t][c]` of every tile of the block: its 4×4 input window (zeros
 /// outside the input) transformed.
 fn input_transform(input: &[f32], block: &Block<'_>, v: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::has_avx2_fma() {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn avx2(input: &[f32], block: &Block<'_>, v: &mut [f32]) {
-            input_transform_with::<std::arch::x86_64::__m256>(input, block, v)
-        }
-        // SAFETY: the CPU has AVX2 and FMA.
-        return unsafe { avx2(input, block, v) };
-    }
-    // SAFETY: f32 lanes run anywhere.
-    unsafe { input_transform_with::<f32>(input, block, v) }
+    with_lanes!(input_transform_with(input: &[f32], block: &Block<'_>, v: &mut [f32]))
 }
 
 /// # Safety
@@ -406,23 +414,13 @@ fn output_transform(
     first_row: usize,
     chunk: &mut [f32],
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::has_avx2_fma() {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn avx2(
-            m: &[f32],
-            bias: &[f32],
-            block: &Block<'_>,
-            first_row: usize,
-            chunk: &mut [f32],
-        ) {
-            output_transform_with::<std::arch::x86_64::__m256>(m, bias, block, first_row, chunk)
-        }
-        // SAFETY: the CPU has AVX2 and FMA.
-        return unsafe { avx2(m, bias, block, first_row, chunk) };
-    }
-    // SAFETY: f32 lanes run anywhere.
-    unsafe { output_transform_with::<f32>(m, bias, block, first_row, chunk) }
+    with_lanes!(output_transform_with(
+        m: &[f32],
+        bias: &[f32],
+        block: &Block<'_>,
+        first_row: usize,
+        chunk: &mut [f32]
+    ))
 }
 
 /// # Safety
