@@ -106,7 +106,7 @@ pub use pool::{
     Pool3dParams,
 };
 pub use recurrent::{gru_step, lstm_step, simple_rnn_step, to_time_major, GruResetMode};
-pub use team::{park_helpers, with_team};
+pub use team::{park_helpers, with_team, TeamGrain};
 
 /// Invalid kernel geometry (zero stride, window larger than the padded input, ...).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -27,20 +27,49 @@ use std::time::{Duration, Instant};
 /// longer than the gap between two layers of a predict.
 const SPIN: Duration = Duration::from_micros(300);
 
-/// Fewest multiply-adds (or window taps) worth splitting over the team: its
-/// split costs about a microsecond, rayon's from the calling thread tens of
-/// microseconds ([`crate::PARALLEL_THRESHOLD_FLOPS`]). Splitting from 256K
-/// on made MobileNet v1 at batch 1 anywhere from 0.30 to 0.47 ms from one
-/// run to the next on the 2-vCPU machine (0.42 unsplit): the caller waited
-/// for a helper that was slow to take its half of 20 µs layers.
-pub(crate) const TEAM_THRESHOLD: usize = 1 << 21;
+/// How finely the kernels of a small batch's predict split their work over
+/// the team ([`with_team`]): the fewest multiply-adds (or window taps) a
+/// kernel must have to be split. A split costs about a microsecond to hand
+/// out, but what it costs in moving data between the cores depends on the
+/// machine, and on a virtual machine on the moment: on the 2-vCPU machine
+/// of the benchmarks, MobileNet v1 at batch 1 took 0.29 ms split from 64K
+/// on and 0.42 ms unsplit in one hour, and 0.43 against 0.42 the next,
+/// when a cache line took 400 ns to go from one vCPU to the other and back
+/// (the host had moved them apart): each layer's data then has to cross
+/// to the other core wherever the split of one layer does not match the
+/// next's. So a model learns which grain serves it (`tfjs_layers`' small
+/// batch path times both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TeamGrain {
+    /// Split every kernel of at least 64K multiply-adds: most layers of a
+    /// small network, so that consecutive layers split alike and each
+    /// core keeps its part of the activations.
+    Fine,
+    /// Split only kernels of at least 2M multiply-adds, whose halves take
+    /// long enough to pay for moving their data between distant cores.
+    Coarse,
+}
+
+impl TeamGrain {
+    /// The fewest multiply-adds (or window taps) a kernel splits from.
+    fn threshold(self) -> usize {
+        match self {
+            // MobileNet v1's 1×1 layers (0.5–1M) and most of its depthwise
+            // ones split from here; smaller kernels take a few µs, about
+            // what handing out a split and moving its data cost.
+            TeamGrain::Fine => 1 << 16,
+            TeamGrain::Coarse => 1 << 21,
+        }
+    }
+}
 
 thread_local! {
     /// Set on the team's helpers, and on a caller while it runs a team job:
     /// a kernel called from a task runs its tasks inline.
     static IN_TEAM: Cell<bool> = const { Cell::new(false) };
-    /// Set by [`with_team`]: kernels called on this thread may use the team.
-    static TEAM_ALLOWED: Cell<bool> = const { Cell::new(false) };
+    /// Set by [`with_team`]: kernels called on this thread may use the team,
+    /// splitting from this grain.
+    static TEAM_GRAIN: Cell<Option<TeamGrain>> = const { Cell::new(None) };
 }
 
 /// Runs `f` with the kernels it calls on this thread splitting their work
@@ -48,20 +77,20 @@ thread_local! {
 /// predict that runs its layers one after another on this thread (a small
 /// batch). Elsewhere kernels split over rayon as before (a large batch's
 /// whole-or-sliced choice is timed against rayon's costs).
-pub fn with_team<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
+pub fn with_team<R>(grain: TeamGrain, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<TeamGrain>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            TEAM_ALLOWED.set(self.0);
+            TEAM_GRAIN.set(self.0);
         }
     }
-    let _restore = Restore(TEAM_ALLOWED.replace(true));
+    let _restore = Restore(TEAM_GRAIN.replace(Some(grain)));
     f()
 }
 
 /// Whether a kernel called on this thread would hand its tasks to the team.
 fn team_here() -> bool {
-    TEAM_ALLOWED.get() && !IN_TEAM.get() && rayon::current_thread_index().is_none()
+    TEAM_GRAIN.get().is_some() && !IN_TEAM.get() && rayon::current_thread_index().is_none()
 }
 
 /// Threads that share a kernel's work here: rayon's count (the caller and
@@ -74,10 +103,9 @@ pub(crate) fn threads() -> usize {
 /// called on this thread should split: low where the team would take the
 /// tasks, rayon's threshold otherwise.
 pub(crate) fn split_threshold() -> usize {
-    if team_here() && team().is_some() {
-        TEAM_THRESHOLD
-    } else {
-        crate::PARALLEL_THRESHOLD_FLOPS
+    match TEAM_GRAIN.get() {
+        Some(grain) if team_here() && team().is_some() => grain.threshold(),
+        _ => crate::PARALLEL_THRESHOLD_FLOPS,
     }
 }
 
@@ -402,7 +430,7 @@ mod tests {
             });
             assert!(counts.iter().all(|c| c.load(Relaxed) == 1));
         };
-        with_team(|| {
+        with_team(TeamGrain::Fine, || {
             for _ in 0..200 {
                 check();
             }
@@ -416,7 +444,7 @@ mod tests {
     /// leaves the team usable.
     #[test]
     fn chunks_cover_the_output_and_panics_propagate() {
-        with_team(chunks_and_panics);
+        with_team(TeamGrain::Fine, chunks_and_panics);
     }
 
     fn chunks_and_panics() {
@@ -429,7 +457,9 @@ mod tests {
             .enumerate()
             .all(|(j, &v)| v == (j / 10 + 1) as f32));
         let caught = catch_unwind(|| {
-            with_team(|| for_each_task(64, true, |_: &mut (), i| assert!(i != 40, "task 40")));
+            with_team(TeamGrain::Coarse, || {
+                for_each_task(64, true, |_: &mut (), i| assert!(i != 40, "task 40"))
+            });
         });
         assert!(caught.is_err());
         let mut again = vec![0.0f32; 64];

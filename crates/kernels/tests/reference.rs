@@ -666,6 +666,51 @@ fn conv2d_3x3_pixels_do_not_depend_on_the_batch() {
     }
 }
 
+/// A small batch's kernels give the same bits however finely they split
+/// over the team (the grain a model learns is a matter of time only), and
+/// the same as unsplit on rayon's default path.
+#[test]
+fn team_grains_give_the_same_bits() {
+    use tfjs_kernels::{with_team, TeamGrain};
+    // Sizes of MobileNet v1 (0.25) at 128x128: above the fine grain's
+    // threshold, below the coarse one's.
+    let convs = [
+        Conv2dParams::new(1, [32, 32], 32, 32, [1, 1], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [64, 64], 3, 8, [3, 3], [2, 2], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [16, 16], 64, 64, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
+    ];
+    let depthwise =
+        Conv2dParams::new(1, [32, 32], 64, 64, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap();
+    let pool = Pool2dParams::new(1, [32, 32], 64, [3, 3], [2, 2], Padding::Same).unwrap();
+    let run = || {
+        let mut outs = Vec::new();
+        for (i, p) in convs.iter().enumerate() {
+            let [x, w, b] = conv_data(p.input_len(), p.kernel_len(), p.out_c, 40 + i as u64);
+            let packed = PackedMatrix::new(&w, p.k_h * p.k_w * p.in_c, p.out_c, Some(&b));
+            let mut out = vec![f32::NAN; p.output_len()];
+            conv2d_packed(&x, &packed, Linear, p, &mut out);
+            outs.push(out);
+        }
+        let p = &depthwise;
+        let [x, w, b] = conv_data(p.input_len(), p.k_h * p.k_w * p.out_c, p.out_c, 50);
+        let mut out = vec![f32::NAN; p.output_len()];
+        depthwise_conv2d(&x, &w, Some(&b), Linear, p, &mut out);
+        outs.push(out);
+        let x = rand_vec(pool.input_len(), 51);
+        let mut out = vec![f32::NAN; pool.output_len()];
+        avg_pool2d(&x, &pool, &mut out);
+        outs.push(out);
+        outs.into_iter()
+            .map(|o| o.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    };
+    let unsplit = run();
+    for _ in 0..20 {
+        assert_eq!(with_team(TeamGrain::Fine, run), unsplit, "fine grain");
+        assert_eq!(with_team(TeamGrain::Coarse, run), unsplit, "coarse grain");
+    }
+}
+
 /// Shapes big enough to take the parallel / tiled paths (few cases: debug builds are slow).
 #[test]
 fn large_shapes_take_parallel_paths_and_agree() {

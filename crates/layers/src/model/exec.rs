@@ -68,7 +68,7 @@ impl Model {
     /// cache, and no layer waits for the others. Every sample is computed
     /// exactly as in one run, so the numbers do not change. Whether a batch
     /// size is sliced is learned from its first predicts
-    /// ([`batch_split`]): on some machines slicing a small model's batch
+    /// ([`learned_way`]): on some machines slicing a small model's batch
     /// costs more than it gains.
     fn run_batch(
         &self,
@@ -91,8 +91,20 @@ impl Model {
                 .collect();
             // Layer after layer on this thread: the kernels split their
             // work over the spinning team (waking rayon's sleeping workers
-            // for each layer cost more than a small batch's layers take).
-            return tfjs_kernels::with_team(|| self.run(owned, masks));
+            // for each layer cost more than a small batch's layers take),
+            // as finely as this machine rewards ([`learned_way`]).
+            let size = batch.unwrap_or(0);
+            let choice = match learned_way::forced_team_grain() {
+                Some(fine) => learned_way::Choice::Settled(fine),
+                None if threads > 1 => self.team_grain.choose(size),
+                None => learned_way::Choice::Settled(false),
+            };
+            let started = std::time::Instant::now();
+            let out = tfjs_kernels::with_team(grain(choice.sliced()), || self.run(owned, masks));
+            if let (learned_way::Choice::Trial(fine), Ok(_)) = (choice, &out) {
+                self.team_grain.record(size, fine, started.elapsed());
+            }
+            return out;
         };
         // Whole batches are tried only where a layer output of the whole
         // batch stays small (the models whose slices can cost more than
@@ -102,10 +114,10 @@ impl Model {
             .largest_sample_bytes()
             .and_then(|b| b.checked_mul(batch))
             .is_some_and(|b| b <= WHOLE_BATCH_BYTES);
-        let choice = match batch_split::forced() {
-            Some(sliced) => batch_split::Choice::Settled(sliced),
+        let choice = match learned_way::forced_batch_split() {
+            Some(sliced) => learned_way::Choice::Settled(sliced),
             None if small => self.batch_split.choose(batch),
-            None => batch_split::Choice::Settled(true),
+            None => learned_way::Choice::Settled(true),
         };
         let started = std::time::Instant::now();
         let out = if choice.sliced() {
@@ -117,7 +129,7 @@ impl Model {
                 .collect();
             self.run(owned, masks)
         };
-        if let (batch_split::Choice::Trial(sliced), Ok(_)) = (choice, &out) {
+        if let (learned_way::Choice::Trial(sliced), Ok(_)) = (choice, &out) {
             self.batch_split.record(batch, sliced, started.elapsed());
         }
         out
@@ -188,8 +200,13 @@ impl Model {
         }
         let masks = vec![None; converted.len()];
         let mut times = Vec::new();
-        // Kernels split as in a predict of a batch too small to slice.
-        tfjs_kernels::with_team(|| self.run_timed(converted, masks, Some(&mut times)))?;
+        // Kernels split as in a predict of a batch too small to slice, at
+        // the grain predict settled on for this batch size (coarse before).
+        let size = converted.first().and_then(|t| t.shape().first().copied());
+        let fine = self.team_grain.settled(size.unwrap_or(0));
+        tfjs_kernels::with_team(grain(fine), || {
+            self.run_timed(converted, masks, Some(&mut times))
+        })?;
         let plan = self.plan.get_or_init(|| fusion::Plan::build(self));
         Ok(times
             .into_iter()
@@ -489,10 +506,19 @@ impl Model {
     }
 }
 
+/// The team grain of a learned choice (`true`: fine).
+fn grain(fine: bool) -> tfjs_kernels::TeamGrain {
+    if fine {
+        tfjs_kernels::TeamGrain::Fine
+    } else {
+        tfjs_kernels::TeamGrain::Coarse
+    }
+}
+
 /// Target bytes of a batch slice's largest activation (about a core's L2).
 const SLICE_BYTES: usize = 2 << 20;
 /// Largest activation of a whole batch up to which running it unsliced is
-/// tried ([`batch_split`]).
+/// tried ([`learned_way`]).
 const WHOLE_BATCH_BYTES: usize = 16 << 20;
 
 /// Samples `a..b` of `t` (its first axis).

@@ -11,9 +11,9 @@
 //! checks); [`masks`] finds the calls Keras masks reach; [`memory`] caps what one predict may allocate. Fusion of
 //! convolution chains is [`crate::fusion`].
 
-mod batch_split;
 mod build;
 mod exec;
+mod learned_way;
 mod masks;
 mod memory;
 mod precision;
@@ -134,7 +134,9 @@ pub struct Model {
     /// Whether every layer is per-sample ([`Layer::per_sample`]), computed once.
     per_sample: std::sync::OnceLock<bool>,
     /// Per batch size: whether a large batch runs as parallel slices.
-    pub(crate) batch_split: batch_split::BatchSplit,
+    pub(crate) batch_split: learned_way::LearnedWay,
+    /// The small batch path's team grain, learned per batch size.
+    pub(crate) team_grain: learned_way::LearnedWay,
     /// Most bytes of tensors alive at once in one predict (see
     /// [`Model::set_memory_limit`]); `None` = [`max_live_bytes`].
     pub(crate) memory_limit: Option<u64>,
