@@ -203,7 +203,8 @@ impl Model {
         // Kernels split as in a predict of a batch too small to slice, at
         // the grain predict settled on for this batch size (coarse before).
         let size = converted.first().and_then(|t| t.shape().first().copied());
-        let fine = self.team_grain.settled(size.unwrap_or(0));
+        let fine = learned_way::forced_team_grain()
+            .unwrap_or_else(|| self.team_grain.settled(size.unwrap_or(0)));
         tfjs_kernels::with_team(grain(fine), || {
             self.run_timed(converted, masks, Some(&mut times))
         })?;
