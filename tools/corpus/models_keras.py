@@ -4483,3 +4483,79 @@ def position_constant(K, v):
 add("position_constant", "heldout7", position_constant,
     "x + Embedding(4, 3)(range(4)) and x * a range-based ramp (non-scalar constant operands)",
     sources=["keras2", "keras3-keras"], seed=SEVENTH + 13)
+
+
+def constant_divide(K, v):
+    """`x / c` and `c - x` with non-scalar constants (per-position scales
+    whose squares float32 holds exactly, e.g. 127.5, and an offset table):
+    the rebuild writes `x / c` as a BatchNormalization with `c²` as its
+    variance and `sign(c)` as its gamma (TF.js's cpu kernel then divides
+    by `sqrt(c²) = |c|` exactly), `c - x` with gamma -1 and beta c. The
+    Keras 2 file saves `c - x` with `c` as the call's `_CONSTANT_VALUE`."""
+    L = K.layers
+    x = L.Input((4, 3), name="x")
+    h = L.Dense(3, name="proj")(x)
+    scale = np.array([[2.0, 0.5, -4.0], [1.5, 127.5, 0.25],
+                      [-0.75, 8.0, 1.25], [5.0, -2.5, 0.625]], dtype=np.float32)
+    offset = np.array([0.1, -0.2, 0.3], dtype=np.float32)
+    h = h / scale
+    # Keras 3's KerasTensor refuses NumPy's `offset - h`; ops.subtract is
+    # the same call.
+    h = K.ops.subtract(offset, h) if v == "k3" else offset - h
+    return K.Model(x, L.Dense(2, name="out")(h), name="constant_divide")
+
+
+add("constant_divide", "heldout7", constant_divide,
+    "x / c (c a (4, 3) table of scales) and c - x (c a row) with NumPy constants",
+    sources=["keras2", "keras3-keras"], seed=SEVENTH + 14)
+
+
+def rnn_cell_states(K, v):
+    """`RNN(LSTMCell)` and `RNN(SimpleRNNCell)` returning their states,
+    each output read beside its `h` state: TF.js 4.22's RNN returns the
+    cell's output as the `h` state too (one tensor object, disposed after
+    the readers of either), which the rebuild reads as the output."""
+    L = K.layers
+    x = L.Input((5, 3), name="seq")
+    o, h, c = L.RNN(L.LSTMCell(4), return_state=True, name="lstm_rnn")(x)
+    seq, s = L.RNN(L.SimpleRNNCell(3), return_sequences=False, return_state=True,
+                   name="simple_rnn")(x)
+    a = L.Dense(2, name="from_out")(o)
+    b = L.Dense(2, name="from_h")(h)
+    d = L.Dense(2, name="from_seq")(seq)
+    return K.Model(x, L.Concatenate(name="cat")([a, b, c, d, s]), name="rnn_cell_states")
+
+
+add("rnn_cell_states", "heldout7", rnn_cell_states,
+    "RNN(LSTMCell) and RNN(SimpleRNNCell) with return_state, output and h state both read",
+    sources=["keras2", "keras3-keras"], seed=SEVENTH + 15)
+
+
+def rnn_stack_states(K, v):
+    """An RNN over a stack of GRU (reset_after=False), LSTM and SimpleRNN
+    cells of three sizes returning its states (Keras: first cell first,
+    [g, h, c, s]), each read, and a second stack started from them: TF.js
+    4.22 orders a stack's states last cell first ([s, h, c, g]) and returns
+    the output as the last cell's state, which the rebuild rewires."""
+    L = K.layers
+    x = L.Input((5, 3), name="series")
+
+    def cells():
+        return [L.GRUCell(4, reset_after=False), L.LSTMCell(3), L.SimpleRNNCell(2)]
+
+    def flat(t):
+        return [u for e in t for u in flat(e)] if isinstance(t, (list, tuple)) else [t]
+
+    # Keras nests the LSTM cell's [h, c] in the returned states.
+    o, *states = L.RNN(cells(), return_state=True, name="stack")(x)
+    g, h, c, s = flat(states)
+    again = L.RNN(cells(), name="stack_init")(x, initial_state=states)
+    heads = [L.Dense(2, name="from_%s" % n)(t) for n, t in
+             [("out", o), ("g", g), ("h", h), ("c", c), ("s", s), ("again", again)]]
+    return K.Model(x, L.Concatenate(name="cat")(heads), name="rnn_stack_states")
+
+
+add("rnn_stack_states", "heldout7", rnn_stack_states,
+    "RNN([GRUCell(reset_after=False), LSTMCell, SimpleRNNCell]) returning its states, each read, "
+    "and a second stack started from them",
+    sources=["keras2", "keras3-keras"], seed=SEVENTH + 16)

@@ -20,7 +20,8 @@
 //! containing every needle on its line; any other outcome fails the export.
 //!
 //! `E2E_ONLY=dense_nd,wide_deep` (comma-separated substrings of the ids)
-//! exports only the matching models, for quick iteration.
+//! exports only the matching models (fixtures, corpus and rewrite probes;
+//! no builder models), for quick iteration.
 
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -285,6 +286,29 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
             vec![2, 5, 3],
         ),
         (
+            // A model TF.js saved (its cell stack's states last cell first)
+            // reading an RNN's output beside its first state, which TF.js
+            // returns as the same tensor (rnn_state_alias).
+            "rewrite__tfjs_stack_states".into(),
+            probe_topology(
+                &[5, 3],
+                vec![
+                    json!({"name": "rnn", "class_name": "RNN", "config": {"name": "rnn",
+                           "return_state": true, "cell": {"class_name": "StackedRNNCells",
+                           "config": {"cells": [
+                               {"class_name": "SimpleRNNCell", "config": {"units": 2}},
+                               {"class_name": "LSTMCell", "config": {"units": 3}}]}}},
+                           "inbound_nodes": [[["x", 0, 0, {}]]]}),
+                    json!({"name": "d", "class_name": "Dense", "config": {"name": "d", "units": 2},
+                           "inbound_nodes": [[["rnn", 0, 0, {}]], [["rnn", 0, 1, {}]]]}),
+                    json!({"name": "cat", "class_name": "Concatenate", "config": {"name": "cat"},
+                           "inbound_nodes": [[["d", 0, 0, {}], ["d", 1, 0, {}],
+                                              ["rnn", 0, 2, {}], ["rnn", 0, 3, {}]]]}),
+                ],
+            ),
+            vec![2, 5, 3],
+        ),
+        (
             "rewrite__sequential_preprocessing".into(),
             json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
                 {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,
@@ -306,6 +330,9 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
 async fn export_probes(router: &Router, out: &Path, failures: &mut Vec<String>) {
     let registry = LayerRegistry::with_builtins();
     for (seed, (id, topology, shape)) in rewrite_probes().into_iter().enumerate() {
+        if !selected(&id) {
+            continue;
+        }
         let target = out.join(&id);
         let result = async {
             let model = Model::from_topology(&topology, &registry, seed as u64 + 1)
@@ -420,11 +447,11 @@ async fn main() {
         }
     }
     rebuilt_corpus(&router, &out, &mut failures).await;
+    export_probes(&router, &out, &mut failures).await;
     if std::env::var_os("E2E_ONLY").is_some() {
         finish(&failures);
         return;
     }
-    export_probes(&router, &out, &mut failures).await;
     match builder_models() {
         Ok(models) => {
             for (id, model, inputs) in models {
@@ -457,8 +484,7 @@ fn finish(failures: &[String]) {
 }
 
 /// Whether the model `id` is exported: with `E2E_ONLY` set (comma-separated
-/// substrings), only ids containing one of them, and no probe or builder
-/// models.
+/// substrings), only ids containing one of them, and no builder models.
 fn selected(id: &str) -> bool {
     match std::env::var("E2E_ONLY") {
         Ok(only) => only

@@ -10,8 +10,8 @@
 //! (x - mean) * scale / Math.sqrt(variance + epsilon)` in doubles stored
 //! as float32: `c + x·1/1`, `c + x·(-1)/1` and `0 + x·c/1` are one
 //! float32 add or multiply rounded through a double, which is float32's
-//! own result (53 ≥ 2·24 + 2 bits). `x / c` is refused: `1 / c` or `c²`
-//! as a float32 weight is rounded.
+//! own result (53 ≥ 2·24 + 2 bits). `x / c` puts `c²` in `moving_variance`
+//! and `sign(c)` in `gamma` where that is exact ([`super::constant_divide`]).
 
 use super::{entry, entry_on, f32_weight, Site};
 use serde_json::{json, Value};
@@ -113,11 +113,19 @@ pub(super) fn affine(
     }
     let c = broadcast(&shape, &values, &dims)?;
     let n = c.len();
+    let mut variance = vec![1.0; n];
     let (gamma, beta) = match (op, constant_first) {
         ("add", _) => (None, Some(c)),
         ("sub", false) => (None, Some(c.iter().map(|v| -v).collect())),
         ("sub", true) => (Some(vec![-1.0; n]), Some(c)),
         ("mul", _) => (Some(c), None),
+        ("div", false) => {
+            super::constant_divide::exact_divisors(&values)
+                .map_err(|why| format!("div with a non-scalar constant: {why}"))?;
+            let (sign, square) = super::constant_divide::sign_and_square(&c);
+            variance = square;
+            (Some(sign), None)
+        }
         _ => {
             return Err(format!(
                 "{op} with a non-scalar constant has no exact TF.js layer"
@@ -136,7 +144,7 @@ pub(super) fn affine(
     weights.extend(gamma.map(|g| w("gamma", g)));
     weights.extend(beta.map(|b| w("beta", b)));
     weights.push(w("moving_mean", vec![0.0; n]));
-    weights.push(w("moving_variance", vec![1.0; n]));
+    weights.push(w("moving_variance", variance));
     let config = super::normalization::fixed_batch_norm_config(site, -1, center, scale);
     if !flat {
         return Ok(vec![entry(
@@ -200,15 +208,64 @@ mod tests {
     }
 
     #[test]
-    fn a_constant_that_would_grow_the_tensor_or_divide_is_refused() {
+    fn a_constant_that_would_grow_the_tensor_or_divide_inexactly_is_refused() {
         let grow = op_lambda(
             "__operators__.add",
             json!({"y": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}),
         );
         let model = functional(&[1, 3], vec![grow], 1);
         assert_refused(&model, &["op", "to another shape"]);
-        let div = op_lambda("math.truediv", json!({"y": [[1.0, 2.0, 3.0]]}));
+        // 0.229 (ImageNet's std) has 24 significant bits: its square is
+        // rounded in float32.
+        let div = op_lambda("math.truediv", json!({"y": [[2.0, 0.229, 3.0]]}));
         let model = functional(&[2, 3], vec![div], 1);
-        assert_refused(&model, &["op", "div with a non-scalar constant"]);
+        assert_refused(
+            &model,
+            &[
+                "`op` (TFOpLambda)",
+                "div with a non-scalar constant",
+                "element 1 (0.229",
+            ],
+        );
+        let rdiv = entry(
+            "op",
+            "TFOpLambda",
+            json!({"function": "math.truediv"}),
+            vec![json!(["_CONSTANT_VALUE", -1, [[2.0, 4.0, 8.0]], {"y": ["x", 0, 0]}])],
+        );
+        let model = functional(&[2, 3], vec![rdiv], 1);
+        assert_refused(
+            &model,
+            &[
+                "`op` (TFOpLambda)",
+                "div with a non-scalar constant has no exact",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_table_of_exact_divisors_and_a_constant_minus_a_tensor() {
+        // `x / c` as gamma sign(c), variance c²; our engine folds that to
+        // x · (1/|c|) (one rounding apart from x / c: TF.js's kernel, which
+        // divides, is exact, see `constant_divide`); `c - x` as gamma -1,
+        // beta c.
+        let scales = json!([[2.0, 0.5, -4.0], [1.5, 127.5, -0.25]]);
+        let div = op_lambda("math.truediv", json!({"y": scales}));
+        let rsub = entry(
+            "rsub",
+            "TFOpLambda",
+            json!({"function": "math.subtract"}),
+            vec![json!(["_CONSTANT_VALUE", -1, [0.1, -0.2, 0.3], {"y": ["op", 0, 0]}])],
+        );
+        let model = functional(&[2, 3], vec![div, rsub], 1);
+        let out = assert_same(&model, &input(&[2, 2, 3]), 1e-7);
+        assert_note(
+            &out,
+            "op (TFOpLambda) -> Reshape + BatchNormalization + Reshape",
+        );
+        assert_note(
+            &out,
+            "rsub (TFOpLambda) -> Reshape + BatchNormalization + Reshape",
+        );
     }
 }

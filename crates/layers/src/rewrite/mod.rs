@@ -17,7 +17,9 @@
 //!   global pooling.
 //! - [`constant_operand`]: `x + c`, `x - c`, `c - x`, `x * c` with a
 //!   non-scalar constant `c` (a folded position embedding) →
-//!   `Reshape` + `BatchNormalization` (`c` as `beta`/`gamma`) + `Reshape`.
+//!   `Reshape` + `BatchNormalization` (`c` as `beta`/`gamma`) + `Reshape`;
+//!   `x / c` likewise with `c²` as `moving_variance` and `sign(c)` as
+//!   `gamma` when every `c²` is exact in float32 ([`constant_divide`]).
 //! - [`keras3_ops`]: Keras 3 operation layers (`ops.Add`, `ops.Relu`, …),
 //!   the same way.
 //! - [`repeat`]: `tf.repeat` / `ops.repeat` along an axis by one count →
@@ -48,9 +50,13 @@
 //!   `GlobalAveragePooling1D` under a mask) are refused.
 //! - [`duplicate_outputs`]: a tensor listed twice as a model output → the
 //!   repeats as outputs of their own linear `Activation` layers.
+//! - [`rnn_stack_states`]: the states of a Keras `RNN` over a cell stack
+//!   (first cell first) → read and given in TF.js's order (last cell
+//!   first).
 //! - [`rnn_state_alias`]: readers of the `h` state of an `LSTM`/`GRU`/
-//!   `SimpleRNN`/`ConvLSTM2D` returning states whose output is read too
-//!   (TF.js returns one tensor for both and frees it after the readers of
+//!   `SimpleRNN`/`ConvLSTM2D`, or of an `RNN` over such a cell (or a stack
+//!   ending in one), returning states whose output is read too (TF.js
+//!   returns one tensor for both and frees it after the readers of
 //!   either) → read the output.
 //! - [`repeated_inputs`]: a tensor passed twice to one call while another
 //!   call (or output) still reads it, which TF.js frees too early → the
@@ -142,6 +148,7 @@ pub mod batch_norm_virtual;
 pub mod batch_renorm;
 pub mod category_encoding;
 pub mod concat_axis;
+pub mod constant_divide;
 pub mod constant_operand;
 pub mod conv1d_as_2d;
 pub mod conv_lstm1d;
@@ -171,6 +178,7 @@ pub mod relu_options;
 pub mod repeat;
 pub mod repeated_inputs;
 pub mod reshape_static;
+pub mod rnn_stack_states;
 pub mod rnn_state_alias;
 pub mod rnn_state_kwargs;
 pub mod scaled_add;

@@ -227,6 +227,11 @@ impl Walk<'_> {
                 .iter()
                 .filter_map(|l| tfjs_format::topology::layer_entry_name(l).map(String::from))
                 .collect();
+            if self.dialect.is_keras() {
+                let notes =
+                    super::rnn_stack_states::rewrite(&mut new, config.get_mut("output_layers"));
+                self.notes.extend(notes);
+            }
             let notes = super::rnn_state_alias::rewrite(&mut new, config.get_mut("output_layers"));
             self.notes.extend(notes);
             let (extra, notes) = super::duplicate_outputs::rewrite(config, &mut taken);
@@ -346,10 +351,17 @@ impl Walk<'_> {
                         .push(format!("`{printable}` ({class_name}): {why}"));
                 } else if self.dialect.is_keras()
                     && stacked_states_in_play(class_name, config, site.inbound_nodes)
+                    && (sequential
+                        || !super::rnn_stack_states::reorderable(
+                            config,
+                            site.inbound_nodes.unwrap_or_default(),
+                        ))
                 {
                     self.cannot.push(format!(
                         "`{printable}` (RNN): reads or returns the states of a cell stack, \
-                         which TensorFlow.js 4.22 orders last cell first (Keras: first cell first)"
+                         which TensorFlow.js 4.22 orders last cell first (Keras: first cell \
+                         first), and the rebuild reorders them only for SimpleRNNCell, GRUCell \
+                         and LSTMCell stacks in a functional model given one tensor per state"
                     ));
                 }
                 None

@@ -478,12 +478,18 @@ impl TfOpLambda {
         .map(|k| super::super::keras3_ops::Operation::with_kind("tf function", c.name(), k));
         let x_const = match kwargs.get("_CONSTANT_VALUE") {
             None => None,
-            Some(v) => Some(number(v).ok_or_else(|| {
-                c.err(
-                    "function",
-                    format!("tf.{function}: constant argument {v} is not a number"),
-                )
-            })?),
+            Some(v) => Some(match number(v) {
+                Some(n) => Arg::Scalar(n),
+                None => Arg::Const(constant_array(v).ok_or_else(|| {
+                    c.err(
+                        "function",
+                        format!(
+                            "tf.{function}: the constant first argument must be a number or an array of numbers, got {}",
+                            short(v)
+                        ),
+                    )
+                })?),
+            }),
         };
         if x_const.is_some() && !matches!(y, Some(Arg::Tensor(_))) {
             return Err(c.err(

@@ -178,9 +178,10 @@ pub struct TfOpLambda {
     x: Option<Arg>,
     /// Number of tensor kwargs (extra inputs at the end).
     tensor_kwargs: usize,
-    /// A constant first argument (`1.0 / y`); the first input is then
-    /// only the call's anchor and is not read.
-    x_const: Option<f32>,
+    /// A constant first argument (`1.0 / y`, or an array: `c - y`), a
+    /// [`Arg::Scalar`] or [`Arg::Const`]; the first input is then only the
+    /// call's anchor and is not read.
+    x_const: Option<Arg>,
     /// The structured functions' arguments, as read from the kwargs.
     args: StructuredArgs,
     /// `Func::Op`: the Keras 3 operation computing it.
@@ -255,6 +256,25 @@ fn number(v: &Value) -> Option<f32> {
 }
 
 impl TfOpLambda {
+    /// `f(a, b)` with `a` and `b` (values, shape) broadcast to one shape
+    /// (NumPy's rules), or an error naming both shapes.
+    fn broadcast_apply(
+        &self,
+        f: BinOp,
+        a: (&[f32], &[usize]),
+        b: (&[f32], &[usize]),
+    ) -> Result<(Vec<usize>, Vec<f32>)> {
+        broadcast_zip(a, b, |x, y| f.apply(x, y)).ok_or_else(|| {
+            input_err(
+                &self.base.name,
+                format!(
+                    "tf.{}: shapes {:?} and {:?} do not broadcast",
+                    self.function, a.1, b.1
+                ),
+            )
+        })
+    }
+
     /// Whether this is `x + y` (`Some(true)`) or `x * y` (`Some(false)`) of
     /// two tensors (`tf.__operators__.add`, `tf.math.multiply`, …), which
     /// the convolution fusion takes as a residual `Add` or a gate.
@@ -310,10 +330,18 @@ impl Layer for TfOpLambda {
                 .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)));
         }
         let out = match (&self.func, &self.y) {
-            (Func::Binary(_), Some(Arg::Tensor(k))) if self.x_const.is_some() => inputs
-                .get(inputs.len() - self.tensor_kwargs + k)
-                .ok_or_else(|| self.base.err("the tensor argument y is missing"))?
-                .clone(),
+            (Func::Binary(_), Some(Arg::Tensor(k))) if self.x_const.is_some() => {
+                let y = inputs
+                    .get(inputs.len() - self.tensor_kwargs + k)
+                    .ok_or_else(|| self.base.err("the tensor argument y is missing"))?;
+                match &self.x_const {
+                    Some(Arg::Const(t)) => {
+                        let c: Shape = t.shape().iter().map(|&d| Some(d)).collect();
+                        self.broadcast_shapes(&c, y)?
+                    }
+                    _ => y.clone(),
+                }
+            }
             (Func::Binary(_), Some(Arg::Tensor(k))) => {
                 let y = inputs
                     .get(inputs.len() - self.tensor_kwargs + k)
@@ -551,14 +579,25 @@ impl Layer for TfOpLambda {
                 )?])
             }
             (Func::Binary(f), Some(Arg::Tensor(k))) if self.x_const.is_some() => {
-                let c = self.x_const.unwrap_or(0.0);
                 let y = inputs
                     .get(inputs.len() - self.tensor_kwargs + k)
                     .ok_or_else(|| {
                         input_err(&self.base.name, "the tensor argument y is missing")
                     })?;
-                let out = f.zip(&f32s(y), Operand::ScalarFirst(c));
-                Ok(vec![make_tensor(&self.base, y.shape().to_vec(), out)?])
+                let (out_shape, out) = match &self.x_const {
+                    Some(Arg::Const(c)) => {
+                        self.broadcast_apply(*f, (&f32s(c), c.shape()), (&f32s(y), y.shape()))?
+                    }
+                    c => {
+                        let c = match c {
+                            Some(Arg::Scalar(c)) => *c,
+                            _ => 0.0,
+                        };
+                        let out = f.zip(&f32s(y), Operand::ScalarFirst(c));
+                        (y.shape().to_vec(), out)
+                    }
+                };
+                Ok(vec![make_tensor(&self.base, out_shape, out)?])
             }
             (Func::Binary(f), Some(y)) => {
                 let y = match y {
@@ -578,18 +617,7 @@ impl Layer for TfOpLambda {
                 let (out_shape, out) = if y.shape() == shape.as_slice() {
                     (shape, f.zip(&xs, Operand::Same(&ys)))
                 } else {
-                    broadcast_zip((&xs, &shape), (&ys, y.shape()), |a, b| f.apply(a, b))
-                        .ok_or_else(|| {
-                            input_err(
-                                &self.base.name,
-                                format!(
-                                    "tf.{}: shapes {:?} and {:?} do not broadcast",
-                                    self.function,
-                                    shape,
-                                    y.shape()
-                                ),
-                            )
-                        })?
+                    self.broadcast_apply(*f, (&xs, &shape), (&ys, y.shape()))?
                 };
                 Ok(vec![make_tensor(&self.base, out_shape, out)?])
             }
