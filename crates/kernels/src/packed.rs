@@ -113,7 +113,14 @@ pub struct PackedMatrix {
     /// A 3×3 convolution's kernel transformed for Winograd's F(2×2, 3×3),
     /// built at its first product (see `conv::winograd`).
     winograd: std::sync::OnceLock<crate::conv::WinogradKernel>,
+    /// This matrix cut into runs of whole panels, for products of a few
+    /// rows split over threads by columns ([`PackedMatrix::column_parts`]).
+    column_parts: std::sync::OnceLock<Vec<(usize, PackedMatrix)>>,
 }
+
+/// Largest packed matrix that [`PackedMatrix::column_parts`] copies (the
+/// parts hold a second copy of the weights).
+pub(crate) const COLUMN_PARTS_MAX_BYTES: usize = 4 << 20;
 
 /// Lanes of the narrow kernel's registers (AVX2).
 const NARROW_LANES: usize = 8;
@@ -202,7 +209,43 @@ impl PackedMatrix {
             bias: padded,
             narrow: std::sync::OnceLock::new(),
             winograd: std::sync::OnceLock::new(),
+            column_parts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// This matrix cut into `parts` (at the first call; later calls get
+    /// those) runs of whole panels, each with its first column: a product
+    /// of one or a few rows (a classifier, the last 4×4 layers of a
+    /// MobileNet) has too few rows to split over threads, but each part's
+    /// columns are computed exactly as in the whole product (the same
+    /// panel, the same sums), so the parts can run on different threads.
+    /// `None` for a matrix larger than [`COLUMN_PARTS_MAX_BYTES`] or with
+    /// fewer panels than parts.
+    pub(crate) fn column_parts(&self, parts: usize) -> Option<&[(usize, PackedMatrix)]> {
+        let np = self.n.div_ceil(PANEL);
+        if parts < 2 || np < parts || self.panels.len() * 4 > COLUMN_PARTS_MAX_BYTES {
+            return None;
+        }
+        let built = self.column_parts.get_or_init(|| {
+            (0..parts)
+                .map(|j| {
+                    let (p0, p1) = (np * j / parts, np * (j + 1) / parts);
+                    let c0 = p0 * PANEL;
+                    let n = (p1 * PANEL).min(self.n) - c0;
+                    let part = PackedMatrix {
+                        k: self.k,
+                        n,
+                        panels: self.panels[p0 * self.k * PANEL..p1 * self.k * PANEL].to_vec(),
+                        bias: self.bias[p0 * PANEL..p1 * PANEL].to_vec(),
+                        narrow: std::sync::OnceLock::new(),
+                        winograd: std::sync::OnceLock::new(),
+                        column_parts: std::sync::OnceLock::new(),
+                    };
+                    (c0, part)
+                })
+                .collect()
+        });
+        Some(built)
     }
 
     /// The narrow kernel's layout for segments of `seg_len` rows, when this

@@ -678,6 +678,10 @@ fn team_grains_give_the_same_bits() {
         Conv2dParams::new(1, [32, 32], 32, 32, [1, 1], [1, 1], [1, 1], Padding::Same).unwrap(),
         Conv2dParams::new(1, [64, 64], 3, 8, [3, 3], [2, 2], [1, 1], Padding::Same).unwrap(),
         Conv2dParams::new(1, [16, 16], 64, 64, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap(),
+        // Too few pixels to split by rows: split by columns (a classifier,
+        // a 4×4 layer; 1000 outputs end in a half panel).
+        Conv2dParams::new(1, [1, 1], 256, 1000, [1, 1], [1, 1], [1, 1], Padding::Same).unwrap(),
+        Conv2dParams::new(1, [4, 4], 256, 200, [1, 1], [1, 1], [1, 1], Padding::Same).unwrap(),
     ];
     let depthwise =
         Conv2dParams::new(1, [32, 32], 64, 64, [3, 3], [1, 1], [1, 1], Padding::Same).unwrap();

@@ -34,6 +34,11 @@ pub(super) fn conv_packed_geom(
     let pointwise =
         g.k == [1, 1, 1] && g.stride == [1, 1, 1] && g.pad == [0, 0, 0] && g.in_sp == g.out_sp;
     if pointwise {
+        if parallel && pixels < 2 * MIN_SPLIT_ROWS {
+            if let Some(parts) = packed.column_parts(threads) {
+                return product_by_columns(input, kk, pixels, parts, act, out);
+            }
+        }
         let tile = (TILE_FLOATS / kk.max(1))
             .clamp(MIN_PAR_ROWS, 4096)
             .min(pixels);
@@ -115,6 +120,34 @@ pub(super) fn conv_packed_geom(
             }
         },
     );
+}
+
+/// `out` (`rows` × the parts' columns) as one product per column part
+/// ([`PackedMatrix::column_parts`]), split over the threads: for products
+/// of too few rows to split by rows (MobileNet v1's classifier, 256 → 1000
+/// for one pixel, and its 4×4 layers). Each part fills its own block of a
+/// buffer, copied into `out`'s columns after.
+fn product_by_columns(
+    input: &[f32],
+    kk: usize,
+    rows: usize,
+    parts: &[(usize, PackedMatrix)],
+    act: Activation,
+    out: &mut [f32],
+) {
+    let n = out.len() / rows;
+    let widest = parts.iter().map(|(_, p)| p.n()).max().unwrap_or(0);
+    let mut blocks = vec![0.0f32; parts.len() * rows * widest];
+    team::for_each_chunk(&mut blocks, rows * widest, true, |_: &mut (), j, block| {
+        let part = &parts[j].1;
+        gemm_packed(input, kk, rows, part, act, &mut block[..rows * part.n()]);
+    });
+    for ((c0, part), block) in parts.iter().zip(blocks.chunks_exact(rows * widest)) {
+        let w = part.n();
+        for (r, src) in block[..rows * w].chunks_exact(w).enumerate() {
+            out[r * n + c0..r * n + c0 + w].copy_from_slice(src);
+        }
+    }
 }
 
 /// Output widths up to which stride-1 rows are computed several at a time.
