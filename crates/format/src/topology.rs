@@ -557,6 +557,9 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("Slice", CORE, false, true),
     op("ConvertToTensor", CORE, true, true),
     op("Resize", IMAGE, false, true),
+    op("RGBToGrayscale", IMAGE, false, true),
+    op("PadImages", IMAGE, false, true),
+    op("CropImages", IMAGE, false, true),
 ];
 
 /// The row of [`KERAS3_OPERATIONS`] for operation class `class` (`Add`).

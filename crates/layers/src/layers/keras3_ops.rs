@@ -27,6 +27,7 @@ use serde_json::{Map, Value};
 mod build;
 mod extra;
 mod functions;
+mod image;
 mod index;
 mod reduce;
 mod repeat;
@@ -39,8 +40,9 @@ pub(crate) use tensordot::contracted_axes;
 
 pub(crate) use extra::{move_perm, ExtraOp};
 use functions::{binary, scalar_step, unary};
+pub(crate) use image::ImageOp;
 use index::{einsum, einsum_shape, parse_einsum};
-pub(crate) use index::{get_item, get_item_shape, parse_key, Einsum, Index};
+pub(crate) use index::{get_item, get_item_shape, parse_key, slice_key, Einsum, Index};
 pub(crate) use reduce::{
     concat, concat_shape, reduce, reduce_shape, scale_by_norm, weights_like, Reduce,
 };
@@ -235,6 +237,9 @@ pub(crate) enum Kind {
     /// sort, top_k, tril/triu (band), moveaxis, one_hot, image.resize
     /// (`keras3_ops/extra.rs`).
     Extra(ExtraOp),
+    /// image.rgb_to_grayscale, pad_images, crop_images,
+    /// per_image_standardization (`keras3_ops/image.rs`).
+    Image(ImageOp),
     /// count_nonzero, median / quantile, diagonal, segment reductions
     /// (`keras3_ops/stats.rs`).
     Stat(StatOp),
@@ -514,6 +519,7 @@ impl Layer for Operation {
             Kind::Repeat(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::Einsum(e) => einsum_shape(e, inputs).map_err(|e| self.err(e))?,
             Kind::Extra(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
+            Kind::Image(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
             Kind::Stat(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
             Kind::Tensordot(op) => op.shape(inputs).map_err(|e| self.err(e))?,
         };
@@ -850,6 +856,7 @@ impl Layer for Operation {
             Kind::Shape(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::Repeat(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::Extra(op) => op.call(input(0)?).map_err(err),
+            Kind::Image(op) => op.call(input(0)?).map_err(err),
             Kind::Stat(op) => op.call(inputs).map_err(err),
             Kind::Tensordot(op) => Ok(vec![op.call(inputs).map_err(err)?]),
         }

@@ -37,8 +37,11 @@
 //! - [`image_resize`]: `Resizing`, `CenterCrop` and (from Keras ≥ 2.4)
 //!   bilinear `UpSampling2D` (TF.js has them but computes other numbers)
 //!   → `Cropping2D` and per-axis `Permute` + `Dense` interpolation.
-//! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D` → their 2-D
-//!   counterparts between `Reshape`s.
+//! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D`,
+//!   `DepthwiseConv1D`, `Conv1DTranspose` → their 2-D counterparts between
+//!   `Reshape`s.
+//! - [`get_item`]: `x[:, a:b]` / `x[:, i]` over the steps of a
+//!   `[batch, steps, features]` tensor → `Cropping2D` between `Reshape`s.
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
@@ -159,6 +162,7 @@ pub mod dtype_policy;
 pub mod duplicate_outputs;
 pub mod einsum_dense;
 pub mod elu_alpha;
+pub mod get_item;
 pub mod global_pooling_1d_cf;
 pub mod global_pooling_3d;
 pub mod grouped_conv;
@@ -235,6 +239,7 @@ pub const TFJS_RULES: &[Rule] = &[
     normalization::rule,
     repeat::rule,
     tensordot::rule,
+    get_item::rule,
     tf_op_lambda::rule,
     keras3_ops::rule,
     inference_identity::rule,

@@ -22,7 +22,8 @@
 //! `Dense(T*S)` with a zero kernel and the bias as its bias, reshaped,
 //! gives the bias. With both, `Minimum` of the two biases is Keras's AND of
 //! the masks. A Keras mask reaching the layer (from
-//! `Embedding(mask_zero=True)` or `Masking`) is refused.
+//! `Embedding(mask_zero=True)` or `Masking`) is refused, and so is
+//! `return_attention_scores` (a second output of the replaced layer).
 
 use super::{concatenate_entry, entry, f32_weight, zero_dense, Outcome, Site};
 use serde_json::{json, Value};
@@ -53,10 +54,13 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let refs = node.as_array().ok_or("malformed inbound node")?;
     let first = refs.first().ok_or("the call has no inputs")?;
     let kwargs = first.get(3).and_then(Value::as_object);
-    let causal = kwargs
-        .and_then(|k| k.get("use_causal_mask"))
-        .and_then(Value::as_bool)
-        == Some(true);
+    let flag = |k: &str| kwargs.and_then(|kw| kw.get(k)).and_then(Value::as_bool) == Some(true);
+    if flag("return_attention_scores") {
+        // The per-head softmaxes would be a second output of one replaced
+        // layer; the rewrite gives the layer one.
+        return Err("return_attention_scores (a second output) is not rewritten".into());
+    }
+    let causal = flag("use_causal_mask");
     // Keras 3 `_args` are all positional; Keras 2 tensor kwargs follow the
     // positional inputs in their order.
     let tensor_kwargs: Vec<&str> = kwargs
@@ -404,6 +408,21 @@ mod tests {
             layers.extend(attention);
             assert_rewrites(&x_shape, layers, 13, 1e-5, note);
         }
+    }
+
+    #[test]
+    fn returned_attention_scores_are_refused() {
+        let layers = vec![self_attention(
+            "mha",
+            "x",
+            json!({"num_heads": 1, "key_dim": 2}),
+            json!({"return_attention_scores": true}),
+        )];
+        let model = functional(&[3, 4], layers, 13);
+        assert_refused(
+            &model,
+            &["`mha` (MultiHeadAttention): return_attention_scores (a second output)"],
+        );
     }
 
     #[test]

@@ -18,20 +18,20 @@ pub struct DenseAttention {
     w: Vec<Tensor>,
     /// `use_causal_mask=True` in the call: query `i` sees values `j <= i`.
     causal: bool,
+    /// `return_attention_scores=True` in the call: a second output, the
+    /// softmax weights `[b, Tq, Tv]` (not zeroed at masked query rows: Keras
+    /// masks only the result).
+    return_scores: bool,
 }
 
 impl DenseAttention {
-    /// The call's recorded kwargs: `use_causal_mask`; `return_attention_scores`
-    /// (a second output) is refused.
+    /// The call's recorded kwargs: `use_causal_mask`, `return_attention_scores`.
     pub(super) fn with_call_kwargs(mut self, kwargs: Option<&Value>) -> Result<Self> {
         let Some(Value::Object(kw)) = kwargs else {
             return Ok(self);
         };
-        if kw.get("return_attention_scores").and_then(Value::as_bool) == Some(true) {
-            return Err(self.base.err(
-                "call argument `return_attention_scores=True` is not supported for Attention / AdditiveAttention",
-            ));
-        }
+        self.return_scores =
+            kw.get("return_attention_scores").and_then(Value::as_bool) == Some(true);
         self.causal = kw.get("use_causal_mask").and_then(Value::as_bool) == Some(true);
         Ok(self)
     }
@@ -63,6 +63,7 @@ impl DenseAttention {
             dim: None,
             w: Vec::new(),
             causal: false,
+            return_scores: false,
         };
         if !additive {
             layer.allocate(0)?;
@@ -146,7 +147,11 @@ impl Layer for DenseAttention {
         if let (Some(l), Some(vl)) = (o.last_mut(), v.last()) {
             *l = *vl;
         }
-        Ok(vec![o])
+        if !self.return_scores {
+            return Ok(vec![o]);
+        }
+        let (tq, tv) = (q.get(1).copied().flatten(), v.get(1).copied().flatten());
+        Ok(vec![o, vec![q[0], tq, tv]])
     }
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let name = &self.base.name;
@@ -177,6 +182,7 @@ impl Layer for DenseAttention {
         let qmask = flat_mask(name, masks, 0, b, tq)?;
         let vmask = kv_mask(name, masks, b, tv, inputs.len() > 2)?;
         let mut out = vec![0f32; b * tq * dv];
+        let mut all_scores = vec![0f32; if self.return_scores { b * tq * tv } else { 0 }];
         let mut scores = vec![0f32; tv];
         for bi in 0..b {
             for i in 0..tq {
@@ -210,6 +216,9 @@ impl Layer for DenseAttention {
                     *s = sc;
                 }
                 softmax_row(&mut scores);
+                if self.return_scores {
+                    all_scores[(bi * tq + i) * tv..][..tv].copy_from_slice(&scores);
+                }
                 let qm = qmask.as_ref().map_or(1.0, |m| m[bi * tq + i]);
                 let o = &mut out[(bi * tq + i) * dv..][..dv];
                 for (j, &p) in scores.iter().enumerate() {
@@ -224,7 +233,22 @@ impl Layer for DenseAttention {
         if let Some(l) = shape.last_mut() {
             *l = dv;
         }
-        Ok(vec![Tensor::from_f32(shape, out)?])
+        let out = Tensor::from_f32(shape, out)?;
+        if self.return_scores {
+            return Ok(vec![out, Tensor::from_f32(vec![b, tq, tv], all_scores)?]);
+        }
+        Ok(vec![out])
     }
-    same_as_input!(mask);
+    fn compute_mask(
+        &self,
+        _inputs: &[Tensor],
+        masks: &[Option<Tensor>],
+    ) -> Result<Vec<Option<Tensor>>> {
+        // Keras sets the query's mask on the first output only.
+        let mut out = pass_mask(masks);
+        if self.return_scores {
+            out.push(None);
+        }
+        Ok(out)
+    }
 }

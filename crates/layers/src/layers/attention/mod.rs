@@ -7,9 +7,9 @@
 //! value). Masks on the query / value / key inputs are combined as Keras
 //! does; masked scores get `-1e9` before the softmax. Call-time arguments
 //! of `MultiHeadAttention` (`attention_mask`, `use_causal_mask`,
-//! `return_attention_scores`) come from the call's recorded kwargs; the
-//! other layers' call arguments are not supported. Configs are written back
-//! as read (Keras key order).
+//! `return_attention_scores`) and of `Attention` / `AdditiveAttention`
+//! (`use_causal_mask`, `return_attention_scores`) come from the call's
+//! recorded kwargs. Configs are written back as read (Keras key order).
 
 use super::common::*;
 use crate::activations::{softmax_row, softmax_rows};

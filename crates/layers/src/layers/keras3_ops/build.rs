@@ -131,6 +131,8 @@ impl Operation {
             Kind::Shape(shape_op?)
         } else if let Some(extra) = ExtraOp::from_config(op, c) {
             Kind::Extra(extra?)
+        } else if let Some(image) = ImageOp::from_config(op, c) {
+            Kind::Image(image?)
         } else if let Some(stat) = StatOp::from_config(op, c, args) {
             Kind::Stat(stat?)
         } else if let Some(w) = (op == "Average")
@@ -222,15 +224,10 @@ impl Operation {
             let start = ints(args.get(1))
                 .filter(|s| s.iter().all(|&i| i >= 0))
                 .ok_or_else(|| bad("expected constant non-negative start indices".into()))?;
-            let size = ints(c.get("shape"))
-                .filter(|s| s.len() == start.len() && s.iter().all(|&i| i >= -1))
-                .ok_or_else(|| c.err("shape", "expected one size (or -1) per start index"))?;
+            let size = ints(c.get("shape")).unwrap_or_default();
             Kind::GetItem(
-                start
-                    .iter()
-                    .zip(&size)
-                    .map(|(&b, &n)| Index::Slice(Some(b), (n >= 0).then_some(b + n), None))
-                    .collect(),
+                slice_key(&start, &size)
+                    .ok_or_else(|| c.err("shape", "expected one size (or -1) per start index"))?,
             )
         } else if op == "ExpandDims" {
             let axis = match c.get("axis") {

@@ -47,6 +47,22 @@ pub(super) fn parse_einsum(eq: &str) -> Option<Einsum> {
     Einsum::parse(eq).ok()
 }
 
+/// `tf.slice(x, begin, size)` / `ops.slice(x, start_indices, shape)` as a
+/// key (batch axis included): `None` unless the starts are non-negative and
+/// there is one size (or -1, to the end of the axis) per start.
+pub(crate) fn slice_key(start: &[i64], size: &[i64]) -> Option<Vec<Index>> {
+    if start.len() != size.len() || start.iter().any(|&b| b < 0) || size.iter().any(|&n| n < -1) {
+        return None;
+    }
+    Some(
+        start
+            .iter()
+            .zip(size)
+            .map(|(&b, &n)| Index::Slice(Some(b), (n >= 0).then_some(b + n), None))
+            .collect(),
+    )
+}
+
 pub(crate) fn parse_key(v: &Value) -> Option<Vec<Index>> {
     let one = |v: &Value| -> Option<Index> {
         if let Some(i) = v.as_i64() {

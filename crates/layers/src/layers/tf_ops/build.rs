@@ -69,11 +69,12 @@ impl TfOpLambda {
         let kwargs = ctx.call_kwargs.and_then(Value::as_object).unwrap_or(&empty);
         let mut tensor_kwargs = 0;
         let (mut x, mut y) = (None, None);
-        // The second operand's name: `tf.math.atan2(y, x)` takes `x` second.
-        let second = if matches!(function.as_str(), "math.atan2" | "atan2") {
-            "x"
-        } else {
-            "y"
+        // The second operand's name: `tf.math.atan2(y, x)` takes `x` second,
+        // `tf.nn.bias_add(value, bias)` `bias`.
+        let second = match function.as_str() {
+            "math.atan2" | "atan2" => "x",
+            "nn.bias_add" => "bias",
+            _ => "y",
         };
         for (k, v) in kwargs {
             let is_tensor = crate::topology::kwarg_tensor(v).is_some();
@@ -115,6 +116,18 @@ impl TfOpLambda {
                 func = Func::Act(Activation::GeluNew)
             }
             "nn.leaky_relu" => func = Func::LeakyRelu(arg("alpha", 0.2)?),
+            "nn.bias_add" => match kwargs.get("data_format") {
+                None | Some(Value::Null) => {}
+                Some(Value::String(f)) if f.starts_with('N') && f.ends_with('C') => {}
+                Some(other) => {
+                    return Err(c.err(
+                        "function",
+                        format!(
+                        "tf.nn.bias_add: data_format {other} is not supported (channels last only)"
+                    ),
+                    ))
+                }
+            },
             "cast" | "dtypes.cast" => {
                 func = match kwargs.get("dtype").and_then(Value::as_str) {
                     Some("float16" | "float32" | "float64" | "bfloat16") => Func::Unary(|x| x),
@@ -431,6 +444,26 @@ impl TfOpLambda {
                     super::super::keras3_ops::ShapeOp::Roll(shift, Some(axis)),
                 ))
             }
+            (Func::Op, "slice") => {
+                let ints = |k: &str| -> Option<Vec<i64>> {
+                    kwargs
+                        .get(k)?
+                        .as_array()?
+                        .iter()
+                        .map(Value::as_i64)
+                        .collect()
+                };
+                let key = ints("begin")
+                    .zip(ints("size"))
+                    .and_then(|(b, n)| super::super::keras3_ops::slice_key(&b, &n))
+                    .ok_or_else(|| {
+                        fail(
+                            "begin",
+                            "constant non-negative begin indices and one size (or -1) each",
+                        )
+                    })?;
+                Some(super::super::keras3_ops::Kind::GetItem(key))
+            }
             (Func::Op, "repeat") => Some(super::super::keras3_ops::Kind::Repeat(
                 super::super::keras3_ops::Repeat::from_tf(kwargs)
                     .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
@@ -454,6 +487,23 @@ impl TfOpLambda {
                     .expect("checked above")
                     .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?;
                 Some(super::super::keras3_ops::Kind::Stat(op))
+            }
+            (Func::Op, f) if super::super::keras3_ops::ImageOp::from_tf(f, kwargs).is_some() => {
+                let op = super::super::keras3_ops::ImageOp::from_tf(f, kwargs)
+                    .expect("checked above")
+                    .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?;
+                Some(super::super::keras3_ops::Kind::Image(op))
+            }
+            // Width is the second-last axis of [batch, height, width, channels].
+            (Func::Op, "image.flip_left_right" | "image.flip_up_down") => {
+                let axis = if function == "image.flip_left_right" {
+                    -2
+                } else {
+                    -3
+                };
+                Some(super::super::keras3_ops::Kind::Shape(
+                    super::super::keras3_ops::ShapeOp::Flip(Some(vec![axis])),
+                ))
             }
             (Func::Op, f) if super::super::keras3_ops::ExtraOp::from_tf(f, kwargs).is_some() => {
                 let op = super::super::keras3_ops::ExtraOp::from_tf(f, kwargs)

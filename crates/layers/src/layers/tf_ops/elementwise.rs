@@ -12,6 +12,8 @@ pub(super) enum BinOp {
     Sub,
     Mul,
     Div,
+    /// `a / b`, 0 where `b` is 0 (`tf.math.divide_no_nan`).
+    DivNoNan,
     Max,
     Min,
     Pow,
@@ -49,6 +51,13 @@ impl BinOp {
             BinOp::Sub => a - b,
             BinOp::Mul => a * b,
             BinOp::Div => a / b,
+            BinOp::DivNoNan => {
+                if b == 0.0 {
+                    0.0
+                } else {
+                    a / b
+                }
+            }
             BinOp::Max => a.max(b),
             BinOp::Min => a.min(b),
             BinOp::Pow => a.powf(b),
@@ -81,6 +90,7 @@ impl BinOp {
             BinOp::Sub => run(BinOp::Sub, xs, &y),
             BinOp::Mul => run(BinOp::Mul, xs, &y),
             BinOp::Div => run(BinOp::Div, xs, &y),
+            BinOp::DivNoNan => run(BinOp::DivNoNan, xs, &y),
             BinOp::Max => run(BinOp::Max, xs, &y),
             BinOp::Min => run(BinOp::Min, xs, &y),
             BinOp::Pow => run(BinOp::Pow, xs, &y),
@@ -125,6 +135,7 @@ impl BinOp {
             BinOp::Sub => run(BinOp::Sub, xs, s),
             BinOp::Mul => run(BinOp::Mul, xs, s),
             BinOp::Div => run(BinOp::Div, xs, s),
+            BinOp::DivNoNan => run(BinOp::DivNoNan, xs, s),
             BinOp::Max => run(BinOp::Max, xs, s),
             BinOp::Min => run(BinOp::Min, xs, s),
             BinOp::Pow => run(BinOp::Pow, xs, s),
@@ -150,6 +161,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.subtract" | "subtract" | "__operators__.sub" => Binary(BinOp::Sub),
         "math.multiply" | "multiply" | "__operators__.mul" => Binary(BinOp::Mul),
         "math.truediv" | "math.divide" | "truediv" | "__operators__.truediv" => Binary(BinOp::Div),
+        "math.divide_no_nan" | "div_no_nan" => Binary(BinOp::DivNoNan),
+        // `bias` along the last axis (data_format checked in `from_config`).
+        "nn.bias_add" => Binary(BinOp::Add),
         "math.maximum" | "maximum" => Binary(BinOp::Max),
         "math.minimum" | "minimum" => Binary(BinOp::Min),
         "math.pow" | "pow" | "__operators__.pow" => Binary(BinOp::Pow),
@@ -202,6 +216,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.round" | "math.rint" => Unary(f32::round_ties_even),
         "math.sin" => Unary(f32::sin),
         "math.cos" => Unary(f32::cos),
+        "math.tan" => Unary(f32::tan),
+        "math.sinh" => Unary(f32::sinh),
+        "math.cosh" => Unary(f32::cosh),
         "nn.softmax" | "math.softmax" => Rowwise(Activation::Softmax),
         "nn.log_softmax" | "math.log_softmax" => Rowwise(Activation::LogSoftmax),
         // The identity at inference.
@@ -230,7 +247,11 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "image.resize" => Resize,
         "reshape" | "compat.v1.reshape" => Op,
         "transpose" | "compat.v1.transpose" | "linalg.matmul" | "matmul" => Op,
-        "__operators__.getitem" => Op,
+        "__operators__.getitem" | "slice" => Op,
+        // keras3_ops/image.rs and ShapeOp::Flip.
+        "image.rgb_to_grayscale" | "image.per_image_standardization" => Op,
+        "nn.local_response_normalization" | "nn.lrn" => Op,
+        "image.flip_left_right" | "image.flip_up_down" => Op,
         "sort" | "argsort" | "math.top_k" | "nn.top_k" | "linalg.band_part"
         | "matrix_band_part" => Op,
         "experimental.numpy.moveaxis" | "roll" | "manip.roll" => Op,
