@@ -375,6 +375,7 @@ impl Model {
             buffers: Default::default(),
             per_sample: Default::default(),
             batch_split: learned_way::LearnedWay::batch_split(),
+            slice_size: learned_way::LearnedWay::slice_size(),
             team_grain: learned_way::LearnedWay::team_grain(),
             memory_limit: None,
             dialect: Dialect::Tfjs,

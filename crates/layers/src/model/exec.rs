@@ -119,9 +119,24 @@ impl Model {
             None if small => self.batch_split.choose(batch),
             None => learned_way::Choice::Settled(true),
         };
+        // The slices' size, once the batch is settled on slices and the two
+        // sizes cut it differently ([`learned_way`]: the small slices won
+        // on MobileNet v1 at 128×128, 8.1 -> 6.9 ms at batch 32, and lost
+        // on the small corpus models, whose per-layer costs then count
+        // twice, 1.36 -> 1.53 ms for the ResNet-style one).
+        let cuts = |small: bool| self.slice_parts(batch, threads, small);
+        let slicing = match choice {
+            learned_way::Choice::Settled(true) if cuts(false) != cuts(true) => {
+                match learned_way::forced_slice_size() {
+                    Some(small) => learned_way::Choice::Settled(small),
+                    None => self.slice_size.choose(batch),
+                }
+            }
+            _ => learned_way::Choice::Settled(false),
+        };
         let started = std::time::Instant::now();
         let out = if choice.sliced() {
-            self.run_slices(batch, threads, &inputs)
+            self.run_slices(batch, cuts(slicing.sliced()), &inputs)
         } else {
             let owned = inputs
                 .into_iter()
@@ -132,24 +147,40 @@ impl Model {
         if let (learned_way::Choice::Trial(sliced), Ok(_)) = (choice, &out) {
             self.batch_split.record(batch, sliced, started.elapsed());
         }
+        if let (learned_way::Choice::Trial(small), Ok(_)) = (slicing, &out) {
+            self.slice_size.record(batch, small, started.elapsed());
+        }
         out
     }
 
     /// [`Model::run`] of a batch of per-sample layers as parallel slices.
+    /// How many slices a batch is cut into: about [`SLICE_BYTES`] of
+    /// activations each, or [`SMALL_SLICE_BYTES`] when `small` (a core's
+    /// L2 on the benchmarks' machine), at least one per thread and a whole
+    /// number per thread (3 slices on 2 threads took as long as 4).
+    fn slice_parts(&self, batch: usize, threads: usize, small: bool) -> usize {
+        let target = if small {
+            SMALL_SLICE_BYTES
+        } else {
+            SLICE_BYTES
+        };
+        let per_slice = match self.largest_sample_bytes() {
+            Some(bytes) => (target / bytes.max(1)).clamp(1, batch.div_ceil(threads)),
+            None => batch.div_ceil(threads),
+        };
+        batch
+            .div_ceil(per_slice)
+            .max(threads)
+            .next_multiple_of(threads)
+            .min(batch)
+    }
+
     fn run_slices(
         &self,
         batch: usize,
-        threads: usize,
+        parts: usize,
         inputs: &[std::borrow::Cow<'_, Tensor>],
     ) -> Result<(Vec<Tensor>, Vec<Option<Tensor>>)> {
-        // Slices small enough that a slice's largest activation stays in a
-        // core's L2 (measured on MobileNet v1/v2 at batch 32: slices of ~4
-        // samples beat one slice per thread by ~1.5x), at least one per thread.
-        let per_slice = match self.largest_sample_bytes() {
-            Some(bytes) => (SLICE_BYTES / bytes.max(1)).clamp(1, batch.div_ceil(threads)),
-            None => batch.div_ceil(threads),
-        };
-        let parts = batch.div_ceil(per_slice).max(threads).min(batch);
         let bounds: Vec<(usize, usize)> = (0..parts)
             .map(|i| (batch * i / parts, batch * (i + 1) / parts))
             .collect();
@@ -516,8 +547,12 @@ fn grain(fine: bool) -> tfjs_kernels::TeamGrain {
     }
 }
 
-/// Target bytes of a batch slice's largest activation (about a core's L2).
+/// Target bytes of a batch slice's largest activation (slices of ~4
+/// samples beat one slice per thread by ~1.5x on MobileNet v1/v2 at batch
+/// 32 when this was chosen).
 const SLICE_BYTES: usize = 2 << 20;
+/// The smaller slices a model may learn to use (`Model::slice_size`).
+const SMALL_SLICE_BYTES: usize = 512 << 10;
 /// Largest activation of a whole batch up to which running it unsliced is
 /// tried ([`learned_way`]).
 const WHOLE_BATCH_BYTES: usize = 16 << 20;

@@ -135,6 +135,8 @@ pub struct Model {
     per_sample: std::sync::OnceLock<bool>,
     /// Per batch size: whether a large batch runs as parallel slices.
     pub(crate) batch_split: learned_way::LearnedWay,
+    /// Per batch size: whether a sliced batch uses small slices.
+    pub(crate) slice_size: learned_way::LearnedWay,
     /// The small batch path's team grain, learned per batch size.
     pub(crate) team_grain: learned_way::LearnedWay,
     /// Most bytes of tensors alive at once in one predict (see
