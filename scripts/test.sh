@@ -262,6 +262,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/keras3zip_k3_glu_tfjs fixtures/corpus/keras/{tfop_stats_segments,tfop_boolean_mask}@h5 \
     fixtures/corpus/keras/tfop_repeat@h5 fixtures/corpus/keras/keras3zip_k3_tensordot@keras \
     fixtures/corpus/keras/{constant_divide,keras3zip_constant_divide,rnn_cell_states,keras3zip_rnn_cell_states,rnn_stack_states,keras3zip_rnn_stack_states} \
+    fixtures/corpus/keras/{explicit_mask,keras3zip_explicit_mask,explicit_mask_computed,keras3zip_explicit_mask_computed} \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     # `@h5` / `@keras`: the other Keras cannot hold the model (Keras-3-only
     # layers; tf.* functions keras.ops lacks), so only this export.

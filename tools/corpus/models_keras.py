@@ -4395,9 +4395,9 @@ add("nested_mask_through", "heldout7", nested_mask_through,
 
 def explicit_mask(K, v):
     """`mask=` given explicitly (a boolean Input) to an LSTM and a
-    GlobalAveragePooling1D: the engine applies only the masks Keras
-    computes itself and refuses these calls by name
-    (EXPECTED_FAILURES)."""
+    GlobalAveragePooling1D: the engine applies it in place of the
+    propagated mask, as Keras does; TF.js 4.22 cannot, so `--rebuild`
+    refuses these calls by name (REBUILD_UNREWRITABLE)."""
     L = K.layers
     x = L.Input((4, 3), name="x")
     m = L.Input((4,), dtype="bool", name="m")
@@ -4418,6 +4418,29 @@ def explicit_mask_inputs(rng, batch):
 add("explicit_mask", "heldout7", explicit_mask,
     "mask= passed explicitly from a boolean Input to LSTM and GlobalAveragePooling1D",
     sources=["keras2", "keras3-keras"], inputs=explicit_mask_inputs, seed=SEVENTH + 10)
+
+
+def explicit_mask_computed(K, v):
+    """`mask=` computed from the token ids by a comparison (tf_keras:
+    `tf.math.not_equal`, a TFOpLambda; Keras 3: `ops.not_equal`, an
+    operation node) and given to an LSTM after an Embedding without
+    mask_zero: the engine applies it as Keras does (no layer makes masks,
+    so Keras 3's operation is the model's own)."""
+    L = K.layers
+    tok = L.Input((5,), dtype="int32", name="tok")
+    e = L.Embedding(9, 3, name="emb")(tok)
+    if v == "k2":
+        import tensorflow as tf
+        keep = tf.math.not_equal(tok, 0)
+    else:
+        keep = K.ops.not_equal(tok, 0)
+    r = L.LSTM(2, name="lstm")(e, mask=keep)
+    return K.Model(tok, r, name="explicit_mask_computed")
+
+
+add("explicit_mask_computed", "heldout7", explicit_mask_computed,
+    "mask= computed by not_equal(tokens, 0) and given to an LSTM after an Embedding without mask_zero",
+    sources=["keras2", "keras3-keras"], inputs=_token_inputs, seed=SEVENTH + 17)
 
 
 def _pair_model(K):

@@ -23,6 +23,7 @@ mod functional;
 mod layer_entry;
 mod sequential;
 
+pub(crate) use functional::explicit_mask_refs;
 use functional::parse_functional;
 pub use functional::KERAS3_OPERATION_PREFIX;
 pub(crate) use functional::{kwarg_tensor, kwarg_tensors};
@@ -205,6 +206,26 @@ fn short(v: &Value) -> String {
     crate::error::short_json(v, 200)
 }
 
+/// Whether a topology (or any part of one: a config, a list of layer
+/// entries) has a layer that makes Keras masks of its own: `Masking`, or
+/// `Embedding` with `mask_zero` (nested models' included).
+pub fn makes_masks(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => {
+            let class = m.get("class_name").and_then(Value::as_str);
+            let cfg = m.get("config");
+            let mask_zero = cfg
+                .and_then(|c| c.get("mask_zero"))
+                .and_then(Value::as_bool)
+                == Some(true);
+            (class == Some("Masking") || (class == Some("Embedding") && mask_zero))
+                || m.values().any(makes_masks)
+        }
+        Value::Array(a) => a.iter().any(makes_masks),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +269,42 @@ mod tests {
             LayerKind::Input(i) => assert_eq!(i.batch_shape, vec![None, Some(3)]),
             _ => panic!("not an input"),
         }
+    }
+
+    /// Keras 3's `mask=` kwarg: read from a layer, or from operations in a
+    /// model that makes no masks of its own, it is an explicit mask (in
+    /// Keras 2's spelling on the call's first input); from operations
+    /// where an `Embedding(mask_zero)` makes masks, Keras's own (left to
+    /// the engine's propagation). Another form is refused naming the layer.
+    #[test]
+    fn keras3_explicit_masks_are_told_from_keras_own() {
+        let t = |l: &str| json!({"class_name": "__keras_tensor__", "config": {"shape": [null, 3], "dtype": "float32", "keras_history": [l, 0, 0]}});
+        let topo = |mask_zero: bool, mask: Value| {
+            json!({"class_name": "Functional", "config": {"name": "f", "layers": [
+                {"class_name": "InputLayer", "name": "ids", "inbound_nodes": [],
+                 "config": {"batch_shape": [null, 3], "dtype": "int32", "name": "ids"}},
+                {"class_name": "Embedding", "name": "emb", "inbound_nodes": [{"args": [t("ids")], "kwargs": {}}],
+                 "config": {"name": "emb", "trainable": true, "input_dim": 4, "output_dim": 2, "mask_zero": mask_zero}},
+                {"class_name": "NotEqual", "name": "ne", "config": {"name": "ne"},
+                 "inbound_nodes": [{"args": [t("ids"), 0], "kwargs": {}}]},
+                {"class_name": "LSTM", "name": "lstm", "config": {"name": "lstm", "trainable": true, "units": 2},
+                 "inbound_nodes": [{"args": [t("emb")], "kwargs": {"mask": mask}}]}],
+                "input_layers": ["ids", 0, 0], "output_layers": ["lstm", 0, 0]}})
+        };
+        let lstm_kwargs = |s: &ModelSpec| s.layers[3].inbound[0][0].kwargs.clone();
+        let s = parse_topology(&topo(false, t("ne"))).unwrap();
+        assert_eq!(lstm_kwargs(&s)["mask"], json!(["ne", 0, 0]));
+        let s = parse_topology(&topo(true, t("ne"))).unwrap();
+        assert!(lstm_kwargs(&s).get("mask").is_none());
+        let s = parse_topology(&topo(true, t("ids"))).unwrap();
+        assert_eq!(lstm_kwargs(&s)["mask"], json!(["ids", 0, 0]));
+        let err = parse_topology(&topo(false, json!("keep")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`lstm`: mask= \"keep\" is neither a tensor"),
+            "{err}"
+        );
     }
 
     /// What Keras 3 writes for the mask of a merge of masked tensors

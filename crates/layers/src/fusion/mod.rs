@@ -273,7 +273,10 @@ impl Plan {
         let n = model.exec.len();
         // Layers computing in float16 / bfloat16 run one at a time: the
         // executor rounds around each (model::precision).
-        if model.precision.iter().any(|p| !p.is_f32()) {
+        // So do models with a call given an explicit mask (a tensor the
+        // chains would not see read).
+        let explicit_masks = model.calls.iter().flatten().any(|c| c.masks.is_some());
+        if explicit_masks || model.precision.iter().any(|p| !p.is_f32()) {
             return Plan {
                 steps: (0..n).map(|_| Step::Run).collect(),
             };

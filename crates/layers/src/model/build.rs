@@ -175,11 +175,25 @@ impl Model {
             })?;
             Ok((l, call))
         };
+        // Explicit masks (`mask=` a tensor of the model's), per call.
+        let mut mask_refs: Vec<Vec<Option<Vec<Option<TensorRef>>>>> = Vec::new();
+        for (l, calls) in inbound.iter().enumerate() {
+            let mut per_call = Vec::with_capacity(calls.len());
+            for refs in calls {
+                let kwargs = refs.first().map_or(&Value::Null, |r| &r.kwargs);
+                let found = crate::topology::explicit_mask_refs(layers[l].class_name(), kwargs)
+                    .transpose()
+                    .map_err(|why| LayersError::config(layers[l].name(), why))?;
+                per_call.push(found);
+            }
+            mask_refs.push(per_call);
+        }
         // Dependencies.
         let n = node_ids.len();
         let mut deps: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (id, &(l, c)) in node_ids.iter().enumerate() {
-            for r in &inbound[l][c] {
+            let masks = mask_refs[l][c].iter().flatten().flatten();
+            for r in inbound[l][c].iter().chain(masks) {
                 let (pl, pc) = resolve(r, layers[l].name())?;
                 deps[id].push(first_node[pl] + pc);
             }
@@ -204,25 +218,39 @@ impl Model {
             inbound.iter().map(|c| vec![None; c.len()]).collect();
         let mut tensors: Vec<TensorInfo> = Vec::new();
         let mut built = vec![false; layers.len()];
+        // The tensor `r` names, read by layer `user`.
+        let tensor_at = |r: &TensorRef, user: &str, calls: &[Vec<Option<Call>>]| {
+            let (pl, pc) = resolve(r, user)?;
+            let pcall = calls[pl][pc].as_ref().expect("topological order");
+            pcall.outputs.get(r.tensor).copied().ok_or_else(|| {
+                topo_err(format!(
+                    "layer `{user}` takes output {} of layer `{}`, which has {} output(s)",
+                    r.tensor,
+                    r.layer,
+                    pcall.outputs.len()
+                ))
+            })
+        };
         for &id in &order {
             let (l, c) = node_ids[id];
             let mut ins = Vec::new();
             let mut kwargs = Vec::new();
             for r in &inbound[l][c] {
-                let (pl, pc) = resolve(r, layers[l].name())?;
-                let pcall = calls[pl][pc].as_ref().expect("topological order");
-                let &t = pcall.outputs.get(r.tensor).ok_or_else(|| {
-                    topo_err(format!(
-                        "layer `{}` takes output {} of layer `{}`, which has {} output(s)",
-                        layers[l].name(),
-                        r.tensor,
-                        r.layer,
-                        pcall.outputs.len()
-                    ))
-                })?;
-                ins.push(t);
+                ins.push(tensor_at(r, layers[l].name(), &calls)?);
                 kwargs.push(r.kwargs.clone());
             }
+            let masks = match &mask_refs[l][c] {
+                Some(refs) => Some(
+                    refs.iter()
+                        .map(|r| {
+                            r.as_ref()
+                                .map(|r| tensor_at(r, layers[l].name(), &calls))
+                                .transpose()
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                None => None,
+            };
             let in_shapes: Vec<Shape> = ins.iter().map(|&t| tensors[t].shape.clone()).collect();
             let lname = layers[l].name().to_string();
             let out_shapes = match &mut layers[l] {
@@ -266,6 +294,7 @@ impl Model {
                 inputs: ins,
                 kwargs,
                 outputs: outs,
+                masks,
             });
         }
         let calls: Vec<Vec<Call>> = calls
@@ -341,7 +370,8 @@ impl Model {
         }
         let mut last_use = vec![0usize; tensors.len()];
         for (pos, &(l, c)) in exec.iter().enumerate() {
-            for &t in &calls[l][c].inputs {
+            let masks = calls[l][c].masks.iter().flatten().flatten();
+            for &t in calls[l][c].inputs.iter().chain(masks) {
                 last_use[t] = pos;
             }
         }

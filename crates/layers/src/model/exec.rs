@@ -387,7 +387,11 @@ impl Model {
         ) else {
             return Ok(false);
         };
-        if self.last_use[t] != pos || mask_slots[t].is_some() || !self.precision[l].is_f32() {
+        if self.last_use[t] != pos
+            || mask_slots[t].is_some()
+            || call.masks.is_some()
+            || !self.precision[l].is_f32()
+        {
             return Ok(false);
         }
         let Some(shape) = slots[t].as_ref().and_then(|x| layer.reshaped(x.shape())) else {
@@ -430,6 +434,12 @@ impl Model {
             }
             _ => false,
         };
+        // An explicit mask (`mask=` a tensor) is read before the inputs
+        // are taken (it may be one of them).
+        let explicit = match &call.masks {
+            Some(masks) => Some(self.explicit_masks(pos, masks, slots, live)?),
+            None => None,
+        };
         let mut xs = Vec::with_capacity(call.inputs.len());
         let mut ms = Vec::with_capacity(call.inputs.len());
         let mut lent = Vec::new();
@@ -450,6 +460,11 @@ impl Model {
                 xs.push(slots[t].clone().ok_or_else(missing)?);
                 ms.push(mask_slots[t].clone());
             }
+        }
+        if let Some(explicit) = explicit {
+            let n = ms.len();
+            ms = explicit;
+            ms.resize(n, None);
         }
         let lname = self.layers[l].name();
         let (ys, ym) = match &self.layers[l] {
@@ -535,6 +550,54 @@ impl Model {
             mask_slots[t] = ym.next().flatten();
         }
         Ok(())
+    }
+}
+
+impl Model {
+    /// The masks given explicitly to the call at exec position `pos`
+    /// (`masks`: tensors or none, per input) as 0/1 masks, as Keras reads
+    /// them (nonzero is kept); a tensor read here for the last time (and
+    /// not also an input of the call) is freed.
+    fn explicit_masks(
+        &self,
+        pos: usize,
+        masks: &[Option<usize>],
+        slots: &mut [Option<Tensor>],
+        live: &mut u64,
+    ) -> Result<Vec<Option<Tensor>>> {
+        let (l, c) = self.exec[pos];
+        let call = &self.calls[l][c];
+        let lname = self.layers[l].name();
+        let mut out = Vec::with_capacity(masks.len());
+        for (k, t) in masks.iter().enumerate() {
+            let Some(t) = *t else {
+                out.push(None);
+                continue;
+            };
+            let m = slots[t]
+                .as_ref()
+                .ok_or_else(|| topo_err(format!("internal: tensor {t} not computed")))?;
+            let kept: Vec<f32> = match m.data() {
+                TensorData::F32(v) => v.iter().map(|&x| f32::from(u8::from(x != 0.0))).collect(),
+                TensorData::I32(v) => v.iter().map(|&x| f32::from(u8::from(x != 0))).collect(),
+                TensorData::Str(_) => {
+                    return Err(LayersError::config(
+                        lname,
+                        format!("its mask= (for input {k}) is a string tensor"),
+                    ))
+                }
+            };
+            out.push(Some(Tensor::from_f32(m.shape().to_vec(), kept)?));
+            let done = self.last_use[t] == pos
+                && !call.inputs.contains(&t)
+                && !masks[k + 1..].contains(&Some(t));
+            if done {
+                if let Some(x) = slots[t].take() {
+                    *live = live.saturating_sub(x.len() as u64 * 4);
+                }
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -83,7 +83,18 @@ impl Model {
         }
         for &(l, c) in &self.exec {
             let call = &self.calls[l][c];
-            let ms: Vec<Option<Probe>> = call.inputs.iter().map(|&t| slots[t].clone()).collect();
+            let mut ms: Vec<Option<Probe>> =
+                call.inputs.iter().map(|&t| slots[t].clone()).collect();
+            // An explicit mask replaces the propagated ones; the tensor it
+            // is read from is its identity.
+            if let Some(masks) = &call.masks {
+                let n = ms.len();
+                ms = masks
+                    .iter()
+                    .map(|t| t.map(|t| self.explicit_probe(t)))
+                    .collect();
+                ms.resize(n, None);
+            }
             let ys = match &self.layers[l] {
                 ModelLayer::Input(_) => continue,
                 ModelLayer::Model(m) => m.mask_flow(ms, next, out),
@@ -114,6 +125,24 @@ impl Model {
             }
         }
         self.outputs.iter().map(|&t| slots[t].clone()).collect()
+    }
+
+    /// The probe of a mask given explicitly from tensor `t`: an identity
+    /// of its own (above the counter's), a pattern of `t`'s shape.
+    fn explicit_probe(&self, t: usize) -> Probe {
+        let id = u64::MAX - t as u64;
+        let shape: Vec<usize> = self.tensors[t]
+            .shape
+            .iter()
+            .map(|d| d.unwrap_or(OPEN_DIM))
+            .collect();
+        let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        let mask = if n.is_some_and(|n| n <= PLACEHOLDER_MAX_VALUES) {
+            pattern(id, &shape)
+        } else {
+            Tensor::zeros(vec![1])
+        };
+        Probe { id, mask }
     }
 
     /// The output masks of call `c` of `layer` (layer `l`) given its

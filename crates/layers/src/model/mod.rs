@@ -74,6 +74,10 @@ pub(crate) struct Call {
     /// Per-input kwargs as written in the file (written back on save).
     pub kwargs: Vec<Value>,
     pub outputs: Vec<usize>,
+    /// The tensors given as the call's Keras mask (`mask=` in its kwargs,
+    /// one per input or `None`), which replace the masks propagated to its
+    /// inputs, as in Keras; `None` without an explicit mask.
+    pub masks: Option<Vec<Option<usize>>>,
 }
 
 /// A call's keyword arguments as its file records them (on its first

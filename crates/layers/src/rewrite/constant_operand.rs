@@ -11,7 +11,8 @@
 //! as float32: `c + x·1/1`, `c + x·(-1)/1` and `0 + x·c/1` are one
 //! float32 add or multiply rounded through a double, which is float32's
 //! own result (53 ≥ 2·24 + 2 bits). `x / c` puts `c²` in `moving_variance`
-//! and `sign(c)` in `gamma` where that is exact ([`super::constant_divide`]).
+//! and `sign(c)` in `gamma`: exact when float32 holds every `c²`, within
+//! one float32 rounding otherwise ([`super::constant_divide`]).
 
 use super::{entry, entry_on, f32_weight, Site};
 use serde_json::{json, Value};
@@ -120,8 +121,9 @@ pub(super) fn affine(
         ("sub", true) => (Some(vec![-1.0; n]), Some(c)),
         ("mul", _) => (Some(c), None),
         ("div", false) => {
-            super::constant_divide::exact_divisors(&values)
+            let division = super::constant_divide::divisors(&values)
                 .map_err(|why| format!("div with a non-scalar constant: {why}"))?;
+            site.note(division.note());
             let (sign, square) = super::constant_divide::sign_and_square(&c);
             variance = square;
             (Some(sign), None)
@@ -208,23 +210,21 @@ mod tests {
     }
 
     #[test]
-    fn a_constant_that_would_grow_the_tensor_or_divide_inexactly_is_refused() {
+    fn a_constant_that_would_grow_the_tensor_or_divide_by_zero_is_refused() {
         let grow = op_lambda(
             "__operators__.add",
             json!({"y": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}),
         );
         let model = functional(&[1, 3], vec![grow], 1);
         assert_refused(&model, &["op", "to another shape"]);
-        // 0.229 (ImageNet's std) has 24 significant bits: its square is
-        // rounded in float32.
-        let div = op_lambda("math.truediv", json!({"y": [[2.0, 0.229, 3.0]]}));
+        let div = op_lambda("math.truediv", json!({"y": [[2.0, 0.0, 3.0]]}));
         let model = functional(&[2, 3], vec![div], 1);
         assert_refused(
             &model,
             &[
                 "`op` (TFOpLambda)",
                 "div with a non-scalar constant",
-                "element 1 (0.229",
+                "element 1 (0) is 0",
             ],
         );
         let rdiv = entry(
@@ -261,11 +261,31 @@ mod tests {
         let out = assert_same(&model, &input(&[2, 2, 3]), 1e-7);
         assert_note(
             &out,
-            "op (TFOpLambda) -> Reshape + BatchNormalization + Reshape",
+            "op (TFOpLambda) -> Reshape + BatchNormalization + Reshape (x / c exact",
         );
         assert_note(
             &out,
             "rsub (TFOpLambda) -> Reshape + BatchNormalization + Reshape",
+        );
+    }
+
+    #[test]
+    fn imagenet_normalization_divides_within_one_float32_rounding() {
+        // (x - mean) / std over the channels: std's squares are rounded in
+        // float32 (see `constant_divide` for the bound in TF.js).
+        let sub = op_lambda("math.subtract", json!({"y": [0.485, 0.456, 0.406]}));
+        let div = entry(
+            "div",
+            "TFOpLambda",
+            json!({"function": "math.truediv"}),
+            vec![json!([["op", 0, 0, {"y": [0.229, 0.224, 0.225]}]])],
+        );
+        let model = functional(&[2, 2, 3], vec![sub, div], 1);
+        let out = assert_same(&model, &input(&[2, 2, 2, 3]), 1e-6);
+        assert_note(
+            &out,
+            "div (TFOpLambda) -> Reshape + BatchNormalization + Reshape (x / c within one \
+             float32 rounding (c² is rounded in float32, first at element 0 (0.229)))",
         );
     }
 }

@@ -367,6 +367,7 @@ mod tests {
             masks_possible: false,
             dialect: crate::Dialect::Tfjs,
             target: super::super::Target::Tfjs,
+            notes: &Default::default(),
         };
         // int8's default quantizes the inputs: refused.
         match rule(&site) {

@@ -19,7 +19,8 @@
 //!   non-scalar constant `c` (a folded position embedding) →
 //!   `Reshape` + `BatchNormalization` (`c` as `beta`/`gamma`) + `Reshape`;
 //!   `x / c` likewise with `c²` as `moving_variance` and `sign(c)` as
-//!   `gamma` when every `c²` is exact in float32 ([`constant_divide`]).
+//!   `gamma` (exact when every `c²` is exact in float32, else within one
+//!   float32 rounding: [`constant_divide`]).
 //! - [`keras3_ops`]: Keras 3 operation layers (`ops.Add`, `ops.Relu`, …),
 //!   the same way.
 //! - [`repeat`]: `tf.repeat` / `ops.repeat` along an axis by one count →
@@ -64,6 +65,8 @@
 //! - [`repeated_inputs`]: a tensor passed twice to one call while another
 //!   call (or output) still reads it, which TF.js frees too early → the
 //!   repeats read through their own linear `Activation` layers.
+//! - [`explicit_masks`]: a call given `mask=` a tensor of the model's
+//!   own (TF.js's executor passes only propagated masks) is refused.
 //! - [`nested_masks`]: a nested model making a Keras mask that reaches
 //!   layers after it (TF.js does not pass it on) is refused.
 //! - [`rnn_state_kwargs`]: a recurrent layer given initial states in a
@@ -162,6 +165,7 @@ pub mod dtype_policy;
 pub mod duplicate_outputs;
 pub mod einsum_dense;
 pub mod elu_alpha;
+pub mod explicit_masks;
 pub mod get_item;
 pub mod global_pooling_1d_cf;
 pub mod global_pooling_3d;
@@ -214,6 +218,7 @@ pub type Rule = fn(&Site<'_>) -> Outcome;
 /// The rules of a TensorFlow.js rewrite, asked in this order; the first
 /// that does not [`Outcome::Skip`] a layer decides it. One line per rule.
 pub const TFJS_RULES: &[Rule] = &[
+    explicit_masks::rule,
     dtype_policy::rule,
     cudnn_rnn::rule,
     masked_calls::rule,

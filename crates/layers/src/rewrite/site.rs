@@ -5,6 +5,7 @@
 use super::Target;
 use crate::{Dialect, Shape};
 use serde_json::{json, Map, Value};
+use std::cell::RefCell;
 use tfjs_format::codec::{DecodedWeight, TensorValues};
 
 /// The first call's input and output shapes of a layer, and its calls that
@@ -37,9 +38,18 @@ pub struct Site<'a> {
     pub dialect: Dialect,
     /// The runtime the rewrite writes for.
     pub target: Target,
+    /// What a rule says of its replacement besides its classes (whether
+    /// it computes exactly the same numbers, …): [`Site::note`].
+    pub notes: &'a RefCell<Vec<String>>,
 }
 
 impl Site<'_> {
+    /// Adds `note` to the note on the layer's replacement (dropped when
+    /// the layer is not replaced).
+    pub fn note(&self, note: impl Into<String>) {
+        self.notes.borrow_mut().push(note.into());
+    }
+
     /// The config's `key` read with `as_` (`Value::as_str`, `Value::as_i64`,
     /// …): `None` when it is absent or of another type.
     pub fn field<'s, T>(&'s self, key: &str, as_: fn(&'s Value) -> Option<T>) -> Option<T> {

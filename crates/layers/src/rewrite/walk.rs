@@ -10,6 +10,7 @@ use super::{dtype_policy, regularizers, tfjs_knows, LayerShapes, Outcome, Site, 
 use crate::model::{Model, ModelLayer};
 use crate::{Dialect, LayersError, Result};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use tfjs_format::codec::{decode_weights, encode_weights, DecodedWeight};
 use tfjs_format::topology::layer_entry_class;
@@ -273,6 +274,7 @@ impl Walk<'_> {
             .unwrap_or("")
             .to_string();
         let prefix = format!("{name}/");
+        let notes = RefCell::new(Vec::new());
         let site = Site {
             name: &name,
             class_name,
@@ -294,6 +296,7 @@ impl Walk<'_> {
             masks_possible: self.masks_possible,
             dialect: self.dialect,
             target: self.target,
+            notes: &notes,
         };
         let mut outcome = Outcome::Skip;
         for rule in super::rules_for(self.target) {
@@ -321,8 +324,14 @@ impl Walk<'_> {
                     .iter()
                     .filter_map(|l| l.get("class_name").and_then(Value::as_str))
                     .collect();
+                let said = notes.take();
+                let said = if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", said.join("; "))
+                };
                 self.notes.push(format!(
-                    "{printable} ({class_name}) -> {}",
+                    "{printable} ({class_name}) -> {}{said}",
                     classes.join(" + ")
                 ));
                 self.weights.retain(|w| !w.name.starts_with(&prefix));
@@ -491,23 +500,7 @@ pub fn rewrite_artifacts_for(
     })
 }
 
-/// Whether a topology has a layer that makes Keras masks.
-pub(super) fn makes_masks(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => {
-            let class = m.get("class_name").and_then(Value::as_str);
-            let cfg = m.get("config");
-            let mask_zero = cfg
-                .and_then(|c| c.get("mask_zero"))
-                .and_then(Value::as_bool)
-                == Some(true);
-            (class == Some("Masking") || (class == Some("Embedding") && mask_zero))
-                || m.values().any(makes_masks)
-        }
-        Value::Array(a) => a.iter().any(makes_masks),
-        _ => false,
-    }
-}
+pub(super) use crate::topology::makes_masks;
 
 #[cfg(test)]
 mod tests {

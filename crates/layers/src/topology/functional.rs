@@ -72,7 +72,7 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
             names.join(",")
         )));
     }
-    explicit_masks_refused(layers, &specs, &format!("{path}: model `{name}`"))?;
+    explicit_masks(layers, &mut specs, &format!("{path}: model `{name}`"))?;
     let inputs = parse_io_list(
         o.get("input_layers"),
         &format!("{path}: model `{name}` input_layers"),
@@ -191,67 +191,148 @@ fn takes_tensor_kwargs(class_name: &str) -> bool {
     )
 }
 
-/// A call given `mask=` a tensor of its own choosing is refused: the
-/// engine applies the masks Keras propagates (as TensorFlow.js does), not
-/// an explicit one. tf_keras records only explicit masks in a node's
-/// kwargs (`["x", 0, 0, {"mask": ["m", 0, 0]}]`); Keras 3 records every
-/// mask, its own ones as the output of the operations that compute them
-/// (`not_equal`, `any`, …), so there a mask read from a layer (an `Input`,
-/// say) is an explicit one.
-fn explicit_masks_refused(layers: &[Value], specs: &[LayerSpec], what: &str) -> Result<()> {
-    let class_of = |name: &str| {
-        specs
-            .iter()
-            .find(|s| s.name == name)
-            .map_or("", |s| s.class_name.as_str())
-    };
+/// Calls given `mask=` a tensor of the model's own (`LSTM(8)(x, mask=m)`
+/// with `m` a boolean `Input` or a comparison's output): Keras uses it in
+/// place of the mask it propagates, for the call and for the mask the call
+/// passes on (tf_keras and Keras 3 alike), and so does the engine
+/// ([`explicit_mask_refs`]). tf_keras records only explicit masks in a
+/// node's kwargs (`["x", 0, 0, {"mask": ["m", 0, 0]}]`, kept as written);
+/// Keras 3 records every mask, its own ones as the output of the
+/// operations that compute them (`not_equal`, `any`, …), which the engine
+/// computes itself as it propagates masks (dropped), so there a mask read
+/// from a layer (an `Input`, say), or from operations in a model with no
+/// layer making masks (`Masking`, `Embedding(mask_zero)`: a user's
+/// `ops.not_equal(ids, 0)`), is an explicit one, written here in Keras 2's
+/// spelling on the call's first input. (Operations' masks in a model that
+/// also makes its own are taken for Keras's.) A `mask=` of another form is
+/// refused, naming each layer.
+fn explicit_masks(layers: &[Value], specs: &mut [LayerSpec], what: &str) -> Result<()> {
+    let classes: std::collections::HashMap<String, String> = specs
+        .iter()
+        .map(|s| (s.name.clone(), s.class_name.clone()))
+        .collect();
+    // Keras 3's own masks come from `Masking` / `Embedding(mask_zero)`:
+    // without one, a mask computed by operations is the model's own too.
+    let own_masks = layers.iter().any(super::makes_masks);
     let mut refused = Vec::new();
-    for (entry, spec) in layers.iter().zip(specs) {
-        // A function's own `mask` argument (`tf.boolean_mask(x, mask=m)`).
-        if takes_tensor_kwargs(&spec.class_name)
-            || spec.class_name.starts_with(KERAS3_OPERATION_PREFIX)
-        {
+    for (entry, spec) in layers.iter().zip(specs.iter_mut()) {
+        if !takes_explicit_mask(&spec.class_name) {
             continue;
         }
         let nodes = entry.get("inbound_nodes").and_then(Value::as_array);
-        for node in nodes.into_iter().flatten() {
-            let (mask, keras3) = match node {
-                Value::Object(o) => (o.get("kwargs").and_then(|k| k.get("mask")), true),
-                Value::Array(refs) => (
-                    refs.iter()
-                        .filter_map(|r| r.get(3).and_then(|k| k.get("mask")))
-                        .next(),
-                    false,
-                ),
-                _ => (None, false),
+        for (n, node) in nodes.into_iter().flatten().enumerate() {
+            let mask = match node {
+                // Keras 3: `__keras_tensor__`s (or a list of them) as
+                // `[layer, node, tensor]`, unless Keras computed them.
+                Value::Object(o) => {
+                    let Some(m) = o.get("kwargs").and_then(|k| k.get("mask")) else {
+                        continue;
+                    };
+                    let spelled = keras3_mask_spelling(m);
+                    let refs = match mask_refs(&spelled) {
+                        Some(Ok(refs)) => refs,
+                        Some(Err(why)) => {
+                            refused
+                                .push(format!("`{}`: {why}", crate::error::printable(&spec.name)));
+                            continue;
+                        }
+                        None => continue,
+                    };
+                    let keras_own = own_masks
+                        && refs.iter().flatten().any(|r| {
+                            classes
+                                .get(&r.layer)
+                                .is_some_and(|c| c.starts_with(KERAS3_OPERATION_PREFIX))
+                        });
+                    if keras_own {
+                        continue;
+                    }
+                    let Some(first) = spec.inbound.get_mut(n).and_then(|refs| refs.first_mut())
+                    else {
+                        continue;
+                    };
+                    if !first.kwargs.is_object() {
+                        first.kwargs = Value::Object(Map::new());
+                    }
+                    if let Value::Object(kw) = &mut first.kwargs {
+                        kw.insert("mask".into(), spelled);
+                    }
+                    continue;
+                }
+                Value::Array(refs) => refs
+                    .iter()
+                    .find_map(|r| r.get(3).filter(|k| k.get("mask").is_some())),
+                _ => None,
             };
-            let producer = mask.and_then(|m| {
-                m.pointer("/config/keras_history/0")
-                    .or_else(|| m.get(0))
-                    .and_then(Value::as_str)
-            });
-            let Some(producer) = producer else { continue };
-            let class = class_of(producer);
-            if keras3 && class.starts_with(KERAS3_OPERATION_PREFIX) {
-                continue;
+            if let Some(Err(why)) = mask.and_then(|kw| explicit_mask_refs(&spec.class_name, kw)) {
+                refused.push(format!("`{}`: {why}", crate::error::printable(&spec.name)));
             }
-            refused.push(format!(
-                "`{}` ({}) with mask= the output of `{}` ({class})",
-                crate::error::printable(&spec.name),
-                crate::error::printable(&spec.class_name),
-                crate::error::printable(producer),
-            ));
         }
     }
     if refused.is_empty() {
         return Ok(());
     }
     Err(topo_err(format!(
-        "{what}: layers called with an explicit mask: {}. The engine applies the masks Keras \
-         computes itself (Embedding mask_zero, Masking), not a mask passed as mask=, so it \
-         would compute other numbers",
+        "{what}: layers called with a mask= the engine cannot read: {}",
         refused.join(", ")
     )))
+}
+
+/// A Keras 3 mask (a `__keras_tensor__`, or a list of them and `null`s)
+/// in Keras 2's spelling: `[layer, node, tensor]`s.
+fn keras3_mask_spelling(m: &Value) -> Value {
+    match m {
+        Value::Array(a) => Value::Array(a.iter().map(keras3_mask_spelling).collect()),
+        Value::Object(o)
+            if o.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__") =>
+        {
+            m.pointer("/config/keras_history")
+                .cloned()
+                .unwrap_or(Value::Null)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Whether a `mask=` given to a call of `class_name` is a Keras mask (the
+/// `tf.*` functions' and Keras 3 operations' `mask` is an argument of
+/// their own: `tf.boolean_mask(x, mask=m)`).
+fn takes_explicit_mask(class_name: &str) -> bool {
+    !(takes_tensor_kwargs(class_name) || class_name.starts_with(KERAS3_OPERATION_PREFIX))
+}
+
+/// The tensors a call of `class_name` is given as its Keras mask (`mask=`
+/// in the call's kwargs, in Keras 2's spelling: `[layer, node, tensor]`,
+/// or a list of them and `null`s, one per input), which replace the masks
+/// propagated to its inputs; `None` without one, or why it cannot be read.
+pub(crate) fn explicit_mask_refs(
+    class_name: &str,
+    kwargs: &Value,
+) -> Option<std::result::Result<Vec<Option<TensorRef>>, String>> {
+    if !takes_explicit_mask(class_name) {
+        return None;
+    }
+    mask_refs(kwargs.get("mask")?)
+}
+
+fn mask_refs(m: &Value) -> Option<std::result::Result<Vec<Option<TensorRef>>, String>> {
+    let triple = |v: &Value| {
+        v.as_array()
+            .filter(|a| a.len() >= 3 && a[0].is_string())
+            .and_then(|_| parse_triple(v, "mask").ok())
+    };
+    match m {
+        Value::Null => None,
+        Value::Array(a) if a.iter().all(Value::is_null) => None,
+        _ if triple(m).is_some() => Some(Ok(vec![triple(m)])),
+        Value::Array(a) if a.iter().all(|v| v.is_null() || triple(v).is_some()) => {
+            Some(Ok(a.iter().map(triple).collect()))
+        }
+        other => Some(Err(format!(
+            "mask= {} is neither a tensor of the model nor a list of them",
+            short(other)
+        ))),
+    }
 }
 
 /// The class-name prefix of Keras 3 operation nodes (`ops.NotEqual`).
