@@ -18,9 +18,11 @@ predict on a batch of synthetic inputs (seeded; int32 inputs get small ids;
 unknown non-batch dimensions use 16), or on the inputs of an io.json or .npy
 files with --inputs (as `tfjs predict` reads them; the batch is theirs):
 a detector's time depends on what it detects, so compare runtimes on the
-same inputs. After warm-up runs (--warmup, and at least 20 ms of them),
-predict is timed --runs times (at least 20) and the median, min and max
-are reported.
+same inputs. After warm-up runs (--warmup, at least 20 ms of them, and
+until the engine has settled how it runs this batch size: whole or in
+parallel slices, and how finely its kernels split, which its first 10-30
+predicts at a size time both ways; at most 3 s), predict is timed --runs
+times (at least 20) and the median, min and max are reported.
 
 Before the warm-up, bench waits (at most --settle-ms) until other processes
 leave the CPUs quiet (on Linux, from /proc/stat): a runtime that ran just
@@ -38,6 +40,8 @@ Examples:
 /// The least time the warm-up runs take (more runs than --warmup where
 /// needed).
 const WARMUP_TIME: Duration = Duration::from_millis(20);
+/// The most time the warm-up waits for the engine's choices to settle.
+const LEARN_TIME: Duration = Duration::from_secs(3);
 
 /// Arguments of `tfjs bench`.
 #[derive(Debug, clap::Args)]
@@ -118,7 +122,9 @@ fn synthetic_inputs(specs: &[InputSpec], batch: usize) -> anyhow::Result<Vec<Ten
 /// in ms since `t0` (fetch + decode + build, not input synthesis), and for
 /// layers models a per-step profile of one predict.
 type Runner = (
-    Box<dyn Fn() -> anyhow::Result<()>>,
+    // One predict; whether the engine is still timing two ways of running
+    // this batch size (`tfjs_layers::Model::learning`).
+    Box<dyn Fn() -> anyhow::Result<bool>>,
     f64,
     Option<Box<dyn Fn() -> anyhow::Result<Vec<StepTime>>>>,
 );
@@ -174,12 +180,12 @@ fn graph_runner(f: Fetched) -> anyhow::Result<Runner> {
 fn graph_run(
     model: tfjs_graph::GraphModel,
     feeds: Vec<(String, tfjs_graph::Tensor)>,
-) -> Box<dyn Fn() -> anyhow::Result<()>> {
+) -> Box<dyn Fn() -> anyhow::Result<bool>> {
     Box::new(move || {
         let f: Vec<(&str, tfjs_graph::Tensor)> =
             feeds.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
         std::hint::black_box(model.execute(&f, &[])?);
-        Ok(())
+        Ok(false)
     })
 }
 
@@ -202,9 +208,13 @@ fn layers_runner(f: Fetched) -> anyhow::Result<Runner> {
     let model = std::rc::Rc::new(model);
     let inputs = std::rc::Rc::new(inputs);
     let (m, x) = (model.clone(), inputs.clone());
+    let batch = inputs
+        .first()
+        .and_then(|t| t.shape().first().copied())
+        .unwrap_or(0);
     let run = move || {
         std::hint::black_box(m.predict(std::hint::black_box(&x))?);
-        Ok(())
+        Ok(m.learning(batch))
     };
     let profile = move || Ok(model.profile(&inputs)?);
     Ok((Box::new(run), load_ms, Some(Box::new(profile))))
@@ -243,8 +253,15 @@ pub async fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     // so slower, which is all 5 warm-up runs of a small model.
     let warm = Instant::now();
     let mut warmed = 0;
-    while warmed < a.warmup || warm.elapsed() < WARMUP_TIME {
-        run_once()?;
+    // And until the engine has settled how it runs this batch size (two
+    // calls in a row not timing two ways; at most LEARN_TIME): its first
+    // 10–30 calls at a size time each way, half of them the slower one.
+    let mut settled_calls = 0;
+    while warmed < a.warmup
+        || warm.elapsed() < WARMUP_TIME
+        || (settled_calls < 2 && warm.elapsed() < LEARN_TIME)
+    {
+        settled_calls = if run_once()? { 0 } else { settled_calls + 1 };
         warmed += 1;
     }
     let runs = a.runs.max(20);

@@ -214,6 +214,17 @@ impl Model {
         Ok((outputs, vec![None; n]))
     }
 
+    /// Whether predicts at this batch size are still timing two ways of
+    /// running (whole or sliced, the slices' size, the kernels' grain:
+    /// the first 10–30 calls at a size; see `learned_way`). A benchmark
+    /// warms up until this is false for two calls in a row (the next
+    /// choice is made by the next call).
+    pub fn learning(&self, batch: usize) -> bool {
+        self.batch_split.learning(batch)
+            || self.slice_size.learning(batch)
+            || self.team_grain.learning(batch)
+    }
+
     /// [`Model::predict`], timing each step of the execution plan: one
     /// entry per step that ran, in order, naming its layers (a fused chain
     /// such as `conv1+conv1_bn+conv1_relu` is one step). The batch runs
