@@ -188,6 +188,8 @@ fn bench_pool_misc(c: &mut Criterion) {
     let w = data(feat * 4 * u);
     let rk: Vec<f32> = data(u * 4 * u).iter().map(|v| v * 0.05).collect();
     let bias = data(4 * u);
+    let packed_w = PackedMatrix::new(&w, feat, 4 * u, Some(&bias));
+    let packed_rk = RecurrentKernel::new(&rk, u, 4, None);
     let mut g = c.benchmark_group("lstm");
     g.throughput(Throughput::Elements(
         (2 * batch * time * 4 * u * (feat + u)) as u64,
@@ -199,12 +201,12 @@ fn bench_pool_misc(c: &mut Criterion) {
             let mut xt = vec![0.0; x.len()];
             to_time_major(&x, batch, time, feat, &mut xt);
             let mut xp = vec![0.0; time * batch * 4 * u];
-            dense(&xt, &w, Some(&bias), time * batch, feat, 4 * u, &mut xp);
+            dense_packed(&xt, time * batch, &packed_w, Linear, &mut xp);
             let (mut h, mut cst, mut s) = (vec![0.0; batch * u], vec![0.0; batch * u], Vec::new());
             for t in 0..time {
                 let step = &xp[t * batch * 4 * u..(t + 1) * batch * 4 * u];
                 lstm_step(
-                    step, &rk, &mut h, &mut cst, batch, u, &tanh, &sigmoid, &mut s,
+                    step, &packed_rk, &mut h, &mut cst, batch, u, &tanh, &sigmoid, &mut s,
                 );
             }
             black_box(h)

@@ -35,8 +35,9 @@
 //!   folded into it once at load time: `scale = gamma / sqrt(var + eps)`,
 //!   `kernel[.., oc] *= scale[oc]`, `bias[oc] = (bias[oc] - mean[oc]) * scale[oc] + beta[oc]`
 //!   (for a depthwise kernel `[kh, kw, c, mult]`, output channel `c*mult+m`).
-//! * Recurrent layers: project all timesteps with one [`dense`] call, then
+//! * Recurrent layers: project all timesteps with one [`dense_packed`] call, then
 //!   run [`lstm_step`] / [`gru_step`] / [`simple_rnn_step`] per timestep
+//!   against the recurrent kernel packed once ([`RecurrentKernel`])
 //!   (see the `recurrent` functions' docs for the loop).
 //! * Kernels never allocate more than a bounded scratch tile per thread,
 //!   except [`depthwise_conv2d`] with a depth multiplier > 1, which expands
@@ -105,7 +106,9 @@ pub use pool::{
     avg_pool2d, avg_pool3d, global_avg_pool, global_max_pool, max_pool2d, max_pool3d, Pool2dParams,
     Pool3dParams,
 };
-pub use recurrent::{gru_step, lstm_step, simple_rnn_step, to_time_major, GruResetMode};
+pub use recurrent::{
+    gru_step, lstm_step, simple_rnn_step, to_time_major, GruResetMode, RecurrentKernel,
+};
 pub use team::{park_helpers, with_team, TeamGrain};
 
 /// Invalid kernel geometry (zero stride, window larger than the padded input, ...).

@@ -39,22 +39,31 @@ fn exp1<const FMA: bool>(x: f32) -> f32 {
     }
 }
 
+/// tanh for f32: the 13/6-degree rational interpolant `x·P(x²)/Q(x²)` of
+/// Eigen's `generic_fast_tanh_float`, which TensorFlow's CPU kernels (and so
+/// Keras's `tanh` and its recurrent layers) and ONNX Runtime use: one
+/// division and no `exp`, twice the speed of `1 - 2 / (exp(2x) + 1)`, within
+/// 4e-7 relative of the true tanh (crates/kernels/tests/reference.rs).
+/// Clamped to where it reaches ±1 (with or without fused multiply-adds, as
+/// Eigen), and `x` itself below 0.0004.
 #[inline(always)]
 fn tanh1<const FMA: bool>(x: f32) -> f32 {
-    let a = x.abs();
-    // Small |x|: odd polynomial.
-    let z = x * x;
-    let p = -5.704_988_7e-3f32;
-    let p = p * z + 2.063_909e-2;
-    let p = p * z - 5.373_971_6e-2;
-    let p = p * z + 1.333_144_2e-1;
-    let p = p * z - 3.333_328e-1;
-    let small = p * z * x + x;
-    // Large |x|: 1 - 2 / (exp(2|x|) + 1), sign restored.
-    let big = 1.0 - 2.0 / (exp1::<FMA>(2.0 * a) + 1.0);
-    let big = if x < 0.0 { -big } else { big };
-    let v = if a < 0.625 { small } else { big };
-    if x.is_nan() {
+    let clamp = if FMA { 7.998_811_7 } else { 7.905_311 };
+    let xc = x.clamp(-clamp, clamp);
+    let x2 = xc * xc;
+    let p = madd::<FMA>(x2, -2.760_768_5e-16, 2.000_188e-13);
+    let p = madd::<FMA>(x2, p, -8.604_672e-11);
+    let p = madd::<FMA>(x2, p, 5.122_297e-8);
+    let p = madd::<FMA>(x2, p, 1.485_722_4e-5);
+    let p = madd::<FMA>(x2, p, 6.372_619_3e-4);
+    let p = madd::<FMA>(x2, p, 4.893_524_6e-3);
+    let p = p * xc;
+    let q = madd::<FMA>(x2, 1.198_258_4e-6, 1.185_347_1e-4);
+    let q = madd::<FMA>(x2, q, 2.268_434_6e-3);
+    let q = madd::<FMA>(x2, q, 4.893_525e-3);
+    let v = p / q;
+    // NaN: `clamp` passes it through, so `v` is NaN too.
+    if x.abs() < 0.0004 {
         x
     } else {
         v

@@ -194,3 +194,69 @@ fn corpus_index_lists_every_model() {
         );
     }
 }
+
+/// Rows `rows` of `t` (a batch-major tensor), in that order.
+fn batch_rows(t: &tfjs_layers::Tensor, rows: &[usize]) -> tfjs_layers::Tensor {
+    use tfjs_layers::{Tensor, TensorData};
+    let mut shape = t.shape().to_vec();
+    let per: usize = shape[1..].iter().product();
+    shape[0] = rows.len();
+    let pick = || rows.iter().flat_map(move |&r| r * per..(r + 1) * per);
+    match t.data() {
+        TensorData::F32(v) => Tensor::from_f32(shape, pick().map(|i| v[i]).collect()),
+        TensorData::I32(v) => Tensor::from_i32(shape, pick().map(|i| v[i]).collect()),
+        TensorData::Str(v) => Tensor::from_strings(shape, pick().map(|i| v[i].clone()).collect()),
+    }
+    .unwrap()
+}
+
+/// Recurrent layers (and the wrappers over them) say they are per-sample,
+/// so the engine runs a large batch of such a model as parallel slices:
+/// every sample of a batch must then come out with exactly the bits it has
+/// when run alone, whichever way the engine takes (its first predicts at a
+/// batch size time whole batches and slices both, so 24 predicts take
+/// both). Masked, bidirectional, stacked and cuDNN recurrent layers.
+#[test]
+fn recurrent_samples_in_a_batch_are_computed_as_alone() {
+    let root = corpus_root();
+    for name in [
+        "birnn_masked",
+        "masked_lstm_classifier",
+        "stacked_rnn",
+        "cudnn_lstm",
+        "cudnn_gru",
+        "crnn_ocr",
+    ] {
+        let dir = root.join(name);
+        let model = load_fixture(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let io = common::read_io(&dir);
+        let inputs = io.inputs_for(&model.input_names()).unwrap();
+        let n = inputs[0].shape()[0];
+        // 24 rows cycling through the fixture's samples.
+        let rows: Vec<usize> = (0..24).map(|i| i % n).collect();
+        let batch: Vec<_> = inputs.iter().map(|t| batch_rows(t, &rows)).collect();
+        let alone: Vec<Vec<tfjs_layers::Tensor>> = (0..n)
+            .map(|r| {
+                let one: Vec<_> = inputs.iter().map(|t| batch_rows(t, &[r])).collect();
+                model.predict(&one).unwrap()
+            })
+            .collect();
+        for call in 0..24 {
+            let outs = model.predict(&batch).unwrap();
+            for (o, out) in outs.iter().enumerate() {
+                for (i, &r) in rows.iter().enumerate() {
+                    let got = batch_rows(out, &[i]);
+                    let want = &alone[r][o];
+                    let bits = |t: &tfjs_layers::Tensor| -> Vec<u32> {
+                        t.to_f32().iter().map(|v| v.to_bits()).collect()
+                    };
+                    assert_eq!(
+                        bits(&got),
+                        bits(want),
+                        "{name}: predict #{call}, output {o}, row {i} (sample {r}) differs from the sample run alone"
+                    );
+                }
+            }
+        }
+    }
+}

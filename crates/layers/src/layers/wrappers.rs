@@ -319,6 +319,11 @@ impl Layer for NestedModel {
 impl Layer for TimeDistributed {
     layer_common!(names "TimeDistributed");
 
+    /// The inner layer runs on every timestep of every sample as a batch.
+    fn per_sample(&self) -> bool {
+        self.inner.per_sample()
+    }
+
     fn config(&self) -> Map<String, Value> {
         wrapper_config(&self.base, self.inner.as_ref(), Map::new())
     }
@@ -571,6 +576,10 @@ fn reverse_time(t: &Tensor) -> Result<Tensor> {
 
 impl Layer for Bidirectional {
     layer_common!(names "Bidirectional");
+
+    fn per_sample(&self) -> bool {
+        self.forward.per_sample() && self.backward.per_sample()
+    }
 
     fn config(&self) -> Map<String, Value> {
         let mut m = Map::new();

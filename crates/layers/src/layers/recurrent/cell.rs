@@ -6,7 +6,8 @@ use crate::config::ConfigReader;
 use crate::{LayerWeight, LayersError, Result, Tensor};
 use serde_json::{json, Map, Value};
 use tfjs_kernels::{
-    add_bias, gru_step, lstm_step, matmul, simple_rnn_step, to_time_major, GruResetMode,
+    add_bias, dense_packed, gru_step, lstm_step, simple_rnn_step, to_time_major, FusedActivation,
+    GruResetMode, PackedMatrix, RecurrentKernel,
 };
 
 // ---------------------------------------------------------------------------
@@ -189,6 +190,31 @@ impl Cell {
         self.params.set(layer, index, value, self.use_bias)
     }
 
+    /// The input kernel with its input bias, and the recurrent kernel (with
+    /// a GRU `reset_after`'s recurrent bias), packed on first use and kept
+    /// until a weight changes. `d`: the input features (the kernel's rows).
+    fn packed(&self, d: usize) -> (&PackedMatrix, &RecurrentKernel) {
+        let (u, gu) = (self.units, self.gates() * self.units);
+        let (kernel, rk) = self.params.packed.0.get_or_init(|| {
+            let bias = f32_of(&self.params.bias);
+            let use_bias = self.use_bias && bias.len() >= gu;
+            let input_bias = use_bias.then(|| &bias[..gu]);
+            let kernel = PackedMatrix::new(f32_of(&self.params.kernel), d, gu, input_bias);
+            let rk = f32_of(&self.params.recurrent_kernel);
+            let rk = match self.kind {
+                Kind::Gru if !self.reset_after => RecurrentKernel::gru_reset_before(rk, u),
+                _ => {
+                    let rec_bias = bias
+                        .get(gu..2 * gu)
+                        .filter(|_| self.reset_after && use_bias);
+                    RecurrentKernel::new(rk, u, self.gates(), rec_bias)
+                }
+            };
+            (kernel, rk)
+        });
+        (kernel, rk)
+    }
+
     /// Run the cell over a `[b, t, d]` sequence. Returns the per-step outputs
     /// `[b, t, units]` in processing order and the final states.
     pub(super) fn run(
@@ -212,17 +238,26 @@ impl Cell {
             ));
         }
         debug_assert_eq!(x.len(), b * t * d);
-        let mut xp = vec![0f32; b * t * gu];
-        matmul(x, f32_of(&self.params.kernel), b * t, d, gu, &mut xp, false);
-        let bias = f32_of(&self.params.bias);
-        if self.use_bias {
-            add_bias(&mut xp, &bias[..gu]);
-            if self.cudnn && self.kind == Kind::Lstm {
-                add_bias(&mut xp, &bias[gu..2 * gu]);
-            }
+        let (kernel, rk) = self.packed(d);
+        // The projection of every timestep at once, time-major (the step
+        // functions take one timestep's `[b, gates * units]`): the input is
+        // reordered, its rows projected in that order.
+        let x_tm: std::borrow::Cow<'_, [f32]> = if b == 1 || t == 1 {
+            x.into()
+        } else {
+            let mut x_tm = vec![0f32; b * t * d];
+            to_time_major(x, b, t, d, &mut x_tm);
+            x_tm.into()
+        };
+        let mut xp_tm = vec![0f32; b * t * gu];
+        dense_packed(&x_tm, b * t, kernel, FusedActivation::Linear, &mut xp_tm);
+        if let Some(second) = f32_of(&self.params.bias)
+            .get(gu..2 * gu)
+            .filter(|_| self.use_bias && self.cudnn && self.kind == Kind::Lstm)
+        {
+            // cuDNN's recurrent input bias, after the first as before.
+            add_bias(&mut xp_tm, second);
         }
-        let rk = f32_of(&self.params.recurrent_kernel);
-        let rec_bias = (self.reset_after && self.use_bias).then(|| &bias[gu..2 * gu]);
         let gru_mode = if self.reset_after {
             GruResetMode::After
         } else {
@@ -234,10 +269,6 @@ impl Cell {
             None => vec![vec![0f32; b * u]; n_states],
         };
         check_states(layer, &states, n_states, b * u)?;
-        // The kernels' step functions take one timestep's projection
-        // `[b, gates * units]`: reorder to time-major once.
-        let mut xp_tm = vec![0f32; b * t * gu];
-        to_time_major(&xp, b, t, gu, &mut xp_tm);
         let (act, ract) = (self.activation, self.recurrent_activation);
         let act_fn = |s: &mut [f32]| act.apply(s, u);
         let ract_fn = |s: &mut [f32]| ract.apply(s, u);
@@ -270,7 +301,6 @@ impl Cell {
                 Kind::Gru => gru_step(
                     xpt,
                     rk,
-                    rec_bias,
                     &mut new_h,
                     b,
                     u,

@@ -97,6 +97,8 @@ impl ConvLstm1D {
 }
 
 impl Layer for ConvLstm1D {
+    layer_flags!(per_sample);
+
     layer_common!(names "ConvLSTM1D", name in self.name);
     fn config(&self) -> Map<String, Value> {
         self.config.clone()

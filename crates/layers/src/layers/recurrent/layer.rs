@@ -114,6 +114,9 @@ impl Rnn {
 
 impl Layer for Rnn {
     layer_common!(names self.class);
+    // Each sample's sequence runs through the cells alone (`stateful` has
+    // no effect here, see the module docs).
+    layer_flags!(per_sample);
 
     fn config(&self) -> Map<String, Value> {
         // TensorFlow.js: {...cellConfig, ...baseConfig, ...rnnConfig}.
@@ -394,6 +397,8 @@ pub struct CellLayer {
 }
 
 impl Layer for CellLayer {
+    layer_flags!(per_sample);
+
     fn class_name(&self) -> &str {
         self.stack.class_name()
     }

@@ -11,8 +11,9 @@
 //!   input bias, row 1 the recurrent bias, which is applied inside the reset
 //!   gate). TensorFlow.js itself rejects the latter; we run it as Keras does.
 //! * The input projection of all timesteps is one matrix product
-//!   ([`tfjs_kernels::matmul`]); each step is then one call of the kernels'
-//!   step function ([`tfjs_kernels::simple_rnn_step`], [`tfjs_kernels::lstm_step`],
+//!   ([`tfjs_kernels::dense_packed`], the kernel and its bias packed once,
+//!   like the recurrent kernel, [`tfjs_kernels::RecurrentKernel`]); each
+//!   step is then one call of the kernels' step function ([`tfjs_kernels::simple_rnn_step`], [`tfjs_kernels::lstm_step`],
 //!   [`tfjs_kernels::gru_step`]): the engine owns only sequencing and masks.
 //! * Masks (`[batch, time]`, 0/1) follow Keras: at a masked step the states
 //!   keep their previous values and the output repeats the previous output
@@ -22,7 +23,9 @@
 //!   `return_sequences` the outputs stay in processing order (as Keras).
 //! * `dropout`, `recurrent_dropout`, `unroll` and `stateful` are accepted and
 //!   written back but have no effect at inference (states always start at
-//!   zero unless initial states are passed as extra inputs).
+//!   zero unless initial states are passed as extra inputs). So every
+//!   sample runs alone (the layers are per-sample: a large batch runs as
+//!   parallel slices).
 //! * A stack of cells returns its states in TensorFlow.js's order: the last
 //!   cell's states first (`[h2, c2, h1, c1]`).
 
@@ -142,6 +145,33 @@ pub(super) struct CellWeights {
     pub(super) kernel: Tensor,
     pub(super) recurrent_kernel: Tensor,
     pub(super) bias: Tensor,
+    /// The kernels packed for the products (`Cell::run`), made on first
+    /// use and dropped whenever a weight changes.
+    pub(super) packed: PackedCell,
+}
+
+/// A cell's input kernel (with its input bias) and recurrent kernel packed
+/// for [`tfjs_kernels::dense_packed`] and the step functions. A clone
+/// starts empty (packed again from the cloned weights on use).
+#[derive(Default)]
+pub(super) struct PackedCell(
+    pub(super) std::sync::OnceLock<(tfjs_kernels::PackedMatrix, tfjs_kernels::RecurrentKernel)>,
+);
+
+impl Clone for PackedCell {
+    fn clone(&self) -> Self {
+        PackedCell::default()
+    }
+}
+
+impl std::fmt::Debug for PackedCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "packed"
+        } else {
+            "not packed"
+        })
+    }
 }
 
 impl CellWeights {
@@ -151,6 +181,7 @@ impl CellWeights {
             kernel: Tensor::zeros(vec![0]),
             recurrent_kernel: Tensor::zeros(vec![0]),
             bias: Tensor::zeros(vec![0]),
+            packed: PackedCell::default(),
         }
     }
 
@@ -163,6 +194,7 @@ impl CellWeights {
         recurrent_kernel: Vec<usize>,
         bias: Option<Vec<usize>>,
     ) -> Result<()> {
+        self.packed = PackedCell::default();
         self.kernel = alloc_zeros(layer, kernel)?;
         self.recurrent_kernel = alloc_zeros(layer, recurrent_kernel)?;
         self.bias = match bias {
@@ -210,6 +242,7 @@ impl CellWeights {
         value: Tensor,
         use_bias: bool,
     ) -> Result<()> {
+        self.packed = PackedCell::default();
         match index {
             0 => put_weight(layer, "kernel", &mut self.kernel, value),
             1 => put_weight(layer, "recurrent_kernel", &mut self.recurrent_kernel, value),
