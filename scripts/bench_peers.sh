@@ -5,9 +5,11 @@
 # Not part of scripts/test.sh: it is a benchmark; run it on a quiet machine.
 #
 # Usage: scripts/bench_peers.sh [MODEL_DIR…] [-- peers.py options]
-#   default models: the MobileNet v1/v2 fixtures and the Keras 2 corpus
-#   architectures (a model tensorflowjs' loader cannot rebuild, such as a
-#   Keras 3 config, is listed under failures by the harness).
+#   default models: the MobileNet v1/v2 fixtures, the Keras 2 corpus
+#   architectures and the text models of tools/bench/gen_bench_models.py
+#   (too large for the corpus; made into target/bench/models on the first
+#   run). A model tensorflowjs' loader cannot rebuild, such as a Keras 3
+#   config, is listed under failures by the harness.
 # Writes target/bench/peers.json and prints the table (ratio > 1: tfjs-rs faster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,12 +28,17 @@ if [ ${#models[@]} -eq 0 ]; then
         regnetx002 xception_style vgg_style conv1d_stack transformer_encoder; do
         models+=("fixtures/corpus/keras/$m")
     done
+    models+=(target/bench/models/bilstm_text target/bench/models/gru_text)
 fi
 
 start=$SECONDS
 if [ ! -x "$VENV/bin/python" ]; then
     echo "==> perf-ref set-up (once, ~1 min)"
     VENV="$VENV" bash "$PERF_REF/setup.sh"
+fi
+if [ ! -f target/bench/models/bilstm_text/model.json ] || [ ! -f target/bench/models/gru_text/model.json ]; then
+    echo "==> tools/bench/gen_bench_models.py (once)"
+    "$VENV/bin/python" tools/bench/gen_bench_models.py target/bench/models
 fi
 echo "==> cargo build --release -p tfjs-cli"
 cargo build --release -p tfjs-cli

@@ -109,7 +109,7 @@ pub use pool::{
 pub use recurrent::{
     gru_step, lstm_step, simple_rnn_step, to_time_major, GruResetMode, RecurrentKernel,
 };
-pub use team::{park_helpers, with_team, TeamGrain};
+pub use team::{join, park_helpers, with_team, TeamGrain};
 
 /// Invalid kernel geometry (zero stride, window larger than the padded input, ...).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -359,6 +359,45 @@ fn wait_until(done: impl Fn() -> bool) {
     }
 }
 
+/// `(a(), b())`, the two run at once on the team (or rayon, as
+/// [`for_each_task`] decides) when `work` (about their multiply-adds
+/// together) is at least what a kernel called here would split, else one
+/// after the other on this thread: for independent halves of a layer, such
+/// as the two directions of a bidirectional recurrent layer, which share
+/// nothing until both are done. Kernels called inside run their own tasks
+/// inline.
+pub fn join<A: Send, B: Send>(
+    work: usize,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if threads() < 2 || work < split_threshold() {
+        return (a(), b());
+    }
+    let tasks = (
+        std::sync::Mutex::new(Some(a)),
+        std::sync::Mutex::new(Some(b)),
+    );
+    let results = (std::sync::Mutex::new(None), std::sync::Mutex::new(None));
+    fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    for_each_task(2, true, |_: &mut (), i| {
+        if i == 0 {
+            if let Some(a) = lock(&tasks.0).take() {
+                *lock(&results.0) = Some(a());
+            }
+        } else if let Some(b) = lock(&tasks.1).take() {
+            *lock(&results.1) = Some(b());
+        }
+    });
+    let (ra, rb) = (lock(&results.0).take(), lock(&results.1).take());
+    (
+        ra.expect("join: the first task ran"),
+        rb.expect("join: the second task ran"),
+    )
+}
+
 /// A pointer that may cross threads: the tasks write disjoint parts of
 /// the slice it points to.
 struct SharedOut(*mut f32);
@@ -438,6 +477,32 @@ mod tests {
             rayon::scope(|_| check());
         });
         check();
+    }
+
+    /// `join` returns both results in order, on the team, inside a task,
+    /// on rayon, unsplit (too little work), and passes a panic on.
+    #[test]
+    fn join_returns_both_results_on_every_path() {
+        let check = |work: usize| {
+            let (a, b) = join(work, || (0..1000u64).sum::<u64>(), || "b".repeat(3));
+            assert_eq!((a, b.as_str()), (499_500, "bbb"));
+        };
+        with_team(TeamGrain::Fine, || {
+            for _ in 0..100 {
+                check(1 << 30);
+            }
+            check(0);
+            for_each_task(2, true, |_: &mut (), _| check(1 << 30));
+        });
+        rayon::scope(|_| check(1 << 30));
+        check(1 << 30);
+        let caught = catch_unwind(|| {
+            with_team(TeamGrain::Fine, || {
+                join(1 << 30, || 1, || -> i32 { panic!("b") })
+            })
+        });
+        assert!(caught.is_err());
+        with_team(TeamGrain::Fine, || check(1 << 30));
     }
 
     /// Chunks cover the output once; a task's panic reaches the caller and

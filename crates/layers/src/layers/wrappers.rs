@@ -711,8 +711,17 @@ impl Layer for Bidirectional {
         f_masks.resize(fwd_in.len(), None);
         let mut b_masks = vec![mask];
         b_masks.resize(bwd_in.len(), None);
-        let mut yf = self.forward.call(&fwd_in, &f_masks)?;
-        let mut yb = self.backward.call(&bwd_in, &b_masks)?;
+        // The two directions share nothing until both are done: they run
+        // at once where their work (each timestep touches every weight of
+        // the layer once) is worth a split.
+        let steps = x.shape().iter().take(2).product::<usize>();
+        let weights: usize = self.forward.weight_values().iter().map(|w| w.len()).sum();
+        let (yf, yb) = tfjs_kernels::join(
+            steps.saturating_mul(weights).saturating_mul(2),
+            || self.forward.call(&fwd_in, &f_masks),
+            || self.backward.call(&bwd_in, &b_masks),
+        );
+        let (mut yf, mut yb) = (yf?, yb?);
         if yf.is_empty() || yb.is_empty() {
             return Err(input_err(name, "the wrapped layer returned no outputs"));
         }

@@ -776,9 +776,14 @@ mod tests {
             "batch_input_shape": [null, 5, 4]}});
         let reshape =
             json!({"class_name": "Reshape", "config": {"name": "r", "target_shape": [15, 1]}});
-        // A (possibly stateful) recurrent layer does not say it is per-sample.
+        // Recurrent layers are per-sample (their states start at zero in
+        // every predict, `stateful` or not); EinsumDense does not say it is
+        // (an equation may mix the batch).
         let lstm = json!({"class_name": "LSTM", "config": {"name": "l", "units": 2}});
+        let einsum = json!({"class_name": "EinsumDense", "config": {"name": "e",
+            "equation": "abc,cd->abd", "output_shape": [5, 2]}});
         assert!(model(json!([dense, reshape])).is_per_sample());
-        assert!(!model(json!([dense, lstm])).is_per_sample());
+        assert!(model(json!([dense, lstm])).is_per_sample());
+        assert!(!model(json!([dense, einsum])).is_per_sample());
     }
 }
