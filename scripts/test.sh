@@ -225,7 +225,10 @@ KOUT=$(mktemp -d)
 # tfop_wave2 the fourth held-out batch (GroupQueryAttention, sliding
 # windows, RMSNormalization, reflect/symmetric padding, cumprod, 1-D/3-D
 # cropping and transposed convolutions, concat/additive attention, LoRA, a
-# Bidirectional's own backward_layer, pad_to_aspect_ratio). All files
+# Bidirectional's own backward_layer, pad_to_aspect_ratio); birnn_stack_states …
+# keras3zip_resize_antialias a Bidirectional's stacked states as initial
+# states, an explicit mask beside Keras's own, tensor-indexed gathers and
+# antialiased resizes. All files
 # are checked by one Python process (check_export.py --batch).
 : >"$KOUT/list"
 for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rnn_masked,keras3_cnn_keras} \
@@ -263,6 +266,8 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/tfop_repeat@h5 fixtures/corpus/keras/keras3zip_k3_tensordot@keras \
     fixtures/corpus/keras/{constant_divide,keras3zip_constant_divide,rnn_cell_states,keras3zip_rnn_cell_states,rnn_stack_states,keras3zip_rnn_stack_states} \
     fixtures/corpus/keras/{explicit_mask,keras3zip_explicit_mask,explicit_mask_computed,keras3zip_explicit_mask_computed} \
+    fixtures/corpus/keras/{birnn_stack_states,keras3zip_birnn_stack_states,keras3zip_explicit_mask_own_too,resize_antialias} \
+    fixtures/corpus/keras/gather_batch@h5 fixtures/corpus/keras/{keras3zip_gather_batch,keras3zip_resize_antialias}@keras \
     crates/keras/tests/data/k2_rnn_wrappers:crates/keras/tests/data/k2_rnn_wrappers/model.h5; do
     # `@h5` / `@keras`: the other Keras cannot hold the model (Keras-3-only
     # layers; tf.* functions keras.ops lacks), so only this export.

@@ -329,6 +329,8 @@ const KERAS3_ONLY_KEYS: &[OneSidedKey] = &[
     ("Resizing", "pad_to_aspect_ratio", Some("false")),
     ("Resizing", "fill_mode", None),
     ("Resizing", "fill_value", None),
+    // ... and antialias (a tf_keras model says `tf.image.resize(antialias=True)`).
+    ("Resizing", "antialias", Some("false")),
 ];
 
 /// Keras 3.15's initializers (`GlorotUniform`, …) save `input_axes` /

@@ -5,7 +5,10 @@
 //! the rest renormalized), `area` (`ResizeArea`: box overlaps) and
 //! `lanczos3` / `lanczos5` / `gaussian` / `mitchellcubic`
 //! (`ScaleAndTranslate` without antialiasing; the last two only tf_keras
-//! offers).
+//! offers), and `antialias=True` ([`ResizeFilter::Antialiased`]: every
+//! method but `nearest` and `area` through `ScaleAndTranslate`, bilinear
+//! as its triangle kernel and bicubic as its Keys cubic, each widened by
+//! the downscale factor).
 //! Keras 3's `Resizing` and `UpSampling2D` (TensorFlow backend) compute
 //! these. Every filter is one `[out, n]` matrix per axis, so a resize is
 //! two small matrix products ([`resize_separable`]); the TF.js rebuild
@@ -28,6 +31,57 @@ pub enum ResizeFilter {
     Gaussian,
     /// `mitchellcubic` (Mitchell–Netravali, B = C = 1/3).
     MitchellCubic,
+    /// `tf.image.resize(..., antialias=True)` of a method other than
+    /// `nearest` / `area` (which ignore the flag).
+    Antialiased(AntialiasKernel),
+}
+
+/// `ScaleAndTranslate`'s kernels as `tf.image.resize(antialias=True)`
+/// picks them (`resize_with_scale_and_translate` in TensorFlow's
+/// `image_ops_impl.py`): downscaling by `s` widens the kernel `s` times
+/// (`kernel_scale = max(1 / scale, 1)`), a low-pass filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AntialiasKernel {
+    /// `bilinear`: the triangle `max(1 - |x|, 0)`, radius 1.
+    Triangle,
+    /// `bicubic`: Keys' cubic (a = -0.5) computed, radius 2.
+    KeysCubic,
+    /// `lanczos3`.
+    Lanczos3,
+    /// `lanczos5`.
+    Lanczos5,
+    /// `gaussian`.
+    Gaussian,
+    /// `mitchellcubic`.
+    MitchellCubic,
+}
+
+impl AntialiasKernel {
+    /// The kernel `tf.image.resize` method `name` antialiases with
+    /// (`None`: `nearest`, `area`, or not a method).
+    pub fn for_method(name: &str) -> Option<Self> {
+        Some(match name {
+            "bilinear" => Self::Triangle,
+            "bicubic" => Self::KeysCubic,
+            "lanczos3" => Self::Lanczos3,
+            "lanczos5" => Self::Lanczos5,
+            "gaussian" => Self::Gaussian,
+            "mitchellcubic" => Self::MitchellCubic,
+            _ => return None,
+        })
+    }
+
+    /// The method's name.
+    pub fn method(self) -> &'static str {
+        match self {
+            Self::Triangle => "bilinear",
+            Self::KeysCubic => "bicubic",
+            Self::Lanczos3 => "lanczos3",
+            Self::Lanczos5 => "lanczos5",
+            Self::Gaussian => "gaussian",
+            Self::MitchellCubic => "mitchellcubic",
+        }
+    }
 }
 
 impl ResizeFilter {
@@ -58,10 +112,21 @@ pub fn resize_weights(filter: ResizeFilter, n: usize, out: usize) -> Vec<f32> {
         match filter {
             ResizeFilter::Bicubic => bicubic_row(o, n, out, row),
             ResizeFilter::Area => area_row(o, n, out, row),
-            ResizeFilter::Lanczos3 => kernel_row(3.0, |x| lanczos(3.0, x), o, n, out, row),
-            ResizeFilter::Lanczos5 => kernel_row(5.0, |x| lanczos(5.0, x), o, n, out, row),
-            ResizeFilter::Gaussian => kernel_row(1.5, gaussian, o, n, out, row),
-            ResizeFilter::MitchellCubic => kernel_row(2.0, mitchell_cubic, o, n, out, row),
+            ResizeFilter::Lanczos3 => kernel_row(3.0, |x| lanczos(3.0, x), o, n, out, false, row),
+            ResizeFilter::Lanczos5 => kernel_row(5.0, |x| lanczos(5.0, x), o, n, out, false, row),
+            ResizeFilter::Gaussian => kernel_row(1.5, gaussian, o, n, out, false, row),
+            ResizeFilter::MitchellCubic => kernel_row(2.0, mitchell_cubic, o, n, out, false, row),
+            ResizeFilter::Antialiased(k) => {
+                let (radius, kernel): (f32, fn(f32) -> f32) = match k {
+                    AntialiasKernel::Triangle => (1.0, triangle),
+                    AntialiasKernel::KeysCubic => (2.0, keys_cubic),
+                    AntialiasKernel::Lanczos3 => (3.0, |x| lanczos(3.0, x)),
+                    AntialiasKernel::Lanczos5 => (5.0, |x| lanczos(5.0, x)),
+                    AntialiasKernel::Gaussian => (1.5, gaussian),
+                    AntialiasKernel::MitchellCubic => (2.0, mitchell_cubic),
+                };
+                kernel_row(radius, kernel, o, n, out, true, row)
+            }
         }
     }
     w
@@ -160,27 +225,54 @@ fn mitchell_cubic(x: f32) -> f32 {
     }
 }
 
-/// One output sample's weights by `ScaleAndTranslate`'s rule (no
-/// antialiasing): the taps within `radius` of the sample, weighed by
-/// `kernel`, normalized to sum to one.
+/// TensorFlow's `TriangleKernelFunc`.
+fn triangle(x: f32) -> f32 {
+    let x = x.abs();
+    if x < 1.0 {
+        1.0 - x
+    } else {
+        0.0
+    }
+}
+
+/// TensorFlow's `KeysCubicKernelFunc` (a = -0.5, computed, not tabled).
+fn keys_cubic(x: f32) -> f32 {
+    let x = x.abs();
+    if x >= 2.0 {
+        0.0
+    } else if x >= 1.0 {
+        ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+    } else {
+        ((1.5 * x - 2.5) * x) * x + 1.0
+    }
+}
+
+/// One output sample's weights by `ScaleAndTranslate`'s rule
+/// (`ComputeSpansCore`): the taps within `radius` of the sample, weighed
+/// by `kernel`, normalized to sum to one; with `antialias`, a downscale
+/// by `s` widens the radius and the kernel `s` times.
 fn kernel_row(
     radius: f32,
     kernel: impl Fn(f32) -> f32,
     o: usize,
     n: usize,
     out: usize,
+    antialias: bool,
     row: &mut [f32],
 ) {
     let inv_scale = 1.0 / (out as f32 / n as f32);
+    let kernel_scale = if antialias { inv_scale.max(1.0) } else { 1.0 };
     let sample = (o as f32 + 0.5) * inv_scale;
     if sample < 0.0 || sample > n as f32 {
         return;
     }
     let last = n as i64 - 1;
-    let start = ((sample - radius - 0.5).ceil() as i64).clamp(0, last) as usize;
-    let end = ((sample + radius - 0.5).floor() as i64).clamp(0, last) as usize + 1;
+    let reach = radius * kernel_scale;
+    let start = ((sample - reach - 0.5).ceil() as i64).clamp(0, last) as usize;
+    let end = ((sample + reach - 0.5).floor() as i64).clamp(0, last) as usize + 1;
+    let one_over = 1.0 / kernel_scale;
     let weights: Vec<f32> = (start..end)
-        .map(|i| kernel(i as f32 + 0.5 - sample))
+        .map(|i| kernel(((i as f32 + 0.5 - sample) * one_over).abs()))
         .collect();
     let sum: f32 = weights.iter().sum();
     if sum.abs() < 1000.0 * f32::MIN_POSITIVE {
@@ -256,6 +348,8 @@ mod tests {
             ResizeFilter::Lanczos5,
             ResizeFilter::Gaussian,
             ResizeFilter::MitchellCubic,
+            ResizeFilter::Antialiased(AntialiasKernel::Triangle),
+            ResizeFilter::Antialiased(AntialiasKernel::KeysCubic),
         ] {
             for (n, out) in [(6, 12), (7, 3), (5, 5), (1, 4), (9, 2)] {
                 let w = resize_weights(f, n, out);

@@ -298,6 +298,12 @@ mod tests {
         assert!(lstm_kwargs(&s).get("mask").is_none());
         let s = parse_topology(&topo(true, t("ids"))).unwrap();
         assert_eq!(lstm_kwargs(&s)["mask"], json!(["ids", 0, 0]));
+        // Beside Embedding(mask_zero)'s own, a comparison Keras does not
+        // make (`not_equal(ids, 1)`) is the user's: explicit.
+        let mut other = topo(true, t("ne"));
+        other["config"]["layers"][2]["inbound_nodes"][0]["args"][1] = json!(1);
+        let s = parse_topology(&other).unwrap();
+        assert_eq!(lstm_kwargs(&s)["mask"], json!(["ne", 0, 0]));
         let err = parse_topology(&topo(false, json!("keep")))
             .unwrap_err()
             .to_string();

@@ -333,6 +333,7 @@ impl Model {
                 .or_else(|| keras3_key(&w.name).and_then(|k| by_k3.get(&k)))
                 .or_else(|| keras3_alias(&w.name).and_then(|n| by_key.get(&n)))
                 .or_else(|| drop_second(&w.name).and_then(|n| by_keras2.get(&n)))
+                .or_else(|| drop_stacked_cells(&w.name).and_then(|n| by_keras2.get(&n)))
                 // Keras 3's legacy HDF5 writer names a variable by its
                 // path: prefixed with a nested Sequential's name, or with
                 // the name scopes it was created under (NASNet's
@@ -559,6 +560,21 @@ fn drop_second(name: &str) -> Option<String> {
     inner.contains('/').then(|| format!("{layer}/{inner}"))
 }
 
+/// `bi/forward_rnn/stacked_rnn_cells/lstm_cell/kernel` →
+/// `bi/forward_rnn/lstm_cell/kernel`: a `StackedRNNCells` weight deeper
+/// than [`drop_second`] reaches (in a `Bidirectional`), without its
+/// per-process `stacked_rnn_cells[_n]` segment.
+fn drop_stacked_cells(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split('/').collect();
+    let at = parts
+        .iter()
+        .position(|p| p.starts_with("stacked_rnn_cells"))
+        .filter(|&i| i >= 2 && i + 2 < parts.len())?;
+    let mut kept = parts.clone();
+    kept.remove(at);
+    Some(kept.join("/"))
+}
+
 /// Keras 3 renamed some weights: `DepthwiseConv2D`'s `depthwise_kernel`
 /// is saved as `kernel` (`dw/kernel` → `dw/depthwise_kernel`).
 fn keras3_alias(name: &str) -> Option<String> {
@@ -605,6 +621,9 @@ fn keras3_key(name: &str) -> Option<String> {
     } else if let ["cell", "cells", cell] = rest {
         // A cell of an RNN's `StackedRNNCells`: `cells/<cell class>[_n]`.
         format!("cells/{cell}/")
+    } else if let [dir @ ("forward_layer" | "backward_layer"), "cell", "cells", cell] = rest {
+        // ... in one direction of a `Bidirectional`.
+        format!("{dir}/cells/{cell}/")
     } else if rest.contains(&"backward_layer") {
         "backward_layer/".to_string()
     } else if rest.contains(&"forward_layer") {
@@ -892,6 +911,21 @@ mod tests {
             keras3_key("layers/bidirectional/backward_layer/cell/vars/2").as_deref(),
             Some("layers/bidirectional/backward_layer/2")
         );
+        // A cell stack in a Bidirectional (Keras 3 `.keras`, tf_keras `.h5`).
+        let stacked = [
+            (
+                keras3_key("layers/bidirectional/forward_layer/cell/cells/lstm_cell/vars/1"),
+                Some("layers/bidirectional/forward_layer/cells/lstm_cell/1"),
+            ),
+            (
+                drop_stacked_cells("bi/forward_rnn/stacked_rnn_cells_2/lstm_cell/kernel"),
+                Some("bi/forward_rnn/lstm_cell/kernel"),
+            ),
+            (drop_stacked_cells("rnn/stacked_rnn_cells/kernel"), None),
+        ];
+        for (got, want) in stacked {
+            assert_eq!(got.as_deref(), want);
+        }
         assert_eq!(keras3_key("dense/kernel"), None);
         assert_eq!(
             keras3_key("layers/text_vectorization/_lookup_layer/vars/idf_weights").as_deref(),

@@ -163,6 +163,24 @@ fn states_per_cell(
     entry: &Map<String, Value>,
     states: &[Value],
 ) -> Result<Vec<Value>> {
+    // A `Bidirectional` takes its forward then its backward states, each
+    // half as its wrapped layer takes them.
+    if class == "Bidirectional" && !states.is_empty() && states.len().is_multiple_of(2) {
+        if let Some(inner) = entry
+            .get("config")
+            .and_then(|c| c.get("layer"))
+            .and_then(Value::as_object)
+        {
+            let inner_class = inner
+                .get("class_name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let half = states.len() / 2;
+            let mut groups = states_per_cell(layer, inner_class, inner, &states[..half])?;
+            groups.extend(states_per_cell(layer, inner_class, inner, &states[half..])?);
+            return Ok(groups);
+        }
+    }
     let cell = entry.get("config").and_then(|c| c.get("cell"));
     let cells = match cell {
         _ if class != "RNN" || states.is_empty() => None,

@@ -27,6 +27,7 @@ use serde_json::{Map, Value};
 mod build;
 mod extra;
 mod functions;
+mod gather;
 mod image;
 mod index;
 mod reduce;
@@ -40,6 +41,7 @@ pub(crate) use tensordot::contracted_axes;
 
 pub(crate) use extra::{move_perm, ExtraOp};
 use functions::{binary, scalar_step, unary};
+pub(crate) use gather::Gather;
 pub(crate) use image::ImageOp;
 use index::{einsum, einsum_shape, parse_einsum};
 pub(crate) use index::{get_item, get_item_shape, parse_key, slice_key, Einsum, Index};
@@ -176,6 +178,9 @@ pub(crate) enum Kind {
     TakeAlongAxis(i64),
     /// `take(x, indices, axis)` with constant 1-D indices.
     Take(Vec<i64>, i64),
+    /// `tf.gather` / `take` with a tensor of indices, the second input
+    /// (`keras3_ops/gather.rs`).
+    Gather(Gather),
     /// `stack([...], axis)`.
     Stack(i64),
     Act(Activation),
@@ -401,6 +406,7 @@ impl Layer for Operation {
             Kind::TakeAlongAxis(a) => {
                 take_along::take_along_shape(input(0)?, input(1)?, *a).map_err(|e| self.err(e))?
             }
+            Kind::Gather(g) => g.shape(input(0)?, input(1)?).map_err(|e| self.err(e))?,
             Kind::Unstack(a) => {
                 let x = input(0)?;
                 let i = axis(*a, x.len(), 0)?;
@@ -585,6 +591,7 @@ impl Layer for Operation {
             Kind::TakeAlongAxis(a) => Ok(vec![
                 take_along::take_along(input(0)?, input(1)?, *a).map_err(err)?
             ]),
+            Kind::Gather(g) => Ok(vec![g.call(input(0)?, input(1)?).map_err(err)?]),
             Kind::Unstack(a) => {
                 let x = input(0)?;
                 let i = axis(*a, x.rank(), 0)?;

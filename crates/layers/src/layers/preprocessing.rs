@@ -97,14 +97,32 @@ impl Interpolation {
             Self::Filter(ResizeFilter::Lanczos5) => "lanczos5",
             Self::Filter(ResizeFilter::Gaussian) => "gaussian",
             Self::Filter(ResizeFilter::MitchellCubic) => "mitchellcubic",
+            Self::Filter(ResizeFilter::Antialiased(k)) => k.method(),
         }
     }
 
-    /// `interpolation` of config `c` (default `default`); the error names
-    /// the methods read.
+    /// This method with `antialias=True`, as `tf.image.resize` computes it:
+    /// `nearest` and `area` ignore the flag, the others run through
+    /// `ScaleAndTranslate` ([`ResizeFilter::Antialiased`]).
+    pub(crate) fn antialiased(self) -> Self {
+        match resample::AntialiasKernel::for_method(self.name()) {
+            Some(k) => Self::Filter(ResizeFilter::Antialiased(k)),
+            None => self,
+        }
+    }
+
+    /// Whether this is an antialiased method (its config says
+    /// `antialias: true` beside the method's name).
+    pub(crate) fn is_antialiased(self) -> bool {
+        matches!(self, Self::Filter(ResizeFilter::Antialiased(_)))
+    }
+
+    /// `interpolation` of config `c` (default `default`), with
+    /// `antialias` when the config sets it; the error names the methods
+    /// read.
     pub(crate) fn read(c: &ConfigReader<'_>, default: &str) -> Result<Self> {
         let name = c.str_or("interpolation", default)?;
-        Self::from_name(name).ok_or_else(|| {
+        let method = Self::from_name(name).ok_or_else(|| {
             c.err(
                 "interpolation",
                 format!(
@@ -112,12 +130,17 @@ impl Interpolation {
                      mitchellcubic, got \"{name}\""
                 ),
             )
+        })?;
+        Ok(if c.bool_or("antialias", false)? {
+            method.antialiased()
+        } else {
+            method
         })
     }
 }
 
 /// Resize `[b, h, w, c]` to `[b, oh, ow, c]` as `tf.image.resize` does
-/// (half-pixel centers, no antialiasing).
+/// (half-pixel centers; antialiasing as the method says).
 pub(crate) fn resize(
     x: &[f32],
     (b, h, w, c): (usize, usize, usize, usize),
@@ -353,9 +376,9 @@ fn image_out_shape(layer: &str, s: &Shape, h: usize, w: usize) -> Result<Shape> 
     Ok(o)
 }
 
-/// `Resizing(height, width, interpolation, crop_to_aspect_ratio)`:
-/// channels-last images to `height × width` (any `tf.image.resize`
-/// method Keras offers, without antialiasing).
+/// `Resizing(height, width, interpolation, crop_to_aspect_ratio,
+/// antialias)`: channels-last images to `height × width` (any
+/// `tf.image.resize` method Keras offers).
 #[derive(Debug)]
 pub struct Resizing {
     base: Base,
@@ -372,12 +395,6 @@ impl Resizing {
     pub fn from_config(c: &ConfigReader<'_>) -> Result<Resizing> {
         let (height, width) = hw_config(c)?;
         let interpolation = Interpolation::read(c, "bilinear")?;
-        if c.bool_or("antialias", false)? {
-            return Err(c.err(
-                "antialias",
-                "antialiased resizing (a filter widened by the scale) is not supported",
-            ));
-        }
         if c.str_or("data_format", "channels_last")? != "channels_last" {
             return Err(c.err("data_format", "only channels_last images are supported"));
         }
@@ -442,7 +459,10 @@ impl Layer for Resizing {
             "crop_to_aspect_ratio".into(),
             Value::Bool(self.crop_to_aspect_ratio),
         );
-        // Keras 3 only (TensorFlow.js has no such key): written when set.
+        // Keras 3 only (TensorFlow.js has no such keys): written when set.
+        if self.interpolation.is_antialiased() {
+            m.insert("antialias".into(), Value::Bool(true));
+        }
         if let Some(fill) = self.pad_to_aspect_ratio {
             m.insert("pad_to_aspect_ratio".into(), Value::Bool(true));
             m.insert("fill_value".into(), Value::from(fill as f64));

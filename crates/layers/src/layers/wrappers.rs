@@ -646,6 +646,39 @@ impl Layer for Bidirectional {
         v
     }
 
+    /// An RNN over a cell stack: its `.keras` keys under each direction
+    /// (`forward_layer/cells/<cell>/<index>`).
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        let keys = |l: &dyn Layer, dir: &str| -> Option<Vec<String>> {
+            Some(
+                l.keras3_weight_keys()?
+                    .into_iter()
+                    .map(|k| format!("{dir}/{k}"))
+                    .collect(),
+            )
+        };
+        let mut k = keys(self.forward.as_ref(), "forward_layer")?;
+        k.extend(keys(self.backward.as_ref(), "backward_layer")?);
+        Some(k)
+    }
+
+    /// An RNN over a cell stack: tf_keras's HDF5 names under each direction
+    /// (`forward_rnn/<cell>/<weight>`, its `stacked_rnn_cells` segment
+    /// dropped as for the RNN alone).
+    fn keras2_weight_names(&self) -> Option<Vec<String>> {
+        let names = |l: &dyn Layer| -> Option<Vec<String>> {
+            Some(
+                l.keras2_weight_names()?
+                    .into_iter()
+                    .map(|n| format!("{}/{n}", l.name()))
+                    .collect(),
+            )
+        };
+        let mut n = names(self.forward.as_ref())?;
+        n.extend(names(self.backward.as_ref())?);
+        Some(n)
+    }
+
     fn set_weight(&mut self, index: usize, value: Tensor) -> Result<()> {
         let nf = self.forward.weights().len();
         if index < nf {

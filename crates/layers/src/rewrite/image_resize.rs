@@ -147,8 +147,26 @@ pub(super) enum Sampling {
 }
 
 impl Sampling {
-    /// Keras's `interpolation` name, for `Resizing` / `UpSampling2D`.
-    fn from_name(name: &str) -> Option<Self> {
+    /// This method with `antialias=True` (`tf.image.resize`'s rule:
+    /// `nearest` and `area` ignore it, the others are `ScaleAndTranslate`
+    /// kernels widened by the downscale factor).
+    pub(super) fn antialiased(self) -> Self {
+        let name = match self {
+            Sampling::Bilinear => "bilinear",
+            Sampling::Filter(ResizeFilter::Bicubic) => "bicubic",
+            Sampling::Filter(ResizeFilter::Lanczos3) => "lanczos3",
+            Sampling::Filter(ResizeFilter::Lanczos5) => "lanczos5",
+            Sampling::Filter(ResizeFilter::Gaussian) => "gaussian",
+            Sampling::Filter(ResizeFilter::MitchellCubic) => "mitchellcubic",
+            other => return other,
+        };
+        resample::AntialiasKernel::for_method(name)
+            .map_or(self, |k| Sampling::Filter(ResizeFilter::Antialiased(k)))
+    }
+
+    /// Keras's `interpolation` name, for `Resizing` / `UpSampling2D`
+    /// (`tf.image.resize`'s `method`).
+    pub(super) fn from_name(name: &str) -> Option<Self> {
         match name {
             "bilinear" => Some(Sampling::Bilinear),
             "nearest" => Some(Sampling::Nearest),
@@ -206,6 +224,11 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         None => Sampling::Bilinear,
         Some(name) => Sampling::from_name(name)
             .ok_or_else(|| format!("{name} interpolation has no exact rewrite"))?,
+    };
+    let sampling = if c.get("antialias").and_then(Value::as_bool) == Some(true) {
+        sampling.antialiased()
+    } else {
+        sampling
     };
     // The crop window, then the resize from it.
     if site.class_name == "RandomCrop" && site.dialect.is_keras3() {

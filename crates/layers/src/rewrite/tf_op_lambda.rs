@@ -41,8 +41,8 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     }
 }
 
-/// `tf.image.resize(x, size, method)` (bilinear or nearest, no aspect
-/// preservation or antialiasing) as the `Resizing` rewrite's layers.
+/// `tf.image.resize(x, size, method, antialias)` (no aspect preservation)
+/// as the `Resizing` rewrite's layers.
 fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
     let node = site.single_call("outside a functional model")?;
     let first = node
@@ -52,15 +52,19 @@ fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
     let x = tensor_ref(first).ok_or("malformed inbound node")?;
     let empty = Map::new();
     let kwargs = first.get(3).and_then(Value::as_object).unwrap_or(&empty);
-    for flag in ["preserve_aspect_ratio", "antialias"] {
-        if kwargs.get(flag).and_then(Value::as_bool) == Some(true) {
-            return Err(format!("{flag}: true is not rewritten"));
-        }
+    if kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true) {
+        return Err("preserve_aspect_ratio: true is not rewritten".into());
     }
-    let sampling = match kwargs.get("method").and_then(Value::as_str) {
-        None | Some("bilinear") => super::image_resize::Sampling::Bilinear,
-        Some("nearest") => super::image_resize::Sampling::Nearest,
-        Some(other) => return Err(format!("method {other:?} has no exact rewrite")),
+    let method = kwargs
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or("bilinear");
+    let sampling = super::image_resize::Sampling::from_name(method)
+        .ok_or_else(|| format!("method {method:?} has no exact rewrite"))?;
+    let sampling = if kwargs.get("antialias").and_then(Value::as_bool) == Some(true) {
+        sampling.antialiased()
+    } else {
+        sampling
     };
     let size: Vec<usize> = kwargs
         .get("size")

@@ -18,6 +18,13 @@
 //!   variable`).
 //! - A recurrent layer with `time_major: true` (tf_keras): TF.js has no
 //!   such field and reads the input as `[batch, time, …]`.
+//! - `Bidirectional` wrapping a generic `RNN` (one cell or a cell stack):
+//!   TF.js 4.22 cannot make that layer, not even from its own API
+//!   (`tf.layers.bidirectional({layer: tf.layers.rnn({cell})})` throws
+//!   `layer: Improper config format … 'className' and 'config' must set`:
+//!   `RNN.fromConfig` replaces the config's `cell` by the cell object, and
+//!   the wrapper deserializes that config again for the backward
+//!   direction).
 
 use super::{Outcome, Site};
 use serde_json::Value;
@@ -65,6 +72,22 @@ pub fn rule(site: &Site<'_>) -> Outcome {
                     .into(),
             )
         }
+        "Bidirectional"
+            if site
+                .config
+                .get("layer")
+                .and_then(|l| l.get("class_name"))
+                .and_then(Value::as_str)
+                == Some("RNN") =>
+        {
+            Outcome::Cannot(
+                "it wraps a generic RNN (a cell or a cell stack), which TensorFlow.js 4.22's \
+                 Bidirectional cannot make (its RNN.fromConfig puts the cell object in the \
+                 config it deserializes again for the backward direction: \"Improper config \
+                 format\")"
+                    .into(),
+            )
+        }
         "GlobalAveragePooling1D" if site.masks_possible => Outcome::Cannot(
             "the model makes masks (Masking, Embedding mask_zero) and Keras averages only the \
              unmasked steps; TensorFlow.js 4.22's GlobalAveragePooling1D ignores the mask"
@@ -106,6 +129,12 @@ mod tests {
         )];
         let model = functional(&[4, 3], layers, 4);
         assert_refused(&model, &["`lstm` (LSTM): time_major: true"]);
+        // TF.js cannot make a Bidirectional over a generic RNN.
+        let cell = json!({"class_name": "LSTMCell", "config": {"units": 2}});
+        let rnn = json!({"class_name": "RNN", "config": {"name": "rnn", "cell": cell}});
+        let layers = vec![entry_on("bi", "Bidirectional", json!({"layer": rnn}), "x")];
+        let model = functional(&[4, 3], layers, 4);
+        assert_refused(&model, &["`bi` (Bidirectional): it wraps a generic RNN"]);
         // Without masks the pooling stays.
         let layers = vec![entry_on("gap", "GlobalAveragePooling1D", json!({}), "x")];
         let model = functional(&[4, 3], layers, 4);

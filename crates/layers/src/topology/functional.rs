@@ -203,8 +203,11 @@ fn takes_tensor_kwargs(class_name: &str) -> bool {
 /// from a layer (an `Input`, say), or from operations in a model with no
 /// layer making masks (`Masking`, `Embedding(mask_zero)`: a user's
 /// `ops.not_equal(ids, 0)`), is an explicit one, written here in Keras 2's
-/// spelling on the call's first input. (Operations' masks in a model that
-/// also makes its own are taken for Keras's.) A `mask=` of another form is
+/// spelling on the call's first input. In a model that makes masks, a
+/// mask computed by operations is Keras's own only when those operations
+/// are the ones Keras writes ([`keras_made_mask`]); any other (a user's
+/// `ops.not_equal(ids, 1)`, a comparison of another input, a
+/// `logical_and` with one) is explicit. A `mask=` of another form is
 /// refused, naming each layer.
 fn explicit_masks(layers: &[Value], specs: &mut [LayerSpec], what: &str) -> Result<()> {
     let classes: std::collections::HashMap<String, String> = specs
@@ -214,6 +217,12 @@ fn explicit_masks(layers: &[Value], specs: &mut [LayerSpec], what: &str) -> Resu
     // Keras 3's own masks come from `Masking` / `Embedding(mask_zero)`:
     // without one, a mask computed by operations is the model's own too.
     let own_masks = layers.iter().any(super::makes_masks);
+    let entries: std::collections::HashMap<String, &Value> = layers
+        .iter()
+        .zip(specs.iter())
+        .map(|(e, s)| (s.name.clone(), e))
+        .collect();
+    let makers = mask_makers(&entries);
     let mut refused = Vec::new();
     for (entry, spec) in layers.iter().zip(specs.iter_mut()) {
         if !takes_explicit_mask(&spec.class_name) {
@@ -239,10 +248,11 @@ fn explicit_masks(layers: &[Value], specs: &mut [LayerSpec], what: &str) -> Resu
                         None => continue,
                     };
                     let keras_own = own_masks
-                        && refs.iter().flatten().any(|r| {
+                        && refs.iter().flatten().all(|r| {
                             classes
                                 .get(&r.layer)
                                 .is_some_and(|c| c.starts_with(KERAS3_OPERATION_PREFIX))
+                                && keras_made_mask(&entries, &makers, &r.layer, 0)
                         });
                     if keras_own {
                         continue;
@@ -276,6 +286,110 @@ fn explicit_masks(layers: &[Value], specs: &mut [LayerSpec], what: &str) -> Resu
         "{what}: layers called with a mask= the engine cannot read: {}",
         refused.join(", ")
     )))
+}
+
+/// The masks Keras 3 makes itself, as the comparisons it writes: for each
+/// call of an `Embedding(mask_zero=True)` its input and 0
+/// (`ops.not_equal(ids, 0)`), for each call of a `Masking` its input and
+/// `mask_value` (`ops.any(ops.not_equal(x, mask_value), axis=-1)`). The
+/// input is its `keras_history` (`[layer, node, tensor]`).
+fn mask_makers(entries: &std::collections::HashMap<String, &Value>) -> Vec<(Value, f64)> {
+    let mut out = Vec::new();
+    for e in entries.values() {
+        let class = e.get("class_name").and_then(Value::as_str);
+        let cfg = e.get("config");
+        let value = match class {
+            Some("Embedding")
+                if cfg
+                    .and_then(|c| c.get("mask_zero"))
+                    .and_then(Value::as_bool)
+                    == Some(true) =>
+            {
+                0.0
+            }
+            Some("Masking") => cfg
+                .and_then(|c| c.get("mask_value"))
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0),
+            _ => continue,
+        };
+        for node in e
+            .get("inbound_nodes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(h) = node.pointer("/args/0/config/keras_history") {
+                out.push((h.clone(), value));
+            }
+        }
+    }
+    out
+}
+
+/// Whether the Keras 3 operation `name` (an entry of `entries`) computes a
+/// mask the way Keras writes its own: its comparisons are each a mask
+/// maker's (`not_equal(input, 0)` of an `Embedding(mask_zero)`'s input,
+/// `not_equal(input, mask_value)` of a `Masking`'s; [`mask_makers`]), the
+/// other operations only combine masks (`any`, `all`, `logical_or`, …,
+/// as Keras's merges and `Masking` do; a `zeros_like` / `ones_like`
+/// reads only its input's shape), and no other layer's output is read.
+fn keras_made_mask(
+    entries: &std::collections::HashMap<String, &Value>,
+    makers: &[(Value, f64)],
+    name: &str,
+    depth: usize,
+) -> bool {
+    let Some(e) = entries.get(name).filter(|_| depth < 64) else {
+        return false;
+    };
+    let Some(node) = e
+        .get("inbound_nodes")
+        .and_then(Value::as_array)
+        .and_then(|n| n.first())
+    else {
+        return false;
+    };
+    let args = node.get("args").and_then(Value::as_array);
+    let history = |v: &Value| v.pointer("/config/keras_history").cloned();
+    match e.get("class_name").and_then(Value::as_str).unwrap_or("") {
+        "NotEqual" => {
+            let (Some(x), Some(c)) = (
+                args.and_then(|a| a.first()).and_then(history),
+                args.and_then(|a| a.get(1)).and_then(Value::as_f64),
+            ) else {
+                return false;
+            };
+            makers.iter().any(|(h, v)| *h == x && *v == c)
+        }
+        "ZerosLike" | "OnesLike" => true,
+        "Any" | "All" | "LogicalOr" | "LogicalAnd" | "ExpandDims" | "ConvertToTensor" | "Cast"
+        | "Concatenate" | "Squeeze" | "Reshape" => {
+            // Every tensor argument (a list of them too) is such a mask.
+            let mut tensors = Vec::new();
+            fn collect(v: &Value, out: &mut Vec<Value>) {
+                match v {
+                    Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+                    Value::Object(_) => {
+                        if let Some(h) = v.pointer("/config/keras_history") {
+                            out.push(h.clone());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            args.into_iter()
+                .flatten()
+                .for_each(|a| collect(a, &mut tensors));
+            !tensors.is_empty()
+                && tensors.iter().all(|h| {
+                    h.get(0)
+                        .and_then(Value::as_str)
+                        .is_some_and(|l| keras_made_mask(entries, makers, l, depth + 1))
+                })
+        }
+        _ => false,
+    }
 }
 
 /// A Keras 3 mask (a `__keras_tensor__`, or a list of them and `null`s)

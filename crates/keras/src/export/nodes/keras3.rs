@@ -136,6 +136,11 @@ fn layer_call_for_keras3(
     }
     let call = parse_call(node);
     let mut kwargs = call.plain_kwargs();
+    // tf_keras records `constants: None` on recurrent calls (a
+    // `Bidirectional`'s too); Keras 3's have no such argument.
+    if RECURRENT.contains(&class) && kwargs.get("constants").is_some_and(Value::is_null) {
+        kwargs.remove("constants");
+    }
     let inputs = call.positional();
     let args = match inputs.as_slice() {
         [] => Vec::new(),

@@ -478,7 +478,7 @@ fn op_for_tf_keras(
             )
         }
         "Resize" => {
-            for key in ["antialias", "crop_to_aspect_ratio", "pad_to_aspect_ratio"] {
+            for key in ["crop_to_aspect_ratio", "pad_to_aspect_ratio"] {
                 if cfg(key) == Some(true.into()) {
                     return Err(e(&format!("{key}=True is not exported")));
                 }
@@ -489,7 +489,8 @@ fn op_for_tf_keras(
             unary_node(
                 "image.resize",
                 obj(json!({"size": cfg("size"),
-                           "method": cfg("interpolation").unwrap_or("bilinear".into())})),
+                           "method": cfg("interpolation").unwrap_or("bilinear".into()),
+                           "antialias": cfg("antialias").unwrap_or(false.into())})),
             )
         }
         "CountNonzero" => unary_node(

@@ -316,6 +316,23 @@ impl Operation {
                 None => return Err(c.err("indices_or_sections", "is required")),
             };
             Kind::Split(at, c.i64_or("axis", 0)?)
+        } else if op == "Take"
+            && args
+                .get(1)
+                .is_some_and(|a| crate::topology::kwarg_tensor(a).is_some())
+        {
+            // A tensor of indices (the second input): `keras3_ops/gather.rs`.
+            let axis = c.get("axis").and_then(Value::as_i64).ok_or_else(|| {
+                c.err(
+                    "axis",
+                    "taking from the flattened input (axis None) is not supported",
+                )
+            })?;
+            Kind::Gather(Gather {
+                axis: Some(axis),
+                batch_dims: 0,
+                wrap_negative: true,
+            })
         } else if op == "Take" {
             // A list, or a NumPy array (`{"class_name": "__numpy__",
             // "config": {"value": [...]}}`).

@@ -21,7 +21,7 @@
 //! - one_hot: TensorFlow's backend casts the indices to integers
 //!   (truncating) and gives a row of zeros for an index outside
 //!   `[0, num_classes)`; the class axis goes at `axis`;
-//! - resize: `tf.image.resize` without antialiasing (the engine's
+//! - resize: `tf.image.resize`, antialiased when asked (the engine's
 //!   `Resizing`), channels last or first.
 
 use super::super::common::*;
@@ -163,7 +163,7 @@ impl ExtraOp {
                     }
                 }
                 _ => {
-                    for key in ["antialias", "crop_to_aspect_ratio", "pad_to_aspect_ratio"] {
+                    for key in ["crop_to_aspect_ratio", "pad_to_aspect_ratio"] {
                         if c.bool_or(key, false)? {
                             return Err(c.err(key, "true is not supported"));
                         }

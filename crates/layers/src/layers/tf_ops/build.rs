@@ -154,6 +154,8 @@ impl TfOpLambda {
             }
             _ => {}
         }
+        // `tf.gather` with a tensor of indices (built as an operation).
+        let mut gather = None;
         let mut sargs = StructuredArgs {
             epsilon: 1e-12,
             ..Default::default()
@@ -266,10 +268,11 @@ impl TfOpLambda {
                         },
                     )?,
                 );
-                if kwargs.get("antialias").and_then(Value::as_bool) == Some(true)
-                    || kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true)
-                {
-                    return Err(fail("antialias", "false (and preserve_aspect_ratio false)"));
+                if kwargs.get("antialias").and_then(Value::as_bool) == Some(true) {
+                    sargs.resize_method = sargs.resize_method.map(|m| m.antialiased());
+                }
+                if kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true) {
+                    return Err(fail("preserve_aspect_ratio", "false"));
                 }
             }
             Func::Shape(f) => {
@@ -288,6 +291,22 @@ impl TfOpLambda {
                         );
                     }
                     ShapeFn::Squeeze => sargs.axes = ints("axis"),
+                    ShapeFn::Gather
+                        if kwargs
+                            .get("indices")
+                            .is_some_and(|i| crate::topology::kwarg_tensor(i).is_some()) =>
+                    {
+                        // A tensor of indices: `keras3_ops/gather.rs`.
+                        let int = |k: &str| match kwargs.get(k) {
+                            None | Some(Value::Null) => Ok(None),
+                            Some(v) => v.as_i64().map(Some).ok_or_else(|| fail(k, "an integer")),
+                        };
+                        gather = Some(super::super::keras3_ops::Gather {
+                            axis: int("axis")?,
+                            batch_dims: int("batch_dims")?.unwrap_or(0),
+                            wrap_negative: false,
+                        });
+                    }
                     ShapeFn::Gather => {
                         if kwargs
                             .get("batch_dims")
@@ -399,7 +418,11 @@ impl TfOpLambda {
         if dynamic.is_some() {
             func = Func::Dynamic;
         }
+        if gather.is_some() {
+            func = Func::Op;
+        }
         let inner = match (&func, function.as_str()) {
+            (Func::Op, _) if gather.is_some() => gather.map(super::super::keras3_ops::Kind::Gather),
             (Func::Op, "reshape" | "compat.v1.reshape") => {
                 let shape = match kwargs.get("shape") {
                     Some(Value::Array(a)) => {
