@@ -86,8 +86,11 @@ macro_rules! with_window {
         if $size == 3 {
             const $k: usize = 3;
             $body
-        } else {
+        } else if $size == 5 {
             const $k: usize = 5;
+            $body
+        } else {
+            const $k: usize = 7;
             $body
         }
     };
@@ -102,9 +105,13 @@ dispatch!(fn dw_rows(x: &[f32], w: &[f32], bias: Option<&[f32]>, act: FusedActiv
 /// `act` applied to each register block before it is stored.
 ///
 /// Interior pixels of rows whose vertical window is entirely inside the input
-/// take a 3×3 / 5×5 fast path that keeps an 8-channel block of weights in
-/// registers and sweeps along the row; border pixels, other kernel sizes and
-/// channel tails use the per-pixel tap-list path.
+/// take a 3×3 / 5×5 / 7×7 fast path that keeps an 8-channel block of
+/// weights in registers and sweeps along the row; border pixels and other
+/// kernel sizes use the per-pixel tap-list path. A channel count that is
+/// not a multiple of 8 (NASNet's 11, 22, 44) ends with a block of the last
+/// 8 channels, overlapping the one before: each channel's sum is the same
+/// whichever block computes it, so the overlap is written twice with the
+/// same bits (fewer than 8 channels take the tap-list path).
 #[inline(always)]
 fn dw_rows_impl<const FMA: bool>(
     x: &[f32],
@@ -137,8 +144,11 @@ fn dw_rows_impl<const FMA: bool>(
         0
     }
     .max(ow_lo);
-    let fast_k = (k_h == 3 && k_w == 3) || (k_h == 5 && k_w == 5);
+    let fast_k = k_h == k_w && matches!(k_h, 3 | 5 | 7);
     let c8 = c - c % 8;
+    // The last block's first channel: `c8` when the blocks end at `c`,
+    // else `c - 8`, overlapping the block before.
+    let last_block = (c8 < c && c8 > 0).then(|| c - 8);
     // 16-channel blocks where the vectors hold 16 (AVX-512's 32 registers
     // also hold a 5×5 block's 25 weight vectors); 8 under AVX2.
     let wide = FMA && crate::simd::has_avx512();
@@ -208,6 +218,9 @@ fn dw_rows_impl<const FMA: bool>(
                     span!(cb, 8);
                     cb += 8;
                 }
+                if let Some(cb) = last_block {
+                    span!(cb, 8);
+                }
             } else {
                 // Many channels: pixel outer, channel blocks inner (a long pixel
                 // stride would make the pixel sweep alias in L1).
@@ -223,6 +236,11 @@ fn dw_rows_impl<const FMA: bool>(
                             });
                             let (wp, bp) = (w.as_ptr(), init.as_ptr());
                             dw_pixel::<FMA, K, K>(rows, wp, bp, act, c8, c, dw, o);
+                            if let Some(cb) = last_block {
+                                let rows = rows.map(|r| r.add(cb));
+                                let (wp, bp) = (wp.add(cb), bp.add(cb));
+                                dw_pixel::<FMA, K, K>(rows, wp, bp, act, 8, c, dw, o.add(cb));
+                            }
                         });
                     }
                 }
@@ -232,10 +250,8 @@ fn dw_rows_impl<const FMA: bool>(
         // channel tail. Visiting only those (rather than skipping interior
         // pixels one by one) took a tenth off MobileNet's 8-channel
         // depthwise layers.
-        let skip = if fast && c8 == c { ow_lo..ow_hi } else { 0..0 };
+        let skip = if fast { ow_lo..ow_hi } else { 0..0 };
         for ow in (0..skip.start).chain(skip.end..out_w) {
-            let interior = fast && (ow_lo..ow_hi).contains(&ow);
-            let c_from = if interior { c8 } else { 0 };
             let wr = g.taps_in(2, ow);
             let iw0 = g.start(2, ow);
             taps.clear();
@@ -247,7 +263,7 @@ fn dw_rows_impl<const FMA: bool>(
                 }
             }
             let o = &mut orow[ow * c..(ow + 1) * c];
-            let mut cb = c_from;
+            let mut cb = 0;
             while cb + 32 <= c {
                 dw_block::<FMA, 32>(img, w, &taps, cb, init, act, o);
                 cb += 32;
@@ -259,6 +275,10 @@ fn dw_rows_impl<const FMA: bool>(
             while cb + 8 <= c {
                 dw_block::<FMA, 8>(img, w, &taps, cb, init, act, o);
                 cb += 8;
+            }
+            if let Some(last) = last_block.filter(|_| cb < c) {
+                dw_block::<FMA, 8>(img, w, &taps, last, init, act, o);
+                cb = c;
             }
             while cb < c {
                 dw_block::<FMA, 1>(img, w, &taps, cb, init, act, o);
