@@ -1,14 +1,18 @@
-//! `x[key]` on a `[batch, steps, features]` tensor (Keras 3 `ops.GetItem`,
-//! Keras 2 `SlicingOpLambda` `tf.__operators__.getitem`) that keeps the
-//! batch and features whole and takes a contiguous run of steps, or one
-//! step: `x[:, 1:]`, `x[:, :-1, :]`, `x[:, 0]` (a ViT class token),
-//! `x[:, -1, :]` (a language model's last position) → `Cropping2D` of the
-//! steps before and after on a `[steps, 1, features]` view (TF.js 4.22
-//! has no `Cropping1D`; static `Reshape`s in and out), the last `Reshape`
-//! dropping the axis for one step. All copy values, so they are exact. Steps must be known; other keys
-//! (strides, reversals, new axes, slices of the batch or the features)
-//! are left to the `TFOpLambda` / Keras 3 operation rules, which refuse
-//! them by name.
+//! `x[key]` (Keras 3 `ops.GetItem`, Keras 2 `SlicingOpLambda`
+//! `tf.__operators__.getitem`) on a tensor of known non-batch dims that
+//! keeps every axis whole but one, which it takes a contiguous run of, or
+//! one position of: the steps of a sequence (`x[:, 1:]`, `x[:, 0]`, a ViT
+//! class token; `x[:, -1, :]`, a language model's last position) or the
+//! features (`x[..., a:b]`, `x[:, :, i]`, `x[:, a:b]` of a `[batch,
+//! features]` tensor), of any rank. Rewritten as a static `Reshape` to the
+//! `[before, n, after]` view (the products of the dims before and after
+//! the sliced axis of `n` positions), `Cropping2D` of the positions before
+//! and after the run on its middle axis (TF.js 4.22 has no `Cropping1D`
+//! that would serve every rank) and a static `Reshape` to the output's
+//! dims, dropping the axis for one position. All copy values, so they are
+//! exact. Other keys (strides, reversals, new axes, slices of the batch or
+//! of several axes, one position of a `[batch, n]` tensor) are left to the
+//! `TFOpLambda` / Keras 3 operation rules, which refuse them by name.
 
 use super::{entry, entry_on, Outcome, Site};
 use crate::layers::keras3_ops::{parse_key, Index};
@@ -28,49 +32,51 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     }
 }
 
-/// The step window `[start, stop)` and whether the axis is dropped, for a
-/// key over `[batch, steps, features]` with `steps` known.
-fn steps_window(key: &[Index], steps: usize) -> Option<(usize, usize, bool)> {
+/// The one sliced axis (counted with the batch), its window `[start,
+/// stop)` and whether the axis is dropped, for a key over a tensor of
+/// non-batch `dims`.
+fn window(key: &[Index], dims: &[usize]) -> Option<(usize, usize, usize, bool)> {
     let whole = |k: &Index| matches!(k, Index::Slice(None | Some(0), None, None | Some(1)));
+    let rank = dims.len() + 1;
     // `...` stands for the whole axes the other entries leave.
     let mut key = key.to_vec();
     if let Some(at) = key.iter().position(|k| matches!(k, Index::Ellipsis)) {
-        let fill = 3usize.checked_sub(key.len() - 1)?;
+        let fill = rank.checked_sub(key.len() - 1)?;
         key.splice(
             at..=at,
             std::iter::repeat_n(Index::Slice(None, None, None), fill),
         );
     }
-    while key.len() < 3 {
+    while key.len() < rank {
         key.push(Index::Slice(None, None, None));
     }
-    if key.len() != 3 || !whole(&key[0]) || !whole(&key[2]) {
+    if key.len() != rank || !whole(&key[0]) {
         return None;
     }
-    let n = steps as i64;
+    let mut sliced = (1..rank).filter(|&a| !whole(&key[a]));
+    let (axis, None) = (sliced.next()?, sliced.next()) else {
+        return None;
+    };
+    let n = dims[axis - 1] as i64;
     // Python's bounds: negatives count from the end, then clamped.
     let bound = |v: i64| (if v < 0 { v + n } else { v }).clamp(0, n) as usize;
-    match key[1] {
+    match key[axis] {
         Index::At(i) => {
             let i = if i < 0 { i + n } else { i };
             (0..n)
                 .contains(&i)
-                .then_some((i as usize, i as usize + 1, true))
+                .then_some((axis, i as usize, i as usize + 1, true))
         }
         Index::Slice(a, b, None | Some(1)) => {
-            let (start, stop) = (a.map_or(0, bound), b.map_or(steps, bound));
-            (start < stop).then_some((start, stop, false))
+            let (start, stop) = (a.map_or(0, bound), b.map_or(n as usize, bound));
+            (start < stop).then_some((axis, start, stop, false))
         }
         _ => None,
     }
 }
 
 fn rewrite(site: &Site<'_>, keras2: bool) -> Option<Vec<Value>> {
-    let shape = site.shapes?.inputs.first()?;
-    let [_, Some(steps), Some(features)] = shape.as_slice() else {
-        return None;
-    };
-    let (steps, features) = (*steps, *features);
+    let dims = site.static_input().ok()?;
     let node = site.single_call("").ok()?;
     let first = node.as_array()?.first()?.as_array()?;
     let kwargs = first.get(3)?;
@@ -80,30 +86,64 @@ fn rewrite(site: &Site<'_>, keras2: bool) -> Option<Vec<Value>> {
         kwargs.get("_args")?.as_array()?.get(1)
     }
     .and_then(parse_key)?;
-    let (start, stop, drop_axis) = steps_window(&key, steps)?;
+    let (axis, start, stop, drop_axis) = window(&key, &dims)?;
+    let mut out: Vec<usize> = dims.clone();
+    if drop_axis {
+        out.remove(axis - 1);
+        if out.is_empty() {
+            // A `[batch]` output: no TF.js `Reshape` writes one.
+            return None;
+        }
+    } else {
+        out[axis - 1] = stop - start;
+    }
     let x = json!([first[0], first[1], first[2], {}]);
     let name = site.name;
-    let (view, cropped) = (format!("{name}_as_2d"), format!("{name}_steps"));
-    let out = if drop_axis {
-        json!([features])
-    } else {
-        json!([stop - start, features])
-    };
-    Some(vec![
-        entry(
-            &view,
-            "Reshape",
-            json!({"target_shape": [steps, 1, features]}),
-            vec![json!([x])],
-        ),
+    let view = format!("{name}_as_2d");
+    let mut layers = vec![axis_view(&view, x, &dims, axis)];
+    layers.extend(cropped_window(
+        &view,
+        name,
+        dims[axis - 1],
+        (start, stop),
+        &out,
+    ));
+    Some(layers)
+}
+
+/// The static `Reshape` `view` of `x` (non-batch `dims`) as `[before, n,
+/// after]` around its `axis` (counted with the batch) of `n` positions.
+pub(super) fn axis_view(view: &str, x: Value, dims: &[usize], axis: usize) -> Value {
+    let before: usize = dims[..axis - 1].iter().product();
+    let after: usize = dims[axis..].iter().product();
+    entry(
+        view,
+        "Reshape",
+        json!({"target_shape": [before, dims[axis - 1], after]}),
+        vec![json!([x])],
+    )
+}
+
+/// The positions `[start, stop)` of the middle axis (`n` positions) of
+/// the [`axis_view`] `view`: a `Cropping2D` (`<out>_window`) and a static
+/// `Reshape` `out` to `shape`.
+pub(super) fn cropped_window(
+    view: &str,
+    out: &str,
+    n: usize,
+    (start, stop): (usize, usize),
+    shape: &[usize],
+) -> [Value; 2] {
+    let cropped = format!("{out}_window");
+    [
         entry_on(
             &cropped,
             "Cropping2D",
-            json!({"cropping": [[start, steps - stop], [0, 0]], "data_format": "channels_last"}),
-            &view,
+            json!({"cropping": [[0, 0], [start, n - stop]], "data_format": "channels_last"}),
+            view,
         ),
-        entry_on(name, "Reshape", json!({"target_shape": out}), &cropped),
-    ])
+        entry_on(out, "Reshape", json!({"target_shape": shape}), &cropped),
+    ]
 }
 
 #[cfg(test)]
@@ -113,25 +153,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn step_windows_follow_pythons_bounds() {
+    fn windows_follow_pythons_bounds() {
         let s = |a, b| Index::Slice(a, b, None);
         let all = s(None, None);
         for (key, want) in [
-            (vec![all, Index::At(0)], Some((0, 1, true))),
-            (vec![all, Index::At(-1), all], Some((5, 6, true))),
-            (vec![all, s(Some(1), None)], Some((1, 6, false))),
+            (vec![all, Index::At(0)], Some((1, 0, 1, true))),
+            (vec![all, Index::At(-1), all], Some((1, 5, 6, true))),
+            (vec![all, s(Some(1), None)], Some((1, 1, 6, false))),
             (
                 vec![Index::Ellipsis, s(Some(-3), Some(-1)), all],
-                Some((3, 5, false)),
+                Some((1, 3, 5, false)),
             ),
-            (vec![all, s(None, Some(99))], Some((0, 6, false))),
+            (vec![all, s(None, Some(99))], Some((1, 0, 6, false))),
+            // The features.
+            (vec![all, all, Index::At(0)], Some((2, 0, 1, true))),
+            (
+                vec![Index::Ellipsis, s(Some(1), Some(3))],
+                Some((2, 1, 3, false)),
+            ),
+            (vec![all, all, s(Some(-2), None)], Some((2, 2, 4, false))),
             (vec![all, Index::At(6)], None),
             (vec![all, Index::Slice(None, None, Some(2))], None),
-            (vec![all, all, Index::At(0)], None),
             (vec![s(Some(1), None)], None),
             (vec![all, s(Some(4), Some(2))], None),
+            // Two axes sliced, or none.
+            (vec![all, s(Some(1), None), Index::At(0)], None),
+            (vec![all, all, all], None),
+            (vec![all, Index::NewAxis], None),
         ] {
-            assert_eq!(steps_window(&key, 6), want, "{key:?}");
+            assert_eq!(window(&key, &[6, 4]), want, "{key:?}");
         }
     }
 
@@ -176,6 +226,69 @@ mod tests {
             17,
             0.0,
             "last (ops.GetItem) -> Reshape + Cropping2D + Reshape",
+        );
+    }
+
+    #[test]
+    fn feature_slices_become_cropping2d_on_a_view() {
+        let slice = |a: Value, b: Value| json!({"class_name": "__slice__", "config": {"start": a, "stop": b, "step": null}});
+        let all = slice(Value::Null, Value::Null);
+        let ellipsis = json!({"class_name": "__ellipsis__", "config": {}});
+        // [batch, 2, 3, 6]: x[..., 1:4], x[:, :, :, -1] (Keras 3), x[:, 1] (Keras 2).
+        let layers = vec![
+            dense("d", 6, "x"),
+            op(
+                "mid",
+                "GetItem",
+                json!({}),
+                json!([["d", 0, 0], [ellipsis, slice(json!(1), json!(4))]]),
+            ),
+            op(
+                "last",
+                "GetItem",
+                json!({}),
+                json!([["d", 0, 0], [all, all, all, -1]]),
+            ),
+            entry(
+                "row",
+                "SlicingOpLambda",
+                json!({"function": "__operators__.getitem"}),
+                vec![
+                    json!([["mid", 0, 0, {"slice_spec": [{"start": null, "stop": null, "step": null}, 1]}]]),
+                ],
+            ),
+            entry(
+                "flat",
+                "Reshape",
+                json!({"target_shape": [6]}),
+                vec![json!([["last", 0, 0, {}]])],
+            ),
+            entry(
+                "flat_row",
+                "Reshape",
+                json!({"target_shape": [9]}),
+                vec![json!([["row", 0, 0, {}]])],
+            ),
+            // A [batch, features] tensor: x[:, 2:5] of the joined rows.
+            entry(
+                "both",
+                "Concatenate",
+                json!({"axis": -1}),
+                vec![json!([["flat", 0, 0, {}], ["flat_row", 0, 0, {}]])],
+            ),
+            op(
+                "cols",
+                "GetItem",
+                json!({}),
+                json!([["both", 0, 0], [all, slice(json!(2), json!(5))]]),
+            ),
+        ];
+        assert_rewrites(
+            &[2, 2, 3, 6],
+            layers,
+            5,
+            0.0,
+            "cols (ops.GetItem) -> Reshape + Cropping2D + Reshape",
         );
     }
 }

@@ -4,7 +4,8 @@
 //! `Rescaling`, tensor-tensor ops as merge layers, activations as
 //! `Activation`/`ReLU`/`Softmax`, `Reshape`, `Transpose` (as `Permute`),
 //! `Concatenate`, `Mean`/`Max` as global pooling, `Moveaxis` (keeping the
-//! batch axis) as `Permute`. Other operations are
+//! batch axis) as `Permute`, `ExpandDims` / `Squeeze` of explicit axes
+//! other than the batch as `Reshape` to the static output shape. Other operations are
 //! refused, naming the operation.
 
 use super::tf_op_lambda::{binary, permute, reduce_over, unary, Operand};
@@ -171,6 +172,42 @@ fn rewrite(
             }
             reduce_over(site, name, x()?, op == "Max", c.get("axis"), keep)
         }
+        "ExpandDims" | "Squeeze" => {
+            // The static output shape, when the batch axis stays first and
+            // whole: an axis counted from the front of the output (expand)
+            // or input (squeeze) that is not 0; a squeeze of every 1-sized
+            // axis would take a batch of one too.
+            let shapes = site.shapes.ok_or("its shapes are unknown")?;
+            let counted = if op == "ExpandDims" {
+                &shapes.outputs
+            } else {
+                &shapes.inputs
+            };
+            let rank = counted.first().ok_or("its shapes are unknown")?.len() as i64;
+            let axes: Vec<i64> = match c.get("axis") {
+                Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect(),
+                Some(v) => v.as_i64().map(|a| vec![a]),
+                None => None,
+            }
+            .ok_or("only explicit axes have a TF.js layer (a batch of one would be squeezed)")?;
+            if axes.iter().any(|&a| a == 0 || a == -rank) {
+                return Err("an axis before the batch has no TF.js layer".into());
+            }
+            let out: Vec<usize> = shapes
+                .outputs
+                .first()
+                .ok_or("its output shape is unknown")?
+                .iter()
+                .skip(1)
+                .map(|d| d.ok_or("its output shape is not fully known"))
+                .collect::<Result<_, _>>()?;
+            Ok(vec![entry(
+                name,
+                "Reshape",
+                json!({ "target_shape": out }),
+                vec![json!([x()?])],
+            )])
+        }
         "Moveaxis" => {
             let rank = site
                 .shapes
@@ -212,6 +249,29 @@ mod tests {
     fn keras3_operation_layers_become_tfjs_layers() {
         let layers = probes::keras3_ops();
         assert_rewrites(&[3, 5], layers, 9, 1e-6, "t (ops.Transpose) -> Permute");
+        let layers = probes::keras3_ops();
+        assert_rewrites(&[3, 5], layers, 9, 1e-6, "sq (ops.Squeeze) -> Reshape");
+        let layers = probes::keras3_ops();
+        assert_rewrites(&[3, 5], layers, 9, 1e-6, "ed (ops.ExpandDims) -> Reshape");
+        let layers = probes::keras3_ops();
+        assert_rewrites(&[3, 5], layers, 9, 1e-6, "mm (ops.Matmul) -> Dot");
+        let layers = probes::keras3_ops();
+        assert_rewrites(&[3, 5], layers, 9, 1e-6, "halves (ops.Split) -> Reshape");
+    }
+
+    #[test]
+    fn squeezes_and_expansions_of_the_batch_are_refused() {
+        for (class, config) in [
+            ("ExpandDims", json!({"axis": 0})),
+            ("Squeeze", json!({"axis": null})),
+        ] {
+            let layers = vec![
+                entry_on("r", "Reshape", json!({"target_shape": [1, 4]}), "x"),
+                op("o", class, config, json!([["r", 0, 0]])),
+            ];
+            let model = functional(&[4], layers, 9);
+            assert_refused(&model, &[&format!("`o` (ops.{class})")]);
+        }
     }
 
     #[test]

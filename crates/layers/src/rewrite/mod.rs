@@ -41,8 +41,14 @@
 //! - [`conv1d_as_2d`]: `UpSampling1D`, `SeparableConv1D`,
 //!   `DepthwiseConv1D`, `Conv1DTranspose` → their 2-D counterparts between
 //!   `Reshape`s.
-//! - [`get_item`]: `x[:, a:b]` / `x[:, i]` over the steps of a
-//!   `[batch, steps, features]` tensor → `Cropping2D` between `Reshape`s.
+//! - [`get_item`]: `x[:, a:b]` / `x[:, i]` / `x[..., a:b]`: a run or one
+//!   position of one non-batch axis (steps or features, any rank) →
+//!   `Cropping2D` between `Reshape`s.
+//! - [`matmul`]: `ops.Matmul` / `tf.linalg.matmul` of two rank-3 tensors
+//!   (transposes too) → `Dot`.
+//! - [`split`]: `tf.split` / `ops.Split` along a non-batch axis → one
+//!   `Cropping2D` of a `Reshape` view per piece (readers of piece `i`
+//!   redirected to it).
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
@@ -96,6 +102,8 @@
 //!   target shape (TF.js leaves the inferred dimension unknown).
 //! - [`softmax_axis`]: `Softmax` over an inner axis → `Permute` +
 //!   `Softmax` + `Permute`.
+//! - [`softmax_axes`]: `Softmax` over several axes → (`Permute`) +
+//!   `Reshape` merging them + `Softmax` + `Reshape` + (`Permute`).
 //! - [`concat_axis`]: `Concatenate` along a negative axis other than -1
 //!   (TF.js joins along the last one) → the axis counted from the front.
 //! - [`category_encoding`]: `CategoryEncoding` → `Reshape` +
@@ -177,6 +185,7 @@ pub mod keras3_ops;
 pub mod layer_scale;
 pub mod locally_connected;
 pub mod masked_calls;
+pub mod matmul;
 pub mod multi_head_attention;
 pub mod nested_masks;
 pub mod normalization;
@@ -190,9 +199,11 @@ pub mod rnn_stack_states;
 pub mod rnn_state_alias;
 pub mod rnn_state_kwargs;
 pub mod scaled_add;
+pub mod softmax_axes;
 pub mod softmax_axis;
 pub mod spatial_3d;
 pub mod spectral_norm;
+pub mod split;
 pub mod tensordot;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
@@ -228,6 +239,7 @@ pub const TFJS_RULES: &[Rule] = &[
     identity_layer::rule,
     reshape_static::rule,
     softmax_axis::rule,
+    softmax_axes::rule,
     category_encoding::rule,
     concat_axis::rule,
     elu_alpha::rule,
@@ -245,6 +257,8 @@ pub const TFJS_RULES: &[Rule] = &[
     repeat::rule,
     tensordot::rule,
     get_item::rule,
+    matmul::rule,
+    split::rule,
     tf_op_lambda::rule,
     keras3_ops::rule,
     inference_identity::rule,

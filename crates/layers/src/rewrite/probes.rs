@@ -133,7 +133,14 @@ pub fn tf_shapes() -> Vec<Value> {
         tf("s", "compat.v1.squeeze", "e", json!({"axis": 1})),
         tf("r3", "reshape", "s", json!({"shape": [-1, 6, 2]})),
         tf("mean", "math.reduce_mean", "r3", json!({"axis": 1})),
-        tf("max", "math.reduce_max", "r3", json!({"axis": -2})),
+        // [batch, 6, 2] @ [batch, 6, 2]ᵀ.
+        tf(
+            "mm",
+            "linalg.matmul",
+            "r3",
+            json!({"b": ["r3", 0, 0], "transpose_b": true}),
+        ),
+        tf("max", "math.reduce_max", "mm", json!({"axis": -2})),
         tf_node(
             "cat",
             "concat",
@@ -239,17 +246,52 @@ pub fn keras3_ops() -> Vec<Value> {
             json!({"axes": [0, 2, 1]}),
             json!([["r", 0, 0]]),
         ),
+        op("ed", "ExpandDims", json!({"axis": 1}), json!([["t", 0, 0]])),
+        op(
+            "sq",
+            "Squeeze",
+            json!({"axis": [-3]}),
+            json!([["ed", 0, 0]]),
+        ),
+        // The features 1:3 of [batch, 2, 3] (`x[..., 1:3]`).
+        op(
+            "fs",
+            "GetItem",
+            json!({}),
+            json!([
+                ["sq", 0, 0],
+                [
+                    {"class_name": "__ellipsis__", "config": {}},
+                    {"class_name": "__slice__", "config": {"start": 1, "stop": 3, "step": null}}
+                ]
+            ]),
+        ),
+        // Its two halves of the features, swapped.
+        op(
+            "halves",
+            "Split",
+            json!({"indices_or_sections": 2, "axis": -1}),
+            json!([["fs", 0, 0]]),
+        ),
+        op(
+            "swapped",
+            "Concatenate",
+            json!({"axis": -1}),
+            json!([[["halves", 0, 1], ["halves", 0, 0]]]),
+        ),
         op(
             "mean",
             "Mean",
             json!({"axis": 1, "keepdims": false}),
-            json!([["t", 0, 0]]),
+            json!([["swapped", 0, 0]]),
         ),
+        // [batch, 3, 2] @ [batch, 2, 3].
+        op("mm", "Matmul", json!({}), json!([["r", 0, 0], ["t", 0, 0]])),
         op(
             "max",
             "Max",
             json!({"axis": -2, "keepdims": false, "initial": null}),
-            json!([["t", 0, 0]]),
+            json!([["mm", 0, 0]]),
         ),
         op(
             "cat",

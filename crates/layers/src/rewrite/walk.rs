@@ -168,6 +168,7 @@ impl Walk<'_> {
                 ));
             }
         }
+        let splits = super::split::split_layers(&old);
         let mut new = Vec::with_capacity(old.len());
         for mut layer in old {
             let class_name = layer_entry_class(&layer).to_string();
@@ -224,6 +225,7 @@ impl Walk<'_> {
             }
         }
         if self.target == Target::Tfjs && !sequential {
+            super::split::redirect(&splits, &mut new, config.get_mut("output_layers"));
             let mut taken = new
                 .iter()
                 .filter_map(|l| tfjs_format::topology::layer_entry_name(l).map(String::from))
