@@ -129,6 +129,9 @@ pub(crate) struct LearnedWay {
     trials: u32,
     /// The way past [`MAX_SIZES`] batch sizes.
     unlearned: bool,
+    /// When the first way's best time is at least this, the second way is
+    /// the default instead: it is kept unless the first wins by the margin.
+    second_from: Option<Duration>,
 }
 
 impl LearnedWay {
@@ -146,6 +149,16 @@ impl LearnedWay {
             untimed: 4,
             trials: 5,
             unlearned: true,
+            // A batch that takes a millisecond or more whole pays slicing's
+            // fixed costs (waking the pool, copying the slices) several
+            // times over, so slices are kept unless whole batches win
+            // clearly: NASNetMobile at batch 32 (3.6 ms whole, 1.95
+            // sliced) settled on whole batches in two processes of six and
+            // three of eight, when all five of its sliced trials ran about
+            // as slow as whole ones (3.5-4.1 ms: the second vCPU barely
+            // helped during those few milliseconds; more untimed calls did
+            // not change it).
+            second_from: Some(Duration::from_millis(1)),
         }
     }
 
@@ -160,6 +173,7 @@ impl LearnedWay {
             untimed: 2,
             trials: 3,
             unlearned: false,
+            second_from: None,
         }
     }
 
@@ -177,6 +191,7 @@ impl LearnedWay {
             untimed: 16,
             trials: 5,
             unlearned: false,
+            second_from: None,
         }
     }
 
@@ -249,7 +264,10 @@ impl LearnedWay {
         *runs += 1;
         if t.settled.is_none() && t.first_runs >= self.trials && t.second_runs >= self.trials {
             if let (Some(a), Some(b)) = (t.best_first, t.best_second) {
-                let second = b.as_secs_f64() < self.margin * a.as_secs_f64();
+                let second = match self.second_from {
+                    Some(from) if a >= from => a.as_secs_f64() >= self.margin * b.as_secs_f64(),
+                    _ => b.as_secs_f64() < self.margin * a.as_secs_f64(),
+                };
                 tracing::debug!(
                     "batch {batch}: {} {second} (best {b:?} against {a:?})",
                     self.what
@@ -282,13 +300,24 @@ mod tests {
     #[test]
     fn the_faster_way_wins_and_slices_must_win_clearly() {
         let split = LearnedWay::batch_split();
-        assert!(learn(&split, 32, 1000, 600));
-        assert!(!learn(&split, 16, 600, 1000));
+        assert!(learn(&split, 32, 900, 600));
+        assert!(!learn(&split, 16, 600, 900));
         // 5% faster sliced is not worth the other cores.
-        assert!(!learn(&split, 8, 1000, 950));
+        assert!(!learn(&split, 8, 900, 860));
         // Settled sizes stay settled.
         assert_eq!(split.choose(32), Choice::Settled(true));
         assert_eq!(split.choose(16), Choice::Settled(false));
+    }
+
+    /// From a millisecond whole, slices are the default: kept even when
+    /// their trials ran as slow as whole batches, dropped when whole
+    /// batches win by the margin.
+    #[test]
+    fn long_batches_keep_slices_unless_whole_wins_clearly() {
+        let split = LearnedWay::batch_split();
+        assert!(learn(&split, 32, 3600, 3800));
+        assert!(learn(&split, 24, 1000, 1050));
+        assert!(!learn(&split, 16, 2000, 3000));
     }
 
     #[test]
