@@ -516,6 +516,13 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("Median", NUMPY, false, true),
     op("Quantile", NUMPY, false, true),
     op("Diagonal", NUMPY, false, true),
+    op("Trunc", NUMPY, false, true),
+    op("Isnan", NUMPY, false, true),
+    op("Isinf", NUMPY, false, true),
+    op("Isfinite", NUMPY, false, true),
+    op("LogicalXor", NUMPY, false, true),
+    op("Amax", NUMPY, false, true),
+    op("Amin", NUMPY, false, true),
     op("Relu", NN, false, true),
     op("Relu6", NN, false, true),
     op("Sigmoid", NN, false, true),
@@ -536,6 +543,8 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("SoftShrink", NN, false, true),
     op("HardShrink", NN, false, true),
     op("Squareplus", NN, false, true),
+    op("SparsePlus", NN, false, true),
+    op("DotProductAttention", NN, false, true),
     op("Glu", NN, false, true),
     op("LogSoftmax", NN, false, true),
     op("LeakyRelu", NN, false, true),
@@ -560,6 +569,7 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("RGBToGrayscale", IMAGE, false, true),
     op("PadImages", IMAGE, false, true),
     op("CropImages", IMAGE, false, true),
+    op("ExtractPatches", IMAGE, false, true),
 ];
 
 /// The row of [`KERAS3_OPERATIONS`] for operation class `class` (`Add`).

@@ -34,8 +34,6 @@ pub struct WeightSlot {
     pub trainable: bool,
     /// Keras 3 saving path of the layer (`layers/conv2d_1`).
     pub keras3_path: String,
-    /// How many weights the layer has.
-    pub layer_weight_count: usize,
     /// The weight's key under `keras3_path` when it is not its index
     /// ([`Layer::keras3_weight_keys`]).
     pub keras3_key: Option<String>,
@@ -101,7 +99,6 @@ impl Model {
                             shape: w.shape,
                             trainable: lt && w.trainable,
                             keras3_path: k3.clone(),
-                            layer_weight_count: count,
                             keras3_key: k3_keys.as_ref().and_then(|k| k.get(wi).cloned()),
                             in_config: in_config.contains(&wi),
                             keras2_name: k2_names
@@ -281,19 +278,9 @@ impl Model {
                     message: format!("Duplicate weight name: {key}"),
                 });
             }
-            let mut local = s.index;
-            let half = s.layer_weight_count / 2;
-            let sub = if s.name.contains("/backward_") && local >= half {
-                local -= half;
-                "backward_layer/"
-            } else if s.name.contains("/forward_") {
-                "forward_layer/"
-            } else {
-                ""
-            };
             match &s.keras3_key {
                 Some(key) => by_k3.insert(format!("{}/{key}", s.keras3_path), i),
-                None => by_k3.insert(format!("{}/{sub}{local}", s.keras3_path), i),
+                None => by_k3.insert(format!("{}/{}", s.keras3_path, s.index), i),
             };
             if let Some(k2) = &s.keras2_name {
                 by_keras2.insert(k2.clone(), i);
@@ -621,13 +608,24 @@ fn keras3_key(name: &str) -> Option<String> {
     } else if let ["cell", "cells", cell] = rest {
         // A cell of an RNN's `StackedRNNCells`: `cells/<cell class>[_n]`.
         format!("cells/{cell}/")
-    } else if let [dir @ ("forward_layer" | "backward_layer"), "cell", "cells", cell] = rest {
-        // ... in one direction of a `Bidirectional`.
-        format!("{dir}/cells/{cell}/")
-    } else if rest.contains(&"backward_layer") {
-        "backward_layer/".to_string()
-    } else if rest.contains(&"forward_layer") {
-        "forward_layer/".to_string()
+    } else if let Some(at) = rest
+        .iter()
+        .position(|p| matches!(*p, "forward_layer" | "backward_layer"))
+    {
+        // A Bidirectional's direction (`forward_layer/cell` → `forward_layer/`),
+        // under `layer/` when a wrapper (`TimeDistributed`) holds it; a cell
+        // stack in one direction keeps its cells
+        // (`forward_layer/cell/cells/<cell>` → `forward_layer/cells/<cell>/`).
+        let wrapped = if rest.first() == Some(&"layer") {
+            "layer/"
+        } else {
+            ""
+        };
+        let dir = rest[at];
+        match rest[at + 1..] {
+            ["cell", "cells", cell] => format!("{wrapped}{dir}/cells/{cell}/"),
+            _ => format!("{wrapped}{dir}/"),
+        }
     } else if let [dense] = rest {
         // MultiHeadAttention's EinsumDense sub-layers (`key_dense`;
         // GroupQueryAttention's `_key_dense`): the variable index counts
@@ -700,7 +698,10 @@ fn einsum_sublayer_key(slot_name: &str) -> Option<String> {
 /// `bigru/gru_back/gru_cell/kernel`, → `bigru/backward_gru_back/kernel`.
 fn keras3_h5_bidirectional(name: &str) -> Option<String> {
     let parts: Vec<&str> = name.split('/').collect();
-    let [layer, inner, cell, var] = parts.as_slice() else {
+    // Under a wrapper the Bidirectional's own name follows the wrapper's
+    // (`td/bidirectional/forward_lstm/lstm_cell/kernel`): the engine names
+    // the weights after the wrapper only.
+    let ([layer, inner, cell, var] | [layer, _, inner, cell, var]) = parts.as_slice() else {
         return None;
     };
     if !cell.ends_with("_cell") {
@@ -925,6 +926,24 @@ mod tests {
         ];
         for (got, want) in stacked {
             assert_eq!(got.as_deref(), want);
+        }
+        // A Bidirectional wrapped by TimeDistributed, in `.keras` (under
+        // `layer/`) and in Keras 3's legacy HDF5 (its own name follows).
+        type Rename = fn(&str) -> Option<String>;
+        let wrapped: [(Rename, &str, &str); 2] = [
+            (
+                keras3_key,
+                "layers/time_distributed/layer/forward_layer/cell/vars/1",
+                "layers/time_distributed/layer/forward_layer/1",
+            ),
+            (
+                keras3_h5_bidirectional,
+                "td/bidirectional/backward_lstm/lstm_cell/bias",
+                "td/backward_forward_lstm/bias",
+            ),
+        ];
+        for (f, name, want) in wrapped {
+            assert_eq!(f(name).as_deref(), Some(want), "{name}");
         }
         assert_eq!(keras3_key("dense/kernel"), None);
         assert_eq!(

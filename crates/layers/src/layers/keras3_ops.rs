@@ -25,11 +25,15 @@ use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{Map, Value};
 
 mod build;
+mod center_window;
+mod dot_attention;
 mod extra;
+mod frame;
 mod functions;
 mod gather;
 mod image;
 mod index;
+mod patches;
 mod reduce;
 mod repeat;
 mod segment;
@@ -37,9 +41,11 @@ mod shape;
 mod stats;
 mod take_along;
 mod tensordot;
-pub(crate) use tensordot::contracted_axes;
+pub(crate) use tensordot::{contracted_axes, Tensordot};
 
+pub(crate) use center_window::CenterWindow;
 pub(crate) use extra::{move_perm, ExtraOp};
+pub(crate) use frame::Frame;
 use functions::{binary, scalar_step, unary};
 pub(crate) use gather::Gather;
 pub(crate) use image::ImageOp;
@@ -63,8 +69,9 @@ fn int_list(v: Option<&Value>) -> Option<Vec<i64>> {
 fn reduction(op: &str) -> Option<Reduce> {
     Some(match op {
         "Mean" => Reduce::Mean,
-        "Max" => Reduce::Max,
-        "Min" => Reduce::Min,
+        // `amax` / `amin` are numpy's names of `max` / `min`.
+        "Max" | "Amax" => Reduce::Max,
+        "Min" | "Amin" => Reduce::Min,
         "Sum" => Reduce::Sum,
         "Any" => Reduce::Any,
         "All" => Reduce::All,
@@ -250,6 +257,10 @@ pub(crate) enum Kind {
     Stat(StatOp),
     /// `tensordot` (`keras3_ops/tensordot.rs`).
     Tensordot(tensordot::Tensordot),
+    /// Keras 2's `tf.signal.frame` (`keras3_ops/frame.rs`).
+    Frame(Frame),
+    /// `nn.dot_product_attention` (`keras3_ops/dot_attention.rs`).
+    DotAttention(dot_attention::DotAttention),
 }
 
 /// A Keras 3 operation node.
@@ -528,6 +539,8 @@ impl Layer for Operation {
             Kind::Image(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
             Kind::Stat(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
             Kind::Tensordot(op) => op.shape(inputs).map_err(|e| self.err(e))?,
+            Kind::Frame(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
+            Kind::DotAttention(op) => op.shape(inputs).map_err(|e| self.err(e))?,
         };
         Ok(vec![out])
     }
@@ -866,6 +879,8 @@ impl Layer for Operation {
             Kind::Image(op) => op.call(input(0)?).map_err(err),
             Kind::Stat(op) => op.call(inputs).map_err(err),
             Kind::Tensordot(op) => Ok(vec![op.call(inputs).map_err(err)?]),
+            Kind::Frame(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
+            Kind::DotAttention(op) => Ok(vec![op.call(inputs).map_err(err)?]),
         }
     }
 }

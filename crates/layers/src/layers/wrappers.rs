@@ -640,26 +640,27 @@ impl Layer for Bidirectional {
         w
     }
 
+    /// Keras 3 saves the two directions as `forward_layer/<i>` and
+    /// `backward_layer/<i>` (each RNN's variables in its cell, numbered
+    /// within the direction); an RNN over a cell stack keeps its cells'
+    /// keys under each direction (`forward_layer/cells/<cell>/<index>`).
+    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
+        let keys = |dir: &str, l: &dyn Layer| -> Vec<String> {
+            l.keras3_weight_keys()
+                .unwrap_or_else(|| (0..l.weights().len()).map(|i| i.to_string()).collect())
+                .into_iter()
+                .map(|k| format!("{dir}/{k}"))
+                .collect()
+        };
+        let mut k = keys("forward_layer", self.forward.as_ref());
+        k.extend(keys("backward_layer", self.backward.as_ref()));
+        Some(k)
+    }
+
     fn weight_values(&self) -> Vec<&Tensor> {
         let mut v = self.forward.weight_values();
         v.extend(self.backward.weight_values());
         v
-    }
-
-    /// An RNN over a cell stack: its `.keras` keys under each direction
-    /// (`forward_layer/cells/<cell>/<index>`).
-    fn keras3_weight_keys(&self) -> Option<Vec<String>> {
-        let keys = |l: &dyn Layer, dir: &str| -> Option<Vec<String>> {
-            Some(
-                l.keras3_weight_keys()?
-                    .into_iter()
-                    .map(|k| format!("{dir}/{k}"))
-                    .collect(),
-            )
-        };
-        let mut k = keys(self.forward.as_ref(), "forward_layer")?;
-        k.extend(keys(self.backward.as_ref(), "backward_layer")?);
-        Some(k)
     }
 
     /// An RNN over a cell stack: tf_keras's HDF5 names under each direction

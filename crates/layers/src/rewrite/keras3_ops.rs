@@ -152,7 +152,8 @@ fn rewrite(
                 .ok_or("malformed inbound node")?;
             Ok(vec![concatenate_entry(name, axis, all)])
         }
-        "Mean" | "Max" => {
+        "Mean" | "Max" | "Amax" => {
+            let max = op != "Mean";
             let keep = if c.get("keepdims").and_then(Value::as_bool) == Some(true) {
                 let s = site
                     .shapes
@@ -167,10 +168,10 @@ fn rewrite(
             } else {
                 None
             };
-            if op == "Max" && !c.get("initial").is_none_or(Value::is_null) {
+            if max && !c.get("initial").is_none_or(Value::is_null) {
                 return Err("a max with an initial value has no TF.js layer".into());
             }
-            reduce_over(site, name, x()?, op == "Max", c.get("axis"), keep)
+            reduce_over(site, name, x()?, max, c.get("axis"), keep)
         }
         "ExpandDims" | "Squeeze" => {
             // The static output shape, when the batch axis stays first and

@@ -150,7 +150,8 @@ pub fn tf_shapes() -> Vec<Value> {
     ]
 }
 
-/// `tf.nn` pooling, a squeeze-and-excite style product and `tf.image.resize`
+/// `tf.nn` pooling, a squeeze-and-excite style product, `tf.image.resize`,
+/// `central_crop` and `resize_with_crop_or_pad`
 /// on `x` of shape `[6, 6, 2]`.
 pub fn tf_pooling() -> Vec<Value> {
     vec![
@@ -192,9 +193,21 @@ pub fn tf_pooling() -> Vec<Value> {
             json!({"size": [5, 4], "method": "bilinear"}),
         ),
         tf(
+            "cc",
+            "image.central_crop",
+            "up",
+            json!({"central_fraction": 0.6}),
+        ),
+        tf(
+            "cp",
+            "image.resize_with_crop_or_pad",
+            "cc",
+            json!({"target_height": 2, "target_width": 6}),
+        ),
+        tf(
             "down",
             "image.resize",
-            "up",
+            "cp",
             json!({"size": [2, 3], "method": "nearest"}),
         ),
     ]

@@ -1,5 +1,6 @@
-//! Keras 3's `ops.tensordot(x, w, axes)` of a tensor `x` and a constant
-//! array `w`, contracting axes of `x` other than the batch axis → `Permute`
+//! Keras 3's `ops.tensordot(x, w, axes)` (and Keras 2's `tf.tensordot(x,
+//! w, axes)`, a `TFOpLambda`) of a tensor `x` and a constant array `w`,
+//! contracting axes of `x` other than the batch axis → `Permute`
 //! (`x`'s free axes, then the contracted ones; left out when already in
 //! that order) + `Reshape` to `[free…, K]` + a bias-free `Dense` whose
 //! kernel is `w` with the contracted axes first, as `[K, N]` + `Reshape` to
@@ -13,31 +14,56 @@ use serde_json::{json, Value};
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
-    if site.class_name != "ops.Tensordot" {
-        return Outcome::Skip;
-    }
-    rewrite(site).unwrap_or_else(|why| Outcome::Cannot(format!("keras.ops.tensordot: {why}")))
+    let what = match site.class_name {
+        "ops.Tensordot" => "keras.ops.tensordot",
+        "TFOpLambda"
+            if matches!(
+                site.field("function", Value::as_str),
+                Some("tensordot" | "linalg.tensordot")
+            ) =>
+        {
+            "tf.tensordot"
+        }
+        _ => return Outcome::Skip,
+    };
+    rewrite(site).unwrap_or_else(|why| Outcome::Cannot(format!("{what}: {why}")))
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let (first, input) = site.first_input("several layers")?;
-    let args = first
-        .get(3)
-        .and_then(|k| k.get("_args"))
-        .and_then(Value::as_array)
-        .ok_or("its arguments are not recorded")?;
-    let is_tensor = |v: &Value| crate::topology::kwarg_tensor(v).is_some();
-    let w = match &args[..] {
-        [x, w] if is_tensor(x) && !is_tensor(w) => w,
-        _ => return Err("only a tensor contracted with a constant array has a TF.js layer".into()),
+    let only = "only a tensor contracted with a constant array has a TF.js layer";
+    let (w, axes) = if site.class_name == "TFOpLambda" {
+        // tf.tensordot(a, b, axes): `b` and `axes` in the call's kwargs.
+        let kwargs = first.get(3).ok_or("its arguments are not recorded")?;
+        let w = kwargs
+            .get("b")
+            .ok_or("its second operand is not recorded")?;
+        if w.get(0).is_some_and(Value::is_string) {
+            return Err(only.into());
+        }
+        (w, kwargs.get("axes"))
+    } else {
+        let args = first
+            .get(3)
+            .and_then(|k| k.get("_args"))
+            .and_then(Value::as_array)
+            .ok_or("its arguments are not recorded")?;
+        let is_tensor = |v: &Value| crate::topology::kwarg_tensor(v).is_some();
+        let w = match &args[..] {
+            [x, w] if is_tensor(x) && !is_tensor(w) => w,
+            _ => return Err(only.into()),
+        };
+        (
+            w.pointer("/config/value")
+                .ok_or("its second operand is not a constant array")?,
+            site.config.get("axes"),
+        )
     };
-    let w = w
-        .pointer("/config/value")
-        .and_then(crate::layers::tf_ops::constant_array)
+    let w = crate::layers::tf_ops::constant_array(w)
         .ok_or("its second operand is not a constant array")?;
     let dims = site.static_input()?;
     let (r1, r2) = (dims.len() + 1, w.rank());
-    let (a, b) = crate::layers::keras3_ops::contracted_axes(site.config.get("axes"), r1, r2)?;
+    let (a, b) = crate::layers::keras3_ops::contracted_axes(axes, r1, r2)?;
     if a.contains(&0) {
         return Err("it contracts the batch axis".into());
     }

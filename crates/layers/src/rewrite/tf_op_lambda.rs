@@ -16,6 +16,7 @@
 //! | `square` | `Multiply([x, x])` |
 //! | `nn.max_pool2d`, `nn.avg_pool2d` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
 //! | `image.resize` (bilinear, nearest) | the `Resizing` rewrite ([`super::image_resize`]) |
+//! | `image.central_crop`, `image.resize_with_crop_or_pad` | `ZeroPadding2D` and / or `Cropping2D` |
 //!
 //! Everything else (`abs`, `exp`, `x / y`, `c / x`, reductions, slicing,
 //! other reductions, …) has no exact TF.js layer and is refused, naming the function.
@@ -34,6 +35,13 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         return image_resize(site)
             .unwrap_or_else(|why| Outcome::Cannot(format!("tf.{function}: {why}")));
     }
+    if matches!(
+        function,
+        "image.central_crop" | "image.resize_with_crop_or_pad"
+    ) {
+        return center_window(site, function)
+            .unwrap_or_else(|why| Outcome::Cannot(format!("tf.{function}: {why}")));
+    }
     let mut weights = Vec::new();
     match rewrite(site, function, &mut weights) {
         Ok(layers) => Outcome::Replace { layers, weights },
@@ -41,17 +49,38 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     }
 }
 
-/// `tf.image.resize(x, size, method, antialias)` (no aspect preservation)
-/// as the `Resizing` rewrite's layers.
-fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
+/// The tensor a one-call `TFOpLambda` is applied to and the call's
+/// keyword arguments.
+fn first_call(site: &Site<'_>) -> Result<(Value, Map<String, Value>), String> {
     let node = site.single_call("outside a functional model")?;
     let first = node
         .as_array()
         .and_then(|r| r.first())
         .ok_or("malformed inbound node")?;
     let x = tensor_ref(first).ok_or("malformed inbound node")?;
-    let empty = Map::new();
-    let kwargs = first.get(3).and_then(Value::as_object).unwrap_or(&empty);
+    let kwargs = first.get(3).and_then(Value::as_object).cloned();
+    Ok((x, kwargs.unwrap_or_default()))
+}
+
+/// The height and width of the call's NHWC input, which must be known.
+fn image_size(site: &Site<'_>) -> Result<(usize, usize), String> {
+    let shape = site
+        .shapes
+        .and_then(|s| s.inputs.first())
+        .ok_or("its input shape is unknown")?;
+    let [_, Some(h), Some(w), Some(_)] = shape.as_slice() else {
+        return Err(format!(
+            "only rank-4 NHWC inputs of known height and width are rewritten, got {shape:?}"
+        ));
+    };
+    Ok((*h, *w))
+}
+
+/// `tf.image.resize(x, size, method, antialias)` (no aspect preservation)
+/// as the `Resizing` rewrite's layers.
+fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
+    let (x, kwargs) = first_call(site)?;
+    let kwargs = &kwargs;
     if kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true) {
         return Err("preserve_aspect_ratio: true is not rewritten".into());
     }
@@ -74,21 +103,45 @@ fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
     let [th, tw] = size[..] else {
         return Err("size is not [height, width]".into());
     };
-    let shape = site
-        .shapes
-        .and_then(|s| s.inputs.first())
-        .ok_or("its input shape is unknown")?;
-    let [_, Some(h), Some(w), Some(_)] = shape.as_slice() else {
-        return Err(format!(
-            "only rank-4 NHWC inputs of known height and width are rewritten, got {shape:?}"
-        ));
-    };
-    if *h == 0 || *w == 0 || th == 0 || tw == 0 {
+    let (h, w) = image_size(site)?;
+    if h == 0 || w == 0 || th == 0 || tw == 0 {
         return Err("an empty image or size".into());
     }
     let (layers, weights) =
-        super::image_resize::chain(site.name, &json!([x]), (*h, *w), (th, tw), sampling, None);
+        super::image_resize::chain(site.name, &json!([x]), (h, w), (th, tw), sampling, None);
     Ok(Outcome::Replace { layers, weights })
+}
+
+/// `tf.image.central_crop` / `resize_with_crop_or_pad` of NHWC images of
+/// known height and width: the window as `ZeroPadding2D` (rows added) and
+/// / or `Cropping2D` (rows removed), both exact.
+fn center_window(site: &Site<'_>, function: &str) -> Result<Outcome, String> {
+    let (x, kwargs) = first_call(site)?;
+    let window = crate::layers::keras3_ops::CenterWindow::from_tf(function, &kwargs)
+        .ok_or("not a centered window")??;
+    let (h, w) = image_size(site)?;
+    let (pad_h, crop_h) = window.pad_crop(0, h);
+    let (pad_w, crop_w) = window.pad_crop(1, w);
+    let mut steps: Vec<super::Step<'_>> = Vec::new();
+    if pad_h != [0, 0] || pad_w != [0, 0] {
+        steps.push((
+            format!("{}_pad", site.name),
+            "ZeroPadding2D",
+            json!({"padding": [pad_h, pad_w], "data_format": "channels_last"}),
+        ));
+    }
+    if crop_h != [0, 0] || crop_w != [0, 0] || steps.is_empty() {
+        steps.push((
+            format!("{}_crop", site.name),
+            "Cropping2D",
+            json!({"cropping": [crop_h, crop_w], "data_format": "channels_last"}),
+        ));
+    }
+    super::end_chain(&mut steps, site.name, "linear");
+    Ok(Outcome::Replace {
+        layers: super::chain_entries(&json!([x]), steps),
+        weights: Vec::new(),
+    })
 }
 
 /// A tensor reference `[layer, node, index]` as an inbound-node entry.

@@ -200,6 +200,16 @@ impl Operation {
             Kind::Reshape(shape)
         } else if op == "Concatenate" {
             Kind::Concatenate(c.i64_or("axis", 0)?)
+        } else if op == "DotProductAttention" {
+            let inputs = operands
+                .iter()
+                .filter(|o| matches!(o, Operand::Input(_)))
+                .count();
+            Kind::DotAttention(dot_attention::DotAttention::from_config(
+                c,
+                ctx.call_kwargs.and_then(Value::as_object),
+                inputs,
+            )?)
         } else if op == "Tensordot" {
             Kind::Tensordot(tensordot::Tensordot::from_config(c, &operands)?)
         } else if op == "Matmul" {

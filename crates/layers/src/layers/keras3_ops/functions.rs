@@ -41,6 +41,7 @@ pub(super) fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
         "LessEqual" => |a, b| if a <= b { 1.0 } else { 0.0 },
         "LogicalOr" => |a, b| if a != 0.0 || b != 0.0 { 1.0 } else { 0.0 },
         "LogicalAnd" => |a, b| if a != 0.0 && b != 0.0 { 1.0 } else { 0.0 },
+        "LogicalXor" => |a, b| if (a != 0.0) != (b != 0.0) { 1.0 } else { 0.0 },
         // numpy's mod: the remainder takes the divisor's sign.
         "Mod" => |a, b| a - (a / b).floor() * b,
         "FloorDivide" => |a, b| (a / b).floor(),
@@ -79,11 +80,25 @@ pub(super) fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "HardSilu" | "HardSwish" => |x| Activation::HardSilu.scalar(x),
         "LogicalNot" => |x| if x == 0.0 { 1.0 } else { 0.0 },
         "Floor" => f32::floor,
+        "Trunc" => f32::trunc,
+        "Isnan" => |x| if x.is_nan() { 1.0 } else { 0.0 },
+        "Isinf" => |x| if x.is_infinite() { 1.0 } else { 0.0 },
+        "Isfinite" => |x| if x.is_finite() { 1.0 } else { 0.0 },
         "Erf" => crate::activations::erf,
         "Arctan" => f32::atan,
         "LogSigmoid" => |x| -Activation::Softplus.scalar(-x),
         "Round" => f32::round_ties_even,
         "HardTanh" => |x| x.clamp(-1.0, 1.0),
+        // 0 up to -1, x from 1, `(x + 1)² / 4` between (Keras's formula).
+        "SparsePlus" => |x| {
+            if x <= -1.0 {
+                0.0
+            } else if x >= 1.0 {
+                x
+            } else {
+                0.25 * (x + 1.0) * (x + 1.0)
+            }
+        },
         "Sign" => crate::layers::tf_ops::sign,
         "Ceil" => f32::ceil,
         "Softsign" => |x| x / (1.0 + x.abs()),

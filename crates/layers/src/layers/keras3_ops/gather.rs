@@ -6,7 +6,8 @@
 //! `batch_dims` axes (shared by `params` and `indices`), `o` the axes of
 //! `params` before `axis`, `r` those after it. The output shape is
 //! `params[:axis] + indices[batch_dims:] + params[axis + 1:]`. An index
-//! outside `[0, n)` is an error, as TensorFlow's CPU kernel makes it.
+//! outside `[0, n)` (or not an integer) is an error, as TensorFlow's CPU
+//! kernel makes it.
 
 use super::super::common::*;
 use super::super::tf_ops::axis_of;
@@ -106,6 +107,9 @@ impl Gather {
             for o in 0..outer {
                 let from = (bi * outer + o) * n * inner;
                 for &raw in &iv[bi * picks..(bi + 1) * picks] {
+                    if raw.fract() != 0.0 {
+                        return Err(format!("index {raw} is not an integer"));
+                    }
                     let mut k = raw as i64;
                     if self.wrap_negative && k < 0 {
                         k += n as i64;
@@ -168,6 +172,12 @@ mod tests {
             .is_err());
         assert!(g(None, 1)
             .call(&p, &Tensor::from_i32(vec![3, 1], vec![0, 0, 0]).unwrap())
+            .is_err());
+        assert!(g(None, 1)
+            .call(
+                &p,
+                &Tensor::from_f32(vec![2, 1], vec![0.5, f32::NAN]).unwrap()
+            )
             .is_err());
         // Keras 3's take wraps a negative index (keras.ops.take(p, [-1], axis=1)).
         let take = Gather {

@@ -4,7 +4,9 @@
 //! `ops.image.pad_images`, `ops.image.crop_images`, and the Keras 2
 //! `tf.image.rgb_to_grayscale` / `tf.image.per_image_standardization` and
 //! `tf.nn.local_response_normalization` (AlexNet's, over the channels of
-//! NHWC images), as TensorFlow computes them:
+//! NHWC images), both Kerases' `extract_patches` (`patches.rs`) and
+//! `tf.image.central_crop` / `resize_with_crop_or_pad` (`center_window.rs`),
+//! as TensorFlow computes them:
 //!
 //! - grayscale: `0.2989 r + 0.5870 g + 0.1140 b` over the channel axis,
 //!   which keeps size 1 (TensorFlow's weights, a `tensordot` over 3
@@ -23,6 +25,8 @@
 //! carry the batch axis, so only rank-4 inputs are accepted.
 
 use super::super::common::*;
+use super::center_window::CenterWindow;
+use super::patches::Patches;
 use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
 use serde_json::{Map, Value};
@@ -53,9 +57,15 @@ pub(crate) enum ImageOp {
         alpha: f32,
         beta: f32,
     },
+    /// `ops.image.extract_patches` / `tf.image.extract_patches`
+    /// (`keras3_ops/patches.rs`).
+    Patches(Patches),
+    /// `tf.image.central_crop` / `resize_with_crop_or_pad`
+    /// (`keras3_ops/center_window.rs`).
+    Center(CenterWindow),
 }
 
-fn channels_first(c: &ConfigReader<'_>) -> Result<bool> {
+pub(super) fn channels_first(c: &ConfigReader<'_>) -> Result<bool> {
     match c.get("data_format") {
         None | Some(Value::Null) => Ok(false),
         Some(Value::String(s)) if s == "channels_last" => Ok(false),
@@ -76,6 +86,7 @@ impl ImageOp {
                     channels_first(c).map(|channels_first| ImageOp::Grayscale { channels_first }),
                 )
             }
+            "ExtractPatches" => return Some(Patches::from_config(c).map(ImageOp::Patches)),
             "PadImages" => (false, "padding"),
             "CropImages" => (true, "cropping"),
             _ => return None,
@@ -113,6 +124,10 @@ impl ImageOp {
         kwargs: &Map<String, Value>,
     ) -> Option<std::result::Result<ImageOp, String>> {
         Some(Ok(match function {
+            "image.extract_patches" => return Some(Patches::from_tf(kwargs).map(ImageOp::Patches)),
+            f if CenterWindow::from_tf(f, kwargs).is_some() => {
+                return CenterWindow::from_tf(f, kwargs).map(|r| r.map(ImageOp::Center))
+            }
             "image.rgb_to_grayscale" => ImageOp::Grayscale {
                 channels_first: false,
             },
@@ -203,6 +218,11 @@ impl ImageOp {
 
     /// Output shapes for input shape `x`.
     pub(crate) fn shapes(&self, x: &Shape) -> std::result::Result<Vec<Shape>, String> {
+        match self {
+            ImageOp::Patches(p) => return p.shapes(x),
+            ImageOp::Center(w) => return w.shapes(x),
+            _ => {}
+        }
         let [h, w, c] = self.axes(x.len())?;
         let mut out = x.clone();
         match self {
@@ -228,7 +248,10 @@ impl ImageOp {
                     };
                 }
             }
-            ImageOp::Standardize | ImageOp::Lrn { .. } => {}
+            ImageOp::Standardize
+            | ImageOp::Lrn { .. }
+            | ImageOp::Patches(_)
+            | ImageOp::Center(_) => {}
         }
         Ok(vec![out])
     }
@@ -328,6 +351,8 @@ impl ImageOp {
                 }
                 e(Tensor::from_f32(shape, out))?
             }
+            ImageOp::Patches(p) => return p.call(x),
+            ImageOp::Center(w) => return w.call(x),
             ImageOp::Lrn {
                 radius,
                 bias,

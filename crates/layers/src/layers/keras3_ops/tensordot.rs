@@ -91,6 +91,30 @@ impl Tensordot {
         })
     }
 
+    /// Keras 2's `tf.tensordot(a, b, axes)`: `a` the call's tensor, `b` a
+    /// constant array or a second tensor (the call's next input).
+    pub(crate) fn from_tf(
+        kwargs: &serde_json::Map<String, Value>,
+    ) -> std::result::Result<Tensordot, String> {
+        let b = kwargs.get("b").ok_or("b: missing")?;
+        let x2 = if b.get(0).is_some_and(Value::is_string) {
+            Operand::Input(1)
+        } else {
+            let t = crate::layers::tf_ops::constant_array(b)
+                .ok_or("b: expected a tensor or a constant array")?;
+            Operand::Const(std::sync::Arc::new(t))
+        };
+        let axes = match kwargs.get("axes") {
+            None | Some(Value::Null) => return Err("axes: missing".into()),
+            v => Axes::read(v).map_err(|e| format!("axes: {e}"))?,
+        };
+        Ok(Tensordot {
+            x1: Operand::Input(0),
+            x2,
+            axes,
+        })
+    }
+
     /// The output shape for the node's inputs' shapes.
     pub(crate) fn shape(&self, inputs: &[Shape]) -> std::result::Result<Shape, String> {
         let s1 = self

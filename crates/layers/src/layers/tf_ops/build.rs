@@ -517,6 +517,16 @@ impl TfOpLambda {
                     .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?;
                 Some(super::super::keras3_ops::Kind::Image(op))
             }
+            (Func::Op, "tensordot" | "linalg.tensordot") => {
+                Some(super::super::keras3_ops::Kind::Tensordot(
+                    super::super::keras3_ops::Tensordot::from_tf(kwargs)
+                        .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
+                ))
+            }
+            (Func::Op, "signal.frame") => Some(super::super::keras3_ops::Kind::Frame(
+                super::super::keras3_ops::Frame::from_tf(kwargs)
+                    .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
+            )),
             // Width is the second-last axis of [batch, height, width, channels].
             (Func::Op, "image.flip_left_right" | "image.flip_up_down") => {
                 let axis = if function == "image.flip_left_right" {

@@ -24,6 +24,8 @@ pub(super) enum BinOp {
     FloorMod,
     /// `floor(a / b)`.
     FloorDiv,
+    /// `a · log(b)`, 0 where `a` is 0 (`tf.math.xlogy`).
+    Xlogy,
     /// Comparisons: 1 where true, 0 where false (booleans as float32).
     Greater,
     GreaterEqual,
@@ -65,6 +67,13 @@ impl BinOp {
             BinOp::Atan2 => a.atan2(b),
             BinOp::FloorMod => a - (a / b).floor() * b,
             BinOp::FloorDiv => (a / b).floor(),
+            BinOp::Xlogy => {
+                if a == 0.0 {
+                    0.0
+                } else {
+                    a * b.ln()
+                }
+            }
             BinOp::Greater => f32::from(a > b),
             BinOp::GreaterEqual => f32::from(a >= b),
             BinOp::Less => f32::from(a < b),
@@ -98,6 +107,7 @@ impl BinOp {
             BinOp::Atan2 => run(BinOp::Atan2, xs, &y),
             BinOp::FloorMod => run(BinOp::FloorMod, xs, &y),
             BinOp::FloorDiv => run(BinOp::FloorDiv, xs, &y),
+            BinOp::Xlogy => run(BinOp::Xlogy, xs, &y),
             BinOp::Greater => run(BinOp::Greater, xs, &y),
             BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, &y),
             BinOp::Less => run(BinOp::Less, xs, &y),
@@ -143,6 +153,7 @@ impl BinOp {
             BinOp::Atan2 => run(BinOp::Atan2, xs, s),
             BinOp::FloorMod => run(BinOp::FloorMod, xs, s),
             BinOp::FloorDiv => run(BinOp::FloorDiv, xs, s),
+            BinOp::Xlogy => run(BinOp::Xlogy, xs, s),
             BinOp::Greater => run(BinOp::Greater, xs, s),
             BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, s),
             BinOp::Less => run(BinOp::Less, xs, s),
@@ -169,6 +180,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.pow" | "pow" | "__operators__.pow" => Binary(BinOp::Pow),
         "math.squared_difference" => Binary(BinOp::SquaredDifference),
         "math.atan2" | "atan2" => Binary(BinOp::Atan2),
+        "math.xlogy" => Binary(BinOp::Xlogy),
         "math.floormod" | "math.mod" | "__operators__.mod" => Binary(BinOp::FloorMod),
         "math.floordiv" | "compat.v1.floor_div" | "__operators__.floordiv" => {
             Binary(BinOp::FloorDiv)
@@ -182,6 +194,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         // Booleans are 0/1 float32: `and` is the minimum, `or` the maximum.
         "math.logical_and" | "logical_and" => Binary(BinOp::Min),
         "math.logical_or" | "logical_or" => Binary(BinOp::Max),
+        // and `xor` is "not equal".
+        "math.logical_xor" | "logical_xor" => Binary(BinOp::NotEqual),
         "math.logical_not" | "logical_not" => Unary(|x| f32::from(x == 0.0)),
         // Resolved with its `dtype` in `from_config`.
         "cast" | "dtypes.cast" => Unary(|x| x),
@@ -242,6 +256,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.l2_normalize" | "nn.l2_normalize" | "linalg.l2_normalize" => L2Normalize,
         "clip_by_norm" => ClipByNorm,
         "concat" => Concat,
+        "math.add_n" | "add_n" => AddN,
         "nn.max_pool2d" | "nn.max_pool" | "nn.max_pool1d" => Pool { max: true },
         "nn.avg_pool2d" | "nn.avg_pool" | "nn.avg_pool1d" => Pool { max: false },
         "image.resize" => Resize,
@@ -250,7 +265,10 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "__operators__.getitem" | "slice" => Op,
         // keras3_ops/image.rs and ShapeOp::Flip.
         "image.rgb_to_grayscale" | "image.per_image_standardization" => Op,
-        "nn.local_response_normalization" | "nn.lrn" => Op,
+        "nn.local_response_normalization" | "nn.lrn" | "image.extract_patches" => Op,
+        "image.central_crop" | "image.resize_with_crop_or_pad" => Op,
+        // keras3_ops/frame.rs, keras3_ops/tensordot.rs.
+        "signal.frame" | "tensordot" | "linalg.tensordot" => Op,
         "image.flip_left_right" | "image.flip_up_down" => Op,
         "sort" | "argsort" | "math.top_k" | "nn.top_k" | "linalg.band_part"
         | "matrix_band_part" => Op,

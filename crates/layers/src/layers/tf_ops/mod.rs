@@ -72,6 +72,8 @@ enum Func {
     ClipByNorm,
     /// `tf.concat` (axis).
     Concat,
+    /// `tf.math.add_n([a, b, …])`: the sum of tensors of one shape.
+    AddN,
     /// `tf.nn.max_pool2d` / `avg_pool2d` (NHWC; ksize, strides, padding).
     Pool {
         max: bool,
@@ -362,6 +364,28 @@ impl Layer for TfOpLambda {
             }
             (Func::Reduce(_), _) => reduce_shape(x, &self.args.axes, self.args.keepdims)
                 .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)))?,
+            (Func::AddN, _) => {
+                // One shape (a size known in one input and not another is taken).
+                let mut out = x.clone();
+                for s in &inputs[..inputs.len() - self.tensor_kwargs] {
+                    let same = s.len() == out.len()
+                        && out
+                            .iter()
+                            .zip(s)
+                            .all(|(a, b)| a.is_none() || b.is_none() || a == b);
+                    if !same {
+                        return Err(self.base.err(format!(
+                            "tf.math.add_n: inputs of shapes {} and {}",
+                            shape_str(x),
+                            shape_str(s)
+                        )));
+                    }
+                    for (o, d) in out.iter_mut().zip(s) {
+                        *o = o.or(*d);
+                    }
+                }
+                out
+            }
             (Func::Concat, _) => {
                 let axis = self.args.axes.as_ref().map_or(0, |a| a[0]);
                 concat_shape(&inputs[..inputs.len() - self.tensor_kwargs], axis)
@@ -505,6 +529,26 @@ impl Layer for TfOpLambda {
                 Ok(vec![scaled.map_err(|e| {
                     input_err(&self.base.name, format!("tf.{}: {e}", self.function))
                 })?])
+            }
+            (Func::AddN, _) => {
+                let all = &inputs[..inputs.len() - self.tensor_kwargs];
+                let mut sum = f32s(&all[0]).into_owned();
+                for t in &all[1..] {
+                    if t.shape() != all[0].shape() {
+                        return Err(input_err(
+                            &self.base.name,
+                            format!(
+                                "tf.math.add_n: inputs of shapes {:?} and {:?}",
+                                all[0].shape(),
+                                t.shape()
+                            ),
+                        ));
+                    }
+                    sum.iter_mut()
+                        .zip(f32s(t).iter())
+                        .for_each(|(a, b)| *a += b);
+                }
+                Ok(vec![Tensor::from_f32(all[0].shape().to_vec(), sum)?])
             }
             (Func::Concat, _) => {
                 let axis = self.args.axes.as_ref().map_or(0, |a| a[0]);
