@@ -210,14 +210,15 @@ fn batch_rows(t: &tfjs_layers::Tensor, rows: &[usize]) -> tfjs_layers::Tensor {
     .unwrap()
 }
 
-/// Recurrent layers (and the wrappers over them) say they are per-sample,
-/// so the engine runs a large batch of such a model as parallel slices:
-/// every sample of a batch must then come out with exactly the bits it has
-/// when run alone, whichever way the engine takes (its first predicts at a
-/// batch size time whole batches and slices both, so 24 predicts take
-/// both). Masked, bidirectional, stacked and cuDNN recurrent layers.
+/// Layers that say they are per-sample let the engine run a large batch
+/// as parallel slices: every sample of a batch must then come out with
+/// exactly the bits it has when run alone, whichever way the engine takes
+/// (its first predicts at a batch size time whole batches and slices both,
+/// so 24 predicts take both). Masked, bidirectional, stacked and cuDNN
+/// recurrent layers; tf_keras `TFOpLambda` / `SlicingOpLambda` and Keras 3
+/// operations along axes from 1 on (a ViT's class token and positions).
 #[test]
-fn recurrent_samples_in_a_batch_are_computed_as_alone() {
+fn per_sample_models_compute_each_sample_as_alone() {
     let root = corpus_root();
     for name in [
         "birnn_masked",
@@ -226,6 +227,17 @@ fn recurrent_samples_in_a_batch_are_computed_as_alone() {
         "cudnn_lstm",
         "cudnn_gru",
         "crnn_ocr",
+        "vit_tiny",
+        "keras3zip_vit_tiny",
+        "keras3zip_k3_ops_math",
+        "keras3zip_k3_ops_nn",
+        "keras3zip_k3_ops_more",
+        "keras3zip_keras3_ops",
+        "keras3zip_shape_merge_ops",
+        "tfop_arith",
+        "tfop_math",
+        "tfop_extra",
+        "tfop_cnn",
     ] {
         let dir = root.join(name);
         let model = load_fixture(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));

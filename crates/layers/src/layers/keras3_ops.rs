@@ -340,6 +340,44 @@ impl Operation {
 
 impl Layer for Operation {
     layer_flags!(downcast);
+    /// Elementwise operations of inputs and scalars, and operations along
+    /// axes counted from 1 on (never the batch axis, whatever the rank),
+    /// read each sample alone; a negative axis (the batch axis of a rank-1
+    /// tensor), a constant operand (it may broadcast along the batch) and
+    /// everything else keep the batch whole.
+    fn per_sample(&self) -> bool {
+        let plain = |o: &Operand| matches!(o, Operand::Input(_) | Operand::Scalar(_));
+        match &self.kind {
+            Kind::Unary(_)
+            | Kind::Act(_)
+            | Kind::Clip(..)
+            | Kind::LeakyRelu(_)
+            | Kind::NanToNum(_)
+            | Kind::Fill(_) => true,
+            Kind::Binary(_, a, b) => plain(a) && plain(b),
+            Kind::Where(c, a, b) => plain(c) && plain(a) && plain(b),
+            Kind::Cumulative(_, axis)
+            | Kind::Softmax { axis, .. }
+            | Kind::Glu(axis)
+            | Kind::Normalize { axis, .. }
+            | Kind::Concatenate(axis)
+            | Kind::Stack(axis)
+            | Kind::Split(_, axis)
+            | Kind::Unstack(axis)
+            | Kind::Take(_, axis)
+            | Kind::ExpandDims(axis) => *axis > 0,
+            Kind::Reduce {
+                axes: Some(axes), ..
+            } => !axes.is_empty() && axes.iter().all(|&a| a > 0),
+            Kind::Transpose(Some(perm)) => perm.first() == Some(&0),
+            // The batch axis whole: `x[:, …]`.
+            Kind::GetItem(key) => matches!(
+                key.first(),
+                Some(index::Index::Slice(None, None, None | Some(1)))
+            ),
+            _ => false,
+        }
+    }
     fn pointwise(&self) -> Option<crate::Pointwise> {
         use crate::Pointwise;
         // The same arithmetic as `call`, value by value (a scalar operand

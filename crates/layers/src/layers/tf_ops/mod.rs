@@ -298,10 +298,25 @@ impl Layer for TfOpLambda {
         // Elementwise functions (with scalar or same-batch tensor operands)
         // never read across the batch; reductions, reshapes and the other
         // structured functions may, so they keep the batch whole.
-        matches!(
-            self.func,
-            Func::Unary(_) | Func::Act(_) | Func::Binary(_) | Func::LeakyRelu(_) | Func::Clip(..)
-        )
+        // Functions along given axes counted from 1 on never read across
+        // the batch either (a negative axis may be the batch axis of a
+        // rank-1 tensor); Keras 3 operations say for themselves.
+        let from_one = |axes: &Option<Vec<i64>>| {
+            axes.as_ref()
+                .is_some_and(|a| !a.is_empty() && a.iter().all(|&a| a > 0))
+        };
+        match self.func {
+            Func::Unary(_)
+            | Func::Act(_)
+            | Func::Binary(_)
+            | Func::LeakyRelu(_)
+            | Func::Clip(..) => true,
+            Func::Shape(ShapeFn::Cumulative(_)) | Func::Reduce(_) | Func::Concat => {
+                from_one(&self.args.axes)
+            }
+            Func::Op => self.inner.as_ref().is_some_and(|op| op.per_sample()),
+            _ => false,
+        }
     }
     layer_common!(names self.class);
     fn config(&self) -> Map<String, Value> {
