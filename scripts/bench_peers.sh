@@ -25,7 +25,9 @@ done
 if [ ${#models[@]} -eq 0 ]; then
     models=(../shared/fixtures/keras/mobilenet_v1 ../shared/fixtures/keras/mobilenet_v2)
     for m in mobilenet mobilenet_v2 mobilenet_v3_small efficientnet_b0 resnet50 densenet121 \
-        regnetx002 xception_style vgg_style conv1d_stack transformer_encoder; do
+        regnetx002 xception_style vgg_style conv1d_stack transformer_encoder \
+        mobilenet_v3_large efficientnet_v2_b0 resnet50_v2 inception_v3_style nasnet_mobile \
+        unet vit_tiny; do
         models+=("fixtures/corpus/keras/$m")
     done
     models+=(target/bench/models/bilstm_text target/bench/models/gru_text)
