@@ -174,34 +174,7 @@ fn rewrite(
             reduce_over(site, name, x()?, max, c.get("axis"), keep)
         }
         "ExpandDims" | "Squeeze" => {
-            // The static output shape, when the batch axis stays first and
-            // whole: an axis counted from the front of the output (expand)
-            // or input (squeeze) that is not 0; a squeeze of every 1-sized
-            // axis would take a batch of one too.
-            let shapes = site.shapes.ok_or("its shapes are unknown")?;
-            let counted = if op == "ExpandDims" {
-                &shapes.outputs
-            } else {
-                &shapes.inputs
-            };
-            let rank = counted.first().ok_or("its shapes are unknown")?.len() as i64;
-            let axes: Vec<i64> = match c.get("axis") {
-                Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect(),
-                Some(v) => v.as_i64().map(|a| vec![a]),
-                None => None,
-            }
-            .ok_or("only explicit axes have a TF.js layer (a batch of one would be squeezed)")?;
-            if axes.iter().any(|&a| a == 0 || a == -rank) {
-                return Err("an axis before the batch has no TF.js layer".into());
-            }
-            let out: Vec<usize> = shapes
-                .outputs
-                .first()
-                .ok_or("its output shape is unknown")?
-                .iter()
-                .skip(1)
-                .map(|d| d.ok_or("its output shape is not fully known"))
-                .collect::<Result<_, _>>()?;
+            let out = batch_kept_shape(site, op == "ExpandDims", c.get("axis"))?;
             Ok(vec![entry(
                 name,
                 "Reshape",
@@ -239,6 +212,43 @@ fn rewrite(
             other.to_lowercase()
         )),
     }
+}
+
+/// The static output shape (batch left out) of `expand_dims` (`expand`)
+/// or `squeeze` of `axis`, for a `Reshape`, when the batch axis stays
+/// first and whole: an axis counted from the front of the output (expand)
+/// or input (squeeze) that is not 0, and explicit (a squeeze of every
+/// 1-sized axis would take a batch of one too). Keras 3's operations and
+/// tf_keras's `TFOpLambda` both rewrite through this.
+pub(super) fn batch_kept_shape(
+    site: &Site<'_>,
+    expand: bool,
+    axis: Option<&Value>,
+) -> Result<Vec<usize>, String> {
+    let shapes = site.shapes.ok_or("its shapes are unknown")?;
+    let counted = if expand {
+        &shapes.outputs
+    } else {
+        &shapes.inputs
+    };
+    let rank = counted.first().ok_or("its shapes are unknown")?.len() as i64;
+    let axes: Vec<i64> = match axis {
+        Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect(),
+        Some(v) => v.as_i64().map(|a| vec![a]),
+        None => None,
+    }
+    .ok_or("only explicit axes have a TF.js layer (a batch of one would be squeezed)")?;
+    if axes.iter().any(|&a| a == 0 || a == -rank) {
+        return Err("an axis before the batch has no TF.js layer".into());
+    }
+    shapes
+        .outputs
+        .first()
+        .ok_or("its output shape is unknown")?
+        .iter()
+        .skip(1)
+        .map(|d| d.ok_or_else(|| "its output shape is not fully known".to_string()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -564,7 +564,13 @@ fn rewrite(
             }
         }
         "expand_dims" | "squeeze" | "compat.v1.squeeze" => {
-            one("Reshape", json!({"target_shape": out_shape()?}))
+            // `axis` (`squeeze_dims` / `dim` in TF 1's spelling).
+            let axis = ["axis", "squeeze_dims", "dim"]
+                .iter()
+                .find_map(|k| kwargs.get(*k).filter(|v| !v.is_null()));
+            let expand = function == "expand_dims";
+            let out = super::keras3_ops::batch_kept_shape(site, expand, axis)?;
+            one("Reshape", json!({ "target_shape": out }))
         }
         "transpose" | "compat.v1.transpose" => {
             let perm: Vec<i64> = kwargs
@@ -623,6 +629,31 @@ mod tests {
             7,
             1e-6,
             "se (TFOpLambda) -> GlobalAveragePooling2D + Reshape",
+        );
+    }
+
+    /// `tf.expand_dims` / `tf.squeeze` keep the batch axis first and whole
+    /// or are refused, as Keras 3's operations (one rule).
+    #[test]
+    fn squeezes_and_expansions_of_the_batch_are_refused() {
+        let layers = vec![tf("e", "expand_dims", "x", json!({"axis": 1}))];
+        assert_rewrites(&[3, 4], layers, 7, 0.0, "e (TFOpLambda) -> Reshape");
+        for kwargs in [json!({"axis": 0}), json!({"axis": -3})] {
+            let layers = vec![tf("e", "expand_dims", "x", kwargs)];
+            let model = functional(&[4], layers, 7);
+            assert_refused(
+                &model,
+                &["`e` (TFOpLambda): tf.expand_dims: an axis before the batch"],
+            );
+        }
+        let layers = vec![
+            tf("e", "expand_dims", "x", json!({"axis": -1})),
+            tf("s", "squeeze", "e", json!({"axis": null})),
+        ];
+        let model = functional(&[4], layers, 7);
+        assert_refused(
+            &model,
+            &["`s` (TFOpLambda): tf.squeeze: only explicit axes"],
         );
     }
 
