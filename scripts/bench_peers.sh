@@ -31,6 +31,7 @@ if [ ${#models[@]} -eq 0 ]; then
         models+=("fixtures/corpus/keras/$m")
     done
     models+=(target/bench/models/bilstm_text target/bench/models/gru_text)
+    text_models=1
 fi
 
 start=$SECONDS
@@ -38,7 +39,8 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "==> perf-ref set-up (once, ~1 min)"
     VENV="$VENV" bash "$PERF_REF/setup.sh"
 fi
-if [ ! -f target/bench/models/bilstm_text/model.json ] || [ ! -f target/bench/models/gru_text/model.json ]; then
+if [ -n "${text_models:-}" ] && { [ ! -f target/bench/models/bilstm_text/model.json ] ||
+    [ ! -f target/bench/models/gru_text/model.json ]; }; then
     echo "==> tools/bench/gen_bench_models.py (once)"
     "$VENV/bin/python" tools/bench/gen_bench_models.py target/bench/models
 fi
