@@ -77,15 +77,14 @@ fn tanh1<const FMA: bool>(x: f32) -> f32 {
 }
 
 /// The logistic function `1 / (1 + exp(-x))` as Eigen's `scalar_logistic_op<float>`
-/// computes it (TensorFlow's CPU `sigmoid`, so Keras's `sigmoid` and its recurrent
-/// gates, and ONNX Runtime's MLAS): the shifted logistic `x·P(x²)/Q(x²) + 0.5`, one
-/// division and no `exp`, with `x` lowered to where it reaches 1 (with or without
-/// fused multiply-adds, as Eigen). Below -9, where the result is under 1.3e-4 and
-/// the interpolant loses relative accuracy, [`sigmoid_inplace`] computes
-/// `e / (1 + e)` with `e = exp(x)` instead, and only for the 8-value blocks that
-/// hold such an `x`. (Eigen takes `exp(x)` alone there: up to 1.2e-4 relative,
-/// 1.5e-8 absolute, short of the true value; TensorFlow.js's `1 / (1 + exp(-x))`
-/// and this agree.)
+/// computes it (ONNX Runtime's MLAS uses the same rational form): the shifted
+/// logistic `x·P(x²)/Q(x²) + 0.5`, one division and no `exp`, with `x` lowered to
+/// where it reaches 1 (with or without fused multiply-adds, as Eigen). Its error
+/// is absolute, within 1e-7 (an ulp of 0.5), so it is relatively coarse for small
+/// results: below -9, where the result is under 1.3e-4, [`sigmoid_inplace`]
+/// computes `e / (1 + e)` with `e = exp(x)` instead, and only for the 8-value
+/// blocks that hold such an `x`. (Eigen takes `exp(x)` alone there; TensorFlow
+/// 2.21's CPU sigmoid, TensorFlow.js's `1 / (1 + exp(-x))` and this agree there.)
 #[inline(always)]
 fn logistic_rational<const FMA: bool>(x: f32) -> f32 {
     let cutoff = if FMA { 15.724_383 } else { 15.643_771 };
@@ -139,9 +138,10 @@ fn sigmoid_blocks<const FMA: bool>(x: &mut [f32]) {
     block::<FMA>(blocks.into_remainder());
 }
 
-/// `x = 1 / (1 + exp(-x))` elementwise (Keras's and TensorFlow.js's `sigmoid`), as
-/// TensorFlow's CPU kernels compute it ([`logistic_rational`]): within 3e-7
-/// relative of the true logistic (crates/kernels/tests/reference.rs).
+/// `x = 1 / (1 + exp(-x))` elementwise (Keras's and TensorFlow.js's `sigmoid`)
+/// through [`logistic_rational`]: within 1e-7 absolute and 3e-7 relative of the
+/// true logistic (crates/kernels/tests/reference.rs), 1.6× the speed of
+/// `1 / (1 + exp(-x))` with the vectorized `exp`.
 ///
 /// ```
 /// let mut x = [0.0f32, 20.0];

@@ -913,9 +913,9 @@ fn vector_math_matches_f64() {
     ]);
     xs.extend(rand_vec(1000, 99).iter().map(|v| v * 50.0));
     let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
-    // Eigen's rational logistic (TensorFlow's CPU sigmoid): `p/q + 0.5` is within
+    // Eigen's rational logistic (ONNX Runtime's too): `p/q + 0.5` is within
     // 1e-7 absolute, about an ulp of 0.5 (so 5e-4 relative just above -9, where
-    // the result is 1.2e-4, as in Keras), and 3e-7 relative elsewhere.
+    // the result is 1.2e-4), and 3e-7 relative elsewhere.
     let sigmoid_tol = |_x: f64, want: f64| 3e-7 * want.abs() + 1e-7;
     assert_near_f64("sigmoid", &xs, sigmoid_inplace, sigmoid, sigmoid_tol);
     let (pi, ni) = specials("sigmoid", sigmoid_inplace);
