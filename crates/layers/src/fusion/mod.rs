@@ -128,7 +128,9 @@ pub(crate) struct FusedConv {
     run_at: usize,
     depthwise: bool,
     kernel_hw: [usize; 2],
-    /// `[(top, bottom), (left, right)]` of a fused `ZeroPadding2D` before the convolution.
+    /// `[(top, bottom), (left, right)]` of a fused `ZeroPadding2D` before the
+    /// convolution, or before its depthwise half (NASNet pads before its strided
+    /// separable convolutions).
     pre_pad: [(usize, usize); 2],
     strides: [usize; 2],
     dilations: [usize; 2],
@@ -331,9 +333,6 @@ impl Plan {
                 Some(pad) => next(out).and_then(|q| {
                     let (conv, _, conv_out) = simple(q)?;
                     let mut f = FusedConv::from_layer(conv, input, conv_out)?;
-                    if f.pre_depthwise.is_some() {
-                        return None;
-                    }
                     f.pre_pad = pad;
                     f.chain.extend([pos, q]);
                     Some(f)
@@ -703,12 +702,22 @@ impl FusedConv {
     /// The windows of the depthwise half (if any) and of the convolution
     /// over a `[1, h, w, _]` input; `None` if they do not fit.
     fn windows_for(&self, h: usize, w: usize) -> Option<Windows> {
-        let (pre, h, w) = match &self.pre_depthwise {
-            None => (None, h, w),
+        let [(top, bottom), (left, right)] = self.pre_pad;
+        // The geometry of the first convolution over the padded input,
+        // reading the padding as zeros outside the real one.
+        let unpadded = |mut q: Conv2dParams| {
+            (q.in_h, q.in_w) = (h, w);
+            q.pad_top += top;
+            q.pad_left += left;
+            q
+        };
+        let padded_hw = [h + top + bottom, w + left + right];
+        let (pre, hw) = match &self.pre_depthwise {
+            None => (None, padded_hw),
             Some(pd) => {
                 let q = Conv2dParams::new(
                     1,
-                    [h, w],
+                    padded_hw,
                     pd.in_c,
                     self.in_c,
                     pd.kernel_hw,
@@ -717,13 +726,12 @@ impl FusedConv {
                     pd.padding,
                 )
                 .ok()?;
-                (Some(q), q.out_h, q.out_w)
+                (Some(unpadded(q)), [q.out_h, q.out_w])
             }
         };
-        let [(top, bottom), (left, right)] = self.pre_pad;
-        let mut p = Conv2dParams::new(
+        let p = Conv2dParams::new(
             1,
-            [h + top + bottom, w + left + right],
+            hw,
             self.in_c,
             self.out_c,
             self.kernel_hw,
@@ -732,12 +740,10 @@ impl FusedConv {
             self.padding,
         )
         .ok()?;
-        // The geometry of the padded input, reading the padding as zeros
-        // outside the real one.
-        (p.in_h, p.in_w) = (h, w);
-        p.pad_top += top;
-        p.pad_left += left;
-        Some((pre, p))
+        Some(match pre {
+            None => (None, unpadded(p)),
+            Some(q) => (Some(q), p),
+        })
     }
 
     /// Run the chain (at its `run_at`). Returns false (touching

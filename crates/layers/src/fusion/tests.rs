@@ -73,8 +73,9 @@ fn conv_batchnorm_relu_chains_fuse() {
 }
 
 /// ZeroPadding2D before a convolution becomes the convolution's own
-/// zero border: the fused model computes what the layers compute one by
-/// one, for asymmetric paddings, strides, `valid` and `same`.
+/// zero border (a separable one's depthwise half's): the fused model
+/// computes what the layers compute one by one, for asymmetric paddings,
+/// strides, `valid` and `same`.
 #[test]
 fn zero_padding_folds_into_the_next_convolution() {
     let pad = |n: &str, p: serde_json::Value| json!({"class_name": "ZeroPadding2D", "config": {"name": n, "padding": p}});
@@ -90,9 +91,14 @@ fn zero_padding_folds_into_the_next_convolution() {
             "padding": "same", "strides": 2}},
         pad("p3", json!([[2, 1], [0, 3]])),
         {"class_name": "Conv2D", "config": {"name": "c2", "filters": 4, "kernel_size": [2, 3],
-            "padding": "valid"}}
+            "padding": "valid"}},
+        // NASNet's strided separable convolutions: the padding goes before
+        // the depthwise half.
+        pad("p4", json!([[1, 2], [2, 1]])),
+        {"class_name": "SeparableConv2D", "config": {"name": "s", "filters": 3,
+            "kernel_size": 3, "strides": 2, "padding": "valid", "depth_multiplier": 2}}
     ]);
-    assert_eq!(chains(layers.clone()), vec![4, 2, 2]);
+    assert_eq!(chains(layers.clone()), vec![4, 2, 2, 2]);
     let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
     let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 3).unwrap();
     let (fused, unfused) = (build(), build());
