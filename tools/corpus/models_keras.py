@@ -5308,3 +5308,124 @@ add("td_bilstm", "heldout9", td_bilstm,
     "TimeDistributed(Bidirectional(LSTM)) into an LSTM; Bidirectional(ConvLSTM2D)",
     sources=ALL3, seed=NINTH + 19)
 SOURCE_NOT_KEPT |= {"td_bilstm", "keras3h5_td_bilstm", "keras3zip_td_bilstm"}
+
+
+TENTH = HELD + 550
+
+
+def k3_linalg_ops(K, v):
+    """keras.ops outer (of a sample's vector with a constant, reshaped back
+    per sample), cross (3-vectors, a 2-vector with a 3-vector, two
+    2-vectors), trace (offset, axes), broadcast_to (the batch fixed at 2),
+    digitize, dot (a tensor with a constant matrix and vector, a constant
+    with a tensor)."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((4,), name="x")
+    p = L.Input((3,), name="p")
+    q = L.Input((3,), name="q")
+    m = L.Input((4, 4), name="m")
+    w = np.linspace(-1.0, 1.0, 12, dtype=np.float32).reshape(4, 3)
+    u = np.array([0.5, -1.0, 2.0, 0.25], np.float32)
+    o = O.reshape(O.outer(x, np.array([0.5, -1.0, 2.0], np.float32)), (-1, 4, 3))
+    c = O.cross(p, q) + O.cross(p[:, :2], q)
+    z = O.expand_dims(O.cross(p[:, :2], q[:, 1:]), -1)
+    t = O.stack([O.trace(m, axis1=1, axis2=2), O.trace(m, offset=1, axis1=1, axis2=2),
+                 O.trace(m, offset=-2, axis1=2, axis2=1)], axis=-1)
+    b = O.broadcast_to(O.expand_dims(x, 1), (2, 3, 4))
+    d = O.cast(O.digitize(x, np.array([-0.5, 0.0, 0.25, 0.5], np.float32)), "float32")
+    e = O.dot(x, w)
+    f = O.expand_dims(O.dot(x, u), -1) + O.dot(m, w)[:, 0, :] + O.dot(np.float32(2.0), p)
+    g = O.dot(np.eye(4, dtype=np.float32)[:3] * 1.5, m)
+    return K.Model([x, p, q, m], [o, c, z, t, b, d, e + f, g], name="k3_linalg_ops")
+
+
+add("k3_linalg_ops", "heldout10", k3_linalg_ops,
+    "keras.ops outer, cross, trace, broadcast_to, digitize, dot", sources=K3_BOTH,
+    seed=TENTH + 1)
+
+
+def k3_norm_ops(K, v):
+    """keras.ops.layer_normalization: default, with constant gamma / beta
+    and epsilon, over two axes (rebuilt for TF.js as LayerNormalization)."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((3, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    g = np.linspace(0.5, 1.5, 6, dtype=np.float32)
+    be = np.linspace(-0.3, 0.3, 6, dtype=np.float32)
+    a = O.layer_normalization(h) + O.layer_normalization(h, gamma=g, beta=be, epsilon=1e-3)
+    a = a + O.nn.layer_normalization(h, axis=[1, 2])
+    return K.Model(x, a, name="k3_norm_ops")
+
+
+add("k3_norm_ops", "heldout10", k3_norm_ops,
+    "keras.ops.layer_normalization (gamma/beta, epsilon, two axes)", sources=K3_BOTH,
+    seed=TENTH + 2)
+
+
+def k3_rms_norm_ops(K, v):
+    """keras.ops.rms_normalization (default epsilon, a constant scale,
+    over two axes) and layer_normalization(rms_scaling=True)."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((3, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    g = np.linspace(0.5, 1.5, 6, dtype=np.float32)
+    r = O.rms_normalization(h) + O.rms_normalization(h, scale=g, epsilon=1e-5)
+    r = r + O.nn.rms_normalization(h, axis=[1, 2])
+    return K.Model(x, [r, O.layer_normalization(h, gamma=g, rms_scaling=True)],
+                   name="k3_rms_norm_ops")
+
+
+add("k3_rms_norm_ops", "heldout10", k3_rms_norm_ops,
+    "keras.ops.rms_normalization (scale, epsilon, two axes), layer_normalization(rms_scaling)",
+    sources=K3_BOTH, seed=TENTH + 5)
+
+
+def tfop_trace_gather(K, v):
+    """tf.linalg.trace of square and non-square matrices, tf.gather with
+    constant indices and batch_dims=1 (the batch fixed at 2: TensorFlow's
+    rule makes the indices' first axis the batch), along its default axis
+    and axis 2."""
+    import tensorflow as tf
+    L = K.layers
+    m = L.Input((4, 4), name="m")
+    r = L.Input((2, 3, 5), name="r")
+    h = L.Input((3, 5), name="h")
+    t = tf.stack([tf.linalg.trace(m), tf.linalg.trace(m * 2.0 + 1.0)], axis=-1)
+    tr = tf.linalg.trace(r)
+    g = tf.gather(h, [[0, 2], [1, 1]], batch_dims=1)
+    g2 = tf.gather(h, [[4, 0, 3], [2, 2, 1]], axis=2, batch_dims=1)
+    return K.Model([m, r, h], [t, tr, g, g2], name="tfop_trace_gather")
+
+
+add("tfop_trace_gather", "heldout10", tfop_trace_gather,
+    "tf.linalg.trace, tf.gather with constant indices and batch_dims", sources=K2_ONLY,
+    seed=TENTH + 3)
+
+
+def matmul_const(K, v):
+    """A tensor times a constant matrix: tf_keras tf.matmul (also
+    transpose_b and transpose_a), Keras 3 ops.matmul and ops.dot (a
+    constant matrix and vector): rebuilt for TF.js as a bias-free Dense
+    between Reshapes."""
+    L = K.layers
+    x = L.Input((3, 4), name="x")
+    h = L.Dense(4, name="proj")(x)
+    w = np.linspace(-1.0, 1.0, 20, dtype=np.float32).reshape(4, 5)
+    s = np.linspace(0.5, -0.5, 6, dtype=np.float32).reshape(3, 2)
+    if v == "k2":
+        import tensorflow as tf
+        a = tf.matmul(h, w) + tf.matmul(h, np.ascontiguousarray(w.T), transpose_b=True)
+        c = tf.matmul(h, s, transpose_a=True)
+    else:
+        from keras import ops as O
+        a = O.matmul(h, w) + O.dot(h, w)
+        c = O.expand_dims(O.dot(h, np.array([0.5, -1.0, 2.0, 0.25], np.float32)), -1)
+    return K.Model(x, [a, c], name="matmul_const")
+
+
+add("matmul_const", "heldout10", matmul_const,
+    "tf.matmul / keras.ops.matmul / keras.ops.dot of a tensor and a constant matrix",
+    sources=ALL3, seed=TENTH + 4)

@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 
 mod build;
 mod center_window;
+mod cross;
 mod dot_attention;
 mod extra;
 mod frame;
@@ -33,6 +34,7 @@ mod functions;
 mod gather;
 mod image;
 mod index;
+mod norm;
 mod patches;
 mod reduce;
 mod repeat;
@@ -261,6 +263,17 @@ pub(crate) enum Kind {
     Frame(Frame),
     /// `nn.dot_product_attention` (`keras3_ops/dot_attention.rs`).
     DotAttention(dot_attention::DotAttention),
+    /// `cross` (`keras3_ops/cross.rs`).
+    Cross(cross::Cross),
+    /// `nn.layer_normalization` / `nn.rms_normalization`
+    /// (`keras3_ops/norm.rs`).
+    Norm(norm::NormOp),
+    /// `digitize(x, bins)` with constant bins: each value's bucket
+    /// (`lookup::bucket`), int32.
+    Digitize(std::sync::Arc<[f64]>),
+    /// `tf.gather` with constant indices and `batch_dims`
+    /// (`keras3_ops/gather.rs`).
+    GatherConst(Gather, std::sync::Arc<Tensor>),
 }
 
 /// A Keras 3 operation node.
@@ -353,7 +366,9 @@ impl Layer for Operation {
             | Kind::Clip(..)
             | Kind::LeakyRelu(_)
             | Kind::NanToNum(_)
+            | Kind::Digitize(_)
             | Kind::Fill(_) => true,
+            Kind::Norm(n) => n.per_sample(),
             Kind::Binary(_, a, b) => plain(a) && plain(b),
             Kind::Where(c, a, b) => plain(c) && plain(a) && plain(b),
             Kind::Cumulative(_, axis)
@@ -579,6 +594,13 @@ impl Layer for Operation {
             Kind::Tensordot(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Frame(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::DotAttention(op) => op.shape(inputs).map_err(|e| self.err(e))?,
+            Kind::Cross(op) => op.shape(inputs).map_err(|e| self.err(e))?,
+            Kind::Norm(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
+            Kind::Digitize(_) => input(0)?.clone(),
+            Kind::GatherConst(g, indices) => {
+                let known: Shape = indices.shape().iter().map(|&d| Some(d)).collect();
+                g.shape(input(0)?, &known).map_err(|e| self.err(e))?
+            }
         };
         Ok(vec![out])
     }
@@ -919,6 +941,16 @@ impl Layer for Operation {
             Kind::Tensordot(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Frame(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::DotAttention(op) => Ok(vec![op.call(inputs).map_err(err)?]),
+            Kind::Cross(op) => Ok(vec![op.call(inputs).map_err(err)?]),
+            Kind::Norm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
+            Kind::Digitize(bins) => {
+                let x = input(0)?;
+                let ids = (f32s(x).iter())
+                    .map(|&v| super::lookup::bucket(bins, v) as i32)
+                    .collect();
+                Ok(vec![Tensor::from_i32(x.shape().to_vec(), ids)?])
+            }
+            Kind::GatherConst(g, indices) => Ok(vec![g.call(input(0)?, indices).map_err(err)?]),
         }
     }
 }

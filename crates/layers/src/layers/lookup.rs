@@ -643,7 +643,7 @@ impl Layer for Discretization {
         let x = one_input(&self.base, inputs)?;
         let ids: Vec<i64> = f32s(x)
             .iter()
-            .map(|&v| self.boundaries.partition_point(|&b| b <= v as f64) as i64)
+            .map(|&v| bucket(&self.boundaries, v) as i64)
             .collect();
         Ok(vec![encode(
             &self.base,
@@ -653,6 +653,14 @@ impl Layer for Discretization {
             self.boundaries.len() + 1,
         )?])
     }
+}
+
+/// The bucket of `v` among sorted `boundaries`, as `tf.raw_ops.Bucketize`
+/// finds it (`upper_bound` over its float32 boundaries: a value equal to a
+/// boundary goes to the bucket above it, NaN to the last):
+/// `Discretization` and `ops.digitize`.
+pub(crate) fn bucket(boundaries: &[f64], v: f32) -> usize {
+    boundaries.partition_point(|&b| v.is_nan() || v >= b as f32)
 }
 
 /// Refuse a `salt`: a salted lookup or Hashing (`what`) hashes with keyed
@@ -667,4 +675,18 @@ fn refuse_salt(c: &ConfigReader<'_>, what: &str) -> Result<()> {
             "a salted {what} (keyed SipHash, `to_hash_bucket_strong`) is not supported; only the unsalted FarmHash one is"
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn buckets_follow_bucketize() {
+        // np.digitize([-1, 0, 0.5, 1, 2, nan], [0, 0.5, 1]) (TensorFlow's
+        // Bucketize agrees): a boundary goes up, NaN to the last bucket.
+        let got: Vec<usize> = [-1.0, 0.0, 0.5, 1.0, 2.0, f32::NAN]
+            .iter()
+            .map(|&v| super::bucket(&[0.0, 0.5, 1.0], v))
+            .collect();
+        assert_eq!(got, [0, 1, 2, 3, 3, 3]);
+    }
 }

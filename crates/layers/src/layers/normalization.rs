@@ -372,6 +372,57 @@ fn rowwise<F: Fn(&mut [f32]) + Sync + Send>(x: &Tensor, axes: &[usize], f: F) ->
     }
 }
 
+/// Keras's layer normalization of `x` over `axes` (sorted, as
+/// [`norm_axes`] gives them): each row less its mean, times
+/// `rsqrt(variance + epsilon)`, times `gamma`, plus `beta` (one value per
+/// row element, in sorted-axis order). `rms_scaling` (Keras 3): the mean
+/// is subtracted from the variance only, and there is no `beta`. The
+/// `LayerNormalization` layer and `ops.layer_normalization`.
+pub(crate) fn layer_norm(
+    x: &Tensor,
+    axes: &[usize],
+    epsilon: f32,
+    rms_scaling: bool,
+    gamma: Option<&[f32]>,
+    beta: Option<&[f32]>,
+) -> Vec<f32> {
+    rowwise(x, axes, |r: &mut [f32]| {
+        let n = r.len() as f32;
+        let mean = r.iter().sum::<f32>() / n;
+        let var = r.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+        let inv = 1.0 / (var + epsilon).sqrt();
+        let shift = if rms_scaling { 0.0 } else { mean };
+        r.iter_mut().for_each(|v| *v = (*v - shift) * inv);
+        // Scale and offset as separate passes, so each loop vectorizes.
+        if let Some(g) = gamma {
+            r.iter_mut().zip(g).for_each(|(v, g)| *v *= g);
+        }
+        if let Some(b) = beta {
+            r.iter_mut().zip(b).for_each(|(v, b)| *v += b);
+        }
+    })
+}
+
+/// Keras 3's RMS normalization of `x` over `axes` (sorted): `x ·
+/// rsqrt(mean(x²) + epsilon) · scale` (one value per row element, in
+/// sorted-axis order). The `RMSNormalization` layer and
+/// `ops.rms_normalization`.
+pub(crate) fn rms_norm(
+    x: &Tensor,
+    axes: &[usize],
+    epsilon: f32,
+    scale: Option<&[f32]>,
+) -> Vec<f32> {
+    rowwise(x, axes, |r: &mut [f32]| {
+        let ms = r.iter().map(|v| v * v).sum::<f32>() / r.len() as f32;
+        let inv = 1.0 / (ms + epsilon).sqrt();
+        match scale {
+            Some(g) => r.iter_mut().zip(g).for_each(|(v, g)| *v *= inv * g),
+            None => r.iter_mut().for_each(|v| *v *= inv),
+        }
+    })
+}
+
 keras_config! {
     /// `LayerNormalization`'s config, in TensorFlow.js's key order (TF.js
     /// writes no constraints for it).
@@ -524,23 +575,14 @@ impl Layer for LayerNormalization {
                 )));
             }
         }
-        let eps = self.cfg.epsilon as f32;
-        let rms = self.rms_scaling;
-        let out = rowwise(x, &axes, |r: &mut [f32]| {
-            let n = r.len() as f32;
-            let mean = r.iter().sum::<f32>() / n;
-            let var = r.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
-            let inv = 1.0 / (var + eps).sqrt();
-            let shift = if rms { 0.0 } else { mean };
-            r.iter_mut().for_each(|v| *v = (*v - shift) * inv);
-            // Scale and offset as separate passes, so each loop vectorizes.
-            if let Some(g) = &gamma {
-                r.iter_mut().zip(g).for_each(|(v, g)| *v *= g);
-            }
-            if let Some(b) = &beta {
-                r.iter_mut().zip(b).for_each(|(v, b)| *v += b);
-            }
-        });
+        let out = layer_norm(
+            x,
+            &axes,
+            self.cfg.epsilon as f32,
+            self.rms_scaling,
+            gamma.as_deref(),
+            beta.as_deref(),
+        );
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
     }
 }
@@ -799,14 +841,7 @@ impl Layer for RmsNormalization {
                 x.shape()
             )));
         }
-        let eps = self.epsilon;
-        let out = rowwise(x, &axes, |r: &mut [f32]| {
-            let ms = r.iter().map(|v| v * v).sum::<f32>() / r.len() as f32;
-            let inv = 1.0 / (ms + eps).sqrt();
-            for (v, g) in r.iter_mut().zip(scale) {
-                *v *= inv * g;
-            }
-        });
+        let out = rms_norm(x, &axes, self.epsilon, Some(scale));
         Ok(vec![make_tensor(&self.base, x.shape().to_vec(), out)?])
     }
 }

@@ -5,11 +5,15 @@
 //! `Activation`/`ReLU`/`Softmax`, `Reshape`, `Transpose` (as `Permute`),
 //! `Concatenate`, `Mean`/`Max` as global pooling, `Moveaxis` (keeping the
 //! batch axis) as `Permute`, `ExpandDims` / `Squeeze` of explicit axes
-//! other than the batch as `Reshape` to the static output shape. Other operations are
+//! other than the batch as `Reshape` to the static output shape,
+//! `LayerNorm` (`ops.layer_normalization` with constant or no `gamma` /
+//! `beta`) as `LayerNormalization` over the same axes (sorted: the order
+//! Keras broadcasts `gamma` in) with those weights and Keras's
+//! `backend.epsilon()` for a `None` epsilon. Other operations are
 //! refused, naming the operation.
 
 use super::tf_op_lambda::{binary, permute, reduce_over, unary, Operand};
-use super::{concatenate_entry, entry, Outcome, Site};
+use super::{concatenate_entry, entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
 
@@ -207,11 +211,96 @@ fn rewrite(
                 &perm.iter().map(|&p| p as i64).collect::<Vec<_>>(),
             )
         }
+        "LayerNorm" => layer_norm(site, x()?, args, weights).map(|l| vec![l]),
         other => Err(format!(
             "TensorFlow.js 4.22 has no layer computing keras.ops.{} exactly",
             other.to_lowercase()
         )),
     }
+}
+
+/// `ops.layer_normalization(x, gamma, beta, axis, epsilon)` as a
+/// `LayerNormalization` layer named after the operation; its constant
+/// `gamma` / `beta` (positional arguments 1 and 2) become its weights.
+fn layer_norm(
+    site: &Site<'_>,
+    x: Value,
+    args: &[Value],
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<Value, String> {
+    let c = site.config;
+    if c.get("rms_scaling").and_then(Value::as_bool) == Some(true) {
+        return Err(
+            "rms_scaling (TensorFlow.js 4.22's LayerNormalization ignores it and subtracts \
+             the mean)"
+                .into(),
+        );
+    }
+    let dims = site.static_input()?;
+    let rank = dims.len() as i64 + 1;
+    let given: Vec<i64> = match c.get("axis") {
+        None | Some(Value::Null) => Some(vec![-1]),
+        Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect(),
+        Some(v) => v.as_i64().map(|a| vec![a]),
+    }
+    .ok_or("its axis is not an integer or a list of integers")?;
+    let mut axes: Vec<usize> = Vec::with_capacity(given.len());
+    for a in given {
+        let at = if a < 0 { a + rank } else { a };
+        if at < 1 || at >= rank || axes.contains(&(at as usize)) {
+            return Err(format!(
+                "axis {a} of a rank-{rank} input is not a feature axis (or is repeated)"
+            ));
+        }
+        axes.push(at as usize);
+    }
+    axes.sort_unstable();
+    let pshape: Vec<usize> = axes.iter().map(|&a| dims[a - 1]).collect();
+    let n: usize = pshape.iter().product();
+    let param = |i: usize, short: &str| -> Result<Option<Vec<f32>>, String> {
+        let v = match args.get(i) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(v) => v,
+        };
+        if crate::topology::kwarg_tensor(v).is_some() {
+            return Err(format!(
+                "its {short} is a tensor of the model's (a constant becomes a weight)"
+            ));
+        }
+        let values: Vec<f32> = match v.as_f64() {
+            Some(f) => vec![f as f32],
+            None => crate::layers::tf_ops::constant_array(v.pointer("/config/value").unwrap_or(v))
+                .ok_or_else(|| format!("its {short} is not a constant array"))?
+                .to_f32()
+                .into_owned(),
+        };
+        match values.len() {
+            1 => Ok(Some(vec![values[0]; n])),
+            k if k == n => Ok(Some(values)),
+            k => Err(format!(
+                "its {short} has {k} values for {n} normalized elements"
+            )),
+        }
+    };
+    let (gamma, beta) = (param(1, "gamma")?, param(2, "beta")?);
+    let name = site.name;
+    let config = json!({
+        "axis": axes,
+        // Keras's backend.epsilon() when None.
+        "epsilon": c.get("epsilon").and_then(Value::as_f64).unwrap_or(1e-7),
+        "center": beta.is_some(),
+        "scale": gamma.is_some(),
+        "beta_initializer": {"class_name": "Zeros", "config": {}},
+        "gamma_initializer": {"class_name": "Ones", "config": {}},
+        "beta_regularizer": null,
+        "gamma_regularizer": null,
+    });
+    for (short, values) in [("gamma", gamma), ("beta", beta)] {
+        if let Some(v) = values {
+            weights.push(f32_weight(format!("{name}/{short}"), pshape.clone(), v));
+        }
+    }
+    Ok(entry(name, "LayerNormalization", config, vec![json!([x])]))
 }
 
 /// The static output shape (batch left out) of `expand_dims` (`expand`)
@@ -268,6 +357,41 @@ mod tests {
         assert_rewrites(&[3, 5], layers, 9, 1e-6, "mm (ops.Matmul) -> Dot");
         let layers = probes::keras3_ops();
         assert_rewrites(&[3, 5], layers, 9, 1e-6, "halves (ops.Split) -> Reshape");
+    }
+
+    #[test]
+    fn layer_normalization_operations_become_the_layer() {
+        let numpy =
+            |v: serde_json::Value| json!({"class_name": "__numpy__", "config": {"value": v}});
+        for (config, args, note) in [
+            (
+                json!({"axis": -1, "epsilon": null, "rms_scaling": false}),
+                json!([["d", 0, 0], null, null]),
+                "ln (ops.LayerNorm) -> LayerNormalization",
+            ),
+            (
+                json!({"axis": [2, 1], "epsilon": 0.001, "rms_scaling": false}),
+                json!([
+                    ["d", 0, 0],
+                    numpy(json!([[0.5, 1.5], [1.0, 2.0], [0.25, 1.0]])),
+                    0.5
+                ]),
+                "ln (ops.LayerNorm) -> LayerNormalization",
+            ),
+        ] {
+            let layers = vec![dense("d", 2, "x"), op("ln", "LayerNorm", config, args)];
+            assert_rewrites(&[2, 3, 2], layers, 9, 1e-5, note);
+        }
+        let layers = vec![op(
+            "ln",
+            "LayerNorm",
+            json!({"axis": -1, "epsilon": null, "rms_scaling": true}),
+            json!([["x", 0, 0], null, null]),
+        )];
+        assert_refused(
+            &functional(&[3, 2], layers, 9),
+            &["`ln` (ops.LayerNorm)", "rms_scaling"],
+        );
     }
 
     #[test]

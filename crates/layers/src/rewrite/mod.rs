@@ -22,11 +22,11 @@
 //!   `gamma` (exact when every `c²` is exact in float32, else within one
 //!   float32 rounding: [`constant_divide`]).
 //! - [`keras3_ops`]: Keras 3 operation layers (`ops.Add`, `ops.Relu`, …),
-//!   the same way.
+//!   the same way; `ops.layer_normalization` → `LayerNormalization`.
 //! - [`repeat`]: `tf.repeat` / `ops.repeat` along an axis by one count →
 //!   `Reshape` + `UpSampling2D` + `Reshape`.
-//! - [`tensordot`]: `ops.tensordot` of a tensor and a constant →
-//!   (`Permute`) + `Reshape` + `Dense` + `Reshape`.
+//! - [`tensordot`]: `ops.tensordot` (also `matmul` / `ops.dot`) of a
+//!   tensor and a constant → (`Permute`) + `Reshape` + `Dense` + `Reshape`.
 //! - [`inference_identity`]: random augmentation layers (the identity at
 //!   inference) → `Activation("linear")`.
 //! - [`layer_scale`]: ConvNeXt's `LayerScale` → `BatchNormalization`.
@@ -104,6 +104,8 @@
 //!   `Softmax` + `Permute`.
 //! - [`softmax_axes`]: `Softmax` over several axes → (`Permute`) +
 //!   `Reshape` merging them + `Softmax` + `Reshape` + (`Permute`).
+//! - [`batch_norm_axes`]: `BatchNormalization` over several axes → the
+//!   same chain around a `BatchNormalization` over the merged axis.
 //! - [`concat_axis`]: `Concatenate` along a negative axis other than -1
 //!   (TF.js joins along the last one) → the axis counted from the front.
 //! - [`category_encoding`]: `CategoryEncoding` → `Reshape` +
@@ -157,6 +159,7 @@
 pub mod activations;
 pub mod adaptive_pooling;
 pub mod attention_dot;
+pub mod batch_norm_axes;
 pub mod batch_norm_rank5;
 pub mod batch_norm_virtual;
 pub mod batch_renorm;
@@ -245,6 +248,7 @@ pub const TFJS_RULES: &[Rule] = &[
     elu_alpha::rule,
     relu_options::rule,
     batch_norm_virtual::rule,
+    batch_norm_axes::rule,
     batch_norm_rank5::rule,
     global_pooling_3d::rule,
     adaptive_pooling::rule,

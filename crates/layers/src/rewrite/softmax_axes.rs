@@ -5,7 +5,8 @@
 //! merging the softmax axes into one, `Softmax` over that last axis, the
 //! `Reshape` back and the inverse `Permute`. The same values are
 //! normalized together (the max and the sum run over the same set), and
-//! permutes and reshapes only move values.
+//! permutes and reshapes only move values. [`merged_axes_chain`] is that
+//! chain around any layer of the merged last axis (`batch_norm_axes.rs`).
 
 use super::{chain_entries, Outcome, Site, Step};
 use serde_json::{json, Value};
@@ -19,8 +20,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         Some(Value::Array(a)) if a.len() > 1 => a,
         _ => return Outcome::Skip,
     };
-    match rewrite(site, axes) {
-        Ok(steps) => match site.single_call("its rewrite needs several layers") {
+    let softmax = ("Softmax", json!({"axis": -1}));
+    match merged_axes_chain(site, axes, softmax) {
+        Ok((steps, _)) => match site.single_call("its rewrite needs several layers") {
             Ok(node) => Outcome::weightless(chain_entries(node, steps)),
             Err(why) => Outcome::Cannot(why),
         },
@@ -28,9 +30,15 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     }
 }
 
-/// The steps of the rewrite: `(Permute), Reshape, Softmax, Reshape,
-/// (Permute)`, the last one named after the layer.
-fn rewrite<'a>(site: &Site<'_>, axes: &[Value]) -> Result<Vec<Step<'a>>, String> {
+/// The steps `(Permute), Reshape, inner, Reshape, (Permute)`: `inner`
+/// (class, config) runs on the input with the non-batch `axes` moved last
+/// and merged into one; the last step is named after the layer. Also
+/// returns the inner step's name.
+pub(super) fn merged_axes_chain<'a>(
+    site: &Site<'_>,
+    axes: &[Value],
+    inner: (&'a str, Value),
+) -> Result<(Vec<Step<'a>>, String), String> {
     let dims = site.static_input()?;
     let rank = dims.len() + 1;
     let mut chosen = Vec::with_capacity(axes.len());
@@ -76,7 +84,8 @@ fn rewrite<'a>(site: &Site<'_>, axes: &[Value]) -> Result<Vec<Step<'a>>, String>
         "Reshape",
         json!({ "target_shape": flat }),
     ));
-    steps.push((format!("{name}_last"), "Softmax", json!({"axis": -1})));
+    let inner_name = format!("{name}_last");
+    steps.push((inner_name.clone(), inner.0, inner.1));
     steps.push((
         format!("{name}_split"),
         "Reshape",
@@ -93,7 +102,7 @@ fn rewrite<'a>(site: &Site<'_>, axes: &[Value]) -> Result<Vec<Step<'a>>, String>
     if let Some(last) = steps.last_mut() {
         last.0 = name.to_string();
     }
-    Ok(steps)
+    Ok((steps, inner_name))
 }
 
 #[cfg(test)]

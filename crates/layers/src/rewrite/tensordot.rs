@@ -6,30 +6,93 @@
 //! kernel is `w` with the contracted axes first, as `[K, N]` + `Reshape` to
 //! `[free…, w's free…]`. A constant first operand (the batch axis would not
 //! come first), two tensors, or a contracted batch axis have no TF.js layer
-//! and are refused.
+//! and are refused. The same products: Keras 3's `ops.dot(x, w)` (`x`'s
+//! last axis with `w`'s second-last, its only one when 1-D) and
+//! `ops.matmul(x, w)` / Keras 2's `tf.matmul(x, w)` of a tensor and a
+//! constant matrix (`x`'s last axis, second-last with `transpose_a`, with
+//! `w`'s first, second with `transpose_b`), the engine's own reading of
+//! them (`keras3_ops/tensordot.rs`); their products of two tensors are
+//! left to `matmul.rs` and the operation rules.
 
 use super::{entry, entry_on, f32_weight, zero_dense, Outcome, Site};
 use crate::layers::common::transpose;
 use serde_json::{json, Value};
 
+/// Which product, and how its axes are contracted.
+#[derive(Clone, Copy)]
+enum Product {
+    /// `tensordot`'s `axes` as the config or call holds them.
+    Tensordot,
+    Dot,
+    Matmul {
+        transpose_a: bool,
+        transpose_b: bool,
+    },
+}
+
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
-    let what = match site.class_name {
-        "ops.Tensordot" => "keras.ops.tensordot",
+    let flag = |k: &str| {
+        site.inbound_nodes
+            .and_then(|n| n.first())
+            .and_then(|n| n.pointer("/0/3"))
+            .and_then(|kw| kw.get(k))
+            .and_then(Value::as_bool)
+            == Some(true)
+    };
+    let function = site.field("function", Value::as_str);
+    let (what, product) = match site.class_name {
+        "ops.Tensordot" => ("keras.ops.tensordot", Product::Tensordot),
+        "TFOpLambda" if matches!(function, Some("tensordot" | "linalg.tensordot")) => {
+            ("tf.tensordot", Product::Tensordot)
+        }
+        "ops.Dot" if second_is_constant(site) => ("keras.ops.dot", Product::Dot),
+        "ops.Matmul" if second_is_constant(site) => (
+            "keras.ops.matmul",
+            Product::Matmul {
+                transpose_a: false,
+                transpose_b: false,
+            },
+        ),
         "TFOpLambda"
-            if matches!(
-                site.field("function", Value::as_str),
-                Some("tensordot" | "linalg.tensordot")
-            ) =>
+            if matches!(function, Some("linalg.matmul" | "matmul")) && second_is_constant(site) =>
         {
-            "tf.tensordot"
+            (
+                "tf.matmul",
+                Product::Matmul {
+                    transpose_a: flag("transpose_a") || flag("adjoint_a"),
+                    transpose_b: flag("transpose_b") || flag("adjoint_b"),
+                },
+            )
         }
         _ => return Outcome::Skip,
     };
-    rewrite(site).unwrap_or_else(|why| Outcome::Cannot(format!("{what}: {why}")))
+    rewrite(site, product).unwrap_or_else(|why| Outcome::Cannot(format!("{what}: {why}")))
 }
 
-fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
+/// The call's second operand is recorded and not a tensor (a product of
+/// two tensors is another rule's).
+fn second_is_constant(site: &Site<'_>) -> bool {
+    let Some(kwargs) = site
+        .inbound_nodes
+        .and_then(|n| n.first())
+        .and_then(|n| n.pointer("/0/3"))
+    else {
+        return false;
+    };
+    let second = if site.class_name == "TFOpLambda" {
+        kwargs.get("b")
+    } else {
+        kwargs.get("_args").and_then(|a| a.get(1))
+    };
+    second.is_some_and(|w| {
+        !w.is_null()
+            && crate::topology::kwarg_tensor(w).is_none()
+            && !w.get(0).is_some_and(Value::is_string)
+    })
+}
+
+fn rewrite(site: &Site<'_>, product: Product) -> Result<Outcome, String> {
     let (first, input) = site.first_input("several layers")?;
     let only = "only a tensor contracted with a constant array has a TF.js layer";
     let (w, axes) = if site.class_name == "TFOpLambda" {
@@ -63,7 +126,24 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         .ok_or("its second operand is not a constant array")?;
     let dims = site.static_input()?;
     let (r1, r2) = (dims.len() + 1, w.rank());
-    let (a, b) = crate::layers::keras3_ops::contracted_axes(axes, r1, r2)?;
+    let (a, b) = match product {
+        Product::Tensordot => crate::layers::keras3_ops::contracted_axes(axes, r1, r2)?,
+        Product::Dot | Product::Matmul { .. } if r1 < 2 => {
+            return Err("its tensor has no axis besides the batch".into())
+        }
+        Product::Dot if r2 == 0 => return Err("a product with a scalar has no Dense".into()),
+        Product::Dot => (vec![r1 - 1], vec![r2.saturating_sub(2)]),
+        Product::Matmul { .. } if r2 != 2 => {
+            return Err(format!("its constant has rank {r2}, not 2"))
+        }
+        Product::Matmul {
+            transpose_a,
+            transpose_b,
+        } => (
+            vec![if transpose_a { r1 - 2 } else { r1 - 1 }],
+            vec![usize::from(transpose_b)],
+        ),
+    };
     if a.contains(&0) {
         return Err("it contracts the batch axis".into());
     }
@@ -164,5 +244,67 @@ mod tests {
             &functional(&[3, 4], layers, 1),
             &["`td` (ops.Tensordot): keras.ops.tensordot: it contracts the batch axis"],
         );
+    }
+
+    #[test]
+    fn products_with_a_constant_matrix_become_dense() {
+        use super::super::probes::{op, tf};
+        let w: Vec<Vec<f32>> = (0..4)
+            .map(|i| (0..3).map(|j| (i * 3 + j) as f32 * 0.25 - 1.0).collect())
+            .collect();
+        let wt: Vec<Vec<f32>> = (0..3).map(|j| (0..4).map(|i| w[i][j]).collect()).collect();
+        let numpy =
+            |v: serde_json::Value| json!({"class_name": "__numpy__", "config": {"value": v}});
+        for (layer, note) in [
+            (
+                op(
+                    "mm",
+                    "Matmul",
+                    json!({}),
+                    json!([["x", 0, 0], numpy(json!(w))]),
+                ),
+                "mm (ops.Matmul) ->",
+            ),
+            (
+                op(
+                    "mm",
+                    "Dot",
+                    json!({}),
+                    json!([["x", 0, 0], numpy(json!(w))]),
+                ),
+                "mm (ops.Dot) ->",
+            ),
+            (
+                op(
+                    "mm",
+                    "Dot",
+                    json!({}),
+                    json!([["x", 0, 0], numpy(json!([0.5, -1.0, 2.0, 0.25]))]),
+                ),
+                "mm (ops.Dot) ->",
+            ),
+            (
+                tf(
+                    "mm",
+                    "linalg.matmul",
+                    "x",
+                    json!({"b": wt, "transpose_b": true}),
+                ),
+                "mm (TFOpLambda) ->",
+            ),
+        ] {
+            let model = functional(&[3, 4], vec![layer], 1);
+            let out = assert_same(&model, &input(&[2, 3, 4]), 1e-5);
+            assert_note(&out, note);
+        }
+        // transpose_a: x's second-last axis (3) with the constant's rows.
+        let s: Vec<Vec<f32>> = (0..3).map(|i| vec![i as f32 - 1.0, 0.5]).collect();
+        let layer = tf("mm", "matmul", "x", json!({"b": s, "transpose_a": true}));
+        let out = assert_same(
+            &functional(&[3, 4], vec![layer], 1),
+            &input(&[2, 3, 4]),
+            1e-5,
+        );
+        assert_note(&out, "mm (TFOpLambda) ->");
     }
 }

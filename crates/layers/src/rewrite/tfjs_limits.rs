@@ -25,9 +25,6 @@
 //!   `RNN.fromConfig` replaces the config's `cell` by the cell object, and
 //!   the wrapper deserializes that config again for the backward
 //!   direction).
-//! - `BatchNormalization` over several axes (tf_keras `axis=[1, 3]`):
-//!   TF.js's layer takes one axis and refuses the file (`Axis 1,3 of input
-//!   tensor should have a defined dimension`).
 
 use super::{Outcome, Site};
 use serde_json::Value;
@@ -91,22 +88,6 @@ pub fn rule(site: &Site<'_>) -> Outcome {
                     .into(),
             )
         }
-        "BatchNormalization"
-            if site
-                .config
-                .get("axis")
-                .and_then(Value::as_array)
-                .is_some_and(|a| a.len() > 1) =>
-        {
-            Outcome::Cannot(format!(
-                "axis {} (TensorFlow.js 4.22's BatchNormalization normalizes over one axis and \
-                 refuses a list of them)",
-                site.config
-                    .get("axis")
-                    .map(Value::to_string)
-                    .unwrap_or_default()
-            ))
-        }
         "GlobalAveragePooling1D" if site.masks_possible => Outcome::Cannot(
             "the model makes masks (Masking, Embedding mask_zero) and Keras averages only the \
              unmasked steps; TensorFlow.js 4.22's GlobalAveragePooling1D ignores the mask"
@@ -154,14 +135,6 @@ mod tests {
         let layers = vec![entry_on("bi", "Bidirectional", json!({"layer": rnn}), "x")];
         let model = functional(&[4, 3], layers, 4);
         assert_refused(&model, &["`bi` (Bidirectional): it wraps a generic RNN"]);
-        let layers = vec![entry_on(
-            "bn",
-            "BatchNormalization",
-            json!({"axis": [1, 2], "epsilon": 0.001}),
-            "x",
-        )];
-        let model = functional(&[4, 3], layers, 4);
-        assert_refused(&model, &["`bn` (BatchNormalization): axis [1,2]"]);
         // Without masks the pooling stays.
         let layers = vec![entry_on("gap", "GlobalAveragePooling1D", json!({}), "x")];
         let model = functional(&[4, 3], layers, 4);

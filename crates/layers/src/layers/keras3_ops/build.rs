@@ -60,6 +60,14 @@ impl Operation {
             } else {
                 Activation::Gelu
             })
+        } else if (op == "Softmax" || op == "LogSoftmax")
+            && c.get("axis").is_some_and(Value::is_array)
+        {
+            return Err(c.err(
+                "axis",
+                "a softmax over several axes is not supported (Keras 3.15's TensorFlow backend \
+                 cannot run it either: tf.nn.softmax takes one axis)",
+            ));
         } else if op == "Softmax" || op == "LogSoftmax" {
             Kind::Softmax {
                 log: op == "LogSoftmax",
@@ -210,12 +218,44 @@ impl Operation {
                 ctx.call_kwargs.and_then(Value::as_object),
                 inputs,
             )?)
+        } else if let Some(product) = tensordot::Tensordot::numpy(op, &operands) {
+            Kind::Tensordot(product.map_err(bad)?)
+        } else if op == "Cross" {
+            Kind::Cross(cross::Cross::from_config(c, &operands)?)
+        } else if let Some(n) = norm::NormOp::from_config(op, c, args, ctx.call_kwargs) {
+            Kind::Norm(n?)
+        } else if op == "Digitize" {
+            let bins = args
+                .get(1)
+                .filter(|a| crate::topology::kwarg_tensor(a).is_none())
+                .map(|a| a.pointer("/config/value").unwrap_or(a))
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().map(Value::as_f64).collect::<Option<Vec<f64>>>())
+                .ok_or_else(|| bad("bins: expected a constant 1-D array of numbers".into()))?;
+            if bins.iter().any(|b| b.is_nan()) || bins.windows(2).any(|w| w[0] > w[1]) {
+                return Err(bad("bins must rise".into()));
+            }
+            Kind::Digitize(bins.into())
         } else if op == "Tensordot" {
             Kind::Tensordot(tensordot::Tensordot::from_config(c, &operands)?)
         } else if op == "Matmul" {
-            Kind::Matmul {
-                transpose_a: false,
-                transpose_b: false,
+            match operands.as_slice() {
+                [x, w @ Operand::Const(_)] => Kind::Tensordot(
+                    tensordot::Tensordot::matmul_constant(x, w, false, false).ok_or_else(|| {
+                        bad("a tensor times a constant is supported for a 2-D constant only".into())
+                    })?,
+                ),
+                [Operand::Const(_), _] => {
+                    return Err(bad(
+                        "a constant times a tensor is not supported (a tensor times a 2-D \
+                         constant or two tensors are)"
+                            .into(),
+                    ))
+                }
+                _ => Kind::Matmul {
+                    transpose_a: false,
+                    transpose_b: false,
+                },
             }
         } else if op == "GetItem" {
             let key = args

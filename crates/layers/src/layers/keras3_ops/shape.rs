@@ -1,9 +1,11 @@
 //! The Keras 3 operations that move values without arithmetic: `ops.flip`,
-//! `ops.roll`, `ops.squeeze`, `ops.pad` (constant), `ops.tile`: their
+//! `ops.roll`, `ops.squeeze`, `ops.pad` (constant), `ops.tile`,
+//! `ops.broadcast_to` (numpy's broadcasting to the whole shape, batch
+//! included, as the config gives it): their
 //! configs, output shapes and values (`ops.repeat`: `repeat.rs`).
 
 use super::super::common::*;
-use super::super::tf_ops::{axis_of, reverse, PadMode};
+use super::super::tf_ops::{axis_of, broadcast_index, broadcast_symbolic, reverse, PadMode};
 use super::int_list;
 use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
@@ -22,6 +24,8 @@ pub(crate) enum ShapeOp {
     /// Shift elements along axes, wrapping around (`None`: the flattened
     /// tensor, by one shift).
     Roll(Vec<i64>, Option<Vec<i64>>),
+    /// numpy's broadcasting to this shape.
+    BroadcastTo(Vec<usize>),
 }
 
 /// The most an axis may grow by (pads, tiles read from a config).
@@ -34,7 +38,10 @@ impl ShapeOp {
         c: &ConfigReader<'_>,
         call_kwargs: Option<&Value>,
     ) -> Option<Result<ShapeOp>> {
-        if !matches!(op, "Flip" | "Roll" | "Squeeze" | "Tile" | "Pad") {
+        if !matches!(
+            op,
+            "Flip" | "Roll" | "Squeeze" | "Tile" | "Pad" | "BroadcastTo"
+        ) {
             return None;
         }
         let axes = |k: &str| -> Result<Option<Vec<i64>>> {
@@ -69,6 +76,19 @@ impl ShapeOp {
                     ShapeOp::Roll(shift, axis)
                 }
                 "Squeeze" => ShapeOp::Squeeze(axes("axis")?),
+                "BroadcastTo" => ShapeOp::BroadcastTo(
+                    int_list(c.get("shape"))
+                        .filter(|s| s.iter().all(|&d| (0..=MAX_GROWTH as i64).contains(&d)))
+                        .filter(|s| {
+                            s.iter()
+                                .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
+                                .is_some_and(|n| n <= 1 << 28)
+                        })
+                        .map(|s| s.into_iter().map(|d| d as usize).collect())
+                        .ok_or_else(|| {
+                            c.err("shape", "expected a list of sizes of at most 2^28 elements")
+                        })?,
+                ),
                 "Tile" => ShapeOp::Tile(counts("repeats")?),
                 "Pad" => {
                     let widths = c
@@ -135,6 +155,24 @@ impl ShapeOp {
                     .map(|i| x[i])
                     .collect()
             }
+            ShapeOp::BroadcastTo(to) => {
+                let to: Shape = to.iter().map(|&d| Some(d)).collect();
+                match broadcast_symbolic(x, &to) {
+                    Some(s)
+                        if s.len() == to.len()
+                            && s.iter().zip(&to).all(|(a, b)| a.is_none() || a == b) =>
+                    {
+                        to
+                    }
+                    _ => {
+                        return Err(format!(
+                            "{} does not broadcast to {}",
+                            shape_str(x),
+                            shape_str(&to)
+                        ))
+                    }
+                }
+            }
             ShapeOp::Pad(..) | ShapeOp::Tile(_) => {
                 let factor = self.per_axis(rank)?;
                 x.iter()
@@ -166,7 +204,10 @@ impl ShapeOp {
                     f.0 = n;
                 }
             }
-            ShapeOp::Flip(_) | ShapeOp::Squeeze(_) | ShapeOp::Roll(..) => {}
+            ShapeOp::Flip(_)
+            | ShapeOp::Squeeze(_)
+            | ShapeOp::Roll(..)
+            | ShapeOp::BroadcastTo(_) => {}
         }
         Ok(f)
     }
@@ -218,6 +259,12 @@ impl ShapeOp {
                 t(out)
             }
             ShapeOp::Squeeze(_) => t(xs.into_owned()),
+            ShapeOp::BroadcastTo(_) => {
+                let n: usize = out_shape.iter().product();
+                t((0..n)
+                    .map(|i| xs[broadcast_index(i, &out_shape, &s)])
+                    .collect())
+            }
             ShapeOp::Pad(..) | ShapeOp::Tile(_) => {
                 if let ShapeOp::Pad(w, mode) = self {
                     mode.check(w, &s)?;

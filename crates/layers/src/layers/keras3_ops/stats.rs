@@ -75,6 +75,8 @@ pub(crate) enum StatOp {
         axis1: i64,
         axis2: i64,
     },
+    /// The sums of this [`StatOp::Diagonal`].
+    Trace(Box<StatOp>),
     Segment {
         how: SegmentHow,
         ids: Ids,
@@ -141,7 +143,7 @@ impl StatOp {
             "SegmentMax" => Some(SegmentHow::Max),
             "SegmentMin" => Some(SegmentHow::Min),
             "SegmentProd" => Some(SegmentHow::Prod),
-            "CountNonzero" | "Median" | "Quantile" | "Diagonal" => None,
+            "CountNonzero" | "Median" | "Quantile" | "Diagonal" | "Trace" => None,
             _ => return None,
         };
         let axes = |c: &ConfigReader<'_>| -> Result<Option<Vec<i64>>> {
@@ -188,6 +190,11 @@ impl StatOp {
                     axis1: c.i64_or("axis1", 0)?,
                     axis2: c.i64_or("axis2", 1)?,
                 },
+                "Trace" => StatOp::Trace(Box::new(StatOp::Diagonal {
+                    offset: c.i64_or("offset", 0)?,
+                    axis1: c.i64_or("axis1", 0)?,
+                    axis2: c.i64_or("axis2", 1)?,
+                })),
                 _ => {
                     let how = how.expect("a segment operation");
                     let sorted = c.bool_or("sorted", false)?;
@@ -292,6 +299,13 @@ impl StatOp {
                     })
                 })())
             }
+            "linalg.trace" => {
+                return Some(Ok(StatOp::Trace(Box::new(StatOp::Diagonal {
+                    offset: 0,
+                    axis1: -2,
+                    axis2: -1,
+                }))))
+            }
             "boolean_mask" | "compat.v1.boolean_mask" => {
                 return Some((|| {
                     let mask = match get("mask") {
@@ -390,6 +404,11 @@ impl StatOp {
                     (Some(m), Some(n)) => Some(diagonal_len(m, n, *offset)),
                     _ => None,
                 });
+                s
+            }
+            StatOp::Trace(diagonal) => {
+                let mut s = diagonal.shapes(inputs)?.remove(0);
+                s.pop();
                 s
             }
             StatOp::Segment { ids, segments, .. } => {
@@ -503,7 +522,10 @@ impl StatOp {
                 let data = transpose(&f32s(x), s, &perm);
                 let (m, n) = (moved[rank - 2], moved[rank - 1]);
                 let len = diagonal_len(m, n, *offset);
-                let (r0, c0) = ((-*offset).max(0) as usize, (*offset).max(0) as usize);
+                let (r0, c0) = (
+                    offset.saturating_neg().max(0) as usize,
+                    (*offset).max(0) as usize,
+                );
                 let outer: usize = moved[..rank - 2].iter().product();
                 let mut out = Vec::with_capacity(outer * len);
                 for o in 0..outer {
@@ -514,6 +536,16 @@ impl StatOp {
                 let mut shape = moved[..rank - 2].to_vec();
                 shape.push(len);
                 e(Tensor::from_f32(shape, out))?
+            }
+            StatOp::Trace(diagonal) => {
+                let diagonal = diagonal.call(inputs)?.remove(0);
+                let mut shape = diagonal.shape().to_vec();
+                let len = shape.pop().unwrap_or(0);
+                let d = f32s(&diagonal);
+                let sums = (0..shape.iter().product::<usize>())
+                    .map(|o| d[o * len..(o + 1) * len].iter().sum())
+                    .collect();
+                e(Tensor::from_f32(shape, sums))?
             }
             StatOp::Segment { how, ids, segments } => segment_call(*how, ids, *segments, inputs)?,
             StatOp::BooleanMask { mask, axis } => boolean_mask(mask, *axis, inputs)?,
@@ -541,9 +573,9 @@ fn diagonal_perm(axis1: i64, axis2: i64, rank: usize) -> Out<Vec<usize>> {
 fn diagonal_len(m: usize, n: usize, offset: i64) -> usize {
     let (m, n) = (m as i64, n as i64);
     let len = if offset >= 0 {
-        m.min(n - offset)
+        m.min(n.saturating_sub(offset))
     } else {
-        (m + offset).min(n)
+        m.saturating_add(offset).min(n)
     };
     len.max(0) as usize
 }
@@ -641,6 +673,23 @@ mod tests {
             axis1: 1,
             axis2: 2,
         };
-        assert_eq!(op.call(&[x]).unwrap()[0].shape(), [2, 0]);
+        assert_eq!(
+            op.call(std::slice::from_ref(&x)).unwrap()[0].shape(),
+            [2, 0]
+        );
+        // np.trace(x, offset, axis1, axis2): the diagonals' sums, 0 past the matrix.
+        for (offset, axis1, axis2, want) in [
+            (1, 1, 2, vec![18.0, 54.0]),
+            (-1, 0, 2, vec![12.0, 16.0, 20.0]),
+            (5, 1, 2, vec![0.0, 0.0]),
+        ] {
+            let op = StatOp::Trace(Box::new(StatOp::Diagonal {
+                offset,
+                axis1,
+                axis2,
+            }));
+            let out = op.call(std::slice::from_ref(&x)).unwrap();
+            assert_eq!(f32s(&out[0]).as_ref(), want.as_slice());
+        }
     }
 }

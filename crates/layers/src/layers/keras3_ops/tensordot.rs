@@ -2,6 +2,14 @@
 //! operand a tensor or a constant array): the sum of products over `axes`,
 //! an integer `n` (the last `n` axes of `x1` with the first `n` of `x2`) or
 //! a pair of axis lists. The output's axes are `x1`'s others, then `x2`'s.
+//! numpy's `ops.dot(x1, x2)` (`Dot`) is the same with `x1`'s last axis and
+//! `x2`'s second-last (its only one when 1-D; a scalar operand multiplies),
+//! `ops.outer(x1, x2)` (`Outer`) the product of every pair of elements of
+//! the two operands flattened, `[size(x1), size(x2)]` (Keras's TensorFlow
+//! backend: `reshape(x1, [-1, 1]) * reshape(x2, [-1])`). `ops.matmul(x,
+//! w)` / `tf.matmul(x, w)` of a tensor and a constant matrix is the
+//! tensordot of `x`'s last axis (second-last with `transpose_a`) with `w`'s
+//! first (second with `transpose_b`): the same sums, in `x`'s axis order.
 
 use super::super::common::*;
 use super::{int_list, Operand};
@@ -23,6 +31,11 @@ enum Axes {
     Count(usize),
     /// These axes of `x1` with these of `x2`, pairwise.
     Pairs(Vec<i64>, Vec<i64>),
+    /// `ops.dot`: `x1`'s last axis with `x2`'s second-last (last when 1-D);
+    /// none when either is a scalar.
+    Dot,
+    /// `ops.outer`: nothing contracted, both operands flattened.
+    Outer,
 }
 
 impl Axes {
@@ -59,6 +72,9 @@ impl Axes {
                 super::extra::distinct_axes(a, r1)?,
                 super::extra::distinct_axes(b, r2)?,
             )),
+            Axes::Dot if r1 == 0 || r2 == 0 => Ok((Vec::new(), Vec::new())),
+            Axes::Dot => Ok((vec![r1 - 1], vec![r2.saturating_sub(2)])),
+            Axes::Outer => Ok((Vec::new(), Vec::new())),
         }
     }
 }
@@ -89,6 +105,49 @@ impl Tensordot {
             x2: x2.clone(),
             axes,
         })
+    }
+
+    /// Keras 3's `Dot` / `Outer` node (`None`: another operation) from its
+    /// two operands.
+    pub(crate) fn numpy(
+        op: &str,
+        operands: &[Operand],
+    ) -> Option<std::result::Result<Tensordot, String>> {
+        let axes = match op {
+            "Dot" => Axes::Dot,
+            "Outer" => Axes::Outer,
+            _ => return None,
+        };
+        Some(match operands {
+            [x1, x2] => Ok(Tensordot {
+                x1: x1.clone(),
+                x2: x2.clone(),
+                axes,
+            }),
+            _ => Err(format!("{op} takes two operands, got {}", operands.len())),
+        })
+    }
+
+    /// `matmul(x, w)` of a tensor `x` and a constant matrix `w` (`None`:
+    /// `w` is not a rank-2 constant; the product of two tensors or of a
+    /// constant with a tensor is another operation).
+    pub(crate) fn matmul_constant(
+        x: &Operand,
+        w: &Operand,
+        transpose_a: bool,
+        transpose_b: bool,
+    ) -> Option<Tensordot> {
+        match (x, w) {
+            (Operand::Input(_), Operand::Const(t)) if t.rank() == 2 => Some(Tensordot {
+                x1: x.clone(),
+                x2: w.clone(),
+                axes: Axes::Pairs(
+                    vec![if transpose_a { -2 } else { -1 }],
+                    vec![i64::from(transpose_b)],
+                ),
+            }),
+            _ => None,
+        }
     }
 
     /// Keras 2's `tf.tensordot(a, b, axes)`: `a` the call's tensor, `b` a
@@ -137,6 +196,10 @@ impl Tensordot {
                 }
             }
         }
+        if matches!(self.axes, Axes::Outer) {
+            let size = |s: &Shape| s.iter().try_fold(1, |n, d| d.map(|d| n * d));
+            return Ok(vec![size(&s1), size(&s2)]);
+        }
         let mut out: Shape = (0..s1.len())
             .filter(|i| !a.contains(i))
             .map(|i| s1[i])
@@ -170,11 +233,15 @@ impl Tensordot {
         if m * n > 0 {
             tfjs_kernels::matmul(&t1, &t2, m, k, n, &mut out, false);
         }
-        let shape: Vec<usize> = free1
-            .iter()
-            .map(|&i| s1[i])
-            .chain(free2.iter().map(|&j| s2[j]))
-            .collect();
+        let shape: Vec<usize> = if matches!(self.axes, Axes::Outer) {
+            vec![m, n]
+        } else {
+            free1
+                .iter()
+                .map(|&i| s1[i])
+                .chain(free2.iter().map(|&j| s2[j]))
+                .collect()
+        };
         Tensor::from_f32(shape, out).map_err(|e| e.to_string())
     }
 }

@@ -154,8 +154,10 @@ impl TfOpLambda {
             }
             _ => {}
         }
-        // `tf.gather` with a tensor of indices (built as an operation).
+        // `tf.gather` with a tensor of indices, or constant ones and
+        // `batch_dims` (built as an operation).
         let mut gather = None;
+        let mut gather_const = None;
         let mut sargs = StructuredArgs {
             epsilon: 1e-12,
             ..Default::default()
@@ -294,28 +296,40 @@ impl TfOpLambda {
                     ShapeFn::Gather
                         if kwargs
                             .get("indices")
-                            .is_some_and(|i| crate::topology::kwarg_tensor(i).is_some()) =>
+                            .is_some_and(|i| crate::topology::kwarg_tensor(i).is_some())
+                            || kwargs
+                                .get("batch_dims")
+                                .and_then(Value::as_i64)
+                                .unwrap_or(0)
+                                != 0 =>
                     {
-                        // A tensor of indices: `keras3_ops/gather.rs`.
+                        // A tensor of indices, or constant ones with batch
+                        // dimensions: `keras3_ops/gather.rs`.
                         let int = |k: &str| match kwargs.get(k) {
                             None | Some(Value::Null) => Ok(None),
                             Some(v) => v.as_i64().map(Some).ok_or_else(|| fail(k, "an integer")),
                         };
-                        gather = Some(super::super::keras3_ops::Gather {
+                        let g = super::super::keras3_ops::Gather {
                             axis: int("axis")?,
                             batch_dims: int("batch_dims")?.unwrap_or(0),
                             wrap_negative: false,
-                        });
+                        };
+                        match kwargs.get("indices") {
+                            Some(i) if crate::topology::kwarg_tensor(i).is_some() => {
+                                gather = Some(g)
+                            }
+                            i => {
+                                let indices = i
+                                    .and_then(constant_array)
+                                    .filter(|t| t.len() <= 1 << 20)
+                                    .ok_or_else(|| {
+                                        fail("indices", "a tensor or a constant array of integers")
+                                    })?;
+                                gather_const = Some((g, std::sync::Arc::new(indices)));
+                            }
+                        }
                     }
                     ShapeFn::Gather => {
-                        if kwargs
-                            .get("batch_dims")
-                            .and_then(Value::as_i64)
-                            .unwrap_or(0)
-                            != 0
-                        {
-                            return Err(fail("batch_dims", "0"));
-                        }
                         sargs.ints = ints("indices")
                             .filter(|i| !i.is_empty() && i.len() <= 1 << 20)
                             .ok_or_else(|| fail("indices", "a constant list of integers"))?;
@@ -418,11 +432,13 @@ impl TfOpLambda {
         if dynamic.is_some() {
             func = Func::Dynamic;
         }
-        if gather.is_some() {
+        if gather.is_some() || gather_const.is_some() {
             func = Func::Op;
         }
         let inner = match (&func, function.as_str()) {
             (Func::Op, _) if gather.is_some() => gather.map(super::super::keras3_ops::Kind::Gather),
+            (Func::Op, _) if gather_const.is_some() => gather_const
+                .map(|(g, indices)| super::super::keras3_ops::Kind::GatherConst(g, indices)),
             (Func::Op, "reshape" | "compat.v1.reshape") => {
                 let shape = match kwargs.get("shape") {
                     Some(Value::Array(a)) => {
@@ -493,17 +509,38 @@ impl TfOpLambda {
             )),
             (Func::Op, "linalg.matmul" | "matmul") => {
                 let flag = |k: &str| kwargs.get(k).and_then(Value::as_bool) == Some(true);
-                if kwargs
-                    .get("b")
-                    .is_none_or(|b| crate::topology::kwarg_tensor(b).is_none())
-                {
-                    return Err(fail("b", "a tensor"));
-                }
                 // Real tensors: an adjoint is the transpose.
-                Some(super::super::keras3_ops::Kind::Matmul {
-                    transpose_a: flag("transpose_a") || flag("adjoint_a"),
-                    transpose_b: flag("transpose_b") || flag("adjoint_b"),
-                })
+                let (transpose_a, transpose_b) = (
+                    flag("transpose_a") || flag("adjoint_a"),
+                    flag("transpose_b") || flag("adjoint_b"),
+                );
+                match kwargs.get("b") {
+                    Some(b) if crate::topology::kwarg_tensor(b).is_some() => {
+                        Some(super::super::keras3_ops::Kind::Matmul {
+                            transpose_a,
+                            transpose_b,
+                        })
+                    }
+                    b => {
+                        // A constant matrix: `keras3_ops/tensordot.rs`.
+                        let w = b
+                            .and_then(constant_array)
+                            .map(|t| {
+                                super::super::keras3_ops::Operand::Const(std::sync::Arc::new(t))
+                            })
+                            .ok_or_else(|| fail("b", "a tensor or a constant matrix"))?;
+                        let x = super::super::keras3_ops::Operand::Input(0);
+                        Some(super::super::keras3_ops::Kind::Tensordot(
+                            super::super::keras3_ops::Tensordot::matmul_constant(
+                                &x,
+                                &w,
+                                transpose_a,
+                                transpose_b,
+                            )
+                            .ok_or_else(|| fail("b", "a tensor or a constant 2-D matrix"))?,
+                        ))
+                    }
+                }
             }
             (Func::Op, f) if super::super::keras3_ops::StatOp::from_tf(f, kwargs).is_some() => {
                 let op = super::super::keras3_ops::StatOp::from_tf(f, kwargs)

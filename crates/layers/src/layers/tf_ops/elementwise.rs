@@ -276,7 +276,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         // keras3_ops/repeat.rs.
         "repeat" => Op,
         // keras3_ops/stats.rs.
-        "math.count_nonzero" | "linalg.diag_part" => Op,
+        "math.count_nonzero" | "linalg.diag_part" | "linalg.trace" => Op,
         "math.unsorted_segment_sum" | "math.unsorted_segment_max" | "math.unsorted_segment_min" => {
             Op
         }
