@@ -50,37 +50,38 @@ const MAX_SIZES: usize = 64;
 /// How long a settled team grain holds before it is tried again.
 pub(crate) const TEAM_GRAIN_RELEARN: Duration = Duration::from_secs(10);
 
-/// The way `TFJS_BATCH_SPLIT` fixes (`slices`: `Some(true)`, `whole`:
-/// `Some(false)`); unset or anything else learns (read once).
+/// The way environment variable `var` fixes: `Some(true)` for `second`,
+/// `Some(false)` for `first`; unset or anything else learns (read once into
+/// `cell`).
+fn forced(
+    cell: &'static std::sync::OnceLock<Option<bool>>,
+    var: &str,
+    second: &str,
+    first: &str,
+) -> Option<bool> {
+    *cell.get_or_init(|| match std::env::var(var) {
+        Ok(v) if v == second => Some(true),
+        Ok(v) if v == first => Some(false),
+        _ => None,
+    })
+}
+
+/// `TFJS_BATCH_SPLIT=slices|whole`.
 pub(crate) fn forced_batch_split() -> Option<bool> {
     static FORCED: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
-    *FORCED.get_or_init(|| match std::env::var("TFJS_BATCH_SPLIT").as_deref() {
-        Ok("slices") => Some(true),
-        Ok("whole") => Some(false),
-        _ => None,
-    })
+    forced(&FORCED, "TFJS_BATCH_SPLIT", "slices", "whole")
 }
 
-/// The slices `TFJS_SLICE_SIZE` fixes (`small`: `Some(true)`, `large`:
-/// `Some(false)`); unset or anything else learns (read once).
+/// `TFJS_SLICE_SIZE=small|large`.
 pub(crate) fn forced_slice_size() -> Option<bool> {
     static FORCED: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
-    *FORCED.get_or_init(|| match std::env::var("TFJS_SLICE_SIZE").as_deref() {
-        Ok("small") => Some(true),
-        Ok("large") => Some(false),
-        _ => None,
-    })
+    forced(&FORCED, "TFJS_SLICE_SIZE", "small", "large")
 }
 
-/// The grain `TFJS_TEAM_GRAIN` fixes (`fine`: `Some(true)`, `coarse`:
-/// `Some(false)`); unset or anything else learns (read once).
+/// `TFJS_TEAM_GRAIN=fine|coarse`.
 pub(crate) fn forced_team_grain() -> Option<bool> {
     static FORCED: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
-    *FORCED.get_or_init(|| match std::env::var("TFJS_TEAM_GRAIN").as_deref() {
-        Ok("fine") => Some(true),
-        Ok("coarse") => Some(false),
-        _ => None,
-    })
+    forced(&FORCED, "TFJS_TEAM_GRAIN", "fine", "coarse")
 }
 
 /// What [`BatchSplit::choose`] says about one call.
