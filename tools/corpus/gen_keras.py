@@ -332,9 +332,14 @@ def generate(fixture, spec, source, out_root, src_root, index):
         # dict inputs: model.inputs is in sorted key order, model.json in the dict's.
         by_name = {t.name.split(":")[0]: x for t, x in zip(model.inputs, xs)}
         xs = [by_name[n] for n in in_names]
-    if out_keys:  # dict outputs: in the converted model's order (keys = layer names)
+    if out_keys:  # dict outputs: in the converted model's order
         by_key = dict(zip(out_keys, ys))
-        ys = [by_key[n] for n in out_names]
+        layers_of = model_json["modelTopology"]["model_config"].get("config", {}).get(
+            "output_layers")
+        # Keras 3 writes {key: [layer, node, tensor]} (a key may differ from
+        # its layer's name); else the keys are the layer names.
+        keys = list(layers_of) if isinstance(layers_of, dict) else out_names
+        ys = [by_key[k] for k in keys]
     if spec.get("input_names"):
         in_names = spec["input_names"]
     classes, functions = collect_classes(model_json)

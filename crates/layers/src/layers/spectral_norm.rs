@@ -49,11 +49,18 @@ impl SpectralNormalization {
     }
 
     /// The wrapped kernel's last dimension (`vector_u` is `[1, units]`).
+    /// Keras 3 names a depthwise convolution's kernel `kernel` too (the
+    /// engine, as TF.js, `depthwise_kernel`).
     fn units(&self) -> Result<usize> {
         let w = self.inner.weights();
+        let depthwise = self.inner.class_name().starts_with("DepthwiseConv");
         let kernel = w
             .iter()
-            .find(|w| matches!(w.name.as_str(), "kernel" | "embeddings"))
+            .find(|w| match w.name.as_str() {
+                "kernel" | "embeddings" => true,
+                "depthwise_kernel" => depthwise,
+                _ => false,
+            })
             .ok_or_else(|| {
                 LayersError::config(
                     &self.base.name,

@@ -49,6 +49,23 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     result.unwrap_or_else(Outcome::Cannot)
 }
 
+/// Keras 3's `ops.image.resize` (`ops.Resize`, channels last; its
+/// config is `Resizing`'s with `size` for `height` / `width`) as the
+/// `Resizing` rewrite's layers. Asked before the Keras 3 operations' rule.
+pub fn ops_rule(site: &Site<'_>) -> Outcome {
+    if site.class_name != "ops.Resize" {
+        return Outcome::Skip;
+    }
+    let refused = |why: String| Outcome::Cannot(format!("keras.ops Resize: {why}"));
+    if site.field("pad_to_aspect_ratio", Value::as_bool) == Some(true) {
+        return refused("pad_to_aspect_ratio has no TensorFlow.js 4.22 equivalent".into());
+    }
+    if site.field("data_format", Value::as_str) == Some("channels_first") {
+        return refused("channels_first images are not rewritten".into());
+    }
+    rewrite(site).unwrap_or_else(refused)
+}
+
 /// For a Keras export: `RandomCrop` at inference is `smart_resize` in
 /// tf_keras and the identity in Keras 3, so a model of one writes it as
 /// the other's equivalent (`Resizing(crop_to_aspect_ratio)` for Keras 3,
@@ -142,6 +159,12 @@ pub(super) enum Sampling {
     /// (TF.js's `UpSampling2D`): output `o` samples the input at
     /// `o · n / out`.
     BilinearAsymmetric,
+    /// TF 1's `align_corners`: output `o` samples the input at `o · (n -
+    /// 1) / (out - 1)`, bilinear or the nearest (halves rounded up).
+    BilinearCorners,
+    NearestCorners,
+    /// TF 1's nearest without `align_corners`: `floor(o · n / out)`.
+    NearestAsymmetric,
     /// `tf.image.resize`'s `bicubic`, `area`, `lanczos3`, `lanczos5`.
     Filter(ResizeFilter),
 }
@@ -164,6 +187,18 @@ impl Sampling {
             .map_or(self, |k| Sampling::Filter(ResizeFilter::Antialiased(k)))
     }
 
+    /// TF 1's resize functions' sampling.
+    pub(super) fn tf1(v1: crate::layers::tf_ops::V1Resize) -> Self {
+        match (v1.nearest, v1.corners) {
+            (false, None) => Sampling::Bilinear,
+            (true, None) => Sampling::Nearest,
+            (false, Some(true)) => Sampling::BilinearCorners,
+            (false, Some(false)) => Sampling::BilinearAsymmetric,
+            (true, Some(true)) => Sampling::NearestCorners,
+            (true, Some(false)) => Sampling::NearestAsymmetric,
+        }
+    }
+
     /// Keras's `interpolation` name, for `Resizing` / `UpSampling2D`
     /// (`tf.image.resize`'s `method`).
     pub(super) fn from_name(name: &str) -> Option<Self> {
@@ -178,6 +213,12 @@ impl Sampling {
 /// The `[n, out]` kernel of a 1-D resize from `n` to `out` samples.
 fn interpolation(n: usize, out: usize, sampling: Sampling) -> Vec<f32> {
     let scale = n as f64 / out as f64;
+    // TF 1's `align_corners` scale (an output of one samples the first).
+    let corners = if out > 1 {
+        (n - 1) as f64 / (out - 1) as f64
+    } else {
+        scale
+    };
     let mut k = vec![0f32; n * out];
     if let Sampling::Filter(f) = sampling {
         // The kernels' `[out, n]` weights, transposed for a Dense kernel.
@@ -192,13 +233,18 @@ fn interpolation(n: usize, out: usize, sampling: Sampling) -> Vec<f32> {
     for o in 0..out {
         let f = match sampling {
             Sampling::Filter(_) => unreachable!("handled above"),
-            Sampling::Nearest => {
-                let i = (((o as f64 + 0.5) * scale).floor() as usize).min(n - 1);
-                k[i * out + o] = 1.0;
+            Sampling::Nearest | Sampling::NearestAsymmetric | Sampling::NearestCorners => {
+                let i = match sampling {
+                    Sampling::Nearest => ((o as f64 + 0.5) * scale).floor(),
+                    Sampling::NearestCorners => (o as f64 * corners + 0.5).floor(),
+                    _ => (o as f64 * scale).floor(),
+                };
+                k[(i as usize).min(n - 1) * out + o] = 1.0;
                 continue;
             }
             Sampling::Bilinear => (o as f64 + 0.5) * scale - 0.5,
             Sampling::BilinearAsymmetric => o as f64 * scale,
+            Sampling::BilinearCorners => o as f64 * corners,
         };
         let lo_f = f.floor();
         let lo = (lo_f.max(0.0) as usize).min(n - 1);
@@ -213,10 +259,17 @@ fn interpolation(n: usize, out: usize, sampling: Sampling) -> Vec<f32> {
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let (h, w) = image_size(site)?;
     let c = site.config;
-    let (th, tw) = (
-        c.get("height").and_then(Value::as_u64).ok_or("no height")? as usize,
-        c.get("width").and_then(Value::as_u64).ok_or("no width")? as usize,
-    );
+    let (th, tw) = match c.get("size").and_then(Value::as_array).map(Vec::as_slice) {
+        // `ops.Resize`.
+        Some([th, tw]) => (
+            th.as_u64().ok_or("size is not [height, width]")? as usize,
+            tw.as_u64().ok_or("size is not [height, width]")? as usize,
+        ),
+        _ => (
+            c.get("height").and_then(Value::as_u64).ok_or("no height")? as usize,
+            c.get("width").and_then(Value::as_u64).ok_or("no width")? as usize,
+        ),
+    };
     if th == 0 || tw == 0 {
         return Err("an empty target".into());
     }
@@ -249,8 +302,8 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         None
     };
     let name = site.name;
-    let node = site.single_call("its rewrite needs several layers")?;
-    let (layers, weights) = chain(name, node, (h, w), (th, tw), sampling, window);
+    let (_, node) = site.first_input("its rewrite needs several layers")?;
+    let (layers, weights) = chain(name, &node, (h, w), (th, tw), sampling, window);
     Ok(Outcome::Replace { layers, weights })
 }
 
@@ -418,6 +471,69 @@ mod tests {
         let out = assert_same(&model, &input(&[2, 3, 4, 2]), 1e-5);
         assert_note(&out, "cubic (UpSampling2D) -> Permute + Dense");
         assert_note(&out, "lanczos (Resizing) -> Permute + Dense");
+    }
+
+    #[test]
+    fn keras3_resize_operations_become_dense_kernels() {
+        let resize = |name: &str, from: &str, size: [usize; 2], method: &str| {
+            super::super::probes::op(
+                name,
+                "Resize",
+                json!({"size": size, "interpolation": method, "antialias": false,
+                       "crop_to_aspect_ratio": false, "pad_to_aspect_ratio": false,
+                       "data_format": null}),
+                json!([[from, 0, 0]]),
+            )
+        };
+        let layers = vec![
+            resize("down", "x", [5, 3], "bilinear"),
+            resize("up", "down", [9, 7], "nearest"),
+        ];
+        assert_rewrites(
+            &[2, 8, 6, 2],
+            layers,
+            3,
+            1e-5,
+            "up (ops.Resize) -> Permute + Dense",
+        );
+    }
+
+    /// TF 1's resizes, corner-aligned or from the top-left corner, as the
+    /// engine computes them (checked against TensorFlow by the corpus's
+    /// deeplab_legacy_resize).
+    #[test]
+    fn tf1_resizes_become_dense_kernels() {
+        use super::super::probes::tf;
+        let layers = vec![
+            tf(
+                "a",
+                "compat.v1.image.resize_bilinear",
+                "x",
+                json!({"size": [7, 5], "align_corners": true}),
+            ),
+            tf(
+                "b",
+                "compat.v1.image.resize_images",
+                "a",
+                json!({"size": [4, 9], "method": "nearest", "align_corners": true}),
+            ),
+            tf(
+                "c",
+                "compat.v1.image.resize_images",
+                "b",
+                json!({"size": [6, 4], "method": 0}),
+            ),
+            tf(
+                "d",
+                "compat.v1.image.resize_nearest_neighbor",
+                "c",
+                json!({"size": [5, 7]}),
+            ),
+        ];
+        let model = functional(&[3, 4, 2], layers, 3);
+        let out = assert_same(&model, &input(&[2, 3, 4, 2]), 1e-5);
+        assert_note(&out, "a (TFOpLambda) -> Permute + Dense");
+        assert_note(&out, "d (TFOpLambda) -> Permute + Dense");
     }
 
     #[test]

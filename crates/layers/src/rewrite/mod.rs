@@ -96,6 +96,11 @@
 //!   (`Rescaling`) + `Softmax` + `Dot`.
 //! - [`pad_crop_1d`]: `ZeroPadding1D`, `Cropping1D` → their 2-D
 //!   counterparts between static `Reshape`s.
+//! - [`const_conv`]: `tf.nn.conv2d` / `depthwise_conv2d`, `ops.nn.conv` /
+//!   `depthwise_conv` by a constant kernel → bias-free `Conv2D` /
+//!   `DepthwiseConv2D` holding it.
+//! - [`pad_zeros`]: zero padding by `tf.pad` / `ops.pad` of a sequence or
+//!   NHWC image (batch and channels unpadded) → `ZeroPadding2D`.
 //! - [`identity_layer`]: the `Identity` layer (TF.js knows only the
 //!   initializer) → `Activation("linear")`.
 //! - [`reshape_static`]: `Reshape` with a `-1` dimension → the static
@@ -165,6 +170,7 @@ pub mod batch_norm_virtual;
 pub mod batch_renorm;
 pub mod category_encoding;
 pub mod concat_axis;
+pub mod const_conv;
 pub mod constant_divide;
 pub mod constant_operand;
 pub mod conv1d_as_2d;
@@ -193,6 +199,7 @@ pub mod multi_head_attention;
 pub mod nested_masks;
 pub mod normalization;
 pub mod pad_crop_1d;
+pub mod pad_zeros;
 pub mod regularizers;
 pub mod relu_options;
 pub mod repeat;
@@ -253,6 +260,7 @@ pub const TFJS_RULES: &[Rule] = &[
     global_pooling_3d::rule,
     adaptive_pooling::rule,
     pad_crop_1d::rule,
+    pad_zeros::rule,
     spatial_3d::rule,
     attention_dot::rule,
     depthwise_dilation::rule,
@@ -260,10 +268,12 @@ pub const TFJS_RULES: &[Rule] = &[
     normalization::rule,
     repeat::rule,
     tensordot::rule,
+    const_conv::rule,
     get_item::rule,
     matmul::rule,
     split::rule,
     tf_op_lambda::rule,
+    image_resize::ops_rule,
     keras3_ops::rule,
     inference_identity::rule,
     layer_scale::rule,

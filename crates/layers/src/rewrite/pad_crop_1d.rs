@@ -32,6 +32,21 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str, default: u64) -> Result<Ou
             (n, n)
         }
     };
+    let node = site.single_call("several layers")?.clone();
+    on_steps_view(site, node, class, field, (before, after))
+}
+
+/// `class` (`ZeroPadding2D` / `Cropping2D`) of `before` / `after` steps
+/// applied to the layer's `[batch, steps, channels]` input, called by
+/// `node`, on a `[steps, 1, channels]` view; the last layer keeps the
+/// layer's name.
+pub(super) fn on_steps_view(
+    site: &Site<'_>,
+    node: Value,
+    class: &str,
+    field: &str,
+    (before, after): (u64, u64),
+) -> Result<Outcome, String> {
     let dims = site.static_input()?;
     let [steps, c] = dims[..] else {
         return Err(format!("a [batch, steps, channels] input, not {dims:?}"));
@@ -45,7 +60,6 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str, default: u64) -> Result<Ou
             .filter(|&n| n > 0)
             .ok_or("a cropping smaller than the steps")?
     };
-    let node = site.single_call("several layers")?;
     let name = site.name;
     let (view, inner) = (format!("{name}_as_2d"), format!("{name}_2d"));
     Ok(Outcome::weightless(vec![
@@ -53,7 +67,7 @@ fn rewrite(site: &Site<'_>, class: &str, field: &str, default: u64) -> Result<Ou
             &view,
             "Reshape",
             json!({"target_shape": [steps, 1, c]}),
-            vec![node.clone()],
+            vec![node],
         ),
         entry_on(
             &inner,

@@ -15,7 +15,7 @@
 //! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling (+ `Reshape` for `keepdims`) |
 //! | `square` | `Multiply([x, x])` |
 //! | `nn.max_pool2d`, `nn.avg_pool2d` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
-//! | `image.resize` (bilinear, nearest) | the `Resizing` rewrite ([`super::image_resize`]) |
+//! | `image.resize` (bilinear, nearest), TF 1's `compat.v1.image.resize*` (`align_corners`) | the `Resizing` rewrite ([`super::image_resize`]) |
 //! | `image.central_crop`, `image.resize_with_crop_or_pad` | `ZeroPadding2D` and / or `Cropping2D` |
 //!
 //! Everything else (`abs`, `exp`, `x / y`, `c / x`, reductions, slicing,
@@ -31,8 +31,8 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         return Outcome::Skip;
     }
     let function = site.field("function", Value::as_str).unwrap_or("?");
-    if function == "image.resize" {
-        return image_resize(site)
+    if function == "image.resize" || function.starts_with("compat.v1.image.resize") {
+        return image_resize(site, function)
             .unwrap_or_else(|why| Outcome::Cannot(format!("tf.{function}: {why}")));
     }
     if matches!(
@@ -78,7 +78,7 @@ fn image_size(site: &Site<'_>) -> Result<(usize, usize), String> {
 
 /// `tf.image.resize(x, size, method, antialias)` (no aspect preservation)
 /// as the `Resizing` rewrite's layers.
-fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
+fn image_resize(site: &Site<'_>, function: &str) -> Result<Outcome, String> {
     let (x, kwargs) = first_call(site)?;
     let kwargs = &kwargs;
     if kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true) {
@@ -88,8 +88,15 @@ fn image_resize(site: &Site<'_>) -> Result<Outcome, String> {
         .get("method")
         .and_then(Value::as_str)
         .unwrap_or("bilinear");
-    let sampling = super::image_resize::Sampling::from_name(method)
-        .ok_or_else(|| format!("method {method:?} has no exact rewrite"))?;
+    let sampling = if function.starts_with("compat.v1.") {
+        // TF 1's `align_corners` / top-left sampling.
+        crate::layers::tf_ops::V1Resize::from_tf(function, kwargs)
+            .map(super::image_resize::Sampling::tf1)
+            .map_err(|(k, what)| format!("{k}: expected {what}"))?
+    } else {
+        super::image_resize::Sampling::from_name(method)
+            .ok_or_else(|| format!("method {method:?} has no exact rewrite"))?
+    };
     let sampling = if kwargs.get("antialias").and_then(Value::as_bool) == Some(true) {
         sampling.antialiased()
     } else {

@@ -45,6 +45,16 @@ pub(super) fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
         // numpy's mod: the remainder takes the divisor's sign.
         "Mod" => |a, b| a - (a / b).floor() * b,
         "FloorDivide" => |a, b| (a / b).floor(),
+        // 0 below zero, `b` at zero, 1 above.
+        "Heaviside" => |a, b| {
+            if a < 0.0 {
+                0.0
+            } else if a > 0.0 {
+                1.0
+            } else {
+                b
+            }
+        },
         // log(e^a + e^b) without overflow.
         "Logaddexp" => |a, b| {
             let m = a.max(b);
@@ -111,6 +121,18 @@ pub(super) fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "Sinh" => f32::sinh,
         "Cosh" => f32::cosh,
         "Tan" => f32::tan,
+        "Arcsin" => f32::asin,
+        "Arccos" => f32::acos,
+        "Arcsinh" => f32::asinh,
+        "Arccosh" => f32::acosh,
+        "Arctanh" => f32::atanh,
+        // Keras's formula: sign(x) * |x|^(1/3).
+        "Cbrt" => |x| crate::layers::tf_ops::sign(x) * x.abs().powf(1.0 / 3.0),
+        "Exp2" => |x| 2f32.powf(x),
+        // The sign bit (true for -0.0), as Keras reads it.
+        "Signbit" => |x| f32::from(x.is_sign_negative()),
+        "Deg2rad" => |x| x * (std::f64::consts::PI / 180.0) as f32,
+        "Rad2deg" => |x| x * (180.0 / std::f64::consts::PI) as f32,
         _ => return None,
     })
 }

@@ -1,8 +1,11 @@
 //! Image operations on batched images `[batch, height, width, channels]`
 //! (or `[batch, channels, height, width]` with `data_format:
 //! "channels_first"`): the Keras 3 operations `ops.image.rgb_to_grayscale`,
-//! `ops.image.pad_images`, `ops.image.crop_images`, and the Keras 2
-//! `tf.image.rgb_to_grayscale` / `tf.image.per_image_standardization` and
+//! `ops.image.pad_images`, `ops.image.crop_images`, `ops.image.rgb_to_hsv` /
+//! `hsv_to_rgb` (`hsv.rs`), and the Keras 2 `tf.image.rgb_to_grayscale` /
+//! `rgb_to_hsv` / `hsv_to_rgb` / `tf.image.per_image_standardization`, the
+//! `tf.image.adjust_*` functions (`adjust.rs`), `crop_to_bounding_box` /
+//! `pad_to_bounding_box` (a crop / pad by offsets and a target size) and
 //! `tf.nn.local_response_normalization` (AlexNet's, over the channels of
 //! NHWC images), both Kerases' `extract_patches` (`patches.rs`) and
 //! `tf.image.central_crop` / `resize_with_crop_or_pad` (`center_window.rs`),
@@ -40,6 +43,13 @@ type Sides = [Option<i64>; 3];
 #[derive(Debug, Clone)]
 pub(crate) enum ImageOp {
     Grayscale {
+        channels_first: bool,
+    },
+    /// `tf.image.adjust_*` (`keras3_ops/adjust.rs`).
+    Adjust(super::adjust::Adjust),
+    /// RGB to HSV, or back (`keras3_ops/hsv.rs`).
+    Hsv {
+        to_rgb: bool,
         channels_first: bool,
     },
     /// `[top, bottom, target_height]`, `[left, right, target_width]`.
@@ -85,6 +95,12 @@ impl ImageOp {
                 return Some(
                     channels_first(c).map(|channels_first| ImageOp::Grayscale { channels_first }),
                 )
+            }
+            "RGBToHSV" | "HSVToRGB" => {
+                return Some(channels_first(c).map(|channels_first| ImageOp::Hsv {
+                    to_rgb: op == "HSVToRGB",
+                    channels_first,
+                }))
             }
             "ExtractPatches" => return Some(Patches::from_config(c).map(ImageOp::Patches)),
             "PadImages" => (false, "padding"),
@@ -132,6 +148,39 @@ impl ImageOp {
                 channels_first: false,
             },
             "image.per_image_standardization" => ImageOp::Standardize,
+            f if super::adjust::Adjust::from_tf(f, kwargs).is_some() => {
+                return super::adjust::Adjust::from_tf(f, kwargs).map(|r| r.map(ImageOp::Adjust))
+            }
+            "image.crop_to_bounding_box" | "image.pad_to_bounding_box" => {
+                // The offset and the target size per axis; the far side
+                // follows (`ImageOp::sides`).
+                let int = |k: &str| -> Option<i64> {
+                    kwargs.get(k).and_then(Value::as_i64).filter(|&n| n >= 0)
+                };
+                let side = |offset: &str, target: &str| -> Option<Sides> {
+                    Some([Some(int(offset)?), None, Some(int(target)?)])
+                };
+                match (
+                    side("offset_height", "target_height"),
+                    side("offset_width", "target_width"),
+                ) {
+                    (Some(height), Some(width)) => ImageOp::PadCrop {
+                        crop: function == "image.crop_to_bounding_box",
+                        height,
+                        width,
+                        channels_first: false,
+                    },
+                    _ => {
+                        return Some(Err(
+                            "offsets and target sizes: expected non-negative integers".into(),
+                        ))
+                    }
+                }
+            }
+            "image.rgb_to_hsv" | "image.hsv_to_rgb" => ImageOp::Hsv {
+                to_rgb: function == "image.hsv_to_rgb",
+                channels_first: false,
+            },
             "nn.local_response_normalization" | "nn.lrn" => {
                 // TensorFlow's defaults: depth_radius 5, bias 1, alpha 1, beta 0.5.
                 let num = |k: &str, default: f64| -> std::result::Result<f64, String> {
@@ -180,6 +229,9 @@ impl ImageOp {
             self,
             ImageOp::Grayscale {
                 channels_first: true
+            } | ImageOp::Hsv {
+                channels_first: true,
+                ..
             } | ImageOp::PadCrop {
                 channels_first: true,
                 ..
@@ -221,6 +273,12 @@ impl ImageOp {
         match self {
             ImageOp::Patches(p) => return p.shapes(x),
             ImageOp::Center(w) => return w.shapes(x),
+            ImageOp::Adjust(_) => {
+                if x.len() != 4 {
+                    return Err(format!("expects NHWC images, got {}", shape_str(x)));
+                }
+                return Ok(vec![x.clone()]);
+            }
             _ => {}
         }
         let [h, w, c] = self.axes(x.len())?;
@@ -231,6 +289,11 @@ impl ImageOp {
                     return Err(format!("expects 3 channels, got {}", shape_str(x)));
                 }
                 out[c] = Some(1);
+            }
+            ImageOp::Hsv { .. } => {
+                if x[c].is_some_and(|n| n != 3) {
+                    return Err(format!("expects 3 channels, got {}", shape_str(x)));
+                }
             }
             ImageOp::PadCrop {
                 crop,
@@ -251,7 +314,8 @@ impl ImageOp {
             ImageOp::Standardize
             | ImageOp::Lrn { .. }
             | ImageOp::Patches(_)
-            | ImageOp::Center(_) => {}
+            | ImageOp::Center(_)
+            | ImageOp::Adjust(_) => {}
         }
         Ok(vec![out])
     }
@@ -289,6 +353,26 @@ impl ImageOp {
                     out.push(v);
                 }
                 e(Tensor::from_f32(out_shape, out))?
+            }
+            ImageOp::Hsv { to_rgb, .. } => {
+                if shape[c] != 3 {
+                    return Err(format!("expects 3 channels, got {shape:?}"));
+                }
+                let convert = if *to_rgb {
+                    super::hsv::hsv_to_rgb
+                } else {
+                    super::hsv::rgb_to_hsv
+                };
+                let mut out = vec![0f32; data.len()];
+                let sc = strides[c];
+                // Every pixel: the positions with channel index 0.
+                for base in (0..data.len()).filter(|i| (i / sc) % 3 == 0) {
+                    let px = [data[base], data[base + sc], data[base + 2 * sc]];
+                    for (k, v) in convert(px).into_iter().enumerate() {
+                        out[base + k * sc] = v;
+                    }
+                }
+                e(Tensor::from_f32(shape, out))?
             }
             ImageOp::PadCrop {
                 crop,
@@ -353,6 +437,7 @@ impl ImageOp {
             }
             ImageOp::Patches(p) => return p.call(x),
             ImageOp::Center(w) => return w.call(x),
+            ImageOp::Adjust(a) => a.call(x)?,
             ImageOp::Lrn {
                 radius,
                 bias,

@@ -1,12 +1,16 @@
 //! Counting, quantiles, diagonals and segment reductions: the Keras 3
 //! operations `ops.count_nonzero`, `ops.median`, `ops.quantile`,
-//! `ops.diagonal`, `ops.segment_sum` / `segment_max` / `segment_min` /
+//! `ops.diagonal`, `ops.diff` (`diff.rs`), `ops.nn.moments`, `ops.segment_sum` / `segment_max` / `segment_min` /
 //! `segment_prod`, and the tf_keras functions with the same math
 //! (`tf.math.count_nonzero`, `tf.linalg.diag_part`,
-//! `tf.math.unsorted_segment_*`, `tf.math.segment_*`), as Keras's
+//! `tf.math.unsorted_segment_*`, `tf.math.segment_*`; `tf.linalg.diag` /
+//! `set_diag` / `normalize`: `linalg_diag.rs`; `tf.gather_nd`:
+//! `gather_nd.rs`; convolutions by a constant kernel: `const_conv.rs`), as
+//! Keras's
 //! TensorFlow backend computes them:
 //!
 //! - count_nonzero: values other than 0 (NaN counts) over `axis`, int32;
+//! - moments: the mean, and the mean of squared differences from it;
 //! - quantile: the reduced axes flattened and sorted; `(d - 1) · q` (in
 //!   float64) floored (`lower`), ceiled (`higher`), rounded half to even
 //!   (`nearest`), both averaged (`midpoint`) or interpolated (`linear`,
@@ -90,6 +94,32 @@ pub(crate) enum StatOp {
         mask: Ids,
         axis: i64,
     },
+    /// `ops.nn.moments`: the mean and the (population) variance over
+    /// `axes`, two outputs.
+    Moments {
+        axes: Option<Vec<i64>>,
+        keepdims: bool,
+    },
+    /// `tf.linalg.diag`, `tf.linalg.set_diag` (the diagonal: the second
+    /// input) and `tf.linalg.normalize` (two outputs)
+    /// (`keras3_ops/linalg_diag.rs`).
+    MatrixDiag,
+    SetDiag,
+    /// `tf.gather_nd` by a tensor of indices (the second input)
+    /// (`keras3_ops/gather_nd.rs`).
+    GatherNd {
+        batch_dims: usize,
+    },
+    Normalize {
+        axes: Option<Vec<i64>>,
+    },
+    /// A convolution by a constant kernel (`keras3_ops/const_conv.rs`).
+    ConstConv(super::const_conv::ConstConv),
+    /// `ops.diff` (`keras3_ops/diff.rs`).
+    Diff {
+        n: usize,
+        axis: i64,
+    },
 }
 
 type Out<T> = std::result::Result<T, String>;
@@ -138,12 +168,17 @@ impl StatOp {
         c: &ConfigReader<'_>,
         args: &[Value],
     ) -> Option<Result<StatOp>> {
+        if let Some(conv) = super::const_conv::ConstConv::from_keras3(op, c, args) {
+            return Some(conv.map(StatOp::ConstConv).map_err(|e| c.err("args", e)));
+        }
         let how = match op {
             "SegmentSum" => Some(SegmentHow::Sum),
             "SegmentMax" => Some(SegmentHow::Max),
             "SegmentMin" => Some(SegmentHow::Min),
             "SegmentProd" => Some(SegmentHow::Prod),
-            "CountNonzero" | "Median" | "Quantile" | "Diagonal" | "Trace" => None,
+            "CountNonzero" | "Median" | "Quantile" | "Diagonal" | "Trace" | "Diff" | "Moments" => {
+                None
+            }
             _ => return None,
         };
         let axes = |c: &ConfigReader<'_>| -> Result<Option<Vec<i64>>> {
@@ -185,6 +220,20 @@ impl StatOp {
                         keepdims: c.bool_or("keepdims", false)?,
                     }
                 }
+                "Moments" => StatOp::Moments {
+                    axes: Some(
+                        int_list(c.get("axes"))
+                            .ok_or_else(|| c.err("axes", "expected a list of integers"))?,
+                    ),
+                    keepdims: c.bool_or("keepdims", false)?,
+                },
+                "Diff" => StatOp::Diff {
+                    n: usize::try_from(c.i64_or("n", 1)?)
+                        .ok()
+                        .filter(|&n| n <= MAX_SEGMENTS)
+                        .ok_or_else(|| c.err("n", "expected a count of at least 0"))?,
+                    axis: c.i64_or("axis", -1)?,
+                },
                 "Diagonal" => StatOp::Diagonal {
                     offset: c.i64_or("offset", 0)?,
                     axis1: c.i64_or("axis1", 0)?,
@@ -256,6 +305,9 @@ impl StatOp {
     /// The `tf.<function>` with this math, from its call's kwargs (`None`:
     /// not one of these).
     pub(crate) fn from_tf(function: &str, kwargs: &Map<String, Value>) -> Option<Out<StatOp>> {
+        if let Some(conv) = super::const_conv::ConstConv::from_tf(function, kwargs) {
+            return Some(conv.map(StatOp::ConstConv));
+        }
         let get = |k: &str| kwargs.get(k).filter(|v| !v.is_null());
         let how = match function {
             "math.unsorted_segment_sum" | "math.segment_sum" => SegmentHow::Sum,
@@ -305,6 +357,54 @@ impl StatOp {
                     axis1: -2,
                     axis2: -1,
                 }))))
+            }
+            "linalg.diag" | "linalg.set_diag" => {
+                return Some((|| {
+                    // The main diagonal of square matrices only.
+                    let zero = |k: &str, ok: &[f64]| match get(k) {
+                        None => Ok(()),
+                        Some(v) if v.as_f64().is_some_and(|f| ok.contains(&f)) => Ok(()),
+                        Some(v) => Err(format!("{k} = {v}: only the main diagonal is supported")),
+                    };
+                    zero("k", &[0.0])?;
+                    zero("padding_value", &[0.0])?;
+                    zero("num_rows", &[-1.0])?;
+                    zero("num_cols", &[-1.0])?;
+                    if function == "linalg.diag" {
+                        return Ok(StatOp::MatrixDiag);
+                    }
+                    match get("diagonal") {
+                        Some(v) if crate::topology::kwarg_tensor(v).is_some() => {
+                            Ok(StatOp::SetDiag)
+                        }
+                        _ => Err("diagonal: expected a tensor".into()),
+                    }
+                })());
+            }
+            "gather_nd" | "compat.v1.gather_nd" => {
+                return Some((|| {
+                    if get("indices").is_none_or(|v| crate::topology::kwarg_tensor(v).is_none()) {
+                        return Err("indices: expected a tensor of int indices".into());
+                    }
+                    let batch_dims = match get("batch_dims") {
+                        None => 0,
+                        Some(v) => v
+                            .as_u64()
+                            .ok_or("batch_dims: expected a non-negative integer")?
+                            as usize,
+                    };
+                    Ok(StatOp::GatherNd { batch_dims })
+                })())
+            }
+            "linalg.normalize" => {
+                return Some((|| {
+                    if get("ord").is_some_and(|o| !(o == "euclidean" || o.as_f64() == Some(2.0))) {
+                        return Err("ord: only the Euclidean norm is supported".into());
+                    }
+                    let axes = int_list(get("axis"))
+                        .ok_or("axis: expected the normalized axes (without: the batch too)")?;
+                    Ok(StatOp::Normalize { axes: Some(axes) })
+                })())
             }
             "boolean_mask" | "compat.v1.boolean_mask" => {
                 return Some((|| {
@@ -443,6 +543,24 @@ impl StatOp {
                 s.extend(x[k..].iter().copied());
                 s
             }
+            StatOp::Diff { n, axis } => super::diff::diff_shape(x, *n, *axis)?,
+            StatOp::MatrixDiag => super::linalg_diag::diag_shape(x)?,
+            StatOp::ConstConv(conv) => conv.shape(x)?,
+            StatOp::SetDiag => x.clone(),
+            StatOp::GatherNd { batch_dims } => {
+                let indices = inputs.get(1).ok_or("the indices are missing")?;
+                super::gather_nd::gather_nd_shape(x, indices, *batch_dims)?
+            }
+            StatOp::Normalize { axes } => {
+                if axes.iter().flatten().any(|&a| axis_of(a, rank, 0) == Ok(0)) {
+                    return Err("normalizing over the batch axis".into());
+                }
+                return Ok(vec![x.clone(), super::reduce_shape(x, axes, true)?]);
+            }
+            StatOp::Moments { axes, keepdims } => {
+                let s = super::reduce_shape(x, axes, *keepdims)?;
+                return Ok(vec![s.clone(), s]);
+            }
             StatOp::BooleanMask { mask, axis } => {
                 let (k, kept) = match mask {
                     Ids::Const(v, shape) => {
@@ -549,6 +667,24 @@ impl StatOp {
             }
             StatOp::Segment { how, ids, segments } => segment_call(*how, ids, *segments, inputs)?,
             StatOp::BooleanMask { mask, axis } => boolean_mask(mask, *axis, inputs)?,
+            StatOp::Diff { n, axis } => super::diff::diff_call(x, *n, *axis)?,
+            StatOp::MatrixDiag => super::linalg_diag::diag(x)?,
+            StatOp::ConstConv(conv) => conv.call(x)?,
+            StatOp::SetDiag => {
+                let d = inputs.get(1).ok_or("the diagonal is missing")?;
+                super::linalg_diag::set_diag(x, d)?
+            }
+            StatOp::Normalize { axes } => return super::linalg_diag::normalize(x, axes),
+            StatOp::GatherNd { batch_dims } => {
+                let indices = inputs.get(1).ok_or("the indices are missing")?;
+                super::gather_nd::gather_nd(x, indices, *batch_dims)?
+            }
+            StatOp::Moments { axes, keepdims } => {
+                return Ok(vec![
+                    super::reduce(x, super::Reduce::Mean, axes, *keepdims)?,
+                    super::reduce(x, super::Reduce::Variance, axes, *keepdims)?,
+                ]);
+            }
         }])
     }
 }

@@ -250,6 +250,17 @@ impl TfOpLambda {
                 };
                 nhwc()?;
             }
+            Func::Resize if function.starts_with("compat.v1.") => {
+                sargs.size =
+                    hw(kwargs.get("size")).ok_or_else(|| fail("size", "[height, width]"))?;
+                let v1 = V1Resize::from_tf(&function, kwargs).map_err(|(k, what)| fail(k, what))?;
+                sargs.resize_method = Some(if v1.nearest {
+                    super::super::preprocessing::Interpolation::Nearest
+                } else {
+                    super::super::preprocessing::Interpolation::Bilinear
+                });
+                sargs.resize_v1_corners = v1.corners;
+            }
             Func::Resize => {
                 sargs.size =
                     hw(kwargs.get("size")).ok_or_else(|| fail("size", "[height, width]"))?;
@@ -363,6 +374,13 @@ impl TfOpLambda {
                             return Err(fail("axis", "-1 (a new last axis)"));
                         }
                         sargs.on_off = [arg("on_value", 1.0)?, arg("off_value", 0.0)?];
+                    }
+                    ShapeFn::SequenceMask => {
+                        // Without `maxlen` the size is the largest length,
+                        // known only at run time.
+                        sargs.ints = ints("maxlen")
+                            .filter(|d| d.len() == 1 && (0..=1 << 20).contains(&d[0]))
+                            .ok_or_else(|| fail("maxlen", "a non-negative integer"))?;
                     }
                     ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
                         sargs.ints = ints("block_size")
@@ -641,6 +659,54 @@ impl TfOpLambda {
             args: sargs,
             inner,
             dynamic,
+        })
+    }
+}
+
+/// TF 1's resize functions (`tf.compat.v1.image.resize` / `resize_images`,
+/// `resize_bilinear`, `resize_nearest_neighbor`): bilinear or nearest,
+/// sampling corner-aligned (`align_corners`) or from the top-left corner,
+/// unless `half_pixel_centers` (then as TF 2's `tf.image.resize`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct V1Resize {
+    pub(crate) nearest: bool,
+    /// `Some(align_corners)`: TF 1's sampling; `None`: half-pixel centers.
+    pub(crate) corners: Option<bool>,
+}
+
+impl V1Resize {
+    /// From the call's keyword arguments; an error names the argument and
+    /// what it must be.
+    pub(crate) fn from_tf(
+        function: &str,
+        kwargs: &Map<String, Value>,
+    ) -> std::result::Result<V1Resize, (&'static str, &'static str)> {
+        let nearest = match function {
+            "compat.v1.image.resize_bilinear" => false,
+            "compat.v1.image.resize_nearest_neighbor" => true,
+            // `ResizeMethodV1`: BILINEAR = 0, NEAREST_NEIGHBOR = 1.
+            _ => match kwargs.get("method") {
+                None | Some(Value::Null) => false,
+                Some(m) if m == "bilinear" || m.as_i64() == Some(0) => false,
+                Some(m) if m == "nearest" || m.as_i64() == Some(1) => true,
+                Some(_) => return Err(("method", "bilinear or nearest")),
+            },
+        };
+        let flag = |k: &'static str| match kwargs.get(k) {
+            None | Some(Value::Null) => Ok(false),
+            Some(v) => v.as_bool().ok_or((k, "a boolean")),
+        };
+        let align_corners = flag("align_corners")?;
+        let half_pixel = flag("half_pixel_centers")?;
+        if align_corners && half_pixel {
+            return Err(("half_pixel_centers", "false with align_corners"));
+        }
+        if flag("preserve_aspect_ratio")? {
+            return Err(("preserve_aspect_ratio", "false"));
+        }
+        Ok(V1Resize {
+            nearest,
+            corners: (!half_pixel).then_some(align_corners),
         })
     }
 }

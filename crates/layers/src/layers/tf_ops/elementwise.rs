@@ -233,6 +233,14 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.tan" => Unary(f32::tan),
         "math.sinh" => Unary(f32::sinh),
         "math.cosh" => Unary(f32::cosh),
+        "math.asin" | "asin" => Unary(f32::asin),
+        "math.acos" | "acos" => Unary(f32::acos),
+        "math.asinh" | "asinh" => Unary(f32::asinh),
+        "math.acosh" | "acosh" => Unary(f32::acosh),
+        "math.atanh" | "atanh" => Unary(f32::atanh),
+        "math.expm1" | "expm1" => Unary(f32::exp_m1),
+        "math.is_nan" | "is_nan" => Unary(|x| f32::from(x.is_nan())),
+        "math.is_inf" | "is_inf" => Unary(|x| f32::from(x.is_infinite())),
         "nn.softmax" | "math.softmax" => Rowwise(Activation::Softmax),
         "nn.log_softmax" | "math.log_softmax" => Rowwise(Activation::LogSoftmax),
         // The identity at inference.
@@ -247,6 +255,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.reduce_prod" | "reduce_prod" => Reduce(super::Reduce::Prod),
         "math.argmax" | "argmax" => Reduce(super::Reduce::ArgMax),
         "one_hot" => Shape(ShapeFn::OneHot),
+        "sequence_mask" => Shape(ShapeFn::SequenceMask),
         "math.reduce_euclidean_norm" => Reduce(super::Reduce::Norm),
         // `tf.norm` (saved as `compat.v1.norm`): the Euclidean norm unless
         // `ord` says otherwise (refused in `from_config`).
@@ -260,11 +269,19 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.max_pool2d" | "nn.max_pool" | "nn.max_pool1d" => Pool { max: true },
         "nn.avg_pool2d" | "nn.avg_pool" | "nn.avg_pool1d" => Pool { max: false },
         "image.resize" => Resize,
+        // TF 1's resizes (`align_corners`): `tf_ops/build.rs`.
+        "compat.v1.image.resize_images"
+        | "compat.v1.image.resize"
+        | "compat.v1.image.resize_bilinear"
+        | "compat.v1.image.resize_nearest_neighbor" => Resize,
         "reshape" | "compat.v1.reshape" => Op,
         "transpose" | "compat.v1.transpose" | "linalg.matmul" | "matmul" => Op,
         "__operators__.getitem" | "slice" => Op,
         // keras3_ops/image.rs and ShapeOp::Flip.
         "image.rgb_to_grayscale" | "image.per_image_standardization" => Op,
+        "image.rgb_to_hsv" | "image.hsv_to_rgb" => Op,
+        "image.adjust_brightness" | "image.adjust_contrast" | "image.adjust_saturation" => Op,
+        "image.adjust_gamma" | "image.crop_to_bounding_box" | "image.pad_to_bounding_box" => Op,
         "nn.local_response_normalization" | "nn.lrn" | "image.extract_patches" => Op,
         "image.central_crop" | "image.resize_with_crop_or_pad" => Op,
         // keras3_ops/frame.rs, keras3_ops/tensordot.rs.
@@ -277,6 +294,10 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "repeat" => Op,
         // keras3_ops/stats.rs.
         "math.count_nonzero" | "linalg.diag_part" | "linalg.trace" => Op,
+        "linalg.diag" | "linalg.set_diag" | "linalg.normalize" => Op,
+        "gather_nd" | "compat.v1.gather_nd" => Op,
+        "nn.conv2d" | "compat.v1.nn.conv2d" | "nn.depthwise_conv2d" => Op,
+        "compat.v1.nn.depthwise_conv2d" => Op,
         "math.unsorted_segment_sum" | "math.unsorted_segment_max" | "math.unsorted_segment_min" => {
             Op
         }

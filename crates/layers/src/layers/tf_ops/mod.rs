@@ -12,6 +12,7 @@
 //! the model is built, naming the layer and the function.
 
 mod build;
+pub(crate) use build::V1Resize;
 mod dynamic;
 mod elementwise;
 mod shape_fns;
@@ -114,6 +115,9 @@ enum ShapeFn {
     SpaceToDepth,
     /// `tf.one_hot` (`depth`, `on_value`, `off_value`; a new last axis).
     OneHot,
+    /// `tf.sequence_mask(lengths, maxlen)`: a new last axis of `maxlen`,
+    /// 1 where its index is below the length.
+    SequenceMask,
 }
 
 /// The kwargs a function reads (everything else, `name` included, is
@@ -210,6 +214,9 @@ struct StructuredArgs {
     /// Resize target `[h, w]` and method (`None`: bilinear).
     size: [usize; 2],
     resize_method: Option<super::preprocessing::Interpolation>,
+    /// TF 1's sampling (`tf.compat.v1.image.resize*` without
+    /// `half_pixel_centers`): `Some(align_corners)`.
+    resize_v1_corners: Option<bool>,
     /// `tf.tile` multiples / `tf.split` sizes (or one count).
     ints: Vec<i64>,
     /// `tf.pad` paddings `[before, after]` per axis and its mode.
@@ -623,6 +630,30 @@ impl Layer for TfOpLambda {
                     "[batch, height, width, channels]",
                 )?;
                 let [oh, ow] = self.args.size;
+                if let Some(align_corners) = self.args.resize_v1_corners {
+                    let method = match self.args.resize_method {
+                        Some(super::preprocessing::Interpolation::Nearest) => {
+                            tfjs_kernels::image::ResizeMethod::Nearest
+                        }
+                        _ => tfjs_kernels::image::ResizeMethod::Bilinear,
+                    };
+                    let image = tfjs_kernels::image::ImageShape {
+                        batch: shape[0],
+                        height: shape[1],
+                        width: shape[2],
+                        channels: shape[3],
+                    };
+                    let out = tfjs_kernels::image::resize(
+                        &xs,
+                        image,
+                        [oh, ow],
+                        method,
+                        align_corners,
+                        false,
+                    );
+                    let out_shape = vec![shape[0], oh, ow, shape[3]];
+                    return Ok(vec![make_tensor(&self.base, out_shape, out)?]);
+                }
                 let out = super::preprocessing::resize(
                     &xs,
                     (shape[0], shape[1], shape[2], shape[3]),

@@ -333,7 +333,7 @@ impl TfOpLambda {
                 self.reversed_axes(x.len())?;
                 vec![x.clone()]
             }
-            ShapeFn::OneHot => {
+            ShapeFn::OneHot | ShapeFn::SequenceMask => {
                 let mut o = x.clone();
                 o.push(Some(a.ints[0] as usize));
                 vec![o]
@@ -546,6 +546,14 @@ impl TfOpLambda {
                         out[i * depth + v as usize] = on;
                     }
                 }
+                vec![Tensor::from_f32(self.concrete_shape(f, &s)?, out).map_err(err)?]
+            }
+            ShapeFn::SequenceMask => {
+                let n = a.ints[0] as usize;
+                let out = f32s(x)
+                    .iter()
+                    .flat_map(|&len| (0..n).map(move |j| f32::from((j as f32) < len)))
+                    .collect();
                 vec![Tensor::from_f32(self.concrete_shape(f, &s)?, out).map_err(err)?]
             }
             ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {

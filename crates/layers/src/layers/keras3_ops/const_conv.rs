@@ -1,0 +1,172 @@
+//! Convolutions by a constant kernel written as functions: Keras 2's
+//! `tf.nn.conv2d` / `tf.nn.depthwise_conv2d` (and their `compat.v1`
+//! names) and Keras 3's `ops.nn.conv` / `ops.nn.depthwise_conv` of NHWC
+//! images, a fixed filter the file holds (a Laplacian, a box blur, a
+//! Sobel kernel): TensorFlow's convolution with `"SAME"` / `"VALID"`
+//! padding, strides and dilations, on the engine's `Conv2D` /
+//! `DepthwiseConv2D` kernels. A kernel given as a tensor (computed by the
+//! model) and other layouts or ranks are refused when the model is built.
+
+use super::super::common::*;
+use super::super::tf_ops::constant_array;
+use crate::config::ConfigReader;
+use crate::{Shape, Tensor};
+use serde_json::{Map, Value};
+use tfjs_kernels::{Conv2dParams, FusedActivation, Padding};
+
+type Out<T> = std::result::Result<T, String>;
+
+#[derive(Debug, Clone)]
+pub(crate) struct ConstConv {
+    /// `[k_h, k_w, in_c, out_c]` (depthwise: `[k_h, k_w, in_c, multiplier]`).
+    pub(crate) kernel: Tensor,
+    pub(crate) strides: [usize; 2],
+    pub(crate) dilations: [usize; 2],
+    pub(crate) same: bool,
+    pub(crate) depthwise: bool,
+}
+
+/// An int, `[n]`, `[h, w]` or `[1, h, w, 1]` as `[h, w]` (absent: 1).
+fn pair(v: Option<&Value>, what: &str) -> Out<[usize; 2]> {
+    let ints: Option<Vec<u64>> = match v {
+        None | Some(Value::Null) => return Ok([1, 1]),
+        Some(Value::Array(a)) => a.iter().map(Value::as_u64).collect(),
+        Some(v) => v.as_u64().map(|n| vec![n]),
+    };
+    let ok = |n: u64| (1..=1 << 16).contains(&n).then_some(n as usize);
+    match ints.as_deref() {
+        Some(&[n]) => ok(n).map(|n| [n, n]),
+        Some(&[h, w]) | Some(&[1, h, w, 1]) => ok(h).zip(ok(w)).map(|(h, w)| [h, w]),
+        _ => None,
+    }
+    .ok_or_else(|| format!("{what}: expected positive integers for height and width, got {v:?}"))
+}
+
+impl ConstConv {
+    fn new(kernel: Option<&Value>, depthwise: bool, padding: Option<&Value>) -> Out<Self> {
+        let kernel = kernel.ok_or("the kernel is missing")?;
+        if crate::topology::kwarg_tensor(kernel).is_some() {
+            return Err("a kernel computed by the model (a tensor) is not supported".into());
+        }
+        let kernel = constant_array(kernel.pointer("/config/value").unwrap_or(kernel))
+            .filter(|k| k.shape().len() == 4 && k.shape().iter().all(|&d| d > 0))
+            .ok_or("the kernel: expected a constant [height, width, in, out] array")?;
+        let same = match padding.and_then(Value::as_str).map(str::to_ascii_lowercase) {
+            Some(p) if p == "same" => true,
+            Some(p) if p == "valid" => false,
+            _ => return Err(format!("padding: expected SAME or VALID, got {padding:?}")),
+        };
+        Ok(ConstConv {
+            kernel,
+            strides: [1, 1],
+            dilations: [1, 1],
+            same,
+            depthwise,
+        })
+    }
+
+    /// The `tf.<function>` (`None`: not one of these).
+    pub(crate) fn from_tf(function: &str, kwargs: &Map<String, Value>) -> Option<Out<Self>> {
+        let depthwise = match function {
+            "nn.conv2d" | "compat.v1.nn.conv2d" => false,
+            "nn.depthwise_conv2d" | "compat.v1.nn.depthwise_conv2d" => true,
+            _ => return None,
+        };
+        Some((|| {
+            match kwargs.get("data_format").and_then(Value::as_str) {
+                None | Some("NHWC") => {}
+                Some(f) => return Err(format!("data_format {f}: only NHWC is supported")),
+            }
+            let kernel = kwargs.get("filter").or_else(|| kwargs.get("filters"));
+            let mut conv = ConstConv::new(kernel, depthwise, kwargs.get("padding"))?;
+            conv.strides = pair(kwargs.get("strides"), "strides")?;
+            let dilations = kwargs.get("dilations").filter(|v| !v.is_null());
+            conv.dilations = pair(dilations.or_else(|| kwargs.get("rate")), "dilations")?;
+            Ok(conv)
+        })())
+    }
+
+    /// The Keras 3 operation `op` (`None`: not one of these).
+    pub(crate) fn from_keras3(
+        op: &str,
+        config: &ConfigReader<'_>,
+        args: &[Value],
+    ) -> Option<Out<Self>> {
+        let depthwise = match op {
+            "Conv" => false,
+            "DepthwiseConv" => true,
+            _ => return None,
+        };
+        Some((|| {
+            match config.get("data_format").and_then(Value::as_str) {
+                None | Some("channels_last") => {}
+                Some(f) => return Err(format!("data_format {f}: only channels_last is supported")),
+            }
+            let mut conv = ConstConv::new(args.get(1), depthwise, config.get("padding"))?;
+            conv.strides = pair(config.get("strides"), "strides")?;
+            conv.dilations = pair(config.get("dilation_rate"), "dilation_rate")?;
+            Ok(conv)
+        })())
+    }
+
+    fn params(&self, batch: usize, x: [usize; 3]) -> Out<Conv2dParams> {
+        let [kh, kw, kin, kout] = self.kernel.shape()[..] else {
+            return Err("the kernel is not rank 4".into());
+        };
+        let [h, w, c] = x;
+        if kin != c {
+            return Err(format!("a kernel for {kin} input channels on {c} channels"));
+        }
+        let out_c = if self.depthwise { c * kout } else { kout };
+        let padding = if self.same {
+            Padding::Same
+        } else {
+            Padding::Valid
+        };
+        Conv2dParams::new(
+            batch,
+            [h, w],
+            c,
+            out_c,
+            [kh, kw],
+            self.strides,
+            self.dilations,
+            padding,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    pub(crate) fn shape(&self, x: &Shape) -> Out<Shape> {
+        let [b, Some(h), Some(w), Some(c)] = x[..] else {
+            return Err(format!(
+                "expects NHWC images of known size, got {}",
+                shape_str(x)
+            ));
+        };
+        let p = self.params(1, [h, w, c])?;
+        Ok(vec![b, Some(p.out_h), Some(p.out_w), Some(p.out_c)])
+    }
+
+    pub(crate) fn call(&self, x: &Tensor) -> Out<Tensor> {
+        let [b, h, w, c] = x.shape()[..] else {
+            return Err(format!("expects NHWC images, got shape {:?}", x.shape()));
+        };
+        let p = self.params(b, [h, w, c])?;
+        let mut out = vec![0f32; b * p.out_h * p.out_w * p.out_c];
+        let (input, kernel) = (f32s(x), f32s(&self.kernel));
+        let (input, kernel) = (&input[..], &kernel[..]);
+        if self.depthwise {
+            tfjs_kernels::depthwise_conv2d(
+                input,
+                kernel,
+                None,
+                FusedActivation::Linear,
+                &p,
+                &mut out,
+            );
+        } else {
+            tfjs_kernels::conv2d(input, kernel, None, FusedActivation::Linear, &p, &mut out);
+        }
+        Tensor::from_f32(vec![b, p.out_h, p.out_w, p.out_c], out).map_err(|e| e.to_string())
+    }
+}
