@@ -96,6 +96,17 @@ macro_rules! with_window {
     };
 }
 
+/// Below this many channels, on images up to [`BORDER_IN_BLOCKS_MAX_W`] output
+/// columns wide, the sweep's channel blocks also compute the border columns
+/// ([`dw_border`]); elsewhere the tap list does, in blocks of up to 32
+/// channels with several independent sums, which is faster where the borders
+/// are a small part of a row (MobileNet v1 b1 was 5% slower with every border
+/// in the blocks; four border pixels at once per block, with zeros for the
+/// taps outside, did not make up for it).
+const BORDER_IN_BLOCKS: usize = 32;
+/// See [`BORDER_IN_BLOCKS`].
+const BORDER_IN_BLOCKS_MAX_W: usize = 16;
+
 /// Above this many channels the interior sweep goes pixel by pixel.
 const SPAN_MAX_CHANNELS: usize = 256;
 
@@ -106,8 +117,10 @@ dispatch!(fn dw_rows(x: &[f32], w: &[f32], bias: Option<&[f32]>, act: FusedActiv
 ///
 /// Interior pixels of rows whose vertical window is entirely inside the input
 /// take a 3×3 / 5×5 / 7×7 fast path that keeps an 8-channel block of
-/// weights in registers and sweeps along the row; border pixels and other
-/// kernel sizes use the per-pixel tap-list path. A channel count that is
+/// weights in registers and sweeps along the row (and, on narrow images of
+/// few channels, computes the row's border pixels too: [`BORDER_IN_BLOCKS`]);
+/// other border pixels and other kernel sizes use the per-pixel tap-list
+/// path. A channel count that is
 /// not a multiple of 8 (NASNet's 11, 22, 44) ends with a block of the last
 /// 8 channels, overlapping the one before: each channel's sum is the same
 /// whichever block computes it, so the overlap is written twice with the
@@ -154,6 +167,7 @@ fn dw_rows_impl<const FMA: bool>(
     let wide = FMA && crate::simd::has_avx512();
     let mut taps: Vec<(usize, usize)> = Vec::with_capacity(g.taps());
     let mut zero_row: Vec<f32> = Vec::new();
+    let mut border: Vec<(usize, isize)> = Vec::new();
     for (r, orow) in out.chunks_exact_mut(out_w * c).enumerate() {
         let row = row0 + r;
         let n = row / out_h;
@@ -184,6 +198,16 @@ fn dw_rows_impl<const FMA: bool>(
             // iw_start + j*sw + kw*dw < in_w (asserted), channels stay below c;
             // weight/bias/output indices are within the asserted lengths.
             if c <= SPAN_MAX_CHANNELS {
+                // The border output columns and where their windows start,
+                // when the channel blocks take them (see `BORDER_IN_BLOCKS`).
+                border.clear();
+                if c < BORDER_IN_BLOCKS && out_w <= BORDER_IN_BLOCKS_MAX_W {
+                    border.extend(
+                        (0..ow_lo)
+                            .chain(ow_hi..out_w)
+                            .map(|ow| (ow, g.start(2, ow))),
+                    );
+                }
                 // Channel block outer, pixels inner: the block's weights stay in registers.
                 // A macro, not a closure: a closure would not inherit the
                 // caller's target features (FMA became a libm call).
@@ -202,6 +226,11 @@ fn dw_rows_impl<const FMA: bool>(
                                     (1, 1) => dw_span::<FMA, K, K, $block, 1, 1>(rows, wp, bp, act, c, sw, dw, iw_start, count, o),
                                     (2, 1) => dw_span::<FMA, K, K, $block, 2, 1>(rows, wp, bp, act, c, sw, dw, iw_start, count, o),
                                     _ => dw_span::<FMA, K, K, $block, 0, 0>(rows, wp, bp, act, c, sw, dw, iw_start, count, o),
+                                }
+                                // The border columns with the same rows.
+                                for &(ow, iw0) in &border {
+                                    let o = orow.as_mut_ptr().add(ow * c + $cb);
+                                    dw_border::<FMA, K, K, $block>(&rows, hr.clone(), wp, bp, act, c, iw0, dw, in_w, o);
                                 }
                             });
                         }
@@ -246,11 +275,15 @@ fn dw_rows_impl<const FMA: bool>(
                 }
             }
         }
-        // What the sweep above left: the border columns and any interior
-        // channel tail. Visiting only those (rather than skipping interior
-        // pixels one by one) took a tenth off MobileNet's 8-channel
-        // depthwise layers.
-        let skip = if fast { ow_lo..ow_hi } else { 0..0 };
+        // What the sweep above left: the border columns (unless the channel
+        // blocks took them) and any interior channel tail. Visiting only
+        // those (rather than skipping interior pixels one by one) took a
+        // tenth off MobileNet's 8-channel depthwise layers.
+        let skip = match (fast, !border.is_empty()) {
+            (true, true) => 0..out_w,
+            (true, false) => ow_lo..ow_hi,
+            (false, _) => 0..0,
+        };
         for ow in (0..skip.start).chain(skip.end..out_w) {
             let wr = g.taps_in(2, ow);
             let iw0 = g.start(2, ow);
@@ -397,6 +430,56 @@ unsafe fn span_pixels<
         act.apply_block(a);
         *(out.add(p * c) as *mut [f32; B]) = *a;
     }
+}
+
+/// One `B`-channel block of a border output pixel whose window starts at input
+/// column `iw0` (negative in the left padding), from the sweep's rows: the
+/// taps inside the input (window rows `inside`, the columns inside the input)
+/// in the tap list's order, so the sums are the tap list's, bit for bit. Border
+/// columns through the tap list were 40% of Xception-style's depthwise time
+/// on its 15-, 8- and 4-wide images of 8-24 channels, pixel by pixel with a
+/// fresh tap list each.
+///
+/// # Safety
+/// `rows[kh]` points at channel `cb` of input column 0 of the `kh`-th window
+/// row (a row of `in_w` zero pixels for a row in the padding); `w`/`bias` at
+/// channel `cb` of the kernel (tap stride `c`) and bias; `out` at channel `cb`
+/// of the output pixel.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn dw_border<const FMA: bool, const KH: usize, const KW: usize, const B: usize>(
+    rows: &[*const f32; KH],
+    inside: std::ops::Range<usize>,
+    w: *const f32,
+    bias: *const f32,
+    act: FusedActivation,
+    c: usize,
+    iw0: isize,
+    dw: usize,
+    in_w: usize,
+    out: *mut f32,
+) {
+    let mut acc = *(bias as *const [f32; B]);
+    // All `KH` rows, those outside `inside` skipped: a constant trip count
+    // unrolls (a loop over `inside` ran 3% slower on Xception-style b32).
+    for (kh, &row) in rows.iter().enumerate() {
+        if !inside.contains(&kh) {
+            continue;
+        }
+        for kw in 0..KW {
+            let iw = iw0 + (kw * dw) as isize;
+            if iw < 0 || iw as usize >= in_w {
+                continue;
+            }
+            let xv = *(row.add(iw as usize * c) as *const [f32; B]);
+            let wv = *(w.add((kh * KW + kw) * c) as *const [f32; B]);
+            for i in 0..B {
+                acc[i] = madd::<FMA>(xv[i], wv[i], acc[i]);
+            }
+        }
+    }
+    act.apply_block(&mut acc);
+    *(out as *mut [f32; B]) = acc;
 }
 
 /// Channels `0..c8` (a multiple of 8) of one interior output pixel.

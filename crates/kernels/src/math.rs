@@ -91,7 +91,7 @@ fn logistic_rational<const FMA: bool>(x: f32) -> f32 {
     // `x > cutoff` is false for NaN, so NaN passes through to the result.
     let x = if x > cutoff { cutoff } else { x };
     let x2 = x * x;
-    let p = madd::<FMA>(x2, 4.370_310_1e-11, 1.156_273_2e-7);
+    let p = madd::<FMA>(x2, 4.370_31e-11, 1.156_273_2e-7);
     let p = madd::<FMA>(x2, p, 6.085_749e-5);
     let p = madd::<FMA>(x2, p, 8.513_771e-3);
     let p = madd::<FMA>(x2, p, 2.482_879_5e-1);
