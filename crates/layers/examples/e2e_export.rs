@@ -309,6 +309,103 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
             vec![2, 5, 3],
         ),
         (
+            // extract_patches with strides and rates (a stride-1 dilated
+            // Conv2D, then 1×1 pooling), channels_first, tiles cropped.
+            "rewrite__extract_patches".into(),
+            probe_topology(
+                &[7, 8, 3],
+                vec![
+                    probes::tf(
+                        "p1",
+                        "image.extract_patches",
+                        "x",
+                        json!({"sizes": [1, 2, 3, 1], "strides": [1, 3, 2, 1],
+                               "rates": [1, 2, 1, 1], "padding": "SAME"}),
+                    ),
+                    probes::op(
+                        "p2",
+                        "ExtractPatches",
+                        json!({"size": 2, "strides": null, "dilation_rate": 2,
+                               "padding": "valid", "data_format": "channels_first"}),
+                        json!([["x", 0, 0]]),
+                    ),
+                    probes::op(
+                        "p3",
+                        "ExtractPatches",
+                        json!({"size": [3, 2], "strides": null, "dilation_rate": 1,
+                               "padding": "valid", "data_format": "channels_first"}),
+                        json!([["x", 0, 0]]),
+                    ),
+                    probe("f1", "Flatten", json!({}), json!([["p1", 0, 0, {}]])),
+                    probe("f2", "Flatten", json!({}), json!([["p2", 0, 0, {}]])),
+                    probe("f3", "Flatten", json!({}), json!([["p3", 0, 0, {}]])),
+                    probe(
+                        "cat",
+                        "Concatenate",
+                        json!({}),
+                        json!([["f1", 0, 0, {}], ["f2", 0, 0, {}], ["f3", 0, 0, {}]]),
+                    ),
+                ],
+            ),
+            vec![2, 7, 8, 3],
+        ),
+        (
+            // tf.signal.frame of an inner axis padded at the end: by a
+            // one-hot Conv2D (zeros), by copies (a constant pad_value).
+            "rewrite__signal_frame".into(),
+            probe_topology(
+                &[3, 8, 2],
+                vec![
+                    probes::tf(
+                        "f1",
+                        "signal.frame",
+                        "x",
+                        json!({"frame_length": 3, "frame_step": 2, "axis": 2, "pad_end": true}),
+                    ),
+                    probes::tf(
+                        "f2",
+                        "signal.frame",
+                        "x",
+                        json!({"frame_length": 6, "frame_step": 2, "axis": 2, "pad_end": true,
+                               "pad_value": -1.5}),
+                    ),
+                    probe("flat1", "Flatten", json!({}), json!([["f1", 0, 0, {}]])),
+                    probe("flat2", "Flatten", json!({}), json!([["f2", 0, 0, {}]])),
+                    probe(
+                        "both",
+                        "Concatenate",
+                        json!({}),
+                        json!([["flat1", 0, 0, {}], ["flat2", 0, 0, {}]]),
+                    ),
+                ],
+            ),
+            vec![2, 3, 8, 2],
+        ),
+        (
+            // Conv1DTranspose with output_padding, same and valid.
+            "rewrite__deconv1d_output_padding".into(),
+            probe_topology(
+                &[5, 2],
+                vec![
+                    probe(
+                        "up1",
+                        "Conv1DTranspose",
+                        json!({"filters": 3, "kernel_size": 4, "strides": 3, "padding": "same",
+                               "output_padding": 1}),
+                        json!([["x", 0, 0, {}]]),
+                    ),
+                    probe(
+                        "up2",
+                        "Conv1DTranspose",
+                        json!({"filters": 2, "kernel_size": 2, "strides": 3,
+                               "padding": "valid", "output_padding": 2}),
+                        json!([["up1", 0, 0, {}]]),
+                    ),
+                ],
+            ),
+            vec![2, 5, 2],
+        ),
+        (
             "rewrite__sequential_preprocessing".into(),
             json!({"class_name": "Sequential", "config": {"name": "seq", "layers": [
                 {"class_name": "Resizing", "config": {"name": "resize", "height": 3, "width": 5,

@@ -53,6 +53,7 @@ pub(crate) use tensordot::{contracted_axes, Tensordot};
 
 pub(crate) use center_window::CenterWindow;
 pub(crate) use const_conv::ConstConv;
+pub(crate) use dot_attention::MASKED as DOT_ATTENTION_MASKED;
 pub(crate) use extra::{move_perm, ExtraOp};
 pub(crate) use frame::Frame;
 use functions::{binary, scalar_step, unary};
@@ -60,6 +61,7 @@ pub(crate) use gather::Gather;
 pub(crate) use image::ImageOp;
 use index::{einsum, einsum_shape, parse_einsum};
 pub(crate) use index::{get_item, get_item_shape, parse_key, slice_key, Einsum, Index};
+pub(crate) use patches::Patches;
 pub(crate) use reduce::{
     concat, concat_shape, reduce, reduce_shape, scale_by_norm, weights_like, Reduce,
 };

@@ -6,9 +6,10 @@
 //!   weights, reshaped), strides and dilation `[s, 1]`;
 //! - `DepthwiseConv1D` → `DepthwiseConv2D` likewise (undilated only:
 //!   TF.js 4.22's `DepthwiseConv2D` ignores its dilation);
-//! - `Conv1DTranspose` → `Conv2DTranspose` likewise (no `output_padding`,
-//!   undilated, and not `valid` with a kernel shorter than the stride,
-//!   where TF.js 4.22 sizes the output otherwise);
+//! - `Conv1DTranspose` → `Conv2DTranspose` likewise (undilated, and not
+//!   `valid` with a kernel shorter than the stride, where TF.js 4.22 sizes
+//!   the output otherwise; with `output_padding`:
+//!   [`super::deconv1d_output_padding`]);
 //! - `Conv1D` with `padding: "causal"` (TF.js 4.22: "not implemented
 //!   yet") → `ZeroPadding2D` of `dilation * (kernel - 1)` leading steps and
 //!   a `valid` `Conv2D` with a `[k, 1]` kernel;
@@ -262,7 +263,7 @@ fn depthwise(site: &Site<'_>, channels: usize, padding: &str, m: i64) -> Result<
 
 /// The `Conv2D` / `Conv2DTranspose` config of a 1-D convolution `c` with
 /// `[kernel, stride, dilation]` along the steps (1 across).
-fn conv2d_config(
+pub(super) fn conv2d_config(
     c: &Map<String, Value>,
     filters: usize,
     [k, s, d]: [i64; 3],
@@ -284,7 +285,7 @@ fn conv2d_config(
 
 /// A 1-D convolution's `kernel_size`, `strides`, `dilation_rate` and
 /// `filters`.
-fn conv_geometry(c: &Map<String, Value>) -> Result<(i64, i64, i64, usize), String> {
+pub(super) fn conv_geometry(c: &Map<String, Value>) -> Result<(i64, i64, i64, usize), String> {
     let k = one_int(c.get("kernel_size"), 1).ok_or("kernel_size is not an integer")?;
     let s = one_int(c.get("strides"), 1).ok_or("strides is not an integer")?;
     let d = one_int(c.get("dilation_rate"), 1).ok_or("dilation_rate is not an integer")?;
@@ -298,7 +299,7 @@ fn conv_geometry(c: &Map<String, Value>) -> Result<(i64, i64, i64, usize), Strin
 /// The layer's weights renamed under `inner`, each `(short, kernel)` pair a
 /// weight (`bias` skipped without `use_bias`); a 1-D kernel `[k, in, out]`
 /// becomes the 2-D `[k, 1, in, out]`.
-fn as_2d_weights(
+pub(super) fn as_2d_weights(
     site: &Site<'_>,
     inner: &str,
     shorts: &[(&str, bool)],

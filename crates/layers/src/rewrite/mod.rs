@@ -49,6 +49,15 @@
 //! - [`split`]: `tf.split` / `ops.Split` along a non-batch axis → one
 //!   `Cropping2D` of a `Reshape` view per piece (readers of piece `i`
 //!   redirected to it).
+//! - [`extract_patches`]: `tf.image.extract_patches` /
+//!   `ops.image.extract_patches` → (`ZeroPadding2D`) + `Reshape` /
+//!   `Permute` copies for patches tiling the image, else a `Conv2D` with a
+//!   one-hot kernel (+ 1×1 `MaxPooling2D` for strides with rates), exact
+//!   for finite inputs.
+//! - [`signal_frame`]: `tf.signal.frame` → (`Permute`) + `Reshape` +
+//!   (padding) + `Cropping2D` copies joined when the step divides the
+//!   length, else a `Conv2D` with a one-hot kernel (exact for finite
+//!   inputs) + `Reshape` (+ `Permute`).
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
@@ -94,6 +103,9 @@
 //!   their 2-D counterparts on two static `Reshape` views.
 //! - [`attention_dot`]: unmasked dot-product `Attention` → `Dot` +
 //!   (`Rescaling`) + `Softmax` + `Dot`.
+//! - [`dot_product_attention`]: `ops.nn.dot_product_attention` (causal
+//!   too) → per head `Cropping2D` + `Reshape` views, `Dot` + `Rescaling`
+//!   + `Softmax` + `Dot`, `Concatenate` + `Reshape`.
 //! - [`pad_crop_1d`]: `ZeroPadding1D`, `Cropping1D` → their 2-D
 //!   counterparts between static `Reshape`s.
 //! - [`const_conv`]: `tf.nn.conv2d` / `depthwise_conv2d`, `ops.nn.conv` /
@@ -120,6 +132,9 @@
 //! - [`deconv_output_padding`]: `Conv2DTranspose` with `output_padding`
 //!   (TF.js ignores it) → `ZeroPadding2D` + `Conv2DTranspose` +
 //!   `Cropping2D`.
+//! - [`deconv1d_output_padding`]: `Conv1DTranspose` with `output_padding`
+//!   → `Reshape` + (`ZeroPadding2D`) + `Conv2DTranspose` + `Cropping2D` +
+//!   `Reshape`.
 //! - [`locally_connected`]: tf_keras `LocallyConnected1D`/`2D` →
 //!   `Reshape` + `Dense` (zero outside the windows) + `Reshape` (also for
 //!   a Keras 3 export; Keras 3 has neither).
@@ -176,13 +191,16 @@ pub mod constant_operand;
 pub mod conv1d_as_2d;
 pub mod conv_lstm1d;
 pub mod cudnn_rnn;
+pub mod deconv1d_output_padding;
 pub mod deconv_output_padding;
 pub mod depthwise_dilation;
+pub mod dot_product_attention;
 pub mod dtype_policy;
 pub mod duplicate_outputs;
 pub mod einsum_dense;
 pub mod elu_alpha;
 pub mod explicit_masks;
+pub mod extract_patches;
 pub mod get_item;
 pub mod global_pooling_1d_cf;
 pub mod global_pooling_3d;
@@ -209,6 +227,7 @@ pub mod rnn_stack_states;
 pub mod rnn_state_alias;
 pub mod rnn_state_kwargs;
 pub mod scaled_add;
+pub mod signal_frame;
 pub mod softmax_axes;
 pub mod softmax_axis;
 pub mod spatial_3d;
@@ -263,8 +282,10 @@ pub const TFJS_RULES: &[Rule] = &[
     pad_zeros::rule,
     spatial_3d::rule,
     attention_dot::rule,
+    dot_product_attention::rule,
     depthwise_dilation::rule,
     deconv_output_padding::rule,
+    deconv1d_output_padding::rule,
     normalization::rule,
     repeat::rule,
     tensordot::rule,
@@ -272,6 +293,8 @@ pub const TFJS_RULES: &[Rule] = &[
     get_item::rule,
     matmul::rule,
     split::rule,
+    extract_patches::rule,
+    signal_frame::rule,
     tf_op_lambda::rule,
     image_resize::ops_rule,
     keras3_ops::rule,

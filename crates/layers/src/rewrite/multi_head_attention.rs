@@ -270,56 +270,15 @@ fn mask_bias(
         let (Some(t), Some(s)) = (len(0), len(1).or(len(0))) else {
             return Err("use_causal_mask needs known sequence lengths".into());
         };
-        if t.checked_mul(s).is_none_or(|n| n > 1 << 20) {
-            return Err(format!(
-                "use_causal_mask over {t}x{s} positions is too large to store as a constant"
-            ));
-        }
         let d = shapes.inputs[0][2].ok_or("use_causal_mask needs a known query feature size")?;
-        let pooled = format!("{name}_causal_pool");
-        layers.push(entry(
-            &pooled,
-            "GlobalMaxPooling1D",
-            json!({}),
-            vec![json!([query])],
-        ));
-        let zero = format!("{name}_causal_zero");
-        weights.push(f32_weight(
-            format!("{zero}/kernel"),
-            vec![d, 1],
-            vec![0.0; d],
-        ));
-        layers.push(entry(
-            &zero,
-            "Dense",
-            zero_dense(1, false),
-            vec![json!([r(&pooled)])],
-        ));
-        let flat = format!("{name}_causal_flat");
-        // Keras: key position j is visible from query position i when j <= i.
-        let bias: Vec<f32> = (0..t)
-            .flat_map(|i| (0..s).map(move |j| if j <= i { 0.0 } else { -1e9 }))
-            .collect();
-        weights.push(f32_weight(
-            format!("{flat}/kernel"),
-            vec![1, t * s],
-            vec![0.0; t * s],
-        ));
-        weights.push(f32_weight(format!("{flat}/bias"), vec![t * s], bias));
-        layers.push(entry(
-            &flat,
-            "Dense",
-            zero_dense(t * s, true),
-            vec![json!([r(&zero)])],
-        ));
-        let c = format!("{name}_causal_bias");
-        layers.push(entry(
-            &c,
-            "Reshape",
-            json!({"target_shape": [t, s]}),
-            vec![json!([r(&flat)])],
-        ));
-        causal_bias = Some(c);
+        causal_bias = Some(causal_bias_layers(
+            name,
+            query,
+            [t, s, d],
+            -1e9,
+            layers,
+            weights,
+        )?);
     }
     Ok(match (mask_bias, causal_bias) {
         (None, None) => None,
@@ -335,6 +294,72 @@ fn mask_bias(
             Some(both)
         }
     })
+}
+
+/// The constant `[T, S]` scores bias of a causal mask (`masked` where key
+/// position `j` comes after query position `i`, else 0) as TF.js layers
+/// computing it from `query` (`[batch, T, d]`): `GlobalMaxPooling1D`, a
+/// zero-kernel `Dense(1)` (exactly 0 for finite values), a zero-kernel
+/// `Dense(T·S)` with the bias as its bias, `Reshape([T, S])`. Returns the
+/// last layer's name (`<name>_causal_bias`); also `dot_product_attention.rs`.
+pub(super) fn causal_bias_layers(
+    name: &str,
+    query: &Value,
+    [t, s, d]: [usize; 3],
+    masked: f32,
+    layers: &mut Vec<Value>,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<String, String> {
+    let r = |n: &str| json!([n, 0, 0, {}]);
+    if t.checked_mul(s).is_none_or(|n| n > 1 << 20) {
+        return Err(format!(
+            "a causal mask over {t}x{s} positions is too large to store as a constant"
+        ));
+    }
+    let pooled = format!("{name}_causal_pool");
+    layers.push(entry(
+        &pooled,
+        "GlobalMaxPooling1D",
+        json!({}),
+        vec![json!([query])],
+    ));
+    let zero = format!("{name}_causal_zero");
+    weights.push(f32_weight(
+        format!("{zero}/kernel"),
+        vec![d, 1],
+        vec![0.0; d],
+    ));
+    layers.push(entry(
+        &zero,
+        "Dense",
+        zero_dense(1, false),
+        vec![json!([r(&pooled)])],
+    ));
+    let flat = format!("{name}_causal_flat");
+    // Keras: key position j is visible from query position i when j <= i.
+    let bias: Vec<f32> = (0..t)
+        .flat_map(|i| (0..s).map(move |j| if j <= i { 0.0 } else { masked }))
+        .collect();
+    weights.push(f32_weight(
+        format!("{flat}/kernel"),
+        vec![1, t * s],
+        vec![0.0; t * s],
+    ));
+    weights.push(f32_weight(format!("{flat}/bias"), vec![t * s], bias));
+    layers.push(entry(
+        &flat,
+        "Dense",
+        zero_dense(t * s, true),
+        vec![json!([r(&zero)])],
+    ));
+    let c = format!("{name}_causal_bias");
+    layers.push(entry(
+        &c,
+        "Reshape",
+        json!({"target_shape": [t, s]}),
+        vec![json!([r(&flat)])],
+    ));
+    Ok(c)
 }
 
 #[cfg(test)]

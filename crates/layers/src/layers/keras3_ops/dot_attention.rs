@@ -21,8 +21,9 @@ use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
 use serde_json::{Map, Value};
 
-/// Keras's large negative for masked float32 logits.
-const MASKED: f32 = -0.7 * 3.38953e38;
+/// Keras's large negative for masked float32 logits (also
+/// `rewrite/dot_product_attention.rs`).
+pub(crate) const MASKED: f32 = -0.7 * 3.38953e38;
 
 #[derive(Debug, Clone)]
 pub(crate) struct DotAttention {

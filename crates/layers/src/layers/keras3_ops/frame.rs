@@ -12,9 +12,9 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Frame {
-    length: usize,
-    step: usize,
-    pad_end: Option<f32>,
+    pub(crate) length: usize,
+    pub(crate) step: usize,
+    pub(crate) pad_end: Option<f32>,
     axis: i64,
 }
 
@@ -42,7 +42,7 @@ impl Frame {
     }
 
     /// The framed axis of a rank-`rank` input (never the batch axis).
-    fn axis(&self, rank: usize) -> std::result::Result<usize, String> {
+    pub(crate) fn axis(&self, rank: usize) -> std::result::Result<usize, String> {
         let a = if self.axis < 0 {
             rank as i64 + self.axis
         } else {
@@ -57,7 +57,7 @@ impl Frame {
         Ok(a as usize)
     }
 
-    fn frames(&self, n: usize) -> usize {
+    pub(crate) fn frames(&self, n: usize) -> usize {
         match self.pad_end {
             Some(_) => n.div_ceil(self.step),
             None if n < self.length => 0,

@@ -23,11 +23,11 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Patches {
-    size: [usize; 2],
-    strides: [usize; 2],
-    rates: [usize; 2],
-    same: bool,
-    channels_first: bool,
+    pub(crate) size: [usize; 2],
+    pub(crate) strides: [usize; 2],
+    pub(crate) rates: [usize; 2],
+    pub(crate) same: bool,
+    pub(crate) channels_first: bool,
 }
 
 /// A positive int, or a pair of them (Keras 3's `size`, `strides`,
@@ -119,17 +119,27 @@ impl Patches {
 
     /// (output size, padding before) along spatial axis `a` of size `n`.
     fn out_len(&self, a: usize, n: usize) -> std::result::Result<(usize, usize), String> {
+        self.pads(a, n).map(|(out, before, _)| (out, before))
+    }
+
+    /// (output size, padding before, padding after) along spatial axis `a`
+    /// of size `n` (also `rewrite/extract_patches.rs`).
+    pub(crate) fn pads(
+        &self,
+        a: usize,
+        n: usize,
+    ) -> std::result::Result<(usize, usize, usize), String> {
         let (k, s) = ((self.size[a] - 1) * self.rates[a] + 1, self.strides[a]);
         if self.same {
             let out = n.div_ceil(s);
             let total = ((out.max(1) - 1) * s + k).saturating_sub(n);
-            Ok((out, total / 2))
+            Ok((out, total / 2, total - total / 2))
         } else if n < k {
             Err(format!(
                 "a patch spans {k} along an axis of size {n} with padding \"valid\""
             ))
         } else {
-            Ok(((n - k) / s + 1, 0))
+            Ok(((n - k) / s + 1, 0, 0))
         }
     }
 
