@@ -6215,3 +6215,972 @@ add("attention_masks_k3", "heldout11", attention_masks_k3,
 
 # Round 11's layer-only models do not commit their sources (keras-src budget).
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout11")
+
+
+# ------------------------------------------------ held-out, twelfth batch
+# Seeds HELD+700 and up. What people commonly deploy: recommenders, tabular
+# models with many named inputs, CTC-style OCR, seq2seq with attention, GAN
+# generators, VAEs, nested / frozen sub-models, every activation name and
+# initializer / regularizer / constraint kind, per-layer dtype policies.
+TWELFTH = HELD + 700
+
+
+def rec_two_tower(K, v):
+    """A two-tower retrieval model: user and item ids of different int
+    dtypes (Inputs int32 and int64; io.json feeds int32) into Embeddings, Flatten, a Dense
+    tower each, Dot(normalize=True) cosine score, plus an MLP over the
+    Concatenate of both embeddings; a sigmoid of the score."""
+    L = K.layers
+    u = L.Input((1,), dtype="int32", name="user_id")
+    i = L.Input((1,), dtype="int64", name="item_id")
+    ue = L.Flatten(name="uf")(L.Embedding(12, 4, name="user_emb")(u))
+    ie = L.Flatten(name="if")(L.Embedding(15, 4, name="item_emb")(i))
+    ut = L.Dense(4, name="user_tower")(ue)
+    it = L.Dense(4, name="item_tower")(ie)
+    cos = L.Dot(axes=1, normalize=True, name="cosine")([ut, it])
+    mlp = L.Dense(6, activation="relu", name="mlp1")(L.Concatenate(name="cat")([ue, ie]))
+    score = L.Dense(1, name="mlp_out")(mlp)
+    out = L.Activation("sigmoid", name="prob")(L.Add(name="sum")([cos, score]))
+    return K.Model([u, i], [out, cos], name="rec_two_tower")
+
+
+def _rec_ids(rng, batch):
+    return [rng.integers(0, 12, (batch, 1)).astype(np.int32),
+            rng.integers(0, 15, (batch, 1)).astype(np.int32)]
+
+
+add("rec_two_tower", "heldout12", rec_two_tower,
+    "two-tower recommender: int32 / int64 id inputs, Embedding + Flatten, Dot(normalize=True), "
+    "MLP over Concatenate", sources=K3ZIP, seed=TWELFTH + 1, inputs=_rec_ids)
+
+
+def rec_neumf(K, v):
+    """NeuMF: a GMF branch (Multiply of user and item embeddings) and an
+    MLP branch (Concatenate of separate embeddings, Dense stack with
+    Dropout) concatenated into a sigmoid; embeddings of shape (1, d)
+    reshaped by Reshape((d,)); a genre multi-hot side input by Dense."""
+    L = K.layers
+    u = L.Input((1,), dtype="int32", name="user")
+    i = L.Input((1,), dtype="int32", name="item")
+    g = L.Input((5,), name="genres")
+    gu = L.Reshape((3,), name="gu")(L.Embedding(10, 3, name="gmf_u")(u))
+    gi = L.Reshape((3,), name="gi")(L.Embedding(9, 3, name="gmf_i")(i))
+    gmf = L.Multiply(name="gmf")([gu, gi])
+    mu = L.Flatten(name="mu")(L.Embedding(10, 4, embeddings_regularizer="l2", name="mlp_u")(u))
+    mi = L.Flatten(name="mi")(L.Embedding(9, 4, name="mlp_i")(i))
+    h = L.Concatenate(name="mlp_cat")([mu, mi, L.Dense(2, name="genre_proj")(g)])
+    h = L.Dropout(0.2, name="drop")(L.Dense(6, activation="relu", name="mlp1")(h))
+    h = L.Dense(3, activation="relu", name="mlp2")(h)
+    out = L.Dense(1, activation="sigmoid", name="rating")(L.Concatenate(name="neumf")([gmf, h]))
+    return K.Model([u, i, g], out, name="rec_neumf")
+
+
+def _neumf_inputs(rng, batch):
+    return [rng.integers(0, 10, (batch, 1)).astype(np.int32),
+            rng.integers(0, 9, (batch, 1)).astype(np.int32),
+            rng.integers(0, 2, (batch, 5)).astype(np.float32)]
+
+
+add("rec_neumf", "heldout12", rec_neumf,
+    "NeuMF: GMF Multiply + MLP Concatenate branches, Reshape / Flatten of (1, d) embeddings, "
+    "multi-hot side input", sources=K2_ONLY, seed=TWELFTH + 2, inputs=_neumf_inputs)
+
+
+def rec_history_pool(K, v):
+    """A YouTube-DNN-style recommender: a padded watch history (Embedding
+    mask_zero) averaged by masked GlobalAveragePooling1D, concatenated with
+    user features, a Dense user vector scored against a candidate item
+    embedding by Dot(axes=-1, normalize=True) and by Dot(axes=1) raw."""
+    L = K.layers
+    hist = L.Input((5,), dtype="int32", name="history")
+    cand = L.Input((1,), dtype="int32", name="candidate")
+    feats = L.Input((3,), name="user_feats")
+    emb = L.Embedding(20, 4, mask_zero=True, name="item_emb")
+    h = L.GlobalAveragePooling1D(name="hist_avg")(emb(hist))
+    user = L.Dense(4, activation="relu", name="user_vec")(
+        L.Concatenate(name="ucat")([h, L.BatchNormalization(name="fbn")(feats)]))
+    c = L.Flatten(name="cflat")(L.Embedding(20, 4, name="cand_emb")(cand))
+    return K.Model([hist, cand, feats],
+                   [L.Dot(axes=-1, normalize=True, name="cos")([user, c]),
+                    L.Dot(axes=1, name="dot")([user, c])], name="rec_history_pool")
+
+
+def _history_inputs(rng, batch):
+    h = rng.integers(1, 20, (batch, 5)).astype(np.int32)
+    h[0, 3:] = 0
+    h[1, 1:] = 0
+    return [h, rng.integers(1, 20, (batch, 1)).astype(np.int32),
+            (rng.integers(-16, 17, (batch, 3)) / 16).astype(np.float32)]
+
+
+add("rec_history_pool", "heldout12", rec_history_pool,
+    "history recommender: masked Embedding averaged, user features, Dot(normalize) and raw Dot "
+    "with a candidate embedding", sources=K3ZIP, seed=TWELFTH + 3, inputs=_history_inputs)
+
+
+def tabular_dict_features(K, v):
+    """A tabular classifier with Keras 3 dict inputs, one per column: three
+    numeric columns each through its own Normalization(mean, variance),
+    an int category by IntegerLookup(vocabulary) into CategoryEncoding
+    (one_hot), another by CategoryEncoding(multi_hot) of a bag, all
+    concatenated into Dense layers."""
+    L = K.layers
+    ins = {"age": L.Input((1,), name="age"),
+           "income": L.Input((1,), name="income"),
+           "hours": L.Input((1,), name="hours"),
+           "occupation": L.Input((1,), dtype="int64", name="occupation"),
+           "tags": L.Input((3,), dtype="int32", name="tags")}
+    parts = []
+    for k, (m, var) in (("age", (40.0, 120.0)), ("income", (2.0, 4.0)), ("hours", (0.5, 0.3))):
+        parts.append(L.Normalization(mean=m, variance=var, name="norm_" + k)(ins[k]))
+    occ = L.IntegerLookup(vocabulary=[3, 7, 11, 20], output_mode="one_hot",
+                          name="occ_lookup")(ins["occupation"])
+    tags = L.CategoryEncoding(6, output_mode="multi_hot", name="tag_hot")(ins["tags"])
+    h = L.Concatenate(name="all")(parts + [occ, tags])
+    h = L.Dense(8, activation="relu", name="d1")(h)
+    return K.Model(ins, L.Dense(2, activation="softmax", name="cls")(h),
+                   name="tabular_dict_features")
+
+
+def _tabular_inputs(rng, batch):
+    # model.inputs order: sorted dict keys (age, hours, income, occupation, tags).
+    return [rng.integers(20, 60, (batch, 1)).astype(np.float32),
+            (rng.integers(0, 16, (batch, 1)) / 16).astype(np.float32),
+            (rng.integers(0, 64, (batch, 1)) / 16).astype(np.float32),
+            np.array([[7], [5]][:batch], np.int32),
+            rng.integers(0, 6, (batch, 3)).astype(np.int32)]
+
+
+add("tabular_dict_features", "heldout12", tabular_dict_features,
+    "tabular dict inputs: Normalization per numeric column, IntegerLookup(one_hot) with an "
+    "OOV value, CategoryEncoding(multi_hot), Concatenate", sources=K3ZIP, seed=TWELFTH + 4,
+    inputs=_tabular_inputs)
+
+
+def tabular_many_inputs(K, v):
+    """Eight separately named scalar inputs (the Keras structured-data
+    tutorial's shape): numeric ones by Normalization(axis=None) /
+    Discretization, a categorical int by CategoryEncoding(one_hot), a
+    Hashing of an int column, concatenated; Dense + Dropout + sigmoid."""
+    L = K.layers
+    names = ["f%d" % k for k in range(6)]
+    num = [L.Input((1,), name=n) for n in names]
+    cat = L.Input((1,), dtype="int32", name="thal")
+    hsh = L.Input((1,), dtype="int32", name="zip")
+    enc = [L.Normalization(axis=None, mean=0.1 * k, variance=1.0 + k, name="n_" + n)(x)
+           for k, (n, x) in enumerate(zip(names[:4], num[:4]))]
+    enc += [L.Discretization(bin_boundaries=[-0.5, 0.0, 0.5], output_mode="one_hot",
+                             name="bucket_" + n)(x) for n, x in zip(names[4:], num[4:])]
+    enc.append(L.CategoryEncoding(4, output_mode="one_hot", name="thal_hot")(cat))
+    enc.append(L.Hashing(5, output_mode="one_hot", name="zip_hash")(hsh))
+    h = L.Dropout(0.3, name="drop")(L.Dense(6, activation="relu", name="d1")(
+        L.Concatenate(name="features")(enc)))
+    return K.Model(num + [cat, hsh], L.Dense(1, activation="sigmoid", name="target")(h),
+                   name="tabular_many_inputs")
+
+
+def _many_inputs(rng, batch):
+    return ([(rng.integers(-16, 17, (batch, 1)) / 16).astype(np.float32) for _ in range(6)]
+            + [rng.integers(0, 4, (batch, 1)).astype(np.int32),
+               rng.integers(0, 1000, (batch, 1)).astype(np.int32)])
+
+
+add("tabular_many_inputs", "heldout12", tabular_many_inputs,
+    "structured-data model: eight named scalar inputs, Normalization(axis=None), "
+    "Discretization(one_hot), CategoryEncoding, Hashing(one_hot), Concatenate",
+    sources=K3ZIP, seed=TWELFTH + 5, inputs=_many_inputs)
+
+
+def tabular_string_cols(K, v):
+    """String columns: StringLookup(vocabulary, one_hot) and
+    StringLookup(num_oov_indices=2) into an Embedding, with a numeric
+    Normalization column."""
+    L = K.layers
+    city = L.Input((1,), dtype="string", name="city")
+    word = L.Input((2,), dtype="string", name="words")
+    num = L.Input((1,), name="price")
+    a = L.StringLookup(vocabulary=["paris", "rome", "oslo"], output_mode="one_hot",
+                       name="city_hot")(city)
+    w = L.StringLookup(vocabulary=["red", "green", "blue"], num_oov_indices=2,
+                       name="word_ids")(word)
+    e = L.GlobalAveragePooling1D(name="wavg")(L.Embedding(6, 3, name="wemb")(w))
+    n = L.Normalization(mean=3.0, variance=2.0, name="pnorm")(num)
+    h = L.Concatenate(name="cat")([a, e, n])
+    return K.Model([city, word, num], L.Dense(2, name="out")(h), name="tabular_string_cols")
+
+
+def _string_col_inputs(rng, batch):
+    cities = np.array(["rome", "berlin", "oslo", "paris"], dtype=object)
+    words = np.array(["red", "blue", "cyan", "green", "pink"], dtype=object)
+    return [cities[rng.integers(0, 4, (batch, 1))], words[rng.integers(0, 5, (batch, 2))],
+            rng.integers(0, 6, (batch, 1)).astype(np.float32)]
+
+
+add("tabular_string_cols", "heldout12", tabular_string_cols,
+    "string columns by StringLookup(one_hot) and StringLookup(num_oov_indices=2) into an "
+    "Embedding, a numeric Normalization", sources=K3ZIP, seed=TWELFTH + 6,
+    inputs=_string_col_inputs)
+
+
+def ctc_ocr(K, v):
+    """The Keras OCR (captcha) example's model without its CTC layer: two
+    Conv2D + MaxPooling2D, Reshape to (width, height * channels), Dense,
+    Dropout, two Bidirectional LSTMs (the second merge_mode sum), a
+    Bidirectional GRU(merge ave), Dense softmax over characters + blank."""
+    L = K.layers
+    x = L.Input((16, 8, 1), name="image")  # (width, height, 1), as the example transposes
+    h = L.Conv2D(4, 3, activation="relu", kernel_initializer="he_normal", padding="same",
+                 name="conv1")(x)
+    h = L.MaxPooling2D(2, name="pool1")(h)
+    h = L.Conv2D(4, 3, activation="relu", padding="same", name="conv2")(h)
+    h = L.MaxPooling2D(2, name="pool2")(h)
+    h = L.Reshape((4, 2 * 4), name="reshape")(h)
+    h = L.Dropout(0.2, name="drop")(L.Dense(6, activation="relu", name="dense1")(h))
+    h = L.Bidirectional(L.LSTM(4, return_sequences=True, dropout=0.25), name="bi1")(h)
+    h = L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="sum", name="bi2")(h)
+    h = L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="ave", name="bi3")(h)
+    return K.Model(x, L.Dense(5, activation="softmax", name="chars")(h), name="ctc_ocr")
+
+
+add("ctc_ocr", "heldout12", ctc_ocr,
+    "CTC OCR (Keras captcha example): Conv2D/MaxPooling2D, Reshape, Bidirectional LSTM "
+    "(concat, sum) and GRU (ave), Dense softmax", sources=K2_ONLY, seed=TWELFTH + 7)
+
+
+def seq2seq_bahdanau(K, v):
+    """A seq2seq translator: Embedding(mask_zero) encoder GRU returning
+    sequences and state, decoder Embedding + GRU initialised with it,
+    AdditiveAttention([decoder, encoder]) under both masks, Concatenate,
+    TimeDistributed Dense softmax; a Luong Attention(score_mode dot)
+    output too."""
+    L = K.layers
+    src = L.Input((6,), dtype="int32", name="src")
+    tgt = L.Input((4,), dtype="int32", name="tgt")
+    es = L.Embedding(15, 4, mask_zero=True, name="src_emb")(src)
+    enc, st = L.GRU(5, return_sequences=True, return_state=True, name="enc")(es)
+    dt = L.Embedding(12, 4, mask_zero=True, name="tgt_emb")(tgt)
+    dec = L.GRU(5, return_sequences=True, name="dec")(dt, initial_state=st)
+    ctx = L.AdditiveAttention(name="bahdanau")([dec, enc])
+    lu = L.Attention(name="luong")([dec, enc])
+    h = L.Concatenate(name="cat")([dec, ctx, lu])
+    out = L.TimeDistributed(L.Dense(12, activation="softmax", name="vocab"), name="td")(h)
+    return K.Model([src, tgt], out, name="seq2seq_bahdanau")
+
+
+def _s2s_inputs(rng, batch):
+    s = rng.integers(1, 15, (batch, 6)).astype(np.int32)
+    t = rng.integers(1, 12, (batch, 4)).astype(np.int32)
+    s[0, 4:] = 0
+    t[1, 3:] = 0
+    return [s, t]
+
+
+add("seq2seq_bahdanau", "heldout12", seq2seq_bahdanau,
+    "seq2seq: masked Embedding GRU encoder state into a GRU decoder, AdditiveAttention and "
+    "Attention over the encoder, TimeDistributed softmax", sources=K2_ONLY, seed=TWELFTH + 8,
+    inputs=_s2s_inputs)
+
+
+def dcgan_generator(K, v):
+    """A DCGAN generator: Dense(no bias) + BatchNormalization + LeakyReLU,
+    Reshape to 2x2x8, Conv2DTranspose(strides 2, same, no bias) + BN +
+    LeakyReLU(0.2) twice, Conv2DTranspose to 1 channel with tanh; and the
+    discriminator (Conv2D strided + LeakyReLU + Dropout, Flatten, Dense)
+    frozen (trainable=False) inside a combined GAN model."""
+    L = K.layers
+    z = L.Input((6,), name="z")
+    h = L.Dense(2 * 2 * 8, use_bias=False, name="g_fc")(z)
+    h = L.LeakyReLU(name="g_lr0")(L.BatchNormalization(name="g_bn0")(h))
+    h = L.Reshape((2, 2, 8), name="g_reshape")(h)
+    h = L.Conv2DTranspose(6, 4, strides=2, padding="same", use_bias=False, name="g_ct1")(h)
+    h = L.LeakyReLU(0.2, name="g_lr1")(L.BatchNormalization(name="g_bn1")(h))
+    h = L.Conv2DTranspose(4, 4, strides=2, padding="same", use_bias=False, name="g_ct2")(h)
+    h = L.LeakyReLU(0.2, name="g_lr2")(L.BatchNormalization(momentum=0.8, name="g_bn2")(h))
+    img = L.Conv2DTranspose(1, 3, padding="same", activation="tanh", name="g_out")(h)
+    gen = K.Model(z, img, name="generator")
+    d_in = L.Input((8, 8, 1), name="d_img")
+    d = L.LeakyReLU(0.2, name="d_lr1")(L.Conv2D(4, 3, strides=2, padding="same", name="d_c1")(d_in))
+    d = L.Dropout(0.3, name="d_drop")(d)
+    d = L.LeakyReLU(0.2, name="d_lr2")(L.Conv2D(6, 3, strides=2, padding="same", name="d_c2")(d))
+    disc = K.Model(d_in, L.Dense(1, name="d_logit")(L.Flatten(name="d_flat")(d)),
+                   name="discriminator")
+    disc.trainable = False
+    zi = L.Input((6,), name="noise")
+    fake = gen(zi)
+    return K.Model(zi, [fake, disc(fake)], name="dcgan_generator")
+
+
+add("dcgan_generator", "heldout12", dcgan_generator,
+    "DCGAN: generator (Dense, BN, LeakyReLU, Reshape, Conv2DTranspose, tanh) and a frozen "
+    "discriminator nested in the combined model", sources=K2_ONLY, seed=TWELFTH + 9)
+
+
+def vae_conv(K, v):
+    """A convolutional VAE without Lambda: the encoder gives z_mean and
+    z_log_var (Conv2D strided, Flatten, Dense), the decoder (a nested Model)
+    decodes z_mean (inference needs no sampling): Dense, Reshape,
+    Conv2DTranspose, sigmoid; the KL term per sample from ops."""
+    L = K.layers
+    x = L.Input((8, 8, 1), name="img")
+    h = L.Conv2D(4, 3, strides=2, padding="same", activation="relu", name="e_c1")(x)
+    h = L.Conv2D(6, 3, strides=2, padding="same", activation="relu", name="e_c2")(h)
+    h = L.Dense(8, activation="relu", name="e_fc")(L.Flatten(name="e_flat")(h))
+    zm = L.Dense(2, name="z_mean")(h)
+    zv = L.Dense(2, name="z_log_var")(h)
+    zi = L.Input((2,), name="z")
+    d = L.Reshape((2, 2, 4), name="d_reshape")(L.Dense(16, activation="relu", name="d_fc")(zi))
+    d = L.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu", name="d_ct1")(d)
+    d = L.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid", name="d_ct2")(d)
+    decoder = K.Model(zi, d, name="decoder")
+    if v == "k2":
+        import tensorflow as tf
+        kl = -0.5 * tf.reduce_sum(1 + zv - tf.square(zm) - tf.exp(zv), axis=1)
+    else:
+        from keras import ops as O
+        kl = -0.5 * O.sum(1 + zv - O.square(zm) - O.exp(zv), axis=1)
+    return K.Model(x, [decoder(zm), zm, zv, kl], name="vae_conv")
+
+
+add("vae_conv", "heldout12", vae_conv,
+    "convolutional VAE without Lambda: encoder z_mean / z_log_var, nested decoder on z_mean, "
+    "KL term from functions", sources=K2_ONLY, seed=TWELFTH + 10)
+
+
+def vae_custom_sampling(K, v):
+    """The Keras VAE example's encoder with its custom `Sampling` layer
+    class (z_mean + exp(0.5 * z_log_var) * eps; here eps = 0 outside
+    training): a custom class that no loader knows, to be refused naming
+    the class."""
+    import tf_keras
+
+    class Sampling(tf_keras.layers.Layer):
+        def call(self, inputs, training=None):
+            zm, zv = inputs
+            return zm + 0.0 * zv
+
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(4, activation="relu", name="enc")(x)
+    zm = L.Dense(2, name="z_mean")(h)
+    zv = L.Dense(2, name="z_log_var")(h)
+    z = Sampling(name="sampling")([zm, zv])
+    return K.Model(x, [zm, zv, z], name="vae_custom_sampling")
+
+
+add("vae_custom_sampling", "heldout12", vae_custom_sampling,
+    "VAE encoder with the Keras example's custom Sampling layer class (refused by name)",
+    sources=K2_ONLY, seed=TWELFTH + 11)
+
+
+def k3_shape_layers(K, v):
+    """Keras 3 Identity, Masking, Cropping1D / Cropping3D, ZeroPadding1D /
+    ZeroPadding3D with asymmetric pads, UpSampling1D / UpSampling3D with
+    uneven factors, RepeatVector, Permute of a volume."""
+    L = K.layers
+    s = L.Input((6, 3), name="seq")
+    a = L.Identity(name="ident")(s)
+    a = L.Masking(0.25, name="mask")(a)
+    a = L.Cropping1D((0, 2), name="crop1")(a)
+    a = L.ZeroPadding1D((2, 1), name="pad1")(a)
+    a = L.UpSampling1D(3, name="up1")(a)
+    a = L.GlobalMaxPooling1D(keepdims=True, name="gmp1")(L.Conv1D(2, 3, name="c1")(a))
+    vol = L.Input((4, 4, 4, 2), name="vol")
+    b = L.Cropping3D(((1, 0), (0, 2), (1, 1)), name="crop3")(vol)
+    b = L.ZeroPadding3D(((1, 0), (0, 2), (1, 1)), name="pad3")(b)
+    b = L.UpSampling3D((1, 2, 3), name="up3")(b)
+    b = L.Permute((3, 1, 2, 4), name="perm")(b)
+    b = L.GlobalMaxPooling3D(keepdims=True, name="gmp3")(b)
+    vec = L.Input((3,), name="vec")
+    r = L.RepeatVector(4, name="rep")(vec)
+    r = L.Permute((2, 1), name="perm2")(r)
+    return K.Model([s, vol, vec], [a, b, r], name="k3_shape_layers")
+
+
+add("k3_shape_layers", "heldout12", k3_shape_layers,
+    "Identity, Masking, Cropping/ZeroPadding/UpSampling 1-D and 3-D (asymmetric), "
+    "GlobalMaxPooling1D/3D keepdims, RepeatVector, Permute", sources=K3ZIP, seed=TWELFTH + 12)
+
+
+def merge_layers_all(K, v):
+    """Minimum / Maximum / Average / Subtract / Multiply / Add on three
+    inputs (two for Subtract), Average of a (6, 4) and a (1, 4) tensor
+    (broadcast), Concatenate(axis=1) of sequences, Dot(axes=(2, 2))."""
+    L = K.layers
+    a, b, c = (L.Input((6, 4), name=k) for k in ("a", "b", "c"))
+    mn = L.Minimum(name="min")([a, b, c])
+    mx = L.Maximum(name="max")([a, b, c])
+    av = L.Average(name="avg")([a, b, c])
+    sb = L.Subtract(name="sub")([mx, mn])
+    ml = L.Multiply(name="mul")([a, b, c])
+    ad = L.Add(name="add")([mn, mx, av, sb, ml])
+    cc = L.Concatenate(axis=1, name="cat1")([ad, a])
+    dt = L.Dot(axes=(2, 2), name="dot22")([a, b])
+    return K.Model([a, b, c], [cc, dt], name="merge_layers_all")
+
+
+add("merge_layers_all", "heldout12", merge_layers_all,
+    "Minimum/Maximum/Average/Subtract/Multiply/Add merges of three inputs, Concatenate(axis=1), "
+    "Dot(axes=(2, 2))", sources=K3ZIP, seed=TWELFTH + 13)
+
+
+def grouped_separable(K, v):
+    """Conv2D(groups=2 and 4), Conv1D(groups=3), SeparableConv2D
+    (depth_multiplier=3, strides 2), DepthwiseConv2D(depth_multiplier=2),
+    Dense on a rank-4 input (last axis), Dense on a rank-3 one."""
+    L = K.layers
+    x = L.Input((6, 6, 4), name="img")
+    h = L.Conv2D(8, 3, groups=2, padding="same", activation="relu", name="g2")(x)
+    h = L.Conv2D(4, 1, groups=4, name="g4")(h)
+    s = L.SeparableConv2D(5, 3, depth_multiplier=3, strides=2, padding="same", name="sep")(h)
+    d = L.DepthwiseConv2D(3, depth_multiplier=2, name="dw")(h)
+    dense4 = L.Dense(3, activation="relu", name="dense_r4")(d)
+    seq = L.Input((5, 6), name="seq")
+    c = L.Conv1D(6, 2, groups=3, name="g3")(seq)
+    dense3 = L.Dense(2, name="dense_r3")(c)
+    return K.Model([x, seq], [s, dense4, dense3], name="grouped_separable")
+
+
+add("grouped_separable", "heldout12", grouped_separable,
+    "Conv2D(groups 2, 4), Conv1D(groups 3), SeparableConv2D(depth_multiplier 3, strided), "
+    "DepthwiseConv2D(depth_multiplier 2), Dense on rank 4 and 3", sources=K2_ONLY, seed=TWELFTH + 14)
+
+
+K3_ACTIVATION_NAMES = [
+    "relu", "leaky_relu", "relu6", "softmax", "celu", "elu", "selu", "softplus", "softsign",
+    "squareplus", "soft_shrink", "sparse_plus", "silu", "swish", "gelu", "glu", "tanh",
+    "tanh_shrink", "sigmoid", "sparse_sigmoid", "exponential", "hard_sigmoid",
+    "hard_silu", "hard_swish", "hard_tanh", "hard_shrink", "linear", "mish", "log_softmax",
+    "log_sigmoid", "sparsemax"]
+K2_ACTIVATION_NAMES = [
+    "relu", "softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "tanh",
+    "sigmoid", "exponential", "hard_sigmoid", "linear", "mish", "relu6", "log_softmax",
+    "silu", "leaky_relu"]
+
+
+def activation_names(K, v):
+    """An Activation layer by every name the Keras version accepts (those
+    it cannot deserialise skipped), each on a Dense projection, plus a
+    Dense(activation=name) for a few; outputs concatenated."""
+    L = K.layers
+    names = K2_ACTIVATION_NAMES if v == "k2" else K3_ACTIVATION_NAMES
+    x = L.Input((4,), name="x")
+    h = L.Dense(4, name="proj")(x)
+    outs = []
+    for n in names:
+        try:
+            K.activations.get(n)
+        except Exception:
+            continue
+        outs.append(L.Activation(n, name="act_" + n)(h))
+    for n in ("selu", "softsign", "hard_sigmoid"):
+        outs.append(L.Dense(2, activation=n, name="dense_" + n)(x))
+    return K.Model(x, L.Concatenate(name="all")(outs), name="activation_names")
+
+
+add("activation_names", "heldout12", activation_names,
+    "Activation by every name tf_keras / Keras 3 accepts, Dense(activation=name)",
+    sources=K3K2, seed=TWELFTH + 15)
+
+
+def init_reg_constraints(K, v):
+    """Every initializer, regularizer and constraint kind in layer configs
+    (they only need to load): Orthogonal, Identity, VarianceScaling
+    (fan_avg, uniform), TruncatedNormal, RandomUniform, Constant, Lecun /
+    He / Glorot, Zeros / Ones; L1, L2, L1L2, OrthogonalRegularizer,
+    activity regularizers; MaxNorm, MinMaxNorm, NonNeg, UnitNorm, on
+    Dense, Conv2D, LSTM, Embedding, BatchNormalization, DepthwiseConv2D."""
+    L, I, R, C = K.layers, K.initializers, K.regularizers, K.constraints
+    x = L.Input((4, 4, 2), name="img")
+    h = L.Conv2D(3, 3, padding="same",
+                 kernel_initializer=I.VarianceScaling(2.0, "fan_avg", "uniform"),
+                 bias_initializer=I.Constant(0.1), kernel_regularizer=R.L1L2(1e-4, 1e-3),
+                 bias_regularizer=R.L1(1e-3), activity_regularizer=R.L2(1e-5),
+                 kernel_constraint=C.MaxNorm(2.0, axis=[0, 1, 2]),
+                 bias_constraint=C.NonNeg(), name="conv")(x)
+    h = L.DepthwiseConv2D(3, depthwise_initializer=I.TruncatedNormal(0.0, 0.2),
+                          depthwise_regularizer="l2",
+                          depthwise_constraint=C.MinMaxNorm(0.5, 1.5, rate=0.5),
+                          name="dw")(h)
+    h = L.BatchNormalization(beta_initializer="ones", gamma_initializer=I.RandomUniform(0.8, 1.2),
+                             beta_regularizer=R.L2(1e-4), gamma_constraint=C.NonNeg(),
+                             name="bn")(h)
+    f = L.Flatten(name="flat")(h)
+    d = L.Dense(6, kernel_initializer=I.Orthogonal(gain=1.5), kernel_regularizer=R.L2(0.01),
+                kernel_constraint=C.UnitNorm(axis=0), bias_initializer=I.Zeros(),
+                name="dense_orth")(f)
+    if hasattr(R, "OrthogonalRegularizer"):
+        d = L.Dense(6, kernel_initializer=I.Identity(), name="dense_id",
+                    kernel_regularizer=R.OrthogonalRegularizer(0.01, mode="rows"))(d)
+    else:
+        d = L.Dense(6, kernel_initializer=I.Identity(), name="dense_id")(d)
+    ids = L.Input((3,), dtype="int32", name="ids")
+    e = L.Embedding(8, 6, embeddings_initializer=I.RandomNormal(0.0, 0.5),
+                    embeddings_regularizer=R.L1(1e-4), embeddings_constraint=C.MaxNorm(1.5),
+                    name="emb")(ids)
+    r = L.LSTM(4, kernel_initializer=I.GlorotNormal(), recurrent_initializer=I.Orthogonal(),
+               bias_initializer=I.Ones(), unit_forget_bias=False,
+               recurrent_regularizer=R.L1L2(l1=1e-5), recurrent_constraint=C.MaxNorm(3.0),
+               kernel_constraint=C.UnitNorm(), name="lstm")(e)
+    out = L.Dense(2, kernel_initializer=I.LecunUniform(), bias_initializer=I.HeNormal(),
+                  name="out")(L.Concatenate(name="cat")([d, r]))
+    return K.Model([x, ids], out, name="init_reg_constraints")
+
+
+def _irc_inputs(rng, batch):
+    return [(rng.integers(-16, 17, (batch, 4, 4, 2)) / 16).astype(np.float32),
+            rng.integers(0, 8, (batch, 3)).astype(np.int32)]
+
+
+add("init_reg_constraints", "heldout12", init_reg_constraints,
+    "initializers / regularizers / constraints of every kind in Conv2D, DepthwiseConv2D, BN, "
+    "Dense, Embedding, LSTM configs", sources=K3K2, seed=TWELFTH + 16, inputs=_irc_inputs)
+
+
+def layer_dtype_policies(K, v):
+    """Per-layer dtype policies in a float32 model: a Conv1D and a Dense
+    under mixed_float16 (float16 compute), each followed by a layer with
+    dtype float32 (LayerNormalization, GlobalAveragePooling1D) that casts
+    back."""
+    L = K.layers
+    x = L.Input((5, 3), name="seq")
+    h = L.Conv1D(4, 3, padding="same", dtype="mixed_float16", name="conv_mixed")(x)
+    h = L.LayerNormalization(dtype="float32", name="ln32")(h)
+    h = L.Dense(4, activation="relu", dtype="mixed_float16", name="dense_mixed")(h)
+    h = L.GlobalAveragePooling1D(dtype="float32", name="gap32")(h)
+    return K.Model(x, L.Dense(2, name="out")(h), name="layer_dtype_policies")
+
+
+add("layer_dtype_policies", "heldout12", layer_dtype_policies,
+    "per-layer mixed_float16 / float32 dtype policies in a float32 model",
+    sources=K3ZIP, seed=TWELFTH + 18, tolerance={"atol": 5e-3, "rtol": 2e-2})
+
+
+def nested_three_levels(K, v):
+    """A Sequential (Conv2D, BN, ReLU) inside a Functional feature block
+    (two calls of it, Add), inside a Functional backbone frozen with
+    trainable=False, inside the top model with its own head; the
+    Sequential block is reused in the backbone."""
+    L = K.layers
+    blk = K.Sequential([L.Input((6, 6, 3)), L.Conv2D(3, 3, padding="same", name="s_conv"),
+                        L.BatchNormalization(name="s_bn"), L.ReLU(name="s_relu")],
+                       name="conv_block")
+    fi = L.Input((6, 6, 3), name="f_in")
+    feat = K.Model(fi, L.Add(name="f_add")([fi, blk(blk(fi))]), name="feature_block")
+    bi = L.Input((6, 6, 3), name="b_in")
+    b = feat(bi)
+    b = L.MaxPooling2D(name="b_pool")(b)
+    backbone = K.Model(bi, L.GlobalAveragePooling2D(name="b_gap")(b), name="backbone")
+    backbone.trainable = False
+    x = L.Input((6, 6, 3), name="image")
+    h = backbone(x)
+    out = L.Dense(3, activation="softmax", name="head")(L.Dense(4, activation="relu",
+                                                               name="neck")(h))
+    return K.Model(x, out, name="nested_three_levels")
+
+
+add("nested_three_levels", "heldout12", nested_three_levels,
+    "Sequential inside a Functional block (called twice) inside a frozen Functional backbone "
+    "inside the top model", sources=K3ZIP, seed=TWELFTH + 19, head="head")
+
+
+def frozen_sequential_finetune(K, v):
+    """Transfer learning in Sequential form: a frozen Sequential base
+    (trainable=False, with a frozen BatchNormalization) as the first layer
+    of an outer Sequential with Dropout and a Dense head; a Sequential
+    built without an Input (deferred) and called on a Functional input."""
+    L = K.layers
+    base = K.Sequential([L.Input((8, 8, 1)), L.Conv2D(4, 3, activation="relu", name="bc1"),
+                         L.BatchNormalization(name="bbn"), L.MaxPooling2D(name="bmp"),
+                         L.Conv2D(4, 3, activation="relu", name="bc2")], name="base")
+    base.trainable = False
+    model = K.Sequential([base, L.GlobalAveragePooling2D(name="gap"), L.Dropout(0.5, name="drop"),
+                          L.Dense(3, activation="softmax", name="cls")], name="finetune")
+    x = L.Input((8, 8, 1), name="pixels")
+    extra = K.Sequential([L.Flatten(name="ef"), L.Dense(2, name="ed")], name="deferred")
+    return K.Model(x, [model(x), extra(x)], name="frozen_sequential_finetune")
+
+
+add("frozen_sequential_finetune", "heldout12", frozen_sequential_finetune,
+    "frozen Sequential base inside a Sequential with a head, a deferred Sequential, both in a "
+    "Functional model", sources=K3ZIP, seed=TWELFTH + 20)
+
+
+def bilstm_self_attention_text(K, v):
+    """A deployed text classifier: Embedding(mask_zero), Bidirectional LSTM
+    sequences, self-Attention (query = value) under the mask,
+    GlobalMaxPooling1D(keepdims) + Flatten, Dense softmax."""
+    L = K.layers
+    ids = L.Input((7,), dtype="int32", name="tokens")
+    h = L.Embedding(30, 4, mask_zero=True, name="emb")(ids)
+    h = L.Bidirectional(L.LSTM(3, return_sequences=True), name="bilstm")(h)
+    a = L.Attention(use_scale=True, name="self_att")([h, h])
+    p = L.Flatten(name="flat")(L.GlobalMaxPooling1D(keepdims=True, name="gmp")(a))
+    return K.Model(ids, L.Dense(3, activation="softmax", name="cls")(p),
+                   name="bilstm_self_attention_text")
+
+
+def _tokens7(rng, batch):
+    t = rng.integers(1, 30, (batch, 7)).astype(np.int32)
+    t[0, 5:] = 0
+    return [t]
+
+
+add("bilstm_self_attention_text", "heldout12", bilstm_self_attention_text,
+    "Embedding(mask_zero), BiLSTM, masked self-Attention(use_scale), GlobalMaxPooling1D "
+    "keepdims + Flatten", sources=K3ZIP, seed=TWELFTH + 21, inputs=_tokens7)
+
+
+def cnn_lstm_har(K, v):
+    """Human activity recognition: windows of sensor data split into
+    sub-sequences, TimeDistributed(Conv1D, Dropout, MaxPooling1D, Flatten),
+    LSTM, Dense; a ConvLSTM-free CNN-LSTM."""
+    L = K.layers
+    x = L.Input((3, 8, 3), name="windows")
+    h = L.TimeDistributed(L.Conv1D(4, 3, activation="relu"), name="td_conv")(x)
+    h = L.TimeDistributed(L.Dropout(0.5), name="td_drop")(h)
+    h = L.TimeDistributed(L.MaxPooling1D(2), name="td_pool")(h)
+    h = L.TimeDistributed(L.Flatten(), name="td_flat")(h)
+    h = L.LSTM(5, name="lstm")(h)
+    h = L.Dense(4, activation="relu", name="fc")(h)
+    return K.Model(x, L.Dense(3, activation="softmax", name="activity")(h), name="cnn_lstm_har")
+
+
+add("cnn_lstm_har", "heldout12", cnn_lstm_har,
+    "CNN-LSTM for activity recognition: TimeDistributed Conv1D / Dropout / MaxPooling1D / "
+    "Flatten, LSTM", sources=K2_ONLY, seed=TWELFTH + 22)
+
+
+def siamese_contrastive(K, v):
+    """The Keras siamese contrastive example without Lambda: a tower
+    (BatchNormalization, Conv2D, AveragePooling2D, Flatten, Dense tanh)
+    shared by two inputs, the Euclidean distance as sqrt(max(sum(square(a
+    - b)), epsilon)) from functions, BatchNormalization, Dense sigmoid."""
+    L = K.layers
+    i = L.Input((6, 6, 1), name="t_in")
+    t = L.BatchNormalization(name="t_bn")(i)
+    t = L.Conv2D(3, 3, activation="tanh", name="t_conv")(t)
+    t = L.AveragePooling2D(2, name="t_pool")(t)
+    t = L.Dense(4, activation="tanh", name="t_fc")(L.Flatten(name="t_flat")(t))
+    tower = K.Model(i, t, name="tower")
+    a, b = L.Input((6, 6, 1), name="left"), L.Input((6, 6, 1), name="right")
+    ea, eb = tower(a), tower(b)
+    if v == "k2":
+        import tensorflow as tf
+        s = tf.reduce_sum(tf.square(ea - eb), axis=1, keepdims=True)
+        d = tf.sqrt(tf.maximum(s, 1e-7))
+    else:
+        from keras import ops as O
+        s = O.sum(O.square(ea - eb), axis=1, keepdims=True)
+        d = O.sqrt(O.maximum(s, 1e-7))
+    d = L.BatchNormalization(name="d_bn")(d)
+    return K.Model([a, b], L.Dense(1, activation="sigmoid", name="same")(d),
+                   name="siamese_contrastive")
+
+
+add("siamese_contrastive", "heldout12", siamese_contrastive,
+    "siamese contrastive example without Lambda: shared tower, Euclidean distance from "
+    "functions, BN on the distance, sigmoid", sources=K2_ONLY, seed=TWELFTH + 23)
+
+
+def global_pool_variants(K, v):
+    """Global pooling options people set: GlobalAveragePooling1D /
+    GlobalMaxPooling1D channels_first keepdims, GlobalMaxPooling3D /
+    GlobalAveragePooling3D keepdims, GlobalAveragePooling2D keepdims into a
+    1x1 Conv2D (squeeze-excite), Multiply back."""
+    L = K.layers
+    s = L.Input((4, 6), name="seq")
+    a = L.GlobalAveragePooling1D(data_format="channels_first", keepdims=True, name="gap1cf")(s)
+    b = L.GlobalMaxPooling1D(data_format="channels_first", keepdims=True, name="gmp1cf")(s)
+    vol = L.Input((3, 3, 3, 2), name="vol")
+    c = L.GlobalMaxPooling3D(keepdims=True, name="gmp3")(vol)
+    d = L.GlobalAveragePooling3D(keepdims=True, name="gap3")(vol)
+    img = L.Input((4, 4, 4), name="img")
+    se = L.GlobalAveragePooling2D(keepdims=True, name="se_pool")(img)
+    se = L.Conv2D(2, 1, activation="relu", name="se_red")(se)
+    se = L.Conv2D(4, 1, activation="hard_sigmoid", name="se_exp")(se)
+    return K.Model([s, vol, img], [L.Add(name="ab")([a, b]), L.Subtract(name="cd")([c, d]),
+                                   L.Multiply(name="se")([img, se])],
+                   name="global_pool_variants")
+
+
+add("global_pool_variants", "heldout12", global_pool_variants,
+    "GlobalAverage/MaxPooling1D channels_first keepdims, 3-D keepdims, squeeze-excite with "
+    "hard_sigmoid", sources=K2_ONLY, seed=TWELFTH + 24)
+
+
+def multi_task_tabular(K, v):
+    """A multi-task tabular model (shared bottom, two towers): named inputs,
+    a shared Dense stack with BatchNormalization and Dropout, a
+    classification tower (softmax) and a regression tower (linear, ReLU
+    clipped by ReLU(max_value)); sample-weight free. Outputs as a list."""
+    L = K.layers
+    xs = [L.Input((2,), name=n) for n in ("clicks", "views", "dwell")]
+    h = L.Concatenate(name="cat")(xs)
+    h = L.BatchNormalization(name="bn")(L.Dense(8, name="shared")(h))
+    h = L.Dropout(0.2, name="drop")(L.Activation("relu", name="act")(h))
+    cls = L.Dense(3, activation="softmax", name="ctr")(L.Dense(4, activation="elu", name="t1")(h))
+    reg = L.ReLU(max_value=1.0, name="clip")(L.Dense(1, name="watch_time")(
+        L.Dense(4, activation="selu", name="t2")(h)))
+    return K.Model(xs, [cls, reg], name="multi_task_tabular")
+
+
+add("multi_task_tabular", "heldout12", multi_task_tabular,
+    "multi-task shared bottom: three named inputs, BN + Dropout, softmax and clipped "
+    "regression towers", sources=K2_ONLY, seed=TWELFTH + 25)
+
+
+def layer_as_activation(K, v):
+    """Layer objects given as `activation=`: Conv2D(activation=ReLU(
+    max_value=6)), Dense(activation=LeakyReLU(0.2)), Dense(activation=ELU()),
+    Dense(activation=Softmax()); the config holds a layer's config (whose
+    `name` is the layer's, `re_lu`) where an activation name is usual."""
+    L = K.layers
+    x = L.Input((5, 5, 2), name="img")
+    h = L.Conv2D(3, 3, activation=L.ReLU(max_value=6.0), name="conv_relu6")(x)
+    h = L.Flatten(name="flat")(h)
+    h = L.Dense(4, activation=L.LeakyReLU(0.2), name="dense_lrelu")(h)
+    h = L.Dense(4, activation=L.ELU(), name="dense_elu")(h)
+    return K.Model(x, L.Dense(2, activation=L.Softmax(), name="dense_softmax")(h),
+                   name="layer_as_activation")
+
+
+add("layer_as_activation", "heldout12", layer_as_activation,
+    "layer objects as activation= (ReLU(max_value=6), LeakyReLU(0.2), ELU(), Softmax()) in "
+    "Dense / Conv2D", sources=K3K2, seed=TWELFTH + 26)
+
+
+def layer_as_activation_slope(K, v):
+    """Dense(activation=LeakyReLU(0.1)) (YOLO-style code): a slope no
+    activation name has."""
+    L = K.layers
+    x = L.Input((4,), name="x")
+    h = L.Dense(4, activation=L.LeakyReLU(0.1), name="dense_lrelu")(x)
+    return K.Model(x, L.Dense(2, name="out")(h), name="layer_as_activation_slope")
+
+
+add("layer_as_activation_slope", "heldout12", layer_as_activation_slope,
+    "Dense(activation=LeakyReLU(0.1)): a layer object as activation with its own slope",
+    sources=K2_ONLY, seed=TWELFTH + 32)
+
+
+def compiled_trained(K, v):
+    """A model saved the way users save it: compiled (Adam, two losses with
+    weights, metrics) and fitted for two steps, so the file holds a
+    training / compile config and optimizer variables."""
+    L = K.layers
+    x = L.Input((6,), name="features")
+    h = L.Dense(5, activation="relu", name="hidden")(x)
+    cls = L.Dense(3, activation="softmax", name="label")(h)
+    reg = L.Dense(1, name="score")(h)
+    m = K.Model(x, [cls, reg], name="compiled_trained")
+    m.compile(optimizer=K.optimizers.Adam(1e-3),
+              loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.5],
+              metrics=[["accuracy"], ["mae"]])
+    rng = np.random.default_rng(7)
+    m.fit(rng.normal(size=(8, 6)).astype(np.float32),
+          [rng.integers(0, 3, (8,)), rng.normal(size=(8, 1)).astype(np.float32)],
+          epochs=1, batch_size=4, verbose=0)
+    return m
+
+
+add("compiled_trained", "heldout12", compiled_trained,
+    "a compiled and fitted model (Adam, two losses, loss_weights, metrics): training config "
+    "and optimizer state in the file", sources=K3K2, seed=TWELFTH + 27)
+
+
+def ae_decoder_reuse(K, v):
+    """The Keras-blog autoencoder pattern: an autoencoder is built, then a
+    standalone decoder model reuses its last layers on a new Input (the
+    layers' second inbound node); the decoder is what is saved."""
+    L = K.layers
+    x = L.Input((8,), name="x")
+    code = L.Dense(3, activation="relu", name="code")(x)
+    d1 = L.Dense(5, activation="relu", name="dec1")
+    d2 = L.Dense(8, activation="sigmoid", name="dec2")
+    ae = K.Model(x, d2(d1(code)), name="autoencoder")
+    zi = L.Input((3,), name="z")
+    decoder = K.Model(zi, ae.layers[-1](ae.layers[-2](zi)), name="ae_decoder_reuse")
+    return decoder
+
+
+add("ae_decoder_reuse", "heldout12", ae_decoder_reuse,
+    "standalone decoder reusing an autoencoder's layers (their second inbound node)",
+    sources=K3ZIP, seed=TWELFTH + 28)
+
+
+def seq2seq_inference_decoder(K, v):
+    """The Keras lstm_seq2seq example's inference decoder: the training
+    model's decoder LSTM and Dense reused on new state Inputs
+    (decoder_model = Model([dec_in, h, c], [out, h2, c2]))."""
+    L = K.layers
+    enc_in = L.Input((None, 4), name="encoder_inputs")
+    _, h, c = L.LSTM(5, return_state=True, name="encoder_lstm")(enc_in)
+    dec_in = L.Input((None, 3), name="decoder_inputs")
+    dec_lstm = L.LSTM(5, return_sequences=True, return_state=True, name="decoder_lstm")
+    dec_dense = L.Dense(3, activation="softmax", name="decoder_dense")
+    seq, _, _ = dec_lstm(dec_in, initial_state=[h, c])
+    K.Model([enc_in, dec_in], dec_dense(seq), name="training_model")
+    hi, ci = L.Input((5,), name="state_h"), L.Input((5,), name="state_c")
+    seq2, h2, c2 = dec_lstm(dec_in, initial_state=[hi, ci])
+    return K.Model([dec_in, hi, ci], [dec_dense(seq2), h2, c2], name="seq2seq_inference_decoder")
+
+
+def _s2s_dec_inputs(rng, batch):
+    return [(rng.integers(-16, 17, (batch, 3, 3)) / 16).astype(np.float32),
+            (rng.integers(-16, 17, (batch, 5)) / 16).astype(np.float32),
+            (rng.integers(-16, 17, (batch, 5)) / 16).astype(np.float32)]
+
+
+add("seq2seq_inference_decoder", "heldout12", seq2seq_inference_decoder,
+    "lstm_seq2seq example's inference decoder: the trained decoder LSTM / Dense reused on "
+    "state Inputs, variable-length time axis", sources=K2_ONLY, seed=TWELFTH + 29,
+    inputs=_s2s_dec_inputs)
+
+
+def ctc_prediction_submodel(K, v):
+    """The OCR example's prediction model: a training model with an image
+    and a labels input (the labels feed a second head), and the prediction
+    model cut from it by Model(model.input[0],
+    model.get_layer("dense2").output); Reshape with -1."""
+    L = K.layers
+    img = L.Input((8, 4, 1), name="image")
+    labels = L.Input((3,), name="label")
+    h = L.Conv2D(2, 3, padding="same", activation="relu", name="conv1")(img)
+    h = L.MaxPooling2D(2, name="pool1")(h)
+    h = L.Reshape((-1, 4), name="reshape")(h)
+    h = L.Bidirectional(L.GRU(3, return_sequences=True), name="bigru")(h)
+    out = L.Dense(4, activation="softmax", name="dense2")(h)
+    aux = L.Dense(1, name="aux")(L.Concatenate(name="cat")([L.Flatten(name="f")(out), labels]))
+    model = K.Model([img, labels], [out, aux], name="ocr_training")
+    return K.Model(model.input[0], model.get_layer("dense2").output,
+                   name="ctc_prediction_submodel")
+
+
+add("ctc_prediction_submodel", "heldout12", ctc_prediction_submodel,
+    "prediction model cut from a two-input training model (model.input[0], get_layer().output), "
+    "Reshape(-1, 4), Bidirectional GRU", sources=K2_ONLY, seed=TWELFTH + 30)
+
+
+def regression_invert_norm(K, v):
+    """A regression model whose output is de-normalized by
+    Normalization(invert=True, mean, variance); CategoryEncoding(count),
+    Discretization(output_mode count) of a bag, IntegerLookup(multi_hot)."""
+    L = K.layers
+    x = L.Input((3,), name="num")
+    bag = L.Input((4,), dtype="int32", name="bag")
+    n = L.Normalization(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0], name="norm")(x)
+    c = L.CategoryEncoding(5, output_mode="count", name="count")(bag)
+    d = L.Discretization(bin_boundaries=[1.5, 3.5], output_mode="count", name="disc")(
+        L.Dense(4, name="proj")(n))
+    m = L.IntegerLookup(vocabulary=[1, 2, 3], output_mode="multi_hot", name="lookup")(bag)
+    h = L.Dense(4, activation="relu", name="h")(L.Concatenate(name="cat")([n, c, d, m]))
+    y = L.Normalization(mean=50.0, variance=100.0, invert=True, name="denorm")(
+        L.Dense(1, name="y")(h))
+    return K.Model([x, bag], y, name="regression_invert_norm")
+
+
+def _bag_inputs(rng, batch):
+    return [(rng.integers(-16, 17, (batch, 3)) / 4).astype(np.float32),
+            rng.integers(0, 5, (batch, 4)).astype(np.int32)]
+
+
+add("regression_invert_norm", "heldout12", regression_invert_norm,
+    "Normalization(invert=True) de-normalizing a regression output, CategoryEncoding(count), "
+    "Discretization(count), IntegerLookup(multi_hot)", sources=K3ZIP, seed=TWELFTH + 31,
+    inputs=_bag_inputs)
+
+
+def skipgram_dot(K, v):
+    """The word2vec skip-gram model: a target word and context candidates
+    through their own Embeddings, Dot(axes=(2, 2)) of (1, d) and (4, d)
+    giving (1, 4) scores, Flatten; an unused-by-the-head third input
+    (a weight column a training loop reads) passed through to an output."""
+    L = K.layers
+    target = L.Input((1,), dtype="int32", name="target")
+    ctx = L.Input((4,), dtype="int32", name="context")
+    w = L.Input((1,), name="weight")
+    te = L.Embedding(16, 3, name="target_emb")(target)
+    ce = L.Embedding(16, 3, name="context_emb")(ctx)
+    dots = L.Flatten(name="flat")(L.Dot(axes=(2, 2), name="dots")([te, ce]))
+    return K.Model([target, ctx, w], [dots, w], name="skipgram_dot")
+
+
+def _skipgram_inputs(rng, batch):
+    return [rng.integers(0, 16, (batch, 1)).astype(np.int32),
+            rng.integers(0, 16, (batch, 4)).astype(np.int32),
+            (rng.integers(0, 16, (batch, 1)) / 16).astype(np.float32)]
+
+
+add("skipgram_dot", "heldout12", skipgram_dot,
+    "word2vec skip-gram: two Embeddings, Dot(axes=(2, 2)) of rank-3 tensors, an input passed "
+    "straight to an output", sources=K3ZIP, seed=TWELFTH + 33, inputs=_skipgram_inputs)
+
+
+def unused_input(K, v):
+    """A model with an input no output depends on (a feature column that
+    was dropped from the graph but kept in the signature)."""
+    L = K.layers
+    a = L.Input((3,), name="used")
+    b = L.Input((2,), name="unused")
+    return K.Model([a, b], L.Dense(2, name="out")(a), name="unused_input")
+
+
+add("unused_input", "heldout12", unused_input,
+    "an Input no output depends on", sources=K2_ONLY, seed=TWELFTH + 34)
+
+
+def bidir_convlstm(K, v):
+    """Bidirectional(ConvLSTM2D(return_sequences)) over a clip,
+    TimeDistributed(BatchNormalization), TimeDistributed(
+    GlobalAveragePooling2D), Bidirectional LSTM(merge_mode mul)."""
+    L = K.layers
+    x = L.Input((3, 4, 4, 1), name="clip")
+    h = L.Bidirectional(L.ConvLSTM2D(2, 3, padding="same", return_sequences=True), name="bcl")(x)
+    h = L.TimeDistributed(L.BatchNormalization(), name="td_bn")(h)
+    h = L.TimeDistributed(L.GlobalAveragePooling2D(), name="td_gap")(h)
+    h = L.Bidirectional(L.LSTM(3), merge_mode="mul", name="bl")(h)
+    return K.Model(x, L.Dense(2, name="out")(h), name="bidir_convlstm")
+
+
+add("bidir_convlstm", "heldout12", bidir_convlstm,
+    "Bidirectional(ConvLSTM2D), TimeDistributed(BatchNormalization / GlobalAveragePooling2D), "
+    "Bidirectional LSTM merge mul", sources=K2_ONLY, seed=TWELFTH + 36)
+
+
+def mha_value_dim(K, v):
+    """MultiHeadAttention(num_heads 2, key_dim 3, value_dim 5,
+    output_shape 7, use_bias False) cross-attending, and one with
+    attention_axes over a 2-D grid's rows."""
+    L = K.layers
+    q = L.Input((4, 6), name="q")
+    kv = L.Input((5, 6), name="kv")
+    a = L.MultiHeadAttention(2, 3, value_dim=5, output_shape=7, use_bias=False, name="mha")(q, kv)
+    return K.Model([q, kv], a, name="mha_value_dim")
+
+
+add("mha_value_dim", "heldout12", mha_value_dim,
+    "MultiHeadAttention with value_dim != key_dim, output_shape, use_bias False",
+    sources=K3ZIP, seed=TWELFTH + 38)
+
+
+def flatten_channels_first(K, v):
+    """Models ported from PyTorch keep NCHW tensors: BatchNormalization(
+    axis=1), Flatten(data_format channels_first) into Dense (Keras
+    transposes to channels_last first, so the order differs from a plain
+    Flatten), Reshape with -1, Permute back to NHWC."""
+    L = K.layers
+    x = L.Input((2, 3, 3), name="nchw")
+    h = L.BatchNormalization(axis=1, name="bn")(x)
+    f = L.Flatten(data_format="channels_first", name="flat")(h)
+    r = L.Reshape((2, -1), name="tokens")(h)
+    p = L.Permute((2, 3, 1), name="nhwc")(h)
+    return K.Model(x, [L.Dense(2, name="fc")(f), r, p], name="flatten_channels_first")
+
+
+add("flatten_channels_first", "heldout12", flatten_channels_first,
+    "PyTorch-style NCHW: BatchNormalization(axis=1), Flatten(data_format=channels_first) "
+    "into Dense, Reshape(2, -1), Permute", sources=K3ZIP, seed=TWELFTH + 39)
+
+
+# Round 12's models do not commit their sources (keras-src budget).
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout12")

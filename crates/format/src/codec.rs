@@ -56,6 +56,21 @@ pub struct DecodedWeight {
     pub group: Option<String>,
 }
 
+/// Whether a Keras 3 weight name is the model's own (`layers/…`, the
+/// model's top-level `vars/…`) rather than training state a compiled
+/// model's `.keras` file holds beside it (`optimizer/vars/…`), which the
+/// converter writes into the manifest as if it were weights, without
+/// `group: "optimizer"`.
+///
+/// ```
+/// use tfjs_format::codec::is_keras3_model_weight;
+/// assert!(is_keras3_model_weight("layers/dense/vars/0"));
+/// assert!(!is_keras3_model_weight("optimizer/vars/3"));
+/// ```
+pub fn is_keras3_model_weight(name: &str) -> bool {
+    name.starts_with("layers/") || name.starts_with("vars/")
+}
+
 fn num_elements_u64(spec: &WeightSpec) -> Result<u64> {
     spec.shape
         .iter()

@@ -575,7 +575,7 @@ pub fn keep_layer_weights(imported: &mut Imported) {
     let keep: Vec<bool> = a
         .weight_specs
         .iter()
-        .map(|w| w.name.starts_with("layers/") || w.name.starts_with("vars/"))
+        .map(|w| tfjs_format::codec::is_keras3_model_weight(&w.name))
         .collect();
     if keep.iter().all(|&k| k) {
         return;

@@ -645,13 +645,23 @@ fn keras3_key(name: &str) -> Option<String> {
     Some(format!("{}/{sub}{idx}", path.join("/")))
 }
 
-/// Turn decoded weights into model weights and optimizer weights.
+/// Turn decoded weights into model weights and optimizer weights: those of
+/// `group: "optimizer"`, and, in a manifest of Keras 3 names
+/// (`layers/…/vars/…`), the names that are not the model's
+/// ([`tfjs_format::codec::is_keras3_model_weight`]), which are marked `group: "optimizer"` so
+/// that a saved copy keeps them apart too (TensorFlow.js sets them aside).
 pub fn split_optimizer_weights(
     weights: Vec<DecodedWeight>,
 ) -> (Vec<DecodedWeight>, Vec<DecodedWeight>) {
-    weights
-        .into_iter()
-        .partition(|w| w.group.as_deref() != Some("optimizer"))
+    let keras3 = weights.iter().any(|w| w.name.starts_with("layers/"));
+    let (model, mut optimizer): (Vec<_>, Vec<_>) = weights.into_iter().partition(|w| {
+        w.group.as_deref() != Some("optimizer")
+            && (!keras3 || tfjs_format::codec::is_keras3_model_weight(&w.name))
+    });
+    for w in &mut optimizer {
+        w.group = Some("optimizer".into());
+    }
+    (model, optimizer)
 }
 
 /// A decoded weight as a tensor (float32/int32 only).
@@ -855,6 +865,32 @@ mod tests {
             values: TensorValues::Float32(v),
             group: None,
         }
+    }
+
+    /// The converter writes a compiled `.keras` model's optimizer variables
+    /// into the manifest beside the layers' (names as in
+    /// `fixtures/corpus/keras/keras3zip_compiled_trained`), without a group.
+    #[test]
+    fn keras3_optimizer_variables_are_set_aside_and_marked() {
+        let names = [
+            "layers/dense/vars/0",
+            "optimizer/vars/0",
+            "vars/0",
+            "optimizer/vars/12",
+        ];
+        let ws = names
+            .iter()
+            .map(|n| f32_weight(n, vec![1], vec![0.0]))
+            .collect();
+        let (model, opt) = split_optimizer_weights(ws);
+        let model: Vec<_> = model.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(model, ["layers/dense/vars/0", "vars/0"]);
+        assert!(opt.iter().all(|w| w.group.as_deref() == Some("optimizer")));
+        assert_eq!(opt.len(), 2);
+        // Outside a Keras 3 manifest, a layer may be called `optimizer`.
+        let (model, opt) =
+            split_optimizer_weights(vec![f32_weight("optimizer/kernel", vec![1], vec![0.0])]);
+        assert_eq!((model.len(), opt.len()), (1, 0));
     }
 
     #[test]

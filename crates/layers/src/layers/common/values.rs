@@ -25,6 +25,9 @@ pub(crate) fn activation_or(
     let name = match cfg.get(key) {
         None => return Ok(default),
         Some(Value::String(s)) => s.as_str(),
+        Some(Value::Object(o)) if is_activation_layer(o) => {
+            return layer_activation(o, cfg.dialect).map_err(|e| cfg.err(key, e));
+        }
         Some(Value::Object(o)) => o
             .get("config")
             .and_then(|c| c.get("name"))
@@ -34,6 +37,103 @@ pub(crate) fn activation_or(
         Some(v) => return Err(cfg.err(key, format!("expected an activation name, got {v}"))),
     };
     Activation::parse_in(name, cfg.dialect).map_err(|e| cfg.err(key, e.to_string()))
+}
+
+/// The advanced-activation layer classes Keras accepts as an `activation`
+/// (`Dense(activation=LeakyReLU(0.1))`): Keras deserializes the layer and
+/// calls it on the output, so the config holds the layer's config, whose
+/// `name` is the layer's name (`leaky_re_lu`), not an activation's.
+const ACTIVATION_LAYERS: &[&str] = &[
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "Softmax",
+    "ThresholdedReLU",
+    "PReLU",
+    "Activation",
+];
+
+fn is_activation_layer(o: &Map<String, Value>) -> bool {
+    o.get("class_name")
+        .and_then(Value::as_str)
+        .is_some_and(|c| ACTIVATION_LAYERS.contains(&c))
+        && o.get("config").is_some_and(Value::is_object)
+}
+
+/// An advanced-activation layer given as an `activation`, as the
+/// [`Activation`] it computes: `ReLU()` / `ReLU(max_value=6)`, `ELU(alpha=1)`,
+/// `LeakyReLU` with slope 0.2, `Softmax(axis=-1)`, `Activation(name)`.
+/// Other parameters have no [`Activation`] and are refused, naming the
+/// class and parameter (a silently different slope or clip would be wrong).
+fn layer_activation(
+    o: &Map<String, Value>,
+    dialect: crate::Dialect,
+) -> std::result::Result<Activation, String> {
+    let class = o.get("class_name").and_then(Value::as_str).unwrap_or("");
+    let c = o.get("config").and_then(Value::as_object);
+    // Keras computes in float32: a slope saved as 0.10000000149011612 is 0.1.
+    let num_of = |k: &str| {
+        c.and_then(|c| c.get(k))
+            .and_then(Value::as_f64)
+            .map(|v| v as f32)
+    };
+    let refuse = |what: String| {
+        Err(format!(
+            "a {class} layer given as the activation with {what} is not supported (as an \
+             activation layer object: ReLU() or ReLU(max_value=6), ELU(alpha=1), \
+             LeakyReLU(negative_slope=0.2), Softmax(axis=-1), Activation(name)); apply it as \
+             its own layer instead"
+        ))
+    };
+    match class {
+        "Activation" => {
+            let name = c
+                .and_then(|c| c.get("activation"))
+                .and_then(Value::as_str)
+                .ok_or("an Activation layer given as the activation has no `activation` name")?;
+            Activation::parse_in(name, dialect).map_err(|e| e.to_string())
+        }
+        "ReLU" => {
+            let slope = num_of("negative_slope").unwrap_or(0.0);
+            let threshold = num_of("threshold").unwrap_or(0.0);
+            if slope != 0.0 || threshold != 0.0 {
+                return refuse(format!("negative_slope {slope}, threshold {threshold}"));
+            }
+            match num_of("max_value") {
+                None => Ok(Activation::Relu),
+                Some(6.0) => Ok(Activation::Relu6),
+                Some(m) => refuse(format!("max_value {m}")),
+            }
+        }
+        "ELU" => match num_of("alpha").unwrap_or(1.0) {
+            1.0 => Ok(Activation::Elu),
+            a => refuse(format!("alpha {a}")),
+        },
+        "LeakyReLU" => {
+            // tf_keras writes `alpha`, Keras 3 `negative_slope`; the layers'
+            // default is 0.3 (the `leaky_relu` function's is 0.2).
+            let slope = num_of("negative_slope")
+                .or_else(|| num_of("alpha"))
+                .unwrap_or(0.3);
+            if slope == 0.2 {
+                Ok(Activation::LeakyRelu)
+            } else {
+                refuse(format!("negative_slope {slope}"))
+            }
+        }
+        "Softmax" => {
+            let axis = c.and_then(|c| c.get("axis"));
+            match axis {
+                None | Some(Value::Null) => Ok(Activation::Softmax),
+                Some(a) if a.as_i64() == Some(-1) => Ok(Activation::Softmax),
+                Some(Value::Array(v)) if v.len() == 1 && v[0].as_i64() == Some(-1) => {
+                    Ok(Activation::Softmax)
+                }
+                Some(a) => refuse(format!("axis {a}")),
+            }
+        }
+        _ => refuse("its parameters".to_string()),
+    }
 }
 
 /// A `data_format` field: `true` for `channels_first`.
