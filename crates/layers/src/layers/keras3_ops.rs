@@ -127,6 +127,17 @@ pub(crate) enum Operand {
 }
 
 impl Operand {
+    /// The two operands of a binary operation `op` (cloned), or why not.
+    pub(crate) fn pair(
+        op: &str,
+        operands: &[Operand],
+    ) -> std::result::Result<[Operand; 2], String> {
+        match operands {
+            [a, b] => Ok([a.clone(), b.clone()]),
+            _ => Err(format!("{op} takes two operands, got {}", operands.len())),
+        }
+    }
+
     /// The operand's values and shape.
     fn values<'a>(
         &'a self,

@@ -36,12 +36,7 @@ fn components(d: Option<usize>, which: &str) -> Out<Option<usize>> {
 
 impl Cross {
     pub(crate) fn from_config(c: &ConfigReader<'_>, operands: &[Operand]) -> Result<Cross> {
-        let [x1, x2] = operands else {
-            return Err(c.err(
-                "args",
-                format!("cross takes two operands, got {}", operands.len()),
-            ));
-        };
+        let [x1, x2] = Operand::pair("cross", operands).map_err(|e| c.err("args", e))?;
         let (axisa, axisb, axisc) = match c.get("axis") {
             None | Some(Value::Null) => (
                 c.i64_or("axisa", -1)?,
@@ -56,8 +51,8 @@ impl Cross {
             }
         };
         Ok(Cross {
-            x1: x1.clone(),
-            x2: x2.clone(),
+            x1,
+            x2,
             axisa,
             axisb,
             axisc,

@@ -93,18 +93,9 @@ impl Tensordot {
     /// The node's math from its config (`axes`, default 2) and its two
     /// operands.
     pub(crate) fn from_config(c: &ConfigReader<'_>, operands: &[Operand]) -> Result<Tensordot> {
-        let [x1, x2] = operands else {
-            return Err(c.err(
-                "args",
-                format!("tensordot takes two operands, got {}", operands.len()),
-            ));
-        };
+        let [x1, x2] = Operand::pair("tensordot", operands).map_err(|e| c.err("args", e))?;
         let axes = Axes::read(c.get("axes")).map_err(|e| c.err("axes", e))?;
-        Ok(Tensordot {
-            x1: x1.clone(),
-            x2: x2.clone(),
-            axes,
-        })
+        Ok(Tensordot { x1, x2, axes })
     }
 
     /// Keras 3's `Dot` / `Outer` node (`None`: another operation) from its
@@ -118,14 +109,7 @@ impl Tensordot {
             "Outer" => Axes::Outer,
             _ => return None,
         };
-        Some(match operands {
-            [x1, x2] => Ok(Tensordot {
-                x1: x1.clone(),
-                x2: x2.clone(),
-                axes,
-            }),
-            _ => Err(format!("{op} takes two operands, got {}", operands.len())),
-        })
+        Some(Operand::pair(op, operands).map(|[x1, x2]| Tensordot { x1, x2, axes }))
     }
 
     /// `matmul(x, w)` of a tensor `x` and a constant matrix `w` (`None`:

@@ -315,7 +315,8 @@ impl Cell {
                 (Kind::Lstm, Some(c)) => {
                     lstm_step(xpt, rk, h, c, b, u, &act_fn, &ract_fn, &mut scratch);
                 }
-                (Kind::Lstm, None) => unreachable!("check_states: an LSTM has two states"),
+                // (`check_states` has checked the cell's two states.)
+                (Kind::Lstm, None) => return Err(input_err(layer, "an LSTM needs two states")),
                 (Kind::Gru, _) => {
                     gru_step(xpt, rk, h, b, u, gru_mode, &act_fn, &ract_fn, &mut scratch)
                 }
