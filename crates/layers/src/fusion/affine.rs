@@ -9,7 +9,6 @@
 
 use super::{activation_layer, StepIo};
 use crate::layers::normalization::BatchNormalization;
-use crate::model::Model;
 use crate::{Layer, Tensor, TensorData};
 use rayon::prelude::*;
 use tfjs_kernels::FusedActivation;
@@ -67,7 +66,7 @@ impl AffineAct {
     }
 
     /// Run the step (see [`super::Step::run_fused`]).
-    pub(super) fn run(&self, model: &Model, io: &mut StepIo<'_>) -> bool {
+    pub(super) fn run(&self, io: &mut StepIo<'_>) -> bool {
         let c = self.scale.len();
         let fits = io.slots[self.input].as_ref().is_some_and(|x| {
             x.as_f32().is_some() && x.rank() == self.rank && x.shape().last() == Some(&c)
@@ -77,7 +76,7 @@ impl AffineAct {
         }
         let (scale, shift, act) = (&self.scale[..], &self.shift[..], self.act);
         let rows_per_task = (PARALLEL_VALUES / 4 / c).max(1);
-        let last_reader = model.last_use[self.input] == self.chain[0];
+        let last_reader = io.last_use[self.input] == self.chain[0];
         let y = if last_reader {
             // In place: the step is the input's last reader.
             let Some(x) = io.slots[self.input].take() else {

@@ -25,14 +25,13 @@ const PARALLEL_VALUES: usize = 1 << 16;
 impl ChannelGate {
     /// The step for the node at `pos` when it is a product of two tensors
     /// (which of them is the gate is seen at run time, from the shapes).
-    pub(crate) fn new(model: &Model, pos: usize) -> Option<ChannelGate> {
+    /// `inputs`: the call's inputs in the plan ([`super::Repeats`]).
+    pub(crate) fn new(model: &Model, pos: usize, inputs: &[usize]) -> Option<ChannelGate> {
         let (l, c) = model.exec[pos];
         let call = &model.calls[l][c];
-        let (ModelLayer::Layer(layer), &[a, b], &[o]) = (
-            &model.layers[l],
-            call.inputs.as_slice(),
-            call.outputs.as_slice(),
-        ) else {
+        let (ModelLayer::Layer(layer), &[a, b], &[o]) =
+            (&model.layers[l], inputs, call.outputs.as_slice())
+        else {
             return None;
         };
         (a != b && sum_or_product(layer.as_ref()) == Some(false)).then(|| ChannelGate {
@@ -68,7 +67,7 @@ impl ChannelGate {
     }
 
     /// Run the step (see [`super::Step::run_fused`]).
-    pub(super) fn run(&self, model: &Model, io: &mut StepIo<'_>) -> bool {
+    pub(super) fn run(&self, io: &mut StepIo<'_>) -> bool {
         let Some((x, s)) = self.operands(io) else {
             return false;
         };
@@ -77,7 +76,7 @@ impl ChannelGate {
         }
         let per = |t: &Tensor| t.len() / t.shape()[0].max(1);
         let here = self.chain[0];
-        let y = if model.last_use[x] == here {
+        let y = if io.last_use[x] == here {
             // In place: the gate is the tensor's last reader.
             let Some(t) = io.slots[x].take() else {
                 return false;
@@ -131,7 +130,7 @@ impl ChannelGate {
         let Ok(y) = y else {
             return false;
         };
-        let released = (model.last_use[s] == here).then_some(s);
+        let released = (io.last_use[s] == here).then_some(s);
         io.finish(released.into_iter(), self.output, y);
         true
     }

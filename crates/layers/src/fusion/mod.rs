@@ -38,10 +38,12 @@ mod affine;
 mod buffer_pool;
 mod channel_gate;
 mod padded_pool;
+mod repeats;
 pub(crate) use affine::AffineAct;
 pub(crate) use buffer_pool::BufferPool;
 pub(crate) use channel_gate::ChannelGate;
 pub(crate) use padded_pool::PaddedMaxPool;
+pub(crate) use repeats::Repeats;
 
 /// What to do at one exec position.
 #[derive(Debug)]
@@ -73,12 +75,12 @@ impl Step {
     /// Run a fused step; `false` (nothing done) when its input is not what
     /// it expects, and the executor runs its layers one by one (their own
     /// checks report the problem).
-    pub(crate) fn run_fused(&self, model: &Model, io: &mut StepIo<'_>) -> bool {
+    pub(crate) fn run_fused(&self, io: &mut StepIo<'_>) -> bool {
         match self {
-            Step::Fused(f) => f.run(model, io),
-            Step::PaddedPool(f) => f.run(model, io),
-            Step::Affine(f) => f.run(model, io),
-            Step::Gate(f) => f.run(model, io),
+            Step::Fused(f) => f.run(io),
+            Step::PaddedPool(f) => f.run(io),
+            Step::Affine(f) => f.run(io),
+            Step::Gate(f) => f.run(io),
             Step::Run | Step::Skip => false,
         }
     }
@@ -91,6 +93,8 @@ pub(crate) struct StepIo<'a> {
     pub mask_slots: &'a mut [Option<Tensor>],
     pub pool: &'a mut BufferPool,
     pub live: &'a mut u64,
+    /// Per tensor: the exec position of its last read ([`Repeats::last_use`]).
+    pub last_use: &'a [usize],
 }
 
 impl StepIo<'_> {
@@ -111,10 +115,12 @@ impl StepIo<'_> {
     }
 }
 
-/// The plan: one step per exec position.
+/// The plan: one step per exec position, over the graph with its repeated
+/// calls merged.
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     steps: Vec<Step>,
+    pub repeats: Repeats,
 }
 
 /// A convolution with folded BatchNormalization and fused activation.
@@ -270,6 +276,15 @@ impl Plan {
         Self::build_with(model, true)
     }
 
+    /// Every layer run on its own, nothing merged (tests compare plans
+    /// with it).
+    pub(crate) fn unfused(model: &Model) -> Plan {
+        Plan {
+            steps: (0..model.exec.len()).map(|_| Step::Run).collect(),
+            repeats: Repeats::none(model),
+        }
+    }
+
     /// [`Plan::build`], with or without epilogues (tests compare the two).
     fn build_with(model: &Model, epilogues: bool) -> Plan {
         let n = model.exec.len();
@@ -279,17 +294,21 @@ impl Plan {
         // chains would not see read).
         let explicit_masks = model.calls.iter().flatten().any(|c| c.masks.is_some());
         if explicit_masks || model.precision.iter().any(|p| !p.is_f32()) {
-            return Plan {
-                steps: (0..n).map(|_| Step::Run).collect(),
-            };
+            return Plan::unfused(model);
         }
+        let repeats = Repeats::find(model);
+        let inputs_of = |pos: usize| repeats.inputs_at(model, pos);
+        let last_use = &repeats.last_use;
         let mut uses = vec![0usize; model.tensors.len()];
         let mut consumer = vec![usize::MAX; model.tensors.len()];
         let mut consumers = vec![Vec::new(); model.tensors.len()];
         // Exec position producing each tensor (model inputs: none, 0).
         let mut produced_at = vec![0usize; model.tensors.len()];
         for (pos, &(l, c)) in model.exec.iter().enumerate() {
-            for &t in &model.calls[l][c].inputs {
+            if repeats.repeated[pos] {
+                continue;
+            }
+            for &t in inputs_of(pos) {
                 uses[t] += 1;
                 consumer[t] = pos;
                 consumers[t].push(pos);
@@ -299,29 +318,37 @@ impl Plan {
             }
         }
         for &t in &model.outputs {
-            uses[t] += 1;
+            uses[repeats.holder(t)] += 1;
         }
         // The single-input, single-output leaf layer at `pos`.
         let simple = |pos: usize| -> Option<(&dyn Layer, usize, usize)> {
             let (l, c) = model.exec[pos];
             let call = &model.calls[l][c];
-            match &model.layers[l] {
-                ModelLayer::Layer(layer) if call.inputs.len() == 1 && call.outputs.len() == 1 => {
-                    Some((layer.as_ref(), call.inputs[0], call.outputs[0]))
+            match (&model.layers[l], inputs_of(pos)) {
+                (ModelLayer::Layer(layer), &[input]) if call.outputs.len() == 1 => {
+                    Some((layer.as_ref(), input, call.outputs[0]))
                 }
                 _ => None,
             }
         };
         // The only consumer of tensor `t`, when `t` has exactly one use.
         let next = |t: usize| (uses[t] == 1 && consumer[t] != usize::MAX).then(|| consumer[t]);
-        let mut steps: Vec<Step> = (0..n).map(|_| Step::Run).collect();
+        let mut steps: Vec<Step> = (0..n)
+            .map(|pos| match repeats.repeated[pos] {
+                true => Step::Skip,
+                false => Step::Run,
+            })
+            .collect();
         for pos in 0..n {
             if !matches!(steps[pos], Step::Run) {
                 continue;
             }
             // A product no chain took: a squeeze-and-excite gate when its
             // shapes say so at run time.
-            if let Some(g) = epilogues.then(|| ChannelGate::new(model, pos)).flatten() {
+            if let Some(g) = epilogues
+                .then(|| ChannelGate::new(model, pos, inputs_of(pos)))
+                .flatten()
+            {
                 steps[pos] = Step::Gate(Box::new(g));
                 continue;
             }
@@ -415,11 +442,9 @@ impl Plan {
                     // Add([y, skip]), the skip computed before the convolution.
                     let (l, c) = model.exec[p];
                     let call = &model.calls[l][c];
-                    if let (ModelLayer::Layer(add), [a, b], [out]) = (
-                        &model.layers[l],
-                        call.inputs.as_slice(),
-                        call.outputs.as_slice(),
-                    ) {
+                    if let (ModelLayer::Layer(add), [a, b], [out]) =
+                        (&model.layers[l], inputs_of(p), call.outputs.as_slice())
+                    {
                         let other = if *a == y { *b } else { *a };
                         let before = matches!(
                             model.layers[model.tensors[other].layer],
@@ -432,7 +457,7 @@ impl Plan {
                         // decided for where it runs now).
                         let deferred = !before
                             && produced_at[other] < p
-                            && model.last_use[f.input] == f.chain[0]
+                            && last_use[f.input] == f.chain[0]
                             && f.epilogue.iter().all(|e| matches!(e, Epilogue::Map(_)));
                         // (An Add already taken by a chain deferred to it
                         // stays there: ResNet's shortcut and main branch
@@ -451,7 +476,7 @@ impl Plan {
                             // `run_at`, before consumers that sit between it
                             // and the Add in the original order.
                             let outside = consumers[other].iter().any(|&q| q >= f.run_at && q != p);
-                            if !outside && model.last_use[other] == p {
+                            if !outside && last_use[other] == p {
                                 f.release.push(other);
                             }
                             f.output = *out;
@@ -469,8 +494,7 @@ impl Plan {
                         let ModelLayer::Layer(mul) = &model.layers[l] else {
                             return None;
                         };
-                        let ([a, b], [out]) = (call.inputs.as_slice(), call.outputs.as_slice())
-                        else {
+                        let ([a, b], [out]) = (inputs_of(m), call.outputs.as_slice()) else {
                             return None;
                         };
                         if sum_or_product(mul.as_ref()) != Some(false) || a == b {
@@ -509,7 +533,7 @@ impl Plan {
             let at = f.run_at;
             steps[at] = Step::Fused(Box::new(f));
         }
-        Plan { steps }
+        Plan { steps, repeats }
     }
 }
 
@@ -748,7 +772,7 @@ impl FusedConv {
 
     /// Run the chain (at its `run_at`). Returns false (touching
     /// nothing) when the input is not what the fused kernel expects.
-    fn run(&self, model: &Model, io: &mut StepIo<'_>) -> bool {
+    fn run(&self, io: &mut StepIo<'_>) -> bool {
         let Some(x) = io.slots[self.input].as_ref() else {
             return false;
         };
@@ -823,7 +847,7 @@ impl FusedConv {
         };
         // The input's last reader is the chain's first layer (wherever the
         // chain runs); residuals whose last use was the chain's Add.
-        let input_done = model.last_use[self.input] == self.chain[0];
+        let input_done = io.last_use[self.input] == self.chain[0];
         let released = input_done.then_some(self.input).into_iter();
         let released = released.chain(self.release.iter().copied());
         io.finish(released, self.output, y);

@@ -9,7 +9,6 @@
 
 use super::StepIo;
 use crate::layers::pooling::Pooling;
-use crate::model::Model;
 use crate::{Layer, Tensor, TensorData};
 use tfjs_kernels::Pool2dParams;
 
@@ -54,7 +53,7 @@ impl PaddedMaxPool {
     }
 
     /// Run the step (see [`super::Step::run_fused`]).
-    pub(super) fn run(&self, model: &Model, io: &mut StepIo<'_>) -> bool {
+    pub(super) fn run(&self, io: &mut StepIo<'_>) -> bool {
         let Some(x) = io.slots[self.input].as_ref() else {
             return false;
         };
@@ -105,7 +104,7 @@ impl PaddedMaxPool {
         let Ok(y) = Tensor::from_f32(vec![b, p.out_h, p.out_w, c], out) else {
             return false;
         };
-        let released = (model.last_use[self.input] == self.chain[0]).then_some(self.input);
+        let released = (io.last_use[self.input] == self.chain[0]).then_some(self.input);
         io.finish(released.into_iter(), self.output, y);
         true
     }

@@ -102,7 +102,7 @@ fn zero_padding_folds_into_the_next_convolution() {
     let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
     let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 3).unwrap();
     let (fused, unfused) = (build(), build());
-    unfused.plan.set(Plan::default()).unwrap();
+    unfused.plan.set(Plan::unfused(&unfused)).unwrap();
     let (g, w) = fused_and_unfused(&fused, &unfused, vec![2, 9, 7, 3], |i| {
         ((i * 29 % 53) as f32) / 26.0 - 1.0
     });
@@ -228,7 +228,7 @@ fn zero_padding_folds_into_the_next_max_pooling() {
         .count();
     // p3's padding of 2 is as wide as m3's window: not folded.
     assert_eq!(folded, 2);
-    unfused.plan.set(Plan::default()).unwrap();
+    unfused.plan.set(Plan::unfused(&unfused)).unwrap();
     // Channel 0 all negative: its border windows are the padding's zeros.
     let (g, w) = fused_and_unfused(&fused, &unfused, vec![2, 9, 8, 3], |i| {
         let v = ((i * 29 % 53) as f32) / 26.0;
@@ -336,5 +336,90 @@ fn squeeze_excite_gates_run_as_one_step() {
             ((i * 37 % 101) as f32) / 9.0 - 5.0
         });
         assert_same_bits(&g, &w, batch);
+    }
+}
+
+/// NASNet's repeats: a fresh `Activation("relu")` of the same tensor per
+/// separable block, the same padded tensor max-pooled twice, the same
+/// tensor average-pooled twice. The repeated calls are not run (one of
+/// them is a model output), calls that differ in config or input are;
+/// every output is bit for bit what the layers compute one by one.
+#[test]
+fn repeated_calls_run_once() {
+    let node = |n: &str| json!([[n, 0, 0, {}]]);
+    let layer = |class: &str, n: &str, cfg: serde_json::Value, inbound: serde_json::Value| {
+        let mut c = cfg;
+        c["name"] = json!(n);
+        json!({"class_name": class, "name": n, "config": c, "inbound_nodes": inbound})
+    };
+    let relu =
+        |n: &str, from: &str| layer("Activation", n, json!({"activation": "relu"}), node(from));
+    let pool = |class: &str, n: &str, from: &str, s: usize, padding: &str| {
+        layer(
+            class,
+            n,
+            json!({"pool_size": [3, 3], "strides": [s, s], "padding": padding}),
+            node(from),
+        )
+    };
+    let add = |n: &str, a: &str, b: &str| {
+        layer("Add", n, json!({}), json!([[[a, 0, 0, {}], [b, 0, 0, {}]]]))
+    };
+    let layers = json!([
+        {"class_name": "InputLayer", "name": "in", "inbound_nodes": [],
+         "config": {"name": "in", "batch_input_shape": [null, 10, 10, 4]}},
+        layer("BatchNormalization", "bn", json!({}), node("in")),
+        relu("r1", "bn"),
+        relu("r2", "bn"),
+        relu("r3", "bn"),
+        // Same class and input, other config: its own call.
+        layer("Activation", "t1", json!({"activation": "tanh"}), node("bn")),
+        // Add(r1, r1) once r2 is merged.
+        add("a1", "r1", "r2"),
+        layer("ZeroPadding2D", "pad", json!({"padding": [[0, 1], [0, 1]]}), node("a1")),
+        pool("MaxPooling2D", "m1", "pad", 2, "valid"),
+        pool("MaxPooling2D", "m2", "pad", 2, "valid"),
+        pool("AveragePooling2D", "v1", "pad", 2, "valid"),
+        add("a2", "m1", "v1"),
+        add("a3", "a2", "m2"),
+        pool("AveragePooling2D", "q1", "t1", 1, "same"),
+        pool("AveragePooling2D", "q2", "t1", 1, "same"),
+        pool("AveragePooling2D", "q3", "r3", 1, "same"),
+        add("a4", "q1", "q2"),
+        add("a5", "a4", "q3"),
+    ]);
+    let topo = json!({"class_name": "Functional", "config": {"name": "m", "layers": layers,
+        "input_layers": [["in", 0, 0]],
+        "output_layers": [["a3", 0, 0], ["a5", 0, 0], ["r3", 0, 0], ["q2", 0, 0]]}});
+    let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 7).unwrap();
+    let (merged, unmerged) = (build(), build());
+    // (No epilogues: the lone BatchNormalization runs as the layer in both.)
+    let plan = Plan::build_with(&merged, false);
+    let repeated: Vec<&str> = (0..merged.exec.len())
+        .filter(|&p| plan.repeats.repeated[p])
+        .map(|p| merged.layers[merged.exec[p].0].name())
+        .collect();
+    // (q3 pools r3, that is r1, which nothing else pools: run.)
+    assert_eq!(repeated, ["r2", "r3", "m2", "q2"]);
+    merged.plan.set(plan).unwrap();
+    unmerged.plan.set(Plan::unfused(&unmerged)).unwrap();
+    let x = crate::Tensor::from_f32(
+        vec![2, 10, 10, 4],
+        (0..800)
+            .map(|i| ((i * 37 % 101) as f32) / 25.0 - 2.0)
+            .collect(),
+    )
+    .unwrap();
+    let want = unmerged.predict(std::slice::from_ref(&x)).unwrap();
+    let got = merged.predict(std::slice::from_ref(&x)).unwrap();
+    assert_eq!(got.len(), 4);
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g.shape(), w.shape());
+        assert_same_bits(&g.to_f32(), &w.to_f32(), 2);
+    }
+    // A second predict (buffers reused, the plan kept) gives the same.
+    let again = merged.predict(std::slice::from_ref(&x)).unwrap();
+    for (a, w) in again.iter().zip(&want) {
+        assert_same_bits(&a.to_f32(), &w.to_f32(), 2);
     }
 }

@@ -315,9 +315,14 @@ impl Model {
         for pos in 0..self.exec.len() {
             let started = times.is_some().then(std::time::Instant::now);
             match plan.step(pos) {
-                fusion::Step::Run => {
-                    self.run_node(pos, &mut slots, &mut mask_slots, &mut pool, &mut live)?
-                }
+                fusion::Step::Run => self.run_node(
+                    pos,
+                    &plan.repeats,
+                    &mut slots,
+                    &mut mask_slots,
+                    &mut pool,
+                    &mut live,
+                )?,
                 fusion::Step::Skip => continue,
                 fused => {
                     let mut io = fusion::StepIo {
@@ -325,12 +330,20 @@ impl Model {
                         mask_slots: &mut mask_slots,
                         pool: &mut pool,
                         live: &mut live,
+                        last_use: &plan.repeats.last_use,
                     };
-                    if !fused.run_fused(self, &mut io) {
+                    if !fused.run_fused(&mut io) {
                         // Unexpected input: run the layers one by one (their
                         // own checks report the problem).
                         for &p in fused.chain().unwrap_or_default() {
-                            self.run_node(p, &mut slots, &mut mask_slots, &mut pool, &mut live)?;
+                            self.run_node(
+                                p,
+                                &plan.repeats,
+                                &mut slots,
+                                &mut mask_slots,
+                                &mut pool,
+                                &mut live,
+                            )?;
                         }
                     }
                 }
@@ -346,8 +359,14 @@ impl Model {
             .push(pool);
         let mut outs = Vec::with_capacity(self.outputs.len());
         let mut out_masks = Vec::with_capacity(self.outputs.len());
-        for (k, &t) in self.outputs.iter().enumerate() {
-            let again = self.outputs[k + 1..].contains(&t);
+        // (An output a repeated call made is its first call's.)
+        let outputs: Vec<usize> = self
+            .outputs
+            .iter()
+            .map(|&t| plan.repeats.holder(t))
+            .collect();
+        for (k, &t) in outputs.iter().enumerate() {
+            let again = outputs[k + 1..].contains(&t);
             let missing = || topo_err(format!("internal: output tensor {t} not computed"));
             if again {
                 outs.push(slots[t].clone().ok_or_else(missing)?);
@@ -386,6 +405,7 @@ impl Model {
     fn move_reshaped(
         &self,
         pos: usize,
+        repeats: &fusion::Repeats,
         slots: &mut [Option<Tensor>],
         mask_slots: &mut [Option<Tensor>],
     ) -> Result<bool> {
@@ -393,12 +413,12 @@ impl Model {
         let call = &self.calls[l][c];
         let (ModelLayer::Layer(layer), &[t], &[o]) = (
             &self.layers[l],
-            call.inputs.as_slice(),
+            repeats.inputs_at(self, pos),
             call.outputs.as_slice(),
         ) else {
             return Ok(false);
         };
-        if self.last_use[t] != pos
+        if repeats.last_use[t] != pos
             || mask_slots[t].is_some()
             || call.masks.is_some()
             || !self.precision[l].is_f32()
@@ -418,9 +438,11 @@ impl Model {
         Ok(true)
     }
 
+    /// `repeats`: the plan's inputs and last reads.
     fn run_node(
         &self,
         pos: usize,
+        repeats: &fusion::Repeats,
         slots: &mut [Option<Tensor>],
         mask_slots: &mut [Option<Tensor>],
         pool: &mut fusion::BufferPool,
@@ -428,8 +450,10 @@ impl Model {
     ) -> Result<()> {
         let (l, c) = self.exec[pos];
         let call = &self.calls[l][c];
+        let inputs = repeats.inputs_at(self, pos);
+        let last_use = &repeats.last_use;
         let precision = self.precision[l];
-        if self.move_reshaped(pos, slots, mask_slots)? {
+        if self.move_reshaped(pos, repeats, slots, mask_slots)? {
             return Ok(());
         }
         // Inputs rounded to a mixed-precision layer's compute type are its
@@ -441,22 +465,22 @@ impl Model {
         // reader was most of a DenseNet's Concatenate time).
         let reads_only = match &self.layers[l] {
             ModelLayer::Layer(layer) => {
-                !rounds_inputs && (layer.pointwise().is_none() || call.inputs.len() != 1)
+                !rounds_inputs && (layer.pointwise().is_none() || inputs.len() != 1)
             }
             _ => false,
         };
         // An explicit mask (`mask=` a tensor) is read before the inputs
         // are taken (it may be one of them).
         let explicit = match &call.masks {
-            Some(masks) => Some(self.explicit_masks(pos, masks, slots, live)?),
+            Some(masks) => Some(self.explicit_masks(pos, masks, last_use, slots, live)?),
             None => None,
         };
-        let mut xs = Vec::with_capacity(call.inputs.len());
-        let mut ms = Vec::with_capacity(call.inputs.len());
+        let mut xs = Vec::with_capacity(inputs.len());
+        let mut ms = Vec::with_capacity(inputs.len());
         let mut lent = Vec::new();
-        for (k, &t) in call.inputs.iter().enumerate() {
-            let again = call.inputs[k + 1..].contains(&t);
-            let last = self.last_use[t] == pos && !again;
+        for (k, &t) in inputs.iter().enumerate() {
+            let again = inputs[k + 1..].contains(&t);
+            let last = last_use[t] == pos && !again;
             let missing = || topo_err(format!("internal: tensor {t} not computed"));
             if last {
                 let x = slots[t].take().ok_or_else(missing)?;
@@ -533,7 +557,7 @@ impl Model {
                 // node's own (taken at their last use, or copied).
                 for (k, (x, m)) in xs.into_iter().zip(ms).enumerate() {
                     if lent.contains(&k) {
-                        let t = call.inputs[k];
+                        let t = inputs[k];
                         slots[t] = Some(x);
                         mask_slots[t] = m;
                     } else {
@@ -573,6 +597,7 @@ impl Model {
         &self,
         pos: usize,
         masks: &[Option<usize>],
+        last_use: &[usize],
         slots: &mut [Option<Tensor>],
         live: &mut u64,
     ) -> Result<Vec<Option<Tensor>>> {
@@ -599,7 +624,7 @@ impl Model {
                 }
             };
             out.push(Some(Tensor::from_f32(m.shape().to_vec(), kept)?));
-            let done = self.last_use[t] == pos
+            let done = last_use[t] == pos
                 && !call.inputs.contains(&t)
                 && !masks[k + 1..].contains(&Some(t));
             if done {
