@@ -275,6 +275,47 @@ fn dw_rows_impl<const FMA: bool>(
                 }
             }
         }
+        // 1, 2 or 4 channels at stride 1: the interior pixels of the row,
+        // several per vector ([`dw_narrow_span`]).
+        let narrow = fast_k
+            && (sw, dw) == (1, 1)
+            && matches!(c, 1 | 2 | 4)
+            && !hr.is_empty()
+            && ow_hi > ow_lo;
+        if narrow {
+            if hr != (0..k_h) && zero_row.is_empty() {
+                zero_row = vec![0.0f32; in_w * c];
+            }
+            let zero: *const f32 = zero_row.as_ptr();
+            let ih = |kh: usize| (ih0 + (kh * g.dil[1]) as isize) as usize;
+            let iw_start = g.start(2, ow_lo) as usize;
+            let count = ow_hi - ow_lo;
+            // Bounds for the unchecked reads below.
+            assert!(hr.end <= k_h && ih(hr.end - 1) < in_h);
+            assert!(hr == (0..k_h) || zero_row.len() == in_w * c);
+            assert!(iw_start + count - 1 + reach < in_w);
+            assert!(w.len() >= k_h * k_w * c && init.len() >= c && orow.len() >= ow_hi * c);
+            // SAFETY: rows ih(kh) < in_h for kh in hr (the others read the
+            // zero row, as long as a row), columns iw_start + j + kw < in_w for
+            // j < count (asserted); kernel, bias and output within their
+            // asserted lengths.
+            unsafe {
+                let base = img.as_ptr();
+                let o = orow.as_mut_ptr().add(ow_lo * c);
+                let (wp, bp) = (w.as_ptr(), init.as_ptr());
+                with_window!(k_h, K => {
+                    let rows: [_; K] = std::array::from_fn(|kh| match hr.contains(&kh) {
+                        true => base.add(ih(kh) * in_w * c),
+                        false => zero,
+                    });
+                    match c {
+                        1 => dw_narrow_span::<FMA, K, 1>(rows, wp, bp, act, iw_start, count, o),
+                        2 => dw_narrow_span::<FMA, K, 2>(rows, wp, bp, act, iw_start, count, o),
+                        _ => dw_narrow_span::<FMA, K, 4>(rows, wp, bp, act, iw_start, count, o),
+                    }
+                });
+            }
+        }
         // What the sweep above left: the border columns (unless the channel
         // blocks took them) and any interior channel tail. Visiting only
         // those (rather than skipping interior pixels one by one) took a
@@ -282,6 +323,7 @@ fn dw_rows_impl<const FMA: bool>(
         let skip = match (fast, !border.is_empty()) {
             (true, true) => 0..out_w,
             (true, false) => ow_lo..ow_hi,
+            (false, _) if narrow => ow_lo..ow_hi,
             (false, _) => 0..0,
         };
         for ow in (0..skip.start).chain(skip.end..out_w) {
@@ -312,6 +354,10 @@ fn dw_rows_impl<const FMA: bool>(
             if let Some(last) = last_block.filter(|_| cb < c) {
                 dw_block::<FMA, 8>(img, w, &taps, last, init, act, o);
                 cb = c;
+            }
+            if cb + 4 <= c {
+                dw_block::<FMA, 4>(img, w, &taps, cb, init, act, o);
+                cb += 4;
             }
             while cb < c {
                 dw_block::<FMA, 1>(img, w, &taps, cb, init, act, o);
@@ -429,6 +475,89 @@ unsafe fn span_pixels<
     for (p, a) in acc.iter_mut().enumerate() {
         act.apply_block(a);
         *(out.add(p * c) as *mut [f32; B]) = *a;
+    }
+}
+
+/// The interior pixels of one output row of `C` channels (1, 2 or 4: fewer
+/// than a vector holds) at stride and dilation 1: `8 / C` consecutive
+/// pixels are one vector, their inputs one contiguous load per tap, the
+/// tap's `C` weights repeated across it. Each channel's sum takes the taps
+/// in the tap list's order, so the sums are the tap list's, bit for bit.
+/// NASNet's separable convolutions of 1-4 channels went through the tap
+/// list a channel at a time.
+///
+/// # Safety
+/// `rows[kh]` points at input column 0 of the `kh`-th window row (a row of
+/// zeros for a row in the padding); columns `iw_start + j + kw` exist for
+/// `j < count`, `kw < K`; `w` holds `K * K * C` weights, `bias` `C` values,
+/// `out` `count` pixels.
+#[inline(always)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+unsafe fn dw_narrow_span<const FMA: bool, const K: usize, const C: usize>(
+    rows: [*const f32; K],
+    w: *const f32,
+    bias: *const f32,
+    act: FusedActivation,
+    iw_start: usize,
+    count: usize,
+    out: *mut f32,
+) {
+    const L: usize = 8;
+    let per = L / C;
+    let mut wv = [[[0.0f32; L]; K]; K];
+    for (kh, wrow) in wv.iter_mut().enumerate() {
+        for (kw, v) in wrow.iter_mut().enumerate() {
+            for i in 0..L {
+                v[i] = *w.add((kh * K + kw) * C + i % C);
+            }
+        }
+    }
+    let b: [f32; L] = std::array::from_fn(|i| *bias.add(i % C));
+    // `V` vectors at a time: independent chains of FMAs hide their latency.
+    macro_rules! vectors {
+        ($j:expr, $v:literal) => {{
+            let mut acc = [b; $v];
+            for kh in 0..K {
+                for kw in 0..K {
+                    let wk = wv[kh][kw];
+                    for q in 0..$v {
+                        let at = (iw_start + $j + q * per + kw) * C;
+                        let xv = *(rows[kh].add(at) as *const [f32; L]);
+                        for i in 0..L {
+                            acc[q][i] = madd::<FMA>(xv[i], wk[i], acc[q][i]);
+                        }
+                    }
+                }
+            }
+            for (q, a) in acc.iter_mut().enumerate() {
+                act.apply_block(a);
+                *(out.add(($j + q * per) * C) as *mut [f32; L]) = *a;
+            }
+        }};
+    }
+    let mut j = 0;
+    while j + 4 * per <= count {
+        vectors!(j, 4);
+        j += 4 * per;
+    }
+    while j + per <= count {
+        vectors!(j, 1);
+        j += per;
+    }
+    // The last pixels, one at a time.
+    while j < count {
+        let mut acc: [f32; C] = std::array::from_fn(|i| b[i]);
+        for kh in 0..K {
+            for kw in 0..K {
+                let xv = *(rows[kh].add((iw_start + j + kw) * C) as *const [f32; C]);
+                for i in 0..C {
+                    acc[i] = madd::<FMA>(xv[i], wv[kh][kw][i], acc[i]);
+                }
+            }
+        }
+        act.apply_block(&mut acc);
+        *(out.add(j * C) as *mut [f32; C]) = acc;
+        j += 1;
     }
 }
 

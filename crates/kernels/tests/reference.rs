@@ -387,6 +387,30 @@ proptest! {
         assert_kernel(&format!("depthwise {p:?}"), &want, |out| depthwise_conv2d(&x, &w, bias, Linear, &p, out));
     }
 
+    /// 1, 2 and 4 channels at stride 1 (several pixels per vector, rows wide
+    /// enough for every run length: four vectors, one, single pixels), with
+    /// `same` and `valid` padding and a fused activation: the naive sums,
+    /// and bit for bit the activation applied afterwards.
+    #[test]
+    fn depthwise_few_channels_matches_naive(
+        batch in 1usize..3, in_h in 1usize..9, in_w in 1usize..60, in_c in prop_oneof![Just(1usize), Just(2), Just(4)],
+        k in prop_oneof![Just(3usize), Just(5), Just(7)], pad in padding(), use_bias: bool, seed: u64,
+    ) {
+        let Ok(p) = Conv2dParams::new(batch, [in_h, in_w], in_c, in_c, [k, k], [1, 1], [1, 1], pad) else {
+            return Ok(());
+        };
+        let [x, w, b] = conv_data(p.input_len(), k * k * in_c, in_c, seed);
+        let bias = use_bias.then_some(&b[..]);
+        let want = naive_depthwise(&x, &w, bias, &p);
+        assert_kernel(&format!("depthwise {p:?}"), &want, |out| depthwise_conv2d(&x, &w, bias, Linear, &p, out));
+        let mut linear = vec![f32::NAN; p.output_len()];
+        depthwise_conv2d(&x, &w, bias, Linear, &p, &mut linear);
+        FusedActivation::Relu6.apply(&mut linear);
+        let mut fused = vec![f32::NAN; p.output_len()];
+        depthwise_conv2d(&x, &w, bias, FusedActivation::Relu6, &p, &mut fused);
+        prop_assert_eq!(fused, linear);
+    }
+
     /// conv2d_transpose is the adjoint of conv2d: <conv2d(x), y> = <x, conv2d_transpose(y)>,
     /// where the forward convolution maps the transposed op's output shape to its input shape.
     #[test]
