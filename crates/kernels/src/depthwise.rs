@@ -124,7 +124,8 @@ dispatch!(fn dw_rows(x: &[f32], w: &[f32], bias: Option<&[f32]>, act: FusedActiv
 /// not a multiple of 8 (NASNet's 11, 22, 44) ends with a block of the last
 /// 8 channels, overlapping the one before: each channel's sum is the same
 /// whichever block computes it, so the overlap is written twice with the
-/// same bits (fewer than 8 channels take the tap-list path).
+/// same bits. Fewer than 8 channels sweep the row pixel by pixel without a
+/// tap list, and with 1, 2 or 4 at stride 1 several pixels per vector.
 #[inline(always)]
 fn dw_rows_impl<const FMA: bool>(
     x: &[f32],
@@ -275,13 +276,12 @@ fn dw_rows_impl<const FMA: bool>(
                 }
             }
         }
-        // 1, 2 or 4 channels at stride 1: the interior pixels of the row,
-        // several per vector ([`dw_narrow_span`]).
-        let narrow = fast_k
-            && (sw, dw) == (1, 1)
-            && matches!(c, 1 | 2 | 4)
-            && !hr.is_empty()
-            && ow_hi > ow_lo;
+        // Fewer channels than a vector: with 1, 2 or 4 at stride 1 the
+        // interior pixels of the row, several per vector ([`dw_narrow_span`]),
+        // then (and otherwise all) its pixels
+        // from the same rows ([`dw_border`]; through the tap list, a 7×7
+        // window's border pixels of one channel took 5 µs of NASNet's 7).
+        let narrow = fast_k && dw == 1 && (1..8).contains(&c) && !hr.is_empty() && ow_hi > ow_lo;
         if narrow {
             if hr != (0..k_h) && zero_row.is_empty() {
                 zero_row = vec![0.0f32; in_w * c];
@@ -293,11 +293,12 @@ fn dw_rows_impl<const FMA: bool>(
             // Bounds for the unchecked reads below.
             assert!(hr.end <= k_h && ih(hr.end - 1) < in_h);
             assert!(hr == (0..k_h) || zero_row.len() == in_w * c);
-            assert!(iw_start + count - 1 + reach < in_w);
+            assert!(iw_start + (count - 1) * sw + reach < in_w);
             assert!(w.len() >= k_h * k_w * c && init.len() >= c && orow.len() >= ow_hi * c);
             // SAFETY: rows ih(kh) < in_h for kh in hr (the others read the
             // zero row, as long as a row), columns iw_start + j + kw < in_w for
-            // j < count (asserted); kernel, bias and output within their
+            // j < count at stride 1 (asserted), the border pixels' columns
+            // checked one by one; kernel, bias and output within their
             // asserted lengths.
             unsafe {
                 let base = img.as_ptr();
@@ -308,10 +309,31 @@ fn dw_rows_impl<const FMA: bool>(
                         true => base.add(ih(kh) * in_w * c),
                         false => zero,
                     });
+                    macro_rules! narrow {
+                        ($c:literal) => {{
+                            // (Otherwise every pixel as a border pixel: still
+                            // no tap list.)
+                            let border = if sw == 1 && matches!($c, 1 | 2 | 4) {
+                                dw_narrow_span::<FMA, K, $c>(rows, wp, bp, act, iw_start, count, o);
+                                ow_hi..ow_hi
+                            } else {
+                                ow_lo..ow_hi
+                            };
+                            for ow in (0..ow_lo).chain(border).chain(ow_hi..out_w) {
+                                let o = orow.as_mut_ptr().add(ow * c);
+                                let iw0 = g.start(2, ow);
+                                dw_border::<FMA, K, K, $c>(&rows, hr.clone(), wp, bp, act, c, iw0, 1, in_w, o);
+                            }
+                        }};
+                    }
                     match c {
-                        1 => dw_narrow_span::<FMA, K, 1>(rows, wp, bp, act, iw_start, count, o),
-                        2 => dw_narrow_span::<FMA, K, 2>(rows, wp, bp, act, iw_start, count, o),
-                        _ => dw_narrow_span::<FMA, K, 4>(rows, wp, bp, act, iw_start, count, o),
+                        1 => narrow!(1),
+                        2 => narrow!(2),
+                        3 => narrow!(3),
+                        4 => narrow!(4),
+                        5 => narrow!(5),
+                        6 => narrow!(6),
+                        _ => narrow!(7),
                     }
                 });
             }
@@ -323,7 +345,7 @@ fn dw_rows_impl<const FMA: bool>(
         let skip = match (fast, !border.is_empty()) {
             (true, true) => 0..out_w,
             (true, false) => ow_lo..ow_hi,
-            (false, _) if narrow => ow_lo..ow_hi,
+            (false, _) if narrow => 0..out_w,
             (false, _) => 0..0,
         };
         for ow in (0..skip.start).chain(skip.end..out_w) {

@@ -387,16 +387,17 @@ proptest! {
         assert_kernel(&format!("depthwise {p:?}"), &want, |out| depthwise_conv2d(&x, &w, bias, Linear, &p, out));
     }
 
-    /// 1, 2 and 4 channels at stride 1 (several pixels per vector, rows wide
-    /// enough for every run length: four vectors, one, single pixels), with
+    /// Fewer channels than a vector (1, 2 and 4 at stride 1: several pixels
+    /// per vector, rows wide enough for every run length: four vectors, one,
+    /// single pixels) at strides 1 and 2, with
     /// `same` and `valid` padding and a fused activation: the naive sums,
     /// and bit for bit the activation applied afterwards.
     #[test]
     fn depthwise_few_channels_matches_naive(
-        batch in 1usize..3, in_h in 1usize..9, in_w in 1usize..60, in_c in prop_oneof![Just(1usize), Just(2), Just(4)],
-        k in prop_oneof![Just(3usize), Just(5), Just(7)], pad in padding(), use_bias: bool, seed: u64,
+        batch in 1usize..3, in_h in 1usize..9, in_w in 1usize..60, in_c in 1usize..8,
+        k in prop_oneof![Just(3usize), Just(5), Just(7)], s in 1usize..3, pad in padding(), use_bias: bool, seed: u64,
     ) {
-        let Ok(p) = Conv2dParams::new(batch, [in_h, in_w], in_c, in_c, [k, k], [1, 1], [1, 1], pad) else {
+        let Ok(p) = Conv2dParams::new(batch, [in_h, in_w], in_c, in_c, [k, k], [s, s], [1, 1], pad) else {
             return Ok(());
         };
         let [x, w, b] = conv_data(p.input_len(), k * k * in_c, in_c, seed);
