@@ -10,39 +10,33 @@ use serde_json::{json, Map, Value};
 // Cropping / ZeroPadding
 // ---------------------------------------------------------------------------
 
-/// `out[b, o…, :] = x[b, source(o…), :]` for every output pixel `o…` (in C
-/// order) of channels-last `x` (`[b, in_sp…, c]`), where `source` gives the
-/// flat input pixel or `None` to leave the output pixel 0.
-fn gather_pixels(
-    x: &[f32],
-    (b, in_sp, c): (usize, &[usize], usize),
-    out_sp: &[usize],
-    source: impl Fn(&[usize]) -> Option<usize>,
-) -> Vec<f32> {
-    let n = in_sp.len();
-    let in_px: usize = in_sp.iter().product();
-    let out_px: usize = out_sp.iter().product();
-    let mut out = vec![0.0f32; b * out_px * c];
-    if c == 0 {
-        return out;
-    }
-    let mut idx = vec![0usize; n];
-    for op in 0..out_px {
-        if let Some(ip) = source(&idx) {
-            for bi in 0..b {
-                let src = &x[(bi * in_px + ip) * c..(bi * in_px + ip + 1) * c];
-                out[(bi * out_px + op) * c..(bi * out_px + op + 1) * c].copy_from_slice(src);
+/// Nearest upsampling of a channels-last tensor: each index of spatial
+/// axis `d` repeated `size[d]` times, an axis at a time from the last, so
+/// that an outer axis repeats whole expanded rows (one copy each) rather
+/// than pixel by pixel.
+fn repeat_pixels(x: &[f32], (b, in_sp, c): (usize, &[usize], usize), size: &[usize]) -> Vec<f32> {
+    let mut cur = std::borrow::Cow::Borrowed(x);
+    let mut sp = in_sp.to_vec();
+    for d in (0..sp.len()).rev() {
+        let s = size[d];
+        if s == 1 {
+            continue;
+        }
+        // Values per index of axis `d`, and the indices of the axes before it.
+        let inner: usize = sp[d + 1..].iter().product::<usize>() * c;
+        let outer: usize = b * sp[..d].iter().product::<usize>() * sp[d];
+        let mut next = Vec::with_capacity(cur.len() * s);
+        if inner > 0 {
+            for block in cur.chunks_exact(inner).take(outer) {
+                for _ in 0..s {
+                    next.extend_from_slice(block);
+                }
             }
         }
-        for d in (0..n).rev() {
-            idx[d] += 1;
-            if idx[d] < out_sp[d] {
-                break;
-            }
-            idx[d] = 0;
-        }
+        cur = std::borrow::Cow::Owned(next);
+        sp[d] *= s;
     }
-    out
+    cur.into_owned()
 }
 
 /// Copy a channels-last region: `out[b, o..., :] = x[b, o + shift..., :]`
@@ -418,9 +412,7 @@ impl Layer for UpSampling {
             tfjs_kernels::image::resize(&xl.data, shape, size, bilinear, false, false)
         } else {
             // Nearest: output pixel `o` repeats input pixel `o / size`.
-            gather_pixels(&xl.data, (b, sp, c), &out_sp, |idx| {
-                Some((0..n).fold(0, |ip, d| ip * sp[d] + idx[d] / self.size[d]))
-            })
+            repeat_pixels(&xl.data, (b, sp, c), &self.size)
         };
         let y = spatial_result(&self.base, b, out_sp, c, out, self.cf)?;
         Ok(vec![y])
@@ -446,6 +438,37 @@ pub fn register(registry: &mut LayerRegistry) {
 #[cfg(test)]
 mod tests {
     use super::shift_copy;
+
+    /// Nearest upsampling against its definition (output pixel `o` is input
+    /// pixel `o / size`), 1-3 spatial axes, sizes of 1 included.
+    #[test]
+    fn repeat_pixels_matches_its_definition() {
+        let cases: [(&[usize], &[usize]); 4] =
+            [(&[5], &[3]), (&[3, 4], &[2, 3]), (&[3, 4], &[1, 2]), (&[2, 3, 2], &[2, 1, 3])];
+        for (in_sp, size) in cases {
+            for c in [1usize, 5] {
+                let b = 2;
+                let in_px: usize = in_sp.iter().product();
+                let out_sp: Vec<usize> = in_sp.iter().zip(size).map(|(l, s)| l * s).collect();
+                let out_px: usize = out_sp.iter().product();
+                let x: Vec<f32> = (0..b * in_px * c).map(|i| i as f32).collect();
+                let got = super::repeat_pixels(&x, (b, in_sp, c), size);
+                let mut want = Vec::new();
+                for bi in 0..b {
+                    for op in 0..out_px {
+                        let (mut rest, mut ip, mut stride) = (op, 0, 1);
+                        for d in (0..out_sp.len()).rev() {
+                            ip += (rest % out_sp[d]) / size[d] * stride;
+                            rest /= out_sp[d];
+                            stride *= in_sp[d];
+                        }
+                        want.extend_from_slice(&x[(bi * in_px + ip) * c..(bi * in_px + ip + 1) * c]);
+                    }
+                }
+                assert_eq!(got, want, "in {in_sp:?} size {size:?} c {c}");
+            }
+        }
+    }
 
     /// `shift_copy` against its definition, value by value: 1-3 spatial
     /// axes, paddings and croppings (shifts of both signs, some wider than
