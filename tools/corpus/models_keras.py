@@ -7187,3 +7187,230 @@ add("flatten_channels_first", "heldout12", flatten_channels_first,
 
 # Round 12's models do not commit their sources (keras-src budget).
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout12")
+
+
+# --- held-out round 14 ---
+# Issue 9's known gaps: layer objects as activation= with their own slope,
+# tf.* / keras.ops functions users have in graphs (multiply_no_nan, polyval,
+# embedding_lookup of a constant table, resize_with_pad, aspect-preserving
+# resize, sobel_edges) and the functions the rebuild now rewrites (abs,
+# square).
+FOURTEENTH = HELD + 900
+
+
+def leaky_slope_layers(K, v):
+    """YOLO / Darknet style: Conv2D(activation=LeakyReLU(0.1)) and
+    Dense(activation=LeakyReLU(0.01)), layer objects as activation= whose
+    slopes no activation name has."""
+    L = K.layers
+    x = L.Input((5, 5, 2), name="img")
+    conv = L.Conv2D(3, 3, activation=L.LeakyReLU(0.1), name="conv_leaky")
+    dense = L.Dense(4, activation=L.LeakyReLU(0.01), name="dense_leaky")
+    out = L.Dense(2, name="out")(dense(L.Flatten(name="flat")(conv(x))))
+    return K.Model(x, out, name="leaky_slope_layers")
+
+
+add("leaky_slope_layers", "heldout14", leaky_slope_layers,
+    "Conv2D(activation=LeakyReLU(0.1)), Dense(activation=LeakyReLU(0.01))",
+    sources=K3K2, seed=FOURTEENTH + 1)
+
+
+def abs_square_fns(K, v):
+    """|x| and x² written as functions: tf.math.abs / Python's abs() /
+    tf.math.square (Keras 2), keras.ops.abs / absolute / square (Keras 3),
+    an L1 distance of two towers and a squared error."""
+    L = K.layers
+    a = L.Input((5,), name="a")
+    b = L.Input((5,), name="b")
+    ea = L.Dense(4, name="tower_a")(a)
+    eb = L.Dense(4, name="tower_b")(b)
+    diff = L.Subtract(name="diff")([ea, eb])
+    if v == "k2":
+        import tensorflow as tf
+        l1, sq, mag = tf.math.abs(diff), tf.math.square(diff), abs(ea)
+    else:
+        ops = K.ops
+        l1, sq, mag = ops.abs(diff), ops.square(diff), ops.absolute(ea)
+    h = L.Concatenate(name="cat")([l1, sq, mag])
+    return K.Model([a, b], L.Dense(2, name="out")(h), name="abs_square_fns")
+
+
+add("abs_square_fns", "heldout14", abs_square_fns,
+    "tf.math.abs / abs() / tf.math.square, keras.ops abs / absolute / square: an L1 distance "
+    "and a squared error of two towers", sources=K3K2, seed=FOURTEENTH + 2)
+
+
+def _nonan_inputs(rng, batch):
+    x = rng.normal(size=(batch, 6)).astype(np.float32)
+    w = rng.normal(size=(batch, 6)).astype(np.float32)
+    w[:, ::2] = 0.0
+    return [x, w]
+
+
+def tfop_wave14(K, v):
+    """tf.math.multiply_no_nan by a weight that is 0 in places (of an
+    infinite log: 0 there, not NaN; clipped to stay finite),
+    tf.math.polyval with constant coefficients."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6,), name="x")
+    w = L.Input((6,), name="w")
+    inf = tf.math.log(tf.math.abs(x) - tf.math.abs(x))  # -inf everywhere
+    masked = tf.math.multiply_no_nan(inf, w)  # 0 where w is 0, -inf elsewhere
+    kept = tf.math.multiply_no_nan(x, w)
+    poly = tf.math.polyval([0.5, -1.0, 2.0], x)
+    safe = tf.clip_by_value(masked, -5.0, 5.0)
+    return K.Model([x, w], [kept, poly, L.Concatenate(name="cat")([safe, kept])],
+                   name="tfop_wave14")
+
+
+add("tfop_wave14", "heldout14", tfop_wave14,
+    "tf.math.multiply_no_nan (of -inf by 0), tf.math.polyval with constant coefficients",
+    sources=K2_ONLY, seed=FOURTEENTH + 3, inputs=_nonan_inputs)
+
+
+def tfop_image_pad14(K, v):
+    """Letterboxing as detectors' preprocessing writes it:
+    tf.image.resize_with_pad (wide and tall images, bilinear and nearest),
+    tf.image.resize(preserve_aspect_ratio=True)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 8, 2), name="img")
+    tall = L.Permute((2, 1, 3), name="tall")(x)
+    padded = tf.image.resize_with_pad(x, 5, 5)
+    padded_tall = tf.image.resize_with_pad(tall, 7, 4, method="nearest")
+    kept = tf.image.resize(x, (5, 5), preserve_aspect_ratio=True)
+    kept_up = tf.image.resize(tall, (12, 9), preserve_aspect_ratio=True)
+    return K.Model(x, [padded, padded_tall, kept, kept_up], name="tfop_image_pad14")
+
+
+add("tfop_image_pad14", "heldout14", tfop_image_pad14,
+    "tf.image.resize_with_pad (bilinear, nearest), tf.image.resize(preserve_aspect_ratio=True) "
+    "down and up", sources=K2_ONLY, seed=FOURTEENTH + 4)
+
+
+def tfop_sobel(K, v):
+    """tf.image.sobel_edges: Keras 2 saves its body (tf.shape, a REFLECT
+    pad, tf.tile of the filters by the channel count, depthwise_conv2d,
+    tf.concat of the shape and a constant, reshape)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 6, 2), name="img")
+    return K.Model(x, tf.image.sobel_edges(x), name="tfop_sobel")
+
+
+add("tfop_sobel", "heldout14", tfop_sobel,
+    "tf.image.sobel_edges (saved as its body of shape-dependent tf functions)",
+    sources=K2_ONLY, seed=FOURTEENTH + 6)
+
+
+def _lookup_ids(rng, batch):
+    return [rng.integers(0, 6, (batch, 3)).astype(np.int32)]
+
+
+def const_table_lookup(K, v):
+    """Rows of a constant table by int ids: tf.nn.embedding_lookup
+    (Keras 2), keras.ops.take(table, ids, axis=0) (Keras 3)."""
+    L = K.layers
+    ids = L.Input((3,), dtype="int32", name="ids")
+    table = np.arange(12, dtype=np.float32).reshape(6, 2) / 4.0 - 1.0
+    if v == "k2":
+        import tensorflow as tf
+        rows = tf.nn.embedding_lookup(table, ids)
+    else:
+        rows = K.ops.take(table, ids, axis=0)
+    return K.Model(ids, L.Flatten(name="flat")(rows), name="const_table_lookup")
+
+
+add("const_table_lookup", "heldout14", const_table_lookup,
+    "rows of a constant table by int ids: tf.nn.embedding_lookup, keras.ops.take(axis=0)",
+    sources=K3K2, seed=FOURTEENTH + 5, inputs=_lookup_ids)
+
+
+def pixel_shuffle_sr(K, v):
+    """ESPCN-style super-resolution (Conv2D to r² channels, then
+    tf.nn.depth_to_space) after a YOLOv2-style reorg stem
+    (tf.nn.space_to_depth), joined with a skip."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 6, 2), name="img")
+    stem = tf.nn.space_to_depth(x, 2)                                   # 3 x 3 x 8
+    h = L.Conv2D(8, 3, padding="same", activation="relu", name="feat")(stem)
+    h = L.Conv2D(12, 3, padding="same", name="to_sub")(h)               # 3 x 3 x 12
+    up = tf.nn.depth_to_space(h, 2)                                     # 6 x 6 x 3
+    up3 = tf.nn.depth_to_space(L.Conv2D(18, 1, name="to_sub3")(stem), 3)  # 9 x 9 x 2
+    return K.Model(x, [L.Concatenate(name="cat")([up, x]), up3], name="pixel_shuffle_sr")
+
+
+add("pixel_shuffle_sr", "heldout14", pixel_shuffle_sr,
+    "tf.nn.space_to_depth stem, Conv2D, tf.nn.depth_to_space by 2 and 3 (ESPCN / YOLOv2 reorg)",
+    sources=K2_ONLY, seed=FOURTEENTH + 7)
+
+
+def _attention_mask_inputs(rng, batch):
+    q = rng.normal(size=(batch, 4, 6)).astype(np.float32)
+    v = rng.normal(size=(batch, 5, 6)).astype(np.float32)
+    keep = rng.random((batch, 4, 5)) > 0.3
+    keep[:, :, 0] = True
+    valid = rng.random((batch, 5)) > 0.3
+    valid[:, 0] = True
+    return [q, v, keep, valid]
+
+
+def attention_mask_inputs(K, v):
+    """Masks given as model inputs (a padding mask fed from the data
+    pipeline): MultiHeadAttention(attention_mask=[batch, q, v] boolean
+    input), Attention(mask=[None, value_mask boolean input])."""
+    L = K.layers
+    q = L.Input((4, 6), name="q")
+    val = L.Input((5, 6), name="v")
+    keep = L.Input((4, 5), dtype="bool", name="keep")
+    valid = L.Input((5,), dtype="bool", name="valid")
+    a = L.MultiHeadAttention(2, 3, name="mha")(q, val, attention_mask=keep)
+    b = L.Attention(name="att")([q, val], mask=[None, valid])
+    return K.Model([q, val, keep, valid], [a, b], name="attention_mask_inputs")
+
+
+add("attention_mask_inputs", "heldout14", attention_mask_inputs,
+    "MultiHeadAttention(attention_mask=an input), Attention(mask=[None, an input])",
+    sources=K3K2, seed=FOURTEENTH + 8, inputs=_attention_mask_inputs)
+
+
+def k3_batch_norm_op(K, v):
+    """keras.ops.nn.batch_normalization with constant statistics and
+    affine (a folded BatchNormalization) over the last axis. (Statistics
+    from ops.moments with keepdims are refused by Keras itself: mean must
+    be a vector.)"""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((5, 3), name="x")
+    mean = np.array([0.1, -0.2, 0.3], np.float32)
+    var = np.array([1.5, 0.5, 2.0], np.float32)
+    a = O.nn.batch_normalization(x, mean, var, axis=-1, offset=np.array([0.0, 0.5, -0.5], np.float32),
+                                 scale=np.array([2.0, 1.0, 0.5], np.float32), epsilon=1e-3)
+    return K.Model(x, L.Dense(2, name="out")(a), name="k3_batch_norm_op")
+
+
+add("k3_batch_norm_op", "heldout14", k3_batch_norm_op,
+    "keras.ops.nn.batch_normalization with constant statistics over the last axis",
+    sources=K3ZIP, seed=FOURTEENTH + 9)
+
+
+def k3_batch_norm_axis1(K, v):
+    """keras.ops.nn.batch_normalization over the steps (axis 1) with
+    constant statistics and no affine."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((5, 3), name="x")
+    b = O.nn.batch_normalization(x, np.linspace(-0.5, 0.5, 5).astype(np.float32),
+                                 np.linspace(0.5, 1.5, 5).astype(np.float32), axis=1)
+    return K.Model(x, b, name="k3_batch_norm_axis1")
+
+
+add("k3_batch_norm_axis1", "heldout14", k3_batch_norm_axis1,
+    "keras.ops.nn.batch_normalization over axis 1 (constant statistics, no affine)",
+    sources=K3ZIP, seed=FOURTEENTH + 10)
+
+
+# Round 14's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout14")

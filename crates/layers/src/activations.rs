@@ -39,8 +39,10 @@ pub enum Activation {
     GeluNew,
     Exponential,
     HardSilu,
-    /// Keras 3 `leaky_relu` (negative slope 0.2, its default).
-    LeakyRelu,
+    /// `leaky_relu`: `x` for `x >= 0`, else `slope · x`. By name (Keras 3's
+    /// activation, `tf.nn.leaky_relu`) the slope is 0.2 ([`Slope::DEFAULT`]);
+    /// a `LeakyReLU` layer object given as `activation=` carries its own.
+    LeakyRelu(Slope),
     /// Keras 3 `celu` (alpha 1).
     Celu,
     /// Keras 3 `squareplus` (b 4): `(x + sqrt(x² + 4)) / 2`.
@@ -95,7 +97,7 @@ impl Activation {
             "gelunew" => Activation::GeluNew,
             "exponential" => Activation::Exponential,
             "hardsilu" | "hardswish" => Activation::HardSilu,
-            "leakyrelu" => Activation::LeakyRelu,
+            "leakyrelu" => Activation::LeakyRelu(Slope::DEFAULT),
             "celu" => Activation::Celu,
             "squareplus" => Activation::Squareplus,
             "tanhshrink" => Activation::TanhShrink,
@@ -147,7 +149,7 @@ impl Activation {
             Activation::GeluNew => "gelu_new",
             Activation::Exponential => "exponential",
             Activation::HardSilu => "hard_silu",
-            Activation::LeakyRelu => "leaky_relu",
+            Activation::LeakyRelu(_) => "leaky_relu",
             Activation::Celu => "celu",
             Activation::Squareplus => "squareplus",
             Activation::TanhShrink => "tanh_shrink",
@@ -189,6 +191,10 @@ impl Activation {
     pub fn apply(self, x: &mut [f32], last_dim: usize) {
         match self {
             Activation::Linear => {}
+            Activation::LeakyRelu(slope) => {
+                let a = slope.get();
+                x.iter_mut().for_each(|v| *v = leaky_relu(*v, a))
+            }
             Activation::Glu => glu_rows(x, last_dim),
             Activation::Softmax => softmax_rows(x, last_dim),
             Activation::Sparsemax => x.chunks_mut(last_dim.max(1)).for_each(sparsemax_row),
@@ -222,7 +228,7 @@ impl Activation {
                 }
                 each_value!(
                     Relu Relu6 Elu Selu HardSigmoid HardSigmoidKeras3 Softplus Softsign Mish
-                    Exponential HardSilu LeakyRelu Celu Squareplus TanhShrink HardTanh
+                    Exponential HardSilu Celu Squareplus TanhShrink HardTanh
                     LogSigmoid SparsePlus SparseSigmoid HardShrink SoftShrink
                 )
             }
@@ -271,13 +277,7 @@ impl Activation {
             }
             Activation::Exponential => x.exp(),
             Activation::HardSilu => x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
-            Activation::LeakyRelu => {
-                if x >= 0.0 {
-                    x
-                } else {
-                    0.2 * x
-                }
-            }
+            Activation::LeakyRelu(slope) => leaky_relu(x, slope.get()),
             Activation::Celu => x.max(0.0) + x.min(0.0).exp_m1().min(0.0),
             Activation::Squareplus => (x + (x * x + 4.0).sqrt()) / 2.0,
             Activation::TanhShrink => x - x.tanh(),
@@ -310,6 +310,52 @@ impl Activation {
                 }
             }
         }
+    }
+}
+
+/// A `leaky_relu` slope (a float32, compared by its bits so that
+/// [`Activation`] stays `Eq`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slope(u32);
+
+impl Slope {
+    /// The slope of the `leaky_relu` activation by name (Keras 3,
+    /// `tf.nn.leaky_relu`).
+    pub const DEFAULT: Slope = Slope(0.2f32.to_bits());
+
+    /// The slope `a`.
+    pub fn new(a: f32) -> Slope {
+        Slope(a.to_bits())
+    }
+
+    /// The slope as a float.
+    pub fn get(self) -> f32 {
+        f32::from_bits(self.0)
+    }
+}
+
+impl Activation {
+    /// The `activation` field's value as saved: the name, except a
+    /// `leaky_relu` whose slope is not the name's 0.2, which is written as
+    /// the `LeakyReLU` layer object Keras saves for `activation=LeakyReLU(a)`
+    /// (and reads back as this activation).
+    pub fn to_json(self) -> serde_json::Value {
+        match self {
+            Activation::LeakyRelu(slope) if slope != Slope::DEFAULT => serde_json::json!({
+                "class_name": "LeakyReLU",
+                "config": {"alpha": slope.get()},
+            }),
+            a => serde_json::Value::String(a.name().to_string()),
+        }
+    }
+}
+
+#[inline(always)]
+fn leaky_relu(x: f32, slope: f32) -> f32 {
+    if x >= 0.0 {
+        x
+    } else {
+        slope * x
     }
 }
 

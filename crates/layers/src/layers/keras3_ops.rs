@@ -25,9 +25,11 @@ use crate::{Layer, LayerRegistry, Result, Shape, Tensor};
 use serde_json::{Map, Value};
 
 mod adjust;
+mod batch_norm;
 mod build;
 mod center_window;
 mod const_conv;
+mod crop_resize;
 mod cross;
 mod diff;
 mod dot_attention;
@@ -53,6 +55,7 @@ pub(crate) use tensordot::{contracted_axes, Tensordot};
 
 pub(crate) use center_window::CenterWindow;
 pub(crate) use const_conv::ConstConv;
+pub(crate) use crop_resize::CropResize;
 pub(crate) use dot_attention::MASKED as DOT_ATTENTION_MASKED;
 pub(crate) use extra::{move_perm, ExtraOp};
 pub(crate) use frame::Frame;
@@ -294,6 +297,19 @@ pub(crate) enum Kind {
     /// `tf.gather` with constant indices and `batch_dims`
     /// (`keras3_ops/gather.rs`).
     GatherConst(Gather, std::sync::Arc<Tensor>),
+    /// Rows of a constant table by a tensor of indices, the input
+    /// (`tf.nn.embedding_lookup(table, ids)`, `ops.take(table, ids,
+    /// axis)`; `keras3_ops/gather.rs`).
+    GatherTable(Gather, std::sync::Arc<Tensor>),
+    /// `ops.nn.batch_normalization` with constant statistics
+    /// (`keras3_ops/batch_norm.rs`).
+    BatchNorm(batch_norm::BatchNormOp),
+    /// `tf.image.crop_and_resize` with constant boxes
+    /// (`keras3_ops/crop_resize.rs`).
+    CropResize(CropResize),
+    /// `tf.math.polyval(coeffs, x)` with constant coefficients, highest
+    /// power first ([`functions::polyval`]).
+    Polyval(std::sync::Arc<[f32]>),
 }
 
 /// A Keras 3 operation node.
@@ -387,8 +403,11 @@ impl Layer for Operation {
             | Kind::LeakyRelu(_)
             | Kind::NanToNum(_)
             | Kind::Digitize(_)
+            | Kind::GatherTable(..)
+            | Kind::Polyval(_)
             | Kind::Fill(_) => true,
             Kind::Norm(n) => n.per_sample(),
+            Kind::BatchNorm(n) => n.per_sample(),
             Kind::Binary(_, a, b) => plain(a) && plain(b),
             Kind::Where(c, a, b) => plain(c) && plain(a) && plain(b),
             Kind::Cumulative(_, axis)
@@ -515,6 +534,7 @@ impl Layer for Operation {
             Kind::Unary(_)
             | Kind::Act(_)
             | Kind::LeakyRelu(_)
+            | Kind::Polyval(_)
             | Kind::Softmax { .. }
             | Kind::Normalize { .. }
             | Kind::NanToNum(_)
@@ -613,13 +633,19 @@ impl Layer for Operation {
             Kind::Stat(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
             Kind::Tensordot(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Frame(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
+            Kind::CropResize(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::DotAttention(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Cross(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Norm(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
+            Kind::BatchNorm(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::Digitize(_) => input(0)?.clone(),
             Kind::GatherConst(g, indices) => {
                 let known: Shape = indices.shape().iter().map(|&d| Some(d)).collect();
                 g.shape(input(0)?, &known).map_err(|e| self.err(e))?
+            }
+            Kind::GatherTable(g, table) => {
+                let known: Shape = table.shape().iter().map(|&d| Some(d)).collect();
+                g.shape(&known, input(0)?).map_err(|e| self.err(e))?
             }
         };
         Ok(vec![out])
@@ -714,6 +740,16 @@ impl Layer for Operation {
                 Ok(vec![tensor(
                     x.shape().to_vec(),
                     f32s(x).iter().map(|&v| f(v)).collect(),
+                )?])
+            }
+            Kind::Polyval(coeffs) => {
+                let x = input(0)?;
+                Ok(vec![tensor(
+                    x.shape().to_vec(),
+                    f32s(x)
+                        .iter()
+                        .map(|&v| functions::polyval(coeffs, v))
+                        .collect(),
                 )?])
             }
             Kind::Fill(v) => {
@@ -960,9 +996,11 @@ impl Layer for Operation {
             Kind::Stat(op) => op.call(inputs).map_err(err),
             Kind::Tensordot(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Frame(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
+            Kind::CropResize(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::DotAttention(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Cross(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Norm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
+            Kind::BatchNorm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::Digitize(bins) => {
                 let x = input(0)?;
                 let ids = (f32s(x).iter())
@@ -971,6 +1009,7 @@ impl Layer for Operation {
                 Ok(vec![Tensor::from_i32(x.shape().to_vec(), ids)?])
             }
             Kind::GatherConst(g, indices) => Ok(vec![g.call(input(0)?, indices).map_err(err)?]),
+            Kind::GatherTable(g, table) => Ok(vec![g.call(table, input(0)?).map_err(err)?]),
         }
     }
 }

@@ -11,7 +11,10 @@
 //! followed by that chain named `<name>`. Keras 3's `glu` (halves of the
 //! last axis, `a * sigmoid(b)`) → two bias-free `Dense` layers whose 0/1
 //! kernels select each half (the second with a sigmoid activation) →
-//! `Multiply`; exact for finite values. Other activations TF.js lacks
+//! `Multiply`; exact for finite values. `leaky_relu` (by name, slope 0.2,
+//! or a `LeakyReLU` layer object given as `activation=` with its own
+//! slope, which the engine saves as that object) → `LeakyReLU(alpha)`.
+//! Other activations TF.js lacks
 //! (`exponential`), and these inside a recurrent cell or a wrapped layer,
 //! are refused.
 
@@ -103,8 +106,10 @@ enum Rewritable {
     /// Keras 3's `clip(y/6 + 0.5, 0, 1)` of `y = 1.2x`.
     Keras2HardSigmoid,
     /// `leaky_relu` (slope 0.2 in Keras 2's `tf.nn.leaky_relu` and Keras 3's
-    /// activation): TF.js's `LeakyReLU` layer.
-    LeakyRelu,
+    /// activation; a `LeakyReLU` layer object given as `activation=` is
+    /// saved with its own, see [`crate::activations::Activation::to_json`]):
+    /// TF.js's `LeakyReLU` layer with that slope.
+    LeakyRelu(f32),
     /// Keras 3's `glu`: the halves of the last axis selected by two 0/1
     /// `Dense` kernels, `Multiply` of the first and the sigmoid of the
     /// second.
@@ -131,7 +136,7 @@ fn classify(act: &str, dialect: Dialect, target: Target) -> Result<Option<Rewrit
             Ok(Some(Rewritable::Keras2HardSigmoid))
         }
         "hard_silu" | "hard_swish" if !keras3_target => Ok(Some(Rewritable::HardSilu)),
-        "leaky_relu" if target == Target::Tfjs => Ok(Some(Rewritable::LeakyRelu)),
+        "leaky_relu" if target == Target::Tfjs => Ok(Some(Rewritable::LeakyRelu(0.2))),
         "glu" if !keras3_target => Ok(Some(Rewritable::Glu)),
         a if target.knows(a) => Ok(None),
         a => Err(format!(
@@ -139,6 +144,15 @@ fn classify(act: &str, dialect: Dialect, target: Target) -> Result<Option<Rewrit
             target.name()
         )),
     }
+}
+
+/// The slope of a `LeakyReLU` layer object in an `activation` field, as
+/// the engine saves a `leaky_relu` whose slope is not 0.2.
+fn leaky_relu_object(v: &Value) -> Option<f32> {
+    (v.get("class_name")? == "LeakyReLU")
+        .then(|| v.get("config")?.get("alpha")?.as_f64())
+        .flatten()
+        .map(|a| a as f32)
 }
 
 /// Why an activation inside a wrapped layer or an RNN cell cannot be kept
@@ -159,6 +173,12 @@ fn nested_problem(config: &Map<String, Value>, dialect: Dialect, target: Target)
             continue;
         };
         for key in ["activation", "recurrent_activation"] {
+            if let Some(slope) = cfg.get(key).and_then(leaky_relu_object) {
+                return Some(format!(
+                    "its inner layer's {key} is a LeakyReLU with slope {slope} (no activation \
+                     name has it), and a wrapped layer cannot be split"
+                ));
+            }
             if let Some(act) = cfg.get(key).and_then(Value::as_str) {
                 if classify(act, dialect, target) != Ok(None) {
                     return Some(format!(
@@ -199,10 +219,19 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if let Some(why) = nested_problem(site.config, site.dialect, site.target) {
         return Outcome::Cannot(why);
     }
-    let Some(act) = site.field("activation", Value::as_str) else {
+    let own_slope = site.config.get("activation").and_then(leaky_relu_object);
+    let Some(act) = site
+        .field("activation", Value::as_str)
+        .or(own_slope.map(|_| "leaky_relu"))
+    else {
         return folded_gates.unwrap_or(Outcome::Skip);
     };
-    let kind = match classify(act, site.dialect, site.target) {
+    let class = match own_slope {
+        // Its own slope: a LeakyReLU layer in every target.
+        Some(slope) => Ok(Some(Rewritable::LeakyRelu(slope))),
+        None => classify(act, site.dialect, site.target),
+    };
+    let kind = match class {
         Ok(None) => return folded_gates.unwrap_or(Outcome::Skip),
         Ok(Some(_)) if folded_gates.is_some() => {
             return Outcome::Cannot(format!(
@@ -322,7 +351,7 @@ fn fold_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outcome> {
     let scale: f32 = match kind {
         Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
         Rewritable::Keras2HardSigmoid => 1.2,
-        Rewritable::HardSilu | Rewritable::LeakyRelu | Rewritable::Glu => return None,
+        Rewritable::HardSilu | Rewritable::LeakyRelu(_) | Rewritable::Glu => return None,
     };
     // The weights that scale the output: a separable convolution's
     // pointwise kernel (not its depthwise one), every other kernel, biases.
@@ -368,7 +397,7 @@ fn fold_recurrent_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outc
     let scale: f32 = match kind {
         Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
         Rewritable::Keras2HardSigmoid => 1.2,
-        Rewritable::HardSilu | Rewritable::LeakyRelu | Rewritable::Glu => return None,
+        Rewritable::HardSilu | Rewritable::LeakyRelu(_) | Rewritable::Glu => return None,
     };
     let (gates, units_key): (&[usize], &str) = match site.class_name {
         "LSTM" => (&[0, 1, 3], "units"),
@@ -432,10 +461,10 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
             ),
         ],
         Rewritable::Glu => unreachable!("glu_chain builds it"),
-        Rewritable::LeakyRelu => vec![entry(
+        Rewritable::LeakyRelu(slope) => vec![entry(
             name,
             "LeakyReLU",
-            json!({"alpha": 0.2}),
+            json!({ "alpha": slope }),
             vec![json!([x])],
         )],
         Rewritable::Keras3HardSigmoid | Rewritable::Keras2HardSigmoid => vec![
@@ -527,6 +556,25 @@ mod tests {
             1e-6,
             "act (Activation) -> LeakyReLU",
         );
+    }
+
+    #[test]
+    fn leaky_relu_object_with_its_own_slope_becomes_a_leaky_relu_layer() {
+        // Dense(activation=LeakyReLU(0.1)) as Keras saves it.
+        let leaky = json!({"module": "keras.layers", "class_name": "LeakyReLU",
+                           "config": {"name": "leaky_re_lu", "alpha": 0.1}});
+        let layers = vec![entry_on(
+            "d",
+            "Dense",
+            json!({"units": 4, "activation": leaky}),
+            "x",
+        )];
+        let model = functional_from(&[3], layers, 7, Some("2.21.0"));
+        let out = assert_same(&model, &input(&[4, 3]), 1e-6);
+        assert_note(&out, "d (Dense) -> Dense + LeakyReLU");
+        let topology = out.artifacts.model_topology.as_ref().unwrap();
+        let text = topology.to_string();
+        assert!(text.contains("\"alpha\":0.1"), "{text}");
     }
 
     #[test]

@@ -30,6 +30,10 @@
 //! - [`inference_identity`]: random augmentation layers (the identity at
 //!   inference) → `Activation("linear")`.
 //! - [`layer_scale`]: ConvNeXt's `LayerScale` → `BatchNormalization`.
+//! - [`group_norm`]: `GroupNormalization` over the last axis → `Reshape`
+//!   to groups + `LayerNormalization` over positions and the group's
+//!   channels + `Reshape` + per-channel `BatchNormalization` (`gamma`,
+//!   `beta`) + `Reshape`.
 //! - [`grouped_conv`]: `Conv1D`/`Conv2D` with `groups > 1` → `groups: 1`
 //!   with a block-diagonal kernel.
 //! - [`activations`]: `hard_silu` (layer or `activation` field) →
@@ -59,6 +63,15 @@
 //!   length, else a `Conv2D` with a one-hot kernel (exact for finite
 //!   inputs) + `Reshape` (+ `Permute`).
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
+//! - [`absolute`]: `tf.math.abs` / `ops.Absolute` → `ReLU(x)` +
+//!   `ReLU(Rescaling(-1)(x))` joined by `Add` (exact).
+//! - [`square`]: `tf.math.square` / `ops.Square` → `Multiply([x, x])`.
+//! - [`depth_space`]: `tf.nn.depth_to_space` / `space_to_depth` →
+//!   `Reshape` + `Permute` + `Reshape`.
+//! - [`batch_norm_op`]: `ops.nn.batch_normalization` with constant
+//!   statistics → `BatchNormalization` holding them.
+//! - [`table_lookup`]: `tf.nn.embedding_lookup` of a constant table →
+//!   `Embedding` holding it.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
 //! - [`masked_calls`]: layers a Keras mask reaches that the target treats
@@ -176,10 +189,12 @@
 //! one `pub mod` line below and one line in [`TFJS_RULES`] (or
 //! [`KERAS_RULES`]).
 
+pub mod absolute;
 pub mod activations;
 pub mod adaptive_pooling;
 pub mod attention_dot;
 pub mod batch_norm_axes;
+pub mod batch_norm_op;
 pub mod batch_norm_rank5;
 pub mod batch_norm_virtual;
 pub mod batch_renorm;
@@ -193,6 +208,7 @@ pub mod conv_lstm1d;
 pub mod cudnn_rnn;
 pub mod deconv1d_output_padding;
 pub mod deconv_output_padding;
+pub mod depth_space;
 pub mod depthwise_dilation;
 pub mod dot_product_attention;
 pub mod dtype_policy;
@@ -204,6 +220,7 @@ pub mod extract_patches;
 pub mod get_item;
 pub mod global_pooling_1d_cf;
 pub mod global_pooling_3d;
+pub mod group_norm;
 pub mod grouped_conv;
 pub mod identity_layer;
 pub mod image_resize;
@@ -233,6 +250,8 @@ pub mod softmax_axis;
 pub mod spatial_3d;
 pub mod spectral_norm;
 pub mod split;
+pub mod square;
+pub mod table_lookup;
 pub mod tensordot;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
@@ -258,6 +277,7 @@ pub type Rule = fn(&Site<'_>) -> Outcome;
 /// The rules of a TensorFlow.js rewrite, asked in this order; the first
 /// that does not [`Outcome::Skip`] a layer decides it. One line per rule.
 pub const TFJS_RULES: &[Rule] = &[
+    attention_dot::value_mask_rule,
     explicit_masks::rule,
     dtype_policy::rule,
     cudnn_rnn::rule,
@@ -295,11 +315,17 @@ pub const TFJS_RULES: &[Rule] = &[
     split::rule,
     extract_patches::rule,
     signal_frame::rule,
+    absolute::rule,
+    square::rule,
+    table_lookup::rule,
+    batch_norm_op::rule,
+    depth_space::rule,
     tf_op_lambda::rule,
     image_resize::ops_rule,
     keras3_ops::rule,
     inference_identity::rule,
     layer_scale::rule,
+    group_norm::rule,
     grouped_conv::rule,
     activations::rule,
     multi_head_attention::rule,

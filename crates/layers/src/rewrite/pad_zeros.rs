@@ -11,13 +11,8 @@ use serde_json::{json, Value};
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
-    let what = match site.class_name {
-        "TFOpLambda" => match site.field("function", Value::as_str) {
-            Some(f @ ("pad" | "compat.v1.pad")) => format!("tf.{f}"),
-            _ => return Outcome::Skip,
-        },
-        "ops.Pad" => "keras.ops Pad".to_string(),
-        _ => return Outcome::Skip,
+    let Some(what) = site.function_named(&["pad", "compat.v1.pad"], &["ops.Pad"]) else {
+        return Outcome::Skip;
     };
     rewrite(site).unwrap_or_else(|why| Outcome::Cannot(format!("{what}: {why}")))
 }

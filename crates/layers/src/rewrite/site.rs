@@ -132,6 +132,24 @@ impl Site<'_> {
         self.as_one("Activation", json!({"activation": "linear"}), Vec::new())
     }
 
+    /// When the layer is one of the `tf.*` functions `tf` (a
+    /// `TFOpLambda`'s `function`, `math.abs`) or the Keras 3 operation
+    /// classes `ops` (`ops.Absolute`), how errors name it (`tf.math.abs`,
+    /// `keras.ops Absolute`); `None` for any other layer.
+    pub fn function_named(&self, tf: &[&str], ops: &[&str]) -> Option<String> {
+        if self.class_name == "TFOpLambda" {
+            let f = self.field("function", Value::as_str)?;
+            return tf.contains(&f).then(|| format!("tf.{f}"));
+        }
+        ops.contains(&self.class_name).then(|| {
+            let class = self
+                .class_name
+                .strip_prefix("ops.")
+                .unwrap_or(self.class_name);
+            format!("keras.ops {class}")
+        })
+    }
+
     /// The layer's one functional call (a rewrite into several layers
     /// wires them there); `outside` says why there is none in a
     /// Sequential model.

@@ -13,12 +13,12 @@
 //! | `reshape([-1, …])`, `expand_dims`, `squeeze` | `Reshape` |
 //! | `transpose(perm)` with `perm[0] == 0` | `Permute` |
 //! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling (+ `Reshape` for `keepdims`) |
-//! | `square` | `Multiply([x, x])` |
 //! | `nn.max_pool2d`, `nn.avg_pool2d` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
 //! | `image.resize` (bilinear, nearest), TF 1's `compat.v1.image.resize*` (`align_corners`) | the `Resizing` rewrite ([`super::image_resize`]) |
 //! | `image.central_crop`, `image.resize_with_crop_or_pad` | `ZeroPadding2D` and / or `Cropping2D` |
 //!
-//! Everything else (`abs`, `exp`, `x / y`, `c / x`, reductions, slicing,
+//! `square` and `abs` have rules of their own ([`super::square`],
+//! [`super::absolute`]). Everything else (`exp`, `x / y`, `c / x`, reductions, slicing,
 //! other reductions, …) has no exact TF.js layer and is refused, naming the function.
 
 use super::{concatenate_entry, entry, entry_on, Outcome, Site};
@@ -501,12 +501,6 @@ fn rewrite(
                 keep,
             )
         }
-        "math.square" | "square" => Ok(vec![entry(
-            name,
-            "Multiply",
-            json!({}),
-            vec![json!([x, x])],
-        )]),
         "nn.max_pool2d" | "nn.max_pool" | "nn.avg_pool2d" | "nn.avg_pool" => {
             // ksize / strides: an int, [h, w] or NHWC [1, h, w, 1].
             let hw = |key: &str| -> Result<[i64; 2], String> {
@@ -667,7 +661,7 @@ mod tests {
     #[test]
     fn tf_op_lambda_without_a_tfjs_layer_is_refused() {
         let layers = vec![
-            tf("a", "math.abs", "x", json!({})),
+            tf("a", "math.exp", "x", json!({})),
             tf("q", "math.truediv", "a", json!({"y": ["x", 0, 0]})),
             tf("m", "math.reduce_std", "q", json!({"axis": 1})),
         ];
@@ -676,7 +670,7 @@ mod tests {
             &model,
             &[
                 "3 layers",
-                "`a` (TFOpLambda): tf.math.abs: TensorFlow.js 4.22 has no layer",
+                "`a` (TFOpLambda): tf.math.exp: TensorFlow.js 4.22 has no layer",
                 "`q` (TFOpLambda): tf.math.truediv: dividing by a tensor",
                 "`m` (TFOpLambda): tf.math.reduce_std",
             ],

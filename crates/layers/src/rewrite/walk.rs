@@ -518,25 +518,25 @@ mod tests {
             json!({"units": 3, "reset_after": true, "return_sequences": true}),
             "x",
         );
-        let abs = entry_on(
-            "tf.math.abs",
+        let exp = entry_on(
+            "tf.math.exp",
             "TFOpLambda",
-            json!({"function": "math.abs"}),
+            json!({"function": "math.exp"}),
             "gru",
         );
         let up = entry(
             "up",
             "UnitNormalization",
             json!({"axis": -1}),
-            vec![json!([["tf.math.abs", 0, 0, {}]])],
+            vec![json!([["tf.math.exp", 0, 0, {}]])],
         );
-        let model = functional(&[4, 2], vec![gru, abs, up], 1);
+        let model = functional(&[4, 2], vec![gru, exp, up], 1);
         assert_refused(
             &model,
             &[
                 "3 layers without an exact equivalent",
                 "`gru` (GRU): GRU with reset_after: true",
-                "`tf.math.abs` (TFOpLambda)",
+                "`tf.math.exp` (TFOpLambda)",
                 "`up` (UnitNormalization): TensorFlow.js 4.22 has no",
             ],
         );

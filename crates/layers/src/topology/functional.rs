@@ -535,12 +535,17 @@ fn parse_node(
                 list.push(serde_json::json!([t.layer, t.node, t.tensor]));
                 first.get_or_insert(t);
             }
-            let mut first = first.ok_or_else(|| {
-                topo_err(format!(
-                    "{what}: a call whose arguments are all constants: {}",
-                    short(node)
-                ))
-            })?;
+            // All constants (`tf.math.polyval([0.5, -1.0], x)`): the first
+            // kwarg tensor anchors the call, as for a constant first
+            // argument above.
+            let mut first = first
+                .or_else(|| kwarg_tensors(&kwargs).into_iter().next())
+                .ok_or_else(|| {
+                    topo_err(format!(
+                        "{what}: a call whose arguments are all constants: {}",
+                        short(node)
+                    ))
+                })?;
             kwargs.insert(
                 tfjs_format::topology::FIRST_ARG_KWARG.into(),
                 Value::Array(list),

@@ -446,7 +446,7 @@ impl KerasValue for Activation {
         activation_field(&cx.cfg, key)
     }
     fn to_value(&self) -> Option<Value> {
-        Some(json!(self.name()))
+        Some(self.to_json())
     }
 }
 

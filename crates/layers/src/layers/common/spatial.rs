@@ -501,7 +501,7 @@ impl ConvSpec {
         if with_dilation {
             m.insert("dilation_rate".into(), super::ints(&self.dilation));
         }
-        m.insert("activation".into(), json!(self.activation.name()));
+        m.insert("activation".into(), self.activation.to_json());
         m.insert("use_bias".into(), json!(self.use_bias));
         for k in [
             "bias_initializer",

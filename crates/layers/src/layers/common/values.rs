@@ -5,7 +5,7 @@
 //! spellings, `module` / `registered_name` keys) and writes TensorFlow.js's
 //! spelling back.
 
-use crate::activations::Activation;
+use crate::activations::{Activation, Slope};
 use crate::config::ConfigReader;
 use crate::Result;
 use serde_json::{json, Map, Value};
@@ -62,7 +62,7 @@ fn is_activation_layer(o: &Map<String, Value>) -> bool {
 
 /// An advanced-activation layer given as an `activation`, as the
 /// [`Activation`] it computes: `ReLU()` / `ReLU(max_value=6)`, `ELU(alpha=1)`,
-/// `LeakyReLU` with slope 0.2, `Softmax(axis=-1)`, `Activation(name)`.
+/// `LeakyReLU` with any slope, `Softmax(axis=-1)`, `Activation(name)`.
 /// Other parameters have no [`Activation`] and are refused, naming the
 /// class and parameter (a silently different slope or clip would be wrong).
 fn layer_activation(
@@ -81,7 +81,7 @@ fn layer_activation(
         Err(format!(
             "a {class} layer given as the activation with {what} is not supported (as an \
              activation layer object: ReLU() or ReLU(max_value=6), ELU(alpha=1), \
-             LeakyReLU(negative_slope=0.2), Softmax(axis=-1), Activation(name)); apply it as \
+             LeakyReLU(negative_slope), Softmax(axis=-1), Activation(name)); apply it as \
              its own layer instead"
         ))
     };
@@ -115,8 +115,8 @@ fn layer_activation(
             let slope = num_of("negative_slope")
                 .or_else(|| num_of("alpha"))
                 .unwrap_or(0.3);
-            if slope == 0.2 {
-                Ok(Activation::LeakyRelu)
+            if slope.is_finite() {
+                Ok(Activation::LeakyRelu(Slope::new(slope)))
             } else {
                 refuse(format!("negative_slope {slope}"))
             }

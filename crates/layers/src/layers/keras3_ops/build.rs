@@ -224,6 +224,12 @@ impl Operation {
             Kind::Cross(cross::Cross::from_config(c, &operands)?)
         } else if let Some(n) = norm::NormOp::from_config(op, c, args, ctx.call_kwargs) {
             Kind::Norm(n?)
+        } else if op == "BatchNorm" {
+            Kind::BatchNorm(batch_norm::BatchNormOp::from_config(
+                c,
+                args,
+                ctx.call_kwargs,
+            )?)
         } else if op == "Digitize" {
             let bins = args
                 .get(1)
@@ -366,6 +372,32 @@ impl Operation {
                 None => return Err(c.err("indices_or_sections", "is required")),
             };
             Kind::Split(at, c.i64_or("axis", 0)?)
+        } else if op == "Take"
+            && args
+                .get(1)
+                .is_some_and(|a| crate::topology::kwarg_tensor(a).is_some())
+            && args.first().and_then(constant_operand).is_some()
+        {
+            // Rows of a constant table by a tensor of ids (an embedding
+            // table kept as a NumPy array): `keras3_ops/gather.rs`.
+            let table = args
+                .first()
+                .and_then(constant_operand)
+                .expect("checked above");
+            if c.get("axis").and_then(Value::as_i64) != Some(0) || table.rank() == 0 {
+                return Err(c.err(
+                    "axis",
+                    "taking from a constant table is supported along its first axis (axis 0) only",
+                ));
+            }
+            Kind::GatherTable(
+                Gather {
+                    axis: Some(0),
+                    batch_dims: 0,
+                    wrap_negative: true,
+                },
+                std::sync::Arc::new(table),
+            )
         } else if op == "Take"
             && args
                 .get(1)

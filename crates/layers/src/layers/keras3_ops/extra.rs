@@ -21,6 +21,14 @@
 //! - one_hot: TensorFlow's backend casts the indices to integers
 //!   (truncating) and gives a row of zeros for an index outside
 //!   `[0, num_classes)`; the class axis goes at `axis`;
+//! - multi_hot: `[batch, n]` integer ids → `[batch, num_classes]`, 1 for
+//!   each class among a row's ids (TensorFlow's backend: the maximum over
+//!   the ids' axis of their one-hot rows; ids truncated, out of range
+//!   ones count for nothing);
+//! - bincount: `[batch, n]` non-negative integer ids → `[batch, depth]`
+//!   int32 counts, `depth = max(minlength, largest id in the batch + 1)`
+//!   (`tf.math.bincount(x, minlength, axis=-1)`: the width depends on the
+//!   values); a negative id is an error, as in TensorFlow;
 //! - resize: `tf.image.resize`, antialiased when asked (the engine's
 //!   `Resizing`), channels last or first.
 
@@ -57,6 +65,12 @@ pub(crate) enum ExtraOp {
         classes: usize,
         axis: i64,
     },
+    MultiHot {
+        classes: usize,
+    },
+    Bincount {
+        minlength: usize,
+    },
     Resize {
         size: [usize; 2],
         interpolation: Interpolation,
@@ -80,10 +94,28 @@ impl ExtraOp {
                 | "Moveaxis"
                 | "Swapaxes"
                 | "OneHot"
+                | "MultiHot"
+                | "Bincount"
                 | "Resize"
         ) {
             return None;
         }
+        // One-hot, multi-hot and counts: a dense result only.
+        let dense = || -> Result<()> {
+            if c.bool_or("sparse", false)? {
+                return Err(c.err("sparse", "true (a sparse result) is not supported"));
+            }
+            Ok(())
+        };
+        let dense_classes = || -> Result<usize> {
+            dense()?;
+            let classes = c
+                .get("num_classes")
+                .and_then(Value::as_u64)
+                .filter(|n| (1..=MAX_SIZE).contains(n))
+                .ok_or_else(|| c.err("num_classes", "expected a positive integer"))?;
+            Ok(classes as usize)
+        };
         Some((|| {
             Ok(match op {
                 "Sort" => ExtraOp::Sort {
@@ -148,20 +180,32 @@ impl ExtraOp {
                         destination: vec![b, a],
                     }
                 }
-                "OneHot" => {
-                    if c.bool_or("sparse", false)? {
-                        return Err(c.err("sparse", "true (a sparse result) is not supported"));
+                "MultiHot" => {
+                    if !matches!(c.get("axis").and_then(Value::as_i64), None | Some(-1)) {
+                        return Err(c.err("axis", "only -1 (classes last) is supported"));
                     }
-                    let classes = c
-                        .get("num_classes")
-                        .and_then(Value::as_u64)
-                        .filter(|n| (1..=MAX_SIZE).contains(n))
-                        .ok_or_else(|| c.err("num_classes", "expected a positive integer"))?;
-                    ExtraOp::OneHot {
-                        classes: classes as usize,
-                        axis: c.i64_or("axis", -1)?,
+                    ExtraOp::MultiHot {
+                        classes: dense_classes()?,
                     }
                 }
+                "Bincount" => {
+                    dense()?;
+                    if !c.get("weights").is_none_or(Value::is_null) {
+                        return Err(c.err("weights", "weighted counts are not supported"));
+                    }
+                    let minlength = c
+                        .get("minlength")
+                        .and_then(Value::as_u64)
+                        .filter(|&n| n <= MAX_SIZE)
+                        .ok_or_else(|| c.err("minlength", "expected a non-negative integer"))?;
+                    ExtraOp::Bincount {
+                        minlength: minlength as usize,
+                    }
+                }
+                "OneHot" => ExtraOp::OneHot {
+                    classes: dense_classes()?,
+                    axis: c.i64_or("axis", -1)?,
+                },
                 _ => {
                     for key in ["crop_to_aspect_ratio", "pad_to_aspect_ratio"] {
                         if c.bool_or(key, false)? {
@@ -305,6 +349,24 @@ impl ExtraOp {
                 s.insert(at, Some(*classes));
                 vec![s]
             }
+            ExtraOp::MultiHot { classes } => {
+                if rank != 2 {
+                    return Err(format!(
+                        "expects [batch, ids] (rank 2), got {}",
+                        shape_str(x)
+                    ));
+                }
+                vec![vec![x[0], Some(*classes)]]
+            }
+            ExtraOp::Bincount { .. } => {
+                if rank != 2 {
+                    return Err(format!(
+                        "expects [batch, ids] (rank 2), got {}",
+                        shape_str(x)
+                    ));
+                }
+                vec![vec![x[0], None]]
+            }
             ExtraOp::Resize {
                 size,
                 channels_first,
@@ -409,6 +471,41 @@ impl ExtraOp {
                     out_shape,
                     transpose(&data, &shape, &perm),
                 ))?]
+            }
+            ExtraOp::MultiHot { classes } => {
+                if rank != 2 {
+                    return Err(format!("expects [batch, ids] (rank 2), got {shape:?}"));
+                }
+                let mut out = vec![0.0f32; shape[0] * classes];
+                for (r, row) in data.chunks(shape[1].max(1)).enumerate() {
+                    for &v in row {
+                        let c = v.trunc();
+                        if c >= 0.0 && (c as usize) < *classes {
+                            out[r * classes + c as usize] = 1.0;
+                        }
+                    }
+                }
+                vec![e(Tensor::from_f32(vec![shape[0], *classes], out))?]
+            }
+            ExtraOp::Bincount { minlength } => {
+                if rank != 2 {
+                    return Err(format!("expects [batch, ids] (rank 2), got {shape:?}"));
+                }
+                if data.iter().any(|&v| v < 0.0 || v.fract() != 0.0) {
+                    return Err("bincount needs non-negative integer ids".into());
+                }
+                let largest = data.iter().fold(-1.0f32, |m, &v| m.max(v));
+                let depth = (*minlength).max((largest + 1.0) as usize);
+                if depth as u64 > MAX_SIZE {
+                    return Err(format!("an id of {largest} makes too many bins"));
+                }
+                let mut out = vec![0i32; shape[0] * depth];
+                for (r, row) in data.chunks(shape[1].max(1)).enumerate() {
+                    for &v in row {
+                        out[r * depth + v as usize] += 1;
+                    }
+                }
+                vec![e(Tensor::from_i32(vec![shape[0], depth], out))?]
             }
             ExtraOp::OneHot { classes, axis } => {
                 let at = axis_of(*axis, rank, 1)?;

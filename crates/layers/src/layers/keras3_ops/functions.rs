@@ -136,3 +136,13 @@ pub(super) fn unary(op: &str) -> Option<fn(f32) -> f32> {
         _ => return None,
     })
 }
+
+/// `tf.math.polyval(coeffs, x)`: `coeffs[0]·xⁿ⁻¹ + … + coeffs[n-1]` by
+/// Horner's rule in TensorFlow's order (`p = c0; p = c + p·x` for each
+/// next `c`), so it rounds as TensorFlow does; no coefficients give 0.
+pub(crate) fn polyval(coeffs: &[f32], x: f32) -> f32 {
+    let Some((&first, rest)) = coeffs.split_first() else {
+        return 0.0;
+    };
+    rest.iter().fold(first, |p, &c| c + p * x)
+}

@@ -86,9 +86,9 @@ impl Cell {
         let mut push = |k: &str, v: Value| f.push((k.to_string(), v));
         push("units", Value::from(units as u64));
         if !cudnn {
-            push("activation", Value::String(act.name().into()));
+            push("activation", act.to_json());
             if kind != Kind::Simple {
-                push("recurrent_activation", Value::String(ract.name().into()));
+                push("recurrent_activation", ract.to_json());
             }
             push("use_bias", Value::Bool(use_bias));
         }

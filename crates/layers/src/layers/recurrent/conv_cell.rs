@@ -55,8 +55,8 @@ impl ConvCell {
         let use_bias = c.bool_or("use_bias", true)?;
         let mut f: Vec<(String, Value)> = Vec::new();
         let mut push = |k: &str, v: Value| f.push((k.to_string(), v));
-        push("activation", Value::String(act.name().into()));
-        push("recurrent_activation", Value::String(ract.name().into()));
+        push("activation", act.to_json());
+        push("recurrent_activation", ract.to_json());
         push("use_bias", Value::Bool(use_bias));
         weight_and_dropout_fields(c, true, &mut push)?;
         push("implementation", passthrough(c, "implementation"));

@@ -261,6 +261,30 @@ impl TfOpLambda {
                 });
                 sargs.resize_v1_corners = v1.corners;
             }
+            Func::Resize if function == "image.resize_with_pad" => {
+                let int = |k: &str| {
+                    kwargs
+                        .get(k)
+                        .and_then(Value::as_u64)
+                        .filter(|&n| n > 0)
+                        .map(|n| n as usize)
+                        .ok_or_else(|| fail(k, "a positive integer"))
+                };
+                sargs.size = [int("target_height")?, int("target_width")?];
+                sargs.resize_fit = super::resize_fit::Fit::Pad;
+                sargs.resize_method = Some(
+                    super::super::preprocessing::Interpolation::from_name(
+                        kwargs
+                            .get("method")
+                            .and_then(Value::as_str)
+                            .unwrap_or("bilinear"),
+                    )
+                    .ok_or_else(|| fail("method", "a tf.image.resize method"))?,
+                );
+                if kwargs.get("antialias").and_then(Value::as_bool) == Some(true) {
+                    sargs.resize_method = sargs.resize_method.map(|m| m.antialiased());
+                }
+            }
             Func::Resize => {
                 sargs.size =
                     hw(kwargs.get("size")).ok_or_else(|| fail("size", "[height, width]"))?;
@@ -285,7 +309,7 @@ impl TfOpLambda {
                     sargs.resize_method = sargs.resize_method.map(|m| m.antialiased());
                 }
                 if kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true) {
-                    return Err(fail("preserve_aspect_ratio", "false"));
+                    sargs.resize_fit = super::resize_fit::Fit::KeepAspect;
                 }
             }
             Func::Shape(f) => {
@@ -441,7 +465,10 @@ impl TfOpLambda {
         }
         let dynamic = dynamic::Dynamic::parse(&function, kwargs)
             .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?;
-        if dynamic.is_none() && kwargs.contains_key(crate::topology::FIRST_ARG_KWARG) {
+        if dynamic.is_none()
+            && function != "math.polyval"
+            && kwargs.contains_key(crate::topology::FIRST_ARG_KWARG)
+        {
             return Err(c.err(
                 "function",
                 format!("tf.{function}: a list argument mixing tensors and constants is supported for tf.ones, tf.zeros and tf.fill only"),
@@ -457,6 +484,48 @@ impl TfOpLambda {
             (Func::Op, _) if gather.is_some() => gather.map(super::super::keras3_ops::Kind::Gather),
             (Func::Op, _) if gather_const.is_some() => gather_const
                 .map(|(g, indices)| super::super::keras3_ops::Kind::GatherConst(g, indices)),
+            (Func::Op, "nn.embedding_lookup" | "compat.v1.nn.embedding_lookup") => {
+                // `embedding_lookup(params, ids)`: one constant table (a
+                // list of shards is not supported), ids a tensor.
+                if !kwargs.get("max_norm").is_none_or(Value::is_null) {
+                    return Err(fail("max_norm", "None (no clipping of the rows)"));
+                }
+                if kwargs
+                    .get("ids")
+                    .is_none_or(|i| crate::topology::kwarg_tensor(i).is_none())
+                {
+                    return Err(fail("ids", "a tensor"));
+                }
+                let table = kwargs
+                    .get("_CONSTANT_VALUE")
+                    .and_then(constant_array)
+                    .filter(|t| t.rank() >= 1)
+                    .ok_or_else(|| fail("params", "one constant table (an array of rows)"))?;
+                Some(super::super::keras3_ops::Kind::GatherTable(
+                    super::super::keras3_ops::Gather {
+                        axis: Some(0),
+                        batch_dims: 0,
+                        wrap_negative: false,
+                    },
+                    std::sync::Arc::new(table),
+                ))
+            }
+            (Func::Op, "math.polyval") => {
+                // `polyval(coeffs, x)`: the coefficients a list of numbers
+                // (the list argument), `x` a tensor.
+                if kwargs
+                    .get("x")
+                    .is_none_or(|x| crate::topology::kwarg_tensor(x).is_none())
+                {
+                    return Err(fail("x", "a tensor"));
+                }
+                let coeffs = kwargs
+                    .get(crate::topology::FIRST_ARG_KWARG)
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.iter().map(number).collect::<Option<Vec<f32>>>())
+                    .ok_or_else(|| fail("coeffs", "a list of constant numbers"))?;
+                Some(super::super::keras3_ops::Kind::Polyval(coeffs.into()))
+            }
             (Func::Op, "reshape" | "compat.v1.reshape") => {
                 let shape = match kwargs.get("shape") {
                     Some(Value::Array(a)) => {
@@ -578,6 +647,12 @@ impl TfOpLambda {
                         .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
                 ))
             }
+            (Func::Op, "image.crop_and_resize") => {
+                Some(super::super::keras3_ops::Kind::CropResize(
+                    super::super::keras3_ops::CropResize::from_tf(kwargs)
+                        .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
+                ))
+            }
             (Func::Op, "signal.frame") => Some(super::super::keras3_ops::Kind::Frame(
                 super::super::keras3_ops::Frame::from_tf(kwargs)
                     .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
@@ -615,6 +690,14 @@ impl TfOpLambda {
         }
         .map(|k| super::super::keras3_ops::Operation::with_kind("tf function", c.name(), k));
         let x_const = match kwargs.get("_CONSTANT_VALUE") {
+            // The table of a lookup, read into `inner` above.
+            _ if matches!(
+                function.as_str(),
+                "nn.embedding_lookup" | "compat.v1.nn.embedding_lookup"
+            ) =>
+            {
+                None
+            }
             None => None,
             Some(v) => Some(match number(v) {
                 Some(n) => Arg::Scalar(n),

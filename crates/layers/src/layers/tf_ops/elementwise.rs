@@ -14,6 +14,9 @@ pub(super) enum BinOp {
     Div,
     /// `a / b`, 0 where `b` is 0 (`tf.math.divide_no_nan`).
     DivNoNan,
+    /// `a · b`, 0 where `b` is 0 even if `a` is NaN or infinite
+    /// (`tf.math.multiply_no_nan`).
+    MulNoNan,
     Max,
     Min,
     Pow,
@@ -60,6 +63,13 @@ impl BinOp {
                     a / b
                 }
             }
+            BinOp::MulNoNan => {
+                if b == 0.0 {
+                    0.0
+                } else {
+                    a * b
+                }
+            }
             BinOp::Max => a.max(b),
             BinOp::Min => a.min(b),
             BinOp::Pow => a.powf(b),
@@ -100,6 +110,7 @@ impl BinOp {
             BinOp::Mul => run(BinOp::Mul, xs, &y),
             BinOp::Div => run(BinOp::Div, xs, &y),
             BinOp::DivNoNan => run(BinOp::DivNoNan, xs, &y),
+            BinOp::MulNoNan => run(BinOp::MulNoNan, xs, &y),
             BinOp::Max => run(BinOp::Max, xs, &y),
             BinOp::Min => run(BinOp::Min, xs, &y),
             BinOp::Pow => run(BinOp::Pow, xs, &y),
@@ -146,6 +157,7 @@ impl BinOp {
             BinOp::Mul => run(BinOp::Mul, xs, s),
             BinOp::Div => run(BinOp::Div, xs, s),
             BinOp::DivNoNan => run(BinOp::DivNoNan, xs, s),
+            BinOp::MulNoNan => run(BinOp::MulNoNan, xs, s),
             BinOp::Max => run(BinOp::Max, xs, s),
             BinOp::Min => run(BinOp::Min, xs, s),
             BinOp::Pow => run(BinOp::Pow, xs, s),
@@ -173,6 +185,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.multiply" | "multiply" | "__operators__.mul" => Binary(BinOp::Mul),
         "math.truediv" | "math.divide" | "truediv" | "__operators__.truediv" => Binary(BinOp::Div),
         "math.divide_no_nan" | "div_no_nan" => Binary(BinOp::DivNoNan),
+        "math.multiply_no_nan" => Binary(BinOp::MulNoNan),
         // `bias` along the last axis (data_format checked in `from_config`).
         "nn.bias_add" => Binary(BinOp::Add),
         "math.maximum" | "maximum" => Binary(BinOp::Max),
@@ -268,7 +281,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.add_n" | "add_n" => AddN,
         "nn.max_pool2d" | "nn.max_pool" | "nn.max_pool1d" => Pool { max: true },
         "nn.avg_pool2d" | "nn.avg_pool" | "nn.avg_pool1d" => Pool { max: false },
-        "image.resize" => Resize,
+        "image.resize" | "image.resize_with_pad" => Resize,
         // TF 1's resizes (`align_corners`): `tf_ops/build.rs`.
         "compat.v1.image.resize_images"
         | "compat.v1.image.resize"
@@ -313,6 +326,13 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "split" => Shape(ShapeFn::Split),
         "unstack" => Shape(ShapeFn::Unstack),
         "gather" | "compat.v1.gather" => Shape(ShapeFn::Gather),
+        // Rows of a constant table (the constant first argument) by a
+        // tensor of ids: built as an operation.
+        "nn.embedding_lookup" | "compat.v1.nn.embedding_lookup" => Op,
+        // Constant coefficients (the list argument) of a tensor `x`.
+        "math.polyval" => Op,
+        // Constant boxes and box indices: `keras3_ops/crop_resize.rs`.
+        "image.crop_and_resize" => Op,
         "math.cumsum" | "cumsum" => Shape(ShapeFn::Cumulative(Running::Sum)),
         "math.cumprod" | "cumprod" => Shape(ShapeFn::Cumulative(Running::Product)),
         "reverse" | "reverse_v2" => Shape(ShapeFn::Reverse),

@@ -15,6 +15,7 @@ mod build;
 pub(crate) use build::V1Resize;
 mod dynamic;
 mod elementwise;
+mod resize_fit;
 mod shape_fns;
 
 pub(crate) use elementwise::{
@@ -217,6 +218,8 @@ struct StructuredArgs {
     /// TF 1's sampling (`tf.compat.v1.image.resize*` without
     /// `half_pixel_centers`): `Some(align_corners)`.
     resize_v1_corners: Option<bool>,
+    /// How the resize fits `size` (`resize_fit.rs`).
+    resize_fit: resize_fit::Fit,
     /// `tf.tile` multiples / `tf.split` sizes (or one count).
     ints: Vec<i64>,
     /// `tf.pad` paddings `[before, after]` per axis and its mode.
@@ -433,7 +436,17 @@ impl Layer for TfOpLambda {
             }
             (Func::Resize, _) => {
                 check_rank(&self.base, x.len(), 4, "[batch, height, width, channels]")?;
-                vec![x[0], Some(self.args.size[0]), Some(self.args.size[1]), x[3]]
+                let [oh, ow] = match (self.args.resize_fit, x[1], x[2]) {
+                    (resize_fit::Fit::Exact, ..) => self.args.size,
+                    (fit, Some(h), Some(w)) => fit.plan(self.args.size, h, w).out,
+                    _ => {
+                        return Err(self.base.err(format!(
+                            "tf.{}: keeping the aspect ratio needs a known height and width",
+                            self.function
+                        )))
+                    }
+                };
+                vec![x[0], Some(oh), Some(ow), x[3]]
             }
             _ => x.clone(),
         };
@@ -654,17 +667,20 @@ impl Layer for TfOpLambda {
                     let out_shape = vec![shape[0], oh, ow, shape[3]];
                     return Ok(vec![make_tensor(&self.base, out_shape, out)?]);
                 }
+                let plan = self.args.resize_fit.plan([oh, ow], shape[1], shape[2]);
+                let [rh, rw] = plan.resized;
                 let out = super::preprocessing::resize(
                     &xs,
                     (shape[0], shape[1], shape[2], shape[3]),
-                    (oh, ow),
+                    (rh, rw),
                     self.args
                         .resize_method
                         .unwrap_or(super::preprocessing::Interpolation::Bilinear),
                 );
+                let out = resize_fit::place(&out, shape[0], shape[3], &plan);
                 Ok(vec![make_tensor(
                     &self.base,
-                    vec![shape[0], oh, ow, shape[3]],
+                    vec![shape[0], plan.out[0], plan.out[1], shape[3]],
                     out,
                 )?])
             }
