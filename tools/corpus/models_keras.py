@@ -7347,7 +7347,7 @@ add("pixel_shuffle_sr", "heldout14", pixel_shuffle_sr,
     sources=K2_ONLY, seed=FOURTEENTH + 7)
 
 
-def _attention_mask_inputs(rng, batch):
+def _attention_mask_inputs14(rng, batch):
     q = rng.normal(size=(batch, 4, 6)).astype(np.float32)
     v = rng.normal(size=(batch, 5, 6)).astype(np.float32)
     keep = rng.random((batch, 4, 5)) > 0.3
@@ -7373,7 +7373,7 @@ def attention_mask_inputs(K, v):
 
 add("attention_mask_inputs", "heldout14", attention_mask_inputs,
     "MultiHeadAttention(attention_mask=an input), Attention(mask=[None, an input])",
-    sources=K3K2, seed=FOURTEENTH + 8, inputs=_attention_mask_inputs)
+    sources=K3K2, seed=FOURTEENTH + 8, inputs=_attention_mask_inputs14)
 
 
 def k3_batch_norm_op(K, v):
@@ -7414,3 +7414,433 @@ add("k3_batch_norm_axis1", "heldout14", k3_batch_norm_axis1,
 
 # Round 14's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout14")
+
+
+# --- held-out round 13 ---
+# Seeds HELD+800 and up. Architectures users deploy that a probe of 58 more
+# models (keras.io examples and common functional idioms: BERT / GPT
+# positions from tf.shape, Perceiver latents, MLP-Mixer, ESPCN, FNet,
+# TokenLearner, FCN decoders resized to a skip's dynamic size, frozen
+# embedding tables, salted hashing) found failing, and a representative
+# tf-op model that ran already (Swin's shifted windows).
+THIRTEENTH = HELD + 800
+
+
+def _ids_padded(vocab, n, pad):
+    """Token ids in [1, vocab) with the last `pad` positions 0."""
+    def make(rng, batch):
+        ids = rng.integers(1, vocab, (batch, n))
+        ids[:, n - pad:] = 0
+        return [ids.astype(np.int32)]
+    return make
+
+
+def bert_dynamic_positions(K, v):
+    """A BERT-style embedding written as keras.io's examples do, on a
+    variable length: positions tf.range(tf.shape(ids)[1]) into an
+    Embedding, segment ids, an attention mask from ids != 0, one encoder
+    block, a tanh pooler on the first token."""
+    import tensorflow as tf
+    L = K.layers
+    tok = L.Input((None,), dtype="int32", name="ids")
+    seg = L.Input((None,), dtype="int32", name="segments")
+    h = L.Embedding(20, 8, name="tok_emb")(tok)
+    pos = tf.range(tf.shape(tok)[1])
+    h = h + L.Embedding(16, 8, name="pos_emb")(pos) + L.Embedding(2, 8, name="seg_emb")(seg)
+    h = L.LayerNormalization(epsilon=1e-12, name="emb_ln")(h)
+    mask = tf.cast(tf.not_equal(tok, 0), "int32")[:, None, :]
+    a = L.MultiHeadAttention(2, 4, name="mha")(h, h, attention_mask=mask)
+    h = L.LayerNormalization(epsilon=1e-12, name="ln")(L.Add(name="res")([h, a]))
+    pooled = L.Dense(8, activation="tanh", name="pooler")(h[:, 0, :])
+    return K.Model([tok, seg], [h, pooled], name="bert_dynamic_positions")
+
+
+def _bert_inputs(rng, batch):
+    ids = _ids_padded(20, 7, 2)(rng, batch)[0]
+    return [ids, rng.integers(0, 2, (batch, 7)).astype(np.int32)]
+
+
+add("bert_dynamic_positions", "heldout13", bert_dynamic_positions,
+    "BERT-style embeddings on a variable length: positions tf.range(tf.shape(ids)[1]), segment "
+    "ids, attention mask from ids != 0, pooler on the first token", sources=K2_ONLY,
+    seed=THIRTEENTH + 1, inputs=_bert_inputs)
+
+
+def gpt_causal_dynamic(K, v):
+    """A GPT block on a variable length: positions tf.range(n) and the
+    causal mask tf.linalg.band_part(tf.ones((n, n)), -1, 0)[None] (one
+    mask for the whole batch, which MultiHeadAttention broadcasts) with n
+    = tf.shape(ids)[1]."""
+    import tensorflow as tf
+    L = K.layers
+    tok = L.Input((None,), dtype="int32", name="ids")
+    h = L.Embedding(20, 8, name="tok_emb")(tok)
+    n = tf.shape(tok)[1]
+    h = h + L.Embedding(16, 8, name="pos_emb")(tf.range(n))
+    causal = tf.cast(tf.linalg.band_part(tf.ones((n, n)), -1, 0), "int32")[tf.newaxis]
+    a = L.MultiHeadAttention(2, 4, name="mha")(h, h, attention_mask=causal)
+    h = L.LayerNormalization(name="ln")(h + a)
+    return K.Model(tok, L.Dense(20, name="lm_head")(h), name="gpt_causal_dynamic")
+
+
+add("gpt_causal_dynamic", "heldout13", gpt_causal_dynamic,
+    "GPT block on a variable length: tf.range(n) positions, causal mask band_part(ones((n, n))) "
+    "[None] broadcast over the batch by MultiHeadAttention", sources=K2_ONLY,
+    seed=THIRTEENTH + 2, inputs=lambda rng, b: [rng.integers(1, 20, (b, 6)).astype(np.int32)])
+
+
+def perceiver_latents(K, v):
+    """A Perceiver: a latent array (an Embedding of range(3), which Keras 2
+    evaluates when the model is built and saves as a constant) tiled to
+    the batch by tf.tile(latents, [tf.shape(x)[0], 1, 1]), cross-attention
+    to the projected inputs, then self-attention over the latents."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((10, 4), name="data")
+    lat = L.Embedding(3, 6, name="latents")(tf.range(3))
+    lat = tf.tile(tf.expand_dims(lat, 0), [tf.shape(x)[0], 1, 1])
+    d = L.Dense(6, name="proj")(x)
+    h = lat
+    # Cross-attention to the inputs (one head), then self-attention.
+    for i, (heads, dim, source) in enumerate([(1, 6, d), (2, 3, None)]):
+        a = L.MultiHeadAttention(heads, dim, name="mha%d" % i)(h, h if source is None else source)
+        h = L.LayerNormalization(name="ln%d" % i)(L.Add(name="res%d" % i)([h, a]))
+    pooled = L.GlobalAveragePooling1D(name="gap")(h)
+    return K.Model(x, L.Dense(3, name="head")(pooled), name="perceiver_latents")
+
+
+add("perceiver_latents", "heldout13", perceiver_latents,
+    "Perceiver: constant latents tiled to the batch by tf.tile with tf.shape(x)[0], "
+    "cross-attention then self-attention", sources=K2_ONLY, seed=THIRTEENTH + 3)
+
+
+def range_tile_variants(K, v):
+    """tf.range with a tensor bound in each form Keras 2 saves (limit
+    only, a constant start, a delta, dtype float32, descending with
+    keywords), tf.tile by multiples read from tf.shape, positions from a
+    range into an Embedding."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((None, 4), name="seq")
+    n = tf.shape(x)[1]
+    b = tf.range(1, n + 1)
+    outs = [tf.range(n), b, tf.range(0, n, 2), tf.range(n, dtype=tf.float32),
+            tf.range(start=n - 1, limit=-1, delta=-1), tf.tile(x, [1, 2, 1]),
+            tf.tile(x[:, :1], [1, n, 1]), x + L.Embedding(8, 4, name="pos")(b)]
+    return K.Model(x, outs, name="range_tile_variants")
+
+
+add("range_tile_variants", "heldout13", range_tile_variants,
+    "tf.range(n), range(1, n + 1), range(0, n, 2), float32, descending; tf.tile by multiples "
+    "from tf.shape; run on 5 steps", sources=K2_ONLY, seed=THIRTEENTH + 4,
+    inputs=lambda rng, b: [rng.normal(0, 1, (b, 5, 4)).astype(np.float32)])
+
+
+def fcn_resize_to_skip(K, v):
+    """An FCN decoder on images of any size: the coarse map resized to
+    the skip connection's size, tf.image.resize(b, tf.shape(a)[1:3])."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((None, None, 3), name="img")
+    a = L.Conv2D(4, 3, padding="same", activation="relu", name="enc1")(x)
+    b = L.Conv2D(4, 3, strides=2, padding="same", name="enc2")(a)
+    b = L.Conv2D(4, 3, strides=2, padding="same", name="enc3")(b)
+    up = tf.image.resize(b, tf.shape(a)[1:3])
+    up_n = tf.image.resize(b, tf.shape(a)[1:3], method="nearest")
+    h = L.Concatenate(name="cat")([a, up, up_n])
+    return K.Model(x, L.Conv2D(2, 1, name="logits")(h), name="fcn_resize_to_skip")
+
+
+add("fcn_resize_to_skip", "heldout13", fcn_resize_to_skip,
+    "FCN decoder: tf.image.resize (bilinear, nearest) to a skip's size tf.shape(a)[1:3] on "
+    "Input((None, None, 3)), run on 5x4 images", sources=K2_ONLY, seed=THIRTEENTH + 5,
+    inputs=lambda rng, b: [rng.normal(0, 1, (b, 5, 4, 3)).astype(np.float32)])
+
+
+def broadcast_split_dynamic(K, v):
+    """tf.broadcast_to(g, tf.shape(x)) of a per-row vector, tf.gather by
+    tf.range(0, n, 2) positions, tf.ones_like, and tf.split with a -1
+    size (the rest of the axis) and an even count."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 6), name="x")
+    g = L.Input((6,), name="g")
+    gb = tf.broadcast_to(g[:, None, :], tf.shape(x))
+    ev = tf.gather(x, tf.range(0, tf.shape(x)[1], 2), axis=1)
+    c = tf.broadcast_to(g[:, None, :], [2, 3, 6])
+    a, r = tf.split(x, [2, -1], axis=-1)
+    s1, s2, s3 = tf.split(x, 3, axis=-1)
+    return K.Model([x, g], [L.Add(name="add")([x, gb]), tf.ones_like(x[:, :, 0]), ev, c, a, r,
+                            L.Maximum(name="max")([s1, s2, s3])],
+                   name="broadcast_split_dynamic")
+
+
+add("broadcast_split_dynamic", "heldout13", broadcast_split_dynamic,
+    "tf.broadcast_to (shape from tf.shape and constant), tf.gather by tf.range positions, "
+    "tf.split with a -1 size", sources=K2_ONLY, seed=THIRTEENTH + 6)
+
+
+def mlp_mixer(K, v):
+    """MLP-Mixer: patches by a strided Conv2D, token mixing across the
+    token axis (tf.linalg.matrix_transpose / keras.ops.swapaxes, then a
+    Permute back), channel mixing, GELU MLPs, residuals."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="img")
+    h = L.Conv2D(6, 4, strides=4, name="stem")(x)
+    h = L.Reshape((4, 6), name="tokens")(h)
+    for i in range(2):
+        y = L.LayerNormalization(epsilon=1e-6, name="ln1_%d" % i)(h)
+        if v == "k2":
+            import tensorflow as tf
+            y = tf.linalg.matrix_transpose(y)
+        else:
+            y = K.ops.swapaxes(y, 1, 2)
+        y = L.Dense(8, activation="gelu", name="tok1_%d" % i)(y)
+        y = L.Dense(4, name="tok2_%d" % i)(y)
+        y = L.Permute((2, 1), name="perm_%d" % i)(y)
+        h = L.Add(name="add1_%d" % i)([h, y])
+        y = L.LayerNormalization(name="ln2_%d" % i)(h)
+        y = L.Dense(12, activation="gelu", name="ch1_%d" % i)(y)
+        h = L.Add(name="add2_%d" % i)([h, L.Dense(6, name="ch2_%d" % i)(y)])
+    h = L.GlobalAveragePooling1D(name="gap")(h)
+    return K.Model(x, L.Dense(3, activation="softmax", name="head")(h), name="mlp_mixer")
+
+
+add("mlp_mixer", "heldout13", mlp_mixer,
+    "MLP-Mixer: token mixing by tf.linalg.matrix_transpose / keras.ops.swapaxes (rebuilt as "
+    "Permute) and Permute, channel mixing", sources=["keras2", "keras3-keras"],
+    seed=THIRTEENTH + 7, head="head")
+
+
+def swin_window_ops(K, v):
+    """Swin's shifted-window attention written with functions: a cyclic
+    shift by tf.roll / ops.roll, window partition by reshape / transpose,
+    multi-head attention per window from a qkv Dense with a constant
+    relative-position bias, the reverse partition and shift."""
+    import tensorflow as tf
+    L = K.layers
+    H = W = 4
+    C, ws, nh = 4, 2, 2
+    x = L.Input((H, W, C), name="img")
+    h = L.LayerNormalization(epsilon=1e-5, name="ln")(x)
+    h = tf.roll(h, shift=[-1, -1], axis=[1, 2])
+    p = tf.reshape(h, [-1, H // ws, ws, W // ws, ws, C])
+    p = tf.reshape(tf.transpose(p, [0, 1, 3, 2, 4, 5]), [-1, ws * ws, C])
+    qkv = tf.reshape(L.Dense(3 * C, name="qkv")(p), [-1, ws * ws, 3, nh, C // nh])
+    qkv = tf.transpose(qkv, [2, 0, 3, 1, 4])
+    q, k, val = qkv[0] * (C // nh) ** -0.5, qkv[1], qkv[2]
+    rel = np.random.default_rng(0).normal(0, 0.5, (nh, ws * ws, ws * ws)).astype(np.float32)
+    att = tf.nn.softmax(tf.matmul(q, k, transpose_b=True) + rel, axis=-1)
+    out = tf.reshape(tf.transpose(tf.matmul(att, val), [0, 2, 1, 3]), [-1, ws * ws, C])
+    out = tf.reshape(L.Dense(C, name="proj")(out), [-1, H // ws, W // ws, ws, ws, C])
+    out = tf.reshape(tf.transpose(out, [0, 1, 3, 2, 4, 5]), [-1, H, W, C])
+    out = tf.roll(out, shift=[1, 1], axis=[1, 2])
+    y = L.GlobalAveragePooling2D(name="gap")(L.Add(name="res")([x, out]))
+    return K.Model(x, L.Dense(3, name="head")(y), name="swin_window_ops")
+
+
+add("swin_window_ops", "heldout13", swin_window_ops,
+    "Swin shifted-window attention from tf.roll / reshape / transpose / matmul with a constant "
+    "relative-position bias (ran before this round)", sources=K2_ONLY, seed=THIRTEENTH + 8)
+
+
+def espcn(K, v):
+    """ESPCN super-resolution on any image size: convolutions then
+    keras.ops.nn.depth_to_space (the pixel shuffle)."""
+    L = K.layers
+    x = L.Input((None, None, 1), name="y")
+    h = L.Conv2D(8, 5, padding="same", activation="relu", kernel_initializer="orthogonal",
+                 name="conv1")(x)
+    h = L.Conv2D(4, 3, padding="same", activation="relu", name="conv2")(h)
+    h = L.Conv2D(4, 3, padding="same", name="conv3")(h)
+    return K.Model(x, K.ops.nn.depth_to_space(h, 2), name="espcn")
+
+
+add("espcn", "heldout13", espcn,
+    "ESPCN super-resolution: keras.ops.nn.depth_to_space on Input((None, None, 1)), run on 5x6",
+    sources=K3ZIP, seed=THIRTEENTH + 9,
+    inputs=lambda rng, b: [rng.uniform(0, 1, (b, 5, 6, 1)).astype(np.float32)])
+
+
+def k3_pixel_shuffle(K, v):
+    """keras.ops.nn.depth_to_space and space_to_depth (its inverse) of a
+    12-channel map, then a 1x1 conv."""
+    L = K.layers
+    x = L.Input((4, 4, 3), name="img")
+    h = L.Conv2D(12, 3, padding="same", name="conv")(x)
+    up = K.ops.nn.depth_to_space(h, 2)
+    down = K.ops.nn.space_to_depth(up, 2)
+    return K.Model(x, [up, L.Conv2D(3, 1, name="mix")(down)], name="k3_pixel_shuffle")
+
+
+add("k3_pixel_shuffle", "heldout13", k3_pixel_shuffle,
+    "keras.ops.nn depth_to_space / space_to_depth", sources=K3ZIP, seed=THIRTEENTH + 10)
+
+
+def k3_fft_ops(K, v):
+    """keras.ops.fft, fft2, ifft2 and rfft (with and without fft_length)
+    of (real, imag) pairs, each output read."""
+    L = K.layers
+    ops = K.ops
+    x = L.Input((3, 4), name="x")
+    h = L.Dense(4, name="proj")(x)
+    r1, i1 = ops.fft((h, ops.zeros_like(h)))
+    r2, i2 = ops.fft2((h, x))
+    r3, i3 = ops.ifft2((r2, i2))
+    r4, i4 = ops.rfft(h)
+    r5, i5 = ops.rfft(h, fft_length=6)
+    return K.Model(x, [r1, i1, r2, i2, r3, i3, r4, i4, r5, i5], name="k3_fft_ops")
+
+
+add("k3_fft_ops", "heldout13", k3_fft_ops,
+    "keras.ops fft, fft2, ifft2, rfft (fft_length 6 pads) of (real, imag) pairs",
+    sources=K3ZIP, seed=THIRTEENTH + 11)
+
+
+def k3_fnet_encoder(K, v):
+    """FNet (keras_hub's FNetEncoder math, written functionally): token
+    and position embeddings, then per block the real part of
+    ops.fft2((h, zeros_like(h))) as token mixing, LayerNorm residuals and
+    a GELU feed-forward."""
+    L = K.layers
+    ops = K.ops
+    tok = L.Input((8,), dtype="int32", name="ids")
+    h = L.Embedding(20, 6, name="tok_emb")(tok) + L.Embedding(8, 6, name="pos_emb")(ops.arange(8))
+    h = L.LayerNormalization(epsilon=1e-12, name="emb_ln")(h)
+    for i in range(2):
+        f, _ = ops.fft2((h, ops.zeros_like(h)))
+        h = L.LayerNormalization(epsilon=1e-12, name="mix_ln%d" % i)(h + f)
+        ff = L.Dense(6, name="ff_out%d" % i)(L.Dense(12, activation="gelu", name="ff%d" % i)(h))
+        h = L.LayerNormalization(epsilon=1e-12, name="ff_ln%d" % i)(h + ff)
+    return K.Model(tok, L.Dense(3, name="head")(L.GlobalAveragePooling1D(name="gap")(h)),
+                   name="k3_fnet_encoder")
+
+
+add("k3_fnet_encoder", "heldout13", k3_fnet_encoder,
+    "FNet encoder: real part of keras.ops.fft2 as token mixing, two blocks",
+    sources=K3ZIP, seed=THIRTEENTH + 12, vocab=20)
+
+
+def fnet_tf_complex(K, v):
+    """Keras 2's FNet mixing, tf.math.real(tf.signal.fft2d(tf.cast(x,
+    tf.complex64))): complex tensors, refused naming the functions."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 4), name="tok")
+    h = L.Dense(4, name="proj")(x)
+    f = tf.math.real(tf.signal.fft2d(tf.cast(h, tf.complex64)))
+    h = L.LayerNormalization(name="ln")(L.Add(name="res")([h, f]))
+    return K.Model(x, L.Dense(3, name="head")(L.GlobalAveragePooling1D(name="gap")(h)),
+                   name="fnet_tf_complex")
+
+
+add("fnet_tf_complex", "heldout13", fnet_tf_complex,
+    "Keras 2 FNet mixing with complex tensors (tf.signal.fft2d, tf.math.real): refused by name",
+    sources=K2_ONLY, seed=THIRTEENTH + 13)
+
+
+def token_learner_ellipsis(K, v):
+    """TokenLearner's pooling written with keras.ops.einsum ellipses:
+    "...si,...sd->...id" (attention maps times features) and
+    "b...i,b...i->b..." (a per-token squared norm)."""
+    L = K.layers
+    x = L.Input((4, 4, 6), name="feat")
+    a = L.Conv2D(2, 3, padding="same", activation="sigmoid", name="maps")(x)
+    a = L.Reshape((16, 2), name="maps_flat")(a)
+    f = L.Reshape((16, 6), name="feat_flat")(x)
+    t = K.ops.einsum("...si,...sd->...id", a, f)
+    u = K.ops.einsum("b...i,b...i->b...", t, t)
+    return K.Model(x, [t, u], name="token_learner_ellipsis")
+
+
+add("token_learner_ellipsis", "heldout13", token_learner_ellipsis,
+    "keras.ops.einsum with ellipses (TokenLearner pooling)", sources=K3ZIP,
+    seed=THIRTEENTH + 14)
+
+
+def hashing_salted(K, v):
+    """Salted Hashing (keyed SipHash): salt [3, 5] on int ids, salt 7 with
+    a mask value on strings; IntegerLookup and its inverse."""
+    L = K.layers
+    x = L.Input((3,), dtype="int64", name="ids")
+    w = L.Input((3,), dtype="string", name="words")
+    idx = L.IntegerLookup(vocabulary=[10, 20, 30, 40], name="lookup")(x)
+    back = L.IntegerLookup(vocabulary=[10, 20, 30, 40], invert=True, name="invert")(idx)
+    h1 = L.Hashing(num_bins=7, salt=[3, 5], name="hash_pair")(x)
+    h2 = L.Hashing(num_bins=1000003, salt=7, mask_value="", name="hash_one")(w)
+    return K.Model([x, w], [idx, back, h1, h2], name="hashing_salted")
+
+
+def _hashing_inputs(rng, batch):
+    words = np.array(["a", "", "tok", "longer string of text", "zz"], dtype=object)
+    return [rng.choice([10, 20, 30, 40, 99], (batch, 3)).astype(np.int32),
+            words[rng.integers(0, 5, (batch, 3))]]
+
+
+add("hashing_salted", "heldout13", hashing_salted,
+    "Hashing with salt [3, 5] (int ids) and salt 7 with mask_value (strings), IntegerLookup "
+    "and IntegerLookup(invert=True)", sources=["keras2", "keras3-keras"],
+    seed=THIRTEENTH + 15, inputs=_hashing_inputs)
+
+
+def embedding_table_lookup(K, v):
+    """A frozen embedding table kept as a NumPy constant, looked up by
+    ids: tf.nn.embedding_lookup(table, ids) / keras.ops.take(table, ids,
+    axis=0)."""
+    L = K.layers
+    ids = L.Input((4,), dtype="int32", name="ids")
+    table = np.random.default_rng(0).normal(0, 1, (10, 3)).astype(np.float32)
+    if v == "k2":
+        import tensorflow as tf
+        e = tf.nn.embedding_lookup(table, ids)
+    else:
+        e = K.ops.take(table, ids, axis=0)
+    return K.Model(ids, L.Dense(2, name="head")(L.Flatten(name="flat")(e)),
+                   name="embedding_table_lookup")
+
+
+add("embedding_table_lookup", "heldout13", embedding_table_lookup,
+    "constant embedding table looked up by tf.nn.embedding_lookup / keras.ops.take(table, ids)",
+    sources=["keras2", "keras3-keras"], seed=THIRTEENTH + 16, vocab=10)
+
+
+
+def k3_op_parameters(K, v):
+    """keras.ops whose parameter the engine ignored before (silently wrong
+    numbers): nn.elu(alpha=0.5), round(decimals=1) and round(decimals=-1),
+    max / min with `initial`."""
+    L = K.layers
+    ops = K.ops
+    x = L.Input((4,), name="x")
+    h = L.Dense(4, name="proj")(x) * 20.0
+    return K.Model(x, [ops.nn.elu(h, alpha=0.5), ops.round(h, 1), ops.round(h, -1),
+                       ops.max(h, axis=-1, keepdims=True, initial=5.0),
+                       ops.min(h, axis=-1, initial=-5.0)], name="k3_op_parameters")
+
+
+add("k3_op_parameters", "heldout13", k3_op_parameters,
+    "keras.ops.nn.elu(alpha=0.5), ops.round(decimals=1 / -1), ops.max / min(initial)",
+    sources=K3ZIP,
+    seed=THIRTEENTH + 17)
+
+
+def reshape_to_computed_shape(K, v):
+    """A reshape target built by tf.concat([tf.shape(x)[:1], [3, 2]], 0)
+    and tf.stack([tf.shape(x)[0], 6]) (lists mixing tensors and
+    constants), and tf.stack of two tensors without an axis (0)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((2, 3), name="x")
+    r = tf.reshape(x, tf.concat([tf.shape(x)[:1], [3, 2]], 0))
+    r2 = tf.reshape(x, tf.stack([tf.shape(x)[0], 6]))
+    s = tf.transpose(tf.stack([x[:, 0], x[:, 1]]), [1, 0, 2])
+    return K.Model(x, [r, r2, s], name="reshape_to_computed_shape")
+
+
+add("reshape_to_computed_shape", "heldout13", reshape_to_computed_shape,
+    "tf.reshape to tf.concat([tf.shape(x)[:1], [3, 2]], 0) / tf.stack([tf.shape(x)[0], 6]); "
+    "tf.stack without an axis", sources=K2_ONLY, seed=THIRTEENTH + 18)
+
+
+# Round 13's models do not commit their sources (keras-src budget).
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout13")

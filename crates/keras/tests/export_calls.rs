@@ -428,6 +428,18 @@ fn nested_models_and_layer_scale_export_for_both_kerases() {
     assert_eq!(scale["config"]["offset"], 0.0);
 }
 
+/// `ops.nn.elu(alpha)`, `ops.round(decimals)` and `ops.max(initial)` have
+/// no tf.* function with that argument: refused for tf_keras (they were
+/// written as plain `tf.nn.elu` / `tf.math.round` / `tf.math.reduce_max`,
+/// which tf_keras ran with other numbers), written as Keras 3 wrote them
+/// to `.keras`.
+#[test]
+fn keras3_operation_parameters_tf_functions_lack_are_refused_for_tf_keras() {
+    let a = rebuilt("keras3zip_k3_op_parameters");
+    assert_h5_refused(&a, &["`elu` (ops.Elu): its alpha 0.5 (tf.nn.elu has none)"]);
+    tfjs_keras::export::to_keras(&a).unwrap();
+}
+
 #[test]
 fn hard_silu_is_refused_for_tf_keras_by_layer() {
     let a = rebuilt("keras3zip_mobilenet_v3_small");

@@ -31,9 +31,11 @@ mod center_window;
 mod const_conv;
 mod crop_resize;
 mod cross;
+mod depth_space;
 mod diff;
 mod dot_attention;
 mod extra;
+mod fft;
 mod frame;
 mod functions;
 mod gather;
@@ -56,6 +58,7 @@ pub(crate) use tensordot::{contracted_axes, Tensordot};
 pub(crate) use center_window::CenterWindow;
 pub(crate) use const_conv::ConstConv;
 pub(crate) use crop_resize::CropResize;
+pub(crate) use depth_space::{depth_space, depth_space_shape};
 pub(crate) use dot_attention::MASKED as DOT_ATTENTION_MASKED;
 pub(crate) use extra::{move_perm, ExtraOp};
 pub(crate) use frame::Frame;
@@ -218,6 +221,12 @@ pub(crate) enum Kind {
     Act(Activation),
     /// `nn.leaky_relu(x, negative_slope)`.
     LeakyRelu(f32),
+    /// `nn.elu(x, alpha)`: `x` above 0, else `alpha · (exp(x) - 1)`.
+    Elu(f32),
+    /// `round(x, decimals)` with `decimals` ≠ 0, as Keras's TensorFlow
+    /// backend computes it: `round(x · f) / f` with `f = 10^decimals` in
+    /// float32 (half to even).
+    RoundTo(f32),
     /// `nn.glu(x, axis)`: the first half times the sigmoid of the second.
     Glu(i64),
     /// `nn.normalize(x, axis, order=2, epsilon)`: `x · min(1/‖x‖, 1/ε)`.
@@ -243,6 +252,9 @@ pub(crate) enum Kind {
         how: Reduce,
         axes: Option<Vec<i64>>,
         keepdims: bool,
+        /// `max` / `min`'s `initial`: the result is at least / most it
+        /// (Keras's TensorFlow backend: `maximum(reduce_max(x), initial)`).
+        initial: Option<f32>,
     },
     /// `average(x, axis, weights)` with constant weights: one per element
     /// along `axis` (a 1-D array) or one per element of `x`.
@@ -401,6 +413,8 @@ impl Layer for Operation {
             | Kind::Act(_)
             | Kind::Clip(..)
             | Kind::LeakyRelu(_)
+            | Kind::Elu(_)
+            | Kind::RoundTo(_)
             | Kind::NanToNum(_)
             | Kind::Digitize(_)
             | Kind::GatherTable(..)
@@ -535,6 +549,8 @@ impl Layer for Operation {
             | Kind::Act(_)
             | Kind::LeakyRelu(_)
             | Kind::Polyval(_)
+            | Kind::Elu(_)
+            | Kind::RoundTo(_)
             | Kind::Softmax { .. }
             | Kind::Normalize { .. }
             | Kind::NanToNum(_)
@@ -857,11 +873,18 @@ impl Layer for Operation {
                 };
                 Ok(vec![tensor(shape, out)?])
             }
-            Kind::LeakyRelu(slope) => {
+            // Elementwise with a parameter.
+            Kind::LeakyRelu(_) | Kind::RoundTo(_) | Kind::Elu(_) => {
                 let x = input(0)?;
+                let kind = &self.kind;
                 let out = f32s(x)
                     .iter()
-                    .map(|&v| if v < 0.0 { v * slope } else { v })
+                    .map(|&v| match *kind {
+                        Kind::LeakyRelu(slope) if v < 0.0 => v * slope,
+                        Kind::RoundTo(factor) => (v * factor).round_ties_even() / factor,
+                        Kind::Elu(alpha) if v <= 0.0 => alpha * Activation::Elu.scalar(v),
+                        _ => v,
+                    })
                     .collect();
                 Ok(vec![tensor(x.shape().to_vec(), out)?])
             }
@@ -869,9 +892,23 @@ impl Layer for Operation {
                 how,
                 axes,
                 keepdims,
-            } => Ok(vec![
-                reduce(input(0)?, *how, axes, *keepdims).map_err(|e| self.err(e))?
-            ]),
+                initial,
+            } => {
+                let r = reduce(input(0)?, *how, axes, *keepdims).map_err(|e| self.err(e))?;
+                Ok(vec![match initial {
+                    None => r,
+                    Some(init) => {
+                        let bound = |v: f32| match how {
+                            Reduce::Max => v.max(*init),
+                            _ => v.min(*init),
+                        };
+                        tensor(
+                            r.shape().to_vec(),
+                            f32s(&r).iter().map(|&v| bound(v)).collect(),
+                        )?
+                    }
+                }])
+            }
             Kind::WeightedAverage { axis, weights } => {
                 let x = input(0)?;
                 let w = weights_like(x.shape(), *axis, weights).map_err(|e| self.err(e))?;

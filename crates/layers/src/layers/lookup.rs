@@ -663,8 +663,9 @@ pub(crate) fn bucket(boundaries: &[f64], v: f32) -> usize {
     boundaries.partition_point(|&b| v.is_nan() || v >= b as f32)
 }
 
-/// Refuse a `salt`: a salted lookup or Hashing (`what`) hashes with keyed
-/// SipHash, which is not implemented.
+/// Refuse a `salt`: a salted lookup (`what`) hashes its out-of-vocabulary
+/// values with keyed SipHash, which lookups do not implement (`Hashing`
+/// does: `lookup/hashing.rs`).
 fn refuse_salt(c: &ConfigReader<'_>, what: &str) -> Result<()> {
     if matches!(c.get("salt"), None | Some(Value::Null)) {
         return Ok(());

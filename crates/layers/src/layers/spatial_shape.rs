@@ -443,8 +443,12 @@ mod tests {
     /// pixel `o / size`), 1-3 spatial axes, sizes of 1 included.
     #[test]
     fn repeat_pixels_matches_its_definition() {
-        let cases: [(&[usize], &[usize]); 4] =
-            [(&[5], &[3]), (&[3, 4], &[2, 3]), (&[3, 4], &[1, 2]), (&[2, 3, 2], &[2, 1, 3])];
+        let cases: [(&[usize], &[usize]); 4] = [
+            (&[5], &[3]),
+            (&[3, 4], &[2, 3]),
+            (&[3, 4], &[1, 2]),
+            (&[2, 3, 2], &[2, 1, 3]),
+        ];
         for (in_sp, size) in cases {
             for c in [1usize, 5] {
                 let b = 2;
@@ -462,7 +466,9 @@ mod tests {
                             rest /= out_sp[d];
                             stride *= in_sp[d];
                         }
-                        want.extend_from_slice(&x[(bi * in_px + ip) * c..(bi * in_px + ip + 1) * c]);
+                        want.extend_from_slice(
+                            &x[(bi * in_px + ip) * c..(bi * in_px + ip + 1) * c],
+                        );
                     }
                 }
                 assert_eq!(got, want, "in {in_sp:?} size {size:?} c {c}");

@@ -261,8 +261,24 @@ pub(crate) fn unknown_error(unknown: &[(String, String)]) -> LayersError {
     } else {
         ""
     };
+    // Keras 2's Fourier transforms work on complex tensors (an FNet's
+    // `tf.math.real(tf.signal.fft2d(tf.cast(x, tf.complex64)))`).
+    let complex = if by_class.iter().any(|(c, _)| {
+        [
+            "TFOpLambda tf.signal.",
+            "TFOpLambda tf.math.real",
+            "TFOpLambda tf.math.imag",
+        ]
+        .iter()
+        .any(|p| c.starts_with(p))
+    }) {
+        "\nComplex tensors (tf.signal's Fourier transforms, tf.math.real / imag) are not \
+         supported; Keras 3's ops.fft / fft2 / ifft2 / rfft on (real, imag) pairs are."
+    } else {
+        ""
+    };
     topo_err(format!(
-        "Unknown layer class{}: {}. This may be due to one of the following reasons:\n1. The layer is defined in Python, in which case it needs to be ported to Rust.\n2. The custom layer is defined in Rust, but is not registered with LayerRegistry::register.{lambda}",
+        "Unknown layer class{}: {}. This may be due to one of the following reasons:\n1. The layer is defined in Python, in which case it needs to be ported to Rust.\n2. The custom layer is defined in Rust, but is not registered with LayerRegistry::register.{lambda}{complex}",
         if by_class.len() > 1 { "es" } else { "" },
         list.join(", ")
     ))

@@ -3,8 +3,8 @@
 //! `TFOpLambda` rule ([`super::tf_op_lambda`]): scalar affine ops as
 //! `Rescaling`, tensor-tensor ops as merge layers, activations as
 //! `Activation`/`ReLU`/`Softmax`, `Reshape`, `Transpose` (as `Permute`),
-//! `Concatenate`, `Mean`/`Max` as global pooling, `Moveaxis` (keeping the
-//! batch axis) as `Permute`, `ExpandDims` / `Squeeze` of explicit axes
+//! `Concatenate`, `Mean`/`Max` as global pooling, `Moveaxis` and `Swapaxes`
+//! (keeping the batch axis) as `Permute`, `ExpandDims` / `Squeeze` of explicit axes
 //! other than the batch as `Reshape` to the static output shape,
 //! `LayerNorm` (`ops.layer_normalization` with constant or no `gamma` /
 //! `beta`) as `LayerNormalization` over the same axes (sorted: the order
@@ -186,7 +186,8 @@ fn rewrite(
                 vec![json!([x()?])],
             )])
         }
-        "Moveaxis" => {
+        // `Swapaxes` moves each of its two axes to the other's place.
+        "Moveaxis" | "Swapaxes" => {
             let rank = site
                 .shapes
                 .and_then(|s| s.inputs.first())
@@ -200,11 +201,13 @@ fn rewrite(
                 }
                 .ok_or_else(|| format!("{k} is not a list of axes"))
             };
-            let perm = crate::layers::keras3_ops::move_perm(
-                &axes("source")?,
-                &axes("destination")?,
-                rank,
-            )?;
+            let (source, destination) = if op == "Moveaxis" {
+                (axes("source")?, axes("destination")?)
+            } else {
+                let (a, b) = (axes("axis1")?, axes("axis2")?);
+                ([&a[..], &b[..]].concat(), [&b[..], &a[..]].concat())
+            };
+            let perm = crate::layers::keras3_ops::move_perm(&source, &destination, rank)?;
             permute(
                 name,
                 x()?,
@@ -357,6 +360,29 @@ mod tests {
         assert_rewrites(&[3, 5], layers, 9, 1e-6, "mm (ops.Matmul) -> Dot");
         let layers = probes::keras3_ops();
         assert_rewrites(&[3, 5], layers, 9, 1e-6, "halves (ops.Split) -> Reshape");
+    }
+
+    /// `ops.swapaxes` of two axes after the batch is a `Permute`; moving
+    /// the batch axis has no TF.js layer.
+    #[test]
+    fn swapaxes_becomes_permute() {
+        let swap = |a: i64, b: i64| {
+            vec![op(
+                "sw",
+                "Swapaxes",
+                json!({"axis1": a, "axis2": b}),
+                json!([["x", 0, 0]]),
+            )]
+        };
+        assert_rewrites(
+            &[2, 3, 4, 5],
+            swap(1, -1),
+            9,
+            0.0,
+            "sw (ops.Swapaxes) -> Permute",
+        );
+        let model = functional(&[3, 4], swap(0, 1), 9);
+        assert_refused(&model, &["`sw` (ops.Swapaxes)"]);
     }
 
     #[test]

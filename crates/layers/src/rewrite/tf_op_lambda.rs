@@ -390,6 +390,11 @@ fn rewrite(
     let x = tensor_ref(first).ok_or("malformed inbound node")?;
     let empty = Map::new();
     let kwargs = first.get(3).and_then(Value::as_object).unwrap_or(&empty);
+    // `tf.concat([tf.shape(x)[:1], [3, 8]], 0)`: the call's one tensor is
+    // not all it reads.
+    if kwargs.contains_key(tfjs_format::topology::FIRST_ARG_KWARG) {
+        return Err("a list argument mixing tensors and constants has no TF.js layer".into());
+    }
     let name = site.name;
     let one = |class: &str, config: Value| Ok(vec![entry(name, class, config, vec![json!([x])])]);
     let relu = |max: Option<f64>| {
@@ -581,6 +586,18 @@ fn rewrite(
                 .ok_or("transpose needs a constant perm")?;
             permute(name, x.clone(), &perm)
         }
+        // The last two axes swapped.
+        "linalg.matrix_transpose" | "linalg.transpose" | "linalg.adjoint" => {
+            let rank = site
+                .shapes
+                .and_then(|s| s.inputs.first())
+                .map(Vec::len)
+                .filter(|&r| r >= 3)
+                .ok_or("a matrix transpose needs an input of known rank >= 3")?;
+            let mut perm: Vec<i64> = (0..rank as i64).collect();
+            perm.swap(rank - 2, rank - 1);
+            permute(name, x.clone(), &perm)
+        }
         other => Err(format!(
             "TensorFlow.js 4.22 has no layer computing tf.{other} exactly"
         )),
@@ -620,6 +637,14 @@ mod tests {
     fn tf_op_lambda_shapes_become_reshape_and_permute() {
         let model = functional(&[4, 3], probes::tf_shapes(), 7);
         assert_same(&model, &input(&[2, 4, 3]), 1e-6);
+    }
+
+    /// `tf.linalg.matrix_transpose` (MLP-Mixer's token mixing) swaps the
+    /// last two axes: a `Permute`.
+    #[test]
+    fn matrix_transpose_becomes_permute() {
+        let layers = vec![tf("mt", "linalg.matrix_transpose", "x", json!({}))];
+        assert_rewrites(&[2, 3, 4, 5], layers, 7, 0.0, "mt (TFOpLambda) -> Permute");
     }
 
     #[test]

@@ -499,7 +499,10 @@ fn parse_node(
             kwargs.insert("_CONSTANT_VALUE".into(), constant);
             let mut first = first.ok_or_else(|| {
                 topo_err(format!(
-                    "{what}: a call with a constant first argument and no tensor argument: {}",
+                    "{what}: a call with a constant first argument and no tensor argument: {} \
+                     (Keras 2 saves only a call's first positional argument and its keyword \
+                     arguments: tensors passed positionally after the first, as in \
+                     tf.einsum(equation, a, b), are not in the file)",
                     short(node)
                 ))
             })?;
@@ -518,7 +521,13 @@ fn parse_node(
         // to the layer as the kwarg `_first_arg` (tensors as `[layer, node,
         // tensor]`, wired like any kwarg tensor); its first tensor anchors
         // the call and carries the kwargs.
-        Value::Array(refs) if refs.iter().any(is_constant_entry) => {
+        // A nested list of constants (`tf.concat([tf.shape(x)[:1], [3, 8]],
+        // 0)`) travels as that list of numbers.
+        Value::Array(refs)
+            if refs
+                .iter()
+                .any(|r| is_constant_entry(r) || is_constant_list(r)) =>
+        {
             let mut kwargs = refs
                 .iter()
                 .find_map(|r| r.get(3).and_then(Value::as_object))
@@ -529,6 +538,15 @@ fn parse_node(
             for (i, r) in refs.iter().enumerate() {
                 if is_constant_entry(r) {
                     list.push(r.get(2).cloned().unwrap_or(Value::Null));
+                    continue;
+                }
+                if is_constant_list(r) {
+                    let values = r.as_array().into_iter().flatten();
+                    list.push(Value::Array(
+                        values
+                            .map(|c| c.get(2).cloned().unwrap_or(Value::Null))
+                            .collect(),
+                    ));
                     continue;
                 }
                 let t = parse_triple(r, &format!("{what}[{i}]"))?;
@@ -624,6 +642,13 @@ fn parse_node(
 /// of arguments.
 fn is_constant_entry(v: &Value) -> bool {
     v.as_array().and_then(|a| a.first()).and_then(Value::as_str) == Some("_CONSTANT_VALUE")
+}
+
+/// A non-empty list of [`is_constant_entry`] elements (a constant list
+/// inside a call's list argument).
+fn is_constant_list(v: &Value) -> bool {
+    v.as_array()
+        .is_some_and(|a| !a.is_empty() && a.iter().all(is_constant_entry))
 }
 
 /// Tensors passed to a `tf.*` function as keyword arguments (Keras 2

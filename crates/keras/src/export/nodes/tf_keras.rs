@@ -243,6 +243,20 @@ fn op_for_tf_keras(
         };
         return Ok(("TFOpLambda", f.to_string(), node));
     }
+    // Parameters the tf.* function has no argument for.
+    let set =
+        |k: &str, default: f64| cfg(k).filter(|v| !v.is_null() && v.as_f64() != Some(default));
+    let unmapped = match op {
+        "Elu" => set("alpha", 1.0).map(|v| format!("alpha {v} (tf.nn.elu has none)")),
+        "Round" => set("decimals", 0.0).map(|v| format!("decimals {v} (tf.math.round has none)")),
+        "Max" | "Min" => cfg("initial")
+            .filter(|v| !v.is_null())
+            .map(|v| format!("initial {v} (tf.math.reduce_max / reduce_min have none)")),
+        _ => None,
+    };
+    if let Some(why) = unmapped {
+        return Err(e(&format!("its {why} has no tf_keras equivalent here")));
+    }
     if let Some(f) = tf_unary(op) {
         return unary_node(f, Map::new());
     }

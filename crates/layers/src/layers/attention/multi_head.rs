@@ -595,19 +595,35 @@ impl MultiHeadAttention {
         qp.iter_mut().for_each(|x| *x *= scale);
         let qmask = flat_mask(name, masks, 0, b, tq)?;
         let vmask = kv_mask(name, masks, b, tv, inputs.len() > 2)?;
-        // `attention_mask` [b, tq, tv] (or [b, 1, tv]), 0/1 or booleans.
+        // `attention_mask` [b, tq, tv], 0/1 or booleans, broadcast as Keras
+        // adds it to the [b, heads, tq, tv] scores: each axis its size or 1
+        // (`[1, tq, tv]`: one causal mask for the batch; `[b, 1, tv]`; a
+        // rank-2 `[tq, tv]`).
         let amask = match attention_mask {
             None => None,
-            Some(m) if m.len() == b * tq * tv => Some((m.to_f32().into_owned(), tq)),
-            Some(m) if m.len() == b * tv => Some((m.to_f32().into_owned(), 1)),
             Some(m) => {
-                return Err(input_err(
-                    name,
-                    format!(
-                        "attention_mask has shape {:?}; expected [{b}, {tq}, {tv}]",
-                        m.shape()
-                    ),
-                ))
+                let s = m.shape();
+                let dims: Option<[usize; 3]> = (s.len() <= 3)
+                    .then(|| {
+                        let mut d = [1usize; 3];
+                        d[3 - s.len()..].copy_from_slice(s);
+                        d
+                    })
+                    .filter(|d| {
+                        d.iter()
+                            .zip([b, tq, tv])
+                            .all(|(&have, want)| have == want || have == 1)
+                    });
+                let Some(dims) = dims else {
+                    return Err(input_err(
+                        name,
+                        format!(
+                            "attention_mask has shape {:?}; expected [{b}, {tq}, {tv}] (each axis its size or 1)",
+                            m.shape()
+                        ),
+                    ));
+                };
+                Some((m.to_f32().into_owned(), dims))
             }
         };
         // Attention per (batch, head).
@@ -654,13 +670,10 @@ impl MultiHeadAttention {
                     for (j, s) in row.iter_mut().enumerate() {
                         let mut m = qmask.as_ref().map_or(1.0, |m| m[bi * tq + i])
                             * vmask.as_ref().map_or(1.0, |m| m[bi * tv + j]);
-                        if let Some((am, rows)) = &amask {
-                            let r = if *rows == 1 { 0 } else { i };
-                            m *= if am[(bi * rows + r) * tv + j] != 0.0 {
-                                1.0
-                            } else {
-                                0.0
-                            };
+                        if let Some((am, [mb, mq, mv])) = &amask {
+                            let at = |k: usize, n: usize| if n == 1 { 0 } else { k };
+                            let idx = (at(bi, *mb) * mq + at(i, *mq)) * mv + at(j, *mv);
+                            m *= if am[idx] != 0.0 { 1.0 } else { 0.0 };
                         }
                         if self.causal && j > i {
                             m = 0.0;

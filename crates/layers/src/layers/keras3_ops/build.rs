@@ -45,7 +45,17 @@ impl Operation {
             }
         }
         let bad = |msg: String| c.err("args", format!("operation {op}: {msg}"));
-        let kind = if let Some(f) = binary(op) {
+        let decimals = if op == "Round" {
+            c.i64_or("decimals", 0)?
+        } else {
+            0
+        };
+        let kind = if decimals != 0 {
+            if decimals.abs() > 30 {
+                return Err(c.err("decimals", "expected -30 to 30 decimals"));
+            }
+            Kind::RoundTo(10f64.powi(decimals as i32) as f32)
+        } else if let Some(f) = binary(op) {
             match operands.as_slice() {
                 [a, b] => Kind::Binary(f, a.clone(), b.clone()),
                 [] => Kind::Binary(f, Operand::Input(0), Operand::Input(1)),
@@ -131,6 +141,10 @@ impl Operation {
                 strides: pair("strides")?.unwrap_or(window),
                 padding,
             }
+        } else if op == "Elu" {
+            // Keras's TensorFlow backend: `tf.nn.elu(x)`, its negative part
+            // scaled by `alpha` when that is not 1.
+            Kind::Elu(c.f64_opt("alpha")?.unwrap_or(1.0) as f32)
         } else if op == "LeakyRelu" {
             Kind::LeakyRelu(c.f64_opt("negative_slope")?.unwrap_or(0.2) as f32)
         } else if op == "Repeat" {
@@ -174,10 +188,20 @@ impl Operation {
             }
             let axes = axes_of(c.get("axis"))
                 .ok_or_else(|| c.err("axis", "expected an integer, a list of integers or null"))?;
+            let initial = match (how, c.get("initial")) {
+                (_, None | Some(Value::Null)) => None,
+                (Reduce::Max | Reduce::Min, Some(v)) => Some(
+                    v.as_f64()
+                        .ok_or_else(|| c.err("initial", "expected a number or null"))?
+                        as f32,
+                ),
+                (_, Some(_)) => return Err(c.err("initial", "only max and min take one")),
+            };
             Kind::Reduce {
                 how,
                 axes,
                 keepdims: c.bool_or("keepdims", false)?,
+                initial,
             }
         } else if op == "Transpose" {
             let axes = match c.get("axes") {
@@ -376,32 +400,7 @@ impl Operation {
             && args
                 .get(1)
                 .is_some_and(|a| crate::topology::kwarg_tensor(a).is_some())
-            && args.first().and_then(constant_operand).is_some()
-        {
-            // Rows of a constant table by a tensor of ids (an embedding
-            // table kept as a NumPy array): `keras3_ops/gather.rs`.
-            let table = args
-                .first()
-                .and_then(constant_operand)
-                .expect("checked above");
-            if c.get("axis").and_then(Value::as_i64) != Some(0) || table.rank() == 0 {
-                return Err(c.err(
-                    "axis",
-                    "taking from a constant table is supported along its first axis (axis 0) only",
-                ));
-            }
-            Kind::GatherTable(
-                Gather {
-                    axis: Some(0),
-                    batch_dims: 0,
-                    wrap_negative: true,
-                },
-                std::sync::Arc::new(table),
-            )
-        } else if op == "Take"
-            && args
-                .get(1)
-                .is_some_and(|a| crate::topology::kwarg_tensor(a).is_some())
+            && !matches!(operands.first(), Some(Operand::Const(_)))
         {
             // A tensor of indices (the second input): `keras3_ops/gather.rs`.
             let axis = c.get("axis").and_then(Value::as_i64).ok_or_else(|| {
@@ -415,6 +414,24 @@ impl Operation {
                 batch_dims: 0,
                 wrap_negative: true,
             })
+        } else if let (true, Some(Operand::Const(table)), Some(Operand::Input(0))) =
+            (op == "Take", operands.first(), operands.get(1))
+        {
+            // A constant table (a NumPy array) gathered by a tensor of ids.
+            let axis = c.get("axis").and_then(Value::as_i64).ok_or_else(|| {
+                c.err(
+                    "axis",
+                    "taking from the flattened input (axis None) is not supported",
+                )
+            })?;
+            Kind::GatherTable(
+                Gather {
+                    axis: Some(axis),
+                    batch_dims: 0,
+                    wrap_negative: true,
+                },
+                table.clone(),
+            )
         } else if op == "Take" {
             // A list, or a NumPy array (`{"class_name": "__numpy__",
             // "config": {"value": [...]}}`).
@@ -453,7 +470,7 @@ impl Operation {
             Kind::Einsum(parse_einsum(eq).ok_or_else(|| {
                 c.err(
                     "subscripts",
-                    format!("{eq:?} is not a supported equation (letters, no ellipsis)"),
+                    format!("{eq:?} is not a supported equation (letters and `...`, an explicit `->` output, one or two operands)"),
                 )
             })?)
         } else {

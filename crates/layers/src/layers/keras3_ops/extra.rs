@@ -30,7 +30,9 @@
 //!   (`tf.math.bincount(x, minlength, axis=-1)`: the width depends on the
 //!   values); a negative id is an error, as in TensorFlow;
 //! - resize: `tf.image.resize`, antialiased when asked (the engine's
-//!   `Resizing`), channels last or first.
+//!   `Resizing`), channels last or first;
+//! - depth_to_space / space_to_depth (`ops.nn.*`, channels last): see
+//!   `depth_space.rs`.
 
 use super::super::common::*;
 use super::super::preprocessing::{resize, Interpolation};
@@ -76,6 +78,11 @@ pub(crate) enum ExtraOp {
         interpolation: Interpolation,
         channels_first: bool,
     },
+    /// `ops.nn.depth_to_space` (`to_space`) / `space_to_depth`.
+    DepthSpace {
+        block: usize,
+        to_space: bool,
+    },
 }
 
 /// The most classes / output pixels read from a config.
@@ -97,6 +104,8 @@ impl ExtraOp {
                 | "MultiHot"
                 | "Bincount"
                 | "Resize"
+                | "DepthToSpace"
+                | "SpaceToDepth"
         ) {
             return None;
         }
@@ -118,6 +127,24 @@ impl ExtraOp {
         };
         Some((|| {
             Ok(match op {
+                "DepthToSpace" | "SpaceToDepth" => {
+                    if c.str_or("data_format", "channels_last")? != "channels_last" {
+                        return Err(c.err(
+                            "data_format",
+                            "only channels_last is supported (TensorFlow's CPU kernels refuse NCHW too)",
+                        ));
+                    }
+                    ExtraOp::DepthSpace {
+                        block: c
+                            .get("block_size")
+                            .and_then(Value::as_u64)
+                            .filter(|b| (2..=1 << 10).contains(b))
+                            .ok_or_else(|| {
+                                c.err("block_size", "expected an integer of at least 2")
+                            })? as usize,
+                        to_space: op == "DepthToSpace",
+                    }
+                }
                 "Sort" => ExtraOp::Sort {
                     axis: c.i64_or("axis", -1)?,
                     descending: false,
@@ -295,6 +322,14 @@ impl ExtraOp {
                     max: count("num_upper")?,
                 })
             })(),
+            // The last two axes swapped (a real tensor's adjoint is its
+            // transpose); `conjugate` changes nothing for real values.
+            "linalg.matrix_transpose" | "linalg.transpose" | "linalg.adjoint" => {
+                Ok(ExtraOp::MoveAxis {
+                    source: vec![-2, -1],
+                    destination: vec![-1, -2],
+                })
+            }
             "experimental.numpy.moveaxis" => (|| {
                 let read = |k: &str| int_list(get(k)).ok_or(format!("{k}: expected axes"));
                 let (source, destination) = (read("source")?, read("destination")?);
@@ -342,6 +377,9 @@ impl ExtraOp {
             } => {
                 let perm = move_perm(source, destination, rank)?;
                 vec![perm.iter().map(|&p| x[p]).collect()]
+            }
+            ExtraOp::DepthSpace { block, to_space } => {
+                vec![super::depth_space_shape(x, *block, *to_space)?]
             }
             ExtraOp::OneHot { classes, axis } => {
                 let at = axis_of(*axis, rank, 1)?;
@@ -460,6 +498,9 @@ impl ExtraOp {
                     }
                 }
                 vec![e(Tensor::from_f32(shape, out))?]
+            }
+            ExtraOp::DepthSpace { block, to_space } => {
+                vec![super::depth_space(x, *block, *to_space)?]
             }
             ExtraOp::MoveAxis {
                 source,

@@ -84,7 +84,6 @@ pub(super) fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "Square" => |x| x * x,
         "Silu" | "Swish" => |x| x * sigmoid(x),
         "Softplus" => |x| Activation::Softplus.scalar(x),
-        "Elu" => |x| Activation::Elu.scalar(x),
         "Selu" => |x| Activation::Selu.scalar(x),
         "HardSigmoid" => |x| (x / 6.0 + 0.5).clamp(0.0, 1.0),
         "HardSilu" | "HardSwish" => |x| Activation::HardSilu.scalar(x),

@@ -7,7 +7,8 @@
 //! `params` before `axis`, `r` those after it. The output shape is
 //! `params[:axis] + indices[batch_dims:] + params[axis + 1:]`. An index
 //! outside `[0, n)` (or not an integer) is an error, as TensorFlow's CPU
-//! kernel makes it.
+//! kernel makes it. `params` may be a constant table the file holds
+//! (`ops.take(table, ids)`, `tf.nn.embedding_lookup(table, ids)`).
 
 use super::super::common::*;
 use super::super::tf_ops::axis_of;

@@ -40,11 +40,105 @@ fn expand_ellipsis(key: &[Index], rank: usize) -> Out<Vec<Index>> {
     Ok(out)
 }
 
-/// A parsed `ij,jk->ik` (no ellipsis): the kernels' equation.
-pub(crate) type Einsum = tfjs_kernels::einsum::Equation;
+/// An `ops.einsum` equation: parsed once when it names every axis
+/// (`ij,jk->ik`, the kernels' equation), or, with an ellipsis
+/// (`...si,...id->...sd`, TokenLearner's), kept as written and resolved
+/// for the operands' ranks when they are known.
+#[derive(Debug, Clone)]
+pub(crate) enum Einsum {
+    Fixed(tfjs_kernels::einsum::Equation),
+    Ellipsis(String),
+}
 
 pub(super) fn parse_einsum(eq: &str) -> Option<Einsum> {
-    Einsum::parse(eq).ok()
+    if !eq.contains("...") {
+        return tfjs_kernels::einsum::Equation::parse(eq)
+            .ok()
+            .map(Einsum::Fixed);
+    }
+    // Valid once each `...` stands for no axis (and the output has one
+    // exactly when an operand does).
+    let (lhs, out) = eq.split_once("->")?;
+    (lhs.contains("...") == out.contains("..."))
+        .then(|| expand_einsum_ellipsis(eq, &vec![None; lhs.split(',').count()]).ok())
+        .flatten()
+        .map(|_| Einsum::Ellipsis(eq.to_string()))
+}
+
+/// `eq` with each operand's `...` replaced by letters the equation does
+/// not use, one per axis it stands for (an operand's rank minus its
+/// letters; `None`: no axis), aligned from the right as NumPy broadcasts
+/// them; the output's `...` by all of them.
+fn expand_einsum_ellipsis(
+    eq: &str,
+    ranks: &[Option<usize>],
+) -> Out<tfjs_kernels::einsum::Equation> {
+    let eq: String = eq.chars().filter(|c| !c.is_whitespace()).collect();
+    let (lhs, out) = eq
+        .split_once("->")
+        .ok_or_else(|| format!("equation {eq:?} needs an explicit `->` output"))?;
+    let terms: Vec<&str> = lhs.split(',').collect();
+    if terms.len() != ranks.len() {
+        return Err(format!(
+            "equation {eq:?} names {} operands, got {}",
+            terms.len(),
+            ranks.len()
+        ));
+    }
+    let counts = terms
+        .iter()
+        .zip(ranks)
+        .map(|(t, r)| {
+            let letters = t.replace("...", "").chars().count();
+            match (t.contains("..."), r) {
+                (false, _) | (true, None) => Ok(0),
+                (true, Some(r)) => r.checked_sub(letters).ok_or_else(|| {
+                    format!("operand {t:?} names {letters} axes of a rank-{r} operand")
+                }),
+            }
+        })
+        .collect::<Out<Vec<usize>>>()?;
+    let most = counts.iter().copied().max().unwrap_or(0);
+    let fresh: Vec<char> = ('A'..='Z')
+        .chain('a'..='z')
+        .filter(|c| !eq.contains(*c))
+        .take(most)
+        .collect();
+    if fresh.len() < most {
+        return Err(format!("equation {eq:?}: too many axes under its ellipsis"));
+    }
+    let fill = |n: usize| fresh[most - n..].iter().collect::<String>();
+    let lhs = terms
+        .iter()
+        .zip(&counts)
+        .map(|(t, &n)| t.replace("...", &fill(n)))
+        .collect::<Vec<_>>()
+        .join(",");
+    tfjs_kernels::einsum::Equation::parse(&format!("{lhs}->{}", out.replace("...", &fill(most))))
+}
+
+impl Einsum {
+    /// The equation for operands of these ranks.
+    fn resolve(
+        &self,
+        ranks: &[usize],
+    ) -> Out<std::borrow::Cow<'_, tfjs_kernels::einsum::Equation>> {
+        match self {
+            Einsum::Fixed(e) => Ok(std::borrow::Cow::Borrowed(e)),
+            Einsum::Ellipsis(eq) => {
+                let ranks: Vec<Option<usize>> = ranks.iter().map(|&r| Some(r)).collect();
+                expand_einsum_ellipsis(eq, &ranks).map(std::borrow::Cow::Owned)
+            }
+        }
+    }
+
+    /// The number of operands.
+    fn operands(&self) -> usize {
+        match self {
+            Einsum::Fixed(e) => e.inputs.len(),
+            Einsum::Ellipsis(eq) => eq.split("->").next().map_or(0, |l| l.split(',').count()),
+        }
+    }
 }
 
 /// `tf.slice(x, begin, size)` / `ops.slice(x, start_indices, shape)` as a
@@ -257,6 +351,10 @@ fn indexed(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)> {
 
 /// The symbolic shape of an einsum.
 pub(super) fn einsum_shape(e: &Einsum, inputs: &[Shape]) -> Out<Shape> {
+    let ranks = (0..e.operands())
+        .map(|k| operand(inputs, k).map(Vec::len))
+        .collect::<Out<Vec<usize>>>()?;
+    let e = e.resolve(&ranks)?;
     let mut dims: HashMap<char, Option<usize>> = HashMap::new();
     for (k, labels) in e.inputs.iter().enumerate() {
         let s = operand(inputs, k)?;
@@ -282,6 +380,10 @@ pub(super) fn einsum_shape(e: &Einsum, inputs: &[Shape]) -> Out<Shape> {
 
 /// An einsum: the output's shape and values.
 pub(super) fn einsum(e: &Einsum, inputs: &[Tensor]) -> Out<(Vec<usize>, Vec<f32>)> {
+    let ranks = (0..e.operands())
+        .map(|k| operand(inputs, k).map(|t| t.shape().len()))
+        .collect::<Out<Vec<usize>>>()?;
+    let e = e.resolve(&ranks)?;
     let values: Vec<std::borrow::Cow<'_, [f32]>> = (0..e.inputs.len())
         .map(|k| operand(inputs, k).map(f32s))
         .collect::<Out<_>>()?;

@@ -1,6 +1,7 @@
 //! Counting, quantiles, diagonals and segment reductions: the Keras 3
 //! operations `ops.count_nonzero`, `ops.median`, `ops.quantile`,
-//! `ops.diagonal`, `ops.diff` (`diff.rs`), `ops.nn.moments`, `ops.segment_sum` / `segment_max` / `segment_min` /
+//! `ops.diagonal`, `ops.diff` (`diff.rs`), `ops.fft` / `fft2` / `ifft2` /
+//! `rfft` (`fft.rs`), `ops.nn.moments`, `ops.segment_sum` / `segment_max` / `segment_min` /
 //! `segment_prod`, and the tf_keras functions with the same math
 //! (`tf.math.count_nonzero`, `tf.linalg.diag_part`,
 //! `tf.math.unsorted_segment_*`, `tf.math.segment_*`; `tf.linalg.diag` /
@@ -120,6 +121,8 @@ pub(crate) enum StatOp {
         n: usize,
         axis: i64,
     },
+    /// `ops.fft` / `fft2` / `ifft2` / `rfft` (`keras3_ops/fft.rs`).
+    Fft(super::fft::Fft),
 }
 
 type Out<T> = std::result::Result<T, String>;
@@ -170,6 +173,10 @@ impl StatOp {
     ) -> Option<Result<StatOp>> {
         if let Some(conv) = super::const_conv::ConstConv::from_keras3(op, c, args) {
             return Some(conv.map(StatOp::ConstConv).map_err(|e| c.err("args", e)));
+        }
+        let fft_length = c.get("fft_length").and_then(Value::as_i64);
+        if let Some(fft) = super::fft::Fft::from_class(op, fft_length) {
+            return Some(fft.map(StatOp::Fft).map_err(|e| c.err("fft_length", e)));
         }
         let how = match op {
             "SegmentSum" => Some(SegmentHow::Sum),
@@ -561,6 +568,7 @@ impl StatOp {
                 let s = super::reduce_shape(x, axes, *keepdims)?;
                 return Ok(vec![s.clone(), s]);
             }
+            StatOp::Fft(f) => return f.shapes(inputs),
             StatOp::BooleanMask { mask, axis } => {
                 let (k, kept) = match mask {
                     Ids::Const(v, shape) => {
@@ -685,6 +693,7 @@ impl StatOp {
                     super::reduce(x, super::Reduce::Variance, axes, *keepdims)?,
                 ]);
             }
+            StatOp::Fft(f) => return f.call(inputs),
         }])
     }
 }

@@ -1,5 +1,6 @@
 //! Keras's `Hashing`, and TensorFlow's FarmHash `Fingerprint64` that it
-//! and `HashedCrossing` hash with.
+//! and `HashedCrossing` hash with (and the keyed SipHash-2-4 of a salted
+//! `Hashing`).
 
 use super::*;
 
@@ -7,7 +8,9 @@ use super::*;
 /// decimal string, hashed with FarmHash `Fingerprint64`, modulo `num_bins`
 /// (`tf.strings.to_hash_bucket_fast(tf.as_string(x))`, as Keras computes
 /// it); with `mask_value`, that value goes to bin 0 and the others to
-/// `1 + hash mod (num_bins - 1)`. A `salt` (keyed SipHash) is not supported.
+/// `1 + hash mod (num_bins - 1)`. With a `salt` (`[k0, k1]`, or one
+/// integer used as both) the hash is SipHash-2-4 keyed by it
+/// (`tf.strings.to_hash_bucket_strong(x, num_bins, key=salt)`).
 #[derive(Debug)]
 pub struct Hashing {
     base: Base,
@@ -16,6 +19,8 @@ pub struct Hashing {
     /// The mask value as the string that is hashed (an integer's decimal).
     mask_value: Option<String>,
     mode: Mode,
+    /// The SipHash key of a salted `Hashing`.
+    salt: Option<[u64; 2]>,
 }
 
 impl Hashing {
@@ -28,7 +33,23 @@ impl Hashing {
                 format!("expected 1..=2^31-1 bins, got {num_bins}"),
             ));
         }
-        refuse_salt(c, "Hashing")?;
+        let salt = match c.get("salt") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let key = |v: &Value| v.as_u64();
+                Some(
+                    match v {
+                        Value::Array(a) if a.len() == 2 => {
+                            key(&a[0]).zip(key(&a[1])).map(|(a, b)| [a, b])
+                        }
+                        v => key(v).map(|k| [k, k]),
+                    }
+                    .ok_or_else(|| {
+                        c.err("salt", "expected a non-negative integer or a list of two")
+                    })?,
+                )
+            }
+        };
         let mask_value = match c.get("mask_value") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
@@ -44,6 +65,7 @@ impl Hashing {
             num_bins: num_bins as u64,
             mask_value,
             mode: output_mode(c)?,
+            salt,
         })
     }
 
@@ -53,7 +75,10 @@ impl Hashing {
             return 0;
         }
         let bins = self.num_bins - u64::from(masked);
-        let h = fingerprint64(v.as_bytes()) % bins;
+        let h = match self.salt {
+            Some(key) => siphash24(key, v.as_bytes()),
+            None => fingerprint64(v.as_bytes()),
+        } % bins;
         (h + u64::from(masked)) as i64
     }
 }
@@ -86,6 +111,50 @@ impl Layer for Hashing {
             self.num_bins as usize,
         )?])
     }
+}
+
+/// SipHash-2-4 of `data` under `key` (TensorFlow's `StringToHashBucketStrong`
+/// calls highwayhash's `SipHash`, the reference algorithm).
+fn siphash24(key: [u64; 2], data: &[u8]) -> u64 {
+    let mut v = [
+        key[0] ^ 0x736f_6d65_7073_6575,
+        key[1] ^ 0x646f_7261_6e64_6f6d,
+        key[0] ^ 0x6c79_6765_6e65_7261,
+        key[1] ^ 0x7465_6462_7974_6573,
+    ];
+    fn round(v: &mut [u64; 4]) {
+        v[0] = v[0].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(13) ^ v[0];
+        v[0] = v[0].rotate_left(32);
+        v[2] = v[2].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(16) ^ v[2];
+        v[0] = v[0].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(21) ^ v[0];
+        v[2] = v[2].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(17) ^ v[2];
+        v[2] = v[2].rotate_left(32);
+    }
+    let compress = |m: u64, v: &mut [u64; 4]| {
+        v[3] ^= m;
+        round(v);
+        round(v);
+        v[0] ^= m;
+    };
+    let blocks = data.chunks_exact(8);
+    let tail = blocks.remainder();
+    for b in blocks {
+        compress(u64::from_le_bytes(b.try_into().expect("8 bytes")), &mut v);
+    }
+    let mut last = (data.len() as u64 & 0xff) << 56;
+    for (i, &b) in tail.iter().enumerate() {
+        last |= u64::from(b) << (8 * i);
+    }
+    compress(last, &mut v);
+    v[2] ^= 0xff;
+    for _ in 0..4 {
+        round(&mut v);
+    }
+    v[0] ^ v[1] ^ v[2] ^ v[3]
 }
 
 const K0: u64 = 0xc3a5_c85c_97cb_3127;
@@ -276,7 +345,7 @@ fn hash_long(s: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::fingerprint64;
+    use super::{fingerprint64, siphash24};
 
     /// `tf.strings.to_hash_bucket_fast(s, 2**63 - 1)` in TensorFlow 2.21
     /// (Fingerprint64 mod 2^63-1), for every length class: 0-3, 4-7, 8-16,
@@ -317,6 +386,49 @@ mod tests {
         ];
         for &(s, want) in tf {
             assert_eq!(fingerprint64(s.as_bytes()) % (u64::MAX >> 1), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn siphash24_matches_tensorflows_strong_hash() {
+        // tf.strings.to_hash_bucket_strong(x, 2**31 - 1, key=key) in
+        // TensorFlow 2.21.
+        let x = [
+            "10",
+            "20",
+            "abc",
+            "hello world, a longer string of 30+ bytes!!",
+            "",
+            "1234567",
+        ];
+        let tf: &[([u64; 2], [u64; 6])] = &[
+            (
+                [3, 5],
+                [
+                    1484267378, 2033526906, 630161770, 1511404713, 1128111113, 1790140035,
+                ],
+            ),
+            (
+                [7, 7],
+                [
+                    585955463, 1831968678, 183237477, 1597169258, 1232666319, 1081148103,
+                ],
+            ),
+            (
+                [(1 << 40) + 3, 12345678901],
+                [
+                    1840758946, 1841479777, 788143181, 270566487, 1520495258, 774474096,
+                ],
+            ),
+        ];
+        for (key, want) in tf {
+            for (s, &w) in x.iter().zip(want) {
+                assert_eq!(
+                    siphash24(*key, s.as_bytes()) % ((1 << 31) - 1),
+                    w,
+                    "{s:?} {key:?}"
+                );
+            }
         }
     }
 }

@@ -182,6 +182,19 @@ impl TfOpLambda {
                 return Err(fail("ord", "\"euclidean\" (the default norm)"));
             }
         }
+        // A resize's `[height, width]`: constants, or read at run time.
+        let resize_size = |sargs: &mut StructuredArgs| -> Result<()> {
+            if kwargs.get("size").is_some_and(dynamic::holds_tensor) {
+                sargs.size_from = Some(
+                    dynamic::Dims::parse(kwargs, "size")
+                        .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
+                );
+            } else {
+                sargs.size =
+                    hw(kwargs.get("size")).ok_or_else(|| fail("size", "[height, width]"))?;
+            }
+            Ok(())
+        };
         match func {
             Func::Reduce(_)
             | Func::L2Normalize
@@ -251,8 +264,7 @@ impl TfOpLambda {
                 nhwc()?;
             }
             Func::Resize if function.starts_with("compat.v1.") => {
-                sargs.size =
-                    hw(kwargs.get("size")).ok_or_else(|| fail("size", "[height, width]"))?;
+                resize_size(&mut sargs)?;
                 let v1 = V1Resize::from_tf(&function, kwargs).map_err(|(k, what)| fail(k, what))?;
                 sargs.resize_method = Some(if v1.nearest {
                     super::super::preprocessing::Interpolation::Nearest
@@ -286,8 +298,7 @@ impl TfOpLambda {
                 }
             }
             Func::Resize => {
-                sargs.size =
-                    hw(kwargs.get("size")).ok_or_else(|| fail("size", "[height, width]"))?;
+                resize_size(&mut sargs)?;
                 // tf.image.resize's methods: bilinear, nearest and the
                 // separable kernels Resizing computes too.
                 let method = kwargs
@@ -321,9 +332,14 @@ impl TfOpLambda {
                 };
                 match f {
                     ShapeFn::ExpandDims | ShapeFn::Stack => {
+                        // `tf.stack`'s axis defaults to 0 (and is then not
+                        // in the call's kwargs).
+                        let axis = match (f, kwargs.get("axis")) {
+                            (ShapeFn::Stack, None | Some(Value::Null)) => Some(vec![0]),
+                            _ => ints("axis"),
+                        };
                         sargs.axes = Some(
-                            ints("axis")
-                                .filter(|a| a.len() == 1)
+                            axis.filter(|a| a.len() == 1)
                                 .ok_or_else(|| fail("axis", "one integer"))?,
                         );
                     }
@@ -412,6 +428,9 @@ impl TfOpLambda {
                             .ok_or_else(|| fail("block_size", "an integer of at least 2"))?;
                         nhwc()?;
                     }
+                    // Multiples read at run time: `dynamic.rs`.
+                    ShapeFn::Tile if kwargs.get("multiples").is_some_and(dynamic::holds_tensor) => {
+                    }
                     ShapeFn::Tile => {
                         sargs.ints = ints("multiples")
                             .filter(|m| m.iter().all(|&x| (1..=1 << 20).contains(&x)))
@@ -425,7 +444,7 @@ impl TfOpLambda {
                     }
                     ShapeFn::Split => {
                         sargs.ints = ints("num_or_size_splits")
-                            .filter(|m| !m.is_empty() && m.iter().all(|&x| x >= 0))
+                            .filter(|m| !m.is_empty() && m.iter().all(|&x| x >= -1))
                             .ok_or_else(|| {
                                 fail("num_or_size_splits", "a count or a list of sizes")
                             })?;
@@ -712,7 +731,16 @@ impl TfOpLambda {
                 })?),
             }),
         };
-        if x_const.is_some() && !matches!(y, Some(Arg::Tensor(_))) {
+        // `tf.nn.embedding_lookup`'s table is its constant first argument.
+        let table_lookup = matches!(
+            function.as_str(),
+            "nn.embedding_lookup" | "compat.v1.nn.embedding_lookup"
+        );
+        if x_const.is_some()
+            && dynamic.is_none()
+            && !table_lookup
+            && !matches!(y, Some(Arg::Tensor(_)))
+        {
             return Err(c.err(
                 "function",
                 format!("tf.{function}: a constant first argument needs a tensor `y`"),

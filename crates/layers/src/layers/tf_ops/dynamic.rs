@@ -1,6 +1,9 @@
 //! Sizes a Keras 2 model computes when it runs: `tf.shape(x)` and the
 //! calls that read it (`tf.reshape(x, [tf.shape(x)[0], -1, 4])`,
-//! `tf.ones([tf.shape(x)[0], 1, 8])`, `x[:, :tf.shape(x)[1] // 2]`).
+//! `tf.ones([tf.shape(x)[0], 1, 8])`, `x[:, :tf.shape(x)[1] // 2]`,
+//! `tf.tile(latents, [tf.shape(x)[0], 1, 1])`, a BERT's positions
+//! `tf.range(tf.shape(ids)[1])`, an FCN decoder's `tf.image.resize(x,
+//! tf.shape(skip)[1:3])`, whose sizes `StructuredArgs::size_from` holds).
 //!
 //! Keras 2 writes such a size where a constant would be, as the tensor
 //! `["layer", node, tensor]` (wired as an extra input, see
@@ -32,6 +35,29 @@ pub(super) enum Dynamic {
     /// `x[key]` with a bound computed at run time: the slice spec as
     /// written; its tensors are the tensor kwargs from `first` on.
     GetItem { spec: Value, first: usize },
+    /// `tf.tile(x, multiples)` with multiples computed at run time; `x` a
+    /// tensor or the call's constant first argument (an array Keras 2
+    /// computed when the model was built, such as a Perceiver's latents).
+    Tile {
+        multiples: Dims,
+        constant: Option<Tensor>,
+    },
+    /// `tf.stack([tf.shape(x)[0], 24])` / `tf.concat([tf.shape(x)[:1], [3,
+    /// 8]], 0)`: a vector of sizes (int32) built from scalars or vectors
+    /// read at run time and constants, a reshape's target.
+    Sizes { parts: Vec<Part>, stack: bool },
+    /// `tf.broadcast_to(x, shape)` (`shape` constants or read at run time:
+    /// `tf.shape(y)`), Keras 3's `ops.broadcast_to` rule.
+    BroadcastTo(Dims),
+    /// `tf.range(start, limit, delta)` (`tf.range(limit)` with one
+    /// argument) with a bound computed at run time; int32, or float32 with
+    /// `dtype` float.
+    Range {
+        start: Dim,
+        limit: Dim,
+        delta: Dim,
+        float: bool,
+    },
 }
 
 /// A list of sizes.
@@ -46,15 +72,25 @@ pub(super) enum Dims {
     Positional,
 }
 
-/// One size: a constant or a scalar tensor kwarg.
+/// One element of a list of sizes: constants, or the `k`-th tensor kwarg
+/// (a scalar for `tf.stack`, a vector for `tf.concat`).
+#[derive(Debug, Clone)]
+pub(super) enum Part {
+    Const(Vec<i64>),
+    Tensor(usize),
+}
+
+/// One size: a constant, a scalar tensor kwarg, or the call's first
+/// (positional) tensor (`tf.range(tf.shape(x)[1])`).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Dim {
     Const(i64),
     Tensor(usize),
+    First,
 }
 
 /// Whether `v` holds a tensor reference at any depth.
-fn holds_tensor(v: &Value) -> bool {
+pub(super) fn holds_tensor(v: &Value) -> bool {
     let key = String::new();
     !tfjs_format::topology::kwarg_tensor_refs([(&key, v)]).is_empty()
 }
@@ -65,9 +101,35 @@ fn tensors_before(kwargs: &Map<String, Value>, key: &str) -> usize {
     kwarg_tensors(kwargs.iter().take_while(|(k, _)| *k != key)).len()
 }
 
+impl Dim {
+    /// One size under `key`: an integer or a scalar tensor kwarg (`None`
+    /// when the call does not give `key`).
+    fn parse(kwargs: &Map<String, Value>, key: &str) -> Out<Option<Dim>> {
+        match kwargs.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) if kwarg_tensor(v).is_some() => {
+                Ok(Some(Dim::Tensor(tensors_before(kwargs, key))))
+            }
+            Some(v) => v.as_i64().map(|c| Some(Dim::Const(c))).ok_or_else(|| {
+                format!(
+                    "argument {key}: expected an integer or a scalar tensor, got {}",
+                    short(v)
+                )
+            }),
+        }
+    }
+
+    /// Its value when the model runs.
+    fn value(self, inputs: &[Tensor], positional: usize) -> Out<i64> {
+        Dims::List(vec![self])
+            .values(inputs, positional)
+            .map(|v| v[0])
+    }
+}
+
 impl Dims {
     /// Sizes under `key`: a list of numbers and tensors, or one tensor.
-    fn parse(kwargs: &Map<String, Value>, key: &str) -> Out<Dims> {
+    pub(super) fn parse(kwargs: &Map<String, Value>, key: &str) -> Out<Dims> {
         let first = tensors_before(kwargs, key);
         let v = kwargs
             .get(key)
@@ -100,7 +162,7 @@ impl Dims {
 
     /// The sizes as known when the model is built (`None` for a size read
     /// at run time).
-    fn shape(&self, inputs: &[Shape], positional: usize) -> Out<Shape> {
+    pub(super) fn shape(&self, inputs: &[Shape], positional: usize) -> Out<Shape> {
         let count = |s: &Shape| -> Out<usize> {
             match s.as_slice() {
                 [] => Ok(1),
@@ -133,7 +195,7 @@ impl Dims {
     }
 
     /// The sizes' values when the model runs.
-    fn values(&self, inputs: &[Tensor], positional: usize) -> Out<Vec<i64>> {
+    pub(super) fn values(&self, inputs: &[Tensor], positional: usize) -> Out<Vec<i64>> {
         let tensor = |k: usize| -> Out<&Tensor> {
             inputs
                 .get(positional + k)
@@ -145,6 +207,10 @@ impl Dims {
                 .map(|d| match d {
                     Dim::Const(c) => Ok(*c),
                     Dim::Tensor(k) => match as_ints(tensor(*k)?)?.as_slice() {
+                        [v] => Ok(*v),
+                        other => Err(format!("a size must be one number, got {other:?}")),
+                    },
+                    Dim::First => match as_ints(&inputs[0])?.as_slice() {
                         [v] => Ok(*v),
                         other => Err(format!("a size must be one number, got {other:?}")),
                     },
@@ -252,6 +318,86 @@ impl Dynamic {
             "reshape" | "compat.v1.reshape" if kwargs.get("shape").is_some_and(holds_tensor) => {
                 Dynamic::Reshape(Dims::parse(kwargs, "shape")?)
             }
+            "tile" if kwargs.get("multiples").is_some_and(holds_tensor) => Dynamic::Tile {
+                multiples: Dims::parse(kwargs, "multiples")?,
+                constant: match kwargs.get("_CONSTANT_VALUE") {
+                    None => None,
+                    Some(v) => Some(constant_array(v).ok_or_else(|| {
+                        format!(
+                            "the constant first argument must be an array of numbers, got {}",
+                            short(v)
+                        )
+                    })?),
+                },
+            },
+            "broadcast_to" => Dynamic::BroadcastTo(Dims::parse(kwargs, "shape")?),
+            "stack" | "concat" if kwargs.contains_key(FIRST_ARG_KWARG) => {
+                if kwargs.get("axis").and_then(Value::as_i64).unwrap_or(0) != 0 {
+                    return Err(
+                        "a list mixing tensors and constants is supported along axis 0 only (a vector of sizes)"
+                            .into(),
+                    );
+                }
+                let stack = function == "stack";
+                let mut k = tensors_before(kwargs, FIRST_ARG_KWARG);
+                let items = kwargs[FIRST_ARG_KWARG]
+                    .as_array()
+                    .ok_or("expected a list")?;
+                let parts = items
+                    .iter()
+                    .map(|v| {
+                        if kwarg_tensor(v).is_some() {
+                            k += 1;
+                            return Ok(Part::Tensor(k - 1));
+                        }
+                        let ints = match v {
+                            Value::Array(a) if !stack => a.iter().map(Value::as_i64).collect(),
+                            v => v.as_i64().map(|i| vec![i]),
+                        };
+                        ints.map(Part::Const).ok_or_else(|| {
+                            format!(
+                                "a list mixing tensors and constants is computed as a vector of sizes only: expected integers and {} tensors, got {}",
+                                if stack { "scalar" } else { "vector" },
+                                short(v)
+                            )
+                        })
+                    })
+                    .collect::<Out<Vec<Part>>>()?;
+                Dynamic::Sizes { parts, stack }
+            }
+            "range" => {
+                let float = match kwargs.get("dtype") {
+                    None | Some(Value::Null) => false,
+                    Some(Value::String(d)) if d.starts_with("int") => false,
+                    Some(Value::String(d)) if d.starts_with("float") => true,
+                    Some(other) => {
+                        return Err(format!("dtype {other} is not supported (int or float)"))
+                    }
+                };
+                // The first argument: a constant (`tf.range(1, n)`), or the
+                // call's positional tensor, which comes first.
+                let first = match kwargs.get("_CONSTANT_VALUE") {
+                    Some(v) => Dim::Const(v.as_i64().ok_or_else(|| {
+                        format!("argument start: expected an integer, got {}", short(v))
+                    })?),
+                    None => Dim::First,
+                };
+                let limit = Dim::parse(kwargs, "limit")?;
+                let start = Dim::parse(kwargs, "start")?;
+                let (start, limit) = match (start, limit) {
+                    (Some(s), Some(l)) => (s, l),
+                    (None, Some(l)) => (first, l),
+                    (Some(s), None) => (s, first),
+                    // `tf.range(limit)`.
+                    (None, None) => (Dim::Const(0), first),
+                };
+                Dynamic::Range {
+                    start,
+                    limit,
+                    delta: Dim::parse(kwargs, "delta")?.unwrap_or(Dim::Const(1)),
+                    float,
+                }
+            }
             "__operators__.getitem" if kwargs.get("slice_spec").is_some_and(holds_tensor) => {
                 let spec = kwargs["slice_spec"].clone();
                 // The spec must parse once its tensors are numbers.
@@ -281,7 +427,7 @@ impl Dynamic {
                     let rest = d.iter().try_fold(1usize, |a, d| match d {
                         Dim::Const(c) if *c >= 0 => Some(a * *c as usize),
                         Dim::Const(_) => Some(a),
-                        Dim::Tensor(_) => None,
+                        Dim::Tensor(_) | Dim::First => None,
                     });
                     if let (Some(i), Some(n), Some(r)) = (
                         d.iter().position(|d| matches!(d, Dim::Const(-1))),
@@ -293,6 +439,74 @@ impl Dynamic {
                 }
                 Ok(out)
             }
+            Dynamic::Tile {
+                multiples,
+                constant,
+            } => {
+                let x: Shape = match constant {
+                    Some(c) => c.shape().iter().map(|&d| Some(d)).collect(),
+                    None => x.clone(),
+                };
+                let m = multiples.shape(inputs, positional)?;
+                if m.len() != x.len() {
+                    return Err(format!("{} multiples for rank {}", m.len(), x.len()));
+                }
+                Ok(x.iter()
+                    .zip(&m)
+                    .map(|(d, m)| d.zip(*m).map(|(d, m)| d * m))
+                    .collect())
+            }
+            Dynamic::Sizes { parts, stack } => {
+                let mut n = Some(0usize);
+                for p in parts {
+                    let len = match p {
+                        Part::Const(c) => Some(c.len()),
+                        Part::Tensor(k) => match inputs
+                            .get(positional + k)
+                            .ok_or("a size tensor is missing")?
+                            .as_slice()
+                        {
+                            [] => Some(1),
+                            [d] if !stack => *d,
+                            other => {
+                                return Err(format!(
+                                    "a list mixing tensors and constants is computed as a vector of sizes only: sizes must be {}, got {}",
+                                    if *stack {
+                                        "scalars"
+                                    } else {
+                                        "scalars or vectors"
+                                    },
+                                    shape_str(&other.to_vec())
+                                ))
+                            }
+                        },
+                    };
+                    n = n.zip(len).map(|(a, b)| a + b);
+                }
+                Ok(vec![n])
+            }
+            Dynamic::BroadcastTo(dims) => {
+                let to = dims.shape(inputs, positional)?;
+                match broadcast_symbolic(x, &to) {
+                    Some(s) if s.len() == to.len() => {
+                        Ok(s.iter().zip(&to).map(|(a, b)| b.or(*a)).collect())
+                    }
+                    _ => Err(format!(
+                        "{} does not broadcast to {}",
+                        shape_str(x),
+                        shape_str(&to)
+                    )),
+                }
+            }
+            Dynamic::Range {
+                start,
+                limit,
+                delta,
+                ..
+            } => Ok(vec![match (start, limit, delta) {
+                (Dim::Const(a), Dim::Const(b), Dim::Const(d)) => Some(range_len(*a, *b, *d)?),
+                _ => None,
+            }]),
             Dynamic::GetItem { spec, .. } => {
                 // The shape under two different values of every bound: an
                 // axis they change is unknown until run time.
@@ -353,6 +567,81 @@ impl Dynamic {
                 let mut out = op.call(&inputs[..1], &[]).map_err(|e| e.to_string())?;
                 out.pop().ok_or_else(|| "reshape returned nothing".into())
             }
+            Dynamic::Tile {
+                multiples,
+                constant,
+            } => {
+                let m = multiples.values(inputs, positional)?;
+                let x = constant.as_ref().unwrap_or(x);
+                x.shape()
+                    .iter()
+                    .zip(&m)
+                    .try_fold(1usize, |a, (&d, &m)| {
+                        a.checked_mul(d)?.checked_mul(usize::try_from(m).ok()?)
+                    })
+                    .filter(|&n| n <= MAX_DYNAMIC_ELEMENTS)
+                    .ok_or_else(|| {
+                        format!("multiples {m:?} ask for more than {MAX_DYNAMIC_ELEMENTS} values or are negative")
+                    })?;
+                super::shape_fns::tile(x, &m)
+            }
+            Dynamic::Sizes { parts, .. } => {
+                let mut out = Vec::new();
+                for p in parts {
+                    match p {
+                        Part::Const(c) => out.extend(c.iter().copied()),
+                        Part::Tensor(k) => out.extend(as_ints(
+                            inputs
+                                .get(positional + k)
+                                .ok_or("a size tensor is missing")?,
+                        )?),
+                    }
+                }
+                let ints = out
+                    .iter()
+                    .map(|&v| i32::try_from(v).map_err(|_| format!("{v} exceeds int32")))
+                    .collect::<Out<Vec<i32>>>()?;
+                Tensor::from_i32(vec![ints.len()], ints).map_err(|e| e.to_string())
+            }
+            Dynamic::BroadcastTo(dims) => {
+                let sizes = dims.values(inputs, positional)?;
+                let to = sizes
+                    .iter()
+                    .map(|&d| usize::try_from(d).ok())
+                    .collect::<Option<Vec<usize>>>()
+                    .filter(|to| {
+                        to.iter()
+                            .try_fold(1usize, |a, &d| a.checked_mul(d))
+                            .is_some_and(|n| n <= MAX_DYNAMIC_ELEMENTS)
+                    })
+                    .ok_or_else(|| {
+                        format!("shape {sizes:?}: expected sizes ≥ 0 of at most {MAX_DYNAMIC_ELEMENTS} values")
+                    })?;
+                super::super::keras3_ops::ShapeOp::BroadcastTo(to).call(x)
+            }
+            Dynamic::Range {
+                start,
+                limit,
+                delta,
+                float,
+            } => {
+                let (a, b, d) = (
+                    start.value(inputs, positional)?,
+                    limit.value(inputs, positional)?,
+                    delta.value(inputs, positional)?,
+                );
+                let n = range_len(a, b, d)?;
+                let values = (0..n as i64).map(|i| a + i * d);
+                if *float {
+                    Tensor::from_f32(vec![n], values.map(|v| v as f32).collect())
+                } else {
+                    let ints = values
+                        .map(|v| i32::try_from(v).map_err(|_| format!("{v} exceeds int32")))
+                        .collect::<Out<Vec<i32>>>()?;
+                    Tensor::from_i32(vec![n], ints)
+                }
+                .map_err(|e| e.to_string())
+            }
             Dynamic::GetItem { spec, first } => {
                 let mut k = *first;
                 let spec = substitute(spec, Role::Index, &mut |_| {
@@ -370,4 +659,22 @@ impl Dynamic {
             }
         }
     }
+}
+
+/// The length of `tf.range(start, limit, delta)`: `ceil((limit - start) /
+/// delta)`, at least 0.
+fn range_len(start: i64, limit: i64, delta: i64) -> Out<usize> {
+    if delta == 0 {
+        return Err("delta must not be 0".into());
+    }
+    let span = limit - start;
+    let n = if (span > 0) != (delta > 0) || span == 0 {
+        0
+    } else {
+        (span.abs() + delta.abs() - 1) / delta.abs()
+    };
+    usize::try_from(n)
+        .ok()
+        .filter(|&n| n <= MAX_DYNAMIC_ELEMENTS)
+        .ok_or_else(|| format!("tf.range({start}, {limit}, {delta}) asks for more than {MAX_DYNAMIC_ELEMENTS} values"))
 }

@@ -303,6 +303,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "sort" | "argsort" | "math.top_k" | "nn.top_k" | "linalg.band_part"
         | "matrix_band_part" => Op,
         "experimental.numpy.moveaxis" | "roll" | "manip.roll" => Op,
+        "linalg.matrix_transpose" | "linalg.transpose" | "linalg.adjoint" => Op,
         // keras3_ops/repeat.rs.
         "repeat" => Op,
         // keras3_ops/stats.rs.
@@ -339,7 +340,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.depth_to_space" | "compat.v1.depth_to_space" => Shape(ShapeFn::DepthToSpace),
         "nn.space_to_depth" | "compat.v1.space_to_depth" => Shape(ShapeFn::SpaceToDepth),
         "where" | "where_v2" => Where,
-        "shape" | "compat.v1.shape" | "ones" | "zeros" | "fill" => Dynamic,
+        "shape" | "compat.v1.shape" | "ones" | "zeros" | "fill" | "range" => Dynamic,
+        "broadcast_to" => Dynamic,
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
         "nn.leaky_relu" => LeakyRelu(0.2),

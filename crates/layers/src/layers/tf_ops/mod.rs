@@ -214,6 +214,8 @@ struct StructuredArgs {
     pool_1d: bool,
     /// Resize target `[h, w]` and method (`None`: bilinear).
     size: [usize; 2],
+    /// A resize target read when the model runs (`tf.shape(skip)[1:3]`).
+    size_from: Option<dynamic::Dims>,
     resize_method: Option<super::preprocessing::Interpolation>,
     /// TF 1's sampling (`tf.compat.v1.image.resize*` without
     /// `half_pixel_centers`): `Some(align_corners)`.
@@ -436,17 +438,38 @@ impl Layer for TfOpLambda {
             }
             (Func::Resize, _) => {
                 check_rank(&self.base, x.len(), 4, "[batch, height, width, channels]")?;
-                let [oh, ow] = match (self.args.resize_fit, x[1], x[2]) {
-                    (resize_fit::Fit::Exact, ..) => self.args.size,
-                    (fit, Some(h), Some(w)) => fit.plan(self.args.size, h, w).out,
+                let [h, w] = match &self.args.size_from {
+                    None => [Some(self.args.size[0]), Some(self.args.size[1])],
+                    Some(dims) => {
+                        let positional = inputs.len() - self.tensor_kwargs;
+                        match dims.shape(inputs, positional).map_err(|e| {
+                            self.base.err(format!("tf.{}: size: {e}", self.function))
+                        })?[..]
+                        {
+                            [h, w] => [h, w],
+                            ref other => {
+                                return Err(self.base.err(format!(
+                                    "tf.{}: size has {} values, expected [height, width]",
+                                    self.function,
+                                    other.len()
+                                )))
+                            }
+                        }
+                    }
+                };
+                match (self.args.resize_fit, x[1], x[2], h, w) {
+                    (resize_fit::Fit::Exact, ..) => vec![x[0], h, w, x[3]],
+                    (fit, Some(ih), Some(iw), Some(th), Some(tw)) => {
+                        let [oh, ow] = fit.plan([th, tw], ih, iw).out;
+                        vec![x[0], Some(oh), Some(ow), x[3]]
+                    }
                     _ => {
                         return Err(self.base.err(format!(
                             "tf.{}: keeping the aspect ratio needs a known height and width",
                             self.function
                         )))
                     }
-                };
-                vec![x[0], Some(oh), Some(ow), x[3]]
+                }
             }
             _ => x.clone(),
         };
@@ -642,7 +665,29 @@ impl Layer for TfOpLambda {
                     4,
                     "[batch, height, width, channels]",
                 )?;
-                let [oh, ow] = self.args.size;
+                let [oh, ow] = match &self.args.size_from {
+                    None => self.args.size,
+                    Some(dims) => {
+                        let positional = inputs.len() - self.tensor_kwargs;
+                        let size = dims.values(inputs, positional).map_err(|e| {
+                            input_err(&self.base.name, format!("tf.{}: size: {e}", self.function))
+                        })?;
+                        match size[..] {
+                            [h, w] if (1..=1 << 20).contains(&h) && (1..=1 << 20).contains(&w) => {
+                                [h as usize, w as usize]
+                            }
+                            _ => {
+                                return Err(input_err(
+                                    &self.base.name,
+                                    format!(
+                                    "tf.{}: size {size:?}: expected [height, width] from 1 to 2^20",
+                                    self.function
+                                ),
+                                ))
+                            }
+                        }
+                    }
+                };
                 if let Some(align_corners) = self.args.resize_v1_corners {
                     let method = match self.args.resize_method {
                         Some(super::preprocessing::Interpolation::Nearest) => {

@@ -3,6 +3,7 @@
 //! `tf.math.cumsum` / `cumprod`, `tf.reverse`, `tf.nn.depth_to_space` /
 //! `space_to_depth`) and pooling geometry: output shapes and values.
 
+use super::super::keras3_ops::{depth_space, depth_space_shape};
 use super::*;
 
 /// `axis` (negative from the end) of a rank-`rank` tensor; `extra` 1 for
@@ -244,13 +245,14 @@ pub(crate) fn reverse(x: &Tensor, axes: &[usize]) -> std::result::Result<Tensor,
     Tensor::from_f32(s.to_vec(), out).map_err(|e| e.to_string())
 }
 
-/// `tf.split` sizes along a dimension of `n`.
+/// `tf.split` sizes along a dimension of `n`: a count of equal parts, or
+/// the sizes, one of which may be -1 (the rest of the axis).
 pub(super) fn split_sizes(
     ints: &[i64],
     n: Option<usize>,
 ) -> std::result::Result<Vec<Option<usize>>, String> {
-    if let [k] = ints {
-        let k = *k as usize;
+    if let &[k] = ints {
+        let k = usize::try_from(k).map_err(|_| format!("num_or_size_splits {k}"))?;
         if k == 0 {
             return Err("num_or_size_splits 0".into());
         }
@@ -259,7 +261,24 @@ pub(super) fn split_sizes(
             n => Ok(vec![n.map(|n| n / k); k]),
         };
     }
-    Ok(ints.iter().map(|&d| Some(d as usize)).collect())
+    let known: i64 = ints.iter().filter(|&&d| d >= 0).sum();
+    match ints.iter().filter(|&&d| d == -1).count() {
+        0 => Ok(ints.iter().map(|&d| Some(d as usize)).collect()),
+        1 => {
+            let rest = match n {
+                None => None,
+                Some(n) => Some(
+                    usize::try_from(n as i64 - known)
+                        .map_err(|_| format!("sizes {ints:?} ask for more than the axis' {n}"))?,
+                ),
+            };
+            Ok(ints
+                .iter()
+                .map(|&d| if d == -1 { rest } else { Some(d as usize) })
+                .collect())
+        }
+        _ => Err(format!("sizes {ints:?}: at most one -1")),
+    }
 }
 
 impl TfOpLambda {
@@ -338,40 +357,11 @@ impl TfOpLambda {
                 o.push(Some(a.ints[0] as usize));
                 vec![o]
             }
-            ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
-                let [n, h, w, c] = x[..] else {
-                    return Err(format!(
-                        "expected a rank-4 NHWC input, got rank {}",
-                        x.len()
-                    ));
-                };
-                let b = a.ints[0] as usize;
-                if f == ShapeFn::DepthToSpace {
-                    if c.is_some_and(|c| c % (b * b) != 0) {
-                        return Err(format!(
-                            "{} channels do not divide by block_size² {}",
-                            c.unwrap_or(0),
-                            b * b
-                        ));
-                    }
-                    vec![vec![
-                        n,
-                        h.map(|h| h * b),
-                        w.map(|w| w * b),
-                        c.map(|c| c / (b * b)),
-                    ]]
-                } else {
-                    if [h, w].iter().any(|d| d.is_some_and(|d| d % b != 0)) {
-                        return Err(format!("height and width must divide by block_size {b}"));
-                    }
-                    vec![vec![
-                        n,
-                        h.map(|h| h / b),
-                        w.map(|w| w / b),
-                        c.map(|c| c * b * b),
-                    ]]
-                }
-            }
+            ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => vec![depth_space_shape(
+                x,
+                a.ints[0] as usize,
+                f == ShapeFn::DepthToSpace,
+            )?],
             ShapeFn::Unstack => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), x.len(), 0)?;
                 let n = x[i].ok_or("unstack along an axis of unknown size")?;
@@ -464,30 +454,7 @@ impl TfOpLambda {
                     .map_err(err)?;
                 vec![concat(&expanded, i as i64)?]
             }
-            ShapeFn::Tile => {
-                if a.ints.len() != s.len() {
-                    return Err(format!("multiples {:?} for {s:?}", a.ints));
-                }
-                let o: Vec<usize> = s
-                    .iter()
-                    .zip(&a.ints)
-                    .map(|(d, &m)| d * m as usize)
-                    .collect();
-                let (st, xs) = (strides(&s), f32s(x));
-                let n: usize = o.iter().product();
-                let out = (0..n)
-                    .map(|k| {
-                        let (mut rem, mut src) = (k, 0);
-                        for d in (0..o.len()).rev() {
-                            let c = rem % o[d];
-                            rem /= o[d];
-                            src += (c % s[d]) * st[d];
-                        }
-                        xs[src]
-                    })
-                    .collect();
-                vec![Tensor::from_f32(o, out).map_err(err)?]
-            }
+            ShapeFn::Tile => vec![tile(x, &a.ints)?],
             ShapeFn::Pad => {
                 if a.paddings.len() != s.len() {
                     return Err(format!("{} paddings for {s:?}", a.paddings.len()));
@@ -557,36 +524,11 @@ impl TfOpLambda {
                 vec![Tensor::from_f32(self.concrete_shape(f, &s)?, out).map_err(err)?]
             }
             ShapeFn::DepthToSpace | ShapeFn::SpaceToDepth => {
-                let o = self.concrete_shape(f, &s)?;
-                let b = a.ints[0] as usize;
-                // Depth-to-space reads input (h, w, (by, bx, c)) into output
-                // (h·b + by, w·b + bx, c); space-to-depth is its inverse.
-                let (big, small) = if f == ShapeFn::DepthToSpace {
-                    (&o, &s)
-                } else {
-                    (&s, &o)
-                };
-                let (bh, bw, bc) = (big[1], big[2], big[3]);
-                let (sh, sw, sc) = (small[1], small[2], small[3]);
-                let xs = f32s(x);
-                let mut out = vec![0f32; xs.len()];
-                for n in 0..s[0] {
-                    for y in 0..bh {
-                        for xx in 0..bw {
-                            for c in 0..bc {
-                                let bi = ((n * bh + y) * bw + xx) * bc + c;
-                                let sd = ((y % b) * b + xx % b) * bc + c;
-                                let si = ((n * sh + y / b) * sw + xx / b) * sc + sd;
-                                if f == ShapeFn::DepthToSpace {
-                                    out[bi] = xs[si];
-                                } else {
-                                    out[si] = xs[bi];
-                                }
-                            }
-                        }
-                    }
-                }
-                vec![Tensor::from_f32(o, out).map_err(err)?]
+                vec![depth_space(
+                    x,
+                    a.ints[0] as usize,
+                    f == ShapeFn::DepthToSpace,
+                )?]
             }
         })
     }
@@ -602,4 +544,37 @@ impl TfOpLambda {
             .map(|(o, _)| o)
             .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)))
     }
+}
+
+/// `tf.tile(x, multiples)`: `x` repeated `multiples[d]` times along each
+/// axis `d` (the multiples known when the model is built, or read when it
+/// runs: `tf.tile(x, [tf.shape(y)[0], 1, 1])`).
+pub(super) fn tile(x: &Tensor, multiples: &[i64]) -> std::result::Result<Tensor, String> {
+    let s = x.shape();
+    if multiples.len() != s.len() || multiples.iter().any(|&m| m < 0) {
+        return Err(format!("multiples {multiples:?} for {s:?}"));
+    }
+    let o: Vec<usize> = s
+        .iter()
+        .zip(multiples)
+        .map(|(d, &m)| d * m as usize)
+        .collect();
+    let mut st = vec![1usize; s.len()];
+    for d in (0..s.len().saturating_sub(1)).rev() {
+        st[d] = st[d + 1] * s[d + 1];
+    }
+    let xs = f32s(x);
+    let n: usize = o.iter().product();
+    let out = (0..n)
+        .map(|k| {
+            let (mut rem, mut src) = (k, 0);
+            for d in (0..o.len()).rev() {
+                let c = rem % o[d];
+                rem /= o[d];
+                src += (c % s[d]) * st[d];
+            }
+            xs[src]
+        })
+        .collect();
+    Tensor::from_f32(o, out).map_err(|e| e.to_string())
 }
