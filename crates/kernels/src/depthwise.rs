@@ -177,7 +177,13 @@ fn dw_rows_impl<const FMA: bool>(
         let hr = g.taps_in(1, oh);
         let ih0 = g.start(1, oh);
         let fast = fast_k && !hr.is_empty() && ow_hi > ow_lo && c8 > 0;
-        if fast {
+        // Fewer channels than a vector: with 1, 2 or 4 at stride 1 the
+        // interior pixels of the row, several per vector ([`dw_narrow_span`]),
+        // then (and otherwise all) its pixels
+        // from the same rows ([`dw_border`]; through the tap list, a 7×7
+        // window's border pixels of one channel took 5 µs of NASNet's 7).
+        let narrow = fast_k && dw == 1 && (1..8).contains(&c) && !hr.is_empty() && ow_hi > ow_lo;
+        if fast || narrow {
             // Window rows in the padding read a row of zeros: a top or
             // bottom output row takes the sweep too (MobileNet's 64×64
             // layer spent a fifth of its time on its two border rows
@@ -194,11 +200,51 @@ fn dw_rows_impl<const FMA: bool>(
             assert!(hr == (0..k_h) || zero_row.len() == in_w * c);
             assert!(iw_start + (count - 1) * sw + reach < in_w);
             assert!(w.len() >= k_h * k_w * c && init.len() >= c && orow.len() >= ow_hi * c);
-            // SAFETY (both branches): every row ih(kh) < in_h for kh in hr (the
-            // others read the zero row, as long as a row), every column read is
-            // iw_start + j*sw + kw*dw < in_w (asserted), channels stay below c;
-            // weight/bias/output indices are within the asserted lengths.
-            if c <= SPAN_MAX_CHANNELS {
+            // SAFETY (every branch): every row ih(kh) < in_h for kh in hr (the
+            // others read the zero row, as long as a row), every interior
+            // column read is iw_start + j*sw + kw*dw < in_w (asserted), a
+            // border pixel's columns are checked one by one, channels stay
+            // below c; weight/bias/output indices are within the asserted
+            // lengths.
+            if narrow {
+                unsafe {
+                    let base = img.as_ptr();
+                    let o = orow.as_mut_ptr().add(ow_lo * c);
+                    let (wp, bp) = (w.as_ptr(), init.as_ptr());
+                    with_window!(k_h, K => {
+                        let rows: [_; K] = std::array::from_fn(|kh| match hr.contains(&kh) {
+                            true => base.add(ih(kh) * in_w * c),
+                            false => zero,
+                        });
+                        macro_rules! narrow {
+                            ($c:literal) => {{
+                                // (Otherwise every pixel as a border pixel: still
+                                // no tap list.)
+                                let border = if sw == 1 && matches!($c, 1 | 2 | 4) {
+                                    dw_narrow_span::<FMA, K, $c>(rows, wp, bp, act, iw_start, count, o);
+                                    ow_hi..ow_hi
+                                } else {
+                                    ow_lo..ow_hi
+                                };
+                                for ow in (0..ow_lo).chain(border).chain(ow_hi..out_w) {
+                                    let o = orow.as_mut_ptr().add(ow * c);
+                                    let iw0 = g.start(2, ow);
+                                    dw_border::<FMA, K, K, $c>(&rows, hr.clone(), wp, bp, act, c, iw0, 1, in_w, o);
+                                }
+                            }};
+                        }
+                        match c {
+                            1 => narrow!(1),
+                            2 => narrow!(2),
+                            3 => narrow!(3),
+                            4 => narrow!(4),
+                            5 => narrow!(5),
+                            6 => narrow!(6),
+                            _ => narrow!(7),
+                        }
+                    });
+                }
+            } else if c <= SPAN_MAX_CHANNELS {
                 // The border output columns and where their windows start,
                 // when the channel blocks take them (see `BORDER_IN_BLOCKS`).
                 border.clear();
@@ -274,68 +320,6 @@ fn dw_rows_impl<const FMA: bool>(
                         });
                     }
                 }
-            }
-        }
-        // Fewer channels than a vector: with 1, 2 or 4 at stride 1 the
-        // interior pixels of the row, several per vector ([`dw_narrow_span`]),
-        // then (and otherwise all) its pixels
-        // from the same rows ([`dw_border`]; through the tap list, a 7×7
-        // window's border pixels of one channel took 5 µs of NASNet's 7).
-        let narrow = fast_k && dw == 1 && (1..8).contains(&c) && !hr.is_empty() && ow_hi > ow_lo;
-        if narrow {
-            if hr != (0..k_h) && zero_row.is_empty() {
-                zero_row = vec![0.0f32; in_w * c];
-            }
-            let zero: *const f32 = zero_row.as_ptr();
-            let ih = |kh: usize| (ih0 + (kh * g.dil[1]) as isize) as usize;
-            let iw_start = g.start(2, ow_lo) as usize;
-            let count = ow_hi - ow_lo;
-            // Bounds for the unchecked reads below.
-            assert!(hr.end <= k_h && ih(hr.end - 1) < in_h);
-            assert!(hr == (0..k_h) || zero_row.len() == in_w * c);
-            assert!(iw_start + (count - 1) * sw + reach < in_w);
-            assert!(w.len() >= k_h * k_w * c && init.len() >= c && orow.len() >= ow_hi * c);
-            // SAFETY: rows ih(kh) < in_h for kh in hr (the others read the
-            // zero row, as long as a row), columns iw_start + j + kw < in_w for
-            // j < count at stride 1 (asserted), the border pixels' columns
-            // checked one by one; kernel, bias and output within their
-            // asserted lengths.
-            unsafe {
-                let base = img.as_ptr();
-                let o = orow.as_mut_ptr().add(ow_lo * c);
-                let (wp, bp) = (w.as_ptr(), init.as_ptr());
-                with_window!(k_h, K => {
-                    let rows: [_; K] = std::array::from_fn(|kh| match hr.contains(&kh) {
-                        true => base.add(ih(kh) * in_w * c),
-                        false => zero,
-                    });
-                    macro_rules! narrow {
-                        ($c:literal) => {{
-                            // (Otherwise every pixel as a border pixel: still
-                            // no tap list.)
-                            let border = if sw == 1 && matches!($c, 1 | 2 | 4) {
-                                dw_narrow_span::<FMA, K, $c>(rows, wp, bp, act, iw_start, count, o);
-                                ow_hi..ow_hi
-                            } else {
-                                ow_lo..ow_hi
-                            };
-                            for ow in (0..ow_lo).chain(border).chain(ow_hi..out_w) {
-                                let o = orow.as_mut_ptr().add(ow * c);
-                                let iw0 = g.start(2, ow);
-                                dw_border::<FMA, K, K, $c>(&rows, hr.clone(), wp, bp, act, c, iw0, 1, in_w, o);
-                            }
-                        }};
-                    }
-                    match c {
-                        1 => narrow!(1),
-                        2 => narrow!(2),
-                        3 => narrow!(3),
-                        4 => narrow!(4),
-                        5 => narrow!(5),
-                        6 => narrow!(6),
-                        _ => narrow!(7),
-                    }
-                });
             }
         }
         // What the sweep above left: the border columns (unless the channel
