@@ -171,7 +171,9 @@ def topology_io_names(model_json, fallback_in, fallback_out):
     # (Keras 3, or a model built with an Input), else the engine names the
     # input after the first layer (`<name>_input`, the fallback).
     first = (c.get("layers") or [{}])[0] if isinstance(c.get("layers"), list) else {}
-    if cfg.get("class_name") == "Sequential" and first.get("class_name") == "InputLayer":
+    # (A Sequential subclass has its own class name and no input_layers.)
+    sequential = cfg.get("class_name") == "Sequential" or "input_layers" not in c
+    if sequential and first.get("class_name") == "InputLayer":
         fallback_in = [first["config"]["name"]]
     ins = names("input_layers") or fallback_in
     outs = names("output_layers") or fallback_out
@@ -295,6 +297,9 @@ def generate(fixture, spec, source, out_root, src_root, index):
     out_dir = os.path.join(out_root, fixture)
     if os.path.isdir(out_dir):
         shutil.rmtree(out_dir)
+    # Converter options of the spec (--quantize_uint8, --weight_shard_size_bytes …).
+    extra = list(spec.get("converter_args", []))
+    shown_extra = "".join(a + " " for a in extra)
     if source == "keras3-keras":
         src_file = os.path.join(src_dir, "model.keras")
         model.save(src_file)
@@ -306,9 +311,9 @@ def generate(fixture, spec, source, out_root, src_root, index):
                 tmp_file = os.path.join(tmp, "model.keras")
                 shutil.copy(src_file, tmp_file)
                 C.run_converter(["--input_format", "keras_keras", "--output_format",
-                                 "tfjs_layers_model", tmp_file, out_dir])
+                                 "tfjs_layers_model"] + extra + [tmp_file, out_dir])
             command = ("tensorflowjs_converter --input_format keras_keras --output_format "
-                       "tfjs_layers_model model.keras OUT/")
+                       "tfjs_layers_model %smodel.keras OUT/" % shown_extra)
     else:
         src_file = os.path.join(src_dir, "model.h5")
         if source == "keras2":
@@ -318,14 +323,14 @@ def generate(fixture, spec, source, out_root, src_root, index):
         if spec.get("converter") == "tfjs":
             command = tfjs_convert(src_file, out_dir, "model.h5")
         else:
-            C.run_converter(["--input_format", "keras", src_file, out_dir])
-            command = "tensorflowjs_converter --input_format keras model.h5 OUT/"
+            C.run_converter(["--input_format", "keras"] + extra + [src_file, out_dir])
+            command = "tensorflowjs_converter --input_format keras %smodel.h5 OUT/" % shown_extra
 
     with open(os.path.join(out_dir, "model.json")) as f:
         model_json = json.load(f)
     fb_in = [t.name.split(":")[0] for t in model.inputs]
     fb_out = list(getattr(model, "output_names", []) or [])
-    if not fb_out and model.__class__.__name__ == "Sequential":
+    if not fb_out and any(c.__name__ == "Sequential" for c in type(model).__mro__):
         fb_out = [model.layers[-1].name]  # Keras 3 Sequential: no output_names
     in_names, out_names = topology_io_names(model_json, fb_in, fb_out)
     if isinstance(getattr(model, "input", None), dict):

@@ -6,7 +6,8 @@ optionally head (classifier layer whose kernel is rescaled), range ("pixel"
 for 0..255 image inputs), vocab (int inputs in [1, vocab)), inputs(rng, batch)
 (explicit input arrays), tolerance, converter ("tfjs": converted by this
 repository's `tfjs convert --like-converter`, for sources the official
-converter refuses: Keras 3 quantized models' int8 weights).
+converter refuses: Keras 3 quantized models' int8 weights), converter_args
+(options given to tensorflowjs_converter: `--quantize_uint8`, …).
 
 Sizes: each application family is built at its smallest accepted input and
 with a small width (alpha / width coefficient / filter counts) and 3 classes,
@@ -7844,3 +7845,203 @@ add("reshape_to_computed_shape", "heldout13", reshape_to_computed_shape,
 
 # Round 13's models do not commit their sources (keras-src budget).
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout13")
+
+
+# --- held-out round 15 ---
+# How users build, save and convert models: the official converter's
+# options (--quantize_uint8 / --quantize_uint16 / --quantize_float16 with
+# layer-name wildcards, --weight_shard_size_bytes, --split_weights_by_layer),
+# nested models whose layers share names, post-processing heads on a
+# model's outputs, uint8 / int64 / float64 inputs.
+FIFTEENTH = HELD + 1000
+QUANTIZED_TOL = {"atol": 3e-2, "rtol": 3e-2}  # Keras's float outputs vs quantized weights
+
+
+def convert_opts_cnn(K, v):
+    """A small CNN (Conv2D, BatchNormalization, DepthwiseConv2D, Dense)
+    to convert with the converter's options."""
+    L = K.layers
+    x = L.Input((8, 8, 2), name="img")
+    h = L.Conv2D(4, 3, activation="relu", name="conv_a")(x)
+    h = L.BatchNormalization(name="bn")(h)
+    h = L.DepthwiseConv2D(3, name="dw")(h)
+    h = L.GlobalAveragePooling2D(name="gap")(h)
+    h = L.Dense(6, activation="tanh", name="dense_1")(h)
+    return K.Model(x, L.Dense(3, name="dense_out")(h), name="convert_opts_cnn")
+
+
+add("convert_quant_uint8", "heldout15", convert_opts_cnn,
+    "tensorflowjs_converter --quantize_uint8 '*': every weight uint8 (affine, per tensor)",
+    sources=K2_ONLY, seed=FIFTEENTH + 1, converter_args=["--quantize_uint8", "*"],
+    tolerance=QUANTIZED_TOL)
+add("convert_shard_64", "heldout15", convert_opts_cnn,
+    "tensorflowjs_converter --weight_shard_size_bytes 64: a weight split across many shards",
+    sources=K2_ONLY, seed=FIFTEENTH + 4, converter_args=["--weight_shard_size_bytes", "64"])
+
+
+# The converter matches the wildcards against weight names: a `.keras`
+# file's are `layers/<class>[_<n>]/vars/<i>`, an `.h5` file's
+# `<layer>/<weight>` ("bn" alone matches none of bn's weights).
+add("convert_quant_uint16_dense", "heldout15", convert_opts_cnn,
+    "tensorflowjs_converter --quantize_uint16 'layers/dense*': only the Dense layers' weights "
+    "uint16 (Keras 3 weight paths)", sources=K3ZIP, seed=FIFTEENTH + 2,
+    converter_args=["--quantize_uint16", "layers/dense*"], tolerance=QUANTIZED_TOL)
+add("convert_quant_f16_names", "heldout15", convert_opts_cnn,
+    "tensorflowjs_converter --quantize_float16=conv*,bn/*: the conv and BatchNormalization "
+    "weights float16", sources=K2_ONLY, seed=FIFTEENTH + 3,
+    converter_args=["--quantize_float16=conv*,bn/*"], tolerance=QUANTIZED_TOL)
+
+
+def convert_opts_rnn(K, v):
+    """Embedding(mask_zero) and LSTM, converted with weights split by
+    layer, quantized and sharded."""
+    L = K.layers
+    x = L.Input((5,), dtype="int32", name="tok")
+    e = L.Embedding(20, 4, mask_zero=True, name="emb")(x)
+    h = L.LSTM(4, name="lstm")(e)
+    return K.Model(x, L.Dense(2, name="dense_out")(h), name="convert_opts_rnn")
+
+
+add("convert_split_by_layer", "heldout15", convert_opts_rnn,
+    "tensorflowjs_converter --split_weights_by_layer --quantize_uint8 '*' "
+    "--weight_shard_size_bytes 100: a weight group per layer", sources=K3K2,
+    seed=FIFTEENTH + 5, vocab=20, tolerance=QUANTIZED_TOL,
+    converter_args=["--split_weights_by_layer", "--quantize_uint8", "*",
+                    "--weight_shard_size_bytes", "100"])
+
+
+def nested_same_names(K, v):
+    """Two towers built by one function: nested models whose layers have
+    the same names (`hidden`, `dense`). Keras 3 saves them (its `.keras`
+    weight paths tell them apart); tf_keras and Keras 3's HDF5 writer
+    refuse (duplicate weight name)."""
+    L = K.layers
+
+    def tower(name):
+        x = L.Input((4,))
+        return K.Model(x, L.Dense(3, name="dense")(L.Dense(4, name="hidden")(x)), name=name)
+
+    a = L.Input((4,), name="a")
+    return K.Model(a, L.Add(name="sum")([tower("t1")(a), tower("t2")(a)]), name="nested_same_names")
+
+
+add("nested_same_names", "heldout15", nested_same_names,
+    "two nested models whose layers share names (hidden, dense)", sources=K3ZIP,
+    seed=FIFTEENTH + 6)
+
+
+def nested_shared_layer(K, v):
+    """One Dense object called inside two nested models: Keras 3's
+    `.keras` file holds its weights once, under the first model's path;
+    tf_keras and Keras 3's HDF5 writer refuse (duplicate weight name)."""
+    L = K.layers
+    shared = L.Dense(4, name="shared")
+    a = L.Input((4,))
+    m1 = K.Model(a, L.Dense(2, name="h1")(shared(a)), name="m1")
+    b = L.Input((4,))
+    m2 = K.Model(b, L.Dense(2, name="h2")(shared(b)), name="m2")
+    x = L.Input((4,), name="x")
+    return K.Model(x, L.Add(name="sum")([m1(x), m2(x)]), name="nested_shared_layer")
+
+
+add("nested_shared_layer", "heldout15", nested_shared_layer,
+    "one Dense layer object inside two nested models (its weights saved once)",
+    sources=K3ZIP, seed=FIFTEENTH + 9)
+
+
+def subclassed_models(K, v):
+    """`class Net(keras.Model)` built from inputs and outputs (the outer
+    model) holding a `class Block(keras.Model)` block called twice: saved
+    under their own class names with functional configs, which Keras
+    revives as those graphs (given the classes)."""
+    L = K.layers
+
+    class Block(K.Model):
+        pass
+
+    class Net(K.Model):
+        pass
+
+    xi = L.Input((4,))
+    block = Block(xi, L.Dense(4, activation="relu", name="block_dense")(xi), name="block")
+    x = L.Input((4,), name="x")
+    return Net(x, L.Dense(2, name="out")(block(block(x))), name="subclassed_models")
+
+
+add("subclassed_models", "heldout15", subclassed_models,
+    "keras.Model subclasses built functionally: the outer model and a nested block called "
+    "twice (own class names, functional configs)", sources=K3K2, seed=FIFTEENTH + 10)
+
+
+def subclassed_sequential(K, v):
+    """`class Stack(keras.Sequential)`: a Sequential config under the
+    subclass's name."""
+    L = K.layers
+
+    class Stack(K.Sequential):
+        pass
+
+    return Stack([L.Input((4,), name="x"), L.Dense(3, activation="relu", name="h"),
+                  L.Dense(2, name="out")], name="subclassed_sequential")
+
+
+add("subclassed_sequential", "heldout15", subclassed_sequential,
+    "a keras.Sequential subclass (Sequential config under its own class name)",
+    sources=K3ZIP, seed=FIFTEENTH + 11)
+
+
+def postprocess_head(K, v):
+    """Post-processing on a classifier's logits before returning them:
+    top_k values and indices, softmax, argmax, clip."""
+    L = K.layers
+    x = L.Input((6,), name="x")
+    logits = L.Dense(5, name="logits")(x)
+    if v == "k2":
+        import tensorflow as tf
+        vals, idx = tf.math.top_k(logits, k=2)
+        outs = [vals, idx, tf.nn.softmax(logits, axis=-1), tf.argmax(logits, axis=-1),
+                tf.clip_by_value(logits, -0.5, 0.5)]
+    else:
+        O = K.ops
+        vals, idx = O.top_k(logits, k=2)
+        outs = [vals, idx, O.softmax(logits, axis=-1), O.argmax(logits, axis=-1),
+                O.clip(logits, -0.5, 0.5)]
+    return K.Model(x, outs, name="postprocess_head")
+
+
+add("postprocess_head", "heldout15", postprocess_head,
+    "post-processing heads: top_k (values, indices), softmax, argmax, clip of the logits",
+    sources=K3K2, seed=FIFTEENTH + 7)
+
+
+def input_dtypes(K, v):
+    """Inputs in the dtypes deployed pipelines feed: uint8 pixels into
+    Rescaling, int64 token ids into Embedding(mask_zero) + LSTM, float64
+    features into a float64 Dense."""
+    L = K.layers
+    img = L.Input((4, 4, 3), dtype="uint8", name="img")
+    tok = L.Input((5,), dtype="int64", name="tok")
+    num = L.Input((3,), dtype="float64", name="num")
+    a = L.Flatten(name="flat")(L.Conv2D(2, 3, name="conv")(L.Rescaling(1 / 255.0, name="rs")(img)))
+    b = L.LSTM(3, name="lstm")(L.Embedding(12, 3, mask_zero=True, name="emb")(tok))
+    c = L.Dense(2, name="d64", dtype="float64")(num)
+    return K.Model([img, tok, num], [a, b, c], name="input_dtypes")
+
+
+def _input_dtypes_inputs(rng, batch):
+    tok = np.zeros((batch, 5), np.int64)
+    for i in range(batch):
+        n = 5 - 2 * (i % 2)
+        tok[i, :n] = rng.integers(1, 12, n)
+    return [rng.integers(0, 256, (batch, 4, 4, 3)).astype(np.uint8), tok,
+            rng.normal(size=(batch, 3))]
+
+
+add("input_dtypes", "heldout15", input_dtypes,
+    "uint8 image input into Rescaling, int64 ids into Embedding(mask_zero) + LSTM, float64 "
+    "input into Dense(dtype=float64)", sources=K3K2, seed=FIFTEENTH + 8,
+    inputs=_input_dtypes_inputs)
+
+
+# Round 15's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout15")

@@ -22,6 +22,7 @@ pub mod model;
 pub mod registry;
 pub mod rewrite;
 pub mod save;
+mod save_names;
 pub mod tensor;
 pub mod topology;
 pub mod validate;

@@ -236,12 +236,14 @@ impl Model {
     pub fn to_artifacts(&self) -> Result<ModelArtifacts> {
         let mut decoded = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let renames = crate::save_names::renames(self, &self.weight_slots());
         for (slot, t) in self.named_weights() {
-            if !seen.insert(slot.name.clone()) {
+            let name = crate::save_names::renamed_weight(&slot, &renames);
+            if !seen.insert(name.clone()) {
                 return Err(LayersError::Weights {
                     message: format!(
-                        "model `{}`: two weights are named `{}`; TensorFlow.js could not load them back",
-                        self.name, slot.name
+                        "model `{}`: two weights are named `{name}`; TensorFlow.js could not load them back",
+                        self.name
                     ),
                 });
             }
@@ -253,7 +255,7 @@ impl Model {
                 }
             };
             decoded.push(DecodedWeight {
-                name: slot.name,
+                name,
                 shape: t.shape().to_vec(),
                 values,
                 group: None,
@@ -264,8 +266,10 @@ impl Model {
         for (spec, w) in specs.iter_mut().zip(&decoded) {
             spec.group = w.group.clone();
         }
+        let mut topology = self.topology();
+        crate::save_names::rename_in_topology(&mut topology, &renames);
         Ok(ModelArtifacts {
-            model_topology: Some(self.topology()),
+            model_topology: Some(topology),
             weight_specs: specs,
             weight_data: WeightData::from_vec(bytes),
             format: Some("layers-model".into()),

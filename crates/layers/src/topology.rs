@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 
 mod functional;
 mod layer_entry;
+mod model_subclass;
 mod sequential;
 
 pub(crate) use functional::explicit_mask_refs;
@@ -89,6 +90,9 @@ pub struct ModelSpec {
     pub outputs: Vec<TensorRef>,
     /// For a Sequential whose input layer was auto-created (not serialized).
     pub auto_input: bool,
+    /// The class a subclass of `class_name` was saved under (`class
+    /// Net(keras.Model)`), which names its Keras 3 weight paths.
+    pub subclass: Option<String>,
 }
 
 impl ModelSpec {
@@ -129,10 +133,35 @@ fn parse_model_object(obj: &Map<String, Value>, path: &str) -> Result<ModelSpec>
     match class {
         "Sequential" => parse_sequential(config, path),
         "Model" | "Functional" => parse_functional(class, config, path),
-        other => Err(topo_err(format!(
+        other => match model_subclass::base_class(config, false) {
+            Some(base) => {
+                model_subclass::warn(other, base, path);
+                let mut spec = parse_model_object(&subclass_object(obj, base), path)?;
+                spec.subclass = Some(other.to_string());
+                Ok(spec)
+            }
+            None => Err(topo_err(format!(
             "{path}: class_name `{other}` is not a model class (expected Sequential, Model or Functional)"
-        ))),
+            ))),
+        },
     }
+}
+
+/// `obj` (a model object) with its class name replaced by `base`.
+fn subclass_object(obj: &Map<String, Value>, base: &str) -> Map<String, Value> {
+    let mut o = obj.clone();
+    o.insert("class_name".into(), Value::String(base.into()));
+    o
+}
+
+/// The model class a layer entry of `class` with `config` is nested as:
+/// `class` itself for a model class, the base class of a subclass of one
+/// ([`model_subclass`]), `None` for any other layer.
+pub(crate) fn nested_model_class(class: &str, config: &Value) -> Option<String> {
+    if is_model_class(class) {
+        return Some(class.to_string());
+    }
+    model_subclass::base_class(config, true).map(str::to_string)
 }
 
 /// Is `class` a model class usable as a nested layer?

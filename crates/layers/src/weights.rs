@@ -266,6 +266,7 @@ impl Model {
         let mut by_key: HashMap<String, usize> = HashMap::new();
         let mut by_k3: HashMap<String, usize> = HashMap::new();
         let mut by_keras2: HashMap<String, usize> = HashMap::new();
+        let mut shared_keys = std::collections::HashSet::new();
         for (i, s) in slots.iter().enumerate() {
             let key = if index_mode {
                 let dir = s.name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -273,10 +274,11 @@ impl Model {
             } else {
                 s.name.clone()
             };
+            // Layers of two nested models may share a name (Keras 3 allows
+            // it; its `.keras` paths tell their weights apart): such a name
+            // matches nothing, and only a file that uses it is an error.
             if by_key.insert(key.clone(), i).is_some() {
-                return Err(LayersError::Weights {
-                    message: format!("Duplicate weight name: {key}"),
-                });
+                shared_keys.insert(key);
             }
             match &s.keras3_key {
                 Some(key) => by_k3.insert(format!("{}/{key}", s.keras3_path), i),
@@ -290,6 +292,7 @@ impl Model {
                 by_k3.insert(format!("{}/{dense}", s.keras3_path), i);
             }
         }
+        by_key.retain(|k, _| !shared_keys.contains(k));
         // A model wrapped by TimeDistributed: its weights are slots
         // `<wrapper>/<inner layer>/<weight>`, which tf_keras writes as
         // `<inner layer>/<weight>` (and Keras 3's HDF5 writer as
@@ -346,6 +349,19 @@ impl Model {
             let Some(t) = target else {
                 if keras3_key(&w.name).is_some_and(|k| ignored_k3.contains(&k)) {
                     continue;
+                }
+                if let Some(key) = std::iter::once(w.name.clone())
+                    .chain(drop_second_to_last(&w.name))
+                    .find(|k| shared_keys.contains(k))
+                {
+                    return Err(LayersError::Weights {
+                        message: format!(
+                            "Duplicate weight name: {key} (layers of nested models share the \
+                             name `{}`; weight `{}` could be either's)",
+                            key.rsplit_once('/').map_or(key.as_str(), |(d, _)| d),
+                            w.name
+                        ),
+                    });
                 }
                 let unnamed = w
                     .name
@@ -405,6 +421,7 @@ impl Model {
                 None => extra.push(w.name.clone()),
             }
         }
+        let copies = self.shared_layer_copies(&slots, &mut assigned);
         let missing: Vec<&str> = slots
             .iter()
             .zip(&assigned)
@@ -483,7 +500,50 @@ impl Model {
         for (t, tensor) in values {
             self.set_slot(&slots[t], tensor)?;
         }
+        for (t, from) in copies {
+            let value = self.layer_at(&slots[from].path).and_then(|l| {
+                l.weight_values()
+                    .get(slots[from].index)
+                    .map(|v| (*v).clone())
+            });
+            if let Some(value) = value {
+                self.set_slot(&slots[t], value)?;
+            }
+        }
         Ok(())
+    }
+
+    /// One layer object in two nested models (`Dense` called inside two
+    /// sub-models): Keras 3 saves its weights once, under its first path,
+    /// and the engine holds a copy of the layer in each model. Each weight
+    /// of a later copy that the file left unset (same name, index, shape
+    /// and layer config as a set one in another model) takes that value:
+    /// `(slot, slot it copies)`, marked assigned.
+    fn shared_layer_copies(
+        &self,
+        slots: &[WeightSlot],
+        assigned: &mut [Option<usize>],
+    ) -> Vec<(usize, usize)> {
+        let mut copies = Vec::new();
+        for t in 0..slots.len() {
+            if assigned[t].is_some() || slots[t].in_config {
+                continue;
+            }
+            let config = |i: usize| self.layer_at(&slots[i].path).map(|l| l.config());
+            let from = (0..slots.len()).find(|&f| {
+                assigned[f].is_some()
+                    && slots[f].path != slots[t].path
+                    && slots[f].name == slots[t].name
+                    && slots[f].index == slots[t].index
+                    && slots[f].shape == slots[t].shape
+                    && config(f) == config(t)
+            });
+            if let Some(f) = from {
+                assigned[t] = assigned[f];
+                copies.push((t, f));
+            }
+        }
+        copies
     }
 }
 
@@ -506,6 +566,7 @@ fn keras3_layer_path(
     l: &ModelLayer,
 ) -> String {
     let snake = tfjs_format::topology::keras3_path_name(match l {
+        ModelLayer::Model(m) if m.subclass.is_some() => m.subclass.as_deref().unwrap_or_default(),
         ModelLayer::Model(m) if m.class_name == "Model" => "Functional",
         other => other.class_name(),
     });

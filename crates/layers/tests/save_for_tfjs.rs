@@ -90,3 +90,57 @@ async fn a_layer_without_an_exact_rewrite_is_named_and_nothing_is_saved() {
         "a refused save wrote something"
     );
 }
+
+/// Layers of two nested models sharing a name (Keras 3 `.keras` files tell
+/// their weights apart by path; one layer object in two models is saved
+/// once): the engine loads them, and saving renames the later layer so that
+/// every weight name is unique, as TensorFlow.js requires; the save loads
+/// back with Keras's numbers. A TensorFlow.js-form file whose weight names
+/// leave the layers ambiguous is refused, naming the weight.
+#[tokio::test]
+async fn layers_sharing_a_name_in_nested_models_are_renamed_on_save() {
+    let router = Router::with_local_stores();
+    for (name, renamed) in [
+        ("keras3zip_nested_same_names", "hidden_1/kernel"),
+        ("keras3zip_nested_shared_layer", "shared_1/kernel"),
+    ] {
+        let dir = corpus(name);
+        let src = format!("file://{}", dir.display());
+        let model = Model::load(&router, &src, &LoadOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let saved = model.to_artifacts().unwrap();
+        let names: Vec<&str> = saved.weight_specs.iter().map(|w| w.name.as_str()).collect();
+        let unique: std::collections::HashSet<&&str> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{name}: {names:?}");
+        assert!(names.contains(&renamed), "{name}: {names:?}");
+        let reloaded = Model::from_artifacts(&saved, &LoadOptions::default()).unwrap();
+        let io = IoJson::parse(&std::fs::read(dir.join("io.json")).unwrap(), name).unwrap();
+        let out = reloaded
+            .predict(&io.inputs_for(&reloaded.input_names()).unwrap())
+            .unwrap();
+        let (reference, tol) = io.reference();
+        let c = compare(&out, reference, tol, 3);
+        assert!(c.passed(), "{name}: {c:?}");
+    }
+    // The same weights named `<layer>/<weight>` without the renaming, for
+    // the file's own topology (both towers' layers named `hidden`, `dense`).
+    let dir = corpus("keras3zip_nested_same_names");
+    let src = format!("file://{}", dir.display());
+    let model = Model::load(&router, &src, &LoadOptions::default())
+        .await
+        .unwrap();
+    let mut ambiguous = model.to_artifacts().unwrap();
+    for w in &mut ambiguous.weight_specs {
+        w.name = w.name.replace("_1/", "/");
+    }
+    let (store, url) = router.resolve(&src).unwrap();
+    ambiguous.model_topology = store.load(&url).await.unwrap().model_topology;
+    let err = Model::from_artifacts(&ambiguous, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Duplicate weight name: hidden/kernel"),
+        "{err}"
+    );
+}

@@ -93,6 +93,7 @@ impl Model {
         )?;
         m.trainable = spec.trainable;
         m.auto_input = spec.auto_input;
+        m.subclass = spec.subclass.clone();
         m.dialect = dialect;
         for (l, twin) in twins.into_iter().enumerate() {
             let (Some(twin), ModelLayer::Layer(layer)) = (twin, &m.layers[l]) else {
@@ -390,6 +391,7 @@ impl Model {
         Ok(Model {
             name,
             class_name,
+            subclass: None,
             trainable: true,
             auto_input: false,
             layers,

@@ -112,6 +112,9 @@ pub struct ModelExtras {
 pub struct Model {
     pub(crate) name: String,
     pub(crate) class_name: String,
+    /// The class a subclass of `class_name` was saved under
+    /// ([`crate::topology::ModelSpec::subclass`]).
+    pub(crate) subclass: Option<String>,
     pub(crate) trainable: bool,
     /// Sequential whose input layer is implicit (not serialized).
     pub(crate) auto_input: bool,

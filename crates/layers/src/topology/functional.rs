@@ -105,6 +105,7 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
         inputs,
         outputs,
         auto_input: false,
+        subclass: None,
     })
 }
 

@@ -5,8 +5,8 @@
 //! [`super::parse_model_object`].
 
 use super::{
-    as_index, canonical_class, is_model_class, object, parse_model_object, parse_shape, short,
-    topo_err, InputSpec, LayerKind, LayerSpec,
+    as_index, canonical_class, object, parse_model_object, parse_shape, short, topo_err, InputSpec,
+    LayerKind, LayerSpec,
 };
 use crate::{LayersError, Result, Shape};
 use serde_json::{Map, Value};
@@ -231,8 +231,20 @@ pub(super) fn parse_layer_entry(
         .or_else(|| config_obj.get("name").and_then(Value::as_str))
         .map(str::to_string)
         .unwrap_or_else(|| auto_name(&class));
-    if is_model_class(&class) {
-        let mut nested = parse_model_object(obj, &format!("{path} (model `{name}`)"))?;
+    if let Some(base) = super::nested_model_class(&class, raw_config) {
+        let mpath = format!("{path} (model `{name}`)");
+        let revived;
+        let subclass = (base != class).then(|| class.clone());
+        let obj = if let Some(sub) = &subclass {
+            super::model_subclass::warn(sub, &base, &mpath);
+            revived = super::subclass_object(obj, &base);
+            &revived
+        } else {
+            obj
+        };
+        let class = base;
+        let mut nested = parse_model_object(obj, &mpath)?;
+        nested.subclass = subclass;
         if nested.name.is_empty() {
             nested.name = name.clone();
         }

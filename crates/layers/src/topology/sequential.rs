@@ -119,6 +119,7 @@ pub(super) fn parse_sequential(config: &Value, path: &str) -> Result<ModelSpec> 
         trainable,
         layers: specs,
         auto_input,
+        subclass: None,
     })
 }
 
