@@ -78,19 +78,37 @@ pub(crate) fn model_json_cases() -> Vec<Case> {
     // naming the culprit.
     const LAYERS: &str = "/modelTopology/config/layers";
     #[rustfmt::skip]
-    let edits: [(&str, String, Option<Value>, &str); 8] = [
+    let edits: [(&str, String, Option<Value>, &str); 7] = [
         ("modelTopology absent", "/modelTopology".into(), None, "modelTopology"),
         ("config.layers is an object", LAYERS.into(), Some(json!({"d1": {}})), "layers"),
         ("a layer is a number", format!("{LAYERS}/1"), Some(json!(5)), "layers[1]"),
         ("a layer config is a string", format!("{LAYERS}/1/config"), Some(json!("units=2")), "config"),
         ("class_name is a number", format!("{LAYERS}/1/class_name"), Some(json!(3)), "class_name"),
         ("unknown layer class", format!("{LAYERS}/1/class_name"), Some(json!("Bogus")), "Bogus"),
-        ("unknown model class", "/modelTopology/class_name".into(), Some(json!("Sequentialish")), "Sequentialish"),
         ("unknown activation", format!("{LAYERS}/0/config/activation"), Some(json!("bogus_act")), "bogus_act"),
     ];
     for (what, at, to, culprit) in edits {
         v.push(mlp_set(&format!("model.json: {what}"), &at, to).refused(&[culprit]));
     }
+    // A model class Keras does not have: with a model's config it is a
+    // subclass (`class MySeq(keras.Sequential)`) and runs as the graph the
+    // config describes, saying so; with any other config it is refused.
+    v.push(
+        mlp_set(
+            "model.json: unknown model class, Sequential config",
+            "/modelTopology/class_name",
+            Some(json!("Sequentialish")),
+        )
+        .verify(OK, &["Sequentialish"])
+        .predict(OK, &["Sequentialish"]),
+    );
+    v.push(
+        mlp_case("model.json: unknown model class, no model config", |m| {
+            m["modelTopology"]["class_name"] = json!("Sequentialish");
+            m["modelTopology"]["config"] = json!({"name": "m"});
+        })
+        .refused(&["Sequentialish"]),
+    );
     // Numbers Python's json writes and JSON does not have.
     for (what, units, culprits) in [
         ("NaN units (Python JSON)", "NaN", &["model.json", "NaN"][..]),
