@@ -60,12 +60,15 @@ fi
 cargo --version
 # CI's disk is small and varies (a run once failed for lack of space while
 # building the fuzz targets): a one-shot build gains nothing from incremental
-# caches (about 5 GB here), and test binaries need line tables for
-# backtraces, not full debuginfo (which more than halves target/debug/deps).
-# Set either variable yourself to override.
+# caches (about 5 GB here); set it yourself to override. (How much debuginfo
+# the tests carry is set once, in Cargo.toml's [profile.dev].)
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
-export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
 df -h . | awk 'NR==2 {print "disk free at start: " $4 " of " $2}'
+# Incremental caches left by a developer's builds are of no use to this run.
+if [ -d "${CARGO_TARGET_DIR:-target}/debug/incremental" ]; then
+    echo "removing ${CARGO_TARGET_DIR:-target}/debug/incremental (unused with CARGO_INCREMENTAL=0)"
+    rm -rf "${CARGO_TARGET_DIR:-target}/debug/incremental"
+fi
 if [ ! -d ../shared/fixtures ]; then
     echo "warning: ../shared/fixtures is missing; fixture tests will fail" >&2
 fi
