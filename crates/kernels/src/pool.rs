@@ -246,7 +246,10 @@ dispatch!(fn pool_rows_2d(x: &[f32], g: &Geom, is_max: bool, row0: usize, out: &
 /// (in the tap list's order: rows, then columns; the same sums), the
 /// columns' ranges worked out once per call. Building a tap list per pixel
 /// took most of a 3×3 pooling's time over 8-16 channels (Inception's and
-/// NASNet's 15×15 and smaller images: about 27 ns a pixel).
+/// NASNet's 15×15 and smaller images: about 27 ns a pixel). Under 32
+/// channels, [`PIXELS`] neighbours whose windows are as wide are pooled
+/// together: one pixel's window is a chain of dependent adds (and a divide)
+/// that kept the core waiting, 16 ns a pixel over 8 channels.
 #[inline(always)]
 fn pool_rows_2d_impl<const FMA: bool>(
     x: &[f32],
@@ -272,89 +275,150 @@ fn pool_rows_2d_impl<const FMA: bool>(
         let img = &x[n * in_h * in_w * c..(n + 1) * in_h * in_w * c];
         let kh = g.taps_in(1, oh);
         let ih_lo = (g.start(1, oh) + kh.start as isize) as usize;
-        let rows = ih_lo..ih_lo + kh.len();
-        for (o, cols) in orow.chunks_exact_mut(c).zip(&cols) {
-            if rows.is_empty() || cols.is_empty() {
-                o.fill(0.0);
+        let window = Window {
+            img,
+            rows: ih_lo..ih_lo + kh.len(),
+            row_len: in_w * c,
+            c,
+            is_max,
+        };
+        let mut ow = 0;
+        while ow < out_w {
+            let width = cols[ow].len();
+            let o = &mut orow[ow * c..];
+            if window.rows.is_empty() || width == 0 {
+                o[..c].fill(0.0);
+                ow += 1;
                 continue;
             }
-            let count = (rows.len() * cols.len()) as f32;
-            let window = Window {
-                img,
-                rows: rows.clone(),
-                cols: cols.clone(),
-                row_len: in_w * c,
-                c,
-                is_max,
-                count,
-            };
-            let mut cb = 0;
-            while cb + 32 <= c {
-                window.block::<32>(cb, o);
-                cb += 32;
-            }
-            if cb + 16 <= c {
-                window.block::<16>(cb, o);
-                cb += 16;
-            }
-            while cb + 8 <= c {
-                window.block::<8>(cb, o);
-                cb += 8;
-            }
-            while cb < c {
-                window.block::<1>(cb, o);
-                cb += 1;
+            let group = c < 32
+                && ow + PIXELS <= out_w
+                && cols[ow..ow + PIXELS].iter().all(|r| r.len() == width);
+            if group {
+                let starts: [usize; PIXELS] = std::array::from_fn(|p| cols[ow + p].start);
+                let mut cb = 0;
+                if cb + 16 <= c {
+                    // (Two at a time: four pixels' 16 channels left too few
+                    // registers for a max's compares.)
+                    let [s0, s1, s2, s3] = starts;
+                    window.block::<16, 2>([s0, s1], width, cb, o);
+                    window.block::<16, 2>([s2, s3], width, cb, &mut o[2 * c..]);
+                    cb += 16;
+                }
+                if cb + 8 <= c {
+                    window.block::<8, PIXELS>(starts, width, cb, o);
+                    cb += 8;
+                }
+                while cb < c {
+                    window.block::<1, PIXELS>(starts, width, cb, o);
+                    cb += 1;
+                }
+                ow += PIXELS;
+            } else {
+                let starts = [cols[ow].start];
+                let mut cb = 0;
+                while cb + 32 <= c {
+                    window.block::<32, 1>(starts, width, cb, o);
+                    cb += 32;
+                }
+                if cb + 16 <= c {
+                    window.block::<16, 1>(starts, width, cb, o);
+                    cb += 16;
+                }
+                while cb + 8 <= c {
+                    window.block::<8, 1>(starts, width, cb, o);
+                    cb += 8;
+                }
+                while cb < c {
+                    window.block::<1, 1>(starts, width, cb, o);
+                    cb += 1;
+                }
+                ow += 1;
             }
         }
     }
 }
 
-/// One output pixel's window: the input rows and columns inside it.
+/// Neighbouring output pixels [`pool_rows_2d`] pools together under 32
+/// channels.
+const PIXELS: usize = 4;
+
+/// The input rows inside one output row's windows.
 struct Window<'a> {
     img: &'a [f32],
     rows: Range<usize>,
-    cols: Range<usize>,
     /// Values per input row.
     row_len: usize,
     c: usize,
     is_max: bool,
-    /// Cells in the window (an average's divisor).
-    count: f32,
 }
 
 impl Window<'_> {
-    /// Channels `cb..cb + B` of the pixel into `o`.
+    /// Channels `cb..cb + B` of `P` neighbouring pixels into `o` (pixel
+    /// `p`'s at `o[p * c..]`), whose windows are this row range and `width`
+    /// columns from `starts[p]` (increasing). Each pixel's cells are taken in
+    /// tap order (rows, then columns), the pixels interleaved.
     #[inline(always)]
-    fn block<const B: usize>(&self, cb: usize, o: &mut [f32]) {
-        let at = |ih: usize, iw: usize| -> &[f32; B] {
-            let i = ih * self.row_len + iw * self.c + cb;
-            self.img[i..i + B].try_into().unwrap()
+    fn block<const B: usize, const P: usize>(
+        &self,
+        starts: [usize; P],
+        width: usize,
+        cb: usize,
+        o: &mut [f32],
+    ) {
+        let (rows, c) = (self.rows.clone(), self.c);
+        // The last cell read is checked once; every cell is then read
+        // unchecked (a check per cell was a third of the loop).
+        let last = (rows.end - 1) * self.row_len + (starts[P - 1] + width - 1) * c + cb + B;
+        assert!(last <= self.img.len() && (P - 1) * c + cb + B <= o.len());
+        let at = |ih: usize, iw: usize| -> [f32; B] {
+            // SAFETY: ih < rows.end and iw < starts[P - 1] + width, so the
+            // read ends at or before `last`, checked above.
+            unsafe {
+                self.img
+                    .as_ptr()
+                    .add(ih * self.row_len + iw * c + cb)
+                    .cast::<[f32; B]>()
+                    .read_unaligned()
+            }
         };
-        let mut acc = *at(self.rows.start, self.cols.start);
-        let mut first = true;
-        for ih in self.rows.clone() {
-            for iw in self.cols.clone() {
-                if std::mem::take(&mut first) {
-                    continue;
-                }
-                let xv = at(ih, iw);
-                if self.is_max {
-                    for i in 0..B {
-                        acc[i] = max_nan(acc[i], xv[i]);
-                    }
-                } else {
-                    for i in 0..B {
-                        acc[i] += xv[i];
+        let mut acc: [[f32; B]; P] = std::array::from_fn(|p| at(rows.start, starts[p]));
+        macro_rules! fold {
+            ($op:expr) => {{
+                for j in 1..width {
+                    for p in 0..P {
+                        let xv = at(rows.start, starts[p] + j);
+                        for i in 0..B {
+                            acc[p][i] = $op(acc[p][i], xv[i]);
+                        }
                     }
                 }
-            }
+                for ih in rows.start + 1..rows.end {
+                    for j in 0..width {
+                        for p in 0..P {
+                            let xv = at(ih, starts[p] + j);
+                            for i in 0..B {
+                                acc[p][i] = $op(acc[p][i], xv[i]);
+                            }
+                        }
+                    }
+                }
+            }};
         }
-        if !self.is_max {
+        if self.is_max {
+            fold!(max_nan);
+        } else {
+            fold!(|a: f32, b: f32| a + b);
+            let count = (rows.len() * width) as f32;
             for a in acc.iter_mut() {
-                *a /= self.count;
+                for v in a.iter_mut() {
+                    *v /= count;
+                }
             }
         }
-        o[cb..cb + B].copy_from_slice(&acc);
+        for (p, a) in acc.iter().enumerate() {
+            o[p * c + cb..p * c + cb + B].copy_from_slice(a);
+        }
     }
 }
 
