@@ -116,7 +116,14 @@ pub struct PackedMatrix {
     /// This matrix cut into runs of whole panels, for products of a few
     /// rows split over threads by columns ([`PackedMatrix::column_parts`]).
     column_parts: std::sync::OnceLock<Vec<(usize, PackedMatrix)>>,
+    /// A convolution kernel's rows of the taps its image reaches, built at
+    /// the first product that needs them ([`PackedMatrix::taps_subset`]).
+    taps_subset: std::sync::OnceLock<(TapsKey, Box<PackedMatrix>)>,
 }
+
+/// Which kernel taps a [`PackedMatrix::taps_subset`] keeps: the kernel's
+/// extent and input channels, and the taps kept per spatial dimension.
+pub(crate) type TapsKey = ([usize; 3], usize, [std::ops::Range<usize>; 3]);
 
 /// Largest packed matrix that [`PackedMatrix::column_parts`] copies (the
 /// parts hold a second copy of the weights).
@@ -210,6 +217,7 @@ impl PackedMatrix {
             narrow: std::sync::OnceLock::new(),
             winograd: std::sync::OnceLock::new(),
             column_parts: std::sync::OnceLock::new(),
+            taps_subset: std::sync::OnceLock::new(),
         }
     }
 
@@ -240,6 +248,7 @@ impl PackedMatrix {
                         narrow: std::sync::OnceLock::new(),
                         winograd: std::sync::OnceLock::new(),
                         column_parts: std::sync::OnceLock::new(),
+                        taps_subset: std::sync::OnceLock::new(),
                     };
                     (c0, part)
                 })
@@ -267,6 +276,41 @@ impl PackedMatrix {
         debug_assert_eq!(self.k, 9 * in_c);
         self.winograd
             .get_or_init(|| crate::conv::WinogradKernel::new(self, in_c))
+    }
+
+    /// This matrix as a convolution kernel of extent `key.0` over `key.1`
+    /// input channels (rows in `[k0][k1][k2][c]` order), cut to the taps
+    /// `key.2` (per spatial dimension): the kernel of the same convolution
+    /// on an image too small for the other taps to reach (a 3×3 "same"
+    /// convolution of a 1×1 image is a 1×1 one). Built once; a convolution
+    /// later run on an image of another size that needs other taps gets a
+    /// matrix built for that call.
+    pub(crate) fn taps_subset(&self, key: &TapsKey) -> std::borrow::Cow<'_, PackedMatrix> {
+        let build = || {
+            let (k, c, live) = key;
+            let mut b =
+                Vec::with_capacity(live.iter().map(|r| r.len()).product::<usize>() * c * self.n);
+            for t0 in live[0].clone() {
+                for t1 in live[1].clone() {
+                    for t2 in live[2].clone() {
+                        for ci in 0..*c {
+                            let row = ((t0 * k[1] + t1) * k[2] + t2) * c + ci;
+                            b.extend((0..self.n).map(|col| self.value(row, col)));
+                        }
+                    }
+                }
+            }
+            let rows = b.len() / self.n.max(1);
+            PackedMatrix::new(&b, rows, self.n, Some(self.bias()))
+        };
+        let (built_key, built) = self
+            .taps_subset
+            .get_or_init(|| (key.clone(), Box::new(build())));
+        if built_key == key {
+            std::borrow::Cow::Borrowed(built)
+        } else {
+            std::borrow::Cow::Owned(build())
+        }
     }
 
     /// The value at `row`, `col` of the matrix packed.

@@ -28,6 +28,17 @@ pub(super) fn conv_packed_geom(
     if out.is_empty() {
         return;
     }
+    if let Some(live) = reached_taps(g) {
+        // Only these taps ever reach the image: the same convolution with
+        // the kernel cut to them (the others only ever multiply padding).
+        let trimmed = Geom {
+            k: std::array::from_fn(|d| live[d].len()),
+            pad: std::array::from_fn(|d| g.pad[d] - live[d].start),
+            ..*g
+        };
+        let subset = packed.taps_subset(&(g.k, g.in_c, live));
+        return conv_packed_geom(input, &subset, &trimmed, act, out);
+    }
     let flops = pixels.saturating_mul(kk).saturating_mul(oc);
     let threads = team::threads();
     let parallel = threads > 1 && flops >= team::split_threshold();
@@ -120,6 +131,32 @@ pub(super) fn conv_packed_geom(
             }
         },
     );
+}
+
+/// The taps per spatial dimension that some output position reads inside
+/// the input, when that is fewer than the kernel's (an image not much
+/// larger than the kernel: Keras's small-input ResNets and RegNets end in
+/// 3×3 "same" convolutions of 1×1 or 2×2 images, 9× or 2.25× the work);
+/// `None` when every tap is reached, or none is, or the kernel is dilated.
+fn reached_taps(g: &Geom) -> Option<[std::ops::Range<usize>; 3]> {
+    if g.dil != [1, 1, 1] || g.out_sp.contains(&0) {
+        return None;
+    }
+    // A tap's input position falls as the output position rises: the
+    // first tap reached is the last output's first inside the input, the
+    // last reached the first output's last.
+    let live: [std::ops::Range<usize>; 3] = std::array::from_fn(|d| {
+        let last_start = ((g.out_sp[d] - 1) * g.stride[d]) as isize - g.pad[d] as isize;
+        let lo = (-last_start).max(0) as usize;
+        let hi = g.k[d].min(g.in_sp[d] + g.pad[d]);
+        lo..hi
+    });
+    let all = live
+        .iter()
+        .zip(g.k)
+        .all(|(r, k)| r.start == 0 && r.end == k);
+    let none = live.iter().any(|r| r.is_empty());
+    (!all && !none).then_some(live)
 }
 
 /// `out` (`rows` × the parts' columns) as one product per column part
