@@ -863,7 +863,7 @@ impl FusedConv {
             return;
         }
         let residual = |t: usize| slots[t].as_ref().and_then(Tensor::as_f32).unwrap_or(&[]);
-        let chunk = |start: usize, y: &mut [f32], gate: &mut [f32; EPILOGUE_CHUNK]| {
+        let chunk = |start: usize, y: &mut [f32], gate: &mut [f32]| {
             for e in &self.epilogue {
                 match e {
                     Epilogue::Map(f) => f.apply(y),
@@ -883,12 +883,20 @@ impl FusedConv {
                 }
             }
         };
+        // Only a gate needs the scratch chunk.
+        let gated = self.epilogue.iter().any(|e| matches!(e, Epilogue::Gate(_)));
         let run = |start: usize, block: &mut [f32]| {
             // (Zeroed once per block, not per chunk: that was 2% of
-            // MobileNetV3's time at batch 1.)
-            let mut gate = [0f32; EPILOGUE_CHUNK];
+            // MobileNetV3's time at batch 1; not at all without a gate.)
+            let mut scratch;
+            let gate: &mut [f32] = if gated {
+                scratch = [0f32; EPILOGUE_CHUNK];
+                &mut scratch
+            } else {
+                &mut []
+            };
             for (k, y) in block.chunks_mut(EPILOGUE_CHUNK).enumerate() {
-                chunk(start + k * EPILOGUE_CHUNK, y, &mut gate);
+                chunk(start + k * EPILOGUE_CHUNK, y, gate);
             }
         };
         const BLOCK: usize = 16 * EPILOGUE_CHUNK;
