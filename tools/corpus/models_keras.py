@@ -8048,3 +8048,484 @@ add("input_dtypes", "heldout15", input_dtypes,
 
 # Round 15's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout15")
+
+
+# --- held-out round 16 ---
+# Seeds HELD+1100 and up. What a probe of 43 keras.io-style architectures and
+# argument combinations, 80 keras.ops functions and 90 tf.* functions (one
+# tiny model each) found failing: a constant attention_mask that
+# MultiHeadAttention ignored, zero_output_for_mask lost by the rebuild,
+# keras.ops numpy-style functions and tf.math functions the engine lacked,
+# tf.stack / ops.stack the rebuild could not rewrite, a registered custom
+# activation refused without its name; and representative models that ran
+# already (PointNet, DDIM block, causal / grouped / dilated convolutions,
+# ViViT tubelets, registered custom regularizers).
+SIXTEENTH = HELD + 1100
+
+
+
+
+def lsa_vit_mask(K, v):
+    """Locality self-attention (keras.io ViT on small datasets): a
+    constant diagonal mask 1 - eye(n) (no token attends to itself) given
+    as attention_mask, scaled queries."""
+    L = K.layers
+    x = L.Input((5, 8), name="tokens")
+    mask = (1 - np.eye(5)).astype(bool)[None]
+    if v == "k2":
+        import tensorflow as tf
+        mask = tf.constant(mask)
+    h = L.LayerNormalization(name="ln")(x)
+    a = L.MultiHeadAttention(2, 4, name="lsa")(h, h, attention_mask=mask)
+    h = L.Add(name="res")([x, a])
+    return K.Model(x, L.Dense(3, name="head")(L.GlobalAveragePooling1D(name="gap")(h)),
+                   name="lsa_vit_mask")
+
+
+def rnn_zero_output_mask(K, v):
+    """Masked sequences through LSTM(zero_output_for_mask=True) (zeros at
+    masked steps; TF.js has no such field, so the rebuild refuses it), GRU(reset_after=False) with
+    use_bias=False, SimpleRNN with relu; outputs at masked steps."""
+    L = K.layers
+    x = L.Input((5, 3), name="seq")
+    m = L.Masking(mask_value=0.0, name="mask")(x)
+    a = L.LSTM(4, return_sequences=True, zero_output_for_mask=True, name="lstm_zero")(m)
+    b = L.GRU(3, return_sequences=True, reset_after=False, use_bias=False, go_backwards=True,
+              name="gru_nobias")(m)
+    c = L.SimpleRNN(2, activation="relu", return_sequences=True, name="rnn_relu")(m)
+    return K.Model(x, [a, b, c], name="rnn_zero_output_mask")
+
+
+def _masked_steps(shape):
+    def make(rng, batch):
+        x = (rng.integers(-16, 17, (batch,) + shape) / 16.0).astype(np.float32)
+        x[0, -2:] = 0.0
+        x[1 % batch, 1] = 0.0
+        return [x]
+    return make
+
+
+def registered_custom_activation(K, v):
+    """A registered custom activation function used as Dense(activation=):
+    Python code, refused naming the function and the layer."""
+    L = K.layers
+    reg = K.saving.register_keras_serializable if hasattr(K, "saving") else \
+        K.utils.register_keras_serializable
+
+    @reg(package="probe16")
+    def scaled_tanh(x):
+        return 1.7159 * K.activations.tanh(0.6666 * x)
+
+    x = L.Input((4,), name="x")
+    return K.Model(x, L.Dense(3, activation=scaled_tanh, name="lecun_tanh")(x),
+                   name="registered_custom_activation")
+
+
+def mha_output_shape(K, v):
+    """MultiHeadAttention with output_shape (a projection to 5 features,
+    and to (2, 3)) and use_bias=False, on a query / value of different
+    lengths and widths; output_shape (2, 3) (a rank-4 output) is refused,
+    naming the layer and field."""
+    L = K.layers
+    q = L.Input((3, 4), name="q")
+    kv = L.Input((5, 6), name="kv")
+    a = L.MultiHeadAttention(2, 3, output_shape=5, use_bias=False, name="mha_5")(q, kv)
+    b = L.MultiHeadAttention(1, 2, value_dim=4, output_shape=(2, 3), name="mha_23")(q, kv)
+    return K.Model([q, kv], [a, b], name="mha_output_shape")
+
+
+def prototype_classifier(K, v):
+    """A nearest-prototype classifier head: squared distances of an
+    embedding to constant class prototypes, the nearest by argmin, a
+    probit (ndtri / erfinv) score and a Gaussian tail (erfc)."""
+    L = K.layers
+    x = L.Input((6,), name="x")
+    e = L.Dense(3, name="embed")(x)
+    protos = np.random.default_rng(3).normal(0, 1, (4, 3)).astype("float32")
+    if v == "k2":
+        import tensorflow as tf
+        d = tf.reduce_sum(tf.math.squared_difference(tf.expand_dims(e, 1), protos), axis=-1)
+        nearest = tf.math.argmin(d, axis=-1)
+        p = tf.sigmoid(e)
+        probit = tf.math.ndtri(p)
+        inv = tf.math.erfinv(tf.tanh(e) * 0.9)
+        tail = tf.math.erfc(e)
+    else:
+        O = K.ops
+        d = O.sum(O.square(O.expand_dims(e, 1) - protos), axis=-1)
+        nearest = O.argmin(d, axis=-1)
+        inv = O.erfinv(O.tanh(e) * 0.9)
+        probit = inv * np.float32(np.sqrt(2.0))
+        tail = O.erfc(e)
+    return K.Model(x, [d, nearest, probit, inv, tail], name="prototype_classifier")
+
+
+def gray_backbone(K, v):
+    """A grayscale image into an RGB backbone: tf.image.grayscale_to_rgb
+    (Keras 2) / ops.tile(x, [1, 1, 1, 3]) (Keras 3), a conv, pooling."""
+    L = K.layers
+    x = L.Input((8, 8, 1), name="gray")
+    if v == "k2":
+        import tensorflow as tf
+        rgb = tf.image.grayscale_to_rgb(x)
+    else:
+        rgb = K.ops.tile(x, [1, 1, 1, 3])
+    h = L.Conv2D(4, 3, strides=2, activation="relu", name="conv")(rgb)
+    h = L.GlobalAveragePooling2D(name="gap")(h)
+    return K.Model(x, [rgb, L.Dense(3, name="logits")(h)], name="gray_backbone")
+
+
+def k3_numpy_style(K, v):
+    """keras.ops written numpy-style: a masked mean by divide_no_nan (rows
+    with no valid step give 0), time reversal by fliplr, features joined
+    by hstack / dstack, fabs, fmax, fmod, sinc and logaddexp2."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((5, 3), name="seq")
+    m = L.Input((5, 1), name="valid")
+    h = L.Dense(3, name="proj")(x)
+    mean = O.divide_no_nan(O.sum(h * m, axis=1), O.sum(m, axis=1))
+    rev = O.fliplr(h)
+    both = O.hstack([h, rev])
+    deep = O.dstack([h, O.fabs(rev)])
+    periodic = O.fmod(h * 5.0, 1.5) + O.sinc(h) + O.fmax(h, 0.1) + O.logaddexp2(h, -h)
+    return K.Model([x, m], [mean, both, deep, periodic], name="k3_numpy_style")
+
+
+def _numpy_style_inputs(rng, batch):
+    m = np.ones((batch, 5, 1), np.float32)
+    m[0, 3:] = 0.0
+    m[1 % batch] = 0.0
+    return [(rng.integers(-16, 17, (batch, 5, 3)) / 16.0).astype(np.float32), m]
+
+
+def grn_variable_selection(K, v):
+    """keras.io's structured-data Gated Residual Network and Variable
+    Selection Network: per feature a GRN (Dense-ELU-Dense, a GLU gate of
+    Dense * sigmoid Dense, residual, LayerNorm), softmax selection weights
+    from the concatenated features, tf.stack / ops.stack of the encodings
+    and a weighted sum by matmul."""
+    L = K.layers
+    feats = [L.Input((1,), name="f%d" % i) for i in range(3)]
+
+    def grn(x, units, name):
+        h = L.Dense(units, activation="elu", name=name + "_d1")(x)
+        h = L.Dense(units, name=name + "_d2")(h)
+        g = L.Multiply(name=name + "_glu")([L.Dense(units, name=name + "_lin")(h),
+                                             L.Dense(units, activation="sigmoid",
+                                                     name=name + "_gate")(h)])
+        skip = L.Dense(units, name=name + "_skip")(x) if x.shape[-1] != units else x
+        return L.LayerNormalization(name=name + "_ln")(L.Add(name=name + "_add")([skip, g]))
+
+    enc = [grn(f, 4, "grn%d" % i) for i, f in enumerate(feats)]
+    w = grn(L.Concatenate(name="all")(feats), 3, "sel")
+    w = L.Softmax(name="sel_softmax")(w)
+    if v == "k2":
+        import tensorflow as tf
+        stacked = tf.stack(enc, axis=1)
+        out = tf.squeeze(tf.matmul(tf.expand_dims(w, 1), stacked), axis=1)
+    else:
+        O = K.ops
+        stacked = O.stack(enc, axis=1)
+        out = O.squeeze(O.matmul(O.expand_dims(w, 1), stacked), axis=1)
+    return K.Model(feats, L.Dense(1, activation="sigmoid", name="out")(out),
+                   name="grn_variable_selection")
+
+
+def tab_transformer(K, v):
+    """TabTransformer: per-column Embeddings stacked on a column axis
+    (tf.stack / ops.stack axis 1), a Transformer block over the columns,
+    flattened and concatenated with LayerNorm-ed numeric features."""
+    L = K.layers
+    cats = [L.Input((), dtype="int32", name="cat%d" % i) for i in range(3)]
+    num = L.Input((2,), name="num")
+    embs = [L.Embedding(5 + i, 4, name="emb%d" % i)(c) for i, c in enumerate(cats)]
+    if v == "k2":
+        import tensorflow as tf
+        e = tf.stack(embs, axis=1)
+    else:
+        e = K.ops.stack(embs, axis=1)
+    a = L.MultiHeadAttention(2, 2, name="mha")(e, e)
+    e = L.LayerNormalization(name="ln1")(L.Add(name="res1")([e, a]))
+    f = L.Dense(4, name="ff")(L.Dense(8, activation="gelu", name="ff_in")(e))
+    e = L.LayerNormalization(name="ln2")(L.Add(name="res2")([e, f]))
+    h = L.Concatenate(name="cat")([L.Flatten(name="flat")(e),
+                                   L.LayerNormalization(name="num_ln")(num)])
+    return K.Model(cats + [num], L.Dense(1, activation="sigmoid", name="out")(h),
+                   name="tab_transformer")
+
+
+def _tab_inputs(rng, batch):
+    return [rng.integers(0, 5 + i, (batch,)).astype(np.int32) for i in range(3)] + \
+        [rng.normal(0, 1, (batch, 2)).astype(np.float32)]
+
+
+def pointnet_tnet(K, v):
+    """PointNet (keras.io point cloud classification): a T-Net predicts a
+    3x3 transform (Dense whose bias starts at the identity, Reshape) that
+    Dot(axes=(2, 1)) applies to the points; shared Conv1D(1) + BN, global
+    max pooling."""
+    L = K.layers
+    x = L.Input((16, 3), name="points")
+    t = L.Conv1D(8, 1, activation="relu", name="t_conv")(x)
+    t = L.GlobalMaxPooling1D(name="t_pool")(t)
+    t = L.Dense(9, kernel_initializer="zeros",
+                bias_initializer=K.initializers.Constant(np.eye(3).flatten()), name="t_dense")(t)
+    t = L.Reshape((3, 3), name="t_mat")(t)
+    h = L.Dot(axes=(2, 1), name="transform")([x, t])
+    h = L.Conv1D(8, 1, name="conv1")(h)
+    h = L.Activation("relu", name="relu1")(L.BatchNormalization(momentum=0.0, name="bn1")(h))
+    h = L.GlobalMaxPooling1D(name="pool")(h)
+    return K.Model(x, L.Dense(4, activation="softmax", name="head")(h), name="pointnet_tnet")
+
+
+def ddim_unet_block(K, v):
+    """The denoising-diffusion example's residual block: BatchNormalization
+    (center=False, scale=False), swish convolutions, a 1x1 residual, a
+    sinusoidal noise embedding upsampled by UpSampling2D(size=4,
+    interpolation='nearest') and concatenated, bilinear UpSampling2D."""
+    L = K.layers
+    img = L.Input((4, 4, 3), name="noisy")
+    var = L.Input((1, 1, 1), name="noise_var")
+    freqs = (2.0 * np.pi * np.exp(np.linspace(np.log(1.0), np.log(1000.0), 2))).astype("float32")
+    if v == "k2":
+        import tensorflow as tf
+        ang = var * freqs
+        e = tf.concat([tf.sin(ang), tf.cos(ang)], axis=3)
+    else:
+        O = K.ops
+        ang = O.multiply(var, freqs)
+        e = O.concatenate([O.sin(ang), O.cos(ang)], axis=3)
+    e = L.UpSampling2D(size=4, interpolation="nearest", name="emb_up")(e)
+    h = L.Concatenate(name="cat")([L.Conv2D(4, 1, name="stem")(img), e])
+    r = L.Conv2D(6, 1, name="res_proj")(h)
+    y = L.BatchNormalization(center=False, scale=False, name="bn")(h)
+    y = L.Conv2D(6, 3, padding="same", activation="swish", name="conv1")(y)
+    y = L.Conv2D(6, 3, padding="same", name="conv2")(y)
+    h = L.Add(name="res")([y, r])
+    h = L.UpSampling2D(2, interpolation="bilinear", name="up")(h)
+    return K.Model([img, var], L.Conv2D(3, 1, name="out")(h), name="ddim_unet_block")
+
+
+def causal_conv_variants(K, v):
+    """padding='causal' beyond plain Conv1D: strided, dilated + grouped
+    Conv1D; tf_keras also a dilated SeparableConv1D (Keras 3 refuses
+    causal there)."""
+    L = K.layers
+    x = L.Input((9, 4), name="seq")
+    outs = [L.Conv1D(4, 3, strides=2, padding="causal", name="causal_s2")(x),
+            L.Conv1D(6, 3, dilation_rate=3, groups=2, padding="causal", name="causal_grouped")(x)]
+    if v == "k2":
+        outs.append(L.SeparableConv1D(5, 3, dilation_rate=2, depth_multiplier=2, padding="causal",
+                                      name="sep_causal")(x))
+    return K.Model(x, outs, name="causal_conv_variants")
+
+
+def conv_transpose_dilated(K, v):
+    """Conv2DTranspose with dilation_rate 2 (strides 1), same and valid
+    (tf_keras runs them as atrous transposed convolutions; Keras 3's
+    TensorFlow backend and a dilated Conv1DTranspose cannot run on CPU)."""
+    L = K.layers
+    x = L.Input((5, 4, 3), name="img")
+    a = L.Conv2DTranspose(4, 3, dilation_rate=2, padding="same", name="ct_same")(x)
+    b = L.Conv2DTranspose(2, (2, 3), dilation_rate=2, name="ct_valid")(x)
+    return K.Model(x, [a, b], name="conv_transpose_dilated")
+
+
+def vivit_tubelets(K, v):
+    """ViViT's tubelet embedding: Conv3D with strides equal to the patch,
+    Reshape to tokens, learned positions from an Embedding of
+    ops.arange, one transformer block, LayerNorm + GAP head."""
+    L = K.layers
+    x = L.Input((4, 8, 8, 1), name="video")
+    t = L.Conv3D(6, (2, 4, 4), strides=(2, 4, 4), name="tubelets")(x)
+    t = L.Reshape((-1, 6), name="tokens")(t)
+    if v == "k2":
+        import tensorflow as tf
+        pos = L.Embedding(8, 6, name="pos")(tf.range(8))
+    else:
+        pos = L.Embedding(8, 6, name="pos")(K.ops.arange(8))
+    h = t + pos
+    a = L.MultiHeadAttention(2, 3, name="mha")(h, h)
+    h = L.LayerNormalization(name="ln")(L.Add(name="res")([h, a]))
+    h = L.GlobalAveragePooling1D(name="gap")(h)
+    return K.Model(x, L.Dense(3, activation="softmax", name="head")(h), name="vivit_tubelets")
+
+
+def conv3d_grouped(K, v):
+    """Conv3D(groups=2) and Conv2D(groups=4) with dilation, a grouped
+    Conv1D with strides."""
+    L = K.layers
+    x = L.Input((4, 5, 5, 4), name="vol")
+    i = L.Input((7, 7, 8), name="img")
+    s = L.Input((8, 6), name="seq")
+    a = L.Conv3D(6, (2, 3, 3), groups=2, padding="same", name="c3g")(x)
+    b = L.Conv2D(8, 3, groups=4, dilation_rate=2, name="c2g")(i)
+    c = L.Conv1D(9, 2, strides=2, groups=3, name="c1g")(s)
+    return K.Model([x, i, s], [a, b, c], name="conv3d_grouped")
+
+
+def registered_custom_config(K, v):
+    """A registered custom regularizer, constraint and initializer (saved by
+    their registered names) on Dense / Conv2D: inference needs none of
+    them, so the model loads and runs."""
+    L = K.layers
+    reg = K.saving.register_keras_serializable if hasattr(K, "saving") else None
+    if reg is None:
+        reg = K.utils.register_keras_serializable
+
+    @reg(package="probe16")
+    class OrthoReg(K.regularizers.Regularizer):
+        def __init__(self, l2=0.01):
+            self.l2 = l2
+
+        def __call__(self, w):
+            return self.l2 * K.ops.sum(w * w) if hasattr(K, "ops") else self.l2
+
+        def get_config(self):
+            return {"l2": self.l2}
+
+    @reg(package="probe16")
+    class ClipTo(K.constraints.Constraint):
+        def __init__(self, c=1.0):
+            self.c = c
+
+        def __call__(self, w):
+            return w
+
+        def get_config(self):
+            return {"c": self.c}
+
+    @reg(package="probe16")
+    class ScaledNormal(K.initializers.Initializer):
+        def __init__(self, scale=0.5):
+            self.scale = scale
+
+        def __call__(self, shape, dtype=None, **kw):
+            return K.initializers.RandomNormal(stddev=self.scale)(shape, dtype=dtype)
+
+        def get_config(self):
+            return {"scale": self.scale}
+
+    x = L.Input((5, 5, 2), name="img")
+    h = L.Conv2D(3, 3, kernel_regularizer=OrthoReg(0.1), kernel_constraint=ClipTo(2.0),
+                 kernel_initializer=ScaledNormal(0.3), name="conv")(x)
+    h = L.Flatten(name="flat")(h)
+    return K.Model(x, L.Dense(2, bias_regularizer=OrthoReg(), name="head")(h),
+                   name="registered_custom_config")
+
+
+def eanet_external_attention(K, v):
+    """External attention (keras.io EANet): Dense to memory units, softmax
+    over the tokens, then normalised by the sum over the memory units
+    (double normalisation), Dense back."""
+    L = K.layers
+    x = L.Input((6, 8), name="tokens")
+    a = L.Dense(5, name="mk")(x)
+    if v == "k2":
+        import tensorflow as tf
+        a = tf.nn.softmax(a, axis=1)
+        a = a / (1e-9 + tf.reduce_sum(a, axis=-1, keepdims=True))
+    else:
+        O = K.ops
+        a = O.softmax(a, axis=1)
+        a = a / (1e-9 + O.sum(a, axis=-1, keepdims=True))
+    return K.Model(x, L.Dense(8, name="mv")(a), name="eanet_external_attention")
+
+
+def k3_ops_wave16(K, v):
+    """More keras.ops numpy / nn functions: tanh_shrink, sparse_sigmoid,
+    isneginf / isposinf (of log|round(x)|: -inf at 0), fmin, erfc,
+    erfinv, append along an axis."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((4, 3), name="x")
+    h = L.Dense(3, name="proj")(x) * 2.0
+    inf = O.log(O.abs(O.round(h)))
+    return K.Model(x, [O.nn.tanh_shrink(h), O.nn.sparse_sigmoid(h),
+                       O.cast(O.isneginf(inf), "float32") + O.cast(O.isposinf(-inf), "float32"),
+                       O.fmin(h, 0.2), O.erfc(h), O.erfinv(O.tanh(h) * 0.9),
+                       O.append(h, x, axis=2)], name="k3_ops_wave16")
+
+
+add("lsa_vit_mask", "heldout16", lsa_vit_mask,
+    "locality self-attention: a constant 1 - eye(n) boolean attention_mask (ignored before)",
+    sources=K3K2, seed=SIXTEENTH + 6)
+add("rnn_zero_output_mask", "heldout16", rnn_zero_output_mask,
+    "Masking into LSTM(zero_output_for_mask=True) (the rebuild dropped it), GRU(reset_after="
+    "False, use_bias=False, go_backwards), SimpleRNN(relu), sequences out", sources=K3K2,
+    seed=SIXTEENTH + 13, inputs=_masked_steps((5, 3)))
+add("registered_custom_activation", "heldout16", registered_custom_activation,
+    "a registered custom activation function as Dense(activation=): refused naming it",
+    sources=K3ZIP, seed=SIXTEENTH + 17)
+add("mha_output_shape", "heldout16", mha_output_shape,
+    "MultiHeadAttention(output_shape=5, use_bias=False) and output_shape=(2, 3) (refused)",
+    sources=K3ZIP, seed=SIXTEENTH + 5)
+add("prototype_classifier", "heldout16", prototype_classifier,
+    "nearest-prototype head: squared distances to constant prototypes, argmin, "
+    "ndtri / erfinv probit, erfc tail", sources=K3K2, seed=SIXTEENTH + 36)
+add("gray_backbone", "heldout16", gray_backbone,
+    "grayscale into an RGB backbone: tf.image.grayscale_to_rgb", sources=K2_ONLY,
+    seed=SIXTEENTH + 37)
+add("k3_numpy_style", "heldout16", k3_numpy_style,
+    "keras.ops numpy-style: divide_no_nan masked mean, fliplr, hstack / dstack, fabs, fmax, "
+    "fmod, sinc, logaddexp2", sources=K3ZIP, seed=SIXTEENTH + 38, inputs=_numpy_style_inputs)
+add("k3_ops_wave16", "heldout16", k3_ops_wave16,
+    "keras.ops tanh_shrink, sparse_sigmoid, isneginf / isposinf, fmin, erfc, erfinv, append",
+    sources=K3ZIP, seed=SIXTEENTH + 39)
+add("grn_variable_selection", "heldout16", grn_variable_selection,
+    "Gated Residual Network + Variable Selection Network (structured data), tf.stack",
+    sources=K2_ONLY, seed=SIXTEENTH + 31)
+add("tab_transformer", "heldout16", tab_transformer,
+    "TabTransformer: scalar int inputs into Embeddings stacked on a column axis (ops.stack), "
+    "Transformer block, numeric features", sources=K3ZIP, seed=SIXTEENTH + 19,
+    inputs=_tab_inputs)
+add("pointnet_tnet", "heldout16", pointnet_tnet,
+    "PointNet: a T-Net's 3x3 transform (Dense with identity bias, Reshape) applied by "
+    "Dot(axes=(2, 1)), shared Conv1D(1) + BatchNormalization, global max pooling",
+    sources=K3K2, seed=SIXTEENTH + 1, head="head")
+add("ddim_unet_block", "heldout16", ddim_unet_block,
+    "DDIM residual block: BatchNormalization(center=False, scale=False), swish convs, "
+    "sinusoidal embedding UpSampling2D(4), bilinear UpSampling2D", sources=K2_ONLY,
+    seed=SIXTEENTH + 11,
+    inputs=lambda rng, b: [rng.normal(0, 1, (b, 4, 4, 3)).astype(np.float32),
+                           rng.uniform(0, 1, (b, 1, 1, 1)).astype(np.float32)])
+add("causal_conv_variants", "heldout16", causal_conv_variants,
+    "padding='causal': strided, dilated + grouped Conv1D; tf_keras SeparableConv1D",
+    sources=K2_ONLY, seed=SIXTEENTH + 3)
+add("conv_transpose_dilated", "heldout16", conv_transpose_dilated,
+    "Conv2DTranspose with dilation_rate 2 (same, valid)", sources=K2_ONLY, seed=SIXTEENTH + 2)
+add("vivit_tubelets", "heldout16", vivit_tubelets,
+    "ViViT tubelet embedding: strided Conv3D, positions from an Embedding of ops.arange, "
+    "transformer block", sources=K3ZIP, seed=SIXTEENTH + 32, head="head")
+add("conv3d_grouped", "heldout16", conv3d_grouped,
+    "Conv3D(groups=2), Conv2D(groups=4, dilation_rate=2), Conv1D(groups=3, strides=2)",
+    sources=K2_ONLY, seed=SIXTEENTH + 4)
+add("registered_custom_config", "heldout16", registered_custom_config,
+    "registered custom regularizer / constraint / initializer classes in the config (not "
+    "needed at inference)", sources=K3ZIP, seed=SIXTEENTH + 16)
+add("eanet_external_attention", "heldout16", eanet_external_attention,
+    "EANet external attention: softmax over tokens then normalised over memory units",
+    sources=K3ZIP, seed=SIXTEENTH + 8)
+
+
+
+def tfop_color_spaces(K, v):
+    """tf.image's YUV / YIQ conversions (a constant 3x3 kernel on the
+    channels) and tf.ensure_shape, on an image head."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 4, 3), name="img")
+    rgb = L.Conv2D(3, 1, activation="sigmoid", name="rgb")(x)
+    yuv = tf.image.rgb_to_yuv(tf.ensure_shape(rgb, [None, 4, 4, 3]))
+    yiq = tf.image.rgb_to_yiq(rgb)
+    return K.Model(x, [yuv, tf.image.yuv_to_rgb(yuv), yiq, tf.image.yiq_to_rgb(yiq)],
+                   name="tfop_color_spaces")
+
+
+add("tfop_color_spaces", "heldout16", tfop_color_spaces,
+    "tf.image.rgb_to_yuv / yuv_to_rgb / rgb_to_yiq / yiq_to_rgb, tf.ensure_shape",
+    sources=K2_ONLY, seed=SIXTEENTH + 40)
+
+# Round 16's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout16")

@@ -595,6 +595,8 @@ impl Layer for Bidirectional {
         );
         let mut inner = self.forward.config();
         inner.insert("name".into(), Value::String(self.inner_name.clone()));
+        // Set by the wrapper itself (see `from_config`), not by the model.
+        inner.remove("zero_output_for_mask");
         m.insert(
             "layer".into(),
             json!({"class_name": self.inner_class, "config": inner}),
@@ -602,6 +604,7 @@ impl Layer for Bidirectional {
         if let Some((class, name)) = &self.own_backward {
             let mut config = self.backward.config();
             config.insert("name".into(), Value::String(name.clone()));
+            config.remove("zero_output_for_mask");
             m.insert(
                 "backward_layer".into(),
                 json!({"class_name": class, "config": config}),

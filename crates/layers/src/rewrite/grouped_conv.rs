@@ -1,4 +1,4 @@
-//! A grouped convolution (`Conv1D`/`Conv2D` with `groups > 1`, which
+//! A grouped convolution (`Conv1D`/`Conv2D`/`Conv3D` with `groups > 1`, which
 //! TensorFlow.js 4.22 ignores, then fails on the kernel's shape) → the
 //! same convolution with `groups: 1` and a block-diagonal kernel: each
 //! output channel's weights on the input channels outside its group are
@@ -10,7 +10,7 @@ use tfjs_format::codec::TensorValues;
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
-    if !matches!(site.class_name, "Conv1D" | "Conv2D") {
+    if !matches!(site.class_name, "Conv1D" | "Conv2D" | "Conv3D") {
         return Outcome::Skip;
     }
     let groups = site.field("groups", Value::as_u64).unwrap_or(1);

@@ -3,6 +3,7 @@
 //! `TFOpLambda` rule ([`super::tf_op_lambda`]): scalar affine ops as
 //! `Rescaling`, tensor-tensor ops as merge layers, activations as
 //! `Activation`/`ReLU`/`Softmax`, `Reshape`, `Transpose` (as `Permute`),
+//! `Concatenate` (and `Hstack` / `Dstack` / `Append`), `Stack` as `Reshape`s and
 //! `Concatenate`, `Mean`/`Max` as global pooling, `Moveaxis` and `Swapaxes`
 //! (keeping the batch axis) as `Permute`, `ExpandDims` / `Squeeze` of explicit axes
 //! other than the batch as `Reshape` to the static output shape,
@@ -140,20 +141,27 @@ fn rewrite(
                 .ok_or("a transpose without explicit axes has no TF.js layer")?;
             permute(name, x()?, &perm)
         }
-        "Concatenate" => {
+        "Stack" => {
             let axis = c.get("axis").and_then(Value::as_i64).unwrap_or(0);
+            let all = call_refs(refs)?;
+            stack_layers(site, name, axis, all)
+        }
+        "Concatenate" | "Hstack" | "Dstack" | "Append" => {
+            // numpy's hstack / dstack join along axis 1 / 2, append along
+            // its axis (the engine's).
+            let axis = match op {
+                "Hstack" => 1,
+                "Dstack" => 2,
+                "Append" => c
+                    .get("axis")
+                    .and_then(Value::as_i64)
+                    .ok_or("append without an axis flattens its operands")?,
+                _ => c.get("axis").and_then(Value::as_i64).unwrap_or(0),
+            };
             if axis == 0 {
                 return Err("concatenating along the batch axis has no TF.js layer".into());
             }
-            let all: Vec<Value> = refs
-                .iter()
-                .map(|r| {
-                    r.as_array()
-                        .filter(|a| a.len() >= 3)
-                        .map(|a| json!([a[0], a[1], a[2], {}]))
-                })
-                .collect::<Option<_>>()
-                .ok_or("malformed inbound node")?;
+            let all = call_refs(refs)?;
             Ok(vec![concatenate_entry(name, axis, all)])
         }
         "Mean" | "Max" | "Amax" => {
@@ -306,6 +314,62 @@ fn layer_norm(
     Ok(entry(name, "LayerNormalization", config, vec![json!([x])]))
 }
 
+/// Every input of a call (its inbound node's references, without kwargs).
+fn call_refs(refs: &[Value]) -> Result<Vec<Value>, String> {
+    refs.iter()
+        .map(|r| {
+            r.as_array()
+                .filter(|a| a.len() >= 3)
+                .map(|a| json!([a[0], a[1], a[2], {}]))
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| "malformed inbound node".to_string())
+}
+
+/// `stack(inputs, axis)` (`ops.stack`, `tf.stack`) as TF.js layers: each
+/// input `Reshape`d to the output's static shape with a 1 at the stacked
+/// axis, then `Concatenate` along it (exact: the values are only moved).
+/// The batch axis (0) cannot be stacked along. Keras 3's operations and
+/// tf_keras's `TFOpLambda` both rewrite through this.
+pub(super) fn stack_layers(
+    site: &Site<'_>,
+    name: &str,
+    axis: i64,
+    inputs: Vec<Value>,
+) -> Result<Vec<Value>, String> {
+    let out = site
+        .shapes
+        .and_then(|s| s.outputs.first())
+        .ok_or("its output shape is unknown")?;
+    let rank = out.len() as i64;
+    let at = if axis < 0 { axis + rank } else { axis };
+    if at <= 0 || at >= rank {
+        return Err(format!(
+            "stacking along axis {axis} (the batch axis or out of range) has no TF.js layer"
+        ));
+    }
+    let mut target: Vec<usize> = out
+        .iter()
+        .skip(1)
+        .map(|d| d.ok_or_else(|| "its output shape is not fully known".to_string()))
+        .collect::<Result<_, _>>()?;
+    target[at as usize - 1] = 1;
+    let mut layers = Vec::new();
+    let mut parts = Vec::new();
+    for (i, x) in inputs.into_iter().enumerate() {
+        let part = format!("{name}_part{i}");
+        layers.push(entry(
+            &part,
+            "Reshape",
+            json!({ "target_shape": target }),
+            vec![json!([x])],
+        ));
+        parts.push(json!([part, 0, 0, {}]));
+    }
+    layers.push(concatenate_entry(name, at, parts));
+    Ok(layers)
+}
+
 /// The static output shape (batch left out) of `expand_dims` (`expand`)
 /// or `squeeze` of `axis`, for a `Reshape`, when the batch axis stays
 /// first and whole: an axis counted from the front of the output (expand)
@@ -360,6 +424,44 @@ mod tests {
         assert_rewrites(&[3, 5], layers, 9, 1e-6, "mm (ops.Matmul) -> Dot");
         let layers = probes::keras3_ops();
         assert_rewrites(&[3, 5], layers, 9, 1e-6, "halves (ops.Split) -> Reshape");
+    }
+
+    /// `ops.stack` after the batch axis is a `Reshape` per input and a
+    /// `Concatenate`; `ops.hstack` / `ops.append` are a `Concatenate`;
+    /// stacking along the batch has no TF.js layer.
+    #[test]
+    fn stacks_become_reshapes_and_concatenate() {
+        let two = || json!([[["x", 0, 0], ["x", 0, 0]]]);
+        for (class, config, args, note) in [
+            (
+                "Stack",
+                json!({"axis": 1}),
+                two(),
+                "st (ops.Stack) -> Reshape",
+            ),
+            (
+                "Stack",
+                json!({"axis": -1}),
+                two(),
+                "st (ops.Stack) -> Reshape",
+            ),
+            ("Hstack", json!({}), two(), "st (ops.Hstack) -> Concatenate"),
+            (
+                "Append",
+                json!({"axis": 2}),
+                json!([["x", 0, 0], ["x", 0, 0]]),
+                "st (ops.Append) -> Concatenate",
+            ),
+        ] {
+            let layers = vec![op("st", class, config, args)];
+            assert_rewrites(&[2, 3, 4], layers, 9, 0.0, note);
+        }
+        let model = functional(
+            &[3, 4],
+            vec![op("st", "Stack", json!({"axis": 0}), two())],
+            9,
+        );
+        assert_refused(&model, &["`st` (ops.Stack)", "the batch axis"]);
     }
 
     /// `ops.swapaxes` of two axes after the batch is a `Permute`; moving

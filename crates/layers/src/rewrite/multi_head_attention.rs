@@ -20,8 +20,10 @@
 //! the lower-triangular `[T, S]` mask, which TF.js layers can only compute:
 //! `Dense(1)` with a zero kernel on the pooled query gives exactly 0, and a
 //! `Dense(T*S)` with a zero kernel and the bias as its bias, reshaped,
-//! gives the bias. With both, `Minimum` of the two biases is Keras's AND of
-//! the masks. A Keras mask reaching the layer (from
+//! gives the bias; an `attention_mask` given as a constant array (`[T, S]`
+//! or `[1, T, S]`) becomes such a constant bias too (ANDed with the causal
+//! mask). With a tensor mask as well, `Minimum` of the two biases is
+//! Keras's AND of the masks. A Keras mask reaching the layer (from
 //! `Embedding(mask_zero=True)` or `Masking`) is refused, and so is
 //! `return_attention_scores` (a second output of the replaced layer).
 
@@ -101,6 +103,15 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     }
     .unwrap_or_else(|| value.clone());
     let attention_mask = kw("attention_mask");
+    // An `attention_mask` given as a constant array (not a tensor).
+    let constant_mask = kwargs
+        .and_then(|k| k.get("attention_mask"))
+        .filter(|v| !v.is_null() && tensor_ref(v).is_none())
+        .map(|v| {
+            crate::layers::tf_ops::constant_argument(v)
+                .ok_or("attention_mask is neither a tensor nor a constant array")
+        })
+        .transpose()?;
     let shapes = site
         .shapes
         .filter(|s| s.inputs.first().is_some_and(|q| q.len() == 3))
@@ -178,7 +189,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         shapes,
         &query,
         attention_mask,
-        causal,
+        (causal, constant_mask.as_ref()),
         &mut layers,
         &mut weights,
     )?;
@@ -242,7 +253,7 @@ fn mask_bias(
     shapes: &super::LayerShapes,
     query: &Value,
     attention_mask: Option<Value>,
-    causal: bool,
+    (causal, constant): (bool, Option<&crate::Tensor>),
     layers: &mut Vec<Value>,
     weights: &mut Vec<DecodedWeight>,
 ) -> Result<Option<String>, String> {
@@ -260,7 +271,7 @@ fn mask_bias(
         mask_bias = Some(bias);
     }
     let mut causal_bias = None;
-    if causal {
+    if causal || constant.is_some() {
         let len = |i: usize| {
             shapes
                 .inputs
@@ -268,17 +279,34 @@ fn mask_bias(
                 .and_then(|s| s.get(1).copied().flatten())
         };
         let (Some(t), Some(s)) = (len(0), len(1).or(len(0))) else {
-            return Err("use_causal_mask needs known sequence lengths".into());
+            return Err(
+                "use_causal_mask or a constant attention_mask needs known sequence lengths".into(),
+            );
         };
-        let d = shapes.inputs[0][2].ok_or("use_causal_mask needs a known query feature size")?;
-        causal_bias = Some(causal_bias_layers(
-            name,
-            query,
-            [t, s, d],
-            -1e9,
-            layers,
-            weights,
-        )?);
+        let d = shapes.inputs[0][2].ok_or(
+            "use_causal_mask or a constant attention_mask needs a known query feature size",
+        )?;
+        let keep = match constant {
+            None => None,
+            Some(m) => Some(constant_mask_matrix(m, t, s)?),
+        };
+        causal_bias = Some(match keep {
+            None => causal_bias_layers(name, query, [t, s, d], -1e9, layers, weights)?,
+            Some(keep) => {
+                // Keras ANDs a causal mask with the given one.
+                let bias = (0..t)
+                    .flat_map(|i| (0..s).map(move |j| (i, j)))
+                    .map(|(i, j)| {
+                        if keep[i * s + j] && (!causal || j <= i) {
+                            0.0
+                        } else {
+                            -1e9
+                        }
+                    })
+                    .collect();
+                bias_layers(name, "mask", query, [t, s, d], bias, layers, weights)?
+            }
+        });
     }
     Ok(match (mask_bias, causal_bias) {
         (None, None) => None,
@@ -298,10 +326,9 @@ fn mask_bias(
 
 /// The constant `[T, S]` scores bias of a causal mask (`masked` where key
 /// position `j` comes after query position `i`, else 0) as TF.js layers
-/// computing it from `query` (`[batch, T, d]`): `GlobalMaxPooling1D`, a
-/// zero-kernel `Dense(1)` (exactly 0 for finite values), a zero-kernel
-/// `Dense(T·S)` with the bias as its bias, `Reshape([T, S])`. Returns the
-/// last layer's name (`<name>_causal_bias`); also `dot_product_attention.rs`.
+/// computing it from `query` (`[batch, T, d]`, see [`bias_layers`]).
+/// Returns the last layer's name (`<name>_causal_bias`); also
+/// `dot_product_attention.rs`.
 pub(super) fn causal_bias_layers(
     name: &str,
     query: &Value,
@@ -310,20 +337,70 @@ pub(super) fn causal_bias_layers(
     layers: &mut Vec<Value>,
     weights: &mut Vec<DecodedWeight>,
 ) -> Result<String, String> {
+    // Keras: key position j is visible from query position i when j <= i.
+    let bias: Vec<f32> = (0..t)
+        .flat_map(|i| (0..s).map(move |j| if j <= i { 0.0 } else { masked }))
+        .collect();
+    bias_layers(name, "causal", query, [t, s, d], bias, layers, weights)
+}
+
+/// A constant `attention_mask` (`[T, S]`, `[1, T, S]`, or any axis 1) as
+/// its `[T, S]` visibility (non-zero: visible); one mask per batch row
+/// cannot be a constant of the rewrite.
+fn constant_mask_matrix(m: &crate::Tensor, t: usize, s: usize) -> Result<Vec<bool>, String> {
+    let shape = m.shape();
+    let fits = (1..=3).contains(&shape.len())
+        && shape
+            .iter()
+            .rev()
+            .zip([s, t, 1])
+            .all(|(&have, want)| have == want || have == 1);
+    if !fits {
+        return Err(format!(
+            "a constant attention_mask of shape {shape:?} (expected [{t}, {s}] or [1, {t}, {s}], \
+             each axis its size or 1) is not rewritten"
+        ));
+    }
+    let values = m.to_f32();
+    let (rows, cols) = match shape {
+        [.., r, c] => (*r, *c),
+        [c] => (1, *c),
+        [] => (1, 1),
+    };
+    Ok((0..t)
+        .flat_map(|i| (0..s).map(move |j| (i, j)))
+        .map(|(i, j)| values[(i % rows) * cols + j % cols] != 0.0)
+        .collect())
+}
+
+/// A constant `[T, S]` scores bias as TF.js layers computing it from
+/// `query` (`[batch, T, d]`): `GlobalMaxPooling1D`, a zero-kernel
+/// `Dense(1)` (exactly 0 for finite values), a zero-kernel `Dense(T·S)`
+/// with the bias as its bias, `Reshape([T, S])`, named
+/// `<name>_<tag>_{pool,zero,flat,bias}`. Returns the last layer's name.
+fn bias_layers(
+    name: &str,
+    tag: &str,
+    query: &Value,
+    [t, s, d]: [usize; 3],
+    bias: Vec<f32>,
+    layers: &mut Vec<Value>,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<String, String> {
     let r = |n: &str| json!([n, 0, 0, {}]);
     if t.checked_mul(s).is_none_or(|n| n > 1 << 20) {
         return Err(format!(
-            "a causal mask over {t}x{s} positions is too large to store as a constant"
+            "a {tag} mask over {t}x{s} positions is too large to store as a constant"
         ));
     }
-    let pooled = format!("{name}_causal_pool");
+    let pooled = format!("{name}_{tag}_pool");
     layers.push(entry(
         &pooled,
         "GlobalMaxPooling1D",
         json!({}),
         vec![json!([query])],
     ));
-    let zero = format!("{name}_causal_zero");
+    let zero = format!("{name}_{tag}_zero");
     weights.push(f32_weight(
         format!("{zero}/kernel"),
         vec![d, 1],
@@ -335,11 +412,7 @@ pub(super) fn causal_bias_layers(
         zero_dense(1, false),
         vec![json!([r(&pooled)])],
     ));
-    let flat = format!("{name}_causal_flat");
-    // Keras: key position j is visible from query position i when j <= i.
-    let bias: Vec<f32> = (0..t)
-        .flat_map(|i| (0..s).map(move |j| if j <= i { 0.0 } else { masked }))
-        .collect();
+    let flat = format!("{name}_{tag}_flat");
     weights.push(f32_weight(
         format!("{flat}/kernel"),
         vec![1, t * s],
@@ -352,7 +425,7 @@ pub(super) fn causal_bias_layers(
         zero_dense(t * s, true),
         vec![json!([r(&zero)])],
     ));
-    let c = format!("{name}_causal_bias");
+    let c = format!("{name}_{tag}_bias");
     layers.push(entry(
         &c,
         "Reshape",
@@ -425,6 +498,32 @@ mod tests {
                     json!({"use_causal_mask": true}),
                 )],
                 "causal (MultiHeadAttention) -> Dense",
+            ),
+            (
+                "a constant attention_mask (Keras 2's nested booleans) with a causal mask",
+                [2, 3, 3],
+                4,
+                vec![self_attention(
+                    "masked",
+                    "d",
+                    json!({"num_heads": 2, "key_dim": 2}),
+                    json!({"use_causal_mask": true, "attention_mask":
+                        [[[true, false, true], [false, true, true], [true, true, false]]]}),
+                )],
+                "masked (MultiHeadAttention) -> Dense",
+            ),
+            (
+                "a constant [T, S] attention_mask (Keras 3's NumPy array)",
+                [2, 3, 4],
+                4,
+                vec![self_attention(
+                    "np_masked",
+                    "d",
+                    json!({"num_heads": 1, "key_dim": 3}),
+                    json!({"attention_mask": {"class_name": "__numpy__", "config":
+                        {"value": [[1, 0, 0], [1, 1, 0], [0, 1, 1]], "dtype": "int32"}}}),
+                )],
+                "np_masked (MultiHeadAttention) -> Dense",
             ),
         ];
         for (case, x_shape, units, attention, note) in cases {

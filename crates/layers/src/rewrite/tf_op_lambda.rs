@@ -460,7 +460,7 @@ fn rewrite(
         "nn.elu" => Some("elu"),
         "nn.selu" => Some("selu"),
         "nn.silu" | "nn.swish" | "math.silu" => Some("silu"),
-        "identity" => Some("identity"),
+        "identity" | "ensure_shape" => Some("identity"),
         "nn.gelu" if kwargs.get("approximate").and_then(Value::as_bool) == Some(true) => {
             return Err("the tanh-approximated gelu has no TF.js activation".into())
         }
@@ -554,6 +554,31 @@ fn rewrite(
                 .ok_or("malformed inbound node")?;
             Ok(vec![concatenate_entry(name, axis, inputs)])
         }
+        // The one channel three times.
+        "image.grayscale_to_rgb" => Ok(vec![concatenate_entry(name, -1, vec![x.clone(); 3])]),
+        // YUV / YIQ: the channels times TensorFlow's constant 3x3 kernel,
+        // a bias-free `Dense(3)` (the same matrix product).
+        f if crate::layers::keras3_ops::color_kernel(f).is_some() => {
+            let k = crate::layers::keras3_ops::color_kernel(f).expect("checked above");
+            weights.push(super::f32_weight(
+                format!("{name}/kernel"),
+                vec![3, 3],
+                k.to_vec(),
+            ));
+            one("Dense", super::zero_dense(3, false))
+        }
+        "stack" => {
+            let axis = match kwargs.get("axis") {
+                None | Some(Value::Null) => 0,
+                v => int(v).ok_or("stack needs an integer axis")?,
+            };
+            let inputs: Vec<Value> = refs
+                .iter()
+                .map(tensor_ref)
+                .collect::<Option<_>>()
+                .ok_or("malformed inbound node")?;
+            super::keras3_ops::stack_layers(site, name, axis, inputs)
+        }
         "reshape" => {
             let shape = kwargs
                 .get("shape")
@@ -621,6 +646,34 @@ pub(super) fn permute(name: &str, x: Value, perm: &[i64]) -> Result<Vec<Value>, 
 mod tests {
     use super::super::probes::{self, tf};
     use super::super::test_util::*;
+
+    /// `tf.image.grayscale_to_rgb` is a `Concatenate` of the channel three
+    /// times, the YUV / YIQ conversions a bias-free `Dense(3)` of
+    /// TensorFlow's kernel, `tf.ensure_shape` the identity.
+    #[test]
+    fn image_color_functions_become_tfjs_layers() {
+        let gray = vec![tf("rgb", "image.grayscale_to_rgb", "x", json!({}))];
+        assert_rewrites(
+            &[2, 3, 4, 1],
+            gray,
+            7,
+            0.0,
+            "rgb (TFOpLambda) -> Concatenate",
+        );
+        for (function, note) in [
+            ("image.rgb_to_yuv", "c (TFOpLambda) -> Dense"),
+            ("image.yiq_to_rgb", "c (TFOpLambda) -> Dense"),
+            ("ensure_shape", "c (TFOpLambda) -> Activation"),
+        ] {
+            let kwargs = if function == "ensure_shape" {
+                json!({"shape": [null, 3, 4, 3]})
+            } else {
+                json!({})
+            };
+            let layers = vec![tf("c", function, "x", kwargs)];
+            assert_rewrites(&[2, 3, 4, 3], layers, 7, 1e-6, note);
+        }
+    }
 
     #[test]
     fn tf_op_lambda_arithmetic_becomes_tfjs_layers() {

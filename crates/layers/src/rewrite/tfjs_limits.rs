@@ -18,6 +18,18 @@
 //!   variable`).
 //! - A recurrent layer with `time_major: true` (tf_keras): TF.js has no
 //!   such field and reads the input as `[batch, time, …]`.
+//! - An `InputLayer` of rank 1 (`Input(shape=())`, one value per sample):
+//!   TF.js 4.22's `predict` expands a rank-1 array to `[batch, 1]` and then
+//!   refuses it for that input.
+//! - A transposed convolution (`Conv1DTranspose`, `Conv2DTranspose`,
+//!   `Conv3DTranspose`) with a `dilation_rate` other than 1: TF.js's
+//!   `conv2dTranspose` / `conv3dTranspose` take no dilation and the layers
+//!   ignore the field. (With `output_padding` the `deconv_*` rules refuse
+//!   it.)
+//! - A recurrent layer with `zero_output_for_mask: true` in a model that
+//!   makes masks: Keras outputs zeros at masked steps (and as the last
+//!   output when the last step is masked), TF.js repeats the previous
+//!   output (it has no such field).
 //! - `Bidirectional` wrapping a generic `RNN` (one cell or a cell stack):
 //!   TF.js 4.22 cannot make that layer, not even from its own API
 //!   (`tf.layers.bidirectional({layer: tf.layers.rnn({cell})})` throws
@@ -28,6 +40,15 @@
 
 use super::{Outcome, Site};
 use serde_json::Value;
+
+/// A `dilation_rate` (an integer or a list) other than all 1s.
+fn dilated(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Array(a)) => a.iter().any(|d| d.as_i64() != Some(1)),
+        Some(d) => d.as_i64().is_some_and(|d| d != 1),
+        None => false,
+    }
+}
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
@@ -69,6 +90,37 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             Outcome::Cannot(
                 "time_major: true (TensorFlow.js 4.22's recurrent layers have no such field \
                  and read the input as [batch, time, …])"
+                    .into(),
+            )
+        }
+        "InputLayer"
+            if ["batch_input_shape", "batch_shape"]
+                .iter()
+                .find_map(|k| site.config.get(*k).and_then(Value::as_array))
+                .is_some_and(|s| s.len() == 1) =>
+        {
+            Outcome::Cannot(
+                "a rank-1 input (one value per sample; TensorFlow.js 4.22's predict expands it \
+                 to [batch, 1] and then refuses it)"
+                    .into(),
+            )
+        }
+        "Conv1DTranspose" | "Conv2DTranspose" | "Conv3DTranspose"
+            if site.config.get("output_padding").is_none_or(Value::is_null)
+                && dilated(site.config.get("dilation_rate")) =>
+        {
+            Outcome::Cannot(format!(
+                "dilation_rate {} (TensorFlow.js 4.22's transposed convolutions ignore it)",
+                site.config.get("dilation_rate").unwrap_or(&Value::Null)
+            ))
+        }
+        "LSTM" | "GRU" | "SimpleRNN" | "RNN"
+            if site.masks_possible
+                && site.field("zero_output_for_mask", Value::as_bool) == Some(true) =>
+        {
+            Outcome::Cannot(
+                "zero_output_for_mask: true in a model with masks (Keras outputs zeros at masked \
+                 steps; TensorFlow.js 4.22 has no such field and repeats the previous output)"
                     .into(),
             )
         }
@@ -135,6 +187,36 @@ mod tests {
         let layers = vec![entry_on("bi", "Bidirectional", json!({"layer": rnn}), "x")];
         let model = functional(&[4, 3], layers, 4);
         assert_refused(&model, &["`bi` (Bidirectional): it wraps a generic RNN"]);
+        // Dilated transposed convolutions: TF.js ignores the dilation.
+        let layers = vec![entry_on(
+            "up",
+            "Conv2DTranspose",
+            json!({"filters": 2, "kernel_size": 3, "dilation_rate": [2, 2], "padding": "same"}),
+            "x",
+        )];
+        let model = functional(&[4, 4, 3], layers, 4);
+        assert_refused(&model, &["`up` (Conv2DTranspose): dilation_rate [2,2]"]);
+        // Zero outputs at masked steps: TF.js repeats the previous output.
+        let layers = vec![
+            entry_on("mask", "Masking", json!({"mask_value": 0.0}), "x"),
+            entry_on(
+                "lstm",
+                "LSTM",
+                json!({"units": 2, "return_sequences": true, "zero_output_for_mask": true}),
+                "mask",
+            ),
+        ];
+        let model = functional(&[4, 3], layers, 4);
+        assert_refused(&model, &["`lstm` (LSTM): zero_output_for_mask: true"]);
+        // One value per sample: TF.js's predict makes it [batch, 1].
+        let layers = vec![entry_on(
+            "emb",
+            "Embedding",
+            json!({"input_dim": 5, "output_dim": 2}),
+            "x",
+        )];
+        let model = functional(&[], layers, 4);
+        assert_refused(&model, &["`x` (InputLayer): a rank-1 input"]);
         // Without masks the pooling stays.
         let layers = vec![entry_on("gap", "GlobalAveragePooling1D", json!({}), "x")];
         let model = functional(&[4, 3], layers, 4);

@@ -32,6 +32,10 @@ pub struct MultiHeadAttention {
     /// Names of the call's tensor keyword arguments (`value`, `key`,
     /// `attention_mask`), in the order they follow the positional inputs.
     tensor_kwargs: Vec<String>,
+    /// An `attention_mask` given as a constant array in the call (a NumPy
+    /// array in Keras 3, a nested list in Keras 2: `1 - eye(n)`, a fixed
+    /// band), used as a tensor one would be.
+    constant_mask: Option<std::sync::Arc<Tensor>>,
     /// `use_causal_mask=True` in the call.
     causal: bool,
     /// `return_attention_scores=True` in the call: a second output, the
@@ -204,6 +208,16 @@ impl MultiHeadAttention {
                     )));
                 }
                 self.tensor_kwargs.push(k.clone());
+            } else if k == "attention_mask" && !v.is_null() {
+                self.constant_mask = Some(std::sync::Arc::new(
+                    crate::layers::tf_ops::constant_argument(v).ok_or_else(|| {
+                        self.base.err(
+                            "call argument `attention_mask` is neither a tensor nor a constant \
+                             array of booleans or numbers"
+                                .to_string(),
+                        )
+                    })?,
+                ));
             }
         }
         self.causal = kw.get("use_causal_mask").and_then(Value::as_bool) == Some(true);
@@ -310,6 +324,7 @@ impl MultiHeadAttention {
             w: Vec::new(),
             packed: PackedCache::default(),
             tensor_kwargs: Vec::new(),
+            constant_mask: None,
             causal: false,
             return_scores: false,
             attention_axes,
@@ -505,7 +520,10 @@ impl Layer for MultiHeadAttention {
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let name = &self.base.name;
         let slots = self.slots(inputs.len())?;
-        let attention_mask = slots.attention_mask.map(|i| &inputs[i]);
+        let attention_mask = slots
+            .attention_mask
+            .map(|i| &inputs[i])
+            .or(self.constant_mask.as_deref());
         // Inputs and their Keras masks in [query, value, key] order.
         let mut order = vec![slots.query, slots.value];
         order.extend(slots.key);

@@ -28,14 +28,26 @@ pub(crate) fn activation_or(
         Some(Value::Object(o)) if is_activation_layer(o) => {
             return layer_activation(o, cfg.dialect).map_err(|e| cfg.err(key, e));
         }
+        // A function is `{"class_name": "function", "config": "<name>"}`
+        // (Keras 3; a registered one `<package>><name>`).
         Some(Value::Object(o)) => o
             .get("config")
-            .and_then(|c| c.get("name"))
-            .and_then(Value::as_str)
+            .and_then(|c| c.as_str().or_else(|| c.get("name").and_then(Value::as_str)))
             .or_else(|| o.get("class_name").and_then(Value::as_str))
             .ok_or_else(|| cfg.err(key, "expected an activation name"))?,
         Some(v) => return Err(cfg.err(key, format!("expected an activation name, got {v}"))),
     };
+    if name.contains('>') {
+        // `register_keras_serializable(package)` names: Python code.
+        return Err(cfg.err(
+            key,
+            format!(
+                "the custom activation function `{name}` (registered with \
+                 register_keras_serializable) is Python code, which cannot be loaded; use a \
+                 built-in activation or port it to Rust"
+            ),
+        ));
+    }
     Activation::parse_in(name, cfg.dialect).map_err(|e| cfg.err(key, e.to_string()))
 }
 

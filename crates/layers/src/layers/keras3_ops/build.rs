@@ -232,6 +232,28 @@ impl Operation {
             Kind::Reshape(shape)
         } else if op == "Concatenate" {
             Kind::Concatenate(c.i64_or("axis", 0)?)
+        } else if let Some(axis) = match op {
+            // numpy's stacks of a list (Keras's TensorFlow backend): along
+            // axis 1 (rank 2 and up), 0, 2 (rank 3 and up).
+            "Hstack" => Some(1),
+            "Vstack" => Some(0),
+            "Dstack" => Some(2),
+            _ => None,
+        } {
+            Kind::Concatenate(axis)
+        } else if op == "Append" {
+            match c.get("axis") {
+                None | Some(Value::Null) => {
+                    return Err(c.err(
+                        "axis",
+                        "append without an axis (both operands flattened) is not supported",
+                    ))
+                }
+                Some(_) => Kind::Concatenate(c.i64_or("axis", 0)?),
+            }
+        } else if op == "Ravel" {
+            // The whole tensor, batch included, flattened.
+            Kind::Reshape(vec![-1])
         } else if op == "DotProductAttention" {
             let inputs = operands
                 .iter()

@@ -55,6 +55,25 @@ pub(super) fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
                 b
             }
         },
+        // NaN-ignoring maximum / minimum (numpy's fmax / fmin): Rust's.
+        "Fmax" => f32::max,
+        "Fmin" => f32::min,
+        // C's fmod (the dividend's sign): Keras's TensorFlow backend,
+        // `sign(a) * floormod(|a|, |b|)`.
+        "Fmod" => |a, b| crate::layers::tf_ops::sign(a) * (a.abs() % b.abs()),
+        // `tf.math.divide_no_nan`: 0 where the divisor is 0.
+        "DivideNoNan" => |a, b| if b == 0.0 { 0.0 } else { a / b },
+        // log2(2^a + 2^b), Keras's formula: a + b where a - b is NaN, else
+        // max + log1p(exp(-|a - b| ln 2)) / ln 2.
+        "Logaddexp2" => |a, b| {
+            let d = a - b;
+            if d.is_nan() {
+                a + b
+            } else {
+                let ln2 = std::f32::consts::LN_2;
+                a.max(b) + (-d.abs() * ln2).exp().ln_1p() / ln2
+            }
+        },
         // log(e^a + e^b) without overflow.
         "Logaddexp" => |a, b| {
             let m = a.max(b);
@@ -77,7 +96,7 @@ pub(super) fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "Exp" => f32::exp,
         "Log" => f32::ln,
         "Log1p" => f32::ln_1p,
-        "Abs" | "Absolute" => f32::abs,
+        "Abs" | "Absolute" | "Fabs" => f32::abs,
         "Negative" => |x| -x,
         "Sqrt" => f32::sqrt,
         "Rsqrt" => |x| 1.0 / x.sqrt(),
@@ -94,6 +113,21 @@ pub(super) fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "Isinf" => |x| if x.is_infinite() { 1.0 } else { 0.0 },
         "Isfinite" => |x| if x.is_finite() { 1.0 } else { 0.0 },
         "Erf" => crate::activations::erf,
+        "Erfc" => |x| 1.0 - crate::activations::erf(x),
+        "Erfinv" => erfinv,
+        // sin(πx) / (πx), 1 at 0 (Keras's formula in float32).
+        "Sinc" => |x| {
+            if x == 0.0 {
+                1.0
+            } else {
+                let px = x * std::f32::consts::PI;
+                px.sin() / px
+            }
+        },
+        "Isneginf" => |x| f32::from(x == f32::NEG_INFINITY),
+        "Isposinf" => |x| f32::from(x == f32::INFINITY),
+        "TanhShrink" => |x| Activation::TanhShrink.scalar(x),
+        "SparseSigmoid" => |x| Activation::SparseSigmoid.scalar(x),
         "Arctan" => f32::atan,
         "LogSigmoid" => |x| -Activation::Softplus.scalar(-x),
         "Round" => f32::round_ties_even,
@@ -134,6 +168,50 @@ pub(super) fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "Rad2deg" => |x| x * (180.0 / std::f64::consts::PI) as f32,
         _ => return None,
     })
+}
+
+/// The inverse error function (`ops.erfinv`, `tf.math.erfinv`): Giles'
+/// single-precision approximation ("Approximating the erfinv function",
+/// 2010), relative error about 1e-7; ±∞ at ±1, NaN outside [-1, 1].
+pub(crate) fn erfinv(x: f32) -> f32 {
+    if x.is_nan() || x.abs() > 1.0 {
+        return f32::NAN;
+    }
+    if x.abs() == 1.0 {
+        return x * f32::INFINITY;
+    }
+    let x64 = f64::from(x);
+    let w = -((1.0 - x64) * (1.0 + x64)).ln();
+    let p = if w < 5.0 {
+        let w = w - 2.5;
+        [
+            3.432_739_39e-7,
+            -3.523_387_7e-6,
+            -4.391_506_54e-6,
+            0.000_218_580_87,
+            -0.001_253_725_03,
+            -0.004_177_681_64,
+            0.246_640_727,
+            1.501_409_41,
+        ]
+        .iter()
+        .fold(2.810_226_36e-8, |p, &c| c + p * w)
+    } else {
+        let w = w.sqrt() - 3.0;
+        [
+            0.000_100_950_558,
+            0.001_349_343_22,
+            -0.003_673_428_44,
+            0.005_739_507_73,
+            -0.007_622_461_3,
+            0.009_438_870_47,
+            1.001_674_06,
+            2.832_976_82,
+        ]
+        .iter()
+        .fold(-0.000_200_214_257, |p, &c| c + p * w)
+    };
+    (p * x64) as f32
 }
 
 /// `tf.math.polyval(coeffs, x)`: `coeffs[0]·xⁿ⁻¹ + … + coeffs[n-1]` by

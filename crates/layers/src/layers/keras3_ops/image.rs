@@ -459,3 +459,59 @@ impl ImageOp {
         }])
     }
 }
+
+/// The 3x3 kernel TensorFlow multiplies the channel axis by in
+/// `tf.image.rgb_to_yuv` / `yuv_to_rgb` / `rgb_to_yiq` / `yiq_to_rgb`
+/// (`tensordot(images, kernel, [[-1], [0]])`, TensorFlow's constants),
+/// row-major `[in, out]`. (The constants as TensorFlow writes them, rounded
+/// to float32 as it converts them.)
+#[allow(clippy::excessive_precision)]
+pub(crate) fn color_kernel(function: &str) -> Option<[f32; 9]> {
+    Some(match function {
+        "image.rgb_to_yuv" => [
+            0.299,
+            -0.147_141_19,
+            0.614_975_38,
+            0.587,
+            -0.288_869_16,
+            -0.514_965_12,
+            0.114,
+            0.436_010_35,
+            -0.100_010_26,
+        ],
+        "image.yuv_to_rgb" => [
+            1.0,
+            1.0,
+            1.0,
+            0.0,
+            -0.394_642_334,
+            2.032_061_85,
+            1.139_883_03,
+            -0.580_621_85,
+            0.0,
+        ],
+        "image.rgb_to_yiq" => [
+            0.299,
+            0.595_900_59,
+            0.2115,
+            0.587,
+            -0.274_556_67,
+            -0.522_736_17,
+            0.114,
+            -0.321_343_92,
+            0.311_199_55,
+        ],
+        "image.yiq_to_rgb" => [
+            1.0,
+            1.0,
+            1.0,
+            0.955_986_34,
+            -0.272_012_83,
+            -1.106_740_21,
+            0.620_824_8,
+            -0.647_204_24,
+            1.704_230_49,
+        ],
+        _ => return None,
+    })
+}

@@ -40,7 +40,7 @@ impl ShapeOp {
     ) -> Option<Result<ShapeOp>> {
         if !matches!(
             op,
-            "Flip" | "Roll" | "Squeeze" | "Tile" | "Pad" | "BroadcastTo"
+            "Flip" | "Fliplr" | "Flipud" | "Roll" | "Squeeze" | "Tile" | "Pad" | "BroadcastTo"
         ) {
             return None;
         }
@@ -61,6 +61,9 @@ impl ShapeOp {
         Some((|| {
             Ok(match op {
                 "Flip" => ShapeOp::Flip(axes("axis")?),
+                // numpy's fliplr / flipud: axis 1 / axis 0 (the batch).
+                "Fliplr" => ShapeOp::Flip(Some(vec![1])),
+                "Flipud" => ShapeOp::Flip(Some(vec![0])),
                 "Roll" => {
                     let shift = int_list(c.get("shift")).ok_or_else(|| {
                         c.err("shift", "expected an integer or a list of integers")

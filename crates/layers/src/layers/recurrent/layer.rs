@@ -40,7 +40,8 @@ pub struct Rnn {
     pub(super) go_backwards: bool,
     pub(super) stateful: bool,
     pub(super) unroll: bool,
-    /// Keras `zero_output_for_mask` (not a TensorFlow.js field; not written).
+    /// Keras `zero_output_for_mask` (not a TensorFlow.js field; written only
+    /// when true).
     pub(crate) zero_output_for_mask: bool,
     pub(super) num_constants: Option<Value>,
     /// tf_keras `time_major`: inputs and the returned sequence are
@@ -137,6 +138,11 @@ impl Layer for Rnn {
         }
         if self.time_major {
             m.insert("time_major".into(), true.into());
+        }
+        if self.zero_output_for_mask {
+            // Keras's field, which TensorFlow.js lacks: written when set (the
+            // rebuild refuses it in a model with masks, `rewrite::tfjs_limits`).
+            m.insert("zero_output_for_mask".into(), true.into());
         }
         if self.class == "RNN" {
             m.insert(

@@ -648,6 +648,18 @@ impl TfOpLambda {
                     }
                 }
             }
+            // YUV / YIQ conversions: the channel axis times a constant
+            // 3x3 kernel (`keras3_ops/image.rs`).
+            (Func::Op, f) if super::super::keras3_ops::color_kernel(f).is_some() => {
+                let k = super::super::keras3_ops::color_kernel(f).expect("checked above");
+                let w = Tensor::from_f32(vec![3, 3], k.to_vec())?;
+                let w = super::super::keras3_ops::Operand::Const(std::sync::Arc::new(w));
+                let x = super::super::keras3_ops::Operand::Input(0);
+                Some(super::super::keras3_ops::Kind::Tensordot(
+                    super::super::keras3_ops::Tensordot::matmul_constant(&x, &w, false, false)
+                        .expect("a rank-2 constant"),
+                ))
+            }
             (Func::Op, f) if super::super::keras3_ops::StatOp::from_tf(f, kwargs).is_some() => {
                 let op = super::super::keras3_ops::StatOp::from_tf(f, kwargs)
                     .expect("checked above")
@@ -687,6 +699,11 @@ impl TfOpLambda {
                     super::super::keras3_ops::ShapeOp::Flip(Some(vec![axis])),
                 ))
             }
+            // The one channel repeated three times (`tf.tile` by
+            // [1, …, 1, 3]).
+            (Func::Op, "image.grayscale_to_rgb") => Some(super::super::keras3_ops::Kind::Shape(
+                super::super::keras3_ops::ShapeOp::Tile(vec![3]),
+            )),
             (Func::Op, f) if super::super::keras3_ops::ExtraOp::from_tf(f, kwargs).is_some() => {
                 let op = super::super::keras3_ops::ExtraOp::from_tf(f, kwargs)
                     .expect("checked above")

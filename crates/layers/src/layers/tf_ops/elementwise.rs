@@ -231,6 +231,12 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.elu" => Unary(|x| Activation::Elu.scalar(x)),
         "nn.selu" => Unary(|x| Activation::Selu.scalar(x)),
         "math.erf" | "erf" => Unary(crate::activations::erf),
+        "math.erfc" | "erfc" => Unary(|x| 1.0 - crate::activations::erf(x)),
+        "math.erfinv" | "erfinv" => Unary(super::super::keras3_ops::erfinv),
+        // The standard normal's quantile: √2 · erfinv(2p - 1).
+        "math.ndtri" | "ndtri" => {
+            Unary(|p| std::f32::consts::SQRT_2 * super::super::keras3_ops::erfinv(2.0 * p - 1.0))
+        }
         "math.sign" | "sign" => Unary(sign),
         "math.atan" | "atan" => Unary(f32::atan),
         "math.is_finite" => Unary(|x| f32::from(x.is_finite())),
@@ -257,7 +263,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.softmax" | "math.softmax" => Rowwise(Activation::Softmax),
         "nn.log_softmax" | "math.log_softmax" => Rowwise(Activation::LogSoftmax),
         // The identity at inference.
-        "identity" | "stop_gradient" => Unary(|x| x),
+        "identity" | "stop_gradient" | "ensure_shape" => Unary(|x| x),
         "math.reduce_mean" | "reduce_mean" => Reduce(super::Reduce::Mean),
         "math.reduce_sum" | "reduce_sum" => Reduce(super::Reduce::Sum),
         "math.reduce_max" | "reduce_max" => Reduce(super::Reduce::Max),
@@ -267,6 +273,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.reduce_logsumexp" | "reduce_logsumexp" => Reduce(super::Reduce::LogSumExp),
         "math.reduce_prod" | "reduce_prod" => Reduce(super::Reduce::Prod),
         "math.argmax" | "argmax" => Reduce(super::Reduce::ArgMax),
+        "math.argmin" | "argmin" => Reduce(super::Reduce::ArgMin),
         "one_hot" => Shape(ShapeFn::OneHot),
         "sequence_mask" => Shape(ShapeFn::SequenceMask),
         "math.reduce_euclidean_norm" => Reduce(super::Reduce::Norm),
@@ -293,13 +300,14 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         // keras3_ops/image.rs and ShapeOp::Flip.
         "image.rgb_to_grayscale" | "image.per_image_standardization" => Op,
         "image.rgb_to_hsv" | "image.hsv_to_rgb" => Op,
+        "image.rgb_to_yuv" | "image.yuv_to_rgb" | "image.rgb_to_yiq" | "image.yiq_to_rgb" => Op,
         "image.adjust_brightness" | "image.adjust_contrast" | "image.adjust_saturation" => Op,
         "image.adjust_gamma" | "image.crop_to_bounding_box" | "image.pad_to_bounding_box" => Op,
         "nn.local_response_normalization" | "nn.lrn" | "image.extract_patches" => Op,
         "image.central_crop" | "image.resize_with_crop_or_pad" => Op,
         // keras3_ops/frame.rs, keras3_ops/tensordot.rs.
         "signal.frame" | "tensordot" | "linalg.tensordot" => Op,
-        "image.flip_left_right" | "image.flip_up_down" => Op,
+        "image.flip_left_right" | "image.flip_up_down" | "image.grayscale_to_rgb" => Op,
         "sort" | "argsort" | "math.top_k" | "nn.top_k" | "linalg.band_part"
         | "matrix_band_part" => Op,
         "experimental.numpy.moveaxis" | "roll" | "manip.roll" => Op,

@@ -133,9 +133,26 @@ enum Arg {
     Const(Tensor),
 }
 
-/// A constant array written as nested lists of numbers: its tensor, or
-/// `None` if the lists are ragged or hold anything else.
+/// A constant array argument of a call: Keras 3's `__numpy__` /
+/// `__tensor__` (its `config.value`) or Keras 2's nested lists (numbers or
+/// booleans); `None` for anything else.
+pub(crate) fn constant_argument(v: &Value) -> Option<Tensor> {
+    let value = match v.get("class_name").and_then(Value::as_str) {
+        Some("__numpy__" | "__tensor__") => v.pointer("/config/value")?,
+        Some(_) => return None,
+        None => v,
+    };
+    constant_array(value)
+}
+
+/// A constant array written as nested lists of numbers (or booleans, as
+/// 0 / 1): its tensor, or `None` if the lists are ragged or hold anything
+/// else.
 pub(crate) fn constant_array(v: &Value) -> Option<Tensor> {
+    if v.is_boolean() {
+        // A flag, not an array (booleans are read inside arrays only).
+        return None;
+    }
     let mut shape = Vec::new();
     let mut level = v;
     while let Value::Array(items) = level {
@@ -153,7 +170,11 @@ pub(crate) fn constant_array(v: &Value) -> Option<Tensor> {
                 items.iter().try_for_each(|i| flatten(i, rest, out))
             }
             (v, []) => {
-                out.push(v.as_f64()? as f32);
+                // Booleans (a constant mask) as 0 / 1.
+                out.push(match v {
+                    Value::Bool(b) => f32::from(*b),
+                    v => v.as_f64()? as f32,
+                });
                 Some(())
             }
             _ => None,
