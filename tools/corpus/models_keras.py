@@ -8529,3 +8529,154 @@ add("tfop_color_spaces", "heldout16", tfop_color_spaces,
 
 # Round 16's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout16")
+# --- held-out round 17 ---
+# Issue 9's known gaps that real user models hit: a PReLU layer object as
+# activation= (tf_keras saves its alpha as the layer's weight),
+# tf.nn.crelu, tf.one_hot / keras.ops.one_hot along an inner axis.
+SEVENTEENTH = HELD + 1200
+
+
+def prelu_activation(K, v):
+    """PReLU layer objects as activation= (tf_keras tracks them: their
+    alpha is saved as the layer's weight `<layer>/p_re_lu/alpha`): a
+    Conv2D with channel-shared slopes, a 1x1 Conv2D and a Dense with one
+    slope per unit."""
+    L = K.layers
+    init = K.initializers.RandomUniform(0.05, 0.6, seed=SEVENTEENTH + 1)
+    x = L.Input((6, 6, 2), name="img")
+    h = L.Conv2D(3, 3, activation=L.PReLU(alpha_initializer=init, shared_axes=[1, 2]),
+                 name="conv_prelu")(x)
+    h = L.Conv2D(2, 1, activation=L.PReLU(alpha_initializer=init), name="pw_prelu")(h)
+    h = L.Dense(4, activation=L.PReLU(alpha_initializer=init),
+                name="dense_prelu")(L.Flatten(name="flat")(h))
+    return K.Model(x, L.Dense(2, name="out")(h), name="prelu_activation")
+
+
+add("prelu_activation", "heldout17", prelu_activation,
+    "PReLU layer objects as activation= of Conv2D (shared axes), a 1x1 Conv2D and Dense "
+    "(tf_keras saves their alpha with the layer)", sources=K2_ONLY, seed=SEVENTEENTH + 1)
+
+
+def _crelu_one_hot_inputs(rng, batch):
+    return [rng.normal(size=(batch, 4, 3)).astype(np.float32),
+            rng.integers(-1, 5, (batch, 2, 3)).astype(np.int32)]
+
+
+def tfop_crelu_one_hot(K, v):
+    """tf.nn.crelu along the last axis and along axis 1; tf.one_hot of
+    [batch, 2, 3] ids (some out of range) along axis 1 and 2, with on /
+    off values."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 3), name="x")
+    ids = L.Input((2, 3), dtype="int32", name="ids")
+    h = L.Dense(3, name="proj")(x)
+    c_last = tf.nn.crelu(h)
+    c_axis1 = tf.nn.crelu(h, axis=1)
+    oh1 = tf.one_hot(ids, 4, axis=1)
+    oh2 = tf.one_hot(ids, 5, on_value=2.0, off_value=-0.5, axis=2)
+    return K.Model([x, ids], [c_last, c_axis1, oh1, oh2], name="tfop_crelu_one_hot")
+
+
+add("tfop_crelu_one_hot", "heldout17", tfop_crelu_one_hot,
+    "tf.nn.crelu (last axis, axis=1), tf.one_hot(axis=1), tf.one_hot(axis=2, on/off values)",
+    sources=K2_ONLY, seed=SEVENTEENTH + 2, inputs=_crelu_one_hot_inputs)
+
+
+def _one_hot_ids(rng, batch):
+    return [rng.integers(-1, 5, (batch, 2, 3)).astype(np.int32)]
+
+
+def k3_one_hot_axes(K, v):
+    """keras.ops.one_hot and keras.ops.nn.one_hot of [batch, 2, 3] ids
+    (some out of range) along axes 1 and 2."""
+    L = K.layers
+    O = K.ops
+    ids = L.Input((2, 3), dtype="int32", name="ids")
+    a = O.one_hot(ids, 4, axis=1)
+    b = O.nn.one_hot(ids, 5, axis=2)
+    c = O.one_hot(ids, 3)
+    return K.Model(ids, [a, b, c], name="k3_one_hot_axes")
+
+
+add("k3_one_hot_axes", "heldout17", k3_one_hot_axes,
+    "keras.ops.one_hot(axis=1), keras.ops.nn.one_hot(axis=2), one_hot (last axis)",
+    sources=K3ZIP, seed=SEVENTEENTH + 3, inputs=_one_hot_ids)
+
+
+def k3_gaussian_blur(K, v):
+    """keras.ops.image.gaussian_blur of an NHWC image: the default 3x3
+    kernel and a 5x3 one with two sigmas (Keras lays its [3, 5] outer
+    product out as [5, 3])."""
+    L = K.layers
+    x = L.Input((7, 6, 3), name="img")
+    h = L.Conv2D(2, 1, name="mix")(x)
+    a = K.ops.image.gaussian_blur(x)
+    b = K.ops.image.gaussian_blur(h, kernel_size=(5, 3), sigma=(1.5, 0.8))
+    return K.Model(x, [a, b], name="k3_gaussian_blur")
+
+
+add("k3_gaussian_blur", "heldout17", k3_gaussian_blur,
+    "keras.ops.image.gaussian_blur (default 3x3; kernel_size=(5, 3), sigma=(1.5, 0.8))",
+    sources=K3ZIP, seed=SEVENTEENTH + 4)
+
+
+def _affine_inputs(rng, batch):
+    t = np.zeros((batch, 8), np.float32)
+    t[:, 0] = 1.0 + rng.uniform(-0.3, 0.3, batch)
+    t[:, 4] = 1.0 + rng.uniform(-0.3, 0.3, batch)
+    t[:, [1, 3]] = rng.uniform(-0.4, 0.4, (batch, 2))
+    t[:, [2, 5]] = rng.uniform(-2.3, 2.3, (batch, 2))
+    t[:, [6, 7]] = rng.uniform(-0.03, 0.03, (batch, 2))
+    return [rng.normal(size=(batch, 6, 7, 2)).astype(np.float32), t]
+
+
+def k3_affine_transform(K, v):
+    """keras.ops.image.affine_transform by a constant transform (bilinear,
+    constant fill 0.5) and by per-image transforms given as an input
+    (nearest / reflect, bilinear / wrap, bilinear / nearest)."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((6, 7, 2), name="img")
+    t = L.Input((8,), name="transform")
+    const = np.array([0.9, -0.2, 1.3, 0.25, 1.1, -0.7, 0.01, -0.02], np.float32)
+    a = O.image.affine_transform(x, const, fill_value=0.5)
+    b = O.image.affine_transform(x, t, interpolation="nearest", fill_mode="reflect")
+    c = O.image.affine_transform(x, t, fill_mode="wrap")
+    d = O.image.affine_transform(x, t, fill_mode="nearest")
+    return K.Model([x, t], [a, b, c, d], name="k3_affine_transform")
+
+
+add("k3_affine_transform", "heldout17", k3_affine_transform,
+    "keras.ops.image.affine_transform: a constant transform (bilinear, constant fill) and "
+    "per-image transforms from an input (nearest/reflect, bilinear/wrap, bilinear/nearest)",
+    sources=K3ZIP, seed=SEVENTEENTH + 5, inputs=_affine_inputs)
+
+
+def activation_objects(K, v):
+    """Weightless advanced-activation layer objects as activation= that
+    no activation name computes: ELU(alpha=0.5) on a Dense,
+    ReLU(max_value, negative_slope, threshold) on a Conv2D,
+    Softmax(axis=1) on a Conv1D (over its steps), and in tf_keras
+    ThresholdedReLU(theta=0.3)."""
+    L = K.layers
+    x = L.Input((5, 5, 2), name="img")
+    seq = L.Input((6, 3), name="seq")
+    c = L.Conv2D(3, 3, activation=L.ReLU(max_value=2.0, negative_slope=0.1, threshold=0.2),
+                 name="conv_relu_opts")(x)
+    d = L.Dense(4, activation=L.ELU(alpha=0.5), name="dense_elu")(L.Flatten(name="flat")(c))
+    s_ = L.Conv1D(2, 2, activation=L.Softmax(axis=1), name="conv1d_softmax_steps")(seq)
+    outs = [d, s_]
+    if v == "k2":
+        outs.append(L.Dense(3, activation=L.ThresholdedReLU(theta=0.3), name="dense_thr")(d))
+    return K.Model([x, seq], outs, name="activation_objects")
+
+
+add("activation_objects", "heldout17", activation_objects,
+    "ELU(alpha=0.5), ReLU(max_value, negative_slope, threshold), Softmax(axis=1) and "
+    "(tf_keras) ThresholdedReLU layer objects as activation=", sources=K3K2,
+    seed=SEVENTEENTH + 6)
+
+
+# Round 17's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout17")

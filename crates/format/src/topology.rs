@@ -624,6 +624,8 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("Erfinv", MATH, false, true),
     op("TanhShrink", NN, false, true),
     op("SparseSigmoid", NN, false, true),
+    op("AffineTransform", IMAGE, false, true),
+    op("GaussianBlur", IMAGE, false, true),
 ];
 
 /// The row of [`KERAS3_OPERATIONS`] for operation class `class` (`Add`).

@@ -3,6 +3,7 @@
 
 use crate::LayerRegistry;
 
+pub(crate) mod activation_object;
 pub mod adaptive_pooling;
 pub mod advanced_activations;
 pub mod applications;

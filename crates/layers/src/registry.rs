@@ -161,6 +161,11 @@ impl LayerRegistry {
         config: &ConfigReader<'_>,
         ctx: &BuildContext<'_>,
     ) -> Result<Box<dyn Layer>> {
+        // `Dense(activation=PReLU())`: the layer, then the object's layer.
+        if let Some(layer) = crate::layers::activation_object::build(self, class_name, config, ctx)
+        {
+            return layer;
+        }
         let ctor = self.ctors.get(class_name).ok_or_else(|| LayersError::Topology {
             message: format!("Unknown layer: {class_name}. This may be due to a custom layer: register it with LayerRegistry::register"),
         })?;

@@ -4,11 +4,13 @@
 //! `Conv2D` / `DepthwiseConv2D` holding the kernel as its weight. A
 //! dilated depthwise convolution (TF.js 4.22's `DepthwiseConv2D` ignores
 //! the dilation) and dilations with strides (TF.js refuses the pair) are
-//! refused.
+//! refused. Keras 3's `ops.image.gaussian_blur` is such a depthwise
+//! convolution too, by the kernel `keras3_ops/gaussian_blur.rs` computes
+//! for its input's channels.
 
 use super::{entry, f32_weight, Outcome, Site};
 use crate::config::ConfigReader;
-use crate::layers::keras3_ops::ConstConv;
+use crate::layers::keras3_ops::{ConstConv, GaussianBlur};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -38,6 +40,18 @@ pub fn rule(site: &Site<'_>) -> Outcome {
                 None => return Outcome::Skip,
             }
         }
+        "ops.GaussianBlur" => {
+            let c = ConfigReader::new(site.name, site.config);
+            let channels = site
+                .static_input()
+                .ok()
+                .and_then(|s| s.last().copied())
+                .ok_or_else(|| "its input's channels are unknown".to_string());
+            let conv = GaussianBlur::from_keras3("GaussianBlur", &c)
+                .unwrap_or_else(|| Err("not a GaussianBlur".into()))
+                .and_then(|blur| blur.conv(channels?));
+            ("keras.ops GaussianBlur".to_string(), conv)
+        }
         _ => return Outcome::Skip,
     };
     conv.and_then(|conv| rewrite(site, &conv))
@@ -46,6 +60,13 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 
 fn rewrite(site: &Site<'_>, conv: &ConstConv) -> Result<Outcome, String> {
     let (_, node) = site.first_input("outside a functional model")?;
+    if conv.kernel_input {
+        return Err(
+            "a kernel computed by the model (a tensor): TF.js 4.22 has no \
+                    convolution by a tensor"
+                .into(),
+        );
+    }
     let dilated = conv.dilations != [1, 1];
     if dilated && conv.depthwise {
         return Err("a dilated depthwise convolution (TF.js 4.22 ignores the dilation)".into());

@@ -65,6 +65,11 @@
 //! - [`subtract`]: `Subtract` → `Rescaling(-1)` + `Add`.
 //! - [`absolute`]: `tf.math.abs` / `ops.Absolute` → `ReLU(x)` +
 //!   `ReLU(Rescaling(-1)(x))` joined by `Add` (exact).
+//! - [`activation_object`]: an advanced-activation layer object as
+//!   `activation=` (`PReLU()`, `ELU(alpha=0.5)`, …) → the layer with a
+//!   linear activation + that layer (rewritten as such where needed).
+//! - [`crelu`]: `tf.nn.crelu` → the same two `ReLU`s joined by
+//!   `Concatenate(axis)` (exact).
 //! - [`square`]: `tf.math.square` / `ops.Square` → `Multiply([x, x])`.
 //! - [`depth_space`]: `tf.nn.depth_to_space` / `space_to_depth` →
 //!   `Reshape` + `Permute` + `Reshape`.
@@ -190,6 +195,7 @@
 //! [`KERAS_RULES`]).
 
 pub mod absolute;
+pub mod activation_object;
 pub mod activations;
 pub mod adaptive_pooling;
 pub mod attention_dot;
@@ -205,6 +211,7 @@ pub mod constant_divide;
 pub mod constant_operand;
 pub mod conv1d_as_2d;
 pub mod conv_lstm1d;
+pub mod crelu;
 pub mod cudnn_rnn;
 pub mod deconv1d_output_padding;
 pub mod deconv_output_padding;
@@ -316,6 +323,7 @@ pub const TFJS_RULES: &[Rule] = &[
     extract_patches::rule,
     signal_frame::rule,
     absolute::rule,
+    crelu::rule,
     square::rule,
     table_lookup::rule,
     batch_norm_op::rule,
@@ -327,6 +335,7 @@ pub const TFJS_RULES: &[Rule] = &[
     layer_scale::rule,
     group_norm::rule,
     grouped_conv::rule,
+    activation_object::rule,
     activations::rule,
     multi_head_attention::rule,
     image_resize::rule,
@@ -348,6 +357,7 @@ pub const KERAS_RULES: &[Rule] = &[
     masked_calls::rule,
     batch_norm_virtual::rule,
     scaled_add::keras_rule,
+    activation_object::rule,
     activations::rule,
     image_resize::keras_rule,
     inference_identity::keras_rule,

@@ -119,7 +119,8 @@ pub fn tf_arith() -> Vec<Value> {
     layers
 }
 
-/// `tf.*` reshapes, transposes and reductions on `x` of shape `[4, 3]`.
+/// `tf.*` reshapes, transposes and reductions on `x` of shape `[4, 3]`, and a
+/// `tf.nn.crelu`.
 pub fn tf_shapes() -> Vec<Value> {
     vec![
         tf(
@@ -147,6 +148,7 @@ pub fn tf_shapes() -> Vec<Value> {
             json!([["mean", 0, 0, {"axis": -1}], ["max", 0, 0, {"axis": -1}]]),
         ),
         tf("sq", "math.square", "cat", json!({})),
+        tf("crelu", "nn.crelu", "sq", json!({"axis": -1})),
     ]
 }
 

@@ -72,6 +72,16 @@ fn is_activation_layer(o: &Map<String, Value>) -> bool {
         && o.get("config").is_some_and(Value::is_object)
 }
 
+/// Whether `value` is an advanced-activation layer object (an
+/// `activation` field's value) that no [`Activation`] computes: a
+/// `PReLU`, an `ELU(alpha=0.5)`, a `ReLU(negative_slope=0.1)`, … (built as
+/// a layer of its own after the layer, `layers/activation_object.rs`).
+pub(crate) fn is_activation_layer_object(value: &Value, dialect: crate::Dialect) -> bool {
+    value
+        .as_object()
+        .is_some_and(|o| is_activation_layer(o) && layer_activation(o, dialect).is_err())
+}
+
 /// An advanced-activation layer given as an `activation`, as the
 /// [`Activation`] it computes: `ReLU()` / `ReLU(max_value=6)`, `ELU(alpha=1)`,
 /// `LeakyReLU` with any slope, `Softmax(axis=-1)`, `Activation(name)`.

@@ -4,8 +4,11 @@
 //! images, a fixed filter the file holds (a Laplacian, a box blur, a
 //! Sobel kernel): TensorFlow's convolution with `"SAME"` / `"VALID"`
 //! padding, strides and dilations, on the engine's `Conv2D` /
-//! `DepthwiseConv2D` kernels. A kernel given as a tensor (computed by the
-//! model) and other layouts or ranks are refused when the model is built.
+//! `DepthwiseConv2D` kernels. Keras 2's `tf.nn.depthwise_conv2d` /
+//! `conv2d` may also take a kernel the model computes (a tensor:
+//! `tf.image.sobel_edges` tiles its constant filters by the channel count
+//! read with `tf.shape`), read from the op's second input at run time.
+//! Other layouts and ranks are refused when the model is built.
 
 use super::super::common::*;
 use super::super::tf_ops::constant_array;
@@ -18,8 +21,11 @@ type Out<T> = std::result::Result<T, String>;
 
 #[derive(Debug, Clone)]
 pub(crate) struct ConstConv {
-    /// `[k_h, k_w, in_c, out_c]` (depthwise: `[k_h, k_w, in_c, multiplier]`).
+    /// `[k_h, k_w, in_c, out_c]` (depthwise: `[k_h, k_w, in_c, multiplier]`);
+    /// empty when [`ConstConv::kernel_input`].
     pub(crate) kernel: Tensor,
+    /// The kernel is a tensor the model computes: the op's second input.
+    pub(crate) kernel_input: bool,
     pub(crate) strides: [usize; 2],
     pub(crate) dilations: [usize; 2],
     pub(crate) same: bool,
@@ -45,12 +51,14 @@ fn pair(v: Option<&Value>, what: &str) -> Out<[usize; 2]> {
 impl ConstConv {
     fn new(kernel: Option<&Value>, depthwise: bool, padding: Option<&Value>) -> Out<Self> {
         let kernel = kernel.ok_or("the kernel is missing")?;
-        if crate::topology::kwarg_tensor(kernel).is_some() {
-            return Err("a kernel computed by the model (a tensor) is not supported".into());
-        }
-        let kernel = constant_array(kernel.pointer("/config/value").unwrap_or(kernel))
-            .filter(|k| k.shape().len() == 4 && k.shape().iter().all(|&d| d > 0))
-            .ok_or("the kernel: expected a constant [height, width, in, out] array")?;
+        let kernel_input = crate::topology::kwarg_tensor(kernel).is_some();
+        let kernel = if kernel_input {
+            Tensor::from_f32(vec![0], Vec::new()).map_err(|e| e.to_string())?
+        } else {
+            constant_array(kernel.pointer("/config/value").unwrap_or(kernel))
+                .filter(|k| k.shape().len() == 4 && k.shape().iter().all(|&d| d > 0))
+                .ok_or("the kernel: expected a constant [height, width, in, out] array")?
+        };
         let same = match padding.and_then(Value::as_str).map(str::to_ascii_lowercase) {
             Some(p) if p == "same" => true,
             Some(p) if p == "valid" => false,
@@ -58,11 +66,25 @@ impl ConstConv {
         };
         Ok(ConstConv {
             kernel,
+            kernel_input,
             strides: [1, 1],
             dilations: [1, 1],
             same,
             depthwise,
         })
+    }
+
+    /// A depthwise convolution by `kernel` with `"SAME"` padding, stride
+    /// and dilation 1.
+    pub(crate) fn depthwise_same(kernel: Tensor) -> Self {
+        ConstConv {
+            kernel,
+            kernel_input: false,
+            strides: [1, 1],
+            dilations: [1, 1],
+            same: true,
+            depthwise: true,
+        }
     }
 
     /// The `tf.<function>` (`None`: not one of these).
@@ -103,14 +125,17 @@ impl ConstConv {
                 Some(f) => return Err(format!("data_format {f}: only channels_last is supported")),
             }
             let mut conv = ConstConv::new(args.get(1), depthwise, config.get("padding"))?;
+            if conv.kernel_input {
+                return Err("a kernel computed by the model (a tensor) is not supported".into());
+            }
             conv.strides = pair(config.get("strides"), "strides")?;
             conv.dilations = pair(config.get("dilation_rate"), "dilation_rate")?;
             Ok(conv)
         })())
     }
 
-    fn params(&self, batch: usize, x: [usize; 3]) -> Out<Conv2dParams> {
-        let [kh, kw, kin, kout] = self.kernel.shape()[..] else {
+    fn params(&self, kernel: &[usize], batch: usize, x: [usize; 3]) -> Out<Conv2dParams> {
+        let [kh, kw, kin, kout] = kernel[..] else {
             return Err("the kernel is not rank 4".into());
         };
         let [h, w, c] = x;
@@ -136,24 +161,47 @@ impl ConstConv {
         .map_err(|e| e.to_string())
     }
 
-    pub(crate) fn shape(&self, x: &Shape) -> Out<Shape> {
+    /// The output shape for images `x` (and the kernel's shape, when it
+    /// is the op's second input).
+    pub(crate) fn shape(&self, x: &Shape, kernel: Option<&Shape>) -> Out<Shape> {
         let [b, Some(h), Some(w), Some(c)] = x[..] else {
             return Err(format!(
                 "expects NHWC images of known size, got {}",
                 shape_str(x)
             ));
         };
-        let p = self.params(1, [h, w, c])?;
+        let k = if self.kernel_input {
+            match kernel.map(Vec::as_slice) {
+                // Its input channels are checked when it runs.
+                Some(&[Some(kh), Some(kw), _, Some(out)]) => vec![kh, kw, c, out],
+                k => {
+                    return Err(format!(
+                        "the kernel: expected a [height, width, in, out] tensor of known \
+                         height, width and out, got {k:?}"
+                    ))
+                }
+            }
+        } else {
+            self.kernel.shape().to_vec()
+        };
+        let p = self.params(&k, 1, [h, w, c])?;
         Ok(vec![b, Some(p.out_h), Some(p.out_w), Some(p.out_c)])
     }
 
-    pub(crate) fn call(&self, x: &Tensor) -> Out<Tensor> {
+    /// The convolution of images `x` (by `kernel`, the op's second input,
+    /// when the kernel is one).
+    pub(crate) fn call(&self, x: &Tensor, kernel: Option<&Tensor>) -> Out<Tensor> {
         let [b, h, w, c] = x.shape()[..] else {
             return Err(format!("expects NHWC images, got shape {:?}", x.shape()));
         };
-        let p = self.params(b, [h, w, c])?;
+        let kernel = match (self.kernel_input, kernel) {
+            (false, _) => &self.kernel,
+            (true, Some(k)) => k,
+            (true, None) => return Err("the kernel (its second input) is missing".into()),
+        };
+        let p = self.params(kernel.shape(), b, [h, w, c])?;
         let mut out = vec![0f32; b * p.out_h * p.out_w * p.out_c];
-        let (input, kernel) = (f32s(x), f32s(&self.kernel));
+        let (input, kernel) = (f32s(x), f32s(kernel));
         let (input, kernel) = (&input[..], &kernel[..]);
         if self.depthwise {
             tfjs_kernels::depthwise_conv2d(

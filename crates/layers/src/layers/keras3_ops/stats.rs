@@ -116,6 +116,10 @@ pub(crate) enum StatOp {
     },
     /// A convolution by a constant kernel (`keras3_ops/const_conv.rs`).
     ConstConv(super::const_conv::ConstConv),
+    /// `ops.image.affine_transform` (`keras3_ops/affine_transform.rs`).
+    AffineTransform(super::affine_transform::AffineTransform),
+    /// `ops.image.gaussian_blur` (`keras3_ops/gaussian_blur.rs`).
+    GaussianBlur(super::gaussian_blur::GaussianBlur),
     /// `ops.diff` (`keras3_ops/diff.rs`).
     Diff {
         n: usize,
@@ -173,6 +177,18 @@ impl StatOp {
     ) -> Option<Result<StatOp>> {
         if let Some(conv) = super::const_conv::ConstConv::from_keras3(op, c, args) {
             return Some(conv.map(StatOp::ConstConv).map_err(|e| c.err("args", e)));
+        }
+        if let Some(t) = super::affine_transform::AffineTransform::from_keras3(op, c, args) {
+            return Some(
+                t.map(StatOp::AffineTransform)
+                    .map_err(|e| c.err("config", e)),
+            );
+        }
+        if let Some(blur) = super::gaussian_blur::GaussianBlur::from_keras3(op, c) {
+            return Some(
+                blur.map(StatOp::GaussianBlur)
+                    .map_err(|e| c.err("config", e)),
+            );
         }
         let fft_length = c.get("fft_length").and_then(Value::as_i64);
         if let Some(fft) = super::fft::Fft::from_class(op, fft_length) {
@@ -552,7 +568,9 @@ impl StatOp {
             }
             StatOp::Diff { n, axis } => super::diff::diff_shape(x, *n, *axis)?,
             StatOp::MatrixDiag => super::linalg_diag::diag_shape(x)?,
-            StatOp::ConstConv(conv) => conv.shape(x)?,
+            StatOp::ConstConv(conv) => conv.shape(x, inputs.get(1))?,
+            StatOp::GaussianBlur(blur) => blur.shape(x)?,
+            StatOp::AffineTransform(t) => t.shape(x)?,
             StatOp::SetDiag => x.clone(),
             StatOp::GatherNd { batch_dims } => {
                 let indices = inputs.get(1).ok_or("the indices are missing")?;
@@ -677,7 +695,9 @@ impl StatOp {
             StatOp::BooleanMask { mask, axis } => boolean_mask(mask, *axis, inputs)?,
             StatOp::Diff { n, axis } => super::diff::diff_call(x, *n, *axis)?,
             StatOp::MatrixDiag => super::linalg_diag::diag(x)?,
-            StatOp::ConstConv(conv) => conv.call(x)?,
+            StatOp::ConstConv(conv) => conv.call(x, inputs.get(1))?,
+            StatOp::GaussianBlur(blur) => blur.call(x)?,
+            StatOp::AffineTransform(t) => t.call(x, inputs.get(1))?,
             StatOp::SetDiag => {
                 let d = inputs.get(1).ok_or("the diagonal is missing")?;
                 super::linalg_diag::set_diag(x, d)?

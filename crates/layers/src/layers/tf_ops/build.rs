@@ -410,10 +410,22 @@ impl TfOpLambda {
                         sargs.ints = ints("depth")
                             .filter(|d| d.len() == 1 && (1..=1 << 20).contains(&d[0]))
                             .ok_or_else(|| fail("depth", "a positive integer"))?;
-                        if kwargs.get("axis").and_then(Value::as_i64).unwrap_or(-1) != -1 {
-                            return Err(fail("axis", "-1 (a new last axis)"));
-                        }
+                        // TensorFlow's OneHot kernel takes -1 (a new last
+                        // axis) or a position in the output, from 0 on.
+                        sargs.axes = Some(vec![match kwargs.get("axis") {
+                            None | Some(Value::Null) => -1,
+                            Some(a) => a
+                                .as_i64()
+                                .filter(|&a| a >= -1)
+                                .ok_or_else(|| fail("axis", "-1 or a position from 0 on"))?,
+                        }]);
                         sargs.on_off = [arg("on_value", 1.0)?, arg("off_value", 0.0)?];
+                    }
+                    ShapeFn::Crelu => {
+                        sargs.axes = Some(vec![match kwargs.get("axis") {
+                            None | Some(Value::Null) => -1,
+                            Some(a) => a.as_i64().ok_or_else(|| fail("axis", "an integer"))?,
+                        }]);
                     }
                     ShapeFn::SequenceMask => {
                         // Without `maxlen` the size is the largest length,

@@ -275,6 +275,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.argmax" | "argmax" => Reduce(super::Reduce::ArgMax),
         "math.argmin" | "argmin" => Reduce(super::Reduce::ArgMin),
         "one_hot" => Shape(ShapeFn::OneHot),
+        "nn.crelu" | "compat.v1.nn.crelu" => Shape(ShapeFn::Crelu),
         "sequence_mask" => Shape(ShapeFn::SequenceMask),
         "math.reduce_euclidean_norm" => Reduce(super::Reduce::Norm),
         // `tf.norm` (saved as `compat.v1.norm`): the Euclidean norm unless

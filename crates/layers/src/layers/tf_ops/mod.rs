@@ -12,6 +12,7 @@
 //! the model is built, naming the layer and the function.
 
 mod build;
+mod crelu;
 pub(crate) use build::V1Resize;
 mod dynamic;
 mod elementwise;
@@ -114,8 +115,11 @@ enum ShapeFn {
     /// `tf.nn.depth_to_space` / `space_to_depth` (NHWC, `block_size`).
     DepthToSpace,
     SpaceToDepth,
-    /// `tf.one_hot` (`depth`, `on_value`, `off_value`; a new last axis).
+    /// `tf.one_hot` (`depth`, `on_value`, `off_value`; a new axis at
+    /// `axis`, the last by default).
     OneHot,
+    /// `tf.nn.crelu` (axis): `crelu.rs`.
+    Crelu,
     /// `tf.sequence_mask(lengths, maxlen)`: a new last axis of `maxlen`,
     /// 1 where its index is below the length.
     SequenceMask,

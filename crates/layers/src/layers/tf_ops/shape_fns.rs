@@ -4,6 +4,7 @@
 //! `space_to_depth`) and pooling geometry: output shapes and values.
 
 use super::super::keras3_ops::{depth_space, depth_space_shape};
+use super::crelu;
 use super::*;
 
 /// `axis` (negative from the end) of a rank-`rank` tensor; `extra` 1 for
@@ -352,7 +353,13 @@ impl TfOpLambda {
                 self.reversed_axes(x.len())?;
                 vec![x.clone()]
             }
-            ShapeFn::OneHot | ShapeFn::SequenceMask => {
+            ShapeFn::OneHot => {
+                let mut o = x.clone();
+                o.insert(self.one_hot_axis(x.len())?, Some(a.ints[0] as usize));
+                vec![o]
+            }
+            ShapeFn::Crelu => vec![crelu::crelu_shape(x, self.crelu_axis())?],
+            ShapeFn::SequenceMask => {
                 let mut o = x.clone();
                 o.push(Some(a.ints[0] as usize));
                 vec![o]
@@ -391,6 +398,21 @@ impl TfOpLambda {
             .iter()
             .map(|d| d.unwrap_or(1))
             .collect())
+    }
+
+    /// Where `tf.one_hot` puts its new axis in the output of an input of
+    /// rank `rank`: -1 at the end, else the position given.
+    fn one_hot_axis(&self, rank: usize) -> std::result::Result<usize, String> {
+        match self.args.axes.as_deref() {
+            None | Some([-1]) => Ok(rank),
+            Some(&[a]) => axis_of(a, rank, 1),
+            Some(a) => Err(format!("one axis expected, got {a:?}")),
+        }
+    }
+
+    /// The axis `tf.nn.crelu` doubles (-1 by default).
+    fn crelu_axis(&self) -> i64 {
+        self.args.axes.as_deref().map_or(-1, |a| a[0])
     }
 
     /// The axes `tf.reverse` flips, each in range.
@@ -506,15 +528,20 @@ impl TfOpLambda {
             ShapeFn::Reverse => vec![reverse(x, &self.reversed_axes(s.len())?)?],
             ShapeFn::OneHot => {
                 let (depth, [on, off]) = (a.ints[0] as usize, a.on_off);
+                // Output [outer…, depth, inner…], `inner` the input's axes
+                // from the new axis on.
+                let inner: usize = s[self.one_hot_axis(s.len())?..].iter().product();
+                let inner = inner.max(1);
                 let mut out = vec![off; x.len() * depth];
                 for (i, &v) in f32s(x).iter().enumerate() {
                     // An index out of [0, depth) gives a row of off values.
                     if v >= 0.0 && (v as usize) < depth {
-                        out[i * depth + v as usize] = on;
+                        out[((i / inner) * depth + v as usize) * inner + i % inner] = on;
                     }
                 }
                 vec![Tensor::from_f32(self.concrete_shape(f, &s)?, out).map_err(err)?]
             }
+            ShapeFn::Crelu => vec![crelu::crelu(x, self.crelu_axis())?],
             ShapeFn::SequenceMask => {
                 let n = a.ints[0] as usize;
                 let out = f32s(x)
