@@ -227,9 +227,9 @@ fn pool_geom(name: &str, input: &[f32], g: &Geom, is_max: bool, out: &mut [f32])
         return;
     }
     let work = out.len() * g.taps();
-    // 2-D windows (pooling has no dilation) over 8 channels or more: each
-    // pixel's window from the input ranges directly ([`pool_rows_2d`]).
-    let plain_2d = g.in_sp[0] == 1 && g.k[0] == 1 && g.dil == [1, 1, 1] && g.in_c >= 8;
+    // 2-D windows (pooling has no dilation): each pixel's window from the
+    // input ranges directly ([`pool_rows_2d`]); 3-D ones from a tap list.
+    let plain_2d = g.in_sp[0] == 1 && g.k[0] == 1 && g.dil == [1, 1, 1];
     crate::for_row_chunks(out, g.out_sp[2] * g.in_c, work, |row0, chunk| {
         if plain_2d {
             pool_rows_2d(input, g, is_max, row0, chunk)
@@ -241,7 +241,7 @@ fn pool_geom(name: &str, input: &[f32], g: &Geom, is_max: bool, out: &mut [f32])
 
 dispatch!(fn pool_rows_2d(x: &[f32], g: &Geom, is_max: bool, row0: usize, out: &mut [f32]) => pool_rows_2d_impl);
 
-/// Output rows `row0..` of a 2-D pooling of at least 8 channels: each
+/// Output rows `row0..` of a 2-D pooling: each
 /// pixel's window is the input rows and columns inside it, read directly
 /// (in the tap list's order: rows, then columns; the same sums), the
 /// columns' ranges worked out once per call. Building a tap list per pixel
@@ -249,7 +249,10 @@ dispatch!(fn pool_rows_2d(x: &[f32], g: &Geom, is_max: bool, row0: usize, out: &
 /// NASNet's 15×15 and smaller images: about 27 ns a pixel). Under 32
 /// channels, [`PIXELS`] neighbours whose windows are as wide are pooled
 /// together: one pixel's window is a chain of dependent adds (and a divide)
-/// that kept the core waiting, 16 ns a pixel over 8 channels.
+/// that kept the core waiting, 16 ns a pixel over 8 channels. Under 8
+/// channels all of a pixel's channels are one block ([`Window::tail`]):
+/// NASNet's 1-6 channel poolings went through a tap list per pixel, 2-5×
+/// slower.
 #[inline(always)]
 fn pool_rows_2d_impl<const FMA: bool>(
     x: &[f32],
@@ -309,10 +312,7 @@ fn pool_rows_2d_impl<const FMA: bool>(
                     window.block::<8, PIXELS>(starts, width, cb, o);
                     cb += 8;
                 }
-                while cb < c {
-                    window.block::<1, PIXELS>(starts, width, cb, o);
-                    cb += 1;
-                }
+                window.tail::<PIXELS>(starts, width, cb, o);
                 ow += PIXELS;
             } else {
                 let starts = [cols[ow].start];
@@ -329,10 +329,7 @@ fn pool_rows_2d_impl<const FMA: bool>(
                     window.block::<8, 1>(starts, width, cb, o);
                     cb += 8;
                 }
-                while cb < c {
-                    window.block::<1, 1>(starts, width, cb, o);
-                    cb += 1;
-                }
+                window.tail::<1>(starts, width, cb, o);
                 ow += 1;
             }
         }
@@ -354,6 +351,28 @@ struct Window<'a> {
 }
 
 impl Window<'_> {
+    /// Channels `cb..` (fewer than 8) of `P` pixels, as [`Window::block`],
+    /// all in one block: one per channel reread the window per channel
+    /// (NASNet's 1 to 6 channels).
+    #[inline(always)]
+    fn tail<const P: usize>(&self, starts: [usize; P], width: usize, cb: usize, o: &mut [f32]) {
+        match self.c - cb {
+            0 => {}
+            1 => self.block::<1, P>(starts, width, cb, o),
+            2 => self.block::<2, P>(starts, width, cb, o),
+            3 => self.block::<3, P>(starts, width, cb, o),
+            4 => self.block::<4, P>(starts, width, cb, o),
+            5 => self.block::<5, P>(starts, width, cb, o),
+            6 => self.block::<6, P>(starts, width, cb, o),
+            7 => self.block::<7, P>(starts, width, cb, o),
+            _ => {
+                for ch in cb..self.c {
+                    self.block::<1, P>(starts, width, ch, o);
+                }
+            }
+        }
+    }
+
     /// Channels `cb..cb + B` of `P` neighbouring pixels into `o` (pixel
     /// `p`'s at `o[p * c..]`), whose windows are this row range and `width`
     /// columns from `starts[p]` (increasing). Each pixel's cells are taken in
