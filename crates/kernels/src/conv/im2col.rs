@@ -98,19 +98,21 @@ pub(super) fn conv_packed_geom(
     // than in arithmetic (VGG-style's 32-, 16- and 8-pixel rows). Not for
     // a single row per image (1-D: nothing to join) nor a kernel wider
     // than the output (more dropped pixels than kept ones).
-    let wrapped = g.stride == [1, 1, 1]
-        && g.dil == [1, 1, 1]
+    let joinable = g.dil == [1, 1, 1]
         && g.pad == [0, 0, 0]
         && g.k[0] == 1
         && g.in_sp[0] == 1
         && g.out_sp[1] > 1
-        && g.out_sp[2] <= WRAPPED_MAX_WIDTH
-        && g.k[2] <= g.out_sp[2] + 1;
+        && g.out_sp[2] <= WRAPPED_MAX_WIDTH;
+    let wrapped = joinable && g.stride == [1, 1, 1] && g.k[2] <= g.out_sp[2] + 1;
     // Where a kernel takes a pointer per row (AVX2), those rows' pixels are
     // read in place instead, none computed to be dropped: the wrapped
     // products dropped 20%, 33% and 50% of DenseNet's 8-, 4- and 2-pixel
-    // rows.
-    let indirect = wrapped && rows_kernel(packed);
+    // rows. With a pointer per pixel the rows join at any stride too (a
+    // stride-2 stem's 16-pixel rows were a product each, a third of
+    // RegNetX002's time at batch 32).
+    let indirect = joinable && rows_kernel(packed);
+    let wrapped = wrapped || indirect;
     let per_task = if parallel {
         rows.div_ceil(threads * 4).max(1)
     } else {
@@ -193,10 +195,11 @@ const WRAPPED_MAX_WIDTH: usize = 32;
 /// Output rows `first..` (flat over batch × out_h; `chunk` holds whole
 /// rows) of a stride-1, undilated 1-D/2-D convolution with no padding left,
 /// several rows per product. Within an image, output pixel `(oh, ow)` reads
-/// its kernel row `kh` at `((oh + kh) * in_w + ow) * c` from the image's
-/// row-`kh` base. With `indirect` (a [`RowsLhs`] kernel, [`rows_kernel`]),
-/// each output pixel is a row at its own offset from the run's first row,
-/// so a run may cross images and computes nothing twice. Otherwise the
+/// its kernel row `kh` at `((oh * s_h + kh) * in_w + ow * s_w) * c` from the
+/// image's row-`kh` base. With `indirect` (a [`RowsLhs`] kernel,
+/// [`rows_kernel`]), each output pixel is a row at its own offset from the
+/// run's first row, so a run may cross images, computes nothing twice, and
+/// may have any stride. Otherwise (stride 1 only) the
 /// offsets are affine in `oh * in_w + ow` within an image, and a run of
 /// rows is one product over `in_w`-wide "wrapped" rows, whose `k_w - 1`
 /// extra pixels per row (windows across the row's end) are computed into
@@ -243,17 +246,18 @@ fn conv_rows_joined(
             offsets,
             ..
         } = &mut *scratch;
+        let [_, s_h, s_w] = g.stride;
         bases.clear();
         for kh in 0..k_h {
-            bases.push(input[((n * in_h + oh + kh) * in_w) * c..].as_ptr());
+            bases.push(input[((n * in_h + oh * s_h + kh) * in_w) * c..].as_ptr());
         }
         let out = &mut chunk[done * row_len..(done + count) * row_len];
         if indirect {
             offsets.clear();
             for r in row..row + count {
                 // Image rows in the input, counted from the run's first.
-                let in_row = (r / out_h - n) * in_h + r % out_h - oh;
-                offsets.extend((0..out_w).map(|ow| (in_row * in_w + ow) * c));
+                let in_row = (r / out_h - n) * in_h + (r % out_h) * s_h - oh * s_h;
+                offsets.extend((0..out_w).map(|ow| (in_row * in_w + ow * s_w) * c));
             }
             let last = offsets.last().map_or(0, |o| o + seg_len);
             check_segments(input, bases, seg_len, last, packed);
