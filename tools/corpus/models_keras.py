@@ -8680,3 +8680,309 @@ add("activation_objects", "heldout17", activation_objects,
 
 # Round 17's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout17")
+
+
+# --- held-out round 18 ---
+# Hand-written keras_hub-style decoder blocks (RMSNorm, rotary embeddings in
+# keras.ops, SwiGLU, grouped-query attention by ops.einsum, a top-k MoE
+# router), Input(optional=True), models saved after compile()/fit(),
+# per-layer mixed_float16 DTypePolicy objects, stacked RNN cells, a CNN-LSTM
+# with Masking, a ConvNeXt-V2 GRN and keras.ops.norm with explicit `ord`
+# (refused before this round), and a registered Wrapper subclass (refused
+# by name: Python code).
+EIGHTEENTH = HELD + 1300
+
+
+def _rope(O, x, heads, dim, length):
+    """Rotary embedding of [b, t, heads, dim] in keras.ops (half rotation)."""
+    half = dim // 2
+    inv = 1.0 / (10000.0 ** (np.arange(half, dtype=np.float32) / half))
+    ang = np.arange(length, dtype=np.float32)[:, None] * inv[None, :]
+    cos = np.concatenate([np.cos(ang), np.cos(ang)], -1)[None, :, None, :]
+    sin = np.concatenate([np.sin(ang), np.sin(ang)], -1)[None, :, None, :]
+    x1 = x[..., :half]
+    x2 = x[..., half:]
+    rot = O.concatenate([O.negative(x2), x1], axis=-1)
+    return x * O.convert_to_tensor(cos) + rot * O.convert_to_tensor(sin)
+
+
+def k3_llama_block(K, v):
+    """A Llama-style decoder block: RMSNorm written in keras.ops, rotary
+    embeddings, grouped-query attention (4 query heads, 2 KV heads,
+    ops.repeat) by ops.einsum with a causal mask, SwiGLU MLP."""
+    L = K.layers
+    O = K.ops
+    T, D, H, KV, HD = 6, 8, 4, 2, 4
+    x = L.Input((T, D), name="tokens")
+
+    def rms(h, name):
+        var = O.mean(O.square(h), axis=-1, keepdims=True)
+        return L.Dense(D, use_bias=False, name=name)(h * O.rsqrt(var + 1e-6))
+
+    h = rms(x, "norm1")
+    q = O.reshape(L.Dense(H * HD, use_bias=False, name="q")(h), (-1, T, H, HD))
+    k = O.reshape(L.Dense(KV * HD, use_bias=False, name="k")(h), (-1, T, KV, HD))
+    val = O.reshape(L.Dense(KV * HD, use_bias=False, name="v")(h), (-1, T, KV, HD))
+    q = _rope(O, q, H, HD, T)
+    k = _rope(O, k, KV, HD, T)
+    k = O.repeat(k, H // KV, axis=2)
+    val = O.repeat(val, H // KV, axis=2)
+    s = O.einsum("bqhd,bkhd->bhqk", q, k) / np.sqrt(HD).astype(np.float32)
+    mask = np.triu(np.full((T, T), -1e9, np.float32), 1)
+    p = O.softmax(s + O.convert_to_tensor(mask), axis=-1)
+    a = O.reshape(O.einsum("bhqk,bkhd->bqhd", p, val), (-1, T, H * HD))
+    x2 = x + L.Dense(D, use_bias=False, name="o")(a)
+    h2 = rms(x2, "norm2")
+    g = L.Dense(12, use_bias=False, name="gate")(h2)
+    u = L.Dense(12, use_bias=False, name="up")(h2)
+    out = x2 + L.Dense(D, use_bias=False, name="down")(O.silu(g) * u)
+    return K.Model(x, out, name="k3_llama_block")
+
+
+add("k3_llama_block", "heldout18", k3_llama_block,
+    "Llama-style block in keras.ops: RMSNorm, rotary embeddings, GQA by einsum, SwiGLU",
+    sources=K3ZIP, seed=EIGHTEENTH + 1)
+
+
+def k3_gqa_layer_rope(K, v):
+    """RMSNormalization + rotary on EinsumDense projections, Keras 3's
+    GroupedQueryAttention, gelu(approximate) MLP, tied-free lm head."""
+    L = K.layers
+    O = K.ops
+    T = 5
+    x = L.Input((T,), dtype="int32", name="ids")
+    e = L.Embedding(11, 8, name="emb")(x)
+    h = L.RMSNormalization(name="rms1")(e)
+    a = L.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2,
+                              name="gqa")(h, h, use_causal_mask=True)
+    h = e + a
+    m = L.EinsumDense("btd,df->btf", output_shape=(None, 16), name="ff_in")(
+        L.RMSNormalization(name="rms2")(h))
+    m = O.gelu(m, approximate=True)
+    h = h + L.EinsumDense("btf,fd->btd", output_shape=(None, 8), name="ff_out")(m)
+    return K.Model(x, L.Dense(11, name="lm_head")(h), name="k3_gqa_layer_rope")
+
+
+def _ids5(rng, batch):
+    return [rng.integers(0, 11, (batch, 5)).astype(np.int32)]
+
+
+add("k3_gqa_layer_rope", "heldout18", k3_gqa_layer_rope,
+    "Embedding, RMSNormalization, GroupQueryAttention(causal), EinsumDense gelu MLP, lm head",
+    sources=K3ZIP, seed=EIGHTEENTH + 2, inputs=_ids5)
+
+
+def _fit_one_step(K, model, v):
+    rng = np.random.default_rng(EIGHTEENTH)
+    xs = [rng.normal(size=(4,) + tuple(i.shape[1:])).astype(np.float32) for i in model.inputs]
+    ys = [rng.normal(size=(4,) + tuple(o.shape[1:])).astype(np.float32) for o in model.outputs]
+    model.compile(optimizer=K.optimizers.Adam(1e-3), loss="mse", metrics=["mae"])
+    model.fit(xs, ys, epochs=1, batch_size=4, verbose=0)
+    return model
+
+
+def compiled_fit_cnn(K, v):
+    """A CNN saved after compile(Adam) and one fit() step (optimizer state
+    and compile config in the file)."""
+    L = K.layers
+    x = L.Input((8, 8, 1), name="img")
+    h = L.Conv2D(4, 3, activation="relu", name="c1")(x)
+    h = L.BatchNormalization(name="bn")(h)
+    h = L.GlobalMaxPooling2D(name="gmp")(h)
+    return _fit_one_step(K, K.Model(x, L.Dense(3, name="out")(h), name="compiled_fit_cnn"), v)
+
+
+add("compiled_fit_cnn", "heldout18", compiled_fit_cnn,
+    "CNN saved after compile(Adam)+fit() one step", sources=ALL3, seed=EIGHTEENTH + 6)
+
+
+def k3_dtype_policy_cnn(K, v):
+    """A CNN with mixed_float16 per-layer dtype policies and a float32 head."""
+    L = K.layers
+    pol = K.DTypePolicy("mixed_float16")
+    x = L.Input((8, 8, 3), name="img")
+    h = L.Conv2D(4, 3, activation="relu", dtype=pol, name="c1")(x)
+    h = L.BatchNormalization(dtype=pol, name="bn")(h)
+    h = L.DepthwiseConv2D(3, dtype=pol, name="dw")(h)
+    h = L.GlobalAveragePooling2D(dtype=pol, name="gap")(h)
+    return K.Model(x, L.Dense(3, activation="softmax", dtype="float32", name="out")(h),
+                   name="k3_dtype_policy_cnn")
+
+
+add("k3_dtype_policy_cnn", "heldout18", k3_dtype_policy_cnn,
+    "mixed_float16 DTypePolicy objects per layer, float32 head", sources=K3_BOTH,
+    seed=EIGHTEENTH + 7)
+
+
+def _masked_frames(rng, batch):
+    x = rng.normal(size=(batch, 6, 5, 2)).astype(np.float32)
+    x[:, 4:] = 0.0
+    return [x]
+
+
+def masking_cnn_lstm(K, v):
+    """TimeDistributed Conv1D + Flatten over frames, then Masking (in
+    Keras 3 of features zeroed where the frame is all zero), LSTM and a
+    masked GRU returning sequences, GlobalAveragePooling1D of the mask."""
+    L = K.layers
+    x = L.Input((6, 5, 2), name="frames")
+    h = L.TimeDistributed(L.Conv1D(3, 2, activation="relu"), name="td_conv")(x)
+    h = L.TimeDistributed(L.Flatten(), name="td_flat")(h)
+    h = L.Masking(0.0, name="mask")(h * L.Reshape((6, 1))(
+        K.ops.cast(K.ops.any(K.ops.not_equal(x, 0.0), axis=(2, 3)), "float32"))
+        if v == "k3" else h)
+    h = L.LSTM(4, return_sequences=True, name="lstm")(h)
+    h = L.GRU(3, return_sequences=True, name="gru")(h)
+    return K.Model(x, L.GlobalAveragePooling1D(name="gap")(h), name="masking_cnn_lstm")
+
+
+add("masking_cnn_lstm", "heldout18", masking_cnn_lstm,
+    "TimeDistributed(Conv1D) -> Masking -> LSTM -> GRU -> masked GAP", sources=K3K2,
+    seed=EIGHTEENTH + 9, inputs=_masked_frames)
+
+
+def stacked_cells_mixed(K, v):
+    """RNN(StackedRNNCells([LSTMCell, GRUCell, SimpleRNNCell])) with
+    return_state, go_backwards on a second one."""
+    L = K.layers
+    x = L.Input((5, 3), name="seq")
+    cells = [L.LSTMCell(4), L.GRUCell(3), L.SimpleRNNCell(2)]
+    outs = L.RNN(L.StackedRNNCells(cells), return_sequences=True, name="stack")(x)
+    last = L.RNN(L.StackedRNNCells([L.GRUCell(3), L.LSTMCell(2)]), go_backwards=True,
+                 name="stack_back")(outs)
+    return K.Model(x, [outs, last], name="stacked_cells_mixed")
+
+
+add("stacked_cells_mixed", "heldout18", stacked_cells_mixed,
+    "RNN(StackedRNNCells(LSTMCell, GRUCell, SimpleRNNCell)), a backwards stacked RNN",
+    sources=K3K2, seed=EIGHTEENTH + 10)
+
+
+def k3_conv_next_block(K, v):
+    """ConvNeXt-V2 block: depthwise 7x7, LayerNorm(eps=1e-6), GRN in
+    keras.ops (ops.norm over spatial axes), layer-scale via a multiply by a
+    constant."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((8, 8, 4), name="img")
+    h = L.DepthwiseConv2D(7, padding="same", name="dw")(x)
+    h = L.LayerNormalization(epsilon=1e-6, name="ln")(h)
+    h = L.Dense(8, activation="gelu", name="pw1")(h)
+    gx = O.norm(h, ord="fro", axis=(1, 2), keepdims=True)
+    nx = gx / (O.mean(gx, axis=-1, keepdims=True) + 1e-6)
+    h = h * nx * 0.3 + 0.1 + h
+    h = L.Dense(4, name="pw2")(h)
+    return K.Model(x, x + h * 0.5, name="k3_conv_next_block")
+
+
+add("k3_conv_next_block", "heldout18", k3_conv_next_block,
+    "ConvNeXt-V2 block with GRN via ops.norm(ord=\"fro\", axis=(1,2))", sources=K3ZIP,
+    seed=EIGHTEENTH + 17)
+
+
+def k3_ops_misc18(K, v):
+    """keras.ops functions likely in user code not tried before:
+    logaddexp, hypot, nan_to_num, ops.where with one-sided scalars,
+    cumsum(reverse via flip), ops.var/std, ops.argsort-free top_k values,
+    ops.take_along_axis, ops.nn.log_softmax, ops.nn.glu."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((6,), name="x")
+    y = L.Input((6,), name="y")
+    a = O.logaddexp(x, y)
+    b = O.hypot(x, y)
+    c = O.flip(O.cumsum(O.flip(x, axis=-1), axis=-1), axis=-1)
+    d = O.concatenate([O.var(x, axis=-1, keepdims=True), O.std(y, axis=-1, keepdims=True)], -1)
+    vals, idx = O.top_k(x, 3)
+    e = O.take_along_axis(y, idx, axis=-1)
+    f = O.log_softmax(x, axis=-1)
+    g = O.glu(O.concatenate([x, y], -1))
+    return K.Model([x, y], [a, b, c, d, vals, e, f, g], name="k3_ops_misc18")
+
+
+add("k3_ops_misc18", "heldout18", k3_ops_misc18,
+    "logaddexp, hypot, reverse cumsum, var/std, top_k + take_along_axis, log_softmax, glu",
+    sources=K3ZIP, seed=EIGHTEENTH + 18)
+
+
+def k3_subclass_wrapper(K, v):
+    """A layers.Wrapper subclass registered by name (Keras's own doc
+    pattern), wrapping a Dense."""
+    L = K.layers
+
+    @K.saving.register_keras_serializable(package="probe18")
+    class Scaled(L.Wrapper):
+        def call(self, x):
+            return self.layer(x) * 2.0
+
+    x = L.Input((4,), name="x")
+    return K.Model(x, Scaled(L.Dense(3), name="scaled")(x), name="k3_subclass_wrapper")
+
+
+add("k3_subclass_wrapper", "heldout18", k3_subclass_wrapper,
+    "a registered layers.Wrapper subclass", sources=K3ZIP, seed=EIGHTEENTH + 23)
+
+
+def k3_optional_input(K, v):
+    """Input(optional=True) fed a value."""
+    L = K.layers
+    x = L.Input((4,), name="x")
+    b = L.Input((4,), name="bias", optional=True)
+    return K.Model([x, b], L.Dense(2, name="d")(L.Add(name="add")([x, b])),
+                   name="k3_optional_input")
+
+
+def _two4(rng, batch):
+    return [rng.normal(size=(batch, 4)).astype(np.float32) for _ in range(2)]
+
+
+add("k3_optional_input", "heldout18", k3_optional_input,
+    "Input(optional=True)", sources=K3ZIP, seed=EIGHTEENTH + 24, inputs=_two4)
+
+
+def k3_moe_topk(K, v):
+    """Mixture-of-experts router: softmax gate, ops.top_k, one_hot of the
+    chosen experts, einsum combine of stacked expert Dense outputs."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((3, 4), name="x")
+    gates = O.softmax(L.Dense(4, name="router")(x), axis=-1)
+    w, idx = O.top_k(gates, 2)
+    w = w / O.sum(w, axis=-1, keepdims=True)
+    sel = O.sum(O.one_hot(idx, 4) * O.expand_dims(w, -1), axis=-2)
+    experts = O.stack([L.Dense(4, activation="relu", name=f"e{i}")(x) for i in range(4)],
+                      axis=-2)
+    return K.Model(x, O.einsum("bte,bted->btd", sel, experts), name="k3_moe_topk")
+
+
+add("k3_moe_topk", "heldout18", k3_moe_topk,
+    "MoE router: softmax, top_k, one_hot, einsum combine", sources=K3ZIP, seed=EIGHTEENTH + 25)
+
+
+def k3_norm_ords(K, v):
+    """keras.ops.norm with explicit ord: vector 1, 0, 3 and 2 over one
+    axis, matrix "fro", 1 and -1 over two axes (keepdims both ways)."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((3, 4, 2), name="x")
+    h = L.Dense(2, name="mix")(x)
+    outs = [O.norm(h, ord=1, axis=-1), O.norm(h, ord=0, axis=2, keepdims=True),
+            O.norm(h, ord=3, axis=1), O.norm(h, ord=2, axis=-1, keepdims=True),
+            O.norm(h, ord="fro", axis=(1, 2)), O.norm(h, ord=1, axis=(1, 2)),
+            O.norm(h, ord=-1, axis=(2, 1), keepdims=True), O.norm(h, ord=1, axis=(3, 1))]
+    return K.Model(x, outs, name="k3_norm_ords")
+
+
+def _norm_ord_inputs(rng, batch):
+    x = rng.normal(size=(batch, 3, 4, 2)).astype(np.float32)
+    x[:, 0, 1] = 0.0
+    return [x]
+
+
+add("k3_norm_ords", "heldout18", k3_norm_ords,
+    "keras.ops.norm ord=1/0/3/2 (vector), \"fro\"/1/-1 (matrix, both axis orders, keepdims)",
+    sources=K3ZIP, seed=EIGHTEENTH + 26, inputs=_norm_ord_inputs)
+
+
+# Round 18's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout18")

@@ -47,6 +47,7 @@ mod image;
 mod index;
 mod linalg_diag;
 mod norm;
+mod norm_ord;
 mod patches;
 mod reduce;
 mod repeat;
@@ -307,6 +308,8 @@ pub(crate) enum Kind {
     /// `nn.layer_normalization` / `nn.rms_normalization`
     /// (`keras3_ops/norm.rs`).
     Norm(norm::NormOp),
+    /// `norm(x, ord, axis)` with an explicit `ord` (`keras3_ops/norm_ord.rs`).
+    OrdNorm(norm_ord::OrdNorm),
     /// `digitize(x, bins)` with constant bins: each value's bucket
     /// (`lookup::bucket`), int32.
     Digitize(std::sync::Arc<[f64]>),
@@ -425,6 +428,7 @@ impl Layer for Operation {
             | Kind::Polyval(_)
             | Kind::Fill(_) => true,
             Kind::Norm(n) => n.per_sample(),
+            Kind::OrdNorm(n) => n.per_sample(),
             Kind::BatchNorm(n) => n.per_sample(),
             Kind::Binary(_, a, b) => plain(a) && plain(b),
             Kind::Where(c, a, b) => plain(c) && plain(a) && plain(b),
@@ -657,6 +661,7 @@ impl Layer for Operation {
             Kind::DotAttention(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Cross(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Norm(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
+            Kind::OrdNorm(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::BatchNorm(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::Digitize(_) => input(0)?.clone(),
             Kind::GatherConst(g, indices) => {
@@ -1041,6 +1046,7 @@ impl Layer for Operation {
             Kind::DotAttention(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Cross(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Norm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
+            Kind::OrdNorm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::BatchNorm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::Digitize(bins) => {
                 let x = input(0)?;

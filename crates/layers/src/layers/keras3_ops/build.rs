@@ -179,13 +179,9 @@ impl Operation {
                 axis,
                 weights: std::sync::Arc::new(weights),
             }
+        } else if let Some(n) = norm_ord::OrdNorm::from_config(op, c) {
+            Kind::OrdNorm(n?)
         } else if let Some(how) = reduction(op) {
-            if op == "Norm" && !matches!(c.get("ord"), None | Some(Value::Null)) {
-                return Err(c.err(
-                    "ord",
-                    "only the default (None: the Euclidean / Frobenius norm) is supported",
-                ));
-            }
             let axes = axes_of(c.get("axis"))
                 .ok_or_else(|| c.err("axis", "expected an integer, a list of integers or null"))?;
             let initial = match (how, c.get("initial")) {
