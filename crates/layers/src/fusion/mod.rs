@@ -256,6 +256,22 @@ fn zero_padding(layer: &dyn Layer) -> Option<[(usize, usize); 2]> {
     layer.as_any()?.downcast_ref::<CropPad>()?.zero_padding_2d()
 }
 
+/// `(s, o)` when `ops` compute `x * s + o` up to rounding (multiplications,
+/// divisions, additions and subtractions by scalars), as a Rescaling does.
+fn scalar_affine(map: &Pointwise) -> Option<(f32, f32)> {
+    let Pointwise::Ops(ops) = map else {
+        return None;
+    };
+    ops.iter()
+        .try_fold((1.0f32, 0.0f32), |(s, o), op| match *op {
+            PointOp::Mul(c) => Some((s * c, o * c)),
+            PointOp::Div(c) => Some((s / c, o / c)),
+            PointOp::Add(c) => Some((s, o + c)),
+            PointOp::Sub(c) => Some((s, o - c)),
+            _ => None,
+        })
+}
+
 /// Per-channel `(scale, shift)` of a channels-last BatchNormalization over
 /// `channels` channels, computed exactly as the layer does.
 fn batch_norm(layer: &dyn Layer, channels: usize) -> Option<(Vec<f32>, Vec<f32>)> {
@@ -401,6 +417,27 @@ impl Plan {
                 continue;
             }
             f.run_at = pos;
+            // A scalar affine map whose only reader is the chain (Rescaling,
+            // Keras 2's `x / 127.5 - 1`): folded into the kernel and bias,
+            // and the chain runs at its position, on its input.
+            let producer = Some(produced_at[f.input]).filter(|_| {
+                epilogues
+                    && uses[f.input] == 1
+                    && !matches!(
+                        model.layers[model.tensors[f.input].layer],
+                        ModelLayer::Input(_)
+                    )
+            });
+            if let Some((r, (map, r_in, _))) =
+                producer.and_then(|r| Some((r, simple(r).filter(|s| s.2 == f.input)?)))
+            {
+                let affine = map.pointwise().as_ref().and_then(scalar_affine);
+                if matches!(steps[r], Step::Run) && affine.is_some_and(|a| f.fold_input(a)) {
+                    f.input = r_in;
+                    f.chain.insert(0, r);
+                    f.run_at = r;
+                }
+            }
             // A convolution's own epilogue (its unfused activation) comes
             // before anything folded into its kernel could.
             if f.act == FusedActivation::Linear && f.epilogue.is_empty() {
@@ -708,6 +745,32 @@ impl FusedConv {
             let bias = self.bias.take();
             self.packed = Some(PackedMatrix::new(&kernel, k, self.out_c, bias.as_deref()));
         }
+    }
+
+    /// Fold an input map `x * s + o` into kernel and bias (before any
+    /// BatchNormalization is folded): `Σ w·(s·x + o) = Σ (w·s)·x + o·Σ w`.
+    /// An offset only where every tap reads the input (no padding, which
+    /// the layers add after the map, as zeros); not for a separable
+    /// convolution's depthwise half. `false` (nothing changed) otherwise.
+    fn fold_input(&mut self, (s, o): (f32, f32)) -> bool {
+        let unpadded = self.padding == Padding::Valid && self.pre_pad == [(0, 0); 2];
+        if self.pre_depthwise.is_some()
+            || !s.is_finite()
+            || !o.is_finite()
+            || (o != 0.0 && !unpadded)
+        {
+            return false;
+        }
+        if o != 0.0 {
+            let mut sums = vec![0.0f32; self.out_c];
+            for row in self.kernel.chunks(self.out_c) {
+                sums.iter_mut().zip(row).for_each(|(t, w)| *t += w);
+            }
+            let bias = self.bias.get_or_insert_with(|| vec![0.0; self.out_c]);
+            bias.iter_mut().zip(&sums).for_each(|(b, t)| *b += o * t);
+        }
+        self.kernel.iter_mut().for_each(|w| *w *= s);
+        true
     }
 
     /// Fold `y * scale + shift` (per output channel) into kernel and bias.

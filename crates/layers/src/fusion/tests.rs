@@ -423,3 +423,91 @@ fn repeated_calls_run_once() {
         assert_same_bits(&a.to_f32(), &w.to_f32(), 2);
     }
 }
+
+/// A Rescaling read only by a convolution folds into its kernel (and, with
+/// an offset, its bias when no tap reads padding); the fused model computes
+/// what the layers compute one by one, up to rounding. With an offset
+/// before a padded convolution (the padding is zeros after the map, not
+/// `o`), or a Rescaling read twice, nothing folds.
+#[test]
+fn rescaling_folds_into_the_next_convolution() {
+    let input = |hw: [usize; 2]| {
+        json!({"class_name": "InputLayer", "config": {"name": "in",
+        "batch_input_shape": [null, hw[0], hw[1], 3]}})
+    };
+    let rescale = |s: f64, o: f64| {
+        json!({"class_name": "Rescaling", "config": {"name": "r",
+        "scale": s, "offset": o}})
+    };
+    let conv = |n: &str, padding: &str, strides: usize| {
+        json!({"class_name": "Conv2D",
+        "config": {"name": n, "filters": 5, "kernel_size": 3, "padding": padding,
+        "strides": strides, "bias_initializer": {"class_name": "RandomUniform",
+        "config": {"minval": -1.0, "maxval": 1.0, "seed": 3}}}})
+    };
+    let dw = json!({"class_name": "DepthwiseConv2D", "config": {"name": "d", "kernel_size": 2,
+        "depth_multiplier": 2, "padding": "valid"}});
+    let bn = json!({"class_name": "BatchNormalization", "config": {"name": "b",
+        "moving_mean_initializer": {"class_name": "Constant", "config": {"value": 0.5}}}});
+    let relu = json!({"class_name": "ReLU", "config": {"name": "a"}});
+    let cases = [
+        // RegNet's stem: scale only, a strided "same" convolution.
+        (
+            json!([
+                input([9, 8]),
+                rescale(1.0 / 255.0, 0.0),
+                conv("c", "same", 2),
+                bn,
+                relu
+            ]),
+            4,
+        ),
+        // MobileNet's preprocessing into an unpadded convolution.
+        (
+            json!([
+                input([7, 7]),
+                rescale(1.0 / 127.5, -1.0),
+                conv("c", "valid", 1)
+            ]),
+            2,
+        ),
+        (json!([input([7, 6]), rescale(0.5, 0.25), dw.clone()]), 2),
+        // An offset and a padded convolution: the convolution alone.
+        (
+            json!([input([6, 6]), rescale(0.5, 0.25), conv("c", "same", 1)]),
+            1,
+        ),
+    ];
+    for (layers, chain) in cases {
+        assert_eq!(chains(layers.clone()), vec![chain], "{layers}");
+        let topo = json!({"class_name": "Sequential", "config": {"name": "m", "layers": layers}});
+        let build = || Model::from_topology(&topo, &LayerRegistry::with_builtins(), 3).unwrap();
+        let (fused, unfused) = (build(), build());
+        unfused.plan.set(Plan::unfused(&unfused)).unwrap();
+        let shape = topo["config"]["layers"][0]["config"]["batch_input_shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap_or(2) as usize)
+            .collect();
+        let (g, w) = fused_and_unfused(&fused, &unfused, shape, |i| (i * 37 % 256) as f32);
+        assert!(w.iter().any(|&v| v != w[0]));
+        for (i, (a, b)) in g.iter().zip(&w).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                "value {i}: fused {a}, layers {b}"
+            );
+        }
+    }
+    // Read twice (by the convolution and the model's output): no fold.
+    let x = json!({"class_name": "InputLayer", "config": {"name": "x",
+        "batch_input_shape": [null, 5, 5, 3]}, "name": "x", "inbound_nodes": []});
+    let r = json!({"class_name": "Rescaling", "config": {"name": "r", "scale": 0.5, "offset": 0.0},
+        "name": "r", "inbound_nodes": [[["x", 0, 0, {}]]]});
+    let c = json!({"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": 3},
+        "name": "c", "inbound_nodes": [[["r", 0, 0, {}]]]});
+    let topo = json!({"class_name": "Model", "config": {"name": "m", "layers": [x, r, c],
+        "input_layers": [["x", 0, 0]], "output_layers": [["c", 0, 0], ["r", 0, 0]]}});
+    let model = Model::from_topology(&topo, &LayerRegistry::with_builtins(), 1).unwrap();
+    assert_eq!(chain_lengths(&Plan::build(&model)), vec![1]);
+}
