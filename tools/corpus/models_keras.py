@@ -8986,3 +8986,364 @@ add("k3_norm_ords", "heldout18", k3_norm_ords,
 
 # Round 18's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout18")
+
+
+# --- held-out round 20 ---
+# Functions still refused in round 18's note: Keras 3 keras.ops (kron,
+# searchsorted, slice_update, scatter_update, sparsemax, linalg det / inv /
+# solve, logdet, the nan* reductions, rot90) and Keras 2 tf.* functions
+# (tf.math.lgamma / digamma, tf.linalg.det / inv / slogdet / logdet,
+# tf.norm with ord, tf.image.rot90, tf.reverse_sequence,
+# tf.tensor_scatter_nd_update, tf.signal.dct, tf.nn.conv1d, 3-D pools).
+TWENTIETH = HELD + 1500
+
+
+def k3_linalg_lu(K, v):
+    """Per-sample 3x3 matrices made well conditioned (a Dense mix plus
+    3·I): det, inv, solve (a vector and a matrix right side), logdet of
+    M Mᵀ + I, slogdet."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((3, 3), name="m")
+    b = L.Input((3,), name="b")
+    m = L.Dense(3, name="mix")(x) * 0.3 + np.eye(3, dtype="float32") * 3.0
+    spd = O.matmul(m, O.transpose(m, (0, 2, 1))) + np.eye(3, dtype="float32")
+    sign, logabs = O.slogdet(m - np.eye(3, dtype="float32") * 3.5)
+    return K.Model([x, b], [O.linalg.det(m), O.linalg.inv(m), O.linalg.solve(m, b),
+                            O.linalg.solve(m, x), O.logdet(spd), sign, logabs],
+                   name="k3_linalg_lu")
+
+
+def _m_and_b(rng, batch):
+    return [rng.normal(0, 1, (batch, 3, 3)).astype(np.float32),
+            rng.normal(0, 1, (batch, 3)).astype(np.float32)]
+
+
+add("k3_linalg_lu", "heldout20", k3_linalg_lu,
+    "keras.ops linalg.det / inv / solve (vector and matrix), logdet, slogdet of 3x3 matrices",
+    sources=K3ZIP, seed=TWENTIETH + 1, inputs=_m_and_b)
+
+
+def k3_nan_reductions(K, v):
+    """NaNs made by log of negative values, then nansum / nanmean / nanmax /
+    nanmin / nanprod / nanvar / nanstd over axes with and without keepdims
+    (nan_to_num after, so an all-NaN row stays comparable)."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((4, 5), name="x")
+    h = O.log(x)
+    outs = [O.nansum(h, axis=-1), O.nanmean(h, axis=1, keepdims=True),
+            O.nan_to_num(O.nanmax(h, axis=-1), nan=-9.0),
+            O.nan_to_num(O.nanmin(h, axis=(1, 2)), nan=9.0),
+            O.nanprod(h, axis=2), O.nan_to_num(O.nanvar(h, axis=-1), nan=-1.0),
+            O.nan_to_num(O.nanstd(h, axis=1), nan=-1.0)]
+    return K.Model(x, outs, name="k3_nan_reductions")
+
+
+def _some_negative(rng, batch):
+    x = rng.uniform(0.2, 2.0, (batch, 4, 5)).astype(np.float32)
+    x *= np.where(rng.uniform(size=x.shape) < 0.3, -1.0, 1.0).astype(np.float32)
+    x[0, 1, :] = -1.0  # an all-NaN row
+    return [x]
+
+
+add("k3_nan_reductions", "heldout20", k3_nan_reductions,
+    "keras.ops nansum / nanmean / nanmax / nanmin / nanprod / nanvar / nanstd",
+    sources=K3ZIP, seed=TWENTIETH + 2, inputs=_some_negative)
+
+
+def k3_search_sparsemax(K, v):
+    """searchsorted of per-sample values into constant bin edges (left and
+    right; TensorFlow's takes 1-D values with a 1-D sequence),
+    sparsemax over two axes and as an activation. (ops.kron cannot run in
+    a TensorFlow-backend model's predict: its rank test is a tf.cond.)"""
+    L = K.layers
+    O = K.ops
+    x = L.Input((3, 2), name="x")
+    edges = np.array([-1.5, -0.5, 0.0, 0.25, 1.0], dtype="float32")
+    h = L.Dense(2, name="mix")(x)
+    return K.Model(x, [O.searchsorted(edges, h[:, 0, 0], side="left"),
+                       O.searchsorted(edges, h[:, 1, 1] * 2.0, side="right"),
+                       O.sparsemax(h * 2.0, axis=-1), O.sparsemax(h, axis=1),
+                       L.Activation("sparsemax", name="act_sparsemax")(h)],
+                   name="k3_search_sparsemax")
+
+
+add("k3_search_sparsemax", "heldout20", k3_search_sparsemax,
+    "keras.ops searchsorted (left / right), sparsemax (axes), Activation(\"sparsemax\")",
+    sources=K3ZIP, seed=TWENTIETH + 3)
+
+
+def k3_updates(K, v):
+    """slice_update of a feature map by a computed patch, scatter_update
+    with constant indices and constant / computed updates."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((4, 6), name="x")
+    patch = L.Dense(3, name="patch")(x[:, :2, :3])
+    a = O.slice_update(x, (0, 1, 2), patch)
+    idx = np.array([[0, 1, 1], [1, 3, 0], [0, 0, 5]], dtype="int32")
+    b = O.scatter_update(x, idx, np.array([9.0, -2.0, 0.5], dtype="float32"))
+    rows = np.array([[0, 2], [1, 0]], dtype="int32")
+    c = O.scatter_update(x, rows, np.ones((2, 6), dtype="float32") * 0.25)
+    return K.Model(x, [a, b, c], name="k3_updates")
+
+
+add("k3_updates", "heldout20", k3_updates,
+    "keras.ops slice_update by a computed patch, scatter_update (elements, rows)",
+    sources=K3ZIP, seed=TWENTIETH + 4)
+
+
+def k3_rot90(K, v):
+    """rot90 of NHWC images in the spatial plane (k 1, 2, -1) and of a
+    non-square map in axes (2, 1)."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((3, 4, 2), name="img")
+    h = L.Conv2D(2, 1, name="c")(x)
+    return K.Model(x, [O.rot90(h, k=1, axes=(1, 2)), O.rot90(h, k=2, axes=(1, 2)),
+                       O.rot90(h, k=-1, axes=(1, 2)), O.rot90(x, k=1, axes=(2, 1)),
+                       O.rot90(x, k=3, axes=(1, 3))], name="k3_rot90")
+
+
+add("k3_rot90", "heldout20", k3_rot90, "keras.ops rot90 (k 1 / 2 / -1 / 3, several planes)",
+    sources=K3ZIP, seed=TWENTIETH + 5)
+
+
+def tf_special_fns(K, v):
+    """tf.math.lgamma / digamma of positive and negative non-integer
+    values, and a Beta-function log from lgamma."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6,), name="x")
+    a = tf.math.softplus(x) + 0.1
+    lbeta = tf.math.lgamma(a) + tf.math.lgamma(a * 2.0) - tf.math.lgamma(a * 3.0)
+    return K.Model(x, [tf.math.lgamma(x), tf.math.digamma(x), lbeta, tf.math.digamma(a)],
+                   name="tf_special_fns")
+
+
+def _non_integers(rng, batch):
+    x = rng.uniform(-3.0, 6.0, (batch, 6))
+    x = np.where(np.abs(x - np.round(x)) < 0.1, x + 0.3, x)
+    return [x.astype(np.float32)]
+
+
+add("tf_special_fns", "heldout20", tf_special_fns,
+    "tf.math.lgamma / digamma (negative non-integers too), a log-Beta from lgamma",
+    sources=K2_ONLY, seed=TWENTIETH + 6, inputs=_non_integers)
+
+
+def tf_linalg_lu(K, v):
+    """tf.linalg.det / inv / logdet / solve of per-sample 3x3 matrices (well
+    conditioned; tf.linalg.slogdet cannot be called on tf_keras tensors)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((3, 3), name="m")
+    m = L.Dense(3, name="mix")(x) * 0.3 + tf.eye(3) * 3.0
+    spd = tf.linalg.matmul(m, m, transpose_b=True) + tf.eye(3)
+    return K.Model(x, [tf.linalg.det(m), tf.linalg.inv(m), tf.linalg.logdet(spd),
+                       tf.linalg.det(m - tf.eye(3) * 3.5), tf.linalg.solve(m, x)],
+                   name="tf_linalg_lu")
+
+
+add("tf_linalg_lu", "heldout20", tf_linalg_lu,
+    "tf.linalg.det / inv / logdet / solve", sources=K2_ONLY, seed=TWENTIETH + 7,
+    inputs=lambda rng, b: [rng.normal(0, 1, (b, 3, 3)).astype(np.float32)])
+
+
+def tf_norm_ords(K, v):
+    """Keras 2's tf.norm with explicit ord: vector 1 and 3 over the last
+    axis, matrix 'fro' / 1 over two axes (both orders), keepdims (TF takes
+    no matrix ord -1)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((3, 4), name="x")
+    h = L.Dense(4, name="mix")(x)
+    return K.Model(x, [tf.norm(h, ord=1, axis=-1), tf.norm(h, ord=3, axis=1, keepdims=True),
+                       tf.norm(h, ord="fro", axis=[1, 2]), tf.norm(h, ord=1, axis=[-2, -1]),
+                       tf.norm(h, ord=1, axis=[2, 1], keepdims=True),
+                       tf.norm(h, ord=2, axis=-1)], name="tf_norm_ords")
+
+
+add("tf_norm_ords", "heldout20", tf_norm_ords,
+    "tf.norm ord=1 / 3 (vector), \"fro\" / 1 (matrix, both axis orders), keepdims",
+    sources=K2_ONLY, seed=TWENTIETH + 8)
+
+
+def tf_image_seq_fns(K, v):
+    """tf.image.rot90 (k 1, 2, 3), tf.reverse_sequence by a lengths input
+    (seq_axis 1, batch_axis 0), tf.tensor_scatter_nd_update with constant
+    indices and updates."""
+    import tensorflow as tf
+    L = K.layers
+    img = L.Input((3, 4, 2), name="img")
+    seq = L.Input((5, 3), name="seq")
+    lengths = L.Input((), dtype="int32", name="lengths")
+    h = L.Conv2D(2, 1, name="c")(img)
+    rev = tf.reverse_sequence(seq, lengths, seq_axis=1, batch_axis=0)
+    upd = tf.tensor_scatter_nd_update(seq, [[0, 1], [1, 4]], [[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]])
+    return K.Model([img, seq, lengths],
+                   [tf.image.rot90(h), tf.image.rot90(h, k=2), tf.image.rot90(img, k=3),
+                    rev, upd], name="tf_image_seq_fns")
+
+
+def _img_seq_lengths(rng, batch):
+    return [rng.normal(0, 1, (batch, 3, 4, 2)).astype(np.float32),
+            rng.normal(0, 1, (batch, 5, 3)).astype(np.float32),
+            np.array([3, 5] + [2] * (batch - 2), dtype=np.int32)[:batch]]
+
+
+add("tf_image_seq_fns", "heldout20", tf_image_seq_fns,
+    "tf.image.rot90, tf.reverse_sequence by a lengths input, tf.tensor_scatter_nd_update",
+    sources=K2_ONLY, seed=TWENTIETH + 9, inputs=_img_seq_lengths)
+
+
+def tf_dct_features(K, v):
+    """MFCC-style cepstra: tf.signal.dct (type 2, norm None and "ortho";
+    type 3 "ortho" back; types 1 and 4) of a log-energy vector."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 8), name="logmel")
+    h = L.Dense(8, name="mix")(x)
+    c2 = tf.signal.dct(h, type=2, norm="ortho")
+    return K.Model(x, [c2, tf.signal.dct(h), tf.signal.dct(c2, type=3, norm="ortho"),
+                       tf.signal.idct(h, norm="ortho"), tf.signal.dct(h, n=5, norm="ortho"),
+                       tf.signal.dct(h, type=1), tf.signal.dct(h, type=4, norm="ortho")],
+                   name="tf_dct_features")
+
+
+add("tf_dct_features", "heldout20", tf_dct_features,
+    "tf.signal.dct types 1-4 (norm None and ortho), idct, n < length",
+    sources=K2_ONLY, seed=TWENTIETH + 10)
+
+
+def tf_const_conv1d_pool3d(K, v):
+    """tf.nn.conv1d with a constant smoothing kernel (SAME stride 1, VALID
+    stride 2), tf.nn.avg_pool3d / max_pool3d of a volume."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((8, 2), name="sig")
+    vol = L.Input((4, 4, 4, 2), name="vol")
+    w = np.array([[[0.25, 0.0], [0.0, 0.5]], [[0.5, 0.1], [0.2, 0.5]],
+                  [[0.25, -0.1], [0.0, 0.25]]], dtype="float32")
+    a = tf.nn.conv1d(x, w, stride=1, padding="SAME")
+    b = tf.nn.conv1d(x, w, stride=2, padding="VALID")
+    c = tf.nn.avg_pool3d(vol, ksize=2, strides=2, padding="VALID")
+    d = tf.nn.max_pool3d(vol, ksize=[1, 3, 3, 3, 1], strides=[1, 2, 2, 2, 1], padding="SAME")
+    return K.Model([x, vol], [a, b, c, d], name="tf_const_conv1d_pool3d")
+
+
+add("tf_const_conv1d_pool3d", "heldout20", tf_const_conv1d_pool3d,
+    "tf.nn.conv1d with a constant kernel (SAME / VALID, strides), tf.nn.avg_pool3d / max_pool3d",
+    sources=K2_ONLY, seed=TWENTIETH + 11)
+
+
+def tf_adjust_hue(K, v):
+    """tf.image.adjust_hue of an RGB image in [0, 1] (positive and negative
+    deltas)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 4, 3), name="rgb")
+    return K.Model(x, [tf.image.adjust_hue(x, 0.2), tf.image.adjust_hue(x, -0.35)],
+                   name="tf_adjust_hue")
+
+
+add("tf_adjust_hue", "heldout20", tf_adjust_hue, "tf.image.adjust_hue (+0.2, -0.35)",
+    sources=K2_ONLY, seed=TWENTIETH + 12,
+    inputs=lambda rng, b: [rng.uniform(0, 1, (b, 4, 4, 3)).astype(np.float32)])
+
+
+def k3_numpy_extras(K, v):
+    """More keras.ops found refused by a probe of 30: nn.threshold, isclose,
+    nextafter, ptp, trapezoid, i0, in_top_k of a class input, vander and
+    meshgrid of one sample's rows, nn.adaptive_average_pool /
+    adaptive_max_pool, linalg.cholesky / cholesky_inverse /
+    solve_triangular."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((5,), name="x")
+    t = L.Input((), dtype="int32", name="target")
+    img = L.Input((5, 5, 2), name="img")
+    m = L.Input((3, 3), name="m")
+    h = L.Dense(5, name="mix")(x)
+    spd = O.matmul(m, O.transpose(m, (0, 2, 1))) + np.eye(3, dtype="float32")
+    chol = O.linalg.cholesky(spd)
+    return K.Model([x, t, img, m], [
+        O.nn.threshold(h, 0.2, -1.0), O.cast(O.isclose(h, h * 1.0000001), "float32"),
+        O.nextafter(h, h + 1.0), O.ptp(h, axis=-1), O.trapezoid(h, dx=0.5, axis=-1),
+        O.i0(h), O.cast(O.in_top_k(t, h, 2), "float32"), O.vander(h[0], 3),
+        *O.meshgrid(h[0], x[1, :3]), O.nn.adaptive_average_pool(img, (2, 3)),
+        O.nn.adaptive_max_pool(img, (3, 2)), chol, O.linalg.cholesky_inverse(chol),
+        O.linalg.solve_triangular(chol, m, lower=True)], name="k3_numpy_extras")
+
+
+def _numpy_extras_inputs(rng, batch):
+    return [rng.normal(0, 1, (batch, 5)).astype(np.float32),
+            np.array([1, 3] + [0] * (batch - 2), dtype=np.int32)[:batch],
+            rng.normal(0, 1, (batch, 5, 5, 2)).astype(np.float32),
+            rng.normal(0, 1, (batch, 3, 3)).astype(np.float32)]
+
+
+add("k3_numpy_extras", "heldout20", k3_numpy_extras,
+    "keras.ops nn.threshold, isclose, nextafter, ptp, trapezoid, i0, in_top_k, vander, "
+    "meshgrid, nn.adaptive_average_pool / adaptive_max_pool, linalg.cholesky / "
+    "cholesky_inverse / solve_triangular", sources=K3ZIP, seed=TWENTIETH + 13,
+    inputs=_numpy_extras_inputs)
+
+
+def tf_bessel_cholesky(K, v):
+    """tf.math.bessel_i0 / bessel_i0e (a von Mises-style normalizer),
+    tf.linalg.cholesky and tf.linalg.inv(adjoint=True), tf.linalg.solve(
+    adjoint=True)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4,), name="kappa")
+    m = L.Input((3, 3), name="m")
+    k = tf.math.softplus(L.Dense(4, name="mix")(x))
+    a = L.Dense(3, name="amix")(m) * 0.3 + tf.eye(3) * 2.0
+    spd = tf.linalg.matmul(a, a, transpose_b=True)
+    return K.Model([x, m], [tf.math.bessel_i0(k), tf.math.bessel_i0e(k * 30.0),
+                            tf.math.log(tf.math.bessel_i0e(x) + 1.0),
+                            tf.linalg.cholesky(spd), tf.linalg.inv(a, adjoint=True),
+                            tf.linalg.solve(a, m, adjoint=True)], name="tf_bessel_cholesky")
+
+
+add("tf_bessel_cholesky", "heldout20", tf_bessel_cholesky,
+    "tf.math.bessel_i0 / bessel_i0e, tf.linalg.cholesky, inv / solve with adjoint=True",
+    sources=K2_ONLY, seed=TWENTIETH + 14,
+    inputs=lambda rng, b: [rng.normal(0, 1, (b, 4)).astype(np.float32),
+                           rng.normal(0, 1, (b, 3, 3)).astype(np.float32)])
+
+
+def k3_map_coordinates(K, v):
+    """ops.image.map_coordinates of one sample's map at coordinates from
+    the other input (order 1 with constant / nearest / wrap fills, order
+    0 with reflect), as a warp written with keras.ops."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((4, 5), name="x")
+    c = L.Input((2, 3), name="coords")
+    img, pts = x[0], c[0]
+    return K.Model([x, c], [
+        O.image.map_coordinates(img, pts, order=1, fill_mode="constant", fill_value=0.5),
+        O.image.map_coordinates(img, pts * 1.5 - 1.0, order=1, fill_mode="nearest"),
+        O.image.map_coordinates(img, pts * 2.0 - 2.0, order=1, fill_mode="wrap"),
+        O.image.map_coordinates(img, pts - 0.3, order=0, fill_mode="reflect")],
+        name="k3_map_coordinates")
+
+
+def _coords_off_grid(rng, batch):
+    c = rng.uniform(0.05, 2.95, (batch, 2, 3))
+    c = np.where(np.abs(c - np.round(c)) < 0.1, c + 0.2, c)
+    c = np.where(np.abs(c - 0.3 - np.round(c - 0.3) - 0.5) < 0.05, c + 0.1, c)
+    return [rng.normal(0, 1, (batch, 4, 5)).astype(np.float32), c.astype(np.float32)]
+
+
+add("k3_map_coordinates", "heldout20", k3_map_coordinates,
+    "keras.ops image.map_coordinates (order 1: constant / nearest / wrap; order 0: reflect)",
+    sources=K3ZIP, seed=TWENTIETH + 15, inputs=_coords_off_grid)
+
+
+# Round 20's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout20")
+

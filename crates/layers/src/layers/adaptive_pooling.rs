@@ -8,7 +8,9 @@
 //! ceil((i+1)·n/m))` span is `small + 1` long takes `small + 1` values,
 //! every other one `small` (PyTorch's bins wherever those agree). Axes are
 //! pooled one after another (depth, height, width), as Keras does.
-//! TensorFlow.js has no such layer.
+//! Keras 3's `ops.nn.adaptive_average_pool` / `adaptive_max_pool`
+//! operations (the same config) run as these layers. TensorFlow.js has no
+//! such layer.
 
 use super::common::*;
 use crate::config::ConfigReader;
@@ -181,6 +183,26 @@ pub fn register(registry: &mut LayerRegistry) {
                 boxed_layer(AdaptivePooling::from_config(class, c, is_max, rank))
             });
         }
+    }
+    // Keras 3's `ops.nn.adaptive_average_pool` / `adaptive_max_pool`
+    // operations: the same config; the rank is `output_size`'s length.
+    for (is_max, class) in [
+        (false, "ops.AdaptiveAveragePool"),
+        (true, "ops.AdaptiveMaxPool"),
+    ] {
+        register_simple(registry, &[class], move |c| {
+            let rank = match c.get("output_size") {
+                Some(serde_json::Value::Array(a)) if (1..=3).contains(&a.len()) => a.len(),
+                _ => {
+                    return Err(c.err(
+                        "output_size",
+                        "expected a list of 1 to 3 sizes (an int leaves the rank to the \
+                         input, which the operation does not record)",
+                    ))
+                }
+            };
+            boxed_layer(AdaptivePooling::from_config(class, c, is_max, rank))
+        });
     }
 }
 

@@ -32,6 +32,7 @@ mod center_window;
 mod const_conv;
 mod crop_resize;
 mod cross;
+mod dct;
 mod depth_space;
 mod diff;
 mod dot_attention;
@@ -39,23 +40,34 @@ mod extra;
 mod fft;
 mod frame;
 mod functions;
+mod gamma;
 mod gather;
 mod gather_nd;
 mod gaussian_blur;
 mod hsv;
+mod hue;
 mod image;
 mod index;
 mod linalg_diag;
+mod linalg_lu;
+mod map_coordinates;
+mod nan_reduce;
 mod norm;
 mod norm_ord;
+mod numerics;
+mod numpy_fns;
 mod patches;
+mod pool3d;
 mod reduce;
 mod repeat;
+mod rot90;
+mod searchsorted;
 mod segment;
 mod shape;
 mod stats;
 mod take_along;
 mod tensordot;
+mod update;
 pub(crate) use tensordot::{contracted_axes, Tensordot};
 
 pub(crate) use center_window::CenterWindow;
@@ -67,11 +79,14 @@ pub(crate) use extra::{move_perm, ExtraOp};
 pub(crate) use frame::Frame;
 pub(crate) use functions::erfinv;
 use functions::{binary, scalar_step, unary};
+pub(crate) use gamma::{bessel_i0, bessel_i0e, digamma, lgamma};
 pub(crate) use gather::Gather;
 pub(crate) use gaussian_blur::GaussianBlur;
 pub(crate) use image::{color_kernel, ImageOp};
 use index::{einsum, einsum_shape, parse_einsum};
 pub(crate) use index::{get_item, get_item_shape, parse_key, slice_key, Einsum, Index};
+pub(crate) use norm_ord::OrdNorm;
+pub(crate) use numerics::NumericOp;
 pub(crate) use patches::Patches;
 pub(crate) use reduce::{
     concat, concat_shape, reduce, reduce_shape, scale_by_norm, weights_like, Reduce,
@@ -248,9 +263,9 @@ pub(crate) enum Kind {
         strides: [usize; 2],
         padding: tfjs_kernels::Padding,
     },
+    /// `nn.softmax` / `log_softmax` / `sparsemax` along `axis`.
     Softmax {
-        /// `nn.log_softmax`.
-        log: bool,
+        how: Activation,
         axis: i64,
     },
     Reduce {
@@ -310,6 +325,9 @@ pub(crate) enum Kind {
     Norm(norm::NormOp),
     /// `norm(x, ord, axis)` with an explicit `ord` (`keras3_ops/norm_ord.rs`).
     OrdNorm(norm_ord::OrdNorm),
+    /// Matrix algebra, NaN reductions, searchsorted, updates, rotations,
+    /// cosine transforms, 3-D pools, hue (`keras3_ops/numerics.rs`).
+    Numeric(numerics::NumericOp),
     /// `digitize(x, bins)` with constant bins: each value's bucket
     /// (`lookup::bucket`), int32.
     Digitize(std::sync::Arc<[f64]>),
@@ -429,6 +447,7 @@ impl Layer for Operation {
             | Kind::Fill(_) => true,
             Kind::Norm(n) => n.per_sample(),
             Kind::OrdNorm(n) => n.per_sample(),
+            Kind::Numeric(n) => n.per_sample(),
             Kind::BatchNorm(n) => n.per_sample(),
             Kind::Binary(_, a, b) => plain(a) && plain(b),
             Kind::Where(c, a, b) => plain(c) && plain(a) && plain(b),
@@ -655,6 +674,7 @@ impl Layer for Operation {
             Kind::Extra(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
             Kind::Image(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
             Kind::Stat(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
+            Kind::Numeric(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
             Kind::Tensordot(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Frame(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::CropResize(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
@@ -795,15 +815,10 @@ impl Layer for Operation {
                     f32s(x).iter().map(|&v| a.scalar(v)).collect(),
                 )?])
             }
-            Kind::Softmax { log, axis } => {
+            Kind::Softmax { how, axis } => {
                 let x = input(0)?;
                 let i = axis_of(*axis, x.rank(), 0).map_err(err)?;
-                let how = if *log {
-                    Activation::LogSoftmax
-                } else {
-                    Activation::Softmax
-                };
-                let out = apply_along(how, &f32s(x), x.shape(), i);
+                let out = apply_along(*how, &f32s(x), x.shape(), i);
                 Ok(vec![tensor(x.shape().to_vec(), out)?])
             }
             Kind::Glu(a) => {
@@ -1040,6 +1055,7 @@ impl Layer for Operation {
             Kind::Extra(op) => op.call(input(0)?).map_err(err),
             Kind::Image(op) => op.call(input(0)?).map_err(err),
             Kind::Stat(op) => op.call(inputs).map_err(err),
+            Kind::Numeric(op) => op.call(inputs).map_err(err),
             Kind::Tensordot(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Frame(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::CropResize(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),

@@ -1,5 +1,5 @@
 //! A convolution by a constant kernel written as a function (Keras 2's
-//! `tf.nn.conv2d` / `depthwise_conv2d`, Keras 3's `ops.nn.conv` /
+//! `tf.nn.conv2d` / `depthwise_conv2d` / `conv1d` (a `Conv1D`), Keras 3's `ops.nn.conv` /
 //! `depthwise_conv`; `crate::layers::keras3_ops::ConstConv`) → a bias-free
 //! `Conv2D` / `DepthwiseConv2D` holding the kernel as its weight. A
 //! dilated depthwise convolution (TF.js 4.22's `DepthwiseConv2D` ignores
@@ -74,10 +74,29 @@ fn rewrite(site: &Site<'_>, conv: &ConstConv) -> Result<Outcome, String> {
     if dilated && conv.strides != [1, 1] {
         return Err("dilations with strides (TF.js 4.22 refuses the pair)".into());
     }
-    let shape = conv.kernel.shape().to_vec();
+    let mut shape = conv.kernel.shape().to_vec();
     let [kh, kw, _, out] = shape[..] else {
         return Err("the kernel is not rank 4".into());
     };
+    if conv.one_d {
+        // `tf.nn.conv1d`: a `Conv1D` with the `[width, in, out]` kernel.
+        shape.remove(0);
+        let name = site.name;
+        let config = json!({
+            "filters": out, "kernel_size": [kw], "strides": [conv.strides[1]],
+            "padding": if conv.same { "same" } else { "valid" },
+            "data_format": "channels_last", "dilation_rate": [conv.dilations[1]],
+            "activation": "linear", "use_bias": false,
+        });
+        return Ok(Outcome::Replace {
+            layers: vec![entry(name, "Conv1D", config, vec![node])],
+            weights: vec![f32_weight(
+                format!("{name}/kernel"),
+                shape,
+                conv.kernel.to_f32().into_owned(),
+            )],
+        });
+    }
     let mut config = json!({
         "kernel_size": [kh, kw], "strides": conv.strides,
         "padding": if conv.same { "same" } else { "valid" },
@@ -146,6 +165,30 @@ mod tests {
         ] {
             assert_rewrites(&[2, 7, 6, 1], layers.clone(), 3, 1e-5, note);
         }
+    }
+
+    #[test]
+    fn constant_kernel_conv1d_becomes_conv1d() {
+        let kernel = json!([
+            [[0.25, 0.0], [0.0, 0.5]],
+            [[0.5, 0.1], [0.2, 0.5]],
+            [[0.25, -0.1], [0.0, 0.25]]
+        ]);
+        let layers = vec![
+            tf(
+                "a",
+                "compat.v1.nn.conv1d",
+                "x",
+                json!({"filters": kernel, "stride": 1, "padding": "SAME", "data_format": "NWC"}),
+            ),
+            tf(
+                "b",
+                "nn.conv1d",
+                "a",
+                json!({"filters": kernel, "stride": [1, 2, 1], "padding": "VALID"}),
+            ),
+        ];
+        assert_rewrites(&[2, 9, 2], layers, 3, 1e-5, "a (TFOpLambda) -> Conv1D");
     }
 
     #[test]

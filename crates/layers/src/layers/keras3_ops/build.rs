@@ -78,9 +78,13 @@ impl Operation {
                 "a softmax over several axes is not supported (Keras 3.15's TensorFlow backend \
                  cannot run it either: tf.nn.softmax takes one axis)",
             ));
-        } else if op == "Softmax" || op == "LogSoftmax" {
+        } else if op == "Softmax" || op == "LogSoftmax" || op == "Sparsemax" {
             Kind::Softmax {
-                log: op == "LogSoftmax",
+                how: match op {
+                    "Softmax" => Activation::Softmax,
+                    "LogSoftmax" => Activation::LogSoftmax,
+                    _ => Activation::Sparsemax,
+                },
                 axis: c.i64_or("axis", -1)?,
             }
         } else if let Some((act, key, default)) = match op {
@@ -155,6 +159,8 @@ impl Operation {
             Kind::Extra(extra?)
         } else if let Some(image) = ImageOp::from_config(op, c) {
             Kind::Image(image?)
+        } else if let Some(n) = NumericOp::from_config(op, c, args) {
+            Kind::Numeric(n?)
         } else if let Some(stat) = StatOp::from_config(op, c, args) {
             Kind::Stat(stat?)
         } else if let Some(w) = (op == "Average")

@@ -8,7 +8,10 @@
 //! `conv2d` may also take a kernel the model computes (a tensor:
 //! `tf.image.sobel_edges` tiles its constant filters by the channel count
 //! read with `tf.shape`), read from the op's second input at run time.
-//! Other layouts and ranks are refused when the model is built.
+//! Keras 2's `tf.nn.conv1d` (`[batch, width, channels]` by a constant
+//! `[width, in, out]` kernel; `stride`, `dilations`, `"NWC"`) runs as the
+//! 2-D convolution of height 1. Other layouts and ranks are refused when
+//! the model is built.
 
 use super::super::common::*;
 use super::super::tf_ops::constant_array;
@@ -30,6 +33,9 @@ pub(crate) struct ConstConv {
     pub(crate) dilations: [usize; 2],
     pub(crate) same: bool,
     pub(crate) depthwise: bool,
+    /// `tf.nn.conv1d`: `[batch, width, channels]` in and out, the kernel
+    /// `[1, k, in, out]` (height 1).
+    pub(crate) one_d: bool,
 }
 
 /// An int, `[n]`, `[h, w]` or `[1, h, w, 1]` as `[h, w]` (absent: 1).
@@ -48,6 +54,15 @@ fn pair(v: Option<&Value>, what: &str) -> Out<[usize; 2]> {
     .ok_or_else(|| format!("{what}: expected positive integers for height and width, got {v:?}"))
 }
 
+/// `"SAME"` (true) or `"VALID"` (false), either case.
+fn same_padding(padding: Option<&Value>) -> Out<bool> {
+    match padding.and_then(Value::as_str).map(str::to_ascii_lowercase) {
+        Some(p) if p == "same" => Ok(true),
+        Some(p) if p == "valid" => Ok(false),
+        _ => Err(format!("padding: expected SAME or VALID, got {padding:?}")),
+    }
+}
+
 impl ConstConv {
     fn new(kernel: Option<&Value>, depthwise: bool, padding: Option<&Value>) -> Out<Self> {
         let kernel = kernel.ok_or("the kernel is missing")?;
@@ -59,11 +74,7 @@ impl ConstConv {
                 .filter(|k| k.shape().len() == 4 && k.shape().iter().all(|&d| d > 0))
                 .ok_or("the kernel: expected a constant [height, width, in, out] array")?
         };
-        let same = match padding.and_then(Value::as_str).map(str::to_ascii_lowercase) {
-            Some(p) if p == "same" => true,
-            Some(p) if p == "valid" => false,
-            _ => return Err(format!("padding: expected SAME or VALID, got {padding:?}")),
-        };
+        let same = same_padding(padding)?;
         Ok(ConstConv {
             kernel,
             kernel_input,
@@ -71,6 +82,7 @@ impl ConstConv {
             dilations: [1, 1],
             same,
             depthwise,
+            one_d: false,
         })
     }
 
@@ -84,11 +96,15 @@ impl ConstConv {
             dilations: [1, 1],
             same: true,
             depthwise: true,
+            one_d: false,
         }
     }
 
     /// The `tf.<function>` (`None`: not one of these).
     pub(crate) fn from_tf(function: &str, kwargs: &Map<String, Value>) -> Option<Out<Self>> {
+        if matches!(function, "nn.conv1d" | "compat.v1.nn.conv1d") {
+            return Some(Self::conv1d(kwargs));
+        }
         let depthwise = match function {
             "nn.conv2d" | "compat.v1.nn.conv2d" => false,
             "nn.depthwise_conv2d" | "compat.v1.nn.depthwise_conv2d" => true,
@@ -106,6 +122,51 @@ impl ConstConv {
             conv.dilations = pair(dilations.or_else(|| kwargs.get("rate")), "dilations")?;
             Ok(conv)
         })())
+    }
+
+    /// `tf.nn.conv1d(input, filters, stride, padding, data_format,
+    /// dilations)` with constant filters.
+    fn conv1d(kwargs: &Map<String, Value>) -> Out<Self> {
+        match kwargs.get("data_format").and_then(Value::as_str) {
+            None | Some("NWC" | "NHWC") => {}
+            Some(f) => return Err(format!("data_format {f}: only NWC is supported")),
+        }
+        let filters = kwargs
+            .get("filters")
+            .or_else(|| kwargs.get("filter"))
+            .ok_or("the kernel (filters) is missing")?;
+        if crate::topology::kwarg_tensor(filters).is_some() {
+            return Err(
+                "filters: a kernel computed by the model (a tensor) is not supported".into(),
+            );
+        }
+        let k = constant_array(filters)
+            .filter(|k| k.shape().len() == 3 && k.shape().iter().all(|&d| d > 0))
+            .ok_or("filters: expected a constant [width, in, out] array")?;
+        let mut shape = vec![1];
+        shape.extend_from_slice(k.shape());
+        let kernel = Tensor::from_f32(shape, f32s(&k).into_owned()).map_err(|e| e.to_string())?;
+        // An int, `[s]` or `[1, s, 1]`.
+        let width = |v: Option<&Value>, what: &str| -> Out<usize> {
+            let ints: Option<Vec<u64>> = match v.filter(|v| !v.is_null()) {
+                None => return Ok(1),
+                Some(Value::Array(a)) => a.iter().map(Value::as_u64).collect(),
+                Some(v) => v.as_u64().map(|n| vec![n]),
+            };
+            match ints.as_deref() {
+                Some(&[n]) | Some(&[1, n, 1]) if (1..=1 << 16).contains(&n) => Ok(n as usize),
+                _ => Err(format!("{what}: expected a positive integer, got {v:?}")),
+            }
+        };
+        Ok(ConstConv {
+            kernel,
+            kernel_input: false,
+            strides: [1, width(kwargs.get("stride"), "stride")?],
+            dilations: [1, width(kwargs.get("dilations"), "dilations")?],
+            same: same_padding(kwargs.get("padding"))?,
+            depthwise: false,
+            one_d: true,
+        })
     }
 
     /// The Keras 3 operation `op` (`None`: not one of these).
@@ -164,6 +225,21 @@ impl ConstConv {
     /// The output shape for images `x` (and the kernel's shape, when it
     /// is the op's second input).
     pub(crate) fn shape(&self, x: &Shape, kernel: Option<&Shape>) -> Out<Shape> {
+        if self.one_d {
+            let [b, w, c] = x[..] else {
+                return Err(format!(
+                    "tf.nn.conv1d expects [batch, width, channels], got {}",
+                    shape_str(x)
+                ));
+            };
+            let mut s = ConstConv {
+                one_d: false,
+                ..self.clone()
+            }
+            .shape(&vec![b, Some(1), w, c], kernel)?;
+            s.remove(1);
+            return Ok(s);
+        }
         let [b, Some(h), Some(w), Some(c)] = x[..] else {
             return Err(format!(
                 "expects NHWC images of known size, got {}",
@@ -191,6 +267,24 @@ impl ConstConv {
     /// The convolution of images `x` (by `kernel`, the op's second input,
     /// when the kernel is one).
     pub(crate) fn call(&self, x: &Tensor, kernel: Option<&Tensor>) -> Out<Tensor> {
+        if self.one_d {
+            let [b, w, c] = x.shape()[..] else {
+                return Err(format!(
+                    "tf.nn.conv1d expects [batch, width, channels], got shape {:?}",
+                    x.shape()
+                ));
+            };
+            let x4 = Tensor::from_f32(vec![b, 1, w, c], f32s(x).into_owned())
+                .map_err(|e| e.to_string())?;
+            let y = ConstConv {
+                one_d: false,
+                ..self.clone()
+            }
+            .call(&x4, kernel)?;
+            let s = y.shape().to_vec();
+            return Tensor::from_f32(vec![s[0], s[2], s[3]], f32s(&y).into_owned())
+                .map_err(|e| e.to_string());
+        }
         let [b, h, w, c] = x.shape()[..] else {
             return Err(format!("expects NHWC images, got shape {:?}", x.shape()));
         };

@@ -90,6 +90,8 @@ pub(super) fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
 pub(super) fn unary(op: &str) -> Option<fn(f32) -> f32> {
     Some(match op {
         "Relu" => |x| x.max(0.0),
+        // The modified Bessel function of order 0 (`keras3_ops/gamma.rs`).
+        "I0" => super::gamma::bessel_i0,
         "Relu6" => |x| x.clamp(0.0, 6.0),
         "Sigmoid" => sigmoid,
         "Tanh" => f32::tanh,

@@ -57,28 +57,7 @@ pub(super) fn set_diag(m: &Tensor, d: &Tensor) -> Out<Tensor> {
 /// `tf.linalg.normalize` over `axes` (never the batch): `[x / norm, norm]`.
 pub(super) fn normalize(x: &Tensor, axes: &Option<Vec<i64>>) -> Out<Vec<Tensor>> {
     let norm = super::reduce(x, super::Reduce::Norm, axes, true)?;
-    let (shape, ns) = (x.shape(), norm.shape());
-    let n = f32s(&norm);
-    // The norm's index of each element: its coordinates, reduced axes at 0.
-    let mut strides = vec![1usize; ns.len()];
-    for d in (0..ns.len().saturating_sub(1)).rev() {
-        strides[d] = strides[d + 1] * ns[d + 1];
-    }
-    let out: Vec<f32> = f32s(x)
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let (mut rest, mut at) = (i, 0);
-            for d in (0..shape.len()).rev() {
-                let coord = rest % shape[d];
-                rest /= shape[d];
-                if ns[d] != 1 {
-                    at += coord * strides[d];
-                }
-            }
-            v / n[at]
-        })
-        .collect();
-    let normalized = Tensor::from_f32(shape.to_vec(), out).map_err(|e| e.to_string())?;
+    let out = super::reduce::with_reduced(x, &norm, |v, n| v / n);
+    let normalized = Tensor::from_f32(x.shape().to_vec(), out).map_err(|e| e.to_string())?;
     Ok(vec![normalized, norm])
 }

@@ -6,14 +6,15 @@
 //! (`"fro"`, `1` / `-1`: the largest / smallest column sum of `|x|`). The
 //! matrix norms computed from singular values (`2`, `-2`, `"nuc"`) are
 //! refused by name. (`inf` cannot be written in a model.json that a JSON
-//! reader accepts.)
+//! reader accepts.) Keras 2's `tf.norm` with such an `ord` computes the
+//! same norms, read here too (`OrdNorm::from_tf`).
 
 use super::super::common::f32s;
 use super::extra::distinct_axes;
 use super::{reduce, reduce_shape, Reduce};
 use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 type Out<T> = std::result::Result<T, String>;
 
@@ -42,62 +43,85 @@ impl OrdNorm {
         let ord = match c.get("ord") {
             _ if op != "Norm" => return None,
             None | Some(Value::Null) => return None,
-            Some(v) => v.clone(),
+            Some(v) => v,
         };
         Some((|| {
-            let axes: Option<Vec<i64>> = match c.get("axis") {
-                None | Some(Value::Null) => None,
-                Some(v) => Some(
-                    v.as_i64()
-                        .map(|a| vec![a])
-                        .or_else(|| {
-                            v.as_array()
-                                .and_then(|a| a.iter().map(Value::as_i64).collect())
-                        })
-                        .ok_or_else(|| {
-                            c.err("axis", "expected an integer, a list of integers or null")
-                        })?,
-                ),
-            };
-            let ord = match (axes.as_ref().map(Vec::len), &ord) {
-                (None, _) => {
-                    return Err(c.err(
-                        "axis",
-                        format!("ord={ord} needs an axis (None: the rank decides between a vector and a matrix norm)"),
-                    ))
-                }
-                (Some(1), Value::Number(n)) => match n.as_f64() {
-                    Some(2.0) => Which::Euclid,
-                    Some(0.0) => Which::Count,
-                    Some(p) => Which::Power(p as f32),
-                    None => return Err(c.err("ord", format!("unreadable number {n}"))),
-                },
-                (Some(2), Value::String(s)) if s == "fro" => Which::Euclid,
-                (Some(2), Value::Number(n)) if n.as_f64() == Some(1.0) => {
-                    Which::ColumnSum { max: true }
-                }
-                (Some(2), Value::Number(n)) if n.as_f64() == Some(-1.0) => {
-                    Which::ColumnSum { max: false }
-                }
-                (Some(2), _) => {
-                    return Err(c.err(
-                        "ord",
-                        format!("the matrix norm ord={ord} is not supported (\"fro\", 1 and -1 are; 2, -2 and \"nuc\" need singular values)"),
-                    ))
-                }
-                (Some(1), _) => {
-                    return Err(c.err("ord", format!("invalid vector norm ord={ord} (Keras refuses it too)")))
-                }
-                (Some(n), _) => {
-                    return Err(c.err("axis", format!("a norm over {n} axes (Keras takes one or two)")))
-                }
-            };
-            Ok(OrdNorm {
-                ord,
-                axes,
-                keepdims: c.bool_or("keepdims", false)?,
-            })
+            let keepdims = c.bool_or("keepdims", false)?;
+            OrdNorm::parse(ord, c.get("axis"), keepdims).map_err(|(field, why)| c.err(field, why))
         })())
+    }
+
+    /// Keras 2's `tf.norm(tensor, ord, axis, keepdims)` with an `ord`
+    /// other than the default, from the call's kwargs: the same norms
+    /// (TensorFlow takes no vector `ord` 0 or below and no matrix `ord`
+    /// -1, so a Keras 2 model holds none).
+    pub(crate) fn from_tf(kwargs: &Map<String, Value>) -> std::result::Result<OrdNorm, String> {
+        let ord = kwargs.get("ord").unwrap_or(&Value::Null);
+        let keepdims = kwargs
+            .get("keepdims")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        OrdNorm::parse(ord, kwargs.get("axis"), keepdims)
+            .map_err(|(field, why)| format!("{field}: {why}"))
+    }
+
+    /// The norm `ord` over `axis`, or the field at fault and why.
+    fn parse(
+        ord: &Value,
+        axis: Option<&Value>,
+        keepdims: bool,
+    ) -> std::result::Result<OrdNorm, (&'static str, String)> {
+        let axes: Option<Vec<i64>> = match axis {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_i64()
+                    .map(|a| vec![a])
+                    .or_else(|| {
+                        v.as_array()
+                            .and_then(|a| a.iter().map(Value::as_i64).collect())
+                    })
+                    .ok_or((
+                        "axis",
+                        "expected an integer, a list of integers or null".to_string(),
+                    ))?,
+            ),
+        };
+        let ord = match (axes.as_ref().map(Vec::len), ord) {
+            (None, _) => {
+                return Err((
+                    "axis",
+                    format!("ord={ord} needs an axis (None: the rank decides between a vector and a matrix norm)"),
+                ))
+            }
+            (Some(1), Value::Number(n)) => match n.as_f64() {
+                Some(2.0) => Which::Euclid,
+                Some(0.0) => Which::Count,
+                Some(p) => Which::Power(p as f32),
+                None => return Err(("ord", format!("unreadable number {n}"))),
+            },
+            (Some(2), Value::String(s)) if s == "fro" => Which::Euclid,
+            (Some(2), Value::Number(n)) if n.as_f64() == Some(1.0) => Which::ColumnSum { max: true },
+            (Some(2), Value::Number(n)) if n.as_f64() == Some(-1.0) => {
+                Which::ColumnSum { max: false }
+            }
+            (Some(2), _) => {
+                return Err((
+                    "ord",
+                    format!("the matrix norm ord={ord} is not supported (\"fro\", 1 and -1 are; 2, -2 and \"nuc\" need singular values)"),
+                ))
+            }
+            (Some(1), _) => {
+                return Err(("ord", format!("invalid vector norm ord={ord} (Keras refuses it too)")))
+            }
+            (Some(n), _) => {
+                return Err(("axis", format!("a norm over {n} axes (Keras takes one or two)")))
+            }
+        };
+        Ok(OrdNorm {
+            ord,
+            axes,
+            keepdims,
+        })
     }
 
     /// The reduced axes are all after the batch axis.

@@ -303,3 +303,30 @@ pub(crate) fn weights_like(
     let n: usize = shape.iter().product();
     Ok((0..n).map(|i| wv[(i / inner.max(1)) % shape[a]]).collect())
 }
+
+/// `f(v, r)` for each value `v` of `x` and its entry `r` of `reduced`, `x`
+/// reduced with `keepdims` (a size-1 axis where `x` was reduced): numpy's
+/// broadcast of the reduction back over `x`.
+pub(crate) fn with_reduced(x: &Tensor, reduced: &Tensor, f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
+    let (shape, rs) = (x.shape(), reduced.shape());
+    let r = f32s(reduced);
+    let mut strides = vec![1usize; rs.len()];
+    for d in (0..rs.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * rs[d + 1];
+    }
+    f32s(x)
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let (mut rest, mut at) = (i, 0);
+            for d in (0..shape.len()).rev() {
+                let coord = rest % shape[d];
+                rest /= shape[d];
+                if rs[d] != 1 {
+                    at += coord * strides[d];
+                }
+            }
+            f(v, r[at])
+        })
+        .collect()
+}

@@ -176,10 +176,19 @@ impl TfOpLambda {
             Some(f) if f != "NHWC" => Err(fail("data_format", "\"NHWC\"")),
             _ => Ok(()),
         };
-        // tf.norm: only the default (Euclidean / Frobenius) norm.
+        // tf.norm with an `ord` other than the Euclidean / Frobenius norm:
+        // Keras 3's `norm(ord=…)` (`keras3_ops/norm_ord.rs`).
+        let mut ord_norm = None;
         if let (Func::Reduce(_), Some(ord)) = (&func, kwargs.get("ord").filter(|o| !o.is_null())) {
-            if !(ord == "euclidean" || ord == "fro" || ord.as_f64() == Some(2.0)) {
-                return Err(fail("ord", "\"euclidean\" (the default norm)"));
+            // `2` over one axis (or all) is the Euclidean norm too; over
+            // two axes it is the spectral norm (refused by `OrdNorm`).
+            let two_axes = matches!(kwargs.get("axis"), Some(Value::Array(a)) if a.len() == 2);
+            if !(ord == "euclidean" || ord.as_f64() == Some(2.0) && !two_axes) {
+                ord_norm = Some(
+                    super::super::keras3_ops::OrdNorm::from_tf(kwargs)
+                        .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
+                );
+                func = Func::Op;
             }
         }
         // A resize's `[height, width]`: constants, or read at run time.
@@ -671,6 +680,15 @@ impl TfOpLambda {
                     super::super::keras3_ops::Tensordot::matmul_constant(&x, &w, false, false)
                         .expect("a rank-2 constant"),
                 ))
+            }
+            (Func::Op, _) if ord_norm.is_some() => {
+                ord_norm.map(super::super::keras3_ops::Kind::OrdNorm)
+            }
+            (Func::Op, f) if super::super::keras3_ops::NumericOp::from_tf(f, kwargs).is_some() => {
+                let op = super::super::keras3_ops::NumericOp::from_tf(f, kwargs)
+                    .expect("checked above")
+                    .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?;
+                Some(super::super::keras3_ops::Kind::Numeric(op))
             }
             (Func::Op, f) if super::super::keras3_ops::StatOp::from_tf(f, kwargs).is_some() => {
                 let op = super::super::keras3_ops::StatOp::from_tf(f, kwargs)

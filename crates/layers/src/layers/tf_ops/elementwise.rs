@@ -237,6 +237,15 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.ndtri" | "ndtri" => {
             Unary(|p| std::f32::consts::SQRT_2 * super::super::keras3_ops::erfinv(2.0 * p - 1.0))
         }
+        // keras3_ops/gamma.rs.
+        "math.lgamma" | "lgamma" => Unary(super::super::keras3_ops::lgamma),
+        "math.digamma" | "digamma" => Unary(super::super::keras3_ops::digamma),
+        "math.bessel_i0" | "math.special.bessel_i0" => Unary(super::super::keras3_ops::bessel_i0),
+        "math.bessel_i0e" | "math.special.bessel_i0e" => {
+            Unary(super::super::keras3_ops::bessel_i0e)
+        }
+        // The real part of a real tensor (`tf.linalg.logdet` writes it).
+        "math.real" | "real" => Unary(|x| x),
         "math.sign" | "sign" => Unary(sign),
         "math.atan" | "atan" => Unary(f32::atan),
         "math.is_finite" => Unary(|x| f32::from(x.is_finite())),
@@ -328,6 +337,19 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.unsorted_segment_sqrt_n" | "math.segment_sum" | "math.segment_max" => Op,
         "math.segment_min" | "math.segment_prod" | "math.segment_mean" => Op,
         "boolean_mask" | "compat.v1.boolean_mask" => Op,
+        // keras3_ops/numerics.rs: linalg_lu.rs, update.rs, rot90.rs,
+        // dct.rs, pool3d.rs, hue.rs; const_conv.rs (conv1d).
+        "linalg.det" | "linalg.slogdet" | "linalg.logdet" | "linalg.cholesky" | "linalg.inv"
+        | "linalg.solve" | "matrix_determinant" | "matrix_inverse" | "matrix_solve"
+        | "cholesky" => Op,
+        "tensor_scatter_nd_update"
+        | "tensor_scatter_nd_add"
+        | "tensor_scatter_nd_sub"
+        | "tensor_scatter_nd_max"
+        | "tensor_scatter_nd_min" => Op,
+        "image.rot90" | "reverse_sequence" | "compat.v1.reverse_sequence" => Op,
+        "signal.dct" | "signal.idct" | "nn.max_pool3d" | "nn.avg_pool3d" => Op,
+        "image.adjust_hue" | "nn.conv1d" | "compat.v1.nn.conv1d" => Op,
         "expand_dims" | "compat.v1.expand_dims" => Shape(ShapeFn::ExpandDims),
         "squeeze" | "compat.v1.squeeze" => Shape(ShapeFn::Squeeze),
         "stack" => Shape(ShapeFn::Stack),

@@ -1,0 +1,140 @@
+//! One entry for the operation families added for issue 9's twentieth
+//! batch, each in its own file: square-matrix algebra (`linalg_lu.rs`),
+//! NaN-ignoring reductions (`nan_reduce.rs`), `searchsorted`
+//! (`searchsorted.rs`), slice / scatter updates (`update.rs`), rotations
+//! and sequence reversals (`rot90.rs`), cosine transforms (`dct.rs`), 3-D
+//! pools (`pool3d.rs`), the hue adjustment (`hue.rs`),
+//! `image.map_coordinates` (`map_coordinates.rs`) and small
+//! numpy-style functions (`numpy_fns.rs`): the Keras 3
+//! operations by class, the Keras 2 `tf.*` functions by name.
+
+use super::dct::Dct;
+use super::hue::AdjustHue;
+use super::linalg_lu::LuOp;
+use super::map_coordinates::MapCoordinates;
+use super::nan_reduce::NanReduce;
+use super::numpy_fns::NumpyFn;
+use super::pool3d::Pool3d;
+use super::rot90::Rot90;
+use super::searchsorted::SearchSorted;
+use super::update::Update;
+use crate::config::ConfigReader;
+use crate::{Result, Shape, Tensor};
+use serde_json::{Map, Value};
+
+type Out<T> = std::result::Result<T, String>;
+
+#[derive(Debug, Clone)]
+pub(crate) enum NumericOp {
+    Lu(LuOp),
+    NanReduce(NanReduce),
+    SearchSorted(SearchSorted),
+    Update(Update),
+    Rot90(Rot90),
+    Dct(Dct),
+    Pool3d(Pool3d),
+    AdjustHue(AdjustHue),
+    Numpy(NumpyFn),
+    MapCoordinates(MapCoordinates),
+}
+
+impl NumericOp {
+    /// The Keras 3 operation `op` from its config and positional `args`
+    /// (`None`: not one of these).
+    pub(crate) fn from_config(
+        op: &str,
+        c: &ConfigReader<'_>,
+        args: &[Value],
+    ) -> Option<Result<NumericOp>> {
+        if let Some(r) = LuOp::from_keras3(op, c) {
+            return Some(r.map(NumericOp::Lu));
+        }
+        if let Some(r) = NanReduce::from_config(op, c) {
+            return Some(r.map(NumericOp::NanReduce));
+        }
+        if let Some(r) = SearchSorted::from_config(op, c, args) {
+            return Some(r.map(NumericOp::SearchSorted));
+        }
+        if let Some(r) = Update::from_config(op, c, args) {
+            return Some(r.map(NumericOp::Update));
+        }
+        if let Some(r) = NumpyFn::from_config(op, c, args) {
+            return Some(r.map(NumericOp::Numpy));
+        }
+        if let Some(r) = MapCoordinates::from_config(op, c) {
+            return Some(r.map(NumericOp::MapCoordinates));
+        }
+        Rot90::from_config(op, c).map(|r| r.map(NumericOp::Rot90))
+    }
+
+    /// The `tf.<function>` from its call's kwargs (`None`: not one of
+    /// these).
+    pub(crate) fn from_tf(function: &str, kwargs: &Map<String, Value>) -> Option<Out<NumericOp>> {
+        if let Some(r) = LuOp::from_tf(function, kwargs) {
+            return Some(r.map(NumericOp::Lu));
+        }
+        if let Some(r) = Update::from_tf(function, kwargs) {
+            return Some(r.map(NumericOp::Update));
+        }
+        if let Some(r) = Rot90::from_tf(function, kwargs) {
+            return Some(r.map(NumericOp::Rot90));
+        }
+        if let Some(r) = Dct::from_tf(function, kwargs) {
+            return Some(r.map(NumericOp::Dct));
+        }
+        if let Some(r) = Pool3d::from_tf(function, kwargs) {
+            return Some(r.map(NumericOp::Pool3d));
+        }
+        AdjustHue::from_tf(function, kwargs).map(|r| r.map(NumericOp::AdjustHue))
+    }
+
+    /// Each sample computed alone (the batch axis untouched).
+    pub(crate) fn per_sample(&self) -> bool {
+        match self {
+            NumericOp::NanReduce(r) => r.per_sample(),
+            NumericOp::SearchSorted(_)
+            | NumericOp::Dct(_)
+            | NumericOp::Pool3d(_)
+            | NumericOp::AdjustHue(_) => true,
+            // Matrices are the last two axes of a rank-3 (or more) input,
+            // which the shape check ensures has a batch axis before them.
+            NumericOp::Lu(_) => false,
+            NumericOp::Update(_)
+            | NumericOp::Rot90(_)
+            | NumericOp::Numpy(_)
+            | NumericOp::MapCoordinates(_) => false,
+        }
+    }
+
+    pub(crate) fn shapes(&self, inputs: &[Shape]) -> Out<Vec<Shape>> {
+        let x = inputs.first().ok_or("needs an input")?;
+        Ok(vec![match self {
+            NumericOp::Lu(op) => return op.shapes(inputs),
+            NumericOp::Numpy(op) => return op.shapes(inputs),
+            NumericOp::NanReduce(op) => op.shape(x)?,
+            NumericOp::SearchSorted(op) => op.shape(x),
+            NumericOp::Update(op) => op.shape(x, inputs.get(1))?,
+            NumericOp::Rot90(op) => op.shape(x)?,
+            NumericOp::Dct(op) => op.shape(x)?,
+            NumericOp::Pool3d(op) => op.shape(x)?,
+            NumericOp::AdjustHue(op) => op.shape(x)?,
+            NumericOp::MapCoordinates(op) => op.shape(x, inputs.get(1))?,
+        }])
+    }
+
+    pub(crate) fn call(&self, inputs: &[Tensor]) -> Out<Vec<Tensor>> {
+        let x = inputs.first().ok_or("needs an input")?;
+        Ok(vec![match self {
+            NumericOp::Lu(op) => return op.call(inputs),
+            NumericOp::Numpy(op) => return op.call(inputs),
+            NumericOp::NanReduce(op) => op.call(x)?,
+            NumericOp::SearchSorted(op) => op.call(x)?,
+            NumericOp::Update(op) => op.call(inputs)?,
+            NumericOp::Rot90(op) => op.call(inputs)?,
+            NumericOp::Dct(op) => op.call(x)?,
+            NumericOp::Pool3d(op) => op.call(x)?,
+            NumericOp::AdjustHue(op) => op.call(x)?,
+            NumericOp::MapCoordinates(op) => op.call(inputs)?,
+        }])
+    }
+}
