@@ -80,6 +80,51 @@ impl Dct {
         Ok(s)
     }
 
+    /// The weight of input sample `j` in output `k` of an `n`-point DCT.
+    fn weight(&self, k: usize, j: usize, n: usize) -> f64 {
+        let (kf, jf, nf) = (k as f64, j as f64, n as f64);
+        match self.kind {
+            1 => {
+                if j == 0 {
+                    1.0
+                } else if j == n - 1 {
+                    if k % 2 == 0 {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                } else {
+                    2.0 * (PI * kf * jf / (nf - 1.0)).cos()
+                }
+            }
+            2 => {
+                let w = 2.0 * (PI * kf * (2.0 * jf + 1.0) / (2.0 * nf)).cos();
+                match (self.ortho, k) {
+                    (false, _) => w,
+                    (true, 0) => w * (1.0 / (4.0 * nf)).sqrt(),
+                    (true, _) => w * (1.0 / (2.0 * nf)).sqrt(),
+                }
+            }
+            3 => {
+                let c = (PI * jf * (2.0 * kf + 1.0) / (2.0 * nf)).cos();
+                match (self.ortho, j) {
+                    (false, 0) => 1.0,
+                    (false, _) => 2.0 * c,
+                    (true, 0) => 1.0 / nf.sqrt(),
+                    (true, _) => (2.0 / nf).sqrt() * c,
+                }
+            }
+            _ => {
+                let w = 2.0 * (PI * (2.0 * jf + 1.0) * (2.0 * kf + 1.0) / (4.0 * nf)).cos();
+                if self.ortho {
+                    w * (1.0 / (2.0 * nf)).sqrt()
+                } else {
+                    w
+                }
+            }
+        }
+    }
+
     pub(crate) fn call(&self, x: &Tensor) -> Out<Tensor> {
         let shape = x.shape().to_vec();
         let len = *shape.last().ok_or("expects a signal axis")?;
@@ -89,62 +134,23 @@ impl Dct {
         }
         let data = f32s(x);
         let rows = data.len() / len.max(1);
-        let nf = n as f64;
-        // The basis, row k: the weights of each input sample.
-        let mut basis = vec![0f64; n * n];
+        // One basis row at a time (the weights of each input sample for
+        // output k): memory O(n) whatever `n` the config asks for.
+        let used = n.min(len);
+        let mut out = vec![0f32; rows * n];
+        let mut weights = vec![0f64; used];
         for k in 0..n {
-            for j in 0..n {
-                let (kf, jf) = (k as f64, j as f64);
-                basis[k * n + j] = match self.kind {
-                    1 => {
-                        if j == 0 {
-                            1.0
-                        } else if j == n - 1 {
-                            if k % 2 == 0 {
-                                1.0
-                            } else {
-                                -1.0
-                            }
-                        } else {
-                            2.0 * (PI * kf * jf / (nf - 1.0)).cos()
-                        }
-                    }
-                    2 => {
-                        let w = 2.0 * (PI * kf * (2.0 * jf + 1.0) / (2.0 * nf)).cos();
-                        match (self.ortho, k) {
-                            (false, _) => w,
-                            (true, 0) => w * (1.0 / (4.0 * nf)).sqrt(),
-                            (true, _) => w * (1.0 / (2.0 * nf)).sqrt(),
-                        }
-                    }
-                    3 => {
-                        let c = (PI * jf * (2.0 * kf + 1.0) / (2.0 * nf)).cos();
-                        match (self.ortho, j) {
-                            (false, 0) => 1.0,
-                            (false, _) => 2.0 * c,
-                            (true, 0) => 1.0 / nf.sqrt(),
-                            (true, _) => (2.0 / nf).sqrt() * c,
-                        }
-                    }
-                    _ => {
-                        let w = 2.0 * (PI * (2.0 * jf + 1.0) * (2.0 * kf + 1.0) / (4.0 * nf)).cos();
-                        if self.ortho {
-                            w * (1.0 / (2.0 * nf)).sqrt()
-                        } else {
-                            w
-                        }
-                    }
-                };
+            for (j, w) in weights.iter_mut().enumerate() {
+                *w = self.weight(k, j, n);
             }
-        }
-        let mut out = Vec::with_capacity(rows * n);
-        for r in 0..rows {
-            let row = &data[r * len..(r + 1) * len];
-            for k in 0..n {
-                let s: f64 = (0..n.min(len))
-                    .map(|j| basis[k * n + j] * f64::from(row[j]))
+            for r in 0..rows {
+                let row = &data[r * len..r * len + used];
+                let s: f64 = weights
+                    .iter()
+                    .zip(row)
+                    .map(|(w, x)| w * f64::from(*x))
                     .sum();
-                out.push(s as f32);
+                out[r * n + k] = s as f32;
             }
         }
         let mut out_shape = shape;
