@@ -32,6 +32,7 @@ mod center_window;
 mod const_conv;
 mod crop_resize;
 mod cross;
+mod ctc;
 mod dct;
 mod depth_space;
 mod diff;
@@ -293,7 +294,8 @@ pub(crate) enum Kind {
         transpose_b: bool,
     },
     GetItem(Vec<Index>),
-    Einsum(Einsum),
+    /// The equation and the call's operands (tensor inputs and constants).
+    Einsum(Einsum, Vec<Operand>),
     /// Insert a size-1 axis at this position (negative: from the end of
     /// the output shape, as `numpy.expand_dims`).
     ExpandDims(i64),
@@ -312,6 +314,8 @@ pub(crate) enum Kind {
     /// count_nonzero, median / quantile, diagonal, segment reductions
     /// (`keras3_ops/stats.rs`).
     Stat(StatOp),
+    /// `ops.nn.ctc_decode` (greedy).
+    Ctc(ctc::CtcGreedy),
     /// `tensordot` (`keras3_ops/tensordot.rs`).
     Tensordot(tensordot::Tensordot),
     /// Keras 2's `tf.signal.frame` (`keras3_ops/frame.rs`).
@@ -670,11 +674,12 @@ impl Layer for Operation {
             Kind::GetItem(key) => get_item_shape(input(0)?, key).map_err(|e| self.err(e))?,
             Kind::Shape(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::Repeat(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
-            Kind::Einsum(e) => einsum_shape(e, inputs).map_err(|e| self.err(e))?,
+            Kind::Einsum(e, args) => einsum_shape(e, args, inputs).map_err(|e| self.err(e))?,
             Kind::Extra(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
             Kind::Image(op) => return op.shapes(input(0)?).map_err(|e| self.err(e)),
             Kind::Stat(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
             Kind::Numeric(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
+            Kind::Ctc(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
             Kind::Tensordot(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Frame(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::CropResize(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
@@ -1046,8 +1051,8 @@ impl Layer for Operation {
                 let (shape, out) = get_item(input(0)?, key).map_err(|e| self.err(e))?;
                 Ok(vec![tensor(shape, out)?])
             }
-            Kind::Einsum(e) => {
-                let (shape, out) = einsum(e, inputs).map_err(|e| self.err(e))?;
+            Kind::Einsum(e, args) => {
+                let (shape, out) = einsum(e, args, inputs).map_err(|e| self.err(e))?;
                 Ok(vec![tensor(shape, out)?])
             }
             Kind::Shape(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
@@ -1056,6 +1061,7 @@ impl Layer for Operation {
             Kind::Image(op) => op.call(input(0)?).map_err(err),
             Kind::Stat(op) => op.call(inputs).map_err(err),
             Kind::Numeric(op) => op.call(inputs).map_err(err),
+            Kind::Ctc(op) => op.call(inputs).map_err(err),
             Kind::Tensordot(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Frame(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::CropResize(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),

@@ -299,11 +299,17 @@ impl Operation {
                         bad("a tensor times a constant is supported for a 2-D constant only".into())
                     })?,
                 ),
+                // A constant matrix times a tensor (a graph's adjacency times
+                // node features): batched over the tensor's leading axes, as
+                // tf.matmul broadcasts them.
+                [Operand::Const(w), _] if w.rank() == 2 => Kind::Einsum(
+                    parse_einsum("ij,...jk->...ik")
+                        .ok_or_else(|| bad("the matmul equation did not parse".into()))?,
+                    operands.clone(),
+                ),
                 [Operand::Const(_), _] => {
                     return Err(bad(
-                        "a constant times a tensor is not supported (a tensor times a 2-D \
-                         constant or two tensors are)"
-                            .into(),
+                        "a constant times a tensor is supported for a 2-D constant only".into(),
                     ))
                 }
                 _ => Kind::Matmul {
@@ -489,14 +495,19 @@ impl Operation {
                 Some(d) if d.starts_with("int") || d.starts_with("uint") => Kind::Unary(f32::trunc),
                 _ => Kind::Unary(|x| x),
             }
+        } else if op == "CTCDecode" {
+            Kind::Ctc(ctc::CtcGreedy::from_config(c, &operands)?)
         } else if op == "Einsum" {
             let eq = c.str_or("subscripts", "")?;
-            Kind::Einsum(parse_einsum(eq).ok_or_else(|| {
-                c.err(
-                    "subscripts",
-                    format!("{eq:?} is not a supported equation (letters and `...`, an explicit `->` output, one or two operands)"),
-                )
-            })?)
+            Kind::Einsum(
+                parse_einsum(eq).ok_or_else(|| {
+                    c.err(
+                        "subscripts",
+                        format!("{eq:?} is not a supported equation (letters and `...`, an explicit `->` output, one or two operands)"),
+                    )
+                })?,
+                operands.clone(),
+            )
         } else {
             return Err(bad("not supported".into()));
         };

@@ -88,7 +88,7 @@ impl Dct {
                 if j == 0 {
                     1.0
                 } else if j == n - 1 {
-                    if k % 2 == 0 {
+                    if k.is_multiple_of(2) {
                         1.0
                     } else {
                         -1.0

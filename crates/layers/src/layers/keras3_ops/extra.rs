@@ -32,7 +32,16 @@
 //! - resize: `tf.image.resize`, antialiased when asked (the engine's
 //!   `Resizing`), channels last or first;
 //! - depth_to_space / space_to_depth (`ops.nn.*`, channels last): see
-//!   `depth_space.rs`.
+//!   `depth_space.rs`;
+//! - unravel_index: flat indices into `shape` → one coordinate tensor per
+//!   axis, each of the indices' shape and dtype. `tf.unravel_index` (0-D
+//!   or 1-D indices in `[0, size)`, else an error as in TensorFlow) stacks
+//!   them along a new first axis; `ops.unravel_index` returns them apart,
+//!   and Keras's TensorFlow backend computes row-major coordinates only for
+//!   1-D indices: for others it takes `index % d`, then `index // d`, over
+//!   the dims from the first, and returns those in reverse order (for
+//!   `shape=(4, 5)`: `((i // 4) % 5, i % 4)`, not numpy's `(i // 5, i %
+//!   5)`), which is what a saved model computes.
 
 use super::super::common::*;
 use super::super::preprocessing::{resize, Interpolation};
@@ -83,6 +92,11 @@ pub(crate) enum ExtraOp {
         block: usize,
         to_space: bool,
     },
+    /// `ops.unravel_index` (`stacked`: `tf.unravel_index`).
+    UnravelIndex {
+        dims: Vec<usize>,
+        stacked: bool,
+    },
 }
 
 /// The most classes / output pixels read from a config.
@@ -106,6 +120,7 @@ impl ExtraOp {
                 | "Resize"
                 | "DepthToSpace"
                 | "SpaceToDepth"
+                | "UnravelIndex"
         ) {
             return None;
         }
@@ -127,6 +142,11 @@ impl ExtraOp {
         };
         Some((|| {
             Ok(match op {
+                "UnravelIndex" => ExtraOp::UnravelIndex {
+                    dims: unravel_dims(c.get("shape"))
+                        .map_err(|m| c.err("shape", format!("{m} (the shape to unravel into)")))?,
+                    stacked: false,
+                },
                 "DepthToSpace" | "SpaceToDepth" => {
                     if c.str_or("data_format", "channels_last")? != "channels_last" {
                         return Err(c.err(
@@ -341,6 +361,12 @@ impl ExtraOp {
                     destination,
                 })
             })(),
+            "unravel_index" => unravel_dims(get("dims"))
+                .map(|dims| ExtraOp::UnravelIndex {
+                    dims,
+                    stacked: true,
+                })
+                .map_err(|m| format!("dims: {m}")),
             _ => return None,
         })
     }
@@ -380,6 +406,20 @@ impl ExtraOp {
             }
             ExtraOp::DepthSpace { block, to_space } => {
                 vec![super::depth_space_shape(x, *block, *to_space)?]
+            }
+            ExtraOp::UnravelIndex { dims, stacked } => {
+                if !*stacked {
+                    vec![x.clone(); dims.len()]
+                } else if rank > 1 {
+                    return Err(format!(
+                        "tf.unravel_index takes 0-D or 1-D indices, got {}",
+                        shape_str(x)
+                    ));
+                } else {
+                    let mut s = vec![Some(dims.len())];
+                    s.extend(x.iter().copied());
+                    vec![s]
+                }
             }
             ExtraOp::OneHot { classes, axis } => {
                 let at = axis_of(*axis, rank, 1)?;
@@ -502,6 +542,32 @@ impl ExtraOp {
             ExtraOp::DepthSpace { block, to_space } => {
                 vec![super::depth_space(x, *block, *to_space)?]
             }
+            ExtraOp::UnravelIndex { dims, stacked } => {
+                let coords = unravel(&data, dims, *stacked || rank == 1, *stacked)?;
+                let int = x.dtype() == "int32";
+                let make = |shape: Vec<usize>, v: Vec<f32>| {
+                    e(if int {
+                        Tensor::from_i32(shape, v.into_iter().map(|c| c as i32).collect())
+                    } else {
+                        Tensor::from_f32(shape, v)
+                    })
+                };
+                if *stacked {
+                    if rank > 1 {
+                        return Err(format!(
+                            "tf.unravel_index takes 0-D or 1-D indices, got {shape:?}"
+                        ));
+                    }
+                    let mut s = vec![dims.len()];
+                    s.extend(&shape);
+                    vec![make(s, coords.concat())?]
+                } else {
+                    coords
+                        .into_iter()
+                        .map(|v| make(shape.clone(), v))
+                        .collect::<std::result::Result<_, _>>()?
+                }
+            }
             ExtraOp::MoveAxis {
                 source,
                 destination,
@@ -590,6 +656,52 @@ impl ExtraOp {
     }
 }
 
+/// The dims of an unravel_index: positive integers whose product fits.
+fn unravel_dims(v: Option<&Value>) -> std::result::Result<Vec<usize>, String> {
+    let dims = int_list(v).ok_or("expected a list of integers")?;
+    if dims.is_empty() || dims.iter().any(|&d| d < 1) {
+        return Err(format!("{dims:?}: expected positive sizes"));
+    }
+    dims.iter()
+        .try_fold(1u64, |n, &d| {
+            n.checked_mul(d as u64).filter(|&n| n <= 1 << 40)
+        })
+        .ok_or(format!("{dims:?}: too large"))?;
+    Ok(dims.into_iter().map(|d| d as usize).collect())
+}
+
+/// One coordinate list per dim for the flat `indices` (see the module's
+/// notes): row-major (`row_major`; `checked`: an index outside `[0,
+/// size)` is an error, as `tf.unravel_index` has it) or Keras's TensorFlow
+/// backend's form for indices of other ranks (floored `%` and `//`).
+fn unravel(
+    indices: &[f32],
+    dims: &[usize],
+    row_major: bool,
+    checked: bool,
+) -> std::result::Result<Vec<Vec<f32>>, String> {
+    let size: i64 = dims.iter().map(|&d| d as i64).product();
+    let mut coords = vec![Vec::with_capacity(indices.len()); dims.len()];
+    for &v in indices {
+        let mut i = v as i64;
+        if checked && !(0..size).contains(&i) {
+            return Err(format!("index {i} is not in [0, {size}) (dims {dims:?})"));
+        }
+        if row_major {
+            for (k, &d) in dims.iter().enumerate().rev() {
+                coords[k].push(i.rem_euclid(d as i64) as f32);
+                i = i.div_euclid(d as i64);
+            }
+        } else {
+            for (k, &d) in dims.iter().enumerate() {
+                coords[dims.len() - 1 - k].push(i.rem_euclid(d as i64) as f32);
+                i = i.div_euclid(d as i64);
+            }
+        }
+    }
+    Ok(coords)
+}
+
 /// `k` of top_k: a positive integer.
 fn top_k(v: &Value) -> Option<usize> {
     v.as_u64()
@@ -664,6 +776,31 @@ mod tests {
             [5, 2, 4, 3]
         );
         assert!(move_perm(&[1, 1], &[0, 2], 3).is_err());
+    }
+
+    #[test]
+    fn unravel_index_follows_tensorflow_and_keras() {
+        // np.unravel_index([7, 19], (4, 5)) == ([1, 3], [2, 4]).
+        let flat = Tensor::from_i32(vec![2], vec![7, 19]).unwrap();
+        let op = |stacked| ExtraOp::UnravelIndex {
+            dims: vec![4, 5],
+            stacked,
+        };
+        let out = op(false).call(&flat).unwrap();
+        assert_eq!(f32s(&out[0]).as_ref(), [1.0, 3.0]);
+        assert_eq!(f32s(&out[1]).as_ref(), [2.0, 4.0]);
+        assert_eq!(out[0].dtype(), "int32");
+        let out = op(true).call(&flat).unwrap();
+        assert_eq!(out[0].shape(), [2, 2]);
+        assert_eq!(f32s(&out[0]).as_ref(), [1.0, 3.0, 2.0, 4.0]);
+        assert!(op(true)
+            .call(&Tensor::from_i32(vec![1], vec![20]).unwrap())
+            .is_err());
+        // Keras's TensorFlow backend for [batch, n] indices: ((i // 4) % 5, i % 4).
+        let rows = Tensor::from_i32(vec![1, 2], vec![7, 19]).unwrap();
+        let out = op(false).call(&rows).unwrap();
+        assert_eq!(f32s(&out[0]).as_ref(), [1.0, 4.0]);
+        assert_eq!(f32s(&out[1]).as_ref(), [3.0, 3.0]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! prefixes with its name).
 
 use super::super::common::*;
+use super::Operand;
 use crate::{Shape, Tensor};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -349,15 +350,46 @@ fn indexed(x: &Tensor, key: &[Index]) -> Out<(Vec<usize>, Vec<f32>)> {
     Ok((shape, out))
 }
 
-/// The symbolic shape of an einsum.
-pub(super) fn einsum_shape(e: &Einsum, inputs: &[Shape]) -> Out<Shape> {
+/// An einsum's operand `k`: the call's `k`-th argument (a tensor input
+/// or a constant array, as in `ops.einsum("ij,bjf->bif", adjacency, h)`),
+/// or the `k`-th input when the file lists no arguments.
+fn einsum_operand<'a, T>(
+    args: &'a [Operand],
+    inputs: &'a [T],
+    k: usize,
+    constant: impl Fn(&'a Tensor) -> Out<&'a T>,
+) -> Out<&'a T> {
+    match args.get(k) {
+        None if args.is_empty() => operand(inputs, k),
+        None => Err(format!("needs operand {k}, the call has {}", args.len())),
+        Some(Operand::Input(i)) => operand(inputs, *i),
+        Some(Operand::Const(t)) => constant(t),
+        Some(Operand::Scalar(_)) => Err(format!("operand {k} is a number, not an array")),
+    }
+}
+
+/// The symbolic shape of an einsum whose operands are `args` (see
+/// [`einsum_operand`]).
+pub(super) fn einsum_shape(e: &Einsum, args: &[Operand], inputs: &[Shape]) -> Out<Shape> {
+    let consts: Vec<Option<Shape>> = args
+        .iter()
+        .map(|a| match a {
+            Operand::Const(t) => Some(t.shape().iter().map(|&d| Some(d)).collect()),
+            _ => None,
+        })
+        .collect();
+    let shape_of = |k: usize| {
+        einsum_operand(args, inputs, k, |_| {
+            consts[k].as_ref().ok_or_else(|| "no constant".to_string())
+        })
+    };
     let ranks = (0..e.operands())
-        .map(|k| operand(inputs, k).map(Vec::len))
+        .map(|k| shape_of(k).map(Vec::len))
         .collect::<Out<Vec<usize>>>()?;
     let e = e.resolve(&ranks)?;
     let mut dims: HashMap<char, Option<usize>> = HashMap::new();
     for (k, labels) in e.inputs.iter().enumerate() {
-        let s = operand(inputs, k)?;
+        let s = shape_of(k)?;
         if s.len() != labels.len() {
             return Err(format!(
                 "operand {k} has rank {}, the equation says {}",
@@ -378,18 +410,22 @@ pub(super) fn einsum_shape(e: &Einsum, inputs: &[Shape]) -> Out<Shape> {
         .collect())
 }
 
-/// An einsum: the output's shape and values.
-pub(super) fn einsum(e: &Einsum, inputs: &[Tensor]) -> Out<(Vec<usize>, Vec<f32>)> {
-    let ranks = (0..e.operands())
-        .map(|k| operand(inputs, k).map(|t| t.shape().len()))
-        .collect::<Out<Vec<usize>>>()?;
+/// An einsum of `args` (see [`einsum_operand`]): the output's shape and
+/// values.
+pub(super) fn einsum(
+    e: &Einsum,
+    args: &[Operand],
+    inputs: &[Tensor],
+) -> Out<(Vec<usize>, Vec<f32>)> {
+    let tensors = (0..e.operands())
+        .map(|k| einsum_operand(args, inputs, k, Ok))
+        .collect::<Out<Vec<&Tensor>>>()?;
+    let ranks: Vec<usize> = tensors.iter().map(|t| t.shape().len()).collect();
     let e = e.resolve(&ranks)?;
-    let values: Vec<std::borrow::Cow<'_, [f32]>> = (0..e.inputs.len())
-        .map(|k| operand(inputs, k).map(f32s))
-        .collect::<Out<_>>()?;
+    let values: Vec<std::borrow::Cow<'_, [f32]>> = tensors.iter().map(|t| f32s(t)).collect();
     let operands: Vec<(&[f32], &[usize])> = values
         .iter()
-        .zip(inputs)
+        .zip(&tensors)
         .map(|(v, t)| (&v[..], t.shape()))
         .collect();
     let (out, shape) = e.eval(&operands)?;

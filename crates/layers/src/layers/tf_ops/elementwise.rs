@@ -320,7 +320,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "image.flip_left_right" | "image.flip_up_down" | "image.grayscale_to_rgb" => Op,
         "sort" | "argsort" | "math.top_k" | "nn.top_k" | "linalg.band_part"
         | "matrix_band_part" => Op,
-        "experimental.numpy.moveaxis" | "roll" | "manip.roll" => Op,
+        "experimental.numpy.moveaxis" | "roll" | "manip.roll" | "unravel_index" => Op,
         "linalg.matrix_transpose" | "linalg.transpose" | "linalg.adjoint" => Op,
         // keras3_ops/repeat.rs.
         "repeat" => Op,
