@@ -286,6 +286,36 @@ fn rewrite_probes() -> Vec<(String, serde_json::Value, Vec<usize>)> {
             vec![2, 5, 3],
         ),
         (
+            // Additive scores: AdditiveAttention (with and without its
+            // `scale`, a key of 2 steps against 5 queries) and Attention's
+            // concat mode, as tiled sums, tanh and Dense(1).
+            "rewrite__attention_additive".into(),
+            probe_topology(
+                &[5, 3],
+                vec![
+                    json!({"name": "kv", "class_name": "Reshape", "config": {"name": "kv",
+                           "target_shape": [3, 5]}, "inbound_nodes": [[["x", 0, 0, {}]]]}),
+                    json!({"name": "k", "class_name": "Dense", "config": {"name": "k", "units": 3},
+                           "inbound_nodes": [[["kv", 0, 0, {}]]]}),
+                    json!({"name": "v", "class_name": "Dense", "config": {"name": "v", "units": 3},
+                           "inbound_nodes": [[["x", 0, 0, {}]]]}),
+                    json!({"name": "add_scaled", "class_name": "AdditiveAttention",
+                           "config": {"name": "add_scaled", "use_scale": true},
+                           "inbound_nodes": [[["x", 0, 0, {}], ["k", 0, 0, {}]]]}),
+                    json!({"name": "add_plain", "class_name": "AdditiveAttention",
+                           "config": {"name": "add_plain", "use_scale": false},
+                           "inbound_nodes": [[["x", 0, 0, {}], ["v", 0, 0, {}]]]}),
+                    json!({"name": "concat", "class_name": "Attention",
+                           "config": {"name": "concat", "score_mode": "concat", "use_scale": true},
+                           "inbound_nodes": [[["x", 0, 0, {}], ["v", 0, 0, {}], ["x", 0, 0, {}]]]}),
+                    json!({"name": "cat", "class_name": "Concatenate", "config": {"name": "cat"},
+                           "inbound_nodes": [[["add_scaled", 0, 0, {}], ["add_plain", 0, 0, {}],
+                                              ["concat", 0, 0, {}]]]}),
+                ],
+            ),
+            vec![2, 5, 3],
+        ),
+        (
             // A model TF.js saved (its cell stack's states last cell first)
             // reading an RNN's output beside its first state, which TF.js
             // returns as the same tensor (rnn_state_alias).

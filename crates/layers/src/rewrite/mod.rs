@@ -119,8 +119,9 @@
 //!   `Add` (or `LeakyReLU`).
 //! - [`spatial_3d`]: `ZeroPadding3D`, `Cropping3D`, `UpSampling3D` →
 //!   their 2-D counterparts on two static `Reshape` views.
-//! - [`attention_dot`]: unmasked dot-product `Attention` → `Dot` +
-//!   (`Rescaling`) + `Softmax` + `Dot`.
+//! - [`attention`]: unmasked `Attention` and `AdditiveAttention` → `Dot`
+//!   (dot scores) or `Reshape` + `UpSampling2D` views, `Add`, `tanh` and a
+//!   bias-free `Dense(1)` (additive / concat scores), then `Softmax` + `Dot`.
 //! - [`dot_product_attention`]: `ops.nn.dot_product_attention` (causal
 //!   too) → per head `Cropping2D` + `Reshape` views, `Dot` + `Rescaling`
 //!   + `Softmax` + `Dot`, `Concatenate` + `Reshape`.
@@ -198,7 +199,7 @@ pub mod absolute;
 pub mod activation_object;
 pub mod activations;
 pub mod adaptive_pooling;
-pub mod attention_dot;
+pub mod attention;
 pub mod batch_norm_axes;
 pub mod batch_norm_op;
 pub mod batch_norm_rank5;
@@ -284,7 +285,7 @@ pub type Rule = fn(&Site<'_>) -> Outcome;
 /// The rules of a TensorFlow.js rewrite, asked in this order; the first
 /// that does not [`Outcome::Skip`] a layer decides it. One line per rule.
 pub const TFJS_RULES: &[Rule] = &[
-    attention_dot::value_mask_rule,
+    attention::value_mask_rule,
     explicit_masks::rule,
     dtype_policy::rule,
     cudnn_rnn::rule,
@@ -308,7 +309,7 @@ pub const TFJS_RULES: &[Rule] = &[
     pad_crop_1d::rule,
     pad_zeros::rule,
     spatial_3d::rule,
-    attention_dot::rule,
+    attention::rule,
     dot_product_attention::rule,
     depthwise_dilation::rule,
     deconv_output_padding::rule,
