@@ -10404,3 +10404,159 @@ add("vq_codebook", "heldout19", vq_codebook,
 
 # Round 19's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout19")
+
+
+# --- held-out round 21 ---
+# Functions and operations that were refused, now computed as Keras's
+# TensorFlow backend / TensorFlow compute them: tf.size, tf.searchsorted
+# (a constant sequence, and a tensor of sequences row by row),
+# tf.linalg.cross, tf.image.psnr / ops.nn.psnr, tf.math.igamma / igammac,
+# ops.select, ops.array_split, ops.image.perspective_transform; and
+# reductions over inner axes that --rebuild now writes as Permute +
+# Reshape + 1-D global pooling + Reshape.
+TWENTYFIRST = HELD + 1600
+
+
+def tf_size_searchsorted(K, v):
+    """A per-sample normalizer by tf.size (the element count of the
+    batch), bucketizing by tf.searchsorted against constant edges (a
+    1-D value per sample, as TensorFlow requires for a 1-D sequence; a
+    Python list too), and sampling indices from a CDF by tf.searchsorted
+    of a tensor of sequences (cumsum of a softmax) row by row."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((5,), name="x")
+    n = tf.cast(tf.size(x), tf.float32)
+    scaled = x * (10.0 / n)
+    score = L.Dense(1, name="score")(x)[:, 0]
+    b_right = tf.searchsorted(tf.constant([-1.0, -0.25, 0.0, 0.4, 1.2]), score, side="right")
+    b_left = tf.searchsorted([-0.5, 0.0, 0.5], score)
+    cdf = tf.math.cumsum(tf.nn.softmax(x), axis=-1)
+    u = tf.sigmoid(L.Dense(3, name="uniforms")(x))
+    idx = tf.searchsorted(cdf, u)
+    idx_r = tf.searchsorted(cdf, u, side="right")
+    return K.Model(x, [scaled, b_right, b_left, idx, idx_r], name="tf_size_searchsorted")
+
+
+add("tf_size_searchsorted", "heldout21", tf_size_searchsorted,
+    "tf.size, tf.searchsorted (constant edges as a tensor and as a list, left / right; a "
+    "tensor of CDF rows sampled row by row)", sources=K2_ONLY, seed=TWENTYFIRST + 1)
+
+
+def tf_cross_psnr(K, v):
+    """Surface normals of a triangle mesh by tf.linalg.cross of two edge
+    vectors (normalized), and an image-restoration head that reports
+    tf.image.psnr of its output against the input per image."""
+    import tensorflow as tf
+    L = K.layers
+    tri = L.Input((4, 3, 3), name="triangles")
+    img = L.Input((4, 4, 2), name="img")
+    e1 = tri[:, :, 1, :] - tri[:, :, 0, :]
+    e2 = tri[:, :, 2, :] - tri[:, :, 0, :]
+    normal = tf.math.l2_normalize(tf.linalg.cross(e1, e2), axis=-1)
+    restored = L.Conv2D(2, 3, padding="same", name="restore")(img)
+    p = tf.image.psnr(restored, img, max_val=2.0)
+    p255 = tf.image.psnr(img, tf.nn.relu(restored), 255)
+    return K.Model([tri, img], [normal, restored, p, p255], name="tf_cross_psnr")
+
+
+add("tf_cross_psnr", "heldout21", tf_cross_psnr,
+    "tf.linalg.cross of mesh edge vectors (normals), tf.image.psnr per image",
+    sources=K2_ONLY, seed=TWENTYFIRST + 2)
+
+
+def tf_igamma(K, v):
+    """Gamma-distribution CDF and survival function of a predicted shape
+    (tf.math.igamma / igammac with tensor and scalar operands, on both
+    sides of the series / continued-fraction switch)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6,), name="x")
+    shape = tf.nn.softplus(L.Dense(6, name="shape")(x)) + 0.1
+    t = tf.abs(x) * 2.0
+    return K.Model(x, [tf.math.igamma(shape, t), tf.math.igammac(shape, t * 3.0),
+                       tf.math.igamma(2.5, t), tf.math.igammac(shape, 1.5)], name="tf_igamma")
+
+
+add("tf_igamma", "heldout21", tf_igamma,
+    "tf.math.igamma / igammac (a gamma CDF and survival function)", sources=K2_ONLY,
+    seed=TWENTYFIRST + 3)
+
+
+def inner_axis_means(K, v):
+    """Token pooling over an inner axis: a mean over the tokens of each
+    group of a [batch, groups, tokens, features] map (keepdims false and
+    true), a max over two axes, and a mean over the last axis; --rebuild
+    writes each as Permute + Reshape + 1-D global pooling + Reshape."""
+    L = K.layers
+    x = L.Input((3, 4, 5), name="tokens")
+    h = L.Dense(4, name="proj")(x)
+    if v == "k2":
+        import tensorflow as tf
+        a = tf.reduce_mean(h, axis=2)
+        b = tf.reduce_mean(h, axis=-2, keepdims=True)
+        c = tf.reduce_max(h, axis=[1, 3])
+        d = tf.reduce_mean(h, axis=-1)
+    else:
+        O = K.ops
+        a = O.mean(h, axis=2)
+        b = O.mean(h, axis=-2, keepdims=True)
+        c = O.max(h, axis=(1, 3))
+        d = O.mean(h, axis=-1)
+    out = L.Dense(2, name="head")(L.Flatten(name="flat")(a))
+    return K.Model(x, [out, b, c, d], name="inner_axis_means")
+
+
+add("inner_axis_means", "heldout21", inner_axis_means,
+    "means / maxes over inner and last axes (keepdims false and true), rebuilt as Permute + "
+    "Reshape + 1-D global pooling + Reshape", sources=K3K2, seed=TWENTYFIRST + 4)
+
+
+def k3_select_split(K, v):
+    """A piecewise function by keras.ops.select (first condition wins,
+    a default, a constant choice), and array_split into unequal parts
+    along the time and feature axes."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((7, 3), name="x")
+    h = L.Dense(3, name="mix")(x)
+    piecewise = O.select([h < -0.5, h > 0.5, h > 0.0], [h * 2.0, h * h, h * 0.5], default=-1.0)
+    gate = O.select([h > 0.2], [np.arange(3, dtype="float32")], 7.0)
+    parts = O.array_split(h, 3, axis=1) + O.array_split(h, 2, axis=-1)
+    return K.Model(x, [piecewise, gate] + parts, name="k3_select_split")
+
+
+add("k3_select_split", "heldout21", k3_select_split,
+    "keras.ops select (three conditions, a default, a constant choice), array_split into "
+    "unequal parts", sources=K3ZIP, seed=TWENTYFIRST + 5)
+
+
+def k3_psnr_perspective(K, v):
+    """An augmentation-aware restoration model: perspective_transform of
+    the input by constant corner points (bilinear, and nearest with a fill
+    value, and a [1, 4, 2] batch of points), a conv head, and
+    ops.nn.psnr of the head against the warped input (one scalar over the
+    whole batch, as Keras's TensorFlow backend computes it) added to a
+    per-sample output."""
+    L = K.layers
+    O = K.ops
+    x = L.Input((6, 6, 2), name="img")
+    s = np.array([[0, 0], [5, 0], [0, 5], [5, 5]], "float32")
+    e = np.array([[0.5, 0], [5, 0.3], [0, 4.6], [5.2, 5]], "float32")
+    w = O.image.perspective_transform(x, s, e)
+    n = O.image.perspective_transform(x, s[None], np.array([[[1, 1], [4, 0], [0, 4], [6, 6]]],
+                                                           "float32"),
+                                      interpolation="nearest", fill_value=0.5)
+    y = L.Conv2D(2, 3, padding="same", name="restore")(w)
+    score = O.nn.psnr(y, w, 1.0)
+    return K.Model(x, [y, n, L.GlobalAveragePooling2D(name="gap")(y) + score],
+                   name="k3_psnr_perspective")
+
+
+add("k3_psnr_perspective", "heldout21", k3_psnr_perspective,
+    "keras.ops.image.perspective_transform (bilinear, nearest + fill_value, batched points), "
+    "keras.ops.nn.psnr (a scalar)", sources=K3ZIP, seed=TWENTYFIRST + 6)
+
+
+# Round 21's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout21")

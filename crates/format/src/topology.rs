@@ -658,6 +658,10 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("Trapezoid", NUMPY, false, true),
     op("Meshgrid", NUMPY, false, true),
     op("MapCoordinates", IMAGE, false, true),
+    op("ArraySplit", NUMPY, false, true),
+    op("Select", NUMPY, false, true),
+    op("PSNR", NN, false, true),
+    op("PerspectiveTransform", IMAGE, false, true),
     // Registered by the adaptive pooling layers (`adaptive_pooling.rs`).
     op("AdaptiveAveragePool", NN, false, false),
     op("AdaptiveMaxPool", NN, false, false),

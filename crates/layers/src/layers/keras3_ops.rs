@@ -59,11 +59,13 @@ mod numerics;
 mod numpy_fns;
 mod patches;
 mod pool3d;
+mod psnr;
 mod reduce;
 mod repeat;
 mod rot90;
 mod searchsorted;
 mod segment;
+mod select;
 mod shape;
 mod stats;
 mod take_along;
@@ -74,13 +76,14 @@ pub(crate) use tensordot::{contracted_axes, Tensordot};
 pub(crate) use center_window::CenterWindow;
 pub(crate) use const_conv::ConstConv;
 pub(crate) use crop_resize::CropResize;
+pub(crate) use cross::Cross;
 pub(crate) use depth_space::{depth_space, depth_space_shape};
 pub(crate) use dot_attention::MASKED as DOT_ATTENTION_MASKED;
 pub(crate) use extra::{move_perm, ExtraOp};
 pub(crate) use frame::Frame;
 pub(crate) use functions::erfinv;
 use functions::{binary, scalar_step, unary};
-pub(crate) use gamma::{bessel_i0, bessel_i0e, digamma, lgamma};
+pub(crate) use gamma::{bessel_i0, bessel_i0e, digamma, igamma, igammac, lgamma};
 pub(crate) use gather::Gather;
 pub(crate) use gaussian_blur::GaussianBlur;
 pub(crate) use image::{color_kernel, ImageOp};
@@ -212,6 +215,9 @@ fn constant_operand(a: &Value) -> Option<Tensor> {
 pub(crate) enum SplitAt {
     /// Equal parts.
     Sections(usize),
+    /// `array_split`'s parts: as equal as may be, the first `n % k` one
+    /// larger (numpy's rule, which Keras's TensorFlow backend follows).
+    Uneven(usize),
     /// Split points (numpy's indices).
     Indices(Vec<usize>),
 }
@@ -323,7 +329,7 @@ pub(crate) enum Kind {
     /// `nn.dot_product_attention` (`keras3_ops/dot_attention.rs`).
     DotAttention(dot_attention::DotAttention),
     /// `cross` (`keras3_ops/cross.rs`).
-    Cross(cross::Cross),
+    Cross(Cross),
     /// `nn.layer_normalization` / `nn.rms_normalization`
     /// (`keras3_ops/norm.rs`).
     Norm(norm::NormOp),
@@ -385,6 +391,9 @@ fn split_sizes(at: &SplitAt, n: Option<usize>) -> std::result::Result<Vec<Option
             Some(n) if n % k != 0 => Err(format!("{n} does not split into {k} equal parts")),
             n => Ok(vec![n.map(|n| n / k); *k]),
         },
+        SplitAt::Uneven(k) => Ok((0..*k)
+            .map(|i| n.map(|n| n / k + usize::from(i < n % k)))
+            .collect()),
         SplitAt::Indices(points) => {
             let mut bounds = vec![0];
             bounds.extend(points.iter().copied());

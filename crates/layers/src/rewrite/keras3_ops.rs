@@ -13,7 +13,7 @@
 //! `backend.epsilon()` for a `None` epsilon. Other operations are
 //! refused, naming the operation.
 
-use super::tf_op_lambda::{binary, permute, reduce_over, unary, Operand};
+use super::tf_op_lambda::{binary, permute, reduce_over, reverse_all_axes, unary, Operand};
 use super::{concatenate_entry, entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
@@ -134,11 +134,13 @@ fn rewrite(
             }
         }
         "Transpose" => {
-            let perm: Vec<i64> = c
-                .get("axes")
-                .and_then(Value::as_array)
-                .and_then(|a| a.iter().map(Value::as_i64).collect())
-                .ok_or("a transpose without explicit axes has no TF.js layer")?;
+            let perm: Vec<i64> = match c.get("axes") {
+                None | Some(Value::Null) => return reverse_all_axes(site, name, x()?),
+                Some(a) => a
+                    .as_array()
+                    .and_then(|a| a.iter().map(Value::as_i64).collect())
+                    .ok_or("a transpose needs constant axes")?,
+            };
             permute(name, x()?, &perm)
         }
         "Stack" => {

@@ -243,6 +243,7 @@ pub mod nested_masks;
 pub mod normalization;
 pub mod pad_crop_1d;
 pub mod pad_zeros;
+pub mod reduce_axes;
 pub mod regularizers;
 pub mod relu_options;
 pub mod repeat;

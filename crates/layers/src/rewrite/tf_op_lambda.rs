@@ -13,6 +13,7 @@
 //! | `reshape([-1, …])`, `expand_dims`, `squeeze` | `Reshape` |
 //! | `transpose(perm)` with `perm[0] == 0` | `Permute` |
 //! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling (+ `Reshape` for `keepdims`) |
+//! | `reduce_mean`/`reduce_max` over other non-batch axes | `Permute` + `Reshape` + 1-D global pooling + `Reshape` ([`super::reduce_axes`]) |
 //! | `nn.max_pool2d`, `nn.avg_pool2d` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
 //! | `image.resize` (bilinear, nearest), TF 1's `compat.v1.image.resize*` (`align_corners`) | the `Resizing` rewrite ([`super::image_resize`]) |
 //! | `image.central_crop`, `image.resize_with_crop_or_pad` | `ZeroPadding2D` and / or `Cropping2D` |
@@ -326,22 +327,24 @@ pub(super) fn reduce_over(
         None => None,
     }
     .ok_or("a reduction over all axes has no TF.js layer")?;
-    let rank = site
+    let shape = site
         .shapes
         .and_then(|s| s.inputs.first())
-        .map(Vec::len)
         .ok_or("its input shape is unknown")?;
-    reduce(name, x, max, &axes, rank, keep)
+    reduce(name, x, max, &axes, shape, keep)
 }
 
+/// Global pooling (and a `Reshape` to `keep`, the output's non-batch
+/// shape, for `keepdims`); other axes: [`super::reduce_axes`].
 pub(super) fn reduce(
     name: &str,
     x: Value,
     max: bool,
     axes: &[i64],
-    rank: usize,
+    shape: &[Option<usize>],
     keep: Option<Vec<usize>>,
 ) -> Result<Vec<Value>, String> {
+    let rank = shape.len();
     let mut axes: Vec<i64> = axes
         .iter()
         .map(|&a| if a < 0 { a + rank as i64 } else { a })
@@ -353,10 +356,8 @@ pub(super) fn reduce(
         (4, [1, 2], false) => "GlobalAveragePooling2D",
         (4, [1, 2], true) => "GlobalMaxPooling2D",
         _ => {
-            return Err(format!(
-                "a reduction over axes {axes:?} of a rank-{rank} input has no TF.js layer \
-                 (global pooling reduces axis 1 of rank 3 or axes 1-2 of rank 4)"
-            ))
+            axes.dedup();
+            return super::reduce_axes::reduce_layers(name, x, max, &axes, shape, keep.is_some());
         }
     };
     let Some(target) = keep else {
@@ -604,11 +605,13 @@ fn rewrite(
             one("Reshape", json!({ "target_shape": out }))
         }
         "transpose" | "compat.v1.transpose" => {
-            let perm: Vec<i64> = kwargs
-                .get("perm")
-                .and_then(Value::as_array)
-                .and_then(|p| p.iter().map(Value::as_i64).collect())
-                .ok_or("transpose needs a constant perm")?;
+            let perm: Vec<i64> = match kwargs.get("perm") {
+                None | Some(Value::Null) => return reverse_all_axes(site, name, x.clone()),
+                Some(p) => p
+                    .as_array()
+                    .and_then(|p| p.iter().map(Value::as_i64).collect())
+                    .ok_or("transpose needs a constant perm")?,
+            };
             permute(name, x.clone(), &perm)
         }
         // The last two axes swapped.
@@ -630,6 +633,33 @@ fn rewrite(
 }
 
 /// A transpose keeping the batch axis first, as `Permute`.
+/// A transpose without a permutation (`tf.transpose(x)`, `ops.transpose(x)`):
+/// every axis reversed, the batch axis among them, which is the identity
+/// of a rank-1 tensor only (a linear `Activation`); refused otherwise.
+pub(super) fn reverse_all_axes(
+    site: &Site<'_>,
+    name: &str,
+    x: Value,
+) -> Result<Vec<Value>, String> {
+    let rank = site
+        .shapes
+        .and_then(|s| s.inputs.first())
+        .map(Vec::len)
+        .ok_or("its input shape is unknown")?;
+    if rank != 1 {
+        return Err(format!(
+            "without a permutation it reverses every axis of its rank-{rank} input, moving the \
+             batch axis last: no TF.js layer moves the batch axis"
+        ));
+    }
+    Ok(vec![entry(
+        name,
+        "Activation",
+        json!({"activation": "linear"}),
+        vec![json!([x])],
+    )])
+}
+
 pub(super) fn permute(name: &str, x: Value, perm: &[i64]) -> Result<Vec<Value>, String> {
     if perm.first() != Some(&0) {
         return Err("a transpose that moves the batch axis has no TF.js layer".into());

@@ -13,6 +13,16 @@
 //! has no separate out-of-image test). The transform is a constant of the file or the
 //! op's second input. `channels_first` and single images (rank 3) are
 //! refused when the model is built.
+//!
+//! Keras 3's `ops.image.perspective_transform(images, start_points,
+//! end_points, interpolation, fill_value)` is the same kernel (fill mode
+//! constant) with the homography its backend solves for
+//! (`compute_homography_matrix`: the 8×8 system mapping each end point to
+//! its start point, `tf.linalg.solve`), for constant points `[4, 2]` or
+//! `[n, 4, 2]`. The solve is float32 in TensorFlow's order of operations
+//! (Eigen's unblocked `PartialPivLU` and triangular solves, without fused
+//! multiply-adds): a nearest-pixel sample sitting on a half-pixel
+//! boundary goes the way TensorFlow's rounding sends it.
 
 use super::super::common::*;
 use super::super::tf_ops::constant_array;
@@ -39,10 +49,68 @@ pub(crate) struct AffineTransform {
     transform: Option<Tensor>,
 }
 
+/// `a x = b` for a row-major 8×8 `a`, in float32 as Eigen's
+/// `PartialPivLU` computes it for TensorFlow's `MatrixSolve` (bit for bit
+/// on the homographies checked): each column's first largest magnitude
+/// pivot, the column below it divided by it, the trailing block updated
+/// by `a - l·u`; then the row swaps applied to `b` and the two triangular
+/// solves as Eigen runs them for a row-major right side (its transposed,
+/// right-hand kernel): each product subtracted in turn, forward over
+/// `L`'s row left to right, backward over `U`'s row from the diagonal
+/// out, then times `1 / uᵢᵢ`. `None`: a zero pivot (TensorFlow: "Input
+/// matrix is not invertible").
+fn solve8(mut a: Vec<f32>, mut x: Vec<f32>) -> Option<Vec<f32>> {
+    const N: usize = 8;
+    let mut swaps = [0usize; N];
+    for k in 0..N {
+        let mut p = k;
+        for i in k + 1..N {
+            if a[i * N + k].abs() > a[p * N + k].abs() {
+                p = i;
+            }
+        }
+        swaps[k] = p;
+        if a[p * N + k] == 0.0 {
+            return None;
+        }
+        if p != k {
+            for j in 0..N {
+                a.swap(k * N + j, p * N + j);
+            }
+        }
+        for i in k + 1..N {
+            a[i * N + k] /= a[k * N + k];
+        }
+        for i in k + 1..N {
+            for j in k + 1..N {
+                a[i * N + j] -= a[i * N + k] * a[k * N + j];
+            }
+        }
+    }
+    for (k, &p) in swaps.iter().enumerate() {
+        x.swap(k, p);
+    }
+    for j in 0..N {
+        for k in 0..j {
+            x[j] -= x[k] * a[j * N + k];
+        }
+    }
+    for j in (0..N).rev() {
+        for k in j + 1..N {
+            x[j] -= x[k] * a[j * N + k];
+        }
+        x[j] *= 1.0 / a[j * N + j];
+    }
+    Some(x)
+}
+
 impl AffineTransform {
     /// The Keras 3 operation `op` from its config and positional `args`
     /// (`None`: not `AffineTransform`).
     pub(crate) fn from_keras3(op: &str, c: &ConfigReader<'_>, args: &[Value]) -> Option<Out<Self>> {
+        if op == "PerspectiveTransform" {
+            return Some(Self::perspective(c, args));
+        }
         (op == "AffineTransform").then(|| {
             match c.get("data_format").and_then(Value::as_str) {
                 None | Some("channels_last") => {}
@@ -89,6 +157,63 @@ impl AffineTransform {
                 fill_value,
                 transform,
             })
+        })
+    }
+
+    /// `PerspectiveTransform` with constant start and end points.
+    fn perspective(c: &ConfigReader<'_>, args: &[Value]) -> Out<Self> {
+        match c.get("data_format").and_then(Value::as_str) {
+            None | Some("channels_last") => {}
+            Some(f) => return Err(format!("data_format {f}: only channels_last is supported")),
+        }
+        let bilinear = match c.get("interpolation").and_then(Value::as_str) {
+            None | Some("bilinear") => true,
+            Some("nearest") => false,
+            Some(i) => return Err(format!("interpolation {i}: expected bilinear or nearest")),
+        };
+        let fill_value = match c.get("fill_value") {
+            None | Some(Value::Null) => 0.0,
+            Some(v) => v.as_f64().ok_or("fill_value: expected a number")? as f32,
+        };
+        let points = |k: usize, what: &str| -> Out<Tensor> {
+            args.get(k)
+                .filter(|t| {
+                    crate::topology::kwarg_tensor(t).is_none()
+                        && t["class_name"] != "__keras_tensor__"
+                })
+                .and_then(|t| constant_array(t.pointer("/config/value").unwrap_or(t)))
+                .filter(|t| matches!(t.shape(), [4, 2] | [_, 4, 2]))
+                .ok_or_else(|| format!("{what}: expected a constant [4, 2] or [n, 4, 2] array"))
+        };
+        let (start, end) = (points(1, "start_points")?, points(2, "end_points")?);
+        if start.shape() != end.shape() {
+            return Err(format!(
+                "start_points {:?} and end_points {:?} must have one shape",
+                start.shape(),
+                end.shape()
+            ));
+        }
+        let (s, e) = (f32s(&start), f32s(&end));
+        let mut rows = Vec::new();
+        for (s, e) in s.chunks(8).zip(e.chunks(8)) {
+            // Row pairs per point: [ex, ey, 1, 0, 0, 0, -sx·ex, -sx·ey] and
+            // [0, 0, 0, ex, ey, 1, -sy·ex, -sy·ey] (products in float32).
+            let mut a = Vec::with_capacity(64);
+            let mut b = Vec::with_capacity(8);
+            for p in 0..4 {
+                let (sx, sy, ex, ey) = (s[2 * p], s[2 * p + 1], e[2 * p], e[2 * p + 1]);
+                a.extend([ex, ey, 1.0, 0.0, 0.0, 0.0, -sx * ex, -sx * ey]);
+                a.extend([0.0, 0.0, 0.0, ex, ey, 1.0, -sy * ex, -sy * ey]);
+                b.extend([sx, sy]);
+            }
+            rows.extend(solve8(a, b).ok_or("the points give no homography (a zero pivot)")?);
+        }
+        let n = rows.len() / 8;
+        Ok(AffineTransform {
+            bilinear,
+            fill: Fill::Constant,
+            fill_value,
+            transform: Some(Tensor::from_f32(vec![n, 8], rows).map_err(|e| e.to_string())?),
         })
     }
 

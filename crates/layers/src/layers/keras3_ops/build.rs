@@ -269,7 +269,7 @@ impl Operation {
         } else if let Some(product) = tensordot::Tensordot::numpy(op, &operands) {
             Kind::Tensordot(product.map_err(bad)?)
         } else if op == "Cross" {
-            Kind::Cross(cross::Cross::from_config(c, &operands)?)
+            Kind::Cross(Cross::from_config(c, &operands)?)
         } else if let Some(n) = norm::NormOp::from_config(op, c, args, ctx.call_kwargs) {
             Kind::Norm(n?)
         } else if op == "BatchNorm" {
@@ -402,6 +402,14 @@ impl Operation {
                     "expected an integer (None, flattening, is not supported)",
                 )
             })?)
+        } else if op == "ArraySplit" {
+            // Keras's TensorFlow backend takes a count of sections only.
+            let k = c
+                .get("indices_or_sections")
+                .and_then(Value::as_u64)
+                .filter(|&n| (1..=1 << 16).contains(&n))
+                .ok_or_else(|| c.err("indices_or_sections", "expected a positive count"))?;
+            Kind::Split(SplitAt::Uneven(k as usize), c.i64_or("axis", 0)?)
         } else if op == "Split" {
             let at = match c.get("indices_or_sections") {
                 Some(Value::Array(points)) => SplitAt::Indices(

@@ -5,6 +5,9 @@
 //! (`[a1·b2 − a2·b1, a2·b0 − a0·b2, a0·b1 − a1·b0]`), the result's vector
 //! axis moved to `axisc`; when both operands are 2-vectors, only the third
 //! component, without a vector axis. `axis` overrides the other three.
+//!
+//! Keras 2's `tf.linalg.cross(a, b)` is the same product of two tensors'
+//! last axes (3-vectors).
 
 use super::super::common::*;
 use super::super::tf_ops::{axis_of, broadcast_index, broadcast_symbolic};
@@ -35,6 +38,25 @@ fn components(d: Option<usize>, which: &str) -> Out<Option<usize>> {
 }
 
 impl Cross {
+    /// `tf.linalg.cross(a, b)`: two tensors (`a` the first input, `b` the
+    /// tensor kwarg), the vectors along their last axes.
+    pub(crate) fn from_tf(kwargs: &serde_json::Map<String, Value>) -> Out<Cross> {
+        if kwargs.contains_key("_CONSTANT_VALUE")
+            || kwargs
+                .get("b")
+                .is_none_or(|b| crate::topology::kwarg_tensor(b).is_none())
+        {
+            return Err("a and b must both be tensors".into());
+        }
+        Ok(Cross {
+            x1: Operand::Input(0),
+            x2: Operand::Input(1),
+            axisa: -1,
+            axisb: -1,
+            axisc: -1,
+        })
+    }
+
     pub(crate) fn from_config(c: &ConfigReader<'_>, operands: &[Operand]) -> Result<Cross> {
         let [x1, x2] = Operand::pair("cross", operands).map_err(|e| c.err("args", e))?;
         let (axisa, axisb, axisc) = match c.get("axis") {

@@ -5,7 +5,8 @@
 //! and sequence reversals (`rot90.rs`), cosine transforms (`dct.rs`), 3-D
 //! pools (`pool3d.rs`), the hue adjustment (`hue.rs`),
 //! `image.map_coordinates` (`map_coordinates.rs`) and small
-//! numpy-style functions (`numpy_fns.rs`): the Keras 3
+//! numpy-style functions (`numpy_fns.rs`); from round 21, `select`
+//! (`select.rs`) and the peak signal-to-noise ratio (`psnr.rs`): the Keras 3
 //! operations by class, the Keras 2 `tf.*` functions by name.
 
 use super::dct::Dct;
@@ -15,8 +16,10 @@ use super::map_coordinates::MapCoordinates;
 use super::nan_reduce::NanReduce;
 use super::numpy_fns::NumpyFn;
 use super::pool3d::Pool3d;
+use super::psnr::Psnr;
 use super::rot90::Rot90;
 use super::searchsorted::SearchSorted;
+use super::select::Select;
 use super::update::Update;
 use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
@@ -36,6 +39,8 @@ pub(crate) enum NumericOp {
     AdjustHue(AdjustHue),
     Numpy(NumpyFn),
     MapCoordinates(MapCoordinates),
+    Select(Select),
+    Psnr(Psnr),
 }
 
 impl NumericOp {
@@ -64,6 +69,12 @@ impl NumericOp {
         if let Some(r) = MapCoordinates::from_config(op, c) {
             return Some(r.map(NumericOp::MapCoordinates));
         }
+        if let Some(r) = Select::from_config(op, c, args) {
+            return Some(r.map(NumericOp::Select));
+        }
+        if let Some(r) = Psnr::from_config(op, c) {
+            return Some(r.map(NumericOp::Psnr));
+        }
         Rot90::from_config(op, c).map(|r| r.map(NumericOp::Rot90))
     }
 
@@ -85,6 +96,12 @@ impl NumericOp {
         if let Some(r) = Pool3d::from_tf(function, kwargs) {
             return Some(r.map(NumericOp::Pool3d));
         }
+        if let Some(r) = SearchSorted::from_tf(function, kwargs) {
+            return Some(r.map(NumericOp::SearchSorted));
+        }
+        if let Some(r) = Psnr::from_tf(function, kwargs) {
+            return Some(r.map(NumericOp::Psnr));
+        }
         AdjustHue::from_tf(function, kwargs).map(|r| r.map(NumericOp::AdjustHue))
     }
 
@@ -92,10 +109,10 @@ impl NumericOp {
     pub(crate) fn per_sample(&self) -> bool {
         match self {
             NumericOp::NanReduce(r) => r.per_sample(),
-            NumericOp::SearchSorted(_)
-            | NumericOp::Dct(_)
-            | NumericOp::Pool3d(_)
-            | NumericOp::AdjustHue(_) => true,
+            NumericOp::SearchSorted(op) => op.per_sample(),
+            NumericOp::Select(op) => op.per_sample(),
+            NumericOp::Psnr(op) => op.per_sample(),
+            NumericOp::Dct(_) | NumericOp::Pool3d(_) | NumericOp::AdjustHue(_) => true,
             // Matrices are the last two axes of a rank-3 (or more) input,
             // which the shape check ensures has a batch axis before them.
             NumericOp::Lu(_) => false,
@@ -112,7 +129,9 @@ impl NumericOp {
             NumericOp::Lu(op) => return op.shapes(inputs),
             NumericOp::Numpy(op) => return op.shapes(inputs),
             NumericOp::NanReduce(op) => op.shape(x)?,
-            NumericOp::SearchSorted(op) => op.shape(x),
+            NumericOp::SearchSorted(op) => op.shape(inputs)?,
+            NumericOp::Select(op) => op.shape(inputs)?,
+            NumericOp::Psnr(op) => op.shape(inputs)?,
             NumericOp::Update(op) => op.shape(x, inputs.get(1))?,
             NumericOp::Rot90(op) => op.shape(x)?,
             NumericOp::Dct(op) => op.shape(x)?,
@@ -128,7 +147,9 @@ impl NumericOp {
             NumericOp::Lu(op) => return op.call(inputs),
             NumericOp::Numpy(op) => return op.call(inputs),
             NumericOp::NanReduce(op) => op.call(x)?,
-            NumericOp::SearchSorted(op) => op.call(x)?,
+            NumericOp::SearchSorted(op) => op.call(inputs)?,
+            NumericOp::Select(op) => op.call(inputs)?,
+            NumericOp::Psnr(op) => op.call(inputs)?,
             NumericOp::Update(op) => op.call(inputs)?,
             NumericOp::Rot90(op) => op.call(inputs)?,
             NumericOp::Dct(op) => op.call(x)?,

@@ -73,6 +73,8 @@ impl TfOpLambda {
         // `tf.nn.bias_add(value, bias)` `bias`.
         let second = match function.as_str() {
             "math.atan2" | "atan2" => "x",
+            // `tf.math.igamma(a, x)`.
+            "math.igamma" | "igamma" | "math.igammac" | "igammac" => "x",
             "nn.bias_add" => "bias",
             _ => "y",
         };
@@ -506,7 +508,7 @@ impl TfOpLambda {
         let dynamic = dynamic::Dynamic::parse(&function, kwargs)
             .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?;
         if dynamic.is_none()
-            && function != "math.polyval"
+            && !matches!(function.as_str(), "math.polyval" | "searchsorted")
             && kwargs.contains_key(crate::topology::FIRST_ARG_KWARG)
         {
             return Err(c.err(
@@ -714,6 +716,10 @@ impl TfOpLambda {
                         .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
                 ))
             }
+            (Func::Op, "linalg.cross") => Some(super::super::keras3_ops::Kind::Cross(
+                super::super::keras3_ops::Cross::from_tf(kwargs)
+                    .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
+            )),
             (Func::Op, "signal.frame") => Some(super::super::keras3_ops::Kind::Frame(
                 super::super::keras3_ops::Frame::from_tf(kwargs)
                     .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
@@ -755,15 +761,14 @@ impl TfOpLambda {
             _ => None,
         }
         .map(|k| super::super::keras3_ops::Operation::with_kind("tf function", c.name(), k));
+        // `tf.nn.embedding_lookup`'s table and `tf.searchsorted`'s
+        // sequence are their constant first argument, read into `inner`.
+        let table_lookup = matches!(
+            function.as_str(),
+            "nn.embedding_lookup" | "compat.v1.nn.embedding_lookup" | "searchsorted"
+        );
         let x_const = match kwargs.get("_CONSTANT_VALUE") {
-            // The table of a lookup, read into `inner` above.
-            _ if matches!(
-                function.as_str(),
-                "nn.embedding_lookup" | "compat.v1.nn.embedding_lookup"
-            ) =>
-            {
-                None
-            }
+            _ if table_lookup => None,
             None => None,
             Some(v) => Some(match number(v) {
                 Some(n) => Arg::Scalar(n),
@@ -778,11 +783,6 @@ impl TfOpLambda {
                 })?),
             }),
         };
-        // `tf.nn.embedding_lookup`'s table is its constant first argument.
-        let table_lookup = matches!(
-            function.as_str(),
-            "nn.embedding_lookup" | "compat.v1.nn.embedding_lookup"
-        );
         if x_const.is_some()
             && dynamic.is_none()
             && !table_lookup

@@ -28,6 +28,9 @@ const MAX_DYNAMIC_ELEMENTS: usize = 1 << 28;
 pub(super) enum Dynamic {
     /// `tf.shape(x)`: the input's shape, as int32.
     ShapeOf,
+    /// `tf.size(x)`: the input's element count, a scalar (int32 as
+    /// TensorFlow's `out_type` default; int64 is the same number here).
+    SizeOf,
     /// `tf.reshape(x, shape)` with sizes computed at run time.
     Reshape(Dims),
     /// `tf.ones` / `tf.zeros` / `tf.fill(dims, value)`.
@@ -300,6 +303,7 @@ impl Dynamic {
         };
         let dynamic = match function {
             "shape" | "compat.v1.shape" => Dynamic::ShapeOf,
+            "size" | "compat.v1.size" => Dynamic::SizeOf,
             "ones" => Dynamic::Fill {
                 dims: dims_of_first_arg()?,
                 value: 1.0,
@@ -418,6 +422,7 @@ impl Dynamic {
         let x = inputs.first().ok_or("needs a tensor argument")?;
         match self {
             Dynamic::ShapeOf => Ok(vec![Some(x.len())]),
+            Dynamic::SizeOf => Ok(Vec::new()),
             Dynamic::Fill { dims, .. } => dims.shape(inputs, positional),
             Dynamic::Reshape(dims) => {
                 let mut out = dims.shape(inputs, positional)?;
@@ -540,6 +545,11 @@ impl Dynamic {
                     .map(|&d| i32::try_from(d).map_err(|_| format!("size {d} exceeds int32")))
                     .collect::<Out<Vec<i32>>>()?;
                 Tensor::from_i32(vec![dims.len()], dims).map_err(|e| e.to_string())
+            }
+            Dynamic::SizeOf => {
+                let n = x.shape().iter().product::<usize>();
+                let n = i32::try_from(n).map_err(|_| format!("size {n} exceeds int32"))?;
+                Tensor::from_i32(Vec::new(), vec![n]).map_err(|e| e.to_string())
             }
             Dynamic::Fill { dims, value } => {
                 let sizes = dims.values(inputs, positional)?;

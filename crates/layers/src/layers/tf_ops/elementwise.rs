@@ -29,6 +29,10 @@ pub(super) enum BinOp {
     FloorDiv,
     /// `a · log(b)`, 0 where `a` is 0 (`tf.math.xlogy`).
     Xlogy,
+    /// The regularized incomplete gamma functions `P(a, x)` and `Q(a, x)`
+    /// (`tf.math.igamma(a, x)` / `igammac`; `keras3_ops/gamma.rs`).
+    Igamma,
+    Igammac,
     /// Comparisons: 1 where true, 0 where false (booleans as float32).
     Greater,
     GreaterEqual,
@@ -84,6 +88,8 @@ impl BinOp {
                     a * b.ln()
                 }
             }
+            BinOp::Igamma => super::super::keras3_ops::igamma(a, b),
+            BinOp::Igammac => super::super::keras3_ops::igammac(a, b),
             BinOp::Greater => f32::from(a > b),
             BinOp::GreaterEqual => f32::from(a >= b),
             BinOp::Less => f32::from(a < b),
@@ -119,6 +125,8 @@ impl BinOp {
             BinOp::FloorMod => run(BinOp::FloorMod, xs, &y),
             BinOp::FloorDiv => run(BinOp::FloorDiv, xs, &y),
             BinOp::Xlogy => run(BinOp::Xlogy, xs, &y),
+            BinOp::Igamma => run(BinOp::Igamma, xs, &y),
+            BinOp::Igammac => run(BinOp::Igammac, xs, &y),
             BinOp::Greater => run(BinOp::Greater, xs, &y),
             BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, &y),
             BinOp::Less => run(BinOp::Less, xs, &y),
@@ -166,6 +174,8 @@ impl BinOp {
             BinOp::FloorMod => run(BinOp::FloorMod, xs, s),
             BinOp::FloorDiv => run(BinOp::FloorDiv, xs, s),
             BinOp::Xlogy => run(BinOp::Xlogy, xs, s),
+            BinOp::Igamma => run(BinOp::Igamma, xs, s),
+            BinOp::Igammac => run(BinOp::Igammac, xs, s),
             BinOp::Greater => run(BinOp::Greater, xs, s),
             BinOp::GreaterEqual => run(BinOp::GreaterEqual, xs, s),
             BinOp::Less => run(BinOp::Less, xs, s),
@@ -194,6 +204,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.squared_difference" => Binary(BinOp::SquaredDifference),
         "math.atan2" | "atan2" => Binary(BinOp::Atan2),
         "math.xlogy" => Binary(BinOp::Xlogy),
+        // `tf.math.igamma(a, x)`: the second operand is `x`.
+        "math.igamma" | "igamma" => Binary(BinOp::Igamma),
+        "math.igammac" | "igammac" => Binary(BinOp::Igammac),
         "math.floormod" | "math.mod" | "__operators__.mod" => Binary(BinOp::FloorMod),
         "math.floordiv" | "compat.v1.floor_div" | "__operators__.floordiv" => {
             Binary(BinOp::FloorDiv)
@@ -350,6 +363,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "image.rot90" | "reverse_sequence" | "compat.v1.reverse_sequence" => Op,
         "signal.dct" | "signal.idct" | "nn.max_pool3d" | "nn.avg_pool3d" => Op,
         "image.adjust_hue" | "nn.conv1d" | "compat.v1.nn.conv1d" => Op,
+        // keras3_ops/searchsorted.rs, psnr.rs, cross.rs; gamma.rs.
+        "searchsorted" | "image.psnr" | "linalg.cross" => Op,
         "expand_dims" | "compat.v1.expand_dims" => Shape(ShapeFn::ExpandDims),
         "squeeze" | "compat.v1.squeeze" => Shape(ShapeFn::Squeeze),
         "stack" => Shape(ShapeFn::Stack),
@@ -372,6 +387,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.space_to_depth" | "compat.v1.space_to_depth" => Shape(ShapeFn::SpaceToDepth),
         "where" | "where_v2" => Where,
         "shape" | "compat.v1.shape" | "ones" | "zeros" | "fill" | "range" => Dynamic,
+        "size" | "compat.v1.size" => Dynamic,
         "broadcast_to" => Dynamic,
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
