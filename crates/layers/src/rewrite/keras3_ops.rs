@@ -4,7 +4,8 @@
 //! `Rescaling`, tensor-tensor ops as merge layers, activations as
 //! `Activation`/`ReLU`/`Softmax`, `Reshape`, `Transpose` (as `Permute`),
 //! `Concatenate` (and `Hstack` / `Dstack` / `Append`), `Stack` as `Reshape`s and
-//! `Concatenate`, `Mean`/`Max` as global pooling, `Moveaxis` and `Swapaxes`
+//! `Concatenate`, `Mean`/`Max` as global pooling (other non-batch axes: `Permute`,
+//! `Reshape`s and 1-D global pooling, [`super::reduce_axes`]), `Moveaxis` and `Swapaxes`
 //! (keeping the batch axis) as `Permute`, `ExpandDims` / `Squeeze` of explicit axes
 //! other than the batch as `Reshape` to the static output shape,
 //! `LayerNorm` (`ops.layer_normalization` with constant or no `gamma` /

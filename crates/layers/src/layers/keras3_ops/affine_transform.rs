@@ -104,14 +104,58 @@ fn solve8(mut a: Vec<f32>, mut x: Vec<f32>) -> Option<Vec<f32>> {
     Some(x)
 }
 
+/// Argument `k` when the file holds it: `Some(None)` if it is not a
+/// constant array, `None` for a tensor (or no argument).
+fn constant_arg(args: &[Value], k: usize) -> Option<Option<Tensor>> {
+    let t = args.get(k).filter(|t| {
+        crate::topology::kwarg_tensor(t).is_none() && t["class_name"] != "__keras_tensor__"
+    })?;
+    Some(constant_array(t.pointer("/config/value").unwrap_or(t)))
+}
+
+/// `PerspectiveTransform`'s transforms `[n, 8]` from its constant start
+/// and end points (arguments 1 and 2, `[4, 2]` or `[n, 4, 2]`).
+fn homographies(args: &[Value]) -> Out<Tensor> {
+    let points = |k: usize, what: &str| -> Out<Tensor> {
+        constant_arg(args, k)
+            .flatten()
+            .filter(|t| matches!(t.shape(), [4, 2] | [_, 4, 2]))
+            .ok_or_else(|| format!("{what}: expected a constant [4, 2] or [n, 4, 2] array"))
+    };
+    let (start, end) = (points(1, "start_points")?, points(2, "end_points")?);
+    if start.shape() != end.shape() {
+        return Err(format!(
+            "start_points {:?} and end_points {:?} must have one shape",
+            start.shape(),
+            end.shape()
+        ));
+    }
+    let (s, e) = (f32s(&start), f32s(&end));
+    let mut rows = Vec::new();
+    for (s, e) in s.chunks(8).zip(e.chunks(8)) {
+        // Row pairs per point: [ex, ey, 1, 0, 0, 0, -sx·ex, -sx·ey] and
+        // [0, 0, 0, ex, ey, 1, -sy·ex, -sy·ey] (products in float32).
+        let mut a = Vec::with_capacity(64);
+        let mut b = Vec::with_capacity(8);
+        for p in 0..4 {
+            let (sx, sy, ex, ey) = (s[2 * p], s[2 * p + 1], e[2 * p], e[2 * p + 1]);
+            a.extend([ex, ey, 1.0, 0.0, 0.0, 0.0, -sx * ex, -sx * ey]);
+            a.extend([0.0, 0.0, 0.0, ex, ey, 1.0, -sy * ex, -sy * ey]);
+            b.extend([sx, sy]);
+        }
+        rows.extend(solve8(a, b).ok_or("the points give no homography (a zero pivot)")?);
+    }
+    Tensor::from_f32(vec![rows.len() / 8, 8], rows).map_err(|e| e.to_string())
+}
+
 impl AffineTransform {
     /// The Keras 3 operation `op` from its config and positional `args`
-    /// (`None`: not `AffineTransform`).
+    /// (`None`: neither `AffineTransform` nor `PerspectiveTransform`).
     pub(crate) fn from_keras3(op: &str, c: &ConfigReader<'_>, args: &[Value]) -> Option<Out<Self>> {
-        if op == "PerspectiveTransform" {
-            return Some(Self::perspective(c, args));
+        if !matches!(op, "AffineTransform" | "PerspectiveTransform") {
+            return None;
         }
-        (op == "AffineTransform").then(|| {
+        Some((|| {
             match c.get("data_format").and_then(Value::as_str) {
                 None | Some("channels_last") => {}
                 Some(f) => return Err(format!("data_format {f}: only channels_last is supported")),
@@ -121,6 +165,18 @@ impl AffineTransform {
                 Some("nearest") => false,
                 Some(i) => return Err(format!("interpolation {i}: expected bilinear or nearest")),
             };
+            let fill_value = match c.get("fill_value") {
+                None | Some(Value::Null) => 0.0,
+                Some(v) => v.as_f64().ok_or("fill_value: expected a number")? as f32,
+            };
+            if op == "PerspectiveTransform" {
+                return Ok(AffineTransform {
+                    bilinear,
+                    fill: Fill::Constant,
+                    fill_value,
+                    transform: Some(homographies(args)?),
+                });
+            }
             let fill = match c.get("fill_mode").and_then(Value::as_str) {
                 None | Some("constant") => Fill::Constant,
                 Some("nearest") => Fill::Nearest,
@@ -132,24 +188,12 @@ impl AffineTransform {
                     ))
                 }
             };
-            let fill_value = match c.get("fill_value") {
-                None | Some(Value::Null) => 0.0,
-                Some(v) => v.as_f64().ok_or("fill_value: expected a number")? as f32,
-            };
-            let transform = match args.get(1) {
-                Some(t)
-                    if crate::topology::kwarg_tensor(t).is_none()
-                        && t["class_name"] != "__keras_tensor__" =>
-                {
-                    Some(
-                        constant_array(t.pointer("/config/value").unwrap_or(t))
-                            .filter(|t| matches!(t.shape(), [8] | [_, 8]))
-                            .ok_or(
-                                "transform: expected a constant [8] or [n, 8] array or a tensor",
-                            )?,
-                    )
-                }
-                _ => None,
+            let transform = match constant_arg(args, 1) {
+                Some(t) => Some(
+                    t.filter(|t| matches!(t.shape(), [8] | [_, 8]))
+                        .ok_or("transform: expected a constant [8] or [n, 8] array or a tensor")?,
+                ),
+                None => None,
             };
             Ok(AffineTransform {
                 bilinear,
@@ -157,66 +201,8 @@ impl AffineTransform {
                 fill_value,
                 transform,
             })
-        })
+        })())
     }
-
-    /// `PerspectiveTransform` with constant start and end points.
-    fn perspective(c: &ConfigReader<'_>, args: &[Value]) -> Out<Self> {
-        match c.get("data_format").and_then(Value::as_str) {
-            None | Some("channels_last") => {}
-            Some(f) => return Err(format!("data_format {f}: only channels_last is supported")),
-        }
-        let bilinear = match c.get("interpolation").and_then(Value::as_str) {
-            None | Some("bilinear") => true,
-            Some("nearest") => false,
-            Some(i) => return Err(format!("interpolation {i}: expected bilinear or nearest")),
-        };
-        let fill_value = match c.get("fill_value") {
-            None | Some(Value::Null) => 0.0,
-            Some(v) => v.as_f64().ok_or("fill_value: expected a number")? as f32,
-        };
-        let points = |k: usize, what: &str| -> Out<Tensor> {
-            args.get(k)
-                .filter(|t| {
-                    crate::topology::kwarg_tensor(t).is_none()
-                        && t["class_name"] != "__keras_tensor__"
-                })
-                .and_then(|t| constant_array(t.pointer("/config/value").unwrap_or(t)))
-                .filter(|t| matches!(t.shape(), [4, 2] | [_, 4, 2]))
-                .ok_or_else(|| format!("{what}: expected a constant [4, 2] or [n, 4, 2] array"))
-        };
-        let (start, end) = (points(1, "start_points")?, points(2, "end_points")?);
-        if start.shape() != end.shape() {
-            return Err(format!(
-                "start_points {:?} and end_points {:?} must have one shape",
-                start.shape(),
-                end.shape()
-            ));
-        }
-        let (s, e) = (f32s(&start), f32s(&end));
-        let mut rows = Vec::new();
-        for (s, e) in s.chunks(8).zip(e.chunks(8)) {
-            // Row pairs per point: [ex, ey, 1, 0, 0, 0, -sx·ex, -sx·ey] and
-            // [0, 0, 0, ex, ey, 1, -sy·ex, -sy·ey] (products in float32).
-            let mut a = Vec::with_capacity(64);
-            let mut b = Vec::with_capacity(8);
-            for p in 0..4 {
-                let (sx, sy, ex, ey) = (s[2 * p], s[2 * p + 1], e[2 * p], e[2 * p + 1]);
-                a.extend([ex, ey, 1.0, 0.0, 0.0, 0.0, -sx * ex, -sx * ey]);
-                a.extend([0.0, 0.0, 0.0, ex, ey, 1.0, -sy * ex, -sy * ey]);
-                b.extend([sx, sy]);
-            }
-            rows.extend(solve8(a, b).ok_or("the points give no homography (a zero pivot)")?);
-        }
-        let n = rows.len() / 8;
-        Ok(AffineTransform {
-            bilinear,
-            fill: Fill::Constant,
-            fill_value,
-            transform: Some(Tensor::from_f32(vec![n, 8], rows).map_err(|e| e.to_string())?),
-        })
-    }
-
     pub(crate) fn shape(&self, x: &Shape) -> Out<Shape> {
         if x.len() != 4 {
             return Err(format!(
