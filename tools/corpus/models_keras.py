@@ -10558,5 +10558,27 @@ add("k3_psnr_perspective", "heldout21", k3_psnr_perspective,
     "keras.ops.nn.psnr (a scalar)", sources=K3ZIP, seed=TWENTYFIRST + 6)
 
 
+def tf_kron(K, v):
+    """tf.experimental.numpy.kron of a tensor and constant blocks (a
+    2-D constant, a leading constant, a repeat of each element), which
+    TensorFlow writes as tf.convert_to_tensor, tf.shape, ones_like, stack
+    and reshapes by run-time sizes (convert_to_tensor and
+    compat.v1.ones_like were refused)."""
+    import tensorflow as tf
+    L = K.layers
+    tnp = tf.experimental.numpy
+    x = L.Input((2, 3), name="x")
+    h = L.Dense(2, name="mix")(x)
+    return K.Model(x, [tnp.kron(h, np.array([[1.0, -1.0], [0.5, 2.0]], "float32")),
+                       tnp.kron(np.eye(2, dtype="float32")[None], h),
+                       tnp.kron(h, np.ones((1, 1, 3), "float32"))], name="tf_kron")
+
+
+add("tf_kron", "heldout21", tf_kron,
+    "tf.experimental.numpy.kron with constant blocks (tf.convert_to_tensor, "
+    "tf.compat.v1.ones_like, reshapes by run-time sizes)", sources=K2_ONLY,
+    seed=TWENTYFIRST + 7)
+
+
 # Round 21's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout21")

@@ -461,7 +461,9 @@ fn rewrite(
         "nn.elu" => Some("elu"),
         "nn.selu" => Some("selu"),
         "nn.silu" | "nn.swish" | "math.silu" => Some("silu"),
-        "identity" | "ensure_shape" => Some("identity"),
+        // (`tf.convert_to_tensor` of a float dtype; others are refused
+        // when the model is built.)
+        "identity" | "ensure_shape" | "convert_to_tensor" => Some("identity"),
         "nn.gelu" if kwargs.get("approximate").and_then(Value::as_bool) == Some(true) => {
             return Err("the tanh-approximated gelu has no TF.js activation".into())
         }
@@ -724,6 +726,18 @@ mod tests {
 
     /// `tf.linalg.matrix_transpose` (MLP-Mixer's token mixing) swaps the
     /// last two axes: a `Permute`.
+    /// `tf.convert_to_tensor` of a float tensor is the identity.
+    #[test]
+    fn convert_to_tensor_becomes_a_linear_activation() {
+        let layers = vec![tf(
+            "c",
+            "convert_to_tensor",
+            "x",
+            json!({"dtype": null, "dtype_hint": "float32"}),
+        )];
+        assert_rewrites(&[2, 3, 4], layers, 7, 0.0, "c (TFOpLambda) -> Activation");
+    }
+
     #[test]
     fn matrix_transpose_becomes_permute() {
         let layers = vec![tf("mt", "linalg.matrix_transpose", "x", json!({}))];

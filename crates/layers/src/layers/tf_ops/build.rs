@@ -148,6 +148,19 @@ impl TfOpLambda {
                     }
                 }
             }
+            "convert_to_tensor" => match kwargs.get("dtype") {
+                None | Some(Value::Null) => {}
+                Some(Value::String(d)) if d.starts_with("float") || d == "bfloat16" => {}
+                Some(other) => {
+                    return Err(c.err(
+                        "function",
+                        format!(
+                            "tf.convert_to_tensor: dtype {other} is not supported (a float \
+                             tensor converts to a float dtype only)"
+                        ),
+                    ))
+                }
+            },
             "clip_by_value" => {
                 func = Func::Clip(
                     arg("clip_value_min", f32::NEG_INFINITY)?,

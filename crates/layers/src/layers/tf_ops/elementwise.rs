@@ -264,8 +264,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.is_finite" => Unary(|x| f32::from(x.is_finite())),
         "math.log_sigmoid" => Unary(|x| -Activation::Softplus.scalar(-x)),
         // The input's shape filled with 0 / 1 (dtype kept as float32).
-        "zeros_like" => Unary(|_| 0.0),
-        "ones_like" => Unary(|_| 1.0),
+        "zeros_like" | "compat.v1.zeros_like" => Unary(|_| 0.0),
+        "ones_like" | "compat.v1.ones_like" => Unary(|_| 1.0),
         "math.floor" | "floor" => Unary(f32::floor),
         "math.ceil" => Unary(f32::ceil),
         "math.round" | "math.rint" => Unary(f32::round_ties_even),
@@ -286,6 +286,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.log_softmax" | "math.log_softmax" => Rowwise(Activation::LogSoftmax),
         // The identity at inference.
         "identity" | "stop_gradient" | "ensure_shape" => Unary(|x| x),
+        // The tensor itself (a `dtype` other than a float is refused in
+        // `from_config`: TensorFlow does not convert a float tensor).
+        "convert_to_tensor" => Unary(|x| x),
         "math.reduce_mean" | "reduce_mean" => Reduce(super::Reduce::Mean),
         "math.reduce_sum" | "reduce_sum" => Reduce(super::Reduce::Sum),
         "math.reduce_max" | "reduce_max" => Reduce(super::Reduce::Max),
