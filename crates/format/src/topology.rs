@@ -589,6 +589,8 @@ pub const KERAS3_OPERATIONS: &[Keras3Operation] = &[
     op("FFT2", MATH, false, true),
     op("IFFT2", MATH, false, true),
     op("RFFT", MATH, false, true),
+    op("STFT", MATH, false, true),
+    op("ISTFT", MATH, false, true),
     op("Logsumexp", MATH, false, true),
     op("SegmentSum", MATH, false, true),
     op("SegmentMax", MATH, false, true),

@@ -338,12 +338,20 @@ impl Model {
                     })
                 })
                 .or_else(|| keras3_h5_bidirectional(&w.name).and_then(|n| by_key.get(&n)))
+                .or_else(|| keras3_h5_wrapped_cell(&w.name).and_then(|n| by_key.get(&n)))
                 .copied()
                 .or_else(|| {
                     by_inner.get(&w.name).copied().flatten().or_else(|| {
                         w.name
                             .split_once('/')
-                            .and_then(|(_, rest)| by_inner.get(rest).copied().flatten())
+                            .map(|(_, rest)| rest.to_string())
+                            .into_iter()
+                            // An RNN's cell in the wrapped model (tf_keras's
+                            // `bi/forward_gru/gru_cell/kernel`, Keras 3's
+                            // HDF5 Bidirectional).
+                            .chain(drop_second_to_last(&w.name))
+                            .chain(keras3_h5_bidirectional(&w.name))
+                            .find_map(|n| by_inner.get(&n).copied().flatten())
                     })
                 });
             let Some(t) = target else {
@@ -660,11 +668,20 @@ fn keras3_key(name: &str) -> Option<String> {
     }
     let rest = &segs[i..];
     let sub = if rest.len() >= 3 && rest[0] == "layer" && rest[1] == "layers" {
-        // A model wrapped by TimeDistributed: `layer/layers/<x>(/layers/<y>)*`.
-        format!("{}/", rest.join("/"))
-    } else if rest == ["layer"] {
+        // A model wrapped by TimeDistributed: `layer/layers/<x>(/layers/<y>)*`,
+        // an RNN there without its `cell` (`layer/layers/gru/cell`,
+        // `layer/layers/bidirectional/forward_layer/cell`).
+        let kept: Vec<&str> = rest
+            .iter()
+            .enumerate()
+            .filter(|&(i, p)| *p != "cell" || rest[i - 1] == "layers")
+            .map(|(_, p)| *p)
+            .collect();
+        format!("{}/", kept.join("/"))
+    } else if rest == ["layer"] || rest == ["layer", "cell"] {
         // A wrapped layer (`TimeDistributed`, `SpectralNormalization`): its
-        // variables are apart from the wrapper's own.
+        // variables are apart from the wrapper's own; a wrapped RNN's are
+        // its cell's (`layer/cell`).
         "layer/".to_string()
     } else if let ["cell", "cells", cell] = rest {
         // A cell of an RNN's `StackedRNNCells`: `cells/<cell class>[_n]`.
@@ -786,6 +803,17 @@ fn keras3_h5_bidirectional(name: &str) -> Option<String> {
         // A `backward_layer` of its own keeps its name in Keras 3; the
         // engine prefixes it as tf_keras does.
         None => Some(format!("{layer}/backward_{inner}/{var}")),
+    }
+}
+
+/// `td/lstm/lstm_cell/kernel` → `td/kernel`: an RNN wrapped by
+/// `TimeDistributed` in Keras 3's legacy HDF5 writer, which names its
+/// variables by the wrapper, the RNN and its cell (the engine names them
+/// after the wrapper only, as tf_keras's `td/lstm/kernel` is read).
+fn keras3_h5_wrapped_cell(name: &str) -> Option<String> {
+    match name.split('/').collect::<Vec<_>>().as_slice() {
+        [wrapper, _, cell, var] if cell.ends_with("_cell") => Some(format!("{wrapper}/{var}")),
+        _ => None,
     }
 }
 
@@ -1039,6 +1067,26 @@ mod tests {
                 "td/backward_forward_lstm/bias",
             ),
         ];
+        // A Bidirectional GRU in a model wrapped by TimeDistributed (a
+        // HAN's sentence encoder), and a layer named `cell` there.
+        assert_eq!(
+            keras3_key("layers/td/layer/layers/bidirectional/forward_layer/cell/vars/1").as_deref(),
+            Some("layers/td/layer/layers/bidirectional/forward_layer/1")
+        );
+        assert_eq!(
+            keras3_key("layers/td/layer/layers/cell/vars/0").as_deref(),
+            Some("layers/td/layer/layers/cell/0")
+        );
+        // An RNN wrapped by TimeDistributed: its cell's variables.
+        assert_eq!(
+            keras3_key("layers/time_distributed/layer/cell/vars/2").as_deref(),
+            Some("layers/time_distributed/layer/2")
+        );
+        assert_eq!(
+            keras3_h5_wrapped_cell("td/gru/gru_cell/recurrent_kernel").as_deref(),
+            Some("td/recurrent_kernel")
+        );
+        assert_eq!(keras3_h5_wrapped_cell("td/dense/kernel"), None);
         for (f, name, want) in wrapped {
             assert_eq!(f(name).as_deref(), Some(want), "{name}");
         }

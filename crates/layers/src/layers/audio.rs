@@ -28,7 +28,7 @@ const EPSILON: f32 = 1e-7;
 
 /// A positive length field no longer than [`MAX_FFT_LENGTH`]; `None` when
 /// absent, `null` or 0 (Keras's `x or default`).
-fn length_opt(c: &ConfigReader<'_>, key: &str) -> Result<Option<usize>> {
+pub(crate) fn length_opt(c: &ConfigReader<'_>, key: &str) -> Result<Option<usize>> {
     let Some(v) = c.get(key) else { return Ok(None) };
     let n = v
         .as_u64()
@@ -81,6 +81,23 @@ fn window_values(c: &ConfigReader<'_>, len: usize, periodic: bool) -> Result<Opt
             format!("expected \"hann\", \"hamming\", a list of numbers or null, got {v}"),
         )),
     }
+}
+
+/// `ops.stft`'s window (`MelSpectrogram`'s too): `window` of
+/// `sequence_length` values (periodic, as TensorFlow's stft window is),
+/// zero-padded to `fft_length` with the smaller half first; `None`: frames
+/// unwindowed.
+pub(crate) fn padded_window(
+    c: &ConfigReader<'_>,
+    seq_len: usize,
+    fft_length: usize,
+) -> Result<Option<Vec<f32>>> {
+    Ok(window_values(c, seq_len, true)?.map(|w| {
+        let l_pad = (fft_length - seq_len) / 2;
+        let mut padded = vec![0f32; fft_length];
+        padded[l_pad..l_pad + seq_len].copy_from_slice(&w);
+        padded
+    }))
 }
 
 /// What `STFTSpectrogram` outputs from the real and imaginary parts.
@@ -535,13 +552,7 @@ impl MelSpectrogram {
                 format!("{seq_len} must not be greater than fft_length ({fft_length})"),
             ));
         }
-        // TensorFlow's stft window is periodic; zero-padded to the frame.
-        let window = window_values(c, seq_len, true)?.map(|w| {
-            let l_pad = (fft_length - seq_len) / 2;
-            let mut padded = vec![0f32; fft_length];
-            padded[l_pad..l_pad + seq_len].copy_from_slice(&w);
-            padded
-        });
+        let window = padded_window(c, seq_len, fft_length)?;
         let rate = c.f64_or("sampling_rate", 16000.0)?;
         let mel_bins = c.usize_or("num_mel_bins", 128)?;
         let bins = fft_length / 2 + 1;

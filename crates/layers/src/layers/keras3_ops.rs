@@ -68,6 +68,7 @@ mod segment;
 mod select;
 mod shape;
 mod stats;
+mod stft;
 mod take_along;
 mod tensordot;
 mod update;

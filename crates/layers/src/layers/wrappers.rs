@@ -297,11 +297,16 @@ impl Layer for NestedModel {
         layer.set_weight(at, value)
     }
 
+    /// Each slot's `.keras` key as the weight matching reads it (a
+    /// layer's own sub-key, `bidirectional/forward_layer/0`, else its index).
     fn keras3_weight_keys(&self) -> Option<Vec<String>> {
         Some(
             self.slots
                 .iter()
-                .map(|s| format!("{}/{}", s.keras3_path, s.index))
+                .map(|s| match &s.keras3_key {
+                    Some(key) => format!("{}/{key}", s.keras3_path),
+                    None => format!("{}/{}", s.keras3_path, s.index),
+                })
                 .collect(),
         )
     }

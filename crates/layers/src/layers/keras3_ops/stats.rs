@@ -1,7 +1,7 @@
 //! Counting, quantiles, diagonals and segment reductions: the Keras 3
 //! operations `ops.count_nonzero`, `ops.median`, `ops.quantile`,
 //! `ops.diagonal`, `ops.diff` (`diff.rs`), `ops.fft` / `fft2` / `ifft2` /
-//! `rfft` (`fft.rs`), `ops.nn.moments`, `ops.segment_sum` / `segment_max` / `segment_min` /
+//! `rfft` (`fft.rs`), `ops.stft` / `istft` (`stft.rs`), `ops.nn.moments`, `ops.segment_sum` / `segment_max` / `segment_min` /
 //! `segment_prod`, and the tf_keras functions with the same math
 //! (`tf.math.count_nonzero`, `tf.linalg.diag_part`,
 //! `tf.math.unsorted_segment_*`, `tf.math.segment_*`; `tf.linalg.diag` /
@@ -127,6 +127,9 @@ pub(crate) enum StatOp {
     },
     /// `ops.fft` / `fft2` / `ifft2` / `rfft` (`keras3_ops/fft.rs`).
     Fft(super::fft::Fft),
+    /// `ops.stft` and `ops.istft` (`keras3_ops/stft.rs`).
+    Stft(super::stft::Stft),
+    Istft(super::stft::Istft),
 }
 
 type Out<T> = std::result::Result<T, String>;
@@ -189,6 +192,12 @@ impl StatOp {
                 blur.map(StatOp::GaussianBlur)
                     .map_err(|e| c.err("config", e)),
             );
+        }
+        if let Some(stft) = super::stft::Stft::from_class(op, c) {
+            return Some(stft.map(StatOp::Stft));
+        }
+        if let Some(istft) = super::stft::Istft::from_class(op, c) {
+            return Some(istft.map(StatOp::Istft));
         }
         let fft_length = c.get("fft_length").and_then(Value::as_i64);
         if let Some(fft) = super::fft::Fft::from_class(op, fft_length) {
@@ -587,6 +596,8 @@ impl StatOp {
                 return Ok(vec![s.clone(), s]);
             }
             StatOp::Fft(f) => return f.shapes(inputs),
+            StatOp::Stft(f) => return f.shapes(inputs),
+            StatOp::Istft(f) => return f.shapes(inputs),
             StatOp::BooleanMask { mask, axis } => {
                 let (k, kept) = match mask {
                     Ids::Const(v, shape) => {
@@ -714,6 +725,8 @@ impl StatOp {
                 ]);
             }
             StatOp::Fft(f) => return f.call(inputs),
+            StatOp::Stft(f) => return f.call(inputs),
+            StatOp::Istft(f) => return f.call(inputs),
         }])
     }
 }
