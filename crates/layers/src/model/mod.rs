@@ -276,7 +276,8 @@ pub(crate) fn unknown_error(unknown: &[(String, String)]) -> LayersError {
         .any(|p| c.starts_with(p))
     }) {
         "\nComplex tensors (tf.signal's Fourier transforms, tf.math.real / imag) are not \
-         supported; Keras 3's ops.fft / fft2 / ifft2 / rfft on (real, imag) pairs are."
+         supported; Keras 3's ops.fft / fft2 / ifft2 / rfft / stft / istft on (real, imag) \
+         pairs are."
     } else {
         ""
     };
