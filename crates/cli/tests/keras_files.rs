@@ -116,17 +116,23 @@ fn predict_runs_keras_files_directly_and_reproduces_keras() {
 /// `tfjs predict tests/data/<name>/model.keras --check` against its
 /// io.json: passes, and its output (with the importer's notes).
 fn predict_checked(name: &str) -> String {
+    predict_checked_file(name, "model.keras", "io.json")
+}
+
+/// `tfjs predict tests/data/<name>/<model> --inputs <io> --check`: passes,
+/// and its output.
+fn predict_checked_file(name: &str, model: &str, io: &str) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name);
     let (ok, text) = tfjs(&[
         "predict",
-        dir.join("model.keras").to_str().unwrap(),
+        dir.join(model).to_str().unwrap(),
         "--inputs",
-        dir.join("io.json").to_str().unwrap(),
+        dir.join(io).to_str().unwrap(),
         "--check",
     ]);
-    assert!(ok && text.contains("check ok"), "{name}: {text}");
+    assert!(ok && text.contains("check ok"), "{name}/{model}: {text}");
     text
 }
 
@@ -175,4 +181,16 @@ fn adapted_tf_idf_weights_are_read_from_keras_variables() {
             "{layer}: {text}"
         );
     }
+}
+
+#[test]
+fn norms_with_infinite_ord_are_read_from_keras_configs() {
+    // Keras writes `ord=np.inf` as the bare `Infinity` Python's `json`
+    // reads (`tests/data/norm_inf/gen.py`): Keras 3's ops.norm inf / -inf
+    // over one and two axes in a `.keras` config.json, tf_keras's
+    // tf.norm(ord=np.inf) in an HDF5 `model_config`.
+    let text = predict_checked("norm_inf");
+    assert!(text.contains("norm_4"), "{text}");
+    let text = predict_checked_file("norm_inf", "model.h5", "io_h5.json");
+    assert!(text.contains("tf.compat.v1.norm_1"), "{text}");
 }

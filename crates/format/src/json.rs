@@ -559,6 +559,55 @@ pub fn parse_value(bytes: &[u8], source_name: &str) -> crate::Result<Value> {
     })
 }
 
+/// The non-finite float tokens Python's `json.dumps` writes.
+const NONFINITE_TOKENS: [&str; 3] = ["-Infinity", "Infinity", "NaN"];
+
+/// Python's `json.dumps` writes non-finite floats as the bare tokens `NaN`,
+/// `Infinity` and `-Infinity`, which Python's `json` (so Keras's own
+/// loader) reads back but JSON does not allow: Keras writes them in a
+/// `.keras` file's config.json or an HDF5 file's `model_config` for an
+/// argument such as `ops.norm(ord=np.inf)`. This returns the text with each
+/// such token outside a string replaced by the JSON string `"NaN"` /
+/// `"Infinity"` / `"-Infinity"` (the text itself when there is none), so a
+/// reader finds a string where it expects a number: a field that takes
+/// infinity reads it, any other names the field.
+///
+/// ```
+/// use tfjs_format::json::quote_python_nonfinite;
+/// assert_eq!(quote_python_nonfinite(r#"{"ord": -Infinity, "s": "NaN x"}"#),
+///            r#"{"ord": "-Infinity", "s": "NaN x"}"#);
+/// ```
+pub fn quote_python_nonfinite(text: &str) -> Cow<'_, str> {
+    let b = text.as_bytes();
+    let (mut out, mut copied) = (String::new(), 0);
+    let (mut i, mut in_string) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'-' | b'I' | b'N' if !in_string => {
+                if let Some(tok) = NONFINITE_TOKENS
+                    .into_iter()
+                    .find(|t| b[i..].starts_with(t.as_bytes()))
+                {
+                    out.push_str(&text[copied..i]);
+                    let _ = write!(out, "\"{tok}\"");
+                    i += tok.len();
+                    copied = i;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
 fn nonfinite_token_at(bytes: &[u8], line: usize, column: usize) -> Option<&'static str> {
     if line == 0 {
         return None;
@@ -571,7 +620,7 @@ fn nonfinite_token_at(bytes: &[u8], line: usize, column: usize) -> Option<&'stat
     let around = column.saturating_sub(2);
     let from = start + around;
     let window = bytes.get(from..(from + 12).min(bytes.len()))?;
-    ["-Infinity", "Infinity", "NaN"]
+    NONFINITE_TOKENS
         .into_iter()
         .find(|t| window.windows(t.len()).take(3).any(|w| w == t.as_bytes()))
 }

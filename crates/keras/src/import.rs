@@ -58,8 +58,10 @@ fn discard_keys(v: &mut Value, keys: &[&str]) {
     }
 }
 
+/// A Keras file's JSON, as Python's `json` reads it: the non-finite floats
+/// it writes as bare `NaN` / `Infinity` read as those strings.
 fn parse_json(text: &str, what: &str) -> Result<Value> {
-    serde_json::from_str(text)
+    serde_json::from_str(&tfjs_format::json::quote_python_nonfinite(text))
         .map_err(|e| KerasError::Json(format!("{what} is not valid JSON: {e}")))
 }
 

@@ -5,8 +5,10 @@
 //! number `p`: `sum(|x|^p)^(1/p)`), over two axes the matrix norms
 //! (`"fro"`, `1` / `-1`: the largest / smallest column sum of `|x|`). The
 //! matrix norms computed from singular values (`2`, `-2`, `"nuc"`) are
-//! refused by name. (`inf` cannot be written in a model.json that a JSON
-//! reader accepts.) Keras 2's `tf.norm` with such an `ord` computes the
+//! refused by name. `inf` / `-inf` (the largest / smallest `|x|`; over two
+//! axes the largest / smallest row sum of `|x|`) are the strings
+//! `"Infinity"` / `"-Infinity"`: Keras writes the bare tokens Python's
+//! `json` reads, which the Keras file reader quotes. Keras 2's `tf.norm` with such an `ord` computes the
 //! same norms, read here too (`OrdNorm::from_tf`).
 
 use super::super::common::f32s;
@@ -26,8 +28,22 @@ enum Which {
     Count,
     /// Vector `p`: `sum(|x|^p)^(1/p)`.
     Power(f32),
-    /// Matrix `1` (`max`) / `-1` (`min`) of the column sums of `|x|`.
-    ColumnSum { max: bool },
+    /// Vector `inf` (`max`) / `-inf` (`min`) of `|x|`.
+    AbsExtreme { max: bool },
+    /// Matrix `1` / `-1` (`rows: false`: the column sums of `|x|`, summed
+    /// over the first axis) and `inf` / `-inf` (`rows: true`: the row sums,
+    /// over the second axis), their largest (`max`) or smallest.
+    LineSum { max: bool, rows: bool },
+}
+
+/// `Some(true)` for `inf` (the string `"Infinity"`), `Some(false)` for
+/// `-inf`.
+fn infinity(ord: &Value) -> Option<bool> {
+    match ord.as_str()? {
+        "Infinity" => Some(true),
+        "-Infinity" => Some(false),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +109,13 @@ impl OrdNorm {
                     format!("ord={ord} needs an axis (None: the rank decides between a vector and a matrix norm)"),
                 ))
             }
+            (Some(1), v) if infinity(v).is_some() => Which::AbsExtreme {
+                max: infinity(v) == Some(true),
+            },
+            (Some(2), v) if infinity(v).is_some() => Which::LineSum {
+                max: infinity(v) == Some(true),
+                rows: true,
+            },
             (Some(1), Value::Number(n)) => match n.as_f64() {
                 Some(2.0) => Which::Euclid,
                 Some(0.0) => Which::Count,
@@ -100,14 +123,18 @@ impl OrdNorm {
                 None => return Err(("ord", format!("unreadable number {n}"))),
             },
             (Some(2), Value::String(s)) if s == "fro" => Which::Euclid,
-            (Some(2), Value::Number(n)) if n.as_f64() == Some(1.0) => Which::ColumnSum { max: true },
-            (Some(2), Value::Number(n)) if n.as_f64() == Some(-1.0) => {
-                Which::ColumnSum { max: false }
-            }
+            (Some(2), Value::Number(n)) if n.as_f64() == Some(1.0) => Which::LineSum {
+                max: true,
+                rows: false,
+            },
+            (Some(2), Value::Number(n)) if n.as_f64() == Some(-1.0) => Which::LineSum {
+                max: false,
+                rows: false,
+            },
             (Some(2), _) => {
                 return Err((
                     "ord",
-                    format!("the matrix norm ord={ord} is not supported (\"fro\", 1 and -1 are; 2, -2 and \"nuc\" need singular values)"),
+                    format!("the matrix norm ord={ord} is not supported (\"fro\", 1, -1, inf and -inf are; 2, -2 and \"nuc\" need singular values)"),
                 ))
             }
             (Some(1), _) => {
@@ -159,20 +186,29 @@ impl OrdNorm {
                 )?;
                 abs(&s, &|v| v.powf(1.0 / p))
             }
-            Which::ColumnSum { max } => {
+            Which::AbsExtreme { max } => {
+                let how = if max { Reduce::Max } else { Reduce::Min };
+                reduce(&abs(x, &f32::abs)?, how, &self.axes, keep)
+            }
+            Which::LineSum { max, rows } => {
                 let axes = distinct_axes(self.axes.as_deref().unwrap_or(&[]), x.shape().len())?;
-                let (row, mut col) = (axes[0], axes[1]);
-                if !keep && col > row {
-                    col -= 1;
+                // Summed over one axis, the extreme over the other.
+                let (summed, mut then) = if rows {
+                    (axes[1], axes[0])
+                } else {
+                    (axes[0], axes[1])
+                };
+                if !keep && then > summed {
+                    then -= 1;
                 }
                 let sums = reduce(
                     &abs(x, &f32::abs)?,
                     Reduce::Sum,
-                    &Some(vec![row as i64]),
+                    &Some(vec![summed as i64]),
                     keep,
                 )?;
                 let how = if max { Reduce::Max } else { Reduce::Min };
-                reduce(&sums, how, &Some(vec![col as i64]), keep)
+                reduce(&sums, how, &Some(vec![then as i64]), keep)
             }
         }
     }
