@@ -43,6 +43,14 @@ pub(crate) enum NumericOp {
     Psnr(Psnr),
 }
 
+/// The first of `parse => Variant` whose parse recognizes the operation
+/// (`Some`), as a `NumericOp`; the parses are tried in order, lazily.
+macro_rules! first_recognized {
+    ($($parse:expr => $variant:path),+ $(,)?) => {
+        None $(.or_else(|| $parse.map(|r| r.map($variant))))+
+    };
+}
+
 impl NumericOp {
     /// The Keras 3 operation `op` from its config and positional `args`
     /// (`None`: not one of these).
@@ -51,58 +59,32 @@ impl NumericOp {
         c: &ConfigReader<'_>,
         args: &[Value],
     ) -> Option<Result<NumericOp>> {
-        if let Some(r) = LuOp::from_keras3(op, c) {
-            return Some(r.map(NumericOp::Lu));
-        }
-        if let Some(r) = NanReduce::from_config(op, c) {
-            return Some(r.map(NumericOp::NanReduce));
-        }
-        if let Some(r) = SearchSorted::from_config(op, c, args) {
-            return Some(r.map(NumericOp::SearchSorted));
-        }
-        if let Some(r) = Update::from_config(op, c, args) {
-            return Some(r.map(NumericOp::Update));
-        }
-        if let Some(r) = NumpyFn::from_config(op, c, args) {
-            return Some(r.map(NumericOp::Numpy));
-        }
-        if let Some(r) = MapCoordinates::from_config(op, c) {
-            return Some(r.map(NumericOp::MapCoordinates));
-        }
-        if let Some(r) = Select::from_config(op, c, args) {
-            return Some(r.map(NumericOp::Select));
-        }
-        if let Some(r) = Psnr::from_config(op, c) {
-            return Some(r.map(NumericOp::Psnr));
-        }
-        Rot90::from_config(op, c).map(|r| r.map(NumericOp::Rot90))
+        first_recognized!(
+            LuOp::from_keras3(op, c) => NumericOp::Lu,
+            NanReduce::from_config(op, c) => NumericOp::NanReduce,
+            SearchSorted::from_config(op, c, args) => NumericOp::SearchSorted,
+            Update::from_config(op, c, args) => NumericOp::Update,
+            NumpyFn::from_config(op, c, args) => NumericOp::Numpy,
+            MapCoordinates::from_config(op, c) => NumericOp::MapCoordinates,
+            Select::from_config(op, c, args) => NumericOp::Select,
+            Psnr::from_config(op, c) => NumericOp::Psnr,
+            Rot90::from_config(op, c) => NumericOp::Rot90,
+        )
     }
 
     /// The `tf.<function>` from its call's kwargs (`None`: not one of
     /// these).
     pub(crate) fn from_tf(function: &str, kwargs: &Map<String, Value>) -> Option<Out<NumericOp>> {
-        if let Some(r) = LuOp::from_tf(function, kwargs) {
-            return Some(r.map(NumericOp::Lu));
-        }
-        if let Some(r) = Update::from_tf(function, kwargs) {
-            return Some(r.map(NumericOp::Update));
-        }
-        if let Some(r) = Rot90::from_tf(function, kwargs) {
-            return Some(r.map(NumericOp::Rot90));
-        }
-        if let Some(r) = Dct::from_tf(function, kwargs) {
-            return Some(r.map(NumericOp::Dct));
-        }
-        if let Some(r) = Pool3d::from_tf(function, kwargs) {
-            return Some(r.map(NumericOp::Pool3d));
-        }
-        if let Some(r) = SearchSorted::from_tf(function, kwargs) {
-            return Some(r.map(NumericOp::SearchSorted));
-        }
-        if let Some(r) = Psnr::from_tf(function, kwargs) {
-            return Some(r.map(NumericOp::Psnr));
-        }
-        AdjustHue::from_tf(function, kwargs).map(|r| r.map(NumericOp::AdjustHue))
+        first_recognized!(
+            LuOp::from_tf(function, kwargs) => NumericOp::Lu,
+            Update::from_tf(function, kwargs) => NumericOp::Update,
+            Rot90::from_tf(function, kwargs) => NumericOp::Rot90,
+            Dct::from_tf(function, kwargs) => NumericOp::Dct,
+            Pool3d::from_tf(function, kwargs) => NumericOp::Pool3d,
+            SearchSorted::from_tf(function, kwargs) => NumericOp::SearchSorted,
+            Psnr::from_tf(function, kwargs) => NumericOp::Psnr,
+            AdjustHue::from_tf(function, kwargs) => NumericOp::AdjustHue,
+        )
     }
 
     /// Each sample computed alone (the batch axis untouched).
