@@ -149,6 +149,49 @@ fn naive_conv3d(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv3dParams) ->
     out
 }
 
+/// Depthwise convolution (multiplier 1) in `f32`, each output's taps added
+/// to its bias one at a time in window order, fused as the kernels fuse
+/// them (where the CPU has FMA), skipping taps outside the input.
+fn in_order_depthwise(x: &[f32], w: &[f32], bias: &[f32], p: &Conv2dParams) -> Vec<f32> {
+    let fma = cfg!(target_arch = "x86_64") && {
+        #[cfg(target_arch = "x86_64")]
+        {
+            is_x86_feature_detected!("fma") && is_x86_feature_detected!("avx2")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    };
+    let c_n = p.in_c;
+    let mut out = vec![0.0f32; p.output_len()];
+    for n in 0..p.batch {
+        for oh in 0..p.out_h {
+            for ow in 0..p.out_w {
+                for c in 0..c_n {
+                    let mut s = bias[c];
+                    for kh in 0..p.k_h {
+                        for kw in 0..p.k_w {
+                            let ih = (oh * p.stride_h + kh * p.dil_h) as isize - p.pad_top as isize;
+                            let iw =
+                                (ow * p.stride_w + kw * p.dil_w) as isize - p.pad_left as isize;
+                            if ih < 0 || iw < 0 || ih as usize >= p.in_h || iw as usize >= p.in_w {
+                                continue;
+                            }
+                            let xv =
+                                x[((n * p.in_h + ih as usize) * p.in_w + iw as usize) * c_n + c];
+                            let wv = w[(kh * p.k_w + kw) * c_n + c];
+                            s = if fma { xv.mul_add(wv, s) } else { xv * wv + s };
+                        }
+                    }
+                    out[((n * p.out_h + oh) * p.out_w + ow) * c_n + c] = s;
+                }
+            }
+        }
+    }
+    out
+}
+
 fn naive_depthwise(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
     let mult = p.out_c / p.in_c;
     let mut out = vec![0.0f32; p.output_len()];
@@ -410,6 +453,27 @@ proptest! {
         let mut fused = vec![f32::NAN; p.output_len()];
         depthwise_conv2d(&x, &w, bias, FusedActivation::Relu6, &p, &mut fused);
         prop_assert_eq!(fused, linear);
+    }
+
+    /// Rows wide enough for the stride-1 sweep's runs of 10 (8 for 7x7)
+    /// pixels and every tail length after them, at channel counts with and
+    /// without an overlapping last block: each output is its taps summed
+    /// one at a time in window order (rows, then columns), bit for bit,
+    /// whichever path computes it.
+    #[test]
+    fn depthwise_wide_rows_sum_taps_in_window_order(
+        in_h in 1usize..6, in_w in 9usize..60, in_c in 8usize..41,
+        k in prop_oneof![Just(3usize), Just(5), Just(7)], pad in padding(), seed: u64,
+    ) {
+        let Ok(p) = Conv2dParams::new(1, [in_h, in_w], in_c, in_c, [k, k], [1, 1], [1, 1], pad) else {
+            return Ok(());
+        };
+        let [x, w, b] = conv_data(p.input_len(), k * k * in_c, in_c, seed);
+        let want = in_order_depthwise(&x, &w, &b, &p);
+        let mut got = vec![f32::NAN; p.output_len()];
+        depthwise_conv2d(&x, &w, Some(&b), Linear, &p, &mut got);
+        let differ = got.iter().zip(&want).position(|(g, w)| g.to_bits() != w.to_bits());
+        prop_assert!(differ.is_none(), "{p:?}: output {differ:?} differs from the in-order sum");
     }
 
     /// conv2d_transpose is the adjoint of conv2d: <conv2d(x), y> = <x, conv2d_transpose(y)>,
