@@ -462,10 +462,12 @@ unsafe fn dw_span<
                 }
             }};
         }
-        if KW <= 5 {
+        // Runs of 10 for 3x3 windows only: with 5x5 and 7x7 ones (runs of
+        // 10 and 8) the unrolled sweep was too long for LLVM to keep the
+        // sums in registers (24x24 rows 1.4x and 1.1x slower than four
+        // pixels at a time).
+        if KW == 3 {
             runs!(10);
-        } else {
-            runs!(8);
         }
         runs!(4);
         if j < count {
@@ -497,7 +499,7 @@ unsafe fn dw_span<
 /// loaded and each input column the `P` pixels read is loaded once and
 /// multiplied into every pixel whose window holds it.
 ///
-/// Why: `P` independent sums (10 for windows up to 5 wide) cover the FMA
+/// Why: `P` independent sums (10 for 3x3 windows) cover the FMA
 /// latency, where [`span_pixels`]'s four waited on it; the row's weights
 /// and the sums fit the 16 AVX2 registers, where all 3x3 weights and the
 /// sums did not (they were reloaded from the stack for each FMA). Each
