@@ -251,6 +251,8 @@ pub(crate) enum Kind {
     LeakyRelu(f32),
     /// `nn.elu(x, alpha)`: `x` above 0, else `alpha · (exp(x) - 1)`.
     Elu(f32),
+    /// `nn.squareplus(x, b)` with `b` other than 4: `(x + sqrt(x² + b)) / 2`.
+    Squareplus(f32),
     /// `round(x, decimals)` with `decimals` ≠ 0, as Keras's TensorFlow
     /// backend computes it: `round(x · f) / f` with `f = 10^decimals` in
     /// float32 (half to even).
@@ -336,6 +338,9 @@ pub(crate) enum Kind {
     Norm(norm::NormOp),
     /// `norm(x, ord, axis)` with an explicit `ord` (`keras3_ops/norm_ord.rs`).
     OrdNorm(norm_ord::OrdNorm),
+    /// `normalize(x, axis, order)` with an order other than 2: `x /
+    /// maximum(norm(x, order, axis, keepdims=True), epsilon)`.
+    OrdNormalize(norm_ord::OrdNorm, f32),
     /// Matrix algebra, NaN reductions, searchsorted, updates, rotations,
     /// cosine transforms, 3-D pools, hue (`keras3_ops/numerics.rs`).
     Numeric(numerics::NumericOp),
@@ -453,6 +458,7 @@ impl Layer for Operation {
             | Kind::Clip(..)
             | Kind::LeakyRelu(_)
             | Kind::Elu(_)
+            | Kind::Squareplus(_)
             | Kind::RoundTo(_)
             | Kind::NanToNum(_)
             | Kind::Digitize(_)
@@ -460,7 +466,7 @@ impl Layer for Operation {
             | Kind::Polyval(_)
             | Kind::Fill(_) => true,
             Kind::Norm(n) => n.per_sample(),
-            Kind::OrdNorm(n) => n.per_sample(),
+            Kind::OrdNorm(n) | Kind::OrdNormalize(n, _) => n.per_sample(),
             Kind::Numeric(n) => n.per_sample(),
             Kind::BatchNorm(n) => n.per_sample(),
             Kind::Binary(_, a, b) => plain(a) && plain(b),
@@ -591,9 +597,11 @@ impl Layer for Operation {
             | Kind::LeakyRelu(_)
             | Kind::Polyval(_)
             | Kind::Elu(_)
+            | Kind::Squareplus(_)
             | Kind::RoundTo(_)
             | Kind::Softmax { .. }
             | Kind::Normalize { .. }
+            | Kind::OrdNormalize(..)
             | Kind::NanToNum(_)
             | Kind::Fill(_) => input(0)?.clone(),
             Kind::Glu(a) => {
@@ -913,7 +921,7 @@ impl Layer for Operation {
                 Ok(vec![tensor(shape, out)?])
             }
             // Elementwise with a parameter.
-            Kind::LeakyRelu(_) | Kind::RoundTo(_) | Kind::Elu(_) => {
+            Kind::LeakyRelu(_) | Kind::RoundTo(_) | Kind::Elu(_) | Kind::Squareplus(_) => {
                 let x = input(0)?;
                 let kind = &self.kind;
                 let out = f32s(x)
@@ -922,6 +930,7 @@ impl Layer for Operation {
                         Kind::LeakyRelu(slope) if v < 0.0 => v * slope,
                         Kind::RoundTo(factor) => (v * factor).round_ties_even() / factor,
                         Kind::Elu(alpha) if v <= 0.0 => alpha * Activation::Elu.scalar(v),
+                        Kind::Squareplus(b) => (v + (v * v + b).sqrt()) / 2.0,
                         _ => v,
                     })
                     .collect();
@@ -1079,6 +1088,16 @@ impl Layer for Operation {
             Kind::Cross(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Norm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::OrdNorm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
+            Kind::OrdNormalize(op, epsilon) => {
+                let x = input(0)?;
+                let n = op.call(x).map_err(err)?;
+                let (shape, out) =
+                    broadcast_zip((&f32s(x), x.shape()), (&f32s(&n), n.shape()), |v, n| {
+                        v / n.max(*epsilon)
+                    })
+                    .ok_or_else(|| self.err("the norm does not broadcast to the input"))?;
+                Ok(vec![tensor(shape, out)?])
+            }
             Kind::BatchNorm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::Digitize(bins) => {
                 let x = input(0)?;

@@ -420,6 +420,38 @@ impl Resizing {
     }
 }
 
+/// How Keras 3's `image.resize` (and `Resizing`) meets the target's
+/// aspect ratio.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum AspectFit {
+    /// Resize to the target as is.
+    Stretch,
+    /// `crop_to_aspect_ratio`: the largest central window of the target's
+    /// aspect ratio, resized.
+    Crop,
+    /// `pad_to_aspect_ratio`: padded with the value to the target's aspect
+    /// ratio, then resized.
+    Pad(f32),
+}
+
+/// Channels-last images `x` of `dims` resized to `target` with `fit`.
+pub(crate) fn resize_fitted(
+    x: &[f32],
+    dims: (usize, usize, usize, usize),
+    target: (usize, usize),
+    interpolation: Interpolation,
+    fit: AspectFit,
+) -> Vec<f32> {
+    match fit {
+        AspectFit::Crop => smart_resize(x, dims, target, interpolation),
+        AspectFit::Pad(fill) => {
+            let (padded, dims) = pad_to_aspect_ratio(x, dims, target, fill);
+            resize(&padded, dims, target, interpolation)
+        }
+        AspectFit::Stretch => resize(x, dims, target, interpolation),
+    }
+}
+
 /// Keras 3's `pad_to_aspect_ratio`: `x` with `fill` rows (or columns) added
 /// evenly on both sides up to the aspect ratio of `th × tw`, and its
 /// dimensions (`keras.src.backend.tensorflow.image.resize`: the sizes in
@@ -488,14 +520,12 @@ impl Layer for Resizing {
             return Err(input_err(&self.base.name, "cannot resize an empty image"));
         }
         let target = (self.height, self.width);
-        let out = if self.crop_to_aspect_ratio {
-            smart_resize(&data, dims, target, self.interpolation)
-        } else if let Some(fill) = self.pad_to_aspect_ratio {
-            let (padded, dims) = pad_to_aspect_ratio(&data, dims, target, fill);
-            resize(&padded, dims, target, self.interpolation)
-        } else {
-            resize(&data, dims, target, self.interpolation)
+        let fit = match (self.crop_to_aspect_ratio, self.pad_to_aspect_ratio) {
+            (true, _) => AspectFit::Crop,
+            (false, Some(fill)) => AspectFit::Pad(fill),
+            (false, None) => AspectFit::Stretch,
         };
+        let out = resize_fitted(&data, dims, target, self.interpolation, fit);
         Ok(vec![Tensor::from_f32(
             with_hw(x.shape(), self.height, self.width),
             out,

@@ -87,6 +87,9 @@ impl Operation {
                 },
                 axis: c.i64_or("axis", -1)?,
             }
+        } else if op == "Squareplus" && c.f64_opt("b")?.is_some_and(|b| b != 4.0) {
+            // `(x + sqrt(x² + b)) / 2` with its own `b`.
+            Kind::Squareplus(c.f64_opt("b")?.unwrap_or(4.0) as f32)
         } else if let Some((act, key, default)) = match op {
             "Celu" => Some((Activation::Celu, "alpha", 1.0)),
             "SoftShrink" => Some((Activation::SoftShrink, "threshold", 0.5)),
@@ -103,10 +106,19 @@ impl Operation {
             }
         } else if op == "Glu" {
             Kind::Glu(c.i64_or("axis", -1)?)
+        } else if op == "Normalize" && c.f64_opt("order")?.is_some_and(|o| o != 2.0) {
+            // Keras: `x / maximum(norm(x, ord=order, axis, keepdims=True),
+            // epsilon)` for an integer order of 1 or more.
+            let order = c
+                .get("order")
+                .filter(|o| o.as_u64().is_some_and(|o| o >= 1));
+            let order = order.ok_or_else(|| c.err("order", "expected an integer of 1 or more"))?;
+            let axis = c.get("axis").cloned().unwrap_or(Value::from(-1));
+            Kind::OrdNormalize(
+                OrdNorm::parse(order, Some(&axis), true).map_err(|(f, why)| c.err(f, why))?,
+                c.f64_opt("epsilon")?.unwrap_or(1e-7) as f32,
+            )
         } else if op == "Normalize" {
-            if c.f64_opt("order")?.is_some_and(|o| o != 2.0) {
-                return Err(c.err("order", "only the L2 norm (order 2) is supported"));
-            }
             Kind::Normalize {
                 axis: c.i64_or("axis", -1)?,
                 // Keras's backend.epsilon().
@@ -469,6 +481,28 @@ impl Operation {
                     wrap_negative: true,
                 },
                 table.clone(),
+            )
+        } else if let (true, Some(indices)) = (
+            op == "Take",
+            args.get(1)
+                .and_then(super::super::tf_ops::constant_argument)
+                .filter(|i| i.rank() >= 2 && i.len() <= 1 << 20),
+        ) {
+            // Constant indices of rank 2 or more (nested lists, a NumPy
+            // array): the output has their shape in place of the axis.
+            let axis = c.get("axis").and_then(Value::as_i64).ok_or_else(|| {
+                c.err(
+                    "axis",
+                    "taking from the flattened input (axis None) is not supported",
+                )
+            })?;
+            Kind::GatherConst(
+                Gather {
+                    axis: Some(axis),
+                    batch_dims: 0,
+                    wrap_negative: true,
+                },
+                std::sync::Arc::new(indices),
             )
         } else if op == "Take" {
             // A list, or a NumPy array (`{"class_name": "__numpy__",

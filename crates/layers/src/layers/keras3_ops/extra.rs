@@ -8,7 +8,9 @@
 //!   descending); only the values, so ties cannot be told apart;
 //! - argsort: the indices (int32) that sort along `axis` ascending; equal
 //!   values keep their order (TensorFlow sorts ascending as `top_k` of the
-//!   negated values, which keeps the lower index first);
+//!   negated values, which keeps the lower index first); `tf.argsort`'s
+//!   `direction="DESCENDING"` is `top_k` of the values (largest first,
+//!   equal values still by the lower index);
 //! - top_k: the `k` largest along the last axis, largest first, and their
 //!   indices (int32; the second output); equal values keep their order
 //!   (the lower index first), as `tf.math.top_k` documents. `sorted=False`
@@ -28,7 +30,11 @@
 //! - bincount: `[batch, n]` non-negative integer ids → `[batch, depth]`
 //!   int32 counts, `depth = max(minlength, largest id in the batch + 1)`
 //!   (`tf.math.bincount(x, minlength, axis=-1)`: the width depends on the
-//!   values); a negative id is an error, as in TensorFlow;
+//!   values); a negative id is an error, as in TensorFlow. Keras 2's
+//!   `tf.math.bincount(axis=-1)` also takes `maxlength` (ids from it on
+//!   are not counted and the width is at most it: fixed when `minlength ==
+//!   maxlength`), `binary_output` and a float `dtype`; `weights` and the
+//!   whole-batch count (`axis=None`) are refused;
 //! - resize: `tf.image.resize`, antialiased when asked (the engine's
 //!   `Resizing`), channels last or first;
 //! - depth_to_space / space_to_depth (`ops.nn.*`, channels last): see
@@ -44,7 +50,7 @@
 //!   5)`), which is what a saved model computes.
 
 use super::super::common::*;
-use super::super::preprocessing::{resize, Interpolation};
+use super::super::preprocessing::{resize_fitted, AspectFit, Interpolation};
 use super::super::tf_ops::axis_of;
 use super::int_list;
 use crate::config::ConfigReader;
@@ -62,6 +68,9 @@ pub(crate) enum ExtraOp {
     },
     Argsort {
         axis: i64,
+        /// `tf.argsort(direction="DESCENDING")`: largest first, equal
+        /// values still by the lower index (TensorFlow's `top_k`).
+        descending: bool,
     },
     /// Keep `[.., i, j]` where `min <= j - i <= max` (`None`: no bound).
     Band {
@@ -81,11 +90,20 @@ pub(crate) enum ExtraOp {
     },
     Bincount {
         minlength: usize,
+        /// `tf.math.bincount`'s `maxlength`: ids at or above it are not
+        /// counted, and the width is at most it.
+        maxlength: Option<usize>,
+        /// `binary_output`: 1 where an id occurs (else its count).
+        binary: bool,
+        /// The counts as float32 (`tf.math.bincount(dtype=tf.float32)`).
+        float: bool,
     },
     Resize {
         size: [usize; 2],
         interpolation: Interpolation,
         channels_first: bool,
+        /// `crop_to_aspect_ratio` / `pad_to_aspect_ratio` (with `fill_value`).
+        fit: AspectFit,
     },
     /// `ops.nn.depth_to_space` (`to_space`) / `space_to_depth`.
     DepthSpace {
@@ -176,6 +194,7 @@ impl ExtraOp {
                             "expected an integer (None, flattening, is not supported)",
                         )
                     })?,
+                    descending: false,
                 },
                 "TopK" => {
                     if !c.bool_or("sorted", true)? {
@@ -247,6 +266,9 @@ impl ExtraOp {
                         .ok_or_else(|| c.err("minlength", "expected a non-negative integer"))?;
                     ExtraOp::Bincount {
                         minlength: minlength as usize,
+                        maxlength: None,
+                        binary: false,
+                        float: false,
                     }
                 }
                 "OneHot" => ExtraOp::OneHot {
@@ -254,11 +276,26 @@ impl ExtraOp {
                     axis: c.i64_or("axis", -1)?,
                 },
                 _ => {
-                    for key in ["crop_to_aspect_ratio", "pad_to_aspect_ratio"] {
-                        if c.bool_or(key, false)? {
-                            return Err(c.err(key, "true is not supported"));
+                    let fit = match (
+                        c.bool_or("crop_to_aspect_ratio", false)?,
+                        c.bool_or("pad_to_aspect_ratio", false)?,
+                    ) {
+                        (false, false) => AspectFit::Stretch,
+                        (true, false) => AspectFit::Crop,
+                        (false, true) => {
+                            if !matches!(
+                                c.get("fill_mode").and_then(Value::as_str),
+                                None | Some("constant")
+                            ) {
+                                return Err(c.err("fill_mode", "only \"constant\" is supported"));
+                            }
+                            AspectFit::Pad(c.f64_opt("fill_value")?.unwrap_or(0.0) as f32)
                         }
-                    }
+                        (true, true) => return Err(c.err(
+                            "pad_to_aspect_ratio",
+                            "only one of pad_to_aspect_ratio and crop_to_aspect_ratio can be true",
+                        )),
+                    };
                     let size = int_list(c.get("size"))
                         .and_then(|s| match s[..] {
                             [h, w] if h >= 1 && w >= 1 => Some([h as usize, w as usize]),
@@ -280,6 +317,7 @@ impl ExtraOp {
                         size,
                         interpolation: Interpolation::read(c, "bilinear")?,
                         channels_first,
+                        fit,
                     }
                 }
             })
@@ -311,11 +349,12 @@ impl ExtraOp {
                     None => -1,
                     Some(v) => v.as_i64().ok_or("axis: expected an integer")?,
                 };
-                match get("direction").map(Value::as_str) {
-                    None | Some(Some("ASCENDING")) => {}
-                    Some(_) => return Err("direction: only ASCENDING is supported".into()),
-                }
-                Ok(ExtraOp::Argsort { axis })
+                let descending = match get("direction").map(Value::as_str) {
+                    None | Some(Some("ASCENDING")) => false,
+                    Some(Some("DESCENDING")) => true,
+                    Some(_) => return Err("direction: expected ASCENDING or DESCENDING".into()),
+                };
+                Ok(ExtraOp::Argsort { axis, descending })
             })(),
             "math.top_k" | "nn.top_k" => (|| {
                 if get("sorted").and_then(Value::as_bool) == Some(false) {
@@ -361,6 +400,37 @@ impl ExtraOp {
                     destination,
                 })
             })(),
+            "math.bincount" | "bincount" => (|| {
+                // Counts per row (`axis=-1`) of constant-free ids; the
+                // whole-input form (`axis=None`) mixes the batch.
+                if get("axis").and_then(Value::as_i64) != Some(-1) {
+                    return Err("axis: only -1 (counts per row) is supported".into());
+                }
+                if get("weights").is_some() {
+                    return Err("weights: weighted counts are not supported".into());
+                }
+                let length = |k: &str| -> std::result::Result<Option<usize>, String> {
+                    match get(k) {
+                        None => Ok(None),
+                        Some(v) => v
+                            .as_u64()
+                            .filter(|&n| n <= MAX_SIZE)
+                            .map(|n| Some(n as usize))
+                            .ok_or(format!("{k}: expected a non-negative integer")),
+                    }
+                };
+                let float = match get("dtype").and_then(Value::as_str) {
+                    None | Some("int32" | "int64") => false,
+                    Some("float32" | "float64") => true,
+                    Some(d) => return Err(format!("dtype: {d} is not supported")),
+                };
+                Ok(ExtraOp::Bincount {
+                    minlength: length("minlength")?.unwrap_or(0),
+                    maxlength: length("maxlength")?,
+                    binary: get("binary_output").and_then(Value::as_bool) == Some(true),
+                    float,
+                })
+            })(),
             "unravel_index" => unravel_dims(get("dims"))
                 .map(|dims| ExtraOp::UnravelIndex {
                     dims,
@@ -375,7 +445,7 @@ impl ExtraOp {
     pub(crate) fn shapes(&self, x: &Shape) -> std::result::Result<Vec<Shape>, String> {
         let rank = x.len();
         Ok(match self {
-            ExtraOp::Sort { axis, .. } | ExtraOp::Argsort { axis } => {
+            ExtraOp::Sort { axis, .. } | ExtraOp::Argsort { axis, .. } => {
                 axis_of(*axis, rank, 0)?;
                 vec![x.clone()]
             }
@@ -436,14 +506,19 @@ impl ExtraOp {
                 }
                 vec![vec![x[0], Some(*classes)]]
             }
-            ExtraOp::Bincount { .. } => {
+            ExtraOp::Bincount {
+                minlength,
+                maxlength,
+                ..
+            } => {
                 if rank != 2 {
                     return Err(format!(
                         "expects [batch, ids] (rank 2), got {}",
                         shape_str(x)
                     ));
                 }
-                vec![vec![x[0], None]]
+                // A fixed width when `minlength == maxlength`, else the ids decide.
+                vec![vec![x[0], maxlength.filter(|m| m == minlength)]]
             }
             ExtraOp::Resize {
                 size,
@@ -487,13 +562,20 @@ impl ExtraOp {
                 });
                 vec![e(Tensor::from_f32(shape, out))?]
             }
-            ExtraOp::Argsort { axis } => {
+            ExtraOp::Argsort { axis, descending } => {
                 let a = axis_of(*axis, rank, 0)?;
                 let mut out = vec![0i32; data.len()];
                 along(&shape, a, |idx| {
                     let mut order: Vec<usize> = (0..idx.len()).collect();
                     // Stable: equal values keep the lower index first.
-                    order.sort_by(|&i, &j| data[idx[i]].total_cmp(&data[idx[j]]));
+                    order.sort_by(|&i, &j| {
+                        let (x, y) = (data[idx[i]], data[idx[j]]);
+                        if *descending {
+                            y.total_cmp(&x)
+                        } else {
+                            x.total_cmp(&y)
+                        }
+                    });
                     for (&slot, k) in idx.iter().zip(order) {
                         out[slot] = k as i32;
                     }
@@ -594,7 +676,12 @@ impl ExtraOp {
                 }
                 vec![e(Tensor::from_f32(vec![shape[0], *classes], out))?]
             }
-            ExtraOp::Bincount { minlength } => {
+            ExtraOp::Bincount {
+                minlength,
+                maxlength,
+                binary,
+                float,
+            } => {
                 if rank != 2 {
                     return Err(format!("expects [batch, ids] (rank 2), got {shape:?}"));
                 }
@@ -602,17 +689,26 @@ impl ExtraOp {
                     return Err("bincount needs non-negative integer ids".into());
                 }
                 let largest = data.iter().fold(-1.0f32, |m, &v| m.max(v));
-                let depth = (*minlength).max((largest + 1.0) as usize);
+                let mut depth = (*minlength).max((largest + 1.0) as usize);
+                if let Some(m) = maxlength {
+                    depth = depth.min(*m);
+                }
                 if depth as u64 > MAX_SIZE {
                     return Err(format!("an id of {largest} makes too many bins"));
                 }
                 let mut out = vec![0i32; shape[0] * depth];
                 for (r, row) in data.chunks(shape[1].max(1)).enumerate() {
-                    for &v in row {
-                        out[r * depth + v as usize] += 1;
+                    for &v in row.iter().filter(|&&v| (v as usize) < depth) {
+                        let at = &mut out[r * depth + v as usize];
+                        *at = if *binary { 1 } else { *at + 1 };
                     }
                 }
-                vec![e(Tensor::from_i32(vec![shape[0], depth], out))?]
+                let shape = vec![shape[0], depth];
+                vec![e(if *float {
+                    Tensor::from_f32(shape, out.iter().map(|&n| n as f32).collect())
+                } else {
+                    Tensor::from_i32(shape, out)
+                })?]
             }
             ExtraOp::OneHot { classes, axis } => {
                 let at = axis_of(*axis, rank, 1)?;
@@ -635,6 +731,7 @@ impl ExtraOp {
                 size,
                 interpolation,
                 channels_first,
+                fit,
             } => {
                 if rank != 4 {
                     return Err(format!("expects a batch of images (rank 4), got {shape:?}"));
@@ -643,12 +740,12 @@ impl ExtraOp {
                 if *channels_first {
                     let (b, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
                     let last = transpose(&data, &shape, &[0, 2, 3, 1]);
-                    let r = resize(&last, (b, h, w, c), (oh, ow), *interpolation);
+                    let r = resize_fitted(&last, (b, h, w, c), (oh, ow), *interpolation, *fit);
                     let back = transpose(&r, &[b, oh, ow, c], &[0, 3, 1, 2]);
                     vec![e(Tensor::from_f32(vec![b, c, oh, ow], back))?]
                 } else {
                     let (b, h, w, c) = (shape[0], shape[1], shape[2], shape[3]);
-                    let r = resize(&data, (b, h, w, c), (oh, ow), *interpolation);
+                    let r = resize_fitted(&data, (b, h, w, c), (oh, ow), *interpolation, *fit);
                     vec![e(Tensor::from_f32(vec![b, oh, ow, c], r))?]
                 }
             }
@@ -767,6 +864,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tf_bincount_and_descending_argsort_follow_tensorflow() {
+        // TensorFlow 2.21: x = [[1, 2, 2, 7], [3, 0, 0, 0]];
+        // tf.math.bincount(x, minlength=2, maxlength=3, axis=-1) ==
+        // [[0, 1, 2], [3, 0, 0]] (ids from maxlength on are not counted).
+        let x = Tensor::from_i32(vec![2, 4], vec![1, 2, 2, 7, 3, 0, 0, 0]).unwrap();
+        let kw = |v: Value| v.as_object().unwrap().clone();
+        let op = |v: Value| ExtraOp::from_tf("math.bincount", &kw(v)).unwrap();
+        let capped = op(serde_json::json!({"minlength": 2, "maxlength": 3, "axis": -1})).unwrap();
+        let out = capped.call(&x).unwrap();
+        assert_eq!(out[0].shape(), [2, 3]);
+        assert_eq!(f32s(&out[0]).as_ref(), [0.0, 1.0, 2.0, 3.0, 0.0, 0.0]);
+        // binary_output, minlength == maxlength == 5: [[0, 1, 1, 0, 0], [1, 0, 0, 1, 0]].
+        let binary = op(serde_json::json!({
+            "minlength": 5, "maxlength": 5, "axis": -1, "binary_output": true
+        }))
+        .unwrap();
+        let out = binary.call(&x).unwrap();
+        assert_eq!(
+            f32s(&out[0]).as_ref(),
+            [0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]
+        );
+        assert_eq!(
+            binary.shapes(&vec![None, Some(4)]).unwrap()[0],
+            [None, Some(5)]
+        );
+        // axis=None (the whole batch) and weights are refused by name.
+        assert!(op(serde_json::json!({"minlength": 2})).is_err());
+        assert!(op(serde_json::json!({"axis": -1, "weights": [1.0]})).is_err());
+        // tf.argsort([0.5, 2, 0.5, -1], direction="DESCENDING") == [1, 0, 2, 3].
+        let v = Tensor::from_f32(vec![4], vec![0.5, 2.0, 0.5, -1.0]).unwrap();
+        let desc = ExtraOp::from_tf(
+            "argsort",
+            &kw(serde_json::json!({"direction": "DESCENDING"})),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            f32s(&desc.call(&v).unwrap()[0]).as_ref(),
+            [1.0, 0.0, 2.0, 3.0]
+        );
+    }
+
+    #[test]
     fn moveaxis_follows_numpy() {
         // np.moveaxis(np.zeros((2, 3, 4, 5)), [1, 3], [3, 0]).shape == (5, 2, 4, 3)
         let perm = move_perm(&[1, 3], &[3, 0], 4).unwrap();
@@ -815,9 +955,19 @@ mod tests {
     #[test]
     fn argsort_keeps_the_lower_index_first_among_ties() {
         let x = Tensor::from_f32(vec![2, 3], vec![1.0, 3.0, 1.0, 0.0, -2.0, 5.0]).unwrap();
-        let out = ExtraOp::Argsort { axis: -1 }.call(&x).unwrap();
+        let out = ExtraOp::Argsort {
+            axis: -1,
+            descending: false,
+        }
+        .call(&x)
+        .unwrap();
         assert_eq!(f32s(&out[0]).as_ref(), [0.0, 2.0, 1.0, 1.0, 0.0, 2.0]);
-        let out = ExtraOp::Argsort { axis: 0 }.call(&x).unwrap();
+        let out = ExtraOp::Argsort {
+            axis: 0,
+            descending: false,
+        }
+        .call(&x)
+        .unwrap();
         assert_eq!(f32s(&out[0]).as_ref(), [1.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
     }
 }

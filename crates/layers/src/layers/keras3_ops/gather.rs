@@ -8,7 +8,9 @@
 //! `params[:axis] + indices[batch_dims:] + params[axis + 1:]`. An index
 //! outside `[0, n)` (or not an integer) is an error, as TensorFlow's CPU
 //! kernel makes it. `params` may be a constant table the file holds
-//! (`ops.take(table, ids)`, `tf.nn.embedding_lookup(table, ids)`).
+//! (`ops.take(table, ids)`, `tf.nn.embedding_lookup(table, ids)`), and
+//! `indices` constant ones of rank 2 or more (`tf.gather(x, [[0, 2], [4,
+//! 1]], axis=1)`, `ops.take` of a 2-D NumPy array).
 
 use super::super::common::*;
 use super::super::tf_ops::axis_of;

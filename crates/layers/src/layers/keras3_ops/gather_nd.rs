@@ -1,5 +1,6 @@
 //! Keras 2's `tf.gather_nd(params, indices, batch_dims)` with a tensor of
-//! int indices (the second input): each row of `indices`' last axis (`K`
+//! int indices (the second input) or constant ones (nested lists in the
+//! call): each row of `indices`' last axis (`K`
 //! ints) picks `params[b…, i0, …, iK-1]` (the slice of the axes after
 //! them), within the sample's own `params` for `batch_dims` leading axes.
 //! The output is `indices.shape[:-1] + params.shape[batch_dims + K:]`. An

@@ -82,7 +82,7 @@ impl OrdNorm {
     }
 
     /// The norm `ord` over `axis`, or the field at fault and why.
-    fn parse(
+    pub(crate) fn parse(
         ord: &Value,
         axis: Option<&Value>,
         keepdims: bool,

@@ -106,10 +106,11 @@ pub(crate) enum StatOp {
     /// (`keras3_ops/linalg_diag.rs`).
     MatrixDiag,
     SetDiag,
-    /// `tf.gather_nd` by a tensor of indices (the second input)
-    /// (`keras3_ops/gather_nd.rs`).
+    /// `tf.gather_nd` by a tensor of indices (the second input) or by
+    /// constant ones (`indices`) (`keras3_ops/gather_nd.rs`).
     GatherNd {
         batch_dims: usize,
+        indices: Option<std::sync::Arc<Tensor>>,
     },
     Normalize {
         axes: Option<Vec<i64>>,
@@ -415,9 +416,16 @@ impl StatOp {
             }
             "gather_nd" | "compat.v1.gather_nd" => {
                 return Some((|| {
-                    if get("indices").is_none_or(|v| crate::topology::kwarg_tensor(v).is_none()) {
-                        return Err("indices: expected a tensor of int indices".into());
-                    }
+                    let indices = match get("indices") {
+                        Some(v) if crate::topology::kwarg_tensor(v).is_some() => None,
+                        // Constant indices: nested lists of ints.
+                        Some(v) => Some(std::sync::Arc::new(
+                            super::super::tf_ops::constant_array(v)
+                                .filter(|t| t.rank() >= 1 && t.len() <= 1 << 20)
+                                .ok_or("indices: expected a tensor or constant int indices")?,
+                        )),
+                        None => return Err("indices is missing".into()),
+                    };
                     let batch_dims = match get("batch_dims") {
                         None => 0,
                         Some(v) => v
@@ -425,8 +433,11 @@ impl StatOp {
                             .ok_or("batch_dims: expected a non-negative integer")?
                             as usize,
                     };
-                    Ok(StatOp::GatherNd { batch_dims })
-                })())
+                    Ok(StatOp::GatherNd {
+                        batch_dims,
+                        indices,
+                    })
+                })());
             }
             "linalg.normalize" => {
                 return Some((|| {
@@ -581,7 +592,17 @@ impl StatOp {
             StatOp::GaussianBlur(blur) => blur.shape(x)?,
             StatOp::AffineTransform(t) => t.shape(x)?,
             StatOp::SetDiag => x.clone(),
-            StatOp::GatherNd { batch_dims } => {
+            StatOp::GatherNd {
+                batch_dims,
+                indices: Some(t),
+            } => {
+                let known: Shape = t.shape().iter().map(|&d| Some(d)).collect();
+                super::gather_nd::gather_nd_shape(x, &known, *batch_dims)?
+            }
+            StatOp::GatherNd {
+                batch_dims,
+                indices: None,
+            } => {
                 let indices = inputs.get(1).ok_or("the indices are missing")?;
                 super::gather_nd::gather_nd_shape(x, indices, *batch_dims)?
             }
@@ -714,8 +735,14 @@ impl StatOp {
                 super::linalg_diag::set_diag(x, d)?
             }
             StatOp::Normalize { axes } => return super::linalg_diag::normalize(x, axes),
-            StatOp::GatherNd { batch_dims } => {
-                let indices = inputs.get(1).ok_or("the indices are missing")?;
+            StatOp::GatherNd {
+                batch_dims,
+                indices,
+            } => {
+                let indices = match indices {
+                    Some(t) => t,
+                    None => inputs.get(1).ok_or("the indices are missing")?,
+                };
                 super::gather_nd::gather_nd(x, indices, *batch_dims)?
             }
             StatOp::Moments { axes, keepdims } => {

@@ -369,17 +369,19 @@ impl TfOpLambda {
                     }
                     ShapeFn::Squeeze => sargs.axes = ints("axis"),
                     ShapeFn::Gather
-                        if kwargs
-                            .get("indices")
-                            .is_some_and(|i| crate::topology::kwarg_tensor(i).is_some())
-                            || kwargs
-                                .get("batch_dims")
-                                .and_then(Value::as_i64)
-                                .unwrap_or(0)
-                                != 0 =>
+                        if kwargs.get("indices").is_some_and(|i| {
+                            crate::topology::kwarg_tensor(i).is_some()
+                                // Nested lists: constant indices of rank 2 or more.
+                                || i.as_array()
+                                    .is_some_and(|a| a.first().is_some_and(Value::is_array))
+                        }) || kwargs
+                            .get("batch_dims")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0)
+                            != 0 =>
                     {
                         // A tensor of indices, or constant ones with batch
-                        // dimensions: `keras3_ops/gather.rs`.
+                        // dimensions or of rank 2 or more: `keras3_ops/gather.rs`.
                         let int = |k: &str| match kwargs.get(k) {
                             None | Some(Value::Null) => Ok(None),
                             Some(v) => v.as_i64().map(Some).ok_or_else(|| fail(k, "an integer")),

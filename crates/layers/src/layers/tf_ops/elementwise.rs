@@ -234,6 +234,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.rsqrt" => Unary(|x| 1.0 / x.sqrt()),
         "math.square" | "square" => Unary(|x| x * x),
         "math.reciprocal" => Unary(|x| 1.0 / x),
+        // 0 where `x` is 0 (`tf.math.reciprocal_no_nan`).
+        "math.reciprocal_no_nan" => Unary(|x| if x == 0.0 { 0.0 } else { 1.0 / x }),
         "math.sigmoid" | "nn.sigmoid" | "sigmoid" => Unary(sigmoid),
         "math.tanh" | "nn.tanh" | "tanh" => Unary(f32::tanh),
         "math.softplus" | "nn.softplus" => Unary(|x| Activation::Softplus.scalar(x)),
@@ -337,6 +339,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "sort" | "argsort" | "math.top_k" | "nn.top_k" | "linalg.band_part"
         | "matrix_band_part" => Op,
         "experimental.numpy.moveaxis" | "roll" | "manip.roll" | "unravel_index" => Op,
+        "math.bincount" | "bincount" => Op,
         "linalg.matrix_transpose" | "linalg.transpose" | "linalg.adjoint" => Op,
         // keras3_ops/repeat.rs.
         "repeat" => Op,
@@ -385,6 +388,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "image.crop_and_resize" => Op,
         "math.cumsum" | "cumsum" => Shape(ShapeFn::Cumulative(Running::Sum)),
         "math.cumprod" | "cumprod" => Shape(ShapeFn::Cumulative(Running::Product)),
+        "math.cumulative_logsumexp" => Shape(ShapeFn::Cumulative(Running::LogSumExp)),
         "reverse" | "reverse_v2" => Shape(ShapeFn::Reverse),
         "nn.depth_to_space" | "compat.v1.depth_to_space" => Shape(ShapeFn::DepthToSpace),
         "nn.space_to_depth" | "compat.v1.space_to_depth" => Shape(ShapeFn::SpaceToDepth),

@@ -834,4 +834,27 @@ mod tests {
         assert_eq!(broadcast_index(5, &[2, 3], &[3]), 2);
         assert_eq!(broadcast_index(5, &[2, 3], &[2, 1]), 1);
     }
+
+    #[test]
+    fn cumulative_logsumexp_follows_tensorflow() {
+        // TensorFlow 2.21: tf.math.cumulative_logsumexp([1., 2., 3.]) ==
+        // [1, 2.3132617, 3.4076061]; exclusive: [-inf, 1, 2.3132617];
+        // exclusive and reverse: [3.3132617, 3, -inf].
+        let x = Tensor::from_f32(vec![1, 3], vec![1.0, 2.0, 3.0]).unwrap();
+        let run = |flags| f32s(&cumulative(&x, 1, Running::LogSumExp, flags).unwrap()).to_vec();
+        let close = |a: Vec<f32>, b: [f32; 3]| {
+            a.iter()
+                .zip(b)
+                .all(|(x, y)| x == &y || (x - y).abs() <= 1e-6 * y.abs())
+        };
+        assert!(close(run([false, false]), [1.0, 2.3132617, 3.4076061]));
+        assert!(close(
+            run([true, false]),
+            [f32::NEG_INFINITY, 1.0, 2.3132617]
+        ));
+        assert!(close(
+            run([true, true]),
+            [3.3132617, 3.0, f32::NEG_INFINITY]
+        ));
+    }
 }

@@ -146,6 +146,10 @@ pub(crate) enum Running {
     Sum,
     /// `cumprod`.
     Product,
+    /// `tf.math.cumulative_logsumexp`: `log(cumsum(exp(x)))`, accumulated
+    /// as TensorFlow's kernel does (`max + log1p(exp(min - max))`, from
+    /// `-inf`).
+    LogSumExp,
 }
 
 /// The running sum or product of `x` along `axis` (`exclusive`: each
@@ -163,6 +167,14 @@ pub(crate) fn cumulative(
     let (start, step): (f32, fn(f32, f32) -> f32) = match running {
         Running::Sum => (0.0, |a, v| a + v),
         Running::Product => (1.0, |a, v| a * v),
+        Running::LogSumExp => (f32::NEG_INFINITY, |a, v| {
+            let (lo, hi) = (a.min(v), a.max(v));
+            if hi < f32::MIN {
+                hi
+            } else {
+                hi + (lo - hi).exp().ln_1p()
+            }
+        }),
     };
     for o in 0..outer {
         for k in 0..inner {
