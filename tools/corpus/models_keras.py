@@ -12282,3 +12282,186 @@ add("effnet_lite_block", "heldout23", effnet_lite_block,
 
 # Round 23's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout23")
+
+
+# --- held-out round 25 ---
+# Detection / segmentation post-processing and hand-written math as real
+# pipelines write it in a functional graph: tf_keras `tf.*` calls
+# (TFOpLambda) and Keras 3 `keras.ops`. Five failed at first (rank_pool_k2,
+# keypoint_pick_k2, token_histogram_k2, patch_select_k3, aspect_resize_k3);
+# box_decode_yolo and centernet_peaks ran at once and stand for the detection
+# heads probed.
+TWENTYFIFTH = HELD + 2000
+
+
+def box_decode_yolo(K, v):
+    """YOLO head decoding in tf_keras: a grid from tf.meshgrid / tf.stack,
+    tf.split of the raw predictions, sigmoid offsets, exp sizes scaled by
+    constant anchors, corner boxes by tf.concat, objectness times class
+    softmax, and the best boxes by top_k and tf.gather(batch_dims=1)
+    (passed at once)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((8, 8, 3), name="image")
+    h = L.Conv2D(6, 3, strides=2, padding="same", activation="relu", name="backbone")(x)
+    p = tf.reshape(L.Conv2D(2 * 7, 1, name="head")(h), [-1, 4, 4, 2, 7])
+    gx, gy = tf.meshgrid(tf.range(4, dtype=tf.float32), tf.range(4, dtype=tf.float32))
+    grid = tf.stack([gx, gy], axis=-1)[tf.newaxis, :, :, tf.newaxis, :]
+    anchors = tf.constant([[1.0, 1.5], [2.0, 1.0]])
+    xy, wh, obj, cls = tf.split(p, [2, 2, 1, 2], axis=-1)
+    xy = (tf.sigmoid(xy) + grid) / 4.0
+    wh = tf.exp(wh) * anchors / 4.0
+    boxes = tf.reshape(tf.concat([xy - wh / 2, xy + wh / 2], axis=-1), [-1, 32, 4])
+    scores = tf.reshape(tf.sigmoid(obj) * tf.nn.softmax(cls, axis=-1), [-1, 32, 2])
+    best, idx = tf.math.top_k(tf.reduce_max(scores, axis=-1), k=4)
+    return K.Model(x, [best, tf.gather(boxes, idx, batch_dims=1)], name="box_decode_yolo")
+
+
+add("box_decode_yolo", "heldout25", box_decode_yolo,
+    "YOLO decoding: tf.meshgrid grid, tf.split, sigmoid / exp with constant anchors, concat "
+    "corners, top_k and gather(batch_dims=1)", sources=K2_ONLY, seed=TWENTYFIFTH + 0)
+
+
+def rank_pool_k2(K, v):
+    """Learned top-k token pooling and ranking in tf_keras: scores by a
+    Dense, tf.math.top_k, the kept tokens by tf.gather(batch_dims=1) gated
+    by their scores, tf.sort / tf.argsort with direction="DESCENDING"
+    (ranks as the argsort of an argsort), an exclusive cumsum of the
+    sorted softmax, tf.math.cumulative_logsumexp (reverse, and exclusive
+    through tf.exp), reduce_logsumexp."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 4), name="tokens")
+    s = tf.squeeze(L.Dense(1, name="score")(x), -1)
+    vals, idx = tf.math.top_k(s, k=3)
+    kept = tf.gather(x, idx, batch_dims=1) * tf.expand_dims(tf.sigmoid(vals), -1)
+    srt = tf.sort(s, axis=-1, direction="DESCENDING")
+    order = tf.argsort(s, direction="DESCENDING")
+    rank = tf.argsort(order)
+    mass = tf.math.cumsum(tf.nn.softmax(srt), axis=-1, exclusive=True)
+    tail = tf.math.cumulative_logsumexp(s, axis=1, reverse=True)
+    prefix = tf.exp(tf.math.cumulative_logsumexp(s, axis=1, exclusive=True))
+    return K.Model(x, [kept, srt, order, rank, mass, tail, prefix,
+                       tf.math.reduce_logsumexp(s, axis=-1)], name="rank_pool_k2")
+
+
+add("rank_pool_k2", "heldout25", rank_pool_k2,
+    "top-k token pooling: top_k + gather(batch_dims=1), sort / argsort DESCENDING, exclusive "
+    "cumsum, cumulative_logsumexp (reverse; exclusive through exp)", sources=K2_ONLY,
+    seed=TWENTYFIFTH + 1)
+
+
+def keypoint_pick_k2(K, v):
+    """Fixed keypoints read out of a heatmap in tf_keras: tf.gather with a
+    constant 2-D index list (pairs of rows), tf.gather_nd with constant
+    [row, col] pairs on one image, tf.tensor_scatter_nd_update with
+    constant positions, and the safe reciprocals tf.math.reciprocal_no_nan
+    / divide_no_nan of rounded values."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 5, 3), name="heat")
+    h = L.Conv2D(3, 1, name="proj")(x)
+    pairs = tf.gather(h, [[0, 3], [1, 2]], axis=1)
+    cols = tf.gather(h, [[4, 0, 2]], axis=2)
+    pts = tf.gather_nd(h[0], [[0, 1], [3, 4], [2, 2]])
+    upd = tf.tensor_scatter_nd_update(h[0], [[1, 2], [3, 0]], tf.ones([2, 3]))
+    inv = tf.math.reciprocal_no_nan(tf.round(2.0 * x))
+    ratio = tf.math.divide_no_nan(x, tf.round(x))
+    return K.Model(x, [pairs, cols, pts, upd, inv, ratio], name="keypoint_pick_k2")
+
+
+add("keypoint_pick_k2", "heldout25", keypoint_pick_k2,
+    "tf.gather with constant 2-D indices, gather_nd / tensor_scatter_nd_update with constant "
+    "positions, reciprocal_no_nan, divide_no_nan", sources=K2_ONLY, seed=TWENTYFIFTH + 2)
+
+
+def token_histogram_k2(K, v):
+    """Bag-of-ids features in tf_keras: tf.math.bincount per row (axis=-1)
+    with minlength == maxlength (a fixed width), binary_output, and a
+    float32 count capped by maxlength, reshaped to its width into a Dense."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    counts = tf.math.bincount(ids, minlength=6, maxlength=6, axis=-1)
+    seen = tf.math.bincount(ids, minlength=5, maxlength=5, axis=-1, binary_output=True)
+    capped = tf.math.bincount(ids, minlength=4, maxlength=4, axis=-1, dtype=tf.float32)
+    # TensorFlow leaves the width unknown: the reshape states it for Dense.
+    h = L.Dense(3, name="mix")(tf.reshape(tf.cast(counts, tf.float32), [-1, 6]))
+    return K.Model(ids, [counts, seen, capped, h], name="token_histogram_k2")
+
+
+add("token_histogram_k2", "heldout25", token_histogram_k2,
+    "tf.math.bincount(axis=-1) fixed width, binary_output, float32 dtype capped by maxlength",
+    sources=K2_ONLY, vocab=6, seed=TWENTYFIFTH + 3)
+
+
+def patch_select_k3(K, v):
+    """Keras 3 patch selection: ops.image.extract_patches, a Dense
+    embedding, ops.take with a constant 2-D index array (neighbour pairs),
+    ops.top_k, ops.take_along_axis, ops.normalize with order=1 and the
+    default order, ops.moments."""
+    L, O = K.layers, K.ops
+    x = L.Input((8, 8, 3), name="image")
+    p = O.reshape(O.image.extract_patches(x, 4, strides=4), (-1, 4, 48))
+    e = L.Dense(5, name="embed")(p)
+    pairs = O.take(e, np.array([[0, 1], [2, 3], [0, 3]], np.int32), axis=1)
+    sc = O.squeeze(L.Dense(1, name="score")(e), -1)
+    top, ti = O.top_k(sc, 2)
+    sel = O.take_along_axis(e, O.expand_dims(ti, -1), axis=1)
+    m, var = O.moments(e, axes=[1], keepdims=True)
+    return K.Model(x, [pairs, O.log_sigmoid(top), sel, O.normalize(e, axis=-1, order=1),
+                       O.normalize(e, axis=1), (e - m) * O.rsqrt(var + 1e-5)],
+                   name="patch_select_k3")
+
+
+add("patch_select_k3", "heldout25", patch_select_k3,
+    "extract_patches, ops.take with constant 2-D indices, top_k / take_along_axis, "
+    "ops.normalize order 1 and 2, ops.moments", sources=K3ZIP, seed=TWENTYFIFTH + 4)
+
+
+def aspect_resize_k3(K, v):
+    """Keras 3 preprocessing inside the model: ops.image.resize with
+    crop_to_aspect_ratio (bilinear; bicubic antialiased) and with
+    pad_to_aspect_ratio and a fill_value (nearest), then a small conv."""
+    L, O = K.layers, K.ops
+    x = L.Input((10, 8, 3), name="image")
+    a = O.image.resize(x, (6, 6), crop_to_aspect_ratio=True)
+    b = O.image.resize(x, (6, 6), pad_to_aspect_ratio=True, fill_value=-1.0,
+                       interpolation="nearest")
+    c = O.image.resize(x, (5, 4), crop_to_aspect_ratio=True, interpolation="bicubic",
+                       antialias=True)
+    h = L.Conv2D(2, 3, name="conv")(L.Concatenate(name="cat")([a, b]))
+    return K.Model(x, [h, c], name="aspect_resize_k3")
+
+
+add("aspect_resize_k3", "heldout25", aspect_resize_k3,
+    "ops.image.resize crop_to_aspect_ratio (bilinear, bicubic antialias) and "
+    "pad_to_aspect_ratio with fill_value", sources=K3ZIP, seed=TWENTYFIFTH + 5)
+
+
+def centernet_peaks(K, v):
+    """CenterNet peak extraction in tf_keras (passed at once; kept as
+    the representative of the round's detection heads): sigmoid heatmap,
+    3x3 max-pool NMS by tf.equal, top_k over the flattened map, class and
+    pixel by floormod / floordiv, sizes gathered with batch_dims=1."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((8, 8, 3), name="image")
+    heat = tf.sigmoid(L.Conv2D(2, 3, padding="same", name="heat")(x))
+    hmax = tf.nn.max_pool2d(heat, 3, 1, "SAME")
+    heat = heat * tf.cast(tf.equal(hmax, heat), tf.float32)
+    sc, ind = tf.math.top_k(tf.reshape(heat, [-1, 128]), k=4)
+    pix = tf.math.floordiv(ind, 2)
+    yx = tf.stack([tf.cast(pix // 8, tf.float32), tf.cast(pix % 8, tf.float32)], -1)
+    wh = tf.gather(tf.reshape(L.Conv2D(2, 1, name="size")(x), [-1, 64, 2]), pix, batch_dims=1)
+    return K.Model(x, [sc, tf.cast(tf.math.floormod(ind, 2), tf.float32), yx, wh],
+                   name="centernet_peaks")
+
+
+add("centernet_peaks", "heldout25", centernet_peaks,
+    "CenterNet peaks: max-pool NMS by tf.equal, top_k of the flat map, floordiv / floormod, "
+    "gather(batch_dims=1)", sources=K2_ONLY, seed=TWENTYFIFTH + 6)
+
+
+# Round 25's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout25")
