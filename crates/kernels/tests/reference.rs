@@ -476,6 +476,25 @@ proptest! {
         prop_assert!(differ.is_none(), "{p:?}: output {differ:?} differs from the in-order sum");
     }
 
+    /// More than 256 channels, where the sweep along a row or pixel by
+    /// pixel is chosen by the pixel stride (multiples of 512 channels alias
+    /// in L1): the same in-order sums, bit for bit, at strides 1 and 2.
+    #[test]
+    fn depthwise_many_channels_sum_taps_in_window_order(
+        in_h in 1usize..8, in_w in 1usize..16, in_c in prop_oneof![257usize..700, Just(384), Just(512), Just(576), Just(1024)],
+        k in prop_oneof![Just(3usize), Just(5)], s in 1usize..3, pad in padding(), seed: u64,
+    ) {
+        let Ok(p) = Conv2dParams::new(1, [in_h, in_w], in_c, in_c, [k, k], [s, s], [1, 1], pad) else {
+            return Ok(());
+        };
+        let [x, w, b] = conv_data(p.input_len(), k * k * in_c, in_c, seed);
+        let want = in_order_depthwise(&x, &w, &b, &p);
+        let mut got = vec![f32::NAN; p.output_len()];
+        depthwise_conv2d(&x, &w, Some(&b), Linear, &p, &mut got);
+        let differ = got.iter().zip(&want).position(|(g, w)| g.to_bits() != w.to_bits());
+        prop_assert!(differ.is_none(), "{p:?}: output {differ:?} differs from the in-order sum");
+    }
+
     /// conv2d_transpose is the adjoint of conv2d: <conv2d(x), y> = <x, conv2d_transpose(y)>,
     /// where the forward convolution maps the transposed op's output shape to its input shape.
     #[test]
