@@ -34,8 +34,8 @@ impl<'a> ConfigReader<'a> {
     }
 
     /// A reader for a config nested in this one (a wrapped layer, an RNN
-    /// cell): same dialect.
-    pub fn nested(&self, layer: &'a str, map: &'a Map<String, Value>) -> Self {
+    /// cell) or derived from it (an edited copy): same dialect.
+    pub fn nested<'b>(&self, layer: &'b str, map: &'b Map<String, Value>) -> ConfigReader<'b> {
         ConfigReader::new(layer, map).in_dialect(self.dialect)
     }
 

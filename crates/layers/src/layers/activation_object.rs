@@ -62,7 +62,7 @@ pub(crate) fn build(
         let act = ctx.build_nested(object, config.layer)?;
         let mut map = config.map.clone();
         map.insert("activation".into(), Value::String("linear".into()));
-        let reader = ConfigReader::new(config.layer, &map).in_dialect(config.dialect);
+        let reader = config.nested(config.layer, &map);
         let inner = registry.build(class_name, &reader, ctx)?;
         Ok(Box::new(WithActivationLayer {
             inner,

@@ -224,25 +224,53 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         layers.push(concatenate_entry(&cat, -1, heads));
         cat
     };
+    // A tuple output_shape (`[heads, value_dim, o1, o2, …]` kernel) is the
+    // Dense of their product, then a Reshape of the last axis.
     let (oshape, ok) = site.f32_weight("attention_output/kernel")?;
-    let [oh, ov, out] = oshape else {
+    let [oh, ov, dims @ ..] = oshape else {
         return Err(format!("attention_output/kernel has shape {oshape:?}"));
     };
+    if dims.is_empty() {
+        return Err(format!("attention_output/kernel has shape {oshape:?}"));
+    }
+    let out: usize = dims.iter().product();
+    let dense = if dims.len() > 1 {
+        format!("{name}_flat")
+    } else {
+        name.to_string()
+    };
     weights.push(f32_weight(
-        format!("{name}/kernel"),
-        vec![oh * ov, *out],
+        format!("{dense}/kernel"),
+        vec![oh * ov, out],
         ok.to_vec(),
     ));
     if use_bias {
         let (_, ob) = site.f32_weight("attention_output/bias")?;
-        weights.push(f32_weight(format!("{name}/bias"), vec![*out], ob.to_vec()));
+        weights.push(f32_weight(format!("{dense}/bias"), vec![out], ob.to_vec()));
     }
     layers.push(entry(
-        name,
+        &dense,
         "Dense",
-        zero_dense(*out, use_bias),
+        zero_dense(out, use_bias),
         vec![json!([r(&joined)])],
     ));
+    if dims.len() > 1 {
+        // The query's steps, written when known (TF.js infers no shape
+        // through a -1, and a Flatten after it needs one).
+        let steps = site
+            .shapes
+            .and_then(|s| s.inputs.first())
+            .and_then(|q| q.get(1).copied().flatten())
+            .map_or(json!(-1), |t| json!(t));
+        let mut target = vec![steps];
+        target.extend(dims.iter().map(|&d| json!(d)));
+        layers.push(entry(
+            name,
+            "Reshape",
+            json!({ "target_shape": target }),
+            vec![json!([r(&dense)])],
+        ));
+    }
     Ok(Outcome::Replace { layers, weights })
 }
 

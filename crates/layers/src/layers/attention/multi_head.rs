@@ -23,6 +23,11 @@ pub struct MultiHeadAttention {
     value_dim: usize,
     use_bias: bool,
     output_dim: Option<usize>,
+    /// A tuple `output_shape` of more than one axis (`output_dim` is their
+    /// product): the output projection's kernel is `[heads, value_dim,
+    /// …dims]`, its bias `[…dims]`, and the output's last axis becomes
+    /// these. Empty otherwise.
+    output_dims: Vec<usize>,
     /// query, key, value, output dims once built.
     dims: Option<(usize, usize, usize, usize)>,
     w: Vec<Tensor>,
@@ -266,17 +271,24 @@ impl MultiHeadAttention {
                 "num_heads, key_dim and value_dim must be positive",
             ));
         }
-        let output_dim = match c.get("output_shape") {
-            None => None,
-            Some(Value::Array(a)) if a.len() == 1 => Some(c.tuple_req("output_shape", 1)?[0]),
-            Some(v) if v.is_number() => Some(c.usize_req("output_shape")?),
+        let output_dims = match c.get("output_shape") {
+            None => Vec::new(),
+            Some(Value::Array(a)) => c.tuple_req("output_shape", a.len())?,
+            Some(v) if v.is_number() => vec![c.usize_req("output_shape")?],
             Some(v) => {
                 return Err(c.err(
                     "output_shape",
-                    format!("only an integer output_shape is supported, got {v}"),
+                    format!("expected an integer or a list of integers, got {v}"),
                 ))
             }
         };
+        if output_dims.contains(&0) || c.get("output_shape") == Some(&Value::Array(Vec::new())) {
+            return Err(c.err(
+                "output_shape",
+                format!("expected positive sizes, got {output_dims:?}"),
+            ));
+        }
+        let output_dim = (!output_dims.is_empty()).then(|| output_dims.iter().product());
         let attention_axes = match c.get("attention_axes") {
             None => None,
             Some(Value::Array(axes)) => Some(
@@ -297,7 +309,13 @@ impl MultiHeadAttention {
             attention_axes_for(c.layer, axes, q.len(), !c.dialect.is_keras3())?;
         }
         let heads = [heads, heads, key_dim, value_dim];
-        Self::assemble("MultiHeadAttention", c, heads, output_dim, attention_axes)
+        let mut layer = Self::assemble("MultiHeadAttention", c, heads, output_dim, attention_axes)?;
+        if output_dims.len() > 1 {
+            layer.output_dims = output_dims;
+            layer.dims = None;
+            layer = layer.allocated_from(c)?;
+        }
+        Ok(layer)
     }
 
     /// The layer of `class` from its config `c`, with `[query heads,
@@ -320,6 +338,7 @@ impl MultiHeadAttention {
             value_dim,
             use_bias: c.bool_or("use_bias", true)?,
             output_dim,
+            output_dims: Vec::new(),
             dims: None,
             w: Vec::new(),
             packed: PackedCache::default(),
@@ -385,9 +404,17 @@ impl MultiHeadAttention {
                 s.push((format!("{name}/bias"), vec![h, e]));
             }
         }
-        s.push(("attention_output/kernel".into(), vec![h, vd, o]));
+        let out = if self.output_dims.is_empty() {
+            vec![o]
+        } else {
+            self.output_dims.clone()
+        };
+        s.push((
+            "attention_output/kernel".into(),
+            [vec![h, vd], out.clone()].concat(),
+        ));
         if self.use_bias {
-            s.push(("attention_output/bias".into(), vec![o]));
+            s.push(("attention_output/bias".into(), out));
         }
         s
     }
@@ -499,6 +526,10 @@ impl Layer for MultiHeadAttention {
         if let Some(last) = o.last_mut() {
             *last = self.output_dim.map(Some).unwrap_or(*last);
         }
+        if self.output_dims.len() > 1 {
+            o.pop();
+            o.extend(self.output_dims.iter().map(|&d| Some(d)));
+        }
         if !self.return_scores {
             return Ok(vec![o]);
         }
@@ -518,6 +549,23 @@ impl Layer for MultiHeadAttention {
         Ok(out)
     }
     fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let mut out = self.call_flat(inputs, masks)?;
+        if self.output_dims.len() > 1 {
+            if let Some(first) = out.first_mut() {
+                let mut shape = first.shape().to_vec();
+                shape.pop();
+                shape.extend(&self.output_dims);
+                *first = first.clone().reshape(shape)?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl MultiHeadAttention {
+    /// The call with the output's last axis `output_dim` wide (a tuple
+    /// `output_shape` flattened).
+    fn call_flat(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let name = &self.base.name;
         let slots = self.slots(inputs.len())?;
         let attention_mask = slots

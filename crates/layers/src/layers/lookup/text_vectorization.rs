@@ -163,8 +163,7 @@ impl TextVectorization {
         inner.insert("oov_token".into(), Value::from("[UNK]"));
         inner.insert("num_oov_indices".into(), Value::from(1));
         inner.insert("output_mode".into(), Value::from(mode));
-        let lookup =
-            StringLookup::from_config(&ConfigReader::new(c.layer, &inner).in_dialect(c.dialect))?;
+        let lookup = StringLookup::from_config(&c.nested(c.layer, &inner))?;
         Ok(TextVectorization {
             base: Base::parse(c)?,
             raw: c.map.clone(),

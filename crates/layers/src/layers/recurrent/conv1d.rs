@@ -64,7 +64,7 @@ impl ConvLstm1D {
                 map.insert(key.into(), Value::Array(widen(s, Value::from(1), cf)));
             }
         }
-        let inner = Rnn::from_builtin("ConvLSTM2D", &ConfigReader::new(c.layer, &map))?;
+        let inner = Rnn::from_builtin("ConvLSTM2D", &c.nested(c.layer, &map))?;
         let mut layer = ConvLstm1D {
             name: c.name().to_string(),
             config: c.map.clone(),
