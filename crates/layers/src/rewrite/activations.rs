@@ -93,6 +93,13 @@ const FINAL_ACTIVATION: &[&str] = &[
     "SeparableConv2D",
 ];
 
+/// Layers TF.js 4.22 lacks whose last step is their activation on a sum
+/// of products with their kernels plus the bias, so that a `hard_sigmoid`
+/// of the other meaning folds into their weights ([`fold_hard_sigmoid`]);
+/// the rules after this one then rewrite the layer itself (a
+/// SeparableConv1D into the SeparableConv2D it equals).
+const FOLDS_HARD_SIGMOID: &[&str] = &["DepthwiseConv1D", "EinsumDense", "SeparableConv1D"];
+
 /// An activation TensorFlow.js computes differently or not at all, with
 /// an exact chain of layers it has.
 #[derive(Clone, Copy, PartialEq)]
@@ -196,6 +203,25 @@ fn nested_problem(config: &Map<String, Value>, dialect: Dialect, target: Target)
     None
 }
 
+/// For a rule that rewrites a layer into others keeping its `activation`
+/// (a dilated DepthwiseConv2D, a Conv2DTranspose with output_padding, a
+/// grouped Conv2D, …), which runs before this one: why it cannot, when
+/// the activation computes other numbers in the target (Keras 3's
+/// `hard_sigmoid` in TF.js) or does not exist there. `None` when it means
+/// the same there.
+pub(super) fn kept_activation_problem(site: &Site<'_>) -> Option<String> {
+    let act = site.field("activation", Value::as_str)?;
+    match classify(act, site.dialect, site.target) {
+        Ok(None) => None,
+        Ok(Some(_)) => Some(format!(
+            "its activation {act} computes other numbers in {} (or does not exist there), and \
+             the rewrite keeps it inside the layers it writes",
+            site.target.name()
+        )),
+        Err(why) => Some(why),
+    }
+}
+
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     let mut folded_gates = None;
@@ -243,6 +269,11 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         Ok(Some(kind)) => kind,
         Err(why) => return Outcome::Cannot(why),
     };
+    if FOLDS_HARD_SIGMOID.contains(&site.class_name) {
+        if let Some(folded) = fold_hard_sigmoid(site, kind) {
+            return folded;
+        }
+    }
     if site.class_name != "Activation" && !FINAL_ACTIVATION.contains(&site.class_name) {
         return Outcome::Cannot(format!(
             "{} has no {act} activation as this model means it, and a {} applies it inside",
@@ -358,7 +389,7 @@ fn fold_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outcome> {
     let scaled = |short: &str| match short {
         "bias" | "pointwise_kernel" => true,
         "kernel" => true,
-        "depthwise_kernel" => site.class_name == "DepthwiseConv2D",
+        "depthwise_kernel" => matches!(site.class_name, "DepthwiseConv1D" | "DepthwiseConv2D"),
         _ => false,
     };
     let prefix = format!("{}/", site.name);
@@ -521,6 +552,61 @@ mod tests {
             entry_on("d", "Dense", json!({"units": 4, "activation": act}), "x"),
             entry_on("act", "Activation", json!({"activation": act}), "d"),
         ]
+    }
+
+    #[test]
+    fn a_folded_layer_tfjs_lacks_goes_on_to_its_own_rewrite() {
+        // Keras 3's hard_sigmoid folds into the weights in place; the rules
+        // after this one then write the layer as layers TF.js has
+        // (`assert_same` checks that only TF.js classes are left).
+        for layer in [
+            json!({"filters": 2, "kernel_size": 3, "padding": "same",
+                   "recurrent_activation": "hard_sigmoid"}),
+            json!({"filters": 2, "kernel_size": 2, "activation": "hard_sigmoid"}),
+            json!({"kernel_size": 2, "depth_multiplier": 2, "activation": "hard_sigmoid"}),
+        ] {
+            let (class, shape): (&str, &[usize]) = if layer.get("recurrent_activation").is_some() {
+                ("ConvLSTM1D", &[3, 5, 2])
+            } else if layer.get("depth_multiplier").is_some() {
+                ("DepthwiseConv1D", &[5, 2])
+            } else {
+                ("SeparableConv1D", &[5, 2])
+            };
+            let layers = vec![entry_on("l", class, layer, "x")];
+            let model = functional_from(shape, layers, 9, Some("3.15.1"));
+            let batch: Vec<usize> = std::iter::once(2).chain(shape.iter().copied()).collect();
+            assert_same(&model, &input(&batch), 1e-5);
+        }
+    }
+
+    #[test]
+    fn an_activation_kept_inside_other_layers_must_mean_the_same_there() {
+        // The output_padding / dilation / groups rewrites run before this
+        // rule and copy the activation into the layers they write.
+        for (class, config) in [
+            (
+                "Conv2DTranspose",
+                json!({"filters": 1, "kernel_size": 2, "strides": 2,
+                                        "output_padding": 1, "activation": "hard_sigmoid"}),
+            ),
+            (
+                "DepthwiseConv2D",
+                json!({"kernel_size": 2, "dilation_rate": 2,
+                                        "activation": "hard_sigmoid"}),
+            ),
+            (
+                "Conv2D",
+                json!({"filters": 2, "kernel_size": 2, "groups": 2,
+                               "activation": "hard_sigmoid"}),
+            ),
+        ] {
+            let layers = vec![entry_on("l", class, config, "x")];
+            let model = functional_from(&[4, 4, 2], layers, 9, Some("3.15.1"));
+            assert_refused(
+                &model,
+                &["`l`", "activation hard_sigmoid computes other numbers"],
+            );
+        }
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     let Some(output_padding) = site.config.get("output_padding").filter(|v| !v.is_null()) else {
         return Outcome::Skip;
     };
+    if let Some(why) = super::activations::kept_activation_problem(site) {
+        return Outcome::Cannot(format!("output_padding: {why}"));
+    }
     rewrite(site, output_padding).unwrap_or_else(|why| {
         Outcome::Cannot(format!(
             "output_padding (TensorFlow.js 4.22 has no Conv1DTranspose and its \

@@ -33,6 +33,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
                 .into(),
         );
     }
+    if let Some(why) = super::activations::kept_activation_problem(site) {
+        return Outcome::Cannot(format!("output_padding: {why}"));
+    }
     rewrite(site, output_padding).unwrap_or_else(|why| {
         Outcome::Cannot(format!(
             "output_padding (TensorFlow.js 4.22 ignores it and computes another output size) \

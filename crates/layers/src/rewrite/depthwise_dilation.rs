@@ -13,6 +13,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if site.class_name != "DepthwiseConv2D" || !dilated(site.config) {
         return Outcome::Skip;
     }
+    if let Some(why) = super::activations::kept_activation_problem(site) {
+        return Outcome::Cannot(format!("dilation_rate other than 1: {why}"));
+    }
     rewrite(site).unwrap_or_else(|why| {
         Outcome::Cannot(format!(
             "dilation_rate other than 1 (TensorFlow.js 4.22's DepthwiseConv2D ignores it) and \

@@ -17,6 +17,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if groups <= 1 {
         return Outcome::Skip;
     }
+    if let Some(why) = super::activations::kept_activation_problem(site) {
+        return Outcome::Cannot(format!("groups {groups}: {why}"));
+    }
     let g = groups as usize;
     let Some(kernel) = site.weight("kernel") else {
         return Outcome::Cannot("its kernel weight is missing".into());

@@ -300,12 +300,33 @@ impl Walk<'_> {
             target: self.target,
             notes: &notes,
         };
+        let rules = super::rules_for(self.target);
         let mut outcome = Outcome::Skip;
-        for rule in super::rules_for(self.target) {
+        let mut decided_by = rules.len();
+        for (i, rule) in rules.iter().enumerate() {
             outcome = rule(&site);
             if !matches!(outcome, Outcome::Skip) {
+                decided_by = i;
                 break;
             }
+        }
+        // A rule that changed the layer in place (the same name and class:
+        // folded weights, an adjusted config) leaves it to the rules after
+        // it, which may still have to replace the class (a ConvLSTM1D whose
+        // Keras 3 hard_sigmoid gates were folded is still a ConvLSTM1D).
+        if let Some(next) = in_place(&outcome, &name, class_name).and_then(|(config, weights)| {
+            let again = Site {
+                config,
+                weights: weights.iter().collect(),
+                ..site
+            };
+            rules
+                .get(decided_by + 1..)?
+                .iter()
+                .map(|rule| rule(&again))
+                .find(|o| !matches!(o, Outcome::Skip))
+        }) {
+            outcome = next;
         }
         let printable = crate::error::printable(&name).into_owned();
         match outcome {
@@ -503,6 +524,25 @@ pub fn rewrite_artifacts_for(
 }
 
 pub(super) use crate::topology::makes_masks;
+
+/// The config and weights of `outcome` when it replaces layer `name` of
+/// `class_name` by itself (one entry of the same name and class).
+fn in_place<'o>(
+    outcome: &'o Outcome,
+    name: &str,
+    class_name: &str,
+) -> Option<(&'o Map<String, Value>, &'o [DecodedWeight])> {
+    let Outcome::Replace { layers, weights } = outcome else {
+        return None;
+    };
+    let [entry] = layers.as_slice() else {
+        return None;
+    };
+    (tfjs_format::topology::layer_entry_name(entry) == Some(name)
+        && layer_entry_class(entry) == class_name)
+        .then_some(())?;
+    Some((entry.get("config")?.as_object()?, weights.as_slice()))
+}
 
 #[cfg(test)]
 mod tests {
