@@ -8127,8 +8127,8 @@ def registered_custom_activation(K, v):
 def mha_output_shape(K, v):
     """MultiHeadAttention with output_shape (a projection to 5 features,
     and to (2, 3)) and use_bias=False, on a query / value of different
-    lengths and widths; output_shape (2, 3) (a rank-4 output) is refused,
-    naming the layer and field."""
+    lengths and widths; output_shape (2, 3) (a rank-4 output) was refused
+    until held-out round 24."""
     L = K.layers
     q = L.Input((3, 4), name="q")
     kv = L.Input((5, 6), name="kv")
@@ -12465,3 +12465,283 @@ add("centernet_peaks", "heldout25", centernet_peaks,
 
 # Round 25's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout25")
+# --- held-out round 24 ---
+# Issue 9, held-out round 24 (seeds HELD + 1900 and up): Keras 3's rarer
+# layers and options in small inference models. Probed and running as
+# Keras does (sources=[] below, with what they cover): RMSNormalization
+# over (1, 2) and under mixed_bfloat16 / mixed_float16 with
+# UnitNormalization, Identity chains and in a Sequential, Keras 3's
+# augmentation layers channels_first at inference, RandomBrightness in
+# tf_keras, MelSpectrogram (mag_exp 1 without dB, min/max_freq, top_db,
+# window None / hamming), DepthwiseConv1D / SeparableConv1D (depth
+# multipliers, dilation) between ZeroPadding1D / Cropping1D / UpSampling1D,
+# Conv1DTranspose output_padding (strides 2 and 3), Conv3DTranspose
+# output_padding per axis, ConvLSTM1D dilation / go_backwards /
+# return_state, ConvLSTM3D channels_first, ZeroPadding3D / Cropping3D /
+# UpSampling3D, Bidirectional merge_mode ave / mul / None / sum with
+# masks, GRU reset_after=False (stacked, go_backwards, unroll), LSTM /
+# SimpleRNN unroll with states, an encoder's states into a decoder,
+# Masking feeding five consumers, Dot(normalize=True) over several axes,
+# Attention(score_mode="concat", use_scale) with scores,
+# AdditiveAttention(use_scale=False). (Channels_first convolutions run
+# only on GPU in TensorFlow, so Keras cannot record them here.)
+TWENTYFOURTH = HELD + 1900
+
+
+def convlstm1d_hard_sigmoid(K, v):
+    """ConvLSTM1D with Keras 3's hard_sigmoid gates (x/6 + 0.5): the engine
+    ran ConvLSTM1D as a ConvLSTM2D read without the file's dialect, so its
+    gates were Keras 2's 0.2x + 0.5; the rebuild folds the gates' scale
+    into the weights and then writes the ConvLSTM2D view TF.js has."""
+    L = K.layers
+    x = L.Input((3, 10, 2), name="signals")
+    h = L.ConvLSTM1D(3, 3, padding="same", recurrent_activation="hard_sigmoid",
+                     return_sequences=True, name="clstm_a")(x)
+    h = L.ConvLSTM1D(2, 2, strides=2, recurrent_activation="hard_sigmoid", name="clstm_b")(h)
+    return K.Model(x, L.Dense(3, activation="softmax", name="probs")(L.Flatten(name="flat")(h)),
+                   name="convlstm1d_hard_sigmoid")
+
+
+add("convlstm1d_hard_sigmoid", "heldout24", convlstm1d_hard_sigmoid,
+    "two ConvLSTM1D with Keras 3's hard_sigmoid gates (same padding, strides 2), Dense head "
+    "(Keras 3's .h5 ran too)", sources=K3ZIP, head="probs", seed=TWENTYFOURTH)
+
+
+def mha_output_tuple(K, v):
+    """MultiHeadAttention with a tuple output_shape (the output projection's
+    kernel [heads, value_dim, 3, 2], the output [batch, T, 3, 2]), and a
+    causal one with output_shape (4,); rebuilt as a Dense and a Reshape."""
+    L = K.layers
+    x = L.Input((5, 6), name="tokens")
+    a = L.MultiHeadAttention(2, 2, output_shape=(3, 2), name="mha_tuple")(x, x)
+    c = L.MultiHeadAttention(1, 4, output_shape=(4,), name="mha_causal")(x, x, use_causal_mask=True)
+    h = L.Concatenate(name="cat")([L.Flatten(name="flat_a")(a), L.Flatten(name="flat_c")(c)])
+    return K.Model(x, [a, L.Dense(2, name="logits")(h)], name="mha_output_tuple")
+
+
+add("mha_output_tuple", "heldout24", mha_output_tuple,
+    "MultiHeadAttention output_shape=(3, 2) and causal output_shape=(4,), flattened into a Dense",
+    sources=["keras2", "keras3-keras"], head="logits", seed=TWENTYFOURTH + 1)
+
+
+def mha_tuple_axes(K, v):
+    """A tuple output_shape with attention over two axes of a rank-4 query
+    (no bias), one of three axes with the scores returned."""
+    L = K.layers
+    x = L.Input((2, 3, 4), name="grid")
+    y = L.Input((4, 4), name="seq")
+    a = L.MultiHeadAttention(2, 3, value_dim=2, attention_axes=(1, 2), output_shape=(3, 2),
+                             use_bias=False, name="mha2d")(x, x)
+    b, s = L.MultiHeadAttention(2, 2, output_shape=[2, 2, 2], name="mha_scores")(
+        y, y, return_attention_scores=True)
+    return K.Model([x, y], [a, b, s], name="mha_tuple_axes")
+
+
+add("mha_tuple_axes", "heldout24", mha_tuple_axes,
+    "MultiHeadAttention output_shape (3, 2) over attention_axes (1, 2) without bias, and "
+    "output_shape [2, 2, 2] with return_attention_scores", sources=K3ZIP,
+    seed=TWENTYFOURTH + 2)
+
+
+def aug_pipeline_cf(K, v):
+    """Keras 3's augmentation layers channels_first at inference (all the
+    identity), ending in a Pipeline of Equalization / MaxNumBoundingBoxes /
+    RandomFlip, which TF.js has no class for: the rebuild writes it as the
+    identity it is."""
+    L = K.layers
+    x = L.Input((3, 4, 4), name="image")
+    h = x
+    cf = dict(data_format="channels_first")
+    for layer in [L.RandomBrightness(0.2, value_range=(0, 255), name="bright", **cf),
+                  L.RandomGrayscale(0.5, name="gray", **cf),
+                  L.RandomHue(0.3, value_range=(0, 255), name="hue", **cf),
+                  L.RandomShear(x_factor=0.2, y_factor=0.2, name="shear", **cf),
+                  L.RandomErasing(name="erase", **cf),
+                  L.RandomGaussianBlur(name="blur", **cf),
+                  L.Solarization(0.5, threshold_factor=0.2, value_range=(0, 255), name="solar",
+                                 **cf),
+                  L.MixUp(name="mixup", **cf), L.CutMix(name="cutmix", **cf),
+                  L.Pipeline([L.Equalization(value_range=(0, 255), **cf),
+                              L.MaxNumBoundingBoxes(4), L.RandomFlip(**cf)], name="prep")]:
+        h = layer(h)
+    h = L.Rescaling(1 / 255.0, name="scale")(h)
+    return K.Model(x, L.Dense(2, activation="softmax", name="probs")(L.Flatten(name="flat")(h)),
+                   name="aug_pipeline_cf")
+
+
+add("aug_pipeline_cf", "heldout24", aug_pipeline_cf,
+    "Keras 3 augmentation layers channels_first at inference and a Pipeline(Equalization, "
+    "MaxNumBoundingBoxes, RandomFlip), Rescaling, Dense; input 0..255", sources=K3ZIP,
+    head="probs", range="pixel", seed=TWENTYFOURTH + 3)
+
+
+def hard_sigmoid_1d_family(K, v):
+    """Keras 3's hard_sigmoid as the activation of layers TF.js lacks
+    (SeparableConv1D, DepthwiseConv1D, EinsumDense): the rebuild folds its
+    scale into their weights, then writes them as the layers TF.js has."""
+    L = K.layers
+    x = L.Input((12, 3), name="series")
+    a = L.SeparableConv1D(4, 3, activation="hard_sigmoid", name="sep")(x)
+    b = L.DepthwiseConv1D(3, depth_multiplier=2, activation="hard_sigmoid", name="dw")(x)
+    c = L.EinsumDense("abc,cd->abd", output_shape=(None, 5), bias_axes="d",
+                      activation="hard_sigmoid", name="ein")(x)
+    return K.Model(x, [a, b, c], name="hard_sigmoid_1d_family")
+
+
+add("hard_sigmoid_1d_family", "heldout24", hard_sigmoid_1d_family,
+    "SeparableConv1D, DepthwiseConv1D(depth_multiplier 2), EinsumDense with Keras 3's "
+    "hard_sigmoid", sources=K3ZIP, seed=TWENTYFOURTH + 4)
+
+
+def hard_sigmoid_kept_inside(K, v):
+    """Keras 3's hard_sigmoid on layers whose TF.js rewrite keeps the
+    activation inside the layers it writes (Conv1DTranspose /
+    Conv2DTranspose with output_padding, a dilated DepthwiseConv2D, a
+    grouped Conv2D): the rebuild wrote TF.js's 0.2x + 0.5 there; it now
+    refuses them, naming the activation."""
+    L = K.layers
+    x = L.Input((5, 2), name="series")
+    y = L.Input((3, 3, 2), name="image")
+    d = L.Conv1DTranspose(1, 2, strides=2, output_padding=1, activation="hard_sigmoid",
+                          name="deconv1d")(x)
+    e = L.Conv2DTranspose(1, 2, strides=2, output_padding=1, activation="hard_sigmoid",
+                          name="deconv2d")(y)
+    f = L.DepthwiseConv2D(2, dilation_rate=2, activation="hard_sigmoid", name="dw_dilated")(y)
+    g = L.Conv2D(2, 2, groups=2, activation="hard_sigmoid", name="grouped")(y)
+    return K.Model([x, y], [d, e, f, g], name="hard_sigmoid_kept_inside")
+
+
+add("hard_sigmoid_kept_inside", "heldout24", hard_sigmoid_kept_inside,
+    "Conv1DTranspose / Conv2DTranspose output_padding, dilated DepthwiseConv2D, grouped Conv2D "
+    "with Keras 3's hard_sigmoid", sources=K3ZIP, seed=TWENTYFOURTH + 5)
+
+
+def gru_v1_bidirectional_merges(K, v):
+    """GRU reset_after=False stacked, in Bidirectional merge_mode ave / mul."""
+    L = K.layers
+    x = L.Input((6, 3), name="seq")
+    h = L.GRU(4, reset_after=False, return_sequences=True, name="gru")(x)
+    h = L.Bidirectional(L.GRU(3, reset_after=False, return_sequences=True), merge_mode="ave",
+                        name="bi_ave")(h)
+    h = L.Bidirectional(L.GRU(2, reset_after=False), merge_mode="mul", name="bi_mul")(h)
+    return K.Model(x, L.Dense(2, activation="softmax", name="probs")(h),
+                   name="gru_v1_bidirectional_merges")
+
+
+add("gru_v1_bidirectional_merges", "heldout24", gru_v1_bidirectional_merges,
+    "GRU(reset_after=False) stack, Bidirectional ave / mul", sources=[],
+    seed=TWENTYFOURTH + 6)
+
+
+def masking_five_consumers(K, v):
+    """One Masking feeding LSTM, GRU, masked GlobalAveragePooling1D,
+    TimeDistributed(Dense) into a SimpleRNN and a Concatenate into an LSTM."""
+    L = K.layers
+    x = L.Input((6, 4), name="seq")
+    m = L.Masking(name="mask")(x)
+    b = L.GRU(3, return_sequences=True, name="gru")(m)
+    e = L.TimeDistributed(L.Dense(2), name="td")(m)
+    outs = [L.LSTM(3, name="lstm")(m), L.GlobalAveragePooling1D(name="gap")(m),
+            L.SimpleRNN(2, name="rnn")(e),
+            L.LSTM(2, name="lstm_cat")(L.Concatenate(name="cat")([m, b]))]
+    return K.Model(x, outs, name="masking_five_consumers")
+
+
+add("masking_five_consumers", "heldout24", masking_five_consumers,
+    "Masking into LSTM, GRU, GlobalAveragePooling1D, TimeDistributed + SimpleRNN, Concatenate "
+    "+ LSTM", sources=[], seed=TWENTYFOURTH + 7)
+
+
+def dot_normalize_axes(K, v):
+    """Dot(normalize=True) over axes (1, 1), (2, 1) and -1 of pooled vectors."""
+    L = K.layers
+    a = L.Input((4, 3), name="a")
+    b = L.Input((4, 3), name="b")
+    return K.Model([a, b], [
+        L.Dot(axes=(1, 1), normalize=True, name="dot11")([a, b]),
+        L.Dot(axes=(2, 1), normalize=True, name="dot21")([a, L.Permute((2, 1), name="t")(b)]),
+        L.Dot(axes=-1, normalize=True, name="cos")([L.GlobalAveragePooling1D(name="ga")(a),
+                                                   L.GlobalMaxPooling1D(name="gm")(b)])],
+        name="dot_normalize_axes")
+
+
+add("dot_normalize_axes", "heldout24", dot_normalize_axes,
+    "Dot(normalize=True) over (1, 1), (2, 1), -1", sources=[], seed=TWENTYFOURTH + 8)
+
+
+def rnn_unroll_states(K, v):
+    """SimpleRNN / LSTM unroll=True with return_state, go_backwards, states
+    passed as initial_state in the graph."""
+    L = K.layers
+    x = L.Input((4, 3), name="seq")
+    s, h = L.SimpleRNN(3, unroll=True, return_sequences=True, return_state=True, name="rnn")(x)
+    o, h2, c2 = L.LSTM(3, unroll=True, return_state=True, go_backwards=True, name="lstm_b")(x)
+    y = L.LSTM(3, unroll=True, name="lstm_init")(s, initial_state=[h2, c2])
+    z = L.SimpleRNN(3, name="rnn_init")(x, initial_state=h)
+    return K.Model(x, [s, h, o, y, z], name="rnn_unroll_states")
+
+
+add("rnn_unroll_states", "heldout24", rnn_unroll_states,
+    "SimpleRNN / LSTM unroll with return_state, go_backwards and initial_state", sources=[],
+    seed=TWENTYFOURTH + 9)
+
+
+def volume_pad_crop_upsample(K, v):
+    """Conv3D, MaxPooling3D, UpSampling3D (2, 2, 1), ZeroPadding3D and
+    Cropping3D with per-side amounts, Conv3DTranspose strides (1, 1, 2)."""
+    L = K.layers
+    x = L.Input((4, 4, 4, 2), name="volume")
+    h = L.MaxPooling3D(2, name="pool")(L.Conv3D(3, 3, padding="same", activation="relu",
+                                                 name="conv")(x))
+    h = L.UpSampling3D((2, 2, 1), name="up")(h)
+    h = L.ZeroPadding3D(((0, 1), (1, 0), (1, 1)), name="pad")(h)
+    h = L.Cropping3D(((1, 0), (0, 1), (0, 2)), name="crop")(h)
+    return K.Model(x, L.Conv3DTranspose(2, 2, strides=(1, 1, 2), padding="same",
+                                        name="deconv")(h), name="volume_pad_crop_upsample")
+
+
+add("volume_pad_crop_upsample", "heldout24", volume_pad_crop_upsample,
+    "Conv3D, MaxPooling3D, UpSampling3D, ZeroPadding3D / Cropping3D per side, "
+    "Conv3DTranspose", sources=[], seed=TWENTYFOURTH + 10)
+
+
+def norms_mixed_precision(K, v):
+    """RMSNormalization over (1, 2) and under mixed_bfloat16 after a
+    mixed_bfloat16 Dense, an Identity output."""
+    L = K.layers
+    x = L.Input((5, 6), name="x")
+    h = L.RMSNormalization(dtype="mixed_bfloat16", name="rms_bf16")(
+        L.Dense(8, dtype="mixed_bfloat16", name="proj")(x))
+    h = L.RMSNormalization(axis=[1, 2], epsilon=1e-5, name="rms12")(
+        L.Dense(4, dtype="float32", name="down")(h))
+    return K.Model(x, L.Identity(name="out")(h), name="norms_mixed_precision")
+
+
+add("norms_mixed_precision", "heldout24", norms_mixed_precision,
+    "RMSNormalization under mixed_bfloat16 and over (1, 2), Identity (bfloat16 tolerance)",
+    sources=[], tolerance={"atol": 0.05, "rtol": 0.05}, seed=TWENTYFOURTH + 11)
+
+
+def mel_options(K, v):
+    """MelSpectrogram: magnitude (mag_exp 1) without dB between min_freq and
+    max_freq, dB with top_db and ref_power without a window, hamming."""
+    L = K.layers
+    x = L.Input((200,), name="audio")
+    return K.Model(x, [
+        L.MelSpectrogram(fft_length=32, sequence_stride=16, sequence_length=24, window="hann",
+                         sampling_rate=4000, num_mel_bins=8, min_freq=100.0, max_freq=1500.0,
+                         power_to_db=False, mag_exp=1.0, name="mel_mag")(x),
+        L.MelSpectrogram(fft_length=64, sequence_stride=20, num_mel_bins=10, sampling_rate=8000,
+                         min_power=1e-6, ref_power=2.0, top_db=40.0, window=None,
+                         name="mel_db")(x),
+        L.MelSpectrogram(fft_length=32, sequence_stride=32, num_mel_bins=6, sampling_rate=2000,
+                         window="hamming", name="mel_hamming")(x)], name="mel_options")
+
+
+add("mel_options", "heldout24", mel_options,
+    "MelSpectrogram mag_exp 1 without dB (min/max_freq), top_db / ref_power without a window, "
+    "hamming", sources=[], seed=TWENTYFOURTH + 12)
+
+
+# Round 24's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout24")
