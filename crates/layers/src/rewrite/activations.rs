@@ -210,7 +210,16 @@ fn nested_problem(config: &Map<String, Value>, dialect: Dialect, target: Target)
 /// `hard_sigmoid` in TF.js) or does not exist there. `None` when it means
 /// the same there.
 pub(super) fn kept_activation_problem(site: &Site<'_>) -> Option<String> {
-    let act = site.field("activation", Value::as_str)?;
+    kept_activation_problem_in(site.config, site)
+}
+
+/// [`kept_activation_problem`] for the layer config `config` (a wrapped
+/// layer's) of `site`.
+pub(super) fn kept_activation_problem_in(
+    config: &Map<String, Value>,
+    site: &Site<'_>,
+) -> Option<String> {
+    let act = config.get("activation").and_then(Value::as_str)?;
     match classify(act, site.dialect, site.target) {
         Ok(None) => None,
         Ok(Some(_)) => Some(format!(
@@ -581,23 +590,28 @@ mod tests {
 
     #[test]
     fn an_activation_kept_inside_other_layers_must_mean_the_same_there() {
-        // The output_padding / dilation / groups rewrites run before this
-        // rule and copy the activation into the layers they write.
+        // The output_padding / dilation / groups / SpectralNormalization
+        // rewrites run before this rule and copy the activation into the
+        // layers they write.
+        let hs = "hard_sigmoid";
         for (class, config) in [
             (
                 "Conv2DTranspose",
-                json!({"filters": 1, "kernel_size": 2, "strides": 2,
-                                        "output_padding": 1, "activation": "hard_sigmoid"}),
+                json!({"filters": 1, "kernel_size": 2, "strides": 2, "output_padding": 1,
+                       "activation": hs}),
             ),
             (
                 "DepthwiseConv2D",
-                json!({"kernel_size": 2, "dilation_rate": 2,
-                                        "activation": "hard_sigmoid"}),
+                json!({"kernel_size": 2, "dilation_rate": 2, "activation": hs}),
             ),
             (
                 "Conv2D",
-                json!({"filters": 2, "kernel_size": 2, "groups": 2,
-                               "activation": "hard_sigmoid"}),
+                json!({"filters": 2, "kernel_size": 2, "groups": 2, "activation": hs}),
+            ),
+            (
+                "SpectralNormalization",
+                json!({"power_iterations": 1, "layer": {"class_name": "Dense",
+                       "config": {"units": 2, "activation": hs}}}),
             ),
         ] {
             let layers = vec![entry_on("l", class, config, "x")];

@@ -31,6 +31,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     let (Some(class), Some(config)) = (class, config) else {
         return Outcome::Cannot("its `layer` is not a {class_name, config} object".into());
     };
+    if let Some(why) = super::activations::kept_activation_problem_in(config, site) {
+        return Outcome::Cannot(format!("its wrapped {class}: {why}"));
+    }
     let mut config = config.clone();
     config.insert("name".into(), site.name.into());
     let own_state = format!("{}/vector_u", site.name);
