@@ -149,6 +149,24 @@ fn naive_conv3d(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv3dParams) ->
     out
 }
 
+/// `depthwise_conv2d` (multiplier 1, with a bias) gives each output its
+/// taps added to the bias one at a time in window order, bit for bit.
+fn assert_sums_taps_in_window_order(p: &Conv2dParams, seed: u64) {
+    let (k, c) = (p.k_h * p.k_w, p.in_c);
+    let [x, w, b] = conv_data(p.input_len(), k * c, c, seed);
+    let want = in_order_depthwise(&x, &w, &b, p);
+    let mut got = vec![f32::NAN; p.output_len()];
+    depthwise_conv2d(&x, &w, Some(&b), FusedActivation::Linear, p, &mut got);
+    let differ = got
+        .iter()
+        .zip(&want)
+        .position(|(g, w)| g.to_bits() != w.to_bits());
+    assert!(
+        differ.is_none(),
+        "{p:?}: output {differ:?} differs from the in-order sum"
+    );
+}
+
 /// Depthwise convolution (multiplier 1) in `f32`, each output's taps added
 /// to its bias one at a time in window order, fused as the kernels fuse
 /// them (where the CPU has FMA), skipping taps outside the input.
@@ -465,15 +483,9 @@ proptest! {
         in_h in 1usize..6, in_w in 9usize..60, in_c in 8usize..41,
         k in prop_oneof![Just(3usize), Just(5), Just(7)], pad in padding(), seed: u64,
     ) {
-        let Ok(p) = Conv2dParams::new(1, [in_h, in_w], in_c, in_c, [k, k], [1, 1], [1, 1], pad) else {
-            return Ok(());
-        };
-        let [x, w, b] = conv_data(p.input_len(), k * k * in_c, in_c, seed);
-        let want = in_order_depthwise(&x, &w, &b, &p);
-        let mut got = vec![f32::NAN; p.output_len()];
-        depthwise_conv2d(&x, &w, Some(&b), Linear, &p, &mut got);
-        let differ = got.iter().zip(&want).position(|(g, w)| g.to_bits() != w.to_bits());
-        prop_assert!(differ.is_none(), "{p:?}: output {differ:?} differs from the in-order sum");
+        if let Ok(p) = Conv2dParams::new(1, [in_h, in_w], in_c, in_c, [k, k], [1, 1], [1, 1], pad) {
+            assert_sums_taps_in_window_order(&p, seed);
+        }
     }
 
     /// More than 256 channels, where the sweep along a row or pixel by
@@ -484,15 +496,9 @@ proptest! {
         in_h in 1usize..8, in_w in 1usize..16, in_c in prop_oneof![257usize..700, Just(384), Just(512), Just(576), Just(1024)],
         k in prop_oneof![Just(3usize), Just(5)], s in 1usize..3, pad in padding(), seed: u64,
     ) {
-        let Ok(p) = Conv2dParams::new(1, [in_h, in_w], in_c, in_c, [k, k], [s, s], [1, 1], pad) else {
-            return Ok(());
-        };
-        let [x, w, b] = conv_data(p.input_len(), k * k * in_c, in_c, seed);
-        let want = in_order_depthwise(&x, &w, &b, &p);
-        let mut got = vec![f32::NAN; p.output_len()];
-        depthwise_conv2d(&x, &w, Some(&b), Linear, &p, &mut got);
-        let differ = got.iter().zip(&want).position(|(g, w)| g.to_bits() != w.to_bits());
-        prop_assert!(differ.is_none(), "{p:?}: output {differ:?} differs from the in-order sum");
+        if let Ok(p) = Conv2dParams::new(1, [in_h, in_w], in_c, in_c, [k, k], [s, s], [1, 1], pad) {
+            assert_sums_taps_in_window_order(&p, seed);
+        }
     }
 
     /// conv2d_transpose is the adjoint of conv2d: <conv2d(x), y> = <x, conv2d_transpose(y)>,
