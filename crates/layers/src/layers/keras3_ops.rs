@@ -29,6 +29,7 @@ mod affine_transform;
 mod batch_norm;
 mod build;
 mod center_window;
+mod combined_nms;
 mod const_conv;
 mod crop_resize;
 mod cross;
@@ -75,6 +76,7 @@ mod update;
 pub(crate) use tensordot::{contracted_axes, Tensordot};
 
 pub(crate) use center_window::CenterWindow;
+pub(crate) use combined_nms::CombinedNmsOp;
 pub(crate) use const_conv::ConstConv;
 pub(crate) use crop_resize::CropResize;
 pub(crate) use cross::Cross;
@@ -360,6 +362,8 @@ pub(crate) enum Kind {
     /// `tf.image.crop_and_resize` with constant boxes
     /// (`keras3_ops/crop_resize.rs`).
     CropResize(CropResize),
+    /// `tf.image.combined_non_max_suppression` (`keras3_ops/combined_nms.rs`).
+    CombinedNms(CombinedNmsOp),
     /// `tf.math.polyval(coeffs, x)` with constant coefficients, highest
     /// power first ([`functions::polyval`]).
     Polyval(std::sync::Arc<[f32]>),
@@ -701,6 +705,7 @@ impl Layer for Operation {
             Kind::Tensordot(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Frame(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::CropResize(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
+            Kind::CombinedNms(op) => return op.shapes(inputs).map_err(|e| self.err(e)),
             Kind::DotAttention(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Cross(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::Norm(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
@@ -1084,6 +1089,7 @@ impl Layer for Operation {
             Kind::Tensordot(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Frame(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
             Kind::CropResize(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),
+            Kind::CombinedNms(op) => op.call(inputs).map_err(err),
             Kind::DotAttention(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Cross(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::Norm(op) => Ok(vec![op.call(input(0)?).map_err(err)?]),

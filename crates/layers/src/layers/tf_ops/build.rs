@@ -731,6 +731,12 @@ impl TfOpLambda {
                         .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
                 ))
             }
+            (Func::Op, "image.combined_non_max_suppression") => {
+                Some(super::super::keras3_ops::Kind::CombinedNms(
+                    super::super::keras3_ops::CombinedNmsOp::from_tf(kwargs)
+                        .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
+                ))
+            }
             (Func::Op, "linalg.cross") => Some(super::super::keras3_ops::Kind::Cross(
                 super::super::keras3_ops::Cross::from_tf(kwargs)
                     .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,

@@ -384,6 +384,8 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "nn.embedding_lookup" | "compat.v1.nn.embedding_lookup" => Op,
         // Constant coefficients (the list argument) of a tensor `x`.
         "math.polyval" => Op,
+        // Per-class NMS of a detector's boxes: `keras3_ops/combined_nms.rs`.
+        "image.combined_non_max_suppression" => Op,
         // Constant boxes and box indices: `keras3_ops/crop_resize.rs`.
         "image.crop_and_resize" => Op,
         "math.cumsum" | "cumsum" => Shape(ShapeFn::Cumulative(Running::Sum)),
