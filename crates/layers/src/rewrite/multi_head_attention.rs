@@ -78,10 +78,21 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         .map(tensor_ref)
         .collect::<Option<_>>()
         .ok_or("malformed inbound node")?;
+    // Keras 3's `value_mask` / `key_mask` arguments (a `query_mask` has no
+    // effect in Keras 3's MultiHeadAttention, which reads the query's own
+    // Keras mask instead).
+    if let Some(k) = tensor_kwargs
+        .iter()
+        .find(|k| matches!(**k, "value_mask" | "key_mask"))
+    {
+        return Err(format!(
+            "the call's {k} (a padding mask of the keys) is not rewritten"
+        ));
+    }
     let positional = inputs
         .len()
         .checked_sub(tensor_kwargs.len())
-        .filter(|&p| p >= 1)
+        .filter(|&p| p >= 1 || tensor_kwargs.contains(&"query"))
         .ok_or("malformed inbound node")?;
     let kw = |name: &str| {
         tensor_kwargs
@@ -89,7 +100,11 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             .position(|k| *k == name)
             .map(|i| inputs[positional + i].clone())
     };
-    let query = inputs[0].clone();
+    let query = if positional > 0 {
+        inputs[0].clone()
+    } else {
+        kw("query").ok_or("the call has no query tensor")?
+    };
     let value = if positional > 1 {
         Some(inputs[1].clone())
     } else {

@@ -34,8 +34,9 @@ pub struct MultiHeadAttention {
     /// The projection kernels (with their biases) packed for the kernels,
     /// replaced whenever a weight changes.
     packed: PackedCache,
-    /// Names of the call's tensor keyword arguments (`value`, `key`,
-    /// `attention_mask`), in the order they follow the positional inputs.
+    /// Names of the call's tensor keyword arguments (`query`, `value`,
+    /// `key`, `attention_mask` and Keras 3's `query_mask` / `value_mask` /
+    /// `key_mask`), in the order they follow the positional inputs.
     tensor_kwargs: Vec<String>,
     /// An `attention_mask` given as a constant array in the call (a NumPy
     /// array in Keras 3, a nested list in Keras 2: `1 - eye(n)`, a fixed
@@ -192,11 +193,33 @@ struct CallSlots {
     value: usize,
     key: Option<usize>,
     attention_mask: Option<usize>,
+    /// Keras 3's `query_mask` / `value_mask` / `key_mask` call arguments
+    /// (`[batch, T]` / `[batch, S]` padding masks).
+    query_mask: Option<usize>,
+    value_mask: Option<usize>,
+    key_mask: Option<usize>,
 }
+
+/// The tensor arguments of a `MultiHeadAttention` call. Keras 3 also takes
+/// `query_mask`, `value_mask` and `key_mask`; its `MultiHeadAttention`
+/// replaces `query_mask` by the query's own Keras mask (`query_mask =
+/// backend.get_keras_mask(query)`, keras/src/layers/attention/
+/// multi_head_attention.py), so there a `query_mask` argument is read and
+/// has no effect, as in Keras; `GroupQueryAttention` applies it.
+const TENSOR_ARGUMENTS: [&str; 7] = [
+    "query",
+    "value",
+    "key",
+    "attention_mask",
+    "query_mask",
+    "value_mask",
+    "key_mask",
+];
 
 impl MultiHeadAttention {
     /// Read the call's keyword arguments (Keras writes `value`, `key`,
-    /// `attention_mask` and `use_causal_mask` there; their tensors are
+    /// `attention_mask` and `use_causal_mask` there, Keras 3 every argument
+    /// of a call written with keywords, `query` included; their tensors are
     /// wired as inputs after the positional ones, in the same order).
     pub(super) fn with_call_kwargs(mut self, kwargs: Option<&Value>) -> Result<Self> {
         let Some(Value::Object(kw)) = kwargs else {
@@ -207,9 +230,10 @@ impl MultiHeadAttention {
                 continue;
             }
             if crate::topology::kwarg_tensor(v).is_some() {
-                if !matches!(k.as_str(), "value" | "key" | "attention_mask") {
+                if !TENSOR_ARGUMENTS.contains(&k.as_str()) {
                     return Err(self.base.err(format!(
-                        "call argument `{k}` is a tensor; MultiHeadAttention takes value, key and attention_mask"
+                        "call argument `{k}` is a tensor; MultiHeadAttention takes {}",
+                        TENSOR_ARGUMENTS.join(", ")
                     )));
                 }
                 self.tensor_kwargs.push(k.clone());
@@ -233,7 +257,10 @@ impl MultiHeadAttention {
 
     /// Positional `[query, value, key]` first, then the tensor kwargs.
     fn slots(&self, n: usize) -> Result<CallSlots> {
-        let positional = n.checked_sub(self.tensor_kwargs.len()).filter(|&p| p >= 1);
+        let has_query = self.tensor_kwargs.iter().any(|k| k == "query");
+        let positional = n
+            .checked_sub(self.tensor_kwargs.len())
+            .filter(|&p| p >= 1 || has_query);
         let Some(positional) = positional else {
             return Err(input_err(
                 &self.base.name,
@@ -246,14 +273,20 @@ impl MultiHeadAttention {
                 .position(|k| k == name)
                 .map(|i| positional + i)
         };
+        let query = if positional > 0 { Some(0) } else { kw("query") };
+        let query =
+            query.ok_or_else(|| input_err(&self.base.name, "the call has no `query` tensor"))?;
         let value = if positional > 1 { Some(1) } else { kw("value") };
         let value =
             value.ok_or_else(|| input_err(&self.base.name, "the call has no `value` tensor"))?;
         Ok(CallSlots {
-            query: 0,
+            query,
             value,
             key: if positional > 2 { Some(2) } else { kw("key") },
             attention_mask: kw("attention_mask"),
+            query_mask: kw("query_mask"),
+            value_mask: kw("value_mask"),
+            key_mask: kw("key_mask"),
         })
     }
 
@@ -521,7 +554,10 @@ impl Layer for MultiHeadAttention {
         )
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        let q = first_shape(&self.base.name, inputs)?;
+        let slots = self.slots(inputs.len())?;
+        let q = inputs
+            .get(slots.query)
+            .ok_or_else(|| input_err(&self.base.name, "the call has no `query` tensor"))?;
         let mut o = q.clone();
         if let Some(last) = o.last_mut() {
             *last = self.output_dim.map(Some).unwrap_or(*last);
@@ -533,7 +569,7 @@ impl Layer for MultiHeadAttention {
         if !self.return_scores {
             return Ok(vec![o]);
         }
-        let value = inputs.get(1).unwrap_or(q);
+        let value = inputs.get(slots.value).unwrap_or(q);
         let (tq, tv) = (q.get(1).copied().flatten(), value.get(1).copied().flatten());
         Ok(vec![o, vec![q[0], Some(self.heads), tq, tv]])
     }
@@ -542,7 +578,8 @@ impl Layer for MultiHeadAttention {
         _inputs: &[Tensor],
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
-        let mut out = vec![masks.first().cloned().flatten()];
+        let query = self.slots(masks.len()).map_or(0, |s| s.query);
+        let mut out = vec![masks.get(query).cloned().flatten()];
         if self.return_scores {
             out.push(None);
         }
@@ -572,13 +609,30 @@ impl MultiHeadAttention {
             .attention_mask
             .map(|i| &inputs[i])
             .or(self.constant_mask.as_deref());
-        // Inputs and their Keras masks in [query, value, key] order.
+        // Inputs in [query, value, key] order, and their masks: the Keras
+        // masks the tensors carry, or Keras 3's `value_mask` / `key_mask`
+        // arguments where given (Keras fills those arguments from the
+        // tensors' masks only when they are not given), and
+        // `GroupQueryAttention`'s `query_mask` (see [`TENSOR_ARGUMENTS`]).
+        // A `key_mask` applies with or without a `key` tensor.
         let mut order = vec![slots.query, slots.value];
         order.extend(slots.key);
-        let masks: Vec<Option<Tensor>> = order
-            .iter()
-            .map(|&i| masks.get(i).cloned().flatten())
-            .collect();
+        let own = |i: Option<usize>| i.and_then(|i| masks.get(i).cloned().flatten());
+        let query_mask = match slots.query_mask {
+            Some(i) if self.class != "MultiHeadAttention" => Some(inputs[i].clone()),
+            _ => own(Some(slots.query)),
+        };
+        let masks = vec![
+            query_mask,
+            slots
+                .value_mask
+                .map(|i| Some(inputs[i].clone()))
+                .unwrap_or_else(|| own(Some(slots.value))),
+            slots
+                .key_mask
+                .map(|i| Some(inputs[i].clone()))
+                .unwrap_or_else(|| own(slots.key)),
+        ];
         let inputs: Vec<Tensor> = order.iter().map(|&i| inputs[i].clone()).collect();
         let fold = match &self.attention_axes {
             Some(axes) => {
@@ -660,7 +714,7 @@ impl MultiHeadAttention {
         let scale = 1.0 / (kd as f32).sqrt();
         qp.iter_mut().for_each(|x| *x *= scale);
         let qmask = flat_mask(name, masks, 0, b, tq)?;
-        let vmask = kv_mask(name, masks, b, tv, inputs.len() > 2)?;
+        let vmask = kv_mask(name, masks, b, tv, masks.len() > 2)?;
         // `attention_mask` [b, tq, tv], 0/1 or booleans, broadcast as Keras
         // adds it to the [b, heads, tq, tv] scores: each axis its size or 1
         // (`[1, tq, tv]`: one causal mask for the batch; `[b, 1, tv]`; a
