@@ -142,6 +142,57 @@ impl Model {
         }
     }
 
+    /// The order a functional model's layers are written in: each after
+    /// every layer its calls read from, otherwise in the model's order (the
+    /// first layer that can come next). TensorFlow.js's `fromConfig` makes
+    /// a layer's nodes in the order their inputs become available, not in
+    /// the order listed: a layer called twice whose second call reads a
+    /// layer listed before it and whose first call reads one listed after
+    /// it (a shared embedding processor called on a target and then on a
+    /// sequence) got its calls swapped, and every later reference to node 0
+    /// read the other call's output. Keras (which resumes a layer's calls in
+    /// order) writes such lists. Where the layers' dependencies form a cycle
+    /// (a shared layer fed, through others, by its own output), the model's
+    /// order is kept.
+    fn written_order(&self) -> Vec<usize> {
+        use std::cmp::Reverse;
+        use std::collections::{BTreeSet, BinaryHeap};
+        let n = self.layers.len();
+        let mut feeds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
+        let mut waiting = vec![0usize; n];
+        for (l, calls) in self.calls.iter().enumerate() {
+            if matches!(self.layers[l], ModelLayer::Input(_)) {
+                continue;
+            }
+            let from: BTreeSet<usize> = calls
+                .iter()
+                .flat_map(|c| c.inputs.iter().map(|&t| self.tensors[t].layer))
+                .filter(|&m| m != l)
+                .collect();
+            waiting[l] = from.len();
+            for m in from {
+                feeds[m].insert(l);
+            }
+        }
+        let mut ready: BinaryHeap<Reverse<usize>> =
+            (0..n).filter(|&l| waiting[l] == 0).map(Reverse).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(Reverse(l)) = ready.pop() {
+            order.push(l);
+            for &u in &feeds[l] {
+                waiting[u] -= 1;
+                if waiting[u] == 0 {
+                    ready.push(Reverse(u));
+                }
+            }
+        }
+        if order.len() == n {
+            order
+        } else {
+            (0..n).collect()
+        }
+    }
+
     /// The model's `config` (Sequential: `{name, layers}`; functional:
     /// `{name, layers, input_layers, output_layers}`).
     pub fn model_config(&self) -> Value {
@@ -179,7 +230,8 @@ impl Model {
             return json!({"name": self.name, "layers": layers});
         }
         let mut layers = Vec::new();
-        for (l, layer) in self.layers.iter().enumerate() {
+        for l in self.written_order() {
+            let layer = &self.layers[l];
             let mut nodes = Vec::new();
             if !matches!(layer, ModelLayer::Input(_)) {
                 for call in &self.calls[l] {
@@ -311,5 +363,58 @@ impl Model {
         let (store, parsed) = router.resolve(url)?;
         let saved = store.save(&parsed, &rewritten.artifacts).await?;
         Ok((saved, rewritten.notes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{LayerRegistry, Model};
+    use serde_json::{json, Value};
+
+    /// The layer names of a written functional config, in order.
+    fn names(config: &Value) -> Vec<String> {
+        config["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_shared_layer_is_written_after_every_layer_its_calls_read() {
+        // Keras's order for keras.io's behaviour-sequence Transformer: the
+        // shared `proc` is called first on `late` (listed after it), then
+        // on `early`; the output reads its first call. TensorFlow.js makes
+        // a layer's nodes as their inputs appear, so in this order it made
+        // `proc`'s call on `early` its node 0.
+        let node = |from: &str| json!([[from, 0, 0, {}]]);
+        let layer = |name: &str, class: &str, config: Value, nodes: Vec<Value>| {
+            let mut config = config;
+            config["name"] = json!(name);
+            json!({"name": name, "class_name": class, "config": config, "inbound_nodes": nodes})
+        };
+        let topology = json!({"class_name": "Functional", "config": {"name": "m", "layers": [
+            layer("x", "InputLayer", json!({"batch_input_shape": [null, 3], "dtype": "float32"}), vec![]),
+            layer("early", "Dense", json!({"units": 2}), vec![node("x")]),
+            layer("proc", "Dense", json!({"units": 2}), vec![node("late"), node("early")]),
+            layer("late", "Dense", json!({"units": 2}), vec![node("x")]),
+            layer("sum", "Add", json!({}), vec![json!([["proc", 0, 0, {}], ["proc", 1, 0, {}]])]),
+        ], "input_layers": [["x", 0, 0]], "output_layers": [["sum", 0, 0], ["proc", 0, 0]]}});
+        let model = Model::from_topology(&topology, &LayerRegistry::with_builtins(), 3).unwrap();
+        let written = model.model_config();
+        assert_eq!(names(&written), ["x", "early", "late", "proc", "sum"]);
+        // The written nodes keep their indices: `proc`'s node 0 reads `late`.
+        let proc = &written["layers"][3];
+        assert_eq!(proc["inbound_nodes"][0][0][0], "late");
+        assert_eq!(proc["inbound_nodes"][1][0][0], "early");
+        // And a model already in such an order is written as it is.
+        let again = Model::from_topology(
+            &json!({"class_name": "Functional", "config": written}),
+            &LayerRegistry::with_builtins(),
+            3,
+        )
+        .unwrap();
+        assert_eq!(names(&again.model_config()), names(&written));
     }
 }
