@@ -471,9 +471,15 @@ keras_config! {
     }
 }
 
-/// `Concatenate` along `axis`.
+/// `Concatenate` along `axis`; also Keras 3's `TFDConcat`, the
+/// concatenation `FeatureSpace(output_mode="concat")` puts in the models it
+/// builds (`keras/src/layers/preprocessing/feature_space.py`:
+/// `numpy.concatenate(xs, axis)`, no masks, the inputs' common dtype: int32
+/// when every input is int32).
 #[derive(Debug, Clone)]
 pub struct Concatenate {
+    /// `Concatenate` or `TFDConcat`.
+    class: &'static str,
     base: Base,
     cfg: ConcatenateConfig,
     /// Keras 3 merges the masks of a concatenation along the features with
@@ -483,8 +489,9 @@ pub struct Concatenate {
 }
 
 impl Concatenate {
-    fn from_config(cfg: &ConfigReader<'_>) -> Result<Self> {
+    fn from_config(class: &'static str, cfg: &ConfigReader<'_>) -> Result<Self> {
         Ok(Concatenate {
+            class,
             base: Base::parse(cfg)?,
             cfg: ConcatenateConfig::read(&Cx::new(cfg))?,
             keras3: cfg.dialect.is_keras3(),
@@ -528,7 +535,7 @@ impl Layer for Concatenate {
         // -1 or a positive axis never joins along the batch axis.
         self.cfg.axis > 0 || self.cfg.axis == -1
     }
-    layer_common!("Concatenate");
+    layer_common!(self.class);
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let a = self.check(inputs)?;
         let mut out = inputs[0].clone();
@@ -564,6 +571,11 @@ impl Layer for Concatenate {
         }
         let mut shape = inputs[0].shape().to_vec();
         shape[a] = inputs.iter().map(|t| t.shape()[a]).sum();
+        if self.class == "TFDConcat" && inputs.iter().all(|t| t.dtype() == "int32") {
+            // (Integer ids: exact in f32 up to 2^24.)
+            let ints = out.iter().map(|&x| x as i32).collect();
+            return Ok(vec![Tensor::from_i32(shape, ints)?]);
+        }
         Ok(vec![make_tensor(&self.base, shape, out)?])
     }
     fn compute_mask(
@@ -571,7 +583,8 @@ impl Layer for Concatenate {
         inputs: &[Tensor],
         masks: &[Option<Tensor>],
     ) -> Result<Vec<Option<Tensor>>> {
-        if masks.iter().all(Option::is_none) || inputs.is_empty() {
+        // TFDConcat does not support masking: Keras drops the masks.
+        if masks.iter().all(Option::is_none) || inputs.is_empty() || self.class == "TFDConcat" {
             return Ok(vec![None]);
         }
         let rank = inputs[0].rank();
@@ -806,7 +819,12 @@ pub fn register(registry: &mut LayerRegistry) {
             boxed_layer(Merge::from_config(c, op))
         });
     }
-    register_layer(registry, &["Concatenate"], Concatenate::from_config);
+    register_layer(registry, &["Concatenate"], |c| {
+        Concatenate::from_config("Concatenate", c)
+    });
+    register_layer(registry, &["TFDConcat"], |c| {
+        Concatenate::from_config("TFDConcat", c)
+    });
     register_layer(registry, &["Dot"], Dot::from_config);
 }
 
@@ -944,8 +962,10 @@ mod tests {
         // Concatenating features with an unmasked input: Keras 3 `any`
         // (every step kept), Keras 2 `all`.
         let map = config();
-        let cat =
-            |d| Concatenate::from_config(&ConfigReader::new("c", &map).in_dialect(d)).unwrap();
+        let cat = |d| {
+            Concatenate::from_config("Concatenate", &ConfigReader::new("c", &map).in_dialect(d))
+                .unwrap()
+        };
         assert_eq!(run(&cat(k3), &xs, &one).1, Some(vec![1.0, 1.0, 1.0]));
         assert_eq!(run(&cat(k2), &xs, &one).1, Some(vec![1.0, 0.0, 1.0]));
     }

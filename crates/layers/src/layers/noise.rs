@@ -100,4 +100,7 @@ pub fn register(registry: &mut LayerRegistry) {
     reg::<GaussianNoiseConfig>(registry, "GaussianNoise");
     reg::<ActivityRegularizationConfig>(registry, "ActivityRegularization");
     reg::<NoFields>(registry, "Identity");
+    // Keras 3 FeatureSpace's pass-through (`TFDIdentity`, a `DataLayer`
+    // whose call returns its input).
+    reg::<NoFields>(registry, "TFDIdentity");
 }

@@ -133,7 +133,8 @@
 //! - [`pad_zeros`]: zero padding by `tf.pad` / `ops.pad` of a sequence or
 //!   NHWC image (batch and channels unpadded) → `ZeroPadding2D`.
 //! - [`identity_layer`]: the `Identity` layer (TF.js knows only the
-//!   initializer) → `Activation("linear")`.
+//!   initializer) and Keras 3 FeatureSpace's `TFDIdentity` →
+//!   `Activation("linear")`, its `TFDConcat` → `Concatenate`.
 //! - [`reshape_static`]: `Reshape` with a `-1` dimension → the static
 //!   target shape (TF.js leaves the inferred dimension unknown).
 //! - [`softmax_axis`]: `Softmax` over an inner axis → `Permute` +
