@@ -12748,3 +12748,1272 @@ add("mel_options", "heldout24", mel_options,
 
 # Round 24's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout24")
+
+
+# --- held-out round 27 ---
+# Models as users build them from keras.io's code examples that earlier
+# rounds did not reach, in the form saved for deployment (the inference
+# model, often a sub-model or a Model built from a trained one), written
+# with the example's own tf.* / keras.ops calls and layer options: the
+# time-series transformer classifier (GlobalAveragePooling1D over
+# channels_first), the FCN and EEG classifiers, the weather LSTM, the
+# speaker-recognition residual Conv1D net, the speech Transformer (strided
+# Conv1D features, a causal mask tiled by tf.shape), the English-to-Spanish
+# Transformer's Keras 3 decoder (ops causal mask, query / key masks),
+# collaborative filtering (tensordot over both axes), the behaviour-sequence
+# Transformer, FeatureSpace's inference model, the CLIP-style dual encoder
+# (tf.nn.gelu projection heads, l2_normalize, matmul transpose_b, top_k),
+# a knowledge-distillation student, PatchConvNet (activation=ops.gelu,
+# attention pooling with scores), the learnable resizer (a nested model
+# with None spatial sizes), GauGAN's SPADE (moments over the batch axis),
+# the DDPM U-Net attention (einsum "bhwc, bHWc->bhwHW"), NER token tagging,
+# the Switch Transformer router (a fixed-batch reshape, cumsum over tokens,
+# one_hot dispatch einsums), quotient-remainder and mixed-dimension
+# embeddings, DDPG actor / critic, monocular depth, pre-trained embeddings
+# given by a Constant initializer, SimSiam / metric-learning heads, a
+# CNN-RNN video classifier with a mask input, WGAN-GP, number addition,
+# AdaIN style transfer from an encoder sub-model, and Keras 3's float8
+# quantized Transformer.
+TWENTYSEVENTH = HELD + 2200
+
+
+def ts_transformer_classify(K, v):
+    """keras.io timeseries_classification_transformer: blocks of
+    MultiHeadAttention(dropout) + Dropout + LayerNormalization(1e-6) with a
+    residual `x + inputs`, a Conv1D(kernel_size=1) feed-forward back to
+    `inputs.shape[-1]` filters, GlobalAveragePooling1D(data_format=
+    "channels_first") (a mean over the feature axis), a Dense MLP."""
+    L = K.layers
+
+    def transformer_encoder(inputs, head_size, num_heads, ff_dim, dropout=0):
+        x = L.MultiHeadAttention(key_dim=head_size, num_heads=num_heads, dropout=dropout)(
+            inputs, inputs)
+        x = L.Dropout(dropout)(x)
+        x = L.LayerNormalization(epsilon=1e-6)(x)
+        res = x + inputs
+        x = L.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(res)
+        x = L.Dropout(dropout)(x)
+        x = L.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
+        x = L.LayerNormalization(epsilon=1e-6)(x)
+        return x + res
+
+    inputs = K.Input(shape=(8, 1))
+    x = inputs
+    for _ in range(2):
+        x = transformer_encoder(x, 4, 2, 3, 0.25)
+    x = L.GlobalAveragePooling1D(data_format="channels_first")(x)
+    for dim in [6]:
+        x = L.Dense(dim, activation="relu")(x)
+        x = L.Dropout(0.4)(x)
+    outputs = L.Dense(2, activation="softmax", name="probs")(x)
+    return K.Model(inputs, outputs)
+
+
+add("ts_transformer_classify", "heldout27", ts_transformer_classify,
+    "keras.io timeseries transformer classifier: MHA / LayerNormalization(1e-6) residual blocks "
+    "with Conv1D(1) feed-forward, GlobalAveragePooling1D(channels_first), MLP",
+    sources=K2_ONLY, head="probs", seed=TWENTYSEVENTH + 0)
+
+
+def ts_fcn_classify(K, v):
+    """keras.io timeseries_classification_from_scratch: three Conv1D(3,
+    same) + BatchNormalization + ReLU, GlobalAveragePooling1D, softmax."""
+    L = K.layers
+    input_layer = L.Input((16, 1))
+    x = input_layer
+    for _ in range(3):
+        x = L.Conv1D(filters=6, kernel_size=3, padding="same")(x)
+        x = L.BatchNormalization()(x)
+        x = L.ReLU()(x)
+    gap = L.GlobalAveragePooling1D()(x)
+    output_layer = L.Dense(2, activation="softmax", name="probs")(gap)
+    return K.Model(inputs=input_layer, outputs=output_layer)
+
+
+add("ts_fcn_classify", "heldout27", ts_fcn_classify,
+    "keras.io FCN time-series classifier: Conv1D + BatchNormalization + ReLU x3, "
+    "GlobalAveragePooling1D", sources=[], head="probs", seed=TWENTYSEVENTH + 1)
+
+
+def weather_lstm(K, v):
+    """keras.io timeseries_weather_forecasting: LSTM(32) on (steps,
+    features) windows into Dense(1)."""
+    inputs = K.layers.Input(shape=(12, 7))
+    lstm_out = K.layers.LSTM(8)(inputs)
+    outputs = K.layers.Dense(1)(lstm_out)
+    return K.Model(inputs=inputs, outputs=outputs)
+
+
+add("weather_lstm", "heldout27", weather_lstm,
+    "keras.io weather forecasting: LSTM into Dense(1)", sources=[],
+    seed=TWENTYSEVENTH + 2)
+
+
+def eeg_conv1d(K, v):
+    """keras.io eeg_signal_classification: strided Conv1D(relu, same) +
+    BatchNormalization stack with growing kernels, Dropout, Flatten, Dense
+    layers with L2 kernel regularizers, softmax."""
+    L = K.layers
+    input_layer = K.Input(shape=(64, 1))
+    x = input_layer
+    for f, k in [(4, 3), (6, 3), (8, 5), (8, 5), (10, 7)]:
+        x = L.Conv1D(filters=f, kernel_size=k, strides=2, activation="relu", padding="same")(x)
+        x = L.BatchNormalization()(x)
+    x = L.Dropout(0.2)(x)
+    x = L.Flatten()(x)
+    x = L.Dense(16, activation="relu")(x)
+    x = L.Dropout(0.2)(x)
+    x = L.Dense(8, activation="relu", kernel_regularizer=K.regularizers.L2())(x)
+    output_layer = L.Dense(2, activation="softmax", name="probs")(x)
+    return K.Model(inputs=input_layer, outputs=output_layer)
+
+
+add("eeg_conv1d", "heldout27", eeg_conv1d,
+    "keras.io EEG classifier: strided Conv1D + BatchNormalization, Dense with L2",
+    sources=[], head="probs", seed=TWENTYSEVENTH + 3)
+
+
+def speaker_resnet1d(K, v):
+    """keras.io speaker_recognition_using_cnn: residual blocks of a 1x1
+    Conv1D shortcut and Conv1D(3, same) + Activation chains, Add,
+    MaxPool1D(2, 2); AveragePooling1D(3, 3), Flatten, Dense heads."""
+    L = K.layers
+
+    def residual_block(x, filters, conv_num=3, activation="relu"):
+        s = L.Conv1D(filters, 1, padding="same")(x)
+        for i in range(conv_num - 1):
+            x = L.Conv1D(filters, 3, padding="same")(x)
+            x = L.Activation(activation)(x)
+        x = L.Conv1D(filters, 3, padding="same")(x)
+        x = L.Add()([x, s])
+        x = L.Activation(activation)(x)
+        return L.MaxPool1D(pool_size=2, strides=2)(x)
+
+    inputs = L.Input(shape=(48, 1), name="input")
+    x = residual_block(inputs, 4, 2)
+    x = residual_block(x, 6, 2)
+    x = residual_block(x, 8, 3)
+    x = L.AveragePooling1D(pool_size=3, strides=3)(x)
+    x = L.Flatten()(x)
+    x = L.Dense(12, activation="relu")(x)
+    x = L.Dense(8, activation="relu")(x)
+    outputs = L.Dense(3, activation="softmax", name="output")(x)
+    return K.Model(inputs=inputs, outputs=outputs)
+
+
+add("speaker_resnet1d", "heldout27", speaker_resnet1d,
+    "keras.io speaker recognition: residual Conv1D blocks with MaxPool1D, AveragePooling1D, "
+    "Dense heads", sources=[], head="output", seed=TWENTYSEVENTH + 4)
+
+
+def asr_transformer_k2(K, v):
+    """keras.io transformer_asr in tf_keras, its classes written inline:
+    SpeechFeatureEmbedding (three Conv1D(11, strides 2, relu)), a
+    TokenEmbedding whose positions are tf.range(tf.shape(x)[-1]), a
+    TransformerEncoder with a Sequential feed-forward, and the decoder's
+    causal mask built with tf.range / tf.cast / tf.reshape and tiled by
+    tf.concat([tf.expand_dims(batch_size, -1), tf.constant([1, 1])])."""
+    import tensorflow as tf
+    L = K.layers
+    num_hid, num_head, ff = 8, 2, 12
+    source = L.Input((24, 5), name="source")
+    target = L.Input((6,), dtype="int32", name="target")
+    x = source
+    for _ in range(3):
+        x = L.Conv1D(num_hid, 11, strides=2, padding="same", activation="relu")(x)
+    att = L.MultiHeadAttention(num_heads=num_head, key_dim=num_hid)(x, x)
+    out1 = L.LayerNormalization(epsilon=1e-6)(x + L.Dropout(0.1)(att))
+    ffn = K.Sequential([L.Dense(ff, activation="relu"), L.Dense(num_hid)])
+    enc_out = L.LayerNormalization(epsilon=1e-6)(out1 + L.Dropout(0.1)(ffn(out1)))
+
+    maxlen = tf.shape(target)[-1]
+    positions = tf.range(start=0, limit=maxlen, delta=1)
+    y = L.Embedding(10, num_hid)(target) + L.Embedding(input_dim=6, output_dim=num_hid)(
+        positions)
+
+    input_shape = tf.shape(y)
+    batch_size, seq_len = input_shape[0], input_shape[1]
+    i = tf.range(seq_len)[:, None]
+    j = tf.range(seq_len)
+    # (The example's `j - n_src + n_dest`, its sum first: tf_keras infers
+    # int tensors' values and rejects a negative one.)
+    m = i >= j + seq_len - seq_len
+    mask = tf.cast(m, tf.bool)
+    mask = tf.reshape(mask, [1, seq_len, seq_len])
+    mult = tf.concat([tf.expand_dims(batch_size, -1), tf.constant([1, 1], dtype=tf.int32)], 0)
+    causal_mask = tf.tile(mask, mult)
+    target_att = L.MultiHeadAttention(num_heads=num_head, key_dim=num_hid)(
+        y, y, attention_mask=causal_mask)
+    target_norm = L.LayerNormalization(epsilon=1e-6)(y + L.Dropout(0.5)(target_att))
+    enc_att = L.MultiHeadAttention(num_heads=num_head, key_dim=num_hid)(target_norm, enc_out)
+    enc_out_norm = L.LayerNormalization(epsilon=1e-6)(L.Dropout(0.1)(enc_att) + target_norm)
+    dffn = K.Sequential([L.Dense(ff, activation="relu"), L.Dense(num_hid)])
+    ffn_out_norm = L.LayerNormalization(epsilon=1e-6)(
+        enc_out_norm + L.Dropout(0.1)(dffn(enc_out_norm)))
+    logits = L.Dense(10, name="classifier")(ffn_out_norm)
+    return K.Model([source, target], logits, name="asr_transformer")
+
+
+add("asr_transformer_k2", "heldout27", asr_transformer_k2,
+    "keras.io speech Transformer: strided Conv1D features, tf.range positions, causal mask by "
+    "tf.range / reshape / tile(tf.concat of tf.shape), cross-attention, Sequential FFNs",
+    sources=[], vocab=10, seed=TWENTYSEVENTH + 5)
+
+
+def mt_decoder_k3(K, v):
+    """keras.io neural_machine_translation_with_transformer in Keras 3, the
+    classes written inline: PositionalEmbedding (ops.arange positions), the
+    padding masks as ops.not_equal(ids, 0), the encoder's attention_mask
+    ops.cast(mask[:, None, :], "int32"), the decoder's causal mask by
+    ops.arange / ops.cast(i >= j) / ops.reshape to (1, T, T), MHA given
+    query_mask / key_mask, Sequential dense projections, softmax over the
+    target vocabulary."""
+    L, O = K.layers, K.ops
+    T, D, V = 5, 8, 12
+    enc_in = K.Input(shape=(T,), dtype="int64", name="encoder_inputs")
+    dec_in = K.Input(shape=(T,), dtype="int64", name="decoder_inputs")
+
+    def positional_embedding(ids, name):
+        length = O.shape(ids)[-1]
+        positions = O.arange(0, length, 1)
+        return (L.Embedding(V, D, name=name + "_tok")(ids)
+                + L.Embedding(T, D, name=name + "_pos")(positions))
+
+    x = positional_embedding(enc_in, "enc_emb")
+    enc_mask = O.not_equal(enc_in, 0)
+    padding_mask = O.cast(enc_mask[:, None, :], dtype="int32")
+    a = L.MultiHeadAttention(num_heads=2, key_dim=D, name="enc_att")(
+        query=x, value=x, key=x, attention_mask=padding_mask)
+    proj_input = L.LayerNormalization(name="enc_ln1")(x + a)
+    proj = K.Sequential([L.Dense(12, activation="relu"), L.Dense(D)], name="enc_proj")
+    enc_out = L.LayerNormalization(name="enc_ln2")(proj_input + proj(proj_input))
+
+    y = positional_embedding(dec_in, "dec_emb")
+    dec_mask = O.not_equal(dec_in, 0)
+    i = O.arange(T)[:, None]
+    j = O.arange(T)
+    causal_mask = O.reshape(O.cast(i >= j, dtype="int32"), (1, T, T))
+    a1 = L.MultiHeadAttention(num_heads=2, key_dim=D, name="dec_att1")(
+        query=y, value=y, key=y, attention_mask=causal_mask, query_mask=dec_mask)
+    out_1 = L.LayerNormalization(name="dec_ln1")(y + a1)
+    a2 = L.MultiHeadAttention(num_heads=2, key_dim=D, name="dec_att2")(
+        query=out_1, value=enc_out, key=enc_out, query_mask=dec_mask, key_mask=enc_mask)
+    out_2 = L.LayerNormalization(name="dec_ln2")(out_1 + a2)
+    dproj = K.Sequential([L.Dense(12, activation="relu"), L.Dense(D)], name="dec_proj")
+    out = L.LayerNormalization(name="dec_ln3")(out_2 + dproj(out_2))
+    out = L.Dropout(0.5)(out)
+    probs = L.Dense(V, activation="softmax", name="probs")(out)
+    return K.Model([enc_in, dec_in], probs, name="transformer")
+
+
+def _mt_ids(rng, batch):
+    a = rng.integers(1, 12, (batch, 5)).astype(np.int32)
+    b = rng.integers(1, 12, (batch, 5)).astype(np.int32)
+    a[:, 3:] = 0
+    b[0, 4:] = 0
+    b[1 % batch, 2:] = 0
+    return [a, b]
+
+
+add("mt_decoder_k3", "heldout27", mt_decoder_k3,
+    "keras.io English-to-Spanish Transformer (Keras 3): ops.arange positions, not_equal padding "
+    "masks, attention_mask mask[:, None, :], causal ops mask (1, T, T), query_mask / key_mask",
+    sources=K3ZIP, head="probs", inputs=_mt_ids, seed=TWENTYSEVENTH + 6)
+
+
+def cf_recommender(K, v):
+    """keras.io collaborative_filtering_movielens's RecommenderNet as a
+    functional model: Embedding(he_normal, l2 regularizer) user / movie
+    vectors and biases of inputs[:, 0] / inputs[:, 1], the example's
+    tensordot(user_vector, movie_vector, 2) (a sum over the batch too), the
+    biases added, sigmoid."""
+    L = K.layers
+    inputs = L.Input((2,), dtype="int32", name="user_movie")
+    user_embedding = L.Embedding(6, 4, embeddings_initializer="he_normal",
+                                 embeddings_regularizer=K.regularizers.l2(1e-6))
+    user_bias = L.Embedding(6, 1)
+    movie_embedding = L.Embedding(8, 4, embeddings_initializer="he_normal",
+                                  embeddings_regularizer=K.regularizers.l2(1e-6))
+    movie_bias = L.Embedding(8, 1)
+    user_vector = user_embedding(inputs[:, 0])
+    ub = user_bias(inputs[:, 0])
+    movie_vector = movie_embedding(inputs[:, 1])
+    mb = movie_bias(inputs[:, 1])
+    if v == "k2":
+        import tensorflow as tf
+        dot_user_movie = tf.tensordot(user_vector, movie_vector, 2)
+        x = dot_user_movie + ub + mb
+        out = tf.nn.sigmoid(x)
+    else:
+        O = K.ops
+        dot_user_movie = O.tensordot(user_vector, movie_vector, 2)
+        x = dot_user_movie + ub + mb
+        out = O.nn.sigmoid(x)
+    return K.Model(inputs, out, name="recommender_net")
+
+
+add("cf_recommender", "heldout27", cf_recommender,
+    "keras.io collaborative filtering: Embedding vectors / biases of id columns, "
+    "tensordot(u, m, 2), sigmoid (tf.* in tf_keras, keras.ops in Keras 3)",
+    sources=[], vocab=6, seed=TWENTYSEVENTH + 7)
+
+
+def bst_recommender(K, v):
+    """keras.io movielens_recommendations_transformers (Keras 3) with id
+    inputs: movie Embedding plus a frozen genre table
+    (embeddings_initializer=Constant, trainable=False) through a Dense,
+    ops.arange position embeddings, the ratings multiplied in with
+    Multiply, per-position slices expanded and concatenated with the target
+    movie, a MultiHeadAttention block with LeakyReLU, Flatten, user
+    features, Dense + BatchNormalization + LeakyReLU layers, Dense(1)."""
+    L, O = K.layers, K.ops
+    S, D = 4, 6
+    genre_vectors = np.random.default_rng(7).integers(0, 2, (8, 3)).astype("float32")
+    movie_ids = L.Input((S - 1,), dtype="int32", name="sequence_movie_ids")
+    ratings = L.Input((S - 1,), dtype="float32", name="sequence_ratings")
+    target = L.Input((1,), dtype="int32", name="target_movie_id")
+    user = L.Input((1,), dtype="int32", name="user_id")
+    movie_embedding_encoder = L.Embedding(8, D, name="movie_embedding")
+    movie_genres_lookup = L.Embedding(8, 3, embeddings_initializer=K.initializers.Constant(
+        genre_vectors), trainable=False, name="genres_vector")
+    movie_embedding_processor = L.Dense(D, activation="relu", name="process_movie_embedding")
+
+    def encode_movie(movie_idx):
+        movie_embedding = movie_embedding_encoder(movie_idx)
+        movie_genres_vector = movie_genres_lookup(movie_idx)
+        return movie_embedding_processor(L.concatenate([movie_embedding, movie_genres_vector]))
+
+    encoded_target_movie = encode_movie(target)
+    encoded_sequence_movies = encode_movie(movie_ids)
+    position_embedding_encoder = L.Embedding(S, D, name="position_embedding")
+    positions = O.arange(start=0, stop=S - 1, step=1)
+    encoded_positions = position_embedding_encoder(positions)
+    sequence_ratings = O.expand_dims(ratings, -1)
+    seq = L.Multiply()([(encoded_sequence_movies + encoded_positions), sequence_ratings])
+    feats = [O.expand_dims(seq[:, i, ...], 1) for i in range(S - 1)]
+    feats.append(encoded_target_movie)
+    transformer_features = L.concatenate(feats, axis=1)
+    user_features = L.Embedding(6, 3, name="user_embedding")(user)
+
+    attention_output = L.MultiHeadAttention(num_heads=2, key_dim=D, dropout=0.1)(
+        transformer_features, transformer_features)
+    attention_output = L.Dropout(0.1)(attention_output)
+    x1 = L.Add()([transformer_features, attention_output])
+    x1 = L.LayerNormalization()(x1)
+    x2 = L.LeakyReLU()(x1)
+    x2 = L.Dense(units=x2.shape[-1])(x2)
+    x2 = L.Dropout(0.1)(x2)
+    transformer_features = L.Add()([x1, x2])
+    transformer_features = L.LayerNormalization()(transformer_features)
+    features = L.Flatten()(transformer_features)
+    features = L.concatenate([features, L.Reshape([user_features.shape[-1]])(user_features)])
+    for num_units in [8, 4]:
+        features = L.Dense(num_units)(features)
+        features = L.BatchNormalization()(features)
+        features = L.LeakyReLU()(features)
+        features = L.Dropout(0.1)(features)
+    outputs = L.Dense(units=1)(features)
+    return K.Model(inputs=[movie_ids, ratings, target, user], outputs=outputs)
+
+
+def _bst_inputs(rng, batch):
+    return [rng.integers(1, 8, (batch, 3)).astype(np.int32),
+            (rng.integers(1, 11, (batch, 3)) / 2.0).astype(np.float32),
+            rng.integers(1, 8, (batch, 1)).astype(np.int32),
+            rng.integers(0, 6, (batch, 1)).astype(np.int32)]
+
+
+add("bst_recommender", "heldout27", bst_recommender,
+    "keras.io behaviour-sequence Transformer: frozen Constant genre table, ops.arange positions, "
+    "ratings Multiply, per-position slices + expand_dims concatenated, MHA block, BN MLP",
+    sources=K3ZIP, inputs=_bst_inputs, seed=TWENTYSEVENTH + 8)
+
+
+def feature_space_inference(K, v):
+    """keras.io structured_data_classification_with_feature_space, numeric
+    columns only: FeatureSpace(float_normalized, float_rescaled,
+    float_discretized, a cross of the two discretized columns) adapted on a
+    seeded tf.data set, output_mode="concat" (Keras 3's TFDConcat, an
+    unknown class before); the training model on get_encoded_features()
+    and the inference model Model(get_inputs(), predictions) saved. (An
+    adapted integer_categorical keeps its vocabulary in the .keras file's
+    assets, which the converter does not carry into model.json: the engine
+    reads such a model from the .keras file, not from the conversion.)"""
+    import tensorflow as tf
+    from keras.utils import FeatureSpace
+    L = K.layers
+    rng = np.random.default_rng(27)
+    n = 64
+    data = {"age": rng.normal(50, 10, n).astype("float32"),
+            "thalach": rng.normal(150, 20, n).astype("float32"),
+            "chol": rng.uniform(0.0, 4.0, n).astype("float32"),
+            "oldpeak": rng.uniform(0.0, 4.0, n).astype("float32"),
+            "trestbps": rng.normal(130, 15, n).astype("float32")}
+    feature_space = FeatureSpace(
+        features={"age": FeatureSpace.float_discretized(num_bins=4),
+                  "trestbps": FeatureSpace.float_discretized(num_bins=3),
+                  "thalach": FeatureSpace.float_normalized(),
+                  "chol": FeatureSpace.float_rescaled(scale=0.5, offset=-1.0),
+                  "oldpeak": FeatureSpace.float_normalized()},
+        crosses=[FeatureSpace.cross(feature_names=("age", "trestbps"), crossing_dim=8)],
+        output_mode="concat")
+    ds = tf.data.Dataset.from_tensor_slices(data).batch(16)
+    feature_space.adapt(ds)
+    dict_inputs = feature_space.get_inputs()
+    encoded_features = feature_space.get_encoded_features()
+    x = L.Dense(8, activation="relu")(encoded_features)
+    x = L.Dropout(0.5)(x)
+    predictions = L.Dense(1, activation="sigmoid")(x)
+    return K.Model(inputs=dict_inputs, outputs=predictions)
+
+
+def _fs_inputs(rng, batch):
+    # Sorted by input name (the dict inputs' order in the functional model).
+    cols = {"age": (rng.normal(50, 10, (batch, 1))).round(1).astype(np.float32),
+            "chol": (rng.integers(0, 16, (batch, 1)) / 4.0).astype(np.float32),
+            "oldpeak": (rng.integers(0, 16, (batch, 1)) / 4.0).astype(np.float32),
+            "thalach": (rng.normal(150, 20, (batch, 1))).round(1).astype(np.float32),
+            "trestbps": (rng.normal(130, 15, (batch, 1))).round(1).astype(np.float32)}
+    return [cols[k] for k in sorted(cols)]
+
+
+add("feature_space_inference", "heldout27", feature_space_inference,
+    "keras.io FeatureSpace inference model (numeric columns): float_discretized, "
+    "float_normalized, float_rescaled, a HashedCrossing cross, TFDConcat",
+    sources=K3ZIP, inputs=_fs_inputs, seed=TWENTYSEVENTH + 9)
+
+
+def clip_dual_encoder(K, v):
+    """keras.io nl_image_search's dual encoder for retrieval: vision and
+    text encoders (a nested CNN with average pooling in place of Xception,
+    fed tf.keras.applications.xception.preprocess_input; an Embedding
+    average in place of BERT) with project_embeddings heads (Dense,
+    tf.nn.gelu, Dense, Dropout, Add, LayerNormalization), then the search:
+    tf.math.l2_normalize, tf.matmul(query, images, transpose_b=True),
+    tf.math.top_k indices."""
+    import tensorflow as tf
+    L = K.layers
+
+    def project_embeddings(embeddings, num_projection_layers, projection_dims, dropout_rate):
+        projected_embeddings = L.Dense(units=projection_dims)(embeddings)
+        for _ in range(num_projection_layers):
+            x = tf.nn.gelu(projected_embeddings)
+            x = L.Dense(projection_dims)(x)
+            x = L.Dropout(dropout_rate)(x)
+            x = L.Add()([projected_embeddings, x])
+            projected_embeddings = L.LayerNormalization()(x)
+        return projected_embeddings
+
+    backbone = K.Sequential([L.Conv2D(6, 3, strides=2, activation="relu", input_shape=(12, 12, 3)),
+                             L.Conv2D(8, 3, activation="relu"), L.GlobalAveragePooling2D()],
+                            name="xception")
+    image = L.Input(shape=(12, 12, 3), name="image_input")
+    img = backbone(K.applications.xception.preprocess_input(image))
+    vision_encoder = K.Model(image, project_embeddings(img, 1, 6, 0.1), name="vision_encoder")
+    text = L.Input(shape=(7,), dtype="int32", name="input_word_ids")
+    txt = L.GlobalAveragePooling1D()(L.Embedding(20, 5)(text))
+    text_encoder = K.Model(text, project_embeddings(txt, 1, 6, 0.1), name="text_encoder")
+
+    q_img = L.Input(shape=(12, 12, 3), name="images")
+    q_txt = L.Input(shape=(7,), dtype="int32", name="queries")
+    image_embeddings = tf.math.l2_normalize(vision_encoder(q_img), axis=1)
+    query_embedding = tf.math.l2_normalize(text_encoder(q_txt), axis=1)
+    dot_similarity = tf.matmul(query_embedding, image_embeddings, transpose_b=True)
+    results = tf.math.top_k(dot_similarity, 2).indices
+    return K.Model([q_img, q_txt], [image_embeddings, query_embedding, dot_similarity, results],
+                   name="dual_encoder_search")
+
+
+def _clip_inputs(rng, batch):
+    return [rng.integers(0, 256, (batch, 12, 12, 3)).astype(np.float32),
+            rng.integers(1, 20, (batch, 7)).astype(np.int32)]
+
+
+add("clip_dual_encoder", "heldout27", clip_dual_encoder,
+    "keras.io dual encoder search: xception.preprocess_input, nested encoders with "
+    "tf.nn.gelu projection heads, l2_normalize, matmul(transpose_b), top_k indices",
+    sources=[], inputs=_clip_inputs, seed=TWENTYSEVENTH + 10)
+
+
+def kd_student(K, v):
+    """keras.io knowledge_distillation's teacher and student Sequentials
+    (Conv2D strides 2, LeakyReLU(negative_slope=0.2), MaxPooling2D strides
+    1 same, Flatten, Dense logits); the student is what is deployed."""
+    L = K.layers
+    return K.Sequential([
+        K.Input(shape=(12, 12, 1)),
+        L.Conv2D(4, (3, 3), strides=(2, 2), padding="same"),
+        L.LeakyReLU(negative_slope=0.2),
+        L.MaxPooling2D(pool_size=(2, 2), strides=(1, 1), padding="same"),
+        L.Conv2D(6, (3, 3), strides=(2, 2), padding="same"),
+        L.Flatten(),
+        L.Dense(10)], name="student")
+
+
+add("kd_student", "heldout27", kd_student,
+    "keras.io distillation student: Sequential Conv2D, LeakyReLU(negative_slope), "
+    "MaxPooling2D strides 1 same, Flatten, Dense logits", sources=[],
+    seed=TWENTYSEVENTH + 11)
+
+
+def patch_convnet(K, v):
+    """keras.io patch_convnet (Keras 3), its classes inline: a Sequential
+    convolutional stem with activation=ops.gelu (a function of keras.ops,
+    approximate by default), trunk blocks as nested Sequentials
+    (BatchNormalization, 1x1 Conv2D ops.gelu, DepthwiseConv2D ops.gelu)
+    with squeeze-excite and a residual Add, and attention pooling: a class
+    token (a Dense of zeros' bias) concatenated before the patches,
+    LayerNormalization(1e-6), MultiHeadAttention of x[:, 0:1] with the
+    scores returned, an MLP with activations.gelu, the logits and
+    ops.squeeze(scores)[..., 1:]. The reference is the model Keras loads
+    back from the file, whose stem computes the exact gelu ("gelu" is what
+    Keras saves for ops.gelu)."""
+    L, O = K.layers, K.ops
+    dims = 8
+    config = {"kernel_size": (3, 3), "strides": (2, 2), "activation": O.gelu, "padding": "same"}
+    stem = K.Sequential([L.Conv2D(filters=dims // 2, **config), L.Conv2D(filters=dims, **config)],
+                        name="convolutional_stem")
+    inputs = K.Input((16, 16, 3))
+    x = L.Rescaling(1 / 255.0)(inputs)
+    x = stem(x)
+    for b in range(2):
+        block_in = K.Input((4, 4, dims))
+        h = L.BatchNormalization()(block_in)
+        h = L.Conv2D(kernel_size=(1, 1), filters=dims, activation=O.gelu, padding="same")(h)
+        h = L.DepthwiseConv2D(kernel_size=(3, 3), activation=O.gelu, padding="same")(h)
+        s = L.GlobalAveragePooling2D(keepdims=True)(h)
+        s = L.Dense(units=dims // 4, activation="relu", use_bias=False)(s)
+        s = L.Dense(units=dims, activation="sigmoid", use_bias=False)(s)
+        h = L.Multiply()([h, s])
+        h = L.Conv2D(kernel_size=(1, 1), filters=dims, padding="same")(h)
+        block = K.Model(block_in, h, name="trunk_block_%d" % b)
+        x = L.Add()([x, block(x)])
+    x = L.Reshape((-1, dims))(x)
+    cls_token = L.Dense(dims, kernel_initializer="zeros", name="cls_token")(
+        O.zeros_like(x[:, :1, :1]))
+    x = O.concatenate([cls_token, x], axis=1)
+    x = L.LayerNormalization(epsilon=1e-6)(x)
+    att, viz_weights = L.MultiHeadAttention(num_heads=1, key_dim=dims, dropout=0.2)(
+        query=x[:, 0:1], key=x, value=x, return_attention_scores=True)
+    class_token = L.LayerNormalization(epsilon=1e-6)(cls_token + att)
+    class_token = L.Flatten()(class_token)
+    class_token = L.LayerNormalization(epsilon=1e-6)(class_token)
+    mlp = K.Sequential([L.Dense(dims, activation=K.activations.gelu), L.Dropout(0.2),
+                        L.Dense(dims, activation=K.activations.gelu)], name="mlp")
+    class_token = class_token + mlp(class_token)
+    logits = L.Dense(units=3, name="logits")(class_token)
+    return K.Model(inputs, [logits, O.squeeze(viz_weights)[..., 1:]], name="patch_convnet")
+
+
+def _reloaded_keras(K, model):
+    """the model Keras loads back from its .keras file.
+
+    What the file computes; an in-memory model may differ: activation=ops.gelu,
+    approximate by default, is saved as "gelu", which Keras reloads exact."""
+    import os
+    import tempfile
+    d = tempfile.mkdtemp()
+    model.save(os.path.join(d, "model.keras"))
+    return K.saving.load_model(os.path.join(d, "model.keras"))
+
+
+add("patch_convnet", "heldout27", patch_convnet,
+    "keras.io PatchConvNet: Sequential stem with activation=ops.gelu, nested trunk blocks with "
+    "squeeze-excite, class-token attention pooling with scores, ops.squeeze(scores)[..., 1:]",
+    sources=K3ZIP, head="logits", range="pixel", reference=_reloaded_keras,
+    seed=TWENTYSEVENTH + 12)
+
+
+def learnable_resizer(K, v):
+    """keras.io learnable_resizer: a resizer model on Input([None, None,
+    3]) (Resizing bilinear of the input added to a conv path: Conv2D(7) +
+    LeakyReLU(0.2), Conv2D(1) + LeakyReLU + BatchNormalization, a Resizing
+    bottleneck, a residual block, a projection, Add) nested in a model of a
+    fixed input size that rescales by 1/255 first, and a nested backbone."""
+    L = K.layers
+    target = (8, 8)
+
+    def res_block(x):
+        inputs = x
+        x = L.Conv2D(4, 3, strides=1, padding="same")(x)
+        x = L.BatchNormalization()(x)
+        x = L.LeakyReLU(0.2)(x)
+        x = L.Conv2D(4, 3, strides=1, padding="same")(x)
+        x = L.BatchNormalization()(x)
+        return L.Add()([inputs, x])
+
+    inputs = L.Input(shape=[None, None, 3])
+    naive_resize = L.Resizing(*target, interpolation="bilinear")(inputs)
+    x = L.Conv2D(filters=4, kernel_size=7, strides=1, padding="same")(inputs)
+    x = L.LeakyReLU(0.2)(x)
+    x = L.Conv2D(filters=4, kernel_size=1, strides=1, padding="same")(x)
+    x = L.LeakyReLU(0.2)(x)
+    x = L.BatchNormalization()(x)
+    bottleneck = L.Resizing(*target, interpolation="bilinear")(x)
+    x = res_block(bottleneck)
+    x = L.Conv2D(filters=4, kernel_size=3, strides=1, padding="same", use_bias=False)(x)
+    x = L.BatchNormalization()(x)
+    x = L.Add()([bottleneck, x])
+    x = L.Conv2D(filters=3, kernel_size=7, strides=1, padding="same")(x)
+    final_resize = L.Add()([naive_resize, x])
+    resizer = K.Model(inputs, final_resize, name="learnable_resizer")
+
+    backbone = K.Sequential([K.Input((8, 8, 3)), L.Conv2D(6, 3, activation="relu"),
+                             L.GlobalAveragePooling2D(), L.Dense(2, activation="softmax")],
+                            name="backbone")
+    outer_in = L.Input((13, 11, 3))
+    x = L.Rescaling(scale=1.0 / 255)(outer_in)
+    x = resizer(x)
+    return K.Model(outer_in, backbone(x))
+
+
+add("learnable_resizer", "heldout27", learnable_resizer,
+    "keras.io learnable resizer: nested model on Input([None, None, 3]) with Resizing bilinear "
+    "(input and bottleneck), LeakyReLU(0.2), BatchNormalization, residual; input 13x11 pixels",
+    sources=[], range="pixel", seed=TWENTYSEVENTH + 13)
+
+
+def gaugan_spade(K, v):
+    """keras.io gaugan's generator in tf_keras, SPADE / ResBlock inline:
+    the mask resized by tf.image.resize(method="nearest") to each feature
+    map, Conv2D(relu) → gamma / beta convs, tf.nn.moments over the batch
+    and spatial axes (0, 1, 2) with keepdims, (x - mean) / tf.sqrt(var +
+    eps), tf.nn.leaky_relu(x, 0.2), a learned skip, UpSampling2D, tf.nn.tanh;
+    the Keras 3 model writes ops.image.resize / ops.moments / ops.sqrt /
+    ops.leaky_relu / ops.tanh."""
+    L = K.layers
+    if v == "k2":
+        import tensorflow as tf
+        resize = lambda m, s: tf.image.resize(m, s, method="nearest")
+        moments = lambda x: tf.nn.moments(x, axes=(0, 1, 2), keepdims=True)
+        sqrt, leaky, tanh = tf.sqrt, (lambda x: tf.nn.leaky_relu(x, 0.2)), tf.nn.tanh
+    else:
+        O = K.ops
+        resize = lambda m, s: O.image.resize(m, s, interpolation="nearest")
+        moments = lambda x: O.moments(x, axes=(0, 1, 2), keepdims=True)
+        sqrt, leaky, tanh = O.sqrt, (lambda x: O.leaky_relu(x, 0.2)), O.tanh
+
+    def spade(input_tensor, raw_mask, filters, epsilon=1e-5):
+        mask = resize(raw_mask, input_tensor.shape[1:3])
+        x = L.Conv2D(4, 3, padding="same", activation="relu")(mask)
+        gamma = L.Conv2D(filters, 3, padding="same")(x)
+        beta = L.Conv2D(filters, 3, padding="same")(x)
+        mean, var = moments(input_tensor)
+        std = sqrt(var + epsilon)
+        normalized = (input_tensor - mean) / std
+        return gamma * normalized + beta
+
+    def res_block(input_tensor, mask, filters):
+        input_filter = input_tensor.shape[-1]
+        x = spade(input_tensor, mask, input_filter)
+        x = L.Conv2D(filters, 3, padding="same")(leaky(x))
+        x = spade(x, mask, filters)
+        x = L.Conv2D(filters, 3, padding="same")(leaky(x))
+        if filters != input_filter:
+            skip = L.Conv2D(filters, 3, padding="same")(leaky(spade(input_tensor, mask,
+                                                                   input_filter)))
+        else:
+            skip = input_tensor
+        return skip + x
+
+    latent = K.Input(shape=(6,))
+    mask = K.Input(shape=(8, 8, 3))
+    x = L.Dense(2 * 2 * 6)(latent)
+    x = L.Reshape((2, 2, 6))(x)
+    x = res_block(x, mask, filters=6)
+    x = L.UpSampling2D((2, 2))(x)
+    x = res_block(x, mask, filters=4)
+    x = L.UpSampling2D((2, 2))(x)
+    x = res_block(x, mask, filters=4)
+    x = leaky(x)
+    output_image = tanh(L.Conv2D(3, 4, padding="same")(x))
+    return K.Model([latent, mask], output_image, name="generator")
+
+
+add("gaugan_spade", "heldout27", gaugan_spade,
+    "keras.io GauGAN generator: SPADE with nearest mask resizes, moments over (0, 1, 2), "
+    "leaky_relu(0.2), learned skips, UpSampling2D, tanh (tf.* in tf_keras, ops in Keras 3)",
+    sources=[], seed=TWENTYSEVENTH + 14)
+
+
+def ddpm_unet(K, v):
+    """keras.io ddpm in tf_keras, its classes inline: TimeEmbedding
+    (tf.exp of a tf.range ramp, tf.cast of an int64 time input of shape (),
+    inputs[:, None] * emb[None, :], tf.concat of tf.sin / tf.cos),
+    TimeMLP, ResidualBlocks (GroupNormalization(8), swish, the time
+    embedding added as [:, None, None, :]), DownSample / UpSample, and the
+    AttentionBlock: tf.einsum("bhwc, bHWc->bhwHW") scaled by units ** -0.5,
+    tf.reshape by tf.shape to [b, h, w, h * w], softmax, back, and
+    tf.einsum("bhwHW,bHWc->bhwc"). (The example's zero-scale
+    VarianceScaling inits are given scale 1 so every path matters.) The
+    Keras 3 model writes the same with keras.ops (ops.einsum with lower-case
+    labels, ops.shape's static sizes; the fixture). tf_keras saves
+    tf.einsum's operands, positional arguments after the equation, nowhere
+    (the node lists only the equation), so neither tf_keras nor the engine
+    can load that .h5 (as tfop_shapes in EXPECTED_FAILURES)."""
+    import math
+    import tensorflow as tf
+    L = K.layers
+    if v == "k2":
+        einsum, reshape, softmax, shape = tf.einsum, tf.reshape, tf.nn.softmax, tf.shape
+        exp, rng_, cast, concat, sin, cos = tf.exp, tf.range, tf.cast, tf.concat, tf.sin, tf.cos
+    else:
+        O = K.ops
+        einsum, reshape, softmax, shape = O.einsum, O.reshape, O.softmax, O.shape
+        exp, cast, concat, sin, cos = O.exp, O.cast, O.concatenate, O.sin, O.cos
+        rng_ = lambda n, dtype: O.arange(n, dtype=dtype)
+
+    def kernel_init(scale):
+        scale = max(scale, 1e-10)
+        return K.initializers.VarianceScaling(scale, mode="fan_avg", distribution="uniform")
+
+    def attention_block(inputs, units, groups=4):
+        batch_size = shape(inputs)[0] if v == "k2" else -1
+        height = shape(inputs)[1]
+        width = shape(inputs)[2]
+        scale = float(units) ** (-0.5)
+        inputs = L.GroupNormalization(groups=groups)(inputs)
+        q = L.Dense(units, kernel_initializer=kernel_init(1.0))(inputs)
+        k = L.Dense(units, kernel_initializer=kernel_init(1.0))(inputs)
+        vv = L.Dense(units, kernel_initializer=kernel_init(1.0))(inputs)
+        # (Keras 3's ops.einsum cannot infer shapes of upper-case labels.)
+        attn_score = (einsum("bhwc, bHWc->bhwHW", q, k) if v == "k2"
+                      else einsum("bhwc,bxyc->bhwxy", q, k)) * scale
+        attn_score = reshape(attn_score, [batch_size, height, width, height * width])
+        attn_score = softmax(attn_score, -1)
+        attn_score = reshape(attn_score, [batch_size, height, width, height, width])
+        proj = (einsum("bhwHW,bHWc->bhwc", attn_score, vv) if v == "k2"
+                else einsum("bhwxy,bxyc->bhwc", attn_score, vv))
+        proj = L.Dense(units, kernel_initializer=kernel_init(1.0))(proj)
+        return inputs + proj
+
+    def time_embedding(inputs, dim):
+        half_dim = dim // 2
+        emb = math.log(10000) / (half_dim - 1)
+        emb = exp(rng_(half_dim, dtype="float32") * -emb)
+        inputs = cast(inputs, dtype="float32")
+        emb = inputs[:, None] * emb[None, :]
+        return concat([sin(emb), cos(emb)], axis=-1)
+
+    def residual_block(x, t, width, groups=4, activation_fn=K.activations.swish):
+        input_width = x.shape[3]
+        if input_width == width:
+            residual = x
+        else:
+            residual = L.Conv2D(width, kernel_size=1, kernel_initializer=kernel_init(1.0))(x)
+        temb = activation_fn(t)
+        temb = L.Dense(width, kernel_initializer=kernel_init(1.0))(temb)[:, None, None, :]
+        x = L.GroupNormalization(groups=groups)(x)
+        x = activation_fn(x)
+        x = L.Conv2D(width, kernel_size=3, padding="same", kernel_initializer=kernel_init(1.0))(x)
+        x = L.Add()([x, temb])
+        x = L.GroupNormalization(groups=groups)(x)
+        x = activation_fn(x)
+        x = L.Conv2D(width, kernel_size=3, padding="same", kernel_initializer=kernel_init(1.0))(x)
+        return L.Add()([x, residual])
+
+    image_input = L.Input(shape=(8, 8, 2), name="image_input")
+    time_input = K.Input(shape=(), dtype="int64", name="time_input")
+    x = L.Conv2D(4, kernel_size=(3, 3), padding="same", kernel_initializer=kernel_init(1.0))(
+        image_input)
+    temb = time_embedding(time_input, 8)
+    temb = L.Dense(8, activation=K.activations.swish, kernel_initializer=kernel_init(1.0))(temb)
+    temb = L.Dense(8, kernel_initializer=kernel_init(1.0))(temb)
+    skip = residual_block(x, temb, 4)
+    x = L.Conv2D(8, kernel_size=3, strides=2, padding="same",
+                 kernel_initializer=kernel_init(1.0))(skip)
+    x = residual_block(x, temb, 8)
+    x = attention_block(x, 8)
+    x = L.UpSampling2D(size=2, interpolation="nearest")(x)
+    x = L.Conv2D(8, kernel_size=3, padding="same", kernel_initializer=kernel_init(1.0))(x)
+    x = L.Concatenate(axis=-1)([x, skip])
+    x = residual_block(x, temb, 4)
+    x = L.GroupNormalization(groups=4)(x)
+    x = K.activations.swish(x)
+    x = L.Conv2D(2, (3, 3), padding="same", kernel_initializer=kernel_init(1.0))(x)
+    return K.Model([image_input, time_input], x, name="unet")
+
+
+def _ddpm_inputs(rng, batch):
+    return [(rng.integers(-16, 17, (batch, 8, 8, 2)) / 16.0).astype(np.float32),
+            rng.integers(0, 1000, (batch,)).astype(np.int32)]
+
+
+add("ddpm_unet", "heldout27", ddpm_unet,
+    "keras.io DDPM U-Net: TimeEmbedding from an int64 shape-() input, GroupNorm + "
+    "swish residual blocks, attention by tf.einsum('bhwc, bHWc->bhwHW') and reshapes by "
+    "tf.shape (ops in Keras 3)", sources=[], inputs=_ddpm_inputs, seed=TWENTYSEVENTH + 15)
+
+
+def ner_transformer(K, v):
+    """keras.io ner_transformers (Keras 3) inline: TokenAndPositionEmbedding
+    (positions ops.arange(0, maxlen) with maxlen = ops.shape(inputs)[-1]),
+    a TransformerBlock (MultiHeadAttention, a Sequential feed-forward,
+    LayerNormalization(1e-6), Dropout), Dense(relu), a per-token softmax."""
+    L, O = K.layers, K.ops
+    inputs = L.Input(shape=(8,), dtype="int32")
+    maxlen = O.shape(inputs)[-1]
+    positions = O.arange(start=0, stop=maxlen, step=1)
+    x = L.Embedding(input_dim=12, output_dim=6)(inputs) + L.Embedding(input_dim=8, output_dim=6)(
+        positions)
+    attn_output = L.MultiHeadAttention(num_heads=2, key_dim=6)(x, x)
+    attn_output = L.Dropout(0.1)(attn_output)
+    out1 = L.LayerNormalization(epsilon=1e-6)(x + attn_output)
+    ffn = K.Sequential([L.Dense(8, activation="relu"), L.Dense(6)])
+    ffn_output = L.Dropout(0.1)(ffn(out1))
+    x = L.LayerNormalization(epsilon=1e-6)(out1 + ffn_output)
+    x = L.Dropout(0.1)(x)
+    x = L.Dense(5, activation="relu")(x)
+    x = L.Dropout(0.1)(x)
+    outputs = L.Dense(4, activation="softmax", name="tags")(x)
+    return K.Model(inputs=inputs, outputs=outputs, name="ner_model")
+
+
+add("ner_transformer", "heldout27", ner_transformer,
+    "keras.io NER Transformer (Keras 3): ids, positions by ops.arange of "
+    "ops.shape(inputs)[-1], MHA block with a Sequential FFN, per-token softmax",
+    sources=[], head="tags", inputs=lambda rng, b: [rng.integers(1, 12, (b, 8)).astype(
+        np.int32)], seed=TWENTYSEVENTH + 16)
+
+
+def switch_transformer(K, v):
+    """keras.io text_classification_with_switch_transformer (Keras 3)
+    inline, batch size fixed as the example's: tokens reshaped to
+    [batch * tokens, dim], the Router (Dense logits, softmax, ops.top_k(k=1),
+    ops.one_hot of the expert index, ops.cumsum over the tokens times the
+    mask as positions in the expert, capacity by ops.less, ops.squeeze of
+    one-hots, a combine tensor), ops.einsum("ab,acd->cdb") dispatch, the
+    experts (Sequentials) on ops.unstack, ops.stack, ops.einsum("abc,xba->xc")
+    combine, reshape back; GlobalAveragePooling1D classifier."""
+    L, O = K.layers, K.ops
+    B, T, D, E, F = 2, 4, 6, 3, 8
+    num_tokens_per_batch = B * T
+    expert_capacity = num_tokens_per_batch // E
+    inputs = L.Input(shape=(T,), dtype="int32")
+    positions = O.arange(start=0, stop=T, step=1)
+    x = L.Embedding(12, D)(inputs) + L.Embedding(T, D)(positions)
+    att = L.MultiHeadAttention(num_heads=2, key_dim=D)(x, x)
+    out1 = L.LayerNormalization(epsilon=1e-6)(x + L.Dropout(0.1)(att))
+
+    h = O.reshape(out1, [num_tokens_per_batch, D])
+    router_logits = L.Dense(units=E, name="router")(h)
+    router_probs = K.activations.softmax(router_logits, axis=-1)
+    expert_gate, expert_index = O.top_k(router_probs, k=1)
+    expert_mask = O.one_hot(expert_index, E)
+    position_in_expert = O.cast(O.cumsum(expert_mask, axis=0) * expert_mask, "int32")
+    expert_mask *= O.cast(O.less(O.cast(position_in_expert, "int32"), expert_capacity),
+                          "float32")
+    expert_mask_flat = O.sum(expert_mask, axis=-1)
+    expert_gate *= expert_mask_flat
+    combined_tensor = O.expand_dims(
+        expert_gate * expert_mask_flat * O.squeeze(O.one_hot(expert_index, E), 1), -1
+    ) * O.squeeze(O.one_hot(position_in_expert, expert_capacity), 1)
+    dispatch_tensor = O.cast(combined_tensor, "float32")
+    expert_inputs = O.einsum("ab,acd->cdb", h, dispatch_tensor)
+    expert_inputs = O.reshape(expert_inputs, [E, expert_capacity, D])
+    experts = [K.Sequential([L.Dense(F, activation="relu"), L.Dense(D)], name="ffn_%d" % i)
+               for i in range(E)]
+    expert_output_list = [experts[i](e) for i, e in enumerate(O.unstack(expert_inputs, axis=0))]
+    expert_outputs = O.stack(expert_output_list, axis=1)
+    combined = O.einsum("abc,xba->xc", expert_outputs, combined_tensor)
+    moe = O.reshape(combined, [B, T, D])
+    x = L.LayerNormalization(epsilon=1e-6)(out1 + L.Dropout(0.1)(moe))
+    x = L.GlobalAveragePooling1D()(x)
+    x = L.Dropout(0.1)(x)
+    outputs = L.Dense(2, activation="softmax", name="probs")(x)
+    return K.Model(inputs=inputs, outputs=outputs, name="switch_classifier")
+
+
+add("switch_transformer", "heldout27", switch_transformer,
+    "keras.io Switch Transformer (Keras 3): fixed-batch token reshape, router top_k / one_hot / "
+    "cumsum positions / capacity, dispatch and combine einsums, unstack experts, stack",
+    sources=[], vocab=12, seed=TWENTYSEVENTH + 17)
+
+
+def qr_md_embeddings(K, v):
+    """keras.io memory_efficient_embeddings with id lookups: QREmbedding
+    (IntegerLookup, quotient by floor_divide / tf.math.floordiv, remainder
+    by mod / tf.math.floormod, two Embeddings multiplied) for users and
+    MDEmbedding for movies (blocks of Embeddings of their own sizes
+    projected by Dense to the base size, masked by `block_indices == idx`
+    cast to float, summed onto zeros), Dot(axes=1), sigmoid * 5."""
+    L = K.layers
+    users = list(range(100, 112))
+    blocks = [list(range(0, 4)), list(range(4, 10)), list(range(10, 16))]
+    dims = [6, 4, 2]
+    base = 6
+    if v == "k2":
+        import tensorflow as tf
+        floordiv, mod = tf.math.floordiv, tf.math.floormod
+        cast, expand, zeros = tf.cast, tf.expand_dims, lambda s: tf.zeros(s)
+        sigmoid, shape = tf.math.sigmoid, tf.shape
+    else:
+        O = K.ops
+        floordiv, mod = O.floor_divide, O.mod
+        cast, expand, zeros = O.cast, O.expand_dims, lambda s: O.zeros(s)
+        sigmoid, shape = O.sigmoid, O.shape
+    user_in = L.Input(shape=(), dtype="int32", name="user_id")
+    movie_in = L.Input(shape=(), dtype="int32", name="movie_id")
+    num_buckets = 4
+    embedding_index = L.IntegerLookup(vocabulary=users, mask_token=None, num_oov_indices=0)(
+        user_in)
+    quotient_index = floordiv(embedding_index, num_buckets)
+    remainder_index = mod(embedding_index, num_buckets)
+    quotient_embedding = L.Embedding(num_buckets, base)(quotient_index)
+    remainder_embedding = L.Embedding(num_buckets, base)(remainder_index)
+    user_embedding = quotient_embedding * remainder_embedding
+
+    vocab = [m for b in blocks for m in b]
+    # The example's vocab_to_block table: the item's position in the whole
+    # vocabulary, compared with the blocks' bounds.
+    position = L.IntegerLookup(vocabulary=vocab, mask_token=None, num_oov_indices=0)(movie_in)
+    embeddings = zeros((shape(movie_in)[0], base)) if v == "k2" else None
+    start = 0
+    for idx in range(len(blocks)):
+        block_embedding_encoder = K.Sequential([
+            L.IntegerLookup(vocabulary=blocks[idx], mask_token=None, num_oov_indices=1),
+            L.Embedding(input_dim=len(blocks[idx]) + 1, output_dim=dims[idx])],
+            name="block%d_embedding" % idx)
+        block_embeddings = block_embedding_encoder(movie_in)
+        if dims[idx] != base:
+            block_embeddings = L.Dense(units=base)(block_embeddings)
+        end = start + len(blocks[idx])
+        mask = expand(cast(position >= start, "float32") * cast(position < end, "float32"), 1)
+        block_embeddings = block_embeddings * mask
+        embeddings = block_embeddings if embeddings is None else embeddings + block_embeddings
+        start = end
+    prediction = L.Dot(axes=1, name="dot_similarity")([user_embedding, embeddings])
+    prediction = sigmoid(prediction) * 5
+    return K.Model(inputs=[user_in, movie_in], outputs=prediction, name="mde_model")
+
+
+def _qr_inputs(rng, batch):
+    return [rng.integers(100, 112, (batch,)).astype(np.int32),
+            rng.integers(0, 16, (batch,)).astype(np.int32)]
+
+
+add("qr_md_embeddings", "heldout27", qr_md_embeddings,
+    "keras.io memory-efficient embeddings: IntegerLookup, quotient-remainder Embeddings by "
+    "floor_divide / mod, mixed-dimension blocks projected and masked by comparisons, Dot, "
+    "sigmoid * 5", sources=[], inputs=_qr_inputs, seed=TWENTYSEVENTH + 18)
+
+
+def ddpg_actor_critic(K, v):
+    """keras.io ddpg_pendulum (Keras 3): the actor (Dense relu, a tanh
+    Dense with RandomUniform(-0.003, 0.003) init, `outputs * upper_bound`)
+    and the critic (state and action towers concatenated)."""
+    L = K.layers
+    last_init = K.initializers.RandomUniform(minval=-0.003, maxval=0.003)
+    state = L.Input(shape=(3,), name="state")
+    out = L.Dense(8, activation="relu")(state)
+    out = L.Dense(8, activation="relu")(out)
+    outputs = L.Dense(1, activation="tanh", kernel_initializer=last_init)(out)
+    outputs = outputs * 2.0
+    actor = K.Model(state, outputs, name="actor")
+    state_input = L.Input(shape=(3,))
+    state_out = L.Dense(4, activation="relu")(state_input)
+    state_out = L.Dense(6, activation="relu")(state_out)
+    action_input = L.Input(shape=(1,))
+    action_out = L.Dense(6, activation="relu")(action_input)
+    concat = L.Concatenate()([state_out, action_out])
+    out = L.Dense(8, activation="relu")(concat)
+    out = L.Dense(8, activation="relu")(out)
+    critic = K.Model([state_input, action_input], L.Dense(1)(out), name="critic")
+    s = L.Input(shape=(3,), name="obs")
+    a = actor(s)
+    return K.Model(s, [a, critic([s, a])], name="ddpg")
+
+
+add("ddpg_actor_critic", "heldout27", ddpg_actor_critic,
+    "keras.io DDPG: actor with RandomUniform tanh head times upper_bound, critic towers "
+    "concatenated, both nested", sources=[], seed=TWENTYSEVENTH + 19)
+
+
+def depth_unet(K, v):
+    """keras.io depth_estimation (Keras 3), its blocks inline: downscale
+    blocks (Conv2D, BatchNormalization, LeakyReLU(negative_slope=0.2) and
+    the example's `x += d` residual, MaxPool2D), a bottleneck, upscale
+    blocks (UpSampling2D((2, 2)), Concatenate, two conv / BN / LeakyReLU),
+    a 1x1 Conv2D with tanh."""
+    L = K.layers
+
+    def conv(x, f):
+        return L.Conv2D(f, kernel_size=3, strides=1, padding="same")(x)
+
+    def down(x, f):
+        d = conv(x, f)
+        x = L.BatchNormalization()(d)
+        x = L.LeakyReLU(negative_slope=0.2)(x)
+        d = conv(x, f)
+        x = L.BatchNormalization()(d)
+        x = L.LeakyReLU(negative_slope=0.2)(x)
+        x += d
+        p = L.MaxPool2D((2, 2), (2, 2))(x)
+        return x, p
+
+    def up(x, skip, f):
+        x = L.UpSampling2D((2, 2))(x)
+        concat = L.Concatenate()([x, skip])
+        x = L.LeakyReLU(negative_slope=0.2)(L.BatchNormalization()(conv(concat, f)))
+        return L.LeakyReLU(negative_slope=0.2)(L.BatchNormalization()(conv(x, f)))
+
+    inp = K.Input((8, 8, 3))
+    c1, p1 = down(inp, 4)
+    c2, p2 = down(p1, 6)
+    bn = L.LeakyReLU(negative_slope=0.2)(conv(L.LeakyReLU(negative_slope=0.2)(conv(p2, 8)), 8))
+    u1 = up(bn, c2, 6)
+    u2 = up(u1, c1, 4)
+    return K.Model(inp, L.Conv2D(1, (1, 1), padding="same", activation="tanh")(u2),
+                   name="depth_estimation")
+
+
+add("depth_unet", "heldout27", depth_unet,
+    "keras.io monocular depth U-Net: conv / BN / LeakyReLU blocks with `x += d`, MaxPool2D, "
+    "UpSampling2D + Concatenate, tanh", sources=[], seed=TWENTYSEVENTH + 20)
+
+
+def pretrained_embedding_cnn(K, v):
+    """keras.io pretrained_word_embeddings: Embedding(trainable=False) given
+    the GloVe matrix by embeddings_initializer=Constant(matrix) (tf_keras)
+    or by build + set_weights (Keras 3), then Conv1D(5) / MaxPooling1D
+    stacks, GlobalMaxPooling1D, Dense, Dropout, softmax."""
+    L = K.layers
+    matrix = np.random.default_rng(3).normal(0, 1, (16, 5)).astype("float32")
+    int_sequences_input = K.Input(shape=(20,), dtype="int64")
+    if v == "k2":
+        embedding_layer = L.Embedding(16, 5, embeddings_initializer=K.initializers.Constant(
+            matrix), trainable=False)
+    else:
+        embedding_layer = L.Embedding(16, 5, trainable=False)
+        embedding_layer.build((1,))
+        embedding_layer.set_weights([matrix])
+    embedded_sequences = embedding_layer(int_sequences_input)
+    x = L.Conv1D(6, 5, activation="relu")(embedded_sequences)
+    x = L.MaxPooling1D(2)(x)
+    x = L.Conv1D(6, 3, activation="relu")(x)
+    x = L.MaxPooling1D(2)(x)
+    x = L.Conv1D(6, 2, activation="relu")(x)
+    x = L.GlobalMaxPooling1D()(x)
+    x = L.Dense(8, activation="relu")(x)
+    x = L.Dropout(0.5)(x)
+    preds = L.Dense(3, activation="softmax", name="probs")(x)
+    return K.Model(int_sequences_input, preds)
+
+
+add("pretrained_embedding_cnn", "heldout27", pretrained_embedding_cnn,
+    "keras.io pre-trained word embeddings: frozen Embedding (Constant(matrix) initializer in "
+    "tf_keras, set_weights in Keras 3), Conv1D / MaxPooling1D, GlobalMaxPooling1D",
+    sources=[], head="probs", vocab=16, seed=TWENTYSEVENTH + 21)
+
+
+def ssl_heads(K, v):
+    """keras.io simsiam's encoder projector and predictor (Dense use_bias
+    False with l2 kernel_regularizer, BatchNormalization, ReLU) after a
+    small ResNet-style trunk, and metric_learning's embedding
+    (UnitNormalization); the deployed encoder returns both."""
+    L = K.layers
+    WD = 0.0005
+    inputs = L.Input((12, 12, 3))
+    x = L.Rescaling(scale=1.0 / 127.5, offset=-1)(inputs)
+    x = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)
+    r = L.Conv2D(6, 3, padding="same", activation="relu")(x)
+    x = L.Add()([x, r])
+    x = L.GlobalAveragePooling2D(name="backbone_pool")(x)
+    x = L.Dense(8, use_bias=False, kernel_regularizer=K.regularizers.l2(WD))(x)
+    x = L.BatchNormalization()(x)
+    x = L.ReLU()(x)
+    x = L.Dense(8, use_bias=False, kernel_regularizer=K.regularizers.l2(WD))(x)
+    z = L.BatchNormalization()(x)
+    p = L.Dense(4, use_bias=False, kernel_regularizer=K.regularizers.l2(WD))(z)
+    p = L.ReLU()(L.BatchNormalization()(p))
+    p = L.Dense(8)(p)
+    emb = L.UnitNormalization()(L.Dense(5)(z))
+    return K.Model(inputs, [z, p, emb], name="encoder")
+
+
+add("ssl_heads", "heldout27", ssl_heads,
+    "keras.io SimSiam projector / predictor (Dense no bias with l2, BN, ReLU) and a metric "
+    "learning UnitNormalization embedding; input 0..255", sources=[], range="pixel",
+    seed=TWENTYSEVENTH + 22)
+
+
+def video_cnn_rnn(K, v):
+    """keras.io video_classification's sequence model: frame features and a
+    boolean frame mask as inputs, GRU(return_sequences)(features,
+    mask=mask_input), GRU, Dropout, Dense relu, softmax."""
+    L = K.layers
+    frame_features_input = K.Input((6, 8))
+    mask_input = K.Input((6,), dtype="bool")
+    x = L.GRU(6, return_sequences=True)(frame_features_input, mask=mask_input)
+    x = L.GRU(4)(x)
+    x = L.Dropout(0.4)(x)
+    x = L.Dense(4, activation="relu")(x)
+    output = L.Dense(3, activation="softmax", name="probs")(x)
+    return K.Model([frame_features_input, mask_input], output)
+
+
+def _video_inputs(rng, batch):
+    f = (rng.integers(-16, 17, (batch, 6, 8)) / 16.0).astype(np.float32)
+    m = np.ones((batch, 6), dtype=bool)
+    m[0, 4:] = False
+    m[-1, 2:] = False
+    return [f, m]
+
+
+add("video_cnn_rnn", "heldout27", video_cnn_rnn,
+    "keras.io CNN-RNN video classifier: GRU given a boolean frame mask input, GRU, Dense",
+    sources=[], inputs=_video_inputs, seed=TWENTYSEVENTH + 23)
+
+
+def wgan_gp_generator(K, v):
+    """keras.io wgan_gp's generator: Dense(use_bias=False) + BN +
+    LeakyReLU(0.2), Reshape, upsample blocks (UpSampling2D + Conv2D(no
+    bias) + BN + the activation layer object passed in), tanh, Cropping2D;
+    and the critic (ZeroPadding2D, strided conv blocks, LeakyReLU, Dropout,
+    Flatten, Dense(1))."""
+    L = K.layers
+
+    def upsample_block(x, filters, activation, kernel_size=(3, 3), strides=(1, 1),
+                       up_size=(2, 2), padding="same", use_bn=False, use_bias=True,
+                       use_dropout=False, drop_value=0.3):
+        x = L.UpSampling2D(up_size)(x)
+        x = L.Conv2D(filters, kernel_size, strides=strides, padding=padding,
+                     use_bias=use_bias)(x)
+        if use_bn:
+            x = L.BatchNormalization()(x)
+        if activation:
+            x = activation(x)
+        if use_dropout:
+            x = L.Dropout(drop_value)(x)
+        return x
+
+    noise = L.Input(shape=(8,))
+    x = L.Dense(2 * 2 * 8, use_bias=False)(noise)
+    x = L.BatchNormalization()(x)
+    x = L.LeakyReLU(0.2)(x)
+    x = L.Reshape((2, 2, 8))(x)
+    x = upsample_block(x, 6, L.LeakyReLU(0.2), strides=(1, 1), use_bias=False, use_bn=True)
+    x = upsample_block(x, 4, L.LeakyReLU(0.2), strides=(1, 1), use_bias=False, use_bn=True)
+    x = upsample_block(x, 1, L.Activation("tanh"), strides=(1, 1), use_bias=False, use_bn=True)
+    x = L.Cropping2D((2, 2))(x)
+    g_model = K.Model(noise, x, name="generator")
+
+    img_input = L.Input(shape=(12, 12, 1))
+    y = L.ZeroPadding2D((2, 2))(img_input)
+    y = L.LeakyReLU(0.2)(L.Conv2D(4, (5, 5), strides=(2, 2), padding="same")(y))
+    y = L.Dropout(0.3)(L.LeakyReLU(0.2)(L.Conv2D(6, (5, 5), strides=(2, 2), padding="same")(y)))
+    y = L.Dense(1)(L.Dropout(0.2)(L.Flatten()(y)))
+    d_model = K.Model(img_input, y, name="discriminator")
+    return K.Model(noise, [g_model(noise), d_model(g_model(noise))], name="wgan")
+
+
+add("wgan_gp_generator", "heldout27", wgan_gp_generator,
+    "keras.io WGAN-GP: upsample blocks with activation layer objects, Cropping2D; critic with "
+    "ZeroPadding2D, strided convs, LeakyReLU, Dropout", sources=[], seed=TWENTYSEVENTH + 24)
+
+
+def addition_rnn(K, v):
+    """keras.io addition_rnn: Sequential LSTM encoder, RepeatVector(digits
+    + 1), LSTM(return_sequences) decoder, Dense softmax per step."""
+    L = K.layers
+    model = K.Sequential()
+    model.add(L.Input((7, 12)))
+    model.add(L.LSTM(8))
+    model.add(L.RepeatVector(4))
+    for _ in range(1):
+        model.add(L.LSTM(8, return_sequences=True))
+    model.add(L.Dense(12, activation="softmax"))
+    return model
+
+
+def _onehot_chars(rng, batch):
+    ids = rng.integers(0, 12, (batch, 7))
+    return [np.eye(12, dtype=np.float32)[ids]]
+
+
+add("addition_rnn", "heldout27", addition_rnn,
+    "keras.io number addition seq2seq: Sequential LSTM, RepeatVector, LSTM sequences, Dense",
+    sources=[], inputs=_onehot_chars, seed=TWENTYSEVENTH + 25)
+
+
+def adain_style_transfer(K, v):
+    """keras.io adain's deployed model in tf_keras: the encoder is a
+    sub-model Model(vgg.input, vgg.get_layer("block2_conv1").output) of a
+    VGG-style net; AdaIN by tf.nn.moments(axes=[1, 2], keepdims=True) and
+    tf.sqrt(var + eps) of content and style features; a Sequential decoder
+    (Conv2D reflect-free same padding, UpSampling2D)."""
+    import tensorflow as tf
+    L = K.layers
+    vgg = K.Sequential([K.Input((8, 8, 3)),
+                        L.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv1"),
+                        L.MaxPooling2D(name="block1_pool"),
+                        L.Conv2D(6, 3, padding="same", activation="relu", name="block2_conv1"),
+                        L.MaxPooling2D(name="block2_pool"), L.Flatten(),
+                        L.Dense(3, name="predictions")], name="vgg19")
+    encoder = K.Model(vgg.input, vgg.get_layer("block2_conv1").output, name="mini_vgg19")
+
+    def get_mean_std(x, epsilon=1e-5):
+        mean, variance = tf.nn.moments(x, axes=[1, 2], keepdims=True)
+        standard_deviation = tf.sqrt(variance + epsilon)
+        return mean, standard_deviation
+
+    def ada_in(style, content):
+        content_mean, content_std = get_mean_std(content)
+        style_mean, style_std = get_mean_std(style)
+        return style_std * (content - content_mean) / content_std + style_mean
+
+    config = {"kernel_size": 3, "strides": 1, "padding": "same", "activation": "relu"}
+    decoder = K.Sequential([K.Input((4, 4, 6)), L.Conv2D(filters=4, **config),
+                            L.UpSampling2D(), L.Conv2D(filters=4, **config),
+                            L.Conv2D(filters=3, kernel_size=3, strides=1, padding="same")],
+                           name="decoder")
+    content = L.Input((8, 8, 3), name="content")
+    style = L.Input((8, 8, 3), name="style")
+    t = ada_in(style=encoder(style), content=encoder(content))
+    return K.Model([content, style], [decoder(t), t], name="adain")
+
+
+add("adain_style_transfer", "heldout27", adain_style_transfer,
+    "keras.io AdaIN style transfer: encoder sub-model of a VGG-style Sequential by get_layer, "
+    "tf.nn.moments / tf.sqrt AdaIN, Sequential decoder", sources=[],
+    seed=TWENTYSEVENTH + 26)
+
+
+def k3_float8_transformer(K, v):
+    """keras.io float8_training_and_inference_with_transformer's model after
+    model.quantize("float8"), at a tiny size: an Embedding, self-attention
+    whose projections are EinsumDense layers ("btd,dhk->bthk", the output
+    "bthk,hkd->btd") around ops.einsum scores and softmax, a Dense
+    feed-forward, LayerNormalization, a Dense head; the EinsumDense and
+    Dense layers saved in float8 dtype policies with their scales and amax
+    histories. (With Keras's MultiHeadAttention instead, quantize("float8")
+    gives its inner EinsumDense layers float8 variables that its config
+    does not record: Keras 3.15 cannot load that file back, and neither
+    can the engine, whose error lists the variables.)"""
+    L, O = K.layers, K.ops
+    inputs = K.Input((6,), dtype="int32")
+    x = L.Embedding(12, 8)(inputs)
+    q = L.EinsumDense("btd,dhk->bthk", output_shape=(None, 2, 4), bias_axes="hk", name="q")(x)
+    k = L.EinsumDense("btd,dhk->bthk", output_shape=(None, 2, 4), bias_axes="hk", name="k")(x)
+    vv = L.EinsumDense("btd,dhk->bthk", output_shape=(None, 2, 4), bias_axes="hk", name="v")(x)
+    att = O.softmax(O.einsum("bqhk,bshk->bhqs", q, k) * 0.5, axis=-1)
+    ctx = O.einsum("bhqs,bshk->bqhk", att, vv)
+    a = L.EinsumDense("bthk,hkd->btd", output_shape=(None, 8), bias_axes="d", name="o")(ctx)
+    x = L.LayerNormalization(epsilon=1e-6)(x + a)
+    f = L.Dense(8)(L.Dense(12, activation="relu")(x))
+    x = L.LayerNormalization(epsilon=1e-6)(x + f)
+    x = L.GlobalAveragePooling1D()(x)
+    outputs = L.Dense(3, activation="softmax")(x)
+    model = K.Model(inputs, outputs, name="float8_transformer")
+    model.quantize("float8")
+    return model
+
+
+add("k3_float8_transformer", "heldout27", k3_float8_transformer,
+    "keras.io float8 Transformer: EinsumDense attention projections, Dense feed-forward, "
+    "model.quantize('float8') (float8 policies with scales and amax histories)", sources=[], vocab=12,
+    seed=TWENTYSEVENTH + 27)
+
+
+# Round 27's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout27")
