@@ -834,3 +834,77 @@ impl MultiHeadAttention {
         Ok(vec![out])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{LayerRegistry, Model, Tensor};
+    use serde_json::{json, Value};
+
+    fn kt(layer: &str, shape: Value) -> Value {
+        json!({"class_name": "__keras_tensor__", "config": {"shape": shape, "dtype": "float32",
+               "keras_history": [layer, 0, 0]}})
+    }
+
+    fn input(name: &str, shape: Value) -> Value {
+        json!({"name": name, "class_name": "InputLayer", "inbound_nodes": [],
+               "config": {"name": name, "batch_shape": shape, "dtype": "float32"}})
+    }
+
+    /// A Keras 3 model of one MultiHeadAttention call `node` on inputs
+    /// `q` [2, 3], `v` [4, 3] and `m` (of `mask_shape`).
+    fn model(node: Value, mask_shape: Value) -> Model {
+        let topology = json!({"class_name": "Functional", "keras_version": "3.15.1",
+            "config": {"name": "m", "layers": [
+                input("q", json!([null, 2, 3])),
+                input("v", json!([null, 4, 3])),
+                input("m", mask_shape),
+                {"name": "mha", "class_name": "MultiHeadAttention", "inbound_nodes": [node],
+                 "config": {"name": "mha", "trainable": true, "num_heads": 2, "key_dim": 2},
+                 "build_config": {"shapes_dict": {"query_shape": [null, 2, 3],
+                     "value_shape": [null, 4, 3], "key_shape": [null, 4, 3]}}},
+            ],
+            "input_layers": [["q", 0, 0], ["v", 0, 0], ["m", 0, 0]],
+            "output_layers": [["mha", 0, 0]]}});
+        Model::from_topology(&topology, &LayerRegistry::with_builtins(), 5).unwrap()
+    }
+
+    #[test]
+    fn keyword_calls_and_keras3_padding_masks() {
+        // keras.io's Transformer decoder calls
+        // `mha(query=x, value=e, key=e, query_mask=..., key_mask=...)`.
+        // Keras 3.15's MultiHeadAttention overwrites `query_mask` with the
+        // query's own Keras mask and ANDs `key_mask` in as [B, 1, S]:
+        // the same as `attention_mask=key_mask[:, None, :]`, checked in
+        // Keras 3.15 (`mha(x, x, query_mask=m)` equals `mha(x, x)`,
+        // `mha(x, x, key_mask=m)` does not).
+        let (q, v) = (kt("q", json!([null, 2, 3])), kt("v", json!([null, 4, 3])));
+        let by_keyword = model(
+            json!({"args": [], "kwargs": {"query": q, "value": v, "key": v,
+                   "query_mask": kt("m", json!([null, 4])),
+                   "key_mask": kt("m", json!([null, 4]))}}),
+            json!([null, 4]),
+        );
+        let by_attention_mask = model(
+            json!({"args": [q, v], "kwargs": {"attention_mask": kt("m", json!([null, 1, 4]))}}),
+            json!([null, 1, 4]),
+        );
+        let xs = |m: Vec<usize>| {
+            vec![
+                crate::rewrite::test_util::input(&[2, 2, 3]),
+                crate::rewrite::test_util::input(&[2, 4, 3]),
+                Tensor::from_f32(m, vec![1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0]).unwrap(),
+            ]
+        };
+        let a = by_keyword.predict(&xs(vec![2, 4])).unwrap();
+        let b = by_attention_mask.predict(&xs(vec![2, 1, 4])).unwrap();
+        assert_eq!(a[0].shape(), &[2, 2, 3]);
+        assert_eq!(a[0].to_f32(), b[0].to_f32());
+        // And the mask matters.
+        let mut ones = xs(vec![2, 4]);
+        ones[2] = Tensor::from_f32(vec![2, 4], vec![1.0; 8]).unwrap();
+        assert_ne!(
+            by_keyword.predict(&ones).unwrap()[0].to_f32(),
+            a[0].to_f32()
+        );
+    }
+}
