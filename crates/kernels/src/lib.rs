@@ -67,6 +67,7 @@
 
 mod act;
 mod attention;
+mod concat;
 mod conv;
 mod depthwise;
 pub mod einsum;
@@ -87,6 +88,7 @@ mod team;
 
 pub use act::FusedActivation;
 pub use attention::{attention_context, attention_scores};
+pub use concat::concat_chunks;
 pub use conv::{
     conv2d, conv2d_packed, conv2d_transpose, conv3d, dense_packed, Conv2dParams, Conv3dParams,
 };

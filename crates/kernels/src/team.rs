@@ -93,6 +93,12 @@ fn team_here() -> bool {
     TEAM_GRAIN.get().is_some() && !IN_TEAM.get() && rayon::current_thread_index().is_none()
 }
 
+/// Whether kernels called here split over the team at the fine grain
+/// (a small batch's predict whose layers split alike).
+pub(crate) fn fine_team_here() -> bool {
+    TEAM_GRAIN.get() == Some(TeamGrain::Fine) && team_here() && team().is_some()
+}
+
 /// Threads that share a kernel's work here: rayon's count (the caller and
 /// `threads - 1` helpers, or rayon's workers).
 pub(crate) fn threads() -> usize {

@@ -563,12 +563,9 @@ impl Layer for Concatenate {
             .collect();
         let total: usize = chunks.iter().sum();
         let datas: Vec<_> = inputs.iter().map(|t| t.to_f32()).collect();
+        let parts: Vec<&[f32]> = datas.iter().map(|d| &d[..]).collect();
         let mut out = vec![0.0; outer * total];
-        let mut at = 0;
-        for (d, &c) in datas.iter().zip(&chunks) {
-            scatter_chunks(d, c, &mut out, total, at);
-            at += c;
-        }
+        tfjs_kernels::concat_chunks(&parts, &chunks, &mut out);
         let mut shape = inputs[0].shape().to_vec();
         shape[a] = inputs.iter().map(|t| t.shape()[a]).sum();
         if self.class == "TFDConcat" && inputs.iter().all(|t| t.dtype() == "int32") {
@@ -828,48 +825,6 @@ pub fn register(registry: &mut LayerRegistry) {
     register_layer(registry, &["Dot"], Dot::from_config);
 }
 
-/// Chunk `i` of `c` values of `src` into `dst[i * stride + at..][..c]`
-/// (one input of a concatenation). Common small chunks (the channels of a
-/// pixel in an Inception block or a DenseNet) are copied as fixed-size
-/// moves: a `memcpy` call per pixel and input took most of the time.
-fn scatter_chunks(src: &[f32], c: usize, dst: &mut [f32], stride: usize, at: usize) {
-    fn fixed<const C: usize>(src: &[f32], dst: &mut [f32], stride: usize, at: usize) {
-        for (s, d) in src.chunks_exact(C).zip(dst.chunks_exact_mut(stride)) {
-            let s: &[f32; C] = s.try_into().expect("chunks_exact");
-            let d: &mut [f32; C] = (&mut d[at..at + C]).try_into().expect("C values");
-            *d = *s;
-        }
-    }
-    if c == 0 || stride == 0 {
-        return;
-    }
-    match c {
-        1 => fixed::<1>(src, dst, stride, at),
-        2 => fixed::<2>(src, dst, stride, at),
-        3 => fixed::<3>(src, dst, stride, at),
-        4 => fixed::<4>(src, dst, stride, at),
-        8 => fixed::<8>(src, dst, stride, at),
-        12 => fixed::<12>(src, dst, stride, at),
-        16 => fixed::<16>(src, dst, stride, at),
-        24 => fixed::<24>(src, dst, stride, at),
-        32 => fixed::<32>(src, dst, stride, at),
-        c if c % 8 == 0 && c <= 256 => {
-            for (s, d) in src.chunks_exact(c).zip(dst.chunks_exact_mut(stride)) {
-                for (s, d) in s.chunks_exact(8).zip(d[at..at + c].chunks_exact_mut(8)) {
-                    let s: &[f32; 8] = s.try_into().expect("chunks_exact");
-                    let d: &mut [f32; 8] = d.try_into().expect("chunks_exact");
-                    *d = *s;
-                }
-            }
-        }
-        _ => {
-            for (s, d) in src.chunks_exact(c).zip(dst.chunks_exact_mut(stride)) {
-                d[at..at + c].copy_from_slice(s);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -889,28 +844,6 @@ mod tests {
 
     fn mask(values: &[f32]) -> Option<Tensor> {
         Some(Tensor::from_f32(vec![1, values.len()], values.to_vec()).unwrap())
-    }
-
-    #[test]
-    fn scatter_chunks_places_each_chunk_after_the_ones_before() {
-        // Every size class: the fixed ones, other multiples of 8, the rest.
-        for c in [1, 2, 3, 4, 5, 8, 12, 16, 24, 32, 40, 256, 264] {
-            let (rows, before, after) = (5, 3, 7);
-            let stride = before + c + after;
-            let src: Vec<f32> = (0..rows * c).map(|i| i as f32 + 0.5).collect();
-            let mut dst = vec![-1.0; rows * stride];
-            scatter_chunks(&src, c, &mut dst, stride, before);
-            for r in 0..rows {
-                for j in 0..stride {
-                    let want = if (before..before + c).contains(&j) {
-                        src[r * c + j - before]
-                    } else {
-                        -1.0
-                    };
-                    assert_eq!(dst[r * stride + j], want, "c {c} row {r} at {j}");
-                }
-            }
-        }
     }
 
     fn merge(op: Op, dialect: Dialect) -> Merge {
