@@ -58,6 +58,7 @@ pub const MASK_SENSITIVE_CLASSES: &[&str] = &[
     "RNN",
     "Rescaling",
     "SimpleRNN",
+    "Softmax",
     "Subtract",
 ];
 
@@ -230,6 +231,11 @@ impl Dialect {
                      masking) while Keras 3 and TensorFlow.js pass it on",
                 )
             }
+            "Softmax" if self.softmax_masking() != other.softmax_masking() => Some(
+                "a mask reaches it, and Keras sets the masked logits to -1e9 before the \
+                 softmax (Keras 3 then zeroes them, so a fully masked row is 0; Keras 2 leaves \
+                 it uniform) while TensorFlow.js's Softmax ignores masks",
+            ),
             class
                 if crate::topology::RECURRENT_CLASSES.contains(&class)
                     && call.masks.len() > 1
@@ -243,6 +249,18 @@ impl Dialect {
                 )
             }
             _ => None,
+        }
+    }
+
+    /// How a `Softmax` applies the mask reaching it: not at all
+    /// (TensorFlow.js), Keras 2's way or Keras 3's.
+    fn softmax_masking(self) -> u8 {
+        if self.is_keras3() {
+            3
+        } else if self.is_keras() {
+            2
+        } else {
+            0
         }
     }
 

@@ -341,10 +341,28 @@ keras_config! {
 /// `Softmax` over `axis` (TF.js default `1`, Keras default `-1`). Keras
 /// also takes several axes: `exp(x - logsumexp(x, axes))`, the softmax of
 /// each slice over all of them (TF.js only takes one).
+///
+/// Keras applies the mask the call is given (`Softmax()(x, mask=m)`, or a
+/// propagated one), broadcast to the input: masked logits become a large
+/// negative number ([`SoftmaxMasking`]). TensorFlow.js's Softmax ignores
+/// masks, and so does a TF.js model here.
 #[derive(Debug, Clone)]
 pub struct SoftmaxLayer {
     base: Base,
     cfg: SoftmaxConfig,
+    masking: SoftmaxMasking,
+}
+
+/// How a `Softmax` applies a mask, by the dialect of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SoftmaxMasking {
+    /// TensorFlow.js: masks are ignored.
+    Ignored,
+    /// tf_keras: `x + (1 - mask) · -1e9`; with `robust_masking: true`,
+    /// `where(mask > 0.5, x, -1e9)`. Fully masked slices stay uniform.
+    Keras2 { robust: bool },
+    /// Keras 3: `where(mask > 0.5, x, -1e9)`, then masked outputs are 0.
+    Keras3,
 }
 
 impl SoftmaxLayer {
@@ -353,10 +371,71 @@ impl SoftmaxLayer {
         if c.axis.list.is_empty() {
             return Err(cfg.err("axis", "expected at least one axis"));
         }
+        let robust = cfg.bool_or("robust_masking", false)?;
+        let masking = if cfg.dialect.is_keras3() {
+            SoftmaxMasking::Keras3
+        } else if cfg.dialect.is_keras() {
+            SoftmaxMasking::Keras2 { robust }
+        } else {
+            SoftmaxMasking::Ignored
+        };
         Ok(SoftmaxLayer {
             base: Base::parse(cfg)?,
             cfg: c,
+            masking,
         })
+    }
+
+    /// The logits with Keras's mask applied (`x` is the layer's input),
+    /// and the mask broadcast to them when masked outputs are zeroed after
+    /// the softmax (Keras 3).
+    fn apply_mask(&self, x: &Tensor, mask: &Tensor) -> Result<(Vec<f32>, Option<Vec<bool>>)> {
+        let (shape, mshape) = (x.shape(), mask.shape());
+        // Keras 3's check: the mask broadcasts to the input, never past it.
+        let fits = mshape.len() <= shape.len()
+            && mshape
+                .iter()
+                .rev()
+                .zip(shape.iter().rev())
+                .all(|(&m, &i)| m == 1 || m == i);
+        if !fits {
+            return Err(self.base.err(format!(
+                "the mask {mshape:?} must be broadcastable to the input {shape:?} (each mask \
+                 dimension 1 or the input's, no more dimensions than the input)"
+            )));
+        }
+        // Keras's large negative number: -1e9, or what float16 holds
+        // (Keras 3: -3e4; tf_keras: float16's lowest, -65504).
+        let f16 = self.base.policy.compute == Precision::F16;
+        let neg = match (self.masking, f16) {
+            (_, false) => -1.0e9f32,
+            (SoftmaxMasking::Keras3, true) => -3.0e4,
+            (_, true) => -65504.0,
+        };
+        let m = mask.to_f32();
+        let mut data = x.to_f32().into_owned();
+        let at = |i: usize| m[crate::layers::tf_ops::broadcast_index(i, shape, mshape)];
+        let mut keep_all = None;
+        match self.masking {
+            SoftmaxMasking::Ignored => {}
+            SoftmaxMasking::Keras2 { robust: false } => {
+                for (i, v) in data.iter_mut().enumerate() {
+                    *v += (1.0 - at(i)) * neg;
+                }
+            }
+            SoftmaxMasking::Keras2 { robust: true } | SoftmaxMasking::Keras3 => {
+                let keep: Vec<bool> = (0..data.len()).map(|i| at(i) > 0.5).collect();
+                for (v, &k) in data.iter_mut().zip(&keep) {
+                    if !k {
+                        *v = neg;
+                    }
+                }
+                if self.masking == SoftmaxMasking::Keras3 {
+                    keep_all = Some(keep);
+                }
+            }
+        }
+        Ok((data, keep_all))
     }
 
     /// The axes against `rank`, sorted, each once.
@@ -375,14 +454,47 @@ impl Layer for SoftmaxLayer {
         // -1 or a positive axis never normalizes across the batch axis.
         self.cfg.axis.list.iter().all(|&a| a > 0 || a == -1)
     }
-    layer_common!("Softmax");
+    layer_common!(names "Softmax");
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        self.cfg.write(&mut m);
+        self.base.write(&mut m);
+        // tf_keras writes it only when set.
+        if self.masking == (SoftmaxMasking::Keras2 { robust: true }) {
+            m.insert("robust_masking".into(), Value::Bool(true));
+        }
+        m
+    }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = one_shape(&self.base, inputs)?;
         self.axes(s.len())?;
         Ok(vec![s.clone()])
     }
-    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = one_input(&self.base, inputs)?;
+        if let (Some(Some(mask)), false) = (masks.first(), self.masking == SoftmaxMasking::Ignored)
+        {
+            let (logits, keep) = self.apply_mask(x, mask)?;
+            let masked = make_tensor(&self.base, x.shape().to_vec(), logits)?;
+            let mut y = self.softmax(&masked)?;
+            if let Some(keep) = keep {
+                let data = y.as_f32_mut().expect("softmax output is float32");
+                for (v, k) in data.iter_mut().zip(keep) {
+                    if !k {
+                        *v = 0.0;
+                    }
+                }
+            }
+            return Ok(vec![y]);
+        }
+        Ok(vec![self.softmax(x)?])
+    }
+    same_as_input!(mask);
+}
+
+impl SoftmaxLayer {
+    /// The softmax of `x` over the layer's axes.
+    fn softmax(&self, x: &Tensor) -> Result<Tensor> {
         let axes = self.axes(x.rank())?;
         let shape = x.shape();
         let (first, last) = (axes[0], axes[axes.len() - 1]);
@@ -399,7 +511,7 @@ impl Layer for SoftmaxLayer {
             for (i, &p) in perm.iter().enumerate() {
                 back[p] = i;
             }
-            return Ok(vec![transpose_tensor(&moved, &back)]);
+            return Ok(transpose_tensor(&moved, &back));
         }
         // Adjacent axes: one axis of their product.
         let n: usize = shape[first..=last].iter().product();
@@ -421,9 +533,8 @@ impl Layer for SoftmaxLayer {
                 }
             }
         }
-        Ok(vec![make_tensor(&self.base, shape.to_vec(), data)?])
+        make_tensor(&self.base, shape.to_vec(), data)
     }
-    same_as_input!(mask);
 }
 
 /// Register the advanced activation classes.
@@ -435,4 +546,94 @@ pub fn register(registry: &mut LayerRegistry) {
     }
     register_layer(registry, &["PReLU"], PRelu::from_config);
     register_layer(registry, &["Softmax"], SoftmaxLayer::from_config);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+
+    fn softmax(dialect: &str, extra: Value) -> SoftmaxLayer {
+        let mut map = json!({"name": "sm", "axis": -1})
+            .as_object()
+            .unwrap()
+            .clone();
+        map.extend(extra.as_object().unwrap().clone());
+        let c =
+            ConfigReader::new("sm", &map).in_dialect(Dialect::from_keras_version(Some(dialect)));
+        SoftmaxLayer::from_config(&c).unwrap()
+    }
+
+    fn run(layer: &SoftmaxLayer, x: Tensor, mask: Tensor) -> Vec<f32> {
+        let y = layer.call(&[x], &[Some(mask)]).unwrap();
+        y[0].to_f32().into_owned()
+    }
+
+    fn close(got: &[f32], want: &[f32]) {
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "{got:?} vs {want:?}");
+        }
+    }
+
+    /// `Softmax()(x, mask=m)`: masked logits get -1e9; Keras 3 zeroes the
+    /// masked outputs (a fully masked row is all 0), tf_keras leaves a fully
+    /// masked row uniform, with or without `robust_masking`; tf_keras's
+    /// default adds `(1 - m) * -1e9` for a float mask. Values from
+    ///   x = [[1, 2, 3, 4], [0.5, -1, 2, 0]]; m = [[1, 1, 0, 1], [0, 0, 0, 0]]
+    ///   keras.layers.Softmax()(x, mask=m)
+    ///   tf_keras.layers.Softmax(robust_masking=True)(x, mask=tf.constant(m))
+    ///   tf_keras.layers.Softmax()(x, mask=tf.constant(
+    ///       [[0.75, 1., 0.25, 1.], [0., 0., 0., 0.]]))
+    #[test]
+    fn softmax_applies_the_mask_as_keras_does() {
+        let x = || Tensor::from_f32(vec![2, 4], vec![1., 2., 3., 4., 0.5, -1., 2., 0.]).unwrap();
+        let m = Tensor::from_f32(vec![2, 4], vec![1., 1., 0., 1., 0., 0., 0., 0.]).unwrap();
+        let kept = [0.042_010_065, 0.114_195_19, 0.0, 0.843_794_7];
+        let k3 = run(&softmax("3.15.1", json!({})), x(), m.clone());
+        close(&k3, &[&kept[..], &[0.0; 4]].concat());
+        for robust in [false, true] {
+            let layer = softmax("2.21.0", json!({"robust_masking": robust}));
+            close(
+                &run(&layer, x(), m.clone()),
+                &[&kept[..], &[0.25; 4]].concat(),
+            );
+        }
+        let mf = Tensor::from_f32(vec![2, 4], vec![0.75, 1., 0.25, 1., 0., 0., 0., 0.]).unwrap();
+        let k2 = run(&softmax("2.21.0", json!({})), x(), mf);
+        close(
+            &k2,
+            &[0.0, 0.119_202_91, 0.0, 0.880_797, 0.25, 0.25, 0.25, 0.25],
+        );
+        // TensorFlow.js's Softmax ignores masks.
+        let c = json!({"name": "sm", "axis": -1});
+        let tfjs =
+            SoftmaxLayer::from_config(&ConfigReader::new("sm", c.as_object().unwrap())).unwrap();
+        let plain = tfjs.call(&[x()], &[]).unwrap()[0].to_f32().into_owned();
+        close(&run(&tfjs, x(), m), &plain);
+    }
+
+    /// A mask broadcast to the input (`[2, 1, 4]` against `[2, 3, 4]`), and
+    /// one that does not broadcast refused by name. Values from
+    ///   x3 = np.arange(24, dtype="float32").reshape(2, 3, 4) / 10
+    ///   keras.layers.Softmax()(x3, mask=[[[1, 0, 1, 1]], [[0, 1, 1, 0]]])
+    #[test]
+    fn softmax_mask_broadcasts_to_the_input() {
+        let x =
+            Tensor::from_f32(vec![2, 3, 4], (0..24).map(|i| i as f32 / 10.0).collect()).unwrap();
+        let m = Tensor::from_f32(vec![2, 1, 4], vec![1., 0., 1., 1., 0., 1., 1., 0.]).unwrap();
+        let layer = softmax("3.15.1", json!({}));
+        let row0 = [0.280013, 0.0, 0.342009, 0.377978];
+        let row1 = [0.0, 0.475021, 0.524979, 0.0];
+        close(
+            &run(&layer, x.clone(), m),
+            &[row0, row0, row0, row1, row1, row1].concat(),
+        );
+        let bad = Tensor::from_f32(vec![2, 3], vec![1.0; 6]).unwrap();
+        let e = layer.call(&[x], &[Some(bad)]).unwrap_err().to_string();
+        assert!(
+            e.contains("sm") && e.contains("must be broadcastable"),
+            "{e}"
+        );
+    }
 }

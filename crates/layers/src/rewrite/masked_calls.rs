@@ -141,4 +141,30 @@ mod tests {
         );
         rewrite_for(&model, Target::TfKeras).unwrap();
     }
+
+    /// A mask reaching a `Softmax` (Keras sets masked logits to -1e9; Keras
+    /// 3 zeroes them after, Keras 2 not; TensorFlow.js ignores the mask):
+    /// refused where the target applies it otherwise.
+    #[test]
+    fn masked_softmax_is_refused_where_the_target_differs() {
+        let model = |version: &str| {
+            let layers = vec![
+                entry_on("mask", "Masking", json!({"mask_value": 0.0}), "x"),
+                entry_on("sm", "Softmax", json!({"axis": -1}), "mask"),
+            ];
+            functional_from(&[4, 4], layers, 3, Some(version))
+        };
+        let k3 = model(KERAS3_VERSION);
+        let err = refusal(&k3, Target::Tfjs);
+        assert!(err.contains("`sm` (Softmax): a mask reaches it"), "{err}");
+        assert!(
+            err.contains("TensorFlow.js's Softmax ignores masks"),
+            "{err}"
+        );
+        assert!(refusal(&k3, Target::TfKeras).contains("`sm` (Softmax)"));
+        rewrite_for(&k3, Target::Keras3).unwrap();
+        let k2 = model(TF_KERAS_VERSION);
+        assert!(refusal(&k2, Target::Tfjs).contains("`sm` (Softmax)"));
+        rewrite_for(&k2, Target::TfKeras).unwrap();
+    }
 }
