@@ -376,6 +376,61 @@ fn image_out_shape(layer: &str, s: &Shape, h: usize, w: usize) -> Result<Shape> 
     Ok(o)
 }
 
+/// Keras 3's `data_format` of an image layer: `true` for channels_first.
+fn reads_channels_first(c: &ConfigReader<'_>) -> Result<bool> {
+    match c.str_or("data_format", "channels_last")? {
+        "channels_last" => Ok(false),
+        "channels_first" => Ok(true),
+        other => Err(c.err(
+            "data_format",
+            format!("expected channels_last or channels_first, got \"{other}\""),
+        )),
+    }
+}
+
+/// [`image_out_shape`] for channels_first images (`[batch, channels,
+/// height, width]`) when `channels_first`.
+fn image_out_shape_in(
+    layer: &str,
+    s: &Shape,
+    h: usize,
+    w: usize,
+    channels_first: bool,
+) -> Result<Shape> {
+    if !channels_first {
+        return image_out_shape(layer, s, h, w);
+    }
+    if s.len() != 3 && s.len() != 4 {
+        return Err(input_err(
+            layer,
+            format!("expects an image [batch, channels, height, width], got {s:?}"),
+        ));
+    }
+    let mut o = s.clone();
+    let n = o.len();
+    o[n - 2] = Some(h);
+    o[n - 1] = Some(w);
+    Ok(o)
+}
+
+/// `f` run on channels-last images: a channels_first `x` (rank 4, or rank 3
+/// for one image) moves its channels last, and the result moves them back,
+/// as Keras 3's image layers do.
+fn on_channels_last(
+    x: &Tensor,
+    channels_first: bool,
+    f: impl FnOnce(&Tensor) -> Result<Tensor>,
+) -> Result<Tensor> {
+    let (to_last, to_first): (&[usize], &[usize]) = match (channels_first, x.rank()) {
+        (true, 4) => (&[0, 2, 3, 1], &[0, 3, 1, 2]),
+        (true, 3) => (&[1, 2, 0], &[2, 0, 1]),
+        // Not channels_first, or a rank `f` refuses by name.
+        _ => return f(x),
+    };
+    let y = f(&transpose_tensor(x, to_last))?;
+    Ok(transpose_tensor(&y, to_first))
+}
+
 /// `Resizing(height, width, interpolation, crop_to_aspect_ratio,
 /// antialias)`: channels-last images to `height × width` (any
 /// `tf.image.resize` method Keras offers).
@@ -388,6 +443,8 @@ pub struct Resizing {
     crop_to_aspect_ratio: bool,
     /// Keras 3's `pad_to_aspect_ratio`: the border's value, when set.
     pad_to_aspect_ratio: Option<f32>,
+    /// Keras 3's `data_format: channels_first`.
+    channels_first: bool,
 }
 
 impl Resizing {
@@ -395,9 +452,7 @@ impl Resizing {
     pub fn from_config(c: &ConfigReader<'_>) -> Result<Resizing> {
         let (height, width) = hw_config(c)?;
         let interpolation = Interpolation::read(c, "bilinear")?;
-        if c.str_or("data_format", "channels_last")? != "channels_last" {
-            return Err(c.err("data_format", "only channels_last images are supported"));
-        }
+        let channels_first = reads_channels_first(c)?;
         let crop_to_aspect_ratio = c.bool_or("crop_to_aspect_ratio", false)?;
         let pad_to_aspect_ratio = match c.bool_or("pad_to_aspect_ratio", false)? {
             false => None,
@@ -416,6 +471,7 @@ impl Resizing {
             interpolation,
             crop_to_aspect_ratio,
             pad_to_aspect_ratio,
+            channels_first,
         })
     }
 }
@@ -499,20 +555,33 @@ impl Layer for Resizing {
             m.insert("pad_to_aspect_ratio".into(), Value::Bool(true));
             m.insert("fill_value".into(), Value::from(fill as f64));
         }
+        if self.channels_first {
+            m.insert("data_format".into(), Value::String("channels_first".into()));
+        }
         self.base.write(&mut m);
         m
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let s = first_shape(&self.base.name, inputs)?;
-        Ok(vec![image_out_shape(
+        Ok(vec![image_out_shape_in(
             &self.base.name,
             s,
             self.height,
             self.width,
+            self.channels_first,
         )?])
     }
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = first_input(&self.base.name, inputs)?;
+        Ok(vec![on_channels_last(x, self.channels_first, |x| {
+            self.resize_channels_last(x)
+        })?])
+    }
+}
+
+impl Resizing {
+    /// The resize of channels-last images.
+    fn resize_channels_last(&self, x: &Tensor) -> Result<Tensor> {
         let dims = image_dims(&self.base.name, x.shape())?;
         let (_, h, w, _) = dims;
         let data = x.to_f32();
@@ -526,10 +595,7 @@ impl Layer for Resizing {
             (false, None) => AspectFit::Stretch,
         };
         let out = resize_fitted(&data, dims, target, self.interpolation, fit);
-        Ok(vec![Tensor::from_f32(
-            with_hw(x.shape(), self.height, self.width),
-            out,
-        )?])
+        Tensor::from_f32(with_hw(x.shape(), self.height, self.width), out)
     }
 }
 
@@ -539,6 +605,8 @@ impl Layer for Resizing {
 pub struct CenterCrop {
     base: Base,
     cfg: CenterCropConfig,
+    /// Keras 3's `data_format: channels_first`.
+    channels_first: bool,
 }
 
 keras_config! {
@@ -556,23 +624,12 @@ impl CenterCrop {
         Ok(CenterCrop {
             base: Base::parse(c)?,
             cfg: CenterCropConfig::read(&Cx::new(c))?,
+            channels_first: reads_channels_first(c)?,
         })
     }
-}
 
-impl Layer for CenterCrop {
-    layer_common!("CenterCrop");
-    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
-        let s = first_shape(&self.base.name, inputs)?;
-        Ok(vec![image_out_shape(
-            &self.base.name,
-            s,
-            self.cfg.height,
-            self.cfg.width,
-        )?])
-    }
-    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
-        let x = first_input(&self.base.name, inputs)?;
+    /// The crop of channels-last images.
+    fn crop_channels_last(&self, x: &Tensor) -> Result<Tensor> {
         let dims = image_dims(&self.base.name, x.shape())?;
         let (_, h, w, _) = dims;
         if h == 0 || w == 0 {
@@ -586,11 +643,39 @@ impl Layer for CenterCrop {
             smart_resize(&data, dims, (th, tw), Interpolation::Bilinear)
         };
         let shape = with_hw(x.shape(), th, tw);
-        let t = match x.data() {
-            TensorData::I32(_) => Tensor::from_i32(shape, out.iter().map(|v| *v as i32).collect())?,
-            _ => Tensor::from_f32(shape, out)?,
-        };
-        Ok(vec![t])
+        match x.data() {
+            TensorData::I32(_) => Tensor::from_i32(shape, out.iter().map(|v| *v as i32).collect()),
+            _ => Tensor::from_f32(shape, out),
+        }
+    }
+}
+
+impl Layer for CenterCrop {
+    layer_common!(names "CenterCrop");
+    fn config(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        self.cfg.write(&mut m);
+        if self.channels_first {
+            m.insert("data_format".into(), Value::String("channels_first".into()));
+        }
+        self.base.write(&mut m);
+        m
+    }
+    fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        let s = first_shape(&self.base.name, inputs)?;
+        Ok(vec![image_out_shape_in(
+            &self.base.name,
+            s,
+            self.cfg.height,
+            self.cfg.width,
+            self.channels_first,
+        )?])
+    }
+    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        let x = first_input(&self.base.name, inputs)?;
+        Ok(vec![on_channels_last(x, self.channels_first, |x| {
+            self.crop_channels_last(x)
+        })?])
     }
 }
 
@@ -612,7 +697,9 @@ impl RandomCrop {
     /// Build from a config.
     pub fn from_config(c: &ConfigReader<'_>) -> Result<RandomCrop> {
         let (height, width) = hw_config(c)?;
-        if c.str_or("data_format", "channels_last")? != "channels_last" {
+        // Keras 3's (the identity at inference) takes either layout;
+        // tf_keras's has no data_format.
+        if reads_channels_first(c)? && !c.dialect.is_keras3() {
             return Err(c.err("data_format", "only channels_last images are supported"));
         }
         let base = Base::parse(c)?;
@@ -623,6 +710,7 @@ impl RandomCrop {
             interpolation: Interpolation::Bilinear,
             crop_to_aspect_ratio: true,
             pad_to_aspect_ratio: None,
+            channels_first: false,
         });
         Ok(RandomCrop {
             base,
@@ -785,6 +873,19 @@ impl Layer for CategoryEncoding {
     }
 }
 
+/// tf_keras's `RandomWidth` / `RandomHeight` interpolations (its
+/// `image_utils.get_interpolation`: `tf.image.ResizeMethod`'s names).
+const RANDOM_RESIZE_INTERPOLATIONS: &[&str] = &[
+    "area",
+    "bicubic",
+    "bilinear",
+    "gaussian",
+    "lanczos3",
+    "lanczos5",
+    "mitchellcubic",
+    "nearest",
+];
+
 /// A random augmentation layer: the identity at inference. Its config is
 /// written back as read (TensorFlow.js's order for `RandomWidth`).
 #[derive(Debug)]
@@ -801,10 +902,22 @@ impl RandomIdentity {
         if class == "RandomWidth" {
             let factor = c.required("factor")?.clone();
             let interp = c.str_or("interpolation", "bilinear")?;
-            if interp != "bilinear" && interp != "nearest" {
+            // TensorFlow.js resizes (even at inference) and implements two
+            // methods; tf_keras's layer is the identity at inference and
+            // takes every `tf.image.resize` method.
+            let known: &[&str] = if c.dialect.is_keras() {
+                RANDOM_RESIZE_INTERPOLATIONS
+            } else {
+                &["bilinear", "nearest"]
+            };
+            if !known.contains(&interp) {
                 return Err(c.err(
                     "interpolation",
-                    format!("Invalid interpolation parameter: {interp} is not implemented"),
+                    format!(
+                        "Invalid interpolation parameter: {interp} is not implemented (expected \
+                         one of {})",
+                        known.join(", ")
+                    ),
                 ));
             }
             m.insert("factor".into(), factor);
@@ -843,6 +956,105 @@ mod tests {
     /// Keras 2's `Rescaling` does not support masking (a masked sequence
     /// reaches the next RNN unmasked); Keras 3's and TensorFlow.js's pass
     /// the mask on.
+    fn image_layer<L>(
+        config: serde_json::Value,
+        dialect: &str,
+        from: impl Fn(&ConfigReader<'_>) -> Result<L>,
+    ) -> Result<L> {
+        let map = config.as_object().unwrap().clone();
+        let d = crate::Dialect::from_keras_version(Some(dialect));
+        from(&ConfigReader::new("img", &map).in_dialect(d))
+    }
+
+    /// Keras 3's CenterCrop / Resizing with `data_format: channels_first`
+    /// crop and resize the last two axes (CenterCrop read the channels as
+    /// the height before). Values from
+    ///   img = np.arange(48, dtype="float32").reshape(2, 2, 3, 4)
+    ///   keras.layers.CenterCrop(2, 2, data_format="channels_first")(img)
+    ///   keras.layers.CenterCrop(4, 3, data_format="channels_first")(img[:1, :1])
+    ///   keras.layers.Resizing(2, 3, data_format="channels_first")(img[:1])
+    #[test]
+    fn center_crop_and_resizing_take_channels_first() {
+        let img = |shape: Vec<usize>| {
+            let n = shape.iter().product::<usize>();
+            Tensor::from_f32(shape, (0..n).map(|i| i as f32).collect()).unwrap()
+        };
+        let cf = |h: usize, w: usize| {
+            serde_json::json!({"name": "img", "height": h, "width": w,
+                               "data_format": "channels_first"})
+        };
+        let crop = image_layer(cf(2, 2), "3.15.1", CenterCrop::from_config).unwrap();
+        let y = crop.call(&[img(vec![2, 2, 3, 4])], &[]).unwrap();
+        assert_eq!(y[0].shape(), &[2, 2, 2, 2]);
+        let want = [
+            1., 2., 5., 6., 13., 14., 17., 18., 25., 26., 29., 30., 37., 38., 41., 42.,
+        ];
+        assert_eq!(y[0].to_f32().as_ref(), &want);
+        let up = image_layer(cf(4, 3), "3.15.1", CenterCrop::from_config).unwrap();
+        let y = up.call(&[img(vec![1, 1, 3, 4])], &[]).unwrap();
+        assert_eq!(y[0].shape(), &[1, 1, 4, 3]);
+        let want = [1.0, 1.5, 2.0, 3.5, 4.0, 4.5, 6.5, 7.0, 7.5, 9.0, 9.5, 10.0];
+        assert_eq!(y[0].to_f32().as_ref(), &want);
+        assert_eq!(
+            up.output_shapes(&[vec![None, Some(1), Some(3), Some(4)]])
+                .unwrap()[0],
+            vec![None, Some(1), Some(4), Some(3)]
+        );
+        assert_eq!(up.config()["data_format"], "channels_first");
+        let resize = image_layer(cf(2, 3), "3.15.1", Resizing::from_config).unwrap();
+        let y = resize.call(&[img(vec![1, 2, 3, 4])], &[]).unwrap();
+        assert_eq!(y[0].shape(), &[1, 2, 2, 3]);
+        let want = [
+            1.16667, 2.5, 3.83333, 7.16667, 8.5, 9.83333, 13.16667, 14.5, 15.83333, 19.16667, 20.5,
+            21.83334,
+        ];
+        for (g, w) in y[0].to_f32().iter().zip(want) {
+            assert!((g - w).abs() < 1e-4, "{g} vs {w}");
+        }
+        let bad = serde_json::json!({"name": "img", "height": 2, "width": 2,
+                                     "data_format": "nhwc"});
+        let e = image_layer(bad, "3.15.1", CenterCrop::from_config)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("data_format") && e.contains("channels_first"),
+            "{e}"
+        );
+    }
+
+    /// tf_keras's RandomWidth (the identity at inference) takes every
+    /// `tf.image.resize` method (`tf_keras.layers.RandomWidth(0.2,
+    /// interpolation="bicubic")` builds); TensorFlow.js's only bilinear and
+    /// nearest.
+    #[test]
+    fn random_width_interpolations_follow_the_dialect() {
+        let config = serde_json::json!({"name": "img", "factor": 0.2, "interpolation": "bicubic"});
+        let k2 = image_layer(config.clone(), "2.21.0", |c| {
+            RandomIdentity::from_config("RandomWidth", c)
+        })
+        .unwrap();
+        let x = Tensor::from_f32(vec![1, 1, 2, 1], vec![3.0, 4.0]).unwrap();
+        assert_eq!(
+            k2.call(&[x], &[]).unwrap()[0].to_f32().as_ref(),
+            &[3.0, 4.0]
+        );
+        let map = config.as_object().unwrap().clone();
+        let e = RandomIdentity::from_config("RandomWidth", &ConfigReader::new("img", &map))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bicubic is not implemented"), "{e}");
+        let odd = serde_json::json!({"name": "img", "factor": 0.2, "interpolation": "cubic"});
+        let e = image_layer(odd, "2.21.0", |c| {
+            RandomIdentity::from_config("RandomWidth", c)
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("interpolation") && e.contains("mitchellcubic"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn rescaling_mask_follows_the_dialect() {
         let config = serde_json::json!({"name": "r", "scale": 2.0});

@@ -97,20 +97,23 @@ pub fn keras_rule(site: &Site<'_>) -> Outcome {
     }
 }
 
-/// The `[h, w]` of a rank-4 channels-last input with known spatial size.
-fn image_size(site: &Site<'_>) -> Result<(usize, usize), String> {
+/// The `[h, w]` of a rank-4 input with known spatial size, in the layer's
+/// `data_format` (channels last unless it says channels_first).
+fn image_size_in(site: &Site<'_>) -> Result<(usize, usize), String> {
     let shape = site
         .shapes
         .and_then(|s| s.inputs.first())
         .ok_or("its input shape is unknown")?;
-    if site.field("data_format", Value::as_str) == Some("channels_first") {
-        return Err("channels_first images are not rewritten".into());
-    }
-    match shape.as_slice() {
-        [_, Some(h), Some(w), Some(_)] if *h > 0 && *w > 0 => Ok((*h, *w)),
+    let channels_first = site.field("data_format", Value::as_str) == Some("channels_first");
+    match (channels_first, shape.as_slice()) {
+        (false, [_, Some(h), Some(w), Some(_)]) | (true, [_, Some(_), Some(h), Some(w)])
+            if *h > 0 && *w > 0 =>
+        {
+            Ok((*h, *w))
+        }
         _ => Err(format!(
-            "only rank-4 channels-last inputs with known, non-empty height and width are \
-             rewritten, got {shape:?}"
+            "only rank-4 inputs with known, non-empty height and width are rewritten, got \
+             {shape:?}"
         )),
     }
 }
@@ -119,7 +122,8 @@ fn image_size(site: &Site<'_>) -> Result<(usize, usize), String> {
 /// the input (half-pixel centers), TF.js's `resizeBilinear` without
 /// half-pixel centers ([`Sampling::BilinearAsymmetric`]).
 fn upsampling(site: &Site<'_>, sampling: Sampling) -> Result<Outcome, String> {
-    let (h, w) = image_size(site)?;
+    let channels_first = site.field("data_format", Value::as_str) == Some("channels_first");
+    let (h, w) = image_size_in(site)?;
     let size: Vec<usize> = match site.config.get("size") {
         Some(Value::Array(a)) => a
             .iter()
@@ -137,7 +141,15 @@ fn upsampling(site: &Site<'_>, sampling: Sampling) -> Result<Outcome, String> {
         w.checked_mul(sw).ok_or("size is too large")?,
     );
     let node = site.single_call("its rewrite needs several layers")?;
-    let (layers, weights) = chain(site.name, node, (h, w), target, sampling, None);
+    let (layers, weights) = chain(
+        site.name,
+        node,
+        (h, w),
+        target,
+        sampling,
+        None,
+        channels_first,
+    );
     Ok(Outcome::Replace { layers, weights })
 }
 
@@ -257,7 +269,15 @@ fn interpolation(n: usize, out: usize, sampling: Sampling) -> Vec<f32> {
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
-    let (h, w) = image_size(site)?;
+    if site.class_name == "RandomCrop" && site.dialect.is_keras3() {
+        // Keras 3's RandomCrop is the identity at inference, whatever its
+        // data_format and input size.
+        return Ok(site.as_identity());
+    }
+    // Keras 3's `data_format: channels_first` (Resizing, CenterCrop).
+    let channels_first = site.class_name != "ops.Resize"
+        && site.field("data_format", Value::as_str) == Some("channels_first");
+    let (h, w) = image_size_in(site)?;
     let c = site.config;
     let (th, tw) = match c.get("size").and_then(Value::as_array).map(Vec::as_slice) {
         // `ops.Resize`.
@@ -284,10 +304,6 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         sampling
     };
     // The crop window, then the resize from it.
-    if site.class_name == "RandomCrop" && site.dialect.is_keras3() {
-        // Keras 3's RandomCrop is the identity at inference.
-        return Ok(site.as_identity());
-    }
     let window = if site.class_name == "CenterCrop" {
         if h >= th && w >= tw {
             Some(((h - th) / 2, (w - tw) / 2, th, tw))
@@ -303,13 +319,22 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     };
     let name = site.name;
     let (_, node) = site.first_input("its rewrite needs several layers")?;
-    let (layers, weights) = chain(name, &node, (h, w), (th, tw), sampling, window);
+    let (layers, weights) = chain(
+        name,
+        &node,
+        (h, w),
+        (th, tw),
+        sampling,
+        window,
+        channels_first,
+    );
     Ok(Outcome::Replace { layers, weights })
 }
 
 /// The layers (the last named `name`, the first fed by `node`) and
 /// weights cropping `window` (top, left, height, width) out of an `h × w`
-/// image, if any, then resizing it to `th × tw` with `sampling`.
+/// image, if any, then resizing it to `th × tw` with `sampling`; of
+/// `[batch, channels, h, w]` images when `channels_first`.
 pub(super) fn chain(
     name: &str,
     node: &Value,
@@ -317,6 +342,7 @@ pub(super) fn chain(
     (th, tw): (usize, usize),
     sampling: Sampling,
     window: Option<(usize, usize, usize, usize)>,
+    channels_first: bool,
 ) -> (Vec<Value>, Vec<DecodedWeight>) {
     let mut steps: Vec<Step> = Vec::new();
     let mut weights: Vec<DecodedWeight> = Vec::new();
@@ -327,12 +353,29 @@ pub(super) fn chain(
                 format!("{name}_crop"),
                 "Cropping2D",
                 json!({"cropping": [[top, h - top - ch], [left, w - left - cw]],
-                       "data_format": "channels_last"}),
+                       "data_format": if channels_first { "channels_first" } else {
+                           "channels_last" }}),
             ));
         }
         (ih, iw) = (ch, cw);
     }
-    if (ih, iw) != (th, tw) {
+    if (ih, iw) != (th, tw) && channels_first {
+        // [c, h, w] -> resize w -> [c, w', h] -> resize h -> [c, h', w']
+        for (axis, from, to) in [("w", iw, tw), ("h", ih, th)] {
+            let resize = format!("{name}_resize_{axis}");
+            weights.push(f32_weight(
+                format!("{resize}/kernel"),
+                vec![from, to],
+                interpolation(from, to, sampling),
+            ));
+            steps.push((resize, "Dense", zero_dense(to, false)));
+            steps.push((
+                format!("{name}_{}", if axis == "w" { "h_last" } else { "back" }),
+                "Permute",
+                json!({"dims": [1, 3, 2]}),
+            ));
+        }
+    } else if (ih, iw) != (th, tw) {
         // [h, w, c] -> [h, c, w] -> resize w -> [w', c, h] -> resize h -> [h', w', c]
         for (axis, dims, from, to) in [("w", [1, 3, 2], iw, tw), ("h", [3, 2, 1], ih, th)] {
             steps.push((
@@ -534,6 +577,38 @@ mod tests {
         let out = assert_same(&model, &input(&[2, 3, 4, 2]), 1e-5);
         assert_note(&out, "a (TFOpLambda) -> Permute + Dense");
         assert_note(&out, "d (TFOpLambda) -> Permute + Dense");
+    }
+
+    /// Keras 3's Resizing / CenterCrop with `data_format:
+    /// "channels_first"` (the engine's numbers are checked against Keras by
+    /// the corpus's keras3zip_k3_nchw_preprocess), and a channels_first
+    /// RandomCrop, the identity at inference.
+    #[test]
+    fn channels_first_resizing_and_center_crop_compute_kerass_numbers() {
+        let cf = "channels_first";
+        let layers = chain(
+            "x",
+            json!([
+                ["down", "Resizing", {"height": 5, "width": 3, "data_format": cf}],
+                ["crop", "CenterCrop", {"height": 4, "width": 2, "data_format": cf}],
+                ["grow", "CenterCrop", {"height": 6, "width": 5, "data_format": cf}],
+                ["rand", "RandomCrop", {"height": 2, "width": 2, "data_format": cf}],
+                ["aspect", "Resizing", {"height": 3, "width": 4, "crop_to_aspect_ratio": true,
+                                        "interpolation": "nearest", "data_format": cf}],
+                ["up", "UpSampling2D", {"size": [2, 3], "interpolation": "lanczos3",
+                                        "data_format": cf}],
+                ["up2", "UpSampling2D", {"size": 2, "interpolation": "bilinear",
+                                         "data_format": cf}]
+            ]),
+        );
+        assert_rewrites_from(
+            Some(crate::dialect::KERAS3_VERSION),
+            &[2, 2, 8, 6],
+            layers,
+            3,
+            1e-5,
+            "crop (CenterCrop) -> Cropping2D",
+        );
     }
 
     #[test]

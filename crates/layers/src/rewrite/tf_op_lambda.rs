@@ -115,8 +115,15 @@ fn image_resize(site: &Site<'_>, function: &str) -> Result<Outcome, String> {
     if h == 0 || w == 0 || th == 0 || tw == 0 {
         return Err("an empty image or size".into());
     }
-    let (layers, weights) =
-        super::image_resize::chain(site.name, &json!([x]), (h, w), (th, tw), sampling, None);
+    let (layers, weights) = super::image_resize::chain(
+        site.name,
+        &json!([x]),
+        (h, w),
+        (th, tw),
+        sampling,
+        None,
+        false,
+    );
     Ok(Outcome::Replace { layers, weights })
 }
 
