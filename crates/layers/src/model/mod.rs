@@ -264,6 +264,12 @@ pub(crate) fn unknown_error(unknown: &[(String, String)]) -> LayersError {
     } else {
         ""
     };
+    // Keras's wrappers of other frameworks' code: their config names a
+    // SavedModel path or Python objects, never the computation.
+    let foreign: String = by_class
+        .iter()
+        .filter_map(|(c, _)| foreign_class_reason(c).map(|r| format!("\n{c} {r}")))
+        .collect();
     // Keras 2's Fourier transforms work on complex tensors (an FNet's
     // `tf.math.real(tf.signal.fft2d(tf.cast(x, tf.complex64)))`).
     let complex = if by_class.iter().any(|(c, _)| {
@@ -282,10 +288,36 @@ pub(crate) fn unknown_error(unknown: &[(String, String)]) -> LayersError {
         ""
     };
     topo_err(format!(
-        "Unknown layer class{}: {}. This may be due to one of the following reasons:\n1. The layer is defined in Python, in which case it needs to be ported to Rust.\n2. The custom layer is defined in Rust, but is not registered with LayerRegistry::register.{lambda}{complex}",
+        "Unknown layer class{}: {}. This may be due to one of the following reasons:\n1. The layer is defined in Python, in which case it needs to be ported to Rust.\n2. The custom layer is defined in Rust, but is not registered with LayerRegistry::register.{lambda}{foreign}{complex}",
         if by_class.len() > 1 { "es" } else { "" },
         list.join(", ")
     ))
+}
+
+/// Why a Keras class that wraps another framework's code cannot be loaded
+/// (its saved config holds a path or Python objects, not the computation).
+fn foreign_class_reason(class: &str) -> Option<&'static str> {
+    Some(match class {
+        "TFSMLayer" => {
+            "wraps a TensorFlow SavedModel by its path (the file keeps its variables, not its \
+             graph): convert the SavedModel itself, as a graph model \
+             (tensorflowjs_converter --input_format tf_saved_model)."
+        }
+        "TorchModuleWrapper" => {
+            "wraps a PyTorch module (Keras's torch backend only), whose computation is Python \
+             code."
+        }
+        "JaxLayer" | "FlaxLayer" => {
+            "wraps JAX / Flax functions (Keras's JAX backend only), whose computation is Python \
+             code."
+        }
+        "DenseFeatures" => {
+            "reads tf.feature_column definitions (TensorFlow 1 feature columns), which are not \
+             saved as layers: build the inputs with Keras preprocessing layers (Normalization, \
+             StringLookup, IntegerLookup, CategoryEncoding, Hashing, Discretization) instead."
+        }
+        _ => return None,
+    })
 }
 
 impl Model {
@@ -360,5 +392,34 @@ mod tests {
         assert!(e.contains("A Lambda layer holds Python code"), "{e}");
         let e = unknown_error(&both[1..]).to_string();
         assert!(!e.contains("Lambda"), "{e}");
+    }
+
+    /// Keras 3's TFSMLayer / TorchModuleWrapper / JaxLayer / FlaxLayer and
+    /// tf_keras's DenseFeatures (public classes of `keras.layers` the engine
+    /// cannot compute) are refused with what they wrap.
+    #[test]
+    fn framework_wrappers_say_what_they_wrap() {
+        let all = [
+            ("TFSMLayer".to_string(), "sm".to_string()),
+            ("TorchModuleWrapper".to_string(), "torch".to_string()),
+            ("JaxLayer".to_string(), "jax".to_string()),
+            ("DenseFeatures".to_string(), "features".to_string()),
+        ];
+        let e = unknown_error(&all).to_string();
+        assert!(
+            e.contains("TFSMLayer (layer `sm`), TorchModuleWrapper"),
+            "{e}"
+        );
+        for needle in [
+            "TFSMLayer wraps a TensorFlow SavedModel",
+            "--input_format tf_saved_model",
+            "TorchModuleWrapper wraps a PyTorch module",
+            "JaxLayer wraps JAX / Flax functions",
+            "DenseFeatures reads tf.feature_column definitions",
+        ] {
+            assert!(e.contains(needle), "{needle}: {e}");
+        }
+        let e = unknown_error(&[("MyDense".to_string(), "d".to_string())]).to_string();
+        assert!(!e.contains("wraps"), "{e}");
     }
 }
