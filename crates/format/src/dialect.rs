@@ -271,7 +271,8 @@ impl Dialect {
 
     /// Whether `config` (a model config, nested models included) has a
     /// layer whose numbers depend on the dialect: a `hard_sigmoid` or a
-    /// `RandomCrop` (Keras 3), a bilinear `UpSampling2D` (Keras ≥ 2.4), an
+    /// `RandomCrop` (Keras 3), a bilinear `UpSampling2D` (Keras ≥ 2.4), a
+    /// `RandomWidth` interpolating in a way TensorFlow.js refuses, an
     /// RNN of stacked cells returning its states (their order), a
     /// `keras.ops.quantile` with a `method` other than linear (Keras 3.15).
     pub fn matters_for(self, config: &Value) -> bool {
@@ -294,6 +295,14 @@ impl Dialect {
                 (class == Some("UpSampling2D") && bilinear && self.half_pixel_upsampling())
                     || (stacked && self.is_keras())
                     || (class == Some("RandomCrop") && self.is_keras3())
+                    // tf_keras's RandomWidth takes every tf.image.resize
+                    // method, TensorFlow.js's only these two.
+                    || (class == Some("RandomWidth")
+                        && self.is_keras()
+                        && !matches!(
+                            config.pointer("/config/interpolation").and_then(Value::as_str),
+                            None | Some("bilinear" | "nearest")
+                        ))
                     || (matches!(class, Some("Quantile" | "ops.Quantile"))
                         && self.quantile_ignores_method()
                         && config
@@ -374,6 +383,13 @@ mod tests {
             |m: &str| json!({"layers": [{"class_name": "ops.Quantile", "config": {"method": m}}]});
         assert!(k3.matters_for(&quantile("nearest")) && !k3.matters_for(&quantile("linear")));
         assert!(k3.quantile_ignores_method() && !k2.quantile_ignores_method());
+        // tf_keras's RandomWidth(interpolation="bicubic"), which TF.js refuses.
+        let width = |i: &str| {
+            json!({"layers": [{"class_name": "RandomWidth",
+                               "config": {"factor": 0.2, "interpolation": i}}]})
+        };
+        assert!(k2.matters_for(&width("bicubic")) && !k2.matters_for(&width("nearest")));
+        assert!(!Dialect::Tfjs.matters_for(&width("bicubic")));
     }
 
     /// The cases Keras 3.15 and tf_keras 2.21 were seen to compute alike
