@@ -223,11 +223,7 @@ pub fn combined_non_max_suppression(
     classes: usize,
     nms: &CombinedNms,
 ) -> CombinedNmsResult {
-    let num_boxes = if classes == 0 {
-        0
-    } else {
-        scores.len() / classes
-    };
+    let num_boxes = scores.len().checked_div(classes).unwrap_or(0);
     assert_eq!(scores.len(), num_boxes * classes, "combined_nms: scores");
     assert_eq!(boxes.len(), num_boxes * q * 4, "combined_nms: boxes");
     assert!(q == 1 || q == classes, "combined_nms: q");

@@ -87,9 +87,9 @@ impl CombinedNmsOp {
                 shape_str(&boxes.to_vec())
             ));
         }
-        if scores.len() != 3 {
+        if scores.len() != 3 || scores[2] == Some(0) {
             return Err(format!(
-                "scores: expected [batch, anchors, classes], got {}",
+                "scores: expected [batch, anchors, classes] with classes > 0, got {}",
                 shape_str(&scores.to_vec())
             ));
         }
