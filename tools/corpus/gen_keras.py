@@ -125,6 +125,52 @@ def calibrate_batchnorm(K, model, x_cal, rng):
     return len(bns)
 
 
+def calibrate_frozen(K, model, x_cal):
+    """Specs with `calibrate_frozen`: transfer-learning models whose base is
+    frozen (trainable=False: its BatchNormalization layers run in inference
+    mode even in a training pass) and often called with training=False
+    (which a training pass of the outer model does not override). Each
+    top-level nested model holding BatchNormalization layers is run alone in
+    training mode, its BatchNormalization layers made trainable for that
+    pass, on its actual input in the model (its first call reachable from
+    the model's inputs), so that its moving statistics are its inputs' as a
+    pretrained base's are. Returns the BatchNormalization layers and their
+    trainable flags: made trainable for calibrate_batchnorm's pass (which
+    calibrates the inline ones), restored by restore_trainable."""
+    bn_cls = K.layers.BatchNormalization
+    saved = [(l, l.trainable) for l in walk_layers(model) if isinstance(l, bn_cls)]
+    for m in model.layers:
+        bns = [l for l in walk_layers(m) if isinstance(l, bn_cls)] if hasattr(m, "layers") else []
+        if not bns:
+            continue
+        feed = None
+        for node in m._inbound_nodes:
+            t = getattr(node, "input_tensors", None)
+            t = list(t) if isinstance(t, (list, tuple)) else [t]
+            try:
+                feed = K.Model(model.inputs, t[0] if len(t) == 1 else t)(x_cal, training=False)
+                break
+            except Exception:  # the nested model's own node, or a call on other inputs
+                continue
+        if feed is None:
+            continue
+        momenta = [l.momentum for l in bns]
+        for l in bns:
+            l.trainable = True
+            l.momentum = 0.0
+        m(feed, training=True)
+        for l, mo in zip(bns, momenta):
+            l.momentum = mo
+    for l, _ in saved:
+        l.trainable = True
+    return saved
+
+
+def restore_trainable(saved):
+    for l, flag in saved:
+        l.trainable = flag
+
+
 def rescale_head(K, model, x_cal, layer_name):
     """Scale the classifier (a Dense or 1x1 conv feeding the softmax) so the
     logits' spread per row is about 2: outputs clearly depend on the input."""
@@ -267,7 +313,10 @@ def generate(fixture, spec, source, out_root, src_root, index):
     rng = np.random.default_rng(spec["seed"])
     perturb_weights(model, rng)
     x_cal = make_inputs(spec, model, np.random.default_rng(spec["seed"] + 1000), 8)
+    frozen = (calibrate_frozen(K, model, as_feed(x_cal, model))
+              if spec.get("calibrate_frozen") else [])
     n_bn = calibrate_batchnorm(K, model, as_feed(x_cal, model), rng)
+    restore_trainable(frozen)
     scale = None
     if spec.get("head"):
         scale = rescale_head(K, model, as_feed(x_cal, model), spec["head"])
