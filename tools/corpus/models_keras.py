@@ -4,7 +4,9 @@ A spec: name, group, description, seed, sources (any of keras2, keras3-h5,
 keras3-keras), build(K, v) -> model (K is tf_keras or keras, v "k2"/"k3"),
 optionally head (classifier layer whose kernel is rescaled), range ("pixel"
 for 0..255 image inputs), vocab (int inputs in [1, vocab)), inputs(rng, batch)
-(explicit input arrays), tolerance, converter ("tfjs": converted by this
+(explicit input arrays), calibrate_frozen (BatchNormalization moving
+statistics calibrated in frozen nested models too, see gen_keras.py's
+calibrate_frozen), tolerance, converter ("tfjs": converted by this
 repository's `tfjs convert --like-converter`, for sources the official
 converter refuses: Keras 3 quantized models' int8 weights), converter_args
 (options given to tensorflowjs_converter: `--quantize_uint8`, …).
@@ -14592,3 +14594,533 @@ add("k3_float8_transformer", "heldout27", k3_float8_transformer,
 
 # Round 27's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout27")
+
+
+# --- held-out round 28 ---
+# Transfer learning and model surgery, the way most deployed image models
+# are built: an application built with include_top=False (weights=None
+# here; the architecture and layer names are what matter), frozen
+# (trainable=False) or fine-tuned from its top N layers (per-layer
+# trainable flags), nested in a new model after data augmentation and the
+# application's preprocess_input (tf_keras TFOpLambda ops, Keras 3 ops) or
+# a Rescaling layer, pooled by pooling="avg" / "max" or a new head; TF's
+# image-segmentation tutorial (a MobileNetV2 down stack cut at named
+# layers, pix2pix upsample Sequentials, Concatenate skips); feature
+# extractors cut by get_layer(...).output (intermediate outputs, feature
+# pyramids, SSD-style multi-scale heads); siamese / embedding models with a
+# shared nested application and L2-normalized outputs; a base built on an
+# input_tensor (keras.io's EfficientNet fine-tuning); a base nested inside
+# another nested model; an ensemble of two transfer models.
+TWENTYEIGHTH = HELD + 2300
+
+
+def _pix2pix_upsample(K, filters, size, apply_dropout=False):
+    """tensorflow_examples' pix2pix.upsample: a Sequential without an Input."""
+    import tensorflow as tf
+    L = K.layers
+    result = K.Sequential()
+    init = (tf.random_normal_initializer(0., 0.02) if K.__name__.startswith("tf_keras")
+            else K.initializers.RandomNormal(0., 0.02))
+    result.add(L.Conv2DTranspose(filters, size, strides=2, padding="same",
+                                 kernel_initializer=init, use_bias=False))
+    result.add(L.BatchNormalization())
+    if apply_dropout:
+        result.add(L.Dropout(0.5))
+    result.add(L.ReLU())
+    return result
+
+
+def tl_mnv2_frozen_aug(K, v):
+    """keras.io transfer learning (tf_keras): a data_augmentation Sequential
+    (RandomFlip, RandomRotation), mobilenet_v2.preprocess_input on the
+    symbolic tensor (x / 127.5 - 1 as TFOpLambda ops), a frozen
+    MobileNetV2(include_top=False) called with training=False,
+    GlobalAveragePooling2D, Dropout, Dense logits."""
+    L = K.layers
+    data_augmentation = K.Sequential([L.RandomFlip("horizontal"), L.RandomRotation(0.1)],
+                                     name="data_augmentation")
+    base_model = K.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.25,
+                                            include_top=False, weights=None)
+    base_model.trainable = False
+    inputs = K.Input(shape=(32, 32, 3))
+    x = data_augmentation(inputs)
+    x = K.applications.mobilenet_v2.preprocess_input(x)
+    x = base_model(x, training=False)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dropout(0.2)(x)
+    outputs = L.Dense(3)(x)
+    return K.Model(inputs, outputs)
+
+
+add("tl_mnv2_frozen_aug", "heldout28", tl_mnv2_frozen_aug,
+    "keras.io transfer learning in tf_keras: augmentation Sequential, mobilenet_v2.preprocess_input "
+    "(TFOpLambda), frozen MobileNetV2(include_top=False) called training=False, GAP, Dropout, Dense",
+    sources=[], range="pixel", calibrate_frozen=True, seed=TWENTYEIGHTH + 0)
+
+
+def tl_k3_mobilenet_rescaling(K, v):
+    """keras.io transfer learning (Keras 3): a Rescaling(1/127.5, offset=-1)
+    scale layer, a frozen MobileNet(include_top=False) called training=False,
+    GlobalAveragePooling2D, Dropout, Dense(1)."""
+    L = K.layers
+    base_model = K.applications.MobileNet(weights=None, input_shape=(32, 32, 3), alpha=0.25,
+                                          include_top=False)
+    base_model.trainable = False
+    inputs = K.Input(shape=(32, 32, 3))
+    x = L.RandomFlip("horizontal")(inputs)
+    x = L.RandomRotation(0.1)(x)
+    scale_layer = L.Rescaling(scale=1 / 127.5, offset=-1)
+    x = scale_layer(x)
+    x = base_model(x, training=False)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dropout(0.2)(x)
+    outputs = L.Dense(1)(x)
+    return K.Model(inputs, outputs)
+
+
+add("tl_k3_mobilenet_rescaling", "heldout28", tl_k3_mobilenet_rescaling,
+    "keras.io transfer learning in Keras 3: augmentation layers, Rescaling(1/127.5, -1), frozen "
+    "MobileNet(include_top=False), GAP, Dropout, Dense(1)", sources=[], range="pixel",
+    calibrate_frozen=True, seed=TWENTYEIGHTH + 1)
+
+
+def tl_k3_mnv3_pooling_seq(K, v):
+    """Sequential([MobileNetV3Small(include_top=False, pooling="max",
+    include_preprocessing=True), Dropout, Dense softmax]) in Keras 3."""
+    L = K.layers
+    base = K.applications.MobileNetV3Small(input_shape=(32, 32, 3), alpha=0.25, minimalistic=True,
+                                           include_top=False, weights=None, pooling="max",
+                                           include_preprocessing=True)
+    base.trainable = False
+    return K.Sequential([base, L.Dropout(0.3), L.Dense(3, activation="softmax", name="probs")])
+
+
+add("tl_k3_mnv3_pooling_seq", "heldout28", tl_k3_mnv3_pooling_seq,
+    "Keras 3 Sequential of a frozen MobileNetV3Small(include_top=False, pooling='max', "
+    "include_preprocessing=True), Dropout, Dense", sources=[], range="pixel", head="probs",
+    calibrate_frozen=True, seed=TWENTYEIGHTH + 2)
+
+
+def tl_mnv3_finetune_topn(K, v):
+    """Fine-tuning the top of MobileNetV3Large (tf_keras): base.trainable =
+    True, then every layer but the last 12 frozen and every BatchNormalization
+    kept frozen (keras.io's EfficientNet recipe); Rescaling before a base
+    built with include_preprocessing=False; GAP, BatchNormalization, Dropout,
+    Dense softmax."""
+    L = K.layers
+    base = K.applications.MobileNetV3Large(input_shape=(32, 32, 3), alpha=0.25,
+                                           include_top=False, weights=None,
+                                           include_preprocessing=False)
+    base.trainable = True
+    for layer in base.layers[:-12]:
+        layer.trainable = False
+    for layer in base.layers:
+        if isinstance(layer, L.BatchNormalization):
+            layer.trainable = False
+    inputs = K.Input((32, 32, 3))
+    x = L.Rescaling(1.0 / 127.5, offset=-1.0)(inputs)
+    x = base(x, training=False)
+    x = L.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = L.BatchNormalization()(x)
+    x = L.Dropout(0.2, name="top_dropout")(x)
+    outputs = L.Dense(3, activation="softmax", name="pred")(x)
+    return K.Model(inputs, outputs, name="MobileNetV3_finetuned")
+
+
+add("tl_mnv3_finetune_topn", "heldout28", tl_mnv3_finetune_topn,
+    "tf_keras fine-tuning of MobileNetV3Large(include_top=False, include_preprocessing=False)'s "
+    "top 12 layers (per-layer trainable flags, BN frozen), Rescaling, GAP, BN, Dropout, Dense",
+    sources=[], range="pixel", head="pred", calibrate_frozen=True, seed=TWENTYEIGHTH + 3)
+
+
+def _unet_mnv2(K, alpha, filters):
+    L = K.layers
+    base_model = K.applications.MobileNetV2(input_shape=[32, 32, 3], alpha=alpha,
+                                            include_top=False, weights=None)
+    layer_names = ["block_1_expand_relu", "block_3_expand_relu", "block_6_expand_relu",
+                   "block_13_expand_relu", "block_16_project"]
+    base_model_outputs = [base_model.get_layer(name).output for name in layer_names]
+    down_stack = K.Model(inputs=base_model.input, outputs=base_model_outputs)
+    down_stack.trainable = False
+    up_stack = [_pix2pix_upsample(K, f, 3) for f in filters]
+    inputs = L.Input(shape=[32, 32, 3])
+    skips = down_stack(inputs)
+    x = skips[-1]
+    skips = reversed(skips[:-1])
+    for up, skip in zip(up_stack, skips):
+        x = up(x)
+        concat = L.Concatenate()
+        x = concat([x, skip])
+    last = L.Conv2DTranspose(filters=3, kernel_size=3, strides=2, padding="same")
+    x = last(x)
+    return K.Model(inputs=inputs, outputs=x)
+
+
+def tl_unet_mnv2(K, v):
+    """TF's image-segmentation tutorial (tf_keras): down_stack = Model(
+    base.input, [base.get_layer(n).output for n in names]) of a
+    MobileNetV2(include_top=False), frozen; pix2pix.upsample Sequentials
+    (Conv2DTranspose, BatchNormalization, ReLU; no Input) and Concatenate
+    skips; a last Conv2DTranspose to 3 classes."""
+    return _unet_mnv2(K, 0.1, [8, 6, 4, 4])
+
+
+add("tl_unet_mnv2", "heldout28", tl_unet_mnv2,
+    "TF segmentation tutorial U-Net: frozen MobileNetV2 down stack cut at five named layers, "
+    "pix2pix upsample Sequentials, Concatenate skips, Conv2DTranspose head", sources=[],
+    calibrate_frozen=True, seed=TWENTYEIGHTH + 4)
+
+
+def tl_k3_unet_mnv2(K, v):
+    """The segmentation tutorial's U-Net in Keras 3 (.keras)."""
+    return _unet_mnv2(K, 0.1, [8, 6, 4, 4])
+
+
+add("tl_k3_unet_mnv2", "heldout28", tl_k3_unet_mnv2,
+    "TF segmentation tutorial U-Net in Keras 3: MobileNetV2 down stack sub-model, pix2pix "
+    "upsample Sequentials, Concatenate skips", sources=[], calibrate_frozen=True, seed=TWENTYEIGHTH + 5)
+
+
+def _small_resnet_stack(mod, v, preact):
+    if v == "k2":
+        s = mod.stack2 if preact else mod.stack1
+    else:
+        s = mod.stack_residual_blocks_v2 if preact else mod.stack_residual_blocks_v1
+
+    def stack_fn(x):
+        # (stack2 names its first and last block "_block1" when blocks == 1:
+        # a preact stack needs two.)
+        if preact:
+            x = s(x, 4, 2, name="conv2")
+            return s(x, 6, 2, stride1=1, name="conv3")
+        x = s(x, 4, 1, stride1=1, name="conv2")
+        return s(x, 6, 1, name="conv3")
+    return stack_fn
+
+
+def tl_resnet_fpn(K, v):
+    """A ResNet50-style backbone (keras.applications.resnet.ResNet with
+    small stacks, include_top=False) cut into a feature pyramid by
+    Model(base.input, [get_layer("conv2_block1_out").output, ...]),
+    resnet.preprocess_input (caffe: channel flip, bias_add of the mean) in
+    front, FPN lateral 1x1 convs, UpSampling2D + Add top-down, 3x3 smoothing
+    convs; two outputs."""
+    L = K.layers
+    mod = _resnet(v)
+    base = mod.ResNet(_small_resnet_stack(mod, v, False), False, True, "resnet50",
+                      include_top=False, weights=None, input_shape=(32, 32, 3))
+    names = ["conv2_block1_out", "conv3_block1_out"]
+    features = K.Model(base.input, [base.get_layer(n).output for n in names], name="backbone")
+    features.trainable = False
+    inputs = K.Input((32, 32, 3), name="image")
+    x = K.applications.resnet.preprocess_input(inputs)
+    c2, c3 = features(x)
+    p3 = L.Conv2D(4, 1, name="lat3")(c3)
+    p2 = L.Add(name="td2")([L.UpSampling2D(name="up3")(p3), L.Conv2D(4, 1, name="lat2")(c2)])
+    p2 = L.Conv2D(4, 3, padding="same", name="smooth2")(p2)
+    p3 = L.Conv2D(4, 3, padding="same", name="smooth3")(p3)
+    return K.Model(inputs, [p2, p3], name="resnet_fpn")
+
+
+add("tl_resnet_fpn", "heldout28", tl_resnet_fpn,
+    "ResNet50-style backbone (include_top=False) cut by get_layer into a two-level feature "
+    "pyramid, resnet.preprocess_input (channel flip + bias_add), FPN top-down with UpSampling2D",
+    sources=K2_ONLY, range="pixel", calibrate_frozen=True, seed=TWENTYEIGHTH + 6)
+
+
+def tl_k3_resnet_v2_siamese(K, v):
+    """Keras 3: a ResNetV2-style base (preact stacks, include_top=False,
+    pooling="avg") after resnet_v2.preprocess_input (ops x / 127.5 - 1), a
+    Dense projection and UnitNormalization as a shared embedding model called
+    on two images; cosine similarity by Dot(normalize=True)."""
+    L = K.layers
+    mod = _resnet(v)
+    base = mod.ResNet(_small_resnet_stack(mod, v, True), True, True, include_top=False,
+                      weights=None, input_shape=(32, 32, 3), pooling="avg", name="resnet50v2")
+    base.trainable = False
+    img = K.Input((32, 32, 3))
+    x = K.applications.resnet_v2.preprocess_input(img)
+    e = L.UnitNormalization()(L.Dense(8)(base(x)))
+    embedding = K.Model(img, e, name="embedding")
+    a = K.Input((32, 32, 3), name="anchor")
+    b = K.Input((32, 32, 3), name="other")
+    ea, eb = embedding(a), embedding(b)
+    sim = L.Dot(axes=1, normalize=True)([ea, eb])
+    return K.Model([a, b], [ea, eb, sim], name="siamese")
+
+
+add("tl_k3_resnet_v2_siamese", "heldout28", tl_k3_resnet_v2_siamese,
+    "Keras 3 siamese: shared embedding model around a ResNetV2-style base (pooling='avg', "
+    "resnet_v2.preprocess_input ops), Dense, UnitNormalization, Dot(normalize=True)",
+    sources=[], range="pixel", calibrate_frozen=True, seed=TWENTYEIGHTH + 7)
+
+
+def tl_siamese_mnv2_l2(K, v):
+    """keras.io siamese network (tf_keras): an embedding model = frozen
+    MobileNetV2(include_top=False, pooling="avg") + Dense layers +
+    tf.math.l2_normalize; called on anchor / positive / negative; squared
+    distances by tf.reduce_sum(tf.square(a - p), -1)."""
+    import tensorflow as tf
+    L = K.layers
+    base_cnn = K.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), alpha=0.1,
+                                          include_top=False, pooling="avg")
+    trainable = False
+    for layer in base_cnn.layers:
+        if layer.name == "block_16_expand":
+            trainable = True
+        layer.trainable = trainable
+    x = L.Dense(8, activation="relu")(base_cnn.output)
+    x = L.BatchNormalization()(x)
+    x = L.Dense(6)(x)
+    output = tf.math.l2_normalize(x, axis=1)
+    embedding = K.Model(base_cnn.input, output, name="Embedding")
+    anchor = L.Input(name="anchor", shape=(32, 32, 3))
+    positive = L.Input(name="positive", shape=(32, 32, 3))
+    negative = L.Input(name="negative", shape=(32, 32, 3))
+    ea = embedding(K.applications.mobilenet_v2.preprocess_input(anchor))
+    ep = embedding(K.applications.mobilenet_v2.preprocess_input(positive))
+    en = embedding(K.applications.mobilenet_v2.preprocess_input(negative))
+    ap = tf.reduce_sum(tf.square(ea - ep), -1)
+    an = tf.reduce_sum(tf.square(ea - en), -1)
+    return K.Model([anchor, positive, negative], [ap, an, ea])
+
+
+add("tl_siamese_mnv2_l2", "heldout28", tl_siamese_mnv2_l2,
+    "keras.io siamese network in tf_keras: embedding model on MobileNetV2(include_top=False, "
+    "pooling='avg') built from base.output, trainable from block_16_expand, l2_normalize, "
+    "three inputs, reduce_sum(square(a - p)) distances", sources=[], range="pixel",
+    calibrate_frozen=True, seed=TWENTYEIGHTH + 8)
+
+
+def tl_k3_densenet_features(K, v):
+    """Keras 3 DenseNet-style base (densenet.DenseNet(blocks=[1, 2, 1, 1]),
+    include_top=False, pooling="max") after densenet.preprocess_input (torch
+    mode: / 255, - mean, / std as ops), frozen, Dense softmax head."""
+    L = K.layers
+    base = _app("densenet", "densenet")(v).DenseNet([1, 2, 1, 1], include_top=False, weights=None,
+                                                    input_shape=(32, 32, 3), pooling="max")
+    base.trainable = False
+    inputs = K.Input((32, 32, 3))
+    x = K.applications.densenet.preprocess_input(inputs)
+    x = base(x, training=False)
+    outputs = L.Dense(3, activation="softmax", name="probs")(L.Dropout(0.2)(x))
+    return K.Model(inputs, outputs)
+
+
+add("tl_k3_densenet_features", "heldout28", tl_k3_densenet_features,
+    "Keras 3 DenseNet-style base (include_top=False, pooling='max') after densenet.preprocess_input "
+    "(torch-mode ops), Dense softmax", sources=[], range="pixel", head="probs",
+    calibrate_frozen=True, seed=TWENTYEIGHTH + 9)
+
+
+def tl_densenet_nested_encoder(K, v):
+    """tf_keras: Model(base.input, base.get_layer("pool3_relu").output) of
+    a DenseNet-style base (an intermediate feature map), nested in a
+    Sequential encoder (GAP), nested in the top model after
+    densenet.preprocess_input (TFOpLambda ops)."""
+    L = K.layers
+    base = _app("densenet", "densenet")(v).DenseNet([1, 1, 1, 1], include_top=False, weights=None,
+                                                    input_shape=(32, 32, 3))
+    feat = K.Model(base.input, base.get_layer("pool3_relu").output, name="densenet_pool3")
+    encoder = K.Sequential([feat, L.GlobalAveragePooling2D()], name="encoder")
+    encoder.trainable = False
+    inputs = K.Input((32, 32, 3))
+    x = K.applications.densenet.preprocess_input(inputs)
+    x = encoder(x)
+    outputs = L.Dense(3, activation="softmax", name="probs")(x)
+    return K.Model(inputs, outputs)
+
+
+add("tl_densenet_nested_encoder", "heldout28", tl_densenet_nested_encoder,
+    "tf_keras DenseNet-style base cut at pool3_relu, nested in a Sequential encoder nested in the "
+    "top model, densenet.preprocess_input (TFOpLambda)", sources=[], range="pixel",
+    head="probs", calibrate_frozen=True, seed=TWENTYEIGHTH + 10)
+
+
+def tl_k3_effnet_input_tensor(K, v):
+    """keras.io image_classification_efficientnet_fine_tuning (Keras 3): an
+    augmentation Sequential, then EfficientNet(include_top=False,
+    input_tensor=x) built on the augmented tensor (its layers inline, not
+    nested), frozen, GlobalAveragePooling2D(name="avg_pool"),
+    BatchNormalization, Dropout(name="top_dropout"), Dense(name="pred");
+    then the top 20 layers unfrozen except BatchNormalization."""
+    L = K.layers
+    img_augmentation = K.Sequential([L.RandomRotation(factor=0.15),
+                                     L.RandomTranslation(height_factor=0.1, width_factor=0.1),
+                                     L.RandomFlip(), L.RandomContrast(factor=0.1)],
+                                    name="img_augmentation")
+    inputs = L.Input(shape=(32, 32, 3))
+    x = img_augmentation(inputs)
+    model = _eff(v).EfficientNet(0.125, 1.0, 32, include_top=False, input_tensor=x,
+                                 weights=None, name="efficientnetb0")
+    model.trainable = False
+    x = L.GlobalAveragePooling2D(name="avg_pool")(model.output)
+    x = L.BatchNormalization()(x)
+    x = L.Dropout(0.2, name="top_dropout")(x)
+    outputs = L.Dense(3, activation="softmax", name="pred")(x)
+    model = K.Model(inputs, outputs, name="EfficientNet")
+    for layer in model.layers[-20:]:
+        if not isinstance(layer, L.BatchNormalization):
+            layer.trainable = True
+    return model
+
+
+add("tl_k3_effnet_input_tensor", "heldout28", tl_k3_effnet_input_tensor,
+    "keras.io EfficientNet fine-tuning in Keras 3: EfficientNet(include_top=False, "
+    "input_tensor=augmented) inline, GAP, BN, Dropout, Dense; top 20 layers unfrozen",
+    sources=[], range="pixel", head="pred", calibrate_frozen=True, seed=TWENTYEIGHTH + 11)
+
+
+def tl_mobilenet_flatten_seq(K, v):
+    """tf_keras Sequential([MobileNet(include_top=False, input_shape),
+    Flatten, Dense relu, Dropout, Dense softmax]), the Stack Overflow form."""
+    L = K.layers
+    base = K.applications.MobileNet(weights=None, include_top=False, input_shape=(32, 32, 3),
+                                    alpha=0.25)
+    base.trainable = False
+    model = K.Sequential()
+    model.add(base)
+    model.add(L.Flatten())
+    model.add(L.Dense(8, activation="relu"))
+    model.add(L.Dropout(0.5))
+    model.add(L.Dense(3, activation="softmax", name="probs"))
+    return model
+
+
+add("tl_mobilenet_flatten_seq", "heldout28", tl_mobilenet_flatten_seq,
+    "tf_keras Sequential with a frozen MobileNet(include_top=False) first, Flatten, Dense, "
+    "Dropout, Dense softmax", sources=[], head="probs", calibrate_frozen=True, seed=TWENTYEIGHTH + 12)
+
+
+def tl_k3_convnext_frozen(K, v):
+    """Keras 3 ConvNeXt-style base (convnext.ConvNeXt(depths=[1,1,1,1],
+    small dims), include_top=False, include_preprocessing=True,
+    pooling="avg"), frozen; Dense head."""
+    L = K.layers
+    base = _app("convnext", "convnext")(v).ConvNeXt(
+        depths=[1, 1, 1, 1], projection_dims=[8, 8, 16, 16], default_size=32,
+        name="convnext_tiny", include_top=False, include_preprocessing=True, weights=None,
+        input_shape=(32, 32, 3), pooling="avg")
+    base.trainable = False
+    inputs = K.Input((32, 32, 3))
+    x = base(inputs, training=False)
+    outputs = L.Dense(3, activation="softmax", name="probs")(x)
+    return K.Model(inputs, outputs)
+
+
+add("tl_k3_convnext_frozen", "heldout28", tl_k3_convnext_frozen,
+    "Keras 3 frozen ConvNeXt-style base (include_top=False, include_preprocessing, pooling='avg'), "
+    "Dense", sources=[], range="pixel", head="probs", calibrate_frozen=True, seed=TWENTYEIGHTH + 13)
+
+
+def tl_k3_ssdlite_mnv2(K, v):
+    """Keras 3 SSD-lite-style detector: a MobileNetV2 feature model with two
+    outputs (block_13_expand_relu, out_relu) by get_layer, per-scale Conv2D
+    class / box heads, Reshape((-1, n)), Concatenate(axis=1), softmax."""
+    L = K.layers
+    base = K.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.1, include_top=False,
+                                      weights=None)
+    feats = K.Model(base.input, [base.get_layer("block_13_expand_relu").output,
+                                 base.get_layer("out_relu").output], name="features")
+    inputs = K.Input((32, 32, 3))
+    x = K.applications.mobilenet_v2.preprocess_input(inputs)
+    f1, f2 = feats(x)
+    cls, box = [], []
+    for i, f in enumerate((f1, f2)):
+        cls.append(L.Reshape((-1, 3))(L.Conv2D(2 * 3, 3, padding="same", name="cls%d" % i)(f)))
+        box.append(L.Reshape((-1, 4))(L.Conv2D(2 * 4, 3, padding="same", name="box%d" % i)(f)))
+    cls = L.Softmax(name="cls_probs")(L.Concatenate(axis=1)(cls))
+    box = L.Concatenate(axis=1, name="boxes")(box)
+    return K.Model(inputs, [cls, box], name="ssdlite")
+
+
+add("tl_k3_ssdlite_mnv2", "heldout28", tl_k3_ssdlite_mnv2,
+    "Keras 3 SSD-lite-style head on a two-output MobileNetV2 feature model (get_layer), "
+    "preprocess_input ops, Reshape(-1, n), Concatenate, Softmax", sources=[], range="pixel",
+    calibrate_frozen=True, seed=TWENTYEIGHTH + 14)
+
+
+def tl_ensemble_two_bases(K, v):
+    """tf_keras ensemble: two fine-tuned transfer models (each a Functional
+    model around its nested application: MobileNetV2(pooling="avg") and
+    MobileNet(include_top=False)) averaged by Average. (With MobileNetV3 as
+    the second, the converter refuses the duplicate weight name Conv_1.)"""
+    L = K.layers
+
+    def transfer(base, name, pre=None):
+        base.trainable = False
+        i = K.Input((32, 32, 3))
+        x = pre(i) if pre else i
+        x = base(x, training=False)
+        if len(x.shape) == 4:
+            x = L.GlobalAveragePooling2D()(x)
+        return K.Model(i, L.Dense(3, activation="softmax")(x), name=name)
+
+    m1 = transfer(K.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.1, include_top=False,
+                                             weights=None, pooling="avg"), "m_v2",
+                  K.applications.mobilenet_v2.preprocess_input)
+    m2 = transfer(K.applications.MobileNet(input_shape=(32, 32, 3), alpha=0.25,
+                                           include_top=False, weights=None), "m_v1",
+                  K.applications.mobilenet.preprocess_input)
+    inputs = K.Input((32, 32, 3))
+    return K.Model(inputs, L.Average()([m1(inputs), m2(inputs)]), name="ensemble")
+
+
+add("tl_ensemble_two_bases", "heldout28", tl_ensemble_two_bases,
+    "tf_keras ensemble of two transfer models, each a Functional model around a nested "
+    "MobileNetV2 / MobileNet base, Average", sources=[], range="pixel",
+    calibrate_frozen=True, seed=TWENTYEIGHTH + 15)
+
+
+def tl_k3_resize_finetune(K, v):
+    """Keras 3 fine-tuning from a smaller input: Resizing(32, 32) of a 24x24
+    image, MobileNetV2(include_top=False) with base.trainable = True and its
+    first 100 layers frozen (fine_tune_at), GAP, Dropout, Dense."""
+    L = K.layers
+    base = K.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.1, include_top=False,
+                                      weights=None)
+    base.trainable = True
+    fine_tune_at = 100
+    for layer in base.layers[:fine_tune_at]:
+        layer.trainable = False
+    inputs = K.Input((24, 24, 3))
+    x = L.Resizing(32, 32)(inputs)
+    x = L.Rescaling(1.0 / 255)(x)
+    x = base(x, training=False)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dropout(0.2)(x)
+    outputs = L.Dense(3, name="logits")(x)
+    return K.Model(inputs, outputs)
+
+
+add("tl_k3_resize_finetune", "heldout28", tl_k3_resize_finetune,
+    "Keras 3: Resizing a 24x24 input to 32x32, Rescaling, MobileNetV2(include_top=False) with "
+    "its first 100 layers frozen, GAP, Dropout, Dense", sources=[], range="pixel",
+    head="logits", calibrate_frozen=True, seed=TWENTYEIGHTH + 16)
+
+
+def tl_grayscale_to_rgb(K, v):
+    """tf_keras MNIST-on-an-application: tf.image.grayscale_to_rgb and
+    tf.image.resize (TFOpLambda) of a 1-channel 28x28 input up to 32x32x3,
+    a frozen MobileNet(include_top=False, pooling="avg"), Dense softmax."""
+    import tensorflow as tf
+    L = K.layers
+    base = K.applications.MobileNet(weights=None, include_top=False, input_shape=(32, 32, 3),
+                                    alpha=0.25, pooling="avg")
+    base.trainable = False
+    inputs = K.Input((28, 28, 1))
+    x = tf.image.grayscale_to_rgb(inputs)
+    x = tf.image.resize(x, (32, 32))
+    x = base(x, training=False)
+    outputs = L.Dense(3, activation="softmax", name="probs")(x)
+    return K.Model(inputs, outputs)
+
+
+add("tl_grayscale_to_rgb", "heldout28", tl_grayscale_to_rgb,
+    "tf_keras: tf.image.grayscale_to_rgb + tf.image.resize (TFOpLambda) of a 28x28x1 input, frozen "
+    "MobileNet(include_top=False, pooling='avg'), Dense", sources=[], head="probs",
+    calibrate_frozen=True, seed=TWENTYEIGHTH + 17)
+
+
+# Round 28's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout28")
