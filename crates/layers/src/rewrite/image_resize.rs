@@ -331,6 +331,26 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     Ok(Outcome::Replace { layers, weights })
 }
 
+/// Appends the bias-free `Dense` `{name}_resize_{axis}` (and its kernel)
+/// that resamples the last axis from `from` to `to` values.
+fn resize_last_axis(
+    name: &str,
+    axis: &str,
+    from: usize,
+    to: usize,
+    sampling: Sampling,
+    steps: &mut Vec<Step>,
+    weights: &mut Vec<DecodedWeight>,
+) {
+    let resize = format!("{name}_resize_{axis}");
+    weights.push(f32_weight(
+        format!("{resize}/kernel"),
+        vec![from, to],
+        interpolation(from, to, sampling),
+    ));
+    steps.push((resize, "Dense", zero_dense(to, false)));
+}
+
 /// The layers (the last named `name`, the first fed by `node`) and
 /// weights cropping `window` (top, left, height, width) out of an `h × w`
 /// image, if any, then resizing it to `th × tw` with `sampling`; of
@@ -362,13 +382,7 @@ pub(super) fn chain(
     if (ih, iw) != (th, tw) && channels_first {
         // [c, h, w] -> resize w -> [c, w', h] -> resize h -> [c, h', w']
         for (axis, from, to) in [("w", iw, tw), ("h", ih, th)] {
-            let resize = format!("{name}_resize_{axis}");
-            weights.push(f32_weight(
-                format!("{resize}/kernel"),
-                vec![from, to],
-                interpolation(from, to, sampling),
-            ));
-            steps.push((resize, "Dense", zero_dense(to, false)));
+            resize_last_axis(name, axis, from, to, sampling, &mut steps, &mut weights);
             steps.push((
                 format!("{name}_{}", if axis == "w" { "h_last" } else { "back" }),
                 "Permute",
@@ -383,13 +397,7 @@ pub(super) fn chain(
                 "Permute",
                 json!({ "dims": dims }),
             ));
-            let resize = format!("{name}_resize_{axis}");
-            weights.push(f32_weight(
-                format!("{resize}/kernel"),
-                vec![from, to],
-                interpolation(from, to, sampling),
-            ));
-            steps.push((resize, "Dense", zero_dense(to, false)));
+            resize_last_axis(name, axis, from, to, sampling, &mut steps, &mut weights);
         }
         steps.push((
             format!("{name}_back"),
