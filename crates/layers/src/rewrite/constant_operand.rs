@@ -6,7 +6,10 @@
 //! over the last axis with `epsilon: 0`, `moving_mean` 0 and
 //! `moving_variance` 1, and `c` broadcast to `x`'s shape as its `beta`
 //! (add, subtract) and/or `gamma` (multiply, `-1` for `c - x`), then a
-//! `Reshape` back. TensorFlow.js 4.22's cpu backend computes `offset +
+//! `Reshape` back. A constant along the last axis only (a per-channel
+//! mean, scale or bias: `keras.applications` `preprocess_input`) keeps
+//! its `C` values, the `BatchNormalization` over the last axis of `x` as
+//! it is. TensorFlow.js 4.22's cpu backend computes `offset +
 //! (x - mean) * scale / Math.sqrt(variance + epsilon)` in doubles stored
 //! as float32: `c + x·1/1`, `c + x·(-1)/1` and `0 + x·c/1` are one
 //! float32 add or multiply rounded through a double, which is float32's
@@ -112,7 +115,16 @@ pub(super) fn affine(
     if dims.is_empty() {
         return Err("its tensor operand has no axis besides the batch".into());
     }
-    let c = broadcast(&shape, &values, &dims)?;
+    // A constant along the last axis only (`[C]`, `[1, …, 1, C]`: a
+    // per-channel mean or bias) stays `C` values over that axis, at any
+    // rank; any other is broadcast to the whole tensor, flattened.
+    let ones = shape.iter().take_while(|&&d| d == 1).count();
+    let per_channel = shape.len() - ones == 1 && shape.last() == dims.last();
+    let c = if per_channel {
+        values.iter().map(|&v| v as f32).collect()
+    } else {
+        broadcast(&shape, &values, &dims)?
+    };
     let n = c.len();
     let mut variance = vec![1.0; n];
     let (gamma, beta) = match (op, constant_first) {
@@ -135,7 +147,7 @@ pub(super) fn affine(
         }
     };
     let name = site.name;
-    let flat = dims.len() > 1;
+    let flat = dims.len() > 1 && !per_channel;
     let bn = if flat {
         format!("{name}_affine")
     } else {
@@ -263,10 +275,8 @@ mod tests {
             &out,
             "op (TFOpLambda) -> Reshape + BatchNormalization + Reshape (x / c exact",
         );
-        assert_note(
-            &out,
-            "rsub (TFOpLambda) -> Reshape + BatchNormalization + Reshape",
-        );
+        // [0.1, -0.2, 0.3] lies along the last axis: no flattening.
+        assert_note(&out, "rsub (TFOpLambda) -> BatchNormalization");
     }
 
     #[test]
@@ -282,9 +292,10 @@ mod tests {
         );
         let model = functional(&[2, 2, 3], vec![sub, div], 1);
         let out = assert_same(&model, &input(&[2, 2, 2, 3]), 1e-6);
+        assert_note(&out, "op (TFOpLambda) -> BatchNormalization");
         assert_note(
             &out,
-            "div (TFOpLambda) -> Reshape + BatchNormalization + Reshape (x / c within one \
+            "div (TFOpLambda) -> BatchNormalization (x / c within one \
              float32 rounding (c² is rounded in float32, first at element 0 (0.229)))",
         );
     }

@@ -206,6 +206,7 @@ pub mod batch_norm_op;
 pub mod batch_norm_rank5;
 pub mod batch_norm_virtual;
 pub mod batch_renorm;
+pub mod bias_add;
 pub mod category_encoding;
 pub mod concat_axis;
 pub mod const_conv;
@@ -235,6 +236,7 @@ pub mod identity_layer;
 pub mod image_resize;
 pub mod inference_identity;
 pub mod keras3_ops;
+pub mod last_axis_steps;
 pub mod layer_scale;
 pub mod locally_connected;
 pub mod masked_calls;
@@ -321,6 +323,7 @@ pub const TFJS_RULES: &[Rule] = &[
     tensordot::rule,
     const_conv::rule,
     get_item::rule,
+    last_axis_steps::rule,
     matmul::rule,
     split::rule,
     extract_patches::rule,
@@ -331,6 +334,7 @@ pub const TFJS_RULES: &[Rule] = &[
     table_lookup::rule,
     batch_norm_op::rule,
     depth_space::rule,
+    bias_add::rule,
     tf_op_lambda::rule,
     image_resize::ops_rule,
     keras3_ops::rule,

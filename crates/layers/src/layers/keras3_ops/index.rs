@@ -24,7 +24,7 @@ pub(crate) enum Index {
 
 /// `key` with its `...` (at most one) replaced by whole-axis slices for a
 /// rank-`rank` input.
-fn expand_ellipsis(key: &[Index], rank: usize) -> Out<Vec<Index>> {
+pub(crate) fn expand_ellipsis(key: &[Index], rank: usize) -> Out<Vec<Index>> {
     let Some(at) = key.iter().position(|k| matches!(k, Index::Ellipsis)) else {
         return Ok(key.to_vec());
     };
@@ -190,7 +190,7 @@ pub(crate) fn parse_key(v: &Value) -> Option<Vec<Index>> {
 }
 
 /// `(start, len, step)` of a Python slice over `n` positions.
-fn slice_range(
+pub(crate) fn slice_range(
     n: usize,
     start: Option<i64>,
     stop: Option<i64>,
