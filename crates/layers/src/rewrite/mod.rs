@@ -48,6 +48,10 @@
 //! - [`get_item`]: `x[:, a:b]` / `x[:, i]` / `x[..., a:b]`: a run or one
 //!   position of one non-batch axis (steps or features, any rank) →
 //!   `Cropping2D` between `Reshape`s.
+//! - [`last_axis_steps`]: `x[..., a:b:s]` with a step other than 1 (the
+//!   channel flip `x[..., ::-1]`) → a bias-free 0/1 selection `Dense`.
+//! - [`bias_add`]: `tf.nn.bias_add` with a constant vector (channels
+//!   last) → the [`constant_operand`] `BatchNormalization`.
 //! - [`matmul`]: `ops.Matmul` / `tf.linalg.matmul` of two rank-3 tensors
 //!   (transposes too) → `Dot`.
 //! - [`split`]: `tf.split` / `ops.Split` along a non-batch axis → one
