@@ -491,6 +491,8 @@ impl TfOpLambda {
                             .and_then(Value::as_i64)
                             .unwrap_or(0)]);
                     }
+                    // Widths computed at run time: `dynamic::Dynamic::Pad`.
+                    ShapeFn::Pad if kwargs.get("paddings").is_some_and(dynamic::holds_tensor) => {}
                     ShapeFn::Pad => {
                         sargs.paddings = kwargs
                             .get("paddings")

@@ -3,7 +3,8 @@
 //! `tf.ones([tf.shape(x)[0], 1, 8])`, `x[:, :tf.shape(x)[1] // 2]`,
 //! `tf.tile(latents, [tf.shape(x)[0], 1, 1])`, a BERT's positions
 //! `tf.range(tf.shape(ids)[1])`, an FCN decoder's `tf.image.resize(x,
-//! tf.shape(skip)[1:3])`, whose sizes `StructuredArgs::size_from` holds).
+//! tf.shape(skip)[1:3])`, a U-Net's output padded back to its input's size
+//! `tf.pad(x, [[0, 0], [0, tf.shape(a)[1] - tf.shape(x)[1]], …])`, whose sizes `StructuredArgs::size_from` holds).
 //!
 //! Keras 2 writes such a size where a constant would be, as the tensor
 //! `["layer", node, tensor]` (wired as an extra input, see
@@ -52,6 +53,9 @@ pub(super) enum Dynamic {
     /// `tf.broadcast_to(x, shape)` (`shape` constants or read at run time:
     /// `tf.shape(y)`), Keras 3's `ops.broadcast_to` rule.
     BroadcastTo(Dims),
+    /// `tf.pad(x, paddings, mode, constant_values)` with widths computed at
+    /// run time: `[before, after]` per axis, in order.
+    Pad { widths: Dims, mode: PadMode },
     /// `tf.range(start, limit, delta)` (`tf.range(limit)` with one
     /// argument) with a bound computed at run time; int32, or float32 with
     /// `dtype` float.
@@ -369,6 +373,51 @@ impl Dynamic {
                     .collect::<Out<Vec<Part>>>()?;
                 Dynamic::Sizes { parts, stack }
             }
+            "pad" | "compat.v1.pad" if kwargs.get("paddings").is_some_and(holds_tensor) => {
+                // `[[before, after], …]` with constants and scalar tensors
+                // (one tensor for all of them is not supported).
+                let rows = kwargs["paddings"]
+                    .as_array()
+                    .filter(|r| {
+                        r.iter()
+                            .all(|r| r.as_array().is_some_and(|r| r.len() == 2))
+                    })
+                    .ok_or_else(|| {
+                        format!(
+                            "argument paddings: expected [[before, after], …] per axis (integers or scalar tensors), got {}",
+                            short(&kwargs["paddings"])
+                        )
+                    })?;
+                let mut flat = kwargs.clone();
+                flat.insert(
+                    "paddings".into(),
+                    Value::Array(
+                        rows.iter()
+                            .flat_map(|r| r.as_array().unwrap().clone())
+                            .collect(),
+                    ),
+                );
+                let widths = Dims::parse(&flat, "paddings")?;
+                let value = match kwargs.get("constant_values") {
+                    None | Some(Value::Null) => 0.0,
+                    Some(v) => number(v).ok_or_else(|| {
+                        format!(
+                            "argument constant_values: expected a number, got {}",
+                            short(v)
+                        )
+                    })?,
+                };
+                let mode = kwargs
+                    .get("mode")
+                    .and_then(Value::as_str)
+                    .unwrap_or("CONSTANT");
+                let mode = PadMode::parse(mode, value)
+                    .filter(|m| *m != PadMode::Edge)
+                    .ok_or_else(|| {
+                        format!("argument mode: expected \"CONSTANT\", \"REFLECT\" or \"SYMMETRIC\", got {mode:?}")
+                    })?;
+                Dynamic::Pad { widths, mode }
+            }
             "range" => {
                 let float = match kwargs.get("dtype") {
                     None | Some(Value::Null) => false,
@@ -503,6 +552,16 @@ impl Dynamic {
                     )),
                 }
             }
+            Dynamic::Pad { widths, .. } => {
+                let w = widths.shape(inputs, positional)?;
+                if w.len() != 2 * x.len() {
+                    return Err(format!("{} paddings for rank {}", w.len() / 2, x.len()));
+                }
+                Ok(x.iter()
+                    .zip(w.chunks(2))
+                    .map(|(d, w)| Some(d.as_ref()? + w[0]? + w[1]?))
+                    .collect())
+            }
             Dynamic::Range {
                 start,
                 limit,
@@ -628,6 +687,18 @@ impl Dynamic {
                         format!("shape {sizes:?}: expected sizes ≥ 0 of at most {MAX_DYNAMIC_ELEMENTS} values")
                     })?;
                 super::super::keras3_ops::ShapeOp::BroadcastTo(to).call(x)
+            }
+            Dynamic::Pad { widths, mode } => {
+                let w = widths.values(inputs, positional)?;
+                let paddings = w
+                    .chunks(2)
+                    .map(|p| {
+                        let side = |v: i64| usize::try_from(v).ok().filter(|&v| v <= 1 << 20);
+                        Some([side(p[0])?, side(p[1])?])
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| format!("paddings {w:?}: expected widths from 0 to 2^20"))?;
+                super::shape_fns::pad(x, &paddings, *mode)
             }
             Dynamic::Range {
                 start,

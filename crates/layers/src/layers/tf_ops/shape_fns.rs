@@ -463,13 +463,6 @@ impl TfOpLambda {
         let s = x.shape().to_vec();
         let a = &self.args;
         let err = |e: crate::LayersError| e.to_string();
-        let strides = |s: &[usize]| {
-            let mut st = vec![1usize; s.len()];
-            for d in (0..s.len().saturating_sub(1)).rev() {
-                st[d] = st[d + 1] * s[d + 1];
-            }
-            st
-        };
         Ok(match f {
             ShapeFn::ExpandDims | ShapeFn::Squeeze => {
                 let o = self.concrete_shape(f, &s)?;
@@ -489,38 +482,7 @@ impl TfOpLambda {
                 vec![concat(&expanded, i as i64)?]
             }
             ShapeFn::Tile => vec![tile(x, &a.ints)?],
-            ShapeFn::Pad => {
-                if a.paddings.len() != s.len() {
-                    return Err(format!("{} paddings for {s:?}", a.paddings.len()));
-                }
-                let o: Vec<usize> = s
-                    .iter()
-                    .zip(&a.paddings)
-                    .map(|(d, p)| d + p[0] + p[1])
-                    .collect();
-                a.pad_mode.check(&a.paddings, &s)?;
-                let (st, xs) = (strides(&s), f32s(x));
-                let n: usize = o.iter().product();
-                let out = (0..n)
-                    .map(|k| {
-                        let (mut rem, mut src, mut inside) = (k, 0, true);
-                        for d in (0..o.len()).rev() {
-                            let c = rem % o[d];
-                            rem /= o[d];
-                            match a.pad_mode.source(c, a.paddings[d][0], s[d]) {
-                                Some(c) => src += c * st[d],
-                                None => inside = false,
-                            }
-                        }
-                        if inside {
-                            xs[src]
-                        } else {
-                            a.pad_mode.fill()
-                        }
-                    })
-                    .collect();
-                vec![Tensor::from_f32(o, out).map_err(err)?]
-            }
+            ShapeFn::Pad => vec![pad(x, &a.paddings, a.pad_mode)?],
             ShapeFn::Gather => {
                 let i = axis_of(a.axes.as_ref().map_or(0, |v| v[0]), s.len(), 0)?;
                 vec![gather(x, &a.ints, i)?]
@@ -588,6 +550,49 @@ impl TfOpLambda {
 /// `tf.tile(x, multiples)`: `x` repeated `multiples[d]` times along each
 /// axis `d` (the multiples known when the model is built, or read when it
 /// runs: `tf.tile(x, [tf.shape(y)[0], 1, 1])`).
+/// `tf.pad(x, paddings, mode)`: `paddings` `[before, after]` per axis.
+pub(super) fn pad(
+    x: &Tensor,
+    paddings: &[[usize; 2]],
+    mode: PadMode,
+) -> std::result::Result<Tensor, String> {
+    let s = x.shape().to_vec();
+    if paddings.len() != s.len() {
+        return Err(format!("{} paddings for {s:?}", paddings.len()));
+    }
+    let o: Vec<usize> = s
+        .iter()
+        .zip(paddings)
+        .map(|(d, p)| d + p[0] + p[1])
+        .collect();
+    mode.check(paddings, &s)?;
+    let mut st = vec![1usize; s.len()];
+    for d in (0..s.len().saturating_sub(1)).rev() {
+        st[d] = st[d + 1] * s[d + 1];
+    }
+    let xs = f32s(x);
+    let n: usize = o.iter().product();
+    let out = (0..n)
+        .map(|k| {
+            let (mut rem, mut src, mut inside) = (k, 0, true);
+            for d in (0..o.len()).rev() {
+                let c = rem % o[d];
+                rem /= o[d];
+                match mode.source(c, paddings[d][0], s[d]) {
+                    Some(c) => src += c * st[d],
+                    None => inside = false,
+                }
+            }
+            if inside {
+                xs[src]
+            } else {
+                mode.fill()
+            }
+        })
+        .collect();
+    Tensor::from_f32(o, out).map_err(|e| e.to_string())
+}
+
 pub(super) fn tile(x: &Tensor, multiples: &[i64]) -> std::result::Result<Tensor, String> {
     let s = x.shape();
     if multiples.len() != s.len() || multiples.iter().any(|&m| m < 0) {
