@@ -15124,3 +15124,481 @@ add("tl_grayscale_to_rgb", "heldout28", tl_grayscale_to_rgb,
 
 # Round 28's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout28")
+
+
+# --- held-out round 29 ---
+# Models whose sizes are only known at run time, as users deploy them:
+# application bases (MobileNetV2, MobileNetV3Small, EfficientNetB0, ResNet-,
+# DenseNet-, ConvNeXt-style at tiny widths) built on input_shape=(None,
+# None, 3) with include_top=False and pooling or a head, run on non-square
+# sizes that are not multiples of 32 (odd sizes: 'same' padding, strided
+# layers, ZeroPadding2D from correct_pad); fully convolutional segmenters
+# with Conv2DTranspose / UpSampling2D and tf.image.resize back to
+# tf.shape(inputs)[1:3], a DeepLab-style image-pooling branch resized to a
+# run-time size, a crop to the input size by a dynamic slice; sequence models
+# on Input((None, features)) / Input((None,), dtype="int32"): causal /
+# strided Conv1D, TCN residual stacks, GRU / LSTM / Bidirectional,
+# MultiHeadAttention with a causal mask, a sinusoid table sliced to
+# tf.shape(x)[1], masked global pooling, Reshape with -1 on unknown sizes.
+# Each is run on one size for its io.json; a second size is checked by hand.
+TWENTYNINTH = HELD + 2400
+
+
+def _img(h, w, c=3, pixel=False):
+    def make(rng, b):
+        if pixel:
+            return [rng.integers(0, 256, (b, h, w, c)).astype(np.float32)]
+        return [(rng.integers(-16, 17, (b, h, w, c)) / 16.0).astype(np.float32)]
+    return make
+
+
+def _seq(n, f):
+    return lambda rng, b: [(rng.integers(-16, 17, (b, n, f)) / 16.0).astype(np.float32)]
+
+
+def dyn_mobilenetv2_avg(K, v):
+    """MobileNetV2(input_shape=(None, None, 3), include_top=False,
+    pooling="avg") under a Dense softmax, as deployed for any image size."""
+    L = K.layers
+    base = K.applications.MobileNetV2(input_shape=(None, None, 3), alpha=0.35,
+                                      include_top=False, weights=None, pooling="avg")
+    inputs = K.Input((None, None, 3))
+    x = base(inputs)
+    outputs = L.Dense(3, activation="softmax", name="probs")(x)
+    return K.Model(inputs, outputs)
+
+
+add("dyn_mobilenetv2_avg", "heldout29", dyn_mobilenetv2_avg,
+    "MobileNetV2(input_shape=(None, None, 3), alpha=0.35, include_top=False, pooling='avg') "
+    "nested, Dense softmax; run on 37x45", sources=[], head="probs",
+    inputs=_img(37, 45), seed=TWENTYNINTH + 0)
+
+
+def dyn_efficientnetb0_max(K, v):
+    """EfficientNetB0's structure at width 0.125 on input_shape=(None, None,
+    3), include_top=False, pooling="max" (its stem ZeroPadding2D comes from
+    correct_pad with unknown sizes), Dense."""
+    L = K.layers
+    kw = {"model_name": "efficientnetb0"} if v == "k2" else {"name": "efficientnetb0"}
+    base = _eff(v).EfficientNet(0.125, 1.0, 32, weights=None, input_shape=(None, None, 3),
+                                include_top=False, pooling="max", **kw)
+    inputs = K.Input((None, None, 3))
+    x = base(inputs)
+    outputs = L.Dense(3, name="logits")(x)
+    return K.Model(inputs, outputs)
+
+
+add("dyn_efficientnetb0_max", "heldout29", dyn_efficientnetb0_max,
+    "EfficientNetB0 structure at width 0.125 on (None, None, 3), include_top=False, "
+    "pooling='max', Dense; input 0..255, run on 67x53", sources=[], head="logits",
+    range="pixel", inputs=_img(67, 53, pixel=True), seed=TWENTYNINTH + 1)
+
+
+def dyn_mobilenetv3s(K, v):
+    """MobileNetV3Small(input_shape=(None, None, 3), include_top=False,
+    minimalistic=False) used directly as the model body, GAP, Dense."""
+    L = K.layers
+    base = K.applications.MobileNetV3Small(input_shape=(None, None, 3), alpha=0.75,
+                                           include_top=False, weights=None,
+                                           include_preprocessing=True)
+    x = L.GlobalAveragePooling2D(name="gap")(base.output)
+    outputs = L.Dense(3, activation="softmax", name="probs")(x)
+    return K.Model(base.input, outputs)
+
+
+add("dyn_mobilenetv3s", "heldout29", dyn_mobilenetv3s,
+    "MobileNetV3Small(input_shape=(None, None, 3), include_top=False) body extended by GAP, "
+    "Dense; input 0..255, run on 41x35 (Keras 3 only: tf_keras's .h5 keeps the '/' in its "
+    "layer names, and the converter then drops its BatchNormalization weights)", sources=[], head="probs", range="pixel",
+    inputs=_img(41, 35, pixel=True), seed=TWENTYNINTH + 2)
+
+
+def dyn_resnet_style(K, v):
+    """ResNet50's bottleneck stacks (ResNet(stack_fn, preact=False)) at 1/16
+    width on (None, None, 3), include_top=False, pooling="avg", Dense."""
+    L = K.layers
+    r = _resnet(v)
+    stack = r.stack1 if v == "k2" else r.stack_residual_blocks_v1
+
+    def stack_fn(x):
+        x = stack(x, 4, 1, stride1=1, name="conv2")
+        x = stack(x, 8, 2, name="conv3")
+        return stack(x, 16, 1, name="conv4")
+    kw = {"model_name": "resnet50"} if v == "k2" else {"name": "resnet50"}
+    base = r.ResNet(stack_fn, False, True, weights=None, input_shape=(None, None, 3),
+                    include_top=False, pooling="avg", **kw)
+    inputs = K.Input((None, None, 3))
+    outputs = L.Dense(3, activation="softmax", name="probs")(base(inputs))
+    return K.Model(inputs, outputs)
+
+
+add("dyn_resnet_style", "heldout29", dyn_resnet_style,
+    "ResNet50-style bottleneck stacks at 1/16 width on (None, None, 3), include_top=False, "
+    "pooling='avg', Dense; run on 39x47", sources=[], head="probs",
+    inputs=_img(39, 47), seed=TWENTYNINTH + 3)
+
+
+def dyn_densenet_style(K, v):
+    """DenseNet([1, 1, 2, 1]) blocks on (None, None, 3), include_top=False,
+    pooling="max", Dense."""
+    L = K.layers
+    base = _app("densenet", "densenet")(v).DenseNet([1, 1, 2, 1], include_top=False,
+                                                      weights=None, input_shape=(None, None, 3),
+                                                      pooling="max")
+    inputs = K.Input((None, None, 3))
+    outputs = L.Dense(3, activation="softmax", name="probs")(base(inputs))
+    return K.Model(inputs, outputs)
+
+
+add("dyn_densenet_style", "heldout29", dyn_densenet_style,
+    "DenseNet([1, 1, 2, 1]) on (None, None, 3), include_top=False, pooling='max', Dense; run on "
+    "37x33", sources=[], head="probs", inputs=_img(37, 33), seed=TWENTYNINTH + 4)
+
+
+def dyn_convnext_style(K, v):
+    """ConvNeXt(depths=[1, 1, 1, 1], small dims) on (None, None, 3),
+    include_top=False, pooling="avg", then LayerNormalization + Dense as
+    ConvNeXt's own head does."""
+    L = K.layers
+    kw = {"model_name": "convnext_tiny"} if v == "k2" else {"name": "convnext_tiny"}
+    base = _app("convnext", "convnext")(v).ConvNeXt(
+        depths=[1, 1, 1, 1], projection_dims=[8, 8, 16, 16], default_size=32,
+        include_top=False, weights=None, input_shape=(None, None, 3), pooling="avg", **kw)
+    inputs = K.Input((None, None, 3))
+    x = L.LayerNormalization(epsilon=1e-6, name="head_ln")(base(inputs))
+    outputs = L.Dense(3, name="logits")(x)
+    return K.Model(inputs, outputs)
+
+
+add("dyn_convnext_style", "heldout29", dyn_convnext_style,
+    "ConvNeXt-style base (depths [1,1,1,1]) on (None, None, 3), include_top=False, "
+    "pooling='avg', LayerNormalization, Dense; input 0..255, run on 45x38", sources=[],
+    head="logits", range="pixel", inputs=_img(45, 38, pixel=True), seed=TWENTYNINTH + 5)
+
+
+def seg_resize_to_input(K, v):
+    """tf_keras segmenter: strided 'same' convs down by 8, Conv2DTranspose
+    up by 4, then tf.image.resize(x, tf.shape(inputs)[1:3]) back to the
+    input size (TFOpLambda ops on a run-time shape), per-pixel softmax."""
+    import tensorflow as tf
+    L = K.layers
+    inputs = K.Input((None, None, 3))
+    x = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(inputs)
+    x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)
+    x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)
+    x = L.Conv2DTranspose(6, 3, strides=2, padding="same", activation="relu")(x)
+    x = L.Conv2DTranspose(4, 4, strides=2, padding="same")(x)
+    x = tf.image.resize(x, tf.shape(inputs)[1:3])
+    outputs = L.Softmax(name="mask")(x)
+    return K.Model(inputs, outputs)
+
+
+add("seg_resize_to_input", "heldout29", seg_resize_to_input,
+    "tf_keras FCN: strided convs, Conv2DTranspose, tf.image.resize(x, tf.shape(inputs)[1:3]) "
+    "back to the input size, Softmax; run on 29x43", sources=[],
+    inputs=_img(29, 43), seed=TWENTYNINTH + 6)
+
+
+def seg_unet_crop(K, v):
+    """tf_keras U-Net on any size: MaxPooling down (floor), UpSampling2D
+    up, the skip cropped to the upsampled size by
+    skip[:, :tf.shape(up)[1], :tf.shape(up)[2]], Concatenate; the output
+    zero-padded back to the input size with tf.pad of run-time amounts."""
+    import tensorflow as tf
+    L = K.layers
+    inputs = K.Input((None, None, 3))
+    c1 = L.Conv2D(4, 3, padding="same", activation="relu")(inputs)
+    p1 = L.MaxPooling2D()(c1)
+    c2 = L.Conv2D(8, 3, padding="same", activation="relu")(p1)
+    u1 = L.UpSampling2D()(c2)
+    skip = c1[:, :tf.shape(u1)[1], :tf.shape(u1)[2], :]
+    x = L.Concatenate()([u1, skip])
+    x = L.Conv2D(2, 1, activation="sigmoid", name="mask")(x)
+    dh = tf.shape(inputs)[1] - tf.shape(x)[1]
+    dw = tf.shape(inputs)[2] - tf.shape(x)[2]
+    outputs = tf.pad(x, [[0, 0], [0, dh], [0, dw], [0, 0]])
+    return K.Model(inputs, outputs)
+
+
+add("seg_unet_crop", "heldout29", seg_unet_crop,
+    "tf_keras U-Net on (None, None, 3): skip cropped to the upsampled size by a slice with "
+    "tf.shape ends, output padded back to the input size by tf.pad of tf.shape differences; "
+    "run on 11x14", sources=K2_ONLY, inputs=_img(11, 14), seed=TWENTYNINTH + 7)
+
+
+def seg_deeplab_pooling(K, v):
+    """tf_keras DeepLabV3-style ASPP on any size: dilated 3x3 branches, an
+    image-pooling branch (AveragePooling2D over the run-time size is not
+    possible, so GlobalAveragePooling2D(keepdims=True)) resized back with
+    tf.image.resize(..., tf.shape(x)[1:3]), Concatenate, 1x1 conv,
+    UpSampling2D(interpolation="bilinear")."""
+    import tensorflow as tf
+    L = K.layers
+    inputs = K.Input((None, None, 3))
+    x = L.Conv2D(8, 3, strides=2, padding="same", use_bias=False)(inputs)
+    x = L.BatchNormalization()(x)
+    x = L.ReLU()(x)
+    b1 = L.Conv2D(4, 1, activation="relu")(x)
+    b2 = L.Conv2D(4, 3, dilation_rate=2, padding="same", activation="relu")(x)
+    b3 = L.Conv2D(4, 3, dilation_rate=3, padding="same", activation="relu")(x)
+    gp = L.GlobalAveragePooling2D(keepdims=True)(x)
+    gp = L.Conv2D(4, 1, activation="relu")(gp)
+    gp = tf.image.resize(gp, tf.shape(x)[1:3], method="bilinear")
+    y = L.Concatenate()([b1, b2, b3, gp])
+    y = L.Conv2D(3, 1, name="logits")(y)
+    outputs = L.UpSampling2D(2, interpolation="bilinear")(y)
+    return K.Model(inputs, outputs)
+
+
+add("seg_deeplab_pooling", "heldout29", seg_deeplab_pooling,
+    "tf_keras DeepLabV3-style ASPP on (None, None, 3): dilated branches, image pooling "
+    "resized to tf.shape(x)[1:3], bilinear UpSampling2D; run on 25x30", sources=[],
+    inputs=_img(25, 30), seed=TWENTYNINTH + 8)
+
+
+def seg_k3_transpose(K, v):
+    """Keras 3 fully convolutional segmenter on (None, None, 3): strided
+    'same' Conv2D, Conv2DTranspose(padding="valid") and
+    UpSampling2D(interpolation="bilinear"), Cropping2D, per-pixel softmax
+    (the output size follows the input's from the layers' own rules)."""
+    L = K.layers
+    inputs = K.Input((None, None, 3))
+    x = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(inputs)
+    x = L.BatchNormalization()(x)
+    x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)
+    x = L.Conv2DTranspose(6, 3, strides=2, padding="valid", activation="relu")(x)
+    x = L.UpSampling2D(2, interpolation="bilinear")(x)
+    x = L.Cropping2D(((1, 0), (0, 1)))(x)
+    outputs = L.Conv2D(3, 1, activation="softmax", name="mask")(x)
+    return K.Model(inputs, outputs)
+
+
+add("seg_k3_transpose", "heldout29", seg_k3_transpose,
+    "Keras 3 FCN on (None, None, 3): strided convs, Conv2DTranspose(valid), bilinear "
+    "UpSampling2D, Cropping2D, softmax; run on 23x31", sources=[],
+    inputs=_img(23, 31), seed=TWENTYNINTH + 9)
+
+
+def seq_conv1d_causal(K, v):
+    """Keras 3 sequence classifier on Input((None, 6)): causal dilated
+    Conv1D, a strided 'same' Conv1D, a 'valid' strided Conv1D,
+    GlobalAveragePooling1D and GlobalMaxPooling1D, Dense."""
+    L = K.layers
+    inputs = K.Input((None, 6))
+    x = L.Conv1D(8, 3, padding="causal", dilation_rate=2, activation="relu")(inputs)
+    x = L.Conv1D(8, 5, strides=2, padding="same", activation="relu")(x)
+    x = L.Conv1D(8, 3, strides=3, padding="valid", activation="relu")(x)
+    x = L.Concatenate()([L.GlobalAveragePooling1D()(x), L.GlobalMaxPooling1D()(x)])
+    outputs = L.Dense(3, activation="softmax", name="probs")(x)
+    return K.Model(inputs, outputs)
+
+
+add("seq_conv1d_causal", "heldout29", seq_conv1d_causal,
+    "Keras 3 on Input((None, 6)): causal dilated Conv1D, strided same / valid Conv1D, global "
+    "average + max pooling, Dense; run on 17 steps", sources=[], head="probs",
+    inputs=_seq(17, 6), seed=TWENTYNINTH + 10)
+
+
+def seq_tcn_residual(K, v):
+    """tf_keras TCN (keras-tcn's residual block written out): causal
+    dilated Conv1D pairs with SpatialDropout1D, a 1x1 Conv1D shortcut, Add,
+    per-step TimeDistributed(Dense) on Input((None, 4))."""
+    L = K.layers
+    inputs = K.Input((None, 4))
+    x = inputs
+    for d in (1, 2, 4):
+        r = L.Conv1D(6, 2, padding="causal", dilation_rate=d, activation="relu")(x)
+        r = L.SpatialDropout1D(0.1)(r)
+        r = L.Conv1D(6, 2, padding="causal", dilation_rate=d, activation="relu")(r)
+        sc = L.Conv1D(6, 1)(x) if x.shape[-1] != 6 else x
+        x = L.Activation("relu")(L.Add()([sc, r]))
+    outputs = L.TimeDistributed(L.Dense(2), name="per_step")(x)
+    return K.Model(inputs, outputs)
+
+
+add("seq_tcn_residual", "heldout29", seq_tcn_residual,
+    "tf_keras TCN on Input((None, 4)): causal dilated Conv1D residual blocks, 1x1 shortcut, "
+    "TimeDistributed(Dense); run on 15 steps", sources=[], inputs=_seq(15, 4),
+    seed=TWENTYNINTH + 11)
+
+
+def seq_bilstm_gru(K, v):
+    """Input((None, 5)): strided 'valid' Conv1D, Bidirectional(LSTM,
+    return_sequences), GRU, Dense."""
+    L = K.layers
+    inputs = K.Input((None, 5))
+    x = L.Conv1D(6, 3, strides=2, activation="relu")(inputs)
+    x = L.Bidirectional(L.LSTM(4, return_sequences=True))(x)
+    x = L.GRU(5)(x)
+    outputs = L.Dense(2, name="out")(x)
+    return K.Model(inputs, outputs)
+
+
+add("seq_bilstm_gru", "heldout29", seq_bilstm_gru,
+    "Input((None, 5)): strided Conv1D, Bidirectional(LSTM), GRU, Dense; run on 14 steps",
+    sources=[], inputs=_seq(14, 5), seed=TWENTYNINTH + 12)
+
+
+def _sinusoid(n, d):
+    pos = np.arange(n)[:, None]
+    i = np.arange(d)[None, :]
+    angle = pos / np.power(10000.0, (2 * (i // 2)) / d)
+    return np.where(i % 2 == 0, np.sin(angle), np.cos(angle)).astype(np.float32)
+
+
+def seq_gpt_sinusoid(K, v):
+    """tf_keras GPT-style decoder on Input((None,), int32): a fixed
+    sinusoid table sliced to the run-time length
+    (table[:tf.shape(x)[1]]), a causal MultiHeadAttention
+    (use_causal_mask=True), LayerNormalization, FFN, next-token logits."""
+    import tensorflow as tf
+    L = K.layers
+    ids = K.Input((None,), dtype="int32")
+    h = L.Embedding(30, 8)(ids)
+    table = tf.constant(_sinusoid(64, 8))
+    h = h + table[: tf.shape(ids)[1]]
+    a = L.MultiHeadAttention(2, 4)(h, h, use_causal_mask=True)
+    h = L.LayerNormalization(epsilon=1e-6)(h + a)
+    f = L.Dense(8)(L.Dense(16, activation="gelu")(h))
+    h = L.LayerNormalization(epsilon=1e-6)(h + f)
+    outputs = L.Dense(30, name="logits")(h)
+    return K.Model(ids, outputs)
+
+
+add("seq_gpt_sinusoid", "heldout29", seq_gpt_sinusoid,
+    "tf_keras GPT-style block on Input((None,), int32): sinusoid table sliced to "
+    "tf.shape(ids)[1], causal MultiHeadAttention, LayerNormalization, FFN; run on 11 tokens",
+    sources=[], inputs=lambda rng, b: [rng.integers(1, 30, (b, 11)).astype(np.int32)],
+    seed=TWENTYNINTH + 13)
+
+
+def seq_k3_causal_mha(K, v):
+    """Keras 3 decoder on Input((None, 8)) features: causal
+    MultiHeadAttention (use_causal_mask=True), Add + LayerNormalization,
+    a causal Conv1D FFN, last-step readout via x[:, -1, :]."""
+    L = K.layers
+    inputs = K.Input((None, 8))
+    a = L.MultiHeadAttention(2, 4)(inputs, inputs, use_causal_mask=True)
+    h = L.LayerNormalization()(L.Add()([inputs, a]))
+    f = L.Conv1D(8, 3, padding="causal", activation="relu")(h)
+    h = L.LayerNormalization()(L.Add()([h, f]))
+    outputs = L.Dense(2, name="out")(h[:, -1, :])
+    return K.Model(inputs, outputs)
+
+
+add("seq_k3_causal_mha", "heldout29", seq_k3_causal_mha,
+    "Keras 3 on Input((None, 8)): causal MultiHeadAttention, causal Conv1D FFN, last step "
+    "x[:, -1, :]; run on 10 steps", sources=[], inputs=_seq(10, 8),
+    seed=TWENTYNINTH + 14)
+
+
+def seq_masked_pooling(K, v):
+    """Input((None,), int32) with Embedding(mask_zero=True): a masked
+    GlobalAveragePooling1D next to an LSTM over the mask, Dense (padded
+    batch)."""
+    L = K.layers
+    ids = K.Input((None,), dtype="int32")
+    e = L.Embedding(25, 6, mask_zero=True)(ids)
+    g = L.GlobalAveragePooling1D()(e)
+    r = L.LSTM(4)(e)
+    outputs = L.Dense(2, activation="softmax", name="probs")(L.Concatenate()([g, r]))
+    return K.Model(ids, outputs)
+
+
+add("seq_masked_pooling", "heldout29", seq_masked_pooling,
+    "Input((None,), int32), Embedding(mask_zero=True), masked GlobalAveragePooling1D + LSTM, "
+    "Dense; run on 9 tokens, 3 padded", sources=[], head="probs",
+    inputs=_ids_padded(25, 9, 3), seed=TWENTYNINTH + 15)
+
+
+def seq_reshape_minus1(K, v):
+    """Input((None, 8)): Reshape((-1, 4)) doubling the unknown length,
+    Conv1D, Reshape((-1, 12)) folding it back (three steps into one),
+    GlobalMaxPooling1D, Dense."""
+    L = K.layers
+    inputs = K.Input((None, 8))
+    x = L.Reshape((-1, 4))(inputs)
+    x = L.Conv1D(6, 3, padding="same", activation="relu")(x)
+    x = L.Reshape((-1, 12))(x)
+    x = L.GlobalMaxPooling1D()(x)
+    outputs = L.Dense(3, name="out")(x)
+    return K.Model(inputs, outputs)
+
+
+add("seq_reshape_minus1", "heldout29", seq_reshape_minus1,
+    "Input((None, 8)): Reshape((-1, 4)), Conv1D, Reshape((-1, 12)), GlobalMaxPooling1D, Dense; "
+    "run on 7 steps", sources=K3ZIP, inputs=_seq(7, 8), seed=TWENTYNINTH + 16)
+
+
+def img_tokens_attention(K, v):
+    """Input((None, None, 3)) to tokens: strided Conv2D patches,
+    Reshape((-1, C)) over the unknown grid, MultiHeadAttention,
+    GlobalAveragePooling1D, Dense."""
+    L = K.layers
+    inputs = K.Input((None, None, 3))
+    x = L.Conv2D(8, 4, strides=4, name="patchify")(inputs)
+    x = L.Reshape((-1, 8))(x)
+    x = L.LayerNormalization()(x)
+    a = L.MultiHeadAttention(2, 4)(x, x)
+    x = L.Add()([x, a])
+    x = L.GlobalAveragePooling1D()(x)
+    outputs = L.Dense(3, activation="softmax", name="probs")(x)
+    return K.Model(inputs, outputs)
+
+
+add("img_tokens_attention", "heldout29", img_tokens_attention,
+    "Input((None, None, 3)): Conv2D patches, Reshape((-1, 8)) over the unknown grid, "
+    "MultiHeadAttention, GlobalAveragePooling1D, Dense; run on 19x26", sources=[],
+    head="probs", inputs=_img(19, 26), seed=TWENTYNINTH + 17)
+
+
+def seq_tf_shape_ops(K, v):
+    """tf_keras on Input((None, 6)): frames folded by
+    tf.reshape(x, [tf.shape(x)[0], -1, 2, 6]) then tf.reduce_mean over the
+    pair (sequence length must be even), a mask of the second half of the
+    steps from tf.range(tf.shape(x)[1]), GRU."""
+    import tensorflow as tf
+    L = K.layers
+    inputs = K.Input((None, 6))
+    x = tf.reshape(inputs, [tf.shape(inputs)[0], -1, 2, 6])
+    x = tf.reduce_mean(x, axis=2)
+    n = tf.shape(x)[1]
+    w = tf.cast(tf.range(n) >= n // 2, tf.float32)[None, :, None]
+    x = x * w
+    x = L.GRU(4, return_sequences=True)(x)
+    outputs = L.GlobalAveragePooling1D(name="pool")(x)
+    return K.Model(inputs, outputs)
+
+
+add("seq_tf_shape_ops", "heldout29", seq_tf_shape_ops,
+    "tf_keras on Input((None, 6)): tf.reshape to [tf.shape(x)[0], -1, 2, 6], reduce_mean, a "
+    "weight from tf.range(tf.shape(x)[1]) >= n // 2, GRU, GAP; run on 12 steps",
+    sources=[], inputs=_seq(12, 6), seed=TWENTYNINTH + 18)
+
+
+def seg_k3_resize_ops(K, v):
+    """Keras 3 segmenter: a Lambda-free resize back to the input size is not
+    expressible on symbolic (None) sizes, so the decoder uses
+    UpSampling2D(size=4) after two stride-2 'same' convs with a ZeroPadding2D
+    of the skip; run on a size divisible by 4, not by 32."""
+    L = K.layers
+    inputs = K.Input((None, None, 3))
+    c1 = L.Conv2D(4, 3, strides=2, padding="same", activation="relu")(inputs)
+    c2 = L.SeparableConv2D(8, 3, strides=2, padding="same", activation="relu")(c1)
+    c2 = L.DepthwiseConv2D(3, dilation_rate=2, padding="same")(c2)
+    u = L.UpSampling2D(2)(c2)
+    x = L.Concatenate()([u, c1])
+    x = L.Conv2D(4, 3, padding="same", activation="relu")(x)
+    x = L.UpSampling2D(2, interpolation="nearest")(x)
+    outputs = L.Conv2D(2, 1, activation="sigmoid", name="mask")(x)
+    return K.Model(inputs, outputs)
+
+
+add("seg_k3_resize_ops", "heldout29", seg_k3_resize_ops,
+    "Keras 3 FCN on (None, None, 3): strided Conv2D / SeparableConv2D, dilated "
+    "DepthwiseConv2D, UpSampling2D, skip Concatenate; run on 20x28", sources=[],
+    inputs=_img(20, 28), seed=TWENTYNINTH + 19)
+
+
+# Round 29's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout29")
