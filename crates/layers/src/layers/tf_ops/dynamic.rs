@@ -56,6 +56,16 @@ pub(super) enum Dynamic {
     /// `tf.pad(x, paddings, mode, constant_values)` with widths computed at
     /// run time: `[before, after]` per axis, in order.
     Pad { widths: Dims, mode: PadMode },
+    /// `tf.strided_slice(x, begin, end, strides, *_mask)` (a constant `x`,
+    /// such as a positional table sliced to `tf.shape(ids)[1]`, or a
+    /// tensor): TensorFlow's masks read as Python's `x[...]` key.
+    StridedSlice {
+        begin: Dims,
+        end: Dims,
+        strides: Option<Dims>,
+        masks: SliceMasks,
+        constant: Option<Tensor>,
+    },
     /// `tf.range(start, limit, delta)` (`tf.range(limit)` with one
     /// argument) with a bound computed at run time; int32, or float32 with
     /// `dtype` float.
@@ -65,6 +75,59 @@ pub(super) enum Dynamic {
         delta: Dim,
         float: bool,
     },
+}
+
+/// `tf.strided_slice`'s bit masks, bit `i` for entry `i` of `begin`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SliceMasks {
+    begin: i64,
+    end: i64,
+    ellipsis: i64,
+    new_axis: i64,
+    shrink_axis: i64,
+}
+
+impl SliceMasks {
+    /// The key `x[...]` that `tf.strided_slice` with these masks reads
+    /// (TensorFlow's `_slice_helper` in reverse).
+    fn key(
+        &self,
+        begin: &[i64],
+        end: &[i64],
+        strides: Option<&[i64]>,
+    ) -> Out<Vec<super::super::keras3_ops::Index>> {
+        use super::super::keras3_ops::Index;
+        if begin.len() != end.len() || strides.is_some_and(|s| s.len() != begin.len()) {
+            return Err(format!(
+                "begin, end and strides must have one entry per sliced axis, got {}, {} and {}",
+                begin.len(),
+                end.len(),
+                strides.map_or(begin.len(), <[i64]>::len)
+            ));
+        }
+        if self.ellipsis.count_ones() > 1 {
+            return Err("ellipsis_mask: at most one ellipsis".into());
+        }
+        let bit = |m: i64, i: usize| i < 63 && (m >> i) & 1 == 1;
+        Ok((0..begin.len())
+            .map(|i| {
+                let step = strides.map_or(1, |s| s[i]);
+                if bit(self.ellipsis, i) {
+                    Index::Ellipsis
+                } else if bit(self.new_axis, i) {
+                    Index::NewAxis
+                } else if bit(self.shrink_axis, i) {
+                    Index::At(begin[i])
+                } else {
+                    Index::Slice(
+                        (!bit(self.begin, i)).then_some(begin[i]),
+                        (!bit(self.end, i)).then_some(end[i]),
+                        Some(step),
+                    )
+                }
+            })
+            .collect())
+    }
 }
 
 /// A list of sizes.
@@ -418,6 +481,43 @@ impl Dynamic {
                     })?;
                 Dynamic::Pad { widths, mode }
             }
+            "strided_slice" => {
+                let mask = |k: &str| -> Out<i64> {
+                    match kwargs.get(k) {
+                        None | Some(Value::Null) => Ok(0),
+                        Some(v) => v.as_i64().filter(|&m| m >= 0).ok_or_else(|| {
+                            format!(
+                                "argument {k}: expected a bit mask (an integer ≥ 0), got {}",
+                                short(v)
+                            )
+                        }),
+                    }
+                };
+                Dynamic::StridedSlice {
+                    begin: Dims::parse(kwargs, "begin")?,
+                    end: Dims::parse(kwargs, "end")?,
+                    strides: match kwargs.get("strides") {
+                        None | Some(Value::Null) => None,
+                        Some(_) => Some(Dims::parse(kwargs, "strides")?),
+                    },
+                    masks: SliceMasks {
+                        begin: mask("begin_mask")?,
+                        end: mask("end_mask")?,
+                        ellipsis: mask("ellipsis_mask")?,
+                        new_axis: mask("new_axis_mask")?,
+                        shrink_axis: mask("shrink_axis_mask")?,
+                    },
+                    constant: match kwargs.get("_CONSTANT_VALUE") {
+                        None => None,
+                        Some(v) => Some(constant_array(v).ok_or_else(|| {
+                            format!(
+                                "the constant first argument must be an array of numbers, got {}",
+                                short(v)
+                            )
+                        })?),
+                    },
+                }
+            }
             "range" => {
                 let float = match kwargs.get("dtype") {
                     None | Some(Value::Null) => false,
@@ -551,6 +651,42 @@ impl Dynamic {
                         shape_str(&to)
                     )),
                 }
+            }
+            Dynamic::StridedSlice {
+                begin,
+                end,
+                strides,
+                masks,
+                constant,
+            } => {
+                let x: Shape = match constant {
+                    Some(c) => c.shape().iter().map(|&d| Some(d)).collect(),
+                    None => x.clone(),
+                };
+                // The shape under two different values of every entry read
+                // at run time: an axis they change is unknown until then.
+                let shape_with = |alt: i64| -> Out<Shape> {
+                    let vals = |d: &Dims, base: i64| -> Out<Vec<i64>> {
+                        Ok(match d {
+                            Dims::List(l) => l
+                                .iter()
+                                .map(|d| match d {
+                                    Dim::Const(c) => *c,
+                                    _ => base + alt,
+                                })
+                                .collect(),
+                            other => vec![base + alt; other.shape(inputs, positional)?.len()],
+                        })
+                    };
+                    let strides = strides.as_ref().map(|s| vals(s, 1)).transpose()?;
+                    let key = masks.key(&vals(begin, 0)?, &vals(end, 0)?, strides.as_deref())?;
+                    get_item_shape(&x, &key)
+                };
+                let (a, b) = (shape_with(0)?, shape_with(1)?);
+                Ok(a.iter()
+                    .zip(&b)
+                    .map(|(a, b)| if a == b { *a } else { None })
+                    .collect())
             }
             Dynamic::Pad { widths, .. } => {
                 let w = widths.shape(inputs, positional)?;
@@ -688,6 +824,26 @@ impl Dynamic {
                     })?;
                 super::super::keras3_ops::ShapeOp::BroadcastTo(to).call(x)
             }
+            Dynamic::StridedSlice {
+                begin,
+                end,
+                strides,
+                masks,
+                constant,
+            } => {
+                let x = constant.as_ref().unwrap_or(x);
+                let strides = strides
+                    .as_ref()
+                    .map(|s| s.values(inputs, positional))
+                    .transpose()?;
+                let key = masks.key(
+                    &begin.values(inputs, positional)?,
+                    &end.values(inputs, positional)?,
+                    strides.as_deref(),
+                )?;
+                let (shape, values) = get_item(x, &key)?;
+                Tensor::from_f32(shape, values).map_err(|e| e.to_string())
+            }
             Dynamic::Pad { widths, mode } => {
                 let w = widths.values(inputs, positional)?;
                 let paddings = w
@@ -758,4 +914,52 @@ fn range_len(start: i64, limit: i64, delta: i64) -> Out<usize> {
         .ok()
         .filter(|&n| n <= MAX_DYNAMIC_ELEMENTS)
         .ok_or_else(|| format!("tf.range({start}, {limit}, {delta}) asks for more than {MAX_DYNAMIC_ELEMENTS} values"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strided_slice_masks_follow_tensorflow() {
+        // TensorFlow 2.21, x = np.arange(24, dtype=np.float32).reshape(2, 3, 4):
+        // tf.strided_slice(x, [0,1,0], [0,0,0], [1,2,1], begin_mask=5, end_mask=7)
+        //   -> (2, 1, 4) [4, 5, 6, 7, 16, 17, 18, 19]
+        // tf.strided_slice(x, [1,-1,3], [0,0,0], [1,1,-2], end_mask=4, shrink_axis_mask=3)
+        //   -> (2,) [23, 21]
+        // tf.strided_slice(x, [0,0], [1,2], [1,1], begin_mask=1, new_axis_mask=1)
+        //   -> (1, 2, 3, 4) [0, …, 23]
+        // tf.strided_slice(x, [0,1], [0,2], [1,1], ellipsis_mask=1) -> (2, 3, 1) [1, 5, …, 21]
+        let x = Tensor::from_f32(vec![2, 3, 4], (0..24).map(|v| v as f32).collect()).unwrap();
+        let masks = |begin, end, ellipsis, new_axis, shrink_axis| SliceMasks {
+            begin,
+            end,
+            ellipsis,
+            new_axis,
+            shrink_axis,
+        };
+        let run = |m: SliceMasks, b: &[i64], e: &[i64], s: &[i64]| {
+            let key = m.key(b, e, Some(s)).unwrap();
+            let shape =
+                get_item_shape(&x.shape().iter().map(|&d| Some(d)).collect(), &key).unwrap();
+            let (out_shape, values) = get_item(&x, &key).unwrap();
+            assert_eq!(shape, out_shape.iter().map(|&d| Some(d)).collect::<Shape>());
+            (out_shape, values)
+        };
+        let (s, v) = run(masks(5, 7, 0, 0, 0), &[0, 1, 0], &[0, 0, 0], &[1, 2, 1]);
+        assert_eq!(s, [2, 1, 4]);
+        assert_eq!(v, [4.0, 5.0, 6.0, 7.0, 16.0, 17.0, 18.0, 19.0]);
+        let (s, v) = run(masks(0, 4, 0, 0, 3), &[1, -1, 3], &[0, 0, 0], &[1, 1, -2]);
+        assert_eq!((s, v), (vec![2], vec![23.0, 21.0]));
+        let (s, v) = run(masks(1, 0, 0, 1, 0), &[0, 0], &[1, 2], &[1, 1]);
+        assert_eq!(s, [1, 2, 3, 4]);
+        assert_eq!(v, (0..24).map(|v| v as f32).collect::<Vec<_>>());
+        let (s, v) = run(masks(0, 0, 1, 0, 0), &[0, 1], &[0, 2], &[1, 1]);
+        assert_eq!(
+            (s, v),
+            (vec![2, 3, 1], vec![1.0, 5.0, 9.0, 13.0, 17.0, 21.0])
+        );
+        assert!(masks(0, 0, 3, 0, 0).key(&[0, 0], &[0, 0], None).is_err());
+        assert!(masks(0, 0, 0, 0, 0).key(&[0], &[0, 0], None).is_err());
+    }
 }

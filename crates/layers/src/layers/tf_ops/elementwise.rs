@@ -398,6 +398,9 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "shape" | "compat.v1.shape" | "ones" | "zeros" | "fill" | "range" => Dynamic,
         "size" | "compat.v1.size" => Dynamic,
         "broadcast_to" => Dynamic,
+        // Python's `x[...]` as TensorFlow writes it for a constant `x` (or
+        // with bounds read at run time): `dynamic::Dynamic::StridedSlice`.
+        "strided_slice" => Dynamic,
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
         "nn.leaky_relu" => LeakyRelu(0.2),
