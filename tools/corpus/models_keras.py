@@ -15468,7 +15468,7 @@ def seq_gpt_sinusoid(K, v):
 add("seq_gpt_sinusoid", "heldout29", seq_gpt_sinusoid,
     "tf_keras GPT-style block on Input((None,), int32): sinusoid table sliced to "
     "tf.shape(ids)[1], causal MultiHeadAttention, LayerNormalization, FFN; run on 11 tokens",
-    sources=[], inputs=lambda rng, b: [rng.integers(1, 30, (b, 11)).astype(np.int32)],
+    sources=K2_ONLY, inputs=lambda rng, b: [rng.integers(1, 30, (b, 11)).astype(np.int32)],
     seed=TWENTYNINTH + 13)
 
 
@@ -15599,6 +15599,34 @@ add("seg_k3_resize_ops", "heldout29", seg_k3_resize_ops,
     "DepthwiseConv2D, UpSampling2D, skip Concatenate; run on 20x28", sources=[],
     inputs=_img(20, 28), seed=TWENTYNINTH + 19)
 
+
+
+def seq_strided_slice(K, v):
+    """tf_keras on Input((None, 8)): a learned-free positional table added
+    as table[None, :tf.shape(x)[1], :] (tf.strided_slice of a constant with
+    a new axis), every other step by tf.strided_slice(x, [0, 1, 0], [0, 0,
+    0], [1, 2, 1], begin_mask=5, end_mask=7), the reversed sequence
+    x[:, ::-1], the last step by a shrink mask, GRU."""
+    import tensorflow as tf
+    L = K.layers
+    inputs = K.Input((None, 8))
+    table = tf.constant(_sinusoid(32, 8))
+    x = inputs + table[None, : tf.shape(inputs)[1], :]
+    odd = tf.strided_slice(x, [0, 1, 0], [0, 0, 0], [1, 2, 1], begin_mask=5, end_mask=7)
+    rev = x[:, ::-1]
+    last = tf.strided_slice(x, [0, -1, 0], [0, 0, 0], [1, 1, 1], begin_mask=5, end_mask=5,
+                            shrink_axis_mask=2)
+    g = L.GRU(4)(odd)
+    h = L.GRU(4)(rev)
+    outputs = L.Concatenate(name="feats")([g, h, L.Dense(4)(last)])
+    return K.Model(inputs, outputs)
+
+
+add("seq_strided_slice", "heldout29", seq_strided_slice,
+    "tf_keras on Input((None, 8)): a sinusoid table sliced to table[None, :tf.shape(x)[1], :] "
+    "(tf.strided_slice of a constant), tf.strided_slice with begin / end / shrink masks and "
+    "strides, x[:, ::-1], GRUs; run on 9 steps", sources=K2_ONLY, inputs=_seq(9, 8),
+    seed=TWENTYNINTH + 20)
 
 # Round 29's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout29")
