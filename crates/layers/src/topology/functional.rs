@@ -48,7 +48,12 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
                         spec.class_name.as_str(),
                         "Attention" | "AdditiveAttention" | "ReversibleEmbedding"
                     );
-                let mut refs = parse_node(node, &spec.name, n, keep_kwargs)?;
+                let mut refs = match node {
+                    Value::Object(call) if !is_keras3_node(node) => {
+                        keras2_dict_call(call, entry, &spec.name, n)?
+                    }
+                    _ => parse_node(node, &spec.name, n, keep_kwargs)?,
+                };
                 if tensor_kwargs && !is_keras3_node(node) {
                     append_kwarg_tensors(&mut refs);
                 }
@@ -474,6 +479,53 @@ fn keras3_kwargs(kw: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// A tf_keras call with a dict of tensors (a nested functional model
+/// built on dict inputs, called as `model(inputs)`): Keras 2 writes the
+/// node as `{"age": ["age", 0, 0, {}], ...}`. Keras maps the dict to the
+/// called model's inputs by key (`Functional._flatten_to_reference_inputs`:
+/// the keys of the model's own inputs dict), so the tensors are listed in
+/// the order the called model's `input_layers` lists its keys (the order
+/// the engine gives its inputs); for any other callee, or keys that do not
+/// match, in sorted key order (`tf.nest.flatten`, Keras's fallback).
+fn keras2_dict_call(
+    call: &Map<String, Value>,
+    entry: &Value,
+    layer: &str,
+    index: usize,
+) -> Result<Vec<TensorRef>> {
+    let what = format!("layer `{layer}`: inbound_nodes[{index}]");
+    let mut keys: Vec<&String> = call.keys().collect();
+    keys.sort();
+    let callee = entry
+        .get("config")
+        .and_then(|c| c.get("input_layers"))
+        .and_then(Value::as_object);
+    if let Some(callee) = callee {
+        let own: Vec<&String> = callee.keys().collect();
+        let mut sorted_own = own.clone();
+        sorted_own.sort();
+        if sorted_own == keys {
+            keys = own;
+        }
+    }
+    keys.into_iter()
+        .map(|k| {
+            let v = &call[k];
+            if !v
+                .as_array()
+                .is_some_and(|a| a.first().is_some_and(Value::is_string))
+            {
+                return Err(topo_err(format!(
+                    "{what}[\"{k}\"]: expected a tensor [layer_name, node_index, tensor_index] \
+                     in a call with a dict of tensors, got {}",
+                    short(v)
+                )));
+            }
+            parse_triple(v, &format!("{what}[\"{k}\"]"))
+        })
+        .collect()
+}
+
 /// `keep_kwargs`: the layer reads its call kwargs (Keras 3's are then
 /// kept, in Keras 2's spelling, on the first inbound tensor).
 fn parse_node(
@@ -727,4 +779,46 @@ fn collect_keras_tensors(v: &Value, out: &mut Vec<TensorRef>, what: &str) -> Res
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tf_keras writes `inner(inputs)` with `inputs` a dict as a dict node
+    /// (`{"a": ["a", 0, 0, {}], ...}`, in the call dict's order); Keras
+    /// maps it by key to the called model's own inputs dict, so the tensors
+    /// follow the callee's `input_layers` keys ("b" first here).
+    #[test]
+    fn keras2_dict_call_follows_the_callee_keys() {
+        let config = serde_json::json!({
+            "name": "outer",
+            "layers": [
+                {"class_name": "InputLayer", "name": "a", "config": {"name": "a", "batch_input_shape": [null, 1]},
+                 "inbound_nodes": []},
+                {"class_name": "InputLayer", "name": "b", "config": {"name": "b", "batch_input_shape": [null, 1]},
+                 "inbound_nodes": []},
+                {"class_name": "Functional", "name": "inner",
+                 "config": {"name": "inner", "layers": [],
+                            "input_layers": {"b": ["b", 0, 0], "a": ["a", 0, 0]},
+                            "output_layers": [["b", 0, 0]]},
+                 "inbound_nodes": [{"a": ["a", 0, 0, {}], "b": ["b", 0, 0, {}]}]}
+            ],
+            "input_layers": {"a": ["a", 0, 0], "b": ["b", 0, 0]},
+            "output_layers": [["inner", 1, 0]]
+        });
+        let spec = parse_functional("Functional", &config, "model").unwrap();
+        let inner = spec.layers.iter().find(|l| l.name == "inner").unwrap();
+        let order: Vec<&str> = inner.inbound[0].iter().map(|r| r.layer.as_str()).collect();
+        assert_eq!(order, ["b", "a"]);
+
+        let bad = serde_json::json!({"a": 3});
+        let err = keras2_dict_call(bad.as_object().unwrap(), &Value::Null, "inner", 0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("inbound_nodes[0][\"a\"]") && err.contains("dict of tensors"),
+            "{err}"
+        );
+    }
 }
