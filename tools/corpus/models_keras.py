@@ -15630,3 +15630,765 @@ add("seq_strided_slice", "heldout29", seq_strided_slice,
 
 # Round 29's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout29")
+# -- heldout30: tensorflow.org tutorials' models ---------------------------------------
+# The models of tensorflow.org's own tutorials (not keras.io), built as the tutorials' code
+# builds them, at tiny sizes: basic / image classification (augmentation, Rescaling,
+# Dropout), the RNN text classifier (Embedding(mask_zero) + Bidirectional LSTM stacks on int
+# tokens: TextVectorization cannot hold its strings in the converter's format), time-series
+# forecasting's multi-step linear / dense / conv / LSTM / residual / autoregressive models,
+# structured data (dict inputs, Normalization per column, IntegerLookup / StringLookup +
+# CategoryEncoding), autoencoders, pix2pix, DCGAN, neural style transfer's extractor, audio
+# recognition and the convolutional VAE. Sources are not kept.
+THIRTIETH = HELD + 2500
+
+
+def tut_basic_classification(K, v):
+    """tensorflow.org "Basic classification": Sequential Flatten(input_shape)
+    + Dense(relu) + Dense(10) logits, then the tutorial's probability_model
+    = Sequential([model, Softmax()])."""
+    L = K.layers
+    model = K.Sequential([
+        L.Flatten(input_shape=(8, 8)),
+        L.Dense(16, activation="relu"),
+        L.Dense(10),
+    ])
+    return K.Sequential([model, L.Softmax()])
+
+
+add("tut_basic_classification", "heldout30", tut_basic_classification,
+    "tensorflow.org basic classification: Sequential Flatten / Dense / Dense logits nested in "
+    "Sequential([model, Softmax()])", sources=[], seed=THIRTIETH + 0)
+
+
+def tut_image_classification(K, v):
+    """tensorflow.org "Image classification": a data_augmentation Sequential
+    (RandomFlip("horizontal", input_shape), RandomRotation(0.1),
+    RandomZoom(0.1)) first in the model Sequential, Rescaling(1./255), three
+    Conv2D(same, relu) + MaxPooling2D, Dropout(0.2), Flatten, Dense(relu),
+    Dense(num_classes, name="outputs")."""
+    L = K.layers
+    h = w = 16
+    if v == 2:
+        aug = K.Sequential([
+            L.RandomFlip("horizontal", input_shape=(h, w, 3)),
+            L.RandomRotation(0.1),
+            L.RandomZoom(0.1),
+        ])
+    else:
+        aug = K.Sequential([
+            K.Input((h, w, 3)),
+            L.RandomFlip("horizontal"),
+            L.RandomRotation(0.1),
+            L.RandomZoom(0.1),
+        ])
+    model = K.Sequential([
+        aug,
+        L.Rescaling(1.0 / 255),
+        L.Conv2D(4, 3, padding="same", activation="relu"),
+        L.MaxPooling2D(),
+        L.Conv2D(6, 3, padding="same", activation="relu"),
+        L.MaxPooling2D(),
+        L.Conv2D(8, 3, padding="same", activation="relu"),
+        L.MaxPooling2D(),
+        L.Dropout(0.2),
+        L.Flatten(),
+        L.Dense(8, activation="relu"),
+        L.Dense(5, name="outputs"),
+    ])
+    # (The tutorial's model is built by its first fit(); here by build().)
+    model.build((None, h, w, 3))
+    return model
+
+
+add("tut_image_classification", "heldout30", tut_image_classification,
+    "tensorflow.org image classification: augmentation Sequential (RandomFlip / Rotation / "
+    "Zoom) nested first, Rescaling(1/255), Conv2D + MaxPooling2D x3, Dropout, Flatten, Dense",
+    sources=[], range="pixel", seed=THIRTIETH + 1)
+
+
+def _padded_tokens(vocab, length):
+    def inputs(rng, batch):
+        x = rng.integers(1, vocab, (batch, length)).astype(np.int32)
+        for i in range(batch):
+            n = int(rng.integers(1, length + 1))
+            x[i, n:] = 0
+        return [x]
+    return inputs
+
+
+def tut_text_rnn(K, v):
+    """tensorflow.org "Text classification with an RNN" (the stacked
+    version): Sequential Embedding(vocab, mask_zero=True) on int tokens
+    (the tutorial's TextVectorization output), Bidirectional(LSTM,
+    return_sequences=True), Bidirectional(LSTM), Dense(relu), Dropout(0.5),
+    Dense(1) logit; right-padded inputs exercise the mask."""
+    L = K.layers
+    return K.Sequential([
+        K.Input((7,), dtype="int64"),
+        L.Embedding(input_dim=20, output_dim=6, mask_zero=True),
+        L.Bidirectional(L.LSTM(5, return_sequences=True)),
+        L.Bidirectional(L.LSTM(4)),
+        L.Dense(6, activation="relu"),
+        L.Dropout(0.5),
+        L.Dense(1),
+    ])
+
+
+add("tut_text_rnn", "heldout30", tut_text_rnn,
+    "tensorflow.org RNN text classifier: Embedding(mask_zero) + stacked Bidirectional LSTMs on "
+    "right-padded int tokens, Dense, Dropout, Dense(1)", sources=K2_ONLY,
+    inputs=_padded_tokens(20, 7), seed=THIRTIETH + 2)
+
+TS_IN, TS_OUT, TS_F = 8, 4, 3
+
+
+def tut_ts_multi_linear(K, v):
+    """tensorflow.org "Time series forecasting" multi_linear_model without
+    its Lambda: the last time step by slicing (`inputs[:, -1:, :]`),
+    Dense(OUT_STEPS * features), Reshape([OUT_STEPS, features])."""
+    L = K.layers
+    inputs = K.Input((TS_IN, TS_F))
+    x = inputs[:, -1:, :]
+    x = L.Dense(TS_OUT * TS_F)(x)
+    return K.Model(inputs, L.Reshape([TS_OUT, TS_F])(x))
+
+
+add("tut_ts_multi_linear", "heldout30", tut_ts_multi_linear,
+    "tensorflow.org time series multi_linear_model: inputs[:, -1:, :] slice, Dense, "
+    "Reshape([OUT_STEPS, features])", sources=[], seed=THIRTIETH + 3)
+
+
+def tut_ts_multi_dense(K, v):
+    """multi_dense_model: last step slice, Dense(512, relu) (8 here),
+    Dense(OUT_STEPS * features), Reshape."""
+    L = K.layers
+    inputs = K.Input((TS_IN, TS_F))
+    x = inputs[:, -1:, :]
+    x = L.Dense(8, activation="relu")(x)
+    x = L.Dense(TS_OUT * TS_F)(x)
+    return K.Model(inputs, L.Reshape([TS_OUT, TS_F])(x))
+
+
+add("tut_ts_multi_dense", "heldout30", tut_ts_multi_dense,
+    "tensorflow.org time series multi_dense_model: last-step slice, Dense relu, Dense, Reshape",
+    sources=[], seed=THIRTIETH + 4)
+
+
+def tut_ts_multi_conv(K, v):
+    """multi_conv_model: the last CONV_WIDTH steps by slicing
+    (`inputs[:, -CONV_WIDTH:, :]`), Conv1D(kernel_size=CONV_WIDTH, relu),
+    Dense(OUT_STEPS * features), Reshape."""
+    L = K.layers
+    conv_width = 3
+    inputs = K.Input((TS_IN, TS_F))
+    x = inputs[:, -conv_width:, :]
+    x = L.Conv1D(8, activation="relu", kernel_size=conv_width)(x)
+    x = L.Dense(TS_OUT * TS_F)(x)
+    return K.Model(inputs, L.Reshape([TS_OUT, TS_F])(x))
+
+
+add("tut_ts_multi_conv", "heldout30", tut_ts_multi_conv,
+    "tensorflow.org time series multi_conv_model: inputs[:, -3:, :], Conv1D(kernel 3), Dense, "
+    "Reshape", sources=K2_ONLY, seed=THIRTIETH + 5)
+
+
+def tut_ts_multi_lstm(K, v):
+    """multi_lstm_model: Sequential LSTM(return_sequences=False),
+    Dense(OUT_STEPS * features), Reshape([OUT_STEPS, features])."""
+    L = K.layers
+    return K.Sequential([
+        K.Input((TS_IN, TS_F)),
+        L.LSTM(6, return_sequences=False),
+        L.Dense(TS_OUT * TS_F),
+        L.Reshape([TS_OUT, TS_F]),
+    ])
+
+
+add("tut_ts_multi_lstm", "heldout30", tut_ts_multi_lstm,
+    "tensorflow.org time series multi_lstm_model: LSTM, Dense, Reshape", sources=[],
+    seed=THIRTIETH + 6)
+
+
+def tut_ts_residual_lstm(K, v):
+    """The tutorial's ResidualWrapper(Sequential([LSTM(return_sequences),
+    Dense(num_features)])) as a functional Add: inputs + delta."""
+    L = K.layers
+    inputs = K.Input((TS_IN, TS_F))
+    delta = K.Sequential([L.LSTM(6, return_sequences=True), L.Dense(TS_F)])(inputs)
+    return K.Model(inputs, L.Add()([inputs, delta]))
+
+
+add("tut_ts_residual_lstm", "heldout30", tut_ts_residual_lstm,
+    "tensorflow.org time series residual LSTM: Sequential LSTM + Dense nested, added to the "
+    "inputs", sources=[], seed=THIRTIETH + 7)
+
+
+def tut_ts_single_step_dense(K, v):
+    """multi_step_dense (single-step, several input steps): Flatten,
+    Dense(relu) x2, Dense(1), Reshape([1, -1])."""
+    L = K.layers
+    return K.Sequential([
+        K.Input((3, TS_F)),
+        L.Flatten(),
+        L.Dense(8, activation="relu"),
+        L.Dense(8, activation="relu"),
+        L.Dense(units=1),
+        L.Reshape([1, -1]),
+    ])
+
+
+add("tut_ts_single_step_dense", "heldout30", tut_ts_single_step_dense,
+    "tensorflow.org time series multi_step_dense: Flatten, Dense x3, Reshape([1, -1])",
+    sources=[], seed=THIRTIETH + 8)
+
+
+def tut_ts_feedback(K, v):
+    """The tutorial's autoregressive FeedBack model unrolled functionally:
+    RNN(LSTMCell, return_state=True) warms up on the window, a Dense
+    predicts, then the same LSTMCell is called on its own prediction with
+    the states OUT_STEPS - 1 times; tf.stack + tf.transpose([1, 0, 2])."""
+    import tensorflow as tf
+    L = K.layers
+    cell = L.LSTMCell(6)
+    rnn = L.RNN(cell, return_state=True)
+    dense = L.Dense(TS_F)
+    inputs = K.Input((TS_IN, TS_F))
+    x, *state = rnn(inputs)
+    prediction = dense(x)
+    predictions = [prediction]
+    for _ in range(1, TS_OUT):
+        x, state = cell(prediction, states=state)
+        prediction = dense(x)
+        predictions.append(prediction)
+    predictions = tf.stack(predictions)
+    predictions = tf.transpose(predictions, [1, 0, 2])
+    return K.Model(inputs, predictions)
+
+
+# (tensorflowjs_converter refuses its .h5: "duplicate weight name rnn/lstm_cell/kernel",
+# the cell called alone and inside RNN. Not generated.)
+add("tut_ts_feedback", "heldout30", tut_ts_feedback,
+    "tensorflow.org time series autoregressive FeedBack unrolled: RNN(LSTMCell, return_state), "
+    "the cell called on its own Dense predictions with states, tf.stack + tf.transpose",
+    sources=[], seed=THIRTIETH + 9)
+
+
+def tut_structured_data(K, v):
+    """tensorflow.org "Classify structured data using Keras preprocessing
+    layers": a dict of Input(shape=(1,)) columns; numeric ones through their
+    own adapted Normalization(axis=None), int categorical ones through
+    IntegerLookup(vocabulary=np.unique(column), output_mode="int") + CategoryEncoding(num_tokens=
+    vocabulary_size()); concatenate, Dense(relu), Dropout(0.5), Dense(1)."""
+    L = K.layers
+    rng = np.random.default_rng(7)
+    inputs, encoded = {}, []
+    for name in ("age", "fee", "photo_amt"):
+        col = K.Input(shape=(1,), name=name)
+        norm = L.Normalization(axis=None)
+        norm.adapt(rng.normal(2.0, 3.0, (64, 1)).astype("float32"))
+        inputs[name] = col
+        encoded.append(norm(col))
+    for name in ("type", "maturity"):
+        col = K.Input(shape=(1,), name=name, dtype="int64")
+        # (An adapted IntegerLookup cannot be saved to .h5 -- tf_keras's
+        # VocabWeightHandler has no name -- so the vocabulary is given.)
+        index = L.IntegerLookup(vocabulary=np.unique(rng.integers(1, 5, (64,))).astype("int64"))
+        encoder = L.CategoryEncoding(num_tokens=index.vocabulary_size())
+        inputs[name] = col
+        encoded.append(encoder(index(col)))
+    x = L.concatenate(encoded)
+    x = L.Dense(8, activation="relu")(x)
+    x = L.Dropout(0.5)(x)
+    return K.Model(inputs, L.Dense(1)(x))
+
+
+add("tut_structured_data", "heldout30", tut_structured_data,
+    "tensorflow.org structured data: dict of columns, adapted Normalization(axis=None) per "
+    "numeric column, IntegerLookup(vocabulary) + CategoryEncoding per int column, concatenate "
+    "(Keras 3: tf_keras's converter refuses the adapted layers' unscoped weight names)",
+    sources=["keras3-keras"], vocab=7, seed=THIRTIETH + 10)
+
+
+def tut_load_csv_abalone(K, v):
+    """tensorflow.org "Load CSV data" (abalone): a Normalization layer
+    adapted on the whole feature array first in a Sequential, Dense(64)
+    (8 here), Dense(1)."""
+    L = K.layers
+    rng = np.random.default_rng(3)
+    normalize = L.Normalization()
+    normalize.adapt(rng.normal([0.5, 2.0, -1.0, 10.0], [0.1, 1.0, 2.0, 5.0], (64, 4))
+                    .astype("float32"))
+    return K.Sequential([K.Input((4,)), normalize, L.Dense(8), L.Dense(1)])
+
+
+add("tut_load_csv_abalone", "heldout30", tut_load_csv_abalone,
+    "tensorflow.org load CSV (abalone): adapted Normalization, Dense, Dense(1)",
+    sources=[], seed=THIRTIETH + 11)
+
+
+TITANIC_CLASSES = ["First", "Second", "Third"]
+
+
+def _titanic_inputs(rng, batch):
+    # model.inputs are in sorted name order: age, class, fare, n_siblings.
+    age = (rng.integers(0, 60, (batch, 1))).astype(np.float32)
+    cls = np.array(TITANIC_CLASSES + ["unknown"], dtype=object)[rng.integers(0, 4, (batch, 1))]
+    fare = (rng.integers(0, 100, (batch, 1)) / 4.0).astype(np.float32)
+    sib = (rng.integers(0, 4, (batch, 1))).astype(np.float32)
+    return [age, cls, fare, sib]
+
+
+def tut_load_csv_titanic(K, v):
+    """tensorflow.org "Load CSV data" (titanic): a dict of symbolic inputs,
+    the numeric ones concatenated and normalized by one adapted
+    Normalization, the string column through StringLookup(vocabulary=
+    np.unique(...)) + CategoryEncoding(num_tokens=vocabulary_size()); the
+    preprocessing model called inside the body model."""
+    L = K.layers
+    import tensorflow as tf
+    rng = np.random.default_rng(5)
+    # In the CSV's column order, as the tutorial builds it (not sorted).
+    inputs = {
+        "age": K.Input(shape=(1,), name="age", dtype=tf.float32),
+        "n_siblings": K.Input(shape=(1,), name="n_siblings", dtype=tf.float32),
+        "fare": K.Input(shape=(1,), name="fare", dtype=tf.float32),
+        "class": K.Input(shape=(1,), name="class", dtype=tf.string),
+    }
+    numeric = [inputs[n] for n in ("age", "fare", "n_siblings")]
+    x = L.Concatenate()(numeric)
+    norm = L.Normalization()
+    norm.adapt(rng.normal([30.0, 20.0, 1.0], [12.0, 15.0, 1.0], (64, 3)).astype("float32"))
+    preprocessed = [norm(x)]
+    lookup = L.StringLookup(vocabulary=np.unique(TITANIC_CLASSES))
+    one_hot = L.CategoryEncoding(num_tokens=lookup.vocabulary_size())
+    preprocessed.append(one_hot(lookup(inputs["class"])))
+    result = L.Concatenate()(preprocessed)
+    preprocessing = K.Model(inputs, result)
+    body = K.Sequential([L.Dense(8), L.Dense(1)])
+    return K.Model(inputs, body(preprocessing(inputs)))
+
+
+add("tut_load_csv_titanic", "heldout30", tut_load_csv_titanic,
+    "tensorflow.org load CSV (titanic): dict inputs with a string column, numeric columns "
+    "concatenated + Normalization, StringLookup(np.unique vocabulary) + CategoryEncoding, a "
+    "nested preprocessing model", sources=K2_ONLY, inputs=_titanic_inputs, seed=THIRTIETH + 12)
+
+
+def tut_autoencoder_dense(K, v):
+    """tensorflow.org "Intro to autoencoders" first model: encoder
+    Sequential(Flatten, Dense(latent, relu)), decoder Sequential(Dense(sigmoid),
+    Reshape((28, 28))) (8x8 here), composed."""
+    L = K.layers
+    encoder = K.Sequential([L.Flatten(), L.Dense(6, activation="relu")])
+    decoder = K.Sequential([L.Dense(64, activation="sigmoid"), L.Reshape((8, 8))])
+    inputs = K.Input((8, 8))
+    return K.Model(inputs, decoder(encoder(inputs)))
+
+
+add("tut_autoencoder_dense", "heldout30", tut_autoencoder_dense,
+    "tensorflow.org autoencoder: encoder / decoder Sequentials (Flatten, Dense / Dense sigmoid, "
+    "Reshape)", sources=[], seed=THIRTIETH + 13)
+
+
+def tut_denoise_conv_ae(K, v):
+    """Intro to autoencoders, denoising: encoder Sequential(Input(28,28,1),
+    Conv2D(16, 3, relu, same, strides=2), Conv2D(8, ...)), decoder
+    Sequential(Conv2DTranspose(8, 3, strides=2, relu, same),
+    Conv2DTranspose(16, ...), Conv2D(1, 3, sigmoid, same))."""
+    L = K.layers
+    encoder = K.Sequential([
+        L.Input(shape=(8, 8, 1)),
+        L.Conv2D(4, (3, 3), activation="relu", padding="same", strides=2),
+        L.Conv2D(2, (3, 3), activation="relu", padding="same", strides=2)])
+    decoder = K.Sequential([
+        L.Conv2DTranspose(2, kernel_size=3, strides=2, activation="relu", padding="same"),
+        L.Conv2DTranspose(4, kernel_size=3, strides=2, activation="relu", padding="same"),
+        L.Conv2D(1, kernel_size=(3, 3), activation="sigmoid", padding="same")])
+    inputs = K.Input((8, 8, 1))
+    return K.Model(inputs, decoder(encoder(inputs)))
+
+
+add("tut_denoise_conv_ae", "heldout30", tut_denoise_conv_ae,
+    "tensorflow.org denoising autoencoder: strided Conv2D encoder, Conv2DTranspose(strides 2, "
+    "same) decoder, Conv2D sigmoid", sources=[], seed=THIRTIETH + 14)
+
+
+def tut_anomaly_ae(K, v):
+    """Intro to autoencoders, anomaly detection (ECG): Dense 32-16-8 relu
+    encoder, Dense 16-32-140 decoder with a sigmoid output."""
+    L = K.layers
+    encoder = K.Sequential([L.Dense(8, activation="relu"), L.Dense(6, activation="relu"),
+                            L.Dense(4, activation="relu")])
+    decoder = K.Sequential([L.Dense(6, activation="relu"), L.Dense(8, activation="relu"),
+                            L.Dense(20, activation="sigmoid")])
+    inputs = K.Input((20,))
+    return K.Model(inputs, decoder(encoder(inputs)))
+
+
+add("tut_anomaly_ae", "heldout30", tut_anomaly_ae,
+    "tensorflow.org anomaly-detection autoencoder: Dense encoder / decoder Sequentials",
+    sources=[], seed=THIRTIETH + 15)
+
+
+def _p2p_downsample(K, filters, size, apply_batchnorm=True):
+    import tensorflow as tf
+    initializer = tf.random_normal_initializer(0.0, 0.02) if K.__name__ != "keras" else \
+        K.initializers.RandomNormal(0.0, 0.02)
+    result = K.Sequential()
+    result.add(K.layers.Conv2D(filters, size, strides=2, padding="same",
+                               kernel_initializer=initializer, use_bias=False))
+    if apply_batchnorm:
+        result.add(K.layers.BatchNormalization())
+    result.add(K.layers.LeakyReLU())
+    return result
+
+
+def _p2p_upsample(K, filters, size, apply_dropout=False):
+    import tensorflow as tf
+    initializer = tf.random_normal_initializer(0.0, 0.02) if K.__name__ != "keras" else \
+        K.initializers.RandomNormal(0.0, 0.02)
+    result = K.Sequential()
+    result.add(K.layers.Conv2DTranspose(filters, size, strides=2, padding="same",
+                                        kernel_initializer=initializer, use_bias=False))
+    result.add(K.layers.BatchNormalization())
+    if apply_dropout:
+        result.add(K.layers.Dropout(0.5))
+    result.add(K.layers.ReLU())
+    return result
+
+
+def tut_pix2pix_generator(K, v):
+    """tensorflow.org pix2pix Generator: downsample Sequentials
+    (Conv2D(strides 2, random_normal(0, 0.02), use_bias=False),
+    BatchNormalization, LeakyReLU; the first without batchnorm), upsample
+    Sequentials (Conv2DTranspose, BatchNormalization, Dropout(0.5), ReLU),
+    skips reversed and Concatenate()d, a last Conv2DTranspose(3, 4,
+    strides 2, tanh). 16x16 input, four down / three up."""
+    import tensorflow as tf
+    inputs = K.layers.Input(shape=[16, 16, 3])
+    down_stack = [
+        _p2p_downsample(K, 4, 4, apply_batchnorm=False),
+        _p2p_downsample(K, 6, 4),
+        _p2p_downsample(K, 8, 4),
+        _p2p_downsample(K, 8, 4),
+    ]
+    up_stack = [
+        _p2p_upsample(K, 8, 4, apply_dropout=True),
+        _p2p_upsample(K, 6, 4),
+        _p2p_upsample(K, 4, 4),
+    ]
+    initializer = tf.random_normal_initializer(0.0, 0.02) if v == 2 else \
+        K.initializers.RandomNormal(0.0, 0.02)
+    last = K.layers.Conv2DTranspose(3, 4, strides=2, padding="same",
+                                    kernel_initializer=initializer, activation="tanh")
+    x = inputs
+    skips = []
+    for down in down_stack:
+        x = down(x)
+        skips.append(x)
+    skips = reversed(skips[:-1])
+    for up, skip in zip(up_stack, skips):
+        x = up(x)
+        x = K.layers.Concatenate()([x, skip])
+    x = last(x)
+    return K.Model(inputs=inputs, outputs=x)
+
+
+add("tut_pix2pix_generator", "heldout30", tut_pix2pix_generator,
+    "tensorflow.org pix2pix U-Net generator: downsample / upsample Sequentials (Conv2D / "
+    "Conv2DTranspose, BatchNormalization, Dropout, LeakyReLU / ReLU), Concatenate skips, "
+    "Conv2DTranspose tanh", sources=[], seed=THIRTIETH + 16)
+
+
+def tut_pix2pix_discriminator(K, v):
+    """tensorflow.org pix2pix PatchGAN Discriminator: inputs input_image and
+    target_image, concatenate, three downsample Sequentials,
+    ZeroPadding2D, Conv2D(strides 1, use_bias=False), BatchNormalization,
+    LeakyReLU, ZeroPadding2D, Conv2D(1, 4)."""
+    import tensorflow as tf
+    L = K.layers
+    initializer = tf.random_normal_initializer(0.0, 0.02) if v == 2 else \
+        K.initializers.RandomNormal(0.0, 0.02)
+    inp = L.Input(shape=[32, 32, 3], name="input_image")
+    tar = L.Input(shape=[32, 32, 3], name="target_image")
+    x = L.concatenate([inp, tar])
+    down1 = _p2p_downsample(K, 4, 4, False)(x)
+    down2 = _p2p_downsample(K, 6, 4)(down1)
+    down3 = _p2p_downsample(K, 8, 4)(down2)
+    zero_pad1 = L.ZeroPadding2D()(down3)
+    conv = L.Conv2D(8, 4, strides=1, kernel_initializer=initializer, use_bias=False)(zero_pad1)
+    batchnorm1 = L.BatchNormalization()(conv)
+    leaky_relu = L.LeakyReLU()(batchnorm1)
+    zero_pad2 = L.ZeroPadding2D()(leaky_relu)
+    last = L.Conv2D(1, 4, strides=1, kernel_initializer=initializer)(zero_pad2)
+    return K.Model(inputs=[inp, tar], outputs=last)
+
+
+add("tut_pix2pix_discriminator", "heldout30", tut_pix2pix_discriminator,
+    "tensorflow.org pix2pix PatchGAN discriminator: two inputs concatenated, downsample "
+    "Sequentials, ZeroPadding2D, Conv2D, BatchNormalization, LeakyReLU", sources=[],
+    seed=THIRTIETH + 17)
+
+
+def tut_dcgan_generator(K, v):
+    """tensorflow.org DCGAN make_generator_model: Sequential Dense(7*7*256,
+    use_bias=False, input_shape=(100,)), BatchNormalization, LeakyReLU,
+    Reshape((7, 7, 256)), Conv2DTranspose(5x5, strides 1 / 2 / 2, same,
+    use_bias=False) + BatchNormalization + LeakyReLU, the last tanh."""
+    L = K.layers
+    model = K.Sequential()
+    model.add(L.Dense(7 * 7 * 8, use_bias=False, input_shape=(10,)))
+    model.add(L.BatchNormalization())
+    model.add(L.LeakyReLU())
+    model.add(L.Reshape((7, 7, 8)))
+    model.add(L.Conv2DTranspose(6, (5, 5), strides=(1, 1), padding="same", use_bias=False))
+    model.add(L.BatchNormalization())
+    model.add(L.LeakyReLU())
+    model.add(L.Conv2DTranspose(4, (5, 5), strides=(2, 2), padding="same", use_bias=False))
+    model.add(L.BatchNormalization())
+    model.add(L.LeakyReLU())
+    model.add(L.Conv2DTranspose(1, (5, 5), strides=(2, 2), padding="same", use_bias=False,
+                                activation="tanh"))
+    return model
+
+
+add("tut_dcgan_generator", "heldout30", tut_dcgan_generator,
+    "tensorflow.org DCGAN generator: Dense, BatchNormalization, LeakyReLU, Reshape, "
+    "Conv2DTranspose(5x5, strides 1/2/2, use_bias=False) stack, tanh", sources=[],
+    seed=THIRTIETH + 18)
+
+
+def tut_dcgan_discriminator(K, v):
+    """make_discriminator_model: Conv2D(5x5, strides 2, same,
+    input_shape=[28, 28, 1]), LeakyReLU, Dropout(0.3), twice, Flatten,
+    Dense(1)."""
+    L = K.layers
+    model = K.Sequential()
+    model.add(L.Conv2D(4, (5, 5), strides=(2, 2), padding="same", input_shape=[28, 28, 1]))
+    model.add(L.LeakyReLU())
+    model.add(L.Dropout(0.3))
+    model.add(L.Conv2D(6, (5, 5), strides=(2, 2), padding="same"))
+    model.add(L.LeakyReLU())
+    model.add(L.Dropout(0.3))
+    model.add(L.Flatten())
+    model.add(L.Dense(1))
+    return model
+
+
+add("tut_dcgan_discriminator", "heldout30", tut_dcgan_discriminator,
+    "tensorflow.org DCGAN discriminator: strided Conv2D 5x5 + LeakyReLU + Dropout, Flatten, "
+    "Dense(1)", sources=[], seed=THIRTIETH + 19)
+
+
+def _mini_vgg(K):
+    """A VGG19-shaped feature extractor at a tiny width, its layers named as
+    VGG19's (block1_conv1 ...), include_top=False."""
+    L = K.layers
+    inp = K.Input((16, 16, 3))
+    x = inp
+    for b, (n, f) in enumerate(((2, 4), (2, 6), (2, 8)), start=1):
+        for i in range(1, n + 1):
+            x = L.Conv2D(f, 3, padding="same", activation="relu",
+                         name="block%d_conv%d" % (b, i))(x)
+        x = L.MaxPooling2D(2, strides=2, name="block%d_pool" % b)(x)
+    vgg = K.Model(inp, x, name="vgg19")
+    vgg.trainable = False
+    return vgg
+
+
+def tut_style_transfer_k2(K, v):
+    """tensorflow.org "Neural style transfer": vgg_layers(layer_names) = a
+    Model([vgg.input], [vgg.get_layer(n).output ...]); the StyleContentModel
+    call written functionally: inputs * 255.0,
+    vgg19.preprocess_input, the extractor, gram_matrix by
+    tf.linalg.einsum('bijc,bijd->bcd', x, x) divided by the number of
+    locations from tf.shape; style and content outputs."""
+    import tensorflow as tf
+    vgg = _mini_vgg(K)
+    style_layers = ["block1_conv1", "block2_conv1", "block3_conv1"]
+    content_layers = ["block3_conv2"]
+    outputs = [vgg.get_layer(n).output for n in style_layers + content_layers]
+    extractor = K.Model([vgg.input], outputs)
+    inputs = K.Input((16, 16, 3))
+    x = inputs * 255.0
+    x = K.applications.vgg19.preprocess_input(x)
+    feats = extractor(x)
+    styles = []
+    for f in feats[:len(style_layers)]:
+        result = tf.linalg.einsum("bijc,bijd->bcd", f, f)
+        input_shape = tf.shape(f)
+        num_locations = tf.cast(input_shape[1] * input_shape[2], tf.float32)
+        styles.append(result / num_locations)
+    return K.Model(inputs, styles + feats[len(style_layers):])
+
+
+# (tf_keras saves tf.linalg.einsum(eq, f, f) as the equation only, its operands nowhere: no
+# loader can rebuild it (like tfop_shapes in EXPECTED_FAILURES). Not generated.)
+add("tut_style_transfer_k2", "heldout30", tut_style_transfer_k2,
+    "tensorflow.org neural style transfer in tf_keras: a multi-output VGG-style extractor by "
+    "get_layer, vgg19.preprocess_input, gram matrices by tf.linalg.einsum / tf.shape",
+    sources=[], seed=THIRTIETH + 20)
+
+
+def tut_style_transfer_k3(K, v):
+    """Neural style transfer in Keras 3: the same extractor;
+    keras.ops.einsum('bijc,bijd->bcd') gram matrices divided by
+    ops.cast(h * w) from ops.shape."""
+    ops = K.ops
+    vgg = _mini_vgg(K)
+    style_layers = ["block1_conv1", "block2_conv1", "block3_conv1"]
+    content_layers = ["block3_conv2"]
+    outputs = [vgg.get_layer(n).output for n in style_layers + content_layers]
+    extractor = K.Model([vgg.input], outputs)
+    inputs = K.Input((16, 16, 3))
+    x = inputs * 255.0
+    x = K.applications.vgg19.preprocess_input(x)
+    feats = extractor(x)
+    styles = []
+    for f in feats[:len(style_layers)]:
+        result = ops.einsum("bijc,bijd->bcd", f, f)
+        shape = ops.shape(f)
+        styles.append(result / ops.cast(shape[1] * shape[2], "float32"))
+    return K.Model(inputs, styles + feats[len(style_layers):])
+
+
+add("tut_style_transfer_k3", "heldout30", tut_style_transfer_k3,
+    "neural style transfer in Keras 3: multi-output VGG-style extractor, vgg19.preprocess_input, "
+    "ops.einsum gram matrices", sources=[], seed=THIRTIETH + 21)
+
+
+def tut_audio_recognition(K, v):
+    """tensorflow.org "Simple audio recognition": Input(spectrogram shape),
+    Resizing(32, 32) (8x8 here), an adapted Normalization, Conv2D(relu) x2,
+    MaxPooling2D, Dropout(0.25), Flatten, Dense(relu), Dropout(0.5),
+    Dense(num_labels)."""
+    L = K.layers
+    rng = np.random.default_rng(11)
+    norm_layer = L.Normalization()
+    norm_layer.adapt(data=np.abs(rng.normal(0.0, 2.0, (16, 20, 17, 1))).astype("float32"))
+    return K.Sequential([
+        L.Input(shape=(20, 17, 1)),
+        L.Resizing(8, 8),
+        norm_layer,
+        L.Conv2D(4, 3, activation="relu"),
+        L.Conv2D(6, 3, activation="relu"),
+        L.MaxPooling2D(),
+        L.Dropout(0.25),
+        L.Flatten(),
+        L.Dense(8, activation="relu"),
+        L.Dropout(0.5),
+        L.Dense(4),
+    ])
+
+
+add("tut_audio_recognition", "heldout30", tut_audio_recognition,
+    "tensorflow.org audio recognition: Resizing a spectrogram, adapted Normalization, Conv2D x2, "
+    "MaxPooling2D, Dropout, Flatten, Dense", sources=[],
+    seed=THIRTIETH + 22)
+
+
+def tut_cvae_encoder(K, v):
+    """tensorflow.org "Convolutional VAE" encoder: Sequential
+    InputLayer(28, 28, 1), Conv2D(strides 2, relu) x2, Flatten,
+    Dense(latent_dim + latent_dim) (no activation)."""
+    L = K.layers
+    return K.Sequential([
+        L.InputLayer(input_shape=(12, 12, 1)),
+        L.Conv2D(filters=4, kernel_size=3, strides=(2, 2), activation="relu"),
+        L.Conv2D(filters=6, kernel_size=3, strides=(2, 2), activation="relu"),
+        L.Flatten(),
+        L.Dense(2 + 2),
+    ])
+
+
+add("tut_cvae_encoder", "heldout30", tut_cvae_encoder,
+    "tensorflow.org CVAE encoder: InputLayer, strided valid Conv2D x2, Flatten, Dense(2 * latent)",
+    sources=[], seed=THIRTIETH + 23)
+
+
+def tut_cvae_decoder(K, v):
+    """Convolutional VAE decoder: InputLayer(latent_dim), Dense(7*7*32,
+    relu), Reshape(target_shape=(7, 7, 32)), Conv2DTranspose(strides 2,
+    same, relu) x2, Conv2DTranspose(1, 3, strides 1, same) logits."""
+    L = K.layers
+    return K.Sequential([
+        L.InputLayer(input_shape=(2,)),
+        L.Dense(units=3 * 3 * 4, activation=K.activations.relu),
+        L.Reshape(target_shape=(3, 3, 4)),
+        L.Conv2DTranspose(filters=6, kernel_size=3, strides=2, padding="same",
+                          activation="relu"),
+        L.Conv2DTranspose(filters=4, kernel_size=3, strides=2, padding="same",
+                          activation="relu"),
+        L.Conv2DTranspose(filters=1, kernel_size=3, strides=1, padding="same"),
+    ])
+
+
+add("tut_cvae_decoder", "heldout30", tut_cvae_decoder,
+    "tensorflow.org CVAE decoder: Dense relu, Reshape, Conv2DTranspose(strides 2, same) x2, "
+    "Conv2DTranspose(1) logits", sources=[], seed=THIRTIETH + 24)
+
+
+def _w2v_inputs(rng, batch):
+    return [rng.integers(1, 30, (batch,)).astype(np.int32),
+            rng.integers(1, 30, (batch, 5)).astype(np.int32)]
+
+
+def tut_word2vec(K, v):
+    """tensorflow.org "word2vec" scoring model written functionally in
+    Keras 3: a target word id (shape ()) and num_ns + 1 context ids, two
+    Embeddings, ops.einsum('be,bce->bc') dots."""
+    L = K.layers
+    target = K.Input(shape=(), dtype="int32", name="target")
+    context = K.Input(shape=(5,), dtype="int32", name="context")
+    word_emb = L.Embedding(30, 6, name="w2v_embedding")(target)
+    context_emb = L.Embedding(30, 6)(context)
+    dots = K.ops.einsum("be,bce->bc", word_emb, context_emb)
+    return K.Model([target, context], dots)
+
+
+add("tut_word2vec", "heldout30", tut_word2vec,
+    "tensorflow.org word2vec in Keras 3: a scalar target id Input(shape=()), context ids, two "
+    "Embeddings, ops.einsum('be,bce->bc')", sources=[], inputs=_w2v_inputs,
+    seed=THIRTIETH + 25)
+
+
+def tut_text_generation_gru(K, v):
+    """tensorflow.org "Text generation with an RNN" MyModel written
+    functionally: Embedding, GRU(return_sequences=True, return_state=True),
+    Dense(vocab) logits per step; the state is a second output."""
+    L = K.layers
+    inputs = K.Input((6,), dtype="int32")
+    x = L.Embedding(20, 6)(inputs)
+    x, states = L.GRU(8, return_sequences=True, return_state=True)(x)
+    x = L.Dense(20)(x)
+    return K.Model(inputs, [x, states])
+
+
+add("tut_text_generation_gru", "heldout30", tut_text_generation_gru,
+    "tensorflow.org text generation: Embedding, GRU(return_sequences, return_state), Dense "
+    "logits and the state as outputs", sources=[], vocab=20, seed=THIRTIETH + 26)
+
+
+def tut_overfit_regularized(K, v):
+    """tensorflow.org "Overfit and underfit" combined model: Dense(elu,
+    kernel_regularizer=l2(0.0001), input_shape) + Dropout(0.5) x4, Dense(1);
+    and imbalanced data's Dense(sigmoid, bias_initializer=Constant(log(pos/neg)))."""
+    L = K.layers
+    reg = K.regularizers.l2(0.0001)
+    model = K.Sequential([L.Dense(8, kernel_regularizer=reg, activation="elu",
+                                  input_shape=(5,)), L.Dropout(0.5)])
+    for _ in range(3):
+        model.add(L.Dense(8, kernel_regularizer=reg, activation="elu"))
+        model.add(L.Dropout(0.5))
+    model.add(L.Dense(1, activation="sigmoid",
+                      bias_initializer=K.initializers.Constant(np.log([0.1]))))
+    return model
+
+
+add("tut_overfit_regularized", "heldout30", tut_overfit_regularized,
+    "tensorflow.org overfit/underfit combined model: Dense elu with L2 + Dropout x4, a sigmoid "
+    "Dense with a Constant bias initializer", sources=[], seed=THIRTIETH + 27)
+
+
+# Round 30's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout30")
