@@ -52,7 +52,10 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
                     Value::Object(call) if !is_keras3_node(node) => {
                         keras2_dict_call(call, entry, &spec.name, n)?
                     }
-                    _ => parse_node(node, &spec.name, n, keep_kwargs)?,
+                    _ => match keras3_dict_call(node) {
+                        Some(call) => keras3_dict_refs(call, entry, &spec.name, n)?,
+                        None => parse_node(node, &spec.name, n, keep_kwargs)?,
+                    },
                 };
                 if tensor_kwargs && !is_keras3_node(node) {
                     append_kwarg_tensors(&mut refs);
@@ -444,6 +447,8 @@ fn mask_refs(m: &Value) -> Option<std::result::Result<Vec<Option<TensorRef>>, St
     match m {
         Value::Null => None,
         Value::Array(a) if a.iter().all(Value::is_null) => None,
+        // Keras 3's masks of a call with a dict of tensors, none masked.
+        Value::Object(o) if o.values().all(Value::is_null) => None,
         _ if triple(m).is_some() => Some(Ok(vec![triple(m)])),
         Value::Array(a) if a.iter().all(|v| v.is_null() || triple(v).is_some()) => {
             Some(Ok(a.iter().map(triple).collect()))
@@ -494,21 +499,8 @@ fn keras2_dict_call(
     index: usize,
 ) -> Result<Vec<TensorRef>> {
     let what = format!("layer `{layer}`: inbound_nodes[{index}]");
-    let mut keys: Vec<&String> = call.keys().collect();
-    keys.sort();
-    let callee = entry
-        .get("config")
-        .and_then(|c| c.get("input_layers"))
-        .and_then(Value::as_object);
-    if let Some(callee) = callee {
-        let own: Vec<&String> = callee.keys().collect();
-        let mut sorted_own = own.clone();
-        sorted_own.sort();
-        if sorted_own == keys {
-            keys = own;
-        }
-    }
-    keys.into_iter()
+    dict_call_keys(call, entry)
+        .into_iter()
         .map(|k| {
             let v = &call[k];
             if !v
@@ -524,6 +516,70 @@ fn keras2_dict_call(
             parse_triple(v, &format!("{what}[\"{k}\"]"))
         })
         .collect()
+}
+
+/// A Keras 3 node whose only argument is a dict of tensors
+/// (`{"args": [{"age": {"class_name": "__keras_tensor__", ...}, ...}],
+/// "kwargs": {}}`): a functional model built on dict inputs, called on a
+/// dict. Keras 3 maps it to the model's inputs by key too.
+fn keras3_dict_call(node: &Value) -> Option<&Map<String, Value>> {
+    let o = node.as_object()?;
+    let args = o.get("args")?.as_array()?;
+    // Keras's own masks (`"mask": {"age": null, ...}`) are not call
+    // arguments (dropped as in `keras3_kwargs`).
+    let other_kwargs = o
+        .get("kwargs")
+        .and_then(Value::as_object)
+        .is_some_and(|k| k.keys().any(|k| k != "mask"));
+    if args.len() != 1 || other_kwargs {
+        return None;
+    }
+    let call = args[0].as_object()?;
+    let is_tensor =
+        |v: &Value| v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__");
+    (!call.is_empty() && !call.contains_key("class_name") && call.values().all(is_tensor))
+        .then_some(call)
+}
+
+/// [`keras3_dict_call`]'s tensors in the called model's key order (as
+/// [`keras2_dict_call`]).
+fn keras3_dict_refs(
+    call: &Map<String, Value>,
+    entry: &Value,
+    layer: &str,
+    index: usize,
+) -> Result<Vec<TensorRef>> {
+    let what = format!("layer `{layer}`: inbound_nodes[{index}]");
+    let mut out = Vec::new();
+    for k in dict_call_keys(call, entry) {
+        collect_keras_tensors(&call[k], &mut out, &format!("{what}[\"{k}\"]"))?;
+    }
+    Ok(out)
+}
+
+/// The keys of a call with a dict of tensors in the order the called
+/// model's `input_layers` dict lists them (the order of its inputs in the
+/// engine), or sorted (`tree.flatten`) when the callee has no such dict or
+/// other keys.
+fn dict_call_keys<'a>(call: &'a Map<String, Value>, entry: &Value) -> Vec<&'a String> {
+    let mut keys: Vec<&String> = call.keys().collect();
+    keys.sort();
+    let callee = entry
+        .get("config")
+        .and_then(|c| c.get("input_layers"))
+        .and_then(Value::as_object);
+    if let Some(callee) = callee {
+        let own: Vec<&String> = callee.keys().collect();
+        let mut sorted_own = own.clone();
+        sorted_own.sort();
+        if sorted_own == keys {
+            return own
+                .into_iter()
+                .filter_map(|k| call.get_key_value(k).map(|(k, _)| k))
+                .collect();
+        }
+    }
+    keys
 }
 
 /// `keep_kwargs`: the layer reads its call kwargs (Keras 3's are then
@@ -811,6 +867,22 @@ mod tests {
         let inner = spec.layers.iter().find(|l| l.name == "inner").unwrap();
         let order: Vec<&str> = inner.inbound[0].iter().map(|r| r.layer.as_str()).collect();
         assert_eq!(order, ["b", "a"]);
+
+        // Keras 3 writes the same call as one dict argument of tensors.
+        let t = |n: &str| {
+            serde_json::json!({"class_name": "__keras_tensor__",
+                               "config": {"shape": [null, 1], "keras_history": [n, 0, 0]}})
+        };
+        let node = serde_json::json!({"args": [{"a": t("a"), "b": t("b")}],
+                                      "kwargs": {"mask": {"a": null, "b": null}}});
+        let call = keras3_dict_call(&node).unwrap();
+        let refs = keras3_dict_refs(call, &config["layers"][2], "inner", 0).unwrap();
+        let order: Vec<&str> = refs.iter().map(|r| r.layer.as_str()).collect();
+        assert_eq!(order, ["b", "a"]);
+        // A dict the callee does not key: sorted keys, as `tree.flatten`.
+        let refs = keras3_dict_refs(call, &Value::Null, "inner", 0).unwrap();
+        let order: Vec<&str> = refs.iter().map(|r| r.layer.as_str()).collect();
+        assert_eq!(order, ["a", "b"]);
 
         let bad = serde_json::json!({"a": 3});
         let err = keras2_dict_call(bad.as_object().unwrap(), &Value::Null, "inner", 0)
