@@ -5,7 +5,9 @@
 //! of `[H, W, C]` → `Reshape [H/b, b, W/b, b, C]` → the same `Permute` →
 //! `Reshape [H/b, W/b, b²·C]` (TensorFlow's channel order, `(i·b + j)·C +
 //! c` for the block's row `i` and column `j`). Exact (values are only
-//! moved). NCHW is refused.
+//! moved). NCHW is refused. Keras 3's `ops.DepthToSpace` / `ops.SpaceToDepth`
+//! (`keras.ops.nn.depth_to_space`) use the same layers ([`steps`], called
+//! by [`super::keras3_ops`]).
 
 use super::{entry, Outcome, Site};
 use serde_json::{json, Value};
@@ -38,6 +40,18 @@ fn rewrite(site: &Site<'_>, to_space: bool) -> Result<Outcome, String> {
         .and_then(Value::as_u64)
         .filter(|&b| b >= 2)
         .ok_or("block_size is not a constant integer of at least 2")? as usize;
+    Ok(Outcome::weightless(steps(site, node, b, to_space)?))
+}
+
+/// The `Reshape` → `Permute` → `Reshape` layers moving the channels of the
+/// NHWC tensor `node` into `b`×`b` blocks (`to_space`) or back, the last
+/// one named after the site.
+pub(super) fn steps(
+    site: &Site<'_>,
+    node: Value,
+    b: usize,
+    to_space: bool,
+) -> Result<Vec<Value>, String> {
     let [h, w, c] = site.static_input()?[..] else {
         return Err("its input is not an NHWC image".into());
     };
@@ -55,7 +69,7 @@ fn rewrite(site: &Site<'_>, to_space: bool) -> Result<Outcome, String> {
     let name = site.name;
     let step = |suffix: &str| format!("{name}_{suffix}");
     let on = |n: String| json!([[n, 0, 0, {}]]);
-    Ok(Outcome::weightless(vec![
+    Ok(vec![
         entry(
             &step("split"),
             "Reshape",
@@ -74,7 +88,7 @@ fn rewrite(site: &Site<'_>, to_space: bool) -> Result<Outcome, String> {
             json!({ "target_shape": merged }),
             vec![on(step("swap"))],
         ),
-    ]))
+    ])
 }
 
 #[cfg(test)]

@@ -113,6 +113,13 @@ fn rewrite(
             },
             _ => None,
         };
+        // Over an inner axis: TF.js's kernel takes only the last one.
+        if let Some((axis, rank)) = param
+            .filter(|_| f == "softmax")
+            .and_then(|a| super::softmax_axis::inner_axis_of(site, a as i64))
+        {
+            return Ok(super::softmax_axis::chain(name, json!([x()?]), axis, rank));
+        }
         return unary(name, x()?, f, param)
             .map(|l| vec![l])
             .ok_or_else(|| format!("internal: no rewrite for {f}"));
@@ -226,6 +233,34 @@ fn rewrite(
             )
         }
         "LayerNorm" => layer_norm(site, x()?, args, weights).map(|l| vec![l]),
+        // `ops.clip(x, 0, max)` is `tf.clip_by_value`'s ReLU(max_value).
+        "Clip" => {
+            let lo = c.get("x_min").and_then(Value::as_f64);
+            let hi = c.get("x_max").and_then(Value::as_f64);
+            match (lo, hi) {
+                (Some(lo), Some(hi)) if lo == 0.0 && hi >= 0.0 => Ok(vec![entry(
+                    name,
+                    "ReLU",
+                    json!({"max_value": hi, "negative_slope": 0.0, "threshold": 0.0}),
+                    vec![json!([x()?])],
+                )]),
+                _ => Err("only clip(x, 0, max) has an exact TF.js layer (ReLU)".into()),
+            }
+        }
+        "DepthToSpace" | "SpaceToDepth" => {
+            if c.get("data_format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f != "channels_last")
+            {
+                return Err("only channels_last is rewritten".into());
+            }
+            let b = c
+                .get("block_size")
+                .and_then(Value::as_u64)
+                .filter(|&b| b >= 2)
+                .ok_or("block_size is not an integer of at least 2")? as usize;
+            super::depth_space::steps(site, json!([x()?]), b, op == "DepthToSpace")
+        }
         other => Err(format!(
             "TensorFlow.js 4.22 has no layer computing keras.ops.{} exactly",
             other.to_lowercase()
@@ -488,6 +523,61 @@ mod tests {
         );
         let model = functional(&[3, 4], swap(0, 1), 9);
         assert_refused(&model, &["`sw` (ops.Swapaxes)"]);
+    }
+
+    /// `ops.clip(x, 0, max)` is a `ReLU(max_value)` (Keras 3 saves
+    /// `x_min` / `x_max` in the config); other lower bounds are refused.
+    /// `ops.nn.depth_to_space` / `space_to_depth` (channels_last) are the
+    /// `tf.nn` functions' Reshape + Permute + Reshape.
+    #[test]
+    fn clip_and_pixel_shuffle_operations_become_layers() {
+        let clip = |lo: f64| {
+            vec![op(
+                "cl",
+                "Clip",
+                json!({"x_min": lo, "x_max": 0.5}),
+                json!([["x", 0, 0]]),
+            )]
+        };
+        assert_rewrites(&[2, 3, 4], clip(0.0), 9, 0.0, "cl (ops.Clip) -> ReLU");
+        assert_refused(&functional(&[3, 4], clip(-1.0), 9), &["`cl` (ops.Clip)"]);
+        for (class, shape, block) in [
+            ("DepthToSpace", [2, 3, 2, 8], 2),
+            ("SpaceToDepth", [2, 6, 9, 2], 3),
+        ] {
+            let layers = vec![op(
+                "p",
+                class,
+                json!({"block_size": block, "data_format": "channels_last"}),
+                json!([["x", 0, 0]]),
+            )];
+            assert_rewrites(
+                &shape,
+                layers,
+                4,
+                0.0,
+                &format!("p (ops.{class}) -> Reshape + Permute + Reshape"),
+            );
+        }
+    }
+
+    /// `ops.softmax(x, axis=1)` of a rank-3 tensor: TF.js's kernel takes
+    /// only the last axis, so the axis is permuted last and back.
+    #[test]
+    fn softmax_operations_over_an_inner_axis_are_permuted() {
+        let layers = vec![op(
+            "sm",
+            "Softmax",
+            json!({"axis": 1}),
+            json!([["x", 0, 0]]),
+        )];
+        assert_rewrites(
+            &[2, 5, 3],
+            layers,
+            9,
+            1e-6,
+            "sm (ops.Softmax) -> Permute + Softmax + Permute",
+        );
     }
 
     #[test]

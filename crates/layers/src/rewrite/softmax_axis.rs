@@ -42,16 +42,33 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         Ok(n) => n,
         Err(why) => return Outcome::Cannot(why),
     };
+    Outcome::weightless(chain(site.name, node.clone(), axis as usize, rank))
+}
+
+/// The `Permute` + last-axis `Softmax` + `Permute` layers computing a
+/// softmax over the inner `axis` (1 ≤ axis < rank - 1, counting the batch
+/// axis) of a rank-`rank` tensor read from `node` (an inbound node list);
+/// the last layer is named `name`. Also used for `tf.nn.softmax(axis=)` /
+/// `ops.softmax(axis=)` ([`inner_axis_of`]).
+pub(super) fn chain(name: &str, node: Value, axis: usize, rank: usize) -> Vec<Value> {
     // Permute's dims count the non-batch axes from 1.
     let mut dims: Vec<i64> = (1..rank as i64).collect();
-    dims.swap(axis as usize - 1, rank - 2);
-    let name = site.name;
+    dims.swap(axis - 1, rank - 2);
     let (there, inner) = (format!("{name}_to_last"), format!("{name}_last"));
-    Outcome::weightless(vec![
-        entry(&there, "Permute", json!({"dims": dims}), vec![node.clone()]),
+    vec![
+        entry(&there, "Permute", json!({"dims": dims}), vec![node]),
         entry_on(&inner, "Softmax", json!({"axis": -1}), &there),
         entry_on(name, "Permute", json!({"dims": dims}), &inner),
-    ])
+    ]
+}
+
+/// `axis` of the site's first input as an inner axis for [`chain`] (with
+/// the input's rank), or `None` when it is the last axis or the rank is
+/// unknown.
+pub(super) fn inner_axis_of(site: &Site<'_>, axis: i64) -> Option<(usize, usize)> {
+    let rank = site.shapes.and_then(|s| s.inputs.first()).map(Vec::len)?;
+    let axis = if axis < 0 { axis + rank as i64 } else { axis };
+    (axis >= 1 && axis < rank as i64 - 1).then_some((axis as usize, rank))
 }
 
 #[cfg(test)]
@@ -70,6 +87,21 @@ mod tests {
                 "sm (Softmax) -> Permute + Softmax + Permute",
             );
         }
+        // `tf.nn.softmax(x, axis=1)` (integral pose regression's spatial
+        // softmax over flattened heatmaps) takes the same chain.
+        let layers = vec![super::super::probes::tf(
+            "sm",
+            "nn.softmax",
+            "x",
+            json!({"axis": 1}),
+        )];
+        assert_rewrites(
+            &[2, 5, 3],
+            layers,
+            1,
+            1e-6,
+            "sm (TFOpLambda) -> Permute + Softmax + Permute",
+        );
         let layers = vec![entry_on("sm", "Softmax", json!({"axis": -1}), "x")];
         let model = functional(&[3, 4], layers, 1);
         assert!(assert_same(&model, &input(&[2, 3, 4]), 0.0)

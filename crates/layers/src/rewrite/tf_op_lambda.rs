@@ -488,6 +488,18 @@ fn rewrite(
             },
             _ => None,
         };
+        // Over an inner axis: TF.js's kernel takes only the last one.
+        if let Some((axis, rank)) = param
+            .filter(|_| f == "softmax")
+            .and_then(|a| super::softmax_axis::inner_axis_of(site, a as i64))
+        {
+            return Ok(super::softmax_axis::chain(
+                name,
+                json!([x.clone()]),
+                axis,
+                rank,
+            ));
+        }
         return unary(name, x.clone(), f, param)
             .map(|l| vec![l])
             .ok_or_else(|| format!("internal: no rewrite for {f}"));
