@@ -16396,3 +16396,889 @@ add("tut_overfit_regularized", "heldout30", tut_overfit_regularized,
 
 # Round 30's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout30")
+# -- heldout31: vision models for tasks other than classification ----------------------
+# Vision models as deployed with TF.js in browsers and apps, for tasks other than
+# classification, written the way their reference code and tutorials write them, at tiny
+# sizes: keypoint heads (heatmaps + offsets gathered at the argmax, soft-argmax by matmul
+# with a constant grid, stacked hourglass outputs), FaceNet / ArcFace-style embeddings and
+# GeM pooling, monocular depth (bilinear decoders, disparity to depth by reciprocal),
+# super-resolution (SRGAN / RRDB / VDSR / RCAN variants), low-light enhancement (Zero-DCE++,
+# Retinex-style division, gamma curves), denoising (DnCNN by Subtract, FFDNet's noise-level
+# map), matting / background removal (sigmoid alpha, composition with a constant
+# background, tf.where on a thresholded mask), fast style transfer (conditional instance
+# norm, REFLECT padding, Johnson's tanh output scaling), detection heads (BlazeFace blocks,
+# a RetinaNet head model shared over levels, SSD anchor decoding with variances, FCOS
+# exp(scale * reg) and centerness) and DB-net OCR binarisation. Sources are not kept.
+THIRTYFIRST = HELD + 2600
+
+
+def _tf():
+    import tensorflow as tf
+    return tf
+
+
+def kp_movenet_decode(K, v):
+    """MoveNet / CenterNet-pose style decoding in the graph: a keypoint
+    heatmap (sigmoid) and an offsets map (2 per keypoint); the argmax of
+    each flattened heatmap gives the cell, the offsets are gathered at it
+    (tf.gather(batch_dims=2) / ops.take_along_axis) and added to the
+    cell's (y, x), divided by the map size; the score is the max."""
+    L = K.layers
+    H, W, KP = 6, 5, 3
+    x = L.Input((12, 10, 3), name="image")
+    h = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)
+    h = L.DepthwiseConv2D(3, padding="same", activation="relu")(h)
+    heat = L.Conv2D(KP, 1, activation="sigmoid", name="heatmap")(h)
+    off = L.Conv2D(2 * KP, 1, name="offsets")(h)
+    if v == "k2":
+        tf = _tf()
+        hf = tf.transpose(tf.reshape(heat, [-1, H * W, KP]), [0, 2, 1])   # B, KP, HW
+        idx = tf.argmax(hf, axis=-1, output_type=tf.int32)                 # B, KP
+        score = tf.reduce_max(hf, axis=-1)
+        of = tf.transpose(tf.reshape(off, [-1, H * W, KP, 2]), [0, 2, 1, 3])  # B, KP, HW, 2
+        o = tf.gather(of, idx, axis=2, batch_dims=2)                       # B, KP, 2
+        yx = tf.cast(tf.stack([idx // W, idx % W], axis=-1), tf.float32)
+        kp = (yx + o) / tf.constant([H, W], tf.float32)
+        return K.Model(x, [kp, score], name="movenet_decode")
+    O = K.ops
+    hf = O.transpose(O.reshape(heat, (-1, H * W, KP)), (0, 2, 1))
+    idx = O.argmax(hf, axis=-1)
+    score = O.max(hf, axis=-1)
+    of = O.transpose(O.reshape(off, (-1, H * W, KP, 2)), (0, 2, 1, 3))
+    o = O.squeeze(O.take_along_axis(of, idx[:, :, None, None], axis=2), axis=2)
+    yx = O.cast(O.stack([idx // W, idx % W], axis=-1), "float32")
+    kp = (yx + o) / np.array([H, W], np.float32)
+    return K.Model(x, [kp, score], name="movenet_decode")
+
+
+add("kp_movenet_decode", "heldout31", kp_movenet_decode,
+    "MoveNet-style keypoint decoding: argmax of flattened sigmoid heatmaps, offsets gathered "
+    "(tf.gather batch_dims=2 / ops.take_along_axis), // and %, scores by max",
+    sources=[], range="pixel", seed=THIRTYFIRST + 0)
+
+
+def kp_soft_argmax_matmul(K, v):
+    """Integral pose regression: heatmaps divided by a temperature, softmax
+    over the flattened map, expected coordinates by matmul with a constant
+    [HW, 2] grid (tf.linalg.matmul(transpose_a) / ops.matmul of a
+    transposed tensor), normalised to [-1, 1]."""
+    L = K.layers
+    H, W, KP = 5, 6, 4
+    x = L.Input((10, 12, 3), name="img")
+    h = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)
+    h = L.Conv2D(KP, 1, name="heat")(h)
+    gy, gx = np.meshgrid(np.linspace(-1, 1, H), np.linspace(-1, 1, W), indexing="ij")
+    grid = np.stack([gx.reshape(-1), gy.reshape(-1)], -1).astype(np.float32)  # HW, 2
+    if v == "k2":
+        tf = _tf()
+        p = tf.nn.softmax(tf.reshape(h, [-1, H * W, KP]) / 0.5, axis=1)
+        xy = tf.linalg.matmul(p, tf.constant(grid), transpose_a=True)      # B, KP, 2
+        return K.Model(x, xy, name="soft_argmax")
+    O = K.ops
+    p = O.softmax(O.reshape(h, (-1, H * W, KP)) / 0.5, axis=1)
+    xy = O.matmul(O.transpose(p, (0, 2, 1)), grid)
+    return K.Model(x, xy, name="soft_argmax")
+
+
+add("kp_soft_argmax_matmul", "heldout31", kp_soft_argmax_matmul,
+    "integral pose regression: softmax over flattened heatmaps with a temperature, matmul with a "
+    "constant coordinate grid (transpose_a / ops.transpose)",
+    sources=["keras2", "keras3-keras"], seed=THIRTYFIRST + 1)
+
+
+def kp_stacked_hourglass(K, v):
+    """A two-stack hourglass (Newell et al.) at depth 2: MaxPooling down,
+    nearest UpSampling2D + Add skips, an intermediate heatmap output per
+    stack re-injected by 1x1 convs (x + conv(h) + conv(heat))."""
+    L = K.layers
+
+    def hourglass(t, depth, name):
+        up = L.Conv2D(8, 3, padding="same", activation="relu", name=name + "_up")(t)
+        low = L.MaxPooling2D(name=name + "_pool")(t)
+        low = L.Conv2D(8, 3, padding="same", activation="relu", name=name + "_low")(low)
+        if depth > 1:
+            low = hourglass(low, depth - 1, name + "i")
+        low = L.UpSampling2D(name=name + "_us")(low)
+        return L.Add(name=name + "_add")([up, low])
+
+    x = L.Input((16, 16, 3), name="img")
+    t = L.Conv2D(8, 3, padding="same", activation="relu", name="stem")(x)
+    outs = []
+    for s in range(2):
+        hg = hourglass(t, 2, "hg%d" % s)
+        f = L.BatchNormalization(name="bn%d" % s)(L.Conv2D(8, 1, name="f%d" % s)(hg))
+        f = L.ReLU()(f)
+        heat = L.Conv2D(3, 1, name="heat%d" % s)(f)
+        outs.append(heat)
+        if s == 0:
+            t = L.Add()([t, L.Conv2D(8, 1, name="rf")(f), L.Conv2D(8, 1, name="rh")(heat)])
+    return K.Model(x, outs, name="stacked_hourglass")
+
+
+add("kp_stacked_hourglass", "heldout31", kp_stacked_hourglass,
+    "two-stack hourglass: MaxPooling / UpSampling2D + Add recursion, intermediate heatmaps "
+    "re-injected by 1x1 convs, one output per stack", sources=[],
+    seed=THIRTYFIRST + 2)
+
+
+def kp_face_landmarks(K, v):
+    """A face-landmark regressor as browser demos train it: a small CNN,
+    GlobalAveragePooling2D, Dense(2 * N, sigmoid), Reshape((N, 2)), scaled
+    to pixels by a constant (x * [W, H])."""
+    L = K.layers
+    x = L.Input((16, 16, 3), name="face")
+    h = L.Rescaling(1.0 / 255)(x)
+    h = L.SeparableConv2D(8, 3, strides=2, padding="same", activation="relu")(h)
+    h = L.SeparableConv2D(12, 3, strides=2, padding="same", activation="relu")(h)
+    h = L.GlobalAveragePooling2D()(h)
+    h = L.Dense(2 * 5, activation="sigmoid")(h)
+    pts = L.Reshape((5, 2), name="landmarks")(h)
+    if v == "k2":
+        return K.Model(x, pts * np.array([16.0, 16.0], np.float32), name="landmarks")
+    return K.Model(x, K.ops.multiply(pts, np.array([16.0, 16.0], np.float32)),
+                   name="landmarks")
+
+
+add("kp_face_landmarks", "heldout31", kp_face_landmarks,
+    "face landmark regressor: Rescaling, SeparableConv2D, GAP, Dense sigmoid, Reshape((N, 2)), "
+    "times a constant [W, H]", sources=[], range="pixel", seed=THIRTYFIRST + 3)
+
+
+def emb_facenet(K, v):
+    """FaceNet-style embedding: an Inception-ResNet-A style block whose
+    residual is scaled (x + 0.17 * up), GlobalAveragePooling2D, Dropout,
+    Dense(bottleneck, use_bias=False), BatchNormalization(scale=False),
+    tf.math.l2_normalize(axis=1, epsilon=1e-10) / ops.normalize."""
+    L = K.layers
+    x = L.Input((16, 16, 3), name="face")
+    h = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)
+    b0 = L.Conv2D(4, 1, activation="relu")(h)
+    b1 = L.Conv2D(4, 3, padding="same", activation="relu")(L.Conv2D(4, 1, activation="relu")(h))
+    up = L.Conv2D(8, 1)(L.Concatenate()([b0, b1]))
+    if v == "k2":
+        h = h + 0.17 * up
+    else:
+        h = L.Add()([h, K.ops.multiply(up, 0.17)])
+    h = L.Activation("relu")(h)
+    h = L.GlobalAveragePooling2D()(h)
+    h = L.Dropout(0.2)(h)
+    h = L.Dense(6, use_bias=False, name="Bottleneck")(h)
+    h = L.BatchNormalization(momentum=0.995, epsilon=0.001, scale=False,
+                             name="Bottleneck_BatchNorm")(h)
+    if v == "k2":
+        out = _tf().math.l2_normalize(h, axis=1, epsilon=1e-10)
+    else:
+        out = K.ops.normalize(h, axis=1)
+    return K.Model(x, out, name="facenet")
+
+
+add("emb_facenet", "heldout31", emb_facenet,
+    "FaceNet-style embedding: scaled Inception-ResNet residual, GAP, Dense bottleneck, "
+    "BatchNormalization(scale=False), l2_normalize(epsilon=1e-10) / ops.normalize",
+    sources=[], seed=THIRTYFIRST + 4)
+
+
+def emb_arcface_cosine(K, v):
+    """ArcFace-style inference head: an L2-normalised embedding and cosine
+    logits against constant L2-normalised class centres (tf.matmul
+    transpose_b / ops.matmul with ops.transpose), scaled by s=30."""
+    L = K.layers
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(5, 6)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    x = L.Input((12, 12, 3), name="face")
+    h = L.Conv2D(8, 3, strides=2, activation="relu")(x)
+    h = L.Flatten()(h)
+    e = L.Dense(6)(h)
+    if v == "k2":
+        tf = _tf()
+        e = tf.nn.l2_normalize(e, 1)
+        logits = 30.0 * tf.matmul(e, tf.constant(centres), transpose_b=True)
+        return K.Model(x, [e, tf.nn.softmax(logits)], name="arcface")
+    e = L.UnitNormalization()(e)
+    logits = K.ops.matmul(e, K.ops.transpose(centres)) * 30.0
+    return K.Model(x, [e, K.ops.softmax(logits)], name="arcface")
+
+
+add("emb_arcface_cosine", "heldout31", emb_arcface_cosine,
+    "ArcFace-style cosine head: l2_normalize / UnitNormalization, matmul with constant "
+    "normalised class centres (transpose_b), scale 30, softmax", sources=[],
+    seed=THIRTYFIRST + 5)
+
+
+def emb_gem_pool(K, v):
+    """Image-retrieval embedding with generalised-mean (GeM) pooling:
+    (mean(max(x, eps)^p))^(1/p) with p = 3, then a whitening Dense and L2
+    normalisation."""
+    L = K.layers
+    x = L.Input((12, 12, 3), name="img")
+    h = L.Conv2D(8, 3, padding="same", activation="relu")(x)
+    h = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(h)
+    if v == "k2":
+        tf = _tf()
+        g = tf.pow(tf.reduce_mean(tf.pow(tf.maximum(h, 1e-6), 3.0), axis=[1, 2]), 1.0 / 3.0)
+        w = L.Dense(6, name="whiten")(g)
+        return K.Model(x, tf.math.l2_normalize(w, axis=-1), name="gem")
+    O = K.ops
+    g = O.power(O.mean(O.power(O.maximum(h, 1e-6), 3.0), axis=(1, 2)), 1.0 / 3.0)
+    w = L.Dense(6, name="whiten")(g)
+    return K.Model(x, O.normalize(w, axis=-1, order=2), name="gem")
+
+
+add("emb_gem_pool", "heldout31", emb_gem_pool,
+    "retrieval embedding with GeM pooling: pow(mean(pow(max(x, eps), 3), [1, 2]), 1/3), "
+    "whitening Dense, l2_normalize / ops.normalize", sources=[],
+    seed=THIRTYFIRST + 6)
+
+
+def depth_unet_bilinear(K, v):
+    """Monocular depth (DenseDepth-style): a strided encoder, a decoder of
+    bilinear UpSampling2D + Concatenate skip + Conv2D + LeakyReLU(0.2),
+    a sigmoid disparity turned into depth by 1 / (min + (max - min) * d)."""
+    L = K.layers
+    x = L.Input((16, 16, 3), name="rgb")
+    e1 = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)      # 8
+    e2 = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(e1)     # 4
+    e3 = L.Conv2D(10, 3, strides=2, padding="same", activation="relu")(e2)    # 2
+    d = e3
+    for skip, c in ((e2, 8), (e1, 6)):
+        d = L.UpSampling2D(interpolation="bilinear")(d)
+        d = L.Concatenate()([d, skip])
+        d = L.LeakyReLU(0.2)(L.Conv2D(c, 3, padding="same")(d))
+    disp = L.Conv2D(1, 3, padding="same", activation="sigmoid", name="disp")(d)
+    lo, hi = 1.0 / 100.0, 1.0 / 0.1
+    if v == "k2":
+        depth = _tf().math.reciprocal(lo + (hi - lo) * disp)
+    else:
+        depth = K.ops.reciprocal(lo + (hi - lo) * disp)
+    return K.Model(x, [disp, depth], name="depth")
+
+
+add("depth_unet_bilinear", "heldout31", depth_unet_bilinear,
+    "monocular depth: strided encoder, bilinear UpSampling2D + Concatenate + LeakyReLU decoder, "
+    "sigmoid disparity, depth = reciprocal(min + (max - min) * disp)",
+    sources=[], seed=THIRTYFIRST + 7)
+
+
+def depth_fcrn_add(K, v):
+    """FCRN / MiDaS-style depth: encoder features added into a bilinear
+    upsampled decoder (Add skips after 1x1 projections), then resized to
+    the input by tf.image.resize / ops.image.resize and ReLU'd (depth >= 0)."""
+    L = K.layers
+    x = L.Input((12, 16, 3), name="rgb")
+    e1 = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)       # 6x8
+    e2 = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(e1)      # 3x4
+    d = L.UpSampling2D(interpolation="bilinear")(L.Conv2D(8, 1)(e2))
+    d = L.Add()([d, L.Conv2D(8, 1)(e1)])
+    d = L.Conv2D(4, 3, padding="same", activation="relu")(d)
+    d = L.Conv2D(1, 1)(d)
+    if v == "k2":
+        out = _tf().image.resize(d, [12, 16])
+    else:
+        out = K.ops.image.resize(d, (12, 16), interpolation="bilinear")
+    return K.Model(x, L.ReLU()(out), name="fcrn")
+
+
+add("depth_fcrn_add", "heldout31", depth_fcrn_add,
+    "FCRN / MiDaS-style depth: 1x1 projections added into bilinear upsampling, resized to the "
+    "input by tf.image.resize / ops.image.resize, ReLU", sources=[], seed=THIRTYFIRST + 8)
+
+
+def sr_srgan(K, v):
+    """SRGAN generator: Conv 9x9 + PReLU(shared_axes=[1, 2]), residual blocks
+    (Conv, BN, PReLU, Conv, BN, Add), a long skip, an upsampling stage of
+    Conv + depth_to_space + PReLU, tanh output mapped to [0, 255] by
+    (x + 1) * 127.5; input scaled by Rescaling(1/255)."""
+    L = K.layers
+    x = L.Input((None, None, 3), name="lr")
+    h = L.Rescaling(1.0 / 255)(x)
+    h = L.PReLU(shared_axes=[1, 2])(L.Conv2D(8, 9, padding="same")(h))
+    skip = h
+    for _ in range(2):
+        r = L.BatchNormalization(momentum=0.5)(L.Conv2D(8, 3, padding="same")(h))
+        r = L.PReLU(shared_axes=[1, 2])(r)
+        r = L.BatchNormalization(momentum=0.5)(L.Conv2D(8, 3, padding="same")(r))
+        h = L.Add()([h, r])
+    h = L.BatchNormalization()(L.Conv2D(8, 3, padding="same")(h))
+    h = L.Add()([h, skip])
+    h = L.Conv2D(32, 3, padding="same")(h)
+    if v == "k2":
+        h = _tf().nn.depth_to_space(h, 2)
+    else:
+        h = K.ops.nn.depth_to_space(h, 2)
+    h = L.PReLU(shared_axes=[1, 2])(h)
+    out = L.Conv2D(3, 9, padding="same", activation="tanh")(h)
+    if v == "k2":
+        out = (out + 1.0) * 127.5
+    else:
+        out = K.ops.multiply(K.ops.add(out, 1.0), 127.5)
+    return K.Model(x, out, name="srgan")
+
+
+def _img(h, w, c=3, pixel=True):
+    def inputs(rng, batch):
+        if pixel:
+            return [rng.integers(0, 256, (batch, h, w, c)).astype(np.float32)]
+        return [rng.random((batch, h, w, c)).astype(np.float32)]
+    return inputs
+
+
+add("sr_srgan", "heldout31", sr_srgan,
+    "SRGAN generator on Input((None, None, 3)): PReLU(shared_axes), BN residual blocks, long skip, "
+    "depth_to_space + PReLU, tanh mapped by (x + 1) * 127.5", sources=[],
+    inputs=_img(5, 6), seed=THIRTYFIRST + 9)
+
+
+def sr_rrdb(K, v):
+    """ESRGAN's residual-in-residual dense block: dense Concatenates of
+    LeakyReLU(0.2) convs, each dense block scaled by 0.2 before its skip,
+    the RRDB scaled by 0.2 again, nearest UpSampling2D + Conv upsampling
+    (ESRGAN's), clipped to [0, 1]."""
+    L = K.layers
+    x = L.Input((6, 6, 3), name="lr")
+    f = L.Conv2D(6, 3, padding="same")(x)
+
+    def rdb(t):
+        c1 = L.LeakyReLU(0.2)(L.Conv2D(4, 3, padding="same")(t))
+        c2 = L.LeakyReLU(0.2)(L.Conv2D(4, 3, padding="same")(L.Concatenate()([t, c1])))
+        c3 = L.Conv2D(6, 3, padding="same")(L.Concatenate()([t, c1, c2]))
+        return L.Add()([t, c3 * 0.2]) if v == "k2" else L.Add()([t, K.ops.multiply(c3, 0.2)])
+
+    h = rdb(rdb(f))
+    h = L.Add()([f, h * 0.2]) if v == "k2" else L.Add()([f, K.ops.multiply(h, 0.2)])
+    h = L.LeakyReLU(0.2)(L.Conv2D(6, 3, padding="same")(L.UpSampling2D(2)(h)))
+    out = L.Conv2D(3, 3, padding="same")(h)
+    if v == "k2":
+        out = _tf().clip_by_value(out, 0.0, 1.0)
+    else:
+        out = K.ops.clip(out, 0.0, 1.0)
+    return K.Model(x, out, name="rrdb")
+
+
+add("sr_rrdb", "heldout31", sr_rrdb,
+    "ESRGAN RRDB: dense Concatenate blocks with LeakyReLU(0.2), residuals scaled by 0.2 twice, "
+    "nearest UpSampling2D + Conv, clip to [0, 1]", sources=["keras3-keras"],
+    inputs=_img(6, 6, pixel=False), seed=THIRTYFIRST + 10)
+
+
+def sr_vdsr_bicubic(K, v):
+    """VDSR: the low-resolution image upscaled by bicubic resizing
+    (tf.image.resize(method="bicubic") / UpSampling2D(interpolation=
+    "bicubic")), a stack of conv + ReLU predicting the residual, added back."""
+    L = K.layers
+    x = L.Input((6, 5, 1), name="y")
+    if v == "k2":
+        up = _tf().image.resize(x, [12, 10], method="bicubic")
+    else:
+        up = L.UpSampling2D(2, interpolation="bicubic")(x)
+    h = up
+    for _ in range(3):
+        h = L.Conv2D(6, 3, padding="same", activation="relu")(h)
+    r = L.Conv2D(1, 3, padding="same")(h)
+    return K.Model(x, L.Add()([up, r]), name="vdsr")
+
+
+add("sr_vdsr_bicubic", "heldout31", sr_vdsr_bicubic,
+    "VDSR: bicubic upscaling (tf.image.resize method=bicubic / UpSampling2D bicubic), residual "
+    "conv stack added back", sources=[], inputs=_img(6, 5, 1, False),
+    seed=THIRTYFIRST + 11)
+
+
+def sr_rcan_channel_attention(K, v):
+    """RCAN's residual channel attention block: GlobalAveragePooling2D
+    (keepdims=True), 1x1 Conv down / up with sigmoid, Multiply, Add; then
+    EDSR-style x3 pixel shuffle (depth_to_space by 3)."""
+    L = K.layers
+    x = L.Input((4, 4, 3), name="lr")
+    f = L.Conv2D(8, 3, padding="same")(x)
+    h = f
+    for _ in range(2):
+        r = L.Conv2D(8, 3, padding="same", activation="relu")(h)
+        r = L.Conv2D(8, 3, padding="same")(r)
+        a = L.GlobalAveragePooling2D(keepdims=True)(r)
+        a = L.Conv2D(2, 1, activation="relu")(a)
+        a = L.Conv2D(8, 1, activation="sigmoid")(a)
+        h = L.Add()([h, L.Multiply()([r, a])])
+    h = L.Add()([f, L.Conv2D(8, 3, padding="same")(h)])
+    h = L.Conv2D(27, 3, padding="same")(h)
+    if v == "k2":
+        out = _tf().nn.depth_to_space(h, 3)
+    else:
+        out = K.ops.nn.depth_to_space(h, 3)
+    return K.Model(x, out, name="rcan")
+
+
+add("sr_rcan_channel_attention", "heldout31", sr_rcan_channel_attention,
+    "RCAN: channel attention by GAP(keepdims) + 1x1 convs + Multiply in residual blocks, "
+    "x3 depth_to_space", sources=[], seed=THIRTYFIRST + 12)
+
+
+def llie_zero_dce_pp(K, v):
+    """Zero-DCE++: the curve parameters estimated on a downscaled input
+    (AveragePooling2D), upsampled bilinearly, ONE 3-channel map applied
+    eight times (x + r * (x^2 - x), with tf.square / ops.square), output
+    clipped."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="low")
+    s = L.AveragePooling2D(2)(x)
+    c1 = L.DepthwiseConv2D(3, padding="same")(s)
+    c1 = L.Conv2D(8, 1, activation="relu")(c1)
+    c2 = L.Conv2D(8, 3, padding="same", activation="relu")(c1)
+    c3 = L.Conv2D(8, 3, padding="same", activation="relu")(L.Concatenate()([c1, c2]))
+    r = L.Conv2D(3, 3, padding="same", activation="tanh")(L.Concatenate()([c1, c3]))
+    r = L.UpSampling2D(2, interpolation="bilinear")(r)
+    y = x
+    for _ in range(8):
+        if v == "k2":
+            y = y + r * (_tf().square(y) - y)
+        else:
+            y = K.ops.add(y, K.ops.multiply(r, K.ops.subtract(K.ops.square(y), y)))
+    if v == "k2":
+        y = _tf().clip_by_value(y, 0.0, 1.0)
+    else:
+        y = K.ops.clip(y, 0.0, 1.0)
+    return K.Model(x, y, name="zero_dce_pp")
+
+
+add("llie_zero_dce_pp", "heldout31", llie_zero_dce_pp,
+    "Zero-DCE++: curve map from an AveragePooling2D-downscaled input, bilinear UpSampling2D, one "
+    "map applied 8 times (x + r(x^2 - x) with square), clip", sources=[],
+    inputs=_img(8, 8, pixel=False), seed=THIRTYFIRST + 13)
+
+
+def llie_retinex(K, v):
+    """Retinex-style enhancement: an illumination map L = max over channels
+    (keepdims) refined by a sigmoid conv, reflectance = x / (L + eps)
+    (tf.math.divide_no_nan / ops.divide), gamma-corrected illumination
+    L^(1/2.2) by pow, recombined and clipped."""
+    L_ = K.layers
+    x = L_.Input((8, 8, 3), name="low")
+    if v == "k2":
+        tf = _tf()
+        ill = tf.reduce_max(x, axis=-1, keepdims=True)
+        ill = L_.Conv2D(1, 3, padding="same", activation="sigmoid")(L_.Concatenate()([x, ill]))
+        refl = tf.math.divide_no_nan(x, ill + 1e-4)
+        out = refl * tf.pow(ill, 1.0 / 2.2)
+        return K.Model(x, tf.clip_by_value(out, 0.0, 1.0), name="retinex")
+    O = K.ops
+    ill = O.max(x, axis=-1, keepdims=True)
+    ill = L_.Conv2D(1, 3, padding="same", activation="sigmoid")(L_.Concatenate()([x, ill]))
+    refl = O.divide(x, O.add(ill, 1e-4))
+    out = O.multiply(refl, O.power(ill, 1.0 / 2.2))
+    return K.Model(x, O.clip(out, 0.0, 1.0), name="retinex")
+
+
+add("llie_retinex", "heldout31", llie_retinex,
+    "Retinex-style enhancement: channel max (keepdims) illumination refined by a sigmoid conv, "
+    "divide_no_nan / ops.divide reflectance, pow gamma, clip", sources=[],
+    inputs=_img(8, 8, pixel=False), seed=THIRTYFIRST + 14)
+
+
+def dn_dncnn(K, v):
+    """DnCNN: Conv + ReLU, (Conv(use_bias=False) + BatchNormalization(
+    axis=-1, momentum=0.0, epsilon=1e-4) + ReLU) x N, Conv residual,
+    Subtract()([input, residual])."""
+    L = K.layers
+    x = L.Input((None, None, 1), name="noisy")
+    h = L.Conv2D(8, 3, padding="same", activation="relu")(x)
+    for _ in range(3):
+        h = L.Conv2D(8, 3, padding="same", use_bias=False)(h)
+        h = L.BatchNormalization(axis=-1, momentum=0.0, epsilon=0.0001)(h)
+        h = L.Activation("relu")(h)
+    r = L.Conv2D(1, 3, padding="same", use_bias=False)(h)
+    return K.Model(x, L.Subtract()([x, r]), name="dncnn")
+
+
+add("dn_dncnn", "heldout31", dn_dncnn,
+    "DnCNN on Input((None, None, 1)): Conv(use_bias=False) + BN(momentum=0, eps=1e-4) + ReLU, "
+    "residual Subtract()([input, noise])", sources=[], inputs=_img(7, 9, 1, False),
+    seed=THIRTYFIRST + 15)
+
+
+def dn_ffdnet(K, v):
+    """FFDNet: the noisy image reversibly downsampled (space_to_depth by 2),
+    the noise level sigma (a second input, one scalar per image) broadcast
+    to a map (ones_like(x[..., :1]) * sigma[:, None, None, :]) and
+    concatenated, a conv stack, depth_to_space back."""
+    L = K.layers
+    x = L.Input((8, 8, 1), name="noisy")
+    sigma = L.Input((1,), name="sigma")
+    if v == "k2":
+        tf = _tf()
+        d = tf.nn.space_to_depth(x, 2)
+        m = tf.ones_like(d[..., :1]) * sigma[:, None, None, :]
+    else:
+        O = K.ops
+        d = O.nn.space_to_depth(x, 2)
+        m = O.multiply(O.ones_like(d[..., :1]), O.reshape(sigma, (-1, 1, 1, 1)))
+    h = L.Concatenate()([d, m])
+    h = L.Conv2D(8, 3, padding="same", activation="relu")(h)
+    h = L.Conv2D(8, 3, padding="same", activation="relu")(h)
+    h = L.Conv2D(4, 3, padding="same")(h)
+    if v == "k2":
+        out = _tf().nn.depth_to_space(h, 2)
+    else:
+        out = K.ops.nn.depth_to_space(h, 2)
+    return K.Model([x, sigma], out, name="ffdnet")
+
+
+def _ffd_inputs(rng, batch):
+    return [rng.random((batch, 8, 8, 1)).astype(np.float32),
+            (rng.random((batch, 1)) * 0.2).astype(np.float32)]
+
+
+add("dn_ffdnet", "heldout31", dn_ffdnet,
+    "FFDNet: space_to_depth, a per-image sigma input broadcast to a map by ones_like * "
+    "sigma[:, None, None, :], Concatenate, convs, depth_to_space",
+    sources=[], inputs=_ffd_inputs, seed=THIRTYFIRST + 16)
+
+
+def mat_alpha_composite(K, v):
+    """Background replacement: a U-Net-ish sigmoid alpha matte, the image
+    composed over a constant background colour: alpha * x + (1 - alpha) *
+    bg (1 - alpha written as 1.0 - alpha: a reversed subtract)."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="img")
+    e = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)
+    d = L.UpSampling2D()(e)
+    d = L.Concatenate()([d, x])
+    alpha = L.Conv2D(1, 3, padding="same", activation="sigmoid", name="alpha")(d)
+    bg = np.array([0.0, 1.0, 0.25], np.float32)
+    if v == "k2":
+        out = alpha * x + (1.0 - alpha) * bg
+    else:
+        O = K.ops
+        out = O.add(O.multiply(alpha, x), O.multiply(O.subtract(1.0, alpha), bg))
+    return K.Model(x, [alpha, out], name="matting")
+
+
+add("mat_alpha_composite", "heldout31", mat_alpha_composite,
+    "background replacement: sigmoid alpha matte, alpha * x + (1.0 - alpha) * constant colour "
+    "(reversed subtract, broadcast over channels)", sources=[],
+    inputs=_img(8, 8, pixel=False), seed=THIRTYFIRST + 17)
+
+
+def mat_selfie_where(K, v):
+    """Selfie segmentation as browser demos post-process it: a 2-class
+    softmax, the person channel sliced ([..., 1:2]), resized back to the
+    input by tf.image.resize (bilinear), thresholded by tf.where(mask >
+    0.5, image, 0) and a feathered composite with the mask."""
+    L = K.layers
+    x = L.Input((12, 12, 3), name="img")
+    h = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)
+    h = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(h)
+    p = L.Conv2D(2, 1, activation="softmax")(h)
+    if v == "k2":
+        tf = _tf()
+        m = tf.image.resize(p[..., 1:2], [12, 12])
+        cut = tf.where(m > 0.5, x, tf.zeros_like(x))
+        soft = x * m
+        return K.Model(x, [cut, soft], name="selfie")
+    O = K.ops
+    m = O.image.resize(p[..., 1:2], (12, 12))
+    cut = O.where(O.greater(m, 0.5), x, 0.0)
+    return K.Model(x, [cut, O.multiply(x, m)], name="selfie")
+
+
+add("mat_selfie_where", "heldout31", mat_selfie_where,
+    "selfie segmentation: 2-class softmax, person channel sliced, bilinear resize to the input, "
+    "where(mask > 0.5, image, 0) broadcast over channels, mask multiply",
+    sources=[], inputs=_img(12, 12, pixel=False), seed=THIRTYFIRST + 18)
+
+
+def mat_trimap(K, v):
+    """Trimap-based matting: image and a one-channel trimap as two inputs,
+    concatenated; the predicted alpha clipped to [0, 1] and forced to the
+    trimap's known regions: alpha * unknown + fg, with unknown / fg masks
+    from tf.cast(tf.equal(trimap, 0.5)) / tf.cast(trimap > 0.9)."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="img")
+    t = L.Input((8, 8, 1), name="trimap")
+    h = L.Concatenate()([x, t])
+    h = L.Conv2D(6, 3, padding="same", activation="relu")(h)
+    a = L.Conv2D(1, 3, padding="same")(h)
+    if v == "k2":
+        tf = _tf()
+        a = tf.clip_by_value(a, 0.0, 1.0)
+        unknown = tf.cast(tf.equal(t, 0.5), tf.float32)
+        fg = tf.cast(t > 0.9, tf.float32)
+        return K.Model([x, t], a * unknown + fg, name="trimap_matting")
+    O = K.ops
+    a = O.clip(a, 0.0, 1.0)
+    unknown = O.cast(O.equal(t, 0.5), "float32")
+    fg = O.cast(O.greater(t, 0.9), "float32")
+    return K.Model([x, t], a * unknown + fg, name="trimap_matting")
+
+
+def _trimap_inputs(rng, batch):
+    return [rng.random((batch, 8, 8, 3)).astype(np.float32),
+            (rng.integers(0, 3, (batch, 8, 8, 1)) / 2.0).astype(np.float32)]
+
+
+add("mat_trimap", "heldout31", mat_trimap,
+    "trimap matting: image + trimap inputs, alpha clipped and forced by equal(trimap, 0.5) / "
+    "trimap > 0.9 masks cast to float", sources=[],
+    inputs=_trimap_inputs, seed=THIRTYFIRST + 19)
+
+
+def st_conditional_in(K, v):
+    """Multi-style fast style transfer (conditional instance norm): a style
+    one-hot input selects gamma / beta by Dense(use_bias=False); instance
+    norm by tf.nn.moments(axes=[1, 2], keepdims=True) / ops.moments;
+    gamma[:, None, None, :] scaling; REFLECT padding; Johnson's output
+    tanh(x) * 150 + 255 / 2."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="content")
+    s = L.Input((3,), name="style")
+
+    def cin(h, c, name):
+        g = L.Dense(c, use_bias=False, name=name + "_gamma")(s)
+        b = L.Dense(c, use_bias=False, name=name + "_beta")(s)
+        if v == "k2":
+            tf = _tf()
+            mean, var = tf.nn.moments(h, axes=[1, 2], keepdims=True)
+            n = (h - mean) / tf.sqrt(var + 1e-5)
+            return n * g[:, None, None, :] + b[:, None, None, :]
+        O = K.ops
+        mean, var = O.moments(h, axes=[1, 2], keepdims=True)
+        n = O.divide(O.subtract(h, mean), O.sqrt(O.add(var, 1e-5)))
+        return O.add(O.multiply(n, O.reshape(g, (-1, 1, 1, c))), O.reshape(b, (-1, 1, 1, c)))
+
+    def pad(h, p):
+        if v == "k2":
+            return _tf().pad(h, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+        return K.ops.pad(h, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    h = L.Conv2D(6, 5, name="c1")(pad(x, 2))
+    h = L.ReLU()(cin(h, 6, "cin1"))
+    h = L.Conv2D(8, 3, strides=2, name="c2")(pad(h, 1))
+    h = L.ReLU()(cin(h, 8, "cin2"))
+    h = L.UpSampling2D()(h)
+    h = L.Conv2D(3, 3, name="c3")(pad(h, 1))
+    if v == "k2":
+        out = _tf().nn.tanh(h) * 150 + 255.0 / 2
+    else:
+        out = K.ops.tanh(h) * 150 + 255.0 / 2
+    return K.Model([x, s], out, name="cin_style")
+
+
+def _style_inputs(rng, batch):
+    return [rng.random((batch, 8, 8, 3)).astype(np.float32),
+            np.eye(3, dtype=np.float32)[rng.integers(0, 3, batch)]]
+
+
+add("st_conditional_in", "heldout31", st_conditional_in,
+    "multi-style fast style transfer: conditional instance norm (moments keepdims, gamma / beta "
+    "from a style one-hot by Dense, [:, None, None, :]), REFLECT padding, tanh * 150 + 127.5",
+    sources=[], inputs=_style_inputs, seed=THIRTYFIRST + 20)
+
+
+def det_blazeface(K, v):
+    """BlazeFace: BlazeBlocks (5x5 DepthwiseConv2D + 1x1 Conv, Add skip);
+    the stride-2 block's skip is MaxPooling2D and zero-padded in channels
+    (tf.pad(x, [[0,0],[0,0],[0,0],[0,c]]) / ops.pad); per-scale regressor
+    and classifier convs Reshape((-1, 16)) / Reshape((-1, 1)), Concatenate
+    over the two scales; sigmoid scores."""
+    L = K.layers
+
+    def pad_c(t, c):
+        if v == "k2":
+            return _tf().pad(t, [[0, 0], [0, 0], [0, 0], [0, c]])
+        return K.ops.pad(t, [[0, 0], [0, 0], [0, 0], [0, c]])
+
+    def block(t, cin, cout, stride):
+        h = L.DepthwiseConv2D(5, strides=stride, padding="same")(t)
+        h = L.Conv2D(cout, 1)(h)
+        skip = L.MaxPooling2D()(t) if stride == 2 else t
+        if cout > cin:
+            skip = pad_c(skip, cout - cin)
+        return L.ReLU()(L.Add()([h, skip]))
+
+    x = L.Input((16, 16, 3), name="img")
+    h = L.Conv2D(4, 5, strides=2, padding="same", activation="relu")(x)     # 8
+    h = block(h, 4, 4, 1)
+    h8 = block(h, 4, 6, 2)                                                  # 4
+    h4 = block(h8, 6, 8, 2)                                                 # 2
+    reg = L.Concatenate(axis=1, name="regressors")([
+        L.Reshape((-1, 16))(L.Conv2D(2 * 16, 1)(h8)),
+        L.Reshape((-1, 16))(L.Conv2D(6 * 16, 1)(h4))])
+    cls = L.Concatenate(axis=1)([
+        L.Reshape((-1, 1))(L.Conv2D(2, 1)(h8)),
+        L.Reshape((-1, 1))(L.Conv2D(6, 1)(h4))])
+    return K.Model(x, [reg, L.Activation("sigmoid", name="scores")(cls)], name="blazeface")
+
+
+add("det_blazeface", "heldout31", det_blazeface,
+    "BlazeFace: BlazeBlocks (5x5 depthwise + 1x1, MaxPooling skip zero-padded in channels by "
+    "tf.pad / ops.pad), two-scale Reshape((-1, 16)) / (-1, 1) heads concatenated, sigmoid",
+    sources=[], seed=THIRTYFIRST + 21)
+
+
+def det_retina_shared_head(K, v):
+    """RetinaNet: an FPN (1x1 laterals, nearest upsampling + Add, 3x3
+    smoothing) and ONE head model (a Sequential of convs) called on every
+    level, its outputs Reshape((-1, A * C)) and concatenated; sigmoid."""
+    L = K.layers
+    x = L.Input((16, 16, 3), name="img")
+    c3 = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)    # 8
+    c4 = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(c3)   # 4
+    c5 = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(c4)   # 2
+    p5 = L.Conv2D(6, 1)(c5)
+    p4 = L.Add()([L.Conv2D(6, 1)(c4), L.UpSampling2D()(p5)])
+    p3 = L.Add()([L.Conv2D(6, 1)(c3), L.UpSampling2D()(p4)])
+    p3 = L.Conv2D(6, 3, padding="same")(p3)
+    p4 = L.Conv2D(6, 3, padding="same")(p4)
+    if v == "k2":
+        head = K.Sequential([
+            L.Conv2D(6, 3, padding="same", activation="relu", input_shape=(None, None, 6)),
+            L.Conv2D(2 * 3, 3, padding="same",
+                     bias_initializer=K.initializers.Constant(-np.log(99.0))),
+        ], name="cls_head")
+    else:
+        head = K.Sequential([
+            K.Input((None, None, 6)),
+            L.Conv2D(6, 3, padding="same", activation="relu"),
+            L.Conv2D(2 * 3, 3, padding="same",
+                     bias_initializer=K.initializers.Constant(-np.log(99.0))),
+        ], name="cls_head")
+    outs = [L.Reshape((-1, 3))(head(p)) for p in (p3, p4, p5)]
+    return K.Model(x, L.Activation("sigmoid")(L.Concatenate(axis=1)(outs)), name="retinanet")
+
+
+add("det_retina_shared_head", "heldout31", det_retina_shared_head,
+    "RetinaNet: FPN with nearest upsampling + Add, one head Sequential called on three levels of "
+    "different sizes, Reshape((-1, C)), Concatenate, sigmoid", sources=[],
+    seed=THIRTYFIRST + 22)
+
+
+def det_ssd_decode(K, v):
+    """SSD box decoding in the graph with constant anchors (cx, cy, w, h)
+    and variances (0.1, 0.2): centre = a_c + loc_c * 0.1 * a_wh,
+    wh = a_wh * exp(loc_wh * 0.2), corners by concat(centre - wh / 2,
+    centre + wh / 2); scores by softmax over classes."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="img")
+    h = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)      # 4x4
+    loc = L.Reshape((-1, 4))(L.Conv2D(2 * 4, 3, padding="same")(h))         # 32, 4
+    conf = L.Reshape((-1, 3))(L.Conv2D(2 * 3, 3, padding="same")(h))
+    cy, cx = np.meshgrid((np.arange(4) + 0.5) / 4, (np.arange(4) + 0.5) / 4, indexing="ij")
+    a = []
+    for yy, xx in zip(cy.reshape(-1), cx.reshape(-1)):
+        a += [[xx, yy, 0.2, 0.2], [xx, yy, 0.3, 0.15]]
+    anchors = np.array(a, np.float32)
+    if v == "k2":
+        tf = _tf()
+        c = anchors[:, :2] + loc[..., :2] * 0.1 * anchors[:, 2:]
+        wh = anchors[:, 2:] * tf.exp(loc[..., 2:] * 0.2)
+        boxes = tf.concat([c - wh / 2, c + wh / 2], axis=-1)
+        return K.Model(x, [boxes, tf.nn.softmax(conf, axis=-1)], name="ssd_decode")
+    O = K.ops
+    c = O.add(anchors[:, :2], O.multiply(loc[..., :2] * 0.1, anchors[:, 2:]))
+    wh = O.multiply(anchors[:, 2:], O.exp(loc[..., 2:] * 0.2))
+    boxes = O.concatenate([c - wh / 2, c + wh / 2], axis=-1)
+    return K.Model(x, [boxes, O.softmax(conf, axis=-1)], name="ssd_decode")
+
+
+add("det_ssd_decode", "heldout31", det_ssd_decode,
+    "SSD anchor decoding: constant anchors sliced [:, :2] / [:, 2:], variances, exp, corners by "
+    "concat, softmax scores", sources=[], seed=THIRTYFIRST + 23)
+
+
+def det_fcos_head(K, v):
+    """FCOS head: per-level learnable-free scales exp(s * reg) with a
+    constant s per level, ReLU'd distances, centerness by sigmoid,
+    scores = sqrt(sigmoid(cls) * centerness)."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="img")
+    f = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)
+    reg = L.Conv2D(4, 3, padding="same")(f)
+    cls = L.Conv2D(2, 3, padding="same")(f)
+    ctr = L.Conv2D(1, 3, padding="same")(f)
+    if v == "k2":
+        tf = _tf()
+        dist = tf.exp(1.5 * reg) * 8.0
+        score = tf.sqrt(tf.sigmoid(cls) * tf.sigmoid(ctr))
+        return K.Model(x, [dist, score], name="fcos")
+    O = K.ops
+    dist = O.exp(O.multiply(reg, 1.5)) * 8.0
+    score = O.sqrt(O.multiply(O.sigmoid(cls), O.sigmoid(ctr)))
+    return K.Model(x, [dist, score], name="fcos")
+
+
+add("det_fcos_head", "heldout31", det_fcos_head,
+    "FCOS head: exp(scale * reg) * stride, sqrt(sigmoid(cls) * sigmoid(centerness)) broadcast "
+    "over classes", sources=[], seed=THIRTYFIRST + 24)
+
+
+def ocr_dbnet(K, v):
+    """DB-net text detection: an FPN neck (nearest UpSampling2D + Add),
+    every level upsampled to 1/4 and concatenated, probability and
+    threshold heads (Conv, BN, ReLU, Conv2DTranspose x2, sigmoid), and
+    the differentiable binarisation 1 / (1 + exp(-k (P - T))), k = 50."""
+    L = K.layers
+    x = L.Input((16, 16, 3), name="img")
+    c2 = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)     # 8
+    c3 = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(c2)    # 4
+    c4 = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(c3)    # 2
+    in4 = L.Conv2D(4, 1)(c4)
+    in3 = L.Add()([L.Conv2D(4, 1)(c3), L.UpSampling2D()(in4)])
+    in2 = L.Add()([L.Conv2D(4, 1)(c2), L.UpSampling2D()(in3)])
+    p4 = L.UpSampling2D(4)(L.Conv2D(2, 3, padding="same")(in4))
+    p3 = L.UpSampling2D(2)(L.Conv2D(2, 3, padding="same")(in3))
+    p2 = L.Conv2D(2, 3, padding="same")(in2)
+    fuse = L.Concatenate()([p4, p3, p2])
+
+    def head(name):
+        h = L.Conv2D(4, 3, padding="same", use_bias=False)(fuse)
+        h = L.ReLU()(L.BatchNormalization()(h))
+        h = L.Conv2DTranspose(4, 2, strides=2)(h)
+        h = L.ReLU()(L.BatchNormalization()(h))
+        return L.Conv2DTranspose(1, 2, strides=2, activation="sigmoid", name=name)(h)
+
+    p, t = head("prob"), head("thresh")
+    if v == "k2":
+        tf = _tf()
+        b = tf.math.reciprocal(1.0 + tf.exp(-50.0 * (p - t)))
+    else:
+        O = K.ops
+        b = O.divide(1.0, O.add(1.0, O.exp(O.multiply(-50.0, O.subtract(p, t)))))
+    return K.Model(x, [p, t, b], name="dbnet")
+
+
+add("ocr_dbnet", "heldout31", ocr_dbnet,
+    "DB-net: FPN neck, levels upsampled to 1/4 and concatenated, Conv2DTranspose prob / threshold "
+    "heads, binarisation 1 / (1 + exp(-50 (P - T)))", sources=[],
+    seed=THIRTYFIRST + 25)
+
+
+def ocr_crnn_greedy(K, v):
+    """CRNN text recognition exported with greedy CTC decoding in the graph:
+    convs, the height collapsed (Permute + Reshape into a width sequence),
+    a Bidirectional LSTM, Dense softmax, and argmax over classes (int
+    output) beside the max probability per step."""
+    L = K.layers
+    x = L.Input((8, 16, 1), name="line")
+    h = L.Conv2D(6, 3, padding="same", activation="relu")(x)
+    h = L.MaxPooling2D((2, 2))(h)                                           # 4 x 8
+    h = L.Conv2D(8, 3, padding="same", activation="relu")(h)
+    h = L.MaxPooling2D((2, 1))(h)                                           # 2 x 8
+    h = L.Permute((2, 1, 3))(h)
+    h = L.Reshape((8, 2 * 8))(h)
+    h = L.Bidirectional(L.LSTM(6, return_sequences=True))(h)
+    probs = L.Dense(5, activation="softmax")(h)
+    if v == "k2":
+        tf = _tf()
+        return K.Model(x, [tf.argmax(probs, axis=-1, output_type=tf.int32),
+                           tf.reduce_max(probs, axis=-1)], name="crnn")
+    O = K.ops
+    return K.Model(x, [O.argmax(probs, axis=-1), O.max(probs, axis=-1)], name="crnn")
+
+
+add("ocr_crnn_greedy", "heldout31", ocr_crnn_greedy,
+    "CRNN with greedy decoding: convs, Permute + Reshape to a width sequence, Bidirectional LSTM, "
+    "Dense softmax, argmax (int32) and max per step", sources=[],
+    inputs=_img(8, 16, 1, False), seed=THIRTYFIRST + 26)
+
+
+# Round 31's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout31")
