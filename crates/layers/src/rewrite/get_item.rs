@@ -75,7 +75,10 @@ fn window(key: &[Index], dims: &[usize]) -> Option<(usize, usize, usize, bool)> 
     }
 }
 
-fn rewrite(site: &Site<'_>, keras2: bool) -> Option<Vec<Value>> {
+/// A getitem site's static input dims, its `x[...]` key (Keras 2's
+/// `slice_spec` kwarg, Keras 3's second argument) and its input as a node
+/// entry without kwargs.
+pub(super) fn site_key(site: &Site<'_>, keras2: bool) -> Option<(Vec<usize>, Vec<Index>, Value)> {
     let dims = site.static_input().ok()?;
     let node = site.single_call("").ok()?;
     let first = node.as_array()?.first()?.as_array()?;
@@ -86,6 +89,11 @@ fn rewrite(site: &Site<'_>, keras2: bool) -> Option<Vec<Value>> {
         kwargs.get("_args")?.as_array()?.get(1)
     }
     .and_then(parse_key)?;
+    Some((dims, key, json!([first[0], first[1], first[2], {}])))
+}
+
+fn rewrite(site: &Site<'_>, keras2: bool) -> Option<Vec<Value>> {
+    let (dims, key, x) = site_key(site, keras2)?;
     let (axis, start, stop, drop_axis) = window(&key, &dims)?;
     let mut out: Vec<usize> = dims.clone();
     if drop_axis {
@@ -97,7 +105,6 @@ fn rewrite(site: &Site<'_>, keras2: bool) -> Option<Vec<Value>> {
     } else {
         out[axis - 1] = stop - start;
     }
-    let x = json!([first[0], first[1], first[2], {}]);
     let name = site.name;
     let view = format!("{name}_as_2d");
     let mut layers = vec![axis_view(&view, x, &dims, axis)];

@@ -14,7 +14,7 @@
 //! which refuse them by name.
 
 use super::{entry, f32_weight, zero_dense, Outcome, Site};
-use crate::layers::keras3_ops::{expand_ellipsis, parse_key, slice_range, Index};
+use crate::layers::keras3_ops::{expand_ellipsis, slice_range, Index};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -61,16 +61,7 @@ fn rewrite(
     site: &Site<'_>,
     keras2: bool,
 ) -> Option<(Vec<Value>, Vec<tfjs_format::codec::DecodedWeight>)> {
-    let dims = site.static_input().ok()?;
-    let node = site.single_call("").ok()?;
-    let first = node.as_array()?.first()?.as_array()?;
-    let kwargs = first.get(3)?;
-    let key = if keras2 {
-        kwargs.get("slice_spec")
-    } else {
-        kwargs.get("_args")?.as_array()?.get(1)
-    }
-    .and_then(parse_key)?;
+    let (dims, key, x) = super::get_item::site_key(site, keras2)?;
     let picked = picked(&key, &dims)?;
     let (n, units) = (*dims.last()?, picked.len());
     let mut kernel = vec![0.0f32; n * units];
@@ -78,7 +69,6 @@ fn rewrite(
         kernel[from * units + out] = 1.0;
     }
     let name = site.name;
-    let x = json!([first[0], first[1], first[2], {}]);
     let dense = entry(name, "Dense", zero_dense(units, false), vec![json!([x])]);
     let weights = vec![f32_weight(format!("{name}/kernel"), vec![n, units], kernel)];
     Some((vec![dense], weights))
