@@ -498,24 +498,20 @@ fn keras2_dict_call(
     layer: &str,
     index: usize,
 ) -> Result<Vec<TensorRef>> {
-    let what = format!("layer `{layer}`: inbound_nodes[{index}]");
-    dict_call_keys(call, entry)
-        .into_iter()
-        .map(|k| {
-            let v = &call[k];
-            if !v
-                .as_array()
-                .is_some_and(|a| a.first().is_some_and(Value::is_string))
-            {
-                return Err(topo_err(format!(
-                    "{what}[\"{k}\"]: expected a tensor [layer_name, node_index, tensor_index] \
-                     in a call with a dict of tensors, got {}",
-                    short(v)
-                )));
-            }
-            parse_triple(v, &format!("{what}[\"{k}\"]"))
-        })
-        .collect()
+    dict_refs(call, entry, layer, index, |v, at, out| {
+        if !v
+            .as_array()
+            .is_some_and(|a| a.first().is_some_and(Value::is_string))
+        {
+            return Err(topo_err(format!(
+                "{at}: expected a tensor [layer_name, node_index, tensor_index] \
+                 in a call with a dict of tensors, got {}",
+                short(v)
+            )));
+        }
+        out.push(parse_triple(v, at)?);
+        Ok(())
+    })
 }
 
 /// A Keras 3 node whose only argument is a dict of tensors
@@ -549,10 +545,24 @@ fn keras3_dict_refs(
     layer: &str,
     index: usize,
 ) -> Result<Vec<TensorRef>> {
+    dict_refs(call, entry, layer, index, |v, at, out| {
+        collect_keras_tensors(v, out, at)
+    })
+}
+
+/// The tensors of a call with a dict of tensors, each value read by `read`
+/// (given its place in the file for errors), in [`dict_call_keys`]'s order.
+fn dict_refs(
+    call: &Map<String, Value>,
+    entry: &Value,
+    layer: &str,
+    index: usize,
+    read: impl Fn(&Value, &str, &mut Vec<TensorRef>) -> Result<()>,
+) -> Result<Vec<TensorRef>> {
     let what = format!("layer `{layer}`: inbound_nodes[{index}]");
     let mut out = Vec::new();
     for k in dict_call_keys(call, entry) {
-        collect_keras_tensors(&call[k], &mut out, &format!("{what}[\"{k}\"]"))?;
+        read(&call[k], &format!("{what}[\"{k}\"]"), &mut out)?;
     }
     Ok(out)
 }

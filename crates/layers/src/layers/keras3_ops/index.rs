@@ -236,7 +236,7 @@ fn operand<T>(inputs: &[T], k: usize) -> Out<&T> {
 }
 
 /// Row-major strides of `shape`.
-fn strides_of(s: &[usize]) -> Vec<usize> {
+pub(crate) fn strides_of(s: &[usize]) -> Vec<usize> {
     let mut strides = vec![1usize; s.len()];
     for d in (0..s.len().saturating_sub(1)).rev() {
         strides[d] = strides[d + 1] * s[d + 1];

@@ -5,7 +5,9 @@
 //! configs, output shapes and values (`ops.repeat`: `repeat.rs`).
 
 use super::super::common::*;
-use super::super::tf_ops::{axis_of, broadcast_index, broadcast_symbolic, reverse, PadMode};
+use super::super::tf_ops::{
+    axis_of, broadcast_index, broadcast_symbolic, pad, reverse, tile, PadMode,
+};
 use super::int_list;
 use crate::config::ConfigReader;
 use crate::{Result, Shape, Tensor};
@@ -268,37 +270,15 @@ impl ShapeOp {
                     .map(|i| xs[broadcast_index(i, &out_shape, &s)])
                     .collect())
             }
-            ShapeOp::Pad(..) | ShapeOp::Tile(_) => {
-                if let ShapeOp::Pad(w, mode) = self {
-                    mode.check(w, &s)?;
-                }
-                let mut st = vec![1usize; rank];
-                for d in (0..rank.saturating_sub(1)).rev() {
-                    st[d] = st[d + 1] * s[d + 1];
-                }
-                let n: usize = out_shape.iter().product();
-                let out = (0..n)
-                    .map(|k| {
-                        let (mut rem, mut src) = (k, 0);
-                        for d in (0..rank).rev() {
-                            let c = rem % out_shape[d];
-                            rem /= out_shape[d];
-                            let from = match self {
-                                ShapeOp::Pad(w, mode) => mode.source(c, w[d][0], s[d])?,
-                                ShapeOp::Tile(_) => c % s[d],
-                                _ => c,
-                            };
-                            src += from * st[d];
-                        }
-                        Some(xs[src])
-                    })
-                    .map(|v| match (v, self) {
-                        (Some(v), _) => v,
-                        (None, ShapeOp::Pad(_, mode)) => mode.fill(),
-                        (None, _) => 0.0,
-                    })
+            ShapeOp::Pad(w, mode) => pad(x, w, *mode),
+            ShapeOp::Tile(_) => {
+                // numpy's tile: the repeats per axis, 1 for the leading axes.
+                let multiples: Vec<i64> = self
+                    .per_axis(rank)?
+                    .iter()
+                    .map(|&(mul, _)| mul as i64)
                     .collect();
-                t(out)
+                tile(x, &multiples)
             }
         }
     }

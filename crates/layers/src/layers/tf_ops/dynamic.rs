@@ -77,6 +77,20 @@ pub(super) enum Dynamic {
     },
 }
 
+/// The call's constant first argument (`_CONSTANT_VALUE`: a table tf_keras
+/// saved in the node), if it has one.
+fn constant_first_arg(kwargs: &Map<String, Value>) -> Out<Option<Tensor>> {
+    match kwargs.get("_CONSTANT_VALUE") {
+        None => Ok(None),
+        Some(v) => constant_array(v).map(Some).ok_or_else(|| {
+            format!(
+                "the constant first argument must be an array of numbers, got {}",
+                short(v)
+            )
+        }),
+    }
+}
+
 /// `tf.strided_slice`'s bit masks, bit `i` for entry `i` of `begin`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct SliceMasks {
@@ -391,15 +405,7 @@ impl Dynamic {
             }
             "tile" if kwargs.get("multiples").is_some_and(holds_tensor) => Dynamic::Tile {
                 multiples: Dims::parse(kwargs, "multiples")?,
-                constant: match kwargs.get("_CONSTANT_VALUE") {
-                    None => None,
-                    Some(v) => Some(constant_array(v).ok_or_else(|| {
-                        format!(
-                            "the constant first argument must be an array of numbers, got {}",
-                            short(v)
-                        )
-                    })?),
-                },
+                constant: constant_first_arg(kwargs)?,
             },
             "broadcast_to" => Dynamic::BroadcastTo(Dims::parse(kwargs, "shape")?),
             "stack" | "concat" if kwargs.contains_key(FIRST_ARG_KWARG) => {
@@ -507,15 +513,7 @@ impl Dynamic {
                         new_axis: mask("new_axis_mask")?,
                         shrink_axis: mask("shrink_axis_mask")?,
                     },
-                    constant: match kwargs.get("_CONSTANT_VALUE") {
-                        None => None,
-                        Some(v) => Some(constant_array(v).ok_or_else(|| {
-                            format!(
-                                "the constant first argument must be an array of numbers, got {}",
-                                short(v)
-                            )
-                        })?),
-                    },
+                    constant: constant_first_arg(kwargs)?,
                 }
             }
             "range" => {

@@ -24,7 +24,7 @@ pub(crate) use elementwise::{
 };
 use elementwise::{lookup, BinOp, Operand};
 pub(crate) use shape_fns::{
-    axis_of, cumulative, gather, reverse, split, unstack, PadMode, Running,
+    axis_of, cumulative, gather, pad, reverse, split, tile, unstack, PadMode, Running,
 };
 
 use super::common::*;

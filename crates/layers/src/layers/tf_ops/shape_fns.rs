@@ -3,7 +3,7 @@
 //! `tf.math.cumsum` / `cumprod`, `tf.reverse`, `tf.nn.depth_to_space` /
 //! `space_to_depth`) and pooling geometry: output shapes and values.
 
-use super::super::keras3_ops::{depth_space, depth_space_shape};
+use super::super::keras3_ops::{depth_space, depth_space_shape, strides_of};
 use super::crelu;
 use super::*;
 
@@ -240,10 +240,7 @@ pub(crate) fn unstack(x: &Tensor, axis: usize) -> std::result::Result<Vec<Tensor
 pub(crate) fn reverse(x: &Tensor, axes: &[usize]) -> std::result::Result<Tensor, String> {
     let s = x.shape();
     let xs = f32s(x);
-    let mut st = vec![1usize; s.len()];
-    for d in (0..s.len().saturating_sub(1)).rev() {
-        st[d] = st[d + 1] * s[d + 1];
-    }
+    let st = strides_of(s);
     let out = (0..xs.len())
         .map(|k| {
             let (mut rem, mut src) = (k, 0);
@@ -547,11 +544,9 @@ impl TfOpLambda {
     }
 }
 
-/// `tf.tile(x, multiples)`: `x` repeated `multiples[d]` times along each
-/// axis `d` (the multiples known when the model is built, or read when it
-/// runs: `tf.tile(x, [tf.shape(y)[0], 1, 1])`).
-/// `tf.pad(x, paddings, mode)`: `paddings` `[before, after]` per axis.
-pub(super) fn pad(
+/// `tf.pad(x, paddings, mode)` (and `keras.ops.pad`): `paddings`
+/// `[before, after]` per axis.
+pub(crate) fn pad(
     x: &Tensor,
     paddings: &[[usize; 2]],
     mode: PadMode,
@@ -566,10 +561,7 @@ pub(super) fn pad(
         .map(|(d, p)| d + p[0] + p[1])
         .collect();
     mode.check(paddings, &s)?;
-    let mut st = vec![1usize; s.len()];
-    for d in (0..s.len().saturating_sub(1)).rev() {
-        st[d] = st[d + 1] * s[d + 1];
-    }
+    let st = strides_of(&s);
     let xs = f32s(x);
     let n: usize = o.iter().product();
     let out = (0..n)
@@ -593,7 +585,10 @@ pub(super) fn pad(
     Tensor::from_f32(o, out).map_err(|e| e.to_string())
 }
 
-pub(super) fn tile(x: &Tensor, multiples: &[i64]) -> std::result::Result<Tensor, String> {
+/// `tf.tile(x, multiples)` (and `keras.ops.tile`): `x` repeated
+/// `multiples[d]` times along each axis `d` (the multiples known when the
+/// model is built, or read when it runs: `tf.tile(x, [tf.shape(y)[0], 1, 1])`).
+pub(crate) fn tile(x: &Tensor, multiples: &[i64]) -> std::result::Result<Tensor, String> {
     let s = x.shape();
     if multiples.len() != s.len() || multiples.iter().any(|&m| m < 0) {
         return Err(format!("multiples {multiples:?} for {s:?}"));
@@ -603,10 +598,7 @@ pub(super) fn tile(x: &Tensor, multiples: &[i64]) -> std::result::Result<Tensor,
         .zip(multiples)
         .map(|(d, &m)| d * m as usize)
         .collect();
-    let mut st = vec![1usize; s.len()];
-    for d in (0..s.len().saturating_sub(1)).rev() {
-        st[d] = st[d + 1] * s[d + 1];
-    }
+    let st = strides_of(s);
     let xs = f32s(x);
     let n: usize = o.iter().product();
     let out = (0..n)
