@@ -166,6 +166,10 @@
 //!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
 //! - [`cudnn_rnn`]: tf_keras's `CuDNNLSTM` / `CuDNNGRU` → `LSTM` / `GRU`
 //!   (`reset_after`, refused for TF.js), also for Keras exports.
+//! - [`gru_unroll`]: `GRU` / `RNN(GRUCell)` with `reset_after: true`
+//!   (also in `Bidirectional`) on a sequence of known length → its steps
+//!   unrolled into `Cropping2D`, `Concatenate`, shared `Dense` gates,
+//!   `Multiply`, `Add`, `Activation`, `Rescaling` (masked calls refused).
 //! - [`dtype_policy`]: Keras 3 quantized layers that do not quantize their
 //!   inputs (weight-only int8 / int4, GPTQ / AWQ `Dense` and `EinsumDense`)
 //!   → the float layer with the dequantized weights (then rewritten as
@@ -173,7 +177,8 @@
 //!   become float32 (TF.js computes in float32), with a note. GPTQ / AWQ
 //!   layers also for Keras exports (Keras cannot reload them).
 //!
-//! A layer no rule can express exactly (GRU with `reset_after: true`,
+//! A layer no rule can express exactly (GRU with `reset_after: true` under
+//! a mask,
 //! `Lambda`, a class TF.js lacks with no rule, a `tf.*` function with no
 //! TF.js layer) fails the whole rewrite with one error listing every such
 //! layer and why.
@@ -236,6 +241,7 @@ pub mod global_pooling_1d_cf;
 pub mod global_pooling_3d;
 pub mod group_norm;
 pub mod grouped_conv;
+pub mod gru_unroll;
 pub mod identity_layer;
 pub mod image_resize;
 pub mod inference_identity;
@@ -300,6 +306,7 @@ pub const TFJS_RULES: &[Rule] = &[
     masked_calls::rule,
     spectral_norm::rule,
     tfjs_limits::rule,
+    gru_unroll::rule,
     scaled_add::rule,
     identity_layer::rule,
     reshape_static::rule,

@@ -168,7 +168,8 @@ impl Walk<'_> {
                 ));
             }
         }
-        let splits = super::split::split_layers(&old);
+        let mut splits = super::split::split_layers(&old);
+        splits.extend(super::gru_unroll::unrollable_layers(&old));
         let mut new = Vec::with_capacity(old.len());
         for mut layer in old {
             let class_name = layer_entry_class(&layer).to_string();
@@ -343,10 +344,7 @@ impl Walk<'_> {
                 } else {
                     layers
                 };
-                let classes: Vec<&str> = replacement
-                    .iter()
-                    .filter_map(|l| l.get("class_name").and_then(Value::as_str))
-                    .collect();
+                let classes = classes_said(&replacement);
                 let said = notes.take();
                 let said = if said.is_empty() {
                     String::new()
@@ -400,6 +398,35 @@ impl Walk<'_> {
             }
         }
     }
+}
+
+/// The classes of a replacement as its note lists them: in order, or,
+/// past sixty layers (an unrolled GRU), each class once with its count.
+fn classes_said(replacement: &[Value]) -> Vec<String> {
+    let classes: Vec<&str> = replacement
+        .iter()
+        .filter_map(|l| l.get("class_name").and_then(Value::as_str))
+        .collect();
+    if classes.len() <= 60 {
+        return classes.into_iter().map(String::from).collect();
+    }
+    let mut counted: Vec<(&str, usize)> = Vec::new();
+    for c in classes {
+        match counted.iter_mut().find(|(k, _)| *k == c) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((c, 1)),
+        }
+    }
+    counted
+        .into_iter()
+        .map(|(c, n)| {
+            if n == 1 {
+                c.to_string()
+            } else {
+                format!("{n} {c}")
+            }
+        })
+        .collect()
 }
 
 /// Save `model` as [`Model::to_artifacts`] does, with every layer
@@ -555,7 +582,8 @@ mod tests {
         let gru = entry_on(
             "gru",
             "GRU",
-            json!({"units": 3, "reset_after": true, "return_sequences": true}),
+            json!({"units": 3, "reset_after": true, "return_sequences": true,
+                   "activation": "exponential"}),
             "x",
         );
         let exp = entry_on(

@@ -1,0 +1,799 @@
+//! A GRU with `reset_after: true` (Keras's default since TF 2.0, and
+//! every `CuDNNGRU`), which TensorFlow.js 4.22's `GRUCell` rejects, →
+//! its time steps unrolled into layers TF.js has, for a sequence of known
+//! length: `GRU`, `RNN` over a `GRUCell`, and `Bidirectional` around
+//! either.
+//!
+//! Keras's step (`keras.layers.GRUCell`, the same in tf_keras), gate
+//! order `[z, r, h]`, input bias `b` and recurrent bias `b'` (the rows of
+//! the `[2, 3·units]` bias):
+//!
+//! ```text
+//! z  = σ(x·W_z + b_z + h·U_z + b'_z)      r = σ(x·W_r + b_r + h·U_r + b'_r)
+//! hh = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h))
+//! h  = z ⊙ h_prev + (1 − z) ⊙ hh
+//! ```
+//!
+//! Each step `k` (time `t`, reversed for `go_backwards`) is: the step's
+//! input as `Cropping2D` of a `[T, F, 1]` `Reshape` view of the sequence +
+//! `Reshape([F])`, `Concatenate` with the previous state, three shared
+//! `Dense` layers on that (`z` and `r` with kernels `[W; U]`, the biases
+//! summed and the recurrent activation; `x·W_h + b_h` with a zero block
+//! for the state, so that every call of a shared layer waits for the step
+//! before it, which keeps TF.js's node order), a shared `Dense` of the
+//! state (`h·U_h + b'_h`), then `Multiply`, `Add`, `Activation`, and
+//! `Rescaling(−1, offset 1)` for `1 − z`, two `Multiply` and an `Add` for
+//! the new state: Keras's operations, with the input and recurrent
+//! products summed in one matmul (within float32 rounding of Keras).
+//! The zero initial state is a bias-free `Dense` with a zero kernel of
+//! the first step's input (exact for finite inputs); given initial states
+//! are read as they are. `return_sequences` joins the states as `[1,
+//! units]` views with one `Concatenate` along time, in Keras's order (the
+//! order processed; `Bidirectional` flips its backward half back), and
+//! `Bidirectional` merges the halves with `Concatenate`, `Add`,
+//! `Multiply` or `Average` (`merge_mode: null` returns both). Returned
+//! states and a second half are outputs `<name>_part<i>` (readers are
+//! pointed there, as for a split).
+//!
+//! Keras 3's `hard_sigmoid` (`x/6 + 1/2`) folds `5/6` into the weights
+//! before TF.js's (`0.2x + 1/2`). Refused, with why: masked calls (Keras
+//! keeps the previous state at masked steps), unknown or more than
+//! [`MAX_STEPS`] steps, `stateful`, `time_major`, activations TF.js
+//! computes otherwise, a GRU inside a cell stack.
+
+use super::site::{f32_weight, zero_dense};
+use super::{entry, entry_on, Outcome, Site, Target};
+use serde_json::{json, Map, Value};
+use tfjs_format::codec::DecodedWeight;
+
+/// The most time steps unrolled: each costs about fifteen layer entries.
+pub const MAX_STEPS: usize = 256;
+
+/// The rule.
+pub fn rule(site: &Site<'_>) -> Outcome {
+    if site.target != Target::Tfjs {
+        return Outcome::Skip;
+    }
+    let Some(kind) = kind_of(site.class_name, site.config) else {
+        return Outcome::Skip;
+    };
+    rewrite(site, kind).unwrap_or_else(|why| {
+        Outcome::Cannot(format!(
+            "GRU with reset_after: true (TensorFlow.js 4.22's GRUCell does not support it) \
+             and its unrolled rewrite does not cover {why}"
+        ))
+    })
+}
+
+/// What a layer entry is to this rule.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// A `GRU`, or an `RNN` over a `GRUCell`.
+    Gru,
+    /// `Bidirectional` around one.
+    Bidirectional,
+}
+
+/// The GRU settings of a `GRU` / `RNN(GRUCell)` config, when it has
+/// `reset_after: true`: its cell's config (the layer's own for `GRU`).
+fn gru_cell(class_name: &str, config: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let cell = match class_name {
+        "GRU" => config.clone(),
+        "RNN" => {
+            let cell = config.get("cell")?;
+            (cell.get("class_name")?.as_str()? == "GRUCell")
+                .then(|| cell.get("config")?.as_object().cloned())??
+        }
+        _ => return None,
+    };
+    (cell.get("reset_after").and_then(Value::as_bool) == Some(true)).then_some(cell)
+}
+
+/// The names of the layer entries among `layers` this rule may rewrite
+/// (their outputs past the first become `<name>_part<i>`:
+/// [`super::split::redirect`]).
+pub fn unrollable_layers(layers: &[Value]) -> Vec<String> {
+    layers
+        .iter()
+        .filter(|l| {
+            let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
+            l.get("config")
+                .and_then(Value::as_object)
+                .is_some_and(|c| kind_of(class, c).is_some())
+        })
+        .filter_map(|l| tfjs_format::topology::layer_entry_name(l).map(String::from))
+        .collect()
+}
+
+fn kind_of(class_name: &str, config: &Map<String, Value>) -> Option<Kind> {
+    if class_name == "Bidirectional" {
+        let layer = config.get("layer")?;
+        let class = layer.get("class_name")?.as_str()?;
+        gru_cell(class, layer.get("config")?.as_object()?)?;
+        return Some(Kind::Bidirectional);
+    }
+    gru_cell(class_name, config).map(|_| Kind::Gru)
+}
+
+/// One direction's GRU: its settings and weights, gates in Keras's
+/// `[z, r, h]` order.
+struct Direction {
+    units: usize,
+    activation: (String, f32),
+    recurrent_activation: (String, f32),
+    go_backwards: bool,
+    /// `[F, 3·units]`, row-major.
+    kernel: Vec<f32>,
+    /// `[units, 3·units]`.
+    recurrent_kernel: Vec<f32>,
+    /// Input and recurrent bias, `3·units` each (zeros without a bias).
+    input_bias: Vec<f32>,
+    recurrent_bias: Vec<f32>,
+}
+
+/// The name TF.js computes `act` (as the model's Keras means it) under,
+/// and the scale its argument needs first: Keras 3's `hard_sigmoid` is
+/// TF.js's of `5x/6`.
+fn tfjs_activation(site: &Site<'_>, act: &str, key: &str) -> Result<(String, f32), String> {
+    match super::activations::runs_as_is(act, site.dialect, Target::Tfjs) {
+        Ok(true) => Ok((act.to_string(), 1.0)),
+        Ok(false) if act == "hard_sigmoid" => Ok(("hard_sigmoid".into(), 5.0 / 6.0)),
+        _ => Err(format!(
+            "its {key} {act}, which TensorFlow.js computes otherwise"
+        )),
+    }
+}
+
+/// Reads one direction: `layer` is the GRU / RNN config (the recurrent
+/// layer's own flags), `weights` its weights (found by their last name
+/// part: `…/kernel`, `…/recurrent_kernel`, `…/bias`).
+fn direction(
+    site: &Site<'_>,
+    class_name: &str,
+    layer: &Map<String, Value>,
+    features: usize,
+    weights: &[&DecodedWeight],
+) -> Result<Direction, String> {
+    let weight = |short: &str| {
+        let tail = format!("/{short}");
+        weights.iter().copied().find(|w| w.name.ends_with(&tail))
+    };
+    let cell = gru_cell(class_name, layer).ok_or("a recurrent layer that is not a GRU")?;
+    let flag = |key: &str| layer.get(key).and_then(Value::as_bool) == Some(true);
+    if flag("stateful") {
+        return Err("stateful: true (it keeps its state between predictions)".into());
+    }
+    if flag("time_major") {
+        return Err("time_major: true".into());
+    }
+    let units = cell
+        .get("units")
+        .and_then(Value::as_u64)
+        .filter(|&u| u > 0)
+        .ok_or("a GRU without a positive `units`")? as usize;
+    let act = |key: &str, default: &str| {
+        let name = cell.get(key).map_or(Some(default), Value::as_str);
+        let name = name.ok_or_else(|| format!("its {key} that is not an activation name"))?;
+        tfjs_activation(site, name, key)
+    };
+    let activation = act("activation", "tanh")?;
+    let recurrent_activation = act("recurrent_activation", "sigmoid")?;
+    let values = |short: &str, shape: &[usize]| -> Result<Vec<f32>, String> {
+        let w = weight(short).ok_or_else(|| format!("its weight {short} is missing"))?;
+        match &w.values {
+            tfjs_format::codec::TensorValues::Float32(v) if w.shape == shape => Ok(v.clone()),
+            tfjs_format::codec::TensorValues::Float32(_) => Err(format!(
+                "its weight {short} of shape {:?} ({shape:?} expected)",
+                w.shape
+            )),
+            _ => Err(format!("its weight {short} is not float32")),
+        }
+    };
+    let gates = 3 * units;
+    let kernel = values("kernel", &[features, gates])?;
+    let recurrent_kernel = values("recurrent_kernel", &[units, gates])?;
+    let (input_bias, recurrent_bias) =
+        if cell.get("use_bias").and_then(Value::as_bool) == Some(false) {
+            (vec![0.0; gates], vec![0.0; gates])
+        } else {
+            let mut b = values("bias", &[2, gates])?;
+            let recurrent = b.split_off(gates);
+            (b, recurrent)
+        };
+    Ok(Direction {
+        units,
+        activation,
+        recurrent_activation,
+        go_backwards: flag("go_backwards"),
+        kernel,
+        recurrent_kernel,
+        input_bias,
+        recurrent_bias,
+    })
+}
+
+/// A reference `[layer, node, 0, {}]` to a tensor.
+fn tensor(layer: &str, node: usize) -> Value {
+    json!([layer, node, 0, {}])
+}
+
+/// A reference as given in the call, without its kwargs.
+fn plain(r: &Value) -> Value {
+    let mut r = r.as_array().cloned().unwrap_or_default();
+    r.truncate(3);
+    r.push(json!({}));
+    Value::Array(r)
+}
+
+/// The entries and weights under construction.
+struct Unrolled<'a> {
+    layers: Vec<Value>,
+    weights: Vec<DecodedWeight>,
+    input: &'a Value,
+    steps: usize,
+    features: usize,
+}
+
+impl Unrolled<'_> {
+    fn push(&mut self, name: &str, class: &str, config: Value, inputs: Vec<Value>) {
+        self.layers
+            .push(entry(name, class, config, vec![Value::Array(inputs)]));
+    }
+
+    /// The states after each processed step of direction `d` (prefix `p`),
+    /// from `initial` (a reference) or zeros.
+    fn run(&mut self, p: &str, d: &Direction, initial: Option<Value>) -> Vec<Value> {
+        let (t_n, f, u) = (self.steps, self.features, d.units);
+        let gates = 3 * u;
+        let view = format!("{p}_view");
+        self.push(
+            &view,
+            "Reshape",
+            json!({"target_shape": [t_n, f, 1]}),
+            vec![plain(self.input)],
+        );
+        let order: Vec<usize> = if d.go_backwards {
+            (0..t_n).rev().collect()
+        } else {
+            (0..t_n).collect()
+        };
+        // The shared layers' kernels over `[x, h]` (z, r, the input part
+        // of h) and over `h` (the recurrent part of h), each gate's columns
+        // scaled for its activation.
+        let (zr_scale, h_scale) = (d.recurrent_activation.1, d.activation.1);
+        let stacked = |gate: usize, with_state: bool, scale: f32| -> Vec<f32> {
+            let mut k = Vec::with_capacity((f + u) * u);
+            for i in 0..f {
+                k.extend(
+                    d.kernel[i * gates + gate * u..][..u]
+                        .iter()
+                        .map(|v| v * scale),
+                );
+            }
+            for i in 0..u {
+                if with_state {
+                    k.extend(
+                        d.recurrent_kernel[i * gates + gate * u..][..u]
+                            .iter()
+                            .map(|v| v * scale),
+                    );
+                } else {
+                    k.extend(std::iter::repeat_n(0.0, u));
+                }
+            }
+            k
+        };
+        let bias = |gate: usize, input: bool, recurrent: bool, scale: f32| -> Vec<f32> {
+            (0..u)
+                .map(|j| {
+                    let i = if input {
+                        d.input_bias[gate * u + j]
+                    } else {
+                        0.0
+                    };
+                    let r = if recurrent {
+                        d.recurrent_bias[gate * u + j]
+                    } else {
+                        0.0
+                    };
+                    (i + r) * scale
+                })
+                .collect()
+        };
+        let shared = [
+            (
+                format!("{p}_z"),
+                stacked(0, true, zr_scale),
+                bias(0, true, true, zr_scale),
+            ),
+            (
+                format!("{p}_r"),
+                stacked(1, true, zr_scale),
+                bias(1, true, true, zr_scale),
+            ),
+            (
+                format!("{p}_hx"),
+                stacked(2, false, h_scale),
+                bias(2, true, false, h_scale),
+            ),
+        ];
+        let mut shared_entries: Vec<(String, Value, Vec<Value>)> = Vec::new();
+        for (i, (name, kernel, b)) in shared.into_iter().enumerate() {
+            let act = if i < 2 {
+                d.recurrent_activation.0.as_str()
+            } else {
+                "linear"
+            };
+            let mut config = zero_dense(u, true);
+            config["activation"] = json!(act);
+            self.weights
+                .push(f32_weight(format!("{name}/kernel"), vec![f + u, u], kernel));
+            self.weights
+                .push(f32_weight(format!("{name}/bias"), vec![u], b));
+            shared_entries.push((name, config, Vec::new()));
+        }
+        let hr = format!("{p}_hr");
+        let hr_kernel: Vec<f32> = (0..u)
+            .flat_map(|i| d.recurrent_kernel[i * gates + 2 * u..][..u].to_vec())
+            .map(|v| v * h_scale)
+            .collect();
+        self.weights
+            .push(f32_weight(format!("{hr}/kernel"), vec![u, u], hr_kernel));
+        self.weights.push(f32_weight(
+            format!("{hr}/bias"),
+            vec![u],
+            bias(2, false, true, h_scale),
+        ));
+        shared_entries.push((hr.clone(), zero_dense(u, true), Vec::new()));
+
+        let mut state = initial;
+        let mut states = Vec::with_capacity(t_n);
+        for (k, &t) in order.iter().enumerate() {
+            let s = |part: &str| format!("{p}_{k}_{part}");
+            self.push(
+                &s("crop"),
+                "Cropping2D",
+                json!({"cropping": [[t, t_n - 1 - t], [0, 0]], "data_format": "channels_last"}),
+                vec![tensor(&view, 0)],
+            );
+            self.push(
+                &s("x"),
+                "Reshape",
+                json!({"target_shape": [f]}),
+                vec![tensor(&s("crop"), 0)],
+            );
+            let prev = match state.take() {
+                Some(h) => h,
+                None => {
+                    // The zero state: a zero kernel of the first input.
+                    let zeros = format!("{p}_zeros");
+                    self.layers
+                        .push(entry_on(&zeros, "Dense", zero_dense(u, false), &s("x")));
+                    self.weights.push(f32_weight(
+                        format!("{zeros}/kernel"),
+                        vec![f, u],
+                        vec![0.0; f * u],
+                    ));
+                    tensor(&zeros, 0)
+                }
+            };
+            self.push(
+                &s("xh"),
+                "Concatenate",
+                json!({"axis": -1}),
+                vec![tensor(&s("x"), 0), prev.clone()],
+            );
+            for (_, _, nodes) in shared_entries.iter_mut().take(3) {
+                nodes.push(json!([tensor(&s("xh"), 0)]));
+            }
+            shared_entries[3].2.push(json!([prev.clone()]));
+            let z = tensor(&format!("{p}_z"), k);
+            let r = tensor(&format!("{p}_r"), k);
+            self.push(&s("rh"), "Multiply", json!({}), vec![r, tensor(&hr, k)]);
+            self.push(
+                &s("pre"),
+                "Add",
+                json!({}),
+                vec![tensor(&format!("{p}_hx"), k), tensor(&s("rh"), 0)],
+            );
+            self.push(
+                &s("hh"),
+                "Activation",
+                json!({"activation": d.activation.0}),
+                vec![tensor(&s("pre"), 0)],
+            );
+            self.push(&s("keep"), "Multiply", json!({}), vec![z.clone(), prev]);
+            self.push(
+                &s("1mz"),
+                "Rescaling",
+                json!({"scale": -1.0, "offset": 1.0}),
+                vec![z],
+            );
+            self.push(
+                &s("new"),
+                "Multiply",
+                json!({}),
+                vec![tensor(&s("1mz"), 0), tensor(&s("hh"), 0)],
+            );
+            self.push(
+                &s("h"),
+                "Add",
+                json!({}),
+                vec![tensor(&s("keep"), 0), tensor(&s("new"), 0)],
+            );
+            state = Some(tensor(&s("h"), 0));
+            states.push(tensor(&s("h"), 0));
+        }
+        for (name, config, nodes) in shared_entries {
+            self.layers.push(entry(&name, "Dense", config, nodes));
+        }
+        states
+    }
+
+    /// The states (in the order given) as one `[T, units]` sequence.
+    fn sequence(&mut self, name: &str, units: usize, states: &[Value]) -> Value {
+        let mut parts = Vec::with_capacity(states.len());
+        for (k, h) in states.iter().enumerate() {
+            let row = format!("{name}_row{k}");
+            self.push(
+                &row,
+                "Reshape",
+                json!({"target_shape": [1, units]}),
+                vec![h.clone()],
+            );
+            parts.push(tensor(&row, 0));
+        }
+        self.push(name, "Concatenate", json!({"axis": 1}), parts);
+        tensor(name, 0)
+    }
+
+    /// `from` as a layer of its own named `name` (an output must be one).
+    fn alias(&mut self, name: &str, from: Value) {
+        self.push(
+            name,
+            "Activation",
+            json!({"activation": "linear"}),
+            vec![from],
+        );
+    }
+}
+
+fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
+    if site.shapes.is_some_and(|s| !s.masked_calls.is_empty()) {
+        return Err("a masked input (Keras keeps the previous state at masked steps)".into());
+    }
+    let node = site.single_call("a layer outside a functional model")?;
+    let inputs = node.as_array().ok_or("a call without inputs")?;
+    let x = inputs.first().ok_or("a call without inputs")?;
+    let dims = site.static_input()?;
+    let [steps, features] = dims[..] else {
+        return Err(format!(
+            "an input of shape {dims:?} (a [steps, features] sequence expected)"
+        ));
+    };
+    if steps == 0 || steps > MAX_STEPS {
+        return Err(format!("{steps} time steps (it unrolls 1 to {MAX_STEPS})"));
+    }
+    let name = site.name;
+    let mut run = Unrolled {
+        layers: Vec::new(),
+        weights: Vec::new(),
+        input: x,
+        steps,
+        features,
+    };
+    let initial: Vec<Value> = inputs[1..].iter().map(plain).collect();
+    let c = site.config;
+    // (output, extra outputs) as references.
+    let (output, extra) = if kind == Kind::Gru {
+        let d = direction(site, site.class_name, c, features, &site.weights)?;
+        if initial.len() > 1 {
+            return Err(format!("{} initial states (a GRU has one)", initial.len()));
+        }
+        let states = run.run(name, &d, initial.first().cloned());
+        let flag = |key: &str| c.get(key).and_then(Value::as_bool) == Some(true);
+        let last = states.last().cloned().ok_or("no time steps")?;
+        let output = if flag("return_sequences") {
+            run.sequence(&format!("{name}_seq"), d.units, &states)
+        } else {
+            last.clone()
+        };
+        let extra = if flag("return_state") {
+            vec![last]
+        } else {
+            vec![]
+        };
+        (output, extra)
+    } else {
+        let layer = c.get("layer").ok_or("a Bidirectional without a layer")?;
+        let class = layer
+            .get("class_name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let forward_cfg = layer
+            .get("config")
+            .and_then(Value::as_object)
+            .ok_or("a Bidirectional whose layer has no config")?;
+        let backward = c.get("backward_layer").filter(|b| !b.is_null());
+        let (backward_class, backward_cfg) = match backward {
+            Some(b) => (
+                b.get("class_name").and_then(Value::as_str).unwrap_or(""),
+                b.get("config")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .ok_or("a backward_layer without a config")?,
+            ),
+            None => {
+                let mut cfg = forward_cfg.clone();
+                let back = cfg.get("go_backwards").and_then(Value::as_bool) != Some(true);
+                cfg.insert("go_backwards".into(), back.into());
+                (class, cfg)
+            }
+        };
+        // The halves' weights: `<name>/forward_…/kernel`, `…/backward_…/…`.
+        let prefix = format!("{name}/");
+        let half = |which: &str| -> Vec<&DecodedWeight> {
+            site.weights
+                .iter()
+                .copied()
+                .filter(|w| {
+                    w.name
+                        .strip_prefix(&prefix)
+                        .is_some_and(|rest| rest.starts_with(which))
+                })
+                .collect()
+        };
+        let fw = direction(site, class, forward_cfg, features, &half("forward"))?;
+        let bw = direction(
+            site,
+            backward_class,
+            &backward_cfg,
+            features,
+            &half("backward"),
+        )?;
+        if fw.go_backwards == bw.go_backwards {
+            return Err("halves that run in the same direction".into());
+        }
+        let (init_f, init_b) = match initial.as_slice() {
+            [] => (None, None),
+            [f, b] => (Some(f.clone()), Some(b.clone())),
+            more => return Err(format!("{} initial states (two expected)", more.len())),
+        };
+        let states_f = run.run(&format!("{name}_fw"), &fw, init_f);
+        let mut states_b = run.run(&format!("{name}_bw"), &bw, init_b);
+        let flag = |key: &str| forward_cfg.get(key).and_then(Value::as_bool) == Some(true);
+        let (last_f, last_b) = (
+            states_f.last().cloned().ok_or("no time steps")?,
+            states_b.last().cloned().ok_or("no time steps")?,
+        );
+        let (y, y_rev) = if flag("return_sequences") {
+            // Keras flips the backward half's sequence back to time order.
+            states_b.reverse();
+            (
+                run.sequence(&format!("{name}_fw_seq"), fw.units, &states_f),
+                run.sequence(&format!("{name}_bw_seq"), bw.units, &states_b),
+            )
+        } else {
+            (last_f.clone(), last_b.clone())
+        };
+        let states = if flag("return_state") {
+            vec![last_f, last_b]
+        } else {
+            vec![]
+        };
+        let merge = match c.get("merge_mode") {
+            None => Some("concat"),
+            Some(Value::Null) => None,
+            Some(m) => Some(m.as_str().ok_or("a merge_mode that is not a name")?),
+        };
+        let merged = format!("{name}_merged");
+        match merge {
+            Some(mode) => {
+                let (class, config) = match mode {
+                    "concat" => ("Concatenate", json!({"axis": -1})),
+                    "sum" => ("Add", json!({})),
+                    "mul" => ("Multiply", json!({})),
+                    "ave" => ("Average", json!({})),
+                    other => return Err(format!("merge_mode {other:?}")),
+                };
+                run.push(&merged, class, config, vec![y, y_rev]);
+                (tensor(&merged, 0), states)
+            }
+            None => {
+                let mut extra = vec![y_rev];
+                extra.extend(states);
+                (y, extra)
+            }
+        }
+    };
+    // The last entry takes the layer's name (its readers find output 0
+    // there); output i > 0 is `<name>_part<i>`.
+    let mut outputs = vec![output];
+    outputs.extend(extra);
+    for (i, o) in outputs.iter().enumerate().skip(1) {
+        run.alias(&format!("{name}_part{i}"), o.clone());
+    }
+    let mut layers = std::mem::take(&mut run.layers);
+    rename_output(&mut layers, &outputs[0], name);
+    site.note(format!(
+        "{steps} time steps unrolled; exact up to float32 rounding for finite inputs"
+    ));
+    Ok(Outcome::Replace {
+        layers,
+        weights: run.weights,
+    })
+}
+
+/// Make the layer behind reference `output` the last entry, named `name`
+/// (readers of the original layer find it): an entry of its own when it
+/// is a shared layer's output or already read by the rewrite, else the
+/// producing entry renamed and moved last.
+fn rename_output(layers: &mut Vec<Value>, output: &Value, name: &str) {
+    let from = output[0].as_str().unwrap_or("").to_string();
+    let read_inside = layers.iter().any(|l| {
+        l["inbound_nodes"]
+            .to_string()
+            .contains(&format!("[\"{from}\","))
+    });
+    let at = layers.iter().position(|l| l["name"] == from.as_str());
+    match at {
+        Some(i) if !read_inside && output[1] == 0 => {
+            let mut e = layers.remove(i);
+            e["name"] = json!(name);
+            e["config"]["name"] = json!(name);
+            layers.push(e);
+        }
+        _ => layers.push(entry(
+            name,
+            "Activation",
+            json!({"activation": "linear"}),
+            vec![json!([output.clone()])],
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    fn gru(config: serde_json::Value) -> serde_json::Value {
+        let mut c = json!({"units": 3, "reset_after": true, "activation": "tanh",
+                           "recurrent_activation": "sigmoid"});
+        c.as_object_mut()
+            .unwrap()
+            .extend(config.as_object().unwrap().clone());
+        c
+    }
+
+    #[test]
+    fn a_reset_after_gru_unrolls_into_layers_tfjs_has() {
+        for (config, tail) in [
+            (json!({}), None),
+            (json!({"return_sequences": true}), None),
+            (
+                json!({"return_sequences": true, "go_backwards": true}),
+                None,
+            ),
+            (json!({"go_backwards": true, "use_bias": false}), None),
+            (
+                json!({"activation": "relu", "recurrent_activation": "hard_sigmoid"}),
+                None,
+            ),
+            // Output and state read together.
+            (json!({"return_state": true}), Some("cat")),
+        ] {
+            let mut layers = vec![entry_on("g", "GRU", gru(config.clone()), "x")];
+            if tail.is_some() {
+                layers.push(entry(
+                    "cat",
+                    "Concatenate",
+                    json!({"axis": -1}),
+                    vec![json!([["g", 0, 0, {}], ["g", 0, 1, {}]])],
+                ));
+            }
+            // tf_keras's and Keras 3's hard_sigmoid differ: both unroll.
+            for version in [Some("2.21.0"), Some("3.15.0")] {
+                assert_rewrites_from(
+                    version,
+                    &[2, 5, 4],
+                    layers.clone(),
+                    3,
+                    1e-5,
+                    "5 time steps unrolled",
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_gru_given_an_initial_state_starts_from_it() {
+        let layers = vec![
+            entry_on("h0", "Dense", json!({"units": 3}), "x_last"),
+            entry(
+                "g",
+                "GRU",
+                gru(json!({"return_sequences": true})),
+                vec![json!([["x", 0, 0, {}], ["h0", 0, 0, {}]])],
+            ),
+        ];
+        let mut all = vec![entry_on("x_last", "Flatten", json!({}), "x")];
+        all.extend(layers);
+        assert_rewrites(&[2, 4, 2], all, 5, 1e-5, "4 time steps unrolled");
+    }
+
+    #[test]
+    fn an_rnn_over_a_gru_cell_unrolls_too() {
+        let cell = json!({"class_name": "GRUCell", "config": {"units": 2, "reset_after": true}});
+        let layers = vec![entry_on(
+            "r",
+            "RNN",
+            json!({"cell": cell, "return_sequences": true}),
+            "x",
+        )];
+        assert_rewrites(&[3, 6, 3], layers, 8, 1e-5, "6 time steps unrolled");
+    }
+
+    #[test]
+    fn a_bidirectional_gru_unrolls_both_halves_with_each_merge() {
+        for merge in [json!("concat"), json!("sum"), json!("mul"), json!("ave")] {
+            for seq in [false, true] {
+                let layers = vec![entry_on(
+                    "bi",
+                    "Bidirectional",
+                    json!({"layer": {"class_name": "GRU",
+                                     "config": gru(json!({"return_sequences": seq}))},
+                           "merge_mode": merge}),
+                    "x",
+                )];
+                assert_rewrites(&[2, 4, 3], layers, 11, 1e-5, "4 time steps unrolled");
+            }
+        }
+        // No merge, and states: five outputs read by one layer.
+        let layers = vec![
+            entry_on(
+                "bi",
+                "Bidirectional",
+                json!({"layer": {"class_name": "GRU",
+                                 "config": gru(json!({"return_state": true}))},
+                       "merge_mode": null}),
+                "x",
+            ),
+            entry(
+                "cat",
+                "Concatenate",
+                json!({"axis": -1}),
+                vec![json!([
+                    ["bi", 0, 0, {}],
+                    ["bi", 0, 1, {}],
+                    ["bi", 0, 2, {}],
+                    ["bi", 0, 3, {}]
+                ])],
+            ),
+        ];
+        assert_rewrites(&[2, 4, 3], layers, 12, 1e-5, "4 time steps unrolled");
+    }
+
+    #[test]
+    fn masked_unknown_length_and_stateful_grus_are_refused_with_why() {
+        let masked = functional(
+            &[5, 2],
+            vec![
+                entry_on("m", "Masking", json!({"mask_value": 0.0}), "x"),
+                entry_on("g", "GRU", gru(json!({})), "m"),
+            ],
+            1,
+        );
+        assert_refused(&masked, &["`g` (GRU)", "a masked input"]);
+        let exp = functional(
+            &[5, 2],
+            vec![entry_on(
+                "g",
+                "GRU",
+                gru(json!({"activation": "exponential"})),
+                "x",
+            )],
+            1,
+        );
+        assert_refused(&exp, &["`g` (GRU)", "its activation exponential"]);
+    }
+}
