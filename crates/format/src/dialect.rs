@@ -37,6 +37,9 @@ pub struct MaskedCall {
     /// Per input: `None` when no mask arrives with it, else the mask's
     /// identity (inputs carrying the same mask share it) and its rank.
     pub masks: Vec<Option<(u64, usize)>>,
+    /// Per input: the layer whose call made its mask (`None` without a
+    /// mask, or for one given explicitly as `mask=`).
+    pub origins: Vec<Option<String>>,
 }
 
 /// The classes [`Dialect::masked_call_differs`] can tell apart: a model
@@ -404,6 +407,7 @@ mod tests {
             config: json!({"axis": axis}),
             input_rank: 3,
             masks: masks.iter().map(|m| m.map(|id| (id, 2))).collect(),
+            origins: Vec::new(),
         };
         let one = [Some(1), None];
         let same = [Some(1), Some(1)];

@@ -16,6 +16,8 @@ use tfjs_format::dialect::{MaskedCall, MASK_SENSITIVE_CLASSES};
 struct Probe {
     id: u64,
     mask: Tensor,
+    /// The layer whose call made the mask (`None`: given as `mask=`).
+    origin: Option<String>,
 }
 
 /// A placeholder dimension for one the model leaves open (the batch and
@@ -114,6 +116,10 @@ impl Model {
                                     .iter()
                                     .map(|m| m.as_ref().map(|p| (p.id, p.mask.rank())))
                                     .collect(),
+                                origins: ms
+                                    .iter()
+                                    .map(|m| m.as_ref().and_then(|p| p.origin.clone()))
+                                    .collect(),
                             },
                         ));
                     }
@@ -142,7 +148,11 @@ impl Model {
         } else {
             Tensor::zeros(vec![1])
         };
-        Probe { id, mask }
+        Probe {
+            id,
+            mask,
+            origin: None,
+        }
     }
 
     /// The output masks of call `c` of `layer` (layer `l`) given its
@@ -161,6 +171,7 @@ impl Model {
             Probe {
                 id: *next,
                 mask: pattern(*next, shape),
+                origin: Some(layer.name().to_string()),
             }
         };
         // Placeholders no larger than PLACEHOLDER_MAX_VALUES each: a

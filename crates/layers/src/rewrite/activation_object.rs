@@ -53,6 +53,7 @@ fn activation_layer(
         inputs: s.outputs.clone(),
         outputs: s.outputs.clone(),
         masked_calls: Vec::new(),
+        mask_ids: None,
     });
     let act = Site {
         name: site.name,

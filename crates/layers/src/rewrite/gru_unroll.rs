@@ -232,9 +232,65 @@ struct Unrolled<'a> {
     input: &'a Value,
     steps: usize,
     features: usize,
+    /// Per time step, the mask `m` and `1 - m` (`[batch, 1]`, 0 or 1) of
+    /// a masked call.
+    masks: Option<Vec<(Value, Value)>>,
 }
 
 impl Unrolled<'_> {
+    /// The per-step masks of an `Embedding(mask_zero)`'s `ids` (`[batch,
+    /// T]`, non-negative integers): `min(relu(ids), 1)` is Keras's `ids !=
+    /// 0` as 0 / 1 (`Rescaling` casts integer ids to float first), cut
+    /// into steps like the input.
+    fn mask_steps(&mut self, name: &str, ids: &Value) {
+        let t_n = self.steps;
+        let as_float = format!("{name}_mask_ids");
+        self.push(
+            &as_float,
+            "Rescaling",
+            json!({"scale": 1.0, "offset": 0.0}),
+            vec![ids.clone()],
+        );
+        let mask = format!("{name}_mask");
+        self.push(
+            &mask,
+            "ReLU",
+            json!({"max_value": 1.0, "negative_slope": 0.0, "threshold": 0.0}),
+            vec![tensor(&as_float, 0)],
+        );
+        let view = format!("{name}_mask_view");
+        self.push(
+            &view,
+            "Reshape",
+            json!({"target_shape": [t_n, 1, 1]}),
+            vec![tensor(&mask, 0)],
+        );
+        let mut steps = Vec::with_capacity(t_n);
+        for t in 0..t_n {
+            let s = |part: &str| format!("{name}_mask{t}_{part}");
+            self.push(
+                &s("crop"),
+                "Cropping2D",
+                json!({"cropping": [[t, t_n - 1 - t], [0, 0]], "data_format": "channels_last"}),
+                vec![tensor(&view, 0)],
+            );
+            self.push(
+                &s("m"),
+                "Reshape",
+                json!({"target_shape": [1]}),
+                vec![tensor(&s("crop"), 0)],
+            );
+            self.push(
+                &s("1mm"),
+                "Rescaling",
+                json!({"scale": -1.0, "offset": 1.0}),
+                vec![tensor(&s("m"), 0)],
+            );
+            steps.push((tensor(&s("m"), 0), tensor(&s("1mm"), 0)));
+        }
+        self.masks = Some(steps);
+    }
+
     fn push(&mut self, name: &str, class: &str, config: Value, inputs: Vec<Value>) {
         self.layers
             .push(entry(name, class, config, vec![Value::Array(inputs)]));
@@ -402,7 +458,12 @@ impl Unrolled<'_> {
                 json!({"activation": d.activation.0}),
                 vec![tensor(&s("pre"), 0)],
             );
-            self.push(&s("keep"), "Multiply", json!({}), vec![z.clone(), prev]);
+            self.push(
+                &s("keep"),
+                "Multiply",
+                json!({}),
+                vec![z.clone(), prev.clone()],
+            );
             self.push(
                 &s("1mz"),
                 "Rescaling",
@@ -415,12 +476,26 @@ impl Unrolled<'_> {
                 json!({}),
                 vec![tensor(&s("1mz"), 0), tensor(&s("hh"), 0)],
             );
+            let masked = self.masks.as_ref().map(|m| m[t].clone());
+            let sum = if masked.is_some() { s("hn") } else { s("h") };
             self.push(
-                &s("h"),
+                &sum,
                 "Add",
                 json!({}),
                 vec![tensor(&s("keep"), 0), tensor(&s("new"), 0)],
             );
+            if let Some((m, not_m)) = masked {
+                // Keras keeps the previous state at a masked step:
+                // `m·h_new + (1 − m)·h_prev`, exact for m in {0, 1}.
+                self.push(&s("mh"), "Multiply", json!({}), vec![m, tensor(&sum, 0)]);
+                self.push(&s("mp"), "Multiply", json!({}), vec![not_m, prev.clone()]);
+                self.push(
+                    &s("h"),
+                    "Add",
+                    json!({}),
+                    vec![tensor(&s("mh"), 0), tensor(&s("mp"), 0)],
+                );
+            }
             state = Some(tensor(&s("h"), 0));
             states.push(tensor(&s("h"), 0));
         }
@@ -459,9 +534,10 @@ impl Unrolled<'_> {
 }
 
 fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
-    if site.shapes.is_some_and(|s| !s.masked_calls.is_empty()) {
-        return Err("a masked input (Keras keeps the previous state at masked steps)".into());
-    }
+    let mask_ids = match site.shapes {
+        Some(s) if !s.masked_calls.is_empty() => Some(masked_input(site, s)?),
+        _ => None,
+    };
     let node = site.single_call("a layer outside a functional model")?;
     let inputs = node.as_array().ok_or("a call without inputs")?;
     let x = inputs.first().ok_or("a call without inputs")?;
@@ -481,7 +557,11 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
         input: x,
         steps,
         features,
+        masks: None,
     };
+    if let Some(ids) = &mask_ids {
+        run.mask_steps(name, ids);
+    }
     let initial: Vec<Value> = inputs[1..].iter().map(plain).collect();
     let c = site.config;
     // (output, extra outputs) as references.
@@ -622,6 +702,38 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
         layers,
         weights: run.weights,
     })
+}
+
+/// The ids whose zeros mask a masked call, when the rewrite applies it:
+/// the one mask on the sequence, made by an `Embedding(mask_zero)` of the
+/// same model, with no initial states, and not passed on with a returned
+/// sequence (TF.js would not carry it past the unrolled layers).
+fn masked_input(site: &Site<'_>, shapes: &super::LayerShapes) -> Result<Value, String> {
+    let why = "a masked input whose mask no Embedding(mask_zero) of the same model makes \
+               (a Masking layer's or a given mask has no exact 0/1 form in TF.js layers)";
+    let ids = shapes.mask_ids.clone().ok_or(why)?;
+    let call = &shapes.masked_calls[0];
+    if call.masks.len() > 1 {
+        return Err("initial states with a masked input".into());
+    }
+    let c = site.config;
+    let inner = c
+        .get("layer")
+        .and_then(|l| l.get("config"))
+        .and_then(Value::as_object)
+        .unwrap_or(c);
+    let flag = |key: &str| inner.get(key).and_then(Value::as_bool) == Some(true);
+    if flag("return_sequences") {
+        return Err(
+            "a masked input whose mask Keras passes on with the returned sequence (TensorFlow.js \
+             would not carry it past the unrolled layers)"
+                .into(),
+        );
+    }
+    if flag("zero_output_for_mask") {
+        return Err("zero_output_for_mask: true with a masked input".into());
+    }
+    Ok(ids)
 }
 
 /// Make the layer behind reference `output` the last entry, named `name`
@@ -773,6 +885,56 @@ mod tests {
         assert_rewrites(&[2, 4, 3], layers, 12, 1e-5, "4 time steps unrolled");
     }
 
+    /// Ids with padding (zeros) at the end, the middle and the start.
+    fn padded_ids() -> crate::Tensor {
+        let ids = [
+            3., 1., 4., 0., 0., 0., 2., 0., 5., 5., 1., 0., 0., 0., 7., 2., 2., 6.,
+        ];
+        crate::Tensor::from_f32(vec![3, 6], ids.to_vec()).unwrap()
+    }
+
+    fn embedded(rnn: serde_json::Value) -> Vec<serde_json::Value> {
+        vec![
+            entry_on(
+                "emb",
+                "Embedding",
+                json!({"input_dim": 8, "output_dim": 3, "mask_zero": true}),
+                "x",
+            ),
+            entry_on("do", "Dropout", json!({"rate": 0.1}), "emb"),
+            rnn,
+            entry_on("out", "Dense", json!({"units": 2}), "g"),
+        ]
+    }
+
+    #[test]
+    fn an_embedding_mask_is_applied_step_by_step() {
+        let bi = |merge: &str| json!({"layer": {"class_name": "GRU", "config": gru(json!({}))}, "merge_mode": merge});
+        for rnn in [
+            entry_on("g", "GRU", gru(json!({})), "do"),
+            entry_on("g", "GRU", gru(json!({"go_backwards": true})), "do"),
+            entry_on("g", "Bidirectional", bi("concat"), "do"),
+            entry_on("g", "Bidirectional", bi("sum"), "do"),
+        ] {
+            for version in ["2.21.0", "3.15.0"] {
+                let model = functional_from(&[6], embedded(rnn.clone()), 4, Some(version));
+                let out = assert_same(&model, &padded_ids(), 1e-5);
+                assert_note(&out, "6 time steps unrolled");
+            }
+        }
+    }
+
+    #[test]
+    fn masks_the_rewrite_cannot_apply_are_refused_with_why() {
+        // Keras passes the mask on with a returned sequence.
+        let seq = entry_on("g", "GRU", gru(json!({"return_sequences": true})), "do");
+        let model = functional(&[6], embedded(seq), 1);
+        assert_refused(
+            &model,
+            &["`g` (GRU)", "passes on with the returned sequence"],
+        );
+    }
+
     #[test]
     fn masked_unknown_length_and_stateful_grus_are_refused_with_why() {
         let masked = functional(
@@ -783,7 +945,7 @@ mod tests {
             ],
             1,
         );
-        assert_refused(&masked, &["`g` (GRU)", "a masked input"]);
+        assert_refused(&masked, &["`g` (GRU)", "no Embedding(mask_zero)"]);
         let exp = functional(
             &[5, 2],
             vec![entry_on(

@@ -15,6 +15,10 @@ pub struct LayerShapes {
     pub inputs: Vec<Shape>,
     pub outputs: Vec<Shape>,
     pub masked_calls: Vec<crate::dialect::MaskedCall>,
+    /// The ids tensor (`[layer, node, index, {}]`) whose zeros are the
+    /// mask of the first input of the layer's first masked call, when an
+    /// `Embedding(mask_zero)` of the same model makes that mask.
+    pub mask_ids: Option<Value>,
 }
 
 /// One layer of the saved topology, as a rule sees it.

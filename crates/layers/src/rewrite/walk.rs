@@ -54,6 +54,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
                     inputs: call.inputs.iter().map(shape).collect(),
                     outputs: call.outputs.iter().map(shape).collect(),
                     masked_calls: Vec::new(),
+                    mask_ids: None,
                 });
         }
         if let ModelLayer::Model(m) = layer {
@@ -147,6 +148,7 @@ impl Walk<'_> {
             return;
         };
         let old = std::mem::take(layers);
+        self.find_mask_ids(&old);
         let dead = if self.target == Target::Tfjs {
             dead_operations(&old, config.get("output_layers"))
         } else {
@@ -260,6 +262,40 @@ impl Walk<'_> {
         }
         if let Some(layers) = config.get_mut("layers").and_then(Value::as_array_mut) {
             *layers = new;
+        }
+    }
+
+    /// For each layer of one model's entries `layers` whose first masked
+    /// call's first mask an `Embedding(mask_zero)` among them makes: that
+    /// Embedding's ids input ([`LayerShapes::mask_ids`]).
+    fn find_mask_ids(&mut self, layers: &[Value]) {
+        let ids_of = |origin: &str| -> Option<Value> {
+            let e = layers
+                .iter()
+                .find(|l| tfjs_format::topology::layer_entry_name(l) == Some(origin))?;
+            let masks = layer_entry_class(e) == "Embedding"
+                && e.pointer("/config/mask_zero").and_then(Value::as_bool) == Some(true);
+            let [node] = e.get("inbound_nodes")?.as_array()?.as_slice() else {
+                return None;
+            };
+            let [input] = node.as_array()?.as_slice() else {
+                return None;
+            };
+            let r = input.as_array().filter(|r| r.len() >= 3)?;
+            masks.then(|| serde_json::json!([r[0], r[1], r[2], {}]))
+        };
+        for l in layers {
+            let Some(name) = tfjs_format::topology::layer_entry_name(l) else {
+                continue;
+            };
+            let Some(shapes) = self.shapes.get_mut(name) else {
+                continue;
+            };
+            let origin = shapes
+                .masked_calls
+                .first()
+                .and_then(|c| c.origins.first().cloned().flatten());
+            shapes.mask_ids = origin.and_then(|o| ids_of(&o));
         }
     }
 
