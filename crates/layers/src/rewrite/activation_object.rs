@@ -54,6 +54,7 @@ fn activation_layer(
         outputs: s.outputs.clone(),
         masked_calls: Vec::new(),
         mask_ids: None,
+        mask_readers_unrolled: false,
     });
     let act = Site {
         name: site.name,

@@ -105,6 +105,12 @@ pub fn unrollable_layers(layers: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// Whether a layer entry of `class_name` and `config` is one this rule
+/// unrolls (when its call allows).
+pub fn unrollable(class_name: &str, config: Option<&Map<String, Value>>) -> bool {
+    config.is_some_and(|c| kind_of(class_name, c).is_some())
+}
+
 fn kind_of(class_name: &str, config: &Map<String, Value>) -> Option<Kind> {
     if class_name == "Bidirectional" {
         let layer = config.get("layer")?;
@@ -723,10 +729,10 @@ fn masked_input(site: &Site<'_>, shapes: &super::LayerShapes) -> Result<Value, S
         .and_then(Value::as_object)
         .unwrap_or(c);
     let flag = |key: &str| inner.get(key).and_then(Value::as_bool) == Some(true);
-    if flag("return_sequences") {
+    if flag("return_sequences") && !shapes.mask_readers_unrolled {
         return Err(
-            "a masked input whose mask Keras passes on with the returned sequence (TensorFlow.js \
-             would not carry it past the unrolled layers)"
+            "a masked input whose mask Keras passes on with the returned sequence to layers it \
+             changes (TensorFlow.js would not carry it past the unrolled layers)"
                 .into(),
         );
     }
@@ -925,10 +931,35 @@ mod tests {
     }
 
     #[test]
+    fn a_masked_sequence_may_feed_grus_unrolled_with_the_same_ids() {
+        // Embedding → GRU(sequences) → Dense → Dropout → GRU: the second
+        // GRU applies the mask from the ids itself.
+        let mut layers = embedded(entry_on(
+            "g",
+            "GRU",
+            gru(json!({"return_sequences": true})),
+            "do",
+        ));
+        layers.pop();
+        layers.push(entry_on("d", "Dense", json!({"units": 4}), "g"));
+        layers.push(entry_on("do2", "Dropout", json!({"rate": 0.1}), "d"));
+        layers.push(entry_on("g2", "GRU", gru(json!({})), "do2"));
+        for version in ["2.21.0", "3.15.0"] {
+            let model = functional_from(&[6], layers.clone(), 6, Some(version));
+            let out = assert_same(&model, &padded_ids(), 1e-5);
+            assert_note(&out, "6 time steps unrolled");
+        }
+    }
+
+    #[test]
     fn masks_the_rewrite_cannot_apply_are_refused_with_why() {
-        // Keras passes the mask on with a returned sequence.
+        // Keras passes the mask on with a returned sequence to an LSTM,
+        // which TF.js would run unmasked after the unrolled GRU.
         let seq = entry_on("g", "GRU", gru(json!({"return_sequences": true})), "do");
-        let model = functional(&[6], embedded(seq), 1);
+        let mut layers = embedded(seq);
+        layers.pop();
+        layers.push(entry_on("lstm", "LSTM", json!({"units": 2}), "g"));
+        let model = functional(&[6], layers, 1);
         assert_refused(
             &model,
             &["`g` (GRU)", "passes on with the returned sequence"],

@@ -19,6 +19,10 @@ pub struct LayerShapes {
     /// mask of the first input of the layer's first masked call, when an
     /// `Embedding(mask_zero)` of the same model makes that mask.
     pub mask_ids: Option<Value>,
+    /// Whether every layer after this one whose numbers depend on that
+    /// mask is a GRU the rewrite unrolls with the same ids (so TF.js need
+    /// not carry the mask past this layer's rewrite).
+    pub mask_readers_unrolled: bool,
 }
 
 /// One layer of the saved topology, as a rule sees it.

@@ -55,6 +55,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
                     outputs: call.outputs.iter().map(shape).collect(),
                     masked_calls: Vec::new(),
                     mask_ids: None,
+                    mask_readers_unrolled: false,
                 });
         }
         if let ModelLayer::Model(m) = layer {
@@ -284,6 +285,13 @@ impl Walk<'_> {
             let r = input.as_array().filter(|r| r.len() >= 3)?;
             masks.then(|| serde_json::json!([r[0], r[1], r[2], {}]))
         };
+        let first_mask = |shapes: &LayerShapes| {
+            let call = shapes.masked_calls.first()?;
+            Some((
+                call.masks.first().copied()??.0,
+                call.origins.first().cloned()??,
+            ))
+        };
         for l in layers {
             let Some(name) = tfjs_format::topology::layer_entry_name(l) else {
                 continue;
@@ -291,11 +299,58 @@ impl Walk<'_> {
             let Some(shapes) = self.shapes.get_mut(name) else {
                 continue;
             };
-            let origin = shapes
-                .masked_calls
-                .first()
-                .and_then(|c| c.origins.first().cloned().flatten());
-            shapes.mask_ids = origin.and_then(|o| ids_of(&o));
+            shapes.mask_ids = first_mask(shapes).and_then(|(_, o)| ids_of(&o));
+        }
+        // The layers reading each layer's outputs.
+        let mut readers: HashMap<&str, Vec<&Value>> = HashMap::new();
+        for l in layers {
+            let mut from = Vec::new();
+            tensor_refs(l.get("inbound_nodes").unwrap_or(&Value::Null), &mut from);
+            for f in from {
+                readers.entry(f).or_default().push(l);
+            }
+        }
+        for l in layers {
+            let Some(name) = tfjs_format::topology::layer_entry_name(l) else {
+                continue;
+            };
+            let Some((id, origin)) = self.shapes.get(name).and_then(first_mask) else {
+                continue;
+            };
+            // Every layer after this one reached by the same mask either
+            // leaves its numbers alone or is a GRU unrolled with its ids.
+            let mut seen = std::collections::HashSet::new();
+            let mut todo = vec![name];
+            let mut ok = true;
+            while let Some(n) = todo.pop() {
+                for r in readers.get(n).into_iter().flatten() {
+                    let Some(rn) = tfjs_format::topology::layer_entry_name(r) else {
+                        continue;
+                    };
+                    if !seen.insert(rn) {
+                        continue;
+                    }
+                    todo.push(rn);
+                    let Some(rs) = self.shapes.get(rn) else {
+                        continue;
+                    };
+                    let reached = rs
+                        .masked_calls
+                        .iter()
+                        .any(|c| c.masks.iter().flatten().any(|m| m.0 == id));
+                    let class = layer_entry_class(r);
+                    let unrolled = super::gru_unroll::unrollable(
+                        class,
+                        r.get("config").and_then(Value::as_object),
+                    ) && first_mask(rs).is_some_and(|(i, o)| i == id && o == origin);
+                    if reached && !unrolled && !MASK_BLIND.contains(&class) {
+                        ok = false;
+                    }
+                }
+            }
+            if let Some(shapes) = self.shapes.get_mut(name) {
+                shapes.mask_readers_unrolled = ok;
+            }
         }
     }
 
@@ -433,6 +488,37 @@ impl Walk<'_> {
                 None
             }
         }
+    }
+}
+
+/// Layers whose numbers never depend on a Keras mask reaching them (they
+/// pass it on or drop it).
+const MASK_BLIND: &[&str] = &[
+    "Activation",
+    "BatchNormalization",
+    "Dense",
+    "Dropout",
+    "GaussianDropout",
+    "GaussianNoise",
+    "LayerNormalization",
+    "SpatialDropout1D",
+];
+
+/// The layer names of the tensor references `[layer, node, index, …]`
+/// anywhere in `v` (a layer's inbound nodes, kwargs included).
+fn tensor_refs<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+    match v {
+        Value::Array(a) => {
+            if let [Value::String(layer), n, i, ..] = a.as_slice() {
+                if n.is_u64() && i.is_u64() {
+                    out.push(layer);
+                    return;
+                }
+            }
+            a.iter().for_each(|x| tensor_refs(x, out));
+        }
+        Value::Object(m) => m.values().for_each(|x| tensor_refs(x, out)),
+        _ => {}
     }
 }
 
