@@ -17286,3 +17286,98 @@ add("ocr_crnn_greedy", "heldout31", ocr_crnn_greedy,
 
 # Round 31's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout31")
+
+
+# ---------------------------------------------------------------------------
+# heldout34: GRUs with reset_after (Keras's default) as text and sequence
+# models deploy them, for `--rebuild`'s unrolled GRU: a masked text
+# classifier (Bidirectional), stacked masked GRUs, a tagger going backwards
+# with an averaged Bidirectional, an encoder-decoder given the encoder's
+# state, a Conv1D front end with Keras 3 hard_sigmoid gates, and a
+# Bidirectional returning its states. Probed in all three writers; kept in
+# one or two each for the budget.
+HELD34 = HELD + 2900
+
+
+def gru_text_clf(K, v):
+    """Embedding(mask_zero) -> Bidirectional(GRU) -> softmax: the Keras text
+    classification tutorial with a GRU."""
+    L = K.layers
+    x = L.Input((24,), dtype="int32", name="tokens")
+    h = L.Embedding(40, 8, mask_zero=True)(x)
+    h = L.Bidirectional(L.GRU(6))(h)
+    return K.Model(x, L.Dense(3, activation="softmax")(h), name="gru_text_clf")
+
+
+def gru_stacked_masked(K, v):
+    """Two stacked GRUs under an Embedding mask (the first returns
+    sequences, so the mask reaches the second)."""
+    L = K.layers
+    x = L.Input((20,), dtype="int32", name="tokens")
+    h = L.Embedding(50, 8, mask_zero=True)(x)
+    h = L.GRU(8, return_sequences=True)(h)
+    h = L.GRU(8)(h)
+    return K.Model(x, L.Dense(2)(h), name="gru_stacked_masked")
+
+
+def gru_tagger(K, v):
+    """A sequence tagger: GRU(go_backwards) then Bidirectional(GRU,
+    merge_mode='ave') returning sequences, TimeDistributed Dense."""
+    L = K.layers
+    x = L.Input((30, 5), name="seq")
+    h = L.GRU(6, return_sequences=True, go_backwards=True)(x)
+    h = L.Bidirectional(L.GRU(4, return_sequences=True), merge_mode="ave")(h)
+    return K.Model(x, L.TimeDistributed(L.Dense(2))(h), name="gru_tagger")
+
+
+def gru_encdec(K, v):
+    """Encoder GRU(return_state) whose state starts the decoder GRU."""
+    L = K.layers
+    enc_in = L.Input((12, 4), name="enc")
+    dec_in = L.Input((9, 3), name="dec")
+    _, state = L.GRU(8, return_state=True)(enc_in)
+    d = L.GRU(8, return_sequences=True)(dec_in, initial_state=state)
+    return K.Model([enc_in, dec_in], L.Dense(5, activation="softmax")(d), name="gru_encdec")
+
+
+def gru_conv_front(K, v):
+    """Conv1D + MaxPooling1D front end, then a GRU with hard_sigmoid gates
+    (Keras 3's hard_sigmoid differs from TF.js's) and relu activation."""
+    L = K.layers
+    x = L.Input((120, 3), name="series")
+    h = L.Conv1D(8, 5, strides=2, activation="relu")(x)
+    h = L.MaxPooling1D(2)(h)
+    h = L.GRU(16, recurrent_activation="hard_sigmoid", activation="relu")(h)
+    return K.Model(x, L.Dense(1)(h), name="gru_conv_front")
+
+
+def gru_bi_states(K, v):
+    """Bidirectional(GRU(return_state), merge_mode='mul'): output and both
+    halves' states concatenated."""
+    L = K.layers
+    x = L.Input((10, 4), name="seq")
+    out, hf, hb = L.Bidirectional(L.GRU(5, return_state=True), merge_mode="mul")(x)
+    return K.Model(x, L.Concatenate()([out, hf, hb]), name="gru_bi_states")
+
+
+add("gru_text_clf", "heldout34", gru_text_clf,
+    "Embedding(mask_zero) -> Bidirectional(GRU(6)) -> Dense softmax", sources=["keras2"],
+    inputs=_tokens(24, 40, pad_from=15), seed=HELD34)
+add("gru_stacked_masked", "heldout34", gru_stacked_masked,
+    "Embedding(mask_zero) -> GRU(8, return_sequences) -> GRU(8) -> Dense",
+    sources=["keras2"], inputs=_tokens(20, 50, pad_from=9), seed=HELD34 + 1)
+add("gru_tagger", "heldout34", gru_tagger,
+    "GRU(go_backwards, return_sequences) -> Bidirectional(GRU, merge_mode='ave') -> "
+    "TimeDistributed(Dense)", sources=[], seed=HELD34 + 2)
+add("gru_encdec", "heldout34", gru_encdec,
+    "encoder GRU(return_state) -> decoder GRU(initial_state) -> Dense softmax",
+    sources=["keras3-keras"], seed=HELD34 + 3)
+add("gru_conv_front", "heldout34", gru_conv_front,
+    "Conv1D(stride 2) + MaxPooling1D -> GRU(hard_sigmoid gates, relu) -> Dense",
+    sources=["keras3-keras"], seed=HELD34 + 4)
+add("gru_bi_states", "heldout34", gru_bi_states,
+    "Bidirectional(GRU(return_state), merge_mode='mul'), output and states concatenated",
+    sources=[], seed=HELD34 + 5)
+
+# Round 34's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout34")
