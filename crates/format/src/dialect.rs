@@ -53,6 +53,8 @@ pub const MASK_SENSITIVE_CLASSES: &[&str] = &[
     "ConvLSTM2D",
     "ConvLSTM3D",
     "GRU",
+    // Not told apart, but `--rebuild` rewrites it under an Embedding's mask.
+    "GlobalAveragePooling1D",
     "LSTM",
     "Maximum",
     "Minimum",

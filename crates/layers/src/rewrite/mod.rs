@@ -83,6 +83,8 @@
 //!   `Embedding` holding it.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
+//! - [`masked_average`]: `GlobalAveragePooling1D` under an
+//!   `Embedding(mask_zero)` mask → the mask as `Softmax` weights + `Dot`.
 //! - [`masked_calls`]: layers a Keras mask reaches that the target treats
 //!   otherwise (Keras 3's masked merges, Keras 2's mask-dropping
 //!   `Rescaling` / `Normalization`) are refused (also for Keras exports).
@@ -249,6 +251,7 @@ pub mod keras3_ops;
 pub mod last_axis_steps;
 pub mod layer_scale;
 pub mod locally_connected;
+pub mod masked_average;
 pub mod masked_calls;
 pub mod matmul;
 pub mod multi_head_attention;
@@ -305,8 +308,9 @@ pub const TFJS_RULES: &[Rule] = &[
     cudnn_rnn::rule,
     masked_calls::rule,
     spectral_norm::rule,
-    tfjs_limits::rule,
     gru_unroll::rule,
+    masked_average::rule,
+    tfjs_limits::rule,
     scaled_add::rule,
     identity_layer::rule,
     reshape_static::rule,
