@@ -17379,5 +17379,37 @@ add("gru_bi_states", "heldout34", gru_bi_states,
     "Bidirectional(GRU(return_state), merge_mode='mul'), output and states concatenated",
     sources=[], seed=HELD34 + 5)
 
+
+
+def mask_leak_softmax(K, v):
+    """Embedding(mask_zero) -> LSTM -> Dense -> a Softmax layer: TF.js's
+    executor hands the Softmax the embedding's stale mask."""
+    L = K.layers
+    x = L.Input((12,), dtype="int32", name="tokens")
+    h = L.Embedding(30, 6, mask_zero=True)(x)
+    h = L.LSTM(5)(h)
+    h = L.Dense(4)(h)
+    return K.Model(x, L.Softmax()(h), name="mask_leak_softmax")
+
+
+def mask_leak_rnn(K, v):
+    """Embedding(mask_zero) -> LSTM -> RepeatVector -> LSTM: the decoder
+    has no mask in Keras; TF.js's executor hands it the stale one."""
+    L = K.layers
+    x = L.Input((12,), dtype="int32", name="tokens")
+    h = L.Embedding(30, 6, mask_zero=True)(x)
+    h = L.LSTM(5)(h)
+    h = L.RepeatVector(12)(h)
+    h = L.LSTM(4, return_sequences=True)(h)
+    return K.Model(x, L.Dense(2)(h), name="mask_leak_rnn")
+
+
+add("mask_leak_softmax", "heldout34", mask_leak_softmax,
+    "Embedding(mask_zero) -> LSTM -> Dense -> Softmax layer", sources=["keras2"],
+    inputs=_tokens(12, 30, pad_from=5), seed=HELD34 + 6)
+add("mask_leak_rnn", "heldout34", mask_leak_rnn,
+    "Embedding(mask_zero) -> LSTM -> RepeatVector -> LSTM(return_sequences) -> Dense",
+    sources=["keras2"], inputs=_tokens(12, 30, pad_from=5), seed=HELD34 + 7)
+
 # Round 34's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout34")

@@ -145,6 +145,13 @@
 //!   target shape (TF.js leaves the inferred dimension unknown).
 //! - [`softmax_axis`]: `Softmax` over an inner axis → `Permute` +
 //!   `Softmax` + `Permute`.
+//! - [`softmax_mask_leak`]: in a model that makes masks, `Softmax` layers
+//!   over the last axis (also those other rules write) →
+//!   `Activation("softmax")` (TF.js's executor hands every later call a
+//!   stale mask, which its `Softmax` layer applies).
+//! - [`rnn_mask_leak`]: in a model that makes masks, recurrent layers no
+//!   mask reaches → read their sequence through a `Masking` that keeps
+//!   every step (TF.js's executor would hand them a stale mask).
 //! - [`softmax_axes`]: `Softmax` over several axes → (`Permute`) +
 //!   `Reshape` merging them + `Softmax` + `Reshape` + (`Permute`).
 //! - [`batch_norm_axes`]: `BatchNormalization` over several axes → the
@@ -265,6 +272,7 @@ pub mod relu_options;
 pub mod repeat;
 pub mod repeated_inputs;
 pub mod reshape_static;
+pub mod rnn_mask_leak;
 pub mod rnn_stack_states;
 pub mod rnn_state_alias;
 pub mod rnn_state_kwargs;
@@ -272,6 +280,7 @@ pub mod scaled_add;
 pub mod signal_frame;
 pub mod softmax_axes;
 pub mod softmax_axis;
+pub mod softmax_mask_leak;
 pub mod spatial_3d;
 pub mod spectral_norm;
 pub mod split;

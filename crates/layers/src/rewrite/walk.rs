@@ -228,6 +228,14 @@ impl Walk<'_> {
                 None => new.push(layer),
             }
         }
+        if self.target == Target::Tfjs && self.masks_possible {
+            let shapes = &self.shapes;
+            let masked = |n: &str| shapes.get(n).is_some_and(|s| !s.masked_calls.is_empty());
+            let notes = super::softmax_mask_leak::rewrite(&mut new, masked);
+            self.notes.extend(notes);
+            let notes = super::rnn_mask_leak::rewrite(&mut new, masked);
+            self.notes.extend(notes);
+        }
         if self.target == Target::Tfjs && !sequential {
             super::split::redirect(&splits, &mut new, config.get_mut("output_layers"));
             let mut taken = new
