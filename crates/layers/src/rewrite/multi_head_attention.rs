@@ -1,5 +1,8 @@
 //! `MultiHeadAttention` (rank-3 query/key/value, default attention axes,
-//! masks as below) → one branch per head built from TF.js layers:
+//! masks as below; unmasked rank-4+ inputs attending over every axis
+//! between the batch and the features, as `[positions, features]`
+//! `Reshape` views, the output reshaped back) → one branch per head built
+//! from TF.js layers:
 //!
 //! ```text
 //! q_h = Dense(key_dim)(query)      weights query/kernel[:, h, :], query/bias[h]
@@ -129,13 +132,64 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         .transpose()?;
     let shapes = site
         .shapes
-        .filter(|s| s.inputs.first().is_some_and(|q| q.len() == 3))
-        .ok_or("only rank-3 (batch, sequence, features) inputs are rewritten")?;
+        .filter(|s| s.inputs.first().is_some_and(|q| q.len() >= 3))
+        .ok_or("the query's shape is unknown")?;
+    let rank = shapes.inputs[0].len();
+    let all_middle: Vec<Value> = (1..rank - 1).map(|a| json!(a)).collect();
     if let Some(axes) = site.config.get("attention_axes").filter(|a| !a.is_null()) {
-        if axes != &json!([1]) && axes != &json!(1) {
-            return Err(format!("attention_axes {axes} are not the default"));
+        let middle = axes == &Value::Array(all_middle.clone()) || (rank == 3 && axes == &json!(1));
+        if !middle {
+            return Err(format!(
+                "attention_axes {axes} (attention over only some of the axes between the \
+                 batch and the features; TF.js layers cannot fold the others into the batch)"
+            ));
         }
     }
+    let mut layers = Vec::new();
+    // Attention over every axis between the batch and the features (an
+    // image's `[H, W]`): Keras's computation on the positions flattened
+    // into one sequence, so the inputs are `[positions, features]` views
+    // and the output is reshaped back to the query's positions.
+    let (query, value, key, query_positions) = if rank > 3 {
+        if attention_mask.is_some() || causal || constant_mask.is_some() {
+            return Err(format!(
+                "a mask with rank-{rank} inputs (only unmasked attention over every middle \
+                 axis is rewritten for them)"
+            ));
+        }
+        let static_dims = |i: usize| -> Result<Vec<usize>, String> {
+            let s = shapes.inputs.get(i).ok_or("an input's shape is unknown")?;
+            s[1..]
+                .iter()
+                .copied()
+                .collect::<Option<Vec<usize>>>()
+                .ok_or_else(|| format!("an input of shape {s:?} (static sizes needed)"))
+        };
+        let q_dims = static_dims(0)?;
+        let mut flat = |part: &str, input: &Value, dims: &[usize]| -> Value {
+            let lname = format!("{}_{part}_positions", site.name);
+            let positions: usize = dims[..dims.len() - 1].iter().product();
+            layers.push(entry(
+                &lname,
+                "Reshape",
+                json!({"target_shape": [positions, dims[dims.len() - 1]]}),
+                vec![json!([input])],
+            ));
+            json!([lname, 0, 0, {}])
+        };
+        let q = flat("query", &query, &q_dims);
+        let v_dims = static_dims(1).unwrap_or_else(|_| q_dims.clone());
+        let v = flat("value", &value, &v_dims);
+        let k = if key == value {
+            v.clone()
+        } else {
+            let k_dims = static_dims(2).unwrap_or_else(|_| v_dims.clone());
+            flat("key", &key, &k_dims)
+        };
+        (q, v, k, Some(q_dims[..q_dims.len() - 1].to_vec()))
+    } else {
+        (query, value, key, None)
+    };
     if let Some(w) = site.config.get("sliding_window").filter(|w| !w.is_null()) {
         return Err(format!(
             "sliding_window {w} (a band mask of the sequence lengths) is not rewritten"
@@ -155,7 +209,6 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         .ok_or("no key_dim")? as usize;
     let use_bias = c.get("use_bias").and_then(Value::as_bool).unwrap_or(true);
     let name = site.name;
-    let mut layers = Vec::new();
     let mut weights: Vec<DecodedWeight> = Vec::new();
     let r = |n: &str| json!([n, 0, 0, {}]);
     // Per-head projections.
@@ -249,7 +302,10 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         return Err(format!("attention_output/kernel has shape {oshape:?}"));
     }
     let out: usize = dims.iter().product();
-    let dense = if dims.len() > 1 {
+    if query_positions.is_some() && dims.len() > 1 {
+        return Err("an output_shape tuple with rank-4 or higher inputs".into());
+    }
+    let dense = if dims.len() > 1 || query_positions.is_some() {
         format!("{name}_flat")
     } else {
         name.to_string()
@@ -269,7 +325,16 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         zero_dense(out, use_bias),
         vec![json!([r(&joined)])],
     ));
-    if dims.len() > 1 {
+    if let Some(positions) = query_positions {
+        let mut target: Vec<Value> = positions.iter().map(|&d| json!(d)).collect();
+        target.push(json!(out));
+        layers.push(entry(
+            name,
+            "Reshape",
+            json!({ "target_shape": target }),
+            vec![json!([r(&dense)])],
+        ));
+    } else if dims.len() > 1 {
         // The query's steps, written when known (TF.js infers no shape
         // through a -1, and a Flatten after it needs one).
         let steps = site
@@ -575,6 +640,49 @@ mod tests {
             layers.extend(attention);
             assert_rewrites(&x_shape, layers, 13, 1e-5, note);
         }
+    }
+
+    #[test]
+    fn attention_over_an_images_positions_runs_on_a_flattened_view() {
+        // Self-attention over [H, W] of a [2, 3, 4, 5] feature map (Keras's
+        // default axes, and the same given as (1, 2)), cross-attention to
+        // another map of other size; a Dense head after it.
+        for axes in [Value::Null, json!([1, 2])] {
+            let layers = vec![
+                dense("d", 6, "x"),
+                self_attention(
+                    "mha2d",
+                    "d",
+                    json!({"num_heads": 2, "key_dim": 3, "attention_axes": axes}),
+                    json!({}),
+                ),
+                entry_on("pool", "MaxPooling2D", json!({"pool_size": [3, 2]}), "d"),
+                entry(
+                    "cross",
+                    "MultiHeadAttention",
+                    json!({"num_heads": 1, "key_dim": 2, "output_shape": 3}),
+                    vec![keras2_call("mha2d", json!({"value": ["pool", 0, 0]}))],
+                ),
+            ];
+            assert_rewrites(
+                &[2, 3, 4, 5],
+                layers,
+                21,
+                1e-5,
+                "cross (MultiHeadAttention) -> Reshape",
+            );
+        }
+        // Attention along one axis only is refused.
+        let layers = vec![self_attention(
+            "axial",
+            "x",
+            json!({"num_heads": 1, "key_dim": 2, "attention_axes": [2]}),
+            json!({}),
+        )];
+        assert_refused(
+            &functional(&[3, 4, 5], layers, 1),
+            &["`axial` (MultiHeadAttention): attention_axes [2]"],
+        );
     }
 
     #[test]
