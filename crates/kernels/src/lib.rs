@@ -67,6 +67,7 @@
 
 mod act;
 mod attention;
+pub mod bessel1;
 mod concat;
 mod conv;
 mod depthwise;

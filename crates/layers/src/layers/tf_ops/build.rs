@@ -57,6 +57,17 @@ impl TfOpLambda {
             .and_then(Value::as_str)
             .ok_or_else(|| c.err("function", "expected the tf.* function's name (a string)"))?
             .to_string();
+        let empty = Map::new();
+        let saved_kwargs = ctx.call_kwargs.and_then(Value::as_object).unwrap_or(&empty);
+        // TF 1's spellings and the functions computed as another
+        // (`aliases.rs`); the config keeps the saved name.
+        let saved = function;
+        let resolved = aliases::resolve(&saved, saved_kwargs)
+            .map_err(|e| c.err("function", format!("tf.{saved}: {e}")))?;
+        let (function, kwargs) = match &resolved {
+            Some((f, k)) => (f.to_string(), k),
+            None => (saved.clone(), saved_kwargs),
+        };
         let mut func = lookup(&function).ok_or_else(|| {
             c.err(
                 "function",
@@ -65,8 +76,6 @@ impl TfOpLambda {
                 ),
             )
         })?;
-        let empty = Map::new();
-        let kwargs = ctx.call_kwargs.and_then(Value::as_object).unwrap_or(&empty);
         let mut tensor_kwargs = 0;
         let (mut x, mut y) = (None, None);
         // The second operand's name: `tf.math.atan2(y, x)` takes `x` second,
@@ -76,12 +85,15 @@ impl TfOpLambda {
             // `tf.math.igamma(a, x)`.
             "math.igamma" | "igamma" | "math.igammac" | "igammac" => "x",
             "nn.bias_add" => "bias",
+            "compat.v1.nn.sigmoid_cross_entropy_with_logits"
+            | "nn.sigmoid_cross_entropy_with_logits" => "logits",
             _ => "y",
         };
         for (k, v) in kwargs {
             let is_tensor = crate::topology::kwarg_tensor(v).is_some();
             let held = crate::topology::kwarg_tensors([(k, v)]).len();
-            if k == second || (k == "x" && function == "where") {
+            if k == second || (k == "x" && matches!(function.as_str(), "where" | "compat.v1.where"))
+            {
                 let slot = if k == second { &mut y } else { &mut x };
                 *slot = Some(if is_tensor {
                     Arg::Tensor(tensor_kwargs)
@@ -118,6 +130,7 @@ impl TfOpLambda {
                 func = Func::Act(Activation::GeluNew)
             }
             "nn.leaky_relu" => func = Func::LeakyRelu(arg("alpha", 0.2)?),
+            "nn.silu" | "nn.swish" | "math.silu" => func = Func::Silu(arg("beta", 1.0)?),
             "nn.bias_add" => match kwargs.get("data_format") {
                 None | Some(Value::Null) => {}
                 Some(Value::String(f)) if f.starts_with('N') && f.ends_with('C') => {}
@@ -175,6 +188,7 @@ impl TfOpLambda {
         let mut gather_const = None;
         let mut sargs = StructuredArgs {
             epsilon: 1e-12,
+            where_rows: function == "compat.v1.where",
             ..Default::default()
         };
         let fail = |k: &str, what: &str| {
@@ -758,6 +772,13 @@ impl TfOpLambda {
                     super::super::keras3_ops::ShapeOp::Flip(Some(vec![axis])),
                 ))
             }
+            // `[batch, height, width, channels]` → `[batch, width, height,
+            // channels]`.
+            (Func::Op, "image.transpose") => {
+                Some(super::super::keras3_ops::Kind::Transpose(Some(vec![
+                    0, 2, 1, 3,
+                ])))
+            }
             // The one channel repeated three times (`tf.tile` by
             // [1, …, 1, 3]).
             (Func::Op, "image.grayscale_to_rgb") => Some(super::super::keras3_ops::Kind::Shape(
@@ -828,10 +849,17 @@ impl TfOpLambda {
                 format!("tf.{function} needs a second operand `y` in the call's kwargs"),
             ));
         }
+        let structured = match func {
+            Func::Structured => Some(
+                structured::Op::from_tf(&function, kwargs)
+                    .map_err(|e| c.err("function", format!("tf.{function}: {e}")))?,
+            ),
+            _ => None,
+        };
         Ok(TfOpLambda {
             class,
             base: Base::parse(c)?,
-            function,
+            function: saved,
             func,
             y,
             x,
@@ -840,6 +868,7 @@ impl TfOpLambda {
             args: sargs,
             inner,
             dynamic,
+            structured,
         })
     }
 }

@@ -29,6 +29,18 @@ pub(super) enum BinOp {
     FloorDiv,
     /// `a · log(b)`, 0 where `a` is 0 (`tf.math.xlogy`).
     Xlogy,
+    /// `a / b`, 0 where `a` is 0 (`tf.math.xdivy`).
+    Xdivy,
+    /// `a · log1p(b)`, 0 where `a` is 0 (`tf.math.xlog1py`).
+    Xlog1py,
+    /// `a / b` rounded towards zero (`tf.truncatediv`).
+    TruncateDiv,
+    /// `a - trunc(a / b) · b`, the dividend's sign (`tf.truncatemod`, C's
+    /// `fmod`).
+    TruncateMod,
+    /// `tf.nn.sigmoid_cross_entropy_with_logits(labels=a, logits=b)`:
+    /// `max(b, 0) - b · a + log1p(exp(-|b|))`.
+    SigmoidCrossEntropy,
     /// The regularized incomplete gamma functions `P(a, x)` and `Q(a, x)`
     /// (`tf.math.igamma(a, x)` / `igammac`; `keras3_ops/gamma.rs`).
     Igamma,
@@ -88,6 +100,23 @@ impl BinOp {
                     a * b.ln()
                 }
             }
+            BinOp::Xdivy => {
+                if a == 0.0 {
+                    0.0
+                } else {
+                    a / b
+                }
+            }
+            BinOp::Xlog1py => {
+                if a == 0.0 {
+                    0.0
+                } else {
+                    a * b.ln_1p()
+                }
+            }
+            BinOp::TruncateDiv => (a / b).trunc(),
+            BinOp::TruncateMod => a % b,
+            BinOp::SigmoidCrossEntropy => b.max(0.0) - b * a + (-b.abs()).exp().ln_1p(),
             BinOp::Igamma => super::super::keras3_ops::igamma(a, b),
             BinOp::Igammac => super::super::keras3_ops::igammac(a, b),
             BinOp::Greater => f32::from(a > b),
@@ -125,6 +154,11 @@ impl BinOp {
             BinOp::FloorMod => run(BinOp::FloorMod, xs, &y),
             BinOp::FloorDiv => run(BinOp::FloorDiv, xs, &y),
             BinOp::Xlogy => run(BinOp::Xlogy, xs, &y),
+            BinOp::Xdivy => run(BinOp::Xdivy, xs, &y),
+            BinOp::Xlog1py => run(BinOp::Xlog1py, xs, &y),
+            BinOp::TruncateDiv => run(BinOp::TruncateDiv, xs, &y),
+            BinOp::TruncateMod => run(BinOp::TruncateMod, xs, &y),
+            BinOp::SigmoidCrossEntropy => run(BinOp::SigmoidCrossEntropy, xs, &y),
             BinOp::Igamma => run(BinOp::Igamma, xs, &y),
             BinOp::Igammac => run(BinOp::Igammac, xs, &y),
             BinOp::Greater => run(BinOp::Greater, xs, &y),
@@ -174,6 +208,11 @@ impl BinOp {
             BinOp::FloorMod => run(BinOp::FloorMod, xs, s),
             BinOp::FloorDiv => run(BinOp::FloorDiv, xs, s),
             BinOp::Xlogy => run(BinOp::Xlogy, xs, s),
+            BinOp::Xdivy => run(BinOp::Xdivy, xs, s),
+            BinOp::Xlog1py => run(BinOp::Xlog1py, xs, s),
+            BinOp::TruncateDiv => run(BinOp::TruncateDiv, xs, s),
+            BinOp::TruncateMod => run(BinOp::TruncateMod, xs, s),
+            BinOp::SigmoidCrossEntropy => run(BinOp::SigmoidCrossEntropy, xs, s),
             BinOp::Igamma => run(BinOp::Igamma, xs, s),
             BinOp::Igammac => run(BinOp::Igammac, xs, s),
             BinOp::Greater => run(BinOp::Greater, xs, s),
@@ -204,6 +243,17 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.squared_difference" => Binary(BinOp::SquaredDifference),
         "math.atan2" | "atan2" => Binary(BinOp::Atan2),
         "math.xlogy" => Binary(BinOp::Xlogy),
+        "math.xdivy" => Binary(BinOp::Xdivy),
+        "math.xlog1py" => Binary(BinOp::Xlog1py),
+        // Float tensors: TF 1's `div` and `realdiv` are the true division.
+        "realdiv" | "compat.v1.div" => Binary(BinOp::Div),
+        "truncatediv" => Binary(BinOp::TruncateDiv),
+        "truncatemod" => Binary(BinOp::TruncateMod),
+        // `labels` first, `logits` the second operand.
+        "compat.v1.nn.sigmoid_cross_entropy_with_logits"
+        | "nn.sigmoid_cross_entropy_with_logits" => Binary(BinOp::SigmoidCrossEntropy),
+        // `scalar_mul(scalar, x)`: the constant first, `x` the second operand.
+        "compat.v1.math.scalar_mul" | "math.scalar_mul" => Binary(BinOp::Mul),
         // `tf.math.igamma(a, x)`: the second operand is `x`.
         "math.igamma" | "igamma" => Binary(BinOp::Igamma),
         "math.igammac" | "igammac" => Binary(BinOp::Igammac),
@@ -242,7 +292,6 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.softsign" | "nn.softsign" => Unary(|x| Activation::Softsign.scalar(x)),
         "nn.relu" | "math.relu" => Unary(|x| x.max(0.0)),
         "nn.relu6" => Unary(|x| x.clamp(0.0, 6.0)),
-        "nn.silu" | "nn.swish" | "math.silu" => Unary(|x| x * sigmoid(x)),
         "nn.elu" => Unary(|x| Activation::Elu.scalar(x)),
         "nn.selu" => Unary(|x| Activation::Selu.scalar(x)),
         "math.erf" | "erf" => Unary(crate::activations::erf),
@@ -261,6 +310,20 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         }
         // The real part of a real tensor (`tf.linalg.logdet` writes it).
         "math.real" | "real" => Unary(|x| x),
+        // A real tensor's conjugate is itself, its imaginary part 0 and its
+        // angle π where it is negative (0 elsewhere, NaN included).
+        "math.conj" | "conj" => Unary(|x| x),
+        "math.imag" | "imag" => Unary(|_| 0.0),
+        "math.angle" | "angle" => Unary(|x| if x < 0.0 { std::f32::consts::PI } else { 0.0 }),
+        // erfc⁻¹(x) = erf⁻¹(1 - x).
+        "math.erfcinv" => Unary(|x| super::super::keras3_ops::erfinv(1.0 - x)),
+        "math.bessel_i1" | "math.special.bessel_i1" => Unary(tfjs_kernels::bessel1::bessel_i1),
+        "math.bessel_i1e" | "math.special.bessel_i1e" => Unary(tfjs_kernels::bessel1::bessel_i1e),
+        // tf_keras's backend helpers that return their input at inference
+        // (`print_tensor` prints it; `cast_to_floatx` of a float tensor).
+        "keras.backend.print_tensor" | "keras.backend.cast_to_floatx" | "guarantee_const" => {
+            Unary(|x| x)
+        }
         "math.sign" | "sign" => Unary(sign),
         "math.atan" | "atan" => Unary(f32::atan),
         "math.is_finite" => Unary(|x| f32::from(x.is_finite())),
@@ -284,8 +347,11 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.expm1" | "expm1" => Unary(f32::exp_m1),
         "math.is_nan" | "is_nan" => Unary(|x| f32::from(x.is_nan())),
         "math.is_inf" | "is_inf" => Unary(|x| f32::from(x.is_infinite())),
-        "nn.softmax" | "math.softmax" => Rowwise(Activation::Softmax),
-        "nn.log_softmax" | "math.log_softmax" => Rowwise(Activation::LogSoftmax),
+        // (TF 1's `compat.v1` forms take the axis as `dim`: `aliases.rs`.)
+        "nn.softmax" | "math.softmax" | "compat.v1.nn.softmax" => Rowwise(Activation::Softmax),
+        "nn.log_softmax" | "math.log_softmax" | "compat.v1.nn.log_softmax" => {
+            Rowwise(Activation::LogSoftmax)
+        }
         // The identity at inference.
         "identity" | "stop_gradient" | "ensure_shape" => Unary(|x| x),
         // The tensor itself (a `dtype` other than a float is refused in
@@ -313,9 +379,13 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "math.l2_normalize" | "nn.l2_normalize" | "linalg.l2_normalize" => L2Normalize,
         "clip_by_norm" => ClipByNorm,
         "concat" => Concat,
-        "math.add_n" | "add_n" => AddN,
-        "nn.max_pool2d" | "nn.max_pool" | "nn.max_pool1d" => Pool { max: true },
-        "nn.avg_pool2d" | "nn.avg_pool" | "nn.avg_pool1d" => Pool { max: false },
+        "math.add_n" | "add_n" | "math.accumulate_n" => AddN,
+        "nn.max_pool2d" | "nn.max_pool" | "nn.max_pool1d" | "compat.v1.nn.max_pool" => {
+            Pool { max: true }
+        }
+        "nn.avg_pool2d" | "nn.avg_pool" | "nn.avg_pool1d" | "compat.v1.nn.avg_pool" => {
+            Pool { max: false }
+        }
         "image.resize" | "image.resize_with_pad" => Resize,
         // TF 1's resizes (`align_corners`): `tf_ops/build.rs`.
         "compat.v1.image.resize_images"
@@ -336,6 +406,7 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         // keras3_ops/frame.rs, keras3_ops/tensordot.rs.
         "signal.frame" | "tensordot" | "linalg.tensordot" => Op,
         "image.flip_left_right" | "image.flip_up_down" | "image.grayscale_to_rgb" => Op,
+        "image.transpose" => Op,
         "sort" | "argsort" | "math.top_k" | "nn.top_k" | "linalg.band_part"
         | "matrix_band_part" => Op,
         "experimental.numpy.moveaxis" | "roll" | "manip.roll" | "unravel_index" => Op,
@@ -394,15 +465,19 @@ pub(super) fn lookup(name: &str) -> Option<Func> {
         "reverse" | "reverse_v2" => Shape(ShapeFn::Reverse),
         "nn.depth_to_space" | "compat.v1.depth_to_space" => Shape(ShapeFn::DepthToSpace),
         "nn.space_to_depth" | "compat.v1.space_to_depth" => Shape(ShapeFn::SpaceToDepth),
-        "where" | "where_v2" => Where,
+        // TF 1's `where` also takes a condition vector picking whole rows.
+        "where" | "where_v2" | "compat.v1.where" => Where,
         "shape" | "compat.v1.shape" | "ones" | "zeros" | "fill" | "range" => Dynamic,
         "size" | "compat.v1.size" => Dynamic,
         "broadcast_to" => Dynamic,
         // Python's `x[...]` as TensorFlow writes it for a constant `x` (or
         // with bounds read at run time): `dynamic::Dynamic::StridedSlice`.
         "strided_slice" => Dynamic,
+        // `tf_ops/structured.rs`.
+        f if super::structured::handles(f) => Structured,
         // Resolved with their arguments in `from_config`.
         "nn.gelu" => Act(Activation::Gelu),
+        "nn.silu" | "nn.swish" | "math.silu" => Silu(1.0),
         "nn.leaky_relu" => LeakyRelu(0.2),
         "clip_by_value" => Clip(f32::NEG_INFINITY, f32::INFINITY),
         _ => return None,

@@ -11,6 +11,7 @@
 //! broadcasting are supported here; an unknown function is refused when
 //! the model is built, naming the layer and the function.
 
+mod aliases;
 mod build;
 mod crelu;
 pub(crate) use build::V1Resize;
@@ -18,6 +19,7 @@ mod dynamic;
 mod elementwise;
 mod resize_fit;
 mod shape_fns;
+mod structured;
 
 pub(crate) use elementwise::{
     broadcast_index, broadcast_symbolic, broadcast_where, broadcast_zip, sign,
@@ -42,7 +44,10 @@ pub fn unsupported_function(class_name: &str, config: &Map<String, Value>) -> Op
         return None;
     }
     let f = config.get("function").and_then(Value::as_str)?;
-    lookup(f).is_none().then(|| f.to_string())
+    if let Some(why) = structured::refusal(f) {
+        return Some(format!("{f} ({why})"));
+    }
+    lookup(aliases::name(f)).is_none().then(|| f.to_string())
 }
 
 /// Register `TFOpLambda` and `SlicingOpLambda`.
@@ -65,6 +70,10 @@ enum Func {
     Binary(BinOp),
     /// `tf.nn.leaky_relu(x, alpha)`.
     LeakyRelu(f32),
+    /// `tf.nn.silu(x, beta)`: `x · sigmoid(beta · x)`.
+    Silu(f32),
+    /// Functions with arguments of their own: `structured.rs`.
+    Structured,
     /// `tf.clip_by_value(x, min, max)`.
     Clip(f32, f32),
     /// `tf.math.reduce_*` (axis, keepdims).
@@ -220,6 +229,8 @@ pub struct TfOpLambda {
     inner: Option<super::keras3_ops::Operation>,
     /// A call whose sizes are read at run time (`tf.shape(x)[0]`).
     dynamic: Option<dynamic::Dynamic>,
+    /// `Func::Structured`: the function and its arguments.
+    structured: Option<structured::Op>,
 }
 
 /// Arguments of the reduction, concat, pooling and resize functions.
@@ -257,6 +268,8 @@ struct StructuredArgs {
     reverse: bool,
     /// `tf.one_hot`'s `[on_value, off_value]`.
     on_off: [f32; 2],
+    /// TF 1's `tf.compat.v1.where`: a rank-1 condition picks rows.
+    where_rows: bool,
 }
 
 /// An int or a list of 1, 2 or 4 ints (`[1, h, w, 1]`) as `[h, w]`.
@@ -347,7 +360,9 @@ impl Layer for TfOpLambda {
             | Func::Act(_)
             | Func::Binary(_)
             | Func::LeakyRelu(_)
+            | Func::Silu(_)
             | Func::Clip(..) => true,
+            Func::Structured => self.structured.as_ref().is_some_and(|s| s.per_sample()),
             Func::Shape(ShapeFn::Cumulative(_)) | Func::Reduce(_) | Func::Concat => {
                 from_one(&self.args.axes)
             }
@@ -376,6 +391,11 @@ impl Layer for TfOpLambda {
         }
         if let Some(op) = &self.inner {
             return op.output_shapes(inputs);
+        }
+        if let Some(op) = &self.structured {
+            return op
+                .output_shapes(inputs, self.tensor_kwargs)
+                .map_err(|e| self.base.err(format!("tf.{}: {e}", self.function)));
         }
         if let Func::Shape(f) = self.func {
             let positional = &inputs[..inputs.len() - self.tensor_kwargs];
@@ -408,6 +428,13 @@ impl Layer for TfOpLambda {
             }
             (Func::Where, _) => {
                 let mut out = x.clone();
+                if self.args.where_rows && x.len() == 1 {
+                    // TF 1: a condition vector picks rows.
+                    if let Some(xa) = &self.x {
+                        let rank = self.arg_shape(xa, inputs)?.len().max(1);
+                        out.resize(rank, Some(1));
+                    }
+                }
                 for arg in [&self.x, &self.y].into_iter().flatten() {
                     let s = self.arg_shape(arg, inputs)?;
                     out = self.broadcast_shapes(&out, &s)?;
@@ -514,6 +541,9 @@ impl Layer for TfOpLambda {
             (Func::Act(a), _) => {
                 Pointwise::func(move |x: &mut [f32]| x.iter_mut().for_each(|v| *v = a.scalar(*v)))
             }
+            (Func::Silu(beta), _) => Pointwise::func(move |x: &mut [f32]| {
+                x.iter_mut().for_each(|v| *v *= sigmoid(beta * *v))
+            }),
             (Func::LeakyRelu(alpha), _) => Pointwise::func(move |x: &mut [f32]| {
                 x.iter_mut()
                     .for_each(|v| *v = if *v >= 0.0 { *v } else { alpha * *v })
@@ -549,6 +579,11 @@ impl Layer for TfOpLambda {
         if let Some(op) = &self.inner {
             return op.call(inputs, _masks);
         }
+        if let Some(op) = &self.structured {
+            return op
+                .call(inputs, self.tensor_kwargs)
+                .map_err(|e| input_err(&self.base.name, format!("tf.{}: {e}", self.function)));
+        }
         if let Func::Shape(f) = self.func {
             let positional = &inputs[..inputs.len() - self.tensor_kwargs];
             return self
@@ -556,8 +591,12 @@ impl Layer for TfOpLambda {
                 .map_err(|e| input_err(&self.base.name, format!("tf.{}: {e}", self.function)));
         }
         match (&self.func, &self.y) {
-            (Func::Op, _) | (Func::Shape(_), _) | (Func::Dynamic, _) => {
+            (Func::Op, _) | (Func::Shape(_), _) | (Func::Dynamic, _) | (Func::Structured, _) => {
                 Err(input_err(&self.base.name, "internal: not built"))
+            }
+            (Func::Silu(beta), _) => {
+                let out = xs.iter().map(|&v| v * sigmoid(beta * v)).collect();
+                Ok(vec![make_tensor(&self.base, shape, out)?])
             }
             (Func::Unary(f), _) => {
                 let out = xs.iter().map(|&v| f(v)).collect();
@@ -804,6 +843,14 @@ impl Layer for TfOpLambda {
                 };
                 let (xv, xs_shape) = self.arg_values(xa, inputs)?;
                 let (yv, ys_shape) = self.arg_values(ya, inputs)?;
+                // TF 1: a condition vector picks rows of `x` / `y`.
+                let shape = if self.args.where_rows && shape.len() == 1 && xs_shape.len() > 1 {
+                    let mut s = vec![1; xs_shape.len()];
+                    s[0] = shape[0];
+                    s
+                } else {
+                    shape
+                };
                 let (out_shape, out) =
                     broadcast_where((&xs, &shape), (&xv, &xs_shape), (&yv, &ys_shape))
                         .ok_or_else(|| {
