@@ -85,11 +85,22 @@ fn image_resize(site: &Site<'_>, function: &str) -> Result<Outcome, String> {
     if kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true) {
         return Err("preserve_aspect_ratio: true is not rewritten".into());
     }
-    let method = kwargs
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or("bilinear");
-    let sampling = if function.starts_with("compat.v1.") {
+    // TF 1's `resize_area` and (half-pixel) `resize_bicubic` are TF 2's
+    // area and bicubic kernels (the engine refuses their other samplings).
+    let method = match function {
+        "compat.v1.image.resize_area" => "area",
+        "compat.v1.image.resize_bicubic" => "bicubic",
+        _ => kwargs
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("bilinear"),
+    };
+    let v1_sampling = function.starts_with("compat.v1.")
+        && !matches!(
+            function,
+            "compat.v1.image.resize_area" | "compat.v1.image.resize_bicubic"
+        );
+    let sampling = if v1_sampling {
         // TF 1's `align_corners` / top-left sampling.
         crate::layers::tf_ops::V1Resize::from_tf(function, kwargs)
             .map(super::image_resize::Sampling::tf1)
@@ -467,6 +478,16 @@ fn rewrite(
         "math.softsign" | "nn.softsign" => Some("softsign"),
         "nn.elu" => Some("elu"),
         "nn.selu" => Some("selu"),
+        // TF.js's `swish` is `x · sigmoid(x)`: `beta` other than 1 has no
+        // activation.
+        "nn.silu" | "nn.swish" | "math.silu"
+            if kwargs
+                .get("beta")
+                .and_then(scalar)
+                .is_some_and(|b| b != 1.0) =>
+        {
+            return Err("silu with beta other than 1 has no TF.js activation".into())
+        }
         "nn.silu" | "nn.swish" | "math.silu" => Some("silu"),
         // (`tf.convert_to_tensor` of a float dtype; others are refused
         // when the model is built.)
