@@ -32,7 +32,13 @@ fn rename(kwargs: &Map<String, Value>, from: &str, to: &str) -> Map<String, Valu
     let given = kwargs.get(to).is_some_and(|v| !v.is_null());
     kwargs
         .iter()
-        .filter(|(k, _)| !(given && k.as_str() == from) && !(!given && k.as_str() == to))
+        .filter(|(k, _)| {
+            if given {
+                k.as_str() != from
+            } else {
+                k.as_str() != to
+            }
+        })
         .map(|(k, v)| {
             let k = if k == from { to.to_string() } else { k.clone() };
             (k, v.clone())

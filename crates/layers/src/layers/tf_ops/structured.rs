@@ -456,7 +456,7 @@ impl Op {
                     .get("filters")
                     .or_else(|| kwargs.get("filter"))
                     .and_then(constant_array)
-                    .filter(|t| t.rank() == 3 && t.len() > 0)
+                    .filter(|t| t.rank() == 3 && !t.is_empty())
                     .ok_or("filters: expected a constant [height, width, channels] array")?;
                 let four = |k: &str| -> Out<[usize; 2]> {
                     match ints(kwargs.get(k)).as_deref() {
@@ -503,7 +503,7 @@ impl Op {
         }
     }
 
-    fn tensor<'a>(inputs: &'a [Tensor], tensor_kwargs: usize, s: Slot) -> Out<&'a Tensor> {
+    fn tensor(inputs: &[Tensor], tensor_kwargs: usize, s: Slot) -> Out<&Tensor> {
         let Slot::Kwarg(k) = s;
         let i = inputs.len() - tensor_kwargs + k;
         inputs
@@ -511,7 +511,7 @@ impl Op {
             .ok_or_else(|| "a tensor argument is missing".into())
     }
 
-    fn shape_of<'a>(inputs: &'a [Shape], tensor_kwargs: usize, s: Slot) -> Out<&'a Shape> {
+    fn shape_of(inputs: &[Shape], tensor_kwargs: usize, s: Slot) -> Out<&Shape> {
         let Slot::Kwarg(k) = s;
         let i = inputs.len() - tensor_kwargs + k;
         inputs
@@ -591,7 +591,7 @@ impl Op {
                         None => None,
                         Some(d) => {
                             let padded = d + pads[j][0] + pads[j][1];
-                            if padded % block[j] != 0 {
+                            if !padded.is_multiple_of(block[j]) {
                                 return Err(format!(
                                     "axis {}: padded size {padded} is not a multiple of the block size {}",
                                     j + 1,
@@ -750,7 +750,7 @@ impl Op {
                 let l = tensor(*logits)?;
                 let ls = f32s(l);
                 let n = *l.shape().last().ok_or("the logits need a class axis")?;
-                let rows = if n == 0 { 0 } else { ls.len() / n };
+                let rows = ls.len().checked_div(n).unwrap_or(0);
                 if xs.len() != rows {
                     return Err(format!(
                         "labels {:?} and scores {:?}: expected one label per row of scores",
@@ -818,7 +818,7 @@ impl Op {
             }
             Op::BatchFlatten => {
                 let b = shape.first().copied().unwrap_or(1);
-                let rest = if b == 0 { 0 } else { xs.len() / b };
+                let rest = xs.len().checked_div(b).unwrap_or(0);
                 Ok(vec![make(vec![b, rest], xs.into_owned())?])
             }
             Op::XwPlusB { w, b, relu } => {
@@ -1088,7 +1088,7 @@ fn space_batch(
             .map(|j| shape[j + 1] + pads[j][0] + pads[j][1])
             .collect();
         for j in 0..m {
-            if space[j] % block[j] != 0 {
+            if !space[j].is_multiple_of(block[j]) {
                 return Err(format!(
                     "axis {}: padded size {} is not a multiple of the block size {}",
                     j + 1,
@@ -1100,7 +1100,7 @@ fn space_batch(
         let blocked = (0..m).map(|j| space[j] / block[j]).collect();
         (shape[0], space, blocked)
     } else {
-        if shape[0] % p != 0 {
+        if !shape[0].is_multiple_of(p) {
             return Err(format!(
                 "batch {} is not a multiple of the block count {p}",
                 shape[0]
@@ -1176,4 +1176,45 @@ fn space_batch(
     Ok(vec![
         Tensor::from_f32(out_shape, out).map_err(|e| e.to_string())?
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn space_to_batch_and_back_follow_tensorflow() {
+        // TensorFlow 2.21: x = np.arange(12.).reshape(1, 2, 3, 2);
+        // tf.space_to_batch_nd(x, [2, 1], [[1, 1], [0, 0]]) is, flat,
+        // [0]*6 + [6..12) + [0..6) + [0]*6 (shape [2, 2, 3, 2]).
+        let xs: Vec<f32> = (0..12).map(|v| v as f32).collect();
+        let out = space_batch(&xs, &[1, 2, 3, 2], &[2, 1], &[[1, 1], [0, 0]], true).unwrap();
+        assert_eq!(out[0].shape(), &[2, 2, 3, 2]);
+        let mut want = vec![0f32; 6];
+        want.extend((6..12).map(|v| v as f32));
+        want.extend((0..6).map(|v| v as f32));
+        want.extend([0f32; 6]);
+        assert_eq!(f32s(&out[0]).to_vec(), want);
+        // y = np.arange(8.).reshape(4, 1, 2, 1);
+        // tf.batch_to_space(y, [2, 2], [[0, 1], [1, 0]]) == [[[[2], [1], [3]]]].
+        let ys: Vec<f32> = (0..8).map(|v| v as f32).collect();
+        let out = space_batch(&ys, &[4, 1, 2, 1], &[2, 2], &[[0, 1], [1, 0]], false).unwrap();
+        assert_eq!(out[0].shape(), &[1, 1, 3, 1]);
+        assert_eq!(f32s(&out[0]).to_vec(), vec![2.0, 1.0, 3.0]);
+    }
+
+    #[test]
+    fn functions_no_model_can_compute_are_refused_with_the_reason() {
+        assert!(refusal("nn.dropout").unwrap().contains("random"));
+        assert!(refusal("random.uniform").unwrap().contains("random"));
+        assert!(refusal("image.stateless_random_flip_left_right").is_some());
+        assert!(refusal("strings.length").unwrap().contains("string"));
+        assert!(refusal("unique").unwrap().contains("depends on the values"));
+        assert!(refusal("signal.rfft").unwrap().contains("complex"));
+        assert_eq!(refusal("math.add"), None);
+        let c: Map<String, Value> =
+            serde_json::from_value(serde_json::json!({"function": "nn.dropout"})).unwrap();
+        let f = super::super::unsupported_function("TFOpLambda", &c).unwrap();
+        assert!(f.starts_with("nn.dropout (it draws random numbers"), "{f}");
+    }
 }
