@@ -68,6 +68,15 @@ impl TfOpLambda {
             Some((f, k)) => (f.to_string(), k),
             None => (saved.clone(), saved_kwargs),
         };
+        // Explicit padding (`[[0, 0], [top, bottom], [left, right], [0, 0]]`):
+        // the input padded first, then the function with VALID padding.
+        let explicit = explicit_padding(&function, kwargs)
+            .map_err(|e| c.err("function", format!("tf.{saved}: {e}")))?;
+        let kwargs = match &explicit {
+            Some((_, k)) => k,
+            None => kwargs,
+        };
+        let pre_pad = explicit.as_ref().map(|(p, _)| p.clone());
         let mut func = lookup(&function).ok_or_else(|| {
             c.err(
                 "function",
@@ -869,8 +878,55 @@ impl TfOpLambda {
             inner,
             dynamic,
             structured,
+            pre_pad,
         })
     }
+}
+
+/// The zero padding (`-inf` for a max pooling, whose padded cells never
+/// win) of a convolution or max pooling given explicit `padding`
+/// (`[[0, 0], [top, bottom], [left, right], [0, 0]]`, NHWC), and its
+/// keyword arguments with `"VALID"` padding; `None` for string padding and
+/// other functions.
+fn explicit_padding(
+    function: &str,
+    kwargs: &Map<String, Value>,
+) -> std::result::Result<Option<(PrePad, Map<String, Value>)>, String> {
+    let fill = match function {
+        "nn.conv2d" | "compat.v1.nn.conv2d" | "nn.depthwise_conv2d"
+        | "compat.v1.nn.depthwise_conv2d" => 0.0,
+        "nn.max_pool2d" | "nn.max_pool" | "compat.v1.nn.max_pool" => f32::NEG_INFINITY,
+        _ => return Ok(None),
+    };
+    let Some(Value::Array(rows)) = kwargs.get("padding") else {
+        return Ok(None);
+    };
+    if kwargs
+        .get("data_format")
+        .and_then(Value::as_str)
+        .is_some_and(|f| f != "NHWC")
+    {
+        return Err("explicit padding: only NHWC is supported".into());
+    }
+    let pads: Option<Vec<[usize; 2]>> = rows
+        .iter()
+        .map(|r| {
+            let r = r.as_array().filter(|r| r.len() == 2)?;
+            let (a, b) = (r[0].as_u64()?, r[1].as_u64()?);
+            (a <= 1 << 16 && b <= 1 << 16).then_some([a as usize, b as usize])
+        })
+        .collect();
+    let pads = pads
+        .filter(|p| p.len() == 4 && p[0] == [0, 0] && p[3] == [0, 0])
+        .ok_or_else(|| {
+            format!(
+                "padding {}: expected [[0, 0], [top, bottom], [left, right], [0, 0]]",
+                short(&Value::Array(rows.clone()))
+            )
+        })?;
+    let mut k = kwargs.clone();
+    k.insert("padding".into(), Value::from("VALID"));
+    Ok(Some((PrePad { pads, fill }, k)))
 }
 
 /// TF 1's resize functions (`tf.compat.v1.image.resize` / `resize_images`,

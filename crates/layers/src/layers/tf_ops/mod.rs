@@ -231,6 +231,16 @@ pub struct TfOpLambda {
     dynamic: Option<dynamic::Dynamic>,
     /// `Func::Structured`: the function and its arguments.
     structured: Option<structured::Op>,
+    /// A convolution or max pooling given explicit padding: the first
+    /// input padded before the function runs with VALID padding.
+    pre_pad: Option<PrePad>,
+}
+
+/// Widths `[before, after]` per axis and the value padded in.
+#[derive(Debug, Clone)]
+struct PrePad {
+    pads: Vec<[usize; 2]>,
+    fill: f32,
 }
 
 /// Arguments of the reduction, concat, pooling and resize functions.
@@ -378,6 +388,46 @@ impl Layer for TfOpLambda {
         m
     }
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
+        if let Some(p) = &self.pre_pad {
+            let mut inputs = inputs.to_vec();
+            let x = inputs.first_mut().ok_or_else(|| self.base.err("needs an input"))?;
+            if x.len() != p.pads.len() {
+                return Err(self.base.err(format!(
+                    "tf.{}: explicit padding of {} axes for an input of rank {}",
+                    self.function,
+                    p.pads.len(),
+                    x.len()
+                )));
+            }
+            for (d, w) in x.iter_mut().zip(&p.pads) {
+                *d = d.map(|d| d + w[0] + w[1]);
+            }
+            return self.padded_output_shapes(&inputs);
+        }
+        self.padded_output_shapes(inputs)
+    }
+    fn pointwise(&self) -> Option<crate::Pointwise> {
+        if self.pre_pad.is_some() {
+            return None;
+        }
+        self.pointwise_fn()
+    }
+    fn call(&self, inputs: &[Tensor], masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+        if let Some(p) = &self.pre_pad {
+            let mut inputs = inputs.to_vec();
+            let x = inputs
+                .first_mut()
+                .ok_or_else(|| input_err(&self.base.name, "needs an input"))?;
+            *x = pad(x, &p.pads, PadMode::Constant(p.fill))
+                .map_err(|e| input_err(&self.base.name, format!("tf.{}: {e}", self.function)))?;
+            return self.padded_call(&inputs, masks);
+        }
+        self.padded_call(inputs, masks)
+    }
+}
+
+impl TfOpLambda {
+    fn padded_output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         let x = inputs.first().ok_or_else(|| {
             self.base
                 .err(format!("tf.{} needs a tensor argument", self.function))
@@ -527,7 +577,7 @@ impl Layer for TfOpLambda {
         };
         Ok(vec![out])
     }
-    fn pointwise(&self) -> Option<crate::Pointwise> {
+    fn pointwise_fn(&self) -> Option<crate::Pointwise> {
         use crate::Pointwise;
         use tfjs_kernels::PointOp;
         if self.inner.is_some() || self.tensor_kwargs != 0 || self.x_const.is_some() {
@@ -560,7 +610,7 @@ impl Layer for TfOpLambda {
             _ => return None,
         })
     }
-    fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
+    fn padded_call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let x = inputs.first().ok_or_else(|| {
             input_err(
                 &self.base.name,

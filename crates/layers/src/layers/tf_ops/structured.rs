@@ -14,7 +14,8 @@
 //!   `nn.max_pool_with_argmax` (two outputs: values and flat indices),
 //!   `nn.dilation2d` / `erosion2d` (grey-scale morphology by a constant
 //!   structuring element);
-//! - `image.convert_image_dtype` of a float image.
+//! - `image.convert_image_dtype` of a float image, `saturate_cast`;
+//! - `nn.separable_conv2d` with constant filters, `image.ssim`.
 //!
 //! Functions a deployed model cannot compute from its inputs (random ops,
 //! `nn.dropout`, string ops, Python callbacks) are refused by name here
@@ -107,6 +108,37 @@ pub(super) enum Op {
     Morphology(Arc<Morphology>),
     /// A float image to a float dtype: the values as they are.
     ConvertFloat,
+    /// `tf.saturate_cast` to an integer dtype: clamped to `[lo, hi]`, then
+    /// truncated; to a float dtype the values as they are.
+    Saturate { lo: f32, hi: f32, trunc: bool },
+    /// `tf.nn.separable_conv2d`: a depthwise convolution by `[kh, kw, in,
+    /// mult]` then a `[1, 1, in·mult, out]` pointwise one.
+    Separable(Arc<Separable>),
+    /// `tf.image.ssim(img1, img2, max_val, …)`.
+    Ssim(Arc<Ssim>),
+}
+
+/// `tf.nn.separable_conv2d`'s constant filters and geometry.
+#[derive(Debug)]
+pub(super) struct Separable {
+    depthwise: Tensor,
+    pointwise: Tensor,
+    strides: [usize; 2],
+    rates: [usize; 2],
+    same: bool,
+}
+
+/// `tf.image.ssim`'s arguments.
+#[derive(Debug)]
+pub(super) struct Ssim {
+    img2: Slot,
+    max_val: f32,
+    /// The normalized Gaussian window, `size × size`.
+    window: Vec<f64>,
+    size: usize,
+    k1: f32,
+    k2: f32,
+    index_map: bool,
 }
 
 /// `tf.nn.dilation2d` / `erosion2d`'s structuring element and geometry.
@@ -156,6 +188,11 @@ pub(super) fn handles(f: &str) -> bool {
             | "nn.dilation2d"
             | "nn.erosion2d"
             | "image.convert_image_dtype"
+            | "dtypes.saturate_cast"
+            | "saturate_cast"
+            | "nn.separable_conv2d"
+            | "compat.v1.nn.separable_conv2d"
+            | "image.ssim"
     )
 }
 
@@ -486,6 +523,94 @@ impl Op {
                     ))
                 }
             },
+            "dtypes.saturate_cast" | "saturate_cast" => {
+                let (lo, hi, trunc) = match kwargs.get("dtype").and_then(Value::as_str) {
+                    Some("float16" | "float32" | "float64" | "bfloat16") => {
+                        (f32::NEG_INFINITY, f32::INFINITY, false)
+                    }
+                    Some("uint8") => (0.0, 255.0, true),
+                    Some("int8") => (-128.0, 127.0, true),
+                    Some("uint16") => (0.0, 65535.0, true),
+                    Some("int16") => (-32768.0, 32767.0, true),
+                    Some("int32") => (-2147483648.0, 2147483647.0, true),
+                    Some("uint32") => (0.0, 4294967295.0, true),
+                    Some("int64") => (-9.223372e18, 9.223372e18, true),
+                    Some("uint64") => (0.0, 1.8446744e19, true),
+                    other => return Err(format!("dtype {other:?}: expected a float or integer dtype")),
+                };
+                Op::Saturate { lo, hi, trunc }
+            }
+            "nn.separable_conv2d" | "compat.v1.nn.separable_conv2d" => {
+                match kwargs.get("data_format").and_then(Value::as_str) {
+                    None | Some("NHWC") => {}
+                    Some(f) => return Err(format!("data_format {f}: only NHWC is supported")),
+                }
+                let filter = |k: &str| {
+                    kwargs
+                        .get(k)
+                        .and_then(constant_array)
+                        .filter(|t| t.rank() == 4 && !t.is_empty())
+                        .ok_or_else(|| format!("{k}: expected a constant rank-4 kernel"))
+                };
+                let (depthwise, pointwise) = (filter("depthwise_filter")?, filter("pointwise_filter")?);
+                let (d, p) = (depthwise.shape(), pointwise.shape());
+                if p[0] != 1 || p[1] != 1 || p[2] != d[2] * d[3] {
+                    return Err(format!(
+                        "pointwise_filter {p:?}: expected [1, 1, {}, out] after depthwise_filter {d:?}",
+                        d[2] * d[3]
+                    ));
+                }
+                let rates = kwargs
+                    .get("dilations")
+                    .filter(|v| !v.is_null())
+                    .or_else(|| kwargs.get("rate").filter(|v| !v.is_null()));
+                Op::Separable(Arc::new(Separable {
+                    depthwise,
+                    pointwise,
+                    strides: window(kwargs.get("strides"), "strides")?,
+                    rates: match rates {
+                        None => [1, 1],
+                        r => window(r, "dilations")?,
+                    },
+                    same: same(kwargs.get("padding"))?,
+                }))
+            }
+            "image.ssim" => {
+                let num = |k: &str, d: f32| match kwargs.get(k) {
+                    None | Some(Value::Null) => Ok(d),
+                    Some(v) => number(v).ok_or_else(|| format!("{k}: expected a constant number")),
+                };
+                let size = int_of(kwargs, "filter_size", 11)?;
+                if !(1..=64).contains(&size) {
+                    return Err(format!("filter_size {size}: expected 1 to 64"));
+                }
+                let size = size as usize;
+                let sigma = f64::from(num("filter_sigma", 1.5)?);
+                // TensorFlow's `_fspecial_gauss`: softmax of
+                // -((i - c)² + (j - c)²) / 2σ² over the window.
+                let c = (size as f64 - 1.0) / 2.0;
+                let g: Vec<f64> = (0..size * size)
+                    .map(|ij| {
+                        let (i, j) = ((ij / size) as f64 - c, (ij % size) as f64 - c);
+                        -0.5 * (i * i + j * j) / (sigma * sigma)
+                    })
+                    .collect();
+                let m = g.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let e: Vec<f64> = g.iter().map(|v| (v - m).exp()).collect();
+                let total: f64 = e.iter().sum();
+                Op::Ssim(Arc::new(Ssim {
+                    img2: slot(kwargs, "img2")?,
+                    max_val: num("max_val", f32::NAN)
+                        .ok()
+                        .filter(|v| !v.is_nan())
+                        .ok_or("max_val: expected a constant number")?,
+                    window: e.iter().map(|v| v / total).collect(),
+                    size,
+                    k1: num("k1", 0.01)?,
+                    k2: num("k2", 0.03)?,
+                    index_map: flag(kwargs, "return_index_map"),
+                }))
+            }
             f => return Err(format!("internal: {f} is not a structured function")),
         })
     }
@@ -564,7 +689,41 @@ impl Op {
                 }
                 vec![x[0], Some(w.shape()[1])]
             }
-            Op::Mfcc | Op::FftShift { .. } | Op::ConvertFloat => x.clone(),
+            Op::Mfcc | Op::FftShift { .. } | Op::ConvertFloat | Op::Saturate { .. } => x.clone(),
+            Op::Separable(sp) => {
+                let (d, p) = (sp.depthwise.shape(), sp.pointwise.shape());
+                if x.len() != 4 || x[3].is_some_and(|c| c != d[2]) {
+                    return Err(format!(
+                        "input {}: expected [batch, height, width, {}]",
+                        shape_str(x),
+                        d[2]
+                    ));
+                }
+                let mut o = x.clone();
+                for i in 0..2 {
+                    o[i + 1] = match x[i + 1] {
+                        None => None,
+                        Some(n) => Some(pool_geometry(n, d[i], sp.strides[i], sp.rates[i], sp.same)?.0),
+                    };
+                }
+                o[3] = Some(p[3]);
+                o
+            }
+            Op::Ssim(m) => {
+                if x.len() != 4 {
+                    return Err(format!("img1 {}: expected [batch, height, width, channels]", shape_str(x)));
+                }
+                for d in [x[1], x[2]].into_iter().flatten() {
+                    if d < m.size {
+                        return Err(format!("an image side of {d} is below filter_size {}", m.size));
+                    }
+                }
+                if m.index_map {
+                    vec![x[0], x[1].map(|h| h + 1 - m.size), x[2].map(|w| w + 1 - m.size)]
+                } else {
+                    vec![x[0]]
+                }
+            }
             Op::OverlapAdd { step } => {
                 if x.len() < 2 {
                     return Err("expected [..., frames, frame_length]".into());
@@ -1028,7 +1187,133 @@ impl Op {
                 }
                 Ok(vec![make(vec![b, oh, ow, c], out)?])
             }
-            Op::ConvertFloat => Ok(vec![x.clone()]),
+            Op::ConvertFloat => {
+                if x.dtype() != "float32" {
+                    return Err(format!(
+                        "an {} image: the range of its integer dtype (uint8, int32, …) is not known here",
+                        x.dtype()
+                    ));
+                }
+                Ok(vec![x.clone()])
+            }
+            Op::Saturate { lo, hi, trunc } => {
+                let out = xs
+                    .iter()
+                    .map(|&v| {
+                        let v = v.clamp(*lo, *hi);
+                        if *trunc {
+                            v.trunc()
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+                Ok(vec![make(shape, out)?])
+            }
+            Op::Separable(sp) => {
+                let [b, h, w, c] = shape[..] else {
+                    return Err(format!("input {shape:?}: expected [batch, height, width, channels]"));
+                };
+                let (d, p) = (sp.depthwise.shape(), sp.pointwise.shape());
+                let (kh, kw, mult, out_c) = (d[0], d[1], d[3], p[3]);
+                if d[2] != c {
+                    return Err(format!("input has {c} channels, depthwise_filter {}", d[2]));
+                }
+                let (df, pf) = (f32s(&sp.depthwise), f32s(&sp.pointwise));
+                let (oh, pt) = pool_geometry(h, kh, sp.strides[0], sp.rates[0], sp.same)?;
+                let (ow, pl) = pool_geometry(w, kw, sp.strides[1], sp.rates[1], sp.same)?;
+                let mid = c * mult;
+                let mut dw = vec![0f32; mid];
+                let mut out = Vec::with_capacity(b * oh * ow * out_c);
+                for n in 0..b {
+                    for y in 0..oh {
+                        for xo in 0..ow {
+                            dw.iter_mut().for_each(|v| *v = 0.0);
+                            for dy in 0..kh {
+                                let iy = (y * sp.strides[0] + dy * sp.rates[0]) as i64 - pt as i64;
+                                if iy < 0 || iy >= h as i64 {
+                                    continue;
+                                }
+                                for dx in 0..kw {
+                                    let ix = (xo * sp.strides[1] + dx * sp.rates[1]) as i64 - pl as i64;
+                                    if ix < 0 || ix >= w as i64 {
+                                        continue;
+                                    }
+                                    let at = ((n * h + iy as usize) * w + ix as usize) * c;
+                                    for ch in 0..c {
+                                        let v = xs[at + ch];
+                                        for m in 0..mult {
+                                            dw[ch * mult + m] += v * df[((dy * kw + dx) * c + ch) * mult + m];
+                                        }
+                                    }
+                                }
+                            }
+                            for o in 0..out_c {
+                                let mut acc = 0f32;
+                                for (i, &v) in dw.iter().enumerate() {
+                                    acc += v * pf[i * out_c + o];
+                                }
+                                out.push(acc);
+                            }
+                        }
+                    }
+                }
+                Ok(vec![make(vec![b, oh, ow, out_c], out)?])
+            }
+            Op::Ssim(m) => {
+                let y = tensor(m.img2)?;
+                if y.shape() != shape.as_slice() {
+                    return Err(format!("img1 {:?} and img2 {:?}: expected one shape", shape, y.shape()));
+                }
+                let [b, h, w, c] = shape[..] else {
+                    return Err(format!("img1 {shape:?}: expected [batch, height, width, channels]"));
+                };
+                if h < m.size || w < m.size {
+                    return Err(format!("images of {h}x{w} are smaller than filter_size {}", m.size));
+                }
+                let ys = f32s(y);
+                let (oh, ow, k) = (h + 1 - m.size, w + 1 - m.size, m.size);
+                let c1 = (f64::from(m.k1) * f64::from(m.max_val)).powi(2);
+                let c2 = (f64::from(m.k2) * f64::from(m.max_val)).powi(2);
+                let mut out = Vec::new();
+                for n in 0..b {
+                    let mut total = 0f64;
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            let mut per_pixel = 0f64;
+                            for ch in 0..c {
+                                let (mut mx, mut my, mut mxy, mut mq) = (0f64, 0f64, 0f64, 0f64);
+                                for dy in 0..k {
+                                    for dx in 0..k {
+                                        let g = m.window[dy * k + dx];
+                                        let at = ((n * h + oy + dy) * w + ox + dx) * c + ch;
+                                        let (a, bv) = (f64::from(xs[at]), f64::from(ys[at]));
+                                        mx += g * a;
+                                        my += g * bv;
+                                        mxy += g * a * bv;
+                                        mq += g * (a * a + bv * bv);
+                                    }
+                                }
+                                let num0 = 2.0 * mx * my;
+                                let den0 = mx * mx + my * my;
+                                let lum = (num0 + c1) / (den0 + c1);
+                                let cs = (2.0 * mxy - num0 + c2) / (mq - den0 + c2);
+                                per_pixel += lum * cs;
+                            }
+                            let v = per_pixel / c as f64;
+                            if m.index_map {
+                                out.push(v as f32);
+                            }
+                            total += v;
+                        }
+                    }
+                    if !m.index_map {
+                        out.push((total / (oh * ow) as f64) as f32);
+                    }
+                }
+                let os = if m.index_map { vec![b, oh, ow] } else { vec![b] };
+                Ok(vec![make(os, out)?])
+            }
         }
     }
 }
