@@ -492,18 +492,25 @@ fn rewrite(
         // (`tf.convert_to_tensor` of a float dtype; others are refused
         // when the model is built.)
         "identity" | "ensure_shape" | "convert_to_tensor" => Some("identity"),
+        // A real tensor's conjugate, tf_keras's `print_tensor` and
+        // `cast_to_floatx` of a float tensor: the tensor itself.
+        "math.conj"
+        | "guarantee_const"
+        | "keras.backend.print_tensor"
+        | "keras.backend.cast_to_floatx" => Some("identity"),
         "nn.gelu" if kwargs.get("approximate").and_then(Value::as_bool) == Some(true) => {
             return Err("the tanh-approximated gelu has no TF.js activation".into())
         }
         "nn.gelu" => Some("gelu"),
         "nn.leaky_relu" => Some("leaky_relu"),
-        "nn.softmax" | "math.softmax" => Some("softmax"),
+        "nn.softmax" | "math.softmax" | "compat.v1.nn.softmax" => Some("softmax"),
         _ => None,
     };
     if let Some(f) = canonical {
         let param = match f {
             "leaky_relu" => kwargs.get("alpha").and_then(scalar),
-            "softmax" => match kwargs.get("axis") {
+            // (TF 1 spells the axis `dim`.)
+            "softmax" => match kwargs.get("axis").or_else(|| kwargs.get("dim")) {
                 None | Some(Value::Null) => None,
                 v => Some(int(v).ok_or("softmax over several axes has no TF.js layer")? as f64),
             },
@@ -549,44 +556,24 @@ fn rewrite(
                 keep,
             )
         }
-        "nn.max_pool2d" | "nn.max_pool" | "nn.avg_pool2d" | "nn.avg_pool" => {
-            // ksize / strides: an int, [h, w] or NHWC [1, h, w, 1].
-            let hw = |key: &str| -> Result<[i64; 2], String> {
-                let v = kwargs.get(key).ok_or(format!("{key} is missing"))?;
-                let ints: Vec<i64> = match v {
-                    Value::Array(a) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
-                    v => v.as_i64().map(|i| vec![i]),
-                }
-                .ok_or(format!("{key} is not constant integers"))?;
-                match ints.as_slice() {
-                    [k] => Ok([*k, *k]),
-                    [h, w] => Ok([*h, *w]),
-                    [1, h, w, 1] => Ok([*h, *w]),
-                    _ => Err(format!("{key} {ints:?} is not a 2-D window")),
-                }
-            };
-            if kwargs
-                .get("data_format")
-                .and_then(Value::as_str)
-                .is_some_and(|f| f != "NHWC")
-            {
-                return Err("only NHWC pooling is rewritten".into());
+        "nn.max_pool2d"
+        | "nn.max_pool"
+        | "nn.avg_pool2d"
+        | "nn.avg_pool"
+        | "compat.v1.nn.max_pool"
+        | "compat.v1.nn.avg_pool" => {
+            let (class, config) = pooling(function, kwargs)?;
+            one(class, config)
+        }
+        // `tf.nn.pool`: the 2-D max / average pooling it is.
+        "compat.v1.nn.pool" | "nn.pool" => {
+            let (f, k) = crate::layers::tf_ops::resolve_alias(function, kwargs)?
+                .ok_or("internal: tf.nn.pool has no alias")?;
+            if f.ends_with("1d") {
+                return Err("a 1-D tf.nn.pool is not rewritten".into());
             }
-            let padding = match kwargs.get("padding").and_then(Value::as_str) {
-                Some("VALID") | Some("valid") => "valid",
-                Some("SAME") | Some("same") => "same",
-                other => return Err(format!("padding {other:?} is not VALID or SAME")),
-            };
-            let class = if function.starts_with("nn.max") {
-                "MaxPooling2D"
-            } else {
-                "AveragePooling2D"
-            };
-            one(
-                class,
-                json!({"pool_size": hw("ksize")?, "strides": hw("strides")?,
-                       "padding": padding, "data_format": "channels_last"}),
-            )
+            let (class, config) = pooling(f, &k)?;
+            one(class, config)
         }
         "concat" => {
             let axis = int(kwargs.get("axis")).ok_or("concat needs an integer axis")?;
@@ -646,6 +633,22 @@ fn rewrite(
             let out = super::keras3_ops::batch_kept_shape(site, expand, axis)?;
             one("Reshape", json!({ "target_shape": out }))
         }
+        // `[batch, height, width, channels]` → `[batch, width, height, channels]`.
+        "image.transpose" => {
+            let rank = site
+                .shapes
+                .and_then(|s| s.inputs.first())
+                .map(Vec::len)
+                .ok_or("its input shape is unknown")?;
+            if rank != 4 {
+                return Err(format!(
+                    "a rank-{rank} image is not rewritten (rank 4 only)"
+                ));
+            }
+            permute(name, x.clone(), &[0, 2, 1, 3])
+        }
+        // `[batch, …]` → `[batch, product]`: Flatten.
+        "keras.backend.batch_flatten" => one("Flatten", json!({"data_format": "channels_last"})),
         "transpose" | "compat.v1.transpose" => {
             let perm: Vec<i64> = match kwargs.get("perm") {
                 None | Some(Value::Null) => return reverse_all_axes(site, name, x.clone()),
@@ -678,6 +681,48 @@ fn rewrite(
 /// A transpose without a permutation (`tf.transpose(x)`, `ops.transpose(x)`):
 /// every axis reversed, the batch axis among them, which is the identity
 /// of a rank-1 tensor only (a linear `Activation`); refused otherwise.
+/// `tf.nn.max_pool2d` / `avg_pool2d` (and TF 1's `max_pool` / `avg_pool`)
+/// of NHWC images: the `MaxPooling2D` / `AveragePooling2D` config.
+fn pooling(function: &str, kwargs: &Map<String, Value>) -> Result<(&'static str, Value), String> {
+    // ksize / strides: an int, [h, w] or NHWC [1, h, w, 1].
+    let hw = |key: &str| -> Result<[i64; 2], String> {
+        let v = kwargs.get(key).ok_or(format!("{key} is missing"))?;
+        let ints: Vec<i64> = match v {
+            Value::Array(a) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
+            v => v.as_i64().map(|i| vec![i]),
+        }
+        .ok_or(format!("{key} is not constant integers"))?;
+        match ints.as_slice() {
+            [k] => Ok([*k, *k]),
+            [h, w] => Ok([*h, *w]),
+            [1, h, w, 1] => Ok([*h, *w]),
+            _ => Err(format!("{key} {ints:?} is not a 2-D window")),
+        }
+    };
+    if kwargs
+        .get("data_format")
+        .and_then(Value::as_str)
+        .is_some_and(|f| f != "NHWC")
+    {
+        return Err("only NHWC pooling is rewritten".into());
+    }
+    let padding = match kwargs.get("padding").and_then(Value::as_str) {
+        Some("VALID") | Some("valid") => "valid",
+        Some("SAME") | Some("same") => "same",
+        other => return Err(format!("padding {other:?} is not VALID or SAME")),
+    };
+    let class = if function.contains("max_pool") {
+        "MaxPooling2D"
+    } else {
+        "AveragePooling2D"
+    };
+    Ok((
+        class,
+        json!({"pool_size": hw("ksize")?, "strides": hw("strides")?,
+               "padding": padding, "data_format": "channels_last"}),
+    ))
+}
+
 pub(super) fn reverse_all_axes(
     site: &Site<'_>,
     name: &str,
@@ -782,6 +827,43 @@ mod tests {
     fn matrix_transpose_becomes_permute() {
         let layers = vec![tf("mt", "linalg.matrix_transpose", "x", json!({}))];
         assert_rewrites(&[2, 3, 4, 5], layers, 7, 0.0, "mt (TFOpLambda) -> Permute");
+    }
+
+    #[test]
+    fn tf1_and_backend_spellings_become_tfjs_layers() {
+        // (tfa_v1_rebuildable, heldout33: these rewrites load and match
+        // Keras in TensorFlow.js 4.22.)
+        let layers = vec![
+            tf(
+                "mp",
+                "compat.v1.nn.max_pool",
+                "x",
+                json!({"ksize": [1, 2, 2, 1], "strides": [1, 2, 2, 1], "padding": "VALID"}),
+            ),
+            tf(
+                "pool",
+                "compat.v1.nn.pool",
+                "mp",
+                json!({"window_shape": [2, 2], "pooling_type": "AVG", "padding": "SAME",
+                       "dilation_rate": null, "strides": [1, 1], "data_format": null}),
+            ),
+            tf("t", "image.transpose", "pool", json!({})),
+            tf(
+                "id",
+                "keras.backend.print_tensor",
+                "t",
+                json!({"message": "t"}),
+            ),
+            tf("sm", "compat.v1.nn.softmax", "id", json!({"dim": -1})),
+            tf("flat", "keras.backend.batch_flatten", "sm", json!({})),
+        ];
+        assert_rewrites(
+            &[2, 6, 4, 2],
+            layers,
+            5,
+            1e-6,
+            "pool (TFOpLambda) -> AveragePooling2D",
+        );
     }
 
     #[test]

@@ -48,7 +48,7 @@ fn rename(kwargs: &Map<String, Value>, from: &str, to: &str) -> Map<String, Valu
 
 /// The function and keyword arguments `function(kwargs)` is computed as
 /// (`None`: as saved).
-pub(super) fn resolve(
+pub(crate) fn resolve(
     function: &str,
     kwargs: &Map<String, Value>,
 ) -> Out<Option<(&'static str, Map<String, Value>)>> {

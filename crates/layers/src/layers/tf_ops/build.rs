@@ -893,7 +893,9 @@ fn explicit_padding(
     kwargs: &Map<String, Value>,
 ) -> std::result::Result<Option<(PrePad, Map<String, Value>)>, String> {
     let fill = match function {
-        "nn.conv2d" | "compat.v1.nn.conv2d" | "nn.depthwise_conv2d"
+        "nn.conv2d"
+        | "compat.v1.nn.conv2d"
+        | "nn.depthwise_conv2d"
         | "compat.v1.nn.depthwise_conv2d" => 0.0,
         "nn.max_pool2d" | "nn.max_pool" | "compat.v1.nn.max_pool" => f32::NEG_INFINITY,
         _ => return Ok(None),

@@ -14,6 +14,7 @@
 mod aliases;
 mod build;
 mod crelu;
+pub(crate) use aliases::resolve as resolve_alias;
 pub(crate) use build::V1Resize;
 mod dynamic;
 mod elementwise;
@@ -390,7 +391,9 @@ impl Layer for TfOpLambda {
     fn output_shapes(&self, inputs: &[Shape]) -> Result<Vec<Shape>> {
         if let Some(p) = &self.pre_pad {
             let mut inputs = inputs.to_vec();
-            let x = inputs.first_mut().ok_or_else(|| self.base.err("needs an input"))?;
+            let x = inputs
+                .first_mut()
+                .ok_or_else(|| self.base.err("needs an input"))?;
             if x.len() != p.pads.len() {
                 return Err(self.base.err(format!(
                     "tf.{}: explicit padding of {} axes for an input of rank {}",

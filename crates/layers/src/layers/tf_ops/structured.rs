@@ -110,7 +110,11 @@ pub(super) enum Op {
     ConvertFloat,
     /// `tf.saturate_cast` to an integer dtype: clamped to `[lo, hi]`, then
     /// truncated; to a float dtype the values as they are.
-    Saturate { lo: f32, hi: f32, trunc: bool },
+    Saturate {
+        lo: f32,
+        hi: f32,
+        trunc: bool,
+    },
     /// `tf.nn.separable_conv2d`: a depthwise convolution by `[kh, kw, in,
     /// mult]` then a `[1, 1, in·mult, out]` pointwise one.
     Separable(Arc<Separable>),
@@ -536,7 +540,11 @@ impl Op {
                     Some("uint32") => (0.0, 4294967295.0, true),
                     Some("int64") => (-9.223372e18, 9.223372e18, true),
                     Some("uint64") => (0.0, 1.8446744e19, true),
-                    other => return Err(format!("dtype {other:?}: expected a float or integer dtype")),
+                    other => {
+                        return Err(format!(
+                            "dtype {other:?}: expected a float or integer dtype"
+                        ))
+                    }
                 };
                 Op::Saturate { lo, hi, trunc }
             }
@@ -552,7 +560,8 @@ impl Op {
                         .filter(|t| t.rank() == 4 && !t.is_empty())
                         .ok_or_else(|| format!("{k}: expected a constant rank-4 kernel"))
                 };
-                let (depthwise, pointwise) = (filter("depthwise_filter")?, filter("pointwise_filter")?);
+                let (depthwise, pointwise) =
+                    (filter("depthwise_filter")?, filter("pointwise_filter")?);
                 let (d, p) = (depthwise.shape(), pointwise.shape());
                 if p[0] != 1 || p[1] != 1 || p[2] != d[2] * d[3] {
                     return Err(format!(
@@ -703,7 +712,9 @@ impl Op {
                 for i in 0..2 {
                     o[i + 1] = match x[i + 1] {
                         None => None,
-                        Some(n) => Some(pool_geometry(n, d[i], sp.strides[i], sp.rates[i], sp.same)?.0),
+                        Some(n) => {
+                            Some(pool_geometry(n, d[i], sp.strides[i], sp.rates[i], sp.same)?.0)
+                        }
                     };
                 }
                 o[3] = Some(p[3]);
@@ -711,15 +722,25 @@ impl Op {
             }
             Op::Ssim(m) => {
                 if x.len() != 4 {
-                    return Err(format!("img1 {}: expected [batch, height, width, channels]", shape_str(x)));
+                    return Err(format!(
+                        "img1 {}: expected [batch, height, width, channels]",
+                        shape_str(x)
+                    ));
                 }
                 for d in [x[1], x[2]].into_iter().flatten() {
                     if d < m.size {
-                        return Err(format!("an image side of {d} is below filter_size {}", m.size));
+                        return Err(format!(
+                            "an image side of {d} is below filter_size {}",
+                            m.size
+                        ));
                     }
                 }
                 if m.index_map {
-                    vec![x[0], x[1].map(|h| h + 1 - m.size), x[2].map(|w| w + 1 - m.size)]
+                    vec![
+                        x[0],
+                        x[1].map(|h| h + 1 - m.size),
+                        x[2].map(|w| w + 1 - m.size),
+                    ]
                 } else {
                     vec![x[0]]
                 }
@@ -1212,7 +1233,9 @@ impl Op {
             }
             Op::Separable(sp) => {
                 let [b, h, w, c] = shape[..] else {
-                    return Err(format!("input {shape:?}: expected [batch, height, width, channels]"));
+                    return Err(format!(
+                        "input {shape:?}: expected [batch, height, width, channels]"
+                    ));
                 };
                 let (d, p) = (sp.depthwise.shape(), sp.pointwise.shape());
                 let (kh, kw, mult, out_c) = (d[0], d[1], d[3], p[3]);
@@ -1235,7 +1258,8 @@ impl Op {
                                     continue;
                                 }
                                 for dx in 0..kw {
-                                    let ix = (xo * sp.strides[1] + dx * sp.rates[1]) as i64 - pl as i64;
+                                    let ix =
+                                        (xo * sp.strides[1] + dx * sp.rates[1]) as i64 - pl as i64;
                                     if ix < 0 || ix >= w as i64 {
                                         continue;
                                     }
@@ -1243,7 +1267,8 @@ impl Op {
                                     for ch in 0..c {
                                         let v = xs[at + ch];
                                         for m in 0..mult {
-                                            dw[ch * mult + m] += v * df[((dy * kw + dx) * c + ch) * mult + m];
+                                            dw[ch * mult + m] +=
+                                                v * df[((dy * kw + dx) * c + ch) * mult + m];
                                         }
                                     }
                                 }
@@ -1263,13 +1288,22 @@ impl Op {
             Op::Ssim(m) => {
                 let y = tensor(m.img2)?;
                 if y.shape() != shape.as_slice() {
-                    return Err(format!("img1 {:?} and img2 {:?}: expected one shape", shape, y.shape()));
+                    return Err(format!(
+                        "img1 {:?} and img2 {:?}: expected one shape",
+                        shape,
+                        y.shape()
+                    ));
                 }
                 let [b, h, w, c] = shape[..] else {
-                    return Err(format!("img1 {shape:?}: expected [batch, height, width, channels]"));
+                    return Err(format!(
+                        "img1 {shape:?}: expected [batch, height, width, channels]"
+                    ));
                 };
                 if h < m.size || w < m.size {
-                    return Err(format!("images of {h}x{w} are smaller than filter_size {}", m.size));
+                    return Err(format!(
+                        "images of {h}x{w} are smaller than filter_size {}",
+                        m.size
+                    ));
                 }
                 let ys = f32s(y);
                 let (oh, ow, k) = (h + 1 - m.size, w + 1 - m.size, m.size);
@@ -1311,7 +1345,11 @@ impl Op {
                         out.push((total / (oh * ow) as f64) as f32);
                     }
                 }
-                let os = if m.index_map { vec![b, oh, ow] } else { vec![b] };
+                let os = if m.index_map {
+                    vec![b, oh, ow]
+                } else {
+                    vec![b]
+                };
                 Ok(vec![make(os, out)?])
             }
         }
