@@ -883,6 +883,9 @@ impl TfOpLambda {
     }
 }
 
+/// A [`PrePad`] and the keyword arguments the function then runs with.
+type Padded = (PrePad, Map<String, Value>);
+
 /// The zero padding (`-inf` for a max pooling, whose padded cells never
 /// win) of a convolution or max pooling given explicit `padding`
 /// (`[[0, 0], [top, bottom], [left, right], [0, 0]]`, NHWC), and its
@@ -891,7 +894,7 @@ impl TfOpLambda {
 fn explicit_padding(
     function: &str,
     kwargs: &Map<String, Value>,
-) -> std::result::Result<Option<(PrePad, Map<String, Value>)>, String> {
+) -> std::result::Result<Option<Padded>, String> {
     let fill = match function {
         "nn.conv2d"
         | "compat.v1.nn.conv2d"
