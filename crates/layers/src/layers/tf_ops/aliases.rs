@@ -57,6 +57,30 @@ pub(crate) fn resolve(
         "compat.v1.nn.softmax" => ("nn.softmax", rename(kwargs, "dim", "axis")),
         "compat.v1.nn.log_softmax" => ("nn.log_softmax", rename(kwargs, "dim", "axis")),
         "compat.v1.squeeze" => ("compat.v1.squeeze", rename(kwargs, "squeeze_dims", "axis")),
+        // `dim`, the deprecated spelling TensorFlow 2 still takes (and
+        // tf_keras saves as given).
+        "math.l2_normalize" => ("math.l2_normalize", rename(kwargs, "dim", "axis")),
+        "nn.l2_normalize" => ("nn.l2_normalize", rename(kwargs, "dim", "axis")),
+        "linalg.l2_normalize" => ("linalg.l2_normalize", rename(kwargs, "dim", "axis")),
+        "compat.v1.norm" => ("compat.v1.norm", rename(kwargs, "keep_dims", "keepdims")),
+        // TF 1's `resize_images` with `ResizeMethodV1.AREA` (3): TF 2's
+        // area kernel unless corner-aligned.
+        "compat.v1.image.resize_images" | "compat.v1.image.resize"
+            if kwargs
+                .get("method")
+                .is_some_and(|m| m == "area" || m.as_i64() == Some(3)) =>
+        {
+            if flag("align_corners") {
+                return Err("align_corners=True (corner-aligned sampling) is not supported".into());
+            }
+            if flag("preserve_aspect_ratio") {
+                return Err("preserve_aspect_ratio=True is not supported".into());
+            }
+            let mut k = Map::new();
+            k.insert("size".into(), kwargs.get("size").cloned().unwrap_or(Value::Null));
+            k.insert("method".into(), Value::from("area"));
+            ("image.resize", k)
+        }
         "compat.v1.math.scalar_mul" | "math.scalar_mul" => {
             ("math.multiply", rename(kwargs, "x", "y"))
         }
