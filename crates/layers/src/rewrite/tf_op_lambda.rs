@@ -81,26 +81,22 @@ fn image_size(site: &Site<'_>) -> Result<(usize, usize), String> {
 /// as the `Resizing` rewrite's layers.
 fn image_resize(site: &Site<'_>, function: &str) -> Result<Outcome, String> {
     let (x, kwargs) = first_call(site)?;
+    // TF 1's `resize_area`, half-pixel `resize_bicubic` and
+    // `resize_images(method=AREA)` are TF 2's kernels (the engine refuses
+    // their other samplings).
+    let (function, kwargs) = match crate::layers::tf_ops::resolve_alias(function, &kwargs)? {
+        Some((f, k)) => (f, k),
+        None => (function, kwargs),
+    };
     let kwargs = &kwargs;
     if kwargs.get("preserve_aspect_ratio").and_then(Value::as_bool) == Some(true) {
         return Err("preserve_aspect_ratio: true is not rewritten".into());
     }
-    // TF 1's `resize_area` and (half-pixel) `resize_bicubic` are TF 2's
-    // area and bicubic kernels (the engine refuses their other samplings).
-    let method = match function {
-        "compat.v1.image.resize_area" => "area",
-        "compat.v1.image.resize_bicubic" => "bicubic",
-        _ => kwargs
-            .get("method")
-            .and_then(Value::as_str)
-            .unwrap_or("bilinear"),
-    };
-    let v1_sampling = function.starts_with("compat.v1.")
-        && !matches!(
-            function,
-            "compat.v1.image.resize_area" | "compat.v1.image.resize_bicubic"
-        );
-    let sampling = if v1_sampling {
+    let method = kwargs
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or("bilinear");
+    let sampling = if function.starts_with("compat.v1.") {
         // TF 1's `align_corners` / top-left sampling.
         crate::layers::tf_ops::V1Resize::from_tf(function, kwargs)
             .map(super::image_resize::Sampling::tf1)
