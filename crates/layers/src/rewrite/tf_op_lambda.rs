@@ -6,15 +6,16 @@
 //! | `x + y`, `x * y`, `maximum(x, y)`, `minimum(x, y)` | `Add`, `Multiply`, `Maximum`, `Minimum` |
 //! | `x - y` | `Rescaling(-1)` on `y`, then `Add` (`x + (-y)` is `x - y` exactly) |
 //! | `maximum(x, 0)`, `relu`, `relu6`, `clip_by_value(x, 0, m)` | `ReLU(max_value)` |
-//! | `sigmoid`, `tanh`, `softplus`, `softsign`, `elu`, `selu`, `silu`/`swish`, `gelu`, `identity` | `Activation` |
+//! | `sigmoid`, `tanh`, `softplus`, `softsign`, `elu`, `selu`, `silu`/`swish` (`beta` 1), `gelu`, `identity` (`math.conj`, `keras.backend.print_tensor` / `cast_to_floatx`) | `Activation` |
+//! | `image.transpose`, `keras.backend.batch_flatten` | `Permute`, `Flatten` |
 //! | `leaky_relu(alpha)` | `LeakyReLU(alpha)` |
-//! | `softmax(axis)` | `Softmax(axis)` |
+//! | `softmax(axis)` (TF 1's `dim`) | `Softmax(axis)` |
 //! | `concat(axis)` | `Concatenate(axis)` |
 //! | `reshape([-1, …])`, `expand_dims`, `squeeze` | `Reshape` |
 //! | `transpose(perm)` with `perm[0] == 0` | `Permute` |
 //! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling (+ `Reshape` for `keepdims`) |
 //! | `reduce_mean`/`reduce_max` over other non-batch axes | `Permute` + `Reshape` + 1-D global pooling + `Reshape` ([`super::reduce_axes`]) |
-//! | `nn.max_pool2d`, `nn.avg_pool2d` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
+//! | `nn.max_pool2d`, `nn.avg_pool2d`, TF 1's `nn.max_pool` / `avg_pool`, 2-D `nn.pool` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
 //! | `image.resize` (bilinear, nearest), TF 1's `compat.v1.image.resize*` (`align_corners`) | the `Resizing` rewrite ([`super::image_resize`]) |
 //! | `image.central_crop`, `image.resize_with_crop_or_pad` | `ZeroPadding2D` and / or `Cropping2D` |
 //!
