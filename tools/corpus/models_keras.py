@@ -17413,3 +17413,531 @@ add("mask_leak_rnn", "heldout34", mask_leak_rnn,
 
 # Round 34's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout34")
+
+
+# --- heldout33: a tf.* function audit for tf_keras (Keras 2) models ---------------------------
+# Every public function of TensorFlow 2.21's tf, tf.math, tf.nn, tf.image, tf.signal, tf.linalg
+# and tf.compat.v1 namespaces was checked against the engine's TFOpLambda table
+# (crates/layers/src/layers/tf_ops/elementwise.rs): the functions a deployed model can use and
+# the engine did not compute, and the keyword arguments it read wrongly or not at all (`beta`
+# of tf.nn.silu, `squeeze_dims` of tf.compat.v1.squeeze, `dim` of tf.compat.v1.nn.softmax),
+# are probed here, several per model, the way TF 1 ports and tf_keras code call them.
+
+THIRTYTHIRD = HELD + 2800
+
+
+def _normal(*shape, scale=1.0):
+    return lambda rng, b: [(rng.normal(size=(b,) + shape) * scale).astype(np.float32)]
+
+
+def tfa_v1_heads(K, v):
+    """TF 1 code ported with `import tensorflow.compat.v1 as tf`: softmax and
+    log_softmax with `dim` over an inner axis, `tf.div`, `tf.where` with a
+    per-sample condition vector (TF 1's where picks whole rows),
+    `squeeze(squeeze_dims=)` next to other size-1 axes, and
+    `l2_normalize(dim=)` / `norm(keep_dims=)`."""
+    tf = _tf()
+    tf1 = tf.compat.v1
+    L = K.layers
+    x = L.Input((5, 4), name="x")
+    h = L.Dense(4)(x)
+    p = tf1.nn.softmax(h, dim=1)
+    lp = tf1.nn.log_softmax(h, dim=-1)
+    q = tf1.div(h, 2.0)
+    keep = tf.reduce_sum(h, axis=[1, 2]) > 0.0
+    w = tf1.where(keep, q, -h)
+    e = tf.expand_dims(tf.expand_dims(h[:, :, :1], 1), -1)          # [b, 1, 5, 1, 1]
+    s = tf1.squeeze(e, squeeze_dims=[1])                            # [b, 5, 1, 1]
+    s2 = tf1.squeeze(e, axis=[-1])                                  # [b, 1, 5, 1]
+    # `dim` / `keep_dims`, the deprecated spellings TF 2 still takes.
+    n = tf.math.l2_normalize(h, dim=1) + tf1.norm(h, axis=1, keep_dims=True)
+    return K.Model(x, [p, lp, w, s, s2, n], name="v1_heads")
+
+
+add("tfa_v1_heads", "heldout33", tfa_v1_heads,
+    "tf.compat.v1: nn.softmax / log_softmax(dim=), div, where(vector condition, x, y), "
+    "squeeze(squeeze_dims=) beside other size-1 axes, l2_normalize(dim=), norm(keep_dims=)",
+    sources=K2_ONLY,
+    inputs=_normal(5, 4), seed=THIRTYTHIRD + 0)
+
+
+def tfa_math_extra(K, v):
+    """Element-wise tf.math functions no earlier round reached: silu with
+    beta, xdivy / xlog1py, truncatediv / truncatemod / realdiv, conj / imag /
+    angle of real tensors, erfcinv, bessel_i1 / i1e, accumulate_n and
+    scalar_mul."""
+    tf = _tf()
+    L = K.layers
+    x = L.Input((6,), name="x")
+    y = L.Input((6,), name="y")
+    a = tf.nn.silu(x, beta=1.7)
+    b = tf.math.xdivy(x * tf.cast(x > 0.0, "float32"), y)
+    c = tf.math.xlog1py(x * tf.cast(x > 0.0, "float32"), tf.abs(y))
+    d = tf.truncatediv(x * 4.0, y)
+    e = tf.truncatemod(x * 4.0, y)
+    f = tf.realdiv(x, y)
+    g = tf.math.conj(x) + tf.math.imag(x) + tf.math.angle(x)
+    hh = tf.math.erfcinv(tf.sigmoid(x) * 1.8 + 0.1)
+    i = tf.math.bessel_i1(x) + tf.math.bessel_i1e(y)
+    j = tf.math.accumulate_n([x, y, x])
+    k = tf.math.scalar_mul(2.5, y)
+    return K.Model([x, y], [a, b, c, d, e, f, g, hh, i, j, k], name="math_extra")
+
+
+def _two_normal(rng, b):
+    x = rng.normal(size=(b, 6)).astype(np.float32) * 2.0
+    y = rng.normal(size=(b, 6)).astype(np.float32) * 2.0
+    y = np.where(np.abs(y) < 0.3, 0.7, y).astype(np.float32)
+    return [x, y]
+
+
+add("tfa_math_extra", "heldout33", tfa_math_extra,
+    "tf.nn.silu(beta), math.xdivy / xlog1py, truncatediv / truncatemod / realdiv, conj / imag / "
+    "angle, erfcinv, bessel_i1 / i1e, accumulate_n, scalar_mul", sources=K2_ONLY,
+    inputs=_two_normal, seed=THIRTYTHIRD + 1)
+
+
+def tfa_v1_pools(K, v):
+    """Pooling as TF 1 code calls it: tf.compat.v1.nn.max_pool / avg_pool with
+    [1, k, k, 1] windows, and tf.nn.pool (saved as compat.v1.nn.pool) in 2-D
+    and 1-D, MAX and AVG, SAME and VALID."""
+    tf = _tf()
+    tf1 = tf.compat.v1
+    L = K.layers
+    x = L.Input((7, 7, 3), name="img")
+    s = L.Input((9, 3), name="seq")
+    a = tf1.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    b = tf1.nn.avg_pool(x, ksize=[1, 3, 3, 1], strides=[1, 2, 2, 1], padding="SAME")
+    c = tf.nn.pool(x, [2, 2], "AVG", strides=[2, 2], padding="SAME")
+    d = tf.nn.pool(x, [3, 3], "MAX", strides=[1, 1], padding="VALID")
+    e = tf.nn.pool(s, [3], "MAX", strides=[2], padding="SAME")
+    f = tf.nn.pool(s, [2], "AVG", padding="VALID")
+    return K.Model([x, s], [a, b, c, d, e, f], name="v1_pools")
+
+
+add("tfa_v1_pools", "heldout33", tfa_v1_pools,
+    "tf.compat.v1.nn.max_pool / avg_pool ([1,k,k,1] windows) and tf.nn.pool 2-D / 1-D, "
+    "MAX / AVG, SAME / VALID", sources=[],
+    inputs=lambda rng, b: [rng.normal(size=(b, 7, 7, 3)).astype(np.float32),
+                           rng.normal(size=(b, 9, 3)).astype(np.float32)],
+    seed=THIRTYTHIRD + 2)
+
+
+def tfa_segnet_argmax(K, v):
+    """SegNet's encoder exports the max-pooling switches:
+    tf.nn.max_pool_with_argmax (SAME and VALID, include_batch_in_index) as
+    values and flat indices (cast to float)."""
+    tf = _tf()
+    L = K.layers
+    x = L.Input((5, 6, 2), name="img")
+    h = L.Conv2D(3, 3, padding="same")(x)
+    v1, i1 = tf.nn.max_pool_with_argmax(h, 2, 2, "SAME")
+    v2, i2 = tf.nn.max_pool_with_argmax(h, [2, 3], [1, 2], "VALID",
+                                        include_batch_in_index=True)
+    return K.Model(x, [v1, tf.cast(i1, "float32"), v2, tf.cast(i2, "float32")],
+                   name="segnet_argmax")
+
+
+add("tfa_segnet_argmax", "heldout33", tfa_segnet_argmax,
+    "tf.nn.max_pool_with_argmax (SAME; VALID with include_batch_in_index): values and flat "
+    "indices", sources=K2_ONLY, inputs=_normal(5, 6, 2), seed=THIRTYTHIRD + 3)
+
+
+def tfa_morphology(K, v):
+    """Grey-scale morphology with constant structuring elements:
+    tf.nn.dilation2d / erosion2d (strides, dilations, SAME / VALID) and a
+    morphological gradient (dilation - erosion)."""
+    tf = _tf()
+    L = K.layers
+    x = L.Input((6, 5, 1), name="img")
+    se = (np.arange(9, dtype=np.float32).reshape(3, 3, 1) % 5) / 10.0
+    se2 = (np.arange(4, dtype=np.float32).reshape(2, 2, 1) % 3) / 4.0
+    d = tf.nn.dilation2d(x, se, [1, 1, 1, 1], "SAME", "NHWC", [1, 1, 1, 1])
+    e = tf.nn.erosion2d(x, se, [1, 1, 1, 1], "SAME", "NHWC", [1, 1, 1, 1])
+    g = d - e
+    d2 = tf.nn.dilation2d(x, se2, [1, 2, 1, 1], "VALID", "NHWC", [1, 1, 2, 1])
+    e2 = tf.nn.erosion2d(x, se2, [1, 1, 2, 1], "SAME", "NHWC", [1, 2, 1, 1])
+    return K.Model(x, [g, d2, e2], name="morphology")
+
+
+add("tfa_morphology", "heldout33", tfa_morphology,
+    "tf.nn.dilation2d / erosion2d with constant structuring elements, strides, dilations, SAME / "
+    "VALID; a morphological gradient", sources=K2_ONLY, inputs=_normal(6, 5, 1),
+    seed=THIRTYTHIRD + 4)
+
+
+def tfa_space_batch(K, v):
+    """Atrous convolution the TF 1 way: space_to_batch_nd, a Keras Conv2D,
+    batch_to_space (crops), with and without padding; space_to_batch (v1,
+    block_size) and batch_to_space_nd back."""
+    tf = _tf()
+    tf1 = tf.compat.v1
+    L = K.layers
+    x = L.Input((6, 6, 2), name="img")
+    a = tf.space_to_batch_nd(x, [2, 2], [[0, 0], [0, 0]])
+    a = L.Conv2D(3, 3, padding="same")(a)
+    a = tf.batch_to_space(a, [2, 2], [[0, 0], [0, 0]])
+    b = tf.space_to_batch(x, [2, 3], [[1, 1], [0, 0]])
+    b = L.Conv2D(2, 2, padding="valid")(b)
+    b = tf.batch_to_space(b, [2, 3], [[0, 1], [0, 0]])
+    c = tf1.space_to_batch(x, [[0, 0], [2, 2]], 2)
+    c = tf1.batch_to_space_nd(c * 2.0, [2, 2], [[0, 0], [1, 1]])
+    return K.Model(x, [a, b, c], name="space_batch")
+
+
+add("tfa_space_batch", "heldout33", tfa_space_batch,
+    "space_to_batch_nd / space_to_batch (paddings) around Conv2D and batch_to_space (crops); "
+    "compat.v1.space_to_batch(block_size) and batch_to_space_nd", sources=[],
+    inputs=_normal(6, 6, 2), seed=THIRTYTHIRD + 5)
+
+
+def tfa_nn_convolution(K, v):
+    """Fixed-kernel filters by tf.nn.convolution (2-D SAME with dilations,
+    1-D VALID with strides) and tf.nn.atrous_conv2d, as edge / smoothing
+    front ends do."""
+    tf = _tf()
+    L = K.layers
+    x = L.Input((8, 8, 2), name="img")
+    s = L.Input((10, 3), name="seq")
+    k2 = (np.arange(36, dtype=np.float32).reshape(3, 3, 2, 2) % 7 - 3.0) / 4.0
+    k1 = (np.arange(18, dtype=np.float32).reshape(3, 3, 2) % 5 - 2.0) / 3.0
+    a = tf.nn.convolution(x, k2, padding="SAME", dilations=2)
+    b = tf.nn.convolution(s, k1, strides=2, padding="VALID")
+    c = tf.nn.atrous_conv2d(x, k2, 2, "SAME")
+    d = tf.nn.convolution(x, k2, strides=[2, 1], padding="VALID")
+    return K.Model([x, s], [a, b, c, d], name="nn_convolution")
+
+
+add("tfa_nn_convolution", "heldout33", tfa_nn_convolution,
+    "tf.nn.convolution (2-D SAME dilated, 1-D strided VALID, 2-D strides [2, 1]) and "
+    "tf.nn.atrous_conv2d with constant kernels", sources=[],
+    inputs=lambda rng, b: [rng.normal(size=(b, 8, 8, 2)).astype(np.float32),
+                           rng.normal(size=(b, 10, 3)).astype(np.float32)],
+    seed=THIRTYTHIRD + 6)
+
+
+def tfa_v1_dense(K, v):
+    """TF 1 fully-connected helpers with constant (exported) weights:
+    tf.compat.v1.nn.xw_plus_b and relu_layer."""
+    tf = _tf()
+    tf1 = tf.compat.v1
+    L = K.layers
+    x = L.Input((5,), name="x")
+    w = ((np.arange(15, dtype=np.float32).reshape(5, 3) % 7) - 3.0) / 5.0
+    bias = np.array([0.1, -0.2, 0.3], np.float32)
+    a = tf1.nn.xw_plus_b(x, w, bias)
+    b = tf1.nn.relu_layer(x, w, bias)
+    return K.Model(x, [a, b], name="v1_dense")
+
+
+add("tfa_v1_dense", "heldout33", tfa_v1_dense,
+    "tf.compat.v1.nn.xw_plus_b and relu_layer with constant weights", sources=[],
+    inputs=_normal(5), seed=THIRTYTHIRD + 7)
+
+
+def tfa_loss_outputs(K, v):
+    """Models exporting per-sample losses: sigmoid / weighted / softmax
+    cross-entropy with logits (labels a second input) and log_poisson_loss."""
+    tf = _tf()
+    L = K.layers
+    x = L.Input((6,), name="x")
+    t = L.Input((6,), name="target")
+    logits = L.Dense(6)(x)
+    a = tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=logits)
+    b = tf.nn.weighted_cross_entropy_with_logits(labels=t, logits=logits, pos_weight=2.5)
+    c = tf.nn.softmax_cross_entropy_with_logits(labels=tf.nn.softmax(t), logits=logits)
+    d = tf.nn.log_poisson_loss(t, logits, compute_full_loss=True)
+    return K.Model([x, t], [a, b, c, d], name="loss_outputs")
+
+
+add("tfa_loss_outputs", "heldout33", tfa_loss_outputs,
+    "tf.nn.sigmoid_cross_entropy_with_logits, weighted_cross_entropy_with_logits(pos_weight), "
+    "softmax_cross_entropy_with_logits, log_poisson_loss(compute_full_loss)", sources=K2_ONLY,
+    inputs=lambda rng, b: [rng.normal(size=(b, 6)).astype(np.float32),
+                           rng.uniform(0.0, 1.0, (b, 6)).astype(np.float32)],
+    seed=THIRTYTHIRD + 8)
+
+
+def tfa_audio_signal(K, v):
+    """Keyword-spotting front end after the log-mel step: MFCCs by
+    tf.signal.mfccs_from_log_mel_spectrograms (first 5 kept), fftshift /
+    ifftshift along axes, and overlap_and_add of framed signals."""
+    tf = _tf()
+    L = K.layers
+    m = L.Input((6, 8), name="log_mel")
+    w = L.Input((12,), name="wave")
+    mf = tf.signal.mfccs_from_log_mel_spectrograms(m)[..., :5]
+    sh = tf.signal.fftshift(m, axes=-1)
+    ish = tf.signal.ifftshift(m, axes=[1, 2])
+    fr = tf.signal.frame(w, 4, 2)
+    ola = tf.signal.overlap_and_add(fr * 0.5, 2)
+    return K.Model([m, w], [mf, sh, ish, ola], name="audio_signal")
+
+
+add("tfa_audio_signal", "heldout33", tfa_audio_signal,
+    "tf.signal.mfccs_from_log_mel_spectrograms, fftshift / ifftshift (axes), frame + "
+    "overlap_and_add", sources=[],
+    inputs=lambda rng, b: [rng.normal(size=(b, 6, 8)).astype(np.float32),
+                           rng.normal(size=(b, 12)).astype(np.float32)],
+    seed=THIRTYTHIRD + 9)
+
+
+def tfa_image_misc(K, v):
+    """tf.image functions that decompose or were missing: transpose,
+    sobel_edges (REFLECT pad + depthwise conv + reshape by a run-time
+    shape), total_variation, convert_image_dtype of a float image."""
+    tf = _tf()
+    L = K.layers
+    x = L.Input((6, 5, 2), name="img")
+    t = tf.image.transpose(x)
+    s = tf.image.sobel_edges(x)
+    tv = tf.image.total_variation(x)
+    cv = tf.image.convert_image_dtype(x, "float32")
+    return K.Model(x, [t, s, tv, cv], name="image_misc")
+
+
+add("tfa_image_misc", "heldout33", tfa_image_misc,
+    "tf.image.transpose, sobel_edges, total_variation, convert_image_dtype(float32)",
+    sources=[], inputs=_normal(6, 5, 2), seed=THIRTYTHIRD + 10)
+
+
+def tfa_v1_resize(K, v):
+    """TF 1's area and bicubic resizes: compat.v1.image.resize_area and
+    resize_bicubic with half_pixel_centers (TF 2's sampling)."""
+    tf = _tf()
+    tf1 = tf.compat.v1
+    L = K.layers
+    x = L.Input((5, 5, 1), name="img")
+    a = tf1.image.resize_area(x, [3, 2])
+    b = tf1.image.resize_bicubic(x, [6, 4], half_pixel_centers=True)
+    c = tf1.image.resize_area(x, [8, 7])
+    d = tf1.image.resize_images(x, [3, 3], method=3)
+    return K.Model(x, [a, b, c, d], name="v1_resize")
+
+
+add("tfa_v1_resize", "heldout33", tfa_v1_resize,
+    "tf.compat.v1.image.resize_area (down and up), resize_bicubic(half_pixel_centers=True), "
+    "resize_images(method=AREA)",
+    sources=K2_ONLY, inputs=_normal(5, 5, 1), seed=THIRTYTHIRD + 11)
+
+
+def tfa_v1_patches(K, v):
+    """TF 1 names of patch / crop / gather functions:
+    compat.v1.image.extract_image_patches (ksizes, rates), crop_and_resize
+    with box_ind, and batch_gather."""
+    tf = _tf()
+    tf1 = tf.compat.v1
+    L = K.layers
+    x = L.Input((6, 6, 2), name="img")
+    s = L.Input((5, 3), name="seq")
+    p = tf1.image.extract_image_patches(x, ksizes=[1, 2, 2, 1], strides=[1, 2, 2, 1],
+                                        rates=[1, 1, 1, 1], padding="VALID")
+    boxes = np.array([[0.0, 0.0, 0.5, 0.5], [0.2, 0.1, 0.9, 0.8]], np.float32)
+    cr = tf1.image.crop_and_resize(x, boxes, box_ind=[0, 0], crop_size=[3, 3])
+    g = tf1.batch_gather(s, tf.argsort(s[:, :, 0], axis=-1)[:, :2])
+    return K.Model([x, s], [p, cr, g], name="v1_patches")
+
+
+add("tfa_v1_patches", "heldout33", tfa_v1_patches,
+    "tf.compat.v1.image.extract_image_patches(ksizes, rates), crop_and_resize(box_ind), "
+    "batch_gather", sources=[],
+    inputs=lambda rng, b: [rng.normal(size=(b, 6, 6, 2)).astype(np.float32),
+                           rng.normal(size=(b, 5, 3)).astype(np.float32)],
+    seed=THIRTYTHIRD + 12)
+
+
+def tfa_keras_backend(K, v):
+    """tf_keras.backend functions that tf_keras saves under their own name
+    (`keras.backend.*`): batch_flatten, cast_to_floatx, print_tensor, and
+    the crossentropies a model exporting its loss per sample uses
+    (binary, categorical over an inner axis, sparse, from probabilities and
+    from logits); K.conv2d / K.pool2d with a constant kernel."""
+    tf = _tf()
+    B = K.backend
+    L = K.layers
+    x = L.Input((4, 3, 2), name="x")
+    t = L.Input((5,), name="target")
+    ids = L.Input((), dtype="int32", name="label")
+    flat = B.batch_flatten(x)
+    h = L.Dense(5)(L.Flatten()(x))
+    p = tf.sigmoid(h)
+    a = B.binary_crossentropy(tf.sigmoid(t), p)
+    b = B.binary_crossentropy(tf.sigmoid(t), h, from_logits=True)
+    c = B.categorical_crossentropy(tf.nn.softmax(t), tf.nn.softmax(h))
+    d = B.categorical_crossentropy(tf.nn.softmax(x, axis=1), x, from_logits=True, axis=1)
+    e = B.sparse_categorical_crossentropy(ids, tf.nn.softmax(h))
+    f = B.sparse_categorical_crossentropy(ids, h, from_logits=True)
+    g = B.print_tensor(B.cast_to_floatx(h), "h")
+    k = (np.arange(24, dtype=np.float32).reshape(2, 2, 2, 3) % 5 - 2.0) / 3.0
+    cv = B.conv2d(x, k, padding="same")
+    pl = B.pool2d(x, (2, 2), (1, 1), "valid", pool_mode="max")
+    return K.Model([x, t, ids], [flat, a, b, c, d, e, f, g, cv, pl], name="keras_backend")
+
+
+add("tfa_keras_backend", "heldout33", tfa_keras_backend,
+    "tf_keras.backend: batch_flatten, cast_to_floatx, print_tensor, binary / categorical / sparse "
+    "categorical crossentropy (probabilities and logits, inner axis), conv2d, pool2d",
+    sources=K2_ONLY,
+    inputs=lambda rng, b: [rng.normal(size=(b, 4, 3, 2)).astype(np.float32),
+                           rng.normal(size=(b, 5)).astype(np.float32),
+                           rng.integers(0, 5, (b,)).astype(np.int32)],
+    seed=THIRTYTHIRD + 13)
+
+
+def tfa_params_reduce(K, v):
+    """Keyword arguments of functions the engine had, each changing the
+    numbers: argmax / argmin without axis (axis 0), reduce_logsumexp /
+    reduce_euclidean_norm keepdims, cumprod exclusive + reverse on a
+    negative axis, cumulative_logsumexp reverse, top_k(sorted), sort /
+    argsort DESCENDING, l2_normalize over two axes with a large epsilon,
+    clip_by_norm over one axis, tf.norm(ord=1), softmax over axis 1."""
+    tf = _tf()
+    L = K.layers
+    x = L.Input((4, 5), name="x")
+    a = tf.math.reduce_logsumexp(x, axis=1, keepdims=True)
+    b = tf.math.reduce_euclidean_norm(x, axis=[1, 2], keepdims=True)
+    c = tf.math.cumprod(x, axis=-1, exclusive=True, reverse=True)
+    d = tf.math.cumulative_logsumexp(x, axis=1, reverse=True)
+    e = tf.math.top_k(x, k=3, sorted=True).values
+    f = tf.sort(x, axis=1, direction="DESCENDING")
+    g = tf.cast(tf.argsort(x, axis=-1, direction="DESCENDING", stable=True), "float32")
+    hh = tf.math.l2_normalize(x, axis=[1, 2], epsilon=4.0)
+    i = tf.clip_by_norm(x, 1.5, axes=[1])
+    j = tf.norm(x, ord=1, axis=-1)
+    k = tf.nn.softmax(x, axis=1)
+    m = tf.cast(tf.math.argmin(x, axis=2), "float32")
+    return K.Model(x, [a, b, c, d, e, f, g, hh, i, j, k, m], name="params_reduce")
+
+
+add("tfa_params_reduce", "heldout33", tfa_params_reduce,
+    "keyword arguments that change the numbers: reduce_logsumexp / euclidean_norm keepdims, "
+    "cumprod exclusive+reverse, cumulative_logsumexp reverse, top_k, sort / argsort DESCENDING, "
+    "l2_normalize(epsilon) over two axes, clip_by_norm(axes), norm(ord=1), softmax(axis=1)",
+    sources=[], inputs=_normal(4, 5), seed=THIRTYTHIRD + 14)
+
+
+def tfa_params_image(K, v):
+    """Image functions' options: resize with antialias (down), lanczos3,
+    preserve_aspect_ratio; resize_with_pad(nearest); adjust_gamma(gain);
+    extract_patches with rates and SAME; local_response_normalization with
+    every option; pad SYMMETRIC and constant_values; one_hot(axis=1,
+    on/off values); frame(pad_end, pad_value); depthwise_conv2d dilated."""
+    tf = _tf()
+    L = K.layers
+    x = L.Input((8, 6, 2), name="img")
+    ids = L.Input((3,), dtype="int32", name="ids")
+    a = tf.image.resize(x, [3, 5], antialias=True)
+    b = tf.image.resize(x, [5, 5], method="lanczos3")
+    c = tf.image.resize(x, [4, 4], preserve_aspect_ratio=True)
+    d = tf.image.resize_with_pad(x, 5, 5, method="nearest")
+    e = tf.image.adjust_gamma(tf.abs(x), gamma=0.7, gain=1.3)
+    f = tf.image.extract_patches(x, [1, 2, 2, 1], [1, 3, 2, 1], [1, 2, 1, 1], "SAME")
+    g = tf.nn.local_response_normalization(x, depth_radius=1, bias=2.0, alpha=0.5, beta=0.6)
+    hh = tf.pad(x, [[0, 0], [2, 1], [0, 2], [0, 0]], mode="SYMMETRIC")
+    i = tf.pad(x, [[0, 0], [1, 0], [0, 0], [1, 1]], constant_values=-2.0)
+    j = tf.one_hot(ids, 4, on_value=5.0, off_value=-1.0, axis=1)
+    k = tf.signal.frame(x[:, :, 0, 0], 3, 2, pad_end=True, pad_value=-1.0, axis=1)
+    dk = (np.arange(18, dtype=np.float32).reshape(3, 3, 2, 1) % 4 - 1.0) / 3.0
+    m = tf.nn.depthwise_conv2d(x, dk, [1, 1, 1, 1], "SAME", dilations=[2, 1])
+    return K.Model([x, ids], [a, b, c, d, e, f, g, hh, i, j, k, m], name="params_image")
+
+
+add("tfa_params_image", "heldout33", tfa_params_image,
+    "image / shape functions' options: resize antialias / lanczos3 / preserve_aspect_ratio, "
+    "resize_with_pad(nearest), adjust_gamma(gain), extract_patches(rates, SAME), LRN options, "
+    "pad SYMMETRIC / constant_values, one_hot(axis=1), frame(pad_end), dilated depthwise_conv2d",
+    sources=[],
+    inputs=lambda rng, b: [rng.normal(size=(b, 8, 6, 2)).astype(np.float32),
+                           rng.integers(-1, 5, (b, 3)).astype(np.int32)],
+    seed=THIRTYTHIRD + 15)
+
+
+def tfa_conv_options(K, v):
+    """Convolution / pooling options: tf.nn.conv2d with strides [1, 2]
+    and dilations, max_pool2d / avg_pool2d with SAME padding on odd sizes,
+    bias_add NCHW-free (NHWC by name), conv1d stride, gelu approximate,
+    leaky_relu alpha, depth_to_space."""
+    tf = _tf()
+    L = K.layers
+    x = L.Input((7, 7, 2), name="img")
+    k = (np.arange(24, dtype=np.float32).reshape(2, 3, 2, 2) % 5 - 2.0) / 3.0
+    a = tf.nn.conv2d(x, k, strides=[1, 2], padding="VALID")
+    b = tf.nn.conv2d(x, k, strides=1, padding="SAME", dilations=[2, 1])
+    c = tf.nn.max_pool2d(x, 3, 2, "SAME")
+    d = tf.nn.avg_pool2d(x, [2, 3], [2, 2], "SAME")
+    e = tf.nn.bias_add(x, np.array([0.5, -1.0], np.float32), data_format="NHWC")
+    f = tf.nn.gelu(x, approximate=True) + tf.nn.leaky_relu(x, alpha=0.3)
+    g = tf.nn.depth_to_space(tf.concat([x, x * 2.0], axis=-1), 2)
+    return K.Model(x, [a, b, c, d, e, f, g], name="conv_options")
+
+
+add("tfa_conv_options", "heldout33", tfa_conv_options,
+    "tf.nn.conv2d dilations / strides [1, 2], max_pool2d / avg_pool2d SAME on "
+    "odd sizes, bias_add, gelu(approximate), leaky_relu(alpha), depth_to_space",
+    sources=[], inputs=_normal(7, 7, 2), seed=THIRTYTHIRD + 16)
+
+
+def tfa_ported_convs(K, v):
+    """Convolutions as PyTorch / TF 1 ports write them with constant
+    kernels: tf.nn.conv2d, depthwise_conv2d and max_pool2d given explicit
+    [[0, 0], [t, b], [l, r], [0, 0]] padding, tf.nn.separable_conv2d and
+    K.separable_conv2d (dilated), a uint8 output by saturate_cast, and
+    SSIM between the input and its reconstruction (default 11x11 window
+    and a 3x3 index map); outputs cropped to keep the fixture small."""
+    tf = _tf()
+    B = K.backend
+    L = K.layers
+    x = L.Input((11, 11, 1), name="img")
+    k = (np.arange(12, dtype=np.float32).reshape(2, 3, 1, 2) % 5 - 2.0) / 3.0
+    dk = (np.arange(8, dtype=np.float32).reshape(2, 2, 1, 2) % 3 - 1.0) / 2.0
+    a = tf.nn.conv2d(x, k, strides=[1, 2], padding=[[0, 0], [1, 2], [0, 1], [0, 0]])
+    b = tf.nn.depthwise_conv2d(x, dk, [1, 1, 1, 1], [[0, 0], [1, 0], [0, 1], [0, 0]])
+    c = tf.nn.max_pool2d(x, 3, 2, [[0, 0], [1, 1], [2, 0], [0, 0]])
+    sd = (np.arange(18, dtype=np.float32).reshape(3, 3, 1, 2) % 7 - 3.0) / 4.0
+    sp = (np.arange(6, dtype=np.float32).reshape(1, 1, 2, 3) % 5 - 2.0) / 3.0
+    d = tf.nn.separable_conv2d(x, sd, sp, [1, 2, 2, 1], "SAME")
+    e = B.separable_conv2d(x, sd, sp, padding="valid", dilation_rate=(2, 2))
+    u8 = tf.saturate_cast(x[:, 4:7, 4:7, :] * 200.0, "uint8")
+    rec = L.Conv2D(1, 3, padding="same", activation="sigmoid")(x)
+    img = tf.sigmoid(x)
+    s1 = tf.image.ssim(img, rec, max_val=1.0)
+    s2 = tf.image.ssim(img, rec, max_val=2.0, filter_size=3, filter_sigma=0.8, k1=0.02,
+                       return_index_map=True)
+    crop = lambda t: t[:, 1:4, 1:4, :]
+    return K.Model(x, [crop(a), crop(b), crop(c), crop(d), e[:, :2, :2, :], u8, s1,
+                       s2[:, 2:5, 2:5]], name="ported_convs")
+
+
+add("tfa_ported_convs", "heldout33", tfa_ported_convs,
+    "explicit-padding tf.nn.conv2d / depthwise_conv2d / max_pool2d, tf.nn.separable_conv2d and "
+    "K.separable_conv2d (dilated), saturate_cast to uint8, tf.image.ssim (11x11; 3x3 index map)",
+    sources=K2_ONLY, inputs=_normal(11, 11, 1), seed=THIRTYTHIRD + 17)
+
+
+def tfa_v1_rebuildable(K, v):
+    """TF 1 / tf_keras backend spellings with exact TF.js layers:
+    compat.v1.nn.softmax(dim), compat.v1.nn.max_pool / avg_pool,
+    tf.nn.pool, image.transpose, K.batch_flatten, K.print_tensor,
+    K.cast_to_floatx, math.conj."""
+    tf = _tf()
+    tf1 = tf.compat.v1
+    B = K.backend
+    L = K.layers
+    x = L.Input((6, 4, 2), name="img")
+    a = tf1.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    b = tf1.nn.avg_pool(x, [1, 3, 3, 1], [1, 1, 1, 1], "SAME")
+    c = tf.nn.pool(x, [2, 2], "AVG", strides=[2, 2], padding="SAME")
+    t = tf.image.transpose(x)
+    f = B.print_tensor(B.cast_to_floatx(tf.math.conj(B.batch_flatten(t))), "f")
+    p = tf1.nn.softmax(L.Dense(3)(L.Flatten()(t)), dim=-1)
+    return K.Model(x, [a, b, c, t, f, p], name="v1_rebuildable")
+
+
+add("tfa_v1_rebuildable", "heldout33", tfa_v1_rebuildable,
+    "TF 1 / backend spellings with exact TF.js layers: compat.v1 softmax(dim), max_pool / "
+    "avg_pool, nn.pool, image.transpose, K.batch_flatten / print_tensor / cast_to_floatx, conj",
+    sources=[], inputs=_normal(6, 4, 2), seed=THIRTYTHIRD + 18)
+
+
+# Round 33's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout33")
