@@ -77,7 +77,10 @@ pub(crate) fn resolve(
                 return Err("preserve_aspect_ratio=True is not supported".into());
             }
             let mut k = Map::new();
-            k.insert("size".into(), kwargs.get("size").cloned().unwrap_or(Value::Null));
+            k.insert(
+                "size".into(),
+                kwargs.get("size").cloned().unwrap_or(Value::Null),
+            );
             k.insert("method".into(), Value::from("area"));
             ("image.resize", k)
         }
