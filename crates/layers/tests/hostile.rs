@@ -284,14 +284,14 @@ fn unsupported_tf_functions_are_listed_all_at_once() {
     let topo = json!({"class_name": "Functional", "config": {"name": "f", "layers": [
         {"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
          "config": {"batch_input_shape": [null, 4, 4, 3], "dtype": "float32", "name": "x"}},
-        op("tf.math.bessel_i1", "math.bessel_i1", "x"),
-        op("tf.nn.relu6", "nn.relu6", "tf.math.bessel_i1"),
-        op("tf.image.transpose", "image.transpose", "tf.nn.relu6"),
-    ], "input_layers": [["x", 0, 0]], "output_layers": [["tf.image.transpose", 0, 0]]}});
+        op("tf.math.bessel_k0", "math.bessel_k0", "x"),
+        op("tf.nn.relu6", "nn.relu6", "tf.math.bessel_k0"),
+        op("tf.image.rot90x", "image.rot90x", "tf.nn.relu6"),
+    ], "input_layers": [["x", 0, 0]], "output_layers": [["tf.image.rot90x", 0, 0]]}});
     let e = build_error(&topo, 1);
     assert!(
-        e.contains("TFOpLambda tf.math.bessel_i1 (layer `tf.math.bessel_i1`)")
-            && e.contains("TFOpLambda tf.image.transpose (layer `tf.image.transpose`)")
+        e.contains("TFOpLambda tf.math.bessel_k0 (layer `tf.math.bessel_k0`)")
+            && e.contains("TFOpLambda tf.image.rot90x (layer `tf.image.rot90x`)")
             && !e.contains("relu6"),
         "{e}"
     );
