@@ -60,6 +60,20 @@ pub(super) fn parse_functional(class: &str, config: &Value, path: &str) -> Resul
                 if tensor_kwargs && !is_keras3_node(node) {
                     append_kwarg_tensors(&mut refs);
                 }
+                // An operation's own `mask=` argument
+                // (`ops.nn.dot_product_attention(..., mask=m)`): Keras
+                // propagates masks through layers only, so this one is the
+                // function's, kept for the operation to read or refuse.
+                if let (true, Some(m)) = (
+                    spec.class_name.starts_with(KERAS3_OPERATION_PREFIX),
+                    node.get("kwargs")
+                        .and_then(|k| k.get("mask"))
+                        .filter(|m| !m.is_null()),
+                ) {
+                    if let Some(Value::Object(kw)) = refs.first_mut().map(|r| &mut r.kwargs) {
+                        kw.insert("mask".into(), m.clone());
+                    }
+                }
                 spec.inbound.push(refs);
             }
         }

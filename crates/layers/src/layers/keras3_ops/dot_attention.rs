@@ -29,6 +29,8 @@ pub(crate) const MASKED: f32 = -0.7 * 3.38953e38;
 pub(crate) struct DotAttention {
     scale: Option<f32>,
     causal: bool,
+    /// A constant mask broadcasting to `[batch, heads, steps, key steps]`.
+    mask: Option<std::sync::Arc<Tensor>>,
 }
 
 impl DotAttention {
@@ -51,11 +53,27 @@ impl DotAttention {
         if c.get("flash_attention").and_then(Value::as_bool) == Some(true) {
             return Err(c.err("flash_attention", "flash attention is not supported"));
         }
-        for k in ["bias", "mask"] {
-            if set(kwargs.and_then(|m| m.get(k))) {
-                return Err(c.err(k, format!("a {k} tensor is not supported")));
-            }
+        if set(kwargs.and_then(|m| m.get("bias"))) {
+            return Err(c.err("bias", "a bias tensor is not supported"));
         }
+        // A constant boolean mask (a NumPy array), broadcast to `[batch,
+        // heads, query steps, key steps]`: false keys get Keras's large
+        // negative logit.
+        let mask = match kwargs.and_then(|m| m.get("mask")).filter(|m| !m.is_null()) {
+            None => None,
+            Some(m) => {
+                let t = super::constant_operand(m)
+                    .filter(|t| (2..=4).contains(&t.rank()))
+                    .ok_or_else(|| {
+                        c.err(
+                            "mask",
+                            "only a constant mask of rank 2 to 4 is supported (a mask tensor \
+                             the model computes is not)",
+                        )
+                    })?;
+                Some(std::sync::Arc::new(t))
+            }
+        };
         if inputs != 3 {
             return Err(c.err(
                 "args",
@@ -72,6 +90,7 @@ impl DotAttention {
         Ok(DotAttention {
             scale,
             causal: c.bool_or("is_causal", false)?,
+            mask,
         })
     }
 
@@ -130,6 +149,30 @@ impl DotAttention {
         let (qd, kd, vdata) = (f32s(q), f32s(k), f32s(v));
         let mut out = vec![0f32; b * t_len * heads * vd];
         let mut logits = vec![0f32; s_len];
+        // The mask's value for (batch, head, query step, key step),
+        // broadcast from its trailing axes.
+        let mask = self.mask.as_ref().map(|m| (f32s(m), m.shape().to_vec()));
+        let kept = |bi: usize, n: usize, t: usize, s: usize| -> bool {
+            let Some((mv, ms)) = &mask else {
+                return true;
+            };
+            let full = [bi, n, t, s];
+            let idx = full[4 - ms.len()..]
+                .iter()
+                .zip(ms.iter())
+                .fold(0, |o, (&i, &d)| o * d + if d == 1 { 0 } else { i });
+            mv.get(idx).is_some_and(|&v| v != 0.0)
+        };
+        if let Some((_, ms)) = &mask {
+            let full = [b, heads, t_len, s_len];
+            if ms
+                .iter()
+                .zip(&full[4 - ms.len()..])
+                .any(|(&d, &f)| d != 1 && d != f)
+            {
+                return Err(format!("the mask {ms:?} does not broadcast to {full:?}"));
+            }
+        }
         for bi in 0..b {
             for n in 0..heads {
                 let kn = n / group;
@@ -138,7 +181,7 @@ impl DotAttention {
                     for (s, l) in logits.iter_mut().enumerate() {
                         let ko = ((bi * s_len + s) * kv_heads + kn) * hd;
                         let dot: f32 = (0..hd).map(|h| qd[qo + h] * kd[ko + h]).sum();
-                        *l = if self.causal && s > t {
+                        *l = if (self.causal && s > t) || !kept(bi, n, t, s) {
                             MASKED
                         } else {
                             dot * scale
