@@ -53,6 +53,7 @@ mod index;
 mod linalg_diag;
 mod linalg_lu;
 mod map_coordinates;
+mod more_ops;
 mod nan_reduce;
 mod norm;
 mod norm_ord;
@@ -62,6 +63,7 @@ mod patches;
 mod pool3d;
 mod psnr;
 mod reduce;
+mod refused;
 mod repeat;
 mod rot90;
 mod searchsorted;
@@ -149,6 +151,7 @@ pub fn register(registry: &mut LayerRegistry) {
             Ok(Box::new(Operation::from_config(op, c, ctx)?) as Box<dyn Layer>)
         });
     }
+    refused::register(registry);
 }
 
 /// One argument of the call.
@@ -367,6 +370,10 @@ pub(crate) enum Kind {
     CropResize(CropResize),
     /// `tf.image.combined_non_max_suppression` (`keras3_ops/combined_nms.rs`).
     CombinedNms(CombinedNmsOp),
+    /// Round 32's audit: saturate_cast, NaN-ignoring running totals and
+    /// argmax, size, vdot, diag, cdist, cross-entropies, sobel_edges
+    /// (`keras3_ops/more_ops.rs`).
+    More(more_ops::MoreOp),
     /// `tf.math.polyval(coeffs, x)` with constant coefficients, highest
     /// power first ([`functions::polyval`]).
     Polyval(std::sync::Arc<[f32]>),
@@ -476,6 +483,7 @@ impl Layer for Operation {
             Kind::OrdNorm(n) | Kind::OrdNormalize(n, _) => n.per_sample(),
             Kind::Numeric(n) => n.per_sample(),
             Kind::BatchNorm(n) => n.per_sample(),
+            Kind::More(m) => m.per_sample(),
             Kind::Binary(_, a, b) => plain(a) && plain(b),
             Kind::Where(c, a, b) => plain(c) && plain(a) && plain(b),
             Kind::Cumulative(_, axis)
@@ -715,6 +723,7 @@ impl Layer for Operation {
             Kind::OrdNorm(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::BatchNorm(op) => op.shape(input(0)?).map_err(|e| self.err(e))?,
             Kind::Digitize(_) => input(0)?.clone(),
+            Kind::More(op) => op.shape(inputs).map_err(|e| self.err(e))?,
             Kind::GatherConst(g, indices) => {
                 let known: Shape = indices.shape().iter().map(|&d| Some(d)).collect();
                 g.shape(input(0)?, &known).map_err(|e| self.err(e))?
@@ -1116,6 +1125,7 @@ impl Layer for Operation {
                 Ok(vec![Tensor::from_i32(x.shape().to_vec(), ids)?])
             }
             Kind::GatherConst(g, indices) => Ok(vec![g.call(input(0)?, indices).map_err(err)?]),
+            Kind::More(op) => Ok(vec![op.call(inputs).map_err(err)?]),
             Kind::GatherTable(g, table) => Ok(vec![g.call(table, input(0)?).map_err(err)?]),
         }
     }

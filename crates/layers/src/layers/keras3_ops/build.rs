@@ -99,8 +99,11 @@ impl Operation {
         } {
             // The activations with their default parameter.
             match c.f64_opt(key)? {
+                // Their own parameter (`keras3_ops/more_ops.rs`).
                 Some(v) if v != default => {
-                    return Err(c.err(key, format!("only the default {default} is supported")))
+                    Kind::More(more_ops::MoreOp::param_act(op, v as f32).ok_or_else(|| {
+                        c.err(key, format!("only the default {default} is supported"))
+                    })?)
                 }
                 _ => Kind::Act(act),
             }
@@ -175,6 +178,8 @@ impl Operation {
             Kind::Numeric(n?)
         } else if let Some(stat) = StatOp::from_config(op, c, args) {
             Kind::Stat(stat?)
+        } else if let Some(more) = more_ops::MoreOp::from_config(op, c, &operands) {
+            Kind::More(more?)
         } else if let Some(w) = (op == "Average")
             .then(|| ctx.call_kwargs.and_then(|k| k.get("weights")))
             .flatten()
@@ -358,16 +363,22 @@ impl Operation {
                 None => None,
             };
             Kind::ExpandDims(axis.ok_or_else(|| c.err("axis", "expected one integer axis"))?)
-        } else if op == "ZerosLike" || op == "OnesLike" {
-            Kind::Fill(if op == "ZerosLike" { 0.0 } else { 1.0 })
+        } else if matches!(op, "ZerosLike" | "OnesLike" | "EmptyLike") {
+            // `empty_like` is `tf.zeros_like` in Keras's TensorFlow backend.
+            Kind::Fill(if op == "OnesLike" { 1.0 } else { 0.0 })
         } else if op == "FullLike" {
             let fill = match operands.as_slice() {
                 [_, Operand::Scalar(v)] => Some(*v),
                 _ => c.f64_opt("fill_value")?.map(|v| v as f32),
             };
-            Kind::Fill(
-                fill.ok_or_else(|| bad("expected a tensor and a number to fill it with".into()))?,
-            )
+            let fill =
+                fill.ok_or_else(|| bad("expected a tensor and a number to fill it with".into()))?;
+            // `full_like(x, 2.7, dtype="int32")` fills with 2.
+            let cast = c
+                .get("dtype")
+                .and_then(Value::as_str)
+                .and_then(more_ops::int_cast);
+            Kind::Fill(cast.map_or(fill, |f| f(fill)))
         } else if op == "Where" {
             match operands.as_slice() {
                 [c, x, y] => Kind::Where(c.clone(), x.clone(), y.clone()),
@@ -403,7 +414,30 @@ impl Operation {
             } else {
                 Running::Product
             };
-            Kind::Cumulative(running, axis)
+            // An integer `dtype` casts the values first (Keras's TensorFlow
+            // backend: `convert_to_tensor(x, dtype)`, truncating).
+            match c
+                .get("dtype")
+                .and_then(Value::as_str)
+                .and_then(more_ops::int_cast)
+            {
+                Some(cast) => Kind::More(more_ops::MoreOp::CastCumulative(cast, running, axis)),
+                None => Kind::Cumulative(running, axis),
+            }
+        } else if op == "ExtractSequences" {
+            // `tf.signal.frame(x, sequence_length, sequence_stride, axis=-1)`.
+            let positive = |k: &str| -> Result<usize> {
+                c.get(k)
+                    .and_then(Value::as_u64)
+                    .filter(|&n| (1..=1 << 20).contains(&n))
+                    .map(|n| n as usize)
+                    .ok_or_else(|| c.err(k, "expected a positive integer"))
+            };
+            Kind::Frame(Frame::new(
+                positive("sequence_length")?,
+                positive("sequence_stride")?,
+                -1,
+            ))
         } else if op == "Unstack" {
             // `num` only states the axis' size, which the shape gives.
             Kind::Unstack(c.i64_or("axis", 0)?)
@@ -422,7 +456,16 @@ impl Operation {
                 .filter(|&n| (1..=1 << 16).contains(&n))
                 .ok_or_else(|| c.err("indices_or_sections", "expected a positive count"))?;
             Kind::Split(SplitAt::Uneven(k as usize), c.i64_or("axis", 0)?)
-        } else if op == "Split" {
+        } else if let Some(axis) = match op {
+            "Split" => Some(c.i64_or("axis", 0)?),
+            // numpy's hsplit / vsplit / dsplit: `split` along axis 1 / 0 /
+            // 2 (Keras's TensorFlow backend: hsplit of a 1-D tensor along
+            // 0, which a model's batched tensors never are).
+            "Hsplit" => Some(1),
+            "Vsplit" => Some(0),
+            "Dsplit" => Some(2),
+            _ => None,
+        } {
             let at = match c.get("indices_or_sections") {
                 Some(Value::Array(points)) => SplitAt::Indices(
                     points
@@ -445,7 +488,7 @@ impl Operation {
                 ),
                 None => return Err(c.err("indices_or_sections", "is required")),
             };
-            Kind::Split(at, c.i64_or("axis", 0)?)
+            Kind::Split(at, axis)
         } else if op == "Take"
             && args
                 .get(1)
@@ -532,10 +575,13 @@ impl Operation {
             // Masks reach here as float 0/1 already; a `bool` dtype makes any
             // non-zero value 1, an integer one truncates (values stay
             // float32), other dtypes keep the values.
-            match c.get("dtype").and_then(Value::as_str) {
-                Some("bool") => Kind::Unary(|x| if x != 0.0 { 1.0 } else { 0.0 }),
-                Some(d) if d.starts_with("int") || d.starts_with("uint") => Kind::Unary(f32::trunc),
-                _ => Kind::Unary(|x| x),
+            match c
+                .get("dtype")
+                .and_then(Value::as_str)
+                .and_then(more_ops::int_cast)
+            {
+                Some(f) => Kind::Unary(f),
+                None => Kind::Unary(|x| x),
             }
         } else if op == "CTCDecode" {
             Kind::Ctc(ctc::CtcGreedy::from_config(c, &operands)?)

@@ -41,6 +41,17 @@ impl Frame {
         })
     }
 
+    /// Frames of `length` every `step` along `axis`, without padding
+    /// (Keras 3's `ops.extract_sequences` along the last axis).
+    pub(crate) fn new(length: usize, step: usize, axis: i64) -> Frame {
+        Frame {
+            length,
+            step,
+            pad_end: None,
+            axis,
+        }
+    }
+
     /// The framed axis of a rank-`rank` input (never the batch axis).
     pub(crate) fn axis(&self, rank: usize) -> std::result::Result<usize, String> {
         let a = if self.axis < 0 {

@@ -83,7 +83,8 @@ pub(super) fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
                 m + (-(a - b).abs()).exp().ln_1p()
             }
         },
-        _ => return None,
+        // Integer bitwise / gcd / lcm / ldexp (`keras3_ops/more_ops.rs`).
+        op => return super::more_ops::binary(op),
     })
 }
 
@@ -168,7 +169,9 @@ pub(super) fn unary(op: &str) -> Option<fn(f32) -> f32> {
         "Signbit" => |x| f32::from(x.is_sign_negative()),
         "Deg2rad" => |x| x * (std::f64::consts::PI / 180.0) as f32,
         "Rad2deg" => |x| x * (180.0 / std::f64::consts::PI) as f32,
-        _ => return None,
+        // Identities and complex parts of a real tensor, bitwise inversion
+        // (`keras3_ops/more_ops.rs`).
+        op => return super::more_ops::unary(op),
     })
 }
 

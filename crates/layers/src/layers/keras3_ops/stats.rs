@@ -209,9 +209,8 @@ impl StatOp {
             "SegmentMax" => Some(SegmentHow::Max),
             "SegmentMin" => Some(SegmentHow::Min),
             "SegmentProd" => Some(SegmentHow::Prod),
-            "CountNonzero" | "Median" | "Quantile" | "Diagonal" | "Trace" | "Diff" | "Moments" => {
-                None
-            }
+            "CountNonzero" | "Median" | "Quantile" | "Percentile" | "Diagonal" | "Trace"
+            | "Diff" | "Moments" => None,
             _ => return None,
         };
         let axes = |c: &ConfigReader<'_>| -> Result<Option<Vec<i64>>> {
@@ -250,6 +249,35 @@ impl StatOp {
                         } else {
                             method
                         },
+                        keepdims: c.bool_or("keepdims", false)?,
+                    }
+                }
+                // `percentile(x, q)`: `quantile(x, q / 100)`, `q` cast to
+                // float32 and divided there; unlike `Quantile`, Keras 3.15's
+                // `Percentile` operation passes its `method` on.
+                "Percentile" => {
+                    let (q, vector) = quantiles(
+                        args.get(1)
+                            .map(|v| {
+                                let q = v.pointer("/config/value").unwrap_or(v);
+                                let pct =
+                                    |p: &Value| p.as_f64().map(|p| ((p as f32) / 100.0) as f64);
+                                match q {
+                                    Value::Array(a) => {
+                                        Value::from(a.iter().map(pct).collect::<Vec<_>>())
+                                    }
+                                    q => Value::from(pct(q)),
+                                }
+                            })
+                            .as_ref(),
+                    )
+                    .map_err(|e| c.err("args", format!("{e} (after dividing by 100)")))?;
+                    StatOp::Quantile {
+                        q,
+                        vector,
+                        axes: axes(c)?,
+                        method: method(c.str_or("method", "linear")?)
+                            .map_err(|e| c.err("method", e))?,
                         keepdims: c.bool_or("keepdims", false)?,
                     }
                 }

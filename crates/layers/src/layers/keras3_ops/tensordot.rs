@@ -107,6 +107,8 @@ impl Tensordot {
         let axes = match op {
             "Dot" => Axes::Dot,
             "Outer" => Axes::Outer,
+            // numpy's inner: the last axes of both contracted.
+            "Inner" => Axes::Pairs(vec![-1], vec![-1]),
             _ => return None,
         };
         Some(Operand::pair(op, operands).map(|[x1, x2]| Tensordot { x1, x2, axes }))
