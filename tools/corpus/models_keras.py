@@ -17941,3 +17941,534 @@ add("tfa_v1_rebuildable", "heldout33", tfa_v1_rebuildable,
 
 # Round 33's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout33")
+
+
+# --- held-out round 32 ---
+# A keras.ops audit of Keras 3.15: every public function of keras.ops (and
+# its nn / image / numpy / linalg / math / core namespaces) against the
+# operations the engine registers. These probes use the functions a
+# functional Keras 3 model can hold that the engine did not compute (copy /
+# stop_gradient / real / imag / conj / angle / isreal / empty_like,
+# bitwise and shift functions, gcd / lcm / ldexp, saturate_cast, the nan*
+# running totals and argmax, percentile, hsplit / dsplit, size, inner /
+# vdot / cdist, diag / diagflat, extract_sequences, the nn cross-entropies,
+# image.sobel_edges, celu / soft_shrink / hard_shrink with their own
+# parameter) and parameters of computed ones that change the numbers
+# (resize antialias, affine fill modes, pad modes, keepdims, dtypes).
+THIRTYSECOND = HELD + 2700
+
+
+def _k3_vec(n):
+    return lambda rng, b: [(rng.integers(-16, 17, (b, n)) / 8.0).astype(np.float32)]
+
+
+def au_identity_parts(K, v):
+    """A teacher-student head: the teacher branch through
+    ops.stop_gradient, a copy, the real / imaginary / conjugate parts and
+    angle of a real tensor (ported complex-aware code), isreal and
+    empty_like masks."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(6, name="proj")(x)
+    t = O.stop_gradient(L.Dense(6, name="teacher")(x))
+    s = O.copy(h)
+    re = O.real(h) + O.conj(t) + O.imag(h)
+    ang = O.angle(h)
+    m = O.cast(O.isreal(h), "float32") + O.empty_like(h)
+    return K.Model(x, [s - t, re, ang, m], name="au_identity_parts")
+
+
+add("au_identity_parts", "heldout32", au_identity_parts,
+    "ops.stop_gradient / copy / real / conj / imag / angle / isreal / empty_like on Dense outputs",
+    sources=K3ZIP, inputs=_k3_vec(6), seed=THIRTYSECOND + 1)
+
+
+def au_bitwise_hash(K, v):
+    """Feature hashing of int ids in the graph: xor-shift mixing
+    (bitwise_xor with right_shift / left_shift), a bucket by bitwise_and
+    with a mask, bitwise_invert, gcd / lcm with constants; the bucket
+    into an Embedding."""
+    O = K.ops
+    L = K.layers
+    ids = L.Input((5,), dtype="int32", name="ids")
+    h = O.bitwise_xor(ids, O.right_shift(ids, 2))
+    h = O.bitwise_xor(h, O.left_shift(h, 3))
+    bucket = O.bitwise_and(h, np.int32(7) * np.ones((5,), np.int32))
+    e = L.Embedding(8, 3, name="emb")(bucket)
+    inv = O.bitwise_invert(ids)
+    orr = O.bitwise_or(ids, np.array([1, 2, 4, 8, 16], np.int32))
+    g = O.gcd(ids, np.array([6, 4, 9, 10, 12], np.int32))
+    lc = O.lcm(ids, np.array([4, 6, 3, 5, 2], np.int32))
+    return K.Model(ids, [L.Flatten()(e), inv, orr, g, lc, bucket], name="au_bitwise_hash")
+
+
+def _ids_inputs(n, hi):
+    return lambda rng, b: [rng.integers(0, hi, (b, n)).astype(np.int32)]
+
+
+add("au_bitwise_hash", "heldout32", au_bitwise_hash,
+    "int ids hashed by bitwise_xor / right_shift / left_shift / bitwise_and into an Embedding; "
+    "bitwise_invert / bitwise_or / gcd / lcm with constant arrays",
+    sources=K3ZIP, inputs=_ids_inputs(5, 200), seed=THIRTYSECOND + 2)
+
+
+def au_ldexp_saturate(K, v):
+    """Image post-processing: a decoder's output scaled to 0..255 and
+    saturate_cast to uint8 (values past the range clipped, not wrapped),
+    to int8, and ldexp by constant int exponents (a fixed-point scale)."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((4, 4, 2), name="img")
+    h = L.Conv2D(3, 3, padding="same", name="dec")(x)
+    u8 = O.saturate_cast(O.multiply(h, 300.0), "uint8")
+    i8 = O.saturate_cast(O.multiply(h, 200.0), "int8")
+    sc = O.ldexp(h, np.array([0, 2, -1], np.int32))
+    return K.Model(x, [O.cast(u8, "float32") / 255.0, O.cast(i8, "float32"), sc],
+                   name="au_ldexp_saturate")
+
+
+add("au_ldexp_saturate", "heldout32", au_ldexp_saturate,
+    "saturate_cast to uint8 / int8 of scaled conv outputs, ldexp with constant int exponents",
+    sources=K3ZIP, inputs=_img(4, 4, 2, False), seed=THIRTYSECOND + 3)
+
+
+def au_nan_scans(K, v):
+    """Missing values marked NaN (where x > 0.6) in a sequence: nancumsum
+    / nancumprod over time, nanargmax / nanargmin over features (keepdims),
+    one time step all NaN (-1)."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((3, 4), name="seq")
+    h = L.Dense(4, name="proj")(x)
+    nan = O.sqrt(O.subtract(-1.0, O.abs(h)))  # NaN (a NaN constant breaks model.json)
+    m = O.where(O.greater(h, 0.6), nan, h)
+    first = O.where(O.less(h[:, :1, :], 1e9), nan[:, :1, :], h[:, :1, :])
+    m = O.concatenate([first, m[:, 1:, :]], axis=1)
+    cs = O.nancumsum(m, axis=1)
+    cp = O.nancumprod(O.tanh(m), axis=1)
+    amax = O.nanargmax(m, axis=-1)
+    amin = O.nanargmin(m, axis=2, keepdims=True)
+    return K.Model(x, [cs, cp, amax, amin], name="au_nan_scans")
+
+
+add("au_nan_scans", "heldout32", au_nan_scans,
+    "NaN-marked missing values: nancumsum / nancumprod along time, nanargmax / nanargmin "
+    "(keepdims, an all-NaN step gives -1)",
+    sources=K3ZIP, inputs=_seq(3, 4), seed=THIRTYSECOND + 4)
+
+
+def au_percentile_scaler(K, v):
+    """Robust scaling in the graph: (x - median) / (p75 - p25) with
+    ops.percentile over features, percentiles [10, 50, 90] with each method,
+    keepdims."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((7,), name="x")
+    h = L.Dense(7, name="proj")(x)
+    p25 = O.percentile(h, 25, axis=1, keepdims=True)
+    p75 = O.percentile(h, 75.0, axis=-1, keepdims=True)
+    med = O.median(h, axis=1, keepdims=True)
+    scaled = (h - med) / (p75 - p25 + 1e-3)
+    outs = [scaled]
+    for method in ("lower", "higher", "nearest", "midpoint", "linear"):
+        outs.append(O.percentile(h, [10.0, 50.0, 90.0], axis=1, method=method))
+    return K.Model(x, outs, name="au_percentile_scaler")
+
+
+add("au_percentile_scaler", "heldout32", au_percentile_scaler,
+    "robust scaling by ops.percentile (25 / 75, keepdims) and median; percentiles [10, 50, 90] "
+    "with every method", sources=K3ZIP, inputs=_k3_vec(7), seed=THIRTYSECOND + 5)
+
+
+def au_splits(K, v):
+    """Two-stream models splitting features with numpy's hsplit (a
+    sequence's time axis), dsplit (axis 2: an image's columns) by sections
+    and by indices."""
+    O = K.ops
+    L = K.layers
+    s = L.Input((4, 3), name="seq")
+    img = L.Input((3, 4, 2), name="img")
+    a, b = O.hsplit(s, 2)
+    c1, c2 = O.dsplit(img, 2)
+    d1, d2, d3 = O.dsplit(img, [1, 3])
+    return K.Model([s, img], [a - b, c1 * c2, d1 + d3, d2], name="au_splits")
+
+
+def _splits_inputs(rng, b):
+    return [(rng.integers(-16, 17, (b, 4, 3)) / 8.0).astype(np.float32),
+            (rng.integers(-16, 17, (b, 3, 4, 2)) / 8.0).astype(np.float32)]
+
+
+add("au_splits", "heldout32", au_splits,
+    "ops.hsplit of a sequence, ops.dsplit of an image's columns by sections and by indices",
+    sources=K3ZIP, inputs=_splits_inputs, seed=THIRTYSECOND + 6)
+
+
+def au_prototype_dist(K, v):
+    """Prototypical network head: embeddings against constant prototypes by
+    ops.cdist (Euclidean) and ops.inner (dot products), softmax(-d)."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((3, 4), name="queries")
+    e = L.Dense(4, name="embed")(x)
+    protos = np.random.default_rng(5).normal(size=(5, 4)).astype(np.float32)
+    d = O.cdist(e, protos)
+    sim = O.inner(e, protos[0])
+    pair = O.cdist(e, e)
+    return K.Model(x, [O.softmax(-d, axis=-1), sim, pair], name="au_prototype_dist")
+
+
+add("au_prototype_dist", "heldout32", au_prototype_dist,
+    "prototype head: ops.cdist against constant prototypes and itself, ops.inner with a constant "
+    "vector, softmax(-d)",
+    sources=K3ZIP, inputs=_seq(3, 4), seed=THIRTYSECOND + 7)
+
+
+def au_loss_outputs(K, v):
+    """Per-sample losses exported as outputs (a scoring model): the nn
+    cross-entropies between a target input and the model's predictions,
+    from probabilities and from logits, categorical along axis 1 of a
+    sequence, sparse with int labels."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((5,), name="x")
+    t = L.Input((5,), name="target")
+    lab = L.Input((), dtype="int32", name="label")
+    z = L.Dense(5, name="logits")(x)
+    p = O.clip(O.add(O.multiply(z, 0.2), 0.5), 0.0, 1.0)
+    bce_p = O.binary_crossentropy(t, p)
+    bce_z = O.binary_crossentropy(t, z, from_logits=True)
+    tn = O.divide(t, O.sum(t, axis=-1, keepdims=True))
+    cce_z = O.categorical_crossentropy(tn, z, from_logits=True)
+    pn = O.add(O.abs(z), 0.1)
+    cce_p = O.categorical_crossentropy(tn, pn)
+    z3 = O.reshape(L.Dense(6, name="seq_logits")(x), (-1, 3, 2))
+    t3 = O.reshape(O.abs(L.Dense(6, name="seq_target")(t)), (-1, 3, 2))
+    cce_ax = O.categorical_crossentropy(t3, z3, from_logits=True, axis=1)
+    scce = O.sparse_categorical_crossentropy(lab, z, from_logits=True)
+    scce_p = O.sparse_categorical_crossentropy(lab, O.divide(pn, O.sum(pn, axis=-1, keepdims=True)))
+    return K.Model([x, t, lab], [bce_p, bce_z, cce_z, cce_p, cce_ax, scce, scce_p],
+                   name="au_loss_outputs")
+
+
+def _loss_inputs(rng, b):
+    return [(rng.integers(-16, 17, (b, 5)) / 8.0).astype(np.float32),
+            rng.random((b, 5)).astype(np.float32),
+            rng.integers(0, 5, (b,)).astype(np.int32)]
+
+
+add("au_loss_outputs", "heldout32", au_loss_outputs,
+    "ops.binary_crossentropy / categorical_crossentropy (axis=1 too) / "
+    "sparse_categorical_crossentropy, from logits and from probabilities, as outputs",
+    sources=K3ZIP, inputs=_loss_inputs, seed=THIRTYSECOND + 8)
+
+
+def au_sobel_edges(K, v):
+    """Edge-aware features: ops.image.sobel_edges (dy, dx per channel),
+    the gradient magnitude sqrt(dy^2 + dx^2), concatenated with the image
+    into a conv."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((5, 6, 2), name="img")
+    e = O.image.sobel_edges(x)
+    mag = O.sqrt(O.sum(O.square(e), axis=-1) + 1e-6)
+    h = L.Concatenate()([x, mag])
+    out = L.Conv2D(3, 3, padding="same", name="conv")(h)
+    return K.Model(x, [out, O.reshape(e, (-1, 5, 6, 4))], name="au_sobel_edges")
+
+
+add("au_sobel_edges", "heldout32", au_sobel_edges,
+    "ops.image.sobel_edges (REFLECT-padded dy / dx), gradient magnitude into a conv",
+    sources=K3ZIP, inputs=_img(5, 6, 2, False), seed=THIRTYSECOND + 9)
+
+
+def au_seq_windows(K, v):
+    """A signal front end: ops.extract_sequences (frames of 4 every 2 along
+    the last axis), a Dense per frame, ops.size / vdot normalisation and
+    diag / diagflat of per-batch matrices."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((10,), name="signal")
+    f = O.extract_sequences(x, 4, 2)
+    h = L.Dense(3, name="frame_proj")(f)
+    n = O.divide(O.sum(h), O.cast(O.size(h), "float32"))
+    v2 = O.vdot(x, x)
+    return K.Model(x, [h - n, x / O.sqrt(v2), O.diag(x[:, :2]), O.diagflat(x[:, :2], k=1)],
+                   name="au_seq_windows")
+
+
+add("au_seq_windows", "heldout32", au_seq_windows,
+    "ops.extract_sequences frames into a Dense; ops.size / vdot normalisation over the whole "
+    "batch; ops.diag / diagflat(k=1)", sources=K3ZIP, inputs=_k3_vec(10), seed=THIRTYSECOND + 10)
+
+
+def au_shrink_params(K, v):
+    """Activations with their own parameters: nn.celu(alpha=0.5),
+    nn.soft_shrink(threshold=0.2), nn.hard_shrink(threshold=1.0) (refused
+    before: only the defaults), beside the defaults."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(6, name="proj")(x)
+    return K.Model(x, [O.celu(h, alpha=0.5), O.soft_shrink(h, threshold=0.2),
+                       O.hard_shrink(h, threshold=1.0), O.celu(h), O.soft_shrink(h)],
+                   name="au_shrink_params")
+
+
+add("au_shrink_params", "heldout32", au_shrink_params,
+    "ops.celu(alpha=0.5), soft_shrink(threshold=0.2), hard_shrink(threshold=1.0) and the defaults",
+    sources=K3ZIP, inputs=_k3_vec(6), seed=THIRTYSECOND + 11)
+
+
+def au_refused_unique(K, v):
+    """ops.unique (its size depends on the data): refused by name."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((6,), name="x")
+    return K.Model(x, O.unique(O.round(x)), name="au_refused_unique")
+
+
+add("au_refused_unique", "heldout32", au_refused_unique,
+    "ops.unique: refused by name (data-dependent size)",
+    sources=[], inputs=_k3_vec(6), seed=THIRTYSECOND + 12)
+
+
+# Parameters of computed operations that change the numbers.
+def au_resize_params(K, v):
+    """ops.image.resize with antialias=True down-sampling (bilinear,
+    bicubic, lanczos3), area and nearest, crop_to_aspect_ratio, and
+    pad_to_aspect_ratio with a fill_value."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((8, 6, 2), name="img")
+    outs = [O.image.resize(x, (3, 3), interpolation=m, antialias=True)
+            for m in ("bilinear", "bicubic", "lanczos3")]
+    outs.append(O.image.resize(x, (3, 2), interpolation="area"))
+    outs.append(O.image.resize(x, (5, 5), interpolation="nearest", crop_to_aspect_ratio=True))
+    outs.append(O.image.resize(x, (4, 4), pad_to_aspect_ratio=True, fill_value=0.5))
+    return K.Model(x, outs, name="au_resize_params")
+
+
+add("au_resize_params", "heldout32", au_resize_params,
+    "ops.image.resize antialias (bilinear / bicubic / lanczos3), area, nearest with "
+    "crop_to_aspect_ratio, pad_to_aspect_ratio with fill_value", sources=K3ZIP,
+    inputs=_img(8, 6, 2, False), seed=THIRTYSECOND + 13)
+
+
+def au_affine_fill(K, v):
+    """ops.image.affine_transform with each fill_mode (constant with a
+    fill_value, reflect, wrap, nearest) and nearest interpolation."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((5, 5, 2), name="img")
+    t = np.array([[1.1, 0.2, -1.0, -0.1, 0.9, 0.7, 0.0, 0.0]] * 2, np.float32)
+    outs = [O.image.affine_transform(x, t, fill_mode=m, fill_value=0.25)
+            for m in ("constant", "reflect", "wrap", "nearest")]
+    outs.append(O.image.affine_transform(x, t, interpolation="nearest", fill_mode="reflect"))
+    return K.Model(x, outs, name="au_affine_fill")
+
+
+add("au_affine_fill", "heldout32", au_affine_fill,
+    "ops.image.affine_transform fill modes constant(fill_value) / reflect / wrap / nearest, "
+    "nearest interpolation", sources=K3ZIP, inputs=_img(5, 5, 2, False),
+    seed=THIRTYSECOND + 14)
+
+
+def au_reduce_params(K, v):
+    """Reductions with keepdims and axis tuples: var / std / logsumexp /
+    prod / argmin / any / all / count_nonzero / norm / ptp, moments
+    keepdims, cumsum / cumprod along axis 0 of the features."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((3, 4), name="x")
+    h = L.Dense(4, name="proj")(x)
+    outs = [O.var(h, axis=(1, 2), keepdims=True), O.std(h, axis=-1, keepdims=True),
+            O.logsumexp(h, axis=(1,), keepdims=True), O.prod(h, axis=1, keepdims=True),
+            O.argmin(h, axis=1, keepdims=True),
+            O.cast(O.any(O.greater(h, 0.5), axis=2, keepdims=True), "float32"),
+            O.count_nonzero(O.round(h), axis=(1, 2)),
+            O.norm(h, axis=-1, keepdims=True), O.ptp(h, axis=1, keepdims=True),
+            O.moments(h, axes=[1], keepdims=True)[1],
+            O.cumprod(O.tanh(h), axis=-2)]
+    return K.Model(x, outs, name="au_reduce_params")
+
+
+add("au_reduce_params", "heldout32", au_reduce_params,
+    "var / std / logsumexp / prod / argmin / any / count_nonzero / norm / ptp with keepdims "
+    "and axis tuples, moments keepdims, cumprod axis=-2", sources=K3ZIP,
+    inputs=_seq(3, 4), seed=THIRTYSECOND + 15)
+
+
+def au_dtype_params(K, v):
+    """dtype arguments that change the numbers: cumsum(dtype="int32") of
+    float values (cast first), prod(dtype="int32"), cast to int8 / uint8
+    of values out of range, full_like(dtype="int32") of a fraction,
+    one_hot(dtype="int32"), argmax int ids."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((5,), name="x")
+    h = L.Dense(5, name="proj")(x) * 4.0
+    cs = O.cumsum(h, axis=1, dtype="int32")
+    pr = O.prod(h, axis=1, dtype="int32")
+    c8 = O.cast(O.multiply(h, 60.0), "int8")
+    u8 = O.cast(O.abs(O.multiply(h, 60.0)), "uint8")
+    fl = O.full_like(h, 2.7, dtype="int32")
+    return K.Model(x, [cs, pr, c8, u8, fl], name="au_dtype_params")
+
+
+add("au_dtype_params", "heldout32", au_dtype_params,
+    "cumsum / prod with dtype=int32 of floats, cast to int8 / uint8 out of range, "
+    "full_like(2.7, dtype=int32)", sources=K3ZIP, inputs=_k3_vec(5), seed=THIRTYSECOND + 16)
+
+
+def au_pad_pool_params(K, v):
+    """ops.pad with mode symmetric / reflect and constant_values, ops.nn
+    average_pool / max_pool padding="same" with strides, conv with
+    dilation_rate and strides, depthwise_conv same padding."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((5, 5, 2), name="img")
+    p1 = O.pad(x, [[0, 0], [1, 2], [2, 1], [0, 0]], mode="symmetric")
+    p2 = O.pad(x, [[0, 0], [2, 1], [1, 1], [0, 0]], mode="reflect")
+    p3 = O.pad(x, [[0, 0], [1, 0], [0, 1], [0, 0]], constant_values=1.5)
+    ap = O.average_pool(x, 3, strides=2, padding="same")
+    mp = O.max_pool(x, (2, 3), strides=(2, 1), padding="same")
+    k = np.random.default_rng(3).normal(size=(2, 2, 2, 3)).astype(np.float32)
+    cv = O.conv(x, k, strides=1, padding="same", dilation_rate=2)
+    dk = np.random.default_rng(4).normal(size=(3, 3, 2, 1)).astype(np.float32)
+    dw = O.depthwise_conv(x, dk, strides=2, padding="same")
+    return K.Model(x, [p1, p2, p3, ap, mp, cv, dw], name="au_pad_pool_params")
+
+
+add("au_pad_pool_params", "heldout32", au_pad_pool_params,
+    "ops.pad symmetric / reflect / constant_values, average_pool / max_pool same with strides, "
+    "conv dilation_rate=2, depthwise_conv strides=2 same", sources=K3ZIP,
+    inputs=_img(5, 5, 2, False), seed=THIRTYSECOND + 17)
+
+
+def au_act_params(K, v):
+    """Activation parameters: gelu(approximate=False), log_softmax(axis=1),
+    glu(axis=1), leaky_relu(negative_slope=0.3), elu(alpha=2),
+    hard_sigmoid, sparse_plus, squareplus(b=1), threshold(0.2, -1),
+    normalize(order=1, axis=1), softmax(axis=1) of a 3-D tensor."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(6, name="proj")(x)
+    outs = [O.gelu(h, approximate=False), O.log_softmax(h, axis=1), O.glu(h, axis=1)
+            if False else O.glu(h, axis=-1), O.leaky_relu(h, negative_slope=0.3),
+            O.elu(h, alpha=2.0), O.hard_sigmoid(h), O.squareplus(h, b=1.0),
+            O.threshold(h, 0.2, -1.0), O.normalize(h, axis=1, order=1), O.softmax(h, axis=1)]
+    return K.Model(x, outs, name="au_act_params")
+
+
+add("au_act_params", "heldout32", au_act_params,
+    "gelu exact, log_softmax(axis=1), glu, leaky_relu(0.3), elu(alpha=2), hard_sigmoid, "
+    "squareplus(b=1), threshold, normalize(order=1, axis=1), softmax(axis=1)",
+    sources=K3ZIP, inputs=_seq(4, 6), seed=THIRTYSECOND + 18)
+
+
+def au_search_round(K, v):
+    """searchsorted side="right" vs left against constant edges,
+    digitize, round(decimals=2), nan_to_num(nan, posinf, neginf) of
+    divisions by zero, clip with one bound, isclose(rtol, atol)."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = O.round(L.Dense(6, name="proj")(x), 1)
+    edges = np.array([-1.0, -0.5, 0.0, 0.5, 1.0], np.float32)
+    left = O.searchsorted(edges, h, side="left")
+    right = O.searchsorted(edges, h, side="right")
+    dig = O.digitize(h, edges)
+    r2 = O.round(O.multiply(h, 1.234), decimals=2)
+    q = O.divide(h, O.round(h))
+    n2n = O.nan_to_num(q, nan=-7.0, posinf=9.0, neginf=-9.0)
+    cl = O.clip(h, -0.3, 10.0)
+    ic = O.isclose(h, O.round(h), rtol=0.0, atol=0.15)
+    return K.Model(x, [left, right, dig, r2, n2n, cl, O.cast(ic, "float32")],
+                   name="au_search_round")
+
+
+add("au_search_round", "heldout32", au_search_round,
+    "searchsorted side left / right, digitize, round(decimals=2), nan_to_num of x / round(x), "
+    "clip, isclose(rtol, atol)", sources=K3ZIP, inputs=_k3_vec(6), seed=THIRTYSECOND + 19)
+
+
+def au_attention_params(K, v):
+    """ops.nn.dot_product_attention with scale, is_causal and a boolean
+    mask; ops.top_k(sorted) values; ops.sort / argsort along axis 1."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    q = O.reshape(L.Dense(4, name="q")(x), (-1, 4, 2, 2))
+    k = O.reshape(L.Dense(4, name="k")(x), (-1, 4, 2, 2))
+    val = O.reshape(L.Dense(4, name="v")(x), (-1, 4, 2, 2))
+    a1 = O.dot_product_attention(q, k, val, scale=0.3, is_causal=True)
+    mask = np.tril(np.ones((4, 4), bool))[None, None]
+    a2 = O.dot_product_attention(q, k, val, mask=mask)
+    h = L.Dense(5, name="scores")(x)
+    tv, ti = O.top_k(h, 3)
+    return K.Model(x, [a1, a2, tv, ti, O.sort(h, axis=1), O.argsort(h, axis=1)],
+                   name="au_attention_params")
+
+
+add("au_attention_params", "heldout32", au_attention_params,
+    "dot_product_attention scale / is_causal / constant mask, top_k, sort / argsort axis=1",
+    sources=K3ZIP, inputs=_seq(4, 6), seed=THIRTYSECOND + 20)
+
+
+def au_image_params(K, v):
+    """ops.image with data_format="channels_first": rgb_to_grayscale,
+    rgb_to_hsv, pad_images / crop_images with target sizes, gaussian_blur
+    (sigma tuple), extract_patches with strides; ops.nn.depth_to_space
+    channels_first."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((3, 6, 6), name="img")
+    g = O.image.rgb_to_grayscale(x, data_format="channels_first")
+    hsv = O.image.rgb_to_hsv(O.sigmoid(x), data_format="channels_first")
+    pad = O.image.pad_images(x, 1, 2, target_height=8, target_width=9,
+                             data_format="channels_first")
+    crop = O.image.crop_images(x, 1, 0, target_height=4, target_width=5,
+                               data_format="channels_first")
+    blur = O.image.gaussian_blur(x, kernel_size=(3, 3), sigma=(0.8, 1.3),
+                                 data_format="channels_first")
+    d2s = O.nn.depth_to_space(O.concatenate([x, x, x[:, :2]], axis=1), 2,
+                              data_format="channels_first")
+    return K.Model(x, [g, hsv, pad, crop, blur, d2s], name="au_image_params")
+
+
+add("au_image_params", "heldout32", au_image_params,
+    "channels_first image ops: rgb_to_grayscale, rgb_to_hsv, pad_images / crop_images with "
+    "target sizes, gaussian_blur(sigma pair), depth_to_space", sources=K3ZIP,
+    inputs=_img(3, 6, 6, False), seed=THIRTYSECOND + 21)
+
+
+def au_index_params(K, v):
+    """Indexing parameters: take with negative indices and axis, take_along_axis
+    axis=1, roll with shift tuple and axes, flip axis tuple, moveaxis
+    lists, swapaxes, tril / triu(k), diagonal(offset, axis1, axis2), trace
+    offset, repeat with per-element counts."""
+    O = K.ops
+    L = K.layers
+    x = L.Input((4, 5), name="x")
+    h = L.Dense(5, name="proj")(x)
+    outs = [O.take(h, [-1, 0, 2], axis=2),
+            O.take_along_axis(h, O.argsort(h, axis=1), axis=1),
+            O.roll(h, shift=(1, -2), axis=(1, 2)), O.flip(h, axis=(1, 2)),
+            O.moveaxis(h, [1, 2], [2, 1]), O.swapaxes(h, 1, 2),
+            O.tril(h, k=-1), O.triu(h, k=1),
+            O.diagonal(h, offset=1, axis1=1, axis2=2), O.trace(h, offset=-1, axis1=1, axis2=2),
+            O.repeat(h, [1, 2, 0, 1], axis=1)]
+    return K.Model(x, outs, name="au_index_params")
+
+
+add("au_index_params", "heldout32", au_index_params,
+    "take negative indices, take_along_axis, roll / flip over two axes, moveaxis, swapaxes, "
+    "tril / triu(k), diagonal / trace offsets, repeat counts", sources=K3ZIP,
+    inputs=_seq(4, 5), seed=THIRTYSECOND + 22)
+
+
+# Round 32's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout32")
