@@ -49,7 +49,14 @@ pub fn rule(site: &Site<'_>) -> Outcome {
                 .ok_or_else(|| "its input's channels are unknown".to_string());
             let conv = GaussianBlur::from_keras3("GaussianBlur", &c)
                 .unwrap_or_else(|| Err("not a GaussianBlur".into()))
-                .and_then(|blur| blur.conv(channels?));
+                .and_then(|blur| {
+                    if blur.channels_first() {
+                        return Err("data_format channels_first (the rewrite writes an NHWC \
+                                    DepthwiseConv2D)"
+                            .into());
+                    }
+                    blur.conv(channels?)
+                });
             ("keras.ops GaussianBlur".to_string(), conv)
         }
         _ => return Outcome::Skip,

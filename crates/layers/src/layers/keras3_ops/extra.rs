@@ -37,7 +37,7 @@
 //!   whole-batch count (`axis=None`) are refused;
 //! - resize: `tf.image.resize`, antialiased when asked (the engine's
 //!   `Resizing`), channels last or first;
-//! - depth_to_space / space_to_depth (`ops.nn.*`, channels last): see
+//! - depth_to_space / space_to_depth (`ops.nn.*`, channels last or first): see
 //!   `depth_space.rs`;
 //! - unravel_index: flat indices into `shape` → one coordinate tensor per
 //!   axis, each of the indices' shape and dtype. `tf.unravel_index` (0-D
@@ -105,10 +105,13 @@ pub(crate) enum ExtraOp {
         /// `crop_to_aspect_ratio` / `pad_to_aspect_ratio` (with `fill_value`).
         fit: AspectFit,
     },
-    /// `ops.nn.depth_to_space` (`to_space`) / `space_to_depth`.
+    /// `ops.nn.depth_to_space` (`to_space`) / `space_to_depth`
+    /// (`channels_first`: NCHW, transposed to NHWC and back, as Keras 3.15's
+    /// TensorFlow backend does).
     DepthSpace {
         block: usize,
         to_space: bool,
+        channels_first: bool,
     },
     /// `ops.unravel_index` (`stacked`: `tf.unravel_index`).
     UnravelIndex {
@@ -166,13 +169,18 @@ impl ExtraOp {
                     stacked: false,
                 },
                 "DepthToSpace" | "SpaceToDepth" => {
-                    if c.str_or("data_format", "channels_last")? != "channels_last" {
-                        return Err(c.err(
-                            "data_format",
-                            "only channels_last is supported (TensorFlow's CPU kernels refuse NCHW too)",
-                        ));
-                    }
+                    let channels_first = match c.str_or("data_format", "channels_last")? {
+                        "channels_last" => false,
+                        "channels_first" => true,
+                        other => {
+                            return Err(c.err(
+                                "data_format",
+                                format!("expected channels_last or channels_first, got {other}"),
+                            ))
+                        }
+                    };
                     ExtraOp::DepthSpace {
+                        channels_first,
                         block: c
                             .get("block_size")
                             .and_then(Value::as_u64)
@@ -474,8 +482,22 @@ impl ExtraOp {
                 let perm = move_perm(source, destination, rank)?;
                 vec![perm.iter().map(|&p| x[p]).collect()]
             }
-            ExtraOp::DepthSpace { block, to_space } => {
-                vec![super::depth_space_shape(x, *block, *to_space)?]
+            ExtraOp::DepthSpace {
+                block,
+                to_space,
+                channels_first,
+            } => {
+                if !*channels_first {
+                    vec![super::depth_space_shape(x, *block, *to_space)?]
+                } else if let [b, c, h, w] = x[..] {
+                    let o = super::depth_space_shape(&vec![b, h, w, c], *block, *to_space)?;
+                    vec![vec![o[0], o[3], o[1], o[2]]]
+                } else {
+                    return Err(format!(
+                        "expects NCHW images (rank 4), got {}",
+                        shape_str(x)
+                    ));
+                }
             }
             ExtraOp::UnravelIndex { dims, stacked } => {
                 if !*stacked {
@@ -621,8 +643,20 @@ impl ExtraOp {
                 }
                 vec![e(Tensor::from_f32(shape, out))?]
             }
-            ExtraOp::DepthSpace { block, to_space } => {
-                vec![super::depth_space(x, *block, *to_space)?]
+            ExtraOp::DepthSpace {
+                block,
+                to_space,
+                channels_first,
+            } => {
+                if !*channels_first {
+                    vec![super::depth_space(x, *block, *to_space)?]
+                } else if rank == 4 {
+                    let nhwc = transpose_tensor(x, &[0, 2, 3, 1]);
+                    let out = super::depth_space(&nhwc, *block, *to_space)?;
+                    vec![transpose_tensor(&out, &[0, 3, 1, 2])]
+                } else {
+                    return Err(format!("expects NCHW images (rank 4), got {shape:?}"));
+                }
             }
             ExtraOp::UnravelIndex { dims, stacked } => {
                 let coords = unravel(&data, dims, *stacked || rank == 1, *stacked)?;
@@ -862,6 +896,38 @@ fn along(shape: &[usize], a: usize, mut f: impl FnMut(&[usize])) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channels_first_depth_space_follows_keras() {
+        // Keras 3.15 (TensorFlow backend): x = np.arange(16, dtype="float32")
+        // .reshape(1, 4, 2, 2); keras.ops.nn.depth_to_space(x, 2,
+        // data_format="channels_first").flatten() == [0, 4, 1, 5, 8, 12, 9, 13,
+        // 2, 6, 3, 7, 10, 14, 11, 15] (shape [1, 1, 4, 4]);
+        // space_to_depth(x, 2, data_format="channels_first") == [0, 4, 8, 12,
+        // 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15] (shape [1, 16, 1, 1]).
+        let x = Tensor::from_f32(vec![1, 4, 2, 2], (0..16).map(|v| v as f32).collect()).unwrap();
+        let run = |op: &str, shape: Vec<usize>| {
+            let map = serde_json::json!({"block_size": 2, "data_format": "channels_first"});
+            let map = map.as_object().unwrap().clone();
+            let op = ExtraOp::from_config(op, &ConfigReader::new("d2s", &map))
+                .unwrap()
+                .unwrap();
+            let sym: Shape = x.shape().iter().map(|&d| Some(d)).collect();
+            let want: Shape = shape.iter().map(|&d| Some(d)).collect();
+            assert_eq!(op.shapes(&sym).unwrap(), vec![want]);
+            let out = op.call(&x).unwrap().remove(0);
+            assert_eq!(out.shape(), &shape[..]);
+            f32s(&out).to_vec()
+        };
+        let d2s = [
+            0., 4., 1., 5., 8., 12., 9., 13., 2., 6., 3., 7., 10., 14., 11., 15.,
+        ];
+        assert_eq!(run("DepthToSpace", vec![1, 1, 4, 4]), d2s);
+        let s2d = [
+            0., 4., 8., 12., 1., 5., 9., 13., 2., 6., 10., 14., 3., 7., 11., 15.,
+        ];
+        assert_eq!(run("SpaceToDepth", vec![1, 16, 1, 1]), s2d);
+    }
 
     #[test]
     fn tf_bincount_and_descending_argsort_follow_tensorflow() {

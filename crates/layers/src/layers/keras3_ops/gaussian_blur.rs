@@ -4,11 +4,14 @@
 //! 1, the outer product of the second axis's kernel by the first's (a
 //! `[size₁, size₀]` array laid out as `[size₀, size₁]`, as Keras reshapes
 //! it), one copy per channel, and a depthwise convolution with `"SAME"`
-//! padding (`keras3_ops/const_conv.rs`). `channels_first` and single
-//! images (rank 3) are refused when the model is built.
+//! padding (`keras3_ops/const_conv.rs`). With `data_format="channels_first"`
+//! the images are transposed to NHWC, blurred and transposed back (Keras
+//! 3.15's TensorFlow backend). Single images (rank 3) are refused when the
+//! model is built.
 
 use super::const_conv::ConstConv;
 use crate::config::ConfigReader;
+use crate::layers::common::tensor_ops::transpose_tensor;
 use crate::{Shape, Tensor};
 use serde_json::Value;
 
@@ -20,6 +23,8 @@ pub(crate) struct GaussianBlur {
     size: [usize; 2],
     /// The outer product of the two 1-D kernels, row-major.
     kernel: Vec<f32>,
+    /// `data_format="channels_first"`: NCHW images.
+    channels_first: bool,
 }
 
 /// A float32 pair from `v` (a list of two numbers).
@@ -51,10 +56,15 @@ impl GaussianBlur {
     /// The Keras 3 operation `op` (`None`: not `GaussianBlur`).
     pub(crate) fn from_keras3(op: &str, c: &ConfigReader<'_>) -> Option<Out<Self>> {
         (op == "GaussianBlur").then(|| {
-            match c.get("data_format").and_then(Value::as_str) {
-                None | Some("channels_last") => {}
-                Some(f) => return Err(format!("data_format {f}: only channels_last is supported")),
-            }
+            let channels_first = match c.get("data_format").and_then(Value::as_str) {
+                None | Some("channels_last") => false,
+                Some("channels_first") => true,
+                Some(f) => {
+                    return Err(format!(
+                        "data_format {f}: expected channels_last or channels_first"
+                    ))
+                }
+            };
             let size = pair(c.get("kernel_size"), "kernel_size")?;
             let sigma = pair(c.get("sigma"), "sigma")?;
             let ok =
@@ -75,8 +85,15 @@ impl GaussianBlur {
             Ok(GaussianBlur {
                 size: [s0, s1],
                 kernel,
+                channels_first,
             })
         })
+    }
+
+    /// `data_format="channels_first"` (the rewrite's depthwise convolution
+    /// is NHWC).
+    pub(crate) fn channels_first(&self) -> bool {
+        self.channels_first
     }
 
     /// The depthwise convolution for `channels` channels.
@@ -92,18 +109,98 @@ impl GaussianBlur {
     }
 
     pub(crate) fn shape(&self, x: &Shape) -> Out<Shape> {
-        let c = match x[..] {
-            [_, _, _, Some(c)] => c,
-            _ => return Err("expects a batch of NHWC images with known channels".into()),
+        let layout = if self.channels_first { "NCHW" } else { "NHWC" };
+        let nhwc = match (&x[..], self.channels_first) {
+            (&[b, Some(c), h, w], true) => vec![b, h, w, Some(c)],
+            (&[_, _, _, Some(_)], false) => x.clone(),
+            _ => {
+                return Err(format!(
+                    "expects a batch of {layout} images with known channels"
+                ))
+            }
         };
-        self.conv(c)?.shape(x, None)
+        let c = nhwc[3].unwrap_or_default();
+        let out = self.conv(c)?.shape(&nhwc, None)?;
+        Ok(if self.channels_first {
+            vec![out[0], out[3], out[1], out[2]]
+        } else {
+            out
+        })
     }
 
     pub(crate) fn call(&self, x: &Tensor) -> Out<Tensor> {
-        let c = match x.shape()[..] {
-            [_, _, _, c] => c,
-            _ => return Err(format!("expects NHWC images, got shape {:?}", x.shape())),
-        };
-        self.conv(c)?.call(x, None)
+        let layout = if self.channels_first { "NCHW" } else { "NHWC" };
+        if x.shape().len() != 4 {
+            return Err(format!(
+                "expects {layout} images, got shape {:?}",
+                x.shape()
+            ));
+        }
+        if !self.channels_first {
+            return self.conv(x.shape()[3])?.call(x, None);
+        }
+        let nhwc = transpose_tensor(x, &[0, 2, 3, 1]);
+        let out = self.conv(x.shape()[1])?.call(&nhwc, None)?;
+        Ok(transpose_tensor(&out, &[0, 3, 1, 2]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn channels_first_blurs_each_channel_plane() {
+        // x = np.arange(24, dtype="float32").reshape(1, 2, 3, 4) * 0.5;
+        // x[0, 1] = x[0, 1] ** 2 / 10;
+        // keras.ops.image.gaussian_blur(x, kernel_size=(3, 3), sigma=(0.8, 1.3),
+        //     data_format="channels_first")  (Keras 3.15, TensorFlow backend)
+        let map = json!({"kernel_size": [3, 3], "sigma": [0.8, 1.3],
+                         "data_format": "channels_first"});
+        let map = map.as_object().unwrap();
+        let blur = GaussianBlur::from_keras3("GaussianBlur", &ConfigReader::new("blur", map))
+            .unwrap()
+            .unwrap();
+        let mut x: Vec<f32> = (0..24).map(|i| i as f32 * 0.5).collect();
+        for v in &mut x[12..] {
+            *v = *v * *v / 10.0;
+        }
+        let x = Tensor::from_f32(vec![1, 2, 3, 4], x).unwrap();
+        assert_eq!(
+            blur.shape(&vec![None, Some(2), Some(3), Some(4)]).unwrap(),
+            vec![None, Some(2), Some(3), Some(4)]
+        );
+        let y = blur.call(&x).unwrap();
+        assert_eq!(y.shape(), &[1, 2, 3, 4]);
+        let want = [
+            0.538_874_3,
+            0.948_527_2,
+            1.299_018_1,
+            1.171_520_6,
+            1.641_508_7,
+            2.5,
+            3.0,
+            2.544_023,
+            1.762_461_5,
+            2.556_382_7,
+            2.906_873_5,
+            2.395_107_7,
+            2.676_576_6,
+            3.867_079_7,
+            4.400_046_3,
+            3.638_596_3,
+            5.249_651,
+            7.476_165,
+            8.351_165,
+            6.829_051_5,
+            4.672_743,
+            6.600_434,
+            7.294_186,
+            5.924_985_4,
+        ];
+        for (got, want) in y.as_f32().unwrap().iter().zip(want) {
+            assert!((got - want).abs() < 1e-5, "{got} vs {want}");
+        }
     }
 }
