@@ -415,13 +415,14 @@ impl Operation {
                 Running::Product
             };
             // An integer `dtype` casts the values first (Keras's TensorFlow
-            // backend: `convert_to_tensor(x, dtype)`, truncating).
+            // backend: `convert_to_tensor(x, dtype)`, truncating) and keeps
+            // the totals in it.
             match c
                 .get("dtype")
                 .and_then(Value::as_str)
-                .and_then(more_ops::int_cast)
+                .and_then(more_ops::IntRunning::of)
             {
-                Some(cast) => Kind::More(more_ops::MoreOp::CastCumulative(cast, running, axis)),
+                Some(int) => Kind::More(more_ops::MoreOp::CastCumulative(int, running, axis)),
                 None => Kind::Cumulative(running, axis),
             }
         } else if op == "ExtractSequences" {

@@ -108,20 +108,85 @@ fn gcd(a: i32, b: i32) -> i32 {
     a
 }
 
+/// float32 → int32 as TensorFlow's CPU cast computes it (x86's
+/// truncating conversion): toward zero, and NaN, ±∞ and values out of
+/// the int32 range give -2147483648.
+fn tf_i32(v: f32) -> i32 {
+    if (-2_147_483_648.0..2_147_483_648.0).contains(&v) {
+        v as i32
+    } else {
+        i32::MIN
+    }
+}
+
 /// A cast of float values to `dtype`, as TensorFlow's CPU cast computes
 /// it: `bool` is "not 0"; integers truncate toward zero and keep the low
 /// bits of an 8- or 16-bit type (float → int32 → int8: 300 → 44, -352 →
-/// -96); `None` for float dtypes (the values stay).
+/// -96; NaN, ±∞ and values past int32 give int32's minimum, 0 for the
+/// narrower types); `None` for float dtypes (the values stay).
 pub(crate) fn int_cast(dtype: &str) -> Option<fn(f32) -> f32> {
     Some(match dtype {
         "bool" => |v| f32::from(v != 0.0),
-        "int8" => |v| v as i32 as i8 as f32,
-        "uint8" => |v| v as i32 as u8 as f32,
-        "int16" => |v| v as i32 as i16 as f32,
-        "uint16" => |v| v as i32 as u16 as f32,
+        "int8" => |v| tf_i32(v) as i8 as f32,
+        "uint8" => |v| tf_i32(v) as u8 as f32,
+        "int16" => |v| tf_i32(v) as i16 as f32,
+        "uint16" => |v| tf_i32(v) as u16 as f32,
+        "int32" => |v| tf_i32(v) as f32,
         d if d.starts_with("int") || d.starts_with("uint") => f32::trunc,
         _ => return None,
     })
+}
+
+/// An integer `dtype=` of cumsum / cumprod / nancumsum / nancumprod as
+/// Keras's TensorFlow backend computes it: the values cast to the dtype
+/// first ([`int_cast`]), then TensorFlow's integer running total, which
+/// wraps in the dtype's width (`bool` runs in int32).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IntRunning {
+    cast: fn(f32) -> f32,
+    wrap: fn(i64) -> i64,
+}
+
+impl IntRunning {
+    /// `None`: a float dtype (a float running total).
+    pub(crate) fn of(dtype: &str) -> Option<IntRunning> {
+        let wrap: fn(i64) -> i64 = match dtype {
+            "int8" => |v| v as i8 as i64,
+            "uint8" => |v| v as u8 as i64,
+            "int16" => |v| v as i16 as i64,
+            "uint16" => |v| v as u16 as i64,
+            "bool" | "int32" => |v| v as i32 as i64,
+            "uint32" => |v| v as u32 as i64,
+            _ => |v| v,
+        };
+        Some(IntRunning {
+            cast: int_cast(dtype)?,
+            wrap,
+        })
+    }
+
+    /// The running sum or product of `x` along `axis`.
+    fn call(&self, x: &Tensor, axis: usize, running: Running) -> Out<Tensor> {
+        let s = x.shape();
+        let outer: usize = s[..axis].iter().product();
+        let inner: usize = s[axis + 1..].iter().product();
+        let mut out: Vec<f32> = f32s(x).iter().map(|&v| (self.cast)(v)).collect();
+        for o in 0..outer {
+            for k in 0..inner {
+                let mut acc: i64 = if running == Running::Product { 1 } else { 0 };
+                for j in 0..s[axis] {
+                    let at = (o * s[axis] + j) * inner + k;
+                    let v = out[at] as i64;
+                    acc = (self.wrap)(match running {
+                        Running::Product => acc.wrapping_mul(v),
+                        _ => acc.wrapping_add(v),
+                    });
+                    out[at] = acc as f32;
+                }
+            }
+        }
+        Tensor::from_f32(s.to_vec(), out).map_err(|e| e.to_string())
+    }
 }
 
 /// The identities, complex parts of a real tensor and bitwise inversion
@@ -145,10 +210,11 @@ pub(crate) enum MoreOp {
         hi: f32,
         int: bool,
     },
-    NanCumulative(Running, i64),
-    /// `cumsum` / `cumprod(x, axis, dtype)` with an integer dtype: the
-    /// values cast first.
-    CastCumulative(fn(f32) -> f32, Running, i64),
+    /// `nancumsum` / `nancumprod(x, axis, dtype)` (an integer dtype: cast
+    /// after the NaN replacement).
+    NanCumulative(Running, i64, Option<IntRunning>),
+    /// `cumsum` / `cumprod(x, axis, dtype)` with an integer dtype.
+    CastCumulative(IntRunning, Running, i64),
     NanArg {
         max: bool,
         axis: Option<i64>,
@@ -273,7 +339,8 @@ impl MoreOp {
                     } else {
                         Running::Product
                     };
-                    MoreOp::NanCumulative(running, axis)
+                    let dtype = c.get("dtype").and_then(Value::as_str);
+                    MoreOp::NanCumulative(running, axis, dtype.and_then(IntRunning::of))
                 }
                 "Nanargmax" | "Nanargmin" => MoreOp::NanArg {
                     max: op == "Nanargmax",
@@ -348,7 +415,7 @@ impl MoreOp {
             | MoreOp::SparseCategoricalCrossentropy { .. }
             | MoreOp::SobelEdges
             | MoreOp::ParamAct(..) => true,
-            MoreOp::NanCumulative(_, a)
+            MoreOp::NanCumulative(_, a, _)
             | MoreOp::CastCumulative(_, _, a)
             | MoreOp::CategoricalCrossentropy { axis: a, .. } => *a > 0,
             _ => false,
@@ -447,7 +514,7 @@ impl MoreOp {
                     }
                 })
             }
-            MoreOp::NanCumulative(running, a) => {
+            MoreOp::NanCumulative(running, a, int) => {
                 let nan = if *running == Running::Sum { 0.0 } else { 1.0 };
                 let clean = map(&|v| match v {
                     v if v.is_nan() => nan,
@@ -456,12 +523,14 @@ impl MoreOp {
                     v => v,
                 })?;
                 let i = axis_of(*a, x.rank(), 0)?;
-                cumulative(&clean, i, *running, [false; 2])
+                match int {
+                    Some(int) => int.call(&clean, i, *running),
+                    None => cumulative(&clean, i, *running, [false; 2]),
+                }
             }
-            MoreOp::CastCumulative(cast, running, a) => {
-                let cast = *cast;
+            MoreOp::CastCumulative(int, running, a) => {
                 let i = axis_of(*a, x.rank(), 0)?;
-                cumulative(&map(&cast)?, i, *running, [false; 2])
+                int.call(x, i, *running)
             }
             MoreOp::NanArg {
                 max,
@@ -819,6 +888,96 @@ mod tests {
         assert_eq!([i8c(-352.0), i8c(401.0), i8c(2.7)], [-96.0, -111.0, 2.0]);
         let u8c = int_cast("uint8").unwrap();
         assert_eq!([u8c(352.0), u8c(300.0)], [96.0, 44.0]);
+    }
+
+    #[test]
+    fn integer_running_totals_wrap_like_tensorflow() {
+        // Keras 3.15, TensorFlow backend:
+        // x = np.float32([3e9, -3e9, 1e10, np.nan, np.inf, 300.7, -352.2, 70000.5])
+        // keras.ops.cast(x, "int32") = [-2147483648] * 5 + [300, -352, 70000];
+        // "int8": [0] * 5 + [44, -96, 112]; "uint16": [0] * 5 + [300, 65184, 4464]
+        let x = [
+            3e9,
+            -3e9,
+            1e10,
+            f32::NAN,
+            f32::INFINITY,
+            300.7,
+            -352.2,
+            70000.5,
+        ];
+        let cast = |d: &str| x.map(int_cast(d).unwrap());
+        let min = i32::MIN as f32;
+        assert_eq!(
+            cast("int32"),
+            [min, min, min, min, min, 300.0, -352.0, 70000.0]
+        );
+        assert_eq!(cast("int8"), [0.0, 0.0, 0.0, 0.0, 0.0, 44.0, -96.0, 112.0]);
+        assert_eq!(
+            cast("uint16"),
+            [0.0, 0.0, 0.0, 0.0, 0.0, 300.0, 65184.0, 4464.0]
+        );
+        let run = |d: &str, running, v: &[f32]| {
+            let t = Tensor::from_f32(vec![1, v.len()], v.to_vec()).unwrap();
+            f32s(&IntRunning::of(d).unwrap().call(&t, 1, running).unwrap()).to_vec()
+        };
+        // keras.ops.cumsum(np.float32([[100.7, 100.2, -3.9]]), axis=1, dtype="int8")
+        // = [[100, -56, -59]]
+        assert_eq!(
+            run("int8", Running::Sum, &[100.7, 100.2, -3.9]),
+            [100.0, -56.0, -59.0]
+        );
+        // keras.ops.cumprod(np.float32([[100, 100, 100, 7]]), axis=1, dtype="int8")
+        // = [[100, 16, 64, -64]]; [[1000, 1000, 1000, 7]] with "int32":
+        // [[1000, 1000000, 1000000000, -1589934592]]
+        let p = run("int8", Running::Product, &[100.0, 100.0, 100.0, 7.0]);
+        assert_eq!(p, [100.0, 16.0, 64.0, -64.0]);
+        let p = run("int32", Running::Product, &[1000.0, 1000.0, 1000.0, 7.0]);
+        assert_eq!(p, [1000.0, 1e6, 1e9, -1_589_934_592.0]);
+        // keras.ops.cumsum(np.float32([[2e9, 2e9]]), axis=1, dtype="int32")
+        // = [[2000000000, -294967296]]; dtype="bool" of [[0.5, 0, -2]]:
+        // [[1, 1, 2]] (int32)
+        assert_eq!(
+            run("int32", Running::Sum, &[2e9, 2e9]),
+            [2e9, -294_967_296.0]
+        );
+        assert_eq!(
+            run("bool", Running::Sum, &[0.5, 0.0, -2.0]),
+            [1.0, 1.0, 2.0]
+        );
+    }
+
+    #[test]
+    fn nan_running_totals_honour_an_integer_dtype() {
+        // keras.ops.nancumsum(np.float32([[100.7, 100.2, -3.9, np.nan]]), axis=1,
+        //     dtype="int8") = [[100, -56, -59, -59]]; dtype="bool": [[1, 2, 3, 3]];
+        // keras.ops.nancumprod(np.float32([[3.7, np.nan, -5.2, 9.9, 2.1]]), axis=1,
+        //     dtype="int8") = [[3, 3, -15, 121, -14]]
+        let op = |name: &str, dtype: &str| {
+            let map = serde_json::json!({"axis": 1, "dtype": dtype});
+            let map = map.as_object().unwrap().clone();
+            MoreOp::from_config(name, &ConfigReader::new("n", &map), &[])
+                .unwrap()
+                .unwrap()
+        };
+        let run = |o: MoreOp, v: &[f32]| {
+            let t = Tensor::from_f32(vec![1, v.len()], v.to_vec()).unwrap();
+            f32s(&o.call(&[t]).unwrap()).to_vec()
+        };
+        let x = [100.7, 100.2, -3.9, f32::NAN];
+        assert_eq!(
+            run(op("Nancumsum", "int8"), &x),
+            [100.0, -56.0, -59.0, -59.0]
+        );
+        assert_eq!(run(op("Nancumsum", "bool"), &x), [1.0, 2.0, 3.0, 3.0]);
+        let x = [3.7, f32::NAN, -5.2, 9.9, 2.1];
+        assert_eq!(
+            run(op("Nancumprod", "int8"), &x),
+            [3.0, 3.0, -15.0, 121.0, -14.0]
+        );
+        // dtype float32 (or none): the float running total.
+        let s = run(op("Nancumsum", "float32"), &[0.5, f32::NAN, 0.25]);
+        assert_eq!(s, [0.5, 0.5, 0.75]);
     }
 
     #[test]
