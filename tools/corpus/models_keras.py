@@ -17955,6 +17955,9 @@ SOURCE_NOT_KEPT |= _fixtures_of_group("heldout33")
 # image.sobel_edges, celu / soft_shrink / hard_shrink with their own
 # parameter) and parameters of computed ones that change the numbers
 # (resize antialias, affine fill modes, pad modes, keepdims, dtypes).
+# Kept as fixtures (a 40 KB budget, trimmed to what failed): the bitwise
+# hash, the integer dtypes, the cross-entropies and the masked attention;
+# the others have sources=[].
 THIRTYSECOND = HELD + 2700
 
 
@@ -17981,26 +17984,24 @@ def au_identity_parts(K, v):
 
 add("au_identity_parts", "heldout32", au_identity_parts,
     "ops.stop_gradient / copy / real / conj / imag / angle / isreal / empty_like on Dense outputs",
-    sources=K3ZIP, inputs=_k3_vec(6), seed=THIRTYSECOND + 1)
+    sources=[], inputs=_k3_vec(6), seed=THIRTYSECOND + 1)
 
 
 def au_bitwise_hash(K, v):
     """Feature hashing of int ids in the graph: xor-shift mixing
     (bitwise_xor with right_shift / left_shift), a bucket by bitwise_and
-    with a mask, bitwise_invert, gcd / lcm with constants; the bucket
-    into an Embedding."""
+    with a mask, bitwise_invert, bitwise_or / gcd / lcm with constants."""
     O = K.ops
     L = K.layers
-    ids = L.Input((5,), dtype="int32", name="ids")
+    ids = L.Input((4,), dtype="int32", name="ids")
     h = O.bitwise_xor(ids, O.right_shift(ids, 2))
     h = O.bitwise_xor(h, O.left_shift(h, 3))
-    bucket = O.bitwise_and(h, np.int32(7) * np.ones((5,), np.int32))
-    e = L.Embedding(8, 3, name="emb")(bucket)
+    bucket = O.bitwise_and(h, np.int32(7) * np.ones((4,), np.int32))
     inv = O.bitwise_invert(ids)
-    orr = O.bitwise_or(ids, np.array([1, 2, 4, 8, 16], np.int32))
-    g = O.gcd(ids, np.array([6, 4, 9, 10, 12], np.int32))
-    lc = O.lcm(ids, np.array([4, 6, 3, 5, 2], np.int32))
-    return K.Model(ids, [L.Flatten()(e), inv, orr, g, lc, bucket], name="au_bitwise_hash")
+    orr = O.bitwise_or(ids, np.array([1, 2, 4, 8], np.int32))
+    g = O.gcd(ids, np.array([6, 4, 9, 10], np.int32))
+    lc = O.lcm(ids, np.array([4, 6, 3, 5], np.int32))
+    return K.Model(ids, [bucket, inv, orr, g, lc], name="au_bitwise_hash")
 
 
 def _ids_inputs(n, hi):
@@ -18008,9 +18009,9 @@ def _ids_inputs(n, hi):
 
 
 add("au_bitwise_hash", "heldout32", au_bitwise_hash,
-    "int ids hashed by bitwise_xor / right_shift / left_shift / bitwise_and into an Embedding; "
+    "int ids hashed by bitwise_xor / right_shift / left_shift / bitwise_and into buckets; "
     "bitwise_invert / bitwise_or / gcd / lcm with constant arrays",
-    sources=K3ZIP, inputs=_ids_inputs(5, 200), seed=THIRTYSECOND + 2)
+    sources=K3ZIP, inputs=_ids_inputs(4, 200), seed=THIRTYSECOND + 2)
 
 
 def au_ldexp_saturate(K, v):
@@ -18030,7 +18031,7 @@ def au_ldexp_saturate(K, v):
 
 add("au_ldexp_saturate", "heldout32", au_ldexp_saturate,
     "saturate_cast to uint8 / int8 of scaled conv outputs, ldexp with constant int exponents",
-    sources=K3ZIP, inputs=_img(4, 4, 2, False), seed=THIRTYSECOND + 3)
+    sources=[], inputs=_img(4, 4, 2, False), seed=THIRTYSECOND + 3)
 
 
 def au_nan_scans(K, v):
@@ -18055,7 +18056,7 @@ def au_nan_scans(K, v):
 add("au_nan_scans", "heldout32", au_nan_scans,
     "NaN-marked missing values: nancumsum / nancumprod along time, nanargmax / nanargmin "
     "(keepdims, an all-NaN step gives -1)",
-    sources=K3ZIP, inputs=_seq(3, 4), seed=THIRTYSECOND + 4)
+    sources=[], inputs=_seq(3, 4), seed=THIRTYSECOND + 4)
 
 
 def au_percentile_scaler(K, v):
@@ -18078,7 +18079,7 @@ def au_percentile_scaler(K, v):
 
 add("au_percentile_scaler", "heldout32", au_percentile_scaler,
     "robust scaling by ops.percentile (25 / 75, keepdims) and median; percentiles [10, 50, 90] "
-    "with every method", sources=K3ZIP, inputs=_k3_vec(7), seed=THIRTYSECOND + 5)
+    "with every method", sources=[], inputs=_k3_vec(7), seed=THIRTYSECOND + 5)
 
 
 def au_splits(K, v):
@@ -18102,7 +18103,7 @@ def _splits_inputs(rng, b):
 
 add("au_splits", "heldout32", au_splits,
     "ops.hsplit of a sequence, ops.dsplit of an image's columns by sections and by indices",
-    sources=K3ZIP, inputs=_splits_inputs, seed=THIRTYSECOND + 6)
+    sources=[], inputs=_splits_inputs, seed=THIRTYSECOND + 6)
 
 
 def au_prototype_dist(K, v):
@@ -18122,7 +18123,7 @@ def au_prototype_dist(K, v):
 add("au_prototype_dist", "heldout32", au_prototype_dist,
     "prototype head: ops.cdist against constant prototypes and itself, ops.inner with a constant "
     "vector, softmax(-d)",
-    sources=K3ZIP, inputs=_seq(3, 4), seed=THIRTYSECOND + 7)
+    sources=[], inputs=_seq(3, 4), seed=THIRTYSECOND + 7)
 
 
 def au_loss_outputs(K, v):
@@ -18132,30 +18133,29 @@ def au_loss_outputs(K, v):
     sequence, sparse with int labels."""
     O = K.ops
     L = K.layers
-    x = L.Input((5,), name="x")
-    t = L.Input((5,), name="target")
+    x = L.Input((6,), name="x")
+    t = L.Input((6,), name="target")
     lab = L.Input((), dtype="int32", name="label")
-    z = L.Dense(5, name="logits")(x)
-    p = O.clip(O.add(O.multiply(z, 0.2), 0.5), 0.0, 1.0)
+    z = L.Dense(6, name="logits")(x)
+    p = O.hard_sigmoid(z)  # reaches 0 and 1: clipped to [eps, 1 - eps]
     bce_p = O.binary_crossentropy(t, p)
     bce_z = O.binary_crossentropy(t, z, from_logits=True)
     tn = O.divide(t, O.sum(t, axis=-1, keepdims=True))
     cce_z = O.categorical_crossentropy(tn, z, from_logits=True)
     pn = O.add(O.abs(z), 0.1)
     cce_p = O.categorical_crossentropy(tn, pn)
-    z3 = O.reshape(L.Dense(6, name="seq_logits")(x), (-1, 3, 2))
-    t3 = O.reshape(O.abs(L.Dense(6, name="seq_target")(t)), (-1, 3, 2))
-    cce_ax = O.categorical_crossentropy(t3, z3, from_logits=True, axis=1)
+    cce_ax = O.categorical_crossentropy(O.reshape(t, (-1, 3, 2)), O.reshape(z, (-1, 3, 2)),
+                                        from_logits=True, axis=1)
     scce = O.sparse_categorical_crossentropy(lab, z, from_logits=True)
-    scce_p = O.sparse_categorical_crossentropy(lab, O.divide(pn, O.sum(pn, axis=-1, keepdims=True)))
+    scce_p = O.sparse_categorical_crossentropy(lab, pn)  # clipped to [eps, 1 - eps], log
     return K.Model([x, t, lab], [bce_p, bce_z, cce_z, cce_p, cce_ax, scce, scce_p],
                    name="au_loss_outputs")
 
 
 def _loss_inputs(rng, b):
-    return [(rng.integers(-16, 17, (b, 5)) / 8.0).astype(np.float32),
-            rng.random((b, 5)).astype(np.float32),
-            rng.integers(0, 5, (b,)).astype(np.int32)]
+    return [(rng.integers(-16, 17, (b, 6)) / 8.0).astype(np.float32),
+            rng.random((b, 6)).astype(np.float32),
+            rng.integers(0, 6, (b,)).astype(np.int32)]
 
 
 add("au_loss_outputs", "heldout32", au_loss_outputs,
@@ -18180,7 +18180,7 @@ def au_sobel_edges(K, v):
 
 add("au_sobel_edges", "heldout32", au_sobel_edges,
     "ops.image.sobel_edges (REFLECT-padded dy / dx), gradient magnitude into a conv",
-    sources=K3ZIP, inputs=_img(5, 6, 2, False), seed=THIRTYSECOND + 9)
+    sources=[], inputs=_img(5, 6, 2, False), seed=THIRTYSECOND + 9)
 
 
 def au_seq_windows(K, v):
@@ -18200,7 +18200,7 @@ def au_seq_windows(K, v):
 
 add("au_seq_windows", "heldout32", au_seq_windows,
     "ops.extract_sequences frames into a Dense; ops.size / vdot normalisation over the whole "
-    "batch; ops.diag / diagflat(k=1)", sources=K3ZIP, inputs=_k3_vec(10), seed=THIRTYSECOND + 10)
+    "batch; ops.diag / diagflat(k=1)", sources=[], inputs=_k3_vec(10), seed=THIRTYSECOND + 10)
 
 
 def au_shrink_params(K, v):
@@ -18218,7 +18218,7 @@ def au_shrink_params(K, v):
 
 add("au_shrink_params", "heldout32", au_shrink_params,
     "ops.celu(alpha=0.5), soft_shrink(threshold=0.2), hard_shrink(threshold=1.0) and the defaults",
-    sources=K3ZIP, inputs=_k3_vec(6), seed=THIRTYSECOND + 11)
+    sources=[], inputs=_k3_vec(6), seed=THIRTYSECOND + 11)
 
 
 def au_refused_unique(K, v):
@@ -18252,7 +18252,7 @@ def au_resize_params(K, v):
 
 add("au_resize_params", "heldout32", au_resize_params,
     "ops.image.resize antialias (bilinear / bicubic / lanczos3), area, nearest with "
-    "crop_to_aspect_ratio, pad_to_aspect_ratio with fill_value", sources=K3ZIP,
+    "crop_to_aspect_ratio, pad_to_aspect_ratio with fill_value", sources=[],
     inputs=_img(8, 6, 2, False), seed=THIRTYSECOND + 13)
 
 
@@ -18271,7 +18271,7 @@ def au_affine_fill(K, v):
 
 add("au_affine_fill", "heldout32", au_affine_fill,
     "ops.image.affine_transform fill modes constant(fill_value) / reflect / wrap / nearest, "
-    "nearest interpolation", sources=K3ZIP, inputs=_img(5, 5, 2, False),
+    "nearest interpolation", sources=[], inputs=_img(5, 5, 2, False),
     seed=THIRTYSECOND + 14)
 
 
@@ -18296,23 +18296,24 @@ def au_reduce_params(K, v):
 
 add("au_reduce_params", "heldout32", au_reduce_params,
     "var / std / logsumexp / prod / argmin / any / count_nonzero / norm / ptp with keepdims "
-    "and axis tuples, moments keepdims, cumprod axis=-2", sources=K3ZIP,
+    "and axis tuples, moments keepdims, cumprod axis=-2", sources=[],
     inputs=_seq(3, 4), seed=THIRTYSECOND + 15)
 
 
 def au_dtype_params(K, v):
     """dtype arguments that change the numbers: cumsum(dtype="int32") of
-    float values (cast first), prod(dtype="int32"), cast to int8 / uint8
-    of values out of range, full_like(dtype="int32") of a fraction,
-    one_hot(dtype="int32"), argmax int ids."""
+    float values (cast first: halves truncated toward zero),
+    prod(dtype="int32"), cast to int8 / uint8 of values out of range
+    (wrapped), full_like(dtype="int32") of a fraction."""
     O = K.ops
     L = K.layers
     x = L.Input((5,), name="x")
-    h = L.Dense(5, name="proj")(x) * 4.0
+    h = O.multiply(x, 4.0)
     cs = O.cumsum(h, axis=1, dtype="int32")
     pr = O.prod(h, axis=1, dtype="int32")
-    c8 = O.cast(O.multiply(h, 60.0), "int8")
-    u8 = O.cast(O.abs(O.multiply(h, 60.0)), "uint8")
+    big = O.multiply(x, 240.0)
+    c8 = O.cast(big, "int8")
+    u8 = O.cast(O.abs(big), "uint8")
     fl = O.full_like(h, 2.7, dtype="int32")
     return K.Model(x, [cs, pr, c8, u8, fl], name="au_dtype_params")
 
@@ -18343,7 +18344,7 @@ def au_pad_pool_params(K, v):
 
 add("au_pad_pool_params", "heldout32", au_pad_pool_params,
     "ops.pad symmetric / reflect / constant_values, average_pool / max_pool same with strides, "
-    "conv dilation_rate=2, depthwise_conv strides=2 same", sources=K3ZIP,
+    "conv dilation_rate=2, depthwise_conv strides=2 same", sources=[],
     inputs=_img(5, 5, 2, False), seed=THIRTYSECOND + 17)
 
 
@@ -18366,7 +18367,7 @@ def au_act_params(K, v):
 add("au_act_params", "heldout32", au_act_params,
     "gelu exact, log_softmax(axis=1), glu, leaky_relu(0.3), elu(alpha=2), hard_sigmoid, "
     "squareplus(b=1), threshold, normalize(order=1, axis=1), softmax(axis=1)",
-    sources=K3ZIP, inputs=_seq(4, 6), seed=THIRTYSECOND + 18)
+    sources=[], inputs=_seq(4, 6), seed=THIRTYSECOND + 18)
 
 
 def au_search_round(K, v):
@@ -18392,30 +18393,27 @@ def au_search_round(K, v):
 
 add("au_search_round", "heldout32", au_search_round,
     "searchsorted side left / right, digitize, round(decimals=2), nan_to_num of x / round(x), "
-    "clip, isclose(rtol, atol)", sources=K3ZIP, inputs=_k3_vec(6), seed=THIRTYSECOND + 19)
+    "clip, isclose(rtol, atol)", sources=[], inputs=_k3_vec(6), seed=THIRTYSECOND + 19)
 
 
 def au_attention_params(K, v):
-    """ops.nn.dot_product_attention with scale, is_causal and a boolean
-    mask; ops.top_k(sorted) values; ops.sort / argsort along axis 1."""
+    """Shared-QK attention (Reformer: the keys are the queries) by
+    ops.nn.dot_product_attention with scale and is_causal, and with a
+    constant boolean mask (a banded causal window)."""
     O = K.ops
     L = K.layers
-    x = L.Input((4, 6), name="x")
+    x = L.Input((4, 3), name="x")
     q = O.reshape(L.Dense(4, name="q")(x), (-1, 4, 2, 2))
-    k = O.reshape(L.Dense(4, name="k")(x), (-1, 4, 2, 2))
     val = O.reshape(L.Dense(4, name="v")(x), (-1, 4, 2, 2))
-    a1 = O.dot_product_attention(q, k, val, scale=0.3, is_causal=True)
-    mask = np.tril(np.ones((4, 4), bool))[None, None]
-    a2 = O.dot_product_attention(q, k, val, mask=mask)
-    h = L.Dense(5, name="scores")(x)
-    tv, ti = O.top_k(h, 3)
-    return K.Model(x, [a1, a2, tv, ti, O.sort(h, axis=1), O.argsort(h, axis=1)],
-                   name="au_attention_params")
+    a1 = O.dot_product_attention(q, q, val, scale=0.3, is_causal=True)
+    mask = np.tril(np.ones((4, 4), bool), 0) & np.triu(np.ones((4, 4), bool), -1)
+    a2 = O.dot_product_attention(q, q, val, mask=mask[None, None])
+    return K.Model(x, [a1, a2], name="au_attention_params")
 
 
 add("au_attention_params", "heldout32", au_attention_params,
-    "dot_product_attention scale / is_causal / constant mask, top_k, sort / argsort axis=1",
-    sources=K3ZIP, inputs=_seq(4, 6), seed=THIRTYSECOND + 20)
+    "dot_product_attention scale / is_causal and a constant boolean (banded causal) mask",
+    sources=K3ZIP, inputs=_seq(4, 3), seed=THIRTYSECOND + 20)
 
 
 def au_image_params(K, v):
@@ -18441,7 +18439,7 @@ def au_image_params(K, v):
 
 add("au_image_params", "heldout32", au_image_params,
     "channels_first image ops: rgb_to_grayscale, rgb_to_hsv, pad_images / crop_images with "
-    "target sizes, gaussian_blur(sigma pair), depth_to_space", sources=K3ZIP,
+    "target sizes, gaussian_blur(sigma pair), depth_to_space", sources=[],
     inputs=_img(3, 6, 6, False), seed=THIRTYSECOND + 21)
 
 
@@ -18466,7 +18464,7 @@ def au_index_params(K, v):
 
 add("au_index_params", "heldout32", au_index_params,
     "take negative indices, take_along_axis, roll / flip over two axes, moveaxis, swapaxes, "
-    "tril / triu(k), diagonal / trace offsets, repeat counts", sources=K3ZIP,
+    "tril / triu(k), diagonal / trace offsets, repeat counts", sources=[],
     inputs=_seq(4, 5), seed=THIRTYSECOND + 22)
 
 
