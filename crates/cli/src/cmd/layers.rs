@@ -70,6 +70,8 @@ fn wrapped(classes: &[&str]) -> String {
 pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let registry = LayerRegistry::with_builtins();
     let mut classes = registry.class_names();
+    // Operations recognised only to be refused by name are not supported.
+    classes.retain(|c| !tfjs_layers::layers::keras3_ops::is_refused_operation(c));
     classes.sort_unstable();
     if ctx.json {
         println!("{}", serde_json::to_string(&classes)?);

@@ -139,6 +139,15 @@ fn reduction(op: &str) -> Option<Reduce> {
 }
 
 /// Register `ops.<class>` for every supported operation.
+/// Whether `class` (`ops.<Class>`) is a Keras 3 operation the engine
+/// recognises only to refuse it by name (`refused.rs`): `tfjs layers`
+/// does not list those as supported.
+pub fn is_refused_operation(class: &str) -> bool {
+    class
+        .strip_prefix(crate::topology::KERAS3_OPERATION_PREFIX)
+        .is_some_and(|c| refused::REFUSED.iter().any(|(r, _)| *r == c))
+}
+
 pub fn register(registry: &mut LayerRegistry) {
     // One table of Keras 3 operations (`tfjs_format::topology`); the ones
     // the engine computes are each handled by a function below.
