@@ -274,18 +274,7 @@ impl Unrolled<'_> {
         let mut steps = Vec::with_capacity(t_n);
         for t in 0..t_n {
             let s = |part: &str| format!("{name}_mask{t}_{part}");
-            self.push(
-                &s("crop"),
-                "Cropping2D",
-                json!({"cropping": [[t, t_n - 1 - t], [0, 0]], "data_format": "channels_last"}),
-                vec![tensor(&view, 0)],
-            );
-            self.push(
-                &s("m"),
-                "Reshape",
-                json!({"target_shape": [1]}),
-                vec![tensor(&s("crop"), 0)],
-            );
+            self.step_of(&view, t, 1, &s("crop"), &s("m"));
             self.push(
                 &s("1mm"),
                 "Rescaling",
@@ -300,6 +289,24 @@ impl Unrolled<'_> {
     fn push(&mut self, name: &str, class: &str, config: Value, inputs: Vec<Value>) {
         self.layers
             .push(entry(name, class, config, vec![Value::Array(inputs)]));
+    }
+
+    /// Step `t` of a `[T, width, 1]` view `view` as `[batch, width]`: a
+    /// `Cropping2D` named `crop`, then a `Reshape` named `name`.
+    fn step_of(&mut self, view: &str, t: usize, width: usize, crop: &str, name: &str) {
+        let t_n = self.steps;
+        self.push(
+            crop,
+            "Cropping2D",
+            json!({"cropping": [[t, t_n - 1 - t], [0, 0]], "data_format": "channels_last"}),
+            vec![tensor(view, 0)],
+        );
+        self.push(
+            name,
+            "Reshape",
+            json!({"target_shape": [width]}),
+            vec![tensor(crop, 0)],
+        );
     }
 
     /// The states after each processed step of direction `d` (prefix `p`),
@@ -412,18 +419,7 @@ impl Unrolled<'_> {
         let mut states = Vec::with_capacity(t_n);
         for (k, &t) in order.iter().enumerate() {
             let s = |part: &str| format!("{p}_{k}_{part}");
-            self.push(
-                &s("crop"),
-                "Cropping2D",
-                json!({"cropping": [[t, t_n - 1 - t], [0, 0]], "data_format": "channels_last"}),
-                vec![tensor(&view, 0)],
-            );
-            self.push(
-                &s("x"),
-                "Reshape",
-                json!({"target_shape": [f]}),
-                vec![tensor(&s("crop"), 0)],
-            );
+            self.step_of(&view, t, f, &s("crop"), &s("x"));
             let prev = match state.take() {
                 Some(h) => h,
                 None => {
@@ -891,22 +887,9 @@ mod tests {
         assert_rewrites(&[2, 4, 3], layers, 12, 1e-5, "4 time steps unrolled");
     }
 
-    /// Ids with padding (zeros) at the end, the middle and the start.
-    fn padded_ids() -> crate::Tensor {
-        let ids = [
-            3., 1., 4., 0., 0., 0., 2., 0., 5., 5., 1., 0., 0., 0., 7., 2., 2., 6.,
-        ];
-        crate::Tensor::from_f32(vec![3, 6], ids.to_vec()).unwrap()
-    }
-
     fn embedded(rnn: serde_json::Value) -> Vec<serde_json::Value> {
         vec![
-            entry_on(
-                "emb",
-                "Embedding",
-                json!({"input_dim": 8, "output_dim": 3, "mask_zero": true}),
-                "x",
-            ),
+            mask_zero_embedding("emb", "x"),
             entry_on("do", "Dropout", json!({"rate": 0.1}), "emb"),
             rnn,
             entry_on("out", "Dense", json!({"units": 2}), "g"),

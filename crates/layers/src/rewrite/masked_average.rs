@@ -105,19 +105,11 @@ mod tests {
 
     #[test]
     fn a_masked_average_becomes_softmax_weights_and_a_dot() {
-        let ids = [
-            3., 1., 4., 0., 0., 0., 2., 0., 5., 5., 1., 0., 0., 0., 7., 2., 2., 6.,
-        ];
-        let x = crate::Tensor::from_f32(vec![3, 6], ids.to_vec()).unwrap();
+        let x = padded_ids();
         for keepdims in [false, true] {
             for version in ["2.21.0", "3.15.0"] {
                 let layers = vec![
-                    entry_on(
-                        "emb",
-                        "Embedding",
-                        json!({"input_dim": 8, "output_dim": 3, "mask_zero": true}),
-                        "x",
-                    ),
+                    mask_zero_embedding("emb", "x"),
                     entry_on("d", "Dense", json!({"units": 4}), "emb"),
                     entry_on(
                         "gap",

@@ -85,12 +85,7 @@ mod tests {
     #[test]
     fn an_unmasked_rnn_after_a_masked_one_reads_through_a_keep_all_masking() {
         let layers = vec![
-            entry_on(
-                "emb",
-                "Embedding",
-                json!({"input_dim": 8, "output_dim": 3, "mask_zero": true}),
-                "x",
-            ),
+            mask_zero_embedding("emb", "x"),
             entry_on("enc", "LSTM", json!({"units": 4}), "emb"),
             entry_on("rep", "RepeatVector", json!({"n": 5}), "enc"),
             entry_on(

@@ -55,12 +55,7 @@ mod tests {
     #[test]
     fn softmax_layers_become_activations_in_models_that_make_masks() {
         let layers = vec![
-            entry_on(
-                "emb",
-                "Embedding",
-                json!({"input_dim": 8, "output_dim": 3, "mask_zero": true}),
-                "x",
-            ),
+            mask_zero_embedding("emb", "x"),
             entry_on("lstm", "LSTM", json!({"units": 4}), "emb"),
             entry_on("sm", "Softmax", json!({"axis": -1}), "lstm"),
         ];

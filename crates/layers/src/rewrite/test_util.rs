@@ -151,3 +151,23 @@ pub fn assert_same(model: &Model, x: &Tensor, tol: f32) -> Rewritten {
     }
     out
 }
+
+/// An `Embedding(input_dim 8, output_dim 3, mask_zero)` entry on `from`:
+/// the mask-making layer of the masked-model tests.
+pub fn mask_zero_embedding(name: &str, from: &str) -> Value {
+    entry_on(
+        name,
+        "Embedding",
+        json!({"input_dim": 8, "output_dim": 3, "mask_zero": true}),
+        from,
+    )
+}
+
+/// Ids `[3, 6]` below 8 with padding (zeros) at the end, in the middle
+/// and at the start.
+pub fn padded_ids() -> Tensor {
+    let ids = [
+        3., 1., 4., 0., 0., 0., 2., 0., 5., 5., 1., 0., 0., 0., 7., 2., 2., 6.,
+    ];
+    Tensor::from_f32(vec![3, 6], ids.to_vec()).unwrap()
+}
