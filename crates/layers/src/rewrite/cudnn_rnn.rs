@@ -8,7 +8,8 @@
 //!   to the same gates, so the LSTM's bias is their sum.
 //! - `CuDNNGRU` is a GRU with `reset_after: true` and `sigmoid`; its flat
 //!   `[6 × units]` bias is that GRU's `[2, 3 × units]` one. TensorFlow.js
-//!   4.22 has no `reset_after`, so the rebuild then refuses it, by name.
+//!   4.22 has no `reset_after`, so the rebuild then unrolls that GRU
+//!   ([`super::gru_unroll`]; refused, by name, where it cannot).
 //!
 //! Both layers store their kernels in Keras's gate order (tf_keras converts
 //! to cuDNN's order when it calls the op), so the kernels carry over as
@@ -59,10 +60,19 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     });
     match weights {
         Err(why) => Outcome::Cannot(format!("{class}: {why}")),
-        Ok(_) if !lstm && site.target == Target::Tfjs => Outcome::Cannot(format!(
-            "{class} is a GRU with reset_after: true (TensorFlow.js 4.22's GRUCell does not \
-             support it, and its separate recurrent bias has no exact equivalent there)"
-        )),
+        // TF.js's GRUCell has no reset_after: the GRU is unrolled.
+        Ok(weights) if !lstm && site.target == Target::Tfjs => {
+            let gru = Site {
+                class_name: if wrapped { "Bidirectional" } else { "GRU" },
+                config: &config,
+                weights: weights.iter().collect(),
+                ..*site
+            };
+            match super::gru_unroll::rule(&gru) {
+                Outcome::Cannot(why) => Outcome::Cannot(format!("{class}: {why}")),
+                outcome => outcome,
+            }
+        }
         Ok(weights) => site.as_one(
             if wrapped {
                 "Bidirectional"
@@ -180,15 +190,25 @@ mod tests {
     }
 
     #[test]
-    fn cudnn_gru_is_refused_for_tfjs_by_name() {
-        let layers = vec![entry_on("gru", "CuDNNGRU", json!({"units": 2}), "x")];
-        let model = functional(&[3, 2], layers, 3);
-        assert_refused(
-            &model,
-            &[
-                "`gru` (CuDNNGRU)",
-                "CuDNNGRU is a GRU with reset_after: true",
-            ],
-        );
+    fn cudnn_gru_is_unrolled_for_tfjs_with_its_two_biases() {
+        let layers = vec![entry_on(
+            "gru",
+            "CuDNNGRU",
+            json!({"units": 2, "return_sequences": true}),
+            "x",
+        )];
+        let model = with_biases(functional(&[3, 2], layers, 3));
+        let out = assert_same(&model, &input(&[2, 3, 2]), 1e-6);
+        assert_note(&out, "3 time steps unrolled");
+        let layers = vec![entry_on(
+            "bi",
+            "Bidirectional",
+            json!({"merge_mode": "sum", "layer": {"class_name": "CuDNNGRU",
+                   "config": {"name": "gru", "units": 2}}}),
+            "x",
+        )];
+        let model = with_biases(functional(&[3, 2], layers, 4));
+        let out = assert_same(&model, &input(&[2, 3, 2]), 1e-6);
+        assert_note(&out, "3 time steps unrolled");
     }
 }

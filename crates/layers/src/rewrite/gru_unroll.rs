@@ -89,17 +89,24 @@ fn gru_cell(class_name: &str, config: &Map<String, Value>) -> Option<Map<String,
     (cell.get("reset_after").and_then(Value::as_bool) == Some(true)).then_some(cell)
 }
 
-/// The names of the layer entries among `layers` this rule may rewrite
-/// (their outputs past the first become `<name>_part<i>`:
-/// [`super::split::redirect`]).
+/// The names of the layer entries among `layers` this rule may rewrite,
+/// also through [`super::cudnn_rnn`] (their outputs past the first become
+/// `<name>_part<i>`: [`super::split::redirect`]).
 pub fn unrollable_layers(layers: &[Value]) -> Vec<String> {
+    let cudnn_gru = |l: &Value| {
+        l.get("class_name").and_then(Value::as_str) == Some("CuDNNGRU")
+            || l.pointer("/config/layer/class_name")
+                .and_then(Value::as_str)
+                == Some("CuDNNGRU")
+    };
     layers
         .iter()
         .filter(|l| {
             let class = l.get("class_name").and_then(Value::as_str).unwrap_or("");
-            l.get("config")
-                .and_then(Value::as_object)
-                .is_some_and(|c| kind_of(class, c).is_some())
+            cudnn_gru(l)
+                || l.get("config")
+                    .and_then(Value::as_object)
+                    .is_some_and(|c| kind_of(class, c).is_some())
         })
         .filter_map(|l| tfjs_format::topology::layer_entry_name(l).map(String::from))
         .collect()
