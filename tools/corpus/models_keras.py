@@ -17411,6 +17411,32 @@ add("mask_leak_rnn", "heldout34", mask_leak_rnn,
     "Embedding(mask_zero) -> LSTM -> RepeatVector -> LSTM(return_sequences) -> Dense",
     sources=["keras2"], inputs=_tokens(12, 30, pad_from=5), seed=HELD34 + 7)
 
+
+
+def l2norm_embed(K, v):
+    """A face / metric-learning embedding head: Conv -> GAP -> Dense, L2
+    normalized (tf_keras: tf.math.l2_normalize; Keras 3: UnitNormalization and
+    ops.normalize), and a 2-D per-position normalization of a feature map."""
+    L = K.layers
+    x = L.Input((8, 8, 3), name="face")
+    f = L.Conv2D(6, 3, padding="same", activation="relu")(x)
+    pos = L.Conv2D(4, 1)(f)
+    e = L.Dense(5)(L.GlobalAveragePooling2D()(f))
+    if v == "k2":
+        tf = _tf()
+        emb = tf.math.l2_normalize(e, axis=-1)
+        pos_n = tf.math.l2_normalize(pos, axis=3, epsilon=1e-6)
+    else:
+        emb = L.UnitNormalization()(e)
+        pos_n = K.ops.normalize(pos, axis=-1)
+    return K.Model(x, [emb, L.Flatten()(pos_n)], name="l2norm_embed")
+
+
+add("l2norm_embed", "heldout34", l2norm_embed,
+    "Conv -> GAP -> Dense embedding L2-normalized (tf.math.l2_normalize / UnitNormalization / "
+    "ops.normalize), and a per-position normalization of a feature map",
+    sources=["keras2", "keras3-keras"], seed=HELD34 + 8)
+
 # Round 34's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout34")
 

@@ -83,6 +83,9 @@
 //!   `Embedding` holding it.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
+//! - [`l2_normalize`]: `UnitNormalization`, `ops.normalize`,
+//!   `tf.math.l2_normalize` over the last axis → `x` and `-x` joined,
+//!   `LayerNormalization` (gamma `1/√C`), the first half cropped.
 //! - [`masked_average`]: `GlobalAveragePooling1D` under an
 //!   `Embedding(mask_zero)` mask → the mask as `Softmax` weights + `Dot`.
 //! - [`masked_calls`]: layers a Keras mask reaches that the target treats
@@ -255,6 +258,7 @@ pub mod identity_layer;
 pub mod image_resize;
 pub mod inference_identity;
 pub mod keras3_ops;
+pub mod l2_normalize;
 pub mod last_axis_steps;
 pub mod layer_scale;
 pub mod locally_connected;
@@ -359,6 +363,7 @@ pub const TFJS_RULES: &[Rule] = &[
     batch_norm_op::rule,
     depth_space::rule,
     bias_add::rule,
+    l2_normalize::rule,
     tf_op_lambda::rule,
     image_resize::ops_rule,
     keras3_ops::rule,

@@ -724,8 +724,8 @@ mod tests {
         );
         let up = entry(
             "up",
-            "UnitNormalization",
-            json!({"axis": -1}),
+            "Discretization",
+            json!({"bin_boundaries": [0.0, 1.0]}),
             vec![json!([["tf.math.exp", 0, 0, {}]])],
         );
         let model = functional(&[4, 2], vec![gru, exp, up], 1);
@@ -735,7 +735,7 @@ mod tests {
                 "3 layers without an exact equivalent",
                 "`gru` (GRU): GRU with reset_after: true",
                 "`tf.math.exp` (TFOpLambda)",
-                "`up` (UnitNormalization): TensorFlow.js 4.22 has no",
+                "`up` (Discretization): TensorFlow.js 4.22 has no",
             ],
         );
     }
