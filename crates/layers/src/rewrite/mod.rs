@@ -83,6 +83,7 @@
 //!   `Embedding` holding it.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
+//! - [`cast_float`]: `tf.cast` / `ops.cast` to float32 → `Rescaling(1, 0)`.
 //! - [`l2_normalize`]: `UnitNormalization`, `ops.normalize`,
 //!   `tf.math.l2_normalize` over the last axis → `x` and `-x` joined,
 //!   `LayerNormalization` (gamma `1/√C`), the first half cropped.
@@ -228,6 +229,7 @@ pub mod batch_norm_rank5;
 pub mod batch_norm_virtual;
 pub mod batch_renorm;
 pub mod bias_add;
+pub mod cast_float;
 pub mod category_encoding;
 pub mod concat_axis;
 pub mod const_conv;
@@ -364,6 +366,7 @@ pub const TFJS_RULES: &[Rule] = &[
     depth_space::rule,
     bias_add::rule,
     l2_normalize::rule,
+    cast_float::rule,
     tf_op_lambda::rule,
     image_resize::ops_rule,
     keras3_ops::rule,
