@@ -94,7 +94,9 @@ pub(super) fn site_key(site: &Site<'_>, keras2: bool) -> Option<(Vec<usize>, Vec
 
 fn rewrite(site: &Site<'_>, keras2: bool) -> Option<Vec<Value>> {
     let (dims, key, x) = site_key(site, keras2)?;
-    let (axis, start, stop, drop_axis) = window(&key, &dims)?;
+    let Some((axis, start, stop, drop_axis)) = window(&key, &dims) else {
+        return several_axes(site.name, &dims, &key, x);
+    };
     let mut out: Vec<usize> = dims.clone();
     if drop_axis {
         out.remove(axis - 1);
@@ -114,6 +116,100 @@ fn rewrite(site: &Site<'_>, keras2: bool) -> Option<Vec<Value>> {
         dims[axis - 1],
         (start, stop),
         &out,
+    ));
+    Some(layers)
+}
+
+/// A key of contiguous runs (step 1) or single positions of several
+/// non-batch axes, and new axes (`None`): each sliced axis cut in turn
+/// ([`axis_view`] + [`cropped_window`], keeping the axis), then one static
+/// `Reshape` to the output (positions dropped, new axes of 1). Copies
+/// only, so exact.
+fn several_axes(name: &str, dims: &[usize], key: &[Index], x: Value) -> Option<Vec<Value>> {
+    let rank = dims.len() + 1;
+    let real = key
+        .iter()
+        .filter(|k| !matches!(k, Index::NewAxis | Index::Ellipsis))
+        .count();
+    let mut full = Vec::new();
+    for k in key {
+        match k {
+            Index::Ellipsis => {
+                let fill = rank.checked_sub(real)?;
+                full.extend(std::iter::repeat_n(Index::Slice(None, None, None), fill));
+            }
+            k => full.push(*k),
+        }
+    }
+    let seen = full.iter().filter(|k| !matches!(k, Index::NewAxis)).count();
+    full.extend(std::iter::repeat_n(
+        Index::Slice(None, None, None),
+        rank.checked_sub(seen)?,
+    ));
+    // (input axis counted with the batch, window) per cut, and the output.
+    let mut cuts = Vec::new();
+    let mut out = Vec::new();
+    let mut axis = 0;
+    for k in &full {
+        if matches!(k, Index::NewAxis) {
+            if axis == 0 {
+                return None;
+            }
+            out.push(1);
+            continue;
+        }
+        let n = if axis == 0 {
+            None
+        } else {
+            Some(dims[axis - 1])
+        };
+        let whole = matches!(k, Index::Slice(None | Some(0), None, None | Some(1)));
+        match (n, k) {
+            (None, _) if !whole => return None,
+            (None, _) => {}
+            (Some(n), Index::At(i)) => {
+                let i = if *i < 0 { i + n as i64 } else { *i };
+                if !(0..n as i64).contains(&i) {
+                    return None;
+                }
+                cuts.push((axis, i as usize, i as usize + 1));
+            }
+            (Some(n), Index::Slice(a, b, None | Some(1))) => {
+                let bound =
+                    |v: i64| (if v < 0 { v + n as i64 } else { v }).clamp(0, n as i64) as usize;
+                let (start, stop) = (a.map_or(0, bound), b.map_or(n, bound));
+                if start >= stop {
+                    return None;
+                }
+                if (start, stop) != (0, n) {
+                    cuts.push((axis, start, stop));
+                }
+                out.push(stop - start);
+            }
+            _ => return None,
+        }
+        axis += 1;
+    }
+    if out.is_empty() || axis != rank {
+        return None;
+    }
+    let mut layers = Vec::new();
+    let mut cur = dims.to_vec();
+    let mut input = x;
+    for (i, &(a, start, stop)) in cuts.iter().enumerate() {
+        let view = format!("{name}_cut{i}_view");
+        let cut = format!("{name}_cut{i}");
+        layers.push(axis_view(&view, input, &cur, a));
+        let n = cur[a - 1];
+        cur[a - 1] = stop - start;
+        layers.extend(cropped_window(&view, &cut, n, (start, stop), &cur));
+        input = json!([cut, 0, 0, {}]);
+    }
+    layers.push(entry(
+        name,
+        "Reshape",
+        json!({ "target_shape": out }),
+        vec![json!([input])],
     ));
     Some(layers)
 }
@@ -190,6 +286,81 @@ mod tests {
         ] {
             assert_eq!(window(&key, &[6, 4]), want, "{key:?}");
         }
+    }
+
+    #[test]
+    fn several_axes_and_new_axes_are_cut_in_turn() {
+        let slice = |a: Value, b: Value| json!({"class_name": "__slice__", "config": {"start": a, "stop": b, "step": null}});
+        let all = slice(Value::Null, Value::Null);
+        let ellipsis = json!({"class_name": "__ellipsis__", "config": {}});
+        let k2 = |name: &str, from: &str, spec: Value| {
+            entry(
+                name,
+                "SlicingOpLambda",
+                json!({"function": "__operators__.getitem"}),
+                vec![json!([[from, 0, 0, {"slice_spec": spec}]])],
+            )
+        };
+        let s2 = |a: Value, b: Value| json!({"start": a, "stop": b, "step": null});
+        // [batch, 4, 3, 5]: x[:, 1:3, :, 0] and x[:, -1, 1:, 2:4] (Keras 2),
+        // x[..., None] and x[:, None, 0] (Keras 3), joined after flattening.
+        let layers = vec![
+            dense("d", 5, "x"),
+            k2(
+                "a",
+                "d",
+                json!([
+                    s2(Value::Null, Value::Null),
+                    s2(json!(1), json!(3)),
+                    s2(Value::Null, Value::Null),
+                    0
+                ]),
+            ),
+            k2(
+                "b",
+                "d",
+                json!([
+                    s2(Value::Null, Value::Null),
+                    -1,
+                    s2(json!(1), Value::Null),
+                    s2(json!(2), json!(4))
+                ]),
+            ),
+            op(
+                "c",
+                "GetItem",
+                json!({}),
+                json!([["d", 0, 0], [ellipsis, Value::Null]]),
+            ),
+            op(
+                "e",
+                "GetItem",
+                json!({}),
+                json!([["d", 0, 0], [all, Value::Null, 0]]),
+            ),
+            entry_on("fa", "Flatten", json!({}), "a"),
+            entry_on("fb", "Flatten", json!({}), "b"),
+            entry_on("fc", "Flatten", json!({}), "c"),
+            entry_on("fe", "Flatten", json!({}), "e"),
+            entry(
+                "all",
+                "Concatenate",
+                json!({"axis": -1}),
+                vec![json!([
+                    ["fa", 0, 0, {}],
+                    ["fb", 0, 0, {}],
+                    ["fc", 0, 0, {}],
+                    ["fe", 0, 0, {}]
+                ])],
+            ),
+        ];
+        assert_rewrites(
+            &[2, 4, 3, 5],
+            layers,
+            5,
+            0.0,
+            "b (SlicingOpLambda) -> Reshape + Cropping2D",
+        );
     }
 
     #[test]
