@@ -9,11 +9,11 @@ use super::target::{known_class_problem, stacked_states_in_play};
 use super::{dtype_policy, regularizers, tfjs_knows, LayerShapes, Outcome, Site, Target};
 use crate::model::{Model, ModelLayer};
 use crate::{Dialect, LayersError, Result};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use tfjs_format::codec::{decode_weights, encode_weights, DecodedWeight};
-use tfjs_format::topology::layer_entry_class;
+use tfjs_format::topology::{layer_entry_class, layer_entry_name};
 use tfjs_format::{ModelArtifacts, WeightData};
 
 /// `f` on the configs of the layers inside a layer's config: a wrapped
@@ -198,9 +198,7 @@ impl Walk<'_> {
                 }
             }
             if matches!(class_name.as_str(), "Sequential" | "Functional" | "Model") {
-                if let Some(c) = layer.get_mut("config") {
-                    self.model_config(c, class_name == "Sequential");
-                }
+                self.nested_model(&mut layer, &class_name);
                 new.push(layer);
                 continue;
             }
@@ -271,6 +269,54 @@ impl Walk<'_> {
         }
         if let Some(layers) = config.get_mut("layers").and_then(Value::as_array_mut) {
             *layers = new;
+        }
+    }
+
+    /// Rewrite the layers of a model nested in another (`layer`, its entry
+    /// in the outer model). A nested Sequential model whose rewrite needs
+    /// several layers in a row (or a layer's input shape: its layers have no
+    /// `inbound_nodes`) is rewritten as the equivalent functional model, as
+    /// a top-level one is ([`sequential_as_functional`]): its own input is
+    /// its first node either way, so the outer model's references to its
+    /// calls keep their node indices.
+    fn nested_model(&mut self, layer: &mut Value, class_name: &str) {
+        let sequential = class_name == "Sequential";
+        let (cannot, notes, weights) = (self.cannot.len(), self.notes.len(), self.weights.clone());
+        let original = layer.get("config").cloned();
+        if let Some(c) = layer.get_mut("config") {
+            self.model_config(c, sequential);
+        }
+        let failed = self.cannot.len() - cannot;
+        let Some(mut functional) = original.filter(|_| sequential && failed > 0).and_then(|c| {
+            sequential_as_functional(&json!({"class_name": "Sequential", "config": c}))
+        }) else {
+            return;
+        };
+        let first = (
+            self.cannot.split_off(cannot),
+            self.notes.split_off(notes),
+            std::mem::replace(&mut self.weights, weights),
+        );
+        if let Some(c) = functional.get_mut("config") {
+            self.model_config(c, false);
+        }
+        if self.cannot.len() - cannot < failed {
+            let name = layer_entry_name(layer).unwrap_or("");
+            self.notes.insert(
+                notes,
+                format!(
+                    "{}: the nested Sequential model is written as the equivalent functional model",
+                    crate::error::printable(name)
+                ),
+            );
+            layer["class_name"] = json!("Functional");
+            layer["config"] = functional["config"].take();
+        } else {
+            self.cannot.truncate(cannot);
+            self.notes.truncate(notes);
+            self.cannot.extend(first.0);
+            self.notes.extend(first.1);
+            self.weights = first.2;
         }
     }
 
@@ -777,6 +823,45 @@ mod tests {
             out.notes[0].contains("equivalent functional model"),
             "{:?}",
             out.notes
+        );
+    }
+
+    #[test]
+    fn a_nested_sequential_model_needing_several_layers_becomes_functional() {
+        // The CycleGAN tutorial's pix2pix blocks: Sequential models (Conv2D
+        // + GroupNormalization as instance norm) called in a functional
+        // model; GroupNormalization's rewrite is a chain of five layers.
+        let block = |name: &str, shape: Value, filters: usize| {
+            json!({"class_name": "Sequential", "name": name, "config": {"name": name, "layers": [
+                {"class_name": "InputLayer", "config": {"name": format!("{name}_in"),
+                 "batch_input_shape": shape, "dtype": "float32"}},
+                {"class_name": "Conv2D", "config": {"name": format!("{name}_conv"),
+                 "filters": filters, "kernel_size": 3, "padding": "same"}},
+                {"class_name": "GroupNormalization", "config": {"name": format!("{name}_gn"),
+                 "groups": filters, "axis": -1, "epsilon": 1e-3}},
+                {"class_name": "LeakyReLU", "config": {"name": format!("{name}_act"),
+                 "alpha": 0.3}}
+            ]}})
+        };
+        let mut a = block("down", json!([null, 6, 5, 2]), 4);
+        a["inbound_nodes"] = json!([[["x", 0, 0, {}]]]);
+        let mut b = block("down2", json!([null, 6, 5, 4]), 3);
+        b["inbound_nodes"] = json!([[["down", 1, 0, {}]]]);
+        let topology = json!({"class_name": "Functional", "config": {"name": "m", "layers": [
+            {"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+             "config": {"name": "x", "batch_input_shape": [null, 6, 5, 2], "dtype": "float32"}},
+            a, b],
+            "input_layers": [["x", 0, 0]], "output_layers": [["down2", 1, 0]]}});
+        let model =
+            Model::from_topology(&topology, &crate::LayerRegistry::with_builtins(), 5).unwrap();
+        let out = assert_same(&model, &input(&[2, 6, 5, 2]), 1e-5);
+        let t = out.artifacts.model_topology.as_ref().unwrap();
+        for name in ["down", "down2"] {
+            assert_eq!(layer_named(t, name)["class_name"], "Functional");
+        }
+        assert_note(
+            &out,
+            "down: the nested Sequential model is written as the equivalent",
         );
     }
 
