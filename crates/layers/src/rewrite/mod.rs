@@ -142,6 +142,9 @@
 //!   `DepthwiseConv2D` holding it.
 //! - [`pad_zeros`]: zero padding by `tf.pad` / `ops.pad` of a sequence or
 //!   NHWC image (batch and channels unpadded) → `ZeroPadding2D`.
+//! - [`pad_reflect`]: `REFLECT` / `SYMMETRIC` padding by `tf.pad` /
+//!   `ops.pad` of a sequence or NHWC image of static size → one-row
+//!   `Cropping2D`s + `Concatenate` per padded axis.
 //! - [`identity_layer`]: the `Identity` layer (TF.js knows only the
 //!   initializer) and Keras 3 FeatureSpace's `TFDIdentity` →
 //!   `Activation("linear")`, its `TFDConcat` → `Concatenate`.
@@ -271,6 +274,7 @@ pub mod multi_head_attention;
 pub mod nested_masks;
 pub mod normalization;
 pub mod pad_crop_1d;
+pub mod pad_reflect;
 pub mod pad_zeros;
 pub mod reduce_axes;
 pub mod regularizers;
@@ -341,6 +345,7 @@ pub const TFJS_RULES: &[Rule] = &[
     global_pooling_3d::rule,
     adaptive_pooling::rule,
     pad_crop_1d::rule,
+    pad_reflect::rule,
     pad_zeros::rule,
     spatial_3d::rule,
     attention::rule,

@@ -3,8 +3,9 @@
 //! `constant`) with the value 0, of a `[batch, steps, channels]` sequence
 //! (a causal convolution's left padding) or an NHWC image, the batch and
 //! channel axes unpadded → `ZeroPadding2D` (a sequence on a `[steps, 1,
-//! channels]` view, as [`super::pad_crop_1d`]). Other modes, values or
-//! axes are refused, naming the function.
+//! channels]` view, as [`super::pad_crop_1d`]). Mirror modes are
+//! [`super::pad_reflect`]'s; other modes, values or axes are refused,
+//! naming the function.
 
 use super::{entry, Outcome, Site};
 use serde_json::{json, Value};
@@ -17,31 +18,33 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     rewrite(site).unwrap_or_else(|why| Outcome::Cannot(format!("{what}: {why}")))
 }
 
-fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
-    let (first, node) = site.first_input("outside a functional model")?;
-    let kwargs = first.get(3).and_then(Value::as_object);
-    let keras3 = site.class_name == "ops.Pad";
-    // Keras 3 keeps the widths and mode in the config, Keras 2 in the call.
-    let (widths, mode) = if keras3 {
-        (site.config.get("pad_width"), site.config.get("mode"))
+/// The call's keyword arguments (Keras 2: `paddings`, `mode`,
+/// `constant_values`); Keras 3 keeps its in the layer's config.
+fn kwargs<'s>(site: &'s Site<'_>) -> Option<&'s serde_json::Map<String, Value>> {
+    let node = site.inbound_nodes?.first()?;
+    node.as_array()?.first()?.as_array()?.get(3)?.as_object()
+}
+
+/// The padding mode as written (`"constant"` when not given).
+pub(super) fn mode(site: &Site<'_>) -> String {
+    let mode = if site.class_name == "ops.Pad" {
+        site.config.get("mode")
     } else {
-        (
-            kwargs.and_then(|k| k.get("paddings")),
-            kwargs.and_then(|k| k.get("mode")),
-        )
+        kwargs(site).and_then(|k| k.get("mode"))
     };
-    let mode = mode.and_then(Value::as_str).unwrap_or("constant");
-    if !mode.eq_ignore_ascii_case("constant") {
-        return Err(format!(
-            "mode {mode:?} has no TF.js layer (ZeroPadding pads with 0)"
-        ));
-    }
-    match kwargs.and_then(|k| k.get("constant_values")) {
-        None | Some(Value::Null) => {}
-        Some(v) if v.as_f64() == Some(0.0) => {}
-        Some(v) => return Err(format!("constant_values {v} (ZeroPadding pads with 0)")),
-    }
-    let widths: Vec<[u64; 2]> = widths
+    mode.and_then(Value::as_str)
+        .unwrap_or("constant")
+        .to_string()
+}
+
+/// The constant `[before, after]` widths of every axis.
+pub(super) fn widths(site: &Site<'_>) -> Result<Vec<[u64; 2]>, String> {
+    let widths = if site.class_name == "ops.Pad" {
+        site.config.get("pad_width")
+    } else {
+        kwargs(site).and_then(|k| k.get("paddings"))
+    };
+    widths
         .and_then(Value::as_array)
         .and_then(|rows| {
             rows.iter()
@@ -51,7 +54,23 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
                 })
                 .collect()
         })
-        .ok_or("the paddings are not constant [before, after] pairs")?;
+        .ok_or_else(|| "the paddings are not constant [before, after] pairs".into())
+}
+
+fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
+    let (_, node) = site.first_input("outside a functional model")?;
+    let mode = mode(site);
+    if !mode.eq_ignore_ascii_case("constant") {
+        return Err(format!(
+            "mode {mode:?} has no TF.js layer (ZeroPadding pads with 0)"
+        ));
+    }
+    match kwargs(site).and_then(|k| k.get("constant_values")) {
+        None | Some(Value::Null) => {}
+        Some(v) if v.as_f64() == Some(0.0) => {}
+        Some(v) => return Err(format!("constant_values {v} (ZeroPadding pads with 0)")),
+    }
+    let widths = widths(site)?;
     let (Some(batch), Some(channels)) = (widths.first(), widths.last()) else {
         return Err("no paddings".into());
     };
@@ -139,15 +158,9 @@ mod tests {
     fn other_pads_are_refused() {
         let layers = vec![
             tf(
-                "r",
-                "compat.v1.pad",
-                "x",
-                json!({"paddings": [[0, 0], [1, 1], [0, 0]], "mode": "REFLECT"}),
-            ),
-            tf(
                 "c",
                 "compat.v1.pad",
-                "r",
+                "x",
                 json!({"paddings": [[0, 0], [0, 0], [1, 0]]}),
             ),
             tf(
@@ -161,7 +174,6 @@ mod tests {
         assert_refused(
             &model,
             &[
-                "`r` (TFOpLambda): tf.compat.v1.pad: mode \"REFLECT\"",
                 "`c` (TFOpLambda): tf.compat.v1.pad: padding the batch or channel axis",
                 "`v` (TFOpLambda): tf.compat.v1.pad: constant_values 1.5",
             ],
