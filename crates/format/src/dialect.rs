@@ -46,6 +46,10 @@ pub struct MaskedCall {
 /// without them needs no look at its masks.
 pub const MASK_SENSITIVE_CLASSES: &[&str] = &[
     "Add",
+    // Not told apart, but `--rebuild` rewrites these (and
+    // `GlobalAveragePooling1D`) under an Embedding's mask.
+    "AdditiveAttention",
+    "Attention",
     "Average",
     "Bidirectional",
     "Concatenate",
@@ -53,11 +57,11 @@ pub const MASK_SENSITIVE_CLASSES: &[&str] = &[
     "ConvLSTM2D",
     "ConvLSTM3D",
     "GRU",
-    // Not told apart, but `--rebuild` rewrites it under an Embedding's mask.
     "GlobalAveragePooling1D",
     "LSTM",
     "Maximum",
     "Minimum",
+    "MultiHeadAttention",
     "Multiply",
     "Normalization",
     "RNN",
@@ -300,6 +304,13 @@ impl Dialect {
                 (class == Some("UpSampling2D") && bilinear && self.half_pixel_upsampling())
                     || (stacked && self.is_keras())
                     || (class == Some("RandomCrop") && self.is_keras3())
+                    // Keras 3's attention replaces masked scores (and with
+                    // dropout zeroes masked weights) where Keras 2 and
+                    // TensorFlow.js add -1e9.
+                    || (matches!(
+                        class,
+                        Some("MultiHeadAttention" | "GroupedQueryAttention" | "GroupQueryAttention")
+                    ) && self.is_keras3())
                     // tf_keras's RandomWidth takes every tf.image.resize
                     // method, TensorFlow.js's only these two.
                     || (class == Some("RandomWidth")

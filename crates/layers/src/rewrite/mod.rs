@@ -178,8 +178,9 @@
 //! - [`locally_connected`]: tf_keras `LocallyConnected1D`/`2D` →
 //!   `Reshape` + `Dense` (zero outside the windows) + `Reshape` (also for
 //!   a Keras 3 export; Keras 3 has neither).
-//! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too) → per-head
-//!   `Dense` projections, `Dot`, `Softmax`, `Concatenate`, output `Dense`.
+//! - [`multi_head_attention`]: `MultiHeadAttention` (attention and causal masks too, and
+//!   Keras masks from `Embedding(mask_zero)` ids) → per-head `Dense` projections, `Dot`,
+//!   `Softmax`, `Concatenate`, output `Dense`.
 //! - [`cudnn_rnn`]: tf_keras's `CuDNNLSTM` / `CuDNNGRU` → `LSTM` / `GRU`
 //!   (`reset_after`, refused for TF.js), also for Keras exports.
 //! - [`gru_unroll`]: `GRU` / `RNN(GRUCell)` with `reset_after: true`

@@ -26,8 +26,19 @@
 //! gives the bias; an `attention_mask` given as a constant array (`[T, S]`
 //! or `[1, T, S]`) becomes such a constant bias too (ANDed with the causal
 //! mask). With a tensor mask as well, `Minimum` of the two biases is
-//! Keras's AND of the masks. A Keras mask reaching the layer (from
-//! `Embedding(mask_zero=True)` or `Masking`) is refused, and so is
+//! Keras's AND of the masks. Keras masks of the query, value and key
+//! (Keras 3 and tf_keras: `q_mask[:, :, None] & v_mask[:, None, :] &
+//! k_mask[:, None, :]`) made by `Embedding(mask_zero=True)`s of the model
+//! are computed from their ids: `Rescaling(1)` + `ReLU(max_value=1)` per
+//! mask (`ids != 0`), `[T, 1]` / `[S, 1]` views (ones for an unmasked
+//! side), `Dot` → the `[B, T, S]` 0/1 mask, its bias ANDed (`Minimum`)
+//! with the others. Keras 3 replaces masked scores instead of adding to
+//! them (the scores times the 0/1 mask, then the bias: a fully masked
+//! query row is exactly uniform) and with `dropout > 0` zeroes the masked
+//! weights after the softmax (`Multiply`). The output carries the query's
+//! mask on in Keras; the rewrite needs every layer after it that applies
+//! that mask to be rewritten from the ids too (masked average, GRU unroll,
+//! attention). Other masks (`Masking`, `mask=`) are refused, and so is
 //! `return_attention_scores` (a second output of the replaced layer).
 
 use super::{concatenate_entry, entry, f32_weight, zero_dense, Outcome, Site};
@@ -48,13 +59,6 @@ fn tensor_ref(v: &Value) -> Option<Value> {
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
-    if site.masks_possible {
-        return Err(
-            "the model has Keras masks (Embedding mask_zero or Masking), which the attention \
-             would apply; TF.js layers cannot"
-                .into(),
-        );
-    }
     let node = site.single_call("outside a functional model")?;
     let refs = node.as_array().ok_or("malformed inbound node")?;
     let first = refs.first().ok_or("the call has no inputs")?;
@@ -103,23 +107,24 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
             .position(|k| *k == name)
             .map(|i| inputs[positional + i].clone())
     };
-    let query = if positional > 0 {
-        inputs[0].clone()
-    } else {
-        kw("query").ok_or("the call has no query tensor")?
+    // Where the query, value and key are among the call's inputs.
+    let slot = |name: &str, p: usize| {
+        if positional > p {
+            Some(p)
+        } else {
+            tensor_kwargs
+                .iter()
+                .position(|k| *k == name)
+                .map(|i| positional + i)
+        }
     };
-    let value = if positional > 1 {
-        Some(inputs[1].clone())
-    } else {
-        kw("value")
-    }
-    .ok_or("the call has no value tensor")?;
-    let key = if positional > 2 {
-        Some(inputs[2].clone())
-    } else {
-        kw("key")
-    }
-    .unwrap_or_else(|| value.clone());
+    let query_at = slot("query", 0).ok_or("the call has no query tensor")?;
+    let value_at = slot("value", 1).ok_or("the call has no value tensor")?;
+    let key_at = slot("key", 2);
+    let query = inputs[query_at].clone();
+    let value = inputs[value_at].clone();
+    let key = key_at.map_or_else(|| value.clone(), |k| inputs[k].clone());
+    let keras_masks = keras_masks(site, [Some(query_at), Some(value_at), key_at])?;
     let attention_mask = kw("attention_mask");
     // An `attention_mask` given as a constant array (not a tensor).
     let constant_mask = kwargs
@@ -151,7 +156,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     // into one sequence, so the inputs are `[positions, features]` views
     // and the output is reshaped back to the query's positions.
     let (query, value, key, query_positions) = if rank > 3 {
-        if attention_mask.is_some() || causal || constant_mask.is_some() {
+        if attention_mask.is_some() || causal || constant_mask.is_some() || keras_masks.is_some() {
             return Err(format!(
                 "a mask with rank-{rank} inputs (only unmasked attention over every middle \
                  axis is rewritten for them)"
@@ -252,15 +257,37 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         let v = project("value", &value, h)?;
         contexts.push((q, k, v));
     }
+    let keras_mask = keras_masks
+        .map(|ids| keras_mask_layers(site, [&query, &value], ids, &mut layers, &mut weights))
+        .transpose()?;
     let bias = mask_bias(
         site,
         shapes,
         &query,
-        attention_mask,
+        (attention_mask, keras_mask),
         (causal, constant_mask.as_ref()),
         &mut layers,
         &mut weights,
     )?;
+    // Keras 3 replaces the masked scores (`where(mask, scores, -big)`)
+    // rather than adding to them: the scores times the 0/1 mask plus the
+    // bias; with dropout (its `Softmax` layer's path) it then zeroes the
+    // masked weights, so a row masked at every key is 0, not uniform.
+    let keras3 = bias.is_some() && site.dialect.is_keras3();
+    let zeroed = keras3 && site.field("dropout", Value::as_f64).unwrap_or(0.0) > 0.0;
+    let keep = match (&bias, keras3) {
+        (Some(b), true) => {
+            let keep = format!("{name}_mask_keep");
+            layers.push(entry(
+                &keep,
+                "Rescaling",
+                json!({"scale": 1e-9, "offset": 1.0}),
+                vec![json!([r(b)])],
+            ));
+            Some(keep)
+        }
+        _ => None,
+    };
     let scale = 1.0 / (key_dim as f32).sqrt();
     for (h, (q, k, v)) in contexts.iter().enumerate() {
         // The head's layer `{name}_{part}_{h}` of `class` on `inputs`.
@@ -274,11 +301,19 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         let qs = add("scaled_query", "Rescaling", rescale, &[q]);
         let dot = json!({"axes": [2, 2], "normalize": false});
         let s = add("scores", "Dot", dot, &[&qs, k]);
+        let s = match &keep {
+            Some(m) => add("kept_scores", "Multiply", json!({}), &[&s, m]),
+            None => s,
+        };
         let scores = match &bias {
             Some(b) => add("masked_scores", "Add", json!({}), &[&s, b]),
             None => s,
         };
         let p = add("softmax", "Softmax", json!({"axis": -1}), &[&scores]);
+        let p = match (&keep, zeroed) {
+            (Some(m), true) => add("kept_weights", "Multiply", json!({}), &[&p, m]),
+            _ => p,
+        };
         let dot = json!({"axes": [2, 1], "normalize": false});
         add("context", "Dot", dot, &[&p, v]);
     }
@@ -354,13 +389,172 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     Ok(Outcome::Replace { layers, weights })
 }
 
+/// The ids tensors whose zeros are the Keras masks of the query, value
+/// and key (inputs `at` of the call; no key: the value's), made by
+/// `Embedding(mask_zero)`s of the model; `None` when no Keras mask reaches
+/// the layer. Other masks are refused, and so is a query mask Keras passes
+/// on to layers that apply it which are not rewritten from the ids too.
+fn keras_masks(
+    site: &Site<'_>,
+    at: [Option<usize>; 3],
+) -> Result<Option<[Option<Value>; 3]>, String> {
+    let Some((shapes, call)) = site
+        .shapes
+        .and_then(|s| s.masked_calls.first().map(|c| (s, c)))
+    else {
+        return Ok(None);
+    };
+    let mut ids: [Option<Value>; 3] = Default::default();
+    for ((role, i), out) in ["query", "value", "key"].iter().zip(at).zip(&mut ids) {
+        let Some(i) = i else { continue };
+        if call.masks.get(i).copied().flatten().is_none() {
+            continue;
+        }
+        *out = Some(
+            shapes
+                .input_mask_ids
+                .get(i)
+                .cloned()
+                .flatten()
+                .ok_or_else(|| {
+                    format!(
+                        "a Keras mask reaches its {role} that no Embedding(mask_zero) of the \
+                         model makes (Masking, or a mask given as mask=), which the attention \
+                         would apply; TF.js layers cannot"
+                    )
+                })?,
+        );
+    }
+    if ids.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    if ids[0].is_some() && (at[0] != Some(0) || !shapes.mask_readers_unrolled) {
+        return Err(
+            "its output carries the query's Keras mask on to layers that apply it (a recurrent \
+             layer, a Softmax, …) which TF.js would not get past the rewrite"
+                .into(),
+        );
+    }
+    Ok(Some(ids))
+}
+
+/// Keras's `[batch, T, S]` attention mask from the Keras masks of the
+/// query (`ids[0]`), value and key as 0/1 layers: each mask is its ids
+/// through `Rescaling(1)` (as float) + `ReLU(max_value=1)` (Keras's
+/// `ids != 0` for the non-negative ids an Embedding takes), `[T, 1]` /
+/// `[S, 1]` views (the value's and key's multiplied; an unmasked side is
+/// ones: a zero-kernel `Dense(1)` with bias 1 of its tensor), and `Dot`
+/// of the two: `q[:, :, None] & v[:, None, :]`, exact for 0/1. Returns
+/// the `Dot`'s name.
+fn keras_mask_layers(
+    site: &Site<'_>,
+    [query, value]: [&Value; 2],
+    ids: [Option<Value>; 3],
+    layers: &mut Vec<Value>,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<String, String> {
+    let name = site.name;
+    let r = |n: &str| json!([n, 0, 0, {}]);
+    let shape = |i: usize| site.shapes.and_then(|s| s.inputs.get(i));
+    let len = |i: usize| shape(i).and_then(|s| s.get(1).copied().flatten());
+    let mut made: Vec<(Value, String)> = Vec::new();
+    let mut mask_of = |ids: &Value, layers: &mut Vec<Value>| -> String {
+        if let Some((_, m)) = made.iter().find(|(i, _)| i == ids) {
+            return m.clone();
+        }
+        let tag = format!("{name}_keras_mask{}", made.len());
+        layers.push(entry(
+            &format!("{tag}_ids"),
+            "Rescaling",
+            json!({"scale": 1.0, "offset": 0.0}),
+            vec![json!([ids])],
+        ));
+        layers.push(entry(
+            &tag,
+            "ReLU",
+            json!({"max_value": 1.0, "negative_slope": 0.0, "threshold": 0.0}),
+            vec![json!([r(&format!("{tag}_ids"))])],
+        ));
+        made.push((ids.clone(), tag.clone()));
+        tag
+    };
+    // A `[steps, 1]` view of mask `m`, or ones of `tensor`'s steps.
+    let mut column = |part: &str,
+                      m: Option<String>,
+                      tensor: &Value,
+                      steps: Option<usize>,
+                      features: Option<usize>,
+                      layers: &mut Vec<Value>|
+     -> Result<String, String> {
+        let lname = format!("{name}_keras_mask_{part}");
+        match m {
+            Some(m) => {
+                let steps = steps.map_or(json!(-1), |t| json!(t));
+                layers.push(entry(
+                    &lname,
+                    "Reshape",
+                    json!({"target_shape": [steps, 1]}),
+                    vec![json!([r(&m)])],
+                ));
+            }
+            None => {
+                let d = features.ok_or(format!(
+                    "a Keras mask with a {part} of unknown feature size"
+                ))?;
+                weights.push(f32_weight(
+                    format!("{lname}/kernel"),
+                    vec![d, 1],
+                    vec![0.0; d],
+                ));
+                weights.push(f32_weight(format!("{lname}/bias"), vec![1], vec![1.0]));
+                layers.push(entry(
+                    &lname,
+                    "Dense",
+                    zero_dense(1, true),
+                    vec![json!([tensor])],
+                ));
+            }
+        }
+        Ok(lname)
+    };
+    let [q_ids, v_ids, k_ids] = ids;
+    let q = q_ids.map(|i| mask_of(&i, layers));
+    let v = v_ids.map(|i| mask_of(&i, layers));
+    let k = k_ids.map(|i| mask_of(&i, layers));
+    let kv = match (v, k) {
+        (Some(v), Some(k)) if v != k => {
+            let both = format!("{name}_keras_mask_value_key");
+            layers.push(entry(
+                &both,
+                "Multiply",
+                json!({}),
+                vec![json!([r(&v), r(&k)])],
+            ));
+            Some(both)
+        }
+        (Some(m), _) | (None, Some(m)) => Some(m),
+        (None, None) => None,
+    };
+    let feat = |i: usize| shape(i).and_then(|s| s.get(2).copied().flatten());
+    let rows = column("query", q, query, len(0), feat(0), layers)?;
+    let cols = column("value", kv, value, len(1).or(len(0)), feat(1), layers)?;
+    let m = format!("{name}_keras_mask");
+    layers.push(entry(
+        &m,
+        "Dot",
+        json!({"axes": [2, 2], "normalize": false}),
+        vec![json!([r(&rows), r(&cols)])],
+    ));
+    Ok(m)
+}
+
 /// Keras's additive softmax mask `(1 - mask) * -1e9` for the scores
 /// `[batch, T, S]`, as layers (see the module docs); `None` without masks.
 fn mask_bias(
     site: &Site<'_>,
     shapes: &super::LayerShapes,
     query: &Value,
-    attention_mask: Option<Value>,
+    masks: (Option<Value>, Option<String>),
     (causal, constant): (bool, Option<&crate::Tensor>),
     layers: &mut Vec<Value>,
     weights: &mut Vec<DecodedWeight>,
@@ -368,6 +562,17 @@ fn mask_bias(
     let name = site.name;
     let r = |n: &str| json!([n, 0, 0, {}]);
     let mut mask_bias = None;
+    let (attention_mask, keras_mask) = masks;
+    if let Some(m) = keras_mask {
+        let bias = format!("{name}_keras_mask_bias");
+        layers.push(entry(
+            &bias,
+            "Rescaling",
+            json!({"scale": 1e9, "offset": -1e9}),
+            vec![json!([r(&m)])],
+        ));
+        mask_bias = Some(bias);
+    }
     if let Some(m) = attention_mask {
         let bias = format!("{name}_mask_bias");
         layers.push(entry(
@@ -376,7 +581,20 @@ fn mask_bias(
             json!({"scale": 1e9, "offset": -1e9}),
             vec![json!([m])],
         ));
-        mask_bias = Some(bias);
+        mask_bias = Some(match mask_bias {
+            None => bias,
+            Some(k) => {
+                // Keras ANDs the Keras masks with the given one.
+                let both = format!("{name}_mask_bias_and_keras");
+                layers.push(entry(
+                    &both,
+                    "Minimum",
+                    json!({}),
+                    vec![json!([r(&k), r(&bias)])],
+                ));
+                both
+            }
+        });
     }
     let mut causal_bias = None;
     if causal || constant.is_some() {
@@ -700,26 +918,94 @@ mod tests {
         );
     }
 
-    #[test]
-    fn attention_under_a_keras_mask_is_refused() {
-        let layers = vec![
+    /// Self-attention over `Embedding(mask_zero)` ids and cross-attention
+    /// to a shorter masked sequence (the first four ids through their own
+    /// Embedding), then `tail` on the output; rows of `x`: ids, one all
+    /// padding.
+    fn masked_text(version: &str, dropout: f64, tail: Vec<Value>) -> crate::Model {
+        let emb = |name: &str, from: &str| {
             entry_on(
-                "emb",
+                name,
                 "Embedding",
-                json!({"input_dim": 10, "output_dim": 4, "mask_zero": true}),
-                "x",
-            ),
+                json!({"input_dim": 8, "output_dim": 4, "mask_zero": true}),
+                from,
+            )
+        };
+        let mut layers = vec![
+            emb("emb", "x"),
+            entry_on("col", "Reshape", json!({"target_shape": [6, 1]}), "x"),
+            entry_on("crop", "Cropping1D", json!({"cropping": [0, 2]}), "col"),
+            entry_on("short", "Reshape", json!({"target_shape": [4]}), "crop"),
+            emb("emb_v", "short"),
             self_attention(
-                "mha",
+                "self",
                 "emb",
-                json!({"num_heads": 1, "key_dim": 2}),
+                json!({"num_heads": 2, "key_dim": 3, "dropout": dropout}),
                 json!({}),
             ),
+            entry(
+                "cross",
+                "MultiHeadAttention",
+                json!({"num_heads": 1, "key_dim": 2, "dropout": dropout}),
+                vec![keras3_call(json!([["self", 0, 0], ["emb_v", 0, 0]]))],
+            ),
         ];
-        let model = functional(&[3], layers, 13);
+        layers.extend(tail);
+        functional_from(&[6], layers, 13, Some(version))
+    }
+
+    /// Ids of four sequences, the second all padding unless `pooled` (a
+    /// masked average of nothing is Keras's 0/0).
+    fn ids(pooled: bool) -> crate::Tensor {
+        let pad = if pooled { 1. } else { 0. };
+        let ids = [
+            3., 1., 4., 0., 0., 0., 0., pad, 0., 0., 0., 0., 2., 0., 5., 5., 1., 0., 0., 7., 0.,
+            2., 2., 6.,
+        ];
+        crate::Tensor::from_f32(vec![4, 6], ids.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn attention_under_embedding_masks_gets_the_mask_from_the_ids() {
+        // tf_keras adds -1e9 to the masked scores; Keras 3 replaces them
+        // (a query masked at every key is uniform) and with dropout zeroes
+        // the masked weights (such a query's context is 0). The second row
+        // of `ids(false)` is all padding, the fourth masks no value step.
+        for (version, dropout) in [("2.21.0", 0.0), ("3.15.0", 0.0), ("3.15.0", 0.1)] {
+            for pooled in [false, true] {
+                let tail = if pooled {
+                    vec![entry_on(
+                        "gap",
+                        "GlobalAveragePooling1D",
+                        json!({}),
+                        "cross",
+                    )]
+                } else {
+                    Vec::new()
+                };
+                let model = masked_text(version, dropout, tail);
+                let out = assert_same(&model, &ids(pooled), 1e-5);
+                assert_note(&out, "cross (MultiHeadAttention) -> Dense");
+            }
+        }
+    }
+
+    #[test]
+    fn attention_under_other_masks_is_refused() {
+        let layers = vec![
+            entry_on("m", "Masking", json!({"mask_value": 0.0}), "x"),
+            self_attention("mha", "m", json!({"num_heads": 1, "key_dim": 2}), json!({})),
+        ];
         assert_refused(
-            &model,
-            &["`mha` (MultiHeadAttention): the model has Keras masks"],
+            &functional(&[3, 4], layers, 13),
+            &["`mha` (MultiHeadAttention): a Keras mask reaches its query that no Embedding"],
+        );
+        // An LSTM after it would read the query's mask, which TF.js does
+        // not carry past the rewrite.
+        let tail = vec![entry_on("lstm", "LSTM", json!({"units": 2}), "cross")];
+        assert_refused(
+            &masked_text("2.21.0", 0.0, tail),
+            &["`cross` (MultiHeadAttention): its output carries the query's Keras mask"],
         );
     }
 }

@@ -19,9 +19,17 @@ pub struct LayerShapes {
     /// mask of the first input of the layer's first masked call, when an
     /// `Embedding(mask_zero)` of the same model makes that mask.
     pub mask_ids: Option<Value>,
+    /// Per input of the layer's first masked call (in its inbound node's
+    /// order, Keras 2 tensor kwargs after the positional inputs): the ids
+    /// tensor whose zeros are that input's mask, when an
+    /// `Embedding(mask_zero)` of the same model makes it; `None` for an
+    /// input without a mask or with another's (`Masking`, `mask=`).
+    pub input_mask_ids: Vec<Option<Value>>,
     /// Whether every layer after this one whose numbers depend on that
-    /// mask is a GRU the rewrite unrolls with the same ids (so TF.js need
-    /// not carry the mask past this layer's rewrite).
+    /// mask is rewritten from the ids of `Embedding(mask_zero)`s (a GRU
+    /// the rewrite unrolls with the same ids, a masked
+    /// `GlobalAveragePooling1D`, attention), so TF.js need not carry the
+    /// mask past this layer's rewrite.
     pub mask_readers_unrolled: bool,
 }
 

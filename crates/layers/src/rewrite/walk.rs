@@ -55,6 +55,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
                     outputs: call.outputs.iter().map(shape).collect(),
                     masked_calls: Vec::new(),
                     mask_ids: None,
+                    input_mask_ids: Vec::new(),
                     mask_readers_unrolled: false,
                 });
         }
@@ -354,6 +355,16 @@ impl Walk<'_> {
                 continue;
             };
             shapes.mask_ids = first_mask(shapes).and_then(|(_, o)| ids_of(&o));
+            shapes.input_mask_ids = shapes
+                .masked_calls
+                .first()
+                .map(|call| {
+                    call.origins
+                        .iter()
+                        .map(|o| o.as_deref().and_then(ids_of))
+                        .collect()
+                })
+                .unwrap_or_default();
         }
         // The layers reading each layer's outputs.
         let mut readers: HashMap<&str, Vec<&Value>> = HashMap::new();
@@ -397,7 +408,11 @@ impl Walk<'_> {
                         class,
                         r.get("config").and_then(Value::as_object),
                     ) && first_mask(rs).is_some_and(|(i, o)| i == id && o == origin);
-                    if reached && !unrolled && !MASK_BLIND.contains(&class) {
+                    if reached
+                        && !unrolled
+                        && !MASK_BLIND.contains(&class)
+                        && !rewritten_from_ids(class, rs)
+                    {
                         ok = false;
                     }
                 }
@@ -549,14 +564,41 @@ impl Walk<'_> {
 /// pass it on or drop it).
 const MASK_BLIND: &[&str] = &[
     "Activation",
+    // Merges pass masks on; where Keras 3 computes other numbers for
+    // masked inputs, [`super::masked_calls`] refuses them.
+    "Add",
+    "Average",
     "BatchNormalization",
+    "Concatenate",
     "Dense",
     "Dropout",
     "GaussianDropout",
     "GaussianNoise",
     "LayerNormalization",
     "SpatialDropout1D",
+    "Subtract",
 ];
+
+/// Whether a layer of `class` whose numbers depend on the masks reaching
+/// it is rewritten from the ids of the `Embedding(mask_zero)`s making them
+/// (its `shapes`), not from masks TF.js carries: a masked
+/// `GlobalAveragePooling1D` ([`super::masked_average`]) and attention
+/// ([`super::multi_head_attention`], [`super::attention`]) whose every
+/// masked input has such ids.
+fn rewritten_from_ids(class: &str, shapes: &LayerShapes) -> bool {
+    let all_ids = || {
+        shapes.masked_calls.first().is_some_and(|call| {
+            call.masks.iter().enumerate().all(|(i, m)| {
+                m.is_none() || shapes.input_mask_ids.get(i).is_some_and(Option::is_some)
+            })
+        })
+    };
+    match class {
+        "GlobalAveragePooling1D" => shapes.mask_ids.is_some(),
+        "MultiHeadAttention" | "Attention" | "AdditiveAttention" => all_ids(),
+        _ => false,
+    }
+}
 
 /// The layer names of the tensor references `[layer, node, index, …]`
 /// anywhere in `v` (a layer's inbound nodes, kwargs included).

@@ -62,6 +62,13 @@ pub struct MultiHeadAttention {
     /// `sigmoid(query · W_gate + b_gate)` (per head and value dimension)
     /// before the output projection; the `gate` weights come after `key`'s.
     gate: bool,
+    /// Keras 3's masked softmax (`None` for tf_keras and TensorFlow.js,
+    /// which add `-1e9` to the masked scores): masked scores are replaced
+    /// by a large negative number, so that a query row masked at every
+    /// key is exactly uniform, and with `dropout > 0` (the `Softmax`
+    /// layer's path rather than `ops.dot_product_attention`'s) the masked
+    /// weights are then zeroed (`Some(true)`), so such a row is 0.
+    keras3_masked_softmax: Option<bool>,
 }
 
 /// `attention_axes` normalized for a rank-`rank` query, checked to lie
@@ -384,6 +391,11 @@ impl MultiHeadAttention {
             query_rank: c.shape_opt("query_shape")?.map(|q| q.len()),
             sliding_window: sliding_window(c)?,
             gate: c.bool_or("use_gate", false)?,
+            keras3_masked_softmax: c
+                .dialect
+                .is_keras3()
+                .then(|| c.map.get("dropout").and_then(serde_json::Value::as_f64))
+                .map(|d| d.unwrap_or(0.0) > 0.0),
         };
         layer.allocated_from(c)
     }
@@ -754,6 +766,9 @@ impl MultiHeadAttention {
             Vec::new()
         };
         let mut scores = vec![0f32; tq * tv];
+        let mut keep = vec![true; tq * tv];
+        let zero_masked = self.keras3_masked_softmax == Some(true)
+            || (self.keras3_masked_softmax.is_some() && self.return_scores);
         let mut keys_t = vec![0f32; kd * tv];
         let rows = tv.max(1);
         // Without masks every score keeps its dot product (the masked branch
@@ -801,10 +816,27 @@ impl MultiHeadAttention {
                         if self.sliding_window.is_some_and(|w| i.abs_diff(j) >= w) {
                             m = 0.0;
                         }
-                        *s += (1.0 - m) * -MASK_NEG;
+                        if self.keras3_masked_softmax.is_some() {
+                            // Keras 3: `where(mask, scores, large negative)`.
+                            if m == 0.0 {
+                                *s = -MASK_NEG;
+                            }
+                            keep[i * rows + j] = m != 0.0;
+                        } else {
+                            *s += (1.0 - m) * -MASK_NEG;
+                        }
                     }
                 }
                 softmax_rows(&mut scores, rows);
+                // Keras 3's `Softmax` layer (dropout or returned scores)
+                // zeroes the masked weights: a fully masked row is 0.
+                if masked && zero_masked {
+                    scores
+                        .iter_mut()
+                        .zip(&keep)
+                        .filter(|(_, &k)| !k)
+                        .for_each(|(s, _)| *s = 0.0);
+                }
                 if self.return_scores {
                     all_scores[(bi * h + hi) * tq * tv..][..tq * tv].copy_from_slice(&scores);
                 }
