@@ -19167,3 +19167,184 @@ add("craft_resize_like", "heldout36", craft_resize_like,
 
 # Round 36's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout36")
+
+
+# Held-out round 35 (heldout35): text models whose masks come from an
+# Embedding(mask_zero) and reach attention: MultiHeadAttention self- and
+# cross-attention under the Keras masks of two sequences (query, value and
+# key masked separately), causal decoders with padding, Keras 3 dropout
+# (whose masked softmax zeroes a fully padded query's weights), and
+# readers of the query's mask after the attention (masked average, LSTM),
+# as `tfjs convert --rebuild` must rewrite or refuse them.
+THIRTYFIFTH = HELD + 3000
+# (Fixtures not generated yet: every spec is sources=[] for now; the probes were
+# generated into a scratch dir and checked there.)
+
+
+def _ids35(n, vocab, lengths):
+    """Token ids in [1, vocab), row i padded after lengths[i % len] steps
+    (0 for a row of padding only)."""
+    def make(rng, batch):
+        ids = rng.integers(1, vocab, (batch, n))
+        for i in range(batch):
+            ids[i, lengths[i % len(lengths)]:] = 0
+        return [ids.astype(np.int32)]
+    return make
+
+
+def _ids35_pair(n, m, vocab, la, lb):
+    def make(rng, batch):
+        return _ids35(n, vocab, la)(rng, batch) + _ids35(m, vocab, lb)(rng, batch)
+    return make
+
+
+def t35_text_classifier(K, v):
+    """keras.io text classification with a transformer: token embedding
+    (mask_zero), one block with dropout, masked average, classifier."""
+    L = K.layers
+    tok = L.Input((8,), dtype="int32", name="tokens")
+    x = L.Embedding(30, 8, mask_zero=True, name="tok_emb")(tok)
+    a = L.MultiHeadAttention(2, 4, dropout=0.1, name="mha")(x, x)
+    x = L.LayerNormalization(epsilon=1e-6, name="ln1")(L.Add(name="res1")([x, a]))
+    f = L.Dense(16, activation="relu", name="ff1")(x)
+    f = L.Dense(8, name="ff2")(f)
+    x = L.LayerNormalization(epsilon=1e-6, name="ln2")(L.Add(name="res2")([x, f]))
+    p = L.GlobalAveragePooling1D(name="pool")(x)
+    out = L.Dense(3, activation="softmax", name="probs")(L.Dropout(0.1, name="drop")(p))
+    return K.Model(tok, out, name="t35_text_classifier")
+
+
+add("t35_text_classifier", "heldout35", t35_text_classifier,
+    "Embedding(mask_zero) + transformer block (MHA dropout 0.1) + masked average + classifier",
+    sources=[], inputs=_ids35(8, 30, [8, 5, 2, 7]), seed=THIRTYFIFTH + 0)
+
+
+def t35_seq_tagger(K, v):
+    """Token tagging: every position's class from a self-attention block
+    (dropout 0.1) over padded ids, one row all padding."""
+    L = K.layers
+    tok = L.Input((7,), dtype="int32", name="tokens")
+    x = L.Embedding(20, 6, mask_zero=True, name="emb")(tok)
+    a = L.MultiHeadAttention(3, 2, dropout=0.1, name="mha")(x, x)
+    x = L.Add(name="res")([x, a])
+    out = L.Dense(4, activation="softmax", name="tags")(x)
+    return K.Model(tok, out, name="t35_seq_tagger")
+
+
+add("t35_seq_tagger", "heldout35", t35_seq_tagger,
+    "per-token tags from MHA(dropout 0.1) self-attention over Embedding(mask_zero) ids, a row "
+    "of padding only", sources=[], inputs=_ids35(7, 20, [7, 0, 3, 5]), seed=THIRTYFIFTH + 1)
+
+
+def t35_cross_attention(K, v):
+    """Encoder-decoder cross-attention between two masked sequences of
+    other lengths (query mask AND value mask), then a masked average of the
+    decoder side."""
+    L = K.layers
+    src = L.Input((6,), dtype="int32", name="src")
+    tgt = L.Input((4,), dtype="int32", name="tgt")
+    e = L.Embedding(25, 8, mask_zero=True, name="src_emb")(src)
+    d = L.Embedding(25, 8, mask_zero=True, name="tgt_emb")(tgt)
+    e = L.LayerNormalization(name="enc_ln")(L.Add(name="enc_res")(
+        [e, L.MultiHeadAttention(2, 4, name="enc_self")(e, e)]))
+    c = L.MultiHeadAttention(2, 4, value_dim=3, name="cross")(d, e)
+    x = L.LayerNormalization(name="dec_ln")(L.Add(name="dec_res")([d, c]))
+    out = L.Dense(2, name="score")(L.GlobalAveragePooling1D(name="pool")(x))
+    return K.Model([src, tgt], out, name="t35_cross_attention")
+
+
+add("t35_cross_attention", "heldout35", t35_cross_attention,
+    "encoder self-attention + decoder cross-attention between two Embedding(mask_zero) "
+    "sequences of other lengths, masked average", sources=[],
+    inputs=_ids35_pair(6, 4, 25, [6, 2, 4], [4, 1, 3]), seed=THIRTYFIFTH + 2)
+
+
+def t35_cross_key(K, v):
+    """Cross-attention with a separate key (value and key from two masked
+    sequences of one length: both masks apply), sequence output."""
+    L = K.layers
+    q = L.Input((5,), dtype="int32", name="q")
+    kv = L.Input((5,), dtype="int32", name="kv")
+    qe = L.Embedding(12, 4, mask_zero=True, name="q_emb")(q)
+    ve = L.Embedding(12, 4, mask_zero=True, name="v_emb")(kv)
+    ke = L.Embedding(12, 4, mask_zero=True, name="k_emb")(q)
+    out = L.MultiHeadAttention(1, 3, output_shape=2, name="mha")(qe, ve, ke)
+    return K.Model([q, kv], out, name="t35_cross_key")
+
+
+add("t35_cross_key", "heldout35", t35_cross_key,
+    "MHA(query, value, key) with three Embedding(mask_zero) masks (key's from the query ids), "
+    "sequence output", sources=[], inputs=_ids35_pair(5, 5, 12, [5, 3, 1], [2, 5, 4]),
+    seed=THIRTYFIFTH + 3)
+
+
+def t35_causal_decoder(K, v):
+    """GPT-style decoder over padded ids: causal self-attention ANDed with
+    the padding mask, next-token logits per position."""
+    L = K.layers
+    tok = L.Input((6,), dtype="int32", name="tokens")
+    x = L.Embedding(16, 8, mask_zero=True, name="emb")(tok)
+    a = L.MultiHeadAttention(2, 4, name="causal_mha")(x, x, use_causal_mask=True)
+    x = L.LayerNormalization(name="ln")(L.Add(name="res")([x, a]))
+    out = L.Dense(16, name="logits")(x)
+    return K.Model(tok, out, name="t35_causal_decoder")
+
+
+add("t35_causal_decoder", "heldout35", t35_causal_decoder,
+    "causal MHA (use_causal_mask) under an Embedding(mask_zero) padding mask, logits per step",
+    sources=[], inputs=_ids35(6, 16, [6, 4, 1]), seed=THIRTYFIFTH + 4)
+
+
+def t35_mha_then_lstm(K, v):
+    """Self-attention then an LSTM reading the query's mask the attention
+    passes on (its rebuild must be refused: TF.js would not carry it)."""
+    L = K.layers
+    tok = L.Input((6,), dtype="int32", name="tokens")
+    x = L.Embedding(16, 4, mask_zero=True, name="emb")(tok)
+    x = L.MultiHeadAttention(1, 4, name="mha")(x, x)
+    out = L.LSTM(3, name="lstm")(x)
+    return K.Model(tok, out, name="t35_mha_then_lstm")
+
+
+add("t35_mha_then_lstm", "heldout35", t35_mha_then_lstm,
+    "MHA under an Embedding(mask_zero) mask then an LSTM reading the query mask it passes on",
+    sources=[], inputs=_ids35(6, 16, [6, 3]), seed=THIRTYFIFTH + 5)
+
+
+def t35_masking_mha(K, v):
+    """A Masking layer's mask reaching MultiHeadAttention (refused)."""
+    L = K.layers
+    x = L.Input((5, 3), name="x")
+    m = L.Masking(0.0, name="mask")(x)
+    out = L.MultiHeadAttention(1, 2, name="mha")(m, m)
+    return K.Model(x, out, name="t35_masking_mha")
+
+
+add("t35_masking_mha", "heldout35", t35_masking_mha,
+    "Masking's mask reaching MultiHeadAttention", sources=[],
+    inputs=_seq(5, 3), seed=THIRTYFIFTH + 6)
+
+
+def t35_attention_qa(K, v):
+    """Dot-product Attention between a masked question and a masked
+    passage (Keras applies the value mask to the scores and the query's
+    to the output), masked average."""
+    L = K.layers
+    q = L.Input((4,), dtype="int32", name="question")
+    p = L.Input((6,), dtype="int32", name="passage")
+    qe = L.Embedding(20, 4, mask_zero=True, name="q_emb")(q)
+    pe = L.Embedding(20, 4, mask_zero=True, name="p_emb")(p)
+    a = L.Attention(name="att")([qe, pe])
+    ad = L.AdditiveAttention(name="add_att")([qe, pe])
+    x = L.Concatenate(name="cat")([a, ad])
+    out = L.Dense(2, name="out")(L.GlobalAveragePooling1D(name="pool")(x))
+    return K.Model([q, p], out, name="t35_attention_qa")
+
+
+add("t35_attention_qa", "heldout35", t35_attention_qa,
+    "Attention and AdditiveAttention between two Embedding(mask_zero) sequences, masked average",
+    sources=[], inputs=_ids35_pair(4, 6, 20, [4, 2, 3], [6, 3, 1]), seed=THIRTYFIFTH + 7)
+
+
+# Round 35's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout35")
