@@ -560,7 +560,7 @@ fn convert_rebuild_lists_every_unrewritable_layer_in_one_error() {
     // and saves the model unrewritten.
     let o = tfjs(&[
         "convert",
-        s(&corpus("keras3h5_transformer_padmask")),
+        s(&corpus("keras3h5_stateful_rnn")),
         s(&dst),
     ]);
     assert_stderr(&o, 0, "warning: saved without rewriting");
