@@ -558,11 +558,7 @@ fn convert_rebuild_lists_every_unrewritable_layer_in_one_error() {
     }
     // Without --rebuild, the implicit rebuild of a Keras 3 source warns
     // and saves the model unrewritten.
-    let o = tfjs(&[
-        "convert",
-        s(&corpus("keras3h5_stateful_rnn")),
-        s(&dst),
-    ]);
+    let o = tfjs(&["convert", s(&corpus("keras3h5_stateful_rnn")), s(&dst)]);
     assert_stderr(&o, 0, "warning: saved without rewriting");
 }
 
