@@ -14,7 +14,9 @@
 //! `backend.epsilon()` for a `None` epsilon. Other operations are
 //! refused, naming the operation.
 
-use super::tf_op_lambda::{binary, permute, reduce_over, reverse_all_axes, unary, Operand};
+use super::tf_op_lambda::{
+    binary, permute, reduce_over, reverse_all_axes, sum_over, unary, Operand,
+};
 use super::{concatenate_entry, entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
@@ -174,8 +176,8 @@ fn rewrite(
             let all = call_refs(refs)?;
             Ok(vec![concatenate_entry(name, axis, all)])
         }
-        "Mean" | "Max" | "Amax" => {
-            let max = op != "Mean";
+        "Mean" | "Max" | "Amax" | "Sum" => {
+            let max = matches!(op, "Max" | "Amax");
             let keep = if c.get("keepdims").and_then(Value::as_bool) == Some(true) {
                 let s = site
                     .shapes
@@ -192,6 +194,9 @@ fn rewrite(
             };
             if max && !c.get("initial").is_none_or(Value::is_null) {
                 return Err("a max with an initial value has no TF.js layer".into());
+            }
+            if op == "Sum" {
+                return sum_over(site, name, x()?, c.get("axis"), keep);
             }
             reduce_over(site, name, x()?, max, c.get("axis"), keep)
         }

@@ -113,6 +113,30 @@ mod tests {
     use super::super::test_util::*;
     use serde_json::json;
 
+    /// Sums (`tf.reduce_sum`, Keras 3's `ops.sum`) are the mean times the
+    /// count, over global-pooling axes and others, with `keepdims` too.
+    #[test]
+    fn sums_are_the_mean_times_the_count() {
+        for kwargs in [
+            json!({"axis": 1}),
+            json!({"axis": -1, "keepdims": true}),
+            json!({"axis": [1, 2]}),
+        ] {
+            let layers = vec![tf("s", "math.reduce_sum", "x", kwargs)];
+            assert_rewrites(&[2, 3, 4, 5], layers, 7, 1e-6, "the mean times the count");
+        }
+        let layers = vec![op(
+            "s",
+            "Sum",
+            json!({"axis": [2], "keepdims": false}),
+            json!([["x", 0, 0]]),
+        )];
+        assert_rewrites(&[2, 3, 4], layers, 7, 1e-6, "the mean times the count");
+        // Over every axis, batch included: refused.
+        let layers = vec![tf("s", "math.reduce_sum", "x", json!({}))];
+        assert_refused(&functional(&[3], layers, 1), &["`s` (TFOpLambda)"]);
+    }
+
     /// Means and maxes over an inner axis, the last axis, two axes and
     /// every non-batch axis (with `keepdims`), of `tf.reduce_*` and Keras
     /// 3's `ops.mean` / `ops.max`, predict what the engine's reductions do.

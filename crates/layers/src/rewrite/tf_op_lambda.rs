@@ -349,6 +349,51 @@ pub(super) fn reduce_over(
     reduce(name, x, max, &axes, shape, keep)
 }
 
+/// A sum over the `axis` argument: [`reduce_over`]'s mean (`<name>_mean`)
+/// times the count of reduced elements (`Rescaling`): TF.js's mean is the
+/// sum divided by the count, so this is the sum within one float32
+/// rounding.
+pub(super) fn sum_over(
+    site: &Site<'_>,
+    name: &str,
+    x: Value,
+    axis: Option<&Value>,
+    keep: Option<Vec<usize>>,
+) -> Result<Vec<Value>, String> {
+    let shape = site
+        .shapes
+        .and_then(|s| s.inputs.first())
+        .ok_or("its input shape is unknown")?;
+    let rank = shape.len() as i64;
+    let axes: Vec<i64> = match axis {
+        Some(Value::Array(a)) => a.iter().map(Value::as_i64).collect::<Option<_>>(),
+        Some(v) => v.as_i64().map(|a| vec![a]),
+        None => None,
+    }
+    .ok_or("a reduction over all axes has no TF.js layer")?;
+    let mut count = 1usize;
+    for a in &axes {
+        let a = if *a < 0 { a + rank } else { *a };
+        let d = shape
+            .get(a as usize)
+            .copied()
+            .flatten()
+            .filter(|_| a > 0)
+            .ok_or("a sum over an axis of unknown size (or the batch)")?;
+        count *= d;
+    }
+    let mean = format!("{name}_mean");
+    let mut layers = reduce_over(site, &mean, x, false, axis, keep)?;
+    layers.push(entry_on(
+        name,
+        "Rescaling",
+        json!({"scale": count as f64, "offset": 0.0}),
+        &mean,
+    ));
+    site.note("a sum as the mean times the count (within one float32 rounding)");
+    Ok(layers)
+}
+
 /// Global pooling (and a `Reshape` to `keep`, the output's non-batch
 /// shape, for `keepdims`); other axes: [`super::reduce_axes`].
 pub(super) fn reduce(
@@ -537,6 +582,14 @@ fn rewrite(
                 (Some(lo), Some(hi)) if lo == 0.0 && hi >= 0.0 => relu(Some(hi)),
                 _ => Err("only clip_by_value(x, 0, max) has an exact TF.js layer (ReLU)".into()),
             }
+        }
+        "math.reduce_sum" | "reduce_sum" => {
+            let keep = if kwargs.get("keepdims").and_then(Value::as_bool) == Some(true) {
+                Some(out_shape()?)
+            } else {
+                None
+            };
+            sum_over(site, name, x.clone(), kwargs.get("axis"), keep)
         }
         "math.reduce_mean" | "reduce_mean" | "math.reduce_max" | "reduce_max" => {
             let keep = if kwargs.get("keepdims").and_then(Value::as_bool) == Some(true) {
