@@ -83,6 +83,8 @@
 //!   `Embedding` holding it.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
+//! - [`tile`]: `tf.tile` / `ops.tile` by constant counts → `Concatenate`s
+//!   of copies.
 //! - [`cast_float`]: `tf.cast` / `ops.cast` to float32 → `Rescaling(1, 0)`.
 //! - [`l2_normalize`]: `UnitNormalization`, `ops.normalize`,
 //!   `tf.math.l2_normalize` over the last axis → `x` and `-x` joined,
@@ -300,6 +302,7 @@ pub mod table_lookup;
 pub mod tensordot;
 pub mod tf_op_lambda;
 pub mod tfjs_limits;
+pub mod tile;
 
 pub mod probes;
 pub mod sequential;
@@ -373,6 +376,7 @@ pub const TFJS_RULES: &[Rule] = &[
     bias_add::rule,
     l2_normalize::rule,
     cast_float::rule,
+    tile::rule,
     tf_op_lambda::rule,
     image_resize::ops_rule,
     keras3_ops::rule,

@@ -119,8 +119,8 @@ pub fn tf_arith() -> Vec<Value> {
     layers
 }
 
-/// `tf.*` reshapes, transposes and reductions on `x` of shape `[4, 3]`, and a
-/// `tf.nn.crelu`.
+/// `tf.*` reshapes, transposes and reductions on `x` of shape `[4, 3]`, a
+/// `tf.nn.crelu`, a kept sum tiled, flattened and cast to float32.
 pub fn tf_shapes() -> Vec<Value> {
     vec![
         tf(
@@ -149,6 +149,21 @@ pub fn tf_shapes() -> Vec<Value> {
         ),
         tf("sq", "math.square", "cat", json!({})),
         tf("crelu", "nn.crelu", "sq", json!({"axis": -1})),
+        // A sum kept as [1, 2], tiled to [3, 2], flattened, cast to float32.
+        tf(
+            "sum",
+            "math.reduce_sum",
+            "r3",
+            json!({"axis": [1], "keepdims": true}),
+        ),
+        tf("tiled", "tile", "sum", json!({"multiples": [1, 3, 1]})),
+        tf("flat", "reshape", "tiled", json!({"shape": [-1, 6]})),
+        tf("f32", "cast", "flat", json!({"dtype": "float32"})),
+        tf_node(
+            "all",
+            "concat",
+            json!([["crelu", 0, 0, {"axis": -1}], ["f32", 0, 0, {"axis": -1}]]),
+        ),
     ]
 }
 
