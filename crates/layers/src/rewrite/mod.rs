@@ -83,6 +83,9 @@
 //!   `Embedding` holding it.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
+//! - [`scalar_input`]: an input of one value per sample → declared
+//!   `[batch, 1]` (what TF.js's predict feeds) and read through
+//!   `Reshape([])`.
 //! - [`tile`]: `tf.tile` / `ops.tile` by constant counts → `Concatenate`s
 //!   of copies.
 //! - [`cast_float`]: `tf.cast` / `ops.cast` to float32 → `Rescaling(1, 0)`.
@@ -289,6 +292,7 @@ pub mod rnn_mask_leak;
 pub mod rnn_stack_states;
 pub mod rnn_state_alias;
 pub mod rnn_state_kwargs;
+pub mod scalar_input;
 pub mod scaled_add;
 pub mod signal_frame;
 pub mod softmax_axes;

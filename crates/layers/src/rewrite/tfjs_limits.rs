@@ -93,11 +93,14 @@ pub fn rule(site: &Site<'_>) -> Outcome {
                     .into(),
             )
         }
+        // In a functional model [`super::scalar_input`] rewrites it (a
+        // Sequential one is retried as functional).
         "InputLayer"
-            if ["batch_input_shape", "batch_shape"]
-                .iter()
-                .find_map(|k| site.config.get(*k).and_then(Value::as_array))
-                .is_some_and(|s| s.len() == 1) =>
+            if site.inbound_nodes.is_none()
+                && ["batch_input_shape", "batch_shape"]
+                    .iter()
+                    .find_map(|k| site.config.get(*k).and_then(Value::as_array))
+                    .is_some_and(|s| s.len() == 1) =>
         {
             Outcome::Cannot(
                 "a rank-1 input (one value per sample; TensorFlow.js 4.22's predict expands it \
@@ -208,15 +211,7 @@ mod tests {
         ];
         let model = functional(&[4, 3], layers, 4);
         assert_refused(&model, &["`lstm` (LSTM): zero_output_for_mask: true"]);
-        // One value per sample: TF.js's predict makes it [batch, 1].
-        let layers = vec![entry_on(
-            "emb",
-            "Embedding",
-            json!({"input_dim": 5, "output_dim": 2}),
-            "x",
-        )];
-        let model = functional(&[], layers, 4);
-        assert_refused(&model, &["`x` (InputLayer): a rank-1 input"]);
+        // (One value per sample is rewritten: `scalar_input`.)
         // Without masks the pooling stays.
         let layers = vec![entry_on("gap", "GlobalAveragePooling1D", json!({}), "x")];
         let model = functional(&[4, 3], layers, 4);

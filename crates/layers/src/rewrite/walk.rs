@@ -236,6 +236,8 @@ impl Walk<'_> {
             self.notes.extend(notes);
         }
         if self.target == Target::Tfjs && !sequential {
+            let notes = super::scalar_input::rewrite(&mut new, config.get_mut("output_layers"));
+            self.notes.extend(notes);
             super::split::redirect(&splits, &mut new, config.get_mut("output_layers"));
             let mut taken = new
                 .iter()
