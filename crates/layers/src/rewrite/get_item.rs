@@ -10,8 +10,9 @@
 //! and after the run on its middle axis (TF.js 4.22 has no `Cropping1D`
 //! that would serve every rank) and a static `Reshape` to the output's
 //! dims, dropping the axis for one position. All copy values, so they are
-//! exact. Other keys (strides, reversals, new axes, slices of the batch or
-//! of several axes, one position of a `[batch, n]` tensor) are left to the
+//! exact (one position of a `[batch, n]` tensor is `Reshape([])` to
+//! `[batch]`). Several axes and new axes: [`several_axes`]. Other keys
+//! (strides, reversals, slices of the batch) are left to the
 //! `TFOpLambda` / Keras 3 operation rules, which refuse them by name.
 
 use super::{entry, entry_on, Outcome, Site};
@@ -99,11 +100,8 @@ fn rewrite(site: &Site<'_>, keras2: bool) -> Option<Vec<Value>> {
     };
     let mut out: Vec<usize> = dims.clone();
     if drop_axis {
+        // A `[batch]` output is TF.js's `Reshape([])`.
         out.remove(axis - 1);
-        if out.is_empty() {
-            // A `[batch]` output: no TF.js `Reshape` writes one.
-            return None;
-        }
     } else {
         out[axis - 1] = stop - start;
     }
@@ -190,7 +188,7 @@ fn several_axes(name: &str, dims: &[usize], key: &[Index], x: Value) -> Option<V
         }
         axis += 1;
     }
-    if out.is_empty() || axis != rank {
+    if axis != rank {
         return None;
     }
     let mut layers = Vec::new();

@@ -159,10 +159,17 @@ pub fn tf_shapes() -> Vec<Value> {
         tf("tiled", "tile", "sum", json!({"multiples": [1, 3, 1]})),
         tf("flat", "reshape", "tiled", json!({"shape": [-1, 6]})),
         tf("f32", "cast", "flat", json!({"dtype": "float32"})),
+        // A mean over every non-batch axis ([batch]), made [batch, 1] again.
+        tf("m1", "math.reduce_mean", "r3", json!({"axis": [1, 2]})),
+        tf("m1e", "expand_dims", "m1", json!({"axis": -1})),
         tf_node(
             "all",
             "concat",
-            json!([["crelu", 0, 0, {"axis": -1}], ["f32", 0, 0, {"axis": -1}]]),
+            json!([
+                ["crelu", 0, 0, {"axis": -1}],
+                ["f32", 0, 0, {"axis": -1}],
+                ["m1e", 0, 0, {"axis": -1}]
+            ]),
         ),
     ]
 }

@@ -13,9 +13,9 @@
 //! `[batch, kept]` is already the output).
 //!
 //! TF.js's pooling takes the same mean (a sum divided by the count) and
-//! max over the same elements. Refused: the batch axis, unknown sizes, and
-//! a reduction over every non-batch axis without `keepdims` (its `[batch]`
-//! output has no TF.js layer).
+//! max over the same elements; a `[batch]` output (every non-batch axis
+//! reduced without `keepdims`) is TF.js's `Reshape([])`. Refused: the
+//! batch axis, unknown sizes.
 
 use super::{entry, entry_on};
 use serde_json::{json, Value};
@@ -43,13 +43,6 @@ pub(super) fn reduce_layers(
         .collect::<Result<Vec<usize>, _>>()?;
     let reduced: Vec<usize> = axes.iter().map(|&a| a as usize).collect();
     let kept: Vec<usize> = (1..rank).filter(|a| !reduced.contains(a)).collect();
-    if kept.is_empty() && !keepdims {
-        return Err(
-            "a reduction over every non-batch axis without keepdims (a [batch] output) has no \
-             TF.js layer"
-                .into(),
-        );
-    }
     let size = |axes: &[usize]| axes.iter().map(|&a| dims[a - 1]).product::<usize>();
     let (n_reduced, n_kept) = (size(&reduced), size(&kept));
     let mut layers = Vec::new();
@@ -199,18 +192,22 @@ mod tests {
     }
 
     #[test]
-    fn reductions_over_the_batch_or_to_one_value_per_sample_are_refused() {
-        for (kwargs, why) in [
-            (json!({"axis": 0}), "the batch axis"),
-            (
-                json!({"axis": [1, 2]}),
-                "every non-batch axis without keepdims",
-            ),
-        ] {
-            let layers = vec![tf("m", "math.reduce_mean", "x", kwargs)];
-            let model = functional(&[3, 4], layers, 7);
-            assert_refused(&model, &["`m` (TFOpLambda): tf.math.reduce_mean", why]);
-        }
+    fn reductions_over_the_batch_are_refused_and_to_one_value_per_sample_reshaped() {
+        let layers = vec![tf("m", "math.reduce_mean", "x", json!({"axis": 0}))];
+        let model = functional(&[3, 4], layers, 7);
+        assert_refused(
+            &model,
+            &["`m` (TFOpLambda): tf.math.reduce_mean", "the batch axis"],
+        );
+        // Every non-batch axis: a [batch] output, TF.js's Reshape([]).
+        let layers = vec![tf("m", "math.reduce_mean", "x", json!({"axis": [1, 2]}))];
+        assert_rewrites(
+            &[2, 3, 4],
+            layers,
+            7,
+            1e-6,
+            "GlobalAveragePooling1D + Reshape",
+        );
     }
 
     /// A transpose without a permutation moves the batch axis last.
