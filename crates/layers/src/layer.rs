@@ -184,6 +184,17 @@ pub trait Layer: Send + Sync + std::fmt::Debug {
         self.compute_mask(inputs, masks)
     }
 
+    /// The inputs of one call (positions among its inputs) whose Keras
+    /// masks the call removes from the tensors themselves, so that the
+    /// layers Keras runs after it see those tensors unmasked: Keras 3's
+    /// `MultiHeadAttention.call` does `backend.set_keras_mask(query, None)`
+    /// (and the same for `value` and `key`), keras/src/layers/attention/
+    /// multi_head_attention.py. Empty (the default) for every other layer.
+    fn node_cleared_masks(&self, n_inputs: usize, kwargs: &Value) -> Vec<usize> {
+        let _ = (n_inputs, kwargs);
+        Vec::new()
+    }
+
     /// The layer as [`std::any::Any`], for engine code that specializes on
     /// built-in layer types (the conv + BatchNormalization + ReLU fusion
     /// downcasts to them); `None` (the default) opts out.

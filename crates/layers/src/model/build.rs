@@ -296,9 +296,10 @@ impl Model {
                 kwargs,
                 outputs: outs,
                 masks,
+                masks_cleared: Vec::new(),
             });
         }
-        let calls: Vec<Vec<Call>> = calls
+        let mut calls: Vec<Vec<Call>> = calls
             .into_iter()
             .map(|v| {
                 v.into_iter()
@@ -369,6 +370,7 @@ impl Model {
             }
             exec.push((l, c));
         }
+        keras_order::mark_cleared_masks(&layers, &mut calls, &tensors, &outputs);
         let mut last_use = vec![0usize; tensors.len()];
         for (pos, &(l, c)) in exec.iter().enumerate() {
             let masks = calls[l][c].masks.iter().flatten().flatten();

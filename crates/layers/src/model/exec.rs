@@ -489,11 +489,21 @@ impl Model {
                 ms.push(mask_slots[t].take());
             } else if reads_only && !again {
                 xs.push(slots[t].take().ok_or_else(missing)?);
-                ms.push(mask_slots[t].take());
-                lent.push(k);
+                // The slot's own mask goes back with the tensor (the call
+                // may see another: cleared, or an explicit one).
+                let m = mask_slots[t].take();
+                ms.push(m.clone());
+                lent.push((k, m));
             } else {
                 xs.push(slots[t].clone().ok_or_else(missing)?);
                 ms.push(mask_slots[t].clone());
+            }
+        }
+        // Masks Keras removed from these tensors before this call (Keras
+        // 3's MultiHeadAttention, run earlier in Keras's order).
+        for &k in &call.masks_cleared {
+            if let Some(m) = ms.get_mut(k) {
+                *m = None;
             }
         }
         if let Some(explicit) = explicit {
@@ -555,13 +565,15 @@ impl Model {
                 }
                 // Lent inputs go back to their slots; the others are this
                 // node's own (taken at their last use, or copied).
-                for (k, (x, m)) in xs.into_iter().zip(ms).enumerate() {
-                    if lent.contains(&k) {
-                        let t = inputs[k];
-                        slots[t] = Some(x);
-                        mask_slots[t] = m;
-                    } else {
-                        pool.give(x);
+                drop(ms);
+                for (k, x) in xs.into_iter().enumerate() {
+                    match lent.iter_mut().find(|(j, _)| *j == k) {
+                        Some((_, m)) => {
+                            let t = inputs[k];
+                            slots[t] = Some(x);
+                            mask_slots[t] = m.take();
+                        }
+                        None => pool.give(x),
                     }
                 }
                 (ys, ym)

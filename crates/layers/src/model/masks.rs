@@ -87,6 +87,13 @@ impl Model {
             let call = &self.calls[l][c];
             let mut ms: Vec<Option<Probe>> =
                 call.inputs.iter().map(|&t| slots[t].clone()).collect();
+            // Masks an earlier call removed in Keras (see
+            // `Call::masks_cleared`).
+            for &k in &call.masks_cleared {
+                if let Some(m) = ms.get_mut(k) {
+                    *m = None;
+                }
+            }
             // An explicit mask replaces the propagated ones; the tensor it
             // is read from is its identity.
             if let Some(masks) = &call.masks {

@@ -13,6 +13,7 @@
 
 mod build;
 mod exec;
+mod keras_order;
 mod learned_way;
 mod masks;
 mod memory;
@@ -78,6 +79,11 @@ pub(crate) struct Call {
     /// one per input or `None`), which replace the masks propagated to its
     /// inputs, as in Keras; `None` without an explicit mask.
     pub masks: Option<Vec<Option<usize>>>,
+    /// The inputs (positions) whose propagated Keras masks a call Keras
+    /// runs before this one removed from the tensors (Keras 3's
+    /// `MultiHeadAttention`, see [`crate::Layer::node_cleared_masks`]):
+    /// this call sees them unmasked. Set by `keras_order`.
+    pub masks_cleared: Vec<usize>,
 }
 
 /// A call's keyword arguments as its file records them (on its first

@@ -240,6 +240,14 @@ fn explicit_masks(layers: &[Value], specs: &mut [LayerSpec], what: &str) -> Resu
     // Keras 3's own masks come from `Masking` / `Embedding(mask_zero)`:
     // without one, a mask computed by operations is the model's own too.
     let own_masks = layers.iter().any(super::makes_masks);
+    // Keras 3's `MultiHeadAttention` removes the masks of its inputs when
+    // it runs (`Layer::node_cleared_masks`), after the model recorded the
+    // masks each call was given: downstream of one, a recorded mask of
+    // Keras's own can differ from the one propagated at run time, and
+    // Keras uses the recorded one. There they are all kept as explicit.
+    let clearing = layers
+        .iter()
+        .any(|e| e.get("class_name").and_then(Value::as_str) == Some("MultiHeadAttention"));
     let entries: std::collections::HashMap<String, &Value> = layers
         .iter()
         .zip(specs.iter())
@@ -271,6 +279,7 @@ fn explicit_masks(layers: &[Value], specs: &mut [LayerSpec], what: &str) -> Resu
                         None => continue,
                     };
                     let keras_own = own_masks
+                        && !clearing
                         && refs.iter().flatten().all(|r| {
                             classes
                                 .get(&r.layer)

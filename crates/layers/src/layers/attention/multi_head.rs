@@ -69,6 +69,10 @@ pub struct MultiHeadAttention {
     /// layer's path rather than `ops.dot_product_attention`'s) the masked
     /// weights are then zeroed (`Some(true)`), so such a row is 0.
     keras3_masked_softmax: Option<bool>,
+    /// Keras 3's `MultiHeadAttention` (not `GroupQueryAttention`, not
+    /// tf_keras): its call removes the Keras masks of its query, value and
+    /// key tensors (see [`Layer::node_cleared_masks`]).
+    clears_masks: bool,
 }
 
 /// `attention_axes` normalized for a rank-`rank` query, checked to lie
@@ -391,6 +395,7 @@ impl MultiHeadAttention {
             query_rank: c.shape_opt("query_shape")?.map(|q| q.len()),
             sliding_window: sliding_window(c)?,
             gate: c.bool_or("use_gate", false)?,
+            clears_masks: class == "MultiHeadAttention" && c.dialect.is_keras3(),
             keras3_masked_softmax: c
                 .dialect
                 .is_keras3()
@@ -584,6 +589,17 @@ impl Layer for MultiHeadAttention {
         let value = inputs.get(slots.value).unwrap_or(q);
         let (tq, tv) = (q.get(1).copied().flatten(), value.get(1).copied().flatten());
         Ok(vec![o, vec![q[0], Some(self.heads), tq, tv]])
+    }
+    fn node_cleared_masks(&self, n_inputs: usize, _kwargs: &Value) -> Vec<usize> {
+        // `backend.set_keras_mask(query / value / key, None)` in Keras 3's
+        // `MultiHeadAttention.call` (`key` defaults to `value`).
+        match self.slots(n_inputs) {
+            Ok(s) if self.clears_masks => [Some(s.query), Some(s.value), s.key]
+                .into_iter()
+                .flatten()
+                .collect(),
+            _ => Vec::new(),
+        }
     }
     fn compute_mask(
         &self,
