@@ -31,7 +31,10 @@ pub(super) fn mark_cleared_masks(
         for (c, call) in layer_calls.iter().enumerate() {
             let ks = layer.node_cleared_masks(call.inputs.len(), super::node_kwargs(&call.kwargs));
             if !ks.is_empty() {
-                let ts = ks.iter().filter_map(|&k| call.inputs.get(k).copied()).collect();
+                let ts = ks
+                    .iter()
+                    .filter_map(|&k| call.inputs.get(k).copied())
+                    .collect();
                 removes.insert((l, c), ts);
             }
         }
