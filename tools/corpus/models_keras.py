@@ -19177,8 +19177,10 @@ SOURCE_NOT_KEPT |= _fixtures_of_group("heldout36")
 # readers of the query's mask after the attention (masked average, LSTM),
 # as `tfjs convert --rebuild` must rewrite or refuse them.
 THIRTYFIFTH = HELD + 3000
-# (Fixtures not generated yet: every spec is sources=[] for now; the probes were
-# generated into a scratch dir and checked there.)
+# Fixtures: the Keras 3 writings of t35_text_classifier, t35_seq_tagger and
+# t35_cross_attention (Keras 3's MultiHeadAttention removes its inputs' masks
+# when it runs: the cross-attention's value is then unmasked, its masked
+# average reads the mask Keras recorded); the other specs sources=[].
 
 
 def _ids35(n, vocab, lengths):
@@ -19216,7 +19218,7 @@ def t35_text_classifier(K, v):
 
 add("t35_text_classifier", "heldout35", t35_text_classifier,
     "Embedding(mask_zero) + transformer block (MHA dropout 0.1) + masked average + classifier",
-    sources=[], inputs=_ids35(8, 30, [8, 5, 2, 7]), seed=THIRTYFIFTH + 0)
+    sources=["keras3-keras"], inputs=_ids35(8, 30, [8, 5, 2, 7]), seed=THIRTYFIFTH + 0)
 
 
 def t35_seq_tagger(K, v):
@@ -19233,7 +19235,8 @@ def t35_seq_tagger(K, v):
 
 add("t35_seq_tagger", "heldout35", t35_seq_tagger,
     "per-token tags from MHA(dropout 0.1) self-attention over Embedding(mask_zero) ids, a row "
-    "of padding only", sources=[], inputs=_ids35(7, 20, [7, 0, 3, 5]), seed=THIRTYFIFTH + 1)
+    "of padding only", sources=["keras3-keras"], inputs=_ids35(7, 20, [7, 0, 3, 5]),
+    seed=THIRTYFIFTH + 1)
 
 
 def t35_cross_attention(K, v):
@@ -19255,7 +19258,7 @@ def t35_cross_attention(K, v):
 
 add("t35_cross_attention", "heldout35", t35_cross_attention,
     "encoder self-attention + decoder cross-attention between two Embedding(mask_zero) "
-    "sequences of other lengths, masked average", sources=[],
+    "sequences of other lengths, masked average", sources=["keras3-keras"],
     inputs=_ids35_pair(6, 4, 25, [6, 2, 4], [4, 1, 3]), seed=THIRTYFIFTH + 2)
 
 
