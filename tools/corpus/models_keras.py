@@ -19351,3 +19351,27 @@ add("t35_attention_qa", "heldout35", t35_attention_qa,
 
 # Round 35's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout35")
+
+
+# The direct-file sweep of heldout20-36 (their sources regenerated and loaded
+# with `tfjs predict model.keras`): Keras 3's MultiHeadAttention takes the Keras
+# masks off the tensors it is given when it runs, so a residual `Add` of its
+# query sees no mask (nor does a second attention reading it) while the `mask=`
+# Keras recorded for a later pooling (built before any call ran) still applies; `t35_cross_attention` (heldout35) showed
+# it. Its `.keras` source is kept, small, for tests/keras_files.rs.
+def mha_clears_masks(K, v):
+    L = K.layers
+    ids = L.Input((5,), dtype="int32", name="ids")
+    x = L.Embedding(12, 4, mask_zero=True, name="emb")(ids)
+    a = L.MultiHeadAttention(1, 2, use_bias=False, name="mha")(x, x)
+    x = L.Add(name="res")([x, a])
+    # Unmasked at run time: its inputs' masks are gone.
+    b = L.MultiHeadAttention(1, 2, use_bias=False, name="mha2")(x, x)
+    out = L.Dense(2, name="score")(L.GlobalAveragePooling1D(name="pool")(b))
+    return K.Model(ids, out, name="mha_clears_masks")
+
+
+add("mha_clears_masks", "heldout35", mha_clears_masks,
+    "Embedding(mask_zero) → self-MHA → residual Add (its query's mask taken off by the "
+    "attention at run time) → unmasked self-MHA → masked average by the recorded mask", sources=["keras3-keras"],
+    inputs=_ids35(5, 12, [5, 2, 0]), seed=THIRTYFIFTH + 50)
