@@ -257,20 +257,8 @@ impl Unrolled<'_> {
     /// into steps like the input.
     fn mask_steps(&mut self, name: &str, ids: &Value) {
         let t_n = self.steps;
-        let as_float = format!("{name}_mask_ids");
-        self.push(
-            &as_float,
-            "Rescaling",
-            json!({"scale": 1.0, "offset": 0.0}),
-            vec![ids.clone()],
-        );
         let mask = format!("{name}_mask");
-        self.push(
-            &mask,
-            "ReLU",
-            json!({"max_value": 1.0, "negative_slope": 0.0, "threshold": 0.0}),
-            vec![tensor(&as_float, 0)],
-        );
+        self.layers.extend(super::site::mask_from_ids(&mask, ids));
         let view = format!("{name}_mask_view");
         self.push(
             &view,

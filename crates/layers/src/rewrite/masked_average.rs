@@ -48,19 +48,8 @@ fn rewrite(site: &Site<'_>, ids: Value) -> Result<Outcome, String> {
     let s = |part: &str| format!("{name}_{part}");
     let on = |from: &str| vec![json!([[from, 0, 0, {}]])];
     let x = node[0].clone();
-    let layers = vec![
-        entry(
-            &s("mask_ids"),
-            "Rescaling",
-            json!({"scale": 1.0, "offset": 0.0}),
-            vec![json!([ids])],
-        ),
-        entry(
-            &s("mask"),
-            "ReLU",
-            json!({"max_value": 1.0, "negative_slope": 0.0, "threshold": 0.0}),
-            on(&s("mask_ids")),
-        ),
+    let mut layers = super::site::mask_from_ids(&s("mask"), &ids).to_vec();
+    layers.extend([
         entry(
             &s("mask_logits"),
             "Rescaling",
@@ -94,7 +83,7 @@ fn rewrite(site: &Site<'_>, ids: Value) -> Result<Outcome, String> {
             json!({"target_shape": if keepdims { json!([1, channels]) } else { json!([channels]) }}),
             on(&s("sum")),
         ),
-    ];
+    ]);
     site.note("the mask as softmax weights; within float32 rounding of Keras");
     Ok(Outcome::weightless(layers))
 }

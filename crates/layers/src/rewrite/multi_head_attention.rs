@@ -463,18 +463,7 @@ fn keras_mask_layers(
             return m.clone();
         }
         let tag = format!("{name}_keras_mask{}", made.len());
-        layers.push(entry(
-            &format!("{tag}_ids"),
-            "Rescaling",
-            json!({"scale": 1.0, "offset": 0.0}),
-            vec![json!([ids])],
-        ));
-        layers.push(entry(
-            &tag,
-            "ReLU",
-            json!({"max_value": 1.0, "negative_slope": 0.0, "threshold": 0.0}),
-            vec![json!([r(&format!("{tag}_ids"))])],
-        ));
+        layers.extend(super::site::mask_from_ids(&tag, ids));
         made.push((ids.clone(), tag.clone()));
         tag
     };

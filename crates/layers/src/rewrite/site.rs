@@ -312,3 +312,26 @@ pub fn f32_weight(name: String, shape: Vec<usize>, values: Vec<f32>) -> DecodedW
         group: None,
     }
 }
+
+/// Keras's mask of an `Embedding(mask_zero)`, `ids != 0`, as 0 / 1 floats
+/// from its `ids` (a tensor reference): `Rescaling(1, 0)` (TF.js casts the
+/// integer ids to float) named `<mask>_ids`, then `ReLU(max_value=1)`
+/// named `mask` (`min(relu(ids), 1)`, exact for the non-negative integer
+/// ids an Embedding takes).
+pub fn mask_from_ids(mask: &str, ids: &Value) -> [Value; 2] {
+    let as_float = format!("{mask}_ids");
+    [
+        entry(
+            &as_float,
+            "Rescaling",
+            json!({"scale": 1.0, "offset": 0.0}),
+            vec![json!([ids])],
+        ),
+        entry_on(
+            mask,
+            "ReLU",
+            json!({"max_value": 1.0, "negative_slope": 0.0, "threshold": 0.0}),
+            &as_float,
+        ),
+    ]
+}
