@@ -22,8 +22,20 @@
 //! before [`super::explicit_masks`] refuses the call) adds Keras's bias to
 //! the scores: `Reshape` of `m` to `[1, Tv]` + `Rescaling(1e9, -1e9)` (0
 //! where kept, -1e9 where masked: Keras's `scores - 1e9 · (1 - m)`
-//! exactly) + `Add` before the `Softmax`. Other masks (Keras masks in the
-//! model, a query mask, `use_causal_mask`) and returned attention scores
+//! exactly) + `Add` before the `Softmax`.
+//!
+//! Keras masks made by `Embedding(mask_zero=True)`s of the model (Keras 3
+//! and tf_keras alike: the value's mask on the scores as `scores - 1e9`
+//! where masked, the query's zeroing the output rows; the key's ignored)
+//! are computed from their ids as [`super::multi_head_attention`] does:
+//! `Rescaling(1)` + `ReLU(max_value=1)` per ids tensor (`ids != 0`), the
+//! value's as the score bias above, the query's as a `[Tq, 1]` `Reshape`
+//! multiplying (`Multiply`) the context. The output carries the query's
+//! mask on in Keras; every later layer applying it must be rewritten from
+//! the ids too. In a model making Keras masks the softmax is an
+//! `Activation("softmax")` (TF.js's `Softmax` layer would apply a stale
+//! mask its executor leaves). Other masks (`Masking`, `mask=` in a model
+//! making Keras masks), `use_causal_mask` and returned attention scores
 //! are refused.
 
 use super::site::{f32_weight, zero_dense};
@@ -105,9 +117,21 @@ fn rewrite(site: &Site<'_>, value_mask: Option<Value>) -> Result<Outcome, String
     if c.get("causal").and_then(Value::as_bool) == Some(true) {
         return Err("causal: true".into());
     }
-    if site.masks_possible {
-        return Err("Keras masks (the model has Masking or Embedding mask_zero)".into());
-    }
+    // The Keras masks of the query and the value (Keras ignores the
+    // key's), from the ids of the `Embedding(mask_zero)`s making them.
+    let keras_masks = match (site.masks_possible, site.shapes) {
+        (false, _) => None,
+        (true, None) => {
+            return Err("Keras masks (the model has Masking or Embedding mask_zero)".into())
+        }
+        (true, Some(_)) if value_mask.is_some() => {
+            return Err("a mask= given in a model that makes Keras masks".into())
+        }
+        (true, Some(_)) => {
+            super::multi_head_attention::keras_masks(site, [Some(0), Some(1), None])?
+        }
+    };
+    let [query_ids, value_ids, _] = keras_masks.unwrap_or_default();
     let node = site.single_call("a layer outside a functional model")?;
     let inputs = node.as_array().ok_or("a call without inputs")?;
     let (query, value, key) = match inputs.as_slice() {
@@ -203,6 +227,29 @@ fn rewrite(site: &Site<'_>, value_mask: Option<Value>) -> Result<Outcome, String
             last = weighted;
         }
     }
+    // The 0/1 Keras masks, one per ids tensor.
+    let mut made: Vec<(Value, String)> = Vec::new();
+    let mut mask_of = |ids: &Value, layers: &mut Vec<Value>| -> Value {
+        if let Some((_, m)) = made.iter().find(|(i, _)| i == ids) {
+            return json!([m, 0, 0, {}]);
+        }
+        let tag = step(&format!("keras_mask{}", made.len()));
+        let as_float = format!("{tag}_ids");
+        layers.push(entry(
+            &as_float,
+            "Rescaling",
+            json!({"scale": 1.0, "offset": 0.0}),
+            vec![json!([ids])],
+        ));
+        let relu = json!({"max_value": 1.0, "negative_slope": 0.0, "threshold": 0.0});
+        layers.push(entry_on(&tag, "ReLU", relu, &as_float));
+        made.push((ids.clone(), tag.clone()));
+        json!([tag, 0, 0, {}])
+    };
+    let value_mask = match value_ids {
+        Some(ids) => Some(mask_of(&ids, &mut layers)),
+        None => value_mask,
+    };
     if let Some(m) = value_mask {
         // [batch, Tv] → [batch, 1, Tv], broadcast over the queries.
         let tv = site
@@ -219,15 +266,44 @@ fn rewrite(site: &Site<'_>, value_mask: Option<Value>) -> Result<Outcome, String
         last = masked;
     }
     let softmax = step("weights");
-    layers.extend([
-        entry_on(&softmax, "Softmax", json!({"axis": -1}), &last),
-        entry(
-            name,
-            "Dot",
-            json!({"axes": [2, 1], "normalize": false}),
-            vec![json!([[softmax, 0, 0, {}], plain(value)])],
-        ),
-    ]);
+    // TF.js's `Softmax` layer would apply the mask its executor leaves
+    // for every later call (see [`super::softmax_mask_leak`]).
+    layers.push(if site.masks_possible {
+        entry_on(
+            &softmax,
+            "Activation",
+            json!({"activation": "softmax"}),
+            &last,
+        )
+    } else {
+        entry_on(&softmax, "Softmax", json!({"axis": -1}), &last)
+    });
+    let context = json!({"axes": [2, 1], "normalize": false});
+    let context_inputs = vec![json!([[softmax, 0, 0, {}], plain(value)])];
+    match query_ids {
+        None => layers.push(entry(name, "Dot", context, context_inputs)),
+        Some(ids) => {
+            // Keras zeroes the rows of masked query steps: the context
+            // times the query's 0/1 mask as `[Tq, 1]`.
+            let m = mask_of(&ids, &mut layers);
+            let tq = site
+                .shapes
+                .and_then(|s| s.inputs.first())
+                .and_then(|q| q.get(1).copied().flatten())
+                .map_or(json!(-1), |t| json!(t));
+            let (ctx, column) = (step("context"), step("query_mask_column"));
+            layers.extend([
+                entry(&ctx, "Dot", context, context_inputs),
+                entry(
+                    &column,
+                    "Reshape",
+                    json!({ "target_shape": [tq, 1] }),
+                    vec![json!([m])],
+                ),
+                entry_on_all(name, "Multiply", json!({}), &[&ctx, &column]),
+            ]);
+        }
+    }
     Ok(Outcome::Replace { layers, weights })
 }
 
@@ -295,6 +371,8 @@ fn additive_scores(
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
+    use crate::Model;
+    use serde_json::Value;
 
     #[test]
     fn dot_attention_becomes_dot_softmax_dot() {
@@ -435,6 +513,115 @@ mod tests {
         assert!(
             w.iter().zip(g.iter()).all(|(a, b)| (a - b).abs() < 1e-6),
             "{w:?} vs {g:?}"
+        );
+    }
+
+    /// `att` (`class`, `config`) of the query `q` over the value `v` (and
+    /// key `k`), under the Keras masks of `Embedding(mask_zero)`s of the
+    /// ids `x` [6] (the value the first four ids through their own
+    /// Embedding), then `tail`.
+    fn masked(version: &str, class: &str, config: Value, call: Value, tail: Vec<Value>) -> Model {
+        let emb = |name: &str, from: &str| {
+            entry_on(
+                name,
+                "Embedding",
+                json!({"input_dim": 8, "output_dim": 3, "mask_zero": true}),
+                from,
+            )
+        };
+        let mut layers = vec![
+            emb("emb", "x"),
+            entry_on("col", "Reshape", json!({"target_shape": [6, 1]}), "x"),
+            entry_on("crop", "Cropping1D", json!({"cropping": [0, 2]}), "col"),
+            entry_on("short", "Reshape", json!({"target_shape": [4]}), "crop"),
+            emb("emb_v", "short"),
+            dense("k", 3, "emb_v"),
+            dense("plain", 3, "crop"),
+            entry("att", class, config, vec![call]),
+        ];
+        layers.extend(tail);
+        functional_from(&[6], layers, 17, Some(version))
+    }
+
+    /// Ids of four sequences, the second all padding unless `pooled` (a
+    /// masked average of nothing is Keras's 0/0).
+    fn ids(pooled: bool) -> crate::Tensor {
+        let pad = if pooled { 1. } else { 0. };
+        let ids = [
+            3., 1., 4., 0., 0., 0., 0., pad, 0., 0., 0., 0., 2., 0., 5., 5., 1., 0., 0., 7., 0.,
+            2., 2., 6.,
+        ];
+        crate::Tensor::from_f32(vec![4, 6], ids.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn attention_under_embedding_masks_gets_the_masks_from_the_ids() {
+        // Keras (3 and tf_keras): the value's mask subtracts 1e9 from the
+        // scores, the query's zeroes the output rows, the key's is
+        // ignored. Self-attention, cross-attention over a shorter masked
+        // sequence with a key, a masked query over an unmasked value and
+        // the other way round; with and without a masked average after.
+        let r = |t: &str| json!([t, 0, 0, {}]);
+        let calls = [
+            json!([r("emb"), r("emb")]),
+            json!([r("emb"), r("emb_v"), r("k")]),
+            json!([r("emb"), r("plain")]),
+            json!([r("plain"), r("emb_v")]),
+        ];
+        for version in ["2.21.0", "3.15.0"] {
+            for (class, config) in [
+                ("Attention", json!({"use_scale": true, "score_mode": "dot"})),
+                (
+                    "Attention",
+                    json!({"use_scale": false, "score_mode": "concat"}),
+                ),
+                ("AdditiveAttention", json!({"use_scale": true})),
+            ] {
+                for call in &calls {
+                    for pooled in [false, true] {
+                        let tail = if pooled {
+                            vec![entry_on("gap", "GlobalAveragePooling1D", json!({}), "att")]
+                        } else {
+                            Vec::new()
+                        };
+                        let model = masked(version, class, config.clone(), call.clone(), tail);
+                        let out = assert_same(&model, &ids(pooled), 1e-5);
+                        assert_note(&out, &format!("att ({class}) -> "));
+                        let topology = out.artifacts.model_topology.as_ref().unwrap();
+                        assert!(
+                            !topology.to_string().contains("\"Softmax\""),
+                            "a Softmax layer in a masked model"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn attention_under_other_masks_is_refused() {
+        let r = |t: &str| json!([t, 0, 0, {}]);
+        let layers = vec![
+            entry_on("m", "Masking", json!({"mask_value": 0.0}), "x"),
+            entry("att", "Attention", json!({}), vec![json!([r("m"), r("m")])]),
+        ];
+        assert_refused(
+            &functional(&[3, 4], layers, 13),
+            &[
+                "`att` (Attention): TensorFlow.js 4.22 has no Attention layer and the Dot/Softmax \
+               rewrite does not cover a Keras mask reaches its query that no Embedding",
+            ],
+        );
+        // An LSTM after it would read the query's mask, which TF.js does
+        // not carry past the rewrite.
+        let tail = vec![entry_on("lstm", "LSTM", json!({"units": 2}), "att")];
+        let call = json!([r("emb"), r("emb")]);
+        assert_refused(
+            &masked("2.21.0", "AdditiveAttention", json!({}), call, tail),
+            &[
+                "`att` (AdditiveAttention): TensorFlow.js 4.22 has no AdditiveAttention layer and \
+               the Dot/Softmax rewrite does not cover its output carries the query's Keras mask",
+            ],
         );
     }
 }

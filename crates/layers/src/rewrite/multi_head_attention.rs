@@ -394,7 +394,7 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
 /// `Embedding(mask_zero)`s of the model; `None` when no Keras mask reaches
 /// the layer. Other masks are refused, and so is a query mask Keras passes
 /// on to layers that apply it which are not rewritten from the ids too.
-fn keras_masks(
+pub(super) fn keras_masks(
     site: &Site<'_>,
     at: [Option<usize>; 3],
 ) -> Result<Option<[Option<Value>; 3]>, String> {
