@@ -19375,3 +19375,170 @@ add("mha_clears_masks", "heldout35", mha_clears_masks,
     "Embedding(mask_zero) → self-MHA → residual Add (its query's mask taken off by the "
     "attention at run time) → unmasked self-MHA → masked average by the recorded mask", sources=["keras3-keras"],
     inputs=_ids35(5, 12, [5, 2, 0]), seed=THIRTYFIFTH + 50)
+
+
+# heldout37: Keras's Attention (Luong) and AdditiveAttention (Bahdanau) under
+# the Keras masks of Embedding(mask_zero) sequences, written as keras.io / the
+# papers' reference code write them (seq2seq attention between a masked
+# source and a masked target, self-attention over a padded sentence then
+# pooling). Keras applies the value's mask to the scores (`scores - 1e9`),
+# zeroes the masked query rows of the output and ignores the key's mask;
+# `--rebuild` now computes those masks from the ids.
+THIRTYSEVENTH = HELD + 3200
+
+
+def _ids_and_feats37(n, vocab, lengths, m, f):
+    def make(rng, batch):
+        return _ids35(n, vocab, lengths)(rng, batch) + [
+            rng.standard_normal((batch, m, f)).astype(np.float32)]
+    return make
+
+
+def t37_luong_self_pool(K, v):
+    """Luong (dot) self-attention over a padded sentence, masked average,
+    classifier (the Stack Overflow idiom `Attention()([x, x])`)."""
+    L = K.layers
+    ids = L.Input((7,), dtype="int32", name="ids")
+    x = L.Embedding(20, 4, mask_zero=True, name="emb")(ids)
+    a = L.Attention(name="self_att")([x, x])
+    out = L.Dense(2, name="out")(L.GlobalAveragePooling1D(name="pool")(a))
+    return K.Model(ids, out, name="t37_luong_self_pool")
+
+
+add("t37_luong_self_pool", "heldout37", t37_luong_self_pool,
+    "Embedding(mask_zero) → Attention()([x, x]) → masked average → Dense",
+    sources=["keras3-keras"], inputs=_ids35(7, 20, [7, 3, 5, 1]), seed=THIRTYSEVENTH + 0)
+
+
+def t37_bahdanau_seq2seq(K, v):
+    """Bahdanau attention of an NMT decoder over its encoder (keras.io's
+    'seq2seq with attention' layout): masked source and target, LSTM
+    encoder / decoder, AdditiveAttention([decoder, encoder]), the context
+    concatenated with the decoder state, per-step softmax."""
+    L = K.layers
+    src = L.Input((6,), dtype="int32", name="source")
+    tgt = L.Input((5,), dtype="int32", name="target")
+    enc = L.LSTM(4, return_sequences=True, name="encoder")(
+        L.Embedding(15, 4, mask_zero=True, name="src_emb")(src))
+    dec = L.LSTM(4, return_sequences=True, name="decoder")(
+        L.Embedding(12, 4, mask_zero=True, name="tgt_emb")(tgt))
+    ctx = L.AdditiveAttention(name="bahdanau")([dec, enc])
+    x = L.Concatenate(name="cat")([dec, ctx])
+    out = L.Dense(12, activation="softmax", name="probs")(x)
+    return K.Model([src, tgt], out, name="t37_bahdanau_seq2seq")
+
+
+add("t37_bahdanau_seq2seq", "heldout37", t37_bahdanau_seq2seq,
+    "masked LSTM encoder / decoder, AdditiveAttention([dec, enc]), Concatenate, per-step softmax",
+    sources=K2_ONLY, inputs=_ids35_pair(6, 5, 12, [6, 2, 4, 0], [5, 3, 1, 2]), seed=THIRTYSEVENTH + 1)
+
+
+def t37_luong_scaled_qvk(K, v):
+    """Luong attention with a learned scale, query / value / key given
+    (the key a Dense of the value, its mask ignored by Keras), between two
+    masked sequences, then masked average."""
+    L = K.layers
+    q = L.Input((4,), dtype="int32", name="query_ids")
+    d = L.Input((6,), dtype="int32", name="doc_ids")
+    qe = L.Embedding(20, 4, mask_zero=True, name="q_emb")(q)
+    de = L.Embedding(20, 4, mask_zero=True, name="d_emb")(d)
+    k = L.Dense(4, use_bias=False, name="key_proj")(de)
+    a = L.Attention(use_scale=True, name="luong")([qe, de, k])
+    out = L.Dense(1, activation="sigmoid", name="match")(L.GlobalAveragePooling1D(name="pool")(a))
+    return K.Model([q, d], out, name="t37_luong_scaled_qvk")
+
+
+add("t37_luong_scaled_qvk", "heldout37", t37_luong_scaled_qvk,
+    "Attention(use_scale) of [query, value, Dense(value)] between two Embedding(mask_zero) "
+    "sequences, masked average",
+    sources=[], inputs=_ids35_pair(4, 6, 20, [4, 2, 3], [6, 3, 1]), seed=THIRTYSEVENTH + 2)
+
+
+def t37_concat_score(K, v):
+    """Attention(score_mode='concat') (Luong's concat score) of a masked
+    question over a masked passage, pooled."""
+    L = K.layers
+    q = L.Input((3,), dtype="int32", name="question")
+    p = L.Input((5,), dtype="int32", name="passage")
+    qe = L.Embedding(16, 4, mask_zero=True, name="q_emb")(q)
+    pe = L.Embedding(16, 4, mask_zero=True, name="p_emb")(p)
+    a = L.Attention(score_mode="concat", use_scale=True, name="concat_att")([qe, pe])
+    out = L.Dense(2, name="out")(L.GlobalAveragePooling1D(name="pool")(a))
+    return K.Model([q, p], out, name="t37_concat_score")
+
+
+add("t37_concat_score", "heldout37", t37_concat_score,
+    "Attention(score_mode='concat', use_scale) between two Embedding(mask_zero) sequences, pooled",
+    sources=[],
+    inputs=_ids35_pair(3, 5, 16, [3, 1, 2], [5, 2, 4]), seed=THIRTYSEVENTH + 3)
+
+
+def t37_unmasked_query(K, v):
+    """AdditiveAttention of float features (no mask) over a masked
+    sentence: only the value mask applies; the output has no mask."""
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    feats = L.Input((3, 4), name="feats")
+    x = L.Embedding(20, 4, mask_zero=True, name="emb")(ids)
+    a = L.AdditiveAttention(use_scale=False, name="add_att")([feats, x])
+    out = L.Dense(2, name="out")(L.Flatten(name="flat")(a))
+    return K.Model([ids, feats], out, name="t37_unmasked_query")
+
+
+add("t37_unmasked_query", "heldout37", t37_unmasked_query,
+    "AdditiveAttention(use_scale=False) of unmasked float features over an Embedding(mask_zero) "
+    "sequence, Flatten, Dense",
+    sources=[], inputs=_ids_and_feats37(6, 20, [6, 2, 4], 3, 4), seed=THIRTYSEVENTH + 4)
+
+
+def t37_unmasked_value(K, v):
+    """Luong attention of a masked sentence over float memory (no mask):
+    only the query mask applies (masked rows zeroed), masked average."""
+    L = K.layers
+    ids = L.Input((5,), dtype="int32", name="ids")
+    mem = L.Input((4, 3), name="memory")
+    x = L.Embedding(20, 3, mask_zero=True, name="emb")(ids)
+    a = L.Attention(name="att")([x, mem])
+    x = L.Concatenate(name="cat")([x, a])
+    out = L.Dense(2, name="out")(L.GlobalAveragePooling1D(name="pool")(x))
+    return K.Model([ids, mem], out, name="t37_unmasked_value")
+
+
+add("t37_unmasked_value", "heldout37", t37_unmasked_value,
+    "Attention of an Embedding(mask_zero) sequence over unmasked float memory, Concatenate, "
+    "masked average",
+    sources=[], inputs=_ids_and_feats37(5, 20, [5, 2, 3], 4, 3), seed=THIRTYSEVENTH + 5)
+
+
+def t37_masking_attention(K, v):
+    """A Masking layer's mask reaching Attention (refused: no ids)."""
+    L = K.layers
+    x = L.Input((5, 3), name="x")
+    m = L.Masking(0.0, name="mask")(x)
+    a = L.Attention(name="att")([m, m])
+    return K.Model(x, L.Dense(2, name="out")(L.Flatten(name="flat")(a)), name="t37_masking_attention")
+
+
+add("t37_masking_attention", "heldout37", t37_masking_attention,
+    "Masking's mask reaching Attention", sources=[],
+    inputs=_seq(5, 3), seed=THIRTYSEVENTH + 6)
+
+
+def t37_attention_then_lstm(K, v):
+    """Self-attention whose output (carrying the query mask) feeds an LSTM
+    (refused: TF.js would run the LSTM unmasked after the rewrite)."""
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    x = L.Embedding(20, 4, mask_zero=True, name="emb")(ids)
+    a = L.Attention(name="att")([x, x])
+    h = L.LSTM(3, name="lstm")(a)
+    return K.Model(ids, L.Dense(2, name="out")(h), name="t37_attention_then_lstm")
+
+
+add("t37_attention_then_lstm", "heldout37", t37_attention_then_lstm,
+    "Embedding(mask_zero) → self-Attention → LSTM (reads the query mask)", sources=[],
+    inputs=_ids35(6, 20, [6, 2, 4]), seed=THIRTYSEVENTH + 7)
+
+
+# Round 37's models do not commit their sources.
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout37")
