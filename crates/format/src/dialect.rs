@@ -261,6 +261,19 @@ impl Dialect {
         }
     }
 
+    /// Whether [`Dialect::masked_call_differs`] tells calls of `class_name`
+    /// apart only by the mask their output carries, their values agreeing
+    /// (the masked merges `Add`, `Subtract`, `Average`, `Concatenate`;
+    /// Keras 2's mask-dropping `Rescaling` / `Normalization`): such a call
+    /// computes the same numbers where no later layer's numbers depend on
+    /// that mask.
+    pub fn only_the_mask_differs(class_name: &str) -> bool {
+        matches!(
+            class_name,
+            "Add" | "Subtract" | "Average" | "Concatenate" | "Rescaling" | "Normalization"
+        )
+    }
+
     /// How a `Softmax` applies the mask reaching it: not at all
     /// (TensorFlow.js), Keras 2's way or Keras 3's.
     fn softmax_masking(self) -> u8 {

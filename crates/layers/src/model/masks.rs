@@ -95,12 +95,20 @@ impl Model {
                 }
             }
             // An explicit mask replaces the propagated ones; the tensor it
-            // is read from is its identity.
+            // is read from is its identity, unless it is computed the way an
+            // `Embedding(mask_zero)` of the model computes its own mask
+            // (then it is that mask: the same values, the same maker).
             if let Some(masks) = &call.masks {
                 let n = ms.len();
                 ms = masks
                     .iter()
-                    .map(|t| t.map(|t| self.explicit_probe(t)))
+                    .map(|t| {
+                        t.map(|t| {
+                            self.embedding_mask_of(t, 0)
+                                .and_then(|e| slots[e].clone())
+                                .unwrap_or_else(|| self.explicit_probe(t))
+                        })
+                    })
                     .collect();
                 ms.resize(n, None);
             }
@@ -138,6 +146,67 @@ impl Model {
             }
         }
         self.outputs.iter().map(|&t| slots[t].clone()).collect()
+    }
+
+    /// The output tensor of an `Embedding(mask_zero=True)` call whose mask
+    /// tensor `t` equals, when `t` is computed the way Keras 3 writes that
+    /// mask down (`ops.not_equal(ids, 0)` of the Embedding's ids, and
+    /// `ops.logical_or` / `ops.logical_and` of one mask with itself, as its
+    /// merges record the masks they combine): Embedding ids are
+    /// non-negative integers, so `ids != 0` is exactly the Embedding's
+    /// mask.
+    fn embedding_mask_of(&self, t: usize, depth: usize) -> Option<usize> {
+        let info = self.tensors.get(t)?;
+        let call = self.calls.get(info.layer)?.get(info.call)?;
+        let ModelLayer::Layer(layer) = &self.layers[info.layer] else {
+            return None;
+        };
+        if depth > 64 {
+            return None;
+        }
+        match layer.class_name() {
+            "ops.LogicalOr" | "ops.LogicalAnd" => {
+                let (&first, rest) = call.inputs.split_first()?;
+                let args = node_kwargs(&call.kwargs).get("_args")?.as_array()?;
+                let only_tensors = args.len() == call.inputs.len()
+                    && args
+                        .iter()
+                        .all(|a| crate::topology::kwarg_tensor(a).is_some());
+                (only_tensors && !rest.is_empty() && rest.iter().all(|&r| r == first))
+                    .then_some(())?;
+                self.embedding_mask_of(first, depth + 1)
+            }
+            "ops.NotEqual" => {
+                let [ids] = call.inputs[..] else {
+                    return None;
+                };
+                let args = node_kwargs(&call.kwargs).get("_args")?.as_array()?;
+                let zero = |v: &Value| v.as_f64() == Some(0.0);
+                let ok = match args.as_slice() {
+                    [a, b] => {
+                        (crate::topology::kwarg_tensor(a).is_some() && zero(b))
+                            || (zero(a) && crate::topology::kwarg_tensor(b).is_some())
+                    }
+                    _ => false,
+                };
+                ok.then_some(())?;
+                self.layers.iter().enumerate().find_map(|(l, layer)| {
+                    let ModelLayer::Layer(e) = layer else {
+                        return None;
+                    };
+                    let masks = e.class_name() == "Embedding"
+                        && e.config().get("mask_zero").and_then(Value::as_bool) == Some(true);
+                    if !masks {
+                        return None;
+                    }
+                    self.calls[l]
+                        .iter()
+                        .find(|c| c.inputs == [ids])
+                        .and_then(|c| c.outputs.first().copied())
+                })
+            }
+            _ => None,
+        }
     }
 
     /// The probe of a mask given explicitly from tensor `t`: an identity

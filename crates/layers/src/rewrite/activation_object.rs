@@ -56,6 +56,7 @@ fn activation_layer(
         mask_ids: None,
         input_mask_ids: Vec::new(),
         mask_readers_unrolled: false,
+        output_mask_unread: false,
     });
     let act = Site {
         name: site.name,

@@ -13,9 +13,16 @@ use super::{Outcome, Site};
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     let target = site.target.dialect();
+    // A call whose output mask alone differs changes no number when no
+    // later layer computes with that mask (TF.js: the rewrite knows its
+    // readers; see `LayerShapes::output_mask_unread`).
+    let unread = site.target == super::Target::Tfjs
+        && site.shapes.is_some_and(|s| s.output_mask_unread)
+        && crate::Dialect::only_the_mask_differs(site.class_name);
     site.shapes
         .into_iter()
         .flat_map(|s| &s.masked_calls)
+        .filter(|_| !unread)
         .find_map(|call| site.dialect.masked_call_differs(target, call))
         .map_or(Outcome::Skip, |why| {
             Outcome::Cannot(format!("{why}; {} cannot express that", site.target.name()))
@@ -33,7 +40,17 @@ mod tests {
     /// `other` (the unmasked input, or a second `Masking` of it), and a
     /// `Rescaling` of the merge.
     fn masked_merge(version: &str, merge: &str, other: &str) -> crate::Model {
-        let layers = vec![
+        read_masked_merge(version, merge, other, &[])
+    }
+
+    /// [`masked_merge`] with `after` (entries reading `scale` on) after it.
+    fn read_masked_merge(
+        version: &str,
+        merge: &str,
+        other: &str,
+        after: &[serde_json::Value],
+    ) -> crate::Model {
+        let mut layers = vec![
             entry_on("mask", "Masking", json!({"mask_value": 0.0}), "x"),
             entry_on("mask2", "Masking", json!({"mask_value": 0.0}), "x"),
             entry(
@@ -44,6 +61,7 @@ mod tests {
             ),
             entry_on("scale", "Rescaling", json!({"scale": 2.0}), "merge"),
         ];
+        layers.extend(after.iter().cloned());
         functional_from(&[4, 2], layers, 3, Some(version))
     }
 
@@ -131,7 +149,14 @@ mod tests {
     fn tf_keras_masked_rescaling_keeps_its_version() {
         let model = masked_merge(TF_KERAS_VERSION, "Multiply", "x");
         assert_eq!(model.topology()["keras_version"], TF_KERAS_VERSION);
-        let err = refusal(&model, Target::Tfjs);
+        // The Rescaling's values agree; its output's mask (dropped by Keras
+        // 2, passed on by TF.js) is the model output's, which no number
+        // depends on.
+        rewrite_for(&model, Target::Tfjs).unwrap();
+        // An LSTM after it runs unmasked in Keras 2, masked in TF.js.
+        let lstm = entry_on("rnn", "LSTM", json!({"units": 2}), "scale");
+        let read = read_masked_merge(TF_KERAS_VERSION, "Multiply", "x", &[lstm]);
+        let err = refusal(&read, Target::Tfjs);
         assert!(err.contains("`scale` (Rescaling)"), "{err}");
         assert!(!err.contains("`merge`"), "{err}");
         let err = refusal(&model, Target::Keras3);
@@ -140,6 +165,51 @@ mod tests {
             "{err}"
         );
         rewrite_for(&model, Target::TfKeras).unwrap();
+    }
+
+    /// A Keras 3 merge whose inputs carry different masks computes the
+    /// values TF.js computes, and another output mask (Keras 3 ORs the
+    /// masks, TF.js ANDs them): rebuilt where the layers after it ignore
+    /// masks (Dense, LayerNormalization, Dropout, Activation, …), refused
+    /// where one computes with the mask (an LSTM skips the masked steps).
+    #[test]
+    fn a_merge_mask_is_refused_only_where_a_later_layer_reads_it() {
+        let blind = [
+            entry_on("ln", "LayerNormalization", json!({"axis": -1}), "merge"),
+            entry_on("drop", "Dropout", json!({"rate": 0.5}), "ln"),
+            entry_on("act", "Activation", json!({"activation": "tanh"}), "drop"),
+            dense("d", 3, "act"),
+        ];
+        for other in ["mask2", "x"] {
+            for merge in ["Add", "Subtract", "Average"] {
+                let mut layers = vec![
+                    entry_on("mask", "Masking", json!({"mask_value": 0.0}), "x"),
+                    entry_on("mask2", "Masking", json!({"mask_value": 1.0}), "x"),
+                    entry(
+                        "merge",
+                        merge,
+                        json!({}),
+                        vec![json!([["mask", 0, 0, {}], [other, 0, 0, {}]])],
+                    ),
+                ];
+                layers.extend(blind.iter().cloned());
+                let model = functional_from(&[4, 2], layers.clone(), 3, Some(KERAS3_VERSION));
+                let mut x0 = input(&[2, 4, 2]).to_f32().into_owned();
+                x0[2..4].fill(0.0);
+                x0[12..14].fill(1.0);
+                let x = crate::Tensor::from_f32(vec![2, 4, 2], x0).unwrap();
+                assert_same(&model, &x, 1e-6);
+                layers.push(entry_on("rnn", "LSTM", json!({"units": 2}), "d"));
+                let model = functional_from(&[4, 2], layers, 3, Some(KERAS3_VERSION));
+                let err = refusal(&model, Target::Tfjs);
+                assert!(
+                    err.contains(&format!(
+                        "`merge` ({merge}): its inputs carry different masks"
+                    )),
+                    "{err}"
+                );
+            }
+        }
     }
 
     /// A mask reaching a `Softmax` (Keras sets masked logits to -1e9; Keras

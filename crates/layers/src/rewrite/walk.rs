@@ -57,6 +57,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
                     mask_ids: None,
                     input_mask_ids: Vec::new(),
                     mask_readers_unrolled: false,
+                    output_mask_unread: false,
                 });
         }
         if let ModelLayer::Model(m) = layer {
@@ -68,7 +69,13 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
 /// The Keras 3 operations of `layers` whose outputs nothing reads, through
 /// chains (`not_equal` read only by an `any` nothing reads): neither a
 /// model output nor referenced by another live layer.
-fn dead_operations(layers: &[Value], outputs: Option<&Value>) -> std::collections::HashSet<String> {
+/// The `mask=` of the layers named in `unread` (rewritten without it) is
+/// not a read.
+fn dead_operations(
+    layers: &[Value],
+    outputs: Option<&Value>,
+    unread: &std::collections::HashSet<String>,
+) -> std::collections::HashSet<String> {
     let name_of = |l: &Value| {
         l.get("name")
             .or_else(|| l.pointer("/config/name"))
@@ -86,7 +93,13 @@ fn dead_operations(layers: &[Value], outputs: Option<&Value>) -> std::collection
         let live: Vec<Value> = layers
             .iter()
             .filter(|l| !dead.contains(&name_of(l)))
-            .cloned()
+            .map(|l| {
+                let mut l = l.clone();
+                if unread.contains(&name_of(&l)) {
+                    drop_mask_kwargs(l.get_mut("inbound_nodes").unwrap_or(&mut Value::Null));
+                }
+                l
+            })
             .collect();
         let consumed = consumed_layers(&live, outputs);
         let more: Vec<String> = live
@@ -99,6 +112,17 @@ fn dead_operations(layers: &[Value], outputs: Option<&Value>) -> std::collection
             return dead;
         }
         dead.extend(more);
+    }
+}
+
+/// `inbound_nodes` without the `mask` of their calls' kwargs.
+fn drop_mask_kwargs(nodes: &mut Value) {
+    match nodes {
+        Value::Array(a) => a.iter_mut().for_each(drop_mask_kwargs),
+        Value::Object(o) => {
+            o.remove("mask");
+        }
+        _ => {}
     }
 }
 
@@ -152,7 +176,21 @@ impl Walk<'_> {
         let old = std::mem::take(layers);
         self.find_mask_ids(&old);
         let dead = if self.target == Target::Tfjs {
-            dead_operations(&old, config.get("output_layers"))
+            // Layers whose explicit mask their rewrite computes from ids.
+            let unread = old
+                .iter()
+                .filter_map(|l| {
+                    let name = layer_entry_name(l)?;
+                    let nodes = l.get("inbound_nodes").and_then(Value::as_array);
+                    super::explicit_masks::rewritten_from_ids(
+                        layer_entry_class(l),
+                        nodes.map_or(0, Vec::len),
+                        self.shapes.get(name),
+                    )
+                    .then(|| name.to_string())
+                })
+                .collect();
+            dead_operations(&old, config.get("output_layers"), &unread)
         } else {
             Default::default()
         };
@@ -421,6 +459,50 @@ impl Walk<'_> {
             }
             if let Some(shapes) = self.shapes.get_mut(name) {
                 shapes.mask_readers_unrolled = ok;
+            }
+        }
+        // Whether a later layer computes with the mask a masked layer's
+        // output carries, whichever it is: the walk goes on through the
+        // layers that pass masks on without computing with them and stops
+        // at any other reader, which must not depend on the mask TF.js
+        // hands it.
+        for l in layers {
+            let Some(name) = tfjs_format::topology::layer_entry_name(l) else {
+                continue;
+            };
+            if self
+                .shapes
+                .get(name)
+                .is_none_or(|s| s.masked_calls.is_empty())
+            {
+                continue;
+            }
+            let mut seen = std::collections::HashSet::new();
+            let mut todo = vec![name];
+            let mut unread = true;
+            while let Some(n) = todo.pop() {
+                for r in readers.get(n).into_iter().flatten() {
+                    let Some(rn) = tfjs_format::topology::layer_entry_name(r) else {
+                        unread = false;
+                        continue;
+                    };
+                    if !seen.insert(rn) {
+                        continue;
+                    }
+                    let class = layer_entry_class(r);
+                    if MASK_BLIND.contains(&class) {
+                        todo.push(rn);
+                        continue;
+                    }
+                    let blind = self.shapes.get(rn).is_some_and(|rs| {
+                        rewritten_from_ids(class, rs)
+                            || (class == "GlobalAveragePooling1D" && rs.masked_calls.is_empty())
+                    });
+                    unread &= blind;
+                }
+            }
+            if let Some(shapes) = self.shapes.get_mut(name) {
+                shapes.output_mask_unread = unread;
             }
         }
     }
@@ -949,12 +1031,17 @@ mod tests {
             json!({"name": "lstm", "class_name": "LSTM",
                    "inbound_nodes": [[["scale", 0, 0, {}]]]}),
         ];
-        let dead = super::dead_operations(&layers, Some(&json!([["lstm", 0, 0]])));
+        let dead =
+            super::dead_operations(&layers, Some(&json!([["lstm", 0, 0]])), &Default::default());
         let mut dead: Vec<&str> = dead.iter().map(String::as_str).collect();
         dead.sort();
         assert_eq!(dead, ["any", "not_equal"]);
         // An operation that is a model output stays.
-        let dead = super::dead_operations(&layers, Some(&json!([["lstm", 0, 0], ["any", 0, 0]])));
+        let dead = super::dead_operations(
+            &layers,
+            Some(&json!([["lstm", 0, 0], ["any", 0, 0]])),
+            &Default::default(),
+        );
         assert!(dead.is_empty(), "{dead:?}");
     }
 }
