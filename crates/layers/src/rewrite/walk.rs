@@ -658,6 +658,8 @@ const MASK_BLIND: &[&str] = &[
     "Dropout",
     "GaussianDropout",
     "GaussianNoise",
+    // Neither Keras applies a mask in it (nor does TF.js).
+    "GlobalMaxPooling1D",
     "LayerNormalization",
     "SpatialDropout1D",
     "Subtract",
