@@ -44,13 +44,15 @@ BatchNormalization with fixed statistics; TFOpLambda and Keras 3 ops
 arithmetic and activations (x + 3, x * y, x - y, tf.nn.relu6, tf.nn.silu,
 tf.concat, tf.reshape, …) → Rescaling / Add / Multiply / Maximum /
 Minimum / ReLU / Activation / Softmax / Concatenate / Reshape / Permute;
-unmasked MultiHeadAttention → Dense / Dot / Softmax per head; Resizing and
-CenterCrop → Cropping2D and Dense interpolation (TF.js's own compute other
-numbers); SeparableConv1D, UpSampling1D, causal Conv1D, grouped Conv2D,
-LayerScale, hard_silu, random augmentation layers; Keras regularizer
-names (L1, L2) → L1L2. With --rebuild, a layer without an exact rewrite
-(GRU with reset_after: true, masked attention, lookup layers,
-tf.math.abs, …) is an error that lists every such layer and why; the
+MultiHeadAttention / Attention → Dense / Dot / softmax per head (masks of
+an Embedding(mask_zero) as score biases); GRU with reset_after: true (the
+Keras default) → its steps unrolled (sequences of known length); Resizing
+and CenterCrop → Cropping2D and Dense interpolation (TF.js's own compute
+other numbers); SeparableConv1D, UpSampling1D, causal Conv1D, grouped
+Conv2D, LayerScale, hard_silu, random augmentation layers; Keras
+regularizer names (L1, L2) → L1L2. With --rebuild, a layer without an exact
+rewrite (a stateful GRU, attention under a Masking mask, lookup layers,
+tf.where, …) is an error that lists every such layer and why; the
 implicit rebuild of a Keras 3 source then saves the model unrewritten and
 warns.
 A rebuilt model's weights are float32 (quantized sources are dequantized)
