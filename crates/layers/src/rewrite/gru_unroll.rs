@@ -930,6 +930,31 @@ mod tests {
     }
 
     #[test]
+    fn a_masked_sequence_may_feed_tf_functions() {
+        // Embedding → GRU(sequences) → tf.math.reduce_mean(axis=1) → Dense:
+        // tf_keras calls a TFOpLambda's function without the mask
+        // (`expects_mask_arg = False`), so the masked steps' outputs are
+        // averaged too and TF.js need not carry the mask.
+        let mut layers = embedded(entry_on(
+            "g",
+            "GRU",
+            gru(json!({"return_sequences": true})),
+            "do",
+        ));
+        layers.pop();
+        layers.push(super::super::probes::tf(
+            "mean",
+            "math.reduce_mean",
+            "g",
+            json!({"axis": 1}),
+        ));
+        layers.push(entry_on("d", "Dense", json!({"units": 2}), "mean"));
+        let model = functional_from(&[6], layers, 6, Some("2.21.0"));
+        let out = assert_same(&model, &padded_ids(), 1e-5);
+        assert_note(&out, "6 time steps unrolled");
+    }
+
+    #[test]
     fn masks_the_rewrite_cannot_apply_are_refused_with_why() {
         // Keras passes the mask on with a returned sequence to an LSTM,
         // which TF.js would run unmasked after the unrolled GRU.

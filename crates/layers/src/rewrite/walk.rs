@@ -663,6 +663,8 @@ const MASK_BLIND: &[&str] = &[
     "LayerNormalization",
     "SpatialDropout1D",
     "Subtract",
+    // tf_keras runs a TF function with no mask (`expects_mask_arg = False`).
+    "TFOpLambda",
 ];
 
 /// Whether a layer of `class` whose numbers depend on the masks reaching
