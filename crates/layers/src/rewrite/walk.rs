@@ -448,10 +448,7 @@ impl Walk<'_> {
                         class,
                         r.get("config").and_then(Value::as_object),
                     ) && first_mask(rs).is_some_and(|(i, o)| i == id && o == origin);
-                    if reached
-                        && !unrolled
-                        && !MASK_BLIND.contains(&class)
-                        && !rewritten_from_ids(class, rs)
+                    if reached && !unrolled && !mask_blind(class) && !rewritten_from_ids(class, rs)
                     {
                         ok = false;
                     }
@@ -490,7 +487,7 @@ impl Walk<'_> {
                         continue;
                     }
                     let class = layer_entry_class(r);
-                    if MASK_BLIND.contains(&class) {
+                    if mask_blind(class) {
                         todo.push(rn);
                         continue;
                     }
@@ -666,6 +663,13 @@ const MASK_BLIND: &[&str] = &[
     // tf_keras runs a TF function with no mask (`expects_mask_arg = False`).
     "TFOpLambda",
 ];
+
+/// Whether a layer of `class` never computes with a Keras mask: one of
+/// [`MASK_BLIND`], or a Keras 3 operation (`ops.*`: Keras 3 passes masks to
+/// layers only).
+fn mask_blind(class: &str) -> bool {
+    MASK_BLIND.contains(&class) || class.starts_with(crate::topology::KERAS3_OPERATION_PREFIX)
+}
 
 /// Whether a layer of `class` whose numbers depend on the masks reaching
 /// it is rewritten from the ids of the `Embedding(mask_zero)`s making them
