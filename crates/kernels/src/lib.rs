@@ -74,6 +74,7 @@ mod depthwise;
 pub mod einsum;
 mod geom;
 pub mod image;
+pub mod losses;
 mod math;
 mod matmul;
 pub mod nms;

@@ -62,7 +62,7 @@ use serde_json::Value;
 type Out<T> = std::result::Result<T, String>;
 
 /// Keras's `backend.epsilon()`.
-const EPSILON: f32 = 1e-7;
+use tfjs_kernels::losses::{self, KERAS_EPSILON as EPSILON};
 
 /// The integer binary functions by class name (`None`: not one).
 pub(super) fn binary(op: &str) -> Option<fn(f32, f32) -> f32> {
@@ -569,21 +569,13 @@ impl MoreOp {
             MoreOp::Diag { k, flat } => diag(x, *k, *flat),
             MoreOp::CDist(a, b) => cdist(values(a, inputs)?, values(b, inputs)?),
             MoreOp::BinaryCrossentropy { from_logits } => {
-                let (t, z) = (x, inputs.get(1).ok_or("needs target and output")?);
-                if t.shape() != z.shape() {
-                    return Err(format!(
-                        "target {:?} and output {:?} differ in shape",
-                        t.shape(),
-                        z.shape()
-                    ));
-                }
+                let (t, z) = same_shaped_target_and_output(x, inputs)?;
                 let out = f32s(t)
                     .iter()
                     .zip(f32s(z).iter())
                     .map(|(&t, &z)| {
                         if *from_logits {
-                            // tf.nn.sigmoid_cross_entropy_with_logits.
-                            z.max(0.0) - z * t + (-z.abs()).exp().ln_1p()
+                            losses::sigmoid_ce_with_logits(t, z)
                         } else {
                             let p = z.clamp(EPSILON, 1.0 - EPSILON);
                             -(t * p.ln() + (1.0 - t) * (1.0 - p).ln())
@@ -593,26 +585,13 @@ impl MoreOp {
                 Tensor::from_f32(t.shape().to_vec(), out).map_err(|e| e.to_string())
             }
             MoreOp::CategoricalCrossentropy { from_logits, axis } => {
-                let (t, z) = (x, inputs.get(1).ok_or("needs target and output")?);
-                if t.shape() != z.shape() {
-                    return Err(format!(
-                        "target {:?} and output {:?} differ in shape",
-                        t.shape(),
-                        z.shape()
-                    ));
-                }
+                let (t, z) = same_shaped_target_and_output(x, inputs)?;
                 let i = axis_of(*axis, z.rank(), 0)?;
                 along(t, z, i, |t, z| {
                     if *from_logits {
-                        let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                        let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f32>().ln();
-                        t.iter().zip(z).map(|(t, z)| t * (lse - z)).sum()
+                        losses::softmax_ce_with_logits(t, z)
                     } else {
-                        let s: f32 = z.iter().sum();
-                        -t.iter()
-                            .zip(z)
-                            .map(|(t, z)| t * (z / s).clamp(EPSILON, 1.0 - EPSILON).ln())
-                            .sum::<f32>()
+                        losses::categorical_ce_from_probs(t, z)
                     }
                 })
             }
@@ -629,28 +608,11 @@ impl MoreOp {
                     ));
                 }
                 let zv = f32s(z);
-                let mut out = Vec::with_capacity(rows);
-                for (r, &target) in ts.iter().enumerate() {
-                    let row: Vec<f32> = zv[r * c..][..c]
-                        .iter()
-                        .map(|&v| {
-                            if *from_logits {
-                                v
-                            } else {
-                                v.clamp(EPSILON, 1.0 - EPSILON).ln()
-                            }
-                        })
-                        .collect();
-                    let k = target as i64;
-                    if k < 0 || k >= c as i64 {
-                        // TensorFlow's CPU kernel: NaN for a label out of range.
-                        out.push(f32::NAN);
-                        continue;
-                    }
-                    let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                    let lse = m + row.iter().map(|v| (v - m).exp()).sum::<f32>().ln();
-                    out.push(lse - row[k as usize]);
-                }
+                let out = ts
+                    .iter()
+                    .enumerate()
+                    .map(|(r, &target)| losses::sparse_ce(&zv[r * c..][..c], target, !*from_logits))
+                    .collect();
                 Tensor::from_f32(zs[..zs.len() - 1].to_vec(), out).map_err(|e| e.to_string())
             }
             MoreOp::SobelEdges => sobel(x),
@@ -848,6 +810,23 @@ fn sobel(x: &Tensor) -> Out<Tensor> {
         }
     }
     Tensor::from_f32(vec![b, h, w, c, 2], out).map_err(|e| e.to_string())
+}
+
+/// A cross-entropy's target (`x`) and output (the second input), which
+/// must have one shape.
+fn same_shaped_target_and_output<'a>(
+    x: &'a Tensor,
+    inputs: &'a [Tensor],
+) -> Result<(&'a Tensor, &'a Tensor), String> {
+    let z = inputs.get(1).ok_or("needs target and output")?;
+    if x.shape() != z.shape() {
+        return Err(format!(
+            "target {:?} and output {:?} differ in shape",
+            x.shape(),
+            z.shape()
+        ));
+    }
+    Ok((x, z))
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use std::sync::Arc;
 type Out<T> = std::result::Result<T, String>;
 
 /// Keras 2's `backend.epsilon()`.
-const KERAS_EPSILON: f32 = 1e-7;
+use tfjs_kernels::losses::{self, KERAS_EPSILON};
 
 /// A tensor argument: the `k`-th tensor kwarg (the first argument is the
 /// call's first input).
@@ -899,11 +899,9 @@ impl Op {
                 Ok(vec![make(os, out)?])
             };
         match self {
-            Op::SoftmaxCe { logits, axis } => along(*logits, *axis, &|z, x| {
-                let m = x.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-                let lse = m + x.iter().map(|&v| (v - m).exp()).sum::<f32>().ln();
-                z.iter().zip(x).map(|(&z, &x)| -z * (x - lse)).sum()
-            }),
+            Op::SoftmaxCe { logits, axis } => {
+                along(*logits, *axis, &losses::softmax_ce_with_logits)
+            }
             Op::KerasCce {
                 output,
                 from_logits: true,
@@ -913,16 +911,9 @@ impl Op {
                 axis: *axis,
             }
             .call(inputs, tensor_kwargs),
-            Op::KerasCce { output, axis, .. } => along(*output, *axis, &|t, o| {
-                let sum: f32 = o.iter().sum();
-                t.iter()
-                    .zip(o)
-                    .map(|(&t, &o)| {
-                        let p = (o / sum).clamp(KERAS_EPSILON, 1.0 - KERAS_EPSILON);
-                        -t * p.ln()
-                    })
-                    .sum()
-            }),
+            Op::KerasCce { output, axis, .. } => {
+                along(*output, *axis, &losses::categorical_ce_from_probs)
+            }
             Op::SparseCe {
                 logits,
                 probabilities,
@@ -939,26 +930,7 @@ impl Op {
                     ));
                 }
                 let out = (0..rows)
-                    .map(|r| {
-                        let row: Vec<f32> = ls[r * n..(r + 1) * n]
-                            .iter()
-                            .map(|&v| {
-                                if *probabilities {
-                                    v.clamp(KERAS_EPSILON, 1.0 - KERAS_EPSILON).ln()
-                                } else {
-                                    v
-                                }
-                            })
-                            .collect();
-                        let label = xs[r];
-                        if !(label >= 0.0 && (label as usize) < n) {
-                            // TensorFlow's CPU kernel: NaN for a label out of range.
-                            return f32::NAN;
-                        }
-                        let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-                        let lse = m + row.iter().map(|&v| (v - m).exp()).sum::<f32>().ln();
-                        lse - row[label as usize]
-                    })
+                    .map(|r| losses::sparse_ce(&ls[r * n..(r + 1) * n], xs[r], *probabilities))
                     .collect();
                 Ok(vec![make(l.shape()[..l.shape().len() - 1].to_vec(), out)?])
             }
@@ -986,9 +958,7 @@ impl Op {
                 from_logits,
             } => {
                 if *from_logits {
-                    zip(*output, &|z, x| {
-                        x.max(0.0) - x * z + (-x.abs()).exp().ln_1p()
-                    })
+                    zip(*output, &losses::sigmoid_ce_with_logits)
                 } else {
                     zip(*output, &|t, o| {
                         let o = o.clamp(KERAS_EPSILON, 1.0 - KERAS_EPSILON);
