@@ -891,6 +891,26 @@ mod tests {
         ]
     }
 
+    /// Embedding(mask_zero) → Dropout → GRU returning sequences `g`, read
+    /// by `readers` (entries on "g").
+    fn masked_sequence_into(readers: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+        let seq = entry_on("g", "GRU", gru(json!({"return_sequences": true})), "do");
+        let mut layers = embedded(seq);
+        layers.pop();
+        layers.extend(readers);
+        layers
+    }
+
+    /// `layers` on padded ids, as each Keras `versions` writes them, rewrite
+    /// to a model predicting the same, its GRUs unrolled.
+    fn assert_unrolled(layers: &[serde_json::Value], seed: u64, versions: &[&str]) {
+        for version in versions {
+            let model = functional_from(&[6], layers.to_vec(), seed, Some(version));
+            let out = assert_same(&model, &padded_ids(), 1e-5);
+            assert_note(&out, "6 time steps unrolled");
+        }
+    }
+
     #[test]
     fn an_embedding_mask_is_applied_step_by_step() {
         let bi = |merge: &str| json!({"layer": {"class_name": "GRU", "config": gru(json!({}))}, "merge_mode": merge});
@@ -900,11 +920,7 @@ mod tests {
             entry_on("g", "Bidirectional", bi("concat"), "do"),
             entry_on("g", "Bidirectional", bi("sum"), "do"),
         ] {
-            for version in ["2.21.0", "3.15.0"] {
-                let model = functional_from(&[6], embedded(rnn.clone()), 4, Some(version));
-                let out = assert_same(&model, &padded_ids(), 1e-5);
-                assert_note(&out, "6 time steps unrolled");
-            }
+            assert_unrolled(&embedded(rnn), 4, &["2.21.0", "3.15.0"]);
         }
     }
 
@@ -912,21 +928,12 @@ mod tests {
     fn a_masked_sequence_may_feed_grus_unrolled_with_the_same_ids() {
         // Embedding → GRU(sequences) → Dense → Dropout → GRU: the second
         // GRU applies the mask from the ids itself.
-        let mut layers = embedded(entry_on(
-            "g",
-            "GRU",
-            gru(json!({"return_sequences": true})),
-            "do",
-        ));
-        layers.pop();
-        layers.push(entry_on("d", "Dense", json!({"units": 4}), "g"));
-        layers.push(entry_on("do2", "Dropout", json!({"rate": 0.1}), "d"));
-        layers.push(entry_on("g2", "GRU", gru(json!({})), "do2"));
-        for version in ["2.21.0", "3.15.0"] {
-            let model = functional_from(&[6], layers.clone(), 6, Some(version));
-            let out = assert_same(&model, &padded_ids(), 1e-5);
-            assert_note(&out, "6 time steps unrolled");
-        }
+        let layers = masked_sequence_into(vec![
+            entry_on("d", "Dense", json!({"units": 4}), "g"),
+            entry_on("do2", "Dropout", json!({"rate": 0.1}), "d"),
+            entry_on("g2", "GRU", gru(json!({})), "do2"),
+        ]);
+        assert_unrolled(&layers, 6, &["2.21.0", "3.15.0"]);
     }
 
     #[test]
@@ -935,36 +942,20 @@ mod tests {
         // tf_keras calls a TFOpLambda's function without the mask
         // (`expects_mask_arg = False`), so the masked steps' outputs are
         // averaged too and TF.js need not carry the mask.
-        let mut layers = embedded(entry_on(
-            "g",
-            "GRU",
-            gru(json!({"return_sequences": true})),
-            "do",
-        ));
-        layers.pop();
-        layers.push(super::super::probes::tf(
-            "mean",
-            "math.reduce_mean",
-            "g",
-            json!({"axis": 1}),
-        ));
-        layers.push(entry_on("d", "Dense", json!({"units": 2}), "mean"));
-        let model = functional_from(&[6], layers, 6, Some("2.21.0"));
-        let out = assert_same(&model, &padded_ids(), 1e-5);
-        assert_note(&out, "6 time steps unrolled");
+        let layers = masked_sequence_into(vec![
+            super::super::probes::tf("mean", "math.reduce_mean", "g", json!({"axis": 1})),
+            entry_on("d", "Dense", json!({"units": 2}), "mean"),
+        ]);
+        assert_unrolled(&layers, 6, &["2.21.0"]);
     }
 
     #[test]
     fn masks_the_rewrite_cannot_apply_are_refused_with_why() {
         // Keras passes the mask on with a returned sequence to an LSTM,
         // which TF.js would run unmasked after the unrolled GRU.
-        let seq = entry_on("g", "GRU", gru(json!({"return_sequences": true})), "do");
-        let mut layers = embedded(seq);
-        layers.pop();
-        layers.push(entry_on("lstm", "LSTM", json!({"units": 2}), "g"));
-        let model = functional(&[6], layers, 1);
+        let layers = masked_sequence_into(vec![entry_on("lstm", "LSTM", json!({"units": 2}), "g")]);
         assert_refused(
-            &model,
+            &functional(&[6], layers, 1),
             &["`g` (GRU)", "passes on with the returned sequence"],
         );
     }
