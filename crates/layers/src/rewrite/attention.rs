@@ -543,17 +543,6 @@ mod tests {
         functional_from(&[6], layers, 17, Some(version))
     }
 
-    /// Ids of four sequences, the second all padding unless `pooled` (a
-    /// masked average of nothing is Keras's 0/0).
-    fn ids(pooled: bool) -> crate::Tensor {
-        let pad = if pooled { 1. } else { 0. };
-        let ids = [
-            3., 1., 4., 0., 0., 0., 0., pad, 0., 0., 0., 0., 2., 0., 5., 5., 1., 0., 0., 7., 0.,
-            2., 2., 6.,
-        ];
-        crate::Tensor::from_f32(vec![4, 6], ids.to_vec()).unwrap()
-    }
-
     #[test]
     fn attention_under_embedding_masks_gets_the_masks_from_the_ids() {
         // Keras (3 and tf_keras): the value's mask subtracts 1e9 from the
@@ -585,7 +574,7 @@ mod tests {
                             Vec::new()
                         };
                         let model = masked(version, class, config.clone(), call.clone(), tail);
-                        let out = assert_same(&model, &ids(pooled), 1e-5);
+                        let out = assert_same(&model, &ids_with_a_padded_row(pooled), 1e-5);
                         assert_note(&out, &format!("att ({class}) -> "));
                         let topology = out.artifacts.model_topology.as_ref().unwrap();
                         assert!(

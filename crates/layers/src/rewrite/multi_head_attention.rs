@@ -943,23 +943,12 @@ mod tests {
         functional_from(&[6], layers, 13, Some(version))
     }
 
-    /// Ids of four sequences, the second all padding unless `pooled` (a
-    /// masked average of nothing is Keras's 0/0).
-    fn ids(pooled: bool) -> crate::Tensor {
-        let pad = if pooled { 1. } else { 0. };
-        let ids = [
-            3., 1., 4., 0., 0., 0., 0., pad, 0., 0., 0., 0., 2., 0., 5., 5., 1., 0., 0., 7., 0.,
-            2., 2., 6.,
-        ];
-        crate::Tensor::from_f32(vec![4, 6], ids.to_vec()).unwrap()
-    }
-
     #[test]
     fn attention_under_embedding_masks_gets_the_mask_from_the_ids() {
         // tf_keras adds -1e9 to the masked scores; Keras 3 replaces them
         // (a query masked at every key is uniform) and with dropout zeroes
         // the masked weights (such a query's context is 0). The second row
-        // of `ids(false)` is all padding, the fourth masks no value step.
+        // of `ids_with_a_padded_row(false)` is all padding, the fourth masks no value step.
         for (version, dropout) in [("2.21.0", 0.0), ("3.15.0", 0.0), ("3.15.0", 0.1)] {
             for pooled in [false, true] {
                 let tail = if pooled {
@@ -973,7 +962,7 @@ mod tests {
                     Vec::new()
                 };
                 let model = masked_text(version, dropout, tail);
-                let out = assert_same(&model, &ids(pooled), 1e-5);
+                let out = assert_same(&model, &ids_with_a_padded_row(pooled), 1e-5);
                 assert_note(&out, "cross (MultiHeadAttention) -> Dense");
             }
         }

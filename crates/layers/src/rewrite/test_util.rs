@@ -171,3 +171,14 @@ pub fn padded_ids() -> Tensor {
     ];
     Tensor::from_f32(vec![3, 6], ids.to_vec()).unwrap()
 }
+
+/// Ids `[4, 6]` of four sequences, the second all padding unless `pooled`
+/// (a masked average of nothing is Keras's 0/0), the fourth unpadded.
+pub fn ids_with_a_padded_row(pooled: bool) -> Tensor {
+    let pad = if pooled { 1. } else { 0. };
+    let ids = [
+        3., 1., 4., 0., 0., 0., 0., pad, 0., 0., 0., 0., 2., 0., 5., 5., 1., 0., 0., 7., 0., 2.,
+        2., 6.,
+    ];
+    Tensor::from_f32(vec![4, 6], ids.to_vec()).unwrap()
+}
