@@ -239,7 +239,7 @@ for spec in ../shared/fixtures/keras/{mobilenet_v2,mobilenet_v1,text_rnn,text_rn
     fixtures/corpus/keras/{tfop_arith,tfop_cnn,tfop_shapes_loadable,mobilenet_v3_small,regnetx002,keras3zip_keras3_ops,keras3h5_keras3_ops} \
     fixtures/corpus/keras/{transformer_causal,transformer_attention_mask,transformer_padmask,cross_attention,keras3zip_masking_rnn,prep_image} \
     fixtures/corpus/keras/{keras3zip_transformer_causal,keras3h5_cross_attention,keras3zip_prep_image,keras3h5_prep_integer_lookup} \
-    fixtures/corpus/keras/keras3zip_transformer_padmask@keras \
+    fixtures/corpus/keras/keras3zip_transformer_padmask@keras fixtures/corpus/keras/t35_seq_tagger \
     fixtures/corpus/keras/{prep_discretization,keras3zip_prep_discretize} \
     fixtures/corpus/keras/convnext_tiny \
     fixtures/corpus/keras/{unet,siamese,multi_io,conv_autoencoder,conv3d_net,lenet_sequential,keras3zip_siamese,keras3zip_multi_io,keras3zip_convlstm} \

@@ -19235,7 +19235,7 @@ def t35_seq_tagger(K, v):
 
 add("t35_seq_tagger", "heldout35", t35_seq_tagger,
     "per-token tags from MHA(dropout 0.1) self-attention over Embedding(mask_zero) ids, a row "
-    "of padding only", sources=["keras3-keras"], inputs=_ids35(7, 20, [7, 0, 3, 5]),
+    "of padding only", sources=["keras3-keras", "keras2"], inputs=_ids35(7, 20, [7, 0, 3, 5]),
     seed=THIRTYFIFTH + 1)
 
 

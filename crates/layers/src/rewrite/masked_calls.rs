@@ -14,10 +14,10 @@ use super::{Outcome, Site};
 pub fn rule(site: &Site<'_>) -> Outcome {
     let target = site.target.dialect();
     // A call whose output mask alone differs changes no number when no
-    // later layer computes with that mask (TF.js: the rewrite knows its
-    // readers; see `LayerShapes::output_mask_unread`).
-    let unread = site.target == super::Target::Tfjs
-        && site.shapes.is_some_and(|s| s.output_mask_unread)
+    // later layer computes with that mask (see
+    // `LayerShapes::output_mask_unread`): a Keras 3 token tagger's residual
+    // `Add` after a `MultiHeadAttention` read only by `Dense` layers.
+    let unread = site.shapes.is_some_and(|s| s.output_mask_unread)
         && crate::Dialect::only_the_mask_differs(site.class_name);
     site.shapes
         .into_iter()
@@ -111,18 +111,31 @@ mod tests {
         );
         let err = refusal(&model, Target::TfKeras);
         assert!(err.contains("`merge` (Multiply)"), "{err}");
-        // tf_keras drops the Rescaling's mask too: both listed.
+        // tf_keras drops the Rescaling's mask too: listed where a later
+        // layer computes with it.
+        assert!(!err.contains("`scale`"), "{err}");
+        let lstm = entry_on("rnn", "LSTM", json!({"units": 2}), "scale");
+        let read = read_masked_merge(
+            KERAS3_VERSION,
+            "Multiply",
+            "mask2",
+            std::slice::from_ref(&lstm),
+        );
+        let err = refusal(&read, Target::TfKeras);
+        assert!(err.contains("`merge` (Multiply)"), "{err}");
         assert!(
             err.contains("`scale` (Rescaling): a mask reaches it"),
             "{err}"
         );
         rewrite_for(&model, Target::Keras3).unwrap();
         // An Add of the same mask twice agrees everywhere; its Rescaling
-        // still differs in tf_keras.
+        // still differs in tf_keras where an LSTM reads its mask.
         let model = masked_merge(KERAS3_VERSION, "Add", "mask");
         assert_eq!(model.topology()["keras_version"], KERAS_VERSION);
         rewrite_for(&model, Target::Tfjs).unwrap();
-        let err = refusal(&model, Target::TfKeras);
+        rewrite_for(&model, Target::TfKeras).unwrap();
+        let read = read_masked_merge(KERAS3_VERSION, "Add", "mask", &[lstm]);
+        let err = refusal(&read, Target::TfKeras);
         assert!(err.contains("1 layer without"), "{err}");
         assert!(err.contains("`scale` (Rescaling)"), "{err}");
         // Two masks made alike by two Masking layers are two masks.
@@ -160,6 +173,9 @@ mod tests {
         assert!(err.contains("`scale` (Rescaling)"), "{err}");
         assert!(!err.contains("`merge`"), "{err}");
         let err = refusal(&model, Target::Keras3);
+        assert!(err.contains("`merge` (Multiply)"), "{err}");
+        assert!(!err.contains("`scale`"), "{err}");
+        let err = refusal(&read, Target::Keras3);
         assert!(
             err.contains("`merge` (Multiply)") && err.contains("`scale`"),
             "{err}"
@@ -168,10 +184,11 @@ mod tests {
     }
 
     /// A Keras 3 merge whose inputs carry different masks computes the
-    /// values TF.js computes, and another output mask (Keras 3 ORs the
-    /// masks, TF.js ANDs them): rebuilt where the layers after it ignore
-    /// masks (Dense, LayerNormalization, Dropout, Activation, …), refused
-    /// where one computes with the mask (an LSTM skips the masked steps).
+    /// values TF.js and tf_keras compute, and another output mask (Keras 3
+    /// ORs the masks, they AND them): rebuilt or exported where the layers
+    /// after it ignore masks (Dense, LayerNormalization, Dropout,
+    /// Activation, …), refused where one computes with the mask (an LSTM
+    /// skips the masked steps).
     #[test]
     fn a_merge_mask_is_refused_only_where_a_later_layer_reads_it() {
         let blind = [
@@ -199,15 +216,18 @@ mod tests {
                 x0[12..14].fill(1.0);
                 let x = crate::Tensor::from_f32(vec![2, 4, 2], x0).unwrap();
                 assert_same(&model, &x, 1e-6);
+                rewrite_for(&model, Target::TfKeras).unwrap();
                 layers.push(entry_on("rnn", "LSTM", json!({"units": 2}), "d"));
                 let model = functional_from(&[4, 2], layers, 3, Some(KERAS3_VERSION));
-                let err = refusal(&model, Target::Tfjs);
-                assert!(
-                    err.contains(&format!(
-                        "`merge` ({merge}): its inputs carry different masks"
-                    )),
-                    "{err}"
-                );
+                for target in [Target::Tfjs, Target::TfKeras] {
+                    let err = refusal(&model, target);
+                    assert!(
+                        err.contains(&format!(
+                            "`merge` ({merge}): its inputs carry different masks"
+                        )),
+                        "{err}"
+                    );
+                }
             }
         }
     }

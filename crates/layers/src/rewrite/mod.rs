@@ -97,6 +97,9 @@
 //! - [`masked_calls`]: layers a Keras mask reaches that the target treats
 //!   otherwise (Keras 3's masked merges, Keras 2's mask-dropping
 //!   `Rescaling` / `Normalization`) are refused (also for Keras exports).
+//! - [`mha_dropout`]: a masked `MultiHeadAttention` with `dropout > 0`
+//!   between the Kerases (Keras 3 zeroes a fully masked query row):
+//!   written with `dropout: 0` for Keras 3, refused for tf_keras.
 //! - [`tfjs_limits`]: layers TF.js has but cannot run with a given config
 //!   or input (`LayerNormalization` with `rms_scaling`,
 //!   `GlobalAveragePooling1D` under a mask) are refused.
@@ -276,6 +279,7 @@ pub mod locally_connected;
 pub mod masked_average;
 pub mod masked_calls;
 pub mod matmul;
+pub mod mha_dropout;
 pub mod multi_head_attention;
 pub mod nested_masks;
 pub mod normalization;
@@ -407,6 +411,7 @@ pub const TFJS_RULES: &[Rule] = &[
 pub const KERAS_RULES: &[Rule] = &[
     dtype_policy::keras_rule,
     cudnn_rnn::rule,
+    mha_dropout::keras_rule,
     masked_calls::rule,
     batch_norm_virtual::rule,
     scaled_add::keras_rule,

@@ -34,13 +34,13 @@ pub struct LayerShapes {
     /// Whether no layer after this one (in the same model: through the
     /// layers reading its outputs, on through those whose numbers never
     /// depend on a mask) computes with the Keras mask this layer's output
-    /// carries: each such layer either ignores masks or is rewritten from
-    /// the ids of `Embedding(mask_zero)`s (a masked `GlobalAveragePooling1D`,
-    /// attention), or is a `GlobalAveragePooling1D` no Keras mask reaches
-    /// (TF.js 4.22's ignores masks). Where Keras and TF.js give the layer's
-    /// output other masks but the same values (a masked merge,
-    /// [`crate::Dialect::only_the_mask_differs`]), the difference then
-    /// changes no number. `false` when unknown.
+    /// carries: each such layer ignores masks or, for TF.js, is rewritten
+    /// from the ids of `Embedding(mask_zero)`s (a masked
+    /// `GlobalAveragePooling1D`, attention) or is a `GlobalAveragePooling1D`
+    /// no Keras mask reaches (TF.js 4.22's ignores masks). Where the source
+    /// and the target give the layer's output other masks but the same
+    /// values (a masked merge, [`crate::Dialect::only_the_mask_differs`]),
+    /// the difference then changes no number. `false` when unknown.
     pub output_mask_unread: bool,
 }
 

@@ -461,8 +461,12 @@ impl Walk<'_> {
         // Whether a later layer computes with the mask a masked layer's
         // output carries, whichever it is: the walk goes on through the
         // layers that pass masks on without computing with them and stops
-        // at any other reader, which must not depend on the mask TF.js
-        // hands it.
+        // at any other reader, which must not depend on the mask the target
+        // hands it (for TF.js: rewritten from the ids, or a
+        // `GlobalAveragePooling1D`, which TF.js 4.22 runs unmasked, that no
+        // Keras mask reaches either; a Keras target keeps every other layer
+        // as it is, so each computes with the mask it is given).
+        let tfjs = self.target == Target::Tfjs;
         for l in layers {
             let Some(name) = tfjs_format::topology::layer_entry_name(l) else {
                 continue;
@@ -491,10 +495,11 @@ impl Walk<'_> {
                         todo.push(rn);
                         continue;
                     }
-                    let blind = self.shapes.get(rn).is_some_and(|rs| {
-                        rewritten_from_ids(class, rs)
-                            || (class == "GlobalAveragePooling1D" && rs.masked_calls.is_empty())
-                    });
+                    let blind = tfjs
+                        && self.shapes.get(rn).is_some_and(|rs| {
+                            rewritten_from_ids(class, rs)
+                                || (class == "GlobalAveragePooling1D" && rs.masked_calls.is_empty())
+                        });
                     unread &= blind;
                 }
             }
