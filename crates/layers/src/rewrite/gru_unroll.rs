@@ -504,6 +504,17 @@ impl Unrolled<'_> {
 
     /// The states (in the order given) as one `[T, units]` sequence.
     fn sequence(&mut self, name: &str, units: usize, states: &[Value]) -> Value {
+        if let [h] = states {
+            // One step (a sampling model's single token): the row itself,
+            // since TF.js's `Concatenate` refuses fewer than two inputs.
+            self.push(
+                name,
+                "Reshape",
+                json!({"target_shape": [1, units]}),
+                vec![h.clone()],
+            );
+            return tensor(name, 0);
+        }
         let mut parts = Vec::with_capacity(states.len());
         for (k, h) in states.iter().enumerate() {
             let row = format!("{name}_row{k}");
@@ -947,6 +958,29 @@ mod tests {
             entry_on("d", "Dense", json!({"units": 2}), "mean"),
         ]);
         assert_unrolled(&layers, 6, &["2.21.0"]);
+    }
+
+    #[test]
+    fn a_one_step_sequence_is_its_row_not_a_one_input_concatenate() {
+        // A sampling model's one-token step: TF.js 4.22's `Concatenate`
+        // refuses a list of one input ("should be called on a list of at
+        // least 2 inputs").
+        let layers = vec![entry_on(
+            "g",
+            "GRU",
+            gru(json!({"return_sequences": true})),
+            "x",
+        )];
+        let model = functional(&[1, 4], layers, 3);
+        let out = assert_same(&model, &input(&[2, 1, 4]), 1e-5);
+        assert_note(&out, "1 time steps unrolled");
+        let t = out.artifacts.model_topology.as_ref().unwrap();
+        for l in t["config"]["layers"].as_array().unwrap() {
+            if l["class_name"] == "Concatenate" {
+                let inputs = l["inbound_nodes"][0].as_array().unwrap();
+                assert!(inputs.len() >= 2, "{l}");
+            }
+        }
     }
 
     #[test]
