@@ -36,8 +36,11 @@
 //! pointed there, as for a split).
 //!
 //! Keras 3's `hard_sigmoid` (`x/6 + 1/2`) folds `5/6` into the weights
-//! before TF.js's (`0.2x + 1/2`). Refused, with why: masked calls (Keras
-//! keeps the previous state at masked steps), unknown or more than
+//! before TF.js's (`0.2x + 1/2`). A masked call keeps the previous state
+//! at masked steps (Keras), its mask computed from the ids of the
+//! `Embedding(mask_zero)` making it; Keras 3 runs a masked sequence given
+//! initial states unmasked ([`super::rnn_mask_leak::runs_unmasked`]).
+//! Refused, with why: other masks, unknown or more than
 //! [`MAX_STEPS`] steps, `stateful`, `time_major`, activations TF.js
 //! computes otherwise, a GRU inside a cell stack.
 
@@ -543,6 +546,18 @@ impl Unrolled<'_> {
 
 fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
     let mask_ids = match site.shapes {
+        // Keras 3 runs a masked sequence given initial states unmasked.
+        Some(s)
+            if super::rnn_mask_leak::runs_unmasked(
+                site.dialect,
+                site.class_name,
+                site.config,
+                site.inbound_nodes.map_or(0, <[_]>::len),
+                s,
+            ) =>
+        {
+            None
+        }
         Some(s) if !s.masked_calls.is_empty() => Some(masked_input(site, s)?),
         _ => None,
     };
@@ -714,15 +729,17 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
 
 /// The ids whose zeros mask a masked call, when the rewrite applies it:
 /// the one mask on the sequence, made by an `Embedding(mask_zero)` of the
-/// same model, with no initial states, and not passed on with a returned
+/// same model (initial states, if any, without masks), and not passed on with a returned
 /// sequence (TF.js would not carry it past the unrolled layers).
 fn masked_input(site: &Site<'_>, shapes: &super::LayerShapes) -> Result<Value, String> {
     let why = "a masked input whose mask no Embedding(mask_zero) of the same model makes \
                (a Masking layer's or a given mask has no exact 0/1 form in TF.js layers)";
     let ids = shapes.mask_ids.clone().ok_or(why)?;
     let call = &shapes.masked_calls[0];
-    if call.masks.len() > 1 {
-        return Err("initial states with a masked input".into());
+    // Initial states are the first step's previous state, a masked step
+    // keeping it as any other (Keras 2); a mask on a state has no meaning.
+    if call.masks.iter().skip(1).any(Option::is_some) {
+        return Err("initial states carrying masks".into());
     }
     let c = site.config;
     let inner = c
@@ -958,6 +975,25 @@ mod tests {
             entry_on("d", "Dense", json!({"units": 2}), "mean"),
         ]);
         assert_unrolled(&layers, 6, &["2.21.0"]);
+    }
+
+    #[test]
+    fn a_masked_gru_given_an_initial_state_unrolls_as_each_keras_runs_it() {
+        // Keras 2 masks the steps and starts from the given state; Keras 3
+        // hands no mask to a call with initial states and runs every step
+        // (the NMT decoder started from its encoder's state).
+        let layers = vec![
+            mask_zero_embedding("emb", "x"),
+            entry_on("h0", "Dense", json!({"units": 3}), "x"),
+            entry(
+                "g",
+                "GRU",
+                gru(json!({"return_sequences": true})),
+                vec![json!([["emb", 0, 0, {}], ["h0", 0, 0, {}]])],
+            ),
+            entry_on("out", "Dense", json!({"units": 2}), "g"),
+        ];
+        assert_unrolled(&layers, 7, &["2.21.0", "3.15.0"]);
     }
 
     #[test]

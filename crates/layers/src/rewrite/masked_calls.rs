@@ -19,6 +19,19 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     // `Add` after a `MultiHeadAttention` read only by `Dense` layers.
     let unread = site.shapes.is_some_and(|s| s.output_mask_unread)
         && crate::Dialect::only_the_mask_differs(site.class_name);
+    // Keras 3 runs a masked sequence given initial states unmasked: TF.js
+    // does so behind a keep-every-step `Masking` (`rnn_mask_leak`).
+    let unmasked = site.target == super::Target::Tfjs
+        && site.shapes.is_some_and(|s| {
+            super::rnn_mask_leak::runs_unmasked(
+                site.dialect,
+                site.class_name,
+                site.config,
+                site.inbound_nodes.map_or(0, <[_]>::len),
+                s,
+            )
+        });
+    let unread = unread || unmasked;
     site.shapes
         .into_iter()
         .flat_map(|s| &s.masked_calls)

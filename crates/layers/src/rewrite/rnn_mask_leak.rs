@@ -23,6 +23,37 @@ const READS_MASK: &[&str] = &["Bidirectional", "GRU", "LSTM", "RNN", "SimpleRNN"
 /// `-FLT_MAX`: no real sequence has a step of nothing else.
 const NEVER: f64 = -3.4028234663852886e38;
 
+/// Whether the source Keras runs this recurrent layer's masked calls
+/// unmasked, so that TensorFlow.js must run it unmasked too: Keras 3 hands
+/// a mask only to a call with one tensor argument, so a masked sequence
+/// given initial states runs every step
+/// ([`crate::Dialect::initial_state_drops_mask`]). Such a layer reads its
+/// sequence through the keep-every-step `Masking` like an unmasked one
+/// (one call only: the guard is wired into that call), and is rebuilt only
+/// when the mask its output carries in Keras (the sequence's, with
+/// `return_sequences`) is read by no later layer that computes with it:
+/// TF.js's output carries the guard's mask instead.
+pub fn runs_unmasked(
+    dialect: crate::Dialect,
+    class: &str,
+    config: &serde_json::Map<String, Value>,
+    calls: usize,
+    shapes: &super::LayerShapes,
+) -> bool {
+    let inner = config
+        .get("layer")
+        .and_then(|l| l.get("config"))
+        .and_then(Value::as_object)
+        .unwrap_or(config);
+    let sequences = inner.get("return_sequences").and_then(Value::as_bool) == Some(true);
+    dialect.initial_state_drops_mask()
+        && READS_MASK.contains(&class)
+        && calls == 1
+        && !shapes.masked_calls.is_empty()
+        && shapes.masked_calls.iter().all(|c| c.masks.len() > 1)
+        && (!sequences || shapes.output_mask_unread)
+}
+
 /// Inserts the `Masking` before each unmasked (`masked(name)` false)
 /// recurrent entry among one model's `layers` (functional: its first
 /// input rewired; Sequential: the entry placed before it). A note per
@@ -67,8 +98,8 @@ pub fn rewrite(layers: &mut Vec<Value>, masked: impl Fn(&str) -> bool) -> Vec<St
             out.push(json!({"class_name": "Masking", "config": config}));
         }
         notes.push(format!(
-            "{} ({}) reads its sequence through a Masking that keeps every step (TensorFlow.js \
-             4.22's executor would hand it the mask of an earlier masked call)",
+            "{} ({}) reads its sequence through a Masking that keeps every step (Keras runs it \
+             unmasked; TensorFlow.js 4.22's executor would hand it a mask)",
             crate::error::printable(&name),
             layer_entry_class(&l)
         ));
@@ -104,5 +135,48 @@ mod tests {
         assert_eq!(layer_named(t, "dec_unmasked")["class_name"], "Masking");
         // The masked encoder reads its own mask.
         assert!(t.to_string().find("enc_unmasked").is_none());
+    }
+
+    /// The init-inject captioner: Embedding(mask_zero) → LSTM started
+    /// from two Dense states of the ids, then `reader` on its sequence.
+    fn init_inject(reader: serde_json::Value, version: &str) -> crate::Model {
+        let layers = vec![
+            mask_zero_embedding("emb", "x"),
+            entry_on("h0", "Dense", json!({"units": 4}), "x"),
+            entry_on("c0", "Dense", json!({"units": 4}), "x"),
+            entry(
+                "dec",
+                "LSTM",
+                json!({"units": 4, "return_sequences": true, "activation": "tanh",
+                       "recurrent_activation": "sigmoid"}),
+                vec![json!([
+                    ["emb", 0, 0, {}],
+                    ["h0", 0, 0, {}],
+                    ["c0", 0, 0, {}]
+                ])],
+            ),
+            reader,
+        ];
+        functional_from(&[6], layers, 3, Some(version))
+    }
+
+    #[test]
+    fn a_keras3_rnn_given_initial_states_on_a_masked_sequence_runs_unmasked() {
+        // Keras 3 hands a mask only to a call with one tensor argument;
+        // tf_keras (and TF.js) mask the steps.
+        let td = json!({"layer": {"class_name": "Dense", "config": {"units": 2}}});
+        let reader = entry_on("td", "TimeDistributed", td, "dec");
+        let out = assert_same(&init_inject(reader.clone(), "3.15.0"), &padded_ids(), 1e-6);
+        assert_note(&out, "dec (LSTM) reads its sequence through a Masking");
+        let out = assert_same(&init_inject(reader, "2.21.0"), &padded_ids(), 1e-6);
+        let t = out.artifacts.model_topology.as_ref().unwrap();
+        assert!(t.to_string().find("dec_unmasked").is_none());
+        // Keras 3's output still carries the sequence's mask, which a later
+        // LSTM computes with: TF.js's would carry the guard's.
+        let lstm = entry_on("l2", "LSTM", json!({"units": 2}), "dec");
+        super::super::test_util::assert_refused(
+            &init_inject(lstm, "3.15.0"),
+            &["`dec` (LSTM)", "initial states"],
+        );
     }
 }

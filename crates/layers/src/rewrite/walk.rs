@@ -267,7 +267,29 @@ impl Walk<'_> {
         }
         if self.target == Target::Tfjs && self.masks_possible {
             let shapes = &self.shapes;
-            let masked = |n: &str| shapes.get(n).is_some_and(|s| !s.masked_calls.is_empty());
+            // Recurrent layers Keras 3 runs unmasked (initial states).
+            let dialect = self.dialect;
+            let unmasked: std::collections::HashSet<String> = new
+                .iter()
+                .filter_map(|l| {
+                    let name = tfjs_format::topology::layer_entry_name(l)?;
+                    let calls = l
+                        .get("inbound_nodes")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len);
+                    super::rnn_mask_leak::runs_unmasked(
+                        dialect,
+                        layer_entry_class(l),
+                        l.get("config")?.as_object()?,
+                        calls,
+                        shapes.get(name)?,
+                    )
+                    .then(|| name.to_string())
+                })
+                .collect();
+            let masked = |n: &str| {
+                shapes.get(n).is_some_and(|s| !s.masked_calls.is_empty()) && !unmasked.contains(n)
+            };
             let notes = super::softmax_mask_leak::rewrite(&mut new, masked);
             self.notes.extend(notes);
             let notes = super::rnn_mask_leak::rewrite(&mut new, masked);
@@ -448,7 +470,10 @@ impl Walk<'_> {
                         class,
                         r.get("config").and_then(Value::as_object),
                     ) && first_mask(rs).is_some_and(|(i, o)| i == id && o == origin);
-                    if reached && !unrolled && !mask_blind(class) && !rewritten_from_ids(class, rs)
+                    if reached
+                        && !unrolled
+                        && !entry_mask_blind(r)
+                        && !rewritten_from_ids(class, rs)
                     {
                         ok = false;
                     }
@@ -491,7 +516,7 @@ impl Walk<'_> {
                         continue;
                     }
                     let class = layer_entry_class(r);
-                    if mask_blind(class) {
+                    if entry_mask_blind(r) {
                         todo.push(rn);
                         continue;
                     }
@@ -674,6 +699,19 @@ const MASK_BLIND: &[&str] = &[
 /// layers only).
 fn mask_blind(class: &str) -> bool {
     MASK_BLIND.contains(&class) || class.starts_with(crate::topology::KERAS3_OPERATION_PREFIX)
+}
+
+/// [`mask_blind`] for a layer entry: also a `TimeDistributed` around a
+/// mask-blind layer (Keras hands the wrapped layer the mask per step, and
+/// it does not compute with it; the wrapper passes the mask on).
+fn entry_mask_blind(entry: &Value) -> bool {
+    let class = layer_entry_class(entry);
+    mask_blind(class)
+        || (class == "TimeDistributed"
+            && entry
+                .pointer("/config/layer/class_name")
+                .and_then(Value::as_str)
+                .is_some_and(|inner| MASK_BLIND.contains(&inner)))
 }
 
 /// Whether a layer of `class` whose numbers depend on the masks reaching
