@@ -54,6 +54,7 @@ fn activation_layer(
         outputs: s.outputs.clone(),
         masked_calls: Vec::new(),
         mask_ids: None,
+        masking_input: None,
         input_mask_ids: Vec::new(),
         mask_readers_unrolled: false,
         output_mask_unread: false,

@@ -38,7 +38,10 @@
 //! Keras 3's `hard_sigmoid` (`x/6 + 1/2`) folds `5/6` into the weights
 //! before TF.js's (`0.2x + 1/2`). A masked call keeps the previous state
 //! at masked steps (Keras), its mask computed from the ids of the
-//! `Embedding(mask_zero)` making it; Keras 3 runs a masked sequence given
+//! `Embedding(mask_zero)` making it or from the input of the `Masking`
+//! layer making it ([`super::site::mask_from_masking`]); a masked
+//! `Bidirectional` returning sequences outputs 0 at masked steps (Keras
+//! forces `zero_output_for_mask` on its halves); Keras 3 runs a masked sequence given
 //! initial states unmasked ([`super::rnn_mask_leak::runs_unmasked`]).
 //! Refused, with why: other masks, unknown or more than
 //! [`MAX_STEPS`] steps, `stateful`, `time_major`, activations TF.js
@@ -258,10 +261,18 @@ impl Unrolled<'_> {
     /// T]`, non-negative integers): `min(relu(ids), 1)` is Keras's `ids !=
     /// 0` as 0 / 1 (`Rescaling` casts integer ids to float first), cut
     /// into steps like the input.
-    fn mask_steps(&mut self, name: &str, ids: &Value) {
+    fn mask_steps(&mut self, name: &str, source: &MaskSource) {
         let t_n = self.steps;
         let mask = format!("{name}_mask");
-        self.layers.extend(super::site::mask_from_ids(&mask, ids));
+        match source {
+            MaskSource::Ids(ids) => self.layers.extend(super::site::mask_from_ids(&mask, ids)),
+            MaskSource::Masking(x, value) => {
+                let (entries, kernel) =
+                    super::site::mask_from_masking(&mask, x, *value, self.features);
+                self.layers.extend(entries);
+                self.weights.push(kernel);
+            }
+        }
         let view = format!("{name}_mask_view");
         self.push(
             &view,
@@ -309,6 +320,31 @@ impl Unrolled<'_> {
 
     /// The states after each processed step of direction `d` (prefix `p`),
     /// from `initial` (a reference) or zeros.
+    /// Keras's `zero_output_for_mask`, which `Bidirectional` forces on
+    /// both halves when they return sequences: the output of step `k`
+    /// (time `t`, reversed for `go_backwards`) as `m_t · h`, 0 where the
+    /// step is masked (the state carried on is not). The `states` as they
+    /// are without masks.
+    fn zero_masked_outputs(&mut self, p: &str, d: &Direction, states: &[Value]) -> Vec<Value> {
+        let Some(masks) = self.masks.clone() else {
+            return states.to_vec();
+        };
+        let t_n = self.steps;
+        let mut out = Vec::with_capacity(states.len());
+        for (k, h) in states.iter().enumerate() {
+            let t = if d.go_backwards { t_n - 1 - k } else { k };
+            let name = format!("{p}_{k}_out");
+            self.push(
+                &name,
+                "Multiply",
+                json!({}),
+                vec![masks[t].0.clone(), h.clone()],
+            );
+            out.push(tensor(&name, 0));
+        }
+        out
+    }
+
     fn run(&mut self, p: &str, d: &Direction, initial: Option<Value>) -> Vec<Value> {
         let (t_n, f, u) = (self.steps, self.features, d.units);
         let gates = 3 * u;
@@ -545,6 +581,7 @@ impl Unrolled<'_> {
 }
 
 fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
+    let node = site.single_call("a layer outside a functional model")?;
     let mask_ids = match site.shapes {
         // Keras 3 runs a masked sequence given initial states unmasked.
         Some(s)
@@ -561,7 +598,6 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
         Some(s) if !s.masked_calls.is_empty() => Some(masked_input(site, s)?),
         _ => None,
     };
-    let node = site.single_call("a layer outside a functional model")?;
     let inputs = node.as_array().ok_or("a call without inputs")?;
     let x = inputs.first().ok_or("a call without inputs")?;
     let dims = site.static_input()?;
@@ -582,8 +618,8 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
         features,
         masks: None,
     };
-    if let Some(ids) = &mask_ids {
-        run.mask_steps(name, ids);
+    if let Some(source) = &mask_ids {
+        run.mask_steps(name, source);
     }
     let initial: Vec<Value> = inputs[1..].iter().map(plain).collect();
     let c = site.config;
@@ -663,18 +699,20 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
             more => return Err(format!("{} initial states (two expected)", more.len())),
         };
         let states_f = run.run(&format!("{name}_fw"), &fw, init_f);
-        let mut states_b = run.run(&format!("{name}_bw"), &bw, init_b);
+        let states_b = run.run(&format!("{name}_bw"), &bw, init_b);
         let flag = |key: &str| forward_cfg.get(key).and_then(Value::as_bool) == Some(true);
         let (last_f, last_b) = (
             states_f.last().cloned().ok_or("no time steps")?,
             states_b.last().cloned().ok_or("no time steps")?,
         );
         let (y, y_rev) = if flag("return_sequences") {
+            let out_f = run.zero_masked_outputs(&format!("{name}_fw"), &fw, &states_f);
+            let mut out_b = run.zero_masked_outputs(&format!("{name}_bw"), &bw, &states_b);
             // Keras flips the backward half's sequence back to time order.
-            states_b.reverse();
+            out_b.reverse();
             (
-                run.sequence(&format!("{name}_fw_seq"), fw.units, &states_f),
-                run.sequence(&format!("{name}_bw_seq"), bw.units, &states_b),
+                run.sequence(&format!("{name}_fw_seq"), fw.units, &out_f),
+                run.sequence(&format!("{name}_bw_seq"), bw.units, &out_b),
             )
         } else {
             (last_f.clone(), last_b.clone())
@@ -727,14 +765,27 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
     })
 }
 
-/// The ids whose zeros mask a masked call, when the rewrite applies it:
+/// What a masked call's mask is computed from.
+enum MaskSource {
+    /// The ids of an `Embedding(mask_zero)`: their zeros.
+    Ids(Value),
+    /// A `Masking` layer's input and `mask_value`: the steps whose every
+    /// feature equals it.
+    Masking(Value, f64),
+}
+
+/// Where the mask of a masked call comes from, when the rewrite applies it:
 /// the one mask on the sequence, made by an `Embedding(mask_zero)` of the
 /// same model (initial states, if any, without masks), and not passed on with a returned
 /// sequence (TF.js would not carry it past the unrolled layers).
-fn masked_input(site: &Site<'_>, shapes: &super::LayerShapes) -> Result<Value, String> {
-    let why = "a masked input whose mask no Embedding(mask_zero) of the same model makes \
-               (a Masking layer's or a given mask has no exact 0/1 form in TF.js layers)";
-    let ids = shapes.mask_ids.clone().ok_or(why)?;
+fn masked_input(site: &Site<'_>, shapes: &super::LayerShapes) -> Result<MaskSource, String> {
+    let why = "a masked input whose mask neither an Embedding(mask_zero) nor a Masking layer \
+               of the same model makes (a given mask has no exact 0/1 form in TF.js layers)";
+    let source = match (&shapes.mask_ids, &shapes.masking_input) {
+        (Some(ids), _) => MaskSource::Ids(ids.clone()),
+        (None, Some((x, value))) => MaskSource::Masking(x.clone(), *value),
+        (None, None) => return Err(why.into()),
+    };
     let call = &shapes.masked_calls[0];
     // Initial states are the first step's previous state, a masked step
     // keeping it as any other (Keras 2); a mask on a state has no meaning.
@@ -758,7 +809,7 @@ fn masked_input(site: &Site<'_>, shapes: &super::LayerShapes) -> Result<Value, S
     if flag("zero_output_for_mask") {
         return Err("zero_output_for_mask: true with a masked input".into());
     }
-    Ok(ids)
+    Ok(source)
 }
 
 /// Make the layer behind reference `output` the last entry, named `name`
@@ -1031,16 +1082,54 @@ mod tests {
     }
 
     #[test]
-    fn masked_unknown_length_and_stateful_grus_are_refused_with_why() {
-        let masked = functional(
-            &[5, 2],
-            vec![
-                entry_on("m", "Masking", json!({"mask_value": 0.0}), "x"),
-                entry_on("g", "GRU", gru(json!({})), "m"),
-            ],
-            1,
-        );
-        assert_refused(&masked, &["`g` (GRU)", "no Embedding(mask_zero)"]);
+    fn a_masking_layers_mask_is_applied_step_by_step() {
+        // Masking(mask_value=-1) on padded float sequences (steps whose
+        // every feature is -1 are masked; a -1 beside other values is not):
+        // the mask computed from the Masking's input; Bidirectional zeroes
+        // the masked steps' outputs of sequences (Keras forces
+        // zero_output_for_mask there).
+        let mut v: Vec<f32> = (0..24).map(|i| (i as f32) * 0.1 - 0.5).collect();
+        for i in [6, 7, 8, 9, 10, 14, 15, 22, 23] {
+            v[i] = -1.0;
+        }
+        let x = crate::Tensor::from_f32(vec![2, 6, 2], v).unwrap();
+        for seq in [false, true] {
+            let g = gru(json!({"return_sequences": seq}));
+            let bi = json!({"layer": {"class_name": "GRU", "config": g}, "merge_mode": "concat"});
+            for rnn in [
+                entry_on("g", "GRU", g.clone(), "m"),
+                entry_on("g", "Bidirectional", bi, "m"),
+            ] {
+                let layers = vec![
+                    entry_on("m", "Masking", json!({"mask_value": -1.0}), "x"),
+                    rnn,
+                ];
+                for version in ["2.21.0", "3.15.0"] {
+                    let model = functional_from(&[6, 2], layers.clone(), 5, Some(version));
+                    let out = assert_same(&model, &x, 1e-5);
+                    assert_note(&out, "6 time steps unrolled");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_masked_bidirectional_sequence_is_zero_at_masked_steps() {
+        // Keras's Bidirectional forces zero_output_for_mask on both halves
+        // when they return sequences (the state carried on is kept).
+        let bi = json!({"layer": {"class_name": "GRU",
+                                  "config": gru(json!({"return_sequences": true}))},
+                        "merge_mode": "concat"});
+        let layers = vec![
+            mask_zero_embedding("emb", "x"),
+            entry_on("g", "Bidirectional", bi, "emb"),
+            entry_on("out", "Dense", json!({"units": 2}), "g"),
+        ];
+        assert_unrolled(&layers, 8, &["2.21.0", "3.15.0"]);
+    }
+
+    #[test]
+    fn unknown_activations_are_refused_with_why() {
         let exp = functional(
             &[5, 2],
             vec![entry_on(

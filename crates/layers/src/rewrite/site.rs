@@ -19,6 +19,9 @@ pub struct LayerShapes {
     /// mask of the first input of the layer's first masked call, when an
     /// `Embedding(mask_zero)` of the same model makes that mask.
     pub mask_ids: Option<Value>,
+    /// When a `Masking` layer of the same model makes that mask instead:
+    /// its input (`[layer, node, index, {}]`) and `mask_value`.
+    pub masking_input: Option<(Value, f64)>,
     /// Per input of the layer's first masked call (in its inbound node's
     /// order, Keras 2 tensor kwargs after the positional inputs): the ids
     /// tensor whose zeros are that input's mask, when an
@@ -329,6 +332,54 @@ pub fn f32_weight(name: String, shape: Vec<usize>, values: Vec<f32>) -> DecodedW
 /// integer ids to float) named `<mask>_ids`, then `ReLU(max_value=1)`
 /// named `mask` (`min(relu(ids), 1)`, exact for the non-negative integer
 /// ids an Embedding takes).
+/// The entries computing, as `mask` (`[batch, T, 1]`), the 0/1 mask a
+/// Keras `Masking(mask_value = v)` makes of `x` (`[batch, T, F]`): a step
+/// is kept when any feature differs from `v`. `|x − v|`
+/// ([`super::absolute::abs_chain`]), summed over the features by a bias-free `Dense` of ones
+/// (a sum of non-negative terms is 0 exactly when every term is), then
+/// `min(2^126 · sum, 1)`: exact for finite inputs whose differences from
+/// `v` are 0 or at least 2^-126 (not subnormal). Returns the entries and
+/// the `Dense`'s kernel.
+pub fn mask_from_masking(
+    mask: &str,
+    x: &Value,
+    mask_value: f64,
+    features: usize,
+) -> (Vec<Value>, DecodedWeight) {
+    let n = |part: &str| format!("{mask}_{part}");
+    let mut entries = vec![entry(
+        &n("d"),
+        "Rescaling",
+        json!({"scale": 1.0, "offset": -mask_value}),
+        vec![json!([x])],
+    )];
+    entries.extend(super::absolute::abs_chain(
+        &n("abs"),
+        json!([[n("d"), 0, 0, {}]]),
+    ));
+    entries.extend([
+        entry_on(&n("sum"), "Dense", zero_dense(1, false), &n("abs")),
+        entry_on(
+            &n("big"),
+            "Rescaling",
+            json!({"scale": 2f64.powi(126), "offset": 0.0}),
+            &n("sum"),
+        ),
+        entry_on(
+            mask,
+            "ReLU",
+            json!({"max_value": 1.0, "negative_slope": 0.0, "threshold": 0.0}),
+            &n("big"),
+        ),
+    ]);
+    let kernel = f32_weight(
+        format!("{}/kernel", n("sum")),
+        vec![features, 1],
+        vec![1.0; features],
+    );
+    (entries, kernel)
+}
+
 pub fn mask_from_ids(mask: &str, ids: &Value) -> [Value; 2] {
     let as_float = format!("{mask}_ids");
     [

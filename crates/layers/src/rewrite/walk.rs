@@ -55,6 +55,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
                     outputs: call.outputs.iter().map(shape).collect(),
                     masked_calls: Vec::new(),
                     mask_ids: None,
+                    masking_input: None,
                     input_mask_ids: Vec::new(),
                     mask_readers_unrolled: false,
                     output_mask_unread: false,
@@ -402,6 +403,26 @@ impl Walk<'_> {
             let r = input.as_array().filter(|r| r.len() >= 3)?;
             masks.then(|| serde_json::json!([r[0], r[1], r[2], {}]))
         };
+        // A `Masking` layer's one input and mask value.
+        let masking_of = |origin: &str| -> Option<(Value, f64)> {
+            let e = layers
+                .iter()
+                .find(|l| tfjs_format::topology::layer_entry_name(l) == Some(origin))?;
+            if layer_entry_class(e) != "Masking" {
+                return None;
+            }
+            let value = e
+                .pointer("/config/mask_value")
+                .map_or(Some(0.0), Value::as_f64)?;
+            let [node] = e.get("inbound_nodes")?.as_array()?.as_slice() else {
+                return None;
+            };
+            let [input] = node.as_array()?.as_slice() else {
+                return None;
+            };
+            let r = input.as_array().filter(|r| r.len() >= 3)?;
+            Some((serde_json::json!([r[0], r[1], r[2], {}]), value))
+        };
         let first_mask = |shapes: &LayerShapes| {
             let call = shapes.masked_calls.first()?;
             Some((
@@ -417,6 +438,7 @@ impl Walk<'_> {
                 continue;
             };
             shapes.mask_ids = first_mask(shapes).and_then(|(_, o)| ids_of(&o));
+            shapes.masking_input = first_mask(shapes).and_then(|(_, o)| masking_of(&o));
             shapes.input_mask_ids = shapes
                 .masked_calls
                 .first()
