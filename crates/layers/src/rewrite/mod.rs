@@ -94,6 +94,9 @@
 //!   `LayerNormalization` (gamma `1/√C`), the first half cropped.
 //! - [`masked_average`]: `GlobalAveragePooling1D` under an
 //!   `Embedding(mask_zero)` mask → the mask as `Softmax` weights + `Dot`.
+//! - [`bidirectional_zero_masked`]: a masked `Bidirectional` returning
+//!   sequences → the same + a `Multiply` by the mask (Keras zeroes the
+//!   masked steps' outputs there, TF.js repeats the previous output).
 //! - [`masked_calls`]: layers a Keras mask reaches that the target treats
 //!   otherwise (Keras 3's masked merges, Keras 2's mask-dropping
 //!   `Rescaling` / `Normalization`) are refused (also for Keras exports).
@@ -241,6 +244,7 @@ pub mod batch_norm_rank5;
 pub mod batch_norm_virtual;
 pub mod batch_renorm;
 pub mod bias_add;
+pub mod bidirectional_zero_masked;
 pub mod cast_float;
 pub mod category_encoding;
 pub mod concat_axis;
@@ -342,6 +346,7 @@ pub const TFJS_RULES: &[Rule] = &[
     gru_unroll::rule,
     masked_average::rule,
     tfjs_limits::rule,
+    bidirectional_zero_masked::rule,
     scaled_add::rule,
     identity_layer::rule,
     reshape_static::rule,

@@ -214,6 +214,7 @@ impl Walk<'_> {
         let mut splits = super::split::split_layers(&old);
         splits.extend(super::gru_unroll::unrollable_layers(&old));
         let mut new = Vec::with_capacity(old.len());
+        let mut kept_as: HashMap<String, String> = HashMap::new();
         for mut layer in old {
             let class_name = layer_entry_class(&layer).to_string();
             // A Keras 3 operation nothing reads: Keras 3 records the mask a
@@ -262,7 +263,19 @@ impl Walk<'_> {
                 }
             }
             match self.layer(&layer, &class_name, sequential) {
-                Some(replacement) => new.extend(replacement),
+                Some(replacement) => {
+                    // A replacement keeping the layer under another name
+                    // (`<name>_seq`) keeps its masked calls.
+                    let own = tfjs_format::topology::layer_entry_name(&layer).unwrap_or("");
+                    for e in &replacement {
+                        if let Some(n) = tfjs_format::topology::layer_entry_name(e) {
+                            if n != own && layer_entry_class(e) == class_name {
+                                kept_as.insert(n.to_string(), own.to_string());
+                            }
+                        }
+                    }
+                    new.extend(replacement)
+                }
                 None => new.push(layer),
             }
         }
@@ -289,6 +302,7 @@ impl Walk<'_> {
                 })
                 .collect();
             let masked = |n: &str| {
+                let n = kept_as.get(n).map_or(n, String::as_str);
                 shapes.get(n).is_some_and(|s| !s.masked_calls.is_empty()) && !unmasked.contains(n)
             };
             let notes = super::softmax_mask_leak::rewrite(&mut new, masked);
