@@ -58,6 +58,7 @@ fn activation_layer(
         input_mask_ids: Vec::new(),
         mask_readers_unrolled: false,
         output_mask_unread: false,
+        masked_steps_unread: false,
     });
     let act = Site {
         name: site.name,

@@ -15,7 +15,9 @@
 //! (4.22's `Merge.computeMask` reads its first input's only): rewritten
 //! where no later layer computes with the mask Keras's output carries
 //! ([`super::LayerShapes::output_mask_unread`]), refused otherwise and for
-//! several outputs (`merge_mode: null`, `return_state`). (Unrolled GRUs
+//! several outputs (`merge_mode: null`, `return_state`); left as it is where
+//! only recurrent layers applying the same mask read it (a stacked
+//! BiLSTM: they skip the masked steps, [`super::LayerShapes::masked_steps_unread`]). (Unrolled GRUs
 //! zero their outputs themselves: [`super::gru_unroll`].)
 
 use super::site::{mask_from_ids, mask_from_masking};
@@ -41,7 +43,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     // step is zeroed there.
     let unmasked = site.dialect.initial_state_drops_mask()
         && shapes.masked_calls.iter().all(|c| c.masks.len() > 1);
-    if !flag("return_sequences") || unmasked {
+    // Masked recurrences skip the masked steps: their values matter to no
+    // layer then, and TF.js passes the mask on as Keras does.
+    if !flag("return_sequences") || unmasked || shapes.masked_steps_unread {
         return Outcome::Skip;
     }
     zeroed(site, shapes, flag("return_state")).unwrap_or_else(|why| {
@@ -151,9 +155,32 @@ mod tests {
     }
 
     #[test]
+    fn a_stacked_masked_recurrence_reads_it_as_it_is() {
+        // Embedding → BiLSTM(sequences) → Dropout → LSTM: the LSTM skips
+        // the masked steps, whatever their values.
+        let mut layers = tagger(
+            bi("LSTM", "concat", json!({})),
+            entry_on("do", "Dropout", json!({"rate": 0.1}), "bi"),
+        );
+        layers.push(entry_on(
+            "l2",
+            "LSTM",
+            json!({"units": 2, "recurrent_activation": "sigmoid"}),
+            "do",
+        ));
+        let model = functional(&[6], layers, 2);
+        let out = assert_same(&model, &padded_ids(), 1e-6);
+        let t = out.artifacts.model_topology.as_ref().unwrap();
+        assert_eq!(layer_named(t, "bi")["class_name"], "Bidirectional");
+    }
+
+    #[test]
     fn a_later_layer_reading_the_mask_is_refused_with_why() {
-        let lstm = entry_on("l2", "LSTM", json!({"units": 2}), "bi");
-        let model = functional(&[6], tagger(bi("LSTM", "concat", json!({})), lstm), 1);
+        // A Dense reads the masked steps' values, the LSTM after it the mask.
+        let dense = entry_on("d", "Dense", json!({"units": 2}), "bi");
+        let mut layers = tagger(bi("LSTM", "concat", json!({})), dense);
+        layers.push(entry_on("l2", "LSTM", json!({"units": 2}), "d"));
+        let model = functional(&[6], layers, 1);
         assert_refused(
             &model,
             &[

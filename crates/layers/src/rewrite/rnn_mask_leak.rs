@@ -18,7 +18,7 @@ use tfjs_format::topology::{layer_entry_class, layer_entry_name};
 
 /// The classes whose TF.js `call` reads the executor's `mask` argument
 /// (`RNN.call`; `Bidirectional` passes it to both directions).
-const READS_MASK: &[&str] = &["Bidirectional", "GRU", "LSTM", "RNN", "SimpleRNN"];
+pub const READS_MASK: &[&str] = &["Bidirectional", "GRU", "LSTM", "RNN", "SimpleRNN"];
 
 /// `-FLT_MAX`: no real sequence has a step of nothing else.
 const NEVER: f64 = -3.4028234663852886e38;

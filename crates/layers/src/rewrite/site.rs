@@ -45,6 +45,11 @@ pub struct LayerShapes {
     /// values (a masked merge, [`crate::Dialect::only_the_mask_differs`]),
     /// the difference then changes no number. `false` when unknown.
     pub output_mask_unread: bool,
+    /// Whether every layer reading this one's outputs (through `Dropout`s)
+    /// is a recurrent layer the same Keras mask reaches and that applies
+    /// it, so no layer reads the values at the masked steps. `false` when
+    /// unknown.
+    pub masked_steps_unread: bool,
 }
 
 /// One layer of the saved topology, as a rule sees it.

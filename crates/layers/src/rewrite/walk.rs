@@ -59,6 +59,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
                     input_mask_ids: Vec::new(),
                     mask_readers_unrolled: false,
                     output_mask_unread: false,
+                    masked_steps_unread: false,
                 });
         }
         if let ModelLayer::Model(m) = layer {
@@ -517,6 +518,49 @@ impl Walk<'_> {
             }
             if let Some(shapes) = self.shapes.get_mut(name) {
                 shapes.mask_readers_unrolled = ok;
+            }
+        }
+        // Whether only masked recurrences read a masked layer's outputs
+        // (the values at its masked steps then matter to no layer).
+        let dialect = self.dialect;
+        for l in layers {
+            let Some(name) = tfjs_format::topology::layer_entry_name(l) else {
+                continue;
+            };
+            let Some(id) = self.shapes.get(name).and_then(first_mask).map(|(id, _)| id) else {
+                continue;
+            };
+            let mut todo = vec![name];
+            let mut seen = std::collections::HashSet::new();
+            let mut only_rnns = true;
+            while let Some(n) = todo.pop() {
+                for r in readers.get(n).into_iter().flatten() {
+                    let Some(rn) = tfjs_format::topology::layer_entry_name(r) else {
+                        only_rnns = false;
+                        continue;
+                    };
+                    if !seen.insert(rn) {
+                        continue;
+                    }
+                    let class = layer_entry_class(r);
+                    if matches!(class, "Dropout" | "SpatialDropout1D") {
+                        todo.push(rn);
+                        continue;
+                    }
+                    let applies = super::rnn_mask_leak::READS_MASK.contains(&class)
+                        && self.shapes.get(rn).is_some_and(|rs| {
+                            !rs.masked_calls.is_empty()
+                                && rs.masked_calls.iter().all(|c| {
+                                    c.masks.first().copied().flatten().map(|m| m.0) == Some(id)
+                                        && !(dialect.initial_state_drops_mask()
+                                            && c.masks.len() > 1)
+                                })
+                        });
+                    only_rnns &= applies;
+                }
+            }
+            if let Some(shapes) = self.shapes.get_mut(name) {
+                shapes.masked_steps_unread = only_rnns && !seen.is_empty();
             }
         }
         // Whether a later layer computes with the mask a masked layer's
