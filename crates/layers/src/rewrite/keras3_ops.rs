@@ -15,7 +15,7 @@
 //! refused, naming the operation.
 
 use super::tf_op_lambda::{
-    binary, permute, reduce_over, reverse_all_axes, sum_over, unary, Operand,
+    binary, inner_axis_softmax, permute, reduce_over, reverse_all_axes, sum_over, unary, Operand,
 };
 use super::{concatenate_entry, entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
@@ -100,27 +100,25 @@ fn rewrite(
         "Gelu" if c.get("approximate").and_then(Value::as_bool) == Some(false) => Some("gelu"),
         "LeakyRelu" => Some("leaky_relu"),
         "Softmax" => Some("softmax"),
+        "LogSoftmax" => Some("log_softmax"),
         _ => None,
     };
     if let Some(f) = canonical {
         let param = match f {
             "leaky_relu" => c.get("negative_slope").and_then(Value::as_f64),
-            "softmax" => match c.get("axis") {
+            "softmax" | "log_softmax" => match c.get("axis") {
                 None | Some(Value::Null) => None,
                 Some(v) => Some(
                     v.as_i64()
-                        .ok_or("softmax over several axes has no TF.js layer")?
+                        .ok_or("a softmax over several axes has no TF.js layer")?
                         as f64,
                 ),
             },
             _ => None,
         };
         // Over an inner axis: TF.js's kernel takes only the last one.
-        if let Some((axis, rank)) = param
-            .filter(|_| f == "softmax")
-            .and_then(|a| super::softmax_axis::inner_axis_of(site, a as i64))
-        {
-            return Ok(super::softmax_axis::chain(name, json!([x()?]), axis, rank));
+        if let Some(layers) = inner_axis_softmax(site, name, &x()?, f, param) {
+            return Ok(layers);
         }
         return unary(name, x()?, f, param)
             .map(|l| vec![l])
@@ -238,18 +236,14 @@ fn rewrite(
             )
         }
         "LayerNorm" => layer_norm(site, x()?, args, weights).map(|l| vec![l]),
-        // `ops.clip(x, 0, max)` is `tf.clip_by_value`'s ReLU(max_value).
+        // `ops.clip(x, lo, hi)` is `tf.clip_by_value`: ReLU(max_value)
+        // between shifts ([`super::clip`]).
         "Clip" => {
             let lo = c.get("x_min").and_then(Value::as_f64);
             let hi = c.get("x_max").and_then(Value::as_f64);
             match (lo, hi) {
-                (Some(lo), Some(hi)) if lo == 0.0 && hi >= 0.0 => Ok(vec![entry(
-                    name,
-                    "ReLU",
-                    json!({"max_value": hi, "negative_slope": 0.0, "threshold": 0.0}),
-                    vec![json!([x()?])],
-                )]),
-                _ => Err("only clip(x, 0, max) has an exact TF.js layer (ReLU)".into()),
+                (Some(lo), Some(hi)) => super::clip::bounded(name, x()?, Some(lo), Some(hi)),
+                _ => Err("only constant scalar bounds have TF.js layers".into()),
             }
         }
         "DepthToSpace" | "SpaceToDepth" => {
@@ -531,7 +525,7 @@ mod tests {
     }
 
     /// `ops.clip(x, 0, max)` is a `ReLU(max_value)` (Keras 3 saves
-    /// `x_min` / `x_max` in the config); other lower bounds are refused.
+    /// `x_min` / `x_max` in the config); other lower bounds shift it.
     /// `ops.nn.depth_to_space` / `space_to_depth` (channels_last) are the
     /// `tf.nn` functions' Reshape + Permute + Reshape.
     #[test]
@@ -545,7 +539,8 @@ mod tests {
             )]
         };
         assert_rewrites(&[2, 3, 4], clip(0.0), 9, 0.0, "cl (ops.Clip) -> ReLU");
-        assert_refused(&functional(&[3, 4], clip(-1.0), 9), &["`cl` (ops.Clip)"]);
+        let note = "cl (ops.Clip) -> Rescaling + ReLU + Rescaling";
+        assert_rewrites(&[2, 3, 4], clip(-1.0), 9, 1e-6, note);
         for (class, shape, block) in [
             ("DepthToSpace", [2, 3, 2, 8], 2),
             ("SpaceToDepth", [2, 6, 9, 2], 3),

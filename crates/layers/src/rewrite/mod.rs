@@ -15,6 +15,10 @@
 //!   `Rescaling`, `Add`, `Multiply`, `Maximum`, `Minimum`, `Activation`,
 //!   `ReLU`, `LeakyReLU`, `Softmax`, `Concatenate`, `Reshape`, `Permute`,
 //!   global pooling.
+//! - [`clip`]: `clip_by_value` / `ops.clip`, `maximum` / `minimum` with a
+//!   scalar constant → `Rescaling` + `ReLU(max_value)` + `Rescaling`
+//!   (within two float32 roundings; a bound of 0 exactly), used by
+//!   [`tf_op_lambda`] and [`keras3_ops`].
 //! - [`constant_operand`]: `x + c`, `x - c`, `c - x`, `x * c` with a
 //!   non-scalar constant `c` (a folded position embedding) →
 //!   `Reshape` + `BatchNormalization` (`c` as `beta`/`gamma`) + `Reshape`;
@@ -247,6 +251,7 @@ pub mod bias_add;
 pub mod bidirectional_zero_masked;
 pub mod cast_float;
 pub mod category_encoding;
+pub mod clip;
 pub mod concat_axis;
 pub mod const_conv;
 pub mod constant_divide;

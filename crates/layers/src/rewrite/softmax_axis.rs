@@ -51,13 +51,26 @@ pub fn rule(site: &Site<'_>) -> Outcome {
 /// the last layer is named `name`. Also used for `tf.nn.softmax(axis=)` /
 /// `ops.softmax(axis=)` ([`inner_axis_of`]).
 pub(super) fn chain(name: &str, node: Value, axis: usize, rank: usize) -> Vec<Value> {
+    chain_of(name, node, axis, rank, "Softmax", json!({"axis": -1}))
+}
+
+/// [`chain`] around any last-axis layer (`class`, `config`): the
+/// log-softmax `Activation` too.
+pub(super) fn chain_of(
+    name: &str,
+    node: Value,
+    axis: usize,
+    rank: usize,
+    class: &str,
+    config: Value,
+) -> Vec<Value> {
     // Permute's dims count the non-batch axes from 1.
     let mut dims: Vec<i64> = (1..rank as i64).collect();
     dims.swap(axis - 1, rank - 2);
     let (there, inner) = (format!("{name}_to_last"), format!("{name}_last"));
     vec![
         entry(&there, "Permute", json!({"dims": dims}), vec![node]),
-        entry_on(&inner, "Softmax", json!({"axis": -1}), &there),
+        entry_on(&inner, class, config, &there),
         entry_on(name, "Permute", json!({"dims": dims}), &inner),
     ]
 }

@@ -5,11 +5,14 @@
 //! | `x + c`, `x - c`, `c - x`, `x * c`, `x / c`, `-x` (scalar `c`) | `Rescaling(scale, offset)` |
 //! | `x + y`, `x * y`, `maximum(x, y)`, `minimum(x, y)` | `Add`, `Multiply`, `Maximum`, `Minimum` |
 //! | `x - y` | `Rescaling(-1)` on `y`, then `Add` (`x + (-y)` is `x - y` exactly) |
+//! | `math.squared_difference(x, y)` (`y` a tensor or scalar) | the difference as above (or `Rescaling`), then `Multiply` of it by itself (TF's `(x - y)·(x - y)`: exact) |
 //! | `maximum(x, 0)`, `relu`, `relu6`, `clip_by_value(x, 0, m)` | `ReLU(max_value)` |
+//! | `clip_by_value(x, lo, hi)`, `maximum(x, c)`, `minimum(x, c)` (scalar bounds) | `Rescaling` + `ReLU(max_value)` + `Rescaling` ([`super::clip`]: within two float32 roundings; exact for a bound of 0) |
 //! | `sigmoid`, `tanh`, `softplus`, `softsign`, `elu`, `selu`, `silu`/`swish` (`beta` 1), `gelu`, `identity` (`math.conj`, `keras.backend.print_tensor` / `cast_to_floatx`) | `Activation` |
 //! | `image.transpose`, `keras.backend.batch_flatten` | `Permute`, `Flatten` |
 //! | `leaky_relu(alpha)` | `LeakyReLU(alpha)` |
 //! | `softmax(axis)` (TF 1's `dim`) | `Softmax(axis)` |
+//! | `nn.log_softmax(axis)` (TF 1's `dim`) | `Activation("log_softmax")` (TF.js's `logSoftmax`: the same formula, within the float32 rounding of `exp` / `log`), between `Permute`s for an inner axis |
 //! | `concat(axis)` | `Concatenate(axis)` |
 //! | `reshape([-1, …])`, `expand_dims`, `squeeze` | `Reshape` |
 //! | `transpose(perm)` with `perm[0] == 0` | `Permute` |
@@ -214,7 +217,7 @@ impl Operand {
     }
 }
 
-/// `a op b` for `op` in add, sub, mul, div, max, min, as TF.js layers,
+/// `a op b` for `op` in add, sub, mul, div, max, min, sqdiff (`(a - b)²`), as TF.js layers,
 /// the last one named after `site`; the weights they need (a non-scalar
 /// constant's) are added to `weights`.
 pub(super) fn binary(
@@ -224,20 +227,40 @@ pub(super) fn binary(
     b: Operand,
     weights: &mut Vec<DecodedWeight>,
 ) -> Result<Vec<Value>, String> {
-    let name = site.name;
+    if op == "sqdiff" {
+        // `(a - b)²`: TF's kernel squares the rounded difference, as
+        // `Multiply` does the `Add` of `-b` (exact).
+        if matches!(a, Operand::Constant(_)) || matches!(b, Operand::Constant(_)) {
+            return Err("a squared difference with a non-scalar constant is not rewritten".into());
+        }
+        let diff = format!("{}_diff", site.name);
+        let mut layers = binary_as(site, &diff, "sub", a, b, weights)?;
+        let d = json!([diff, 0, 0, {}]);
+        layers.push(entry(
+            site.name,
+            "Multiply",
+            json!({}),
+            vec![json!([d.clone(), d])],
+        ));
+        return Ok(layers);
+    }
+    binary_as(site, site.name, op, a, b, weights)
+}
+
+/// [`binary`] with its last layer named `name`.
+fn binary_as(
+    site: &Site<'_>,
+    name: &str,
+    op: &str,
+    a: Operand,
+    b: Operand,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<Vec<Value>, String> {
     let rescaling = |x: Value, scale: f64, offset: f64| {
         Ok(vec![entry(
             name,
             "Rescaling",
             json!({"scale": scale, "offset": offset}),
-            vec![json!([x])],
-        )])
-    };
-    let relu = |x: Value| {
-        Ok(vec![entry(
-            name,
-            "ReLU",
-            json!({"max_value": null, "negative_slope": 0.0, "threshold": 0.0}),
             vec![json!([x])],
         )])
     };
@@ -247,7 +270,8 @@ pub(super) fn binary(
             "mul" => rescaling(x, c, 0.0),
             "sub" => rescaling(x, 1.0, -c),
             "div" if c != 0.0 => rescaling(x, 1.0 / c, 0.0),
-            "max" if c == 0.0 => relu(x),
+            "max" => super::clip::bounded(name, x, Some(c), None),
+            "min" => super::clip::bounded(name, x, None, Some(c)),
             _ => Err(format!(
                 "{op} with the constant {c} has no exact TF.js layer"
             )),
@@ -256,7 +280,8 @@ pub(super) fn binary(
             "add" => rescaling(x, 1.0, c),
             "mul" => rescaling(x, c, 0.0),
             "sub" => rescaling(x, -1.0, c),
-            "max" if c == 0.0 => relu(x),
+            "max" => super::clip::bounded(name, x, Some(c), None),
+            "min" => super::clip::bounded(name, x, None, Some(c)),
             "div" => Err("a constant divided by a tensor has no TF.js layer".into()),
             _ => Err(format!(
                 "{op} with the constant {c} has no exact TF.js layer"
@@ -316,9 +341,35 @@ pub(super) fn unary(name: &str, x: Value, f: &str, param: Option<f64>) -> Option
         "identity" => ("Activation", json!({"activation": "linear"})),
         "leaky_relu" => ("LeakyReLU", json!({"alpha": param.unwrap_or(0.2)})),
         "softmax" => ("Softmax", json!({"axis": param.unwrap_or(-1.0) as i64})),
+        // TF.js's `logSoftmax` activation (over the last axis): `x - max -
+        // log(Σ exp(x - max))`, TF's and Keras's formula (within the
+        // float32 rounding of exp / log).
+        "log_softmax" => ("Activation", json!({"activation": "log_softmax"})),
         _ => return None,
     };
     Some(entry(name, class, config, vec![json!([x])]))
+}
+
+/// `softmax` / `log_softmax` (`f`) over an inner `axis` of the site's
+/// input: the last-axis layer between `Permute`s; `None` for other
+/// functions and for the last axis.
+pub(super) fn inner_axis_softmax(
+    site: &Site<'_>,
+    name: &str,
+    x: &Value,
+    f: &str,
+    axis: Option<f64>,
+) -> Option<Vec<Value>> {
+    let (axis, rank) = axis
+        .filter(|_| matches!(f, "softmax" | "log_softmax"))
+        .and_then(|a| super::softmax_axis::inner_axis_of(site, a as i64))?;
+    let node = json!([x.clone()]);
+    Some(if f == "softmax" {
+        super::softmax_axis::chain(name, node, axis, rank)
+    } else {
+        let config = json!({"activation": "log_softmax"});
+        super::softmax_axis::chain_of(name, node, axis, rank, "Activation", config)
+    })
 }
 
 /// A reduction (`mean`/`max`) over `axes` of an input of `rank`, without
@@ -458,12 +509,6 @@ fn rewrite(
     }
     let name = site.name;
     let one = |class: &str, config: Value| Ok(vec![entry(name, class, config, vec![json!([x])])]);
-    let relu = |max: Option<f64>| {
-        one(
-            "ReLU",
-            json!({"max_value": max, "negative_slope": 0.0, "threshold": 0.0}),
-        )
-    };
     let out_shape = || -> Result<Vec<usize>, String> {
         let s = site
             .shapes
@@ -481,6 +526,7 @@ fn rewrite(
         "math.truediv" | "math.divide" | "truediv" | "__operators__.truediv" => Some("div"),
         "math.maximum" | "maximum" => Some("max"),
         "math.minimum" | "minimum" => Some("min"),
+        "math.squared_difference" | "squared_difference" => Some("sqdiff"),
         _ => None,
     };
     if let Some(op) = binary_op {
@@ -546,29 +592,22 @@ fn rewrite(
         "nn.gelu" => Some("gelu"),
         "nn.leaky_relu" => Some("leaky_relu"),
         "nn.softmax" | "math.softmax" | "compat.v1.nn.softmax" => Some("softmax"),
+        "nn.log_softmax" | "math.log_softmax" | "compat.v1.nn.log_softmax" => Some("log_softmax"),
         _ => None,
     };
     if let Some(f) = canonical {
         let param = match f {
             "leaky_relu" => kwargs.get("alpha").and_then(scalar),
             // (TF 1 spells the axis `dim`.)
-            "softmax" => match kwargs.get("axis").or_else(|| kwargs.get("dim")) {
+            "softmax" | "log_softmax" => match kwargs.get("axis").or_else(|| kwargs.get("dim")) {
                 None | Some(Value::Null) => None,
-                v => Some(int(v).ok_or("softmax over several axes has no TF.js layer")? as f64),
+                v => Some(int(v).ok_or("a softmax over several axes has no TF.js layer")? as f64),
             },
             _ => None,
         };
         // Over an inner axis: TF.js's kernel takes only the last one.
-        if let Some((axis, rank)) = param
-            .filter(|_| f == "softmax")
-            .and_then(|a| super::softmax_axis::inner_axis_of(site, a as i64))
-        {
-            return Ok(super::softmax_axis::chain(
-                name,
-                json!([x.clone()]),
-                axis,
-                rank,
-            ));
+        if let Some(layers) = inner_axis_softmax(site, name, &x, f, param) {
+            return Ok(layers);
         }
         return unary(name, x.clone(), f, param)
             .map(|l| vec![l])
@@ -579,8 +618,8 @@ fn rewrite(
             let lo = kwargs.get("clip_value_min").and_then(scalar);
             let hi = kwargs.get("clip_value_max").and_then(scalar);
             match (lo, hi) {
-                (Some(lo), Some(hi)) if lo == 0.0 && hi >= 0.0 => relu(Some(hi)),
-                _ => Err("only clip_by_value(x, 0, max) has an exact TF.js layer (ReLU)".into()),
+                (Some(lo), Some(hi)) => super::clip::bounded(name, x.clone(), Some(lo), Some(hi)),
+                _ => Err("only constant scalar bounds have TF.js layers".into()),
             }
         }
         "math.reduce_sum" | "reduce_sum" => {
