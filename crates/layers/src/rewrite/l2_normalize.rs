@@ -16,6 +16,7 @@
 
 use super::{entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
+use tfjs_format::codec::DecodedWeight;
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
@@ -94,11 +95,43 @@ fn rewrite(site: &Site<'_>, axis: Option<Value>, floor: f64) -> Result<Outcome, 
     if !over_last || c == 0 {
         return Err("not the last axis".into());
     }
-    let positions: usize = dims[..dims.len() - 1].iter().product();
-    let name = site.name;
+    let gamma = vec![1.0 / (c as f32).sqrt(); 2 * c];
+    let (layers, weight) = pair_norm(
+        site.name,
+        node[0].clone(),
+        &dims,
+        c,
+        floor / c as f64,
+        gamma,
+    );
+    site.note(format!(
+        "x and -x through LayerNormalization: x / sqrt(sum(x^2) + {floor:e}), Keras's with max() \
+         in place of + (relative difference at most {floor:e} / (2 sum(x^2)))"
+    ));
+    Ok(Outcome::Replace {
+        layers,
+        weights: vec![weight],
+    })
+}
+
+/// `x` (an inbound-node tensor entry whose last axis has `c` elements)
+/// and `-x` joined by `Concatenate`, through `LayerNormalization` over
+/// that axis (no centring weight, `epsilon`, `gamma` of `2c` values), the
+/// first half cut out of a `[positions, 2, c]` `Reshape` view by
+/// `Cropping2D`, and a `Reshape` to `dims` (the output's non-batch
+/// shape), the last layer named `name`: the pair's mean is 0 and its
+/// variance `mean(x²)`, so this is `x / √(mean(x²) + epsilon) · gamma`.
+pub(super) fn pair_norm(
+    name: &str,
+    x: Value,
+    dims: &[usize],
+    c: usize,
+    epsilon: f64,
+    gamma: Vec<f32>,
+) -> (Vec<Value>, DecodedWeight) {
+    let positions: usize = dims.iter().product::<usize>() / c;
     let s = |part: &str| format!("{name}_{part}");
     let on = |from: &str| vec![json!([[from, 0, 0, {}]])];
-    let x = node[0].clone();
     let layers = vec![
         entry(
             &s("neg"),
@@ -115,7 +148,7 @@ fn rewrite(site: &Site<'_>, axis: Option<Value>, floor: f64) -> Result<Outcome, 
         entry(
             &s("norm"),
             "LayerNormalization",
-            json!({"axis": -1, "epsilon": floor / c as f64, "center": false, "scale": true,
+            json!({"axis": -1, "epsilon": epsilon, "center": false, "scale": true,
                    "gamma_initializer": {"class_name": "Ones", "config": {}},
                    "beta_initializer": {"class_name": "Zeros", "config": {}},
                    "gamma_regularizer": null, "beta_regularizer": null,
@@ -141,19 +174,8 @@ fn rewrite(site: &Site<'_>, axis: Option<Value>, floor: f64) -> Result<Outcome, 
             on(&s("first")),
         ),
     ];
-    let gamma = vec![1.0 / (c as f32).sqrt(); 2 * c];
-    site.note(format!(
-        "x and -x through LayerNormalization: x / sqrt(sum(x^2) + {floor:e}), Keras's with max() \
-         in place of + (relative difference at most {floor:e} / (2 sum(x^2)))"
-    ));
-    Ok(Outcome::Replace {
-        layers,
-        weights: vec![f32_weight(
-            format!("{}/gamma", s("norm")),
-            vec![2 * c],
-            gamma,
-        )],
-    })
+    let weight = f32_weight(format!("{}/gamma", s("norm")), vec![2 * c], gamma);
+    (layers, weight)
 }
 
 #[cfg(test)]

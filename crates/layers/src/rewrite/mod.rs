@@ -96,6 +96,10 @@
 //! - [`l2_normalize`]: `UnitNormalization`, `ops.normalize`,
 //!   `tf.math.l2_normalize` over the last axis → `x` and `-x` joined,
 //!   `LayerNormalization` (gamma `1/√C`), the first half cropped.
+//! - [`rms_norm`]: Keras 3's `RMSNormalization` and
+//!   `ops.rms_normalization` over a run of axes ending with the last →
+//!   (`Reshape`) + the [`l2_normalize`] pair through `LayerNormalization`
+//!   (`gamma` the scale twice, Keras's epsilon), within float32 rounding.
 //! - [`masked_average`]: `GlobalAveragePooling1D` under an
 //!   `Embedding(mask_zero)` mask → the mask as `Softmax` weights + `Dot`.
 //! - [`bidirectional_zero_masked`]: a masked `Bidirectional` returning
@@ -301,6 +305,7 @@ pub mod relu_options;
 pub mod repeat;
 pub mod repeated_inputs;
 pub mod reshape_static;
+pub mod rms_norm;
 pub mod rnn_mask_leak;
 pub mod rnn_stack_states;
 pub mod rnn_state_alias;
@@ -393,6 +398,7 @@ pub const TFJS_RULES: &[Rule] = &[
     depth_space::rule,
     bias_add::rule,
     l2_normalize::rule,
+    rms_norm::rule,
     cast_float::rule,
     tile::rule,
     tf_op_lambda::rule,
