@@ -85,6 +85,8 @@
 //!   statistics → `BatchNormalization` holding them.
 //! - [`table_lookup`]: `tf.nn.embedding_lookup` of a constant table →
 //!   `Embedding` holding it.
+//! - [`one_hot`]: `tf.one_hot` / `ops.one_hot` along the last axis →
+//!   `Embedding` of the identity table (exact for ids in range).
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
 //! - [`scalar_input`]: an input of one value per sample → declared
@@ -296,6 +298,7 @@ pub mod mha_dropout;
 pub mod multi_head_attention;
 pub mod nested_masks;
 pub mod normalization;
+pub mod one_hot;
 pub mod pad_crop_1d;
 pub mod pad_reflect;
 pub mod pad_zeros;
@@ -394,6 +397,7 @@ pub const TFJS_RULES: &[Rule] = &[
     crelu::rule,
     square::rule,
     table_lookup::rule,
+    one_hot::rule,
     batch_norm_op::rule,
     depth_space::rule,
     bias_add::rule,
