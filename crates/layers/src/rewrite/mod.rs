@@ -87,6 +87,10 @@
 //!   `Embedding` holding it.
 //! - [`one_hot`]: `tf.one_hot` / `ops.one_hot` along the last axis →
 //!   `Embedding` of the identity table (exact for ids in range).
+//! - [`cumsum`]: `tf.math.cumsum` / `ops.cumsum` along a non-batch axis
+//!   (exclusive / reverse too) → a triangular 0/1 `Dense` (between
+//!   `Permute`s for an inner axis), within float32 rounding for finite
+//!   inputs.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
 //! - [`scalar_input`]: an input of one value per sample → declared
@@ -266,6 +270,7 @@ pub mod conv1d_as_2d;
 pub mod conv_lstm1d;
 pub mod crelu;
 pub mod cudnn_rnn;
+pub mod cumsum;
 pub mod deconv1d_output_padding;
 pub mod deconv_output_padding;
 pub mod depth_space;
@@ -398,6 +403,7 @@ pub const TFJS_RULES: &[Rule] = &[
     square::rule,
     table_lookup::rule,
     one_hot::rule,
+    cumsum::rule,
     batch_norm_op::rule,
     depth_space::rule,
     bias_add::rule,
