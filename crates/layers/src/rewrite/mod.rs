@@ -91,6 +91,8 @@
 //!   (exclusive / reverse too) → a triangular 0/1 `Dense` (between
 //!   `Permute`s for an inner axis), within float32 rounding for finite
 //!   inputs.
+//! - [`fill_like`]: `zeros_like` / `ones_like` / `ops.full_like` of a
+//!   float result → `Rescaling(0, c)` (exact for finite inputs).
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
 //! - [`scalar_input`]: an input of one value per sample → declared
@@ -282,6 +284,7 @@ pub mod einsum_dense;
 pub mod elu_alpha;
 pub mod explicit_masks;
 pub mod extract_patches;
+pub mod fill_like;
 pub mod get_item;
 pub mod global_pooling_1d_cf;
 pub mod global_pooling_3d;
@@ -404,6 +407,7 @@ pub const TFJS_RULES: &[Rule] = &[
     table_lookup::rule,
     one_hot::rule,
     cumsum::rule,
+    fill_like::rule,
     batch_norm_op::rule,
     depth_space::rule,
     bias_add::rule,
