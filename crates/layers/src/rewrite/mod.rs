@@ -93,6 +93,10 @@
 //!   inputs.
 //! - [`fill_like`]: `zeros_like` / `ones_like` / `ops.full_like` of a
 //!   float result → `Rescaling(0, c)` (exact for finite inputs).
+//! - [`gather`]: `tf.gather` / `ops.take` of constant indices along a
+//!   non-batch axis → a 0/1 selection `Dense` (between `Permute`s for an
+//!   inner axis, + `Reshape` for nested or scalar indices), exact for
+//!   finite inputs.
 //! - [`einsum_dense`]: `EinsumDense` → `Dense` between `Permute`s and
 //!   `Reshape`s.
 //! - [`scalar_input`]: an input of one value per sample → declared
@@ -285,6 +289,7 @@ pub mod elu_alpha;
 pub mod explicit_masks;
 pub mod extract_patches;
 pub mod fill_like;
+pub mod gather;
 pub mod get_item;
 pub mod global_pooling_1d_cf;
 pub mod global_pooling_3d;
@@ -408,6 +413,7 @@ pub const TFJS_RULES: &[Rule] = &[
     one_hot::rule,
     cumsum::rule,
     fill_like::rule,
+    gather::rule,
     batch_norm_op::rule,
     depth_space::rule,
     bias_add::rule,

@@ -394,7 +394,9 @@ impl TfOpLambda {
                     ShapeFn::Gather
                         if kwargs.get("indices").is_some_and(|i| {
                             crate::topology::kwarg_tensor(i).is_some()
-                                // Nested lists: constant indices of rank 2 or more.
+                                // Nested lists: constant indices of rank 2 or more;
+                                // a scalar index (rank 0: the axis is dropped).
+                                || i.is_number()
                                 || i.as_array()
                                     .is_some_and(|a| a.first().is_some_and(Value::is_array))
                         }) || kwargs
