@@ -20423,3 +20423,464 @@ add("h38_bilstm_ner_tagger", "heldout38", h38_bilstm_ner_tagger,
 
 # Round 38's models do not commit their sources.
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout38")
+# Held-out round 39 (heldout39): the element-wise functions users write that TF.js 4.22 has no
+# layer for but a layer composition computes exactly or within one or two float32 roundings
+# (`tfjs convert --rebuild`): clips with non-zero bounds (hard-tanh), maximum / minimum with a
+# scalar, squared_difference, log_softmax heads, RMSNormalization / ops.rms_normalization,
+# one-hot class ids, cumulative sums, zeros_like / ones_like / full_like.
+HELD39 = HELD + 3400
+
+
+def _ids39(shape, depth):
+    """Class ids in [0, depth) (0 included) of the given non-batch shape."""
+    def make(rng, batch):
+        return [rng.integers(0, depth, (batch,) + tuple(shape)).astype(np.int32)]
+    return make
+
+
+def _ids_feats39(n, depth, f):
+    def make(rng, batch):
+        return _ids39((n,), depth)(rng, batch) + _seq(3, f)(rng, batch)
+    return make
+
+
+def t39_hardtanh_mlp(K, v):
+    """An MLP with hard-tanh activations written as tf.clip_by_value(x, -1, 1)
+    and an asymmetric clip, as quantization-aware / binarized nets write them."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(8, name="fc1")(x)
+    h = tf.clip_by_value(h, -1.0, 1.0)
+    h = L.Dense(8, name="fc2")(h)
+    h = tf.clip_by_value(h, clip_value_min=-0.5, clip_value_max=2.0)
+    return K.Model(x, L.Dense(3, name="out")(h), name="t39_hardtanh_mlp")
+
+
+add("t39_hardtanh_mlp", "heldout39", t39_hardtanh_mlp,
+    "tf.clip_by_value(h, -1, 1) (hard-tanh) and clip_by_value(h, -0.5, 2.0) between Dense layers",
+    sources=K2_ONLY, seed=HELD39 + 0)
+
+
+def t39_scalar_floor_cap(K, v):
+    """tf.maximum(x, eps) floors and tf.minimum(x, cap) caps with scalar
+    constants (either operand order), as written before logs / divisions."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 5), name="x")
+    h = L.Dense(6, name="proj")(x)
+    a = tf.maximum(h, 0.1)
+    b = tf.minimum(h, 0.75)
+    c = tf.maximum(-0.25, h)
+    d = tf.math.minimum(h, 0.0)
+    h = L.Concatenate(name="cat")([a, b, c, d])
+    return K.Model(x, L.Dense(2, name="out")(h), name="t39_scalar_floor_cap")
+
+
+add("t39_scalar_floor_cap", "heldout39", t39_scalar_floor_cap,
+    "tf.maximum(h, 0.1), tf.minimum(h, 0.75), tf.maximum(-0.25, h), tf.math.minimum(h, 0.0)",
+    sources=K2_ONLY, seed=HELD39 + 1)
+
+
+def t39_k3_clip_ops(K, v):
+    """keras.ops.clip with a negative lower bound (hard-tanh), ops.maximum /
+    ops.minimum with scalars, in a Keras 3 functional model."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((7,), name="x")
+    h = L.Dense(8, name="fc1")(x)
+    h = O.clip(h, -1.0, 1.0)
+    h = L.Dense(8, name="fc2")(h)
+    a = O.maximum(h, 0.05)
+    b = O.minimum(h, 0.5)
+    c = O.minimum(0.0, h)
+    h = L.Concatenate(name="cat")([a, b, c])
+    return K.Model(x, L.Dense(3, name="out")(h), name="t39_k3_clip_ops")
+
+
+add("t39_k3_clip_ops", "heldout39", t39_k3_clip_ops,
+    "ops.clip(h, -1, 1), ops.maximum(h, 0.05), ops.minimum(h, 0.5), ops.minimum(0.0, h)",
+    sources=["keras3-keras"], seed=HELD39 + 2)
+
+
+def t39_sqdiff_siamese(K, v):
+    """A siamese matcher: a shared encoder, tf.math.squared_difference of the
+    two embeddings, a sigmoid head (keras.io siamese network style)."""
+    import tensorflow as tf
+    L = K.layers
+    a = L.Input((6,), name="left")
+    b = L.Input((6,), name="right")
+    enc = L.Dense(5, activation="tanh", name="enc")
+    d = tf.math.squared_difference(enc(a), enc(b))
+    return K.Model([a, b], L.Dense(1, activation="sigmoid", name="match")(d),
+                   name="t39_sqdiff_siamese")
+
+
+add("t39_sqdiff_siamese", "heldout39", t39_sqdiff_siamese,
+    "shared Dense encoder, tf.math.squared_difference of the two embeddings, sigmoid head",
+    sources=K2_ONLY, seed=HELD39 + 3)
+
+
+def t39_sqdiff_variance(K, v):
+    """A per-channel variance feature: squared_difference of a sequence and
+    its time mean (keepdims, broadcast), then the time mean; and
+    squared_difference against a scalar target."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((5, 3), name="x")
+    m = tf.reduce_mean(x, axis=1, keepdims=True)
+    var = tf.reduce_mean(tf.math.squared_difference(x, m), axis=1)
+    err = tf.math.squared_difference(L.Flatten(name="flat")(x), 0.5)
+    h = L.Concatenate(name="cat")([var, err])
+    return K.Model(x, L.Dense(2, name="out")(h), name="t39_sqdiff_variance")
+
+
+add("t39_sqdiff_variance", "heldout39", t39_sqdiff_variance,
+    "reduce_mean(squared_difference(x, reduce_mean(x, 1, keepdims))), squared_difference(x, 0.5)",
+    sources=K2_ONLY, seed=HELD39 + 4)
+
+
+def t39_log_softmax_head(K, v):
+    """A classifier returning log-probabilities: tf.nn.log_softmax of the
+    logits (NLL-trained heads)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((8,), name="x")
+    h = L.Dense(16, activation="relu", name="fc")(x)
+    logits = L.Dense(5, name="logits")(h)
+    return K.Model(x, tf.nn.log_softmax(logits), name="t39_log_softmax_head")
+
+
+add("t39_log_softmax_head", "heldout39", t39_log_softmax_head,
+    "Dense logits → tf.nn.log_softmax", sources=[], seed=HELD39 + 5)
+
+
+def t39_log_softmax_time(K, v):
+    """Log-softmax over the time axis of per-step scores (attention-pooling
+    log-weights, tf.nn.log_softmax(axis=1)) and over the classes per step."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 4), name="x")
+    s = L.Dense(3, name="scores")(x)
+    a = tf.nn.log_softmax(s, axis=1)
+    b = tf.math.log_softmax(s, axis=-1)
+    return K.Model(x, [a, b], name="t39_log_softmax_time")
+
+
+add("t39_log_softmax_time", "heldout39", t39_log_softmax_time,
+    "tf.nn.log_softmax(axis=1) over time, tf.math.log_softmax(axis=-1) per step, two outputs",
+    sources=K2_ONLY, seed=HELD39 + 6)
+
+
+def t39_k3_log_softmax(K, v):
+    """keras.ops.log_softmax over the last axis and over an inner axis."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    s = L.Dense(5, name="scores")(x)
+    a = O.log_softmax(s)
+    b = O.log_softmax(s, axis=1)
+    return K.Model(x, L.Add(name="sum")([a, b]), name="t39_k3_log_softmax")
+
+
+add("t39_k3_log_softmax", "heldout39", t39_k3_log_softmax,
+    "ops.log_softmax(s) + ops.log_softmax(s, axis=1)", sources=["keras3-keras"], seed=HELD39 + 7)
+
+
+def t39_rmsnorm_llama_block(K, v):
+    """A Llama-style pre-norm block: RMSNormalization → self-attention →
+    residual, RMSNormalization → gated SiLU MLP → residual, final norm."""
+    L = K.layers
+    x = L.Input((6, 8), name="tokens")
+    h = L.RMSNormalization(epsilon=1e-5, name="attn_norm")(x)
+    h = L.MultiHeadAttention(2, 4, name="attn")(h, h)
+    x2 = L.Add(name="res1")([x, h])
+    h = L.RMSNormalization(epsilon=1e-5, name="mlp_norm")(x2)
+    g = L.Dense(12, activation="silu", name="gate")(h)
+    u = L.Dense(12, name="up")(h)
+    h = L.Dense(8, name="down")(L.Multiply(name="glu")([g, u]))
+    x3 = L.Add(name="res2")([x2, h])
+    y = L.RMSNormalization(name="final_norm")(x3)
+    return K.Model(x, L.Dense(4, name="lm_head")(y), name="t39_rmsnorm_llama_block")
+
+
+add("t39_rmsnorm_llama_block", "heldout39", t39_rmsnorm_llama_block,
+    "Llama-style block: RMSNormalization, MultiHeadAttention, residual, gated SiLU MLP, final "
+    "RMSNormalization", sources=[], seed=HELD39 + 8)
+
+
+def t39_k3_rms_ops(K, v):
+    """keras.ops.rms_normalization with a constant scale over the channels of
+    an image and over its last two axes (epsilon given)."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((3, 4, 5), name="img")
+    h = L.Conv2D(4, 1, name="conv")(x)
+    g = np.linspace(0.5, 2.0, 4, dtype=np.float32)
+    a = O.rms_normalization(h, scale=g)
+    b = O.rms_normalization(h, axis=[2, 3], epsilon=1e-5)
+    return K.Model(x, L.Add(name="sum")([a, b]), name="t39_k3_rms_ops")
+
+
+add("t39_k3_rms_ops", "heldout39", t39_k3_rms_ops,
+    "ops.rms_normalization(h, scale=constant) over channels and (axis=[2, 3], epsilon) of a "
+    "Conv2D output", sources=["keras3-keras"], seed=HELD39 + 9)
+
+
+def t39_onehot_class_input(K, v):
+    """A class-conditional model: a class-id input one-hot encoded with
+    tf.one_hot (squeezed to [batch, depth]) and concatenated with features."""
+    import tensorflow as tf
+    L = K.layers
+    cls = L.Input((1,), dtype="int32", name="class_id")
+    f = L.Input((3, 4), name="feats")
+    oh = L.Flatten(name="flat_oh")(tf.one_hot(cls, 5))
+    h = L.Concatenate(name="cat")([oh, L.Flatten(name="flat")(f)])
+    return K.Model([cls, f], L.Dense(3, name="out")(h), name="t39_onehot_class_input")
+
+
+add("t39_onehot_class_input", "heldout39", t39_onehot_class_input,
+    "tf.one_hot(class_id, 5) of an int input, Flatten, Concatenate with features, Dense",
+    sources=[], inputs=lambda rng, b: _ids39((1,), 5)(rng, b) + _seq(3, 4)(rng, b),
+    seed=HELD39 + 10)
+
+
+def t39_onehot_chars(K, v):
+    """Character-level one-hot input to a Conv1D (tf.one_hot with on / off
+    values) as char-CNN text classifiers encode it."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((7,), dtype="int32", name="chars")
+    oh = tf.one_hot(ids, 6, on_value=1.0, off_value=-1.0)
+    h = L.Conv1D(4, 3, activation="relu", name="conv")(oh)
+    h = L.GlobalMaxPooling1D(name="pool")(h)
+    return K.Model(ids, L.Dense(2, name="out")(h), name="t39_onehot_chars")
+
+
+add("t39_onehot_chars", "heldout39", t39_onehot_chars,
+    "tf.one_hot(chars, 6, on_value=1, off_value=-1) → Conv1D → GlobalMaxPooling1D → Dense",
+    sources=K2_ONLY, inputs=_ids39((7,), 6), seed=HELD39 + 11)
+
+
+def t39_k3_onehot(K, v):
+    """keras.ops.one_hot of token ids into a Dense (Keras 3)."""
+    from keras import ops as O
+    L = K.layers
+    ids = L.Input((5,), dtype="int32", name="ids")
+    oh = O.one_hot(ids, 7)
+    h = L.Dense(4, activation="relu", name="fc")(oh)
+    return K.Model(ids, L.Dense(2, name="out")(L.Flatten(name="flat")(h)), name="t39_k3_onehot")
+
+
+add("t39_k3_onehot", "heldout39", t39_k3_onehot,
+    "ops.one_hot(ids, 7) → Dense → Flatten → Dense", sources=["keras3-keras"],
+    inputs=_ids39((5,), 7), seed=HELD39 + 12)
+
+
+def t39_cumsum_time(K, v):
+    """Cumulative sums over time (running totals), exclusive and reversed
+    (reward-to-go), as time-series / RL models write them."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 3), name="x")
+    h = L.Dense(3, name="proj")(x)
+    a = tf.math.cumsum(h, axis=1)
+    b = tf.math.cumsum(h, axis=1, exclusive=True, reverse=True)
+    c = tf.cumsum(h, axis=-1, reverse=True)
+    return K.Model(x, L.Concatenate(name="cat")([a, b, c]), name="t39_cumsum_time")
+
+
+add("t39_cumsum_time", "heldout39", t39_cumsum_time,
+    "tf.math.cumsum(axis=1), cumsum(axis=1, exclusive, reverse), tf.cumsum(axis=-1, reverse)",
+    sources=K2_ONLY, seed=HELD39 + 13)
+
+
+def t39_cumsum_running_mean(K, v):
+    """A causal running mean: cumsum over time divided by the step counts
+    (a constant column)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((5, 2), name="x")
+    counts = np.arange(1, 6, dtype=np.float32).reshape(5, 1)
+    m = tf.math.cumsum(x, axis=1) / counts
+    return K.Model(x, L.Dense(2, name="out")(m), name="t39_cumsum_running_mean")
+
+
+add("t39_cumsum_running_mean", "heldout39", t39_cumsum_running_mean,
+    "tf.math.cumsum(x, axis=1) / [[1], …, [5]] (running mean), Dense",
+    sources=[], seed=HELD39 + 14)
+
+
+def t39_k3_cumsum(K, v):
+    """keras.ops.cumsum over time and over features (Keras 3)."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((5, 4), name="x")
+    h = L.Dense(4, name="proj")(x)
+    return K.Model(x, L.Add(name="sum")([O.cumsum(h, axis=1), O.cumsum(h, axis=-1)]),
+                   name="t39_k3_cumsum")
+
+
+add("t39_k3_cumsum", "heldout39", t39_k3_cumsum,
+    "ops.cumsum(h, axis=1) + ops.cumsum(h, axis=-1)", sources=["keras3-keras"], seed=HELD39 + 15)
+
+
+def t39_like_constants(K, v):
+    """tf.zeros_like / tf.ones_like of a float tensor as constant channels
+    (a bias column, an empty state) concatenated to features."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4, 3), name="x")
+    h = L.Dense(3, name="proj")(x)
+    ones = tf.ones_like(h[:, :, :1])
+    zeros = tf.zeros_like(h)
+    h = L.Concatenate(name="cat")([h, ones, zeros])
+    return K.Model(x, L.Dense(2, name="out")(h), name="t39_like_constants")
+
+
+add("t39_like_constants", "heldout39", t39_like_constants,
+    "tf.ones_like(h[:, :, :1]) and tf.zeros_like(h) concatenated to features",
+    sources=K2_ONLY, seed=HELD39 + 16)
+
+
+def t39_k3_like_constants(K, v):
+    """keras.ops.zeros_like / ones_like / full_like(x, 0.5) (Keras 3)."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((6,), name="x")
+    h = L.Dense(4, name="proj")(x)
+    h = L.Concatenate(name="cat")([h, O.zeros_like(h), O.ones_like(h), O.full_like(h, 0.5)])
+    return K.Model(x, L.Dense(2, name="out")(h), name="t39_k3_like_constants")
+
+
+add("t39_k3_like_constants", "heldout39", t39_k3_like_constants,
+    "ops.zeros_like / ones_like / full_like(h, 0.5) concatenated", sources=["keras3-keras"],
+    seed=HELD39 + 17)
+
+
+def t39_nll_of_label(K, v):
+    """The NLL of a given label inside the model: log_softmax of the logits
+    times tf.one_hot of the label input, summed and negated."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6,), name="x")
+    y = L.Input((), dtype="int32", name="label")
+    logp = tf.nn.log_softmax(L.Dense(4, name="logits")(x))
+    nll = -tf.reduce_sum(logp * tf.one_hot(y, 4), axis=-1, keepdims=True)
+    return K.Model([x, y], nll, name="t39_nll_of_label")
+
+
+add("t39_nll_of_label", "heldout39", t39_nll_of_label,
+    "-reduce_sum(log_softmax(logits) * one_hot(label, 4), -1) with a scalar int label input",
+    sources=K2_ONLY, inputs=lambda rng, b: [(rng.integers(-16, 17, (b, 6)) / 16.0).astype(np.float32)]
+    + _ids39((), 4)(rng, b),
+    seed=HELD39 + 18)
+
+
+def t39_backend_clip(K, v):
+    """tf.keras.backend.clip / maximum / minimum (tf_keras's backend
+    functions on Keras tensors)."""
+    L = K.layers
+    B = K.backend
+    x = L.Input((5,), name="x")
+    h = L.Dense(6, name="fc")(x)
+    a = B.clip(h, -0.5, 0.5)
+    b = B.maximum(h, 0.2)
+    c = B.minimum(h, -0.1)
+    return K.Model(x, L.Concatenate(name="cat")([a, b, c]), name="t39_backend_clip")
+
+
+add("t39_backend_clip", "heldout39", t39_backend_clip,
+    "keras.backend.clip(h, -0.5, 0.5), backend.maximum(h, 0.2), backend.minimum(h, -0.1)",
+    sources=[], seed=HELD39 + 19)
+
+
+def t39_relu_shift_k3(K, v):
+    """A shifted ReLU with a learned-free floor in Keras 3: ops.maximum(x, -1)
+    (ELU-like floor), ops.square(a - b) (a squared difference)."""
+    from keras import ops as O
+    L = K.layers
+    a = L.Input((5,), name="a")
+    b = L.Input((5,), name="b")
+    h = O.maximum(L.Dense(5, name="fc")(a), -1.0)
+    d = O.square(O.subtract(h, b))
+    return K.Model([a, b], L.Dense(1, name="out")(d), name="t39_relu_shift_k3")
+
+
+add("t39_relu_shift_k3", "heldout39", t39_relu_shift_k3,
+    "ops.maximum(Dense(a), -1.0), ops.square(ops.subtract(h, b)) → Dense",
+    sources=[], seed=HELD39 + 20)
+
+
+def t39_gumbel_free_logsoftmax_seq(K, v):
+    """A CTC-style per-frame log-softmax after a Conv1D + GRU (Keras 3
+    Activation('log_softmax') next to ops.log_softmax)."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((8, 3), name="frames")
+    h = L.Conv1D(6, 3, padding="same", activation="relu", name="conv")(x)
+    h = L.Dense(5, name="logits")(h)
+    return K.Model(x, [O.log_softmax(h, axis=-1), L.Activation("log_softmax", name="act")(h)],
+                   name="t39_gumbel_free_logsoftmax_seq")
+
+
+add("t39_gumbel_free_logsoftmax_seq", "heldout39", t39_gumbel_free_logsoftmax_seq,
+    "per-frame ops.log_softmax and Activation('log_softmax') after Conv1D + Dense",
+    sources=[], seed=HELD39 + 21)
+
+
+def t39_layernorm_rms_scaling(K, v):
+    """Keras 3 LayerNormalization(rms_scaling=True): x · rsqrt(var(x) + eps) ·
+    gamma (refused for TF.js: no layer composition computes it)."""
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    h = L.LayerNormalization(rms_scaling=True, name="ln_rms")(L.Dense(6, name="proj")(x))
+    return K.Model(x, h, name="t39_layernorm_rms_scaling")
+
+
+add("t39_layernorm_rms_scaling", "heldout39", t39_layernorm_rms_scaling,
+    "LayerNormalization(rms_scaling=True) after Dense (rebuild refused)", sources=[],
+    seed=HELD39 + 22)
+
+
+def t39_gather_tokens(K, v):
+    """tf.gather of constant indices: a channel reorder (RGB → BGR-like,
+    last axis), the first and last time steps (axis 1, nested), the CLS
+    token by a scalar index (the axis dropped)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((6, 3), name="x")
+    h = L.Dense(4, name="proj")(x)
+    a = tf.gather(h, [3, 1, 1, 0], axis=-1)
+    b = tf.gather(h, [[0, 5], [2, 2]], axis=1)
+    cls = tf.gather(h, 0, axis=1)
+    out = L.Concatenate(name="cat")([L.Flatten(name="fa")(a), L.Flatten(name="fb")(b), cls])
+    return K.Model(x, L.Dense(2, name="out")(out), name="t39_gather_tokens")
+
+
+add("t39_gather_tokens", "heldout39", t39_gather_tokens,
+    "tf.gather(h, [3, 1, 1, 0], axis=-1), tf.gather(h, [[0, 5], [2, 2]], axis=1), "
+    "tf.gather(h, 0, axis=1) (scalar index: axis dropped)", sources=K2_ONLY, seed=HELD39 + 23)
+
+
+def t39_k3_take(K, v):
+    """keras.ops.take of constant indices along time (a negative index:
+    the last step) and along features."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((5, 4), name="x")
+    h = L.Dense(4, name="proj")(x)
+    a = O.take(h, [0, -1], axis=1)
+    b = O.take(h, np.array([2, 0], dtype="int32"), axis=-1)
+    out = L.Concatenate(name="cat")([L.Flatten(name="fa")(a), L.Flatten(name="fb")(b)])
+    return K.Model(x, L.Dense(2, name="out")(out), name="t39_k3_take")
+
+
+add("t39_k3_take", "heldout39", t39_k3_take,
+    "ops.take(h, [0, -1], axis=1), ops.take(h, np.array([2, 0]), axis=-1)",
+    sources=["keras3-keras"], seed=HELD39 + 24)
+
+
+# Round 39's models do not commit their sources (the kept ones: every rewrite rule in tf_keras
+# and Keras 3, all refused before; the others probe the same rules in both writers).
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout39")
