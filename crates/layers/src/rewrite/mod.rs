@@ -85,8 +85,10 @@
 //!   statistics → `BatchNormalization` holding them.
 //! - [`table_lookup`]: `tf.nn.embedding_lookup` of a constant table →
 //!   `Embedding` holding it.
-//! - [`one_hot`]: `tf.one_hot` / `ops.one_hot` along the last axis →
-//!   `Embedding` of the identity table (exact for ids in range).
+//! - [`one_hot`]: `tf.one_hot` / `ops.one_hot` (any feature axis) → the
+//!   ids as float32, `Minimum` of two `Dense(depth, relu)` (`ReLU(id - k +
+//!   1)`, `ReLU(k - id + 1)`), `Rescaling` for on / off values, `Permute`
+//!   (exact for integer ids, out-of-range ones giving TF's zeros).
 //! - [`cumsum`]: `tf.math.cumsum` / `ops.cumsum` along a non-batch axis
 //!   (exclusive / reverse too) → a triangular 0/1 `Dense` (between
 //!   `Permute`s for an inner axis), within float32 rounding for finite

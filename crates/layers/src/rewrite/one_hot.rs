@@ -1,15 +1,20 @@
-//! One-hot encoding of class ids along the last axis, which TensorFlow.js
-//! 4.22 has no layer for: tf_keras's `tf.one_hot(ids, depth, on_value,
-//! off_value, axis=-1)` and Keras 3's `ops.one_hot(ids, num_classes)` (a
-//! float result) → an `Embedding` of `depth` rows holding the identity
-//! table (`off_value` everywhere, `on_value` on the diagonal): the row of
-//! id `i` is exactly TF's one-hot vector of `i` for every id in
-//! `[0, depth)`. (TF writes a row of `off_value` for an id outside that
-//! range, where TF.js's `Embedding` gather fails with an error naming the
-//! id: never a different number.) Other axes, integer results and sparse
-//! results stay refused by name.
+//! One-hot encoding of class ids, which TensorFlow.js 4.22 has no layer
+//! for: tf_keras's `tf.one_hot(ids, depth, on_value, off_value, axis)`
+//! and Keras 3's `ops.one_hot(ids, num_classes, axis)` (a float result)
+//! → the ids as float32 (`Rescaling(1, 0)`, a `[…, 1]` `Reshape`), two
+//! `Dense(depth, relu)` of them with kernel ±1 and biases `1 - k` / `1 +
+//! k` (`ReLU(id - k + 1)` and `ReLU(k - id + 1)`), their `Minimum`: for an
+//! integer id that is 1 where `id == k` and 0 elsewhere, exactly (the
+//! integer arithmetic is exact in float32 for ids below 2²⁴), so an id
+//! outside `[0, depth)` (`-1` for "no class") gives TF's row of zeros; then
+//! `Rescaling(on - off, off)` for other on / off values (exact when
+//! `off_value` is 0, else within one float32 rounding of `on_value`) and a
+//! `Permute` moving the new axis to `axis`. (An `Embedding` of the identity
+//! table would be one layer, but TF.js's gather fails on ids outside the
+//! table, where TF writes zeros.) Integer and sparse results stay refused
+//! by name.
 
-use super::{entry, f32_weight, Outcome, Site};
+use super::{entry, f32_weight, zero_dense, Outcome, Site};
 use serde_json::{json, Value};
 
 /// The rule.
@@ -39,9 +44,9 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         .map(Vec::len)
         .ok_or("its output shape is unknown")? as i64;
     let axis = get("axis").map_or(Some(-1), Value::as_i64);
-    if !matches!(axis, Some(a) if a == -1 || a == rank - 1) {
+    if !matches!(axis, Some(a) if (a >= 1 && a < rank) || (a < 0 && a >= 1 - rank)) {
         return Err(format!(
-            "axis {axis:?}: only the last axis is rewritten (an Embedding adds it)"
+            "axis {axis:?} of a rank-{rank} result is not a feature axis"
         ));
     }
     if let Some(dtype) = get("dtype").and_then(Value::as_str) {
@@ -62,24 +67,94 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
         }
     };
     let (on, off) = (value("on_value", 1.0)?, value("off_value", 0.0)?);
-    let mut table = vec![off; depth * depth];
-    for i in 0..depth {
-        table[i * depth + i] = on;
-    }
+    let dims = site.static_input()?;
     let name = site.name;
-    let config = json!({"input_dim": depth, "output_dim": depth,
-                        "embeddings_initializer": {"class_name": "Zeros", "config": {}},
-                        "embeddings_regularizer": null, "activity_regularizer": null,
-                        "embeddings_constraint": null, "mask_zero": false,
-                        "input_length": null});
-    site.note("one-hot ids as an Embedding of the identity table (exact for ids in range)");
+    let s = |part: &str| format!("{name}_{part}");
+    let on_node = |from: &str| vec![json!([[from, 0, 0, {}]])];
+    let relu_dense = |units: usize| {
+        let mut c = zero_dense(units, true);
+        c["activation"] = json!("relu");
+        c
+    };
+    let mut column = dims.clone();
+    column.push(1);
+    let mut layers = vec![
+        entry(
+            &s("ids"),
+            "Rescaling",
+            json!({"scale": 1.0, "offset": 0.0}),
+            vec![node],
+        ),
+        entry(
+            &s("column"),
+            "Reshape",
+            json!({ "target_shape": column }),
+            on_node(&s("ids")),
+        ),
+        entry(&s("up"), "Dense", relu_dense(depth), on_node(&s("column"))),
+        entry(
+            &s("down"),
+            "Dense",
+            relu_dense(depth),
+            on_node(&s("column")),
+        ),
+    ];
+    let mut steps: Vec<(String, &str, Value, Vec<Value>)> = vec![(
+        s("hit"),
+        "Minimum",
+        json!({}),
+        vec![json!([[s("up"), 0, 0, {}], [s("down"), 0, 0, {}]])],
+    )];
+    if (on, off) != (1.0, 0.0) {
+        let from = steps.last().map(|l| l.0.clone()).unwrap_or_default();
+        steps.push((
+            s("valued"),
+            "Rescaling",
+            json!({"scale": on as f64 - off as f64, "offset": off}),
+            on_node(&from),
+        ));
+    }
+    let at = axis.unwrap_or(-1);
+    let at = if at < 0 { at + rank } else { at } as usize;
+    if at != rank as usize - 1 {
+        // Output axis `at` takes the depth (the last axis before).
+        let r = rank as usize;
+        let mut perm: Vec<usize> = (1..at).collect();
+        perm.push(r - 1);
+        perm.extend(at..r - 1);
+        let from = steps.last().map(|l| l.0.clone()).unwrap_or_default();
+        steps.push((
+            s("moved"),
+            "Permute",
+            json!({ "dims": perm }),
+            on_node(&from),
+        ));
+    }
+    let last = steps.len() - 1;
+    steps[last].0 = name.to_string();
+    for (n, class, config, inbound) in steps {
+        layers.push(entry(&n, class, config, inbound));
+    }
+    let ids: Vec<f32> = (0..depth).map(|k| k as f32).collect();
+    let up_bias: Vec<f32> = ids.iter().map(|k| 1.0 - k).collect();
+    let down_bias: Vec<f32> = ids.iter().map(|k| 1.0 + k).collect();
+    site.note("one-hot ids as Minimum(ReLU(id - k + 1), ReLU(k - id + 1)) (exact for integer ids)");
     Ok(Outcome::Replace {
-        layers: vec![entry(name, "Embedding", config, vec![node])],
-        weights: vec![f32_weight(
-            format!("{name}/embeddings"),
-            vec![depth, depth],
-            table,
-        )],
+        layers,
+        weights: vec![
+            f32_weight(
+                format!("{}/kernel", s("up")),
+                vec![1, depth],
+                vec![1.0; depth],
+            ),
+            f32_weight(format!("{}/bias", s("up")), vec![depth], up_bias),
+            f32_weight(
+                format!("{}/kernel", s("down")),
+                vec![1, depth],
+                vec![-1.0; depth],
+            ),
+            f32_weight(format!("{}/bias", s("down")), vec![depth], down_bias),
+        ],
     })
 }
 
@@ -88,11 +163,12 @@ mod tests {
     use super::super::probes::{op, tf};
     use super::super::test_util::*;
 
-    /// `tf.one_hot` (with on / off values) and `ops.one_hot` of class ids
-    /// become an `Embedding` of the identity table.
+    /// `tf.one_hot` (with on / off values, along an inner axis) and
+    /// `ops.one_hot` of class ids, out-of-range ids (-1, depth) included:
+    /// TF's rows of zeros (`tf.one_hot([-1, 4], 4)` is all 0).
     #[test]
-    fn one_hot_of_ids_becomes_an_identity_embedding() {
-        let ids = crate::Tensor::from_f32(vec![2, 3], vec![0., 2., 1., 3., 3., 0.]).unwrap();
+    fn one_hot_of_ids_becomes_relu_dense_minimum() {
+        let ids = crate::Tensor::from_f32(vec![2, 3], vec![0., 2., -1., 3., 4., 1.]).unwrap();
         for layers in [
             vec![tf(
                 "oh",
@@ -100,6 +176,7 @@ mod tests {
                 "x",
                 json!({"depth": 4, "on_value": 2.0, "off_value": -1.0, "axis": -1}),
             )],
+            vec![tf("oh", "one_hot", "x", json!({"depth": 4, "axis": 1}))],
             vec![op(
                 "oh",
                 "OneHot",
@@ -110,16 +187,21 @@ mod tests {
             let model = functional(&[3], layers, 3);
             let out = assert_same(&model, &ids, 0.0);
             assert_note(&out, "oh");
-            assert_note(&out, "Embedding");
+            assert_note(&out, "Minimum");
         }
     }
 
     #[test]
-    fn one_hot_along_another_axis_is_refused() {
-        let layers = vec![tf("oh", "one_hot", "x", json!({"depth": 4, "axis": 1}))];
+    fn an_integer_one_hot_is_refused() {
+        let layers = vec![tf(
+            "oh",
+            "one_hot",
+            "x",
+            json!({"depth": 4, "dtype": "int32"}),
+        )];
         assert_refused(
             &functional(&[3], layers, 1),
-            &["`oh` (TFOpLambda)", "only the last axis"],
+            &["`oh` (TFOpLambda)", "int32"],
         );
     }
 }
