@@ -11,7 +11,10 @@
 //! followed by that chain named `<name>`. Keras 3's `glu` (halves of the
 //! last axis, `a * sigmoid(b)`) → two bias-free `Dense` layers whose 0/1
 //! kernels select each half (the second with a sigmoid activation) →
-//! `Multiply`; exact for finite values. `leaky_relu` (by name, slope 0.2,
+//! `Multiply`; exact for finite values. For TF.js, Keras 3's `hard_tanh`
+//! (`clip(x, -1, 1)`) → the [`super::clip`] chain (within two float32
+//! roundings) and `log_sigmoid` (TF's `-softplus(-x)`) → `Rescaling(-1)` →
+//! `Activation("softplus")` → `Rescaling(-1)`. `leaky_relu` (by name, slope 0.2,
 //! or a `LeakyReLU` layer object given as `activation=` with its own
 //! slope, which the engine saves as that object) → `LeakyReLU(alpha)`.
 //! Other activations TF.js lacks
@@ -121,6 +124,12 @@ enum Rewritable {
     /// `Dense` kernels, `Multiply` of the first and the sigmoid of the
     /// second.
     Glu,
+    /// Keras 3's `hard_tanh`, `clip(x, -1, 1)`: the [`super::clip`] chain
+    /// (within two float32 roundings).
+    HardTanh,
+    /// Keras 3's `log_sigmoid`, TF's `-softplus(-x)`: the same three steps
+    /// ([`log_sigmoid_chain`]).
+    LogSigmoid,
 }
 
 /// What `act` needs in a model of `dialect` written for `target`:
@@ -145,6 +154,8 @@ fn classify(act: &str, dialect: Dialect, target: Target) -> Result<Option<Rewrit
         "hard_silu" | "hard_swish" if !keras3_target => Ok(Some(Rewritable::HardSilu)),
         "leaky_relu" if target == Target::Tfjs => Ok(Some(Rewritable::LeakyRelu(0.2))),
         "glu" if !keras3_target => Ok(Some(Rewritable::Glu)),
+        "hard_tanh" if target == Target::Tfjs => Ok(Some(Rewritable::HardTanh)),
+        "log_sigmoid" if target == Target::Tfjs => Ok(Some(Rewritable::LogSigmoid)),
         a if target.knows(a) => Ok(None),
         a => Err(format!(
             "{} has no {a} activation and no exact rewrite exists",
@@ -391,7 +402,11 @@ fn fold_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outcome> {
     let scale: f32 = match kind {
         Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
         Rewritable::Keras2HardSigmoid => 1.2,
-        Rewritable::HardSilu | Rewritable::LeakyRelu(_) | Rewritable::Glu => return None,
+        Rewritable::HardSilu
+        | Rewritable::LeakyRelu(_)
+        | Rewritable::Glu
+        | Rewritable::HardTanh
+        | Rewritable::LogSigmoid => return None,
     };
     // The weights that scale the output: a separable convolution's
     // pointwise kernel (not its depthwise one), every other kernel, biases.
@@ -437,7 +452,11 @@ fn fold_recurrent_hard_sigmoid(site: &Site<'_>, kind: Rewritable) -> Option<Outc
     let scale: f32 = match kind {
         Rewritable::Keras3HardSigmoid => 5.0 / 6.0,
         Rewritable::Keras2HardSigmoid => 1.2,
-        Rewritable::HardSilu | Rewritable::LeakyRelu(_) | Rewritable::Glu => return None,
+        Rewritable::HardSilu
+        | Rewritable::LeakyRelu(_)
+        | Rewritable::Glu
+        | Rewritable::HardTanh
+        | Rewritable::LogSigmoid => return None,
     };
     let (gates, units_key): (&[usize], &str) = match site.class_name {
         "LSTM" => (&[0, 1, 3], "units"),
@@ -501,6 +520,9 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
             ),
         ],
         Rewritable::Glu => unreachable!("glu_chain builds it"),
+        Rewritable::HardTanh => super::clip::bounded(name, x, Some(-1.0), Some(1.0))
+            .expect("constant finite bounds in order"),
+        Rewritable::LogSigmoid => log_sigmoid_chain(name, x),
         Rewritable::LeakyRelu(slope) => vec![entry(
             name,
             "LeakyReLU",
@@ -523,6 +545,20 @@ fn chain(kind: Rewritable, name: &str, x: Value) -> Vec<Value> {
             ),
         ],
     }
+}
+
+/// `log_sigmoid(x)` of the tensor entry `x` as TF computes it,
+/// `-softplus(-x)`: `Rescaling(-1)`, `Activation("softplus")`,
+/// `Rescaling(-1)` (the negations are exact; TF.js's softplus is TF's
+/// formula within the rounding of `exp` / `log`), the last named `name`.
+pub(super) fn log_sigmoid_chain(name: &str, x: Value) -> Vec<Value> {
+    let (neg, soft) = (format!("{name}_neg"), format!("{name}_softplus"));
+    let negate = json!({"scale": -1.0, "offset": 0.0});
+    vec![
+        entry(&neg, "Rescaling", negate.clone(), vec![json!([x])]),
+        super::entry_on(&soft, "Activation", json!({"activation": "softplus"}), &neg),
+        super::entry_on(name, "Rescaling", negate, &soft),
+    ]
 }
 
 #[cfg(test)]
@@ -553,6 +589,31 @@ mod tests {
             1e-6,
             "conv (Conv2D) -> Conv2D + Rescaling",
         );
+    }
+
+    /// Keras 3's `hard_tanh` (`clip(x, -1, 1)`) and `log_sigmoid`
+    /// (`-softplus(-x)`) as a layer's activation and an `Activation`.
+    #[test]
+    fn hard_tanh_and_log_sigmoid_become_layer_chains() {
+        for (act, note) in [
+            (
+                "hard_tanh",
+                "d (Dense) -> Dense + Rescaling + ReLU + Rescaling",
+            ),
+            (
+                "log_sigmoid",
+                "d (Dense) -> Dense + Rescaling + Activation + Rescaling",
+            ),
+        ] {
+            assert_rewrites_from(
+                Some("3.15.0"),
+                &[2, 3],
+                dense_then_activation(act),
+                5,
+                1e-6,
+                note,
+            );
+        }
     }
 
     /// `Dense(4, activation=act)` then `Activation(act)`.

@@ -131,6 +131,49 @@ mod tests {
         );
     }
 
+    /// `tf.math.reduce_min` (`keepdims`, an inner axis) and Keras 3's
+    /// `ops.min` / `ops.amin` are `-max(-x)`; `tf.math.log_sigmoid` and
+    /// `ops.log_sigmoid` `-softplus(-x)`; `ops.hard_tanh` `clip(x, -1, 1)`.
+    #[test]
+    fn reduce_min_log_sigmoid_and_hard_tanh_become_layers() {
+        let layers = vec![
+            tf(
+                "mn",
+                "math.reduce_min",
+                "x",
+                json!({"axis": 1, "keepdims": true}),
+            ),
+            tf("ls", "math.log_sigmoid", "mn", json!({})),
+            op("ht", "HardTanh", json!({}), json!([["ls", 0, 0]])),
+            op("lg", "LogSigmoid", json!({}), json!([["ht", 0, 0]])),
+            op(
+                "m3",
+                "Min",
+                json!({"axis": -1, "keepdims": true, "initial": null}),
+                json!([["x", 0, 0]]),
+            ),
+            op(
+                "a3",
+                "Amin",
+                json!({"axis": [1], "keepdims": true}),
+                json!([["m3", 0, 0]]),
+            ),
+            entry(
+                "cat",
+                "Concatenate",
+                json!({"axis": -1}),
+                vec![json!([["lg", 0, 0, {}], ["a3", 0, 0, {}]])],
+            ),
+        ];
+        assert_rewrites(
+            &[2, 4, 3],
+            layers,
+            3,
+            1e-6,
+            "mn (TFOpLambda) -> Rescaling + GlobalMaxPooling1D + Reshape + Rescaling",
+        );
+    }
+
     #[test]
     fn a_clip_with_crossed_bounds_is_refused() {
         let layers = vec![tf(

@@ -5,7 +5,10 @@
 //! `Activation`/`ReLU`/`Softmax`, `Reshape`, `Transpose` (as `Permute`),
 //! `Concatenate` (and `Hstack` / `Dstack` / `Append`), `Stack` as `Reshape`s and
 //! `Concatenate`, `Mean`/`Max` as global pooling (other non-batch axes: `Permute`,
-//! `Reshape`s and 1-D global pooling, [`super::reduce_axes`]), `Moveaxis` and `Swapaxes`
+//! `Reshape`s and 1-D global pooling, [`super::reduce_axes`]), `Min` / `Amin` as
+//! `-max(-x)`, `Clip` / `HardTanh` and `Maximum` / `Minimum` with a scalar as
+//! [`super::clip`]'s chain, `LogSoftmax` and `LogSigmoid` as TF.js's `log_softmax`
+//! activation and `-softplus(-x)`, `Moveaxis` and `Swapaxes`
 //! (keeping the batch axis) as `Permute`, `ExpandDims` / `Squeeze` of explicit axes
 //! other than the batch as `Reshape` to the static output shape,
 //! `LayerNorm` (`ops.layer_normalization` with constant or no `gamma` /
@@ -15,7 +18,8 @@
 //! refused, naming the operation.
 
 use super::tf_op_lambda::{
-    binary, inner_axis_softmax, permute, reduce_over, reverse_all_axes, sum_over, unary, Operand,
+    binary, inner_axis_softmax, min_over, permute, reduce_over, reverse_all_axes, sum_over, unary,
+    Operand,
 };
 use super::{concatenate_entry, entry, f32_weight, Outcome, Site};
 use serde_json::{json, Value};
@@ -174,8 +178,8 @@ fn rewrite(
             let all = call_refs(refs)?;
             Ok(vec![concatenate_entry(name, axis, all)])
         }
-        "Mean" | "Max" | "Amax" | "Sum" => {
-            let max = matches!(op, "Max" | "Amax");
+        "Mean" | "Max" | "Amax" | "Sum" | "Min" | "Amin" => {
+            let max = matches!(op, "Max" | "Amax" | "Min" | "Amin");
             let keep = if c.get("keepdims").and_then(Value::as_bool) == Some(true) {
                 let s = site
                     .shapes
@@ -195,6 +199,9 @@ fn rewrite(
             }
             if op == "Sum" {
                 return sum_over(site, name, x()?, c.get("axis"), keep);
+            }
+            if matches!(op, "Min" | "Amin") {
+                return min_over(site, name, x()?, c.get("axis"), keep);
             }
             reduce_over(site, name, x()?, max, c.get("axis"), keep)
         }
@@ -236,6 +243,8 @@ fn rewrite(
             )
         }
         "LayerNorm" => layer_norm(site, x()?, args, weights).map(|l| vec![l]),
+        "HardTanh" => super::clip::bounded(name, x()?, Some(-1.0), Some(1.0)),
+        "LogSigmoid" => Ok(super::activations::log_sigmoid_chain(name, x()?)),
         // `ops.clip(x, lo, hi)` is `tf.clip_by_value`: ReLU(max_value)
         // between shifts ([`super::clip`]).
         "Clip" => {

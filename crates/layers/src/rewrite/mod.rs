@@ -42,7 +42,10 @@
 //!   with a block-diagonal kernel.
 //! - [`activations`]: `hard_silu` (layer or `activation` field) →
 //!   `Rescaling` / `ReLU(6)` / `Multiply`; Keras 3's `hard_sigmoid`
-//!   (`x/6 + 0.5`) → `Rescaling(5/6)` + TF.js's `hard_sigmoid`.
+//!   (`x/6 + 0.5`) → `Rescaling(5/6)` + TF.js's `hard_sigmoid`; Keras 3's
+//!   `hard_tanh` → the [`clip`] chain, `log_sigmoid` → `Rescaling(-1)` +
+//!   `softplus` + `Rescaling(-1)` (also `ops.hard_tanh` / `ops.log_sigmoid`
+//!   / `tf.math.log_sigmoid`).
 //! - [`image_resize`]: `Resizing`, `CenterCrop` and (from Keras ≥ 2.4)
 //!   bilinear `UpSampling2D` (TF.js has them but computes other numbers)
 //!   → `Cropping2D` and per-axis `Permute` + `Dense` interpolation.

@@ -17,6 +17,8 @@
 //! | `reshape([-1, …])`, `expand_dims`, `squeeze` | `Reshape` |
 //! | `transpose(perm)` with `perm[0] == 0` | `Permute` |
 //! | `reduce_mean`/`reduce_max` over axis 1 (rank 3) or 1-2 (rank 4) | global pooling (+ `Reshape` for `keepdims`) |
+//! | `reduce_min` (any non-batch axes, `keepdims` too) | `Rescaling(-1)` + the `reduce_max` layers + `Rescaling(-1)` (`-max(-x)`: exact) |
+//! | `math.log_sigmoid` | `Rescaling(-1)` + `Activation("softplus")` + `Rescaling(-1)` (TF's `-softplus(-x)`) |
 //! | `reduce_mean`/`reduce_max` over other non-batch axes | `Permute` + `Reshape` + 1-D global pooling + `Reshape` ([`super::reduce_axes`]) |
 //! | `nn.max_pool2d`, `nn.avg_pool2d`, TF 1's `nn.max_pool` / `avg_pool`, 2-D `nn.pool` (NHWC) | `MaxPooling2D`, `AveragePooling2D` |
 //! | `image.resize` (bilinear, nearest), TF 1's `compat.v1.image.resize*` (`align_corners`) | the `Resizing` rewrite ([`super::image_resize`]) |
@@ -445,6 +447,30 @@ pub(super) fn sum_over(
     Ok(layers)
 }
 
+/// A minimum over the `axis` argument: `-max(-x)`, [`reduce_over`]'s max
+/// (`<name>_max`) between two `Rescaling(-1)`s (exact: negation is).
+pub(super) fn min_over(
+    site: &Site<'_>,
+    name: &str,
+    x: Value,
+    axis: Option<&Value>,
+    keep: Option<Vec<usize>>,
+) -> Result<Vec<Value>, String> {
+    let (neg, max) = (format!("{name}_neg"), format!("{name}_max"));
+    let negate = json!({"scale": -1.0, "offset": 0.0});
+    let mut layers = vec![entry(&neg, "Rescaling", negate.clone(), vec![json!([x])])];
+    layers.extend(reduce_over(
+        site,
+        &max,
+        json!([neg, 0, 0, {}]),
+        true,
+        axis,
+        keep,
+    )?);
+    layers.push(entry_on(name, "Rescaling", negate, &max));
+    Ok(layers)
+}
+
 /// Global pooling (and a `Reshape` to `keep`, the output's non-batch
 /// shape, for `keepdims`); other axes: [`super::reduce_axes`].
 pub(super) fn reduce(
@@ -621,6 +647,15 @@ fn rewrite(
                 (Some(lo), Some(hi)) => super::clip::bounded(name, x.clone(), Some(lo), Some(hi)),
                 _ => Err("only constant scalar bounds have TF.js layers".into()),
             }
+        }
+        "math.log_sigmoid" => Ok(super::activations::log_sigmoid_chain(name, x.clone())),
+        "math.reduce_min" | "reduce_min" => {
+            let keep = if kwargs.get("keepdims").and_then(Value::as_bool) == Some(true) {
+                Some(out_shape()?)
+            } else {
+                None
+            };
+            min_over(site, name, x.clone(), kwargs.get("axis"), keep)
         }
         "math.reduce_sum" | "reduce_sum" => {
             let keep = if kwargs.get("keepdims").and_then(Value::as_bool) == Some(true) {
@@ -988,6 +1023,34 @@ mod tests {
         assert_refused(
             &model,
             &["`s` (TFOpLambda): tf.squeeze: only explicit axes"],
+        );
+    }
+
+    /// `tf.math.squared_difference` of two tensors (broadcast) and of a
+    /// tensor and a scalar: TF's `(x - y)·(x - y)`, exactly.
+    #[test]
+    fn squared_difference_becomes_subtract_and_multiply() {
+        let layers = vec![
+            tf(
+                "m",
+                "math.reduce_mean",
+                "x",
+                json!({"axis": 1, "keepdims": true}),
+            ),
+            tf(
+                "sd",
+                "math.squared_difference",
+                "x",
+                json!({"y": ["m", 0, 0]}),
+            ),
+            tf("sc", "math.squared_difference", "sd", json!({"y": 0.5})),
+        ];
+        assert_rewrites(
+            &[2, 4, 3],
+            layers,
+            5,
+            0.0,
+            "sd (TFOpLambda) -> Rescaling + Add + Multiply",
         );
     }
 
