@@ -20518,7 +20518,7 @@ def t39_sqdiff_siamese(K, v):
 
 add("t39_sqdiff_siamese", "heldout39", t39_sqdiff_siamese,
     "shared Dense encoder, tf.math.squared_difference of the two embeddings, sigmoid head",
-    sources=K2_ONLY, seed=HELD39 + 3)
+    sources=[], seed=HELD39 + 3)
 
 
 def t39_sqdiff_variance(K, v):
@@ -20659,7 +20659,7 @@ def t39_onehot_chars(K, v):
 
 add("t39_onehot_chars", "heldout39", t39_onehot_chars,
     "tf.one_hot(chars, 6, on_value=1, off_value=-1) → Conv1D → GlobalMaxPooling1D → Dense",
-    sources=K2_ONLY, inputs=_ids39((7,), 6), seed=HELD39 + 11)
+    sources=[], inputs=_ids39((7,), 6), seed=HELD39 + 11)
 
 
 def t39_k3_onehot(K, v):
@@ -20740,7 +20740,7 @@ def t39_like_constants(K, v):
 
 add("t39_like_constants", "heldout39", t39_like_constants,
     "tf.ones_like(h[:, :, :1]) and tf.zeros_like(h) concatenated to features",
-    sources=K2_ONLY, seed=HELD39 + 16)
+    sources=[], seed=HELD39 + 16)
 
 
 def t39_k3_like_constants(K, v):
@@ -20880,6 +20880,46 @@ add("t39_k3_take", "heldout39", t39_k3_take,
     "ops.take(h, [0, -1], axis=1), ops.take(h, np.array([2, 0]), axis=-1)",
     sources=["keras3-keras"], seed=HELD39 + 24)
 
+
+
+def t39_min_logsigmoid(K, v):
+    """tf.math.reduce_min over time (keepdims) and features, and
+    tf.math.log_sigmoid (log-probabilities of a binary head)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((5, 3), name="x")
+    h = L.Dense(4, name="proj")(x)
+    mn = tf.math.reduce_min(h, axis=1)
+    mk = L.Flatten(name="flat")(tf.reduce_min(h, axis=-1, keepdims=True))
+    logit = L.Dense(1, name="logit")(L.Concatenate(name="cat")([mn, mk]))
+    return K.Model(x, [tf.math.log_sigmoid(logit), tf.math.log_sigmoid(-logit)],
+                   name="t39_min_logsigmoid")
+
+
+add("t39_min_logsigmoid", "heldout39", t39_min_logsigmoid,
+    "tf.math.reduce_min(axis=1), reduce_min(axis=-1, keepdims), tf.math.log_sigmoid(±logit)",
+    sources=K2_ONLY, seed=HELD39 + 25)
+
+
+def t39_k3_hardtanh_logsigmoid(K, v):
+    """Keras 3's hard_tanh and log_sigmoid as activations, as ops, and
+    ops.min / ops.amin."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((4, 6), name="x")
+    h = L.Dense(5, activation="hard_tanh", name="fc_ht")(x)
+    g = L.Activation("log_sigmoid", name="act_ls")(L.Dense(5, name="fc")(x))
+    a = O.hard_tanh(O.multiply(g, 3.0))
+    b = O.log_sigmoid(h)
+    m = O.min(a, axis=1)
+    n = O.amin(b, axis=-1)
+    out = L.Concatenate(name="cat")([m, n])
+    return K.Model(x, L.Dense(2, name="out")(out), name="t39_k3_hardtanh_logsigmoid")
+
+
+add("t39_k3_hardtanh_logsigmoid", "heldout39", t39_k3_hardtanh_logsigmoid,
+    "Dense(activation='hard_tanh'), Activation('log_sigmoid'), ops.hard_tanh, ops.log_sigmoid, "
+    "ops.min(axis=1), ops.amin(axis=-1)", sources=["keras3-keras"], seed=HELD39 + 26)
 
 # Round 39's models do not commit their sources (the kept ones: every rewrite rule in tf_keras
 # and Keras 3, all refused before; the others probe the same rules in both writers).
