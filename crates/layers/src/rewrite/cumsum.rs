@@ -15,6 +15,9 @@
 use super::{entry, f32_weight, zero_dense, Outcome, Site};
 use serde_json::Value;
 
+/// The longest axis rewritten (a kernel of 4M float32 weights, 16 MB).
+const MAX_STEPS: usize = 2048;
+
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     let Some(what) = site.function_named(&["math.cumsum", "cumsum"], &["ops.Cumsum"]) else {
@@ -60,6 +63,12 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     }
     let at = at as usize;
     let n = dims[at - 1];
+    if n > MAX_STEPS {
+        return Err(format!(
+            "an axis of {n} steps (the triangular kernel's n² weights; up to {MAX_STEPS} \
+             steps are rewritten)"
+        ));
+    }
     let mut kernel = vec![0.0f32; n * n];
     for j in 0..n {
         for k in 0..n {
@@ -145,6 +154,12 @@ mod tests {
         assert_refused(
             &functional(&[3], layers, 1),
             &["`c` (TFOpLambda)", "batch axis"],
+        );
+        // (An axis longer than the kernel cap.)
+        let layers = vec![tf("c", "math.cumsum", "x", json!({"axis": 1}))];
+        assert_refused(
+            &functional(&[2049], layers, 1),
+            &["`c` (TFOpLambda)", "2049 steps"],
         );
     }
 }

@@ -16,6 +16,9 @@
 use super::{entry, entry_on, f32_weight, zero_dense, Outcome, Site};
 use serde_json::{json, Value};
 
+/// The largest selection kernel written (4M float32 weights, 16 MB).
+const MAX_KERNEL: usize = 1 << 22;
+
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
     let Some(what) = site.function_named(&["gather", "compat.v1.gather"], &["ops.Take"]) else {
@@ -113,6 +116,13 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let k = picks.len();
     if k == 0 {
         return Err("no indices".into());
+    }
+    if n * k > MAX_KERNEL {
+        return Err(format!(
+            "{k} indices into an axis of {n} (the selection kernel's {} weights; up to \
+             {MAX_KERNEL} are rewritten)",
+            n * k
+        ));
     }
     let mut kernel = vec![0.0f32; n * k];
     for (out, &j) in picks.iter().enumerate() {
