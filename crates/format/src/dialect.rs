@@ -40,6 +40,11 @@ pub struct MaskedCall {
     /// Per input: the layer whose call made its mask (`None` without a
     /// mask, or for one given explicitly as `mask=`).
     pub origins: Vec<Option<String>>,
+    /// Per input: which call of its origin layer made the mask (its node
+    /// index), alongside [`MaskedCall::origins`].
+    pub origin_calls: Vec<Option<usize>>,
+    /// Which call of the layer this is (its node index).
+    pub call: usize,
 }
 
 /// The classes [`Dialect::masked_call_differs`] can tell apart: a model
@@ -433,7 +438,7 @@ mod tests {
             config: json!({"axis": axis}),
             input_rank: 3,
             masks: masks.iter().map(|m| m.map(|id| (id, 2))).collect(),
-            origins: Vec::new(),
+            ..Default::default()
         };
         let one = [Some(1), None];
         let same = [Some(1), Some(1)];

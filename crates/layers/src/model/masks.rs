@@ -16,8 +16,9 @@ use tfjs_format::dialect::{MaskedCall, MASK_SENSITIVE_CLASSES};
 struct Probe {
     id: u64,
     mask: Tensor,
-    /// The layer whose call made the mask (`None`: given as `mask=`).
-    origin: Option<String>,
+    /// The layer whose call made the mask, and which of its calls (`None`:
+    /// given as `mask=`).
+    origin: Option<(String, usize)>,
 }
 
 /// A placeholder dimension for one the model leaves open (the batch and
@@ -134,7 +135,14 @@ impl Model {
                                 origins: ms
                                     .iter()
                                     .map(|m| m.as_ref().and_then(|p| p.origin.clone()))
+                                    .map(|o| o.map(|(name, _)| name))
                                     .collect(),
+                                origin_calls: ms
+                                    .iter()
+                                    .map(|m| m.as_ref().and_then(|p| p.origin.as_ref()))
+                                    .map(|o| o.map(|(_, c)| *c))
+                                    .collect(),
+                                call: c,
                             },
                         ));
                     }
@@ -247,7 +255,7 @@ impl Model {
             Probe {
                 id: *next,
                 mask: pattern(*next, shape),
-                origin: Some(layer.name().to_string()),
+                origin: Some((layer.name().to_string(), c)),
             }
         };
         // Placeholders no larger than PLACEHOLDER_MAX_VALUES each: a

@@ -56,6 +56,8 @@ fn activation_layer(
         mask_ids: None,
         masking_input: None,
         input_mask_ids: Vec::new(),
+        call_mask_sources: Vec::new(),
+        call_inputs: Vec::new(),
         mask_readers_unrolled: false,
         output_mask_unread: false,
         masked_steps_unread: false,

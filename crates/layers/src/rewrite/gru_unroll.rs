@@ -35,6 +35,14 @@
 //! states and a second half are outputs `<name>_part<i>` (readers are
 //! pointed there, as for a split).
 //!
+//! A layer called several times (a Siamese encoder on two questions) has
+//! each call unrolled (its own length and mask, entries `<name>_call<k>_…`
+//! past the first) through the same shared `Dense` layers, one node per
+//! step of every call; each call's first state adds a zero-kernel `Dense`
+//! of the previous call's last state, so TF.js numbers the shared layers'
+//! nodes in call order. The outputs are `Activation` layers with one node
+//! per call, as the layer had.
+//!
 //! Keras 3's `hard_sigmoid` (`x/6 + 1/2`) folds `5/6` into the weights
 //! before TF.js's (`0.2x + 1/2`). A masked call keeps the previous state
 //! at masked steps (Keras), its mask computed from the ids of the
@@ -245,18 +253,26 @@ fn plain(r: &Value) -> Value {
 }
 
 /// The entries and weights under construction.
-struct Unrolled<'a> {
+struct Unrolled {
     layers: Vec<Value>,
     weights: Vec<DecodedWeight>,
-    input: &'a Value,
+    /// The sequence of the call being unrolled, its steps and features.
+    input: Value,
     steps: usize,
     features: usize,
     /// Per time step, the mask `m` and `1 - m` (`[batch, 1]`, 0 or 1) of
     /// a masked call.
     masks: Option<Vec<(Value, Value)>>,
+    /// The shared `Dense` layers (`<p>_z`, `<p>_r`, `<p>_hx`, `<p>_hr` of
+    /// each direction `p`): name, config, inbound nodes so far (one per
+    /// step of every call).
+    shared: Vec<(String, Value, Vec<Value>)>,
+    /// Per direction `p`: the last state of the call unrolled before, which
+    /// the next call's first shared-layer calls wait for.
+    chain: Vec<(String, Value)>,
 }
 
-impl Unrolled<'_> {
+impl Unrolled {
     /// The per-step masks of an `Embedding(mask_zero)`'s `ids` (`[batch,
     /// T]`, non-negative integers): `min(relu(ids), 1)` is Keras's `ids !=
     /// 0` as 0 / 1 (`Rescaling` casts integer ids to float first), cut
@@ -345,7 +361,11 @@ impl Unrolled<'_> {
         out
     }
 
-    fn run(&mut self, p: &str, d: &Direction, initial: Option<Value>) -> Vec<Value> {
+    /// The states after each processed step of direction `d` in the
+    /// call being unrolled: entries named `<p>_…`, the shared `Dense`
+    /// layers `<shared>_z`, … (made on the first call, their weights
+    /// too; a later call adds its steps as further nodes).
+    fn run(&mut self, shared: &str, p: &str, d: &Direction, initial: Option<Value>) -> Vec<Value> {
         let (t_n, f, u) = (self.steps, self.features, d.units);
         let gates = 3 * u;
         let view = format!("{p}_view");
@@ -353,7 +373,7 @@ impl Unrolled<'_> {
             &view,
             "Reshape",
             json!({"target_shape": [t_n, f, 1]}),
-            vec![plain(self.input)],
+            vec![plain(&self.input)],
         );
         let order: Vec<usize> = if d.go_backwards {
             (0..t_n).rev().collect()
@@ -403,25 +423,32 @@ impl Unrolled<'_> {
                 })
                 .collect()
         };
-        let shared = [
+        let gates_of = [
             (
-                format!("{p}_z"),
+                format!("{shared}_z"),
                 stacked(0, true, zr_scale),
                 bias(0, true, true, zr_scale),
             ),
             (
-                format!("{p}_r"),
+                format!("{shared}_r"),
                 stacked(1, true, zr_scale),
                 bias(1, true, true, zr_scale),
             ),
             (
-                format!("{p}_hx"),
+                format!("{shared}_hx"),
                 stacked(2, false, h_scale),
                 bias(2, true, false, h_scale),
             ),
         ];
-        let mut shared_entries: Vec<(String, Value, Vec<Value>)> = Vec::new();
-        for (i, (name, kernel, b)) in shared.into_iter().enumerate() {
+        let hr = format!("{shared}_hr");
+        let made = self.shared.iter().position(|(n, _, _)| *n == hr);
+        let at = made.map_or(self.shared.len(), |i| i - 3);
+        // The steps of earlier calls: this call's are nodes `base + k`.
+        let base = made.map_or(0, |i| self.shared[i].2.len());
+        for (i, (name, kernel, b)) in gates_of.into_iter().enumerate() {
+            if made.is_some() {
+                break;
+            }
             let act = if i < 2 {
                 d.recurrent_activation.0.as_str()
             } else {
@@ -433,23 +460,59 @@ impl Unrolled<'_> {
                 .push(f32_weight(format!("{name}/kernel"), vec![f + u, u], kernel));
             self.weights
                 .push(f32_weight(format!("{name}/bias"), vec![u], b));
-            shared_entries.push((name, config, Vec::new()));
+            self.shared.push((name, config, Vec::new()));
         }
-        let hr = format!("{p}_hr");
-        let hr_kernel: Vec<f32> = (0..u)
-            .flat_map(|i| d.recurrent_kernel[i * gates + 2 * u..][..u].to_vec())
-            .map(|v| v * h_scale)
-            .collect();
-        self.weights
-            .push(f32_weight(format!("{hr}/kernel"), vec![u, u], hr_kernel));
-        self.weights.push(f32_weight(
-            format!("{hr}/bias"),
-            vec![u],
-            bias(2, false, true, h_scale),
-        ));
-        shared_entries.push((hr.clone(), zero_dense(u, true), Vec::new()));
+        if made.is_none() {
+            let hr_kernel: Vec<f32> = (0..u)
+                .flat_map(|i| d.recurrent_kernel[i * gates + 2 * u..][..u].to_vec())
+                .map(|v| v * h_scale)
+                .collect();
+            self.weights
+                .push(f32_weight(format!("{hr}/kernel"), vec![u, u], hr_kernel));
+            self.weights.push(f32_weight(
+                format!("{hr}/bias"),
+                vec![u],
+                bias(2, false, true, h_scale),
+            ));
+            self.shared
+                .push((hr.clone(), zero_dense(u, true), Vec::new()));
+        }
+        let [z_name, r_name, hx_name] = ["z", "r", "hx"].map(|g| format!("{shared}_{g}"));
 
-        let mut state = initial;
+        // A later call waits for the one before (TF.js numbers a shared
+        // layer's nodes in the order their inputs exist): its initial state
+        // adds a zero-kernel `Dense` of that call's last state (0 for
+        // finite states), or is that.
+        let after = self
+            .chain
+            .iter()
+            .find(|(n, _)| n == shared)
+            .map(|(_, last)| last.clone());
+        let mut state = match after {
+            None => initial,
+            Some(last) => {
+                let wait = format!("{p}_wait");
+                self.layers.push(entry(
+                    &wait,
+                    "Dense",
+                    zero_dense(u, false),
+                    vec![json!([last])],
+                ));
+                self.weights.push(f32_weight(
+                    format!("{wait}/kernel"),
+                    vec![u, u],
+                    vec![0.0; u * u],
+                ));
+                Some(match initial {
+                    None => tensor(&wait, 0),
+                    Some(h0) => {
+                        let init = format!("{p}_init");
+                        self.push(&init, "Add", json!({}), vec![h0, tensor(&wait, 0)]);
+                        tensor(&init, 0)
+                    }
+                })
+            }
+        };
         let mut states = Vec::with_capacity(t_n);
         for (k, &t) in order.iter().enumerate() {
             let s = |part: &str| format!("{p}_{k}_{part}");
@@ -475,18 +538,19 @@ impl Unrolled<'_> {
                 json!({"axis": -1}),
                 vec![tensor(&s("x"), 0), prev.clone()],
             );
-            for (_, _, nodes) in shared_entries.iter_mut().take(3) {
+            for (_, _, nodes) in self.shared[at..].iter_mut().take(3) {
                 nodes.push(json!([tensor(&s("xh"), 0)]));
             }
-            shared_entries[3].2.push(json!([prev.clone()]));
-            let z = tensor(&format!("{p}_z"), k);
-            let r = tensor(&format!("{p}_r"), k);
-            self.push(&s("rh"), "Multiply", json!({}), vec![r, tensor(&hr, k)]);
+            self.shared[at + 3].2.push(json!([prev.clone()]));
+            let node = base + k;
+            let z = tensor(&z_name, node);
+            let r = tensor(&r_name, node);
+            self.push(&s("rh"), "Multiply", json!({}), vec![r, tensor(&hr, node)]);
             self.push(
                 &s("pre"),
                 "Add",
                 json!({}),
-                vec![tensor(&format!("{p}_hx"), k), tensor(&s("rh"), 0)],
+                vec![tensor(&hx_name, node), tensor(&s("rh"), 0)],
             );
             self.push(
                 &s("hh"),
@@ -535,10 +599,18 @@ impl Unrolled<'_> {
             state = Some(tensor(&s("h"), 0));
             states.push(tensor(&s("h"), 0));
         }
-        for (name, config, nodes) in shared_entries {
-            self.layers.push(entry(&name, "Dense", config, nodes));
+        if let Some(last) = states.last() {
+            self.chain.retain(|(n, _)| n != shared);
+            self.chain.push((shared.to_string(), last.clone()));
         }
         states
+    }
+
+    /// The shared `Dense` layers, once every call is unrolled.
+    fn finish(&mut self) {
+        for (name, config, nodes) in std::mem::take(&mut self.shared) {
+            self.layers.push(entry(&name, "Dense", config, nodes));
+        }
     }
 
     /// The states (in the order given) as one `[T, units]` sequence.
@@ -568,23 +640,106 @@ impl Unrolled<'_> {
         self.push(name, "Concatenate", json!({"axis": 1}), parts);
         tensor(name, 0)
     }
-
-    /// `from` as a layer of its own named `name` (an output must be one).
-    fn alias(&mut self, name: &str, from: Value) {
-        self.push(
-            name,
-            "Activation",
-            json!({"activation": "linear"}),
-            vec![from],
-        );
-    }
 }
 
 fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
-    let node = site.single_call("a layer outside a functional model")?;
-    let mask_ids = match site.shapes {
+    let nodes = site
+        .inbound_nodes
+        .filter(|n| !n.is_empty())
+        .ok_or("a layer outside a functional model")?;
+    let name = site.name;
+    let mut run = Unrolled {
+        layers: Vec::new(),
+        weights: Vec::new(),
+        input: Value::Null,
+        steps: 0,
+        features: 0,
+        masks: None,
+        shared: Vec::new(),
+        chain: Vec::new(),
+    };
+    // Per call, its outputs (references); every call unrolled with the
+    // same shared `Dense` layers, its entries named `<name>_call<k>_…`
+    // past the first.
+    let mut per_call = Vec::with_capacity(nodes.len());
+    let mut all_steps = Vec::new();
+    for (call, node) in nodes.iter().enumerate() {
+        let prefix = match call {
+            0 => name.to_string(),
+            k => format!("{name}_call{k}"),
+        };
+        let (steps, outputs) =
+            unroll_call(site, kind, &mut run, call, node, &prefix).map_err(|why| {
+                match nodes.len() {
+                    1 => why,
+                    _ => format!("{why} (call {} of {})", call + 1, nodes.len()),
+                }
+            })?;
+        all_steps.push(steps);
+        per_call.push(outputs);
+    }
+    run.finish();
+    let mut layers = std::mem::take(&mut run.layers);
+    // The last entry takes the layer's name (its readers find output 0
+    // there); output i > 0 is `<name>_part<i>`, one node per call.
+    if let [outputs] = per_call.as_slice() {
+        for (i, o) in outputs.iter().enumerate().skip(1) {
+            let part = format!("{name}_part{i}");
+            layers.push(entry(
+                &part,
+                "Activation",
+                json!({"activation": "linear"}),
+                vec![json!([o.clone()])],
+            ));
+        }
+        rename_output(&mut layers, &outputs[0], name);
+    } else {
+        let width = per_call[0].len();
+        for i in (1..width).chain([0]) {
+            let alias = match i {
+                0 => name.to_string(),
+                i => format!("{name}_part{i}"),
+            };
+            let inbound = per_call.iter().map(|o| json!([o[i].clone()])).collect();
+            layers.push(entry(
+                &alias,
+                "Activation",
+                json!({"activation": "linear"}),
+                inbound,
+            ));
+        }
+    }
+    let steps = all_steps
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(" + ");
+    site.note(format!(
+        "{steps} time steps unrolled; exact up to float32 rounding for finite inputs"
+    ));
+    Ok(Outcome::Replace {
+        layers,
+        weights: run.weights,
+    })
+}
+
+/// Unrolls call `call` (inbound node `node`) into `run`, its entries named
+/// `<prefix>…`: its time steps and its outputs (references), output 0
+/// first.
+fn unroll_call(
+    site: &Site<'_>,
+    kind: Kind,
+    run: &mut Unrolled,
+    call: usize,
+    node: &Value,
+    prefix: &str,
+) -> Result<(usize, Vec<Value>), String> {
+    let masked = site
+        .shapes
+        .and_then(|s| s.masked_calls.iter().position(|c| c.call == call));
+    let mask_ids = match (site.shapes, masked) {
         // Keras 3 runs a masked sequence given initial states unmasked.
-        Some(s)
+        (Some(s), Some(_))
             if super::rnn_mask_leak::runs_unmasked(
                 site.dialect,
                 site.class_name,
@@ -595,12 +750,25 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
         {
             None
         }
-        Some(s) if !s.masked_calls.is_empty() => Some(masked_input(site, s)?),
+        (Some(s), Some(j)) => Some(masked_input(site, s, j)?),
         _ => None,
     };
     let inputs = node.as_array().ok_or("a call without inputs")?;
     let x = inputs.first().ok_or("a call without inputs")?;
-    let dims = site.static_input()?;
+    let dims = match call {
+        0 => site.static_input()?,
+        k => {
+            let shape = site
+                .shapes
+                .and_then(|s| s.call_inputs.get(k)?.first())
+                .ok_or("its input shape is unknown")?;
+            shape[1..]
+                .iter()
+                .copied()
+                .collect::<Option<Vec<usize>>>()
+                .ok_or_else(|| format!("its input shape {shape:?} is not static"))?
+        }
+    };
     let [steps, features] = dims[..] else {
         return Err(format!(
             "an input of shape {dims:?} (a [steps, features] sequence expected)"
@@ -610,16 +778,12 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
         return Err(format!("{steps} time steps (it unrolls 1 to {MAX_STEPS})"));
     }
     let name = site.name;
-    let mut run = Unrolled {
-        layers: Vec::new(),
-        weights: Vec::new(),
-        input: x,
-        steps,
-        features,
-        masks: None,
-    };
+    run.input = x.clone();
+    run.steps = steps;
+    run.features = features;
+    run.masks = None;
     if let Some(source) = &mask_ids {
-        run.mask_steps(name, source);
+        run.mask_steps(prefix, source);
     }
     let initial: Vec<Value> = inputs[1..].iter().map(plain).collect();
     let c = site.config;
@@ -629,11 +793,11 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
         if initial.len() > 1 {
             return Err(format!("{} initial states (a GRU has one)", initial.len()));
         }
-        let states = run.run(name, &d, initial.first().cloned());
+        let states = run.run(name, prefix, &d, initial.first().cloned());
         let flag = |key: &str| c.get(key).and_then(Value::as_bool) == Some(true);
         let last = states.last().cloned().ok_or("no time steps")?;
         let output = if flag("return_sequences") {
-            run.sequence(&format!("{name}_seq"), d.units, &states)
+            run.sequence(&format!("{prefix}_seq"), d.units, &states)
         } else {
             last.clone()
         };
@@ -670,14 +834,14 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
             }
         };
         // The halves' weights: `<name>/forward_…/kernel`, `…/backward_…/…`.
-        let prefix = format!("{name}/");
+        let owner = format!("{name}/");
         let half = |which: &str| -> Vec<&DecodedWeight> {
             site.weights
                 .iter()
                 .copied()
                 .filter(|w| {
                     w.name
-                        .strip_prefix(&prefix)
+                        .strip_prefix(&owner)
                         .is_some_and(|rest| rest.starts_with(which))
                 })
                 .collect()
@@ -698,21 +862,21 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
             [f, b] => (Some(f.clone()), Some(b.clone())),
             more => return Err(format!("{} initial states (two expected)", more.len())),
         };
-        let states_f = run.run(&format!("{name}_fw"), &fw, init_f);
-        let states_b = run.run(&format!("{name}_bw"), &bw, init_b);
+        let states_f = run.run(&format!("{name}_fw"), &format!("{prefix}_fw"), &fw, init_f);
+        let states_b = run.run(&format!("{name}_bw"), &format!("{prefix}_bw"), &bw, init_b);
         let flag = |key: &str| forward_cfg.get(key).and_then(Value::as_bool) == Some(true);
         let (last_f, last_b) = (
             states_f.last().cloned().ok_or("no time steps")?,
             states_b.last().cloned().ok_or("no time steps")?,
         );
         let (y, y_rev) = if flag("return_sequences") {
-            let out_f = run.zero_masked_outputs(&format!("{name}_fw"), &fw, &states_f);
-            let mut out_b = run.zero_masked_outputs(&format!("{name}_bw"), &bw, &states_b);
+            let out_f = run.zero_masked_outputs(&format!("{prefix}_fw"), &fw, &states_f);
+            let mut out_b = run.zero_masked_outputs(&format!("{prefix}_bw"), &bw, &states_b);
             // Keras flips the backward half's sequence back to time order.
             out_b.reverse();
             (
-                run.sequence(&format!("{name}_fw_seq"), fw.units, &out_f),
-                run.sequence(&format!("{name}_bw_seq"), bw.units, &out_b),
+                run.sequence(&format!("{prefix}_fw_seq"), fw.units, &out_f),
+                run.sequence(&format!("{prefix}_bw_seq"), bw.units, &out_b),
             )
         } else {
             (last_f.clone(), last_b.clone())
@@ -727,7 +891,7 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
             Some(Value::Null) => None,
             Some(m) => Some(m.as_str().ok_or("a merge_mode that is not a name")?),
         };
-        let merged = format!("{name}_merged");
+        let merged = format!("{prefix}_merged");
         match merge {
             Some(mode) => {
                 let (class, config) = match mode {
@@ -747,22 +911,9 @@ fn rewrite(site: &Site<'_>, kind: Kind) -> Result<Outcome, String> {
             }
         }
     };
-    // The last entry takes the layer's name (its readers find output 0
-    // there); output i > 0 is `<name>_part<i>`.
     let mut outputs = vec![output];
     outputs.extend(extra);
-    for (i, o) in outputs.iter().enumerate().skip(1) {
-        run.alias(&format!("{name}_part{i}"), o.clone());
-    }
-    let mut layers = std::mem::take(&mut run.layers);
-    rename_output(&mut layers, &outputs[0], name);
-    site.note(format!(
-        "{steps} time steps unrolled; exact up to float32 rounding for finite inputs"
-    ));
-    Ok(Outcome::Replace {
-        layers,
-        weights: run.weights,
-    })
+    Ok((steps, outputs))
 }
 
 /// What a masked call's mask is computed from.
@@ -774,19 +925,23 @@ enum MaskSource {
     Masking(Value, f64),
 }
 
-/// Where the mask of a masked call comes from, when the rewrite applies it:
+/// Where the mask of masked call `j` comes from, when the rewrite applies it:
 /// the one mask on the sequence, made by an `Embedding(mask_zero)` of the
 /// same model (initial states, if any, without masks), and not passed on with a returned
 /// sequence (TF.js would not carry it past the unrolled layers).
-fn masked_input(site: &Site<'_>, shapes: &super::LayerShapes) -> Result<MaskSource, String> {
+fn masked_input(
+    site: &Site<'_>,
+    shapes: &super::LayerShapes,
+    j: usize,
+) -> Result<MaskSource, String> {
     let why = "a masked input whose mask neither an Embedding(mask_zero) nor a Masking layer \
                of the same model makes (a given mask has no exact 0/1 form in TF.js layers)";
-    let source = match (&shapes.mask_ids, &shapes.masking_input) {
-        (Some(ids), _) => MaskSource::Ids(ids.clone()),
-        (None, Some((x, value))) => MaskSource::Masking(x.clone(), *value),
-        (None, None) => return Err(why.into()),
+    let source = match shapes.call_mask_sources.get(j) {
+        Some((Some(ids), _)) => MaskSource::Ids(ids.clone()),
+        Some((None, Some((x, value)))) => MaskSource::Masking(x.clone(), *value),
+        _ => return Err(why.into()),
     };
-    let call = &shapes.masked_calls[0];
+    let call = &shapes.masked_calls[j];
     // Initial states are the first step's previous state, a masked step
     // keeping it as any other (Keras 2); a mask on a state has no meaning.
     if call.masks.iter().skip(1).any(Option::is_some) {
@@ -1013,6 +1168,55 @@ mod tests {
             entry_on("g2", "GRU", gru(json!({})), "do2"),
         ]);
         assert_unrolled(&layers, 6, &["2.21.0", "3.15.0"]);
+    }
+
+    /// A GRU `rnn` (entry config and class) shared by two calls: on the
+    /// ids' `Embedding(mask_zero)` and on that Embedding's second call on
+    /// the ids' first four steps (another length, another mask), `read`
+    /// the references joined.
+    fn shared_by_two_calls(class: &str, config: serde_json::Value, read: &[(usize, usize)]) {
+        let call = |from: &str, node: usize| json!([[from, node, 0, {}]]);
+        let layers = vec![
+            entry_on("ids3", "Reshape", json!({"target_shape": [6, 1]}), "x"),
+            entry_on("crop", "Cropping1D", json!({"cropping": [0, 2]}), "ids3"),
+            entry_on("ids4", "Reshape", json!({"target_shape": [4]}), "crop"),
+            entry(
+                "emb",
+                "Embedding",
+                json!({"input_dim": 8, "output_dim": 3, "mask_zero": true}),
+                vec![call("x", 0), call("ids4", 0)],
+            ),
+            entry("g", class, config, vec![call("emb", 0), call("emb", 1)]),
+            entry(
+                "cat",
+                "Concatenate",
+                json!({"axis": -1}),
+                vec![json!(read
+                    .iter()
+                    .map(|&(node, i)| json!(["g", node, i, {}]))
+                    .collect::<Vec<_>>())],
+            ),
+        ];
+        for version in ["2.21.0", "3.15.0"] {
+            let model = functional_from(&[6], layers.clone(), 12, Some(version));
+            let out = assert_same(&model, &padded_ids(), 1e-5);
+            assert_note(&out, "6 + 4 time steps unrolled");
+        }
+    }
+
+    #[test]
+    fn a_gru_called_several_times_unrolls_each_call_with_shared_weights() {
+        // A Siamese encoder: each call with its own length and mask, its
+        // output and state read.
+        shared_by_two_calls(
+            "GRU",
+            gru(json!({"return_state": true})),
+            &[(0, 0), (1, 0), (0, 1), (1, 1)],
+        );
+        shared_by_two_calls("GRU", gru(json!({"go_backwards": true})), &[(1, 0), (0, 0)]);
+        let bi = json!({"layer": {"class_name": "GRU", "config": gru(json!({}))},
+                        "merge_mode": "concat"});
+        shared_by_two_calls("Bidirectional", bi, &[(0, 0), (1, 0)]);
     }
 
     #[test]

@@ -28,6 +28,14 @@ pub struct LayerShapes {
     /// `Embedding(mask_zero)` of the same model makes it; `None` for an
     /// input without a mask or with another's (`Masking`, `mask=`).
     pub input_mask_ids: Vec<Option<Value>>,
+    /// Per masked call (as [`LayerShapes::masked_calls`]): where its first
+    /// input's mask comes from, as [`LayerShapes::mask_ids`] and
+    /// [`LayerShapes::masking_input`] for the first (the Embedding's or
+    /// Masking's call that made it).
+    pub call_mask_sources: Vec<CallMaskSource>,
+    /// The input shapes of each call of the layer (the first is
+    /// [`LayerShapes::inputs`]).
+    pub call_inputs: Vec<Vec<Shape>>,
     /// Whether every layer after this one whose numbers depend on that
     /// mask is rewritten from the ids of `Embedding(mask_zero)`s (a GRU
     /// the rewrite unrolls with the same ids, a masked
@@ -51,6 +59,11 @@ pub struct LayerShapes {
     /// unknown.
     pub masked_steps_unread: bool,
 }
+
+/// Where a masked call's mask comes from: the ids of the
+/// `Embedding(mask_zero)` call that made it, or the input and `mask_value`
+/// of the `Masking` call that did ([`LayerShapes::call_mask_sources`]).
+pub type CallMaskSource = (Option<Value>, Option<(Value, f64)>);
 
 /// One layer of the saved topology, as a rule sees it.
 pub struct Site<'a> {

@@ -150,7 +150,8 @@ pub fn split_layers(layers: &[Value]) -> Vec<String> {
 }
 
 /// Points every reference `[split, node, i, …]` (`i > 0`) to a rewritten
-/// split's output `i` in `layers` and `outputs` at `<split>_part<i>`: the
+/// split's output `i` in `layers` and `outputs` at `<split>_part<i>` (its
+/// node `node`): the
 /// inbound nodes, the tensors among their saved arguments, the model's
 /// outputs. `splits` are the split layers before the rewrite; those that
 /// were rewritten have a `<split>_part1` layer.
@@ -178,8 +179,9 @@ pub fn redirect(splits: &[String], layers: &mut [Value], outputs: Option<&mut Va
         if let (true, Some(layer)) = (is_ref, layer) {
             let index = a[2].as_u64().unwrap_or(0);
             if index > 0 && rewritten.iter().any(|s| **s == layer) {
+                // The same call's output (a layer called several times
+                // has one `_part<i>` node per call).
                 a[0] = json!(format!("{layer}_part{index}"));
-                a[1] = json!(0);
                 a[2] = json!(0);
             }
         }

@@ -57,6 +57,17 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
                     mask_ids: None,
                     masking_input: None,
                     input_mask_ids: Vec::new(),
+                    call_mask_sources: Vec::new(),
+                    call_inputs: model
+                        .calls
+                        .get(l)
+                        .map(|calls| {
+                            calls
+                                .iter()
+                                .map(|c| c.inputs.iter().map(shape).collect())
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                     mask_readers_unrolled: false,
                     output_mask_unread: false,
                     masked_steps_unread: false,
@@ -403,23 +414,22 @@ impl Walk<'_> {
     /// call's first mask an `Embedding(mask_zero)` among them makes: that
     /// Embedding's ids input ([`LayerShapes::mask_ids`]).
     fn find_mask_ids(&mut self, layers: &[Value]) {
-        let ids_of = |origin: &str| -> Option<Value> {
+        // The ids input of call `call` of an `Embedding(mask_zero)`.
+        let ids_of = |origin: &str, call: usize| -> Option<Value> {
             let e = layers
                 .iter()
                 .find(|l| tfjs_format::topology::layer_entry_name(l) == Some(origin))?;
             let masks = layer_entry_class(e) == "Embedding"
                 && e.pointer("/config/mask_zero").and_then(Value::as_bool) == Some(true);
-            let [node] = e.get("inbound_nodes")?.as_array()?.as_slice() else {
-                return None;
-            };
+            let node = e.get("inbound_nodes")?.as_array()?.get(call)?;
             let [input] = node.as_array()?.as_slice() else {
                 return None;
             };
             let r = input.as_array().filter(|r| r.len() >= 3)?;
             masks.then(|| serde_json::json!([r[0], r[1], r[2], {}]))
         };
-        // A `Masking` layer's one input and mask value.
-        let masking_of = |origin: &str| -> Option<(Value, f64)> {
+        // A `Masking` layer's input in call `call` and mask value.
+        let masking_of = |origin: &str, call: usize| -> Option<(Value, f64)> {
             let e = layers
                 .iter()
                 .find(|l| tfjs_format::topology::layer_entry_name(l) == Some(origin))?;
@@ -429,9 +439,7 @@ impl Walk<'_> {
             let value = e
                 .pointer("/config/mask_value")
                 .map_or(Some(0.0), Value::as_f64)?;
-            let [node] = e.get("inbound_nodes")?.as_array()?.as_slice() else {
-                return None;
-            };
+            let node = e.get("inbound_nodes")?.as_array()?.get(call)?;
             let [input] = node.as_array()?.as_slice() else {
                 return None;
             };
@@ -445,6 +453,14 @@ impl Walk<'_> {
                 call.origins.first().cloned()??,
             ))
         };
+        // The origin (layer, call) of a masked call's first mask.
+        let call_origin = |call: &crate::dialect::MaskedCall| {
+            call.masks.first().copied()??;
+            Some((
+                call.origins.first().cloned()??,
+                call.origin_calls.first().copied()??,
+            ))
+        };
         for l in layers {
             let Some(name) = tfjs_format::topology::layer_entry_name(l) else {
                 continue;
@@ -452,15 +468,30 @@ impl Walk<'_> {
             let Some(shapes) = self.shapes.get_mut(name) else {
                 continue;
             };
-            shapes.mask_ids = first_mask(shapes).and_then(|(_, o)| ids_of(&o));
-            shapes.masking_input = first_mask(shapes).and_then(|(_, o)| masking_of(&o));
+            shapes.call_mask_sources = shapes
+                .masked_calls
+                .iter()
+                .map(|call| {
+                    let origin = call_origin(call);
+                    (
+                        origin.as_ref().and_then(|(o, c)| ids_of(o, *c)),
+                        origin.as_ref().and_then(|(o, c)| masking_of(o, *c)),
+                    )
+                })
+                .collect();
+            (shapes.mask_ids, shapes.masking_input) = shapes
+                .call_mask_sources
+                .first()
+                .cloned()
+                .unwrap_or_default();
             shapes.input_mask_ids = shapes
                 .masked_calls
                 .first()
                 .map(|call| {
                     call.origins
                         .iter()
-                        .map(|o| o.as_deref().and_then(ids_of))
+                        .zip(&call.origin_calls)
+                        .map(|(o, c)| ids_of(o.as_deref()?, (*c)?))
                         .collect()
                 })
                 .unwrap_or_default();
