@@ -101,6 +101,9 @@ pub(super) fn affine(
 ) -> Result<Vec<Value>, String> {
     let (shape, values) = constant(c).ok_or("a constant operand that is not a numeric array")?;
     let io = site.shapes.ok_or("its input shape is unknown")?;
+    if let Some(k) = grows_last_axis(io, &shape) {
+        return along_new_axis(site, op, x, &values, constant_first, k, weights);
+    }
     let dims: Vec<usize> = io
         .outputs
         .first()
@@ -181,6 +184,62 @@ pub(super) fn affine(
     ])
 }
 
+/// `k` when the tensor operand's last axis is 1 and the constant is `k`
+/// values along it (`[k]`, `[1, …, 1, k]`, no more axes than the tensor),
+/// the output the tensor with that axis grown to `k` (a time `t` of
+/// `[batch, 1]` times `k` frequencies, `t - changepoints`).
+fn grows_last_axis(io: &super::LayerShapes, shape: &[usize]) -> Option<usize> {
+    let (input, output) = (io.inputs.first()?, io.outputs.first()?);
+    let k = *shape.last()?;
+    let ones = shape.iter().take_while(|&&d| d == 1).count();
+    let grown = input.len() == output.len()
+        && shape.len() <= input.len()
+        && ones == shape.len() - 1
+        && k > 1
+        && input.last() == Some(&Some(1))
+        && output.last() == Some(&Some(k))
+        && input[..input.len() - 1] == output[..output.len() - 1];
+    grown.then_some(k)
+}
+
+/// `x op c` for a tensor `x` whose last axis is 1 and a constant `c` of
+/// `k` values along it ([`grows_last_axis`]): a `Dense(k)` over that
+/// axis, each output one product `x·c_j` (multiply: no bias) or `±x`
+/// plus one bias `±c_j` (add, subtract), the float32 operation Keras
+/// computes. Division is refused (`x · (1/c)` rounds otherwise).
+fn along_new_axis(
+    site: &Site<'_>,
+    op: &str,
+    x: Value,
+    values: &[f64],
+    constant_first: bool,
+    k: usize,
+    weights: &mut Vec<DecodedWeight>,
+) -> Result<Vec<Value>, String> {
+    let c: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+    let (kernel, bias) = match (op, constant_first) {
+        ("mul", _) => (c, None),
+        ("add", _) => (vec![1.0; k], Some(c)),
+        ("sub", false) => (vec![1.0; k], Some(c.iter().map(|v| -v).collect())),
+        ("sub", true) => (vec![-1.0; k], Some(c)),
+        _ => {
+            return Err(format!(
+                "{op} with a constant that grows the tensor's last axis has no exact TF.js layer"
+            ))
+        }
+    };
+    let name = site.name;
+    weights.push(f32_weight(format!("{name}/kernel"), vec![1, k], kernel));
+    let use_bias = bias.is_some();
+    weights.extend(bias.map(|b| f32_weight(format!("{name}/bias"), vec![k], b)));
+    Ok(vec![entry(
+        name,
+        "Dense",
+        super::site::zero_dense(k, use_bias),
+        vec![json!([x])],
+    )])
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
@@ -219,6 +278,56 @@ mod tests {
             let model = functional(&[2, 3], vec![op_lambda(function, kwargs)], 1);
             assert_same(&model, &input(&[2, 2, 3]), 0.0);
         }
+    }
+
+    #[test]
+    fn a_constant_along_a_last_axis_of_one_grows_it_as_a_dense() {
+        // Prophet's `t * scales`, `t - changepoints`, `t + offsets` on a
+        // time `[batch, 1]` (and on `[batch, 2, 1]`), `changepoints - t`:
+        // each output one float32 product or sum, as Keras's.
+        let row = json!([0.2, -1.5, 0.375, 3.0]);
+        let rsub = entry(
+            "op",
+            "TFOpLambda",
+            json!({"function": "math.subtract"}),
+            vec![json!(["_CONSTANT_VALUE", -1, row.clone(), {"y": ["x", 0, 0]}])],
+        );
+        for shape in [vec![1], vec![2, 1]] {
+            for layer in [
+                op_lambda("math.multiply", json!({"y": row.clone()})),
+                op_lambda("math.subtract", json!({"y": row.clone()})),
+                op_lambda("__operators__.add", json!({"y": [[0.125, -0.375]]})),
+                rsub.clone(),
+            ] {
+                let model = functional(&shape, vec![layer], 1);
+                let mut x_shape = vec![3];
+                x_shape.extend(&shape);
+                let out = assert_same(&model, &input(&x_shape), 0.0);
+                assert_note(&out, "op (TFOpLambda) -> Dense");
+            }
+        }
+        // Keras 3's `ops.multiply(t, c)`; a division is refused.
+        let c = json!({"class_name": "__numpy__", "config": {"value": row, "dtype": "float32"}});
+        let k3 = super::super::probes::op("op", "Multiply", json!({}), json!([["x", 0, 0], c]));
+        let model = functional_from(&[1], vec![k3], 1, Some("3.15.0"));
+        assert_same(&model, &input(&[3, 1]), 0.0);
+        let div = op_lambda("math.truediv", json!({"y": [2.0, 4.0, 8.0]}));
+        let model = functional(&[1], vec![div], 1);
+        assert_refused(
+            &model,
+            &["`op` (TFOpLambda)", "grows the tensor's last axis"],
+        );
+    }
+
+    #[test]
+    fn a_keras_3_scalar_tensor_operand_is_a_scalar() {
+        // `x / ops.sqrt(4.0)`: Keras 3 saves the eager result as a tensor.
+        let two = json!({"class_name": "__tensor__", "config": {"value": 2.0, "dtype": "float32"}});
+        let div =
+            super::super::probes::op("op", "TrueDivide", json!({}), json!([["x", 0, 0], two]));
+        let model = functional_from(&[3], vec![div], 1, Some("3.15.0"));
+        let out = assert_same(&model, &input(&[2, 3]), 0.0);
+        assert_note(&out, "-> Rescaling");
     }
 
     #[test]

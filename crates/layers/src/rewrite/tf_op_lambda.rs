@@ -185,6 +185,15 @@ fn scalar(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::Array(a) if a.len() == 1 => scalar(&a[0]),
+        // Keras 3's eager scalar tensor (`x / ops.sqrt(4.0)`).
+        Value::Object(o)
+            if matches!(
+                o.get("class_name").and_then(Value::as_str),
+                Some("__tensor__" | "__numpy__")
+            ) =>
+        {
+            v.pointer("/config/value").and_then(Value::as_f64)
+        }
         _ => None,
     }
 }
