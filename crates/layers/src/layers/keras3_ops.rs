@@ -92,7 +92,8 @@ pub(crate) use gamma::{bessel_i0, bessel_i0e, digamma, igamma, igammac, lgamma};
 pub(crate) use gather::Gather;
 pub(crate) use gaussian_blur::GaussianBlur;
 pub(crate) use image::{color_kernel, ImageOp};
-use index::{einsum, einsum_shape, parse_einsum};
+pub(crate) use index::parse_einsum;
+use index::{einsum, einsum_shape};
 pub(crate) use index::{
     expand_ellipsis, get_item, get_item_shape, parse_key, slice_key, slice_range, strides_of,
     Einsum, Index,

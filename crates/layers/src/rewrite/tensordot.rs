@@ -6,7 +6,9 @@
 //! kernel is `w` with the contracted axes first, as `[K, N]` + `Reshape` to
 //! `[free…, w's free…]`. A constant first operand (the batch axis would not
 //! come first), two tensors, or a contracted batch axis have no TF.js layer
-//! and are refused. The same products: Keras 3's `ops.dot(x, w)` (`x`'s
+//! and are refused, except a matmul of a constant matrix and a tensor of
+//! rank 3 or more (`tf.matmul(A, x)`, `ops.matmul(A, x)`: a graph's
+//! adjacency times node features): `Permute` + `Dense` + `Permute`. The same products: Keras 3's `ops.dot(x, w)` (`x`'s
 //! last axis with `w`'s second-last, its only one when 1-D) and
 //! `ops.matmul(x, w)` / Keras 2's `tf.matmul(x, w)` of a tensor and a
 //! constant matrix (`x`'s last axis, second-last with `transpose_a`, with
@@ -41,6 +43,16 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             == Some(true)
     };
     let function = site.field("function", Value::as_str);
+    let tf_matmul = matches!(function, Some("linalg.matmul" | "matmul"));
+    if let Some((a, x, transpose_a, transpose_b)) = constant_first(site, tf_matmul) {
+        let what = if tf_matmul {
+            "tf.matmul"
+        } else {
+            "keras.ops.matmul"
+        };
+        return constant_times_tensor(site, &a, x, transpose_a, transpose_b)
+            .unwrap_or_else(|why| Outcome::Cannot(format!("{what}: {why}")));
+    }
     let (what, product) = match site.class_name {
         "ops.Tensordot" => ("keras.ops.tensordot", Product::Tensordot),
         "TFOpLambda" if matches!(function, Some("tensordot" | "linalg.tensordot")) => {
@@ -68,6 +80,112 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         _ => return Outcome::Skip,
     };
     rewrite(site, product).unwrap_or_else(|why| Outcome::Cannot(format!("{what}: {why}")))
+}
+
+/// A matmul of a constant matrix and a tensor (`tf.matmul(A, x)`, Keras 2
+/// recording `A` as the call's `_CONSTANT_VALUE` and `x` as `b`;
+/// `ops.matmul(A, x)`): `A`, `x` as an inbound node, `transpose_a`,
+/// `transpose_b`.
+fn constant_first(site: &Site<'_>, tf_matmul: bool) -> Option<(Value, Value, bool, bool)> {
+    let first_ref = site.inbound_nodes?.first()?.get(0)?;
+    let first = first_ref.as_array()?;
+    let kwargs = first.get(3)?;
+    let flag = |k: &str| kwargs.get(k).and_then(Value::as_bool) == Some(true);
+    let reference = |r: &Value| {
+        let r = r.as_array().filter(|r| r.len() >= 3 && r[0].is_string())?;
+        Some(json!([[r[0], r[1], r[2], {}]]))
+    };
+    if site.class_name == "TFOpLambda" && tf_matmul {
+        // As loaded: the call on `b` with `_CONSTANT_VALUE` among its
+        // kwargs (Keras's saved form has the marker first).
+        let a = match kwargs.get("_CONSTANT_VALUE") {
+            Some(a) => a,
+            None if first[0] == "_CONSTANT_VALUE" => first.get(2)?,
+            None => return None,
+        };
+        return Some((
+            a.clone(),
+            reference(kwargs.get("b")?)?,
+            flag("transpose_a") || flag("adjoint_a"),
+            flag("transpose_b") || flag("adjoint_b"),
+        ));
+    }
+    if site.class_name != "ops.Matmul" {
+        return None;
+    }
+    let args = kwargs.get("_args")?.as_array()?;
+    let is_tensor = |v: &Value| crate::topology::kwarg_tensor(v).is_some();
+    match &args[..] {
+        [a, x] if !is_tensor(a) && is_tensor(x) => Some((
+            a.pointer("/config/value").unwrap_or(a).clone(),
+            reference(first_ref)?,
+            false,
+            false,
+        )),
+        _ => None,
+    }
+}
+
+/// `A' @ x'` (`A'` the constant `a` or its transpose, `x'` the tensor `x`
+/// or its last two axes swapped), batched over `x`'s leading axes as
+/// TensorFlow broadcasts them: `x'`'s last two axes swapped by a `Permute`
+/// (the contracted axis last; left out when `transpose_b` already has it
+/// there), a bias-free `Dense` with kernel `A'ᵀ` over it, and a `Permute`
+/// swapping them back (the same sums, within float32 rounding).
+fn constant_times_tensor(
+    site: &Site<'_>,
+    a: &Value,
+    x: Value,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> Result<Outcome, String> {
+    let a = crate::layers::tf_ops::constant_array(a)
+        .filter(|a| a.rank() == 2)
+        .ok_or("its constant first operand is not a 2-D matrix")?;
+    let dims = site.static_input()?;
+    let r = dims.len();
+    if r < 2 {
+        return Err("a constant matrix times a tensor of rank 2 contracts the batch axis".into());
+    }
+    let (rows, inner) = match a.shape() {
+        [p, q] if transpose_a => (*q, *p),
+        [p, q] => (*p, *q),
+        _ => unreachable!("rank 2"),
+    };
+    let contracted = if transpose_b {
+        dims[r - 1]
+    } else {
+        dims[r - 2]
+    };
+    if contracted != inner {
+        return Err(format!(
+            "contracted axes differ in size ({inner} and {contracted})"
+        ));
+    }
+    // Kernel `[inner, rows]`: `A'ᵀ`.
+    let values = a.to_f32();
+    let kernel = if transpose_a {
+        values.to_vec()
+    } else {
+        transpose(&values, &[rows, inner], &[1, 0])
+    };
+    let swap: Vec<usize> = (1..=r - 2).chain([r, r - 1]).collect();
+    let name = site.name;
+    let (perm, dense) = (format!("{name}_permute"), format!("{name}_dense"));
+    let mut layers = Vec::new();
+    let mut from = x;
+    if !transpose_b {
+        layers.push(entry(&perm, "Permute", json!({ "dims": swap }), vec![from]));
+        from = json!([[perm, 0, 0, {}]]);
+    }
+    layers.push(entry(&dense, "Dense", zero_dense(rows, false), vec![from]));
+    layers.push(entry_on(name, "Permute", json!({ "dims": swap }), &dense));
+    let weights = vec![f32_weight(
+        format!("{dense}/kernel"),
+        vec![inner, rows],
+        kernel,
+    )];
+    Ok(Outcome::Replace { layers, weights })
 }
 
 /// The call's second operand is recorded and not a tensor (a product of
@@ -244,6 +362,59 @@ mod tests {
             &functional(&[3, 4], layers, 1),
             &["`td` (ops.Tensordot): keras.ops.tensordot: it contracts the batch axis"],
         );
+    }
+
+    #[test]
+    fn a_constant_matrix_times_a_tensor_is_permute_dense_permute() {
+        // A graph's adjacency times node features, as tf_keras saves
+        // `tf.matmul(A, x)` (A first) and Keras 3 `ops.matmul(A, x)`.
+        let a = json!([[1.0, -2.0], [0.5, 3.0], [-1.0, 0.25]]);
+        let at = json!([[1.0, 0.5, -1.0], [-2.0, 3.0, 0.25]]);
+        let tf_matmul = |a: &serde_json::Value, kwargs: serde_json::Value| {
+            let mut kw = json!({"b": ["x", 0, 0]});
+            kw.as_object_mut()
+                .unwrap()
+                .extend(kwargs.as_object().unwrap().clone());
+            entry(
+                "mm",
+                "TFOpLambda",
+                json!({"function": "linalg.matmul"}),
+                vec![json!(["_CONSTANT_VALUE", -1, a, kw])],
+            )
+        };
+        let numpy = json!({"class_name": "__numpy__", "config": {"value": a.clone()}});
+        let x = crate::Tensor::from_f32(vec![2, 2, 2], vec![1., 2., 3., 4., -1., 0.5, 2., -3.])
+            .unwrap();
+        // import tensorflow as tf, numpy as np
+        // A = np.array([[1, -2], [0.5, 3], [-1, 0.25]], np.float32)
+        // x = np.array([[[1, 2], [3, 4]], [[-1, 0.5], [2, -3]]], np.float32)
+        // tf.matmul(A, x), tf.matmul(A.T, x, transpose_a=True), tf.matmul(A, x, transpose_b=True)
+        let a_x = [
+            -5.0, -6.0, 9.5, 13.0, -0.25, -1.0, -5.0, 6.5, 5.5, -8.75, 1.5, -1.25,
+        ];
+        let a_xt = [
+            -3.0, -5.0, 6.5, 13.5, -0.5, -2.0, -2.0, 8.0, 1.0, -8.0, 1.125, -2.75,
+        ];
+        for (layer, version, expected) in [
+            (tf_matmul(&a, json!({})), "2.21.0", a_x),
+            (tf_matmul(&at, json!({"transpose_a": true})), "2.21.0", a_x),
+            (tf_matmul(&a, json!({"transpose_b": true})), "2.21.0", a_xt),
+            (
+                super::super::probes::op("mm", "Matmul", json!({}), json!([numpy, ["x", 0, 0]])),
+                "3.15.0",
+                a_x,
+            ),
+        ] {
+            let model = functional_from(&[2, 2], vec![layer], 1, Some(version));
+            let y = model.predict(std::slice::from_ref(&x)).unwrap();
+            assert_eq!(y[0].shape(), &[2, 3, 2]);
+            assert_eq!(y[0].to_f32().as_ref(), &expected);
+            let out = assert_same(&model, &x, 0.0);
+            assert_note(&out, "Dense + Permute");
+        }
+        // Over a rank-2 tensor the product would contract the batch axis.
+        let model = functional(&[3], vec![tf_matmul(&a, json!({"transpose_b": true}))], 1);
+        assert_refused(&model, &["`mm` (TFOpLambda)", "contracts the batch axis"]);
     }
 
     #[test]

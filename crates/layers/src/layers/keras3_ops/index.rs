@@ -51,7 +51,7 @@ pub(crate) enum Einsum {
     Ellipsis(String),
 }
 
-pub(super) fn parse_einsum(eq: &str) -> Option<Einsum> {
+pub(crate) fn parse_einsum(eq: &str) -> Option<Einsum> {
     if !eq.contains("...") {
         return tfjs_kernels::einsum::Equation::parse(eq)
             .ok()

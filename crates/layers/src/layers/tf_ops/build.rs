@@ -685,7 +685,34 @@ impl TfOpLambda {
                     flag("transpose_a") || flag("adjoint_a"),
                     flag("transpose_b") || flag("adjoint_b"),
                 );
+                let constant_a = kwargs.get("_CONSTANT_VALUE");
                 match kwargs.get("b") {
+                    // `tf.matmul(a, x)` of a constant matrix `a` (a graph's
+                    // adjacency times node features): batched over the
+                    // tensor's leading axes, as TensorFlow broadcasts them
+                    // (the Keras 3 `ops.matmul` form's einsum).
+                    Some(b)
+                        if constant_a.is_some() && crate::topology::kwarg_tensor(b).is_some() =>
+                    {
+                        let a = constant_a
+                            .and_then(constant_array)
+                            .filter(|t| t.rank() == 2)
+                            .ok_or_else(|| fail("a", "a tensor or a constant 2-D matrix"))?;
+                        let equation = match (transpose_a, transpose_b) {
+                            (false, false) => "ij,...jk->...ik",
+                            (true, false) => "ji,...jk->...ik",
+                            (false, true) => "ij,...kj->...ik",
+                            (true, true) => "ji,...kj->...ik",
+                        };
+                        Some(super::super::keras3_ops::Kind::Einsum(
+                            super::super::keras3_ops::parse_einsum(equation)
+                                .expect("a valid equation"),
+                            vec![
+                                super::super::keras3_ops::Operand::Const(std::sync::Arc::new(a)),
+                                super::super::keras3_ops::Operand::Input(0),
+                            ],
+                        ))
+                    }
                     Some(b) if crate::topology::kwarg_tensor(b).is_some() => {
                         Some(super::super::keras3_ops::Kind::Matmul {
                             transpose_a,
@@ -816,12 +843,14 @@ impl TfOpLambda {
             _ => None,
         }
         .map(|k| super::super::keras3_ops::Operation::with_kind("tf function", c.name(), k));
-        // `tf.nn.embedding_lookup`'s table and `tf.searchsorted`'s
-        // sequence are their constant first argument, read into `inner`.
+        // `tf.nn.embedding_lookup`'s table, `tf.searchsorted`'s sequence
+        // and `tf.matmul`'s constant matrix are their constant first
+        // argument, read into `inner`.
         let table_lookup = matches!(
             function.as_str(),
             "nn.embedding_lookup" | "compat.v1.nn.embedding_lookup" | "searchsorted"
-        );
+        ) || (matches!(function.as_str(), "linalg.matmul" | "matmul")
+            && inner.is_some());
         let x_const = match kwargs.get("_CONSTANT_VALUE") {
             _ if table_lookup => None,
             None => None,
