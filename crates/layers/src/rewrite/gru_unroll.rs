@@ -1205,6 +1205,47 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_gru_given_initial_states_unrolls_as_keras_2_runs_it() {
+        // Keras 2 masks the steps of both calls. Keras 3 runs a masked
+        // sequence given initial states unmasked: for one call the unroll
+        // follows it (`rnn_mask_leak`); a shared layer's calls are refused
+        // by name (`masked_calls`).
+        let call = |from: &str, node: usize| json!([from, node, 0, {}]);
+        let layers = vec![
+            entry_on("ids3", "Reshape", json!({"target_shape": [6, 1]}), "x"),
+            entry_on("crop", "Cropping1D", json!({"cropping": [0, 2]}), "ids3"),
+            entry_on("ids4", "Reshape", json!({"target_shape": [4]}), "crop"),
+            entry(
+                "emb",
+                "Embedding",
+                json!({"input_dim": 8, "output_dim": 3, "mask_zero": true}),
+                vec![json!([call("x", 0)]), json!([call("ids4", 0)])],
+            ),
+            entry_on("h0", "Dense", json!({"units": 3}), "x"),
+            entry(
+                "g",
+                "GRU",
+                gru(json!({})),
+                vec![
+                    json!([call("emb", 0), call("h0", 0)]),
+                    json!([call("emb", 1), call("h0", 0)]),
+                ],
+            ),
+            entry(
+                "cat",
+                "Concatenate",
+                json!({"axis": -1}),
+                vec![json!([call("g", 0), call("g", 1)])],
+            ),
+        ];
+        let model = functional_from(&[6], layers.clone(), 13, Some("2.21.0"));
+        let out = assert_same(&model, &padded_ids(), 1e-5);
+        assert_note(&out, "6 + 4 time steps unrolled");
+        let model = functional_from(&[6], layers, 13, Some("3.15.0"));
+        assert_refused(&model, &["`g` (GRU)", "comes with initial states"]);
+    }
+
+    #[test]
     fn a_gru_called_several_times_unrolls_each_call_with_shared_weights() {
         // A Siamese encoder: each call with its own length and mask, its
         // output and state read.
