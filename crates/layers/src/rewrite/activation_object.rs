@@ -61,6 +61,7 @@ fn activation_layer(
         mask_readers_unrolled: false,
         output_mask_unread: false,
         masked_steps_unread: false,
+        integer_inputs: Vec::new(),
     });
     let act = Site {
         name: site.name,

@@ -110,6 +110,11 @@
 //! - [`tile`]: `tf.tile` / `ops.tile` by constant counts → `Concatenate`s
 //!   of copies.
 //! - [`cast_float`]: `tf.cast` / `ops.cast` to float32 → `Rescaling(1, 0)`.
+//! - [`integer_compare`]: comparisons (`equal`, `greater`, …), logical
+//!   operations, `where` and integer / `bool` casts of integer-valued
+//!   tensors ([`integer_valued`]: int inputs, casts, comparison results)
+//!   → `Rescaling`, `ReLU(max_value 1)`, `Minimum`, `Maximum`, `Multiply`,
+//!   `Add` (exact below 2²⁴); of tensors that may be fractional, refused.
 //! - [`l2_normalize`]: `UnitNormalization`, `ops.normalize`,
 //!   `tf.math.l2_normalize` over the last axis → `x` and `-x` joined,
 //!   `LayerNormalization` (gamma `1/√C`), the first half cropped.
@@ -304,6 +309,8 @@ pub mod gru_unroll;
 pub mod identity_layer;
 pub mod image_resize;
 pub mod inference_identity;
+pub mod integer_compare;
+pub mod integer_valued;
 pub mod keras3_ops;
 pub mod l2_normalize;
 pub mod last_axis_steps;
@@ -424,6 +431,7 @@ pub const TFJS_RULES: &[Rule] = &[
     bias_add::rule,
     l2_normalize::rule,
     rms_norm::rule,
+    integer_compare::rule,
     cast_float::rule,
     tile::rule,
     tf_op_lambda::rule,

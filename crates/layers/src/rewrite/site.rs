@@ -58,6 +58,10 @@ pub struct LayerShapes {
     /// it, so no layer reads the values at the masked steps. `false` when
     /// unknown.
     pub masked_steps_unread: bool,
+    /// Per tensor of the layer's first call (in its inbound node's order):
+    /// what it is known to hold (integers, 0/1), from the dtypes and
+    /// layers before it ([`super::integer_valued`]); empty when unknown.
+    pub integer_inputs: Vec<Option<super::integer_valued::Kind>>,
 }
 
 /// Where a masked call's mask comes from: the ids of the

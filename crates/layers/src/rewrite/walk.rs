@@ -71,6 +71,7 @@ fn collect_shapes(model: &Model, out: &mut HashMap<String, LayerShapes>) {
                     mask_readers_unrolled: false,
                     output_mask_unread: false,
                     masked_steps_unread: false,
+                    integer_inputs: Vec::new(),
                 });
         }
         if let ModelLayer::Model(m) = layer {
@@ -188,6 +189,11 @@ impl Walk<'_> {
         };
         let old = std::mem::take(layers);
         self.find_mask_ids(&old);
+        for (name, kinds) in super::integer_valued::input_kinds(&old) {
+            if let Some(shapes) = self.shapes.get_mut(&name) {
+                shapes.integer_inputs = kinds;
+            }
+        }
         let dead = if self.target == Target::Tfjs {
             // Layers whose explicit mask their rewrite computes from ids.
             let unread = old
