@@ -245,6 +245,51 @@ pub struct IndexLookup<T: LookupToken> {
     idf: Option<Idf>,
 }
 
+/// An `IntegerLookup`'s index layout as [`IndexLookup`] reads its config
+/// (reserved tokens dropped from the vocabulary), for the `--rebuild`
+/// rewrite into TF.js layers.
+#[derive(Debug, Clone)]
+pub struct IntegerLayout {
+    /// The vocabulary, its first token at index `first`.
+    pub vocabulary: Vec<i64>,
+    pub first: usize,
+    pub mask_token: Option<i64>,
+    /// Whether the mask token has index 0 (`int` mode); in the encoding
+    /// modes it adds nothing.
+    pub mask_slot: bool,
+    pub num_oov: usize,
+    pub oov_farmhash: bool,
+    pub invert: bool,
+    /// `int`, `one_hot`, `multi_hot`, `count` or `tf_idf`.
+    pub mode: &'static str,
+    /// The width of an encoded output.
+    pub depth: usize,
+}
+
+impl IndexLookup<i64> {
+    /// The layout of the `IntegerLookup` of `config` (named `layer`).
+    pub fn layout_of(layer: &str, config: &Map<String, Value>) -> Result<IntegerLayout> {
+        let l = Self::from_config(&ConfigReader::new(layer, config))?;
+        Ok(IntegerLayout {
+            first: usize::from(l.mask_slot()) + l.num_oov,
+            mask_slot: l.mask_slot(),
+            depth: l.depth(),
+            vocabulary: l.vocabulary,
+            mask_token: l.mask_token,
+            num_oov: l.num_oov,
+            oov_farmhash: l.oov_farmhash,
+            invert: l.invert,
+            mode: match l.mode {
+                Mode::Int => "int",
+                Mode::OneHot => "one_hot",
+                Mode::MultiHot => "multi_hot",
+                Mode::Count => "count",
+                Mode::TfIdf => "tf_idf",
+            },
+        })
+    }
+}
+
 /// `IntegerLookup`.
 pub type IntegerLookup = IndexLookup<i64>;
 /// `StringLookup`.

@@ -254,7 +254,13 @@ fn rewrite(site: &Site<'_>, f: &str) -> Result<Option<Vec<Value>>, String> {
             )?);
             l
         }
-        _ => return Err("its operands are not a tensor and a number or two tensors".into()),
+        _ => {
+            return Err(
+                "only a tensor against a scalar number or two tensors is rewritten (not a \
+                 constant array)"
+                    .into(),
+            )
+        }
     }))
 }
 

@@ -115,6 +115,10 @@
 //!   tensors ([`integer_valued`]: int inputs, casts, comparison results)
 //!   → `Rescaling`, `ReLU(max_value 1)`, `Minimum`, `Maximum`, `Multiply`,
 //!   `Add` (exact below 2²⁴); of tensors that may be fractional, refused.
+//! - [`integer_lookup`]: `IntegerLookup` (vocabulary, one OOV index or
+//!   none, mask token; `int`, `one_hot`, `multi_hot`, `count`) of integer
+//!   tokens → the tokens' hits on the vocabulary (as [`one_hot`]) and a
+//!   `Dense` of them (+ `GlobalMaxPooling1D` / a summing `Dense`), exact.
 //! - [`l2_normalize`]: `UnitNormalization`, `ops.normalize`,
 //!   `tf.math.l2_normalize` over the last axis → `x` and `-x` joined,
 //!   `LayerNormalization` (gamma `1/√C`), the first half cropped.
@@ -310,6 +314,7 @@ pub mod identity_layer;
 pub mod image_resize;
 pub mod inference_identity;
 pub mod integer_compare;
+pub mod integer_lookup;
 pub mod integer_valued;
 pub mod keras3_ops;
 pub mod l2_normalize;
@@ -432,6 +437,7 @@ pub const TFJS_RULES: &[Rule] = &[
     l2_normalize::rule,
     rms_norm::rule,
     integer_compare::rule,
+    integer_lookup::rule,
     cast_float::rule,
     tile::rule,
     tf_op_lambda::rule,
