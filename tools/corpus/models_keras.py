@@ -21944,3 +21944,519 @@ add("h40_video_cnn_rnn", "heldout40", h40_video_cnn_rnn,
 # of 1, Keras 3's scalar tensor operand, the constant-first matmul); the others are specs only
 # (sources=[]; the explicit-mask GRU's refusal is explicit_mask's).
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout40")
+# --------------------------------------------------------------------------------------------
+# Held-out round 41 (heldout41): functions of INTEGER-valued tensors that a TF.js 4.22 layer
+# composition computes exactly: comparisons of int inputs / casts / comparison results with
+# constants or each other (equal, not_equal, greater, greater_equal, less, less_equal), the
+# logical ops of their 0/1 results, where(cond, a, b), casts to int / bool of integers, and the
+# idioms built from them: tf_keras transformer code's hand-made padding masks
+# (tf.cast(tf.math.equal(seq, 0), tf.float32)[:, tf.newaxis, :] · -1e9 added to attention
+# logits), tf.cast(ids > 0, 'float32') masks multiplied into sequences, masked mean pooling
+# (division by the mask's sum: refused), Keras 3's ops and Python operators on int tensors,
+# comparisons of float tensors (refused by name), IntegerLookup / CategoryEncoding.
+HELD41 = HELD + 3600
+
+
+def _ids41(length, vocab, pad_from=3):
+    def make(rng, batch):
+        t = rng.integers(1, vocab, (batch, length)).astype(np.int32)
+        t[0, pad_from:] = 0
+        if batch > 1:
+            t[1, length - 1:] = 0
+        return [t]
+    return make
+
+
+def _codes41(rng, batch):
+    return [rng.integers(-2, 10, (batch, 6)).astype(np.int32)]
+
+
+def _two_codes41(rng, batch):
+    return [rng.integers(0, 4, (batch, 5)).astype(np.int32),
+            rng.integers(0, 4, (batch, 5)).astype(np.int32)]
+
+
+def t41_padding_mask_attention(K, v):
+    """tf_keras transformer tutorial: create_padding_mask(seq) =
+    tf.cast(tf.math.equal(seq, 0), tf.float32)[:, tf.newaxis, :], added as
+    mask * -1e9 to scaled dot-product logits (one head), softmax, matmul."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    x = L.Embedding(20, 8, name="emb")(ids)
+    mask = tf.cast(tf.math.equal(ids, 0), tf.float32)[:, tf.newaxis, :]
+    q = L.Dense(8, name="wq")(x)
+    k = L.Dense(8, name="wk")(x)
+    val = L.Dense(8, name="wv")(x)
+    logits = tf.matmul(q, k, transpose_b=True) / float(np.sqrt(8.0))
+    logits += mask * -1e9
+    w = tf.nn.softmax(logits, axis=-1)
+    out = tf.matmul(w, val)
+    return K.Model(ids, L.Dense(3, name="out")(L.Flatten(name="flat")(out)),
+                   name="t41_padding_mask_attention")
+
+
+add("t41_padding_mask_attention", "heldout41", t41_padding_mask_attention,
+    "create_padding_mask: tf.cast(tf.math.equal(seq, 0), tf.float32)[:, tf.newaxis, :] * -1e9 "
+    "added to tf.matmul(q, k, transpose_b=True) / sqrt(d), softmax, matmul",
+    sources=K2_ONLY, seed=HELD41 + 0, inputs=_ids41(6, 20))
+
+
+def t41_ids_gt0_sum_pool(K, v):
+    """tf.cast(ids > 0, 'float32') multiplied into embedded tokens
+    ([..., tf.newaxis]), summed over time, plus the token count."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((7,), dtype="int32", name="ids")
+    x = L.Embedding(30, 4, name="emb")(ids)
+    m = tf.cast(ids > 0, "float32")
+    s = tf.reduce_sum(x * m[..., tf.newaxis], axis=1)
+    n = tf.reduce_sum(m, axis=1, keepdims=True)
+    return K.Model(ids, L.Dense(2, name="out")(L.Concatenate(name="cat")([s, n])),
+                   name="t41_ids_gt0_sum_pool")
+
+
+add("t41_ids_gt0_sum_pool", "heldout41", t41_ids_gt0_sum_pool,
+    "tf.cast(ids > 0, 'float32') times Embedding output, reduce_sum over time, token count",
+    sources=[], seed=HELD41 + 1, inputs=_ids41(7, 30))
+
+
+def t41_masked_mean_pool(K, v):
+    """Masked mean pooling as users write it: sum(x * m, 1) / sum(m, 1)
+    (division by a tensor: refused for TF.js)."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    x = L.Embedding(25, 4, name="emb")(ids)
+    m = tf.cast(tf.math.not_equal(ids, 0), tf.float32)[:, :, tf.newaxis]
+    pooled = tf.reduce_sum(x * m, axis=1) / tf.reduce_sum(m, axis=1)
+    return K.Model(ids, L.Dense(2, name="out")(pooled), name="t41_masked_mean_pool")
+
+
+add("t41_masked_mean_pool", "heldout41", t41_masked_mean_pool,
+    "masked mean pooling reduce_sum(x * m, 1) / reduce_sum(m, 1) with m from not_equal(ids, 0) "
+    "(rebuild refused: division by a tensor)", sources=[], seed=HELD41 + 2,
+    inputs=_ids41(6, 25))
+
+
+def t41_int_feature_compares(K, v):
+    """Threshold features of integer codes: greater, greater_equal, less,
+    less_equal (a fractional bound), equal, not_equal, cast to float."""
+    import tensorflow as tf
+    L = K.layers
+    c = L.Input((6,), dtype="int32", name="codes")
+    f = [tf.math.greater(c, 2), tf.math.greater_equal(c, 3), tf.math.less(c, 5),
+         tf.math.less_equal(c, 1), tf.math.equal(c, 7), tf.math.not_equal(c, 0)]
+    f = [tf.cast(t, tf.float32) for t in f]
+    return K.Model(c, L.Dense(3, name="out")(L.Concatenate(name="cat")(f)),
+                   name="t41_int_feature_compares")
+
+
+add("t41_int_feature_compares", "heldout41", t41_int_feature_compares,
+    "tf.math.greater / greater_equal / less / less_equal / equal / not_equal of an int32 input "
+    "with constants, cast to float32, Concatenate → Dense", sources=K2_ONLY, seed=HELD41 + 3,
+    inputs=_codes41)
+
+
+def t41_logical_rules(K, v):
+    """Rule features: logical_and / logical_or / logical_not / logical_xor of
+    comparisons of integer codes, cast to float."""
+    import tensorflow as tf
+    L = K.layers
+    c = L.Input((6,), dtype="int32", name="codes")
+    in_range = tf.math.logical_and(c > 1, c < 6)
+    odd_set = tf.math.logical_or(tf.math.equal(c, 1), tf.math.equal(c, 3))
+    neg = tf.math.logical_not(c >= 0)
+    x = tf.math.logical_xor(in_range, odd_set)
+    f = [tf.cast(t, "float32") for t in (in_range, odd_set, neg, x)]
+    return K.Model(c, L.Dense(2, name="out")(L.Concatenate(name="cat")(f)),
+                   name="t41_logical_rules")
+
+
+add("t41_logical_rules", "heldout41", t41_logical_rules,
+    "tf.math.logical_and / logical_or / logical_not / logical_xor of comparisons of an int32 "
+    "input, cast to float32", sources=K2_ONLY, seed=HELD41 + 4, inputs=_codes41)
+
+
+def t41_where_padding(K, v):
+    """tf.where(tf.math.equal(ids, 0), -1e9, logits) on per-token logits and
+    tf.where(ids > 0, h, tf.zeros_like(h))-style zeroing by a tensor."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    h = L.Embedding(20, 1, name="emb")(ids)
+    logits = L.Flatten(name="flat")(h)
+    masked = tf.where(tf.math.equal(ids, 0), -1e9, logits)
+    probs = tf.nn.softmax(masked, axis=-1)
+    kept = tf.where(ids > 0, logits, 0.5 * logits)
+    return K.Model(ids, [probs, kept], name="t41_where_padding")
+
+
+add("t41_where_padding", "heldout41", t41_where_padding,
+    "tf.where(tf.math.equal(ids, 0), -1e9, logits) → softmax; tf.where(ids > 0, h, 0.5 * h)",
+    sources=K2_ONLY, seed=HELD41 + 5, inputs=_ids41(6, 20))
+
+
+def t41_tensor_compare(K, v):
+    """Comparisons of two int inputs with each other (match features of a
+    pair of categorical sequences)."""
+    import tensorflow as tf
+    L = K.layers
+    a = L.Input((5,), dtype="int32", name="a")
+    b = L.Input((5,), dtype="int32", name="b")
+    f = [tf.math.equal(a, b), tf.math.greater(a, b), tf.math.less_equal(a, b),
+         tf.math.not_equal(a, b)]
+    f = [tf.cast(t, tf.float32) for t in f]
+    return K.Model([a, b], L.Dense(2, name="out")(L.Concatenate(name="cat")(f)),
+                   name="t41_tensor_compare")
+
+
+add("t41_tensor_compare", "heldout41", t41_tensor_compare,
+    "tf.math.equal / greater / less_equal / not_equal of two int32 inputs, cast to float32",
+    sources=[], seed=HELD41 + 6, inputs=_two_codes41)
+
+
+def t41_cast_int_bool(K, v):
+    """tf.cast of int ids to int32 (a no-op), to bool (nonzero) and of the
+    bool to float; tf.cast of a comparison to int32 then float."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    nz = tf.cast(tf.cast(ids, tf.bool), tf.float32)
+    big = tf.cast(tf.cast(ids > 4, tf.int32), tf.float32)
+    same = tf.cast(tf.cast(ids, tf.int32), tf.float32)
+    return K.Model(ids, L.Dense(2, name="out")(L.Concatenate(name="cat")([nz, big, same])),
+                   name="t41_cast_int_bool")
+
+
+add("t41_cast_int_bool", "heldout41", t41_cast_int_bool,
+    "tf.cast(ids, tf.bool), tf.cast(ids > 4, tf.int32), tf.cast(ids, tf.int32), all cast to "
+    "float32", sources=K2_ONLY, seed=HELD41 + 7, inputs=_ids41(6, 9))
+
+
+def t41_float_compare_refused(K, v):
+    """A comparison of a float tensor (Dense output > 0): no exact TF.js
+    layer composition (refused by name)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((4,), name="x")
+    h = L.Dense(4, name="fc")(x)
+    gate = tf.cast(tf.math.greater(h, 0.0), tf.float32)
+    return K.Model(x, L.Dense(2, name="out")(gate * h), name="t41_float_compare_refused")
+
+
+add("t41_float_compare_refused", "heldout41", t41_float_compare_refused,
+    "tf.cast(tf.math.greater(Dense(x), 0.0), tf.float32) * h (rebuild refused: a float operand)",
+    sources=[], seed=HELD41 + 8)
+
+
+def t41_look_ahead_and_padding(K, v):
+    """The transformer decoder's combined mask: tf.maximum of a constant
+    look-ahead mask and the padding mask of the target ids."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((5,), dtype="int32", name="tar")
+    look = 1 - np.tril(np.ones((5, 5), np.float32))
+    pad = tf.cast(tf.math.equal(ids, 0), tf.float32)[:, tf.newaxis, :]
+    comb = tf.maximum(pad, look)
+    x = L.Embedding(15, 4, name="emb")(ids)
+    logits = tf.matmul(x, x, transpose_b=True) + comb * -1e9
+    w = tf.nn.softmax(logits, axis=-1)
+    return K.Model(ids, L.Flatten(name="flat")(tf.matmul(w, x)),
+                   name="t41_look_ahead_and_padding")
+
+
+add("t41_look_ahead_and_padding", "heldout41", t41_look_ahead_and_padding,
+    "decoder combined mask tf.maximum(padding_mask(tar), look_ahead_mask) * -1e9 on self "
+    "attention logits", sources=[], seed=HELD41 + 9, inputs=_ids41(5, 15))
+
+
+def t41_segment_ids(K, v):
+    """BERT-style segment features: tf.cast(tf.equal(seg, 1), float) gates a
+    second embedding; tokens not equal to a [SEP] id 2."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    seg = L.Input((6,), dtype="int32", name="segments")
+    x = L.Embedding(20, 4, name="tok")(ids)
+    s1 = tf.cast(tf.equal(seg, 1), tf.float32)[:, :, tf.newaxis]
+    not_sep = tf.cast(tf.not_equal(ids, 2), tf.float32)[:, :, tf.newaxis]
+    h = x * not_sep + L.Embedding(2, 4, name="seg_emb")(seg) * s1
+    return K.Model([ids, seg], L.Dense(2, name="out")(L.Flatten(name="flat")(h)),
+                   name="t41_segment_ids")
+
+
+def _seg41(rng, batch):
+    ids = rng.integers(1, 20, (batch, 6)).astype(np.int32)
+    ids[:, 2] = 2
+    seg = np.zeros((batch, 6), np.int32)
+    seg[:, 3:] = 1
+    return [ids, seg]
+
+
+add("t41_segment_ids", "heldout41", t41_segment_ids,
+    "tf.cast(tf.equal(segments, 1)) and tf.cast(tf.not_equal(ids, 2)) gating embeddings",
+    sources=[], seed=HELD41 + 10, inputs=_seg41)
+
+
+def t41_integer_lookup_modes(K, v):
+    """IntegerLookup(vocabulary) in int, one_hot, multi_hot and count modes
+    on int codes (OOV ids included)."""
+    L = K.layers
+    c = L.Input((4,), dtype="int32", name="codes")
+    vocab = [3, 7, 11, 20]
+    i = L.IntegerLookup(vocabulary=vocab, name="lk_int")(c)
+    mh = L.IntegerLookup(vocabulary=vocab, output_mode="multi_hot", name="lk_multi")(c)
+    ct = L.IntegerLookup(vocabulary=vocab, output_mode="count", name="lk_count")(c)
+    e = L.Flatten(name="fe")(L.Embedding(6, 2, name="emb")(i))
+    return K.Model(c, L.Concatenate(name="cat")([e, mh, ct]),
+                   name="t41_integer_lookup_modes")
+
+
+def _lookup41(rng, batch):
+    return [np.array([[3, 5, 20, 3], [0, 11, 7, 7]], np.int32)[:batch]]
+
+
+add("t41_integer_lookup_modes", "heldout41", t41_integer_lookup_modes,
+    "IntegerLookup(vocabulary) with output_mode int (→ Embedding), multi_hot, count",
+    sources=K2_ONLY, seed=HELD41 + 11, inputs=_lookup41)
+
+
+def t41_integer_lookup_oov_mask(K, v):
+    """IntegerLookup with mask_token=0 and two OOV indices / invert=True."""
+    L = K.layers
+    c = L.Input((4,), dtype="int32", name="codes")
+    i = L.IntegerLookup(vocabulary=[3, 7, 11, 20], mask_token=0, name="lk_mask")(c)
+    k = L.Input((4,), dtype="int32", name="known")
+    j = L.IntegerLookup(vocabulary=[3, 7, 11, 20], num_oov_indices=0, name="lk_no_oov")(
+        L.Reshape((4,), name="same")(k))
+    f = L.Concatenate(name="cat")([L.Flatten(name="fi")(L.Embedding(6, 2, name="emb_i")(i)),
+                                   L.Flatten(name="fj")(L.Embedding(5, 2, name="emb_j")(j))])
+    return K.Model([c, k], f, name="t41_integer_lookup_oov_mask")
+
+
+def _lookup_in_vocab41(rng, batch):
+    return [np.array([[0, 3, 7, 20], [11, 0, 5, 7]], np.int32)[:batch],
+            np.array([[3, 7, 20, 11], [11, 11, 3, 7]], np.int32)[:batch]]
+
+
+add("t41_integer_lookup_oov_mask", "heldout41", t41_integer_lookup_oov_mask,
+    "IntegerLookup(mask_token=0) (an OOV id too) and IntegerLookup(num_oov_indices=0) of "
+    "known ids, before Embeddings",
+    sources=["keras3-keras"], seed=HELD41 + 12, inputs=_lookup_in_vocab41)
+
+
+def t41_category_encoding_counts(K, v):
+    """CategoryEncoding(count / multi_hot / one_hot) of int codes, count
+    with count_weights absent, rank-2 batches of codes."""
+    L = K.layers
+    c = L.Input((5,), dtype="int32", name="codes")
+    cnt = L.CategoryEncoding(num_tokens=6, output_mode="count", name="count")(c)
+    mh = L.CategoryEncoding(num_tokens=6, output_mode="multi_hot", name="multi")(c)
+    return K.Model(c, L.Concatenate(name="cat")([cnt, mh]),
+                   name="t41_category_encoding_counts")
+
+
+def _cat41(rng, batch):
+    return [rng.integers(0, 6, (batch, 5)).astype(np.int32)]
+
+
+add("t41_category_encoding_counts", "heldout41", t41_category_encoding_counts,
+    "CategoryEncoding count, multi_hot on rank-2 codes",
+    sources=[], seed=HELD41 + 13, inputs=_cat41)
+
+
+def t41_k3_padding_mask(K, v):
+    """Keras 3 attention with a hand-made padding mask: ops.cast(ops.equal(ids,
+    0), 'float32')[:, None, :] * -1e9 added to ops.matmul logits."""
+    from keras import ops as O
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    x = L.Embedding(20, 8, name="emb")(ids)
+    mask = O.cast(O.equal(ids, 0), "float32")[:, None, :]
+    q = L.Dense(8, name="wq")(x)
+    k = L.Dense(8, name="wk")(x)
+    logits = O.matmul(q, O.transpose(k, (0, 2, 1))) / float(np.sqrt(8.0))
+    w = O.softmax(logits + mask * -1e9, axis=-1)
+    out = O.matmul(w, L.Dense(8, name="wv")(x))
+    return K.Model(ids, L.Dense(3, name="out")(L.Flatten(name="flat")(out)),
+                   name="t41_k3_padding_mask")
+
+
+add("t41_k3_padding_mask", "heldout41", t41_k3_padding_mask,
+    "ops.cast(ops.equal(ids, 0), 'float32')[:, None, :] * -1e9 added to ops.matmul(q, k^T) / "
+    "sqrt(d), softmax, matmul", sources=[], seed=HELD41 + 14,
+    inputs=_ids41(6, 20))
+
+
+def t41_k3_compares(K, v):
+    """ops.greater / greater_equal / less / less_equal / equal / not_equal of
+    int codes with constants, and of two int tensors."""
+    from keras import ops as O
+    L = K.layers
+    c = L.Input((6,), dtype="int32", name="codes")
+    d = L.Input((6,), dtype="int32", name="other")
+    f = [O.greater(c, 2), O.greater_equal(c, 2.5), O.less(c, 5), O.less_equal(c, -1),
+         O.equal(c, 7), O.not_equal(c, 0), O.greater(c, d), O.equal(c, d)]
+    f = [O.cast(t, "float32") for t in f]
+    return K.Model([c, d], L.Dense(3, name="out")(L.Concatenate(name="cat")(f)),
+                   name="t41_k3_compares")
+
+
+def _codes_pair41(rng, batch):
+    return [rng.integers(-2, 10, (batch, 6)).astype(np.int32),
+            rng.integers(-2, 10, (batch, 6)).astype(np.int32)]
+
+
+add("t41_k3_compares", "heldout41", t41_k3_compares,
+    "ops.greater / greater_equal(2.5) / less / less_equal / equal / not_equal of int32 codes "
+    "with constants and with another int32 input, ops.cast to float32",
+    sources=["keras3-keras"], seed=HELD41 + 15, inputs=_codes_pair41)
+
+
+def t41_k3_operators(K, v):
+    """Python operators on Keras 3 int tensors: (c > 1) & (c < 6), (c == 3) |
+    (c == 5), ~(c >= 0), ^, cast."""
+    from keras import ops as O
+    L = K.layers
+    c = L.Input((6,), dtype="int32", name="codes")
+    a = (c > 1) & (c < 6)
+    b = O.equal(c, 3) | O.equal(c, 5)
+    n = O.logical_not(c >= 0)
+    x = O.logical_xor(a, b)
+    f = [O.cast(t, "float32") for t in (a, b, n, x)]
+    return K.Model(c, L.Dense(2, name="out")(L.Concatenate(name="cat")(f)),
+                   name="t41_k3_operators")
+
+
+add("t41_k3_operators", "heldout41", t41_k3_operators,
+    "Python &, | (ops.logical_not, ops.logical_xor) of comparisons (>, <, ops.equal, >=) of a "
+    "Keras 3 int32 input, ops.cast",
+    sources=["keras3-keras"], seed=HELD41 + 16, inputs=_codes41)
+
+
+def t41_k3_where(K, v):
+    """ops.where(ops.not_equal(ids, 0), h, 0.0), ops.where(cond, -1e9,
+    logits) and ops.where of two tensors."""
+    from keras import ops as O
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    h = L.Flatten(name="flat")(L.Embedding(20, 1, name="emb")(ids))
+    g = L.Dense(6, name="fc")(h)
+    a = O.where(O.not_equal(ids, 0), h, 0.0)
+    b = O.softmax(O.where(O.equal(ids, 0), -1e9, g), axis=-1)
+    c = O.where(O.greater(ids, 5), h, g)
+    return K.Model(ids, [a, b, c], name="t41_k3_where")
+
+
+add("t41_k3_where", "heldout41", t41_k3_where,
+    "ops.where(not_equal(ids, 0), h, 0.0), ops.where(equal(ids, 0), -1e9, g) → softmax, "
+    "ops.where(greater(ids, 5), h, g)", sources=["keras3-keras"], seed=HELD41 + 17,
+    inputs=_ids41(6, 20))
+
+
+def t41_k3_mask_multiply(K, v):
+    """Keras 3 sequence masking by hand: ops.expand_dims(ops.cast(ids != 0,
+    'float32'), -1) * embeddings, ops.sum over time, a GRU-free encoder."""
+    from keras import ops as O
+    L = K.layers
+    ids = L.Input((7,), dtype="int32", name="ids")
+    x = L.Embedding(30, 4, name="emb")(ids)
+    m = O.expand_dims(O.cast(ids != 0, "float32"), -1)
+    s = O.sum(x * m, axis=1)
+    return K.Model(ids, L.Dense(2, name="out")(s), name="t41_k3_mask_multiply")
+
+
+add("t41_k3_mask_multiply", "heldout41", t41_k3_mask_multiply,
+    "ops.expand_dims(ops.cast(ids != 0, 'float32'), -1) * Embedding output, ops.sum(axis=1)",
+    sources=[], seed=HELD41 + 18, inputs=_ids41(7, 30))
+
+
+def t41_k3_cast_int(K, v):
+    """ops.cast of a comparison to int32 and back, ops.cast(ids, 'bool'),
+    ops.cast(ids, 'int32') of an int input."""
+    from keras import ops as O
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    a = O.cast(O.cast(O.greater(ids, 4), "int32"), "float32")
+    b = O.cast(O.cast(ids, "bool"), "float32")
+    c = O.cast(O.cast(ids, "int32"), "float32")
+    return K.Model(ids, L.Dense(2, name="out")(L.Concatenate(name="cat")([a, b, c])),
+                   name="t41_k3_cast_int")
+
+
+add("t41_k3_cast_int", "heldout41", t41_k3_cast_int,
+    "ops.cast(ops.greater(ids, 4), 'int32'), ops.cast(ids, 'bool'), ops.cast(ids, 'int32'), "
+    "cast to float32", sources=[], seed=HELD41 + 19, inputs=_ids41(6, 9))
+
+
+def t41_k3_float_compare_refused(K, v):
+    """ops.greater of a float tensor: refused by name."""
+    from keras import ops as O
+    L = K.layers
+    x = L.Input((4,), name="x")
+    h = L.Dense(4, name="fc")(x)
+    return K.Model(x, O.where(O.greater(h, 0.0), h, 0.1 * h), name="t41_k3_float_compare_refused")
+
+
+add("t41_k3_float_compare_refused", "heldout41", t41_k3_float_compare_refused,
+    "ops.where(ops.greater(Dense(x), 0.0), h, 0.1 * h) (rebuild refused: a float operand)",
+    sources=[], seed=HELD41 + 20)
+
+
+def t41_k3_masked_mean(K, v):
+    """Keras 3 masked mean: ops.sum(x * m, 1) / ops.maximum(ops.sum(m, 1),
+    1.0) (division by a tensor: refused)."""
+    from keras import ops as O
+    L = K.layers
+    ids = L.Input((6,), dtype="int32", name="ids")
+    x = L.Embedding(25, 4, name="emb")(ids)
+    m = O.cast(O.not_equal(ids, 0), "float32")[..., None]
+    pooled = O.sum(x * m, axis=1) / O.maximum(O.sum(m, axis=1), 1.0)
+    return K.Model(ids, L.Dense(2, name="out")(pooled), name="t41_k3_masked_mean")
+
+
+add("t41_k3_masked_mean", "heldout41", t41_k3_masked_mean,
+    "ops.sum(x * m, 1) / ops.maximum(ops.sum(m, 1), 1.0) with m from ops.not_equal(ids, 0) "
+    "(rebuild refused: division by a tensor)", sources=[], seed=HELD41 + 21,
+    inputs=_ids41(6, 25))
+
+
+def t41_argmax_compare(K, v):
+    """The predicted class compared with a constant (tf.math.argmax then
+    equal, cast): argmax has no TF.js layer (refused by name)."""
+    import tensorflow as tf
+    L = K.layers
+    x = L.Input((5,), name="x")
+    p = L.Dense(4, name="fc")(x)
+    is2 = tf.cast(tf.math.equal(tf.math.argmax(p, axis=-1), 2), tf.float32)
+    return K.Model(x, [p, is2], name="t41_argmax_compare")
+
+
+add("t41_argmax_compare", "heldout41", t41_argmax_compare,
+    "tf.cast(tf.math.equal(tf.math.argmax(Dense(x), -1), 2), tf.float32) (rebuild refused: "
+    "argmax)", sources=[], seed=HELD41 + 22)
+
+
+def t41_token_type_compare_sequential_ids(K, v):
+    """Counting special tokens: tf.reduce_sum(tf.cast(tf.equal(ids, k),
+    tf.float32), axis=1) for a few ids, next to mask counts."""
+    import tensorflow as tf
+    L = K.layers
+    ids = L.Input((8,), dtype="int32", name="ids")
+    counts = [tf.reduce_sum(tf.cast(tf.equal(ids, k), tf.float32), axis=1, keepdims=True)
+              for k in (1, 2, 3)]
+    n = tf.reduce_sum(tf.cast(tf.not_equal(ids, 0), tf.float32), axis=1, keepdims=True)
+    return K.Model(ids, L.Dense(2, name="out")(L.Concatenate(name="cat")(counts + [n])),
+                   name="t41_token_type_compare_sequential_ids")
+
+
+add("t41_token_type_compare_sequential_ids", "heldout41",
+    t41_token_type_compare_sequential_ids,
+    "tf.reduce_sum(tf.cast(tf.equal(ids, k), tf.float32), axis=1, keepdims=True) per k, the "
+    "not_equal(ids, 0) count", sources=[], seed=HELD41 + 23, inputs=_ids41(8, 5))
+
+# Round 41's models do not commit their sources (the kept ones: the comparison, logic, where and
+# cast rules in tf_keras and Keras 3 and IntegerLookup, all refused before; the others probe the
+# same rules, the refusals of float comparisons, divisions by a mask's sum and argmax).
+SOURCE_NOT_KEPT |= _fixtures_of_group("heldout41")
