@@ -748,7 +748,10 @@ enum EncodeMode {
 
 /// `CategoryEncoding(num_tokens, output_mode)`: integer ids in
 /// `[0, num_tokens)` to `one_hot`, `multi_hot` (default) or `count` vectors.
-/// Inputs of rank 1 or 2; ids out of range are an error.
+/// Inputs of rank 1 or 2; ids out of range are an error. A call given
+/// `count_weights=w` (a tensor of the ids' shape, the call's second input)
+/// counts each id with its weight, as Keras's weighted `bincount` (`count`
+/// mode only, as in Keras).
 #[derive(Debug)]
 pub struct CategoryEncoding {
     base: Base,
@@ -819,6 +822,26 @@ impl Layer for CategoryEncoding {
     fn call(&self, inputs: &[Tensor], _masks: &[Option<Tensor>]) -> Result<Vec<Tensor>> {
         let name = &self.base.name;
         let x = first_input(name, inputs)?;
+        let weights = match inputs.get(1) {
+            None => None,
+            Some(_) if self.mode != EncodeMode::Count => {
+                return Err(input_err(
+                    name,
+                    "count_weights is only used with output_mode \"count\"",
+                ))
+            }
+            Some(w) if w.shape() != x.shape() => {
+                return Err(input_err(
+                    name,
+                    format!(
+                        "count_weights of shape {:?} do not match the ids' shape {:?}",
+                        w.shape(),
+                        x.shape()
+                    ),
+                ))
+            }
+            Some(w) => Some(w.to_f32()),
+        };
         let (b, per) = match x.shape() {
             [b] => (*b, 1),
             [b, n] => (*b, *n),
@@ -863,8 +886,9 @@ impl Layer for CategoryEncoding {
                 out[i * nt + id] = 1.0;
             } else {
                 let row = &mut out[(i / per) * nt..][..nt];
-                match self.mode {
-                    EncodeMode::Count => row[id] += 1.0,
+                match (self.mode, &weights) {
+                    (EncodeMode::Count, Some(w)) => row[id] += w[i],
+                    (EncodeMode::Count, None) => row[id] += 1.0,
                     _ => row[id] = 1.0,
                 }
             }

@@ -4,7 +4,9 @@
 //! `[batch, num_tokens]` and rejects the real inputs ("expected category
 //! to have shape [null,12] but got array with shape [2,1]"). A `Reshape`
 //! to the input's own shape is put in front: it gives `CategoryEncoding` a
-//! shape array of its own (and changes no value).
+//! shape array of its own (and changes no value). A call given
+//! `count_weights=` (a tensor TF.js 4.22's executor would not pass to the
+//! layer) is written without `CategoryEncoding` ([`weighted_count`]).
 
 use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
@@ -31,6 +33,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         Ok(n) => n,
         Err(why) => return Outcome::Cannot(why),
     };
+    if let Some(weights) = node.as_array().and_then(|refs| refs.get(1)) {
+        return weighted_count(site, node, weights, &dims).unwrap_or_else(Outcome::Cannot);
+    }
     let copy = format!("{}_input", site.name);
     Outcome::weightless(vec![
         entry(
@@ -46,6 +51,138 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             &copy,
         ),
     ])
+}
+
+/// A `count` call given `count_weights=w` (its second input, which TF.js
+/// 4.22's executor would not pass to the layer): per token the one-hot of
+/// its id (`Minimum` of two `Dense(num_tokens, relu)`, as in
+/// [`super::one_hot`]: exact for integer ids, an id past `num_tokens`
+/// giving zeros as Keras 3's `bincount`), times its weight (spread over
+/// the tokens by a ones `Dense`: exact), summed over the tokens by
+/// `Permute`, a ones `Dense(1)` and `Reshape` (the weighted `bincount`'s
+/// sums in another order, within float32 rounding).
+fn weighted_count(
+    site: &Site<'_>,
+    node: &Value,
+    weights: &Value,
+    dims: &[usize],
+) -> Result<Outcome, String> {
+    let mode = site
+        .field("output_mode", Value::as_str)
+        .unwrap_or("multi_hot");
+    if mode != "count" {
+        return Err(format!(
+            "count_weights with output_mode {mode:?} (Keras refuses it)"
+        ));
+    }
+    let &[tokens] = dims else {
+        return Err(format!(
+            "count_weights of an input of shape {dims:?} is not rewritten (one sequence of ids per \
+             sample only)"
+        ));
+    };
+    let n = site
+        .field("num_tokens", Value::as_u64)
+        .ok_or("its num_tokens is not a count")? as usize;
+    if site
+        .shapes
+        .and_then(|s| s.integer_inputs.first().copied().flatten())
+        .is_none()
+    {
+        return Err(
+            "its ids may be fractional (only integer inputs and casts are rewritten)".into(),
+        );
+    }
+    let r = |v: &Value| -> Result<Value, String> {
+        let a = v
+            .as_array()
+            .filter(|a| a.len() >= 3)
+            .ok_or("malformed inbound node")?;
+        Ok(json!([a[0], a[1], a[2], {}]))
+    };
+    let ids = r(node.get(0).ok_or("malformed inbound node")?)?;
+    let w = r(weights)?;
+    let name = site.name;
+    let s = |p: &str| format!("{name}_{p}");
+    let on = |from: &str| vec![json!([[from, 0, 0, {}]])];
+    let dense = |units: usize, bias: bool, activation: &str| {
+        let mut c = super::zero_dense(units, bias);
+        c["activation"] = json!(activation);
+        c
+    };
+    let layers = vec![
+        entry(
+            &s("ids"),
+            "Reshape",
+            json!({"target_shape": [tokens, 1]}),
+            vec![json!([ids])],
+        ),
+        entry(
+            &s("w"),
+            "Reshape",
+            json!({"target_shape": [tokens, 1]}),
+            vec![json!([w])],
+        ),
+        entry(&s("up"), "Dense", dense(n, true, "relu"), on(&s("ids"))),
+        entry(&s("down"), "Dense", dense(n, true, "relu"), on(&s("ids"))),
+        entry(
+            &s("hit"),
+            "Minimum",
+            json!({}),
+            vec![json!([[s("up"), 0, 0, {}], [s("down"), 0, 0, {}]])],
+        ),
+        entry(
+            &s("spread"),
+            "Dense",
+            dense(n, false, "linear"),
+            on(&s("w")),
+        ),
+        entry(
+            &s("weighted"),
+            "Multiply",
+            json!({}),
+            vec![json!([[s("hit"), 0, 0, {}], [s("spread"), 0, 0, {}]])],
+        ),
+        entry(
+            &s("by_id"),
+            "Permute",
+            json!({"dims": [2, 1]}),
+            on(&s("weighted")),
+        ),
+        entry(
+            &s("sum"),
+            "Dense",
+            dense(1, false, "linear"),
+            on(&s("by_id")),
+        ),
+        entry(name, "Reshape", json!({"target_shape": [n]}), on(&s("sum"))),
+    ];
+    let ks: Vec<f32> = (0..n).map(|k| k as f32).collect();
+    let w = super::f32_weight;
+    site.note("count_weights as one-hot ids (Minimum of two Dense(relu)) times the weights, summed by a ones Dense");
+    Ok(Outcome::Replace {
+        layers,
+        weights: vec![
+            w(format!("{}/kernel", s("up")), vec![1, n], vec![1.0; n]),
+            w(
+                format!("{}/bias", s("up")),
+                vec![n],
+                ks.iter().map(|k| 1.0 - k).collect(),
+            ),
+            w(format!("{}/kernel", s("down")), vec![1, n], vec![-1.0; n]),
+            w(
+                format!("{}/bias", s("down")),
+                vec![n],
+                ks.iter().map(|k| 1.0 + k).collect(),
+            ),
+            w(format!("{}/kernel", s("spread")), vec![1, n], vec![1.0; n]),
+            w(
+                format!("{}/kernel", s("sum")),
+                vec![tokens, 1],
+                vec![1.0; tokens],
+            ),
+        ],
+    })
 }
 
 #[cfg(test)]
@@ -66,5 +203,46 @@ mod tests {
             &out,
             "onehot (CategoryEncoding) -> Reshape + CategoryEncoding",
         );
+    }
+}
+
+#[cfg(test)]
+mod count_weights_tests {
+    use super::super::probes::keras2_call;
+    use super::super::rewrite_for_tfjs;
+    use super::super::test_util::*;
+    use crate::{LayerRegistry, LoadOptions, Model, Tensor};
+
+    /// `CategoryEncoding(num_tokens=5, output_mode="count")(ids,
+    /// count_weights=w)`: Keras 3.15 gives [[0, 0.75, 0, 2, 1]] for ids
+    /// [[1, 1, 3, 4]] and w [[0.5, 0.25, 2, 1]] (`keras.Model([c, w],
+    /// layer(c, count_weights=w))`); the engine and the rewrite agree.
+    #[test]
+    fn count_weights_are_counted_and_rewritten() {
+        let input = |n: &str, dtype: &str| {
+            json!({"name": n, "class_name": "InputLayer", "inbound_nodes": [],
+                   "config": {"batch_input_shape": [null, 4], "dtype": dtype,
+                              "sparse": false, "name": n}})
+        };
+        let enc = entry(
+            "enc",
+            "CategoryEncoding",
+            json!({"num_tokens": 5, "output_mode": "count"}),
+            vec![keras2_call("ids", json!({"count_weights": ["w", 0, 0]}))],
+        );
+        let topology = json!({"class_name": "Functional", "keras_version": "3.15.0",
+            "config": {"name": "m", "layers": [input("ids", "int32"), input("w", "float32"), enc],
+                       "input_layers": [["ids", 0, 0], ["w", 0, 0]],
+                       "output_layers": [["enc", 0, 0]]}});
+        let model = Model::from_topology(&topology, &LayerRegistry::with_builtins(), 1).unwrap();
+        let ids = Tensor::from_i32(vec![1, 4], vec![1, 1, 3, 4]).unwrap();
+        let w = Tensor::from_f32(vec![1, 4], vec![0.5, 0.25, 2.0, 1.0]).unwrap();
+        let want = [0.0, 0.75, 0.0, 2.0, 1.0];
+        let got = model.predict(&[ids.clone(), w.clone()]).unwrap();
+        assert_eq!(got[0].as_f32().unwrap(), want);
+        let out = rewrite_for_tfjs(&model).unwrap();
+        assert_note(&out, "count_weights as one-hot ids");
+        let back = Model::from_artifacts(&out.artifacts, &LoadOptions::default()).unwrap();
+        assert_eq!(back.predict(&[ids, w]).unwrap()[0].as_f32().unwrap(), want);
     }
 }

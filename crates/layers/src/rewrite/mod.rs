@@ -211,7 +211,9 @@
 //! - [`concat_axis`]: `Concatenate` along a negative axis other than -1
 //!   (TF.js joins along the last one) → the axis counted from the front.
 //! - [`category_encoding`]: `CategoryEncoding` → `Reshape` +
-//!   `CategoryEncoding` (TF.js overwrites its input's shape).
+//!   `CategoryEncoding` (TF.js overwrites its input's shape); with
+//!   `count_weights`, the ids' one-hot rows times the weights summed by a
+//!   ones `Dense`.
 //! - [`depthwise_dilation`]: dilated `DepthwiseConv2D` (TF.js ignores the
 //!   dilation) → `SeparableConv2D` with an identity pointwise kernel.
 //! - [`deconv_output_padding`]: `Conv2DTranspose` with `output_padding`

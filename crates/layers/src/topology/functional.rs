@@ -202,11 +202,12 @@ fn parse_triple(v: &Value, what: &str) -> Result<TensorRef> {
 /// Classes whose call kwargs may hold tensors (wired as extra inputs): the
 /// `tf.*` functions, `MultiHeadAttention` and Keras 3's
 /// `GroupQueryAttention` (`value=`, `key=`, `attention_mask=`; and the
-/// `use_causal_mask` flag).
+/// `use_causal_mask` flag), `CategoryEncoding` (`count_weights=`).
 fn takes_tensor_kwargs(class_name: &str) -> bool {
     matches!(
         class_name,
         "TFOpLambda"
+            | "CategoryEncoding"
             | "SlicingOpLambda"
             | "MultiHeadAttention"
             | "GroupQueryAttention"
