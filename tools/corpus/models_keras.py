@@ -22456,6 +22456,27 @@ add("t41_token_type_compare_sequential_ids", "heldout41",
     "tf.reduce_sum(tf.cast(tf.equal(ids, k), tf.float32), axis=1, keepdims=True) per k, the "
     "not_equal(ids, 0) count", sources=[], seed=HELD41 + 23, inputs=_ids41(8, 5))
 
+
+def t41_category_count_weights(K, v):
+    """CategoryEncoding(output_mode='count') called with count_weights= a
+    float input (a weighted bag of categories: item ids with ratings)."""
+    L = K.layers
+    ids = L.Input((4,), dtype="int32", name="items")
+    w = L.Input((4,), name="ratings")
+    bag = L.CategoryEncoding(num_tokens=6, output_mode="count", name="bag")(ids, count_weights=w)
+    return K.Model([ids, w], [bag, L.Dense(2, name="out")(bag)],
+                   name="t41_category_count_weights")
+
+
+def _bag41(rng, batch):
+    return [np.array([[1, 1, 3, 5], [0, 2, 2, 2]], np.int32)[:batch],
+            (rng.integers(-16, 17, (batch, 4)) / 16.0).astype(np.float32)]
+
+
+add("t41_category_count_weights", "heldout41", t41_category_count_weights,
+    "CategoryEncoding(num_tokens=6, output_mode='count')(ids, count_weights=ratings) → Dense",
+    sources=["keras2", "keras3-keras"], seed=HELD41 + 24, inputs=_bag41)
+
 # Round 41's models do not commit their sources (the kept ones: the comparison, logic, where and
 # cast rules in tf_keras and Keras 3 and IntegerLookup, all refused before; the others probe the
 # same rules, the refusals of float comparisons, divisions by a mask's sum and argmax).
