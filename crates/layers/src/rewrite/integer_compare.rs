@@ -166,6 +166,18 @@ fn arguments(site: &Site<'_>, keys: &[&str]) -> Result<Vec<Arg>, String> {
 /// fractional tensor).
 fn rewrite(site: &Site<'_>, f: &str) -> Result<Option<Vec<Value>>, String> {
     let name = site.name;
+    // TF broadcasts tensors of other ranks aligned on the last axis, TF.js's
+    // merge layers by inserting axes after the batch: only equal ranks
+    // broadcast alike.
+    if let Some(s) = site.shapes.filter(|_| f != "cast") {
+        if s.inputs.iter().any(|i| i.len() != s.inputs[0].len()) {
+            let ranks: Vec<usize> = s.inputs.iter().map(Vec::len).collect();
+            return Err(format!(
+                "its tensor operands have ranks {ranks:?}: TF.js's merge layers broadcast \
+                 tensors of other ranks otherwise than TF"
+            ));
+        }
+    }
     match f {
         "cast" => {
             let to = if site.class_name == "ops.Cast" {
@@ -688,6 +700,14 @@ mod tests {
                 "`gt` (TFOpLambda)",
                 "tf.math.greater: its operand x (d) may be fractional",
             ],
+        );
+        let layers = vec![
+            entry_on("r", "Reshape", json!({"target_shape": [6, 1]}), "x"),
+            tf("w", "where", "x", json!({"x": ["r", 0, 0], "y": 0.0})),
+        ];
+        assert_refused(
+            &functional_from(&[6], layers, 1, Some("2.21.0")),
+            &["tf.where: its tensor operands have ranks [2, 3]"],
         );
         let layers = vec![
             op(
