@@ -110,26 +110,15 @@ fn weighted_count(
         c["activation"] = json!(activation);
         c
     };
-    let layers = vec![
-        entry(
-            &s("ids"),
-            "Reshape",
-            json!({"target_shape": [tokens, 1]}),
-            vec![json!([ids])],
-        ),
+    let ks: Vec<f64> = (0..n).map(|k| k as f64).collect();
+    let (mut layers, mut weights) =
+        super::one_hot::value_hits(name, json!([ids]), dims, &ks, &s("hit"));
+    layers.extend([
         entry(
             &s("w"),
             "Reshape",
             json!({"target_shape": [tokens, 1]}),
             vec![json!([w])],
-        ),
-        entry(&s("up"), "Dense", dense(n, true, "relu"), on(&s("ids"))),
-        entry(&s("down"), "Dense", dense(n, true, "relu"), on(&s("ids"))),
-        entry(
-            &s("hit"),
-            "Minimum",
-            json!({}),
-            vec![json!([[s("up"), 0, 0, {}], [s("down"), 0, 0, {}]])],
         ),
         entry(
             &s("spread"),
@@ -156,33 +145,18 @@ fn weighted_count(
             on(&s("by_id")),
         ),
         entry(name, "Reshape", json!({"target_shape": [n]}), on(&s("sum"))),
-    ];
-    let ks: Vec<f32> = (0..n).map(|k| k as f32).collect();
+    ]);
     let w = super::f32_weight;
     site.note("count_weights as one-hot ids (Minimum of two Dense(relu)) times the weights, summed by a ones Dense");
-    Ok(Outcome::Replace {
-        layers,
-        weights: vec![
-            w(format!("{}/kernel", s("up")), vec![1, n], vec![1.0; n]),
-            w(
-                format!("{}/bias", s("up")),
-                vec![n],
-                ks.iter().map(|k| 1.0 - k).collect(),
-            ),
-            w(format!("{}/kernel", s("down")), vec![1, n], vec![-1.0; n]),
-            w(
-                format!("{}/bias", s("down")),
-                vec![n],
-                ks.iter().map(|k| 1.0 + k).collect(),
-            ),
-            w(format!("{}/kernel", s("spread")), vec![1, n], vec![1.0; n]),
-            w(
-                format!("{}/kernel", s("sum")),
-                vec![tokens, 1],
-                vec![1.0; tokens],
-            ),
-        ],
-    })
+    weights.extend([
+        w(format!("{}/kernel", s("spread")), vec![1, n], vec![1.0; n]),
+        w(
+            format!("{}/kernel", s("sum")),
+            vec![tokens, 1],
+            vec![1.0; tokens],
+        ),
+    ]);
+    Ok(Outcome::Replace { layers, weights })
 }
 
 #[cfg(test)]

@@ -26,7 +26,6 @@
 use super::integer_valued::Kind;
 use super::{entry, f32_weight, zero_dense, Outcome, Site};
 use serde_json::{json, Value};
-use tfjs_format::codec::DecodedWeight;
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
@@ -107,49 +106,8 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let name = site.name;
     let s = |part: &str| format!("{name}_{part}");
     let on = |from: &str| vec![json!([[from, 0, 0, {}]])];
-    let relu_dense = |units: usize, bias: bool| {
-        let mut c = zero_dense(units, bias);
-        c["activation"] = json!("relu");
-        c
-    };
-    let mut column = dims.clone();
-    column.push(1);
-    let mut layers = vec![
-        entry(
-            &s("tokens"),
-            "Rescaling",
-            json!({"scale": 1.0, "offset": 0.0}),
-            vec![node],
-        ),
-        entry(
-            &s("column"),
-            "Reshape",
-            json!({ "target_shape": column }),
-            on(&s("tokens")),
-        ),
-        entry(&s("up"), "Dense", relu_dense(n, true), on(&s("column"))),
-        entry(&s("down"), "Dense", relu_dense(n, true), on(&s("column"))),
-        entry(
-            &s("hits"),
-            "Minimum",
-            json!({}),
-            vec![json!([[s("up"), 0, 0, {}], [s("down"), 0, 0, {}]])],
-        ),
-    ];
-    let mut weights: Vec<DecodedWeight> = vec![
-        f32_weight(format!("{}/kernel", s("up")), vec![1, n], vec![1.0; n]),
-        f32_weight(
-            format!("{}/bias", s("up")),
-            vec![n],
-            entries.iter().map(|v| (1.0 - v) as f32).collect(),
-        ),
-        f32_weight(format!("{}/kernel", s("down")), vec![1, n], vec![-1.0; n]),
-        f32_weight(
-            format!("{}/bias", s("down")),
-            vec![n],
-            entries.iter().map(|v| (1.0 + v) as f32).collect(),
-        ),
-    ];
+    let (mut layers, mut weights) =
+        super::one_hot::value_hits(name, node, &dims, &entries, &s("hits"));
     if mode == "int" {
         // OOV: index `mask_slot` (unknown tokens with no OOV index are an
         // error in Keras; 0 here).

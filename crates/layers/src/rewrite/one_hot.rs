@@ -16,6 +16,7 @@
 
 use super::{entry, f32_weight, zero_dense, Outcome, Site};
 use serde_json::{json, Value};
+use tfjs_format::codec::DecodedWeight;
 
 /// The rule.
 pub fn rule(site: &Site<'_>) -> Outcome {
@@ -71,39 +72,14 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     let name = site.name;
     let s = |part: &str| format!("{name}_{part}");
     let on_node = |from: &str| vec![json!([[from, 0, 0, {}]])];
-    let relu_dense = |units: usize| {
-        let mut c = zero_dense(units, true);
-        c["activation"] = json!("relu");
-        c
-    };
-    let mut column = dims.clone();
-    column.push(1);
-    let mut layers = vec![
-        entry(
-            &s("ids"),
-            "Rescaling",
-            json!({"scale": 1.0, "offset": 0.0}),
-            vec![node],
-        ),
-        entry(
-            &s("column"),
-            "Reshape",
-            json!({ "target_shape": column }),
-            on_node(&s("ids")),
-        ),
-        entry(&s("up"), "Dense", relu_dense(depth), on_node(&s("column"))),
-        entry(
-            &s("down"),
-            "Dense",
-            relu_dense(depth),
-            on_node(&s("column")),
-        ),
-    ];
+    let ids: Vec<f64> = (0..depth).map(|k| k as f64).collect();
+    let (mut layers, weights) = value_hits(name, node, &dims, &ids, &s("hit"));
+    let hit = layers.pop().expect("value_hits ends with its Minimum");
     let mut steps: Vec<(String, &str, Value, Vec<Value>)> = vec![(
         s("hit"),
         "Minimum",
-        json!({}),
-        vec![json!([[s("up"), 0, 0, {}], [s("down"), 0, 0, {}]])],
+        hit["config"].clone(),
+        hit["inbound_nodes"].as_array().cloned().unwrap_or_default(),
     )];
     if (on, off) != (1.0, 0.0) {
         let from = steps.last().map(|l| l.0.clone()).unwrap_or_default();
@@ -135,27 +111,65 @@ fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {
     for (n, class, config, inbound) in steps {
         layers.push(entry(&n, class, config, inbound));
     }
-    let ids: Vec<f32> = (0..depth).map(|k| k as f32).collect();
-    let up_bias: Vec<f32> = ids.iter().map(|k| 1.0 - k).collect();
-    let down_bias: Vec<f32> = ids.iter().map(|k| 1.0 + k).collect();
     site.note("one-hot ids as Minimum(ReLU(id - k + 1), ReLU(k - id + 1)) (exact for integer ids)");
-    Ok(Outcome::Replace {
-        layers,
-        weights: vec![
-            f32_weight(
-                format!("{}/kernel", s("up")),
-                vec![1, depth],
-                vec![1.0; depth],
-            ),
-            f32_weight(format!("{}/bias", s("up")), vec![depth], up_bias),
-            f32_weight(
-                format!("{}/kernel", s("down")),
-                vec![1, depth],
-                vec![-1.0; depth],
-            ),
-            f32_weight(format!("{}/bias", s("down")), vec![depth], down_bias),
-        ],
-    })
+    Ok(Outcome::Replace { layers, weights })
+}
+
+/// Where each value of the integer tensor `node` (an inbound node; `dims`
+/// its static non-batch shape) equals each of `values`: the tensor as
+/// float32 (`<name>_ids`, `Rescaling(1, 0)`), a `[…, 1]` view
+/// (`<name>_column`), `Dense(n, relu)`s with kernel ±1 and biases `1 - v` /
+/// `1 + v` (`<name>_up`: `ReLU(x - v + 1)`, `<name>_down`:
+/// `ReLU(v - x + 1)`) and their `Minimum` named `hits` (last): 1 where
+/// `x == v`, else 0, exactly for integers and values below 2²⁴ (shared by
+/// one-hot ids, `IntegerLookup` and weighted `CategoryEncoding`).
+pub(super) fn value_hits(
+    name: &str,
+    node: Value,
+    dims: &[usize],
+    values: &[f64],
+    hits: &str,
+) -> (Vec<Value>, Vec<DecodedWeight>) {
+    let n = values.len();
+    let s = |part: &str| format!("{name}_{part}");
+    let on = |from: &str| vec![json!([[from, 0, 0, {}]])];
+    let relu_dense = || {
+        let mut c = zero_dense(n, true);
+        c["activation"] = json!("relu");
+        c
+    };
+    let mut column = dims.to_vec();
+    column.push(1);
+    let layers = vec![
+        entry(
+            &s("ids"),
+            "Rescaling",
+            json!({"scale": 1.0, "offset": 0.0}),
+            vec![node],
+        ),
+        entry(
+            &s("column"),
+            "Reshape",
+            json!({ "target_shape": column }),
+            on(&s("ids")),
+        ),
+        entry(&s("up"), "Dense", relu_dense(), on(&s("column"))),
+        entry(&s("down"), "Dense", relu_dense(), on(&s("column"))),
+        entry(
+            hits,
+            "Minimum",
+            json!({}),
+            vec![json!([[s("up"), 0, 0, {}], [s("down"), 0, 0, {}]])],
+        ),
+    ];
+    let bias = |sign: f64| values.iter().map(|v| (1.0 + sign * v) as f32).collect();
+    let weights = vec![
+        f32_weight(format!("{}/kernel", s("up")), vec![1, n], vec![1.0; n]),
+        f32_weight(format!("{}/bias", s("up")), vec![n], bias(-1.0)),
+        f32_weight(format!("{}/kernel", s("down")), vec![1, n], vec![-1.0; n]),
+        f32_weight(format!("{}/bias", s("down")), vec![n], bias(1.0)),
+    ];
+    (layers, weights)
 }
 
 #[cfg(test)]
