@@ -26,6 +26,7 @@
 //! no exact layer composition. Bounds beyond 2²⁴ are refused too.
 
 use super::integer_valued::Kind;
+use super::tf_op_lambda::{scalar, tensor_ref};
 use super::{entry, Outcome, Site};
 use serde_json::{json, Value};
 
@@ -76,24 +77,6 @@ fn find(site: &Site<'_>) -> Option<(&'static str, String)> {
         site.function_named(&[tf, bare], &[op])
             .map(|what| (name, what))
     })
-}
-
-/// A tensor reference as an inbound-node entry.
-fn tensor_ref(v: &Value) -> Option<Value> {
-    let a = v.as_array()?;
-    if a.len() < 3 || !a[0].is_string() || !a[1].is_i64() || !a[2].is_i64() {
-        return None;
-    }
-    Some(json!([a[0], a[1], a[2], {}]))
-}
-
-fn scalar(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        Value::Array(a) if a.len() == 1 => scalar(&a[0]),
-        _ => None,
-    }
 }
 
 /// The call's arguments in order: a `TFOpLambda`'s first tensor then its

@@ -41,6 +41,7 @@
 //! attention). Other masks (`Masking`, `mask=`) are refused, and so is
 //! `return_attention_scores` (a second output of the replaced layer).
 
+use super::tf_op_lambda::tensor_ref;
 use super::{concatenate_entry, entry, f32_weight, zero_dense, Outcome, Site};
 use serde_json::{json, Value};
 use tfjs_format::codec::DecodedWeight;
@@ -51,11 +52,6 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         return Outcome::Skip;
     }
     rewrite(site).unwrap_or_else(Outcome::Cannot)
-}
-
-fn tensor_ref(v: &Value) -> Option<Value> {
-    let a = v.as_array()?;
-    (a.len() >= 3 && a[0].is_string()).then(|| json!([a[0], a[1], a[2], {}]))
 }
 
 fn rewrite(site: &Site<'_>) -> Result<Outcome, String> {

@@ -173,7 +173,7 @@ fn center_window(site: &Site<'_>, function: &str) -> Result<Outcome, String> {
 }
 
 /// A tensor reference `[layer, node, index]` as an inbound-node entry.
-fn tensor_ref(v: &Value) -> Option<Value> {
+pub(super) fn tensor_ref(v: &Value) -> Option<Value> {
     let a = v.as_array()?;
     if a.len() < 3 || !a[0].is_string() || !a[1].is_i64() || !a[2].is_i64() {
         return None;
@@ -181,9 +181,12 @@ fn tensor_ref(v: &Value) -> Option<Value> {
     Some(json!([a[0], a[1], a[2], {}]))
 }
 
-fn scalar(v: &Value) -> Option<f64> {
+/// A scalar constant operand: a number, a boolean (0 / 1), a one-element
+/// list, Keras 3's eager scalar tensor.
+pub(super) fn scalar(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
         Value::Array(a) if a.len() == 1 => scalar(&a[0]),
         // Keras 3's eager scalar tensor (`x / ops.sqrt(4.0)`).
         Value::Object(o)
