@@ -322,6 +322,9 @@ impl Dialect {
                 (class == Some("UpSampling2D") && bilinear && self.half_pixel_upsampling())
                     || (stacked && self.is_keras())
                     || (class == Some("RandomCrop") && self.is_keras3())
+                    // Keras 3's CategoryEncoding drops ids >= num_tokens,
+                    // tf_keras's and TensorFlow.js's raise.
+                    || (class == Some("CategoryEncoding") && self.is_keras3())
                     // Keras 3's attention replaces masked scores (and with
                     // dropout zeroes masked weights) where Keras 2 and
                     // TensorFlow.js add -1e9.

@@ -748,7 +748,14 @@ enum EncodeMode {
 
 /// `CategoryEncoding(num_tokens, output_mode)`: integer ids in
 /// `[0, num_tokens)` to `one_hot`, `multi_hot` (default) or `count` vectors.
-/// Inputs of rank 1 or 2; ids out of range are an error. A call given
+/// Inputs of rank 1 or 2. A rank-1 input is one id per sample in `one_hot`
+/// mode (`[batch, num_tokens]`) but one bag of ids in `multi_hot` / `count`
+/// mode: the whole batch gives one `[num_tokens]` vector (Keras's
+/// `bincount` of a rank-1 tensor, also tf_keras's and TF.js 4.22's). Ids out
+/// of range are an error in tf_keras and TF.js (their `Assert` / check);
+/// Keras 3 (TensorFlow backend) drops ids `>= num_tokens` (its `bincount`'s
+/// `maxlength`, and `one_hot`'s zero rows, which also drop negative ids;
+/// a negative id in `multi_hot` / `count` mode is its `bincount`'s error). A call given
 /// `count_weights=w` (a tensor of the ids' shape, the call's second input)
 /// counts each id with its weight, as Keras's weighted `bincount` (`count`
 /// mode only, as in Keras).
@@ -757,6 +764,8 @@ pub struct CategoryEncoding {
     base: Base,
     num_tokens: usize,
     mode: EncodeMode,
+    /// Keras 3: ids past the range are dropped, not refused.
+    drops_out_of_range: bool,
 }
 
 impl CategoryEncoding {
@@ -781,7 +790,13 @@ impl CategoryEncoding {
             base: Base::parse(c)?,
             num_tokens,
             mode,
+            drops_out_of_range: c.dialect.is_keras3(),
         })
+    }
+
+    /// A rank-1 input encoded as one bag of ids (see the type's docs).
+    fn bags_the_batch(&self, rank: usize) -> bool {
+        rank == 1 && self.mode != EncodeMode::OneHot
     }
 }
 
@@ -808,7 +823,8 @@ impl Layer for CategoryEncoding {
         let s = first_shape(&self.base.name, inputs)?;
         let n = Some(self.num_tokens);
         Ok(vec![match (s.len(), self.mode) {
-            (1, _) => vec![s[0], n],
+            (1, EncodeMode::OneHot) => vec![s[0], n],
+            (1, _) => vec![n],
             (2, EncodeMode::OneHot) if s[1] != Some(1) => vec![s[0], s[1], n],
             (2, _) => vec![s[0], n],
             _ => {
@@ -843,6 +859,7 @@ impl Layer for CategoryEncoding {
             Some(w) => Some(w.to_f32()),
         };
         let (b, per) = match x.shape() {
+            [b] if self.bags_the_batch(1) => (1, *b),
             [b] => (*b, 1),
             [b, n] => (*b, *n),
             s => {
@@ -861,10 +878,14 @@ impl Layer for CategoryEncoding {
                 .map(|&f| if f.is_finite() { f as i64 } else { -1 })
                 .collect(),
         };
+        let dropped = |id: i64| {
+            self.drops_out_of_range
+                && (id >= nt as i64 || (id < 0 && self.mode == EncodeMode::OneHot))
+        };
         if let Some((pos, id)) = ids
             .iter()
             .enumerate()
-            .find(|(_, &id)| id < 0 || id >= nt as i64)
+            .find(|(_, &id)| (id < 0 || id >= nt as i64) && !dropped(id))
         {
             return Err(input_err(
                 name,
@@ -877,10 +898,15 @@ impl Layer for CategoryEncoding {
         let one_hot_seq = self.mode == EncodeMode::OneHot && x.rank() == 2 && per != 1;
         let (shape, mut out) = if one_hot_seq {
             (vec![b, per, nt], vec![0f32; b * per * nt])
+        } else if self.bags_the_batch(x.rank()) {
+            (vec![nt], vec![0f32; nt])
         } else {
             (vec![b, nt], vec![0f32; b * nt])
         };
         for (i, &id) in ids.iter().enumerate() {
+            if dropped(id) {
+                continue;
+            }
             let id = id as usize;
             if one_hot_seq {
                 out[i * nt + id] = 1.0;
@@ -988,6 +1014,85 @@ mod tests {
         let map = config.as_object().unwrap().clone();
         let d = crate::Dialect::from_keras_version(Some(dialect));
         from(&ConfigReader::new("img", &map).in_dialect(d))
+    }
+
+    fn encoder(mode: &str, dialect: &str) -> CategoryEncoding {
+        let c = serde_json::json!({"name": "enc", "num_tokens": 4, "output_mode": mode});
+        image_layer(c, dialect, CategoryEncoding::from_config).unwrap()
+    }
+
+    fn encode(layer: &CategoryEncoding, shape: Vec<usize>, ids: Vec<i32>) -> Result<Tensor> {
+        let x = Tensor::from_i32(shape, ids).unwrap();
+        Ok(layer.call(&[x], &[])?.remove(0))
+    }
+
+    /// A rank-1 input is one id per sample in `one_hot` mode but one bag
+    /// of ids in `multi_hot` / `count` mode, in every dialect (TF.js 4.22's
+    /// `encodeCategoricalInputs` bincounts a rank-1 tensor the same way).
+    /// Values from (both `keras` 3.15 and `tf_keras` 2.21):
+    ///   for m in ["multi_hot", "count", "one_hot"]:
+    ///       print(K.layers.CategoryEncoding(4, output_mode=m)(np.array([0, 1, 1, 3])))
+    ///   # [1, 1, 0, 1]; [1, 2, 0, 1]; one_hot rows [1,0,0,0] [0,1,0,0] [0,1,0,0] [0,0,0,1]
+    ///   K.layers.CategoryEncoding(4)(K.Input(shape=(), dtype="int32")).shape  # (4,)
+    #[test]
+    fn category_encoding_bags_a_rank1_batch() {
+        for dialect in ["3.15.1", "2.21.0", "tfjs-layers 4.22.0"] {
+            for (mode, want) in [("multi_hot", [1., 1., 0., 1.]), ("count", [1., 2., 0., 1.])] {
+                let l = encoder(mode, dialect);
+                let y = encode(&l, vec![4], vec![0, 1, 1, 3]).unwrap();
+                assert_eq!(y.shape(), &[4], "{mode} in {dialect}");
+                assert_eq!(y.as_f32().unwrap(), want, "{mode} in {dialect}");
+                assert_eq!(l.output_shapes(&[vec![None]]).unwrap(), vec![vec![Some(4)]]);
+            }
+            let l = encoder("one_hot", dialect);
+            let y = encode(&l, vec![4], vec![0, 1, 1, 3]).unwrap();
+            assert_eq!(y.shape(), &[4, 4]);
+            let want = [
+                1., 0., 0., 0., 0., 1., 0., 0., 0., 1., 0., 0., 0., 0., 0., 1.,
+            ];
+            assert_eq!(y.as_f32().unwrap(), want);
+            assert_eq!(
+                l.output_shapes(&[vec![None]]).unwrap(),
+                vec![vec![None, Some(4)]]
+            );
+        }
+    }
+
+    /// Keras 3 (TensorFlow backend) drops ids `>= num_tokens` (and, in
+    /// `one_hot` mode, negative ids); a negative id is its `bincount`'s
+    /// error in the other modes. tf_keras and TF.js 4.22 refuse any id out
+    /// of range. Values from
+    ///   for m in ["multi_hot", "count", "one_hot"]:
+    ///       keras.layers.CategoryEncoding(4, output_mode=m)(np.array([[0, 5], [1, 4]]))
+    ///   # multi_hot and count: [[1, 0, 0, 0], [0, 1, 0, 0]]; one_hot: the out-of-range rows zero
+    ///   keras.layers.CategoryEncoding(4, output_mode="one_hot")(np.array([[0, -1], [1, 2]]))
+    ///   # [[[1,0,0,0],[0,0,0,0]], [[0,1,0,0],[0,0,1,0]]]
+    ///   keras.layers.CategoryEncoding(4)(np.array([[0, -1], [1, 2]]))   # InvalidArgumentError
+    ///   tf_keras.layers.CategoryEncoding(4)(np.array([[0, 5], [1, 4]])) # InvalidArgumentError
+    #[test]
+    fn category_encoding_out_of_range_ids_follow_the_dialect() {
+        for mode in ["multi_hot", "count"] {
+            let y = encode(&encoder(mode, "3.15.1"), vec![2, 2], vec![0, 5, 1, 4]).unwrap();
+            assert_eq!(y.as_f32().unwrap(), [1., 0., 0., 0., 0., 1., 0., 0.]);
+            let e = encode(&encoder(mode, "3.15.1"), vec![2, 2], vec![0, -1, 1, 2]).unwrap_err();
+            assert!(e.to_string().contains("input value -1"), "{e}");
+        }
+        let y = encode(&encoder("one_hot", "3.15.1"), vec![2, 2], vec![0, 5, 1, 4]).unwrap();
+        assert_eq!(
+            y.as_f32().unwrap(),
+            [1., 0., 0., 0., 0., 0., 0., 0., 0., 1., 0., 0., 0., 0., 0., 0.]
+        );
+        let y = encode(&encoder("one_hot", "3.15.1"), vec![2, 2], vec![0, -1, 1, 2]).unwrap();
+        assert_eq!(
+            y.as_f32().unwrap(),
+            [1., 0., 0., 0., 0., 0., 0., 0., 0., 1., 0., 0., 0., 0., 1., 0.]
+        );
+        for dialect in ["2.21.0", "tfjs-layers 4.22.0"] {
+            for mode in ["multi_hot", "count", "one_hot"] {
+                let e = encode(&encoder(mode, dialect), vec![2, 2], vec![0, 5, 1, 4]).unwrap_err();
+                assert!(e.to_string().contains("out of range"), "{e}");
+            }
+        }
     }
 
     /// Keras 3's CenterCrop / Resizing with `data_format: channels_first`

@@ -36,6 +36,9 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     if let Some(weights) = node.as_array().and_then(|refs| refs.get(1)) {
         return weighted_count(site, node, weights, &dims).unwrap_or_else(Outcome::Cannot);
     }
+    if site.dialect.is_keras3() {
+        return dropping_out_of_range(site, node, &dims).unwrap_or_else(Outcome::Cannot);
+    }
     let copy = format!("{}_input", site.name);
     Outcome::weightless(vec![
         entry(
@@ -51,6 +54,144 @@ pub fn rule(site: &Site<'_>) -> Outcome {
             &copy,
         ),
     ])
+}
+
+/// Keras 3's `CategoryEncoding` (TensorFlow backend) drops ids `>=
+/// num_tokens` (its `bincount`'s `maxlength`; `one_hot` mode also negative
+/// ids) where TF.js 4.22's raises, so it is written without
+/// `CategoryEncoding`: per id its one-hot row (`Minimum` of two
+/// `Dense(num_tokens, relu)`, exact for integer ids and zero for ids out of
+/// range), then `one_hot` keeps the rows, `multi_hot` takes their
+/// `GlobalMaxPooling1D` (exact) and `count` sums them by `Permute`, a ones
+/// `Dense(1)` and `Reshape` (sums of 0/1: exact). A rank-1 input in
+/// `multi_hot` / `count` mode (one bag of the whole batch's ids) is refused:
+/// no TF.js layer reduces over the batch.
+fn dropping_out_of_range(site: &Site<'_>, node: &Value, dims: &[usize]) -> Result<Outcome, String> {
+    let mode = match site.field("output_mode", Value::as_str) {
+        Some("one_hot" | "oneHot") => "one_hot",
+        Some("count") => "count",
+        _ => "multi_hot",
+    };
+    let why = "Keras 3 drops ids >= num_tokens where TensorFlow.js 4.22's CategoryEncoding raises";
+    let tokens = match (dims, mode) {
+        (&[], "one_hot") => None,
+        (&[t], _) => Some(t),
+        (&[], _) => {
+            return Err(format!(
+                "{why}, and a rank-1 input in {mode} mode is one bag of the whole batch's ids                  (no TensorFlow.js layer reduces over the batch)"
+            ))
+        }
+        _ => {
+            return Err(format!(
+                "{why}, and its input of shape {dims:?} is not rewritten (one sequence of ids                  per sample only)"
+            ))
+        }
+    };
+    let n = site
+        .field("num_tokens", Value::as_u64)
+        .ok_or("its num_tokens is not a count")? as usize;
+    if site
+        .shapes
+        .and_then(|s| s.integer_inputs.first().copied().flatten())
+        .is_none()
+    {
+        return Err(format!(
+            "{why}, and its exact rewrite (one-hot rows of Dense / Minimum) needs integer ids:              they may be fractional (only integer inputs, lookups and casts are rewritten)"
+        ));
+    }
+    let a = node
+        .get(0)
+        .and_then(Value::as_array)
+        .filter(|a| a.len() >= 3)
+        .ok_or("malformed inbound node")?;
+    let ids = json!([a[0], a[1], a[2], {}]);
+    let name = site.name;
+    let s = |p: &str| format!("{name}_{p}");
+    let on = |from: &str| vec![json!([[from, 0, 0, {}]])];
+    let dense = |units: usize, bias: bool, activation: &str| {
+        let mut c = super::zero_dense(units, bias);
+        c["activation"] = json!(activation);
+        c
+    };
+    let target = match tokens {
+        Some(t) => json!([t, 1]),
+        None => json!([1]),
+    };
+    let hit = match (tokens, mode) {
+        (None, _) | (Some(2..), "one_hot") => name.to_string(),
+        _ => s("hit"),
+    };
+    let mut layers = vec![
+        entry(
+            &s("ids"),
+            "Reshape",
+            json!({"target_shape": target}),
+            vec![json!([ids])],
+        ),
+        entry(&s("up"), "Dense", dense(n, true, "relu"), on(&s("ids"))),
+        entry(&s("down"), "Dense", dense(n, true, "relu"), on(&s("ids"))),
+        entry(
+            &hit,
+            "Minimum",
+            json!({}),
+            vec![json!([[s("up"), 0, 0, {}], [s("down"), 0, 0, {}]])],
+        ),
+    ];
+    let ks: Vec<f32> = (0..n).map(|k| k as f32).collect();
+    let w = super::f32_weight;
+    let mut weights = vec![
+        w(format!("{}/kernel", s("up")), vec![1, n], vec![1.0; n]),
+        w(
+            format!("{}/bias", s("up")),
+            vec![n],
+            ks.iter().map(|k| 1.0 - k).collect(),
+        ),
+        w(format!("{}/kernel", s("down")), vec![1, n], vec![-1.0; n]),
+        w(
+            format!("{}/bias", s("down")),
+            vec![n],
+            ks.iter().map(|k| 1.0 + k).collect(),
+        ),
+    ];
+    match (tokens, mode) {
+        (Some(1), "one_hot") => {
+            layers.push(entry(
+                name,
+                "Reshape",
+                json!({"target_shape": [n]}),
+                on(&hit),
+            ));
+        }
+        (Some(_), "multi_hot") => {
+            layers.push(entry(name, "GlobalMaxPooling1D", json!({}), on(&hit)));
+        }
+        (Some(t), "count") => {
+            layers.push(entry(
+                &s("by_id"),
+                "Permute",
+                json!({"dims": [2, 1]}),
+                on(&hit),
+            ));
+            layers.push(entry(
+                &s("sum"),
+                "Dense",
+                dense(1, false, "linear"),
+                on(&s("by_id")),
+            ));
+            layers.push(entry(
+                name,
+                "Reshape",
+                json!({"target_shape": [n]}),
+                on(&s("sum")),
+            ));
+            weights.push(w(format!("{}/kernel", s("sum")), vec![t, 1], vec![1.0; t]));
+        }
+        _ => {}
+    }
+    site.note(&format!(
+        "Keras 3's {mode} encoding as one-hot ids (Minimum of two Dense(relu)), ids >= num_tokens dropped"
+    ));
+    Ok(Outcome::Replace { layers, weights })
 }
 
 /// A `count` call given `count_weights=w` (its second input, which TF.js
@@ -218,5 +359,83 @@ mod count_weights_tests {
         assert_note(&out, "count_weights as one-hot ids");
         let back = Model::from_artifacts(&out.artifacts, &LoadOptions::default()).unwrap();
         assert_eq!(back.predict(&[ids, w]).unwrap()[0].as_f32().unwrap(), want);
+    }
+}
+
+#[cfg(test)]
+mod keras3_tests {
+    use super::super::rewrite_for_tfjs;
+    use super::super::test_util::*;
+    use crate::{LayerRegistry, LoadOptions, Model, Tensor};
+
+    fn model(mode: &str, shape: serde_json::Value) -> Model {
+        let enc = entry(
+            "enc",
+            "CategoryEncoding",
+            json!({"num_tokens": 4, "output_mode": mode}),
+            vec![json!([["ids", 0, 0, {}]])],
+        );
+        let topology = json!({"class_name": "Functional", "keras_version": "3.15.1",
+            "config": {"name": "m", "layers": [
+                {"name": "ids", "class_name": "InputLayer", "inbound_nodes": [],
+                 "config": {"batch_input_shape": shape, "dtype": "int32",
+                            "sparse": false, "name": "ids"}}, enc],
+                "input_layers": [["ids", 0, 0]], "output_layers": [["enc", 0, 0]]}});
+        Model::from_topology(&topology, &LayerRegistry::with_builtins(), 1).unwrap()
+    }
+
+    /// Keras 3's CategoryEncoding drops ids >= num_tokens; the rewrite
+    /// (without TF.js's CategoryEncoding, which raises on them) keeps that.
+    /// Values from
+    ///   for m in ["multi_hot", "count", "one_hot"]:
+    ///       keras.layers.CategoryEncoding(4, output_mode=m)(np.array([[0, 5, 0], [1, 4, 3]]))
+    ///   # multi_hot [[1,0,0,0],[0,1,0,1]]; count [[2,0,0,0],[0,1,0,1]];
+    ///   # one_hot rows [1,0,0,0] 0 [1,0,0,0] / [0,1,0,0] 0 [0,0,0,1]
+    ///   keras.layers.CategoryEncoding(4, output_mode="one_hot")(np.array([[2], [7]]))
+    ///   # [[0,0,1,0],[0,0,0,0]] (also for the rank-1 np.array([2, 7]))
+    #[test]
+    fn keras3_drops_ids_past_num_tokens_and_so_does_its_rewrite() {
+        let ids = Tensor::from_i32(vec![2, 3], vec![0, 5, 0, 1, 4, 3]).unwrap();
+        let cases: [(&str, Vec<f32>); 3] = [
+            ("multi_hot", vec![1., 0., 0., 0., 0., 1., 0., 1.]),
+            ("count", vec![2., 0., 0., 0., 0., 1., 0., 1.]),
+            (
+                "one_hot",
+                vec![
+                    1., 0., 0., 0., 0., 0., 0., 0., 1., 0., 0., 0., //
+                    0., 1., 0., 0., 0., 0., 0., 0., 0., 0., 0., 1.,
+                ],
+            ),
+        ];
+        // (A rank-1 model input is rewritten as `[batch, 1]`.)
+        let check = |m: &Model, x: &Tensor, want: &[f32]| {
+            assert_eq!(m.predict(&[x.clone()]).unwrap()[0].as_f32().unwrap(), want);
+            let out = rewrite_for_tfjs(m).unwrap();
+            assert_note(&out, "ids >= num_tokens dropped");
+            let back = Model::from_artifacts(&out.artifacts, &LoadOptions::default()).unwrap();
+            let x = x
+                .clone()
+                .reshape(vec![x.shape()[0], x.len() / x.shape()[0]])
+                .unwrap();
+            let got = back.predict(&[x]).unwrap().remove(0);
+            assert_eq!(got.as_f32().unwrap(), want);
+            got.shape().to_vec()
+        };
+        for (mode, want) in cases {
+            check(&model(mode, json!([null, 3])), &ids, &want);
+        }
+        let want = [0., 0., 1., 0., 0., 0., 0., 0.];
+        let col = Tensor::from_i32(vec![2, 1], vec![2, 7]).unwrap();
+        assert_eq!(
+            check(&model("one_hot", json!([null, 1])), &col, &want),
+            [2, 4]
+        );
+        let row = Tensor::from_i32(vec![2], vec![2, 7]).unwrap();
+        assert_eq!(check(&model("one_hot", json!([null])), &row, &want), [2, 4]);
+        let err = rewrite_for_tfjs(&model("count", json!([null]))).unwrap_err();
+        assert!(
+            err.to_string().contains("one bag of the whole batch"),
+            "{err}"
+        );
     }
 }
