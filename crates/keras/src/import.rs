@@ -115,13 +115,20 @@ fn convert_h5_group<'a>(
                     "{p}: listed in weight_names but not a dataset"
                 )));
             };
-            out.push(read_weight(
-                file,
-                d,
-                &p,
-                normalize_weight_name(&name),
-                notes,
-            )?);
+            // tf_keras's preprocessing layers (an adapted Normalization's
+            // `mean:0` / `variance:0` / `count:0`) name their weights without
+            // the layer's scope: they are the layer group's own weights, so
+            // two such layers do not collide.
+            let bare = normalize_weight_name(&name);
+            let scoped;
+            let weight_name = match path.rsplit('/').next() {
+                Some(layer) if !bare.contains('/') && !layer.is_empty() => {
+                    scoped = format!("{layer}/{bare}");
+                    scoped.as_str()
+                }
+                _ => bare,
+            };
+            out.push(read_weight(file, d, &p, weight_name, notes)?);
         }
         return Ok(());
     }
