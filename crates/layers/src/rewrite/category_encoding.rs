@@ -188,7 +188,7 @@ fn dropping_out_of_range(site: &Site<'_>, node: &Value, dims: &[usize]) -> Resul
         }
         _ => {}
     }
-    site.note(&format!(
+    site.note(format!(
         "Keras 3's {mode} encoding as one-hot ids (Minimum of two Dense(relu)), ids >= num_tokens dropped"
     ));
     Ok(Outcome::Replace { layers, weights })
@@ -409,7 +409,12 @@ mod keras3_tests {
         ];
         // (A rank-1 model input is rewritten as `[batch, 1]`.)
         let check = |m: &Model, x: &Tensor, want: &[f32]| {
-            assert_eq!(m.predict(&[x.clone()]).unwrap()[0].as_f32().unwrap(), want);
+            assert_eq!(
+                m.predict(std::slice::from_ref(x)).unwrap()[0]
+                    .as_f32()
+                    .unwrap(),
+                want
+            );
             let out = rewrite_for_tfjs(m).unwrap();
             assert_note(&out, "ids >= num_tokens dropped");
             let back = Model::from_artifacts(&out.artifacts, &LoadOptions::default()).unwrap();
