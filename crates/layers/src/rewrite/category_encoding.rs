@@ -78,12 +78,14 @@ fn dropping_out_of_range(site: &Site<'_>, node: &Value, dims: &[usize]) -> Resul
         (&[t], _) => Some(t),
         (&[], _) => {
             return Err(format!(
-                "{why}, and a rank-1 input in {mode} mode is one bag of the whole batch's ids                  (no TensorFlow.js layer reduces over the batch)"
+                "{why}, and a rank-1 input in {mode} mode is one bag of the whole batch's ids \
+                 (no TensorFlow.js layer reduces over the batch)"
             ))
         }
         _ => {
             return Err(format!(
-                "{why}, and its input of shape {dims:?} is not rewritten (one sequence of ids                  per sample only)"
+                "{why}, and its input of shape {dims:?} is not rewritten (one sequence of ids \
+                 per sample only)"
             ))
         }
     };
@@ -96,7 +98,8 @@ fn dropping_out_of_range(site: &Site<'_>, node: &Value, dims: &[usize]) -> Resul
         .is_none()
     {
         return Err(format!(
-            "{why}, and its exact rewrite (one-hot rows of Dense / Minimum) needs integer ids:              they may be fractional (only integer inputs, lookups and casts are rewritten)"
+            "{why}, and its exact rewrite (one-hot rows of Dense / Minimum) needs integer ids: \
+             they may be fractional (only integer inputs, lookups and casts are rewritten)"
         ));
     }
     let a = node
