@@ -115,20 +115,13 @@ fn convert_h5_group<'a>(
                     "{p}: listed in weight_names but not a dataset"
                 )));
             };
-            // tf_keras's preprocessing layers (an adapted Normalization's
-            // `mean:0` / `variance:0` / `count:0`) name their weights without
-            // the layer's scope: they are the layer group's own weights, so
-            // two such layers do not collide.
-            let bare = normalize_weight_name(&name);
-            let scoped;
-            let weight_name = match path.rsplit('/').next() {
-                Some(layer) if !bare.contains('/') && !layer.is_empty() => {
-                    scoped = format!("{layer}/{bare}");
-                    scoped.as_str()
-                }
-                _ => bare,
-            };
-            out.push(read_weight(file, d, &p, weight_name, notes)?);
+            out.push(read_weight(
+                file,
+                d,
+                &p,
+                normalize_weight_name(&name),
+                notes,
+            )?);
         }
         return Ok(());
     }
@@ -291,7 +284,10 @@ pub fn import_h5(bytes: &[u8]) -> Result<Imported> {
     mismatch(problems)?;
     let mut weights = Vec::new();
     let mut notes = Vec::new();
+    // Weights named without their layer's scope, by layer.
+    let mut bare = Vec::new();
     for (name, layer) in model_weights.children().into_iter().flatten() {
+        let first = weights.len();
         convert_h5_group(
             &file,
             layer,
@@ -299,7 +295,9 @@ pub fn import_h5(bytes: &[u8]) -> Result<Imported> {
             &mut weights,
             &mut notes,
         )?;
+        bare.extend((first..weights.len()).map(|i| (i, name.clone())));
     }
+    scope_colliding_bare_names(&mut weights, &bare, &mut notes);
     // Layers nested under another layer's group (names with `/`).
     let have: BTreeSet<String> = weights.iter().map(|w| w.name.clone()).collect();
     for name in split_attr_strings(model_weights, "layer_names").unwrap_or_default() {
@@ -337,6 +335,43 @@ pub fn import_h5(bytes: &[u8]) -> Result<Imported> {
         artifacts: artifacts(Value::Object(topology), weights),
         notes,
     })
+}
+
+/// tf_keras's preprocessing layers name their weights without the layer's
+/// scope (an adapted `Normalization`'s `mean:0` / `variance:0` / `count:0`),
+/// so two such layers list the same names: the official converter refuses
+/// the file ("duplicate weight name"). Those names are written with their
+/// layer's scope (`x_norm/mean`), which the engine reads as that layer's;
+/// a bare name no other layer uses is kept as the converter writes it.
+fn scope_colliding_bare_names(
+    weights: &mut [Weight<'_>],
+    by_layer: &[(usize, String)],
+    notes: &mut Vec<String>,
+) {
+    let bare = |w: &Weight<'_>| !w.name.contains('/');
+    let mut count = std::collections::BTreeMap::<String, usize>::new();
+    for w in weights.iter().filter(|w| bare(w)) {
+        *count.entry(w.name.clone()).or_default() += 1;
+    }
+    let mut scoped = BTreeSet::new();
+    for (i, layer) in by_layer {
+        let w = &mut weights[*i];
+        if bare(w) && count.get(&w.name).is_some_and(|&n| n > 1) {
+            scoped.insert(w.name.clone());
+            w.name = format!("{layer}/{}", w.name);
+        }
+    }
+    if !scoped.is_empty() {
+        notes.push(format!(
+            "weights named {} in several layers without their scope are written as \
+             `<layer>/<name>` (the official converter refuses the file: duplicate weight name)",
+            scoped
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
 }
 
 fn check_unique(weights: &[Weight<'_>]) -> Result<()> {

@@ -6,7 +6,9 @@
 //!   tf_keras.Model(x, d(tf_keras.layers.Dense(1, name="y")(n(x)))).save("m.h5")
 //!   h5py.File("m.h5")["model_weights"]["x_norm"].attrs["weight_names"]  # ['mean:0', 'variance:0', 'count:0']
 //! (the same names in `y_denorm`; tensorflowjs 4.22's converter refuses the
-//! file: "duplicate weight name mean"). The import scopes them by layer.
+//! file: "duplicate weight name mean"). The import scopes the colliding
+//! names by layer (a bare name only one layer uses stays as the converter
+//! writes it).
 
 use tfjs_keras::h5::write::{write, WriteAttr, WriteGroup, WriteNode, WriteType};
 use tfjs_keras::import_h5;
@@ -72,4 +74,8 @@ fn two_adapted_normalizations_keep_their_own_weights() {
     );
     let mean = imported.artifacts.weight_data.slice(8, 4).unwrap();
     assert_eq!(&mean[..], &f32s(&[20.0])[..]);
+    assert!(imported
+        .notes
+        .iter()
+        .any(|n| n.contains("`mean`, `variance`")));
 }
