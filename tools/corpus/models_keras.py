@@ -22949,6 +22949,6 @@ add("t42_two_tower_lookup", "heldout42", t42_two_tower_lookup,
 # Keras 3's dropped ids >= num_tokens, tf_keras's two adapted Normalization layers (weights both
 # named `mean:0` …; the official converter refuses the file, `tfjs convert --like-converter`
 # writes it), and one FeatureSpace-like pipeline. The others run from their sources but their
-# official conversions are not usable (tf_keras: the converter fails on adapted lookups; Keras 3:
-# it drops the adapted vocabularies, kept in the .keras assets, which `tfjs convert` reads).
+# official conversions are not usable (tf_keras cannot save adapted lookups to .h5; Keras 3: the
+# converter drops the adapted vocabularies, kept in the .keras assets, which `tfjs convert` reads).
 SOURCE_NOT_KEPT |= _fixtures_of_group("heldout42")
