@@ -116,46 +116,15 @@ fn dropping_out_of_range(site: &Site<'_>, node: &Value, dims: &[usize]) -> Resul
         c["activation"] = json!(activation);
         c
     };
-    let target = match tokens {
-        Some(t) => json!([t, 1]),
-        None => json!([1]),
-    };
     let hit = match (tokens, mode) {
         (None, _) | (Some(2..), "one_hot") => name.to_string(),
         _ => s("hit"),
     };
-    let mut layers = vec![
-        entry(
-            &s("ids"),
-            "Reshape",
-            json!({"target_shape": target}),
-            vec![json!([ids])],
-        ),
-        entry(&s("up"), "Dense", dense(n, true, "relu"), on(&s("ids"))),
-        entry(&s("down"), "Dense", dense(n, true, "relu"), on(&s("ids"))),
-        entry(
-            &hit,
-            "Minimum",
-            json!({}),
-            vec![json!([[s("up"), 0, 0, {}], [s("down"), 0, 0, {}]])],
-        ),
-    ];
-    let ks: Vec<f32> = (0..n).map(|k| k as f32).collect();
+    let dims: Vec<usize> = tokens.into_iter().collect();
+    let ks: Vec<f64> = (0..n).map(|k| k as f64).collect();
+    let (mut layers, mut weights) =
+        super::one_hot::value_hits(name, json!([ids]), &dims, &ks, &hit);
     let w = super::f32_weight;
-    let mut weights = vec![
-        w(format!("{}/kernel", s("up")), vec![1, n], vec![1.0; n]),
-        w(
-            format!("{}/bias", s("up")),
-            vec![n],
-            ks.iter().map(|k| 1.0 - k).collect(),
-        ),
-        w(format!("{}/kernel", s("down")), vec![1, n], vec![-1.0; n]),
-        w(
-            format!("{}/bias", s("down")),
-            vec![n],
-            ks.iter().map(|k| 1.0 + k).collect(),
-        ),
-    ];
     match (tokens, mode) {
         (Some(1), "one_hot") => {
             layers.push(entry(
