@@ -37,9 +37,41 @@ pub fn rule(site: &Site<'_>) -> Outcome {
         .flat_map(|s| &s.masked_calls)
         .filter(|_| !unread)
         .find_map(|call| site.dialect.masked_call_differs(target, call))
-        .map_or(Outcome::Skip, |why| {
-            Outcome::Cannot(format!("{why}; {} cannot express that", site.target.name()))
-        })
+        .map(|why| format!("{why}; {} cannot express that", site.target.name()))
+        .or_else(|| tfjs_merge_mask(site))
+        .map_or(Outcome::Skip, Outcome::Cannot)
+}
+
+/// TensorFlow.js 4.22's merge layers but `Concatenate` (`Add`, `Subtract`,
+/// `Multiply`, `Average`, `Maximum`, `Minimum`: `Merge.computeMask` in
+/// tfjs-layers' merge.js) expand each mask to `[1, batch, steps]` and return
+/// the first input's, ANDed with those of the others but the last, without
+/// Keras's reduction over the new axis: a later layer computing with that
+/// mask fails ("Operands could not be broadcast together") or, the first
+/// input unmasked, runs unmasked (an LSTM after `Add([dense, embedding])`
+/// was 0.22 off). Such a merge is refused unless no later layer computes
+/// with its output mask (`LayerShapes::output_mask_unread`: layers that
+/// ignore masks, or rewritten from the ids of `Embedding(mask_zero)`s).
+fn tfjs_merge_mask(site: &Site<'_>) -> Option<String> {
+    if site.target != super::Target::Tfjs
+        || !matches!(
+            site.class_name,
+            "Add" | "Subtract" | "Multiply" | "Average" | "Maximum" | "Minimum"
+        )
+    {
+        return None;
+    }
+    let shapes = site.shapes?;
+    let masked = shapes
+        .masked_calls
+        .iter()
+        .any(|c| c.masks.iter().any(Option::is_some));
+    (masked && !shapes.output_mask_unread).then(|| {
+        "a Keras mask reaches it and a later layer computes with its output mask, which \
+         TensorFlow.js 4.22's merge layers return malformed (the first input's, expanded to \
+         [1, batch, steps]: a later layer fails or runs unmasked)"
+            .to_string()
+    })
 }
 
 #[cfg(test)]
@@ -48,6 +80,7 @@ mod tests {
     use super::super::{rewrite_for, Target};
     use crate::dialect::{KERAS3_VERSION, TF_KERAS_VERSION};
     use crate::save::KERAS_VERSION;
+    use serde_json::Value;
 
     /// `Masking` on the input, then `merge` of the masked tensor and
     /// `other` (the unmasked input, or a second `Masking` of it), and a
@@ -151,10 +184,14 @@ mod tests {
         let err = refusal(&read, Target::TfKeras);
         assert!(err.contains("1 layer without"), "{err}");
         assert!(err.contains("`scale` (Rescaling)"), "{err}");
-        // Two masks made alike by two Masking layers are two masks.
-        let model = masked_merge(KERAS3_VERSION, "Add", "mask2");
+        // Two masks made alike by two Masking layers are two masks (refused
+        // where an LSTM reads the merge's output mask; the Rescaling between
+        // passes it on).
+        let lstm = entry_on("rnn", "LSTM", json!({"units": 2}), "scale");
+        let model = read_masked_merge(KERAS3_VERSION, "Add", "mask2", std::slice::from_ref(&lstm));
         assert!(refusal(&model, Target::Tfjs).contains("`merge` (Add): its inputs carry"));
-        let model = masked_merge(KERAS3_VERSION, "Concatenate", "x");
+        rewrite_for(&masked_merge(KERAS3_VERSION, "Add", "mask2"), Target::Tfjs).unwrap();
+        let model = read_masked_merge(KERAS3_VERSION, "Concatenate", "x", &[lstm]);
         assert!(refusal(&model, Target::Tfjs).contains("`merge` (Concatenate)"));
         // A model without masks saves as TensorFlow.js does.
         let layers = vec![entry(
@@ -184,7 +221,12 @@ mod tests {
         let read = read_masked_merge(TF_KERAS_VERSION, "Multiply", "x", &[lstm]);
         let err = refusal(&read, Target::Tfjs);
         assert!(err.contains("`scale` (Rescaling)"), "{err}");
-        assert!(!err.contains("`merge`"), "{err}");
+        // The Multiply's values agree, but TF.js's merge mask the LSTM
+        // reads is malformed.
+        assert!(
+            err.contains("`merge` (Multiply): a Keras mask reaches it and a later layer"),
+            "{err}"
+        );
         let err = refusal(&model, Target::Keras3);
         assert!(err.contains("`merge` (Multiply)"), "{err}");
         assert!(!err.contains("`scale`"), "{err}");
@@ -269,5 +311,40 @@ mod tests {
         let k2 = model(TF_KERAS_VERSION);
         assert!(refusal(&k2, Target::Tfjs).contains("`sm` (Softmax)"));
         rewrite_for(&k2, Target::TfKeras).unwrap();
+    }
+
+    /// TF.js 4.22's `Add` returns a malformed mask (`[1, batch, steps]`):
+    /// a tf_keras `Add([Dense(embedding), embedding])` read by an LSTM (which
+    /// computes with the mask) is refused; read by a Dense only, rebuilt.
+    #[test]
+    fn tfjs_merge_masks_are_refused_where_a_later_layer_reads_them() {
+        let layers = |after: Value| {
+            vec![
+                mask_zero_embedding("emb", "x"),
+                dense("d", 3, "emb"),
+                entry(
+                    "add",
+                    "Add",
+                    json!({}),
+                    vec![json!([["d", 0, 0, {}], ["emb", 0, 0, {}]])],
+                ),
+                after,
+            ]
+        };
+        let lstm = entry_on("rnn", "LSTM", json!({"units": 2}), "add");
+        let model = functional_from(&[6], layers(lstm), 3, Some(TF_KERAS_VERSION));
+        let err = refusal(&model, Target::Tfjs);
+        assert!(
+            err.contains("`add` (Add): a Keras mask reaches it and a later layer computes"),
+            "{err}"
+        );
+        rewrite_for(&model, Target::Keras3).unwrap();
+        let model = functional_from(
+            &[6],
+            layers(dense("out", 2, "add")),
+            3,
+            Some(TF_KERAS_VERSION),
+        );
+        assert_same(&model, &padded_ids(), 1e-6);
     }
 }

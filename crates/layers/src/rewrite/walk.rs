@@ -637,11 +637,19 @@ impl Walk<'_> {
                         todo.push(rn);
                         continue;
                     }
+                    // A GRU the rewrite unrolls applies its mask from the
+                    // Embedding's ids or the Masking's input (or is refused).
+                    let unrolled = super::gru_unroll::unrollable(
+                        class,
+                        r.get("config").and_then(Value::as_object),
+                    );
                     let blind = tfjs
-                        && self.shapes.get(rn).is_some_and(|rs| {
-                            rewritten_from_ids(class, rs)
-                                || (class == "GlobalAveragePooling1D" && rs.masked_calls.is_empty())
-                        });
+                        && (unrolled
+                            || self.shapes.get(rn).is_some_and(|rs| {
+                                rewritten_from_ids(class, rs)
+                                    || (class == "GlobalAveragePooling1D"
+                                        && rs.masked_calls.is_empty())
+                            }));
                     unread &= blind;
                 }
             }
@@ -805,6 +813,9 @@ const MASK_BLIND: &[&str] = &[
     // Neither Keras applies a mask in it (nor does TF.js).
     "GlobalMaxPooling1D",
     "LayerNormalization",
+    // Passes the mask on (TF.js, Keras 3) or drops it (tf_keras: see
+    // [`super::masked_calls`]); never computes with it.
+    "Rescaling",
     "SpatialDropout1D",
     "Subtract",
     // tf_keras runs a TF function with no mask (`expects_mask_arg = False`).
