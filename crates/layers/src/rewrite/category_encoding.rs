@@ -8,6 +8,7 @@
 //! `count_weights=` (a tensor TF.js 4.22's executor would not pass to the
 //! layer) is written without `CategoryEncoding` ([`weighted_count`]).
 
+use super::tf_op_lambda::tensor_ref;
 use super::{entry, entry_on, Outcome, Site};
 use serde_json::{json, Value};
 
@@ -56,6 +57,21 @@ pub fn rule(site: &Site<'_>) -> Outcome {
     ])
 }
 
+/// The layer's `num_tokens`, where its ids are known to be integers (the
+/// one-hot rows of `Dense` / `Minimum` are exact only for them), or why not.
+fn num_tokens_of_integer_ids(site: &Site<'_>) -> Result<usize, String> {
+    let n = site
+        .field("num_tokens", Value::as_u64)
+        .ok_or("its num_tokens is not a count")? as usize;
+    site.shapes
+        .and_then(|s| s.integer_inputs.first().copied().flatten())
+        .map(|_| n)
+        .ok_or_else(|| {
+            "its ids may be fractional (only integer inputs, lookups and casts are rewritten)"
+                .into()
+        })
+}
+
 /// Keras 3's `CategoryEncoding` (TensorFlow backend) drops ids `>=
 /// num_tokens` (its `bincount`'s `maxlength`; `one_hot` mode also negative
 /// ids) where TF.js 4.22's raises, so it is written without
@@ -89,25 +105,11 @@ fn dropping_out_of_range(site: &Site<'_>, node: &Value, dims: &[usize]) -> Resul
             ))
         }
     };
-    let n = site
-        .field("num_tokens", Value::as_u64)
-        .ok_or("its num_tokens is not a count")? as usize;
-    if site
-        .shapes
-        .and_then(|s| s.integer_inputs.first().copied().flatten())
-        .is_none()
-    {
-        return Err(format!(
-            "{why}, and its exact rewrite (one-hot rows of Dense / Minimum) needs integer ids: \
-             they may be fractional (only integer inputs, lookups and casts are rewritten)"
-        ));
-    }
-    let a = node
+    let n = num_tokens_of_integer_ids(site).map_err(|e| format!("{why}, and {e}"))?;
+    let ids = node
         .get(0)
-        .and_then(Value::as_array)
-        .filter(|a| a.len() >= 3)
+        .and_then(tensor_ref)
         .ok_or("malformed inbound node")?;
-    let ids = json!([a[0], a[1], a[2], {}]);
     let name = site.name;
     let s = |p: &str| format!("{name}_{p}");
     let on = |from: &str| vec![json!([[from, 0, 0, {}]])];
@@ -194,27 +196,10 @@ fn weighted_count(
              sample only)"
         ));
     };
-    let n = site
-        .field("num_tokens", Value::as_u64)
-        .ok_or("its num_tokens is not a count")? as usize;
-    if site
-        .shapes
-        .and_then(|s| s.integer_inputs.first().copied().flatten())
-        .is_none()
-    {
-        return Err(
-            "its ids may be fractional (only integer inputs and casts are rewritten)".into(),
-        );
-    }
-    let r = |v: &Value| -> Result<Value, String> {
-        let a = v
-            .as_array()
-            .filter(|a| a.len() >= 3)
-            .ok_or("malformed inbound node")?;
-        Ok(json!([a[0], a[1], a[2], {}]))
-    };
-    let ids = r(node.get(0).ok_or("malformed inbound node")?)?;
-    let w = r(weights)?;
+    let n = num_tokens_of_integer_ids(site)?;
+    let r = |v: Option<&Value>| v.and_then(tensor_ref).ok_or("malformed inbound node");
+    let ids = r(node.get(0))?;
+    let w = r(Some(weights))?;
     let name = site.name;
     let s = |p: &str| format!("{name}_{p}");
     let on = |from: &str| vec![json!([[from, 0, 0, {}]])];
